@@ -1,0 +1,44 @@
+# lambda-connect — the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv demo test unit lint services services-down services-status bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## The main job (grows into the seed scenario): start the real services and show their state.
+demo: venv services
+	@$(PY) -m infra.local.services status
+
+## All tests: lint, unit, and integration tests against the real services (started on demand).
+test: venv lint
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest -m "not integration"
+
+lint: venv
+	$(PY) -m ruff check .
+
+services: venv
+	$(PY) -m infra.local.services up
+
+services-status: venv
+	$(PY) -m infra.local.services status
+
+services-down:
+	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
+
+bench: venv
+	@echo "make bench: the benchmark suite is not built yet (issue 8)" >&2; exit 1
+
+clean: services-down
+	rm -rf .run

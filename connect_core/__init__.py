@@ -1,0 +1,1 @@
+"""lambda-connect: Apache Kafka Connect rebuilt as serverless functions."""

@@ -1,0 +1,43 @@
+"""Connect exception hierarchy (Kafka's ``org.apache.kafka.connect.errors``).
+
+The runtime acts on the class of an error, never on its message: keep these flat and logic-free.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExistsError",
+    "ConfigError",
+    "ConnectError",
+    "DataError",
+    "NotFoundError",
+    "RetriableError",
+]
+
+
+class ConnectError(Exception):
+    """Root of every Connect error (Kafka ``ConnectException``)."""
+
+
+class ConfigError(ConnectError):
+    """A configuration is invalid (Kafka ``ConfigException``); HTTP 400 at validate."""
+
+
+class DataError(ConnectError):
+    """A record, schema or value cannot be handled (Kafka ``DataException``)."""
+
+
+class RetriableError(ConnectError):
+    """A transient failure the runtime retries with backoff (Kafka ``RetriableException``)."""
+
+    def __init__(self, *args: object, retry_after: float | None = None) -> None:
+        super().__init__(*args)
+        self.retry_after = retry_after
+
+
+class NotFoundError(ConnectError):
+    """A connector, task or resource does not exist (Kafka ``NotFoundException``); HTTP 404."""
+
+
+class AlreadyExistsError(ConnectError):
+    """A connector or resource already exists (Kafka ``AlreadyExistsException``); HTTP 409."""

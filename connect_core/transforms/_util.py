@@ -1,0 +1,143 @@
+"""Helpers shared by the built-in SMTs (Kafka's ``transforms/util`` package).
+
+``require_*`` mirror Kafka's ``Requirements`` so every SMT fails with the same message; the schema helpers mirror
+``SchemaUtil``; :class:`SchemaCache` is the LRU that keeps derived schemas off the per-record hot path.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import DataError
+from connect_core.api.record import SinkRecord
+from connect_core.api.struct import Struct
+
+if TYPE_CHECKING:
+    from connect_core.api.record import ConnectRecord
+    from connect_core.api.schema import Schema, SchemaBuilder
+
+#: Kafka's transforms keep at most this many derived schemas (``new LRUCache<>(16)``).
+SCHEMA_CACHE_SIZE = 16
+
+_JAVA_CLASS_NAMES: dict[type, str] = {
+    str: "java.lang.String",
+    bool: "java.lang.Boolean",
+    int: "java.lang.Long",
+    float: "java.lang.Double",
+    bytes: "[B",
+    list: "java.util.ArrayList",
+    dict: "java.util.HashMap",
+    Struct: "org.apache.kafka.connect.data.Struct",
+}
+
+
+def class_name(value: Any) -> str:
+    """Name a value's type the way Kafka's messages do (``null`` or a Java-ish class name)."""
+    if value is None:
+        return "null"
+    return _JAVA_CLASS_NAMES.get(type(value), type(value).__name__)
+
+
+def require_map(value: Any, purpose: str) -> dict[str, Any]:
+    """Return ``value`` if it is a map, else raise Kafka's ``requireMap`` DataError naming ``purpose``."""
+    if not isinstance(value, dict):
+        raise DataError(f"Only Map objects supported in absence of schema for [{purpose}], found: {class_name(value)}")
+    return value
+
+
+def require_map_or_null(value: Any, purpose: str) -> dict[str, Any] | None:
+    """Like :func:`require_map` but lets ``None`` (a tombstone) through."""
+    return None if value is None else require_map(value, purpose)
+
+
+def require_struct(value: Any, purpose: str) -> Struct:
+    """Return ``value`` if it is a Struct, else raise Kafka's ``requireStruct`` DataError naming ``purpose``."""
+    if not isinstance(value, Struct):
+        raise DataError(f"Only Struct objects supported for [{purpose}], found: {class_name(value)}")
+    return value
+
+
+def require_struct_or_null(value: Any, purpose: str) -> Struct | None:
+    """Like :func:`require_struct` but lets ``None`` (a tombstone) through."""
+    return None if value is None else require_struct(value, purpose)
+
+
+def require_sink_record(record: ConnectRecord, purpose: str) -> SinkRecord:
+    """Return ``record`` if it is a SinkRecord (e.g. offsets exist only there), else raise a DataError."""
+    if not isinstance(record, SinkRecord):
+        raise DataError(f"Only SinkRecord supported for [{purpose}], found: {class_name(record)}")
+    return record
+
+
+def copy_schema_basics(source: Schema, builder: SchemaBuilder) -> SchemaBuilder:
+    """Copy name, version, doc and parameters onto ``builder`` (Kafka's ``SchemaUtil.copySchemaBasics``)."""
+    if source.name is not None:
+        builder.name(source.name)
+    if source.version is not None:
+        builder.version(source.version)
+    if source.doc is not None:
+        builder.doc(source.doc)
+    if source.parameters:
+        builder.parameters(dict(source.parameters))
+    return builder
+
+
+def field_value(struct: Struct, name: str, replace_null_with_default: bool) -> Any:
+    """Read a struct field honouring ``replace.null.with.default`` (KIP-1040)."""
+    return struct.get(name) if replace_null_with_default else struct.get_without_default(name)
+
+
+def key_record(record: ConnectRecord, schema: Schema | None, key: Any) -> ConnectRecord:
+    """Copy ``record`` with a new key side; headers are shared because no SMT mutates them in place."""
+    return record.new_record(
+        record.topic, record.kafka_partition, schema, key, record.value_schema, record.value, record.timestamp,
+        record.headers,
+    )
+
+
+def value_record(record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+    """Copy ``record`` with a new value side; headers are shared because no SMT mutates them in place."""
+    return record.new_record(
+        record.topic, record.kafka_partition, record.key_schema, record.key, schema, value, record.timestamp,
+        record.headers,
+    )
+
+
+class SchemaCache:
+    """LRU of derived schemas keyed by source schema (Kafka's ``SynchronizedCache(LRUCache(16))``).
+
+    A one-entry identity check runs first: converters hand out the same Schema object record after record, so
+    the common case costs one ``is`` comparison instead of hashing a whole schema.
+    """
+
+    __slots__ = ("_entries", "_last_key", "_last_value", "_max_size")
+
+    def __init__(self, max_size: int = SCHEMA_CACHE_SIZE) -> None:
+        """Create an empty cache holding at most ``max_size`` schemas."""
+        self._entries: OrderedDict[Schema, Any] = OrderedDict()
+        self._max_size = max_size
+        self._last_key: Schema | None = None
+        self._last_value: Any = None
+
+    def get(self, schema: Schema) -> Any:
+        """Return the cached value for ``schema`` or None."""
+        if schema is self._last_key:
+            return self._last_value
+        value = self._entries.get(schema)
+        if value is not None:
+            self._entries.move_to_end(schema)
+            self._last_key, self._last_value = schema, value
+        return value
+
+    def put(self, schema: Schema, value: Any) -> None:
+        """Store ``value`` for ``schema``, evicting the least recently used entry past the size limit."""
+        self._entries[schema] = value
+        self._entries.move_to_end(schema)
+        if len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+        self._last_key, self._last_value = schema, value
+
+    def __len__(self) -> int:
+        """Number of cached schemas."""
+        return len(self._entries)

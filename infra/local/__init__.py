@@ -1,0 +1,1 @@
+"""Install and run the real local services (Kafka, MariaDB, LocalStack, OpenSearch) on loopback."""

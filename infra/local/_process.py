@@ -1,0 +1,158 @@
+"""Shared plumbing for a locally started service: run folder, pid files, logs, health waits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", REPO_ROOT / ".run")).resolve()
+CACHE_DIR = Path(os.environ.get("LAMBDA_CONNECT_CACHE_DIR", Path.home() / ".cache" / "lambda-connect")).resolve()
+
+
+class ServiceError(RuntimeError):
+    """A service could not be installed or did not become healthy; the message names it and shows its log."""
+
+
+@dataclass
+class ServiceStatus:
+    """One line of `make services`."""
+
+    name: str
+    address: str
+    state: str
+    pid: int | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def line(self) -> str:
+        pid = f" (pid {self.pid})" if self.pid else ""
+        return f"{self.name:<11} {self.address:<22} {self.state}{pid}"
+
+
+def service_dir(name: str) -> Path:
+    path = RUN_DIR / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def read_pid(name: str) -> int | None:
+    pid_file = service_dir(name) / "pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def spawn(name: str, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
+    """Start a detached process in its own session, log to <run>/<name>/<name>.log, record its pid."""
+    directory = service_dir(name)
+    log = open(directory / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.Popen(
+        list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=cwd or directory, env=full_env, start_new_session=True,
+    )
+    log.close()
+    (directory / "pid").write_text(str(proc.pid))
+    return proc.pid
+
+
+def log_tail(name: str, lines: int = 40) -> str:
+    log = service_dir(name) / f"{name}.log"
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_healthy(name: str, check: Callable[[], bool], timeout: float, pid: int | None = None) -> None:
+    """Poll a real health check until it passes; fail with the service's log tail otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if pid is not None and read_pid(name) is None:
+            raise ServiceError(f"{name}: process {pid} exited during start-up. Log tail:\n{log_tail(name)}")
+        time.sleep(0.5)
+    raise ServiceError(f"{name}: not healthy after {timeout:.0f}s. Log tail:\n{log_tail(name)}")
+
+
+def stop_pid(name: str, timeout: float = 30.0) -> bool:
+    """Stop the process group this project started for `name` (by pid file); True if one was running."""
+    pid = read_pid(name)
+    pid_file = service_dir(name) / "pid"
+    if pid is None:
+        pid_file.unlink(missing_ok=True)
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and read_pid(name) is not None:
+            _reap(pid)
+            time.sleep(0.2)
+        if read_pid(name) is None:
+            break
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def run(argv: Sequence[str], *, name: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Run a set-up command to completion; a failure names the service and shows the output."""
+    result = subprocess.run(
+        list(argv), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-40:]
+        raise ServiceError(f"{name}: `{' '.join(argv[:3])} ...` failed ({result.returncode}):\n" + "\n".join(output))
+    return result.stdout
+
+
+def maven_classpath(name: str, pom_dir: Path, properties: Mapping[str, str]) -> str:
+    """Resolve a pom's runtime classpath with Maven, cached per versions (jars stay in ~/.m2)."""
+    from infra.local.versions import MAVEN_DEPENDENCY_PLUGIN
+
+    key = "-".join(f"{v}" for v in properties.values())
+    cp_file = CACHE_DIR / "classpath" / f"{name}-{key}.txt"
+    if cp_file.exists():
+        classpath = cp_file.read_text().strip()
+        if classpath and all(Path(p).exists() for p in classpath.split(os.pathsep)):
+            return classpath
+    cp_file.parent.mkdir(parents=True, exist_ok=True)
+    argv = ["mvn", "-q", "-B", f"{MAVEN_DEPENDENCY_PLUGIN}:build-classpath", f"-Dmdep.outputFile={cp_file}",
+            "-Dmdep.includeScope=runtime", *(f"-D{k}={v}" for k, v in properties.items())]
+    run(argv, name=name, cwd=pom_dir)
+    return cp_file.read_text().strip()

@@ -1,0 +1,113 @@
+"""Apache Kafka, single combined broker+controller in KRaft mode, from Maven Central jars."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from infra.local import _process as proc
+from infra.local.versions import KAFKA_VERSION, LOG4J_VERSION
+
+NAME = "kafka"
+HOST = "127.0.0.1"
+PORT = 9092
+CONTROLLER_PORT = 9093
+START_TIMEOUT_S = 90.0
+
+_SERVER_PROPERTIES = """\
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@{host}:{controller_port}
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}
+advertised.listeners=PLAINTEXT://{host}:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={data}
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+"""
+
+_LOG4J2 = """\
+appender.c.type=Console
+appender.c.name=STDOUT
+appender.c.layout.type=PatternLayout
+appender.c.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.c.ref=STDOUT
+logger.kafka.name=kafka
+logger.kafka.level=WARN
+logger.apache.name=org.apache.kafka
+logger.apache.level=WARN
+logger.started.name=kafka.server.KafkaRaftServer
+logger.started.level=INFO
+"""
+
+
+def address() -> str:
+    return f"{HOST}:{PORT}"
+
+
+def settings() -> dict[str, str]:
+    return {"bootstrap.servers": address()}
+
+
+def healthy() -> bool:
+    """A metadata round trip through the real client, not just an open port."""
+    if not proc.port_open(HOST, PORT):
+        return False
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        metadata = AdminClient({"bootstrap.servers": address(), "socket.timeout.ms": 3000}).list_topics(timeout=3)
+    except Exception:  # noqa: BLE001 - any client failure means "not yet healthy"
+        return False
+    return bool(metadata.brokers)
+
+
+def classpath() -> str:
+    return proc.maven_classpath(
+        NAME, Path(__file__).parent / "maven" / "kafka",
+        {"kafka.version": KAFKA_VERSION, "log4j.version": LOG4J_VERSION},
+    )
+
+
+def start() -> None:
+    if healthy():
+        return
+    directory = proc.service_dir(NAME)
+    data = directory / "data"
+    (directory / "server.properties").write_text(
+        _SERVER_PROPERTIES.format(host=HOST, port=PORT, controller_port=CONTROLLER_PORT, data=data)
+    )
+    (directory / "log4j2.properties").write_text(_LOG4J2)
+    cluster_id_file = directory / "cluster.id"
+    if not cluster_id_file.exists():
+        cluster_id_file.write_text(_cluster_id())
+    cp = classpath()
+    java = ["java", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", f"-Dkafka.logs.dir={directory}"]
+    proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
+              "-c", str(directory / "server.properties"), "--ignore-formatted"], name=NAME)
+    heap = os.environ.get("LAMBDA_CONNECT_KAFKA_HEAP", "-Xmx768m")
+    server = [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(directory / "server.properties")]
+    pid = proc.spawn(NAME, server)
+    proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
+
+
+def _cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def stop() -> bool:
+    return proc.stop_pid(NAME)

@@ -1,0 +1,45 @@
+"""Session-scoped fixtures for the real local services: they call the same start path as `make services`.
+
+A service that cannot be started is an error with its reason (never a skip): integration tests need real services.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.local import services
+
+
+def _ensure(name: str) -> dict[str, str]:
+    try:
+        return services.ensure([name])[name]
+    except services.ServiceError as error:
+        pytest.fail(f"local service {name!r} could not be started:\n{error}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def kafka_settings() -> dict[str, str]:
+    """`{"bootstrap.servers": ...}` of the local broker."""
+    return _ensure("kafka")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_settings: dict[str, str]) -> str:
+    return kafka_settings["bootstrap.servers"]
+
+
+@pytest.fixture(scope="session")
+def mariadb_settings() -> dict[str, str]:
+    """host, port, user, password, database and a Kafka-Connect-style `connection.url`."""
+    return _ensure("mariadb")
+
+
+@pytest.fixture(scope="session")
+def aws_settings() -> dict[str, str]:
+    """boto3 client keyword arguments for LocalStack (endpoint_url, region_name, keys)."""
+    return _ensure("localstack")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> str:
+    return _ensure("opensearch")["connection.url"]

@@ -1,0 +1,49 @@
+"""Smoke test: the local broker does transactions and read_committed isolation for real."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+pytestmark = pytest.mark.integration
+
+
+def test_aborted_record_stays_invisible_to_read_committed_consumer(kafka_bootstrap: str) -> None:
+    topic = f"smoke-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(timeout=30)
+
+    producer = Producer({"bootstrap.servers": kafka_bootstrap, "transactional.id": f"smoke-{topic}"})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    producer.produce(topic, key=b"k1", value=b"committed")
+    producer.commit_transaction(30)
+    producer.begin_transaction()
+    producer.produce(topic, key=b"k2", value=b"aborted")
+    producer.abort_transaction(30)
+    producer.begin_transaction()
+    producer.produce(topic, key=b"k3", value=b"committed-after-abort")
+    producer.commit_transaction(30)
+
+    consumer = Consumer({
+        "bootstrap.servers": kafka_bootstrap, "group.id": f"smoke-{topic}", "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed", "enable.auto.commit": False,
+    })
+    consumer.subscribe([topic])
+    values: list[bytes] = []
+    try:
+        for _ in range(60):
+            message = consumer.poll(1.0)
+            if message is None:
+                if len(values) >= 2:
+                    break
+                continue
+            assert message.error() is None, message.error()
+            values.append(message.value())
+    finally:
+        consumer.close()
+
+    assert values == [b"committed", b"committed-after-abort"]
