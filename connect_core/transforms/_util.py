@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.config import config_error, config_field
 from connect_core.api.errors import DataError
 from connect_core.api.record import SinkRecord
 from connect_core.api.struct import Struct
@@ -141,3 +142,59 @@ class SchemaCache:
     def __len__(self) -> int:
         """Number of cached schemas."""
         return len(self._entries)
+
+
+# -- config helpers shared by the SMT config models ------------------------------------------------------------
+REPLACE_NULL_WITH_DEFAULT_CONFIG = "replace.null.with.default"
+REPLACE_NULL_WITH_DEFAULT_DEFAULT = True
+REPLACE_NULL_WITH_DEFAULT_DOC = (
+    "Whether to replace fields that have a default value and that are null to the default value. "
+    "When set to true, the default value is used, otherwise null is used."
+)
+
+
+def replace_null_field() -> Any:
+    """The ``replace.null.with.default`` config field most field-level SMTs share since Kafka 3.9 (KIP-1040)."""
+    return config_field(
+        REPLACE_NULL_WITH_DEFAULT_DEFAULT, alias=REPLACE_NULL_WITH_DEFAULT_CONFIG, type="BOOLEAN",
+        description=REPLACE_NULL_WITH_DEFAULT_DOC,
+    )
+
+
+def non_empty_list(key: str, value: list[str] | None) -> None:
+    """Kafka's ``NonEmptyListValidator``."""
+    if not value:
+        raise config_error(key, value if value is not None else [], "Empty list")
+
+
+def non_empty_string(key: str, value: str | None) -> None:
+    """Kafka's ``ConfigDef.NonEmptyString`` (null passes, "" does not)."""
+    if value is not None and value == "":
+        raise config_error(key, value, "String must be non-empty")
+
+
+def non_null(key: str, value: Any) -> None:
+    """Kafka's ``ConfigDef.NonNullValidator``."""
+    if value is None:
+        raise config_error(key, value, "entry must be non null")
+
+
+def java_split(text: str, sep: str) -> list[str]:
+    """Java's ``String.split(sep)``: trailing empty strings are dropped."""
+    parts = text.split(sep)
+    while len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    if parts == [""] and text != "":
+        return []
+    return parts
+
+
+def attach_variants(outer: type, key_cls: type, value_cls: type) -> None:
+    """Expose ``key_cls``/``value_cls`` as ``outer.Key``/``outer.Value``, named like Kafka's nested classes.
+
+    Python cannot subclass a class inside its own body, so the variants are defined after it and attached here.
+    """
+    for attr, cls in (("Key", key_cls), ("Value", value_cls)):
+        cls.__name__ = attr
+        cls.__qualname__ = f"{outer.__qualname__}.{attr}"
+        setattr(outer, attr, cls)

@@ -1,0 +1,77 @@
+"""Connector SPIs: ``Connector``, ``SourceConnector``, ``SinkConnector`` (Kafka ``connect.connector``).
+
+A connector validates its config and splits the work into task configs; it never copies data itself.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connect_core.api.config import validate_config
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from connect_core.api.config import ConfigValueInfo
+    from connect_core.api.task import Task
+
+__all__ = ["Connector", "ExactlyOnceSupport", "SinkConnector", "SourceConnector"]
+
+
+class ExactlyOnceSupport(enum.Enum):
+    """Whether a source connector can run with exactly-once delivery (Kafka ``ExactlyOnceSupport``)."""
+
+    SUPPORTED = "SUPPORTED"
+    UNSUPPORTED = "UNSUPPORTED"
+
+
+class Connector(abc.ABC):
+    """Base of every connector; ``config_model`` is the single source of its config definition."""
+
+    config_model: ClassVar[type[BaseModel]]
+    context: Any = None
+
+    def initialize(self, context: Any) -> None:
+        """Receive the runtime's connector context before ``start``."""
+        self.context = context
+
+    @abc.abstractmethod
+    def version(self) -> str:
+        """The connector's version string."""
+
+    @abc.abstractmethod
+    def start(self, props: dict[str, str]) -> None:
+        """Start with the connector's config."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Release everything acquired in ``start``."""
+
+    @abc.abstractmethod
+    def task_class(self) -> type[Task]:
+        """The task class this connector runs."""
+
+    @abc.abstractmethod
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """At most ``max_tasks`` task configs; one task is started per entry."""
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """Per-key validation results; by default derived from ``config_model``."""
+        return validate_config(self.config_model, props)
+
+
+class SourceConnector(Connector):
+    """A connector whose tasks read from an external system into Kafka."""
+
+    def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
+        """Whether exactly-once is supported for this config; None means unknown (Kafka's default)."""
+        return None
+
+
+class SinkConnector(Connector):
+    """A connector whose tasks write Kafka records to an external system."""
+
+    TOPICS_CONFIG: ClassVar[str] = "topics"
+    TOPICS_REGEX_CONFIG: ClassVar[str] = "topics.regex"

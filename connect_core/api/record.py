@@ -1,0 +1,223 @@
+"""Records: ``ConnectRecord`` and its ``SourceRecord``/``SinkRecord`` subclasses (Kafka ``connect.connector``).
+
+Slotted classes because one is created per message; ``new_record`` keeps subclass extras so SMTs can copy a
+record without knowing whether it came from a source or a sink.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.header import Headers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Self
+
+    from connect_core.api.header import Header
+    from connect_core.api.schema import Schema
+
+__all__ = [
+    "CREATE_TIME",
+    "LOG_APPEND_TIME",
+    "NO_TIMESTAMP_TYPE",
+    "ConnectRecord",
+    "SinkRecord",
+    "SourceRecord",
+]
+
+NO_TIMESTAMP_TYPE: Final = "NoTimestampType"
+CREATE_TIME: Final = "CreateTime"
+LOG_APPEND_TIME: Final = "LogAppendTime"
+
+
+def _as_headers(headers: Headers | Iterable[Header] | None) -> Headers:
+    if headers is None:
+        return Headers()
+    if isinstance(headers, Headers):
+        return headers
+    return Headers(headers)
+
+
+class ConnectRecord:
+    """A key/value pair with schemas, topic, partition, timestamp and headers (Kafka ``ConnectRecord``)."""
+
+    __slots__ = ("headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value", "value_schema")
+
+    def __init__(  # noqa: PLR0917 - Kafka's positional signature
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None = None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> None:
+        """Create a record; ``timestamp`` is epoch ms, and a ``Headers`` object is used as is (not copied)."""
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = _as_headers(headers)
+
+    def new_record(  # noqa: PLR0917 - Kafka's positional signature
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> Self:
+        """A record of the same class with these fields; headers default to a copy of this record's."""
+        new = object.__new__(type(self))
+        self._copy_extras(new)
+        ConnectRecord.__init__(
+            new,
+            topic,
+            kafka_partition,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            self.headers.duplicate() if headers is None else headers,
+        )
+        return new
+
+    def _copy_extras(self, new: ConnectRecord) -> None:
+        """Copy subclass-only attributes to ``new``; overridden by subclasses."""
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.topic,
+            self.kafka_partition,
+            self.key_schema,
+            self.key,
+            self.value_schema,
+            self.value,
+            self.timestamp,
+            self.headers,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _repr_body(self) -> str:
+        return (
+            f"topic='{self.topic}', kafkaPartition={self.kafka_partition}, key={self.key!r}, "
+            f"keySchema={self.key_schema!r}, value={self.value!r}, valueSchema={self.value_schema!r}, "
+            f"timestamp={self.timestamp}, headers={self.headers!r}"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{{{self._repr_body()}}}"
+
+
+class SourceRecord(ConnectRecord):
+    """A record produced by a source task, with the source partition/offset it came from (Kafka ``SourceRecord``).
+
+    The argument order follows Kafka's constructor (partition and offset first); pass the rest by keyword.
+    """
+
+    __slots__ = ("source_offset", "source_partition")
+
+    def __init__(  # noqa: PLR0917 - Kafka's positional signature
+        self,
+        source_partition: dict[str, Any] | None,
+        source_offset: dict[str, Any] | None,
+        topic: str,
+        kafka_partition: int | None = None,
+        key_schema: Schema | None = None,
+        key: Any = None,
+        value_schema: Schema | None = None,
+        value: Any = None,
+        timestamp: int | None = None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> None:
+        """Create a source record; ``source_partition``/``source_offset`` are what lands in connect-offsets."""
+        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        self.source_partition = source_partition
+        self.source_offset = source_offset
+
+    def _copy_extras(self, new: ConnectRecord) -> None:
+        new.source_partition = self.source_partition  # type: ignore[attr-defined]
+        new.source_offset = self.source_offset  # type: ignore[attr-defined]
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (*super()._fields(), self.source_partition, self.source_offset)
+
+    def _repr_body(self) -> str:
+        return f"sourcePartition={self.source_partition}, sourceOffset={self.source_offset}, " + super()._repr_body()
+
+
+class SinkRecord(ConnectRecord):
+    """A record consumed for a sink task, with its Kafka offset and origin (Kafka ``SinkRecord``).
+
+    ``original_*`` keep where the record was consumed from even after SMTs rename the topic or partition,
+    so offsets are committed against the right partition.
+    """
+
+    __slots__ = (
+        "kafka_offset",
+        "original_kafka_offset",
+        "original_kafka_partition",
+        "original_topic",
+        "timestamp_type",
+    )
+
+    def __init__(  # noqa: PLR0917 - Kafka's positional signature
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        kafka_offset: int,
+        timestamp: int | None = None,
+        timestamp_type: str = NO_TIMESTAMP_TYPE,
+        headers: Headers | Iterable[Header] | None = None,
+        original_topic: str | None = None,
+        original_kafka_partition: int | None = None,
+        original_kafka_offset: int | None = None,
+    ) -> None:
+        """Create a sink record; ``original_*`` default to the current topic, partition and offset."""
+        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        self.kafka_offset = kafka_offset
+        self.timestamp_type = timestamp_type
+        self.original_topic = topic if original_topic is None else original_topic
+        self.original_kafka_partition = (
+            kafka_partition if original_kafka_partition is None else original_kafka_partition
+        )
+        self.original_kafka_offset = kafka_offset if original_kafka_offset is None else original_kafka_offset
+
+    def _copy_extras(self, new: ConnectRecord) -> None:
+        new.kafka_offset = self.kafka_offset  # type: ignore[attr-defined]
+        new.timestamp_type = self.timestamp_type  # type: ignore[attr-defined]
+        new.original_topic = self.original_topic  # type: ignore[attr-defined]
+        new.original_kafka_partition = self.original_kafka_partition  # type: ignore[attr-defined]
+        new.original_kafka_offset = self.original_kafka_offset  # type: ignore[attr-defined]
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (*super()._fields(), self.kafka_offset, self.timestamp_type)
+
+    def _repr_body(self) -> str:
+        return (
+            f"kafkaOffset={self.kafka_offset}, timestampType={self.timestamp_type}, "
+            f"originalTopic={self.original_topic}, originalKafkaPartition={self.original_kafka_partition}, "
+            f"originalKafkaOffset={self.original_kafka_offset}, " + super()._repr_body()
+        )

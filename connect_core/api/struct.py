@@ -1,0 +1,88 @@
+"""``Struct``: a value of a STRUCT schema (Kafka ``org.apache.kafka.connect.data.Struct``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import DataError
+from connect_core.api.schema import Field, Type, validate_value
+
+if TYPE_CHECKING:
+    from connect_core.api.schema import Schema
+
+__all__ = ["Struct"]
+
+
+class Struct:
+    """Field values stored by position, validated on ``put`` so bad data fails where it is produced."""
+
+    __slots__ = ("_values", "schema")
+
+    def __init__(self, schema: Schema) -> None:
+        """Create an empty struct of ``schema`` (must be a STRUCT schema)."""
+        if schema.type is not Type.STRUCT:
+            raise DataError(f"Not a struct schema: {schema!r}")
+        self.schema = schema
+        self._values: list[Any] = [None] * len(schema.fields)
+
+    def _lookup(self, name_or_field: str | Field) -> Field:
+        if isinstance(name_or_field, Field):
+            return name_or_field
+        field = self.schema.field(name_or_field)
+        if field is None:
+            raise DataError(f"{name_or_field} is not a valid field name")
+        return field
+
+    def put(self, name_or_field: str | Field, value: Any) -> Struct:
+        """Set a field after validating ``value`` against its schema; returns self for chaining."""
+        if name_or_field is None:
+            raise DataError("field cannot be null.")
+        field = self._lookup(name_or_field)
+        validate_value(field.schema, value, field.name)
+        self._values[field.index] = value
+        return self
+
+    def get(self, name_or_field: str | Field) -> Any:
+        """A field's value, or the field schema's default when unset (Kafka ``Struct.get``)."""
+        field = self._lookup(name_or_field)
+        value = self._values[field.index]
+        if value is None:
+            return field.schema.default_value
+        return value
+
+    def get_without_default(self, name_or_field: str | Field) -> Any:
+        """A field's raw value, None when unset."""
+        return self._values[self._lookup(name_or_field).index]
+
+    def validate(self) -> None:
+        """Raise ``DataError`` if a required field without default is unset (or any value is invalid)."""
+        for field in self.schema.fields:
+            value = self._values[field.index]
+            fs = field.schema
+            if value is None and (fs.optional or fs.default_value is not None):
+                continue
+            validate_value(fs, value, field.name)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Struct):
+            return NotImplemented
+        return self.schema == other.schema and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash((self.schema, tuple(_hashable(v) for v in self._values)))
+
+    def __repr__(self) -> str:
+        parts = [f"{f.name}={self._values[f.index]!r}" for f in self.schema.fields if self._values[f.index] is not None]
+        return "Struct{" + ",".join(parts) + "}"
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((_hashable(k), _hashable(v)) for k, v in value.items())
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return value

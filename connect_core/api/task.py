@@ -1,0 +1,189 @@
+"""Task SPIs: ``Task``, ``SourceTask``, ``SinkTask`` and their contexts (Kafka ``connect.source``/``connect.sink``).
+
+Tasks do the actual data copying; in lambda-connect one function invocation drives one task through
+``start`` -> ``poll``/``put`` -> ``flush`` -> ``stop``.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from connect_core.api.record import SinkRecord, SourceRecord
+
+__all__ = [
+    "OffsetStorageReader",
+    "SinkTask",
+    "SinkTaskContext",
+    "SourceTask",
+    "SourceTaskContext",
+    "Task",
+    "TopicPartition",
+    "partition_key",
+]
+
+PartitionKey = tuple[tuple[str, Any], ...]
+
+
+def partition_key(partition: Mapping[str, Any]) -> PartitionKey:
+    """A hashable key for a source partition dict (dicts cannot key a dict)."""
+    return tuple(sorted(partition.items()))
+
+
+class TopicPartition(NamedTuple):
+    """A Kafka topic partition (Kafka ``TopicPartition``)."""
+
+    topic: str
+    partition: int
+
+
+class Task(abc.ABC):
+    """A unit of copying work (Kafka ``Task``)."""
+
+    @abc.abstractmethod
+    def version(self) -> str:
+        """The task's version string."""
+
+    @abc.abstractmethod
+    def start(self, props: dict[str, str]) -> None:
+        """Start with the config produced by ``Connector.task_configs``."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Release everything acquired in ``start``."""
+
+
+class OffsetStorageReader(abc.ABC):
+    """Reads committed source offsets (Kafka ``OffsetStorageReader``)."""
+
+    def offset(self, partition: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The last committed offset of ``partition``, or None."""
+        return self.offsets([partition]).get(partition_key(partition))
+
+    @abc.abstractmethod
+    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> dict[PartitionKey, dict[str, Any]]:
+        """Committed offsets keyed by ``partition_key(partition)``; partitions without one are absent."""
+
+
+class SourceTaskContext:
+    """What the runtime gives a source task (Kafka ``SourceTaskContext``)."""
+
+    __slots__ = ("configs", "offset_storage_reader", "transaction_context")
+
+    def __init__(
+        self,
+        configs: dict[str, str],
+        offset_storage_reader: OffsetStorageReader,
+        transaction_context: Any = None,
+    ) -> None:
+        """Create the context; ``transaction_context`` is only set for connector-defined transactions."""
+        self.configs = configs
+        self.offset_storage_reader = offset_storage_reader
+        self.transaction_context = transaction_context
+
+
+class SourceTask(Task):
+    """Pulls records from an external system (Kafka ``SourceTask``)."""
+
+    context: SourceTaskContext
+
+    def initialize(self, context: SourceTaskContext) -> None:
+        """Receive the context before ``start``."""
+        self.context = context
+
+    @abc.abstractmethod
+    def poll(self) -> list[SourceRecord] | None:
+        """The next batch of records, or None/[] when there is nothing now."""
+
+    def commit(self) -> None:  # noqa: B027 - optional hook
+        """Called after offsets were committed; nothing by default."""
+
+    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # noqa: B027 - optional hook
+        """Called per record once Kafka acknowledged it (``metadata`` None if an SMT dropped it)."""
+
+
+class SinkTaskContext:
+    """What the runtime gives a sink task (Kafka ``SinkTaskContext``); the runtime reads back the requests."""
+
+    __slots__ = (
+        "_assignment",
+        "commit_requested",
+        "configs",
+        "errant_record_reporter",
+        "paused",
+        "requested_offsets",
+        "timeout_ms",
+    )
+
+    def __init__(
+        self,
+        configs: dict[str, str],
+        errant_record_reporter: Callable[[SinkRecord, BaseException], None] | None = None,
+        assignment: Iterable[TopicPartition] = (),
+    ) -> None:
+        """Create the context for one invocation's ``assignment``."""
+        self.configs = configs
+        self.errant_record_reporter = errant_record_reporter
+        self._assignment = set(assignment)
+        self.requested_offsets: dict[TopicPartition, int] = {}
+        self.timeout_ms: int | None = None
+        self.commit_requested = False
+        self.paused: set[TopicPartition] = set()
+
+    def offset(self, tp: TopicPartition | Mapping[TopicPartition, int], offset: int | None = None) -> None:
+        """Ask the runtime to rewind/skip to ``offset`` for ``tp`` (or to each offset in a mapping)."""
+        if offset is None:
+            self.requested_offsets.update(tp)  # type: ignore[arg-type]
+        else:
+            self.requested_offsets[tp] = offset  # type: ignore[index]
+
+    def timeout(self, timeout_ms: int) -> None:
+        """Ask for redelivery of the current batch after ``timeout_ms`` (after a ``RetriableError``)."""
+        self.timeout_ms = timeout_ms
+
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this task currently owns."""
+        return set(self._assignment)
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        """Stop consuming from ``partitions``."""
+        self.paused.update(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        """Resume consuming from ``partitions``."""
+        self.paused.difference_update(partitions)
+
+    def request_commit(self) -> None:
+        """Ask for an offset commit as soon as possible."""
+        self.commit_requested = True
+
+
+class SinkTask(Task):
+    """Writes records to an external system (Kafka ``SinkTask``)."""
+
+    context: SinkTaskContext
+
+    def initialize(self, context: SinkTaskContext) -> None:
+        """Receive the context before ``start``."""
+        self.context = context
+
+    @abc.abstractmethod
+    def put(self, records: list[SinkRecord]) -> None:
+        """Write (or buffer) ``records``; raise ``RetriableError`` to get the batch again."""
+
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # noqa: B027 - optional hook
+        """Make everything ``put`` so far durable; nothing by default."""
+
+    def pre_commit(self, current_offsets: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """The offsets safe to commit; by default flush and commit everything consumed."""
+        self.flush(current_offsets)
+        return current_offsets
+
+    def open(self, partitions: list[TopicPartition]) -> None:  # noqa: B027 - optional hook
+        """Partitions were assigned; nothing by default."""
+
+    def close(self, partitions: list[TopicPartition]) -> None:  # noqa: B027 - optional hook
+        """Partitions were revoked; nothing by default."""

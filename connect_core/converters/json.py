@@ -1,0 +1,461 @@
+"""``JsonConverter``: byte-compatible with Kafka's ``org.apache.kafka.connect.json.JsonConverter``.
+
+Writing walks schema and value once and emits Jackson's exact text (key order, ``1.0E10`` doubles, base64
+bytes, ``[[k,v]]`` maps); reading parses with ``decimal.Decimal`` floats, as Kafka reads BigDecimal first, and
+then applies Jackson's lenient node coercions so values match what a Java worker would see.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import decimal as _decimal
+import json as _json
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from typing_extensions import override
+
+from connect_core.api.config import parse_config
+from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.errors import DataError
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.schema import Type
+from connect_core.api.schema_and_value import SchemaAndValue
+from connect_core.api.struct import Struct
+from connect_core.converters._java_text import jackson_string, java_double_str, java_float_str, to_float32
+from connect_core.converters._json_schema import parse_schema, schema_json
+from connect_core.converters.json_config import JsonConverterConfig
+
+if TYPE_CHECKING:
+    from connect_core.api.header import Headers
+    from connect_core.api.schema import Schema
+
+__all__ = ["ENVELOPE_ERROR", "JsonConverter"]
+
+ENVELOPE_ERROR = (
+    'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional '
+    "fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter "
+    "configuration."
+)
+_READ_ERROR = "Converting byte[] to Kafka Connect data failed due to serialization error: "
+_NULL_REQUIRED = "Conversion error: null value for field that is required and has no default value"
+_INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
+
+
+def _b64(data: bytes | bytearray | memoryview) -> str:
+    return '"' + base64.b64encode(data).decode("ascii") + '"'
+
+
+def _wrap(value: int, bits: int) -> int:
+    """Java's narrowing cast of an integer (two's complement wrap)."""
+    mask = (1 << bits) - 1
+    value &= mask
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _node_type(node: Any) -> str:
+    """Jackson's ``JsonNodeType`` name of a parsed JSON value (for error messages)."""
+    if node is None:
+        return "NULL"
+    if isinstance(node, bool):
+        return "BOOLEAN"
+    if isinstance(node, (int, _decimal.Decimal)):
+        return "NUMBER"
+    if isinstance(node, str):
+        return "STRING"
+    return "ARRAY" if isinstance(node, list) else "OBJECT"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Non-standard token '{name}'")
+
+
+def _java_decimal_str(value: _decimal.Decimal) -> str:
+    # BigDecimal.toString and Python's Decimal str follow the same rules; Java has no negative zero.
+    return str(abs(value)) if value.is_zero() else str(value)
+
+
+class JsonConverter(Converter, HeaderConverter):
+    """Kafka's JSON converter, usable as key/value ``Converter`` and as ``HeaderConverter``."""
+
+    config_model: ClassVar[type[JsonConverterConfig]] = JsonConverterConfig
+
+    def __init__(self) -> None:
+        """Create with Kafka's defaults; ``configure`` may change them."""
+        self._apply(JsonConverterConfig())
+
+    def _apply(self, config: JsonConverterConfig) -> None:
+        self.config = config
+        self._schemas_enable = config.schemas_enable
+        self._numeric = config.decimal_format == "NUMERIC"
+        self._replace_null = config.replace_null_with_default
+        self._cache_size = config.schemas_cache_size
+        self._schema_cache: OrderedDict[Schema, str] = OrderedDict()
+        self._read_cache: OrderedDict[str, Schema | None] = OrderedDict()
+
+    @override
+    def configure(self, configs: dict[str, Any], is_key: bool | None = None) -> None:
+        """Apply config; ``is_key`` sets ``converter.type`` as Kafka does (None = header converter)."""
+        props = dict(configs)
+        if "converter.type" not in props:
+            props["converter.type"] = "header" if is_key is None else ("key" if is_key else "value")
+        self._apply(parse_config(JsonConverterConfig, props))
+
+    # -- writing ----------------------------------------------------------------------------------
+    @override
+    def from_connect_data(
+        self, topic: str, schema: Schema | None, value: Any, headers: Headers | None = None
+    ) -> bytes | None:
+        """Serialise to JSON (with the schema envelope when ``schemas.enable``); None+None is a tombstone."""
+        if schema is None and value is None:
+            return None
+        out: list[str] = []
+        if self._schemas_enable:
+            out.append('{"schema":')
+            out.append(self.as_json_schema(schema))
+            out.append(',"payload":')
+            self._write(schema, value, out)
+            out.append("}")
+        else:
+            self._write(schema, value, out)
+        return "".join(out).encode("utf-8")
+
+    @override
+    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+        """Same bytes as ``from_connect_data``."""
+        return self.from_connect_data(topic, schema, value)
+
+    def as_json_schema(self, schema: Schema | None) -> str:
+        """Kafka's JSON text for ``schema`` (cached per schema, like Kafka's LRU of ``schemas.cache.size``)."""
+        if schema is None:
+            return "null"
+        cache = self._schema_cache
+        text = cache.get(schema)
+        if text is None:
+            text = schema_json(schema, self._encode_default)
+            cache[schema] = text
+            if len(cache) > self._cache_size:
+                cache.popitem(last=False)
+        return text
+
+    def _encode_default(self, schema: Schema, value: Any) -> str:
+        out: list[str] = []
+        self._write(schema, value, out)
+        return "".join(out)
+
+    def _write(self, schema: Schema | None, value: Any, out: list[str]) -> None:  # noqa: C901, PLR0912
+        if value is None:
+            if schema is None:
+                out.append("null")
+                return
+            if schema.default_value is not None and self._replace_null:
+                value = schema.default_value
+            elif schema.optional:
+                out.append("null")
+                return
+            else:
+                raise DataError(_NULL_REQUIRED)
+        if schema is None:
+            t = _infer_type(value)
+        else:
+            t = schema.type
+            if schema.name is not None and self._write_logical(schema, value, out):
+                return
+        if t is Type.STRING:
+            if not isinstance(value, str):
+                raise DataError(f"Invalid type for {t}: {type(value)}")
+            out.append(jackson_string(value))
+        elif t in _INT_BITS:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise DataError(f"Invalid type for {t}: {type(value)}")
+            out.append(str(value))
+        elif t is Type.FLOAT64 or t is Type.FLOAT32:
+            if not isinstance(value, (float, int)) or isinstance(value, bool):
+                raise DataError(f"Invalid type for {t}: {type(value)}")
+            text = java_double_str(float(value)) if t is Type.FLOAT64 else java_float_str(float(value))
+            out.append(text if text[-1].isdigit() else f'"{text}"')  # Jackson quotes NaN/Infinity
+        elif t is Type.BOOLEAN:
+            if not isinstance(value, bool):
+                raise DataError(f"Invalid type for {t}: {type(value)}")
+            out.append("true" if value else "false")
+        elif t is Type.BYTES:
+            if not isinstance(value, (bytes, bytearray, memoryview)):
+                raise DataError(f"Invalid type for {t}: {type(value)}")
+            out.append(_b64(value))
+        elif t is Type.ARRAY:
+            self._write_array(schema, value, out)
+        elif t is Type.MAP:
+            self._write_map(schema, value, out)
+        else:
+            self._write_struct(schema, value, out)
+
+    def _write_logical(self, schema: Schema, value: Any, out: list[str]) -> bool:
+        name = schema.name
+        try:
+            if name == Decimal.LOGICAL_NAME:
+                if not isinstance(value, _decimal.Decimal):
+                    raise DataError(f"Invalid type for Decimal, expected BigDecimal but was {type(value)}")
+                if self._numeric:
+                    out.append(_java_decimal_str(value))
+                else:
+                    out.append(_b64(Decimal.from_logical(schema, value)))
+            elif name == Date.LOGICAL_NAME:
+                if not isinstance(value, _dt.date):
+                    raise DataError(f"Invalid type for Date, expected Date but was {type(value)}")
+                out.append(str(Date.from_logical(schema, value)))
+            elif name == Time.LOGICAL_NAME:
+                if not isinstance(value, _dt.time):
+                    raise DataError(f"Invalid type for Time, expected Date but was {type(value)}")
+                out.append(str(Time.from_logical(schema, value)))
+            elif name == Timestamp.LOGICAL_NAME:
+                if not isinstance(value, _dt.datetime):
+                    raise DataError(f"Invalid type for Timestamp, expected Date but was {type(value)}")
+                out.append(str(Timestamp.from_logical(schema, value)))
+            else:
+                return False
+        except (AttributeError, TypeError) as e:
+            raise DataError(f"Invalid value for {name}: {e}") from e
+        return True
+
+    def _write_array(self, schema: Schema | None, value: Any, out: list[str]) -> None:
+        if not isinstance(value, (list, tuple)):
+            raise DataError(f"Invalid type for {Type.ARRAY}: {type(value)}")
+        element_schema = schema.value_schema if schema is not None else None
+        out.append("[")
+        first = True
+        for element in value:
+            if not first:
+                out.append(",")
+            first = False
+            self._write(element_schema, element, out)
+        out.append("]")
+
+    def _write_map(self, schema: Schema | None, value: Any, out: list[str]) -> None:
+        if not isinstance(value, dict):
+            raise DataError(f"Invalid type for {Type.MAP}: {type(value)}")
+        if schema is None:
+            key_schema = value_schema = None
+            object_mode = all(isinstance(k, str) for k in value)
+        else:
+            key_schema, value_schema = schema.key_schema, schema.value_schema
+            object_mode = key_schema is not None and key_schema.type is Type.STRING
+        first = True
+        out.append("{" if object_mode else "[")
+        for k, v in value.items():
+            if not first:
+                out.append(",")
+            first = False
+            if object_mode:
+                key_out: list[str] = []
+                self._write(key_schema, k, key_out)
+                key_text = "".join(key_out)
+                out.append(key_text if key_text.startswith('"') else jackson_string(key_text))
+                out.append(":")
+            else:
+                out.append("[")
+                self._write(key_schema, k, out)
+                out.append(",")
+            self._write(value_schema, v, out)
+            if not object_mode:
+                out.append("]")
+        out.append("}" if object_mode else "]")
+
+    def _write_struct(self, schema: Schema | None, value: Any, out: list[str]) -> None:
+        if not isinstance(value, Struct):
+            raise DataError(f"Invalid type for {Type.STRUCT}: {type(value)}")
+        if schema is None or value.schema != schema:
+            raise DataError("Mismatching schema.")
+        out.append("{")
+        first = True
+        for field in schema.fields:
+            if not first:
+                out.append(",")
+            first = False
+            out.append(jackson_string(field.name))
+            out.append(":")
+            field_value = value.get(field) if self._replace_null else value.get_without_default(field)
+            self._write(field.schema, field_value, out)
+        out.append("}")
+
+    # -- reading ----------------------------------------------------------------------------------
+    @override
+    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+        """Parse bytes written by any Kafka JSON converter; None bytes give ``SchemaAndValue.NULL``."""
+        if value is None:
+            return SchemaAndValue.NULL  # type: ignore[attr-defined]
+        try:
+            node = _json.loads(value, parse_float=_decimal.Decimal, parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise DataError(_READ_ERROR) from e
+        if self._schemas_enable:
+            if not isinstance(node, dict) or len(node) != 2 or "schema" not in node or "payload" not in node:
+                raise DataError(ENVELOPE_ERROR)
+            schema = self._read_schema(node["schema"])
+            payload = node["payload"]
+        else:
+            schema, payload = None, node
+        return SchemaAndValue(schema, self._to_connect(schema, payload))
+
+    @override
+    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
+        """Same as ``to_connect_data``."""
+        return self.to_connect_data(topic, value)
+
+    def as_connect_schema(self, node: Any) -> Schema | None:
+        """Kafka's ``asConnectSchema`` for a parsed JSON schema object."""
+        return parse_schema(node, self._to_connect)
+
+    def _read_schema(self, node: Any) -> Schema | None:
+        if node is None:
+            return None
+        key = repr(node)
+        cache = self._read_cache
+        if key in cache:
+            return cache[key]
+        schema = parse_schema(node, self._to_connect)
+        cache[key] = schema
+        if len(cache) > self._cache_size:
+            cache.popitem(last=False)
+        return schema
+
+    def _to_connect(self, schema: Schema | None, node: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+        if schema is None:
+            return _schemaless(node)
+        if node is None:
+            if schema.default_value is not None and self._replace_null:
+                return schema.default_value
+            if schema.optional:
+                return None
+            raise DataError(f"Invalid null value for required {schema.type} field")
+        if schema.name is not None:
+            logical = _read_logical(schema, node)
+            if logical is not _NOT_LOGICAL:
+                return logical
+        t = schema.type
+        bits = _INT_BITS.get(t)
+        if bits is not None:
+            if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
+                return 0
+            return _wrap(_wrap(int(node), 64 if bits == 64 else 32), bits)
+        if t is Type.FLOAT64 or t is Type.FLOAT32:
+            if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
+                return 0.0
+            return float(node) if t is Type.FLOAT64 else to_float32(float(node))
+        if t is Type.BOOLEAN:
+            return node if isinstance(node, bool) else False
+        if t is Type.STRING:
+            return node if isinstance(node, str) else None
+        if t is Type.BYTES:
+            return _decode_bytes(node, "Invalid bytes field")
+        if t is Type.ARRAY:
+            element_schema = schema.value_schema
+            return [self._to_connect(element_schema, e) for e in node] if isinstance(node, list) else []
+        if t is Type.MAP:
+            return self._read_map(schema, node)
+        return self._read_struct(schema, node)
+
+    def _read_map(self, schema: Schema, node: Any) -> dict[Any, Any]:
+        key_schema, value_schema = schema.key_schema, schema.value_schema
+        if key_schema is None or key_schema.type is Type.STRING:
+            if not isinstance(node, dict):
+                raise DataError(
+                    f"Maps with string fields should be encoded as JSON objects, but found {_node_type(node)}"
+                )
+            return {k: self._to_connect(value_schema, v) for k, v in node.items()}
+        if not isinstance(node, list):
+            raise DataError(
+                f"Maps with non-string fields should be encoded as JSON array of tuples, but found {_node_type(node)}"
+            )
+        result: dict[Any, Any] = {}
+        for entry in node:
+            if not isinstance(entry, list):
+                raise DataError(f"Found invalid map entry instead of array tuple: {_node_type(entry)}")
+            if len(entry) != 2:
+                raise DataError(f"Found invalid map entry, expected length 2 but found :{len(entry)}")
+            result[self._to_connect(key_schema, entry[0])] = self._to_connect(value_schema, entry[1])
+        return result
+
+    def _read_struct(self, schema: Schema, node: Any) -> Struct:
+        if not isinstance(node, dict):
+            raise DataError(f"Structs should be encoded as JSON objects, but found {_node_type(node)}")
+        struct = Struct(schema)
+        values = struct._values  # noqa: SLF001 - the converter fills a fresh struct without re-validating
+        for field in schema.fields:
+            values[field.index] = self._to_connect(field.schema, node.get(field.name))
+        return struct
+
+
+_NOT_LOGICAL = object()
+
+
+def _decode_bytes(node: Any, message: str) -> bytes:
+    if not isinstance(node, str):
+        raise DataError(message)
+    try:
+        return base64.b64decode(node, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise DataError(message) from e
+
+
+def _read_logical(schema: Schema, node: Any) -> Any:
+    name = schema.name
+    if name == Decimal.LOGICAL_NAME:
+        if isinstance(node, _decimal.Decimal):
+            return node
+        if isinstance(node, int) and not isinstance(node, bool):
+            return _decimal.Decimal(node)
+        if isinstance(node, str):
+            return Decimal.to_logical(schema, _decode_bytes(node, "Invalid bytes for Decimal field"))
+        raise DataError(
+            f"Invalid type for Decimal, underlying representation should be numeric or bytes but was {_node_type(node)}"
+        )
+    if name in (Date.LOGICAL_NAME, Time.LOGICAL_NAME):
+        if isinstance(node, bool) or not isinstance(node, int) or not -(2**31) <= node < 2**31:
+            what = "Date" if name == Date.LOGICAL_NAME else "Time"
+            raise DataError(
+                f"Invalid type for {what}, underlying representation should be integer but was {_node_type(node)}"
+            )
+        return Date.to_logical(schema, node) if name == Date.LOGICAL_NAME else Time.to_logical(schema, node)
+    if name == Timestamp.LOGICAL_NAME:
+        if isinstance(node, bool) or not isinstance(node, int):
+            raise DataError(
+                "Invalid type for Timestamp, underlying representation should be integral but was "
+                + _node_type(node)
+            )
+        return Timestamp.to_logical(schema, _wrap(node, 64))
+    return _NOT_LOGICAL
+
+
+def _schemaless(node: Any) -> Any:
+    if node is None or isinstance(node, (bool, str)):
+        return node
+    if isinstance(node, int):
+        return _wrap(node, 64)
+    if isinstance(node, _decimal.Decimal):
+        return float(node)
+    if isinstance(node, list):
+        return [_schemaless(e) for e in node]
+    return {k: _schemaless(v) for k, v in node.items()}
+
+
+def _infer_type(value: Any) -> Type:
+    """Kafka's ``ConnectSchema.schemaType(value.getClass())`` for schemaless values."""
+    if isinstance(value, bool):
+        return Type.BOOLEAN
+    if isinstance(value, int):
+        return Type.INT64
+    if isinstance(value, float):
+        return Type.FLOAT64
+    if isinstance(value, str):
+        return Type.STRING
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Type.BYTES
+    if isinstance(value, (list, tuple)):
+        return Type.ARRAY
+    if isinstance(value, dict):
+        return Type.MAP
+    if isinstance(value, Struct):
+        return Type.STRUCT
+    raise DataError(f"Java class {type(value)} does not have corresponding schema type.")

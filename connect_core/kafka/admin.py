@@ -1,0 +1,133 @@
+"""Topic helpers with Kafka Connect's ``TopicAdmin`` semantics: create if missing, verify compaction.
+
+``confluent_kafka`` is imported inside the functions that use it (cold start).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connect_core.api.errors import ConfigError, ConnectError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from confluent_kafka.admin import AdminClient
+
+__all__ = [
+    "BROKER_DEFAULT",
+    "CLEANUP_POLICY",
+    "COMPACT",
+    "DEFAULT_ADMIN_TIMEOUT_S",
+    "ensure_compacted_topic",
+    "ensure_topic",
+    "topic_partition_count",
+]
+
+BROKER_DEFAULT = -1  # partitions / replication factor: let the broker decide (KIP-464), like Kafka's -1
+CLEANUP_POLICY = "cleanup.policy"
+COMPACT = "compact"
+DEFAULT_ADMIN_TIMEOUT_S = 30.0
+
+
+def ensure_topic(
+    admin: AdminClient,
+    name: str,
+    partitions: int = BROKER_DEFAULT,
+    replication_factor: int = BROKER_DEFAULT,
+    configs: Mapping[str, str] | None = None,
+    *,
+    timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S,
+) -> bool:
+    """Create ``name`` unless it exists; an existing topic is left exactly as it is.
+
+    Kafka Connect never alters existing internal topics, it only creates missing ones, so a team's
+    own pre-created topics keep their settings.
+
+    Returns:
+        True if this call created the topic, False if it already existed.
+
+    Raises:
+        ConnectError: the broker refused the creation for another reason (authorisation, policy...).
+    """
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    new_topic = NewTopic(
+        name, num_partitions=partitions, replication_factor=replication_factor, config=dict(configs or {})
+    )
+    future = admin.create_topics([new_topic], request_timeout=timeout_s, operation_timeout=timeout_s)[name]
+    try:
+        future.result(timeout=timeout_s)
+    except KafkaException as error:
+        if error.args and error.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+            return False
+        raise ConnectError(f"Unable to create topic '{name}': {error}") from error
+    return True
+
+
+def ensure_compacted_topic(
+    admin: AdminClient,
+    name: str,
+    partitions: int = BROKER_DEFAULT,
+    replication_factor: int = BROKER_DEFAULT,
+    configs: Mapping[str, str] | None = None,
+    *,
+    purpose: str = "internal",
+    timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S,
+) -> bool:
+    """Create a compacted topic if missing, then insist that it is compacted and only compacted.
+
+    Kafka Connect refuses to use an internal topic whose ``cleanup.policy`` is not exactly
+    ``compact`` (``TopicAdmin.verifyTopicCleanupPolicyOnlyCompact``): with ``delete`` the configs
+    and offsets would silently expire. The same check runs here.
+
+    Args:
+        admin: admin client.
+        name: topic name.
+        partitions: partition count for creation (-1: broker default).
+        replication_factor: replication factor for creation (-1: broker default).
+        configs: extra topic configs for creation; ``cleanup.policy=compact`` always wins.
+        purpose: words for the error message, e.g. "connector configurations".
+        timeout_s: admin request timeout.
+
+    Returns:
+        True if this call created the topic.
+
+    Raises:
+        ConfigError: the existing topic's cleanup policy is not exactly ``compact``.
+    """
+    created = ensure_topic(
+        admin, name, partitions, replication_factor, {**(configs or {}), CLEANUP_POLICY: COMPACT}, timeout_s=timeout_s
+    )
+    policy = _cleanup_policy(admin, name, timeout_s)
+    if policy is not None and {p.strip() for p in policy.split(",") if p.strip()} != {COMPACT}:
+        raise ConfigError(
+            f"Topic '{name}' used for {purpose} is required to have '{CLEANUP_POLICY}={COMPACT}' to guarantee "
+            f"consistency and durability, but found the topic currently has '{CLEANUP_POLICY}={policy}'. "
+            "Continuing would likely result in eventually losing data. Use a topic with 'cleanup.policy=compact'."
+        )
+    return created
+
+
+def topic_partition_count(admin: AdminClient, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> int:
+    """Number of partitions of an existing topic (ConnectError if it does not exist)."""
+    metadata = admin.list_topics(topic=name, timeout=timeout_s)
+    topic = metadata.topics.get(name)
+    if topic is None or topic.error is not None:
+        raise ConnectError(f"Topic '{name}' does not exist: {topic.error if topic else 'no metadata'}")
+    return len(topic.partitions)
+
+
+def _cleanup_policy(admin: AdminClient, name: str, timeout_s: float) -> str | None:
+    """The topic's cleanup.policy, or None when it cannot be described (Kafka then skips the check)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    resource = ConfigResource(ResourceType.TOPIC, name)
+    try:
+        entries = admin.describe_configs([resource], request_timeout=timeout_s)[resource].result(timeout=timeout_s)
+    except KafkaException:
+        return None  # e.g. no DescribeConfigs ACL: Kafka logs and carries on
+    entry = entries.get(CLEANUP_POLICY)
+    return None if entry is None else entry.value

@@ -1,0 +1,1 @@
+"""What one function invocation does: SourceRunner, SinkRunner, the plugin registry and worker settings."""

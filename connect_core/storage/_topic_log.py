@@ -1,0 +1,160 @@
+"""One internal topic as a log this process can append to and catch up on (Kafka ``KafkaBasedLog``).
+
+A store owns one ``KafkaTopicLog``. Its consumer, producer and per-partition positions survive
+between warm Lambda invocations, so :meth:`KafkaTopicLog.read_to_end` after the first call only
+fetches what other writers added since. ``confluent_kafka`` is imported on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
+from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
+from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S, partitions_of, read_to_end
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.kafka.settings import KafkaClientSettings
+
+__all__ = ["KafkaTopicLog", "TopicSpec"]
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """How an internal topic is created if missing, and what it is for (used in error messages)."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    purpose: str
+    configs: dict[str, str] = field(default_factory=dict)
+    required_partitions: int | None = None  # the config topic must have exactly one
+
+
+class KafkaTopicLog:
+    """Append to and read one compacted internal topic; remembers how far it has read."""
+
+    def __init__(
+        self,
+        settings: KafkaClientSettings,
+        spec: TopicSpec,
+        *,
+        isolation_level: str = READ_COMMITTED,
+        create_topic: bool = True,
+        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        admin: AdminClient | None = None,
+    ) -> None:
+        """Remember the settings; no connection is made until first use."""
+        self.settings = settings
+        self.spec = spec
+        self.isolation_level = isolation_level
+        self.create_topic = create_topic
+        self.timeout_s = timeout_s
+        self.positions: dict[int, int] = {}
+        self._admin = admin
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+        self._partitions: list[int] | None = None
+
+    @property
+    def partitions(self) -> list[int]:
+        """The topic's partition ids (creating and checking the topic on first use)."""
+        if self._partitions is None:
+            self.start()
+        assert self._partitions is not None
+        return self._partitions
+
+    def start(self) -> None:
+        """Create the topic if allowed and missing, verify it like Kafka Connect, learn its partitions."""
+        if self._partitions is not None:
+            return
+        if self.create_topic:
+            admin = self._admin or admin_client(self.settings)
+            ensure_compacted_topic(
+                admin, self.spec.name, self.spec.partitions, self.spec.replication_factor, self.spec.configs,
+                purpose=self.spec.purpose, timeout_s=self.timeout_s,
+            )
+            count = topic_partition_count(admin, self.spec.name, timeout_s=self.timeout_s)
+            partitions = list(range(count))
+        else:
+            partitions = partitions_of(self.consumer, self.spec.name, timeout_s=self.timeout_s)
+        required = self.spec.required_partitions
+        if required is not None and len(partitions) != required:
+            raise ConfigError(
+                f"Topic '{self.spec.name}' supplied for {self.spec.purpose} is required to have {required} "
+                f"partition(s) but found {len(partitions)}."
+            )
+        self._partitions = partitions
+
+    @property
+    def consumer(self) -> Consumer:
+        """The reader, created on first use and kept for warm invocations."""
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            self._consumer = Consumer(consumer_config(self.settings, isolation_level=self.isolation_level))
+        return self._consumer
+
+    @property
+    def producer(self) -> Producer:
+        """The writer (acks=all, Java-compatible key partitioning), created on first use."""
+        if self._producer is None:
+            from confluent_kafka import Producer
+
+            # One request in flight: retries can never reorder task configs and their commit record.
+            self._producer = Producer(
+                producer_config(self.settings, **{"linger.ms": 0, "max.in.flight.requests.per.connection": 1})
+            )
+        return self._producer
+
+    def read_to_end(self, on_record: Callable[[bytes | None, bytes | None, int], None]) -> int:
+        """Feed every record after the remembered positions to ``on_record(key, value, offset)``.
+
+        Returns:
+            The number of records read.
+        """
+        return read_to_end(
+            self.consumer,
+            self.spec.name,
+            self.positions,
+            lambda message: on_record(message.key(), message.value(), message.offset()),
+            partitions=self.partitions,
+            timeout_s=self.timeout_s,
+        )
+
+    def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
+        """Produce ``(key, value)`` records in order and wait until all are acknowledged.
+
+        A ``None`` value is a tombstone. Raises ConnectError if any record was not written.
+        """
+        self.start()
+        failures: list[Any] = []
+
+        def on_delivery(error: Any, _message: Any) -> None:
+            if error is not None:
+                failures.append(error)
+
+        producer = self.producer
+        for key, value in records:
+            producer.produce(self.spec.name, key=key, value=value, on_delivery=on_delivery)
+        remaining = producer.flush(self.timeout_s)
+        if remaining:
+            raise ConnectError(f"Timed out writing {remaining} record(s) to '{self.spec.name}'")
+        if failures:
+            raise ConnectError(f"Failed to write to '{self.spec.name}': {failures[0]}")
+
+    def close(self) -> None:
+        """Close the consumer and flush the producer (the log can be used again afterwards)."""
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+        if self._producer is not None:
+            self._producer.flush(self.timeout_s)
+            self._producer = None

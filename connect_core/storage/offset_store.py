@@ -1,0 +1,125 @@
+"""``OffsetStore``: source connector offsets in the offsets topic (Kafka ``KafkaOffsetBackingStore``).
+
+Exactly-once source tasks write their offsets *inside their own producer transaction*, next to
+the data records: :meth:`OffsetStore.offset_records` returns the ready-made ``(key, value)`` bytes
+for that, and the runner produces them to :attr:`OffsetStore.topic` with a producer from
+``connect_core.kafka.producer_config`` (whose ``murmur2_random`` partitioner places each key on the
+same partition a Java worker would). :meth:`OffsetStore.write` is the non-transactional path (REST
+offset alteration, tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from connect_core.kafka.clients import READ_COMMITTED
+from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S
+from connect_core.storage._topic_log import KafkaTopicLog, TopicSpec
+from connect_core.storage.config import StorageConfig
+from connect_core.storage.offset_state import OffsetState, records_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    # (partition, offset) pairs keep each partition's field order. A mapping keyed by hashable
+    # partitions is accepted too: tuples of (field, value) pairs, in the order they are written.
+    OffsetPairs = Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]]
+    FrozenOffsets = Mapping[tuple[tuple[str, Any], ...], Mapping[str, Any] | None]
+
+__all__ = ["OffsetStore"]
+
+OFFSET_TOPIC_PURPOSE = "source connector offsets"
+
+class OffsetStore:
+    """Read and write source offsets (Kafka ``KafkaOffsetBackingStore`` + ``OffsetStorageReader``)."""
+
+    def __init__(
+        self,
+        settings: KafkaClientSettings,
+        config: StorageConfig | None = None,
+        *,
+        isolation_level: str = READ_COMMITTED,
+        create_topic: bool = True,
+        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        admin: AdminClient | None = None,
+    ) -> None:
+        """Prepare the store; the topic is created/checked and read on first use.
+
+        ``read_committed`` (the default) is what makes exactly-once work: offsets of aborted or
+        still-open source transactions are never seen.
+        """
+        config = config or StorageConfig()
+        spec = TopicSpec(
+            name=config.offset_storage_topic,
+            partitions=config.offset_storage_partitions,
+            replication_factor=config.offset_storage_replication_factor,
+            purpose=OFFSET_TOPIC_PURPOSE,
+        )
+        self.log = KafkaTopicLog(
+            settings, spec, isolation_level=isolation_level, create_topic=create_topic, timeout_s=timeout_s, admin=admin
+        )
+        self.state = OffsetState()
+        self._started = False
+
+    @property
+    def topic(self) -> str:
+        """The offsets topic's name: where the runner produces :meth:`offset_records`."""
+        return self.log.spec.name
+
+    def start(self) -> OffsetStore:
+        """Create/verify the topic and read it to the end, once; later calls do nothing."""
+        if not self._started:
+            self.refresh()
+        return self
+
+    def refresh(self) -> int:
+        """Read the records written since the last read (all of them the first time); returns the count."""
+        self.log.start()
+        self._started = True
+        return self.log.read_to_end(self._apply)
+
+    def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
+        self.state.apply(key, value)
+
+    def close(self) -> None:
+        """Release the Kafka clients."""
+        self.log.close()
+
+    def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """All ``(partition, offset)`` pairs stored for the connector (GET /connectors/<n>/offsets)."""
+        return self.start().state.offsets(connector)
+
+    def offset(self, connector: str, partition: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The offset of one source partition (what ``OffsetStorageReader.offset`` returns), or None."""
+        return self.start().state.offset(connector, partition)
+
+    def offset_records(self, connector: str, offsets: OffsetPairs | FrozenOffsets) -> list[tuple[bytes, bytes | None]]:
+        """The ``(key, value)`` bytes to produce for ``offsets``, e.g. inside a source transaction.
+
+        Args:
+            connector: the connector name (first element of every key).
+            offsets: ``(partition, offset)`` pairs, or a mapping from hashable partitions (tuples of
+                ``(field, value)`` pairs) to offsets. An offset of None writes a tombstone.
+
+        Raises:
+            DataError: a partition or offset is not a flat map of string keys to primitive values.
+        """
+        return records_for(connector, _pairs(offsets))
+
+    def write(self, connector: str, offsets: OffsetPairs | FrozenOffsets) -> None:
+        """Produce offsets outside any transaction and wait for the acknowledgement."""
+        self.log.start()
+        self.log.send(self.offset_records(connector, offsets))
+
+
+def _pairs(offsets: OffsetPairs | FrozenOffsets) -> OffsetPairs:
+    """Normalise both accepted shapes to (partition, offset) pairs."""
+    if isinstance(offsets, Mapping):
+        return [(p if isinstance(p, Mapping) else dict(p), o) for p, o in offsets.items()]
+    return offsets
+

@@ -1,0 +1,102 @@
+"""Plugin manifest for SMTs and predicates: Kafka class names and aliases -> lazily imported "module:Class".
+
+Aliases follow Kafka's rule (simple class name when unambiguous); ``Cast$Value``-style short names are accepted
+too, since they are unambiguous here. Abstract SMTs (``Cast``) resolve to their class so the chain can report
+Kafka's "abstract ... Did you mean" error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_KAFKA = "org.apache.kafka.connect.transforms."
+_PREDICATES = _KAFKA + "predicates."
+_PKG = "connect_core.transforms."
+
+TRANSFORMATIONS: dict[str, str] = {
+    _KAFKA + "Cast": _PKG + "cast:Cast",
+    _KAFKA + "Cast$Key": _PKG + "cast:Cast.Key",
+    _KAFKA + "Cast$Value": _PKG + "cast:Cast.Value",
+    _KAFKA + "DropHeaders": _PKG + "drop_headers:DropHeaders",
+    _KAFKA + "ExtractField": _PKG + "extract_field:ExtractField",
+    _KAFKA + "ExtractField$Key": _PKG + "extract_field:ExtractField.Key",
+    _KAFKA + "ExtractField$Value": _PKG + "extract_field:ExtractField.Value",
+    _KAFKA + "Filter": _PKG + "filter:Filter",
+    _KAFKA + "Flatten": _PKG + "flatten:Flatten",
+    _KAFKA + "Flatten$Key": _PKG + "flatten:Flatten.Key",
+    _KAFKA + "Flatten$Value": _PKG + "flatten:Flatten.Value",
+    _KAFKA + "HeaderFrom": _PKG + "header_from:HeaderFrom",
+    _KAFKA + "HeaderFrom$Key": _PKG + "header_from:HeaderFrom.Key",
+    _KAFKA + "HeaderFrom$Value": _PKG + "header_from:HeaderFrom.Value",
+    _KAFKA + "HoistField": _PKG + "hoist_field:HoistField",
+    _KAFKA + "HoistField$Key": _PKG + "hoist_field:HoistField.Key",
+    _KAFKA + "HoistField$Value": _PKG + "hoist_field:HoistField.Value",
+    _KAFKA + "InsertField": _PKG + "insert_field:InsertField",
+    _KAFKA + "InsertField$Key": _PKG + "insert_field:InsertField.Key",
+    _KAFKA + "InsertField$Value": _PKG + "insert_field:InsertField.Value",
+    _KAFKA + "InsertHeader": _PKG + "insert_header:InsertHeader",
+    _KAFKA + "MaskField": _PKG + "mask_field:MaskField",
+    _KAFKA + "MaskField$Key": _PKG + "mask_field:MaskField.Key",
+    _KAFKA + "MaskField$Value": _PKG + "mask_field:MaskField.Value",
+    _KAFKA + "RegexRouter": _PKG + "regex_router:RegexRouter",
+    _KAFKA + "ReplaceField": _PKG + "replace_field:ReplaceField",
+    _KAFKA + "ReplaceField$Key": _PKG + "replace_field:ReplaceField.Key",
+    _KAFKA + "ReplaceField$Value": _PKG + "replace_field:ReplaceField.Value",
+    _KAFKA + "SetSchemaMetadata": _PKG + "set_schema_metadata:SetSchemaMetadata",
+    _KAFKA + "SetSchemaMetadata$Key": _PKG + "set_schema_metadata:SetSchemaMetadata.Key",
+    _KAFKA + "SetSchemaMetadata$Value": _PKG + "set_schema_metadata:SetSchemaMetadata.Value",
+    _KAFKA + "TimestampConverter": _PKG + "timestamp_converter:TimestampConverter",
+    _KAFKA + "TimestampConverter$Key": _PKG + "timestamp_converter:TimestampConverter.Key",
+    _KAFKA + "TimestampConverter$Value": _PKG + "timestamp_converter:TimestampConverter.Value",
+    _KAFKA + "TimestampRouter": _PKG + "timestamp_router:TimestampRouter",
+    _KAFKA + "ValueToKey": _PKG + "value_to_key:ValueToKey",
+}
+
+PREDICATES: dict[str, str] = {
+    _PREDICATES + "HasHeaderKey": _PKG + "predicates.has_header_key:HasHeaderKey",
+    _PREDICATES + "RecordIsTombstone": _PKG + "predicates.record_is_tombstone:RecordIsTombstone",
+    _PREDICATES + "TopicNameMatches": _PKG + "predicates.topic_name_matches:TopicNameMatches",
+}
+
+
+def _with_aliases(manifest: dict[str, str], prefix: str) -> dict[str, str]:
+    aliases = dict(manifest)
+    for class_name, target in manifest.items():
+        aliases.setdefault(class_name[len(prefix):], target)
+    return aliases
+
+
+_TRANSFORMATION_ALIASES = _with_aliases(TRANSFORMATIONS, _KAFKA)
+_PREDICATE_ALIASES = _with_aliases(PREDICATES, _PREDICATES)
+
+
+def load(target: str) -> Any:
+    """Import ``"package.module:Attr.Nested"`` and return the attribute."""
+    module_name, _, attr_path = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr_path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def resolve_transformation(name: str) -> Any | None:
+    """The SMT class for a Kafka class name, alias or "module:Class" string; None if unknown."""
+    return _resolve(name, _TRANSFORMATION_ALIASES)
+
+
+def resolve_predicate(name: str) -> Any | None:
+    """The predicate class for a Kafka class name, alias or "module:Class" string; None if unknown."""
+    return _resolve(name, _PREDICATE_ALIASES)
+
+
+def _resolve(name: str, aliases: dict[str, str]) -> Any | None:
+    target = aliases.get(name)
+    if target is None:
+        if ":" not in name:
+            return None
+        target = name
+    try:
+        return load(target)
+    except (ImportError, AttributeError):
+        return None

@@ -1,0 +1,125 @@
+"""The transformation chain a connector config describes (Kafka ``ConnectorConfig`` + ``TransformationChain``).
+
+``transforms=a,b`` lists aliases in order; ``transforms.a.type`` names the SMT and ``transforms.a.*`` configures
+it; ``transforms.a.predicate`` / ``transforms.a.negate`` guard it with ``predicates.<p>.*``. Errors use Kafka's
+messages so the REST validate endpoint reports the same text as a Connect worker.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.config import config_error, parse_type
+from connect_core.api.errors import ConfigError
+from connect_core.transforms import _registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from connect_core.api.record import ConnectRecord
+    from connect_core.api.transformation import Predicate, Transformation
+
+TRANSFORMS_CONFIG = "transforms"
+PREDICATES_CONFIG = "predicates"
+TYPE_CONFIG = "type"
+PREDICATE_CONFIG = "predicate"
+NEGATE_CONFIG = "negate"
+_KAFKA = "org.apache.kafka.connect.transforms."
+
+
+class TransformationChain:
+    """Applies SMTs in order; a step whose predicate says no passes the record on unchanged.
+
+    Each step is a pre-bound ``(apply, test, negate)`` tuple so the per-record loop does no attribute lookups.
+    """
+
+    __slots__ = ("_steps", "aliases", "transformations")
+
+    def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]]) -> None:
+        """Create a chain from ``(alias, transformation, predicate or None, negate)`` steps."""
+        self.aliases = [alias for alias, _, _, _ in steps]
+        self.transformations = [t for _, t, _, _ in steps]
+        self._steps: list[tuple[Callable[[Any], Any], Callable[[Any], bool] | None, bool]] = [
+            (t.apply, p.test if p is not None else None, negate) for _, t, p, negate in steps
+        ]
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord | None:
+        """Run ``record`` through every step; None means a step dropped it and the chain stopped."""
+        for apply, test, negate in self._steps:
+            if test is None or negate is not test(record):
+                record = apply(record)
+                if record is None:
+                    return None
+        return record
+
+    def close(self) -> None:
+        """Close every transformation (predicates have nothing to release)."""
+        for transformation in self.transformations:
+            transformation.close()
+
+    def __len__(self) -> int:
+        """Number of steps."""
+        return len(self._steps)
+
+
+def _aliases(props: Mapping[str, Any], key: str) -> list[str]:
+    aliases = parse_type(key, props.get(key, ""), "LIST") or []
+    if len(set(aliases)) != len(aliases):
+        raise config_error(key, aliases, "Duplicate alias provided.")
+    return aliases
+
+
+def _with_prefix(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+
+
+def _instantiate(props: Mapping[str, Any], prefix: str, kind: str, resolve: Callable[[str], Any]) -> Any:
+    """Create and return an unconfigured plugin named by ``<prefix>type``, with Kafka's errors."""
+    type_key = prefix + TYPE_CONFIG
+    if type_key not in props:
+        raise ConfigError(f'Missing required configuration "{type_key}" which has no default value.')
+    name = parse_type(type_key, props[type_key], "CLASS")
+    cls = resolve(name)
+    if cls is None:
+        raise config_error(type_key, name, f"Class {name} could not be found.")
+    if inspect.isabstract(cls):
+        variants = [f"{_kafka_name(name)}${v}" for v in ("Key", "Value") if hasattr(cls, v)]
+        message = f"{kind} is abstract and cannot be created."
+        if variants:
+            message += " Did you mean " + ", ".join(variants) + "?"
+        raise config_error(type_key, f"class {_kafka_name(name)}", message)
+    return cls()
+
+
+def _kafka_name(name: str) -> str:
+    if "." in name or ":" in name:
+        return name
+    return _KAFKA + name
+
+
+def build_chain(props: Mapping[str, Any]) -> TransformationChain:
+    """Build and configure the chain from a connector's props (``transforms``, ``predicates`` and their keys)."""
+    transform_aliases = _aliases(props, TRANSFORMS_CONFIG)
+    predicate_aliases = set(_aliases(props, PREDICATES_CONFIG))
+    steps: list[tuple[str, Transformation, Predicate | None, bool]] = []
+    for alias in transform_aliases:
+        prefix = f"{TRANSFORMS_CONFIG}.{alias}."
+        negate_key, predicate_key = prefix + NEGATE_CONFIG, prefix + PREDICATE_CONFIG
+        if negate_key in props and predicate_key not in props:
+            raise ConfigError(f"Config '{negate_key}' was provided but there is no config '{predicate_key}' "
+                              "defining a predicate to be negated.")
+        transformation = _instantiate(props, prefix, "Transformation", _registry.resolve_transformation)
+        configs = _with_prefix(props, prefix)
+        predicate_alias = configs.pop(PREDICATE_CONFIG, None)
+        negate = parse_type(negate_key, configs.pop(NEGATE_CONFIG, "false"), "BOOLEAN")
+        transformation.configure(configs)
+        predicate = None
+        if predicate_alias:
+            predicate_prefix = f"{PREDICATES_CONFIG}.{predicate_alias}."
+            if predicate_alias not in predicate_aliases:
+                raise ConfigError(f"Unknown configuration '{predicate_prefix}{TYPE_CONFIG}'")
+            predicate = _instantiate(props, predicate_prefix, "Predicate", _registry.resolve_predicate)
+            predicate.configure(_with_prefix(props, predicate_prefix))
+        steps.append((alias, transformation, predicate, bool(negate)))
+    return TransformationChain(steps)

@@ -1,0 +1,169 @@
+"""ExtractField: replace the key/value with one of its fields (Kafka ``transforms.ExtractField``)."""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_field, parse_config, valid_string
+from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.schema import Schema, Type
+from connect_core.api.transformation import Transformation
+from connect_core.transforms._util import (
+    attach_variants,
+    key_record,
+    replace_null_field,
+    require_map_or_null,
+    require_struct_or_null,
+    value_record,
+)
+
+if TYPE_CHECKING:
+    from connect_core.api.record import ConnectRecord
+    from connect_core.api.struct import Struct
+
+FIELD_CONFIG = "field"
+FIELD_SYNTAX_VERSION_CONFIG = "field.syntax.version"
+FIELD_SYNTAX_VERSION_DEFAULT = "V1"
+PURPOSE = "field extraction"
+
+
+def parse_field_path(path: str, version: str) -> tuple[str, ...]:
+    """Split a field path (KIP-821): V1 is one name; V2 splits on dots, with backticks quoting names with dots."""
+    if version.upper() == "V1":
+        return (path,)
+    steps: list[str] = []
+    i, n = 0, len(path)
+    while i < n:
+        if path[i] != "`":
+            end = path.find(".", i)
+            if end < 0:
+                steps.append(path[i:])
+                i = n
+            else:
+                steps.append(path[i:end])
+                i = end + 1
+            continue
+        j = i + 1
+        while j < n and not (path[j] == "`" and path[j - 1] != "\\" and (j + 1 == n or path[j + 1] == ".")):
+            j += 1
+        if j >= n:
+            raise ConfigError(f"Incomplete backtick pair in path: [{path}], consider adding a backslash before "
+                              f"backtick at position {i} to escape it")
+        steps.append(path[i + 1:j].replace("\\`", "`"))
+        i = j + 2
+    if path.endswith("."):
+        steps.append("")
+    return tuple(steps)
+
+
+class ExtractFieldConfig(BaseModel):
+    """Config of ExtractField (Kafka ``ExtractField.CONFIG_DEF``)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    field: str = config_field(
+        ..., alias=FIELD_CONFIG,
+        description="Field name to extract.",
+    )
+    field_syntax_version: str = config_field(
+        FIELD_SYNTAX_VERSION_DEFAULT, alias=FIELD_SYNTAX_VERSION_CONFIG, importance="HIGH",
+        validator=valid_string("V1", "V2", case_insensitive=True),
+        description="Defines the version of the syntax to access fields. If set to <code>V1</code>, then the field "
+        "paths are limited to access the elements at the root level of the struct or map. If set to <code>V2</code>, "
+        "the syntax will support accessing nested elements. To access nested elements, dotted notation is used. If "
+        "dots are already included in the field name, then backtick pairs can be used to wrap field names containing "
+        "dots. E.g. to access the subfield <code>baz</code> from a field named \"foo.bar\" in a struct/map the "
+        "following format can be used to access its elements: <code>`foo.bar`.baz</code>.",
+    )
+    replace_null_with_default: bool = replace_null_field()
+
+
+class ExtractField(Transformation["ConnectRecord"], abc.ABC):
+    """Extract one (possibly nested) field (Kafka ``ExtractField``); use ExtractField.Key or ExtractField.Value."""
+
+    config_model: ClassVar[type[BaseModel]] = ExtractFieldConfig
+    Key: ClassVar[type[ExtractField]]
+    Value: ClassVar[type[ExtractField]]
+
+    def configure(self, configs: dict[str, Any]) -> None:
+        """Parse the field path once."""
+        self.config = parse_config(ExtractFieldConfig, configs)
+        self._path = parse_field_path(self.config.field, self.config.field_syntax_version)
+        self._replace_null = self.config.replace_null_with_default
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord:
+        """Extract the field; null keys/values extract to null."""
+        schema = self._operating_schema(record)
+        value = self._operating_value(record)
+        if schema is None:
+            current: Any = require_map_or_null(value, PURPOSE)
+            for step in self._path:
+                if not isinstance(current, dict):
+                    current = None
+                    break
+                current = current.get(step)
+            return self._new_record(record, None, current)
+        struct = require_struct_or_null(value, PURPOSE)
+        field_schema = self._field_schema(schema)
+        return self._new_record(record, field_schema, None if struct is None else self._struct_value(struct))
+
+    def _field_schema(self, schema: Schema) -> Schema:
+        current = schema
+        for i, step in enumerate(self._path):
+            field = current.field(step) if current.type is Type.STRUCT else None
+            if field is None or (i < len(self._path) - 1 and field.schema.type is not Type.STRUCT):
+                raise DataError("Unknown field: " + self.config.field)
+            current = field.schema
+        return current
+
+    def _struct_value(self, struct: Struct) -> Any:
+        current: Any = struct
+        last = len(self._path) - 1
+        for i, step in enumerate(self._path):
+            if current is None:
+                return None
+            if i == last:
+                return current.get(step) if self._replace_null else current.get_without_default(step)
+            current = current.get(step)
+        return current
+
+    @abc.abstractmethod
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
+
+    @abc.abstractmethod
+    def _operating_value(self, record: ConnectRecord) -> Any: ...
+
+    @abc.abstractmethod
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+
+
+class _Key(ExtractField):
+    """``ExtractField$Key``: extracts a field from the record key."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.key_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.key
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return key_record(record, schema, value)
+
+
+class _Value(ExtractField):
+    """``ExtractField$Value``: extracts a field from the record value."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.value_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.value
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return value_record(record, schema, value)
+
+
+attach_variants(ExtractField, _Key, _Value)

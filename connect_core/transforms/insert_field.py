@@ -1,0 +1,204 @@
+"""InsertField: add topic, partition, offset, timestamp or a static field (Kafka ``transforms.InsertField``)."""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_field, parse_config
+from connect_core.api.errors import ConfigError
+from connect_core.api.logical import Timestamp
+from connect_core.api.schema import (
+    INT32_SCHEMA,
+    INT64_SCHEMA,
+    OPTIONAL_INT32_SCHEMA,
+    OPTIONAL_INT64_SCHEMA,
+    OPTIONAL_STRING_SCHEMA,
+    STRING_SCHEMA,
+    Schema,
+    SchemaBuilder,
+)
+from connect_core.api.struct import Struct
+from connect_core.api.transformation import Transformation
+from connect_core.transforms._util import (
+    SchemaCache,
+    attach_variants,
+    copy_schema_basics,
+    field_value,
+    key_record,
+    replace_null_field,
+    require_map,
+    require_sink_record,
+    require_struct,
+    value_record,
+)
+
+if TYPE_CHECKING:
+    from connect_core.api.record import ConnectRecord
+
+PURPOSE = "field insertion"
+_OPTIONAL_SUFFIX = "?"
+_REQUIRED_SUFFIX = "!"
+TIMESTAMP_SCHEMA = Timestamp.schema()
+OPTIONAL_TIMESTAMP_SCHEMA = Timestamp.builder().optional().build()
+
+
+class InsertFieldConfig(BaseModel):
+    """Config of InsertField (Kafka ``InsertField.CONFIG_DEF``)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    topic_field: str | None = config_field(
+        None, alias="topic.field",
+        description="Field name for Kafka topic. Suffix with <code>!</code> to make this a required field, or "
+        "<code>?</code> to keep it optional (the default).",
+    )
+    partition_field: str | None = config_field(
+        None, alias="partition.field",
+        description="Field name for Kafka partition. Suffix with <code>!</code> to make this a required field, or "
+        "<code>?</code> to keep it optional (the default).",
+    )
+    offset_field: str | None = config_field(
+        None, alias="offset.field",
+        description="Field name for Kafka offset - only applicable to sink connectors.<br/>Suffix with "
+        "<code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default).",
+    )
+    timestamp_field: str | None = config_field(
+        None, alias="timestamp.field",
+        description="Field name for record timestamp. Suffix with <code>!</code> to make this a required field, or "
+        "<code>?</code> to keep it optional (the default).",
+    )
+    static_field: str | None = config_field(
+        None, alias="static.field",
+        description="Field name for static data field. Suffix with <code>!</code> to make this a required field, or "
+        "<code>?</code> to keep it optional (the default).",
+    )
+    static_value: str | None = config_field(
+        None, alias="static.value", description="Static field value, if field name configured."
+    )
+    replace_null_with_default: bool = replace_null_field()
+
+
+def _spec(spec: str | None) -> tuple[str, bool] | None:
+    """Parse a field spec into (name, optional); Kafka's InsertionSpec.parse."""
+    if spec is None:
+        return None
+    if spec.endswith(_OPTIONAL_SUFFIX):
+        return spec[:-1], True
+    if spec.endswith(_REQUIRED_SUFFIX):
+        return spec[:-1], False
+    return spec, True
+
+
+class InsertField(Transformation["ConnectRecord"], abc.ABC):
+    """Insert record metadata or a static value as fields (Kafka ``InsertField``); use .Key or .Value."""
+
+    config_model: ClassVar[type[BaseModel]] = InsertFieldConfig
+    Key: ClassVar[type[InsertField]]
+    Value: ClassVar[type[InsertField]]
+
+    def configure(self, configs: dict[str, Any]) -> None:
+        """Parse the field specs; at least one insertion must be configured."""
+        cfg = self.config = parse_config(InsertFieldConfig, configs)
+        self._topic = _spec(cfg.topic_field)
+        self._partition = _spec(cfg.partition_field)
+        self._offset = _spec(cfg.offset_field)
+        self._timestamp = _spec(cfg.timestamp_field)
+        self._static = _spec(cfg.static_field)
+        self._static_value = cfg.static_value
+        self._replace_null = cfg.replace_null_with_default
+        if not any((self._topic, self._partition, self._offset, self._timestamp, self._static)):
+            raise ConfigError("No field insertion configured")
+        if self._static is not None and self._static_value is None:
+            raise ConfigError("Invalid value null for configuration static.value: "
+                              f"No value specified for static field: {self._static[0]}")
+        self._schema_cache = SchemaCache()
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord:
+        """Insert the configured fields; null keys/values (tombstones) pass through unchanged."""
+        value = self._operating_value(record)
+        if value is None:
+            return record
+        schema = self._operating_schema(record)
+        if schema is None:
+            updated = dict(require_map(value, PURPOSE))
+            self._insert(record, updated.__setitem__, record.timestamp)
+            return self._new_record(record, None, updated)
+        struct = require_struct(value, PURPOSE)
+        updated_schema = self._schema_cache.get(struct.schema)
+        if updated_schema is None:
+            updated_schema = self._updated_schema(struct.schema)
+            self._schema_cache.put(struct.schema, updated_schema)
+        out = Struct(updated_schema)
+        for field in struct.schema.fields:
+            out.put(field.name, field_value(struct, field.name, self._replace_null))
+        ts = record.timestamp
+        self._insert(record, out.put, None if ts is None else Timestamp.to_logical(TIMESTAMP_SCHEMA, ts))
+        return self._new_record(record, updated_schema, out)
+
+    def _insert(self, record: ConnectRecord, put: Any, timestamp: Any) -> None:
+        if self._topic is not None:
+            put(self._topic[0], record.topic)
+        if self._partition is not None and record.kafka_partition is not None:
+            put(self._partition[0], record.kafka_partition)
+        if self._offset is not None:
+            put(self._offset[0], require_sink_record(record, PURPOSE).kafka_offset)
+        if self._timestamp is not None and timestamp is not None:
+            put(self._timestamp[0], timestamp)
+        if self._static is not None and self._static_value is not None:
+            put(self._static[0], self._static_value)
+
+    def _updated_schema(self, schema: Schema) -> Schema:
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        for field in schema.fields:
+            builder.field(field.name, field.schema)
+        for spec, optional_schema, required_schema in (
+            (self._topic, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA),
+            (self._partition, OPTIONAL_INT32_SCHEMA, INT32_SCHEMA),
+            (self._offset, OPTIONAL_INT64_SCHEMA, INT64_SCHEMA),
+            (self._timestamp, OPTIONAL_TIMESTAMP_SCHEMA, TIMESTAMP_SCHEMA),
+            (self._static, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA),
+        ):
+            if spec is not None:
+                builder.field(spec[0], optional_schema if spec[1] else required_schema)
+        return builder.build()
+
+    @abc.abstractmethod
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
+
+    @abc.abstractmethod
+    def _operating_value(self, record: ConnectRecord) -> Any: ...
+
+    @abc.abstractmethod
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+
+
+class _Key(InsertField):
+    """``InsertField$Key``: inserts fields into the record key."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.key_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.key
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return key_record(record, schema, value)
+
+
+class _Value(InsertField):
+    """``InsertField$Value``: inserts fields into the record value."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.value_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.value
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return value_record(record, schema, value)
+
+
+attach_variants(InsertField, _Key, _Value)

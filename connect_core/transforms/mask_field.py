@@ -1,0 +1,175 @@
+"""MaskField: replace field values with a type-appropriate null or a replacement (Kafka ``transforms.MaskField``)."""
+
+from __future__ import annotations
+
+import abc
+import datetime as _dt
+import decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_field, parse_config
+from connect_core.api.errors import DataError
+from connect_core.api.schema import Schema, Type
+from connect_core.api.struct import Struct
+from connect_core.api.transformation import Transformation
+from connect_core.transforms import _java
+from connect_core.transforms._util import (
+    attach_variants,
+    class_name,
+    field_value,
+    key_record,
+    non_empty_list,
+    non_empty_string,
+    replace_null_field,
+    require_map,
+    require_struct,
+    value_record,
+)
+
+if TYPE_CHECKING:
+    from connect_core.api.record import ConnectRecord
+
+FIELDS_CONFIG = "fields"
+REPLACEMENT_CONFIG = "replacement"
+PURPOSE = "mask fields"
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
+
+
+class MaskFieldConfig(BaseModel):
+    """Config of MaskField (Kafka ``MaskField.CONFIG_DEF``)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    fields: list[str] = config_field(
+        ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,
+        description="Names of fields to mask.",
+    )
+    replacement: str | None = config_field(
+        None, alias=REPLACEMENT_CONFIG, importance="LOW", validator=non_empty_string,
+        description="Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty "
+        "string values only).",
+    )
+    replace_null_with_default: bool = replace_null_field()
+
+
+def _null_mask(value: Any) -> Any:
+    """The "empty" value of the same type (Kafka's PRIMITIVE_VALUE_MAPPING)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0
+    if isinstance(value, decimal.Decimal):
+        return decimal.Decimal(0)
+    if isinstance(value, str):
+        return ""
+    if isinstance(value, _dt.datetime):
+        return _EPOCH
+    if isinstance(value, _dt.date):
+        return _EPOCH.date()
+    if isinstance(value, _dt.time):
+        return _dt.time(0)
+    if isinstance(value, list):
+        return []
+    if isinstance(value, dict):
+        return {}
+    raise DataError(f"Cannot mask value of type: {class_name(value)}")
+
+
+def _custom_mask(value: Any, replacement: str, schema: Schema | None) -> Any:
+    """Parse ``replacement`` into the value's type (Kafka's REPLACEMENT_MAPPING_FUNC)."""
+    kind = schema.type if schema is not None and schema.name is None else None
+    try:
+        if isinstance(value, str):
+            return replacement
+        if isinstance(value, decimal.Decimal):
+            return decimal.Decimal(replacement)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _java.parse_int(replacement, _INT_BITS.get(kind, 64) if kind is not None else 64)
+        if isinstance(value, float):
+            parsed = _java.parse_float(replacement)
+            return _java.to_float32(parsed) if kind is Type.FLOAT32 else parsed
+    except (ValueError, decimal.InvalidOperation) as e:
+        raise DataError(f"Unable to convert {replacement} (java.lang.String) to number") from e
+    raise DataError(f"Cannot mask value of type {class_name(value)} with custom replacement.")
+
+
+class MaskField(Transformation["ConnectRecord"], abc.ABC):
+    """Mask the configured fields (Kafka ``MaskField``); use MaskField.Key or MaskField.Value."""
+
+    config_model: ClassVar[type[BaseModel]] = MaskFieldConfig
+    Key: ClassVar[type[MaskField]]
+    Value: ClassVar[type[MaskField]]
+
+    def configure(self, configs: dict[str, Any]) -> None:
+        """Read the masked field set and the optional replacement."""
+        self.config = parse_config(MaskFieldConfig, configs)
+        self._fields = frozenset(self.config.fields)
+        self._replacement = self.config.replacement
+        self._replace_null = self.config.replace_null_with_default
+
+    def _mask(self, value: Any, schema: Schema | None) -> Any:
+        if value is None:
+            return None
+        if self._replacement is None:
+            return _null_mask(value)
+        return _custom_mask(value, self._replacement, schema)
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord:
+        """Mask fields; like Kafka, a null key/value is an error (requireMap/requireStruct)."""
+        value = self._operating_value(record)
+        schema = self._operating_schema(record)
+        if schema is None:
+            original = require_map(value, PURPOSE)
+            updated = dict(original)
+            for name in self._fields:
+                updated[name] = self._mask(original.get(name), None)
+            return self._new_record(record, None, updated)
+        struct = require_struct(value, PURPOSE)
+        out = Struct(struct.schema)
+        for field in struct.schema.fields:
+            original = field_value(struct, field.name, self._replace_null)
+            out.put(field, self._mask(original, field.schema) if field.name in self._fields else original)
+        return self._new_record(record, struct.schema, out)
+
+    @abc.abstractmethod
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
+
+    @abc.abstractmethod
+    def _operating_value(self, record: ConnectRecord) -> Any: ...
+
+    @abc.abstractmethod
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+
+
+class _Key(MaskField):
+    """``MaskField$Key``: masks the record key."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.key_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.key
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return key_record(record, schema, value)
+
+
+class _Value(MaskField):
+    """``MaskField$Value``: masks the record value."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.value_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.value
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return value_record(record, schema, value)
+
+
+attach_variants(MaskField, _Key, _Value)

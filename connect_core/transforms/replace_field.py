@@ -1,0 +1,148 @@
+"""ReplaceField: drop, keep or rename fields (Kafka ``transforms.ReplaceField``)."""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_error, config_field, parse_config
+from connect_core.api.schema import Schema, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.api.transformation import Transformation
+from connect_core.transforms._util import (
+    SchemaCache,
+    attach_variants,
+    copy_schema_basics,
+    field_value,
+    java_split,
+    key_record,
+    replace_null_field,
+    require_map,
+    require_struct,
+    value_record,
+)
+
+if TYPE_CHECKING:
+    from connect_core.api.record import ConnectRecord
+
+EXCLUDE_CONFIG = "exclude"
+INCLUDE_CONFIG = "include"
+RENAMES_CONFIG = "renames"
+PURPOSE = "field replacement"
+
+
+def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
+    """Parse ``old:new`` pairs, raising Kafka's "Invalid rename mapping" ConfigException."""
+    renames: dict[str, str] = {}
+    for mapping in mappings:
+        parts = java_split(mapping, ":")
+        if len(parts) != 2:
+            raise config_error(RENAMES_CONFIG, mappings, "Invalid rename mapping: " + mapping)
+        renames[parts[0]] = parts[1]
+    return renames
+
+
+class ReplaceFieldConfig(BaseModel):
+    """Config of ReplaceField (Kafka 4.x ``ReplaceField.CONFIG_DEF``; blacklist/whitelist were removed in 4.0)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    exclude: list[str] = config_field(
+        [], alias=EXCLUDE_CONFIG, type="LIST",
+        description="Fields to exclude. This takes precedence over the fields to include.",
+    )
+    include: list[str] = config_field(
+        [], alias=INCLUDE_CONFIG, type="LIST",
+        description="Fields to include. If specified, only these fields will be used.",
+    )
+    renames: list[str] = config_field(
+        [], alias=RENAMES_CONFIG, type="LIST", validator=lambda key, value: parse_rename_mappings(value),
+        description="Field rename mappings.",
+    )
+    replace_null_with_default: bool = replace_null_field()
+
+
+class ReplaceField(Transformation["ConnectRecord"], abc.ABC):
+    """Filter and rename fields (Kafka ``ReplaceField``); use ReplaceField.Key or ReplaceField.Value."""
+
+    config_model: ClassVar[type[BaseModel]] = ReplaceFieldConfig
+    Key: ClassVar[type[ReplaceField]]
+    Value: ClassVar[type[ReplaceField]]
+
+    def configure(self, configs: dict[str, Any]) -> None:
+        """Parse include/exclude sets and rename maps (both directions) once."""
+        self.config = parse_config(ReplaceFieldConfig, configs)
+        self._exclude = frozenset(self.config.exclude)
+        self._include = frozenset(self.config.include)
+        self._renames = parse_rename_mappings(self.config.renames)
+        self._reverse = {new: old for old, new in self._renames.items()}
+        self._replace_null = self.config.replace_null_with_default
+        self._schema_cache = SchemaCache()
+
+    def _keep(self, name: str) -> bool:
+        return name not in self._exclude and (not self._include or name in self._include)
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord:
+        """Rebuild the operating side; null keys/values pass through unchanged."""
+        value = self._operating_value(record)
+        if value is None:
+            return record
+        schema = self._operating_schema(record)
+        if schema is None:
+            renames = self._renames
+            updated = {renames.get(k, k): v for k, v in require_map(value, PURPOSE).items() if self._keep(k)}
+            return self._new_record(record, None, updated)
+        struct = require_struct(value, PURPOSE)
+        updated_schema = self._schema_cache.get(struct.schema)
+        if updated_schema is None:
+            builder = copy_schema_basics(struct.schema, SchemaBuilder.struct())
+            for field in struct.schema.fields:
+                if self._keep(field.name):
+                    builder.field(self._renames.get(field.name, field.name), field.schema)
+            updated_schema = builder.build()
+            self._schema_cache.put(struct.schema, updated_schema)
+        out = Struct(updated_schema)
+        reverse = self._reverse
+        for field in updated_schema.fields:
+            out.put(field, field_value(struct, reverse.get(field.name, field.name), self._replace_null))
+        return self._new_record(record, updated_schema, out)
+
+    @abc.abstractmethod
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
+
+    @abc.abstractmethod
+    def _operating_value(self, record: ConnectRecord) -> Any: ...
+
+    @abc.abstractmethod
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+
+
+class _Key(ReplaceField):
+    """``ReplaceField$Key``: filters and renames fields of the record key."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.key_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.key
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return key_record(record, schema, value)
+
+
+class _Value(ReplaceField):
+    """``ReplaceField$Value``: filters and renames fields of the record value."""
+
+    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
+        return record.value_schema
+
+    def _operating_value(self, record: ConnectRecord) -> Any:
+        return record.value
+
+    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
+        return value_record(record, schema, value)
+
+
+attach_variants(ReplaceField, _Key, _Value)

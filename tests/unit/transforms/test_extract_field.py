@@ -1,0 +1,56 @@
+"""ExtractField: V1 and V2 (nested) paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.schema import Schema, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.transforms.extract_field import ExtractField
+from tests.unit.transforms._records import source
+
+
+def _extract(cls: type[ExtractField] = ExtractField.Value, **configs: str) -> ExtractField:
+    xform = cls()
+    xform.configure(configs)
+    return xform
+
+
+def test_schemaless_extracts_top_level_field_and_missing_is_null() -> None:
+    assert _extract(field="a").apply(source({"a": 1})).value == 1
+    assert _extract(field="z").apply(source({"a": 1})).value is None
+
+
+def test_v2_path_reaches_nested_map_and_backticks_keep_dots() -> None:
+    xform = _extract(field="`a.b`.c", **{"field.syntax.version": "v2"})
+    assert xform.apply(source({"a.b": {"c": 3}})).value == 3
+
+
+def test_struct_extraction_uses_the_field_schema() -> None:
+    inner = SchemaBuilder.struct().field("c", Schema.INT32_SCHEMA).build()
+    schema = SchemaBuilder.struct().field("a", inner).build()
+    value = Struct(schema).put("a", Struct(inner).put("c", 3))
+    out = _extract(field="a.c", **{"field.syntax.version": "V2"}).apply(source(value, schema))
+    assert out.value == 3 and out.value_schema == Schema.INT32_SCHEMA
+
+
+def test_unknown_struct_field_fails() -> None:
+    schema = SchemaBuilder.struct().field("a", Schema.INT32_SCHEMA).build()
+    with pytest.raises(DataError, match="Unknown field: b"):
+        _extract(field="b").apply(source(Struct(schema).put("a", 1), schema))
+
+
+def test_tombstone_extracts_null_with_the_field_schema() -> None:
+    schema = SchemaBuilder.struct().field("a", Schema.OPTIONAL_INT32_SCHEMA).optional().build()
+    out = _extract(field="a").apply(source(None, schema))
+    assert out.value is None and out.value_schema == Schema.OPTIONAL_INT32_SCHEMA
+
+
+def test_key_variant_extracts_from_the_key() -> None:
+    assert _extract(ExtractField.Key, field="id").apply(source("v", key={"id": 7})).key == 7
+
+
+def test_bad_syntax_version_is_a_config_error_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match="for configuration field.syntax.version"):
+        _extract(field="a", **{"field.syntax.version": "V3"})
