@@ -19,7 +19,7 @@ _FIX_ESCAPES = re.compile(r"(\\+)u00([0-9a-f]{2})|[\U00010000-\U0010FFFF]")
 
 
 def _non_finite(x: float) -> str:
-    if x != x:
+    if math.isnan(x):
         return "NaN"
     return "Infinity" if x > 0 else "-Infinity"
 

@@ -342,7 +342,8 @@ class JsonConverter(Converter, HeaderConverter):
         if t is Type.FLOAT64 or t is Type.FLOAT32:
             if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
                 return 0.0
-            return float(node) if t is Type.FLOAT64 else to_float32(float(node))
+            f = float(node) + 0.0  # BigDecimal has no negative zero: Kafka reads -0.0 as 0.0
+            return f if t is Type.FLOAT64 else to_float32(f)
         if t is Type.BOOLEAN:
             return node if isinstance(node, bool) else False
         if t is Type.STRING:
@@ -421,8 +422,7 @@ def _read_logical(schema: Schema, node: Any) -> Any:
     if name == Timestamp.LOGICAL_NAME:
         if isinstance(node, bool) or not isinstance(node, int):
             raise DataError(
-                "Invalid type for Timestamp, underlying representation should be integral but was "
-                + _node_type(node)
+                "Invalid type for Timestamp, underlying representation should be integral but was " + _node_type(node)
             )
         return Timestamp.to_logical(schema, _wrap(node, 64))
     return _NOT_LOGICAL
@@ -434,7 +434,7 @@ def _schemaless(node: Any) -> Any:
     if isinstance(node, int):
         return _wrap(node, 64)
     if isinstance(node, _decimal.Decimal):
-        return float(node)
+        return float(node) + 0.0
     if isinstance(node, list):
         return [_schemaless(e) for e in node]
     return {k: _schemaless(v) for k, v in node.items()}
@@ -458,4 +458,13 @@ def _infer_type(value: Any) -> Type:
         return Type.MAP
     if isinstance(value, Struct):
         return Type.STRUCT
-    raise DataError(f"Java class {type(value)} does not have corresponding schema type.")
+    raise DataError(f"Java class class {_java_class(value)} does not have corresponding schema type.")
+
+
+def _java_class(value: Any) -> str:
+    """The Java class Kafka would name for a Python value in messages."""
+    if isinstance(value, _decimal.Decimal):
+        return "java.math.BigDecimal"
+    if isinstance(value, (_dt.date, _dt.time)):
+        return "java.util.Date"
+    return f"{type(value).__module__}.{type(value).__qualname__}"

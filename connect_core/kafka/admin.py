@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConfigError, ConnectError
@@ -28,6 +29,7 @@ BROKER_DEFAULT = -1  # partitions / replication factor: let the broker decide (K
 CLEANUP_POLICY = "cleanup.policy"
 COMPACT = "compact"
 DEFAULT_ADMIN_TIMEOUT_S = 30.0
+_READY_POLL_S = 0.05
 
 
 def ensure_topic(
@@ -63,7 +65,25 @@ def ensure_topic(
         if error.args and error.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
             return False
         raise ConnectError(f"Unable to create topic '{name}': {error}") from error
+    _wait_until_ready(admin, name, timeout_s)
     return True
+
+
+def _wait_until_ready(admin: AdminClient, name: str, timeout_s: float) -> None:
+    """Wait until a new topic's metadata shows every partition with a leader.
+
+    CreateTopics answers before all brokers know the topic; an immediate metadata or ListOffsets
+    request can still get UNKNOWN_TOPIC_OR_PART or LEADER_NOT_AVAILABLE.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        topic = admin.list_topics(topic=name, timeout=timeout_s).topics.get(name)
+        if topic is not None and topic.error is None and topic.partitions:
+            if all(p.leader >= 0 and p.error is None for p in topic.partitions.values()):
+                return
+        if time.monotonic() >= deadline:
+            raise ConnectError(f"Topic '{name}' was created but did not become available within {timeout_s}s")
+        time.sleep(_READY_POLL_S)
 
 
 def ensure_compacted_topic(

@@ -21,6 +21,10 @@ __all__ = ["DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "pa
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
 _BATCH = 1000
+# consume() returns when it has a full batch OR its timeout expires, so a long timeout would be
+# paid on every call that ends a partition; short waits keep the read close to network time.
+_CONSUME_WAIT_S = 0.02
+_RETRY_BACKOFF_S = 0.1
 _LATEST = -1  # ListOffsets "latest" timestamp: the high watermark, or the LSO when read_committed
 _BEGINNING = -2  # librdkafka OFFSET_BEGINNING
 
@@ -34,7 +38,8 @@ def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = DEFAULT_
     metadata = consumer.list_topics(topic=topic, timeout=timeout_s)
     described = metadata.topics.get(topic)
     if described is None or described.error is not None or not described.partitions:
-        raise ConnectError(f"Topic '{topic}' does not exist or has no partitions: {described.error if described else ''}")
+        reason = described.error if described is not None else "no metadata"
+        raise ConnectError(f"Topic '{topic}' does not exist or has no partitions: {reason}")
     return sorted(described.partitions)
 
 
@@ -47,9 +52,23 @@ def end_offsets(
     last stable offset: an open transaction (an exactly-once source task still running) does not
     make the reader wait for it, exactly like Java's ``consumer.endOffsets``.
     """
-    from confluent_kafka import TopicPartition
+    from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-    answered = consumer.offsets_for_times([TopicPartition(topic, p, _LATEST) for p in partitions], timeout=timeout_s)
+    transient = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            answered = consumer.offsets_for_times(
+                [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=max(deadline - time.monotonic(), 0.1)
+            )
+            break
+        except KafkaException as error:
+            # A topic created a moment ago may not have elected its leaders yet: retriable, so wait.
+            kafka_error = error.args[0]
+            retriable = kafka_error.retriable() or kafka_error.code() in transient
+            if not retriable or time.monotonic() >= deadline:
+                raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {kafka_error}") from error
+            time.sleep(_RETRY_BACKOFF_S)
     ends: dict[int, int] = {}
     for tp in answered:
         if tp.error is not None:
@@ -101,7 +120,7 @@ def read_to_end(
                 raise ReadToEndTimeoutError(
                     f"Timed out reading '{topic}' to its end; still behind on partitions {sorted(pending)}"
                 )
-            for message in consumer.consume(_BATCH, timeout=min(remaining, 1.0)):
+            for message in consumer.consume(_BATCH, timeout=min(remaining, _CONSUME_WAIT_S)):
                 partition = message.partition()
                 error = message.error()
                 if error is not None:

@@ -1,0 +1,191 @@
+"""``ElasticsearchSinkTask``: each batch becomes bulk requests whose item results are checked one by one.
+
+Differences from Confluent's task, both deliberate: items rejected with 429 (``es_rejected_execution_exception``)
+are retried with backoff instead of failing the task (complaint #1 in the reference), and a record without a value
+schema gets no explicit mapping (dynamic mapping) instead of failing with "Cannot infer mapping without schema".
+Writes are synchronous: when ``flush`` returns, every action of the batch has been acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from connect_core.api.batching_sink_task import BatchingSinkTask
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConnectError, DataError, RetriableError
+from connect_core.api.schema import Type
+from connect_core.connectors.elasticsearch._client import ElasticsearchClient, backoff_ms
+from connect_core.connectors.elasticsearch._document import BulkAction, DocumentBuilder
+from connect_core.connectors.elasticsearch._mapping import infer_mapping
+from connect_core.connectors.elasticsearch.config import ElasticsearchSinkConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from connect_core.api.record import SinkRecord
+
+__all__ = ["ElasticsearchSinkTask"]
+
+log = logging.getLogger(__name__)
+
+VERSION = "15.1.0-lambda"
+MALFORMED_ERRORS = frozenset(
+    {
+        "mapper_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "illegal_argument_exception",
+        "action_request_validation_exception",
+        "document_parsing_exception",
+    }
+)
+VERSION_CONFLICT = "version_conflict_engine_exception"
+
+
+class ElasticsearchSinkTask(BatchingSinkTask):
+    """Writes records as documents (Confluent ``ElasticsearchSinkTask``); idempotent under batch retries."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Create an unstarted task; ``sleep`` is replaceable so tests need not wait for backoffs."""
+        super().__init__()
+        self._sleep = sleep
+        self._client: ElasticsearchClient | None = None
+        self._known_indices: set[str] = set()
+
+    def version(self) -> str:
+        """The connector version this port follows."""
+        return VERSION
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the config (the connector's own model) and open the HTTP pool."""
+        self.config = parse_config(ElasticsearchSinkConfig, props)
+        self._builder = DocumentBuilder(self.config)
+        if self._client is None:
+            self._client = ElasticsearchClient(self.config, self._sleep)
+
+    def stop(self) -> None:
+        """Close pooled connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def max_batch_size(self) -> int | None:
+        """``batch.size``: one bulk request per full batch."""
+        return self.config.batch_size
+
+    def write_batch(self, records: list[SinkRecord]) -> None:
+        """Convert, make sure indices and mappings exist, and send the actions in size-bounded bulk requests."""
+        actions = [a for a in map(self._convert, records) if a is not None]
+        self._prepare_indices(actions)
+        chunk: list[BulkAction] = []
+        size, limit = 0, self.config.bulk_size_bytes
+        for action in actions:
+            if chunk and limit > 0 and size + len(action.lines) > limit:
+                self._send(chunk)
+                chunk, size = [], 0
+            chunk.append(action)
+            size += len(action.lines)
+        if chunk:
+            self._send(chunk)
+
+    def _convert(self, record: SinkRecord) -> BulkAction | None:
+        try:
+            return self._builder.build(record)
+        except DataError as e:
+            if not self.config.drop_invalid_message:
+                raise
+            log.error("Can't convert %s to a document (dropped): %s", record, e)
+            self._report(record, e)
+            return None
+
+    def _prepare_indices(self, actions: list[BulkAction]) -> None:
+        client = self._require_client()
+        for action in actions:
+            index, record = action.index, action.record
+            if index in self._known_indices:
+                continue
+            if not self.config.is_data_stream and not client.index_exists(index):
+                client.create_index(index)
+            schema = record.value_schema
+            if (
+                not self.config.ignore_schema(record.topic)
+                and schema is not None
+                and schema.type is Type.STRUCT
+                and not client.has_mapping(index)
+            ):
+                client.put_mapping(index, infer_mapping(schema))
+            self._known_indices.add(index)
+
+    def _send(self, actions: list[BulkAction]) -> None:
+        """Send ``actions``; resend 429-rejected items (and later items on the same document) with backoff."""
+        client = self._require_client()
+        for attempt in range(self.config.max_retries + 1):
+            items = client.bulk(b"".join(a.lines for a in actions))
+            if len(items) != len(actions):
+                raise ConnectError(f"Bulk response has {len(items)} items for {len(actions)} actions")
+            retry = self._check_items(actions, items)
+            if not retry:
+                return
+            if attempt < self.config.max_retries:
+                wait = backoff_ms(attempt, self.config.retry_backoff_ms)
+                log.warning("%d bulk item(s) rejected with 429; retrying in %.0f ms", len(retry), wait)
+                self._sleep(wait / 1000)
+            actions = retry
+        raise RetriableError(f"{len(actions)} bulk item(s) still rejected with 429 after {attempt} retries")
+
+    def _check_items(self, actions: list[BulkAction], items: list[dict[str, Any]]) -> list[BulkAction]:
+        retry: list[BulkAction] = []
+        rejected: set[tuple[str, str | None]] = set()
+        for action, item in zip(actions, items, strict=True):
+            result = next(iter(item.values()))
+            target = (action.index, action.doc_id)
+            error = result.get("error")
+            if result.get("status") == 429 or target in rejected:
+                # Later actions on a rejected document go again too, so the retry keeps their order.
+                retry.append(action)
+                rejected.add(target)
+            elif error is not None:
+                self._item_failed(action, result.get("status"), error)
+        return retry
+
+    def _item_failed(self, action: BulkAction, status: Any, error: Any) -> None:
+        error_type = error.get("type", "") if isinstance(error, dict) else str(error)
+        reason = error.get("reason", "") if isinstance(error, dict) else ""
+        record = action.record
+        where = f"topic={record.topic} partition={record.kafka_partition} offset={record.kafka_offset}"
+        if error_type == VERSION_CONFLICT:
+            if action.versioned:
+                return  # an equal or newer offset is already indexed: the replay is a no-op
+            log.warning("Ignoring version conflict for %s: %s", where, reason)
+            if not self.config.is_data_stream:
+                self._report(record, ConnectError(f"{error_type}: {reason}"))
+            return
+        failure = ConnectError(f"Indexing failed for {where} (HTTP {status}): {error_type}: {reason}")
+        if error_type in MALFORMED_ERRORS:
+            self._report(record, failure)
+            behavior = self.config.behavior_on_malformed_documents
+            if behavior == "IGNORE":
+                log.debug("Ignoring malformed document %s: %s", where, reason)
+                return
+            if behavior == "WARN":
+                log.warning("Ignoring malformed document %s: %s", where, reason)
+                return
+            raise ConnectError(
+                f"{failure} (to ignore future records like this, change 'behavior.on.malformed.documents' "
+                "to 'WARN' or 'IGNORE')"
+            )
+        self._report(record, failure)
+        raise failure
+
+    def _report(self, record: SinkRecord, error: BaseException) -> None:
+        context = getattr(self, "context", None)
+        reporter = getattr(context, "errant_record_reporter", None)
+        if reporter is not None:
+            reporter(record, error)
+
+    def _require_client(self) -> ElasticsearchClient:
+        if self._client is None:
+            raise ConnectError("ElasticsearchSinkTask is not started")
+        return self._client

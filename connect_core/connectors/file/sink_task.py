@@ -1,0 +1,70 @@
+"""FileStreamSinkTask: appends ``str(value)`` of each record plus a newline (Kafka ``FileStreamSinkTask``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+from connect_core.api.config import parse_config
+from connect_core.api.task import SinkTask
+from connect_core.connectors.file.sink_connector import FileStreamSinkConfig
+from connect_core.connectors.file.source_connector import connector_version
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SinkRecord
+    from connect_core.api.task import TopicPartition
+
+__all__ = ["FileStreamSinkTask"]
+
+
+def _java_string(value: Any) -> str:
+    """``String.valueOf`` as Kafka's ``PrintStream.println(Object)`` renders it for the common value types."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+class FileStreamSinkTask(SinkTask):
+    """Appends to the configured file (or standard output); ``flush`` makes the lines durable."""
+
+    def __init__(self) -> None:
+        """Create the task; the file is opened in ``start``."""
+        self._filename: str | None = None
+        self._out: IO[str] | None = None
+
+    def version(self) -> str:
+        """The lambda-connect version."""
+        return connector_version()
+
+    def start(self, props: dict[str, str]) -> None:
+        """Open the destination in append mode (created if missing), UTF-8 as Kafka's ``PrintStream``."""
+        config = parse_config(FileStreamSinkConfig, props)
+        self._filename = config.file or None
+        if self._filename is None:
+            self._out = sys.stdout
+        else:
+            self._out = open(self._filename, "a", encoding="utf-8", newline="\n")  # closed in stop()
+
+    def put(self, records: list[SinkRecord]) -> None:
+        """Write one line per record, in order."""
+        assert self._out is not None
+        self._out.write("".join(_java_string(r.value) + "\n" for r in records))
+
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
+        """Flush and fsync: the invocation's offsets are committed only after this returns."""
+        if self._out is None:
+            return
+        self._out.flush()
+        if self._filename is not None:
+            os.fsync(self._out.fileno())
+
+    def stop(self) -> None:
+        """Close the file (never standard output)."""
+        if self._out is not None and self._filename is not None:
+            self._out.close()
+        self._out = None

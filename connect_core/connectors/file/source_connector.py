@@ -1,0 +1,100 @@
+"""FileStreamSourceConnector: one task turning each line of a file into a record (Kafka ``FileStreamSourceConnector``).
+
+The config model lives here, next to the connector, and the task parses the same model, as Kafka's ``CONFIG_DEF``.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import TYPE_CHECKING, ClassVar, Final
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from connect_core.api.config import config_error, config_field, parse_config
+from connect_core.api.connector import SourceConnector
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from connect_core.api.task import Task
+
+__all__ = ["DEFAULT_TASK_BATCH_SIZE", "FileStreamSourceConfig", "FileStreamSourceConnector", "connector_version"]
+
+FILE_CONFIG: Final = "file"
+TOPIC_CONFIG: Final = "topic"
+TASK_BATCH_SIZE_CONFIG: Final = "batch.size"
+DEFAULT_TASK_BATCH_SIZE: Final = 2000
+
+
+def connector_version() -> str:
+    """The installed lambda-connect version (Kafka reports its own version through ``AppInfoParser``)."""
+    try:
+        return metadata.version("lambda-connect")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _non_empty(key: str, value: Any) -> None:
+    # Kafka ConfigDef.NonEmptyString
+    if value is not None and not value:
+        raise config_error(key, value, "String must be non-empty")
+
+
+class FileStreamSourceConfig(BaseModel):
+    """Config of the file source (Kafka ``FileStreamSourceConnector.CONFIG_DEF``)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    file: str | None = config_field(
+        None, alias=FILE_CONFIG, importance="HIGH",
+        description="Source filename. If not specified, the standard input will be used",
+    )
+    topic: str = config_field(
+        alias=TOPIC_CONFIG, importance="HIGH", validator=_non_empty, description="The topic to publish data to",
+    )
+    batch_size: int = config_field(
+        DEFAULT_TASK_BATCH_SIZE, alias=TASK_BATCH_SIZE_CONFIG, importance="LOW",
+        description="The maximum number of records the source task can read from the file each time it is polled",
+    )
+
+    @model_validator(mode="after")
+    def _single_topic(self) -> FileStreamSourceConfig:
+        # Kafka insists on exactly one topic; named in Kafka's format so validate reports it on `topic`.
+        if len([t for t in self.topic.split(",") if t.strip()]) != 1:
+            raise config_error(
+                TOPIC_CONFIG, self.topic,
+                "'topic' in FileStreamSourceConnector configuration requires definition of a single topic",
+            )
+        return self
+
+
+class FileStreamSourceConnector(SourceConnector):
+    """Reads one file; a single input stream means a single task whatever ``tasks.max`` says."""
+
+    config_model: ClassVar[type[BaseModel]] = FileStreamSourceConfig
+
+    def __init__(self) -> None:
+        """Create a stopped connector."""
+        self._props: dict[str, str] = {}
+
+    def version(self) -> str:
+        """The lambda-connect version."""
+        return connector_version()
+
+    def start(self, props: dict[str, str]) -> None:
+        """Validate ``props`` now so a bad config fails at create time, then keep them for the task."""
+        parse_config(FileStreamSourceConfig, props)
+        self._props = dict(props)
+
+    def task_class(self) -> type[Task]:
+        """``FileStreamSourceTask``."""
+        from connect_core.connectors.file.source_task import FileStreamSourceTask
+
+        return FileStreamSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """Exactly one task config: the connector's own props."""
+        return [dict(self._props)]
+
+    def stop(self) -> None:
+        """Nothing to release: there is no background monitoring."""

@@ -1,0 +1,123 @@
+"""FileStreamSourceTask: complete lines of a file from the stored byte position on (Kafka ``FileStreamSourceTask``).
+
+One Lambda invocation starts the task, polls until ``poll`` returns nothing, and stops it, so unlike Kafka the
+task never sleeps: a missing file or the end of the data simply yields ``[]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import IO, Any, Final
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import STRING_SCHEMA
+from connect_core.api.task import SourceTask
+from connect_core.connectors.file.source_connector import FILE_CONFIG, FileStreamSourceConfig, connector_version
+
+__all__ = ["FILENAME_FIELD", "POSITION_FIELD", "FileStreamSourceTask"]
+
+log = logging.getLogger(__name__)
+
+FILENAME_FIELD: Final = "filename"
+POSITION_FIELD: Final = "position"
+DEFAULT_READ_SIZE: Final = 64 * 1024
+_LF: Final = 0x0A
+
+
+class FileStreamSourceTask(SourceTask):
+    """Emits one STRING record per complete line; a trailing partial line waits for its newline."""
+
+    def __init__(self, read_size: int = DEFAULT_READ_SIZE) -> None:
+        """Create the task; ``read_size`` (bytes per read) is visible for testing, like Kafka's buffer size."""
+        self._read_size = read_size
+        self._filename = ""
+        self._topic = ""
+        self._batch_size = 0
+        self._stream: IO[bytes] | None = None
+        self._buffer = b""
+        self._position = 0
+
+    def version(self) -> str:
+        """The lambda-connect version."""
+        return connector_version()
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the connector's model; the file itself is opened lazily by the first ``poll``."""
+        config = parse_config(FileStreamSourceConfig, props)
+        if not config.file:
+            raise ConfigError(f"Configuration {FILE_CONFIG} must name a file: a function has no standard input")
+        self._filename = config.file
+        self._topic = config.topic.strip()
+        self._batch_size = config.batch_size
+
+    def _partition(self) -> dict[str, Any]:
+        return {FILENAME_FIELD: self._filename}
+
+    def _open(self) -> bool:
+        try:
+            stream = open(self._filename, "rb")  # closed in stop()
+        except FileNotFoundError:
+            log.warning("Couldn't find file %s for FileStreamSourceTask; nothing to read yet", self._filename)
+            return False
+        offset = self.context.offset_storage_reader.offset(self._partition())
+        position = (offset or {}).get(POSITION_FIELD)
+        if position is not None and (not isinstance(position, int) or isinstance(position, bool)):
+            stream.close()
+            raise ConnectError("Offset position is the incorrect type")
+        self._position = position or 0
+        stream.seek(self._position)
+        self._stream = stream
+        return True
+
+    def poll(self) -> list[SourceRecord]:
+        """At most ``batch.size`` records of complete lines; ``[]`` when no complete line is available."""
+        if self._stream is None and not self._open():
+            return []
+        assert self._stream is not None
+        records: list[SourceRecord] = []
+        now = int(time.time() * 1000)
+        self._extract(records, now)
+        while len(records) < self._batch_size:
+            chunk = self._stream.read(self._read_size)
+            if not chunk:
+                break
+            self._buffer += chunk
+            self._extract(records, now)
+        return records
+
+    def _extract(self, records: list[SourceRecord], now: int) -> None:
+        """Move complete lines (ended by LF, CR LF or a lone CR, as Kafka) from the buffer into ``records``."""
+        buf = self._buffer
+        size = len(buf)
+        start = 0
+        partition = self._partition()
+        while len(records) < self._batch_size:
+            lf = buf.find(b"\n", start)
+            cr = buf.find(b"\r", start, lf if lf >= 0 else size)
+            if cr >= 0:
+                if cr + 1 >= size:
+                    break  # cannot tell CR from CR LF until the next byte arrives
+                end, next_start = cr, cr + 2 if buf[cr + 1] == _LF else cr + 1
+            elif lf >= 0:
+                end, next_start = lf, lf + 1
+            else:
+                break
+            self._position += next_start - start
+            line = buf[start:end].decode("utf-8", "replace")
+            records.append(
+                SourceRecord(
+                    partition, {POSITION_FIELD: self._position}, self._topic,
+                    value_schema=STRING_SCHEMA, value=line, timestamp=now,
+                )
+            )
+            start = next_start
+        self._buffer = buf[start:]
+
+    def stop(self) -> None:
+        """Close the file."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None

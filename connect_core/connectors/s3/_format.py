@@ -1,0 +1,95 @@
+"""Record formats: JSON Lines and ByteArray, optionally gzip-compressed (Confluent ``JsonFormat``/``ByteArrayFormat``).
+
+A format turns the records of one file into the file's bytes in one pass; a file is small enough (at most
+``flush.size`` records of one invocation) to be built in memory and written with a single PutObject, which is
+what makes every object appear atomically.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+from typing import TYPE_CHECKING, Literal
+
+from connect_core.api.errors import DataError
+from connect_core.api.schema import Type
+from connect_core.connectors.s3._json import to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from connect_core.api.record import SinkRecord
+
+__all__ = ["RecordFormat", "View"]
+
+View = Literal["value", "key", "headers"]
+VIEW_INFIX = {"value": "", "key": ".keys", "headers": ".headers"}
+LINE_SEPARATOR = b"\n"
+_GZIP_DEFAULT_LEVEL = 6  # zlib's Z_DEFAULT_COMPRESSION
+
+
+def unescape_java(text: str) -> str:
+    """Resolve Java escapes (``\\n``, ``\\t``, ``\\u0001``) in ``format.bytearray.separator``."""
+    return codecs.decode(text.encode("utf-8"), "unicode_escape") if "\\" in text else text
+
+
+class RecordFormat:
+    """Writes one view (value, key or headers) of records as JSON Lines or raw bytes, then compresses."""
+
+    __slots__ = ("_decimal_numeric", "_kind", "_level", "_separator", "_view", "extension")
+
+    def __init__(
+        self,
+        kind: str,
+        view: View,
+        *,
+        compression: str = "none",
+        level: int = -1,
+        bytearray_extension: str = ".bin",
+        separator: str | None = None,
+        decimal_numeric: bool = False,
+    ) -> None:
+        """Create a writer; ``kind`` is ``json`` or ``bytearray``."""
+        self._kind = kind
+        self._view = view
+        self._level: int | None = None
+        if compression == "gzip":
+            self._level = _GZIP_DEFAULT_LEVEL if level < 0 else level
+        self._separator = LINE_SEPARATOR if separator is None else unescape_java(separator).encode("utf-8")
+        self._decimal_numeric = decimal_numeric
+        base = ".json" if kind == "json" else bytearray_extension
+        gz = ".gz" if compression == "gzip" else ""
+        self.extension = VIEW_INFIX[view] + base + gz
+
+    def encode(self, records: Iterable[SinkRecord]) -> bytes:
+        """The file body for ``records`` (compressed when configured; gzip mtime 0 keeps it reproducible)."""
+        line = self._json_line if self._kind == "json" else self._bytes_line
+        body = b"".join(line(r) for r in records)
+        if self._level is None:
+            return body
+        return gzip.compress(body, compresslevel=self._level, mtime=0)
+
+    def _json_line(self, record: SinkRecord) -> bytes:
+        if self._view == "headers":
+            headers = ",".join(
+                '{"key":' + to_json(None, h.key) + ',"value":'
+                + to_json(None, h.value if h.value is None or isinstance(h.value, str) else to_json(h.schema, h.value))
+                + "}"
+                for h in record.headers
+            )
+            text = '{"headers":[' + headers + "]}"
+        elif self._view == "key":
+            text = to_json(record.key_schema, record.key, decimal_numeric=self._decimal_numeric)
+        else:
+            text = to_json(record.value_schema, record.value, decimal_numeric=self._decimal_numeric)
+        return text.encode("utf-8") + LINE_SEPARATOR
+
+    def _bytes_line(self, record: SinkRecord) -> bytes:
+        schema, value = (record.key_schema, record.key) if self._view == "key" else (record.value_schema, record.value)
+        if schema is not None and schema.type is not Type.BYTES:
+            raise DataError(f"Invalid schema type for ByteArrayFormat: {schema.type}")
+        if value is None:
+            return self._separator
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise DataError(f"ByteArrayFormat is not compatible with objects of type {type(value).__name__}")
+        return bytes(value) + self._separator

@@ -1,0 +1,108 @@
+"""``StringConverter`` (Kafka ``org.apache.kafka.connect.storage.StringConverter``), also a header converter."""
+
+from __future__ import annotations
+
+import codecs
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from typing_extensions import override
+
+from connect_core.api.config import config_error, config_field, parse_config
+from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.errors import DataError
+from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
+from connect_core.api.schema_and_value import SchemaAndValue
+
+if TYPE_CHECKING:
+    from connect_core.api.header import Headers
+    from connect_core.api.schema import Schema
+
+__all__ = ["ENCODING_DEFAULT", "StringConverter", "StringConverterConfig"]
+
+ENCODING_DEFAULT = "UTF-8"
+
+
+class StringConverterConfig(BaseModel):
+    """Keys of ``StringConverter`` (Kafka ``StringConverterConfig``)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    encoding: str = config_field(
+        ENCODING_DEFAULT,
+        alias="converter.encoding",
+        description="The name of the Java character set to use for encoding strings as byte arrays.",
+        importance="HIGH",
+        group="Converter",
+        display_name="Character Encoding",
+    )
+    converter_type: str | None = config_field(None, alias="converter.type", description="How this converter is used.")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise config_error("converter.encoding", value, "Unsupported encoding") from None
+        return value
+
+
+def _to_text(value: Any) -> str:
+    # Java's Object.toString for the values a Python pipeline hands us.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+class StringConverter(Converter, HeaderConverter):
+    """Writes ``str(value)`` in the configured encoding; reads an optional string, ignoring any schema."""
+
+    config_model: ClassVar[type[StringConverterConfig]] = StringConverterConfig
+
+    def __init__(self) -> None:
+        """Create with UTF-8."""
+        self.encoding = "utf-8"
+
+    @override
+    def configure(self, configs: dict[str, Any], is_key: bool | None = None) -> None:
+        """Read ``converter.encoding`` (also accepted as ``serializer.encoding``/``deserializer.encoding``)."""
+        props = dict(configs)
+        for alias in ("serializer.encoding", "deserializer.encoding"):
+            if alias in props and "converter.encoding" not in props:
+                props["converter.encoding"] = props[alias]
+        self.encoding = codecs.lookup(parse_config(StringConverterConfig, props).encoding).name
+
+    @override
+    def from_connect_data(
+        self, topic: str, schema: Schema | None, value: Any, headers: Headers | None = None
+    ) -> bytes | None:
+        """Encode ``value``'s text; None stays None."""
+        if value is None:
+            return None
+        try:
+            return _to_text(value).encode(self.encoding)
+        except UnicodeEncodeError as e:
+            raise DataError(f"Failed to serialize to a string: {e}") from e
+
+    @override
+    def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
+        """Decode to ``(OPTIONAL_STRING_SCHEMA, text)``."""
+        if value is None:
+            return SchemaAndValue(OPTIONAL_STRING_SCHEMA, None)
+        try:
+            return SchemaAndValue(OPTIONAL_STRING_SCHEMA, bytes(value).decode(self.encoding))
+        except UnicodeDecodeError as e:
+            raise DataError(f"Failed to deserialize string: {e}") from e
+
+    @override
+    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+        """Same as ``from_connect_data``."""
+        return self.from_connect_data(topic, schema, value)
+
+    @override
+    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
+        """Same as ``to_connect_data``."""
+        return self.to_connect_data(topic, value)

@@ -1,0 +1,59 @@
+"""Decode a Lambda Kafka event (MSK ``aws:kafka`` or ``SelfManagedKafka``) into consumed records.
+
+Records arrive grouped by ``"<topic>-<partition>"``, base64 key (absent for a null key) and value, headers as a
+list of one-entry objects whose value is a list of byte values. What comes out is exactly what a Kafka consumer
+would have handed a Connect worker, so the dead letter queue can write the original bytes back.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from connect_core.api.errors import DataError
+from connect_core.errors.processing_context import ConsumedRecord
+
+__all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
+
+EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
+_b64decode = base64.b64decode
+# Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
+_TIMESTAMP_TYPES = {
+    "CREATE_TIME": "CreateTime", "LOG_APPEND_TIME": "LogAppendTime", "NO_TIMESTAMP_TYPE": "NoTimestampType",
+}
+
+
+def is_kafka_event(event: Any) -> bool:
+    """Whether ``event`` looks like an event source mapping's Kafka batch."""
+    return isinstance(event, dict) and event.get("eventSource") in EVENT_SOURCES and "records" in event
+
+
+def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
+    """All records of the batch, partition by partition, each partition in offset order."""
+    if not is_kafka_event(event):
+        raise DataError(
+            f"not a Lambda Kafka event: eventSource must be one of {', '.join(EVENT_SOURCES)} and 'records' present"
+        )
+    consumed: list[ConsumedRecord] = []
+    for group, records in event["records"].items():
+        try:
+            consumed.extend(_decode(record) for record in records)
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
+    return consumed
+
+
+def _decode(record: dict[str, Any]) -> ConsumedRecord:
+    key = record.get("key")
+    value = record.get("value")
+    headers = record.get("headers") or ()
+    return ConsumedRecord(
+        record["topic"],
+        int(record["partition"]),
+        int(record["offset"]),
+        record.get("timestamp"),
+        _TIMESTAMP_TYPES.get(record.get("timestampType", "CREATE_TIME"), "CreateTime"),
+        None if key is None else _b64decode(key),
+        None if value is None else _b64decode(value),
+        [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()],
+    )

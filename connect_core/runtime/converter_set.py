@@ -1,0 +1,72 @@
+"""The key, value and header converters a connector uses, built from its config (Kafka ``Worker`` plugin set-up).
+
+``key.converter`` / ``value.converter`` / ``header.converter`` in the connector config override the worker's
+defaults, and each converter is configured with the keys under its prefix (``value.converter.schemas.enable``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError
+from connect_core.runtime import registry
+from connect_core.runtime.connector_config import (
+    DEFAULT_HEADER_CONVERTER,
+    DEFAULT_KEY_CONVERTER,
+    DEFAULT_VALUE_CONVERTER,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from connect_core.api.converter import Converter, HeaderConverter
+
+__all__ = ["ConverterSet"]
+
+KEY_CONVERTER = "key.converter"
+VALUE_CONVERTER = "value.converter"
+HEADER_CONVERTER = "header.converter"
+
+
+def _prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    start = len(prefix) + 1
+    return {key[start:]: value for key, value in props.items() if key.startswith(prefix + ".")}
+
+
+def _instantiate(props: Mapping[str, Any], key: str, default: str) -> tuple[Any, str]:
+    name = str(props.get(key) or default).strip()
+    try:
+        cls = registry.load(name)
+    except Exception as error:
+        raise ConfigError(f"Invalid value {name} for configuration {key}: Class {name} could not be found.") from error
+    return cls(), name
+
+
+@dataclass(frozen=True, slots=True)
+class ConverterSet:
+    """Configured converters plus the class names error reports and the DLQ use."""
+
+    key: Converter
+    value: Converter
+    header: HeaderConverter
+    key_class: str
+    value_class: str
+    header_class: str
+
+    @classmethod
+    def from_config(cls, props: Mapping[str, Any], worker_defaults: Mapping[str, Any] | None = None) -> ConverterSet:
+        """Connector keys first, then the worker's (``worker_defaults`` holds worker-level converter keys)."""
+        merged = {**(worker_defaults or {}), **props}
+        key, key_class = _instantiate(merged, KEY_CONVERTER, DEFAULT_KEY_CONVERTER)
+        value, value_class = _instantiate(merged, VALUE_CONVERTER, DEFAULT_VALUE_CONVERTER)
+        header, header_class = _instantiate(merged, HEADER_CONVERTER, DEFAULT_HEADER_CONVERTER)
+        key.configure(_prefixed(merged, KEY_CONVERTER), True)
+        value.configure(_prefixed(merged, VALUE_CONVERTER), False)
+        header.configure(_prefixed(merged, HEADER_CONVERTER))
+        return cls(key, value, header, key_class, value_class, header_class)
+
+    def close(self) -> None:
+        """Release converter resources."""
+        for converter in (self.key, self.value, self.header):
+            converter.close()

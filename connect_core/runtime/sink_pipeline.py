@@ -1,0 +1,87 @@
+"""Consumed bytes -> ``SinkRecord``: converters then SMTs, under ``errors.tolerance`` (Kafka ``WorkerSinkTask``).
+
+The hot path runs every stage directly; only a record whose stage raised is re-run through the
+``RetryWithToleranceOperator``, which retries, reports (log, dead letter queue) and either skips it (``all``) or
+fails the invocation (``none``). Converters and SMTs are pure, so running the failed stage again is safe.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.header import Headers
+from connect_core.api.record import SinkRecord
+from connect_core.errors.retry_with_tolerance import FAILED
+from connect_core.errors.stage import Stage
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from connect_core.errors.processing_context import ConsumedRecord
+    from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+    from connect_core.runtime.converter_set import ConverterSet
+    from connect_core.transforms.chain import TransformationChain
+
+__all__ = ["SinkPipeline"]
+
+
+class SinkPipeline:
+    """Turns consumed records into the ``SinkRecord``s a task's ``put`` receives; skipped records are left out."""
+
+    def __init__(
+        self, converters: ConverterSet, chain: TransformationChain, operator: RetryWithToleranceOperator
+    ) -> None:
+        """Bind the converters, the SMT chain and the error operator of one task."""
+        self.converters = converters
+        self.chain = chain
+        self.operator = operator
+
+    def convert_all(self, consumed: Iterable[ConsumedRecord]) -> list[SinkRecord]:
+        """Every record that survived conversion and the SMT chain, in order."""
+        out: list[SinkRecord] = []
+        for record in consumed:
+            converted = self.convert(record)
+            if converted is not None:
+                out.append(converted)
+        return out
+
+    def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
+        """One record, or None when it was dropped by an SMT or tolerated as failed."""
+        topic = consumed.topic
+        headers = self._stage(Stage.HEADER_CONVERTER, self.converters.header_class, consumed,
+                              lambda: self._headers(consumed))
+        if headers is FAILED:
+            return None
+        key = self._stage(Stage.KEY_CONVERTER, self.converters.key_class, consumed,
+                          lambda: self.converters.key.to_connect_data(topic, consumed.key, headers))
+        if key is FAILED:
+            return None
+        value = self._stage(Stage.VALUE_CONVERTER, self.converters.value_class, consumed,
+                            lambda: self.converters.value.to_connect_data(topic, consumed.value, headers))
+        if value is FAILED:
+            return None
+        record = SinkRecord(
+            topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
+            consumed.timestamp, consumed.timestamp_type, headers,
+        )
+        if not len(self.chain):
+            return record
+        transformed = self._stage(Stage.TRANSFORMATION, type(self.chain), consumed, lambda: self.chain.apply(record))
+        return None if transformed is FAILED else transformed
+
+    def _stage(
+        self, stage: Stage, executing: type | str, consumed: ConsumedRecord, operation: Callable[[], Any]
+    ) -> Any:
+        try:
+            return operation()
+        except Exception:  # noqa: BLE001 - the operator decides: retry, tolerate and report, or raise
+            return self.operator.execute(stage, executing, operation, original=consumed)
+
+    def _headers(self, consumed: ConsumedRecord) -> Headers:
+        headers = Headers()
+        if consumed.headers:
+            converter = self.converters.header
+            for name, raw in consumed.headers:
+                schema_and_value = converter.to_connect_header(consumed.topic, name, raw)
+                headers.add(name, schema_and_value.value, schema_and_value.schema)
+        return headers

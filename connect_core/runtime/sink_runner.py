@@ -1,0 +1,260 @@
+"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (DESIGN.md "One sink invocation").
+
+The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
+normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
+must not be committed raises, and the batch comes back. Failed records go to the dead letter queue (flushed before
+returning) when ``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
+the invocation too, so nothing is committed while it is not running.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.task import SinkTaskContext, TopicPartition
+from connect_core.errors.config import ErrorHandlingConfig
+from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
+from connect_core.errors.log_reporter import LogReporter
+from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+from connect_core.errors.stage import Stage
+from connect_core.kafka.lambda_event import decode_kafka_event
+from connect_core.runtime import registry
+from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.status_state import State, TaskStatus
+from connect_core.storage.status_store import StatusStore
+from connect_core.transforms.chain import build_chain
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SinkRecord
+    from connect_core.api.task import SinkTask
+    from connect_core.errors.processing_context import ConsumedRecord
+    from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["REPORT_BATCH_ITEM_FAILURES", "ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
+
+log = logging.getLogger(__name__)
+
+# Our own connector key: answer failures as `batchItemFailures` (the mapping must have ReportBatchItemFailures on).
+REPORT_BATCH_ITEM_FAILURES = "lambda.report.batch.item.failures"
+SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 config; concurrency is per partition
+
+
+class ConnectorNotRunningError(ConnectError):
+    """The connector is paused or stopped: fail the invocation so the mapping commits nothing."""
+
+
+@dataclass
+class SinkInvocationResult:
+    """Summary of one batch."""
+
+    connector: str
+    records: int = 0
+    put: int = 0
+    skipped: int = 0
+    duration_ms: float = 0.0
+    offsets: dict[str, int] = field(default_factory=dict)
+    batch_item_failures: list[dict[str, Any]] | None = None
+
+    def response(self) -> dict[str, Any]:
+        """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
+        if self.batch_item_failures is None:
+            return {}
+        return {"batchItemFailures": self.batch_item_failures}
+
+
+@dataclass
+class _RunningTask:
+    config: dict[str, str]
+    task: SinkTask
+    pipeline: SinkPipeline
+    dlq: DeadLetterQueueReporter | None
+    report_item_failures: bool
+    version: str | None
+    assigned: set[TopicPartition] = field(default_factory=set)
+    # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
+    consumed_index: dict[tuple[str, int, int], ConsumedRecord] | None = None
+
+    def close(self) -> None:
+        try:
+            if self.assigned:
+                self.task.close(sorted(self.assigned))
+            self.task.stop()
+        finally:
+            self.pipeline.converters.close()
+            self.pipeline.chain.close()
+            if self.dlq is not None:
+                self.dlq.close()
+
+
+class SinkRunner:
+    """Runs one sink connector's task per invocation; keep one per container to reuse clients and the task."""
+
+    def __init__(
+        self,
+        worker: WorkerSettings,
+        connector: str,
+        *,
+        config_store: ConfigStore | None = None,
+        status_store: StatusStore | None = None,
+    ) -> None:
+        """Bind to ``connector`` (the function's ``CONNECTOR_NAME``) and the worker's internal topics."""
+        self.worker = worker
+        self.connector = connector
+        self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
+        self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
+        self._running: _RunningTask | None = None
+        self._reported: State | None = None
+
+    def handle(self, event: dict[str, Any]) -> SinkInvocationResult:
+        """Process one Lambda Kafka event; raises when the batch must be retried."""
+        started = time.monotonic()
+        consumed = decode_kafka_event(event)
+        running = self._running_task()
+        result = SinkInvocationResult(self.connector, records=len(consumed))
+        try:
+            self._deliver(running, consumed, result)
+        except Exception as error:
+            self._fail(running, error)
+            if running.report_item_failures and consumed:
+                log.warning("batch failed; reporting every partition of it for retry: %s", error)
+                result.batch_item_failures = _first_offsets(consumed)
+                return result
+            raise
+        self._report(State.RUNNING, None, running.version)
+        result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+        return result
+
+    def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult) -> None:
+        partitions = {TopicPartition(record.topic, record.partition) for record in consumed}
+        new = partitions - running.assigned
+        if new:
+            running.task.open(sorted(new))
+            running.assigned |= new
+        if running.consumed_index is not None:
+            running.consumed_index.clear()
+            running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
+        records: list[SinkRecord] = running.pipeline.convert_all(consumed)
+        result.put = len(records)
+        result.skipped = len(consumed) - len(records)
+        running.task.put(records)
+        offsets: dict[TopicPartition, int] = {}
+        for record in consumed:
+            offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        running.task.pre_commit(offsets)
+        if running.dlq is not None:
+            running.dlq.flush()
+        result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
+
+    def _running_task(self) -> _RunningTask:
+        self.config_store.refresh()
+        connector_config = self.config_store.connector_config(self.connector)
+        if connector_config is None:
+            raise NotFoundError(f"Connector {self.connector} not found")
+        state = self.config_store.target_state(self.connector)
+        if state in (TargetState.PAUSED, TargetState.STOPPED):
+            self._shutdown()
+            raise ConnectorNotRunningError(
+                f"Connector {self.connector} is {state.name}: failing the invocation so no offset is committed"
+            )
+        task_configs = self.config_store.task_configs(self.connector)
+        if not task_configs:
+            raise ConnectorNotRunningError(f"Connector {self.connector} has no task configuration yet")
+        task_config = {k: v for k, v in task_configs[SINK_TASK_ID].items() if v is not None}
+        if self._running is not None and self._running.config == task_config:
+            return self._running
+        self._shutdown()
+        self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
+        return self._running
+
+    def _start(self, connector_config: dict[str, str], task_config: dict[str, str]) -> _RunningTask:
+        task: SinkTask = registry.load(connector_config["connector.class"])().task_class()()
+        errors_config = ErrorHandlingConfig.parse(connector_config)
+        dlq = None
+        if errors_config.dlq_enabled:
+            dlq = DeadLetterQueueReporter.create_and_setup(
+                self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID
+            )
+        reporters: list[Any] = [LogReporter.from_config(errors_config, self.connector, SINK_TASK_ID)]
+        if dlq is not None:
+            reporters.append(dlq)
+        operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters)
+        pipeline = SinkPipeline(ConverterSet.from_config(connector_config), build_chain(connector_config), operator)
+        consumed_by_coordinates: dict[tuple[str, int, int], ConsumedRecord] = {}
+
+        def errant_record_reporter(record: SinkRecord, error: BaseException) -> None:
+            """KIP-610: a task hands back a record it could not write; it goes where converter failures go."""
+            original = consumed_by_coordinates.get(
+                (record.original_topic, record.original_kafka_partition, record.original_kafka_offset)
+            )
+            operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
+
+        reporter = errant_record_reporter if errors_config.errant_record_reporter_enabled else None
+        task.initialize(SinkTaskContext(task_config, reporter))
+        try:
+            task.start(task_config)
+        except Exception as error:
+            self._report(State.FAILED, _trace(error), None)
+            raise
+        report_item_failures = connector_config.get(REPORT_BATCH_ITEM_FAILURES, "false").strip().lower() == "true"
+        return _RunningTask(
+            task_config, task, pipeline, dlq, report_item_failures, _version(task),
+            consumed_index=consumed_by_coordinates if reporter is not None else None,
+        )
+
+    def _fail(self, running: _RunningTask, error: BaseException) -> None:
+        log.exception("sink connector %s failed the batch; it will be retried", self.connector)
+        self._running = None
+        discard = getattr(running.task, "discard_buffer", None)
+        if discard is not None:
+            discard()
+        try:
+            running.close()
+        except Exception:  # noqa: BLE001 - the original failure is what matters
+            log.exception("stopping failed sink task of %s", self.connector)
+        self._report(State.FAILED, _trace(error), running.version)
+
+    def _shutdown(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            running.close()
+
+    def _report(self, state: State, trace: str | None, version: str | None) -> None:
+        if state is not State.FAILED and self._reported is state:
+            return
+        generation = self.config_store.state.task_config_generation(self.connector) or 0
+        self.status_store.put_task_status(
+            TaskStatus(self.connector, SINK_TASK_ID, state, self.worker.worker_id, generation, trace, version)
+        )
+        self._reported = state
+
+    def close(self) -> None:
+        """Stop the task and release clients."""
+        self._shutdown()
+
+
+def _first_offsets(consumed: list[ConsumedRecord]) -> list[dict[str, Any]]:
+    """One failure per partition at its first offset: the mapping retries each partition from there."""
+    first: dict[tuple[str, int], int] = {}
+    for record in consumed:
+        first.setdefault((record.topic, record.partition), record.offset)
+    return [{"itemIdentifier": {"partition": f"{topic}-{partition}", "offset": offset}}
+            for (topic, partition), offset in first.items()]
+
+
+def _trace(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error))
+
+
+def _version(task: SinkTask) -> str | None:
+    try:
+        return task.version()
+    except Exception:  # noqa: BLE001 - a version is informational
+        return None

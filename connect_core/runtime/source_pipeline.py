@@ -1,0 +1,86 @@
+"""``SourceRecord`` -> bytes to produce: SMTs then converters, under ``errors.tolerance`` (Kafka
+``AbstractWorkerSourceTask.sendRecords``).
+
+As in the sink pipeline, stages run directly and only a failed stage is re-run through the operator, which
+retries, logs and either skips the record (``all``) or fails the invocation (``none``). Sources have no dead letter
+queue in Kafka Connect, and none here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from connect_core.errors.retry_with_tolerance import FAILED
+from connect_core.errors.stage import Stage
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.record import SourceRecord
+    from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+    from connect_core.runtime.converter_set import ConverterSet
+    from connect_core.transforms.chain import TransformationChain
+
+__all__ = ["ProducerRecord", "SourcePipeline"]
+
+
+class ProducerRecord(NamedTuple):
+    """What is handed to the producer for one source record."""
+
+    topic: str
+    partition: int | None
+    key: bytes | None
+    value: bytes | None
+    timestamp: int | None
+    headers: list[tuple[str, bytes | None]] | None
+
+
+class SourcePipeline:
+    """Transforms and serialises source records; a None result means the record is skipped (dropped or tolerated)."""
+
+    def __init__(
+        self, converters: ConverterSet, chain: TransformationChain, operator: RetryWithToleranceOperator
+    ) -> None:
+        """Bind the converters, the SMT chain and the error operator of one task."""
+        self.converters = converters
+        self.chain = chain
+        self.operator = operator
+
+    def convert(self, record: SourceRecord) -> ProducerRecord | None:
+        """The bytes to produce for ``record``, or None when an SMT dropped it or its failure was tolerated."""
+        if len(self.chain):
+            transformed = self._stage(Stage.TRANSFORMATION, type(self.chain), record, lambda: self.chain.apply(record))
+            if transformed is FAILED or transformed is None:
+                return None
+            record = transformed
+        topic = record.topic
+        headers = self._stage(Stage.HEADER_CONVERTER, self.converters.header_class, record,
+                              lambda: self._headers(record))
+        if headers is FAILED:
+            return None
+        key = self._stage(Stage.KEY_CONVERTER, self.converters.key_class, record,
+                          lambda: self.converters.key.from_connect_data(topic, record.key_schema, record.key,
+                                                                        record.headers))
+        if key is FAILED:
+            return None
+        value = self._stage(Stage.VALUE_CONVERTER, self.converters.value_class, record,
+                            lambda: self.converters.value.from_connect_data(topic, record.value_schema, record.value,
+                                                                            record.headers))
+        if value is FAILED:
+            return None
+        return ProducerRecord(topic, record.kafka_partition, key, value, record.timestamp, headers)
+
+    def _stage(self, stage: Stage, executing: type | str, record: SourceRecord, operation: Callable[[], Any]) -> Any:
+        try:
+            return operation()
+        except Exception:  # noqa: BLE001 - the operator decides: retry, tolerate and log, or raise
+            return self.operator.execute(stage, executing, operation, original=record)
+
+    def _headers(self, record: SourceRecord) -> list[tuple[str, bytes | None]] | None:
+        if not len(record.headers):
+            return None
+        converter = self.converters.header
+        return [
+            (header.key, converter.from_connect_header(record.topic, header.key, header.schema, header.value))
+            for header in record.headers
+        ]

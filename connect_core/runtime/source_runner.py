@@ -1,0 +1,288 @@
+"""``SourceRunner``: what one scheduled invocation of a source task does (DESIGN.md "One source invocation").
+
+Records and their source offsets are produced in ONE Kafka transaction per invocation, with Kafka Connect's
+exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of
+the same task still running, and either all records of an invocation and their offsets become visible, or none.
+A warm container keeps its task, producer and stores; after any failure the task is stopped and rebuilt from the
+committed offsets, so in-memory progress can never run ahead of what Kafka holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.task import SourceTaskContext, partition_key
+from connect_core.errors.config import ErrorHandlingConfig
+from connect_core.errors.log_reporter import LogReporter
+from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+from connect_core.kafka.clients import producer_config
+from connect_core.runtime import registry
+from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.offset_reader import StoreOffsetReader
+from connect_core.runtime.source_pipeline import SourcePipeline
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.offset_store import OffsetStore
+from connect_core.storage.status_state import State, TaskStatus
+from connect_core.storage.status_store import StatusStore
+from connect_core.transforms.chain import build_chain
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.record import SourceRecord
+    from connect_core.api.task import SourceTask
+    from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["SourceInvocationResult", "SourceRunner"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
+TRANSACTION_TIMEOUT_MS = 900_000  # the broker's default transaction.max.timeout.ms; Lambda runs at most 15 min
+KAFKA_TIMEOUT_S = 60.0
+
+
+@dataclass
+class SourceInvocationResult:
+    """The summary an invocation returns (and emits as metrics)."""
+
+    connector: str
+    task: int
+    state: str
+    records: int = 0
+    skipped: int = 0
+    polls: int = 0
+    bytes: int = 0
+    duration_ms: float = 0.0
+    offsets: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class _RunningTask:
+    """A started task and everything built for it; valid while its task config is unchanged."""
+
+    config: dict[str, str]
+    task: SourceTask
+    pipeline: SourcePipeline
+    reader: StoreOffsetReader
+    producer: Any
+    version: str | None = None
+
+    def close(self) -> None:
+        try:
+            self.task.stop()
+        finally:
+            self.pipeline.converters.close()
+            self.pipeline.chain.close()
+
+
+class SourceRunner:
+    """Runs source tasks one invocation at a time; keep one per container to reuse clients across warm starts."""
+
+    def __init__(
+        self,
+        worker: WorkerSettings,
+        *,
+        config_store: ConfigStore | None = None,
+        offset_store: OffsetStore | None = None,
+        status_store: StatusStore | None = None,
+        max_records: int = DEFAULT_MAX_RECORDS_PER_INVOCATION,
+        producer_factory: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
+        """Build lazily-started stores for the worker's internal topics."""
+        self.worker = worker
+        self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
+        self.offset_store = offset_store or OffsetStore(worker.kafka, worker.storage)
+        self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
+        self.max_records = max_records
+        self._producer_factory = producer_factory or _confluent_producer
+        self._running: dict[tuple[str, int], _RunningTask] = {}
+        self._reported: dict[tuple[str, int], State] = {}
+
+    def run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
+        """Poll the task until it has nothing more or the time budget ends; commit records and offsets atomically.
+
+        Args:
+            connector: the connector name.
+            task_id: the task number.
+            remaining_ms: milliseconds left before the invocation must return (Lambda context's
+                ``get_remaining_time_in_millis`` minus a safety margin, or a local budget).
+        """
+        started = time.monotonic()
+        self.config_store.refresh()
+        state = self.config_store.target_state(connector)
+        if self.config_store.connector_config(connector) is None:
+            raise NotFoundError(f"Connector {connector} not found")
+        if state in (TargetState.PAUSED, TargetState.STOPPED):
+            self._shutdown(connector, task_id)
+            return SourceInvocationResult(connector, task_id, state.name)
+        running = self._running_task(connector, task_id)
+        result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+        try:
+            self._poll_in_transaction(connector, running, remaining_ms, result)
+        except Exception as error:
+            self._fail(connector, task_id, running, error)
+            raise
+        self._report(connector, task_id, State.RUNNING, None, running.version)
+        result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+        return result
+
+    def _poll_in_transaction(
+        self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
+    ) -> None:
+        producer = running.producer
+        errors: list[Any] = []
+
+        def on_delivery(error: Any, _message: Any) -> None:
+            if error is not None:
+                errors.append(error)
+
+        producer.begin_transaction()
+        latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
+        polled: list[SourceRecord] = []
+        try:
+            while remaining_ms() > 0 and result.records + result.skipped < self.max_records:
+                records = running.task.poll()
+                result.polls += 1
+                if not records:
+                    break
+                for record in records:
+                    self._send(running, record, result, on_delivery)
+                    partition, offset = record.source_partition, record.source_offset
+                    if partition is not None and offset is not None:
+                        key = partition_key(partition)
+                        latest[key] = (partition, offset)
+                        running.reader.pending[key] = offset
+                polled.extend(records)
+            for key, value in self.offset_store.offset_records(connector, list(latest.values())):
+                producer.produce(self.offset_store.topic, key=key, value=value, on_delivery=on_delivery)
+            producer.commit_transaction(KAFKA_TIMEOUT_S)
+        except BaseException:
+            _abort(producer)
+            raise
+        finally:
+            running.reader.pending.clear()
+        if errors:
+            raise ConnectError(f"records of the committed transaction were not delivered: {errors[0]}")
+        result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
+        running.task.commit()
+        for record in polled:
+            running.task.commit_record(record, None)
+
+    @staticmethod
+    def _send(running: _RunningTask, record: SourceRecord, result: SourceInvocationResult, on_delivery: Any) -> None:
+        produced = running.pipeline.convert(record)
+        if produced is None:
+            result.skipped += 1
+            return
+        running.producer.produce(
+            produced.topic, value=produced.value, key=produced.key,
+            partition=-1 if produced.partition is None else produced.partition,
+            timestamp=produced.timestamp or 0, headers=produced.headers, on_delivery=on_delivery,
+        )
+        running.producer.poll(0)
+        result.records += 1
+        result.bytes += len(produced.value or b"") + len(produced.key or b"")
+
+    def _running_task(self, connector: str, task_id: int) -> _RunningTask:
+        config = self.config_store.task_configs(connector)
+        if task_id >= len(config):
+            raise NotFoundError(f"Task {connector}-{task_id} not found (the connector has {len(config)} tasks)")
+        task_config = {k: v for k, v in config[task_id].items() if v is not None}
+        running = self._running.get((connector, task_id))
+        if running is not None and running.config == task_config:
+            return running
+        self._shutdown(connector, task_id)
+        running = self._start(connector, task_id, task_config)
+        self._running[(connector, task_id)] = running
+        return running
+
+    def _start(self, connector: str, task_id: int, task_config: dict[str, str]) -> _RunningTask:
+        connector_config = {k: v for k, v in (self.config_store.connector_config(connector) or {}).items()
+                            if v is not None}
+        connector_cls = registry.load(connector_config["connector.class"])
+        task = connector_cls().task_class()()
+        errors_config = ErrorHandlingConfig.parse(connector_config)
+        operator = RetryWithToleranceOperator.from_config(
+            errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
+        )
+        pipeline = SourcePipeline(ConverterSet.from_config(connector_config), build_chain(connector_config), operator)
+        # Fence older invocations of this task first, then read offsets: nothing can commit behind our back.
+        producer = self._producer_factory(producer_config(
+            self.worker.kafka, transactional_id=self.worker.transactional_id(connector, task_id),
+            client_id=f"connector-producer-{connector}-{task_id}",
+            **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5},
+        ))
+        producer.init_transactions(KAFKA_TIMEOUT_S)
+        reader = StoreOffsetReader(self.offset_store, connector)
+        self.offset_store.refresh()
+        task.initialize(SourceTaskContext(task_config, reader))
+        try:
+            task.start(task_config)
+        except Exception as error:
+            self._report(connector, task_id, State.FAILED, _trace(error), None)
+            raise
+        return _RunningTask(task_config, task, pipeline, reader, producer, _version(task))
+
+    def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
+        log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)
+        self._running.pop((connector, task_id), None)
+        try:
+            running.close()
+        except Exception:  # noqa: BLE001 - the original failure is what matters
+            log.exception("stopping failed task %s-%d", connector, task_id)
+        self._report(connector, task_id, State.FAILED, _trace(error), running.version)
+
+    def _shutdown(self, connector: str, task_id: int) -> None:
+        running = self._running.pop((connector, task_id), None)
+        if running is not None:
+            running.close()
+
+    def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
+        """Write the task status when it changes (and always on failure), as a Connect worker does."""
+        if state is not State.FAILED and self._reported.get((connector, task_id)) is state:
+            return
+        generation = self.config_store.state.task_config_generation(connector) or 0
+        self.status_store.put_task_status(
+            TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)
+        )
+        self._reported[(connector, task_id)] = state
+
+    def close(self) -> None:
+        """Stop every task and release clients."""
+        for key in list(self._running):
+            self._shutdown(*key)
+
+
+def _abort(producer: Any) -> None:
+    try:
+        producer.abort_transaction(KAFKA_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - fenced or broken producers cannot abort; the task is rebuilt anyway
+        log.warning("could not abort the source transaction", exc_info=True)
+
+
+def _trace(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error))
+
+
+def _version(task: SourceTask) -> str | None:
+    try:
+        return task.version()
+    except Exception:  # noqa: BLE001 - a version is informational
+        return None
+
+
+def _confluent_producer(config: dict[str, Any]) -> Any:
+    from confluent_kafka import Producer
+
+    return Producer(config)

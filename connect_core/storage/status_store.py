@@ -1,0 +1,123 @@
+"""``StatusStore``: connector and task states in the status topic (Kafka ``KafkaStatusBackingStore``).
+
+Writers do not read their own writes back (Kafka doesn't either): a task reports RUNNING and
+returns. Readers (the coordinator's status endpoint) call :meth:`StatusStore.refresh` first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connect_core.kafka.clients import READ_COMMITTED
+from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S
+from connect_core.storage import status_state as records
+from connect_core.storage._topic_log import KafkaTopicLog, TopicSpec
+from connect_core.storage.config import StorageConfig
+from connect_core.storage.status_state import ConnectorStatus, StatusState, TaskStatus, TopicStatus
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.kafka.settings import KafkaClientSettings
+
+__all__ = ["StatusStore"]
+
+STATUS_TOPIC_PURPOSE = "connector and task statuses"
+
+
+class StatusStore:
+    """Read and write connector, task and active-topic status (Kafka ``KafkaStatusBackingStore``)."""
+
+    def __init__(
+        self,
+        settings: KafkaClientSettings,
+        config: StorageConfig | None = None,
+        *,
+        isolation_level: str = READ_COMMITTED,
+        create_topic: bool = True,
+        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        admin: AdminClient | None = None,
+    ) -> None:
+        """Prepare the store; the topic is created/checked on first use."""
+        config = config or StorageConfig()
+        spec = TopicSpec(
+            name=config.status_storage_topic,
+            partitions=config.status_storage_partitions,
+            replication_factor=config.status_storage_replication_factor,
+            purpose=STATUS_TOPIC_PURPOSE,
+        )
+        self.log = KafkaTopicLog(
+            settings, spec, isolation_level=isolation_level, create_topic=create_topic, timeout_s=timeout_s, admin=admin
+        )
+        self.state = StatusState()
+        self._started = False
+
+    @property
+    def topic(self) -> str:
+        """The status topic's name."""
+        return self.log.spec.name
+
+    def start(self) -> StatusStore:
+        """Create/verify the topic and read it to the end, once; later calls do nothing."""
+        if not self._started:
+            self.refresh()
+        return self
+
+    def refresh(self) -> int:
+        """Read the records written since the last read (all of them the first time); returns the count."""
+        self.log.start()
+        self._started = True
+        return self.log.read_to_end(self._apply)
+
+    def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
+        self.state.apply(None if key is None else key.decode("utf-8"), value)
+
+    def close(self) -> None:
+        """Release the Kafka clients."""
+        self.log.close()
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    def connectors(self) -> list[str]:
+        """Connectors that have a status, sorted."""
+        return sorted(self.start().state.connectors)
+
+    def connector_status(self, connector: str) -> ConnectorStatus | None:
+        """The connector's latest status, or None."""
+        return self.start().state.connectors.get(connector)
+
+    def task_status(self, connector: str, task: int) -> TaskStatus | None:
+        """One task's latest status, or None."""
+        return self.start().state.tasks.get(connector, {}).get(task)
+
+    def task_statuses(self, connector: str) -> list[TaskStatus]:
+        """All task statuses of the connector, by task id."""
+        tasks = self.start().state.tasks.get(connector, {})
+        return [tasks[task] for task in sorted(tasks)]
+
+    def topics(self, connector: str) -> list[TopicStatus]:
+        """The connector's active topics (KIP-558), by topic name."""
+        topics = self.start().state.topics.get(connector, {})
+        return [topics[topic] for topic in sorted(topics)]
+
+    # --- writes ------------------------------------------------------------------------------------------
+
+    def put_connector_status(self, status: ConnectorStatus) -> None:
+        """Write a connector status (DESTROYED writes a tombstone)."""
+        self.log.send([(records.connector_status_key(status.connector), records.status_value(status))])
+
+    def put_task_status(self, status: TaskStatus) -> None:
+        """Write a task status (DESTROYED writes a tombstone)."""
+        self.log.send([(records.task_status_key(status.connector, status.task), records.status_value(status))])
+
+    def put_task_statuses(self, statuses: list[TaskStatus]) -> None:
+        """Write several task statuses with a single wait for acknowledgement."""
+        self.log.send((records.task_status_key(s.connector, s.task), records.status_value(s)) for s in statuses)
+
+    def put_topic_status(self, status: TopicStatus) -> None:
+        """Record that a connector's task used a topic."""
+        self.log.send([(records.topic_status_key(status.topic, status.connector), records.topic_status_value(status))])
+
+    def delete_topic_status(self, connector: str, topic: str) -> None:
+        """Forget one active topic of a connector (tombstone), as ``PUT /connectors/<n>/topics/reset`` does."""
+        self.log.send([(records.topic_status_key(topic, connector), None)])

@@ -1,0 +1,128 @@
+"""SourceRunner against the real broker: exactly-once production of records and offsets, per invocation."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.connectors.file.source_task import FileStreamSourceTask
+from connect_core.runtime.source_runner import SourceRunner
+from connect_core.storage.config_state import TargetState
+from tests.integration.runtime.conftest import consume_committed
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.integration.runtime.conftest import Cluster
+
+pytestmark = pytest.mark.integration
+
+FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+
+
+def _deploy_file_source(cluster: Cluster, name: str, path: Path, topic: str, **extra: str) -> None:
+    config = {"connector.class": FILE_SOURCE, "file": str(path), "topic": topic, "tasks.max": "1",
+              "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter", **extra}
+    cluster.deploy(name, config, [{"file": str(path), "topic": topic, "batch.size": "2000", **extra}])
+
+
+def _budget(ms: float = 20_000):
+    import time
+
+    deadline = time.monotonic() * 1000 + ms
+    return lambda: deadline - time.monotonic() * 1000
+
+
+def test_lines_and_their_offset_are_committed_together(cluster: Cluster, tmp_path: Path, kafka_bootstrap: str) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text("alpha\nbeta\n")
+    topic = f"{cluster.worker.group_id}-lines"
+    _deploy_file_source(cluster, "file-src", path, topic)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+
+    first = runner.run("file-src", 0, _budget())
+    with path.open("a") as handle:
+        handle.write("gamma\n")
+    second = runner.run("file-src", 0, _budget())
+
+    assert (first.records, second.records) == (2, 1)
+    values = [value for _, value, _ in consume_committed(kafka_bootstrap, topic, 3)]
+    assert values == [
+        b'{"schema":{"type":"string","optional":false},"payload":"alpha"}',
+        b'{"schema":{"type":"string","optional":false},"payload":"beta"}',
+        b'{"schema":{"type":"string","optional":false},"payload":"gamma"}',
+    ]
+    cluster.offsets.refresh()
+    assert cluster.offsets.offset("file-src", {"filename": str(path)}) == {"position": len("alpha\nbeta\ngamma\n")}
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status("file-src", 0).state.value == "RUNNING"
+
+
+def test_a_cold_runner_resumes_from_committed_offsets(cluster: Cluster, tmp_path: Path, kafka_bootstrap: str) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text("one\ntwo\n")
+    topic = f"{cluster.worker.group_id}-resume"
+    _deploy_file_source(cluster, "resume", path, topic, **{"value.converter.schemas.enable": "false"})
+    SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                 status_store=cluster.statuses).run("resume", 0, _budget())
+    with path.open("a") as handle:
+        handle.write("three\n")
+
+    from connect_core.storage.offset_store import OffsetStore
+
+    cold = SourceRunner(cluster.worker, offset_store=OffsetStore(cluster.worker.kafka, cluster.worker.storage))
+    result = cold.run("resume", 0, _budget())
+
+    assert result.records == 1
+    assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 3)] == [b'"one"', b'"two"', b'"three"']
+
+
+def test_a_failure_mid_invocation_commits_neither_records_nor_offsets(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text("".join(f"line-{i}\n" for i in range(10)))
+    topic = f"{cluster.worker.group_id}-abort"
+    _deploy_file_source(cluster, "abort", path, topic, **{"batch.size": "4", "value.converter.schemas.enable": "false"})
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    real_poll = FileStreamSourceTask.poll
+    calls = {"n": 0}
+
+    def poll_then_crash(self: FileStreamSourceTask):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("injected crash after two produced batches")
+        return real_poll(self)
+
+    monkeypatch.setattr(FileStreamSourceTask, "poll", poll_then_crash)
+    with pytest.raises(RuntimeError, match="injected crash"):
+        runner.run("abort", 0, _budget())
+
+    cluster.offsets.refresh()
+    assert cluster.offsets.offset("abort", {"filename": str(path)}) is None
+    cluster.statuses.refresh()
+    failed = cluster.statuses.task_status("abort", 0)
+    assert failed.state.value == "FAILED" and "injected crash" in failed.trace
+
+    monkeypatch.setattr(FileStreamSourceTask, "poll", real_poll)
+    assert runner.run("abort", 0, _budget()).records == 10
+    values = [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 10)]
+    assert values == [json.dumps(f"line-{i}").encode() for i in range(10)]
+
+
+def test_paused_connector_produces_nothing(cluster: Cluster, tmp_path: Path) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text("x\n")
+    _deploy_file_source(cluster, "paused", path, f"{cluster.worker.group_id}-paused")
+    cluster.configs.put_target_state("paused", TargetState.PAUSED)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+
+    result = runner.run("paused", 0, _budget())
+
+    assert (result.state, result.records) == ("PAUSED", 0)

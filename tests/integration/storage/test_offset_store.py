@@ -1,0 +1,74 @@
+"""OffsetStore against the real broker: Java partitioning, transactions, tombstones, catch-up."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from confluent_kafka import Message, Producer
+
+from connect_core.kafka.clients import admin_client, producer_config
+from connect_core.kafka.partitioner import default_partition
+from connect_core.storage.offset_store import OffsetStore
+
+if TYPE_CHECKING:
+    from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.storage.config import StorageConfig
+
+pytestmark = pytest.mark.integration
+
+
+def test_write_and_read_back(settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    store = OffsetStore(settings, storage_config)
+    store.write("src", [({"filename": "/a"}, {"position": 10}), ({"filename": "/b"}, {"position": 20})])
+    reader = OffsetStore(settings, storage_config)
+    assert reader.offsets("src") == [({"filename": "/a"}, {"position": 10}), ({"filename": "/b"}, {"position": 20})]
+    assert reader.offset("src", {"filename": "/b"}) == {"position": 20}
+
+    store.write("src", {(("filename", "/a"),): None})  # the frozen-partition form, here a tombstone
+    assert reader.refresh() == 1
+    assert reader.offsets("src") == [({"filename": "/b"}, {"position": 20})]
+    topic = storage_config.offset_storage_topic
+    assert len(admin_client(settings).list_topics(topic, timeout=10).topics[topic].partitions) == 25
+
+
+def test_records_land_on_the_partition_java_would_choose(
+    settings: KafkaClientSettings, storage_config: StorageConfig
+) -> None:
+    store = OffsetStore(settings, storage_config).start()
+    producer = Producer(producer_config(settings))
+    delivered: dict[bytes, int] = {}
+
+    def on_delivery(error: object, message: Message) -> None:
+        assert error is None
+        delivered[message.key()] = message.partition()
+
+    records = store.offset_records("src", [({"file": f"/f{i}"}, {"position": i}) for i in range(60)])
+    for key, value in records:
+        producer.produce(store.topic, key=key, value=value, on_delivery=on_delivery)
+    assert producer.flush(10) == 0
+    assert len(set(delivered.values())) > 10  # spread over the 25 partitions...
+    assert all(partition == default_partition(key, 25) for key, partition in delivered.items())  # ...like Java
+
+
+def test_offsets_follow_the_source_transaction(settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    store = OffsetStore(settings, storage_config).start()
+    producer = Producer(producer_config(settings, transactional_id=f"it-offsets-{uuid.uuid4().hex}"))
+    producer.init_transactions(10)
+
+    producer.begin_transaction()
+    for key, value in store.offset_records("src", [({"table": "t"}, {"id": 1})]):
+        producer.produce(store.topic, key=key, value=value)
+    producer.commit_transaction(10)
+
+    producer.begin_transaction()
+    for key, value in store.offset_records("src", [({"table": "t"}, {"id": 2})]):
+        producer.produce(store.topic, key=key, value=value)
+    producer.flush(10)
+    assert store.refresh() == 1  # the open transaction does not block the read, and is not visible
+    assert store.offset("src", {"table": "t"}) == {"id": 1}
+    producer.abort_transaction(10)
+
+    assert store.refresh() == 0
+    assert store.offset("src", {"table": "t"}) == {"id": 1}

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+
+from connect_core.api.config import config_field, config_keys, in_range, parse_config, validate_config
+from connect_core.api.errors import ConfigError
+
+
+class SampleConfig(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    topics: list[str] = config_field(..., alias="topics", description="Topics.", importance="HIGH", group="Common")
+    batch_size: int = config_field(
+        2000, alias="batch.size", description="Rows.", validator=in_range(1), group="Common", width="SHORT"
+    )
+    ratio: float = config_field(0.5, alias="ratio", description="A ratio.", importance="LOW")
+    enabled: bool = config_field(True, alias="x.enabled", description="Switch.", display_name="Enabled")
+    mode: Literal["bulk", "incrementing"] = config_field("bulk", alias="mode", description="Mode.")
+    password: SecretStr | None = config_field(None, alias="connection.password", description="Secret.")
+    tags: list[str] = config_field(["a", "b"], alias="tags", description="Tags.")
+
+    @model_validator(mode="after")
+    def _check(self) -> SampleConfig:
+        if self.mode == "incrementing" and self.batch_size > 10:
+            raise ConfigError("Invalid value incrementing for configuration mode: needs batch.size <= 10")
+        return self
+
+
+def test_parse_config_parses_strings_like_kafka() -> None:
+    config = parse_config(
+        SampleConfig,
+        {"topics": " a , b ", "batch.size": " 5 ", "ratio": "1e-1", "x.enabled": "FALSE", "connection.password": "s"},
+    )
+    assert config.topics == ["a", "b"]
+    assert (config.batch_size, config.ratio, config.enabled) == (5, 0.1, False)
+    assert config.password is not None
+    assert config.password.get_secret_value() == "s"
+
+
+def test_empty_list_string_parses_to_empty_list() -> None:
+    assert parse_config(SampleConfig, {"topics": ""}).topics == []
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({}, 'Missing required configuration "topics" which has no default value.'),
+        ({"topics": "a", "batch.size": "x"}, "Invalid value x for configuration batch.size: Not a number of type INT"),
+        ({"topics": "a", "batch.size": "0"}, "Invalid value 0 for configuration batch.size: Value must be at least 1"),
+        (
+            {"topics": "a", "batch.size": "3000000000"},
+            "Invalid value 3000000000 for configuration batch.size: Not a number of type INT",
+        ),
+        (
+            {"topics": "a", "x.enabled": "yes"},
+            "Invalid value yes for configuration x.enabled: Expected value to be either true or false",
+        ),
+        ({"topics": "a", "ratio": "abc"}, "Invalid value abc for configuration ratio: Not a number of type DOUBLE"),
+    ],
+)
+def test_parse_config_errors_name_the_key(props: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(SampleConfig, props)
+    assert str(err.value) == message
+
+
+def test_pydantic_errors_become_config_errors_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match="Invalid value nope for configuration mode: "):
+        parse_config(SampleConfig, {"topics": "a", "mode": "nope"})
+
+
+def test_config_keys_render_config_key_info() -> None:
+    keys = {k["name"]: k for k in config_keys(SampleConfig)}
+    assert list(keys) == ["topics", "batch.size", "ratio", "x.enabled", "mode", "connection.password", "tags"]
+    assert keys["topics"] == {
+        "name": "topics",
+        "type": "LIST",
+        "required": True,
+        "default_value": None,
+        "importance": "HIGH",
+        "documentation": "Topics.",
+        "group": "Common",
+        "order": 1,
+        "width": "NONE",
+        "display_name": "topics",
+        "dependents": [],
+    }
+    assert (keys["batch.size"]["type"], keys["batch.size"]["default_value"], keys["batch.size"]["order"]) == (
+        "INT",
+        "2000",
+        2,
+    )
+    assert keys["ratio"]["type"] == "DOUBLE"
+    assert (keys["x.enabled"]["type"], keys["x.enabled"]["default_value"]) == ("BOOLEAN", "true")
+    assert keys["x.enabled"]["display_name"] == "Enabled"
+    assert keys["connection.password"]["type"] == "PASSWORD"
+    assert keys["tags"]["default_value"] == "a,b"
+    assert keys["mode"]["order"] == -1
+
+
+def test_validate_config_collects_errors_per_key() -> None:
+    infos = {v["name"]: v for v in validate_config(SampleConfig, {"batch.size": "0", "connection.password": "p"})}
+    assert infos["topics"]["errors"] == ['Missing required configuration "topics" which has no default value.']
+    assert infos["batch.size"]["errors"] == ["Invalid value 0 for configuration batch.size: Value must be at least 1"]
+    assert infos["batch.size"]["value"] == "0"
+    assert infos["connection.password"]["value"] == "[hidden]"
+    assert infos["mode"]["recommended_values"] == ["bulk", "incrementing"]
+    assert infos["ratio"] == {
+        "name": "ratio",
+        "value": "0.5",
+        "recommended_values": [],
+        "errors": [],
+        "visible": True,
+    }
+
+
+def test_validate_config_attaches_model_errors_to_the_named_key() -> None:
+    infos = {v["name"]: v for v in validate_config(SampleConfig, {"topics": "a", "mode": "incrementing"})}
+    assert infos["mode"]["errors"] == ["Invalid value incrementing for configuration mode: needs batch.size <= 10"]
+    assert infos["topics"]["errors"] == []

@@ -1,0 +1,39 @@
+"""FileStreamSinkTask / FileStreamSinkConnector against a real temp file."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connect_core.api.record import SinkRecord
+from connect_core.api.schema import STRING_SCHEMA
+from connect_core.api.task import SinkTaskContext
+from connect_core.connectors.file.sink_connector import FileStreamSinkConnector
+from connect_core.connectors.file.sink_task import FileStreamSinkTask
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _record(value: object, offset: int) -> SinkRecord:
+    return SinkRecord("t", 0, None, None, STRING_SCHEMA, value, offset)
+
+
+def test_appends_one_line_per_value_and_flush_makes_it_visible(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_text("existing\n")
+    task = FileStreamSinkTask()
+    props = {"file": str(path), "topics": "t"}
+    task.initialize(SinkTaskContext(props))
+    task.start(props)
+    task.put([_record("a", 0), _record(None, 1), _record(True, 2), _record(b"bytes", 3)])
+    task.flush({})
+    assert path.read_text() == "existing\na\nnull\ntrue\nbytes\n"
+    task.stop()
+
+
+def test_connector_gives_every_task_the_same_props() -> None:
+    connector = FileStreamSinkConnector()
+    props = {"file": "/tmp/out", "topics": "a,b"}
+    connector.start(props)
+    assert connector.task_configs(2) == [props, props]
+    assert connector.task_class() is FileStreamSinkTask

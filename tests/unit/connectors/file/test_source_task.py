@@ -1,0 +1,117 @@
+"""FileStreamSourceTask against a real temp file, with an in-memory offset reader (as Kafka's test does)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.schema import STRING_SCHEMA
+from connect_core.connectors.file.source_task import FileStreamSourceTask
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _task(path: Path, reader: MemoryOffsetReader | None = None, **extra: str) -> FileStreamSourceTask:
+    props = {"file": str(path), "topic": "lines", **extra}
+    task = FileStreamSourceTask(read_size=7)
+    start_task(task, props, reader or MemoryOffsetReader())
+    return task
+
+
+def test_lines_become_string_records_with_byte_positions(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"partial line finished\nanother line\n")
+    records = _task(path).poll()
+    assert [r.value for r in records] == ["partial line finished", "another line"]
+    assert records[0].source_partition == {"filename": str(path)}
+    assert [r.source_offset for r in records] == [{"position": 22}, {"position": 35}]
+    assert records[0].topic == "lines"
+    assert records[0].value_schema == STRING_SCHEMA
+    assert records[0].key is None and records[0].timestamp is not None
+
+
+def test_partial_last_line_waits_for_its_newline(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"one\ntw")
+    task = _task(path)
+    assert [r.value for r in task.poll()] == ["one"]
+    assert task.poll() == []
+    with path.open("ab") as f:
+        f.write(b"o\n")
+    records = task.poll()
+    assert [(r.value, r.source_offset) for r in records] == [("two", {"position": 8})]
+
+
+def test_cr_lf_and_lone_cr_end_lines_like_kafka(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"a\r\nb\rc\nd\r")
+    task = _task(path)
+    records = task.poll()
+    assert [r.value for r in records] == ["a", "b", "c"]
+    assert records[-1].source_offset == {"position": 7}
+    assert task.poll() == []  # the trailing CR may still become CR LF
+
+
+def test_batch_size_limits_each_poll_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("".join(f"line {i}\n" for i in range(25)))
+    task = _task(path, **{"batch.size": "10"})
+    sizes = []
+    while batch := task.poll():
+        sizes.append(len(batch))
+        values = [r.value for r in batch]
+        assert values[0] == f"line {sum(sizes) - len(batch)}"
+    assert sizes == [10, 10, 5]
+
+
+def test_resumes_from_the_committed_position_without_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("first\nsecond\n")
+    reader = MemoryOffsetReader()
+    first = _task(path, reader)
+    assert [r.value for r in drain(first, reader)] == ["first", "second"]
+    first.stop()
+    with path.open("a") as f:
+        f.write("third\n")
+    second = _task(path, reader)
+    records = drain(second, reader)
+    assert [r.value for r in records] == ["third"]
+    assert reader.requested[-1] == {"filename": str(path)}
+    assert records[0].source_offset == {"position": 19}
+
+
+def test_positions_count_bytes_so_multibyte_text_resumes_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("héllo\nwörld\n", encoding="utf-8")
+    reader = MemoryOffsetReader()
+    task = _task(path, reader)
+    first = task.poll()[:1]
+    reader.commit(first)
+    assert first[0].source_offset == {"position": 7}
+    assert [r.value for r in drain(_task(path, reader))] == ["wörld"]
+
+
+def test_missing_file_yields_nothing_until_it_exists(tmp_path: Path) -> None:
+    path = tmp_path / "later.txt"
+    task = _task(path)
+    assert task.poll() == []
+    path.write_text("now\n")
+    assert [r.value for r in task.poll()] == ["now"]
+
+
+def test_offset_of_wrong_type_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("x\n")
+    reader = MemoryOffsetReader()
+    reader.set({"filename": str(path)}, {"position": "12"})
+    with pytest.raises(ConnectError, match="Offset position is the incorrect type"):
+        _task(path, reader).poll()
+
+
+def test_standard_input_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file"):
+        FileStreamSourceTask().start({"topic": "t"})

@@ -1,0 +1,110 @@
+"""read_to_end against an in-memory consumer: end offsets fixed at call time, EOF past control markers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from confluent_kafka import KafkaError, TopicPartition
+
+from connect_core.kafka.read_to_end import ReadToEndTimeoutError, read_to_end
+
+
+class FakeMessage:
+    def __init__(self, partition: int, offset: int, value: bytes | None = None, eof: bool = False) -> None:
+        self._partition, self._offset, self._value, self._eof = partition, offset, value, eof
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def value(self) -> bytes | None:
+        return self._value
+
+    def key(self) -> bytes | None:
+        return None
+
+    def error(self) -> KafkaError | None:
+        return KafkaError(KafkaError._PARTITION_EOF) if self._eof else None
+
+
+class FakeConsumer:
+    """Partitions are {offset: value}; offsets missing from a log are transaction markers (never delivered)."""
+
+    def __init__(self, logs: dict[int, dict[int, bytes]], ends: dict[int, int]) -> None:
+        self.logs, self.ends = logs, ends
+        self.assigned: dict[int, int] = {}
+        self.assign_calls: list[list[tuple[int, int]]] = []
+
+    def offsets_for_times(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        return [TopicPartition(tp.topic, tp.partition, self.ends[tp.partition]) for tp in tps]
+
+    def assign(self, tps: list[TopicPartition]) -> None:
+        self.assign_calls.append([(tp.partition, tp.offset) for tp in tps])
+        self.assigned = {tp.partition: max(tp.offset, 0) for tp in tps}
+
+    def unassign(self) -> None:
+        self.assigned = {}
+
+    def consume(self, num: int, timeout: float) -> list[Any]:
+        out: list[Any] = []
+        for partition, start in list(self.assigned.items()):
+            position = start
+            log = self.logs[partition]
+            end = self.ends[partition]
+            while position < end and len(out) < num:
+                if position in log:
+                    out.append(FakeMessage(partition, position, log[position]))
+                position += 1
+            if position >= end and position != -1:
+                out.append(FakeMessage(partition, end, eof=True))
+                position = -1  # EOF only once
+            self.assigned[partition] = position
+        return out
+
+
+def test_reads_every_partition_up_to_its_end_and_remembers_positions() -> None:
+    consumer = FakeConsumer({0: {0: b"a", 1: b"b"}, 1: {0: b"c"}}, {0: 2, 1: 1})
+    seen: list[bytes] = []
+    positions: dict[int, int] = {}
+    count = read_to_end(consumer, "t", positions, lambda m: seen.append(m.value()), partitions=[0, 1])  # type: ignore[arg-type]
+    assert (count, sorted(seen), positions) == (3, [b"a", b"b", b"c"], {0: 2, 1: 1})
+
+
+def test_a_second_call_reads_only_new_records() -> None:
+    consumer = FakeConsumer({0: {0: b"a"}}, {0: 1})
+    positions: dict[int, int] = {}
+    read_to_end(consumer, "t", positions, lambda m: None, partitions=[0])  # type: ignore[arg-type]
+    consumer.logs[0][1] = b"new"
+    consumer.ends[0] = 2
+    seen: list[bytes] = []
+    assert read_to_end(consumer, "t", positions, lambda m: seen.append(m.value()), partitions=[0]) == 1  # type: ignore[arg-type]
+    assert seen == [b"new"]
+    assert consumer.assign_calls[-1] == [(0, 1)]
+
+
+def test_nothing_is_assigned_when_already_at_the_end() -> None:
+    consumer = FakeConsumer({0: {}}, {0: 0})
+    assert read_to_end(consumer, "t", {}, lambda m: None, partitions=[0]) == 0  # type: ignore[arg-type]
+    assert consumer.assign_calls == []
+
+
+def test_transaction_markers_at_the_end_are_passed_by_the_eof_event() -> None:
+    # offset 1 is a commit marker, offset 2 an aborted record, 3 its abort marker: LSO = 4
+    consumer = FakeConsumer({0: {0: b"committed"}}, {0: 4})
+    positions: dict[int, int] = {}
+    seen: list[bytes] = []
+    read_to_end(consumer, "t", positions, lambda m: seen.append(m.value()), partitions=[0])  # type: ignore[arg-type]
+    assert (seen, positions) == ([b"committed"], {0: 4})
+
+
+def test_times_out_when_the_end_cannot_be_reached() -> None:
+    class Stuck(FakeConsumer):
+        def consume(self, num: int, timeout: float) -> list[Any]:
+            return []
+
+    positions: dict[int, int] = {}
+    with pytest.raises(ReadToEndTimeoutError, match=r"partitions \[0\]"):
+        read_to_end(Stuck({0: {0: b"x"}}, {0: 1}), "t", positions, lambda m: None, partitions=[0], timeout_s=0.05)  # type: ignore[arg-type]
