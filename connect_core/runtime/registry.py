@@ -1,8 +1,8 @@
 """The plugin manifest: every Kafka class name and alias -> a lazily imported ``"module:Class"``.
 
 An S3 sink function never imports SQLAlchemy because nothing is imported until a plugin is first used. A new
-plugin is its module plus one line here (SMTs and predicates are listed beside their chain, in
-``connect_core.transforms._registry``, and re-exported here).
+plugin is its module plus one line here (converters, SMTs and predicates are listed beside their packages, in
+``connect_core.converters`` and ``connect_core.transforms._registry``, which cannot import the runtime).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connect_core.api.errors import NotFoundError
+from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 
 __all__ = ["PluginDesc", "PluginType", "describe", "load", "plugins"]
@@ -33,7 +34,6 @@ class PluginType(enum.Enum):
 
 
 _CONNECTORS = "connect_core.connectors."
-_CONVERTERS = "connect_core.converters."
 
 # class name -> (type, "module:Class")
 _MANIFEST: dict[str, tuple[PluginType, str]] = {
@@ -49,22 +49,14 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":
         (PluginType.SINK, _CONNECTORS + "file.sink_connector:FileStreamSinkConnector"),
-    "org.apache.kafka.connect.json.JsonConverter":
-        (PluginType.CONVERTER, _CONVERTERS + "json:JsonConverter"),
-    "org.apache.kafka.connect.storage.StringConverter":
-        (PluginType.CONVERTER, _CONVERTERS + "string:StringConverter"),
-    "org.apache.kafka.connect.converters.ByteArrayConverter":
-        (PluginType.CONVERTER, _CONVERTERS + "byte_array:ByteArrayConverter"),
-    "org.apache.kafka.connect.storage.SimpleHeaderConverter":
-        (PluginType.HEADER_CONVERTER, _CONVERTERS + "simple_header:SimpleHeaderConverter"),
-    # JsonConverter and StringConverter are header converters too, as in Kafka.
+    **{name: (PluginType.CONVERTER, target) for name, target in CONVERTERS.items() if "." in name},
+    **{name: (PluginType.HEADER_CONVERTER, target) for name, target in HEADER_CONVERTERS.items()
+       if "." in name and name not in CONVERTERS},
     **{name: (PluginType.TRANSFORMATION, target) for name, target in TRANSFORMATIONS.items()},
     **{name: (PluginType.PREDICATE, target) for name, target in PREDICATES.items()},
 }
-_ALSO_HEADER_CONVERTERS = (
-    "org.apache.kafka.connect.json.JsonConverter",
-    "org.apache.kafka.connect.storage.StringConverter",
-)
+# Converters that implement HeaderConverter too, as in Kafka (JsonConverter, StringConverter, ...).
+_ALSO_HEADER_CONVERTERS = frozenset(name for name in CONVERTERS if name in HEADER_CONVERTERS and "." in name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +120,18 @@ def plugins(types: tuple[PluginType, ...] | None = None) -> list[PluginDesc]:
     """Every plugin of the given types; a converter that is also a header converter is listed under both."""
     listed: list[PluginDesc] = []
     for desc in _BY_CLASS.values():
+        if _is_abstract(desc.class_name):
+            continue
         if types is None or desc.type in types:
             listed.append(desc)
         if desc.class_name in _ALSO_HEADER_CONVERTERS and (types is None or PluginType.HEADER_CONVERTER in types):
             listed.append(PluginDesc(desc.class_name, PluginType.HEADER_CONVERTER, desc.target, desc.aliases))
     return listed
+
+
+def _is_abstract(class_name: str) -> bool:
+    """SMTs with ``$Key``/``$Value`` variants are abstract in Kafka and not listed (but resolve, for its error)."""
+    return f"{class_name}$Key" in _BY_CLASS or f"{class_name}$Value" in _BY_CLASS
 
 
 def is_available(desc: PluginDesc) -> bool:

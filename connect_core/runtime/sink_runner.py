@@ -26,6 +26,7 @@ from connect_core.kafka.lambda_event import decode_kafka_event
 from connect_core.runtime import registry
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.status_state import State, TaskStatus
@@ -38,12 +39,10 @@ if TYPE_CHECKING:
     from connect_core.errors.processing_context import ConsumedRecord
     from connect_core.runtime.worker import WorkerSettings
 
-__all__ = ["REPORT_BATCH_ITEM_FAILURES", "ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
+__all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
 
 log = logging.getLogger(__name__)
 
-# Our own connector key: answer failures as `batchItemFailures` (the mapping must have ReportBatchItemFailures on).
-REPORT_BATCH_ITEM_FAILURES = "lambda.report.batch.item.failures"
 SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 config; concurrency is per partition
 
 
@@ -203,7 +202,7 @@ class SinkRunner:
         except Exception as error:
             self._report(State.FAILED, _trace(error), None)
             raise
-        report_item_failures = connector_config.get(REPORT_BATCH_ITEM_FAILURES, "false").strip().lower() == "true"
+        report_item_failures = KafkaTriggerConfig.parse(connector_config).report_batch_item_failures
         return _RunningTask(
             task_config, task, pipeline, dlq, report_item_failures, _version(task),
             consumed_index=consumed_by_coordinates if reporter is not None else None,

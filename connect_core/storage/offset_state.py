@@ -100,7 +100,7 @@ class OffsetState:
         return None if value is None else _decode_offset(value)
 
     def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Every ``(partition, offset)`` the connector has, in first-written order."""
+        """Every ``(partition, offset)`` the connector has (in read order; no order across partitions)."""
         return list(self._iter_offsets(connector))
 
     def _iter_offsets(self, connector: str) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:

@@ -155,7 +155,8 @@ class DocumentBuilder:
 
     def _document(self, record: SinkRecord) -> Any:
         c = self._config
-        if c.ignore_schema(record.topic):
+        if c.ignore_schema(record.topic) or record.value_schema is None:
+            # Confluent converts schemaless values with the plain JsonConverter, untouched.
             document = to_json_data(record.value_schema, record.value)
         else:
             document = to_json_data(

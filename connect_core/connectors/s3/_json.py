@@ -12,6 +12,7 @@ import base64
 import datetime as _dt
 import decimal as _decimal
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
@@ -31,8 +32,8 @@ def _b64(value: bytes | bytearray | memoryview) -> str:
 
 def _number(value: float | int | _decimal.Decimal) -> str:
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return '"' + ("NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")) + '"'
+        if not math.isfinite(value):  # Jackson quotes non-numeric numbers by default
+            return '"' + ("NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")) + '"'
         return repr(value)
     return str(value)
 

@@ -16,6 +16,7 @@ from connect_core.api.errors import DataError
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 from connect_core.connectors.s3._path_format import PathFormat, parse_zone
+from connect_core.connectors.s3.config import EXTRACTORS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -112,7 +113,7 @@ class TimeBasedPartitioner(Partitioner):
 
     time_based = True
 
-    def __init__(self, duration_ms: int, path_format: str, zone: str, extractor: str, field: str,
+    def __init__(self, duration_ms: int, path_format: str, zone: str, *, extractor: str, field: str,
                  delim: str) -> None:
         """Bucket by ``duration_ms`` in ``zone``; the extractor is Wallclock, Record or RecordField."""
         self._duration = duration_ms
@@ -160,14 +161,12 @@ def build_partitioner(config: S3SinkConfig) -> Partitioner:
         return Partitioner()
     duration, path = {"DailyPartitioner": (DAY_MS, DAILY_PATH), "HourlyPartitioner": (HOUR_MS, HOURLY_PATH)}.get(
         name, (config.partition_duration_ms, config.path_format))
-    from connect_core.connectors.s3.config import EXTRACTORS
-
     try:
         parse_zone(config.timezone)
     except ValueError as e:
         raise config_error("timezone", config.timezone, str(e)) from e
     try:
-        return TimeBasedPartitioner(duration, path, config.timezone, EXTRACTORS[config.timestamp_extractor],
-                                    config.timestamp_field, config.directory_delim)
+        return TimeBasedPartitioner(duration, path, config.timezone, extractor=EXTRACTORS[config.timestamp_extractor],
+                                    field=config.timestamp_field, delim=config.directory_delim)
     except ValueError as e:
         raise config_error("path.format", path, str(e)) from e

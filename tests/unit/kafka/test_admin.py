@@ -17,6 +17,22 @@ class _Entry:
         self.value = value
 
 
+class _Partition:
+    leader, error = 1, None
+
+
+class _Topic:
+    error = None
+
+    def __init__(self) -> None:
+        self.partitions = {0: _Partition()}
+
+
+class _Metadata:
+    def __init__(self, names: list[str]) -> None:
+        self.topics = {name: _Topic() for name in names}
+
+
 class FakeAdmin:
     """Just enough of AdminClient: topics with configs, create and describe."""
 
@@ -39,6 +55,9 @@ class FakeAdmin:
                 future.set_result(None)
             result[topic.topic] = future
         return result
+
+    def list_topics(self, topic: str, **_: Any) -> _Metadata:
+        return _Metadata([topic] if topic in self.topics else [])
 
     def describe_configs(self, resources: list[Any], **_: Any) -> dict[Any, Future[dict[str, _Entry]]]:
         result: dict[Any, Future[dict[str, _Entry]]] = {}

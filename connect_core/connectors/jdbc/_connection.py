@@ -1,0 +1,67 @@
+"""Opening the database connection with ``connection.attempts`` / ``connection.backoff.ms`` (Confluent
+``CachedConnectionProvider``), returning a plain DB-API connection with autocommit off.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.connectors.jdbc._url import parse_jdbc_url
+
+if TYPE_CHECKING:
+    from connect_core.connectors.jdbc._dialect import Dialect
+    from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
+
+__all__ = ["connect"]
+
+log = logging.getLogger(__name__)
+_ISOLATION_SQL = {
+    "READ_UNCOMMITTED": "READ UNCOMMITTED", "READ_COMMITTED": "READ COMMITTED",
+    "REPEATABLE_READ": "REPEATABLE READ", "SERIALIZABLE": "SERIALIZABLE",
+}
+
+
+def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep) -> Any:
+    """A DB-API connection set up for ``config``; retried, then a ``ConnectError`` naming the (password-free) URL."""
+    from sqlalchemy import create_engine
+
+    jdbc = parse_jdbc_url(config.connection_url)
+    password = config.connection_password.get_secret_value() if config.connection_password else None
+    url = jdbc.sqlalchemy_url(config.connection_user, password)
+    try:
+        engine = create_engine(url)
+        cargs, cparams = engine.dialect.create_connect_args(url)
+    except ModuleNotFoundError as e:
+        raise ConfigError(f"Invalid value {config.connection_url} for configuration connection.url: the driver "
+                          f"for {jdbc.drivername} is not installed ({e.name})") from e
+    error: Exception | None = None
+    for attempt in range(1, config.connection_attempts + 1):
+        try:
+            conn = engine.dialect.connect(*cargs, **cparams)  # no pool: one connection per task invocation
+            break
+        except Exception as e:  # noqa: BLE001 - any driver error is retried, then reported
+            error = e
+            log.info("Unable to connect to database on attempt %d/%d: %s", attempt, config.connection_attempts, e)
+            if attempt < config.connection_attempts:
+                sleep(config.connection_backoff_ms / 1000)
+    else:
+        raise ConnectError(f"Unable to connect to the database at {url.render_as_string(hide_password=True)} "
+                           f"(connection.url) after {config.connection_attempts} attempt(s): {error}") from error
+    _setup(conn, config, dialect)
+    return conn
+
+
+def _setup(conn: Any, config: JdbcSourceConfig, dialect: Dialect) -> None:
+    # DB-API connections start with autocommit off: reads run in a transaction committed after each table query.
+    dialect.setup_session(conn, config.db_timezone)
+    level = _ISOLATION_SQL.get(config.transaction_isolation_mode)
+    if level is not None and dialect.family != "sqlite":
+        cursor = conn.cursor()
+        try:
+            cursor.execute(f"SET SESSION TRANSACTION ISOLATION LEVEL {level}")
+        finally:
+            cursor.close()
+    conn.commit()

@@ -1,0 +1,169 @@
+"""Which columns a record writes and their values (Confluent ``FieldsMetadata`` plus the statement binder).
+
+Records with a Struct value follow Confluent's rules per ``pk.mode``. Schemaless records (a ``dict`` value with no
+schema, e.g. JSON with ``schemas.enable=false``) are accepted too, which Confluent rejects: their columns are the
+map's keys, types are inferred from the Python values, and the key columns must be known, from ``pk.fields`` or
+from the primary key of the existing table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import zoneinfo
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from connect_core.api.data_json import to_json_data
+from connect_core.api.errors import ConnectError, DataError
+from connect_core.api.logical import Decimal, Timestamp
+from connect_core.api.schema import Type
+from connect_core.api.struct import Struct
+from connect_core.connectors.jdbc._sql_builder import ColumnSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.record import SinkRecord
+    from connect_core.api.schema import Schema
+    from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
+
+__all__ = ["RecordFields", "Row"]
+
+_NESTED = (Type.ARRAY, Type.MAP, Type.STRUCT)
+_PY_TYPES: tuple[tuple[type, Type], ...] = (
+    (bool, Type.BOOLEAN), (int, Type.INT64), (float, Type.FLOAT64), (str, Type.STRING), (bytes, Type.BYTES),
+    (dict, Type.MAP), (list, Type.ARRAY),
+)
+
+
+class Row(NamedTuple):
+    """One record ready to bind: key and value column specs, and the values in the same order."""
+
+    keys: tuple[ColumnSpec, ...]
+    values: tuple[ColumnSpec, ...]
+    key_values: tuple[Any, ...]
+    value_values: tuple[Any, ...]
+
+
+def _spec(name: str, schema: Schema, optional: bool | None = None) -> ColumnSpec:
+    scale = Decimal.scale(schema) if schema.name == Decimal.LOGICAL_NAME else None
+    return ColumnSpec(name, schema.type, schema.optional if optional is None else optional, schema.name, scale,
+                      schema.default_value)
+
+
+def _inferred(name: str, value: Any, is_key: bool) -> ColumnSpec:
+    if isinstance(value, decimal.Decimal):
+        return ColumnSpec(name, Type.BYTES, not is_key, Decimal.LOGICAL_NAME, -int(value.as_tuple().exponent))
+    if isinstance(value, dt.datetime):
+        return ColumnSpec(name, Type.INT64, not is_key, Timestamp.LOGICAL_NAME)
+    for py_type, connect_type in _PY_TYPES:
+        if isinstance(value, py_type):
+            return ColumnSpec(name, connect_type, not is_key)
+    return ColumnSpec(name, Type.STRING, not is_key)  # None or unknown: the widest simple type
+
+
+class RecordFields:
+    """Turns records into ``Row``s; schema-derived column specs are cached per (topic, key schema, value schema)."""
+
+    def __init__(self, config: JdbcSinkConfig, table_primary_key: Callable[[str], list[str] | None]) -> None:
+        """``table_primary_key(topic)`` returns the destination table's key columns, or None if it does not exist."""
+        self._config = config
+        self._table_pk = table_primary_key
+        self._tz = zoneinfo.ZoneInfo(config.db_timezone)
+        self._whitelist = set(config.fields_whitelist)
+        self._cache: dict[tuple[Any, ...], tuple[ColumnSpec, ...]] = {}
+
+    def row(self, record: SinkRecord) -> Row:
+        """The row of ``record`` (for a tombstone only the key part is filled)."""
+        value = record.value
+        if value is not None and not isinstance(value, (Struct, dict)):
+            raise DataError(
+                "JdbcSinkConnector requires records with a non-null Struct value and non-null Struct schema, or a "
+                f"schemaless map value, but found record at (topic='{record.topic}',partition="
+                f"{record.kafka_partition},offset={record.kafka_offset}) with a {type(value).__name__} value."
+            )
+        keys, key_values = self._keys(record)
+        if value is None:
+            return Row(keys, (), key_values, ())
+        key_names = {k.name for k in keys}
+        if isinstance(value, Struct):
+            cache_key = ("v", value.schema, frozenset(key_names))
+            values = self._cache.get(cache_key)
+            if values is None:
+                fields = [f for f in value.schema.fields if f.name not in key_names and self._wanted(f.name)]
+                values = self._cache[cache_key] = tuple(_spec(f.name, f.schema) for f in fields)
+            return Row(keys, values, key_values, tuple(self._bind(c, value.get(c.name)) for c in values))
+        names = sorted(n for n in value if n not in key_names and self._wanted(n))
+        values = tuple(_inferred(n, value[n], False) for n in names)
+        return Row(keys, values, key_values, tuple(self._bind(c, value[c.name]) for c in values))
+
+    def _wanted(self, name: str) -> bool:
+        return not self._whitelist or name in self._whitelist
+
+    def _keys(self, record: SinkRecord) -> tuple[tuple[ColumnSpec, ...], tuple[Any, ...]]:
+        mode = self._config.pk_mode
+        if mode == "none":
+            return (), ()
+        if mode == "kafka":
+            names = self._config.kafka_pk_names
+            specs = (ColumnSpec(names[0], Type.STRING, False), ColumnSpec(names[1], Type.INT32, False),
+                     ColumnSpec(names[2], Type.INT64, False))
+            return specs, (record.topic, record.kafka_partition, record.kafka_offset)
+        if mode == "record_key":
+            return self._from(record, record.key, record.key_schema, "key")
+        if record.value is None:
+            return (), ()
+        return self._from(record, record.value, record.value_schema, "value")
+
+    def _from(self, record: SinkRecord, data: Any, schema: Schema | None, part: str) -> tuple[tuple, tuple]:
+        if data is None:
+            raise DataError(f"PK mode for table '{record.topic}' is record_{part}, but the record {part} is null "
+                            f"(topic='{record.topic}',partition={record.kafka_partition},"
+                            f"offset={record.kafka_offset})")
+        fields = list(self._config.pk_fields)
+        if isinstance(data, Struct):
+            names = fields or [f.name for f in data.schema.fields]
+            specs = []
+            for name in names:
+                field = data.schema.field(name)
+                if field is None:
+                    raise ConnectError(f"PK field '{name}' not found in the record {part} schema")
+                specs.append(_spec(name, field.schema, optional=False))
+            return tuple(specs), tuple(self._bind(s, data.get(s.name)) for s in specs)
+        if isinstance(data, dict):
+            names = fields or (sorted(data) if part == "key" else self._existing_pk(record))
+            missing = [n for n in names if n not in data]
+            if missing:
+                raise DataError(f"PK field(s) {missing} missing from the record {part} at offset {record.kafka_offset}")
+            specs = [_inferred(n, data[n], True) for n in names]
+            return tuple(specs), tuple(self._bind(s, data[s.name]) for s in specs)
+        # A primitive key: one column named by pk.fields (or the table's single key column).
+        names = fields or self._existing_pk(record)
+        if len(names) != 1:
+            raise ConnectError(f"Need exactly one PK column when the record {part} is primitive "
+                               f"(table '{record.topic}'), got {names}")
+        spec = _spec(names[0], schema, optional=False) if schema is not None else _inferred(names[0], data, True)
+        return (spec,), (self._bind(spec, data),)
+
+    def _existing_pk(self, record: SinkRecord) -> list[str]:
+        pk = self._table_pk(record.topic)
+        if not pk:
+            raise ConnectError(
+                f"Cannot find the key columns for schemaless records of topic '{record.topic}': set pk.fields or "
+                "create the table with a primary key"
+            )
+        return pk
+
+    def _bind(self, column: ColumnSpec, value: Any) -> Any:
+        """A DB-API parameter for ``value``: timestamps in ``db.timezone`` (naive), nested data as JSON text."""
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            return value.astimezone(self._tz).replace(tzinfo=None)
+        if column.type in _NESTED or isinstance(value, (dict, list, Struct)):
+            return json.dumps(to_json_data(None, value, decimal_format="NUMERIC"), default=str,
+                              separators=(",", ":"))
+        return value

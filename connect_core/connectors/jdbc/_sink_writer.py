@@ -1,0 +1,159 @@
+"""Writes one batch in one database transaction (Confluent ``JdbcDbWriter`` + ``BufferedRecords``).
+
+Rows are grouped per table into runs of the same statement shape (operation, key columns, value columns); a
+run ends when the shape changes, so the order of writes to a row is kept (an insert after a delete of the same
+key is never reordered). Each run is one ``executemany`` per ``batch.size`` rows; pymysql turns that into
+multi-row ``INSERT ... VALUES (...),(...) ON DUPLICATE KEY UPDATE`` statements.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError
+from connect_core.connectors.jdbc._dialect import dialect_for
+from connect_core.connectors.jdbc._record_fields import RecordFields, Row
+from connect_core.connectors.jdbc._sql_builder import SqlBuilder
+from connect_core.connectors.jdbc._table_manager import TableManager
+from connect_core.connectors.jdbc._url import parse_jdbc_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.engine import Connection, Engine
+
+    from connect_core.api.record import SinkRecord
+    from connect_core.connectors.jdbc._dialect import TableId
+    from connect_core.connectors.jdbc._sql_builder import ColumnSpec
+    from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
+
+__all__ = ["JdbcSinkWriter"]
+
+log = logging.getLogger(__name__)
+
+Shape = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+class JdbcSinkWriter:
+    """Owns the engine (reused across warm invocations), table metadata and statement building."""
+
+    def __init__(self, config: JdbcSinkConfig, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Resolve URL and dialect now (config errors surface at start); the engine is created on first write."""
+        self._config = config
+        self._sleep = sleep
+        self._url = parse_jdbc_url(config.connection_url)
+        self.dialect = dialect_for(self._url.family, config.dialect_name, config.quote_sql_identifiers)
+        self.sql = SqlBuilder(self.dialect)
+        self.tables = TableManager(self.sql, config.auto_create, config.auto_evolve)
+        self._fields = RecordFields(config, self._primary_key_of_topic)
+        self._engine: Engine | None = None
+        self._conn: Connection | None = None
+        self._table_ids: dict[str, TableId] = {}
+
+    def close(self) -> None:
+        """Dispose of pooled connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def table_id(self, topic: str) -> TableId:
+        """The destination table of ``topic`` (``table.name.format``, parsed by the dialect's rules)."""
+        table = self._table_ids.get(topic)
+        if table is None:
+            table = self._table_ids[topic] = self.dialect.parse_table_identifier(self._config.table_name(topic))
+        return table
+
+    def write(self, records: list[SinkRecord]) -> None:
+        """Create/evolve tables as needed, then write every record in one transaction (rolled back on error)."""
+        with self._engine_or_create().connect() as conn:
+            self._conn = conn
+            try:
+                planned = self._plan(records)
+                self._prepare_tables(conn, planned)
+                self._write_rows(conn, planned)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                self.tables.invalidate()
+                raise
+            finally:
+                self._conn = None
+
+    def _plan(self, records: list[SinkRecord]) -> list[tuple[TableId, str, Row]]:
+        planned = []
+        for record in records:
+            if record.value is None and not self._config.delete_enabled:
+                log.debug("Skipping tombstone at %s-%s@%s (delete.enabled=false)", record.topic,
+                          record.kafka_partition, record.kafka_offset)
+                continue
+            op = "delete" if record.value is None else self._config.insert_mode
+            planned.append((self.table_id(record.topic), op, self._fields.row(record)))
+        return planned
+
+    def _prepare_tables(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
+        needed: dict[TableId, tuple[dict[str, ColumnSpec], dict[str, ColumnSpec]]] = {}
+        for table, _op, row in planned:
+            keys, values = needed.setdefault(table, ({}, {}))
+            for spec in row.keys:
+                keys.setdefault(spec.name, spec)
+            for spec in row.values:
+                values.setdefault(spec.name, spec)
+        for table, (keys, values) in needed.items():
+            self.tables.ensure(conn, table, keys.values(), values.values())
+
+    def _write_rows(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
+        runs: dict[TableId, tuple[Shape, list[tuple[Any, ...]]]] = {}
+        for table, op, row in planned:
+            shape: Shape = (op, tuple(c.name for c in row.keys), tuple(c.name for c in row.values))
+            run = runs.get(table)
+            if run is None or run[0] != shape:
+                if run is not None:
+                    self._execute(conn, table, *run)
+                run = runs[table] = (shape, [])
+            if op == "update":
+                run[1].append(row.value_values + row.key_values)
+            elif op == "delete":
+                run[1].append(row.key_values)
+            else:
+                run[1].append(row.key_values + row.value_values)
+        for table, run in runs.items():
+            self._execute(conn, table, *run)
+
+    def _execute(self, conn: Connection, table: TableId, shape: Shape, params: list[tuple[Any, ...]]) -> None:
+        op, keys, values = shape
+        if op == "upsert":
+            sql = self.sql.upsert(table, keys, values)
+        elif op == "update":
+            sql = self.sql.update(table, keys, values)
+        elif op == "delete":
+            sql = self.sql.delete(table, keys)
+        else:
+            sql = self.sql.insert(table, keys, values)
+        size = self._config.batch_size or len(params)
+        for start in range(0, len(params), size):
+            conn.exec_driver_sql(sql, params[start:start + size])
+
+    def _primary_key_of_topic(self, topic: str) -> list[str] | None:
+        if self._conn is None:
+            raise ConnectError("No open connection to look up the table's primary key")
+        info = self.tables.info(self._conn, self.table_id(topic))
+        return None if info is None else info.primary_key
+
+    def _engine_or_create(self) -> Engine:
+        if self._engine is None:
+            import sqlalchemy
+
+            c = self._config
+            password = c.connection_password.get_secret_value() if c.connection_password else None
+            url = self._url.sqlalchemy_url(c.connection_user, password)
+            engine = sqlalchemy.create_engine(url, pool_pre_ping=True)
+            dialect, zone = self.dialect, c.db_timezone
+
+            @sqlalchemy.event.listens_for(engine, "connect")
+            def _session(dbapi_conn: Any, _record: Any) -> None:
+                dialect.setup_session(dbapi_conn, zone)
+
+            self._engine = engine
+        return self._engine

@@ -1,0 +1,133 @@
+"""The S3 calls the sink makes: list files from an offset, read a file's end offset, write a file once.
+
+boto3 is imported on first use and clients are reused across warm invocations. A file's end offset is cached
+in-process by key and ETag, so a warm task HEADs each file at most once and a deleted and rewritten key is re-read. botocore failures become
+``RetriableError`` (the batch is retried) except client errors that no retry can fix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError, ConnectError, RetriableError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from connect_core.connectors.s3.config import S3SinkConfig
+
+__all__ = ["END_OFFSET_META", "RECORD_COUNT_META", "FileExistsRetriableError", "S3Storage"]
+
+END_OFFSET_META = "end-offset"
+RECORD_COUNT_META = "record-count"
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_END_OFFSETS: dict[tuple[str, str, str], int] = {}
+_END_OFFSETS_MAX = 100_000
+_RETRIABLE_CODES = frozenset({"SlowDown", "RequestTimeout", "Throttling", "ThrottlingException", "InternalError",
+                              "ServiceUnavailable", "ConditionalRequestConflict", "OperationAborted"})
+
+
+class FileExistsRetriableError(RetriableError):
+    """Another attempt wrote this file first (412); retrying re-reads what is already in S3."""
+
+
+def _client(config: S3SinkConfig) -> Any:
+    key_id = config.aws_access_key_id.get_secret_value() if config.aws_access_key_id else None
+    secret = config.aws_secret_access_key.get_secret_value() if config.aws_secret_access_key else None
+    cache_key = (config.s3_region, config.store_url, config.s3_path_style_access_enabled, key_id, secret)
+    client = _CLIENTS.get(cache_key)
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        style = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
+        client = boto3.client(
+            "s3", region_name=config.s3_region, endpoint_url=config.store_url or None,
+            aws_access_key_id=key_id, aws_secret_access_key=secret,
+            config=Config(s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": 3}),
+        )
+        _CLIENTS[cache_key] = client
+    return client
+
+
+def _translate(error: Exception, what: str) -> ConnectError:
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):  # BotoCoreError: connection, timeout, credentials
+        return RetriableError(f"S3 {what} failed: {error}")
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code == "PreconditionFailed" or status == 412:
+        return FileExistsRetriableError(f"S3 {what}: the file was written by another attempt")
+    if code in _RETRIABLE_CODES or status >= 500:
+        return RetriableError(f"S3 {what} failed ({code}): {error}")
+    return ConnectError(f"S3 {what} failed ({code}): {error}")
+
+
+class S3Storage:
+    """One bucket, through a shared boto3 client."""
+
+    def __init__(self, config: S3SinkConfig, client: Any = None) -> None:
+        """Bind to ``config``'s bucket; ``client`` overrides the shared client (tests, fault injection)."""
+        self.bucket = config.s3_bucket_name
+        self.client = client if client is not None else _client(config)
+
+    def check_bucket(self) -> None:
+        """Fail at start when the bucket does not exist, as Confluent's task does."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except Exception as e:
+            raise ConfigError(f"Invalid value {self.bucket} for configuration s3.bucket.name: "
+                              f"no such bucket or no access ({e})") from e
+
+    def list_keys(self, prefix: str, start_after: str | None) -> Iterator[tuple[str, str]]:
+        """(key, ETag) of the files under ``prefix`` in key order, after ``start_after`` when given."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        while True:
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except Exception as e:
+                raise _translate(e, "list") from e
+            for item in page.get("Contents", ()):
+                yield item["Key"], item.get("ETag", "")
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            kwargs["ContinuationToken"] = token
+
+    def end_offset(self, key: str, etag: str) -> int:
+        """The last Kafka offset file ``key`` accounts for (its metadata, cached by ETag)."""
+        cached = _END_OFFSETS.get((self.bucket, key, etag))
+        if cached is not None:
+            return cached
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except Exception as e:
+            raise _translate(e, "head") from e
+        meta = head.get("Metadata", {})
+        if END_OFFSET_META not in meta:
+            raise ConnectError(f"s3://{self.bucket}/{key} has no {END_OFFSET_META} metadata: not written by this "
+                               "sink; remove it or use another topics.dir")
+        end = int(meta[END_OFFSET_META])
+        self.remember(key, head.get("ETag", ""), end)
+        return end
+
+    def remember(self, key: str, etag: str, end_offset: int) -> None:
+        """Cache a file's end offset (after this process wrote or read it)."""
+        if len(_END_OFFSETS) >= _END_OFFSETS_MAX:
+            _END_OFFSETS.clear()
+        _END_OFFSETS[(self.bucket, key, etag)] = end_offset
+
+    def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool) -> str:
+        """Write a file and return its ETag; ``exclusive`` makes it ``If-None-Match: *`` (never overwrite)."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body}
+        if metadata:
+            kwargs["Metadata"] = metadata
+        if exclusive:
+            kwargs["IfNoneMatch"] = "*"
+        try:
+            response = self.client.put_object(**kwargs)
+        except Exception as e:
+            raise _translate(e, "put") from e
+        return response.get("ETag", "")

@@ -1,0 +1,55 @@
+"""``S3SinkConnector``: validates the config and hands every task the same one (Confluent ``S3SinkConnector``).
+
+Tasks share nothing: each Kafka partition is written by whichever invocation owns it, and the exactly-once state
+lives in S3 itself (see ``sink_task``), so ``tasks.max`` copies of the config are all it takes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from connect_core.api.config import parse_config
+from connect_core.api.connector import SinkConnector
+from connect_core.connectors.s3._partitioner import build_partitioner
+from connect_core.connectors.s3.config import S3SinkConfig
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from connect_core.api.task import Task
+
+__all__ = ["S3SinkConnector"]
+
+VERSION = "0.1.0"
+
+
+class S3SinkConnector(SinkConnector):
+    """The S3 sink connector; ``config_model`` drives validate and the task parses the same model."""
+
+    config_model: ClassVar[type[BaseModel]] = S3SinkConfig
+
+    def __init__(self) -> None:
+        """Create a stopped connector."""
+        self._props: dict[str, str] = {}
+
+    def version(self) -> str:
+        """The connector version."""
+        return VERSION
+
+    def start(self, props: dict[str, str]) -> None:
+        """Validate ``props`` (including zone and path pattern) and keep them for the tasks."""
+        build_partitioner(parse_config(S3SinkConfig, props))
+        self._props = dict(props)
+
+    def task_class(self) -> type[Task]:
+        """``S3SinkTask``."""
+        from connect_core.connectors.s3.sink_task import S3SinkTask
+
+        return S3SinkTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """``max_tasks`` identical configs."""
+        return [dict(self._props) for _ in range(max_tasks)]
+
+    def stop(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,81 @@
+"""``lambda-connect up | invoke | plugins``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from connect_core.runtime.registry import plugins
+
+    for desc in plugins():
+        names = (desc.class_name, *desc.aliases) if args.aliases else (desc.class_name,)
+        for name in names:
+            print(f"{desc.type.value}\t{name}")
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from connect_core.local.invoke import invoke, read_event
+
+    for key_value in args.env or ():
+        key, _, value = key_value.partition("=")
+        import os
+
+        os.environ[key] = value
+    try:
+        response = invoke(args.function, read_event(args.event), args.timeout)
+    except Exception as error:  # noqa: BLE001 - shown like Lambda's errorMessage/errorType, exit non-zero
+        print(json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}), file=sys.stdout)
+        return 1
+    print(json.dumps(response, indent=2, default=str))
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from connect_core.local.up import run_up
+
+    return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lambda-connect", description="Kafka Connect as serverless functions")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plugins = sub.add_parser("plugins", help="list connectors, converters, transformations and predicates")
+    plugins.add_argument("--no-aliases", dest="aliases", action="store_false", help="only full class names")
+    plugins.set_defaults(run=_plugins)
+
+    invoke = sub.add_parser("invoke", help="invoke one function with one event (like `sam local invoke`)")
+    invoke.add_argument("function", help="coordinator | source_task | sink_task")
+    invoke.add_argument("-e", "--event", default="{}", help="event file, - for stdin, or inline JSON")
+    invoke.add_argument("--env", action="append", metavar="KEY=VALUE", help="set an environment variable")
+    invoke.add_argument("--timeout", type=float, default=60.0, help="function timeout in seconds")
+    invoke.set_defaults(run=_invoke)
+
+    up = sub.add_parser("up", help="run everything locally: REST API, schedules and Kafka triggers")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8083)
+    up.add_argument("--bootstrap-servers", default=None)
+    up.set_defaults(run=_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `lambda-connect plugins | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

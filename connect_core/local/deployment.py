@@ -1,0 +1,110 @@
+"""The local stand-in for deployed AWS resources: schedules and Kafka triggers reconciled from the config topic.
+
+Like a Connect worker, it reads ``connect-configs`` and acts on what it finds: a STARTED source connector gets a
+schedule per task, a STARTED sink connector gets a Kafka trigger; a PAUSED, STOPPED or deleted connector gets
+none, and a changed config restarts what it owns. The coordinator never talks to it, so the same coordinator
+code serves AWS and the local runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import NotFoundError
+from connect_core.local.function_host import FunctionHost
+from connect_core.local.kafka_trigger import KafkaTrigger
+from connect_core.local.source_schedule import SourceSchedule
+from connect_core.runtime import env, registry
+from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.config_store import ConfigStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["LocalDeployment"]
+
+log = logging.getLogger(__name__)
+SOURCE_FUNCTION_TIMEOUT_S = 30.0
+
+
+class LocalDeployment:
+    """Keeps one SourceSchedule per running source task and one KafkaTrigger per running sink connector."""
+
+    def __init__(self, worker: WorkerSettings, function_env: dict[str, str], log_dir: Path) -> None:
+        """``function_env`` is what every emulated function gets (bootstrap servers, topic names...)."""
+        self.worker = worker
+        self.function_env = function_env
+        self.log_dir = log_dir
+        self.store = ConfigStore(worker.kafka, worker.storage)
+        self.running: dict[tuple[str, ...], tuple[str, Any]] = {}
+
+    def reconcile(self) -> None:
+        """One pass: compare what the config topic asks for with what runs, and converge."""
+        self.store.refresh()
+        desired = self._desired()
+        for key in list(self.running):
+            if key not in desired or desired[key][0] != self.running[key][0]:
+                log.info("stopping %s", "/".join(key))
+                self.running.pop(key)[1].stop()
+        for key, (fingerprint, start) in desired.items():
+            if key not in self.running:
+                log.info("starting %s", "/".join(key))
+                self.running[key] = (fingerprint, start())
+
+    def _desired(self) -> dict[tuple[str, ...], tuple[str, Any]]:
+        desired: dict[tuple[str, ...], tuple[str, Any]] = {}
+        for name in self.store.connectors():
+            config = {k: v for k, v in (self.store.connector_config(name) or {}).items() if v is not None}
+            state = self.store.target_state(name) or TargetState.STARTED
+            tasks = self.store.task_configs(name)
+            if not config or state is not TargetState.STARTED or not tasks:
+                continue
+            try:
+                kind = registry.describe(config.get("connector.class", "")).type.value
+            except NotFoundError:
+                log.warning("connector %s: unknown class %s", name, config.get("connector.class"))
+                continue
+            fingerprint = json.dumps([config, tasks], sort_keys=True)
+            if kind == "source":
+                interval = SourceScheduleConfig.parse(config).local_interval_ms(config)
+                for task in range(len(tasks)):
+                    desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, interval))
+            elif kind == "sink":
+                desired[("sink", name)] = (fingerprint, self._sink_starter(name, config))
+        return desired
+
+    def _host(self, function: str, label: str, extra_env: dict[str, str] | None = None) -> FunctionHost:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = (self.log_dir / f"{label}.log").open("ab")
+        return FunctionHost(function, {**self.function_env, **(extra_env or {})}, log=log_file)
+
+    def _source_starter(self, name: str, task: int, interval_ms: int) -> Any:
+        def start() -> SourceSchedule:
+            host = self._host("source_task", f"source-{name}-{task}")
+            return SourceSchedule(name, task, interval_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
+
+        return start
+
+    def _sink_starter(self, name: str, config: dict[str, str]) -> Any:
+        def start() -> KafkaTrigger:
+            topics = [t.strip() for t in config.get("topics", "").split(",") if t.strip()]
+            subscription = topics or ["^" + config.get("topics.regex", "")]
+            host = self._host("sink_task", f"sink-{name}", {env.CONNECTOR_NAME: name})
+            return KafkaTrigger(
+                name, subscription, sink_group_id(name, config), KafkaTriggerConfig.parse(config), host,
+                settings=self.worker.kafka,
+            ).start()
+
+        return start
+
+    def close(self) -> None:
+        """Stop everything and the config reader."""
+        for key in list(self.running):
+            self.running.pop(key)[1].stop()
+        self.store.close()

@@ -1,0 +1,103 @@
+"""A warm "container" for one function: a child process that runs its handler once per event it is sent.
+
+Each emulated function gets its own process, as on Lambda: its own environment (``CONNECTOR_NAME``), its own
+module-level clients reused across invocations, and a crash that kills only itself. Protocol: one JSON object per
+line on stdin (``{"event": ..., "timeout_s": ...}``), one per line on stdout (``{"response": ...}`` or
+``{"error": {"errorType", "errorMessage"}}``); the handler's logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["FunctionError", "FunctionHost"]
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+class FunctionError(RuntimeError):
+    """The function raised (Lambda's ``errorType`` / ``errorMessage``) or its process died."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+
+
+class FunctionHost:
+    """Owns the child process of one function and invokes it synchronously, one event at a time."""
+
+    def __init__(self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None) -> None:
+        """Start the child; ``env`` is added to this process's environment."""
+        self.function = function
+        self._env = {**os.environ, **(env or {}), "PYTHONPATH": str(_ROOT)}
+        self._log = log
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _ensure(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "connect_core.local.function_host", self.function],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log or None, env=self._env, cwd=_ROOT,
+            )
+        return self._proc
+
+    def invoke(self, event: Any, timeout_s: float = 60.0) -> Any:
+        """The handler's response, or FunctionError; a dead child is replaced on the next call (a cold start)."""
+        with self._lock:
+            proc = self._ensure()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(json.dumps({"event": event, "timeout_s": timeout_s}).encode() + b"\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+            except BrokenPipeError:
+                line = b""
+            if not line:
+                code = proc.wait()
+                self._proc = None
+                raise FunctionError("Runtime.ExitError", f"the {self.function} process exited with {code}")
+            answer = json.loads(line)
+        if "error" in answer:
+            raise FunctionError(answer["error"]["errorType"], answer["error"]["errorMessage"])
+        return answer["response"]
+
+    def close(self) -> None:
+        """Stop the child (like a container being reclaimed)."""
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                try:
+                    self._proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+            self._proc = None
+
+
+def _serve(function: str) -> None:
+    from connect_core.local.invoke import load_handler
+    from connect_core.local.lambda_context import LocalLambdaContext
+
+    handler = load_handler(function)
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # handler prints must not corrupt the protocol
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        context = LocalLambdaContext(function_name=f"lambda-connect-{function}", timeout_s=request["timeout_s"])
+        try:
+            answer = {"response": handler(request["event"], context)}
+        except Exception as error:  # noqa: BLE001 - reported to the caller exactly like Lambda's error payload
+            answer = {"error": {"errorType": type(error).__name__, "errorMessage": str(error)}}
+        out.write(json.dumps(answer, default=str).encode() + b"\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])

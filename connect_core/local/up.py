@@ -1,0 +1,71 @@
+"""``lambda-connect up``: the REST API on 127.0.0.1:8083, plus schedules and Kafka triggers, until Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+from connect_core.local.deployment import LocalDeployment
+from connect_core.local.function_host import FunctionHost
+from connect_core.local.http_front import serve
+from connect_core.runtime import env
+from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["run_up"]
+
+log = logging.getLogger("lambda-connect")
+RECONCILE_INTERVAL_S = 1.0
+RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", Path.cwd() / ".run")) / "up"
+
+
+def _kafka_reachable(worker: WorkerSettings) -> str | None:
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        AdminClient(worker.kafka.client_config()).list_topics(timeout=5)
+    except Exception as error:  # noqa: BLE001 - reported to the user with the fix
+        return str(error)
+    return None
+
+
+def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
+           stop: threading.Event | None = None) -> int:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if bootstrap_servers:
+        os.environ[env.BOOTSTRAP_SERVERS] = bootstrap_servers
+    worker = WorkerSettings.from_env()
+    problem = _kafka_reachable(worker)
+    if problem:
+        log.error("Kafka is not reachable at %s (%s): start it with `make services`",
+                  worker.kafka.bootstrap_servers, problem)
+        return 1
+    function_env = {name: os.environ[name] for name in env.ALL if name in os.environ}
+    function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    coordinator = FunctionHost("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
+    server = serve(host, port, coordinator)
+    deployment = LocalDeployment(worker, function_env, RUN_DIR / "logs")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+    threading.Thread(target=server.serve_forever, name="rest", daemon=True).start()
+    log.info("lambda-connect up: REST API on http://%s:%d, Kafka at %s, function logs in %s",
+             host, port, worker.kafka.bootstrap_servers, RUN_DIR)
+    try:
+        while not stop.is_set():
+            try:
+                deployment.reconcile()
+            except Exception:
+                log.exception("reconciling schedules and triggers failed; retrying")
+            stop.wait(RECONCILE_INTERVAL_S)
+    finally:
+        log.info("stopping")
+        server.shutdown()
+        deployment.close()
+        coordinator.close()
+    return 0

@@ -1,0 +1,90 @@
+"""How a connector's functions are triggered: our own ``lambda.*`` connector keys, shared by every Deployer.
+
+Kafka Connect has no such keys (a worker polls); these map to the event source mapping of a sink connector and to
+the schedule of each source task. Defaults are Lambda's own, so a config without them behaves as AWS would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_field, in_range, parse_config, valid_string
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["KafkaTriggerConfig", "SourceScheduleConfig"]
+
+_GROUP = "Lambda"
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_BATCHING_WINDOW_MS = 500
+DEFAULT_SCHEDULE_INTERVAL_MS = 60_000  # EventBridge Scheduler's minimum rate
+DEFAULT_POLL_INTERVAL_MS = 5_000
+
+
+class KafkaTriggerConfig(BaseModel):
+    """Event source mapping settings of a sink connector's function."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    batch_size: int = config_field(
+        DEFAULT_BATCH_SIZE, alias="lambda.batch.size", group=_GROUP, validator=in_range(1, 10_000),
+        description="BatchSize of the event source mapping: records per invocation (1-10000).",
+    )
+    batching_window_ms: int = config_field(
+        DEFAULT_BATCHING_WINDOW_MS, alias="lambda.maximum.batching.window.ms", group=_GROUP,
+        validator=in_range(0, 300_000),
+        description="MaximumBatchingWindowInSeconds, in ms: how long to gather a batch (AWS rounds to whole seconds; "
+        "500 ms is Lambda's default for Kafka).",
+    )
+    maximum_retry_attempts: int = config_field(
+        -1, alias="lambda.maximum.retry.attempts", group=_GROUP, validator=in_range(-1, 10_000),
+        description="MaximumRetryAttempts: -1 retries a failing batch until it succeeds (the partition waits).",
+    )
+    bisect_batch_on_function_error: bool = config_field(
+        False, alias="lambda.bisect.batch.on.function.error", group=_GROUP,
+        description="BisectBatchOnFunctionError: split a failing batch in two and retry the halves.",
+    )
+    report_batch_item_failures: bool = config_field(
+        False, alias="lambda.report.batch.item.failures", group=_GROUP,
+        description="FunctionResponseTypes=[ReportBatchItemFailures]: the function reports the first failed offset "
+        "per partition instead of failing the whole batch.",
+    )
+    starting_position: str = config_field(
+        "TRIM_HORIZON", alias="lambda.starting.position", group=_GROUP,
+        validator=valid_string("TRIM_HORIZON", "LATEST"),
+        description="StartingPosition for a consumer group without committed offsets.",
+    )
+
+    @classmethod
+    def parse(cls, props: Mapping[str, Any]) -> KafkaTriggerConfig:
+        """Parse from a connector config (unrelated keys are ignored)."""
+        return parse_config(cls, props)
+
+
+class SourceScheduleConfig(BaseModel):
+    """Schedule of a source connector's tasks."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    schedule_interval_ms: int | None = config_field(
+        None, alias="lambda.schedule.interval.ms", group=_GROUP, validator=in_range(1_000),
+        description="How often each task's function is invoked. Default: the connector's poll.interval.ms locally; "
+        "on AWS at least one minute (Scheduler's minimum), with the invocation polling inside its time budget.",
+    )
+
+    @classmethod
+    def parse(cls, props: Mapping[str, Any]) -> SourceScheduleConfig:
+        """Parse from a connector config (unrelated keys are ignored)."""
+        return parse_config(cls, props)
+
+    def local_interval_ms(self, props: Mapping[str, Any]) -> int:
+        """Timer period locally: explicit, else the connector's poll.interval.ms, else 5 s."""
+        if self.schedule_interval_ms is not None:
+            return self.schedule_interval_ms
+        try:
+            return int(props.get("poll.interval.ms", DEFAULT_POLL_INTERVAL_MS))
+        except (TypeError, ValueError):
+            return DEFAULT_POLL_INTERVAL_MS

@@ -1,0 +1,197 @@
+"""A real Kafka Connect 4.1.1 distributed worker on the shared broker, once per test session.
+
+The jars come from Maven Central through ``pom.xml`` next to this file; the resolved classpath is
+cached in ``.run/compat/connect_worker.classpath``. Group id and internal topic names are unique
+per session, so the worker never meets another session's (or another engineer's) state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from connect_core.kafka.clients import admin_client
+from connect_core.kafka.settings import KafkaClientSettings
+from connect_core.storage.config import StorageConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[2]
+CLASSPATH_FILE = REPO_ROOT / ".run" / "compat" / "connect_worker.classpath"
+MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+REST_HOST, REST_PORT = "127.0.0.1", 18083
+START_TIMEOUT_S = 90.0
+
+_WORKER_PROPERTIES = """\
+bootstrap.servers={bootstrap}
+group.id={prefix}
+listeners=http://{host}:{port}
+rest.advertised.host.name={host}
+rest.advertised.port={port}
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+config.storage.topic={prefix}-configs
+offset.storage.topic={prefix}-offsets
+status.storage.topic={prefix}-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.flush.interval.ms=500
+plugin.discovery=only_scan
+"""
+
+_LOG4J2 = """\
+appender.c.type=Console
+appender.c.name=STDOUT
+appender.c.layout.type=PatternLayout
+appender.c.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=WARN
+rootLogger.appenderRef.c.ref=STDOUT
+logger.connect.name=org.apache.kafka.connect
+logger.connect.level=INFO
+"""
+
+
+@dataclass
+class ConnectWorker:
+    """How to reach the running worker and its internal topics."""
+
+    url: str
+    worker_id: str
+    settings: KafkaClientSettings
+    storage: StorageConfig
+    prefix: str
+    log: Path
+
+    def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """One REST call; returns (status, parsed JSON body or None)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _body(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _body(error.read())
+
+    def wait_for(self, what: str, check: Any, timeout_s: float = 30.0) -> Any:
+        """Poll ``check()`` until it returns something truthy; fail with the worker's log tail."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.2)
+        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+        pytest.fail(f"timed out waiting for {what}; worker log tail:\n{tail}", pytrace=False)
+
+
+def _body(raw: bytes) -> Any:
+    """JSON when it is JSON (Jetty answers HTML 404s while the worker is still starting)."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
+def _classpath() -> str:
+    if CLASSPATH_FILE.exists():
+        classpath = CLASSPATH_FILE.read_text().strip()
+        if classpath and all(Path(jar).exists() for jar in classpath.split(os.pathsep)):
+            return classpath
+    CLASSPATH_FILE.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["mvn", "-q", "-B", f"{MAVEN_DEPENDENCY_PLUGIN}:build-classpath", f"-Dmdep.outputFile={CLASSPATH_FILE}",
+         "-Dmdep.includeScope=runtime"],
+        cwd=HERE, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"could not resolve the Kafka Connect classpath:\n{result.stdout}{result.stderr}", pytrace=False)
+    return CLASSPATH_FILE.read_text().strip()
+
+
+def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
+    admin = admin_client(settings)
+    doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+    for future in (admin.delete_topics(doomed, operation_timeout=10) if doomed else {}).values():
+        future.result()
+
+
+@pytest.fixture(scope="session")
+def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
+    """Start ``ConnectDistributed`` and wait for its REST API; stop it and drop its topics at the end."""
+    classpath = _classpath()
+    prefix = f"compat-cw-{uuid.uuid4().hex[:10]}"
+    directory = tmp_path_factory.mktemp("connect-worker")
+    properties = directory / "worker.properties"
+    properties.write_text(_WORKER_PROPERTIES.format(bootstrap=kafka_bootstrap, prefix=prefix, host=REST_HOST,
+                                                    port=REST_PORT))
+    (directory / "log4j2.properties").write_text(_LOG4J2)
+    log = directory / "worker.log"
+    settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
+    worker = ConnectWorker(
+        url=f"http://{REST_HOST}:{REST_PORT}",
+        worker_id=f"{REST_HOST}:{REST_PORT}",
+        settings=settings,
+        storage=StorageConfig.model_validate({
+            "config.storage.topic": f"{prefix}-configs",
+            "offset.storage.topic": f"{prefix}-offsets",
+            "status.storage.topic": f"{prefix}-status",
+        }),
+        prefix=prefix,
+        log=log,
+    )
+    if _port_in_use():
+        pytest.fail(f"port {REST_PORT} is already serving something; another Connect worker?", pytrace=False)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["java", "-Xmx512m", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp", classpath,
+             "org.apache.kafka.connect.cli.ConnectDistributed", str(properties)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"the worker exited ({process.returncode}):\n{log.read_text()[-3000:]}", pytrace=False)
+        return _ready(worker)
+
+    try:
+        worker.wait_for("the worker's REST API", ready, START_TIMEOUT_S)
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        _delete_topics(settings, prefix)
+
+
+def _port_in_use() -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((REST_HOST, REST_PORT)) == 0
+
+
+def _ready(worker: ConnectWorker) -> bool:
+    try:
+        status, _ = worker.rest("GET", "/connectors")
+    except OSError:
+        return False
+    return status == 200

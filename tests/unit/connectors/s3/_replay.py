@@ -1,0 +1,205 @@
+"""Fault-injection replay: an event-source-mapping look-alike drives S3SinkTask through failures and retries.
+
+The simulated mapping keeps a committed position per partition and only advances it after ``put`` + ``flush``
+succeeded. A failed batch is retried from the committed position with other boundaries (more records appended,
+or bisected), in a fresh task (cold start) or the same instance (warm, with or without ``discard_buffer``).
+Failures: botocore errors before a write, a lost response after a write succeeded, list/head throttling, a crash
+between ``put`` and ``flush``, and a crash after ``flush`` but before the commit. Every run takes a seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import random
+from typing import Any
+
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from connect_core.api.record import SinkRecord
+from connect_core.connectors.s3.sink_task import S3SinkTask
+
+TOPIC = "orders"
+REGIONS = ("eu", "us", "apac")
+
+
+class InjectedCrash(Exception):
+    """The simulated Lambda died (timeout, OOM, runtime error) at a chosen point."""
+
+
+class FaultyS3:
+    """Wraps a real boto3 S3 client and fails some calls, before or after the real call happens."""
+
+    def __init__(self, client: Any, rng: random.Random, rate: float) -> None:
+        self._client = client
+        self._rng = rng
+        self.rate = rate
+        self.puts = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_object(self, **kwargs: Any) -> Any:
+        roll = self._rng.random()
+        if roll < self.rate / 2:
+            raise EndpointConnectionError(endpoint_url="http://injected")
+        result = self._client.put_object(**kwargs)
+        self.puts += 1
+        if roll > 1 - self.rate / 2:  # written, but the response is lost
+            raise ReadTimeoutError(endpoint_url="http://injected")
+        return result
+
+    def _maybe_throttle(self, op: str) -> None:
+        if self._rng.random() < self.rate / 4:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, op)
+
+    def list_objects_v2(self, **kwargs: Any) -> Any:
+        self._maybe_throttle("ListObjectsV2")
+        return self._client.list_objects_v2(**kwargs)
+
+    def head_object(self, **kwargs: Any) -> Any:
+        self._maybe_throttle("HeadObject")
+        return self._client.head_object(**kwargs)
+
+
+def make_stream(rng: random.Random, partitions: int, length: int) -> dict[int, list[SinkRecord]]:
+    """Per partition, records with gaps in the offsets (compaction), timestamps that advance, some tombstones."""
+    stream: dict[int, list[SinkRecord]] = {}
+    for p in range(partitions):
+        offset, ts, records = rng.randrange(0, 30), 1_700_000_000_000 + p, []
+        for _ in range(length):
+            offset += 1 if rng.random() < 0.9 else rng.randrange(2, 9)
+            ts += rng.randrange(0, 90_000)
+            value = None if rng.random() < 0.03 else {"p": p, "o": offset, "region": rng.choice(REGIONS)}
+            records.append(SinkRecord(TOPIC, p, None, f"k{offset}", None, value, offset, timestamp=ts,
+                                      timestamp_type="CreateTime"))
+        stream[p] = records
+    return stream
+
+
+@dataclasses.dataclass
+class Replay:
+    """The simulated event source mapping and its bookkeeping."""
+
+    client: Any
+    config: dict[str, str]
+    rng: random.Random
+    stream: dict[int, list[SinkRecord]]
+    fault_rate: float = 0.3
+    max_batch: int = 60
+    committed: dict[int, int] = dataclasses.field(default_factory=dict)
+    invocations: int = 0
+    failures: int = 0
+
+    def run(self, max_invocations: int = 5000) -> None:
+        """Invoke until every partition is committed to its end."""
+        faulty = FaultyS3(self.client, self.rng, self.fault_rate)
+        self.committed = dict.fromkeys(self.stream, 0)
+        retry_sizes: dict[int, int] = {}
+        task: S3SinkTask | None = None
+        while any(self.committed[p] < len(rs) for p, rs in self.stream.items()):
+            self.invocations += 1
+            assert self.invocations < max_invocations, "no progress"
+            batch = self._batch(retry_sizes)
+            if task is None or self.rng.random() < 0.3:
+                task = S3SinkTask(s3_client=faulty)
+                task.start(self.config)
+            try:
+                self._invoke(task, batch)
+            except Exception:  # noqa: BLE001 - any failure means: the mapping retries the batch
+                self.failures += 1
+                for p, records in batch.items():
+                    bisect = self.rng.random() < 0.4
+                    retry_sizes[p] = max(1, len(records) // 2) if bisect else self.rng.randrange(1, self.max_batch)
+                if self.rng.random() < 0.5:
+                    task.discard_buffer()
+                continue
+            for p, records in batch.items():
+                self.committed[p] += len(records)
+                retry_sizes.pop(p, None)
+
+    def _batch(self, retry_sizes: dict[int, int]) -> dict[int, list[SinkRecord]]:
+        open_partitions = [p for p, rs in self.stream.items() if self.committed[p] < len(rs)]
+        chosen = self.rng.sample(open_partitions, self.rng.randrange(1, len(open_partitions) + 1))
+        batch = {}
+        for p in chosen:
+            size = retry_sizes.get(p) or self.rng.randrange(1, self.max_batch)
+            start = self.committed[p]
+            batch[p] = self.stream[p][start:start + size]
+        return batch
+
+    def _invoke(self, task: S3SinkTask, batch: dict[int, list[SinkRecord]]) -> None:
+        order = list(batch)
+        self.rng.shuffle(order)  # an event lists its topic-partitions in any order, each in offset order
+        records = [r for p in order for r in batch[p]]
+        task.put(records)
+        if self.rng.random() < self.fault_rate / 6:
+            raise InjectedCrash("between put and flush")
+        for attempt in range(3):
+            try:
+                task.flush({})
+                break
+            except Exception:
+                if attempt == 2 or self.rng.random() < 0.5:
+                    raise
+        if self.rng.random() < self.fault_rate / 6:
+            raise InjectedCrash("after flush, before the offsets were committed")
+
+
+def read_back(client: Any, bucket: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """Every value file under ``prefix``: key -> its JSON lines, in key order."""
+    files: dict[str, list[dict[str, Any]]] = {}
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    while True:
+        page = client.list_objects_v2(**kwargs)
+        for item in page.get("Contents", ()):
+            key = item["Key"]
+            if ".keys." in key or ".headers." in key:
+                continue
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            if key.endswith(".gz"):
+                body = gzip.decompress(body)
+            files[key] = [json.loads(line) for line in body.decode().splitlines()]
+        if not page.get("IsTruncated"):
+            return files
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+
+def assert_exactly_once(files: dict[str, list[dict[str, Any]]], stream: dict[int, list[SinkRecord]],
+                        flush_size: int) -> None:
+    """Each non-tombstone offset exactly once; offsets ascend within a file; files never cross a grid cell."""
+    seen: dict[int, list[int]] = {p: [] for p in stream}
+    for key, rows in files.items():
+        offsets = [row["o"] for row in rows]
+        p = rows[0]["p"]
+        assert offsets == sorted(offsets), key
+        assert all(row["p"] == p for row in rows), key
+        assert int(key.rsplit("+", 1)[1].split(".")[0]) == offsets[0], key
+        assert offsets[0] // flush_size == offsets[-1] // flush_size, key
+        assert len(rows) <= flush_size
+        seen[p].extend(offsets)
+    for p, records in stream.items():
+        expected = [r.kafka_offset for r in records if r.value is not None]
+        got = sorted(seen[p])
+        duplicates = sorted({o for o in got if got.count(o) > 1})
+        assert not duplicates, f"partition {p}: duplicated offsets {duplicates[:20]}"
+        assert got == expected, f"partition {p}: missing {sorted(set(expected) - set(got))[:20]}"
+
+
+def scenario_configs(bucket: str, endpoint: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """Configs covering one and many directories per partition, time buckets and rotation, gzip."""
+    base = {"s3.bucket.name": bucket, "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+            "flush.size": "25", "behavior.on.null.values": "ignore"}
+    if endpoint:
+        base |= endpoint
+    return {
+        "default": base | {"topics.dir": "default"},
+        "field": base | {"topics.dir": "field", "store.kafka.keys": "true",
+                         "partitioner.class": "io.confluent.connect.storage.partitioner.FieldPartitioner",
+                         "partition.field.name": "region"},
+        "hourly": base | {"topics.dir": "hourly", "s3.compression.type": "gzip", "rotate.interval.ms": "600000",
+                          "partitioner.class": "io.confluent.connect.storage.partitioner.HourlyPartitioner",
+                          "locale": "en-US", "timezone": "UTC", "timestamp.extractor": "Record"},
+    }

@@ -1,0 +1,24 @@
+"""moto-backed S3 for fast unit tests of the S3 sink (no sockets: moto patches botocore in-process)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+BUCKET = "sink-bucket"
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    """A moto S3 client with ``BUCKET`` created."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+        client.create_bucket(Bucket=BUCKET)
+        yield client

@@ -1,0 +1,36 @@
+"""Exactly once under retries with varying boundaries, cold and warm tasks and injected faults (moto)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from tests.unit.connectors.s3._replay import Replay, assert_exactly_once, make_stream, read_back, scenario_configs
+from tests.unit.connectors.s3.conftest import BUCKET
+
+SEEDS = [1, 7, 42, 2024, 31337]
+
+
+@pytest.mark.parametrize("scenario", ["default", "field", "hourly"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_replay_with_faults_writes_every_record_exactly_once(s3: Any, seed: int, scenario: str) -> None:
+    rng = random.Random(seed)
+    config = scenario_configs(BUCKET)[scenario]
+    stream = make_stream(rng, partitions=3, length=200)
+    replay = Replay(s3, config, rng, stream)
+    replay.run()
+    assert replay.failures > 10  # the faults really happened
+    files = read_back(s3, BUCKET, f"{config['topics.dir']}/orders/")
+    assert_exactly_once(files, stream, int(config["flush.size"]))
+
+
+def test_replay_without_faults_is_exactly_once_too(s3: Any) -> None:
+    rng = random.Random(5)
+    config = scenario_configs(BUCKET)["default"]
+    stream = make_stream(rng, partitions=2, length=120)
+    replay = Replay(s3, config, rng, stream, fault_rate=0.0)
+    replay.run()
+    assert replay.failures == 0
+    assert_exactly_once(read_back(s3, BUCKET, "default/orders/"), stream, 25)
