@@ -66,9 +66,13 @@ def _inferred(name: str, value: Any, is_key: bool) -> ColumnSpec:
 class RecordFields:
     """Turns records into ``Row``s; schema-derived column specs are cached per (topic, key schema, value schema)."""
 
-    def __init__(self, config: JdbcSinkConfig, table_primary_key: Callable[[str], list[str] | None]) -> None:
-        """``table_primary_key(topic)`` returns the destination table's key columns, or None if it does not exist."""
+    def __init__(
+        self, config: JdbcSinkConfig, table_primary_key: Callable[[str], list[str] | None], text_values: bool = False
+    ) -> None:
+        """``table_primary_key(topic)`` gives the table's key columns (None: no table); ``text_values`` binds
+        decimals and temporal values as text, for drivers without adapters for them (sqlite3)."""
         self._config = config
+        self._text_values = text_values
         self._table_pk = table_primary_key
         self._tz = zoneinfo.ZoneInfo(config.db_timezone)
         self._whitelist = set(config.fields_whitelist)
@@ -162,7 +166,10 @@ class RecordFields:
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=dt.UTC)
-            return value.astimezone(self._tz).replace(tzinfo=None)
+            value = value.astimezone(self._tz).replace(tzinfo=None)
+            return value.isoformat(sep=" ") if self._text_values else value
+        if self._text_values and isinstance(value, (decimal.Decimal, dt.date, dt.time)):
+            return str(value)
         if column.type in _NESTED or isinstance(value, (dict, list, Struct)):
             return json.dumps(to_json_data(None, value, decimal_format="NUMERIC"), default=str,
                               separators=(",", ":"))

@@ -17,7 +17,7 @@ from connect_core.connectors.jdbc._dialect import dialect_for
 from connect_core.connectors.jdbc._record_fields import RecordFields, Row
 from connect_core.connectors.jdbc._sql_builder import SqlBuilder
 from connect_core.connectors.jdbc._table_manager import TableManager
-from connect_core.connectors.jdbc._url import parse_jdbc_url
+from connect_core.connectors.jdbc._url import SQLITE, parse_jdbc_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,7 +47,7 @@ class JdbcSinkWriter:
         self.dialect = dialect_for(self._url.family, config.dialect_name, config.quote_sql_identifiers)
         self.sql = SqlBuilder(self.dialect)
         self.tables = TableManager(self.sql, config.auto_create, config.auto_evolve)
-        self._fields = RecordFields(config, self._primary_key_of_topic)
+        self._fields = RecordFields(config, self._primary_key_of_topic, text_values=self._url.family == SQLITE)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
         self._table_ids: dict[str, TableId] = {}

@@ -62,7 +62,9 @@ class TableManager:
         primary_key = list(inspector.get_pk_constraint(table.table, schema=schema).get("constrained_columns") or [])
         return TableInfo(columns, primary_key)
 
-    def ensure(self, conn: Connection, table: TableId, keys: Iterable[ColumnSpec], values: Iterable[ColumnSpec]) -> None:
+    def ensure(
+        self, conn: Connection, table: TableId, keys: Iterable[ColumnSpec], values: Iterable[ColumnSpec]
+    ) -> None:
         """Create ``table`` or add the missing columns, as auto.create / auto.evolve allow; commits the DDL."""
         keys, values = list(keys), list(values)
         info = self.info(conn, table)

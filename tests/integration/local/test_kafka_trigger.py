@@ -116,8 +116,8 @@ def test_bisect_isolates_a_poison_record_and_max_retries_drops_it(kafka_bootstra
     while _committed(kafka_bootstrap, group, topic) != 4 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _committed(kafka_bootstrap, group, topic) == 4  # the poison record was dropped after 3 retries
-    poison_attempts = sum(1 for e in function.events if function.values(e) == [b"poison"])
-    assert poison_attempts == 4  # first try + MaximumRetryAttempts
+    poison_attempts = sum(1 for e in function.events if b"poison" in function.values(e))
+    assert poison_attempts == 4  # first try + MaximumRetryAttempts, the batch halved on each failure
 
 
 def test_partial_batch_response_commits_before_the_first_failure(kafka_bootstrap: str) -> None:

@@ -1,0 +1,50 @@
+"""``JdbcSinkConnector`` (Confluent ``io.confluent.connect.jdbc.JdbcSinkConnector``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from connect_core.api.config import parse_config
+from connect_core.api.connector import SinkConnector
+from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from connect_core.api.task import Task
+
+__all__ = ["JdbcSinkConnector"]
+
+VERSION = "10.9.0-lambda"
+
+
+class JdbcSinkConnector(SinkConnector):
+    """Validates the config and hands every task the same props; tables are chosen per record topic."""
+
+    config_model: ClassVar[type[BaseModel]] = JdbcSinkConfig
+
+    def __init__(self) -> None:
+        """Create a stopped connector."""
+        self._props: dict[str, str] = {}
+
+    def version(self) -> str:
+        """The Confluent connector version this port follows."""
+        return VERSION
+
+    def start(self, props: dict[str, str]) -> None:
+        """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""
+        parse_config(JdbcSinkConfig, props)
+        self._props = dict(props)
+
+    def task_class(self) -> type[Task]:
+        """``JdbcSinkTask`` (imported here so validating a config never loads SQLAlchemy)."""
+        from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
+
+        return JdbcSinkTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """``max_tasks`` copies of the connector's props, as Confluent does."""
+        return [dict(self._props) for _ in range(max_tasks)]
+
+    def stop(self) -> None:
+        """Nothing to release."""

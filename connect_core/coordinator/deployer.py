@@ -1,0 +1,82 @@
+"""The ``Deployer`` seam: what the coordinator asks of the platform after it has written the config topic.
+
+The config topic is the truth; a deployer only makes the platform match it (AWS: one schedule per source task, a
+Kafka event source mapping per sink connector; locally: timers and pollers). Every call carries the full desired
+state, so a deployer can be idempotent and a retried request converges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from connect_core.storage.config_state import TargetState
+
+__all__ = ["Deployer", "DeployerCall", "RecordingDeployer"]
+
+
+class Deployer(Protocol):
+    """Applies connector state to the platform that runs the task functions."""
+
+    def apply(
+        self,
+        connector_name: str,
+        connector_config: Mapping[str, str | None],
+        task_count: int,
+        target_state: TargetState,
+    ) -> None:
+        """Make the connector run ``task_count`` tasks in ``target_state`` (create, update, pause, resume, stop)."""
+
+    def remove(self, connector_name: str) -> None:
+        """Tear down everything deployed for the connector."""
+
+    def restart(self, connector_name: str, task_id: int | None) -> None:
+        """Restart one task, or the connector's deployment when ``task_id`` is None."""
+
+
+@dataclass(frozen=True)
+class DeployerCall:
+    """One call a ``RecordingDeployer`` received."""
+
+    action: str
+    connector: str
+    config: dict[str, str | None] | None = None
+    task_count: int | None = None
+    target_state: TargetState | None = None
+    task_id: int | None = None
+
+
+@dataclass
+class RecordingDeployer:
+    """An in-memory deployer for tests: records every call and the last applied state per connector."""
+
+    calls: list[DeployerCall] = field(default_factory=list)
+    deployed: dict[str, DeployerCall] = field(default_factory=dict)
+
+    def apply(
+        self,
+        connector_name: str,
+        connector_config: Mapping[str, str | None],
+        task_count: int,
+        target_state: TargetState,
+    ) -> None:
+        """Record the desired state."""
+        call = DeployerCall("apply", connector_name, dict(connector_config), task_count, target_state)
+        self.calls.append(call)
+        self.deployed[connector_name] = call
+
+    def remove(self, connector_name: str) -> None:
+        """Record the removal."""
+        self.calls.append(DeployerCall("remove", connector_name))
+        self.deployed.pop(connector_name, None)
+
+    def restart(self, connector_name: str, task_id: int | None) -> None:
+        """Record the restart."""
+        self.calls.append(DeployerCall("restart", connector_name, task_id=task_id))
+
+    def actions(self, connector_name: str) -> list[str]:
+        """The actions received for one connector, in order (handy in assertions)."""
+        return [c.action for c in self.calls if c.connector == connector_name]

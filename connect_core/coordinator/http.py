@@ -1,0 +1,183 @@
+"""A framework-free HTTP model: ``Request``, ``Response``, ``RestError`` and a path-template ``Router``.
+
+The coordinator is plain request -> response logic so the same code serves a Lambda HTTP API event, a local
+server and unit tests. Errors carry Kafka Connect's body ``{"error_code": <int>, "message": str}``; unknown paths
+and wrong methods answer with the messages Jersey gives a Connect worker ("HTTP 404 Not Found", ...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote
+
+from connect_core.api.errors import ConnectError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["JSON", "Handler", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
+
+JSON = "application/json"
+NOT_FOUND = "HTTP 404 Not Found"
+METHOD_NOT_ALLOWED = "HTTP 405 Method Not Allowed"
+UNSUPPORTED_MEDIA_TYPE = "HTTP 415 Unsupported Media Type"
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+class RestError(ConnectError):
+    """An error with its own HTTP status (Kafka ``ConnectRestException``); ``error_code`` defaults to the status."""
+
+    def __init__(self, status: int, message: str, error_code: int | None = None) -> None:
+        """Keep the status, the message and the body's error code."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error_code = status if error_code is None else error_code
+
+
+def bad_request(message: str) -> RestError:
+    """Kafka's ``BadRequestException`` (400)."""
+    return RestError(400, message)
+
+
+def error_body(error_code: int, message: str | None) -> dict[str, Any]:
+    """Kafka's ``ErrorMessage`` entity."""
+    return {"error_code": error_code, "message": message}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request: header names are lower case, the query keeps repeated keys (``?expand=a&expand=b``)."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+    ) -> Request:
+        """Create a request from raw parts (the path may still be percent-encoded; params are decoded on match)."""
+        raw_body = body.encode("utf-8") if isinstance(body, str) else body
+        return cls(
+            method=method.upper(),
+            path=path or "/",
+            query=parse_qs(query_string or "", keep_blank_values=True),
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            body=raw_body,
+        )
+
+    def param(self, name: str) -> str:
+        """A decoded path parameter such as ``{connector}``."""
+        return self.path_params[name]
+
+    def query_param(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a query parameter (JAX-RS ``@QueryParam``)."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def query_flag(self, name: str, default: bool) -> bool:
+        """A boolean query parameter parsed like Java's ``Boolean.valueOf``: only "true" (any case) is true."""
+        value = self.query_param(name)
+        return default if value is None else value.strip().lower() == "true"
+
+    def json(self) -> Any:
+        """The parsed JSON body; None when there is none.
+
+        A malformed body is a 500, as Jackson's parse errors reach Kafka Connect's catch-all exception mapper.
+        """
+        if not self.body or not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError as error:
+            raise RestError(500, f"Cannot parse the request body as JSON: {error}") from error
+
+
+@dataclass(frozen=True)
+class Response:
+    """Status, a JSON-serialisable body (None: no body) and extra headers."""
+
+    status: int
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def body_text(self) -> str:
+        """The body as compact JSON, like Jackson writes it; empty when there is no body."""
+        if self.body is None:
+            return ""
+        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def error(cls, error_code: int, message: str | None, status: int | None = None) -> Response:
+        """An error response with Kafka's body."""
+        return cls(error_code if status is None else status, error_body(error_code, message))
+
+
+Handler = "Callable[[Request], Response]"
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[[Request], Response]
+    consumes_json: bool
+
+
+class Router:
+    """Method + path-template dispatch (``/connectors/{connector}/tasks/{task}/status``)."""
+
+    def __init__(self) -> None:
+        """Start with no routes."""
+        self._routes: list[_Route] = []
+
+    def add(
+        self, method: str, template: str, handler: Callable[[Request], Response], *, consumes_json: bool = False
+    ) -> None:
+        """Register ``handler``; ``consumes_json`` routes reject a non-JSON Content-Type with 415, as Jersey does."""
+        regex = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template).replace(r"\{", "{")
+                                 .replace(r"\}", "}")) + "$"
+        self._routes.append(_Route(method.upper(), re.compile(regex), handler, consumes_json))
+
+    def dispatch(self, request: Request) -> Response:
+        """Run the matching handler; 404 for an unknown path, 405 for a known path with another method."""
+        path = request.path.rstrip("/") or "/"
+        path_matched = False
+        for route in self._routes:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            path_matched = True
+            if route.method != request.method:
+                continue
+            if route.consumes_json and not _is_json(request):
+                raise RestError(415, UNSUPPORTED_MEDIA_TYPE)
+            params = {name: unquote(value) for name, value in match.groupdict().items()}
+            return route.handler(_with_params(request, params))
+        if path_matched:
+            raise RestError(405, METHOD_NOT_ALLOWED)
+        raise RestError(404, NOT_FOUND)
+
+
+def _with_params(request: Request, params: dict[str, str]) -> Request:
+    return Request(request.method, request.path, request.query, request.headers, request.body, params)
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type")
+    if content_type is None or not request.body:
+        return True  # no entity, or no declared type: Jersey picks the JSON reader
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in (JSON, "*/*", "application/*") or media_type.endswith("+json")
