@@ -18,7 +18,7 @@ from connect_core.api.errors import ConnectError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["JSON", "Handler", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
+__all__ = ["JSON", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
 
 JSON = "application/json"
 NOT_FOUND = "HTTP 404 Not Found"
@@ -125,9 +125,6 @@ class Response:
         return cls(error_code if status is None else status, error_body(error_code, message))
 
 
-Handler = "Callable[[Request], Response]"
-
-
 @dataclass(frozen=True)
 class _Route:
     method: str
@@ -147,9 +144,9 @@ class Router:
         self, method: str, template: str, handler: Callable[[Request], Response], *, consumes_json: bool = False
     ) -> None:
         """Register ``handler``; ``consumes_json`` routes reject a non-JSON Content-Type with 415, as Jersey does."""
-        regex = "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template).replace(r"\{", "{")
-                                 .replace(r"\}", "}")) + "$"
-        self._routes.append(_Route(method.upper(), re.compile(regex), handler, consumes_json))
+        parts = _PARAM.split(template)  # literal, name, literal, name, ..., literal
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+        self._routes.append(_Route(method.upper(), re.compile(f"^{regex}$"), handler, consumes_json))
 
     def dispatch(self, request: Request) -> Response:
         """Run the matching handler; 404 for an unknown path, 405 for a known path with another method."""

@@ -128,8 +128,7 @@ class KafkaTrigger:
             current = pending.pop(0)
             retry = self._invoke(current)
             if not retry:
-                self._commit(consumer, current)
-                attempts = 0
+                self._commit(consumer, current)  # retries are counted per original batch, halves included
                 continue
             retried = {id(m) for m in retry}
             done = [m for m in current if id(m) not in retried]

@@ -122,9 +122,9 @@ class TableQuerier:
         builder = SchemaBuilder.struct()
         if name:
             builder.name(name)
-        for idx, col in enumerate(self._columns):
-            if col.category == "UNKNOWN":
-                col = _infer(col, next((r[idx] for r in first_rows if r[idx] is not None), None))
+        for idx, described in enumerate(self._columns):
+            col = described if described.category != "UNKNOWN" else \
+                _infer(described, next((r[idx] for r in first_rows if r[idx] is not None), None))
             mapped = schema_and_converter(col, self._numeric, self._granularity, self._tz)
             if mapped is not None:
                 builder.field(col.name, mapped[0])

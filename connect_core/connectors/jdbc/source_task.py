@@ -1,0 +1,206 @@
+"""JdbcSourceTask: reads its tables (or the query) once per invocation (Confluent ``JdbcSourceTask``).
+
+``start`` connects, looks up each table's committed offset (protocol 1 first, then the legacy protocol 0 map),
+validates the offset columns and builds one ``TableQuerier`` per table. ``poll`` drains the queriers in order,
+``batch.max.rows`` at a time, and returns ``[]`` once every table is caught up, so the runner ends the invocation.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.config import config_error, parse_config
+from connect_core.api.errors import ConfigError, ConnectError, RetriableError
+from connect_core.api.task import SourceTask, partition_key
+from connect_core.connectors.jdbc._connection import connect
+from connect_core.connectors.jdbc._dialect import dialect_for
+from connect_core.connectors.jdbc._offsets import (
+    QUERY_PARTITION,
+    Offset,
+    bulk_partition,
+    table_partition_v0,
+    table_partition_v1,
+)
+from connect_core.connectors.jdbc._querier import QuerySpec, TableQuerier
+from connect_core.connectors.jdbc._tables import incrementing_column_for, timestamp_columns_for
+from connect_core.connectors.jdbc._url import parse_jdbc_url
+from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig
+from connect_core.connectors.jdbc.source_connector import connector_version
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SourceRecord
+    from connect_core.connectors.jdbc._dialect import ColumnInfo, Dialect, TableId
+
+__all__ = ["TABLES_CONFIG", "TABLES_FETCHED_CONFIG", "JdbcSourceTask"]
+
+log = logging.getLogger(__name__)
+
+TABLES_CONFIG: Final = "tables"
+TABLES_FETCHED_CONFIG: Final = "tables.fetched"
+_TRANSIENT: Final = ("OperationalError", "InterfaceError")
+
+
+class JdbcSourceTask(SourceTask):
+    """Copies rows of its assigned tables (or the query) into records, with Confluent's offsets."""
+
+    def __init__(self) -> None:
+        """Create a stopped task."""
+        self._conn: Any = None
+        self._queriers: list[TableQuerier] = []
+        self._batch_max_rows = 0
+
+    def version(self) -> str:
+        """The lambda-connect version."""
+        return connector_version()
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the connector's model, connect, and prepare one querier per table with its stored offset."""
+        config = parse_config(JdbcSourceConfig, props)
+        self._batch_max_rows = config.batch_max_rows
+        query = config.effective_query
+        table_names = [t for t in _split_tables(props.get(TABLES_CONFIG, "")) if t]
+        if not table_names and not query:
+            if props.get(TABLES_FETCHED_CONFIG, "true").lower() == "false":
+                log.info("Started JDBC source task. Waiting for DB tables to be fetched.")
+                return
+            raise ConfigError("Task is being killed because it was not assigned a table nor a query to execute. If "
+                              "run in table mode please make sure that the tables exist on the database. If the "
+                              "table does exist on the database, we recommend using the fully qualified table name.")
+        if table_names and query:
+            raise ConfigError("Invalid configuration: a JdbcSourceTask cannot have both a table and a query "
+                              "assigned to it")
+        dialect = dialect_for(parse_jdbc_url(config.connection_url).family, config.dialect_name,
+                              config.quote_sql_identifiers)
+        self._conn = connect(config, dialect)
+        try:
+            tables = [dialect.parse_table_identifier(t) for t in table_names]
+            self._queriers = self._build(config, dialect, tables, query)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _build(self, config: JdbcSourceConfig, dialect: Dialect, tables: list[TableId],
+               query: str) -> list[TableQuerier]:
+        tz = zoneinfo.ZoneInfo(config.db_timezone)
+        settings = (config.effective_numeric_mapping, config.timestamp_granularity.lower(), tz)
+        targets: list[TableId | None] = list(tables) if tables else [None]
+        incremental = config.mode != BULK
+        candidates = {t: _partitions(t, incremental) for t in targets}
+        stored = self.context.offset_storage_reader.offsets([p for ps in candidates.values() for p in ps]) \
+            if incremental else {}
+        queriers = []
+        for table in targets:
+            info = dialect.describe(self._conn, table) if table is not None else None
+            ts_cols = timestamp_columns_for(config, table) if config.mode != INCREMENTING else []
+            inc_col = self._incrementing_column(config, table, info) if config.mode not in (BULK, TIMESTAMP) else None
+            if info is not None:
+                _check_columns(config, table, info, ts_cols, inc_col)
+            offset_map = next((stored[k] for k in map(partition_key, candidates[table]) if k in stored), None)
+            offset = self._initial_offset(config, dialect, offset_map, tz)
+            partition = candidates[table][0] if incremental else (bulk_partition(table) if table else QUERY_PARTITION)
+            topic = config.topic_prefix.strip() + (table.table if table is not None else "")
+            spec = QuerySpec(table, query, config.query_suffix, topic, dict(partition), ts_cols, inc_col,
+                             config.timestamp_delay_interval_ms)
+            queriers.append(TableQuerier(dialect, spec, offset, settings, info))
+        self._conn.commit()
+        return queriers
+
+    def _incrementing_column(self, config: JdbcSourceConfig, table: TableId | None,
+                             info: dict[str, ColumnInfo] | None) -> str:
+        column = incrementing_column_for(config, table)
+        if column or info is None:
+            return column
+        auto = next((c.name for c in info.values() if c.autoincrement), None)
+        if auto is None:
+            raise config_error("incrementing.column.name", "", f"table {table.fqn() if table else ''} has no "
+                               "auto-increment column to detect; name the incrementing column")
+        return auto
+
+    def _initial_offset(self, config: JdbcSourceConfig, dialect: Dialect, stored: dict[str, Any] | None,
+                        tz: zoneinfo.ZoneInfo) -> Offset:
+        if stored is not None or config.timestamp_initial is None:
+            return Offset.from_map(stored)
+        if config.timestamp_initial == -1:
+            # -1 = "now" by the database clock, stored as Confluent does: millis only
+            return Offset(timestamp_ms=Offset.from_instant(dialect.current_time(self._conn, tz)).timestamp_ms)
+        return Offset(timestamp_ms=config.timestamp_initial)
+
+    def poll(self) -> list[SourceRecord]:
+        """The next batch from the first querier not yet caught up; ``[]`` when all are."""
+        for querier in self._queriers:
+            if querier.done:
+                continue
+            try:
+                records = querier.poll(self._conn, self._batch_max_rows)
+            except ConnectError:
+                raise
+            except Exception as e:
+                where = querier.spec.table.fqn() if querier.spec.table else "the query"
+                cls = RetriableError if type(e).__name__ in _TRANSIENT else ConnectError
+                raise cls(f"Failed to run query for {where}: {e}") from e
+            if records:
+                return records
+        return []
+
+    def stop(self) -> None:
+        """Close any open cursor and the connection."""
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        for querier in self._queriers:
+            try:
+                querier.close(conn)
+            except Exception:  # noqa: BLE001 - closing must not mask the reason for stopping
+                log.warning("Error closing a JDBC cursor", exc_info=True)
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            log.warning("Error closing the JDBC connection", exc_info=True)
+
+
+def _split_tables(text: str) -> list[str]:
+    """Split the internal ``tables`` property on commas outside quotes."""
+    out, current, quote = [], [], None
+    for ch in text:
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "`\"":
+            quote = ch
+        elif ch == ",":
+            out.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current).strip())
+    return out
+
+
+def _partitions(table: TableId | None, incremental: bool) -> list[dict[str, str]]:
+    if table is None:
+        return [QUERY_PARTITION]
+    if not incremental:
+        return [bulk_partition(table)]
+    return [table_partition_v1(table), table_partition_v0(table)]
+
+
+def _check_columns(config: JdbcSourceConfig, table: TableId, info: dict[str, ColumnInfo], ts_cols: list[str],
+                   inc_col: str | None) -> None:
+    """Confluent's ``validateColumnsExist`` and ``validateNonNullable``, for every table (not only the first)."""
+    by_lower = {name.lower(): col for name, col in info.items()}
+    if inc_col and inc_col.lower() not in by_lower:
+        raise config_error("incrementing.column.name", inc_col,
+                           f"Incrementing column: {inc_col} does not exist in table {table.fqn()}.")
+    missing = [c for c in ts_cols if c.lower() not in by_lower]
+    if missing:
+        raise config_error("timestamp.column.name", ",".join(ts_cols),
+                           f"Timestamp columns: {', '.join(missing)} do not exist in table {table.fqn()}.")
+    if not config.validate_non_null:
+        return
+    if inc_col and by_lower[inc_col.lower()].nullable:
+        raise ConnectError(f"Cannot make incremental queries using incrementing column {inc_col} on "
+                           f"{table.fqn()} because this column is nullable.")
+    if ts_cols and all(by_lower[c.lower()].nullable for c in ts_cols):
+        raise ConnectError(f"Cannot make incremental queries using timestamp columns {','.join(ts_cols)} on "
+                           f"{table.fqn()} because all of these columns are nullable.")
