@@ -18,7 +18,7 @@ from connect_core.api.errors import ConnectError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["JSON", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
+__all__ = ["JSON", "string_map", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
 
 JSON = "application/json"
 NOT_FOUND = "HTTP 404 Not Found"
@@ -103,6 +103,28 @@ class Request:
             return json.loads(self.body)
         except ValueError as error:
             raise RestError(500, f"Cannot parse the request body as JSON: {error}") from error
+
+    def json_string_map(self) -> dict[str, str | None]:
+        """The body as a flat ``Map<String, String>`` (see ``string_map``)."""
+        return string_map(self.json())
+
+
+def string_map(body: Any) -> dict[str, str | None]:
+    """A ``Map<String, String>`` as Jackson reads it: scalars become strings, nulls stay null."""
+    if not isinstance(body, dict):
+        raise RestError(500, "Cannot deserialize value of type `java.util.Map<java.lang.String,java.lang.String>`")
+    out: dict[str, str | None] = {}
+    for key, value in body.items():
+        if value is None or isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            out[key] = str(value)
+        else:
+            raise RestError(500, f"Cannot deserialize value of type `java.lang.String` from {type(value).__name__} "
+                                 f"value (key '{key}')")
+    return out
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,13 @@ public class TransformOracle {
             result.put("error", error("config", t));
             return;
         }
-        ConnectRecord record = record(c.get("record"));
+        ConnectRecord record;
+        try {
+            record = record(c.get("record"));
+        } catch (Throwable t) {
+            result.put("error", error("record", t));
+            return;
+        }
         try {
             for (Stage stage : stages) {
                 record = stage.apply(record);

@@ -165,7 +165,9 @@ class MySqlDialect(Dialect):
 
     def setup_session(self, conn: Any, time_zone: str) -> None:
         """Read and write time values in ``db.timezone``, so TIMESTAMP and DATETIME columns agree (see README)."""
-        zone = "+00:00" if time_zone.upper() in ("UTC", "Z", "GMT", "ETC/UTC") else time_zone
+        zone = "+00:00" if time_zone.upper() in ("UTC", "Z", "GMT", "ETC/UTC") else time_zone.strip()
+        if zone[:1] in "+-" and len(zone) <= 3:  # Java accepts "+1"/"+01"; MariaDB wants "+01:00"
+            zone = f"{zone[0]}{int(zone[1:]):02d}:00"
         cursor = conn.cursor()
         try:
             cursor.execute("SET time_zone = %s", (zone,))

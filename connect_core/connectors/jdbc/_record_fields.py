@@ -69,8 +69,13 @@ class RecordFields:
     def __init__(
         self, config: JdbcSinkConfig, table_primary_key: Callable[[str], list[str] | None], text_values: bool = False
     ) -> None:
-        """``table_primary_key(topic)`` gives the table's key columns (None: no table); ``text_values`` binds
-        decimals and temporal values as text, for drivers without adapters for them (sqlite3)."""
+        """Bind to ``config``.
+
+        Args:
+            config: the sink config (pk.mode, pk.fields, fields.whitelist, db.timezone).
+            table_primary_key: the destination table's key columns for a topic, None when the table is missing.
+            text_values: bind decimals and temporal values as text, for drivers without adapters (sqlite3).
+        """
         self._config = config
         self._text_values = text_values
         self._table_pk = table_primary_key

@@ -80,8 +80,8 @@ def postgres_column(desc: Any) -> ColumnDef:
     return ColumnDef(desc[0], category, True, True, desc[4] or 0, desc[5] or 0)
 
 
-_TYPE_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*(UNSIGNED)?",
-                        re.IGNORECASE)
+_TYPE_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*(UNSIGNED)?"
+                        r"(?:\s+ZEROFILL)?(?:\s.*)?$", re.IGNORECASE | re.DOTALL)
 _NAMES: Final = {
     "TINYINT": "TINYINT", "SMALLINT": "SMALLINT", "INT2": "SMALLINT", "MEDIUMINT": "INTEGER", "INT": "INTEGER",
     "INT4": "INTEGER", "INTEGER": "INTEGER", "BIGINT": "BIGINT", "INT8": "BIGINT", "REAL": "REAL",

@@ -7,6 +7,7 @@ The connector and its tasks parse this one model. Cross-field rules follow Confl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from typing import Any, Final
@@ -15,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
 
-__all__ = ["BULK", "INCREMENTING", "MODES", "TIMESTAMP", "TIMESTAMP_INCREMENTING", "JdbcSourceConfig"]
+__all__ = [
+    "BULK", "INCREMENTING", "MODES", "TIMESTAMP", "TIMESTAMP_INCREMENTING", "JdbcSourceConfig", "parse_zone",
+]
 
 BULK: Final = "bulk"
 TIMESTAMP: Final = "timestamp"
@@ -63,9 +66,23 @@ def _topic_prefix(key: str, value: Any) -> None:
         )
 
 
+_OFFSET_ZONE = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$")
+
+
+def parse_zone(text: str) -> dt.tzinfo:
+    """A Java ``ZoneId``: a region name (``Europe/Paris``) or a fixed offset (``+01:00``, ``UTC+1``)."""
+    match = _OFFSET_ZONE.match(text.strip())
+    if match:
+        sign = -1 if match[1] == "-" else 1
+        return dt.timezone(sign * dt.timedelta(hours=int(match[2]), minutes=int(match[3] or 0)))
+    if text.strip().upper() in ("Z", "UTC", "GMT"):
+        return dt.UTC
+    return zoneinfo.ZoneInfo(text.strip())
+
+
 def _time_zone(key: str, value: Any) -> None:
     try:
-        zoneinfo.ZoneInfo(value)
+        parse_zone(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise config_error(key, value, "Invalid time zone identifier") from None
 

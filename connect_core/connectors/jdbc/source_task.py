@@ -8,7 +8,6 @@ validates the offset columns and builds one ``TableQuerier`` per table. ``poll``
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.config import config_error, parse_config
@@ -26,10 +25,12 @@ from connect_core.connectors.jdbc._offsets import (
 from connect_core.connectors.jdbc._querier import QuerySpec, TableQuerier
 from connect_core.connectors.jdbc._tables import incrementing_column_for, timestamp_columns_for
 from connect_core.connectors.jdbc._url import parse_jdbc_url
-from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig
+from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig, parse_zone
 from connect_core.connectors.jdbc.source_connector import connector_version
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from connect_core.api.record import SourceRecord
     from connect_core.connectors.jdbc._dialect import ColumnInfo, Dialect, TableId
 
@@ -83,7 +84,7 @@ class JdbcSourceTask(SourceTask):
 
     def _build(self, config: JdbcSourceConfig, dialect: Dialect, tables: list[TableId],
                query: str) -> list[TableQuerier]:
-        tz = zoneinfo.ZoneInfo(config.db_timezone)
+        tz = parse_zone(config.db_timezone)
         settings = (config.effective_numeric_mapping, config.timestamp_granularity.lower(), tz)
         targets: list[TableId | None] = list(tables) if tables else [None]
         incremental = config.mode != BULK
@@ -119,7 +120,7 @@ class JdbcSourceTask(SourceTask):
         return auto
 
     def _initial_offset(self, config: JdbcSourceConfig, dialect: Dialect, stored: dict[str, Any] | None,
-                        tz: zoneinfo.ZoneInfo) -> Offset:
+                        tz: dt.tzinfo) -> Offset:
         if stored is not None or config.timestamp_initial is None:
             return Offset.from_map(stored)
         if config.timestamp_initial == -1:

@@ -1,8 +1,8 @@
-"""The S3 calls the sink makes: list files from an offset, read a file's end offset, write a file once.
+"""The S3 calls the sink makes: list a directory's files, read a file's end offset, write a file once.
 
 boto3 is imported on first use and clients are reused across warm invocations. A file's end offset is cached
-in-process by key and ETag, so a warm task HEADs each file at most once and a deleted and rewritten key is re-read. botocore failures become
-``RetriableError`` (the batch is retried) except client errors that no retry can fix.
+in-process by key and ETag, so a warm task HEADs each file at most once and a rewritten key is read again.
+botocore failures become ``RetriableError`` (the batch is retried) except client errors no retry can fix.
 """
 
 from __future__ import annotations
@@ -79,11 +79,9 @@ class S3Storage:
             raise ConfigError(f"Invalid value {self.bucket} for configuration s3.bucket.name: "
                               f"no such bucket or no access ({e})") from e
 
-    def list_keys(self, prefix: str, start_after: str | None) -> Iterator[tuple[str, str]]:
-        """(key, ETag) of the files under ``prefix`` in key order, after ``start_after`` when given."""
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """(key, ETag) of the files under ``prefix``, in key order."""
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
-        if start_after:
-            kwargs["StartAfter"] = start_after
         while True:
             try:
                 page = self.client.list_objects_v2(**kwargs)

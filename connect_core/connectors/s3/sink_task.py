@@ -14,7 +14,7 @@ write every record the failed attempt did not. The design:
    *every* record of X with an offset in [s, e] is in this file. The last file of an invocation in a cell claims up
    to the last offset the invocation saw in that cell, so the claim includes records that were not X records.
 3. **Recovery by listing, not by state.** At flush, for each (cell, X) in the batch, one ListObjectsV2 on
-   ``<dir X>/<topic>+<p>+`` with ``StartAfter`` = the cell start finds the files already in that cell; the one with
+   ``<dir X>/<topic>+<p>+<leading digits of the cell's offsets>`` finds the files already in that cell; the one with
    the highest start has the highest coverage (files in a cell are written in offset order), read with one HEAD
    (cached by ETag). Records of X at or below it are skipped, the rest are written. This works the
    same cold or warm, whatever an earlier attempt wrote before failing, and with records that start before it.
@@ -185,7 +185,7 @@ class S3SinkTask(SinkTask):
     def _covered_end(self, prefix: str, cell_start: int, cell_end: int, *, keys_primary: bool) -> int:
         """The highest offset already accounted for by files of this directory in the cell (-1: none)."""
         best_start, best_key, best_etag = -1, "", ""
-        for key, etag in self._storage.list_keys(prefix, self._layout.start_after(prefix, cell_start)):
+        for key, etag in self._storage.list_keys(self._layout.range_prefix(prefix, cell_start, cell_end - 1)):
             match = _NAME.match(key[len(prefix):])
             if match is None:
                 continue

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +14,9 @@ from connect_core.storage.config import StorageConfig
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @dataclass
@@ -43,7 +46,8 @@ def cluster(kafka_bootstrap: str) -> Iterator[Cluster]:
     )
     worker = WorkerSettings(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), storage, group_id=prefix)
     stores = Cluster(
-        worker, ConfigStore(worker.kafka, storage), OffsetStore(worker.kafka, storage), StatusStore(worker.kafka, storage)
+        worker, ConfigStore(worker.kafka, storage), OffsetStore(worker.kafka, storage),
+        StatusStore(worker.kafka, storage),
     )
     yield stores
     for store in (stores.configs, stores.offsets, stores.statuses):

@@ -27,8 +27,8 @@ def msk_event(topic: str, values: list[bytes | None], *, partition: int = 0, fir
     """An MSK event source mapping batch, as Lambda delivers it."""
     records = []
     for i, value in enumerate(values):
-        record = {"topic": topic, "partition": partition, "offset": first_offset + i, "timestamp": 1_700_000_000_000 + i,
-                  "timestampType": "CREATE_TIME", "headers": headers or []}
+        record = {"topic": topic, "partition": partition, "offset": first_offset + i,
+                  "timestamp": 1_700_000_000_000 + i, "timestampType": "CREATE_TIME", "headers": headers or []}
         if value is not None:
             record["value"] = base64.b64encode(value).decode()
         record["key"] = base64.b64encode(f"k{i}".encode()).decode()

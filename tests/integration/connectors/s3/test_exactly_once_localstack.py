@@ -35,8 +35,8 @@ def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], buc
     client, name = bucket
     config = scenario_configs(name, _endpoint(aws_settings))[scenario]
     rng = random.Random(seed)
-    stream = make_stream(rng, partitions=3, length=150)
-    replay = Replay(client, config, rng, stream)
+    stream = make_stream(rng, partitions=3, length=200)
+    replay = Replay(client, config, rng, stream, max_batch=40)
     replay.run()
     assert replay.failures > 10
     assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"), stream, 25)

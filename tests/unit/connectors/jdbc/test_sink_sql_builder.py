@@ -36,7 +36,9 @@ def test_postgres_upsert_uses_on_conflict() -> None:
 
 def test_sqlite_upsert_uses_on_conflict_not_replace() -> None:
     sql = _builder("sqlite").upsert(T, ["k1", "k2"], ["a"])
-    assert sql == 'INSERT INTO "orders"("k1","k2","a") VALUES(?,?,?) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=EXCLUDED."a"'
+    assert sql == (
+        'INSERT INTO "orders"("k1","k2","a") VALUES(?,?,?) ON CONFLICT ("k1","k2") DO UPDATE SET "a"=EXCLUDED."a"'
+    )
     assert "REPLACE" not in sql
 
 
@@ -87,3 +89,11 @@ def test_type_mapping_per_dialect(family: str, expected: list[str]) -> None:
 
 def test_add_column_is_nullable() -> None:
     assert _builder("sqlite").add_column(T, ColumnSpec("x", Type.STRING)) == 'ALTER TABLE "orders" ADD "x" TEXT NULL'
+
+
+def test_mysql_statements_match_pymysql_multi_row_rewrite() -> None:
+    from pymysql.cursors import RE_INSERT_VALUES
+
+    b = _builder("mysql")
+    assert RE_INSERT_VALUES.match(b.upsert(T, ["id"], ["a"]))
+    assert RE_INSERT_VALUES.match(b.insert(T, ["id"], ["a"]))

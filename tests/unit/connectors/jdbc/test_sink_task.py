@@ -199,3 +199,21 @@ def test_config_rules_follow_confluent() -> None:
     connector.start({"connection.url": "jdbc:sqlite:x.db", "pk.mode": "RECORD_KEY"})
     assert connector.task_class() is JdbcSinkTask
     assert connector.task_configs(1) == [{"connection.url": "jdbc:sqlite:x.db", "pk.mode": "RECORD_KEY"}]
+
+
+def test_transient_errors_are_retried_then_raised_as_retriable(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlalchemy.exc
+
+    from connect_core.api import RetriableError
+    from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter
+
+    calls: list[int] = []
+
+    def flaky(self: JdbcSinkWriter, records: list[SinkRecord]) -> None:
+        calls.append(len(records))
+        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("server has gone away"))
+
+    monkeypatch.setattr(JdbcSinkWriter, "write", flaky)
+    with pytest.raises(RetriableError, match="after 2 retries"):
+        _run(db, [_order(1, "NEW", 0)], **{"max.retries": "2"})
+    assert calls == [1, 1, 1]

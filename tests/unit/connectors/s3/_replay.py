@@ -12,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from connect_core.api.record import SinkRecord
 from connect_core.connectors.s3.sink_task import S3SinkTask
+
+if TYPE_CHECKING:
+    import random
 
 TOPIC = "orders"
 REGIONS = ("eu", "us", "apac")

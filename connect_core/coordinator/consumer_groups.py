@@ -1,0 +1,135 @@
+"""A sink connector's progress is its consumer group (``connect-<name>``): list, alter and delete its offsets.
+
+``ConsumerGroups`` is the seam the offsets endpoints use; ``KafkaConsumerGroups`` implements it with the
+confluent-kafka ``AdminClient`` (imported on first use, for cold start).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from connect_core.api.errors import ConnectError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.kafka.settings import KafkaClientSettings
+
+__all__ = ["ConsumerGroups", "GroupNotEmptyError", "KafkaConsumerGroups", "TopicPartitionKey"]
+
+TopicPartitionKey = tuple[str, int]
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class GroupNotEmptyError(ConnectError):
+    """The group still has active members, so its offsets cannot be changed."""
+
+
+class ConsumerGroups(Protocol):
+    """Consumer-group offset administration (the slice of Kafka's ``Admin`` the offsets API needs)."""
+
+    def list_offsets(self, group: str) -> dict[TopicPartitionKey, int]:
+        """Committed offsets of the group; empty when the group does not exist."""
+
+    def alter_offsets(self, group: str, offsets: Mapping[TopicPartitionKey, int]) -> None:
+        """Commit ``offsets`` for the group (GroupNotEmptyError while it has members)."""
+
+    def delete_offsets(self, group: str, partitions: Sequence[TopicPartitionKey]) -> None:
+        """Forget the group's offsets for ``partitions`` (GroupNotEmptyError while it has members)."""
+
+    def delete_group(self, group: str) -> None:
+        """Delete the group; a group that does not exist is fine (GroupNotEmptyError while it has members)."""
+
+
+class KafkaConsumerGroups:
+    """``ConsumerGroups`` over confluent-kafka's ``AdminClient``."""
+
+    def __init__(self, settings: KafkaClientSettings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """Remember the settings; the admin client is created on first use and reused."""
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self._admin: AdminClient | None = None
+
+    @property
+    def admin(self) -> AdminClient:
+        """The admin client."""
+        if self._admin is None:
+            from connect_core.kafka.clients import admin_client
+
+            self._admin = admin_client(self.settings)
+        return self._admin
+
+    def list_offsets(self, group: str) -> dict[TopicPartitionKey, int]:
+        """Committed offsets (partitions without a commit are left out)."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException
+
+        request = [ConsumerGroupTopicPartitions(group)]
+        try:
+            result = self.admin.list_consumer_group_offsets(request, request_timeout=self.timeout_s)[group].result(
+                timeout=self.timeout_s
+            )
+        except KafkaException as error:
+            if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
+                return {}
+            raise
+        return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or [] if tp.offset >= 0}
+
+    def alter_offsets(self, group: str, offsets: Mapping[TopicPartitionKey, int]) -> None:
+        """Commit the offsets as an admin (no member id), which the broker refuses while the group has members."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+
+        partitions = [TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()]
+        request = [ConsumerGroupTopicPartitions(group, partitions)]
+        try:
+            result = self.admin.alter_consumer_group_offsets(request, request_timeout=self.timeout_s)[group].result(
+                timeout=self.timeout_s
+            )
+        except KafkaException as error:
+            raise _translate(error) from error
+        for tp in result.topic_partitions or []:
+            if tp.error is not None:
+                raise _translate(KafkaException(tp.error))
+
+    def delete_offsets(self, group: str, partitions: Sequence[TopicPartitionKey]) -> None:
+        """Delete per-partition offsets.
+
+        confluent-kafka has no OffsetDelete admin call, so the group is deleted and the offsets of the partitions
+        that stay are committed again. Safe here because the offsets API requires a STOPPED connector, whose group
+        has no members; a group with members is refused by the delete before anything changes.
+        """
+        current = self.list_offsets(group)
+        doomed = set(partitions)
+        if not doomed & set(current):
+            return
+        self.delete_group(group)
+        kept = {tp: offset for tp, offset in current.items() if tp not in doomed}
+        if kept:
+            self.alter_offsets(group, kept)
+
+    def delete_group(self, group: str) -> None:
+        """Delete the whole group (Kafka's reset of a sink connector's offsets)."""
+        from confluent_kafka import KafkaError, KafkaException
+
+        try:
+            self.admin.delete_consumer_groups([group], request_timeout=self.timeout_s)[group].result(
+                timeout=self.timeout_s
+            )
+        except KafkaException as error:
+            if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
+                return
+            raise _translate(error) from error
+
+
+def _code(error: Any) -> int | None:
+    inner = error.args[0] if error.args else None
+    return inner.code() if hasattr(inner, "code") else None
+
+
+def _translate(error: Any) -> Exception:
+    from confluent_kafka import KafkaError
+
+    if _code(error) in (KafkaError.NON_EMPTY_GROUP, KafkaError.UNKNOWN_MEMBER_ID, KafkaError.REBALANCE_IN_PROGRESS):
+        return GroupNotEmptyError(str(error))
+    return ConnectError(str(error))

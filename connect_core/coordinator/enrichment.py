@@ -1,0 +1,182 @@
+"""Config keys a connector config adds for its plugins (Kafka ``ConnectorConfig.enrich`` + converter validation).
+
+``transforms=a`` brings ``transforms.a.type``, ``transforms.a.predicate``, ``transforms.a.negate`` and the SMT's own
+keys under ``transforms.a.``, grouped as ``Transforms: a``; ``predicates=p`` likewise. A set converter brings its
+own keys under ``key.converter.``/``value.converter.``/``header.converter.``. Each section is validated against the
+props under its prefix, so ``config/validate`` reports SMT and converter mistakes as a Connect worker does.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.config import (
+    ConfigKeyInfo,
+    ConfigValueInfo,
+    config_error,
+    config_keys,
+    parse_type,
+    validate_config,
+)
+from connect_core.api.errors import ConfigError
+from connect_core.coordinator.plugins import load_plugin
+from connect_core.runtime import registry
+from connect_core.runtime.registry import PluginType
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Enrichment", "enrich"]
+
+_KINDS = (
+    # props key, Kafka's kind name, group prefix, plugin type
+    ("transforms", "Transformation", "Transforms", PluginType.TRANSFORMATION),
+    ("predicates", "Predicate", "Predicates", PluginType.PREDICATE),
+)
+_CONVERTERS = (
+    ("key.converter", "key"),
+    ("value.converter", "value"),
+    ("header.converter", "header"),
+)
+
+
+@dataclass
+class Enrichment:
+    """Extra key definitions, their values and their groups, in Kafka's order."""
+
+    keys: list[ConfigKeyInfo] = field(default_factory=list)
+    values: dict[str, ConfigValueInfo] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    class_errors: dict[str, list[str]] = field(default_factory=dict)  # errors for framework keys (converters)
+
+
+def enrich(props: Mapping[str, str]) -> Enrichment:
+    """All plugin-derived keys and values for the connector config ``props`` (null values already removed)."""
+    out = Enrichment()
+    for key, kind, group, plugin_type in _KINDS:
+        try:
+            aliases = parse_type(key, props.get(key, ""), "LIST") or []
+        except ConfigError:
+            continue  # reported on the framework key itself
+        for alias in dict.fromkeys(aliases):
+            _alias_section(out, props, key, str(alias), kind, group, plugin_type)
+    for key, converter_type in _CONVERTERS:
+        _converter_section(out, props, key, converter_type)
+    return out
+
+
+def _key(name: str, config_type: str, default: str | None, importance: str, doc: str, group: str | None,
+         order: int, width: str, display_name: str) -> ConfigKeyInfo:
+    return ConfigKeyInfo(
+        name=name, type=config_type, required=default is None and config_type == "CLASS", default_value=default,
+        importance=importance, documentation=doc, group=group, order=order, width=width, display_name=display_name,
+        dependents=[],
+    )
+
+
+def _value(name: str, value: Any, errors: list[str], recommended: list[str] | None = None) -> ConfigValueInfo:
+    return ConfigValueInfo(
+        name=name, value=None if value is None else str(value), recommended_values=recommended or [],
+        errors=errors, visible=True,
+    )
+
+
+def _alias_section(
+    out: Enrichment, props: Mapping[str, str], key: str, alias: str, kind: str, group_prefix: str,
+    plugin_type: PluginType,
+) -> None:
+    prefix = f"{key}.{alias}."
+    group = f"{group_prefix}: {alias}"
+    type_key = prefix + "type"
+    out.groups.append(group)
+    out.keys.append(_key(type_key, "CLASS", None, "HIGH", f"Class for the '{alias}' {kind.lower()}.", group, 0,
+                         "LONG", f"{kind} type for {alias}"))
+    recommended = sorted(d.class_name for d in registry.plugins((plugin_type,)))
+    errors: list[str] = []
+    type_name = props.get(type_key)
+    cls = None
+    if plugin_type is PluginType.TRANSFORMATION and prefix + "negate" in props and prefix + "predicate" not in props:
+        errors.append(f"Config '{prefix}negate' was provided but there is no config '{prefix}predicate' "
+                      "defining a predicate to be negated.")
+    if type_name is None:
+        errors.append(f'Missing required configuration "{type_key}" which has no default value.')
+    else:
+        cls = load_plugin(type_name)
+        if cls is None:
+            errors.append(str(config_error(type_key, type_name.strip(), f"Class {type_name.strip()} could not be "
+                                                                        "found.")))
+        elif inspect.isabstract(cls):
+            variants = [f"{type_name.strip()}${v}" for v in ("Key", "Value") if hasattr(cls, v)]
+            hint = f" Did you mean {', '.join(variants)}?" if variants else ""
+            errors.append(str(config_error(type_key, type_name.strip(), f"{kind} is abstract and cannot be created."
+                                           + hint)))
+            cls = None
+    out.values[type_key] = _value(type_key, type_name, errors, recommended)
+    if cls is None:
+        return  # as Kafka does without the class: only the type key
+    order = 1
+    sub_props = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+    if plugin_type is PluginType.TRANSFORMATION:
+        order = _predicate_keys(out, sub_props, prefix, group)
+    model = getattr(cls, "config_model", None)
+    if model is not None:
+        _embed(out, model, sub_props, prefix, group, order)
+
+
+def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, group: str) -> int:
+    """``predicate`` and ``negate``, which every transformation accepts implicitly."""
+    out.keys.append(_key(prefix + "predicate", "STRING", None, "MEDIUM",
+                         "The alias of a predicate used to determine whether to apply this transformation.", group, 1,
+                         "NONE", prefix + "predicate"))
+    out.keys[-1]["required"] = False
+    out.keys.append(_key(prefix + "negate", "BOOLEAN", "false", "MEDIUM",
+                         "Whether the configured predicate should be negated.", group, 2, "NONE", prefix + "negate"))
+    out.values[prefix + "predicate"] = _value(prefix + "predicate", sub_props.get("predicate"), [])
+    negate_errors: list[str] = []
+    negate = sub_props.get("negate", "false")
+    try:
+        parsed = parse_type(prefix + "negate", negate, "BOOLEAN")
+        negate = "true" if parsed else "false"
+    except ConfigError as error:
+        negate_errors.append(str(error))
+    out.values[prefix + "negate"] = _value(prefix + "negate", negate, negate_errors)
+    return 3
+
+
+def _embed(out: Enrichment, model: Any, sub_props: Mapping[str, str], prefix: str, group: str | None,
+           order: int) -> None:
+    """Kafka's ``ConfigDef.embed``: the plugin's keys under ``prefix``; ``group`` (if given) replaces theirs."""
+    for info in config_keys(model):
+        info["name"] = prefix + info["name"]
+        if group is not None:
+            info["group"] = group
+            info["order"] = order
+            order += 1
+        out.keys.append(info)
+    for value in validate_config(model, sub_props):
+        value["name"] = prefix + value["name"]
+        out.values[value["name"]] = value
+
+
+def _converter_section(out: Enrichment, props: Mapping[str, str], key: str, converter_type: str) -> None:
+    name = props.get(key)
+    if name is None or not name.strip():
+        return
+    cls = load_plugin(name)
+    if cls is None:
+        out.class_errors.setdefault(key, []).append(
+            str(config_error(key, name.strip(), f"Class {name.strip()} could not be found."))
+        )
+        return
+    model = getattr(cls, "config_model", None)
+    if model is None:
+        return
+    prefix = key + "."
+    sub_props = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+    sub_props.setdefault("converter.type", converter_type)
+    for info in config_keys(model):
+        if info["group"] and info["group"] not in out.groups:
+            out.groups.append(info["group"])
+    _embed(out, model, sub_props, prefix, None, 0)

@@ -1,0 +1,62 @@
+"""Build the ``Coordinator`` from the environment, once per warm container.
+
+The worker settings (bootstrap servers, internal topic names, worker id) come from the ``LAMBDA_CONNECT_*``
+variables of ``connect_core.runtime.env``; stores and clients are created lazily, so a cold start imports no
+Kafka client until the first request needs one.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+from connect_core.coordinator.cluster import KafkaClusterInfo
+from connect_core.coordinator.consumer_groups import KafkaConsumerGroups
+from connect_core.coordinator.deployer import RecordingDeployer
+from connect_core.coordinator.service import UNKNOWN_COMMIT, Coordinator
+from connect_core.runtime.worker import WorkerSettings
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.offset_store import OffsetStore
+from connect_core.storage.status_store import StatusStore
+
+if TYPE_CHECKING:
+    from connect_core.coordinator.deployer import Deployer
+
+__all__ = ["coordinator_from_env", "coordinator_from_settings", "package_version"]
+
+
+def package_version() -> str:
+    """The installed lambda-connect version (``GET /`` reports it where Kafka reports its own)."""
+    try:
+        return metadata.version("lambda-connect")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def coordinator_from_settings(
+    worker: WorkerSettings, deployer: Deployer | None = None, *, commit: str = UNKNOWN_COMMIT
+) -> Coordinator:
+    """A coordinator over the worker's cluster and internal topics.
+
+    Args:
+        worker: cluster connection, topic names and worker id.
+        deployer: what applies changes to the platform; a ``RecordingDeployer`` (no-op) until the AWS and local
+            deployers are wired.
+        commit: the build's commit id for ``GET /``.
+    """
+    return Coordinator(
+        ConfigStore(worker.kafka, worker.storage),
+        OffsetStore(worker.kafka, worker.storage),
+        StatusStore(worker.kafka, worker.storage),
+        deployer or RecordingDeployer(),
+        KafkaConsumerGroups(worker.kafka),
+        KafkaClusterInfo(worker.kafka),
+        worker_id=worker.worker_id,
+        version=package_version(),
+        commit=commit,
+    )
+
+
+def coordinator_from_env(deployer: Deployer | None = None) -> Coordinator:
+    """A coordinator configured from ``LAMBDA_CONNECT_*`` environment variables."""
+    return coordinator_from_settings(WorkerSettings.from_env(), deployer)

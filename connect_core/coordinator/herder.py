@@ -1,0 +1,245 @@
+"""``Herder``: connector lifecycle over the internal topics (Kafka ``DistributedHerder`` as the leader runs it).
+
+Every call starts by catching up on the config topic, so any coordinator instance answers from the same truth.
+Writes follow Kafka's sequences (config, then task configs + commit; stop = empty task set, then STOPPED), then
+the coordinator records statuses where Kafka's herder would and asks the ``Deployer`` to apply the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import AlreadyExistsError, NotFoundError
+from connect_core.coordinator.plugins import connector_type
+from connect_core.coordinator.statuses import StatusReporter, connector_state_info, task_state
+from connect_core.coordinator.task_configs import generate_task_configs
+from connect_core.coordinator.validation import ensure_valid
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.status_state import State
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from connect_core.coordinator.deployer import Deployer
+    from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.status_store import StatusStore
+
+__all__ = ["Herder"]
+
+log = logging.getLogger(__name__)
+
+Config = dict[str, str | None]
+_CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
+                    TargetState.STOPPED: State.STOPPED}
+
+
+class Herder:
+    """Create, update, pause, resume, stop, restart and delete connectors; answer their info and status."""
+
+    def __init__(self, configs: ConfigStore, statuses: StatusStore, deployer: Deployer, worker_id: str) -> None:
+        """Work over the given stores; ``worker_id`` is what status records name as the reporter."""
+        self.configs = configs
+        self.statuses = statuses
+        self.deployer = deployer
+        self.report = StatusReporter(statuses, worker_id, self._generation)
+
+    def _generation(self, connector: str) -> int:
+        return self.configs.state.task_config_generation(connector) or 0
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    def connectors(self) -> list[str]:
+        """Every connector name, sorted."""
+        self.configs.refresh()
+        return self.configs.connectors()
+
+    def _config(self, name: str, message: str | None = None) -> Config:
+        config = self.configs.connector_config(name)
+        if config is None:
+            raise NotFoundError(message or f"Connector {name} not found")
+        return config
+
+    def connector_config(self, name: str) -> Config:
+        """The raw connector config."""
+        self.configs.refresh()
+        return self._config(name)
+
+    def connector_info(self, name: str) -> dict[str, Any]:
+        """Kafka ``ConnectorInfo``."""
+        self.configs.refresh()
+        return self._info(name, self._config(name))
+
+    def _info(self, name: str, config: Mapping[str, str | None]) -> dict[str, Any]:
+        tasks = [{"connector": name, "task": i} for i in range(len(self.configs.task_configs(name)))]
+        return {"name": name, "config": dict(config), "tasks": tasks, "type": connector_type(config)}
+
+    def task_infos(self, name: str) -> list[dict[str, Any]]:
+        """Kafka ``TaskInfo`` for every committed task config."""
+        self.configs.refresh()
+        self._config(name)
+        return [{"id": {"connector": name, "task": i}, "config": config}
+                for i, config in enumerate(self.configs.task_configs(name))]
+
+    def connector_status(self, name: str) -> dict[str, Any]:
+        """Kafka ``ConnectorStateInfo``; 404 when the connector has no status record."""
+        self.statuses.refresh()
+        status = self.statuses.connector_status(name)
+        if status is None:
+            raise NotFoundError(f"No status found for connector {name}")
+        self.configs.refresh()
+        config = self.configs.connector_config(name)
+        return connector_state_info(name, status, self.statuses.task_statuses(name), connector_type(config))
+
+    def task_status(self, name: str, task: int) -> dict[str, Any]:
+        """Kafka ``ConnectorStateInfo.TaskState``."""
+        self.statuses.refresh()
+        status = self.statuses.task_status(name, task)
+        if status is None:
+            raise NotFoundError(f"No status found for task {name}-{task}")
+        return task_state(status)
+
+    # --- create / update / delete ------------------------------------------------------------------------
+
+    def put_connector_config(
+        self, name: str, config: Config, *, allow_replace: bool, initial_state: TargetState | None = None
+    ) -> tuple[bool, dict[str, Any]]:
+        """Validate and write a connector config, split its tasks and deploy it.
+
+        Returns:
+            ``(created, ConnectorInfo)``; as in Kafka the info lists the tasks known *before* this write.
+        """
+        ensure_valid(config)
+        self.configs.refresh()
+        exists = self.configs.state.contains(name)
+        if exists and not allow_replace:
+            raise AlreadyExistsError(f"Connector {name} already exists")
+        info = self._info(name, config)
+        self.configs.put_connector_config(name, config, None if exists else initial_state)
+        self._start_connector(name)
+        return not exists, info
+
+    def patch_connector_config(self, name: str, patch: Mapping[str, str | None]) -> dict[str, Any]:
+        """Merge ``patch`` into the stored config (a null value removes the key), then update as a PUT does."""
+        self.configs.refresh()
+        merged = self._config(name)
+        for key, value in patch.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return self.put_connector_config(name, merged, allow_replace=True)[1]
+
+    def delete_connector(self, name: str) -> None:
+        """Tombstone the config and target state, forget the statuses, undeploy."""
+        self.configs.refresh()
+        self._config(name)
+        self.statuses.refresh()
+        tasks = [status.task for status in self.statuses.task_statuses(name)]
+        self.configs.remove_connector(name)
+        self.report.tasks(name, tasks, State.DESTROYED)
+        self.report.connector(name, State.DESTROYED)
+        self.deployer.remove(name)
+
+    # --- target states -------------------------------------------------------------------------------------
+
+    def pause(self, name: str) -> None:
+        """Target state PAUSED; the tasks keep their configs."""
+        self.configs.refresh()
+        self._config(name, f"Unknown connector {name}")
+        self.configs.put_target_state(name, TargetState.PAUSED)
+        self._start_connector(name)
+
+    def resume(self, name: str) -> None:
+        """Target state STARTED, from PAUSED or STOPPED; tasks are regenerated if they changed."""
+        self.configs.refresh()
+        self._config(name, f"Unknown connector {name}")
+        self.configs.put_target_state(name, TargetState.STARTED)
+        self._start_connector(name)
+
+    def stop(self, name: str) -> None:
+        """An empty task set first, then STOPPED (a STOPPED connector must never keep tasks)."""
+        self.configs.refresh()
+        self._config(name, f"Unknown connector {name}")
+        self.configs.put_task_configs(name, [])
+        self.configs.put_target_state(name, TargetState.STOPPED)
+        self._start_connector(name)
+
+    # --- the connector instance ------------------------------------------------------------------------------
+
+    def _start_connector(self, name: str) -> None:
+        """Run the connector for its target state, record the statuses, and deploy (Kafka ``startConnector``)."""
+        config = self._config(name)
+        target = self.configs.target_state(name) or TargetState.STARTED
+        self.statuses.refresh()
+        current = {s.task: s for s in self.statuses.task_statuses(name)}
+        if target is TargetState.STARTED:
+            try:
+                task_configs = generate_task_configs(name, config)
+            except Exception as error:  # noqa: BLE001 - any connector failure is reported as FAILED, like Kafka
+                log.warning("Connector %s failed to start", name, exc_info=True)
+                self.report.connector(name, State.FAILED, "".join(traceback.format_exception(error)))
+                self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
+                return
+            self._write_task_configs(name, task_configs, current)
+            resumed = [t for t, s in current.items() if s.state is State.PAUSED and t < len(task_configs)]
+            self.report.tasks(name, resumed, State.RUNNING)
+        elif target is TargetState.PAUSED:
+            self.report.tasks(name, [t for t, s in current.items() if s.state is not State.FAILED], State.PAUSED)
+        else:
+            self.report.tasks(name, list(current), State.DESTROYED)
+        self.report.connector(name, _CONNECTOR_STATE[target])
+        self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
+
+    def _write_task_configs(self, name: str, task_configs: list[dict[str, str]], current: Mapping[int, Any]) -> None:
+        """Write task configs + commit only when they changed; new tasks are UNASSIGNED until they report."""
+        existing = self.configs.task_configs(name)
+        if existing == task_configs and self.configs.task_count(name) == len(task_configs):
+            return
+        self.configs.put_task_configs(name, task_configs)
+        self.report.tasks(name, range(len(task_configs)), State.UNASSIGNED)
+        self.report.tasks(name, [t for t in current if t >= len(task_configs)], State.DESTROYED)
+
+    # --- restarts ----------------------------------------------------------------------------------------------
+
+    def restart_connector(self, name: str) -> None:
+        """Restart the connector instance only (the legacy 204 restart)."""
+        self.configs.refresh()
+        self._config(name, f"Unknown connector: {name}")
+        self._start_connector(name)
+        self.deployer.restart(name, None)
+
+    def restart_connector_and_tasks(self, name: str, *, only_failed: bool, include_tasks: bool) -> dict[str, Any]:
+        """KIP-745: write the restart request, answer the plan with RESTARTING states, then carry it out."""
+        self.configs.refresh()
+        config = self._config(name, f"Unknown connector: {name}")
+        self.configs.put_restart_request(name, only_failed=only_failed, include_tasks=include_tasks)
+        self.statuses.refresh()
+        status = self.statuses.connector_status(name)
+        if status is None:
+            raise NotFoundError(f"Status for connector {name} not found")
+        tasks = self.statuses.task_statuses(name)
+        restart_connector = not only_failed or status.state is State.FAILED
+        restart_tasks = [t for t in tasks if include_tasks and (not only_failed or t.state is State.FAILED)]
+        plan = connector_state_info(
+            name, status, tasks, connector_type(config),
+            connector_state=State.RESTARTING if restart_connector else None,
+            task_states={t.task: State.RESTARTING for t in restart_tasks},
+        )
+        if restart_connector:
+            self.report.connector(name, State.RESTARTING)
+            self._start_connector(name)
+            self.deployer.restart(name, None)
+        self.report.restarting(restart_tasks)
+        for task in restart_tasks:
+            self.deployer.restart(name, task.task)
+        return plan
+
+    def restart_task(self, name: str, task: int) -> None:
+        """Restart one task; its function reports RUNNING (or FAILED) when it next runs."""
+        self.configs.refresh()
+        self._config(name, f"Unknown connector: {name}")
+        if self.configs.state.task_config(name, task) is None or task >= self.configs.task_count(name):
+            raise NotFoundError(f"Unknown task: {name}-{task}")
+        self.deployer.restart(name, task)

@@ -1,0 +1,216 @@
+"""``GET|PATCH|DELETE /connectors/{name}/offsets`` (KIP-875), with Kafka's checks and messages.
+
+Source offsets live in the offsets topic (``OffsetStore``); a sink's offsets are its consumer group
+(``connect-<name>`` unless ``consumer.override.group.id``). Changing them requires a STOPPED connector with no
+tasks, so no task can race the change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError, DataError, NotFoundError
+from connect_core.coordinator.consumer_groups import GroupNotEmptyError
+from connect_core.coordinator.framework import SINK, SOURCE
+from connect_core.coordinator.http import RestError, bad_request
+from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, connector_class, connector_type
+from connect_core.runtime.connector_config import sink_group_id
+from connect_core.storage.config_state import TargetState
+
+if TYPE_CHECKING:
+    from connect_core.coordinator.consumer_groups import ConsumerGroups, TopicPartitionKey
+    from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.offset_store import OffsetStore
+
+__all__ = ["ConnectorOffsetsManager", "parse_connector_offsets"]
+
+KAFKA_TOPIC_KEY = "kafka_topic"
+KAFKA_PARTITION_KEY = "kafka_partition"
+KAFKA_OFFSET_KEY = "kafka_offset"
+Pairs = list[tuple[dict[str, Any], dict[str, Any] | None]]
+_ZOMBIES = (
+    "Failed to {verb} consumer group offsets for connector {name} either because its tasks haven't stopped "
+    "completely yet or the connector was resumed before the request to {verb} its offsets could be successfully "
+    "completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't "
+    "eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks."
+)
+
+
+def parse_connector_offsets(body: Any) -> Pairs:
+    """The ``(partition, offset)`` pairs of a ConnectorOffsets body; 400 when none are given."""
+    entries = body.get("offsets") if isinstance(body, dict) else None
+    if not entries:
+        raise bad_request("Partitions / offsets need to be provided for an alter offsets request")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RestError(500, "Cannot deserialize the request body as ConnectorOffsets")
+    return [(entry.get("partition"), entry.get("offset")) for entry in entries]
+
+
+class ConnectorOffsetsManager:
+    """Reads and changes a connector's offsets, wherever its type keeps them."""
+
+    def __init__(self, configs: ConfigStore, offsets: OffsetStore, groups: ConsumerGroups) -> None:
+        """Use the config topic for states, the offsets topic for sources and ``groups`` for sinks."""
+        self.configs = configs
+        self.offsets = offsets
+        self.groups = groups
+
+    def _config(self, name: str) -> dict[str, str | None]:
+        self.configs.refresh()
+        config = self.configs.connector_config(name)
+        if config is None:
+            raise NotFoundError(f"Connector {name} not found")
+        return config
+
+    def get(self, name: str) -> dict[str, Any]:
+        """Kafka ``ConnectorOffsets``, in any connector state."""
+        config = self._config(name)
+        if _kind(config) == SINK:
+            committed = self.groups.list_offsets(sink_group_id(name, config))
+            return {"offsets": [_sink_entry(tp, offset) for tp, offset in sorted(committed.items())]}
+        self.offsets.refresh()
+        return {"offsets": [{"partition": p, "offset": o} for p, o in self.offsets.offsets(name)]}
+
+    def alter(self, name: str, pairs: Pairs) -> dict[str, str]:
+        """Write the given offsets (a null offset deletes that partition's offset)."""
+        config = self._ready_for_change(name)
+        if _kind(config) == SINK:
+            parsed = _parse_sink_offsets(pairs)
+            managed = _hook(config, pairs)
+            group = sink_group_id(name, config)
+            try:
+                deletes = [tp for tp, offset in parsed.items() if offset is None]
+                commits = {tp: offset for tp, offset in parsed.items() if offset is not None}
+                if deletes:
+                    self.groups.delete_offsets(group, deletes)
+                if commits:
+                    self.groups.alter_offsets(group, commits)
+            except GroupNotEmptyError as error:
+                raise ConnectError(_ZOMBIES.format(verb="alter", name=name)) from error
+            except ConnectError as error:
+                raise ConnectError(f"Failed to alter consumer group offsets for connector {name}") from error
+        else:
+            if any(not isinstance(partition, dict) for partition, _ in pairs):
+                raise bad_request("Source partitions must be specified as a map and may not be null")
+            managed = _hook(config, pairs)
+            try:
+                self.offsets.write(name, pairs)
+            except DataError as error:
+                raise bad_request(str(error)) from error
+        return _message("altered", managed)
+
+    def reset(self, name: str) -> dict[str, str]:
+        """Forget every offset: tombstones for a source, the whole consumer group for a sink."""
+        config = self._ready_for_change(name)
+        if _kind(config) == SINK:
+            managed = _hook(config, None)
+            try:
+                self.groups.delete_group(sink_group_id(name, config))
+            except GroupNotEmptyError as error:
+                raise ConnectError(_ZOMBIES.format(verb="reset", name=name)) from error
+            except ConnectError as error:
+                raise ConnectError(f"Failed to reset consumer group offsets for connector {name}") from error
+        else:
+            self.offsets.refresh()
+            known = self.offsets.offsets(name)
+            managed = _hook(config, [(p, None) for p, _ in known])
+            if known:
+                self.offsets.write(name, [(p, None) for p, _ in known])
+        return _message("reset", managed)
+
+    def _ready_for_change(self, name: str) -> dict[str, str | None]:
+        config = self._config(name)
+        if self.configs.target_state(name) is not TargetState.STOPPED or self.configs.task_count(name) != 0:
+            raise bad_request(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
+                f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )
+        return config
+
+
+def _kind(config: dict[str, str | None]) -> str:
+    kind = connector_type(config)
+    if kind not in (SOURCE, SINK):
+        connector_class(str(config.get(CONNECTOR_CLASS_CONFIG)))  # raises Kafka's 500 for an unknown class
+    return kind
+
+
+def _hook(config: dict[str, str | None], pairs: Pairs | None) -> bool:
+    """The connector's optional ``alter_offsets(config, offsets) -> bool`` (Kafka ``Connector.alterOffsets``)."""
+    instance = connector_class(str(config[CONNECTOR_CLASS_CONFIG]))()
+    hook = getattr(instance, "alter_offsets", None)
+    if hook is None:
+        return False
+    offsets = {_freeze(p): o for p, o in pairs} if pairs is not None else {}
+    return bool(hook({k: v for k, v in config.items() if v is not None}, offsets))
+
+
+def _freeze(partition: Any) -> Any:
+    return tuple(partition.items()) if isinstance(partition, dict) else partition
+
+
+def _message(verb: str, managed: bool) -> dict[str, str]:
+    if managed:
+        return {"message": f"The offsets for this connector have been {verb} successfully"}
+    return {
+        "message": f"The Connect framework-managed offsets for this connector have been {verb} successfully. "
+        f"However, if this connector manages offsets externally, they will need to be manually {verb} in the "
+        "system that the connector uses."
+    }
+
+
+def _sink_entry(tp: TopicPartitionKey, offset: int) -> dict[str, Any]:
+    return {
+        "partition": {KAFKA_TOPIC_KEY: tp[0], KAFKA_PARTITION_KEY: tp[1]},
+        "offset": {KAFKA_OFFSET_KEY: offset},
+    }
+
+
+def _parse_sink_offsets(pairs: Pairs) -> dict[TopicPartitionKey, int | None]:
+    """Kafka's ``SinkUtils.parseSinkConnectorOffsets``, messages included (numbers may be numeric strings)."""
+    parsed: dict[TopicPartitionKey, int | None] = {}
+    for partition, offset in pairs:
+        if partition is None:
+            raise bad_request("The partition for a sink connector offset cannot be null or missing")
+        if KAFKA_TOPIC_KEY not in partition or KAFKA_PARTITION_KEY not in partition:
+            raise bad_request(
+                f"The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC_KEY}' and "
+                f"'{KAFKA_PARTITION_KEY}'"
+            )
+        if partition[KAFKA_TOPIC_KEY] is None:
+            raise bad_request("Kafka topic names must be valid strings and may not be null")
+        if partition[KAFKA_PARTITION_KEY] is None:
+            raise bad_request("Kafka partitions must be valid numbers and may not be null")
+        number = _java_long(partition[KAFKA_PARTITION_KEY], 2**31)
+        if number is None:
+            raise bad_request(
+                f"Failed to parse the following Kafka partition value in the provided offsets: "
+                f"'{partition[KAFKA_PARTITION_KEY]}'. Partition values for sink connectors need to be integers."
+            )
+        tp = (str(partition[KAFKA_TOPIC_KEY]), number)
+        if offset is None:
+            parsed[tp] = None
+            continue
+        if KAFKA_OFFSET_KEY not in offset:
+            raise bad_request(
+                f"The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET_KEY}'"
+            )
+        value = _java_long(offset[KAFKA_OFFSET_KEY], 2**63)
+        if value is None:
+            raise bad_request(
+                f"Failed to parse the following Kafka offset value in the provided offsets: "
+                f"'{offset[KAFKA_OFFSET_KEY]}'. Offset values for sink connectors need to be integers."
+            )
+        parsed[tp] = value
+    return parsed
+
+
+def _java_long(value: Any, bound: int) -> int | None:
+    """``Integer.parseInt(String.valueOf(v))`` / ``Long.parseLong``: ints or integer strings, nothing else."""
+    if isinstance(value, bool) or isinstance(value, float):
+        return None
+    try:
+        number = int(str(value), 10)
+    except ValueError:
+        return None
+    return number if -bound <= number < bound else None

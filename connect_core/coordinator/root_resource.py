@@ -1,0 +1,82 @@
+"""``GET /``, ``GET /health`` and ``/connector-plugins`` (Kafka ``RootResource`` + ``ConnectorPluginsResource``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from connect_core.coordinator.http import Response, bad_request
+from connect_core.coordinator.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    connector_plugin_config,
+    list_plugins,
+)
+from connect_core.coordinator.validation import validate_connector_config
+
+if TYPE_CHECKING:
+    from connect_core.coordinator.cluster import ClusterInfo
+    from connect_core.coordinator.http import Request, Router
+    from connect_core.storage.config_store import ConfigStore
+
+__all__ = ["HEALTHY_MESSAGE", "RootResource"]
+
+log = logging.getLogger(__name__)
+
+HEALTHY_MESSAGE = "Worker has completed startup and is ready to handle requests."
+UNHEALTHY_MESSAGE = "Worker was unable to handle this request and may be unable to handle other requests."
+_CONNECTOR_SUFFIX = "Connector"
+
+
+class RootResource:
+    """Server info, health and plugins."""
+
+    def __init__(self, configs: ConfigStore, cluster: ClusterInfo, version: str, commit: str) -> None:
+        """``version``/``commit`` are what ``GET /`` reports; the cluster id comes from ``cluster``."""
+        self.configs = configs
+        self.cluster = cluster
+        self.version = version
+        self.commit = commit
+
+    def register(self, router: Router) -> None:
+        """Add the routes."""
+        router.add("GET", "/", self.server_info)
+        router.add("GET", "/health", self.health)
+        router.add("GET", "/connector-plugins", self.list_plugins)
+        router.add("GET", "/connector-plugins/{plugin}/config", self.plugin_config)
+        router.add("PUT", "/connector-plugins/{plugin}/config/validate", self.validate, consumes_json=True)
+
+    def server_info(self, request: Request) -> Response:
+        """ServerInfo."""
+        return Response(
+            200, {"version": self.version, "commit": self.commit, "kafka_cluster_id": self.cluster.cluster_id()}
+        )
+
+    def health(self, request: Request) -> Response:
+        """Healthy when the config topic can be read to its end (what every request needs)."""
+        try:
+            self.configs.refresh()
+        except Exception:  # noqa: BLE001 - any failure means unhealthy, reported as Kafka's WorkerStatus
+            log.exception("health check failed")
+            return Response(500, {"status": "unhealthy", "message": UNHEALTHY_MESSAGE})
+        return Response(200, {"status": "healthy", "message": HEALTHY_MESSAGE})
+
+    def list_plugins(self, request: Request) -> Response:
+        """PluginInfo list; ``connectorsOnly=false`` adds SMTs, predicates and converters."""
+        return Response(200, list_plugins(request.query_flag("connectorsOnly", True)))
+
+    def plugin_config(self, request: Request) -> Response:
+        """ConfigKeyInfo list."""
+        return Response(200, connector_plugin_config(request.param("plugin")))
+
+    def validate(self, request: Request) -> Response:
+        """ConfigInfos, 200 even when there are errors."""
+        plugin = request.param("plugin")
+        config = request.json_string_map()
+        included = config.get(CONNECTOR_CLASS_CONFIG)
+        if included is not None and not _normalized(included).endswith(_normalized(plugin)):
+            raise bad_request(f"Included connector type {included} does not match request type {plugin}")
+        return Response(200, validate_connector_config(config))
+
+
+def _normalized(name: str) -> str:
+    return name[: -len(_CONNECTOR_SUFFIX)] if name.endswith(_CONNECTOR_SUFFIX) else name

@@ -1,0 +1,75 @@
+"""``Coordinator``: one request in, one response out, with Kafka Connect's error mapping.
+
+Kafka's ``ConnectExceptionMapper``: a REST error keeps its status, NotFound is 404, AlreadyExists is 409, anything
+else is 500 with the exception's message; the body is always ``{"error_code": <int>, "message": str}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from connect_core.api.errors import AlreadyExistsError, NotFoundError
+from connect_core.coordinator.connectors_resource import ConnectorsResource
+from connect_core.coordinator.herder import Herder
+from connect_core.coordinator.http import Response, RestError, Router
+from connect_core.coordinator.offsets import ConnectorOffsetsManager
+from connect_core.coordinator.root_resource import RootResource
+
+if TYPE_CHECKING:
+    from connect_core.coordinator.cluster import ClusterInfo
+    from connect_core.coordinator.consumer_groups import ConsumerGroups
+    from connect_core.coordinator.deployer import Deployer
+    from connect_core.coordinator.http import Request
+    from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.offset_store import OffsetStore
+    from connect_core.storage.status_store import StatusStore
+
+__all__ = ["UNKNOWN_COMMIT", "Coordinator", "error_response"]
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_COMMIT = "unknown"  # what Kafka's AppInfoParser reports when it has no commit id
+
+
+class Coordinator:
+    """The Kafka Connect REST API over the internal topics, a deployer and the cluster's consumer groups."""
+
+    def __init__(
+        self,
+        configs: ConfigStore,
+        offsets: OffsetStore,
+        statuses: StatusStore,
+        deployer: Deployer,
+        groups: ConsumerGroups,
+        cluster: ClusterInfo,
+        *,
+        worker_id: str,
+        version: str,
+        commit: str = UNKNOWN_COMMIT,
+    ) -> None:
+        """Wire the resources; nothing touches Kafka until the first request."""
+        self.herder = Herder(configs, statuses, deployer, worker_id)
+        self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
+        self.router = Router()
+        RootResource(configs, cluster, version, commit).register(self.router)
+        ConnectorsResource(self.herder, self.offsets).register(self.router)
+
+    def handle(self, request: Request) -> Response:
+        """Route the request; every failure becomes Kafka's error response."""
+        try:
+            return self.router.dispatch(request)
+        except Exception as error:  # noqa: BLE001 - the REST API answers every error, as Kafka's mapper does
+            return error_response(error)
+
+
+def error_response(error: Exception) -> Response:
+    """Kafka ``ConnectExceptionMapper``."""
+    if isinstance(error, RestError):
+        return Response.error(error.error_code, error.message, error.status)
+    if isinstance(error, NotFoundError):
+        return Response.error(404, str(error))
+    if isinstance(error, AlreadyExistsError):
+        return Response.error(409, str(error))
+    log.error("Uncaught exception in REST call", exc_info=error)
+    return Response.error(500, str(error) or None)

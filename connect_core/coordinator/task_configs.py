@@ -1,0 +1,73 @@
+"""Task splitting: start the connector, ask it for ``task_configs(tasks.max)``, stop it (Kafka
+``Worker.connectorTaskConfigs``).
+
+The coordinator never runs a task; it only runs the connector long enough to learn how the work splits. The
+generated configs get Kafka's framework additions: ``task.class``, and for sinks ``topics``/``topics.regex``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from connect_core.api.config import parse_config
+from connect_core.api.connector import SinkConnector
+from connect_core.api.errors import ConnectError
+from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, connector_class
+from connect_core.runtime.connector_config import ConnectorConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["TASK_CLASS_CONFIG", "TooManyTasksError", "generate_task_configs"]
+
+log = logging.getLogger(__name__)
+
+TASK_CLASS_CONFIG = "task.class"
+TOPICS_CONFIG = "topics"
+TOPICS_REGEX_CONFIG = "topics.regex"
+
+
+class TooManyTasksError(ConnectError):
+    """The connector generated more task configs than ``tasks.max`` allows (Kafka ``TooManyTasksException``)."""
+
+    def __init__(self, connector: str, num_tasks: int, max_tasks: int) -> None:
+        """Build Kafka's message."""
+        super().__init__(
+            f"The connector {connector} has generated {num_tasks} tasks, which is greater than {max_tasks}, "
+            "the maximum number of tasks it is configured to create. This behaviour should be considered a bug "
+            "and is disallowed. If necessary, it can be permitted by reconfiguring the connector with "
+            "'tasks.max.enforce' set to false; however, this option will be removed in a future release of "
+            "Kafka Connect."
+        )
+
+
+def generate_task_configs(connector: str, connector_config: Mapping[str, str | None]) -> list[dict[str, str]]:
+    """The task configs the connector asks for, with ``tasks.max`` enforced as Kafka does.
+
+    Raises:
+        TooManyTasksError: more configs than ``tasks.max`` while ``tasks.max.enforce`` is true.
+        Exception: whatever the connector's ``start``/``task_configs`` raise (the connector then FAILS).
+    """
+    props = {k: v for k, v in connector_config.items() if v is not None}
+    framework = parse_config(ConnectorConfig, props)
+    instance = connector_class(props[CONNECTOR_CLASS_CONFIG])()
+    instance.start(dict(props))
+    try:
+        configs = instance.task_configs(framework.tasks_max)
+        task_class = instance.task_class()
+    finally:
+        instance.stop()
+    if len(configs) > framework.tasks_max:
+        if framework.tasks_max_enforce:
+            raise TooManyTasksError(connector, len(configs), framework.tasks_max)
+        log.warning("The connector %s has generated %d tasks, which is greater than %d", connector, len(configs),
+                    framework.tasks_max)
+    extra = {TASK_CLASS_CONFIG: f"{task_class.__module__}:{task_class.__qualname__}"}
+    if isinstance(instance, SinkConnector):
+        topics = [t.strip() for t in props.get(TOPICS_CONFIG, "").split(",") if t.strip()]
+        if topics:
+            extra[TOPICS_CONFIG] = ",".join(topics)
+        if props.get(TOPICS_REGEX_CONFIG, "").strip():
+            extra[TOPICS_REGEX_CONFIG] = props[TOPICS_REGEX_CONFIG]
+    return [{**{k: str(v) for k, v in config.items()}, **extra} for config in configs]

@@ -1,0 +1,128 @@
+"""Connector config validation: the ``ConfigInfos`` of ``PUT /connector-plugins/{p}/config/validate`` and of every
+create/update (Kafka ``AbstractHerder.validateConnectorConfig``).
+
+The result merges the framework keys (common + source/sink variant + ``errors.*``), the keys the config's
+transforms, predicates and converters bring, and the connector's own ``validate()``. Create/update refuse a config
+whose ``error_count`` is not zero with Kafka's multi-line 400 message.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connect_core.coordinator.enrichment import enrich
+from connect_core.coordinator.framework import NULL_VALUE_ERROR, framework_keys, framework_values
+from connect_core.coordinator.http import bad_request
+from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from connect_core.api.config import ConfigKeyInfo, ConfigValueInfo
+
+__all__ = ["ensure_valid", "invalid_config_message", "java_map", "validate_connector_config"]
+
+
+def java_map(props: Mapping[str, Any]) -> str:
+    """Java's ``Map.toString``: ``{a=1, b=null}`` (used in Kafka's "contains no connector type" message)."""
+    return "{" + ", ".join(f"{k}={'null' if v is None else v}" for k, v in props.items()) + "}"
+
+
+def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]:
+    """Validate a connector config; 200-style ConfigInfos even when it has errors.
+
+    Raises:
+        RestError: 400 when ``connector.class`` is missing.
+        ConnectError: 500 when no connector of that class exists.
+    """
+    connector_type = props.get(CONNECTOR_CLASS_CONFIG)
+    if connector_type is None:
+        raise bad_request(f"Connector config {java_map(props)} contains no connector type")
+    cls = connector_class(connector_type)
+    kind = kind_of(cls)
+    if kind == UNKNOWN:
+        raise bad_request(f"Connector {connector_type} is neither a source nor a sink connector")
+    present = {k: v for k, v in props.items() if v is not None}
+
+    keys: dict[str, ConfigKeyInfo] = {key["name"]: key for key in framework_keys(kind)}
+    values: dict[str, ConfigValueInfo] = framework_values(kind, present)
+    groups = _groups(keys.values())
+    extra = enrich(present)
+    for key_name, errors in extra.class_errors.items():
+        values[key_name]["errors"].extend(errors)
+    keys.update((key["name"], key) for key in extra.keys)
+    values.update(extra.values)
+    groups += [g for g in extra.groups if g not in groups]
+
+    for key_name in (k for k, v in props.items() if v is None):
+        value = values.setdefault(key_name, _bare_value(key_name))
+        value["errors"].append(NULL_VALUE_ERROR)
+
+    connector = cls()
+    own_keys = _own_keys(cls)
+    own_values = connector.validate(present)
+    for key in own_keys:
+        keys[key["name"]] = key  # the connector's definition wins, in the framework key's position
+    groups += [g for g in _groups(own_keys) if g not in groups]
+    for value in own_values:
+        _merge(values, value)
+    return _result(connector_type, keys, values, groups)
+
+
+def ensure_valid(props: Mapping[str, str | None]) -> dict[str, Any]:
+    """Validate, and raise Kafka's 400 when there is any error; returns the ConfigInfos otherwise."""
+    infos = validate_connector_config(props)
+    if infos["error_count"] > 0:
+        raise bad_request(invalid_config_message(infos))
+    return infos
+
+
+def invalid_config_message(infos: Mapping[str, Any]) -> str:
+    """Kafka's ``maybeAddConfigErrors`` message, one error per line."""
+    lines = [f"Connector configuration is invalid and contains the following {infos['error_count']} error(s):"]
+    for config in infos["configs"]:
+        if config["value"] is not None:
+            lines.extend(config["value"]["errors"])
+    lines.append(
+        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+    )
+    return "\n".join(lines)
+
+
+def _own_keys(cls: Any) -> list[ConfigKeyInfo]:
+    from connect_core.api.config import config_keys
+
+    model = getattr(cls, "config_model", None)
+    return config_keys(model) if model is not None else []
+
+
+def _groups(keys: Iterable[ConfigKeyInfo]) -> list[str]:
+    groups: list[str] = []
+    for key in keys:
+        if key["group"] and key["group"] not in groups:
+            groups.append(key["group"])
+    return groups
+
+
+def _bare_value(name: str) -> ConfigValueInfo:
+    return {"name": name, "value": None, "recommended_values": [], "errors": [], "visible": True}
+
+
+def _merge(values: dict[str, ConfigValueInfo], value: ConfigValueInfo) -> None:
+    """The connector's value replaces the framework's (as in Kafka) but keeps the framework's errors too."""
+    previous = values.get(value["name"])
+    if previous is not None:
+        value = {**value, "errors": list(dict.fromkeys([*previous["errors"], *value["errors"]]))}
+    values[value["name"]] = value
+
+
+def _result(
+    connector_type: str, keys: dict[str, ConfigKeyInfo], values: dict[str, ConfigValueInfo], groups: list[str]
+) -> dict[str, Any]:
+    """Kafka's ``generateResult``: values without a definition first, then every defined key in order."""
+    configs: list[dict[str, Any]] = [
+        {"definition": None, "value": value} for name, value in values.items() if name not in keys
+    ]
+    configs += [{"definition": key, "value": values.get(name)} for name, key in keys.items()]
+    error_count = sum(len(c["value"]["errors"]) for c in configs if c["value"] is not None)
+    return {"name": connector_type, "error_count": error_count, "groups": groups, "configs": configs}

@@ -1,0 +1,33 @@
+"""Coordinator: an HTTP API v2 / Function URL event in, Kafka Connect's REST response out."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from connect_core.coordinator import Coordinator, Request, Response, coordinator_from_env
+
+_coordinator: Coordinator | None = None  # built once per warm container: stores and clients are reused
+
+
+def to_request(event: dict[str, Any]) -> Request:
+    """Parse a payload format 2.0 event (rawPath, rawQueryString, requestContext.http.method, body)."""
+    body = event.get("body")
+    raw = base64.b64decode(body) if body is not None and event.get("isBase64Encoded") else body
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
+    return Request.build(method, event.get("rawPath", "/"), event.get("rawQueryString", ""),
+                         event.get("headers") or {}, raw)
+
+
+def to_event(response: Response) -> dict[str, Any]:
+    """Shape the payload format 2.0 response: Kafka's JSON body and headers (Location on 201)."""
+    headers = {"Content-Type": "application/json", **response.headers}
+    return {"statusCode": response.status, "headers": headers, "body": response.body_text(),
+            "isBase64Encoded": False}
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Serve one REST request."""
+    global _coordinator
+    _coordinator = _coordinator or coordinator_from_env()
+    return to_event(_coordinator.handle(to_request(event)))

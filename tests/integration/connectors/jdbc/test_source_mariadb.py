@@ -1,0 +1,293 @@
+"""JdbcSourceConnector / JdbcSourceTask against the real MariaDB: modes, offsets, types, delay and time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pymysql
+import pytest
+
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.schema import Type
+from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
+from connect_core.connectors.jdbc.source_task import JdbcSourceTask
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+
+def _connect(settings: dict[str, str], *, autocommit: bool = True) -> pymysql.Connection:
+    return pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                           password=settings["password"], database=settings["database"], autocommit=autocommit)
+
+
+@pytest.fixture
+def db(mariadb_settings: dict[str, str]) -> Iterator[tuple[pymysql.Connection, str]]:
+    """A connection and a unique table name, dropped afterwards."""
+    conn = _connect(mariadb_settings)
+    name = f"src_{uuid.uuid4().hex[:10]}"
+    try:
+        yield conn, name
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        conn.close()
+
+
+def _sql(conn: pymysql.Connection, *statements: str, params: list[tuple] | None = None) -> None:
+    with conn.cursor() as cursor:
+        for statement in statements:
+            if params is None:
+                cursor.execute(statement)
+            else:
+                cursor.executemany(statement, params)
+
+
+def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]:
+    return {"connection.url": settings["connection.url"], "connection.user": settings["user"],
+            "connection.password": settings["password"], "table.whitelist": table,
+            "tables": f"`{settings['database']}`.`{table}`", "topic.prefix": "mdb-", **extra}
+
+
+def _run(props: dict[str, str], reader: MemoryOffsetReader) -> list:
+    task = start_task(JdbcSourceTask(), props, reader)
+    try:
+        return drain(task, reader)
+    finally:
+        task.stop()
+
+
+def test_incrementing_mode_exact_offsets_and_resume(mariadb_settings: dict[str, str], db: tuple) -> None:
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id BIGINT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL)")
+    _sql(conn, f"INSERT INTO {table} (name) VALUES (%s)", params=[(f"n{i}",) for i in range(5)])
+    reader = MemoryOffsetReader()
+    props = _props(mariadb_settings, table, mode="incrementing", **{"batch.max.rows": "2"})
+    first = _run(props, reader)
+    assert [r.value.get("name") for r in first] == [f"n{i}" for i in range(5)]
+    assert first[0].topic == f"mdb-{table}"
+    assert first[0].source_partition == {"protocol": "1", "table": f"{mariadb_settings['database']}.{table}"}
+    assert first[-1].source_offset == {"incrementing": 5}
+    _sql(conn, f"INSERT INTO {table} (name) VALUES ('n5')")
+    resumed = MemoryOffsetReader(reader.committed)  # a new task reading the offsets the first one left
+    second = _run(props, resumed)
+    assert [r.value.get("name") for r in second] == ["n5"]
+    assert _run(props, resumed) == []
+
+
+def test_timestamp_and_timestamp_incrementing_reemit_updates(mariadb_settings: dict[str, str], db: tuple) -> None:
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(10), "
+               "updated DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))")
+    _sql(conn, f"INSERT INTO {table} (id, v) VALUES (%s, %s)", params=[(1, "a"), (2, "b")])
+    time.sleep(0.01)
+    for mode, extra in (("timestamp", {}), ("timestamp+incrementing", {"incrementing.column.name": "id"})):
+        reader = MemoryOffsetReader()
+        props = _props(mariadb_settings, table, mode=mode, **{"timestamp.column.name": "updated"}, **extra)
+        assert sorted(r.value.get("id") for r in _run(props, reader)) == [1, 2]
+        offset = next(iter(reader.committed.values()))
+        assert set(offset) == ({"timestamp", "timestamp_nanos"} | ({"incrementing"} if extra else set()))
+        _sql(conn, f"UPDATE {table} SET v = CONCAT(v, '!') WHERE id = 1")
+        time.sleep(0.01)
+        again = _run(props, reader)
+        assert [(r.value.get("id"), r.value.get("v")) for r in again] == [(1, again[0].value.get("v"))]
+        assert again[0].value.get("v").endswith("!")
+        assert _run(props, reader) == []
+
+
+def test_bulk_and_query_modes(mariadb_settings: dict[str, str], db: tuple) -> None:
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(10))",
+         f"INSERT INTO {table} VALUES (1, 'x'), (2, 'y%')")
+    bulk = _run(_props(mariadb_settings, table, mode="bulk"), MemoryOffsetReader())
+    assert [r.value.get("id") for r in bulk] == [1, 2]
+    assert bulk[0].source_partition == {"table": table} and bulk[0].source_offset is None
+    props = _props(mariadb_settings, table, mode="incrementing", query=f"SELECT id, name FROM {table} "
+                   "WHERE name LIKE '%'", **{"incrementing.column.name": "id", "query.suffix": "LIMIT 1"})
+    props.pop("table.whitelist")
+    props["tables"] = ""
+    props["query"] = f"SELECT * FROM (SELECT id, name FROM {table} WHERE name LIKE '%') t"
+    reader = MemoryOffsetReader()
+    first = _run(props, reader)
+    assert [r.value.get("id") for r in first] == [1]  # LIMIT 1 from query.suffix
+    assert first[0].topic == "mdb-" and first[0].source_partition == {"query": "query"}
+    assert [r.value.get("id") for r in _run(props, reader)] == [2]
+
+
+TYPES = """CREATE TABLE {t} (
+  id INT PRIMARY KEY AUTO_INCREMENT,
+  ti TINYINT NOT NULL, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED, mi MEDIUMINT, i INT,
+  iu INT UNSIGNED, bi BIGINT, biu BIGINT UNSIGNED,
+  d_int DECIMAL(5,0), d_small DECIMAL(10,2), d_big DECIMAL(30,4),
+  f FLOAT, db DOUBLE,
+  dt_date DATE, dt_time TIME(3), dt_datetime DATETIME(3), dt_ts TIMESTAMP(6) NULL,
+  c CHAR(3), vc VARCHAR(10), tx TEXT, bl BLOB, bn BINARY(2), vb VARBINARY(4),
+  b1 BIT(1), b8 BIT(8), b16 BIT(16), js JSON, yr YEAR)"""
+ROW = ("INSERT INTO {t} VALUES (NULL, -5, 250, -300, 60000, -7, 42, 4000000000, -9, 18446744073709551615, "
+       "12345, 12345678.91, 12345678901234567890.1234, 1.5, 2.25, '2024-02-29', '13:14:15.678', "
+       "'2024-02-29 10:11:12.345', '2024-02-29 10:11:12.345678', 'abc', 'héllo', 'long text', x'0001', "
+       "x'0a0b', x'ff', b'1', b'11111111', b'1000000000000001', '{{\"a\": 1}}', 2024)")
+
+
+def _types_record(settings: dict[str, str], table: str, **extra: str) -> Any:
+    records = _run(_props(settings, table, mode="bulk", **extra), MemoryOffsetReader())
+    assert len(records) == 1
+    return records[0].value
+
+
+def test_mariadb_column_types_map_like_confluent(mariadb_settings: dict[str, str], db: tuple) -> None:
+    conn, table = db
+    _sql(conn, TYPES.format(t=table))
+    _sql(conn, f"UPDATE {table} SET id = id")  # no-op; keeps the table empty for the insert below
+    _sql(conn, ROW.replace("18446744073709551615", "9223372036854775807").format(t=table))
+    value = _types_record(mariadb_settings, table)
+    schema = value.schema
+    kinds = {f.name: (f.schema.type, f.schema.name, f.schema.optional) for f in schema.fields}
+    assert schema.name == table
+    assert kinds["ti"] == (Type.INT8, None, False)
+    assert [kinds[k][0] for k in ("tiu", "si", "siu", "mi", "i", "iu", "bi", "biu")] == [
+        Type.INT16, Type.INT16, Type.INT32, Type.INT32, Type.INT32, Type.INT64, Type.INT64, Type.INT64]
+    assert (value.get("ti"), value.get("tiu"), value.get("siu"), value.get("iu")) == (-5, 250, 60000, 4000000000)
+    assert kinds["f"][0] is Type.FLOAT32 and kinds["db"][0] is Type.FLOAT64
+    assert kinds["d_small"][1] == Decimal.LOGICAL_NAME
+    assert schema.field("d_small").schema.parameters == {"scale": "2", "connect.decimal.precision": "10"}
+    assert value.get("d_small") == decimal.Decimal("12345678.91")
+    assert value.get("d_big") == decimal.Decimal("12345678901234567890.1234")
+    assert kinds["dt_date"][1] == Date.LOGICAL_NAME and value.get("dt_date") == dt.date(2024, 2, 29)
+    assert kinds["dt_time"][1] == Time.LOGICAL_NAME and value.get("dt_time") == dt.time(13, 14, 15, 678000)
+    assert kinds["dt_datetime"][1] == Timestamp.LOGICAL_NAME
+    assert value.get("dt_datetime") == dt.datetime(2024, 2, 29, 10, 11, 12, 345000, tzinfo=dt.UTC)
+    assert value.get("dt_ts") == dt.datetime(2024, 2, 29, 10, 11, 12, 345678, tzinfo=dt.UTC)
+    assert [kinds[k][0] for k in ("c", "vc", "tx", "js")] == [Type.STRING] * 4
+    assert value.get("vc") == "héllo" and value.get("js") == '{"a": 1}'
+    assert [kinds[k][0] for k in ("bl", "bn", "vb")] == [Type.BYTES] * 3
+    assert value.get("bn") == b"\x0a\x0b"
+    assert (kinds["b1"][0], value.get("b1"), kinds["b8"][0], value.get("b8")) == (Type.INT8, 1, Type.INT8, -1)
+    assert kinds["b16"][0] is Type.BYTES and value.get("b16") == b"\x80\x01"
+    assert kinds["yr"][1] == Date.LOGICAL_NAME and value.get("yr") == dt.date(2024, 1, 1)
+
+
+@pytest.mark.parametrize(("mapping", "d_int", "d_small", "d_big"), [
+    ("none", "decimal", "decimal", "decimal"),
+    ("precision_only", Type.INT32, "decimal", "decimal"),
+    ("best_fit", Type.INT32, Type.FLOAT64, "decimal"),
+    ("best_fit_eager_double", Type.INT32, Type.FLOAT64, Type.FLOAT64),
+])
+def test_numeric_mapping_applies_to_mariadb_decimal(
+    mariadb_settings: dict[str, str], db: tuple, mapping: str, d_int: Any, d_small: Any, d_big: Any
+) -> None:
+    conn, table = db
+    _sql(conn, TYPES.format(t=table), ROW.replace("18446744073709551615", "1").format(t=table))
+    value = _types_record(mariadb_settings, table, **{"numeric.mapping": mapping})
+
+    def kind(name: str) -> Any:
+        s = value.schema.field(name).schema
+        return "decimal" if s.name == Decimal.LOGICAL_NAME else s.type
+
+    assert (kind("d_int"), kind("d_small"), kind("d_big")) == (d_int, d_small, d_big)
+    if d_small is Type.FLOAT64:
+        assert value.get("d_small") == pytest.approx(12345678.91)
+
+
+def test_delay_interval_waits_for_a_late_committing_transaction(mariadb_settings: dict[str, str], db: tuple) -> None:
+    """A row whose timestamp is taken before a slower one commits is still read once the delay has passed."""
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY, ts DATETIME(6) NOT NULL) ENGINE=InnoDB")
+    slow = _connect(mariadb_settings, autocommit=False)
+    reader = MemoryOffsetReader()
+    props = _props(mariadb_settings, table, mode="timestamp", **{"timestamp.column.name": "ts",
+                                                                  "timestamp.delay.interval.ms": "1500"})
+    try:
+        with slow.cursor() as cursor:  # the slow transaction takes its timestamp first ...
+            cursor.execute(f"INSERT INTO {table} VALUES (1, NOW(6))")
+        time.sleep(0.05)
+        _sql(conn, f"INSERT INTO {table} VALUES (2, NOW(6))")  # ... a fast one commits a later timestamp
+        assert _run(props, reader) == []  # both are still inside the delay window
+        slow.commit()
+        time.sleep(1.6)
+        assert sorted(r.value.get("id") for r in _run(props, reader)) == [1, 2]
+    finally:
+        slow.close()
+    # Without the delay the fast row is read alone and the offset moves past the slow row's timestamp:
+    _sql(conn, f"DELETE FROM {table}")
+    lossy = MemoryOffsetReader()
+    no_delay = _props(mariadb_settings, table, mode="timestamp", **{"timestamp.column.name": "ts"})
+    slow = _connect(mariadb_settings, autocommit=False)
+    try:
+        with slow.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} VALUES (3, NOW(6))")
+        time.sleep(0.05)
+        _sql(conn, f"INSERT INTO {table} VALUES (4, NOW(6))")
+        time.sleep(0.01)
+        assert [r.value.get("id") for r in _run(no_delay, lossy)] == [4]
+        slow.commit()
+        assert _run(no_delay, lossy) == []  # row 3 is lost: this is what the delay prevents
+    finally:
+        slow.close()
+
+
+def test_db_timezone_reads_datetime_and_timestamp_columns_consistently(
+    mariadb_settings: dict[str, str], db: tuple
+) -> None:
+    """DATETIME holds wall-clock time in db.timezone; TIMESTAMP is an instant. Both give the same instant here."""
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY, local_dt DATETIME NOT NULL, inst TIMESTAMP NULL)")
+    _sql(conn, "SET time_zone = '+01:00'",  # the writer's session: Paris in winter
+         f"INSERT INTO {table} VALUES (1, '2024-01-15 12:00:00', '2024-01-15 12:00:00')")
+    expected = dt.datetime(2024, 1, 15, 11, 0, tzinfo=dt.UTC)
+    value = _types_record(mariadb_settings, table, **{"db.timezone": "+01:00"})  # needs no time zone tables
+    assert (value.get("local_dt"), value.get("inst")) == (expected, expected)
+    # With the default UTC, DATETIME is taken as UTC wall-clock and TIMESTAMP still gives the true instant.
+    utc = _types_record(mariadb_settings, table)
+    assert utc.get("inst") == expected
+    assert utc.get("local_dt") == dt.datetime(2024, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
+def test_connector_splits_tables_over_tasks(mariadb_settings: dict[str, str], db: tuple) -> None:
+    conn, table = db
+    names = [f"{table}_{i}" for i in range(3)]
+    try:
+        for name in names:
+            _sql(conn, f"CREATE TABLE {name} (id INT PRIMARY KEY AUTO_INCREMENT, v INT)",
+                 f"INSERT INTO {name} (v) VALUES (1), (2)")
+        connector = JdbcSourceConnector()
+        props = {k: v for k, v in _props(mariadb_settings, table, mode="incrementing").items() if k != "tables"}
+        props["table.whitelist"] = ",".join(names)
+        connector.start(props)
+        configs = connector.task_configs(2)
+        assert [c["tables"] for c in configs] == [
+            f"`{mariadb_settings['database']}`.`{names[0]}`,`{mariadb_settings['database']}`.`{names[1]}`",
+            f"`{mariadb_settings['database']}`.`{names[2]}`"]
+        assert len(connector.task_configs(5)) == 3
+        seen = []
+        threads = []
+        for config in connector.task_configs(3):
+            def work(config: dict[str, str] = config) -> None:
+                seen.extend((r.topic, r.value.get("id")) for r in _run(config, MemoryOffsetReader()))
+            threads.append(threading.Thread(target=work))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(seen) == sorted((f"mdb-{n}", i) for n in names for i in (1, 2))
+    finally:
+        _sql(conn, *[f"DROP TABLE IF EXISTS {n}" for n in names])
+
+
+def test_unreachable_database_and_unknown_mode_give_clear_errors(mariadb_settings: dict[str, str]) -> None:
+    from connect_core.api.errors import ConfigError, ConnectError
+
+    props = _props(mariadb_settings, "t", mode="bulk", **{"connection.url": "jdbc:mysql://127.0.0.1:1/x",
+                                                          "connection.attempts": "1"})
+    with pytest.raises(ConnectError, match="connection.url"):
+        start_task(JdbcSourceTask(), props, MemoryOffsetReader())
+    with pytest.raises(ConfigError, match="configuration mode"):
+        start_task(JdbcSourceTask(), {**props, "mode": "sometimes"}, MemoryOffsetReader())

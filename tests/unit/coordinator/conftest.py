@@ -1,0 +1,42 @@
+"""A REST client over in-memory topics: every call builds a fresh coordinator, as every Lambda request may."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from connect_core.coordinator.deployer import RecordingDeployer
+from connect_core.coordinator.http import Request, Response
+from tests.unit.coordinator.fakes import MemoryConsumerGroups, Topics, make_coordinator
+
+FILE_SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
+FILE_SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines"}
+
+
+@dataclass
+class Rest:
+    """Calls the coordinator like curl would, against shared fake topics, deployer and consumer groups."""
+
+    topics: Topics = field(default_factory=Topics)
+    deployer: RecordingDeployer = field(default_factory=RecordingDeployer)
+    groups: MemoryConsumerGroups = field(default_factory=MemoryConsumerGroups)
+
+    def call(self, method: str, path: str, body: Any = None, query: str = "",
+             headers: dict[str, str] | None = None) -> Response:
+        raw = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+        all_headers = {"Content-Type": "application/json", "Host": "localhost:8083", **(headers or {})}
+        request = Request.build(method, path, query, all_headers, raw)
+        return make_coordinator(self.topics, self.deployer, self.groups).handle(request)
+
+    def create(self, name: str, config: dict[str, Any], **extra: Any) -> Response:
+        response = self.call("POST", "/connectors", {"name": name, "config": config, **extra})
+        assert response.status == 201, response.body
+        return response
+
+
+@pytest.fixture
+def rest() -> Rest:
+    return Rest()

@@ -1,0 +1,220 @@
+"""In-memory fakes for the coordinator's collaborators: topics, consumer groups, and small test connectors.
+
+The stores are the real ``ConfigStore``/``OffsetStore``/``StatusStore`` with their Kafka log swapped for an
+in-memory one, so the tests exercise the real record formats and reducers without a broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import config_field
+from connect_core.api.connector import SinkConnector, SourceConnector
+from connect_core.api.task import SourceTask
+from connect_core.coordinator.cluster import StaticClusterInfo
+from connect_core.coordinator.consumer_groups import GroupNotEmptyError
+from connect_core.coordinator.deployer import RecordingDeployer
+from connect_core.coordinator.service import Coordinator
+from connect_core.kafka.settings import KafkaClientSettings
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.offset_store import OffsetStore
+from connect_core.storage.status_store import StatusStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+CLUSTER_ID = "test-cluster-id"
+WORKER_ID = "coordinator:8083"
+
+
+@dataclass
+class MemoryTopic:
+    """An append-only list of records shared by every log reading it."""
+
+    name: str
+    records: list[tuple[bytes | None, bytes | None]] = field(default_factory=list)
+
+
+class _Spec:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class MemoryTopicLog:
+    """Stands in for ``KafkaTopicLog``: same ``start``/``read_to_end``/``send``/``close`` contract."""
+
+    def __init__(self, topic: MemoryTopic) -> None:
+        self.topic = topic
+        self.spec = _Spec(topic.name)
+        self.position = 0
+
+    def start(self) -> None:
+        """Nothing to create."""
+
+    def read_to_end(self, on_record: Callable[[bytes | None, bytes | None, int], None]) -> int:
+        count = 0
+        while self.position < len(self.topic.records):
+            key, value = self.topic.records[self.position]
+            on_record(key, value, self.position)
+            self.position += 1
+            count += 1
+        return count
+
+    def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
+        for key, value in records:
+            self.topic.records.append((key.encode() if isinstance(key, str) else key, value))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass
+class Topics:
+    """The three internal topics of one fake cluster."""
+
+    configs: MemoryTopic = field(default_factory=lambda: MemoryTopic("connect-configs"))
+    offsets: MemoryTopic = field(default_factory=lambda: MemoryTopic("connect-offsets"))
+    statuses: MemoryTopic = field(default_factory=lambda: MemoryTopic("connect-status"))
+
+    def config_store(self) -> ConfigStore:
+        store = ConfigStore(KafkaClientSettings())
+        store.log = MemoryTopicLog(self.configs)  # type: ignore[assignment]
+        return store
+
+    def offset_store(self) -> OffsetStore:
+        store = OffsetStore(KafkaClientSettings())
+        store.log = MemoryTopicLog(self.offsets)  # type: ignore[assignment]
+        return store
+
+    def status_store(self) -> StatusStore:
+        store = StatusStore(KafkaClientSettings())
+        store.log = MemoryTopicLog(self.statuses)  # type: ignore[assignment]
+        return store
+
+    def keys(self, topic: MemoryTopic) -> list[str]:
+        return [k.decode() if k is not None else "" for k, _ in topic.records]
+
+
+@dataclass
+class MemoryConsumerGroups:
+    """Consumer groups in a dict; ``members`` marks groups that still have consumers."""
+
+    groups: dict[str, dict[tuple[str, int], int]] = field(default_factory=dict)
+    members: set[str] = field(default_factory=set)
+
+    def list_offsets(self, group: str) -> dict[tuple[str, int], int]:
+        return dict(self.groups.get(group, {}))
+
+    def alter_offsets(self, group: str, offsets: Mapping[tuple[str, int], int]) -> None:
+        self._check(group)
+        self.groups.setdefault(group, {}).update(offsets)
+
+    def delete_offsets(self, group: str, partitions: Sequence[tuple[str, int]]) -> None:
+        self._check(group)
+        for tp in partitions:
+            self.groups.get(group, {}).pop(tp, None)
+
+    def delete_group(self, group: str) -> None:
+        self._check(group)
+        self.groups.pop(group, None)
+
+    def _check(self, group: str) -> None:
+        if group in self.members:
+            raise GroupNotEmptyError(f"group {group} has active members")
+
+
+def make_coordinator(
+    topics: Topics | None = None,
+    deployer: RecordingDeployer | None = None,
+    groups: MemoryConsumerGroups | None = None,
+) -> Coordinator:
+    """A coordinator over in-memory topics (a fresh instance per call: the coordinator is stateless)."""
+    topics = topics or Topics()
+    return Coordinator(
+        topics.config_store(), topics.offset_store(), topics.status_store(),
+        deployer or RecordingDeployer(), groups or MemoryConsumerGroups(), StaticClusterInfo(CLUSTER_ID),
+        worker_id=WORKER_ID, version="0.1.0", commit="abc123",
+    )
+
+
+# --- test connectors, loaded through "module:Class" connector.class values -----------------------------------
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    fail: str | None = config_field(None, alias="fail", description="Fail in start() with this message.")
+
+
+class NoopTask(SourceTask):
+    """A task that is never run by the coordinator."""
+
+    def version(self) -> str:
+        return "1.0"
+
+    def start(self, props: dict[str, str]) -> None:
+        """Nothing."""
+
+    def poll(self) -> list[Any]:
+        return []
+
+    def stop(self) -> None:
+        """Nothing."""
+
+
+class SplittingSourceConnector(SourceConnector):
+    """One task per ``tasks.max`` (or the number in ``tasks.generate`` to break the limit); may fail on demand."""
+
+    config_model: ClassVar[type[BaseModel]] = _Config
+
+    def __init__(self) -> None:
+        self.props: dict[str, str] = {}
+
+    def version(self) -> str:
+        return "1.0"
+
+    def start(self, props: dict[str, str]) -> None:
+        if props.get("fail"):
+            raise RuntimeError(props["fail"])
+        self.props = props
+
+    def task_class(self) -> type[NoopTask]:
+        return NoopTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        count = int(self.props.get("tasks.generate", max_tasks))
+        return [{"task.index": str(i), "file": self.props.get("file", "")} for i in range(count)]
+
+    def stop(self) -> None:
+        """Nothing."""
+
+
+class ManagedOffsetsSinkConnector(SinkConnector):
+    """A sink whose ``alter_offsets`` hook says it handled the offsets itself."""
+
+    config_model: ClassVar[type[BaseModel]] = _Config
+
+    def version(self) -> str:
+        return "1.0"
+
+    def start(self, props: dict[str, str]) -> None:
+        """Nothing."""
+
+    def task_class(self) -> type[NoopTask]:
+        return NoopTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        return [{} for _ in range(max_tasks)]
+
+    def stop(self) -> None:
+        """Nothing."""
+
+    def alter_offsets(self, config: dict[str, str], offsets: dict[Any, Any]) -> bool:
+        return True
+
+
+SPLITTING_SOURCE = f"{__name__}:SplittingSourceConnector"
+MANAGED_SINK = f"{__name__}:ManagedOffsetsSinkConnector"

@@ -1,0 +1,135 @@
+"""Connector lifecycle: task splitting, the config-topic write sequences, statuses and deployer calls."""
+
+from __future__ import annotations
+
+import json
+
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.status_state import State, TaskStatus
+from tests.unit.coordinator.conftest import FILE_SOURCE, Rest
+from tests.unit.coordinator.fakes import SPLITTING_SOURCE
+
+SPLITTING = {"connector.class": SPLITTING_SOURCE, "file": "/tmp/in.txt"}
+
+
+def _config_keys(rest: Rest) -> list[str]:
+    return rest.topics.keys(rest.topics.configs)
+
+
+def test_create_writes_config_then_task_configs_then_commit(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.max": "3"})
+    assert _config_keys(rest) == ["connector-src", "task-src-0", "task-src-1", "task-src-2", "commit-src"]
+    tasks = rest.call("GET", "/connectors/src/tasks").body
+    assert [t["config"]["task.index"] for t in tasks] == ["0", "1", "2"]
+    assert tasks[0]["config"]["task.class"] == "tests.unit.coordinator.fakes:NoopTask"
+    call = rest.deployer.deployed["src"]
+    assert (call.task_count, call.target_state) == (3, TargetState.STARTED)
+
+
+def test_create_with_initial_state_writes_target_state_first(rest: Rest) -> None:
+    rest.create("src", SPLITTING, initial_state="PAUSED")
+    assert _config_keys(rest) == ["target-state-src", "connector-src"]
+    assert rest.deployer.deployed["src"].target_state is TargetState.PAUSED
+
+
+def test_unchanged_task_configs_are_not_rewritten(rest: Rest) -> None:
+    rest.create("src", SPLITTING)
+    before = len(rest.topics.configs.records)
+    assert rest.call("PUT", "/connectors/src/config", {**SPLITTING, "name": "src"}).status == 200
+    assert _config_keys(rest)[before:] == ["connector-src"]
+
+
+def test_fewer_tasks_destroy_the_statuses_of_the_removed_ones(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.max": "3"})
+    rest.call("PUT", "/connectors/src/config", {**SPLITTING, "tasks.max": "1"})
+    status = rest.call("GET", "/connectors/src/status").body
+    assert [t["id"] for t in status["tasks"]] == [0]
+    assert rest.deployer.deployed["src"].task_count == 1
+
+
+def test_too_many_tasks_fails_the_connector_with_kafkas_message(rest: Rest) -> None:
+    response = rest.call("POST", "/connectors", {"name": "src", "config": {**SPLITTING, "tasks.generate": "2"}})
+    assert response.status == 201  # the failure is the connector's, reported in its status as Kafka does
+    status = rest.call("GET", "/connectors/src/status").body
+    assert status["connector"]["state"] == "FAILED"
+    assert ("The connector src has generated 2 tasks, which is greater than 1, the maximum number of tasks it is "
+            "configured to create.") in status["connector"]["trace"]
+    assert rest.call("GET", "/connectors/src/tasks").body == []
+
+
+def test_tasks_max_enforce_false_allows_more_tasks(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.generate": "2", "tasks.max.enforce": "false"})
+    assert len(rest.call("GET", "/connectors/src/tasks").body) == 2
+
+
+def test_connector_that_fails_to_start_is_failed_with_trace(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "fail": "boom"})
+    connector = rest.call("GET", "/connectors/src/status").body["connector"]
+    assert connector["state"] == "FAILED"
+    assert "RuntimeError: boom" in connector["trace"]
+    # fixing the config starts it
+    rest.call("PUT", "/connectors/src/config", {**SPLITTING, "name": "src"})
+    assert rest.call("GET", "/connectors/src/status").body["connector"]["state"] == "RUNNING"
+
+
+def test_stop_writes_empty_task_set_then_stopped(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.max": "2"})
+    before = len(rest.topics.configs.records)
+    rest.call("PUT", "/connectors/src/stop")
+    new = rest.topics.configs.records[before:]
+    assert [k.decode() for k, _ in new] == ["commit-src", "target-state-src"]
+    assert json.loads(new[0][1]) == {"tasks": 0}
+    assert json.loads(new[1][1]) == {"state": "PAUSED", "state.v2": "STOPPED"}
+    call = rest.deployer.deployed["src"]
+    assert (call.task_count, call.target_state) == (0, TargetState.STOPPED)
+
+
+def test_pause_keeps_tasks_and_marks_them_paused_but_not_failed_ones(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.max": "2"})
+    rest.topics.status_store().put_task_status(TaskStatus("src", 1, State.FAILED, "lambda:x", 0, "trace"))
+    rest.call("PUT", "/connectors/src/pause")
+    status = rest.call("GET", "/connectors/src/status").body
+    assert [t["state"] for t in status["tasks"]] == ["PAUSED", "FAILED"]
+    assert rest.deployer.deployed["src"].task_count == 2
+
+
+def test_delete_tombstones_config_target_state_and_statuses(rest: Rest) -> None:
+    rest.create("src", SPLITTING)
+    config_before = len(rest.topics.configs.records)
+    status_before = len(rest.topics.statuses.records)
+    rest.call("DELETE", "/connectors/src")
+    assert rest.topics.configs.records[config_before:] == [(b"connector-src", None), (b"target-state-src", None)]
+    assert rest.topics.statuses.records[status_before:] == [(b"status-task-src-0", None),
+                                                            (b"status-connector-src", None)]
+
+
+def test_restart_only_failed_restarts_just_the_failed_task(rest: Rest) -> None:
+    rest.create("src", {**SPLITTING, "tasks.max": "2"})
+    rest.topics.status_store().put_task_status(TaskStatus("src", 1, State.FAILED, "lambda:x", 0, "boom"))
+    response = rest.call("POST", "/connectors/src/restart", query="includeTasks=true&onlyFailed=true")
+    assert response.status == 202
+    assert response.body["connector"]["state"] == "RUNNING"
+    assert [(t["state"], t.get("trace")) for t in response.body["tasks"]] == [("UNASSIGNED", None),
+                                                                             ("RESTARTING", "boom")]
+    assert [c.task_id for c in rest.deployer.calls if c.action == "restart"] == [1]
+    assert _config_keys(rest)[-1] == "restart-connector-src"
+    assert rest.call("GET", "/connectors/src/tasks/1/status").body["state"] == "RESTARTING"
+
+
+def test_restart_connector_without_status_is_404(rest: Rest) -> None:
+    rest.create("src", SPLITTING)
+    rest.topics.status_store().put_connector_status(
+        __import__("connect_core.storage.status_state", fromlist=["ConnectorStatus"]).ConnectorStatus(
+            "src", State.DESTROYED, "x", 0
+        )
+    )
+    response = rest.call("POST", "/connectors/src/restart", query="onlyFailed=true")
+    assert (response.status, response.body["message"]) == (404, "Status for connector src not found")
+
+
+def test_coordinator_status_records_use_the_task_config_generation(rest: Rest) -> None:
+    rest.create("src", SPLITTING)
+    rest.call("PUT", "/connectors/src/config", {**SPLITTING, "name": "src", "file": "/tmp/other"})
+    status = rest.topics.status_store().task_status("src", 0)
+    assert status is not None
+    assert (status.state, status.generation) == (State.UNASSIGNED, 1)
