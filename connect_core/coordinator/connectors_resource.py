@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from connect_core.coordinator.http import RestError, Response, bad_request, string_map
+from connect_core.coordinator.http import Response, RestError, bad_request, string_map
 from connect_core.coordinator.offsets import parse_connector_offsets
 from connect_core.storage.config_state import TargetState
 

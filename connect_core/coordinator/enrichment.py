@@ -61,18 +61,18 @@ def enrich(props: Mapping[str, str]) -> Enrichment:
         except ConfigError:
             continue  # reported on the framework key itself
         for alias in dict.fromkeys(aliases):
-            _alias_section(out, props, key, str(alias), kind, group, plugin_type)
+            _alias_section(out, props, str(alias), (key, kind, group, plugin_type))
     for key, converter_type in _CONVERTERS:
         _converter_section(out, props, key, converter_type)
     return out
 
 
-def _key(name: str, config_type: str, default: str | None, importance: str, doc: str, group: str | None,
-         order: int, width: str, display_name: str) -> ConfigKeyInfo:
+def _key(name: str, config_type: str, *, default: str | None, importance: str, doc: str, group: str | None,
+         order: int, width: str = "NONE", display_name: str | None = None) -> ConfigKeyInfo:
     return ConfigKeyInfo(
         name=name, type=config_type, required=default is None and config_type == "CLASS", default_value=default,
-        importance=importance, documentation=doc, group=group, order=order, width=width, display_name=display_name,
-        dependents=[],
+        importance=importance, documentation=doc, group=group, order=order, width=width,
+        display_name=display_name or name, dependents=[],
     )
 
 
@@ -84,15 +84,15 @@ def _value(name: str, value: Any, errors: list[str], recommended: list[str] | No
 
 
 def _alias_section(
-    out: Enrichment, props: Mapping[str, str], key: str, alias: str, kind: str, group_prefix: str,
-    plugin_type: PluginType,
+    out: Enrichment, props: Mapping[str, str], alias: str, spec: tuple[str, str, str, PluginType]
 ) -> None:
+    key, kind, group_prefix, plugin_type = spec
     prefix = f"{key}.{alias}."
     group = f"{group_prefix}: {alias}"
     type_key = prefix + "type"
     out.groups.append(group)
-    out.keys.append(_key(type_key, "CLASS", None, "HIGH", f"Class for the '{alias}' {kind.lower()}.", group, 0,
-                         "LONG", f"{kind} type for {alias}"))
+    out.keys.append(_key(type_key, "CLASS", default=None, importance="HIGH", group=group, order=0, width="LONG",
+                         doc=f"Class for the '{alias}' {kind.lower()}.", display_name=f"{kind} type for {alias}"))
     recommended = sorted(d.class_name for d in registry.plugins((plugin_type,)))
     errors: list[str] = []
     type_name = props.get(type_key)
@@ -122,17 +122,15 @@ def _alias_section(
         order = _predicate_keys(out, sub_props, prefix, group)
     model = getattr(cls, "config_model", None)
     if model is not None:
-        _embed(out, model, sub_props, prefix, group, order)
+        _embed(out, model, sub_props, prefix, group=group, order=order)
 
 
 def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, group: str) -> int:
     """``predicate`` and ``negate``, which every transformation accepts implicitly."""
-    out.keys.append(_key(prefix + "predicate", "STRING", None, "MEDIUM",
-                         "The alias of a predicate used to determine whether to apply this transformation.", group, 1,
-                         "NONE", prefix + "predicate"))
-    out.keys[-1]["required"] = False
-    out.keys.append(_key(prefix + "negate", "BOOLEAN", "false", "MEDIUM",
-                         "Whether the configured predicate should be negated.", group, 2, "NONE", prefix + "negate"))
+    out.keys.append(_key(prefix + "predicate", "STRING", default=None, importance="MEDIUM", group=group, order=1,
+                         doc="The alias of a predicate used to determine whether to apply this transformation."))
+    out.keys.append(_key(prefix + "negate", "BOOLEAN", default="false", importance="MEDIUM", group=group, order=2,
+                         doc="Whether the configured predicate should be negated."))
     out.values[prefix + "predicate"] = _value(prefix + "predicate", sub_props.get("predicate"), [])
     negate_errors: list[str] = []
     negate = sub_props.get("negate", "false")
@@ -145,8 +143,8 @@ def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, 
     return 3
 
 
-def _embed(out: Enrichment, model: Any, sub_props: Mapping[str, str], prefix: str, group: str | None,
-           order: int) -> None:
+def _embed(out: Enrichment, model: Any, sub_props: Mapping[str, str], prefix: str, *, group: str | None = None,
+           order: int = 0) -> None:
     """Kafka's ``ConfigDef.embed``: the plugin's keys under ``prefix``; ``group`` (if given) replaces theirs."""
     for info in config_keys(model):
         info["name"] = prefix + info["name"]
@@ -179,4 +177,4 @@ def _converter_section(out: Enrichment, props: Mapping[str, str], key: str, conv
     for info in config_keys(model):
         if info["group"] and info["group"] not in out.groups:
             out.groups.append(info["group"])
-    _embed(out, model, sub_props, prefix, None, 0)
+    _embed(out, model, sub_props, prefix)

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
     from connect_core.api.config import ConfigKeyInfo, ConfigValueInfo
 
-__all__ = ["ensure_valid", "invalid_config_message", "java_map", "validate_connector_config"]
+VALIDATE_HINT = (
+    "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+)
+
+__all__ = ["VALIDATE_HINT", "ensure_valid", "invalid_config_message", "java_map", "validate_connector_config"]
 
 
 def java_map(props: Mapping[str, Any]) -> str:
@@ -83,9 +87,7 @@ def invalid_config_message(infos: Mapping[str, Any]) -> str:
     for config in infos["configs"]:
         if config["value"] is not None:
             lines.extend(config["value"]["errors"])
-    lines.append(
-        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
-    )
+    lines.append(VALIDATE_HINT)
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_error, config_field
 from connect_core.api.errors import DataError
-from connect_core.api.record import SinkRecord
+from connect_core.api.record import SinkRecord, SourceRecord
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ _JAVA_CLASS_NAMES: dict[type, str] = {
     list: "java.util.ArrayList",
     dict: "java.util.HashMap",
     Struct: "org.apache.kafka.connect.data.Struct",
+    SourceRecord: "org.apache.kafka.connect.source.SourceRecord",
+    SinkRecord: "org.apache.kafka.connect.sink.SinkRecord",
 }
 
 

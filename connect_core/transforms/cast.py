@@ -52,6 +52,15 @@ def _type_list(types: tuple[Type, ...]) -> str:
     return "[" + ", ".join(t.name for t in types) + "]"
 
 
+def _spec_type(text: str) -> Type:
+    """``Schema.Type.valueOf`` of a spec type, failing with Kafka's ``ConfigException(name, cause)`` text."""
+    name = text.strip().upper()
+    if name not in Type.__members__:
+        cause = f"java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.{name}"
+        raise config_error("Invalid type found in casting spec: " + text.strip(), cause)
+    return Type[name]
+
+
 def parse_field_types(mappings: list[str]) -> dict[str | None, Type]:
     """Parse ``spec`` into {field or None (whole value): target type}, raising Kafka's ConfigException messages."""
     casts: dict[str | None, Type] = {}
@@ -61,19 +70,13 @@ def parse_field_types(mappings: list[str]) -> dict[str | None, Type]:
         if len(parts) > 2:
             raise config_error("renames", mappings, "Invalid rename mapping: " + mapping)
         if len(parts) == 1:
-            name = parts[0].strip().upper()
-            if name not in Type.__members__:
-                raise ConfigError("No enum constant org.apache.kafka.connect.data.Schema.Type." + name)
-            casts[_WHOLE_VALUE] = _valid_output(Type[name])
+            casts[_WHOLE_VALUE] = _valid_output(_spec_type(parts[0]))
             whole = True
         else:
-            name = parts[1].strip().upper()
-            if name not in Type.__members__:
-                raise ConfigError("Invalid type found in casting spec: " + parts[1].strip())
-            casts[parts[0].strip()] = _valid_output(Type[name])
+            casts[parts[0].strip()] = _valid_output(_spec_type(parts[1]))
     if whole and len(mappings) > 1:
         raise ConfigError("Cast transformations that specify a type to cast the entire value to "
-                          "may ony specify a single cast in their spec")
+                          "may only specify a single cast in their spec")
     return casts
 
 

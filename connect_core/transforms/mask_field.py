@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import datetime as _dt
 import decimal
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +37,7 @@ REPLACEMENT_CONFIG = "replacement"
 PURPOSE = "mask fields"
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
+_BIG_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class MaskFieldConfig(BaseModel):
@@ -77,25 +79,36 @@ def _null_mask(value: Any) -> Any:
         return []
     if isinstance(value, dict):
         return {}
-    raise DataError(f"Cannot mask value of type: {class_name(value)}")
+    raise DataError(f"Cannot mask value of type: class {class_name(value)}")
+
+
+def _big_decimal(text: str) -> decimal.Decimal:
+    """Java ``new BigDecimal(String)``: Kafka's ``Values.asLong``/``asDouble`` parse numeric replacements with it."""
+    if not _BIG_DECIMAL.fullmatch(text):
+        raise DataError(f"Unable to convert {text} (class java.lang.String) to a number")
+    return decimal.Decimal(text)
 
 
 def _custom_mask(value: Any, replacement: str, schema: Schema | None) -> Any:
-    """Parse ``replacement`` into the value's type (Kafka's REPLACEMENT_MAPPING_FUNC)."""
+    """Parse ``replacement`` into the value's type (Kafka's REPLACEMENT_MAPPING_FUNC, i.e. ``Values.convertToX``).
+
+    Integral types take ``BigDecimal(replacement).longValue()`` narrowed to their width ("12.7" masks as 12);
+    floating types take its ``doubleValue()``; Decimal fields parse the replacement as a BigDecimal.
+    """
     kind = schema.type if schema is not None and schema.name is None else None
-    try:
-        if isinstance(value, str):
-            return replacement
-        if isinstance(value, decimal.Decimal):
-            return decimal.Decimal(replacement)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return _java.parse_int(replacement, _INT_BITS.get(kind, 64) if kind is not None else 64)
-        if isinstance(value, float):
-            parsed = _java.parse_float(replacement)
-            return _java.to_float32(parsed) if kind is Type.FLOAT32 else parsed
-    except (ValueError, decimal.InvalidOperation) as e:
-        raise DataError(f"Unable to convert {replacement} (java.lang.String) to number") from e
-    raise DataError(f"Cannot mask value of type {class_name(value)} with custom replacement.")
+    if isinstance(value, str):
+        return replacement
+    if isinstance(value, decimal.Decimal):
+        if not _BIG_DECIMAL.fullmatch(replacement):
+            raise DataError(f"Unable to convert {replacement} (class java.lang.String) to number")
+        return decimal.Decimal(replacement)
+    if isinstance(value, int) and not isinstance(value, bool):
+        bits = _INT_BITS.get(kind, 64) if kind is not None else 64
+        return _java.wrap(_java.wrap(int(_big_decimal(replacement)), 64), bits)
+    if isinstance(value, float):
+        parsed = float(_big_decimal(replacement))
+        return _java.to_float32(parsed) if kind is Type.FLOAT32 else parsed
+    raise DataError(f"Cannot mask value of type class {class_name(value)} with custom replacement.")
 
 
 class MaskField(Transformation["ConnectRecord"], abc.ABC):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_field, parse_config, valid_string
+from connect_core.api.config import config_error, config_field, parse_config, valid_string
 from connect_core.api.errors import ConfigError, ConnectError, DataError
 from connect_core.api.logical import Date, Time, Timestamp
 from connect_core.api.schema import (
@@ -113,8 +113,8 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
             try:
                 self._format = SimpleDateFormat(cfg.format)
             except ValueError as e:
-                raise ConfigError("TimestampConverter requires a SimpleDateFormat-compatible pattern for string "
-                                  f"timestamps: {cfg.format}") from e
+                raise config_error("TimestampConverter requires a SimpleDateFormat-compatible pattern for string "
+                                   f"timestamps: {cfg.format}", f"java.lang.IllegalArgumentException: {e}") from e
         self._field = cfg.field
         self._target = cfg.target_type
         self._precision = cfg.unix_precision
@@ -175,7 +175,7 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
     def _to_millis(self, value: Any, source_type: str) -> int:
         if source_type == TYPE_STRING:
             if not isinstance(value, str):
-                raise DataError(f"Expected string timestamp to be a String, but found {class_name(value)}")
+                raise DataError(f"Expected string timestamp to be a String, but found class {class_name(value)}")
             assert self._format is not None  # noqa: S101 - configure() rejects string input without a format
             try:
                 return self._format.parse(value)
@@ -184,7 +184,7 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
                                 f"({self._format.pattern})") from e
         if source_type == TYPE_UNIX:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise DataError(f"Expected Unix timestamp to be a Long, but found {class_name(value)}")
+                raise DataError(f"Expected Unix timestamp to be a Long, but found class {class_name(value)}")
             return {"seconds": value * 1000, "microseconds": _trunc_div(value, 1000),
                     "nanoseconds": _trunc_div(value, 1_000_000)}.get(self._precision, value)
         if isinstance(value, _dt.datetime):
@@ -193,7 +193,7 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
             return Date.from_logical(_DATE, value) * _MS_PER_DAY
         if isinstance(value, _dt.time):
             return Time.from_logical(_TIME, value)
-        raise DataError(f"Expected {source_type} to be a java.util.Date, but found {class_name(value)}")
+        raise DataError(f"Expected {source_type} to be a java.util.Date, but found class {class_name(value)}")
 
     def _from_millis(self, ms: int) -> Any:
         target = self._target
@@ -246,7 +246,7 @@ def _infer_type(value: Any) -> str:
         return TYPE_UNIX
     if isinstance(value, str):
         return TYPE_STRING
-    raise DataError(f"TimestampConverter does not support {class_name(value)} objects as timestamps")
+    raise DataError(f"TimestampConverter does not support class {class_name(value)} objects as timestamps")
 
 
 class _Key(TimestampConverter):

@@ -42,8 +42,10 @@ TASK_CLASS = "org.apache.kafka.connect.file.FileStreamSourceTask"
 def _raw(worker: ConnectWorker, topic: str) -> list[tuple[bytes, bytes | None]]:
     consumer = Consumer(consumer_config(worker.settings))
     records: list[tuple[bytes, bytes | None]] = []
-    read_to_end(consumer, topic, {}, lambda m: records.append((m.key(), m.value())))
-    consumer.close()
+    try:
+        read_to_end(consumer, topic, {}, lambda m: records.append((m.key(), m.value())))
+    finally:
+        consumer.close()
     return records
 
 

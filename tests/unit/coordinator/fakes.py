@@ -135,7 +135,8 @@ def make_coordinator(
     topics = topics or Topics()
     return Coordinator(
         topics.config_store(), topics.offset_store(), topics.status_store(),
-        deployer or RecordingDeployer(), groups or MemoryConsumerGroups(), StaticClusterInfo(CLUSTER_ID),
+        deployer=deployer or RecordingDeployer(), groups=groups or MemoryConsumerGroups(),
+        cluster=StaticClusterInfo(CLUSTER_ID),
         worker_id=WORKER_ID, version="0.1.0", commit="abc123",
     )
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from connect_core.storage.config_state import TargetState
-from connect_core.storage.status_state import State, TaskStatus
-from tests.unit.coordinator.conftest import FILE_SOURCE, Rest
+from connect_core.storage.status_state import ConnectorStatus, State, TaskStatus
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE
+
+if TYPE_CHECKING:
+    from tests.unit.coordinator.conftest import Rest
 
 SPLITTING = {"connector.class": SPLITTING_SOURCE, "file": "/tmp/in.txt"}
 
@@ -118,11 +121,7 @@ def test_restart_only_failed_restarts_just_the_failed_task(rest: Rest) -> None:
 
 def test_restart_connector_without_status_is_404(rest: Rest) -> None:
     rest.create("src", SPLITTING)
-    rest.topics.status_store().put_connector_status(
-        __import__("connect_core.storage.status_state", fromlist=["ConnectorStatus"]).ConnectorStatus(
-            "src", State.DESTROYED, "x", 0
-        )
-    )
+    rest.topics.status_store().put_connector_status(ConnectorStatus("src", State.DESTROYED, "x", 0))
     response = rest.call("POST", "/connectors/src/restart", query="onlyFailed=true")
     assert (response.status, response.body["message"]) == (404, "Status for connector src not found")
 

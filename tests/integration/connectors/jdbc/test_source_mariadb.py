@@ -175,14 +175,14 @@ def test_mariadb_column_types_map_like_confluent(mariadb_settings: dict[str, str
     assert kinds["yr"][1] == Date.LOGICAL_NAME and value.get("yr") == dt.date(2024, 1, 1)
 
 
-@pytest.mark.parametrize(("mapping", "d_int", "d_small", "d_big"), [
-    ("none", "decimal", "decimal", "decimal"),
-    ("precision_only", Type.INT32, "decimal", "decimal"),
-    ("best_fit", Type.INT32, Type.FLOAT64, "decimal"),
-    ("best_fit_eager_double", Type.INT32, Type.FLOAT64, Type.FLOAT64),
+@pytest.mark.parametrize(("mapping", "expected"), [
+    ("none", ("decimal", "decimal", "decimal")),
+    ("precision_only", (Type.INT32, "decimal", "decimal")),
+    ("best_fit", (Type.INT32, Type.FLOAT64, "decimal")),
+    ("best_fit_eager_double", (Type.INT32, Type.FLOAT64, Type.FLOAT64)),
 ])
 def test_numeric_mapping_applies_to_mariadb_decimal(
-    mariadb_settings: dict[str, str], db: tuple, mapping: str, d_int: Any, d_small: Any, d_big: Any
+    mariadb_settings: dict[str, str], db: tuple, mapping: str, expected: tuple
 ) -> None:
     conn, table = db
     _sql(conn, TYPES.format(t=table), ROW.replace("18446744073709551615", "1").format(t=table))
@@ -192,8 +192,8 @@ def test_numeric_mapping_applies_to_mariadb_decimal(
         s = value.schema.field(name).schema
         return "decimal" if s.name == Decimal.LOGICAL_NAME else s.type
 
-    assert (kind("d_int"), kind("d_small"), kind("d_big")) == (d_int, d_small, d_big)
-    if d_small is Type.FLOAT64:
+    assert (kind("d_int"), kind("d_small"), kind("d_big")) == expected
+    if expected[1] is Type.FLOAT64:
         assert value.get("d_small") == pytest.approx(12345678.91)
 
 

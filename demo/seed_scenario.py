@@ -1,0 +1,229 @@
+"""`make demo`: the seed scenario, end to end, on this machine.
+
+MariaDB `fulfillment.status` --jdbc_source_mysql_01 (timestamp mode on LAST_UPDATED)--> Kafka
+`order-status-update-status` --> jdbc_sink_mysql_01 (CRM `order_status`), an S3 sink (LocalStack) and an OpenSearch
+sink; plus the FileStream pair of the Kafka quickstart. Connectors are created with the same JSON bodies a Kafka
+Connect user would curl to port 8083, against `lambda-connect up`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from infra.local import services
+
+ROOT = Path(__file__).resolve().parents[1]
+CONNECTORS = Path(__file__).parent / "connectors"
+REST = "http://127.0.0.1:8083"
+DATA_TOPICS = ("order-status-update-status", "connect-test")
+BUCKET = "order-status-archive"
+INDEX = "order-status-update-status"
+TIMEOUT_S = 180.0
+ORDERS = [(101, "PLACED"), (102, "PLACED"), (103, "PICKED"), (104, "PLACED"), (105, "SHIPPED")]
+UPDATES = [(101, "SHIPPED"), (103, "DELIVERED")]
+
+
+def say(message: str) -> None:
+    print(f"[demo] {message}", flush=True)
+
+
+def http(method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(REST + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local REST API
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None
+
+
+def mysql(settings: dict[str, str], database: str | None = None) -> Any:
+    import pymysql
+
+    return pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                           password=settings["password"], database=database, autocommit=True)
+
+
+def prepare_databases(settings: dict[str, str]) -> None:
+    with mysql(settings) as conn, conn.cursor() as cursor:
+        for statement in (
+            "CREATE DATABASE IF NOT EXISTS fulfillment", "CREATE DATABASE IF NOT EXISTS crm",
+            "DROP TABLE IF EXISTS fulfillment.status", "DROP TABLE IF EXISTS crm.order_status",
+            "CREATE TABLE fulfillment.status (ID INT AUTO_INCREMENT PRIMARY KEY, ORDER_ID INT NOT NULL UNIQUE, "
+            "STATUS VARCHAR(32) NOT NULL, LAST_UPDATED TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) "
+            "ON UPDATE CURRENT_TIMESTAMP(3))",
+        ):
+            cursor.execute(statement)
+
+
+def reset_kafka_and_sinks(bootstrap: str, aws: dict[str, str], opensearch: str) -> None:
+    """A fresh run: the data topics, the bucket's objects and the index of earlier runs are removed."""
+    import boto3
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = set(admin.list_topics(timeout=10).topics)
+    doomed = [t for t in DATA_TOPICS if t in existing]
+    if doomed:
+        for future in admin.delete_topics(doomed).values():
+            future.result(30)
+        time.sleep(1)
+    s3 = boto3.client("s3", **aws)
+    try:
+        for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+            s3.delete_object(Bucket=BUCKET, Key=item["Key"])
+    except s3.exceptions.NoSuchBucket:
+        pass
+    s3.create_bucket(Bucket=BUCKET) if BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]] else None
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{opensearch}/{INDEX}", method="DELETE"), timeout=10)  # noqa: S310
+    except urllib.error.HTTPError:
+        pass
+
+
+def start_up(run_dir: Path, run_id: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LAMBDA_CONNECT_CONFIG_TOPIC": f"demo-{run_id}-configs",
+           "LAMBDA_CONNECT_OFFSET_TOPIC": f"demo-{run_id}-offsets",
+           "LAMBDA_CONNECT_STATUS_TOPIC": f"demo-{run_id}-status",
+           "LAMBDA_CONNECT_GROUP_ID": f"demo-{run_id}", "LAMBDA_CONNECT_RUN_DIR": str(run_dir),
+           "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000"}
+    log = (run_dir / "up.log").open("ab")
+    proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up"], cwd=run_dir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if http("GET", "/")[0] == 200:
+                return proc
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"lambda-connect up exited ({proc.returncode}); see {run_dir / 'up.log'}")
+        time.sleep(0.5)
+    raise SystemExit(f"lambda-connect up did not answer on {REST}; see {run_dir / 'up.log'}")
+
+
+def create_connectors() -> None:
+    for name in ("local-file-source", "local-file-sink", "jdbc_source_mysql_01", "jdbc_sink_mysql_01",
+                 "s3_sink_order_status", "opensearch_sink_order_status"):
+        body = json.loads((CONNECTORS / f"{name}.json").read_text())
+        status, answer = http("POST", "/connectors", body)
+        say(f"curl -X POST {REST}/connectors -d @demo/connectors/{name}.json -> {status}")
+        if status != 201:
+            raise SystemExit(f"creating {name} failed: {status} {answer}")
+
+
+def change_orders(settings: dict[str, str]) -> None:
+    with mysql(settings, "fulfillment") as conn, conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO status (ORDER_ID, STATUS) VALUES (%s, %s)", ORDERS)
+        say(f"inserted {len(ORDERS)} orders into fulfillment.status")
+        time.sleep(1.5)
+        for order_id, status in UPDATES:
+            cursor.execute("UPDATE status SET STATUS = %s WHERE ORDER_ID = %s", (status, order_id))
+        say(f"updated orders {', '.join(str(o) for o, _ in UPDATES)}")
+
+
+def expected_statuses() -> dict[int, str]:
+    final = dict(ORDERS)
+    final.update(dict(UPDATES))
+    return final
+
+
+def crm_rows(settings: dict[str, str]) -> dict[int, str]:
+    try:
+        with mysql(settings, "crm") as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT ORDER_ID, STATUS FROM order_status")
+            return {int(order_id): status for order_id, status in cursor.fetchall()}
+    except Exception:  # noqa: BLE001 - table not created yet
+        return {}
+
+
+def s3_records(aws: dict[str, str]) -> list[dict[str, Any]]:
+    import boto3
+
+    s3 = boto3.client("s3", **aws)
+    records = []
+    for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        body = s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read().decode()
+        records += [json.loads(line) for line in body.splitlines() if line.strip()]
+    return records
+
+
+def opensearch_docs(url: str) -> dict[int, str]:
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{url}/{INDEX}/_refresh", method="POST"), timeout=10)  # noqa: S310
+        with urllib.request.urlopen(f"{url}/{INDEX}/_search?size=100", timeout=10) as response:  # noqa: S310
+            hits = json.load(response)["hits"]["hits"]
+    except (urllib.error.HTTPError, OSError):
+        return {}
+    return {int(hit["_source"]["ORDER_ID"]): hit["_source"]["STATUS"] for hit in hits}
+
+
+def wait_for(what: str, check: Any, started: float) -> Any:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            say(f"{what}: arrived {time.monotonic() - started:.1f}s after the first insert")
+            return result
+        time.sleep(0.5)
+    raise SystemExit(f"{what}: nothing after {TIMEOUT_S:.0f}s")
+
+
+def main() -> int:
+    settings = services.ensure()
+    maria, aws, opensearch = settings["mariadb"], settings["localstack"], settings["opensearch"]["connection.url"]
+    run_id = uuid.uuid4().hex[:8]
+    run_dir = ROOT / ".run" / "demo"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "test.sink.txt").unlink(missing_ok=True)
+    (run_dir / "test.txt").write_text("".join(f"hello lambda-connect {i}\n" for i in range(1, 4)))
+    prepare_databases(maria)
+    reset_kafka_and_sinks(settings["kafka"]["bootstrap.servers"], aws, opensearch)
+    say("starting lambda-connect up on 127.0.0.1:8083")
+    up = start_up(run_dir, run_id)
+    try:
+        create_connectors()
+        started = time.monotonic()
+        change_orders(maria)
+        final = expected_statuses()
+        wait_for("CRM order_status", lambda: crm_rows(maria) == final, started)
+        wait_for("S3 objects", lambda: len(s3_records(aws)) >= len(ORDERS) + len(UPDATES), started)
+        wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, started)
+        sink_file = run_dir / "test.sink.txt"
+        wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
+                 started)
+        _, statuses = http("GET", "/connectors?expand=status")
+        say("summary:")
+        for name, info in sorted(statuses.items()):
+            tasks = ", ".join(f"{t['id']}:{t['state']}" for t in info["status"]["tasks"])
+            say(f"  {name:<30} connector {info['status']['connector']['state']:<8} tasks {tasks}")
+        say(f"  CRM order_status = {dict(sorted(crm_rows(maria).items()))}")
+        say(f"  S3 s3://{BUCKET}: {len(s3_records(aws))} records; "
+            f"OpenSearch {INDEX}: {len(opensearch_docs(opensearch))} docs")
+        say(f"  {sink_file.name}: {sink_file.read_text().splitlines()}")
+        say("the seed scenario ran end to end")
+        return 0
+    finally:
+        os.killpg(up.pid, signal.SIGINT)
+        try:
+            up.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

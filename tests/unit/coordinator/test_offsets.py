@@ -1,0 +1,156 @@
+"""The offsets API (KIP-875) for source connectors (offsets topic) and sink connectors (consumer group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
+from tests.unit.coordinator.fakes import MANAGED_SINK
+
+FRAMEWORK_ALTERED = (
+    "The Connect framework-managed offsets for this connector have been altered successfully. However, if this "
+    "connector manages offsets externally, they will need to be manually altered in the system that the connector "
+    "uses."
+)
+
+
+@pytest.fixture
+def stopped(rest: Rest) -> Rest:
+    rest.create("src", FILE_SOURCE)
+    rest.create("snk", FILE_SINK)
+    rest.call("PUT", "/connectors/src/stop")
+    rest.call("PUT", "/connectors/snk/stop")
+    return rest
+
+
+def _body(*entries: tuple[Any, Any]) -> dict[str, Any]:
+    return {"offsets": [{"partition": p, "offset": o} for p, o in entries]}
+
+
+def test_source_offsets_round_trip(stopped: Rest) -> None:
+    assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}
+    response = stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "/tmp/in.txt"}, {"position": 7})))
+    assert (response.status, response.body) == (200, {"message": FRAMEWORK_ALTERED})
+    assert stopped.call("GET", "/connectors/src/offsets").body == _body(({"filename": "/tmp/in.txt"},
+                                                                         {"position": 7}))
+    assert stopped.topics.offsets.records[-1] == (b'["src",{"filename":"/tmp/in.txt"}]', b'{"position":7}')
+
+
+def test_source_null_offset_writes_a_tombstone(stopped: Rest) -> None:
+    stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "a"}, {"position": 1})))
+    stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "a"}, None)))
+    assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}
+
+
+def test_source_reset_tombstones_every_partition(stopped: Rest) -> None:
+    stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "a"}, {"position": 1}),
+                                                           ({"filename": "b"}, {"position": 2})))
+    response = stopped.call("DELETE", "/connectors/src/offsets")
+    assert response.status == 200
+    assert response.body["message"].startswith("The Connect framework-managed offsets for this connector have been "
+                                               "reset successfully.")
+    assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}
+
+
+def test_source_offsets_must_be_flat_maps(stopped: Rest) -> None:
+    response = stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "a"}, {"nested": {"x": 1}})))
+    assert response.status == 400
+
+
+def test_sink_offsets_live_in_the_consumer_group(stopped: Rest) -> None:
+    stopped.groups.groups["connect-snk"] = {("lines", 1): 5, ("lines", 0): 3}
+    assert stopped.call("GET", "/connectors/snk/offsets").body == _body(
+        ({"kafka_topic": "lines", "kafka_partition": 0}, {"kafka_offset": 3}),
+        ({"kafka_topic": "lines", "kafka_partition": 1}, {"kafka_offset": 5}),
+    )
+    response = stopped.call("PATCH", "/connectors/snk/offsets", _body(
+        ({"kafka_topic": "lines", "kafka_partition": "0"}, {"kafka_offset": "10"}),
+        ({"kafka_topic": "lines", "kafka_partition": 1}, None),
+    ))
+    assert (response.status, response.body) == (200, {"message": FRAMEWORK_ALTERED})
+    assert stopped.groups.groups["connect-snk"] == {("lines", 0): 10}
+
+
+def test_sink_group_id_override_is_honoured(rest: Rest) -> None:
+    rest.create("snk", {**FILE_SINK, "consumer.override.group.id": "custom"})
+    rest.groups.groups["custom"] = {("lines", 0): 1}
+    assert len(rest.call("GET", "/connectors/snk/offsets").body["offsets"]) == 1
+
+
+def test_sink_reset_deletes_the_group(stopped: Rest) -> None:
+    stopped.groups.groups["connect-snk"] = {("lines", 0): 3}
+    assert stopped.call("DELETE", "/connectors/snk/offsets").status == 200
+    assert "connect-snk" not in stopped.groups.groups
+    assert stopped.call("DELETE", "/connectors/snk/offsets").status == 200  # no group: still fine
+
+
+def test_sink_group_with_members_is_a_500_with_kafkas_message(stopped: Rest) -> None:
+    stopped.groups.members.add("connect-snk")
+    response = stopped.call("DELETE", "/connectors/snk/offsets")
+    assert response.status == 500
+    assert response.body["message"].startswith("Failed to reset consumer group offsets for connector snk either "
+                                               "because its tasks haven't stopped completely yet")
+    altered = stopped.call("PATCH", "/connectors/snk/offsets", _body(
+        ({"kafka_topic": "lines", "kafka_partition": 0}, {"kafka_offset": 1})))
+    assert altered.body["message"].startswith("Failed to alter consumer group offsets for connector snk either")
+
+
+@pytest.mark.parametrize(
+    ("partition", "offset", "message"),
+    [
+        (None, {"kafka_offset": 1}, "The partition for a sink connector offset cannot be null or missing"),
+        ({"kafka_topic": "t"}, {"kafka_offset": 1},
+         "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"),
+        ({"kafka_topic": None, "kafka_partition": 0}, {"kafka_offset": 1},
+         "Kafka topic names must be valid strings and may not be null"),
+        ({"kafka_topic": "t", "kafka_partition": None}, {"kafka_offset": 1},
+         "Kafka partitions must be valid numbers and may not be null"),
+        ({"kafka_topic": "t", "kafka_partition": "x"}, {"kafka_offset": 1},
+         "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for "
+         "sink connectors need to be integers."),
+        ({"kafka_topic": "t", "kafka_partition": 0}, {"offset": 1},
+         "The offset for a sink connector should either be null or contain the key 'kafka_offset'"),
+        ({"kafka_topic": "t", "kafka_partition": 0}, {"kafka_offset": 1.5},
+         "Failed to parse the following Kafka offset value in the provided offsets: '1.5'. Offset values for sink "
+         "connectors need to be integers."),
+    ],
+)
+def test_sink_offsets_are_parsed_with_kafkas_messages(stopped: Rest, partition: Any, offset: Any,
+                                                      message: str) -> None:
+    response = stopped.call("PATCH", "/connectors/snk/offsets", _body((partition, offset)))
+    assert (response.status, response.body) == (400, {"error_code": 400, "message": message})
+
+
+def test_changing_offsets_requires_stopped(rest: Rest) -> None:
+    rest.create("src", FILE_SOURCE)
+    expected = (
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the "
+        "specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"
+    )
+    for method, body in (("PATCH", _body(({"filename": "a"}, {"position": 1}))), ("DELETE", None)):
+        response = rest.call(method, "/connectors/src/offsets", body)
+        assert (response.status, response.body["message"]) == (400, expected)
+    rest.call("PUT", "/connectors/src/pause")
+    assert rest.call("DELETE", "/connectors/src/offsets").status == 400
+
+
+def test_alter_without_offsets_is_400(stopped: Rest) -> None:
+    for body in (None, {}, {"offsets": []}):
+        response = stopped.call("PATCH", "/connectors/src/offsets", body)
+        assert (response.status, response.body["message"]) == (
+            400, "Partitions / offsets need to be provided for an alter offsets request"
+        )
+
+
+def test_unknown_connector_offsets_are_404(rest: Rest) -> None:
+    assert rest.call("GET", "/connectors/nope/offsets").status == 404
+    assert rest.call("DELETE", "/connectors/nope/offsets").status == 404
+    assert rest.call("PATCH", "/connectors/nope/offsets", _body(({"a": 1}, None))).status == 404
+
+
+def test_connector_hook_that_manages_offsets_changes_the_message(rest: Rest) -> None:
+    rest.create("m", {"connector.class": MANAGED_SINK, "topics": "lines"}, initial_state="STOPPED")
+    response = rest.call("DELETE", "/connectors/m/offsets")
+    assert response.body == {"message": "The offsets for this connector have been reset successfully"}
