@@ -104,7 +104,10 @@ def _custom_mask(value: Any, replacement: str, schema: Schema | None) -> Any:
         return decimal.Decimal(replacement)
     if isinstance(value, int) and not isinstance(value, bool):
         bits = _INT_BITS.get(kind, 64) if kind is not None else 64
-        return _java.wrap(_java.wrap(int(_big_decimal(replacement)), 64), bits)
+        number = _big_decimal(replacement)
+        if int(number.as_tuple().exponent) >= 64:  # a multiple of 2**64: the low 64 bits are zero
+            return 0
+        return _java.wrap(_java.wrap(int(number), 64), bits)
     if isinstance(value, float):
         parsed = float(_big_decimal(replacement))
         return _java.to_float32(parsed) if kind is Type.FLOAT32 else parsed

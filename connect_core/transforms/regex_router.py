@@ -16,12 +16,18 @@ if TYPE_CHECKING:
 REGEX_CONFIG = "regex"
 REPLACEMENT_CONFIG = "replacement"
 _JAVA_GROUP = re.compile(r"\\(.)|\$(\d+)|\$\{(\w+)\}")
+_JAVA_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<([A-Za-z][A-Za-z0-9]*)>")
+
+
+def python_regex(pattern: str) -> str:
+    """Translate the Java-only syntax Python's ``re`` spells differently: named groups ``(?<name>...)``."""
+    return _JAVA_NAMED_GROUP.sub(r"(?P<\1>", pattern)
 
 
 def compile_java_regex(key: str, pattern: str) -> re.Pattern[str]:
     """Compile a (Java-compatible) regex, failing like Kafka's ``RegexValidator``."""
     try:
-        return re.compile(pattern)
+        return re.compile(python_regex(pattern))
     except re.error as e:
         raise config_error(key, pattern, str(e)) from e
 

@@ -29,6 +29,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -140,12 +141,17 @@ public class TransformOracle {
         return out;
     }
 
-    static Object instantiate(String name, String pkg) throws Exception {
+    /** Load a plugin by class name or simple alias; unknown names fail like ConfigDef's CLASS type does. */
+    static Object instantiate(String key, String name, String pkg) throws Exception {
         Class<?> cls;
         try {
             cls = Class.forName(name);
         } catch (ClassNotFoundException e) {
-            cls = Class.forName(pkg + name);
+            try {
+                cls = Class.forName(pkg + name);
+            } catch (ClassNotFoundException e2) {
+                throw new ConfigException(key, name, "Class " + name + " could not be found.");
+            }
         }
         return cls.getDeclaredConstructor().newInstance();
     }
@@ -156,7 +162,7 @@ public class TransformOracle {
         for (String alias : list(props.get("transforms"))) {
             String prefix = "transforms." + alias + ".";
             Transformation t = (Transformation)
-                instantiate(props.get(prefix + "type"), "org.apache.kafka.connect.transforms.");
+                instantiate(prefix + "type", props.get(prefix + "type"), "org.apache.kafka.connect.transforms.");
             Map<String, Object> configs = withPrefix(props, prefix);
             Object predicateAlias = configs.remove("predicate");
             Object negate = configs.remove("negate");
@@ -164,8 +170,8 @@ public class TransformOracle {
             Predicate predicate = null;
             if (predicateAlias != null) {
                 String predicatePrefix = "predicates." + predicateAlias + ".";
-                predicate = (Predicate) instantiate(
-                    props.get(predicatePrefix + "type"), "org.apache.kafka.connect.transforms.predicates.");
+                predicate = (Predicate) instantiate(predicatePrefix + "type", props.get(predicatePrefix + "type"),
+                    "org.apache.kafka.connect.transforms.predicates.");
                 predicate.configure(withPrefix(props, predicatePrefix));
             }
             stages.add(new Stage(t, predicate, negate != null && Boolean.parseBoolean(negate.toString())));

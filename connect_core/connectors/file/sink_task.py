@@ -19,14 +19,39 @@ __all__ = ["FileStreamSinkTask"]
 
 
 def _java_string(value: Any) -> str:
-    """``String.valueOf`` as Kafka's ``PrintStream.println(Object)`` renders it for the common value types."""
+    """``String.valueOf`` as Kafka's ``PrintStream.println(Object)`` renders the values converters produce.
+
+    Maps print as ``{k=v, k2=v2}`` and lists as ``[a, b]`` (Java's ``AbstractMap``/``AbstractCollection``); map
+    entries keep their insertion order, where Java's ``HashMap`` would use its bucket order.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return _java_double(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_java_string(k)}={_java_string(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_java_string(item) for item in value) + "]"
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     return str(value)
+
+
+def _java_double(value: float) -> str:
+    """``Double.toString``: plain in [1e-3, 1e7), otherwise ``d.dddE±n``; always a fraction digit."""
+    if value != value:  # noqa: PLR0124 - NaN check
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        text = repr(value)
+        return text if "." in text or "e" in text else text + ".0"
+    mantissa, _, exponent = f"{value:.17e}".partition("e")
+    digits = repr(value).split("e")[0].replace("-", "").replace(".", "").lstrip("0").rstrip("0") or "0"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{int(exponent)}"
 
 
 class FileStreamSinkTask(SinkTask):

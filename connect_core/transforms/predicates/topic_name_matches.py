@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.transformation import Predicate
 from connect_core.transforms._util import non_empty_string
+from connect_core.transforms.regex_router import python_regex
 
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
@@ -20,7 +21,7 @@ PATTERN_CONFIG = "pattern"
 def _check_pattern(key: str, value: str) -> None:
     non_empty_string(key, value)
     try:
-        re.compile(value)
+        re.compile(python_regex(value))
     except re.error as e:
         raise config_error(key, value, f"entry must be a Java-compatible regular expression: {e}") from e
 
@@ -44,7 +45,7 @@ class TopicNameMatches(Predicate["ConnectRecord"]):
     def configure(self, configs: dict[str, Any]) -> None:
         """Compile the pattern once."""
         self.config = parse_config(TopicNameMatchesConfig, configs)
-        self._pattern = re.compile(self.config.pattern)
+        self._pattern = re.compile(python_regex(self.config.pattern))
 
     def test(self, record: ConnectRecord) -> bool:
         """Whether the topic is non-null and fully matches."""
