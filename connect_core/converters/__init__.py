@@ -1,4 +1,4 @@
-"""Converters: Kafka's JSON, String, ByteArray and SimpleHeader converters, byte-compatible with Kafka.
+"""Converters: Kafka's JSON, String, ByteArray, number/boolean and SimpleHeader converters, byte-compatible with Kafka.
 
 ``CONVERTERS`` maps Kafka's Java class names (and short names) to ``"module:Class"`` strings so the runtime
 imports only the converter a function uses.
@@ -12,7 +12,19 @@ CONVERTERS: dict[str, str] = {
     "org.apache.kafka.connect.json.JsonConverter": "connect_core.converters.json:JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter": "connect_core.converters.string:StringConverter",
     "org.apache.kafka.connect.converters.ByteArrayConverter": "connect_core.converters.byte_array:ByteArrayConverter",
+    "org.apache.kafka.connect.converters.IntegerConverter": "connect_core.converters.number:IntegerConverter",
+    "org.apache.kafka.connect.converters.LongConverter": "connect_core.converters.number:LongConverter",
+    "org.apache.kafka.connect.converters.FloatConverter": "connect_core.converters.number:FloatConverter",
+    "org.apache.kafka.connect.converters.DoubleConverter": "connect_core.converters.number:DoubleConverter",
+    "org.apache.kafka.connect.converters.ShortConverter": "connect_core.converters.number:ShortConverter",
+    "org.apache.kafka.connect.converters.BooleanConverter": "connect_core.converters.number:BooleanConverter",
     "JsonConverter": "connect_core.converters.json:JsonConverter",
+    "IntegerConverter": "connect_core.converters.number:IntegerConverter",
+    "LongConverter": "connect_core.converters.number:LongConverter",
+    "FloatConverter": "connect_core.converters.number:FloatConverter",
+    "DoubleConverter": "connect_core.converters.number:DoubleConverter",
+    "ShortConverter": "connect_core.converters.number:ShortConverter",
+    "BooleanConverter": "connect_core.converters.number:BooleanConverter",
     "StringConverter": "connect_core.converters.string:StringConverter",
     "ByteArrayConverter": "connect_core.converters.byte_array:ByteArrayConverter",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from connect_core.api.errors import NotFoundError
 from connect_core.coordinator.http import Response, RestError, bad_request, string_map
 from connect_core.coordinator.offsets import parse_connector_offsets
 from connect_core.storage.config_state import TargetState
@@ -78,9 +79,8 @@ class ConnectorsResource:
                     elif expansion == "info":
                         expanded["info"] = self.herder.connector_info(name)
                 out[name] = expanded
-            except Exception as error:  # noqa: BLE001 - Kafka skips connectors it cannot describe (NotFound)
-                if not _is_not_found(error):
-                    raise
+            except NotFoundError:
+                continue  # deleted while listing: Kafka leaves it out
         return Response(200, out)
 
     def create_connector(self, request: Request) -> Response:
@@ -208,12 +208,6 @@ class ConnectorsResource:
     def reset_offsets(self, request: Request) -> Response:
         """Message."""
         return Response(200, self.offsets.reset(request.param("connector")))
-
-
-def _is_not_found(error: Exception) -> bool:
-    from connect_core.api.errors import NotFoundError
-
-    return isinstance(error, NotFoundError)
 
 
 def _task_id(request: Request) -> int:

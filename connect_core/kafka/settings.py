@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connect_core.kafka.auth import KafkaAuth
+
 __all__ = ["DEFAULT_BOOTSTRAP_SERVERS", "KafkaClientSettings"]
 
 DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092"
@@ -19,10 +21,10 @@ DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092"
 class KafkaClientSettings(BaseModel):
     """Where the cluster is and how to talk to it (the client part of Kafka's ``WorkerConfig``).
 
-    Only plaintext is wired today. Authentication is the seam :meth:`auth_config`: SASL/SCRAM
-    (``sasl.mechanism``, username/password from Secrets Manager) and MSK IAM (an ``oauth_cb``
-    token provider) will add fields here and return their librdkafka keys from that one method,
-    so no factory or store has to change.
+    Authentication is the seam :meth:`auth_config`: the ``auth`` field (plaintext, TLS, SASL/SCRAM
+    with credentials from Secrets Manager, MSK IAM through an ``oauth_cb`` token provider; see
+    :mod:`connect_core.kafka.auth`) returns its librdkafka keys from that one method, so no
+    factory or store has to know how a cluster authenticates.
     """
 
     model_config = ConfigDict(populate_by_name=True, frozen=True)
@@ -36,10 +38,14 @@ class KafkaClientSettings(BaseModel):
         default_factory=dict,
         description="Arbitrary librdkafka properties applied to every client after the built-in defaults.",
     )
+    auth: KafkaAuth = Field(
+        default_factory=KafkaAuth,
+        description="How clients authenticate (mode, secret, region); plaintext by default.",
+    )
 
     def auth_config(self) -> dict[str, Any]:
-        """librdkafka security properties; empty for plaintext (the only protocol wired so far)."""
-        return {}
+        """librdkafka security properties; empty for plaintext, secrets fetched (and cached) on first use."""
+        return self.auth.client_properties()
 
     def client_config(self) -> dict[str, Any]:
         """Properties every client gets: brokers, then authentication, then the user's overrides."""

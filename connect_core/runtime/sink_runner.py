@@ -227,7 +227,10 @@ class SinkRunner:
 
     def _report(self, state: State, trace: str | None, version: str | None) -> None:
         if state is not State.FAILED and self._reported is state:
-            return
+            self.status_store.refresh()  # the coordinator may have written PAUSED/RESTARTING/UNASSIGNED since
+            current = self.status_store.task_status(self.connector, SINK_TASK_ID)
+            if current is not None and current.state is state and current.worker_id == self.worker.worker_id:
+                return
         generation = self.config_store.state.task_config_generation(self.connector) or 0
         self.status_store.put_task_status(
             TaskStatus(self.connector, SINK_TASK_ID, state, self.worker.worker_id, generation, trace, version)

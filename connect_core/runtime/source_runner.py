@@ -251,7 +251,10 @@ class SourceRunner:
     def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
         """Write the task status when it changes (and always on failure), as a Connect worker does."""
         if state is not State.FAILED and self._reported.get((connector, task_id)) is state:
-            return
+            self.status_store.refresh()  # the coordinator may have written PAUSED/RESTARTING/UNASSIGNED since
+            current = self.status_store.task_status(connector, task_id)
+            if current is not None and current.state is state and current.worker_id == self.worker.worker_id:
+                return
         generation = self.config_store.state.task_config_generation(connector) or 0
         self.status_store.put_task_status(
             TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)

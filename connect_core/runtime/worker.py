@@ -11,6 +11,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from connect_core.kafka.auth import KafkaAuth
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.runtime import env
 from connect_core.storage.config import StorageConfig
@@ -38,6 +39,12 @@ class WorkerSettings:
         kafka = KafkaClientSettings(
             bootstrap_servers=env.resolve(env.BOOTSTRAP_SERVERS, env.DEFAULT_BOOTSTRAP_SERVERS, bootstrap_servers),
             overrides=overrides,
+            auth=KafkaAuth(
+                mode=env.resolve(env.KAFKA_AUTH, env.DEFAULT_KAFKA_AUTH),
+                secret_arn=env.resolve(env.KAFKA_SECRET_ARN, "") or None,
+                region=env.resolve(env.KAFKA_REGION, "") or None,
+                ssl_ca_location=env.resolve(env.KAFKA_SSL_CA_LOCATION, "") or None,
+            ),
         )
         replication = env.resolve_int(env.REPLICATION_FACTOR, StorageConfig().config_storage_replication_factor)
         storage = StorageConfig(

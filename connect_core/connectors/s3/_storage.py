@@ -1,7 +1,8 @@
 """The S3 calls the sink makes: list a directory's files, read a file's end offset, write a file once.
 
-boto3 is imported on first use and clients are reused across warm invocations. A file's end offset is cached
-in-process by key and ETag, so a warm task HEADs each file at most once and a rewritten key is read again.
+boto3 is imported on first use and clients are reused across warm invocations. A file's end offset is read
+with a HEAD every time, never cached: a key deleted and rewritten (reprocessing) may keep its ETag but not its
+coverage, and one HEAD per directory and invocation is cheap next to a wrongly skipped record.
 botocore failures become ``RetriableError`` (the batch is retried) except client errors no retry can fix.
 """
 
@@ -21,8 +22,6 @@ __all__ = ["END_OFFSET_META", "RECORD_COUNT_META", "FileExistsRetriableError", "
 END_OFFSET_META = "end-offset"
 RECORD_COUNT_META = "record-count"
 _CLIENTS: dict[tuple[Any, ...], Any] = {}
-_END_OFFSETS: dict[tuple[str, str, str], int] = {}
-_END_OFFSETS_MAX = 100_000
 _RETRIABLE_CODES = frozenset({"SlowDown", "RequestTimeout", "Throttling", "ThrottlingException", "InternalError",
                               "ServiceUnavailable", "ConditionalRequestConflict", "OperationAborted"})
 
@@ -79,8 +78,8 @@ class S3Storage:
             raise ConfigError(f"Invalid value {self.bucket} for configuration s3.bucket.name: "
                               f"no such bucket or no access ({e})") from e
 
-    def list_keys(self, prefix: str) -> Iterator[tuple[str, str]]:
-        """(key, ETag) of the files under ``prefix``, in key order."""
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """The keys under ``prefix``, in key order."""
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
         while True:
             try:
@@ -88,17 +87,14 @@ class S3Storage:
             except Exception as e:
                 raise _translate(e, "list") from e
             for item in page.get("Contents", ()):
-                yield item["Key"], item.get("ETag", "")
+                yield item["Key"]
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return
             kwargs["ContinuationToken"] = token
 
-    def end_offset(self, key: str, etag: str) -> int:
-        """The last Kafka offset file ``key`` accounts for (its metadata, cached by ETag)."""
-        cached = _END_OFFSETS.get((self.bucket, key, etag))
-        if cached is not None:
-            return cached
+    def end_offset(self, key: str) -> int:
+        """The last Kafka offset file ``key`` accounts for (its ``end-offset`` metadata)."""
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
         except Exception as e:
@@ -107,25 +103,16 @@ class S3Storage:
         if END_OFFSET_META not in meta:
             raise ConnectError(f"s3://{self.bucket}/{key} has no {END_OFFSET_META} metadata: not written by this "
                                "sink; remove it or use another topics.dir")
-        end = int(meta[END_OFFSET_META])
-        self.remember(key, head.get("ETag", ""), end)
-        return end
+        return int(meta[END_OFFSET_META])
 
-    def remember(self, key: str, etag: str, end_offset: int) -> None:
-        """Cache a file's end offset (after this process wrote or read it)."""
-        if len(_END_OFFSETS) >= _END_OFFSETS_MAX:
-            _END_OFFSETS.clear()
-        _END_OFFSETS[(self.bucket, key, etag)] = end_offset
-
-    def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool) -> str:
-        """Write a file and return its ETag; ``exclusive`` makes it ``If-None-Match: *`` (never overwrite)."""
+    def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool) -> None:
+        """Write a file; ``exclusive`` makes it ``If-None-Match: *`` (never overwrite)."""
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body}
         if metadata:
             kwargs["Metadata"] = metadata
         if exclusive:
             kwargs["IfNoneMatch"] = "*"
         try:
-            response = self.client.put_object(**kwargs)
+            self.client.put_object(**kwargs)
         except Exception as e:
             raise _translate(e, "put") from e
-        return response.get("ETag", "")

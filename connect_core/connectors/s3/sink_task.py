@@ -16,8 +16,9 @@ write every record the failed attempt did not. The design:
 3. **Recovery by listing, not by state.** At flush, for each (cell, X) in the batch, one ListObjectsV2 on
    ``<dir X>/<topic>+<p>+<leading digits of the cell's offsets>`` finds the files already in that cell; the one with
    the highest start has the highest coverage (files in a cell are written in offset order), read with one HEAD
-   (cached by ETag). Records of X at or below it are skipped, the rest are written. This works the
-   same cold or warm, whatever an earlier attempt wrote before failing, and with records that start before it.
+   (never cached: a reprocessed key can keep its ETag). Records of X at or below it are skipped, the rest are
+   written. This works the same cold or warm, whatever an earlier attempt wrote before failing, and with records
+   that start before it.
 4. **Write once.** Files are written with ``If-None-Match: *``: a zombie or concurrent attempt that computed the
    same key gets 412 (``FileExistsRetriableError``) instead of replacing data, and the retry re-lists. Key/header
    files are written before their value file (the file carrying the coverage), so a crash between them leaves
@@ -179,13 +180,12 @@ class S3SinkTask(SinkTask):
             self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False)
         key = head + primary.extension
         metadata = {END_OFFSET_META: str(end), RECORD_COUNT_META: str(len(records))}
-        etag = self._storage.put(key, primary.encode(records), metadata, exclusive=True)
-        self._storage.remember(key, etag, end)
+        self._storage.put(key, primary.encode(records), metadata, exclusive=True)
 
     def _covered_end(self, prefix: str, cell_start: int, cell_end: int, *, keys_primary: bool) -> int:
         """The highest offset already accounted for by files of this directory in the cell (-1: none)."""
-        best_start, best_key, best_etag = -1, "", ""
-        for key, etag in self._storage.list_keys(self._layout.range_prefix(prefix, cell_start, cell_end - 1)):
+        best_start, best_key = -1, ""
+        for key in self._storage.list_keys(self._layout.range_prefix(prefix, cell_start, cell_end - 1)):
             match = _NAME.match(key[len(prefix):])
             if match is None:
                 continue
@@ -197,5 +197,5 @@ class S3SinkTask(SinkTask):
                     break
                 continue
             if start >= cell_start and start > best_start:
-                best_start, best_key, best_etag = start, key, etag
-        return self._storage.end_offset(best_key, best_etag) if best_key else -1
+                best_start, best_key = start, key
+        return self._storage.end_offset(best_key) if best_key else -1

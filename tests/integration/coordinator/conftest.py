@@ -5,21 +5,30 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from connect_core.coordinator import Coordinator, RecordingDeployer, Request, Response, coordinator_from_settings
+from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config import StorageConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 WORKER_ID = "it-coordinator:8083"
 
 
 @pytest.fixture(scope="module")
-def worker(kafka_bootstrap: str) -> WorkerSettings:
-    prefix = f"it-{uuid.uuid4().hex[:10]}"
+def prefix() -> str:
+    """Prefix of every topic (internal and data) this test module creates."""
+    return f"it-coord-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def worker(kafka_bootstrap: str, prefix: str) -> Iterator[WorkerSettings]:
     storage = StorageConfig(
         config_storage_topic=f"{prefix}-configs",
         offset_storage_topic=f"{prefix}-offsets",
@@ -27,7 +36,13 @@ def worker(kafka_bootstrap: str) -> WorkerSettings:
         offset_storage_partitions=5,
         status_storage_partitions=2,
     )
-    return WorkerSettings(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), storage, "it-group", WORKER_ID)
+    settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
+    yield WorkerSettings(settings, storage, f"{prefix}-group", WORKER_ID)
+    admin = admin_client(settings)
+    doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+    if doomed:
+        for future in admin.delete_topics(doomed, operation_timeout=10).values():
+            future.result()
 
 
 @dataclass

@@ -126,3 +126,22 @@ def test_paused_connector_produces_nothing(cluster: Cluster, tmp_path: Path) -> 
     result = runner.run("paused", 0, _budget())
 
     assert (result.state, result.records) == ("PAUSED", 0)
+
+
+def test_a_warm_runner_reports_running_again_after_the_coordinator_changed_the_status(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from connect_core.storage.status_state import State, TaskStatus
+
+    path = tmp_path / "input.txt"
+    path.write_text("x\n")
+    _deploy_file_source(cluster, "restarted", path, f"{cluster.worker.group_id}-restarted")
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    runner.run("restarted", 0, _budget())
+    cluster.statuses.put_task_status(TaskStatus("restarted", 0, State.RESTARTING, "coordinator", 1))
+
+    runner.run("restarted", 0, _budget())
+
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status("restarted", 0).state is State.RUNNING

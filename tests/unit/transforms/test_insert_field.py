@@ -44,7 +44,8 @@ def test_struct_gets_fields_with_suffix_driven_optionality() -> None:
 
 
 def test_offset_requires_a_sink_record() -> None:
-    with pytest.raises(DataError, match=r"Only SinkRecord supported for \[field insertion\]"):
+    with pytest.raises(DataError, match=r"^Only SinkRecord supported for \[field insertion\], found: "
+                       r"org.apache.kafka.connect.source.SourceRecord$"):
         _insert(**{"offset.field": "o"}).apply(source({"a": 1}))
 
 

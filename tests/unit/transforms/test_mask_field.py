@@ -30,7 +30,7 @@ def test_struct_fields_use_replacement_parsed_to_field_type() -> None:
 
 
 def test_replacement_not_numeric_for_number_is_a_data_error() -> None:
-    with pytest.raises(DataError, match=r"Unable to convert \*\*\* \(java.lang.String\) to number"):
+    with pytest.raises(DataError, match=r"^Unable to convert \*\*\* \(class java.lang.String\) to a number$"):
         _mask(fields="i", replacement="***").apply(source({"i": 5}))
 
 
@@ -46,3 +46,20 @@ def test_key_variant_masks_the_key() -> None:
 def test_empty_replacement_is_a_config_error_naming_the_key() -> None:
     with pytest.raises(ConfigError, match="for configuration replacement: String must be non-empty"):
         _mask(fields="a", replacement="")
+
+
+def test_numeric_replacement_follows_values_convert_semantics() -> None:
+    # Kafka 4.1 parses numeric replacements with Values.convertToX: BigDecimal, truncated, narrowed like Java.
+    schema = (SchemaBuilder.struct().field("b", Schema.INT8_SCHEMA).field("l", Schema.INT64_SCHEMA)
+              .field("f", Schema.FLOAT32_SCHEMA).build())  # fmt: skip
+    value = Struct(schema).put("b", 1).put("l", 2).put("f", 1.0)
+    out = _mask(fields="b,l,f", replacement="300.9").apply(source(value, schema)).value
+    assert (out.get("b"), out.get("l"), out.get("f")) == (44, 300, pytest.approx(300.9, rel=1e-6))
+    assert _mask(fields="i", replacement="-1e3").apply(source({"i": 5})).value == {"i": -1000}
+
+
+def test_unsupported_types_are_named_like_java_get_class() -> None:
+    with pytest.raises(DataError, match=r"^Cannot mask value of type: class \[B$"):
+        _mask(fields="b").apply(source({"b": b"x"}))
+    with pytest.raises(DataError, match=r"^Cannot mask value of type class java.lang.Boolean with custom replacement"):
+        _mask(fields="b", replacement="x").apply(source({"b": True}))

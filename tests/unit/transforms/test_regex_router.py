@@ -27,3 +27,7 @@ def test_partial_match_leaves_topic_unchanged() -> None:
 def test_invalid_regex_is_a_config_error_naming_the_key() -> None:
     with pytest.raises(ConfigError, match="for configuration regex"):
         _router("(", "x")
+
+
+def test_java_named_groups_are_supported() -> None:
+    assert _router("(?<first>o)rders", "${first}k").apply(source(topic="orders")).topic == "ok"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from connect_core.api.errors import ConfigError
+from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.logical import Date, Time, Timestamp
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
@@ -70,3 +70,14 @@ def test_string_target_without_format_is_a_config_error() -> None:
 def test_unknown_target_type_is_a_config_error_naming_the_key() -> None:
     with pytest.raises(ConfigError, match="Invalid value date for configuration target.type"):
         _tc(**{"target.type": "date"})
+
+
+def test_bad_format_wraps_the_pattern_error_like_config_exception() -> None:
+    with pytest.raises(ConfigError, match=r"^Invalid value java.lang.IllegalArgumentException: Illegal pattern "
+                       r"character 'b' for configuration TimestampConverter requires a SimpleDateFormat-compatible"):
+        _tc(**{"target.type": "string", "format": "yyyy-bb"})
+
+
+def test_unsupported_schemaless_type_is_named_like_java_get_class() -> None:
+    with pytest.raises(DataError, match=r"^TimestampConverter does not support class java.lang.Double objects"):
+        _tc(**{"target.type": "unix"}).apply(source(1.5))

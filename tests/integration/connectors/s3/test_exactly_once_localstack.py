@@ -9,7 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.unit.connectors.s3._replay import Replay, assert_exactly_once, make_stream, read_back, scenario_configs
+from tests.unit.connectors.s3._replay import (
+    Replay,
+    assert_exactly_once,
+    assert_value_files_written_once,
+    make_stream,
+    read_back,
+    scenario_configs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +46,7 @@ def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], buc
     replay = Replay(client, config, rng, stream, max_batch=40)
     replay.run()
     assert replay.failures > 10
+    assert_value_files_written_once(replay.writes)
     assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"), stream, 25)
 
 

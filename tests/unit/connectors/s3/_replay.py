@@ -37,7 +37,7 @@ class FaultyS3:
         self._client = client
         self._rng = rng
         self.rate = rate
-        self.puts = 0
+        self.writes: dict[str, int] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -47,7 +47,7 @@ class FaultyS3:
         if roll < self.rate / 2:
             raise EndpointConnectionError(endpoint_url="http://injected")
         result = self._client.put_object(**kwargs)
-        self.puts += 1
+        self.writes[kwargs["Key"]] = self.writes.get(kwargs["Key"], 0) + 1
         if roll > 1 - self.rate / 2:  # written, but the response is lost
             raise ReadTimeoutError(endpoint_url="http://injected")
         return result
@@ -94,10 +94,12 @@ class Replay:
     committed: dict[int, int] = dataclasses.field(default_factory=dict)
     invocations: int = 0
     failures: int = 0
+    writes: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def run(self, max_invocations: int = 5000) -> None:
         """Invoke until every partition is committed to its end."""
         faulty = FaultyS3(self.client, self.rng, self.fault_rate)
+        self.writes = faulty.writes
         self.committed = dict.fromkeys(self.stream, 0)
         retry_sizes: dict[int, int] = {}
         task: S3SinkTask | None = None
@@ -188,6 +190,12 @@ def assert_exactly_once(files: dict[str, list[dict[str, Any]]], stream: dict[int
         duplicates = sorted({o for o in got if got.count(o) > 1})
         assert not duplicates, f"partition {p}: duplicated offsets {duplicates[:20]}"
         assert got == expected, f"partition {p}: missing {sorted(set(expected) - set(got))[:20]}"
+
+
+def assert_value_files_written_once(writes: dict[str, int]) -> None:
+    """No value file was ever overwritten: S3 event consumers and bucket versions see each record once too."""
+    rewritten = {k: n for k, n in writes.items() if n > 1 and ".keys." not in k and ".headers." not in k}
+    assert not rewritten, f"value files written more than once: {sorted(rewritten)[:10]}"
 
 
 def scenario_configs(bucket: str, endpoint: dict[str, str] | None = None) -> dict[str, dict[str, str]]:

@@ -20,3 +20,9 @@ def test_whole_topic_must_match() -> None:
 def test_empty_or_invalid_pattern_is_a_config_error_naming_the_key(pattern: str) -> None:
     with pytest.raises(ConfigError, match="for configuration pattern"):
         TopicNameMatches().configure({"pattern": pattern})
+
+
+def test_java_named_group_syntax_compiles() -> None:
+    predicate = TopicNameMatches()
+    predicate.configure({"pattern": "(?<env>dev|prod)-.*"})
+    assert predicate.test(source(topic="prod-orders"))
