@@ -1,0 +1,154 @@
+"""``ConfigResolver``: which providers a connector may use, and its configs with placeholders resolved.
+
+Providers are declared the Kafka way: ``config.providers=env,file,secretsmanager,ssm``,
+``config.providers.<name>.class=<class>`` and ``config.providers.<name>.param.<option>=<value>``. Kafka reads these
+from the worker config only; lambda-connect has no worker file, so they come from ``LAMBDA_CONNECT_CONFIG_PROVIDERS``
+(the worker level: a comma list of names, or a JSON object of those keys) and from the connector config itself
+(which wins). A well-known name (``env``, ``file``, ``directory``, ``secretsmanager``, ``ssm``) needs no ``.class``.
+
+The config topic keeps placeholders; tasks resolve them at start (both the connector config and their task config),
+so a rotated secret reaches a task when it restarts or its container is replaced. Configured providers are kept per
+container, keyed by class and options, so their clients and caches survive warm invocations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+from typing import TYPE_CHECKING
+
+from connect_core.api.errors import ConfigError
+from connect_core.runtime import env
+from connect_core.runtime.config_providers.config_transformer import ConfigTransformer
+from connect_core.runtime.config_providers.redaction import remember_secrets
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from connect_core.runtime.config_providers.config_provider import ConfigProvider
+
+__all__ = ["CONFIG_PROVIDERS_CONFIG", "PROVIDER_CLASSES", "ConfigResolver", "clear_provider_cache", "resolve_configs"]
+
+CONFIG_PROVIDERS_CONFIG = "config.providers"
+_PKG = "connect_core.runtime.config_providers."
+_ENV = _PKG + "env_var:EnvVarConfigProvider"
+_FILE = _PKG + "file:FileConfigProvider"
+_DIRECTORY = _PKG + "directory:DirectoryConfigProvider"
+_SECRETS = _PKG + "secrets_manager:SecretsManagerConfigProvider"
+_SSM = _PKG + "ssm:SsmParameterStoreConfigProvider"
+
+# Class names accepted in config.providers.<name>.class -> "module:Class". Kafka's own, then popular AWS ones.
+PROVIDER_CLASSES: dict[str, str] = {
+    "org.apache.kafka.common.config.provider.EnvVarConfigProvider": _ENV,
+    "org.apache.kafka.common.config.provider.FileConfigProvider": _FILE,
+    "org.apache.kafka.common.config.provider.DirectoryConfigProvider": _DIRECTORY,
+    "com.github.jcustenborder.kafka.config.aws.SecretsManagerConfigProvider": _SECRETS,
+    "io.lenses.connect.secrets.providers.AWSSecretProvider": _SECRETS,
+    "lambda.connect.config.provider.SecretsManagerConfigProvider": _SECRETS,
+    "lambda.connect.config.provider.SsmParameterStoreConfigProvider": _SSM,
+    "EnvVarConfigProvider": _ENV,
+    "FileConfigProvider": _FILE,
+    "DirectoryConfigProvider": _DIRECTORY,
+    "SecretsManagerConfigProvider": _SECRETS,
+    "SsmParameterStoreConfigProvider": _SSM,
+}
+# A provider name that is one of these needs no .class.
+DEFAULT_CLASSES: dict[str, str] = {
+    "env": _ENV, "file": _FILE, "directory": _DIRECTORY, "dir": _DIRECTORY,
+    "secretsmanager": _SECRETS, "secretsManager": _SECRETS, "aws": _SECRETS, "ssm": _SSM,
+}
+
+_providers: dict[tuple[str, tuple[tuple[str, str], ...]], ConfigProvider] = {}
+_providers_lock = threading.Lock()
+
+
+def _worker_properties() -> dict[str, str]:
+    raw = env.resolve(env.CONFIG_PROVIDERS, "").strip()
+    if not raw:
+        return {}
+    if raw.startswith("{"):
+        try:
+            parsed = json.loads(raw)
+        except ValueError as error:
+            raise ConfigError(f"{env.CONFIG_PROVIDERS} must be a comma list or a JSON object: {error}") from error
+        return {str(k): str(v) for k, v in parsed.items()}
+    return {CONFIG_PROVIDERS_CONFIG: raw}
+
+
+def _target(name: str, class_name: str | None) -> str:
+    key = f"{CONFIG_PROVIDERS_CONFIG}.{name}.class"
+    if class_name is None:
+        if name in DEFAULT_CLASSES:
+            return DEFAULT_CLASSES[name]
+        raise ConfigError(f'Missing required configuration "{key}" which has no default value.')
+    if class_name in PROVIDER_CLASSES:
+        return PROVIDER_CLASSES[class_name]
+    if ":" in class_name:  # a Python "module:Class" of the user's own provider
+        return class_name
+    raise ConfigError(f"Invalid value {class_name} for configuration {key}: Class {class_name} could not be found.")
+
+
+def _instantiate(target: str, params: dict[str, str]) -> ConfigProvider:
+    cache_key = (target, tuple(sorted(params.items())))
+    with _providers_lock:
+        provider = _providers.get(cache_key)
+        if provider is None:
+            module_name, _, class_name = target.partition(":")
+            try:
+                cls = getattr(importlib.import_module(module_name), class_name)
+            except (ImportError, AttributeError) as error:
+                raise ConfigError(f"Config provider class {target} could not be loaded: {error}") from error
+            provider = cls()
+            provider.configure(params)
+            _providers[cache_key] = provider
+        return provider
+
+
+class ConfigResolver:
+    """The providers declared for one connector (worker level + its own config)."""
+
+    def __init__(self, providers: Mapping[str, ConfigProvider]) -> None:
+        """Usually built with ``ConfigResolver.for_connector``."""
+        self.providers = dict(providers)
+        self._transformer = ConfigTransformer(self.providers)
+
+    @classmethod
+    def for_connector(cls, connector_config: Mapping[str, str | None]) -> ConfigResolver:
+        """Providers from ``LAMBDA_CONNECT_CONFIG_PROVIDERS`` overlaid with the connector's ``config.providers*``."""
+        props = _worker_properties()
+        props.update({k: v for k, v in connector_config.items()
+                      if v is not None and k.startswith(CONFIG_PROVIDERS_CONFIG)})
+        names = [n.strip() for n in props.get(CONFIG_PROVIDERS_CONFIG, "").split(",") if n.strip()]
+        providers: dict[str, ConfigProvider] = {}
+        for name in names:
+            prefix = f"{CONFIG_PROVIDERS_CONFIG}.{name}.param."
+            params = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
+            target = _target(name, props.get(f"{CONFIG_PROVIDERS_CONFIG}.{name}.class"))
+            providers[name] = _instantiate(target, params)
+        return cls(providers)
+
+    def resolve(self, config: Mapping[str, str | None]) -> dict[str, str]:
+        """``config`` with placeholders substituted (None values dropped); substituted values become redacted."""
+        present = {k: v for k, v in config.items() if v is not None}
+        if not self.providers or not any("${" in v for v in present.values()):
+            return present
+        result = self._transformer.transform(present)
+        remember_secrets(result.substituted)
+        return {k: v for k, v in result.data.items() if v is not None}
+
+
+def resolve_configs(
+    connector_config: Mapping[str, str | None], *configs: Mapping[str, str | None]
+) -> tuple[dict[str, str], ...]:
+    """The connector config and each further config (a task config) resolved with the connector's providers."""
+    resolver = ConfigResolver.for_connector(connector_config)
+    return (resolver.resolve(connector_config), *(resolver.resolve(c) for c in configs))
+
+
+def clear_provider_cache() -> None:
+    """Close and forget every configured provider (tests)."""
+    with _providers_lock:
+        for provider in _providers.values():
+            provider.close()
+        _providers.clear()
