@@ -43,3 +43,9 @@ def aws_settings() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def opensearch_url() -> str:
     return _ensure("opensearch")["connection.url"]
+
+
+@pytest.fixture(scope="session")
+def postgres_settings() -> dict[str, str]:
+    """host, port, user, password, database and a `jdbc:postgresql://` connection.url."""
+    return _ensure("postgres")

@@ -24,6 +24,7 @@ from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.lambda_event import decode_kafka_event
 from connect_core.runtime import registry
+from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
@@ -173,7 +174,13 @@ class SinkRunner:
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
         return self._running
 
-    def _start(self, connector_config: dict[str, str], task_config: dict[str, str]) -> _RunningTask:
+    def _start(self, raw_connector_config: dict[str, str], raw_task_config: dict[str, str]) -> _RunningTask:
+        # The topic holds ${provider:path:key} placeholders; only this task's memory ever holds the values.
+        try:
+            connector_config, task_config = resolve_configs(raw_connector_config, raw_task_config)
+        except Exception as error:
+            self._report(State.FAILED, _trace(error), None)
+            raise
         task: SinkTask = registry.load(connector_config["connector.class"])().task_class()()
         errors_config = ErrorHandlingConfig.parse(connector_config)
         dlq = None
@@ -204,7 +211,7 @@ class SinkRunner:
             raise
         report_item_failures = KafkaTriggerConfig.parse(connector_config).report_batch_item_failures
         return _RunningTask(
-            task_config, task, pipeline, dlq, report_item_failures, _version(task),
+            raw_task_config, task, pipeline, dlq, report_item_failures, _version(task),
             consumed_index=consumed_by_coordinates if reporter is not None else None,
         )
 
@@ -252,7 +259,7 @@ def _first_offsets(consumed: list[ConsumedRecord]) -> list[dict[str, Any]]:
 
 
 def _trace(error: BaseException) -> str:
-    return "".join(traceback.format_exception(error))
+    return redact("".join(traceback.format_exception(error))) or ""
 
 
 def _version(task: SinkTask) -> str | None:

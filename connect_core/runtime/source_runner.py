@@ -22,6 +22,7 @@ from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
 from connect_core.runtime import registry
+from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.source_pipeline import SourcePipeline
@@ -207,9 +208,15 @@ class SourceRunner:
         self._running[(connector, task_id)] = running
         return running
 
-    def _start(self, connector: str, task_id: int, task_config: dict[str, str]) -> _RunningTask:
-        connector_config = {k: v for k, v in (self.config_store.connector_config(connector) or {}).items()
-                            if v is not None}
+    def _start(self, connector: str, task_id: int, raw_task_config: dict[str, str]) -> _RunningTask:
+        # The topic holds ${provider:path:key} placeholders; only this task's memory ever holds the values.
+        try:
+            connector_config, task_config = resolve_configs(
+                self.config_store.connector_config(connector) or {}, raw_task_config
+            )
+        except Exception as error:
+            self._report(connector, task_id, State.FAILED, _trace(error), None)
+            raise
         connector_cls = registry.load(connector_config["connector.class"])
         task = connector_cls().task_class()()
         errors_config = ErrorHandlingConfig.parse(connector_config)
@@ -232,7 +239,7 @@ class SourceRunner:
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
-        return _RunningTask(task_config, task, pipeline, reader, producer, _version(task))
+        return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task))
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)
@@ -275,7 +282,7 @@ def _abort(producer: Any) -> None:
 
 
 def _trace(error: BaseException) -> str:
-    return "".join(traceback.format_exception(error))
+    return redact("".join(traceback.format_exception(error))) or ""
 
 
 def _version(task: SourceTask) -> str | None:

@@ -67,14 +67,21 @@ def read_pid(name: str) -> int | None:
     return pid
 
 
-def spawn(name: str, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
-    """Start a detached process in its own session, log to <run>/<name>/<name>.log, record its pid."""
+def spawn(
+    name: str, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+    user: tuple[int, int] | None = None,
+) -> int:
+    """Start a detached process in its own session, log to <run>/<name>/<name>.log, record its pid.
+
+    ``user`` is a (uid, gid) to run as, for servers that refuse to run as root.
+    """
     directory = service_dir(name)
     log = open(directory / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     full_env = {**os.environ, **(env or {})}
+    ids = {"user": user[0], "group": user[1], "extra_groups": []} if user else {}
     proc = subprocess.Popen(
         list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        cwd=cwd or directory, env=full_env, start_new_session=True,
+        cwd=cwd or directory, env=full_env, start_new_session=True, **ids,
     )
     log.close()
     (directory / "pid").write_text(str(proc.pid))
@@ -130,10 +137,15 @@ def _reap(pid: int) -> None:
         pass
 
 
-def run(argv: Sequence[str], *, name: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
+def run(
+    argv: Sequence[str], *, name: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+    user: tuple[int, int] | None = None,
+) -> str:
     """Run a set-up command to completion; a failure names the service and shows the output."""
+    ids = {"user": user[0], "group": user[1], "extra_groups": []} if user else {}
     result = subprocess.run(
-        list(argv), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False,
+        list(argv), cwd=cwd or "/", env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False,
+        **ids,
     )
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()[-40:]

@@ -18,3 +18,5 @@ LOCALSTACK_REQUIREMENTS = (
 LOCALSTACK_VENV_TAG = "4.13.1-1"  # bump when LOCALSTACK_REQUIREMENTS change, so cached venvs are rebuilt
 
 MARIADB_DEBIAN_PACKAGES = ("mariadb-server", "mariadb-client")
+
+POSTGRES_DEBIAN_PACKAGES = ("postgresql",)
