@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## The main job (grows into the seed scenario): start the real services and show their state.
+## The main job: the seed scenario end to end (MariaDB -> Kafka -> CRM table, S3, OpenSearch; FileStream pair).
 demo: venv services
-	@$(PY) -m infra.local.services status
+	$(PY) -m demo.seed_scenario
 
 ## All tests: lint, unit, and integration tests against the real services (started on demand).
 test: venv lint

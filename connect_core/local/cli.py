@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 def _plugins(args: argparse.Namespace) -> int:
     from connect_core.runtime.registry import plugins
 
+    if args.docs:
+        from connect_core.local.reference_docs import render_reference
+
+        sys.stdout.write(render_reference())
+        return 0
     for desc in plugins():
         names = (desc.class_name, *desc.aliases) if args.aliases else (desc.class_name,)
         for name in names:
@@ -50,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = sub.add_parser("plugins", help="list connectors, converters, transformations and predicates")
     plugins.add_argument("--no-aliases", dest="aliases", action="store_false", help="only full class names")
+    plugins.add_argument("--docs", action="store_true", help="print the configuration reference (docs/reference.md)")
     plugins.set_defaults(run=_plugins)
 
     invoke = sub.add_parser("invoke", help="invoke one function with one event (like `sam local invoke`)")

@@ -1,0 +1,148 @@
+"""One EventBridge Scheduler schedule per source task, converged from the connector's desired state.
+
+Scheduler's finest rate is one minute, while Kafka's ``poll.interval.ms`` is often seconds. The schedule only
+wakes a task: each invocation keeps calling ``task.poll()`` (which sleeps ``poll.interval.ms`` between queries, as
+the connectors do in Kafka) for as long as it returns records and the function's time budget (minus
+``LAMBDA_CONNECT_SAFETY_MARGIN_MS``) lasts. So a busy source is polled at its own interval inside one invocation,
+and the minute rate only bounds how long an idle source waits before it looks again (``SourceRunner`` stops at the
+first empty poll; keeping it polling through empty polls until the budget ends would close that gap too).
+``lambda.schedule.interval.ms`` above a minute is rounded up to whole minutes.
+
+Schedules carry no state: the task's Input is ``{"connector": <name>, "task": <n>}``, and everything else comes from
+the config topic when it runs. Retries are off (``MaximumRetryAttempts`` 0): the next tick is the retry.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from connect_core.coordinator.aws_names import schedule_base, schedule_name, task_of_schedule
+from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ScheduleSettings", "SourceSchedules", "schedule_expression"]
+
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
+MINUTE_MS = 60_000
+MAXIMUM_EVENT_AGE_S = 60  # a tick older than the minimum rate is pointless: the next one is already due
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Where schedules live and what they invoke (from the stack, via ``LAMBDA_CONNECT_*``)."""
+
+    group: str
+    source_function_arn: str
+    role_arn: str
+
+
+def schedule_expression(config: Mapping[str, Any]) -> str:
+    """``rate(N minute[s])``: ``lambda.schedule.interval.ms`` rounded up to minutes, at least one minute."""
+    interval = SourceScheduleConfig.parse(config).schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS
+    minutes = max(1, math.ceil(interval / MINUTE_MS))
+    return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
+
+
+class SourceSchedules:
+    """Creates, updates, enables, disables and deletes the schedules of source connectors."""
+
+    def __init__(self, client: Any, settings: ScheduleSettings) -> None:
+        """``client``: a boto3 ``scheduler`` client."""
+        self.client = client
+        self.settings = settings
+
+    def converge(self, connector: str, config: Mapping[str, Any], task_count: int, state: str, *,
+                 keep_existing: bool = False) -> list[str]:
+        """Make tasks ``0..task_count-1`` have a schedule in ``state``; delete the rest unless ``keep_existing``.
+
+        Returns:
+            the actions taken, e.g. ``["create my-src-0", "delete my-src-3"]`` (empty when nothing changed).
+        """
+        existing = self._existing(connector)
+        wanted = set(range(task_count)) | (set(existing) if keep_existing else set())
+        expression = schedule_expression(config) if wanted else ""
+        actions: list[str] = []
+        for task in sorted(set(existing) - wanted):
+            self._delete(existing[task])
+            actions.append(f"delete {existing[task]}")
+        for task in sorted(wanted):
+            desired = self._desired(connector, task, expression, state)
+            if task not in existing:
+                self.client.create_schedule(**desired)
+                actions.append(f"create {desired['Name']}")
+                continue
+            current = self.client.get_schedule(Name=existing[task], GroupName=self.settings.group)
+            if _differs(current, desired):
+                self.client.update_schedule(**desired)
+                actions.append(f"update {desired['Name']}")
+        return actions
+
+    def remove(self, connector: str) -> list[str]:
+        """Delete every schedule of the connector."""
+        existing = self._existing(connector)
+        for name in existing.values():
+            self._delete(name)
+        return [f"delete {name}" for name in existing.values()]
+
+    def _existing(self, connector: str) -> dict[int, str]:
+        found: dict[int, str] = {}
+        paginator = self.client.get_paginator("list_schedules")
+        for page in paginator.paginate(GroupName=self.settings.group, NamePrefix=schedule_base(connector) + "-"):
+            for schedule in page.get("Schedules", []):
+                task = task_of_schedule(connector, schedule["Name"])
+                if task is not None:
+                    found[task] = schedule["Name"]
+        return found
+
+    def _desired(self, connector: str, task: int, expression: str, state: str) -> dict[str, Any]:
+        return {
+            "Name": schedule_name(connector, task),
+            "GroupName": self.settings.group,
+            "ScheduleExpression": expression,
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "State": state,
+            "Description": f"lambda-connect source task {connector}-{task}",
+            "Target": {
+                "Arn": self.settings.source_function_arn,
+                "RoleArn": self.settings.role_arn,
+                "Input": json.dumps({"connector": connector, "task": task}, separators=(",", ":")),
+                "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": MAXIMUM_EVENT_AGE_S},
+            },
+        }
+
+    def _delete(self, name: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.delete_schedule(Name=name, GroupName=self.settings.group)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+
+
+def _differs(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    for key in ("ScheduleExpression", "State", "Description"):
+        if current.get(key) != desired[key]:
+            return True
+    if current.get("FlexibleTimeWindow", {}).get("Mode") != "OFF":
+        return True
+    target, wanted = current.get("Target", {}), desired["Target"]
+    if any(target.get(key) != wanted[key] for key in ("Arn", "RoleArn")):
+        return True
+    if _json(target.get("Input")) != _json(wanted["Input"]):
+        return True
+    retry = target.get("RetryPolicy", {})
+    return any(retry.get(key) != value for key, value in wanted["RetryPolicy"].items())
+
+
+def _json(raw: str | None) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw

@@ -1,0 +1,333 @@
+"""Per sink connector: a Lambda function cloned from the stack's sink_task function, plus its Kafka event source
+mapping, converged from the connector's desired state.
+
+The function copies the template function's code, layers, runtime, handler, memory, timeout, VPC and environment
+(read with GetFunction), adds ``CONNECTOR_NAME``, and follows the template when the stack is updated (a changed
+CodeSha256 or configuration is pushed on the next apply). The mapping is MSK when ``LAMBDA_CONNECT_MSK_CLUSTER_ARN``
+is set, else self-managed Kafka on ``LAMBDA_CONNECT_BOOTSTRAP_SERVERS`` with the auth secret and VPC as
+SourceAccessConfigurations; its ConsumerGroupId is Kafka Connect's ``connect-<name>``, so the offsets REST API and
+existing consumer groups keep working.
+
+One topic per sink: an event source mapping takes exactly one topic and a consumer group id may belong to one
+mapping only, so several mappings would each need their own group and break ``connect-<name>``. A sink with several
+topics or ``topics.regex`` is refused with a ConfigError naming ``topics``; deploy one connector per topic.
+
+Immutable mapping fields (topic, group, starting position, cluster) changing means delete + create; everything else
+(batch settings, enabled state, auth) is an UpdateEventSourceMapping of just the fields that differ.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError
+from connect_core.coordinator.aws_names import function_name
+from connect_core.runtime import env
+from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.trigger_config import DEFAULT_BATCHING_WINDOW_MS, KafkaTriggerConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["SinkFunctionSettings", "SinkFunctions", "auth_access_type", "single_topic"]
+
+ENABLED_STATES = frozenset({"Enabled", "Enabling", "Creating"})
+CONNECTOR_TAG = "lambda-connect:connector"
+# Template configuration keys copied to each sink function (GetFunction -> CreateFunction spelling).
+_COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "PackageType")
+_IMMUTABLE = ("EventSourceArn", "SelfManagedEventSource", "Topics", "StartingPosition", "ConsumerGroupId")
+
+
+@dataclass(frozen=True)
+class SinkFunctionSettings:
+    """What the stack provides for sink functions (from ``LAMBDA_CONNECT_*``)."""
+
+    template_function: str
+    function_prefix: str = "lambda-connect-sink-"
+    role_arn: str | None = None
+    msk_cluster_arn: str | None = None
+    bootstrap_servers: tuple[str, ...] = ()
+    auth_mode: str = "NONE"
+    auth_secret_arn: str | None = None
+    vpc_subnets: tuple[str, ...] = ()
+    vpc_security_groups: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def single_topic(config: Mapping[str, Any]) -> str:
+    """The sink's only topic; ConfigError naming ``topics`` otherwise (see the module docstring)."""
+    if (config.get("topics.regex") or "").strip():
+        raise ConfigError("Invalid value for configuration topics.regex: the AWS deployer needs exactly one topic "
+                          "in topics (a Kafka event source mapping reads one topic); set topics instead")
+    topics = [t.strip() for t in str(config.get("topics") or "").split(",") if t.strip()]
+    if len(topics) != 1:
+        raise ConfigError(f"Invalid value {config.get('topics')} for configuration topics: the AWS deployer needs "
+                          "exactly one topic (a Kafka event source mapping reads one topic with one consumer group); "
+                          "create one connector per topic")
+    return topics[0]
+
+
+def auth_access_type(mode: str) -> str | None:
+    """The SourceAccessConfiguration type for ``LAMBDA_CONNECT_KAFKA_AUTH`` (None: IAM or no auth)."""
+    normalised = mode.upper().replace("-", "_")
+    if "SCRAM" in normalised:
+        return "SASL_SCRAM_256_AUTH" if "256" in normalised else "SASL_SCRAM_512_AUTH"
+    if "PLAIN" in normalised or "BASIC" in normalised:
+        return "BASIC_AUTH"
+    if "TLS" in normalised or "CERT" in normalised:
+        return "CLIENT_CERTIFICATE_TLS_AUTH"
+    return None
+
+
+def _fetch_url(url: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - Lambda's presigned code URL
+        return response.read()
+
+
+class SinkFunctions:
+    """Creates, updates, enables, disables and deletes the function + mapping of sink connectors."""
+
+    def __init__(self, client: Any, settings: SinkFunctionSettings,
+                 fetch_code: Callable[[str], bytes] | None = None) -> None:
+        """``client``: a boto3 ``lambda`` client; ``fetch_code`` downloads GetFunction's Code.Location."""
+        self.client = client
+        self.settings = settings
+        self._fetch_code = fetch_code or _fetch_url
+        self._code_cache: dict[str, bytes] = {}
+
+    def function_name(self, connector: str) -> str:
+        """The connector's function name."""
+        return function_name(self.settings.function_prefix, connector)
+
+    def converge(self, connector: str, config: Mapping[str, Any], enabled: bool) -> list[str]:
+        """Function and mapping as the config says; returns the actions taken (empty when nothing changed)."""
+        topic = single_topic(config)
+        trigger = KafkaTriggerConfig.parse(config)
+        name = self.function_name(connector)
+        actions = self._converge_function(connector, name)
+        actions += self._converge_mapping(name, self._desired_mapping(name, topic, connector, config, trigger),
+                                          enabled)
+        return actions
+
+    def remove(self, connector: str) -> list[str]:
+        """Delete the mappings, then the function."""
+        name = self.function_name(connector)
+        actions = []
+        for mapping in self._mappings(name):
+            self.client.delete_event_source_mapping(UUID=mapping["UUID"])
+            actions.append(f"delete mapping {mapping['UUID']}")
+        if self._get_function(name) is not None:
+            self.client.delete_function(FunctionName=name)
+            actions.append(f"delete function {name}")
+        return actions
+
+    def restart(self, connector: str) -> list[str]:
+        """New execution environments: a configuration change makes Lambda cold-start every later invocation."""
+        name = self.function_name(connector)
+        current = self._get_function(name)
+        if current is None:
+            return []
+        variables = dict(current["Configuration"].get("Environment", {}).get("Variables", {}))
+        variables[env.RESTART_TOKEN] = str(time.time_ns())
+        self.client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+        return [f"restart function {name}"]
+
+    # --- function ---------------------------------------------------------------------------------------------
+
+    def _desired_function(self, connector: str, template: Mapping[str, Any]) -> dict[str, Any]:
+        conf = template["Configuration"]
+        desired: dict[str, Any] = {key: conf[key] for key in _COPIED if key in conf}
+        desired["Role"] = self.settings.role_arn or conf["Role"]
+        desired["Layers"] = [layer["Arn"] for layer in conf.get("Layers", [])]
+        variables = dict(conf.get("Environment", {}).get("Variables", {}))
+        variables[env.CONNECTOR_NAME] = connector
+        variables.pop(env.RESTART_TOKEN, None)
+        desired["Environment"] = {"Variables": variables}
+        desired["Description"] = f"lambda-connect sink connector {connector}"
+        vpc = conf.get("VpcConfig") or {}
+        if vpc.get("SubnetIds"):
+            desired["VpcConfig"] = {"SubnetIds": vpc["SubnetIds"], "SecurityGroupIds": vpc.get("SecurityGroupIds", [])}
+        if conf.get("TracingConfig", {}).get("Mode"):
+            desired["TracingConfig"] = {"Mode": conf["TracingConfig"]["Mode"]}
+        if conf.get("EphemeralStorage"):
+            desired["EphemeralStorage"] = {"Size": conf["EphemeralStorage"]["Size"]}
+        return desired
+
+    def _converge_function(self, connector: str, name: str) -> list[str]:
+        template = self.client.get_function(FunctionName=self.settings.template_function)
+        desired = self._desired_function(connector, template)
+        current = self._get_function(name)
+        if current is None:
+            self.client.create_function(
+                FunctionName=name, Code=self._code(template), Publish=False,
+                Tags={**self.settings.tags, CONNECTOR_TAG: connector}, **desired,
+            )
+            return [f"create function {name}"]
+        actions = []
+        changes = _function_changes(current["Configuration"], desired)
+        if changes:
+            self.client.update_function_configuration(FunctionName=name, **changes)
+            actions.append(f"update function configuration {name}")
+        if current["Configuration"].get("CodeSha256") != template["Configuration"].get("CodeSha256"):
+            if actions:
+                self.client.get_waiter("function_updated_v2").wait(
+                    FunctionName=name, WaiterConfig={"Delay": 2, "MaxAttempts": 60})
+            code = self._code(template)
+            self.client.update_function_code(FunctionName=name, **code)
+            actions.append(f"update function code {name}")
+        return actions
+
+    def _code(self, template: Mapping[str, Any]) -> dict[str, Any]:
+        code = template.get("Code", {})
+        if code.get("ImageUri"):
+            return {"ImageUri": code["ImageUri"]}
+        sha = template["Configuration"].get("CodeSha256", "")
+        if sha not in self._code_cache:
+            self._code_cache = {sha: self._fetch_code(code["Location"])}  # keep only the current code
+        return {"ZipFile": self._code_cache[sha]}
+
+    def _get_function(self, name: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_function(FunctionName=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise
+
+    # --- event source mapping ---------------------------------------------------------------------------------
+
+    def _desired_mapping(self, name: str, topic: str, connector: str, config: Mapping[str, Any],
+                         trigger: KafkaTriggerConfig) -> dict[str, Any]:
+        group = {"ConsumerGroupId": sink_group_id(connector, config)}
+        desired: dict[str, Any] = {"FunctionName": name, "Topics": [topic], "StartingPosition": trigger.starting_position,
+                                   "BatchSize": trigger.batch_size}
+        if self.settings.msk_cluster_arn:
+            desired["EventSourceArn"] = self.settings.msk_cluster_arn
+            desired["AmazonManagedKafkaEventSourceConfig"] = group
+        else:
+            if not self.settings.bootstrap_servers:
+                raise ConfigError(f"Neither {env.MSK_CLUSTER_ARN} nor {env.BOOTSTRAP_SERVERS} is set: the AWS deployer "
+                                  "cannot tell the event source mapping where Kafka is")
+            desired["SelfManagedEventSource"] = {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS":
+                                                               list(self.settings.bootstrap_servers)}}
+            desired["SelfManagedKafkaEventSourceConfig"] = group
+        access = self._access_configurations()
+        if access:
+            desired["SourceAccessConfigurations"] = access
+        if trigger.batching_window_ms != DEFAULT_BATCHING_WINDOW_MS:  # 500 ms is Lambda's default and not settable
+            desired["MaximumBatchingWindowInSeconds"] = round(trigger.batching_window_ms / 1000)
+        desired["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if trigger.report_batch_item_failures else []
+        desired["BisectBatchOnFunctionError"] = trigger.bisect_batch_on_function_error
+        desired["MaximumRetryAttempts"] = trigger.maximum_retry_attempts
+        return desired
+
+    def _access_configurations(self) -> list[dict[str, str]]:
+        access = []
+        auth = auth_access_type(self.settings.auth_mode)
+        if auth and self.settings.auth_secret_arn:
+            access.append({"Type": auth, "URI": self.settings.auth_secret_arn})
+        if not self.settings.msk_cluster_arn:
+            access += [{"Type": "VPC_SUBNET", "URI": f"subnet:{s}"} for s in self.settings.vpc_subnets]
+            access += [{"Type": "VPC_SECURITY_GROUP", "URI": f"security_group:{g}"}
+                       for g in self.settings.vpc_security_groups]
+        return access
+
+    def _mappings(self, name: str) -> list[dict[str, Any]]:
+        found = []
+        for page in self.client.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
+            found.extend(page.get("EventSourceMappings", []))
+        return found
+
+    def _converge_mapping(self, name: str, desired: dict[str, Any], enabled: bool) -> list[str]:
+        actions = []
+        keep = None
+        for mapping in self._mappings(name):
+            if keep is None and _same_source(mapping, desired):
+                keep = mapping
+                continue
+            self.client.delete_event_source_mapping(UUID=mapping["UUID"])
+            actions.append(f"delete mapping {mapping['UUID']}")
+        if keep is None:
+            create = {k: v for k, v in desired.items() if not _is_default(k, v)}
+            response = self.client.create_event_source_mapping(Enabled=enabled, **create)
+            return [*actions, f"create mapping {response['UUID']}"]
+        changes = _mapping_changes(keep, desired, enabled)
+        if changes:
+            self.client.update_event_source_mapping(UUID=keep["UUID"], **changes)
+            actions.append(f"update mapping {keep['UUID']}: {', '.join(sorted(changes))}")
+        return actions
+
+
+def _function_changes(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key, value in desired.items():
+        if key in ("Architectures", "PackageType"):
+            continue  # set at creation only
+        if key == "Layers":
+            now: Any = [layer["Arn"] for layer in current.get("Layers", [])]
+        elif key == "Environment":
+            now = dict(current.get("Environment", {}).get("Variables", {}))
+            token = now.pop(env.RESTART_TOKEN, None)
+            if now != value["Variables"]:
+                variables = dict(value["Variables"])
+                if token is not None:
+                    variables[env.RESTART_TOKEN] = token  # a restart is not undone by an apply
+                changes[key] = {"Variables": variables}
+            continue
+        elif key == "VpcConfig":
+            vpc = current.get("VpcConfig") or {}
+            now = {"SubnetIds": vpc.get("SubnetIds", []), "SecurityGroupIds": vpc.get("SecurityGroupIds", [])}
+        else:
+            now = current.get(key)
+        if now != value:
+            changes[key] = value
+    return changes
+
+
+def _group_id(mapping: Mapping[str, Any]) -> str | None:
+    for key in ("AmazonManagedKafkaEventSourceConfig", "SelfManagedKafkaEventSourceConfig"):
+        if mapping.get(key, {}).get("ConsumerGroupId"):
+            return str(mapping[key]["ConsumerGroupId"])
+    return None
+
+
+def _same_source(mapping: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    return (
+        mapping.get("EventSourceArn") == desired.get("EventSourceArn")
+        and mapping.get("SelfManagedEventSource") == desired.get("SelfManagedEventSource")
+        and mapping.get("Topics") == desired["Topics"]
+        and mapping.get("StartingPosition") == desired["StartingPosition"]
+        and _group_id(mapping) == _group_id(desired)
+    )
+
+
+_DEFAULTS: dict[str, Any] = {"FunctionResponseTypes": [], "BisectBatchOnFunctionError": False,
+                             "MaximumRetryAttempts": -1}
+
+
+def _is_default(key: str, value: Any) -> bool:
+    """Error-handling fields are sent only when set (Lambda documents them under provisioned mode)."""
+    return key in _DEFAULTS and value == _DEFAULTS[key]
+
+
+def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], enabled: bool) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "SourceAccessConfigurations", *_DEFAULTS):
+        if key not in desired:
+            continue
+        now = current.get(key, _DEFAULTS.get(key))
+        if key == "SourceAccessConfigurations":
+            now = sorted((a["Type"], a["URI"]) for a in now or [])
+            if now != sorted((a["Type"], a["URI"]) for a in desired[key]):
+                changes[key] = desired[key]
+        elif now != desired[key]:
+            changes[key] = desired[key]
+    if (current.get("State") in ENABLED_STATES) != enabled:
+        changes["Enabled"] = enabled
+    return changes
