@@ -9,6 +9,8 @@ not a JSON object (Kafka writes ``[key, value]`` pairs; the Elasticsearch sink w
 from __future__ import annotations
 
 import base64
+import decimal as _decimal
+import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import DataError
@@ -19,7 +21,7 @@ from connect_core.api.struct import Struct
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["to_json_data"]
+__all__ = ["to_json_data", "to_json_text"]
 
 DecimalFormat = Literal["BASE64", "NUMERIC"]
 MapEntry = Literal["pair", "object"]
@@ -118,3 +120,37 @@ def _schemaless(value: Any, options: tuple[Any, ...]) -> Any:
         return base64.b64encode(bytes(value)).decode("ascii")
     # Like Kafka, logical-type values (Decimal, dates) need a schema to be written.
     raise DataError(f"Java class {type(value).__name__} does not have corresponding schema type.")
+
+
+def to_json_text(
+    schema: Schema | None,
+    value: Any,
+    *,
+    decimal_format: DecimalFormat = "BASE64",
+    replace_null_with_default: bool = True,
+) -> str:
+    """``value`` as compact JSON text, shaped as JsonConverter writes it with ``schemas.enable=false``.
+
+    Numeric decimals (``decimal.format=NUMERIC``) are written as exact JSON numbers; everything else goes through
+    the C ``json`` encoder.
+    """
+    data = to_json_data(schema, value, decimal_format=decimal_format,
+                        replace_null_with_default=replace_null_with_default)
+    try:
+        return _dumps(data)
+    except TypeError:  # a decimal.Decimal: the stdlib encoder cannot write it as a number
+        return _encode_exact(data)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+
+
+def _encode_exact(data: Any) -> str:
+    if isinstance(data, _decimal.Decimal):
+        return str(data)
+    if isinstance(data, dict):
+        return "{" + ",".join(_dumps(str(k)) + ":" + _encode_exact(v) for k, v in data.items()) + "}"
+    if isinstance(data, list):
+        return "[" + ",".join(_encode_exact(v) for v in data) + "]"
+    return _dumps(data)

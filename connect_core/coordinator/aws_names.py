@@ -1,4 +1,4 @@
-"""Deterministic AWS resource names for a connector: schedules ``<connector>-<task>``, functions ``<prefix><connector>``.
+"""Deterministic AWS names for a connector: schedules ``<connector>-<task>``, functions ``<prefix><connector>``.
 
 Connector names are free text; AWS names are not (Scheduler: ``[0-9a-zA-Z-_.]{1,64}``, Lambda:
 ``[a-zA-Z0-9-_]{1,64}``). A name that is already valid and short enough is used as is, so the console reads like the

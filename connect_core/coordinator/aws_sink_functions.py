@@ -205,8 +205,10 @@ class SinkFunctions:
     def _desired_mapping(self, name: str, topic: str, connector: str, config: Mapping[str, Any],
                          trigger: KafkaTriggerConfig) -> dict[str, Any]:
         group = {"ConsumerGroupId": sink_group_id(connector, config)}
-        desired: dict[str, Any] = {"FunctionName": name, "Topics": [topic], "StartingPosition": trigger.starting_position,
-                                   "BatchSize": trigger.batch_size}
+        desired: dict[str, Any] = {
+            "FunctionName": name, "Topics": [topic], "StartingPosition": trigger.starting_position,
+            "BatchSize": trigger.batch_size,
+        }
         if self.settings.msk_cluster_arn:
             desired["EventSourceArn"] = self.settings.msk_cluster_arn
             desired["AmazonManagedKafkaEventSourceConfig"] = group

@@ -14,6 +14,7 @@ from connect_core.coordinator.cluster import KafkaClusterInfo
 from connect_core.coordinator.consumer_groups import KafkaConsumerGroups
 from connect_core.coordinator.deployer import RecordingDeployer
 from connect_core.coordinator.service import UNKNOWN_COMMIT, Coordinator
+from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
@@ -22,7 +23,7 @@ from connect_core.storage.status_store import StatusStore
 if TYPE_CHECKING:
     from connect_core.coordinator.deployer import Deployer
 
-__all__ = ["coordinator_from_env", "coordinator_from_settings", "package_version"]
+__all__ = ["coordinator_from_env", "coordinator_from_settings", "deployer_from_env", "package_version"]
 
 
 def package_version() -> str:
@@ -57,6 +58,16 @@ def coordinator_from_settings(
     )
 
 
+def deployer_from_env() -> Deployer:
+    """``AwsDeployer`` when ``LAMBDA_CONNECT_DEPLOYER=aws`` (template.yaml), else a no-op one: locally the runtime
+    reconciles schedules and Kafka triggers from the config topic itself."""
+    if env.resolve(env.DEPLOYER, "").strip().lower() == "aws":
+        from connect_core.coordinator.aws_deployer import AwsDeployer
+
+        return AwsDeployer()
+    return RecordingDeployer()
+
+
 def coordinator_from_env(deployer: Deployer | None = None) -> Coordinator:
     """A coordinator configured from ``LAMBDA_CONNECT_*`` environment variables."""
-    return coordinator_from_settings(WorkerSettings.from_env(), deployer)
+    return coordinator_from_settings(WorkerSettings.from_env(), deployer or deployer_from_env())

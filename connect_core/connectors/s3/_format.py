@@ -11,9 +11,9 @@ import codecs
 import gzip
 from typing import TYPE_CHECKING, Literal
 
+from connect_core.api.data_json import to_json_text
 from connect_core.api.errors import DataError
 from connect_core.api.schema import Type
-from connect_core.connectors.s3._json import to_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,7 +36,7 @@ def unescape_java(text: str) -> str:
 class RecordFormat:
     """Writes one view (value, key or headers) of records as JSON Lines or raw bytes, then compresses."""
 
-    __slots__ = ("_decimal_numeric", "_kind", "_level", "_separator", "_view", "extension")
+    __slots__ = ("_decimal_format", "_kind", "_level", "_separator", "_view", "extension")
 
     def __init__(
         self,
@@ -56,7 +56,7 @@ class RecordFormat:
         if compression == "gzip":
             self._level = _GZIP_DEFAULT_LEVEL if level < 0 else level
         self._separator = LINE_SEPARATOR if separator is None else unescape_java(separator).encode("utf-8")
-        self._decimal_numeric = decimal_numeric
+        self._decimal_format = "NUMERIC" if decimal_numeric else "BASE64"
         base = ".json" if kind == "json" else bytearray_extension
         gz = ".gz" if compression == "gzip" else ""
         self.extension = VIEW_INFIX[view] + base + gz
@@ -72,16 +72,17 @@ class RecordFormat:
     def _json_line(self, record: SinkRecord) -> bytes:
         if self._view == "headers":
             headers = ",".join(
-                '{"key":' + to_json(None, h.key) + ',"value":'
-                + to_json(None, h.value if h.value is None or isinstance(h.value, str) else to_json(h.schema, h.value))
+                '{"key":' + to_json_text(None, h.key) + ',"value":'
+                + to_json_text(None, h.value if h.value is None or isinstance(h.value, str)
+                               else to_json_text(h.schema, h.value))
                 + "}"
                 for h in record.headers
             )
             text = '{"headers":[' + headers + "]}"
         elif self._view == "key":
-            text = to_json(record.key_schema, record.key, decimal_numeric=self._decimal_numeric)
+            text = to_json_text(record.key_schema, record.key, decimal_format=self._decimal_format)
         else:
-            text = to_json(record.value_schema, record.value, decimal_numeric=self._decimal_numeric)
+            text = to_json_text(record.value_schema, record.value, decimal_format=self._decimal_format)
         return text.encode("utf-8") + LINE_SEPARATOR
 
     def _bytes_line(self, record: SinkRecord) -> bytes:

@@ -8,13 +8,13 @@ import gzip
 
 import pytest
 
+from connect_core.api.data_json import to_json_text as to_json
 from connect_core.api.errors import DataError
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.record import SinkRecord
 from connect_core.api.schema import SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.connectors.s3._format import RecordFormat
-from connect_core.connectors.s3._json import to_json
 
 PRICE = Decimal.schema(2)
 SCHEMA = (SchemaBuilder.struct().field("id", SchemaBuilder.int64().build())
@@ -41,7 +41,7 @@ def test_struct_json_matches_json_converter_without_schemas() -> None:
 
 
 def test_decimal_numeric() -> None:
-    assert to_json(PRICE, decimal.Decimal("12.34"), decimal_numeric=True) == "12.34"
+    assert to_json(PRICE, decimal.Decimal("12.34"), decimal_format="NUMERIC") == "12.34"
 
 
 def test_schemaless_values() -> None:

@@ -1,0 +1,153 @@
+"""``AwsDeployer``: the coordinator's ``Deployer`` on AWS (EventBridge Scheduler + Lambda), chosen by the factory
+when ``LAMBDA_CONNECT_DEPLOYER=aws``.
+
+Every call converges: it lists what exists for the connector, diffs it against the desired state and changes only
+the difference, so a retried or repeated request is a no-op and a half-applied one is completed.
+
+- source connector: one schedule per task (``aws_schedules``). STARTED enables, PAUSED disables; STOPPED disables
+  the existing schedules (Kafka empties a stopped connector's task set, so nothing is created or deleted then).
+- sink connector: a function + Kafka event source mapping (``aws_sink_functions``); PAUSED and STOPPED disable the
+  mapping (function, mapping and consumer group offsets stay), STARTED enables it.
+- ``remove`` deletes all of it; ``restart`` is a no-op for schedules (every invocation starts from the config and
+  offset topics) and a configuration touch for a sink function, which makes Lambda start fresh environments.
+
+boto3 is imported on first use only. Needed variables: see ``AwsDeployerSettings.from_env``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConfigError
+from connect_core.coordinator.aws_schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
+from connect_core.coordinator.aws_sink_functions import SinkFunctions, SinkFunctionSettings
+from connect_core.runtime import env, registry
+from connect_core.storage.config_state import TargetState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["AwsDeployer", "AwsDeployerSettings"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEDULE_GROUP = "default"
+DEFAULT_FUNCTION_PREFIX = "lambda-connect-sink-"
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class AwsDeployerSettings:
+    """What the stack tells the deployer (all from ``LAMBDA_CONNECT_*`` variables set by template.yaml)."""
+
+    schedules: ScheduleSettings
+    sinks: SinkFunctionSettings
+
+    @classmethod
+    def from_env(cls) -> AwsDeployerSettings:
+        """Required: SOURCE_FUNCTION_ARN, SCHEDULER_ROLE_ARN, SINK_FUNCTION_NAME; the rest have defaults."""
+        missing = [name for name in (env.SOURCE_FUNCTION_ARN, env.SCHEDULER_ROLE_ARN, env.SINK_FUNCTION_NAME)
+                   if not env.resolve(name, "")]
+        if missing:
+            raise ConfigError(f"The AWS deployer needs the environment variables {', '.join(missing)}")
+        return cls(
+            ScheduleSettings(
+                group=env.resolve(env.SCHEDULE_GROUP, DEFAULT_SCHEDULE_GROUP),
+                source_function_arn=env.resolve(env.SOURCE_FUNCTION_ARN, ""),
+                role_arn=env.resolve(env.SCHEDULER_ROLE_ARN, ""),
+            ),
+            SinkFunctionSettings(
+                template_function=env.resolve(env.SINK_FUNCTION_NAME, ""),
+                function_prefix=env.resolve(env.FUNCTION_PREFIX, DEFAULT_FUNCTION_PREFIX),
+                role_arn=env.resolve(env.SINK_ROLE_ARN, "") or None,
+                msk_cluster_arn=env.resolve(env.MSK_CLUSTER_ARN, "") or None,
+                bootstrap_servers=_csv(env.resolve(env.BOOTSTRAP_SERVERS, "")),
+                auth_mode=env.resolve(env.KAFKA_AUTH, env.DEFAULT_KAFKA_AUTH),
+                auth_secret_arn=env.resolve(env.KAFKA_SECRET_ARN, "") or None,
+                vpc_subnets=_csv(env.resolve(env.KAFKA_VPC_SUBNETS, "")),
+                vpc_security_groups=_csv(env.resolve(env.KAFKA_VPC_SECURITY_GROUPS, "")),
+            ),
+        )
+
+
+class AwsDeployer:
+    """Schedules for source tasks, functions + event source mappings for sink connectors."""
+
+    def __init__(
+        self,
+        settings: AwsDeployerSettings | None = None,
+        *,
+        scheduler: Any = None,
+        lambda_client: Any = None,
+        fetch_code: Callable[[str], bytes] | None = None,
+    ) -> None:
+        """Clients are created on first use unless given (tests pass moto or LocalStack clients)."""
+        self.settings = settings or AwsDeployerSettings.from_env()
+        self._scheduler = scheduler
+        self._lambda = lambda_client
+        self._fetch_code = fetch_code
+        self._schedules: SourceSchedules | None = None
+        self._sinks: SinkFunctions | None = None
+        self.last_actions: list[str] = []
+
+    @property
+    def schedules(self) -> SourceSchedules:
+        """The schedule side (boto3 ``scheduler`` client built lazily)."""
+        if self._schedules is None:
+            if self._scheduler is None:
+                import boto3
+
+                self._scheduler = boto3.client("scheduler")
+            self._schedules = SourceSchedules(self._scheduler, self.settings.schedules)
+        return self._schedules
+
+    @property
+    def sinks(self) -> SinkFunctions:
+        """The function side (boto3 ``lambda`` client built lazily)."""
+        if self._sinks is None:
+            if self._lambda is None:
+                import boto3
+
+                self._lambda = boto3.client("lambda")
+            self._sinks = SinkFunctions(self._lambda, self.settings.sinks, self._fetch_code)
+        return self._sinks
+
+    def apply(
+        self,
+        connector_name: str,
+        connector_config: Mapping[str, str | None],
+        task_count: int,
+        target_state: TargetState,
+    ) -> None:
+        """Converge the connector's resources to ``task_count`` tasks in ``target_state``."""
+        config = {k: v for k, v in connector_config.items() if v is not None}
+        kind = registry.describe(config.get("connector.class", "")).type
+        if kind is registry.PluginType.SOURCE:
+            state = ENABLED if target_state is TargetState.STARTED else DISABLED
+            actions = self.schedules.converge(connector_name, config, task_count, state,
+                                              keep_existing=target_state is TargetState.STOPPED)
+            actions += self.sinks.remove(connector_name)
+        elif kind is registry.PluginType.SINK:
+            actions = self.sinks.converge(connector_name, config, target_state is TargetState.STARTED)
+            actions += self.schedules.remove(connector_name)
+        else:
+            raise ConfigError(f"Connector {config.get('connector.class')} is neither a source nor a sink connector")
+        self._log(connector_name, actions)
+
+    def remove(self, connector_name: str) -> None:
+        """Delete the connector's schedules, mappings and function."""
+        self._log(connector_name, self.schedules.remove(connector_name) + self.sinks.remove(connector_name))
+
+    def restart(self, connector_name: str, task_id: int | None) -> None:
+        """Sink: start fresh execution environments. Source: nothing to do (each invocation starts from topics)."""
+        self._log(connector_name, self.sinks.restart(connector_name))
+
+    def _log(self, connector: str, actions: list[str]) -> None:
+        self.last_actions = actions
+        if actions:
+            log.info("deployed %s: %s", connector, "; ".join(actions))
