@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test unit lint services services-down services-status bench clean
+.PHONY: venv demo test unit lint deploy-check services services-down services-status bench clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ unit: venv
 lint: venv
 	$(PY) -m ruff check .
 
+## template.yaml only: sam validate --lint, the translated resources and IAM, sam build + handler imports (no services).
+deploy-check: venv
+	$(PY) -m pytest tests/unit/infra tests/unit/kafka/test_auth.py tests/integration/deploy
+
 services: venv
 	$(PY) -m infra.local.services up
 
@@ -37,8 +41,10 @@ services-status: venv
 services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
 
-bench: venv
-	@echo "make bench: the benchmark suite is not built yet (issue 8)" >&2; exit 1
+## Benchmarks (issue 8): ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
+## Sizes: BENCH_RECORDS (default 100000), BENCH_REPEATS (3), BENCH_BATCH (1000), BENCH_CASES, BENCH_JAVA=0.
+bench: venv services
+	$(PY) -m bench.run
 
 clean: services-down
 	rm -rf .run

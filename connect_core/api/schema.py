@@ -529,7 +529,19 @@ def _struct_class() -> type:
     return _STRUCT_CLASS[0]
 
 
+# Exact Python type of an unnamed primitive value that needs no more than a range check (the per-record hot path:
+# every SMT copies each field through ``Struct.put``). Anything else takes the full check below.
+_EXACT_TYPES: dict[Type, type] = {
+    Type.INT8: int, Type.INT16: int, Type.INT32: int, Type.INT64: int, Type.FLOAT32: float, Type.FLOAT64: float,
+    Type.BOOLEAN: bool, Type.STRING: str, Type.BYTES: bytes,
+}
+
+
 def _validate(schema: Schema, value: Any, location: str) -> None:
+    if schema.name is None and type(value) is _EXACT_TYPES.get(schema.type):
+        rng = _INT_RANGES.get(schema.type)
+        if rng is None or rng[0] <= value <= rng[1]:
+            return
     if value is None:
         if not schema.optional:
             raise DataError(f"Invalid value: null used for required {location}, schema type: {schema.type}")

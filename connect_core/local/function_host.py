@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +36,8 @@ class FunctionHost:
     def __init__(self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None) -> None:
         """Start the child; ``env`` is added to this process's environment."""
         self.function = function
+        # The child works in our working directory (relative paths such as FileStream's `file` resolve as they
+        # would for a Connect worker started there) and imports the project from its root.
         self._env = {**os.environ, **(env or {}), "PYTHONPATH": str(_ROOT)}
         self._log = log
         self._lock = threading.Lock()
@@ -44,7 +47,7 @@ class FunctionHost:
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "connect_core.local.function_host", self.function],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log or None, env=self._env, cwd=_ROOT,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log or None, env=self._env,
             )
         return self._proc
 
@@ -63,9 +66,13 @@ class FunctionHost:
                 code = proc.wait()
                 self._proc = None
                 raise FunctionError("Runtime.ExitError", f"the {self.function} process exited with {code}")
-            answer = json.loads(line)
-        if "error" in answer:
-            raise FunctionError(answer["error"]["errorType"], answer["error"]["errorMessage"])
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                answer = {"error": {"errorType": "Runtime.InvalidResponse", "errorMessage": line[:200].decode()}}
+        if "error" in answer or "response" not in answer:
+            error = answer.get("error") or {"errorType": "Runtime.InvalidResponse", "errorMessage": str(answer)[:200]}
+            raise FunctionError(error["errorType"], error["errorMessage"])
         return answer["response"]
 
     def close(self) -> None:
@@ -82,12 +89,17 @@ class FunctionHost:
 
 
 def _serve(function: str) -> None:
+    # The protocol gets a private copy of fd 1; fd 1 itself then points at stderr, so nothing the handler, its
+    # libraries or Powertools write to stdout (even through handles bound at import time) can corrupt it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent closes us instead
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
     from connect_core.local.invoke import load_handler
     from connect_core.local.lambda_context import LocalLambdaContext
 
     handler = load_handler(function)
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # handler prints must not corrupt the protocol
     for line in sys.stdin.buffer:
         request = json.loads(line)
         context = LocalLambdaContext(function_name=f"lambda-connect-{function}", timeout_s=request["timeout_s"])

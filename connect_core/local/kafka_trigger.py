@@ -15,8 +15,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from connect_core.local.function_host import FunctionError
-
 if TYPE_CHECKING:
     from connect_core.kafka.settings import KafkaClientSettings
     from connect_core.local.function_host import FunctionHost
@@ -153,7 +151,7 @@ class KafkaTrigger:
         self.invocations += 1
         try:
             response = self.host.invoke(build_event(batch, self.settings.bootstrap_servers), FUNCTION_TIMEOUT_S)
-        except FunctionError as error:
+        except Exception as error:  # noqa: BLE001 - any failure of the invocation means: retry the batch
             log.warning("%s: invocation failed, the batch will be retried: %s", self.connector, error)
             return batch
         failures = (response or {}).get("batchItemFailures") if self.config.report_batch_item_failures else None

@@ -213,6 +213,25 @@ class PostgreSqlDialect(Dialect):
     name = "PostgreSqlDatabaseDialect"
     family = POSTGRESQL
 
+    def setup_session(self, conn: Any, time_zone: str) -> None:
+        """Keep json/jsonb values as the server's text (as pgjdbc ``getString``); psycopg would parse them."""
+        from psycopg2.extras import register_default_json, register_default_jsonb
+
+        register_default_json(conn, loads=_identity)
+        register_default_jsonb(conn, loads=_identity)
+
+    def describe(self, conn: Any, table: TableId) -> dict[str, ColumnInfo]:
+        """Nullability; serial (``nextval``) and identity columns are auto-increment, as pgjdbc reports them."""
+        where = "table_name = %s" + (" AND table_schema = %s" if table.schema else "")
+        params = (table.table, table.schema) if table.schema else (table.table,)
+        rows = _fetch(conn, "SELECT column_name, is_nullable, column_default, is_identity FROM "
+                      f"information_schema.columns WHERE {where} ORDER BY ordinal_position", params)
+        out = {}
+        for name, nullable, default, identity in rows:
+            serial = isinstance(default, str) and default.startswith("nextval(")
+            out[name] = ColumnInfo(name, nullable == "YES", identity == "YES" or serial)
+        return out
+
 
 class SqliteDialect(Dialect):
     """SQLite: one unqualified namespace, ``?`` parameters, the clock from ``strftime``."""
@@ -310,6 +329,10 @@ def _like(pattern: str | None, value: str | None) -> bool:
 
     regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, value or "") is not None
+
+
+def _identity(text: str) -> str:
+    return text
 
 
 def _fetch(conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -74,10 +74,23 @@ _PG_OIDS: Final = {
 }
 
 
+_PG_UNSET_NUMERIC: Final = 65535  # psycopg's precision/scale of a NUMERIC without typmod (typmod -1)
+
+
 def postgres_column(desc: Any) -> ColumnDef:
-    """A psycopg ``cursor.description`` entry; json, jsonb, uuid and other OIDs become strings as in Confluent."""
+    """A psycopg ``cursor.description`` entry; json, jsonb, uuid and other OIDs become strings as in Confluent.
+
+    A NUMERIC declared without precision reports 0/0 as pgjdbc does (Confluent then maps it to a scale-0 Decimal).
+    """
     category = _PG_OIDS.get(desc[1], "STRING")
-    return ColumnDef(desc[0], category, True, True, desc[4] or 0, desc[5] or 0)
+    precision, scale = desc[4] or 0, desc[5] or 0
+    if category == "NUMERIC" and precision == _PG_UNSET_NUMERIC:
+        precision = scale = 0
+    elif category == "BIT":  # psycopg's internal_size is typmod - 4 for bit(n); bit(1) is a boolean (pgjdbc)
+        precision = desc[3] + 4 if isinstance(desc[3], int) and desc[3] > -4 else 1
+        if precision <= 1:
+            category = "BOOLEAN"
+    return ColumnDef(desc[0], category, True, True, precision, scale)
 
 
 _TYPE_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*(UNSIGNED)?"
@@ -141,16 +154,38 @@ def _to_str(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, str):  # PostgreSQL bit(1) arrives as '0' / '1'
+        return value.strip() not in ("", "0", "f", "false")
+    if isinstance(value, (bytes, bytearray)):
+        return any(value)
+    return bool(value)
+
+
+def _bits_to_bytes(value: Any) -> bytes:
+    if isinstance(value, str):  # PostgreSQL bit(n) arrives as a string of 0/1
+        return int(value, 2).to_bytes((len(value) + 7) // 8, "big")
+    return bytes(value)
+
+
 def _bit_to_int8(value: Any) -> int:
-    raw = int.from_bytes(value, "big") if isinstance(value, (bytes, bytearray)) else int(value)
+    if isinstance(value, str):
+        raw = int(value, 2)
+    else:
+        raw = int.from_bytes(value, "big") if isinstance(value, (bytes, bytearray)) else int(value)
     return raw - 256 if raw > 127 else raw  # Java getByte wraps
+
+
+_DECIMAL_CONTEXT: Final = decimal.Context(prec=1000, rounding=decimal.ROUND_HALF_UP)  # JDBC getBigDecimal(col, scale)
 
 
 def _decimal(scale: int) -> Callable[[Any], decimal.Decimal]:
     quantum = decimal.Decimal(1).scaleb(-scale)
 
     def convert(value: Any) -> decimal.Decimal:
-        return decimal.Decimal(str(value) if isinstance(value, float) else value).quantize(quantum)
+        # The default context (28 digits) cannot hold DECIMAL(38,10) or DECIMAL(65,30) values: use a wide one.
+        number = decimal.Decimal(str(value) if isinstance(value, float) else value)
+        return number.quantize(quantum, context=_DECIMAL_CONTEXT)
 
     return convert
 
@@ -214,7 +249,7 @@ def _iso(value: dt.datetime, digits: int) -> str:
 
 
 _SIMPLE: Final = {
-    "BOOLEAN": (SchemaBuilder.bool, bool), "REAL": (SchemaBuilder.float32, _to_float),
+    "BOOLEAN": (SchemaBuilder.bool, _to_bool), "REAL": (SchemaBuilder.float32, _to_float),
     "DOUBLE": (SchemaBuilder.float64, _to_float), "BIGINT": (SchemaBuilder.int64, _to_int),
     "STRING": (SchemaBuilder.string, _to_str), "BYTES": (SchemaBuilder.bytes, _to_bytes),
 }
@@ -233,7 +268,7 @@ def schema_and_converter(
         builder, fn = getattr(SchemaBuilder, _SIGNED_INTS[cat][0 if col.signed else 1])(), _to_int
     elif cat == "BIT":
         if col.precision > 8:
-            builder, fn = SchemaBuilder.bytes(), _to_bytes
+            builder, fn = SchemaBuilder.bytes(), _bits_to_bytes
         else:
             builder, fn = SchemaBuilder.int8(), _bit_to_int8
     elif cat in ("NUMERIC", "DECIMAL"):

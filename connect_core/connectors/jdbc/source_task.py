@@ -143,6 +143,10 @@ class JdbcSourceTask(SourceTask):
                 raise cls(f"Failed to run query for {where}: {e}") from e
             if records:
                 return records
+        # Every table is caught up: this round ends here, and the next poll (the next invocation of a warm task,
+        # or the next round of a long one) queries every table again from its offset.
+        for querier in self._queriers:
+            querier.done = False
         return []
 
     def stop(self) -> None:

@@ -1,0 +1,332 @@
+"""Case 4: side by side with Apache Kafka Connect 4.1.1 (standalone worker, jars from Maven Central).
+
+Same broker, same data, same machine, one run. The figure is records per CPU-second of each process: the JVM's
+utime+stime from /proc (from just before its connectors are created until the last record landed), and ours as
+``time.process_time()`` of this process (librdkafka threads included) for the same work, consuming included:
+- FileStream: file -> Kafka -> file. Ours: one ``SourceRunner`` invocation of FileStreamSource, then the topic
+  consumed into Lambda events of ``BENCH_BATCH`` records for ``SinkRunner`` + FileStreamSink. Theirs: the same two
+  connectors (connect-file) in the worker.
+- Kafka -> MariaDB upsert: ours ``SinkRunner`` + JdbcSink (upsert on the key) vs Debezium's JDBC sink
+  (``io.debezium:debezium-connector-jdbc`` plugin archive from Central) on the same topic.
+- Kafka -> S3: Aiven's S3 sink is looked up on Central each run; when it does not resolve the sub-case is skipped
+  with the resolver's reason.
+The JVM is started once (its start-up is not counted); each sub-case repeats with fresh topics, files and tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench import common, dataset
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bench.common import Result, Sample, Settings
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_DIR = REPO / ".run" / "bench"
+POM_DIR = REPO / "bench" / "java"
+MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
+AIVEN_S3 = "io.aiven:s3-connector-for-apache-kafka:2.15.0"
+REST_PORT = 18093
+JSON = "org.apache.kafka.connect.json.JsonConverter"
+_WORKER = """\
+bootstrap.servers={bootstrap}
+key.converter={json}
+value.converter={json}
+offset.storage.file.filename={dir}/connect.offsets
+offset.flush.interval.ms=1000
+listeners=http://127.0.0.1:{port}
+plugin.path={plugins}
+plugin.discovery=hybrid_warn
+"""
+_LOG4J2 = """\
+appender.c.type=Console
+appender.c.name=STDOUT
+appender.c.layout.type=PatternLayout
+appender.c.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=WARN
+rootLogger.appenderRef.c.ref=STDOUT
+"""
+
+
+def _mvn(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["mvn", "-q", "-B", *args], cwd=POM_DIR, capture_output=True, text=True, check=False,
+                          timeout=timeout)
+
+
+def classpath() -> str:
+    """connect-runtime + connect-file + log4j2 from Central, cached in .run/bench/connect.classpath."""
+    cached = RUN_DIR / "connect.classpath"
+    if cached.exists() and all(Path(j).exists() for j in cached.read_text().strip().split(os.pathsep)):
+        return cached.read_text().strip()
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    done = _mvn(f"{MAVEN_DEPENDENCY_PLUGIN}:build-classpath", f"-Dmdep.outputFile={cached}",
+                "-Dmdep.includeScope=runtime")
+    if done.returncode != 0:
+        raise RuntimeError(f"could not resolve Kafka Connect: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return cached.read_text().strip()
+
+
+def plugin(artifact: str, directory: str) -> tuple[Path | None, str]:
+    """Resolve ``artifact`` (a ``-plugin.tar.gz``) into plugin.path; (None, reason) when Central lacks it."""
+    target = RUN_DIR / "plugins" / directory
+    if target.exists() and any(target.rglob("*.jar")):
+        return target, "cached"
+    group, name, version = artifact.split(":")
+    done = _mvn(f"{MAVEN_DEPENDENCY_PLUGIN}:copy", f"-Dartifact={group}:{name}:{version}:tar.gz:plugin",
+                f"-DoutputDirectory={RUN_DIR / 'downloads'}")
+    if done.returncode != 0:
+        lines = [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line]
+        return None, (lines[0] if lines else "mvn failed")[:300]
+    archive = RUN_DIR / "downloads" / f"{name}-{version}-plugin.tar.gz"
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    return target, "resolved"
+
+
+def resolvable(artifact: str) -> tuple[bool, str]:
+    """Whether Central has ``artifact``'s jar (``dependency:get``, no transitive downloads)."""
+    done = _mvn("-U", f"{MAVEN_DEPENDENCY_PLUGIN}:get", f"-Dartifact={artifact}", "-Dtransitive=false", timeout=180)
+    if done.returncode == 0:
+        return True, "resolved"
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line]
+    reason = (lines[0] if lines else "mvn failed").replace("[ERROR] ", "").replace("\x1b[0m", "")
+    return False, reason.split(" during a previous attempt")[0][:300]
+
+
+class Worker:
+    """A ``ConnectStandalone`` JVM with a REST port; connectors are created and deleted through REST."""
+
+    def __init__(self, bootstrap: str, plugins: Path) -> None:
+        """Start the JVM and wait for its REST API."""
+        directory = RUN_DIR / f"standalone-{common.RUN_ID}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "worker.properties").write_text(_WORKER.format(
+            bootstrap=bootstrap, json=JSON, dir=directory, port=REST_PORT, plugins=plugins))
+        (directory / "log4j2.properties").write_text(_LOG4J2)
+        self.log = directory / "worker.log"
+        self.url = f"http://127.0.0.1:{REST_PORT}"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",
+                 classpath(), "org.apache.kafka.connect.cli.ConnectStandalone", str(directory / "worker.properties")],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 120)
+
+    def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """One REST call; (599, None) while the worker is not listening."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+        except OSError:
+            return 599, None
+
+    def wait(self, what: str, check: Callable[[], bool], timeout_s: float) -> None:
+        """Poll ``check`` every 0.2 s; fail with the worker's log tail."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Connect worker exited: {self.log.read_text()[-3000:]}")
+            if check():
+                return
+            time.sleep(0.2)
+        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+        raise RuntimeError(f"timed out waiting for {what}; worker log tail:\n{tail}")
+
+    def timed(self, connectors: dict[str, dict[str, str]], done: Callable[[], bool], records: int,
+              timeout_s: float) -> Sample:
+        """Create ``connectors``, wait for ``done``, delete them; JVM CPU seconds over that span."""
+        cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
+        for name, config in connectors.items():
+            status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
+            if status >= 300:
+                raise RuntimeError(f"creating {name} failed: {status} {body}")
+        try:
+            self.wait(f"{', '.join(connectors)} to finish", done, timeout_s)
+            return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
+        finally:
+            for name in connectors:
+                self.rest("DELETE", f"/connectors/{name}")
+
+    def close(self) -> None:
+        """Stop the JVM (the process this case started, by its pid)."""
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def _lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _count(db: dict[str, str], table: str) -> int:
+    conn = dataset.connect(db)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
+            return int(cursor.fetchone()[0])
+    except Exception:  # noqa: BLE001 - the table does not exist until the sink creates it
+        return 0
+    finally:
+        conn.close()
+
+
+# -- ours ------------------------------------------------------------------------------------------
+def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, *, records: int, batch: int) -> int:
+    """FileStreamSource invocation, then the topic consumed into events for FileStreamSink invocations."""
+    from connect_core.runtime.source_runner import SourceRunner
+
+    topic, name = common.unique("file"), common.unique("file-src")
+    source_config = {"connector.class": "FileStreamSource", "file": str(source), "topic": topic,
+                     "batch.size": "2000", "tasks.max": "1"}
+    cluster.deploy(name, source_config)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        produced = runner.run(name, 0, common.budget()).records
+    finally:
+        runner.close()
+    sink = common.unique("file-sink")
+    cluster.deploy(sink, {"connector.class": "FileStreamSink", "file": str(out), "topics": topic, "tasks.max": "1"})
+    return _sink_from_topic(cluster, sink, bootstrap, topic, records=min(produced, records), batch=batch)
+
+
+def _sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: str, *, records: int,
+                     batch: int) -> int:
+    from connect_core.local.kafka_trigger import build_event
+    from connect_core.runtime.sink_runner import SinkRunner
+
+    messages = common.consume(bootstrap, topic, records)
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    put = 0
+    try:
+        for i in range(0, len(messages), batch):
+            put += runner.handle(json.loads(json.dumps(build_event(messages[i:i + batch], bootstrap)))).put
+    finally:
+        runner.close()
+    return put
+
+
+# -- sub-cases -------------------------------------------------------------------------------------
+def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+    """FileStream source -> Kafka -> FileStream sink on both sides."""
+    directory = RUN_DIR / f"files-{common.RUN_ID}"
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / "input.txt"
+    source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(settings.records)))
+
+    def ours(rep: int) -> Sample:
+        out = directory / f"ours-{rep}.txt"
+        return common.measure(lambda: ours_file(cluster, bootstrap, source, out, records=settings.records,
+                                                          batch=settings.batch))
+
+    def theirs(rep: int) -> Sample:
+        topic, out = common.unique("jfile"), directory / f"theirs-{rep}.txt"
+        connectors = {
+            common.unique("jsrc"): {"connector.class": "FileStreamSource", "file": str(source), "topic": topic,
+                                    "tasks.max": "1"},
+            common.unique("jsink"): {"connector.class": "FileStreamSink", "file": str(out), "topics": topic,
+                                     "tasks.max": "1"},
+        }
+        return worker.timed(connectors, lambda: _lines(out) >= settings.records, settings.records, 900)
+
+    mine, java = common.interleave(settings.repeats, ours, theirs)
+    return _per_cpu("4a filestream source -> kafka -> filestream sink", "Kafka Connect 4.1.1 standalone, connect-file",
+                    mine, java)
+
+
+def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+    """Kafka -> MariaDB upsert: our JdbcSink vs Debezium's JDBC sink, same topic, fresh tables."""
+    from bench.cases.sinks import CONVERTERS, SinkData, mariadb_config
+
+    db = common.services("mariadb")["mariadb"]
+    data = SinkData.get(settings)
+    tables: list[str] = []
+
+    def ours(rep: int) -> Sample:
+        tables.append(common.unique("ours_up").replace("-", "_"))
+        name = common.unique("jdbc")
+        cluster.deploy(name, {**mariadb_config(db, tables[-1]), "topics": data.topic, **CONVERTERS})
+        return common.measure(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+                                                       batch=settings.batch))
+
+    def theirs(rep: int) -> Sample:
+        tables.append(common.unique("dbz_up").replace("-", "_"))
+        table = tables[-1]
+        config = {"connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "tasks.max": "1",
+                  "topics": data.topic, "connection.url": f"jdbc:mariadb://{db['host']}:{db['port']}/{db['database']}",
+                  "connection.username": db["user"], "connection.password": db["password"],
+                  "insert.mode": "upsert", "primary.key.mode": "record_key", "schema.evolution": "basic",
+                  "collection.name.format": table, "table.name.format": table}
+        return worker.timed({common.unique("dbz"): config}, lambda: _count(db, table) >= data.records,
+                            data.records, 900)
+
+    try:
+        mine, java = common.interleave(settings.repeats, ours, theirs)
+    finally:
+        dataset.drop_tables(db, tables)
+    return _per_cpu("4b kafka -> mariadb upsert vs debezium jdbc sink", f"Kafka Connect 4.1.1 + {DEBEZIUM}",
+                    mine, java)
+
+
+def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample]) -> Result:
+    result = common.throughput_result(name, baseline, mine, java)
+    result.extra.update(ours_per_wall_s=round(result.ours_per_s or 0, 1),
+                        baseline_per_wall_s=round(result.baseline_per_s or 0, 1))
+    result.ours_per_s, result.baseline_per_s = result.extra["ours_per_cpu_s"], result.extra["baseline_per_cpu_s"]
+    result.unit, result.ratio = "records/cpu-s", None
+    result.__post_init__()
+    return result
+
+
+def run(settings: Settings) -> list[Result]:
+    """Start one worker, run the sub-cases, stop it; skipped sub-cases say why."""
+    if not settings.java:
+        return [common.Result("4 kafka connect side by side", None, "", None, settings.records, 0,
+                              skipped="BENCH_JAVA=0")]
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    results: list[Result] = []
+    found, reason = resolvable(AIVEN_S3)
+    if not found:
+        results.append(common.Result("4c kafka -> s3 vs aiven s3 sink", None, AIVEN_S3, None, settings.records, 0,
+                                     skipped=f"{AIVEN_S3} not on Maven Central: {reason}"))
+        print(f"  4c skipped: {AIVEN_S3} does not resolve from Maven Central ({reason})", flush=True)
+    debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc")
+    plugins = RUN_DIR / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    worker = Worker(bootstrap, plugins)
+    cluster = common.Cluster.create(bootstrap)
+    try:
+        results.insert(0, file_case(settings, worker, cluster, bootstrap))
+        if debezium is None:
+            results.insert(1, common.Result("4b kafka -> mariadb upsert vs debezium jdbc sink", None, DEBEZIUM, None,
+                                            settings.records, 0, skipped=f"not resolvable: {why}"))
+        else:
+            results.insert(1, jdbc_case(settings, worker, cluster, bootstrap))
+    finally:
+        cluster.close()
+        worker.close()
+    return results

@@ -1,0 +1,245 @@
+"""Case 2: Kafka -> S3 (LocalStack), -> OpenSearch, -> MariaDB upsert, through ``SinkRunner`` in event-sized batches.
+
+Both sides start from the same Lambda Kafka event payloads (JSON text built by ``kafka_trigger.build_event`` from
+the consumed topic, ``BENCH_BATCH`` records each): consuming is the event source mapping's job and is left out of
+both. Ours: ``json.loads(event)`` + ``SinkRunner.handle`` (converters, task ``put`` + ``flush``, status checks).
+Raw limit: ``json.loads(event)``, base64 + ``json.loads`` of every value, then the same writes with the bare
+client: one ``put_object`` per batch, one ``_bulk`` per batch, one ``executemany`` upsert + commit per batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+from typing import TYPE_CHECKING, Any
+
+from bench import common, dataset
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bench.common import Result, Sample, Settings
+
+JSON = "org.apache.kafka.connect.json.JsonConverter"
+CONVERTERS = {"key.converter": JSON, "value.converter": JSON}
+_EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_DAY = dt.date(1970, 1, 1)
+_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+UPSERT_COLUMNS = dataset.COLUMNS
+
+
+class SinkData:
+    """The sink topic and its events, made once per run and shared by every sink case (and case 4)."""
+
+    _cache: dict[tuple[int, int], SinkData] = {}
+
+    def __init__(self, bootstrap: str, topic: str, events: list[str], records: int) -> None:
+        """Use :meth:`get`."""
+        self.bootstrap, self.topic, self.events, self.records = bootstrap, topic, events, records
+
+    @classmethod
+    def get(cls, settings: Settings) -> SinkData:
+        """Produce ``settings.records`` rows to a fresh topic, consume them back, cut them into events."""
+        key = (settings.records, settings.batch)
+        if key not in cls._cache:
+            bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+            topic = common.unique("rows")
+            common.produce(bootstrap, topic, dataset.sink_records(settings.records))
+            messages = common.consume(bootstrap, topic, settings.records)
+            cls._cache[key] = cls(bootstrap, topic, common.events(messages, settings.batch, bootstrap),
+                                  settings.records)
+        return cls._cache[key]
+
+
+def _values(event: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(offset, payload) of every record: the decode step every raw baseline pays."""
+    return [(offset, json.loads(value)["payload"]) for _, _, offset, _, value in common.event_values(event)
+            if value is not None]
+
+
+def _row(payload: dict[str, Any]) -> tuple[Any, ...]:
+    unscaled = int.from_bytes(base64.b64decode(payload["price"]), "big", signed=True)
+    return (payload["id"], payload["name"], payload["qty"], decimal.Decimal(unscaled).scaleb(-2), payload["score"],
+            payload["active"], _EPOCH + dt.timedelta(milliseconds=payload["created_at"]),
+            _EPOCH_DAY + dt.timedelta(days=payload["day"]), payload["note"], payload["category"])
+
+
+# -- ours ------------------------------------------------------------------------------------------
+def run_ours(cluster: common.Cluster, name: str, config: dict[str, str], data: SinkData) -> int:
+    """Deploy ``config`` as connector ``name`` and feed it every event, as warm invocations of one container."""
+    from connect_core.runtime.sink_runner import SinkRunner
+
+    cluster.deploy(name, {**config, "topics": data.topic, "tasks.max": "1", **CONVERTERS})
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    put = 0
+    try:
+        for event in data.events:
+            put += runner.handle(json.loads(event)).put
+    finally:
+        runner.close()
+    return put
+
+
+# -- raw limits ------------------------------------------------------------------------------------
+def raw_s3(client: Any, bucket: str, prefix: str, data: SinkData) -> int:
+    """One JSON-lines object per event and partition, keyed like the S3 sink's files."""
+    count = 0
+    for text in data.events:
+        values = _values(json.loads(text))
+        body = b"\n".join(_DUMPS(payload).encode() for _, payload in values) + b"\n"
+        key = f"{prefix}/{data.topic}/partition=0/{data.topic}+0+{values[0][0]:010d}.json"
+        client.put_object(Bucket=bucket, Key=key, Body=body)
+        count += len(values)
+    return count
+
+
+def raw_opensearch(http: Any, url: str, index: str, data: SinkData) -> int:
+    """One ``_bulk`` of index actions per event, ids ``topic+partition+offset`` (key.ignore=true)."""
+    count = 0
+    for text in data.events:
+        lines = []
+        for offset, payload in _values(json.loads(text)):
+            lines.append(_DUMPS({"index": {"_index": index, "_id": f"{data.topic}+0+{offset}"}}))
+            lines.append(_DUMPS(payload))
+        body = ("\n".join(lines) + "\n").encode()
+        response = http.request("POST", f"{url}/_bulk", body=body, headers={"Content-Type": "application/x-ndjson"})
+        result = json.loads(response.data)
+        if response.status >= 300 or result.get("errors"):
+            raise RuntimeError(f"bulk failed: {response.status} {str(result)[:300]}")
+        count += len(lines) // 2
+    return count
+
+
+def raw_mariadb(db: dict[str, str], table: str, data: SinkData) -> int:
+    """One multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` (pymysql ``executemany``) + commit per event."""
+    conn = dataset.connect(db, autocommit=False)
+    cols = ",".join(f"`{c}`" for c in UPSERT_COLUMNS)
+    updates = ",".join(f"`{c}`=VALUES(`{c}`)" for c in UPSERT_COLUMNS if c != "id")
+    sql = (f"INSERT INTO `{table}` ({cols}) VALUES ({','.join(['%s'] * len(UPSERT_COLUMNS))}) "
+           f"ON DUPLICATE KEY UPDATE {updates}")
+    count = 0
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(dataset.DDL.format(table=table).replace(" AUTO_INCREMENT", ""))
+            for text in data.events:
+                rows = [_row(payload) for _, payload in _values(json.loads(text))]
+                cursor.executemany(sql, rows)
+                conn.commit()
+                count += len(rows)
+    finally:
+        conn.close()
+    return count
+
+
+# -- cases -----------------------------------------------------------------------------------------
+def s3_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+    """S3 sink (JsonFormat, flush.size = batch) vs put_object."""
+    import boto3
+
+    aws = common.services("localstack")["localstack"]
+    client = boto3.client("s3", **aws)
+    bucket = common.unique("bucket")
+    client.create_bucket(Bucket=bucket)
+    config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": bucket,
+              "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
+              "aws.access.key.id": aws["aws_access_key_id"], "aws.secret.access.key": aws["aws_secret_access_key"],
+              "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": str(settings.batch),
+              "behavior.on.null.values": "ignore"}
+
+    def ours(rep: int) -> Sample:
+        name = common.unique("s3")
+        return common.measure(lambda: run_ours(cluster, name, config | {"topics.dir": f"ours-{rep}"}, data))
+
+    def raw(rep: int) -> Sample:
+        return common.measure(lambda: raw_s3(client, bucket, f"raw-{rep}", data))
+
+    mine, theirs = common.interleave(settings.repeats, ours, raw)
+    return common.throughput_result("2a kafka -> s3 (localstack)", "decode + boto3 put_object per batch",
+                                    mine, theirs, event_records=settings.batch)
+
+
+def opensearch_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+    """Elasticsearch sink against OpenSearch (key.ignore) vs one urllib3 ``_bulk`` per batch."""
+    import urllib3
+
+    url = common.services("opensearch")["opensearch"]["connection.url"]
+    http = urllib3.PoolManager()
+    ours_index, raw_index = data.topic.lower(), common.unique("raw-index")
+    config = {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+              "connection.url": url, "key.ignore": "true", "schema.ignore": "false"}
+
+    def fresh(index: str) -> None:
+        http.request("DELETE", f"{url}/{index}")
+
+    def ours(rep: int) -> Sample:
+        fresh(ours_index)
+        name = common.unique("os")
+        return common.measure(lambda: run_ours(cluster, name, config, data))
+
+    def raw(rep: int) -> Sample:
+        fresh(raw_index)
+        return common.measure(lambda: raw_opensearch(http, url, raw_index, data))
+
+    try:
+        mine, theirs = common.interleave(settings.repeats, ours, raw)
+    finally:
+        fresh(ours_index)
+        fresh(raw_index)
+    return common.throughput_result("2b kafka -> opensearch", "decode + urllib3 _bulk per batch", mine, theirs,
+                                    event_records=settings.batch)
+
+
+def mariadb_config(db: dict[str, str], table: str) -> dict[str, str]:
+    """JdbcSinkConnector upsert on the record key (Confluent keys)."""
+    return {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "connection.url": db["connection.url"],
+            "connection.user": db["user"], "connection.password": db["password"], "insert.mode": "upsert",
+            "pk.mode": "record_key", "pk.fields": "id", "auto.create": "true", "table.name.format": table,
+            "batch.size": "3000"}
+
+
+def mariadb_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+    """JDBC sink upsert vs executemany upsert, a fresh table per repetition on each side."""
+    db = common.services("mariadb")["mariadb"]
+    tables: list[str] = []
+
+    def table() -> str:
+        tables.append(common.unique("upsert").replace("-", "_"))
+        return tables[-1]
+
+    def ours(rep: int) -> Sample:
+        config, name = mariadb_config(db, table()), common.unique("jdbc")
+        return common.measure(lambda: run_ours(cluster, name, config, data))
+
+    def raw(rep: int) -> Sample:
+        target = table()
+        return common.measure(lambda: raw_mariadb(db, target, data))
+
+    try:
+        mine, theirs = common.interleave(settings.repeats, ours, raw)
+    finally:
+        dataset.drop_tables(db, tables)
+    return common.throughput_result("2c kafka -> mariadb upsert", "decode + pymysql executemany upsert per batch",
+                                    mine, theirs, event_records=settings.batch)
+
+
+CASES: tuple[Callable[[Settings, common.Cluster, SinkData], Result], ...] = (s3_case, opensearch_case,
+                                                                              mariadb_case)
+
+
+def run(settings: Settings) -> list[Result]:
+    """Every sink, one after the other, over the same events; a failing sink is reported, not fatal."""
+    data = SinkData.get(settings)
+    cluster = common.Cluster.create(data.bootstrap)
+    results = []
+    try:
+        for case in CASES:
+            try:
+                results.append(case(settings, cluster, data))
+            except Exception as error:  # noqa: BLE001 - one broken sink must not hide the others' figures
+                results.append(common.Result(case.__name__, None, "", None, settings.records, 0,
+                                             skipped=f"failed: {type(error).__name__}: {error}"[:500]))
+    finally:
+        cluster.close()
+    return results

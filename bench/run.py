@@ -1,0 +1,101 @@
+"""``make bench``: run the cases of issue 8, write bench/results/latest.json and print the table.
+
+Usage: ``python -m bench.run`` with ``BENCH_RECORDS``, ``BENCH_REPEATS``, ``BENCH_BATCH``, ``BENCH_CASES`` and
+``BENCH_JAVA`` in the environment (see bench/README.md). A case that fails is recorded with its error and the run
+goes on, so one broken service never hides the other figures.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench import common
+from bench.cases import CASES
+
+if TYPE_CHECKING:
+    from bench.common import Result, Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_cases(settings: Settings) -> list[Result]:
+    """Every selected case in order; ``cost`` receives what ran before it."""
+    results: list[Result] = []
+    for name in CASES:
+        if settings.cases and name not in settings.cases:
+            continue
+        started = time.perf_counter()
+        print(f"== {name} ...", flush=True)
+        module = importlib.import_module(f"bench.cases.{name}")
+        try:
+            produced = module.run(settings, results) if name == "cost" else module.run(settings)
+        except Exception as error:  # noqa: BLE001 - report and go on with the other cases
+            traceback.print_exc()
+            produced = [common.Result(name, None, "", None, settings.records, 0,
+                                      skipped=f"failed: {type(error).__name__}: {error}"[:500])]
+        for result in produced:
+            result.extra.setdefault("case_wall_s", round(time.perf_counter() - started, 1))
+        results.extend(produced)
+        print(table(produced), flush=True)
+    return results
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
+
+
+def table(results: list[Result]) -> str:
+    """A fixed-width table: name, ours, baseline, ratio (ours/baseline), unit, baseline description."""
+    lines = [f"{'case':<52} {'ours':>10} {'baseline':>10} {'ratio':>7}  {'unit':<14} baseline / note"]
+    for r in results:
+        note = r.skipped and f"SKIPPED: {r.skipped}" or r.baseline
+        ratio = "-" if r.ratio is None else f"{r.ratio:.3f}"
+        lines.append(f"{r.name[:52]:<52} {_fmt(r.ours_per_s):>10} {_fmt(r.baseline_per_s):>10} {ratio:>7}  "
+                     f"{r.unit:<14} {note[:90]}")
+    return "\n".join(lines)
+
+
+def write(results: list[Result], settings: Settings, wall_s: float, path: Path) -> None:
+    """The list of result objects the issue asks for; run metadata sits in each row's ``extra.run``."""
+    meta: dict[str, Any] = {"run_id": common.RUN_ID, "records": settings.records, "repeats": settings.repeats,
+                            "batch": settings.batch, "wall_s": round(wall_s, 1), "python": platform.python_version(),
+                            "cpus": __import__("os").cpu_count(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    rows = []
+    for result in results:
+        row = result.as_dict()
+        row["extra"]["run"] = meta
+        rows.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, write, print; exit 1 when a case failed (skips for documented reasons are fine)."""
+    logging.basicConfig(level=logging.WARNING)
+    settings = common.Settings.from_env()
+    out = Path(argv[0]) if argv else RESULTS / "latest.json"
+    print(f"bench: records={settings.records} repeats={settings.repeats} batch={settings.batch} "
+          f"cases={','.join(settings.cases) or 'all'}", flush=True)
+    started = time.perf_counter()
+    results = run_cases(settings)
+    wall = time.perf_counter() - started
+    write(results, settings, wall, out)
+    print(f"\n{table(results)}\n\nwrote {out} in {wall:.0f} s", flush=True)
+    failed = [r for r in results if r.skipped and r.skipped.startswith("failed")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

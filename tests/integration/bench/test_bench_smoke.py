@@ -1,0 +1,68 @@
+"""Every bench case on a tiny dataset, so ``make bench`` keeps working; no timing is asserted, ever.
+
+The figures of a tiny run mean nothing; what is checked is that each case runs end to end against the real
+services, fills the fields bench/results/latest.json promises, and that case 1's raw baseline still writes the
+same bytes as our source (otherwise its ratio would compare different work).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bench import common
+from bench.cases import cold_start, connect_java, cost, jdbc_source, pipeline, sinks
+from bench.run import table, write
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+TINY = common.Settings(records=300, repeats=1, batch=100)
+FIELDS = {"name", "ours_per_s", "baseline", "baseline_per_s", "ratio", "records", "repeats"}
+
+
+def _complete(results: list[common.Result]) -> None:
+    assert results
+    for result in results:
+        assert result.skipped is None, result.skipped
+        assert result.ours_per_s and result.baseline_per_s and result.ratio, result
+
+
+def test_jdbc_source_case_and_raw_baseline_write_the_same_bytes() -> None:
+    results = jdbc_source.run(TINY)
+    _complete(results)
+    assert [r.extra["same_bytes_as_baseline"] for r in results] == [True, True]
+    assert all(r.records == TINY.records for r in results)
+
+
+def test_sink_cases_run_through_the_sink_runner() -> None:
+    _complete(sinks.run(TINY))
+
+
+def test_pipeline_case() -> None:
+    _complete(pipeline.run(TINY))
+
+
+def test_cold_start_case() -> None:
+    _complete(cold_start.run(TINY))
+
+
+def test_connect_java_case_and_cost_model(tmp_path: Path) -> None:
+    """The standalone worker side by side (Maven Central), then the cost rows built from it and case 2."""
+    java = connect_java.run(TINY)
+    ran = [r for r in java if r.skipped is None]
+    assert {r.name[:2] for r in ran} >= {"4a"}
+    _complete(ran)
+    skipped = [r for r in java if r.skipped is not None]
+    assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
+    costs = cost.run(TINY, sinks.run(TINY) + java)
+    assert [r.name for r in costs if r.skipped is None]
+    out = tmp_path / "latest.json"
+    write(java + costs, TINY, 1.0, out)
+    rows = json.loads(out.read_text())
+    assert all(FIELDS <= row.keys() for row in rows)
+    assert "ratio" in table(java + costs)

@@ -1,0 +1,138 @@
+"""JdbcSourceConnector / JdbcSourceTask on a file-based SQLite database: every mode once, through the connector.
+
+SQLite has one unqualified namespace, so partitions are ``{"protocol": "1", "table": "<t>"}``; timestamps are
+text in UTC (``strftime('%Y-%m-%d %H:%M:%f')``), the database clock the timestamp window closes at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.api.errors import ConfigError
+from connect_core.api.schema import Type
+from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
+from connect_core.connectors.jdbc.source_task import JdbcSourceTask
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+ORDERS = ("CREATE TABLE orders (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+          "updated DATETIME NOT NULL, amount DECIMAL(10,2), flag BOOLEAN, data BLOB)")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
+    """(connection.url, connection) of a fresh SQLite file with ``orders`` and three seeded rows."""
+    path = tmp_path / "source.db"
+    conn = sqlite3.connect(path, isolation_level=None)  # autocommit
+    conn.execute(ORDERS)
+    conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)", [
+        (1, "a", "2024-01-01 00:00:00.000", "1.50", 1, b"\x01"),
+        (2, "b", "2024-01-01 00:00:00.000", None, 0, None),
+        (3, "c", "2024-01-01 00:00:01.250", "3.00", None, b"\x03")])
+    return f"jdbc:sqlite:{path}", conn
+
+
+def _task_config(url: str, **extra: str) -> dict[str, str]:
+    connector = JdbcSourceConnector()
+    connector.start({"connection.url": url, "table.whitelist": "orders", "topic.prefix": "lite-", **extra})
+    configs = connector.task_configs(4)
+    assert len(configs) == 1
+    return configs[0]
+
+
+def _run(config: dict[str, str], reader: MemoryOffsetReader) -> list:
+    task = start_task(JdbcSourceTask(), config, reader)
+    try:
+        return drain(task, reader)
+    finally:
+        task.stop()
+
+
+def test_bulk(database: tuple) -> None:
+    url, _ = database
+    config = _task_config(url, mode="bulk")
+    assert config["tables"] == "\"orders\""
+    records = _run(config, MemoryOffsetReader())
+    assert [r.value.get("id") for r in records] == [1, 2, 3]
+    assert records[0].source_partition == {"table": "orders"} and records[0].source_offset is None
+    assert records[0].topic == "lite-orders" and records[0].value_schema.name == "orders"
+    kinds = {f.name: f.schema.type for f in records[0].value_schema.fields}
+    assert kinds["id"] is Type.INT64 and kinds["flag"] is Type.BOOLEAN and kinds["data"] is Type.BYTES
+    assert (records[0].value.get("flag"), records[0].value.get("data")) == (True, b"\x01")
+    assert str(records[0].value.get("amount")) == "1.50"
+
+
+def test_incrementing_autodetects_the_rowid_alias_and_resumes(database: tuple) -> None:
+    url, conn = database
+    config = _task_config(url, mode="incrementing", **{"batch.max.rows": "2"})
+    reader = MemoryOffsetReader()
+    first = _run(config, reader)
+    assert [r.source_offset for r in first] == [{"incrementing": i} for i in (1, 2, 3)]
+    assert first[0].source_partition == {"protocol": "1", "table": "orders"}
+    conn.execute("INSERT INTO orders (name, updated) VALUES ('d', '2024-01-02 00:00:00.000')")
+    resumed = MemoryOffsetReader(reader.committed)
+    assert [r.value.get("name") for r in _run(config, resumed)] == ["d"]
+    assert _run(config, resumed) == []
+
+
+def test_timestamp_reemits_updates(database: tuple) -> None:
+    url, conn = database
+    config = _task_config(url, mode="timestamp", **{"timestamp.column.name": "updated"})
+    reader = MemoryOffsetReader()
+    first = _run(config, reader)
+    assert [r.value.get("id") for r in first] == [1, 2, 3]
+    assert [r.source_offset for r in first] == [
+        {},  # rows 1 and 2 share a timestamp: the (empty, as Confluent's) start offset is kept until row 3
+        {"timestamp": 1704067200000, "timestamp_nanos": 0},
+        {"timestamp": 1704067201250, "timestamp_nanos": 250000000}]
+    conn.execute("UPDATE orders SET name = 'b!', updated = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 second') "
+                 "WHERE id = 2")
+    resumed = MemoryOffsetReader(reader.committed)
+    assert [(r.value.get("id"), r.value.get("name")) for r in _run(config, resumed)] == [(2, "b!")]
+    assert _run(config, resumed) == []
+
+
+def test_timestamp_incrementing_reemits_updates(database: tuple) -> None:
+    url, conn = database
+    config = _task_config(url, mode="timestamp+incrementing", **{"timestamp.column.name": "updated",
+                                                                 "incrementing.column.name": "id"})
+    reader = MemoryOffsetReader()
+    first = _run(config, reader)
+    assert [r.source_offset for r in first] == [
+        {"timestamp": 1704067200000, "timestamp_nanos": 0, "incrementing": 1},
+        {"timestamp": 1704067200000, "timestamp_nanos": 0, "incrementing": 2},
+        {"timestamp": 1704067201250, "timestamp_nanos": 250000000, "incrementing": 3}]
+    conn.execute("UPDATE orders SET name = 'a!', updated = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 second') "
+                 "WHERE id = 1")
+    resumed = MemoryOffsetReader(reader.committed)
+    assert [(r.value.get("id"), r.value.get("name")) for r in _run(config, resumed)] == [(1, "a!")]
+    assert _run(config, resumed) == []
+
+
+def test_query_mode(database: tuple) -> None:
+    url, _ = database
+    connector = JdbcSourceConnector()
+    props = {"connection.url": url, "mode": "incrementing", "incrementing.column.name": "id",
+             "query": "SELECT * FROM (SELECT id, name FROM orders WHERE name <> 'b') t", "topic.prefix": "lite-q"}
+    connector.start(props)
+    (config,) = connector.task_configs(3)  # query mode is always one task
+    reader = MemoryOffsetReader()
+    records = _run(config, reader)
+    assert [r.value.get("id") for r in records] == [1, 3]
+    assert records[0].topic == "lite-q" and records[0].source_partition == {"query": "query"}
+    assert records[-1].source_offset == {"incrementing": 3}
+    assert _run(config, reader) == []
+
+
+def test_missing_timestamp_column_names_the_setting(database: tuple) -> None:
+    url, _ = database
+    config = _task_config(url, mode="timestamp", **{"timestamp.column.name": "nope"})
+    with pytest.raises(ConfigError, match="timestamp.column.name"):
+        start_task(JdbcSourceTask(), config, MemoryOffsetReader())

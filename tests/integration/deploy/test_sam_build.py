@@ -1,0 +1,83 @@
+"""`sam build` builds the layer and the functions with the local Python and pip, and the result imports.
+
+The deployed layer targets the template's Runtime (python3.12 wheels); to import the build in this interpreter, the
+first build overrides the Makefile's LAMBDA_PYTHON with the local version (same code, same requirements, other
+wheel ABI). A second, layer-only build checks the default really produces wheels for the Lambda runtime.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SAM = Path(sys.executable).with_name("sam")
+LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+HANDLERS = {"CoordinatorFunction": "coordinator", "SourceTaskFunction": "source_task", "SinkTaskFunction": "sink_task"}
+
+pytestmark = pytest.mark.integration
+
+
+def _sam_build(build_dir: Path, *resources: str, python: str | None = None) -> None:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    if python is not None:
+        env["LAMBDA_PYTHON"] = python
+    result = subprocess.run(
+        [str(SAM), "build", *resources, "--build-dir", str(build_dir), "--template-file", str(ROOT / "template.yaml")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Build Succeeded" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    _sam_build(build_dir, python=LOCAL_PYTHON)
+    return build_dir
+
+
+def test_the_layer_holds_connect_core_and_its_dependencies(built: Path) -> None:
+    python = built / "ConnectCoreLayer" / "python"
+    for package in ("connect_core", "confluent_kafka", "pydantic", "boto3", "aws_lambda_powertools",
+                    "aws_msk_iam_sasl_signer", "sqlalchemy", "pymysql"):
+        assert (python / package).is_dir(), package
+    assert not list(python.rglob("__pycache__"))
+
+
+def test_each_function_holds_only_its_handler_package(built: Path) -> None:
+    for logical_id, name in HANDLERS.items():
+        code = built / logical_id
+        assert (code / "functions" / name / "app.py").is_file()
+        assert sorted(p.name for p in (code / "functions").iterdir()) == ["__init__.py", name]
+        assert not (code / "connect_core").exists()  # the code comes from the layer
+
+
+@pytest.mark.parametrize("logical_id", sorted(HANDLERS))
+def test_the_built_handler_imports_from_the_layer_alone(built: Path, logical_id: str) -> None:
+    code = (
+        "import sys\n"
+        f"sys.path[:0] = [{str(built / logical_id)!r}, {str(built / 'ConnectCoreLayer' / 'python')!r}]\n"
+        f"import functions.{HANDLERS[logical_id]}.app as app\n"
+        "assert callable(app.handler)\n"
+        "import confluent_kafka, pydantic_core\n"
+        "print(app.__file__, confluent_kafka.__file__)\n"
+    )
+    # -I -S: no site-packages and no current directory, so nothing resolves from the project or its virtualenv
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    handler_file, kafka_file = result.stdout.split()
+    assert handler_file.startswith(str(built / logical_id))
+    assert kafka_file.startswith(str(built / "ConnectCoreLayer"))
+
+
+def test_the_default_layer_build_targets_the_lambda_runtime(tmp_path: Path) -> None:
+    _sam_build(tmp_path / "build", "ConnectCoreLayer")
+    python = tmp_path / "build" / "ConnectCoreLayer" / "python"
+    assert list((python / "pydantic_core").glob("*.cpython-312-x86_64-linux-gnu.so"))
+    assert list((python / "confluent_kafka").glob("cimpl.cpython-312-x86_64-linux-gnu.so"))

@@ -1,0 +1,73 @@
+"""A ``${secretsmanager:...}`` placeholder resolved end to end: a real secret on LocalStack, the SinkRunner on the
+real broker; the config topic keeps the placeholder and a failure trace never shows the value."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+
+from connect_core.runtime.config_providers.redaction import forget_secrets
+from connect_core.runtime.config_providers.resolver import clear_provider_cache
+from connect_core.runtime.sink_runner import SinkRunner
+from tests.integration.runtime.test_sink_runner import FILE_SINK, msk_event
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.integration.runtime.conftest import Cluster
+
+pytestmark = pytest.mark.integration
+
+
+def test_sink_runner_resolves_a_secrets_manager_placeholder(
+    cluster: Cluster, tmp_path: Path, aws_settings: dict[str, str]
+) -> None:
+    clear_provider_cache()
+    forget_secrets()
+    secret_name = f"it/{uuid.uuid4().hex[:8]}/file-sink"
+    out = tmp_path / "out.txt"
+    boto3.client("secretsmanager", **aws_settings).create_secret(
+        Name=secret_name, SecretString=json.dumps({"path": str(out)}))
+    providers = {
+        "config.providers": "secretsmanager",
+        "config.providers.secretsmanager.class":
+            "com.github.jcustenborder.kafka.config.aws.SecretsManagerConfigProvider",
+        "config.providers.secretsmanager.param.region": aws_settings["region_name"],
+        "config.providers.secretsmanager.param.endpoint": aws_settings["endpoint_url"],
+        "config.providers.secretsmanager.param.aws.access.key": aws_settings["aws_access_key_id"],
+        "config.providers.secretsmanager.param.aws.secret.key": aws_settings["aws_secret_access_key"],
+    }
+    placeholder = f"${{secretsmanager:{secret_name}:path}}"
+    cluster.deploy("secret-sink", {
+        "connector.class": FILE_SINK, "file": placeholder, "topics": "orders", "tasks.max": "1",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter", **providers,
+    }, [{"file": placeholder, "topics": "orders"}])
+    runner = SinkRunner(cluster.worker, "secret-sink", config_store=cluster.configs, status_store=cluster.statuses)
+
+    result = runner.handle(msk_event("orders", [b"one", b"two"]))
+
+    assert result.put == 2
+    assert out.read_text().splitlines() == ["one", "two"]
+    cluster.configs.refresh()
+    assert cluster.configs.connector_config("secret-sink")["file"] == placeholder
+    assert cluster.configs.task_configs("secret-sink")[0]["file"] == placeholder
+
+    # A task failure whose message quotes the resolved value: the FAILED trace shows [hidden] instead.
+    out.unlink()
+    out.mkdir()  # writing to a directory fails with the path in the error
+    runner.close()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the OS error, only the trace matters here
+        SinkRunner(cluster.worker, "secret-sink", config_store=cluster.configs,
+                   status_store=cluster.statuses).handle(msk_event("orders", [b"three"]))
+    cluster.statuses.refresh()
+    status = cluster.statuses.task_status("secret-sink", 0)
+    assert status.state.value == "FAILED"
+    assert str(out) not in (status.trace or "")
+    assert "[hidden]" in (status.trace or "")
+    clear_provider_cache()
+    forget_secrets()

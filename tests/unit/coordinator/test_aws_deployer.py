@@ -1,0 +1,325 @@
+"""AwsDeployer with moto: Scheduler schedules, Lambda functions, and Kafka event source mappings.
+
+moto 5.2 implements schedules and functions but refuses Kafka event source mappings ("Unsupported event source
+type"), and LocalStack 4.13.1 leaves them stuck in Creating; so ``KafkaMappings`` below keeps mappings in memory
+behind the moto Lambda client, after validating every request against botocore's real Lambda API model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.validate import validate_parameters
+from moto import mock_aws
+
+from connect_core.api.errors import ConfigError
+from connect_core.coordinator.aws_deployer import AwsDeployer, AwsDeployerSettings
+from connect_core.coordinator.aws_schedules import ScheduleSettings
+from connect_core.coordinator.aws_sink_functions import SinkFunctionSettings
+from connect_core.storage.config_state import TargetState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REGION = "us-east-1"
+SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines", "tasks.max": "3"}
+SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines",
+        "lambda.batch.size": "500", "lambda.maximum.batching.window.ms": "2000",
+        "lambda.report.batch.item.failures": "true", "lambda.maximum.retry.attempts": "3"}
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-AbCdEf"
+
+
+class KafkaMappings:
+    """The moto Lambda client plus in-memory Kafka event source mappings (validated against the API model)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.mappings: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _validate(self, operation: str, params: dict[str, Any]) -> None:
+        validate_parameters(params, self._client.meta.service_model.operation_model(operation).input_shape)
+        self.calls.append((operation, params))
+
+    def create_event_source_mapping(self, **params: Any) -> dict[str, Any]:
+        self._validate("CreateEventSourceMapping", params)
+        function = self._client.get_function(FunctionName=params["FunctionName"])["Configuration"]
+        mapping = {k: v for k, v in params.items() if k not in ("FunctionName", "Enabled")}
+        mapping.update(UUID=str(uuid.uuid4()), FunctionArn=function["FunctionArn"],
+                       State="Enabled" if params.get("Enabled", True) else "Disabled")
+        self.mappings[mapping["UUID"]] = mapping
+        return dict(mapping)
+
+    def update_event_source_mapping(self, **params: Any) -> dict[str, Any]:
+        self._validate("UpdateEventSourceMapping", params)
+        mapping = self.mappings[params["UUID"]]
+        for key, value in params.items():
+            if key == "Enabled":
+                mapping["State"] = "Enabled" if value else "Disabled"
+            elif key != "UUID":
+                mapping[key] = value
+        return dict(mapping)
+
+    def delete_event_source_mapping(self, **params: Any) -> dict[str, Any]:
+        self._validate("DeleteEventSourceMapping", params)
+        return self.mappings.pop(params["UUID"])
+
+    def list_event_source_mappings(self, **params: Any) -> dict[str, Any]:
+        arn = self._client.get_function(FunctionName=params["FunctionName"])["Configuration"]["FunctionArn"] \
+            if _exists(self._client, params["FunctionName"]) else None
+        return {"EventSourceMappings": [dict(m) for m in self.mappings.values() if m["FunctionArn"] == arn]}
+
+    def get_paginator(self, operation: str) -> Any:
+        if operation != "list_event_source_mappings":
+            return self._client.get_paginator(operation)
+        outer = self
+
+        class _Paginator:
+            def paginate(self, **params: Any) -> list[dict[str, Any]]:
+                return [outer.list_event_source_mappings(**params)]
+
+        return _Paginator()
+
+    def writes(self) -> list[str]:
+        return [operation for operation, _ in self.calls]
+
+
+def _exists(client: Any, name: str) -> bool:
+    try:
+        client.get_function(FunctionName=name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def _zip(body: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", body)
+    return buffer.getvalue()
+
+
+CODE = _zip("def handler(event, context):\n    return {}\n")
+
+
+class Aws:
+    """moto clients, the stack's template sink function, and a deployer wired to them."""
+
+    def __init__(self, *, msk: bool = False) -> None:
+        self.iam = boto3.client("iam", region_name=REGION)
+        role = self.iam.create_role(RoleName="sink-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        self.scheduler = boto3.client("scheduler", region_name=REGION)
+        self.lam = KafkaMappings(boto3.client("lambda", region_name=REGION))
+        self.lam.create_function(
+            FunctionName="stack-SinkTask", Runtime="python3.11", Role=role, Handler="functions.sink_task.app.handler",
+            Code={"ZipFile": CODE}, MemorySize=512, Timeout=300, Environment={"Variables": {
+                "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": "b1:9092,b2:9092", "LOG_LEVEL": "INFO"}},
+        )
+        self.settings = AwsDeployerSettings(
+            ScheduleSettings("default", "arn:aws:lambda:us-east-1:123456789012:function:stack-SourceTask",
+                             "arn:aws:iam::123456789012:role/scheduler"),
+            SinkFunctionSettings(
+                template_function="stack-SinkTask", function_prefix="lc-",
+                msk_cluster_arn="arn:aws:kafka:us-east-1:123456789012:cluster/c/1" if msk else None,
+                bootstrap_servers=("b1:9092", "b2:9092"), auth_mode="SASL_SCRAM_512", auth_secret_arn=SECRET,
+            ),
+        )
+        self.fetched: list[str] = []
+        self.deployer = AwsDeployer(self.settings, scheduler=self.scheduler, lambda_client=self.lam,
+                                    fetch_code=self._fetch)
+
+    def _fetch(self, url: str) -> bytes:
+        self.fetched.append(url)
+        return CODE
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        names = [s["Name"] for s in self.scheduler.list_schedules(GroupName="default")["Schedules"]]
+        return {name: self.scheduler.get_schedule(Name=name, GroupName="default") for name in sorted(names)}
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return list(self.lam.mappings.values())
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_DEFAULT_REGION", REGION)):
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield Aws()
+
+
+def test_source_tasks_get_one_schedule_each_with_their_input(aws: Aws) -> None:
+    aws.deployer.apply("orders", SOURCE, 2, TargetState.STARTED)
+
+    schedules = aws.schedules()
+    assert list(schedules) == ["orders-0", "orders-1"]
+    first = schedules["orders-0"]
+    assert first["ScheduleExpression"] == "rate(1 minute)"
+    assert first["State"] == "ENABLED"
+    assert first["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert first["Target"]["Arn"].endswith(":function:stack-SourceTask")
+    assert first["Target"]["RoleArn"] == "arn:aws:iam::123456789012:role/scheduler"
+    assert json.loads(first["Target"]["Input"]) == {"connector": "orders", "task": 0}
+    assert aws.deployer.last_actions == ["create orders-0", "create orders-1"]
+
+
+def test_source_scale_up_down_pause_resume_stop_delete(aws: Aws) -> None:
+    deployer = aws.deployer
+    deployer.apply("orders", SOURCE, 2, TargetState.STARTED)
+    deployer.apply("orders", SOURCE, 2, TargetState.STARTED)
+    assert deployer.last_actions == []  # re-apply is a no-op
+
+    deployer.apply("orders", SOURCE, 3, TargetState.STARTED)
+    assert deployer.last_actions == ["create orders-2"]
+    deployer.apply("orders", SOURCE, 1, TargetState.STARTED)
+    assert deployer.last_actions == ["delete orders-1", "delete orders-2"]
+    assert list(aws.schedules()) == ["orders-0"]
+
+    deployer.apply("orders", SOURCE, 1, TargetState.PAUSED)
+    assert [s["State"] for s in aws.schedules().values()] == ["DISABLED"]
+    deployer.apply("orders", SOURCE, 1, TargetState.STARTED)
+    assert [s["State"] for s in aws.schedules().values()] == ["ENABLED"]
+    deployer.apply("orders", SOURCE, 0, TargetState.STOPPED)  # Kafka empties a stopped connector's tasks
+    assert {n: s["State"] for n, s in aws.schedules().items()} == {"orders-0": "DISABLED"}
+
+    deployer.remove("orders")
+    assert aws.schedules() == {}
+
+
+def test_schedule_interval_above_a_minute_and_other_connectors_untouched(aws: Aws) -> None:
+    aws.deployer.apply("orders-1", SOURCE, 1, TargetState.STARTED)
+    aws.deployer.apply("orders", {**SOURCE, "lambda.schedule.interval.ms": "150000"}, 2, TargetState.STARTED)
+    aws.deployer.apply("orders", SOURCE, 1, TargetState.STARTED)
+    schedules = aws.schedules()
+    assert list(schedules) == ["orders-0", "orders-1-0"]
+    assert schedules["orders-0"]["ScheduleExpression"] == "rate(1 minute)"
+    aws.deployer.apply("orders", {**SOURCE, "lambda.schedule.interval.ms": "150000"}, 1, TargetState.STARTED)
+    assert aws.deployer.last_actions == ["update orders-0"]
+    assert aws.schedules()["orders-0"]["ScheduleExpression"] == "rate(3 minutes)"
+
+
+def test_sink_gets_a_function_cloned_from_the_template_and_a_self_managed_mapping(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+
+    function = aws.lam.get_function(FunctionName="lc-to-file")
+    conf = function["Configuration"]
+    assert (conf["Handler"], conf["Runtime"], conf["MemorySize"], conf["Timeout"]) == (
+        "functions.sink_task.app.handler", "python3.11", 512, 300)
+    assert conf["Role"].endswith(":role/sink-role")
+    assert conf["Environment"]["Variables"] == {
+        "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": "b1:9092,b2:9092", "LOG_LEVEL": "INFO", "CONNECTOR_NAME": "to-file"}
+    assert function["Tags"]["lambda-connect:connector"] == "to-file"
+    assert len(aws.fetched) == 1
+
+    [mapping] = aws.mappings()
+    assert mapping["SelfManagedEventSource"] == {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["b1:9092", "b2:9092"]}}
+    assert mapping["SelfManagedKafkaEventSourceConfig"] == {"ConsumerGroupId": "connect-to-file"}
+    assert mapping["SourceAccessConfigurations"] == [{"Type": "SASL_SCRAM_512_AUTH", "URI": SECRET}]
+    assert (mapping["Topics"], mapping["StartingPosition"], mapping["BatchSize"]) == (["lines"], "TRIM_HORIZON", 500)
+    assert mapping["MaximumBatchingWindowInSeconds"] == 2
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MaximumRetryAttempts"] == 3
+    assert "BisectBatchOnFunctionError" not in mapping  # defaults are not sent
+    assert mapping["State"] == "Enabled"
+
+
+def test_sink_pause_resume_stop_reapply_and_delete(aws: Aws) -> None:
+    deployer = aws.deployer
+    deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    aws.lam.calls.clear()
+    deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert (deployer.last_actions, aws.lam.writes()) == ([], [])
+
+    deployer.apply("to-file", SINK, 1, TargetState.PAUSED)
+    assert [m["State"] for m in aws.mappings()] == ["Disabled"]
+    assert aws.lam.calls[-1][1] == {"UUID": aws.mappings()[0]["UUID"], "Enabled": False}
+    deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert [m["State"] for m in aws.mappings()] == ["Enabled"]
+    deployer.apply("to-file", SINK, 0, TargetState.STOPPED)
+    assert [m["State"] for m in aws.mappings()] == ["Disabled"]
+
+    deployer.apply("to-file", {**SINK, "lambda.batch.size": "50"}, 1, TargetState.STARTED)
+    assert aws.lam.calls[-1][1] == {"UUID": aws.mappings()[0]["UUID"], "BatchSize": 50, "Enabled": True}
+
+    deployer.remove("to-file")
+    assert aws.mappings() == []
+    assert not _exists(aws.lam, "lc-to-file")
+    deployer.remove("to-file")  # idempotent
+    assert deployer.last_actions == []
+
+
+def test_sink_topic_change_recreates_the_mapping_and_template_changes_propagate(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    [before] = aws.mappings()
+    aws.deployer.apply("to-file", {**SINK, "topics": "other"}, 1, TargetState.STARTED)
+    [after] = aws.mappings()
+    assert (after["Topics"], after["UUID"] != before["UUID"]) == (["other"], True)
+
+    aws.lam.update_function_configuration(FunctionName="stack-SinkTask", MemorySize=1024)
+    aws.deployer.apply("to-file", {**SINK, "topics": "other"}, 1, TargetState.STARTED)
+    assert aws.deployer.last_actions == ["update function configuration lc-to-file"]
+    assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 1024
+
+
+def test_restart_touches_the_sink_function_and_apply_keeps_it(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    aws.deployer.restart("to-file", None)
+    variables = aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["Environment"]["Variables"]
+    assert "LAMBDA_CONNECT_RESTART_TOKEN" in variables
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert aws.deployer.last_actions == []
+    aws.deployer.apply("orders", SOURCE, 1, TargetState.STARTED)
+    aws.deployer.restart("orders", 0)
+    assert aws.deployer.last_actions == []
+
+
+def test_msk_mapping_uses_the_cluster_arn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        aws = Aws(msk=True)
+        aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+        [mapping] = aws.mappings()
+        assert mapping["EventSourceArn"] == "arn:aws:kafka:us-east-1:123456789012:cluster/c/1"
+        assert mapping["AmazonManagedKafkaEventSourceConfig"] == {"ConsumerGroupId": "connect-to-file"}
+        assert "SelfManagedEventSource" not in mapping
+
+
+def test_multi_topic_and_regex_sinks_are_refused_naming_topics(aws: Aws) -> None:
+    with pytest.raises(ConfigError, match="configuration topics"):
+        aws.deployer.apply("multi", {**SINK, "topics": "a,b"}, 1, TargetState.STARTED)
+    with pytest.raises(ConfigError, match="topics.regex"):
+        aws.deployer.apply("re", {**SINK, "topics": "", "topics.regex": "a.*"}, 1, TargetState.STARTED)
+    assert not _exists(aws.lam, "lc-multi")
+
+
+def test_names_are_sanitised_without_collisions(aws: Aws) -> None:
+    aws.deployer.apply("my src/1", SOURCE, 1, TargetState.STARTED)
+    aws.deployer.apply("my_src_1", SOURCE, 1, TargetState.STARTED)
+    names = list(aws.schedules())
+    assert len(names) == 2 and "my_src_1-0" in names
+    assert all(len(n) <= 64 for n in names)
+
+
+def test_factory_picks_the_aws_deployer_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connect_core.coordinator.deployer import RecordingDeployer
+    from connect_core.coordinator.factory import deployer_from_env
+
+    monkeypatch.delenv("LAMBDA_CONNECT_DEPLOYER", raising=False)
+    assert isinstance(deployer_from_env(), RecordingDeployer)
+    monkeypatch.setenv("LAMBDA_CONNECT_DEPLOYER", "aws")
+    with pytest.raises(ConfigError, match="LAMBDA_CONNECT_SOURCE_FUNCTION_ARN"):
+        deployer_from_env()
+    for name, value in (("LAMBDA_CONNECT_SOURCE_FUNCTION_ARN", "arn:src"), ("LAMBDA_CONNECT_SCHEDULER_ROLE_ARN", "r"),
+                        ("LAMBDA_CONNECT_SINK_FUNCTION_NAME", "sink")):
+        monkeypatch.setenv(name, value)
+    assert isinstance(deployer_from_env(), AwsDeployer)

@@ -1,0 +1,211 @@
+"""template.yaml: lints clean, transforms with aws-sam-translator, and grants only what the functions need."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.infra._template import ROOT, TEMPLATE, load_template
+
+SAM = Path(sys.executable).with_name("sam")
+MSK_ARN = "arn:aws:kafka:us-east-1:111111111111:cluster/demo/0000aaaa-1111-2222-3333-444455556666-1"
+
+
+class _NoManagedPolicies:
+    """The translator asks for AWS managed policy ARNs only for names in ``Policies``; the template uses none."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def _transform(parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The CloudFormation template ``sam deploy`` would create (code URIs as ``sam package`` rewrites them)."""
+    from samtranslator.translator.transform import transform
+
+    template = load_template()
+    for logical_id, resource in template["Resources"].items():
+        for key in ("CodeUri", "ContentUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = f"s3://artifacts/{logical_id}.zip"
+    return transform(template, dict(parameters or {}), _NoManagedPolicies())
+
+
+@pytest.fixture(scope="module")
+def cfn() -> dict[str, Any]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator wants a region for pseudo parameters
+        return _transform()
+
+
+def _of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in cfn["Resources"].items() if v["Type"] == kind}
+
+
+def _statements(policy_document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Statements, unwrapping ``Fn::If [cond, statement, AWS::NoValue]``."""
+    return [s["Fn::If"][1] if "Fn::If" in s else s for s in policy_document["Statement"]]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else action
+
+
+def test_sam_validate_lint_is_clean() -> None:
+    result = subprocess.run(
+        [str(SAM), "validate", "--lint", "--template-file", str(TEMPLATE), "--region", "us-east-1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"}, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_the_three_functions_share_the_connect_core_layer(cfn: dict[str, Any]) -> None:
+    functions = _of_type(cfn, "AWS::Lambda::Function")
+    layers = _of_type(cfn, "AWS::Lambda::LayerVersion")
+    assert len(layers) == 1
+    (layer_id, layer), = layers.items()
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    handlers = {f["Properties"]["Handler"] for f in functions.values()}
+    assert handlers == {"functions/coordinator/app.handler", "functions/source_task/app.handler",
+                        "functions/sink_task/app.handler"}
+    for function in functions.values():
+        assert function["Properties"]["Layers"] == [{"Ref": layer_id}]
+        assert function["Properties"]["Runtime"] == "python3.12"
+
+
+def test_every_built_resource_uses_the_infra_sam_makefile() -> None:
+    template = load_template()
+    makefile = (ROOT / "infra/sam/Makefile").read_text()
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion"):
+            assert resource["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "infra/sam"}, logical_id
+            assert re.search(rf"^build-[\w -]*\b{logical_id}\b", makefile, re.M), f"no make target for {logical_id}"
+
+
+def test_the_makefile_builds_for_the_template_runtime() -> None:
+    runtime = load_template()["Globals"]["Function"]["Runtime"]
+    assert f"LAMBDA_PYTHON ?= {runtime.removeprefix('python')}" in (ROOT / "infra/sam/Makefile").read_text()
+
+
+def test_the_layer_requirements_cover_the_project_dependencies() -> None:
+    def names(lines: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+                for line in lines if line.strip() and not line.lstrip().startswith("#")}
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = (ROOT / "infra/sam/requirements.txt").read_text().splitlines()
+    assert names(project) <= names(layer)
+
+
+def test_coordinator_has_an_iam_function_url_in_the_outputs(cfn: dict[str, Any]) -> None:
+    urls = _of_type(cfn, "AWS::Lambda::Url")
+    assert [u["Properties"]["AuthType"] for u in urls.values()] == ["AWS_IAM"]
+    assert cfn["Outputs"]["CoordinatorUrl"]["Value"] == {"Fn::GetAtt": ["CoordinatorFunctionUrl", "FunctionUrl"]}
+
+
+def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict[str, Any]) -> None:
+    (schedule,) = _of_type(cfn, "AWS::Scheduler::Schedule").values()
+    props = schedule["Properties"]
+    assert props["State"] == {"Fn::If": ["HasStaticSource", "ENABLED", "DISABLED"]}
+    assert props["GroupName"] == {"Ref": "ScheduleGroup"}
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": ["SourceTaskFunction", "Arn"]}
+    assert props["Target"]["RoleArn"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
+    rendered = props["Target"]["Input"]["Fn::Sub"].replace("${StaticSourceConnector}", "orders-source")
+    assert json.loads(rendered) == {"connector": "orders-source", "task": 0}
+
+
+def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: dict[str, Any]) -> None:
+    mappings = _of_type(cfn, "AWS::Lambda::EventSourceMapping")
+    assert {m["Condition"] for m in mappings.values()} == {"HasStaticMskSink", "HasStaticSelfManagedSink"}
+    msk = next(m["Properties"] for m in mappings.values() if m["Condition"] == "HasStaticMskSink")
+    assert msk["EventSourceArn"] == {"Ref": "MskClusterArn"}
+    group = msk["AmazonManagedKafkaEventSourceConfig"]["ConsumerGroupId"]
+    assert group == {"Fn::Sub": "connect-${StaticSinkConnector}"}
+    own = next(m["Properties"] for m in mappings.values() if m["Condition"] == "HasStaticSelfManagedSink")
+    assert own["SelfManagedEventSource"]["Endpoints"]["KafkaBootstrapServers"] == {
+        "Fn::Split": [",", {"Ref": "KafkaBootstrapServers"}]}
+    assert own["SourceAccessConfigurations"] == [{"Type": "SASL_SCRAM_512_AUTH", "URI": {"Ref": "KafkaSecretArn"}}]
+    functions = cfn["Resources"]
+    for mapping in mappings.values():
+        function = functions[mapping["Properties"]["FunctionName"]["Ref"]]
+        assert function["Condition"] == mapping["Condition"]
+        assert function["Properties"]["Environment"]["Variables"]["CONNECTOR_NAME"] == {"Ref": "StaticSinkConnector"}
+
+
+def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[str, Any]) -> None:
+    roles = _of_type(cfn, "AWS::IAM::Role")
+    assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole"}
+    assert "arn:aws:iam::aws:policy" not in json.dumps(roles)
+
+
+def test_only_list_and_describe_actions_use_a_wildcard_resource(cfn: dict[str, Any]) -> None:
+    allowed_wildcards = {
+        "scheduler:ListSchedules", "lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings",
+        # Conditioned on lambda:FunctionArn: CreateEventSourceMapping has no resource type of its own.
+        "lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping",
+    }
+    documents = []
+    for role in _of_type(cfn, "AWS::IAM::Role").values():
+        policies = role["Properties"].get("Policies") or []
+        if isinstance(policies, dict):  # Fn::If [condition, policies, AWS::NoValue]
+            policies = policies["Fn::If"][1]
+        documents += [policy["PolicyDocument"] for policy in policies]
+    assert len(documents) == 3  # scheduler, coordinator, the sink's MSK mapping (the managed policy comes next)
+    documents += [p["Properties"]["PolicyDocument"] for p in _of_type(cfn, "AWS::IAM::ManagedPolicy").values()]
+    for document in documents:
+        for statement in _statements(document):
+            if statement["Resource"] == "*":
+                wild = [a for a in _actions(statement) if a not in allowed_wildcards]
+                assert all(a.startswith("ec2:") for a in wild), statement  # EC2 ENI actions have no resource ARNs
+                if "lambda:CreateEventSourceMapping" in _actions(statement):
+                    assert "lambda:FunctionArn" in statement["Condition"]["ArnLike"]
+
+
+def test_the_coordinator_manages_only_this_stacks_schedules_functions_and_mappings(cfn: dict[str, Any]) -> None:
+    (policy,) = cfn["Resources"]["CoordinatorRole"]["Properties"]["Policies"]
+    by_sid = {s["Sid"]: s for s in _statements(policy["PolicyDocument"])}
+    assert by_sid["SourceSchedules"]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroup}/*"}
+    prefix = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-connector-*"
+    assert by_sid["ConnectorFunctions"]["Resource"] == {"Fn::Sub": prefix}
+    assert by_sid["ConnectorMappings"]["Condition"]["ArnLike"]["lambda:FunctionArn"] == {"Fn::Sub": prefix}
+    assert by_sid["PassSinkRole"]["Resource"] == {"Fn::GetAtt": ["SinkTaskRole", "Arn"]}
+    assert by_sid["PassSchedulerRole"]["Condition"]["StringEquals"]["iam:PassedToService"] == "scheduler.amazonaws.com"
+
+
+def test_msk_iam_permissions_are_scoped_to_the_cluster_and_conditional(cfn: dict[str, Any]) -> None:
+    document = cfn["Resources"]["FunctionBasePolicy"]["Properties"]["PolicyDocument"]
+    conditional = {s["Fn::If"][1]["Sid"]: s["Fn::If"][0] for s in document["Statement"] if "Fn::If" in s}
+    assert conditional == {
+        "MskIamCluster": "UseMskIam", "MskIamTopics": "UseMskIam", "MskIamGroups": "UseMskIam",
+        "MskIamTransactions": "UseMskIam", "KafkaSecret": "HasSecret", "KafkaSecretKey": "HasSecretKmsKey",
+        "VpcNetworkInterfaces": "HasVpc",
+    }
+    by_sid = {s["Sid"]: s for s in _statements(document)}
+    topics = by_sid["MskIamTopics"]["Resource"]["Fn::Sub"]
+    cluster = topics[1]["Cluster"]
+    assert topics[0].endswith(":topic/${Cluster}/*")
+    # the cluster path the template derives from the ARN, evaluated the way CloudFormation would
+    selected, (separator, joined) = cluster["Fn::Select"][0], cluster["Fn::Select"][1]["Fn::Split"]
+    arn = joined["Fn::Sub"].replace("${MskClusterArn}", MSK_ARN)
+    assert arn.split(separator)[selected] == "demo/0000aaaa-1111-2222-3333-444455556666-1"
+    assert ":cluster/".split(separator)[selected] == ""  # no MSK (empty ARN): the Select still has an element
+    assert by_sid["MskIamTransactions"]["Resource"]["Fn::Sub"][0].endswith("/${GroupId}-*")
+
+
+def test_samconfig_has_a_default_deploy_profile() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    assert deploy["resolve_s3"] is True
+    assert config["default"]["global"]["parameters"]["stack_name"]
