@@ -21,11 +21,12 @@ from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
-from connect_core.runtime import registry
+from connect_core.runtime import env, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.source_pipeline import SourcePipeline
+from connect_core.runtime.trigger_config import DEFAULT_POLL_INTERVAL_MS, SourceScheduleConfig
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
@@ -59,6 +60,7 @@ class SourceInvocationResult:
     records: int = 0
     skipped: int = 0
     polls: int = 0
+    rounds: int = 0
     bytes: int = 0
     duration_ms: float = 0.0
     offsets: list[dict[str, Any]] = field(default_factory=list)
@@ -78,6 +80,7 @@ class _RunningTask:
     reader: StoreOffsetReader
     producer: Any
     version: str | None = None
+    poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
 
     def close(self) -> None:
         try:
@@ -99,14 +102,33 @@ class SourceRunner:
         status_store: StatusStore | None = None,
         max_records: int = DEFAULT_MAX_RECORDS_PER_INVOCATION,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
+        poll_window_ms: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Build lazily-started stores for the worker's internal topics."""
+        """Build lazily-started stores for the worker's internal topics.
+
+        Args:
+            worker: cluster, internal topics, group id.
+            config_store: to share or fake; built from ``worker`` otherwise (same for the other stores).
+            offset_store: see ``config_store``.
+            status_store: see ``config_store``.
+            max_records: records per invocation at most.
+            producer_factory: builds the transactional producer from its librdkafka config.
+            poll_window_ms: keep polling in rounds, one transaction each and ``poll.interval.ms`` apart, for this
+                long (``LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS``). A schedule fires at most once a minute on AWS;
+                this is how a shorter ``poll.interval.ms`` is honoured. 0: one round per invocation.
+            sleep: waits between rounds (injected by tests).
+        """
         self.worker = worker
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
         self.offset_store = offset_store or OffsetStore(worker.kafka, worker.storage)
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self.max_records = max_records
         self._producer_factory = producer_factory or _confluent_producer
+        self.poll_window_ms = (
+            env.resolve_int(env.SOURCE_POLL_WINDOW_MS, 0) if poll_window_ms is None else poll_window_ms
+        )
+        self._sleep = sleep
         self._running: dict[tuple[str, int], _RunningTask] = {}
         self._reported: dict[tuple[str, int], State] = {}
 
@@ -129,14 +151,38 @@ class SourceRunner:
             return SourceInvocationResult(connector, task_id, state.name)
         running = self._running_task(connector, task_id)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+        window_ends = started + self.poll_window_ms / 1000.0
         try:
-            self._poll_in_transaction(connector, running, remaining_ms, result)
+            while True:
+                self._poll_in_transaction(connector, running, remaining_ms, result)
+                result.rounds += 1
+                if not self._another_round(
+                    connector, task_id, running, remaining_ms, window_ends=window_ends, result=result
+                ):
+                    break
         except Exception as error:
             self._fail(connector, task_id, running, error)
             raise
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         return result
+
+    def _another_round(
+        self, connector: str, task_id: int, running: _RunningTask, remaining_ms: Callable[[], float],
+        *, window_ends: float, result: SourceInvocationResult,
+    ) -> bool:
+        """Sleep ``poll.interval.ms`` and go on, while the window, the budget and the connector's state allow."""
+        wait_s = running.poll_interval_ms / 1000.0
+        if self.poll_window_ms <= 0 or result.records + result.skipped >= self.max_records:
+            return False
+        if time.monotonic() + wait_s >= window_ends or remaining_ms() <= running.poll_interval_ms:
+            return False
+        self._sleep(wait_s)
+        self.config_store.refresh()  # a pause, stop or new config ends the invocation early
+        if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
+            return False
+        configs = self.config_store.task_configs(connector)
+        return task_id < len(configs) and {k: v for k, v in configs[task_id].items() if v is not None} == running.config
 
     def _poll_in_transaction(
         self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
@@ -239,7 +285,8 @@ class SourceRunner:
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
-        return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task))
+        poll_interval_ms = SourceScheduleConfig.parse(connector_config).local_interval_ms(connector_config)
+        return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task), poll_interval_ms)
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)

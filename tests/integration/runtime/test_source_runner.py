@@ -145,3 +145,33 @@ def test_a_warm_runner_reports_running_again_after_the_coordinator_changed_the_s
 
     cluster.statuses.refresh()
     assert cluster.statuses.task_status("restarted", 0).state is State.RUNNING
+
+
+def test_a_poll_window_runs_rounds_poll_interval_apart_each_committed_on_its_own(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """On AWS a schedule fires at most once a minute; rounds inside the invocation honour poll.interval.ms."""
+    path = tmp_path / "input.txt"
+    path.write_text("first\n")
+    topic = f"{cluster.worker.group_id}-rounds"
+    _deploy_file_source(cluster, "rounds", path, topic, **{"poll.interval.ms": "200",
+                                                           "value.converter.schemas.enable": "false"})
+    sleeps: list[float] = []
+
+    def sleep_and_append(seconds: float) -> None:
+        sleeps.append(seconds)
+        with path.open("a") as handle:
+            handle.write(f"line-{len(sleeps)}\n")
+        # the previous round is already committed: a reader sees it before this invocation ends
+        assert len(consume_committed(kafka_bootstrap, topic, len(sleeps), timeout_s=10)) == len(sleeps)
+
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses, poll_window_ms=900, sleep=sleep_and_append)
+
+    result = runner.run("rounds", 0, _budget())
+
+    assert sleeps and all(s == 0.2 for s in sleeps)
+    assert result.rounds == len(sleeps) + 1
+    assert result.records == len(sleeps) + 1
+    values = [v for _, v, _ in consume_committed(kafka_bootstrap, topic, result.records)]
+    assert values == [b'"first"'] + [f'"line-{i}"'.encode() for i in range(1, len(sleeps) + 1)]
