@@ -1,0 +1,94 @@
+"""`lambda-connect up` as a real subprocess on its own port and internal topics, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Up:
+    """A running `lambda-connect up` and a small curl."""
+
+    url: str
+    run_dir: Path
+    prefix: str
+
+    def http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, json.loads(raw) if raw else None
+
+    def wait_for(self, check: Any, what: str, timeout_s: float = 60.0) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.3)
+        log = (self.run_dir / "up.log").read_text()[-3000:]
+        raise AssertionError(f"{what}: not within {timeout_s:.0f}s; up.log tail:\n{log}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def up(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Up]:
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
+    port = _free_port()
+    env = {**os.environ, "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": kafka_bootstrap,
+           "LAMBDA_CONNECT_CONFIG_TOPIC": f"{prefix}-configs", "LAMBDA_CONNECT_OFFSET_TOPIC": f"{prefix}-offsets",
+           "LAMBDA_CONNECT_STATUS_TOPIC": f"{prefix}-status", "LAMBDA_CONNECT_GROUP_ID": prefix,
+           "LAMBDA_CONNECT_RUN_DIR": str(tmp_path), "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000",
+           "PYTHONPATH": str(ROOT)}
+    log = (tmp_path / "up.log").open("ab")
+    proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    running = Up(f"http://127.0.0.1:{port}", tmp_path, prefix)
+
+    def answering() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"lambda-connect up exited: {(tmp_path / 'up.log').read_text()[-3000:]}")
+        try:
+            return running.http("GET", "/")[0] == 200
+        except OSError:
+            return False
+
+    running.wait_for(answering, "REST API answering")
+    yield running
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.returncode == 0, "Ctrl-C must stop lambda-connect up cleanly"
