@@ -27,17 +27,16 @@ def _plugins(args: argparse.Namespace) -> int:
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from connect_core.local.invoke import invoke, read_event
+    from connect_core.local.function_host import FunctionError
+    from connect_core.local.invoke import invoke_function, read_event
 
-    for key_value in args.env or ():
-        key, _, value = key_value.partition("=")
-        import os
-
-        os.environ[key] = value
+    env_vars = json.loads(open(args.env_vars).read()) if args.env_vars else None  # noqa: SIM115, PTH123
+    overrides = dict(item.split("=", 1) for item in args.parameter_overrides or ())
     try:
-        response = invoke(args.function, read_event(args.event), args.timeout)
-    except Exception as error:  # noqa: BLE001 - shown like Lambda's errorMessage/errorType, exit non-zero
-        print(json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}), file=sys.stdout)
+        response = invoke_function(args.function, read_event(args.event), env_vars=env_vars,
+                                   parameter_overrides=overrides, timeout_s=args.timeout)
+    except FunctionError as error:
+        print(json.dumps({"errorType": error.error_type, "errorMessage": str(error).split(": ", 1)[-1]}))
         return 1
     print(json.dumps(response, indent=2, default=str))
     return 0
@@ -58,11 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--docs", action="store_true", help="print the configuration reference (docs/reference.md)")
     plugins.set_defaults(run=_plugins)
 
-    invoke = sub.add_parser("invoke", help="invoke one function with one event (like `sam local invoke`)")
-    invoke.add_argument("function", help="coordinator | source_task | sink_task")
+    invoke = sub.add_parser("invoke", help="invoke one function of template.yaml with one event (sam local invoke)")
+    invoke.add_argument("function", help="a logical id of template.yaml (SourceTaskFunction...) or coordinator | "
+                        "source_task | sink_task")
     invoke.add_argument("-e", "--event", default="{}", help="event file, - for stdin, or inline JSON")
-    invoke.add_argument("--env", action="append", metavar="KEY=VALUE", help="set an environment variable")
-    invoke.add_argument("--timeout", type=float, default=60.0, help="function timeout in seconds")
+    invoke.add_argument("-n", "--env-vars", help="JSON file of environment overrides, in SAM's format "
+                        '({"Parameters": {...}, "<LogicalId>": {...}})')
+    invoke.add_argument("--parameter-overrides", nargs="*", metavar="KEY=VALUE", help="template parameter values")
+    invoke.add_argument("--timeout", type=float, default=None, help="override the function's Timeout (seconds)")
     invoke.set_defaults(run=_invoke)
 
     up = sub.add_parser("up", help="run everything locally: REST API, schedules and Kafka triggers")

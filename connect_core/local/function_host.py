@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -33,12 +34,15 @@ class FunctionError(RuntimeError):
 class FunctionHost:
     """Owns the child process of one function and invokes it synchronously, one event at a time."""
 
-    def __init__(self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None) -> None:
-        """Start the child; ``env`` is added to this process's environment."""
+    def __init__(
+        self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None, memory_mb: int = 512,
+    ) -> None:
+        """Start the child; ``function`` is a short name (``sink_task``) or a handler ref (``pkg.module.handler``)."""
         self.function = function
         # The child works in our working directory (relative paths such as FileStream's `file` resolve as they
         # would for a Connect worker started there) and imports the project from its root.
-        self._env = {**os.environ, **(env or {}), "PYTHONPATH": str(_ROOT)}
+        self._env = {**os.environ, **(env or {}), "PYTHONPATH": str(_ROOT),
+                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
         self._log = log
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -52,16 +56,25 @@ class FunctionHost:
         return self._proc
 
     def invoke(self, event: Any, timeout_s: float = 60.0) -> Any:
-        """The handler's response, or FunctionError; a dead child is replaced on the next call (a cold start)."""
+        """The handler's response, or FunctionError; a dead child is replaced on the next call (a cold start).
+
+        Past ``timeout_s`` the child is killed, as Lambda ends a timed-out sandbox: ``Sandbox.Timedout``.
+        """
         with self._lock:
             proc = self._ensure()
             assert proc.stdin is not None and proc.stdout is not None
             try:
                 proc.stdin.write(json.dumps({"event": event, "timeout_s": timeout_s}).encode() + b"\n")
                 proc.stdin.flush()
-                line = proc.stdout.readline()
+                ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+                line = proc.stdout.readline() if ready else None
             except BrokenPipeError:
                 line = b""
+            if line is None:
+                proc.kill()
+                proc.wait()
+                self._proc = None
+                raise FunctionError("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
             if not line:
                 code = proc.wait()
                 self._proc = None
@@ -102,7 +115,11 @@ def _serve(function: str) -> None:
     handler = load_handler(function)
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        context = LocalLambdaContext(function_name=f"lambda-connect-{function}", timeout_s=request["timeout_s"])
+        context = LocalLambdaContext(
+            function_name=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", f"lambda-connect-{function}"),
+            timeout_s=request["timeout_s"],
+            memory_limit_in_mb=int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")),
+        )
         try:
             answer = {"response": handler(request["event"], context)}
         except Exception as error:  # noqa: BLE001 - reported to the caller exactly like Lambda's error payload

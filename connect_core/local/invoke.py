@@ -1,4 +1,10 @@
-"""``lambda-connect invoke``: one function, one event, in this process (``sam local invoke`` without Docker)."""
+"""``lambda-connect invoke``: one function of template.yaml, one event, in a child process — what
+``sam local invoke`` does, without a container runtime.
+
+The function's Handler, Timeout, MemorySize and Environment (Globals merged) come from template.yaml; the layer is
+this checkout's ``connect_core``. Logs go to stderr, the response JSON to stdout; a function error or a timeout
+exits non-zero.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from connect_core.local.lambda_context import LocalLambdaContext
+__all__ = ["SHORT_NAMES", "invoke_function", "load_handler", "read_event"]
 
-FUNCTIONS = ("coordinator", "source_task", "sink_task")
+ROOT = Path(__file__).resolve().parents[2]
+# The handlers by their folder names, for `up` and for convenience on the command line.
+SHORT_NAMES = {
+    "coordinator": "CoordinatorFunction", "source_task": "SourceTaskFunction", "sink_task": "SinkTaskFunction",
+}
 
 
 def load_handler(function: str) -> Any:
-    """``functions/<function>/app.py:handler``; the repository root must be importable."""
-    if function not in FUNCTIONS:
-        raise SystemExit(f"unknown function {function!r}; choose one of {', '.join(FUNCTIONS)}")
-    root = Path(__file__).resolve().parents[2]
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return importlib.import_module(f"functions.{function}.app").handler
+    """A handler by short name (``functions/<name>/app.py:handler``) or dotted ref (``functions.x.app.handler``)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    if function in SHORT_NAMES:
+        return importlib.import_module(f"functions.{function}.app").handler
+    module, _, attribute = function.rpartition(".")
+    if not module:
+        raise SystemExit(f"unknown function {function!r}; use a template logical id or one of {', '.join(SHORT_NAMES)}")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def read_event(source: str) -> Any:
@@ -36,7 +48,18 @@ def read_event(source: str) -> Any:
         raise SystemExit(f"event {source!r} is neither a file nor JSON: {error}") from error
 
 
-def invoke(function: str, event: Any, timeout_s: float = 60.0) -> Any:
-    """Call the handler once with a context whose remaining time counts down from ``timeout_s``."""
-    handler = load_handler(function)
-    return handler(event, LocalLambdaContext(function_name=f"lambda-connect-{function}", timeout_s=timeout_s))
+def invoke_function(
+    target: str, event: Any, *, env_vars: dict[str, dict[str, str]] | None = None,
+    parameter_overrides: dict[str, str] | None = None, timeout_s: float | None = None,
+) -> Any:
+    """Invoke ``target`` (a logical id of template.yaml, or a short name) once; FunctionError on failure."""
+    from connect_core.local.function_host import FunctionHost
+    from connect_core.local.sam_template import function_spec, load_template
+
+    spec = function_spec(SHORT_NAMES.get(target, target), load_template(), parameter_overrides, env_vars)
+    env = {**spec.environment, "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id}
+    host = FunctionHost(f"{spec.module}.{spec.attribute}", env, log=None, memory_mb=spec.memory_mb)
+    try:
+        return host.invoke(event, timeout_s if timeout_s is not None else spec.timeout_s)
+    finally:
+        host.close()
