@@ -121,6 +121,7 @@ class Schema:
     """
 
     __slots__ = (
+        "_fast",
         "_fields",
         "_fields_by_name",
         "_hash",
@@ -166,6 +167,7 @@ class Schema:
     _fields: list[Field] | None
     _fields_by_name: dict[str, Field] | None
     _hash: int | None
+    _fast: tuple[type, int | None, int | None] | None
 
     def __init__(  # noqa: PLR0917 - Kafka's positional signature
         self,
@@ -199,6 +201,10 @@ class Schema:
         s(self, "key_schema", key_schema if type is Type.MAP else None)
         s(self, "value_schema", value_schema if type in (Type.MAP, Type.ARRAY) else None)
         s(self, "_hash", None)
+        # (exact Python type, min, max) of an unnamed primitive: the per-record validation needs nothing more
+        exact = _EXACT_TYPES.get(type) if name is None else None
+        bounds = _INT_RANGES.get(type, (None, None))
+        s(self, "_fast", (exact, bounds[0], bounds[1]) if exact is not None else None)
         if default_value is not None:
             validate_value(self, default_value)
 
@@ -538,10 +544,9 @@ _EXACT_TYPES: dict[Type, type] = {
 
 
 def _validate(schema: Schema, value: Any, location: str) -> None:
-    if schema.name is None and type(value) is _EXACT_TYPES.get(schema.type):
-        rng = _INT_RANGES.get(schema.type)
-        if rng is None or rng[0] <= value <= rng[1]:
-            return
+    fast = schema._fast
+    if fast is not None and type(value) is fast[0] and (fast[1] is None or fast[1] <= value <= fast[2]):
+        return
     if value is None:
         if not schema.optional:
             raise DataError(f"Invalid value: null used for required {location}, schema type: {schema.type}")
@@ -586,6 +591,9 @@ def validate_value(schema: Schema, value: Any, field_name: str | None = None) ->
         value: the Python value (int, float, bool, str, bytes, list, dict, Struct or a logical type's value).
         field_name: names the field in error messages, as Kafka's ``validateValue(field, schema, value)``.
     """
+    fast = schema._fast
+    if fast is not None and type(value) is fast[0] and (fast[1] is None or fast[1] <= value <= fast[2]):
+        return  # the hot path: no location text is built unless something is wrong
     location = "value" if field_name is None else f'field: "{field_name}"'
     _validate(schema, value, location)
 

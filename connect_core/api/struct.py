@@ -54,6 +54,10 @@ class Struct:
         """A field's raw value, None when unset."""
         return self._values[self._lookup(name_or_field).index]
 
+    def values(self) -> list[Any]:
+        """The raw values by field position (unset = None), for serialisers; read-only by contract."""
+        return self._values
+
     def validate(self) -> None:
         """Raise ``DataError`` if a required field without default is unset (or any value is invalid)."""
         for field in self.schema.fields:

@@ -44,6 +44,20 @@ _NULL_REQUIRED = "Conversion error: null value for field that is required and ha
 _INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
 
 
+def _double_text(value: float) -> str:
+    text = java_double_str(value)
+    return text if text[-1].isdigit() else f'"{text}"'  # Jackson quotes NaN/Infinity
+
+
+# Exact Python type -> JSON text, for the write plan's fast path (other values take the generic writer)
+_PRIMITIVE_TEXT: dict[Type, tuple[type, Any]] = {
+    Type.STRING: (str, jackson_string),
+    Type.INT8: (int, str), Type.INT16: (int, str), Type.INT32: (int, str), Type.INT64: (int, str),
+    Type.FLOAT64: (float, _double_text),
+    Type.BOOLEAN: (bool, lambda value: "true" if value else "false"),
+}
+
+
 def _b64(data: bytes | bytearray | memoryview) -> str:
     return '"' + base64.b64encode(data).decode("ascii") + '"'
 
@@ -93,6 +107,12 @@ class JsonConverter(Converter, HeaderConverter):
         self._replace_null = config.replace_null_with_default
         self._cache_size = config.schemas_cache_size
         self._schema_cache: OrderedDict[Schema, str] = OrderedDict()
+        # id(schema) -> (schema, plan): the write plan of a struct schema, built once (records share schemas)
+        self._plans: dict[int, tuple[Schema, list[tuple[str, int, Any, Any]]]] = {}
+        self._last_schema: Schema | None = None
+        self._last_envelope: tuple[bytes, Schema | None] = (b"", None)
+        self._read_plans: dict[int, tuple[Schema, list[tuple[str, int, Any]]]] = {}
+        self._last_schema_text = "null"
         self._read_cache: OrderedDict[str, Schema | None] = OrderedDict()
 
     @override
@@ -131,6 +151,8 @@ class JsonConverter(Converter, HeaderConverter):
         """Kafka's JSON text for ``schema`` (cached per schema, like Kafka's LRU of ``schemas.cache.size``)."""
         if schema is None:
             return "null"
+        if schema is self._last_schema:  # consecutive records of one source share their schema object
+            return self._last_schema_text
         cache = self._schema_cache
         text = cache.get(schema)
         if text is None:
@@ -138,6 +160,7 @@ class JsonConverter(Converter, HeaderConverter):
             cache[schema] = text
             if len(cache) > self._cache_size:
                 cache.popitem(last=False)
+        self._last_schema, self._last_schema_text = schema, text
         return text
 
     def _encode_default(self, schema: Schema, value: Any) -> str:
@@ -265,19 +288,67 @@ class JsonConverter(Converter, HeaderConverter):
     def _write_struct(self, schema: Schema | None, value: Any, out: list[str]) -> None:
         if not isinstance(value, Struct):
             raise DataError(f"Invalid type for {Type.STRUCT}: {type(value)}")
-        if schema is None or value.schema != schema:
+        if schema is None or (value.schema is not schema and value.schema != schema):
             raise DataError("Mismatching schema.")
-        out.append("{")
-        first = True
-        for field in schema.fields:
-            if not first:
-                out.append(",")
-            first = False
-            out.append(jackson_string(field.name))
-            out.append(":")
-            field_value = value.get(field) if self._replace_null else value.get_without_default(field)
-            self._write(field.schema, field_value, out)
-        out.append("}")
+        values = value.values()
+        replace_null = self._replace_null
+        for prefix, index, default, write in self._plan(schema):
+            out.append(prefix)
+            field_value = values[index]
+            if field_value is None and replace_null:
+                field_value = default
+            write(field_value, out)
+        out.append("}" if schema.fields else "{}")
+
+    def _plan(self, schema: Schema) -> list[tuple[str, int, Any, Any]]:
+        """Per field: the text before its value, its position, its default and a writer chosen once by type."""
+        cached = self._plans.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        plan = [
+            (("{" if i == 0 else ",") + jackson_string(field.name) + ":", field.index, field.schema.default_value,
+             self._field_writer(field.schema))
+            for i, field in enumerate(schema.fields)
+        ]
+        if len(self._plans) >= self._cache_size:
+            self._plans.clear()
+        self._plans[id(schema)] = (schema, plan)
+        return plan
+
+    def _field_writer(self, schema: Schema) -> Any:
+        """A writer for the common exact-type values of a plain primitive schema; anything else goes generic."""
+        generic = self._write
+
+        def fallback(value: Any, out: list[str]) -> None:
+            generic(schema, value, out)
+
+        if schema.name is not None:
+            return self._logical_writer(schema, fallback)
+        text_of = _PRIMITIVE_TEXT.get(schema.type)
+        if text_of is None:
+            return fallback
+        exact, render = text_of
+
+        def write(value: Any, out: list[str]) -> None:
+            if value.__class__ is exact:
+                out.append(render(value))
+            else:
+                generic(schema, value, out)
+
+        return write
+
+    def _logical_writer(self, schema: Schema, fallback: Any) -> Any:
+        """Timestamp/Date/Time/Decimal values of the exact Python type, written without re-dispatching."""
+        write_logical = self._write_logical
+        if schema.name in (Timestamp.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Decimal.LOGICAL_NAME):
+            expected = {Timestamp.LOGICAL_NAME: _dt.datetime, Date.LOGICAL_NAME: _dt.date,
+                        Time.LOGICAL_NAME: _dt.time, Decimal.LOGICAL_NAME: _decimal.Decimal}[schema.name]
+
+            def write(value: Any, out: list[str]) -> None:
+                if value.__class__ is not expected or not write_logical(schema, value, out):
+                    fallback(value, out)
+            return write
+        return fallback
 
     # -- reading ----------------------------------------------------------------------------------
     @override
@@ -285,6 +356,17 @@ class JsonConverter(Converter, HeaderConverter):
         """Parse bytes written by any Kafka JSON converter; None bytes give ``SchemaAndValue.NULL``."""
         if value is None:
             return SchemaAndValue.NULL  # type: ignore[attr-defined]
+        if self._schemas_enable:
+            prefix, schema = self._last_envelope
+            if prefix and value.startswith(prefix) and value.endswith(b"}"):
+                # Same schema text as the previous record: parse only the payload (verified byte for byte).
+                try:
+                    payload = _json.loads(value[len(prefix):-1], parse_float=_decimal.Decimal,
+                                          parse_constant=_reject_constant)
+                except (ValueError, UnicodeDecodeError):
+                    pass
+                else:
+                    return SchemaAndValue(schema, self._to_connect(schema, payload))
         try:
             node = _json.loads(value, parse_float=_decimal.Decimal, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as e:
@@ -294,9 +376,22 @@ class JsonConverter(Converter, HeaderConverter):
                 raise DataError(ENVELOPE_ERROR)
             schema = self._read_schema(node["schema"])
             payload = node["payload"]
+            self._remember_envelope(value, schema)
         else:
             schema, payload = None, node
         return SchemaAndValue(schema, self._to_connect(schema, payload))
+
+    def _remember_envelope(self, value: bytes, schema: Schema | None) -> None:
+        """Keep ``{"schema":<text>,"payload":`` of a compact envelope, so the next record can skip the schema."""
+        if not value.startswith(_ENVELOPE_START):
+            return
+        try:
+            _, end = _RAW_DECODER.raw_decode(value.decode("utf-8"), len(_ENVELOPE_START))
+        except (ValueError, UnicodeDecodeError):
+            return
+        text = value.decode("utf-8")
+        if text.startswith(_PAYLOAD_KEY, end):
+            self._last_envelope = (text[: end + len(_PAYLOAD_KEY)].encode("utf-8"), schema)
 
     @override
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
@@ -382,13 +477,45 @@ class JsonConverter(Converter, HeaderConverter):
         if not isinstance(node, dict):
             raise DataError(f"Structs should be encoded as JSON objects, but found {_node_type(node)}")
         struct = Struct(schema)
-        values = struct._values  # noqa: SLF001 - the converter fills a fresh struct without re-validating
-        for field in schema.fields:
-            values[field.index] = self._to_connect(field.schema, node.get(field.name))
+        values = struct.values()  # a fresh struct, filled without re-validating what the schema already types
+        get = node.get
+        for name, index, read in self._read_plan(schema):
+            values[index] = read(get(name))
         return struct
+
+    def _read_plan(self, schema: Schema) -> list[tuple[str, int, Any]]:
+        """Per field: its name, position and a reader chosen once by type (exact JSON types read inline)."""
+        cached = self._read_plans.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        plan = [(field.name, field.index, self._field_reader(field.schema)) for field in schema.fields]
+        if len(self._read_plans) >= self._cache_size:
+            self._read_plans.clear()
+        self._read_plans[id(schema)] = (schema, plan)
+        return plan
+
+    def _field_reader(self, schema: Schema) -> Any:
+        generic = self._to_connect
+        t = schema.type
+        if schema.name is None and (t is Type.STRING or t is Type.BOOLEAN):
+            exact = str if t is Type.STRING else bool
+
+            def read_exact(node: Any) -> Any:
+                return node if node.__class__ is exact else generic(schema, node)
+            return read_exact
+        if schema.name is None and t in _INT_BITS:
+            low, high = -(1 << (_INT_BITS[t] - 1)), (1 << (_INT_BITS[t] - 1)) - 1
+
+            def read_int(node: Any) -> Any:
+                return node if node.__class__ is int and low <= node <= high else generic(schema, node)
+            return read_int
+        return lambda node: generic(schema, node)
 
 
 _NOT_LOGICAL = object()
+_ENVELOPE_START = b'{"schema":'
+_PAYLOAD_KEY = ',"payload":'
+_RAW_DECODER = _json.JSONDecoder()
 
 
 def _decode_bytes(node: Any, message: str) -> bytes:
