@@ -27,8 +27,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not connector:
             raise RuntimeError(f"environment variable {env.CONNECTOR_NAME} must name the sink connector")
         _runner = SinkRunner(WorkerSettings.from_env(), connector)
-    result = _runner.handle(event)
     metrics.add_dimension(name="connector", value=_runner.connector)
+    try:
+        result = _runner.handle(event)
+    except Exception:
+        metrics.add_metric(name="SinkBatchesFailed", unit=MetricUnit.Count, value=1)
+        raise
     metrics.add_metric(name="SinkRecordsPut", unit=MetricUnit.Count, value=result.put)
     metrics.add_metric(name="SinkRecordsSkipped", unit=MetricUnit.Count, value=result.skipped)
     logger.info("sink batch done", extra={"records": result.records, "put": result.put, "offsets": result.offsets})

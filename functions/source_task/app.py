@@ -34,8 +34,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _runner
     ref = parse_source_event(event)
     _runner = _runner or SourceRunner(WorkerSettings.from_env())
-    result = _runner.run(ref.connector, ref.task, _budget(context))
     metrics.add_dimension(name="connector", value=ref.connector)
+    try:
+        result = _runner.run(ref.connector, ref.task, _budget(context))
+    except Exception:
+        metrics.add_metric(name="SourceInvocationsFailed", unit=MetricUnit.Count, value=1)
+        raise
     metrics.add_metric(name="SourceRecordsProduced", unit=MetricUnit.Count, value=result.records)
     metrics.add_metric(name="SourceRecordsSkipped", unit=MetricUnit.Count, value=result.skipped)
     logger.info("source invocation done", extra=result.as_dict())

@@ -8,6 +8,7 @@ position per partition, advanced only by an invocation that returned normally.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ from connect_core.coordinator.task_configs import generate_task_configs
 from connect_core.local.kafka_trigger import build_event
 from connect_core.local.lambda_context import LocalLambdaContext
 from connect_core.runtime import env
-from connect_core.storage.config_state import TargetState
 from functions.sink_task import app
 
 if TYPE_CHECKING:
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     import pytest
 
     from connect_core.api.schema import Schema
+    from connect_core.storage.config_state import TargetState
     from tests.integration.runtime.conftest import Cluster
+
+log = logging.getLogger(__name__)
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka")
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
@@ -229,10 +232,16 @@ class FaultInjector:
         """Let every call through."""
         self.allow = None
 
-    def wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        """A drop-in replacement for ``original`` (a plain function or unbound method)."""
+    def wrap(self, original: Callable[..., Any],
+             counts: Callable[[tuple[Any, ...]], bool] | None = None) -> Callable[..., Any]:
+        """A drop-in replacement for ``original`` (a plain function or unbound method).
+
+        ``counts`` picks the calls that are writes (by their positional arguments); others always go through.
+        """
 
         def faulty(*args: Any, **kwargs: Any) -> Any:
+            if counts is not None and not counts(args):
+                return original(*args, **kwargs)
             self.calls += 1
             if self.allow is not None and self.allow <= 0:
                 self.allow = None  # one fault per arming
@@ -305,11 +314,13 @@ class Mapping:
             except Exception as error:  # noqa: BLE001 - any function error means: retry from the committed offset
                 self.failures += 1
                 self.log.append(f"[{start},{attempt.end}) failed: {error}")
+                log.info("mapping: %s", self.log[-1])
                 assert self.injector.fired == fired + 1, f"unexpected failure: {error!r}"
                 continue
             assert response == {}, response
             self.committed = attempt.end
             self.log.append(f"[{start},{attempt.end}) committed")
+            log.info("mapping: %s", self.log[-1])
         self.injector.disarm()
         assert self.committed == len(self.messages), self.log
 
