@@ -1,4 +1,4 @@
-"""Java/Jackson text formats the converters must reproduce byte for byte.
+"""Java/Jackson text formats the converters and ``Values`` must reproduce byte for byte.
 
 ``Double.toString``/``Float.toString`` (plain between 1e-3 and 1e7, else ``1.0E10`` style; shortest digits, as
 JDK 19+ prints them) and Jackson's string escaping (upper-case ``\\u001F``, astral characters as surrogate pairs).

@@ -1,7 +1,8 @@
-"""The parts of Kafka's ``org.apache.kafka.connect.data.Values`` that ``SimpleHeaderConverter`` needs.
+"""Kafka's ``org.apache.kafka.connect.data.Values``: the text form of Connect values, both ways.
 
 ``convert_to_string`` renders a value as Kafka's header text; ``parse_string`` infers schema and value back
 from such text (booleans, the smallest integer type, float/double/Decimal, ISO dates, arrays and maps).
+``SimpleHeaderConverter`` uses both; ``InsertHeader`` types its literal with ``parse_string``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import decimal as _decimal
 import re
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api._java_text import java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import (
     BOOLEAN_SCHEMA,
@@ -27,7 +29,6 @@ from connect_core.api.schema import (
 )
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
-from connect_core.converters._java_text import java_double_str, java_float_str, to_float32
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,7 +11,7 @@ from typing_extensions import override
 from connect_core.api.converter import HeaderConverter
 from connect_core.api.schema import BYTES_SCHEMA
 from connect_core.api.schema_and_value import SchemaAndValue
-from connect_core.converters._values import convert_to_string, parse_string
+from connect_core.api.values import convert_to_string, parse_string
 
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema

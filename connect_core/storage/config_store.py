@@ -10,86 +10,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connect_core.kafka.clients import READ_COMMITTED
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S
 from connect_core.storage import config_state as records
-from connect_core.storage._topic_log import KafkaTopicLog, TopicSpec
+from connect_core.storage._topic_log import TopicSpec
+from connect_core.storage._topic_store import _TopicBackedStore
 from connect_core.storage.config import CONFIG_PARTITIONS, StorageConfig
 from connect_core.storage.config_state import ConfigState, RestartRequest, TargetState
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from confluent_kafka.admin import AdminClient
-
-    from connect_core.kafka.settings import KafkaClientSettings
 
 __all__ = ["ConfigStore"]
 
 CONFIG_TOPIC_PURPOSE = "connector configurations"
 
 
-class ConfigStore:
-    """Read and write the config topic (Kafka ``KafkaConfigBackingStore``)."""
+class ConfigStore(_TopicBackedStore[ConfigState]):
+    """Read and write the config topic (Kafka ``KafkaConfigBackingStore``).
 
-    def __init__(
-        self,
-        settings: KafkaClientSettings,
-        config: StorageConfig | None = None,
-        *,
-        isolation_level: str = READ_COMMITTED,
-        create_topic: bool = True,
-        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
-        admin: AdminClient | None = None,
-    ) -> None:
-        """Prepare the store; the topic is created/checked and read on first use.
+    ``read_committed`` (the default) also hides config records of aborted transactions, which exactly-once
+    Connect leaders write; harmless otherwise.
+    """
 
-        Args:
-            settings: cluster connection settings.
-            config: topic names and creation settings (Kafka Connect's defaults when omitted).
-            isolation_level: ``read_committed`` also hides config records of aborted transactions,
-                which exactly-once Connect leaders write; harmless otherwise.
-            create_topic: create the topic when missing (False: it must exist).
-            timeout_s: bound on every read-to-end and write.
-            admin: an admin client to reuse.
-        """
-        config = config or StorageConfig()
-        spec = TopicSpec(
+    state_class = ConfigState
+
+    @staticmethod
+    def _topic_spec(config: StorageConfig) -> TopicSpec:
+        return TopicSpec(
             name=config.config_storage_topic,
             partitions=CONFIG_PARTITIONS,
             replication_factor=config.config_storage_replication_factor,
             purpose=CONFIG_TOPIC_PURPOSE,
             required_partitions=CONFIG_PARTITIONS,
         )
-        self.log = KafkaTopicLog(
-            settings, spec, isolation_level=isolation_level, create_topic=create_topic, timeout_s=timeout_s, admin=admin
-        )
-        self.state = ConfigState()
-        self._started = False
-
-    @property
-    def topic(self) -> str:
-        """The config topic's name."""
-        return self.log.spec.name
-
-    def start(self) -> ConfigStore:
-        """Create/verify the topic and read it to the end, once; later calls do nothing."""
-        if not self._started:
-            self.refresh()
-        return self
-
-    def refresh(self) -> int:
-        """Read the records written since the last read (all of them the first time); returns the count."""
-        self.log.start()
-        self._started = True
-        return self.log.read_to_end(self._apply)
 
     def _apply(self, key: bytes | None, value: bytes | None, offset: int) -> None:
         self.state.apply(None if key is None else key.decode("utf-8"), value, offset)
-
-    def close(self) -> None:
-        """Release the Kafka clients (the snapshot stays readable)."""
-        self.log.close()
 
     # --- snapshot ----------------------------------------------------------------------------------------
 

@@ -13,18 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from connect_core.kafka.clients import READ_COMMITTED
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S
-from connect_core.storage._topic_log import KafkaTopicLog, TopicSpec
-from connect_core.storage.config import StorageConfig
+from connect_core.storage._topic_log import TopicSpec
+from connect_core.storage._topic_store import _TopicBackedStore
 from connect_core.storage.offset_state import OffsetState, records_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from confluent_kafka.admin import AdminClient
-
-    from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.storage.config import StorageConfig
 
     # (partition, offset) pairs keep each partition's field order. A mapping keyed by hashable
     # partitions is accepted too: tuples of (field, value) pairs, in the order they are written.
@@ -35,60 +31,27 @@ __all__ = ["OffsetStore"]
 
 OFFSET_TOPIC_PURPOSE = "source connector offsets"
 
-class OffsetStore:
-    """Read and write source offsets (Kafka ``KafkaOffsetBackingStore`` + ``OffsetStorageReader``)."""
 
-    def __init__(
-        self,
-        settings: KafkaClientSettings,
-        config: StorageConfig | None = None,
-        *,
-        isolation_level: str = READ_COMMITTED,
-        create_topic: bool = True,
-        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
-        admin: AdminClient | None = None,
-    ) -> None:
-        """Prepare the store; the topic is created/checked and read on first use.
+class OffsetStore(_TopicBackedStore[OffsetState]):
+    """Read and write source offsets (Kafka ``KafkaOffsetBackingStore`` + ``OffsetStorageReader``).
 
-        ``read_committed`` (the default) is what makes exactly-once work: offsets of aborted or
-        still-open source transactions are never seen.
-        """
-        config = config or StorageConfig()
-        spec = TopicSpec(
+    ``read_committed`` (the default) is what makes exactly-once work: offsets of aborted or still-open source
+    transactions are never seen. :attr:`topic` is where the runner produces :meth:`offset_records`.
+    """
+
+    state_class = OffsetState
+
+    @staticmethod
+    def _topic_spec(config: StorageConfig) -> TopicSpec:
+        return TopicSpec(
             name=config.offset_storage_topic,
             partitions=config.offset_storage_partitions,
             replication_factor=config.offset_storage_replication_factor,
             purpose=OFFSET_TOPIC_PURPOSE,
         )
-        self.log = KafkaTopicLog(
-            settings, spec, isolation_level=isolation_level, create_topic=create_topic, timeout_s=timeout_s, admin=admin
-        )
-        self.state = OffsetState()
-        self._started = False
-
-    @property
-    def topic(self) -> str:
-        """The offsets topic's name: where the runner produces :meth:`offset_records`."""
-        return self.log.spec.name
-
-    def start(self) -> OffsetStore:
-        """Create/verify the topic and read it to the end, once; later calls do nothing."""
-        if not self._started:
-            self.refresh()
-        return self
-
-    def refresh(self) -> int:
-        """Read the records written since the last read (all of them the first time); returns the count."""
-        self.log.start()
-        self._started = True
-        return self.log.read_to_end(self._apply)
 
     def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
         self.state.apply(key, value)
-
-    def close(self) -> None:
-        """Release the Kafka clients."""
-        self.log.close()
 
     def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """All ``(partition, offset)`` pairs stored for the connector (GET /connectors/<n>/offsets)."""

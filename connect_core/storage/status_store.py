@@ -8,73 +8,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connect_core.kafka.clients import READ_COMMITTED
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S
 from connect_core.storage import status_state as records
-from connect_core.storage._topic_log import KafkaTopicLog, TopicSpec
-from connect_core.storage.config import StorageConfig
+from connect_core.storage._topic_log import TopicSpec
+from connect_core.storage._topic_store import _TopicBackedStore
 from connect_core.storage.status_state import ConnectorStatus, StatusState, TaskStatus, TopicStatus
 
 if TYPE_CHECKING:
-    from confluent_kafka.admin import AdminClient
-
-    from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.storage.config import StorageConfig
 
 __all__ = ["StatusStore"]
 
 STATUS_TOPIC_PURPOSE = "connector and task statuses"
 
 
-class StatusStore:
+class StatusStore(_TopicBackedStore[StatusState]):
     """Read and write connector, task and active-topic status (Kafka ``KafkaStatusBackingStore``)."""
 
-    def __init__(
-        self,
-        settings: KafkaClientSettings,
-        config: StorageConfig | None = None,
-        *,
-        isolation_level: str = READ_COMMITTED,
-        create_topic: bool = True,
-        timeout_s: float = DEFAULT_READ_TIMEOUT_S,
-        admin: AdminClient | None = None,
-    ) -> None:
-        """Prepare the store; the topic is created/checked on first use."""
-        config = config or StorageConfig()
-        spec = TopicSpec(
+    state_class = StatusState
+
+    @staticmethod
+    def _topic_spec(config: StorageConfig) -> TopicSpec:
+        return TopicSpec(
             name=config.status_storage_topic,
             partitions=config.status_storage_partitions,
             replication_factor=config.status_storage_replication_factor,
             purpose=STATUS_TOPIC_PURPOSE,
         )
-        self.log = KafkaTopicLog(
-            settings, spec, isolation_level=isolation_level, create_topic=create_topic, timeout_s=timeout_s, admin=admin
-        )
-        self.state = StatusState()
-        self._started = False
-
-    @property
-    def topic(self) -> str:
-        """The status topic's name."""
-        return self.log.spec.name
-
-    def start(self) -> StatusStore:
-        """Create/verify the topic and read it to the end, once; later calls do nothing."""
-        if not self._started:
-            self.refresh()
-        return self
-
-    def refresh(self) -> int:
-        """Read the records written since the last read (all of them the first time); returns the count."""
-        self.log.start()
-        self._started = True
-        return self.log.read_to_end(self._apply)
 
     def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
         self.state.apply(None if key is None else key.decode("utf-8"), value)
-
-    def close(self) -> None:
-        """Release the Kafka clients."""
-        self.log.close()
 
     # --- reads -------------------------------------------------------------------------------------------
 

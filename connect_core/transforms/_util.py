@@ -15,6 +15,9 @@ from connect_core.api.record import SinkRecord, SourceRecord
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.header import Headers
     from connect_core.api.record import ConnectRecord
     from connect_core.api.schema import Schema, SchemaBuilder
 
@@ -91,19 +94,25 @@ def field_value(struct: Struct, name: str, replace_null_with_default: bool) -> A
     return struct.get(name) if replace_null_with_default else struct.get_without_default(name)
 
 
-def key_record(record: ConnectRecord, schema: Schema | None, key: Any) -> ConnectRecord:
-    """Copy ``record`` with a new key side; headers are shared because no SMT mutates them in place."""
+def key_record(
+    record: ConnectRecord, schema: Schema | None, key: Any, headers: Headers | None = None
+) -> ConnectRecord:
+    """Copy ``record`` with a new key side and ``headers`` (default: the record's own, shared because no SMT
+    mutates them in place)."""
     return record.new_record(
         record.topic, record.kafka_partition, schema, key, record.value_schema, record.value, record.timestamp,
-        record.headers,
+        record.headers if headers is None else headers,
     )
 
 
-def value_record(record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-    """Copy ``record`` with a new value side; headers are shared because no SMT mutates them in place."""
+def value_record(
+    record: ConnectRecord, schema: Schema | None, value: Any, headers: Headers | None = None
+) -> ConnectRecord:
+    """Copy ``record`` with a new value side and ``headers`` (default: the record's own, shared because no SMT
+    mutates them in place)."""
     return record.new_record(
         record.topic, record.kafka_partition, record.key_schema, record.key, schema, value, record.timestamp,
-        record.headers,
+        record.headers if headers is None else headers,
     )
 
 
@@ -131,6 +140,14 @@ class SchemaCache:
         if value is not None:
             self._entries.move_to_end(schema)
             self._last_key, self._last_value = schema, value
+        return value
+
+    def get_or_build(self, schema: Schema, build: Callable[[Schema], Any]) -> Any:
+        """Return the cached value for ``schema``, computing it with ``build(schema)`` and caching it on a miss."""
+        value = self.get(schema)
+        if value is None:
+            value = build(schema)
+            self.put(schema, value)
         return value
 
     def put(self, schema: Schema, value: Any) -> None:

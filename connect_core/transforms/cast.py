@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 import base64
 import datetime as _dt
 import decimal
@@ -17,6 +16,7 @@ from connect_core.api.schema import Schema, SchemaBuilder, Type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms import _java
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
@@ -24,11 +24,9 @@ from connect_core.transforms._util import (
     copy_schema_basics,
     field_value,
     java_split,
-    key_record,
     replace_null_field,
     require_map,
     require_struct,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -202,7 +200,7 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
         raise DataError(f"Value ({value}) was out of range for requested data type") from e
 
 
-class Cast(Transformation["ConnectRecord"], abc.ABC):
+class Cast(RecordSide, Transformation["ConnectRecord"]):
     """Cast fields or the entire key/value to another primitive type (Kafka ``Cast``); use Cast.Key or Cast.Value."""
 
     config_model: ClassVar[type[BaseModel]] = CastConfig
@@ -237,10 +235,7 @@ class Cast(Transformation["ConnectRecord"], abc.ABC):
         return self._new_record(record, None, updated)
 
     def _apply_with_schema(self, record: ConnectRecord, schema: Schema, value: Any) -> ConnectRecord:
-        updated_schema = self._schema_cache.get(schema)
-        if updated_schema is None:
-            updated_schema = self._build_schema(schema)
-            self._schema_cache.put(schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(schema, self._build_schema)
         if self._whole_type is not None:
             return self._new_record(record, updated_schema, cast_value(schema, value, self._whole_type))
         struct = require_struct(value, PURPOSE)
@@ -275,40 +270,13 @@ class Cast(Transformation["ConnectRecord"], abc.ABC):
             builder.default_value(cast_value(schema, schema.default_value, self._whole_type or Type.STRUCT))
         return builder.build()
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
 
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
-
-class _Key(Cast):
+class _Key(KeySide, Cast):
     """``Cast$Key``: casts the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(Cast):
+class _Value(ValueSide, Cast):
     """``Cast$Value``: casts the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(Cast, _Key, _Value)

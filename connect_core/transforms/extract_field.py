@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -11,13 +10,12 @@ from connect_core.api.config import config_field, parse_config, valid_string
 from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.schema import Schema, Type
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     attach_variants,
-    key_record,
     replace_null_field,
     require_map_or_null,
     require_struct_or_null,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -81,7 +79,7 @@ class ExtractFieldConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-class ExtractField(Transformation["ConnectRecord"], abc.ABC):
+class ExtractField(RecordSide, Transformation["ConnectRecord"]):
     """Extract one (possibly nested) field (Kafka ``ExtractField``); use ExtractField.Key or ExtractField.Value."""
 
     config_model: ClassVar[type[BaseModel]] = ExtractFieldConfig
@@ -130,40 +128,13 @@ class ExtractField(Transformation["ConnectRecord"], abc.ABC):
             current = current.get(step)
         return current
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
 
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
-
-class _Key(ExtractField):
+class _Key(KeySide, ExtractField):
     """``ExtractField$Key``: extracts a field from the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(ExtractField):
+class _Value(ValueSide, ExtractField):
     """``ExtractField$Value``: extracts a field from the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(ExtractField, _Key, _Value)

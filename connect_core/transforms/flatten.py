@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -12,16 +11,15 @@ from connect_core.api.errors import DataError
 from connect_core.api.schema import Schema, SchemaBuilder, Type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
     class_name,
     copy_schema_basics,
-    key_record,
     replace_null_field,
     require_map,
     require_struct,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +46,7 @@ class FlattenConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-class Flatten(Transformation["ConnectRecord"], abc.ABC):
+class Flatten(RecordSide, Transformation["ConnectRecord"]):
     """Flatten nested structures into one level (Kafka ``Flatten``); use Flatten.Key or Flatten.Value."""
 
     config_model: ClassVar[type[BaseModel]] = FlattenConfig
@@ -73,15 +71,15 @@ class Flatten(Transformation["ConnectRecord"], abc.ABC):
             self._flatten_map(require_map(value, PURPOSE), "", flat)
             return self._new_record(record, None, flat)
         struct = require_struct(value, PURPOSE)
-        updated_schema = self._schema_cache.get(struct.schema)
-        if updated_schema is None:
-            builder = copy_schema_basics(struct.schema, SchemaBuilder.struct())
-            self._flatten_schema(struct.schema, "", builder, struct.schema.optional, struct.schema.default_value)
-            updated_schema = builder.build()
-            self._schema_cache.put(struct.schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(struct.schema, self._flattened_schema)
         updated = Struct(updated_schema)
         self._flatten_struct(struct, "", updated)
         return self._new_record(record, updated_schema, updated)
+
+    def _flattened_schema(self, schema: Schema) -> Schema:
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        self._flatten_schema(schema, "", builder, schema.optional, schema.default_value)
+        return builder.build()
 
     def _name(self, prefix: str, name: str) -> str:
         return name if not prefix else prefix + self._delimiter + name
@@ -127,15 +125,6 @@ class Flatten(Transformation["ConnectRecord"], abc.ABC):
             else:
                 out.put(name, value)
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
-
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
 
 def _convert_field_schema(original: Schema, optional: bool, default: Any) -> Schema:
     """Copy a leaf schema, forcing optionality and a default inherited from ancestors (Kafka's convertFieldSchema)."""
@@ -151,30 +140,12 @@ def _convert_field_schema(original: Schema, optional: bool, default: Any) -> Sch
     return builder.build()
 
 
-class _Key(Flatten):
+class _Key(KeySide, Flatten):
     """``Flatten$Key``: flattens the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(Flatten):
+class _Value(ValueSide, Flatten):
     """``Flatten$Value``: flattens the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(Flatten, _Key, _Value)

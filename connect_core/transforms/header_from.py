@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +11,7 @@ from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
@@ -24,7 +24,6 @@ from connect_core.transforms._util import (
 )
 
 if TYPE_CHECKING:
-    from connect_core.api.header import Headers
     from connect_core.api.record import ConnectRecord
 
 FIELDS_CONFIG = "fields"
@@ -55,7 +54,7 @@ class HeaderFromConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-class HeaderFrom(Transformation["ConnectRecord"], abc.ABC):
+class HeaderFrom(RecordSide, Transformation["ConnectRecord"]):
     """Copy/move fields to headers (Kafka ``HeaderFrom``); use HeaderFrom.Key or HeaderFrom.Value."""
 
     config_model: ClassVar[type[BaseModel]] = HeaderFromConfig
@@ -96,57 +95,26 @@ class HeaderFrom(Transformation["ConnectRecord"], abc.ABC):
             headers.add(header, field_value(struct, field, self._replace_null), field_def.schema)
         if not self._move:
             return self._new_record(record, schema, struct, headers)
-        updated_schema = self._schema_cache.get(schema)
-        if updated_schema is None:
-            builder = copy_schema_basics(schema, SchemaBuilder.struct())
-            for f in schema.fields:
-                if f.name not in self._moved:
-                    builder.field(f.name, f.schema)
-            updated_schema = builder.build()
-            self._schema_cache.put(schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(schema, self._updated_schema)
         out = Struct(updated_schema)
         for f in updated_schema.fields:
             out.put(f, field_value(struct, f.name, self._replace_null))
         return self._new_record(record, updated_schema, out, headers)
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
-
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(
-        self, record: ConnectRecord, schema: Schema | None, value: Any, headers: Headers
-    ) -> ConnectRecord: ...
+    def _updated_schema(self, schema: Schema) -> Schema:
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        for f in schema.fields:
+            if f.name not in self._moved:
+                builder.field(f.name, f.schema)
+        return builder.build()
 
 
-class _Key(HeaderFrom):
+class _Key(KeySide, HeaderFrom):
     """``HeaderFrom$Key``: takes header values from the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any, headers: Headers) -> ConnectRecord:
-        return record.new_record(record.topic, record.kafka_partition, schema, value, record.value_schema,
-                                 record.value, record.timestamp, headers)
-
-
-class _Value(HeaderFrom):
+class _Value(ValueSide, HeaderFrom):
     """``HeaderFrom$Value``: takes header values from the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any, headers: Headers) -> ConnectRecord:
-        return record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key, schema,
-                                 value, record.timestamp, headers)
 
 
 attach_variants(HeaderFrom, _Key, _Value)

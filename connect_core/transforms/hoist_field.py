@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -11,7 +10,8 @@ from connect_core.api.config import config_field, parse_config
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
-from connect_core.transforms._util import SchemaCache, attach_variants, key_record, value_record
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
+from connect_core.transforms._util import SchemaCache, attach_variants
 
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
@@ -30,7 +30,7 @@ class HoistFieldConfig(BaseModel):
     )
 
 
-class HoistField(Transformation["ConnectRecord"], abc.ABC):
+class HoistField(RecordSide, Transformation["ConnectRecord"]):
     """Wrap data in a struct/map with one field (Kafka ``HoistField``); use HoistField.Key or HoistField.Value."""
 
     config_model: ClassVar[type[BaseModel]] = HoistFieldConfig
@@ -49,46 +49,19 @@ class HoistField(Transformation["ConnectRecord"], abc.ABC):
         schema = self._operating_schema(record)
         if schema is None:
             return self._new_record(record, None, {self._field: value})
-        updated_schema = self._schema_cache.get(schema)
-        if updated_schema is None:
-            updated_schema = SchemaBuilder.struct().field(self._field, schema).build()
-            self._schema_cache.put(schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(schema, self._hoisted_schema)
         return self._new_record(record, updated_schema, Struct(updated_schema).put(self._field, value))
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
-
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+    def _hoisted_schema(self, schema: Schema) -> Schema:
+        return SchemaBuilder.struct().field(self._field, schema).build()
 
 
-class _Key(HoistField):
+class _Key(KeySide, HoistField):
     """``HoistField$Key``: hoists the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(HoistField):
+class _Value(ValueSide, HoistField):
     """``HoistField$Value``: hoists the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(HoistField, _Key, _Value)

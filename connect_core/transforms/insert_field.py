@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -22,17 +21,16 @@ from connect_core.api.schema import (
 )
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
     copy_schema_basics,
     field_value,
-    key_record,
     replace_null_field,
     require_map,
     require_sink_record,
     require_struct,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -92,7 +90,7 @@ def _spec(spec: str | None) -> tuple[str, bool] | None:
     return spec, True
 
 
-class InsertField(Transformation["ConnectRecord"], abc.ABC):
+class InsertField(RecordSide, Transformation["ConnectRecord"]):
     """Insert record metadata or a static value as fields (Kafka ``InsertField``); use .Key or .Value."""
 
     config_model: ClassVar[type[BaseModel]] = InsertFieldConfig
@@ -127,10 +125,7 @@ class InsertField(Transformation["ConnectRecord"], abc.ABC):
             self._insert(record, updated.__setitem__, record.timestamp)
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        updated_schema = self._schema_cache.get(struct.schema)
-        if updated_schema is None:
-            updated_schema = self._updated_schema(struct.schema)
-            self._schema_cache.put(struct.schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(struct.schema, self._updated_schema)
         out = Struct(updated_schema)
         for field in struct.schema.fields:
             out.put(field.name, field_value(struct, field.name, self._replace_null))
@@ -165,40 +160,13 @@ class InsertField(Transformation["ConnectRecord"], abc.ABC):
                 builder.field(spec[0], optional_schema if spec[1] else required_schema)
         return builder.build()
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
 
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
-
-class _Key(InsertField):
+class _Key(KeySide, InsertField):
     """``InsertField$Key``: inserts fields into the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(InsertField):
+class _Value(ValueSide, InsertField):
     """``InsertField$Value``: inserts fields into the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(InsertField, _Key, _Value)

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.transformation import Transformation
+from connect_core.api.values import parse_string
 from connect_core.transforms._util import non_null
-from connect_core.transforms._values import parse_string
 
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 import datetime as _dt
 import decimal
 import re
@@ -16,17 +15,16 @@ from connect_core.api.schema import Schema, Type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms import _java
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     attach_variants,
     class_name,
     field_value,
-    key_record,
     non_empty_list,
     non_empty_string,
     replace_null_field,
     require_map,
     require_struct,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +112,7 @@ def _custom_mask(value: Any, replacement: str, schema: Schema | None) -> Any:
     raise DataError(f"Cannot mask value of type class {class_name(value)} with custom replacement.")
 
 
-class MaskField(Transformation["ConnectRecord"], abc.ABC):
+class MaskField(RecordSide, Transformation["ConnectRecord"]):
     """Mask the configured fields (Kafka ``MaskField``); use MaskField.Key or MaskField.Value."""
 
     config_model: ClassVar[type[BaseModel]] = MaskFieldConfig
@@ -152,40 +150,13 @@ class MaskField(Transformation["ConnectRecord"], abc.ABC):
             out.put(field, self._mask(original, field.schema) if field.name in self._fields else original)
         return self._new_record(record, struct.schema, out)
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
 
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
-
-class _Key(MaskField):
+class _Key(KeySide, MaskField):
     """``MaskField$Key``: masks the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(MaskField):
+class _Value(ValueSide, MaskField):
     """``MaskField$Value``: masks the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(MaskField, _Key, _Value)

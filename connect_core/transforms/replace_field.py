@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -11,17 +10,16 @@ from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
     copy_schema_basics,
     field_value,
     java_split,
-    key_record,
     replace_null_field,
     require_map,
     require_struct,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +62,7 @@ class ReplaceFieldConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-class ReplaceField(Transformation["ConnectRecord"], abc.ABC):
+class ReplaceField(RecordSide, Transformation["ConnectRecord"]):
     """Filter and rename fields (Kafka ``ReplaceField``); use ReplaceField.Key or ReplaceField.Value."""
 
     config_model: ClassVar[type[BaseModel]] = ReplaceFieldConfig
@@ -95,54 +93,27 @@ class ReplaceField(Transformation["ConnectRecord"], abc.ABC):
             updated = {renames.get(k, k): v for k, v in require_map(value, PURPOSE).items() if self._keep(k)}
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        updated_schema = self._schema_cache.get(struct.schema)
-        if updated_schema is None:
-            builder = copy_schema_basics(struct.schema, SchemaBuilder.struct())
-            for field in struct.schema.fields:
-                if self._keep(field.name):
-                    builder.field(self._renames.get(field.name, field.name), field.schema)
-            updated_schema = builder.build()
-            self._schema_cache.put(struct.schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(struct.schema, self._updated_schema)
         out = Struct(updated_schema)
         reverse = self._reverse
         for field in updated_schema.fields:
             out.put(field, field_value(struct, reverse.get(field.name, field.name), self._replace_null))
         return self._new_record(record, updated_schema, out)
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
-
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
+    def _updated_schema(self, schema: Schema) -> Schema:
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        for field in schema.fields:
+            if self._keep(field.name):
+                builder.field(self._renames.get(field.name, field.name), field.schema)
+        return builder.build()
 
 
-class _Key(ReplaceField):
+class _Key(KeySide, ReplaceField):
     """``ReplaceField$Key``: filters and renames fields of the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(ReplaceField):
+class _Value(ValueSide, ReplaceField):
     """``ReplaceField$Value``: filters and renames fields of the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(ReplaceField, _Key, _Value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -12,13 +11,12 @@ from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.schema import Schema, Type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
     field_value,
-    key_record,
     replace_null_field,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -42,7 +40,7 @@ class SetSchemaMetadataConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-class SetSchemaMetadata(Transformation["ConnectRecord"], abc.ABC):
+class SetSchemaMetadata(RecordSide, Transformation["ConnectRecord"]):
     """Rename/re-version the key or value schema (Kafka ``SetSchemaMetadata``); use .Key or .Value."""
 
     config_model: ClassVar[type[BaseModel]] = SetSchemaMetadataConfig
@@ -65,10 +63,7 @@ class SetSchemaMetadata(Transformation["ConnectRecord"], abc.ABC):
             if value is None:
                 return record
             raise DataError("Schema required for [updating schema metadata]")
-        updated = self._schema_cache.get(schema)
-        if updated is None:
-            updated = self._updated_schema(schema)
-            self._schema_cache.put(schema, updated)
+        updated = self._schema_cache.get_or_build(schema, self._updated_schema)
         if isinstance(value, Struct):
             out = Struct(updated)
             for field in updated.fields:
@@ -93,40 +88,13 @@ class SetSchemaMetadata(Transformation["ConnectRecord"], abc.ABC):
         )
         return new
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
 
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
-
-class _Key(SetSchemaMetadata):
+class _Key(KeySide, SetSchemaMetadata):
     """``SetSchemaMetadata$Key``: sets schema metadata of the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(SetSchemaMetadata):
+class _Value(ValueSide, SetSchemaMetadata):
     """``SetSchemaMetadata$Value``: sets schema metadata of the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(SetSchemaMetadata, _Key, _Value)

@@ -5,7 +5,6 @@ Every conversion goes through epoch milliseconds, as Kafka goes through ``java.u
 
 from __future__ import annotations
 
-import abc
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,17 +25,16 @@ from connect_core.api.schema import (
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._date_format import SimpleDateFormat
+from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     attach_variants,
     class_name,
     copy_schema_basics,
     field_value,
-    key_record,
     replace_null_field,
     require_map,
     require_struct_or_null,
-    value_record,
 )
 
 if TYPE_CHECKING:
@@ -96,7 +94,7 @@ def _trunc_div(value: int, divisor: int) -> int:
     return q if value >= 0 else -q
 
 
-class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
+class TimestampConverter(RecordSide, Transformation["ConnectRecord"]):
     """Convert timestamps between representations (Kafka ``TimestampConverter``); use .Key or .Value."""
 
     config_model: ClassVar[type[BaseModel]] = TimestampConverterConfig
@@ -135,10 +133,7 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
             target_schema = _SCHEMAS[self._target][1 if schema.optional else 0]
             return self._new_record(record, target_schema, self._convert(value, _type_from_schema(schema)))
         struct = require_struct_or_null(value, PURPOSE)
-        updated_schema = self._schema_cache.get(schema)
-        if updated_schema is None:
-            updated_schema = self._updated_schema(schema)
-            self._schema_cache.put(schema, updated_schema)
+        updated_schema = self._schema_cache.get_or_build(schema, self._updated_schema)
         return self._new_record(record, updated_schema, self._convert_struct(struct, updated_schema))
 
     def _updated_schema(self, schema: Schema) -> Schema:
@@ -208,15 +203,6 @@ class TimestampConverter(Transformation["ConnectRecord"], abc.ABC):
             return Time.to_logical(_TIME, ms % _MS_PER_DAY)
         return Timestamp.to_logical(_TIMESTAMP, ms)
 
-    @abc.abstractmethod
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None: ...
-
-    @abc.abstractmethod
-    def _operating_value(self, record: ConnectRecord) -> Any: ...
-
-    @abc.abstractmethod
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord: ...
-
 
 def _floor_seconds(ms: int) -> int:
     return _trunc_div(ms, 1000)
@@ -249,30 +235,12 @@ def _infer_type(value: Any) -> str:
     raise DataError(f"TimestampConverter does not support class {class_name(value)} objects as timestamps")
 
 
-class _Key(TimestampConverter):
+class _Key(KeySide, TimestampConverter):
     """``TimestampConverter$Key``: converts timestamps in the record key."""
 
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.key_schema
 
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.key
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return key_record(record, schema, value)
-
-
-class _Value(TimestampConverter):
+class _Value(ValueSide, TimestampConverter):
     """``TimestampConverter$Value``: converts timestamps in the record value."""
-
-    def _operating_schema(self, record: ConnectRecord) -> Schema | None:
-        return record.value_schema
-
-    def _operating_value(self, record: ConnectRecord) -> Any:
-        return record.value
-
-    def _new_record(self, record: ConnectRecord, schema: Schema | None, value: Any) -> ConnectRecord:
-        return value_record(record, schema, value)
 
 
 attach_variants(TimestampConverter, _Key, _Value)

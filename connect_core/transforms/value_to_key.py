@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import DataError
-from connect_core.api.schema import SchemaBuilder
+from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._util import (
@@ -59,18 +59,18 @@ class ValueToKey(Transformation["ConnectRecord"]):
             key_schema = None
         else:
             struct = require_struct(record.value, PURPOSE)
-            key_schema = self._schema_cache.get(struct.schema)
-            if key_schema is None:
-                builder = SchemaBuilder.struct()
-                for name in self._fields:
-                    field = struct.schema.field(name)
-                    if field is None:
-                        raise DataError("Field does not exist: " + name)
-                    builder.field(name, field.schema)
-                key_schema = builder.build()
-                self._schema_cache.put(struct.schema, key_schema)
+            key_schema = self._schema_cache.get_or_build(struct.schema, self._key_schema)
             key = Struct(key_schema)
             for name in self._fields:
                 key.put(name, field_value(struct, name, self._replace_null))
         return record.new_record(record.topic, record.kafka_partition, key_schema, key, record.value_schema,
                                  record.value, record.timestamp, record.headers)
+
+    def _key_schema(self, value_schema: Schema) -> Schema:
+        builder = SchemaBuilder.struct()
+        for name in self._fields:
+            field = value_schema.field(name)
+            if field is None:
+                raise DataError("Field does not exist: " + name)
+            builder.field(name, field.schema)
+        return builder.build()

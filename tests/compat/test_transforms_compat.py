@@ -687,10 +687,6 @@ XFAILS: dict[str, str] = {
     "extract_v2_nested_schema_missing": "we raise DataError; Kafka 4.1.1 raises IllegalArgumentException",
     "header_from_unknown_field_schema": "Kafka 4.1.1 fails with a NullPointerException; we raise DataError "
     "'Unknown field: <name>'",
-    "insert_header_array_literal": "InsertHeader's Values.parseString subset keeps arrays as strings "
-    "(transforms/_values.py; the full parser lives in converters, which transforms may not import)",
-    "insert_header_map_literal": "InsertHeader's Values.parseString subset keeps maps as strings",
-    "insert_header_date_literal": "InsertHeader's Values.parseString subset keeps ISO dates as strings",
     "regex_posix_class": _REGEX + r": no \p{Lower}-style POSIX/Unicode classes",
     "ssm_primitive": "Kafka 4.1.1 bug: SetSchemaMetadata calls schema.fields() on every schema and throws "
     "'Cannot list fields on non-struct type'; we rename non-struct schemas as Kafka <= 3.8 did",

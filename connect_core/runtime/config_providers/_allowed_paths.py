@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConfigError
+from connect_core.runtime.config_providers.config_provider import ConfigProvider
 
-__all__ = ["ALLOWED_PATHS_CONFIG", "AllowedPaths"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ALLOWED_PATHS_CONFIG", "AllowedPaths", "PathConfigProvider"]
 
 ALLOWED_PATHS_CONFIG = "allowed.paths"
 
@@ -35,6 +40,22 @@ class AllowedPaths:
         if any(normalised == root or root in normalised.parents for root in self._roots):
             return normalised
         return None
+
+
+class PathConfigProvider(ConfigProvider):
+    """A provider whose lookup path names a file or directory, restricted by ``allowed.paths``."""
+
+    def __init__(self) -> None:
+        """Every path is readable until ``allowed.paths`` restricts it."""
+        self._allowed = AllowedPaths(None)
+
+    def configure(self, params: Mapping[str, str]) -> None:
+        """``allowed.paths``: comma-separated directories the placeholders may read from (KIP-993)."""
+        self._allowed = AllowedPaths(params.get(ALLOWED_PATHS_CONFIG))
+
+    def _allowed_path(self, path: str) -> Path | None:
+        """The normalised ``path`` when it is non-empty and allowed, else None (the lookup then finds nothing)."""
+        return self._allowed.parse_untrusted_path(path) if path else None
 
 
 def _normalise(path: Path) -> str:

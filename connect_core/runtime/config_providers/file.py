@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from connect_core.api.errors import ConfigError
-from connect_core.runtime.config_providers._allowed_paths import ALLOWED_PATHS_CONFIG, AllowedPaths
+from connect_core.runtime.config_providers._allowed_paths import PathConfigProvider
 from connect_core.runtime.config_providers._properties import parse_properties
-from connect_core.runtime.config_providers.config_provider import ConfigData, ConfigProvider
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from connect_core.runtime.config_providers.config_provider import ConfigData
 
 __all__ = ["FileConfigProvider"]
 
 
-class FileConfigProvider(ConfigProvider):
+class FileConfigProvider(PathConfigProvider):
     """Kafka ``org.apache.kafka.common.config.provider.FileConfigProvider`` (the file is read on every lookup)."""
-
-    def __init__(self) -> None:
-        """Every path is readable until ``allowed.paths`` restricts it."""
-        self._allowed = AllowedPaths(None)
-
-    def configure(self, params: Mapping[str, str]) -> None:
-        """``allowed.paths``: comma-separated directories the placeholders may read from (KIP-993)."""
-        self._allowed = AllowedPaths(params.get(ALLOWED_PATHS_CONFIG))
 
     def get(self, path: str, keys: set[str]) -> ConfigData:
         """Missing keys are omitted; an unreadable file is a ConfigError (the task fails, as in Kafka)."""
-        if not path:
-            return ConfigData()
-        allowed = self._allowed.parse_untrusted_path(path)
+        allowed = self._allowed_path(path)
         if allowed is None:
             return ConfigData()
         try:
