@@ -126,14 +126,17 @@ def create_connectors() -> None:
             raise SystemExit(f"creating {name} failed: {status} {answer}")
 
 
-def change_orders(settings: dict[str, str]) -> None:
+def insert_orders(settings: dict[str, str]) -> None:
     with mysql(settings, "fulfillment") as conn, conn.cursor() as cursor:
         cursor.executemany("INSERT INTO status (ORDER_ID, STATUS) VALUES (%s, %s)", ORDERS)
-        say(f"inserted {len(ORDERS)} orders into fulfillment.status")
-        time.sleep(1.5)
+    say(f"inserted {len(ORDERS)} orders into fulfillment.status")
+
+
+def update_orders(settings: dict[str, str]) -> None:
+    with mysql(settings, "fulfillment") as conn, conn.cursor() as cursor:
         for order_id, status in UPDATES:
             cursor.execute("UPDATE status SET STATUS = %s WHERE ORDER_ID = %s", (status, order_id))
-        say(f"updated orders {', '.join(str(o) for o, _ in UPDATES)}")
+    say(f"updated orders {', '.join(str(o) for o, _ in UPDATES)}")
 
 
 def expected_statuses() -> dict[int, str]:
@@ -149,6 +152,14 @@ def crm_rows(settings: dict[str, str]) -> dict[int, str]:
             return {int(order_id): status for order_id, status in cursor.fetchall()}
     except Exception:  # noqa: BLE001 - table not created yet
         return {}
+
+
+def latest_per_order(records: list[dict[str, Any]]) -> dict[int, str]:
+    """Fold the archived change records: the last record of each order holds its current status."""
+    latest: dict[int, str] = {}
+    for record in records:
+        latest[int(record["ORDER_ID"])] = record["STATUS"]
+    return latest
 
 
 def s3_records(aws: dict[str, str]) -> list[dict[str, Any]]:
@@ -177,7 +188,7 @@ def wait_for(what: str, check: Any, started: float) -> Any:
     while time.monotonic() < deadline:
         result = check()
         if result:
-            say(f"{what}: arrived {time.monotonic() - started:.1f}s after the first insert")
+            say(f"{what}: arrived {time.monotonic() - started:.1f}s after the change")
             return result
         time.sleep(0.5)
     raise SystemExit(f"{what}: nothing after {TIMEOUT_S:.0f}s")
@@ -198,11 +209,16 @@ def main() -> int:
     try:
         create_connectors()
         started = time.monotonic()
-        change_orders(maria)
+        insert_orders(maria)
+        wait_for("CRM order_status (inserts)", lambda: crm_rows(maria) == dict(ORDERS), started)
+        updated = time.monotonic()
+        update_orders(maria)
         final = expected_statuses()
-        wait_for("CRM order_status", lambda: crm_rows(maria) == final, started)
-        wait_for("S3 objects", lambda: len(s3_records(aws)) >= len(ORDERS) + len(UPDATES), started)
-        wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, started)
+        wait_for("CRM order_status (updates)", lambda: crm_rows(maria) == final, updated)
+        # S3 archives every change: the inserts and then the updates, in order
+        wait_for("S3 objects", lambda: len(s3_records(aws)) == len(ORDERS) + len(UPDATES)
+                 and latest_per_order(s3_records(aws)) == final, updated)
+        wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, updated)
         sink_file = run_dir / "test.sink.txt"
         wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
                  started)

@@ -79,6 +79,7 @@ class _RunningTask:
     report_item_failures: bool
     version: str | None
     assigned: set[TopicPartition] = field(default_factory=set)
+    generation: int | None = None  # the task-config commit it was started from
     # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
     consumed_index: dict[tuple[str, int, int], ConsumedRecord] | None = None
 
@@ -168,10 +169,12 @@ class SinkRunner:
         if not task_configs:
             raise ConnectorNotRunningError(f"Connector {self.connector} has no task configuration yet")
         task_config = {k: v for k, v in task_configs[SINK_TASK_ID].items() if v is not None}
-        if self._running is not None and self._running.config == task_config:
+        generation = self.config_store.state.task_config_generation(self.connector)
+        if self._running is not None and self._running.config == task_config and self._running.generation == generation:
             return self._running
-        self._shutdown()
+        self._shutdown()  # a new task-config commit (e.g. stop + resume) restarts the task, as in Kafka
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
+        self._running.generation = generation
         return self._running
 
     def _start(self, raw_connector_config: dict[str, str], raw_task_config: dict[str, str]) -> _RunningTask:

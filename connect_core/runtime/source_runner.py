@@ -81,6 +81,7 @@ class _RunningTask:
     producer: Any
     version: str | None = None
     poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
+    generation: int | None = None  # the task-config commit it was started from
 
     def close(self) -> None:
         try:
@@ -181,8 +182,7 @@ class SourceRunner:
         self.config_store.refresh()  # a pause, stop or new config ends the invocation early
         if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
             return False
-        configs = self.config_store.task_configs(connector)
-        return task_id < len(configs) and {k: v for k, v in configs[task_id].items() if v is not None} == running.config
+        return self.config_store.state.task_config_generation(connector) == running.generation
 
     def _poll_in_transaction(
         self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
@@ -247,10 +247,14 @@ class SourceRunner:
             raise NotFoundError(f"Task {connector}-{task_id} not found (the connector has {len(config)} tasks)")
         task_config = {k: v for k, v in config[task_id].items() if v is not None}
         running = self._running.get((connector, task_id))
-        if running is not None and running.config == task_config:
+        # Any new commit of task configs restarts the task, as in Kafka: a stop, offsets altered while stopped and
+        # a resume may all happen between two invocations of a warm container, with an identical config.
+        generation = self.config_store.state.task_config_generation(connector)
+        if running is not None and running.config == task_config and running.generation == generation:
             return running
         self._shutdown(connector, task_id)
         running = self._start(connector, task_id, task_config)
+        running.generation = generation
         self._running[(connector, task_id)] = running
         return running
 

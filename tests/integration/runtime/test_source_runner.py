@@ -150,7 +150,8 @@ def test_a_warm_runner_reports_running_again_after_the_coordinator_changed_the_s
 def test_a_poll_window_runs_rounds_poll_interval_apart_each_committed_on_its_own(
     cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
 ) -> None:
-    """On AWS a schedule fires at most once a minute; rounds inside the invocation honour poll.interval.ms."""
+    """On AWS a schedule fires at most once a minute; rounds inside the invocation honour poll.interval.ms, each
+    round is its own transaction, and a pause ends the invocation at the next round."""
     path = tmp_path / "input.txt"
     path.write_text("first\n")
     topic = f"{cluster.worker.group_id}-rounds"
@@ -160,18 +161,44 @@ def test_a_poll_window_runs_rounds_poll_interval_apart_each_committed_on_its_own
 
     def sleep_and_append(seconds: float) -> None:
         sleeps.append(seconds)
-        with path.open("a") as handle:
-            handle.write(f"line-{len(sleeps)}\n")
         # the previous round is already committed: a reader sees it before this invocation ends
         assert len(consume_committed(kafka_bootstrap, topic, len(sleeps), timeout_s=10)) == len(sleeps)
+        if len(sleeps) == 3:
+            cluster.configs.put_target_state("rounds", TargetState.PAUSED)
+        else:
+            with path.open("a") as handle:
+                handle.write(f"line-{len(sleeps)}\n")
 
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
-                          status_store=cluster.statuses, poll_window_ms=900, sleep=sleep_and_append)
+                          status_store=cluster.statuses, poll_window_ms=600_000, sleep=sleep_and_append)
 
-    result = runner.run("rounds", 0, _budget())
+    result = runner.run("rounds", 0, _budget(600_000))
 
-    assert sleeps and all(s == 0.2 for s in sleeps)
-    assert result.rounds == len(sleeps) + 1
-    assert result.records == len(sleeps) + 1
+    assert sleeps == [0.2, 0.2, 0.2]
+    assert (result.rounds, result.records) == (3, 3)
     values = [v for _, v, _ in consume_committed(kafka_bootstrap, topic, result.records)]
-    assert values == [b'"first"'] + [f'"line-{i}"'.encode() for i in range(1, len(sleeps) + 1)]
+    assert values == [b'"first"', b'"line-1"', b'"line-2"']
+
+
+def test_offsets_altered_between_two_warm_invocations_are_picked_up(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """Stop, PATCH offsets and resume can all happen between two invocations of a warm container, with an identical
+    task config: the new task-config commit must restart the task from the altered offsets (as Kafka does)."""
+    path = tmp_path / "input.txt"
+    path.write_text("x\ny\n")
+    topic = f"{cluster.worker.group_id}-rewound"
+    _deploy_file_source(cluster, "rewound", path, topic, **{"value.converter.schemas.enable": "false"})
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    assert runner.run("rewound", 0, _budget()).records == 2
+    task_configs = cluster.configs.task_configs("rewound")
+
+    cluster.configs.put_task_configs("rewound", [])  # what PUT .../stop writes, then the target state
+    cluster.configs.put_target_state("rewound", TargetState.STOPPED)
+    cluster.offsets.write("rewound", [({"filename": str(path)}, {"position": 0})])
+    cluster.configs.put_task_configs("rewound", task_configs)  # PUT .../resume
+    cluster.configs.put_target_state("rewound", TargetState.STARTED)
+
+    assert runner.run("rewound", 0, _budget()).records == 2
+    assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 4)] == [b'"x"', b'"y"', b'"x"', b'"y"']
