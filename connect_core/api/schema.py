@@ -583,6 +583,30 @@ def _not_null(schema: Schema | None, location: str) -> Schema:
     return schema
 
 
+def infer_type(value: Any) -> Type | None:
+    """Kafka's ``ConnectSchema.schemaType(value.getClass())`` (subclasses included): the type of a schemaless value.
+
+    None when the value has no Connect type (callers raise Kafka's "does not have corresponding schema type").
+    """
+    if isinstance(value, bool):
+        return Type.BOOLEAN
+    if isinstance(value, int):
+        return Type.INT64
+    if isinstance(value, float):
+        return Type.FLOAT64
+    if isinstance(value, str):
+        return Type.STRING
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Type.BYTES
+    if isinstance(value, (list, tuple)):
+        return Type.ARRAY
+    if isinstance(value, dict):
+        return Type.MAP
+    from connect_core.api.struct import Struct  # struct imports this module
+
+    return Type.STRUCT if isinstance(value, Struct) else None
+
+
 def validate_value(schema: Schema, value: Any, field_name: str | None = None) -> None:
     """Check ``value`` against ``schema`` and raise ``DataError`` if it does not fit (Kafka ``validateValue``).
 

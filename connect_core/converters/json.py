@@ -21,7 +21,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.converter import Converter, HeaderConverter
 from connect_core.api.errors import DataError
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
-from connect_core.api.schema import Type
+from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
 from connect_core.converters._java_text import jackson_string, java_double_str, java_float_str, to_float32
@@ -568,24 +568,10 @@ def _schemaless(node: Any) -> Any:
 
 
 def _infer_type(value: Any) -> Type:
-    """Kafka's ``ConnectSchema.schemaType(value.getClass())`` for schemaless values."""
-    if isinstance(value, bool):
-        return Type.BOOLEAN
-    if isinstance(value, int):
-        return Type.INT64
-    if isinstance(value, float):
-        return Type.FLOAT64
-    if isinstance(value, str):
-        return Type.STRING
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return Type.BYTES
-    if isinstance(value, (list, tuple)):
-        return Type.ARRAY
-    if isinstance(value, dict):
-        return Type.MAP
-    if isinstance(value, Struct):
-        return Type.STRUCT
-    raise DataError(f"Java class class {_java_class(value)} does not have corresponding schema type.")
+    t = infer_type(value)
+    if t is None:
+        raise DataError(f"Java class class {_java_class(value)} does not have corresponding schema type.")
+    return t
 
 
 def _java_class(value: Any) -> str:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.logical import Date, Time, Timestamp
-from connect_core.api.schema import Schema, SchemaBuilder, Type
+from connect_core.api.schema import Schema, SchemaBuilder, Type, infer_type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms import _java
@@ -105,21 +105,6 @@ class CastConfig(BaseModel):
     replace_null_with_default: bool = replace_null_field()
 
 
-def _infer_type(value: Any) -> Type | None:
-    """Kafka's ``ConnectSchema.schemaType(value.getClass())`` for a schemaless value."""
-    if isinstance(value, bool):
-        return Type.BOOLEAN
-    if isinstance(value, int):
-        return Type.INT64
-    if isinstance(value, float):
-        return Type.FLOAT64
-    if isinstance(value, str):
-        return Type.STRING
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return Type.BYTES
-    return {list: Type.ARRAY, dict: Type.MAP, Struct: Type.STRUCT}.get(type(value))
-
-
 def _encode_logical(schema: Schema, value: Any) -> Any:
     name = schema.name
     if name == Date.LOGICAL_NAME:
@@ -177,7 +162,7 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
     """Cast one value to ``target`` with Java's conversion rules (Kafka ``Cast.castValueToType``)."""
     if value is None:
         return None
-    source = _infer_type(value) if schema is None else schema.type
+    source = infer_type(value) if schema is None else schema.type
     if source is None:
         raise DataError(f"Cast transformation was passed a value of type {class_name(value)} "
                         "which is not supported by Connect's data API")

@@ -14,10 +14,12 @@ from connect_core.api import ConnectError, SinkRecord
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
-from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+from tests.integration.connectors.jdbc._helpers import run_sink as _run
+from tests.integration.connectors.jdbc._helpers import sink_props as _props
 
 pytestmark = pytest.mark.integration
 
@@ -52,20 +54,8 @@ def table(postgres_settings: dict[str, str]) -> Iterator[str]:
         _rows(postgres_settings, f'DROP TABLE IF EXISTS "{doomed}"')
 
 
-def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]:
-    return {"connection.url": settings["connection.url"], "connection.user": settings["user"],
-            "connection.password": settings["password"], "table.name.format": table, "auto.create": "true",
-            **extra}
 
 
-def _run(props: dict[str, str], records: list[SinkRecord]) -> None:
-    task = JdbcSinkTask()
-    task.start(props)
-    try:
-        task.put(records)
-        task.flush({})
-    finally:
-        task.stop()
 
 
 def _order(order_id: str, status: str, offset: int, amount: str | None = None) -> SinkRecord:

@@ -16,10 +16,13 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+from tests.integration.connectors.jdbc._helpers import run_source as _run
+from tests.integration.connectors.jdbc._helpers import sql as _sql
 
 pytestmark = pytest.mark.integration
 
@@ -42,13 +45,6 @@ def db(mariadb_settings: dict[str, str]) -> Iterator[tuple[pymysql.Connection, s
         conn.close()
 
 
-def _sql(conn: pymysql.Connection, *statements: str, params: list[tuple] | None = None) -> None:
-    with conn.cursor() as cursor:
-        for statement in statements:
-            if params is None:
-                cursor.execute(statement)
-            else:
-                cursor.executemany(statement, params)
 
 
 def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]:
@@ -57,12 +53,6 @@ def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]
             "tables": f"`{settings['database']}`.`{table}`", "topic.prefix": "mdb-", **extra}
 
 
-def _run(props: dict[str, str], reader: MemoryOffsetReader) -> list:
-    task = start_task(JdbcSourceTask(), props, reader)
-    try:
-        return drain(task, reader)
-    finally:
-        task.stop()
 
 
 def test_incrementing_mode_exact_offsets_and_resume(mariadb_settings: dict[str, str], db: tuple) -> None:

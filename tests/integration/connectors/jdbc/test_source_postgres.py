@@ -19,10 +19,13 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+from tests.integration.connectors.jdbc._helpers import run_source as _run
+from tests.integration.connectors.jdbc._helpers import sql as _sql
 
 pytestmark = pytest.mark.integration
 
@@ -52,13 +55,6 @@ def db(postgres_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
         conn.close()
 
 
-def _sql(conn: Any, *statements: str, params: list[tuple] | None = None) -> None:
-    with conn.cursor() as cursor:
-        for statement in statements:
-            if params is None:
-                cursor.execute(statement)
-            else:
-                cursor.executemany(statement, params)
 
 
 def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]:
@@ -67,12 +63,6 @@ def _props(settings: dict[str, str], table: str, **extra: str) -> dict[str, str]
             "tables": f'"public"."{table}"', "topic.prefix": "pg-", **extra}
 
 
-def _run(props: dict[str, str], reader: MemoryOffsetReader) -> list:
-    task = start_task(JdbcSourceTask(), props, reader)
-    try:
-        return drain(task, reader)
-    finally:
-        task.stop()
 
 
 def _ids(records: list) -> list[Any]:
