@@ -84,3 +84,26 @@ def test_a_function_past_its_timeout_is_killed_and_reported(env_file: Path, tmp_
     assert json.loads(ran.stdout) == {
         "errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 0.01 seconds",
     }
+
+
+def test_sink_function_writes_both_sample_batches_to_a_connector_created_through_the_coordinator(
+    env_file: Path, tmp_path: Path
+) -> None:
+    create = json.loads((EVENTS / "coordinator" / "post_connector_file_sink.json").read_text())
+    create.update({"isBase64Encoded": False, "body": json.dumps({"name": "local-file-sink", "config": {
+        "connector.class": "FileStreamSink", "file": str(tmp_path / "orders.txt"), "topics": "orders",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+    }})})
+    (tmp_path / "create-sink.json").write_text(json.dumps(create))
+    created = _invoke("CoordinatorFunction", "-e", str(tmp_path / "create-sink.json"), env_file=env_file, cwd=tmp_path)
+    assert json.loads(created.stdout)["statusCode"] == 201, created.stdout
+
+    for event in ("msk-batch.json", "self-managed-batch.json"):
+        ran = _invoke("SinkTaskFunction", "-e", str(EVENTS / "sink_task" / event), env_file=env_file, cwd=tmp_path)
+        assert ran.returncode == 0, ran.stdout + ran.stderr[-2000:]
+        assert json.loads(ran.stdout) == {}  # success: the event source mapping commits the batch
+
+    lines = (tmp_path / "orders.txt").read_text().splitlines()
+    assert lines[:3] == ["{id=1, amount=12.5}", "{id=2, amount=3}", "{id=3, amount=99.9}"]
+    assert len(lines) > 3  # the self-managed batch was written after the MSK one
