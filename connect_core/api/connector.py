@@ -10,6 +10,7 @@ import enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import validate_config
+from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -37,9 +38,9 @@ class Connector(abc.ABC):
         """Receive the runtime's connector context before ``start``."""
         self.context = context
 
-    @abc.abstractmethod
     def version(self) -> str:
-        """The connector's version string."""
+        """The connector's version string: lambda-connect's own, unless a plugin ships separately and overrides it."""
+        return package_version()
 
     @abc.abstractmethod
     def start(self, props: dict[str, str]) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connect_core.api.version import package_version
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
@@ -43,9 +45,9 @@ class TopicPartition(NamedTuple):
 class Task(abc.ABC):
     """A unit of copying work (Kafka ``Task``)."""
 
-    @abc.abstractmethod
     def version(self) -> str:
-        """The task's version string."""
+        """The task's version string: lambda-connect's own, unless a plugin ships separately and overrides it."""
+        return package_version()
 
     @abc.abstractmethod
     def start(self, props: dict[str, str]) -> None:

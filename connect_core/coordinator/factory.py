@@ -7,9 +7,9 @@ Kafka client until the first request needs one.
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import TYPE_CHECKING
 
+from connect_core.api.version import package_version
 from connect_core.coordinator.cluster import KafkaClusterInfo
 from connect_core.coordinator.consumer_groups import KafkaConsumerGroups
 from connect_core.coordinator.deployer import RecordingDeployer
@@ -23,15 +23,8 @@ from connect_core.storage.status_store import StatusStore
 if TYPE_CHECKING:
     from connect_core.coordinator.deployer import Deployer
 
-__all__ = ["coordinator_from_env", "coordinator_from_settings", "deployer_from_env", "package_version"]
+__all__ = ["coordinator_from_env", "coordinator_from_settings", "deployer_from_env"]
 
-
-def package_version() -> str:
-    """The installed lambda-connect version (``GET /`` reports it where Kafka reports its own)."""
-    try:
-        return metadata.version("lambda-connect")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def coordinator_from_settings(

@@ -10,16 +10,16 @@ from __future__ import annotations
 import enum
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connect_core.api.errors import NotFoundError
+from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 
 __all__ = ["PluginDesc", "PluginType", "describe", "load", "plugins"]
 
-PLUGIN_VERSION = "0.1.0"
 
 
 class PluginType(enum.Enum):
@@ -67,7 +67,7 @@ class PluginDesc:
     type: PluginType
     target: str
     aliases: tuple[str, ...]
-    version: str = PLUGIN_VERSION
+    version: str = field(default_factory=package_version)
 
     def info(self) -> dict[str, str]:
         """Kafka REST ``PluginInfo``."""

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ElasticsearchSinkConnector"]
 
-VERSION = "15.1.0-lambda"
 
 
 class ElasticsearchSinkConnector(SinkConnector):
@@ -26,10 +25,6 @@ class ElasticsearchSinkConnector(SinkConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        """The Confluent connector version this port follows."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""

@@ -31,7 +31,6 @@ __all__ = ["ElasticsearchSinkTask"]
 
 log = logging.getLogger(__name__)
 
-VERSION = "15.1.0-lambda"
 MALFORMED_ERRORS = frozenset(
     {
         "mapper_parsing_exception",
@@ -53,10 +52,6 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         self._sleep = sleep
         self._client: ElasticsearchClient | None = None
         self._known_indices: set[str] = set()
-
-    def version(self) -> str:
-        """The connector version this port follows."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and open the HTTP pool."""

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.connector import SinkConnector
-from connect_core.connectors.file.source_connector import connector_version
 
 if TYPE_CHECKING:
     from connect_core.api.task import Task
@@ -42,10 +41,6 @@ class FileStreamSinkConnector(SinkConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Validate and keep ``props`` for the task."""

@@ -9,7 +9,6 @@ from typing import IO, TYPE_CHECKING, Any
 from connect_core.api.config import parse_config
 from connect_core.api.task import SinkTask
 from connect_core.connectors.file.sink_connector import FileStreamSinkConfig
-from connect_core.connectors.file.source_connector import connector_version
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
@@ -61,10 +60,6 @@ class FileStreamSinkTask(SinkTask):
         """Create the task; the file is opened in ``start``."""
         self._filename: str | None = None
         self._out: IO[str] | None = None
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Open the destination in append mode (created if missing), UTF-8 as Kafka's ``PrintStream``."""

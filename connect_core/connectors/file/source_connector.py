@@ -5,7 +5,6 @@ The config model lives here, next to the connector, and the task parses the same
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -18,20 +17,13 @@ if TYPE_CHECKING:
 
     from connect_core.api.task import Task
 
-__all__ = ["DEFAULT_TASK_BATCH_SIZE", "FileStreamSourceConfig", "FileStreamSourceConnector", "connector_version"]
+__all__ = ["DEFAULT_TASK_BATCH_SIZE", "FileStreamSourceConfig", "FileStreamSourceConnector"]
 
 FILE_CONFIG: Final = "file"
 TOPIC_CONFIG: Final = "topic"
 TASK_BATCH_SIZE_CONFIG: Final = "batch.size"
 DEFAULT_TASK_BATCH_SIZE: Final = 2000
 
-
-def connector_version() -> str:
-    """The installed lambda-connect version (Kafka reports its own version through ``AppInfoParser``)."""
-    try:
-        return metadata.version("lambda-connect")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _non_empty(key: str, value: Any) -> None:
@@ -76,10 +68,6 @@ class FileStreamSourceConnector(SourceConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` now so a bad config fails at create time, then keep them for the task."""

@@ -15,7 +15,7 @@ from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SourceTask
-from connect_core.connectors.file.source_connector import FILE_CONFIG, FileStreamSourceConfig, connector_version
+from connect_core.connectors.file.source_connector import FILE_CONFIG, FileStreamSourceConfig
 
 __all__ = ["FILENAME_FIELD", "POSITION_FIELD", "FileStreamSourceTask"]
 
@@ -39,10 +39,6 @@ class FileStreamSourceTask(SourceTask):
         self._stream: IO[bytes] | None = None
         self._buffer = b""
         self._position = 0
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's model; the file itself is opened lazily by the first ``poll``."""

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["JdbcSinkConnector"]
 
-VERSION = "10.9.0-lambda"
 
 
 class JdbcSinkConnector(SinkConnector):
@@ -26,10 +25,6 @@ class JdbcSinkConnector(SinkConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        """The Confluent connector version this port follows."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""

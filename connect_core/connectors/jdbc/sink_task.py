@@ -26,7 +26,6 @@ __all__ = ["JdbcSinkTask"]
 
 log = logging.getLogger(__name__)
 
-VERSION = "10.9.0-lambda"
 
 
 class JdbcSinkTask(BatchingSinkTask):
@@ -37,10 +36,6 @@ class JdbcSinkTask(BatchingSinkTask):
         super().__init__()
         self._sleep = sleep
         self._writer: JdbcSinkWriter | None = None
-
-    def version(self) -> str:
-        """The connector version this port follows."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and prepare the writer; the engine opens lazily."""

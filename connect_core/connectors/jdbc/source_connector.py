@@ -6,7 +6,6 @@ the connector, and each call lists the tables afresh. Query mode is always one t
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config
@@ -19,15 +18,8 @@ if TYPE_CHECKING:
     from connect_core.api.task import Task
     from connect_core.connectors.jdbc._dialect import TableId
 
-__all__ = ["JdbcSourceConnector", "connector_version", "group_partitions"]
+__all__ = ["JdbcSourceConnector", "group_partitions"]
 
-
-def connector_version() -> str:
-    """The installed lambda-connect version."""
-    try:
-        return metadata.version("lambda-connect")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def group_partitions(elements: list[Any], num_groups: int) -> list[list[Any]]:
@@ -52,10 +44,6 @@ class JdbcSourceConnector(SourceConnector):
         self._config: JdbcSourceConfig | None = None
         self._tables: list[TableId] = []
         self._table_strings: list[str] = []
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Validate the config and, in table mode, read the current table list from the database."""

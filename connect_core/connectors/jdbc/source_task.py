@@ -26,7 +26,6 @@ from connect_core.connectors.jdbc._querier import QuerySpec, TableQuerier
 from connect_core.connectors.jdbc._tables import incrementing_column_for, timestamp_columns_for
 from connect_core.connectors.jdbc._url import parse_jdbc_url
 from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig, parse_zone
-from connect_core.connectors.jdbc.source_connector import connector_version
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -51,10 +50,6 @@ class JdbcSourceTask(SourceTask):
         self._conn: Any = None
         self._queriers: list[TableQuerier] = []
         self._batch_max_rows = 0
-
-    def version(self) -> str:
-        """The lambda-connect version."""
-        return connector_version()
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's model, connect, and prepare one querier per table with its stored offset."""

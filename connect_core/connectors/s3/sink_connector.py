@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["S3SinkConnector"]
 
-VERSION = "0.1.0"
 
 
 class S3SinkConnector(SinkConnector):
@@ -31,10 +30,6 @@ class S3SinkConnector(SinkConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        """The connector version."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (including zone and path pattern) and keep them for the tasks."""

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = ["S3SinkTask"]
 
-VERSION = "0.1.0"
 _NAME = re.compile(r"^(\d+)(.*)$", re.DOTALL)
 _SECONDARY = (".keys", ".headers")
 
@@ -61,10 +60,6 @@ class S3SinkTask(SinkTask):
         """Create the task; ``s3_client`` replaces the shared boto3 client (tests and fault injection)."""
         self._s3_client = s3_client
         self._buffer: dict[TopicPartition, list[SinkRecord]] = {}
-
-    def version(self) -> str:
-        """The task version."""
-        return VERSION
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's config model, build partitioner and formats, and check the bucket."""
