@@ -15,7 +15,8 @@ from connect_core.kafka.auth import KafkaAuth
 
 __all__ = ["DEFAULT_BOOTSTRAP_SERVERS", "KafkaClientSettings"]
 
-DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092"
+# Kafka defaults to localhost:9092; the loopback address avoids a first attempt on ::1 where brokers bind IPv4 only.
+DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
 
 
 class KafkaClientSettings(BaseModel):

@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 
 from connect_core.kafka.auth import KafkaAuth
-from connect_core.kafka.settings import KafkaClientSettings
+from connect_core.kafka.settings import DEFAULT_BOOTSTRAP_SERVERS, KafkaClientSettings
 from connect_core.runtime import env
 from connect_core.storage.config import StorageConfig
 
@@ -37,7 +37,7 @@ class WorkerSettings:
         except ValueError as error:
             raise ValueError(f"{env.KAFKA_CLIENT_PROPERTIES} must be a JSON object: {error}") from error
         kafka = KafkaClientSettings(
-            bootstrap_servers=env.resolve(env.BOOTSTRAP_SERVERS, env.DEFAULT_BOOTSTRAP_SERVERS, bootstrap_servers),
+            bootstrap_servers=env.resolve(env.BOOTSTRAP_SERVERS, DEFAULT_BOOTSTRAP_SERVERS, bootstrap_servers),
             overrides=overrides,
             auth=KafkaAuth(
                 mode=env.resolve(env.KAFKA_AUTH, env.DEFAULT_KAFKA_AUTH),
