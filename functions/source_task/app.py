@@ -7,24 +7,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from connect_core.runtime import env
 from connect_core.runtime.source_event import parse_source_event
 from connect_core.runtime.source_runner import SourceRunner
+from connect_core.runtime.time_budget import remaining_ms
 from connect_core.runtime.worker import WorkerSettings
 
 logger = Logger(service="lambda-connect-source")
 metrics = Metrics(namespace="LambdaConnect", service="source_task")
 _runner: SourceRunner | None = None  # reused by warm invocations: clients, stores and the started task
-
-
-def _budget(context: Any) -> Any:
-    margin = env.resolve_int(env.SAFETY_MARGIN_MS, env.DEFAULT_SAFETY_MARGIN_MS)
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        return lambda: context.get_remaining_time_in_millis() - margin
-    import time
-
-    deadline = time.monotonic() * 1000 + env.resolve_int(env.LOCAL_TIME_BUDGET_MS, env.DEFAULT_LOCAL_TIME_BUDGET_MS)
-    return lambda: deadline - time.monotonic() * 1000
 
 
 @metrics.log_metrics
@@ -36,7 +26,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _runner = _runner or SourceRunner(WorkerSettings.from_env())
     metrics.add_dimension(name="connector", value=ref.connector)
     try:
-        result = _runner.run(ref.connector, ref.task, _budget(context))
+        result = _runner.run(ref.connector, ref.task, remaining_ms(context))
     except Exception:
         metrics.add_metric(name="SourceInvocationsFailed", unit=MetricUnit.Count, value=1)
         raise
