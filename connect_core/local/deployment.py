@@ -70,10 +70,10 @@ class LocalDeployment:
             except NotFoundError:
                 log.warning("connector %s: unknown class %s", name, config.get("connector.class"))
                 continue
-            # A new task-config commit (stop + resume, with offsets altered in between) restarts the trigger, so
-            # a sink's consumer re-reads its group's committed offsets, as Kafka restarts tasks.
-            generation = self.store.state.task_config_generation(name)
-            fingerprint = json.dumps([config, tasks, generation], sort_keys=True)
+            # A new task-config commit (stop + resume, with offsets altered in between) or a restart request
+            # restarts the trigger, so a sink's consumer re-reads its group's committed offsets, as Kafka restarts
+            # tasks.
+            fingerprint = json.dumps([config, tasks, self.store.state.task_epoch(name)], sort_keys=True)
             if kind == "source":
                 interval = SourceScheduleConfig.parse(config).local_interval_ms(config)
                 for task in range(len(tasks)):

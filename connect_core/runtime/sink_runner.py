@@ -79,7 +79,7 @@ class _RunningTask:
     report_item_failures: bool
     version: str | None
     assigned: set[TopicPartition] = field(default_factory=set)
-    generation: int | None = None  # the task-config commit it was started from
+    epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
     # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
     consumed_index: dict[tuple[str, int, int], ConsumedRecord] | None = None
 
@@ -169,12 +169,13 @@ class SinkRunner:
         if not task_configs:
             raise ConnectorNotRunningError(f"Connector {self.connector} has no task configuration yet")
         task_config = {k: v for k, v in task_configs[SINK_TASK_ID].items() if v is not None}
-        generation = self.config_store.state.task_config_generation(self.connector)
-        if self._running is not None and self._running.config == task_config and self._running.generation == generation:
+        epoch = self.config_store.state.task_epoch(self.connector)
+        if self._running is not None and self._running.config == task_config and self._running.epoch == epoch:
             return self._running
-        self._shutdown()  # a new task-config commit (e.g. stop + resume) restarts the task, as in Kafka
+        self._shutdown()  # a new task-config commit (e.g. stop + resume) or a restart request restarts the task
+        self._reported = None  # and the restarted task reports RUNNING again
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
-        self._running.generation = generation
+        self._running.epoch = epoch
         return self._running
 
     def _start(self, raw_connector_config: dict[str, str], raw_task_config: dict[str, str]) -> _RunningTask:
@@ -237,10 +238,7 @@ class SinkRunner:
 
     def _report(self, state: State, trace: str | None, version: str | None) -> None:
         if state is not State.FAILED and self._reported is state:
-            self.status_store.refresh()  # the coordinator may have written PAUSED/RESTARTING/UNASSIGNED since
-            current = self.status_store.task_status(self.connector, SINK_TASK_ID)
-            if current is not None and current.state is state and current.worker_id == self.worker.worker_id:
-                return
+            return
         generation = self.config_store.state.task_config_generation(self.connector) or 0
         self.status_store.put_task_status(
             TaskStatus(self.connector, SINK_TASK_ID, state, self.worker.worker_id, generation, trace, version)

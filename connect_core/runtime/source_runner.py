@@ -81,7 +81,7 @@ class _RunningTask:
     producer: Any
     version: str | None = None
     poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
-    generation: int | None = None  # the task-config commit it was started from
+    epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
 
     def close(self) -> None:
         try:
@@ -182,7 +182,7 @@ class SourceRunner:
         self.config_store.refresh()  # a pause, stop or new config ends the invocation early
         if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
             return False
-        return self.config_store.state.task_config_generation(connector) == running.generation
+        return self.config_store.state.task_epoch(connector) == running.epoch
 
     def _poll_in_transaction(
         self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
@@ -247,14 +247,15 @@ class SourceRunner:
             raise NotFoundError(f"Task {connector}-{task_id} not found (the connector has {len(config)} tasks)")
         task_config = {k: v for k, v in config[task_id].items() if v is not None}
         running = self._running.get((connector, task_id))
-        # Any new commit of task configs restarts the task, as in Kafka: a stop, offsets altered while stopped and
-        # a resume may all happen between two invocations of a warm container, with an identical config.
-        generation = self.config_store.state.task_config_generation(connector)
-        if running is not None and running.config == task_config and running.generation == generation:
+        # A new task-config commit or a restart request restarts the task, as in Kafka: a stop, offsets altered
+        # while stopped and a resume may all happen between two invocations of a warm container.
+        epoch = self.config_store.state.task_epoch(connector)
+        if running is not None and running.config == task_config and running.epoch == epoch:
             return running
         self._shutdown(connector, task_id)
+        self._reported.pop((connector, task_id), None)  # a (re)started task reports RUNNING again
         running = self._start(connector, task_id, task_config)
-        running.generation = generation
+        running.epoch = epoch
         self._running[(connector, task_id)] = running
         return running
 
@@ -309,10 +310,7 @@ class SourceRunner:
     def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
         """Write the task status when it changes (and always on failure), as a Connect worker does."""
         if state is not State.FAILED and self._reported.get((connector, task_id)) is state:
-            self.status_store.refresh()  # the coordinator may have written PAUSED/RESTARTING/UNASSIGNED since
-            current = self.status_store.task_status(connector, task_id)
-            if current is not None and current.state is state and current.worker_id == self.worker.worker_id:
-                return
+            return
         generation = self.config_store.state.task_config_generation(connector) or 0
         self.status_store.put_task_status(
             TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)

@@ -170,6 +170,7 @@ class ConfigState:
         self._inconsistent: set[str] = set()
         self._task_count_records: dict[str, int] = {}
         self.restart_requests: dict[str, RestartRequest] = {}
+        self._task_restarts: dict[str, int] = {}
         self.session_key: dict[str, Any] | None = None
         self.logger_levels: dict[str, str] = {}
 
@@ -214,6 +215,11 @@ class ConfigState:
     def task_config_generation(self, connector: str) -> int | None:
         """Counts applied task-config commits of the connector (0 for the first), as Kafka does."""
         return self._generations.get(connector)
+
+    def task_epoch(self, connector: str) -> tuple[int | None, int]:
+        """Changes whenever the connector's running tasks must restart: a new task-config commit, or a restart
+        request for every task (``includeTasks=true&onlyFailed=false``; failed tasks restart on their own)."""
+        return self._generations.get(connector), self._task_restarts.get(connector, 0)
 
     def task_count_record(self, connector: str) -> int | None:
         """The last ``tasks-fencing-`` count, used by exactly-once zombie fencing."""
@@ -333,11 +339,14 @@ class ConfigState:
             return
         only_failed = data.get("only-failed")
         include_tasks = data.get("include-tasks")
-        self.restart_requests[connector] = RestartRequest(
+        request = RestartRequest(
             connector,
             only_failed=only_failed if isinstance(only_failed, bool) else False,
             include_tasks=include_tasks if isinstance(include_tasks, bool) else False,
         )
+        self.restart_requests[connector] = request
+        if request.include_tasks and not request.only_failed:
+            self._task_restarts[connector] = self._task_restarts.get(connector, 0) + 1
 
     def _remove_connector(self, connector: str) -> None:
         self._connector_configs.pop(connector, None)

@@ -139,6 +139,8 @@ def test_a_warm_runner_reports_running_again_after_the_coordinator_changed_the_s
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
                           status_store=cluster.statuses)
     runner.run("restarted", 0, _budget())
+    # what POST /connectors/restarted/restart?includeTasks=true writes: the request, then RESTARTING statuses
+    cluster.configs.put_restart_request("restarted", include_tasks=True)
     cluster.statuses.put_task_status(TaskStatus("restarted", 0, State.RESTARTING, "coordinator", 1))
 
     runner.run("restarted", 0, _budget())

@@ -130,3 +130,22 @@ def test_task_keys_split_like_java() -> None:
     assert parse_task_key("task-x-") is None
     assert parse_task_key("task-x") is None
     assert parse_task_key("task-x-y") is None
+
+
+def test_task_epoch_changes_on_new_task_configs_and_on_restart_requests_for_every_task() -> None:
+    state = _state(("connector-c", connector_config_value(CONFIG)), ("task-c-0", connector_config_value({"a": "1"})),
+                   ("commit-c", commit_value(1)))
+    first = state.task_epoch("c")
+    assert first == (0, 0)
+
+    state.apply("restart-connector-c", b'{"include-tasks":true,"only-failed":true}')
+    assert state.task_epoch("c") == first  # failed tasks restart on their own; running ones stay
+    state.apply("restart-connector-c", b'{"include-tasks":false,"only-failed":false}')
+    assert state.task_epoch("c") == first  # the connector only
+    state.apply("restart-connector-c", b'{"include-tasks":true,"only-failed":false}')
+    restarted = state.task_epoch("c")
+    assert restarted != first
+
+    state.apply("task-c-0", connector_config_value({"a": "1"}), 10)
+    state.apply("commit-c", commit_value(1), 11)
+    assert state.task_epoch("c") == (1, 1)
