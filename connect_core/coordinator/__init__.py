@@ -5,10 +5,10 @@ Importing this package does not import ``confluent_kafka``; the stores and admin
 
 from __future__ import annotations
 
-from connect_core.coordinator.deployer import Deployer, DeployerCall, RecordingDeployer
 from connect_core.coordinator.factory import coordinator_from_env, coordinator_from_settings
-from connect_core.coordinator.http import Request, Response, RestError
-from connect_core.coordinator.service import Coordinator
+from connect_core.coordinator.herder.deployer import Deployer, DeployerCall, RecordingDeployer
+from connect_core.coordinator.rest.http import Request, Response, RestError
+from connect_core.coordinator.rest.service import Coordinator
 
 __all__ = [
     "Coordinator",

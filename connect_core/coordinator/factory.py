@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connect_core.api.version import package_version
-from connect_core.coordinator.cluster import KafkaClusterInfo
-from connect_core.coordinator.consumer_groups import KafkaConsumerGroups
-from connect_core.coordinator.deployer import RecordingDeployer
-from connect_core.coordinator.service import UNKNOWN_COMMIT, Coordinator
+from connect_core.coordinator.cluster.consumer_groups import KafkaConsumerGroups
+from connect_core.coordinator.cluster.info import KafkaClusterInfo
+from connect_core.coordinator.herder.deployer import RecordingDeployer
+from connect_core.coordinator.rest.service import UNKNOWN_COMMIT, Coordinator
 from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config_store import ConfigStore
@@ -21,7 +21,7 @@ from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
 
 if TYPE_CHECKING:
-    from connect_core.coordinator.deployer import Deployer
+    from connect_core.coordinator.herder.deployer import Deployer
 
 __all__ = ["coordinator_from_env", "coordinator_from_settings", "deployer_from_env"]
 
@@ -55,7 +55,7 @@ def deployer_from_env() -> Deployer:
     """``AwsDeployer`` when ``LAMBDA_CONNECT_DEPLOYER=aws`` (template.yaml), else a no-op one: locally the runtime
     reconciles schedules and Kafka triggers from the config topic itself."""
     if env.resolve(env.DEPLOYER, "").strip().lower() == "aws":
-        from connect_core.coordinator.aws_deployer import AwsDeployer
+        from connect_core.coordinator.aws.deployer import AwsDeployer
 
         return AwsDeployer()
     return RecordingDeployer()

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from connect_core.coordinator.aws_deployer import AwsDeployer, AwsDeployerSettings
-from connect_core.coordinator.aws_schedules import ScheduleSettings
-from connect_core.coordinator.aws_sink_functions import SinkFunctionSettings
+from connect_core.coordinator.aws.deployer import AwsDeployer, AwsDeployerSettings
+from connect_core.coordinator.aws.schedules import ScheduleSettings
+from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect_core.api.struct import Struct
 from connect_core.converters.json import JsonConverter
-from connect_core.coordinator.task_configs import generate_task_configs
+from connect_core.coordinator.herder.task_configs import generate_task_configs
 from connect_core.local.kafka_trigger import build_event
 from connect_core.local.lambda_context import LocalLambdaContext
 from connect_core.runtime import env

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connect_core.coordinator.deployer import RecordingDeployer
-from connect_core.coordinator.http import Request, Response
+from connect_core.coordinator.herder.deployer import RecordingDeployer
+from connect_core.coordinator.rest.http import Request, Response
 from tests.unit.coordinator.fakes import MemoryConsumerGroups, Topics, make_coordinator
 
 FILE_SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}

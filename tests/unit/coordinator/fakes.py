@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from connect_core.api.config import config_field
 from connect_core.api.connector import SinkConnector, SourceConnector
 from connect_core.api.task import SourceTask
-from connect_core.coordinator.cluster import StaticClusterInfo
-from connect_core.coordinator.consumer_groups import GroupNotEmptyError
-from connect_core.coordinator.deployer import RecordingDeployer
-from connect_core.coordinator.service import Coordinator
+from connect_core.coordinator.cluster.consumer_groups import GroupNotEmptyError
+from connect_core.coordinator.cluster.info import StaticClusterInfo
+from connect_core.coordinator.herder.deployer import RecordingDeployer
+from connect_core.coordinator.rest.service import Coordinator
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore

@@ -19,9 +19,9 @@ from botocore.validate import validate_parameters
 from moto import mock_aws
 
 from connect_core.api.errors import ConfigError
-from connect_core.coordinator.aws_deployer import AwsDeployer, AwsDeployerSettings
-from connect_core.coordinator.aws_schedules import ScheduleSettings
-from connect_core.coordinator.aws_sink_functions import SinkFunctionSettings
+from connect_core.coordinator.aws.deployer import AwsDeployer, AwsDeployerSettings
+from connect_core.coordinator.aws.schedules import ScheduleSettings
+from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -311,8 +311,8 @@ def test_names_are_sanitised_without_collisions(aws: Aws) -> None:
 
 
 def test_factory_picks_the_aws_deployer_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    from connect_core.coordinator.deployer import RecordingDeployer
     from connect_core.coordinator.factory import deployer_from_env
+    from connect_core.coordinator.herder.deployer import RecordingDeployer
 
     monkeypatch.delenv("LAMBDA_CONNECT_DEPLOYER", raising=False)
     assert isinstance(deployer_from_env(), RecordingDeployer)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from connect_core.coordinator.http import Request, Response, RestError, Router, string_map
+from connect_core.coordinator.rest.http import Request, Response, RestError, Router, string_map
 
 
 def _router() -> Router:

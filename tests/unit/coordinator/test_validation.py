@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from connect_core.api.errors import ConnectError
-from connect_core.coordinator.http import RestError
-from connect_core.coordinator.validation import (
+from connect_core.coordinator.herder.errors import BadRequestError
+from connect_core.coordinator.herder.validation import (
     VALIDATE_HINT,
     ensure_valid,
     invalid_config_message,
@@ -47,15 +47,15 @@ def test_values_render_as_strings_with_defaults() -> None:
 
 
 def test_missing_connector_class_is_400() -> None:
-    with pytest.raises(RestError) as caught:
+    with pytest.raises(BadRequestError) as caught:
         validate_connector_config({"name": "x"})
-    assert (caught.value.status, caught.value.message) == (400, "Connector config {name=x} contains no connector type")
+    assert str(caught.value) == "Connector config {name=x} contains no connector type"
 
 
 def test_unknown_connector_class_is_a_500_error() -> None:
     with pytest.raises(ConnectError) as caught:
         validate_connector_config({"connector.class": "org.acme.Nope"})
-    assert not isinstance(caught.value, RestError)
+    assert not isinstance(caught.value, BadRequestError)
 
 
 def test_null_values_are_errors() -> None:
@@ -143,5 +143,5 @@ def test_invalid_config_message_lists_every_error() -> None:
         'Missing required configuration "topic" which has no default value.',
         VALIDATE_HINT,
     ]
-    with pytest.raises(RestError):
+    with pytest.raises(BadRequestError):
         ensure_valid({"connector.class": "FileStreamSource"})

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from connect_core.api.errors import NotFoundError
-from connect_core.coordinator.http import Response, RestError, bad_request, string_map
-from connect_core.coordinator.offsets import parse_connector_offsets
+from connect_core.coordinator.herder.offsets import parse_connector_offsets
+from connect_core.coordinator.rest.http import Response, RestError, bad_request, string_map
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
-    from connect_core.coordinator.herder import Herder
-    from connect_core.coordinator.http import Request, Router
-    from connect_core.coordinator.offsets import ConnectorOffsetsManager
+    from connect_core.coordinator.herder.herder import Herder
+    from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
+    from connect_core.coordinator.rest.http import Request, Router
 
 __all__ = ["ConnectorsResource"]
 

@@ -21,7 +21,7 @@ from connect_core.api.config import (
     validate_config,
 )
 from connect_core.api.errors import ConfigError
-from connect_core.coordinator.plugins import load_plugin
+from connect_core.coordinator.herder.plugins import load_plugin
 from connect_core.runtime import registry
 from connect_core.runtime.registry import PluginType
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, DataError, NotFoundError
-from connect_core.coordinator.consumer_groups import GroupNotEmptyError
-from connect_core.coordinator.framework import SINK, SOURCE
-from connect_core.coordinator.http import RestError, bad_request
-from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, connector_class, connector_type
+from connect_core.coordinator.cluster.consumer_groups import GroupNotEmptyError
+from connect_core.coordinator.herder.errors import BadRequestError
+from connect_core.coordinator.herder.framework import SINK, SOURCE
+from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class, connector_type
 from connect_core.runtime.connector_config import sink_group_id
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
-    from connect_core.coordinator.consumer_groups import ConsumerGroups, TopicPartitionKey
+    from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups, TopicPartitionKey
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.offset_store import OffsetStore
 
@@ -40,9 +40,9 @@ def parse_connector_offsets(body: Any) -> Pairs:
     """The ``(partition, offset)`` pairs of a ConnectorOffsets body; 400 when none are given."""
     entries = body.get("offsets") if isinstance(body, dict) else None
     if not entries:
-        raise bad_request("Partitions / offsets need to be provided for an alter offsets request")
+        raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise RestError(500, "Cannot deserialize the request body as ConnectorOffsets")
+        raise BadRequestError("Cannot deserialize the request body as ConnectorOffsets")
     return [(entry.get("partition"), entry.get("offset")) for entry in entries]
 
 
@@ -91,12 +91,12 @@ class ConnectorOffsetsManager:
                 raise ConnectError(f"Failed to alter consumer group offsets for connector {name}") from error
         else:
             if any(not isinstance(partition, dict) for partition, _ in pairs):
-                raise bad_request("Source partitions must be specified as a map and may not be null")
+                raise BadRequestError("Source partitions must be specified as a map and may not be null")
             managed = _hook(config, pairs)
             try:
                 self.offsets.write(name, pairs)
             except DataError as error:
-                raise bad_request(str(error)) from error
+                raise BadRequestError(str(error)) from error
         return _message("altered", managed)
 
     def reset(self, name: str) -> dict[str, str]:
@@ -121,7 +121,7 @@ class ConnectorOffsetsManager:
     def _ready_for_change(self, name: str) -> dict[str, str | None]:
         config = self._config(name)
         if self.configs.target_state(name) is not TargetState.STOPPED or self.configs.task_count(name) != 0:
-            raise bad_request(
+            raise BadRequestError(
                 "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
                 f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
             )
@@ -171,19 +171,19 @@ def _parse_sink_offsets(pairs: Pairs) -> dict[TopicPartitionKey, int | None]:
     parsed: dict[TopicPartitionKey, int | None] = {}
     for partition, offset in pairs:
         if partition is None:
-            raise bad_request("The partition for a sink connector offset cannot be null or missing")
+            raise BadRequestError("The partition for a sink connector offset cannot be null or missing")
         if KAFKA_TOPIC_KEY not in partition or KAFKA_PARTITION_KEY not in partition:
-            raise bad_request(
+            raise BadRequestError(
                 f"The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC_KEY}' and "
                 f"'{KAFKA_PARTITION_KEY}'"
             )
         if partition[KAFKA_TOPIC_KEY] is None:
-            raise bad_request("Kafka topic names must be valid strings and may not be null")
+            raise BadRequestError("Kafka topic names must be valid strings and may not be null")
         if partition[KAFKA_PARTITION_KEY] is None:
-            raise bad_request("Kafka partitions must be valid numbers and may not be null")
+            raise BadRequestError("Kafka partitions must be valid numbers and may not be null")
         number = _java_long(partition[KAFKA_PARTITION_KEY], 2**31)
         if number is None:
-            raise bad_request(
+            raise BadRequestError(
                 f"Failed to parse the following Kafka partition value in the provided offsets: "
                 f"'{partition[KAFKA_PARTITION_KEY]}'. Partition values for sink connectors need to be integers."
             )
@@ -192,12 +192,12 @@ def _parse_sink_offsets(pairs: Pairs) -> dict[TopicPartitionKey, int | None]:
             parsed[tp] = None
             continue
         if KAFKA_OFFSET_KEY not in offset:
-            raise bad_request(
+            raise BadRequestError(
                 f"The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET_KEY}'"
             )
         value = _java_long(offset[KAFKA_OFFSET_KEY], 2**63)
         if value is None:
-            raise bad_request(
+            raise BadRequestError(
                 f"Failed to parse the following Kafka offset value in the provided offsets: "
                 f"'{offset[KAFKA_OFFSET_KEY]}'. Offset values for sink connectors need to be integers."
             )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connect_core.coordinator.enrichment import enrich
-from connect_core.coordinator.framework import NULL_VALUE_ERROR, framework_keys, framework_values
-from connect_core.coordinator.http import bad_request
-from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
+from connect_core.coordinator.herder.enrichment import enrich
+from connect_core.coordinator.herder.errors import BadRequestError
+from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, framework_keys, framework_values
+from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -36,16 +36,16 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     """Validate a connector config; 200-style ConfigInfos even when it has errors.
 
     Raises:
-        RestError: 400 when ``connector.class`` is missing.
+        BadRequestError: when ``connector.class`` is missing.
         ConnectError: 500 when no connector of that class exists.
     """
     connector_type = props.get(CONNECTOR_CLASS_CONFIG)
     if connector_type is None:
-        raise bad_request(f"Connector config {java_map(props)} contains no connector type")
+        raise BadRequestError(f"Connector config {java_map(props)} contains no connector type")
     cls = connector_class(connector_type)
     kind = kind_of(cls)
     if kind == UNKNOWN:
-        raise bad_request(f"Connector {connector_type} is neither a source nor a sink connector")
+        raise BadRequestError(f"Connector {connector_type} is neither a source nor a sink connector")
     present = {k: v for k, v in props.items() if v is not None}
 
     keys: dict[str, ConfigKeyInfo] = {key["name"]: key for key in framework_keys(kind)}
@@ -77,7 +77,7 @@ def ensure_valid(props: Mapping[str, str | None]) -> dict[str, Any]:
     """Validate, and raise Kafka's 400 when there is any error; returns the ConfigInfos otherwise."""
     infos = validate_connector_config(props)
     if infos["error_count"] > 0:
-        raise bad_request(invalid_config_message(infos))
+        raise BadRequestError(invalid_config_message(infos))
     return infos
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.api.errors import ConnectError
-from connect_core.coordinator.plugins import CONNECTOR_CLASS_CONFIG, connector_class
+from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class
 from connect_core.runtime.connector_config import ConnectorConfig
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connect_core.coordinator.aws_names import schedule_base, schedule_name, task_of_schedule
+from connect_core.coordinator.aws.names import schedule_base, schedule_name, task_of_schedule
 from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
 
 if TYPE_CHECKING:

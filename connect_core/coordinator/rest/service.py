@@ -1,7 +1,7 @@
 """``Coordinator``: one request in, one response out, with Kafka Connect's error mapping.
 
-Kafka's ``ConnectExceptionMapper``: a REST error keeps its status, NotFound is 404, AlreadyExists is 409, anything
-else is 500 with the exception's message; the body is always ``{"error_code": <int>, "message": str}``.
+Kafka's ``ConnectExceptionMapper``: a REST error keeps its status, NotFound is 404, AlreadyExists is 409, BadRequest
+is 400, anything else is 500 with the exception's message; the body is always ``{"error_code": <int>, "message": str}``.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ import logging
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import AlreadyExistsError, NotFoundError
-from connect_core.coordinator.connectors_resource import ConnectorsResource
-from connect_core.coordinator.herder import Herder
-from connect_core.coordinator.http import Response, RestError, Router
-from connect_core.coordinator.offsets import ConnectorOffsetsManager
-from connect_core.coordinator.root_resource import RootResource
+from connect_core.coordinator.herder.errors import BadRequestError
+from connect_core.coordinator.herder.herder import Herder
+from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
+from connect_core.coordinator.rest.connectors_resource import ConnectorsResource
+from connect_core.coordinator.rest.http import Response, RestError, Router
+from connect_core.coordinator.rest.root_resource import RootResource
 
 if TYPE_CHECKING:
-    from connect_core.coordinator.cluster import ClusterInfo
-    from connect_core.coordinator.consumer_groups import ConsumerGroups
-    from connect_core.coordinator.deployer import Deployer
-    from connect_core.coordinator.http import Request
+    from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups
+    from connect_core.coordinator.cluster.info import ClusterInfo
+    from connect_core.coordinator.herder.deployer import Deployer
+    from connect_core.coordinator.rest.http import Request
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.offset_store import OffsetStore
     from connect_core.storage.status_store import StatusStore
@@ -71,5 +72,7 @@ def error_response(error: Exception) -> Response:
         return Response.error(404, str(error))
     if isinstance(error, AlreadyExistsError):
         return Response.error(409, str(error))
+    if isinstance(error, BadRequestError):
+        return Response.error(400, str(error))
     log.error("Uncaught exception in REST call", exc_info=error)
     return Response.error(500, str(error) or None)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError
-from connect_core.coordinator.aws_schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
-from connect_core.coordinator.aws_sink_functions import SinkFunctions, SinkFunctionSettings
+from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
+from connect_core.coordinator.aws.sink_functions import SinkFunctions, SinkFunctionSettings
 from connect_core.runtime import env, registry
 from connect_core.storage.config_state import TargetState
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from connect_core.coordinator.http import Response, bad_request
-from connect_core.coordinator.plugins import (
+from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
     connector_plugin_config,
     list_plugins,
 )
-from connect_core.coordinator.validation import validate_connector_config
+from connect_core.coordinator.herder.validation import validate_connector_config
+from connect_core.coordinator.rest.http import Response, bad_request
 
 if TYPE_CHECKING:
-    from connect_core.coordinator.cluster import ClusterInfo
-    from connect_core.coordinator.http import Request, Router
+    from connect_core.coordinator.cluster.info import ClusterInfo
+    from connect_core.coordinator.rest.http import Request, Router
     from connect_core.storage.config_store import ConfigStore
 
 __all__ = ["HEALTHY_MESSAGE", "RootResource"]

@@ -12,17 +12,17 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import AlreadyExistsError, NotFoundError
-from connect_core.coordinator.plugins import connector_type
-from connect_core.coordinator.statuses import StatusReporter, connector_state_info, task_state
-from connect_core.coordinator.task_configs import generate_task_configs
-from connect_core.coordinator.validation import ensure_valid
+from connect_core.coordinator.herder.plugins import connector_type
+from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
+from connect_core.coordinator.herder.task_configs import generate_task_configs
+from connect_core.coordinator.herder.validation import ensure_valid
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from connect_core.coordinator.deployer import Deployer
+    from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.status_store import StatusStore
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import config_keys
 from connect_core.api.connector import Connector, SinkConnector, SourceConnector
 from connect_core.api.errors import ConnectError, NotFoundError
-from connect_core.coordinator.framework import SINK, SOURCE, framework_keys
-from connect_core.coordinator.http import bad_request
+from connect_core.coordinator.herder.errors import BadRequestError
+from connect_core.coordinator.herder.framework import SINK, SOURCE, framework_keys
 from connect_core.runtime import registry
 from connect_core.runtime.registry import PluginType
 
@@ -129,7 +129,7 @@ def _plugin_type(name: str) -> PluginType:
         raise NotFoundError(f"Unknown plugin {name}.")
     if isinstance(cls, type) and issubclass(cls, Connector) and kind_of(cls) != UNKNOWN:
         return PluginType(kind_of(cls))
-    raise bad_request(
+    raise BadRequestError(
         f"Invalid plugin type for {name}. Valid types are sink, source, converter, header_converter, "
         "transformation, predicate."
     )

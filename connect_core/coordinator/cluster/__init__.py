@@ -1,0 +1,1 @@
+"""What the coordinator reads from the Kafka cluster itself: its id and the sink connectors' consumer groups."""
