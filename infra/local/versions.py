@@ -23,3 +23,14 @@ LOCALSTACK_VENV_TAG = "4.13.1-py313-1"  # bump when LOCALSTACK_REQUIREMENTS chan
 MARIADB_DEBIAN_PACKAGES = ("mariadb-server", "mariadb-client")
 
 POSTGRES_DEBIAN_PACKAGES = ("postgresql",)
+
+# Schema registry: Apicurio Registry built into a runnable Quarkus application (infra/local/schema_registry.py).
+# 2.6.13.Final is on this Central mirror, but ten of its own dependencies are not (apicurio-registry-utils-kafka,
+# -schema-util-provider, -utils-import-export, -ui 2.6.13, apicurio-common-app-components-* 0.2.7,
+# apicurio-tenant-manager-client 0.2.0): 2.4.2.Final is the newest 2.x whose whole tree resolves.
+APICURIO_REGISTRY_VERSION = "2.4.2.Final"
+APICURIO_QUARKUS_VERSION = "2.16.4.Final"  # the Quarkus of that release (its parent pom's quarkus.version)
+# Central has no apicurio-common-app-components-config-index-deployment 0.1.18 (the registry's); 0.1.10 is a full pair
+APICURIO_CONFIG_INDEX_VERSION = "0.1.10.Final"
+EVERIT_JSON_SCHEMA_VERSION = "1.14.2"  # Central's com.github.erosb build of the JitPack-only org.everit artifact
+SCHEMA_REGISTRY_BUILD_TAG = f"{APICURIO_REGISTRY_VERSION}-1"  # bump when the pom changes, to rebuild caches
