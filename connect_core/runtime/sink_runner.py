@@ -39,9 +39,9 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
+    from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
-    from connect_core.errors.processing_context import ConsumedRecord
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
