@@ -74,7 +74,7 @@ class SinkPipeline:
     ) -> Any:
         try:
             return operation()
-        except Exception:  # noqa: BLE001 - the operator decides: retry, tolerate and report, or raise
+        except Exception:  # the operator decides: retry, tolerate and report, or raise
             return self.operator.execute(stage, executing, operation, original=consumed)
 
     def _headers(self, consumed: ConsumedRecord) -> Headers:

@@ -242,7 +242,7 @@ class SinkRunner:
             discard()
         try:
             running.close()
-        except Exception:  # noqa: BLE001 - the original failure is what matters
+        except Exception:  # the original failure is what matters
             log.exception("stopping failed sink task of %s", self.connector)
         self._report(State.FAILED, _trace(error), running.version)
 
@@ -281,5 +281,5 @@ def _trace(error: BaseException) -> str:
 def _version(task: SinkTask) -> str | None:
     try:
         return task.version()
-    except Exception:  # noqa: BLE001 - a version is informational
+    except Exception:  # a version is informational
         return None

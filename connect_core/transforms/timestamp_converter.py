@@ -171,7 +171,7 @@ class TimestampConverter(RecordSide, Transformation["ConnectRecord"]):
         if source_type == TYPE_STRING:
             if not isinstance(value, str):
                 raise DataError(f"Expected string timestamp to be a String, but found class {class_name(value)}")
-            assert self._format is not None  # noqa: S101 - configure() rejects string input without a format
+            assert self._format is not None  # configure() rejects string input without a format
             try:
                 return self._format.parse(value)
             except ValueError as e:
