@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 # (kind, name) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins too).
 Resolver = Callable[[str, str], Any]
 
+__all__ = [
+    "NEGATE_CONFIG",
+    "PREDICATES_CONFIG",
+    "PREDICATE_CONFIG",
+    "TRANSFORMS_CONFIG",
+    "TYPE_CONFIG",
+    "TransformationChain",
+    "build_chain",
+]
+
 TRANSFORMS_CONFIG = "transforms"
 PREDICATES_CONFIG = "predicates"
 TYPE_CONFIG = "type"

@@ -40,6 +40,16 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = [
+    "FIELD_CONFIG",
+    "FORMAT_CONFIG",
+    "TARGET_TYPE_CONFIG",
+    "TimestampConverter",
+    "TimestampConverterConfig",
+    "UNIX_PRECISION_CONFIG",
+    "UNIX_PRECISION_DEFAULT",
+]
+
 FIELD_CONFIG = "field"
 TARGET_TYPE_CONFIG = "target.type"
 FORMAT_CONFIG = "format"
