@@ -1,6 +1,6 @@
 """`make services` / `make services-down` and the pytest fixtures: one start path for all local services.
 
-Usage: python -m infra.local.services up|down|status [kafka mariadb localstack opensearch postgres]
+Usage: python -m infra.local.services up|down|status [kafka mariadb localstack opensearch postgres registry]
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from infra.local import _process as proc
-from infra.local import kafka, localstack, mariadb, opensearch, postgres
+from infra.local import kafka, localstack, mariadb, opensearch, postgres, schema_registry
 from infra.local._process import ServiceError, ServiceStatus
 
 if TYPE_CHECKING:
     from types import ModuleType
 
 SERVICES: dict[str, ModuleType] = {
-    module.NAME: module for module in (kafka, mariadb, localstack, opensearch, postgres)
+    module.NAME: module for module in (kafka, mariadb, localstack, opensearch, postgres, schema_registry)
 }
 
 __all__ = ["SERVICES", "ServiceError", "down", "ensure", "status", "up"]
@@ -50,7 +50,7 @@ def up(names: list[str] | None = None) -> dict[str, ServiceStatus]:
                 future.result()
             except ServiceError as error:
                 failures.append(str(error))
-            except Exception as error:  # noqa: BLE001 - report every service, then fail once
+            except Exception as error:  # report every service, then fail once
                 failures.append(f"{name}: {type(error).__name__}: {error}\n{proc.log_tail(name)}")
     if failures:
         raise ServiceError("\n\n".join(failures))
