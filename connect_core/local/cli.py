@@ -30,7 +30,7 @@ def _invoke(args: argparse.Namespace) -> int:
     from connect_core.local.function_host import FunctionError
     from connect_core.local.invoke import invoke_function, read_event
 
-    env_vars = json.loads(open(args.env_vars).read()) if args.env_vars else None  # noqa: SIM115, PTH123
+    env_vars = json.loads(open(args.env_vars).read()) if args.env_vars else None
     overrides = dict(item.split("=", 1) for item in args.parameter_overrides or ())
     try:
         response = invoke_function(args.function, read_event(args.event), env_vars=env_vars,

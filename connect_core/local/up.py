@@ -26,7 +26,7 @@ def _kafka_reachable(worker: WorkerSettings) -> str | None:
 
     try:
         AdminClient(worker.kafka.client_config()).list_topics(timeout=5)
-    except Exception as error:  # noqa: BLE001 - reported to the user with the fix
+    except Exception as error:  # reported to the user with the fix
         return str(error)
     return None
 

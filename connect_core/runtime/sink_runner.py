@@ -37,9 +37,9 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
+    from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
-    from connect_core.errors.processing_context import ConsumedRecord
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
@@ -232,7 +232,7 @@ class SinkRunner:
             discard()
         try:
             running.close()
-        except Exception:  # noqa: BLE001 - the original failure is what matters
+        except Exception:  # the original failure is what matters
             log.exception("stopping failed sink task of %s", self.connector)
         self._report(State.FAILED, _trace(error), running.version)
 
@@ -271,5 +271,5 @@ def _trace(error: BaseException) -> str:
 def _version(task: SinkTask) -> str | None:
     try:
         return task.version()
-    except Exception:  # noqa: BLE001 - a version is informational
+    except Exception:  # a version is informational
         return None

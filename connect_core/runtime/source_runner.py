@@ -298,7 +298,7 @@ class SourceRunner:
         self._running.pop((connector, task_id), None)
         try:
             running.close()
-        except Exception:  # noqa: BLE001 - the original failure is what matters
+        except Exception:  # the original failure is what matters
             log.exception("stopping failed task %s-%d", connector, task_id)
         self._report(connector, task_id, State.FAILED, _trace(error), running.version)
 
@@ -326,7 +326,7 @@ class SourceRunner:
 def _abort(producer: Any) -> None:
     try:
         producer.abort_transaction(KAFKA_TIMEOUT_S)
-    except Exception:  # noqa: BLE001 - fenced or broken producers cannot abort; the task is rebuilt anyway
+    except Exception:  # fenced or broken producers cannot abort; the task is rebuilt anyway
         log.warning("could not abort the source transaction", exc_info=True)
 
 
@@ -337,7 +337,7 @@ def _trace(error: BaseException) -> str:
 def _version(task: SourceTask) -> str | None:
     try:
         return task.version()
-    except Exception:  # noqa: BLE001 - a version is informational
+    except Exception:  # a version is informational
         return None
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+__all__ = ["PREDICATES", "TRANSFORMATIONS", "load", "resolve_predicate", "resolve_transformation"]
+
 _KAFKA = "org.apache.kafka.connect.transforms."
 _PREDICATES = _KAFKA + "predicates."
 _PKG = "connect_core.transforms."

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
     from connect_core.api.transformation import Predicate, Transformation
 
+__all__ = [
+    "NEGATE_CONFIG",
+    "PREDICATES_CONFIG",
+    "PREDICATE_CONFIG",
+    "TRANSFORMS_CONFIG",
+    "TYPE_CONFIG",
+    "TransformationChain",
+    "build_chain",
+]
+
 TRANSFORMS_CONFIG = "transforms"
 PREDICATES_CONFIG = "predicates"
 TYPE_CONFIG = "type"

@@ -61,7 +61,7 @@ def test_sink_runner_resolves_a_secrets_manager_placeholder(
     out.unlink()
     out.mkdir()  # writing to a directory fails with the path in the error
     runner.close()
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the OS error, only the trace matters here
+    with pytest.raises(Exception):  # noqa: B017 - whatever the OS error, only the trace matters here
         SinkRunner(cluster.worker, "secret-sink", config_store=cluster.configs,
                    status_store=cluster.statuses).handle(msk_event("orders", [b"three"]))
     cluster.statuses.refresh()
