@@ -212,7 +212,7 @@ _PATCHED = False
 @hooks.on_infra_start()
 def patch_kafka_event_source_mappings() -> None:
     """Validation of Kafka mappings, and stop/delete that interrupt a poller between retries."""
-    global _PATCHED  # noqa: PLW0603 - patches are applied once per process
+    global _PATCHED  # patches are applied once per process
     if _PATCHED:
         return
     _PATCHED = True

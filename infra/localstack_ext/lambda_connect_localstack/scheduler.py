@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lambda_connect_localstack.schedule_expressions import At, next_fire, parse_expression
 from localstack.runtime import hooks
+
+from lambda_connect_localstack.schedule_expressions import At, next_fire, parse_expression
 
 LOG = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -141,7 +142,7 @@ class SchedulerFirer:
         LOG.info("schedule %s due %s: invoking %s", schedule.arn, due.isoformat(), arn)
         try:
             self.invoke(place.account, place.region, arn, payload)
-        except Exception as error:  # noqa: BLE001 - like Scheduler: the failed delivery is logged, the rate goes on
+        except Exception as error:  # like Scheduler: the failed delivery is logged, the rate goes on
             LOG.warning("schedule %s: invoking %s failed: %s", schedule.arn, arn, error)
 
     @staticmethod
@@ -151,7 +152,7 @@ class SchedulerFirer:
             LOG.info("schedule %s completed: deleting it (ActionAfterCompletion=DELETE)", schedule.arn)
             try:
                 place.backend.delete_schedule(place.group, schedule.name)
-            except Exception as error:  # noqa: BLE001 - already gone
+            except Exception as error:  # already gone
                 LOG.debug("deleting %s: %s", schedule.arn, error)
 
 
@@ -197,7 +198,7 @@ _FIRER: SchedulerFirer | None = None
 @hooks.on_infra_ready()
 def start_scheduler() -> None:
     """Start firing schedules once LocalStack serves requests."""
-    global _FIRER  # noqa: PLW0603 - one firer per LocalStack process
+    global _FIRER  # one firer per LocalStack process
     if _FIRER is None:
         _FIRER = SchedulerFirer().start()
         LOG.info("lambda-connect: EventBridge Scheduler schedules fire (every %.0f s check)", TICK_S)
@@ -205,7 +206,7 @@ def start_scheduler() -> None:
 
 @hooks.on_infra_shutdown()
 def stop_scheduler() -> None:
-    global _FIRER  # noqa: PLW0603
+    global _FIRER
     if _FIRER is not None:
         _FIRER.stop()
         _FIRER = None
