@@ -1,4 +1,4 @@
-"""``SourceRunner``: what one scheduled invocation of a source task does (DESIGN.md "One source invocation").
+"""``SourceRunner``: what one scheduled invocation of a source task does (docs/architecture.md).
 
 Records and their source offsets are produced in ONE Kafka transaction per invocation, with Kafka Connect's
 exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of
@@ -23,8 +23,10 @@ from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
 from connect_core.runtime import env, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
+from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.offset_reader import StoreOffsetReader
+from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.trigger_config import DEFAULT_POLL_INTERVAL_MS, SourceScheduleConfig
 from connect_core.storage.config_state import TargetState
@@ -268,13 +270,19 @@ class SourceRunner:
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
-        connector_cls = registry.load(connector_config["connector.class"])
-        task = connector_cls().task_class()()
-        errors_config = ErrorHandlingConfig.parse(connector_config)
-        operator = RetryWithToleranceOperator.from_config(
-            errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
-        )
-        pipeline = SourcePipeline(ConverterSet.from_config(connector_config), build_chain(connector_config), operator)
+        try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
+            connector_cls = registry.load_as(
+                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE)
+            task = connector_cls().task_class()()
+            errors_config = ErrorHandlingConfig.parse(connector_config)
+            operator = RetryWithToleranceOperator.from_config(
+                errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
+            )
+            pipeline = SourcePipeline(ConverterSet.from_config(connector_config),
+                                      build_chain(connector_config, registry.find), operator)
+        except Exception as error:
+            self._report(connector, task_id, State.FAILED, _trace(error), None)
+            raise
         # Fence older invocations of this task first, then read offsets: nothing can commit behind our back.
         producer = self._producer_factory(producer_config(
             self.worker.kafka, transactional_id=self.worker.transactional_id(connector, task_id),
