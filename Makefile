@@ -47,7 +47,7 @@ faults: venv services
 	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
 	  status=$$?; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
 
-## Benchmarks (issue 8): ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
+## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
 ## Sizes: BENCH_RECORDS (default 100000), BENCH_REPEATS (3), BENCH_BATCH (1000), BENCH_CASES, BENCH_JAVA=0.
 bench: venv services
 	$(PY) -m bench.run

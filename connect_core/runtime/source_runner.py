@@ -1,4 +1,4 @@
-"""``SourceRunner``: what one scheduled invocation of a source task does (DESIGN.md "One source invocation").
+"""``SourceRunner``: what one scheduled invocation of a source task does (docs/architecture.md).
 
 Records and their source offsets are produced in ONE Kafka transaction per invocation, with Kafka Connect's
 exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of
