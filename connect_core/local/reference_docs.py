@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from connect_core.api.config import config_keys
+from connect_core.converters.schema_registry.config import SchemaRegistryConverterConfig
 from connect_core.runtime import registry
 from connect_core.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
@@ -47,6 +48,9 @@ def render_reference() -> str:
     out += ["## Function triggers (lambda-connect's own keys)", "", "### Sink connectors: the Kafka event source "
             "mapping", "", *_table(KafkaTriggerConfig), "", "### Source connectors: the schedule", "",
             *_table(SourceScheduleConfig), ""]
+    out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter` and "
+            "`io.confluent.connect.json.JsonSchemaConverter`, given with the `key.converter.` / "
+            "`value.converter.` prefix.", "", *_table(SchemaRegistryConverterConfig), ""]
     out += ["## Converters, transformations and predicates", "", "| type | class | aliases |", "|---|---|---|"]
     for desc in registry.plugins((registry.PluginType.CONVERTER, registry.PluginType.HEADER_CONVERTER,
                                   registry.PluginType.TRANSFORMATION, registry.PluginType.PREDICATE)):
