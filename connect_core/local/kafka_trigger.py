@@ -183,7 +183,7 @@ class KafkaEventSourceMapping:
         event = build_event(batch, self.settings.bootstrap_servers, self.event_source, self.event_source_arn)
         try:
             response = self.invoke(event)
-        except Exception as error:  # noqa: BLE001 - any failure of the invocation means: retry the batch
+        except Exception as error:  # any failure of the invocation means: retry the batch
             log.warning("%s: invocation failed, the batch will be retried: %s", self.name, error)
             return batch
         failures = (response or {}).get("batchItemFailures") if self.config.report_batch_item_failures else None
