@@ -46,7 +46,7 @@ def parse_schema(schema: Any, named: dict[str, dict[str, Any]] | None = None) ->
     return _parse(schema, named if named is not None else {}, None)
 
 
-def _parse(node: Any, named: dict[str, dict[str, Any]], namespace: str | None) -> dict[str, Any]:  # noqa: C901, PLR0912
+def _parse(node: Any, named: dict[str, dict[str, Any]], namespace: str | None) -> dict[str, Any]:
     if isinstance(node, str):
         if node in PRIMITIVES:
             return {"type": node}
@@ -196,7 +196,7 @@ def _read_exact(stream: io.BytesIO, n: int) -> bytes:
     return data
 
 
-def _read(schema: dict[str, Any], stream: io.BytesIO) -> Any:  # noqa: C901, PLR0911, PLR0912
+def _read(schema: dict[str, Any], stream: io.BytesIO) -> Any:  # noqa: C901, PLR0912
     kind = schema["type"]
     if kind == "record":
         return {field["name"]: _read(field["type"], stream) for field in schema["fields"]}

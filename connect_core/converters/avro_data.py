@@ -208,7 +208,7 @@ class AvroData:
         return field
 
     # -- Connect -> Avro value ----------------------------------------------------------------------------
-    def from_connect_data(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def from_connect_data(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:  # noqa: C901, PLR0912
         """The datum ``avro_binary.encode`` writes for a Connect value (unions as ``(index, value)``)."""
         if avro["type"] == "union" and schema.name != AVRO_TYPE_UNION:
             types = avro["types"]
@@ -419,7 +419,7 @@ class AvroData:
             return avro["fullname"] if self.enhanced else avro["fullname"].rpartition(".")[2]
         return _UNION_FIELD_TYPE_NAMES.get(avro["type"], avro["type"])
 
-    def _default_from_avro(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:  # noqa: C901, PLR0911
+    def _default_from_avro(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:
         """A JSON default (Avro field default or ``connect.default``) as the Connect value."""
         if value is None:
             return None
@@ -460,7 +460,7 @@ class AvroData:
         return _to_logical(schema, result)
 
     # -- Avro -> Connect value ----------------------------------------------------------------------------
-    def to_connect_data(self, schema: Schema, avro: dict[str, Any], datum: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def to_connect_data(self, schema: Schema, avro: dict[str, Any], datum: Any) -> Any:
         """The Connect value of a decoded datum (``avro_binary.decode`` output) under its converted schema."""
         if avro["type"] == "union":
             index, member = datum
@@ -534,7 +534,7 @@ def _is_map_entry(avro: dict[str, Any]) -> bool:
 
 
 
-def _default_json(schema: Schema, value: Any) -> Any:  # noqa: PLR0911
+def _default_json(schema: Schema, value: Any) -> Any:
     """A Connect default as Avro's JSON default (bytes as ISO-8859-1 text, non-string maps as pairs)."""
     if value is None:
         return None

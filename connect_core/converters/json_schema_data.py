@@ -205,7 +205,7 @@ class JsonSchemaData:
         return builder.build()
 
     # -- values --------------------------------------------------------------------------------------------
-    def from_connect_data(self, schema: Schema, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def from_connect_data(self, schema: Schema, value: Any) -> Any:  # noqa: C901, PLR0912
         """The JSON value (Python JSON types) of a Connect value."""
         if value is None:
             if schema.default_value is not None:
@@ -246,7 +246,7 @@ class JsonSchemaData:
             return {f.name: self.from_connect_data(f.schema, value.get(f)) for f in schema.fields}
         return value
 
-    def to_connect_data(self, schema: Schema, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def to_connect_data(self, schema: Schema, value: Any) -> Any:  # noqa: C901, PLR0912
         """The Connect value of a parsed JSON value under ``schema`` (Confluent's lenient numeric coercions)."""
         if value is None:
             if schema.default_value is not None:
@@ -303,7 +303,7 @@ class JsonSchemaData:
         raise DataError(f"Unknown schema type: {schema.type}")
 
 
-def _matches(schema: Schema, value: Any) -> bool:  # noqa: PLR0911
+def _matches(schema: Schema, value: Any) -> bool:
     t = schema.type
     if t in _INTEGERS:
         return isinstance(value, int) and not isinstance(value, bool)

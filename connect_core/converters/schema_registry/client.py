@@ -160,9 +160,9 @@ class SchemaRegistryClient:
         data = json.dumps(payload).encode("utf-8") if payload is not None else None
         last: Exception | None = None
         for base in self.urls:
-            request = urllib.request.Request(base + path, data=data, method=method, headers=self._headers)  # noqa: S310
+            request = urllib.request.Request(base + path, data=data, method=method, headers=self._headers)
             try:
-                with urllib.request.urlopen(request, timeout=self._timeout, context=self._ssl) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=self._timeout, context=self._ssl) as response:
                     return json.load(response)
             except urllib.error.HTTPError as error:
                 body = _error_body(error)

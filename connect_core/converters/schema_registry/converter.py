@@ -83,7 +83,7 @@ class RegistryConverter(Converter, abc.ABC):
         return client_for(urls, user_info=user_info, ssl_context=context, ssl_key=ssl_key,
                           latest_ttl_s=float(config.latest_cache_ttl_sec))
 
-    def _setup(self, config: SchemaRegistryConverterConfig) -> None:  # noqa: B027 - optional hook
+    def _setup(self, config: SchemaRegistryConverterConfig) -> None:
         """Format-specific configuration (data mapping caches)."""
 
     # -- format hooks --------------------------------------------------------------------------------------
