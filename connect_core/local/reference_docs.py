@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from connect_core.api.config import config_keys
-from connect_core.converters.schema_registry.config import SchemaRegistryConverterConfig
 from connect_core.runtime import registry
 from connect_core.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
@@ -50,7 +49,8 @@ def render_reference() -> str:
             *_table(SourceScheduleConfig), ""]
     out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter` and "
             "`io.confluent.connect.json.JsonSchemaConverter`, given with the `key.converter.` / "
-            "`value.converter.` prefix.", "", *_table(SchemaRegistryConverterConfig), ""]
+            "`value.converter.` prefix.", "",
+            *_table(registry.load("io.confluent.connect.avro.AvroConverter").config_model), ""]
     out += ["## Converters, transformations and predicates", "", "| type | class | aliases |", "|---|---|---|"]
     for desc in registry.plugins((registry.PluginType.CONVERTER, registry.PluginType.HEADER_CONVERTER,
                                   registry.PluginType.TRANSFORMATION, registry.PluginType.PREDICATE)):
