@@ -1,4 +1,4 @@
-"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (DESIGN.md "One sink invocation").
+"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (docs/architecture.md).
 
 The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
 normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
