@@ -26,7 +26,8 @@ from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
-from connect_core.runtime import env, registry
+from connect_core.kafka.retry import with_retries
+from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
@@ -240,6 +241,7 @@ class SourceRunner:
                 result.polls += 1
                 if not records:
                     break
+                fault_points.reached("source.after_poll")
                 for record in records:
                     self._send(running, record, result, on_delivery)
                     partition, offset = record.source_partition, record.source_offset
@@ -248,9 +250,13 @@ class SourceRunner:
                         latest[key] = (partition, offset)
                         running.reader.pending[key] = offset
                 polled.extend(records)
+                fault_points.reached("source.after_produce")
             for key, value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=key, value=value, on_delivery=on_delivery)
-            producer.commit_transaction(KAFKA_TIMEOUT_S)
+            fault_points.reached("source.before_commit")
+            with_retries(lambda: producer.commit_transaction(KAFKA_TIMEOUT_S), what="committing the transaction",
+                         timeout_s=KAFKA_TIMEOUT_S)
+            fault_points.reached("source.after_commit")
         except BaseException:
             _abort(producer)
             raise
@@ -330,7 +336,8 @@ class SourceRunner:
             client_id=f"connector-producer-{connector}-{task_id}",
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5},
         ))
-        producer.init_transactions(KAFKA_TIMEOUT_S)
+        with_retries(lambda: producer.init_transactions(KAFKA_TIMEOUT_S), what="init_transactions",
+                     timeout_s=KAFKA_TIMEOUT_S)
         reader = StoreOffsetReader(self.offset_store, connector)
         self.offset_store.refresh()
         task.initialize(SourceTaskContext(task_config, reader))
