@@ -6,10 +6,11 @@ the same task still running, and either all records of an invocation and their o
 A warm container keeps its task, producer and stores; after any failure the task is stopped and rebuilt from the
 committed offsets, so in-memory progress can never run ahead of what Kafka holds.
 
-A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records and
-``chunk_bytes`` bytes (each chunk its records plus the offsets so far), so memory stays bounded and progress is
-kept. And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's
-``init_transactions`` would fence it and abort its open chunk.
+A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records,
+``chunk_bytes`` bytes and ``DEFAULT_CHUNK_MS`` (each chunk its records plus the offsets so far), so memory stays
+bounded, progress is kept and readers of the offsets topic, which wait for open transactions, never wait long.
+And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's ``init_transactions``
+would fence it and abort its open chunk.
 """
 
 from __future__ import annotations
@@ -60,9 +61,13 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
 DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024  # produced key + value bytes per transaction at most
+DEFAULT_CHUNK_MS = 10_000  # a transaction commits at least this often (readers of connect-offsets wait for it)
 TICK_SHARE = 5 / 6  # of the schedule interval an invocation may poll (50 s of a one-minute rate)
 _QUEUE_FULL_WAIT_S = 0.1
-TRANSACTION_TIMEOUT_MS = 900_000  # the broker's default transaction.max.timeout.ms; Lambda runs at most 15 min
+# Kafka's producer default. A chunk commits within DEFAULT_CHUNK_MS, so a transaction never needs longer; and a
+# transaction left open by a killed invocation (readers of connect-offsets wait for it, as in Kafka) is aborted by the
+# broker after this long even if no newer invocation of its task comes to fence it (a paused or deleted task).
+TRANSACTION_TIMEOUT_MS = 60_000
 KAFKA_TIMEOUT_S = 60.0
 
 
@@ -230,11 +235,12 @@ class SourceRunner:
         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         polled: list[SourceRecord] = []
         first_record, first_byte = result.records + result.skipped, result.bytes
+        chunk_ends = time.monotonic() + DEFAULT_CHUNK_MS / 1000.0
         full = False
         try:
             while remaining_ms() > 0 and result.records + result.skipped < self.max_records:
                 if (result.records + result.skipped - first_record >= self.chunk_records
-                        or result.bytes - first_byte >= self.chunk_bytes):
+                        or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
                 records = running.task.poll()

@@ -1,4 +1,4 @@
-"""Issue 13 item 13: ``kill -9`` of the function process at each step of a source and of a sink invocation.
+"""``kill -9`` of the function process at each step of a source and of a sink invocation.
 
 Each case kills a fresh function process (``LAMBDA_CONNECT_FAULT``, ``connect_core.runtime.fault_points``) at its
 step several times, at different arrivals, then lets invocations run to the end, and counts what arrived: every

@@ -1,4 +1,4 @@
-"""Internal topics are read to the log end, as Kafka's KafkaBasedLog does (issue 13 items 6 and 7).
+"""Internal topics are read to the log end, as Kafka's KafkaBasedLog does.
 
 A reader that stops at the last stable offset returns while another task's transaction is still open on the
 offsets topic, and so reads an offset that is about to be replaced; reading to the log end waits for the
