@@ -42,6 +42,26 @@ RESTARTS = 3 if BIG else 1
 TICK_MS = 3_000
 
 
+def _progressing(bootstrap: str, topic: str, schedule: subprocess.Popen[str], timeout_s: float = 120.0) -> bool:
+    """Wait until the snapshot has written to ``topic`` (a crash then lands mid-run); False if it ended first."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex}"})
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and schedule.poll() is None:
+            try:
+                _low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=2, cached=False)
+            except KafkaException:
+                high = 0  # the topic does not exist yet
+            if high > 0:
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        consumer.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -103,11 +123,11 @@ def test_broker_restarts_while_a_source_snapshot_runs(
 
     def crash_mid_run() -> None:
         for _ in range(RESTARTS):
-            time.sleep(TICK_MS / 1000.0 * 1.5)  # inside a running invocation
-            if schedule.poll() is not None:
+            if not _progressing(broker.bootstrap, f"{prefix}t", schedule):
                 return
-            broker.restart()
+            broker.restart()  # the snapshot is writing: this lands inside a running invocation
             restarted.set()
+            time.sleep(TICK_MS / 1000.0)
 
     crasher = threading.Thread(target=crash_mid_run)
     crasher.start()
@@ -211,7 +231,7 @@ def test_database_restarts_in_the_middle_of_sink_batches(
 def test_database_restarts_while_a_source_snapshot_runs(
     own_db: ThrowawayMariaDB, cluster: Cluster, kafka_bootstrap: str, tally: Tally,
 ) -> None:
-    rows = 200_000 if BIG else 20_000
+    rows = 200_000 if BIG else 50_000
     settings = own_db.settings()
     table = f"t_{uuid.uuid4().hex[:8]}"
     with mysql(settings, settings["database"]) as conn, conn.cursor() as cursor:
@@ -241,10 +261,10 @@ def test_database_restarts_while_a_source_snapshot_runs(
 
     def crash_mid_run() -> None:
         for _ in range(RESTARTS):
-            time.sleep(TICK_MS / 1000.0 * 1.5)
-            if schedule.poll() is not None:
+            if not _progressing(kafka_bootstrap, f"{prefix}{table}", schedule):
                 return
-            restarts.append(_restart_later(own_db, 2.0))
+            restarts.append(_restart_later(own_db, 2.0))  # the snapshot is reading: a crash mid-run
+            time.sleep(TICK_MS / 1000.0)
 
     crasher = threading.Thread(target=crash_mid_run)
     crasher.start()
