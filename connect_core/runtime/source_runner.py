@@ -213,8 +213,8 @@ class SourceRunner:
                         latest[key] = (partition, offset)
                         running.reader.pending[key] = offset
                 polled.extend(records)
-            for key, value in self.offset_store.offset_records(connector, list(latest.values())):
-                producer.produce(self.offset_store.topic, key=key, value=value, on_delivery=on_delivery)
+            for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
+                producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             producer.commit_transaction(KAFKA_TIMEOUT_S)
         except BaseException:
             _abort(producer)
