@@ -1,4 +1,4 @@
-"""``make bench``: run the cases of issue 8, write bench/results/latest.json and print the table.
+"""``make bench``: run the benchmark cases, write bench/results/latest.json and print the table.
 
 Usage: ``python -m bench.run`` with ``BENCH_RECORDS``, ``BENCH_REPEATS``, ``BENCH_BATCH``, ``BENCH_CASES`` and
 ``BENCH_JAVA`` in the environment (see bench/README.md). A case that fails is recorded with its error and the run

@@ -1,8 +1,9 @@
 """A Kafka event source mapping, emulated: poll, batch, invoke the sink function, commit only after success.
 
-Semantics follow Lambda's (reference aws-lambda.md section 2): the group is ``connect-<name>``; a batch closes at
-``BatchSize`` records, after the batching window, or at 6 MB; on a function error the SAME batch is retried (the
-partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it succeeds), optionally bisected; with
+Semantics follow Lambda's Kafka event source mappings (AWS's Lambda guides for Amazon MSK and self-managed Kafka):
+the group is ``connect-<name>``; a batch closes at ``BatchSize`` records, after the batching window, or at 6 MB;
+on a function error the SAME batch is retried (the partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it
+succeeds), optionally bisected; with
 ``ReportBatchItemFailures`` the offsets before the first failed one per partition are committed and the rest is
 retried; records older than ``MaximumRecordAgeInSeconds`` are discarded instead of sent. Locally one consumer serves
 the connector, so a blocked batch blocks all of its partitions.

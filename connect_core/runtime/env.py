@@ -43,7 +43,7 @@ RESTART_TOKEN = "LAMBDA_CONNECT_RESTART_TOKEN"
 CONFIG_PROVIDERS = "LAMBDA_CONNECT_CONFIG_PROVIDERS"
 # Extra plugins beyond the built-in manifest (Kafka's plugin.path): a comma list of "module:Class". Worker level only.
 PLUGINS = "LAMBDA_CONNECT_PLUGINS"
-# Read by Powertools itself, listed here so template.yaml sets only names this module knows (STYLE point 12).
+# Read by Powertools itself, listed here so template.yaml sets only names this module knows.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 LOG_LEVEL = "LOG_LEVEL"

@@ -1,4 +1,4 @@
-"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (DESIGN.md "One sink invocation").
+"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (docs/architecture.md).
 
 The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
 normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
@@ -214,8 +214,9 @@ class SinkRunner:
 
         def errant_record_reporter(record: SinkRecord, error: BaseException) -> None:
             """KIP-610: a task hands back a record it could not write; it goes where converter failures go."""
-            original = consumed_by_coordinates.get(
-                (record.original_topic, record.original_kafka_partition, record.original_kafka_offset)
+            partition = record.original_kafka_partition
+            original = None if partition is None else consumed_by_coordinates.get(
+                (record.original_topic, partition, record.original_kafka_offset)
             )
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 
