@@ -10,7 +10,8 @@ import pytest
 
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.http import Request, Response
-from tests.unit.coordinator.fakes import MemoryConsumerGroups, Topics, make_coordinator
+from tests.unit.coordinator.fakes import MemoryConsumerGroups, make_coordinator
+from tests.unit.storage.fakes import Topics
 
 FILE_SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
 FILE_SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines"}

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from functions.coordinator import app
-from tests.unit.coordinator.fakes import Topics, make_coordinator
+from tests.unit.coordinator.fakes import make_coordinator
+from tests.unit.storage.fakes import Topics
 
 EVENTS = Path(__file__).resolve().parents[3] / "events" / "coordinator"
 
