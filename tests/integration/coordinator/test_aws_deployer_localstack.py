@@ -7,7 +7,6 @@ LocalStack 4.13.1 creates Kafka mappings but leaves them in Creating and cannot 
 from __future__ import annotations
 
 import json
-import uuid
 from typing import TYPE_CHECKING
 
 import boto3
@@ -19,21 +18,11 @@ from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
 pytestmark = pytest.mark.integration
 
 SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
-
-
-@pytest.fixture
-def scheduler(aws_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
-    client = boto3.client("scheduler", **aws_settings)
-    group = f"it-{uuid.uuid4().hex[:8]}"
-    client.create_schedule_group(Name=group)
-    yield client, group
-    client.delete_schedule_group(Name=group)
 
 
 def _states(client: Any, group: str) -> dict[str, str]:
