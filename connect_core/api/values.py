@@ -13,7 +13,7 @@ import decimal as _decimal
 import re
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api._java_text import java_double_str, java_float_str, to_float32
+from connect_core.api.java_text import java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import (
     BOOLEAN_SCHEMA,
@@ -219,7 +219,7 @@ def _map_entry(part: str) -> tuple[SchemaAndValue, SchemaAndValue] | None:
     return None if key is None or value is None else (key, value)
 
 
-def _parse(text: str, embedded: bool) -> SchemaAndValue | None:  # noqa: PLR0911
+def _parse(text: str, embedded: bool) -> SchemaAndValue | None:
     token = text.strip()
     if token in ("true", "false"):
         return SchemaAndValue(BOOLEAN_SCHEMA, token == "true")

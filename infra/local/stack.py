@@ -73,7 +73,7 @@ def client(service: str) -> Any:
 
 
 def _sam(args: list[str], stack: str) -> str:
-    result = subprocess.run(  # noqa: S603 - the SAM CLI of our virtualenv
+    result = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "sam"), *args], cwd=proc.REPO_ROOT,
         env={**os.environ, **aws_env()}, capture_output=True, text=True, timeout=DEPLOY_TIMEOUT_S, check=False,
     )
@@ -200,7 +200,7 @@ class FunctionUrl:
         request = urllib.request.Request(aws["endpoint_url"] + path, data=data, method=method,
                                          headers=dict(signed.headers.items()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - LocalStack
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as error:
