@@ -1,8 +1,10 @@
 """AwsDeployer with moto: Scheduler schedules, Lambda functions, and Kafka event source mappings.
 
 moto 5.2 implements schedules and functions but refuses Kafka event source mappings ("Unsupported event source
-type"), and LocalStack 4.13.1 leaves them stuck in Creating; so ``KafkaMappings`` below keeps mappings in memory
-behind the moto Lambda client, after validating every request against botocore's real Lambda API model.
+type"); so ``KafkaMappings`` below keeps mappings in memory behind the moto Lambda client, after validating every
+request against botocore's real Lambda API model. These fast tests pin the exact requests (which fields, defaults
+left out, updates of only what changed); tests/integration/coordinator/test_aws_deployer_localstack.py runs the sink
+path on LocalStack with our extension polling the mapping.
 """
 
 from __future__ import annotations
