@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["ColumnInfo", "Dialect", "TableId", "dialect_for"]
 
 log = logging.getLogger(__name__)
+_CURSOR_IDS = itertools.count(1)  # server-side cursor names, unique per process (hence per connection)
 
 # Lost or refused connections (client 2002/2003/2006/2013/2055, server 1040/1053/1927/4031, network 1158-1161),
 # lock wait timeout 1205, deadlock 1213: the statement may pass on retry. Every other code is about the data or SQL.
@@ -186,7 +188,7 @@ class MySqlDialect(Dialect):
         cursor = conn.cursor()
         try:
             cursor.execute("SET time_zone = %s", (zone,))
-        except Exception as e:  # noqa: BLE001 - the server has no time zone tables: keep its zone, say so
+        except Exception as e:  # the server has no time zone tables: keep its zone, say so
             log.warning("Could not set the session time zone to %s (%s); TIMESTAMP columns are read in the "
                         "server's zone. Load the time zone tables (mariadb-tzinfo-to-sql).", zone, e)
         finally:
@@ -207,7 +209,7 @@ class MySqlDialect(Dialect):
 
     def result_columns(self, cursor: Any, info: dict[str, ColumnInfo] | None) -> list[ColumnDef]:
         """From the column definition packets, like Connector/J's ``ResultSetMetaData``."""
-        return [mysql_column(field) for field in cursor._result.fields]  # noqa: SLF001 - pymysql exposes no API
+        return [mysql_column(field) for field in cursor._result.fields]  # pymysql exposes no API
 
     def list_tables(self, conn: Any, types: Sequence[str], catalog: str | None, schema: str | None) -> list[TableId]:
         """Tables of the current database unless ``catalog.pattern`` names others."""
@@ -241,6 +243,15 @@ class PostgreSqlDialect(Dialect):
 
         register_default_json(conn, loads=_identity)
         register_default_jsonb(conn, loads=_identity)
+
+    def streaming_cursor(self, conn: Any) -> Any:
+        """A server-side (named) cursor: ``fetchmany(n)`` is ``FETCH FORWARD n``, so memory holds one batch.
+
+        psycopg2's default cursor loads the whole result at ``execute``. A named cursor lives in the read
+        transaction (the querier commits when the query is exhausted) and describes its columns after the first
+        fetch.
+        """
+        return conn.cursor(name=f"lambda_connect_{next(_CURSOR_IDS)}")
 
     def is_transient(self, error: BaseException) -> bool:
         """SQLSTATE classes 08 (connection), 40 (rollback: deadlock, serialization), 53 (resources), 57 (operator
