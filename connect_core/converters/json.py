@@ -94,6 +94,12 @@ class _NeedsExactParse(Exception):
     """A payload parsed by orjson holds a float where only an exact (``BigDecimal``) parse gives Kafka's value."""
 
 
+def _require_exact_unless_double(schema: Schema, node: Any) -> None:
+    """An orjson float (the exact parse makes Decimals) is only read as is by a plain FLOAT32/FLOAT64 schema."""
+    if node.__class__ is float and (schema.name is not None or schema.type not in (Type.FLOAT64, Type.FLOAT32)):
+        raise _NeedsExactParse
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"Non-standard token '{name}'")
 
@@ -443,11 +449,7 @@ class JsonConverter(Converter, HeaderConverter):
                 return None
             raise DataError(f"Invalid null value for required {schema.type} field")
         t = schema.type
-        if node.__class__ is float:  # only from orjson (the exact parse makes Decimals): plain doubles only
-            if schema.name is not None or (t is not Type.FLOAT64 and t is not Type.FLOAT32):
-                raise _NeedsExactParse
-            f = node + 0.0  # BigDecimal has no negative zero: Kafka reads -0.0 as 0.0
-            return f if t is Type.FLOAT64 else to_float32(f)
+        _require_exact_unless_double(schema, node)
         if schema.name is not None:
             logical = _read_logical(schema, node)
             if logical is not _NOT_LOGICAL:
@@ -458,7 +460,7 @@ class JsonConverter(Converter, HeaderConverter):
                 return 0
             return _wrap(_wrap(int(node), 64 if bits == 64 else 32), bits)
         if t is Type.FLOAT64 or t is Type.FLOAT32:
-            if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
+            if isinstance(node, bool) or not isinstance(node, (int, float, _decimal.Decimal)):
                 return 0.0
             f = float(node) + 0.0  # BigDecimal has no negative zero: Kafka reads -0.0 as 0.0
             return f if t is Type.FLOAT64 else to_float32(f)
