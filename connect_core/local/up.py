@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from connect_core.local.deployment import LocalDeployment
-from connect_core.local.function_host import FunctionHost
+from connect_core.local.function_host import FunctionPool
 from connect_core.local.http_front import serve
 from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
@@ -52,7 +52,7 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     function_env = {name: os.environ[name] for name in env.ALL if name in os.environ}
     function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    coordinator = FunctionHost("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
+    coordinator = FunctionPool("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
     server = serve(host, port, coordinator)
     deployment = LocalDeployment(worker, function_env, RUN_DIR / "logs")
     stop = stop or threading.Event()
