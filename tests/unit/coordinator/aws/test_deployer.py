@@ -329,6 +329,25 @@ def test_multi_topic_and_regex_sinks_are_refused_naming_topics(aws: Aws) -> None
     assert not _exists(aws.lam, "lc-multi")
 
 
+def test_self_managed_sink_without_auth_or_vpc_is_refused_before_anything_is_created(aws: Aws) -> None:
+    bare = AwsDeployer(
+        AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(
+            template_function="stack-SinkTask", function_prefix="lc-", bootstrap_servers=("b1:9092",))),
+        scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+    with pytest.raises(ConfigError, match="SubnetIds, SecurityGroupIds"):
+        bare.apply("open", SINK, 1, TargetState.STARTED)
+    assert not _exists(aws.lam, "lc-open")
+
+    in_vpc = AwsDeployer(
+        AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(
+            template_function="stack-SinkTask", function_prefix="lc-", bootstrap_servers=("b1:9092",),
+            vpc_subnets=("subnet-1",), vpc_security_groups=("sg-1",))),
+        scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+    in_vpc.apply("open", SINK, 1, TargetState.STARTED)
+    assert sorted(aws.mappings()[0]["SourceAccessConfigurations"], key=lambda a: a["Type"]) == [
+        {"Type": "VPC_SECURITY_GROUP", "URI": "security_group:sg-1"}, {"Type": "VPC_SUBNET", "URI": "subnet:subnet-1"}]
+
+
 def test_names_are_sanitised_without_collisions(aws: Aws) -> None:
     aws.deployer.apply("my src/1", SOURCE, 1, TargetState.STARTED)
     aws.deployer.apply("my_src_1", SOURCE, 1, TargetState.STARTED)
