@@ -149,7 +149,7 @@ def test_partial_batch_response_and_maximum_record_age(
              FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRecordAgeInSeconds=60,
              ProvisionedPollerConfig=PROVISIONED)
 
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == 4, "the commit of every record")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == 4, "the commit of every record")
     batches = function.values()
     assert "too-old" not in _delivered(function)  # older than MaximumRecordAgeInSeconds: discarded, committed
     assert batches[0] == ["a", "report-once", "b"]
