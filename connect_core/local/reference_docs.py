@@ -48,7 +48,8 @@ def render_reference() -> str:
             "mapping", "", *_table(KafkaTriggerConfig), "", "### Source connectors: the schedule", "",
             *_table(SourceScheduleConfig), ""]
     out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter` and "
-            "`io.confluent.connect.json.JsonSchemaConverter`, given with the `key.converter.` / "
+            "`io.confluent.connect.json.JsonSchemaConverter` and `io.confluent.connect.protobuf.ProtobufConverter`, given "
+            "with the `key.converter.` / "
             "`value.converter.` prefix.", "",
             *_table(registry.load("io.confluent.connect.avro.AvroConverter").config_model), ""]
     out += ["## Converters, transformations and predicates", "", "| type | class | aliases |", "|---|---|---|"]
