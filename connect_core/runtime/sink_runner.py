@@ -59,6 +59,7 @@ class SinkInvocationResult:
     records: int = 0
     put: int = 0
     skipped: int = 0
+    dlq: int = 0  # records this batch sent to the dead letter queue
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
     batch_item_failures: list[dict[str, Any]] | None = None
@@ -142,6 +143,7 @@ class SinkRunner:
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
+        dlq_before = running.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
         records: list[SinkRecord] = running.pipeline.convert_all(consumed)
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
@@ -152,6 +154,7 @@ class SinkRunner:
         running.task.pre_commit(offsets)
         if running.dlq is not None:
             running.dlq.flush()
+            result.dlq = running.dlq.metrics.deadletterqueue_produce_requests - dlq_before
         result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
 
     def _running_task(self) -> _RunningTask:

@@ -20,8 +20,8 @@ def to_request(event: dict[str, Any]) -> Request:
 
 
 def to_event(response: Response) -> dict[str, Any]:
-    """Shape the payload format 2.0 response: Kafka's JSON body and headers (Location on 201)."""
-    headers = {"Content-Type": "application/json", **response.headers}
+    """Shape the payload format 2.0 response: Kafka's JSON body (or the status page's HTML, JS, CSS) and headers."""
+    headers = {"Content-Type": response.content_type, **response.headers}
     return {"statusCode": response.status, "headers": headers, "body": response.body_text(),
             "isBase64Encoded": False}
 
