@@ -4,7 +4,13 @@ Semantics follow Lambda's (reference aws-lambda.md section 2): the group is ``co
 ``BatchSize`` records, after the batching window, or at 6 MB; on a function error the SAME batch is retried (the
 partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it succeeds), optionally bisected; with
 ``ReportBatchItemFailures`` the offsets before the first failed one per partition are committed and the rest is
-retried. Locally one consumer serves the connector, so a blocked batch blocks all of its partitions.
+retried; records older than ``MaximumRecordAgeInSeconds`` are discarded instead of sent. Locally one consumer serves
+the connector, so a blocked batch blocks all of its partitions.
+
+:class:`KafkaEventSourceMapping` is those semantics with the function behind a seam (``invoke``: event in, response
+out, an exception for a function error), driven one batch at a time; ``lambda-connect up`` runs it in a thread
+against a local function host (:class:`KafkaTrigger`), the LocalStack extension (infra/localstack_ext) from
+LocalStack's event source mapping worker against LocalStack's Lambda service.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import base64
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,15 +27,17 @@ if TYPE_CHECKING:
     from connect_core.local.function_host import FunctionHost
     from connect_core.runtime.trigger_config import KafkaTriggerConfig
 
-__all__ = ["KafkaTrigger", "build_event"]
+__all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event"]
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 RETRY_BACKOFF_S = 1.0
 FUNCTION_TIMEOUT_S = 300.0
+LOCAL_CLUSTER_ARN = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
 
 
-def build_event(messages: list[Any], bootstrap_servers: str, event_source: str = "aws:kafka") -> dict[str, Any]:
+def build_event(messages: list[Any], bootstrap_servers: str, event_source: str = "aws:kafka",
+                event_source_arn: str = LOCAL_CLUSTER_ARN) -> dict[str, Any]:
     """The Lambda payload for consumed confluent-kafka messages (MSK or ``SelfManagedKafka`` shape)."""
     records: dict[str, list[dict[str, Any]]] = {}
     for message in messages:
@@ -45,73 +54,83 @@ def build_event(messages: list[Any], bootstrap_servers: str, event_source: str =
         records.setdefault(f"{message.topic()}-{message.partition()}", []).append(record)
     event: dict[str, Any] = {"eventSource": event_source, "bootstrapServers": bootstrap_servers, "records": records}
     if event_source == "aws:kafka":
-        event["eventSourceArn"] = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
+        event["eventSourceArn"] = event_source_arn
     return event
 
 
-class KafkaTrigger:
-    """One sink connector's event source mapping, running in a thread."""
+# The function behind a mapping: event in, the function's response out; raises when the invocation failed (the batch
+# is then retried).
+Invoke = Callable[[dict[str, Any]], Any]
+
+
+class KafkaEventSourceMapping:
+    """One mapping's consumer and delivery loop, one batch per :meth:`poll_once`; not thread-safe (one caller)."""
 
     def __init__(
         self,
-        connector: str,
+        name: str,
         subscription: list[str],
         group_id: str,
         config: KafkaTriggerConfig,
-        host: FunctionHost,
+        invoke: Invoke,
         *,
         settings: KafkaClientSettings,
+        event_source: str = "aws:kafka",
+        event_source_arn: str = LOCAL_CLUSTER_ARN,
+        stopping: threading.Event | None = None,
     ) -> None:
-        """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex)."""
-        self.connector = connector
+        """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex);
+        ``stopping`` interrupts batching and retries (what is not committed is read again by the next consumer)."""
+        self.name = name
         self.subscription = subscription
         self.group_id = group_id
         self.config = config
-        self.host = host
+        self.invoke = invoke
         self.settings = settings
+        self.event_source = event_source
+        self.event_source_arn = event_source_arn
+        self.stopping = stopping or threading.Event()
         self.invocations = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"trigger-{connector}", daemon=True)
+        self.discarded = 0
+        self._consumer: Any = None
 
-    def start(self) -> KafkaTrigger:
-        self._thread.start()
-        return self
+    def poll_once(self) -> int:
+        """Gather one batch (at most the batching window) and deliver it; the number of records gathered."""
+        consumer = self._open()
+        batch = self._gather(consumer)
+        if batch:
+            self._deliver(consumer, batch)
+        return len(batch)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-        self.host.close()
-
-    def _run(self) -> None:
-        from confluent_kafka import Consumer
-
-        consumer = Consumer({
-            **self.settings.client_config(), "group.id": self.group_id, "enable.auto.commit": False,
-            "auto.offset.reset": "earliest" if self.config.starting_position == "TRIM_HORIZON" else "latest",
-            "isolation.level": "read_committed", "max.poll.interval.ms": 900_000, "session.timeout.ms": 10_000,
-        })
-        consumer.subscribe(self.subscription)
-        try:
-            while not self._stop.is_set():
-                batch = self._gather(consumer)
-                if batch:
-                    self._deliver(consumer, batch)
-        except Exception:
-            log.exception("Kafka trigger of %s stopped", self.connector)
-        finally:
+    def close(self) -> None:
+        """Leave the group (uncommitted records go to the next consumer of the group)."""
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
             consumer.close()
+
+    def _open(self) -> Any:
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            self._consumer = Consumer({
+                **self.settings.client_config(), "group.id": self.group_id, "enable.auto.commit": False,
+                "auto.offset.reset": "earliest" if self.config.starting_position == "TRIM_HORIZON" else "latest",
+                "isolation.level": "read_committed", "max.poll.interval.ms": 900_000, "session.timeout.ms": 10_000,
+            })
+            self._consumer.subscribe(self.subscription)
+        return self._consumer
 
     def _gather(self, consumer: Any) -> list[Any]:
         batch: list[Any] = []
         size = 0
         deadline = time.monotonic() + self.config.batching_window_ms / 1000.0
-        while len(batch) < self.config.batch_size and not self._stop.is_set():
+        while len(batch) < self.config.batch_size and not self.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0 and batch:
                 break
             for message in consumer.consume(self.config.batch_size - len(batch), timeout=max(remaining, 0.2)):
                 if message.error():
-                    log.warning("consumer error for %s: %s", self.connector, message.error())
+                    log.warning("consumer error for %s: %s", self.name, message.error())
                     continue
                 batch.append(message)
                 size += len(message.value() or b"") + len(message.key() or b"")
@@ -122,20 +141,20 @@ class KafkaTrigger:
     def _deliver(self, consumer: Any, batch: list[Any]) -> None:
         pending = [batch]
         attempts = 0
-        while pending and not self._stop.is_set():
+        while pending and not self.stopping.is_set():
             current = pending.pop(0)
-            retry = self._invoke(current)
-            if not retry:
-                self._commit(consumer, current)  # retries are counted per original batch, halves included
-                continue
+            expired = self._discard_expired(current)
+            current = [m for m in current if id(m) not in {id(e) for e in expired}]
+            retry = self._invoke(current) if current else []
             retried = {id(m) for m in retry}
-            done = [m for m in current if id(m) not in retried]
-            self._commit(consumer, done)
+            self._commit(consumer, expired + [m for m in current if id(m) not in retried])
+            if not retry:
+                continue  # retries are counted per original batch, halves included
             attempts += 1
             limit = self.config.maximum_retry_attempts
             if limit >= 0 and attempts > limit:
                 log.error("%s: dropping %d records after %d retries (as the mapping does with no destination)",
-                          self.connector, len(retry), limit)
+                          self.name, len(retry), limit)
                 self._commit(consumer, retry)
                 attempts = 0
                 continue
@@ -144,15 +163,28 @@ class KafkaTrigger:
                 pending[:0] = [retry[:half], retry[half:]]
             else:
                 pending.insert(0, retry)
-            self._stop.wait(RETRY_BACKOFF_S)
+            self.stopping.wait(RETRY_BACKOFF_S)
+
+    def _discard_expired(self, messages: list[Any]) -> list[Any]:
+        """The records older than MaximumRecordAgeInSeconds (by their Kafka timestamp): never sent, committed."""
+        if self.config.maximum_record_age_ms < 0:
+            return []
+        oldest_ms = time.time() * 1000 - self.config.maximum_record_age_ms
+        expired = [m for m in messages if 0 < m.timestamp()[1] < oldest_ms]
+        if expired:
+            self.discarded += len(expired)
+            log.error("%s: discarding %d records older than MaximumRecordAgeInSeconds (%d ms)", self.name,
+                      len(expired), self.config.maximum_record_age_ms)
+        return expired
 
     def _invoke(self, batch: list[Any]) -> list[Any]:
         """Invoke once; the records to retry (none on success)."""
         self.invocations += 1
+        event = build_event(batch, self.settings.bootstrap_servers, self.event_source, self.event_source_arn)
         try:
-            response = self.host.invoke(build_event(batch, self.settings.bootstrap_servers), FUNCTION_TIMEOUT_S)
+            response = self.invoke(event)
         except Exception as error:  # noqa: BLE001 - any failure of the invocation means: retry the batch
-            log.warning("%s: invocation failed, the batch will be retried: %s", self.connector, error)
+            log.warning("%s: invocation failed, the batch will be retried: %s", self.name, error)
             return batch
         failures = (response or {}).get("batchItemFailures") if self.config.report_batch_item_failures else None
         if not failures:
@@ -175,3 +207,50 @@ class KafkaTrigger:
             key = (message.topic(), message.partition())
             highest[key] = max(highest.get(key, -1), message.offset())
         consumer.commit(offsets=[TopicPartition(t, p, o + 1) for (t, p), o in highest.items()], asynchronous=False)
+
+
+class KafkaTrigger:
+    """One sink connector's event source mapping for ``lambda-connect up``: the mapping in a thread, invoking a
+    local function host."""
+
+    def __init__(
+        self,
+        connector: str,
+        subscription: list[str],
+        group_id: str,
+        config: KafkaTriggerConfig,
+        host: FunctionHost,
+        *,
+        settings: KafkaClientSettings,
+    ) -> None:
+        """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex)."""
+        self.connector = connector
+        self.host = host
+        self._stop = threading.Event()
+        self.mapping = KafkaEventSourceMapping(
+            connector, subscription, group_id, config, lambda event: host.invoke(event, FUNCTION_TIMEOUT_S),
+            settings=settings, stopping=self._stop,
+        )
+        self._thread = threading.Thread(target=self._run, name=f"trigger-{connector}", daemon=True)
+
+    @property
+    def invocations(self) -> int:
+        return self.mapping.invocations
+
+    def start(self) -> KafkaTrigger:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.host.close()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self.mapping.poll_once()
+        except Exception:
+            log.exception("Kafka trigger of %s stopped", self.connector)
+        finally:
+            self.mapping.close()

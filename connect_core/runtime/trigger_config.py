@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_field, in_range, parse_config, valid_string
+from connect_core.api.config import config_error, config_field, in_range, parse_config, valid_string
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,6 +22,14 @@ DEFAULT_BATCH_SIZE = 100
 DEFAULT_BATCHING_WINDOW_MS = 500
 DEFAULT_SCHEDULE_INTERVAL_MS = 60_000  # EventBridge Scheduler's minimum rate
 DEFAULT_POLL_INTERVAL_MS = 5_000
+MIN_RECORD_AGE_MS = 60_000
+MAX_RECORD_AGE_MS = 604_800_000
+
+
+def record_age(key: str, value: Any) -> None:
+    """MaximumRecordAgeInSeconds' range: -1 (infinite) or one minute to one week."""
+    if value is not None and value != -1 and not MIN_RECORD_AGE_MS <= value <= MAX_RECORD_AGE_MS:
+        raise config_error(key, value, f"Value must be -1 or between {MIN_RECORD_AGE_MS} and {MAX_RECORD_AGE_MS}")
 
 
 class KafkaTriggerConfig(BaseModel):
@@ -52,6 +60,11 @@ class KafkaTriggerConfig(BaseModel):
         description="FunctionResponseTypes=[ReportBatchItemFailures]: the function reports the first failed offset "
         "per partition instead of failing the whole batch.",
     )
+    maximum_record_age_ms: int = config_field(
+        -1, alias="lambda.maximum.record.age.ms", group=_GROUP, validator=record_age,
+        description="MaximumRecordAgeInSeconds, in ms: records older than this (by their Kafka timestamp) are "
+        "discarded instead of sent; -1 keeps every record (60000-604800000 otherwise; AWS rounds to seconds).",
+    )
     starting_position: str = config_field(
         "TRIM_HORIZON", alias="lambda.starting.position", group=_GROUP,
         validator=valid_string("TRIM_HORIZON", "LATEST"),
@@ -62,6 +75,19 @@ class KafkaTriggerConfig(BaseModel):
     def parse(cls, props: Mapping[str, Any]) -> KafkaTriggerConfig:
         """Parse from a connector config (unrelated keys are ignored)."""
         return parse_config(cls, props)
+
+    def error_handling_controls(self) -> list[str]:
+        """The mapping fields set away from their defaults that AWS allows in provisioned mode only."""
+        controls = []
+        if self.maximum_retry_attempts != -1:
+            controls.append("MaximumRetryAttempts")
+        if self.bisect_batch_on_function_error:
+            controls.append("BisectBatchOnFunctionError")
+        if self.report_batch_item_failures:
+            controls.append("FunctionResponseTypes")
+        if self.maximum_record_age_ms != -1:
+            controls.append("MaximumRecordAgeInSeconds")
+        return controls
 
 
 class SourceScheduleConfig(BaseModel):

@@ -14,10 +14,17 @@ topics or ``topics.regex`` is refused with a ConfigError naming ``topics``; depl
 
 Immutable mapping fields (topic, group, starting position, cluster) changing means delete + create; everything else
 (batch settings, enabled state, auth) is an UpdateEventSourceMapping of just the fields that differ.
+
+Error-handling controls (MaximumRetryAttempts, BisectBatchOnFunctionError, ReportBatchItemFailures,
+MaximumRecordAgeInSeconds) are only available to Kafka mappings in provisioned mode (AWS: "Configuring error handling
+controls for Kafka event sources", see docs/deploy.md): a mapping that uses any of them gets
+``ProvisionedPollerConfig`` in the same request; one that stops using them keeps its pollers (turning provisioned
+mode off is the user's cost decision, not ours).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +45,8 @@ CONNECTOR_TAG = "lambda-connect:connector"
 # Template configuration keys copied to each sink function (GetFunction -> CreateFunction spelling).
 _COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "PackageType")
 _IMMUTABLE = ("EventSourceArn", "SelfManagedEventSource", "Topics", "StartingPosition", "ConsumerGroupId")
+# Provisioned mode's smallest footprint: one poller, scaling up to Lambda's default maximum of 200.
+PROVISIONED_POLLERS = {"MinimumPollers": 1, "MaximumPollers": 200}
 
 
 @dataclass(frozen=True)
@@ -227,6 +236,10 @@ class SinkFunctions:
         desired["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if trigger.report_batch_item_failures else []
         desired["BisectBatchOnFunctionError"] = trigger.bisect_batch_on_function_error
         desired["MaximumRetryAttempts"] = trigger.maximum_retry_attempts
+        desired["MaximumRecordAgeInSeconds"] = (
+            -1 if trigger.maximum_record_age_ms < 0 else math.ceil(trigger.maximum_record_age_ms / 1000))
+        if trigger.error_handling_controls():
+            desired["ProvisionedPollerConfig"] = dict(PROVISIONED_POLLERS)
         return desired
 
     def _access_configurations(self) -> list[dict[str, str]]:
@@ -310,7 +323,7 @@ def _same_source(mapping: Mapping[str, Any], desired: Mapping[str, Any]) -> bool
 
 
 _DEFAULTS: dict[str, Any] = {"FunctionResponseTypes": [], "BisectBatchOnFunctionError": False,
-                             "MaximumRetryAttempts": -1}
+                             "MaximumRetryAttempts": -1, "MaximumRecordAgeInSeconds": -1}
 
 
 def _is_default(key: str, value: Any) -> bool:
@@ -330,6 +343,8 @@ def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], ena
                 changes[key] = desired[key]
         elif now != desired[key]:
             changes[key] = desired[key]
+    if "ProvisionedPollerConfig" in desired and not current.get("ProvisionedPollerConfig"):
+        changes["ProvisionedPollerConfig"] = desired["ProvisionedPollerConfig"]
     if (current.get("State") in ENABLED_STATES) != enabled:
         changes["Enabled"] = enabled
     return changes

@@ -46,13 +46,13 @@ class ScriptedFunction:
         pass
 
 
-def _topic(bootstrap: str, values: list[bytes]) -> str:
+def _topic(bootstrap: str, values: list[bytes], timestamps: list[int] | None = None) -> str:
     topic = f"trigger-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap})
-    for value in values:
-        producer.produce(topic, key=b"k", value=value)
+    for value, timestamp in zip(values, timestamps or [0] * len(values), strict=True):
+        producer.produce(topic, key=b"k", value=value, timestamp=timestamp)
     producer.flush(30)
     return topic
 
@@ -137,3 +137,15 @@ def test_partial_batch_response_commits_before_the_first_failure(kafka_bootstrap
 
     assert [function.values(e) for e in function.events[:2]] == [[b"0", b"1", b"2", b"3"], [b"2", b"3"]]
     assert _committed(kafka_bootstrap, group, topic) == 4
+
+
+def test_records_older_than_the_maximum_record_age_are_discarded_and_committed(kafka_bootstrap: str) -> None:
+    now_ms = int(time.time() * 1000)
+    topic = _topic(kafka_bootstrap, [b"old", b"new"], timestamps=[now_ms - 3_600_000, now_ms])
+    function = ScriptedFunction()
+
+    group = _run(kafka_bootstrap, topic, function, lambda: len(function.events) >= 1,
+                 **{"lambda.maximum.record.age.ms": "60000"})
+
+    assert [function.values(e) for e in function.events] == [[b"new"]]
+    assert _committed(kafka_bootstrap, group, topic) == 2

@@ -22,6 +22,7 @@ from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.deployer import AwsDeployer, AwsDeployerSettings
 from connect_core.coordinator.aws.schedules import ScheduleSettings
 from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
+from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -230,7 +231,31 @@ def test_sink_gets_a_function_cloned_from_the_template_and_a_self_managed_mappin
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["MaximumRetryAttempts"] == 3
     assert "BisectBatchOnFunctionError" not in mapping  # defaults are not sent
+    assert "MaximumRecordAgeInSeconds" not in mapping
+    assert mapping["ProvisionedPollerConfig"] == {"MinimumPollers": 1, "MaximumPollers": 200}  # error controls need it
     assert mapping["State"] == "Enabled"
+
+
+def test_error_handling_controls_switch_the_mapping_to_provisioned_mode(aws: Aws) -> None:
+    plain = {k: v for k, v in SINK.items() if k not in ("lambda.report.batch.item.failures",
+                                                         "lambda.maximum.retry.attempts")}
+    aws.deployer.apply("to-file", plain, 1, TargetState.STARTED)
+    [mapping] = aws.mappings()
+    assert "ProvisionedPollerConfig" not in mapping  # on-demand mode when no error-handling control is used
+
+    aws.deployer.apply("to-file", {**plain, "lambda.maximum.record.age.ms": "90500"}, 1, TargetState.STARTED)
+    assert aws.lam.calls[-1][1] == {"UUID": mapping["UUID"], "MaximumRecordAgeInSeconds": 91,
+                                    "ProvisionedPollerConfig": {"MinimumPollers": 1, "MaximumPollers": 200}}
+    aws.deployer.apply("to-file", {**plain, "lambda.bisect.batch.on.function.error": "true"}, 1,
+                       TargetState.STARTED)
+    assert aws.lam.calls[-1][1] == {"UUID": mapping["UUID"], "MaximumRecordAgeInSeconds": -1,
+                                    "BisectBatchOnFunctionError": True}
+
+
+def test_record_age_outside_lambdas_range_is_refused_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"lambda\.maximum\.record\.age\.ms"):
+        KafkaTriggerConfig.parse({"lambda.maximum.record.age.ms": "30000"})
+    assert KafkaTriggerConfig.parse({"lambda.maximum.record.age.ms": "-1"}).error_handling_controls() == []
 
 
 def test_sink_pause_resume_stop_reapply_and_delete(aws: Aws) -> None:
