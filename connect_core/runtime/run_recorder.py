@@ -104,6 +104,10 @@ class RunRecorder:
         state = self._restart_state(connector, task)
         now = self._now_ms()
         decision = decide(state, self._epoch(connector), now)
+        if decision is Decision.WAIT and self.kind == "sink":
+            # The event source mapping owns a sink's retry timing (and counts every failed invocation against
+            # lambda.maximum.retry.attempts): a sink is never held back by backoff, only by the open breaker.
+            decision = Decision.RESTART
         if decision is Decision.RUN:
             self._pending[(connector, task)] = RestartState()
         elif decision is Decision.RESTART:
@@ -137,6 +141,10 @@ class RunRecorder:
         self._put(run, None)
         trace = (redact("".join(traceback.format_exception(error))) or "") + "\n" + _policy_note(state)
         self._status(connector, task, State.FAILED, trace)
+
+    def close(self) -> None:
+        """Release the runs topic's clients."""
+        self.run_store.close()
 
     def _window(self, connector: str, task: int, duration_ms: float) -> RunWindow:
         window = self._windows.get((connector, task)) or RunWindow(self._now_ms())

@@ -57,6 +57,11 @@ class SourceInvocation:
             self.recorder.succeeded(connector, task, outcome, _elapsed_ms(started), memory_mb)
         return result.as_dict()
 
+    def close(self) -> None:
+        """Stop the task and release clients."""
+        self.runner.close()
+        self.recorder.close()
+
 
 class SinkInvocation:
     """A Kafka-triggered sink invocation: gate, run, record."""
@@ -95,3 +100,8 @@ class SinkInvocation:
             outcome = RunOutcome(result.put, result.skipped, result.dlq, result.offsets)
             self.recorder.succeeded(connector, SINK_TASK_ID, outcome, _elapsed_ms(started), memory_mb)
         return result.response()
+
+    def close(self) -> None:
+        """Stop the task and release clients."""
+        self.runner.close()
+        self.recorder.close()

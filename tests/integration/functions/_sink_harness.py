@@ -198,8 +198,8 @@ class SinkFunction:
 
     def close(self) -> None:
         """Stop the warm runner's task and clients."""
-        runner = app._runner  # noqa: SLF001 - the module-level warm runner
-        app._runner = None  # noqa: SLF001
+        runner = app._invocation  # noqa: SLF001 - the module-level warm invocation
+        app._invocation = None  # noqa: SLF001
         if runner is not None:
             runner.close()
 
