@@ -49,3 +49,9 @@ def opensearch_url() -> str:
 def postgres_settings() -> dict[str, str]:
     """host, port, user, password, database and a `jdbc:postgresql://` connection.url."""
     return _ensure("postgres")
+
+
+@pytest.fixture(scope="session")
+def schema_registry_url() -> str:
+    """The Confluent-compatible API of the local Apicurio Registry (what `schema.registry.url` takes)."""
+    return _ensure("registry")["schema.registry.url"]

@@ -13,7 +13,7 @@ import decimal as _decimal
 import re
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api._java_text import java_double_str, java_float_str, to_float32
+from connect_core.api.java_text import java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import (
     BOOLEAN_SCHEMA,

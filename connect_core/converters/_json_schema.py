@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import DataError
+from connect_core.api.java_text import jackson_string
 from connect_core.api.schema import SchemaBuilder, Type
-from connect_core.converters._java_text import jackson_string
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -20,11 +20,11 @@ from typing_extensions import override
 from connect_core.api.config import parse_config
 from connect_core.api.converter import Converter, HeaderConverter
 from connect_core.api.errors import DataError
+from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
-from connect_core.converters._java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 

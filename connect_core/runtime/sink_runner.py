@@ -3,7 +3,8 @@
 The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
 normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
 must not be committed raises, and the batch comes back. Failed records go to the dead letter queue (flushed before
-returning) when ``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
+returning, and only when the batch went through, so a retried batch sends each bad record once) when
+``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
 the invocation too, so nothing is committed while it is not running.
 """
 
@@ -19,6 +20,7 @@ from connect_core.api.errors import ConnectError, NotFoundError
 from connect_core.api.task import SinkTaskContext, TopicPartition
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
+from connect_core.errors.invocation_reporter import InvocationReporter, SentRecords
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
@@ -76,7 +78,7 @@ class _RunningTask:
     config: dict[str, str]
     task: SinkTask
     pipeline: SinkPipeline
-    dlq: DeadLetterQueueReporter | None
+    dlq: InvocationReporter | None
     report_item_failures: bool
     version: str | None
     assigned: set[TopicPartition] = field(default_factory=set)
@@ -114,6 +116,7 @@ class SinkRunner:
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self._running: _RunningTask | None = None
         self._reported: State | None = None
+        self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
 
     def handle(self, event: dict[str, Any]) -> SinkInvocationResult:
         """Process one Lambda Kafka event; raises when the batch must be retried."""
@@ -143,7 +146,7 @@ class SinkRunner:
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
-        dlq_before = running.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
+        dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
         records: list[SinkRecord] = running.pipeline.convert_all(consumed)
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
@@ -153,8 +156,8 @@ class SinkRunner:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
         running.task.pre_commit(offsets)
         if running.dlq is not None:
-            running.dlq.flush()
-            result.dlq = running.dlq.metrics.deadletterqueue_produce_requests - dlq_before
+            running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
+            result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
         result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
 
     def _running_task(self) -> _RunningTask:
@@ -192,9 +195,9 @@ class SinkRunner:
         errors_config = ErrorHandlingConfig.parse(connector_config)
         dlq = None
         if errors_config.dlq_enabled:
-            dlq = DeadLetterQueueReporter.create_and_setup(
+            dlq = InvocationReporter(DeadLetterQueueReporter.create_and_setup(
                 self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID
-            )
+            ), self._dlq_sent)
         reporters: list[Any] = [LogReporter.from_config(errors_config, self.connector, SINK_TASK_ID)]
         if dlq is not None:
             reporters.append(dlq)
@@ -225,6 +228,8 @@ class SinkRunner:
     def _fail(self, running: _RunningTask, error: BaseException) -> None:
         log.exception("sink connector %s failed the batch; it will be retried", self.connector)
         self._running = None
+        if running.dlq is not None:
+            running.dlq.discard()
         discard = getattr(running.task, "discard_buffer", None)
         if discard is not None:
             discard()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.java_text import java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Time, Timestamp
 from connect_core.api.schema import Schema, SchemaBuilder, Type, infer_type
 from connect_core.api.struct import Struct
@@ -137,7 +138,7 @@ def _to_string(value: Any, source: Type) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return _java.float_to_string(value) if source is Type.FLOAT32 else _java.double_to_string(value)
+        return java_float_str(value) if source is Type.FLOAT32 else java_double_str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, (_dt.date, _dt.time)):
@@ -150,12 +151,12 @@ def _to_number(value: Any, target: Type) -> Any:
         if target in _INT_BITS:
             return _java.parse_int(value, _INT_BITS[target])
         parsed = _java.parse_float(value)
-        return _java.to_float32(parsed) if target is Type.FLOAT32 else parsed
+        return to_float32(parsed) if target is Type.FLOAT32 else parsed
     if not isinstance(value, (int, float, decimal.Decimal)):
         raise DataError(f"Unexpected type in Cast transformation: {class_name(value)}")
     if target in _INT_BITS:
         return _java.narrow(value, _INT_BITS[target])
-    return _java.to_float32(float(value)) if target is Type.FLOAT32 else float(value)
+    return to_float32(float(value)) if target is Type.FLOAT32 else float(value)
 
 
 def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import DataError
+from connect_core.api.java_text import to_float32
 from connect_core.api.schema import Schema, Type
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
@@ -108,7 +109,7 @@ def _custom_mask(value: Any, replacement: str, schema: Schema | None) -> Any:
         return _java.wrap(_java.wrap(int(number), 64), bits)
     if isinstance(value, float):
         parsed = float(_big_decimal(replacement))
-        return _java.to_float32(parsed) if kind is Type.FLOAT32 else parsed
+        return to_float32(parsed) if kind is Type.FLOAT32 else parsed
     raise DataError(f"Cannot mask value of type class {class_name(value)} with custom replacement.")
 
 

@@ -115,19 +115,58 @@ def stop_pid(name: str, timeout: float = 30.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
+    _stop_group(pid, lambda: read_pid(name) is not None, timeout)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def stop_foreign_pid(name: str, pid: int, timeout: float = 30.0) -> None:
+    """Stop a service's process group that another checkout started (its pid file is not ours)."""
+    _stop_group(pid, lambda: Path(f"/proc/{pid}").exists(), timeout)
+    if Path(f"/proc/{pid}").exists():
+        raise ServiceError(f"{name}: process {pid} did not stop")
+
+
+def _stop_group(pid: int, alive: Callable[[], bool], timeout: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
         except ProcessLookupError:
             break
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and read_pid(name) is not None:
+        while time.monotonic() < deadline and alive():
             _reap(pid)
             time.sleep(0.2)
-        if read_pid(name) is None:
+        if not alive():
             break
-    pid_file.unlink(missing_ok=True)
-    return True
+
+
+def listening_pid(port: int) -> int | None:
+    """The pid of the process listening on a local TCP port (from /proc), or None."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A = LISTEN
+                inodes.add(fields[9])
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes for fd in fd_dir.iterdir()):
+                return int(fd_dir.parent.name)
+        except OSError:
+            continue
+    return None
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _reap(pid: int) -> None:

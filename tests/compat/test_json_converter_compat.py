@@ -10,8 +10,6 @@ import base64
 import datetime as dt
 import decimal
 import math
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 
 from connect_core.api.errors import DataError
+from connect_core.api.java_text import java_double_str, java_float_str
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import (
     BOOLEAN_SCHEMA,
@@ -37,14 +36,14 @@ from connect_core.api.schema import (
     SchemaBuilder,
 )
 from connect_core.api.struct import Struct
-from connect_core.converters._java_text import java_double_str, java_float_str
 from connect_core.converters.json import JsonConverter
 from connect_core.converters.simple_header import SimpleHeaderConverter
+from tests.compat._oracle import RUN_DIR, maven_classpath, require_tool
+from tests.compat._oracle import java_major as _java_major
 
 pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).parent
-RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_COMPAT_DIR", HERE.parents[1] / ".run" / "compat"))
 UTC = dt.UTC
 
 MODES: dict[str, dict[str, str]] = {
@@ -56,7 +55,7 @@ MODES: dict[str, dict[str, str]] = {
     "rawkeepnull": {"schemas.enable": "false", "replace.null.with.default": "false"},
 }
 
-# Known, documented differences from the oracle's JVM (see the module docstring of converters/_java_text.py).
+# Known, documented differences from the oracle's JVM (see the module docstring of api/java_text.py).
 JDK17_DOUBLE_BUG = {"float64_16"}  # Java 17 prints 1e23 as 9.999999999999999E22; JDK 19+ (and we) print 1.0E23
 
 
@@ -198,27 +197,6 @@ CASES = _cases()
 
 
 # -- oracle ---------------------------------------------------------------------------------------
-def _classpath() -> str:
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    cp_file = RUN_DIR / "classpath.txt"
-    if not cp_file.exists():
-        if shutil.which("mvn") is None:
-            pytest.skip("mvn not installed")
-        subprocess.run(
-            [
-                "mvn",
-                "-q",
-                "-f",
-                str(HERE / "pom.xml"),
-                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
-                f"-Dmdep.outputFile={cp_file}",
-            ],
-            check=True,
-            timeout=600,
-        )
-    return cp_file.read_text().strip()
-
-
 class Oracle:
     """Parsed oracle output: writes, reads and read inputs keyed by (name, mode)."""
 
@@ -245,9 +223,9 @@ class Oracle:
 
 @pytest.fixture(scope="session")
 def oracle() -> Oracle:
-    if shutil.which("java") is None:
-        pytest.skip("java not installed")
-    cp = _classpath()
+    require_tool("java")
+    cp = maven_classpath(HERE / "pom.xml")
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         ["java", "-cp", cp, str(HERE / "JsonOracle.java")], capture_output=True, text=True, check=True, timeout=300
     )
@@ -257,9 +235,7 @@ def oracle() -> Oracle:
 
 @pytest.fixture(scope="session")
 def java_major() -> int:
-    out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=True).stderr
-    version = out.split('"')[1]
-    return int(version.split(".")[0])
+    return _java_major()
 
 
 def _converter(mode: str) -> JsonConverter:

@@ -13,11 +13,8 @@ Deliberate differences are listed in ``XFAILS`` with their reason; nothing is sk
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib
 import json
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,17 +27,16 @@ from connect_core.api.record import CREATE_TIME, ConnectRecord, SinkRecord, Sour
 from connect_core.converters import HEADER_CONVERTERS
 from connect_core.converters.json import JsonConverter
 from connect_core.transforms.chain import build_chain
+from tests.compat._oracle import RUN_DIR, maven_classpath, require_tool
 
 pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).parent
-RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_COMPAT_DIR", HERE.parents[1] / ".run" / "compat"))
 
 TX = "org.apache.kafka.connect.transforms."
 PRED = TX + "predicates."
 CONV = "org.apache.kafka.connect.converters."
 HEADER = {"converter.type": "header"}  # what the worker passes to a header converter
-MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 TS = 1_700_000_000_123  # 2023-11-14T22:13:20.123Z
 JAVA_TO_PYTHON = {"DataException": "DataError", "ConfigException": "ConfigError", "ConnectException": "ConnectError"}
 
@@ -717,29 +713,12 @@ MESSAGE_DIFFERS: dict[str, str] = {
 
 
 # -- oracle ---------------------------------------------------------------------------------------------
-def _classpath() -> str:
-    """Resolve (once per pom content) the classpath of tests/compat/pom.xml."""
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    pom = HERE / "pom.xml"
-    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:12]
-    cp_file = RUN_DIR / f"transform_oracle-{digest}.classpath"
-    if not cp_file.exists():
-        if shutil.which("mvn") is None:
-            pytest.skip("mvn not installed")
-        subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(pom), MAVEN_DEPENDENCY_PLUGIN + ":build-classpath",
-             f"-Dmdep.outputFile={cp_file}"],
-            check=True, timeout=600,
-        )  # fmt: skip
-    return cp_file.read_text().strip()
-
-
 @pytest.fixture(scope="session")
 def oracle() -> dict[str, dict[str, Any]]:
     """Run every case through Kafka in one JVM; results keyed by case id."""
-    if shutil.which("java") is None:
-        pytest.skip("java not installed")
-    cp = _classpath()
+    require_tool("java")
+    cp = maven_classpath(HERE / "pom.xml")
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
     lines = "\n".join(json.dumps(c.to_json()) for c in [*CASES, *CONV_CASES]) + "\n"
     (RUN_DIR / "transform_oracle.in").write_text(lines)
     proc = subprocess.run(["java", "-cp", cp, str(HERE / "TransformOracle.java")], input=lines, capture_output=True,

@@ -7,6 +7,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
+from connect_core.api.java_text import java_double_str
 from connect_core.api.task import SinkTask
 from connect_core.connectors.file.sink_connector import FileStreamSinkConfig
 
@@ -28,7 +29,7 @@ def _java_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return _java_double(value)
+        return java_double_str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_java_string(k)}={_java_string(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
@@ -36,21 +37,6 @@ def _java_string(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     return str(value)
-
-
-def _java_double(value: float) -> str:
-    """``Double.toString``: plain in [1e-3, 1e7), otherwise ``d.dddE±n``; always a fraction digit."""
-    if value != value:  # noqa: PLR0124 - NaN check
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        text = repr(value)
-        return text if "." in text or "e" in text else text + ".0"
-    mantissa, _, exponent = f"{value:.17e}".partition("e")
-    digits = repr(value).split("e")[0].replace("-", "").replace(".", "").lstrip("0").rstrip("0") or "0"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{int(exponent)}"
 
 
 class FileStreamSinkTask(SinkTask):

@@ -23,6 +23,12 @@ __all__ = ["ColumnInfo", "Dialect", "TableId", "dialect_for"]
 
 log = logging.getLogger(__name__)
 
+# Lost or refused connections (client 2002/2003/2006/2013/2055, server 1040/1053/1927/4031, network 1158-1161),
+# lock wait timeout 1205, deadlock 1213: the statement may pass on retry. Every other code is about the data or SQL.
+MYSQL_TRANSIENT_CODES = frozenset(
+    {1040, 1053, 1158, 1159, 1160, 1161, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 2055, 4031}
+)
+
 
 class TableId(NamedTuple):
     """Catalog, schema and table name (Confluent ``TableId``); absent parts are None."""
@@ -128,6 +134,15 @@ class Dialect:
             value = dt.datetime.fromisoformat(value)
         return value if value.tzinfo is not None else value.replace(tzinfo=tz)
 
+    # -- errors ------------------------------------------------------------------------------------
+    def is_transient(self, error: BaseException) -> bool:
+        """Whether a driver error may pass on retry (connection lost, deadlock, lock timeout): not a data error.
+
+        The generic rule is the DB-API class a driver raises when the server or the network fails; dialects that
+        know their error codes are more precise (a CHECK violation is an ``OperationalError`` in pymysql).
+        """
+        return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(error).__mro__)
+
     def list_tables(self, conn: Any, types: Sequence[str], catalog: str | None, schema: str | None) -> list[TableId]:
         """Tables (of ``table.types``) visible to the connection, filtered by the catalog/schema patterns."""
         kinds = {"BASE TABLE" if t.upper() == "TABLE" else t.upper() for t in types}
@@ -183,6 +198,13 @@ class MySqlDialect(Dialect):
 
         return conn.cursor(pymysql.cursors.SSCursor)
 
+    def is_transient(self, error: BaseException) -> bool:
+        """Server and client error codes of lost connections, deadlocks and lock wait timeouts."""
+        code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+        if code is None:
+            return super().is_transient(error)
+        return code in MYSQL_TRANSIENT_CODES
+
     def result_columns(self, cursor: Any, info: dict[str, ColumnInfo] | None) -> list[ColumnDef]:
         """From the column definition packets, like Connector/J's ``ResultSetMetaData``."""
         return [mysql_column(field) for field in cursor._result.fields]  # noqa: SLF001 - pymysql exposes no API
@@ -220,6 +242,14 @@ class PostgreSqlDialect(Dialect):
         register_default_json(conn, loads=_identity)
         register_default_jsonb(conn, loads=_identity)
 
+    def is_transient(self, error: BaseException) -> bool:
+        """SQLSTATE classes 08 (connection), 40 (rollback: deadlock, serialization), 53 (resources), 57 (operator
+        intervention, e.g. shutdown) and lock-not-available; without a SQLSTATE the connection itself failed."""
+        state = getattr(error, "pgcode", None)
+        if not state:
+            return super().is_transient(error)
+        return state[:2] in ("08", "40", "53", "57") or state == "55P03"
+
     def describe(self, conn: Any, table: TableId) -> dict[str, ColumnInfo]:
         """Nullability; serial (``nextval``) and identity columns are auto-increment, as pgjdbc reports them."""
         where = "table_name = %s" + (" AND table_schema = %s" if table.schema else "")
@@ -244,6 +274,11 @@ class SqliteDialect(Dialect):
     def placeholder(self) -> str:
         """sqlite3 uses qmark parameters."""
         return "?"
+
+    def is_transient(self, error: BaseException) -> bool:
+        """Only a locked or busy database passes on retry; sqlite3 raises ``OperationalError`` for bad SQL too."""
+        text = str(error).lower()
+        return "locked" in text or "busy" in text
 
     def current_time(self, conn: Any, tz: dt.tzinfo) -> dt.datetime:
         """SQLite's clock is UTC."""

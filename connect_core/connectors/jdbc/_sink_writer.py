@@ -1,5 +1,9 @@
 """Writes one batch in one database transaction (Confluent ``JdbcDbWriter`` + ``BufferedRecords``).
 
+A batch the database refuses for a reason other than a transient one (a NOT NULL or length violation in one row)
+is written again by ``write_each``: row by row in one transaction, each row under a savepoint, so the rows the
+database accepts are written and the refused ones are handed back (Confluent's ``unrollAndRetry``).
+
 Rows are grouped per table into runs of the same statement shape (operation, key columns, value columns); a
 run ends when the shape changes, so the order of writes to a row is kept (an insert after a delete of the same
 key is never reordered). Each run is one ``executemany`` per ``batch.size`` rows; pymysql turns that into
@@ -20,7 +24,7 @@ from connect_core.connectors.jdbc._table_manager import TableManager
 from connect_core.connectors.jdbc._url import SQLITE, parse_jdbc_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy.engine import Connection, Engine
 
@@ -29,11 +33,12 @@ if TYPE_CHECKING:
     from connect_core.connectors.jdbc._sql_builder import ColumnSpec
     from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
-__all__ = ["JdbcSinkWriter"]
+__all__ = ["JdbcSinkWriter", "RowFailure"]
 
 log = logging.getLogger(__name__)
 
 Shape = tuple[str, tuple[str, ...], tuple[str, ...]]
+RowFailure = tuple["SinkRecord", BaseException]
 
 
 class JdbcSinkWriter:
@@ -80,6 +85,55 @@ class JdbcSinkWriter:
                 raise
             finally:
                 self._conn = None
+
+    def write_each(self, records: list[SinkRecord], report: Callable[[Sequence[RowFailure]], None]) -> None:
+        """Write ``records`` one by one in one transaction; refused rows go to ``report`` before the commit.
+
+        A row whose mapping or statement fails for a data reason is rolled back to its savepoint and collected;
+        ``report`` gets every such ``(record, error)`` (the driver's own error for a statement) and may raise, which
+        rolls the whole batch back. A transient error (``Dialect.is_transient``) rolls back and propagates.
+        """
+        import sqlalchemy.exc
+
+        with self._engine_or_create().connect() as conn:
+            self._conn = conn
+            try:
+                failed: list[RowFailure] = []
+                planned: list[tuple[SinkRecord, list[tuple[TableId, str, Row]]]] = []
+                for record in records:
+                    try:
+                        planned.append((record, self._plan([record])))
+                    except Exception as error:  # noqa: BLE001 - a record that cannot become a row is a bad row
+                        failed.append((record, error))
+                self._prepare_tables(conn, [item for _record, items in planned for item in items])
+                for record, items in planned:
+                    savepoint = conn.begin_nested()
+                    try:
+                        self._write_rows(conn, items)
+                    except sqlalchemy.exc.DBAPIError as error:
+                        if self.is_transient(error):
+                            raise
+                        savepoint.rollback()
+                        failed.append((record, error.orig if error.orig is not None else error))
+                    else:
+                        savepoint.commit()
+                if failed:
+                    order = {id(record): i for i, record in enumerate(records)}
+                    report(sorted(failed, key=lambda failure: order[id(failure[0])]))
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                self.tables.invalidate()
+                raise
+            finally:
+                self._conn = None
+
+    def is_transient(self, error: BaseException) -> bool:
+        """A lost connection (as SQLAlchemy detected it) or a dialect's transient error code: retry the batch."""
+        if getattr(error, "connection_invalidated", False):
+            return True
+        orig = getattr(error, "orig", None)
+        return self.dialect.is_transient(orig if orig is not None else error)
 
     def _plan(self, records: list[SinkRecord]) -> list[tuple[TableId, str, Row]]:
         planned = []
@@ -155,5 +209,20 @@ class JdbcSinkWriter:
             def _session(dbapi_conn: Any, _record: Any) -> None:
                 dialect.setup_session(dbapi_conn, zone)
 
+            if self._url.family == SQLITE:
+                _sqlite_transactions(engine)
             self._engine = engine
         return self._engine
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """SQLAlchemy's recipe: pysqlite emits no BEGIN before a SAVEPOINT, so releasing one would commit the batch."""
+    import sqlalchemy
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")

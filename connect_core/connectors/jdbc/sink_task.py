@@ -1,5 +1,8 @@
 """``JdbcSinkTask``: one invocation's records are written in one transaction, retried on transient errors.
 
+A batch refused for any other reason is written row by row: the refused rows go to the errant record reporter
+(the dead letter queue) and the rest is written, so one bad row never stalls the partition.
+
 Writing happens at ``flush`` only (``batch.size`` sizes the multi-row statements, not the transaction), so a
 failed invocation leaves nothing behind: the retried batch, whatever its boundaries, starts from a clean state,
 and in upsert mode even a batch that was committed and then redelivered rewrites the same rows.
@@ -14,11 +17,11 @@ from typing import TYPE_CHECKING
 from connect_core.api.batching_sink_task import BatchingSinkTask
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter
+from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter, RowFailure
 from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from connect_core.api.record import SinkRecord
 
@@ -50,27 +53,70 @@ class JdbcSinkTask(BatchingSinkTask):
             self._writer = None
 
     def write_batch(self, records: list[SinkRecord]) -> None:
-        """Write ``records`` in one transaction; transient errors are retried ``max.retries`` times.
+        """Write ``records`` in one transaction; a refused batch is written again row by row.
+
+        Transient errors (connection lost, deadlock, lock wait timeout) retry the whole batch ``max.retries``
+        times. Any other error means some row is bad: the batch is written row by row (``write_each``) and each
+        refused row goes to the errant record reporter (the dead letter queue, with ``errors.tolerance=all``);
+        without a reporter the batch fails naming the row and the database's message.
 
         Raises:
-            RetriableError: the database kept failing with connection-level errors.
-            ConnectError: any other database error (constraint, syntax, missing table...).
+            RetriableError: the database kept failing with transient errors.
+            ConnectError: a row was refused and there is no errant record reporter (or it refused too).
         """
+        writer = self._writer
+        if writer is None:
+            raise ConnectError("JdbcSinkTask is not started")
         import sqlalchemy.exc
 
-        if self._writer is None:
-            raise ConnectError("JdbcSinkTask is not started")
+        try:
+            self._retrying(lambda: writer.write(records), len(records))
+        except RetriableError:
+            raise
+        except (sqlalchemy.exc.DBAPIError, ConnectError) as error:  # the database or the mapping refused a row
+            log.warning("Write of %d records failed (%s); writing them row by row to find the refused ones",
+                        len(records), _message(error))
+            self._retrying(lambda: writer.write_each(records, self._report_refused), len(records))
+
+    def _retrying(self, write: Callable[[], None], count: int) -> None:
+        import sqlalchemy.exc
+
+        writer = self._writer
         retries = self.config.max_retries
         for attempt in range(retries + 1):
             try:
-                self._writer.write(records)
+                write()
                 return
-            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as e:
+            except sqlalchemy.exc.DBAPIError as e:
+                if writer is None or not writer.is_transient(e):
+                    raise
                 if attempt == retries:
-                    raise RetriableError(f"Database write failed after {retries} retries: {e}",
+                    raise RetriableError(f"Database write failed after {retries} retries: {_message(e)}",
                                          retry_after=self.config.retry_backoff_ms / 1000) from e
-                log.warning("Write of %d records failed (%s); retry %d/%d in %d ms", len(records), e,
+                log.warning("Write of %d records failed (%s); retry %d/%d in %d ms", count, _message(e),
                             attempt + 1, retries, self.config.retry_backoff_ms)
                 self._sleep(self.config.retry_backoff_ms / 1000)
-            except sqlalchemy.exc.DBAPIError as e:
-                raise ConnectError(f"Database write failed: {e.orig}") from e
+
+    def _report_refused(self, failures: Sequence[RowFailure]) -> None:
+        reporter = getattr(getattr(self, "context", None), "errant_record_reporter", None)
+        if reporter is None:
+            record, error = failures[0]
+            kind = type(error) if isinstance(error, ConnectError) else ConnectError  # a DataError stays one
+            raise kind(f"The database refused the record at {_where(record)} "
+                               f"({len(failures)} of the batch refused): {_message(error)}") from error
+        for record, error in failures:
+            log.warning("The database refused the record at %s: %s", _where(record), _message(error))
+            try:
+                reporter(record, error)
+            except Exception as refused:
+                raise ConnectError(f"The database refused the record at {_where(record)}: {_message(error)}"
+                                   ) from refused
+
+
+def _where(record: SinkRecord) -> str:
+    return f"{record.topic}-{record.kafka_partition}@{record.kafka_offset}"
+
+
+def _message(error: BaseException) -> str:
+    orig = getattr(error, "orig", None)
+    return str(orig if orig is not None else error)

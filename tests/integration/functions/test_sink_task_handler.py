@@ -612,3 +612,115 @@ def test_paused_connector_fails_the_invocation_and_writes_nothing(
     function.set_state(name, TargetState.PAUSED)  # paused while warm: the running task is stopped too
     with pytest.raises(ConnectorNotRunningError, match="PAUSED"):
         function.invoke(messages)
+
+
+# -- 6. refused rows: row by row to the dead letter queue, once across retries (issue 13 items 3 and 4) -------------
+NULLABLE_STATUS = SchemaBuilder.struct().name("order_status").field("ORDER_ID", INT32_SCHEMA) \
+    .field("STATUS", OPTIONAL_STRING_SCHEMA).build()
+
+
+def _strict_table(settings: dict[str, str], table: str) -> None:
+    """STATUS NOT NULL and at most 8 characters: MariaDB refuses NULL (1048) and longer values (1406)."""
+    with _mysql(settings) as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE `{table}` (ORDER_ID INT PRIMARY KEY, STATUS VARCHAR(8) NOT NULL)")
+
+
+def _nullable_status(order_id: int, status: str | None) -> Out:
+    return Out(str(order_id).encode(), _value(NULLABLE_STATUS, {"ORDER_ID": order_id, "STATUS": status}, True))
+
+
+def _dlq_config(settings: dict[str, str], topic: str, table: str, dlq: str, **extra: str) -> dict[str, str]:
+    return _jdbc_config(settings, topic, table, True, **{
+        "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true", **extra})
+
+
+def test_refused_rows_go_to_the_dead_letter_queue_and_the_rest_is_written(
+    function: SinkFunction, *, kafka: KafkaTopics, kafka_bootstrap: str, mariadb_settings: dict[str, str],
+    crm_table: str,
+) -> None:
+    topic = kafka.create(unique("order-status-refused-"))
+    dlq = unique("dlq-refused-")
+    kafka.created.append(dlq)
+    _strict_table(mariadb_settings, crm_table)
+    name = unique("jdbc_sink_refused_")
+    function.deploy(name, _dlq_config(mariadb_settings, topic, crm_table, dlq))
+    kafka.produce(topic, [_nullable_status(1, "NEW"), _nullable_status(2, None), _nullable_status(3, "NEW"),
+                          _nullable_status(4, "MUCH-TOO-LONG"), _nullable_status(5, "PAID")])
+
+    assert function.invoke(kafka.consume(topic, 5)) == {}
+
+    select = f"SELECT ORDER_ID, STATUS FROM `{crm_table}` ORDER BY ORDER_ID"
+    assert _rows(mariadb_settings, select) == [(1, "NEW"), (3, "NEW"), (5, "PAID")]
+    assert function.task_state(name) == "RUNNING"
+    dead = consume_committed(kafka_bootstrap, dlq, 2)
+    assert [key for key, _value, _headers in dead] == [b"2", b"4"]
+    first, second = (dict(headers) for _key, _value, headers in dead)
+    assert first["__connect.errors.offset"] == b"1" and second["__connect.errors.offset"] == b"3"
+    assert first["__connect.errors.stage"] == second["__connect.errors.stage"] == b"TASK_PUT"
+    assert first["__connect.errors.exception.class.name"] == b"pymysql.err.IntegrityError"
+    assert b"1048" in first["__connect.errors.exception.message"]
+    assert second["__connect.errors.exception.class.name"] == b"pymysql.err.DataError"
+    assert b"1406" in second["__connect.errors.exception.message"]
+
+
+def test_refused_row_without_tolerance_fails_naming_the_row_and_the_database_message(
+    function: SinkFunction, *, kafka: KafkaTopics, mariadb_settings: dict[str, str], crm_table: str,
+    cluster: Cluster,
+) -> None:
+    topic = kafka.create(unique("order-status-refused-"))
+    _strict_table(mariadb_settings, crm_table)
+    name = unique("jdbc_sink_refused_strict_")
+    function.deploy(name, _jdbc_config(mariadb_settings, topic, crm_table, True))
+    kafka.produce(topic, [_nullable_status(1, "NEW"), _nullable_status(2, None), _nullable_status(3, "NEW")])
+
+    with pytest.raises(Exception, match=rf"{topic}-0@1.*1048"):
+        function.invoke(kafka.consume(topic, 3))
+
+    assert _rows(mariadb_settings, f"SELECT ORDER_ID FROM `{crm_table}`") == []  # the batch stays whole
+    assert function.task_state(name) == "FAILED"
+    cluster.statuses.refresh()
+    trace = cluster.statuses.task_status(name, 0).trace or ""
+    assert f"{topic}-0@1" in trace and "cannot be null" in trace
+
+
+def test_a_retried_batch_sends_each_bad_record_to_the_dead_letter_queue_once(
+    function: SinkFunction, *, kafka: KafkaTopics, kafka_bootstrap: str, mariadb_settings: dict[str, str],
+    crm_table: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connect_core.api.errors import RetriableError
+    from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter
+
+    topic = kafka.create(unique("order-status-retried-"))
+    dlq = unique("dlq-retried-")
+    kafka.created.append(dlq)
+    _strict_table(mariadb_settings, crm_table)
+    function.deploy(unique("jdbc_sink_retried_"), _dlq_config(mariadb_settings, topic, crm_table, dlq,
+                                                                **{"max.retries": "0"}))
+    kafka.produce(topic, [_nullable_status(1, "NEW"), Out(b"2", b"{not json"), _nullable_status(3, None),
+                          _nullable_status(4, "PAID")])
+    messages = kafka.consume(topic, 4)
+    outages = iter([True, True, True, False])
+
+    def after(real: Any) -> Any:
+        def write(self: JdbcSinkWriter, *args: Any) -> None:
+            real(self, *args)  # writes (and reports refused rows), commits ...
+            if next(outages):
+                raise RetriableError("injected: the database went away before the invocation returned")
+        return write
+
+    monkeypatch.setattr(JdbcSinkWriter, "write", after(JdbcSinkWriter.write))
+    if hasattr(JdbcSinkWriter, "write_each"):  # the row-by-row path after the NULL row was refused
+        monkeypatch.setattr(JdbcSinkWriter, "write_each", after(JdbcSinkWriter.write_each))
+    for attempt in range(3):  # the mapping retries the same batch; once in a new execution environment
+        if attempt == 1:
+            function.cold_start()
+        with pytest.raises(Exception, match="injected"):
+            function.invoke(messages)
+    assert function.invoke(messages) == {}
+
+    assert _rows(mariadb_settings, f"SELECT ORDER_ID, STATUS FROM `{crm_table}` ORDER BY ORDER_ID") == [
+        (1, "NEW"), (4, "PAID")]
+    dead = consume_committed(kafka_bootstrap, dlq, 2)
+    assert sorted(key for key, _value, _headers in dead) == [b"2", b"3"]  # each once, not once per attempt

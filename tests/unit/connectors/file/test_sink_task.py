@@ -37,3 +37,17 @@ def test_connector_gives_every_task_the_same_props() -> None:
     connector.start(props)
     assert connector.task_configs(2) == [props, props]
     assert connector.task_class() is FileStreamSinkTask
+
+
+def test_doubles_are_written_with_java_double_to_string(tmp_path: Path) -> None:
+    # Kafka's PrintStream.println(Object) prints Double.toString; 1e23 once came out as 1.0E22 here.
+    path = tmp_path / "out.txt"
+    task = FileStreamSinkTask()
+    props = {"file": str(path), "topics": "t"}
+    task.initialize(SinkTaskContext(props))
+    task.start(props)
+    values = [1e23, 5e-324, 1e7, 1e-3, 0.1, {"k": [2.5, 1e-4]}]
+    task.put([_record(value, offset) for offset, value in enumerate(values)])
+    task.flush({})
+    assert path.read_text().splitlines() == ["1.0E23", "4.9E-324", "1.0E7", "0.001", "0.1", "{k=[2.5, 1.0E-4]}"]
+    task.stop()

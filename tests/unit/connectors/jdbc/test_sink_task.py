@@ -211,7 +211,7 @@ def test_transient_errors_are_retried_then_raised_as_retriable(db: Path, monkeyp
 
     def flaky(self: JdbcSinkWriter, records: list[SinkRecord]) -> None:
         calls.append(len(records))
-        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("server has gone away"))
+        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(JdbcSinkWriter, "write", flaky)
     with pytest.raises(RetriableError, match="after 2 retries"):

@@ -1,0 +1,44 @@
+// Compatibility oracle for the Java text formats of connect_core/api/java_text.py: reads one case per line on
+// stdin and prints what the JDK and Jackson (the version Kafka's connect-json ships) write for it.
+//
+// Run: java -cp "$(cat classpath.txt)" JavaTextOracle.java < cases
+// Input lines:  D <hex of the double's bits>   ->  Double.toString(d)
+//               F <hex of the double's bits>   ->  <hex of Float.floatToRawIntBits((float) d)> Float.toString((float) d)
+//               S <base64 of UTF-8 text>       ->  base64 of Jackson's JSON string for the text
+// Output: one line per input line, in order.
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+public class JavaTextOracle {
+    public static void main(String[] args) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        StringBuilder out = new StringBuilder();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            String arg = line.substring(2);
+            switch (line.charAt(0)) {
+                case 'D':
+                    out.append(Double.toString(Double.longBitsToDouble(Long.parseUnsignedLong(arg, 16))));
+                    break;
+                case 'F':
+                    float f = (float) Double.longBitsToDouble(Long.parseUnsignedLong(arg, 16));
+                    out.append(String.format("%08x", Float.floatToRawIntBits(f))).append(' ').append(Float.toString(f));
+                    break;
+                case 'S':
+                    String text = new String(Base64.getDecoder().decode(arg), StandardCharsets.UTF_8);
+                    byte[] json = mapper.writeValueAsBytes(text); // UTF-8 generator, as JsonSerializer uses
+                    out.append(Base64.getEncoder().encodeToString(json));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown case kind: " + line);
+            }
+            out.append('\n');
+        }
+        System.out.print(out);
+    }
+}

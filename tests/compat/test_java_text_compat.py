@@ -1,0 +1,119 @@
+"""``connect_core.api.java_text`` against the JDK and Jackson themselves (JavaTextOracle.java).
+
+``Double.toString``, ``Float.toString``, the ``(float)`` cast and Jackson's string escaping are used by the
+JsonConverter, ``Values``, the internal topics, the Cast SMT and the FileStream sink; this suite pins the one
+implementation to Java's output for the hard cases and a few thousand random bit patterns. We print the shortest
+digits as JDK 19+ does; older JDKs (the CI image has 17) sometimes print more digits for the same double
+(JDK-4511638), or another digit string of the same length; that is accepted only when Java's text parses back to
+the same value and is not shorter than ours (subnormals excepted: JDK 19+ prints two digits where 17 prints one).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
+from tests.compat._oracle import RUN_DIR, java_major, maven_classpath, require_tool
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).parent
+_RANDOM = random.Random(20261122)
+
+DOUBLES = [
+    1e23, 9.999999999999999e22, 5e-324, 1e7, 1e-3, 0.1, 0.0, -0.0, 1.0, -1.5, 1e-323, 8e-323, 1.5e-323,
+    2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308, 9999999.999999998, 9999999.0,
+    0.0009999999999999998, 0.001, 1e21, 1e22, 2e22, 1e16, 123456789.125, 1e-5, 1.5e-5, 0.30000000000000004,
+    2.0 / 3.0, 4.35, 100.0, 1e300, -1e23, math.nan, math.inf, -math.inf,
+    *(struct.unpack(">d", _RANDOM.getrandbits(64).to_bytes(8, "big"))[0] for _ in range(1500)),
+    *(10 ** _RANDOM.uniform(-9, 12) for _ in range(1500)),
+]  # fmt: skip
+FLOATS = [
+    0.1, 0.0, -0.0, 1.0, 1e7, 1e-3, 1.4e-45, 1.401298464324817e-45, 7e-46, 7.1e-46, 1.1754943508222875e-38,
+    3.4028235e38, 3.4028234663852886e38, 3.4028235677973366e38, 3.4028235677973362e38, 3.5e38, 1e39, -1e39,
+    16777217.0, 16777219.0, 1e23, 0.3, 2.0 / 3.0, 100.25, 1234567.0, 9999999.0, 1e10, 1e-5, math.nan, math.inf,
+    *(struct.unpack(">f", _RANDOM.getrandbits(32).to_bytes(4, "big"))[0] for _ in range(1500)),
+    *(10 ** _RANDOM.uniform(-40, 38) for _ in range(1500)),
+]  # fmt: skip
+STRINGS = [
+    "", "plain", "q\"b\\s/n\nt\tr\rb\bf\fc", "".join(map(chr, range(32))), "\x7f\x80\x9f\xa0", "é€\u2028\u2029",
+    "😀 and 𝄞", "\ufffd\ufeff", "<>&'", "\\u0001 literal", "\\\\u001f", "a\x00b",
+]  # fmt: skip
+
+
+def _digits(text: str) -> str:
+    mantissa = text.lstrip("-").split("E")[0]
+    return mantissa.replace(".", "").strip("0")
+
+
+@pytest.fixture(scope="module")
+def oracle() -> list[str]:
+    """Java's answer for every case, in the order of ``_input``."""
+    require_tool("java")
+    cp = maven_classpath(HERE / "pom.xml")
+    lines = _input()
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    (RUN_DIR / "java_text_oracle.in").write_text(lines)
+    proc = subprocess.run(["java", "-cp", cp, str(HERE / "JavaTextOracle.java")], input=lines, capture_output=True,
+                          text=True, check=True, timeout=300)  # fmt: skip
+    return proc.stdout.splitlines()
+
+
+def _bits(x: float) -> str:
+    return struct.pack(">d", x).hex()
+
+
+def _input() -> str:
+    out = [f"D {_bits(x)}" for x in DOUBLES] + [f"F {_bits(x)}" for x in FLOATS]
+    out += [f"S {base64.b64encode(s.encode()).decode()}" for s in STRINGS]
+    return "\n".join(out) + "\n"
+
+
+def _same_or_older_jdk_digits(ours: str, java: str, value: float, *, float32: bool = False) -> bool:
+    """Equal, or what a JDK < 19 prints for the same value: as many or more digits, or one for a subnormal."""
+    if ours == java:
+        return True
+    parsed = to_float32(float(java)) if float32 else float(java)
+    subnormal = abs(value) < (1.1754943508222875e-38 if float32 else 2.2250738585072014e-308)
+    return java_major() < 19 and parsed == value and (len(_digits(java)) >= len(_digits(ours)) or subnormal)
+
+
+def test_double_to_string_matches_java(oracle: list[str]) -> None:
+    wrong = [(x, java_double_str(x), java) for x, java in zip(DOUBLES, oracle, strict=False)
+             if not (math.isnan(x) and java == "NaN") and not _same_or_older_jdk_digits(java_double_str(x), java, x)]
+    assert wrong == []
+
+
+def test_named_doubles_print_like_jdk_19() -> None:
+    # Pinned here too: the JDK in CI (17) prints 1e23 as 9.999999999999999E22, JDK 19+ as 1.0E23.
+    cases = [(1e23, "1.0E23"), (9.999999999999999e22, "1.0E23"), (5e-324, "4.9E-324"), (1e7, "1.0E7"),
+             (1e-3, "0.001"), (1e-323, "9.9E-324"), (9999999.0, "9999999.0"), (-0.0, "-0.0")]  # fmt: skip
+    assert [(x, java_double_str(x)) for x, _ in cases] == cases
+    assert java_float_str(0.1) == "0.1"
+
+
+def test_float32_cast_and_to_string_match_java(oracle: list[str]) -> None:
+    answers = oracle[len(DOUBLES) : len(DOUBLES) + len(FLOATS)]
+    wrong = []
+    for x, answer in zip(FLOATS, answers, strict=True):
+        java_bits, java_text = answer.split(" ")
+        ours = to_float32(x)
+        if struct.pack(">f", ours).hex() != java_bits and not (math.isnan(ours) and java_text == "NaN"):
+            wrong.append((x, "cast", ours, java_bits))
+        elif not math.isnan(ours) and not _same_or_older_jdk_digits(java_float_str(x), java_text, ours, float32=True):
+            wrong.append((x, "toString", java_float_str(x), java_text))
+    assert wrong == []
+
+
+def test_jackson_string_escaping_matches_jackson(oracle: list[str]) -> None:
+    answers = oracle[len(DOUBLES) + len(FLOATS) :]
+    assert len(answers) == len(STRINGS)
+    java = [base64.b64decode(a).decode() for a in answers]
+    assert [jackson_string(s) for s in STRINGS] == java
