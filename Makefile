@@ -41,7 +41,7 @@ services-status: venv
 services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
 
-## Benchmarks (issue 8): ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
+## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
 ## Sizes: BENCH_RECORDS (default 100000), BENCH_REPEATS (3), BENCH_BATCH (1000), BENCH_CASES, BENCH_JAVA=0.
 bench: venv services
 	$(PY) -m bench.run

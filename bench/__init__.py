@@ -1,1 +1,1 @@
-"""Benchmarks of lambda-connect: every figure is a ratio against a baseline measured in the same run (issue 8)."""
+"""Benchmarks of lambda-connect: every figure is a ratio against a baseline measured in the same run."""

@@ -1,4 +1,4 @@
-"""``make bench``: run the cases of issue 8, write bench/results/latest.json and print the table.
+"""``make bench``: run the benchmark cases, write bench/results/latest.json and print the table.
 
 Usage: ``python -m bench.run`` with ``BENCH_RECORDS``, ``BENCH_REPEATS``, ``BENCH_BATCH``, ``BENCH_CASES`` and
 ``BENCH_JAVA`` in the environment (see bench/README.md). A case that fails is recorded with its error and the run
@@ -37,7 +37,7 @@ def run_cases(settings: Settings) -> list[Result]:
         module = importlib.import_module(f"bench.cases.{name}")
         try:
             produced = module.run(settings, results) if name == "cost" else module.run(settings)
-        except Exception as error:  # noqa: BLE001 - report and go on with the other cases
+        except Exception as error:  # report and go on with the other cases
             traceback.print_exc()
             produced = [common.Result(name, None, "", None, settings.records, 0,
                                       skipped=f"failed: {type(error).__name__}: {error}"[:500])]

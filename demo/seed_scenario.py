@@ -42,7 +42,7 @@ def http(method: str, path: str, body: Any = None) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     request = urllib.request.Request(REST + path, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local REST API
+        with urllib.request.urlopen(request, timeout=30) as response:  # local REST API
             raw = response.read()
             return response.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as error:
@@ -89,7 +89,7 @@ def reset_kafka_and_sinks(bootstrap: str, aws: dict[str, str], opensearch: str) 
         pass
     s3.create_bucket(Bucket=BUCKET) if BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]] else None
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{opensearch}/{INDEX}", method="DELETE"), timeout=10)  # noqa: S310
+        urllib.request.urlopen(urllib.request.Request(f"{opensearch}/{INDEX}", method="DELETE"), timeout=10)
     except urllib.error.HTTPError:
         pass
 
@@ -150,7 +150,7 @@ def crm_rows(settings: dict[str, str]) -> dict[int, str]:
         with mysql(settings, "crm") as conn, conn.cursor() as cursor:
             cursor.execute("SELECT ORDER_ID, STATUS FROM order_status")
             return {int(order_id): status for order_id, status in cursor.fetchall()}
-    except Exception:  # noqa: BLE001 - table not created yet
+    except Exception:  # table not created yet
         return {}
 
 
@@ -175,8 +175,8 @@ def s3_records(aws: dict[str, str]) -> list[dict[str, Any]]:
 
 def opensearch_docs(url: str) -> dict[int, str]:
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{url}/{INDEX}/_refresh", method="POST"), timeout=10)  # noqa: S310
-        with urllib.request.urlopen(f"{url}/{INDEX}/_search?size=100", timeout=10) as response:  # noqa: S310
+        urllib.request.urlopen(urllib.request.Request(f"{url}/{INDEX}/_refresh", method="POST"), timeout=10)
+        with urllib.request.urlopen(f"{url}/{INDEX}/_search?size=100", timeout=10) as response:
             hits = json.load(response)["hits"]["hits"]
     except (urllib.error.HTTPError, OSError):
         return {}

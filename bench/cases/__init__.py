@@ -1,4 +1,4 @@
-"""The benchmark cases, in the order of issue 8; each module has ``run(settings) -> list[Result]``."""
+"""The benchmark cases, in the order the report prints them; each module has ``run(settings) -> list[Result]``."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         import base64
 
         started = time.perf_counter()
-        event = json.loads(open(argv[2]).read())  # noqa: SIM115 - the child exits right after
+        event = json.loads(open(argv[2]).read())  # the child exits right after
         with open(argv[3], "a") as out:
             for records in event["records"].values():
                 for record in records:
@@ -69,7 +69,7 @@ def main(argv: list[str]) -> dict[str, Any]:
         return {"batch_s": time.perf_counter() - started, "peak_rss_mib": _rss_mib()}
     if mode == "sink":
         handler, imported = _handler("functions.sink_task.app")
-        small, large = (json.loads(open(path).read()) for path in argv[2:4])  # noqa: SIM115
+        small, large = (json.loads(open(path).read()) for path in argv[2:4])
         first = _timed(lambda: handler(small, Context()))
         warm = _timed(lambda: handler(small, Context()))
         rss_before = _rss_mib()

@@ -189,7 +189,7 @@ def _count(db: dict[str, str], table: str) -> int:
         with conn.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
             return int(cursor.fetchone()[0])
-    except Exception:  # noqa: BLE001 - the table does not exist until the sink creates it
+    except Exception:  # the table does not exist until the sink creates it
         return 0
     finally:
         conn.close()

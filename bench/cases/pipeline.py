@@ -64,7 +64,7 @@ def raw_pass(values: list[bytes], smts: bool) -> int:
 
 def run(settings: Settings) -> list[Result]:
     """With and without the SMT chain."""
-    from connect_core.errors.processing_context import ConsumedRecord
+    from connect_core.api.consumed_record import ConsumedRecord
 
     pairs = list(dataset.sink_records(settings.records))
     consumed = [ConsumedRecord("rows", 0, i, 1_700_000_000_000, "CreateTime", key, value)

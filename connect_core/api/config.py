@@ -104,7 +104,7 @@ def config_field(
     group: str | None = None,
     width: Width = "NONE",
     display_name: str | None = None,
-    type: ConfigType | None = None,  # noqa: A002 - ConfigDef's name
+    type: ConfigType | None = None,  # ConfigDef's name
     validator: Validator | None = None,
     recommended: Recommender | None = None,
 ) -> Any:
@@ -177,7 +177,7 @@ def _strip_optional(annotation: Any) -> Any:
     return annotation
 
 
-def _config_type(info: FieldInfo) -> ConfigType:  # noqa: PLR0911 - one return per type is clearest
+def _config_type(info: FieldInfo) -> ConfigType:  # one return per type is clearest
     meta = _meta(info)
     if meta.type is not None:
         return meta.type
@@ -247,7 +247,7 @@ def _java_class(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def parse_type(key: str, value: Any, config_type: ConfigType) -> Any:  # noqa: PLR0911, PLR0912, C901
+def parse_type(key: str, value: Any, config_type: ConfigType) -> Any:  # noqa: PLR0912, C901
     """Parse one raw value the way Kafka's ``ConfigDef.parseType`` does (strings are trimmed)."""
     if value is None:
         return None

@@ -60,7 +60,7 @@ def to_json_data(
     return _convert(schema, value, options)
 
 
-def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any:  # noqa: C901, PLR0912
+def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any:
     if value is None:
         if schema is None:
             return None

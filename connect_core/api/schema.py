@@ -171,7 +171,7 @@ class Schema:
 
     def __init__(  # noqa: PLR0917 - Kafka's positional signature
         self,
-        type: Type,  # noqa: A002 - Kafka's name
+        type: Type,  # Kafka's name
         optional: bool = False,
         default_value: Any = None,
         name: str | None = None,
@@ -293,7 +293,7 @@ class SchemaBuilder:
         "_version",
     )
 
-    def __init__(self, type: Type) -> None:  # noqa: A002 - Kafka's name
+    def __init__(self, type: Type) -> None:  # Kafka's name
         """Start a builder for ``type``; prefer the named constructors (``SchemaBuilder.int32()``)."""
         self._type = type
         self._optional: bool | None = None
@@ -308,7 +308,7 @@ class SchemaBuilder:
 
     # -- named constructors -------------------------------------------------------------------
     @classmethod
-    def type(cls, type: Type) -> SchemaBuilder:  # noqa: A002 - Kafka's name
+    def type(cls, type: Type) -> SchemaBuilder:  # Kafka's name
         """A builder for any ``Type`` (Kafka ``SchemaBuilder.type``)."""
         return cls(type)
 
@@ -494,7 +494,7 @@ def _as_schema(schema: Schema | SchemaBuilder) -> Schema:
 
 
 # -- validation -----------------------------------------------------------------------------------
-def _expected_ok(schema: Schema, value: Any) -> bool:  # noqa: PLR0911 - one return per type is clearest
+def _expected_ok(schema: Schema, value: Any) -> bool:  # one return per type is clearest
     name = schema.name
     if name is not None:
         if name == _DECIMAL_NAME:

@@ -100,10 +100,10 @@ class SourceTask(Task):
     def poll(self) -> list[SourceRecord] | None:
         """The next batch of records, or None/[] when there is nothing now."""
 
-    def commit(self) -> None:  # noqa: B027 - optional hook
+    def commit(self) -> None:  # optional hook
         """Called after offsets were committed; nothing by default."""
 
-    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # noqa: B027 - optional hook
+    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # optional hook
         """Called per record once Kafka acknowledged it (``metadata`` None if an SMT dropped it)."""
 
 
@@ -176,7 +176,7 @@ class SinkTask(Task):
     def put(self, records: list[SinkRecord]) -> None:
         """Write (or buffer) ``records``; raise ``RetriableError`` to get the batch again."""
 
-    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # noqa: B027 - optional hook
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # optional hook
         """Make everything ``put`` so far durable; nothing by default."""
 
     def pre_commit(self, current_offsets: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
@@ -184,8 +184,8 @@ class SinkTask(Task):
         self.flush(current_offsets)
         return current_offsets
 
-    def open(self, partitions: list[TopicPartition]) -> None:  # noqa: B027 - optional hook
+    def open(self, partitions: list[TopicPartition]) -> None:  # optional hook
         """Partitions were assigned; nothing by default."""
 
-    def close(self, partitions: list[TopicPartition]) -> None:  # noqa: B027 - optional hook
+    def close(self, partitions: list[TopicPartition]) -> None:  # optional hook
         """Partitions were revoked; nothing by default."""

@@ -28,7 +28,7 @@ class Transformation(abc.ABC, Generic[R]):
     def apply(self, record: R) -> R | None:
         """Transform ``record``; return None to drop it."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:  # optional hook
         """Release resources; nothing by default."""
 
 
@@ -45,5 +45,5 @@ class Predicate(abc.ABC, Generic[R]):
     def test(self, record: R) -> bool:
         """Whether ``record`` matches."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:  # optional hook
         """Release resources; nothing by default."""

@@ -219,7 +219,7 @@ def _map_entry(part: str) -> tuple[SchemaAndValue, SchemaAndValue] | None:
     return None if key is None or value is None else (key, value)
 
 
-def _parse(text: str, embedded: bool) -> SchemaAndValue | None:  # noqa: PLR0911
+def _parse(text: str, embedded: bool) -> SchemaAndValue | None:
     token = text.strip()
     if token in ("true", "false"):
         return SchemaAndValue(BOOLEAN_SCHEMA, token == "true")

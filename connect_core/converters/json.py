@@ -415,7 +415,7 @@ class JsonConverter(Converter, HeaderConverter):
             cache.popitem(last=False)
         return schema
 
-    def _to_connect(self, schema: Schema | None, node: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def _to_connect(self, schema: Schema | None, node: Any) -> Any:  # noqa: C901
         if schema is None:
             return _schemaless(node)
         if node is None:

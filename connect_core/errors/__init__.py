@@ -7,14 +7,13 @@ from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
 from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
 from connect_core.errors.exceptions import DeadLetterQueueError, ToleranceExceededError, UnhandledError
 from connect_core.errors.log_reporter import LogReporter
-from connect_core.errors.processing_context import ConsumedRecord, ProcessingContext
+from connect_core.errors.processing_context import ProcessingContext
 from connect_core.errors.reporter import ErrorReporter
 from connect_core.errors.retry_with_tolerance import FAILED, RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 
 __all__ = [
     "FAILED",
-    "ConsumedRecord",
     "DeadLetterQueueError",
     "DeadLetterQueueReporter",
     "ErrorHandlingConfig",

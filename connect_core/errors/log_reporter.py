@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.record import CREATE_TIME, LOG_APPEND_TIME
-from connect_core.errors.processing_context import ConsumedRecord
 
 if TYPE_CHECKING:
     from connect_core.errors.config import ErrorHandlingConfig

@@ -7,33 +7,14 @@ so the success path allocates nothing.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from connect_core.api.record import CREATE_TIME
+from connect_core.api.consumed_record import ConsumedRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from connect_core.errors.stage import Stage
 
-__all__ = ["ConsumedRecord", "ProcessingContext", "class_name"]
-
-
-class ConsumedRecord(NamedTuple):
-    """A record as consumed from Kafka, before any converter (Kafka ``ConsumerRecord<byte[], byte[]>``).
-
-    The dead letter queue writes exactly these bytes back, so nothing here is decoded. ``timestamp_type`` uses
-    Kafka's ``TimestampType`` names, as ``SinkRecord.timestamp_type`` does.
-    """
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int | None = None
-    timestamp_type: str = CREATE_TIME
-    key: bytes | None = None
-    value: bytes | None = None
-    headers: Sequence[tuple[str, bytes | None]] = ()
+__all__ = ["ProcessingContext", "class_name"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

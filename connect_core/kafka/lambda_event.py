@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
-from connect_core.errors.processing_context import ConsumedRecord
 
 __all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
 

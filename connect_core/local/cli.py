@@ -30,7 +30,7 @@ def _invoke(args: argparse.Namespace) -> int:
     from connect_core.local.function_host import FunctionError
     from connect_core.local.invoke import invoke_function, read_event
 
-    env_vars = json.loads(open(args.env_vars).read()) if args.env_vars else None  # noqa: SIM115, PTH123
+    env_vars = json.loads(open(args.env_vars).read()) if args.env_vars else None
     overrides = dict(item.split("=", 1) for item in args.parameter_overrides or ())
     try:
         response = invoke_function(args.function, read_event(args.event), env_vars=env_vars,
@@ -45,7 +45,8 @@ def _invoke(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from connect_core.local.up import run_up
 
-    return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers)
+    return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers,
+                  config_providers=args.config_providers, plugins=args.plugins)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8083)
     up.add_argument("--bootstrap-servers", default=None)
+    up.add_argument("--config-providers", default=None, help="the worker's config providers (Kafka's "
+                    "config.providers*): a comma list such as 'secretsmanager,ssm' or a JSON object of those keys, "
+                    "e.g. '{\"config.providers\": \"file\", \"config.providers.file.param.allowed.paths\": "
+                    "\"/etc/secrets\"}' (sets LAMBDA_CONNECT_CONFIG_PROVIDERS)")
+    up.add_argument("--plugins", default=None, help="extra plugin classes as a comma list of 'module:Class' "
+                    "(Kafka's plugin.path; sets LAMBDA_CONNECT_PLUGINS)")
     up.set_defaults(run=_up)
     return parser
 

@@ -122,7 +122,7 @@ def _serve(function: str) -> None:
         )
         try:
             answer = {"response": handler(request["event"], context)}
-        except Exception as error:  # noqa: BLE001 - reported to the caller exactly like Lambda's error payload
+        except Exception as error:  # reported to the caller exactly like Lambda's error payload
             answer = {"error": {"errorType": type(error).__name__, "errorMessage": str(error)}}
         out.write(json.dumps(answer, default=str).encode() + b"\n")
         out.flush()

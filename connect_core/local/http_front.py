@@ -57,9 +57,9 @@ def serve(host: str, port: int, coordinator: FunctionHost) -> ThreadingHTTPServe
             self.end_headers()
             self.wfile.write(raw)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815 - http.server's naming
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # http.server's naming
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class signature
+        def log_message(self, format: str, *args: Any) -> None:  # base class signature
             log.info("%s %s", self.address_string(), format % args)
 
     return ThreadingHTTPServer((host, port), Handler)

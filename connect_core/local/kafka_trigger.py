@@ -1,8 +1,9 @@
 """A Kafka event source mapping, emulated: poll, batch, invoke the sink function, commit only after success.
 
-Semantics follow Lambda's (reference aws-lambda.md section 2): the group is ``connect-<name>``; a batch closes at
-``BatchSize`` records, after the batching window, or at 6 MB; on a function error the SAME batch is retried (the
-partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it succeeds), optionally bisected; with
+Semantics follow Lambda's Kafka event source mappings (AWS's Lambda guides for Amazon MSK and self-managed Kafka):
+the group is ``connect-<name>``; a batch closes at ``BatchSize`` records, after the batching window, or at 6 MB;
+on a function error the SAME batch is retried (the partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it
+succeeds), optionally bisected; with
 ``ReportBatchItemFailures`` the offsets before the first failed one per partition are committed and the rest is
 retried; records older than ``MaximumRecordAgeInSeconds`` are discarded instead of sent. Locally one consumer serves
 the connector, so a blocked batch blocks all of its partitions.
@@ -183,7 +184,7 @@ class KafkaEventSourceMapping:
         event = build_event(batch, self.settings.bootstrap_servers, self.event_source, self.event_source_arn)
         try:
             response = self.invoke(event)
-        except Exception as error:  # noqa: BLE001 - any failure of the invocation means: retry the batch
+        except Exception as error:  # any failure of the invocation means: retry the batch
             log.warning("%s: invocation failed, the batch will be retried: %s", self.name, error)
             return batch
         failures = (response or {}).get("batchItemFailures") if self.config.report_batch_item_failures else None

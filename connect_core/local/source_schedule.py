@@ -45,6 +45,6 @@ class SourceSchedule:
             self.invocations += 1
             try:
                 self.last_result = self.host.invoke({"connector": self.connector, "task": self.task}, self.timeout_s)
-            except Exception as error:  # noqa: BLE001 - like Scheduler: log the failed invocation and keep the rate
+            except Exception as error:  # like Scheduler: log the failed invocation and keep the rate
                 log.warning("source task %s-%d failed: %s", self.connector, self.task, error)
             self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))

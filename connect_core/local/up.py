@@ -26,17 +26,23 @@ def _kafka_reachable(worker: WorkerSettings) -> str | None:
 
     try:
         AdminClient(worker.kafka.client_config()).list_topics(timeout=5)
-    except Exception as error:  # noqa: BLE001 - reported to the user with the fix
+    except Exception as error:  # reported to the user with the fix
         return str(error)
     return None
 
 
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
-           stop: threading.Event | None = None) -> int:
-    """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code."""
+           stop: threading.Event | None = None, *, config_providers: str | None = None,
+           plugins: str | None = None) -> int:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code.
+
+    ``config_providers`` and ``plugins`` are worker configuration (the only place either may come from).
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if bootstrap_servers:
-        os.environ[env.BOOTSTRAP_SERVERS] = bootstrap_servers
+    for name, value in ((env.BOOTSTRAP_SERVERS, bootstrap_servers), (env.CONFIG_PROVIDERS, config_providers),
+                        (env.PLUGINS, plugins)):
+        if value:
+            os.environ[name] = value
     worker = WorkerSettings.from_env()
     problem = _kafka_reachable(worker)
     if problem:

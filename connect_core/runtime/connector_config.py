@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "CONNECTOR_CLASS_CONFIG",
     "DEFAULT_HEADER_CONVERTER",
     "ConnectorConfig",
     "SinkConnectorConfig",
@@ -26,6 +27,7 @@ __all__ = [
     "sink_group_id",
 ]
 
+CONNECTOR_CLASS_CONFIG = "connector.class"
 DEFAULT_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 DEFAULT_KEY_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"  # the worker default we ship
 DEFAULT_VALUE_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import ConfigError
 from connect_core.runtime import registry
 from connect_core.runtime.connector_config import (
     DEFAULT_HEADER_CONVERTER,
     DEFAULT_KEY_CONVERTER,
     DEFAULT_VALUE_CONVERTER,
 )
+from connect_core.runtime.registry import PluginType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,13 +34,10 @@ def _prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {key[start:]: value for key, value in props.items() if key.startswith(prefix + ".")}
 
 
-def _instantiate(props: Mapping[str, Any], key: str, default: str) -> tuple[Any, str]:
+def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: PluginType) -> tuple[Any, str]:
+    """A registered converter of the right type, checked before it is created (ConfigError with Kafka's text)."""
     name = str(props.get(key) or default).strip()
-    try:
-        cls = registry.load(name)
-    except Exception as error:
-        raise ConfigError(f"Invalid value {name} for configuration {key}: Class {name} could not be found.") from error
-    return cls(), name
+    return registry.load_as(key, name, plugin_type)(), name
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +55,10 @@ class ConverterSet:
     def from_config(cls, props: Mapping[str, Any], worker_defaults: Mapping[str, Any] | None = None) -> ConverterSet:
         """Connector keys first, then the worker's (``worker_defaults`` holds worker-level converter keys)."""
         merged = {**(worker_defaults or {}), **props}
-        key, key_class = _instantiate(merged, KEY_CONVERTER, DEFAULT_KEY_CONVERTER)
-        value, value_class = _instantiate(merged, VALUE_CONVERTER, DEFAULT_VALUE_CONVERTER)
-        header, header_class = _instantiate(merged, HEADER_CONVERTER, DEFAULT_HEADER_CONVERTER)
+        key, key_class = _instantiate(merged, KEY_CONVERTER, DEFAULT_KEY_CONVERTER, PluginType.CONVERTER)
+        value, value_class = _instantiate(merged, VALUE_CONVERTER, DEFAULT_VALUE_CONVERTER, PluginType.CONVERTER)
+        header, header_class = _instantiate(merged, HEADER_CONVERTER, DEFAULT_HEADER_CONVERTER,
+                                            PluginType.HEADER_CONVERTER)
         key.configure(_prefixed(merged, KEY_CONVERTER), True)
         value.configure(_prefixed(merged, VALUE_CONVERTER), False)
         header.configure(_prefixed(merged, HEADER_CONVERTER))

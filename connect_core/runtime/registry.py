@@ -3,6 +3,11 @@
 An S3 sink function never imports SQLAlchemy because nothing is imported until a plugin is first used. A new
 plugin is its module plus one line here (converters, SMTs and predicates are listed beside their packages, in
 ``connect_core.converters`` and ``connect_core.transforms._registry``, which cannot import the runtime).
+
+Trust boundary: a connector config (a REST body) may only *name* a plugin of this manifest or one the worker
+configuration adds (``LAMBDA_CONNECT_PLUGINS``, Kafka's ``plugin.path``); a ``"module:attr"`` string in a REST body
+is never imported. ``check``/``load_as`` verify the plugin type a key expects before anything is imported or
+instantiated, with Kafka's messages ("Class X could not be found." / "... does not implement the Y interface").
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
-from connect_core.api.errors import NotFoundError
+from connect_core.api.config import config_error
+from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
+from connect_core.runtime import env
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 
-__all__ = ["PluginDesc", "PluginType", "describe", "load", "plugins"]
-
+__all__ = ["PluginDesc", "PluginType", "check", "describe", "find", "load", "load_as", "plugins"]
 
 
 class PluginType(enum.Enum):
@@ -76,17 +82,17 @@ class PluginDesc:
 
 def _aliases(class_name: str, plugin_type: PluginType) -> tuple[str, ...]:
     """Kafka's rule: the simple class name, and for connectors also without the ``Connector`` suffix."""
-    simple = class_name.rsplit(".", 1)[-1]
+    simple = class_name.rsplit(":", 1)[-1].rsplit(".", 1)[-1]  # a worker plugin's "module:Class" too
     names = [simple]
     if plugin_type in (PluginType.SOURCE, PluginType.SINK) and simple.endswith("Connector"):
         names.append(simple[: -len("Connector")])
     return tuple(names)
 
 
-def _build() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
+def _build(manifest: dict[str, tuple[PluginType, str]]) -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     by_class: dict[str, PluginDesc] = {}
     by_name: dict[str, PluginDesc] = {}
-    for class_name, (plugin_type, target) in _MANIFEST.items():
+    for class_name, (plugin_type, target) in manifest.items():
         desc = PluginDesc(class_name, plugin_type, target, _aliases(class_name, plugin_type))
         by_class[class_name] = desc
         by_name[class_name] = desc
@@ -95,20 +101,57 @@ def _build() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     return by_class, by_name
 
 
-_BY_CLASS, _BY_NAME = _build()
+_BY_CLASS, _BY_NAME = _build(_MANIFEST)
+
+# The API base class each plugin type must subclass: (module, class, Kafka's interface name).
+_BASES: dict[PluginType, tuple[str, str, str]] = {
+    PluginType.SOURCE: ("connect_core.api.connector", "SourceConnector", "Connector"),
+    PluginType.SINK: ("connect_core.api.connector", "SinkConnector", "Connector"),
+    PluginType.CONVERTER: ("connect_core.api.converter", "Converter", "Converter"),
+    PluginType.HEADER_CONVERTER: ("connect_core.api.converter", "HeaderConverter", "HeaderConverter"),
+    PluginType.TRANSFORMATION: ("connect_core.api.transformation", "Transformation", "Transformation"),
+    PluginType.PREDICATE: ("connect_core.api.transformation", "Predicate", "Predicate"),
+}
+_worker_cache: tuple[str, dict[str, PluginDesc], dict[str, PluginDesc]] = ("", {}, {})
+
+
+def _base(plugin_type: PluginType) -> type:
+    module_name, class_name, _ = _BASES[plugin_type]
+    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
+
+
+def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
+    """Plugins the worker configuration adds (trusted: imported here to learn their type), by class and by name."""
+    global _worker_cache
+    raw = env.resolve(env.PLUGINS, "")
+    if raw == _worker_cache[0]:
+        return _worker_cache[1], _worker_cache[2]
+    manifest: dict[str, tuple[PluginType, str]] = {}
+    for target in (part.strip() for part in raw.split(",")):
+        if not target:
+            continue
+        if ":" not in target:
+            raise ConfigError(f"{env.PLUGINS}: {target} is not a 'module:Class' reference")
+        cls = _import(target)
+        plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
+        if plugin_type is None:
+            raise ConfigError(f"{env.PLUGINS}: {target} is not a connector, converter, transformation or predicate")
+        manifest[target] = (plugin_type, target)
+    by_class, by_name = _build(manifest)
+    _worker_cache = (raw, by_class, by_name)
+    return by_class, by_name
 
 
 def describe(name: str) -> PluginDesc:
     """The plugin for a Kafka class name or alias; NotFoundError with Kafka's message otherwise."""
-    desc = _BY_NAME.get(name.strip())
+    key = name.strip()
+    desc = _BY_NAME.get(key) or _worker_plugins()[1].get(key)
     if desc is None:
         raise NotFoundError(f"Unknown plugin {name}.")
     return desc
 
 
-def load(name: str) -> Any:
-    """Import and return the plugin class for a class name, alias, or a ``"module:Class"`` string."""
-    target = name if ":" in name and name not in _BY_NAME else describe(name).target
+def _import(target: str) -> Any:
     module_name, _, attr_path = target.partition(":")
     obj: Any = importlib.import_module(module_name)
     for part in attr_path.split("."):
@@ -116,10 +159,56 @@ def load(name: str) -> Any:
     return obj
 
 
+def load(name: str) -> Any:
+    """Import and return the class of a registered plugin (class name or alias); NotFoundError otherwise."""
+    return _import(describe(name).target)
+
+
+def find(kind: str, name: str) -> Any:
+    """A registered plugin's class or None (``build_chain``'s resolver; ``kind`` is checked by the chain)."""
+    try:
+        return load(name)
+    except NotFoundError:
+        return None
+
+
+def _implements(desc: PluginDesc, types: tuple[PluginType, ...]) -> bool:
+    if desc.type in types:
+        return True
+    return PluginType.HEADER_CONVERTER in types and desc.class_name in _ALSO_HEADER_CONVERTERS
+
+
+def check(key: str, name: str, *types: PluginType) -> PluginDesc:
+    """The registered plugin ``name`` for config ``key`` when it is one of ``types``; nothing is imported.
+
+    Raises:
+        ConfigError: Kafka's "Class X could not be found." or "Class X does not implement the Y interface".
+    """
+    value = name.strip()
+    try:
+        desc = describe(value)
+    except NotFoundError:
+        raise config_error(key, value, f"Class {value} could not be found.") from None
+    if not _implements(desc, types):
+        interface = _BASES[types[0]][2]
+        raise config_error(key, value, f"Class {desc.class_name} does not implement the {interface} interface")
+    return desc
+
+
+def load_as(key: str, name: str, *types: PluginType) -> Any:
+    """``check``, then import the class and verify it subclasses the type's API base class; not instantiated."""
+    desc = check(key, name, *types)
+    cls = _import(desc.target)
+    if not (isinstance(cls, type) and any(issubclass(cls, _base(t)) for t in types)):
+        raise config_error(key, name.strip(),
+                           f"Class {desc.class_name} does not implement the {_BASES[types[0]][2]} interface")
+    return cls
+
+
 def plugins(types: tuple[PluginType, ...] | None = None) -> list[PluginDesc]:
     """Every plugin of the given types; a converter that is also a header converter is listed under both."""
     listed: list[PluginDesc] = []
-    for desc in _BY_CLASS.values():
+    for desc in [*_BY_CLASS.values(), *_worker_plugins()[0].values()]:
         if _is_abstract(desc.class_name):
             continue
         if types is None or desc.type in types:

@@ -81,7 +81,7 @@ class RunRecorder:
         config = self.config_store.connector_config(connector) or {}
         try:
             return RestartPolicyConfig.parse({k: v for k, v in config.items() if v is not None})
-        except Exception:  # noqa: BLE001 - a bad policy key must not stop the task; validate reports it
+        except Exception:
             return RestartPolicyConfig()
 
     def _restart_state(self, connector: str, task: int) -> RestartState:
@@ -90,7 +90,7 @@ class RunRecorder:
             self._read = True  # cold start, or a streak: someone else may have moved it on (sink concurrency)
             try:
                 self.run_store.refresh()
-            except Exception:  # noqa: BLE001 - the runs topic is advisory: a task never fails because of it
+            except Exception:
                 log.warning("could not read the runs topic", exc_info=True)
             known = self.run_store.state.run(connector, task)
         return known.restart if known is not None else RestartState()
@@ -156,7 +156,7 @@ class RunRecorder:
         self.last_run = run
         try:
             self.run_store.put_run(run, progress)
-        except Exception:  # noqa: BLE001 - the runs topic is advisory: a task never fails because of it
+        except Exception:
             log.warning("could not write the run record of %s-%d", run.connector, run.task, exc_info=True)
 
     def _status(self, connector: str, task: int, state: State, trace: str) -> None:
@@ -165,7 +165,7 @@ class RunRecorder:
             self.status_store.put_task_status(
                 TaskStatus(connector, task, state, self.worker.worker_id, generation, trace)
             )
-        except Exception:  # noqa: BLE001 - the runner reports its own status too
+        except Exception:
             log.warning("could not write the status of %s-%d", connector, task, exc_info=True)
 
 

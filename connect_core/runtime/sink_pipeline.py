@@ -17,7 +17,7 @@ from connect_core.errors.stage import Stage
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from connect_core.errors.processing_context import ConsumedRecord
+    from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
     from connect_core.runtime.converter_set import ConverterSet
     from connect_core.transforms.chain import TransformationChain
@@ -74,7 +74,7 @@ class SinkPipeline:
     ) -> Any:
         try:
             return operation()
-        except Exception:  # noqa: BLE001 - the operator decides: retry, tolerate and report, or raise
+        except Exception:  # the operator decides: retry, tolerate and report, or raise
             return self.operator.execute(stage, executing, operation, original=consumed)
 
     def _headers(self, consumed: ConsumedRecord) -> Headers:

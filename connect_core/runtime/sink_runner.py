@@ -1,4 +1,4 @@
-"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (DESIGN.md "One sink invocation").
+"""``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (docs/architecture.md).
 
 The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
 normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
@@ -27,7 +27,9 @@ from connect_core.errors.stage import Stage
 from connect_core.kafka.lambda_event import decode_kafka_event
 from connect_core.runtime import registry
 from connect_core.runtime.config_providers import redact, resolve_configs
+from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
@@ -37,9 +39,9 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
+    from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
-    from connect_core.errors.processing_context import ConsumedRecord
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
@@ -191,8 +193,16 @@ class SinkRunner:
         except Exception as error:
             self._report(State.FAILED, _trace(error), None)
             raise
-        task: SinkTask = registry.load(connector_config["connector.class"])().task_class()()
-        errors_config = ErrorHandlingConfig.parse(connector_config)
+        try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
+            connector_cls = registry.load_as(
+                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SINK)
+            task: SinkTask = connector_cls().task_class()()
+            errors_config = ErrorHandlingConfig.parse(connector_config)
+            converters = ConverterSet.from_config(connector_config)
+            chain = build_chain(connector_config, registry.find)
+        except Exception as error:
+            self._report(State.FAILED, _trace(error), None)
+            raise
         dlq = None
         if errors_config.dlq_enabled:
             dlq = InvocationReporter(DeadLetterQueueReporter.create_and_setup(
@@ -202,7 +212,7 @@ class SinkRunner:
         if dlq is not None:
             reporters.append(dlq)
         operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters)
-        pipeline = SinkPipeline(ConverterSet.from_config(connector_config), build_chain(connector_config), operator)
+        pipeline = SinkPipeline(converters, chain, operator)
         consumed_by_coordinates: dict[tuple[str, int, int], ConsumedRecord] = {}
 
         def errant_record_reporter(record: SinkRecord, error: BaseException) -> None:
@@ -235,7 +245,7 @@ class SinkRunner:
             discard()
         try:
             running.close()
-        except Exception:  # noqa: BLE001 - the original failure is what matters
+        except Exception:  # the original failure is what matters
             log.exception("stopping failed sink task of %s", self.connector)
         self._report(State.FAILED, _trace(error), running.version)
 
@@ -274,5 +284,5 @@ def _trace(error: BaseException) -> str:
 def _version(task: SinkTask) -> str | None:
     try:
         return task.version()
-    except Exception:  # noqa: BLE001 - a version is informational
+    except Exception:  # a version is informational
         return None

@@ -73,7 +73,7 @@ class SourcePipeline:
     def _stage(self, stage: Stage, executing: type | str, record: SourceRecord, operation: Callable[[], Any]) -> Any:
         try:
             return operation()
-        except Exception:  # noqa: BLE001 - the operator decides: retry, tolerate and log, or raise
+        except Exception:  # the operator decides: retry, tolerate and log, or raise
             return self.operator.execute(stage, executing, operation, original=record)
 
     def _headers(self, record: SourceRecord) -> list[tuple[str, bytes | None]] | None:

@@ -1,4 +1,4 @@
-"""``SourceRunner``: what one scheduled invocation of a source task does (DESIGN.md "One source invocation").
+"""``SourceRunner``: what one scheduled invocation of a source task does (docs/architecture.md).
 
 Records and their source offsets are produced in ONE Kafka transaction per invocation, with Kafka Connect's
 exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of
@@ -23,8 +23,10 @@ from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
 from connect_core.runtime import env, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
+from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.offset_reader import StoreOffsetReader
+from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.trigger_config import DEFAULT_POLL_INTERVAL_MS, SourceScheduleConfig
 from connect_core.storage.config_state import TargetState
@@ -268,13 +270,19 @@ class SourceRunner:
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
-        connector_cls = registry.load(connector_config["connector.class"])
-        task = connector_cls().task_class()()
-        errors_config = ErrorHandlingConfig.parse(connector_config)
-        operator = RetryWithToleranceOperator.from_config(
-            errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
-        )
-        pipeline = SourcePipeline(ConverterSet.from_config(connector_config), build_chain(connector_config), operator)
+        try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
+            connector_cls = registry.load_as(
+                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE)
+            task = connector_cls().task_class()()
+            errors_config = ErrorHandlingConfig.parse(connector_config)
+            operator = RetryWithToleranceOperator.from_config(
+                errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
+            )
+            pipeline = SourcePipeline(ConverterSet.from_config(connector_config),
+                                      build_chain(connector_config, registry.find), operator)
+        except Exception as error:
+            self._report(connector, task_id, State.FAILED, _trace(error), None)
+            raise
         # Fence older invocations of this task first, then read offsets: nothing can commit behind our back.
         producer = self._producer_factory(producer_config(
             self.worker.kafka, transactional_id=self.worker.transactional_id(connector, task_id),
@@ -298,7 +306,7 @@ class SourceRunner:
         self._running.pop((connector, task_id), None)
         try:
             running.close()
-        except Exception:  # noqa: BLE001 - the original failure is what matters
+        except Exception:  # the original failure is what matters
             log.exception("stopping failed task %s-%d", connector, task_id)
         self._report(connector, task_id, State.FAILED, _trace(error), running.version)
 
@@ -326,7 +334,7 @@ class SourceRunner:
 def _abort(producer: Any) -> None:
     try:
         producer.abort_transaction(KAFKA_TIMEOUT_S)
-    except Exception:  # noqa: BLE001 - fenced or broken producers cannot abort; the task is rebuilt anyway
+    except Exception:  # fenced or broken producers cannot abort; the task is rebuilt anyway
         log.warning("could not abort the source transaction", exc_info=True)
 
 
@@ -337,7 +345,7 @@ def _trace(error: BaseException) -> str:
 def _version(task: SourceTask) -> str | None:
     try:
         return task.version()
-    except Exception:  # noqa: BLE001 - a version is informational
+    except Exception:  # a version is informational
         return None
 
 

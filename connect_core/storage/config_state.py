@@ -245,7 +245,7 @@ class ConfigState:
             return
         self._dispatch(key, data)
 
-    def _dispatch(self, key: str, data: Any) -> None:  # noqa: C901 - one branch per record type
+    def _dispatch(self, key: str, data: Any) -> None:  # one branch per record type
         if key.startswith(TARGET_STATE_PREFIX):
             self._target_state_record(key[len(TARGET_STATE_PREFIX) :], data)
         elif key.startswith(CONNECTOR_PREFIX):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+__all__ = ["SimpleDateFormat"]
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -62,7 +64,7 @@ def _pad(value: int, count: int) -> str:
     return str(value).zfill(count) if value >= 0 else "-" + str(-value).zfill(count)
 
 
-def _fmt_token(letter: str, count: int) -> Callable[[_dt.datetime], str]:  # noqa: C901, PLR0912 - one branch per letter
+def _fmt_token(letter: str, count: int) -> Callable[[_dt.datetime], str]:  # one branch per letter
     if letter in "yYu" and letter != "u":
         if count == 2:
             return lambda d: _pad(d.year % 100, 2)
@@ -170,7 +172,7 @@ class SimpleDateFormat:
         return (moment - _EPOCH) // _dt.timedelta(milliseconds=1) - offset
 
 
-def _apply_parsed(fields: dict[str, int], letter: str, count: int, raw: str) -> None:  # noqa: PLR0912
+def _apply_parsed(fields: dict[str, int], letter: str, count: int, raw: str) -> None:
     if letter in "yYu" and letter != "u":
         year = int(raw)
         if count <= 2 and len(raw) == 2:

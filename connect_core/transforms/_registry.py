@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+__all__ = ["PREDICATES", "TRANSFORMATIONS", "load", "resolve_predicate", "resolve_transformation"]
+
 _KAFKA = "org.apache.kafka.connect.transforms."
 _PREDICATES = _KAFKA + "predicates."
 _PKG = "connect_core.transforms."
@@ -81,21 +83,19 @@ def load(target: str) -> Any:
 
 
 def resolve_transformation(name: str) -> Any | None:
-    """The SMT class for a Kafka class name, alias or "module:Class" string; None if unknown."""
+    """The SMT class for a Kafka class name or alias; None if unknown (a "module:Class" string is never imported)."""
     return _resolve(name, _TRANSFORMATION_ALIASES)
 
 
 def resolve_predicate(name: str) -> Any | None:
-    """The predicate class for a Kafka class name, alias or "module:Class" string; None if unknown."""
+    """The predicate class for a Kafka class name or alias; None if unknown."""
     return _resolve(name, _PREDICATE_ALIASES)
 
 
 def _resolve(name: str, aliases: dict[str, str]) -> Any | None:
     target = aliases.get(name)
     if target is None:
-        if ":" not in name:
-            return None
-        target = name
+        return None
     try:
         return load(target)
     except (ImportError, AttributeError):

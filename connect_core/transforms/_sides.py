@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
 
+__all__ = ["KeySide", "RecordSide", "ValueSide"]
+
+
 class RecordSide(abc.ABC):
     """The hooks an SMT uses to read and replace the side of the record it operates on."""
 

@@ -22,6 +22,30 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema, SchemaBuilder
 
 #: Kafka's transforms keep at most this many derived schemas (``new LRUCache<>(16)``).
+__all__ = [
+    "REPLACE_NULL_WITH_DEFAULT_CONFIG",
+    "REPLACE_NULL_WITH_DEFAULT_DEFAULT",
+    "REPLACE_NULL_WITH_DEFAULT_DOC",
+    "SCHEMA_CACHE_SIZE",
+    "SchemaCache",
+    "attach_variants",
+    "class_name",
+    "copy_schema_basics",
+    "field_value",
+    "java_split",
+    "key_record",
+    "non_empty_list",
+    "non_empty_string",
+    "non_null",
+    "replace_null_field",
+    "require_map",
+    "require_map_or_null",
+    "require_sink_record",
+    "require_struct",
+    "require_struct_or_null",
+    "value_record",
+]
+
 SCHEMA_CACHE_SIZE = 16
 
 _JAVA_CLASS_NAMES: dict[type, str] = {

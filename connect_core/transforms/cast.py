@@ -33,6 +33,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["Cast", "CastConfig", "SPEC_CONFIG", "cast_value", "parse_field_types"]
+
 SPEC_CONFIG = "spec"
 PURPOSE = "cast types"
 _INPUT_TYPES = (Type.INT8, Type.INT16, Type.INT32, Type.INT64, Type.FLOAT32, Type.FLOAT64, Type.BOOLEAN,

@@ -8,17 +8,31 @@ messages so the REST validate endpoint reports the same text as a Connect worker
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_error, parse_type
 from connect_core.api.errors import ConfigError
+from connect_core.api.transformation import Predicate, Transformation
 from connect_core.transforms import _registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from connect_core.api.record import ConnectRecord
-    from connect_core.api.transformation import Predicate, Transformation
+
+# (kind, name) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins too).
+Resolver = Callable[[str, str], Any]
+
+__all__ = [
+    "NEGATE_CONFIG",
+    "PREDICATES_CONFIG",
+    "PREDICATE_CONFIG",
+    "TRANSFORMS_CONFIG",
+    "TYPE_CONFIG",
+    "TransformationChain",
+    "build_chain",
+]
 
 TRANSFORMS_CONFIG = "transforms"
 PREDICATES_CONFIG = "predicates"
@@ -74,15 +88,26 @@ def _with_prefix(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
 
 
-def _instantiate(props: Mapping[str, Any], prefix: str, kind: str, resolve: Callable[[str], Any]) -> Any:
-    """Create and return an unconfigured plugin named by ``<prefix>type``, with Kafka's errors."""
+def _default_resolver(kind: str, name: str) -> Any:
+    if kind == "Transformation":
+        return _registry.resolve_transformation(name)
+    return _registry.resolve_predicate(name)
+
+
+def _instantiate(props: Mapping[str, Any], prefix: str, kind: str, resolve: Resolver) -> Any:
+    """Create and return an unconfigured plugin named by ``<prefix>type``, with Kafka's errors.
+
+    The class is checked against ``kind`` before it is instantiated: nothing but a Transformation / Predicate runs.
+    """
     type_key = prefix + TYPE_CONFIG
     if type_key not in props:
         raise ConfigError(f'Missing required configuration "{type_key}" which has no default value.')
     name = parse_type(type_key, props[type_key], "CLASS")
-    cls = resolve(name)
+    cls = resolve(kind, name)
     if cls is None:
         raise config_error(type_key, name, f"Class {name} could not be found.")
+    if not (isinstance(cls, type) and issubclass(cls, Transformation if kind == "Transformation" else Predicate)):
+        raise config_error(type_key, name, f"Class {name} does not implement the {kind} interface")
     if inspect.isabstract(cls):
         variants = [f"{_kafka_name(name)}${v}" for v in ("Key", "Value") if hasattr(cls, v)]
         message = f"{kind} is abstract and cannot be created."
@@ -98,8 +123,12 @@ def _kafka_name(name: str) -> str:
     return _KAFKA + name
 
 
-def build_chain(props: Mapping[str, Any]) -> TransformationChain:
-    """Build and configure the chain from a connector's props (``transforms``, ``predicates`` and their keys)."""
+def build_chain(props: Mapping[str, Any], resolve: Resolver | None = None) -> TransformationChain:
+    """Build and configure the chain from a connector's props (``transforms``, ``predicates`` and their keys).
+
+    ``resolve(kind, name)`` finds plugin classes; by default the built-in SMTs and predicates only.
+    """
+    resolve = resolve or _default_resolver
     transform_aliases = _aliases(props, TRANSFORMS_CONFIG)
     predicate_aliases = set(_aliases(props, PREDICATES_CONFIG))
     steps: list[tuple[str, Transformation, Predicate | None, bool]] = []
@@ -109,7 +138,7 @@ def build_chain(props: Mapping[str, Any]) -> TransformationChain:
         if negate_key in props and predicate_key not in props:
             raise ConfigError(f"Config '{negate_key}' was provided but there is no config '{predicate_key}' "
                               "defining a predicate to be negated.")
-        transformation = _instantiate(props, prefix, "Transformation", _registry.resolve_transformation)
+        transformation = _instantiate(props, prefix, "Transformation", resolve)
         configs = _with_prefix(props, prefix)
         predicate_alias = configs.pop(PREDICATE_CONFIG, None)
         negate = parse_type(negate_key, configs.pop(NEGATE_CONFIG, "false"), "BOOLEAN")
@@ -119,7 +148,7 @@ def build_chain(props: Mapping[str, Any]) -> TransformationChain:
             predicate_prefix = f"{PREDICATES_CONFIG}.{predicate_alias}."
             if predicate_alias not in predicate_aliases:
                 raise ConfigError(f"Unknown configuration '{predicate_prefix}{TYPE_CONFIG}'")
-            predicate = _instantiate(props, predicate_prefix, "Predicate", _registry.resolve_predicate)
+            predicate = _instantiate(props, predicate_prefix, "Predicate", resolve)
             predicate.configure(_with_prefix(props, predicate_prefix))
         steps.append((alias, transformation, predicate, bool(negate)))
     return TransformationChain(steps)

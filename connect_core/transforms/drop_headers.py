@@ -14,6 +14,8 @@ from connect_core.transforms._util import non_empty_list
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["DropHeaders", "DropHeadersConfig", "HEADERS_CONFIG"]
+
 HEADERS_CONFIG = "headers"
 
 

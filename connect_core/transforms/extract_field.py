@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
     from connect_core.api.struct import Struct
 
+__all__ = [
+    "ExtractField",
+    "ExtractFieldConfig",
+    "FIELD_CONFIG",
+    "FIELD_SYNTAX_VERSION_CONFIG",
+    "FIELD_SYNTAX_VERSION_DEFAULT",
+    "parse_field_path",
+]
+
 FIELD_CONFIG = "field"
 FIELD_SYNTAX_VERSION_CONFIG = "field.syntax.version"
 FIELD_SYNTAX_VERSION_DEFAULT = "V1"

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
 
+__all__ = ["Filter", "FilterConfig"]
+
+
 class FilterConfig(BaseModel):
     """Filter has no config keys."""
 

@@ -25,6 +25,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["DELIMITER_CONFIG", "DELIMITER_DEFAULT", "Flatten", "FlattenConfig"]
+
 DELIMITER_CONFIG = "delimiter"
 DELIMITER_DEFAULT = "."
 PURPOSE = "flattening"

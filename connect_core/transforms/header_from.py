@@ -26,6 +26,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["COPY", "FIELDS_CONFIG", "HEADERS_CONFIG", "HeaderFrom", "HeaderFromConfig", "MOVE", "OPERATION_CONFIG"]
+
 FIELDS_CONFIG = "fields"
 HEADERS_CONFIG = "headers"
 OPERATION_CONFIG = "operation"

@@ -16,6 +16,8 @@ from connect_core.transforms._util import SchemaCache, attach_variants
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["FIELD_CONFIG", "HoistField", "HoistFieldConfig"]
+
 FIELD_CONFIG = "field"
 
 

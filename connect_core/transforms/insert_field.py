@@ -36,6 +36,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["InsertField", "InsertFieldConfig", "OPTIONAL_TIMESTAMP_SCHEMA", "TIMESTAMP_SCHEMA"]
+
 PURPOSE = "field insertion"
 _OPTIONAL_SUFFIX = "?"
 _REQUIRED_SUFFIX = "!"

@@ -14,6 +14,8 @@ from connect_core.transforms._util import non_null
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["HEADER_CONFIG", "InsertHeader", "InsertHeaderConfig", "VALUE_LITERAL_CONFIG"]
+
 HEADER_CONFIG = "header"
 VALUE_LITERAL_CONFIG = "value.literal"
 

@@ -31,6 +31,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["FIELDS_CONFIG", "MaskField", "MaskFieldConfig", "REPLACEMENT_CONFIG"]
+
 FIELDS_CONFIG = "fields"
 REPLACEMENT_CONFIG = "replacement"
 PURPOSE = "mask fields"

@@ -13,6 +13,16 @@ from connect_core.api.transformation import Transformation
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = [
+    "REGEX_CONFIG",
+    "REPLACEMENT_CONFIG",
+    "RegexRouter",
+    "RegexRouterConfig",
+    "compile_java_regex",
+    "java_replacement",
+    "python_regex",
+]
+
 REGEX_CONFIG = "regex"
 REPLACEMENT_CONFIG = "replacement"
 _JAVA_GROUP = re.compile(r"\\(.)|\$(\d+)|\$\{(\w+)\}")

@@ -25,6 +25,15 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = [
+    "EXCLUDE_CONFIG",
+    "INCLUDE_CONFIG",
+    "RENAMES_CONFIG",
+    "ReplaceField",
+    "ReplaceFieldConfig",
+    "parse_rename_mappings",
+]
+
 EXCLUDE_CONFIG = "exclude"
 INCLUDE_CONFIG = "include"
 RENAMES_CONFIG = "renames"

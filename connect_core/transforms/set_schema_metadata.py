@@ -22,6 +22,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["SCHEMA_NAME_CONFIG", "SCHEMA_VERSION_CONFIG", "SetSchemaMetadata", "SetSchemaMetadataConfig"]
+
 SCHEMA_NAME_CONFIG = "schema.name"
 SCHEMA_VERSION_CONFIG = "schema.version"
 

@@ -40,6 +40,16 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = [
+    "FIELD_CONFIG",
+    "FORMAT_CONFIG",
+    "TARGET_TYPE_CONFIG",
+    "TimestampConverter",
+    "TimestampConverterConfig",
+    "UNIX_PRECISION_CONFIG",
+    "UNIX_PRECISION_DEFAULT",
+]
+
 FIELD_CONFIG = "field"
 TARGET_TYPE_CONFIG = "target.type"
 FORMAT_CONFIG = "format"
@@ -171,7 +181,7 @@ class TimestampConverter(RecordSide, Transformation["ConnectRecord"]):
         if source_type == TYPE_STRING:
             if not isinstance(value, str):
                 raise DataError(f"Expected string timestamp to be a String, but found class {class_name(value)}")
-            assert self._format is not None  # noqa: S101 - configure() rejects string input without a format
+            assert self._format is not None  # configure() rejects string input without a format
             try:
                 return self._format.parse(value)
             except ValueError as e:

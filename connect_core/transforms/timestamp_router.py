@@ -14,6 +14,15 @@ from connect_core.transforms._date_format import SimpleDateFormat
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = [
+    "TIMESTAMP_FORMAT_CONFIG",
+    "TIMESTAMP_FORMAT_DEFAULT",
+    "TOPIC_FORMAT_CONFIG",
+    "TOPIC_FORMAT_DEFAULT",
+    "TimestampRouter",
+    "TimestampRouterConfig",
+]
+
 TOPIC_FORMAT_CONFIG = "topic.format"
 TOPIC_FORMAT_DEFAULT = "${topic}-${timestamp}"
 TIMESTAMP_FORMAT_CONFIG = "timestamp.format"

@@ -23,6 +23,8 @@ from connect_core.transforms._util import (
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["FIELDS_CONFIG", "ValueToKey", "ValueToKeyConfig"]
+
 FIELDS_CONFIG = "fields"
 PURPOSE = "copying fields from value to key"
 

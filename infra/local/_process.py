@@ -76,7 +76,7 @@ def spawn(
     ``user`` is a (uid, gid) to run as, for servers that refuse to run as root.
     """
     directory = service_dir(name)
-    log = open(directory / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+    log = open(directory / f"{name}.log", "ab")  # handed to the child
     full_env = {**os.environ, **(env or {})}
     ids = {"user": user[0], "group": user[1], "extra_groups": []} if user else {}
     proc = subprocess.Popen(

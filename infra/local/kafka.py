@@ -69,7 +69,7 @@ def healthy() -> bool:
 
     try:
         metadata = AdminClient({"bootstrap.servers": address(), "socket.timeout.ms": 3000}).list_topics(timeout=3)
-    except Exception:  # noqa: BLE001 - any client failure means "not yet healthy"
+    except Exception:  # any client failure means "not yet healthy"
         return False
     return bool(metadata.brokers)
 

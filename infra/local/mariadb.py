@@ -13,7 +13,7 @@ HOST = "127.0.0.1"
 PORT = 3306
 START_TIMEOUT_S = 60.0
 DEFAULT_USER = "connect"
-DEFAULT_PASSWORD = "connect"  # noqa: S105 - local test credentials, documented in the README
+DEFAULT_PASSWORD = "connect"  # local test credentials, documented in the README
 DEFAULT_DATABASE = "connect"
 
 

@@ -19,7 +19,7 @@ HOST = "127.0.0.1"
 PORT = 5432
 START_TIMEOUT_S = 60.0
 USER = "connect"
-PASSWORD = "connect"  # noqa: S105 - local test credentials
+PASSWORD = "connect"  # local test credentials
 DATABASE = "connect"
 
 

@@ -50,7 +50,7 @@ def up(names: list[str] | None = None) -> dict[str, ServiceStatus]:
                 future.result()
             except ServiceError as error:
                 failures.append(str(error))
-            except Exception as error:  # noqa: BLE001 - report every service, then fail once
+            except Exception as error:  # report every service, then fail once
                 failures.append(f"{name}: {type(error).__name__}: {error}\n{proc.log_tail(name)}")
     if failures:
         raise ServiceError("\n\n".join(failures))

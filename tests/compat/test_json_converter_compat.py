@@ -258,7 +258,7 @@ def describe(schema: Schema | None, value: Any) -> str:
     return f"{_converter('env').as_json_schema(schema)} => {_desc(schema, value)}"
 
 
-def _desc(schema: Schema | None, v: Any) -> str:  # noqa: C901, PLR0911, PLR0912
+def _desc(schema: Schema | None, v: Any) -> str:
     if v is None:
         return "null"
     if isinstance(v, Struct):

@@ -502,7 +502,7 @@ def _set_schema_metadata_cases() -> list[Case]:
     ]
 
 
-def _timestamp_converter_cases() -> list[Case]:  # noqa: PLR0915 - one line per case
+def _timestamp_converter_cases() -> list[Case]:  # one line per case
     c = "TimestampConverter$Value"
     unix = env(t("int64"), TS)
     iso = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
@@ -785,17 +785,17 @@ def run_ours(case: Case) -> dict[str, Any]:
     """The same steps as TransformOracle.runSmt, with our classes."""
     try:
         chain = build_chain(case.props)
-    except Exception as e:  # noqa: BLE001 - compared with Kafka's failure
+    except Exception as e:  # compared with Kafka's failure
         return _error("config", e)
     try:
         out = chain.apply(_record(case))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return _error("apply", e)
     if out is None:
         return {"dropped": True}
     try:
         return _describe(out)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return _error("serialize", e)
 
 
@@ -823,7 +823,7 @@ def run_ours_converter(case: ConvCase) -> dict[str, Any]:
         raw = None if case.data is None else base64.b64decode(case.data)
         sv = conv.to_connect_header("t", "h", raw) if case.op == "hread" else conv.to_connect_data("t", raw)
         return {"read": _text(JSON.from_connect_data("t", sv.schema, sv.value))}
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return _error("convert", e)
 
 

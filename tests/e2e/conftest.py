@@ -37,7 +37,7 @@ class Up:
         request = urllib.request.Request(self.url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(request, timeout=60) as response:  # loopback
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as error:

@@ -42,7 +42,7 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
         try:
             conn = engine.dialect.connect(*cargs, **cparams)  # no pool: one connection per task invocation
             break
-        except Exception as e:  # noqa: BLE001 - any driver error is retried, then reported
+        except Exception as e:  # any driver error is retried, then reported
             error = e
             log.info("Unable to connect to database on attempt %d/%d: %s", attempt, config.connection_attempts, e)
             if attempt < config.connection_attempts:

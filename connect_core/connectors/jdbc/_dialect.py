@@ -186,7 +186,7 @@ class MySqlDialect(Dialect):
         cursor = conn.cursor()
         try:
             cursor.execute("SET time_zone = %s", (zone,))
-        except Exception as e:  # noqa: BLE001 - the server has no time zone tables: keep its zone, say so
+        except Exception as e:  # the server has no time zone tables: keep its zone, say so
             log.warning("Could not set the session time zone to %s (%s); TIMESTAMP columns are read in the "
                         "server's zone. Load the time zone tables (mariadb-tzinfo-to-sql).", zone, e)
         finally:
@@ -207,7 +207,7 @@ class MySqlDialect(Dialect):
 
     def result_columns(self, cursor: Any, info: dict[str, ColumnInfo] | None) -> list[ColumnDef]:
         """From the column definition packets, like Connector/J's ``ResultSetMetaData``."""
-        return [mysql_column(field) for field in cursor._result.fields]  # noqa: SLF001 - pymysql exposes no API
+        return [mysql_column(field) for field in cursor._result.fields]  # pymysql exposes no API
 
     def list_tables(self, conn: Any, types: Sequence[str], catalog: str | None, schema: str | None) -> list[TableId]:
         """Tables of the current database unless ``catalog.pattern`` names others."""

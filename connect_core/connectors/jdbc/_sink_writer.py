@@ -103,7 +103,7 @@ class JdbcSinkWriter:
                 for record in records:
                     try:
                         planned.append((record, self._plan([record])))
-                    except Exception as error:  # noqa: BLE001 - a record that cannot become a row is a bad row
+                    except Exception as error:  # a record that cannot become a row is a bad row
                         failed.append((record, error))
                 self._prepare_tables(conn, [item for _record, items in planned for item in items])
                 for record, items in planned:

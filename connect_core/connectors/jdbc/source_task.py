@@ -152,11 +152,11 @@ class JdbcSourceTask(SourceTask):
         for querier in self._queriers:
             try:
                 querier.close(conn)
-            except Exception:  # noqa: BLE001 - closing must not mask the reason for stopping
+            except Exception:  # closing must not mask the reason for stopping
                 log.warning("Error closing a JDBC cursor", exc_info=True)
         try:
             conn.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("Error closing the JDBC connection", exc_info=True)
 
 

@@ -49,7 +49,7 @@ def _offset(d: _dt.datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
-def _field(letter: str, count: int) -> Callable[[_dt.datetime], str]:  # noqa: C901, PLR0911, PLR0912
+def _field(letter: str, count: int) -> Callable[[_dt.datetime], str]:  # noqa: C901, PLR0912
     if letter in "yYx":
         if count == 2:
             return lambda d: f"{(d.isocalendar()[0] if letter == 'x' else d.year) % 100:02d}"

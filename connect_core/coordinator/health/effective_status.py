@@ -43,7 +43,7 @@ def schedule_interval_ms(config: Mapping[str, str | None], *, aws: bool) -> int:
     props = {k: v for k, v in config.items() if v is not None}
     try:
         schedule = SourceScheduleConfig.parse(props)
-    except Exception:  # noqa: BLE001 - a bad key is reported by validate; assume the default here
+    except Exception:
         schedule = SourceScheduleConfig()
     if not aws:
         return schedule.local_interval_ms(props)

@@ -71,7 +71,7 @@ class StatusOverview:
     def _refresh_runs(self) -> None:
         try:
             self.runs.refresh()
-        except Exception:  # noqa: BLE001 - without run records the reported statuses are all we have
+        except Exception:
             log.warning("could not read the runs topic", exc_info=True)
 
     # --- honest statuses (REST) -------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ class StatusOverview:
             partitions = self.offsets.partitions(topics, config.get("topics.regex") or None)
             marks = self.offsets.watermarks(partitions)
             committed = self.groups.list_offsets(sink_group_id(name, config))
-        except Exception as error:  # noqa: BLE001 - the page shows what it could not learn
+        except Exception as error:
             log.warning("could not compute the lag of %s", name, exc_info=True)
             return {"error": str(error)}
         rows = []
@@ -168,7 +168,7 @@ class StatusOverview:
         sample = LagSample(now, total, previous.at_ms if previous else None, previous.total if previous else None)
         try:
             self.runs.put_lag(name, sample)
-        except Exception:  # noqa: BLE001 - advisory
+        except Exception:
             log.warning("could not record the lag of %s", name, exc_info=True)
 
     def _dlq(self, config: Mapping[str, str]) -> dict[str, Any] | None:
@@ -177,7 +177,7 @@ class StatusOverview:
             return None
         try:
             marks = self.offsets.watermarks(self.offsets.partitions([topic]))
-        except Exception as error:  # noqa: BLE001 - the page shows what it could not learn
+        except Exception as error:
             return {"topic": topic, "error": str(error)}
         return {"topic": topic, "records": sum(end - start for start, end in marks.values())}
 
@@ -189,7 +189,7 @@ class StatusOverview:
             if run is not None and run.restart.failures:
                 try:
                     self.runs.put_run(replace(run, restart=RestartState()))
-                except Exception:  # noqa: BLE001 - the restart itself went through; the streak resets on success
+                except Exception:
                     log.warning("could not reset the restart streak of %s-%d", name, task, exc_info=True)
 
     def lag_totals(self) -> dict[str, int]:

@@ -103,11 +103,8 @@ def _alias_section(
     if type_name is None:
         errors.append(f'Missing required configuration "{type_key}" which has no default value.')
     else:
-        cls = load_plugin(type_name)
-        if cls is None:
-            errors.append(str(config_error(type_key, type_name.strip(), f"Class {type_name.strip()} could not be "
-                                                                        "found.")))
-        elif inspect.isabstract(cls):
+        cls = _checked(type_key, type_name, plugin_type, errors)
+        if cls is not None and inspect.isabstract(cls):
             variants = [f"{type_name.strip()}${v}" for v in ("Key", "Value") if hasattr(cls, v)]
             hint = f" Did you mean {', '.join(variants)}?" if variants else ""
             errors.append(str(config_error(type_key, type_name.strip(), f"{kind} is abstract and cannot be created."
@@ -119,19 +116,49 @@ def _alias_section(
     order = 1
     sub_props = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
     if plugin_type is PluginType.TRANSFORMATION:
-        order = _predicate_keys(out, sub_props, prefix, group)
+        order = _predicate_keys(out, sub_props, prefix, group, _listed(props, "predicates"))
     model = getattr(cls, "config_model", None)
     if model is not None:
         _embed(out, model, sub_props, prefix, group=group, order=order)
 
 
-def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, group: str) -> int:
-    """``predicate`` and ``negate``, which every transformation accepts implicitly."""
+def _checked(key: str, name: str, plugin_type: PluginType, errors: list[str]) -> Any:
+    """The plugin class when ``name`` is a registered plugin of ``plugin_type``; else None and Kafka's error added."""
+    try:
+        registry.check(key, name, plugin_type)
+    except ConfigError as error:
+        errors.append(str(error))
+        return None
+    cls = load_plugin(name)
+    if cls is None:
+        errors.append(str(config_error(key, name.strip(), f"Class {name.strip()} could not be found.")))
+    return cls
+
+
+def _listed(props: Mapping[str, str], key: str) -> list[str]:
+    try:
+        return [str(alias) for alias in parse_type(key, props.get(key, ""), "LIST") or []]
+    except ConfigError:
+        return []
+
+
+def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, group: str,
+                    predicates: list[str]) -> int:
+    """``predicate`` and ``negate``, which every transformation accepts implicitly.
+
+    Stricter than Kafka's validation (which lets the task fail later): a predicate alias not listed in
+    ``predicates`` is an error here, so the connector is refused at POST instead of never starting.
+    """
     out.keys.append(_key(prefix + "predicate", "STRING", default=None, importance="MEDIUM", group=group, order=1,
                          doc="The alias of a predicate used to determine whether to apply this transformation."))
     out.keys.append(_key(prefix + "negate", "BOOLEAN", default="false", importance="MEDIUM", group=group, order=2,
                          doc="Whether the configured predicate should be negated."))
-    out.values[prefix + "predicate"] = _value(prefix + "predicate", sub_props.get("predicate"), [])
+    predicate = sub_props.get("predicate")
+    predicate_errors = []
+    if predicate and predicate not in predicates:
+        predicate_errors.append(str(config_error(prefix + "predicate", predicate,
+                                                 f"Predicate {predicate} is not listed in 'predicates'")))
+    out.values[prefix + "predicate"] = _value(prefix + "predicate", predicate, predicate_errors)
     negate_errors: list[str] = []
     negate = sub_props.get("negate", "false")
     try:
@@ -162,11 +189,9 @@ def _converter_section(out: Enrichment, props: Mapping[str, str], key: str, conv
     name = props.get(key)
     if name is None or not name.strip():
         return
-    cls = load_plugin(name)
+    plugin_type = PluginType.HEADER_CONVERTER if converter_type == "header" else PluginType.CONVERTER
+    cls = _checked(key, name, plugin_type, out.class_errors.setdefault(key, []))
     if cls is None:
-        out.class_errors.setdefault(key, []).append(
-            str(config_error(key, name.strip(), f"Class {name.strip()} could not be found."))
-        )
         return
     model = getattr(cls, "config_model", None)
     if model is None:

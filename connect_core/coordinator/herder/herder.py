@@ -184,7 +184,7 @@ class Herder:
         if target is TargetState.STARTED:
             try:
                 task_configs = generate_task_configs(name, config)
-            except Exception as error:  # noqa: BLE001 - any connector failure is reported as FAILED, like Kafka
+            except Exception as error:  # any connector failure is reported as FAILED, like Kafka
                 log.warning("Connector %s failed to start", name, exc_info=True)
                 self.report.connector(name, State.FAILED, "".join(traceback.format_exception(error)))
                 self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)

@@ -1,7 +1,7 @@
 """Plugins as the REST API sees them: connector class lookup, connector type, listing and config definitions.
 
-Everything goes through the plugin registry (class names, aliases, or a ``"module:Class"`` string for a
-connector that is not in the manifest), as Kafka's ``Plugins`` does for a worker's plugin path.
+Everything goes through the plugin registry (class names and aliases of the manifest and of the worker's extra
+plugins), as Kafka's ``Plugins`` does for a worker's plugin path; nothing a REST body names is imported otherwise.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_keys
 from connect_core.api.connector import Connector, SinkConnector, SourceConnector
-from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.errors import ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import SINK, SOURCE, framework_keys
 from connect_core.runtime import registry
@@ -40,7 +40,7 @@ _LISTING_ORDER = (
 
 
 def load_plugin(name: str) -> Any | None:
-    """The plugin class for a class name, alias or ``"module:Class"``; None when it cannot be found or imported."""
+    """The class of a registered plugin (class name or alias); None when it is unknown or cannot be imported."""
     try:
         return registry.load(name.strip())
     except (NotFoundError, ImportError, AttributeError, ValueError):
@@ -48,15 +48,19 @@ def load_plugin(name: str) -> Any | None:
 
 
 def connector_class(name: str) -> type[Connector]:
-    """The connector class named by ``connector.class``.
+    """The connector class named by ``connector.class``; checked as a connector before it is imported.
 
     Raises:
-        ConnectError: nothing of that name implements Connector (a 500, with Kafka's message).
+        BadRequestError: nothing of that name implements Connector (Kafka's message; a 400 as Kafka answers it).
     """
-    cls = load_plugin(name)
+    try:
+        registry.check(CONNECTOR_CLASS_CONFIG, name, PluginType.SOURCE, PluginType.SINK)
+        cls = load_plugin(name)
+    except ConfigError:
+        cls = None
     if not (isinstance(cls, type) and issubclass(cls, Connector)):
         available = ", ".join(d.class_name for d in _available((PluginType.SOURCE, PluginType.SINK)))
-        raise ConnectError(
+        raise BadRequestError(
             f"Failed to find any class that implements Connector and which name matches {name}, "
             f"available connectors are: {available}"
         )
@@ -119,17 +123,4 @@ def connector_plugin_config(name: str) -> list[ConfigKeyInfo]:
 
 
 def _plugin_type(name: str) -> PluginType:
-    try:
-        return registry.describe(name).type
-    except NotFoundError:
-        if ":" not in name:
-            raise
-    cls = load_plugin(name)
-    if cls is None:
-        raise NotFoundError(f"Unknown plugin {name}.")
-    if isinstance(cls, type) and issubclass(cls, Connector) and kind_of(cls) != UNKNOWN:
-        return PluginType(kind_of(cls))
-    raise BadRequestError(
-        f"Invalid plugin type for {name}. Valid types are sink, source, converter, header_converter, "
-        "transformation, predicate."
-    )
+    return registry.describe(name).type

@@ -14,6 +14,7 @@ from connect_core.coordinator.herder.enrichment import enrich
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, framework_keys, framework_values
 from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
+from connect_core.runtime.config_providers.resolver import provider_key_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -61,6 +62,9 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     for key_name in (k for k, v in props.items() if v is None):
         value = values.setdefault(key_name, _bare_value(key_name))
         value["errors"].append(NULL_VALUE_ERROR)
+    for key_name, message in provider_key_errors(props).items():  # providers come from the worker only
+        value = values.setdefault(key_name, _bare_value(key_name))
+        value["errors"].append(message)
 
     connector = cls()
     own_keys = _own_keys(cls)

@@ -71,7 +71,7 @@ class Coordinator:
         """Route the request; every failure becomes Kafka's error response."""
         try:
             return self.router.dispatch(request)
-        except Exception as error:  # noqa: BLE001 - the REST API answers every error, as Kafka's mapper does
+        except Exception as error:  # the REST API answers every error, as Kafka's mapper does
             return error_response(error)
 
 

@@ -1,10 +1,13 @@
-"""``ConfigResolver``: which providers a connector may use, and its configs with placeholders resolved.
+"""``ConfigResolver``: the worker's config providers, and connector configs with placeholders resolved.
 
 Providers are declared the Kafka way: ``config.providers=env,file,secretsmanager,ssm``,
-``config.providers.<name>.class=<class>`` and ``config.providers.<name>.param.<option>=<value>``. Kafka reads these
-from the worker config only; lambda-connect has no worker file, so they come from ``LAMBDA_CONNECT_CONFIG_PROVIDERS``
-(the worker level: a comma list of names, or a JSON object of those keys) and from the connector config itself
-(which wins). A well-known name (``env``, ``file``, ``directory``, ``secretsmanager``, ``ssm``) needs no ``.class``.
+``config.providers.<name>.class=<class>`` and ``config.providers.<name>.param.<option>=<value>``. As in Kafka these
+come from the worker configuration only: ``LAMBDA_CONNECT_CONFIG_PROVIDERS`` (a comma list of names, or a JSON
+object of those keys), set by the template's ``ConfigProviders`` parameter or ``lambda-connect up
+--config-providers``. A connector config (a REST body) may not declare providers: stricter than Kafka 4.1.1, whose
+default lets a connector config add its own (issue: a connector could read the function's AWS credentials or any
+file into its records). A well-known name (``env``, ``file``, ``directory``, ``secretsmanager``, ``ssm``) needs no
+``.class``; ``file``/``directory`` honour ``allowed.paths`` (KIP-993), ``env`` honours ``allowlist.pattern``.
 
 The config topic keeps placeholders; tasks resolve them at start (both the connector config and their task config),
 so a rotated secret reaches a task when it restarts or its container is replaced. Configured providers are kept per
@@ -28,7 +31,15 @@ if TYPE_CHECKING:
 
     from connect_core.runtime.config_providers.config_provider import ConfigProvider
 
-__all__ = ["CONFIG_PROVIDERS_CONFIG", "PROVIDER_CLASSES", "ConfigResolver", "clear_provider_cache", "resolve_configs"]
+__all__ = [
+    "CONFIG_PROVIDERS_CONFIG",
+    "PROVIDER_CLASSES",
+    "ConfigResolver",
+    "clear_provider_cache",
+    "connector_provider_keys",
+    "provider_key_errors",
+    "resolve_configs",
+]
 
 CONFIG_PROVIDERS_CONFIG = "config.providers"
 _PKG = "connect_core.runtime.config_providers."
@@ -84,7 +95,7 @@ def _target(name: str, class_name: str | None) -> str:
         raise ConfigError(f'Missing required configuration "{key}" which has no default value.')
     if class_name in PROVIDER_CLASSES:
         return PROVIDER_CLASSES[class_name]
-    if ":" in class_name:  # a Python "module:Class" of the user's own provider
+    if ":" in class_name:  # a Python "module:Class" of the worker's own provider (worker configuration only)
         return class_name
     raise ConfigError(f"Invalid value {class_name} for configuration {key}: Class {class_name} could not be found.")
 
@@ -115,10 +126,17 @@ class ConfigResolver:
 
     @classmethod
     def for_connector(cls, connector_config: Mapping[str, str | None]) -> ConfigResolver:
-        """Providers from ``LAMBDA_CONNECT_CONFIG_PROVIDERS`` overlaid with the connector's ``config.providers*``."""
+        """The worker's providers (``LAMBDA_CONNECT_CONFIG_PROVIDERS``); a connector's own ``config.providers*``
+        is refused (validation answers 400 before such a config is ever stored)."""
+        own = connector_provider_keys(connector_config)
+        if own:
+            raise ConfigError(_refusal(own[0]))
+        return cls.for_worker()
+
+    @classmethod
+    def for_worker(cls) -> ConfigResolver:
+        """The providers the worker configuration declares."""
         props = _worker_properties()
-        props.update({k: v for k, v in connector_config.items()
-                      if v is not None and k.startswith(CONFIG_PROVIDERS_CONFIG)})
         names = [n.strip() for n in props.get(CONFIG_PROVIDERS_CONFIG, "").split(",") if n.strip()]
         providers: dict[str, ConfigProvider] = {}
         for name in names:
@@ -136,6 +154,21 @@ class ConfigResolver:
         result = self._transformer.transform(present)
         remember_secrets(result.substituted)
         return {k: v for k, v in result.data.items() if v is not None}
+
+
+def connector_provider_keys(config: Mapping[str, object]) -> list[str]:
+    """The ``config.providers*`` keys of a connector config (none are accepted there)."""
+    return [key for key in config if key == CONFIG_PROVIDERS_CONFIG or key.startswith(CONFIG_PROVIDERS_CONFIG + ".")]
+
+
+def _refusal(key: str) -> str:
+    return (f"Invalid configuration {key}: config providers come only from the worker configuration "
+            f"({env.CONFIG_PROVIDERS}), not from a connector config")
+
+
+def provider_key_errors(config: Mapping[str, object]) -> dict[str, str]:
+    """Validation's error for each ``config.providers*`` key of a connector config."""
+    return {key: _refusal(key) for key in connector_provider_keys(config)}
 
 
 def resolve_configs(

@@ -13,6 +13,8 @@ from connect_core.transforms._util import non_empty_string
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["HasHeaderKey", "HasHeaderKeyConfig", "NAME_CONFIG"]
+
 NAME_CONFIG = "name"
 
 

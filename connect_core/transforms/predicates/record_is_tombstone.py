@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
 
+__all__ = ["RecordIsTombstone", "RecordIsTombstoneConfig"]
+
+
 class RecordIsTombstoneConfig(BaseModel):
     """RecordIsTombstone has no config keys."""
 

@@ -15,6 +15,8 @@ from connect_core.transforms.regex_router import python_regex
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
 
+__all__ = ["PATTERN_CONFIG", "TopicNameMatches", "TopicNameMatchesConfig"]
+
 PATTERN_CONFIG = "pattern"
 
 

@@ -46,7 +46,7 @@ class ProcessExecutorPlugin(RuntimeExecutorPlugin):
 class ProcessRuntimeExecutor(RuntimeExecutor):
     """One execution environment = one process running the function's runtime."""
 
-    def __init__(self, id: str, function_version: FunctionVersion) -> None:  # noqa: A002 - LocalStack's signature
+    def __init__(self, id: str, function_version: FunctionVersion) -> None:  # LocalStack's signature
         super().__init__(id=id, function_version=function_version)
         self.endpoint = ExecutorEndpoint(self.id, container_address="127.0.0.1")
         self.process: subprocess.Popen[bytes] | None = None
@@ -70,7 +70,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         config_ = self.function_version.config
         python = interpreter(config_.runtime)
         env = layout(self.function_version, self.env_vars, python=python, tmp_dir=self.tmp_dir)
-        self.process = subprocess.Popen(  # noqa: S603 - the function's own runtime, our bootstrap
+        self.process = subprocess.Popen(  # the function's own runtime, our bootstrap
             [python, str(BOOTSTRAP), str(port)], cwd=env["LAMBDA_TASK_ROOT"], env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -96,7 +96,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         self._kill()
         try:
             self.endpoint.shutdown()
-        except Exception as error:  # noqa: BLE001 - as the Docker executor: a failed shutdown only gets logged
+        except Exception as error:  # as the Docker executor: a failed shutdown only gets logged
             LOG.debug("Error while stopping executor endpoint of %s: %s", self.function_version.qualified_arn, error)
         if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)

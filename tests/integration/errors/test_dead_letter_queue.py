@@ -10,11 +10,11 @@ import pytest
 from confluent_kafka import TIMESTAMP_CREATE_TIME, Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
 from connect_core.errors.exceptions import DeadLetterQueueError
-from connect_core.errors.processing_context import ConsumedRecord
 from connect_core.errors.retry_with_tolerance import FAILED, RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 

@@ -151,7 +151,7 @@ class KafkaTopics:
             for future in self._admin.delete_topics(self.created).values():
                 try:
                     future.result(10)
-                except Exception:  # noqa: BLE001, S110 - cleanup only
+                except Exception:  # cleanup only
                     pass
 
 
@@ -198,8 +198,8 @@ class SinkFunction:
 
     def close(self) -> None:
         """Stop the warm runner's task and clients."""
-        runner = app._invocation  # noqa: SLF001 - the module-level warm invocation
-        app._invocation = None  # noqa: SLF001
+        runner = app._invocation  # the module-level warm invocation
+        app._invocation = None
         if runner is not None:
             runner.close()
 
@@ -311,7 +311,7 @@ class Mapping:
             fired = self.injector.fired
             try:
                 response = self.function.invoke(self.messages[start:attempt.end])
-            except Exception as error:  # noqa: BLE001 - any function error means: retry from the committed offset
+            except Exception as error:  # any function error means: retry from the committed offset
                 self.failures += 1
                 self.log.append(f"[{start},{attempt.end}) failed: {error}")
                 log.info("mapping: %s", self.log[-1])

@@ -614,7 +614,7 @@ def test_paused_connector_fails_the_invocation_and_writes_nothing(
         function.invoke(messages)
 
 
-# -- 6. refused rows: row by row to the dead letter queue, once across retries (issue 13 items 3 and 4) -------------
+# -- 6. refused rows: row by row to the dead letter queue, once across retries -------------
 NULLABLE_STATUS = SchemaBuilder.struct().name("order_status").field("ORDER_ID", INT32_SCHEMA) \
     .field("STATUS", OPTIONAL_STRING_SCHEMA).build()
 

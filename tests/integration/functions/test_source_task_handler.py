@@ -56,9 +56,9 @@ def deployed(cluster: Cluster, kafka_bootstrap: str, tmp_path: Path,
               "value.converter.schemas.enable": "false"}
     cluster.deploy(CONNECTOR, config, [{"file": str(path), "topic": topic}])
     yield path, topic
-    if app._invocation is not None:  # noqa: SLF001 - the module-level warm invocation
-        app._invocation.close()  # noqa: SLF001
-    app._invocation = None  # noqa: SLF001
+    if app._invocation is not None:  # the module-level warm invocation
+        app._invocation.close()
+    app._invocation = None
 
 
 def _context() -> LocalLambdaContext:
@@ -75,7 +75,7 @@ def test_scheduler_input_then_eventbridge_envelope(cluster: Cluster, deployed: t
     with path.open("a") as handle:
         handle.write("gamma\n")
     warm = app.handler(_event("eventbridge-scheduled-envelope.json"), _context())  # the same warm runner
-    app._invocation = None  # noqa: SLF001 - a cold start: a new runner resumes from the committed offsets
+    app._invocation = None  # a cold start: a new runner resumes from the committed offsets
     cold = app.handler(_event("eventbridge-scheduled-envelope.json"), _context())
 
     assert (warm["records"], cold["records"]) == (1, 0)

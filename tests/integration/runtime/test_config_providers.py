@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_sink_runner_resolves_a_secrets_manager_placeholder(
-    cluster: Cluster, tmp_path: Path, aws_settings: dict[str, str]
+    cluster: Cluster, tmp_path: Path, aws_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clear_provider_cache()
     forget_secrets()
@@ -41,11 +41,12 @@ def test_sink_runner_resolves_a_secrets_manager_placeholder(
         "config.providers.secretsmanager.param.aws.access.key": aws_settings["aws_access_key_id"],
         "config.providers.secretsmanager.param.aws.secret.key": aws_settings["aws_secret_access_key"],
     }
+    monkeypatch.setenv("LAMBDA_CONNECT_CONFIG_PROVIDERS", json.dumps(providers))  # the worker's, never the connector's
     placeholder = f"${{secretsmanager:{secret_name}:path}}"
     cluster.deploy("secret-sink", {
         "connector.class": FILE_SINK, "file": placeholder, "topics": "orders", "tasks.max": "1",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter", **providers,
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     }, [{"file": placeholder, "topics": "orders"}])
     runner = SinkRunner(cluster.worker, "secret-sink", config_store=cluster.configs, status_store=cluster.statuses)
 
@@ -61,7 +62,7 @@ def test_sink_runner_resolves_a_secrets_manager_placeholder(
     out.unlink()
     out.mkdir()  # writing to a directory fails with the path in the error
     runner.close()
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the OS error, only the trace matters here
+    with pytest.raises(Exception):  # noqa: B017 - whatever the OS error, only the trace matters here
         SinkRunner(cluster.worker, "secret-sink", config_store=cluster.configs,
                    status_store=cluster.statuses).handle(msk_event("orders", [b"three"]))
     cluster.statuses.refresh()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.api.errors import ConfigError
 from connect_core.runtime.sink_runner import ConnectorNotRunningError, SinkRunner
 from connect_core.storage.config_state import TargetState
 from tests.integration.runtime.conftest import consume_committed
@@ -132,3 +133,23 @@ def test_null_values_and_keys_decode_as_tombstones(cluster: Cluster, tmp_path: P
     assert result.put == 2
     assert out.read_text().splitlines() == ["null", "2"]
     assert json.loads("2") == 2
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"value.converter": "tempfile:mkdtemp"}, "Class tempfile:mkdtemp could not be found."),
+    ({"transforms": "t", "transforms.t.type": "Filter", "transforms.t.predicate": "gone"},
+     "Unknown configuration 'predicates.gone.type'"),
+])
+def test_a_bad_plugin_config_is_failed_with_its_trace_not_left_unassigned(
+    cluster: Cluster, tmp_path: Path, extra: dict[str, str], message: str
+) -> None:
+    # A config written before validation refused such plugins (or by another writer of the config topic).
+    _deploy_file_sink(cluster, "bad-plugin-sink", tmp_path / "out.txt", "orders", **extra)
+
+    with pytest.raises(ConfigError, match=message):
+        _runner(cluster, "bad-plugin-sink").handle(msk_event("orders", [b'{"id":1}']))
+
+    cluster.statuses.refresh()
+    status = cluster.statuses.task_status("bad-plugin-sink", 0)
+    assert status.state.value == "FAILED"
+    assert message in (status.trace or "")

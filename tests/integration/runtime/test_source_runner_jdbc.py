@@ -223,7 +223,7 @@ def test_overlapping_invocations_fence_the_older_one(
     def invocation_a() -> None:
         try:
             outcome["result"] = _runner(cluster).run("overlap", 0, _budget(60_000))
-        except BaseException as error:  # noqa: BLE001 - the test inspects it
+        except BaseException as error:  # the test inspects it
             outcome["error"] = error
 
     thread = threading.Thread(target=invocation_a, name="invocation-a")

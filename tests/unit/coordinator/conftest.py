@@ -40,3 +40,11 @@ class Rest:
 @pytest.fixture
 def rest() -> Rest:
     return Rest()
+
+
+@pytest.fixture(autouse=True)
+def _test_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test connectors are worker plugins (LAMBDA_CONNECT_PLUGINS), the only way a non-built-in class loads."""
+    from tests.unit.coordinator.fakes import MANAGED_SINK, SPLITTING_SOURCE
+
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", f"{SPLITTING_SOURCE},{MANAGED_SINK}")

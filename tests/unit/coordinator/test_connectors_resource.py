@@ -79,9 +79,9 @@ def test_create_without_connector_class_is_400(rest: Rest) -> None:
                                                                 "connector type")
 
 
-def test_create_with_unknown_class_is_500(rest: Rest) -> None:
+def test_create_with_unknown_class_is_400(rest: Rest) -> None:
     response = rest.call("POST", "/connectors", {"name": "x", "config": {"connector.class": "com.acme.Nope"}})
-    assert response.status == 500
+    assert response.status == 400
     assert response.body["message"].startswith("Failed to find any class that implements Connector and which name "
                                                "matches com.acme.Nope, available connectors are: ")
 

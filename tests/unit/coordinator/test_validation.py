@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 import pytest
 
-from connect_core.api.errors import ConnectError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.validation import (
     VALIDATE_HINT,
@@ -52,10 +53,14 @@ def test_missing_connector_class_is_400() -> None:
     assert str(caught.value) == "Connector config {name=x} contains no connector type"
 
 
-def test_unknown_connector_class_is_a_500_error() -> None:
-    with pytest.raises(ConnectError) as caught:
-        validate_connector_config({"connector.class": "org.acme.Nope"})
-    assert not isinstance(caught.value, BadRequestError)
+@pytest.mark.parametrize("name", ["org.acme.Nope", "this:s", "os:system", "tests.unit.coordinator.fakes:NoopTask",
+                                  "org.apache.kafka.connect.json.JsonConverter"])
+def test_unknown_connector_class_is_a_400_and_nothing_is_imported(name: str) -> None:
+    sys.modules.pop("this", None)
+    with pytest.raises(BadRequestError, match=f"Failed to find any class that implements Connector and which name "
+                                              f"matches {re.escape(name)}"):
+        validate_connector_config({"connector.class": name})
+    assert "this" not in sys.modules
 
 
 def test_null_values_are_errors() -> None:
@@ -145,3 +150,50 @@ def test_invalid_config_message_lists_every_error() -> None:
     ]
     with pytest.raises(BadRequestError):
         ensure_valid({"connector.class": "FileStreamSource"})
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("value.converter", "tempfile:mkdtemp", "Class tempfile:mkdtemp could not be found."),
+    ("key.converter", "os:system", "Class os:system could not be found."),
+    ("header.converter", "builtins:eval", "Class builtins:eval could not be found."),
+    ("value.converter", "Filter", "Class org.apache.kafka.connect.transforms.Filter does not implement the "
+                                  "Converter interface"),
+    ("header.converter", "org.apache.kafka.connect.file.FileStreamSinkConnector",
+     "Class org.apache.kafka.connect.file.FileStreamSinkConnector does not implement the HeaderConverter interface"),
+])
+def test_converters_are_registered_plugins_of_their_type(key: str, value: str, reason: str) -> None:
+    infos = validate_connector_config({**SINK, key: value})
+    assert _errors(infos)[key] == [f"Invalid value {value} for configuration {key}: {reason}"]
+
+
+@pytest.mark.parametrize(("props", "key", "reason"), [
+    ({"transforms": "t", "transforms.t.type": "subprocess:Popen"}, "transforms.t.type",
+     "Class subprocess:Popen could not be found."),
+    ({"transforms": "t", "transforms.t.type": "JsonConverter"}, "transforms.t.type",
+     "Class org.apache.kafka.connect.json.JsonConverter does not implement the Transformation interface"),
+    ({"transforms": "t", "transforms.t.type": "Filter", "transforms.t.predicate": "p", "predicates": "p",
+      "predicates.p.type": "os:system"}, "predicates.p.type", "Class os:system could not be found."),
+    ({"transforms": "t", "transforms.t.type": "Filter", "transforms.t.predicate": "p", "predicates": "p",
+      "predicates.p.type": "Filter"}, "predicates.p.type",
+     "Class org.apache.kafka.connect.transforms.Filter does not implement the Predicate interface"),
+])
+def test_smts_and_predicates_are_registered_plugins_of_their_type(props: dict[str, str], key: str,
+                                                                  reason: str) -> None:
+    infos = validate_connector_config({**SINK, **props})
+    assert f"Invalid value {props[key]} for configuration {key}: {reason}" in _errors(infos)[key]
+
+
+def test_a_predicate_alias_not_listed_is_refused_at_validation() -> None:
+    infos = validate_connector_config({**SINK, "transforms": "t", "transforms.t.type": "Filter",
+                                       "transforms.t.predicate": "missing"})
+    assert _errors(infos)["transforms.t.predicate"] == [
+        "Invalid value missing for configuration transforms.t.predicate: Predicate missing is not listed in "
+        "'predicates'"]
+
+
+@pytest.mark.parametrize("key", ["config.providers", "config.providers.env.class",
+                                 "config.providers.file.param.allowed.paths"])
+def test_connector_level_config_providers_are_refused(key: str) -> None:
+    with pytest.raises(BadRequestError, match=re.escape(f"Invalid configuration {key}: config providers come only "
+                                                        "from the worker configuration")):
+        ensure_valid({**SOURCE, key: "env"})

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import (
     AlreadyExistsError,
     ConfigError,
@@ -17,7 +18,7 @@ from connect_core.errors import dead_letter_queue
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter, context_headers, exception_class_name
 from connect_core.errors.exceptions import DeadLetterQueueError
-from connect_core.errors.processing_context import ConsumedRecord, ProcessingContext
+from connect_core.errors.processing_context import ProcessingContext
 from connect_core.errors.stage import Stage
 
 CLASS = "connect_core.converters.json.JsonConverter"

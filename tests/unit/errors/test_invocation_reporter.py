@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.errors.invocation_reporter import InvocationReporter, SentRecords
-from connect_core.errors.processing_context import ConsumedRecord, ProcessingContext
+from connect_core.errors.processing_context import ProcessingContext
 from connect_core.errors.stage import Stage
 
 

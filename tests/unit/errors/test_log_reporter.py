@@ -4,11 +4,12 @@ import logging
 
 import pytest
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
 from connect_core.errors.log_reporter import LogReporter
-from connect_core.errors.processing_context import ConsumedRecord, ProcessingContext
+from connect_core.errors.processing_context import ProcessingContext
 from connect_core.errors.stage import Stage
 
 CLASS = "org.apache.kafka.connect.json.JsonConverter"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from connect_core.errors.processing_context import ConsumedRecord, ProcessingContext, class_name
+from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.errors.processing_context import ProcessingContext, class_name
 from connect_core.errors.stage import Stage
 
 

@@ -4,10 +4,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError, RetriableError
 from connect_core.errors.config import ErrorHandlingConfig, ToleranceType
 from connect_core.errors.exceptions import ToleranceExceededError, UnhandledError
-from connect_core.errors.processing_context import ConsumedRecord
 from connect_core.errors.retry_with_tolerance import FAILED, TOLERABLE_STAGES, RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 

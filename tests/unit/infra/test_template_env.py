@@ -1,4 +1,4 @@
-"""STYLE point 12: every Environment variable template.yaml sets is a constant of connect_core/runtime/env.py."""
+"""Every Environment variable template.yaml sets is a constant of connect_core/runtime/env.py (one home per name)."""
 
 from __future__ import annotations
 

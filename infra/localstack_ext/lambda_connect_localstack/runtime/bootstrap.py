@@ -34,7 +34,7 @@ _DRAIN_MARK = b"\x00lambda-connect-drain\x00"
 
 def post(path: str, body: bytes | dict[str, Any]) -> None:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(f"{RUNTIME_ENDPOINT}{path}", data=data, method="POST")  # noqa: S310
+    request = urllib.request.Request(f"{RUNTIME_ENDPOINT}{path}", data=data, method="POST")
     request.add_header("Content-Type", "application/json")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=30) as response:
@@ -177,14 +177,14 @@ class Runtime:
         runtime = self
 
         class Invoke(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 runtime.invocations.put(json.loads(body))
                 self.send_response(202)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet access log
+            def log_message(self, format: str, *args: Any) -> None:  # quiet access log
                 pass
 
         server = HTTPServer(("127.0.0.1", self.port), Invoke)
@@ -212,7 +212,7 @@ class Runtime:
             except (TypeError, ValueError) as error:
                 outcome, body = "error", json.dumps(error_body(
                     error, request_id, "Runtime.MarshalError", f"Unable to marshal response: {error}")).encode()
-        except Exception as error:  # noqa: BLE001 - every handler error is the invocation's error
+        except Exception as error:  # every handler error is the invocation's error
             fault = error_body(error, request_id)
             self.output.write_line(
                 f"[ERROR] {fault['errorType']}: {fault['errorMessage']}\nTraceback (most recent call last):\n"
@@ -280,7 +280,7 @@ def main(argv: list[str]) -> int:
         runtime.output.write_line(f"[ERROR] {error.error_type}: {error}")
         post(f"/status/{RUNTIME_ID}/error", fault)
         return 1
-    except Exception as error:  # noqa: BLE001 - an exception at import time is the init error Lambda reports
+    except Exception as error:  # an exception at import time is the init error Lambda reports
         fault = error_body(error)
         runtime.output.write_line(f"[ERROR] {fault['errorType']}: {fault['errorMessage']}")
         traceback.print_exc()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 def _call(method: str, url: str, body: object | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback test server
+    with urllib.request.urlopen(request, timeout=30) as response:  # loopback test server
         return json.load(response)
 
 

@@ -17,7 +17,7 @@ _TYPE = "application/vnd.schemaregistry.v1+json"
 def _call(method: str, url: str, body: object | None = None) -> object:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": _TYPE})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback test server
+    with urllib.request.urlopen(request, timeout=30) as response:  # loopback test server
         return json.load(response)
 
 

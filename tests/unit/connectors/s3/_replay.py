@@ -112,7 +112,7 @@ class Replay:
                 task.start(self.config)
             try:
                 self._invoke(task, batch)
-            except Exception:  # noqa: BLE001 - any failure means: the mapping retries the batch
+            except Exception:  # any failure means: the mapping retries the batch
                 self.failures += 1
                 for p, records in batch.items():
                     bisect = self.rng.random() < 0.4

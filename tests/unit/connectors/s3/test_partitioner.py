@@ -27,7 +27,7 @@ def _record(value: object, schema: object = None, ts: int | None = TS, partition
     return SinkRecord("orders", partition, None, None, schema, value, 7, timestamp=ts)  # type: ignore[arg-type]
 
 
-def _partitioner(**extra: str):  # noqa: ANN202
+def _partitioner(**extra: str):
     return build_partitioner(parse_config(S3SinkConfig, BASE | extra))
 
 
