@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test unit lint deploy-check services services-down services-status bench clean
+.PHONY: venv demo test unit lint deploy-check services services-down services-status bench faults clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,12 @@ services-status: venv
 
 services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
+
+## The fault suite at full size (issue 13; `make test` runs it small): per case runs, rows expected, lost, duplicated.
+faults: venv services
+	@mkdir -p .run && rm -f .run/faults-tally.txt
+	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
+	  status=$$?; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
 
 ## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
 ## Sizes: BENCH_RECORDS (default 100000), BENCH_REPEATS (3), BENCH_BATCH (1000), BENCH_CASES, BENCH_JAVA=0.

@@ -1,4 +1,5 @@
-"""Converters: Kafka's JSON, String, ByteArray, number/boolean and SimpleHeader converters, byte-compatible with Kafka.
+"""Converters: Kafka's JSON, String, ByteArray, number/boolean and SimpleHeader converters, byte-compatible with Kafka,
+and Confluent's schema registry converters (Avro, JSON Schema, Protobuf) in Confluent's wire format.
 
 ``CONVERTERS`` maps Kafka's Java class names (and short names) to ``"module:Class"`` strings so the runtime
 imports only the converter a function uses.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["CONVERTERS", "HEADER_CONVERTERS"]
 
-CONVERTERS: dict[str, str] = {
+_KAFKA_CONVERTERS: dict[str, str] = {
     "org.apache.kafka.connect.json.JsonConverter": "connect_core.converters.json:JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter": "connect_core.converters.string:StringConverter",
     "org.apache.kafka.connect.converters.ByteArrayConverter": "connect_core.converters.byte_array:ByteArrayConverter",
@@ -29,8 +30,18 @@ CONVERTERS: dict[str, str] = {
     "ByteArrayConverter": "connect_core.converters.byte_array:ByteArrayConverter",
 }
 
+# Confluent's schema registry converters: key/value converters only (not HeaderConverters, as in Confluent).
+_REGISTRY_CONVERTERS: dict[str, str] = {
+    "io.confluent.connect.avro.AvroConverter": "connect_core.converters.avro:AvroConverter",
+    "io.confluent.connect.json.JsonSchemaConverter": "connect_core.converters.json_schema:JsonSchemaConverter",
+    "AvroConverter": "connect_core.converters.avro:AvroConverter",
+    "JsonSchemaConverter": "connect_core.converters.json_schema:JsonSchemaConverter",
+}
+
+CONVERTERS: dict[str, str] = {**_KAFKA_CONVERTERS, **_REGISTRY_CONVERTERS}
+
 HEADER_CONVERTERS: dict[str, str] = {
-    **CONVERTERS,
+    **_KAFKA_CONVERTERS,
     "org.apache.kafka.connect.storage.SimpleHeaderConverter": (
         "connect_core.converters.simple_header:SimpleHeaderConverter"
     ),

@@ -5,6 +5,11 @@ exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transact
 the same task still running, and either all records of an invocation and their offsets become visible, or none.
 A warm container keeps its task, producer and stores; after any failure the task is stopped and rebuilt from the
 committed offsets, so in-memory progress can never run ahead of what Kafka holds.
+
+A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records and
+``chunk_bytes`` bytes (each chunk its records plus the offsets so far), so memory stays bounded and progress is
+kept. And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's
+``init_transactions`` would fence it and abort its open chunk.
 """
 
 from __future__ import annotations
@@ -28,7 +33,11 @@ from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
-from connect_core.runtime.trigger_config import DEFAULT_POLL_INTERVAL_MS, SourceScheduleConfig
+from connect_core.runtime.trigger_config import (
+    DEFAULT_POLL_INTERVAL_MS,
+    DEFAULT_SCHEDULE_INTERVAL_MS,
+    SourceScheduleConfig,
+)
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
@@ -48,6 +57,10 @@ __all__ = ["SourceInvocationResult", "SourceRunner"]
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
+DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
+DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024  # produced key + value bytes per transaction at most
+TICK_SHARE = 5 / 6  # of the schedule interval an invocation may poll (50 s of a one-minute rate)
+_QUEUE_FULL_WAIT_S = 0.1
 TRANSACTION_TIMEOUT_MS = 900_000  # the broker's default transaction.max.timeout.ms; Lambda runs at most 15 min
 KAFKA_TIMEOUT_S = 60.0
 
@@ -83,6 +96,7 @@ class _RunningTask:
     producer: Any
     version: str | None = None
     poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
+    tick_ms: int = DEFAULT_SCHEDULE_INTERVAL_MS
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
 
     def close(self) -> None:
@@ -107,6 +121,8 @@ class SourceRunner:
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
         poll_window_ms: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        chunk_records: int = DEFAULT_CHUNK_RECORDS,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> None:
         """Build lazily-started stores for the worker's internal topics.
 
@@ -121,6 +137,8 @@ class SourceRunner:
                 long (``LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS``). A schedule fires at most once a minute on AWS;
                 this is how a shorter ``poll.interval.ms`` is honoured. 0: one round per invocation.
             sleep: waits between rounds (injected by tests).
+            chunk_records: records per transaction at most (a round commits in chunks).
+            chunk_bytes: produced bytes per transaction at most.
         """
         self.worker = worker
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
@@ -132,6 +150,8 @@ class SourceRunner:
             env.resolve_int(env.SOURCE_POLL_WINDOW_MS, 0) if poll_window_ms is None else poll_window_ms
         )
         self._sleep = sleep
+        self.chunk_records = chunk_records
+        self.chunk_bytes = chunk_bytes
         self._running: dict[tuple[str, int], _RunningTask] = {}
         self._reported: dict[tuple[str, int], State] = {}
 
@@ -155,10 +175,18 @@ class SourceRunner:
         running = self._running_task(connector, task_id)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
         window_ends = started + self.poll_window_ms / 1000.0
+        tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
+        budget = remaining_ms
+
+        def remaining_ms() -> float:  # the Lambda budget, and never into the next tick
+            return min(budget(), (tick_ends - time.monotonic()) * 1000.0)
+
         try:
             while True:
-                self._poll_in_transaction(connector, running, remaining_ms, result)
+                full = self._poll_in_transaction(connector, running, remaining_ms, result)
                 result.rounds += 1
+                if full and remaining_ms() > 0 and result.records + result.skipped < self.max_records:
+                    continue  # the chunk filled up: the task has more now, go on without waiting
                 if not self._another_round(
                     connector, task_id, running, remaining_ms, window_ends=window_ends, result=result
                 ):
@@ -188,7 +216,8 @@ class SourceRunner:
 
     def _poll_in_transaction(
         self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
-    ) -> None:
+    ) -> bool:
+        """One transaction: poll until nothing comes, the budget ends or the chunk is full (then True)."""
         producer = running.producer
         errors: list[Any] = []
 
@@ -199,8 +228,14 @@ class SourceRunner:
         producer.begin_transaction()
         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         polled: list[SourceRecord] = []
+        first_record, first_byte = result.records + result.skipped, result.bytes
+        full = False
         try:
             while remaining_ms() > 0 and result.records + result.skipped < self.max_records:
+                if (result.records + result.skipped - first_record >= self.chunk_records
+                        or result.bytes - first_byte >= self.chunk_bytes):
+                    full = True
+                    break
                 records = running.task.poll()
                 result.polls += 1
                 if not records:
@@ -227,6 +262,7 @@ class SourceRunner:
         running.task.commit()
         for record in polled:
             running.task.commit_record(record, None)
+        return full
 
     @staticmethod
     def _send(running: _RunningTask, record: SourceRecord, result: SourceInvocationResult, on_delivery: Any) -> None:
@@ -234,11 +270,16 @@ class SourceRunner:
         if produced is None:
             result.skipped += 1
             return
-        running.producer.produce(
-            produced.topic, value=produced.value, key=produced.key,
-            partition=-1 if produced.partition is None else produced.partition,
-            timestamp=produced.timestamp or 0, headers=produced.headers, on_delivery=on_delivery,
-        )
+        while True:
+            try:
+                running.producer.produce(
+                    produced.topic, value=produced.value, key=produced.key,
+                    partition=-1 if produced.partition is None else produced.partition,
+                    timestamp=produced.timestamp or 0, headers=produced.headers, on_delivery=on_delivery,
+                )
+                break
+            except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
+                running.producer.poll(_QUEUE_FULL_WAIT_S)
         running.producer.poll(0)
         result.records += 1
         result.bytes += len(produced.value or b"") + len(produced.key or b"")
@@ -298,8 +339,10 @@ class SourceRunner:
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
-        poll_interval_ms = SourceScheduleConfig.parse(connector_config).local_interval_ms(connector_config)
-        return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task), poll_interval_ms)
+        schedule = SourceScheduleConfig.parse(connector_config)
+        return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task),
+                            schedule.local_interval_ms(connector_config),
+                            schedule.schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS)
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from infra.local import _process as proc
+from infra.local import kafka
 from infra.local.versions import LOCALSTACK_PYTHON, LOCALSTACK_REQUIREMENTS, LOCALSTACK_VENV_TAG
 
 NAME = "localstack"
@@ -24,6 +25,7 @@ START_TIMEOUT_S = 180.0
 REQUIRED_SERVICES = ("s3", "secretsmanager", "scheduler", "lambda")
 EXTENSION_DIR = proc.REPO_ROOT / "infra" / "localstack_ext"
 EXTENSION_DIST = "lambda_connect_localstack"  # the dist-info prefix of "lambda-connect-localstack"
+KAFKA_CLIENT_REQUIREMENT = "confluent-kafka>=2.6"  # as in the project's pyproject.toml
 EXECUTOR = "lambda-connect"  # infra/localstack_ext/lambda_connect_localstack/__init__.py: EXECUTOR_NAME
 
 
@@ -100,8 +102,11 @@ def venv_python() -> str:
     installed = [_parse_version(path.split("-")[-1].removesuffix(".dist-info"))
                  for path in glob.glob(str(site / f"{EXTENSION_DIST}-*.dist-info"))]
     if not installed or max(installed) < extension_version():
-        proc.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(EXTENSION_DIR)],
-                 name=NAME)
+        # The Kafka poller (kafka_esm.py) runs connect_core's event source mapping: our package (no dependencies:
+        # LocalStack's own pydantic/boto3 serve) and confluent-kafka go in with the extension, at the same version.
+        proc.run([str(python), "-m", "pip", "install", "-q", KAFKA_CLIENT_REQUIREMENT], name=NAME)
+        proc.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(proc.REPO_ROOT),
+                  str(EXTENSION_DIR)], name=NAME)
     return str(python)
 
 
@@ -117,6 +122,8 @@ def environment() -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "LAMBDA_RUNTIME_EXECUTOR": EXECUTOR,  # functions run as local processes (infra/localstack_ext)
         "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "90",  # a cold start imports confluent-kafka & co. on a busy machine
+        # MSK event source mappings read the local broker, whatever their cluster ARN (kafka_esm.py).
+        "LAMBDA_CONNECT_MSK_BOOTSTRAP_SERVERS": json.dumps({"*": kafka.address()}),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["ColumnInfo", "Dialect", "TableId", "dialect_for"]
 
 log = logging.getLogger(__name__)
+_CURSOR_IDS = itertools.count(1)  # server-side cursor names, unique per process (hence per connection)
 
 # Lost or refused connections (client 2002/2003/2006/2013/2055, server 1040/1053/1927/4031, network 1158-1161),
 # lock wait timeout 1205, deadlock 1213: the statement may pass on retry. Every other code is about the data or SQL.
@@ -241,6 +243,15 @@ class PostgreSqlDialect(Dialect):
 
         register_default_json(conn, loads=_identity)
         register_default_jsonb(conn, loads=_identity)
+
+    def streaming_cursor(self, conn: Any) -> Any:
+        """A server-side (named) cursor: ``fetchmany(n)`` is ``FETCH FORWARD n``, so memory holds one batch.
+
+        psycopg2's default cursor loads the whole result at ``execute``. A named cursor lives in the read
+        transaction (the querier commits when the query is exhausted) and describes its columns after the first
+        fetch.
+        """
+        return conn.cursor(name=f"lambda_connect_{next(_CURSOR_IDS)}")
 
     def is_transient(self, error: BaseException) -> bool:
         """SQLSTATE classes 08 (connection), 40 (rollback: deadlock, serialization), 53 (resources), 57 (operator

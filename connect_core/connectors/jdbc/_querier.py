@@ -115,9 +115,10 @@ class TableQuerier:
         else:
             cursor.execute(self.sql())
         self._cursor = cursor
-        self._columns = self.dialect.result_columns(cursor, self._info)
+        self._columns = []  # described after the first fetch: a server-side cursor knows them only then
 
     def _build_schema(self, first_rows: list[tuple[Any, ...]]) -> None:
+        self._columns = self.dialect.result_columns(self._cursor, self._info)
         name = self.spec.table.table if self.spec.table is not None else None
         builder = SchemaBuilder.struct()
         if name:

@@ -287,3 +287,42 @@ def test_bad_configs_name_the_setting(postgres_settings: dict[str, str], db: tup
     unreachable = {**props, "connection.url": "jdbc:postgresql://127.0.0.1:1/connect", "connection.attempts": "1"}
     with pytest.raises(ConnectError, match="connection.url"):
         start_task(JdbcSourceTask(), unreachable, MemoryOffsetReader())
+
+
+# -- a large table streams (issue 13 item 2) ------------------------------------------------------------------------
+_FIRST_POLL = """
+import json, resource, sys
+from connect_core.connectors.jdbc.source_task import JdbcSourceTask
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
+
+task = start_task(JdbcSourceTask(), json.loads(sys.argv[1]), MemoryOffsetReader())
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+records = task.poll()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+task.stop()
+print(json.dumps({"records": len(records), "grew_mb": (after - before) / 1024}))
+"""
+LARGE_ROWS = 200_000  # of 1 KB: a client-side cursor holds 200 MB after execute, a server-side one a batch
+
+
+def test_a_large_table_streams_through_a_server_side_cursor(
+    postgres_settings: dict[str, str], db: tuple[Any, str],
+) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    conn, name = db
+    _sql(conn, f'CREATE TABLE "{name}" (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)',
+         f"INSERT INTO \"{name}\" SELECT g, repeat('x', 1000) FROM generate_series(1, {LARGE_ROWS}) g")
+    props = _props(postgres_settings, name, mode="incrementing", **{"incrementing.column.name": "id",
+                                                                     "batch.max.rows": "500"})
+    root = Path(__file__).resolve().parents[4]
+    done = subprocess.run([sys.executable, "-c", _FIRST_POLL, json.dumps(props)], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=root, env={"PYTHONPATH": str(root), "PATH": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    first = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert first["records"] == 500
+    assert first["grew_mb"] < 100, first  # one batch of 500 rows, not the 200 MB table

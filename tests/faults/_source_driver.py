@@ -1,0 +1,101 @@
+"""A source function process for the fault suite: EventBridge Scheduler's ticks over Lambda containers.
+
+``python -m tests.faults._source_driver schedule <connector> <tick_ms> <max_ticks>`` fires an invocation of task 0
+every tick, in a warm container (a ``SourceRunner``) when one is idle, else in a new one: like the scheduler, a tick
+never waits for the previous invocation, so overlapping invocations fence each other. It stops after the first
+invocation that found nothing left, and prints one JSON line: invocations, failures, records, peak RSS.
+
+``python -m tests.faults._source_driver invoke <connector>`` runs one invocation in this process (a cold start) and
+prints its summary; the fault tests kill it with ``LAMBDA_CONNECT_FAULT`` at a step of the invocation.
+
+The internal topics come from the ``LAMBDA_CONNECT_*`` environment, as in a deployed function.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import threading
+import time
+from typing import Any
+
+from connect_core.runtime.source_runner import SourceRunner
+from connect_core.runtime.worker import WorkerSettings
+
+LAMBDA_BUDGET_MS = 290_000  # a 300 s function minus the default safety margin
+
+
+def _budget() -> Any:
+    deadline = time.monotonic() * 1000 + LAMBDA_BUDGET_MS
+    return lambda: deadline - time.monotonic() * 1000
+
+
+def schedule(connector: str, tick_ms: int, max_ticks: int) -> dict[str, Any]:
+    """Tick until an invocation comes back empty (or ``max_ticks``); the totals."""
+    idle: list[SourceRunner] = []
+    lock = threading.Lock()
+    totals: dict[str, Any] = {"ticks": 0, "invocations": 0, "failed": 0, "records": 0, "containers": 0,
+                              "done": False, "errors": []}
+
+    def invoke(runner: SourceRunner) -> None:
+        try:
+            result = runner.run(connector, 0, _budget())
+        except Exception as error:
+            with lock:
+                totals["failed"] += 1
+                totals["errors"] = (totals["errors"] + [repr(error)[:200]])[-5:]
+        else:
+            with lock:
+                totals["records"] += result.records
+                if result.polls and result.records == 0 and result.skipped == 0:  # polled, found nothing
+                    totals["done"] = True
+        finally:
+            with lock:
+                idle.append(runner)
+
+    threads: list[threading.Thread] = []
+    started = time.monotonic()
+    while totals["ticks"] < max_ticks and not totals["done"]:
+        with lock:
+            runner = idle.pop() if idle else None
+            if runner is None:
+                totals["containers"] += 1
+        runner = runner or SourceRunner(WorkerSettings.from_env())
+        totals["ticks"] += 1
+        totals["invocations"] += 1
+        thread = threading.Thread(target=invoke, args=(runner,), daemon=True)
+        thread.start()
+        threads.append(thread)
+        next_tick = started + totals["ticks"] * tick_ms / 1000.0
+        while time.monotonic() < next_tick and not totals["done"]:
+            time.sleep(0.05)
+    for thread in threads:
+        thread.join(LAMBDA_BUDGET_MS / 1000.0)
+    for runner in idle:
+        runner.close()
+    totals["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    return totals
+
+
+def invoke_once(connector: str) -> dict[str, Any]:
+    """One cold invocation of task 0."""
+    runner = SourceRunner(WorkerSettings.from_env())
+    try:
+        return runner.run(connector, 0, _budget()).as_dict()
+    finally:
+        runner.close()
+
+
+def main(argv: list[str]) -> None:
+    """Dispatch on the mode; print the JSON summary."""
+    if argv[0] == "schedule":
+        out = schedule(argv[1], int(argv[2]), int(argv[3]))
+    else:
+        out = invoke_once(argv[1])
+    sys.stdout.write(json.dumps(out, default=str) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

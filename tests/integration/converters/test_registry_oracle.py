@@ -1,0 +1,171 @@
+"""Independent oracle: confluent-kafka's own serializers and ours agree on Confluent's wire format, against the
+real registry (Apicurio's Confluent API). Ours -> theirs must deserialize to the values written; theirs -> ours
+must give the Connect data a Kafka Connect worker (Confluent's AvroConverter/JsonSchemaConverter) produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+
+import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from connect_core.api.errors import DataError, RetriableError
+from connect_core.api.logical import Date, Decimal, Timestamp
+from connect_core.api.schema import SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.converters.avro import AvroConverter
+from connect_core.converters.json_schema import JsonSchemaConverter
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"oracle-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def their_client(schema_registry_url: str) -> SchemaRegistryClient:
+    return SchemaRegistryClient({"url": schema_registry_url})
+
+
+def _converter(cls, url: str, **extra: str):
+    converter = cls()
+    converter.configure({"schema.registry.url": url, **extra}, False)
+    return converter
+
+
+def _order_schema():
+    return (SchemaBuilder.struct().name("shop.Order")
+            .field("id", SchemaBuilder.int64().build())
+            .field("customer", SchemaBuilder.string().optional().build())
+            .field("amount", Decimal.builder(2).build())
+            .field("placed", Timestamp.schema())
+            .field("day", Date.builder().optional().build())
+            .field("qty", SchemaBuilder.int16().build())
+            .field("tags", SchemaBuilder.array(SchemaBuilder.string().build()).build())
+            .build())
+
+
+def _order(schema):
+    return (Struct(schema).put("id", 42).put("customer", "ada").put("amount", decimal.Decimal("19.99"))
+            .put("placed", dt.datetime(2026, 11, 22, 9, 30, 0, 250000, tzinfo=dt.UTC))
+            .put("day", dt.date(2026, 11, 22)).put("qty", 3).put("tags", ["a", "b"]))
+
+
+def test_avro_ours_to_theirs(schema_registry_url: str, their_client: SchemaRegistryClient, topic: str) -> None:
+    ours = _converter(AvroConverter, schema_registry_url)
+    schema = _order_schema()
+    data = ours.from_connect_data(topic, schema, _order(schema))
+
+    assert data[0] == 0  # magic byte
+    theirs = AvroDeserializer(their_client)(data, SerializationContext(topic, MessageField.VALUE))
+    assert theirs == {"id": 42, "customer": "ada", "amount": decimal.Decimal("19.99"),
+                      "placed": dt.datetime(2026, 11, 22, 9, 30, 0, 250000, tzinfo=dt.UTC),
+                      "day": dt.date(2026, 11, 22), "qty": 3, "tags": ["a", "b"]}
+    registered = their_client.get_latest_version(f"{topic}-value")
+    assert json.loads(registered.schema.schema_str)["connect.name"] == "shop.Order"
+
+
+def test_avro_theirs_to_ours(schema_registry_url: str, their_client: SchemaRegistryClient, topic: str) -> None:
+    avro_schema = json.dumps({
+        "type": "record", "name": "Payment", "namespace": "bank", "fields": [
+            {"name": "id", "type": "long"},
+            {"name": "note", "type": ["null", "string"], "default": None},
+            {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+            {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+            {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["DEBIT", "CREDIT"]}},
+            {"name": "attrs", "type": {"type": "map", "values": "int"}},
+        ]})
+    serializer = AvroSerializer(their_client, avro_schema)
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    data = serializer({"id": 7, "note": None, "amount": decimal.Decimal("5.10"), "at": at, "kind": "CREDIT",
+                       "attrs": {"x": 1}}, SerializationContext(topic, MessageField.VALUE))
+
+    result = _converter(AvroConverter, schema_registry_url).to_connect_data(topic, data)
+
+    # What Confluent's AvroConverter gives a worker: record name, subject version 1, precision as a parameter,
+    # the enum as a string named after it with io.confluent.connect.avro.Enum parameters.
+    expected = (SchemaBuilder.struct().name("bank.Payment").version(1)
+                .field("id", SchemaBuilder.int64().build())
+                .field("note", SchemaBuilder.string().optional().build())
+                .field("amount", Decimal.builder(2).parameter("connect.decimal.precision", "10").build())
+                .field("at", Timestamp.schema())
+                .field("kind", SchemaBuilder.string().name("bank.Kind")
+                       .parameter("io.confluent.connect.avro.Enum", "bank.Kind")
+                       .parameter("io.confluent.connect.avro.Enum.DEBIT", "DEBIT")
+                       .parameter("io.confluent.connect.avro.Enum.CREDIT", "CREDIT").build())
+                .field("attrs", SchemaBuilder.map(SchemaBuilder.string().build(), SchemaBuilder.int32().build())
+                       .build())
+                .build())
+    assert result.schema == expected
+    assert result.value == (Struct(expected).put("id", 7).put("amount", decimal.Decimal("5.10")).put("at", at)
+                            .put("kind", "CREDIT").put("attrs", {"x": 1}))
+
+
+def test_avro_round_trip_through_our_converter_keeps_the_connect_schema(schema_registry_url: str, topic: str) -> None:
+    converter = _converter(AvroConverter, schema_registry_url)
+    schema = _order_schema()
+    back = converter.to_connect_data(topic, converter.from_connect_data(topic, schema, _order(schema)))
+    versioned = (SchemaBuilder.struct().name("shop.Order").version(1))
+    for field in schema.fields:
+        versioned.field(field.name, field.schema)
+    assert back.schema == versioned.build()
+    assert back.value.values() == _order(schema).values()
+
+
+def test_json_schema_ours_to_theirs_and_back(schema_registry_url: str, their_client: SchemaRegistryClient,
+                                              topic: str) -> None:
+    ours = _converter(JsonSchemaConverter, schema_registry_url)
+    schema = (SchemaBuilder.struct().name("shop.Item").field("sku", SchemaBuilder.string().build())
+              .field("count", SchemaBuilder.int32().build())
+              .field("price", SchemaBuilder.float64().optional().build()).build())
+    data = ours.from_connect_data(topic, schema, Struct(schema).put("sku", "x-1").put("count", 2).put("price", 1.5))
+
+    theirs = JSONDeserializer(None, schema_registry_client=their_client)(
+        data, SerializationContext(topic, MessageField.VALUE))
+    assert theirs == {"sku": "x-1", "count": 2, "price": 1.5}
+
+    json_schema = json.dumps({"type": "object", "title": "shop.Item2", "properties": {
+        "sku": {"type": "string"}, "count": {"type": "integer"}}})
+    written = JSONSerializer(json_schema, their_client)({"sku": "y", "count": 5},
+                                                        SerializationContext(topic + "2", MessageField.VALUE))
+    result = ours.to_connect_data(topic + "2", written)
+    # JsonSchemaData: an untyped integer is int64, the title is the name, the subject version the version.
+    assert [(f.name, f.schema.type.value) for f in result.schema.fields] == [("sku", "string"), ("count", "int64")]
+    assert (result.schema.name, result.schema.version) == ("shop.Item2", 1)
+    assert (result.value.get("sku"), result.value.get("count")) == ("y", 5)
+
+
+def test_unknown_schema_id_is_a_data_error(schema_registry_url: str, topic: str) -> None:
+    converter = _converter(AvroConverter, schema_registry_url)
+    with pytest.raises(DataError, match="schema id 99999999"):
+        converter.to_connect_data(topic, b"\x00\x05\xf5\xe0\xff\x02")
+
+
+def test_unreachable_registry_is_retriable(topic: str) -> None:
+    converter = _converter(AvroConverter, "http://127.0.0.1:9/apis/ccompat/v7")
+    with pytest.raises(RetriableError):
+        converter.to_connect_data(topic, b"\x00\x00\x00\x00\x01\x02")
+
+
+def test_record_name_strategy_and_lookup_without_auto_register(schema_registry_url: str, topic: str) -> None:
+    record = f"ns{uuid.uuid4().hex[:6]}.Thing"
+    schema = SchemaBuilder.struct().name(record).field("a", SchemaBuilder.int32().build()).build()
+    writer = _converter(AvroConverter, schema_registry_url,
+                        **{"value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"})
+    reader = _converter(AvroConverter, schema_registry_url, **{"auto.register.schemas": "false",
+                        "value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"})
+    lookup_only = _converter(AvroConverter, schema_registry_url, **{"auto.register.schemas": "false"})
+
+    data = writer.from_connect_data(topic, schema, Struct(schema).put("a", 1))
+    assert reader.from_connect_data(topic, schema, Struct(schema).put("a", 1)) == data  # found by lookup
+    with pytest.raises(DataError, match="40401|not found"):
+        lookup_only.from_connect_data(topic, schema, Struct(schema).put("a", 1))  # no <topic>-value subject
+    assert reader.to_connect_data(topic, data).value.get("a") == 1
