@@ -35,6 +35,8 @@ _AUTH_CLASS_WORDS = ("Authentication", "Authorization", "AccessDenied", "Unautho
 # MySQL/MariaDB ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
 _MYSQL_ACCESS_DENIED = {1044, 1045, 1698}
 _POSTGRES_AUTH_SQLSTATES = {"28000", "28P01"}  # invalid_authorization_specification, invalid_password
+# Kafka: SASL_AUTHENTICATION_FAILED, _AUTHENTICATION, TOPIC/GROUP/CLUSTER/TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+_KAFKA_AUTH_CODES = {58, -169, 29, 30, 31, 53}
 
 
 class RestartPolicyConfig(BaseModel):
@@ -128,11 +130,19 @@ def is_non_retriable(error: BaseException) -> bool:
             return True
         if any(word in cls.__name__ for cls in type(current).__mro__ for word in _AUTH_CLASS_WORDS):
             return True
-        code = current.args[0] if current.args else None
-        if "mysql" in type(current).__module__ and isinstance(code, int) and code in _MYSQL_ACCESS_DENIED:
+        if _auth_code(current):
             return True
         if getattr(current, "pgcode", None) in _POSTGRES_AUTH_SQLSTATES:
             return True
         orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
         current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
     return False
+
+
+def _auth_code(error: BaseException) -> bool:
+    """A MySQL/MariaDB error number or a Kafka error code that means: not allowed in."""
+    first = error.args[0] if error.args else None
+    if "mysql" in type(error).__module__ and isinstance(first, int):
+        return first in _MYSQL_ACCESS_DENIED
+    code = getattr(first, "code", None)  # confluent_kafka.KafkaException(KafkaError)
+    return type(error).__name__ == "KafkaException" and callable(code) and code() in _KAFKA_AUTH_CODES

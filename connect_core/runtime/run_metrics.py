@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from connect_core.storage.run_state import RunRecord
 
-__all__ = ["METRIC_NAMES", "add_run_metrics"]
+__all__ = ["METRIC_NAMES", "add_run_metrics", "emit_lag_metrics"]
 
 RECORDS = "Records"
 RECORDS_SKIPPED = "RecordsSkipped"
@@ -38,3 +38,13 @@ def add_run_metrics(metrics: Any, run: RunRecord | None, *, restarted: bool = Fa
     metrics.add_metric(name=DURATION, unit="Milliseconds", value=run.duration_ms)
     if restarted:
         metrics.add_metric(name=AUTOMATIC_RESTARTS, unit="Count", value=1)
+
+
+def emit_lag_metrics(totals: dict[str, int], namespace: str = "LambdaConnect") -> None:
+    """One ``ConsumerLag`` metric per sink connector (dimension ``connector``), printed in EMF at once."""
+    from aws_lambda_powertools.metrics import single_metric
+
+    for connector, total in sorted(totals.items()):
+        with single_metric(name=CONSUMER_LAG, unit="Count", value=total, namespace=namespace) as metric:
+            metric.add_dimension(name="service", value="coordinator")
+            metric.add_dimension(name="connector", value=connector)

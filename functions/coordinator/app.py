@@ -6,6 +6,8 @@ import base64
 from typing import Any
 
 from connect_core.coordinator import Coordinator, Request, Response, coordinator_from_env
+from connect_core.runtime.heartbeat import is_heartbeat
+from connect_core.runtime.run_metrics import emit_lag_metrics
 
 _coordinator: Coordinator | None = None  # built once per warm container: stores and clients are reused
 
@@ -27,7 +29,11 @@ def to_event(response: Response) -> dict[str, Any]:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Serve one REST request."""
+    """Serve one REST request, or the scheduled heartbeat (sample sink lag, emit ``ConsumerLag``)."""
     global _coordinator
     _coordinator = _coordinator or coordinator_from_env()
+    if is_heartbeat(event):
+        totals = _coordinator.heartbeat()
+        emit_lag_metrics(totals)
+        return {"lag": totals}
     return to_event(_coordinator.handle(to_request(event)))

@@ -67,6 +67,10 @@ class Coordinator:
             self.herder.on_restart = overview.reset_restart_streaks
             UiResource(overview).register(self.router)
 
+    def heartbeat(self) -> dict[str, int]:
+        """The scheduled heartbeat: sample every sink's lag; the totals by connector (none without operations)."""
+        return self.overview.lag_totals() if self.overview is not None else {}
+
     def handle(self, request: Request) -> Response:
         """Route the request; every failure becomes Kafka's error response."""
         try:

@@ -92,3 +92,18 @@ def test_a_new_epoch_starts_a_fresh_streak() -> None:
     state = after_failure(RestartPolicyConfig(), RestartState(), ConfigError("x"), EPOCH, 0)
     assert decide(state, [1, 1], 0) is Decision.RUN  # restart request or new task configs
     assert decide(RestartState(), EPOCH, 0) is Decision.RUN
+
+
+class FakePostgresError(Exception):
+    pgcode = "28P01"
+
+
+def test_driver_auth_codes_are_non_retriable() -> None:
+    import pymysql
+    from confluent_kafka import KafkaError, KafkaException
+
+    assert is_non_retriable(pymysql.err.OperationalError(1045, "Access denied for user"))
+    assert not is_non_retriable(pymysql.err.OperationalError(2003, "Can't connect"))
+    assert is_non_retriable(FakePostgresError())
+    assert is_non_retriable(KafkaException(KafkaError(KafkaError.SASL_AUTHENTICATION_FAILED)))
+    assert not is_non_retriable(KafkaException(KafkaError(KafkaError._TRANSPORT)))

@@ -134,3 +134,13 @@ def test_lag_samples_are_recorded_for_growth_detection(world: World) -> None:
     runs.refresh()
     sample = runs.state.lag["snk"]
     assert (sample.previous_total, sample.total) == (7, 17)
+
+
+def test_heartbeat_samples_sink_lag_and_emits_consumer_lag(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    app._coordinator = world.coordinator()
+    assert app.handler({"lambda-connect": "heartbeat"}, None) == {"lag": {"snk": 7}}
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(m.get("ConsumerLag") == [7.0] and m.get("connector") == "snk" for m in emf)
+    runs = world.run_store()
+    runs.refresh()
+    assert runs.state.lag["snk"].total == 7
