@@ -31,6 +31,7 @@ unit: venv
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy  # connect_core/ and functions/, configured in pyproject.toml
 
 ## template.yaml only: sam validate --lint, the translated resources and IAM, sam build + handler imports (no services).
 deploy-check: venv

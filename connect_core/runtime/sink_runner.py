@@ -217,8 +217,9 @@ class SinkRunner:
 
         def errant_record_reporter(record: SinkRecord, error: BaseException) -> None:
             """KIP-610: a task hands back a record it could not write; it goes where converter failures go."""
-            original = consumed_by_coordinates.get(
-                (record.original_topic, record.original_kafka_partition, record.original_kafka_offset)
+            partition = record.original_kafka_partition
+            original = None if partition is None else consumed_by_coordinates.get(
+                (record.original_topic, partition, record.original_kafka_offset)
             )
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 

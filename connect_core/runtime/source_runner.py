@@ -178,17 +178,17 @@ class SourceRunner:
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms
 
-        def remaining_ms() -> float:  # the Lambda budget, and never into the next tick
+        def within_tick_ms() -> float:  # the Lambda budget, and never into the next tick
             return min(budget(), (tick_ends - time.monotonic()) * 1000.0)
 
         try:
             while True:
-                full = self._poll_in_transaction(connector, running, remaining_ms, result)
+                full = self._poll_in_transaction(connector, running, within_tick_ms, result)
                 result.rounds += 1
-                if full and remaining_ms() > 0 and result.records + result.skipped < self.max_records:
+                if full and within_tick_ms() > 0 and result.records + result.skipped < self.max_records:
                     continue  # the chunk filled up: the task has more now, go on without waiting
                 if not self._another_round(
-                    connector, task_id, running, remaining_ms, window_ends=window_ends, result=result
+                    connector, task_id, running, within_tick_ms, window_ends=window_ends, result=result
                 ):
                     break
         except Exception as error:
@@ -248,8 +248,8 @@ class SourceRunner:
                         latest[key] = (partition, offset)
                         running.reader.pending[key] = offset
                 polled.extend(records)
-            for key, value in self.offset_store.offset_records(connector, list(latest.values())):
-                producer.produce(self.offset_store.topic, key=key, value=value, on_delivery=on_delivery)
+            for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
+                producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             producer.commit_transaction(KAFKA_TIMEOUT_S)
         except BaseException:
             _abort(producer)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
 from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S, partitions_of, read_to_end
+from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S, message_offset, partitions_of, read_to_end
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -109,9 +109,8 @@ class KafkaTopicLog:
             from confluent_kafka import Producer
 
             # One request in flight: retries can never reorder task configs and their commit record.
-            self._producer = Producer(
-                producer_config(self.settings, **{"linger.ms": 0, "max.in.flight.requests.per.connection": 1})
-            )
+            overrides: dict[str, Any] = {"linger.ms": 0, "max.in.flight.requests.per.connection": 1}
+            self._producer = Producer(producer_config(self.settings, **overrides))
         return self._producer
 
     def read_to_end(self, on_record: Callable[[bytes | None, bytes | None, int], None]) -> int:
@@ -124,7 +123,7 @@ class KafkaTopicLog:
             self.consumer,
             self.spec.name,
             self.positions,
-            lambda message: on_record(message.key(), message.value(), message.offset()),
+            lambda message: on_record(message.key(), message.value(), message_offset(message)),
             partitions=self.partitions,
             timeout_s=self.timeout_s,
         )

@@ -15,7 +15,7 @@ _coordinator: Coordinator | None = None  # built once per warm container: stores
 def to_request(event: dict[str, Any]) -> Request:
     """Parse a payload format 2.0 event (rawPath, rawQueryString, requestContext.http.method, body)."""
     body = event.get("body")
-    raw = base64.b64decode(body) if body is not None and event.get("isBase64Encoded") else body
+    raw = base64.b64decode(body, validate=True) if body is not None and event.get("isBase64Encoded") else body
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     return Request.build(method, event.get("rawPath", "/"), event.get("rawQueryString", ""),
                          event.get("headers") or {}, raw)
@@ -36,4 +36,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         totals = _coordinator.heartbeat()
         emit_lag_metrics(totals)
         return {"lag": totals}
-    return to_event(_coordinator.handle(to_request(event)))
+    try:
+        request = to_request(event)
+    except ValueError as error:  # a body that is not valid base64: the client's mistake
+        return to_event(Response.error(400, f"Cannot decode the request body: {error}"))
+    return to_event(_coordinator.handle(request))

@@ -136,7 +136,7 @@ class JdbcSinkWriter:
         return self.dialect.is_transient(orig if orig is not None else error)
 
     def _plan(self, records: list[SinkRecord]) -> list[tuple[TableId, str, Row]]:
-        planned = []
+        planned: list[tuple[TableId, str, Row]] = []
         for record in records:
             if record.value is None and not self._config.delete_enabled:
                 log.debug("Skipping tombstone at %s-%s@%s (delete.enabled=false)", record.topic,

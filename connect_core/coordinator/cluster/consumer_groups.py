@@ -131,7 +131,7 @@ class KafkaConsumerGroups:
 
 def _code(error: Any) -> int | None:
     inner = error.args[0] if error.args else None
-    return inner.code() if hasattr(inner, "code") else None
+    return inner.code() if inner is not None and hasattr(inner, "code") else None
 
 
 def _translate(error: Any) -> Exception:

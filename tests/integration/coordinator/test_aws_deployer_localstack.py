@@ -1,6 +1,6 @@
 """AwsDeployer's schedules on LocalStack's real Scheduler API (create, scale, pause, resume, stop, re-apply, delete).
 
-Sink functions and Kafka event source mappings are covered with moto in tests/unit/coordinator/test_aws_deployer.py:
+Sink functions and Kafka event source mappings are covered with moto in tests/unit/coordinator/aws/test_deployer.py:
 LocalStack 4.13.1 creates Kafka mappings but leaves them in Creating and cannot delete them.
 """
 

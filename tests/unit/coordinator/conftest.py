@@ -10,7 +10,8 @@ import pytest
 
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.http import Request, Response
-from tests.unit.coordinator.fakes import MemoryConsumerGroups, Topics, make_coordinator
+from tests.unit.coordinator.fakes import MemoryConsumerGroups, make_coordinator
+from tests.unit.storage.fakes import Topics
 
 FILE_SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
 FILE_SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines"}
@@ -25,9 +26,11 @@ class Rest:
     groups: MemoryConsumerGroups = field(default_factory=MemoryConsumerGroups)
 
     def call(self, method: str, path: str, body: Any = None, query: str = "",
-             headers: dict[str, str] | None = None) -> Response:
+             headers: dict[str, str | None] | None = None) -> Response:
+        """``headers`` are added to Content-Type (JSON) and Host; a None value leaves that header out."""
         raw = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
-        all_headers = {"Content-Type": "application/json", "Host": "localhost:8083", **(headers or {})}
+        merged = {"Content-Type": "application/json", "Host": "localhost:8083", **(headers or {})}
+        all_headers = {k: v for k, v in merged.items() if v is not None}
         request = Request.build(method, path, query, all_headers, raw)
         return make_coordinator(self.topics, self.deployer, self.groups).handle(request)
 
