@@ -15,7 +15,7 @@ from connect_core.runtime.task_invocation import SourceInvocation
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State
-from tests.unit.coordinator.fakes import MemoryTopic, MemoryTopicLog, Topics
+from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog, Topics
 
 CONFIG = {"connector.class": "FileStreamSource", "file": "/tmp/x", "topic": "t", "name": "src"}
 

@@ -17,7 +17,8 @@ from connect_core.storage.run_state import RestartState, RunRecord, RunWindow
 from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State, TaskStatus
 from functions.coordinator import app
-from tests.unit.coordinator.fakes import MemoryConsumerGroups, MemoryTopic, MemoryTopicLog, Topics
+from tests.unit.coordinator.fakes import MemoryConsumerGroups
+from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog, Topics
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
