@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean
+.PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
+	stack-down
 
 venv: $(STAMP)
 
@@ -36,6 +37,14 @@ lint: venv
 ## template.yaml only: sam validate --lint, the translated resources and IAM, sam build + handler imports (no services).
 deploy-check: venv
 	$(PY) -m pytest tests/unit/infra tests/unit/kafka/test_auth.py tests/integration/deploy
+
+## The deployed stack: sam build + sam deploy of template.yaml onto LocalStack (local Kafka); prints the coordinator's
+## Function URL. Idempotent. `make stack-down` deletes it and everything its coordinator created.
+stack: venv services
+	$(PY) -m infra.local.stack up
+
+stack-down: venv
+	$(PY) -m infra.local.stack down
 
 services: venv
 	$(PY) -m infra.local.services up

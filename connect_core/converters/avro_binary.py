@@ -16,7 +16,8 @@ from typing import Any
 
 from connect_core.api.errors import DataError
 
-__all__ = ["AvroSchemaError", "decode", "encode", "full_name", "parse_schema", "schema_json"]
+__all__ = ["AvroSchemaError", "decode", "encode", "encode_into", "encode_long", "full_name", "parse_schema",
+           "schema_json"]
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _FLOAT = struct.Struct("<f")
@@ -101,6 +102,14 @@ def encode(schema: dict[str, Any], datum: Any) -> bytes:
     out = bytearray()
     _write(schema, datum, out)
     return bytes(out)
+
+
+def encode_into(schema: dict[str, Any], datum: Any, out: bytearray) -> None:
+    """Append the Avro binary of ``datum`` to ``out``."""
+    _write(schema, datum, out)
+
+
+encode_long = _long
 
 
 def _write(schema: dict[str, Any], datum: Any, out: bytearray) -> None:  # noqa: C901, PLR0912, PLR0915

@@ -14,9 +14,14 @@ from connect_core.api.config import config_error, config_field, in_range, valid_
 
 JSON_FORMAT = "io.confluent.connect.s3.format.json.JsonFormat"
 BYTEARRAY_FORMAT = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
+AVRO_FORMAT = "io.confluent.connect.s3.format.avro.AvroFormat"
+PARQUET_FORMAT = "io.confluent.connect.s3.format.parquet.ParquetFormat"
+AVRO_CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
+PARQUET_CODECS = ("none", "snappy", "gzip", "lz4", "brotli", "zstd")
 _PARTITIONER_PACKAGE = "io.confluent.connect.storage.partitioner."
 DEFAULT_PARTITIONER = _PARTITIONER_PACKAGE + "DefaultPartitioner"
-FORMATS = {JSON_FORMAT: "json", "JsonFormat": "json", BYTEARRAY_FORMAT: "bytearray", "ByteArrayFormat": "bytearray"}
+FORMATS = {JSON_FORMAT: "json", "JsonFormat": "json", BYTEARRAY_FORMAT: "bytearray", "ByteArrayFormat": "bytearray",
+           AVRO_FORMAT: "avro", "AvroFormat": "avro", PARQUET_FORMAT: "parquet", "ParquetFormat": "parquet"}
 PARTITIONERS = {
     name: name for name in ("DefaultPartitioner", "FieldPartitioner", "TimeBasedPartitioner", "DailyPartitioner",
                             "HourlyPartitioner")
@@ -93,6 +98,16 @@ class S3SinkConfig(BaseModel):
     json_decimal_format: Literal["BASE64", "NUMERIC"] = config_field(
         "BASE64", alias="json.decimal.format", validator=valid_string("BASE64", "NUMERIC"), group="Format",
         description="How JsonFormat writes Decimal values.")
+    avro_codec: str = config_field("null", alias="avro.codec", validator=valid_string(*AVRO_CODECS), group="Format",
+                                   description="AvroFormat: compression codec of the container files' blocks.")
+    parquet_codec: str = config_field("snappy", alias="parquet.codec", validator=valid_string(*PARQUET_CODECS),
+                                      group="Format", description="ParquetFormat: compression codec (its name goes "
+                                      "into the extension, e.g. .snappy.parquet).")
+    enhanced_avro_schema_support: bool = config_field(
+        False, alias="enhanced.avro.schema.support", group="Format",
+        description="AvroFormat/ParquetFormat: keep enums and full record names in the Avro schema.")
+    connect_meta_data: bool = config_field(True, alias="connect.meta.data", group="Format",
+                                           description="AvroFormat: carry Connect metadata in the Avro schema.")
     behavior_on_null_values: Literal["fail", "ignore", "write"] = config_field(
         "fail", alias="behavior.on.null.values", validator=valid_string("fail", "ignore", "write"),
         group="Format", description="Tombstones: fail the task, skip them, or write their keys (store.kafka.keys).")
@@ -147,8 +162,8 @@ class S3SinkConfig(BaseModel):
             raise config_error("timezone", "", "must be set when rotate.schedule.interval.ms is set")
         if self.behavior_on_null_values == "write" and not self.store_kafka_keys:
             raise config_error("behavior.on.null.values", "write", "requires store.kafka.keys=true")
-        if FORMATS[self.headers_format_class] == "bytearray":
-            raise config_error("headers.format.class", self.headers_format_class, "ByteArrayFormat cannot hold headers")
+        if FORMATS[self.headers_format_class] != "json":
+            raise config_error("headers.format.class", self.headers_format_class, "only JsonFormat can hold headers")
         if not self.directory_delim or not self.file_delim:
             raise config_error("directory.delim" if not self.directory_delim else "file.delim", "", "must not be empty")
         return self

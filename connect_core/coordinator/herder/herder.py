@@ -8,14 +8,16 @@ the coordinator records statuses where Kafka's herder would and asks the ``Deplo
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import AlreadyExistsError, NotFoundError
+from connect_core.api.errors import AlreadyExistsError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
 from connect_core.coordinator.herder.task_configs import generate_task_configs
 from connect_core.coordinator.herder.validation import ensure_valid
+from connect_core.runtime.config_providers.redaction import redact
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
@@ -32,6 +34,37 @@ __all__ = ["Herder"]
 log = logging.getLogger(__name__)
 
 Config = dict[str, str | None]
+# The coordinator answers within its function timeout (30 s on AWS): a connector whose start() (table discovery on a
+# database that never answers) takes longer is FAILED with this message, and the request still completes.
+START_TIMEOUT_S = 15.0
+
+
+class ConnectorStartTimeoutError(ConnectError):
+    """``connector.start`` + ``task_configs`` did not finish within ``START_TIMEOUT_S``."""
+
+
+def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[dict[str, str]]:
+    """``generate_task_configs`` off the request thread, bounded: a slow system never holds the REST API."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["configs"] = generate_task_configs(name, config)
+        except BaseException as error:  # handed to the request thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"connector-start-{name}", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise ConnectorStartTimeoutError(
+            f"Connector {name} did not start within {timeout_s:g} s: its start() or task_configs() is still "
+            "waiting (e.g. on a database or service that does not answer). Fix the config or the system it "
+            f"connects to, then restart it (POST /connectors/{name}/restart)."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["configs"]  # type: ignore[no-any-return]
 _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
                     TargetState.STOPPED: State.STOPPED}
 
@@ -183,10 +216,10 @@ class Herder:
         current = {s.task: s for s in self.statuses.task_statuses(name)}
         if target is TargetState.STARTED:
             try:
-                task_configs = generate_task_configs(name, config)
+                task_configs = _bounded_task_configs(name, config, START_TIMEOUT_S)
             except Exception as error:  # any connector failure is reported as FAILED, like Kafka
                 log.warning("Connector %s failed to start", name, exc_info=True)
-                self.report.connector(name, State.FAILED, "".join(traceback.format_exception(error)))
+                self.report.connector(name, State.FAILED, redact("".join(traceback.format_exception(error))))
                 self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
                 return
             self._write_task_configs(name, task_configs, current)

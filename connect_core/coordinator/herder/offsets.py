@@ -27,7 +27,7 @@ __all__ = ["ConnectorOffsetsManager", "parse_connector_offsets"]
 KAFKA_TOPIC_KEY = "kafka_topic"
 KAFKA_PARTITION_KEY = "kafka_partition"
 KAFKA_OFFSET_KEY = "kafka_offset"
-Pairs = list[tuple[dict[str, Any], dict[str, Any] | None]]
+Pairs = list[tuple[dict[str, Any] | None, dict[str, Any] | None]]  # a null partition is refused where it matters
 _ZOMBIES = (
     "Failed to {verb} consumer group offsets for connector {name} either because its tasks haven't stopped "
     "completely yet or the connector was resumed before the request to {verb} its offsets could be successfully "
@@ -100,11 +100,12 @@ class ConnectorOffsetsManager:
             except ConnectError as error:
                 raise ConnectError(f"Failed to alter consumer group offsets for connector {name}") from error
         else:
-            if any(not isinstance(partition, dict) for partition, _ in pairs):
+            source_pairs = [(partition, offset) for partition, offset in pairs if isinstance(partition, dict)]
+            if len(source_pairs) != len(pairs):
                 raise BadRequestError("Source partitions must be specified as a map and may not be null")
             managed = _hook(config, pairs)
             try:
-                self.offsets.write(name, pairs)
+                self.offsets.write(name, source_pairs)
             except DataError as error:
                 raise BadRequestError(str(error)) from error
         return _message("altered", managed)

@@ -169,3 +169,24 @@ def test_record_name_strategy_and_lookup_without_auto_register(schema_registry_u
     with pytest.raises(DataError, match="40401|not found"):
         lookup_only.from_connect_data(topic, schema, Struct(schema).put("a", 1))  # no <topic>-value subject
     assert reader.to_connect_data(topic, data).value.get("a") == 1
+
+
+def test_lambda_source_format_event_reads_like_the_kafka_record(schema_registry_url: str,
+                                                                 their_client: SchemaRegistryClient,
+                                                                 topic: str) -> None:
+    import base64
+
+    from connect_core.kafka.lambda_event import decode_kafka_event
+
+    serializer = AvroSerializer(their_client, json.dumps(
+        {"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]}))
+    original = serializer({"n": 5}, SerializationContext(topic, MessageField.VALUE))
+    schema_id = int.from_bytes(original[1:5], "big")
+    event = {"eventSource": "aws:kafka", "records": {f"{topic}-0": [{
+        "topic": topic, "partition": 0, "offset": 0, "timestamp": 1, "timestampType": "CREATE_TIME",
+        "value": base64.b64encode(original[5:]).decode(),  # EventRecordFormat SOURCE: header stripped by Lambda
+        "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": str(schema_id)}}]}}
+
+    (record,) = decode_kafka_event(event)
+    assert record.value == original
+    assert _converter(AvroConverter, schema_registry_url).to_connect_data(topic, record.value).value.get("n") == 5

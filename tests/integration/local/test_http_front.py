@@ -1,4 +1,4 @@
-"""The local HTTP front over a loopback socket: HTTP edge cases get Kafka's JSON error body, never HTML (#12, 11).
+"""The local HTTP front over a loopback socket: HTTP edge cases get Kafka's JSON error body, never HTML.
 
 The coordinator behind it is the real handler over in-memory topics, so what reaches it is checked end to end.
 """

@@ -54,10 +54,10 @@ def _topic(bootstrap: str, values: list[str]) -> str:
     return topic
 
 
-def _produce(bootstrap: str, topic: str, values: list[str]) -> None:
+def _produce(bootstrap: str, topic: str, values: list[str], timestamp_ms: int = 0) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     for value in values:
-        producer.produce(topic, key=b"k", value=value.encode(), headers=[("h", b"v")])
+        producer.produce(topic, key=b"k", value=value.encode(), headers=[("h", b"v")], timestamp=timestamp_ms)
     producer.flush(30)
 
 
@@ -144,6 +144,23 @@ def test_error_handling_controls_need_provisioned_mode_then_retry_and_bisect(
     succeeded = {value for batch in batches if "poison" not in batch for value in batch}
     assert succeeded == {"1", "2", "4", "fail-once"}
     assert lam.get_event_source_mapping(UUID=mapping)["ProvisionedPollerConfig"] == PROVISIONED
+
+
+def test_partial_batch_response_and_maximum_record_age(
+        lam: Any, function: RecordingFunction, kafka_bootstrap: str) -> None:
+    topic = _topic(kafka_bootstrap, [])
+    _produce(kafka_bootstrap, topic, ["too-old"], timestamp_ms=int(time.time() * 1000) - 3_600_000)
+    _produce(kafka_bootstrap, topic, ["a", "report-once", "b"])
+    group = f"it-{topic}"
+    _mapping(lam, function, kafka_bootstrap, topic, group, BatchSize=10, MaximumBatchingWindowInSeconds=1,
+             FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRecordAgeInSeconds=60,
+             ProvisionedPollerConfig=PROVISIONED)
+
+    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == 4, "the commit of every record")
+    batches = function.values()
+    assert "too-old" not in _delivered(function)  # older than MaximumRecordAgeInSeconds: discarded, committed
+    assert batches[0] == ["a", "report-once", "b"]
+    assert batches[1] == ["report-once", "b"]  # retried from the first reported failure on
 
 
 def test_update_to_error_handling_controls_without_provisioned_mode_is_refused(

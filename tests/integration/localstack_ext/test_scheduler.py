@@ -1,6 +1,7 @@
 """EventBridge Scheduler on LocalStack with the extension: ENABLED schedules invoke their Lambda target with their
-Input (rate, at; in a schedule group); disabling, deleting and ActionAfterCompletion stop them; re-enabling fires
-again. Expression arithmetic (cron, time zones) is unit-tested in tests/unit/infra/localstack_ext."""
+Input (rate, at; in schedule groups); disabling, deleting (the schedule or its group) and ActionAfterCompletion stop
+them; re-enabling fires again. Expression arithmetic (cron, time zones) is unit-tested in
+tests/unit/infra/localstack_ext."""
 
 from __future__ import annotations
 
@@ -67,6 +68,10 @@ def test_schedules_fire_their_input_and_stop_when_disabled_or_deleted(
     _schedule(client, group, "disabled", _at(4), function, State="DISABLED")
     _schedule(client, group, "deleted", _at(4), function)
     client.delete_schedule(Name="deleted", GroupName=group)
+    other_group = f"{group}-gone"
+    client.create_schedule_group(Name=other_group)
+    _schedule(client, other_group, "in-deleted-group", _at(4), function)
+    client.delete_schedule_group(Name=other_group)  # takes its schedules with it
     wait_for(lambda: "once" in _inputs(function), "the one-time schedule")
     time.sleep(3)  # past every due time above, plus a tick and an asynchronous invocation
 

@@ -1,4 +1,4 @@
-"""Every bad request is a clear 4xx with Kafka's ``{"error_code", "message"}`` body, never a 500 (issue #12, 10-11).
+"""Every bad request is a clear 4xx with Kafka's ``{"error_code", "message"}`` body, never a 500.
 
 Kafka 4.1.1 answers several of these with 500 (Jackson's parse and type errors); a client's mistake is a 4xx here.
 """
