@@ -250,3 +250,22 @@ def test_protobuf_ours_to_theirs(schema_registry_url: str, their_client: SchemaR
     assert (theirs.n, theirs.s, list(theirs.tags), theirs.big) == (-3, "hi", ["a"], 2**40)
     back = ours.to_connect_data(topic, data)
     assert back.value.values() == [-3, "hi", ["a"], 2**40]
+
+
+def test_use_latest_version_writes_with_the_subjects_latest_schema(schema_registry_url: str,
+                                                                   their_client: SchemaRegistryClient,
+                                                                   topic: str) -> None:
+    from confluent_kafka.schema_registry import Schema
+
+    latest = {"type": "record", "name": "Evt", "fields": [{"name": "a", "type": "int"},
+                                                           {"name": "b", "type": "string", "default": "x"}]}
+    latest_id = their_client.register_schema(f"{topic}-value", Schema(json.dumps(latest), "AVRO"))
+    writer = _converter(AvroConverter, schema_registry_url,
+                        **{"auto.register.schemas": "false", "use.latest.version": "true"})
+    schema = (SchemaBuilder.struct().name("Evt").field("a", SchemaBuilder.int32().build())
+              .field("b", SchemaBuilder.string().build()).build())
+
+    data = writer.from_connect_data(topic, schema, Struct(schema).put("a", 1).put("b", "y"))
+
+    assert int.from_bytes(data[1:5], "big") == latest_id
+    assert AvroDeserializer(their_client)(data, SerializationContext(topic, MessageField.VALUE)) == {"a": 1, "b": "y"}
