@@ -128,6 +128,9 @@ class RegistryConverter(Converter, abc.ABC):
             schema_id = self.client.register(subject, writer.text, writer.type, normalize=config.normalize_schemas)
         elif config.use_latest_version:
             latest = self.client.latest(subject)
+            if config.latest_compatibility_strict and not self.client.is_compatible(subject, writer.text, writer.type):
+                raise DataError(f"Schema being registered is incompatible with the latest schema of subject "
+                                f"{subject} (latest.compatibility.strict=true)")
             writer = self.parse_registered(latest)
             schema_id = latest.id
         else:
