@@ -42,9 +42,9 @@ def add_run_metrics(metrics: Any, run: RunRecord | None, *, restarted: bool = Fa
 
 def emit_lag_metrics(totals: dict[str, int], namespace: str = "LambdaConnect") -> None:
     """One ``ConsumerLag`` metric per sink connector (dimension ``connector``), printed in EMF at once."""
-    from aws_lambda_powertools.metrics import single_metric
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     for connector, total in sorted(totals.items()):
-        with single_metric(name=CONSUMER_LAG, unit="Count", value=total, namespace=namespace) as metric:
+        with single_metric(name=CONSUMER_LAG, unit=MetricUnit.Count, value=total, namespace=namespace) as metric:
             metric.add_dimension(name="service", value="coordinator")
             metric.add_dimension(name="connector", value=connector)

@@ -94,8 +94,8 @@ class SinkInvocation:
             self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
             raise
         if result.batch_item_failures is not None:
-            error = ConnectError("the batch failed and was reported as batch item failures")
-            self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
+            reported = ConnectError("the batch failed and was reported as batch item failures")
+            self.recorder.failed(connector, SINK_TASK_ID, reported, _elapsed_ms(started), memory_mb)
         else:
             outcome = RunOutcome(result.put, result.skipped, result.dlq, result.offsets)
             self.recorder.succeeded(connector, SINK_TASK_ID, outcome, _elapsed_ms(started), memory_mb)

@@ -150,7 +150,7 @@ class StatusOverview:
         except Exception as error:
             log.warning("could not compute the lag of %s", name, exc_info=True)
             return {"error": str(error)}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for tp in partitions:
             earliest, end = marks.get(tp, (0, 0))
             position = committed.get(tp)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from connect_core.coordinator.rest.http import Response
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.rest.http import Request, Router
 
@@ -42,10 +44,13 @@ class UiResource:
 
     def register(self, router: Router) -> None:
         """Add the page's routes."""
-        router.add("GET", UI_PATH, lambda _request: self._file("index.html"))
-        for name in ("app.js", "app.css"):
-            router.add("GET", f"{UI_PATH}/{name}", lambda _request, name=name: self._file(name))
+        for path, name in ((UI_PATH, "index.html"), (f"{UI_PATH}/app.js", "app.js"), (f"{UI_PATH}/app.css", "app.css")):
+            router.add("GET", path, self._static(name))
         router.add("GET", f"{UI_PATH}/api/overview", self._data)
+
+    @staticmethod
+    def _static(name: str) -> Callable[[Request], Response]:
+        return lambda _request: UiResource._file(name)
 
     @staticmethod
     def _file(name: str) -> Response:
