@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from connect_core.runtime.source_event import SourceTaskRef
-    from connect_core.runtime.source_runner import SourceInvocationResult, SourceRunner
 
 __all__ = ["MAX_DELAY_S", "SqsTicks", "next_tick", "run_source_invocation", "window_budget"]
 
@@ -58,11 +57,15 @@ def window_budget(ref: SourceTaskRef, remaining_ms: Callable[[], float],
     return lambda: min(remaining_ms(), ends - now_ms())
 
 
-def next_tick(ref: SourceTaskRef, result: SourceInvocationResult, now_ms: float) -> dict[str, Any] | None:
-    """``{"delay_s", "event"}`` of the next tick of a RUNNING task, or None (no window, not running, or due after
-    the window's end: the next heartbeat polls then)."""
-    interval = result.poll_interval_ms
-    if ref.window_start_ms is None or ref.window_ms is None or interval is None or result.state != State.RUNNING.value:
+def next_tick(ref: SourceTaskRef, summary: dict[str, Any], now_ms: float) -> dict[str, Any] | None:
+    """``{"delay_s", "event"}`` of the next tick of a RUNNING task, or None (no window, not running, held back by
+    its restart policy, or due after the window's end: the next heartbeat polls then).
+
+    ``summary``: the invocation's (``SourceInvocationResult.as_dict()``, or the restart policy's answer).
+    """
+    interval = summary.get("poll_interval_ms")
+    if (ref.window_start_ms is None or ref.window_ms is None or not isinstance(interval, int)
+            or summary.get("state") != State.RUNNING.value):
         return None
     delay_s = min(MAX_DELAY_S, max(1, math.ceil(interval / 1000.0)))
     if now_ms + delay_s * 1000.0 >= ref.window_start_ms + ref.window_ms - _margin_ms():
@@ -95,10 +98,10 @@ class SqsTicks:
 
 
 def run_source_invocation(
-    runner: SourceRunner, ref: SourceTaskRef, remaining_ms: Callable[[], float], ticks: SqsTicks | None,
-    now_ms: Callable[[], float] = _now_ms,
+    run: Callable[[str, int, Callable[[], float]], dict[str, Any]], ref: SourceTaskRef,
+    remaining_ms: Callable[[], float], ticks: SqsTicks | None, now_ms: Callable[[], float] = _now_ms,
 ) -> dict[str, Any]:
-    """Run one heartbeat or tick of a task and send its next tick; the summary says what happened.
+    """Run one heartbeat or tick of a task (``run(connector, task, budget)`` gives its summary) and send its tick.
 
     A late tick or heartbeat returns ``{"ignored": "window over"}``. A tick of a deleted connector, or one whose
     run failed, is acknowledged (returned, not raised: the task already reported FAILED and the next heartbeat
@@ -108,7 +111,7 @@ def run_source_invocation(
         if now_ms() >= ref.window_start_ms + ref.window_ms - _margin_ms():
             return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "ignored": "window over"}
     try:
-        result = runner.run(ref.connector, ref.task, window_budget(ref, remaining_ms, now_ms))
+        summary = run(ref.connector, ref.task, window_budget(ref, remaining_ms, now_ms))
     except NotFoundError:
         if ref.tick == 0:
             raise
@@ -118,10 +121,10 @@ def run_source_invocation(
             raise
         log.warning("tick %d of source task %s-%d failed: %s", ref.tick, ref.connector, ref.task, error)
         return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "failed": str(error)}
-    tick = next_tick(ref, result, now_ms())
+    tick = next_tick(ref, summary, now_ms())
     if tick is not None and ticks is not None:
         ticks.send(tick)
-    return result.as_dict() | {"tick": ref.tick, "next_tick": tick}
+    return summary | {"tick": ref.tick, "next_tick": tick}
 
 
 def _margin_ms() -> int:

@@ -21,16 +21,16 @@ def _margin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAMBDA_CONNECT_SAFETY_MARGIN_MS", "5000")
 
 
-def _running(poll_interval_ms: int | None = 5_000, state: str = "RUNNING") -> SourceInvocationResult:
-    return SourceInvocationResult("src", 0, state, records=3, poll_interval_ms=poll_interval_ms)
+def _running(poll_interval_ms: int | None = 5_000, state: str = "RUNNING") -> dict[str, Any]:
+    return SourceInvocationResult("src", 0, state, records=3, poll_interval_ms=poll_interval_ms).as_dict()
 
 
 class FakeRunner:
-    def __init__(self, result: SourceInvocationResult | Exception) -> None:
+    def __init__(self, result: dict[str, Any] | Exception) -> None:
         self.result = result
         self.budgets: list[float] = []
 
-    def run(self, connector: str, task: int, remaining_ms: Any) -> SourceInvocationResult:
+    def run(self, connector: str, task: int, remaining_ms: Any) -> dict[str, Any]:
         self.budgets.append(remaining_ms())
         if isinstance(self.result, Exception):
             raise self.result
@@ -64,8 +64,13 @@ def test_no_tick_past_the_window_the_next_heartbeat_polls_then() -> None:
     assert next_tick(HEARTBEAT, _running(5_000), now_ms=WINDOW_START + 49_000) is not None
 
 
+def test_a_task_held_back_by_its_restart_policy_sends_no_tick() -> None:
+    held = {"connector": "src", "task": 0, "state": "FAILED", "restart": "WAIT"}
+    assert next_tick(HEARTBEAT, held, now_ms=WINDOW_START) is None
+
+
 @pytest.mark.parametrize("result", [_running(None), _running(5_000, state="PAUSED"), _running(5_000, "STOPPED")])
-def test_paused_stopped_or_unwindowed_tasks_send_no_tick(result: SourceInvocationResult) -> None:
+def test_paused_stopped_or_unwindowed_tasks_send_no_tick(result: dict[str, Any]) -> None:
     assert next_tick(HEARTBEAT, result, now_ms=WINDOW_START) is None
     assert next_tick(SourceTaskRef("src", 0), _running(), now_ms=WINDOW_START) is None
 
@@ -80,7 +85,7 @@ def test_an_invocation_sends_its_tick_to_the_queue_and_reports_it() -> None:
     sqs = FakeSqs()
     runner = FakeRunner(_running(5_000))
 
-    summary = run_source_invocation(runner, HEARTBEAT, lambda: 300_000.0, SqsTicks("https://q", sqs),
+    summary = run_source_invocation(runner.run, HEARTBEAT, lambda: 300_000.0, SqsTicks("https://q", sqs),
                                     now_ms=lambda: WINDOW_START + 1_000)
 
     assert summary["records"] == 3 and summary["next_tick"]["delay_s"] == 5
@@ -93,7 +98,7 @@ def test_a_late_tick_does_nothing_so_windows_never_overlap() -> None:
     runner = FakeRunner(_running())
     late = HEARTBEAT._replace(tick=4)
 
-    summary = run_source_invocation(runner, late, lambda: 300_000.0, None, now_ms=lambda: WINDOW_START + 58_000)
+    summary = run_source_invocation(runner.run, late, lambda: 300_000.0, None, now_ms=lambda: WINDOW_START + 58_000)
 
     assert summary["ignored"] == "window over" and runner.budgets == []
 
@@ -101,12 +106,12 @@ def test_a_late_tick_does_nothing_so_windows_never_overlap() -> None:
 def test_a_tick_of_a_deleted_or_failing_task_is_acknowledged_not_retried() -> None:
     tick = HEARTBEAT._replace(tick=2)
     now = lambda: WINDOW_START + 1_000  # noqa: E731
-    deleted = run_source_invocation(FakeRunner(NotFoundError("gone")), tick, lambda: 1e6, None, now_ms=now)
-    failed = run_source_invocation(FakeRunner(RuntimeError("boom")), tick, lambda: 1e6, None, now_ms=now)
+    deleted = run_source_invocation(FakeRunner(NotFoundError("gone")).run, tick, lambda: 1e6, None, now_ms=now)
+    failed = run_source_invocation(FakeRunner(RuntimeError("boom")).run, tick, lambda: 1e6, None, now_ms=now)
 
     assert deleted["ignored"] == "connector not found" and failed["failed"] == "boom"
     with pytest.raises(RuntimeError):  # a heartbeat's failure stays a function error (metrics, logs)
-        run_source_invocation(FakeRunner(RuntimeError("boom")), HEARTBEAT, lambda: 1e6, None, now_ms=now)
+        run_source_invocation(FakeRunner(RuntimeError("boom")).run, HEARTBEAT, lambda: 1e6, None, now_ms=now)
 
 
 def test_events_heartbeat_with_schedulers_time_and_sqs_ticks() -> None:
