@@ -63,7 +63,7 @@ def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[d
         )
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["configs"]  # type: ignore[no-any-return]
+    return outcome["configs"]
 _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
                     TargetState.STOPPED: State.STOPPED}
 

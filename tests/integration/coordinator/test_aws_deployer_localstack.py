@@ -21,22 +21,12 @@ from connect_core.storage.config_state import TargetState
 from tests.integration.localstack_ext._functions import RecordingFunction, wait_for
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
 
 pytestmark = pytest.mark.integration
 
 SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
-
-
-@pytest.fixture
-def scheduler(aws_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
-    client = boto3.client("scheduler", **aws_settings)
-    group = f"it-{uuid.uuid4().hex[:8]}"
-    client.create_schedule_group(Name=group)
-    yield client, group
-    client.delete_schedule_group(Name=group)
 
 
 def _states(client: Any, group: str) -> dict[str, str]:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from tests.integration._kafka import committed_offset
 from tests.integration.localstack_ext._functions import RecordingFunction, wait_for
 
 if TYPE_CHECKING:
@@ -61,14 +62,6 @@ def _produce(bootstrap: str, topic: str, values: list[str], timestamp_ms: int = 
     producer.flush(30)
 
 
-def _committed(bootstrap: str, group: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        return consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
-    finally:
-        consumer.close()
-
-
 def _mapping(lam: Any, function: RecordingFunction, bootstrap: str, topic: str, group: str, **extra: Any) -> str:
     return lam.create_event_source_mapping(
         FunctionName=function.name, Topics=[topic], StartingPosition="TRIM_HORIZON",
@@ -94,7 +87,7 @@ def test_a_self_managed_mapping_delivers_lambdas_event_commits_and_stops_on_disa
 
     wait_for(lambda: _state(lam, mapping) == "Enabled", "the mapping to go from Creating to Enabled")
     wait_for(lambda: len(_delivered(function)) >= len(values), "the records")
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == len(values), "the commit after success")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == len(values), "the commit after success")
     assert _delivered(function) == values
     assert all(len(batch) <= 2 for batch in function.values())
     event = function.events()[0]
@@ -135,7 +128,7 @@ def test_error_handling_controls_need_provisioned_mode_then_retry_and_bisect(
     mapping = _mapping(lam, function, kafka_bootstrap, topic, group, BatchSize=5, MaximumRetryAttempts=2,
                        BisectBatchOnFunctionError=True, ProvisionedPollerConfig=PROVISIONED)
 
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == 5, "the commit past the dropped poison record")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == 5, "the commit past the dropped poison record")
     batches = function.values()
     poison = [batch for batch in batches if "poison" in batch]
     assert len(poison) == 3  # the first attempt and MaximumRetryAttempts=2 retries, halving each time
@@ -156,7 +149,7 @@ def test_partial_batch_response_and_maximum_record_age(
              FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRecordAgeInSeconds=60,
              ProvisionedPollerConfig=PROVISIONED)
 
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == 4, "the commit of every record")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == 4, "the commit of every record")
     batches = function.values()
     assert "too-old" not in _delivered(function)  # older than MaximumRecordAgeInSeconds: discarded, committed
     assert batches[0] == ["a", "report-once", "b"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,15 +28,6 @@ def function(aws_settings: dict[str, str], tmp_path: Path) -> Iterator[Recording
     recording = RecordingFunction(boto3.client("lambda", **aws_settings), tmp_path, "it-sched")
     yield recording
     recording.delete()
-
-
-@pytest.fixture
-def scheduler(aws_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
-    client = boto3.client("scheduler", **aws_settings)
-    group = f"it-{uuid.uuid4().hex[:8]}"
-    client.create_schedule_group(Name=group)
-    yield client, group
-    client.delete_schedule_group(Name=group)
 
 
 def _at(seconds: float) -> str:
