@@ -376,7 +376,7 @@ class JsonConverter(Converter, HeaderConverter):
     def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
         """Parse bytes written by any Kafka JSON converter; None bytes give ``SchemaAndValue.NULL``."""
         if value is None:
-            return SchemaAndValue.NULL  # type: ignore[attr-defined]
+            return SchemaAndValue.NULL
         if self._schemas_enable:
             prefix, schema = self._last_envelope
             if prefix and value.startswith(prefix) and value.endswith(b"}"):

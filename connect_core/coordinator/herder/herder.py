@@ -22,10 +22,11 @@ from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.status_state import TaskStatus
     from connect_core.storage.status_store import StatusStore
 
 __all__ = ["Herder"]
@@ -77,6 +78,9 @@ class Herder:
         self.statuses = statuses
         self.deployer = deployer
         self.report = StatusReporter(statuses, worker_id, self._generation)
+        # Operations hooks (coordinator/health): honest task statuses, and what a manual restart also resets.
+        self.effective: Callable[[str, list[TaskStatus]], list[TaskStatus]] = lambda _name, tasks: tasks
+        self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
 
     def _generation(self, connector: str) -> int:
         return self.configs.state.task_config_generation(connector) or 0
@@ -123,7 +127,8 @@ class Herder:
             raise NotFoundError(f"No status found for connector {name}")
         self.configs.refresh()
         config = self.configs.connector_config(name)
-        return connector_state_info(name, status, self.statuses.task_statuses(name), connector_type(config))
+        tasks = self.effective(name, self.statuses.task_statuses(name))
+        return connector_state_info(name, status, tasks, connector_type(config))
 
     def task_status(self, name: str, task: int) -> dict[str, Any]:
         """Kafka ``ConnectorStateInfo.TaskState``."""
@@ -131,7 +136,8 @@ class Herder:
         status = self.statuses.task_status(name, task)
         if status is None:
             raise NotFoundError(f"No status found for task {name}-{task}")
-        return task_state(status)
+        self.configs.refresh()
+        return task_state(self.effective(name, [status])[0])
 
     # --- create / update / delete ------------------------------------------------------------------------
 
@@ -190,6 +196,7 @@ class Herder:
         self._config(name, f"Unknown connector {name}")
         self.configs.put_target_state(name, TargetState.STARTED)
         self._start_connector(name)
+        self.on_restart(name, list(range(self.configs.task_count(name))))
 
     def stop(self, name: str) -> None:
         """An empty task set first, then STOPPED (a STOPPED connector must never keep tasks)."""
@@ -267,6 +274,7 @@ class Herder:
         self.report.restarting(restart_tasks)
         for task in restart_tasks:
             self.deployer.restart(name, task.task)
+        self.on_restart(name, [task.task for task in restart_tasks])
         return plan
 
     def restart_task(self, name: str, task: int) -> None:
@@ -276,3 +284,4 @@ class Herder:
         if self.configs.state.task_config(name, task) is None or task >= self.configs.task_count(name):
             raise NotFoundError(f"Unknown task: {name}-{task}")
         self.deployer.restart(name, task)
+        self.on_restart(name, [task])

@@ -103,7 +103,7 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
         deployer.apply(name, sink, 1, TargetState.STARTED)
         [mapping] = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
         wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled", "Enabled")
-        wait_for(lambda: sorted(v for vs in template.values() for v in vs) == ["a", "b", "c"], "the records")
+        wait_for(lambda: {"a", "b", "c"} <= {v for vs in template.values() for v in vs}, "the records")
         assert lam.get_function(FunctionName=function)["Configuration"]["Environment"]["Variables"][
             "CONNECTOR_NAME"] == name
 

@@ -64,7 +64,7 @@ class RecordingFunction:
         self.record_file.touch()
         self.arn = lambda_client.create_function(
             FunctionName=self.name, Runtime=RUNTIME, Role=ROLE, Handler="handler.handler",
-            Code={"ZipFile": _zip()}, Timeout=30,
+            Code={"ZipFile": _zip()}, Timeout=120,  # a loaded machine must not turn slow into failed
             Environment={"Variables": {"RECORD_FILE": str(self.record_file)}},
         )["FunctionArn"]
         lambda_client.get_waiter("function_active_v2").wait(
@@ -82,7 +82,7 @@ class RecordingFunction:
         self.client.delete_function(FunctionName=self.name)
 
 
-def wait_for(condition: Any, what: str, timeout_s: float = 60.0) -> None:
+def wait_for(condition: Any, what: str, timeout_s: float = 120.0) -> None:
     """Poll until ``condition()`` is true; fail naming ``what``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
