@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test unit lint deploy-check services services-down services-status bench faults clean stack \
+.PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
 	stack-down demo-stack
 
 venv: $(STAMP)
@@ -20,8 +20,12 @@ demo: venv services
 	$(PY) -m demo.seed_scenario
 
 ## All tests: lint, unit, and integration tests against the real services (started on demand).
-test: venv lint
+test: venv lint browser
 	$(PY) -m pytest
+
+## Debian's Chromium for the status page's browser test (driven over its DevTools pipe: no driver needed).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
 unit: venv
 	$(PY) -m pytest -m "not integration"

@@ -47,8 +47,9 @@ def render_reference() -> str:
     out += ["## Function triggers (lambda-connect's own keys)", "", "### Sink connectors: the Kafka event source "
             "mapping", "", *_table(KafkaTriggerConfig), "", "### Source connectors: the schedule", "",
             *_table(SourceScheduleConfig), ""]
-    out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter` and "
-            "`io.confluent.connect.json.JsonSchemaConverter`, given with the `key.converter.` / "
+    out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter`, "
+            "`io.confluent.connect.json.JsonSchemaConverter` and `io.confluent.connect.protobuf.ProtobufConverter`, "
+            "given with the `key.converter.` / "
             "`value.converter.` prefix.", "",
             *_table(registry.load("io.confluent.connect.avro.AvroConverter").config_model), ""]
     out += ["## Converters, transformations and predicates", "", "| type | class | aliases |", "|---|---|---|"]

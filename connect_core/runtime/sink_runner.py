@@ -63,6 +63,7 @@ class SinkInvocationResult:
     records: int = 0
     put: int = 0
     skipped: int = 0
+    dlq: int = 0  # records this batch sent to the dead letter queue
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
     batch_item_failures: list[dict[str, Any]] | None = None
@@ -147,6 +148,7 @@ class SinkRunner:
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
+        dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
         records: list[SinkRecord] = running.pipeline.convert_all(consumed)
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
@@ -157,6 +159,7 @@ class SinkRunner:
         running.task.pre_commit(offsets)
         if running.dlq is not None:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
+            result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
         result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
 
     def _running_task(self) -> _RunningTask:

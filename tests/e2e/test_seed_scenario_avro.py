@@ -1,6 +1,7 @@
 """The seed scenario with Avro and a schema registry: the JDBC source writes Avro through
 `io.confluent.connect.avro.AvroConverter` (schemas registered in the real registry), the JDBC sink upserts the CRM
-table from it and the S3 sink archives it as Parquet; the Parquet files read back with pyarrow give the same rows."""
+table from it, the OpenSearch sink indexes it and the S3 sink archives it as Parquet; the Parquet files read back
+with pyarrow give the same rows."""
 
 from __future__ import annotations
 
@@ -38,8 +39,19 @@ def _rows(settings: dict[str, str], query: str) -> list[tuple[Any, ...]]:
         return []
 
 
-def test_avro_source_to_jdbc_and_parquet_sinks(up: Up, mariadb_settings: dict[str, str],
-                                                aws_settings: dict[str, str], schema_registry_url: str) -> None:
+def _search(opensearch_url: str, index: str) -> dict[int, str]:
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{opensearch_url}/{index}/_refresh", method="POST"))
+        with urllib.request.urlopen(f"{opensearch_url}/{index}/_search?size=100") as response:
+            hits = json.load(response)["hits"]["hits"]
+    except OSError:  # index not created yet
+        return {}
+    return {int(hit["_source"]["ORDER_ID"]): hit["_source"]["STATUS"] for hit in hits}
+
+
+def test_avro_source_to_jdbc_parquet_and_opensearch_sinks(up: Up, mariadb_settings: dict[str, str],
+                                                          aws_settings: dict[str, str], opensearch_url: str,
+                                                          schema_registry_url: str) -> None:
     run = uuid.uuid4().hex[:8]
     source_db, crm_db, bucket, topic_prefix = f"fulfillment_{run}", f"crm_{run}", f"archive-{run}", f"avro-{run}-"
     topic = f"{topic_prefix}status"
@@ -74,6 +86,14 @@ def test_avro_source_to_jdbc_and_parquet_sinks(up: Up, mariadb_settings: dict[st
             "aws.secret.access.key": aws_settings["aws_secret_access_key"],
             "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat", "flush.size": "3",
             "lambda.maximum.batching.window.ms": "100", **avro}},
+        {"name": f"{up.prefix}-opensearch-sink", "config": {
+            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
+            "connection.url": opensearch_url, "key.ignore": "false", "schema.ignore": "false",
+            "transforms": "createKey,extractId",
+            "transforms.createKey.type": "org.apache.kafka.connect.transforms.ValueToKey",
+            "transforms.createKey.fields": "ORDER_ID",
+            "transforms.extractId.type": "org.apache.kafka.connect.transforms.ExtractField$Key",
+            "transforms.extractId.field": "ORDER_ID", "lambda.maximum.batching.window.ms": "100", **avro}},
     ]
     for body in connectors:
         status, answer = up.http("POST", "/connectors", body)
@@ -97,6 +117,7 @@ def test_avro_source_to_jdbc_and_parquet_sinks(up: Up, mariadb_settings: dict[st
             rows += pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())).to_pylist()
         return rows if len(rows) == len(ORDERS) + len(UPDATES) else []
 
+    up.wait_for(lambda: _search(opensearch_url, topic) == expected, "current statuses in OpenSearch", timeout_s=120)
     rows = up.wait_for(parquet_rows, "every change archived as Parquet", timeout_s=120)
     source = {r[0]: r for r in _rows(mariadb_settings, f"SELECT ORDER_ID, ID, STATUS, AMOUNT, LAST_UPDATED FROM "
                                                        f"{source_db}.status")}

@@ -19,6 +19,7 @@ from connect_core.api.schema import Type
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from connect_core.api.data_json import DecimalFormat
     from connect_core.api.record import SinkRecord
     from connect_core.connectors.s3._avro_format import AvroFormat
     from connect_core.connectors.s3._parquet_format import ParquetFormat
@@ -60,7 +61,7 @@ class RecordFormat:
         if compression == "gzip":
             self._level = _GZIP_DEFAULT_LEVEL if level < 0 else level
         self._separator = LINE_SEPARATOR if separator is None else unescape_java(separator).encode("utf-8")
-        self._decimal_format = "NUMERIC" if decimal_numeric else "BASE64"
+        self._decimal_format: DecimalFormat = "NUMERIC" if decimal_numeric else "BASE64"
         base = ".json" if kind == "json" else bytearray_extension
         gz = ".gz" if compression == "gzip" else ""
         self.extension = VIEW_INFIX[view] + base + gz

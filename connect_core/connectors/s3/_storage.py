@@ -8,7 +8,7 @@ botocore failures become ``RetriableError`` (the batch is retried) except client
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import ConfigError, ConnectError, RetriableError
 
@@ -39,7 +39,7 @@ def _client(config: S3SinkConfig) -> Any:
         import boto3
         from botocore.config import Config
 
-        style = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
+        style: Literal["path", "auto"] = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
         client = boto3.client(
             "s3", region_name=config.s3_region, endpoint_url=config.store_url or None,
             aws_access_key_id=key_id, aws_secret_access_key=secret,

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.api.config import ConfigType, Validator, config_error, config_field, in_range, valid_string
 
 JSON_FORMAT = "io.confluent.connect.s3.format.json.JsonFormat"
 BYTEARRAY_FORMAT = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
@@ -38,10 +38,10 @@ DEFAULT_REGION = "us-west-2"
 DEFAULT_TOPICS_DIR = "topics"
 DEFAULT_ZERO_PAD_WIDTH = 10
 DEFAULT_TOMBSTONE_PARTITION = "tombstone"
-_LONG = "LONG"
+_LONG: ConfigType = "LONG"
 
 
-def _one_of(choices: dict[str, str]) -> object:
+def _one_of(choices: dict[str, str]) -> Validator:
     def check(key: str, value: str) -> None:
         if value not in choices:
             raise config_error(key, value, "Supported: " + ", ".join(sorted({c for c in choices if "." in c})))

@@ -141,6 +141,12 @@ class SchemaRegistryClient:
         self._cache.by_id.setdefault(int(body["id"]), result)
         return result
 
+    def is_compatible(self, subject: str, schema: str, schema_type: str = "AVRO") -> bool:
+        """``POST /compatibility/subjects/{subject}/versions/latest``: may ``schema`` follow the latest version."""
+        body = self._request("POST", f"/compatibility/subjects/{_q(subject)}/versions/latest",
+                             self._payload(schema, schema_type, None))
+        return bool(body.get("is_compatible"))
+
     # -- plumbing --------------------------------------------------------------------------------------
     @staticmethod
     def _payload(schema: str, schema_type: str, references: list[dict[str, Any]] | None) -> dict[str, Any]:

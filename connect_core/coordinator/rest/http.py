@@ -152,16 +152,19 @@ def _json_kind(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Response:
-    """Status, a JSON-serialisable body (None: no body) and extra headers."""
+    """Status, a JSON-serialisable body (None: no body) and extra headers; other media types carry text."""
 
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = JSON
 
     def body_text(self) -> str:
-        """The body as compact JSON, like Jackson writes it; empty when there is no body."""
+        """The body as compact JSON, like Jackson writes it (text as it is for other types); empty when none."""
         if self.body is None:
             return ""
+        if self.content_type != JSON and isinstance(self.body, str):
+            return self.body
         return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod

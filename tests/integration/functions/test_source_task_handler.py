@@ -46,7 +46,7 @@ def deployed(cluster: Cluster, kafka_bootstrap: str, tmp_path: Path,
     monkeypatch.setenv(env.GROUP_ID, cluster.worker.group_id)
     monkeypatch.setenv(env.WORKER_ID, "lambda:source-test")
     monkeypatch.setenv(env.SAFETY_MARGIN_MS, "1000")
-    monkeypatch.setattr(app, "_runner", None)
+    monkeypatch.setattr(app, "_invocation", None)
     path = tmp_path / "input.txt"
     path.write_text("alpha\nbeta\n")
     topic = f"{cluster.worker.group_id}-lines"
@@ -56,9 +56,9 @@ def deployed(cluster: Cluster, kafka_bootstrap: str, tmp_path: Path,
               "value.converter.schemas.enable": "false"}
     cluster.deploy(CONNECTOR, config, [{"file": str(path), "topic": topic}])
     yield path, topic
-    if app._runner is not None:  # the module-level warm runner
-        app._runner.close()
-    app._runner = None
+    if app._invocation is not None:  # the module-level warm invocation
+        app._invocation.close()
+    app._invocation = None
 
 
 def _context() -> LocalLambdaContext:
@@ -75,7 +75,7 @@ def test_scheduler_input_then_eventbridge_envelope(cluster: Cluster, deployed: t
     with path.open("a") as handle:
         handle.write("gamma\n")
     warm = app.handler(_event("eventbridge-scheduled-envelope.json"), _context())  # the same warm runner
-    app._runner = None  # a cold start: a new runner resumes from the committed offsets
+    app._invocation = None  # a cold start: a new runner resumes from the committed offsets
     cold = app.handler(_event("eventbridge-scheduled-envelope.json"), _context())
 
     assert (warm["records"], cold["records"]) == (1, 0)

@@ -1,4 +1,4 @@
-"""The local HTTP front over a loopback socket: HTTP edge cases get Kafka's JSON error body, never HTML (#12, 11).
+"""The local HTTP front over a loopback socket: HTTP edge cases get Kafka's JSON error body, never HTML.
 
 The coordinator behind it is the real handler over in-memory topics, so what reaches it is checked end to end.
 """
@@ -40,8 +40,8 @@ def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     server.server_close()
 
 
-def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+def _raw(port: int, request: bytes, timeout_s: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as sock:
         sock.sendall(request)
         data = b""
         while b"\r\n\r\n" not in data:

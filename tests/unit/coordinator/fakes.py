@@ -6,6 +6,7 @@ in-memory one, so the tests exercise the real record formats and reducers withou
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -109,6 +110,8 @@ class SplittingSourceConnector(SourceConnector):
     def start(self, props: dict[str, str]) -> None:
         if props.get("fail"):
             raise RuntimeError(props["fail"])
+        if props.get("hang.s"):  # a database that accepts TCP and never answers
+            time.sleep(float(props["hang.s"]))
         self.props = props
 
     def task_class(self) -> type[NoopTask]:

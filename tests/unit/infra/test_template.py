@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from connect_core.runtime.heartbeat import is_heartbeat
 from tests.unit.infra._template import ROOT, TEMPLATE, load_template
 
 SAM = Path(sys.executable).with_name("sam")
@@ -114,8 +115,8 @@ def test_coordinator_has_an_iam_function_url_in_the_outputs(cfn: dict[str, Any])
 
 
 def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict[str, Any]) -> None:
-    (schedule,) = _of_type(cfn, "AWS::Scheduler::Schedule").values()
-    props = schedule["Properties"]
+    schedules = _of_type(cfn, "AWS::Scheduler::Schedule")
+    props = schedules["SourceTaskFunctionStaticSchedule"]["Properties"]
     assert props["State"] == {"Fn::If": ["HasStaticSource", "ENABLED", "DISABLED"]}
     assert props["GroupName"] == {"Ref": "ScheduleGroup"}
     assert props["Target"]["Arn"] == {"Fn::GetAtt": ["SourceTaskFunction", "Arn"]}
@@ -142,9 +143,17 @@ def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: 
         assert function["Properties"]["Environment"]["Variables"]["CONNECTOR_NAME"] == {"Ref": "StaticSinkConnector"}
 
 
+def test_the_coordinator_heartbeat_fires_every_minute_with_its_own_role(cfn: dict[str, Any]) -> None:
+    props = _of_type(cfn, "AWS::Scheduler::Schedule")["CoordinatorFunctionHeartbeat"]["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": ["CoordinatorFunction", "Arn"]}
+    assert props["Target"]["RoleArn"] == {"Fn::GetAtt": ["HeartbeatRole", "Arn"]}
+    assert is_heartbeat(json.loads(props["Target"]["Input"]))
+
+
 def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[str, Any]) -> None:
     roles = _of_type(cfn, "AWS::IAM::Role")
-    assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole"}
+    assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole", "HeartbeatRole"}
     assert "arn:aws:iam::aws:policy" not in json.dumps(roles)
 
 
@@ -160,7 +169,7 @@ def test_only_list_and_describe_actions_use_a_wildcard_resource(cfn: dict[str, A
         if isinstance(policies, dict):  # Fn::If [condition, policies, AWS::NoValue]
             policies = policies["Fn::If"][1]
         documents += [policy["PolicyDocument"] for policy in policies]
-    assert len(documents) == 3  # scheduler, coordinator, the sink's MSK mapping (the managed policy comes next)
+    assert len(documents) == 4  # scheduler, heartbeat, coordinator, the sink's MSK mapping (+ the managed policy)
     documents += [p["Properties"]["PolicyDocument"] for p in _of_type(cfn, "AWS::IAM::ManagedPolicy").values()]
     for document in documents:
         for statement in _statements(document):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from connect_core.coordinator.herder import herder as herder_module
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import ConnectorStatus, State, TaskStatus
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.unit.coordinator.conftest import Rest
 
 SPLITTING = {"connector.class": SPLITTING_SOURCE, "file": "/tmp/in.txt"}
@@ -73,6 +76,18 @@ def test_connector_that_fails_to_start_is_failed_with_trace(rest: Rest) -> None:
     # fixing the config starts it
     rest.call("PUT", "/connectors/src/config", {**SPLITTING, "name": "src"})
     assert rest.call("GET", "/connectors/src/status").body["connector"]["state"] == "RUNNING"
+
+
+def test_a_connector_whose_start_hangs_is_failed_and_the_request_completes(
+    rest: Rest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(herder_module, "START_TIMEOUT_S", 0.2)
+    response = rest.call("POST", "/connectors", {"name": "slow", "config": {**SPLITTING, "hang.s": "2"}})
+    assert response.status == 201  # created completely: config, statuses; the failure shows as FAILED
+    connector = rest.call("GET", "/connectors/slow/status").body["connector"]
+    assert connector["state"] == "FAILED"
+    assert "Connector slow did not start within 0.2 s" in connector["trace"]
+    assert rest.call("GET", "/connectors").body == ["slow"]
 
 
 def test_stop_writes_empty_task_set_then_stopped(rest: Rest) -> None:
