@@ -167,6 +167,9 @@ class SourceRunner:
             self._shutdown(connector, task_id)
             return SourceInvocationResult(connector, task_id, state.name)
         running = self._running_task(connector, task_id)
+        # RUNNING as soon as the task has started, as a Connect worker reports it: not only when a (deployed,
+        # 50-second) poll window ends.
+        self._report(connector, task_id, State.RUNNING, None, running.version)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms

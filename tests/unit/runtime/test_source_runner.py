@@ -112,6 +112,19 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     assert harness.task_state() is State.RUNNING
 
 
+def test_a_started_task_reports_running_before_its_invocation_ends() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.append(["a"])
+    seen_while_polling: list[State | None] = []
+
+    def budget() -> float:
+        seen_while_polling.append(harness.task_state())
+        return 60_000.0
+
+    harness.runner().run("src", 0, budget)
+    assert seen_while_polling[0] is State.RUNNING  # a deployed poll window lasts 50 s: not UNASSIGNED until then
+
+
 def test_a_paused_connector_returns_without_polling() -> None:
     harness = Harness()
     harness.topics.config_store().put_target_state("src", TargetState.PAUSED)
