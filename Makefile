@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
-	stack-down
+	stack-down demo-stack
 
 venv: $(STAMP)
 
@@ -45,6 +45,10 @@ stack: venv services
 
 stack-down: venv
 	$(PY) -m infra.local.stack down
+
+## The seed scenario of `make demo` through the deployed stack (after `make stack`): same connectors, same summary.
+demo-stack: venv services
+	$(PY) -m demo.stack_scenario
 
 services: venv
 	$(PY) -m infra.local.services up

@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import DataError
+from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
 
 if TYPE_CHECKING:
     from connect_core.converters.proto_schema import FieldDesc, MessageType
@@ -38,19 +39,6 @@ def _default(desc: FieldDesc) -> Any:
 
 
 # -- decoding ---------------------------------------------------------------------------------------------
-def _varint(data: memoryview, pos: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        if pos >= len(data):
-            raise DataError("Invalid Protobuf data: truncated varint")
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-
-
 def _signed(value: int, bits: int) -> int:
     value &= (1 << bits) - 1
     return value - (1 << bits) if value >> (bits - 1) else value
@@ -66,7 +54,7 @@ def _scalar_from_varint(kind: str, value: int, desc: FieldDesc) -> Any:
     if kind == "uint32":
         return value & 0xFFFFFFFF
     if kind in ("sint32", "sint64"):
-        return (value >> 1) ^ -(value & 1)
+        return unzigzag(value)
     if kind == "enum":
         number = _signed(value, 32)
         for symbol, n in desc.resolved.values:
@@ -84,18 +72,18 @@ def decode_message(message: MessageType, data: memoryview | bytes) -> dict[str, 
     oneofs: dict[int, str] = {}
     pos = 0
     while pos < len(view):
-        key, pos = _varint(view, pos)
+        key, pos = read_varint(view, pos)
         number, wire = key >> 3, key & 7
         desc = by_number.get(number)
         if wire == 0:
-            raw, pos = _varint(view, pos)
+            raw, pos = read_varint(view, pos)
             value: Any = raw
         elif wire == 1:
             value, pos = bytes(view[pos:pos + 8]), pos + 8
         elif wire == 5:
             value, pos = bytes(view[pos:pos + 4]), pos + 4
         elif wire == 2:
-            length, pos = _varint(view, pos)
+            length, pos = read_varint(view, pos)
             value, pos = view[pos:pos + length], pos + length
         else:
             raise DataError(f"Invalid Protobuf data: wire type {wire}")
@@ -135,7 +123,7 @@ def _field_values(desc: FieldDesc, wire: int, value: Any) -> list[Any]:
         pos = 0
         while pos < len(value):
             if kind in _VARINT:
-                raw, pos = _varint(value, pos)
+                raw, pos = read_varint(value, pos)
                 items.append(_scalar_from_varint(kind, raw, desc))
             else:
                 size = 8 if kind in _FIXED64 else 4
@@ -155,14 +143,6 @@ def _fixed(kind: str, raw: bytes) -> Any:
 
 
 # -- encoding ---------------------------------------------------------------------------------------------
-def _put_varint(out: bytearray, value: int) -> None:
-    value &= (1 << 64) - 1
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-
-
 def encode_message(message: MessageType, values: dict[str, Any]) -> bytes:
     """Encode a dict of field values (missing or None = absent)."""
     out = bytearray()
@@ -187,8 +167,8 @@ def _encode_repeated(out: bytearray, desc: FieldDesc, values: list[Any]) -> None
         body = bytearray()
         for value in values:
             _scalar(body, kind, value, desc)
-        _put_varint(out, desc.number << 3 | 2)
-        _put_varint(out, len(body))
+        write_varint(out, desc.number << 3 | 2)
+        write_varint(out, len(body))
         out += body
         return
     for value in values:
@@ -205,11 +185,11 @@ def _encode_one(out: bytearray, desc: FieldDesc, value: Any) -> None:
         body = bytes(value)
     else:
         wire = 0 if kind in _VARINT else (1 if kind in _FIXED64 else 5)
-        _put_varint(out, desc.number << 3 | wire)
+        write_varint(out, desc.number << 3 | wire)
         _scalar(out, kind, value, desc)
         return
-    _put_varint(out, desc.number << 3 | 2)
-    _put_varint(out, len(body))
+    write_varint(out, desc.number << 3 | 2)
+    write_varint(out, len(body))
     out += body
 
 
@@ -222,8 +202,8 @@ def _scalar(out: bytearray, kind: str, value: Any, desc: FieldDesc) -> None:
         numbers = dict(desc.resolved.values)
         if value not in numbers:
             raise DataError(f"Unknown symbol {value!r} for Protobuf enum {desc.resolved.full_name}")
-        _put_varint(out, numbers[value])
+        write_varint(out, numbers[value])
     elif kind in ("sint32", "sint64"):
-        _put_varint(out, (value << 1) ^ (value >> 63))
+        write_varint(out, zigzag(value))
     else:
-        _put_varint(out, int(value))
+        write_varint(out, int(value))

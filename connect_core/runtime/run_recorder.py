@@ -96,9 +96,17 @@ class RunRecorder:
         return known.restart if known is not None else RestartState()
 
     def admit(self, connector: str, task: int) -> Decision:
-        """Whether this invocation may run the task: RUN or RESTART yes, WAIT or OPEN no."""
-        self.config_store.refresh()
+        """Whether this invocation may run the task: RUN or RESTART yes, WAIT or OPEN no.
+
+        A warm container whose task has no failure streak answers RUN without any I/O: only a streak (or a cold
+        start) costs a read of the config and runs topics.
+        """
         self.last_run = None
+        known = self.run_store.state.run(connector, task)
+        if self._read and (known is None or not known.restart.failures):
+            self._pending[(connector, task)] = RestartState()
+            return Decision.RUN
+        self.config_store.refresh()
         if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
             return Decision.RUN  # the runner answers a paused or stopped connector itself
         state = self._restart_state(connector, task)
@@ -132,7 +140,10 @@ class RunRecorder:
     def failed(self, connector: str, task: int, error: BaseException, duration_ms: float, memory_mb: int) -> None:
         """Record a failed invocation, back off or open the breaker, and say so in the task's status trace."""
         now = self._now_ms()
-        state = self._pending.pop((connector, task), None) or self._restart_state(connector, task)
+        state = self._pending.pop((connector, task), None)
+        if state is None or not state.failures:  # not an admitted restart: continue the latest known streak
+            self._read = False  # another container (a sink's concurrency) may have one going: read it
+            state = self._restart_state(connector, task)
         state = after_failure(self._policy(connector), state, error, self._epoch(connector), now)
         summary = redact(f"{type(error).__name__}: {error}") or type(error).__name__
         run = RunRecord(connector, task, now, self.kind, False, duration_ms=duration_ms, memory_mb=memory_mb,

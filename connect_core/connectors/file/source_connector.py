@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from connect_core.api.config import config_error, config_field, parse_config
-from connect_core.api.connector import SourceConnector
+from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
 
 if TYPE_CHECKING:
@@ -85,6 +85,11 @@ class FileStreamSourceConnector(SourceConnector):
 
     def stop(self) -> None:
         """Nothing to release: there is no background monitoring."""
+
+    def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
+        """Kafka's rule: supported when reading a file (stdin has no offsets to commit with the records)."""
+        return ExactlyOnceSupport.SUPPORTED if (connector_config or {}).get(FILE_CONFIG) else \
+            ExactlyOnceSupport.UNSUPPORTED
 
     def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
         """Kafka's ``FileStreamSourceConnector.alterOffsets``: a ``position`` that is a non-negative integer.

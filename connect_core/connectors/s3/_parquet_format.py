@@ -9,6 +9,7 @@ parquet-avro does. pyarrow is imported only when a connector writes Parquet.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,9 @@ class ParquetFormat:
         """``codec`` is ``parquet.codec``."""
         if view not in _INFIX:
             raise DataError("ParquetFormat cannot hold headers: use JsonFormat for headers.format.class")
+        if importlib.util.find_spec("pyarrow") is None:
+            raise ConfigError("format.class ParquetFormat needs pyarrow, which this build leaves out for size: "
+                              "install lambda-connect[formats] (or add pyarrow to the function's layer)")
         if codec not in CODEC_EXTENSIONS:
             raise ConfigError(f"Invalid value {codec} for configuration parquet.codec: Supported: "
                               f"{', '.join(CODEC_EXTENSIONS)}")

@@ -20,6 +20,8 @@ AVRO_CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
 PARQUET_CODECS = ("none", "snappy", "gzip", "lz4", "brotli", "zstd")
 _PARTITIONER_PACKAGE = "io.confluent.connect.storage.partitioner."
 DEFAULT_PARTITIONER = _PARTITIONER_PACKAGE + "DefaultPartitioner"
+CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write",
+               "bucket-owner-read", "bucket-owner-full-control", "aws-exec-read")
 FORMATS = {JSON_FORMAT: "json", "JsonFormat": "json", BYTEARRAY_FORMAT: "bytearray", "ByteArrayFormat": "bytearray",
            AVRO_FORMAT: "avro", "AvroFormat": "avro", PARQUET_FORMAT: "parquet", "ParquetFormat": "parquet"}
 PARTITIONERS = {
@@ -66,6 +68,18 @@ class S3SinkConfig(BaseModel):
                                                        "(the Lambda role) when unset.")
     aws_secret_access_key: SecretStr | None = config_field(None, alias="aws.secret.access.key", group="S3",
                                                            description="Static secret key, with aws.access.key.id.")
+    s3_sse_algorithm: str = config_field(
+        "", alias="s3.sse.algorithm", validator=valid_string("", "AES256", "aws:kms"), group="S3",
+        description="The S3 Server Side Encryption algorithm (AES256 or aws:kms); empty: the bucket's default.")
+    s3_sse_kms_key_id: str = config_field(
+        "", alias="s3.sse.kms.key.id", group="S3",
+        description="The KMS key id or ARN for aws:kms server side encryption; empty: the AWS managed key.")
+    s3_acl_canned: str | None = config_field(
+        None, alias="s3.acl.canned", validator=valid_string(*CANNED_ACLS), group="S3",
+        description="An S3 canned ACL for every object written; unset: none is sent (the bucket's ownership rules).")
+    s3_object_tagging: bool = config_field(
+        False, alias="s3.object.tagging", group="S3",
+        description="Tag each object with its startOffset, endOffset and recordCount.")
     topics_dir: str = config_field(DEFAULT_TOPICS_DIR, alias="topics.dir", group="Storage",
                                    description="Prefix of every object key; blank for none.")
     directory_delim: str = config_field("/", alias="directory.delim", group="Storage",
@@ -164,6 +178,8 @@ class S3SinkConfig(BaseModel):
             raise config_error("behavior.on.null.values", "write", "requires store.kafka.keys=true")
         if FORMATS[self.headers_format_class] != "json":
             raise config_error("headers.format.class", self.headers_format_class, "only JsonFormat can hold headers")
+        if self.s3_sse_kms_key_id and self.s3_sse_algorithm != "aws:kms":
+            raise config_error("s3.sse.kms.key.id", self.s3_sse_kms_key_id, "requires s3.sse.algorithm=aws:kms")
         if not self.directory_delim or not self.file_delim:
             raise config_error("directory.delim" if not self.directory_delim else "file.delim", "", "must not be empty")
         return self

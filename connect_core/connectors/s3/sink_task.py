@@ -168,11 +168,13 @@ class S3SinkTask(SinkTask):
         secondaries = [] if tombstones or not self.config.store_kafka_keys else [self._keys]
         if self.config.store_kafka_headers:
             secondaries.append(self._headers)
+        tags = {"startOffset": str(start), "endOffset": str(end), "recordCount": str(len(records))} \
+            if self.config.s3_object_tagging else None
         for fmt in secondaries:
-            self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False)
+            self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False, tags=tags)
         key = head + primary.extension
         metadata = {END_OFFSET_META: str(end), RECORD_COUNT_META: str(len(records))}
-        self._storage.put(key, primary.encode(records), metadata, exclusive=True)
+        self._storage.put(key, primary.encode(records), metadata, exclusive=True, tags=tags)
 
     def _covered_end(self, prefix: str, cell_start: int, cell_end: int, *, keys_primary: bool) -> int:
         """The highest offset already accounted for by files of this directory in the cell (-1: none)."""

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import DataError, RetriableError
+from connect_core.api.errors import DataError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     import ssl
@@ -32,8 +32,8 @@ __all__ = ["RegisteredSchema", "RegistryRequestError", "RegistryUnavailableError
 _CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
 
-class RegistryUnavailableError(RetriableError):
-    """The schema registry could not be reached or failed (5xx, 429): retry later."""
+class RegistryUnavailableError(ServiceUnavailableError):
+    """The schema registry could not be reached or failed (5xx, 429): retried, then the batch fails (never DLQ)."""
 
 
 class RegistryRequestError(DataError):

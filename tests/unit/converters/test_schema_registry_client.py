@@ -100,3 +100,42 @@ def test_converter_takes_credentials_from_the_url_or_user_info(registry: tuple[s
         converter.client._cache.by_id.clear()
         converter.client.schema_by_id(1)
     assert [auth for _, _, auth in handler.seen] == ["Basic Ym9iOnB3", "Basic ZXZlOnB3Mg=="]
+
+
+def test_tls_settings_take_pem_files_and_refuse_jvm_stores() -> None:
+    import ssl
+
+    import certifi
+
+    from connect_core.api.errors import ConfigError
+
+    base = {"schema.registry.url": "https://registry.example:8081",
+            "schema.registry.ssl.truststore.location": certifi.where()}
+    checked, unchecked = AvroConverter(), AvroConverter()
+    checked.configure(base, False)
+    unchecked.configure(base | {"schema.registry.ssl.endpoint.identification.algorithm": ""}, False)
+    assert isinstance(checked.client._ssl, ssl.SSLContext) and checked.client._ssl.check_hostname
+    assert not unchecked.client._ssl.check_hostname
+    with pytest.raises(ConfigError, match="schema.registry.ssl.truststore.type"):
+        AvroConverter().configure(base | {"schema.registry.ssl.truststore.type": "JKS"}, False)
+
+
+@pytest.mark.parametrize(("strategy", "is_key", "expected"), [
+    ("io.confluent.kafka.serializers.subject.TopicNameStrategy", True, "orders-key"),
+    ("io.confluent.kafka.serializers.subject.TopicNameStrategy", False, "orders-value"),
+    ("io.confluent.kafka.serializers.subject.RecordNameStrategy", False, "shop.Order"),
+    ("io.confluent.kafka.serializers.subject.TopicRecordNameStrategy", False, "orders-shop.Order"),
+])
+def test_subject_name_strategies(strategy: str, is_key: bool, expected: str) -> None:
+    converter = AvroConverter()
+    key = "key.subject.name.strategy" if is_key else "value.subject.name.strategy"
+    converter.configure({"schema.registry.url": "http://127.0.0.1:9", key: strategy}, is_key)
+    assert converter.subject("orders", "shop.Order") == expected
+
+
+def test_record_strategies_need_a_record_schema() -> None:
+    converter = AvroConverter()
+    converter.configure({"schema.registry.url": "http://127.0.0.1:9",
+                         "value.subject.name.strategy": "RecordNameStrategy"}, False)
+    with pytest.raises(DataError, match="value.subject.name.strategy"):
+        converter.subject("orders", None)

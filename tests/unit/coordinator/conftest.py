@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,6 +12,9 @@ from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.http import Request, Response
 from tests.unit.coordinator.fakes import MemoryConsumerGroups, make_coordinator
 from tests.unit.storage.fakes import Topics
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 FILE_SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
 FILE_SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines"}
@@ -46,8 +49,14 @@ def rest() -> Rest:
 
 
 @pytest.fixture(autouse=True)
-def _test_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The test connectors are worker plugins (LAMBDA_CONNECT_PLUGINS), the only way a non-built-in class loads."""
+def _test_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test connectors are worker plugins (LAMBDA_CONNECT_PLUGINS), the only way a non-built-in class loads;
+    no test leaves remembered secrets or cached providers behind."""
+    from connect_core.runtime.config_providers.redaction import forget_secrets
+    from connect_core.runtime.config_providers.resolver import clear_provider_cache
     from tests.unit.coordinator.fakes import MANAGED_SINK, SPLITTING_SOURCE
 
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", f"{SPLITTING_SOURCE},{MANAGED_SINK}")
+    yield
+    clear_provider_cache()
+    forget_secrets()

@@ -110,6 +110,8 @@ class SplittingSourceConnector(SourceConnector):
     def start(self, props: dict[str, str]) -> None:
         if props.get("fail"):
             raise RuntimeError(props["fail"])
+        if props.get("require.resolved") and "${" in props.get("file", ""):  # a password used to log in, say
+            raise RuntimeError("started with an unresolved placeholder")
         if props.get("hang.s"):  # a database that accepts TCP and never answers
             time.sleep(float(props["hang.s"]))
         self.props = props

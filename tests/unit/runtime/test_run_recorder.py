@@ -135,3 +135,13 @@ def test_a_new_container_sees_the_streak(setup: Any) -> None:
                        clock=clock)
     assert cold.admit("src", 0) is Decision.WAIT
     cold.succeeded("src", 0, RunOutcome(), 1.0, 128)
+
+
+def test_a_healthy_warm_task_is_admitted_without_any_read(setup: Any) -> None:
+    invocation, runner, _topics, _clock, _runs_topic = setup
+    invocation.run("src", 0, lambda: 1000.0, 128)  # cold: reads the topics once
+    reads = []
+    runner.config_store.refresh = lambda: reads.append("configs")  # type: ignore[method-assign]
+    invocation.recorder.run_store.refresh = lambda: reads.append("runs")  # type: ignore[method-assign]
+    assert invocation.recorder.admit("src", 0) is Decision.RUN
+    assert reads == []

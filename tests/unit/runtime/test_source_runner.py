@@ -34,7 +34,7 @@ class Harness:
     def runner(self) -> SourceRunner:
         return SourceRunner(
             WORKER, config_store=self.topics.config_store(), offset_store=self.topics.offset_store(),
-            status_store=self.topics.status_store(), producer_factory=self._producer, poll_window_ms=0,
+            status_store=self.topics.status_store(), producer_factory=self._producer,
         )
 
     def _producer(self, config: dict[str, object]) -> FakeProducer:
@@ -110,6 +110,19 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     assert ScriptedSourceTask.STARTED == [None, None]
     assert harness.data() == [b"b"]
     assert harness.task_state() is State.RUNNING
+
+
+def test_a_started_task_reports_running_before_its_invocation_ends() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.append(["a"])
+    seen_while_polling: list[State | None] = []
+
+    def budget() -> float:
+        seen_while_polling.append(harness.task_state())
+        return 60_000.0
+
+    harness.runner().run("src", 0, budget)
+    assert seen_while_polling[0] is State.RUNNING  # a deployed poll window lasts 50 s: not UNASSIGNED until then
 
 
 def test_a_paused_connector_returns_without_polling() -> None:

@@ -134,3 +134,14 @@ def test_unknown_codec_names_the_key() -> None:
     with pytest.raises(ConfigError, match="avro.codec"):
         parse_config(S3SinkConfig, {"s3.bucket.name": "b", "flush.size": "1", "format.class": AVRO,
                                     "avro.codec": "lz77"})
+
+
+def test_parquet_without_pyarrow_fails_at_start_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from connect_core.connectors.s3._parquet_format import ParquetFormat
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"lambda-connect\[formats\]"):
+        ParquetFormat("value")

@@ -145,3 +145,13 @@ def test_heartbeat_samples_sink_lag_and_emits_consumer_lag(world: World, capsys:
     runs = world.run_store()
     runs.refresh()
     assert runs.state.lag["snk"].total == 7
+
+
+def test_validate_lists_and_checks_the_restart_keys(world: World) -> None:
+    body = {**SOURCE, "name": "v", "lambda.restart.max.attempts": "-7"}
+    response = world.call("PUT", "/connector-plugins/FileStreamSource/config/validate", body)
+    answer = json.loads(response["body"])
+    values = {c["value"]["name"]: c["value"] for c in answer["configs"]}
+    assert values["lambda.restart.enabled"]["value"] == "true"
+    assert values["lambda.restart.max.attempts"]["errors"]
+    assert answer["error_count"] == 1

@@ -147,3 +147,24 @@ def test_coordinator_status_records_use_the_task_config_generation(rest: Rest) -
     status = rest.topics.status_store().task_status("src", 0)
     assert status is not None
     assert (status.state, status.generation) == (State.UNASSIGNED, 1)
+
+
+def test_placeholders_are_resolved_for_start_and_never_stored_or_shown(
+    rest: Rest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_CONFIG_PROVIDERS", "env")
+    monkeypatch.setenv("LC_DB_SECRET", "s3cret-password")
+    config = {**SPLITTING, "file": "${env:LC_DB_SECRET}", "require.resolved": "true"}
+    rest.create("src", config)
+    assert rest.call("GET", "/connectors/src/status").body["connector"]["state"] == "RUNNING"
+    tasks = rest.call("GET", "/connectors/src/tasks").body
+    assert tasks[0]["config"]["file"] == "${env:LC_DB_SECRET}"
+    for record in rest.topics.configs.records + rest.topics.statuses.records:
+        assert b"s3cret-password" not in (record[1] or b"")
+    validated = rest.call("PUT", f"/connector-plugins/{SPLITTING_SOURCE}/config/validate",
+                          {**config, "tasks.max": "${env:LC_DB_SECRET}"})
+    assert "s3cret-password" not in json.dumps(validated.body)
+    values = {c["value"]["name"]: c["value"] for c in validated.body["configs"]}
+    assert values["tasks.max"]["value"] == "${env:LC_DB_SECRET}"
+    assert values["tasks.max"]["errors"] == ["Invalid value [hidden] for configuration tasks.max: Not a number of "
+                                             "type INT"]
