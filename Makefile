@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test unit lint deploy-check services services-down services-status bench faults clean
+.PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
+	stack-down demo-stack
 
 venv: $(STAMP)
 
@@ -19,18 +20,35 @@ demo: venv services
 	$(PY) -m demo.seed_scenario
 
 ## All tests: lint, unit, and integration tests against the real services (started on demand).
-test: venv lint
+test: venv lint browser
 	$(PY) -m pytest
+
+## Debian's Chromium for the status page's browser test (driven over its DevTools pipe: no driver needed).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
 unit: venv
 	$(PY) -m pytest -m "not integration"
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy  # connect_core/ and functions/, configured in pyproject.toml
 
 ## template.yaml only: sam validate --lint, the translated resources and IAM, sam build + handler imports (no services).
 deploy-check: venv
 	$(PY) -m pytest tests/unit/infra tests/unit/kafka/test_auth.py tests/integration/deploy
+
+## The deployed stack: sam build + sam deploy of template.yaml onto LocalStack (local Kafka); prints the coordinator's
+## Function URL. Idempotent. `make stack-down` deletes it and everything its coordinator created.
+stack: venv services
+	$(PY) -m infra.local.stack up
+
+stack-down: venv
+	$(PY) -m infra.local.stack down
+
+## The seed scenario of `make demo` through the deployed stack (after `make stack`): same connectors, same summary.
+demo-stack: venv services
+	$(PY) -m demo.stack_scenario
 
 services: venv
 	$(PY) -m infra.local.services up

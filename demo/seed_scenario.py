@@ -18,9 +18,14 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.local import services
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Http = Callable[..., tuple[int, Any]]  # (method, path, body=None) -> (status, JSON answer)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTORS = Path(__file__).parent / "connectors"
@@ -116,12 +121,25 @@ def start_up(run_dir: Path, run_id: str) -> subprocess.Popen[bytes]:
     raise SystemExit(f"lambda-connect up did not answer on {REST}; see {run_dir / 'up.log'}")
 
 
-def create_connectors() -> None:
-    for name in ("local-file-source", "local-file-sink", "jdbc_source_mysql_01", "jdbc_sink_mysql_01",
-                 "s3_sink_order_status", "opensearch_sink_order_status"):
-        body = json.loads((CONNECTORS / f"{name}.json").read_text())
+NAMES = ("local-file-source", "local-file-sink", "jdbc_source_mysql_01", "jdbc_sink_mysql_01",
+         "s3_sink_order_status", "opensearch_sink_order_status")
+
+
+def connector_bodies(file_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The demo/connectors/ bodies in creation order; ``file_dir`` makes the FileStream files absolute paths there
+    (a function's working directory is its code folder, not the folder the demo prepared)."""
+    bodies = {name: json.loads((CONNECTORS / f"{name}.json").read_text()) for name in NAMES}
+    if file_dir is not None:
+        for body in bodies.values():
+            if "file" in body["config"]:
+                body["config"]["file"] = str(file_dir / body["config"]["file"])
+    return bodies
+
+
+def create_connectors(http: Http, rest: str, bodies: dict[str, dict[str, Any]]) -> None:
+    for name, body in bodies.items():
         status, answer = http("POST", "/connectors", body)
-        say(f"curl -X POST {REST}/connectors -d @demo/connectors/{name}.json -> {status}")
+        say(f"curl -X POST {rest}/connectors -d @demo/connectors/{name}.json -> {status}")
         if status != 201:
             raise SystemExit(f"creating {name} failed: {status} {answer}")
 
@@ -194,44 +212,56 @@ def wait_for(what: str, check: Any, started: float) -> Any:
     raise SystemExit(f"{what}: nothing after {TIMEOUT_S:.0f}s")
 
 
-def main() -> int:
-    settings = services.ensure()
-    maria, aws, opensearch = settings["mariadb"], settings["localstack"], settings["opensearch"]["connection.url"]
-    run_id = uuid.uuid4().hex[:8]
-    run_dir = ROOT / ".run" / "demo"
+def prepare(settings: dict[str, dict[str, str]], run_dir: Path) -> None:
+    """A fresh run: the FileStream input, the source table, the data topics, the bucket and the index."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "test.sink.txt").unlink(missing_ok=True)
     (run_dir / "test.txt").write_text("".join(f"hello lambda-connect {i}\n" for i in range(1, 4)))
-    prepare_databases(maria)
-    reset_kafka_and_sinks(settings["kafka"]["bootstrap.servers"], aws, opensearch)
+    prepare_databases(settings["mariadb"])
+    reset_kafka_and_sinks(settings["kafka"]["bootstrap.servers"], settings["localstack"],
+                          settings["opensearch"]["connection.url"])
+
+
+def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run_dir: Path,
+                 bodies: dict[str, dict[str, Any]]) -> None:
+    """Create the connectors through ``http``, change the source table, wait for every sink, print the summary."""
+    maria, aws, opensearch = settings["mariadb"], settings["localstack"], settings["opensearch"]["connection.url"]
+    create_connectors(http, rest, bodies)
+    started = time.monotonic()
+    insert_orders(maria)
+    wait_for("CRM order_status (inserts)", lambda: crm_rows(maria) == dict(ORDERS), started)
+    updated = time.monotonic()
+    update_orders(maria)
+    final = expected_statuses()
+    wait_for("CRM order_status (updates)", lambda: crm_rows(maria) == final, updated)
+    # S3 archives every change: the inserts and then the updates, in order
+    wait_for("S3 objects", lambda: len(s3_records(aws)) == len(ORDERS) + len(UPDATES)
+             and latest_per_order(s3_records(aws)) == final, updated)
+    wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, updated)
+    sink_file = run_dir / "test.sink.txt"
+    wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
+             started)
+    _, statuses = http("GET", "/connectors?expand=status")
+    say("summary:")
+    for name, info in sorted(statuses.items()):
+        tasks = ", ".join(f"{t['id']}:{t['state']}" for t in info["status"]["tasks"])
+        say(f"  {name:<30} connector {info['status']['connector']['state']:<8} tasks {tasks}")
+    say(f"  CRM order_status = {dict(sorted(crm_rows(maria).items()))}")
+    say(f"  S3 s3://{BUCKET}: {len(s3_records(aws))} records; "
+        f"OpenSearch {INDEX}: {len(opensearch_docs(opensearch))} docs")
+    say(f"  {sink_file.name}: {sink_file.read_text().splitlines()}")
+    say("the seed scenario ran end to end")
+
+
+def main() -> int:
+    settings = services.ensure()
+    run_id = uuid.uuid4().hex[:8]
+    run_dir = ROOT / ".run" / "demo"
+    prepare(settings, run_dir)
     say("starting lambda-connect up on 127.0.0.1:8083")
     up = start_up(run_dir, run_id)
     try:
-        create_connectors()
-        started = time.monotonic()
-        insert_orders(maria)
-        wait_for("CRM order_status (inserts)", lambda: crm_rows(maria) == dict(ORDERS), started)
-        updated = time.monotonic()
-        update_orders(maria)
-        final = expected_statuses()
-        wait_for("CRM order_status (updates)", lambda: crm_rows(maria) == final, updated)
-        # S3 archives every change: the inserts and then the updates, in order
-        wait_for("S3 objects", lambda: len(s3_records(aws)) == len(ORDERS) + len(UPDATES)
-                 and latest_per_order(s3_records(aws)) == final, updated)
-        wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, updated)
-        sink_file = run_dir / "test.sink.txt"
-        wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
-                 started)
-        _, statuses = http("GET", "/connectors?expand=status")
-        say("summary:")
-        for name, info in sorted(statuses.items()):
-            tasks = ", ".join(f"{t['id']}:{t['state']}" for t in info["status"]["tasks"])
-            say(f"  {name:<30} connector {info['status']['connector']['state']:<8} tasks {tasks}")
-        say(f"  CRM order_status = {dict(sorted(crm_rows(maria).items()))}")
-        say(f"  S3 s3://{BUCKET}: {len(s3_records(aws))} records; "
-            f"OpenSearch {INDEX}: {len(opensearch_docs(opensearch))} docs")
-        say(f"  {sink_file.name}: {sink_file.read_text().splitlines()}")
-        say("the seed scenario ran end to end")
+        run_scenario(http, REST, settings, run_dir, connector_bodies())
         return 0
     finally:
         os.killpg(up.pid, signal.SIGINT)
@@ -239,7 +269,6 @@ def main() -> int:
             up.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(up.pid, signal.SIGKILL)
-
 
 if __name__ == "__main__":
     sys.exit(main())

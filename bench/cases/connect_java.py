@@ -38,7 +38,6 @@ POM_DIR = REPO / "bench" / "java"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
 AIVEN_S3 = "io.aiven:s3-connector-for-apache-kafka:2.15.0"
-REST_PORT = 18093
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 _WORKER = """\
 bootstrap.servers={bootstrap}
@@ -106,6 +105,14 @@ def resolvable(artifact: str) -> tuple[bool, str]:
     return False, reason.split(" during a previous attempt")[0][:300]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class Worker:
     """A ``ConnectStandalone`` JVM with a REST port; connectors are created and deleted through REST."""
 
@@ -113,11 +120,12 @@ class Worker:
         """Start the JVM and wait for its REST API."""
         directory = RUN_DIR / f"standalone-{common.RUN_ID}"
         directory.mkdir(parents=True, exist_ok=True)
+        port = _free_port()  # a fixed port collides with whatever a colleague runs on this shared machine
         (directory / "worker.properties").write_text(_WORKER.format(
-            bootstrap=bootstrap, json=JSON, dir=directory, port=REST_PORT, plugins=plugins))
+            bootstrap=bootstrap, json=JSON, dir=directory, port=port, plugins=plugins))
         (directory / "log4j2.properties").write_text(_LOG4J2)
         self.log = directory / "worker.log"
-        self.url = f"http://127.0.0.1:{REST_PORT}"
+        self.url = f"http://127.0.0.1:{port}"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",

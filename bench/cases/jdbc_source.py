@@ -4,7 +4,7 @@ Ours: one scheduled invocation (``SourceRunner.run``) of a JdbcSourceConnector i
 with schemas, ``batch.max.rows`` = ``BENCH_BATCH``, with and without a 3-SMT chain; it includes everything an
 invocation does (config catch-up, ``init_transactions``, offsets in the same transaction, status).
 Raw limit: the same driver (pymysql, streaming cursor) running the same SELECT with the same fetch size, building the
-same JSON bytes with ``json.dumps`` and producing them with a transactional confluent-kafka producer with the same
+same JSON bytes with ``orjson.dumps`` and producing them with a transactional confluent-kafka producer with the same
 ``linger.ms``. After the first repetition the first record of both topics is compared byte for byte.
 """
 
@@ -14,6 +14,8 @@ import base64
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from bench import common, dataset
 
@@ -83,7 +85,7 @@ def raw_payload(row: tuple[Any, ...], *, smts: bool) -> dict[str, Any]:
 
 
 def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: int, *, smts: bool) -> int:
-    """The raw limit: SELECT ... WHERE id > ? ORDER BY id, fetchmany(batch), json.dumps, produce, commit."""
+    """The raw limit: SELECT ... WHERE id > ? ORDER BY id, fetchmany(batch), orjson.dumps, produce, commit."""
     import pymysql.cursors
     from confluent_kafka import Producer
 
@@ -92,7 +94,7 @@ def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: 
     producer.init_transactions(60)
     conn = dataset.connect(db, autocommit=False)
     head = b'{"schema":' + raw_schema(table, smts=smts) + b',"payload":'
-    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    dumps = orjson.dumps
     count = 0
     producer.begin_transaction()
     try:
@@ -101,7 +103,7 @@ def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: 
         while True:
             rows = cursor.fetchmany(batch)
             for row in rows:
-                producer.produce(topic, head + dumps(raw_payload(row, smts=smts)).encode() + b"}")
+                producer.produce(topic, head + dumps(raw_payload(row, smts=smts)) + b"}")
                 producer.poll(0)
             count += len(rows)
             if len(rows) < batch:
@@ -187,5 +189,5 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
     mine, theirs = common.interleave(settings.repeats, ours, raw)
     same = first_value(bootstrap, topics["ours"]) == first_value(bootstrap, topics["raw"])
     name = "1b jdbc source -> kafka, 3 SMTs" if smts else "1a jdbc source -> kafka"
-    return common.throughput_result(name, "pymysql SSCursor + json.dumps + confluent-kafka (transactional)",
+    return common.throughput_result(name, "pymysql SSCursor + orjson.dumps + confluent-kafka (transactional)",
                                     mine, theirs, same_bytes_as_baseline=same, batch_max_rows=settings.batch)

@@ -2,8 +2,8 @@
 
 Both sides start from the same Lambda Kafka event payloads (JSON text built by ``kafka_trigger.build_event`` from
 the consumed topic, ``BENCH_BATCH`` records each): consuming is the event source mapping's job and is left out of
-both. Ours: ``json.loads(event)`` + ``SinkRunner.handle`` (converters, task ``put`` + ``flush``, status checks).
-Raw limit: ``json.loads(event)``, base64 + ``json.loads`` of every value, then the same writes with the bare
+both. Ours: ``orjson.loads(event)`` + ``SinkRunner.handle`` (converters, task ``put`` + ``flush``, status checks).
+Raw limit: ``orjson.loads(event)``, base64 + ``json.loads`` of every value, then the same writes with the bare
 client: one ``put_object`` per batch, one ``_bulk`` per batch, one ``executemany`` upsert + commit per batch.
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
-import json
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from bench import common, dataset
 
@@ -26,7 +27,6 @@ JSON = "org.apache.kafka.connect.json.JsonConverter"
 CONVERTERS = {"key.converter": JSON, "value.converter": JSON}
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_DAY = dt.date(1970, 1, 1)
-_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 UPSERT_COLUMNS = dataset.COLUMNS
 
 
@@ -55,7 +55,7 @@ class SinkData:
 
 def _values(event: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     """(offset, payload) of every record: the decode step every raw baseline pays."""
-    return [(offset, json.loads(value)["payload"]) for _, _, offset, _, value in common.event_values(event)
+    return [(offset, orjson.loads(value)["payload"]) for _, _, offset, _, value in common.event_values(event)
             if value is not None]
 
 
@@ -76,7 +76,7 @@ def run_ours(cluster: common.Cluster, name: str, config: dict[str, str], data: S
     put = 0
     try:
         for event in data.events:
-            put += runner.handle(json.loads(event)).put
+            put += runner.handle(orjson.loads(event)).put
     finally:
         runner.close()
     return put
@@ -87,8 +87,8 @@ def raw_s3(client: Any, bucket: str, prefix: str, data: SinkData) -> int:
     """One JSON-lines object per event and partition, keyed like the S3 sink's files."""
     count = 0
     for text in data.events:
-        values = _values(json.loads(text))
-        body = b"\n".join(_DUMPS(payload).encode() for _, payload in values) + b"\n"
+        values = _values(orjson.loads(text))
+        body = b"\n".join(orjson.dumps(payload) for _, payload in values) + b"\n"
         key = f"{prefix}/{data.topic}/partition=0/{data.topic}+0+{values[0][0]:010d}.json"
         client.put_object(Bucket=bucket, Key=key, Body=body)
         count += len(values)
@@ -100,12 +100,12 @@ def raw_opensearch(http: Any, url: str, index: str, data: SinkData) -> int:
     count = 0
     for text in data.events:
         lines = []
-        for offset, payload in _values(json.loads(text)):
-            lines.append(_DUMPS({"index": {"_index": index, "_id": f"{data.topic}+0+{offset}"}}))
-            lines.append(_DUMPS(payload))
-        body = ("\n".join(lines) + "\n").encode()
+        for offset, payload in _values(orjson.loads(text)):
+            lines.append(orjson.dumps({"index": {"_index": index, "_id": f"{data.topic}+0+{offset}"}}))
+            lines.append(orjson.dumps(payload))
+        body = b"\n".join(lines) + b"\n"
         response = http.request("POST", f"{url}/_bulk", body=body, headers={"Content-Type": "application/x-ndjson"})
-        result = json.loads(response.data)
+        result = orjson.loads(response.data)
         if response.status >= 300 or result.get("errors"):
             raise RuntimeError(f"bulk failed: {response.status} {str(result)[:300]}")
         count += len(lines) // 2
@@ -124,7 +124,7 @@ def raw_mariadb(db: dict[str, str], table: str, data: SinkData) -> int:
         with conn.cursor() as cursor:
             cursor.execute(dataset.DDL.format(table=table).replace(" AUTO_INCREMENT", ""))
             for text in data.events:
-                rows = [_row(payload) for _, payload in _values(json.loads(text))]
+                rows = [_row(payload) for _, payload in _values(orjson.loads(text))]
                 cursor.executemany(sql, rows)
                 conn.commit()
                 count += len(rows)

@@ -41,7 +41,7 @@ M = TypeVar("M", bound=BaseModel)
 ConfigType = Literal["BOOLEAN", "STRING", "INT", "SHORT", "LONG", "DOUBLE", "LIST", "CLASS", "PASSWORD"]
 Importance = Literal["HIGH", "MEDIUM", "LOW"]
 Width = Literal["NONE", "SHORT", "MEDIUM", "LONG"]
-Validator = typing.Callable[[str, Any], None]
+Validator = typing.Callable[[str, Any], object]  # raises ConfigError; a return value is ignored
 Recommender = typing.Union["Sequence[Any]", typing.Callable[[dict[str, Any]], "Sequence[Any]"]]
 
 HIDDEN = "[hidden]"

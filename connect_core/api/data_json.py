@@ -19,6 +19,8 @@ from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.api.schema import Schema
 
 __all__ = ["to_json_data", "to_json_text"]
@@ -26,7 +28,7 @@ __all__ = ["to_json_data", "to_json_text"]
 DecimalFormat = Literal["BASE64", "NUMERIC"]
 MapEntry = Literal["pair", "object"]
 
-_LOGICAL = {
+_LOGICAL: dict[str, Callable[[Schema, Any], int]] = {
     Date.LOGICAL_NAME: Date.from_logical,
     Time.LOGICAL_NAME: Time.from_logical,
     Timestamp.LOGICAL_NAME: Timestamp.from_logical,

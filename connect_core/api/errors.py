@@ -12,6 +12,7 @@ __all__ = [
     "DataError",
     "NotFoundError",
     "RetriableError",
+    "ServiceUnavailableError",
 ]
 
 
@@ -33,6 +34,14 @@ class RetriableError(ConnectError):
     def __init__(self, *args: object, retry_after: float | None = None) -> None:
         super().__init__(*args)
         self.retry_after = retry_after
+
+
+class ServiceUnavailableError(RetriableError):
+    """A service the pipeline depends on (a schema registry), not the record, is unavailable.
+
+    Retried like any ``RetriableError``; when the retries run out the invocation fails whatever
+    ``errors.tolerance`` says, so the batch is redelivered instead of dead-lettering records that are fine.
+    """
 
 
 class NotFoundError(ConnectError):

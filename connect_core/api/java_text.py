@@ -10,7 +10,7 @@ import decimal
 import math
 import re
 import struct
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 
 __all__ = ["java_double_str", "java_float_str", "jackson_string", "to_float32"]
 

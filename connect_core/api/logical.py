@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import DataError
 from connect_core.api.schema import SchemaBuilder
@@ -16,7 +16,7 @@ from connect_core.api.schema import SchemaBuilder
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["LOGICAL_NAMES", "Date", "Decimal", "Time", "Timestamp"]
+__all__ = ["LOGICAL_NAMES", "LOGICAL_TYPES", "Date", "Decimal", "Time", "Timestamp", "from_logical", "to_logical"]
 
 MILLIS_PER_DAY = 24 * 60 * 60 * 1000
 _EPOCH_DATE = _dt.date(1970, 1, 1)
@@ -189,6 +189,19 @@ class Timestamp:
         return _EPOCH + _dt.timedelta(milliseconds=value)
 
 
-LOGICAL_NAMES: frozenset[str] = frozenset(
-    {Decimal.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Timestamp.LOGICAL_NAME}
-)
+LOGICAL_TYPES: dict[str, type[Decimal] | type[Date] | type[Time] | type[Timestamp]] = {
+    Decimal.LOGICAL_NAME: Decimal, Date.LOGICAL_NAME: Date, Time.LOGICAL_NAME: Time, Timestamp.LOGICAL_NAME: Timestamp,
+}
+LOGICAL_NAMES: frozenset[str] = frozenset(LOGICAL_TYPES)
+
+
+def from_logical(schema: Schema, value: Any) -> Any:
+    """The base-type value of a logical value (Decimal -> bytes, Date -> days, ...); anything else unchanged."""
+    kind = LOGICAL_TYPES.get(schema.name) if schema.name is not None else None
+    return value if kind is None or value is None else kind.from_logical(schema, value)
+
+
+def to_logical(schema: Schema, value: Any) -> Any:
+    """The logical value of a base-type value (bytes -> Decimal, days -> date, ...); anything else unchanged."""
+    kind = LOGICAL_TYPES.get(schema.name) if schema.name is not None else None
+    return value if kind is None or value is None else kind.to_logical(schema, value)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.errors import DataError
 
 if TYPE_CHECKING:
+    import builtins
     from collections.abc import Mapping
 
 __all__ = [
@@ -167,7 +168,7 @@ class Schema:
     _fields: list[Field] | None
     _fields_by_name: dict[str, Field] | None
     _hash: int | None
-    _fast: tuple[type, int | None, int | None] | None
+    _fast: tuple[builtins.type, int | None, int | None] | None
 
     def __init__(  # noqa: PLR0917 - Kafka's positional signature
         self,
@@ -465,7 +466,7 @@ class SchemaBuilder:
             raise DataError("Cannot list fields on non-struct type")
         return list(self._fields.values())
 
-    def is_optional(self) -> bool:
+    def is_optional(self) -> builtins.bool:
         """Whether ``optional()`` was called."""
         return bool(self._optional)
 
@@ -544,8 +545,8 @@ _EXACT_TYPES: dict[Type, type] = {
 
 
 def _validate(schema: Schema, value: Any, location: str) -> None:
-    fast = schema._fast
-    if fast is not None and type(value) is fast[0] and (fast[1] is None or fast[1] <= value <= fast[2]):
+    fast, kind = schema._fast, type(value)  # kind: `type(value) is` would narrow value to object
+    if fast is not None and fast[0] is kind and (fast[1] is None or fast[1] <= value <= fast[2]):
         return
     if value is None:
         if not schema.optional:
@@ -615,8 +616,8 @@ def validate_value(schema: Schema, value: Any, field_name: str | None = None) ->
         value: the Python value (int, float, bool, str, bytes, list, dict, Struct or a logical type's value).
         field_name: names the field in error messages, as Kafka's ``validateValue(field, schema, value)``.
     """
-    fast = schema._fast
-    if fast is not None and type(value) is fast[0] and (fast[1] is None or fast[1] <= value <= fast[2]):
+    fast, kind = schema._fast, type(value)  # kind: `type(value) is` would narrow value to object
+    if fast is not None and fast[0] is kind and (fast[1] is None or fast[1] <= value <= fast[2]):
         return  # the hot path: no location text is built unless something is wrong
     location = "value" if field_name is None else f'field: "{field_name}"'
     _validate(schema, value, location)

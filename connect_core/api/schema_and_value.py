@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
@@ -10,11 +10,16 @@ if TYPE_CHECKING:
 __all__ = ["SchemaAndValue"]
 
 
-class SchemaAndValue(NamedTuple):
-    """A value with its (possibly absent) schema; a tuple so it costs nothing on the hot path."""
-
+class _Fields(NamedTuple):
     schema: Schema | None
     value: Any
 
 
-SchemaAndValue.NULL = SchemaAndValue(None, None)  # type: ignore[attr-defined]
+class SchemaAndValue(_Fields):
+    """A value with its (possibly absent) schema; a tuple so it costs nothing on the hot path."""
+
+    __slots__ = ()
+    NULL: ClassVar[SchemaAndValue]  # Kafka's SchemaAndValue.NULL: what a converter returns for a null
+
+
+SchemaAndValue.NULL = SchemaAndValue(None, None)

@@ -25,6 +25,18 @@ class Struct:
         self.schema = schema
         self._values: list[Any] = [None] * len(schema.fields)
 
+    @classmethod
+    def from_validated(cls, schema: Schema, values: list[Any]) -> Struct:
+        """A struct over ``values`` (by field position) that already fit ``schema``'s fields.
+
+        For compiled copy plans (converters, SMTs) that copy a value from a field of the very same schema object,
+        where ``put`` would only repeat a check the value passed when it was first stored.
+        """
+        struct = cls.__new__(cls)
+        struct.schema = schema
+        struct._values = values
+        return struct
+
     def _lookup(self, name_or_field: str | Field) -> Field:
         if isinstance(name_or_field, Field):
             return name_or_field

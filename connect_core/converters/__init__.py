@@ -34,7 +34,9 @@ _KAFKA_CONVERTERS: dict[str, str] = {
 _REGISTRY_CONVERTERS: dict[str, str] = {
     "io.confluent.connect.avro.AvroConverter": "connect_core.converters.avro:AvroConverter",
     "io.confluent.connect.json.JsonSchemaConverter": "connect_core.converters.json_schema:JsonSchemaConverter",
+    "io.confluent.connect.protobuf.ProtobufConverter": "connect_core.converters.protobuf:ProtobufConverter",
     "AvroConverter": "connect_core.converters.avro:AvroConverter",
+    "ProtobufConverter": "connect_core.converters.protobuf:ProtobufConverter",
     "JsonSchemaConverter": "connect_core.converters.json_schema:JsonSchemaConverter",
 }
 

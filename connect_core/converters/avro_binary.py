@@ -9,14 +9,15 @@ left to the caller: the wire holds only the physical value.
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 from typing import Any
 
 from connect_core.api.errors import DataError
+from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
 
-__all__ = ["AvroSchemaError", "decode", "encode", "full_name", "parse_schema", "schema_json"]
+__all__ = ["AvroSchemaError", "decode", "encode", "encode_into", "encode_long", "full_name", "parse_schema",
+           "schema_json"]
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _FLOAT = struct.Struct("<f")
@@ -89,11 +90,7 @@ def schema_json(schema: Any) -> str:
 
 # -- encoding -------------------------------------------------------------------------------------------
 def _long(out: bytearray, n: int) -> None:
-    n = (n << 1) ^ (n >> 63)
-    while n & ~0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
+    write_varint(out, zigzag(n))
 
 
 def encode(schema: dict[str, Any], datum: Any) -> bytes:
@@ -101,6 +98,14 @@ def encode(schema: dict[str, Any], datum: Any) -> bytes:
     out = bytearray()
     _write(schema, datum, out)
     return bytes(out)
+
+
+def encode_into(schema: dict[str, Any], datum: Any, out: bytearray) -> None:
+    """Append the Avro binary of ``datum`` to ``out``."""
+    _write(schema, datum, out)
+
+
+encode_long = _long
 
 
 def _write(schema: dict[str, Any], datum: Any, out: bytearray) -> None:  # noqa: C901, PLR0912, PLR0915
@@ -169,71 +174,70 @@ def _write(schema: dict[str, Any], datum: Any, out: bytearray) -> None:  # noqa:
 # -- decoding -------------------------------------------------------------------------------------------
 def decode(schema: dict[str, Any], data: bytes | memoryview, offset: int = 0) -> Any:
     """The datum encoded in ``data[offset:]`` (records as dicts, unions as ``(index, value)``)."""
-    stream = io.BytesIO(bytes(data[offset:]))
     try:
-        return _read(schema, stream)
+        return _read(schema, _Cursor(memoryview(data), offset))
     except (IndexError, struct.error, UnicodeDecodeError, EOFError) as error:
         raise DataError(f"Invalid Avro binary data: {error}") from error
 
 
-def _read_long(stream: io.BytesIO) -> int:
-    shift = result = 0
-    while True:
-        byte = stream.read(1)
-        if not byte:
-            raise EOFError("truncated varint")
-        b = byte[0]
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return (result >> 1) ^ -(result & 1)
-        shift += 7
+class _Cursor:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: memoryview, pos: int) -> None:
+        self.data = data
+        self.pos = pos
+
+    def long(self) -> int:
+        value, self.pos = read_varint(self.data, self.pos)
+        return unzigzag(value)
+
+    def read(self, n: int) -> bytes:
+        end = self.pos + n
+        if n < 0 or end > len(self.data):
+            raise EOFError("truncated data")
+        chunk = bytes(self.data[self.pos:end])
+        self.pos = end
+        return chunk
 
 
-def _read_exact(stream: io.BytesIO, n: int) -> bytes:
-    data = stream.read(n)
-    if len(data) != n:
-        raise EOFError("truncated data")
-    return data
-
-
-def _read(schema: dict[str, Any], stream: io.BytesIO) -> Any:  # noqa: C901, PLR0912
+def _read(schema: dict[str, Any], stream: _Cursor) -> Any:  # noqa: C901, PLR0912
     kind = schema["type"]
     if kind == "record":
         return {field["name"]: _read(field["type"], stream) for field in schema["fields"]}
     if kind in ("int", "long"):
-        return _read_long(stream)
+        return stream.long()
     if kind == "string":
-        return _read_exact(stream, _read_long(stream)).decode("utf-8")
+        return stream.read(stream.long()).decode("utf-8")
     if kind == "union":
-        index = _read_long(stream)
+        index = stream.long()
         return index, _read(schema["types"][index], stream)
     if kind == "null":
         return None
     if kind == "boolean":
-        return _read_exact(stream, 1) != b"\x00"
+        return stream.read(1) != b"\x00"
     if kind == "double":
-        return _DOUBLE.unpack(_read_exact(stream, 8))[0]
+        return _DOUBLE.unpack(stream.read(8))[0]
     if kind == "float":
-        return _FLOAT.unpack(_read_exact(stream, 4))[0]
+        return _FLOAT.unpack(stream.read(4))[0]
     if kind == "bytes":
-        return _read_exact(stream, _read_long(stream))
+        return stream.read(stream.long())
     if kind in ("array", "map"):
         out: Any = [] if kind == "array" else {}
         while True:
-            count = _read_long(stream)
+            count = stream.long()
             if count == 0:
                 return out
             if count < 0:
                 count = -count
-                _read_long(stream)  # block size in bytes
+                stream.long()  # block size in bytes
             for _ in range(count):
                 if kind == "array":
                     out.append(_read(schema["items"], stream))
                 else:
-                    key = _read_exact(stream, _read_long(stream)).decode("utf-8")
+                    key = stream.read(stream.long()).decode("utf-8")
                     out[key] = _read(schema["values"], stream)
     if kind == "enum":
-        return schema["symbols"][_read_long(stream)]
+        return schema["symbols"][stream.long()]
     if kind == "fixed":
-        return _read_exact(stream, schema["size"])
+        return stream.read(schema["size"])
     raise AvroSchemaError(f"Unknown Avro type {kind}")

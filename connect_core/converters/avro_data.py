@@ -16,7 +16,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connect_core.api.errors import DataError
-from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.logical import LOGICAL_NAMES, Date, Decimal, Time, Timestamp, from_logical, to_logical
 from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type
 from connect_core.api.struct import Struct
 from connect_core.converters._schemas import non_optional
@@ -223,15 +223,8 @@ class AvroData:
                 return None
             raise DataError("Found null value for non-optional schema")
         name = schema.name
-        if name is not None:
-            if name == Decimal.LOGICAL_NAME:
-                return Decimal.from_logical(schema, value)
-            if name == Date.LOGICAL_NAME:
-                return Date.from_logical(schema, value)
-            if name == Time.LOGICAL_NAME:
-                return Time.from_logical(schema, value)
-            if name == Timestamp.LOGICAL_NAME:
-                return Timestamp.from_logical(schema, value)
+        if name in LOGICAL_NAMES:
+            return from_logical(schema, value)
         t = schema.type
         if t is Type.ARRAY:
             items = avro["items"]
@@ -457,7 +450,7 @@ class AvroData:
             return self._default_from_avro(schema.field(self._union_field_name(first)).schema, first, value)
         else:
             return None
-        return _to_logical(schema, result)
+        return to_logical(schema, result)
 
     # -- Avro -> Connect value ----------------------------------------------------------------------------
     def to_connect_data(self, schema: Schema, avro: dict[str, Any], datum: Any) -> Any:
@@ -494,7 +487,7 @@ class AvroData:
             bits = 8 if t is Type.INT8 else 16
             datum &= (1 << bits) - 1  # Java's narrowing (byteValue/shortValue)
             datum = datum - (1 << bits) if datum >> (bits - 1) else datum
-        return _to_logical(schema, datum)
+        return to_logical(schema, datum)
 
 
 class _NoDefault:
@@ -503,20 +496,6 @@ class _NoDefault:
 
 _NO_DEFAULT: Any = _NoDefault()
 
-
-def _to_logical(schema: Schema, value: Any) -> Any:
-    name = schema.name
-    if name is None or value is None:
-        return value
-    if name == Decimal.LOGICAL_NAME:
-        return Decimal.to_logical(schema, value)
-    if name == Date.LOGICAL_NAME:
-        return Date.to_logical(schema, value)
-    if name == Time.LOGICAL_NAME:
-        return Time.to_logical(schema, value)
-    if name == Timestamp.LOGICAL_NAME:
-        return Timestamp.to_logical(schema, value)
-    return value
 
 
 def _null_branch(types: list[dict[str, Any]]) -> int:
@@ -538,15 +517,7 @@ def _default_json(schema: Schema, value: Any) -> Any:
     """A Connect default as Avro's JSON default (bytes as ISO-8859-1 text, non-string maps as pairs)."""
     if value is None:
         return None
-    name = schema.name
-    if name == Decimal.LOGICAL_NAME:
-        value = Decimal.from_logical(schema, value)
-    elif name == Date.LOGICAL_NAME:
-        return Date.from_logical(schema, value)
-    elif name == Time.LOGICAL_NAME:
-        return Time.from_logical(schema, value)
-    elif name == Timestamp.LOGICAL_NAME:
-        return Timestamp.from_logical(schema, value)
+    value = from_logical(schema, value)  # a Decimal's bytes go on to the BYTES rule
     t = schema.type
     if t is Type.BYTES:
         return bytes(value).decode("latin-1")

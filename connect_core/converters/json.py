@@ -15,6 +15,7 @@ import json as _json
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from typing_extensions import override
 
 from connect_core.api.config import parse_config
@@ -75,11 +76,28 @@ def _node_type(node: Any) -> str:
         return "NULL"
     if isinstance(node, bool):
         return "BOOLEAN"
-    if isinstance(node, (int, _decimal.Decimal)):
+    if isinstance(node, (int, float, _decimal.Decimal)):
         return "NUMBER"
     if isinstance(node, str):
         return "STRING"
     return "ARRAY" if isinstance(node, list) else "OBJECT"
+
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_EPOCH_DATE = _dt.date(1970, 1, 1)
+_ONE_MS = _dt.timedelta(milliseconds=1)
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class _NeedsExactParse(Exception):
+    """A payload parsed by orjson holds a float where only an exact (``BigDecimal``) parse gives Kafka's value."""
+
+
+def _require_exact_unless_double(schema: Schema, node: Any) -> None:
+    """An orjson float (the exact parse makes Decimals) is only read as is by a plain FLOAT32/FLOAT64 schema."""
+    if node.__class__ is float and (schema.name is not None or schema.type not in (Type.FLOAT64, Type.FLOAT32)):
+        raise _NeedsExactParse
 
 
 def _reject_constant(name: str) -> Any:
@@ -339,6 +357,9 @@ class JsonConverter(Converter, HeaderConverter):
 
     def _logical_writer(self, schema: Schema, fallback: Any) -> Any:
         """Timestamp/Date/Time/Decimal values of the exact Python type, written without re-dispatching."""
+        inline = _inline_logical_writer(schema, fallback, self._numeric)
+        if inline is not None:
+            return inline
         write_logical = self._write_logical
         if schema.name in (Timestamp.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME, Decimal.LOGICAL_NAME):
             expected = {Timestamp.LOGICAL_NAME: _dt.datetime, Date.LOGICAL_NAME: _dt.date,
@@ -355,18 +376,21 @@ class JsonConverter(Converter, HeaderConverter):
     def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
         """Parse bytes written by any Kafka JSON converter; None bytes give ``SchemaAndValue.NULL``."""
         if value is None:
-            return SchemaAndValue.NULL  # type: ignore[attr-defined]
+            return SchemaAndValue.NULL
         if self._schemas_enable:
             prefix, schema = self._last_envelope
             if prefix and value.startswith(prefix) and value.endswith(b"}"):
-                # Same schema text as the previous record: parse only the payload (verified byte for byte).
+                # Same schema text as the previous record: parse only the payload (verified byte for byte), with
+                # orjson; a payload it refuses, or whose floats need BigDecimal's exactness, takes the full path.
                 try:
-                    payload = _json.loads(value[len(prefix):-1], parse_float=_decimal.Decimal,
-                                          parse_constant=_reject_constant)
-                except (ValueError, UnicodeDecodeError):
+                    return SchemaAndValue(schema, self._to_connect(schema, orjson.loads(value[len(prefix):-1])))
+                except (orjson.JSONDecodeError, _NeedsExactParse):
                     pass
-                else:
-                    return SchemaAndValue(schema, self._to_connect(schema, payload))
+        else:
+            try:  # schemaless values read floats as doubles anyway: orjson's correctly rounded ones are the same
+                return SchemaAndValue(None, _schemaless(orjson.loads(value)))
+            except orjson.JSONDecodeError:
+                pass  # refused (huge ints, lone surrogates, ...): the exact parse decides
         try:
             node = _json.loads(value, parse_float=_decimal.Decimal, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as e:
@@ -424,18 +448,19 @@ class JsonConverter(Converter, HeaderConverter):
             if schema.optional:
                 return None
             raise DataError(f"Invalid null value for required {schema.type} field")
+        t = schema.type
+        _require_exact_unless_double(schema, node)
         if schema.name is not None:
             logical = _read_logical(schema, node)
             if logical is not _NOT_LOGICAL:
                 return logical
-        t = schema.type
         bits = _INT_BITS.get(t)
         if bits is not None:
             if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
                 return 0
             return _wrap(_wrap(int(node), 64 if bits == 64 else 32), bits)
         if t is Type.FLOAT64 or t is Type.FLOAT32:
-            if isinstance(node, bool) or not isinstance(node, (int, _decimal.Decimal)):
+            if isinstance(node, bool) or not isinstance(node, (int, float, _decimal.Decimal)):
                 return 0.0
             f = float(node) + 0.0  # BigDecimal has no negative zero: Kafka reads -0.0 as 0.0
             return f if t is Type.FLOAT64 else to_float32(f)
@@ -509,9 +534,83 @@ class JsonConverter(Converter, HeaderConverter):
             def read_int(node: Any) -> Any:
                 return node if node.__class__ is int and low <= node <= high else generic(schema, node)
             return read_int
+        if schema.name is not None:
+            return _logical_reader(schema, generic)
         return lambda node: generic(schema, node)
 
 
+def _logical_reader(schema: Schema, generic: Any) -> Any:
+    """Timestamp, Date and (base64) Decimal fields read inline from the JSON type Kafka writes for them."""
+    name = schema.name
+    to_datetime, to_date = _dt.timedelta, _dt.timedelta
+    if name == Timestamp.LOGICAL_NAME and schema.type is Type.INT64:
+        def read_timestamp(node: Any) -> Any:
+            if node.__class__ is int and _INT64_MIN <= node <= _INT64_MAX:
+                return _EPOCH + to_datetime(milliseconds=node)
+            return generic(schema, node)
+        return read_timestamp
+    if name == Date.LOGICAL_NAME and schema.type is Type.INT32:
+        def read_date(node: Any) -> Any:
+            if node.__class__ is int and _INT32_MIN <= node <= _INT32_MAX:
+                return _EPOCH_DATE + to_date(days=node)
+            return generic(schema, node)
+        return read_date
+    if name == Decimal.LOGICAL_NAME and schema.type is Type.BYTES:
+        try:
+            exponent = f"E{-Decimal.scale(schema)}"
+        except DataError:
+            return lambda node: generic(schema, node)
+        b64decode, from_bytes, make = base64.b64decode, int.from_bytes, _decimal.Decimal
+
+        def read_decimal(node: Any) -> Any:
+            if node.__class__ is str:
+                try:
+                    unscaled = from_bytes(b64decode(node, validate=True), "big", signed=True)
+                except (binascii.Error, ValueError):
+                    return generic(schema, node)
+                return make(f"{unscaled}{exponent}")
+            return generic(schema, node)
+        return read_decimal
+    return lambda node: generic(schema, node)
+
+
+def _inline_logical_writer(schema: Schema, fallback: Any, numeric: bool) -> Any:
+    """Timestamp, Date and base64 Decimal values written inline (same text as ``_write_logical``), or None."""
+    name = schema.name
+    if name == Timestamp.LOGICAL_NAME:
+        def write_timestamp(value: Any, out: list[str]) -> None:
+            if value.__class__ is not _dt.datetime:
+                fallback(value, out)
+                return
+            if value.tzinfo is None:  # naive datetimes are UTC (Timestamp.from_logical)
+                value = value.replace(tzinfo=_dt.UTC)
+            out.append(str((value - _EPOCH) // _ONE_MS))
+        return write_timestamp
+    if name == Date.LOGICAL_NAME:
+        def write_date(value: Any, out: list[str]) -> None:
+            if value.__class__ is _dt.date:
+                out.append(str((value - _EPOCH_DATE).days))
+            else:
+                fallback(value, out)
+        return write_date
+    if name == Decimal.LOGICAL_NAME and not numeric:
+        try:
+            scale = Decimal.scale(schema)
+        except DataError:
+            return None
+
+        def write_decimal(value: Any, out: list[str]) -> None:
+            if value.__class__ is not _decimal.Decimal or value.as_tuple().exponent != -scale:
+                fallback(value, out)  # wrong type, non-finite or mismatching scale: the generic error
+                return
+            unscaled = int(value.scaleb(scale, _EXACT))
+            length = ((unscaled if unscaled >= 0 else ~unscaled).bit_length() + 8) // 8
+            out.append(_b64(unscaled.to_bytes(length, "big", signed=True)))
+        return write_decimal
+    return None
+
+
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _NOT_LOGICAL = object()
 _ENVELOPE_START = b'{"schema":'
 _PAYLOAD_KEY = ',"payload":'
@@ -560,7 +659,7 @@ def _schemaless(node: Any) -> Any:
         return node
     if isinstance(node, int):
         return _wrap(node, 64)
-    if isinstance(node, _decimal.Decimal):
+    if isinstance(node, (float, _decimal.Decimal)):  # floats come from orjson, correctly rounded like float()
         return float(node) + 0.0
     if isinstance(node, list):
         return [_schemaless(e) for e in node]

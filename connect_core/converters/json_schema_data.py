@@ -16,7 +16,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connect_core.api.errors import DataError
-from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.logical import LOGICAL_NAMES, Date, Decimal, Time, Timestamp, from_logical, to_logical
 from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type
 from connect_core.api.struct import Struct
 from connect_core.converters._schemas import non_optional
@@ -205,7 +205,7 @@ class JsonSchemaData:
         return builder.build()
 
     # -- values --------------------------------------------------------------------------------------------
-    def from_connect_data(self, schema: Schema, value: Any) -> Any:  # noqa: C901, PLR0912
+    def from_connect_data(self, schema: Schema, value: Any) -> Any:
         """The JSON value (Python JSON types) of a Connect value."""
         if value is None:
             if schema.default_value is not None:
@@ -214,16 +214,10 @@ class JsonSchemaData:
                 return None
             raise DataError("Conversion error: null value for field that is required and has no default value")
         name = schema.name
-        if name == Decimal.LOGICAL_NAME:
-            if self.decimal_numeric:
-                return value
-            return base64.b64encode(Decimal.from_logical(schema, value)).decode("ascii")
-        if name == Date.LOGICAL_NAME:
-            return Date.from_logical(schema, value)
-        if name == Time.LOGICAL_NAME:
-            return Time.from_logical(schema, value)
-        if name == Timestamp.LOGICAL_NAME:
-            return Timestamp.from_logical(schema, value)
+        if name == Decimal.LOGICAL_NAME and self.decimal_numeric:
+            return value
+        if name in LOGICAL_NAMES:  # a Decimal's bytes go on to the BYTES rule (base64)
+            value = from_logical(schema, value)
         t = schema.type
         if t is Type.BYTES:
             return base64.b64encode(bytes(value)).decode("ascii")
@@ -264,8 +258,7 @@ class JsonSchemaData:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise DataError(f"Invalid type for {name.rsplit('.', 1)[1]}, underlying representation should "
                                     f"be integer but was {type(value).__name__}")
-                return {Date.LOGICAL_NAME: Date, Time.LOGICAL_NAME: Time,
-                        Timestamp.LOGICAL_NAME: Timestamp}[name].to_logical(schema, value)
+                return to_logical(schema, value)
             t = schema.type
             if t in _INTEGERS:
                 return int(value)

@@ -44,7 +44,7 @@ class SimpleHeaderConverter(HeaderConverter):
     def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
         """Infer schema and value from the text; bytes that are not UTF-8 come back as BYTES."""
         if value is None:
-            return SchemaAndValue.NULL  # type: ignore[attr-defined]
+            return SchemaAndValue.NULL
         try:
             text = bytes(value).decode("utf-8")
         except UnicodeDecodeError:

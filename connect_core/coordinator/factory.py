@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connect_core.api.version import package_version
-from connect_core.coordinator.cluster.consumer_groups import KafkaConsumerGroups
+from connect_core.coordinator.cluster.consumer_groups import KafkaConsumerGroups, KafkaTopicOffsets
 from connect_core.coordinator.cluster.info import KafkaClusterInfo
+from connect_core.coordinator.health.overview import StatusOverview
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import UNKNOWN_COMMIT, Coordinator
 from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
+from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_store import StatusStore
 
 if TYPE_CHECKING:
@@ -38,16 +40,24 @@ def coordinator_from_settings(
             deployers are wired.
         commit: the build's commit id for ``GET /``.
     """
+    configs = ConfigStore(worker.kafka, worker.storage)
+    statuses = StatusStore(worker.kafka, worker.storage)
+    groups = KafkaConsumerGroups(worker.kafka)
+    overview = StatusOverview(
+        configs, statuses, RunStore(worker.kafka, worker.storage), groups, KafkaTopicOffsets(groups),
+        aws=env.resolve(env.DEPLOYER, "").strip().lower() == "aws",
+    )
     return Coordinator(
-        ConfigStore(worker.kafka, worker.storage),
+        configs,
         OffsetStore(worker.kafka, worker.storage),
-        StatusStore(worker.kafka, worker.storage),
+        statuses,
         deployer=deployer or RecordingDeployer(),
-        groups=KafkaConsumerGroups(worker.kafka),
+        groups=groups,
         cluster=KafkaClusterInfo(worker.kafka),
         worker_id=worker.worker_id,
         version=package_version(),
         commit=commit,
+        overview=overview,
     )
 
 

@@ -83,7 +83,11 @@ JAVA_EXCEPTION_NAMES: Final[Mapping[type[BaseException], str]] = {
 class _Producer(Protocol):
     """The part of ``confluent_kafka.Producer`` the reporter uses (a fake in unit tests)."""
 
-    def produce(self, topic: str, **kwargs: Any) -> None: ...
+    def produce(
+        self, topic: str, value: bytes | None = ..., key: bytes | None = ..., *, timestamp: int = ...,
+        headers: list[tuple[str, str | bytes | None]] | None = ...,
+        on_delivery: Callable[[Any, Any], None] | None = ...,
+    ) -> None: ...
 
     def poll(self, timeout: float) -> int: ...
 

@@ -8,7 +8,9 @@ failure is reported and, under ``errors.tolerance=all``, skipped: ``execute`` re
 
 Deliberate difference from Kafka: when retries of a ``RetriableError`` run out, Kafka skips the record without
 checking ``errors.tolerance``; here that failure goes through the tolerance check like any other, so under
-``none`` it fails the invocation (and the batch is redelivered) instead of silently dropping the record.
+``none`` it fails the invocation (and the batch is redelivered) instead of silently dropping the record. A
+``ServiceUnavailableError`` (a schema registry down) is never tolerated once its retries run out: the record is
+not at fault, so the batch is redelivered even under ``all`` instead of going to the dead letter queue.
 ``RetriableError.retry_after`` (seconds), when set, is a lower bound on the next delay.
 """
 
@@ -20,7 +22,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from connect_core.api.errors import RetriableError
+from connect_core.api.errors import RetriableError, ServiceUnavailableError
 from connect_core.errors.config import ToleranceType
 from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
 from connect_core.errors.exceptions import (
@@ -147,7 +149,9 @@ class RetryWithToleranceOperator:
                 now_ms = self._clock() * 1000.0
                 if now_ms >= deadline_ms:
                     log.debug("Can't retry. attempt=%d, waited %.0f ms", attempt, now_ms - start_ms)
-                    return self._failed(stage, executing_class, original, error, attempt, tolerable=True)
+                    # an unavailable service is not the record's fault: fail the batch, never dead-letter it
+                    return self._failed(stage, executing_class, original, error, attempt,
+                                        tolerable=not isinstance(error, ServiceUnavailableError))
                 self._sleep(self.backoff_ms(attempt, now_ms, deadline_ms, error.retry_after) / 1000.0)
                 self.metrics.total_retries += 1
             except Exception as error:

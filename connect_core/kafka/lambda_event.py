@@ -3,6 +3,13 @@
 Records arrive grouped by ``"<topic>-<partition>"``, base64 key (absent for a null key) and value, headers as a
 list of one-entry objects whose value is a list of byte values. What comes out is exactly what a Kafka consumer
 would have handed a Connect worker, so the dead letter queue can write the original bytes back.
+
+An event source mapping with a schema registry (``SchemaRegistryConfig``) adds ``keySchemaMetadata`` /
+``valueSchemaMetadata`` (``dataFormat``, ``schemaId``) to each record. With ``EventRecordFormat: SOURCE`` it strips
+Confluent's wire-format header from Avro and Protobuf data: the header is put back from ``schemaId`` (a Confluent
+registry's numeric id), so the record is the Kafka record again and ``AvroConverter``/``ProtobufConverter`` read it
+as on a Connect worker. ``EventRecordFormat: JSON`` (``dataFormat`` JSON) delivers plain JSON, which is handed on
+as is (read it with ``JsonConverter`` and ``schemas.enable=false``); so are Glue registry ids (UUIDs).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ __all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
 _b64decode = base64.b64decode
+_FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
 _TIMESTAMP_TYPES = {
     "CREATE_TIME": "CreateTime", "LOG_APPEND_TIME": "LogAppendTime", "NO_TIMESTAMP_TYPE": "NoTimestampType",
@@ -53,7 +61,17 @@ def _decode(record: dict[str, Any]) -> ConsumedRecord:
         int(record["offset"]),
         record.get("timestamp"),
         _TIMESTAMP_TYPES.get(record.get("timestampType", "CREATE_TIME"), "CreateTime"),
-        None if key is None else _b64decode(key),
-        None if value is None else _b64decode(value),
+        None if key is None else _restore_header(_b64decode(key), record.get("keySchemaMetadata")),
+        None if value is None else _restore_header(_b64decode(value), record.get("valueSchemaMetadata")),
         [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()],
     )
+
+
+def _restore_header(data: bytes, metadata: dict[str, Any] | None) -> bytes:
+    """Confluent's magic byte and schema id in front of SOURCE-format Avro/Protobuf data (see the module doc)."""
+    if not metadata or metadata.get("dataFormat") not in _FRAMED_FORMATS:
+        return data
+    schema_id = str(metadata.get("schemaId") or "")
+    if not schema_id.isdigit():
+        return data  # a Glue schema version id: no Confluent framing to restore
+    return b"\x00" + int(schema_id).to_bytes(4, "big") + data

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_end_offsets", "partitions_of", "read_to_end",
+    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_end_offsets", "message_offset",
+    "partitions_of", "read_to_end",
 ]
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
@@ -40,6 +41,14 @@ _BEGINNING = -2  # librdkafka OFFSET_BEGINNING
 
 class ReadToEndTimeoutError(ConnectError):
     """The end of a topic was not reached within the time allowed."""
+
+
+def message_offset(message: Message) -> int:
+    """The offset of a consumed record or end-of-partition event (only client-level errors have none)."""
+    offset = message.offset()
+    if offset is None:
+        raise ConnectError(f"Consumed a message without an offset: {message.error()}")
+    return offset
 
 
 def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> list[int]:
@@ -157,18 +166,20 @@ def read_to_end(
                     f"Timed out reading '{topic}' to its end; still behind on partitions {sorted(pending)}"
                 )
             for message in consumer.consume(_BATCH, timeout=min(remaining, _CONSUME_WAIT_S)):
-                partition = message.partition()
                 error = message.error()
-                if error is not None:
-                    if is_retriable(error) and error.code() != KafkaError._PARTITION_EOF:
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    if is_retriable(error):
                         continue  # the client recovers (a leader change, a broker coming back) before the deadline
-                    if error.code() != KafkaError._PARTITION_EOF:
-                        raise ConnectError(f"Error reading '{topic}': {error}")
-                    positions[partition] = max(positions.get(partition, 0), message.offset())
+                    raise ConnectError(f"Error reading '{topic}': {error}")
+                partition, offset = message.partition(), message_offset(message)
+                if partition is None:
+                    raise ConnectError(f"Error reading '{topic}': a message without a partition")
+                if error is not None:
+                    positions[partition] = max(positions.get(partition, 0), offset)
                 else:
                     on_message(message)
                     count += 1
-                    positions[partition] = message.offset() + 1
+                    positions[partition] = offset + 1
                 if partition in pending and positions[partition] >= pending[partition]:
                     del pending[partition]
     finally:

@@ -8,8 +8,10 @@ code serves AWS and the local runtime.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import NotFoundError
@@ -27,10 +29,19 @@ if TYPE_CHECKING:
 
     from connect_core.runtime.worker import WorkerSettings
 
-__all__ = ["LocalDeployment"]
+__all__ = ["LocalDeployment", "log_file_name"]
 
 log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]|^\.")
 SOURCE_FUNCTION_TIMEOUT_S = 30.0
+
+
+def log_file_name(label: str) -> str:
+    """A file name for a function's log: a connector name may hold ``/``, ``..`` or anything Kafka accepts."""
+    safe = _UNSAFE.sub("_", label)[:100]
+    if safe != label:
+        safe += "-" + hashlib.sha256(label.encode()).hexdigest()[:8]  # distinct names stay distinct
+    return safe + ".log"
 
 
 class LocalDeployment:
@@ -55,42 +66,53 @@ class LocalDeployment:
         for key, (fingerprint, start) in desired.items():
             if key not in self.running:
                 log.info("starting %s", "/".join(key))
-                self.running[key] = (fingerprint, start())
+                try:  # nothing one connector does may stop another from starting
+                    self.running[key] = (fingerprint, start())
+                except Exception:
+                    log.exception("connector %s: starting %s failed; retrying on the next pass", key[1], key[0])
 
     def _desired(self) -> dict[tuple[str, ...], tuple[str, Any]]:
         desired: dict[tuple[str, ...], tuple[str, Any]] = {}
         for name in self.store.connectors():
-            config = {k: v for k, v in (self.store.connector_config(name) or {}).items() if v is not None}
-            state = self.store.target_state(name) or TargetState.STARTED
-            tasks = self.store.task_configs(name)
-            if not config or state is not TargetState.STARTED or not tasks:
-                continue
             try:
-                kind = registry.describe(config.get("connector.class", "")).type.value
-            except NotFoundError:
-                log.warning("connector %s: unknown class %s", name, config.get("connector.class"))
-                continue
-            # A new task-config commit (stop + resume, with offsets altered in between) or a restart request
-            # restarts the trigger, so a sink's consumer re-reads its group's committed offsets, as Kafka restarts
-            # tasks.
-            fingerprint = json.dumps([config, tasks, self.store.state.task_epoch(name)], sort_keys=True)
-            if kind == "source":
-                interval = SourceScheduleConfig.parse(config).local_interval_ms(config)
-                for task in range(len(tasks)):
-                    desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, interval))
-            elif kind == "sink":
-                desired[("sink", name)] = (fingerprint, self._sink_starter(name, config))
+                desired.update(self._desired_for(name))
+            except Exception:  # one connector's bad config must not stop the others
+                log.exception("connector %s: cannot be scheduled", name)
+        return desired
+
+    def _desired_for(self, name: str) -> dict[tuple[str, ...], tuple[str, Any]]:
+        desired: dict[tuple[str, ...], tuple[str, Any]] = {}
+        config = {k: v for k, v in (self.store.connector_config(name) or {}).items() if v is not None}
+        state = self.store.target_state(name) or TargetState.STARTED
+        tasks = self.store.task_configs(name)
+        if not config or state is not TargetState.STARTED or not tasks:
+            return desired
+        try:
+            kind = registry.describe(config.get("connector.class", "")).type.value
+        except NotFoundError:
+            log.warning("connector %s: unknown class %s", name, config.get("connector.class"))
+            return desired
+        # A new task-config commit (stop + resume, with offsets altered in between) or a restart request
+        # restarts the trigger, so a sink's consumer re-reads its group's committed offsets, as Kafka restarts
+        # tasks.
+        fingerprint = json.dumps([config, tasks, self.store.state.task_epoch(name)], sort_keys=True)
+        if kind == "source":
+            heartbeat = SourceScheduleConfig.parse(config).heartbeat_ms()
+            for task in range(len(tasks)):
+                desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, heartbeat))
+        elif kind == "sink":
+            desired[("sink", name)] = (fingerprint, self._sink_starter(name, config))
         return desired
 
     def _host(self, function: str, label: str, extra_env: dict[str, str] | None = None) -> FunctionHost:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = (self.log_dir / f"{label}.log").open("ab")
+        log_file = (self.log_dir / log_file_name(label)).open("ab")
         return FunctionHost(function, {**self.function_env, **(extra_env or {})}, log=log_file)
 
-    def _source_starter(self, name: str, task: int, interval_ms: int) -> Any:
+    def _source_starter(self, name: str, task: int, heartbeat_ms: int) -> Any:
         def start() -> SourceSchedule:
             host = self._host("source_task", f"source-{name}-{task}")
-            return SourceSchedule(name, task, interval_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
+            return SourceSchedule(name, task, heartbeat_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
 
         return start
 

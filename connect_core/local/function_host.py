@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FunctionError", "FunctionHost"]
+__all__ = ["FunctionError", "FunctionHost", "FunctionPool"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +99,44 @@ class FunctionHost:
                 except subprocess.TimeoutExpired:
                     self._proc.kill()
             self._proc = None
+
+
+class FunctionPool:
+    """Concurrent invocations of one function, as Lambda scales it: one warm host per concurrent request.
+
+    A slow request (a database that never answers) holds only its own host; the next request gets another, up to
+    ``max_concurrency`` (Lambda's reserved concurrency), beyond which requests wait for a free host.
+    """
+
+    def __init__(self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None,
+                 max_concurrency: int = 8) -> None:
+        """Hosts are started on demand and kept warm."""
+        self._factory = lambda: FunctionHost(function, env, log)
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._lock = threading.Lock()
+        self._idle: list[FunctionHost] = []
+        self._hosts: list[FunctionHost] = []
+
+    def invoke(self, event: Any, timeout_s: float = 60.0) -> Any:
+        """``FunctionHost.invoke`` on a free warm host (a new one when none is free)."""
+        with self._slots:
+            with self._lock:
+                host = self._idle.pop() if self._idle else None
+                if host is None:
+                    host = self._factory()
+                    self._hosts.append(host)
+            try:
+                return host.invoke(event, timeout_s)
+            finally:
+                with self._lock:
+                    self._idle.append(host)
+
+    def close(self) -> None:
+        """Stop every host."""
+        with self._lock:
+            hosts, self._hosts, self._idle = self._hosts, [], []
+        for host in hosts:
+            host.close()
 
 
 def _serve(function: str) -> None:

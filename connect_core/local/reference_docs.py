@@ -8,6 +8,7 @@ from __future__ import annotations
 from connect_core.api.config import config_keys
 from connect_core.runtime import registry
 from connect_core.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
+from connect_core.runtime.restart_policy import RestartPolicyConfig
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
 
 __all__ = ["render_reference"]
@@ -46,9 +47,11 @@ def render_reference() -> str:
     out += ["### Sink connectors", "", *_table(SinkConnectorConfig), ""]
     out += ["## Function triggers (lambda-connect's own keys)", "", "### Sink connectors: the Kafka event source "
             "mapping", "", *_table(KafkaTriggerConfig), "", "### Source connectors: the schedule", "",
-            *_table(SourceScheduleConfig), ""]
-    out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter` and "
-            "`io.confluent.connect.json.JsonSchemaConverter`, given with the `key.converter.` / "
+            *_table(SourceScheduleConfig), "", "### Every connector: automatic restarts of failed tasks", "",
+            *_table(RestartPolicyConfig), ""]
+    out += ["## Schema registry converters", "", "Keys of `io.confluent.connect.avro.AvroConverter`, "
+            "`io.confluent.connect.json.JsonSchemaConverter` and `io.confluent.connect.protobuf.ProtobufConverter`, "
+            "given with the `key.converter.` / "
             "`value.converter.` prefix.", "",
             *_table(registry.load("io.confluent.connect.avro.AvroConverter").config_model), ""]
     out += ["## Converters, transformations and predicates", "", "| type | class | aliases |", "|---|---|---|"]

@@ -40,8 +40,10 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
             value: Any = loader.construct_scalar(node)
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = loader.construct_mapping(node, deep=True)
+        else:
+            raise ValueError(f"unsupported YAML node for !{suffix}: {node!r}")
         if suffix == "Ref":
             return {"Ref": value}
         if suffix == "GetAtt" and isinstance(value, str):

@@ -9,9 +9,10 @@ import threading
 from pathlib import Path
 
 from connect_core.local.deployment import LocalDeployment
-from connect_core.local.function_host import FunctionHost
+from connect_core.local.function_host import FunctionPool
 from connect_core.local.http_front import serve
 from connect_core.runtime import env
+from connect_core.runtime.heartbeat import HEARTBEAT_EVENT, HEARTBEAT_INTERVAL_S
 from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["run_up"]
@@ -29,6 +30,15 @@ def _kafka_reachable(worker: WorkerSettings) -> str | None:
     except Exception as error:  # reported to the user with the fix
         return str(error)
     return None
+
+
+def _heartbeat(coordinator: FunctionPool, stop: threading.Event) -> None:
+    """What the coordinator's schedule does on AWS: the heartbeat event, every HEARTBEAT_INTERVAL_S."""
+    while not stop.wait(HEARTBEAT_INTERVAL_S):
+        try:
+            coordinator.invoke(HEARTBEAT_EVENT, 60.0)
+        except Exception:
+            log.warning("coordinator heartbeat failed; trying again", exc_info=True)
 
 
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
@@ -52,7 +62,7 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     function_env = {name: os.environ[name] for name in env.ALL if name in os.environ}
     function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    coordinator = FunctionHost("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
+    coordinator = FunctionPool("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
     server = serve(host, port, coordinator)
     deployment = LocalDeployment(worker, function_env, RUN_DIR / "logs")
     stop = stop or threading.Event()
@@ -60,6 +70,7 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, name="rest", daemon=True).start()
+    threading.Thread(target=_heartbeat, args=(coordinator, stop), name="heartbeat", daemon=True).start()
     log.info("lambda-connect up: REST API on http://%s:%d, Kafka at %s, function logs in %s",
              host, port, worker.kafka.bootstrap_servers, RUN_DIR)
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from connect_core.api.config import config_field, in_range, valid_string
+from connect_core.api.config import config_error, config_field, in_range, valid_string
 from connect_core.api.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -103,6 +103,20 @@ class ConnectorConfig(BaseModel):
         return self
 
 
+def _poll_boundary_only(key: str, value: Any) -> None:
+    # Stricter than Kafka: a key that would do nothing here is refused rather than silently ignored.
+    valid_string("poll", "interval", "connector", case_insensitive=True)(key, value)
+    if value is not None and str(value).lower() != "poll":
+        raise config_error(key, value, "lambda-connect commits one transaction per source invocation (its records "
+                                       "and their offsets); only 'poll' is supported")
+
+
+def _no_separate_offsets_topic(key: str, value: Any) -> None:
+    if value:
+        raise config_error(key, value, "lambda-connect keeps every connector's offsets in the worker's offsets "
+                                       "topic; a separate offsets topic per connector is not supported")
+
+
 class SourceConnectorConfig(ConnectorConfig):
     """Source keys (Kafka ``SourceConnectorConfig``): exactly-once and per-connector offsets topic."""
 
@@ -114,13 +128,15 @@ class SourceConnectorConfig(ConnectorConfig):
     )
     transaction_boundary: str = config_field(
         "poll", alias="transaction.boundary", importance="MEDIUM", group="Exactly Once Support",
-        validator=valid_string("poll", "interval", "connector", case_insensitive=True),
+        validator=_poll_boundary_only,
         description="Permitted values are: poll, interval, connector. lambda-connect commits one transaction per "
-        "invocation, which is at least as strict as \"poll\".",
+        "invocation (records and offsets together); only \"poll\" is accepted.",
     )
     offsets_storage_topic: str | None = config_field(
         None, alias="offsets.storage.topic", importance="LOW", group="offsets.topic",
-        description="The name of a separate offsets topic to use for this connector.",
+        validator=_no_separate_offsets_topic,
+        description="The name of a separate offsets topic to use for this connector. Not supported: refused when "
+        "set.",
     )
 
 

@@ -117,7 +117,7 @@ _worker_cache: tuple[str, dict[str, PluginDesc], dict[str, PluginDesc]] = ("", {
 
 def _base(plugin_type: PluginType) -> type:
     module_name, class_name, _ = _BASES[plugin_type]
-    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module_name), class_name)
 
 
 def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:

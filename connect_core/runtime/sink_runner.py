@@ -63,6 +63,7 @@ class SinkInvocationResult:
     records: int = 0
     put: int = 0
     skipped: int = 0
+    dlq: int = 0  # records this batch sent to the dead letter queue
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
     batch_item_failures: list[dict[str, Any]] | None = None
@@ -147,6 +148,7 @@ class SinkRunner:
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
+        dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
         records: list[SinkRecord] = running.pipeline.convert_all(consumed)
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
@@ -158,6 +160,7 @@ class SinkRunner:
         running.task.pre_commit(offsets)
         if running.dlq is not None:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
+            result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
         result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
         fault_points.reached("sink.after_put")
 
@@ -216,8 +219,9 @@ class SinkRunner:
 
         def errant_record_reporter(record: SinkRecord, error: BaseException) -> None:
             """KIP-610: a task hands back a record it could not write; it goes where converter failures go."""
-            original = consumed_by_coordinates.get(
-                (record.original_topic, record.original_kafka_partition, record.original_kafka_offset)
+            partition = record.original_kafka_partition
+            original = None if partition is None else consumed_by_coordinates.get(
+                (record.original_topic, partition, record.original_kafka_offset)
             )
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 

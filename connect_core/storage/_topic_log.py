@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
 from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S, log_end_offsets, partitions_of, read_to_end
+from connect_core.kafka.read_to_end import (
+    DEFAULT_READ_TIMEOUT_S,
+    log_end_offsets,
+    message_offset,
+    partitions_of,
+    read_to_end,
+)
 from connect_core.kafka.retry import with_retries
 
 if TYPE_CHECKING:
@@ -120,9 +126,8 @@ class KafkaTopicLog:
             from confluent_kafka import Producer
 
             # One request in flight: retries can never reorder task configs and their commit record.
-            self._producer = Producer(
-                producer_config(self.settings, **{"linger.ms": 0, "max.in.flight.requests.per.connection": 1})
-            )
+            overrides: dict[str, Any] = {"linger.ms": 0, "max.in.flight.requests.per.connection": 1}
+            self._producer = Producer(producer_config(self.settings, **overrides))
         return self._producer
 
     def read_to_end(self, on_record: Callable[[bytes | None, bytes | None, int], None]) -> int:
@@ -135,7 +140,7 @@ class KafkaTopicLog:
             self.consumer,
             self.spec.name,
             self.positions,
-            lambda message: on_record(message.key(), message.value(), message.offset()),
+            lambda message: on_record(message.key(), message.value(), message_offset(message)),
             partitions=self.partitions,
             timeout_s=self.timeout_s,
             ends=lambda partitions: log_end_offsets(self.admin, self.spec.name, partitions, timeout_s=self.timeout_s),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_error, config_field
@@ -15,11 +16,9 @@ from connect_core.api.record import SinkRecord, SourceRecord
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from connect_core.api.header import Headers
     from connect_core.api.record import ConnectRecord
-    from connect_core.api.schema import Schema, SchemaBuilder
+    from connect_core.api.schema import Field, Schema, SchemaBuilder
 
 #: Kafka's transforms keep at most this many derived schemas (``new LRUCache<>(16)``).
 __all__ = [
@@ -116,6 +115,55 @@ def copy_schema_basics(source: Schema, builder: SchemaBuilder) -> SchemaBuilder:
 def field_value(struct: Struct, name: str, replace_null_with_default: bool) -> Any:
     """Read a struct field honouring ``replace.null.with.default`` (KIP-1040)."""
     return struct.get(name) if replace_null_with_default else struct.get_without_default(name)
+
+
+#: One target field of a :func:`struct_copier` plan: target field, source index, source default, copied as is,
+#: rewritten by the caller's function.
+_CopyStep = tuple["Field", int, Any, bool, bool]
+StructCopier = Callable[..., Struct]
+
+
+def struct_copier(
+    source: Schema, target: Schema, source_name: Callable[[str], str | None], rewrite: frozenset[str] = frozenset()
+) -> StructCopier:
+    """A copy plan from ``source`` to ``target`` structs, built once per schema pair (SMTs cache it).
+
+    ``source_name(target_field_name)`` names the source field a target field takes its value from (None: left
+    unset). ``copy(struct, replace_null, rewrite_value=None)`` then does exactly what
+    ``out.put(field, field_value(struct, name, replace_null))`` in ``target`` field order does, with
+    ``rewrite_value(value, field_schema)`` applied first to the fields named in ``rewrite``: a value read from a
+    field of the very same schema object is stored without re-validating it (except a null for a field that does
+    not accept one, which goes through ``put`` for Kafka's error); any other value is ``put``.
+    """
+    steps: list[_CopyStep] = []
+    for field in target.fields:
+        name = source_name(field.name)
+        if name is None:
+            continue
+        origin = source.field(name)
+        if origin is None:
+            raise DataError(f"{name} is not a valid field name")
+        rewritten = field.name in rewrite
+        steps.append((field, origin.index, origin.schema.default_value, origin.schema is field.schema and
+                      not rewritten, rewritten))
+    plan = tuple(steps)
+    size = len(target.fields)
+
+    def copy(struct: Struct, replace_null: bool, rewrite_value: Callable[[Any, Schema], Any] | None = None) -> Struct:
+        values = struct.values()
+        out_values: list[Any] = [None] * size
+        out = Struct.from_validated(target, out_values)
+        for field, index, default, as_is, rewritten in plan:
+            value = values[index]
+            if value is None and replace_null:
+                value = default
+            if as_is and (value is not None or field.schema.optional):
+                out_values[field.index] = value
+            else:
+                out.put(field, rewrite_value(value, field.schema) if rewritten and rewrite_value else value)
+        return out
+
+    return copy
 
 
 def key_record(

@@ -219,7 +219,8 @@ class Cast(RecordSide, Transformation["ConnectRecord"]):
         original = require_map(value, PURPOSE)
         updated = dict(original)
         for name, target in self._casts.items():
-            updated[name] = cast_value(None, original.get(name), target)  # type: ignore[index]
+            if name is not None:  # None is the whole-value cast, handled above
+                updated[name] = cast_value(None, original.get(name), target)
         return self._new_record(record, None, updated)
 
     def _apply_with_schema(self, record: ConnectRecord, schema: Schema, value: Any) -> ConnectRecord:

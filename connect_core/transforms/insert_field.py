@@ -19,18 +19,18 @@ from connect_core.api.schema import (
     Schema,
     SchemaBuilder,
 )
-from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
+    StructCopier,
     attach_variants,
     copy_schema_basics,
-    field_value,
     replace_null_field,
     require_map,
     require_sink_record,
     require_struct,
+    struct_copier,
 )
 
 if TYPE_CHECKING:
@@ -127,10 +127,8 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             self._insert(record, updated.__setitem__, record.timestamp)
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        updated_schema = self._schema_cache.get_or_build(struct.schema, self._updated_schema)
-        out = Struct(updated_schema)
-        for field in struct.schema.fields:
-            out.put(field.name, field_value(struct, field.name, self._replace_null))
+        updated_schema, copy = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
+        out = copy(struct, self._replace_null)
         ts = record.timestamp
         self._insert(record, out.put, None if ts is None else Timestamp.to_logical(TIMESTAMP_SCHEMA, ts))
         return self._new_record(record, updated_schema, out)
@@ -146,6 +144,11 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             put(self._timestamp[0], timestamp)
         if self._static is not None and self._static_value is not None:
             put(self._static[0], self._static_value)
+
+    def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier]:
+        updated = self._updated_schema(schema)
+        names = {field.name for field in schema.fields}
+        return updated, struct_copier(schema, updated, lambda name: name if name in names else None)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         builder = copy_schema_basics(schema, SchemaBuilder.struct())

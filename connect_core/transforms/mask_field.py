@@ -13,19 +13,20 @@ from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import DataError
 from connect_core.api.java_text import to_float32
 from connect_core.api.schema import Schema, Type
-from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms import _java
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
+    SchemaCache,
+    StructCopier,
     attach_variants,
     class_name,
-    field_value,
     non_empty_list,
     non_empty_string,
     replace_null_field,
     require_map,
     require_struct,
+    struct_copier,
 )
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ class MaskField(RecordSide, Transformation["ConnectRecord"]):
         self._fields = frozenset(self.config.fields)
         self._replacement = self.config.replacement
         self._replace_null = self.config.replace_null_with_default
+        self._copiers = SchemaCache()
 
     def _mask(self, value: Any, schema: Schema | None) -> Any:
         if value is None:
@@ -147,11 +149,12 @@ class MaskField(RecordSide, Transformation["ConnectRecord"]):
                 updated[name] = self._mask(original.get(name), None)
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        out = Struct(struct.schema)
-        for field in struct.schema.fields:
-            original = field_value(struct, field.name, self._replace_null)
-            out.put(field, self._mask(original, field.schema) if field.name in self._fields else original)
-        return self._new_record(record, struct.schema, out)
+        schema = struct.schema
+        copy = self._copiers.get_or_build(schema, self._copier)
+        return self._new_record(record, schema, copy(struct, self._replace_null, self._mask))
+
+    def _copier(self, schema: Schema) -> StructCopier:
+        return struct_copier(schema, schema, lambda name: name, self._fields)
 
 
 class _Key(KeySide, MaskField):

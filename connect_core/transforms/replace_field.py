@@ -8,18 +8,18 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.schema import Schema, SchemaBuilder
-from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
+    StructCopier,
     attach_variants,
     copy_schema_basics,
-    field_value,
     java_split,
     replace_null_field,
     require_map,
     require_struct,
+    struct_copier,
 )
 
 if TYPE_CHECKING:
@@ -102,12 +102,13 @@ class ReplaceField(RecordSide, Transformation["ConnectRecord"]):
             updated = {renames.get(k, k): v for k, v in require_map(value, PURPOSE).items() if self._keep(k)}
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        updated_schema = self._schema_cache.get_or_build(struct.schema, self._updated_schema)
-        out = Struct(updated_schema)
+        updated_schema, copy = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
+        return self._new_record(record, updated_schema, copy(struct, self._replace_null))
+
+    def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier]:
+        updated = self._updated_schema(schema)
         reverse = self._reverse
-        for field in updated_schema.fields:
-            out.put(field, field_value(struct, reverse.get(field.name, field.name), self._replace_null))
-        return self._new_record(record, updated_schema, out)
+        return updated, struct_copier(schema, updated, lambda name: reverse.get(name, name))
 
     def _updated_schema(self, schema: Schema) -> Schema:
         builder = copy_schema_basics(schema, SchemaBuilder.struct())

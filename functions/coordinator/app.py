@@ -6,6 +6,8 @@ import base64
 from typing import Any
 
 from connect_core.coordinator import Coordinator, Request, Response, coordinator_from_env
+from connect_core.runtime.heartbeat import is_heartbeat
+from connect_core.runtime.run_metrics import emit_lag_metrics
 
 _coordinator: Coordinator | None = None  # built once per warm container: stores and clients are reused
 
@@ -13,21 +15,29 @@ _coordinator: Coordinator | None = None  # built once per warm container: stores
 def to_request(event: dict[str, Any]) -> Request:
     """Parse a payload format 2.0 event (rawPath, rawQueryString, requestContext.http.method, body)."""
     body = event.get("body")
-    raw = base64.b64decode(body) if body is not None and event.get("isBase64Encoded") else body
+    raw = base64.b64decode(body, validate=True) if body is not None and event.get("isBase64Encoded") else body
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     return Request.build(method, event.get("rawPath", "/"), event.get("rawQueryString", ""),
                          event.get("headers") or {}, raw)
 
 
 def to_event(response: Response) -> dict[str, Any]:
-    """Shape the payload format 2.0 response: Kafka's JSON body and headers (Location on 201)."""
-    headers = {"Content-Type": "application/json", **response.headers}
+    """Shape the payload format 2.0 response: Kafka's JSON body (or the status page's HTML, JS, CSS) and headers."""
+    headers = {"Content-Type": response.content_type, **response.headers}
     return {"statusCode": response.status, "headers": headers, "body": response.body_text(),
             "isBase64Encoded": False}
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Serve one REST request."""
+    """Serve one REST request, or the scheduled heartbeat (sample sink lag, emit ``ConsumerLag``)."""
     global _coordinator
     _coordinator = _coordinator or coordinator_from_env()
-    return to_event(_coordinator.handle(to_request(event)))
+    if is_heartbeat(event):
+        totals = _coordinator.heartbeat()
+        emit_lag_metrics(totals)
+        return {"lag": totals}
+    try:
+        request = to_request(event)
+    except ValueError as error:  # a body that is not valid base64: the client's mistake
+        return to_event(Response.error(400, f"Cannot decode the request body: {error}"))
+    return to_event(_coordinator.handle(request))

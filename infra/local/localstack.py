@@ -19,7 +19,7 @@ from infra.local.versions import LOCALSTACK_PYTHON, LOCALSTACK_REQUIREMENTS, LOC
 
 NAME = "localstack"
 HOST = "127.0.0.1"
-PORT = 4566
+PORT = int(os.environ.get("LAMBDA_CONNECT_LOCALSTACK_PORT") or 4566)  # another port: to develop the extension
 REGION = "us-east-1"
 START_TIMEOUT_S = 180.0
 REQUIRED_SERVICES = ("s3", "secretsmanager", "scheduler", "lambda")

@@ -59,7 +59,14 @@ class ElasticsearchClient:
             secret = f"{config.connection_username}:{config.connection_password.get_secret_value()}"
             headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode("ascii")
         timeout = urllib3.Timeout(connect=config.connection_timeout_ms / 1000, read=config.read_timeout_ms / 1000)
-        self._pool = urllib3.PoolManager(headers=headers, timeout=timeout, retries=False, maxsize=4)
+        tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
+        if config.truststore_location:
+            tls["ca_certs"] = config.truststore_location
+        if config.keystore_location:
+            tls["cert_file"] = config.keystore_location
+        if not config.endpoint_identification_algorithm:
+            tls["assert_hostname"] = False
+        self._pool = urllib3.PoolManager(headers=headers, timeout=timeout, retries=False, maxsize=4, **tls)
         self._errors: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
 
     def close(self) -> None:

@@ -33,7 +33,7 @@ class BulkAction(NamedTuple):
     """One bulk operation: its NDJSON lines plus what result handling needs to know."""
 
     record: SinkRecord
-    index: str
+    index_name: str  # not `index`: that would shadow tuple.index
     doc_id: str | None
     versioned: bool
     lines: bytes

@@ -98,7 +98,7 @@ class ElasticsearchSinkTask(BatchingSinkTask):
     def _prepare_indices(self, actions: list[BulkAction]) -> None:
         client = self._require_client()
         for action in actions:
-            index, record = action.index, action.record
+            index, record = action.index_name, action.record
             if index in self._known_indices:
                 continue
             if not self.config.is_data_stream and not client.index_exists(index):
@@ -135,7 +135,7 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         rejected: set[tuple[str, str | None]] = set()
         for action, item in zip(actions, items, strict=True):
             result = next(iter(item.values()))
-            target = (action.index, action.doc_id)
+            target = (action.index_name, action.doc_id)
             error = result.get("error")
             if result.get("status") == 429 or target in rejected:
                 # Later actions on a rejected document go again too, so the retry keeps their order.

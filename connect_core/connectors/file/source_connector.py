@@ -5,16 +5,15 @@ The config model lives here, next to the connector, and the task parses the same
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from connect_core.api.config import config_error, config_field, parse_config
-from connect_core.api.connector import SourceConnector
+from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.api.errors import ConnectError
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from connect_core.api.task import Task
 
 __all__ = ["DEFAULT_TASK_BATCH_SIZE", "FileStreamSourceConfig", "FileStreamSourceConnector"]
@@ -86,3 +85,37 @@ class FileStreamSourceConnector(SourceConnector):
 
     def stop(self) -> None:
         """Nothing to release: there is no background monitoring."""
+
+    def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
+        """Kafka's rule: supported when reading a file (stdin has no offsets to commit with the records)."""
+        return ExactlyOnceSupport.SUPPORTED if (connector_config or {}).get(FILE_CONFIG) else \
+            ExactlyOnceSupport.UNSUPPORTED
+
+    def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
+        """Kafka's ``FileStreamSourceConnector.alterOffsets``: a ``position`` that is a non-negative integer.
+
+        Raises:
+            ConnectError: with Kafka's message; the REST API answers 400 and writes nothing.
+        """
+        from connect_core.connectors.file.source_task import FILENAME_FIELD, POSITION_FIELD
+
+        if not parse_config(FileStreamSourceConfig, connector_config).file:
+            raise ConnectError(f"Offsets cannot be modified if the '{FILE_CONFIG}' configuration is unspecified. "
+                               "This is because stdin is used for input and offsets are not tracked.")
+        for partition, offset in offsets.items():
+            if offset is None:
+                continue  # tombstones clean up anything, as in Kafka
+            if POSITION_FIELD not in offset:
+                raise ConnectError(f"Offset objects should either be null or contain the key '{POSITION_FIELD}'")
+            position = offset[POSITION_FIELD]
+            if not isinstance(position, int) or isinstance(position, bool):
+                raise ConnectError(f"The value for the '{POSITION_FIELD}' key in the offset is expected to be a "
+                                   "Long value")
+            if position < 0:
+                raise ConnectError(f"The value for the '{POSITION_FIELD}' key in the offset should be a "
+                                   "non-negative value")
+            if partition is None:
+                raise ConnectError("Partition objects cannot be null")
+            if FILENAME_FIELD not in dict(partition):
+                raise ConnectError(f"Partition objects should contain the key '{FILENAME_FIELD}'")
+        return True

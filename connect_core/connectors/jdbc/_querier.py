@@ -124,7 +124,7 @@ class TableQuerier:
         else:
             cursor.execute(self.sql())
         self._cursor = cursor
-        self._columns = []  # described after the first fetch: a server-side cursor knows them only then
+        self._columns: list[ColumnDef] = []  # known after the first fetch (server-side cursors)
 
     def _build_schema(self, first_rows: list[tuple[Any, ...]]) -> None:
         self._columns = self.dialect.result_columns(self._cursor, self._info)

@@ -12,6 +12,7 @@ multi-row ``INSERT ... VALUES (...),(...) ON DUPLICATE KEY UPDATE`` statements.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from connect_core.connectors.jdbc._table_manager import TableManager
 from connect_core.connectors.jdbc._url import SQLITE, parse_jdbc_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from sqlalchemy.engine import Connection, Engine
 
@@ -72,19 +73,10 @@ class JdbcSinkWriter:
 
     def write(self, records: list[SinkRecord]) -> None:
         """Create/evolve tables as needed, then write every record in one transaction (rolled back on error)."""
-        with self._engine_or_create().connect() as conn:
-            self._conn = conn
-            try:
-                planned = self._plan(records)
-                self._prepare_tables(conn, planned)
-                self._write_rows(conn, planned)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                self.tables.invalidate()
-                raise
-            finally:
-                self._conn = None
+        with self._transaction() as conn:
+            planned = self._plan(records)
+            self._prepare_tables(conn, planned)
+            self._write_rows(conn, planned)
 
     def write_each(self, records: list[SinkRecord], report: Callable[[Sequence[RowFailure]], None]) -> None:
         """Write ``records`` one by one in one transaction; refused rows go to ``report`` before the commit.
@@ -95,31 +87,37 @@ class JdbcSinkWriter:
         """
         import sqlalchemy.exc
 
+        with self._transaction() as conn:
+            failed: list[RowFailure] = []
+            planned: list[tuple[SinkRecord, list[tuple[TableId, str, Row]]]] = []
+            for record in records:
+                try:
+                    planned.append((record, self._plan([record])))
+                except Exception as error:  # a record that cannot become a row is a bad row
+                    failed.append((record, error))
+            self._prepare_tables(conn, [item for _record, items in planned for item in items])
+            for record, items in planned:
+                savepoint = conn.begin_nested()
+                try:
+                    self._write_rows(conn, items)
+                except sqlalchemy.exc.DBAPIError as error:
+                    if self.is_transient(error):
+                        raise
+                    savepoint.rollback()
+                    failed.append((record, error.orig if error.orig is not None else error))
+                else:
+                    savepoint.commit()
+            if failed:
+                order = {id(record): i for i, record in enumerate(records)}
+                report(sorted(failed, key=lambda failure: order[id(failure[0])]))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """One connection and transaction: committed at the end, rolled back (table cache dropped) on any error."""
         with self._engine_or_create().connect() as conn:
             self._conn = conn
             try:
-                failed: list[RowFailure] = []
-                planned: list[tuple[SinkRecord, list[tuple[TableId, str, Row]]]] = []
-                for record in records:
-                    try:
-                        planned.append((record, self._plan([record])))
-                    except Exception as error:  # a record that cannot become a row is a bad row
-                        failed.append((record, error))
-                self._prepare_tables(conn, [item for _record, items in planned for item in items])
-                for record, items in planned:
-                    savepoint = conn.begin_nested()
-                    try:
-                        self._write_rows(conn, items)
-                    except sqlalchemy.exc.DBAPIError as error:
-                        if self.is_transient(error):
-                            raise
-                        savepoint.rollback()
-                        failed.append((record, error.orig if error.orig is not None else error))
-                    else:
-                        savepoint.commit()
-                if failed:
-                    order = {id(record): i for i, record in enumerate(records)}
-                    report(sorted(failed, key=lambda failure: order[id(failure[0])]))
+                yield conn
                 conn.commit()
             except BaseException:
                 conn.rollback()
@@ -136,7 +134,7 @@ class JdbcSinkWriter:
         return self.dialect.is_transient(orig if orig is not None else error)
 
     def _plan(self, records: list[SinkRecord]) -> list[tuple[TableId, str, Row]]:
-        planned = []
+        planned: list[tuple[TableId, str, Row]] = []
         for record in records:
             if record.value is None and not self._config.delete_enabled:
                 log.debug("Skipping tombstone at %s-%s@%s (delete.enabled=false)", record.topic,

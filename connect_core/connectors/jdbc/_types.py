@@ -261,6 +261,7 @@ def schema_and_converter(
 ) -> tuple[Schema, Callable[[Any], Any]] | None:
     """The field schema and the value converter of ``col``, or None when Confluent skips the column."""
     cat, optional = col.category, col.nullable
+    fn: Callable[[Any], Any]
     if cat in _SIMPLE:
         factory, fn = _SIMPLE[cat]
         builder = factory()

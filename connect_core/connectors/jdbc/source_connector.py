@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.api.errors import ConnectError
 from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
 
 if TYPE_CHECKING:
@@ -93,3 +94,20 @@ class JdbcSourceConnector(SourceConnector):
 
     def stop(self) -> None:
         """Nothing stays open between calls."""
+
+    def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
+        """Refuse offsets the task could not read back (``incrementing``/``timestamp``/``timestamp_nanos`` must be
+        integers, timestamps non-negative); Confluent checks nothing and the task then fails in ``poll``.
+
+        Returns False: the offsets are framework-managed, as Confluent's connector (no override) reports.
+        """
+        from connect_core.connectors.jdbc._offsets import Offset
+
+        for offset in offsets.values():
+            if offset is None:
+                continue
+            parsed = Offset.from_map(offset)  # ConnectError for a value that is not an integer
+            if any(v is not None and v < 0 for v in (parsed.timestamp_ms, parsed.timestamp_nanos)):
+                raise ConnectError("The 'timestamp' and 'timestamp_nanos' values of a JDBC source offset should be "
+                                   "non-negative")
+        return False

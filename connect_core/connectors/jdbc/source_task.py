@@ -91,7 +91,7 @@ class JdbcSourceTask(SourceTask):
             info = dialect.describe(self._conn, table) if table is not None else None
             ts_cols = timestamp_columns_for(config, table) if config.mode != INCREMENTING else []
             inc_col = self._incrementing_column(config, table, info) if config.mode not in (BULK, TIMESTAMP) else None
-            if info is not None:
+            if info is not None and table is not None:
                 _check_columns(config, table, info, ts_cols, inc_col)
             offset_map = next((stored[k] for k in map(partition_key, candidates[table]) if k in stored), None)
             offset = self._initial_offset(config, dialect, offset_map, tz)
@@ -162,7 +162,9 @@ class JdbcSourceTask(SourceTask):
 
 def _split_tables(text: str) -> list[str]:
     """Split the internal ``tables`` property on commas outside quotes."""
-    out, current, quote = [], [], None
+    out: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
     for ch in text:
         if quote is not None:
             quote = None if ch == quote else quote

@@ -1,4 +1,5 @@
-"""Record formats: JSON Lines and ByteArray, optionally gzip-compressed (Confluent ``JsonFormat``/``ByteArrayFormat``).
+"""Record formats: JSON Lines and ByteArray, optionally gzip-compressed (Confluent ``JsonFormat``/``ByteArrayFormat``);
+``build_format`` also gives the Avro and Parquet writers (``_avro_format``, ``_parquet_format``).
 
 A format turns the records of one file into the file's bytes in one pass; a file is small enough (at most
 ``flush.size`` records of one invocation) to be built in memory and written with a single PutObject, which is
@@ -18,9 +19,13 @@ from connect_core.api.schema import Type
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from connect_core.api.data_json import DecimalFormat
     from connect_core.api.record import SinkRecord
+    from connect_core.connectors.s3._avro_format import AvroFormat
+    from connect_core.connectors.s3._parquet_format import ParquetFormat
+    from connect_core.connectors.s3.config import S3SinkConfig
 
-__all__ = ["RecordFormat", "View"]
+__all__ = ["RecordFormat", "View", "build_format"]
 
 View = Literal["value", "key", "headers"]
 VIEW_INFIX = {"value": "", "key": ".keys", "headers": ".headers"}
@@ -56,10 +61,14 @@ class RecordFormat:
         if compression == "gzip":
             self._level = _GZIP_DEFAULT_LEVEL if level < 0 else level
         self._separator = LINE_SEPARATOR if separator is None else unescape_java(separator).encode("utf-8")
-        self._decimal_format = "NUMERIC" if decimal_numeric else "BASE64"
+        self._decimal_format: DecimalFormat = "NUMERIC" if decimal_numeric else "BASE64"
         base = ".json" if kind == "json" else bytearray_extension
         gz = ".gz" if compression == "gzip" else ""
         self.extension = VIEW_INFIX[view] + base + gz
+
+    def split(self, records: list[SinkRecord]) -> list[list[SinkRecord]]:
+        """JSON Lines and raw bytes need no file per schema."""
+        return [records]
 
     def encode(self, records: Iterable[SinkRecord]) -> bytes:
         """The file body for ``records`` (compressed when configured; gzip mtime 0 keeps it reproducible)."""
@@ -94,3 +103,20 @@ class RecordFormat:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise DataError(f"ByteArrayFormat is not compatible with objects of type {type(value).__name__}")
         return bytes(value) + self._separator
+
+
+def build_format(kind: str, view: View, config: S3SinkConfig) -> RecordFormat | AvroFormat | ParquetFormat:
+    """The writer of one view for a format kind of ``FORMATS`` (Avro and Parquet write one file per schema)."""
+    if kind == "avro":
+        from connect_core.connectors.s3._avro_format import AvroFormat
+
+        return AvroFormat(view, codec=config.avro_codec, enhanced=config.enhanced_avro_schema_support,
+                          connect_meta_data=config.connect_meta_data)
+    if kind == "parquet":
+        from connect_core.connectors.s3._parquet_format import ParquetFormat
+
+        return ParquetFormat(view, codec=config.parquet_codec)
+    return RecordFormat(kind, view, compression=config.s3_compression_type, level=config.s3_compression_level,
+                        bytearray_extension=config.format_bytearray_extension,
+                        separator=config.format_bytearray_separator,
+                        decimal_numeric=config.json_decimal_format == "NUMERIC")

@@ -8,7 +8,7 @@ botocore failures become ``RetriableError`` (the batch is retried) except client
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import ConfigError, ConnectError, RetriableError
 
@@ -39,7 +39,7 @@ def _client(config: S3SinkConfig) -> Any:
         import boto3
         from botocore.config import Config
 
-        style = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
+        style: Literal["path", "auto"] = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
         client = boto3.client(
             "s3", region_name=config.s3_region, endpoint_url=config.store_url or None,
             aws_access_key_id=key_id, aws_secret_access_key=secret,
@@ -69,6 +69,13 @@ class S3Storage:
         """Bind to ``config``'s bucket; ``client`` overrides the shared client (tests, fault injection)."""
         self.bucket = config.s3_bucket_name
         self.client = client if client is not None else _client(config)
+        self._object_args: dict[str, Any] = {}  # what every PUT carries: encryption and ACL, as configured
+        if config.s3_sse_algorithm:
+            self._object_args["ServerSideEncryption"] = config.s3_sse_algorithm
+        if config.s3_sse_kms_key_id:
+            self._object_args["SSEKMSKeyId"] = config.s3_sse_kms_key_id
+        if config.s3_acl_canned:
+            self._object_args["ACL"] = config.s3_acl_canned
 
     def check_bucket(self) -> None:
         """Fail at start when the bucket does not exist, as Confluent's task does."""
@@ -105,11 +112,16 @@ class S3Storage:
             return None
         return int(meta[END_OFFSET_META])
 
-    def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool) -> None:
+    def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool,
+            tags: dict[str, str] | None = None) -> None:
         """Write a file; ``exclusive`` makes it ``If-None-Match: *`` (never overwrite)."""
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body}
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body, **self._object_args}
         if metadata:
             kwargs["Metadata"] = metadata
+        if tags:
+            from urllib.parse import urlencode
+
+            kwargs["Tagging"] = urlencode(tags)
         if exclusive:
             kwargs["IfNoneMatch"] = "*"
         try:

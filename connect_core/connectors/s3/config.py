@@ -10,13 +10,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.api.config import ConfigType, Validator, config_error, config_field, in_range, valid_string
 
 JSON_FORMAT = "io.confluent.connect.s3.format.json.JsonFormat"
 BYTEARRAY_FORMAT = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
+AVRO_FORMAT = "io.confluent.connect.s3.format.avro.AvroFormat"
+PARQUET_FORMAT = "io.confluent.connect.s3.format.parquet.ParquetFormat"
+AVRO_CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
+PARQUET_CODECS = ("none", "snappy", "gzip", "lz4", "brotli", "zstd")
 _PARTITIONER_PACKAGE = "io.confluent.connect.storage.partitioner."
 DEFAULT_PARTITIONER = _PARTITIONER_PACKAGE + "DefaultPartitioner"
-FORMATS = {JSON_FORMAT: "json", "JsonFormat": "json", BYTEARRAY_FORMAT: "bytearray", "ByteArrayFormat": "bytearray"}
+CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write",
+               "bucket-owner-read", "bucket-owner-full-control", "aws-exec-read")
+FORMATS = {JSON_FORMAT: "json", "JsonFormat": "json", BYTEARRAY_FORMAT: "bytearray", "ByteArrayFormat": "bytearray",
+           AVRO_FORMAT: "avro", "AvroFormat": "avro", PARQUET_FORMAT: "parquet", "ParquetFormat": "parquet"}
 PARTITIONERS = {
     name: name for name in ("DefaultPartitioner", "FieldPartitioner", "TimeBasedPartitioner", "DailyPartitioner",
                             "HourlyPartitioner")
@@ -33,10 +40,10 @@ DEFAULT_REGION = "us-west-2"
 DEFAULT_TOPICS_DIR = "topics"
 DEFAULT_ZERO_PAD_WIDTH = 10
 DEFAULT_TOMBSTONE_PARTITION = "tombstone"
-_LONG = "LONG"
+_LONG: ConfigType = "LONG"
 
 
-def _one_of(choices: dict[str, str]) -> object:
+def _one_of(choices: dict[str, str]) -> Validator:
     def check(key: str, value: str) -> None:
         if value not in choices:
             raise config_error(key, value, "Supported: " + ", ".join(sorted({c for c in choices if "." in c})))
@@ -61,6 +68,18 @@ class S3SinkConfig(BaseModel):
                                                        "(the Lambda role) when unset.")
     aws_secret_access_key: SecretStr | None = config_field(None, alias="aws.secret.access.key", group="S3",
                                                            description="Static secret key, with aws.access.key.id.")
+    s3_sse_algorithm: str = config_field(
+        "", alias="s3.sse.algorithm", validator=valid_string("", "AES256", "aws:kms"), group="S3",
+        description="The S3 Server Side Encryption algorithm (AES256 or aws:kms); empty: the bucket's default.")
+    s3_sse_kms_key_id: str = config_field(
+        "", alias="s3.sse.kms.key.id", group="S3",
+        description="The KMS key id or ARN for aws:kms server side encryption; empty: the AWS managed key.")
+    s3_acl_canned: str | None = config_field(
+        None, alias="s3.acl.canned", validator=valid_string(*CANNED_ACLS), group="S3",
+        description="An S3 canned ACL for every object written; unset: none is sent (the bucket's ownership rules).")
+    s3_object_tagging: bool = config_field(
+        False, alias="s3.object.tagging", group="S3",
+        description="Tag each object with its startOffset, endOffset and recordCount.")
     topics_dir: str = config_field(DEFAULT_TOPICS_DIR, alias="topics.dir", group="Storage",
                                    description="Prefix of every object key; blank for none.")
     directory_delim: str = config_field("/", alias="directory.delim", group="Storage",
@@ -93,6 +112,16 @@ class S3SinkConfig(BaseModel):
     json_decimal_format: Literal["BASE64", "NUMERIC"] = config_field(
         "BASE64", alias="json.decimal.format", validator=valid_string("BASE64", "NUMERIC"), group="Format",
         description="How JsonFormat writes Decimal values.")
+    avro_codec: str = config_field("null", alias="avro.codec", validator=valid_string(*AVRO_CODECS), group="Format",
+                                   description="AvroFormat: compression codec of the container files' blocks.")
+    parquet_codec: str = config_field("snappy", alias="parquet.codec", validator=valid_string(*PARQUET_CODECS),
+                                      group="Format", description="ParquetFormat: compression codec (its name goes "
+                                      "into the extension, e.g. .snappy.parquet).")
+    enhanced_avro_schema_support: bool = config_field(
+        False, alias="enhanced.avro.schema.support", group="Format",
+        description="AvroFormat/ParquetFormat: keep enums and full record names in the Avro schema.")
+    connect_meta_data: bool = config_field(True, alias="connect.meta.data", group="Format",
+                                           description="AvroFormat: carry Connect metadata in the Avro schema.")
     behavior_on_null_values: Literal["fail", "ignore", "write"] = config_field(
         "fail", alias="behavior.on.null.values", validator=valid_string("fail", "ignore", "write"),
         group="Format", description="Tombstones: fail the task, skip them, or write their keys (store.kafka.keys).")
@@ -147,8 +176,10 @@ class S3SinkConfig(BaseModel):
             raise config_error("timezone", "", "must be set when rotate.schedule.interval.ms is set")
         if self.behavior_on_null_values == "write" and not self.store_kafka_keys:
             raise config_error("behavior.on.null.values", "write", "requires store.kafka.keys=true")
-        if FORMATS[self.headers_format_class] == "bytearray":
-            raise config_error("headers.format.class", self.headers_format_class, "ByteArrayFormat cannot hold headers")
+        if FORMATS[self.headers_format_class] != "json":
+            raise config_error("headers.format.class", self.headers_format_class, "only JsonFormat can hold headers")
+        if self.s3_sse_kms_key_id and self.s3_sse_algorithm != "aws:kms":
+            raise config_error("s3.sse.kms.key.id", self.s3_sse_kms_key_id, "requires s3.sse.algorithm=aws:kms")
         if not self.directory_delim or not self.file_delim:
             raise config_error("directory.delim" if not self.directory_delim else "file.delim", "", "must not be empty")
         return self

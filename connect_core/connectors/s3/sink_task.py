@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import parse_config
 from connect_core.api.errors import DataError
 from connect_core.api.task import SinkTask, TopicPartition
-from connect_core.connectors.s3._format import RecordFormat
+from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
 from connect_core.connectors.s3._partitioner import build_partitioner
 from connect_core.connectors.s3._storage import END_OFFSET_META, RECORD_COUNT_META, S3Storage
@@ -73,13 +73,9 @@ class S3SinkTask(SinkTask):
         self._partitioner = build_partitioner(config)
         self._layout = KeyLayout(config.topics_dir, config.directory_delim, config.file_delim,
                                  config.filename_offset_zero_pad_width)
-        options = {"compression": config.s3_compression_type, "level": config.s3_compression_level,
-                   "bytearray_extension": config.format_bytearray_extension,
-                   "separator": config.format_bytearray_separator,
-                   "decimal_numeric": config.json_decimal_format == "NUMERIC"}
-        self._values = RecordFormat(FORMATS[config.format_class], "value", **options)
-        self._keys = RecordFormat(FORMATS[config.keys_format_class], "key", **options)
-        self._headers = RecordFormat(FORMATS[config.headers_format_class], "headers", **options)
+        self._values = build_format(FORMATS[config.format_class], "value", config)
+        self._keys = build_format(FORMATS[config.keys_format_class], "key", config)
+        self._headers = build_format(FORMATS[config.headers_format_class], "headers", config)
         self._rotate_ms = config.rotate_interval_ms if self._partitioner.time_based else -1
         self._storage = S3Storage(config, self._s3_client)
         self._storage.check_bucket()
@@ -148,7 +144,8 @@ class S3SinkTask(SinkTask):
         pending = [r for r in group if r.kafka_offset > covered]
         if not pending:
             return
-        files = self._rotate(pending)
+        primary = self._keys if tombstones else self._values
+        files = [run for rotated in self._rotate(pending) for run in primary.split(rotated)]  # schema changes
         for i, file_records in enumerate(files):
             end = file_records[-1].kafka_offset if i < len(files) - 1 else last_seen
             self._write_file(prefix, file_records, end, tombstones=tombstones)
@@ -177,11 +174,13 @@ class S3SinkTask(SinkTask):
         secondaries = [] if tombstones or not self.config.store_kafka_keys else [self._keys]
         if self.config.store_kafka_headers:
             secondaries.append(self._headers)
+        tags = {"startOffset": str(start), "endOffset": str(end), "recordCount": str(len(records))} \
+            if self.config.s3_object_tagging else None
         for fmt in secondaries:
-            self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False)
+            self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False, tags=tags)
         key = head + primary.extension
         metadata = {END_OFFSET_META: str(end), RECORD_COUNT_META: str(len(records))}
-        self._storage.put(key, primary.encode(records), metadata, exclusive=True)
+        self._storage.put(key, primary.encode(records), metadata, exclusive=True, tags=tags)
 
     def _covered_end(self, prefix: str, cell_start: int, cell_end: int, *, keys_primary: bool) -> int:
         """The highest offset already accounted for by files of this directory in the cell (-1: none)."""

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import DataError, RetriableError
+from connect_core.api.errors import DataError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     import ssl
@@ -32,8 +32,8 @@ __all__ = ["RegisteredSchema", "RegistryRequestError", "RegistryUnavailableError
 _CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
 
-class RegistryUnavailableError(RetriableError):
-    """The schema registry could not be reached or failed (5xx, 429): retry later."""
+class RegistryUnavailableError(ServiceUnavailableError):
+    """The schema registry could not be reached or failed (5xx, 429): retried, then the batch fails (never DLQ)."""
 
 
 class RegistryRequestError(DataError):
@@ -140,6 +140,12 @@ class SchemaRegistryClient:
         self._cache.latest[subject] = (now, result)
         self._cache.by_id.setdefault(int(body["id"]), result)
         return result
+
+    def is_compatible(self, subject: str, schema: str, schema_type: str = "AVRO") -> bool:
+        """``POST /compatibility/subjects/{subject}/versions/latest``: may ``schema`` follow the latest version."""
+        body = self._request("POST", f"/compatibility/subjects/{_q(subject)}/versions/latest",
+                             self._payload(schema, schema_type, None))
+        return bool(body.get("is_compatible"))
 
     # -- plumbing --------------------------------------------------------------------------------------
     @staticmethod

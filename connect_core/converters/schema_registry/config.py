@@ -84,8 +84,8 @@ class SchemaRegistryConverterConfig(BaseModel):
                     "(with auto.register.schemas=false).")
     latest_compatibility_strict: bool = config_field(
         True, alias="latest.compatibility.strict", group=_GROUP,
-        description="With use.latest.version: fail when the data's schema is not backward compatible with the "
-                    "latest version (here: when the data does not convert to the latest schema).")
+        description="With use.latest.version: fail when the registry finds the data's schema incompatible with "
+                    "the subject's latest version.")
     latest_cache_ttl_sec: int = config_field(
         -1, alias="latest.cache.ttl.sec", group=_GROUP,
         description="How long the latest version of a subject is cached; -1 for ever.")

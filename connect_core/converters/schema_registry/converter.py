@@ -123,15 +123,21 @@ class RegistryConverter(Converter, abc.ABC):
         writer = self.writer_schema(schema)
         subject = self.subject(topic, writer.record_name)
         config = self.config
+        schema_id: int | None
         if config.auto_register_schemas:
             schema_id = self.client.register(subject, writer.text, writer.type, normalize=config.normalize_schemas)
         elif config.use_latest_version:
             latest = self.client.latest(subject)
+            if config.latest_compatibility_strict and not self.client.is_compatible(subject, writer.text, writer.type):
+                raise DataError(f"Schema being registered is incompatible with the latest schema of subject "
+                                f"{subject} (latest.compatibility.strict=true)")
             writer = self.parse_registered(latest)
-            schema_id = latest.id  # type: ignore[assignment]
+            schema_id = latest.id
         else:
             schema_id = self.client.lookup(subject, writer.text, writer.type, normalize=config.normalize_schemas).id
-        return writer, subject, schema_id  # type: ignore[return-value]
+        if schema_id is None:
+            raise DataError(f"the schema registry returned no schema id for subject {subject}")
+        return writer, subject, schema_id
 
     def subject(self, topic: str, record_name: str | None) -> str:
         """The subject of a schema under the configured strategy (Confluent's subject name strategies)."""
@@ -169,10 +175,10 @@ class RegistryConverter(Converter, abc.ABC):
 
 
 def _ssl_context(config: SchemaRegistryConverterConfig) -> tuple[ssl.SSLContext, tuple[Any, ...]]:
-    for key, kind in (("schema.registry.ssl.truststore.type", config.ssl_truststore_type),
-                      ("schema.registry.ssl.keystore.type", config.ssl_keystore_type)):
+    for store_key, kind in (("schema.registry.ssl.truststore.type", config.ssl_truststore_type),
+                            ("schema.registry.ssl.keystore.type", config.ssl_keystore_type)):
         if kind.upper() != "PEM":
-            raise config_error(key, kind, "only PEM stores can be read here (JKS and PKCS12 need a JVM)")
+            raise config_error(store_key, kind, "only PEM stores can be read here (JKS and PKCS12 need a JVM)")
     context = ssl.create_default_context(cafile=config.ssl_truststore_location or None)
     if not config.ssl_endpoint_identification_algorithm:
         context.check_hostname = False

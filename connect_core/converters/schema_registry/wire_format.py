@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 from connect_core.api.errors import DataError
+from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
 
 __all__ = ["MAGIC_BYTE", "frame", "read_message_indexes", "unframe", "write_message_indexes"]
 
@@ -28,22 +29,14 @@ def unframe(data: bytes) -> tuple[int, memoryview]:
     return schema_id, memoryview(data)[_HEADER.size:]
 
 
-def _zigzag(out: bytearray, n: int) -> None:
-    n = (n << 1) ^ (n >> 63)
-    while n & ~0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-
-
 def write_message_indexes(indexes: list[int]) -> bytes:
     """The Protobuf message-index list (``[0]`` is the single byte 0)."""
     if indexes == [0]:
         return b"\x00"
     out = bytearray()
-    _zigzag(out, len(indexes))
+    write_varint(out, zigzag(len(indexes)))
     for index in indexes:
-        _zigzag(out, index)
+        write_varint(out, zigzag(index))
     return bytes(out)
 
 
@@ -53,16 +46,8 @@ def read_message_indexes(data: memoryview) -> tuple[list[int], memoryview]:
 
     def varint() -> int:
         nonlocal pos
-        shift = result = 0
-        while True:
-            if pos >= len(data):
-                raise DataError("Invalid Protobuf message indexes")
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return (result >> 1) ^ -(result & 1)
-            shift += 7
+        value, pos = read_varint(data, pos)
+        return unzigzag(value)
 
     count = varint()
     indexes = [0] if count == 0 else [varint() for _ in range(count)]

@@ -117,10 +117,9 @@ class SinkFunctions:
         topic = single_topic(config)
         trigger = KafkaTriggerConfig.parse(config)
         name = self.function_name(connector)
+        mapping = self._desired_mapping(name, topic, connector, config, trigger)  # refuses before creating anything
         actions = self._converge_function(connector, name)
-        actions += self._converge_mapping(name, self._desired_mapping(name, topic, connector, config, trigger),
-                                          enabled)
-        return actions
+        return actions + self._converge_mapping(name, mapping, enabled)
 
     def remove(self, connector: str) -> list[str]:
         """Delete the mappings, then the function."""
@@ -231,6 +230,13 @@ class SinkFunctions:
         access = self._access_configurations()
         if access:
             desired["SourceAccessConfigurations"] = access
+        elif not self.settings.msk_cluster_arn:
+            # Lambda refuses a self-managed mapping without them: a cluster reached over the internet needs
+            # authentication, one without it is reached through its VPC (docs/deploy.md).
+            raise ConfigError(f"A self-managed Kafka event source mapping needs authentication ({env.KAFKA_AUTH} and "
+                              f"{env.KAFKA_SECRET_ARN}: stack parameters KafkaAuth, KafkaSecretArn) or the cluster's "
+                              f"VPC ({env.KAFKA_VPC_SUBNETS}, {env.KAFKA_VPC_SECURITY_GROUPS}: stack parameters "
+                              "SubnetIds, SecurityGroupIds); neither is set")
         if trigger.batching_window_ms != DEFAULT_BATCHING_WINDOW_MS:  # 500 ms is Lambda's default and not settable
             desired["MaximumBatchingWindowInSeconds"] = round(trigger.batching_window_ms / 1000)
         desired["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if trigger.report_batch_item_failures else []

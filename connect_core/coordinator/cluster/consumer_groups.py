@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 
     from connect_core.kafka.settings import KafkaClientSettings
 
-__all__ = ["ConsumerGroups", "GroupNotEmptyError", "KafkaConsumerGroups", "TopicPartitionKey"]
+__all__ = [
+    "ConsumerGroups",
+    "GroupNotEmptyError",
+    "KafkaConsumerGroups",
+    "KafkaTopicOffsets",
+    "TopicOffsets",
+    "TopicPartitionKey",
+]
 
 TopicPartitionKey = tuple[str, int]
 DEFAULT_TIMEOUT_S = 30.0
@@ -124,7 +131,7 @@ class KafkaConsumerGroups:
 
 def _code(error: Any) -> int | None:
     inner = error.args[0] if error.args else None
-    return inner.code() if hasattr(inner, "code") else None
+    return inner.code() if inner is not None and hasattr(inner, "code") else None
 
 
 def _translate(error: Any) -> Exception:
@@ -133,3 +140,51 @@ def _translate(error: Any) -> Exception:
     if _code(error) in (KafkaError.NON_EMPTY_GROUP, KafkaError.UNKNOWN_MEMBER_ID, KafkaError.REBALANCE_IN_PROGRESS):
         return GroupNotEmptyError(str(error))
     return ConnectError(str(error))
+
+
+class TopicOffsets(Protocol):
+    """Where partitions begin and end (the slice of Kafka's ``Admin`` that lag and dead letter queue sizes need)."""
+
+    def partitions(self, topics: Sequence[str], pattern: str | None = None) -> list[TopicPartitionKey]:
+        """Every partition of the named topics and of the topics matching ``pattern`` (missing topics: none)."""
+
+    def watermarks(self, partitions: Sequence[TopicPartitionKey]) -> dict[TopicPartitionKey, tuple[int, int]]:
+        """``(earliest, latest)`` offset of each partition."""
+
+
+class KafkaTopicOffsets:
+    """``TopicOffsets`` over confluent-kafka's ``AdminClient`` (shares the groups' client)."""
+
+    def __init__(self, groups: KafkaConsumerGroups) -> None:
+        """Use the admin client and timeout of ``groups``."""
+        self.groups = groups
+
+    def partitions(self, topics: Sequence[str], pattern: str | None = None) -> list[TopicPartitionKey]:
+        """From the cluster metadata; internal topics never match a pattern."""
+        import re
+
+        metadata = self.groups.admin.list_topics(timeout=self.groups.timeout_s)
+        wanted = set(topics)
+        out: list[TopicPartitionKey] = []
+        for name, topic in metadata.topics.items():
+            matches = name in wanted or (pattern is not None and not name.startswith("__")
+                                         and re.fullmatch(pattern, name) is not None)
+            if matches and topic.error is None:
+                out.extend((name, partition) for partition in topic.partitions)
+        return sorted(out)
+
+    def watermarks(self, partitions: Sequence[TopicPartitionKey]) -> dict[TopicPartitionKey, tuple[int, int]]:
+        """Two ListOffsets requests (earliest, latest) for all partitions."""
+        if not partitions:
+            return {}
+        from confluent_kafka import TopicPartition
+        from confluent_kafka.admin import OffsetSpec
+
+        def offsets(spec: Any) -> dict[TopicPartitionKey, int]:
+            request = {TopicPartition(topic, partition): spec for topic, partition in partitions}
+            futures = self.groups.admin.list_offsets(request, request_timeout=self.groups.timeout_s)
+            return {(tp.topic, tp.partition): future.result(timeout=self.groups.timeout_s).offset
+                    for tp, future in futures.items()}
+
+        earliest, latest = offsets(OffsetSpec.earliest()), offsets(OffsetSpec.latest())
+        return {tp: (earliest[tp], latest[tp]) for tp in latest}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import ConfigValueInfo, config_error, config_keys, validate_config
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.runtime.connector_config import ConnectorConfig, SinkConnectorConfig, SourceConnectorConfig
+from connect_core.runtime.restart_policy import RestartPolicyConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,13 +51,14 @@ def framework_keys(kind: str) -> list[ConfigKeyInfo]:
     names = {key["name"] for key in base}
     errors = [key for key in config_keys(ErrorHandlingConfig) if _keeps(kind, key["name"])]
     variant = [key for key in config_keys(_variant(kind)) if key["name"] not in names]
-    return base + errors + variant
+    return base + errors + variant + config_keys(RestartPolicyConfig)
 
 
 def framework_values(kind: str, props: Mapping[str, str]) -> dict[str, ConfigValueInfo]:
     """One ConfigValueInfo per framework key, with every parse, validator and cross-key error collected."""
     values: dict[str, ConfigValueInfo] = {v["name"]: v for v in validate_config(_variant(kind), props)}
     values.update({v["name"]: v for v in validate_config(ErrorHandlingConfig, props) if _keeps(kind, v["name"])})
+    values.update({v["name"]: v for v in validate_config(RestartPolicyConfig, props)})
     for value in values.values():  # our model's phrasing of the topics rules is replaced by Kafka's below
         value["errors"] = [e for e in value["errors"] if e not in (_BOTH_TOPICS, _NO_TOPICS)]
     _name_errors(values, props)

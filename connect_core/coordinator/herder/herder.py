@@ -8,24 +8,27 @@ the coordinator records statuses where Kafka's herder would and asks the ``Deplo
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import AlreadyExistsError, ConfigError, NotFoundError
+from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.deployer import check_deployable
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
 from connect_core.coordinator.herder.task_configs import generate_task_configs
 from connect_core.coordinator.herder.validation import ensure_valid
+from connect_core.runtime.config_providers.redaction import redact
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.status_state import TaskStatus
     from connect_core.storage.status_store import StatusStore
 
 __all__ = ["Herder"]
@@ -33,6 +36,37 @@ __all__ = ["Herder"]
 log = logging.getLogger(__name__)
 
 Config = dict[str, str | None]
+# The coordinator answers within its function timeout (30 s on AWS): a connector whose start() (table discovery on a
+# database that never answers) takes longer is FAILED with this message, and the request still completes.
+START_TIMEOUT_S = 15.0
+
+
+class ConnectorStartTimeoutError(ConnectError):
+    """``connector.start`` + ``task_configs`` did not finish within ``START_TIMEOUT_S``."""
+
+
+def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[dict[str, str]]:
+    """``generate_task_configs`` off the request thread, bounded: a slow system never holds the REST API."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["configs"] = generate_task_configs(name, config)
+        except BaseException as error:  # handed to the request thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"connector-start-{name}", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise ConnectorStartTimeoutError(
+            f"Connector {name} did not start within {timeout_s:g} s: its start() or task_configs() is still "
+            "waiting (e.g. on a database or service that does not answer). Fix the config or the system it "
+            f"connects to, then restart it (POST /connectors/{name}/restart)."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["configs"]
 _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
                     TargetState.STOPPED: State.STOPPED}
 
@@ -46,6 +80,9 @@ class Herder:
         self.statuses = statuses
         self.deployer = deployer
         self.report = StatusReporter(statuses, worker_id, self._generation)
+        # Operations hooks (coordinator/health): honest task statuses, and what a manual restart also resets.
+        self.effective: Callable[[str, list[TaskStatus]], list[TaskStatus]] = lambda _name, tasks: tasks
+        self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
 
     def _generation(self, connector: str) -> int:
         return self.configs.state.task_config_generation(connector) or 0
@@ -92,7 +129,8 @@ class Herder:
             raise NotFoundError(f"No status found for connector {name}")
         self.configs.refresh()
         config = self.configs.connector_config(name)
-        return connector_state_info(name, status, self.statuses.task_statuses(name), connector_type(config))
+        tasks = self.effective(name, self.statuses.task_statuses(name))
+        return connector_state_info(name, status, tasks, connector_type(config))
 
     def task_status(self, name: str, task: int) -> dict[str, Any]:
         """Kafka ``ConnectorStateInfo.TaskState``."""
@@ -100,7 +138,8 @@ class Herder:
         status = self.statuses.task_status(name, task)
         if status is None:
             raise NotFoundError(f"No status found for task {name}-{task}")
-        return task_state(status)
+        self.configs.refresh()
+        return task_state(self.effective(name, [status])[0])
 
     # --- create / update / delete ------------------------------------------------------------------------
 
@@ -163,6 +202,7 @@ class Herder:
         self._config(name, f"Unknown connector {name}")
         self.configs.put_target_state(name, TargetState.STARTED)
         self._start_connector(name)
+        self.on_restart(name, list(range(self.configs.task_count(name))))
 
     def stop(self, name: str) -> None:
         """An empty task set first, then STOPPED (a STOPPED connector must never keep tasks)."""
@@ -182,10 +222,10 @@ class Herder:
         current = {s.task: s for s in self.statuses.task_statuses(name)}
         if target is TargetState.STARTED:
             try:
-                task_configs = generate_task_configs(name, config)
+                task_configs = _bounded_task_configs(name, config, START_TIMEOUT_S)
             except Exception as error:  # any connector failure is reported as FAILED, like Kafka
                 log.warning("Connector %s failed to start", name, exc_info=True)
-                self.report.connector(name, State.FAILED, "".join(traceback.format_exception(error)))
+                self.report.connector(name, State.FAILED, redact("".join(traceback.format_exception(error))))
                 self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
                 return
             self._write_task_configs(name, task_configs, current)
@@ -240,6 +280,7 @@ class Herder:
         self.report.restarting(restart_tasks)
         for task in restart_tasks:
             self.deployer.restart(name, task.task)
+        self.on_restart(name, [task.task for task in restart_tasks])
         return plan
 
     def restart_task(self, name: str, task: int) -> None:
@@ -252,3 +293,4 @@ class Herder:
         # every task's epoch, so each restarts from its committed offsets at its next invocation, on AWS too.
         self.configs.put_restart_request(name, only_failed=False, include_tasks=True)
         self.deployer.restart(name, task)
+        self.on_restart(name, [task])

@@ -27,7 +27,7 @@ __all__ = ["ConnectorOffsetsManager", "parse_connector_offsets"]
 KAFKA_TOPIC_KEY = "kafka_topic"
 KAFKA_PARTITION_KEY = "kafka_partition"
 KAFKA_OFFSET_KEY = "kafka_offset"
-Pairs = list[tuple[dict[str, Any], dict[str, Any] | None]]
+Pairs = list[tuple[dict[str, Any] | None, dict[str, Any] | None]]  # a null partition is refused where it matters
 _ZOMBIES = (
     "Failed to {verb} consumer group offsets for connector {name} either because its tasks haven't stopped "
     "completely yet or the connector was resumed before the request to {verb} its offsets could be successfully "
@@ -37,13 +37,23 @@ _ZOMBIES = (
 
 
 def parse_connector_offsets(body: Any) -> Pairs:
-    """The ``(partition, offset)`` pairs of a ConnectorOffsets body; 400 when none are given."""
+    """The ``(partition, offset)`` pairs of a ConnectorOffsets body; 400 when none are given or the shape is wrong."""
     entries = body.get("offsets") if isinstance(body, dict) else None
     if not entries:
         raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise BadRequestError("Cannot deserialize the request body as ConnectorOffsets")
-    return [(entry.get("partition"), entry.get("offset")) for entry in entries]
+    pairs: Pairs = []
+    for entry in entries:
+        partition, offset = entry.get("partition"), entry.get("offset")
+        if partition is not None and not isinstance(partition, dict):
+            raise BadRequestError("Cannot deserialize the request body as ConnectorOffsets: a partition must be "
+                                  "an object")
+        if offset is not None and not isinstance(offset, dict):
+            raise BadRequestError("Cannot deserialize the request body as ConnectorOffsets: an offset must be an "
+                                  "object or null")
+        pairs.append((partition, offset))
+    return pairs
 
 
 class ConnectorOffsetsManager:
@@ -90,11 +100,12 @@ class ConnectorOffsetsManager:
             except ConnectError as error:
                 raise ConnectError(f"Failed to alter consumer group offsets for connector {name}") from error
         else:
-            if any(not isinstance(partition, dict) for partition, _ in pairs):
+            source_pairs = [(partition, offset) for partition, offset in pairs if isinstance(partition, dict)]
+            if len(source_pairs) != len(pairs):
                 raise BadRequestError("Source partitions must be specified as a map and may not be null")
             managed = _hook(config, pairs)
             try:
-                self.offsets.write(name, pairs)
+                self.offsets.write(name, source_pairs)
             except DataError as error:
                 raise BadRequestError(str(error)) from error
         return _message("altered", managed)
@@ -136,17 +147,29 @@ def _kind(config: dict[str, str | None]) -> str:
 
 
 def _hook(config: dict[str, str | None], pairs: Pairs | None) -> bool:
-    """The connector's optional ``alter_offsets(config, offsets) -> bool`` (Kafka ``Connector.alterOffsets``)."""
+    """The connector's optional ``alter_offsets(config, offsets) -> bool`` (Kafka ``Connector.alterOffsets``).
+
+    The connector validates the offsets of its own type there (FileStream: a non-negative ``position``); what it
+    refuses is the client's mistake, a 400, and nothing is written.
+    """
     instance = connector_class(str(config[CONNECTOR_CLASS_CONFIG]))()
     hook = getattr(instance, "alter_offsets", None)
     if hook is None:
         return False
     offsets = {_freeze(p): o for p, o in pairs} if pairs is not None else {}
-    return bool(hook({k: v for k, v in config.items() if v is not None}, offsets))
+    try:
+        return bool(hook({k: v for k, v in config.items() if v is not None}, offsets))
+    except ConnectError as error:
+        raise BadRequestError(str(error)) from error
 
 
-def _freeze(partition: Any) -> Any:
-    return tuple(partition.items()) if isinstance(partition, dict) else partition
+def _freeze(value: Any) -> Any:
+    """A hashable form of a partition map (nested maps and lists included); ``dict()`` gives the top level back."""
+    if isinstance(value, dict):
+        return tuple((k, _freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 def _message(verb: str, managed: bool) -> dict[str, str]:
@@ -187,6 +210,8 @@ def _parse_sink_offsets(pairs: Pairs) -> dict[TopicPartitionKey, int | None]:
                 f"Failed to parse the following Kafka partition value in the provided offsets: "
                 f"'{partition[KAFKA_PARTITION_KEY]}'. Partition values for sink connectors need to be integers."
             )
+        if number < 0:  # stricter than Kafka, whose group commit then fails with a 500
+            raise BadRequestError(f"Kafka partitions must be non-negative numbers, not {number}")
         tp = (str(partition[KAFKA_TOPIC_KEY]), number)
         if offset is None:
             parsed[tp] = None
@@ -201,6 +226,8 @@ def _parse_sink_offsets(pairs: Pairs) -> dict[TopicPartitionKey, int | None]:
                 f"Failed to parse the following Kafka offset value in the provided offsets: "
                 f"'{offset[KAFKA_OFFSET_KEY]}'. Offset values for sink connectors need to be integers."
             )
+        if value < 0:
+            raise BadRequestError(f"Kafka offsets must be non-negative numbers, not {value}")
         parsed[tp] = value
     return parsed
 

@@ -1,6 +1,9 @@
 """Task splitting: start the connector, ask it for ``task_configs(tasks.max)``, stop it (Kafka
 ``Worker.connectorTaskConfigs``).
 
+Like the worker, the connector sees its config with placeholders resolved by the worker's config providers; the
+task configs it returns get the placeholders back before they are stored (Kafka ``reverseTransform``).
+
 The coordinator never runs a task; it only runs the connector long enough to learn how the work splits. The
 generated configs get Kafka's framework additions: ``task.class``, and for sinks ``topics``/``topics.regex``.
 A sink connector gets one task whatever ``tasks.max`` says: its function runs task 0 for every batch, and the
@@ -16,6 +19,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.api.errors import ConnectError
 from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class
+from connect_core.runtime.config_providers.resolver import ConfigResolver, reverse_transform
 from connect_core.runtime.connector_config import ConnectorConfig
 
 if TYPE_CHECKING:
@@ -54,7 +58,9 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
     props = {k: v for k, v in connector_config.items() if v is not None}
     framework = parse_config(ConnectorConfig, props)
     instance = connector_class(props[CONNECTOR_CLASS_CONFIG])()
-    instance.start(dict(props))
+    # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
+    # password from Secrets Manager must work for table discovery); the stored task configs get them back.
+    instance.start(ConfigResolver.for_connector(props).resolve(props))
     try:
         configs = instance.task_configs(framework.tasks_max)
         task_class = instance.task_class()
@@ -75,4 +81,4 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
             extra[TOPICS_CONFIG] = ",".join(topics)
         if props.get(TOPICS_REGEX_CONFIG, "").strip():
             extra[TOPICS_REGEX_CONFIG] = props[TOPICS_REGEX_CONFIG]
-    return [{**{k: str(v) for k, v in config.items()}, **extra} for config in configs]
+    return [reverse_transform(props, {**{k: str(v) for k, v in config.items()}, **extra}) for config in configs]

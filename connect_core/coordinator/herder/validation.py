@@ -8,18 +8,24 @@ whose ``error_count`` is not zero with Kafka's multi-line 400 message.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.connector import ExactlyOnceSupport
 from connect_core.coordinator.herder.enrichment import enrich
 from connect_core.coordinator.herder.errors import BadRequestError
-from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, framework_keys, framework_values
+from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, SOURCE, framework_keys, framework_values
 from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
-from connect_core.runtime.config_providers.resolver import provider_key_errors
+from connect_core.runtime.config_providers.redaction import redact
+from connect_core.runtime.config_providers.resolver import ConfigResolver, provider_key_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from connect_core.api.config import ConfigKeyInfo, ConfigValueInfo
+
+log = logging.getLogger(__name__)
+EXACTLY_ONCE_SUPPORT_CONFIG = "exactly.once.support"
 
 VALIDATE_HINT = (
     "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
@@ -47,7 +53,8 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     kind = kind_of(cls)
     if kind == UNKNOWN:
         raise BadRequestError(f"Connector {connector_type} is neither a source nor a sink connector")
-    present = {k: v for k, v in props.items() if v is not None}
+    raw = {k: v for k, v in props.items() if v is not None}
+    present = _resolved(raw)  # as the worker validates: placeholders resolved, never shown (see _restore)
 
     keys: dict[str, ConfigKeyInfo] = {key["name"]: key for key in framework_keys(kind)}
     values: dict[str, ConfigValueInfo] = framework_values(kind, present)
@@ -69,12 +76,51 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     connector = cls()
     own_keys = _own_keys(cls)
     own_values = connector.validate(present)
+    eos_error = _exactly_once_error(connector, present) if kind == SOURCE else None
+    if eos_error and EXACTLY_ONCE_SUPPORT_CONFIG in values:
+        values[EXACTLY_ONCE_SUPPORT_CONFIG]["errors"].append(eos_error)
     for key in own_keys:
         keys[key["name"]] = key  # the connector's definition wins, in the framework key's position
     groups += [g for g in _groups(own_keys) if g not in groups]
     for value in own_values:
         _merge(values, value)
+    _restore(values, raw)
     return _result(connector_type, keys, values, groups)
+
+
+def _exactly_once_error(connector: Any, props: Mapping[str, str]) -> str | None:
+    """Kafka's preflight for ``exactly.once.support=required`` (``validateSourceConnectorConfig``)."""
+    if str(props.get(EXACTLY_ONCE_SUPPORT_CONFIG, "")).strip().lower() != "required":
+        return None
+    support = connector.exactly_once_support(dict(props))
+    if support is None:
+        return ("The connector does not implement the API required for preflight validation of exactly-once source "
+                "support. Please consult the documentation for the connector to determine whether it supports "
+                "exactly-once semantics, and then consider reconfiguring the connector to use the value "
+                "\"requested\" for this property (which will disable this preflight check and allow the connector "
+                "to be created).")
+    if support is not ExactlyOnceSupport.SUPPORTED:
+        return "The connector does not support exactly-once semantics with the provided configuration."
+    return None
+
+
+def _resolved(raw: dict[str, str]) -> dict[str, str]:
+    """``raw`` with the worker's providers applied; unchanged when they cannot resolve (the task reports that)."""
+    if not any("${" in v for v in raw.values()) or provider_key_errors(raw):
+        return raw
+    try:
+        return ConfigResolver.for_worker().resolve(raw)
+    except Exception:  # a provider that cannot be reached must not turn validation into a 500
+        log.warning("Config providers could not resolve the placeholders for validation", exc_info=True)
+        return raw
+
+
+def _restore(values: dict[str, ConfigValueInfo], raw: Mapping[str, str]) -> None:
+    """No resolved value leaves validation: placeholders back in values, secrets masked in error messages."""
+    for name, value in values.items():
+        if name in raw and value["value"] is not None and "${" in raw[name]:
+            value["value"] = raw[name]
+        value["errors"] = [redact(error) or "" for error in value["errors"]]
 
 
 def ensure_valid(props: Mapping[str, str | None]) -> dict[str, Any]:

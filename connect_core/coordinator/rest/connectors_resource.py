@@ -92,7 +92,7 @@ class ConnectorsResource:
         name = raw_name.strip() if isinstance(raw_name, str) else ""
         if body.get("config") is None:
             raise bad_request("Connector config is required")
-        config = string_map(body.get("config"))
+        config = string_map(body.get("config"), "Connector config")
         initial_state = _initial_state(body.get("initial_state"))
         _check_and_put_name(name, config)
         _, info = self.herder.put_connector_config(name, config, allow_replace=False, initial_state=initial_state)
@@ -116,7 +116,11 @@ class ConnectorsResource:
     def put_config(self, request: Request) -> Response:
         """201 + Location when created, 200 when updated."""
         name = request.param("connector")
-        config = request.json_string_map()
+        body = request.json()
+        if isinstance(body, dict) and isinstance(body.get("config"), dict):
+            raise bad_request("PUT /connectors/{name}/config takes the connector config itself, not the "
+                              '{"name": ..., "config": {...}} wrapper of POST /connectors')
+        config = string_map(body, "Connector config")
         _check_and_put_name(name, config)
         created, info = self.herder.put_connector_config(name, config, allow_replace=True)
         if created:
@@ -125,7 +129,7 @@ class ConnectorsResource:
 
     def patch_config(self, request: Request) -> Response:
         """Merge, validate and write; 200 ConnectorInfo."""
-        patch = request.json_string_map()
+        patch = string_map(request.json(), "Connector config")
         return Response(200, self.herder.patch_connector_config(request.param("connector"), patch))
 
     def get_status(self, request: Request) -> Response:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["JSON", "string_map", "Request", "Response", "RestError", "Router", "bad_request", "error_body"]
 
 JSON = "application/json"
+# A connector config is one record of the config topic, and a broker takes about 1 MB per record by default
+# (message.max.bytes): a bigger body can never be stored, so it is refused up front (Kafka: a 500 from the producer).
+MAX_BODY_BYTES = 1_000_000
 NOT_FOUND = "HTTP 404 Not Found"
 METHOD_NOT_ALLOWED = "HTTP 405 Method Not Allowed"
 UNSUPPORTED_MEDIA_TYPE = "HTTP 415 Unsupported Media Type"
@@ -95,24 +98,34 @@ class Request:
     def json(self) -> Any:
         """The parsed JSON body; None when there is none.
 
-        A malformed body is a 500, as Jackson's parse errors reach Kafka Connect's catch-all exception mapper.
+        Every unreadable body is the client's mistake, so a 4xx (Kafka answers Jackson's parse errors with 500):
+        413 past ``MAX_BODY_BYTES``, 400 for invalid UTF-8, malformed or too deeply nested JSON.
         """
         if not self.body or not self.body.strip():
             return None
+        if len(self.body) > MAX_BODY_BYTES:
+            raise RestError(413, f"Request body of {len(self.body)} bytes is larger than the limit of "
+                                 f"{MAX_BODY_BYTES} bytes")
         try:
-            return json.loads(self.body)
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise bad_request(f"Request body is not valid UTF-8: {error}") from None
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise bad_request("Cannot parse the request body as JSON: nested too deeply") from None
         except ValueError as error:
-            raise RestError(500, f"Cannot parse the request body as JSON: {error}") from error
-
-    def json_string_map(self) -> dict[str, str | None]:
-        """The body as a flat ``Map<String, String>`` (see ``string_map``)."""
-        return string_map(self.json())
+            raise bad_request(f"Cannot parse the request body as JSON: {error}") from None
 
 
-def string_map(body: Any) -> dict[str, str | None]:
-    """A ``Map<String, String>`` as Jackson reads it: scalars become strings, nulls stay null."""
+def string_map(body: Any, what: str = "Request body") -> dict[str, str | None]:
+    """A ``Map<String, String>`` as Jackson reads it: scalars become strings, nulls stay null.
+
+    Anything else is a 400 naming the offending key (Kafka answers Jackson's type errors with 500).
+    """
     if not isinstance(body, dict):
-        raise RestError(500, "Cannot deserialize value of type `java.util.Map<java.lang.String,java.lang.String>`")
+        raise bad_request(f"{what} must be a JSON object of string keys to string values, not "
+                          f"{_json_kind(body)}")
     out: dict[str, str | None] = {}
     for key, value in body.items():
         if value is None or isinstance(value, str):
@@ -122,23 +135,36 @@ def string_map(body: Any) -> dict[str, str | None]:
         elif isinstance(value, (int, float)):
             out[key] = str(value)
         else:
-            raise RestError(500, f"Cannot deserialize value of type `java.lang.String` from {type(value).__name__} "
-                                 f"value (key '{key}')")
+            raise bad_request(f"{what}: the value of '{key}' must be a string, number, boolean or null, not "
+                              f"{_json_kind(value)}")
     return out
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if value is None:
+        return "null"
+    return "a string" if isinstance(value, str) else "a number or boolean"
 
 
 @dataclass(frozen=True)
 class Response:
-    """Status, a JSON-serialisable body (None: no body) and extra headers."""
+    """Status, a JSON-serialisable body (None: no body) and extra headers; other media types carry text."""
 
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = JSON
 
     def body_text(self) -> str:
-        """The body as compact JSON, like Jackson writes it; empty when there is no body."""
+        """The body as compact JSON, like Jackson writes it (text as it is for other types); empty when none."""
         if self.body is None:
             return ""
+        if self.content_type != JSON and isinstance(self.body, str):
+            return self.body
         return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -195,8 +221,10 @@ def _with_params(request: Request, params: dict[str, str]) -> Request:
 
 
 def _is_json(request: Request) -> bool:
+    if not request.body:
+        return True  # no entity: nothing to read
     content_type = request.headers.get("content-type")
-    if content_type is None or not request.body:
-        return True  # no entity, or no declared type: Jersey picks the JSON reader
+    if content_type is None:
+        return False  # a body of no declared type: 415, as a Connect worker answers
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type in (JSON, "*/*", "application/*") or media_type.endswith("+json")

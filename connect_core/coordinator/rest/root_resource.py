@@ -11,7 +11,7 @@ from connect_core.coordinator.herder.plugins import (
     list_plugins,
 )
 from connect_core.coordinator.herder.validation import validate_connector_config
-from connect_core.coordinator.rest.http import Response, bad_request
+from connect_core.coordinator.rest.http import Response, bad_request, string_map
 
 if TYPE_CHECKING:
     from connect_core.coordinator.cluster.info import ClusterInfo
@@ -71,7 +71,7 @@ class RootResource:
     def validate(self, request: Request) -> Response:
         """ConfigInfos, 200 even when there are errors."""
         plugin = request.param("plugin")
-        config = request.json_string_map()
+        config = string_map(request.json(), "Connector config")
         included = config.get(CONNECTOR_CLASS_CONFIG)
         if included is not None and not _normalized(included).endswith(_normalized(plugin)):
             raise bad_request(f"Included connector type {included} does not match request type {plugin}")

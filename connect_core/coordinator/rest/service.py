@@ -16,10 +16,12 @@ from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
 from connect_core.coordinator.rest.connectors_resource import ConnectorsResource
 from connect_core.coordinator.rest.http import Response, RestError, Router
 from connect_core.coordinator.rest.root_resource import RootResource
+from connect_core.coordinator.rest.ui_resource import UiResource
 
 if TYPE_CHECKING:
     from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups
     from connect_core.coordinator.cluster.info import ClusterInfo
+    from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.coordinator.rest.http import Request
     from connect_core.storage.config_store import ConfigStore
@@ -48,13 +50,26 @@ class Coordinator:
         worker_id: str,
         version: str,
         commit: str = UNKNOWN_COMMIT,
+        overview: StatusOverview | None = None,
     ) -> None:
-        """Wire the resources; nothing touches Kafka until the first request."""
+        """Wire the resources; nothing touches Kafka until the first request.
+
+        ``overview`` (operations: run records, lag, cost) makes statuses honest and serves the status page.
+        """
         self.herder = Herder(configs, statuses, deployer, worker_id)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
+        self.overview = overview
         self.router = Router()
         RootResource(configs, cluster, version, commit).register(self.router)
         ConnectorsResource(self.herder, self.offsets).register(self.router)
+        if overview is not None:
+            self.herder.effective = overview.effective
+            self.herder.on_restart = overview.reset_restart_streaks
+            UiResource(overview).register(self.router)
+
+    def heartbeat(self) -> dict[str, int]:
+        """The scheduled heartbeat: sample every sink's lag; the totals by connector (none without operations)."""
+        return self.overview.lag_totals() if self.overview is not None else {}
 
     def handle(self, request: Request) -> Response:
         """Route the request; every failure becomes Kafka's error response."""

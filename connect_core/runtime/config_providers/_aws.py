@@ -6,7 +6,7 @@ boto3 is imported on the first lookup only, so a function whose config uses no A
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -43,7 +43,7 @@ class AwsProviderOptions:
         ttl = _first(params, _TTL)
         self.ttl_ms = int(ttl) if ttl is not None else DEFAULT_CACHE_TTL_MS
 
-    def client(self, service: str) -> Any:
+    def client(self, service: Literal["secretsmanager", "ssm"]) -> Any:
         """A boto3 client for ``service`` with these options."""
         import boto3
 

@@ -57,11 +57,11 @@ class ConfigTransformer:
         lookups: dict[str, dict[str, dict[str, str]]] = {}
         ttls: dict[str, int] = {}
         for provider_name, keys_by_path in wanted.items():
-            provider = self.providers.get(provider_name)
-            if provider is None:
+            config_provider = self.providers.get(provider_name)
+            if config_provider is None:
                 continue
             for path, keys in keys_by_path.items():
-                data = provider.get(path, set(keys))
+                data = config_provider.get(path, set(keys))
                 if data.ttl_ms is not None and data.ttl_ms >= 0:
                     ttls[path] = data.ttl_ms
                 lookups.setdefault(provider_name, {})[path] = data.data

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConfigError
 from connect_core.runtime import env
-from connect_core.runtime.config_providers.config_transformer import ConfigTransformer
+from connect_core.runtime.config_providers.config_transformer import DEFAULT_PATTERN, ConfigTransformer
 from connect_core.runtime.config_providers.redaction import remember_secrets
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ __all__ = [
     "clear_provider_cache",
     "connector_provider_keys",
     "provider_key_errors",
+    "reverse_transform",
     "resolve_configs",
 ]
 
@@ -169,6 +170,19 @@ def _refusal(key: str) -> str:
 def provider_key_errors(config: Mapping[str, object]) -> dict[str, str]:
     """Validation's error for each ``config.providers*`` key of a connector config."""
     return {key: _refusal(key) for key in connector_provider_keys(config)}
+
+
+def reverse_transform(raw: Mapping[str, str | None], config: Mapping[str, str]) -> dict[str, str]:
+    """Kafka's ``AbstractHerder.reverseTransform``: every key whose raw value holds a placeholder gets it back.
+
+    A connector started with resolved values hands them into its task configs; these are stored in the config
+    topic and shown by the REST API, so the placeholders go back before anything is written.
+    """
+    out = dict(config)
+    for key, value in raw.items():
+        if key in out and value is not None and DEFAULT_PATTERN.search(value):
+            out[key] = value
+    return out
 
 
 def resolve_configs(

@@ -71,7 +71,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         python = interpreter(config_.runtime)
         env = layout(self.function_version, self.env_vars, python=python, tmp_dir=self.tmp_dir)
         self.process = subprocess.Popen(  # the function's own runtime, our bootstrap
-            [python, str(BOOTSTRAP), str(port)], cwd=env["LAMBDA_TASK_ROOT"], env=env,
+            [python, str(BOOTSTRAP), str(port), config.LOCALSTACK_HOST.host, self.get_endpoint_from_executor()],
+            cwd=env["LAMBDA_TASK_ROOT"], env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )
         threading.Thread(target=self._pump, args=(self.process,), name=f"lambda-out-{self.id}", daemon=True).start()

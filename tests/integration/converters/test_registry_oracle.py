@@ -169,3 +169,123 @@ def test_record_name_strategy_and_lookup_without_auto_register(schema_registry_u
     with pytest.raises(DataError, match="40401|not found"):
         lookup_only.from_connect_data(topic, schema, Struct(schema).put("a", 1))  # no <topic>-value subject
     assert reader.to_connect_data(topic, data).value.get("a") == 1
+
+
+def test_lambda_source_format_event_reads_like_the_kafka_record(schema_registry_url: str,
+                                                                 their_client: SchemaRegistryClient,
+                                                                 topic: str) -> None:
+    import base64
+
+    from connect_core.kafka.lambda_event import decode_kafka_event
+
+    serializer = AvroSerializer(their_client, json.dumps(
+        {"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]}))
+    original = serializer({"n": 5}, SerializationContext(topic, MessageField.VALUE))
+    schema_id = int.from_bytes(original[1:5], "big")
+    event = {"eventSource": "aws:kafka", "records": {f"{topic}-0": [{
+        "topic": topic, "partition": 0, "offset": 0, "timestamp": 1, "timestampType": "CREATE_TIME",
+        "value": base64.b64encode(original[5:]).decode(),  # EventRecordFormat SOURCE: header stripped by Lambda
+        "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": str(schema_id)}}]}}
+
+    (record,) = decode_kafka_event(event)
+    assert record.value == original
+    assert _converter(AvroConverter, schema_registry_url).to_connect_data(topic, record.value).value.get("n") == 5
+
+
+def _ping_class():
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(name=f"ping_{uuid.uuid4().hex[:6]}.proto", package="demo",
+                                             syntax="proto3")
+    message = fdp.message_type.add(name="Ping")
+    message.field.add(name="n", number=1, type=proto.TYPE_INT32, label=proto.LABEL_OPTIONAL)
+    message.field.add(name="s", number=2, type=proto.TYPE_STRING, label=proto.LABEL_OPTIONAL)
+    message.field.add(name="tags", number=3, type=proto.TYPE_STRING, label=proto.LABEL_REPEATED)
+    message.field.add(name="big", number=4, type=proto.TYPE_UINT64, label=proto.LABEL_OPTIONAL)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("demo.Ping"))
+
+
+def test_protobuf_theirs_to_ours(schema_registry_url: str, their_client: SchemaRegistryClient, topic: str) -> None:
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+
+    from connect_core.converters.protobuf import ProtobufConverter
+
+    ping = _ping_class()
+    data = ProtobufSerializer(ping, their_client, {"use.deprecated.format": False})(
+        ping(n=-3, s="hi", tags=["a", "b"], big=2**40), SerializationContext(topic, MessageField.VALUE))
+
+    result = _converter(ProtobufConverter, schema_registry_url).to_connect_data(topic, data)
+
+    # Confluent's ProtobufData: every field optional with its tag; uint64 is INT64; the subject version 1.
+    def tagged(builder, tag):
+        return builder.optional().parameter("io.confluent.connect.protobuf.Tag", str(tag)).build()
+
+    expected = (SchemaBuilder.struct().name("Ping").version(1)
+                .field("n", tagged(SchemaBuilder.int32(), 1)).field("s", tagged(SchemaBuilder.string(), 2))
+                .field("tags", tagged(SchemaBuilder.array(SchemaBuilder.string().optional().build()), 3))
+                .field("big", tagged(SchemaBuilder.int64(), 4)).build())
+    assert result.schema == expected
+    assert result.value.values() == [-3, "hi", ["a", "b"], 2**40]
+
+
+def test_protobuf_ours_to_theirs(schema_registry_url: str, their_client: SchemaRegistryClient, topic: str) -> None:
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+
+    from connect_core.converters.protobuf import ProtobufConverter
+
+    schema = (SchemaBuilder.struct().name("demo.Ping").field("n", SchemaBuilder.int32().build())
+              .field("s", SchemaBuilder.string().optional().build())
+              .field("tags", SchemaBuilder.array(SchemaBuilder.string().build()).build())
+              .field("big", SchemaBuilder.int64().build()).build())
+    ours = _converter(ProtobufConverter, schema_registry_url)
+    data = ours.from_connect_data(topic, schema, Struct(schema).put("n", -3).put("s", "hi").put("tags", ["a"])
+                                  .put("big", 2**40))
+
+    assert data[5] == 0  # message indexes [0]
+    theirs = ProtobufDeserializer(_ping_class(), {"use.deprecated.format": False})(
+        data, SerializationContext(topic, MessageField.VALUE))
+    assert (theirs.n, theirs.s, list(theirs.tags), theirs.big) == (-3, "hi", ["a"], 2**40)
+    back = ours.to_connect_data(topic, data)
+    assert back.value.values() == [-3, "hi", ["a"], 2**40]
+
+
+def test_use_latest_version_writes_with_the_subjects_latest_schema(schema_registry_url: str,
+                                                                   their_client: SchemaRegistryClient,
+                                                                   topic: str) -> None:
+    from confluent_kafka.schema_registry import Schema
+
+    latest = {"type": "record", "name": "Evt", "fields": [{"name": "a", "type": "int"},
+                                                           {"name": "b", "type": "string", "default": "x"}]}
+    latest_id = their_client.register_schema(f"{topic}-value", Schema(json.dumps(latest), "AVRO"))
+    writer = _converter(AvroConverter, schema_registry_url,
+                        **{"auto.register.schemas": "false", "use.latest.version": "true"})
+    schema = (SchemaBuilder.struct().name("Evt").field("a", SchemaBuilder.int32().build())
+              .field("b", SchemaBuilder.string().build()).build())
+
+    data = writer.from_connect_data(topic, schema, Struct(schema).put("a", 1).put("b", "y"))
+
+    assert int.from_bytes(data[1:5], "big") == latest_id
+    assert AvroDeserializer(their_client)(data, SerializationContext(topic, MessageField.VALUE)) == {"a": 1, "b": "y"}
+
+
+def test_latest_compatibility_strict_refuses_an_incompatible_schema(schema_registry_url: str,
+                                                                    their_client: SchemaRegistryClient,
+                                                                    topic: str) -> None:
+    from confluent_kafka.schema_registry import Schema
+
+    subject = f"{topic}-value"
+    their_client.register_schema(subject, Schema(json.dumps(
+        {"type": "record", "name": "Evt", "fields": [{"name": "a", "type": "int"}]}), "AVRO"))
+    their_client.set_compatibility(subject, "BACKWARD")
+    incompatible = SchemaBuilder.struct().name("Evt").field("z", SchemaBuilder.string().build()).build()
+    settings = {"auto.register.schemas": "false", "use.latest.version": "true"}
+
+    with pytest.raises(DataError, match="incompatible"):
+        _converter(AvroConverter, schema_registry_url, **settings).from_connect_data(
+            topic, incompatible, Struct(incompatible).put("z", "q"))
+    lenient = _converter(AvroConverter, schema_registry_url, **settings, **{"latest.compatibility.strict": "false"})
+    with pytest.raises(DataError):  # not refused up front, but the value does not fit the latest schema
+        lenient.from_connect_data(topic, incompatible, Struct(incompatible).put("z", "q"))

@@ -1,12 +1,13 @@
-"""AwsDeployer's schedules on LocalStack's real Scheduler API (create, scale, pause, resume, stop, re-apply, delete).
-
-Sink functions and Kafka event source mappings are covered with moto in tests/unit/coordinator/test_aws_deployer.py:
-LocalStack 4.13.1 creates Kafka mappings but leaves them in Creating and cannot delete them.
+"""AwsDeployer on LocalStack's real APIs: schedules (create, scale, pause, resume, stop, re-apply, delete), and a sink
+connector's function + Kafka event source mapping, which our LocalStack extension polls (records delivered to the
+cloned function, provisioned mode for error-handling controls, pause/resume, delete).
 """
 
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
 import uuid
 from typing import TYPE_CHECKING
 
@@ -17,23 +18,15 @@ from connect_core.coordinator.aws.deployer import AwsDeployer, AwsDeployerSettin
 from connect_core.coordinator.aws.schedules import ScheduleSettings
 from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
 from connect_core.storage.config_state import TargetState
+from tests.integration.localstack_ext._functions import RecordingFunction, wait_for
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from pathlib import Path
     from typing import Any
 
 pytestmark = pytest.mark.integration
 
 SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines"}
-
-
-@pytest.fixture
-def scheduler(aws_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
-    client = boto3.client("scheduler", **aws_settings)
-    group = f"it-{uuid.uuid4().hex[:8]}"
-    client.create_schedule_group(Name=group)
-    yield client, group
-    client.delete_schedule_group(Name=group)
 
 
 def _states(client: Any, group: str) -> dict[str, str]:
@@ -54,7 +47,8 @@ def test_source_schedules_converge_on_localstack(scheduler: tuple[Any, str], aws
     assert _states(client, group) == {"orders-0": "ENABLED", "orders-1": "ENABLED"}
     schedule = client.get_schedule(Name="orders-1", GroupName=group)
     assert schedule["ScheduleExpression"] == "rate(1 minute)"
-    assert json.loads(schedule["Target"]["Input"]) == {"connector": "orders", "task": 1}
+    assert json.loads(schedule["Target"]["Input"]) == {"connector": "orders", "task": 1, "window_ms": 60_000,
+                                                       "window_start": "<aws.scheduler.scheduled-time>"}
 
     deployer.apply("orders", SOURCE, 2, TargetState.STARTED)
     assert deployer.last_actions == []
@@ -70,3 +64,65 @@ def test_source_schedules_converge_on_localstack(scheduler: tuple[Any, str], aws
 
     deployer.remove("orders")
     assert _states(client, group) == {}
+
+
+def _fetch_code(url: str) -> bytes:
+    """GetFunction's Code.Location names localhost.localstack.cloud, which has no DNS on these machines."""
+    with urllib.request.urlopen(url.replace("localhost.localstack.cloud", "127.0.0.1"), timeout=60) as response:
+        return response.read()
+
+
+def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
+        aws_settings: dict[str, str], kafka_bootstrap: str, tmp_path: Path) -> None:
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    lam = boto3.client("lambda", **aws_settings)
+    template = RecordingFunction(lam, tmp_path, "it-sink-template")  # the clone writes to the same record file
+    name = f"it-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+
+    def produce(*values: str) -> None:
+        for value in values:
+            producer.produce(name, value=value.encode())
+        producer.flush(30)
+
+    settings = AwsDeployerSettings(
+        ScheduleSettings("unused", "arn:aws:lambda:us-east-1:000000000000:function:src", "arn:aws:iam::0:role/s"),
+        SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
+                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
+                             vpc_security_groups=("sg-0local",)),
+    )
+    deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
+                           fetch_code=_fetch_code)
+    sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name, "lambda.batch.size": "2"}
+    function = f"{name}-{name}"
+    try:
+        produce("a", "b", "c")
+        deployer.apply(name, sink, 1, TargetState.STARTED)
+        [mapping] = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled", "Enabled")
+        wait_for(lambda: {"a", "b", "c"} <= {v for vs in template.values() for v in vs}, "the records")
+        assert lam.get_function(FunctionName=function)["Configuration"]["Environment"]["Variables"][
+            "CONNECTOR_NAME"] == name
+
+        deployer.apply(name, {**sink, "lambda.maximum.retry.attempts": "2"}, 1, TargetState.STARTED)
+        updated = lam.get_event_source_mapping(UUID=mapping["UUID"])
+        assert (updated["MaximumRetryAttempts"], updated["ProvisionedPollerConfig"]) == (
+            2, {"MinimumPollers": 1, "MaximumPollers": 200})
+
+        deployer.apply(name, sink, 1, TargetState.PAUSED)
+        wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled", "Disabled")
+        produce("while-paused")
+        time.sleep(4)
+        assert "while-paused" not in [v for vs in template.values() for v in vs]
+        deployer.apply(name, sink, 1, TargetState.STARTED)
+        wait_for(lambda: "while-paused" in [v for vs in template.values() for v in vs], "delivery after resume")
+    finally:
+        deployer.remove(name)
+        template.delete()
+    wait_for(lambda: not lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"],
+             "the mapping to be deleted (asynchronously, as on AWS)")
+    assert function not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]

@@ -198,8 +198,8 @@ class SinkFunction:
 
     def close(self) -> None:
         """Stop the warm runner's task and clients."""
-        runner = app._runner  # the module-level warm runner
-        app._runner = None
+        runner = app._invocation  # the module-level warm invocation
+        app._invocation = None
         if runner is not None:
             runner.close()
 

@@ -8,13 +8,14 @@ import uuid
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.local.function_host import FunctionError
 from connect_core.local.kafka_trigger import KafkaTrigger
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
+from tests.integration._kafka import committed_offset
 
 pytestmark = pytest.mark.integration
 
@@ -71,14 +72,6 @@ def _run(bootstrap: str, topic: str, function: ScriptedFunction, until: Any, **c
     return group
 
 
-def _committed(bootstrap: str, group: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        return consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
-    finally:
-        consumer.close()
-
-
 def test_batches_respect_batch_size_and_commit_after_success(kafka_bootstrap: str) -> None:
     topic = _topic(kafka_bootstrap, [str(i).encode() for i in range(7)])
     function = ScriptedFunction()
@@ -89,7 +82,7 @@ def test_batches_respect_batch_size_and_commit_after_success(kafka_bootstrap: st
     assert [len(function.values(e)) for e in function.events][:2] == [3, 3]
     assert [v for e in function.events for v in function.values(e)] == [str(i).encode() for i in range(7)]
     assert function.events[0]["eventSource"] == "aws:kafka" and f"{topic}-0" in function.events[0]["records"]
-    assert _committed(kafka_bootstrap, group, topic) == 7
+    assert committed_offset(kafka_bootstrap, group, topic) == 7
 
 
 def test_failed_batch_is_retried_unchanged_until_it_succeeds(kafka_bootstrap: str) -> None:
@@ -99,7 +92,7 @@ def test_failed_batch_is_retried_unchanged_until_it_succeeds(kafka_bootstrap: st
     group = _run(kafka_bootstrap, topic, function, lambda: len(function.events) >= 3)
 
     assert [function.values(e) for e in function.events] == [[b"a", b"b"]] * 3
-    assert _committed(kafka_bootstrap, group, topic) == 2
+    assert committed_offset(kafka_bootstrap, group, topic) == 2
 
 
 def test_bisect_isolates_a_poison_record_and_max_retries_drops_it(kafka_bootstrap: str) -> None:
@@ -113,9 +106,9 @@ def test_bisect_isolates_a_poison_record_and_max_retries_drops_it(kafka_bootstra
 
     assert sorted(succeeded) == [b"1", b"2", b"4"]
     deadline = time.monotonic() + 10
-    while _committed(kafka_bootstrap, group, topic) != 4 and time.monotonic() < deadline:
+    while committed_offset(kafka_bootstrap, group, topic) != 4 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _committed(kafka_bootstrap, group, topic) == 4  # the poison record was dropped after 3 retries
+    assert committed_offset(kafka_bootstrap, group, topic) == 4  # the poison record was dropped after 3 retries
     poison_attempts = sum(1 for e in function.events if b"poison" in function.values(e))
     assert poison_attempts == 4  # first try + MaximumRetryAttempts, the batch halved on each failure
 
@@ -136,10 +129,10 @@ def test_partial_batch_response_commits_before_the_first_failure(kafka_bootstrap
                  **{"lambda.report.batch.item.failures": "true"})
 
     assert [function.values(e) for e in function.events[:2]] == [[b"0", b"1", b"2", b"3"], [b"2", b"3"]]
-    assert _committed(kafka_bootstrap, group, topic) == 4
+    assert committed_offset(kafka_bootstrap, group, topic) == 4
 
 
-def test_records_older_than_the_maximum_record_age_are_discarded_and_committed(kafka_bootstrap: str) -> None:
+def test_records_older_than_the_maximum_record_age_are_discarded_andcommitted_offset(kafka_bootstrap: str) -> None:
     now_ms = int(time.time() * 1000)
     topic = _topic(kafka_bootstrap, [b"old", b"new"], timestamps=[now_ms - 3_600_000, now_ms])
     function = ScriptedFunction()
@@ -148,4 +141,4 @@ def test_records_older_than_the_maximum_record_age_are_discarded_and_committed(k
                  **{"lambda.maximum.record.age.ms": "60000"})
 
     assert [function.values(e) for e in function.events] == [[b"new"]]
-    assert _committed(kafka_bootstrap, group, topic) == 2
+    assert committed_offset(kafka_bootstrap, group, topic) == 2

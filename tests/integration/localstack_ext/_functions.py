@@ -2,7 +2,8 @@
 
 The function appends every event it gets to ``RECORD_FILE`` (LocalStack's runtime executor runs it as a local
 process, so the test reads that file) and fails as the records it receives ask: a Kafka record value ``poison``
-always fails its batch; ``fail-once`` fails the first batch that contains it.
+always fails its batch; ``fail-once`` fails the first batch that contains it; ``report-once`` is reported once as
+the batch's first failed item (``batchItemFailures``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def handler(event, context):
     if "fail-once" in values and not os.path.exists(marker):
         open(marker, "w").close()
         raise RuntimeError("failing this batch once")
+    reported = record_file + ".reported-once"
+    for partition, records in event.get("records", {}).items():
+        for r in records:
+            if base64.b64decode(r.get("value", "")) == b"report-once" and not os.path.exists(reported):
+                open(reported, "w").close()
+                return {"batchItemFailures": [{"itemIdentifier": {"partition": partition, "offset": r["offset"]}}]}
     return {"ok": len(values)}
 '''
 RUNTIME = "python3.12"
@@ -57,7 +64,7 @@ class RecordingFunction:
         self.record_file.touch()
         self.arn = lambda_client.create_function(
             FunctionName=self.name, Runtime=RUNTIME, Role=ROLE, Handler="handler.handler",
-            Code={"ZipFile": _zip()}, Timeout=30,
+            Code={"ZipFile": _zip()}, Timeout=120,  # a loaded machine must not turn slow into failed
             Environment={"Variables": {"RECORD_FILE": str(self.record_file)}},
         )["FunctionArn"]
         lambda_client.get_waiter("function_active_v2").wait(
@@ -75,7 +82,7 @@ class RecordingFunction:
         self.client.delete_function(FunctionName=self.name)
 
 
-def wait_for(condition: Any, what: str, timeout_s: float = 60.0) -> None:
+def wait_for(condition: Any, what: str, timeout_s: float = 120.0) -> None:
     """Poll until ``condition()`` is true; fail naming ``what``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

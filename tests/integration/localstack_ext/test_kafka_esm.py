@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from tests.integration._kafka import committed_offset
 from tests.integration.localstack_ext._functions import RecordingFunction, wait_for
 
 if TYPE_CHECKING:
@@ -54,19 +55,11 @@ def _topic(bootstrap: str, values: list[str]) -> str:
     return topic
 
 
-def _produce(bootstrap: str, topic: str, values: list[str]) -> None:
+def _produce(bootstrap: str, topic: str, values: list[str], timestamp_ms: int = 0) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     for value in values:
-        producer.produce(topic, key=b"k", value=value.encode(), headers=[("h", b"v")])
+        producer.produce(topic, key=b"k", value=value.encode(), headers=[("h", b"v")], timestamp=timestamp_ms)
     producer.flush(30)
-
-
-def _committed(bootstrap: str, group: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        return consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
-    finally:
-        consumer.close()
 
 
 def _mapping(lam: Any, function: RecordingFunction, bootstrap: str, topic: str, group: str, **extra: Any) -> str:
@@ -94,7 +87,7 @@ def test_a_self_managed_mapping_delivers_lambdas_event_commits_and_stops_on_disa
 
     wait_for(lambda: _state(lam, mapping) == "Enabled", "the mapping to go from Creating to Enabled")
     wait_for(lambda: len(_delivered(function)) >= len(values), "the records")
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == len(values), "the commit after success")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == len(values), "the commit after success")
     assert _delivered(function) == values
     assert all(len(batch) <= 2 for batch in function.values())
     event = function.events()[0]
@@ -135,7 +128,7 @@ def test_error_handling_controls_need_provisioned_mode_then_retry_and_bisect(
     mapping = _mapping(lam, function, kafka_bootstrap, topic, group, BatchSize=5, MaximumRetryAttempts=2,
                        BisectBatchOnFunctionError=True, ProvisionedPollerConfig=PROVISIONED)
 
-    wait_for(lambda: _committed(kafka_bootstrap, group, topic) == 5, "the commit past the dropped poison record")
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == 5, "the commit past the dropped poison record")
     batches = function.values()
     poison = [batch for batch in batches if "poison" in batch]
     assert len(poison) == 3  # the first attempt and MaximumRetryAttempts=2 retries, halving each time
@@ -144,6 +137,23 @@ def test_error_handling_controls_need_provisioned_mode_then_retry_and_bisect(
     succeeded = {value for batch in batches if "poison" not in batch for value in batch}
     assert succeeded == {"1", "2", "4", "fail-once"}
     assert lam.get_event_source_mapping(UUID=mapping)["ProvisionedPollerConfig"] == PROVISIONED
+
+
+def test_partial_batch_response_and_maximum_record_age(
+        lam: Any, function: RecordingFunction, kafka_bootstrap: str) -> None:
+    topic = _topic(kafka_bootstrap, [])
+    _produce(kafka_bootstrap, topic, ["too-old"], timestamp_ms=int(time.time() * 1000) - 3_600_000)
+    _produce(kafka_bootstrap, topic, ["a", "report-once", "b"])
+    group = f"it-{topic}"
+    _mapping(lam, function, kafka_bootstrap, topic, group, BatchSize=10, MaximumBatchingWindowInSeconds=1,
+             FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRecordAgeInSeconds=60,
+             ProvisionedPollerConfig=PROVISIONED)
+
+    wait_for(lambda: committed_offset(kafka_bootstrap, group, topic) == 4, "the commit of every record")
+    batches = function.values()
+    assert "too-old" not in _delivered(function)  # older than MaximumRecordAgeInSeconds: discarded, committed
+    assert batches[0] == ["a", "report-once", "b"]
+    assert batches[1] == ["report-once", "b"]  # retried from the first reported failure on
 
 
 def test_update_to_error_handling_controls_without_provisioned_mode_is_refused(

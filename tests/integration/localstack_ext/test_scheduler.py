@@ -1,12 +1,12 @@
 """EventBridge Scheduler on LocalStack with the extension: ENABLED schedules invoke their Lambda target with their
-Input (rate, at; in a schedule group); disabling, deleting and ActionAfterCompletion stop them; re-enabling fires
-again. Expression arithmetic (cron, time zones) is unit-tested in tests/unit/infra/localstack_ext."""
+Input (rate, at; in schedule groups); disabling, deleting (the schedule or its group) and ActionAfterCompletion stop
+them; re-enabling fires again. Expression arithmetic (cron, time zones) is unit-tested in
+tests/unit/infra/localstack_ext."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,15 +28,6 @@ def function(aws_settings: dict[str, str], tmp_path: Path) -> Iterator[Recording
     recording = RecordingFunction(boto3.client("lambda", **aws_settings), tmp_path, "it-sched")
     yield recording
     recording.delete()
-
-
-@pytest.fixture
-def scheduler(aws_settings: dict[str, str]) -> Iterator[tuple[Any, str]]:
-    client = boto3.client("scheduler", **aws_settings)
-    group = f"it-{uuid.uuid4().hex[:8]}"
-    client.create_schedule_group(Name=group)
-    yield client, group
-    client.delete_schedule_group(Name=group)
 
 
 def _at(seconds: float) -> str:
@@ -67,6 +58,10 @@ def test_schedules_fire_their_input_and_stop_when_disabled_or_deleted(
     _schedule(client, group, "disabled", _at(4), function, State="DISABLED")
     _schedule(client, group, "deleted", _at(4), function)
     client.delete_schedule(Name="deleted", GroupName=group)
+    other_group = f"{group}-gone"
+    client.create_schedule_group(Name=other_group)
+    _schedule(client, other_group, "in-deleted-group", _at(4), function)
+    client.delete_schedule_group(Name=other_group)  # takes its schedules with it
     wait_for(lambda: "once" in _inputs(function), "the one-time schedule")
     time.sleep(3)  # past every due time above, plus a tick and an asynchronous invocation
 

@@ -6,7 +6,7 @@ import decimal
 import pytest
 
 from connect_core.api.errors import DataError
-from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.logical import Date, Decimal, Time, Timestamp, from_logical, to_logical
 from connect_core.api.schema import INT32_SCHEMA, Type
 
 
@@ -66,3 +66,12 @@ def test_timestamp_is_epoch_millis_in_utc() -> None:
 def test_conversion_checks_schema_name() -> None:
     with pytest.raises(DataError, match="schema does not match"):
         Date.to_logical(INT32_SCHEMA, 1)
+
+
+def test_from_and_to_logical_dispatch_on_the_schema_name() -> None:
+    assert from_logical(Date.schema(), dt.date(1970, 1, 3)) == 2
+    assert to_logical(Date.schema(), 2) == dt.date(1970, 1, 3)
+    assert to_logical(Decimal.schema(2), from_logical(Decimal.schema(2), decimal.Decimal("1.50"))) == decimal.Decimal(
+        "1.50")
+    assert from_logical(INT32_SCHEMA, 7) == 7  # not a logical type: unchanged
+    assert from_logical(Date.schema(), None) is None

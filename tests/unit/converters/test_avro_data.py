@@ -130,3 +130,19 @@ def test_unnamed_struct_gets_confluent_default_name() -> None:
     assert (avro_json["name"], avro_json["namespace"]) == ("ConnectDefault", "io.confluent.connect.avro")
     back, _ = AvroData().to_connect_schema(schema_json(avro_json))
     assert back.name is None
+
+
+def test_enhanced_schema_support_keeps_enums_and_connect_meta_data_can_be_off() -> None:
+    text = json.dumps({"type": "record", "name": "User", "namespace": "com.example", "fields": [
+        {"name": "color", "type": {"type": "enum", "name": "Color", "symbols": ["RED", "GREEN"]}}]})
+    enhanced = AvroData(enhanced_schema_support=True)
+    schema, parsed = enhanced.to_connect_schema(text)
+    avro_json, _ = enhanced.from_connect_schema(schema)
+    assert avro_json["fields"][0]["type"]["type"] == "enum"
+    assert avro_json["fields"][0]["type"]["symbols"] == ["RED", "GREEN"]
+    plain_json, _ = AvroData().from_connect_schema(schema)
+    assert plain_json["fields"][0]["type"]["type"] == "string"
+
+    bare = AvroData(connect_meta_data=False)
+    bare_json, _ = bare.from_connect_schema(Decimal.schema(2))
+    assert "connect.name" not in bare_json and bare_json["logicalType"] == "decimal"

@@ -56,3 +56,87 @@ def test_bools_are_not_ints_on_the_write_fast_path() -> None:
 
     with pytest.raises(DataError):
         converter.from_connect_data("t", ROW, struct)
+
+
+def _schema_text(schema_json: str) -> bytes:
+    return b'{"schema":' + schema_json.encode() + b',"payload":'
+
+
+# (schema, payload) pairs whose payload orjson reads differently from an exact BigDecimal parse, or refuses
+TRICKY_PAYLOADS = [
+    ('{"type":"struct","fields":[{"type":"int64","optional":false,"field":"n"}],"optional":false}', b'{"n":1.9e19}'),
+    ('{"type":"struct","fields":[{"type":"int32","optional":false,"field":"n"}],"optional":false}', b'{"n":2.5}'),
+    ('{"type":"struct","fields":[{"type":"double","optional":false,"field":"n"}],"optional":false}', b'{"n":-0.0}'),
+    ('{"type":"struct","fields":[{"type":"float","optional":false,"field":"n"}],"optional":false}',
+     b'{"n":0.1000000000000000055511151231257827}'),
+    ('{"type":"struct","fields":[{"type":"double","optional":false,"field":"n"}],"optional":false}', b'{"n":1e400}'),
+    ('{"type":"struct","fields":[{"type":"int64","optional":false,"field":"n"}],"optional":false}',
+     b'{"n":123456789012345678901234567890}'),
+    ('{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal",'
+     '"version":1,"parameters":{"scale":"2"},"field":"d"}],"optional":false}', b'{"d":12.50}'),
+    ('{"type":"struct","fields":[{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp",'
+     '"version":1,"field":"t"}],"optional":false}', b'{"t":1700000000000}'),
+    ('{"type":"struct","fields":[{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date",'
+     '"version":1,"field":"d"}],"optional":false}', b'{"d":19000}'),
+    ('{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal",'
+     '"version":1,"parameters":{"scale":"2"},"field":"d"}],"optional":false}', b'{"d":"AQI="}'),
+    ('{"type":"array","items":{"type":"int16","optional":false},"optional":false}', b"[1.5, 2, 70000]"),
+    ('{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"double","optional":false},'
+     '"optional":false}', b"[[1.0, 2.5], [3, 4]]"),
+    ('{"type":"struct","fields":[{"type":"string","optional":false,"field":"s"}],"optional":false}',
+     b'{"s":"\\ud800"}'),
+    ('{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"boolean","optional":false},'
+     '"optional":false}', b"2.5"),
+]
+
+
+@pytest.mark.parametrize(("schema_json", "payload"), TRICKY_PAYLOADS)
+def test_a_repeated_schema_reads_the_payload_exactly_as_the_first_record(schema_json: str, payload: bytes) -> None:
+    """The second record of a schema takes the orjson payload path; it must equal the exact (first-record) read."""
+    converter = _converter()
+    record = _schema_text(schema_json) + payload + b"}"
+
+    first = _read(converter, record)
+    assert converter._last_envelope[0] == _schema_text(schema_json)  # the next read takes the payload path
+    second = _read(converter, record)
+
+    assert second == first
+
+
+def _read(converter: JsonConverter, record: bytes) -> tuple[object, ...]:
+    try:
+        read = converter.to_connect_data("t", record)
+    except DataError as error:
+        return ("error", str(error))
+    return ("ok", read.schema, read.value)
+
+
+@pytest.mark.parametrize("numeric", [False, True])
+def test_inline_logical_writers_match_the_generic_writer(numeric: bool) -> None:
+    import datetime as dt
+    import decimal
+
+    from connect_core.api.logical import Date, Decimal, Timestamp
+
+    schema = (SchemaBuilder.struct().field("t", Timestamp.schema()).field("d", Date.schema())
+              .field("p", Decimal.schema(2)).build())
+    converter = JsonConverter()
+    converter.configure({"decimal.format": "NUMERIC" if numeric else "BASE64"}, False)
+    for t, d, p in [
+        (dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC), dt.date(1969, 12, 31), decimal.Decimal("-12.34")),
+        (dt.datetime(1960, 1, 1, 0, 0, 0, 999), dt.date(2100, 1, 1), decimal.Decimal("0.00")),
+        (dt.datetime(2024, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=5))), dt.date(2000, 2, 29),
+         decimal.Decimal("123456789012345678901234567890123.45")),
+    ]:
+        struct = Struct(schema).put("t", t).put("d", d).put("p", p)
+        inline = converter.from_connect_data("t", schema, struct)
+        generic: list[str] = []
+        converter._write(schema.field("t").schema, t, generic)
+        generic.append(",")
+        converter._write(schema.field("d").schema, d, generic)
+        generic.append(",")
+        converter._write(schema.field("p").schema, p, generic)
+        assert inline is not None
+        payload = inline.split(b',"payload":', 1)[1]
+        values = payload[1:-2].split(b",")
+        assert [v.split(b":", 1)[1] for v in values] == "".join(generic).encode().split(b",")

@@ -327,3 +327,16 @@ def test_from_config_takes_the_errors_keys() -> None:
     operator = RetryWithToleranceOperator.from_config(config)
 
     assert (operator.retry_timeout_ms, operator.retry_delay_max_ms, operator.tolerance) == (-1, 10, ToleranceType.ALL)
+
+
+def test_an_unavailable_service_fails_the_batch_even_under_tolerance_all(fake_time: FakeTime) -> None:
+    from connect_core.api.errors import ServiceUnavailableError
+
+    operator = make_operator(fake_time, timeout=1000, tolerance=ToleranceType.ALL)
+
+    with pytest.raises(UnhandledError):
+        operator.execute(Stage.VALUE_CONVERTER, JsonConverter, raising(ServiceUnavailableError("registry down")))
+    assert fake_time.sleeps_ms == [300, 600, 100]  # retried like any RetriableError first
+    recovered = make_operator(fake_time, timeout=1000, tolerance=ToleranceType.ALL)
+    assert recovered.execute(Stage.VALUE_CONVERTER, JsonConverter,
+                             failing_times(1, ServiceUnavailableError("blip"))) == "ok"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from connect_core.runtime.heartbeat import is_heartbeat
 from tests.unit.infra._template import ROOT, TEMPLATE, load_template
 
 SAM = Path(sys.executable).with_name("sam")
@@ -114,18 +115,35 @@ def test_coordinator_has_an_iam_function_url_in_the_outputs(cfn: dict[str, Any])
 
 
 def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict[str, Any]) -> None:
-    (schedule,) = _of_type(cfn, "AWS::Scheduler::Schedule").values()
-    props = schedule["Properties"]
+    schedules = _of_type(cfn, "AWS::Scheduler::Schedule")
+    props = schedules["SourceTaskFunctionStaticSchedule"]["Properties"]
     assert props["State"] == {"Fn::If": ["HasStaticSource", "ENABLED", "DISABLED"]}
     assert props["GroupName"] == {"Ref": "ScheduleGroup"}
     assert props["Target"]["Arn"] == {"Fn::GetAtt": ["SourceTaskFunction", "Arn"]}
     assert props["Target"]["RoleArn"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
     rendered = props["Target"]["Input"]["Fn::Sub"].replace("${StaticSourceConnector}", "orders-source")
-    assert json.loads(rendered) == {"connector": "orders-source", "task": 0}
+    assert json.loads(rendered) == {"connector": "orders-source", "task": 0, "window_ms": 60_000,
+                                    "window_start": "<aws.scheduler.scheduled-time>"}
+
+
+def test_source_ticks_come_from_an_sqs_queue_the_source_function_may_send_to(cfn: dict[str, Any]) -> None:
+    """Sub-minute poll intervals: the source function sends its next tick to the queue, whose mapping invokes it."""
+    (queue_id,) = _of_type(cfn, "AWS::SQS::Queue")
+    (ticks,) = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [queue_id, "Arn"]}]
+    assert ticks["FunctionName"] == {"Ref": "SourceTaskFunction"} and ticks["BatchSize"] == 1
+    function = cfn["Resources"]["SourceTaskFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL"] == {"Ref": queue_id}
+    assert "LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS" not in function["Environment"]["Variables"]
+    role = cfn["Resources"]["SourceTaskRole"]["Properties"]
+    actions = {a for p in role["Policies"] for st in p["PolicyDocument"]["Statement"] for a in st["Action"]}
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= actions
+    visibility = cfn["Resources"][queue_id]["Properties"]["VisibilityTimeout"]
+    assert visibility >= cfn["Resources"]["SourceTaskFunction"]["Properties"].get("Timeout", 300)
 
 
 def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: dict[str, Any]) -> None:
-    mappings = _of_type(cfn, "AWS::Lambda::EventSourceMapping")
+    mappings = {k: m for k, m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").items() if "Condition" in m}
     assert {m["Condition"] for m in mappings.values()} == {"HasStaticMskSink", "HasStaticSelfManagedSink"}
     msk = next(m["Properties"] for m in mappings.values() if m["Condition"] == "HasStaticMskSink")
     assert msk["EventSourceArn"] == {"Ref": "MskClusterArn"}
@@ -142,9 +160,17 @@ def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: 
         assert function["Properties"]["Environment"]["Variables"]["CONNECTOR_NAME"] == {"Ref": "StaticSinkConnector"}
 
 
+def test_the_coordinator_heartbeat_fires_every_minute_with_its_own_role(cfn: dict[str, Any]) -> None:
+    props = _of_type(cfn, "AWS::Scheduler::Schedule")["CoordinatorFunctionHeartbeat"]["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": ["CoordinatorFunction", "Arn"]}
+    assert props["Target"]["RoleArn"] == {"Fn::GetAtt": ["HeartbeatRole", "Arn"]}
+    assert is_heartbeat(json.loads(props["Target"]["Input"]))
+
+
 def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[str, Any]) -> None:
     roles = _of_type(cfn, "AWS::IAM::Role")
-    assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole"}
+    assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole", "HeartbeatRole"}
     assert "arn:aws:iam::aws:policy" not in json.dumps(roles)
 
 
@@ -160,7 +186,7 @@ def test_only_list_and_describe_actions_use_a_wildcard_resource(cfn: dict[str, A
         if isinstance(policies, dict):  # Fn::If [condition, policies, AWS::NoValue]
             policies = policies["Fn::If"][1]
         documents += [policy["PolicyDocument"] for policy in policies]
-    assert len(documents) == 3  # scheduler, coordinator, the sink's MSK mapping (the managed policy comes next)
+    assert len(documents) == 5  # scheduler, heartbeat, coordinator, source ticks, the sink's MSK mapping
     documents += [p["Properties"]["PolicyDocument"] for p in _of_type(cfn, "AWS::IAM::ManagedPolicy").values()]
     for document in documents:
         for statement in _statements(document):

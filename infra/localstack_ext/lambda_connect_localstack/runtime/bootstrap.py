@@ -8,7 +8,8 @@ captured per invocation and still copied to the process's original stdout, which
 enforces the function timeout: it reports `Sandbox.Timedout` and ends the process, as Lambda resets a timed-out
 environment; the executor starts a fresh one for the next invocation.
 
-Usage: python bootstrap.py <invoke-port>   (everything else comes from the environment Lambda defines)
+Usage: python bootstrap.py <invoke-port> [<LocalStack's domain> <its address>]
+(everything else comes from the environment Lambda defines)
 """
 
 from __future__ import annotations
@@ -253,6 +254,22 @@ class Runtime:
         post(f"/invocations/{request_id}/{outcome}", body)
 
 
+def resolve_locally(domain: str, address: str) -> None:
+    """Resolve LocalStack's own domain (`localhost.localstack.cloud` and its subdomains, as in presigned S3 URLs) to
+    LocalStack, as the DNS server LocalStack gives its Lambda containers does; other names resolve as usual."""
+    import socket
+
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if isinstance(name, str) and (name == domain or name.endswith("." + domain)):
+            host = address
+        return original(host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def exit_with_parent(parent: int) -> None:
     """LocalStack stops environments when it stops; if it dies instead, end this one too (no orphans)."""
     while os.getppid() == parent:
@@ -271,6 +288,8 @@ def main(argv: list[str]) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+    if len(argv) > 3:
+        resolve_locally(argv[2], argv[3])
     runtime = Runtime(int(argv[1]))
     started = time.monotonic()
     try:

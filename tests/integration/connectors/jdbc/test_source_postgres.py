@@ -289,7 +289,7 @@ def test_bad_configs_name_the_setting(postgres_settings: dict[str, str], db: tup
         start_task(JdbcSourceTask(), unreachable, MemoryOffsetReader())
 
 
-# -- a large table streams---------------------------------------------------------------------------------------
+# -- a large table streams ------------------------------------------------------------------------
 _FIRST_POLL = """
 import json, resource, sys
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask

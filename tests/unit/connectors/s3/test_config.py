@@ -36,7 +36,7 @@ def test_flush_size_below_one_names_the_key(value: str) -> None:
 
 def test_unknown_format_class_names_the_key() -> None:
     with pytest.raises(ConfigError, match="format.class"):
-        parse_config(S3SinkConfig, BASE | {"format.class": "io.confluent.connect.s3.format.avro.AvroFormat"})
+        parse_config(S3SinkConfig, BASE | {"format.class": "io.confluent.connect.s3.format.orc.OrcFormat"})
 
 
 @pytest.mark.parametrize(("extra", "key"), [

@@ -197,3 +197,23 @@ def test_connector_level_config_providers_are_refused(key: str) -> None:
     with pytest.raises(BadRequestError, match=re.escape(f"Invalid configuration {key}: config providers come only "
                                                         "from the worker configuration")):
         ensure_valid({**SOURCE, key: "env"})
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), [
+    ("offsets.storage.topic", "my-offsets", "a separate offsets topic per connector is not supported"),
+    ("transaction.boundary", "connector", "only 'poll' is supported"),
+    ("transaction.boundary", "interval", "only 'poll' is supported"),
+    ("exactly.once.support", "required", "does not support exactly-once semantics"),  # stdin: no offsets
+])
+def test_declared_keys_that_would_do_nothing_are_refused(key: str, value: str, fragment: str) -> None:
+    errors = _errors(validate_connector_config({**SOURCE, key: value}))
+    assert any(fragment in error for error in errors[key]), errors
+
+
+def test_exactly_once_required_passes_for_a_connector_that_supports_it() -> None:
+    infos = validate_connector_config({**SOURCE, "file": "in.txt", "exactly.once.support": "required",
+                                       "transaction.boundary": "poll"})
+    assert "exactly.once.support" not in _errors(infos)
+    jdbc = {"connector.class": "JdbcSource", "name": "j", "connection.url": "jdbc:sqlite::memory:",
+            "mode": "bulk", "topic.prefix": "p-", "table.whitelist": "t", "exactly.once.support": "required"}
+    assert "exactly.once.support" not in _errors(validate_connector_config(jdbc))

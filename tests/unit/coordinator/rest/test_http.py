@@ -46,10 +46,17 @@ def test_json_content_type_with_charset_is_accepted() -> None:
     assert _router().dispatch(request).body == {"a": 1}
 
 
-def test_malformed_json_is_a_500_like_kafka() -> None:
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ("{nope", 400, "Cannot parse the request body as JSON"),  # Kafka: 500 from Jackson
+    (b"{\"a\": \"\xff\xfe\"}", 400, "Request body is not valid UTF-8"),
+    ("[" * 100_000 + "]" * 100_000, 400, "Cannot parse the request body as JSON"),
+    ("{\"a\": \"" + "x" * 1_000_001 + "\"}", 413, "larger than the limit of 1000000 bytes"),
+])
+def test_unreadable_bodies_are_the_clients_mistake(body: str | bytes, status: int, message: str) -> None:
     with pytest.raises(RestError) as caught:
-        Request.build("PUT", "/things", body="{nope").json()
-    assert caught.value.status == 500
+        Request.build("PUT", "/things", body=body).json()
+    assert caught.value.status == status
+    assert message in caught.value.message
 
 
 def test_repeated_query_params_are_kept_and_flags_parse_like_java() -> None:

@@ -32,7 +32,9 @@ def _body(*entries: tuple[Any, Any]) -> dict[str, Any]:
 def test_source_offsets_round_trip(stopped: Rest) -> None:
     assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}
     response = stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "/tmp/in.txt"}, {"position": 7})))
-    assert (response.status, response.body) == (200, {"message": FRAMEWORK_ALTERED})
+    # Kafka's FileStreamSourceConnector.alterOffsets validates the offsets and answers true.
+    assert (response.status, response.body) == (200, {"message": "The offsets for this connector have been altered "
+                                                                 "successfully"})
     assert stopped.call("GET", "/connectors/src/offsets").body == _body(({"filename": "/tmp/in.txt"},
                                                                          {"position": 7}))
     assert stopped.topics.offsets.records[-1] == (b'["src",{"filename":"/tmp/in.txt"}]', b'{"position":7}')
@@ -49,8 +51,7 @@ def test_source_reset_tombstones_every_partition(stopped: Rest) -> None:
                                                            ({"filename": "b"}, {"position": 2})))
     response = stopped.call("DELETE", "/connectors/src/offsets")
     assert response.status == 200
-    assert response.body["message"].startswith("The Connect framework-managed offsets for this connector have been "
-                                               "reset successfully.")
+    assert response.body["message"] == "The offsets for this connector have been reset successfully"
     assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}
 
 
@@ -154,3 +155,40 @@ def test_connector_hook_that_manages_offsets_changes_the_message(rest: Rest) -> 
     rest.create("m", {"connector.class": MANAGED_SINK, "topics": "lines"}, initial_state="STOPPED")
     response = rest.call("DELETE", "/connectors/m/offsets")
     assert response.body == {"message": "The offsets for this connector have been reset successfully"}
+
+
+@pytest.mark.parametrize(("offset", "message"), [
+    ({"position": "abc"}, "The value for the 'position' key in the offset is expected to be a Long value"),
+    ({"position": -5}, "The value for the 'position' key in the offset should be a non-negative value"),
+    ({"position": 1.5}, "The value for the 'position' key in the offset is expected to be a Long value"),
+    ({"other": 1}, "Offset objects should either be null or contain the key 'position'"),
+])
+def test_file_source_offsets_are_validated_like_kafka(stopped: Rest, offset: dict[str, Any], message: str) -> None:
+    response = stopped.call("PATCH", "/connectors/src/offsets", _body(({"filename": "/tmp/in.txt"}, offset)))
+    assert (response.status, response.body) == (400, {"error_code": 400, "message": message})
+    assert stopped.call("GET", "/connectors/src/offsets").body == {"offsets": []}  # nothing written
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"offsets": [{"partition": "x", "offset": {"position": 1}}]}, "a partition must be an object"),
+    ({"offsets": [{"partition": {"filename": "a"}, "offset": 5}]}, "an offset must be an object or null"),
+    ({"offsets": [{"partition": {"filename": {"deep": [1, {"x": 2}]}}, "offset": None}]},
+     "Partitions may only contain primitive types as values"),
+])
+def test_offset_entry_shapes(stopped: Rest, body: dict[str, Any], message: str) -> None:
+    response = stopped.call("PATCH", "/connectors/src/offsets", body)
+    assert response.status == 400
+    assert message in response.body["message"]
+
+
+@pytest.mark.parametrize(("partition", "offset", "message"), [
+    ({"kafka_topic": "t", "kafka_partition": 0}, {"kafka_offset": -5}, "Kafka offsets must be non-negative"),
+    ({"kafka_topic": "t", "kafka_partition": -1}, {"kafka_offset": 5}, "Kafka partitions must be non-negative"),
+    ({"kafka_topic": "t", "kafka_partition": 0}, {"kafka_offset": "abc"},
+     "Offset values for sink connectors need to be integers"),
+])
+def test_sink_offsets_must_be_non_negative_integers(stopped: Rest, partition: dict[str, Any],
+                                                     offset: dict[str, Any], message: str) -> None:
+    response = stopped.call("PATCH", "/connectors/snk/offsets", _body((partition, offset)))
+    assert response.status == 400
+    assert message in response.body["message"]

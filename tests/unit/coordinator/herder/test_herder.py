@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from connect_core.coordinator.herder import herder as herder_module
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import ConnectorStatus, State, TaskStatus
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.unit.coordinator.conftest import Rest
 
 SPLITTING = {"connector.class": SPLITTING_SOURCE, "file": "/tmp/in.txt"}
@@ -75,6 +78,18 @@ def test_connector_that_fails_to_start_is_failed_with_trace(rest: Rest) -> None:
     assert rest.call("GET", "/connectors/src/status").body["connector"]["state"] == "RUNNING"
 
 
+def test_a_connector_whose_start_hangs_is_failed_and_the_request_completes(
+    rest: Rest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(herder_module, "START_TIMEOUT_S", 0.2)
+    response = rest.call("POST", "/connectors", {"name": "slow", "config": {**SPLITTING, "hang.s": "2"}})
+    assert response.status == 201  # created completely: config, statuses; the failure shows as FAILED
+    connector = rest.call("GET", "/connectors/slow/status").body["connector"]
+    assert connector["state"] == "FAILED"
+    assert "Connector slow did not start within 0.2 s" in connector["trace"]
+    assert rest.call("GET", "/connectors").body == ["slow"]
+
+
 def test_stop_writes_empty_task_set_then_stopped(rest: Rest) -> None:
     rest.create("src", {**SPLITTING, "tasks.max": "2"})
     before = len(rest.topics.configs.records)
@@ -132,3 +147,24 @@ def test_coordinator_status_records_use_the_task_config_generation(rest: Rest) -
     status = rest.topics.status_store().task_status("src", 0)
     assert status is not None
     assert (status.state, status.generation) == (State.UNASSIGNED, 1)
+
+
+def test_placeholders_are_resolved_for_start_and_never_stored_or_shown(
+    rest: Rest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_CONFIG_PROVIDERS", "env")
+    monkeypatch.setenv("LC_DB_SECRET", "s3cret-password")
+    config = {**SPLITTING, "file": "${env:LC_DB_SECRET}", "require.resolved": "true"}
+    rest.create("src", config)
+    assert rest.call("GET", "/connectors/src/status").body["connector"]["state"] == "RUNNING"
+    tasks = rest.call("GET", "/connectors/src/tasks").body
+    assert tasks[0]["config"]["file"] == "${env:LC_DB_SECRET}"
+    for record in rest.topics.configs.records + rest.topics.statuses.records:
+        assert b"s3cret-password" not in (record[1] or b"")
+    validated = rest.call("PUT", f"/connector-plugins/{SPLITTING_SOURCE}/config/validate",
+                          {**config, "tasks.max": "${env:LC_DB_SECRET}"})
+    assert "s3cret-password" not in json.dumps(validated.body)
+    values = {c["value"]["name"]: c["value"] for c in validated.body["configs"]}
+    assert values["tasks.max"]["value"] == "${env:LC_DB_SECRET}"
+    assert values["tasks.max"]["errors"] == ["Invalid value [hidden] for configuration tasks.max: Not a number of "
+                                             "type INT"]

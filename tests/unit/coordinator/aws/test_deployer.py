@@ -1,8 +1,10 @@
 """AwsDeployer with moto: Scheduler schedules, Lambda functions, and Kafka event source mappings.
 
 moto 5.2 implements schedules and functions but refuses Kafka event source mappings ("Unsupported event source
-type"), and LocalStack 4.13.1 leaves them stuck in Creating; so ``KafkaMappings`` below keeps mappings in memory
-behind the moto Lambda client, after validating every request against botocore's real Lambda API model.
+type"); so ``KafkaMappings`` below keeps mappings in memory behind the moto Lambda client, after validating every
+request against botocore's real Lambda API model. These fast tests pin the exact requests (which fields, defaults
+left out, updates of only what changed); tests/integration/coordinator/test_aws_deployer_localstack.py runs the sink
+path on LocalStack with our extension polling the mapping.
 """
 
 from __future__ import annotations
@@ -170,7 +172,9 @@ def test_source_tasks_get_one_schedule_each_with_their_input(aws: Aws) -> None:
     assert first["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert first["Target"]["Arn"].endswith(":function:stack-SourceTask")
     assert first["Target"]["RoleArn"] == "arn:aws:iam::123456789012:role/scheduler"
-    assert json.loads(first["Target"]["Input"]) == {"connector": "orders", "task": 0}
+    # the heartbeat's window: Scheduler puts the scheduled time in; the ticks of that window run inside it
+    assert json.loads(first["Target"]["Input"]) == {"connector": "orders", "task": 0, "window_ms": 60_000,
+                                                    "window_start": "<aws.scheduler.scheduled-time>"}
     assert aws.deployer.last_actions == ["create orders-0", "create orders-1"]
 
 
@@ -335,6 +339,25 @@ def test_check_refuses_multi_topic_and_regex_sinks_before_anything_is_written(aw
     aws.deployer.check(SINK)
     aws.deployer.check(SOURCE)
     assert not aws.mappings()
+
+
+def test_self_managed_sink_without_auth_or_vpc_is_refused_before_anything_is_created(aws: Aws) -> None:
+    bare = AwsDeployer(
+        AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(
+            template_function="stack-SinkTask", function_prefix="lc-", bootstrap_servers=("b1:9092",))),
+        scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+    with pytest.raises(ConfigError, match="SubnetIds, SecurityGroupIds"):
+        bare.apply("open", SINK, 1, TargetState.STARTED)
+    assert not _exists(aws.lam, "lc-open")
+
+    in_vpc = AwsDeployer(
+        AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(
+            template_function="stack-SinkTask", function_prefix="lc-", bootstrap_servers=("b1:9092",),
+            vpc_subnets=("subnet-1",), vpc_security_groups=("sg-1",))),
+        scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+    in_vpc.apply("open", SINK, 1, TargetState.STARTED)
+    assert sorted(aws.mappings()[0]["SourceAccessConfigurations"], key=lambda a: a["Type"]) == [
+        {"Type": "VPC_SECURITY_GROUP", "URI": "security_group:sg-1"}, {"Type": "VPC_SUBNET", "URI": "subnet:subnet-1"}]
 
 
 def test_names_are_sanitised_without_collisions(aws: Aws) -> None:

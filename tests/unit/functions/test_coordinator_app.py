@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from functions.coordinator import app
-from tests.unit.coordinator.fakes import Topics, make_coordinator
+from tests.unit.coordinator.fakes import make_coordinator
+from tests.unit.storage.fakes import Topics
 
 EVENTS = Path(__file__).resolve().parents[3] / "events" / "coordinator"
 
@@ -55,3 +56,28 @@ def test_to_request_reads_method_path_query_headers_and_base64_body() -> None:
     assert json.loads(request.body or b"")["name"] == "local-file-sink"
     expand = app.to_request(_event("get_connectors_expand.json"))
     assert expand.query["expand"] == ["status", "info"]
+
+
+def _post(body: str, *, headers: dict[str, str] | None = None, b64: bool = False) -> dict[str, Any]:
+    event = _event("post_connector_file_source.json")
+    event["body"], event["isBase64Encoded"] = body, b64
+    event["headers"] = {"host": "localhost:8083", **(headers if headers is not None else
+                                                     {"content-type": "application/json"})}
+    return app.handler(event, None)
+
+
+@pytest.mark.parametrize(("kwargs", "status", "fragment"), [
+    ({"body": '{"name": "a", "config": {"connector.class": "FileStreamSource", "topic": "t"}}', "headers": {}},
+     415, "HTTP 415 Unsupported Media Type"),
+    ({"body": "e30=!!", "b64": True}, 400, "Cannot decode the request body"),
+    ({"body": "eyJhIjogIv8ifQ==", "b64": True}, 400, "Request body is not valid UTF-8"),  # {"a": "\xff"}
+    ({"body": "{nope"}, 400, "Cannot parse the request body as JSON"),
+    ({"body": json.dumps({"name": "a", "config": {"x": "y" * 5_000_000}})}, 413, "larger than the limit"),
+])
+def test_function_url_bad_requests_match_the_local_server(kwargs: dict[str, Any], status: int,
+                                                          fragment: str) -> None:
+    response = _post(**kwargs)
+    assert response["statusCode"] == status
+    body = json.loads(response["body"])
+    assert body["error_code"] == status
+    assert fragment in body["message"]

@@ -1,0 +1,86 @@
+"""Honest statuses: a task's reported state, corrected by what its invocations actually did.
+
+A Connect worker's task status is reliable because the worker runs the task. Here a task reports RUNNING when an
+invocation succeeds, and then nothing may happen for a long time: its schedule may stop firing, its Kafka trigger
+may stop invoking it, a timeout may kill it before it reports. So the status the REST API and the page show is
+the reported one, except that:
+
+* a task whose latest invocation failed is FAILED, never RUNNING;
+* a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals is UNASSIGNED
+  (no runtime is running it), with a trace saying since when;
+* a sink whose consumer-group lag grew between the last two samples while no invocation succeeded is UNASSIGNED,
+  with a trace giving the lag.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
+from connect_core.storage.status_state import State, TaskStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from connect_core.storage.run_state import LagSample, RunRecord
+
+__all__ = ["STALE_INTERVALS", "effective_task_status", "schedule_interval_ms"]
+
+STALE_INTERVALS = 3
+_MINUTE_MS = 60_000
+_SHOWN_ACTIVE = (State.RUNNING, State.RESTARTING)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def schedule_interval_ms(config: Mapping[str, str | None], *, aws: bool) -> int:
+    """How often a source task's schedule fires: locally the timer's period, on AWS whole minutes, at least one."""
+    props = {k: v for k, v in config.items() if v is not None}
+    try:
+        schedule = SourceScheduleConfig.parse(props)
+    except Exception:
+        schedule = SourceScheduleConfig()
+    if not aws:
+        return schedule.local_interval_ms(props)
+    interval = schedule.schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS
+    return max(1, math.ceil(interval / _MINUTE_MS)) * _MINUTE_MS
+
+
+def effective_task_status(
+    status: TaskStatus,
+    run: RunRecord | None,
+    *,
+    now_ms: int,
+    interval_ms: int | None = None,
+    lag: LagSample | None = None,
+) -> TaskStatus:
+    """The status to show. ``interval_ms``: the schedule of a source task; ``lag``: the latest sample of a sink."""
+    if status.state not in _SHOWN_ACTIVE:
+        return status
+    if run is not None and not run.ok:
+        trace = status.trace if status.state is State.FAILED else None
+        return replace(status, state=State.FAILED,
+                       trace=trace or f"The latest invocation at {_iso(run.at_ms)} failed: {run.error}")
+    if interval_ms is not None and run is not None and now_ms - run.at_ms > STALE_INTERVALS * interval_ms:
+        return replace(status, state=State.UNASSIGNED, trace=(
+            f"lambda-connect: no invocation of this task since {_iso(run.at_ms)}, more than {STALE_INTERVALS} "
+            f"schedule intervals of {interval_ms} ms: its schedule is not firing or its invocations die before "
+            "they report (timeouts)."))
+    if lag is not None and _lag_grew_unserved(lag, run):
+        assert lag.previous_at_ms is not None
+        return replace(status, state=State.UNASSIGNED, trace=(
+            f"lambda-connect: consumer lag grew from {lag.previous_total} at {_iso(lag.previous_at_ms)} to "
+            f"{lag.total} at {_iso(lag.at_ms)} and no invocation succeeded in between: the Kafka trigger is not "
+            "invoking this sink."))
+    return status
+
+
+def _lag_grew_unserved(lag: LagSample, run: RunRecord | None) -> bool:
+    if lag.previous_total is None or lag.previous_at_ms is None or lag.total <= lag.previous_total:
+        return False
+    return run is None or run.at_ms < lag.previous_at_ms

@@ -1,0 +1,214 @@
+"""``StatusOverview``: everything the status page shows, gathered statelessly from the topics and the cluster.
+
+Per connector: its state and trace, each task's honest state, last run and restart policy state, a source's
+progress (time since its last record, its latest offsets), a sink's consumer-group lag per partition (sampled into
+the runs topic, so growth can be judged), its dead letter queue's size, and its estimated monthly cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING, Any
+
+from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost
+from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
+from connect_core.coordinator.herder.plugins import connector_type
+from connect_core.runtime.connector_config import sink_group_id
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.run_state import LagSample, RestartState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups, TopicOffsets
+    from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.run_state import RunRecord
+    from connect_core.storage.run_store import RunStore
+    from connect_core.storage.status_state import TaskStatus
+    from connect_core.storage.status_store import StatusStore
+
+__all__ = ["LAG_SAMPLE_INTERVAL_MS", "StatusOverview"]
+
+log = logging.getLogger(__name__)
+LAG_SAMPLE_INTERVAL_MS = 10_000  # samples closer than this say nothing about growth
+DLQ_TOPIC_CONFIG = "errors.deadletterqueue.topic.name"
+
+
+class StatusOverview:
+    """The status page's data, and the honest task statuses the REST API shows."""
+
+    def __init__(
+        self,
+        configs: ConfigStore,
+        statuses: StatusStore,
+        runs: RunStore,
+        groups: ConsumerGroups,
+        offsets: TopicOffsets,
+        *,
+        aws: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Read from the stores and the cluster; ``aws``: schedules fire in whole minutes."""
+        self.configs = configs
+        self.statuses = statuses
+        self.runs = runs
+        self.groups = groups
+        self.offsets = offsets
+        self.aws = aws
+        self._clock = clock
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def _config(self, name: str) -> dict[str, str]:
+        return {k: v for k, v in (self.configs.connector_config(name) or {}).items() if v is not None}
+
+    def _interval_ms(self, config: Mapping[str, str]) -> int | None:
+        return schedule_interval_ms(config, aws=self.aws) if connector_type(config) == "source" else None
+
+    def _refresh_runs(self) -> None:
+        try:
+            self.runs.refresh()
+        except Exception:
+            log.warning("could not read the runs topic", exc_info=True)
+
+    # --- honest statuses (REST) -------------------------------------------------------------------------------
+
+    def effective(self, name: str, tasks: list[TaskStatus]) -> list[TaskStatus]:
+        """The connector's task statuses as the REST API should show them (see ``effective_status``)."""
+        if not tasks:
+            return tasks
+        self._refresh_runs()
+        config = self._config(name)
+        if self.configs.target_state(name) not in (None, TargetState.STARTED):
+            return tasks
+        interval = self._interval_ms(config)
+        lag = self.runs.state.lag.get(name)
+        now = self._now_ms()
+        return [effective_task_status(t, self.runs.state.run(name, t.task), now_ms=now, interval_ms=interval, lag=lag)
+                for t in tasks]
+
+    # --- the page ----------------------------------------------------------------------------------------------
+
+    def overview(self) -> dict[str, Any]:
+        """Every connector, for the status page (also the heartbeat's lag sampling)."""
+        self.configs.refresh()
+        self.statuses.refresh()
+        self._refresh_runs()
+        connectors = [self._connector(name) for name in self.configs.connectors()]
+        total = sum((CostEstimate(**c["cost"]) for c in connectors), ZERO)
+        return {"generated_at_ms": self._now_ms(), "connectors": connectors, "cost": asdict(total),
+                "runtime": "aws" if self.aws else "local"}
+
+    def _connector(self, name: str) -> dict[str, Any]:
+        config = self._config(name)
+        kind = connector_type(config)
+        status = self.statuses.connector_status(name)
+        target = self.configs.target_state(name) or TargetState.STARTED
+        out: dict[str, Any] = {
+            "name": name, "type": kind, "target_state": target.name,
+            "state": status.state.value if status else "UNASSIGNED", "trace": status.trace if status else None,
+        }
+        if kind == "sink":
+            out["lag"] = self._lag(name, config)
+            out["dlq"] = self._dlq(config)
+        tasks = self.statuses.task_statuses(name)
+        shown = self.effective(name, tasks)
+        interval = self._interval_ms(config)
+        out["tasks"] = [self._task(name, reported, honest, interval) for reported, honest in zip(tasks, shown,
+                                                                                                  strict=True)]
+        cost = sum((estimate_monthly_cost(self.runs.state.run(name, t.task), interval) for t in tasks), ZERO)
+        out["cost"] = asdict(cost)
+        if interval is not None:
+            out["schedule_interval_ms"] = interval
+        return out
+
+    def _task(self, name: str, reported: TaskStatus, honest: TaskStatus, interval: int | None) -> dict[str, Any]:
+        run = self.runs.state.run(name, reported.task)
+        progress = self.runs.state.progress.get(name, {}).get(reported.task)
+        now = self._now_ms()
+        out: dict[str, Any] = {
+            "id": reported.task, "state": honest.state.value, "reported_state": reported.state.value,
+            "worker_id": reported.worker_id, "trace": honest.trace,
+            "last_run": _run_view(run, now), "restart": asdict(run.restart) if run else None,
+        }
+        if interval is not None:
+            out["progress"] = None if progress is None else {
+                "last_record_at_ms": progress.at_ms, "since_last_record_ms": now - progress.at_ms,
+                "records": progress.records, "latest_offsets": progress.offsets,
+            }
+        return out
+
+    def _lag(self, name: str, config: Mapping[str, str]) -> dict[str, Any]:
+        try:
+            topics = [t.strip() for t in config.get("topics", "").split(",") if t.strip()]
+            partitions = self.offsets.partitions(topics, config.get("topics.regex") or None)
+            marks = self.offsets.watermarks(partitions)
+            committed = self.groups.list_offsets(sink_group_id(name, config))
+        except Exception as error:
+            log.warning("could not compute the lag of %s", name, exc_info=True)
+            return {"error": str(error)}
+        rows: list[dict[str, Any]] = []
+        for tp in partitions:
+            earliest, end = marks.get(tp, (0, 0))
+            position = committed.get(tp)
+            lag = max(0, end - (position if position is not None else earliest))
+            rows.append({"topic": tp[0], "partition": tp[1], "committed": position, "end": end, "lag": lag})
+        total = sum(row["lag"] for row in rows)
+        self._sample(name, total)
+        return {"total": total, "partitions": rows}
+
+    def _sample(self, name: str, total: int) -> None:
+        now = self._now_ms()
+        previous = self.runs.state.lag.get(name)
+        if previous is not None and now - previous.at_ms < LAG_SAMPLE_INTERVAL_MS:
+            return
+        sample = LagSample(now, total, previous.at_ms if previous else None, previous.total if previous else None)
+        try:
+            self.runs.put_lag(name, sample)
+        except Exception:
+            log.warning("could not record the lag of %s", name, exc_info=True)
+
+    def _dlq(self, config: Mapping[str, str]) -> dict[str, Any] | None:
+        topic = config.get(DLQ_TOPIC_CONFIG, "").strip()
+        if not topic:
+            return None
+        try:
+            marks = self.offsets.watermarks(self.offsets.partitions([topic]))
+        except Exception as error:
+            return {"topic": topic, "error": str(error)}
+        return {"topic": topic, "records": sum(end - start for start, end in marks.values())}
+
+    def reset_restart_streaks(self, name: str, tasks: list[int]) -> None:
+        """A manual restart or resume closes the tasks' circuit breakers and ends their backoff."""
+        self._refresh_runs()
+        for task in tasks:
+            run = self.runs.state.run(name, task)
+            if run is not None and run.restart.failures:
+                try:
+                    self.runs.put_run(replace(run, restart=RestartState()))
+                except Exception:
+                    log.warning("could not reset the restart streak of %s-%d", name, task, exc_info=True)
+
+    def lag_totals(self) -> dict[str, int]:
+        """The heartbeat's work: sample every running sink's lag; the totals, for metrics."""
+        self.configs.refresh()
+        self._refresh_runs()
+        totals: dict[str, int] = {}
+        for name in self.configs.connectors():
+            config = self._config(name)
+            if connector_type(config) == "sink":
+                lag = self._lag(name, config)
+                if "total" in lag:
+                    totals[name] = lag["total"]
+        return totals
+
+
+def _run_view(run: RunRecord | None, now_ms: int) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {"at_ms": run.at_ms, "ago_ms": now_ms - run.at_ms, "ok": run.ok, "records": run.records,
+            "skipped": run.skipped, "dlq": run.dlq, "duration_ms": run.duration_ms, "memory_mb": run.memory_mb,
+            "error": run.error, "offsets": run.offsets}

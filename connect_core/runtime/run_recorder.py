@@ -1,0 +1,193 @@
+"""``RunRecorder``: what every task invocation reports besides its status, and its restart policy's gate.
+
+Each invocation leaves one record in the runs topic (when, records, duration, memory, error, offsets, the warm
+container's invocation count and billed time) for the status page and the cost estimate. Before a task runs,
+``admit`` applies the restart policy to its failure streak; after a failure, ``failed`` backs off or opens the
+breaker and writes the decision into the task's status trace, so both the REST status and the page show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from connect_core.runtime.config_providers import redact
+from connect_core.runtime.restart_policy import Decision, RestartPolicyConfig, after_failure, decide, restarted
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.run_state import Progress, RestartState, RunRecord, RunWindow
+from connect_core.storage.run_store import RunStore
+from connect_core.storage.status_state import State, TaskStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.runtime.worker import WorkerSettings
+    from connect_core.storage.config_store import ConfigStore
+    from connect_core.storage.status_store import StatusStore
+
+__all__ = ["RunOutcome", "RunRecorder"]
+
+log = logging.getLogger(__name__)
+ERROR_SUMMARY_CHARS = 500
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a successful invocation moved (the runner's result, in the recorder's terms)."""
+
+    records: int = 0
+    skipped: int = 0
+    dlq: int = 0
+    offsets: Any = None
+
+
+class RunRecorder:
+    """Writes run records and applies the restart policy for the tasks one container runs."""
+
+    def __init__(
+        self,
+        worker: WorkerSettings,
+        kind: str,
+        config_store: ConfigStore,
+        status_store: StatusStore,
+        *,
+        run_store: RunStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Share the runner's config and status stores; ``kind`` is ``source`` or ``sink``."""
+        self.worker = worker
+        self.kind = kind
+        self.config_store = config_store
+        self.status_store = status_store
+        self.run_store = run_store or RunStore(worker.kafka, worker.storage)
+        self._clock = clock
+        self._windows: dict[tuple[str, int], RunWindow] = {}
+        self._pending: dict[tuple[str, int], RestartState] = {}
+        self._read = False
+        self.last_run: RunRecord | None = None  # what the latest invocation reported (for its metrics)
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def _epoch(self, connector: str) -> list[int | None]:
+        return list(self.config_store.state.task_epoch(connector))
+
+    def _policy(self, connector: str) -> RestartPolicyConfig:
+        config = self.config_store.connector_config(connector) or {}
+        try:
+            return RestartPolicyConfig.parse({k: v for k, v in config.items() if v is not None})
+        except Exception:
+            return RestartPolicyConfig()
+
+    def _restart_state(self, connector: str, task: int) -> RestartState:
+        known = self.run_store.state.run(connector, task)
+        if not self._read or (known is not None and known.restart.failures):
+            self._read = True  # cold start, or a streak: someone else may have moved it on (sink concurrency)
+            try:
+                self.run_store.refresh()
+            except Exception:
+                log.warning("could not read the runs topic", exc_info=True)
+            known = self.run_store.state.run(connector, task)
+        return known.restart if known is not None else RestartState()
+
+    def admit(self, connector: str, task: int) -> Decision:
+        """Whether this invocation may run the task: RUN or RESTART yes, WAIT or OPEN no.
+
+        A warm container whose task has no failure streak answers RUN without any I/O: only a streak (or a cold
+        start) costs a read of the config and runs topics.
+        """
+        self.last_run = None
+        known = self.run_store.state.run(connector, task)
+        if self._read and (known is None or not known.restart.failures):
+            self._pending[(connector, task)] = RestartState()
+            return Decision.RUN
+        self.config_store.refresh()
+        if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
+            return Decision.RUN  # the runner answers a paused or stopped connector itself
+        state = self._restart_state(connector, task)
+        now = self._now_ms()
+        decision = decide(state, self._epoch(connector), now)
+        if decision is Decision.WAIT and self.kind == "sink":
+            # The event source mapping owns a sink's retry timing (and counts every failed invocation against
+            # lambda.maximum.retry.attempts): a sink is never held back by backoff, only by the open breaker.
+            decision = Decision.RESTART
+        if decision is Decision.RUN:
+            self._pending[(connector, task)] = RestartState()
+        elif decision is Decision.RESTART:
+            state = restarted(state, now)
+            self._pending[(connector, task)] = state
+            policy = self._policy(connector)
+            limit = "unlimited" if policy.max_attempts < 0 else str(policy.max_attempts)
+            self._status(connector, task, State.RESTARTING,
+                         f"lambda-connect: automatic restart {state.restarts} of {limit} at {_iso(now)} after "
+                         f"{state.failures} failure(s) in a row.")
+        return decision
+
+    def succeeded(self, connector: str, task: int, outcome: RunOutcome, duration_ms: float, memory_mb: int) -> None:
+        """Record a successful invocation; the failure streak ends."""
+        self._pending.pop((connector, task), None)
+        now = self._now_ms()
+        run = RunRecord(connector, task, now, self.kind, True, outcome.records, outcome.skipped, outcome.dlq,
+                        duration_ms, memory_mb, None, outcome.offsets, self._window(connector, task, duration_ms))
+        progress = Progress(now, outcome.records, outcome.offsets) if outcome.records else None
+        self._put(run, progress)
+
+    def failed(self, connector: str, task: int, error: BaseException, duration_ms: float, memory_mb: int) -> None:
+        """Record a failed invocation, back off or open the breaker, and say so in the task's status trace."""
+        now = self._now_ms()
+        state = self._pending.pop((connector, task), None)
+        if state is None or not state.failures:  # not an admitted restart: continue the latest known streak
+            self._read = False  # another container (a sink's concurrency) may have one going: read it
+            state = self._restart_state(connector, task)
+        state = after_failure(self._policy(connector), state, error, self._epoch(connector), now)
+        summary = redact(f"{type(error).__name__}: {error}") or type(error).__name__
+        run = RunRecord(connector, task, now, self.kind, False, duration_ms=duration_ms, memory_mb=memory_mb,
+                        error=summary[:ERROR_SUMMARY_CHARS], window=self._window(connector, task, duration_ms),
+                        restart=state)
+        self._put(run, None)
+        trace = (redact("".join(traceback.format_exception(error))) or "") + "\n" + _policy_note(state)
+        self._status(connector, task, State.FAILED, trace)
+
+    def close(self) -> None:
+        """Release the runs topic's clients."""
+        self.run_store.close()
+
+    def _window(self, connector: str, task: int, duration_ms: float) -> RunWindow:
+        window = self._windows.get((connector, task)) or RunWindow(self._now_ms())
+        window = RunWindow(window.since_ms, window.invocations + 1, window.billed_ms + math.ceil(duration_ms))
+        self._windows[(connector, task)] = window
+        return window
+
+    def _put(self, run: RunRecord, progress: Progress | None) -> None:
+        self.last_run = run
+        try:
+            self.run_store.put_run(run, progress)
+        except Exception:
+            log.warning("could not write the run record of %s-%d", run.connector, run.task, exc_info=True)
+
+    def _status(self, connector: str, task: int, state: State, trace: str) -> None:
+        generation = self.config_store.state.task_config_generation(connector) or 0
+        try:
+            self.status_store.put_task_status(
+                TaskStatus(connector, task, state, self.worker.worker_id, generation, trace)
+            )
+        except Exception:
+            log.warning("could not write the status of %s-%d", connector, task, exc_info=True)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _policy_note(state: RestartState) -> str:
+    if state.breaker_open:
+        return (f"lambda-connect: circuit breaker open after {state.failures} failure(s): {state.reason}. "
+                "Restart the task or connector through the REST API once the cause is fixed.")
+    assert state.retry_at_ms is not None
+    return (f"lambda-connect: failure {state.failures} in a row; automatic restart "
+            f"{state.restarts + 1} at {_iso(state.retry_at_ms)}.")

@@ -1,0 +1,107 @@
+"""One task invocation as a function runs it: the restart policy's gate, the runner, and the run record.
+
+The handlers in ``functions/`` call these and only shape the response; keep one per warm container.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError
+from connect_core.runtime.restart_policy import Decision
+from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
+from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError, SinkRunner
+from connect_core.runtime.source_runner import SourceRunner
+from connect_core.storage.status_state import State
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["SinkInvocation", "SourceInvocation", "TaskBackoffError"]
+
+
+class TaskBackoffError(ConnectError):
+    """The sink task is backing off or its breaker is open: fail the batch untouched, so nothing is committed."""
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000.0, 1)
+
+
+class SourceInvocation:
+    """A scheduled source invocation: gate, run, record."""
+
+    def __init__(self, worker: WorkerSettings, runner: SourceRunner | None = None,
+                 recorder: RunRecorder | None = None) -> None:
+        """Build the runner and its recorder once per container."""
+        self.runner = runner or SourceRunner(worker)
+        self.recorder = recorder or RunRecorder(worker, "source", self.runner.config_store, self.runner.status_store)
+        self.decision = Decision.RUN  # the latest invocation's, for its metrics
+
+    def run(self, connector: str, task: int, remaining_ms: Callable[[], float], memory_mb: int) -> dict[str, Any]:
+        """The runner's summary; a task held back by its restart policy answers ``restart: WAIT|OPEN``."""
+        decision = self.decision = self.recorder.admit(connector, task)
+        if decision in (Decision.WAIT, Decision.OPEN):
+            return {"connector": connector, "task": task, "state": State.FAILED.value, "restart": decision.value}
+        started = time.monotonic()
+        try:
+            result = self.runner.run(connector, task, remaining_ms)
+        except Exception as error:
+            self.recorder.failed(connector, task, error, _elapsed_ms(started), memory_mb)
+            raise
+        if result.state == State.RUNNING.value:
+            outcome = RunOutcome(result.records, result.skipped, 0, result.offsets)
+            self.recorder.succeeded(connector, task, outcome, _elapsed_ms(started), memory_mb)
+        return result.as_dict()
+
+    def close(self) -> None:
+        """Stop the task and release clients."""
+        self.runner.close()
+        self.recorder.close()
+
+
+class SinkInvocation:
+    """A Kafka-triggered sink invocation: gate, run, record."""
+
+    def __init__(self, worker: WorkerSettings, connector: str, runner: SinkRunner | None = None,
+                 recorder: RunRecorder | None = None) -> None:
+        """Build the runner and its recorder once per container."""
+        self.runner = runner or SinkRunner(worker, connector)
+        self.recorder = recorder or RunRecorder(worker, "sink", self.runner.config_store, self.runner.status_store)
+        self.decision = Decision.RUN  # the latest invocation's, for its metrics
+
+    @property
+    def connector(self) -> str:
+        """The connector this function serves."""
+        return self.runner.connector
+
+    def handle(self, event: dict[str, Any], memory_mb: int) -> dict[str, Any]:
+        """The Lambda response; raises when the batch must come back (failure, backoff, open breaker)."""
+        connector = self.connector
+        decision = self.decision = self.recorder.admit(connector, SINK_TASK_ID)
+        if decision in (Decision.WAIT, Decision.OPEN):
+            raise TaskBackoffError(f"Sink task {connector}-{SINK_TASK_ID} is held back by its restart policy "
+                                   f"({decision.value}); the batch will be retried")
+        started = time.monotonic()
+        try:
+            result = self.runner.handle(event)
+        except ConnectorNotRunningError:
+            raise  # paused or stopped: not a failure of the task
+        except Exception as error:
+            self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
+            raise
+        if result.batch_item_failures is not None:
+            reported = ConnectError("the batch failed and was reported as batch item failures")
+            self.recorder.failed(connector, SINK_TASK_ID, reported, _elapsed_ms(started), memory_mb)
+        else:
+            outcome = RunOutcome(result.put, result.skipped, result.dlq, result.offsets)
+            self.recorder.succeeded(connector, SINK_TASK_ID, outcome, _elapsed_ms(started), memory_mb)
+        return result.response()
+
+    def close(self) -> None:
+        """Stop the task and release clients."""
+        self.runner.close()
+        self.recorder.close()

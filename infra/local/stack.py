@@ -1,0 +1,246 @@
+"""`make stack` / `make stack-down`: template.yaml deployed with `sam build` + `sam deploy` onto the local LocalStack,
+and a client for the coordinator's Function URL there.
+
+Usage: python -m infra.local.stack up|down|url [stack-name]
+
+The stack uses the local Kafka (KafkaBootstrapServers=127.0.0.1:9092, ReplicationFactor=1) and its own internal
+topics (`<stack>-configs`, `-offsets`, `-status`, group id `<stack>`), so it never sees the connectors of `make demo`
+or of other stacks. `down` removes what the coordinator created (connector functions, their event source mappings,
+schedules), the stack, its internal topics, its log groups and the SAM artifact bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from infra.local import _process as proc
+from infra.local import kafka, localstack
+
+STACK_NAME = "lambda-connect"
+ARTIFACT_BUCKET = "lambda-connect-sam-artifacts"
+BUILD_DIR = proc.RUN_DIR / "sam"
+DEPLOY_TIMEOUT_S = 900
+
+
+class StackError(RuntimeError):
+    """sam build/deploy or a stack operation failed; the message holds the tool's output."""
+
+
+def parameters(stack: str) -> dict[str, str]:
+    return {
+        "KafkaBootstrapServers": kafka.settings()["bootstrap.servers"], "ReplicationFactor": "1",
+        "ConfigTopic": f"{stack}-configs", "OffsetTopic": f"{stack}-offsets", "StatusTopic": f"{stack}-status",
+        "GroupId": stack,
+    }
+
+
+def network_parameters() -> dict[str, str]:
+    """LocalStack's default VPC subnets and security group. Lambda requires SourceAccessConfigurations on a
+    self-managed Kafka event source mapping, and the local broker has no authentication: as on AWS, such a cluster
+    is reached through the VPC (VPC_SUBNET and VPC_SECURITY_GROUP), so the stack is deployed into one."""
+    ec2 = client("ec2")
+    vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    subnets = sorted(subnet["SubnetId"] for subnet in ec2.describe_subnets(Filters=in_vpc)["Subnets"])
+    groups = ec2.describe_security_groups(
+        Filters=[*in_vpc, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    return {"SubnetIds": subnets[0], "SecurityGroupIds": groups[0]["GroupId"]}
+
+
+def aws_env() -> dict[str, str]:
+    """The environment of the AWS tools (sam, boto3) aimed at LocalStack."""
+    aws = localstack.settings()
+    return {
+        "AWS_ENDPOINT_URL": aws["endpoint_url"], "AWS_DEFAULT_REGION": aws["region_name"],
+        "AWS_REGION": aws["region_name"], "AWS_ACCESS_KEY_ID": aws["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": aws["aws_secret_access_key"], "SAM_CLI_TELEMETRY": "0",
+        "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, **localstack.settings())
+
+
+def _sam(args: list[str], stack: str) -> str:
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "sam"), *args], cwd=proc.REPO_ROOT,
+        env={**os.environ, **aws_env()}, capture_output=True, text=True, timeout=DEPLOY_TIMEOUT_S, check=False,
+    )
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-40:]
+        raise StackError(f"stack {stack}: `sam {args[0]}` failed ({result.returncode}):\n" + "\n".join(output))
+    return result.stdout
+
+
+def deploy(stack: str = STACK_NAME) -> dict[str, str]:
+    """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs."""
+    build_dir = BUILD_DIR / stack
+    _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
+    s3 = client("s3")
+    if ARTIFACT_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    overrides = [f"{key}={value}" for key, value in {**parameters(stack), **network_parameters()}.items()]
+    _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
+          "--s3-bucket", ARTIFACT_BUCKET, "--no-resolve-s3", "--s3-prefix", stack, "--capabilities", "CAPABILITY_IAM",
+          "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--parameter-overrides", *overrides], stack)
+    return outputs(stack)
+
+
+def outputs(stack: str = STACK_NAME) -> dict[str, str]:
+    """The stack's outputs; StackError when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        described = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError as error:
+        raise StackError(f"stack {stack} is not deployed (make stack): {error}") from None
+    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def destroy(stack: str = STACK_NAME) -> list[str]:
+    """Delete what the coordinator created, then the stack, its internal topics, log groups and artifacts."""
+    removed: list[str] = []
+    lambda_ = client("lambda")
+    prefix = f"{stack}-connector-"
+    for page in lambda_.get_paginator("list_functions").paginate():
+        for function in page["Functions"]:
+            name = function["FunctionName"]
+            if not name.startswith(prefix):
+                continue
+            for mapping in lambda_.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
+                lambda_.delete_event_source_mapping(UUID=mapping["UUID"])
+                removed.append(f"mapping {mapping['UUID']}")
+            lambda_.delete_function(FunctionName=name)
+            removed.append(f"function {name}")
+    scheduler = client("scheduler")
+    try:
+        schedules = scheduler.list_schedules(GroupName=stack)["Schedules"]
+    except scheduler.exceptions.ResourceNotFoundException:
+        schedules = []
+    for schedule in schedules:
+        scheduler.delete_schedule(Name=schedule["Name"], GroupName=stack)
+        removed.append(f"schedule {stack}/{schedule['Name']}")
+    cloudformation = client("cloudformation")
+    if any(s["StackName"] == stack for s in cloudformation.list_stacks()["StackSummaries"]
+           if s["StackStatus"] != "DELETE_COMPLETE"):
+        cloudformation.delete_stack(StackName=stack)
+        cloudformation.get_waiter("stack_delete_complete").wait(
+            StackName=stack, WaiterConfig={"Delay": 2, "MaxAttempts": 300})
+        removed.append(f"stack {stack}")
+    removed += _delete_topics([parameters(stack)[key] for key in ("ConfigTopic", "OffsetTopic", "StatusTopic")])
+    logs = client("logs")
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{stack}-"):
+        for group in page["logGroups"]:
+            logs.delete_log_group(logGroupName=group["logGroupName"])
+            removed.append(f"log group {group['logGroupName']}")
+    removed += _delete_artifacts(stack)
+    return removed
+
+
+def _delete_topics(topics: list[str]) -> list[str]:
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": kafka.settings()["bootstrap.servers"]})
+    doomed = [topic for topic in topics if topic in admin.list_topics(timeout=10).topics]
+    for future in admin.delete_topics(doomed).values() if doomed else ():
+        future.result(30)
+    return [f"topic {topic}" for topic in doomed]
+
+
+def _delete_artifacts(stack: str) -> list[str]:
+    s3 = client("s3")
+    if ARTIFACT_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+        return []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=ARTIFACT_BUCKET, Prefix=f"{stack}/"):
+        for item in page.get("Contents", []):
+            s3.delete_object(Bucket=ARTIFACT_BUCKET, Key=item["Key"])
+    if s3.list_objects_v2(Bucket=ARTIFACT_BUCKET).get("KeyCount", 0) == 0:
+        s3.delete_bucket(Bucket=ARTIFACT_BUCKET)
+        return [f"bucket {ARTIFACT_BUCKET}"]
+    return []
+
+
+@dataclass(frozen=True)
+class FunctionUrl:
+    """Kafka Connect's REST API behind the coordinator's Function URL on LocalStack.
+
+    The URL's host (`<id>.lambda-url.<region>.localhost.localstack.cloud`) does not resolve here (no DNS), so
+    requests go to LocalStack's gateway with that Host header; they are SigV4-signed for service `lambda` as the
+    Function URL's AWS_IAM auth requires on AWS (LocalStack community does not check the signature).
+    """
+
+    url: str
+
+    @property
+    def host(self) -> str:
+        return urllib.parse.urlsplit(self.url).netloc
+
+    def request(self, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any]:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        aws = localstack.settings()
+        data = None if body is None else json.dumps(body).encode()
+        signed = AWSRequest(method=method, url=self.url.rstrip("/") + path, data=data,
+                            headers={"Content-Type": "application/json", "Host": self.host})
+        SigV4Auth(Credentials(aws["aws_access_key_id"], aws["aws_secret_access_key"]), "lambda",
+                  aws["region_name"]).add_auth(signed)
+        request = urllib.request.Request(aws["endpoint_url"] + path, data=data, method=method,
+                                         headers=dict(signed.headers.items()))
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                return error.code, json.loads(raw) if raw else None
+            except ValueError:
+                return error.code, raw.decode(errors="replace")
+
+
+def coordinator(stack: str = STACK_NAME) -> FunctionUrl:
+    return FunctionUrl(outputs(stack)["CoordinatorUrl"])
+
+
+def main(argv: list[str]) -> int:
+    command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else STACK_NAME)
+    try:
+        if command == "up":
+            print(f"sam build + sam deploy of template.yaml as stack {stack} onto LocalStack "
+                  f"{localstack.address()} ...", flush=True)
+            found = deploy(stack)
+        elif command == "down":
+            if not proc.port_open(localstack.HOST, localstack.PORT):
+                print(f"LocalStack is not running on {localstack.address()}: nothing to delete")
+                return 0
+            for item in destroy(stack):
+                print(f"deleted {item}")
+            print(f"stack {stack} is gone")
+            return 0
+        else:
+            found = outputs(stack)
+    except StackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    url = FunctionUrl(found["CoordinatorUrl"])
+    print(f"stack {stack} is deployed; coordinator function {found['CoordinatorFunctionName']}")
+    print(f"Coordinator Function URL: {url.url}")
+    print(f"  (no DNS for it here: curl -H 'Host: {url.host}' {localstack.settings()['endpoint_url']}/connectors)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,48 @@
+"""connect_core/coordinator/health/effective_status.py: a task is shown as what its invocations did."""
+
+from __future__ import annotations
+
+from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
+from connect_core.storage.run_state import LagSample, RunRecord
+from connect_core.storage.status_state import State, TaskStatus
+
+RUNNING = TaskStatus("c", 0, State.RUNNING, "w", 1)
+
+
+def _run(at_ms: int, ok: bool = True) -> RunRecord:
+    return RunRecord("c", 0, at_ms, "source", ok, error=None if ok else "ConnectError: db down")
+
+
+def test_a_failed_last_run_is_never_shown_running() -> None:
+    shown = effective_task_status(RUNNING, _run(1000, ok=False), now_ms=2000)
+    assert shown.state is State.FAILED
+    assert "ConnectError: db down" in (shown.trace or "")
+
+
+def test_a_source_silent_for_three_intervals_is_unassigned_with_a_trace() -> None:
+    assert effective_task_status(RUNNING, _run(1000), now_ms=4000, interval_ms=1000) == RUNNING
+    shown = effective_task_status(RUNNING, _run(1000), now_ms=4001, interval_ms=1000)
+    assert shown.state is State.UNASSIGNED
+    assert "3 schedule intervals of 1000 ms" in (shown.trace or "")
+
+
+def test_a_sink_whose_lag_grows_unserved_is_unassigned() -> None:
+    growing = LagSample(20_000, 50, 10_000, 10)
+    shown = effective_task_status(RUNNING, _run(5_000), now_ms=20_000, lag=growing)
+    assert shown.state is State.UNASSIGNED and "grew from 10" in (shown.trace or "")
+    assert effective_task_status(RUNNING, _run(15_000), now_ms=20_000, lag=growing) == RUNNING  # served meanwhile
+    assert effective_task_status(RUNNING, None, now_ms=20_000, lag=LagSample(20_000, 5, 10_000, 10)) == RUNNING
+
+
+def test_paused_and_failed_statuses_are_left_alone() -> None:
+    paused = TaskStatus("c", 0, State.PAUSED, "w", 1)
+    assert effective_task_status(paused, _run(0, ok=False), now_ms=10**9, interval_ms=1) == paused
+    failed = TaskStatus("c", 0, State.FAILED, "w", 1, "trace")
+    assert effective_task_status(failed, _run(0), now_ms=1) == failed
+
+
+def test_schedule_interval_is_the_local_timer_or_whole_minutes_on_aws() -> None:
+    config = {"poll.interval.ms": "2000"}
+    assert schedule_interval_ms(config, aws=False) == 2000
+    assert schedule_interval_ms(config, aws=True) == 60_000
+    assert schedule_interval_ms({"lambda.schedule.interval.ms": "90000"}, aws=True) == 120_000

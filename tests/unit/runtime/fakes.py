@@ -1,0 +1,178 @@
+"""In-memory stand-ins for what the runners talk to: a transactional producer and scriptable connectors.
+
+The internal topics are ``tests.unit.storage.fakes.Topics``; the producer writes committed transactions into the same
+in-memory topics, so the offset store reads back what a source invocation committed, as it would from Kafka.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connect_core.api.connector import SinkConnector, SourceConnector
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import STRING_SCHEMA
+from connect_core.api.task import SinkTask, SourceTask
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SinkRecord
+    from connect_core.api.task import TopicPartition
+    from tests.unit.storage.fakes import MemoryTopic
+
+SCRIPTED_SOURCE = f"{__name__}:ScriptedSourceConnector"
+RECORDING_SINK = f"{__name__}:RecordingSinkConnector"
+PLUGINS = f"{SCRIPTED_SOURCE},{RECORDING_SINK}"
+
+
+@dataclass
+class Produced:
+    """One message as a producer was asked to send it."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Any = None
+
+
+@dataclass
+class FakeProducer:
+    """A transactional producer: messages become visible (``committed``, and in ``topics``) only on commit."""
+
+    config: dict[str, Any]
+    topics: dict[str, MemoryTopic] = field(default_factory=dict)
+    committed: list[Produced] = field(default_factory=list)
+    pending: list[Produced] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    fail_commit: bool = False
+
+    def init_transactions(self, timeout: float) -> None:
+        self.calls.append("init_transactions")
+
+    def begin_transaction(self) -> None:
+        self.calls.append("begin_transaction")
+        self.pending = []
+
+    def produce(self, topic: str, value: bytes | None = None, key: bytes | None = None, **kwargs: Any) -> None:
+        self.pending.append(Produced(topic, key, value, kwargs.get("headers")))
+        on_delivery = kwargs.get("on_delivery")
+        if on_delivery is not None:
+            on_delivery(None, None)
+
+    def poll(self, timeout: float = 0) -> int:
+        return 0
+
+    def flush(self, timeout: float = 0) -> int:
+        return 0
+
+    def commit_transaction(self, timeout: float = 0) -> None:
+        self.calls.append("commit_transaction")
+        if self.fail_commit:
+            raise RuntimeError("commit failed")
+        for message in self.pending:
+            self.committed.append(message)
+            if message.topic in self.topics:
+                self.topics[message.topic].records.append((message.key, message.value))
+        self.pending = []
+
+    def abort_transaction(self, timeout: float = 0) -> None:
+        self.calls.append("abort_transaction")
+        self.pending = []
+
+
+class ScriptedSourceTask(SourceTask):
+    """Returns the batches queued in ``BATCHES`` (a string raises), one per ``poll``; records carry a line offset."""
+
+    BATCHES: ClassVar[deque[list[str] | str]] = deque()
+    STARTED: ClassVar[list[dict[str, Any] | None]] = []  # the stored offset each start saw
+    STOPPED: ClassVar[list[str]] = []
+
+    def start(self, props: dict[str, str]) -> None:
+        self.topic = props["topic"]
+        stored = self.context.offset_storage_reader.offset({"file": "in"})
+        self.line = int(stored["line"]) if stored else 0
+        type(self).STARTED.append(stored)
+
+    def poll(self) -> list[SourceRecord]:
+        if not self.BATCHES:
+            return []
+        batch = self.BATCHES.popleft()
+        if isinstance(batch, str):
+            raise RuntimeError(batch)
+        records = []
+        for value in batch:
+            self.line += 1
+            records.append(SourceRecord({"file": "in"}, {"line": self.line}, self.topic, None, None, None,
+                                        STRING_SCHEMA, value))
+        return records
+
+    def stop(self) -> None:
+        type(self).STOPPED.append(self.topic)
+
+
+class ScriptedSourceConnector(SourceConnector):
+    """One task, the connector config as its config."""
+
+    def start(self, props: dict[str, str]) -> None:
+        self.props = props
+
+    def task_class(self) -> type[SourceTask]:
+        return ScriptedSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        return [dict(self.props)]
+
+    def stop(self) -> None:
+        """Nothing to release."""
+
+
+class RecordingSinkTask(SinkTask):
+    """Keeps what ``put`` received; ``FAIL_PUT`` makes the next ``put`` raise."""
+
+    PUT: ClassVar[list[SinkRecord]] = []
+    FLUSHED: ClassVar[list[dict[TopicPartition, int]]] = []
+    STARTS: ClassVar[list[dict[str, str]]] = []
+    STOPS: ClassVar[int] = 0
+    FAIL_PUT: ClassVar[list[str]] = []
+
+    def start(self, props: dict[str, str]) -> None:
+        type(self).STARTS.append(dict(props))
+
+    def put(self, records: list[SinkRecord]) -> None:
+        if self.FAIL_PUT:
+            raise RuntimeError(self.FAIL_PUT.pop())
+        type(self).PUT.extend(records)
+
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
+        type(self).FLUSHED.append(dict(current_offsets))
+
+    def stop(self) -> None:
+        type(self).STOPS += 1
+
+
+class RecordingSinkConnector(SinkConnector):
+    """One task, the connector config as its config."""
+
+    def start(self, props: dict[str, str]) -> None:
+        self.props = props
+
+    def task_class(self) -> type[SinkTask]:
+        return RecordingSinkTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        return [dict(self.props)]
+
+    def stop(self) -> None:
+        """Nothing to release."""
+
+
+def reset() -> None:
+    """Forget what earlier tests scripted and recorded."""
+    ScriptedSourceTask.BATCHES.clear()
+    ScriptedSourceTask.STARTED.clear()
+    ScriptedSourceTask.STOPPED.clear()
+    RecordingSinkTask.PUT.clear()
+    RecordingSinkTask.FLUSHED.clear()
+    RecordingSinkTask.STARTS.clear()
+    RecordingSinkTask.FAIL_PUT.clear()
+    RecordingSinkTask.STOPS = 0

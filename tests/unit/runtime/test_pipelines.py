@@ -1,0 +1,114 @@
+"""SourcePipeline and SinkPipeline: Kafka's stage order under errors.tolerance, with real converters and SMTs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.api.header import Headers
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.errors.config import ErrorHandlingConfig
+from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+from connect_core.errors.stage import Stage
+from connect_core.runtime import registry
+from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.runtime.source_pipeline import SourcePipeline
+from connect_core.transforms.chain import build_chain
+
+JSON = "org.apache.kafka.connect.json.JsonConverter"
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+
+class Reporter:
+    """Remembers the stage of every reported failure."""
+
+    def __init__(self) -> None:
+        self.stages: list[Stage] = []
+
+    def report(self, context: Any) -> None:
+        self.stages.append(context.stage)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _parts(config: dict[str, str]) -> tuple[ConverterSet, Any, RetryWithToleranceOperator, Reporter]:
+    reporter = Reporter()
+    operator = RetryWithToleranceOperator.from_config(ErrorHandlingConfig.parse(config), reporters=[reporter])
+    return ConverterSet.from_config(config), build_chain(config, registry.find), operator, reporter
+
+
+def _source(config: dict[str, str]) -> tuple[SourcePipeline, Reporter]:
+    converters, chain, operator, reporter = _parts(config)
+    return SourcePipeline(converters, chain, operator), reporter
+
+
+def _sink(config: dict[str, str]) -> tuple[SinkPipeline, Reporter]:
+    converters, chain, operator, reporter = _parts(config)
+    return SinkPipeline(converters, chain, operator), reporter
+
+
+USER = SchemaBuilder.struct().name("User").field("id", SchemaBuilder.int32().build()).build()
+
+
+def test_source_records_go_through_smts_then_converters() -> None:
+    pipeline, _ = _source({
+        "key.converter": STRING, "value.converter": JSON, "value.converter.schemas.enable": "false",
+        "transforms": "route", "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy",
+    })
+    headers = Headers().add("origin", "db", STRING_SCHEMA)
+    record = SourceRecord({"p": 1}, {"o": 1}, "users", 2, STRING_SCHEMA, "k", USER, Struct(USER).put("id", 7),
+                          1_700_000_000_000, headers)
+    produced = pipeline.convert(record)
+    assert produced is not None
+    assert (produced.topic, produced.partition, produced.key, produced.value, produced.timestamp) == (
+        "users-copy", 2, b"k", b'{"id":7}', 1_700_000_000_000)
+    assert produced.headers == [("origin", b"db")]
+
+
+def test_a_source_record_dropped_by_an_smt_is_none() -> None:
+    pipeline, reporter = _source({"transforms": "f", "transforms.f.type": "org.apache.kafka.connect.transforms.Filter"})
+    assert pipeline.convert(SourceRecord(None, None, "t", None, None, None, STRING_SCHEMA, "v")) is None
+    assert reporter.stages == []
+
+
+def test_a_source_conversion_failure_is_skipped_under_all_and_raised_under_none() -> None:
+    bad = SourceRecord(None, None, "t", None, None, None, USER, "not a struct")
+    tolerant, reporter = _source({"value.converter": JSON, "errors.tolerance": "all"})
+    assert tolerant.convert(bad) is None
+    assert reporter.stages == [Stage.VALUE_CONVERTER]
+    strict, _ = _source({"value.converter": JSON})
+    with pytest.raises(Exception, match="Tolerance exceeded"):
+        strict.convert(bad)
+
+
+def _consumed(value: bytes | None, offset: int = 0) -> ConsumedRecord:
+    return ConsumedRecord("orders", 1, offset, 1_700_000_000_000, "CreateTime", b"k", value, [("h", b"1")])
+
+
+def test_sink_records_go_through_converters_then_smts() -> None:
+    pipeline, _ = _sink({
+        "key.converter": STRING, "value.converter": JSON, "value.converter.schemas.enable": "false",
+        "transforms": "ins", "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.ins.offset.field": "at",
+    })
+    [record] = pipeline.convert_all([_consumed(b'{"id": 1}', offset=41)])
+    assert (record.topic, record.kafka_partition, record.kafka_offset, record.key, record.value) == (
+        "orders", 1, 41, "k", {"id": 1, "at": 41})
+    assert (record.original_topic, record.original_kafka_partition, record.original_kafka_offset) == (
+        "orders", 1, 41)
+    assert [(h.key, h.value) for h in record.headers] == [("h", 1)]
+
+
+def test_a_sink_failure_is_left_out_under_all_and_the_rest_keep_their_order() -> None:
+    pipeline, reporter = _sink({"key.converter": STRING, "value.converter": JSON,
+                                "value.converter.schemas.enable": "false", "errors.tolerance": "all"})
+    records = pipeline.convert_all([_consumed(b"1", 0), _consumed(b"{oops", 1), _consumed(b"3", 2)])
+    assert [(r.kafka_offset, r.value) for r in records] == [(0, 1), (2, 3)]
+    assert reporter.stages == [Stage.VALUE_CONVERTER]

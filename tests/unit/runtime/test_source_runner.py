@@ -1,0 +1,160 @@
+"""SourceRunner, one invocation at a time, over in-memory internal topics and a fake transactional producer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from connect_core.kafka.settings import KafkaClientSettings
+from connect_core.runtime.source_runner import SourceRunner
+from connect_core.runtime.worker import WorkerSettings
+from connect_core.storage.config_state import TargetState
+from connect_core.storage.status_state import State
+from tests.unit.runtime.fakes import SCRIPTED_SOURCE, FakeProducer, ScriptedSourceTask
+from tests.unit.storage.fakes import Topics
+
+WORKER = WorkerSettings(KafkaClientSettings(), group_id="connect-cluster", worker_id="test:1")
+CONFIG = {
+    "connector.class": SCRIPTED_SOURCE, "topic": "lines", "tasks.max": "1",
+    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+}
+
+
+class Harness:
+    """One fake cluster: topics, every producer the runner built, and a runner per 'container'."""
+
+    def __init__(self, config: dict[str, str] | None = None) -> None:
+        self.topics = Topics()
+        self.producers: list[FakeProducer] = []
+        configs = self.topics.config_store()
+        configs.put_connector_config("src", config or CONFIG, TargetState.STARTED)
+        configs.put_task_configs("src", [config or CONFIG])
+
+    def runner(self) -> SourceRunner:
+        return SourceRunner(
+            WORKER, config_store=self.topics.config_store(), offset_store=self.topics.offset_store(),
+            status_store=self.topics.status_store(), producer_factory=self._producer,
+        )
+
+    def _producer(self, config: dict[str, object]) -> FakeProducer:
+        producer = FakeProducer(dict(config), topics={"connect-offsets": self.topics.offsets})
+        self.producers.append(producer)
+        return producer
+
+    def task_state(self) -> State | None:
+        status = self.topics.status_store().start().task_status("src", 0)
+        return status.state if status else None
+
+    def data(self) -> list[bytes | None]:
+        return [m.value for p in self.producers for m in p.committed if m.topic == "lines"]
+
+
+def _budget() -> float:
+    return 60_000.0
+
+
+def test_records_and_their_offsets_commit_in_one_transaction() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.extend([["a", "b"], ["c"]])
+    result = harness.runner().run("src", 0, _budget)
+    producer = harness.producers[0]
+    assert producer.config["transactional.id"] == "connect-cluster-src-0"
+    assert producer.calls == ["init_transactions", "begin_transaction", "commit_transaction"]
+    assert harness.data() == [b"a", b"b", b"c"]
+    offsets = [m for m in producer.committed if m.topic == "connect-offsets"]
+    assert [(json.loads(m.key or b""), json.loads(m.value or b"")) for m in offsets] == [
+        (["src", {"file": "in"}], {"line": 3})
+    ]
+    assert (result.records, result.skipped, result.offsets) == (3, 0, [{"partition": {"file": "in"},
+                                                                         "offset": {"line": 3}}])
+    assert harness.task_state() is State.RUNNING
+
+
+def test_a_cold_container_resumes_from_the_committed_offsets() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.append(["a", "b"])
+    harness.runner().run("src", 0, _budget)
+    ScriptedSourceTask.BATCHES.append(["c"])
+    harness.runner().run("src", 0, _budget)  # a new runner: nothing in memory but the topics
+    assert ScriptedSourceTask.STARTED == [None, {"line": 2}]
+    assert harness.data() == [b"a", b"b", b"c"]
+
+
+def test_a_warm_container_keeps_its_task_between_invocations() -> None:
+    harness = Harness()
+    runner = harness.runner()
+    ScriptedSourceTask.BATCHES.append(["a"])
+    runner.run("src", 0, _budget)
+    ScriptedSourceTask.BATCHES.append(["b"])
+    runner.run("src", 0, _budget)
+    assert len(ScriptedSourceTask.STARTED) == 1
+    assert len(harness.producers) == 1  # the fenced producer is reused, not rebuilt
+    assert harness.data() == [b"a", b"b"]
+
+
+def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
+    harness = Harness()
+    runner = harness.runner()
+    ScriptedSourceTask.BATCHES.extend([["a"], "the source is down"])
+    with pytest.raises(RuntimeError, match="the source is down"):
+        runner.run("src", 0, _budget)
+    assert harness.producers[0].calls[-1] == "abort_transaction"
+    assert harness.data() == []  # "a" was produced in the aborted transaction: never visible
+    assert harness.task_state() is State.FAILED
+    trace = harness.topics.status_store().start().task_status("src", 0)
+    assert trace is not None and "the source is down" in (trace.trace or "")
+    assert ScriptedSourceTask.STOPPED == ["lines"]
+    ScriptedSourceTask.BATCHES.append(["b"])
+    runner.run("src", 0, _budget)  # the next invocation restarts the task from the committed offsets
+    assert ScriptedSourceTask.STARTED == [None, None]
+    assert harness.data() == [b"b"]
+    assert harness.task_state() is State.RUNNING
+
+
+def test_a_started_task_reports_running_before_its_invocation_ends() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.append(["a"])
+    seen_while_polling: list[State | None] = []
+
+    def budget() -> float:
+        seen_while_polling.append(harness.task_state())
+        return 60_000.0
+
+    harness.runner().run("src", 0, budget)
+    assert seen_while_polling[0] is State.RUNNING  # a deployed poll window lasts 50 s: not UNASSIGNED until then
+
+
+def test_a_paused_connector_returns_without_polling() -> None:
+    harness = Harness()
+    harness.topics.config_store().put_target_state("src", TargetState.PAUSED)
+    ScriptedSourceTask.BATCHES.append(["a"])
+    result = harness.runner().run("src", 0, _budget)
+    assert result.state == "PAUSED"
+    assert harness.producers == []
+    assert list(ScriptedSourceTask.BATCHES) == [["a"]]
+
+
+def test_records_dropped_by_an_smt_are_counted_as_skipped_and_still_advance_offsets() -> None:
+    config = {**CONFIG, "transforms": "drop", "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter"}
+    harness = Harness(config)
+    ScriptedSourceTask.BATCHES.append(["a", "b"])
+    result = harness.runner().run("src", 0, _budget)
+    assert (result.records, result.skipped) == (0, 2)
+    assert harness.data() == []
+    assert harness.topics.offset_store().start().offset("src", {"file": "in"}) == {"line": 2}
+
+
+def test_an_exhausted_budget_commits_what_was_polled_and_stops() -> None:
+    harness = Harness()
+    ScriptedSourceTask.BATCHES.extend([["a"], ["b"]])
+    left = iter([1.0, 0.0])
+    harness.runner().run("src", 0, lambda: next(left, 0.0))
+    assert harness.data() == [b"a"]
+    assert list(ScriptedSourceTask.BATCHES) == [["b"]]
+
+
+def test_an_unknown_task_is_not_found() -> None:
+    harness = Harness()
+    with pytest.raises(Exception, match="Task src-3 not found"):
+        harness.runner().run("src", 3, _budget)
