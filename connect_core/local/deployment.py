@@ -97,9 +97,9 @@ class LocalDeployment:
         # tasks.
         fingerprint = json.dumps([config, tasks, self.store.state.task_epoch(name)], sort_keys=True)
         if kind == "source":
-            interval = SourceScheduleConfig.parse(config).local_interval_ms(config)
+            heartbeat = SourceScheduleConfig.parse(config).heartbeat_ms()
             for task in range(len(tasks)):
-                desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, interval))
+                desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, heartbeat))
         elif kind == "sink":
             desired[("sink", name)] = (fingerprint, self._sink_starter(name, config))
         return desired
@@ -109,10 +109,10 @@ class LocalDeployment:
         log_file = (self.log_dir / log_file_name(label)).open("ab")
         return FunctionHost(function, {**self.function_env, **(extra_env or {})}, log=log_file)
 
-    def _source_starter(self, name: str, task: int, interval_ms: int) -> Any:
+    def _source_starter(self, name: str, task: int, heartbeat_ms: int) -> Any:
         def start() -> SourceSchedule:
             host = self._host("source_task", f"source-{name}-{task}")
-            return SourceSchedule(name, task, interval_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
+            return SourceSchedule(name, task, heartbeat_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
 
         return start
 

@@ -1,11 +1,17 @@
-"""A source task's schedule, emulated: invoke the source function every interval, never two at once."""
+"""A source task's schedule and tick queue, emulated: heartbeats every window, delayed ticks inside, never two at once.
+
+As on AWS (``connect_core/runtime/source_ticks.py``): each heartbeat opens a window of the schedule's period; the
+handler answers with the ``next_tick`` it would send to the SQS queue (``{"delay_s", "event"}``), which this thread
+delivers after the delay, as the queue's event source mapping would; with no next tick (idle past the window, paused,
+stopped, deleted) the chain rests until the next heartbeat. One thread per task, so invocations are sequential.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from connect_core.local.function_host import FunctionHost
@@ -16,16 +22,17 @@ log = logging.getLogger(__name__)
 
 
 class SourceSchedule:
-    """Invokes ``{"connector", "task"}`` (the Scheduler ``Input``) on a fixed rate, in its own thread."""
+    """Invokes the heartbeat ``{"connector", "task", "window_start", "window_ms"}`` every window, then its ticks."""
 
-    def __init__(self, connector: str, task: int, interval_ms: int, host: FunctionHost, timeout_s: float) -> None:
-        """``timeout_s`` is the function timeout: the handler polls until shortly before it."""
+    def __init__(self, connector: str, task: int, heartbeat_ms: int, host: FunctionHost, timeout_s: float) -> None:
+        """``heartbeat_ms``: the schedule's period; ``timeout_s``: the function timeout."""
         self.connector = connector
         self.task = task
-        self.interval_s = interval_ms / 1000.0
+        self.heartbeat_ms = heartbeat_ms
         self.host = host
         self.timeout_s = timeout_s
         self.invocations = 0
+        self.ticks = 0
         self.last_result: dict | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"schedule-{connector}-{task}", daemon=True)
@@ -41,10 +48,25 @@ class SourceSchedule:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            started = time.monotonic()
-            self.invocations += 1
-            try:
-                self.last_result = self.host.invoke({"connector": self.connector, "task": self.task}, self.timeout_s)
-            except Exception as error:  # like Scheduler: log the failed invocation and keep the rate
-                log.warning("source task %s-%d failed: %s", self.connector, self.task, error)
-            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
+            window_start_ms = int(time.time() * 1000)
+            event: dict[str, Any] | None = {"connector": self.connector, "task": self.task,
+                                            "window_start": window_start_ms, "window_ms": self.heartbeat_ms}
+            while event is not None and not self._stop.is_set():
+                tick = self._invoke(event)
+                if tick is None or self._stop.wait(tick["delay_s"]):
+                    break
+                self.ticks += 1
+                event = tick["event"]
+            self._stop.wait(max(0.0, (window_start_ms + self.heartbeat_ms) / 1000.0 - time.time()))
+
+    def _invoke(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """One invocation; the next tick it asks for, if any."""
+        self.invocations += 1
+        try:
+            result = self.host.invoke(event, self.timeout_s)
+        except Exception as error:
+            log.warning("source task %s-%d failed: %s", self.connector, self.task, error)
+            return None
+        self.last_result = result
+        tick = result.get("next_tick") if isinstance(result, dict) else None
+        return tick if isinstance(tick, dict) else None

@@ -26,7 +26,7 @@ from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
-from connect_core.runtime import env, registry
+from connect_core.runtime import registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
@@ -78,6 +78,7 @@ class SourceInvocationResult:
     rounds: int = 0
     bytes: int = 0
     duration_ms: float = 0.0
+    poll_interval_ms: int | None = None  # a RUNNING task's poll.interval.ms: when to invoke it again
     offsets: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,8 +120,6 @@ class SourceRunner:
         status_store: StatusStore | None = None,
         max_records: int = DEFAULT_MAX_RECORDS_PER_INVOCATION,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
-        poll_window_ms: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
         chunk_records: int = DEFAULT_CHUNK_RECORDS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> None:
@@ -133,10 +132,6 @@ class SourceRunner:
             status_store: see ``config_store``.
             max_records: records per invocation at most.
             producer_factory: builds the transactional producer from its librdkafka config.
-            poll_window_ms: keep polling in rounds, one transaction each and ``poll.interval.ms`` apart, for this
-                long (``LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS``). A schedule fires at most once a minute on AWS;
-                this is how a shorter ``poll.interval.ms`` is honoured. 0: one round per invocation.
-            sleep: waits between rounds (injected by tests).
             chunk_records: records per transaction at most (a round commits in chunks).
             chunk_bytes: produced bytes per transaction at most.
         """
@@ -146,17 +141,16 @@ class SourceRunner:
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self.max_records = max_records
         self._producer_factory = producer_factory or _confluent_producer
-        self.poll_window_ms = (
-            env.resolve_int(env.SOURCE_POLL_WINDOW_MS, 0) if poll_window_ms is None else poll_window_ms
-        )
-        self._sleep = sleep
         self.chunk_records = chunk_records
         self.chunk_bytes = chunk_bytes
         self._running: dict[tuple[str, int], _RunningTask] = {}
         self._reported: dict[tuple[str, int], State] = {}
 
     def run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
-        """Poll the task until it has nothing more or the time budget ends; commit records and offsets atomically.
+        """Poll the task while it has data and the budget lasts; commit records and offsets atomically.
+
+        Nothing here waits: the invocation ends at the first empty poll (Lambda bills wall time); the next one comes
+        from the schedule or a delayed tick (``runtime/source_ticks.py``), ``result.poll_interval_ms`` later.
 
         Args:
             connector: the connector name.
@@ -177,7 +171,6 @@ class SourceRunner:
         # 50-second) poll window ends.
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
-        window_ends = started + self.poll_window_ms / 1000.0
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms
 
@@ -188,34 +181,15 @@ class SourceRunner:
             while True:
                 full = self._poll_in_transaction(connector, running, within_tick_ms, result)
                 result.rounds += 1
-                if full and within_tick_ms() > 0 and result.records + result.skipped < self.max_records:
-                    continue  # the chunk filled up: the task has more now, go on without waiting
-                if not self._another_round(
-                    connector, task_id, running, within_tick_ms, window_ends=window_ends, result=result
-                ):
-                    break
+                if not full or within_tick_ms() <= 0 or result.records + result.skipped >= self.max_records:
+                    break  # nothing more now (or no budget): end, never wait inside a billed invocation
         except Exception as error:
             self._fail(connector, task_id, running, error)
             raise
         self._report(connector, task_id, State.RUNNING, None, running.version)
+        result.poll_interval_ms = running.poll_interval_ms
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         return result
-
-    def _another_round(
-        self, connector: str, task_id: int, running: _RunningTask, remaining_ms: Callable[[], float],
-        *, window_ends: float, result: SourceInvocationResult,
-    ) -> bool:
-        """Sleep ``poll.interval.ms`` and go on, while the window, the budget and the connector's state allow."""
-        wait_s = running.poll_interval_ms / 1000.0
-        if self.poll_window_ms <= 0 or result.records + result.skipped >= self.max_records:
-            return False
-        if time.monotonic() + wait_s >= window_ends or remaining_ms() <= running.poll_interval_ms:
-            return False
-        self._sleep(wait_s)
-        self.config_store.refresh()  # a pause, stop or new config ends the invocation early
-        if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
-            return False
-        return self.config_store.state.task_epoch(connector) == running.epoch
 
     def _poll_in_transaction(
         self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float], result: SourceInvocationResult
@@ -345,7 +319,7 @@ class SourceRunner:
         schedule = SourceScheduleConfig.parse(connector_config)
         return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task),
                             schedule.local_interval_ms(connector_config),
-                            schedule.schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS)
+                            schedule.heartbeat_ms())
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)

@@ -6,6 +6,7 @@ the schedule of each source task. Defaults are Lambda's own, so a config without
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -97,8 +98,9 @@ class SourceScheduleConfig(BaseModel):
 
     schedule_interval_ms: int | None = config_field(
         None, alias="lambda.schedule.interval.ms", group=_GROUP, validator=in_range(1_000),
-        description="How often each task's function is invoked. Default: the connector's poll.interval.ms locally; "
-        "on AWS at least one minute (Scheduler's minimum), with the invocation polling inside its time budget.",
+        description="How often each task's function is invoked. Default: the connector's poll.interval.ms. The "
+        "schedule (heartbeat) fires at this rate rounded up to whole minutes (Scheduler's minimum); shorter "
+        "intervals are met by delayed SQS ticks inside each heartbeat's window, never by sleeping.",
     )
 
     @classmethod
@@ -106,8 +108,14 @@ class SourceScheduleConfig(BaseModel):
         """Parse from a connector config (unrelated keys are ignored)."""
         return parse_config(cls, props)
 
+    def heartbeat_ms(self) -> int:
+        """The schedule's period: ``lambda.schedule.interval.ms`` rounded up to whole minutes, at least one minute
+        (Scheduler's finest rate). Each firing opens a window of this length for the task's ticks."""
+        interval = self.schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS
+        return max(1, math.ceil(interval / DEFAULT_SCHEDULE_INTERVAL_MS)) * DEFAULT_SCHEDULE_INTERVAL_MS
+
     def local_interval_ms(self, props: Mapping[str, Any]) -> int:
-        """Timer period locally: explicit, else the connector's poll.interval.ms, else 5 s."""
+        """The tick interval (locally and on AWS): explicit, else the connector's poll.interval.ms, else 5 s."""
         if self.schedule_interval_ms is not None:
             return self.schedule_interval_ms
         try:

@@ -1,4 +1,5 @@
-"""Scheduled source task: poll the task until its budget ends, produce records and offsets in one transaction."""
+"""Source task: a heartbeat (schedule) or a tick (SQS) polls the task while it has data, produces records and offsets
+in one transaction, and sends the next delayed tick (connect_core.runtime.source_ticks)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from aws_lambda_powertools import Logger, Metrics
 
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_metrics import add_run_metrics
-from connect_core.runtime.source_event import parse_source_event
+from connect_core.runtime.source_event import parse_source_events
+from connect_core.runtime.source_ticks import SqsTicks, run_source_invocation
 from connect_core.runtime.task_invocation import SourceInvocation
 from connect_core.runtime.time_budget import remaining_ms
 from connect_core.runtime.worker import WorkerSettings
@@ -16,18 +18,28 @@ from connect_core.runtime.worker import WorkerSettings
 logger = Logger(service="lambda-connect-source")
 metrics = Metrics(namespace="LambdaConnect", service="source_task")
 _invocation: SourceInvocation | None = None  # reused by warm invocations: clients, stores and the started task
+_ticks: SqsTicks | None = None
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run one invocation of the task named by the event."""
-    global _invocation
-    ref = parse_source_event(event)
-    _invocation = _invocation or SourceInvocation(WorkerSettings.from_env())
-    try:
-        result = _invocation.run(ref.connector, ref.task, remaining_ms(context), int(context.memory_limit_in_mb))
-    finally:
-        add_run_metrics(metrics, _invocation.recorder.last_run, restarted=_invocation.decision is Decision.RESTART)
-    logger.info("source invocation done", extra=result)
-    return result
+    """Run the task named by the event: its summary, or ``{"ticks": [...]}`` for an SQS batch."""
+    global _invocation, _ticks
+    refs = parse_source_events(event)
+    invocation = _invocation = _invocation or SourceInvocation(WorkerSettings.from_env())
+    _ticks = _ticks or SqsTicks.from_env()
+    memory_mb = int(context.memory_limit_in_mb)
+    summaries = []
+    for ref in refs:
+        before = invocation.recorder.last_run
+        try:
+            summary = run_source_invocation(lambda name, task, budget: invocation.run(name, task, budget, memory_mb),
+                                            ref, remaining_ms(context), _ticks)
+        finally:
+            if invocation.recorder.last_run is not before:  # a late tick runs nothing: no metrics of its own
+                add_run_metrics(metrics, invocation.recorder.last_run,
+                                restarted=invocation.decision is Decision.RESTART)
+        logger.info("source invocation done", extra=summary)
+        summaries.append(summary)
+    return {"ticks": summaries} if "Records" in event else summaries[0]

@@ -11,9 +11,10 @@ import dataclasses
 import datetime as dt
 import itertools
 import logging
+import re
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from connect_core.api.errors import ConfigError
+from connect_core.api.errors import ConfigError, DataError
 from connect_core.connectors.jdbc._types import ColumnDef, column_from_type_name, mysql_column, postgres_column
 from connect_core.connectors.jdbc._url import MYSQL, POSTGRESQL, SQLITE
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["ColumnInfo", "Dialect", "TableId", "dialect_for"]
 
 log = logging.getLogger(__name__)
+_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _CURSOR_IDS = itertools.count(1)  # server-side cursor names, unique per process (hence per connection)
 
 # Lost or refused connections (client 2002/2003/2006/2013/2055, server 1040/1053/1927/4031, network 1158-1161),
@@ -73,8 +75,16 @@ class Dialect:
 
     # -- identifiers -------------------------------------------------------------------------------
     def quote(self, identifier: str) -> str:
-        """``identifier`` quoted per ``quote.sql.identifiers`` (embedded quote characters doubled)."""
+        """``identifier`` quoted per ``quote.sql.identifiers`` (embedded quote characters doubled).
+
+        With ``never``, only a plain identifier is written as is: a name from a record (a schemaless key or field)
+        could otherwise inject SQL, so anything else is refused (stricter than Confluent, which writes it raw).
+        """
         if not self.quote_always:
+            if not _PLAIN_IDENTIFIER.fullmatch(identifier):
+                raise DataError(f"Identifier {identifier!r} cannot be used unquoted (quote.sql.identifiers=never): "
+                                "only letters, digits, '_' and '$', not starting with a digit; set "
+                                "quote.sql.identifiers=always to use it")
             return identifier
         escaped = identifier.replace(self.close_quote, self.close_quote * 2)
         return f"{self.open_quote}{escaped}{self.close_quote}"

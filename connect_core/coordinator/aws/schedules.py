@@ -1,35 +1,33 @@
 """One EventBridge Scheduler schedule per source task, converged from the connector's desired state.
 
-Scheduler's finest rate is one minute, while Kafka's ``poll.interval.ms`` is often seconds. The schedule only
-wakes a task: each invocation keeps calling ``task.poll()`` (which sleeps ``poll.interval.ms`` between queries, as
-the connectors do in Kafka) for as long as it returns records and the function's time budget (minus
-``LAMBDA_CONNECT_SAFETY_MARGIN_MS``) lasts. So a busy source is polled at its own interval inside one invocation,
-and the minute rate only bounds how long an idle source waits before it looks again (``SourceRunner`` stops at the
-first empty poll; keeping it polling through empty polls until the budget ends would close that gap too).
+Scheduler's finest rate is one minute, while Kafka's ``poll.interval.ms`` is often seconds. The schedule is the
+task's *heartbeat*: each firing opens a window (``window_start`` = Scheduler's ``<aws.scheduler.scheduled-time>``,
+``window_ms`` = the rate) in which the source function re-invokes itself through delayed SQS ticks every
+``poll.interval.ms``, without sleeping inside a billed invocation (``connect_core/runtime/source_ticks.py``).
 ``lambda.schedule.interval.ms`` above a minute is rounded up to whole minutes.
 
-Schedules carry no state: the task's Input is ``{"connector": <name>, "task": <n>}``, and everything else comes from
-the config topic when it runs. Retries are off (``MaximumRetryAttempts`` 0): the next tick is the retry.
+Schedules carry no other state: the Input names the task and its window, and everything else comes from the config
+topic when it runs. Retries are off (``MaximumRetryAttempts`` 0): the next heartbeat is the retry.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from connect_core.coordinator.aws.names import schedule_base, schedule_name, task_of_schedule
-from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
+from connect_core.runtime.trigger_config import SourceScheduleConfig
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["ScheduleSettings", "SourceSchedules", "schedule_expression"]
+__all__ = ["ScheduleSettings", "SourceSchedules", "schedule_expression", "schedule_input"]
 
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 MINUTE_MS = 60_000
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # a Scheduler context attribute, replaced when it fires
 MAXIMUM_EVENT_AGE_S = 60  # a tick older than the minimum rate is pointless: the next one is already due
 
 
@@ -44,9 +42,15 @@ class ScheduleSettings:
 
 def schedule_expression(config: Mapping[str, Any]) -> str:
     """``rate(N minute[s])``: ``lambda.schedule.interval.ms`` rounded up to minutes, at least one minute."""
-    interval = SourceScheduleConfig.parse(config).schedule_interval_ms or DEFAULT_SCHEDULE_INTERVAL_MS
-    minutes = max(1, math.ceil(interval / MINUTE_MS))
+    minutes = SourceScheduleConfig.parse(config).heartbeat_ms() // MINUTE_MS
     return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
+
+
+def schedule_input(connector: str, task: int, config: Mapping[str, Any]) -> str:
+    """The heartbeat's Input: the task, and its window (Scheduler substitutes the scheduled time) for the ticks."""
+    window_ms = SourceScheduleConfig.parse(config).heartbeat_ms()
+    return json.dumps({"connector": connector, "task": task, "window_start": SCHEDULED_TIME, "window_ms": window_ms},
+                      separators=(",", ":"))
 
 
 class SourceSchedules:
@@ -72,7 +76,7 @@ class SourceSchedules:
             self._delete(existing[task])
             actions.append(f"delete {existing[task]}")
         for task in sorted(wanted):
-            desired = self._desired(connector, task, expression, state)
+            desired = self._desired(connector, task, expression, schedule_input(connector, task, config), state)
             if task not in existing:
                 self.client.create_schedule(**desired)
                 actions.append(f"create {desired['Name']}")
@@ -100,7 +104,7 @@ class SourceSchedules:
                     found[task] = schedule["Name"]
         return found
 
-    def _desired(self, connector: str, task: int, expression: str, state: str) -> dict[str, Any]:
+    def _desired(self, connector: str, task: int, expression: str, target_input: str, state: str) -> dict[str, Any]:
         return {
             "Name": schedule_name(connector, task),
             "GroupName": self.settings.group,
@@ -111,7 +115,7 @@ class SourceSchedules:
             "Target": {
                 "Arn": self.settings.source_function_arn,
                 "RoleArn": self.settings.role_arn,
-                "Input": json.dumps({"connector": connector, "task": task}, separators=(",", ":")),
+                "Input": target_input,
                 "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": MAXIMUM_EVENT_AGE_S},
             },
         }

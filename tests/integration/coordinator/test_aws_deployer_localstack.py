@@ -47,7 +47,8 @@ def test_source_schedules_converge_on_localstack(scheduler: tuple[Any, str], aws
     assert _states(client, group) == {"orders-0": "ENABLED", "orders-1": "ENABLED"}
     schedule = client.get_schedule(Name="orders-1", GroupName=group)
     assert schedule["ScheduleExpression"] == "rate(1 minute)"
-    assert json.loads(schedule["Target"]["Input"]) == {"connector": "orders", "task": 1}
+    assert json.loads(schedule["Target"]["Input"]) == {"connector": "orders", "task": 1, "window_ms": 60_000,
+                                                       "window_start": "<aws.scheduler.scheduled-time>"}
 
     deployer.apply("orders", SOURCE, 2, TargetState.STARTED)
     assert deployer.last_actions == []

@@ -47,6 +47,7 @@ def deployed(cluster: Cluster, kafka_bootstrap: str, tmp_path: Path,
     monkeypatch.setenv(env.WORKER_ID, "lambda:source-test")
     monkeypatch.setenv(env.SAFETY_MARGIN_MS, "1000")
     monkeypatch.setattr(app, "_invocation", None)
+    monkeypatch.setattr(app, "_ticks", None)
     path = tmp_path / "input.txt"
     path.write_text("alpha\nbeta\n")
     topic = f"{cluster.worker.group_id}-lines"
@@ -94,3 +95,45 @@ def test_a_paused_connector_does_no_work(cluster: Cluster, deployed: tuple[Path,
 def test_an_event_without_a_connector_is_rejected(deployed: tuple[Path, str]) -> None:
     with pytest.raises(DataError, match="connector"):
         app.handler({"detail": {"task": 0}}, _context())
+
+
+def test_a_heartbeat_sends_its_next_tick_through_sqs_and_the_tick_runs_the_task(
+    cluster: Cluster, deployed: tuple[Path, str], kafka_bootstrap: str, aws_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sub-minute poll.interval.ms without sleeping: the invocation ends at the first empty poll and sends a tick
+    delayed by the interval to the stack's queue (LocalStack's SQS here); the queue's mapping delivers it as an SQS
+    event, which runs the task again inside the heartbeat's window; a paused task sends no further tick."""
+    import time
+    import uuid
+
+    import boto3
+
+    path, topic = deployed
+    sqs = boto3.client("sqs", **aws_settings)
+    queue_url = sqs.create_queue(QueueName=f"ticks-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    monkeypatch.setenv(env.SOURCE_TICK_QUEUE_URL, queue_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_settings["endpoint_url"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", aws_settings["region_name"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", aws_settings["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", aws_settings["aws_secret_access_key"])
+    window = {"window_start": int(time.time() * 1000), "window_ms": 60_000}
+
+    first = app.handler({"connector": CONNECTOR, "task": 0, **window}, _context())
+
+    assert (first["records"], first["next_tick"]["delay_s"]) == (2, 5)  # poll.interval.ms defaults to 5 s
+    received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=10, AttributeNames=["All"])["Messages"]
+    (message,) = received
+    assert json.loads(message["Body"]) == {"connector": CONNECTOR, "task": 0, **window, "tick": 1}
+    sent, arrived = int(message["Attributes"]["SentTimestamp"]), time.time() * 1000
+    assert arrived - sent >= 4_000  # it stayed invisible for its DelaySeconds
+
+    with path.open("a") as handle:
+        handle.write("gamma\n")
+    tick = app.handler({"Records": [{"eventSource": "aws:sqs", "body": message["Body"]}]}, _context())
+    assert tick["ticks"][0]["records"] == 1 and tick["ticks"][0]["tick"] == 1
+    assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 3)] == [b'"alpha"', b'"beta"', b'"gamma"']
+
+    cluster.configs.put_target_state(CONNECTOR, TargetState.PAUSED)
+    paused = app.handler({"Records": [{"eventSource": "aws:sqs", "body": message["Body"]}]}, _context())
+    assert paused["ticks"][0]["state"] == "PAUSED" and paused["ticks"][0]["next_tick"] is None

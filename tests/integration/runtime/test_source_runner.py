@@ -149,37 +149,25 @@ def test_a_warm_runner_reports_running_again_after_the_coordinator_changed_the_s
     assert cluster.statuses.task_status("restarted", 0).state is State.RUNNING
 
 
-def test_a_poll_window_runs_rounds_poll_interval_apart_each_committed_on_its_own(
+def test_an_invocation_ends_at_the_first_empty_poll_and_says_when_to_poll_again(
     cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
 ) -> None:
-    """On AWS a schedule fires at most once a minute; rounds inside the invocation honour poll.interval.ms, each
-    round is its own transaction, and a pause ends the invocation at the next round."""
+    """Lambda bills wall time: nothing sleeps inside an invocation. It polls while there is data, commits, and ends
+    at the first empty poll; ``poll_interval_ms`` tells the caller (a tick, or ``up``) when to invoke it again."""
     path = tmp_path / "input.txt"
-    path.write_text("first\n")
-    topic = f"{cluster.worker.group_id}-rounds"
-    _deploy_file_source(cluster, "rounds", path, topic, **{"poll.interval.ms": "200",
-                                                           "value.converter.schemas.enable": "false"})
-    sleeps: list[float] = []
-
-    def sleep_and_append(seconds: float) -> None:
-        sleeps.append(seconds)
-        # the previous round is already committed: a reader sees it before this invocation ends
-        assert len(consume_committed(kafka_bootstrap, topic, len(sleeps), timeout_s=10)) == len(sleeps)
-        if len(sleeps) == 3:
-            cluster.configs.put_target_state("rounds", TargetState.PAUSED)
-        else:
-            with path.open("a") as handle:
-                handle.write(f"line-{len(sleeps)}\n")
-
+    path.write_text("first\nsecond\n")
+    topic = f"{cluster.worker.group_id}-drained"
+    _deploy_file_source(cluster, "drained", path, topic, **{"poll.interval.ms": "200",
+                                                            "value.converter.schemas.enable": "false"})
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
-                          status_store=cluster.statuses, poll_window_ms=600_000, sleep=sleep_and_append)
+                          status_store=cluster.statuses)
 
-    result = runner.run("rounds", 0, _budget(600_000))
+    result = runner.run("drained", 0, _budget(600_000))
 
-    assert sleeps == [0.2, 0.2, 0.2]
-    assert (result.rounds, result.records) == (3, 3)
+    assert (result.records, result.poll_interval_ms) == (2, 200)
+    assert (result.rounds, result.polls) == (1, 2)  # the lines, then the empty poll that ended it (600 s left)
     values = [v for _, v, _ in consume_committed(kafka_bootstrap, topic, result.records)]
-    assert values == [b'"first"', b'"line-1"', b'"line-2"']
+    assert values == [b'"first"', b'"second"']
 
 
 def test_offsets_altered_between_two_warm_invocations_are_picked_up(

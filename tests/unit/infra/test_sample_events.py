@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connect_core.kafka.lambda_event import decode_kafka_event
-from connect_core.runtime.source_event import parse_source_event
+from connect_core.runtime.source_event import parse_source_event, parse_source_events
 from tests.unit.infra._template import ROOT
 
 EVENTS = ROOT / "events"
@@ -20,7 +20,12 @@ def _load(path: str) -> Any:
 
 @pytest.mark.parametrize("name", ["scheduler-input.json", "eventbridge-scheduled-envelope.json"])
 def test_source_events_name_a_connector_task(name: str) -> None:
-    assert parse_source_event(_load(f"source_task/{name}")) == ("local-file-source", 0)
+    assert parse_source_event(_load(f"source_task/{name}"))[:2] == ("local-file-source", 0)
+
+
+def test_the_sqs_tick_names_a_task_and_its_heartbeat_window() -> None:
+    (tick,) = parse_source_events(_load("source_task/sqs-tick.json"))
+    assert tick == ("local-file-source", 0, 1_800_000_000_000, 60_000, 1)
 
 
 def test_the_msk_batch_decodes_keys_null_keys_and_repeated_headers() -> None:

@@ -122,11 +122,28 @@ def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict
     assert props["Target"]["Arn"] == {"Fn::GetAtt": ["SourceTaskFunction", "Arn"]}
     assert props["Target"]["RoleArn"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
     rendered = props["Target"]["Input"]["Fn::Sub"].replace("${StaticSourceConnector}", "orders-source")
-    assert json.loads(rendered) == {"connector": "orders-source", "task": 0}
+    assert json.loads(rendered) == {"connector": "orders-source", "task": 0, "window_ms": 60_000,
+                                    "window_start": "<aws.scheduler.scheduled-time>"}
+
+
+def test_source_ticks_come_from_an_sqs_queue_the_source_function_may_send_to(cfn: dict[str, Any]) -> None:
+    """Sub-minute poll intervals: the source function sends its next tick to the queue, whose mapping invokes it."""
+    (queue_id,) = _of_type(cfn, "AWS::SQS::Queue")
+    (ticks,) = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [queue_id, "Arn"]}]
+    assert ticks["FunctionName"] == {"Ref": "SourceTaskFunction"} and ticks["BatchSize"] == 1
+    function = cfn["Resources"]["SourceTaskFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL"] == {"Ref": queue_id}
+    assert "LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS" not in function["Environment"]["Variables"]
+    role = cfn["Resources"]["SourceTaskRole"]["Properties"]
+    actions = {a for p in role["Policies"] for st in p["PolicyDocument"]["Statement"] for a in st["Action"]}
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= actions
+    visibility = cfn["Resources"][queue_id]["Properties"]["VisibilityTimeout"]
+    assert visibility >= cfn["Resources"]["SourceTaskFunction"]["Properties"].get("Timeout", 300)
 
 
 def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: dict[str, Any]) -> None:
-    mappings = _of_type(cfn, "AWS::Lambda::EventSourceMapping")
+    mappings = {k: m for k, m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").items() if "Condition" in m}
     assert {m["Condition"] for m in mappings.values()} == {"HasStaticMskSink", "HasStaticSelfManagedSink"}
     msk = next(m["Properties"] for m in mappings.values() if m["Condition"] == "HasStaticMskSink")
     assert msk["EventSourceArn"] == {"Ref": "MskClusterArn"}
@@ -169,7 +186,7 @@ def test_only_list_and_describe_actions_use_a_wildcard_resource(cfn: dict[str, A
         if isinstance(policies, dict):  # Fn::If [condition, policies, AWS::NoValue]
             policies = policies["Fn::If"][1]
         documents += [policy["PolicyDocument"] for policy in policies]
-    assert len(documents) == 4  # scheduler, heartbeat, coordinator, the sink's MSK mapping (+ the managed policy)
+    assert len(documents) == 5  # scheduler, heartbeat, coordinator, source ticks, the sink's MSK mapping
     documents += [p["Properties"]["PolicyDocument"] for p in _of_type(cfn, "AWS::IAM::ManagedPolicy").values()]
     for document in documents:
         for statement in _statements(document):

@@ -34,7 +34,7 @@ class Harness:
     def runner(self) -> SourceRunner:
         return SourceRunner(
             WORKER, config_store=self.topics.config_store(), offset_store=self.topics.offset_store(),
-            status_store=self.topics.status_store(), producer_factory=self._producer, poll_window_ms=0,
+            status_store=self.topics.status_store(), producer_factory=self._producer,
         )
 
     def _producer(self, config: dict[str, object]) -> FakeProducer:

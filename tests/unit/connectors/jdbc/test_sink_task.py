@@ -152,6 +152,22 @@ def test_schemaless_keys_come_from_the_existing_table(db: Path) -> None:
     assert _rows(db) == [(1, "B")]
 
 
+@pytest.mark.parametrize("field", ['x" TEXT); DROP TABLE victims; --', "a b", "1abc", "name`", "a;b"])
+def test_unquoted_identifiers_from_records_are_refused(db: Path, field: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE victims (id INTEGER)")
+    props = {"insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "id", "quote.sql.identifiers": "never"}
+    with pytest.raises(DataError, match="cannot be used unquoted"):
+        _run(db, [SinkRecord("orders", 0, None, None, None, {"id": 1, field: "x"}, 0)], **props)
+    assert _rows(db, "SELECT name FROM sqlite_master WHERE name = 'victims'") == [("victims",)]
+
+
+def test_plain_identifiers_work_unquoted(db: Path) -> None:
+    props = {"insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "id", "quote.sql.identifiers": "never"}
+    _run(db, [SinkRecord("orders", 0, None, None, None, {"id": 1, "status_1": "x"}, 0)], **props)
+    assert _rows(db, "SELECT id, status_1 FROM orders") == [(1, "x")]
+
+
 def test_schemaless_maps_without_known_keys_fail(db: Path) -> None:
     with pytest.raises(ConnectError, match="set pk.fields"):
         _run(db, [SinkRecord("orders", 0, None, None, None, {"id": 1}, 0)],

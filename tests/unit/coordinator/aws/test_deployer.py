@@ -172,7 +172,9 @@ def test_source_tasks_get_one_schedule_each_with_their_input(aws: Aws) -> None:
     assert first["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert first["Target"]["Arn"].endswith(":function:stack-SourceTask")
     assert first["Target"]["RoleArn"] == "arn:aws:iam::123456789012:role/scheduler"
-    assert json.loads(first["Target"]["Input"]) == {"connector": "orders", "task": 0}
+    # the heartbeat's window: Scheduler puts the scheduled time in; the ticks of that window run inside it
+    assert json.loads(first["Target"]["Input"]) == {"connector": "orders", "task": 0, "window_ms": 60_000,
+                                                    "window_start": "<aws.scheduler.scheduled-time>"}
     assert aws.deployer.last_actions == ["create orders-0", "create orders-1"]
 
 

@@ -1,0 +1,131 @@
+"""Sub-minute ``poll.interval.ms`` without a billed sleep: heartbeat windows and delayed SQS ticks.
+
+A source task's schedule fires once per period (one minute at least: EventBridge Scheduler's finest rate). That
+*heartbeat* opens a window ``[scheduled time, + period)`` owned by one chain of invocations:
+
+- every invocation polls while the task has data (``SourceRunner.run``) and ends at the first empty poll, or when
+  the window is about to end (its budget is cut to the window's end minus the safety margin);
+- a RUNNING task whose ``poll.interval.ms`` is shorter than the window then sends its next *tick*: an SQS message
+  ``DelaySeconds`` = the interval (whole seconds, 1-900) with the same window, which the queue's event source
+  mapping delivers to the source function. A tick due after the window's end is not sent: the next heartbeat
+  takes over, so a broken chain (a lost message, a failed send) is restarted by the next heartbeat at the latest;
+- a tick or heartbeat that arrives after its window (a late delivery, an async retry) does nothing.
+
+So one task never runs twice at once: inside a window the chain is sequential (a tick is sent only when the
+previous invocation is done), and windows do not overlap (every invocation of a window returns before its end, and
+the next heartbeat never fires before it). What is left is SQS's at-least-once delivery: a rare duplicate tick runs
+next to its twin; the later ``init_transactions`` fences the earlier invocation, whose transaction aborts, so
+records and offsets stay exactly-once, and the extra chain ends with the window. Pause, stop and delete are read
+from the config topic at the start of every invocation, so they take effect at the next tick; a paused, stopped or
+deleted task sends no further tick.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import NotFoundError
+from connect_core.runtime import env
+from connect_core.storage.status_state import State
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.runtime.source_event import SourceTaskRef
+
+__all__ = ["MAX_DELAY_S", "SqsTicks", "next_tick", "run_source_invocation", "window_budget"]
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY_S = 900  # SQS DelaySeconds maximum
+
+
+def _now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def window_budget(ref: SourceTaskRef, remaining_ms: Callable[[], float],
+                  now_ms: Callable[[], float] = _now_ms) -> Callable[[], float]:
+    """The invocation's clock: the function's budget, cut to the end of the heartbeat window minus the margin."""
+    if ref.window_start_ms is None or ref.window_ms is None:
+        return remaining_ms
+    ends = ref.window_start_ms + ref.window_ms - _margin_ms()
+    return lambda: min(remaining_ms(), ends - now_ms())
+
+
+def next_tick(ref: SourceTaskRef, summary: dict[str, Any], now_ms: float) -> dict[str, Any] | None:
+    """``{"delay_s", "event"}`` of the next tick of a RUNNING task, or None (no window, not running, held back by
+    its restart policy, or due after the window's end: the next heartbeat polls then).
+
+    ``summary``: the invocation's (``SourceInvocationResult.as_dict()``, or the restart policy's answer).
+    """
+    interval = summary.get("poll_interval_ms")
+    if (ref.window_start_ms is None or ref.window_ms is None or not isinstance(interval, int)
+            or summary.get("state") != State.RUNNING.value):
+        return None
+    delay_s = min(MAX_DELAY_S, max(1, math.ceil(interval / 1000.0)))
+    if now_ms + delay_s * 1000.0 >= ref.window_start_ms + ref.window_ms - _margin_ms():
+        return None
+    return {"delay_s": delay_s, "event": ref._replace(tick=ref.tick + 1).as_event()}
+
+
+class SqsTicks:
+    """Sends ticks to the source function's SQS queue (``LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL``)."""
+
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        """``client``: a boto3 ``sqs`` client (built lazily: boto3 is not imported at cold start)."""
+        self.queue_url = queue_url
+        self._client = client
+
+    @classmethod
+    def from_env(cls) -> SqsTicks | None:
+        """The stack's tick queue, or None where there is none (``lambda-connect up`` emulates it)."""
+        url = env.resolve(env.SOURCE_TICK_QUEUE_URL, "")
+        return cls(url) if url else None
+
+    def send(self, tick: dict[str, Any]) -> None:
+        """One message, delayed ``tick["delay_s"]`` seconds."""
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        self._client.send_message(QueueUrl=self.queue_url, DelaySeconds=tick["delay_s"],
+                                  MessageBody=json.dumps(tick["event"], separators=(",", ":")))
+
+
+def run_source_invocation(
+    run: Callable[[str, int, Callable[[], float]], dict[str, Any]], ref: SourceTaskRef,
+    remaining_ms: Callable[[], float], ticks: SqsTicks | None, now_ms: Callable[[], float] = _now_ms,
+) -> dict[str, Any]:
+    """Run one heartbeat or tick of a task (``run(connector, task, budget)`` gives its summary) and send its tick.
+
+    A late tick or heartbeat returns ``{"ignored": "window over"}``. A tick of a deleted connector, or one whose
+    run failed, is acknowledged (returned, not raised: the task already reported FAILED and the next heartbeat
+    retries it; an SQS retry could only arrive in a later window, next to that window's chain).
+    """
+    if ref.window_start_ms is not None and ref.window_ms is not None:
+        if now_ms() >= ref.window_start_ms + ref.window_ms - _margin_ms():
+            return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "ignored": "window over"}
+    try:
+        summary = run(ref.connector, ref.task, window_budget(ref, remaining_ms, now_ms))
+    except NotFoundError:
+        if ref.tick == 0:
+            raise
+        return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "ignored": "connector not found"}
+    except Exception as error:
+        if ref.tick == 0:
+            raise
+        log.warning("tick %d of source task %s-%d failed: %s", ref.tick, ref.connector, ref.task, error)
+        return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "failed": str(error)}
+    tick = next_tick(ref, summary, now_ms())
+    if tick is not None and ticks is not None:
+        ticks.send(tick)
+    return summary | {"tick": ref.tick, "next_tick": tick}
+
+
+def _margin_ms() -> int:
+    return env.resolve_int(env.SAFETY_MARGIN_MS, env.DEFAULT_SAFETY_MARGIN_MS)
