@@ -106,6 +106,6 @@ class Offset:
         for value in values:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ConnectError(f"Invalid stored JDBC source offset {dict(data)}: values must be integers")
-        emitted_max = data.get(EMITTED_MAX_FIELD)
-        gaps = tuple(tuple(int(v) for v in gap) for gap in data.get(GAPS_FIELD) or ())
-        return cls(*values, emitted_max=emitted_max, gaps=gaps)  # type: ignore[arg-type]
+        timestamp_ms, timestamp_nanos, incrementing = values
+        gaps = tuple((int(gap[0]), int(gap[1]), int(gap[2])) for gap in data.get(GAPS_FIELD) or ())
+        return cls(timestamp_ms, timestamp_nanos, incrementing, data.get(EMITTED_MAX_FIELD), gaps)
