@@ -27,7 +27,7 @@ from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
-from connect_core.kafka.retry import with_retries
+from connect_core.kafka.retry import kafka_error_of, with_retries
 from connect_core.runtime import fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -62,6 +62,7 @@ DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
 DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024  # produced key + value bytes per transaction at most
 DEFAULT_CHUNK_MS = 10_000  # a transaction commits at least this often (readers of connect-offsets wait for it)
+COMMIT_RESERVE = 2.0  # polling stops twice the longest commit seen before the tick share ends
 TICK_SHARE = 5 / 6  # of the schedule interval an invocation may poll (50 s of a one-minute rate)
 _QUEUE_FULL_WAIT_S = 0.1
 # Kafka's producer default. A chunk commits within DEFAULT_CHUNK_MS, so a transaction never needs longer; and a
@@ -151,6 +152,7 @@ class SourceRunner:
         self.chunk_bytes = chunk_bytes
         self._running: dict[tuple[str, int], _RunningTask] = {}
         self._reported: dict[tuple[str, int], State] = {}
+        self._longest_commit_s = 0.0  # stop polling this long (times COMMIT_RESERVE) before the next tick
 
     def run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         """Poll the task while it has data and the budget lasts; commit records and offsets atomically.
@@ -172,6 +174,7 @@ class SourceRunner:
         if state in (TargetState.PAUSED, TargetState.STOPPED):
             self._shutdown(connector, task_id)
             return SourceInvocationResult(connector, task_id, state.name)
+        warm = (connector, task_id) in self._running
         running = self._running_task(connector, task_id)
         # RUNNING as soon as the task has started, as a Connect worker reports it: not only when a (deployed,
         # 50-second) poll window ends.
@@ -180,18 +183,30 @@ class SourceRunner:
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms
 
-        def within_tick_ms() -> float:  # the Lambda budget, and never into the next tick
-            return min(budget(), (tick_ends - time.monotonic()) * 1000.0)
+        def within_tick_ms() -> float:  # the Lambda budget, and never into the next tick (the last commit's time kept)
+            reserve_s = COMMIT_RESERVE * self._longest_commit_s
+            return min(budget(), (tick_ends - reserve_s - time.monotonic()) * 1000.0)
 
-        try:
-            while True:
-                full = self._poll_in_transaction(connector, running, within_tick_ms, result)
-                result.rounds += 1
-                if not full or within_tick_ms() <= 0 or result.records + result.skipped >= self.max_records:
-                    break  # nothing more now (or no budget): end, never wait inside a billed invocation
-        except Exception as error:
-            self._fail(connector, task_id, running, error)
-            raise
+        while True:
+            try:
+                while True:
+                    full = self._poll_in_transaction(connector, running, within_tick_ms, result)
+                    result.rounds += 1
+                    if not full or within_tick_ms() <= 0 or result.records + result.skipped >= self.max_records:
+                        break  # nothing more now (or no budget): end, never wait inside a billed invocation
+                break
+            except Exception as error:
+                if warm and result.rounds == 0 and _fenced(error):
+                    # This warm container was fenced by a newer one since its last invocation (its task may be
+                    # behind): not a task failure. Start the task afresh from the committed offsets and go on.
+                    log.info("source task %s-%d was fenced while idle; restarting it", connector, task_id)
+                    warm = False
+                    self._shutdown_quietly(connector, task_id)
+                    running = self._running_task(connector, task_id)
+                    result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+                    continue
+                self._fail(connector, task_id, running, error)
+                raise
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result.poll_interval_ms = running.poll_interval_ms
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
@@ -237,8 +252,10 @@ class SourceRunner:
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             fault_points.reached("source.before_commit")
+            committing = time.monotonic()
             with_retries(lambda: producer.commit_transaction(KAFKA_TIMEOUT_S), what="committing the transaction",
                          timeout_s=KAFKA_TIMEOUT_S)
+            self._longest_commit_s = max(self._longest_commit_s, time.monotonic() - committing)
             fault_points.reached("source.after_commit")
         except BaseException:
             _abort(producer)
@@ -343,6 +360,13 @@ class SourceRunner:
             log.exception("stopping failed task %s-%d", connector, task_id)
         self._report(connector, task_id, State.FAILED, _trace(error), running.version)
 
+    def _shutdown_quietly(self, connector: str, task_id: int) -> None:
+        try:
+            self._shutdown(connector, task_id)
+        except Exception:  # a fenced task's producer cannot abort; it is discarded anyway
+            log.warning("stopping fenced task %s-%d", connector, task_id, exc_info=True)
+            self._running.pop((connector, task_id), None)
+
     def _shutdown(self, connector: str, task_id: int) -> None:
         running = self._running.pop((connector, task_id), None)
         if running is not None:
@@ -362,6 +386,19 @@ class SourceRunner:
         """Stop every task and release clients."""
         for key in list(self._running):
             self._shutdown(*key)
+
+
+def _fenced(error: BaseException) -> bool:
+    """Whether the producer was fenced by a newer producer with the same transactional id."""
+    from confluent_kafka import KafkaError
+
+    while error is not None:
+        kafka_error = kafka_error_of(error)
+        if kafka_error is not None and (kafka_error.fatal() or kafka_error.code() in (
+                KafkaError._FATAL, KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH)):
+            return True
+        error = error.__cause__  # type: ignore[assignment]
+    return False
 
 
 def _abort(producer: Any) -> None:

@@ -58,7 +58,7 @@ def test_big_snapshot_arrives_exactly_once_under_short_ticks(
     assert code == 0 and summary is not None, stderr
     tally.runs = summary["invocations"]
     tally.notes = {"fenced_or_failed": summary["failed"], "containers": summary["containers"],
-                   "peak_rss_mb": summary["peak_rss_mb"]}
+                   "peak_rss_mb": summary["peak_rss_mb"], "last_error": (summary["errors"] or ["-"])[-1][:160]}
     tally.count(range(1, ROWS + 1), topic_ids(kafka_bootstrap, f"{prefix}big", ROWS))
 
     assert summary["done"], f"the snapshot did not finish in {MAX_TICKS} ticks: {summary}"

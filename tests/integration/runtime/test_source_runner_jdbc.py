@@ -376,3 +376,27 @@ def test_bad_task_configs_fail_the_task_with_a_trace_naming_the_setting(
     status = cluster.statuses.task_status("bad", 0)
     assert status.state.value == "FAILED"
     assert setting in status.trace
+
+
+def test_a_warm_container_fenced_while_idle_restarts_its_task_instead_of_failing(
+    cluster: Cluster, mariadb_settings: dict[str, str], database: tuple, kafka_bootstrap: str
+) -> None:
+    """The scheduler may pick either of two warm containers: the one a newer container fenced must not fail."""
+    conn, db = database
+    _orders_table(conn, "orders", 3)
+    prefix = f"{cluster.worker.group_id}-"
+    config = _config(mariadb_settings, db, mode="incrementing", **{
+        "table.whitelist": "orders", "incrementing.column.name": "id", "topic.prefix": prefix})
+    _deploy(cluster, "idle", config)
+    first, second = _runner(cluster), _runner(cluster)
+    assert first.run("idle", 0, _budget()).records == 3  # container 1 (now warm, its task at id 3)
+    _orders_table(conn, "orders", 2, start=3)
+    assert second.run("idle", 0, _budget()).records == 2  # container 2 starts: fences container 1
+    _orders_table(conn, "orders", 1, start=5)
+
+    assert first.run("idle", 0, _budget()).records == 1  # container 1 again: restarted from offsets, not FAILED
+
+    values = [e["payload"]["v"] for e in _payloads(kafka_bootstrap, f"{prefix}orders", 6)]
+    assert values == [f"v{i}" for i in range(6)]
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status("idle", 0).state.value == "RUNNING"
