@@ -15,6 +15,7 @@ The JVM is started once (its start-up is not counted); each sub-case repeats wit
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -38,6 +39,7 @@ POM_DIR = REPO / "bench" / "java"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
 CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
+S3_JAVA_RECORDS = int(os.environ.get("BENCH_S3_JAVA_RECORDS", "10000"))
 S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (Camel 3.11's S3 client has no path style)
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 _WORKER = """\
@@ -324,6 +326,8 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
     aws = common.services("localstack")["localstack"]
     client = boto3.client("s3", **aws)
     client.create_bucket(Bucket=worker.bucket)
+    # Camel puts one object per record (~150 a second into LocalStack here): at most BENCH_S3_JAVA_RECORDS each side
+    settings = dataclasses.replace(settings, records=min(settings.records, S3_JAVA_RECORDS))
     data = SinkData.get(settings)
     ours_config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": worker.bucket,
                    "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
