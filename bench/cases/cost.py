@@ -75,4 +75,100 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
             extra={"gb_s_per_m_rows": round(gb_s, 1), "invocations_per_m_rows": round(invocations),
                    "ours_rows_per_s": round(per_s, 1), "java_rows_per_cpu_s": round(java, 1),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2)}))
+    return results + monthly(earlier)
+
+
+# -- monthly cost by load profile (issue: "an honest monthly cost table") ---------------------------------------
+# Prices, us-east-1, USD, without free tiers; sources in bench/README.md ("Monthly cost: prices and sources").
+HOURS_PER_MONTH = 730
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+SQS_REQUEST = 0.40 / 1e6  # standard queue, per request (64 KB chunk)
+EC2_SMALLEST_HOUR = 0.0168  # t4g.small (2 vCPU burstable, 2 GiB): one Connect worker, both connectors
+EBS_GB_MONTH = 0.08  # gp3
+EBS_GB = 8
+SOURCE_MEMORY_MB = 512  # template.yaml SourceTaskFunction (peak RSS measured in case 5: ~52 MiB)
+SINK_MEMORY_MB = 1024  # template.yaml sink functions
+FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB; below it CPU scales with memory
+POLL_INTERVAL_S = 5  # JDBC source poll.interval.ms default: one tick every 5 s inside each minute's window
+SAFETY_MARGIN_S = 10  # LAMBDA_CONNECT_SAFETY_MARGIN_MS default: no tick in a window's last 10 s
+SINK_BATCH = 100  # lambda.batch.size default
+SINK_WINDOW_S = 0.5  # lambda.maximum.batching.window.ms default
+SQS_ESM_IDLE_REQUESTS_PER_MIN = 15  # ~5 long polls of 20 s each, per stack (one queue serves every source task)
+MSK_CONNECT_MIN_MCU = 1  # per connector
+MCU_VCPU = 1
+
+PROFILES: tuple[tuple[str, float, float], ...] = (
+    # name, steady rows/s, rows per bursty hour
+    ("idle", 0.0, 0.0), ("1 row/s", 1.0, 0.0), ("100 rows/s", 100.0, 0.0), ("1,000 rows/s", 1000.0, 0.0),
+    ("bursty 1M rows once an hour", 0.0, 1_000_000.0),
+)
+
+
+def _epu_hour() -> float:
+    """Event poller unit price (provisioned-mode Kafka mappings); see the README: set BENCH_EPU_HOUR_USD."""
+    return float(os.environ.get("BENCH_EPU_HOUR_USD", "0.185"))
+
+
+def _gb_s(wall_ms: float, cpu_ms: float, memory_mb: int) -> float:
+    """GB-s of one invocation at ``memory_mb``: waits as measured, CPU stretched by the smaller CPU share."""
+    cpu_share = min(1.0, memory_mb / FULL_VCPU_MB)
+    seconds = (max(wall_ms - cpu_ms, 0.0) + cpu_ms / cpu_share) / 1000.0
+    return seconds * memory_mb / 1024.0
+
+
+def monthly_costs(source_row_gb_s: float, sink_row_gb_s: float, source_idle_gb_s: float, sink_call_gb_s: float,
+                  java_rows_per_cpu_s: float) -> list[dict[str, float | str]]:
+    """One dict per load profile: ours (on-demand and provisioned Kafka mapping), MSK Connect, one EC2 worker."""
+    ticks_per_min = (60 - SAFETY_MARGIN_S - 1) // POLL_INTERVAL_S + 1  # the heartbeat and its ticks
+    invocations = ticks_per_min * 60 * HOURS_PER_MONTH
+    rows_out: list[dict[str, float | str]] = []
+    for name, rows_s, burst in PROFILES:
+        rows = rows_s * SECONDS_PER_MONTH + burst * HOURS_PER_MONTH
+        source_gb_s = invocations * source_idle_gb_s + rows * source_row_gb_s
+        source = (source_gb_s * LAMBDA_GB_S + invocations * LAMBDA_REQUEST
+                  + 60 * HOURS_PER_MONTH * SCHEDULER_INVOCATION
+                  + (invocations - 60 * HOURS_PER_MONTH) * 3 * SQS_REQUEST  # send, receive, delete per tick
+                  + SQS_ESM_IDLE_REQUESTS_PER_MIN * 60 * HOURS_PER_MONTH * SQS_REQUEST)
+        if rows_s:  # the mapping invokes once per batching window (or per full batch)
+            per_call = max(1.0, min(SINK_BATCH, rows_s * SINK_WINDOW_S))
+            sink_calls = rows / per_call
+        else:  # a burst arrives as full batches
+            sink_calls = rows / SINK_BATCH
+        sink = (sink_calls * sink_call_gb_s + rows * sink_row_gb_s) * LAMBDA_GB_S + sink_calls * LAMBDA_REQUEST
+        ours = source + sink
+        provisioned = ours + _epu_hour() * HOURS_PER_MONTH  # one event poller minimum, around the clock
+        peak_rows_s = max(rows_s, burst / 3600.0)
+        mcus = max(MSK_CONNECT_MIN_MCU, -(-peak_rows_s // (java_rows_per_cpu_s * MCU_VCPU))) if rows else 1
+        msk = 2 * mcus * MCU_HOUR * HOURS_PER_MONTH  # a source and a sink connector, >= 1 MCU each
+        ec2 = EC2_SMALLEST_HOUR * HOURS_PER_MONTH + EBS_GB * EBS_GB_MONTH
+        rows_out.append({"profile": name, "rows_per_month": rows, "ours": ours, "ours_source": source,
+                         "ours_sink": sink, "ours_provisioned_esm": provisioned, "msk_connect": msk,
+                         "self_managed_ec2": ec2, "source_invocations": invocations, "sink_invocations": sink_calls})
+    return rows_out
+
+
+def monthly(earlier: list[Result]) -> list[Result]:
+    """Rows "6m monthly ..." from this run's measurements (cases 1a, 2c and 4), or one skipped row."""
+    source = next((r for r in earlier if r.name.startswith("1a") and r.skipped is None), None)
+    sink = next((r for r in earlier if r.name.startswith("2c") and r.skipped is None), None)
+    java = _rate(earlier, "4b", "baseline_per_s") or _rate(earlier, "4a", "baseline_per_s")
+    if source is None or sink is None or java is None or not source.ours_per_s or not sink.ours_per_s:
+        return [common.Result("6m monthly cost, jdbc source + jdbc sink ($)", None, "MSK Connect", None, 0, 0,
+                              unit="$/month", skipped="needs cases 1a, 2c and 4 in the same run")]
+    # per row: CPU-bound work, so GB-s per row is the same at any size up to one vCPU (1,769 MB)
+    source_row = FULL_VCPU_MB / 1024.0 / float(source.extra["ours_per_cpu_s"])
+    sink_row = FULL_VCPU_MB / 1024.0 / float(sink.extra["ours_per_cpu_s"])
+    idle = _gb_s(float(source.extra.get("idle_invocation_wall_ms", 0.0)),
+                 float(source.extra.get("idle_invocation_cpu_ms", 0.0)), SOURCE_MEMORY_MB)
+    call = _gb_s(float(sink.extra.get("one_record_event_wall_ms", 0.0)),
+                 float(sink.extra.get("one_record_event_cpu_ms", 0.0)), SINK_MEMORY_MB)
+    results = []
+    for row in monthly_costs(source_row, sink_row, idle, call, java):
+        results.append(common.Result(
+            f"6m monthly, {row['profile']} ($)", float(row["ours"]), "MSK Connect, 2 connectors x >= 1 MCU",
+            float(row["msk_connect"]), int(float(row["rows_per_month"])), 1, unit="$/month", higher_is_better=False,
+            extra={k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+            | {"source_idle_gb_s": round(idle, 5), "sink_call_gb_s": round(call, 5),
+               "source_gb_s_per_row": source_row, "sink_gb_s_per_row": sink_row,
+               "epu_hour_usd": _epu_hour()}))
     return results

@@ -163,6 +163,7 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
     from connect_core.runtime.source_runner import SourceRunner
 
     topics: dict[str, str] = {}
+    idle: list[Sample] = []
 
     def ours(rep: int) -> Sample:
         prefix = common.unique("src") + "-"
@@ -174,6 +175,8 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
         runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
         try:
             sample = common.measure(lambda: runner.run(name, 0, common.budget()).records)
+            # a warm invocation that finds nothing new: what every idle heartbeat and tick costs (case 6)
+            idle.append(common.measure(lambda: runner.run(name, 0, common.budget()).records))
         finally:
             runner.close()
         if sample.records != settings.records:
@@ -190,4 +193,12 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
     same = first_value(bootstrap, topics["ours"]) == first_value(bootstrap, topics["raw"])
     name = "1b jdbc source -> kafka, 3 SMTs" if smts else "1a jdbc source -> kafka"
     return common.throughput_result(name, "pymysql SSCursor + orjson.dumps + confluent-kafka (transactional)",
-                                    mine, theirs, same_bytes_as_baseline=same, batch_max_rows=settings.batch)
+                                    mine, theirs, same_bytes_as_baseline=same, batch_max_rows=settings.batch,
+                                    idle_invocation_wall_ms=_median_ms(idle, "wall_s"),
+                                    idle_invocation_cpu_ms=_median_ms(idle, "cpu_s"))
+
+
+def _median_ms(samples: list[Sample], field: str) -> float:
+    import statistics
+
+    return round(statistics.median(getattr(s, field) for s in samples) * 1000, 2) if samples else 0.0

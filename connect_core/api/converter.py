@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema
     from connect_core.api.schema_and_value import SchemaAndValue
 
-__all__ = ["Converter", "HeaderConverter"]
+__all__ = ["Converter", "DataHeaderConverter", "HeaderConverter"]
 
 
 class Converter(abc.ABC):
@@ -61,3 +61,20 @@ class HeaderConverter(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources; nothing by default."""
+
+
+class DataHeaderConverter(Converter, HeaderConverter):
+    """A converter that is its own header converter: a header value is converted exactly as a record value is
+    (Kafka's String, ByteArray, number and JSON converters)."""
+
+    @abc.abstractmethod
+    def configure(self, configs: dict[str, Any], is_key: bool | None = None) -> None:
+        """Apply the config; ``is_key`` is None when it is configured as a header converter."""
+
+    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
+        """Same bytes as ``from_connect_data``."""
+        return self.from_connect_data(topic, schema, value)
+
+    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
+        """Same as ``to_connect_data``."""
+        return self.to_connect_data(topic, value)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import override
 
 from connect_core.api.config import config_field
-from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
 from connect_core.api.schema import OPTIONAL_BYTES_SCHEMA, Type
 from connect_core.api.schema_and_value import SchemaAndValue
@@ -28,7 +28,7 @@ class ByteArrayConverterConfig(BaseModel):
     converter_type: str | None = config_field(None, alias="converter.type", description="How this converter is used.")
 
 
-class ByteArrayConverter(Converter, HeaderConverter):
+class ByteArrayConverter(DataHeaderConverter):
     """Hands bytes through unchanged, for pipelines that never look inside the payload."""
 
     config_model: ClassVar[type[ByteArrayConverterConfig]] = ByteArrayConverterConfig
@@ -55,12 +55,4 @@ class ByteArrayConverter(Converter, HeaderConverter):
         """``(OPTIONAL_BYTES_SCHEMA, value)``."""
         return SchemaAndValue(OPTIONAL_BYTES_SCHEMA, value)
 
-    @override
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Same as ``from_connect_data``."""
-        return self.from_connect_data(topic, schema, value)
 
-    @override
-    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
-        """Same as ``to_connect_data``."""
-        return self.to_connect_data(topic, value)

@@ -19,7 +19,7 @@ import orjson
 from typing_extensions import override
 
 from connect_core.api.config import parse_config
-from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
@@ -109,7 +109,7 @@ def _java_decimal_str(value: _decimal.Decimal) -> str:
     return str(abs(value)) if value.is_zero() else str(value)
 
 
-class JsonConverter(Converter, HeaderConverter):
+class JsonConverter(DataHeaderConverter):
     """Kafka's JSON converter, usable as key/value ``Converter`` and as ``HeaderConverter``."""
 
     config_model: ClassVar[type[JsonConverterConfig]] = JsonConverterConfig
@@ -160,10 +160,6 @@ class JsonConverter(Converter, HeaderConverter):
             self._write(schema, value, out)
         return "".join(out).encode("utf-8")
 
-    @override
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Same bytes as ``from_connect_data``."""
-        return self.from_connect_data(topic, schema, value)
 
     def as_json_schema(self, schema: Schema | None) -> str:
         """Kafka's JSON text for ``schema`` (cached per schema, like Kafka's LRU of ``schemas.cache.size``)."""
@@ -417,10 +413,6 @@ class JsonConverter(Converter, HeaderConverter):
         if text.startswith(_PAYLOAD_KEY, end):
             self._last_envelope = (text[: end + len(_PAYLOAD_KEY)].encode("utf-8"), schema)
 
-    @override
-    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
-        """Same as ``to_connect_data``."""
-        return self.to_connect_data(topic, value)
 
     def as_connect_schema(self, node: Any) -> Schema | None:
         """Kafka's ``asConnectSchema`` for a parsed JSON schema object."""

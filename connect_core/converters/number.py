@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import override
 
 from connect_core.api.config import config_field, parse_config
-from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
 from connect_core.api.schema import (
     OPTIONAL_BOOLEAN_SCHEMA,
@@ -91,7 +91,7 @@ class NumberConverterConfig(BaseModel):
     converter_type: str | None = config_field(None, alias="converter.type", description="How this converter is used.")
 
 
-class _PrimitiveConverter(Converter, HeaderConverter):
+class _PrimitiveConverter(DataHeaderConverter):
     """Shared plumbing: configuration and the header methods, which are the data methods (as in Kafka)."""
 
     config_model: ClassVar[type[NumberConverterConfig]] = NumberConverterConfig
@@ -113,15 +113,7 @@ class _PrimitiveConverter(Converter, HeaderConverter):
             props.setdefault("converter.type", "header")
         self.config = parse_config(NumberConverterConfig, props)
 
-    @override
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Same as ``from_connect_data``."""
-        return self.from_connect_data(topic, schema, value)
 
-    @override
-    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
-        """Same as ``to_connect_data``."""
-        return self.to_connect_data(topic, value)
 
 
 class _NumberConverter(_PrimitiveConverter):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from typing_extensions import override
 
 from connect_core.api.config import config_error, config_field, parse_config
-from connect_core.api.converter import Converter, HeaderConverter
+from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
 from connect_core.api.schema_and_value import SchemaAndValue
@@ -57,7 +57,7 @@ def _to_text(value: Any) -> str:
     return str(value)
 
 
-class StringConverter(Converter, HeaderConverter):
+class StringConverter(DataHeaderConverter):
     """Writes ``str(value)`` in the configured encoding; reads an optional string, ignoring any schema."""
 
     config_model: ClassVar[type[StringConverterConfig]] = StringConverterConfig
@@ -97,12 +97,4 @@ class StringConverter(Converter, HeaderConverter):
         except UnicodeDecodeError as e:
             raise DataError(f"Failed to deserialize string: {e}") from e
 
-    @override
-    def from_connect_header(self, topic: str, header_key: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Same as ``from_connect_data``."""
-        return self.from_connect_data(topic, schema, value)
 
-    @override
-    def to_connect_header(self, topic: str, header_key: str, value: bytes | None) -> SchemaAndValue:
-        """Same as ``to_connect_data``."""
-        return self.to_connect_data(topic, value)

@@ -114,6 +114,17 @@ class RetryWithToleranceOperator:
             config.retry_timeout, config.retry_delay_max_ms, config.tolerance, reporters=reporters, metrics=metrics
         )
 
+    def run(
+        self, stage: Stage, executing_class: type | str, operation: Callable[[], V], *, original: object | None = None
+    ) -> V | Literal[Failed.FAILED]:
+        """``operation()`` directly; only when it raises does it go through :meth:`execute` (run again, retried,
+        tolerated or raised). Converters and SMTs are pure, so running a failed stage again is safe; the success
+        path of every record costs one call."""
+        try:
+            return operation()
+        except Exception:
+            return self.execute(stage, executing_class, operation, original=original)
+
     def execute(
         self,
         stage: Stage,

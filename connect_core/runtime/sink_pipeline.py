@@ -7,7 +7,7 @@ fails the invocation (``none``). Converters and SMTs are pure, so running the fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord
@@ -15,7 +15,7 @@ from connect_core.errors.retry_with_tolerance import FAILED
 from connect_core.errors.stage import Stage
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -47,17 +47,17 @@ class SinkPipeline:
 
     def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """One record, or None when it was dropped by an SMT or tolerated as failed."""
-        topic = consumed.topic
-        headers = self._stage(Stage.HEADER_CONVERTER, self.converters.header_class, consumed,
-                              lambda: self._headers(consumed))
+        topic, run, converters = consumed.topic, self.operator.run, self.converters
+        headers = run(Stage.HEADER_CONVERTER, converters.header_class, lambda: self._headers(consumed),
+                      original=consumed)
         if headers is FAILED:
             return None
-        key = self._stage(Stage.KEY_CONVERTER, self.converters.key_class, consumed,
-                          lambda: self.converters.key.to_connect_data(topic, consumed.key, headers))
+        key = run(Stage.KEY_CONVERTER, converters.key_class,
+                  lambda: converters.key.to_connect_data(topic, consumed.key, headers), original=consumed)
         if key is FAILED:
             return None
-        value = self._stage(Stage.VALUE_CONVERTER, self.converters.value_class, consumed,
-                            lambda: self.converters.value.to_connect_data(topic, consumed.value, headers))
+        value = run(Stage.VALUE_CONVERTER, converters.value_class,
+                    lambda: converters.value.to_connect_data(topic, consumed.value, headers), original=consumed)
         if value is FAILED:
             return None
         record = SinkRecord(
@@ -66,16 +66,8 @@ class SinkPipeline:
         )
         if not len(self.chain):
             return record
-        transformed = self._stage(Stage.TRANSFORMATION, type(self.chain), consumed, lambda: self.chain.apply(record))
+        transformed = run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record), original=consumed)
         return None if transformed is FAILED else transformed
-
-    def _stage(
-        self, stage: Stage, executing: type | str, consumed: ConsumedRecord, operation: Callable[[], Any]
-    ) -> Any:
-        try:
-            return operation()
-        except Exception:  # the operator decides: retry, tolerate and report, or raise
-            return self.operator.execute(stage, executing, operation, original=consumed)
 
     def _headers(self, consumed: ConsumedRecord) -> Headers:
         headers = Headers()

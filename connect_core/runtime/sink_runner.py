@@ -206,7 +206,7 @@ class SinkRunner:
         dlq = None
         if errors_config.dlq_enabled:
             dlq = InvocationReporter(DeadLetterQueueReporter.create_and_setup(
-                self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID
+                self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID, scrub=redact,
             ), self._dlq_sent)
         reporters: list[Any] = [LogReporter.from_config(errors_config, self.connector, SINK_TASK_ID)]
         if dlq is not None:

@@ -8,13 +8,12 @@ queue in Kafka Connect, and none here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from connect_core.errors.retry_with_tolerance import FAILED
 from connect_core.errors.stage import Stage
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from connect_core.api.record import SourceRecord
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -48,33 +47,28 @@ class SourcePipeline:
 
     def convert(self, record: SourceRecord) -> ProducerRecord | None:
         """The bytes to produce for ``record``, or None when an SMT dropped it or its failure was tolerated."""
+        run, converters = self.operator.run, self.converters
         if len(self.chain):
-            transformed = self._stage(Stage.TRANSFORMATION, type(self.chain), record, lambda: self.chain.apply(record))
+            transformed = run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record), original=record)
             if transformed is FAILED or transformed is None:
                 return None
             record = transformed
         topic = record.topic
-        headers = self._stage(Stage.HEADER_CONVERTER, self.converters.header_class, record,
-                              lambda: self._headers(record))
+        headers = run(Stage.HEADER_CONVERTER, converters.header_class, lambda: self._headers(record), original=record)
         if headers is FAILED:
             return None
-        key = self._stage(Stage.KEY_CONVERTER, self.converters.key_class, record,
-                          lambda: self.converters.key.from_connect_data(topic, record.key_schema, record.key,
-                                                                        record.headers))
+        key = run(Stage.KEY_CONVERTER, converters.key_class,
+                  lambda: converters.key.from_connect_data(topic, record.key_schema, record.key, record.headers),
+                  original=record)
         if key is FAILED:
             return None
-        value = self._stage(Stage.VALUE_CONVERTER, self.converters.value_class, record,
-                            lambda: self.converters.value.from_connect_data(topic, record.value_schema, record.value,
-                                                                            record.headers))
+        value = run(Stage.VALUE_CONVERTER, converters.value_class,
+                    lambda: converters.value.from_connect_data(topic, record.value_schema, record.value,
+                                                               record.headers),
+                    original=record)
         if value is FAILED:
             return None
         return ProducerRecord(topic, record.kafka_partition, key, value, record.timestamp, headers)
-
-    def _stage(self, stage: Stage, executing: type | str, record: SourceRecord, operation: Callable[[], Any]) -> Any:
-        try:
-            return operation()
-        except Exception:  # the operator decides: retry, tolerate and log, or raise
-            return self.operator.execute(stage, executing, operation, original=record)
 
     def _headers(self, record: SourceRecord) -> list[tuple[str, bytes | None]] | None:
         if not len(record.headers):

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_error, parse_type
 from connect_core.api.errors import ConfigError
-from connect_core.api.transformation import Predicate, Transformation
+from connect_core.api.transformation import Predicate, R, Transformation
 from connect_core.transforms import _registry
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from connect_core.api.record import ConnectRecord
 
 # (kind, name) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins too).
 Resolver = Callable[[str, str], Any]
@@ -58,8 +57,11 @@ class TransformationChain:
             (t.apply, p.test if p is not None else None, negate) for _, t, p, negate in steps
         ]
 
-    def apply(self, record: ConnectRecord) -> ConnectRecord | None:
-        """Run ``record`` through every step; None means a step dropped it and the chain stopped."""
+    def apply(self, record: R) -> R | None:
+        """Run ``record`` through every step; None means a step dropped it and the chain stopped.
+
+        Each SMT returns a record of its input's class (Kafka's ``newRecord``), so a SinkRecord stays one.
+        """
         for apply, test, negate in self._steps:
             if test is None or negate is not test(record):
                 record = apply(record)

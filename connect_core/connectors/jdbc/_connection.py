@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError, ConnectError
-from connect_core.connectors.jdbc._url import MYSQL, POSTGRESQL, parse_jdbc_url
+from connect_core.connectors.jdbc._url import parse_jdbc_url
 
 if TYPE_CHECKING:
     from connect_core.connectors.jdbc._dialect import Dialect
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 __all__ = ["connect"]
 
 log = logging.getLogger(__name__)
-# Seconds a connection attempt may take (TCP + handshake): a host that accepts TCP but never answers fails fast.
-CONNECT_TIMEOUT_S = 10
 _ISOLATION_SQL = {
     "READ_UNCOMMITTED": "READ UNCOMMITTED", "READ_COMMITTED": "READ COMMITTED",
     "REPEATABLE_READ": "REPEATABLE READ", "SERIALIZABLE": "SERIALIZABLE",
@@ -36,8 +34,7 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
     try:
         engine = create_engine(url)
         cargs, cparams = engine.dialect.create_connect_args(url)
-        if jdbc.family in (MYSQL, POSTGRESQL):
-            cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        cparams.update(jdbc.connect_args())  # TLS as the URL asks, and a connect timeout
     except ModuleNotFoundError as e:
         raise ConfigError(f"Invalid value {config.connection_url} for configuration connection.url: the driver "
                           f"for {jdbc.drivername} is not installed ({e.name})") from e
@@ -45,6 +42,11 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
     for attempt in range(1, config.connection_attempts + 1):
         try:
             conn = engine.dialect.connect(*cargs, **cparams)  # no pool: one connection per task invocation
+            try:
+                jdbc.check_tls(conn)
+            except ConnectError:
+                conn.close()
+                raise
             break
         except Exception as e:  # any driver error is retried, then reported
             error = e

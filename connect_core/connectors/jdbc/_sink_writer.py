@@ -200,11 +200,12 @@ class JdbcSinkWriter:
             c = self._config
             password = c.connection_password.get_secret_value() if c.connection_password else None
             url = self._url.sqlalchemy_url(c.connection_user, password)
-            engine = sqlalchemy.create_engine(url, pool_pre_ping=True)
-            dialect, zone = self.dialect, c.db_timezone
+            engine = sqlalchemy.create_engine(url, pool_pre_ping=True, connect_args=self._url.connect_args())
+            dialect, zone, jdbc = self.dialect, c.db_timezone, self._url
 
             @sqlalchemy.event.listens_for(engine, "connect")
             def _session(dbapi_conn: Any, _record: Any) -> None:
+                jdbc.check_tls(dbapi_conn)  # TLS the URL requires, or no connection
                 dialect.setup_session(dbapi_conn, zone)
 
             if self._url.family == SQLITE:

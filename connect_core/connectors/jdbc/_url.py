@@ -1,8 +1,18 @@
 """Kafka-Connect-style ``connection.url`` (``jdbc:mysql://...``) to a SQLAlchemy URL.
 
 Shared by the JDBC source and sink, so a config copied from a Confluent connector keeps working unchanged.
-Only the driver-independent parts of a JDBC URL are carried over; JDBC driver properties (``useSSL``,
-``serverTimezone``...) have no pymysql equivalent and are dropped, except ``user``/``password``.
+The driver-independent parts of a JDBC URL are carried over, plus ``user``/``password`` and the TLS properties,
+which are honoured or refused, never dropped (a dropped ``requireSSL`` would silently connect in plain text):
+
+- MySQL/MariaDB: ``useSSL``/``useSsl``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``,
+  ``sslMode`` (Connector/J: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY; MariaDB: disable, trust,
+  verify-ca, verify-full), and PEM file paths ``serverSslCert``/``sslCa`` (CA), ``sslCert``, ``sslKey``.
+  pymysql gets an ``ssl`` context; TLS that is required but not negotiated fails the connection.
+- PostgreSQL: ``ssl`` (true = verify-full, as pgjdbc), ``sslmode``, ``sslrootcert``, ``sslcert``, ``sslkey`` (PEM
+  paths), passed to libpq, which enforces them.
+
+Any other ``ssl*``/``*Ssl*``/keystore property (JKS key stores, socket factories, passwords) is refused with a
+ConfigError naming ``connection.url``. Other JDBC properties (``serverTimezone``...) have no effect here.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from connect_core.api.config import config_error
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-__all__ = ["MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "parse_jdbc_url"]
+__all__ = ["CONNECT_TIMEOUT_S", "MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "parse_jdbc_url", "valid_jdbc_url"]
 
 MYSQL: Final = "mysql"
 POSTGRESQL: Final = "postgresql"
@@ -28,6 +38,18 @@ _SERVER_URL = re.compile(r"^jdbc:(?P<sub>mysql|mariadb|postgresql)://(?P<hosts>[
 _DRIVERS: Final = {"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql", "postgresql": "postgresql+psycopg2"}
 _FAMILIES: Final = {"mysql": MYSQL, "mariadb": MYSQL, "postgresql": POSTGRESQL}
 _DEFAULT_PORTS: Final = {MYSQL: 3306, POSTGRESQL: 5432}
+# Seconds one connection attempt may take (TCP + handshake): a host that accepts TCP but never answers fails fast.
+CONNECT_TIMEOUT_S: Final = 10
+_MYSQL_MODES: Final = {  # sslMode value (lower case) -> (use TLS, verify the CA, verify the host name)
+    "disabled": None, "disable": None, "preferred": (False, False, False), "trust": (True, False, False),
+    "required": (True, False, False), "verify_ca": (True, True, False), "verify-ca": (True, True, False),
+    "verify_identity": (True, True, True), "verify-full": (True, True, True),
+}
+_PG_MODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_MYSQL_TLS_KEYS: Final = frozenset({"usessl", "requiressl", "verifyservercertificate", "trustservercertificate",
+                                    "sslmode", "serversslcert", "sslca", "sslcert", "sslkey"})
+_PG_TLS_KEYS: Final = frozenset({"ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"})
+_TRUE: Final = ("true", "1", "yes", "")
 SUPPORTED: Final = "jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db, jdbc:postgresql://host:port/db, " \
                    "jdbc:sqlite:path"
 
@@ -43,6 +65,31 @@ class JdbcUrl:
     database: str | None = None
     user: str | None = None
     password: str | None = None
+    tls: tuple[tuple[str, object], ...] = ()  # driver TLS arguments, see connect_args
+    tls_required: bool = False
+
+    def connect_args(self) -> dict[str, object]:
+        """Keyword arguments for the DB-API driver's ``connect``: TLS as the URL asks, and a connect timeout."""
+        if self.family == SQLITE:
+            return {}
+        args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        if self.family == MYSQL and self.tls:
+            args["ssl"] = dict(self.tls)
+        elif self.family == POSTGRESQL:
+            args.update(self.tls)
+        return args
+
+    def check_tls(self, dbapi_connection: object) -> None:
+        """Fail when the URL requires TLS and the server did not negotiate it (pymysql silently goes on)."""
+        if not (self.tls_required and self.family == MYSQL):
+            return
+        import ssl
+
+        if not isinstance(getattr(dbapi_connection, "_sock", None), ssl.SSLSocket):
+            from connect_core.api.errors import ConnectError
+
+            raise ConnectError(f"The server at {self.host}:{self.port} did not negotiate TLS, which connection.url "
+                               "requires")
 
     def sqlalchemy_url(self, user: str | None = None, password: str | None = None) -> URL:
         """The SQLAlchemy URL; ``connection.user``/``connection.password`` win over credentials in the URL."""
@@ -53,6 +100,12 @@ class JdbcUrl:
             self.drivername, username=user or self.user, password=password or self.password,
             host=self.host, port=self.port, database=self.database, query=query,
         )
+
+
+def valid_jdbc_url(key: str, value: object) -> None:
+    """Config validator: an unsupported URL or TLS property is a 400 at validation, not a FAILED task later."""
+    if isinstance(value, str) and value and "${" not in value:
+        parse_jdbc_url(value)
 
 
 def _unsupported(url: str, reason: str) -> Exception:
@@ -80,11 +133,94 @@ def parse_jdbc_url(url: str) -> JdbcUrl:
     creds, _, hostport = hosts.rpartition("@")
     user, _, password = creds.partition(":") if creds else ("", "", "")
     host, port = _host_port(text, hostport, family)
-    params = dict(parse_qsl(match["params"] or "", keep_blank_values=True))
+    params = dict(parse_qsl((match["params"] or "").replace(";", "&"), keep_blank_values=True))
+    tls, required = _mysql_tls(text, params) if family == MYSQL else _pg_tls(text, params)
     return JdbcUrl(
         family, _DRIVERS[sub], host=host, port=port, database=unquote(match["db"] or "") or None,
         user=unquote(user) or params.get("user"), password=unquote(password) or params.get("password"),
+        tls=tuple(tls.items()), tls_required=required,
     )
+
+
+def _refuse_unknown_tls(url: str, params: dict[str, str], known: frozenset[str]) -> None:
+    for key in params:
+        lowered = key.lower()
+        if lowered in known:
+            continue
+        if "ssl" in lowered or "tls" in lowered or "keystore" in lowered or "truststore" in lowered:
+            raise _unsupported(url, f"The TLS property {key} cannot be honoured (PEM files only: see the README)")
+
+
+def _flag(params: dict[str, str], *names: str) -> bool | None:
+    for name in names:
+        for key, value in params.items():
+            if key.lower() == name.lower():
+                return value.strip().lower() in _TRUE
+    return None
+
+
+def _param(params: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        for key, value in params.items():
+            if key.lower() == name.lower():
+                return value
+    return None
+
+
+def _mysql_tls(url: str, params: dict[str, str]) -> tuple[dict[str, object], bool]:
+    """Connector/J and MariaDB TLS properties -> pymysql's ``ssl`` dict, and whether TLS is required.
+
+    Asking for TLS (``useSSL=true``, ``requireSSL``, a CA file) requires it: stricter than Connector/J, whose
+    ``useSSL=true`` alone may fall back to plain text. The certificate is verified with ``verifyServerCertificate``
+    or a CA file (``trustServerCertificate=true`` turns that off); the host name only with VERIFY_IDENTITY /
+    verify-full.
+    """
+    _refuse_unknown_tls(url, params, _MYSQL_TLS_KEYS)
+    ca = _param(params, "serverSslCert", "sslCa")
+    cert, key = _param(params, "sslCert"), _param(params, "sslKey")
+    mode = _param(params, "sslMode")
+    if mode is not None:
+        if mode.strip().lower() not in _MYSQL_MODES:
+            raise _unsupported(url, f"Invalid sslMode {mode!r}")
+        spec = _MYSQL_MODES[mode.strip().lower()]
+    else:
+        use = _flag(params, "useSSL", "useSsl")
+        wanted = use is True or bool(_flag(params, "requireSSL")) or ca is not None
+        if use is False or not wanted:
+            spec = None
+        else:
+            verify = _flag(params, "verifyServerCertificate")
+            if verify is None:
+                verify = ca is not None and not _flag(params, "trustServerCertificate")
+            spec = (True, verify, False)
+    if spec is None:
+        if ca or cert or key:
+            raise _unsupported(url, "TLS files are given but TLS is disabled")
+        return {}, False
+    required, verify_ca, verify_host = spec
+    tls: dict[str, object] = {"verify_mode": "required" if verify_ca else "none", "check_hostname": verify_host}
+    for name, value in (("ca", ca), ("cert", cert), ("key", key)):
+        if value:
+            tls[name] = value
+    return tls, required
+
+
+def _pg_tls(url: str, params: dict[str, str]) -> tuple[dict[str, object], bool]:
+    """pgjdbc TLS properties -> libpq's (libpq enforces them, ``require`` and up fail without TLS)."""
+    _refuse_unknown_tls(url, params, _PG_TLS_KEYS)
+    mode = _param(params, "sslmode")
+    if mode is None and _flag(params, "ssl"):
+        mode = "verify-full"  # pgjdbc: ssl=true verifies the certificate and the host name
+    tls: dict[str, object] = {}
+    if mode is not None:
+        if mode.strip().lower() not in _PG_MODES:
+            raise _unsupported(url, f"Invalid sslmode {mode!r}")
+        tls["sslmode"] = mode.strip().lower()
+    for name in ("sslrootcert", "sslcert", "sslkey"):
+        value = _param(params, name)
+        if value:
+            tls[name] = value
+    return tls, tls.get("sslmode") in ("require", "verify-ca", "verify-full")
 
 
 def _host_port(url: str, hostport: str, family: str) -> tuple[str, int]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_va
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
 from connect_core.api.errors import ConfigError
+from connect_core.connectors.jdbc._url import valid_jdbc_url
 
 __all__ = ["DEFAULT_KAFKA_PK_NAMES", "JdbcSinkConfig"]
 
@@ -48,7 +49,7 @@ class JdbcSinkConfig(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True)
 
     connection_url: str = _key(..., "connection.url", "JDBC connection URL, e.g. jdbc:mysql://host:3306/db.",
-                               importance="HIGH", group=_CONN)
+                               importance="HIGH", group=_CONN, validator=valid_jdbc_url)
     connection_user: str | None = _key(None, "connection.user", "JDBC connection user.", importance="HIGH",
                                        group=_CONN)
     connection_password: SecretStr | None = _key(None, "connection.password", "JDBC connection password.",

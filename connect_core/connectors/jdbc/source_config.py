@@ -15,6 +15,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.connectors.jdbc._url import valid_jdbc_url
 
 __all__ = [
     "BULK", "INCREMENTING", "MODES", "TIMESTAMP", "TIMESTAMP_INCREMENTING", "JdbcSourceConfig", "parse_zone",
@@ -113,7 +114,8 @@ class JdbcSourceConfig(BaseModel):
     # -- Database ----------------------------------------------------------------------------------
     connection_url: str = _field("", "connection.url", "JDBC connection URL, e.g. jdbc:mysql://localhost:3306/db, "
                                  "jdbc:mariadb://..., jdbc:postgresql://..., jdbc:sqlite:/path/file.db",
-                                 importance="HIGH", group=_DB, width="LONG", display_name="JDBC URL")
+                                 importance="HIGH", group=_DB, width="LONG", display_name="JDBC URL",
+                                 validator=valid_jdbc_url)
     connection_user: str | None = _field(None, "connection.user", "JDBC connection user.", importance="HIGH",
                                          group=_DB, width="LONG", display_name="JDBC User")
     connection_password: SecretStr | None = _field(None, "connection.password", "JDBC connection password.",

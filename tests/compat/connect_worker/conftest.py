@@ -8,7 +8,6 @@ per session, so the worker never meets another session's (or another engineer's)
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 import urllib.error
@@ -23,14 +22,12 @@ import pytest
 from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.storage.config import StorageConfig
+from tests.compat._oracle import maven_classpath, require_tool
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[2]
-CLASSPATH_FILE = REPO_ROOT / ".run" / "compat" / "connect_worker.classpath"
-MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 REST_HOST, REST_PORT = "127.0.0.1", 18083
 START_TIMEOUT_S = 90.0
 
@@ -107,22 +104,6 @@ def _body(raw: bytes) -> Any:
         return raw.decode(errors="replace")
 
 
-def _classpath() -> str:
-    if CLASSPATH_FILE.exists():
-        classpath = CLASSPATH_FILE.read_text().strip()
-        if classpath and all(Path(jar).exists() for jar in classpath.split(os.pathsep)):
-            return classpath
-    CLASSPATH_FILE.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        ["mvn", "-q", "-B", f"{MAVEN_DEPENDENCY_PLUGIN}:build-classpath", f"-Dmdep.outputFile={CLASSPATH_FILE}",
-         "-Dmdep.includeScope=runtime"],
-        cwd=HERE, capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"could not resolve the Kafka Connect classpath:\n{result.stdout}{result.stderr}", pytrace=False)
-    return CLASSPATH_FILE.read_text().strip()
-
-
 def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
     admin = admin_client(settings)
     doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
@@ -133,7 +114,7 @@ def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
 @pytest.fixture(scope="session")
 def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
     """Start ``ConnectDistributed`` and wait for its REST API; stop it and drop its topics at the end."""
-    classpath = _classpath()
+    classpath = maven_classpath(HERE / "pom.xml", "-Dmdep.includeScope=runtime")
     prefix = f"compat-cw-{uuid.uuid4().hex[:10]}"
     directory = tmp_path_factory.mktemp("connect-worker")
     properties = directory / "worker.properties"
@@ -158,8 +139,8 @@ def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactor
         pytest.fail(f"port {REST_PORT} is already serving something; another Connect worker?", pytrace=False)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            ["java", "-Xmx512m", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp", classpath,
-             "org.apache.kafka.connect.cli.ConnectDistributed", str(properties)],
+            [require_tool("java"), "-Xmx512m", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}",
+             "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(properties)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
 

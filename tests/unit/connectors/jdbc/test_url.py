@@ -1,0 +1,55 @@
+"""JDBC URL TLS properties map onto the drivers or are refused, naming connection.url; never silently dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect_core.api.errors import ConfigError
+from connect_core.connectors.jdbc._url import CONNECT_TIMEOUT_S, parse_jdbc_url
+from connect_core.coordinator.herder.validation import validate_connector_config
+
+
+@pytest.mark.parametrize(("url", "ssl", "required"), [
+    ("jdbc:mysql://h/db?useSSL=true&requireSSL=true", {"verify_mode": "none", "check_hostname": False}, True),
+    ("jdbc:mysql://h/db?useSSL=true&verifyServerCertificate=true&serverSslCert=/ca.pem",
+     {"verify_mode": "required", "check_hostname": False, "ca": "/ca.pem"}, True),
+    ("jdbc:mysql://h/db?sslMode=VERIFY_IDENTITY&sslCa=/ca.pem&sslCert=/c.pem&sslKey=/k.pem",
+     {"verify_mode": "required", "check_hostname": True, "ca": "/ca.pem", "cert": "/c.pem", "key": "/k.pem"}, True),
+    ("jdbc:mariadb://h/db?sslMode=trust", {"verify_mode": "none", "check_hostname": False}, True),
+    ("jdbc:mysql://h/db?sslMode=PREFERRED", {"verify_mode": "none", "check_hostname": False}, False),
+    ("jdbc:mysql://h/db?useSSL=false", None, False),
+    ("jdbc:mysql://h/db", None, False),
+])
+def test_mysql_tls_properties(url: str, ssl: dict[str, object] | None, required: bool) -> None:
+    parsed = parse_jdbc_url(url)
+    args = parsed.connect_args()
+    assert args.get("ssl") == ssl
+    assert args["connect_timeout"] == CONNECT_TIMEOUT_S
+    assert parsed.tls_required is required
+
+
+@pytest.mark.parametrize(("url", "tls"), [
+    ("jdbc:postgresql://h/db?ssl=true", {"sslmode": "verify-full"}),
+    ("jdbc:postgresql://h/db?sslmode=verify-ca&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem",
+     {"sslmode": "verify-ca", "sslrootcert": "/ca.pem", "sslcert": "/c.pem", "sslkey": "/k.pem"}),
+    ("jdbc:postgresql://h/db", {}),
+])
+def test_postgres_tls_properties(url: str, tls: dict[str, str]) -> None:
+    args = parse_jdbc_url(url).connect_args()
+    assert {k: v for k, v in args.items() if k != "connect_timeout"} == tls
+
+
+@pytest.mark.parametrize("url", [
+    "jdbc:mysql://h/db?useSSL=true&trustCertificateKeyStoreUrl=file:/ts.jks",
+    "jdbc:mysql://h/db?sslMode=SOMETIMES",
+    "jdbc:mysql://h/db?useSSL=false&serverSslCert=/ca.pem",
+    "jdbc:postgresql://h/db?sslfactory=org.postgresql.ssl.NonValidatingFactory",
+    "jdbc:postgresql://h/db?sslmode=verify-full&sslpassword=x",
+    "jdbc:postgresql://h/db?sslmode=maybe",
+])
+def test_tls_properties_that_cannot_be_honoured_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="for configuration connection.url"):
+        parse_jdbc_url(url)
+    infos = validate_connector_config({"connector.class": "JdbcSink", "name": "s", "topics": "t",
+                                       "connection.url": url})
+    assert infos["error_count"] >= 1
