@@ -66,7 +66,7 @@ services-status: venv
 services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
 
-## The fault suite at full size (issue 13; `make test` runs it small): per case runs, rows expected, lost, duplicated.
+## The fault suite at full size (`make test` runs it small): per case runs, rows expected, lost, duplicated.
 faults: venv services
 	@mkdir -p .run && rm -f .run/faults-tally.txt
 	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
