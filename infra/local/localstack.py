@@ -137,20 +137,25 @@ def start() -> None:
         if healthy():
             return
         python = venv_python()
-        _stop_stale()
+        if _stop_stale():
+            return
         pid = proc.spawn(NAME, [python, "-m", "localstack.runtime.main"], env=environment())
         proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
 
 
-def _stop_stale() -> None:
+def _stop_stale() -> bool:
     """Stop a LocalStack that answers on our port but is not what this tree needs, even if another checkout
-    started it (found by its listening socket; only a `localstack.runtime.main` process is stopped)."""
+    started it (found by its listening socket; only a `localstack.runtime.main` process is stopped).
+
+    Another process on the port is waited for (a briefly busy port), then named in the error; True when a healthy
+    LocalStack answers meanwhile (nothing to start)."""
     if proc.stop_pid(NAME) or not proc.port_open(HOST, PORT):
-        return
+        return False
     pid = proc.listening_pid(PORT)
-    if pid is None or "localstack.runtime.main" not in proc.cmdline(pid):
-        raise proc.ServiceError(f"{NAME}: port {PORT} is taken by a process that is not LocalStack (pid {pid})")
-    proc.stop_foreign_pid(NAME, pid)
+    if pid is not None and "localstack.runtime.main" in proc.cmdline(pid):
+        proc.stop_foreign_pid(NAME, pid)
+        return False
+    return proc.await_port(NAME, HOST, (PORT,), healthy)
 
 
 def stop() -> bool:
