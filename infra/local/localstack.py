@@ -22,6 +22,9 @@ HOST = "127.0.0.1"
 PORT = int(os.environ.get("LAMBDA_CONNECT_LOCALSTACK_PORT") or 4566)  # another port: to develop the extension
 REGION = "us-east-1"
 START_TIMEOUT_S = 180.0
+# After SIGTERM, LocalStack's own non-daemon threads (the Lambda log handler retrying CloudWatch Logs on the gateway
+# that already stopped, SQS and CloudWatch schedulers) keep it alive until SIGKILL: don't wait 30 s for that.
+STOP_TIMEOUT_S = 10.0
 REQUIRED_SERVICES = ("s3", "secretsmanager", "scheduler", "lambda")
 EXTENSION_DIR = proc.REPO_ROOT / "infra" / "localstack_ext"
 EXTENSION_DIST = "lambda_connect_localstack"  # the dist-info prefix of "lambda-connect-localstack"
@@ -149,14 +152,14 @@ def _stop_stale() -> bool:
 
     Another process on the port is waited for (a briefly busy port), then named in the error; True when a healthy
     LocalStack answers meanwhile (nothing to start)."""
-    if proc.stop_pid(NAME) or not proc.port_open(HOST, PORT):
+    if proc.stop_pid(NAME, STOP_TIMEOUT_S) or not proc.port_open(HOST, PORT):
         return False
     pid = proc.listening_pid(PORT)
     if pid is not None and "localstack.runtime.main" in proc.cmdline(pid):
-        proc.stop_foreign_pid(NAME, pid)
+        proc.stop_foreign_pid(NAME, pid, STOP_TIMEOUT_S)
         return False
     return proc.await_port(NAME, HOST, (PORT,), healthy)
 
 
 def stop() -> bool:
-    return proc.stop_pid(NAME)
+    return proc.stop_pid(NAME, STOP_TIMEOUT_S)
