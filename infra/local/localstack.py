@@ -92,7 +92,8 @@ def python313() -> str:
 
 def venv_python() -> str:
     """Create (once per pin set) the virtualenv LocalStack runs from, and install this tree's extension into it
-    unless it already holds the same or a newer version (the venv is shared by every checkout on the machine)."""
+    unless it already holds the same or a newer version (the venv is shared by every checkout on the machine), or
+    always with LAMBDA_CONNECT_LOCALSTACK_REINSTALL=1."""
     venv = proc.CACHE_DIR / f"localstack-{LOCALSTACK_VENV_TAG}"
     python = venv / "bin" / "python"
     marker = venv / ".installed"
@@ -104,7 +105,10 @@ def venv_python() -> str:
     site = venv / "lib" / "python*" / "site-packages"
     installed = [_parse_version(path.split("-")[-1].removesuffix(".dist-info"))
                  for path in glob.glob(str(site / f"{EXTENSION_DIST}-*.dist-info"))]
-    if not installed or max(installed) < extension_version():
+    # CI sets LAMBDA_CONNECT_LOCALSTACK_REINSTALL=1: on a machine reused from a session, the cached venv may hold an
+    # unlanded branch's extension and connect_core (same or newer version), and CI must test this tree's.
+    reinstall = os.environ.get("LAMBDA_CONNECT_LOCALSTACK_REINSTALL", "") not in ("", "0")
+    if reinstall or not installed or max(installed) < extension_version():
         # The Kafka poller (kafka_esm.py) runs connect_core's event source mapping: our package (no dependencies:
         # LocalStack's own pydantic/boto3 serve) and confluent-kafka go in with the extension, at the same version.
         proc.run([str(python), "-m", "pip", "install", "-q", KAFKA_CLIENT_REQUIREMENT], name=NAME)
