@@ -107,8 +107,15 @@ def _text(value: object) -> bytes:
     return str(value).encode("utf-8")
 
 
-def context_headers(context: ProcessingContext, connector_name: str, task_id: int) -> list[tuple[str, bytes | None]]:
-    """The ``__connect.errors.*`` headers of one failure, in Kafka's order."""
+def context_headers(
+    context: ProcessingContext, connector_name: str, task_id: int, scrub: Callable[[str], str | None] | None = None,
+) -> list[tuple[str, bytes | None]]:
+    """The ``__connect.errors.*`` headers of one failure, in Kafka's order.
+
+    ``scrub`` masks secrets in the exception message and stack trace (the runtime passes its redaction of resolved
+    config-provider values: a driver error quoting a password must not land in a topic).
+    """
+    clean: Callable[[str], str | None] = scrub or (lambda text: text)
     headers: list[tuple[str, bytes | None]] = []
     record = context.consumed_record
     if record is not None:
@@ -122,9 +129,9 @@ def context_headers(context: ProcessingContext, connector_name: str, task_id: in
     error = context.error
     if error is not None:
         headers.append((ERROR_HEADER_EXCEPTION, _text(exception_class_name(error))))
-        headers.append((ERROR_HEADER_EXCEPTION_MESSAGE, _text(error) if error.args else None))
+        headers.append((ERROR_HEADER_EXCEPTION_MESSAGE, _text(clean(str(error))) if error.args else None))
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        headers.append((ERROR_HEADER_EXCEPTION_STACK_TRACE, trace.encode("utf-8")))
+        headers.append((ERROR_HEADER_EXCEPTION_STACK_TRACE, (clean(trace) or "").encode("utf-8")))
     return headers
 
 
@@ -153,8 +160,10 @@ class DeadLetterQueueReporter:
         *,
         context_headers_enabled: bool = False,
         metrics: ErrorHandlingMetrics | None = None,
+        scrub: Callable[[str], str | None] | None = None,
     ) -> None:
         self.topic = topic.strip()
+        self.scrub = scrub
         if not self.topic:
             raise DeadLetterQueueError("no dead letter queue topic: errors.deadletterqueue.topic.name is blank")
         self.connector_name = connector_name
@@ -175,6 +184,7 @@ class DeadLetterQueueReporter:
         producer_overrides: Mapping[str, Any] | None = None,
         metrics: ErrorHandlingMetrics | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
+        scrub: Callable[[str], str | None] | None = None,
     ) -> DeadLetterQueueReporter:
         """Ensure the DLQ topic exists (1 partition, the configured replication factor) and open the producer.
 
@@ -186,6 +196,7 @@ class DeadLetterQueueReporter:
             producer_overrides: extra producer settings (Kafka's ``producer.override.*``).
             metrics: counts DLQ produce requests and failures.
             timeout: seconds allowed for listing and creating the topic.
+            scrub: masks secrets in the context headers' exception message and trace.
         """
         from confluent_kafka import Producer
 
@@ -206,6 +217,7 @@ class DeadLetterQueueReporter:
             task_id,
             context_headers_enabled=config.dlq_context_headers_enable,
             metrics=metrics,
+            scrub=scrub,
         )
 
     def report(self, context: ProcessingContext) -> None:
@@ -226,7 +238,7 @@ class DeadLetterQueueReporter:
             ) from context.error
         headers = list(record.headers)
         if self.context_headers_enabled:
-            headers += context_headers(context, self.connector_name, self.task_id)
+            headers += context_headers(context, self.connector_name, self.task_id, self.scrub)
         kwargs: dict[str, Any] = {"key": record.key, "value": record.value, "headers": headers}
         if record.timestamp is not None and record.timestamp >= 0:
             kwargs["timestamp"] = record.timestamp

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -25,7 +26,6 @@ from infra.local import _process as proc
 from infra.local import kafka, localstack
 
 STACK_NAME = "lambda-connect"
-ARTIFACT_BUCKET = "lambda-connect-sam-artifacts"
 BUILD_DIR = proc.RUN_DIR / "sam"
 DEPLOY_TIMEOUT_S = 900
 
@@ -53,6 +53,11 @@ def network_parameters() -> dict[str, str]:
     groups = ec2.describe_security_groups(
         Filters=[*in_vpc, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
     return {"SubnetIds": subnets[0], "SecurityGroupIds": groups[0]["GroupId"]}
+
+
+def artifact_bucket(stack: str) -> str:
+    """Where sam deploy uploads the code: one bucket per stack, so concurrent stacks never share one."""
+    return f"{stack}-sam-artifacts"
 
 
 def aws_env() -> dict[str, str]:
@@ -88,12 +93,13 @@ def deploy(stack: str = STACK_NAME) -> dict[str, str]:
     build_dir = BUILD_DIR / stack
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
     s3 = client("s3")
-    if ARTIFACT_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
-        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=artifact_bucket(stack))
     overrides = [f"{key}={value}" for key, value in {**parameters(stack), **network_parameters()}.items()]
     _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
-          "--s3-bucket", ARTIFACT_BUCKET, "--no-resolve-s3", "--s3-prefix", stack, "--capabilities", "CAPABILITY_IAM",
-          "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--parameter-overrides", *overrides], stack)
+          "--s3-bucket", artifact_bucket(stack), "--no-resolve-s3", "--s3-prefix", stack,
+          "--capabilities", "CAPABILITY_IAM", "--no-confirm-changeset", "--no-fail-on-empty-changeset",
+          "--parameter-overrides", *overrides], stack)
     return outputs(stack)
 
 
@@ -159,16 +165,15 @@ def _delete_topics(topics: list[str]) -> list[str]:
 
 
 def _delete_artifacts(stack: str) -> list[str]:
-    s3 = client("s3")
-    if ARTIFACT_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+    s3, bucket = client("s3"), artifact_bucket(stack)
+    if bucket not in {found["Name"] for found in s3.list_buckets()["Buckets"]}:
         return []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=ARTIFACT_BUCKET, Prefix=f"{stack}/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
-            s3.delete_object(Bucket=ARTIFACT_BUCKET, Key=item["Key"])
-    if s3.list_objects_v2(Bucket=ARTIFACT_BUCKET).get("KeyCount", 0) == 0:
-        s3.delete_bucket(Bucket=ARTIFACT_BUCKET)
-        return [f"bucket {ARTIFACT_BUCKET}"]
-    return []
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    shutil.rmtree(BUILD_DIR / stack, ignore_errors=True)
+    return [f"bucket {bucket}"]
 
 
 @dataclass(frozen=True)

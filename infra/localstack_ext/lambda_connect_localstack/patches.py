@@ -28,3 +28,28 @@ def patch_cloudformation_list_parameters() -> None:
         if isinstance(delta.before, str) and isinstance(type_, str) and LIST_TYPE.fullmatch(type_):
             return PreprocEntityDelta(before=[item.strip() for item in delta.before.split(",")], after=delta.after)
         return delta
+
+
+@hooks.on_infra_start()
+def patch_delete_of_disabled_event_source_mappings() -> None:
+    """Event source mappings: deleting a disabled one leaves it in "Deleting" for ever, because only a running
+    poller loop removes a deleted mapping from the store (and it only does so when the mapping is enabled). AWS
+    deletes disabled mappings like any other; so does this, once the stopped poller loop has ended."""
+    import threading
+
+    from localstack.services.lambda_.event_source_mapping.esm_worker import EsmWorker
+    from localstack.utils.patch import patch
+
+    @patch(EsmWorker.delete)
+    def delete(fn: Any, self: EsmWorker) -> None:
+        fn(self)
+        if self.enabled:
+            return  # the running poller loop ends and removes it
+
+        def remove_when_stopped() -> None:
+            thread = self._poller_thread
+            if thread is not None:
+                thread.join(timeout=60)
+            self.delete_esm_in_store()
+
+        threading.Thread(target=remove_when_stopped, name=f"esm-delete-{self.uuid}", daemon=True).start()

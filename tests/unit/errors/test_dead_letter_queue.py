@@ -156,6 +156,14 @@ def test_exception_without_message_gets_a_null_message_header() -> None:
     assert values["__connect.errors.exception.stacktrace"] == b"KeyError\n"
 
 
+def test_scrub_masks_secrets_in_the_message_and_trace() -> None:
+    error = ValueError("login failed for password s3cret-value")
+    values = dict(context_headers(failure(error), "sink", 0, lambda text: text.replace("s3cret-value", "[hidden]")))
+    assert values["__connect.errors.exception.message"] == b"login failed for password [hidden]"
+    assert b"s3cret-value" not in values["__connect.errors.exception.stacktrace"]
+    assert b"[hidden]" in values["__connect.errors.exception.stacktrace"]
+
+
 def test_no_context_headers_when_disabled() -> None:
     producer = FakeProducer()
 

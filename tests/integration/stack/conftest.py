@@ -1,0 +1,73 @@
+"""One deployed stack per test session: template.yaml through `sam build` + `sam deploy` onto LocalStack (the same
+path as `make stack`), under a unique stack name, destroyed at the end with everything its coordinator created."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from infra.local import stack
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+WAIT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The deployed stack: its name, the coordinator's Function URL and AWS clients on LocalStack."""
+
+    name: str
+    coordinator: stack.FunctionUrl
+
+    def http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        return self.coordinator.request(method, path, body)
+
+    def client(self, service: str) -> Any:
+        return stack.client(service)
+
+    def function_name(self, connector: str) -> str:
+        return f"{self.name}-connector-{connector}"
+
+    def schedules(self, connector: str) -> dict[str, str]:
+        """Name -> State of the connector's schedules in the stack's group."""
+        scheduler = self.client("scheduler")
+        listed = scheduler.list_schedules(GroupName=self.name, NamePrefix=f"{connector}-")["Schedules"]
+        return {s["Name"]: scheduler.get_schedule(Name=s["Name"], GroupName=self.name)["State"] for s in listed}
+
+    def mappings(self, connector: str) -> list[dict[str, Any]]:
+        return self.client("lambda").list_event_source_mappings(
+            FunctionName=self.function_name(connector))["EventSourceMappings"]
+
+    def function_exists(self, connector: str) -> bool:
+        names = {f["FunctionName"] for f in self.client("lambda").list_functions()["Functions"]}
+        return self.function_name(connector) in names
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not after {timeout:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def deployed(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -> Iterator[Deployed]:
+    name = f"lc-it-{uuid.uuid4().hex[:6]}"
+    try:
+        outputs = stack.deploy(name)
+    except stack.StackError as error:
+        stack.destroy(name)
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield Deployed(name, stack.FunctionUrl(outputs["CoordinatorUrl"]))
+    finally:
+        stack.destroy(name)

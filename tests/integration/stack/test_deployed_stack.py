@@ -1,0 +1,150 @@
+"""The deployed stack on LocalStack: Kafka Connect's REST API over the coordinator's Function URL, connectors whose
+schedules, functions and Kafka event source mappings the coordinator creates through LocalStack's APIs and LocalStack
+runs (our extension), and pause / resume / stop / delete acting on those resources."""
+
+from __future__ import annotations
+
+import uuid
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import pymysql
+import pytest
+
+from tests.integration.stack.conftest import wait_for
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.integration.stack.conftest import Deployed
+
+pytestmark = pytest.mark.integration
+
+JSON = {"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true"}
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _append(path: Path, *lines: str) -> None:
+    with path.open("a") as handle:
+        handle.writelines(f"{line}\n" for line in lines)
+
+
+def _tasks_running(deployed: Deployed, *names: str) -> bool:
+    for name in names:
+        status, body = deployed.http("GET", f"/connectors/{name}/status")
+        if status != 200 or body["connector"]["state"] != "RUNNING" or not body["tasks"] \
+                or any(task["state"] != "RUNNING" for task in body["tasks"]):
+            return False
+    return True
+
+
+def test_the_coordinator_serves_kafka_connects_rest_api_over_its_function_url(deployed: Deployed) -> None:
+    status, root = deployed.http("GET", "/")
+    assert status == 200
+    assert root["version"] == metadata.version("lambda-connect")  # the layer carries the distribution's metadata
+    assert set(root) == {"version", "commit", "kafka_cluster_id"}
+
+    status, plugins = deployed.http("GET", "/connector-plugins")
+    assert status == 200
+    assert "org.apache.kafka.connect.file.FileStreamSourceConnector" in {p["class"] for p in plugins}
+
+    assert deployed.http("GET", "/connectors?expand=status") == (200, {})
+    status, error = deployed.http("GET", "/connectors/nobody")
+    assert (status, error) == (404, {"error_code": 404, "message": "Connector nobody not found"})
+
+
+def test_a_filestream_pair_runs_and_pause_resume_stop_delete_act_on_schedules_mappings_and_functions(
+    deployed: Deployed, tmp_path: Path,
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    source, sink, topic = f"fs-source-{run}", f"fs-sink-{run}", f"stack-lines-{run}"
+    infile, outfile = tmp_path / "in.txt", tmp_path / "out.txt"
+    _append(infile, "a", "b")
+    for body in (
+        {"name": source, "config": {"connector.class": "FileStreamSource", "file": str(infile), "topic": topic,
+                                    "poll.interval.ms": "300"}},
+        {"name": sink, "config": {"connector.class": "FileStreamSink", "file": str(outfile), "topics": topic,
+                                  "lambda.maximum.batching.window.ms": "100"}},
+    ):
+        status, answer = deployed.http("POST", "/connectors", body)
+        assert status == 201, answer
+    assert deployed.schedules(source) == {f"{source}-0": "ENABLED"}
+    assert [m["Topics"] for m in deployed.mappings(sink)] == [[topic]]
+    wait_for(lambda: _lines(outfile) == ["a", "b"], "the lines in the sink file")
+    wait_for(lambda: _tasks_running(deployed, source, sink), "both tasks RUNNING")
+
+    assert deployed.http("PUT", f"/connectors/{source}/pause")[0] == 202
+    assert deployed.http("PUT", f"/connectors/{sink}/pause")[0] == 202
+    assert deployed.schedules(source) == {f"{source}-0": "DISABLED"}
+    wait_for(lambda: [m["State"] for m in deployed.mappings(sink)] == ["Disabled"], "the sink's mapping disabled")
+
+    assert deployed.http("PUT", f"/connectors/{source}/resume")[0] == 202
+    assert deployed.http("PUT", f"/connectors/{sink}/resume")[0] == 202
+    assert deployed.schedules(source) == {f"{source}-0": "ENABLED"}
+    wait_for(lambda: [m["State"] for m in deployed.mappings(sink)] == ["Enabled"], "the sink's mapping enabled")
+    _append(infile, "c")
+    wait_for(lambda: _lines(outfile) == ["a", "b", "c"], "a line after resume, no duplicates")
+
+    assert deployed.http("PUT", f"/connectors/{source}/stop")[0] == 204
+    assert deployed.http("PUT", f"/connectors/{sink}/stop")[0] == 204
+    assert deployed.schedules(source) == {f"{source}-0": "DISABLED"}
+    wait_for(lambda: [m["State"] for m in deployed.mappings(sink)] == ["Disabled"], "the stopped sink's mapping")
+    assert deployed.function_exists(sink), "a stopped sink keeps its function (and its consumer group)"
+
+    for name in (source, sink):
+        assert deployed.http("DELETE", f"/connectors/{name}")[0] == 204
+    assert deployed.schedules(source) == {}
+    wait_for(lambda: deployed.mappings(sink) == [], "the mapping gone (Lambda deletes it asynchronously)")
+    assert not deployed.function_exists(sink)
+    assert deployed.http("GET", f"/connectors/{sink}")[0] == 404
+
+
+def test_a_jdbc_source_and_sink_pair_copies_rows_between_mariadb_tables(
+    deployed: Deployed, mariadb_settings: dict[str, str],
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    table, copy, prefix = f"orders_{run}", f"orders_copy_{run}", f"stack-{run}-"
+    source, sink = f"jdbc-source-{run}", f"jdbc-sink-{run}"
+    conn = pymysql.connect(host=mariadb_settings["host"], port=int(mariadb_settings["port"]),
+                           user=mariadb_settings["user"], password=mariadb_settings["password"],
+                           database=mariadb_settings["database"], autocommit=True)
+    credentials = {"connection.url": mariadb_settings["connection.url"], "connection.user": mariadb_settings["user"],
+                   "connection.password": mariadb_settings["password"]}
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {table} (ID INT PRIMARY KEY, STATUS VARCHAR(32) NOT NULL)")
+        for body in (
+            {"name": source, "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+                                        **credentials, "mode": "incrementing", "incrementing.column.name": "ID",
+                                        "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "500",
+                                        **JSON}},
+            {"name": sink, "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", **credentials,
+                                      "topics": prefix + table, "table.name.format": copy, "insert.mode": "upsert",
+                                      "pk.mode": "record_value", "pk.fields": "ID", "auto.create": "true", **JSON}},
+        ):
+            status, answer = deployed.http("POST", "/connectors", body)
+            assert status == 201, answer
+        with conn.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} (ID, STATUS) VALUES (%s, %s)",
+                               [(1, "PLACED"), (2, "PICKED"), (3, "SHIPPED")])
+
+        def copied() -> dict[int, str]:
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(f"SELECT ID, STATUS FROM {copy}")
+                    return dict(cursor.fetchall())
+            except pymysql.err.ProgrammingError:  # not auto-created yet
+                return {}
+
+        wait_for(lambda: copied() == {1: "PLACED", 2: "PICKED", 3: "SHIPPED"}, "the rows in the copy")
+        wait_for(lambda: _tasks_running(deployed, source, sink), "both tasks RUNNING")
+    finally:
+        for name in (source, sink):
+            deployed.http("DELETE", f"/connectors/{name}")
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+        conn.close()
