@@ -6,6 +6,8 @@ task configs it returns get the placeholders back before they are stored (Kafka 
 
 The coordinator never runs a task; it only runs the connector long enough to learn how the work splits. The
 generated configs get Kafka's framework additions: ``task.class``, and for sinks ``topics``/``topics.regex``.
+A sink connector gets one task whatever ``tasks.max`` says: its function runs task 0 for every batch, and the
+event source mapping's concurrency (per partition) is its parallelism.
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
                     framework.tasks_max)
     extra = {TASK_CLASS_CONFIG: f"{task_class.__module__}:{task_class.__qualname__}"}
     if isinstance(instance, SinkConnector):
+        # One function serves a sink connector and every invocation runs task 0, with the mapping's concurrency
+        # per partition: a task 1..n would stay UNASSIGNED forever, so a sink has exactly one task (README).
+        configs = configs[:1]
         topics = [t.strip() for t in props.get(TOPICS_CONFIG, "").split(",") if t.strip()]
         if topics:
             extra[TOPICS_CONFIG] = ",".join(topics)
