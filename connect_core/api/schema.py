@@ -225,6 +225,25 @@ class Schema:
             raise DataError("Cannot look up fields on non-struct type")
         return self._fields_by_name.get(name)
 
+    def require_field(self, name: str) -> Field:
+        """``field(name)`` where the field must exist: DataError naming it otherwise (Kafka's ``lookupField``)."""
+        found = self.field(name)
+        if found is None:
+            raise DataError(f"{name} is not a valid field name")
+        return found
+
+    def require_key_schema(self) -> Schema:
+        """The key schema of a MAP; DataError for any other type (code that has checked the type reads it typed)."""
+        if self.key_schema is None:
+            raise DataError(f"Cannot get the key schema of a {self.type.name} schema")
+        return self.key_schema
+
+    def require_value_schema(self) -> Schema:
+        """The element schema of an ARRAY or the value schema of a MAP; DataError for any other type."""
+        if self.value_schema is None:
+            raise DataError(f"Cannot get the value schema of a {self.type.name} schema")
+        return self.value_schema
+
     def schema(self) -> Schema:
         """This schema (Kafka's ``Schema.schema()``, kept so builder-or-schema code ports unchanged)."""
         return self

@@ -122,16 +122,19 @@ class AvroData:
                 base["precision"] = int(params.get(CONNECT_AVRO_DECIMAL_PRECISION_PROP,
                                                    CONNECT_AVRO_DECIMAL_PRECISION_DEFAULT))
         elif t is Type.ARRAY:
-            base = OrderedDict(type="array", items=self._schema(schema.value_schema, ctx, ignore_optional=False))
+            items = self._schema(schema.require_value_schema(), ctx, ignore_optional=False)
+            base = OrderedDict(type="array", items=items)
         elif t is Type.MAP:
-            key_schema = schema.key_schema
+            key_schema = schema.require_key_schema()
             if key_schema.type is Type.STRING and not key_schema.optional:
-                base = OrderedDict(type="map", values=self._schema(schema.value_schema, ctx, ignore_optional=False))
+                values = self._schema(schema.require_value_schema(), ctx, ignore_optional=False)
+                base = OrderedDict(type="map", values=values)
             else:
-                entry = OrderedDict(type="record", name=MAP_ENTRY_TYPE_NAME if schema.name is None else name)
+                entry: OrderedDict[str, Any] = OrderedDict(
+                    type="record", name=MAP_ENTRY_TYPE_NAME if schema.name is None else name)
                 entry["namespace"] = namespace
                 entry["fields"] = [self._field("key", key_schema, None, ctx), self._field("value",
-                                   schema.value_schema, None, ctx)]
+                                   schema.require_value_schema(), None, ctx)]
                 if schema.name is not None:
                     entry[CONNECT_INTERNAL_TYPE_NAME] = MAP_ENTRY_TYPE_NAME
                 base = OrderedDict(type="array", items=self._named(entry, ctx, None))
@@ -228,15 +231,15 @@ class AvroData:
         t = schema.type
         if t is Type.ARRAY:
             items = avro["items"]
-            return [self.from_connect_data(schema.value_schema, items, v) for v in value]
+            return [self.from_connect_data(schema.require_value_schema(), items, v) for v in value]
         if t is Type.MAP:
             if avro["type"] == "map":
                 values = avro["values"]
-                return {k: self.from_connect_data(schema.value_schema, values, v) for k, v in value.items()}
+                return {k: self.from_connect_data(schema.require_value_schema(), values, v) for k, v in value.items()}
             entry = avro["items"]
             key_avro, value_avro = entry["fields"][0]["type"], entry["fields"][1]["type"]
-            return [[self.from_connect_data(schema.key_schema, key_avro, k),
-                     self.from_connect_data(schema.value_schema, value_avro, v)] for k, v in value.items()]
+            return [[self.from_connect_data(schema.require_key_schema(), key_avro, k),
+                     self.from_connect_data(schema.require_value_schema(), value_avro, v)] for k, v in value.items()]
         if t is Type.STRUCT:
             if not isinstance(value, Struct) or value.schema != schema:
                 raise DataError("Mismatching struct schema")
@@ -430,16 +433,17 @@ class AvroData:
             result = value.encode("latin-1") if isinstance(value, str) else bytes(value)
         elif kind == "array":
             if _is_map_entry(avro["items"]) and schema.type is Type.MAP:
-                return {self._default_from_avro(schema.key_schema, avro["items"]["fields"][0]["type"], k):
-                        self._default_from_avro(schema.value_schema, avro["items"]["fields"][1]["type"], v)
+                return {self._default_from_avro(schema.require_key_schema(), avro["items"]["fields"][0]["type"], k):
+                        self._default_from_avro(schema.require_value_schema(), avro["items"]["fields"][1]["type"], v)
                         for k, v in value}
-            return [self._default_from_avro(schema.value_schema, avro["items"], v) for v in value]
+            return [self._default_from_avro(schema.require_value_schema(), avro["items"], v) for v in value]
         elif kind == "map":
-            return {k: self._default_from_avro(schema.value_schema, avro["values"], v) for k, v in value.items()}
+            values_schema = schema.require_value_schema()
+            return {k: self._default_from_avro(values_schema, avro["values"], v) for k, v in value.items()}
         elif kind == "record":
             struct = Struct(schema)
             for avro_field in avro["fields"]:
-                field = schema.field(avro_field["name"])
+                field = schema.require_field(avro_field["name"])
                 struct.put(field, self._default_from_avro(field.schema, avro_field["type"],
                                                           value.get(avro_field["name"])))
             return struct
@@ -447,7 +451,7 @@ class AvroData:
             first = avro["types"][0]
             if first["type"] == "null":
                 return None
-            return self._default_from_avro(schema.field(self._union_field_name(first)).schema, first, value)
+            return self._default_from_avro(schema.require_field(self._union_field_name(first)).schema, first, value)
         else:
             return None
         return to_logical(schema, result)
@@ -461,7 +465,7 @@ class AvroData:
             if schema.name == AVRO_TYPE_UNION and schema.type is Type.STRUCT:
                 if member is None:
                     return None
-                field = schema.field(self._union_field_name(branch))
+                field = schema.require_field(self._union_field_name(branch))
                 return Struct(schema).put(field, self.to_connect_data(field.schema, branch, member))
             return self.to_connect_data(schema, branch, member)
         if datum is None:
@@ -472,17 +476,18 @@ class AvroData:
         if t is Type.STRUCT:
             struct = Struct(schema)
             for avro_field in avro["fields"]:
-                field = schema.field(avro_field["name"])
+                field = schema.require_field(avro_field["name"])
                 struct.put(field, self.to_connect_data(field.schema, avro_field["type"], datum[avro_field["name"]]))
             return struct
         if t is Type.ARRAY:
-            return [self.to_connect_data(schema.value_schema, avro["items"], v) for v in datum]
+            return [self.to_connect_data(schema.require_value_schema(), avro["items"], v) for v in datum]
         if t is Type.MAP:
             if avro["type"] == "map":
-                return {k: self.to_connect_data(schema.value_schema, avro["values"], v) for k, v in datum.items()}
+                values_schema = schema.require_value_schema()
+                return {k: self.to_connect_data(values_schema, avro["values"], v) for k, v in datum.items()}
             key_avro, value_avro = avro["items"]["fields"][0]["type"], avro["items"]["fields"][1]["type"]
-            return {self.to_connect_data(schema.key_schema, key_avro, e["key"]):
-                    self.to_connect_data(schema.value_schema, value_avro, e["value"]) for e in datum}
+            return {self.to_connect_data(schema.require_key_schema(), key_avro, e["key"]):
+                    self.to_connect_data(schema.require_value_schema(), value_avro, e["value"]) for e in datum}
         if t is Type.INT8 or t is Type.INT16:
             bits = 8 if t is Type.INT8 else 16
             datum &= (1 << bits) - 1  # Java's narrowing (byteValue/shortValue)
@@ -522,11 +527,12 @@ def _default_json(schema: Schema, value: Any) -> Any:
     if t is Type.BYTES:
         return bytes(value).decode("latin-1")
     if t is Type.ARRAY:
-        return [_default_json(schema.value_schema, v) for v in value]
+        return [_default_json(schema.require_value_schema(), v) for v in value]
     if t is Type.MAP:
-        if schema.key_schema.type is Type.STRING and not schema.key_schema.optional:
-            return {k: _default_json(schema.value_schema, v) for k, v in value.items()}
-        return [[_default_json(schema.key_schema, k), _default_json(schema.value_schema, v)] for k, v in value.items()]
+        if schema.require_key_schema().type is Type.STRING and not schema.require_key_schema().optional:
+            return {k: _default_json(schema.require_value_schema(), v) for k, v in value.items()}
+        keys, values = schema.require_key_schema(), schema.require_value_schema()
+        return [[_default_json(keys, k), _default_json(values, v)] for k, v in value.items()]
     if t is Type.STRUCT:
         return {f.name: _default_json(f.schema, value.get(f)) for f in schema.fields}
     return value

@@ -76,16 +76,16 @@ class JsonSchemaData:
             props[CONNECT_TYPE_PROP] = "bytes"
         elif t is Type.ARRAY:
             out["type"] = "array"
-            out["items"] = self._schema(schema.value_schema, None, ignore_optional=False)
+            out["items"] = self._schema(schema.require_value_schema(), None, ignore_optional=False)
         elif t is Type.MAP:
-            if schema.key_schema.type is Type.STRING and not schema.key_schema.optional:
+            if schema.require_key_schema().type is Type.STRING and not schema.require_key_schema().optional:
                 out["type"] = "object"
-                out["additionalProperties"] = self._schema(schema.value_schema, None, ignore_optional=False)
+                out["additionalProperties"] = self._schema(schema.require_value_schema(), None, ignore_optional=False)
             else:
                 out["type"] = "array"
                 out["items"] = {"type": "object", "properties": {
-                    "key": self._schema(schema.key_schema, 0, ignore_optional=False),
-                    "value": self._schema(schema.value_schema, 1, ignore_optional=False)}}
+                    "key": self._schema(schema.require_key_schema(), 0, ignore_optional=False),
+                    "value": self._schema(schema.require_value_schema(), 1, ignore_optional=False)}}
             props[CONNECT_TYPE_PROP] = "map"
         elif t is Type.STRUCT:
             if schema.name == JSON_TYPE_ONE_OF:
@@ -192,8 +192,9 @@ class JsonSchemaData:
         if node.get("title") is not None:
             builder.name(node["title"])
         connect_version = node.get(CONNECT_VERSION_PROP)
-        if connect_version is not None or version is not None:
-            builder.version(connect_version if connect_version is not None else version)
+        schema_version = connect_version if connect_version is not None else version
+        if schema_version is not None:
+            builder.version(schema_version)
         if node.get("description") is not None:
             builder.doc(node["description"])
         if isinstance(node.get(CONNECT_PARAMETERS_PROP), dict):
@@ -222,12 +223,12 @@ class JsonSchemaData:
         if t is Type.BYTES:
             return base64.b64encode(bytes(value)).decode("ascii")
         if t is Type.ARRAY:
-            return [self.from_connect_data(schema.value_schema, v) for v in value]
+            return [self.from_connect_data(schema.require_value_schema(), v) for v in value]
         if t is Type.MAP:
-            if schema.key_schema.type is Type.STRING and not schema.key_schema.optional:
-                return {k: self.from_connect_data(schema.value_schema, v) for k, v in value.items()}
-            return [{"key": self.from_connect_data(schema.key_schema, k),
-                     "value": self.from_connect_data(schema.value_schema, v)} for k, v in value.items()]
+            if schema.require_key_schema().type is Type.STRING and not schema.require_key_schema().optional:
+                return {k: self.from_connect_data(schema.require_value_schema(), v) for k, v in value.items()}
+            return [{"key": self.from_connect_data(schema.require_key_schema(), k),
+                     "value": self.from_connect_data(schema.require_value_schema(), v)} for k, v in value.items()]
         if t is Type.STRUCT:
             if not isinstance(value, Struct) or value.schema != schema:
                 raise DataError("Mismatching schema.")
@@ -273,12 +274,12 @@ class JsonSchemaData:
             if t is Type.BYTES:
                 return base64.b64decode(value, validate=True)
             if t is Type.ARRAY:
-                return [self.to_connect_data(schema.value_schema, v) for v in value]
+                return [self.to_connect_data(schema.require_value_schema(), v) for v in value]
             if t is Type.MAP:
-                if schema.key_schema.type is Type.STRING and not schema.key_schema.optional:
-                    return {k: self.to_connect_data(schema.value_schema, v) for k, v in value.items()}
-                return {self.to_connect_data(schema.key_schema, e.get("key")):
-                        self.to_connect_data(schema.value_schema, e.get("value")) for e in value}
+                if schema.require_key_schema().type is Type.STRING and not schema.require_key_schema().optional:
+                    return {k: self.to_connect_data(schema.require_value_schema(), v) for k, v in value.items()}
+                return {self.to_connect_data(schema.require_key_schema(), e.get("key")):
+                        self.to_connect_data(schema.require_value_schema(), e.get("value")) for e in value}
             if t is Type.STRUCT:
                 if name == JSON_TYPE_ONE_OF:
                     for field in schema.fields:

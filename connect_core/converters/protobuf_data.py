@@ -96,14 +96,14 @@ class ProtobufData:
         for index, oneof in enumerate(message.oneofs):
             member = oneofs.get(index)
             if member is not None:
-                union_field = schema.field(f"{oneof}_{index}")
+                union_field = schema.require_field(f"{oneof}_{index}")
                 union = Struct(union_field.schema)
-                member_field = union_field.schema.field(member)
+                member_field = union_field.schema.require_field(member)
                 union.put(member_field, self._value(member_field.schema, _desc(message, member), decoded[member]))
                 struct.put(union_field, union)
         for desc in message.fields:
             if desc.oneof is None:
-                field = schema.field(desc.name)
+                field = schema.require_field(desc.name)
                 struct.put(field, self._value(field.schema, desc, decoded.get(desc.name)))
         return struct
 
@@ -112,10 +112,10 @@ class ProtobufData:
             return None
         if schema.type is Type.ARRAY:
             element = FieldDesc(desc.name, desc.number, desc.type_name, "", None, desc.kind, desc.resolved)
-            return [self._value(schema.value_schema, element, v) for v in value]
+            return [self._value(schema.require_value_schema(), element, v) for v in value]
         if schema.type is Type.MAP:
             key, val = desc.resolved.fields
-            return {self._value(schema.key_schema, key, k): self._value(schema.value_schema, val, v)
+            return {self._value(schema.require_key_schema(), key, k): self._value(schema.require_value_schema(), val, v)
                     for k, v in value.items()}
         if schema.name == Timestamp.LOGICAL_NAME:
             millis = value.get("seconds", 0) * 1000 + value.get("nanos", 0) // 1_000_000
@@ -164,12 +164,12 @@ class ProtobufData:
     def _field(self, message: MessageType, name: str, schema: Schema, tag: int, imports: set[str]) -> FieldDesc:
         label = ""
         if schema.type is Type.ARRAY:
-            label, schema = "repeated", schema.value_schema
+            label, schema = "repeated", schema.require_value_schema()
         if schema.type is Type.MAP:
             entry_name = "".join(p[:1].upper() + p[1:] for p in name.split("_")) + "Entry"
             entry = MessageType(entry_name, f"{message.full_name}.{entry_name}", map_entry=True)
-            entry.fields = [self._field(entry, "key", schema.key_schema, 1, imports),
-                            self._field(entry, "value", schema.value_schema, 2, imports)]
+            entry.fields = [self._field(entry, "key", schema.require_key_schema(), 1, imports),
+                            self._field(entry, "value", schema.require_value_schema(), 2, imports)]
             message.nested.append(entry)
             return FieldDesc(name, tag, entry.full_name, "repeated", None, "message", entry)
         params = schema.parameters or {}
@@ -217,10 +217,11 @@ class ProtobufData:
 
     def _proto_value(self, schema: Schema, desc: FieldDesc, value: Any) -> Any:
         if schema.type is Type.ARRAY:
-            return [self._proto_value(schema.value_schema, desc, v) for v in value if v is not None]
+            return [self._proto_value(schema.require_value_schema(), desc, v) for v in value if v is not None]
         if schema.type is Type.MAP:
             key, val = desc.resolved.fields
-            return {self._proto_value(schema.key_schema, key, k): self._proto_value(schema.value_schema, val, v)
+            keys, values = schema.require_key_schema(), schema.require_value_schema()
+            return {self._proto_value(keys, key, k): self._proto_value(values, val, v)
                     for k, v in value.items()}
         if schema.name == Timestamp.LOGICAL_NAME:
             millis = Timestamp.from_logical(schema, value)

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.kafka.retry import with_retries
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -131,22 +132,37 @@ def ensure_compacted_topic(
 
 
 def topic_partition_count(admin: AdminClient, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> int:
-    """Number of partitions of an existing topic (ConnectError if it does not exist)."""
-    metadata = admin.list_topics(topic=name, timeout=timeout_s)
-    topic = metadata.topics.get(name)
-    if topic is None or topic.error is not None:
-        raise ConnectError(f"Topic '{name}' does not exist: {topic.error if topic else 'no metadata'}")
-    return len(topic.partitions)
+    """Number of partitions of an existing topic (ConnectError if it does not exist); leader elections are waited."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    def describe() -> int:
+        topic = admin.list_topics(topic=name, timeout=timeout_s).topics.get(name)
+        if topic is not None and topic.error is not None and topic.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+            raise KafkaException(topic.error)  # retried while it is retriable
+        if topic is None or topic.error is not None:
+            raise ConnectError(f"Topic '{name}' does not exist: {topic.error if topic else 'no metadata'}")
+        return len(topic.partitions)
+
+    try:
+        return with_retries(describe, what=f"describing '{name}'", timeout_s=timeout_s)
+    except KafkaException as error:
+        raise ConnectError(f"Topic '{name}' cannot be described: {error}") from error
 
 
 def _cleanup_policy(admin: AdminClient, name: str, timeout_s: float) -> str | None:
-    """The topic's cleanup.policy, or None when it cannot be described (Kafka then skips the check)."""
+    """The topic's cleanup.policy, or None when it may not be described (Kafka then skips the check).
+
+    A topic created a moment ago answers with retriable errors for a while: those are waited out, or the check
+    would be skipped exactly when a topic was just created with the wrong policy.
+    """
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import ConfigResource, ResourceType
 
     resource = ConfigResource(ResourceType.TOPIC, name)
     try:
-        entries = admin.describe_configs([resource], request_timeout=timeout_s)[resource].result(timeout=timeout_s)
+        entries = with_retries(
+            lambda: admin.describe_configs([resource], request_timeout=timeout_s)[resource].result(timeout=timeout_s),
+            what=f"describing the configs of '{name}'", timeout_s=timeout_s)
     except KafkaException:
         return None  # e.g. no DescribeConfigs ACL: Kafka logs and carries on
     entry = entries.get(CLEANUP_POLICY)

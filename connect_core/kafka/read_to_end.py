@@ -3,6 +3,12 @@
 This is Kafka Connect's ``KafkaBasedLog.readToEnd`` for a short-lived process: the end offsets are
 fetched once when the call starts, then the partitions are consumed until every one has reached
 its end. Positions are updated in place, so the next call on a warm Lambda reads only what is new.
+
+As in Kafka, the end is the log end (high watermark, ``log_end_offsets``: ListOffsets with
+read_uncommitted), not the last stable offset: a ``read_committed`` reader then waits for a transaction that is
+open on the topic (a source task committing its offsets) instead of reading a stale offset past it. Retriable
+broker errors (a leader being elected for a topic created a moment ago, a restarting broker) are retried with
+backoff until the deadline (``connect_core.kafka.retry``).
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ import time
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConnectError
+from connect_core.kafka.retry import is_retriable, with_retries
 
 if TYPE_CHECKING:
     from collections.abc import Callable, MutableMapping, Sequence
 
     from confluent_kafka import Consumer, Message
+    from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "message_offset", "partitions_of", "read_to_end",
+    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_end_offsets", "message_offset",
+    "partitions_of", "read_to_end",
 ]
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
@@ -26,7 +35,6 @@ _BATCH = 1000
 # consume() returns when it has a full batch OR its timeout expires, so a long timeout would be
 # paid on every call that ends a partition; short waits keep the read close to network time.
 _CONSUME_WAIT_S = 0.02
-_RETRY_BACKOFF_S = 0.1
 _LATEST = -1  # ListOffsets "latest" timestamp: the high watermark, or the LSO when read_committed
 _BEGINNING = -2  # librdkafka OFFSET_BEGINNING
 
@@ -45,46 +53,70 @@ def message_offset(message: Message) -> int:
 
 def partitions_of(consumer: Consumer, topic: str, *, timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> list[int]:
     """The topic's partition ids, sorted (ConnectError if the topic does not exist)."""
-    metadata = consumer.list_topics(topic=topic, timeout=timeout_s)
-    described = metadata.topics.get(topic)
-    if described is None or described.error is not None or not described.partitions:
-        reason = described.error if described is not None else "no metadata"
-        raise ConnectError(f"Topic '{topic}' does not exist or has no partitions: {reason}")
-    return sorted(described.partitions)
+    from confluent_kafka import KafkaError, KafkaException
+
+    def describe() -> list[int]:
+        described = consumer.list_topics(topic=topic, timeout=timeout_s).topics.get(topic)
+        error = described.error if described is not None else None
+        if error is not None and error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+            raise KafkaException(error)  # a leader being elected: retried
+        if described is None or error is not None or not described.partitions:
+            raise ConnectError(f"Topic '{topic}' does not exist or has no partitions: {error or 'no metadata'}")
+        return sorted(described.partitions)
+
+    try:
+        return with_retries(describe, what=f"describing '{topic}'", timeout_s=timeout_s)
+    except KafkaException as error:
+        raise ConnectError(f"Topic '{topic}' does not exist or has no partitions: {error}") from error
 
 
 def end_offsets(
     consumer: Consumer, topic: str, partitions: Sequence[int], *, timeout_s: float = DEFAULT_READ_TIMEOUT_S
 ) -> dict[int, int]:
-    """End offsets of all partitions in one ListOffsets request.
+    """End offsets of all partitions in one ListOffsets request, with the consumer's isolation level.
 
-    The request carries the consumer's isolation level, so a ``read_committed`` consumer gets the
-    last stable offset: an open transaction (an exactly-once source task still running) does not
-    make the reader wait for it, exactly like Java's ``consumer.endOffsets``.
+    A ``read_committed`` consumer gets the last stable offset here (Java's ``consumer.endOffsets``); readers of
+    internal topics use ``log_end_offsets`` instead, as ``KafkaBasedLog`` does.
     """
-    from confluent_kafka import KafkaError, KafkaException, TopicPartition
+    from confluent_kafka import KafkaException, TopicPartition
 
-    transient = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            answered = consumer.offsets_for_times(
-                [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=max(deadline - time.monotonic(), 0.1)
-            )
-            break
-        except KafkaException as error:
-            # A topic created a moment ago may not have elected its leaders yet: retriable, so wait.
-            kafka_error = error.args[0]
-            retriable = kafka_error.retriable() or kafka_error.code() in transient
-            if not retriable or time.monotonic() >= deadline:
-                raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {kafka_error}") from error
-            time.sleep(_RETRY_BACKOFF_S)
-    ends: dict[int, int] = {}
-    for tp in answered:
-        if tp.error is not None:
-            raise ConnectError(f"Cannot fetch the end offset of {topic}[{tp.partition}]: {tp.error}")
-        ends[tp.partition] = max(tp.offset, 0)
-    return ends
+    def ask() -> dict[int, int]:
+        answered = consumer.offsets_for_times(
+            [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=timeout_s
+        )
+        ends: dict[int, int] = {}
+        for tp in answered:
+            if tp.error is not None:
+                raise KafkaException(tp.error)
+            ends[tp.partition] = max(tp.offset, 0)
+        return ends
+
+    try:
+        return with_retries(ask, what=f"end offsets of '{topic}'", timeout_s=timeout_s)
+    except KafkaException as error:
+        raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
+
+
+def log_end_offsets(
+    admin: AdminClient, topic: str, partitions: Sequence[int], *, timeout_s: float = DEFAULT_READ_TIMEOUT_S
+) -> dict[int, int]:
+    """The log end (high watermark) of each partition: ListOffsets ``latest`` with read_uncommitted.
+
+    Kafka's ``KafkaBasedLog.readEndOffsets`` asks the admin client the same way, so an open transaction's records
+    count as not yet read and a ``read_committed`` reader waits for the transaction's end.
+    """
+    from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    def ask() -> dict[int, int]:
+        futures = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions},
+                                     isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=timeout_s)
+        return {tp.partition: max(future.result(timeout=timeout_s).offset, 0) for tp, future in futures.items()}
+
+    try:
+        return with_retries(ask, what=f"log end offsets of '{topic}'", timeout_s=timeout_s)
+    except KafkaException as error:
+        raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
 
 
 def read_to_end(
@@ -95,6 +127,7 @@ def read_to_end(
     *,
     partitions: Sequence[int] | None = None,
     timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+    ends: Callable[[Sequence[int]], dict[int, int]] | None = None,
 ) -> int:
     """Consume ``topic`` from ``positions`` up to the end offsets fetched now; return the record count.
 
@@ -108,6 +141,8 @@ def read_to_end(
         on_message: called for every record, in offset order per partition.
         partitions: the topic's partitions when already known (saves a metadata request).
         timeout_s: overall deadline.
+        ends: the end offsets of the given partitions (``log_end_offsets`` for internal topics); by default
+            ``end_offsets`` through the consumer.
 
     Raises:
         ReadToEndTimeoutError: the end was not reached in time (positions keep the progress made).
@@ -117,8 +152,8 @@ def read_to_end(
 
     deadline = time.monotonic() + timeout_s
     known = list(partitions) if partitions is not None else partitions_of(consumer, topic, timeout_s=timeout_s)
-    ends = end_offsets(consumer, topic, known, timeout_s=timeout_s)
-    pending = {p: end for p, end in ends.items() if positions.get(p, 0) < end}
+    end_of = ends(known) if ends is not None else end_offsets(consumer, topic, known, timeout_s=timeout_s)
+    pending = {p: end for p, end in end_of.items() if positions.get(p, 0) < end}
     if not pending:
         return 0
     consumer.assign([TopicPartition(topic, p, positions.get(p, _BEGINNING)) for p in sorted(pending)])
@@ -133,6 +168,8 @@ def read_to_end(
             for message in consumer.consume(_BATCH, timeout=min(remaining, _CONSUME_WAIT_S)):
                 error = message.error()
                 if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    if is_retriable(error):
+                        continue  # the client recovers (a leader change, a broker coming back) before the deadline
                     raise ConnectError(f"Error reading '{topic}': {error}")
                 partition, offset = message.partition(), message_offset(message)
                 if partition is None:

@@ -68,9 +68,9 @@ class RestartPolicyConfig(BaseModel):
         """Parse from a connector config (unrelated keys are ignored)."""
         return parse_config(cls, props)
 
-    def backoff_ms(self, failures: int) -> int:
-        """The wait after the ``failures``-th consecutive failure."""
-        return int(min(self.backoff_max_ms, self.backoff_initial_ms * 2 ** max(0, min(failures - 1, 40))))
+    def backoff_ms(self, attempt: int) -> int:
+        """The wait before the ``attempt``-th automatic restart in a row."""
+        return int(min(self.backoff_max_ms, self.backoff_initial_ms * 2 ** max(0, min(attempt - 1, 40))))
 
 
 class Decision(enum.Enum):
@@ -100,13 +100,20 @@ def restarted(state: RestartState, now_ms: int) -> RestartState:
 
 
 def after_failure(
-    policy: RestartPolicyConfig, state: RestartState, error: BaseException, epoch: list[int | None], now_ms: int
+    policy: RestartPolicyConfig, state: RestartState, error: BaseException, epoch: list[int | None], now_ms: int,
+    *, counted: bool = True,
 ) -> RestartState:
-    """The state after a failed invocation: back off, or open the breaker."""
+    """The state after a failed invocation: back off, or open the breaker.
+
+    ``counted=False``: a retry the trigger made during the backoff (a sink's event source mapping retries on its
+    own schedule); it adds a failure but neither moves the next automatic restart nor counts as one.
+    """
     if state.epoch != epoch:
         state = RestartState(epoch=epoch)
     failures = state.failures + 1
     reason: str | None = None
+    if not counted and not is_non_retriable(error):
+        return replace(state, failures=failures, epoch=epoch)
     if is_non_retriable(error):
         reason = f"{type(error).__name__} cannot be fixed by retrying"
     elif not policy.enabled:
@@ -116,8 +123,8 @@ def after_failure(
                   f"(lambda.restart.max.attempts={policy.max_attempts})")
     if reason is not None:
         return replace(state, failures=failures, retry_at_ms=None, breaker_open=True, reason=reason, epoch=epoch)
-    return replace(state, failures=failures, retry_at_ms=now_ms + policy.backoff_ms(failures), breaker_open=False,
-                   reason=None, epoch=epoch)
+    return replace(state, failures=failures, retry_at_ms=now_ms + policy.backoff_ms(state.restarts + 1),
+                   breaker_open=False, reason=None, epoch=epoch)
 
 
 def is_non_retriable(error: BaseException) -> bool:

@@ -68,6 +68,7 @@ class RunRecorder:
         self._clock = clock
         self._windows: dict[tuple[str, int], RunWindow] = {}
         self._pending: dict[tuple[str, int], RestartState] = {}
+        self._uncounted: set[tuple[str, int]] = set()  # sink retries inside the backoff
         self._read = False
         self.last_run: RunRecord | None = None  # what the latest invocation reported (for its metrics)
 
@@ -114,8 +115,11 @@ class RunRecorder:
         decision = decide(state, self._epoch(connector), now)
         if decision is Decision.WAIT and self.kind == "sink":
             # The event source mapping owns a sink's retry timing (and counts every failed invocation against
-            # lambda.maximum.retry.attempts): a sink is never held back by backoff, only by the open breaker.
-            decision = Decision.RESTART
+            # lambda.maximum.retry.attempts): a sink is never held back by backoff, only by the open breaker; its
+            # retries inside the backoff run, but only one per backoff counts as an automatic restart.
+            self._pending[(connector, task)] = state
+            self._uncounted.add((connector, task))
+            return Decision.RUN
         if decision is Decision.RUN:
             self._pending[(connector, task)] = RestartState()
         elif decision is Decision.RESTART:
@@ -131,6 +135,7 @@ class RunRecorder:
     def succeeded(self, connector: str, task: int, outcome: RunOutcome, duration_ms: float, memory_mb: int) -> None:
         """Record a successful invocation; the failure streak ends."""
         self._pending.pop((connector, task), None)
+        self._uncounted.discard((connector, task))
         now = self._now_ms()
         run = RunRecord(connector, task, now, self.kind, True, outcome.records, outcome.skipped, outcome.dlq,
                         duration_ms, memory_mb, None, outcome.offsets, self._window(connector, task, duration_ms))
@@ -141,10 +146,12 @@ class RunRecorder:
         """Record a failed invocation, back off or open the breaker, and say so in the task's status trace."""
         now = self._now_ms()
         state = self._pending.pop((connector, task), None)
+        counted = (connector, task) not in self._uncounted
+        self._uncounted.discard((connector, task))
         if state is None or not state.failures:  # not an admitted restart: continue the latest known streak
             self._read = False  # another container (a sink's concurrency) may have one going: read it
             state = self._restart_state(connector, task)
-        state = after_failure(self._policy(connector), state, error, self._epoch(connector), now)
+        state = after_failure(self._policy(connector), state, error, self._epoch(connector), now, counted=counted)
         summary = redact(f"{type(error).__name__}: {error}") or type(error).__name__
         run = RunRecord(connector, task, now, self.kind, False, duration_ms=duration_ms, memory_mb=memory_mb,
                         error=summary[:ERROR_SUMMARY_CHARS], window=self._window(connector, task, duration_ms),

@@ -25,7 +25,7 @@ from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.lambda_event import decode_kafka_event
-from connect_core.runtime import registry
+from connect_core.runtime import fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
@@ -153,6 +153,7 @@ class SinkRunner:
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
         running.task.put(records)
+        fault_points.reached("sink.during_put")
         offsets: dict[TopicPartition, int] = {}
         for record in consumed:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
@@ -161,6 +162,7 @@ class SinkRunner:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
             result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
         result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
+        fault_points.reached("sink.after_put")
 
     def _running_task(self) -> _RunningTask:
         self.config_store.refresh()

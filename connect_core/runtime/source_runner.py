@@ -6,10 +6,11 @@ the same task still running, and either all records of an invocation and their o
 A warm container keeps its task, producer and stores; after any failure the task is stopped and rebuilt from the
 committed offsets, so in-memory progress can never run ahead of what Kafka holds.
 
-A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records and
-``chunk_bytes`` bytes (each chunk its records plus the offsets so far), so memory stays bounded and progress is
-kept. And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's
-``init_transactions`` would fence it and abort its open chunk.
+A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records,
+``chunk_bytes`` bytes and ``DEFAULT_CHUNK_MS`` (each chunk its records plus the offsets so far), so memory stays
+bounded, progress is kept and readers of the offsets topic, which wait for open transactions, never wait long.
+And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's ``init_transactions``
+would fence it and abort its open chunk.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
-from connect_core.runtime import registry
+from connect_core.kafka.retry import with_retries
+from connect_core.runtime import fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
@@ -59,9 +61,13 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
 DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024  # produced key + value bytes per transaction at most
+DEFAULT_CHUNK_MS = 10_000  # a transaction commits at least this often (readers of connect-offsets wait for it)
 TICK_SHARE = 5 / 6  # of the schedule interval an invocation may poll (50 s of a one-minute rate)
 _QUEUE_FULL_WAIT_S = 0.1
-TRANSACTION_TIMEOUT_MS = 900_000  # the broker's default transaction.max.timeout.ms; Lambda runs at most 15 min
+# Kafka's producer default. A chunk commits within DEFAULT_CHUNK_MS, so a transaction never needs longer; and a
+# transaction left open by a killed invocation (readers of connect-offsets wait for it, as in Kafka) is aborted by the
+# broker after this long even if no newer invocation of its task comes to fence it (a paused or deleted task).
+TRANSACTION_TIMEOUT_MS = 60_000
 KAFKA_TIMEOUT_S = 60.0
 
 
@@ -206,17 +212,19 @@ class SourceRunner:
         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         polled: list[SourceRecord] = []
         first_record, first_byte = result.records + result.skipped, result.bytes
+        chunk_ends = time.monotonic() + DEFAULT_CHUNK_MS / 1000.0
         full = False
         try:
             while remaining_ms() > 0 and result.records + result.skipped < self.max_records:
                 if (result.records + result.skipped - first_record >= self.chunk_records
-                        or result.bytes - first_byte >= self.chunk_bytes):
+                        or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
                 records = running.task.poll()
                 result.polls += 1
                 if not records:
                     break
+                fault_points.reached("source.after_poll")
                 for record in records:
                     self._send(running, record, result, on_delivery)
                     partition, offset = record.source_partition, record.source_offset
@@ -225,9 +233,13 @@ class SourceRunner:
                         latest[key] = (partition, offset)
                         running.reader.pending[key] = offset
                 polled.extend(records)
+                fault_points.reached("source.after_produce")
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
-            producer.commit_transaction(KAFKA_TIMEOUT_S)
+            fault_points.reached("source.before_commit")
+            with_retries(lambda: producer.commit_transaction(KAFKA_TIMEOUT_S), what="committing the transaction",
+                         timeout_s=KAFKA_TIMEOUT_S)
+            fault_points.reached("source.after_commit")
         except BaseException:
             _abort(producer)
             raise
@@ -307,7 +319,8 @@ class SourceRunner:
             client_id=f"connector-producer-{connector}-{task_id}",
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5},
         ))
-        producer.init_transactions(KAFKA_TIMEOUT_S)
+        with_retries(lambda: producer.init_transactions(KAFKA_TIMEOUT_S), what="init_transactions",
+                     timeout_s=KAFKA_TIMEOUT_S)
         reader = StoreOffsetReader(self.offset_store, connector)
         self.offset_store.refresh()
         task.initialize(SourceTaskContext(task_config, reader))

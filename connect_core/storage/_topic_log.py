@@ -1,5 +1,7 @@
 """One internal topic as a log this process can append to and catch up on (Kafka ``KafkaBasedLog``).
 
+It reads to the log end, as Kafka does, so a reader waits for a transaction open on the topic.
+
 A store owns one ``KafkaTopicLog``. Its consumer, producer and per-partition positions survive
 between warm Lambda invocations, so :meth:`KafkaTopicLog.read_to_end` after the first call only
 fetches what other writers added since. ``confluent_kafka`` is imported on first use.
@@ -13,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
 from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
-from connect_core.kafka.read_to_end import DEFAULT_READ_TIMEOUT_S, message_offset, partitions_of, read_to_end
+from connect_core.kafka.read_to_end import (
+    DEFAULT_READ_TIMEOUT_S,
+    log_end_offsets,
+    message_offset,
+    partitions_of,
+    read_to_end,
+)
+from connect_core.kafka.retry import with_retries
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -76,12 +85,13 @@ class KafkaTopicLog:
         if self._partitions is not None:
             return
         if self.create_topic:
-            admin = self._admin or admin_client(self.settings)
-            ensure_compacted_topic(
+            admin = self.admin
+            with_retries(lambda: ensure_compacted_topic(
                 admin, self.spec.name, self.spec.partitions, self.spec.replication_factor, self.spec.configs,
                 purpose=self.spec.purpose, timeout_s=self.timeout_s,
-            )
-            count = topic_partition_count(admin, self.spec.name, timeout_s=self.timeout_s)
+            ), what=f"creating '{self.spec.name}'", timeout_s=self.timeout_s)
+            count = with_retries(lambda: topic_partition_count(admin, self.spec.name, timeout_s=self.timeout_s),
+                                 what=f"describing '{self.spec.name}'", timeout_s=self.timeout_s)
             partitions = list(range(count))
         else:
             partitions = partitions_of(self.consumer, self.spec.name, timeout_s=self.timeout_s)
@@ -92,6 +102,13 @@ class KafkaTopicLog:
                 f"partition(s) but found {len(partitions)}."
             )
         self._partitions = partitions
+
+    @property
+    def admin(self) -> AdminClient:
+        """The admin client (topic creation, log end offsets), created on first use and kept."""
+        if self._admin is None:
+            self._admin = admin_client(self.settings)
+        return self._admin
 
     @property
     def consumer(self) -> Consumer:
@@ -126,6 +143,7 @@ class KafkaTopicLog:
             lambda message: on_record(message.key(), message.value(), message_offset(message)),
             partitions=self.partitions,
             timeout_s=self.timeout_s,
+            ends=lambda partitions: log_end_offsets(self.admin, self.spec.name, partitions, timeout_s=self.timeout_s),
         )
 
     def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:

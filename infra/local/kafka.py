@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -98,6 +101,8 @@ def start() -> None:
     proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
               "-c", str(directory / "server.properties"), "--ignore-formatted"], name=NAME)
     heap = os.environ.get("LAMBDA_CONNECT_KAFKA_HEAP", "-Xmx768m")
+    if proc.await_port(NAME, HOST, (PORT, CONTROLLER_PORT), healthy):
+        return
     server = [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(directory / "server.properties")]
     pid = proc.spawn(NAME, server)
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
@@ -111,3 +116,73 @@ def _cluster_id() -> str:
 
 def stop() -> bool:
     return proc.stop_pid(NAME)
+
+
+class ThrowawayBroker:
+    """A second, private single-node Kafka on its own ports and data directory, for tests that restart a broker.
+
+    The shared broker on 9092 is never stopped: other tests run against it at the same moment. The data directory
+    survives ``restart`` (as a real broker's disk does); ``stop`` kills the process group this object started.
+    """
+
+    def __init__(self, directory: Path, port: int, controller_port: int, heap: str = "-Xmx384m") -> None:
+        """Prepare ``directory`` (config, formatted storage); nothing is started yet."""
+        self.directory = directory
+        self.port = port
+        self.controller_port = controller_port
+        self.heap = heap
+        self._process: subprocess.Popen[bytes] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "server.properties").write_text(_SERVER_PROPERTIES.format(
+            host=HOST, port=port, controller_port=controller_port, data=directory / "data"))
+        (directory / "log4j2.properties").write_text(_LOG4J2)
+        self._java = ["java", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}",
+                      f"-Dkafka.logs.dir={directory}"]
+        proc.run([*self._java, "-cp", classpath(), "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
+                  "-c", str(directory / "server.properties"), "--ignore-formatted"], name=NAME)
+
+    @property
+    def bootstrap(self) -> str:
+        """``127.0.0.1:<port>``."""
+        return f"{HOST}:{self.port}"
+
+    def healthy(self) -> bool:
+        """A metadata round trip, as for the shared broker."""
+        if not proc.port_open(HOST, self.port):
+            return False
+        from confluent_kafka.admin import AdminClient
+
+        try:
+            metadata = AdminClient({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 3000}).list_topics(
+                timeout=3)
+        except Exception:  # any client failure means "not yet healthy"
+            return False
+        return bool(metadata.brokers)
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the broker and wait until it answers metadata requests."""
+        log = open(self.directory / "broker.log", "ab")
+        self._process = subprocess.Popen(
+            [*self._java, self.heap, "-XX:+UseG1GC", "-cp", classpath(), "kafka.Kafka",
+             str(self.directory / "server.properties")],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while not self.healthy():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = (self.directory / "broker.log").read_text(errors="replace")[-3000:]
+                raise proc.ServiceError(f"throwaway Kafka on {self.bootstrap} did not start:\n{tail}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Kill the broker's process group (SIGKILL: a crash, not a clean shutdown) and wait for it."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait(30)
+        self._process = None
+
+    def restart(self) -> None:
+        """Crash and start again on the same data."""
+        self.stop()
+        self.start()

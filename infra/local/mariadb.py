@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import time
+from typing import TYPE_CHECKING
 
 from infra.local import _process as proc
 from infra.local.versions import MARIADB_DEBIAN_PACKAGES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NAME = "mariadb"
 HOST = "127.0.0.1"
@@ -80,6 +87,8 @@ def start() -> None:
     data = directory / "data"
     socket = directory / "mysqld.sock"
     run_as = ["--user=root"] if os.geteuid() == 0 else []
+    if proc.await_port(NAME, HOST, (PORT,), healthy):
+        return
     if not (data / "mysql").exists():
         proc.run([_binary("mariadb-install-db") or "mariadb-install-db", "--no-defaults", f"--datadir={data}",
                   "--auth-root-authentication-method=socket", "--skip-test-db", *run_as], name=NAME)
@@ -110,3 +119,62 @@ def _create_user(socket: os.PathLike[str]) -> None:
 
 def stop() -> bool:
     return proc.stop_pid(NAME)
+
+
+class ThrowawayMariaDB:
+    """A second, private MariaDB on its own port and data directory, for tests that restart a database.
+
+    The shared server on 3306 is never stopped: other tests use it at the same moment. ``stop`` kills the process
+    group this object started (SIGKILL: a crash); the data directory survives ``restart``.
+    """
+
+    def __init__(self, directory: Path, port: int) -> None:
+        """Initialise the data directory; nothing is started yet."""
+        install()
+        self.directory = directory
+        self.port = port
+        self.data = directory / "data"
+        self.socket = directory / "mysqld.sock"
+        self._run_as = ["--user=root"] if os.geteuid() == 0 else []
+        self._process: subprocess.Popen[bytes] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+        proc.run([_binary("mariadb-install-db") or "mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
+                  "--auth-root-authentication-method=socket", "--skip-test-db", *self._run_as], name=NAME)
+        self._created_user = False
+
+    def settings(self) -> dict[str, str]:
+        """As ``settings()`` of the shared server, for this one."""
+        return {"host": HOST, "port": str(self.port), "user": user(), "password": password(),
+                "database": DEFAULT_DATABASE, "connection.url": f"jdbc:mysql://{HOST}:{self.port}/{DEFAULT_DATABASE}"}
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the server and wait until the test user can log in."""
+        log = open(self.directory / "mariadbd.log", "ab")
+        self._process = subprocess.Popen([
+            _binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={self.data}", f"--socket={self.socket}",
+            f"--pid-file={self.directory / 'mariadbd.pid'}", f"--port={self.port}", f"--bind-address={HOST}",
+            "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--max-connections=100", *self._run_as,
+        ], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while not (self.socket.exists() and proc.port_open(HOST, self.port)):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = (self.directory / "mariadbd.log").read_text(errors="replace")[-3000:]
+                raise proc.ServiceError(f"throwaway MariaDB on port {self.port} did not start:\n{tail}")
+            time.sleep(0.3)
+        if not self._created_user:
+            _create_user(self.socket)
+            self._created_user = True
+
+    def stop(self) -> None:
+        """Kill the server's process group and wait for it."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait(30)
+        self._process = None
+        self.socket.unlink(missing_ok=True)
+
+    def restart(self) -> None:
+        """Crash and start again on the same data (InnoDB recovers committed transactions)."""
+        self.stop()
+        self.start()

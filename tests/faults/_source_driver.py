@@ -14,13 +14,14 @@ The internal topics come from the ``LAMBDA_CONNECT_*`` environment, as in a depl
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import threading
 import time
 from typing import Any
 
-from connect_core.runtime.source_runner import SourceRunner
+from connect_core.runtime.source_runner import DEFAULT_CHUNK_RECORDS, SourceRunner
 from connect_core.runtime.worker import WorkerSettings
 
 LAMBDA_BUDGET_MS = 290_000  # a 300 s function minus the default safety margin
@@ -79,8 +80,9 @@ def schedule(connector: str, tick_ms: int, max_ticks: int) -> dict[str, Any]:
 
 
 def invoke_once(connector: str) -> dict[str, Any]:
-    """One cold invocation of task 0."""
-    runner = SourceRunner(WorkerSettings.from_env())
+    """One cold invocation of task 0 (``FAULTS_CHUNK_RECORDS``: several transactions per invocation)."""
+    chunk = int(os.environ.get("FAULTS_CHUNK_RECORDS", "0")) or DEFAULT_CHUNK_RECORDS
+    runner = SourceRunner(WorkerSettings.from_env(), chunk_records=chunk)
     try:
         return runner.run(connector, 0, _budget()).as_dict()
     finally:

@@ -1,4 +1,4 @@
-"""Issue 13 item 1: a big table's snapshot finishes under short schedule ticks, exactly once, in bounded memory.
+"""A big table's snapshot finishes under short schedule ticks, exactly once, in bounded memory.
 
 EventBridge Scheduler fires every tick whether or not the last invocation ended; a new container's
 ``init_transactions`` fences a running one and aborts its open transaction. A snapshot that needs more than a tick

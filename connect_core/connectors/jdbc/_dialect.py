@@ -159,7 +159,8 @@ class Dialect:
         """Tables (of ``table.types``) visible to the connection, filtered by the catalog/schema patterns."""
         kinds = {"BASE TABLE" if t.upper() == "TABLE" else t.upper() for t in types}
         sql = ("SELECT table_catalog, table_schema, table_name, table_type FROM information_schema.tables "
-               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")
+               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+               "ORDER BY table_schema, table_name")  # JDBC getTables' order; without it the order is the catalog's
         rows = _fetch(conn, sql)
         return [
             TableId(None, s, t) for c, s, t, kind in rows

@@ -28,6 +28,8 @@ PROTOCOL_VERSION_ONE: Final = "1"
 INCREMENTING_FIELD: Final = "incrementing"
 TIMESTAMP_FIELD: Final = "timestamp"
 TIMESTAMP_NANOS_FIELD: Final = "timestamp_nanos"
+EMITTED_MAX_FIELD: Final = "lambda.connect.emitted.max"
+GAPS_FIELD: Final = "lambda.connect.gaps"
 QUERY_PARTITION: Final = {QUERY_NAME_KEY: QUERY_NAME_VALUE}
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -54,6 +56,11 @@ class Offset:
     timestamp_ms: int | None = None
     timestamp_nanos: int | None = None  # nanos within the second, as java.sql.Timestamp.getNanos()
     incrementing: int | None = None
+    # incrementing.grace.period.ms only (keys Confluent ignores): the highest id emitted, and the gaps below it that
+    # may still fill, as (first id, last id, database time in ms when first seen). ``incrementing`` is then the
+    # safe watermark: every id at or below it was emitted or given up on.
+    emitted_max: int | None = None
+    gaps: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def incrementing_or_default(self) -> int:
@@ -85,6 +92,9 @@ class Offset:
             out[INCREMENTING_FIELD] = self.incrementing
         if self.timestamp_ms is not None:
             out[TIMESTAMP_FIELD] = self.timestamp_ms
+        if self.emitted_max is not None:
+            out[EMITTED_MAX_FIELD] = self.emitted_max
+            out[GAPS_FIELD] = [list(gap) for gap in self.gaps]
         return out
 
     @classmethod
@@ -96,4 +106,6 @@ class Offset:
         for value in values:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ConnectError(f"Invalid stored JDBC source offset {dict(data)}: values must be integers")
-        return cls(*values)
+        timestamp_ms, timestamp_nanos, incrementing = values
+        gaps = tuple((int(gap[0]), int(gap[1]), int(gap[2])) for gap in data.get(GAPS_FIELD) or ())
+        return cls(timestamp_ms, timestamp_nanos, incrementing, data.get(EMITTED_MAX_FIELD), gaps)

@@ -33,12 +33,18 @@ class QuerySpec:
 
     def __init__(  # noqa: PLR0917 - a plain record of settings
         self, table: TableId | None, query: str, suffix: str, topic: str, partition: dict[str, str],
-        timestamp_columns: list[str], incrementing_column: str | None, delay_ms: int,
+        timestamp_columns: list[str], incrementing_column: str | None, delay_ms: int, grace_ms: int = 0,
     ) -> None:
         """``incrementing_column`` None means the mode has none; ``timestamp_columns`` empty likewise."""
         self.table, self.query, self.suffix, self.topic, self.partition = table, query, suffix, topic, partition
         self.timestamp_columns, self.incrementing_column, self.delay_ms = \
             timestamp_columns, incrementing_column, delay_ms
+        self.grace_ms = grace_ms
+
+    @property
+    def tracks_gaps(self) -> bool:
+        """Incrementing mode with ``incrementing.grace.period.ms``: late rows below the watermark are found."""
+        return self.grace_ms > 0 and self.incrementing_column is not None and not self.timestamp_columns
 
     @property
     def incremental(self) -> bool:
@@ -62,6 +68,7 @@ class TableQuerier:
         self._schema: Schema | None = None
         self._ts_idx: list[int] = []
         self._inc_idx: int | None = None
+        self._db_now_ms = 0  # the database clock when the current query started (gap tracking)
 
     # -- SQL ---------------------------------------------------------------------------------------
     def sql(self) -> str:
@@ -107,7 +114,9 @@ class TableQuerier:
 
     # -- reading -----------------------------------------------------------------------------------
     def _start(self, conn: Any) -> None:
-        now = self.dialect.current_time(conn, self._tz) if self.spec.timestamp_columns else None
+        needs_clock = bool(self.spec.timestamp_columns) or self.spec.tracks_gaps
+        now = self.dialect.current_time(conn, self._tz) if needs_clock else None
+        self._db_now_ms = int(now.timestamp() * 1000) if now is not None else 0
         cursor = self.dialect.streaming_cursor(conn)
         params = self.params(now)
         if params:
@@ -152,11 +161,15 @@ class TableQuerier:
                 self._held = rows.pop()  # the next row decides the offset of the last one emitted
             if self._schema is None and rows:
                 self._build_schema(rows)
+            if self.spec.tracks_gaps:
+                rows = [row for row in rows if self._new_or_late(row)]
             records = [self._record(row, rows[i + 1] if i + 1 < len(rows) else self._held)
                        for i, row in enumerate(rows)]
             if exhausted:
                 self.close(conn, commit=True)
                 self.done = True
+                if self.spec.tracks_gaps:
+                    self._age_gaps()
             if records or self.done:
                 return records
 
@@ -173,7 +186,41 @@ class TableQuerier:
         return SourceRecord(self.spec.partition, offset_map, self.spec.topic, value_schema=self._schema,
                             value=struct)
 
+    # -- incrementing.grace.period.ms: gaps below the highest emitted id may still fill ------------------------
+    def _new_or_late(self, row: tuple[Any, ...]) -> bool:
+        """Whether to emit ``row``: above everything emitted, or filling a gap; an id emitted before is skipped."""
+        inc = self._incrementing(row)
+        top = self.offset.emitted_max if self.offset.emitted_max is not None else self.offset.incrementing_or_default
+        gaps = list(self.offset.gaps)
+        if inc > top:
+            if inc > top + 1 and top >= 0:
+                gaps.append((top + 1, inc - 1, self._db_now_ms))
+            self.offset = self._watermarked(inc, gaps)
+            return True
+        for i, (low, high, seen) in enumerate(gaps):
+            if low <= inc <= high:  # a late commit: emit it, the gap shrinks or splits
+                gaps[i:i + 1] = [g for g in ((low, inc - 1, seen), (inc + 1, high, seen)) if g[0] <= g[1]]
+                self.offset = self._watermarked(top, gaps)
+                return True
+        return False
+
+    def _age_gaps(self) -> None:
+        """Give up on gaps older than the grace period (a rolled-back insert never fills its id)."""
+        if self.offset.emitted_max is None:
+            return
+        grace = self.spec.grace_ms
+        kept = [gap for gap in self.offset.gaps if self._db_now_ms - gap[2] < grace]
+        self.offset = self._watermarked(self.offset.emitted_max, kept)
+
+    @staticmethod
+    def _watermarked(top: int, gaps: list[tuple[int, int, int]]) -> Offset:
+        ordered = tuple(sorted(gaps))
+        watermark = ordered[0][0] - 1 if ordered else top
+        return Offset(incrementing=watermark, emitted_max=top, gaps=ordered)
+
     def _next_offset(self, row: tuple[Any, ...], following: tuple[Any, ...] | None) -> Offset:
+        if self.spec.tracks_gaps:
+            return self.offset  # already moved by _new_or_late
         inc = self._incrementing(row) if self._inc_idx is not None else None
         if not self._ts_idx:
             return Offset(incrementing=inc)

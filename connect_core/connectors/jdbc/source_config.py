@@ -220,6 +220,12 @@ class JdbcSourceConfig(BaseModel):
                                               "certain timestamp appears before we include it in the result, so "
                                               "transactions with earlier timestamps can commit.", importance="HIGH",
                                               group=_CONN, type="LONG")
+    incrementing_grace_period_ms: int = _field(
+        0, "incrementing.grace.period.ms", "lambda-connect only, incrementing mode: how long (on the database clock) "
+        "a gap in the incrementing column is waited for before the watermark moves past it. A row committed late "
+        "with a lower id (its transaction was open while higher ids committed) fills its gap and is emitted; ids "
+        "behind the watermark that were already emitted are skipped. 0: Confluent's behaviour (such rows are "
+        "missed).", importance="MEDIUM", group=_CONN, type="LONG", validator=in_range(0))
     db_timezone: str = _field(DEFAULT_DB_TIMEZONE, "db.timezone", "Time zone of the database's DATETIME values and "
                               "of the session; used when querying with time-based criteria.", group=_CONN,
                               validator=_time_zone)

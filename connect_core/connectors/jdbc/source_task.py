@@ -98,7 +98,7 @@ class JdbcSourceTask(SourceTask):
             partition = candidates[table][0] if incremental else (bulk_partition(table) if table else QUERY_PARTITION)
             topic = config.topic_prefix.strip() + (table.table if table is not None else "")
             spec = QuerySpec(table, query, config.query_suffix, topic, dict(partition), ts_cols, inc_col,
-                             config.timestamp_delay_interval_ms)
+                             config.timestamp_delay_interval_ms, config.incrementing_grace_period_ms)
             queriers.append(TableQuerier(dialect, spec, offset, settings, info))
         self._conn.commit()
         return queriers

@@ -103,9 +103,10 @@ def _arrow_type(pa: Any, schema: Schema) -> Any:
     if t in simple:
         return simple[t]
     if t is Type.ARRAY:
-        return pa.list_(pa.field("element", _arrow_type(pa, schema.value_schema), schema.value_schema.optional))
+        element = schema.require_value_schema()
+        return pa.list_(pa.field("element", _arrow_type(pa, element), element.optional))
     if t is Type.MAP:
-        key, value = schema.key_schema, schema.value_schema
+        key, value = schema.require_key_schema(), schema.require_value_schema()
         if key.type is Type.STRING and not key.optional:
             return pa.map_(pa.string(), pa.field("value", _arrow_type(pa, value), value.optional))
         return pa.list_(pa.field("element", pa.struct([pa.field("key", _arrow_type(pa, key), key.optional),
@@ -125,9 +126,9 @@ def _cell(schema: Schema, value: Any) -> Any:
     if t is Type.STRUCT:
         return _row(value)
     if t is Type.ARRAY:
-        return [_cell(schema.value_schema, v) for v in value]
+        return [_cell(schema.require_value_schema(), v) for v in value]
     if t is Type.MAP:
-        key, val = schema.key_schema, schema.value_schema
+        key, val = schema.require_key_schema(), schema.require_value_schema()
         if key.type is Type.STRING and not key.optional:
             return [(k, _cell(val, v)) for k, v in value.items()]
         return [{"key": _cell(key, k), "value": _cell(val, v)} for k, v in value.items()]

@@ -100,16 +100,16 @@ class S3Storage:
                 return
             kwargs["ContinuationToken"] = token
 
-    def end_offset(self, key: str) -> int:
-        """The last Kafka offset file ``key`` accounts for (its ``end-offset`` metadata)."""
+    def end_offset(self, key: str) -> int | None:
+        """The last Kafka offset file ``key`` accounts for (its ``end-offset`` metadata); None for a file another
+        writer made (Confluent's S3 sink names files the same way but records no coverage)."""
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
         except Exception as e:
             raise _translate(e, "head") from e
         meta = head.get("Metadata", {})
         if END_OFFSET_META not in meta:
-            raise ConnectError(f"s3://{self.bucket}/{key} has no {END_OFFSET_META} metadata: not written by this "
-                               "sink; remove it or use another topics.dir")
+            return None
         return int(meta[END_OFFSET_META])
 
     def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool,

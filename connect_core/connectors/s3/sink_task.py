@@ -23,7 +23,10 @@ write every record the failed attempt did not. The design:
    same key gets 412 (``FileExistsRetriableError``) instead of replacing data, and the retry re-lists. Key/header
    files are written before their value file (the file carrying the coverage), so a crash between them leaves
    only files the retry rewrites under the same key.
-5. **Requirements.** The record -> directory mapping must be deterministic (Record/RecordField timestamps, fields,
+5. **Taking over from Confluent's sink.** A file without ``end-offset`` metadata (Confluent's sink writes the same
+   names, ``<topic>+<partition>+<start offset>``) counts as covering up to its start offset: the consumer group
+   resumes at Confluent's committed offset, above every record Confluent wrote, so new files follow its files.
+6. **Requirements.** The record -> directory mapping must be deterministic (Record/RecordField timestamps, fields,
    Kafka partition; Wallclock is not) and SMTs must drop the same records on a retry, as Confluent requires.
 
 Within one task instance ``put`` only buffers, and a redelivery (an offset at or below one already buffered for
@@ -32,6 +35,7 @@ that partition) drops the stale buffer first, so a warm retry never sees the fai
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
 
 __all__ = ["S3SinkTask"]
+
+log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d+)(.*)$", re.DOTALL)
 _SECONDARY = (".keys", ".headers")
@@ -192,4 +198,12 @@ class S3SinkTask(SinkTask):
                 continue
             if start >= cell_start and start > best_start:
                 best_start, best_key = start, key
-        return self._storage.end_offset(best_key) if best_key else -1
+        if not best_key:
+            return -1
+        end = self._storage.end_offset(best_key)
+        if end is None:
+            # A file Confluent's sink wrote (no end-offset): taking over its prefix, the consumer group resumes at
+            # Confluent's committed offset, above every record of its files; the name gives the start offset.
+            log.info("s3 file %s was not written by lambda-connect: resuming after its start offset", best_key)
+            return best_start
+        return end

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
-from connect_core.coordinator.aws.sink_functions import SinkFunctions, SinkFunctionSettings
+from connect_core.coordinator.aws.sink_functions import SinkFunctions, SinkFunctionSettings, single_topic
 from connect_core.runtime import env, registry
 from connect_core.storage.config_state import TargetState
 
@@ -143,8 +143,21 @@ class AwsDeployer:
         """Delete the connector's schedules, mappings and function."""
         self._log(connector_name, self.schedules.remove(connector_name) + self.sinks.remove(connector_name))
 
+    def check(self, connector_config: Mapping[str, str | None]) -> None:
+        """What AWS cannot run is refused before anything is written: a sink reads exactly one topic.
+
+        Raises:
+            ConfigError: a sink with several topics or ``topics.regex`` (one event source mapping reads one topic).
+        """
+        try:
+            kind = registry.describe(str(connector_config.get("connector.class") or "")).type
+        except Exception:
+            return
+        if kind is registry.PluginType.SINK:
+            single_topic(connector_config)
+
     def restart(self, connector_name: str, task_id: int | None) -> None:
-        """Sink: start fresh execution environments. Source: nothing to do (each invocation starts from topics)."""
+        """Sink: start fresh execution environments. Source: the herder's restart request restarts warm tasks."""
         self._log(connector_name, self.sinks.restart(connector_name))
 
     def _log(self, connector: str, actions: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connect_core.api.errors import ConnectError
+from connect_core.kafka.retry import with_retries
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -74,9 +75,9 @@ class KafkaConsumerGroups:
 
         request = [ConsumerGroupTopicPartitions(group)]
         try:
-            result = self.admin.list_consumer_group_offsets(request, request_timeout=self.timeout_s)[group].result(
-                timeout=self.timeout_s
-            )
+            result = with_retries(lambda: self.admin.list_consumer_group_offsets(
+                request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
+                what=f"listing the offsets of group {group}", timeout_s=self.timeout_s)
         except KafkaException as error:
             if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
                 return {}
@@ -90,9 +91,9 @@ class KafkaConsumerGroups:
         partitions = [TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()]
         request = [ConsumerGroupTopicPartitions(group, partitions)]
         try:
-            result = self.admin.alter_consumer_group_offsets(request, request_timeout=self.timeout_s)[group].result(
-                timeout=self.timeout_s
-            )
+            result = with_retries(lambda: self.admin.alter_consumer_group_offsets(
+                request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
+                what=f"altering the offsets of group {group}", timeout_s=self.timeout_s)
         except KafkaException as error:
             raise _translate(error) from error
         for tp in result.topic_partitions or []:
@@ -120,9 +121,8 @@ class KafkaConsumerGroups:
         from confluent_kafka import KafkaError, KafkaException
 
         try:
-            self.admin.delete_consumer_groups([group], request_timeout=self.timeout_s)[group].result(
-                timeout=self.timeout_s
-            )
+            with_retries(lambda: self.admin.delete_consumer_groups([group], request_timeout=self.timeout_s)[
+                group].result(timeout=self.timeout_s), what=f"deleting group {group}", timeout_s=self.timeout_s)
         except KafkaException as error:
             if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
                 return

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from connect_core.storage.config_state import TargetState
 
-__all__ = ["Deployer", "DeployerCall", "RecordingDeployer"]
+__all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable"]
 
 
 class Deployer(Protocol):
@@ -35,6 +35,17 @@ class Deployer(Protocol):
 
     def restart(self, connector_name: str, task_id: int | None) -> None:
         """Restart one task, or the connector's deployment when ``task_id`` is None."""
+
+
+def check_deployable(deployer: object, connector_config: Mapping[str, str | None]) -> None:
+    """Ask the deployer whether it can run the config at all (optional ``check``, raising ``ConfigError``).
+
+    Called before anything is written, so a config the platform cannot run (a multi-topic sink on AWS) is a 400
+    instead of a stored config with a RUNNING status that never runs.
+    """
+    check = getattr(deployer, "check", None)
+    if check is not None:
+        check(connector_config)
 
 
 @dataclass(frozen=True)

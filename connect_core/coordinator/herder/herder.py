@@ -12,7 +12,9 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import AlreadyExistsError, ConnectError, NotFoundError
+from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
+from connect_core.coordinator.herder.deployer import check_deployable
+from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
 from connect_core.coordinator.herder.task_configs import generate_task_configs
@@ -150,6 +152,10 @@ class Herder:
             ``(created, ConnectorInfo)``; as in Kafka the info lists the tasks known *before* this write.
         """
         ensure_valid(config)
+        try:
+            check_deployable(self.deployer, config)
+        except ConfigError as error:
+            raise BadRequestError(str(error)) from error
         self.configs.refresh()
         exists = self.configs.state.contains(name)
         if exists and not allow_replace:
@@ -283,5 +289,8 @@ class Herder:
         self._config(name, f"Unknown connector: {name}")
         if self.configs.state.task_config(name, task) is None or task >= self.configs.task_count(name):
             raise NotFoundError(f"Unknown task: {name}-{task}")
+        # Warm containers keep a started task: a restart request (the config topic has no per-task record) moves
+        # every task's epoch, so each restarts from its committed offsets at its next invocation, on AWS too.
+        self.configs.put_restart_request(name, only_failed=False, include_tasks=True)
         self.deployer.restart(name, task)
         self.on_restart(name, [task])

@@ -6,6 +6,8 @@ task configs it returns get the placeholders back before they are stored (Kafka 
 
 The coordinator never runs a task; it only runs the connector long enough to learn how the work splits. The
 generated configs get Kafka's framework additions: ``task.class``, and for sinks ``topics``/``topics.regex``.
+A sink connector gets one task whatever ``tasks.max`` says: its function runs task 0 for every batch, and the
+event source mapping's concurrency (per partition) is its parallelism.
 """
 
 from __future__ import annotations
@@ -46,6 +48,19 @@ class TooManyTasksError(ConnectError):
         )
 
 
+def _resolved(props: dict[str, str]) -> dict[str, str]:
+    """``props`` with the worker's providers applied; as they are when a provider cannot be used here (the
+    coordinator's role may lack a secret's permission): the connector then starts as before, and its tasks, whose
+    role has it, resolve the placeholders themselves."""
+    resolver = ConfigResolver.for_connector(props)  # a connector's own config.providers* is an error, not skipped
+    try:
+        return resolver.resolve(props)
+    except Exception:  # any provider failure
+        log.warning("The worker's config providers could not resolve the placeholders to start the connector; "
+                    "starting it with the placeholders", exc_info=True)
+        return props
+
+
 def generate_task_configs(connector: str, connector_config: Mapping[str, str | None]) -> list[dict[str, str]]:
     """The task configs the connector asks for, with ``tasks.max`` enforced as Kafka does.
 
@@ -58,7 +73,7 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
     instance = connector_class(props[CONNECTOR_CLASS_CONFIG])()
     # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
     # password from Secrets Manager must work for table discovery); the stored task configs get them back.
-    instance.start(ConfigResolver.for_connector(props).resolve(props))
+    instance.start(_resolved(props))
     try:
         configs = instance.task_configs(framework.tasks_max)
         task_class = instance.task_class()
@@ -71,6 +86,9 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
                     framework.tasks_max)
     extra = {TASK_CLASS_CONFIG: f"{task_class.__module__}:{task_class.__qualname__}"}
     if isinstance(instance, SinkConnector):
+        # One function serves a sink connector and every invocation runs task 0, with the mapping's concurrency
+        # per partition: a task 1..n would stay UNASSIGNED forever, so a sink has exactly one task (README).
+        configs = configs[:1]
         topics = [t.strip() for t in props.get(TOPICS_CONFIG, "").split(",") if t.strip()]
         if topics:
             extra[TOPICS_CONFIG] = ",".join(topics)

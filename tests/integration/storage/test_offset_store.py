@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import TYPE_CHECKING
 
@@ -63,13 +64,24 @@ def test_offsets_follow_the_source_transaction(settings: KafkaClientSettings, st
         producer.produce(store.topic, key=key, value=value)
     producer.commit_transaction(10)
 
+    assert store.refresh() == 1
     producer.begin_transaction()
     for key, value in store.offset_records("src", [({"table": "t"}, {"id": 2})]):
         producer.produce(store.topic, key=key, value=value)
     producer.flush(10)
-    assert store.refresh() == 1  # the open transaction does not block the read, and is not visible
+    # As Kafka's KafkaBasedLog, the read goes to the log end: it waits for the open transaction (aborted here).
+    aborter = threading.Timer(1.5, lambda: producer.abort_transaction(10))
+    aborter.start()
+    assert store.refresh() == 0  # waited for the abort, and the aborted offset is not visible
+    aborter.join()
     assert store.offset("src", {"table": "t"}) == {"id": 1}
-    producer.abort_transaction(10)
 
-    assert store.refresh() == 0
-    assert store.offset("src", {"table": "t"}) == {"id": 1}
+    producer.begin_transaction()
+    for key, value in store.offset_records("src", [({"table": "t"}, {"id": 3})]):
+        producer.produce(store.topic, key=key, value=value)
+    producer.flush(10)
+    committer = threading.Timer(1.5, lambda: producer.commit_transaction(10))
+    committer.start()
+    assert store.refresh() == 1  # waited for the commit: never the stale offset 1 while 3 is being committed
+    committer.join()
+    assert store.offset("src", {"table": "t"}) == {"id": 3}

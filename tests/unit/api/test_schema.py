@@ -118,3 +118,18 @@ def test_validate_value_accepts_null_for_optional_and_matching_struct() -> None:
     other = SchemaBuilder.struct().field("b", INT32_SCHEMA).build()
     with pytest.raises(DataError, match="Struct schemas do not match"):
         validate_value(schema, Struct(other).put("b", 1))
+
+
+def test_require_accessors_return_what_exists_and_name_what_does_not() -> None:
+    struct = SchemaBuilder.struct().field("a", SchemaBuilder.int32().build()).build()
+    array = SchemaBuilder.array(SchemaBuilder.string().build()).build()
+    mapping = SchemaBuilder.map(SchemaBuilder.string().build(), SchemaBuilder.int64().build()).build()
+    assert struct.require_field("a").name == "a"
+    assert array.require_value_schema().type is Type.STRING
+    assert (mapping.require_key_schema().type, mapping.require_value_schema().type) == (Type.STRING, Type.INT64)
+    with pytest.raises(DataError, match="b is not a valid field name"):
+        struct.require_field("b")
+    with pytest.raises(DataError, match="Cannot get the key schema of a ARRAY schema"):
+        array.require_key_schema()
+    with pytest.raises(DataError, match="Cannot get the value schema of a STRUCT schema"):
+        struct.require_value_schema()

@@ -108,3 +108,42 @@ def test_times_out_when_the_end_cannot_be_reached() -> None:
     positions: dict[int, int] = {}
     with pytest.raises(ReadToEndTimeoutError, match=r"partitions \[0\]"):
         read_to_end(Stuck({0: {0: b"x"}}, {0: 1}), "t", positions, lambda m: None, partitions=[0], timeout_s=0.05)  # type: ignore[arg-type]
+
+
+class _Answer:
+    """A ListOffsets answer for one partition that carries an error (confluent's TopicPartition.error is read-only)."""
+
+    def __init__(self, partition: int, error: KafkaError) -> None:
+        self.topic, self.partition, self.offset, self.error = "t", partition, -1, error
+
+
+class ElectingConsumer(FakeConsumer):
+    """A topic created a moment ago: the first answers carry UNKNOWN_LEADER_EPOCH per partition."""
+
+    def __init__(self, logs: dict[int, dict[int, bytes]], ends: dict[int, int], failures: int) -> None:
+        super().__init__(logs, ends)
+        self.failures = failures
+
+    def offsets_for_times(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        if self.failures:
+            self.failures -= 1
+            return [_Answer(tp.partition, KafkaError(KafkaError.UNKNOWN_LEADER_EPOCH)) for tp in tps]  # type: ignore[misc]
+        return super().offsets_for_times(tps, timeout)
+
+
+def test_a_leader_being_elected_is_retried_not_an_error() -> None:
+    consumer = ElectingConsumer({0: {0: b"a"}}, {0: 1}, failures=2)
+    seen: list[Any] = []
+    assert read_to_end(consumer, "t", {}, seen.append, partitions=[0]) == 1  # type: ignore[arg-type]
+    assert consumer.failures == 0
+
+
+def test_a_non_retriable_partition_error_is_raised() -> None:
+    from connect_core.api.errors import ConnectError
+
+    class Refused(FakeConsumer):
+        def offsets_for_times(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+            return [_Answer(0, KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))]  # type: ignore[list-item]
+
+    with pytest.raises(ConnectError, match="end offset"):
+        read_to_end(Refused({0: {}}, {0: 0}), "t", {}, lambda _m: None, partitions=[0])  # type: ignore[arg-type]

@@ -145,3 +145,21 @@ def test_a_healthy_warm_task_is_admitted_without_any_read(setup: Any) -> None:
     invocation.recorder.run_store.refresh = lambda: reads.append("runs")  # type: ignore[method-assign]
     assert invocation.recorder.admit("src", 0) is Decision.RUN
     assert reads == []
+
+
+def test_a_sink_retried_inside_its_backoff_runs_but_only_one_retry_per_backoff_counts(setup: Any) -> None:
+    _invocation, runner, _topics, clock, runs_topic = setup
+    worker = WorkerSettings(KafkaClientSettings(), worker_id="w1")
+    sink = RunRecorder(worker, "sink", runner.config_store, runner.status_store, run_store=_fresh_runs(runs_topic),
+                       clock=clock)
+    assert sink.admit("src", 0) is Decision.RUN
+    sink.failed("src", 0, ConnectError("db down"), 1.0, 128)  # retry_at = now + 1 s
+    first = sink.last_run
+    assert first is not None and first.restart.retry_at_ms == 1_001_000
+    assert sink.admit("src", 0) is Decision.RUN  # the mapping's retry inside the backoff: runs, uncounted
+    sink.failed("src", 0, ConnectError("db down"), 1.0, 128)
+    second = sink.last_run
+    assert second is not None and (second.restart.failures, second.restart.restarts) == (2, 0)
+    assert second.restart.retry_at_ms == 1_001_000  # not pushed out
+    clock.now += 1.0
+    assert sink.admit("src", 0) is Decision.RESTART

@@ -281,3 +281,58 @@ def test_unreachable_database_and_unknown_mode_give_clear_errors(mariadb_setting
         start_task(JdbcSourceTask(), props, MemoryOffsetReader())
     with pytest.raises(ConfigError, match="configuration mode"):
         start_task(JdbcSourceTask(), {**props, "mode": "sometimes"}, MemoryOffsetReader())
+
+
+# -- the safe watermark: rows committed late with lower ids------------------------------------------------------------
+def _late_commit_scenario(mariadb_settings: dict[str, str], conn: pymysql.Connection, table: str,
+                          **extra: str) -> list[list[str]]:
+    """Concurrent writers: one holds id 2 in an open transaction while ids 3 and 4 commit; one rolls id 5 back.
+
+    Returns the names each invocation emitted (a new task per invocation, resuming from the committed offsets).
+    """
+    _sql(conn, f"CREATE TABLE {table} (id BIGINT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL)")
+    slow = _connect(mariadb_settings, autocommit=False)
+    reader = MemoryOffsetReader()
+    props = _props(mariadb_settings, table, mode="incrementing", **extra)
+    emitted: list[list[str]] = []
+
+    def invocation() -> None:
+        reader_now = MemoryOffsetReader(reader.committed)
+        emitted.append([r.value.get("name") for r in _run(props, reader_now)])
+        reader.committed.update(reader_now.committed)
+
+    try:
+        _sql(conn, f"INSERT INTO {table} (name) VALUES ('first')")  # id 1: the connector is running
+        invocation()
+        with slow.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (name) VALUES ('late')")  # id 2, not committed yet
+        _sql(conn, f"INSERT INTO {table} (name) VALUES (%s)", params=[("a",), ("b",)])  # ids 3, 4 committed
+        invocation()
+        slow.commit()  # id 2 becomes visible, below the watermark
+        with slow.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (name) VALUES ('rolled-back')")  # id 5, never committed
+        slow.rollback()
+        _sql(conn, f"INSERT INTO {table} (name) VALUES ('c')")  # id 6
+        invocation()
+        time.sleep(2.5)  # past a two-second grace period: the gap at id 5 is given up
+        invocation()
+        _sql(conn, f"INSERT INTO {table} (name) VALUES ('d')")  # id 7
+        invocation()
+    finally:
+        slow.close()
+    return emitted
+
+
+def test_incrementing_grace_period_emits_rows_committed_late_with_lower_ids(
+    mariadb_settings: dict[str, str], db: tuple,
+) -> None:
+    conn, table = db
+    emitted = _late_commit_scenario(mariadb_settings, conn, table, **{"incrementing.grace.period.ms": "2000"})
+    assert emitted == [["first"], ["a", "b"], ["late", "c"], [], ["d"]]  # every committed row once, none twice
+
+
+def test_without_a_grace_period_a_late_row_is_missed_as_in_confluent(mariadb_settings: dict[str, str],
+                                                                     db: tuple) -> None:
+    conn, table = db
+    emitted = _late_commit_scenario(mariadb_settings, conn, table)
+    assert emitted == [["first"], ["a", "b"], ["c"], [], ["d"]]  # 'late' never arrives: why the grace exists

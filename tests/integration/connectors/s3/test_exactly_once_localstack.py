@@ -65,3 +65,29 @@ def test_task_built_from_config_alone_writes_to_localstack(aws_settings: dict[st
     files = read_back(client, name, "default/orders/partition=0/")
     assert all(key.startswith("default/orders/partition=0/orders+0+") for key in files)
     assert_exactly_once(files, stream, 25)
+
+
+def test_takes_over_a_prefix_written_by_confluents_sink(aws_settings: dict[str, str],
+                                                        bucket: tuple[Any, str]) -> None:
+    """Confluent's files carry no end-offset metadata: the sink resumes after them instead of failing forever."""
+    from connect_core.api.record import SinkRecord
+    from connect_core.connectors.s3.sink_task import S3SinkTask
+
+    client, name = bucket
+    config = scenario_configs(name, _endpoint(aws_settings))["default"] | {"flush.size": "10"}
+    prefix = "default/orders/partition=0/"
+    confluent = {f"{prefix}orders+0+{start:010d}.json": "".join(f'{{"o":{o}}}\n' for o in range(start, start + 10))
+                 for start in (0, 10)} | {f"{prefix}orders+0+0000000020.json": '{"o":20}\n{"o":21}\n'}
+    for key, body in confluent.items():  # what Confluent wrote before committing offset 22
+        client.put_object(Bucket=name, Key=key, Body=body.encode())
+    task = S3SinkTask()
+    task.start(config)
+    records = [SinkRecord("orders", 0, None, f"k{o}", None, {"o": o}, o) for o in range(22, 35)]
+    task.put(records)
+    task.flush({})
+
+    files = read_back(client, name, prefix)
+    assert {key: rows for key, rows in files.items() if key in confluent} == {
+        key: [{"o": int(line[5:-1])} for line in body.splitlines()] for key, body in confluent.items()}
+    ours = sorted(o["o"] for key, rows in files.items() if key not in confluent for o in rows)
+    assert ours == list(range(22, 35))  # every new record once, after Confluent's files

@@ -51,3 +51,17 @@ def test_doubles_are_written_with_java_double_to_string(tmp_path: Path) -> None:
     task.flush({})
     assert path.read_text().splitlines() == ["1.0E23", "4.9E-324", "1.0E7", "0.001", "0.1", "{k=[2.5, 1.0E-4]}"]
     task.stop()
+
+
+def test_a_redelivered_batch_is_appended_again_as_kafka_does(tmp_path: Path) -> None:
+    """README "what is idempotent": FileStream is at-least-once, a retried batch's lines appear twice."""
+    path = tmp_path / "out.txt"
+    props = {"file": str(path), "topics": "t"}
+    for _delivery in range(2):  # the batch, then the same batch again after a failed invocation
+        task = FileStreamSinkTask()
+        task.initialize(SinkTaskContext(props))
+        task.start(props)
+        task.put([_record("a", 0), _record("b", 1)])
+        task.flush({})
+        task.stop()
+    assert path.read_text() == "a\nb\na\nb\n"

@@ -331,6 +331,16 @@ def test_multi_topic_and_regex_sinks_are_refused_naming_topics(aws: Aws) -> None
     assert not _exists(aws.lam, "lc-multi")
 
 
+def test_check_refuses_multi_topic_and_regex_sinks_before_anything_is_written(aws: Aws) -> None:
+    with pytest.raises(ConfigError, match="configuration topics"):
+        aws.deployer.check({**SINK, "topics": "a,b"})
+    with pytest.raises(ConfigError, match="topics.regex"):
+        aws.deployer.check({**SINK, "topics": "", "topics.regex": "a.*"})
+    aws.deployer.check(SINK)
+    aws.deployer.check(SOURCE)
+    assert not aws.mappings()
+
+
 def test_self_managed_sink_without_auth_or_vpc_is_refused_before_anything_is_created(aws: Aws) -> None:
     bare = AwsDeployer(
         AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(

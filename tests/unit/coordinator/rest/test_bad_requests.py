@@ -68,3 +68,9 @@ def test_nothing_is_created_by_a_refused_request(rest: Rest) -> None:
     rest.call("POST", "/connectors", json.dumps({"name": "a", "config": {**FILE_SOURCE, "x": {"y": 1}}}))
     rest.call("PUT", "/connectors/w/config", WRAPPED)
     assert rest.call("GET", "/connectors").body == []
+
+
+def test_head_is_get_and_other_methods_are_405(rest: Rest) -> None:
+    assert rest.call("HEAD", "/connectors").status == 200
+    for method in ("TRACE", "OPTIONS", "FOO"):
+        _assert_error(rest.call(method, "/connectors"), 405, "HTTP 405 Method Not Allowed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE, WORKER_ID
 
@@ -201,12 +203,44 @@ def test_restart_only_failed_restarts_nothing_when_all_is_well(rest: Rest) -> No
 
 
 def test_tasks_and_tasks_config(rest: Rest) -> None:
+    rest.create("src", {**FILE_SOURCE, "connector.class": SPLITTING_SOURCE, "tasks.max": "2"})
+    assert [t["id"]["task"] for t in rest.call("GET", "/connectors/src/tasks").body] == [0, 1]
     rest.create("snk", {**FILE_SINK, "tasks.max": "2"})
     tasks = rest.call("GET", "/connectors/snk/tasks").body
-    assert [t["id"] for t in tasks] == [{"connector": "snk", "task": 0}, {"connector": "snk", "task": 1}]
+    # A sink has one task whatever tasks.max says: its function runs task 0, the mapping's concurrency is per
+    # partition; a task 1 would stay UNASSIGNED forever.
+    assert [t["id"] for t in tasks] == [{"connector": "snk", "task": 0}]
     assert tasks[0]["config"]["task.class"] == "connect_core.connectors.file.sink_task:FileStreamSinkTask"
     assert tasks[0]["config"]["topics"] == "lines"
-    assert set(rest.call("GET", "/connectors/snk/tasks-config").body) == {"snk-0", "snk-1"}
+    assert set(rest.call("GET", "/connectors/snk/tasks-config").body) == {"snk-0"}
+    assert [t["state"] for t in rest.call("GET", "/connectors/snk/status").body["tasks"]] == ["UNASSIGNED"]
+
+
+def test_a_config_the_platform_cannot_run_is_400_and_nothing_is_written(rest: Rest) -> None:
+    from connect_core.api.errors import ConfigError
+
+    def one_topic_only(config: dict[str, Any]) -> None:
+        if "," in str(config.get("topics") or ""):
+            raise ConfigError("Invalid value a,b for configuration topics: one topic per sink")
+
+    rest.deployer.check = one_topic_only  # type: ignore[attr-defined]
+    response = rest.call("POST", "/connectors", {"name": "snk", "config": {**FILE_SINK, "topics": "a,b"}})
+    assert (response.status, response.body["message"]) == (
+        400, "Invalid value a,b for configuration topics: one topic per sink")
+    assert rest.call("GET", "/connectors").body == []
+    assert not rest.deployer.calls
+
+
+def test_task_restart_writes_a_restart_request_that_restarts_warm_tasks(rest: Rest) -> None:
+    from tests.unit.coordinator.fakes import make_coordinator
+
+    rest.create("src", FILE_SOURCE)
+    herder = make_coordinator(rest.topics, rest.deployer, rest.groups).herder
+    herder.configs.refresh()
+    before = herder.configs.state.task_epoch("src")
+    assert rest.call("POST", "/connectors/src/tasks/0/restart").status == 204
+    herder.configs.refresh()
+    assert herder.configs.state.task_epoch("src") != before  # a warm container's runner restarts its task
 
 
 def test_task_restart_is_204_and_unknown_task_is_404(rest: Rest) -> None:

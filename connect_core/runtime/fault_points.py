@@ -1,0 +1,51 @@
+"""A test seam: the fault suite (``make faults``) kills the function process at a named step of an invocation.
+
+``LAMBDA_CONNECT_FAULT=<step>`` or ``<step>:<n>`` makes the n-th time (default: the first) this process reaches
+``<step>`` its last: ``SIGKILL``, as a Lambda execution environment dies on a timeout or out of memory, with no
+``finally`` and no flush. Unset (always, outside the fault suite) a step costs one comparison. The steps:
+
+* ``source.after_poll``: ``task.poll()`` returned records, nothing of them produced yet;
+* ``source.after_produce``: a poll's records were handed to the producer, the transaction is open;
+* ``source.before_commit``: the offsets are produced too, the commit not yet asked for;
+* ``source.after_commit``: the transaction is committed, the task status not yet written;
+* ``sink.during_put``: the batch was handed to ``task.put`` (a batching task may have written part), not flushed;
+* ``sink.after_put``: the batch is written and flushed, the invocation has not returned (the mapping retries it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Final
+
+from connect_core.runtime import env
+
+__all__ = ["STEPS", "reached"]
+
+STEPS: Final = (
+    "source.after_poll", "source.after_produce", "source.before_commit", "source.after_commit",
+    "sink.during_put", "sink.after_put",
+)
+
+
+def _armed() -> tuple[str, int] | None:
+    spec = os.environ.get(env.FAULT, "").strip()
+    if not spec:
+        return None
+    step, _, nth = spec.partition(":")
+    if step not in STEPS:
+        raise ValueError(f"{env.FAULT}={spec!r}: the step must be one of {', '.join(STEPS)}")
+    return step, int(nth or 1)
+
+
+_ARMED: Final = _armed()
+_counts: dict[str, int] = {}
+
+
+def reached(step: str) -> None:
+    """Mark ``step`` as reached; the armed step's n-th arrival kills this process."""
+    if _ARMED is None or _ARMED[0] != step:
+        return
+    _counts[step] = _counts.get(step, 0) + 1
+    if _counts[step] >= _ARMED[1]:
+        os.kill(os.getpid(), signal.SIGKILL)
