@@ -24,8 +24,15 @@ test: venv lint browser
 	$(PY) -m pytest
 
 ## Debian's Chromium for the status page's browser test (driven over its DevTools pipe: no driver needed).
+## Needs root (or password-less sudo); fails naming the package otherwise.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else \
+	    echo "make browser: chromium is missing and this user cannot apt-get install it (not root, no sudo)" >&2; \
+	    exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends chromium \
+	    || { echo "make browser: apt-get install chromium failed" >&2; exit 1; }; }
 
 unit: venv
 	$(PY) -m pytest -m "not integration"

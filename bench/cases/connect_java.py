@@ -8,13 +8,14 @@ utime+stime from /proc (from just before its connectors are created until the la
   connectors (connect-file) in the worker.
 - Kafka -> MariaDB upsert: ours ``SinkRunner`` + JdbcSink (upsert on the key) vs Debezium's JDBC sink
   (``io.debezium:debezium-connector-jdbc`` plugin archive from Central) on the same topic.
-- Kafka -> S3: Aiven's S3 sink is looked up on Central each run; when it does not resolve the sub-case is skipped
-  with the resolver's reason.
+- Kafka -> S3 (LocalStack): ours ``SinkRunner`` + S3 sink vs Apache Camel's Kafka connector (the generic
+  ``CamelSinkConnector`` 0.11.0 with Camel's ``aws2-s3`` endpoint, from Central: bench/java/camel-s3/pom.xml).
 The JVM is started once (its start-up is not counted); each sub-case repeats with fresh topics, files and tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -37,7 +38,9 @@ RUN_DIR = REPO / ".run" / "bench"
 POM_DIR = REPO / "bench" / "java"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
-AIVEN_S3 = "io.aiven:s3-connector-for-apache-kafka:2.15.0"
+CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
+S3_JAVA_RECORDS = int(os.environ.get("BENCH_S3_JAVA_RECORDS", "10000"))
+S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (Camel 3.11's S3 client has no path style)
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 _WORKER = """\
 bootstrap.servers={bootstrap}
@@ -95,14 +98,18 @@ def plugin(artifact: str, directory: str) -> tuple[Path | None, str]:
     return target, "resolved"
 
 
-def resolvable(artifact: str) -> tuple[bool, str]:
-    """Whether Central has ``artifact``'s jar (``dependency:get``, no transitive downloads)."""
-    done = _mvn("-U", f"{MAVEN_DEPENDENCY_PLUGIN}:get", f"-Dartifact={artifact}", "-Dtransitive=false", timeout=180)
-    if done.returncode == 0:
-        return True, "resolved"
-    lines = [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line]
-    reason = (lines[0] if lines else "mvn failed").replace("[ERROR] ", "").replace("\x1b[0m", "")
-    return False, reason.split(" during a previous attempt")[0][:300]
+def camel_plugin() -> tuple[Path | None, str]:
+    """Camel's Kafka connector + aws2-s3 with their dependencies in one plugin directory (bench/java/camel-s3)."""
+    target = RUN_DIR / "plugins" / "camel-aws2-s3"
+    if target.exists() and any(target.glob("camel-aws2-s3-*.jar")):
+        return target, "cached"
+    done = subprocess.run(["mvn", "-q", "-B", f"{MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies",
+                           f"-DoutputDirectory={target}", "-DincludeScope=runtime"], cwd=POM_DIR / "camel-s3",
+                          capture_output=True, text=True, check=False, timeout=600)
+    if done.returncode != 0:
+        lines = [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line]
+        return None, (lines[0] if lines else "mvn failed")[:300]
+    return target, "resolved"
 
 
 def _free_port() -> int:
@@ -126,9 +133,15 @@ class Worker:
         (directory / "log4j2.properties").write_text(_LOG4J2)
         self.log = directory / "worker.log"
         self.url = f"http://127.0.0.1:{port}"
+        # Camel's S3 client addresses buckets as <bucket>.s3.localhost.localstack.cloud, a name no DNS here knows:
+        # the JVM resolves from this file instead (everything else it reaches is 127.0.0.1).
+        self.bucket = common.unique("jbench")
+        hosts = directory / "hosts"
+        hosts.write_text(f"127.0.0.1 localhost {S3_HOST} {self.bucket}.{S3_HOST}\n")
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                ["java", "-Xmx1g", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",
+                ["java", "-Xmx1g", f"-Djdk.net.hosts.file={hosts}",
+                 f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",
                  classpath(), "org.apache.kafka.connect.cli.ConnectStandalone", str(directory / "worker.properties")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 120)
@@ -300,6 +313,65 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                     mine, java)
 
 
+def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+    """Kafka -> S3 (LocalStack): our S3 sink vs Camel's Kafka connector with the aws2-s3 endpoint, same topic.
+
+    Camel writes one object per record (its aws2-s3 producer puts each exchange) under a fixed key; ours writes one
+    JSON-lines object per partition batch. Done when the connector's consumer group has committed every record.
+    """
+    import boto3
+
+    from bench.cases.sinks import CONVERTERS, SinkData
+
+    aws = common.services("localstack")["localstack"]
+    client = boto3.client("s3", **aws)
+    client.create_bucket(Bucket=worker.bucket)
+    # Camel puts one object per record (~150 a second into LocalStack here): at most BENCH_S3_JAVA_RECORDS each side
+    settings = dataclasses.replace(settings, records=min(settings.records, S3_JAVA_RECORDS))
+    data = SinkData.get(settings)
+    ours_config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": worker.bucket,
+                   "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
+                   "aws.access.key.id": aws["aws_access_key_id"],
+                   "aws.secret.access.key": aws["aws_secret_access_key"],
+                   "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+                   "flush.size": str(settings.batch), "behavior.on.null.values": "ignore"}
+
+    def ours(rep: int) -> Sample:
+        name = common.unique("s3")
+        cluster.deploy(name, {**ours_config, "topics.dir": f"ours-{rep}", "topics": data.topic, **CONVERTERS})
+        return common.measure(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+                                                       batch=settings.batch))
+
+    def theirs(rep: int) -> Sample:
+        name = common.unique("camel")
+        url = (f"aws2-s3://{worker.bucket}?accessKey={aws['aws_access_key_id']}"
+               f"&secretKey={aws['aws_secret_access_key']}&region={aws['region_name']}&overrideEndpoint=true"
+               f"&uriEndpointOverride=http://{S3_HOST}:{aws['endpoint_url'].rsplit(':', 1)[1]}"
+               f"&keyName=camel-{rep}&autoCreateBucket=false")
+        config = {"connector.class": "org.apache.camel.kafkaconnector.CamelSinkConnector", "tasks.max": "1",
+                  "topics": data.topic, "camel.sink.url": url,
+                  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                  "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
+        return worker.timed({name: config}, lambda: _committed(bootstrap, f"connect-{name}", data.topic)
+                            >= data.records, data.records, 900)
+
+    mine, java = common.interleave(settings.repeats, ours, theirs)
+    return _per_cpu("4c kafka -> s3 vs camel aws2-s3 sink", f"Kafka Connect 4.1.1 + {CAMEL_S3}", mine, java)
+
+
+def _committed(bootstrap: str, group: str, topic: str) -> int:
+    """Records the group has committed on ``topic`` (every partition)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+        return sum(max(tp.offset, 0) for tp in committed)
+    finally:
+        consumer.close()
+
+
 def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample]) -> Result:
     result = common.throughput_result(name, baseline, mine, java)
     result.extra.update(ours_per_wall_s=round(result.ours_per_s or 0, 1),
@@ -317,11 +389,7 @@ def run(settings: Settings) -> list[Result]:
                               skipped="BENCH_JAVA=0")]
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     results: list[Result] = []
-    found, reason = resolvable(AIVEN_S3)
-    if not found:
-        results.append(common.Result("4c kafka -> s3 vs aiven s3 sink", None, AIVEN_S3, None, settings.records, 0,
-                                     skipped=f"{AIVEN_S3} not on Maven Central: {reason}"))
-        print(f"  4c skipped: {AIVEN_S3} does not resolve from Maven Central ({reason})", flush=True)
+    camel, camel_why = camel_plugin()
     debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
@@ -334,6 +402,11 @@ def run(settings: Settings) -> list[Result]:
                                             settings.records, 0, skipped=f"not resolvable: {why}"))
         else:
             results.insert(1, jdbc_case(settings, worker, cluster, bootstrap))
+        if camel is None:
+            results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
+                                         settings.records, 0, skipped=f"not resolvable: {camel_why}"))
+        else:
+            results.append(s3_case(settings, worker, cluster, bootstrap))
     finally:
         cluster.close()
         worker.close()

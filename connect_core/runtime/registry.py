@@ -175,7 +175,13 @@ def find(kind: str, name: str) -> Any:
 def _implements(desc: PluginDesc, types: tuple[PluginType, ...]) -> bool:
     if desc.type in types:
         return True
-    return PluginType.HEADER_CONVERTER in types and desc.class_name in _ALSO_HEADER_CONVERTERS
+    if PluginType.HEADER_CONVERTER not in types or desc.type is not PluginType.CONVERTER:
+        return False
+    if desc.class_name in _ALSO_HEADER_CONVERTERS:
+        return True
+    # A worker plugin (trusted, already imported to learn its type) may implement both converter interfaces.
+    header_converter = _base(PluginType.HEADER_CONVERTER)
+    return desc.class_name in _worker_plugins()[0] and issubclass(_import(desc.target), header_converter)
 
 
 def check(key: str, name: str, *types: PluginType) -> PluginDesc:

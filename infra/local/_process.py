@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", REPO_ROOT / ".run")).resolve()
 CACHE_DIR = Path(os.environ.get("LAMBDA_CONNECT_CACHE_DIR", Path.home() / ".cache" / "lambda-connect")).resolve()
+PORT_WAIT_S = 60.0  # how long a start waits for a port that is briefly busy before it fails naming the holder
 
 
 class ServiceError(RuntimeError):
@@ -86,6 +87,29 @@ def spawn(
     log.close()
     (directory / "pid").write_text(str(proc.pid))
     return proc.pid
+
+
+def await_port(
+    name: str, host: str, ports: Sequence[int], healthy: Callable[[], bool], timeout: float = PORT_WAIT_S,
+) -> bool:
+    """Just before spawning a server: wait while one of its ports is taken (a previous instance still stopping,
+    or the same service being started by another checkout or test session).
+
+    True when a healthy service answers meanwhile (nothing to start); False once the ports are free; a
+    ServiceError naming the service, the port and the process holding it when it stays taken."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = [port for port in ports if port_open(host, port)]
+        if not busy:
+            return False
+        if healthy():
+            return True
+        if time.monotonic() >= deadline:
+            holder = listening_pid(busy[0])
+            what = f"pid {holder}: {cmdline(holder)[:200]}" if holder else "an unknown process"
+            raise ServiceError(f"{name}: port {host}:{busy[0]} is still taken after {timeout:.0f}s by {what}, which "
+                               f"is not a healthy {name}; stop it or free the port")
+        time.sleep(1.0)
 
 
 def log_tail(name: str, lines: int = 40) -> str:

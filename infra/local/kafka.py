@@ -101,6 +101,8 @@ def start() -> None:
     proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
               "-c", str(directory / "server.properties"), "--ignore-formatted"], name=NAME)
     heap = os.environ.get("LAMBDA_CONNECT_KAFKA_HEAP", "-Xmx768m")
+    if proc.await_port(NAME, HOST, (PORT, CONTROLLER_PORT), healthy):
+        return
     server = [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(directory / "server.properties")]
     pid = proc.spawn(NAME, server)
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)

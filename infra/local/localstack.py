@@ -22,6 +22,9 @@ HOST = "127.0.0.1"
 PORT = int(os.environ.get("LAMBDA_CONNECT_LOCALSTACK_PORT") or 4566)  # another port: to develop the extension
 REGION = "us-east-1"
 START_TIMEOUT_S = 180.0
+# After SIGTERM, LocalStack's own non-daemon threads (the Lambda log handler retrying CloudWatch Logs on the gateway
+# that already stopped, SQS and CloudWatch schedulers) keep it alive until SIGKILL: don't wait 30 s for that.
+STOP_TIMEOUT_S = 10.0
 REQUIRED_SERVICES = ("s3", "secretsmanager", "scheduler", "lambda")
 EXTENSION_DIR = proc.REPO_ROOT / "infra" / "localstack_ext"
 EXTENSION_DIST = "lambda_connect_localstack"  # the dist-info prefix of "lambda-connect-localstack"
@@ -89,7 +92,8 @@ def python313() -> str:
 
 def venv_python() -> str:
     """Create (once per pin set) the virtualenv LocalStack runs from, and install this tree's extension into it
-    unless it already holds the same or a newer version (the venv is shared by every checkout on the machine)."""
+    unless it already holds the same or a newer version (the venv is shared by every checkout on the machine), or
+    always with LAMBDA_CONNECT_LOCALSTACK_REINSTALL=1."""
     venv = proc.CACHE_DIR / f"localstack-{LOCALSTACK_VENV_TAG}"
     python = venv / "bin" / "python"
     marker = venv / ".installed"
@@ -101,7 +105,10 @@ def venv_python() -> str:
     site = venv / "lib" / "python*" / "site-packages"
     installed = [_parse_version(path.split("-")[-1].removesuffix(".dist-info"))
                  for path in glob.glob(str(site / f"{EXTENSION_DIST}-*.dist-info"))]
-    if not installed or max(installed) < extension_version():
+    # CI sets LAMBDA_CONNECT_LOCALSTACK_REINSTALL=1: on a machine reused from a session, the cached venv may hold an
+    # unlanded branch's extension and connect_core (same or newer version), and CI must test this tree's.
+    reinstall = os.environ.get("LAMBDA_CONNECT_LOCALSTACK_REINSTALL", "") not in ("", "0")
+    if reinstall or not installed or max(installed) < extension_version():
         # The Kafka poller (kafka_esm.py) runs connect_core's event source mapping: our package (no dependencies:
         # LocalStack's own pydantic/boto3 serve) and confluent-kafka go in with the extension, at the same version.
         proc.run([str(python), "-m", "pip", "install", "-q", KAFKA_CLIENT_REQUIREMENT], name=NAME)
@@ -137,21 +144,26 @@ def start() -> None:
         if healthy():
             return
         python = venv_python()
-        _stop_stale()
+        if _stop_stale():
+            return
         pid = proc.spawn(NAME, [python, "-m", "localstack.runtime.main"], env=environment())
         proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
 
 
-def _stop_stale() -> None:
+def _stop_stale() -> bool:
     """Stop a LocalStack that answers on our port but is not what this tree needs, even if another checkout
-    started it (found by its listening socket; only a `localstack.runtime.main` process is stopped)."""
-    if proc.stop_pid(NAME) or not proc.port_open(HOST, PORT):
-        return
+    started it (found by its listening socket; only a `localstack.runtime.main` process is stopped).
+
+    Another process on the port is waited for (a briefly busy port), then named in the error; True when a healthy
+    LocalStack answers meanwhile (nothing to start)."""
+    if proc.stop_pid(NAME, STOP_TIMEOUT_S) or not proc.port_open(HOST, PORT):
+        return False
     pid = proc.listening_pid(PORT)
-    if pid is None or "localstack.runtime.main" not in proc.cmdline(pid):
-        raise proc.ServiceError(f"{NAME}: port {PORT} is taken by a process that is not LocalStack (pid {pid})")
-    proc.stop_foreign_pid(NAME, pid)
+    if pid is not None and "localstack.runtime.main" in proc.cmdline(pid):
+        proc.stop_foreign_pid(NAME, pid, STOP_TIMEOUT_S)
+        return False
+    return proc.await_port(NAME, HOST, (PORT,), healthy)
 
 
 def stop() -> bool:
-    return proc.stop_pid(NAME)
+    return proc.stop_pid(NAME, STOP_TIMEOUT_S)

@@ -87,6 +87,8 @@ def start() -> None:
     data = directory / "data"
     socket = directory / "mysqld.sock"
     run_as = ["--user=root"] if os.geteuid() == 0 else []
+    if proc.await_port(NAME, HOST, (PORT,), healthy):
+        return
     if not (data / "mysql").exists():
         proc.run([_binary("mariadb-install-db") or "mariadb-install-db", "--no-defaults", f"--datadir={data}",
                   "--auth-root-authentication-method=socket", "--skip-test-db", *run_as], name=NAME)

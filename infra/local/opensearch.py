@@ -48,6 +48,8 @@ def start() -> None:
     argv = ["java", heap, "-cp", cp, "org.codelibs.opensearch.runner.OpenSearchRunner",
             "-numOfNode", "1", "-baseHttpPort", str(PORT - 1), "-basePath", str(directory / "base"),
             "-clusterName", "lambda-connect"]
+    if proc.await_port(NAME, HOST, (PORT,), healthy):
+        return
     pid = proc.spawn(NAME, argv)
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
 

@@ -98,6 +98,8 @@ def start() -> None:
             shutil.chown(pw_file, *owner)
         proc.run([f"{bin_dir}/initdb", "-D", str(data), "-U", USER, f"--pwfile={pw_file}", "--auth=scram-sha-256",
                   "--encoding=UTF8", "--no-instructions"], name=NAME, user=owner)
+    if proc.await_port(NAME, HOST, (PORT,), healthy):
+        return
     argv = [f"{bin_dir}/postgres", "-D", str(data), "-h", HOST, "-p", str(PORT), "-k", str(directory),
             "-c", "fsync=off", "-c", "max_connections=200"]
     pid = proc.spawn(NAME, argv, user=owner)

@@ -87,6 +87,8 @@ def start() -> None:
     argv = ["java", heap, f"-Dquarkus.http.host={HOST}", f"-Dquarkus.http.port={PORT}",
             "-Dquarkus.profile=prod", "-Dregistry.auth.enabled=false", "-Dquarkus.log.level=WARN",
             "-Dquarkus.log.category.\"io.quarkus\".level=INFO", "-jar", str(runner)]
+    if proc.await_port(NAME, HOST, (PORT,), healthy):
+        return
     pid = proc.spawn(NAME, argv, cwd=proc.service_dir(NAME))
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
 

@@ -37,6 +37,12 @@ _PY_TYPES: tuple[tuple[type, Type], ...] = (
 )
 
 
+# Python types ``_bind`` returns unchanged for a non-nested column (datetimes are converted; with text values,
+# decimals and dates/times too), so a compiled struct plan binds them without the call.
+_PLAIN_BIND = frozenset({int, str, float, bool, bytes, decimal.Decimal, dt.date, dt.time})
+_TEXT_SAFE_BIND = frozenset({int, str, float, bool, bytes})
+
+
 class Row(NamedTuple):
     """One record ready to bind: key and value column specs, and the values in the same order."""
 
@@ -81,7 +87,7 @@ class RecordFields:
         self._table_pk = table_primary_key
         self._tz = zoneinfo.ZoneInfo(config.db_timezone)
         self._whitelist = set(config.fields_whitelist)
-        self._cache: dict[tuple[Any, ...], tuple[ColumnSpec, ...]] = {}
+        self._plans: dict[tuple[Any, ...], Any] = {}
 
     def row(self, record: SinkRecord) -> Row:
         """The row of ``record`` (for a tombstone only the key part is filled)."""
@@ -97,12 +103,8 @@ class RecordFields:
             return Row(keys, (), key_values, ())
         key_names = {k.name for k in keys}
         if isinstance(value, Struct):
-            cache_key = ("v", value.schema, frozenset(key_names))
-            values = self._cache.get(cache_key)
-            if values is None:
-                fields = [f for f in value.schema.fields if f.name not in key_names and self._wanted(f.name)]
-                values = self._cache[cache_key] = tuple(_spec(f.name, f.schema) for f in fields)
-            return Row(keys, values, key_values, tuple(self._bind(c, value.get(c.name)) for c in values))
+            values, plan = self._struct_plan("v", value.schema, frozenset(key_names))
+            return Row(keys, values, key_values, self._bind_struct(value, plan))
         names = sorted(n for n in value if n not in key_names and self._wanted(n))
         values = tuple(_inferred(n, value[n], False) for n in names)
         return Row(keys, values, key_values, tuple(self._bind(c, value[c.name]) for c in values))
@@ -132,14 +134,8 @@ class RecordFields:
                             f"offset={record.kafka_offset})")
         fields = list(self._config.pk_fields)
         if isinstance(data, Struct):
-            names = fields or [f.name for f in data.schema.fields]
-            specs = []
-            for name in names:
-                field = data.schema.field(name)
-                if field is None:
-                    raise ConnectError(f"PK field '{name}' not found in the record {part} schema")
-                specs.append(_spec(name, field.schema, optional=False))
-            return tuple(specs), tuple(self._bind(s, data.get(s.name)) for s in specs)
+            specs, plan = self._struct_plan(part, data.schema, None)
+            return specs, self._bind_struct(data, plan)
         if isinstance(data, dict):
             names = fields or (sorted(data) if part == "key" else self._existing_pk(record))
             missing = [n for n in names if n not in data]
@@ -154,6 +150,41 @@ class RecordFields:
                                f"(table '{record.topic}'), got {names}")
         spec = _spec(names[0], schema, optional=False) if schema is not None else _inferred(names[0], data, True)
         return (spec,), (self._bind(spec, data),)
+
+    def _struct_plan(self, part: str, schema: Schema, key_names: frozenset[str] | None) -> tuple[
+            tuple[ColumnSpec, ...], tuple[tuple[ColumnSpec, int, Any, bool], ...]]:
+        """Column specs of a struct schema and, per column, (spec, field position, default, bound as is), built once
+        per schema: PK columns (``key_names`` None: ``pk.fields`` or every field) or the value columns."""
+        cache_key = (part, schema, key_names)
+        cached = self._plans.get(cache_key)
+        if cached is not None:
+            return cached
+        if key_names is None:
+            specs = []
+            for name in list(self._config.pk_fields) or [f.name for f in schema.fields]:
+                field = schema.field(name)
+                if field is None:
+                    raise ConnectError(f"PK field '{name}' not found in the record {part} schema")
+                specs.append((_spec(name, field.schema, optional=False), field))
+        else:
+            specs = [(_spec(f.name, f.schema), f) for f in schema.fields
+                     if f.name not in key_names and self._wanted(f.name)]
+        plan = tuple((spec, field.index, field.schema.default_value, spec.type not in _NESTED)
+                     for spec, field in specs)
+        cached = self._plans[cache_key] = (tuple(spec for spec, _ in specs), plan)
+        return cached
+
+    def _bind_struct(self, struct: Struct, plan: tuple[tuple[ColumnSpec, int, Any, bool], ...]) -> tuple[Any, ...]:
+        """``_bind(spec, struct.get(name))`` per column, by position; plain scalars are bound as they are."""
+        values = struct.values()
+        plain, bind = _PLAIN_BIND if not self._text_values else _TEXT_SAFE_BIND, self._bind
+        out = []
+        for spec, index, default, simple in plan:
+            value = values[index]
+            if value is None:
+                value = default
+            out.append(value if simple and value.__class__ in plain else bind(spec, value))
+        return tuple(out)
 
     def _existing_pk(self, record: SinkRecord) -> list[str]:
         pk = self._table_pk(record.topic)

@@ -6,8 +6,9 @@ may stop invoking it, a timeout may kill it before it reports. So the status the
 the reported one, except that:
 
 * a task whose latest invocation failed is FAILED, never RUNNING;
-* a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals is UNASSIGNED
-  (no runtime is running it), with a trace saying since when;
+* a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals (and at least
+  ``STALE_FLOOR_MS``: one invocation may legitimately run that long) is UNASSIGNED (no runtime is running it),
+  with a trace saying since when;
 * a sink whose consumer-group lag grew between the last two samples while no invocation succeeded is UNASSIGNED,
   with a trace giving the lag.
 """
@@ -27,9 +28,10 @@ if TYPE_CHECKING:
 
     from connect_core.storage.run_state import LagSample, RunRecord
 
-__all__ = ["STALE_INTERVALS", "effective_task_status", "schedule_interval_ms"]
+__all__ = ["STALE_FLOOR_MS", "STALE_INTERVALS", "effective_task_status", "schedule_interval_ms"]
 
 STALE_INTERVALS = 3
+STALE_FLOOR_MS = 30_000  # the local source function's timeout; on AWS three intervals are three minutes or more
 _MINUTE_MS = 60_000
 _SHOWN_ACTIVE = (State.RUNNING, State.RESTARTING)
 
@@ -66,7 +68,7 @@ def effective_task_status(
         trace = status.trace if status.state is State.FAILED else None
         return replace(status, state=State.FAILED,
                        trace=trace or f"The latest invocation at {_iso(run.at_ms)} failed: {run.error}")
-    if interval_ms is not None and run is not None and now_ms - run.at_ms > STALE_INTERVALS * interval_ms:
+    if interval_ms is not None and run is not None and now_ms - run.at_ms > _stale_after_ms(interval_ms):
         return replace(status, state=State.UNASSIGNED, trace=(
             f"lambda-connect: no invocation of this task since {_iso(run.at_ms)}, more than {STALE_INTERVALS} "
             f"schedule intervals of {interval_ms} ms: its schedule is not firing or its invocations die before "
@@ -78,6 +80,10 @@ def effective_task_status(
             f"{lag.total} at {_iso(lag.at_ms)} and no invocation succeeded in between: the Kafka trigger is not "
             "invoking this sink."))
     return status
+
+
+def _stale_after_ms(interval_ms: int) -> int:
+    return max(STALE_INTERVALS * interval_ms, STALE_FLOOR_MS)
 
 
 def _lag_grew_unserved(lag: LagSample, run: RunRecord | None) -> bool:

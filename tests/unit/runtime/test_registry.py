@@ -77,3 +77,9 @@ def test_a_worker_plugin_that_is_no_plugin_is_a_config_error(monkeypatch: pytest
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", "tempfile:TemporaryDirectory")
     with pytest.raises(ConfigError, match="is not a connector, converter, transformation or predicate"):
         registry.describe("TemporaryDirectory")
+
+
+def test_a_worker_converter_that_is_also_a_header_converter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", "connect_core.converters.string:StringConverter")
+    target = "connect_core.converters.string:StringConverter"
+    assert registry.check("header.converter", target, PluginType.HEADER_CONVERTER).type is PluginType.CONVERTER

@@ -33,10 +33,7 @@ function state(value) {
 
 async function act(method, path) {
   const response = await fetch(base + path, { method });
-  if (!response.ok) {
-    const body = await response.text();
-    showError(method + " " + path + " → " + response.status + " " + body);
-  }
+  showError(response.ok ? "" : method + " " + path + " → " + response.status + " " + await response.text());
   refresh();
 }
 
@@ -65,9 +62,11 @@ function lastRun(run) {
 
 function restartInfo(restart) {
   if (!restart || !restart.failures) return "";
-  if (restart.breaker_open) return "breaker open: " + restart.reason;
+  const times = restart.history.map((ms) => new Date(ms).toLocaleTimeString()).join(", ");
+  const history = times ? " (at " + times + ")" : "";
+  if (restart.breaker_open) return "breaker open: " + restart.reason + history;
   const next = restart.retry_at_ms ? " · next " + new Date(restart.retry_at_ms).toLocaleTimeString() : "";
-  return restart.failures + " failure(s), " + restart.restarts + " automatic restart(s)" + next;
+  return restart.failures + " failure(s), " + restart.restarts + " automatic restart(s)" + history + next;
 }
 
 function taskTable(c) {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
+from connect_core.coordinator.health.effective_status import (
+    STALE_FLOOR_MS,
+    effective_task_status,
+    schedule_interval_ms,
+)
 from connect_core.storage.run_state import LagSample, RunRecord
 from connect_core.storage.status_state import State, TaskStatus
 
@@ -20,10 +24,15 @@ def test_a_failed_last_run_is_never_shown_running() -> None:
 
 
 def test_a_source_silent_for_three_intervals_is_unassigned_with_a_trace() -> None:
-    assert effective_task_status(RUNNING, _run(1000), now_ms=4000, interval_ms=1000) == RUNNING
-    shown = effective_task_status(RUNNING, _run(1000), now_ms=4001, interval_ms=1000)
+    assert effective_task_status(RUNNING, _run(1000), now_ms=181_000, interval_ms=60_000) == RUNNING
+    shown = effective_task_status(RUNNING, _run(1000), now_ms=181_001, interval_ms=60_000)
     assert shown.state is State.UNASSIGNED
-    assert "3 schedule intervals of 1000 ms" in (shown.trace or "")
+    assert "3 schedule intervals of 60000 ms" in (shown.trace or "")
+
+
+def test_short_intervals_wait_at_least_one_function_timeout() -> None:
+    assert effective_task_status(RUNNING, _run(0), now_ms=STALE_FLOOR_MS, interval_ms=300) == RUNNING
+    assert effective_task_status(RUNNING, _run(0), now_ms=STALE_FLOOR_MS + 1, interval_ms=300).state is State.UNASSIGNED
 
 
 def test_a_sink_whose_lag_grows_unserved_is_unassigned() -> None:

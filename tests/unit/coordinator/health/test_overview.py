@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -139,7 +140,8 @@ def test_lag_samples_are_recorded_for_growth_detection(world: World) -> None:
 
 def test_heartbeat_samples_sink_lag_and_emits_consumer_lag(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     app._coordinator = world.coordinator()
-    assert app.handler({"lambda-connect": "heartbeat"}, None) == {"lag": {"snk": 7}}
+    event = json.loads((Path(__file__).resolve().parents[4] / "events" / "coordinator" / "heartbeat.json").read_text())
+    assert app.handler(event, None) == {"lag": {"snk": 7}}
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert any(m.get("ConsumerLag") == [7.0] and m.get("connector") == "snk" for m in emf)
     runs = world.run_store()
