@@ -90,6 +90,7 @@ def _sam(args: list[str], stack: str) -> str:
 
 def deploy(stack: str = STACK_NAME) -> dict[str, str]:
     """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs."""
+    _delete_failed_creation(stack)
     build_dir = BUILD_DIR / stack
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
     s3 = client("s3")
@@ -101,6 +102,16 @@ def deploy(stack: str = STACK_NAME) -> dict[str, str]:
           "--capabilities", "CAPABILITY_IAM", "--no-confirm-changeset", "--no-fail-on-empty-changeset",
           "--parameter-overrides", *overrides], stack)
     return outputs(stack)
+
+
+def _delete_failed_creation(stack: str) -> None:
+    """A stack whose creation failed (ROLLBACK_COMPLETE) can only be deleted, as on AWS: do so before deploying."""
+    cloudformation = client("cloudformation")
+    summaries = [s for s in cloudformation.list_stacks()["StackSummaries"] if s["StackName"] == stack]
+    if any(s["StackStatus"] in ("ROLLBACK_COMPLETE", "CREATE_FAILED") for s in summaries):
+        cloudformation.delete_stack(StackName=stack)
+        cloudformation.get_waiter("stack_delete_complete").wait(
+            StackName=stack, WaiterConfig={"Delay": 2, "MaxAttempts": 300})
 
 
 def outputs(stack: str = STACK_NAME) -> dict[str, str]:

@@ -141,8 +141,8 @@ class RecordFields:
             missing = [n for n in names if n not in data]
             if missing:
                 raise DataError(f"PK field(s) {missing} missing from the record {part} at offset {record.kafka_offset}")
-            inferred = [_inferred(n, data[n], True) for n in names]
-            return tuple(inferred), tuple(self._bind(s, data[s.name]) for s in inferred)
+            inferred = tuple(_inferred(n, data[n], True) for n in names)
+            return inferred, tuple(self._bind(s, data[s.name]) for s in inferred)
         # A primitive key: one column named by pk.fields (or the table's single key column).
         names = fields or self._existing_pk(record)
         if len(names) != 1:
