@@ -23,7 +23,7 @@ __all__ = ["ByteArrayConverter", "ByteArrayConverterConfig"]
 class ByteArrayConverterConfig(BaseModel):
     """Keys of ``ByteArrayConverter``: only the framework's ``converter.type``."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     converter_type: str | None = config_field(None, alias="converter.type", description="How this converter is used.")
 

@@ -25,7 +25,7 @@ REPLACE_NULL_WITH_DEFAULT_DEFAULT = True
 class JsonConverterConfig(BaseModel):
     """Keys of the JSON converter, given without the ``key.converter.``/``value.converter.`` prefix."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     schemas_enable: bool = config_field(
         SCHEMAS_ENABLE_DEFAULT,

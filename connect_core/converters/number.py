@@ -86,7 +86,7 @@ def java_class(schema: Schema | None, value: Any) -> str:
 class NumberConverterConfig(BaseModel):
     """Keys of the primitive converters (Kafka ``NumberConverterConfig``/``BooleanConverterConfig``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     converter_type: str | None = config_field(None, alias="converter.type", description="How this converter is used.")
 

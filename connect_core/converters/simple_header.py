@@ -22,7 +22,7 @@ __all__ = ["SimpleHeaderConverter", "SimpleHeaderConverterConfig"]
 class SimpleHeaderConverterConfig(BaseModel):
     """``SimpleHeaderConverter`` has no settings."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
 
 class SimpleHeaderConverter(HeaderConverter):

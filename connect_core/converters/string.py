@@ -26,7 +26,7 @@ ENCODING_DEFAULT = "UTF-8"
 class StringConverterConfig(BaseModel):
     """Keys of ``StringConverter`` (Kafka ``StringConverterConfig``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     encoding: str = config_field(
         ENCODING_DEFAULT,

@@ -41,7 +41,7 @@ ERRORS_TOLERANCE_DEFAULT: Final = ToleranceType.NONE
 class ErrorHandlingConfig(BaseModel):
     """The ``errors.*`` keys of a connector config; parse with ``ErrorHandlingConfig.parse(props)``."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     retry_timeout: int = config_field(
         ERRORS_RETRY_TIMEOUT_DEFAULT,

@@ -63,7 +63,7 @@ class KafkaAuthMode(StrEnum):
 class KafkaAuth(BaseModel):
     """Authentication of every client of one cluster (the security part of Kafka's client configs)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     mode: KafkaAuthMode = Field(KafkaAuthMode.NONE, description="NONE, TLS, SASL_PLAIN, SASL_SCRAM_256, "
                                 "SASL_SCRAM_512 or MSK_IAM.")

@@ -28,7 +28,7 @@ class KafkaClientSettings(BaseModel):
     factory or store has to know how a cluster authenticates.
     """
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     bootstrap_servers: str = Field(
         DEFAULT_BOOTSTRAP_SERVERS,

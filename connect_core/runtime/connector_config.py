@@ -40,7 +40,7 @@ _PREDICATES = "Predicates"
 class ConnectorConfig(BaseModel):
     """Keys shared by source and sink connectors (Kafka ``ConnectorConfig``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     name: str = config_field(
         alias="name", importance="HIGH", group=_COMMON, width="MEDIUM", display_name="Connector name",

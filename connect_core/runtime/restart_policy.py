@@ -43,7 +43,7 @@ _KAFKA_AUTH_CODES = {58, -169, 29, 30, 31, 53}
 class RestartPolicyConfig(BaseModel):
     """How a connector's failed tasks are restarted automatically."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     enabled: bool = config_field(
         True, alias="lambda.restart.enabled", group=_GROUP,

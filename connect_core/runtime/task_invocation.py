@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConnectError
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
-from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError, SinkRunner
-from connect_core.runtime.source_runner import SourceRunner
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from connect_core.runtime.sink_runner import SinkRunner
+    from connect_core.runtime.source_runner import SourceRunner
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["SinkInvocation", "SourceInvocation", "TaskBackoffError"]
@@ -37,6 +37,8 @@ class SourceInvocation:
     def __init__(self, worker: WorkerSettings, runner: SourceRunner | None = None,
                  recorder: RunRecorder | None = None) -> None:
         """Build the runner and its recorder once per container."""
+        from connect_core.runtime.source_runner import SourceRunner  # lazy: sink handlers skip it
+
         self.runner = runner or SourceRunner(worker)
         self.recorder = recorder or RunRecorder(worker, "source", self.runner.config_store, self.runner.status_store)
         self.decision = Decision.RUN  # the latest invocation's, for its metrics
@@ -69,6 +71,8 @@ class SinkInvocation:
     def __init__(self, worker: WorkerSettings, connector: str, runner: SinkRunner | None = None,
                  recorder: RunRecorder | None = None) -> None:
         """Build the runner and its recorder once per container."""
+        from connect_core.runtime.sink_runner import SinkRunner  # lazy: the source handler never loads the sink path
+
         self.runner = runner or SinkRunner(worker, connector)
         self.recorder = recorder or RunRecorder(worker, "sink", self.runner.config_store, self.runner.status_store)
         self.decision = Decision.RUN  # the latest invocation's, for its metrics
@@ -80,6 +84,8 @@ class SinkInvocation:
 
     def handle(self, event: dict[str, Any], memory_mb: int) -> dict[str, Any]:
         """The Lambda response; raises when the batch must come back (failure, backoff, open breaker)."""
+        from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError
+
         connector = self.connector
         decision = self.decision = self.recorder.admit(connector, SINK_TASK_ID)
         if decision in (Decision.WAIT, Decision.OPEN):

@@ -36,7 +36,7 @@ def record_age(key: str, value: Any) -> None:
 class KafkaTriggerConfig(BaseModel):
     """Event source mapping settings of a sink connector's function."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     batch_size: int = config_field(
         DEFAULT_BATCH_SIZE, alias="lambda.batch.size", group=_GROUP, validator=in_range(1, 10_000),
@@ -94,7 +94,7 @@ class KafkaTriggerConfig(BaseModel):
 class SourceScheduleConfig(BaseModel):
     """Schedule of a source connector's tasks."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     schedule_interval_ms: int | None = config_field(
         None, alias="lambda.schedule.interval.ms", group=_GROUP, validator=in_range(1_000),

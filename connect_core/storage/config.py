@@ -32,7 +32,7 @@ DEFAULT_REPLICATION_FACTOR = -1
 class StorageConfig(BaseModel):
     """Internal topic settings (Kafka ``DistributedConfig``'s ``*.storage.*`` keys)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     config_storage_topic: str = Field(
         DEFAULT_CONFIG_TOPIC, alias="config.storage.topic", description="Topic holding connector and task configs."

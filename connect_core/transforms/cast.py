@@ -97,7 +97,7 @@ def _check_spec(value: list[str] | None) -> None:
 class CastConfig(BaseModel):
     """Config of Cast (Kafka ``Cast.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     spec: list[str] = config_field(
         ..., alias=SPEC_CONFIG, importance="HIGH", type="LIST", validator=lambda key, value: _check_spec(value),

@@ -22,7 +22,7 @@ HEADERS_CONFIG = "headers"
 class DropHeadersConfig(BaseModel):
     """Config of DropHeaders (Kafka ``DropHeaders.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     headers: list[str] = config_field(
         ..., alias=HEADERS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,

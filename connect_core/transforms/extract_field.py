@@ -69,7 +69,7 @@ def parse_field_path(path: str, version: str) -> tuple[str, ...]:
 class ExtractFieldConfig(BaseModel):
     """Config of ExtractField (Kafka ``ExtractField.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     field: str = config_field(
         ..., alias=FIELD_CONFIG,

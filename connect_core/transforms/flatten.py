@@ -38,7 +38,7 @@ _SCHEMALESS_LEAVES = (bool, int, float, str, bytes, bytearray, list)
 class FlattenConfig(BaseModel):
     """Config of Flatten (Kafka ``Flatten.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     delimiter: str = config_field(
         DELIMITER_DEFAULT, alias=DELIMITER_CONFIG,

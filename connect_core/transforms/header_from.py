@@ -38,7 +38,7 @@ COPY = "copy"
 class HeaderFromConfig(BaseModel):
     """Config of HeaderFrom (Kafka ``HeaderFrom.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     fields: list[str] = config_field(
         ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,

@@ -24,7 +24,7 @@ FIELD_CONFIG = "field"
 class HoistFieldConfig(BaseModel):
     """Config of HoistField (Kafka ``HoistField.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     field: str = config_field(
         ..., alias=FIELD_CONFIG,

@@ -48,7 +48,7 @@ OPTIONAL_TIMESTAMP_SCHEMA = Timestamp.builder().optional().build()
 class InsertFieldConfig(BaseModel):
     """Config of InsertField (Kafka ``InsertField.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     topic_field: str | None = config_field(
         None, alias="topic.field",

@@ -23,7 +23,7 @@ VALUE_LITERAL_CONFIG = "value.literal"
 class InsertHeaderConfig(BaseModel):
     """Config of InsertHeader (Kafka ``InsertHeader.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     header: str = config_field(
         ..., alias=HEADER_CONFIG, importance="HIGH", validator=non_null, description="The name of the header.",

@@ -45,7 +45,7 @@ _BIG_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 class MaskFieldConfig(BaseModel):
     """Config of MaskField (Kafka ``MaskField.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     fields: list[str] = config_field(
         ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,

@@ -62,7 +62,7 @@ def java_replacement(replacement: str) -> str:
 class RegexRouterConfig(BaseModel):
     """Config of RegexRouter (Kafka ``RegexRouter.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     regex: str = config_field(
         ..., alias=REGEX_CONFIG, importance="HIGH", validator=compile_java_regex,

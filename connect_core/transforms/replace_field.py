@@ -54,7 +54,7 @@ def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
 class ReplaceFieldConfig(BaseModel):
     """Config of ReplaceField (Kafka 4.x ``ReplaceField.CONFIG_DEF``; blacklist/whitelist were removed in 4.0)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     exclude: list[str] = config_field(
         [], alias=EXCLUDE_CONFIG, type="LIST",

@@ -31,7 +31,7 @@ SCHEMA_VERSION_CONFIG = "schema.version"
 class SetSchemaMetadataConfig(BaseModel):
     """Config of SetSchemaMetadata (Kafka ``SetSchemaMetadata.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     schema_name: str | None = config_field(
         None, alias=SCHEMA_NAME_CONFIG, importance="HIGH", description="Schema name to set."

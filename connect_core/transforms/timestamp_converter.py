@@ -72,7 +72,7 @@ _SCHEMAS = {
 class TimestampConverterConfig(BaseModel):
     """Config of TimestampConverter (Kafka ``TimestampConverter.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     field: str = config_field(
         "", alias=FIELD_CONFIG, importance="HIGH",

@@ -39,7 +39,7 @@ def _check_format(key: str, value: str) -> None:
 class TimestampRouterConfig(BaseModel):
     """Config of TimestampRouter (Kafka ``TimestampRouter.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     topic_format: str = config_field(
         TOPIC_FORMAT_DEFAULT, alias=TOPIC_FORMAT_CONFIG, importance="HIGH",

@@ -44,7 +44,7 @@ def _key(alias: str, default: Any, description: str, **kwargs: Any) -> Any:
 class ElasticsearchSinkConfig(BaseModel):
     """Config of ``ElasticsearchSinkConnector`` (Confluent ``ElasticsearchSinkConnectorConfig``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     connection_urls: list[str] = _key(
         "connection.url", ..., "Comma-separated Elasticsearch/OpenSearch URLs; no scheme means http.",

@@ -21,7 +21,7 @@ TOPICS_CONFIG: Final = "topics"
 class FileStreamSinkConfig(BaseModel):
     """Config of the file sink (Kafka ``FileStreamSinkConnector.CONFIG_DEF`` plus the sink's ``topics``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     file: str | None = config_field(
         None, alias=FILE_CONFIG, importance="HIGH",

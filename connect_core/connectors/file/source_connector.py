@@ -34,7 +34,7 @@ def _non_empty(key: str, value: Any) -> None:
 class FileStreamSourceConfig(BaseModel):
     """Config of the file source (Kafka ``FileStreamSourceConnector.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     file: str | None = config_field(
         None, alias=FILE_CONFIG, importance="HIGH",

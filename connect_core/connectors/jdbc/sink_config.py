@@ -46,7 +46,7 @@ def _time_zone(key: str, value: Any) -> None:
 class JdbcSinkConfig(BaseModel):
     """Config of ``JdbcSinkConnector`` (Confluent ``io.confluent.connect.jdbc.sink.JdbcSinkConfig``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     connection_url: str = _key(..., "connection.url", "JDBC connection URL, e.g. jdbc:mysql://host:3306/db.",
                                importance="HIGH", group=_CONN, validator=valid_jdbc_url)

@@ -109,7 +109,7 @@ _DB, _MODE, _CONN = "Database", "Mode", "Connector"
 class JdbcSourceConfig(BaseModel):
     """Config of the JDBC source (Confluent ``JdbcSourceConnectorConfig``); fields are Confluent's keys."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     # -- Database ----------------------------------------------------------------------------------
     connection_url: str = _field("", "connection.url", "JDBC connection URL, e.g. jdbc:mysql://localhost:3306/db, "

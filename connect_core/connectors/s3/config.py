@@ -54,7 +54,7 @@ def _one_of(choices: dict[str, str]) -> Validator:
 class S3SinkConfig(BaseModel):
     """Config of the S3 sink (Confluent ``S3SinkConnectorConfig`` + storage-common partitioner keys)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     s3_bucket_name: str = config_field(alias="s3.bucket.name", importance="HIGH", group="S3",
                                        description="The S3 bucket; it must exist.")

@@ -37,7 +37,7 @@ def _strategy(key: str, value: str) -> None:
 class SchemaRegistryConverterConfig(BaseModel):
     """Keys of the registry converters, without the ``key.converter.``/``value.converter.`` prefix."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     schema_registry_url: list[str] = config_field(
         alias="schema.registry.url", importance="HIGH", group=_GROUP,

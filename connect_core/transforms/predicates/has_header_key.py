@@ -21,7 +21,7 @@ NAME_CONFIG = "name"
 class HasHeaderKeyConfig(BaseModel):
     """Config of HasHeaderKey (Kafka ``HasHeaderKey.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     name: str = config_field(
         ..., alias=NAME_CONFIG, validator=non_empty_string, description="The header name.",

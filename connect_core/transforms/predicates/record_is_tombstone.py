@@ -18,7 +18,7 @@ __all__ = ["RecordIsTombstone", "RecordIsTombstoneConfig"]
 class RecordIsTombstoneConfig(BaseModel):
     """RecordIsTombstone has no config keys."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
 
 class RecordIsTombstone(Predicate["ConnectRecord"]):

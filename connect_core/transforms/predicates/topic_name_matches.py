@@ -31,7 +31,7 @@ def _check_pattern(key: str, value: str) -> None:
 class TopicNameMatchesConfig(BaseModel):
     """Config of TopicNameMatches (Kafka ``TopicNameMatches.CONFIG_DEF``)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     pattern: str = config_field(
         ..., alias=PATTERN_CONFIG, validator=_check_pattern,
