@@ -2,8 +2,10 @@
 
 Like a Connect worker, it reads ``connect-configs`` and acts on what it finds: a STARTED source connector gets a
 schedule per task, a STARTED sink connector gets a Kafka trigger; a PAUSED, STOPPED or deleted connector gets
-none, and a changed config restarts what it owns. The coordinator never talks to it, so the same coordinator
-code serves AWS and the local runtime.
+none, and a changed config restarts what it owns. A sink whose trigger the coordinator's heartbeat held (breaker
+open on a poison batch, recorded in the runs topic: ``coordinator/health/poison_batch.py``) gets none either, as
+AWS disables its mapping; its failed batch stays uncommitted and is replayed when a restart lifts the hold. The
+coordinator never talks to it, so the same coordinator code serves AWS and the local runtime.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from connect_core.local.kafka_trigger import KafkaTrigger
 from connect_core.local.source_schedule import SourceSchedule
 from connect_core.runtime import env, registry
 from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.restart_policy import trigger_held
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.run_store import RunStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,11 +57,16 @@ class LocalDeployment:
         self.function_env = function_env
         self.log_dir = log_dir
         self.store = ConfigStore(worker.kafka, worker.storage)
+        self.runs = RunStore(worker.kafka, worker.storage)
         self.running: dict[tuple[str, ...], tuple[str, Any]] = {}
 
     def reconcile(self) -> None:
         """One pass: compare what the config topic asks for with what runs, and converge."""
         self.store.refresh()
+        try:
+            self.runs.refresh()
+        except Exception:  # the runs topic is advisory: without it nothing is held
+            log.warning("could not read the runs topic", exc_info=True)
         desired = self._desired()
         for key in list(self.running):
             if key not in desired or desired[key][0] != self.running[key][0]:
@@ -100,9 +109,15 @@ class LocalDeployment:
             heartbeat = SourceScheduleConfig.parse(config).heartbeat_ms()
             for task in range(len(tasks)):
                 desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, heartbeat))
+        elif kind == "sink" and self._held(name):
+            log.debug("connector %s: Kafka trigger held (poison batch); restart the connector to replay", name)
         elif kind == "sink":
             desired[("sink", name)] = (fingerprint, self._sink_starter(name, config))
         return desired
+
+    def _held(self, name: str) -> bool:
+        run = self.runs.state.run(name, 0)
+        return run is not None and trigger_held(run.restart, self.store.state.task_epoch(name))
 
     def _host(self, function: str, label: str, extra_env: dict[str, str] | None = None) -> FunctionHost:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -133,3 +148,4 @@ class LocalDeployment:
         for key in list(self.running):
             self.running.pop(key)[1].stop()
         self.store.close()
+        self.runs.close()

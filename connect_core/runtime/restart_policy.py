@@ -23,7 +23,8 @@ from connect_core.storage.run_state import RestartState
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Decision", "RestartPolicyConfig", "after_failure", "decide", "is_non_retriable"]
+__all__ = ["Decision", "RestartPolicyConfig", "after_failure", "breaker_open", "decide", "is_non_retriable",
+           "trigger_held"]
 
 _GROUP = "Lambda"
 DEFAULT_BACKOFF_INITIAL_MS = 1_000
@@ -91,6 +92,20 @@ def decide(state: RestartState, epoch: list[int | None], now_ms: int) -> Decisio
     if state.retry_at_ms is not None and now_ms < state.retry_at_ms:
         return Decision.WAIT
     return Decision.RESTART
+
+
+def breaker_open(state: RestartState, epoch: list[int | None] | tuple[int | None, ...]) -> bool:
+    """Whether the task's breaker is open for its current tasks (a new config or a restart request starts afresh).
+
+    For a sink this is a poison batch: the coordinator's heartbeat then disables its Kafka trigger
+    (``coordinator/health/poison_batch.py``) so the batch is not retried, and billed, forever.
+    """
+    return state.failures > 0 and state.breaker_open and state.epoch == list(epoch)
+
+
+def trigger_held(state: RestartState, epoch: list[int | None] | tuple[int | None, ...]) -> bool:
+    """Whether a sink's Kafka trigger is disabled by the poison-batch guard (until a restart, resume or new config)."""
+    return state.held_at_ms is not None and breaker_open(state, epoch)
 
 
 def restarted(state: RestartState, now_ms: int) -> RestartState:

@@ -59,6 +59,11 @@ class RestartState:
     reason: str | None = None
     epoch: list[int | None] | None = None  # ConfigState.task_epoch the streak belongs to
     history: list[int] = field(default_factory=list)  # when the last automatic restarts happened (epoch ms)
+    # A sink whose breaker is open has its Kafka trigger disabled by the coordinator's heartbeat (a poison batch is
+    # not retried forever): since when, and the consumer group's committed offsets ("topic-partition": offset) the
+    # kept batch replays from. A manual restart, resume or new config (a fresh RestartState) lifts the hold.
+    held_at_ms: int | None = None
+    held_offsets: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ the difference, so a retried or repeated request is a no-op and a half-applied o
   the existing schedules (Kafka empties a stopped connector's task set, so nothing is created or deleted then).
 - sink connector: a function + Kafka event source mapping (``aws_sink_functions``); PAUSED and STOPPED disable the
   mapping (function, mapping and consumer group offsets stay), STARTED enables it.
+- ``hold`` disables a sink's mapping when its circuit breaker is open (the coordinator's heartbeat asks, see
+  ``coordinator/health/poison_batch.py``): the failed batch stays uncommitted, and the next ``apply`` with STARTED
+  (restart, resume, config update) enables the mapping again, which replays it from the committed offsets.
 - ``remove`` deletes all of it; ``restart`` is a no-op for schedules (every invocation starts from the config and
   offset topics) and a configuration touch for a sink function, which makes Lambda start fresh environments.
 
@@ -155,6 +158,10 @@ class AwsDeployer:
             return
         if kind is registry.PluginType.SINK:
             single_topic(connector_config)
+
+    def hold(self, connector_name: str) -> None:
+        """Disable a poisoned sink's event source mappings (function, mapping and consumer group offsets stay)."""
+        self._log(connector_name, self.sinks.disable(connector_name))
 
     def restart(self, connector_name: str, task_id: int | None) -> None:
         """Sink: start fresh execution environments. Source: the herder's restart request restarts warm tasks."""

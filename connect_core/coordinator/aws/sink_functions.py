@@ -133,6 +133,15 @@ class SinkFunctions:
             actions.append(f"delete function {name}")
         return actions
 
+    def disable(self, connector: str) -> list[str]:
+        """Disable the connector's enabled mappings (the poison-batch hold); nothing else changes."""
+        actions = []
+        for mapping in self._mappings(self.function_name(connector)):
+            if mapping.get("State") in ENABLED_STATES:
+                self.client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+                actions.append(f"disable mapping {mapping['UUID']}")
+        return actions
+
     def restart(self, connector: str) -> list[str]:
         """New execution environments: a configuration change makes Lambda cold-start every later invocation."""
         name = self.function_name(connector)

@@ -16,6 +16,7 @@ from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_mo
 from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
 from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.restart_policy import trigger_held
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.run_state import LagSample, RestartState
 
@@ -59,8 +60,11 @@ class StatusOverview:
         self.aws = aws
         self._clock = clock
 
-    def _now_ms(self) -> int:
+    def now_ms(self) -> int:
+        """The overview's clock (tests move it)."""
         return int(self._clock() * 1000)
+
+    _now_ms = now_ms
 
     def _config(self, name: str) -> dict[str, str]:
         return {k: v for k, v in (self.configs.connector_config(name) or {}).items() if v is not None}
@@ -133,6 +137,7 @@ class StatusOverview:
             "id": reported.task, "state": honest.state.value, "reported_state": reported.state.value,
             "worker_id": reported.worker_id, "trace": honest.trace,
             "last_run": _run_view(run, now), "restart": asdict(run.restart) if run else None,
+            "trigger_disabled": _held_view(run, self.configs.state.task_epoch(name)),
         }
         if interval is not None:
             out["progress"] = None if progress is None else {
@@ -204,6 +209,14 @@ class StatusOverview:
                 if "total" in lag:
                     totals[name] = lag["total"]
         return totals
+
+
+def _held_view(run: RunRecord | None, epoch: tuple[int | None, int]) -> dict[str, Any] | None:
+    """A sink whose trigger is disabled by the poison-batch guard: since when, and the offsets it replays from."""
+    if run is None or not trigger_held(run.restart, epoch):
+        return None
+    assert run.restart.held_at_ms is not None
+    return {"at_ms": run.restart.held_at_ms, "replay_from": run.restart.held_offsets or {}}
 
 
 def _run_view(run: RunRecord | None, now_ms: int) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from connect_core.storage.config_state import TargetState
 
-__all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable"]
+__all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable", "hold_trigger"]
 
 
 class Deployer(Protocol):
@@ -46,6 +46,17 @@ def check_deployable(deployer: object, connector_config: Mapping[str, str | None
     check = getattr(deployer, "check", None)
     if check is not None:
         check(connector_config)
+
+
+def hold_trigger(deployer: object, connector_name: str) -> None:
+    """Ask the deployer to stop invoking a sink whose breaker is open (optional ``hold``; idempotent).
+
+    The next ``apply`` with target state STARTED (a restart, resume or config update) undoes it. A deployer without
+    ``hold`` (``lambda-connect up``'s: its runtime reads the hold from the runs topic itself) is not asked.
+    """
+    hold = getattr(deployer, "hold", None)
+    if hold is not None:
+        hold(connector_name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,10 @@ class RecordingDeployer:
     def restart(self, connector_name: str, task_id: int | None) -> None:
         """Record the restart."""
         self.calls.append(DeployerCall("restart", connector_name, task_id=task_id))
+
+    def hold(self, connector_name: str) -> None:
+        """Record the hold of a poisoned sink's trigger."""
+        self.calls.append(DeployerCall("hold", connector_name))
 
     def actions(self, connector_name: str) -> list[str]:
         """The actions received for one connector, in order (handy in assertions)."""

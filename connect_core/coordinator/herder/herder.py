@@ -201,8 +201,8 @@ class Herder:
         self.configs.refresh()
         self._config(name, f"Unknown connector {name}")
         self.configs.put_target_state(name, TargetState.STARTED)
+        self.on_restart(name, list(range(self.configs.task_count(name))))  # before the deploy re-enables triggers
         self._start_connector(name)
-        self.on_restart(name, list(range(self.configs.task_count(name))))
 
     def stop(self, name: str) -> None:
         """An empty task set first, then STOPPED (a STOPPED connector must never keep tasks)."""
@@ -252,7 +252,10 @@ class Herder:
     def restart_connector(self, name: str) -> None:
         """Restart the connector instance only (the legacy 204 restart)."""
         self.configs.refresh()
-        self._config(name, f"Unknown connector: {name}")
+        config = self._config(name, f"Unknown connector: {name}")
+        if connector_type(config) == "sink":
+            # A sink's connector and task are one function: restarting it lifts a poison-batch hold (README).
+            self.on_restart(name, list(range(self.configs.task_count(name))))
         self._start_connector(name)
         self.deployer.restart(name, None)
 
@@ -273,14 +276,16 @@ class Herder:
             connector_state=State.RESTARTING if restart_connector else None,
             task_states={t.task: State.RESTARTING for t in restart_tasks},
         )
+        self.on_restart(name, [task.task for task in restart_tasks])  # before the deploy re-enables triggers
         if restart_connector:
             self.report.connector(name, State.RESTARTING)
             self._start_connector(name)
             self.deployer.restart(name, None)
+        elif restart_tasks:
+            self._redeploy(name)
         self.report.restarting(restart_tasks)
         for task in restart_tasks:
             self.deployer.restart(name, task.task)
-        self.on_restart(name, [task.task for task in restart_tasks])
         return plan
 
     def restart_task(self, name: str, task: int) -> None:
@@ -292,5 +297,12 @@ class Herder:
         # Warm containers keep a started task: a restart request (the config topic has no per-task record) moves
         # every task's epoch, so each restarts from its committed offsets at its next invocation, on AWS too.
         self.configs.put_restart_request(name, only_failed=False, include_tasks=True)
-        self.deployer.restart(name, task)
         self.on_restart(name, [task])
+        self._redeploy(name)
+        self.deployer.restart(name, task)
+
+    def _redeploy(self, name: str) -> None:
+        """Apply the connector's current state again: a restarted sink's disabled trigger (poison batch) is
+        enabled, and replays its kept batch."""
+        target = self.configs.target_state(name) or TargetState.STARTED
+        self.deployer.apply(name, self._config(name), len(self.configs.task_configs(name)), target)

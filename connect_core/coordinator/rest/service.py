@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import AlreadyExistsError, NotFoundError
+from connect_core.coordinator.health.poison_batch import PoisonBatchGuard
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.herder import Herder
 from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
@@ -68,8 +69,16 @@ class Coordinator:
             UiResource(overview).register(self.router)
 
     def heartbeat(self) -> dict[str, int]:
-        """The scheduled heartbeat: sample every sink's lag; the totals by connector (none without operations)."""
-        return self.overview.lag_totals() if self.overview is not None else {}
+        """The scheduled heartbeat: sample every sink's lag, and disable the trigger of every sink whose breaker is
+        open (a poison batch is kept, not retried forever); the lag totals by connector (none without operations)."""
+        if self.overview is None:
+            return {}
+        totals = self.overview.lag_totals()
+        try:
+            PoisonBatchGuard(self.overview, self.herder.deployer).check()
+        except Exception:  # the next beat tries again; lag sampling must not depend on it
+            log.warning("the poison-batch check failed", exc_info=True)
+        return totals
 
     def handle(self, request: Request) -> Response:
         """Route the request; every failure becomes Kafka's error response."""

@@ -126,3 +126,60 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
     wait_for(lambda: not lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"],
              "the mapping to be deleted (asynchronously, as on AWS)")
     assert function not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+
+
+def test_hold_disables_a_poisoned_sinks_mapping_keeping_its_batch_and_apply_replays_it_on_localstack(
+        aws_settings: dict[str, str], kafka_bootstrap: str, tmp_path: Path) -> None:
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    lam = boto3.client("lambda", **aws_settings)
+    template = RecordingFunction(lam, tmp_path, "it-poison-template")  # fails every batch holding "poison"
+    name = f"it-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    producer.produce(name, value=b"poison")
+    producer.flush(30)
+    settings = AwsDeployerSettings(
+        ScheduleSettings("unused", "arn:aws:lambda:us-east-1:000000000000:function:src", "arn:aws:iam::0:role/s"),
+        SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
+                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
+                             vpc_security_groups=("sg-0local",)),
+    )
+    deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
+                           fetch_code=_fetch_code)
+    sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name}
+    function = f"{name}-{name}"
+
+    def attempts() -> int:
+        return sum(values.count("poison") for values in template.values())
+
+    def committed() -> int | None:
+        from confluent_kafka import ConsumerGroupTopicPartitions
+
+        request = [ConsumerGroupTopicPartitions(f"connect-{name}")]
+        result = admin.list_consumer_group_offsets(request)[f"connect-{name}"].result(30)
+        offsets = [tp.offset for tp in result.topic_partitions if tp.topic == name and tp.offset >= 0]
+        return offsets[0] if offsets else None
+
+    try:
+        deployer.apply(name, sink, 1, TargetState.STARTED)  # on-demand: retries the poison batch without end
+        [mapping] = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        wait_for(lambda: attempts() >= 2, "the poison batch retried")
+
+        deployer.hold(name)  # what the heartbeat does once the sink's breaker is open
+        assert deployer.last_actions == [f"disable mapping {mapping['UUID']}"]
+        wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled", "Disabled")
+        time.sleep(2)  # an invocation already under way may still end
+        held = attempts()
+        time.sleep(5)
+        assert attempts() == held, "a disabled mapping must not invoke the function again"
+        assert committed() in (None, 0), "the failed batch must stay uncommitted"
+
+        deployer.apply(name, sink, 1, TargetState.STARTED)  # a REST restart / resume / config update
+        wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled", "Enabled")
+        wait_for(lambda: attempts() > held, "the kept batch replayed")
+    finally:
+        deployer.remove(name)
+        template.delete()

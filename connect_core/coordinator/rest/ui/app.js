@@ -60,7 +60,11 @@ function lastRun(run) {
   return el("span", {}, run.ok ? text : [text, " · ", el("b", {}, "failed: "), run.error]);
 }
 
-function restartInfo(restart) {
+function restartInfo(restart, held) {
+  if (held) {
+    const from = Object.entries(held.replay_from).map(([tp, o]) => tp + "@" + o).join(", ") || "the starting position";
+    return "trigger disabled since " + new Date(held.at_ms).toLocaleTimeString() + " (poison batch kept): restart to replay from " + from;
+  }
   if (!restart || !restart.failures) return "";
   const times = restart.history.map((ms) => new Date(ms).toLocaleTimeString()).join(", ");
   const history = times ? " (at " + times + ")" : "";
@@ -77,7 +81,7 @@ function taskTable(c) {
     el("td", {}, state(t.state), t.state !== t.reported_state ? el("span", { class: "muted" }, " reported " + t.reported_state) : null),
     el("td", {}, lastRun(t.last_run)),
     source ? el("td", {}, t.progress ? ago(t.progress.since_last_record_ms) + " · " + JSON.stringify(t.progress.latest_offsets) : "no records yet") : null,
-    el("td", {}, restartInfo(t.restart)),
+    el("td", {}, restartInfo(t.restart, t.trigger_disabled)),
     el("td", {}, el("button", { onclick: () => act("POST", "/connectors/" + encodeURIComponent(c.name) + "/tasks/" + t.id + "/restart") }, "Restart task")),
   ));
   const traces = c.tasks.filter((t) => t.trace).map((t) => el("pre", { class: "trace" }, "task " + t.id + ": " + t.trace));

@@ -287,6 +287,22 @@ def test_sink_pause_resume_stop_reapply_and_delete(aws: Aws) -> None:
     assert deployer.last_actions == []
 
 
+def test_hold_disables_a_poisoned_sinks_mapping_and_a_started_apply_enables_it_again(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    [mapping] = aws.mappings()
+    aws.deployer.hold("to-file")
+    assert aws.deployer.last_actions == [f"disable mapping {mapping['UUID']}"]
+    assert aws.lam.calls[-1][1] == {"UUID": mapping["UUID"], "Enabled": False}
+    assert [m["State"] for m in aws.mappings()] == ["Disabled"]
+    aws.deployer.hold("to-file")  # every heartbeat asks again: a no-op
+    assert aws.deployer.last_actions == []
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)  # restart / resume / config update
+    assert aws.deployer.last_actions == [f"update mapping {mapping['UUID']}: Enabled"]
+    assert [m["State"] for m in aws.mappings()] == ["Enabled"]
+    aws.deployer.hold("nothing-deployed")
+    assert aws.deployer.last_actions == []
+
+
 def test_sink_topic_change_recreates_the_mapping_and_template_changes_propagate(aws: Aws) -> None:
     aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
     [before] = aws.mappings()
