@@ -90,6 +90,14 @@ class PoisonBatchGuard:
         return held
 
     def _hold(self, name: str, config: Mapping[str, str], run: RunRecord) -> bool:
+        configs, runs = self.overview.configs, self.overview.runs
+        configs.refresh()  # a REST restart may have closed the breaker since the scan: never undo it
+        runs.refresh()
+        fresh = runs.state.run(name, SINK_TASK)
+        if not should_hold(connector_type(config), configs.target_state(name), fresh, configs.state.task_epoch(name)):
+            return False
+        assert fresh is not None
+        run = fresh
         hold_trigger(self.deployer, name)
         if run.restart.held_at_ms is not None:
             return False

@@ -11,7 +11,7 @@ import pytest
 
 from connect_core.coordinator.cluster.info import StaticClusterInfo
 from connect_core.coordinator.health.overview import StatusOverview
-from connect_core.coordinator.health.poison_batch import hold_note, should_hold
+from connect_core.coordinator.health.poison_batch import PoisonBatchGuard, hold_note, should_hold
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import Coordinator
 from connect_core.runtime.restart_policy import trigger_held
@@ -174,3 +174,15 @@ def test_a_paused_sink_is_not_held_and_keeps_its_pause(beat: Beat) -> None:
     assert beat.call("PUT", "/connectors/snk/pause")["statusCode"] == 202
     beat.heartbeat()
     assert "hold" not in beat.deployer.actions("snk")
+
+
+def test_a_restart_between_the_scan_and_the_hold_is_never_undone(beat: Beat) -> None:
+    beat.poison()
+    stale = beat.run()  # what the heartbeat's scan saw
+    assert beat.call("POST", "/connectors/snk/restart", query="includeTasks=true&onlyFailed=true")["statusCode"] == 202
+    coordinator = beat.coordinator()
+    assert coordinator.overview is not None
+    guard = PoisonBatchGuard(coordinator.overview, beat.deployer)
+    assert not guard._hold("snk", SINK, stale)
+    assert "hold" not in beat.deployer.actions("snk")
+    assert not beat.run().restart.breaker_open
