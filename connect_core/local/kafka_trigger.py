@@ -8,6 +8,11 @@ succeeds), optionally bisected; with
 retried; records older than ``MaximumRecordAgeInSeconds`` are discarded instead of sent. Locally one consumer serves
 the connector, so a blocked batch blocks all of its partitions.
 
+AWS does not document the isolation level of Lambda's Kafka pollers. The consumer reads ``read_uncommitted`` by
+default (``LAMBDA_CONNECT_ESM_ISOLATION_LEVEL``): the worst case, and Kafka's (and a Connect worker's sink
+consumer's) default, so what runs locally is what must hold on AWS: the sink runtime drops records of aborted
+transactions itself (``connect_core.kafka.committed_filter``). ``read_committed`` is the other case.
+
 :class:`KafkaEventSourceMapping` is those semantics with the function behind a seam (``invoke``: event in, response
 out, an exception for a function error), driven one batch at a time; ``lambda-connect up`` runs it in a thread
 against a local function host (:class:`KafkaTrigger`), the LocalStack extension (infra/localstack_ext) from
@@ -28,7 +33,7 @@ if TYPE_CHECKING:
     from connect_core.local.function_host import FunctionHost
     from connect_core.runtime.trigger_config import KafkaTriggerConfig
 
-__all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event"]
+__all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event", "esm_isolation_level"]
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -59,6 +64,16 @@ def build_event(messages: list[Any], bootstrap_servers: str, event_source: str =
     return event
 
 
+def esm_isolation_level() -> str:
+    """The mappings' isolation level from ``LAMBDA_CONNECT_ESM_ISOLATION_LEVEL`` (a clear error when it is wrong)."""
+    from connect_core.runtime import env
+
+    level = env.resolve(env.ESM_ISOLATION_LEVEL, env.DEFAULT_ESM_ISOLATION_LEVEL)
+    if level not in ("read_committed", "read_uncommitted"):
+        raise ValueError(f"{env.ESM_ISOLATION_LEVEL}={level!r}: use read_committed or read_uncommitted")
+    return level
+
+
 # The function behind a mapping: event in, the function's response out; raises when the invocation failed (the batch
 # is then retried).
 Invoke = Callable[[dict[str, Any]], Any]
@@ -79,9 +94,12 @@ class KafkaEventSourceMapping:
         event_source: str = "aws:kafka",
         event_source_arn: str = LOCAL_CLUSTER_ARN,
         stopping: threading.Event | None = None,
+        isolation_level: str | None = None,
     ) -> None:
         """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex);
-        ``stopping`` interrupts batching and retries (what is not committed is read again by the next consumer)."""
+        ``stopping`` interrupts batching and retries (what is not committed is read again by the next consumer);
+        ``isolation_level``: ``read_uncommitted`` or ``read_committed`` (default:
+        ``LAMBDA_CONNECT_ESM_ISOLATION_LEVEL``, else read_uncommitted)."""
         self.name = name
         self.subscription = subscription
         self.group_id = group_id
@@ -91,6 +109,7 @@ class KafkaEventSourceMapping:
         self.event_source = event_source
         self.event_source_arn = event_source_arn
         self.stopping = stopping or threading.Event()
+        self.isolation_level = isolation_level or esm_isolation_level()
         self.invocations = 0
         self.discarded = 0
         self._consumer: Any = None
@@ -116,7 +135,7 @@ class KafkaEventSourceMapping:
             self._consumer = Consumer({
                 **self.settings.client_config(), "group.id": self.group_id, "enable.auto.commit": False,
                 "auto.offset.reset": "earliest" if self.config.starting_position == "TRIM_HORIZON" else "latest",
-                "isolation.level": "read_committed", "max.poll.interval.ms": 900_000, "session.timeout.ms": 10_000,
+                "isolation.level": self.isolation_level, "max.poll.interval.ms": 900_000, "session.timeout.ms": 10_000,
             })
             self._consumer.subscribe(self.subscription)
         return self._consumer

@@ -46,6 +46,9 @@ RESTART_TOKEN = "LAMBDA_CONNECT_RESTART_TOKEN"
 CONFIG_PROVIDERS = "LAMBDA_CONNECT_CONFIG_PROVIDERS"
 # Extra plugins beyond the built-in manifest (Kafka's plugin.path): a comma list of "module:Class". Worker level only.
 PLUGINS = "LAMBDA_CONNECT_PLUGINS"
+# The isolation level of the local and LocalStack event source mappings (connect_core.local.kafka_trigger); on a sink
+# function, "read_committed" tells ``lambda.sink.read.committed=auto`` that its mapping hides aborted transactions.
+ESM_ISOLATION_LEVEL = "LAMBDA_CONNECT_ESM_ISOLATION_LEVEL"
 # Read by Powertools itself, listed here so template.yaml sets only names this module knows.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -55,6 +58,8 @@ DEFAULT_GROUP_ID = "connect-cluster"
 DEFAULT_SAFETY_MARGIN_MS = 10_000
 DEFAULT_LOCAL_TIME_BUDGET_MS = 30_000
 DEFAULT_KAFKA_AUTH = "NONE"
+# AWS does not document the isolation level of Lambda's Kafka pollers: model the worst case.
+DEFAULT_ESM_ISOLATION_LEVEL = "read_uncommitted"
 
 ALL = (
     BOOTSTRAP_SERVERS, CONFIG_TOPIC, OFFSET_TOPIC, STATUS_TOPIC, GROUP_ID, REPLICATION_FACTOR,
@@ -62,6 +67,7 @@ ALL = (
     FAULT, KAFKA_AUTH, KAFKA_SECRET_ARN, KAFKA_REGION, KAFKA_SSL_CA_LOCATION,
     SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SOURCE_FUNCTION_ARN, SINK_FUNCTION_NAME, SINK_ROLE_ARN, FUNCTION_PREFIX,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, RESTART_TOKEN, CONFIG_PROVIDERS, PLUGINS,
+    ESM_ISOLATION_LEVEL,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )
 

@@ -24,8 +24,9 @@ from connect_core.errors.invocation_reporter import InvocationReporter, SentReco
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
+from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError
 from connect_core.kafka.lambda_event import decode_kafka_event
-from connect_core.runtime import fault_points, registry
+from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
@@ -63,6 +64,7 @@ class SinkInvocationResult:
     records: int = 0
     put: int = 0
     skipped: int = 0
+    aborted: int = 0  # records of aborted transactions dropped before conversion
     dlq: int = 0  # records this batch sent to the dead letter queue
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
@@ -83,6 +85,7 @@ class _RunningTask:
     dlq: InvocationReporter | None
     report_item_failures: bool
     version: str | None
+    read_committed: bool = False  # check each batch against a read_committed view (lambda.sink.read.committed)
     assigned: set[TopicPartition] = field(default_factory=set)
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
     # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
@@ -119,6 +122,7 @@ class SinkRunner:
         self._running: _RunningTask | None = None
         self._reported: State | None = None
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
+        self._committed_filter: CommittedFilter | None = None  # warm across invocations
 
     def handle(self, event: dict[str, Any]) -> SinkInvocationResult:
         """Process one Lambda Kafka event; raises when the batch must be retried."""
@@ -126,6 +130,17 @@ class SinkRunner:
         consumed = decode_kafka_event(event)
         running = self._running_task()
         result = SinkInvocationResult(self.connector, records=len(consumed))
+        if running.read_committed and consumed:
+            try:
+                committed = self._committed(consumed)
+            except OpenTransactionError as error:  # not the task's failure: the batch just comes back later
+                log.warning("%s", error)
+                if running.report_item_failures:
+                    result.batch_item_failures = _first_offsets(consumed)
+                    return result
+                raise
+            result.aborted = len(consumed) - len(committed)
+            consumed = committed
         try:
             self._deliver(running, consumed, result)
         except Exception as error:
@@ -138,6 +153,11 @@ class SinkRunner:
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         return result
+
+    def _committed(self, consumed: list[ConsumedRecord]) -> list[ConsumedRecord]:
+        if self._committed_filter is None:
+            self._committed_filter = CommittedFilter(self.worker.kafka)
+        return self._committed_filter.committed(consumed)
 
     def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult) -> None:
         partitions = {TopicPartition(record.topic, record.partition) for record in consumed}
@@ -232,9 +252,10 @@ class SinkRunner:
         except Exception as error:
             self._report(State.FAILED, _trace(error), None)
             raise
-        report_item_failures = KafkaTriggerConfig.parse(connector_config).report_batch_item_failures
+        trigger = KafkaTriggerConfig.parse(connector_config)
         return _RunningTask(
-            raw_task_config, task, pipeline, dlq, report_item_failures, _version(task),
+            raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
+            read_committed=_checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None,
         )
 
@@ -269,6 +290,15 @@ class SinkRunner:
     def close(self) -> None:
         """Stop the task and release clients."""
         self._shutdown()
+        if self._committed_filter is not None:
+            self._committed_filter.close()
+
+
+def _checks_read_committed(setting: str) -> bool:
+    """``lambda.sink.read.committed``: ``auto`` checks unless the function is told its mapping reads committed."""
+    if setting == "auto":
+        return env.resolve(env.ESM_ISOLATION_LEVEL, env.DEFAULT_ESM_ISOLATION_LEVEL) != "read_committed"
+    return setting == "true"
 
 
 def _first_offsets(consumed: list[ConsumedRecord]) -> list[dict[str, Any]]:

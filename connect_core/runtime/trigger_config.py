@@ -71,6 +71,13 @@ class KafkaTriggerConfig(BaseModel):
         validator=valid_string("TRIM_HORIZON", "LATEST"),
         description="StartingPosition for a consumer group without committed offsets.",
     )
+    read_committed: str = config_field(
+        "auto", alias="lambda.sink.read.committed", group=_GROUP, validator=valid_string("auto", "true", "false"),
+        description="Drop records of aborted transactions and wait for open ones before writing (the isolation "
+        "level of Lambda's Kafka pollers is not documented): true checks every batch against a read_committed "
+        "view of its partitions; auto does unless the function's LAMBDA_CONNECT_ESM_ISOLATION_LEVEL is "
+        "read_committed; false trusts the mapping.",
+    )
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> KafkaTriggerConfig:

@@ -1,0 +1,135 @@
+"""Keep only the records of a Lambda Kafka batch that a ``read_committed`` consumer would have seen.
+
+AWS does not document whether Lambda's Kafka pollers read with ``read_committed``; every fenced or timed-out
+exactly-once source task aborts a transaction, so a sink may be handed records that never happened. The batch is
+checked against a ``read_committed`` view of the same partitions: a consumer assigned at each partition's first
+offset reads up to its last one; offsets it does not return are records of aborted transactions and are dropped
+(the mapping commits past them after the invocation, as a ``read_committed`` consumer would skip them). A batch that
+reaches the last stable offset (where the ``read_committed`` fetch ends) holds records of a transaction still open
+(or records behind one): those may yet commit, so the batch fails with :class:`OpenTransactionError` and the
+mapping delivers it again.
+
+Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
+invocations (``docs/deploy.md`` has the measured numbers).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.kafka.clients import READ_COMMITTED, consumer_config
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from connect_core.api.consumed_record import ConsumedRecord
+    from connect_core.kafka.settings import KafkaClientSettings
+
+__all__ = ["CommittedFilter", "OpenTransactionError"]
+
+log = logging.getLogger(__name__)
+DEFAULT_TIMEOUT_S = 30.0
+_CONSUME_WAIT_S = 0.005  # consume() waits this long unless it fills up: keep it short, loop instead
+_MAX_MESSAGES = 10_000
+FETCH_WAIT_MAX_MS = 5
+
+
+class OpenTransactionError(RetriableError):
+    """The batch reaches into a transaction that is still open: deliver it again once it has ended."""
+
+
+class CommittedFilter:
+    """A warm ``read_committed`` consumer (kept per container) that filters batches; not thread-safe."""
+
+    def __init__(self, settings: KafkaClientSettings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """``settings``: the cluster the event source mapping reads (the worker's cluster)."""
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self.dropped = 0  # records of aborted transactions dropped so far
+        self._consumer: Any = None
+        self._assigned: set[tuple[str, int]] = set()
+
+    def committed(self, batch: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
+        """The records of ``batch`` that are committed, in order; raises :class:`OpenTransactionError` when some
+        record's fate is not decided yet, ``ConnectError`` when the partitions cannot be read in time."""
+        ranges: dict[tuple[str, int], tuple[int, int]] = {}
+        for record in batch:
+            key = (record.topic, record.partition)
+            first, last = ranges.get(key, (record.offset, record.offset))
+            ranges[key] = (min(first, record.offset), max(last, record.offset))
+        if not ranges:
+            return []
+        seen = self._read(self._open(), ranges)
+        kept = [record for record in batch if (record.topic, record.partition, record.offset) in seen]
+        if len(kept) != len(batch):
+            self.dropped += len(batch) - len(kept)
+            log.warning("dropping %d records of aborted transactions from the batch (%s)", len(batch) - len(kept),
+                        ", ".join(f"{t}-{p} {f}..{last}" for (t, p), (f, last) in sorted(ranges.items())))
+        return kept
+
+    def close(self) -> None:
+        """Release the consumer."""
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            self._assigned = set()
+            consumer.close()
+
+    def _open(self) -> Any:
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            # A fetch waiting at the end of a partition delays the next seek by up to fetch.wait.max.ms: keep it short
+            # (the partitions are paused between batches, so an idle consumer does not poll the broker).
+            config = consumer_config(self.settings, isolation_level=READ_COMMITTED)
+            self._consumer = Consumer({**config, "fetch.wait.max.ms": FETCH_WAIT_MAX_MS})
+        return self._consumer
+
+    def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]) -> set[tuple[str, int, int]]:
+        """(topic, partition, offset) of every committed record in the ranges.
+
+        A ``read_committed`` fetch stops at the last stable offset, where librdkafka reports the end of the
+        partition: an end at or below a range's last offset means a transaction there is still open.
+        """
+        from confluent_kafka import KafkaError, TopicPartition
+
+        pending = dict(ranges)
+        seen: set[tuple[str, int, int]] = set()
+        starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
+        if set(ranges) == self._assigned:  # re-assigning costs a fetch wait; seeking a warm assignment does not
+            for start in starts:
+                consumer.seek(start)
+            consumer.resume(starts)
+        else:
+            consumer.assign(starts)
+            self._assigned = set(ranges)
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            while pending:
+                if time.monotonic() > deadline:
+                    raise ConnectError(f"Timed out reading the committed records of {sorted(pending)}")
+                for message in consumer.consume(_MAX_MESSAGES, timeout=_CONSUME_WAIT_S):
+                    key = (message.topic(), message.partition())
+                    error, offset = message.error(), message.offset()
+                    if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                        log.warning("read_committed check: %s", error)  # the client recovers before the deadline
+                        continue
+                    if key not in pending or offset is None:
+                        continue
+                    last = pending[key][1]
+                    if error is not None and offset <= last:
+                        raise OpenTransactionError(
+                            f"{key[0]}-{key[1]}: the batch reaches offset {last} but the last stable offset is "
+                            f"{offset}: a transaction is still open; the batch will be delivered again")
+                    if error is None and offset <= last:
+                        seen.add((key[0], key[1], offset))
+                    if offset >= last:
+                        del pending[key]
+        except BaseException:
+            consumer.unassign()
+            self._assigned = set()
+            raise
+        consumer.pause(starts)
+        return seen

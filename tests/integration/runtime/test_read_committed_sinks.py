@@ -1,0 +1,226 @@
+"""No record of an aborted transaction reaches a sink, whatever the event source mapping's isolation level.
+
+A transactional producer writes committed records, an aborted transaction and more committed records; the local
+event source mapping (``KafkaEventSourceMapping``, the one LocalStack's extension runs too) reads the topic with
+``read_uncommitted`` (it then hands the aborted records to the function) or ``read_committed``, and invokes the
+sink runtime, which writes to MariaDB, OpenSearch or S3 (LocalStack). A transaction still open when its records are
+delivered fails the batch, which comes back once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pymysql
+import pytest
+import urllib3
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from connect_core.kafka.committed_filter import OpenTransactionError
+from connect_core.local.kafka_trigger import KafkaEventSourceMapping
+from connect_core.runtime.sink_runner import SinkRunner
+from connect_core.runtime.trigger_config import KafkaTriggerConfig
+from tests.integration._kafka import committed_offset
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from tests.integration.runtime.conftest import Cluster
+
+pytestmark = pytest.mark.integration
+
+HTTP = urllib3.PoolManager()
+DB = "crm"
+COMMITTED_BEFORE, ABORTED, COMMITTED_AFTER, OPEN = [1, 2, 3], [101, 102, 103], [4, 5], [6]
+CONVERTERS = {"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+              "value.converter.schemas.enable": "false"}
+
+
+def _mysql(settings: dict[str, str], database: str | None = DB) -> pymysql.Connection:
+    return pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                           password=settings["password"], database=database, autocommit=True)
+
+
+class Sink:
+    """One sink connector's config and a look at what it wrote (the ids of the records)."""
+
+    def __init__(self, config: dict[str, str], written: Callable[[], set[int]], cleanup: Callable[[], None]) -> None:
+        self.config = config
+        self.written = written
+        self.cleanup = cleanup
+
+
+def _jdbc(name: str, topic: str, request: pytest.FixtureRequest) -> Sink:
+    settings: dict[str, str] = request.getfixturevalue("mariadb_settings")
+    with _mysql(settings, None) as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    table = f"rc_{name}"
+
+    def written() -> set[int]:
+        with _mysql(settings) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                           "AND TABLE_NAME = %s", (DB, table))
+            if not cursor.fetchone()[0]:
+                return set()
+            cursor.execute(f"SELECT id FROM `{table}`")
+            return {int(row[0]) for row in cursor.fetchall()}
+
+    def cleanup() -> None:
+        with _mysql(settings) as conn, conn.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS `{table}`")
+
+    config = {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": topic,
+              "connection.url": f"jdbc:mysql://{settings['host']}:{settings['port']}/{DB}",
+              "connection.user": settings["user"], "connection.password": settings["password"],
+              "table.name.format": table, "auto.create": "true", "insert.mode": "insert",
+              "value.converter.schemas.enable": "true"}
+    return Sink(config, written, cleanup)
+
+
+def _opensearch(name: str, topic: str, request: pytest.FixtureRequest) -> Sink:
+    url: str = request.getfixturevalue("opensearch_url")
+
+    def written() -> set[int]:
+        HTTP.request("POST", f"{url}/{topic}/_refresh")
+        response = HTTP.request("GET", f"{url}/{topic}/_search?size=1000")
+        if response.status == 404:
+            return set()
+        return {int(hit["_source"]["id"]) for hit in json.loads(response.data)["hits"]["hits"]}
+
+    config = {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
+              "connection.url": url, "key.ignore": "true", "schema.ignore": "true"}
+    return Sink(config, written, lambda: HTTP.request("DELETE", f"{url}/{topic}") and None)
+
+
+def _s3(name: str, topic: str, request: pytest.FixtureRequest) -> Sink:
+    aws: dict[str, str] = request.getfixturevalue("aws_settings")
+    client = boto3.client("s3", **aws)
+    bucket = f"rc-{name}"
+    client.create_bucket(Bucket=bucket)
+
+    def keys() -> list[str]:
+        return [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", ())]
+
+    def written() -> set[int]:
+        ids: set[int] = set()
+        for key in keys():
+            for line in client.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines():
+                ids.add(int(json.loads(line)["id"]))
+        return ids
+
+    def cleanup() -> None:
+        for key in keys():
+            client.delete_object(Bucket=bucket, Key=key)
+        client.delete_bucket(Bucket=bucket)
+
+    config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": topic, "s3.bucket.name": bucket,
+              "s3.region": aws["region_name"], "store.url": aws["endpoint_url"],
+              "aws.access.key.id": aws["aws_access_key_id"], "aws.secret.access.key": aws["aws_secret_access_key"],
+              "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": "1",
+              "topics.dir": "topics"}
+    return Sink(config, written, cleanup)
+
+
+SINKS = {"jdbc": _jdbc, "opensearch": _opensearch, "s3": _s3}
+
+
+def _value(record_id: int, *, schemas: bool) -> bytes:
+    payload = {"id": record_id, "state": "aborted" if record_id in ABORTED else "committed"}
+    if not schemas:
+        return json.dumps(payload).encode()
+    schema = {"type": "struct", "optional": False, "name": "rec", "fields": [
+        {"field": "id", "type": "int32", "optional": False}, {"field": "state", "type": "string", "optional": False}]}
+    return json.dumps({"schema": schema, "payload": payload}).encode()
+
+
+def _transactional_producer(bootstrap: str) -> Producer:
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"rc-{uuid.uuid4().hex}"})
+    producer.init_transactions(30)
+    return producer
+
+
+def _transaction(producer: Producer, topic: str, ids: list[int], schemas: bool, *, commit: bool | None) -> None:
+    producer.begin_transaction()
+    for record_id in ids:
+        producer.produce(topic, key=str(record_id).encode(), value=_value(record_id, schemas=schemas))
+    producer.flush(30)
+    if commit is True:
+        producer.commit_transaction(30)
+    elif commit is False:
+        producer.abort_transaction(30)
+
+
+@pytest.fixture(params=sorted(SINKS))
+def sink(request: pytest.FixtureRequest, kafka_bootstrap: str) -> Iterator[tuple[str, Sink]]:
+    name = uuid.uuid4().hex[:10]
+    topic = f"rc-{name}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    made = SINKS[request.param](name, topic, request)
+    yield topic, made
+    made.cleanup()
+
+
+@pytest.mark.parametrize("isolation", ["read_uncommitted", "read_committed"])
+def test_no_record_of_an_aborted_transaction_reaches_the_sink(
+    sink: tuple[str, Sink], isolation: str, cluster: Cluster, kafka_bootstrap: str
+) -> None:
+    topic, target = sink
+    schemas = target.config.get("value.converter.schemas.enable") == "true"
+    name = f"rc-{uuid.uuid4().hex[:8]}"
+    cluster.deploy(name, {**CONVERTERS, **target.config, "lambda.sink.read.committed": "true"},
+                   [{**CONVERTERS, **target.config}])
+    producer = _transactional_producer(kafka_bootstrap)
+    _transaction(producer, topic, COMMITTED_BEFORE, schemas, commit=True)
+    _transaction(producer, topic, ABORTED, schemas, commit=False)
+    _transaction(producer, topic, COMMITTED_AFTER, schemas, commit=True)
+    _transaction(producer, topic, OPEN, schemas, commit=None)  # still open when the mapping reads it
+
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    delivered: list[bytes] = []
+    open_failures: list[OpenTransactionError] = []
+    producer_committed: list[bool] = []
+
+    def invoke(event: dict[str, Any]) -> Any:
+        delivered.extend(base64.b64decode(r["value"]) for rs in event["records"].values() for r in rs)
+        try:
+            return runner.handle(event).response()
+        except OpenTransactionError as error:  # the mapping retries this batch: let the transaction commit now
+            open_failures.append(error)
+            if len(open_failures) == 1:
+                producer.commit_transaction(30)
+            raise
+
+    group = f"connect-{name}"
+    config = KafkaTriggerConfig.parse({"lambda.maximum.batching.window.ms": "200"})
+    mapping = KafkaEventSourceMapping(name, [topic], group, config, invoke, settings=cluster.worker.kafka,
+                                      isolation_level=isolation)
+    expected = set(COMMITTED_BEFORE + COMMITTED_AFTER)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and target.written() < expected | set(OPEN):
+            mapping.poll_once()
+            # read_committed: the mapping never sees the open transaction; it commits once all before it arrived
+            if isolation == "read_committed" and target.written() >= expected and not producer_committed:
+                producer.commit_transaction(30)
+                producer_committed.append(True)
+    finally:
+        mapping.close()
+        runner.close()
+
+    assert target.written() == expected | set(OPEN)
+    aborted_delivered = [v for v in delivered if b'"aborted"' in v]
+    if isolation == "read_uncommitted":  # the mapping did hand over the aborted records; the sink dropped them
+        assert len(aborted_delivered) >= len(ABORTED)
+        assert open_failures  # and the open transaction's batch failed until it committed
+    else:
+        assert aborted_delivered == [] and open_failures == []
+    # 9 records and 4 transaction markers: the group is past all of them
+    assert committed_offset(kafka_bootstrap, group, topic) == 12
