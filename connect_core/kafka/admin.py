@@ -132,21 +132,25 @@ def ensure_compacted_topic(
 
 
 def topic_partition_count(admin: AdminClient, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> int:
-    """Number of partitions of an existing topic (ConnectError if it does not exist); leader elections are waited."""
-    from confluent_kafka import KafkaError, KafkaException
+    """Number of partitions of a topic that was just ensured to exist (ConnectError if it never shows up).
+
+    A broker under load may answer ``UNKNOWN_TOPIC_OR_PART`` for a moment after the topic was created or found, so
+    that answer is retried like a leader election until ``timeout_s``.
+    """
+    from confluent_kafka import KafkaException
 
     def describe() -> int:
         topic = admin.list_topics(topic=name, timeout=timeout_s).topics.get(name)
-        if topic is not None and topic.error is not None and topic.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
-            raise KafkaException(topic.error)  # retried while it is retriable
-        if topic is None or topic.error is not None:
-            raise ConnectError(f"Topic '{name}' does not exist: {topic.error if topic else 'no metadata'}")
+        if topic is not None and topic.error is not None:
+            raise KafkaException(topic.error)  # retried while it is retriable (metadata lag, leader election)
+        if topic is None:
+            raise ConnectError(f"Topic '{name}' does not exist: no metadata")
         return len(topic.partitions)
 
     try:
         return with_retries(describe, what=f"describing '{name}'", timeout_s=timeout_s)
     except KafkaException as error:
-        raise ConnectError(f"Topic '{name}' cannot be described: {error}") from error
+        raise ConnectError(f"Topic '{name}' does not exist or cannot be described: {error}") from error
 
 
 def _cleanup_policy(admin: AdminClient, name: str, timeout_s: float) -> str | None:
