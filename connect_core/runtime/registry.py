@@ -24,6 +24,7 @@ from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.runtime import env
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
+from connect_core.transforms._registry import load as import_target
 
 __all__ = ["PluginDesc", "PluginType", "check", "describe", "find", "load", "load_as", "plugins"]
 
@@ -132,7 +133,7 @@ def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
             continue
         if ":" not in target:
             raise ConfigError(f"{env.PLUGINS}: {target} is not a 'module:Class' reference")
-        cls = _import(target)
+        cls = import_target(target)
         plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
         if plugin_type is None:
             raise ConfigError(f"{env.PLUGINS}: {target} is not a connector, converter, transformation or predicate")
@@ -151,17 +152,9 @@ def describe(name: str) -> PluginDesc:
     return desc
 
 
-def _import(target: str) -> Any:
-    module_name, _, attr_path = target.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in attr_path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def load(name: str) -> Any:
     """Import and return the class of a registered plugin (class name or alias); NotFoundError otherwise."""
-    return _import(describe(name).target)
+    return import_target(describe(name).target)
 
 
 def find(kind: str, name: str) -> Any:
@@ -181,7 +174,7 @@ def _implements(desc: PluginDesc, types: tuple[PluginType, ...]) -> bool:
         return True
     # A worker plugin (trusted, already imported to learn its type) may implement both converter interfaces.
     header_converter = _base(PluginType.HEADER_CONVERTER)
-    return desc.class_name in _worker_plugins()[0] and issubclass(_import(desc.target), header_converter)
+    return desc.class_name in _worker_plugins()[0] and issubclass(import_target(desc.target), header_converter)
 
 
 def check(key: str, name: str, *types: PluginType) -> PluginDesc:
@@ -204,7 +197,7 @@ def check(key: str, name: str, *types: PluginType) -> PluginDesc:
 def load_as(key: str, name: str, *types: PluginType) -> Any:
     """``check``, then import the class and verify it subclasses the type's API base class; not instantiated."""
     desc = check(key, name, *types)
-    cls = _import(desc.target)
+    cls = import_target(desc.target)
     if not (isinstance(cls, type) and any(issubclass(cls, _base(t)) for t in types)):
         raise config_error(key, name.strip(),
                            f"Class {desc.class_name} does not implement the {_BASES[types[0]][2]} interface")
