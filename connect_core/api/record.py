@@ -196,7 +196,15 @@ class SinkRecord(ConnectRecord):
         original_kafka_offset: int | None = None,
     ) -> None:
         """Create a sink record; ``original_*`` default to the current topic, partition and offset."""
-        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        # ConnectRecord.__init__ inlined: one SinkRecord is built per consumed record (the sink's hot path)
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = headers if headers.__class__ is Headers else _as_headers(headers)
         self.kafka_offset = kafka_offset
         self.timestamp_type = timestamp_type
         self.original_topic = topic if original_topic is None else original_topic
