@@ -79,17 +79,18 @@ class ConnectRecord:
         """A record of the same class with these fields; headers default to a copy of this record's."""
         new = object.__new__(type(self))
         self._copy_extras(new)
-        ConnectRecord.__init__(
-            new,
-            topic,
-            kafka_partition,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            timestamp,
-            self.headers.duplicate() if headers is None else headers,
-        )
+        # ConnectRecord.__init__ inlined: every SMT makes one new record per record (the hot path)
+        new.topic = topic
+        new.kafka_partition = kafka_partition
+        new.key_schema = key_schema
+        new.key = key
+        new.value_schema = value_schema
+        new.value = value
+        new.timestamp = timestamp
+        if headers is None:
+            new.headers = self.headers.duplicate()
+        else:
+            new.headers = headers if headers.__class__ is Headers else _as_headers(headers)
         return new
 
     def _copy_extras(self, new: ConnectRecord) -> None:
