@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
@@ -229,14 +230,15 @@ class S3SinkTask(SinkTask):
                   cache: dict[str, bytes]) -> None:
         """Write the files of a closed round (segments first, then records in hand), each value file once."""
         parts: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
+        missing = [key for key in rnd.segments if key not in cache]
+        if missing:  # one per earlier invocation of the round: read them in parallel
+            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
+                for key, found in zip(missing, pool.map(self._storage.get, missing), strict=True):
+                    if found is None:
+                        raise RetriableError(f"S3 staging segment {key} is gone: another attempt closed this round")
+                    cache[key] = found[0]
         for key in rnd.segments:
-            body = cache.get(key)
-            if body is None:
-                found = self._storage.get(key)
-                if found is None:
-                    raise RetriableError(f"S3 staging segment {key} is gone: another attempt closed this round")
-                body = cache[key] = found[0]
-            for d, view, data, schema, _ in unpack_segment(body):
+            for d, view, data, schema, _ in unpack_segment(cache[key]):
                 parts.setdefault((d, view), []).append((data, schema))
         for d, records in fresh.items():
             for view, fmt in self._views(d):

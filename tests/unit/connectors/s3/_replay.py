@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import random as pyrandom
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
@@ -44,6 +45,8 @@ class FaultyS3:
         self._rng = rng
         self.rate = rate
         self.writes: dict[str, int] = {}
+        self._seed = rng.random()
+        self._gets: dict[str, int] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -72,7 +75,12 @@ class FaultyS3:
         return self._client.head_object(**kwargs)
 
     def get_object(self, **kwargs: Any) -> Any:
-        self._maybe_throttle("GetObject")
+        # segments are read in parallel: decide by key and attempt, not by the shared generator, to stay reproducible
+        key = kwargs["Key"]
+        self._gets[key] = attempt = self._gets.get(key, 0) + 1
+        if pyrandom.Random(f"{self._seed}:{key}:{attempt}").random() < self.rate / 4:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
         return self._client.get_object(**kwargs)
 
     def delete_objects(self, **kwargs: Any) -> Any:
