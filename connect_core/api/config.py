@@ -12,7 +12,7 @@ import enum
 import re
 import types
 import typing
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
@@ -67,13 +67,19 @@ class ConfigKeyInfo(TypedDict):
 
 
 class ConfigValueInfo(TypedDict):
-    """Kafka REST ``ConfigValueInfo`` (one key's result in ``PUT .../config/validate``)."""
+    """Kafka REST ``ConfigValueInfo`` (one key's result in ``PUT .../config/validate``).
+
+    ``warnings`` is lambda-connect's one addition, present only when a connector has something to say: non-fatal
+    messages (Kafka's ``ConfigValue`` has only errors, and every error refuses the config). They are not counted in
+    ``error_count`` and never stop a create or update.
+    """
 
     name: str
     value: str | None
     recommended_values: list[str]
     errors: list[str]
     visible: bool
+    warnings: NotRequired[list[str]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

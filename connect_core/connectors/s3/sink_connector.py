@@ -6,20 +6,23 @@ lives in S3 itself (see ``sink_task``), so ``tasks.max`` copies of the config ar
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.connectors.s3._partitioner import build_partitioner
-from connect_core.connectors.s3.config import S3SinkConfig
+from connect_core.connectors.s3.config import S3SinkConfig, wallclock_warning
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["S3SinkConnector"]
 
+log = logging.getLogger(__name__)
 
 
 class S3SinkConnector(SinkConnector):
@@ -34,7 +37,19 @@ class S3SinkConnector(SinkConnector):
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (including zone and path pattern) and keep them for the tasks."""
         build_partitioner(parse_config(S3SinkConfig, props))
+        if warning := wallclock_warning(props):
+            log.warning("%s", warning)
         self._props = dict(props)
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's per-key results, plus a non-fatal warning on ``timestamp.extractor`` when the config is not
+        exactly-once (Wallclock with a time-based partitioner)."""
+        values = super().validate(props)
+        if warning := wallclock_warning(props):
+            for value in values:
+                if value["name"] == "timestamp.extractor":
+                    value["warnings"] = [warning]
+        return values
 
     def task_class(self) -> type[Task]:
         """``S3SinkTask``."""

@@ -71,3 +71,41 @@ def test_secrets_are_secret() -> None:
     config = parse_config(S3SinkConfig, BASE | {"aws.access.key.id": "AK", "aws.secret.access.key": "SK"})
     assert "SK" not in repr(config)
     assert config.aws_secret_access_key is not None and config.aws_secret_access_key.get_secret_value() == "SK"
+
+
+WALLCLOCK_HOURLY = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "name": "s3", "topics": "t",
+                    **BASE, "partitioner.class": HOURLY, "locale": "en-US", "timezone": "UTC"}
+
+
+def _extractor_value(infos: dict) -> dict:
+    return next(c["value"] for c in infos["configs"] if c["value"] and c["value"]["name"] == "timestamp.extractor")
+
+
+def test_validate_warns_that_wallclock_with_a_time_based_partitioner_is_not_exactly_once() -> None:
+    from connect_core.coordinator.herder.validation import validate_connector_config
+
+    infos = validate_connector_config(WALLCLOCK_HOURLY)  # timestamp.extractor left at its default, Wallclock
+    value = _extractor_value(infos)
+    assert infos["error_count"] == 0
+    assert value["errors"] == []
+    assert len(value["warnings"]) == 1
+    assert "not exactly-once" in value["warnings"][0] and "HourlyPartitioner" in value["warnings"][0]
+
+
+@pytest.mark.parametrize("extra", [{"timestamp.extractor": "Record"}, {"timestamp.extractor": "RecordField"},
+                                   {"partitioner.class": "DefaultPartitioner"}])
+def test_no_warning_when_the_directory_is_a_function_of_the_record(extra: dict[str, str]) -> None:
+    from connect_core.coordinator.herder.validation import validate_connector_config
+
+    value = _extractor_value(validate_connector_config(WALLCLOCK_HOURLY | extra))
+    assert "warnings" not in value
+
+
+def test_creation_with_wallclock_is_not_refused_but_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from connect_core.coordinator.herder.validation import ensure_valid
+
+    ensure_valid(WALLCLOCK_HOURLY)  # Confluent's default: a warning, never a 400
+    connector = S3SinkConnector()
+    with caplog.at_level("WARNING"):
+        connector.start({k: v for k, v in WALLCLOCK_HOURLY.items() if k not in ("connector.class", "name", "topics")})
+    assert any("timestamp.extractor=Wallclock" in r.getMessage() for r in caplog.records)
