@@ -79,17 +79,18 @@ class ConnectRecord:
         """A record of the same class with these fields; headers default to a copy of this record's."""
         new = object.__new__(type(self))
         self._copy_extras(new)
-        ConnectRecord.__init__(
-            new,
-            topic,
-            kafka_partition,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            timestamp,
-            self.headers.duplicate() if headers is None else headers,
-        )
+        # ConnectRecord.__init__ inlined: every SMT makes one new record per record (the hot path)
+        new.topic = topic
+        new.kafka_partition = kafka_partition
+        new.key_schema = key_schema
+        new.key = key
+        new.value_schema = value_schema
+        new.value = value
+        new.timestamp = timestamp
+        if headers is None:
+            new.headers = self.headers.duplicate()
+        else:
+            new.headers = headers if headers.__class__ is Headers else _as_headers(headers)
         return new
 
     def _copy_extras(self, new: ConnectRecord) -> None:
@@ -196,7 +197,15 @@ class SinkRecord(ConnectRecord):
         original_kafka_offset: int | None = None,
     ) -> None:
         """Create a sink record; ``original_*`` default to the current topic, partition and offset."""
-        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        # ConnectRecord.__init__ inlined: one SinkRecord is built per consumed record (the sink's hot path)
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = headers if headers.__class__ is Headers else _as_headers(headers)
         self.kafka_offset = kafka_offset
         self.timestamp_type = timestamp_type
         self.original_topic = topic if original_topic is None else original_topic

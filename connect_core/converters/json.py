@@ -26,6 +26,7 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
+from connect_core.converters._json_compiled import compile_reader, compile_writer, orjson_text_is_jacksons
 from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
@@ -128,9 +129,14 @@ class JsonConverter(DataHeaderConverter):
         # id(schema) -> (schema, plan): the write plan of a struct schema, built once (records share schemas)
         self._plans: dict[int, tuple[Schema, list[tuple[str, int, Any, Any]]]] = {}
         self._last_schema: Schema | None = None
-        self._last_envelope: tuple[bytes, Schema | None] = (b"", None)
+        self._last_envelope: tuple[bytes, Schema | None, Any] = (b"", None, None)
         self._read_plans: dict[int, tuple[Schema, list[tuple[str, int, Any]]]] = {}
         self._last_schema_text = "null"
+        self._last_prefix: bytes | None = b'{"schema":null,"payload":'
+        # id(schema) -> (schema, compiled function or None): generated per struct schema (_json_compiled.py)
+        self._writers: dict[int, tuple[Schema, Any]] = {}
+        self._readers: dict[int, tuple[Schema, Any]] = {}
+        self._last_writer: tuple[Schema | None, Any] = (None, None)
         self._read_cache: OrderedDict[str, Schema | None] = OrderedDict()
 
     @override
@@ -149,6 +155,20 @@ class JsonConverter(DataHeaderConverter):
         """Serialise to JSON (with the schema envelope when ``schemas.enable``); None+None is a tombstone."""
         if schema is None and value is None:
             return None
+        if schema is not None and value is not None:
+            payload = self._compiled_payload(schema, value)
+            if payload is not None:
+                if not self._schemas_enable:
+                    return payload
+                if schema is not self._last_schema:
+                    self.as_json_schema(schema)
+                prefix = self._last_prefix
+                if prefix is not None:
+                    return prefix + payload + b"}"
+        return self._from_connect_exact(schema, value)
+
+    def _from_connect_exact(self, schema: Schema | None, value: Any) -> bytes:
+        """The exact writer: walks schema and value, emitting Jackson's text (the reference for compiled plans)."""
         out: list[str] = []
         if self._schemas_enable:
             out.append('{"schema":')
@@ -175,7 +195,64 @@ class JsonConverter(DataHeaderConverter):
             if len(cache) > self._cache_size:
                 cache.popitem(last=False)
         self._last_schema, self._last_schema_text = schema, text
+        try:
+            self._last_prefix: bytes | None = ('{"schema":' + text + ',"payload":').encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates in a name: the exact path raises as before
+            self._last_prefix = None
         return text
+
+    def _compiled_payload(self, schema: Schema, value: Any) -> bytes | None:
+        """Jackson's exact payload text through the schema's compiled plan and orjson, or None (the exact path).
+
+        Errors are never raised here: whatever the plan cannot write exactly goes the exact way, which raises.
+        """
+        t = schema.type
+        cls = value.__class__
+        if t is Type.STRUCT:
+            if cls is not Struct or value.schema is not schema:
+                return None
+            last, build = self._last_writer
+            if last is not schema:
+                build = self._compiled(self._writers, schema, self._compile_writer)
+                self._last_writer = (schema, build)
+            if build is None:
+                return None
+            try:
+                node = build(value.values())
+            except Exception:  # the exact path raises the same error, for the first bad field in order
+                return None
+            if node is None:
+                return None
+        elif schema.name is not None:
+            return None
+        elif t is Type.STRING:
+            if cls is not str:
+                return None
+            node = value
+        else:
+            return None
+        try:
+            text = orjson.dumps(node)
+        except orjson.JSONEncodeError:  # lone surrogates and the like: the exact path decides
+            return None
+        return text if orjson_text_is_jacksons(text) else None
+
+    def _compile_writer(self, schema: Schema) -> Any:
+        return compile_writer(schema, self._encode_default, self._replace_null, self._numeric)
+
+    def _compile_reader(self, schema: Schema) -> Any:
+        return compile_reader(schema, self._to_connect, self._field_reader)
+
+    def _compiled(self, cache: dict[int, tuple[Schema, Any]], schema: Schema, build: Any) -> Any:
+        """The compiled function of ``schema`` from ``cache`` (by identity), built on first use."""
+        cached = cache.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        function = build(schema)
+        if len(cache) >= self._cache_size:
+            cache.clear()
+        cache[id(schema)] = (schema, function)
+        return function
 
     def _encode_default(self, schema: Schema, value: Any) -> str:
         out: list[str] = []
@@ -374,12 +451,12 @@ class JsonConverter(DataHeaderConverter):
         if value is None:
             return SchemaAndValue.NULL
         if self._schemas_enable:
-            prefix, schema = self._last_envelope
+            prefix, schema, read = self._last_envelope
             if prefix and value.startswith(prefix) and value.endswith(b"}"):
                 # Same schema text as the previous record: parse only the payload (verified byte for byte), with
                 # orjson; a payload it refuses, or whose floats need BigDecimal's exactness, takes the full path.
                 try:
-                    return SchemaAndValue(schema, self._to_connect(schema, orjson.loads(value[len(prefix):-1])))
+                    return _new_tuple(SchemaAndValue, (schema, read(orjson.loads(value[len(prefix):-1]))))
                 except (orjson.JSONDecodeError, _NeedsExactParse):
                     pass
         else:
@@ -411,7 +488,13 @@ class JsonConverter(DataHeaderConverter):
             return
         text = value.decode("utf-8")
         if text.startswith(_PAYLOAD_KEY, end):
-            self._last_envelope = (text[: end + len(_PAYLOAD_KEY)].encode("utf-8"), schema)
+            read = None
+            if schema is not None and schema.type is Type.STRUCT:
+                read = self._compiled(self._readers, schema, self._compile_reader)
+            if read is None:
+                def read(node: Any, schema: Schema | None = schema) -> Any:
+                    return self._to_connect(schema, node)
+            self._last_envelope = (text[: end + len(_PAYLOAD_KEY)].encode("utf-8"), schema, read)
 
 
     def as_connect_schema(self, node: Any) -> Schema | None:
@@ -493,11 +576,14 @@ class JsonConverter(DataHeaderConverter):
     def _read_struct(self, schema: Schema, node: Any) -> Struct:
         if not isinstance(node, dict):
             raise DataError(f"Structs should be encoded as JSON objects, but found {_node_type(node)}")
+        read = self._compiled(self._readers, schema, self._compile_reader)
+        if read is not None:
+            return read(node)
         struct = Struct(schema)
         values = struct.values()  # a fresh struct, filled without re-validating what the schema already types
         get = node.get
-        for name, index, read in self._read_plan(schema):
-            values[index] = read(get(name))
+        for name, index, read_field in self._read_plan(schema):
+            values[index] = read_field(get(name))
         return struct
 
     def _read_plan(self, schema: Schema) -> list[tuple[str, int, Any]]:
@@ -552,12 +638,13 @@ def _logical_reader(schema: Schema, generic: Any) -> Any:
             exponent = f"E{-Decimal.scale(schema)}"
         except DataError:
             return lambda node: generic(schema, node)
-        b64decode, from_bytes, make = base64.b64decode, int.from_bytes, _decimal.Decimal
+        # strict a2b_base64 accepts a subset of what b64decode(validate=True) does, with the same bytes (unit-tested)
+        a2b, from_bytes, make = binascii.a2b_base64, int.from_bytes, _decimal.Decimal
 
         def read_decimal(node: Any) -> Any:
             if node.__class__ is str:
                 try:
-                    unscaled = from_bytes(b64decode(node, validate=True), "big", signed=True)
+                    unscaled = from_bytes(a2b(node, strict_mode=True), "big", signed=True)
                 except (binascii.Error, ValueError):
                     return generic(schema, node)
                 return make(f"{unscaled}{exponent}")
@@ -602,6 +689,7 @@ def _inline_logical_writer(schema: Schema, fallback: Any, numeric: bool) -> Any:
     return None
 
 
+_new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _NOT_LOGICAL = object()
 _ENVELOPE_START = b'{"schema":'

@@ -77,7 +77,30 @@ class SinkPipeline:
         return self.chain.apply(record) if len(self.chain) else record
 
     def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
-        """One record, or None when it was dropped by an SMT or tolerated as failed."""
+        """One record, or None when it was dropped by an SMT or tolerated as failed.
+
+        The three converter stages run directly; if any raises, the record is converted again stage by stage
+        under the operator (converters are pure), which retries, reports and tolerates exactly as before.
+        """
+        topic, converters = consumed.topic, self.converters
+        try:
+            headers = self._headers(consumed) if consumed.headers else Headers()
+            key = converters.key.to_connect_data(topic, consumed.key, headers)
+            value = converters.value.to_connect_data(topic, consumed.value, headers)
+        except Exception:
+            return self._convert_under_operator(consumed)
+        record = SinkRecord(
+            topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
+            consumed.timestamp, consumed.timestamp_type, headers,
+        )
+        if not len(self.chain):
+            return record
+        transformed = self.operator.run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record),
+                                        original=consumed)
+        return None if transformed is FAILED else transformed
+
+    def _convert_under_operator(self, consumed: ConsumedRecord) -> SinkRecord | None:
+        """``convert`` with every stage under the operator (a stage raised on the direct path)."""
         topic, run, converters = consumed.topic, self.operator.run, self.converters
         headers = run(Stage.HEADER_CONVERTER, converters.header_class, lambda: self._headers(consumed),
                       original=consumed)

@@ -146,23 +146,42 @@ def struct_copier(
         rewritten = field.name in rewrite
         steps.append((field, origin.index, origin.schema.default_value, origin.schema is field.schema and
                       not rewritten, rewritten))
-    plan = tuple(steps)
-    size = len(target.fields)
+    return _compile_copier(target, steps)
 
-    def copy(struct: Struct, replace_null: bool, rewrite_value: Callable[[Any, Schema], Any] | None = None) -> Struct:
-        values = struct.values()
-        out_values: list[Any] = [None] * size
-        out = Struct.from_validated(target, out_values)
-        for field, index, default, as_is, rewritten in plan:
-            value = values[index]
-            if value is None and replace_null:
-                value = default
-            if as_is and (value is not None or field.schema.optional):
-                out_values[field.index] = value
-            else:
-                out.put(field, rewrite_value(value, field.schema) if rewritten and rewrite_value else value)
-        return out
 
+def _compile_copier(target: Schema, steps: list[_CopyStep]) -> StructCopier:
+    """Generate the copy function of a plan: straight-line code, one local per field, no per-field calls.
+
+    Values copied as is land in the new struct's value list directly; a null for a field that does not take one,
+    a value from a field of another schema, and rewritten values go through ``Struct.put`` (Kafka's validation and
+    errors), in target field order like the loop this replaces.
+    """
+    env: dict[str, Any] = {"make": Struct.from_validated, "target": target}
+    lines = ["def copy(struct, replace_null, rewrite_value=None):", "    vals = struct.values()"]
+    slots = ["None"] * len(target.fields)
+    checks: list[str] = []
+    for k, (field, index, default, as_is, rewritten) in enumerate(steps):
+        x = f"x{k}"
+        env[f"F{k}"], env[f"S{k}"] = field, field.schema
+        lines.append(f"    {x} = vals[{index}]")
+        if default is not None:
+            env[f"D{k}"] = default
+            lines.append(f"    if {x} is None and replace_null:")
+            lines.append(f"        {x} = D{k}")
+        slots[field.index] = x
+        if rewritten:
+            checks.append(f"    out.put(F{k}, rewrite_value({x}, S{k}) if rewrite_value is not None else {x})")
+        elif not as_is:
+            checks.append(f"    out.put(F{k}, {x})")
+        elif not field.schema.optional:
+            checks.append(f"    if {x} is None:")
+            checks.append(f"        out.put(F{k}, {x})")
+    lines.append(f"    out = make(target, [{', '.join(slots)}])")
+    lines.extend(checks)
+    lines.append("    return out")
+    namespace = dict(env)
+    exec(compile("\n".join(lines), f"<struct copier {target.name or 'struct'}>", "exec"), namespace)
+    copy: StructCopier = namespace["copy"]
     return copy
 
 

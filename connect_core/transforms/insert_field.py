@@ -127,28 +127,37 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             self._insert(record, updated.__setitem__, record.timestamp)
             return self._new_record(record, None, updated)
         struct = require_struct(value, PURPOSE)
-        updated_schema, copy = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
+        updated_schema, copy, fields = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
         out = copy(struct, self._replace_null)
         ts = record.timestamp
-        self._insert(record, out.put, None if ts is None else Timestamp.to_logical(TIMESTAMP_SCHEMA, ts))
+        if self._timestamp is not None and ts is not None:
+            ts = Timestamp.to_logical(TIMESTAMP_SCHEMA, ts)
+        self._insert(record, out.put, ts, fields)
         return self._new_record(record, updated_schema, out)
 
-    def _insert(self, record: ConnectRecord, put: Any, timestamp: Any) -> None:
+    def _insert(self, record: ConnectRecord, put: Any, timestamp: Any, fields: tuple[Any, ...] | None = None) -> None:
+        """``put(key, value)`` each configured insertion; ``fields``: the keys (Field objects of the updated schema,
+        or the names when None)."""
+        topic, partition, offset, ts, static = fields if fields is not None else (
+            spec[0] if spec is not None else None
+            for spec in (self._topic, self._partition, self._offset, self._timestamp, self._static))
         if self._topic is not None:
-            put(self._topic[0], record.topic)
+            put(topic, record.topic)
         if self._partition is not None and record.kafka_partition is not None:
-            put(self._partition[0], record.kafka_partition)
+            put(partition, record.kafka_partition)
         if self._offset is not None:
-            put(self._offset[0], require_sink_record(record, PURPOSE).kafka_offset)
+            put(offset, require_sink_record(record, PURPOSE).kafka_offset)
         if self._timestamp is not None and timestamp is not None:
-            put(self._timestamp[0], timestamp)
+            put(ts, timestamp)
         if self._static is not None and self._static_value is not None:
-            put(self._static[0], self._static_value)
+            put(static, self._static_value)
 
-    def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier]:
+    def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier, tuple[Any, ...]]:
         updated = self._updated_schema(schema)
         names = {field.name for field in schema.fields}
-        return updated, struct_copier(schema, updated, lambda name: name if name in names else None)
+        fields = tuple(updated.field(spec[0]) if spec is not None else None
+                       for spec in (self._topic, self._partition, self._offset, self._timestamp, self._static))
+        return updated, struct_copier(schema, updated, lambda name: name if name in names else None), fields
 
     def _updated_schema(self, schema: Schema) -> Schema:
         builder = copy_schema_basics(schema, SchemaBuilder.struct())
