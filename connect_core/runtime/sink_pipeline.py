@@ -40,16 +40,16 @@ class SinkPipeline:
         """Every record that survived conversion and the SMT chain, in order.
 
         One tight loop over the batch calls every stage directly; a record where any stage raises is converted
-        again through :meth:`convert` (the operator: retries, tolerance, reporters), which is safe because
+        again with every stage under the operator (retries, tolerance, reporters), which is safe because
         converters and SMTs are pure.
         """
         out: list[SinkRecord] = []
-        append, direct, convert = out.append, self._direct, self.convert
+        append, direct, again = out.append, self._direct, self._convert_under_operator
         for record in consumed:
             try:
                 converted = direct(record)
             except Exception:
-                converted = convert(record)
+                converted = again(record)
             if converted is not None:
                 append(converted)
         return out
