@@ -15,6 +15,7 @@ from connect_core.coordinator.cluster.info import KafkaClusterInfo
 from connect_core.coordinator.health.overview import StatusOverview
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import UNKNOWN_COMMIT, Coordinator
+from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config_store import ConfigStore
@@ -40,16 +41,17 @@ def coordinator_from_settings(
             deployers are wired.
         commit: the build's commit id for ``GET /``.
     """
-    configs = ConfigStore(worker.kafka, worker.storage)
-    statuses = StatusStore(worker.kafka, worker.storage)
+    clients = SharedClients(worker.kafka)  # one admin, reader and producer for every store (first request: one set)
+    configs = ConfigStore(worker.kafka, worker.storage, clients=clients)
+    statuses = StatusStore(worker.kafka, worker.storage, clients=clients)
     groups = KafkaConsumerGroups(worker.kafka)
     overview = StatusOverview(
-        configs, statuses, RunStore(worker.kafka, worker.storage), groups, KafkaTopicOffsets(groups),
+        configs, statuses, RunStore(worker.kafka, worker.storage, clients=clients), groups, KafkaTopicOffsets(groups),
         aws=env.resolve(env.DEPLOYER, "").strip().lower() == "aws",
     )
     return Coordinator(
         configs,
-        OffsetStore(worker.kafka, worker.storage),
+        OffsetStore(worker.kafka, worker.storage, clients=clients),
         statuses,
         deployer=deployer or RecordingDeployer(),
         groups=groups,

@@ -14,6 +14,7 @@ from connect_core.kafka.retry import with_retries
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from confluent_kafka import Consumer
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
@@ -131,9 +132,13 @@ def ensure_compacted_topic(
     return created
 
 
-def topic_partition_count(admin: AdminClient, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> int:
+def topic_partition_count(
+    admin: AdminClient | Consumer, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S
+) -> int:
     """Number of partitions of a topic that was just ensured to exist (ConnectError if it never shows up).
 
+    Asked through a consumer, the answer also fills that consumer's metadata cache: a topic assigned to it next is
+    fetched at once, instead of after librdkafka's one-second refresh of topics it knows nothing about.
     A broker under load may answer ``UNKNOWN_TOPIC_OR_PART`` for a moment after the topic was created or found, so
     that answer is retried like a leader election until ``timeout_s``.
     """

@@ -26,15 +26,16 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_end_offsets", "message_offset",
-    "partitions_of", "read_to_end",
+    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_bounds", "log_end_offsets",
+    "message_offset", "partitions_of", "read_to_end",
 ]
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
 _BATCH = 1000
-# consume() returns when it has a full batch OR its timeout expires, so a long timeout would be
-# paid on every call that ends a partition; short waits keep the read close to network time.
-_CONSUME_WAIT_S = 0.02
+# consume() returns when it has a full batch OR its timeout expires, so any wait there is paid in full on every call
+# that ends a partition. The reader takes what is already fetched without waiting, and when nothing is, waits for
+# the next one message (poll returns as soon as it arrives): the read stays at network time.
+_POLL_WAIT_S = 0.1
 _LATEST = -1  # ListOffsets "latest" timestamp: the high watermark, or the LSO when read_committed
 _BEGINNING = -2  # librdkafka OFFSET_BEGINNING
 
@@ -119,6 +120,35 @@ def log_end_offsets(
         raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
 
 
+def log_bounds(
+    admin: AdminClient, topic: str, partitions: Sequence[int], starts_for: Sequence[int] = (), *,
+    timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """The log end of every partition (as ``log_end_offsets``) and the log start of those in ``starts_for``.
+
+    Both ListOffsets requests are in flight at once. A reader assigned at an explicit start offset fetches at once;
+    one assigned at the logical "beginning" first waits for librdkafka's offset-query timer (~500 ms on a fresh
+    consumer that has no metadata for the topic yet).
+    """
+    from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    def ask() -> tuple[dict[int, int], dict[int, int]]:
+        latest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions},
+                                    isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=timeout_s)
+        earliest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in starts_for},
+                                      isolation_level=IsolationLevel.READ_UNCOMMITTED,
+                                      request_timeout=timeout_s) if starts_for else {}
+        ends = {tp.partition: max(future.result(timeout=timeout_s).offset, 0) for tp, future in latest.items()}
+        starts = {tp.partition: max(future.result(timeout=timeout_s).offset, 0) for tp, future in earliest.items()}
+        return ends, starts
+
+    try:
+        return with_retries(ask, what=f"log offsets of '{topic}'", timeout_s=timeout_s)
+    except KafkaException as error:
+        raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
+
+
 def read_to_end(
     consumer: Consumer,
     topic: str,
@@ -165,7 +195,7 @@ def read_to_end(
                 raise ReadToEndTimeoutError(
                     f"Timed out reading '{topic}' to its end; still behind on partitions {sorted(pending)}"
                 )
-            for message in consumer.consume(_BATCH, timeout=min(remaining, _CONSUME_WAIT_S)):
+            for message in _next_messages(consumer, min(remaining, _POLL_WAIT_S)):
                 error = message.error()
                 if error is not None and error.code() != KafkaError._PARTITION_EOF:
                     if is_retriable(error):
@@ -185,3 +215,12 @@ def read_to_end(
     finally:
         consumer.unassign()
     return count
+
+
+def _next_messages(consumer: Consumer, wait_s: float) -> list[Message]:
+    """What the consumer has fetched already (no wait); if nothing, the next message within ``wait_s``."""
+    messages = consumer.consume(_BATCH, timeout=0)
+    if messages:
+        return messages
+    message = consumer.poll(wait_s)
+    return [] if message is None else [message]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from connect_core.api.config import config_error
@@ -74,11 +74,11 @@ class PluginDesc:
     type: PluginType
     target: str
     aliases: tuple[str, ...]
-    version: str = field(default_factory=package_version)
+    version: str = ""  # empty: the package's version, looked up when first shown (importlib.metadata is slow)
 
     def info(self) -> dict[str, str]:
         """Kafka REST ``PluginInfo``."""
-        return {"class": self.class_name, "type": self.type.value, "version": self.version}
+        return {"class": self.class_name, "type": self.type.value, "version": self.version or package_version()}
 
 
 def _aliases(class_name: str, plugin_type: PluginType) -> tuple[str, ...]:

@@ -9,9 +9,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
+from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State
+from connect_core.storage.status_store import StatusStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,6 +31,13 @@ class TaskBackoffError(ConnectError):
     """The sink task is backing off or its breaker is open: fail the batch untouched, so nothing is committed."""
 
 
+def _recorder(
+    worker: WorkerSettings, kind: str, runner: SourceRunner | SinkRunner, clients: SharedClients
+) -> RunRecorder:
+    return RunRecorder(worker, kind, runner.config_store, runner.status_store,
+                       run_store=RunStore(worker.kafka, worker.storage, clients=clients))
+
+
 def _elapsed_ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000.0, 1)
 
@@ -36,11 +47,16 @@ class SourceInvocation:
 
     def __init__(self, worker: WorkerSettings, runner: SourceRunner | None = None,
                  recorder: RunRecorder | None = None) -> None:
-        """Build the runner and its recorder once per container."""
+        """Build the runner and its recorder once per container; their stores share one set of Kafka clients."""
         from connect_core.runtime.source_runner import SourceRunner  # lazy: sink handlers skip it
+        from connect_core.storage.offset_store import OffsetStore
 
-        self.runner = runner or SourceRunner(worker)
-        self.recorder = recorder or RunRecorder(worker, "source", self.runner.config_store, self.runner.status_store)
+        self.clients = SharedClients(worker.kafka)
+        self.runner = runner or SourceRunner(
+            worker, config_store=ConfigStore(worker.kafka, worker.storage, clients=self.clients),
+            offset_store=OffsetStore(worker.kafka, worker.storage, clients=self.clients),
+            status_store=StatusStore(worker.kafka, worker.storage, clients=self.clients))
+        self.recorder = recorder or _recorder(worker, "source", self.runner, self.clients)
         self.decision = Decision.RUN  # the latest invocation's, for its metrics
 
     def run(self, connector: str, task: int, remaining_ms: Callable[[], float], memory_mb: int) -> dict[str, Any]:
@@ -61,8 +77,11 @@ class SourceInvocation:
 
     def close(self) -> None:
         """Stop the task and release clients."""
-        self.runner.close()
-        self.recorder.close()
+        try:
+            self.runner.close()
+            self.recorder.close()
+        finally:
+            self.clients.close()
 
 
 class SinkInvocation:
@@ -70,11 +89,14 @@ class SinkInvocation:
 
     def __init__(self, worker: WorkerSettings, connector: str, runner: SinkRunner | None = None,
                  recorder: RunRecorder | None = None) -> None:
-        """Build the runner and its recorder once per container."""
+        """Build the runner and its recorder once per container; their stores share one set of Kafka clients."""
         from connect_core.runtime.sink_runner import SinkRunner  # lazy: the source handler never loads the sink path
 
-        self.runner = runner or SinkRunner(worker, connector)
-        self.recorder = recorder or RunRecorder(worker, "sink", self.runner.config_store, self.runner.status_store)
+        self.clients = SharedClients(worker.kafka)
+        self.runner = runner or SinkRunner(
+            worker, connector, config_store=ConfigStore(worker.kafka, worker.storage, clients=self.clients),
+            status_store=StatusStore(worker.kafka, worker.storage, clients=self.clients))
+        self.recorder = recorder or _recorder(worker, "sink", self.runner, self.clients)
         self.decision = Decision.RUN  # the latest invocation's, for its metrics
 
     @property
@@ -109,5 +131,8 @@ class SinkInvocation:
 
     def close(self) -> None:
         """Stop the task and release clients."""
-        self.runner.close()
-        self.recorder.close()
+        try:
+            self.runner.close()
+            self.recorder.close()
+        finally:
+            self.clients.close()

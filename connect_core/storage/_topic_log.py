@@ -2,9 +2,10 @@
 
 It reads to the log end, as Kafka does, so a reader waits for a transaction open on the topic.
 
-A store owns one ``KafkaTopicLog``. Its consumer, producer and per-partition positions survive
-between warm Lambda invocations, so :meth:`KafkaTopicLog.read_to_end` after the first call only
-fetches what other writers added since. ``confluent_kafka`` is imported on first use.
+A store owns one ``KafkaTopicLog``. Its clients (``SharedClients``, usually one set shared by all the stores of a
+container) and per-partition positions survive between warm Lambda invocations, so
+:meth:`KafkaTopicLog.read_to_end` after the first call only fetches what other writers added since.
+``confluent_kafka`` is imported on first use.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
-from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
+from connect_core.kafka.clients import READ_COMMITTED
 from connect_core.kafka.read_to_end import (
     DEFAULT_READ_TIMEOUT_S,
-    log_end_offsets,
+    log_bounds,
     message_offset,
     partitions_of,
     read_to_end,
 )
 from connect_core.kafka.retry import with_retries
+from connect_core.kafka.shared_clients import SharedClients
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -59,17 +61,20 @@ class KafkaTopicLog:
         create_topic: bool = True,
         timeout_s: float = DEFAULT_READ_TIMEOUT_S,
         admin: AdminClient | None = None,
+        clients: SharedClients | None = None,
     ) -> None:
-        """Remember the settings; no connection is made until first use."""
+        """Remember the settings; no connection is made until first use.
+
+        ``clients`` are shared with other logs (their owner closes them); without, the log owns its own.
+        """
         self.settings = settings
         self.spec = spec
         self.isolation_level = isolation_level
         self.create_topic = create_topic
         self.timeout_s = timeout_s
         self.positions: dict[int, int] = {}
-        self._admin = admin
-        self._consumer: Consumer | None = None
-        self._producer: Producer | None = None
+        self._owns_clients = clients is None
+        self.clients = clients if clients is not None else SharedClients(settings, admin=admin)
         self._partitions: list[int] | None = None
 
     @property
@@ -90,7 +95,8 @@ class KafkaTopicLog:
                 admin, self.spec.name, self.spec.partitions, self.spec.replication_factor, self.spec.configs,
                 purpose=self.spec.purpose, timeout_s=self.timeout_s,
             ), what=f"creating '{self.spec.name}'", timeout_s=self.timeout_s)
-            count = with_retries(lambda: topic_partition_count(admin, self.spec.name, timeout_s=self.timeout_s),
+            consumer = self.consumer  # its metadata request warms the reader for the first read (see the helper)
+            count = with_retries(lambda: topic_partition_count(consumer, self.spec.name, timeout_s=self.timeout_s),
                                  what=f"describing '{self.spec.name}'", timeout_s=self.timeout_s)
             partitions = list(range(count))
         else:
@@ -105,30 +111,18 @@ class KafkaTopicLog:
 
     @property
     def admin(self) -> AdminClient:
-        """The admin client (topic creation, log end offsets), created on first use and kept."""
-        if self._admin is None:
-            self._admin = admin_client(self.settings)
-        return self._admin
+        """The admin client (topic creation, log offsets), created on first use and kept."""
+        return self.clients.admin
 
     @property
     def consumer(self) -> Consumer:
         """The reader, created on first use and kept for warm invocations."""
-        if self._consumer is None:
-            from confluent_kafka import Consumer
-
-            self._consumer = Consumer(consumer_config(self.settings, isolation_level=self.isolation_level))
-        return self._consumer
+        return self.clients.consumer(self.isolation_level)
 
     @property
     def producer(self) -> Producer:
-        """The writer (acks=all, Java-compatible key partitioning), created on first use."""
-        if self._producer is None:
-            from confluent_kafka import Producer
-
-            # One request in flight: retries can never reorder task configs and their commit record.
-            overrides: dict[str, Any] = {"linger.ms": 0, "max.in.flight.requests.per.connection": 1}
-            self._producer = Producer(producer_config(self.settings, **overrides))
-        return self._producer
+        """The writer (acks=all, Java-compatible key partitioning, one request in flight), created on first use."""
+        return self.clients.producer
 
     def read_to_end(self, on_record: Callable[[bytes | None, bytes | None, int], None]) -> int:
         """Feed every record after the remembered positions to ``on_record(key, value, offset)``.
@@ -136,14 +130,18 @@ class KafkaTopicLog:
         Returns:
             The number of records read.
         """
+        partitions = self.partitions
+        unread = [p for p in partitions if p not in self.positions]
+        ends, starts = log_bounds(self.admin, self.spec.name, partitions, unread, timeout_s=self.timeout_s)
+        self.positions.update(starts)  # an explicit start offset: the reader fetches without an offset query
         return read_to_end(
             self.consumer,
             self.spec.name,
             self.positions,
             lambda message: on_record(message.key(), message.value(), message_offset(message)),
-            partitions=self.partitions,
+            partitions=partitions,
             timeout_s=self.timeout_s,
-            ends=lambda partitions: log_end_offsets(self.admin, self.spec.name, partitions, timeout_s=self.timeout_s),
+            ends=lambda _partitions: ends,
         )
 
     def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
@@ -168,10 +166,6 @@ class KafkaTopicLog:
             raise ConnectError(f"Failed to write to '{self.spec.name}': {failures[0]}")
 
     def close(self) -> None:
-        """Close the consumer and flush the producer (the log can be used again afterwards)."""
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
-        if self._producer is not None:
-            self._producer.flush(self.timeout_s)
-            self._producer = None
+        """Close its own clients (shared ones are their owner's to close); the log can be used again afterwards."""
+        if self._owns_clients:
+            self.clients.close()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
     from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.kafka.shared_clients import SharedClients
     from connect_core.storage._topic_log import TopicSpec
 
 S = TypeVar("S")
@@ -41,6 +42,7 @@ class _TopicBackedStore(abc.ABC, Generic[S]):
         create_topic: bool = True,
         timeout_s: float = DEFAULT_READ_TIMEOUT_S,
         admin: AdminClient | None = None,
+        clients: SharedClients | None = None,
     ) -> None:
         """Prepare the store; the topic is created/checked and read on first use.
 
@@ -52,10 +54,12 @@ class _TopicBackedStore(abc.ABC, Generic[S]):
             create_topic: create the topic when missing (False: it must exist).
             timeout_s: bound on every read-to-end and write.
             admin: an admin client to reuse.
+            clients: the container's shared clients (one admin, reader and producer for every store; their owner
+                closes them); by default the store has its own.
         """
         self.log = KafkaTopicLog(
             settings, self._topic_spec(config or StorageConfig()), isolation_level=isolation_level,
-            create_topic=create_topic, timeout_s=timeout_s, admin=admin,
+            create_topic=create_topic, timeout_s=timeout_s, admin=admin, clients=clients,
         )
         self.state: S = self.state_class()
         self._started = False

@@ -64,6 +64,10 @@ class FakeConsumer:
             self.assigned[partition] = position
         return out
 
+    def poll(self, timeout: float) -> Any:
+        messages = self.consume(1, timeout)
+        return messages[0] if messages else None
+
 
 def test_reads_every_partition_up_to_its_end_and_remembers_positions() -> None:
     consumer = FakeConsumer({0: {0: b"a", 1: b"b"}, 1: {0: b"c"}}, {0: 2, 1: 1})
