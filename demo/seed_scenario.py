@@ -185,7 +185,7 @@ def s3_records(aws: dict[str, str]) -> list[dict[str, Any]]:
 
     s3 = boto3.client("s3", **aws)
     records = []
-    for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+    for item in s3.list_objects_v2(Bucket=BUCKET, Prefix="topics/order-status-update-status/").get("Contents", []):
         body = s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read().decode()
         records += [json.loads(line) for line in body.splitlines() if line.strip()]
     return records

@@ -84,7 +84,7 @@ def test_avro_source_to_jdbc_parquet_and_opensearch_sinks(up: Up, mariadb_settin
             "s3.region": aws_settings["region_name"], "store.url": aws_settings["endpoint_url"],
             "aws.access.key.id": aws_settings["aws_access_key_id"],
             "aws.secret.access.key": aws_settings["aws_secret_access_key"],
-            "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat", "flush.size": "3",
+            "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat", "flush.size": "1",
             "lambda.maximum.batching.window.ms": "100", **avro}},
         {"name": f"{up.prefix}-opensearch-sink", "config": {
             "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
@@ -112,7 +112,8 @@ def test_avro_source_to_jdbc_parquet_and_opensearch_sinks(up: Up, mariadb_settin
 
     def parquet_rows() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        for item in sorted(s3.list_objects_v2(Bucket=bucket).get("Contents", []), key=lambda o: o["Key"]):
+        for item in sorted(s3.list_objects_v2(Bucket=bucket, Prefix="topics/" + topic).get("Contents", []),
+                           key=lambda o: o["Key"]):
             assert item["Key"].endswith(".snappy.parquet"), item["Key"]
             rows += pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())).to_pylist()
         return rows if len(rows) == len(ORDERS) + len(UPDATES) else []

@@ -7,10 +7,12 @@ whose schema differs from the one before starts a new file (Confluent rotates on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import DataError
-from connect_core.converters.avro_binary import schema_json
+from connect_core.converters.avro_binary import encode_into, encode_long, parse_schema, schema_json
+from connect_core.converters.avro_container import _compress as compress_block
 from connect_core.converters.avro_container import container_file
 from connect_core.converters.avro_data import AvroData
 
@@ -44,7 +46,7 @@ def split_on_schema_change(records: list[SinkRecord], view: str) -> list[list[Si
 class AvroFormat:
     """Writes the key or value view of records as one Avro container file."""
 
-    __slots__ = ("_codec", "_data", "_view", "extension")
+    __slots__ = ("_codec", "_data", "_texts", "_view", "extension")
 
     def __init__(self, view: str, *, codec: str = "null", enhanced: bool = False,
                  connect_meta_data: bool = True) -> None:
@@ -54,18 +56,48 @@ class AvroFormat:
         self._view = view
         self._codec = codec
         self._data = AvroData(connect_meta_data=connect_meta_data, enhanced_schema_support=enhanced)
+        self._texts: dict[Schema, tuple[str, dict[str, Any]]] = {}
         self.extension = _INFIX[view] + ".avro"
 
     def split(self, records: list[SinkRecord]) -> list[list[SinkRecord]]:
         """One file per schema run."""
         return split_on_schema_change(records, self._view)
 
+    def _schema(self, record: SinkRecord) -> tuple[Schema, str, dict[str, Any]]:
+        schema = view_of(record, self._view)[0]
+        if schema is None:
+            raise DataError(f"AvroFormat needs records with a {self._view} schema (topic {record.topic}, "
+                            f"offset {record.kafka_offset}); use a converter with schemas")
+        cached = self._texts.get(schema)
+        if cached is None:
+            avro_json, parsed = self._data.from_connect_schema(schema)
+            cached = self._texts[schema] = (schema_json(avro_json), parsed)
+        return schema, cached[0], cached[1]
+
+    def schema_id(self, record: SinkRecord) -> str | None:
+        """The Avro schema text of the record's view: a different one starts a new file."""
+        return self._schema(record)[1]
+
+    def stage(self, records: list[SinkRecord]) -> tuple[bytes, str]:
+        """A part: the binary datums of ``records`` (all of one schema), and that schema's text."""
+        schema, text, parsed = self._schema(records[0])
+        body = bytearray()
+        for record in records:
+            encode_into(parsed, self._data.from_connect_data(schema, parsed, view_of(record, self._view)[1]), body)
+        return bytes(body), text
+
+    def assemble(self, parts: list[tuple[bytes, str]], count: int) -> bytes:
+        """One container file, one block of every part's datums (the schema text of the parts is the same)."""
+        text = parts[0][1]
+        header = container_file(text, parse_schema(json.loads(text)), (), self._codec)  # no datums: header + sync
+        out = bytearray(header)
+        block = compress_block(self._codec, b"".join(part for part, _ in parts))
+        encode_long(out, count)
+        encode_long(out, len(block))
+        out += block
+        out += header[-16:]
+        return bytes(out)
+
     def encode(self, records: list[SinkRecord]) -> bytes:
         """The container file of ``records`` (all of one schema, see ``split``)."""
-        schema = view_of(records[0], self._view)[0]
-        if schema is None:
-            raise DataError(f"AvroFormat needs records with a {self._view} schema (topic {records[0].topic}, "
-                            f"offset {records[0].kafka_offset}); use a converter with schemas")
-        avro_json, parsed = self._data.from_connect_schema(schema)
-        datums = (self._data.from_connect_data(schema, parsed, view_of(r, self._view)[1]) for r in records)
-        return container_file(schema_json(avro_json), parsed, datums, self._codec)
+        return self.assemble([self.stage(records)], len(records))

@@ -1,9 +1,10 @@
 """Record formats: JSON Lines and ByteArray, optionally gzip-compressed (Confluent ``JsonFormat``/``ByteArrayFormat``);
 ``build_format`` also gives the Avro and Parquet writers (``_avro_format``, ``_parquet_format``).
 
-A format turns the records of one file into the file's bytes in one pass; a file is small enough (at most
-``flush.size`` records of one invocation) to be built in memory and written with a single PutObject, which is
-what makes every object appear atomically.
+A format turns records into *parts* (``stage``: what an invocation keeps in the staging area while a file is still
+open) and parts into the file (``assemble``), so a file of ``flush.size`` records can be gathered over several
+invocations; the file is built in memory and written with a single PutObject, which makes every object appear
+atomically. ``schema_id`` says when a record starts a new file (Avro and Parquet rotate on a schema change).
 """
 
 from __future__ import annotations
@@ -70,13 +71,25 @@ class RecordFormat:
         """JSON Lines and raw bytes need no file per schema."""
         return [records]
 
-    def encode(self, records: Iterable[SinkRecord]) -> bytes:
-        """The file body for ``records`` (compressed when configured; gzip mtime 0 keeps it reproducible)."""
+    def schema_id(self, record: SinkRecord) -> str | None:
+        """JSON Lines and raw bytes never rotate on a schema change."""
+        return None
+
+    def stage(self, records: Iterable[SinkRecord]) -> tuple[bytes, str]:
+        """A part of a file: the uncompressed lines of ``records`` (parts concatenate into the file body)."""
         line = self._json_line if self._kind == "json" else self._bytes_line
-        body = b"".join(line(r) for r in records)
+        return b"".join(line(r) for r in records), ""
+
+    def assemble(self, parts: list[tuple[bytes, str]], count: int) -> bytes:
+        """The file from its parts, in order (compressed when configured; gzip mtime 0 keeps it reproducible)."""
+        body = b"".join(part for part, _ in parts)
         if self._level is None:
             return body
         return gzip.compress(body, compresslevel=self._level, mtime=0)
+
+    def encode(self, records: Iterable[SinkRecord]) -> bytes:
+        """The file body for ``records`` in one part."""
+        return self.assemble([self.stage(records)], 0)
 
     def _json_line(self, record: SinkRecord) -> bytes:
         if self._view == "headers":

@@ -57,29 +57,56 @@ class ParquetFormat:
         """One file per schema run."""
         return split_on_schema_change(records, self._view)
 
-    def encode(self, records: list[SinkRecord]) -> bytes:
-        """The Parquet file of ``records`` (all of one struct schema)."""
+    def _arrow_schema(self, record: SinkRecord) -> Any:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        schema = view_of(records[0], self._view)[0]
+        schema = view_of(record, self._view)[0]
         if schema is None or schema.type is not Type.STRUCT:
-            raise DataError(f"ParquetFormat needs struct {self._view}s with a schema (topic {records[0].topic}, "
-                            f"offset {records[0].kafka_offset})")
+            raise DataError(f"ParquetFormat needs struct {self._view}s with a schema (topic {record.topic}, "
+                            f"offset {record.kafka_offset})")
         arrow_schema = self._types.get(schema)
         if arrow_schema is None:
             avro_json, _ = self._avro.from_connect_schema(schema)
             fields = [pa.field(f.name, _arrow_type(pa, f.schema), nullable=f.schema.optional) for f in schema.fields]
             arrow_schema = self._types[schema] = pa.schema(fields, metadata={
                 b"parquet.avro.schema": schema_json(avro_json).encode("utf-8")})
+        return arrow_schema
+
+    def schema_id(self, record: SinkRecord) -> str | None:
+        """The Avro schema text of the record's view (what parquet-avro keeps): a different one starts a new file."""
+        return self._arrow_schema(record).metadata[b"parquet.avro.schema"].decode("utf-8")
+
+    def stage(self, records: list[SinkRecord]) -> tuple[bytes, str]:
+        """A part: an uncompressed Parquet file of ``records`` (all of one struct schema)."""
+        import pyarrow as pa
+
+        arrow_schema = self._arrow_schema(records[0])
         rows = [_row(view_of(r, self._view)[1]) for r in records]
         try:
             table = pa.Table.from_pylist(rows, schema=arrow_schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise DataError(f"ParquetFormat could not write records of topic {records[0].topic}: {error}") from error
-        out = io.BytesIO()
-        pq.write_table(table, out, compression=self._compression or "none")
-        return out.getvalue()
+        return _write(table, None), ""
+
+    def assemble(self, parts: list[tuple[bytes, str]], count: int) -> bytes:
+        """One Parquet file of every part's rows, compressed with ``parquet.codec``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_table(io.BytesIO(part)) for part, _ in parts]
+        return _write(tables[0] if len(tables) == 1 else pa.concat_tables(tables), self._compression)
+
+    def encode(self, records: list[SinkRecord]) -> bytes:
+        """The Parquet file of ``records`` (all of one struct schema)."""
+        return self.assemble([self.stage(records)], len(records))
+
+
+def _write(table: Any, compression: str | None) -> bytes:
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(table, out, compression=compression or "none")
+    return out.getvalue()
 
 
 def _arrow_type(pa: Any, schema: Schema) -> Any:

@@ -1,4 +1,4 @@
-"""The S3 calls the sink makes: list a directory's files, read a file's end offset, write a file once.
+"""The S3 calls the sink makes: list, read a file's end offset, write a file once, read and swap a staging head.
 
 boto3 is imported on first use and clients are reused across warm invocations. A file's end offset is read
 with a HEAD every time, never cached: a key deleted and rewritten (reprocessing) may keep its ETag but not its
@@ -49,6 +49,11 @@ def _client(config: S3SinkConfig) -> Any:
     return client
 
 
+def _code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
 def _translate(error: Exception, what: str) -> ConnectError:
     response = getattr(error, "response", None)
     if not isinstance(response, dict):  # BotoCoreError: connection, timeout, credentials
@@ -69,13 +74,12 @@ class S3Storage:
         """Bind to ``config``'s bucket; ``client`` overrides the shared client (tests, fault injection)."""
         self.bucket = config.s3_bucket_name
         self.client = client if client is not None else _client(config)
-        self._object_args: dict[str, Any] = {}  # what every PUT carries: encryption and ACL, as configured
+        self._sse_args: dict[str, Any] = {}  # what every PUT carries (staging objects too): encryption
         if config.s3_sse_algorithm:
-            self._object_args["ServerSideEncryption"] = config.s3_sse_algorithm
+            self._sse_args["ServerSideEncryption"] = config.s3_sse_algorithm
         if config.s3_sse_kms_key_id:
-            self._object_args["SSEKMSKeyId"] = config.s3_sse_kms_key_id
-        if config.s3_acl_canned:
-            self._object_args["ACL"] = config.s3_acl_canned
+            self._sse_args["SSEKMSKeyId"] = config.s3_sse_kms_key_id
+        self._acl_args: dict[str, Any] = {"ACL": config.s3_acl_canned} if config.s3_acl_canned else {}
 
     def check_bucket(self) -> None:
         """Fail at start when the bucket does not exist, as Confluent's task does."""
@@ -112,10 +116,27 @@ class S3Storage:
             return None
         return int(meta[END_OFFSET_META])
 
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        """An object's body and ETag; None when there is no such key."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            return response["Body"].read(), response["ETag"]
+        except Exception as e:
+            if _code(e) in ("NoSuchKey", "404"):
+                return None
+            raise _translate(e, "get") from e
+
     def put(self, key: str, body: bytes, metadata: dict[str, str] | None = None, *, exclusive: bool,
-            tags: dict[str, str] | None = None) -> None:
-        """Write a file; ``exclusive`` makes it ``If-None-Match: *`` (never overwrite)."""
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body, **self._object_args}
+            tags: dict[str, str] | None = None, if_match: str | None = None, plain: bool = False) -> str:
+        """Write an object and return its ETag.
+
+        ``exclusive`` makes it ``If-None-Match: *`` (never overwrite), ``if_match`` replaces only the version with
+        that ETag (both raise ``FileExistsRetriableError`` on 412: another attempt wrote first); ``plain`` leaves out
+        the canned ACL (staging objects are ours, not files to share) but keeps the configured encryption.
+        """
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body, **self._sse_args}
+        if not plain:
+            kwargs.update(self._acl_args)
         if metadata:
             kwargs["Metadata"] = metadata
         if tags:
@@ -124,7 +145,21 @@ class S3Storage:
             kwargs["Tagging"] = urlencode(tags)
         if exclusive:
             kwargs["IfNoneMatch"] = "*"
+        if if_match is not None:
+            kwargs["IfMatch"] = if_match
         try:
-            self.client.put_object(**kwargs)
+            return str(self.client.put_object(**kwargs).get("ETag", ""))
         except Exception as e:
+            if if_match is not None and _code(e) in ("NoSuchKey", "404"):  # replaced and deleted meanwhile
+                raise FileExistsRetriableError(f"S3 put {key}: changed by another attempt") from e
             raise _translate(e, "put") from e
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object under ``prefix`` (staging objects of a closed round)."""
+        keys = list(self.list_keys(prefix))
+        for i in range(0, len(keys), 1000):
+            try:
+                self.client.delete_objects(Bucket=self.bucket, Delete={
+                    "Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+            except Exception as e:
+                raise _translate(e, "delete") from e

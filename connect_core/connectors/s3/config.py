@@ -108,13 +108,15 @@ class S3SinkConfig(BaseModel):
     format_class: str = config_field(alias="format.class", importance="HIGH", validator=_one_of(FORMATS),
                                      group="Format", type="CLASS", description="Output format of value files.")
     flush_size: int = config_field(alias="flush.size", importance="HIGH", validator=in_range(1), group="Format",
-                                   description="Most records per file; files start on multiples of it (offsets).")
+                                   description="Records per file: a Kafka partition's open files close after this "
+                                   "many records (unless a rotation closes them first).")
     rotate_interval_ms: int = config_field(-1, alias="rotate.interval.ms", type=_LONG, group="Format",
                                            description="Time-based partitioners: start a new file once a record's "
                                            "timestamp is this far past the file's first one.")
     rotate_schedule_interval_ms: int = config_field(-1, alias="rotate.schedule.interval.ms", type=_LONG,
-                                                    group="Format", description="Accepted for compatibility: every "
-                                                    "invocation already commits all of its files.")
+                                                    group="Format", description="Wall clock: open files close "
+                                                    "at the first invocation for their partition after the next "
+                                                    "multiple of this interval (in timezone) since they opened.")
     s3_compression_type: Literal["none", "gzip"] = config_field(
         "none", alias="s3.compression.type", validator=valid_string("none", "gzip"), group="Format",
         description="Compression of JSON and ByteArray files (gzip adds .gz).")

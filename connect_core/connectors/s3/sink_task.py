@@ -1,33 +1,35 @@
-"""``S3SinkTask``: writes each invocation's records to S3 so that retries never duplicate or lose one.
+"""``S3SinkTask``: files of exactly ``flush.size`` records, as Confluent's sink cuts them, exactly once under retries.
 
-Exactly once under retries
---------------------------
-The event source mapping retries a failed batch from the committed offset, possibly with other boundaries
-(more records, bisected halves), in a fresh or a warm process, after the failed attempt may already have written
-some files. Every file written is durable and visible, so a retry must never write those records again and must
-write every record the failed attempt did not. The design:
+Files as Confluent's sink cuts them
+-----------------------------------
+Per topic-partition, records go into one open file per directory (encoded partition); the files close together
+after ``flush.size`` records, or when ``rotate.interval.ms`` / ``rotate.schedule.interval.ms`` / a schema change
+rotates them (``_rounds``). A file is named after its first record: ``<dir>/<topic>+<partition>+<start offset>``.
 
-1. **Offset grid.** Offsets of a Kafka partition are cut into cells ``[k*F, (k+1)*F)`` (F = ``flush.size``). A file
-   never spans two cells and holds the records of one encoded partition (directory) X, so files stay <= F records
-   and where they may start is a function of offsets only, not of batch arrival.
-2. **Files describe their coverage.** A file starting at offset s (its key) carries metadata ``end-offset`` = e:
-   *every* record of X with an offset in [s, e] is in this file. The last file of an invocation in a cell claims up
-   to the last offset the invocation saw in that cell, so the claim includes records that were not X records.
-3. **Recovery by listing, not by state.** At flush, for each (cell, X) in the batch, one ListObjectsV2 on
-   ``<dir X>/<topic>+<p>+<leading digits of the cell's offsets>`` finds the files already in that cell; the one with
-   the highest start has the highest coverage (files in a cell are written in offset order), read with one HEAD
-   (never cached: a reprocessed key can keep its ETag). Records of X at or below it are skipped, the rest are
-   written. This works the same cold or warm, whatever an earlier attempt wrote before failing, and with records
-   that start before it.
-4. **Write once.** Files are written with ``If-None-Match: *``: a zombie or concurrent attempt that computed the
-   same key gets 412 (``FileExistsRetriableError``) instead of replacing data, and the retry re-lists. Key/header
-   files are written before their value file (the file carrying the coverage), so a crash between them leaves
-   only files the retry rewrites under the same key.
-5. **Taking over from Confluent's sink.** A file without ``end-offset`` metadata (Confluent's sink writes the same
-   names, ``<topic>+<partition>+<start offset>``) counts as covering up to its start offset: the consumer group
-   resumes at Confluent's committed offset, above every record Confluent wrote, so new files follow its files.
+Records of files that are not full survive between invocations in the staging area (``_staging``)
+--------------------------------------------------------------------------------------------------
+1. **Head and segments.** Per topic-partition a head object says up to which offset everything is accounted for
+   (``last``) and describes the open round (its directories, counts, and the segments that hold its records).
+   Each invocation that adds records to the open round writes them as one new segment (never rewritten: its key is
+   its round and offset range, so the same records give the same key).
+2. **Compare-and-swap.** The head is replaced only with ``If-Match`` on the ETag read at the start (``If-None-Match``
+   when it is created), after every file and segment it implies was written. The event source mapping commits the
+   offsets only after that, so a crash at any point leaves either the old head (the retry redoes the work) or the
+   new one (the retry skips up to ``last``); a zombie or concurrent attempt loses the swap (412) and its batch is
+   retried from the new head.
+3. **Closed files written once.** A file is written with ``If-None-Match: *`` from the round's segments plus the
+   records in hand. Without ``rotate.schedule.interval.ms`` every cut is a function of the records, so whatever
+   attempt writes a file first writes the same records, and a 412 means "already there". With it, the cut also
+   depends on the clock, so rounds are *sealed* first: the invocation stages the closing records too, swaps the
+   head listing the closed rounds as ``pending``, and only then writes their files (any later invocation finishes
+   a pending round from its segments).
+4. **Clean-up.** A closed round's segments are deleted once its files exist; the head stays.
+5. **Taking over a prefix.** With no head yet, the directories of the first batch are listed once: a file with
+   ``end-offset`` metadata (an older lambda-connect) covers up to it, a file without (Confluent's sink) up to its
+   start offset (the consumer group resumes at Confluent's committed offset, above its files).
 6. **Requirements.** The record -> directory mapping must be deterministic (Record/RecordField timestamps, fields,
-   Kafka partition; Wallclock is not) and SMTs must drop the same records on a retry, as Confluent requires.
+   Kafka partition; Wallclock is not, and validation warns) and SMTs must drop the same records on a retry, as
+   Confluent requires.
 
 Within one task instance ``put`` only buffers, and a redelivery (an offset at or below one already buffered for
 that partition) drops the stale buffer first, so a warm retry never sees the failed attempt's records.
@@ -37,34 +39,47 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
-from connect_core.api.errors import DataError
+from connect_core.api.errors import DataError, RetriableError
 from connect_core.api.task import SinkTask, TopicPartition
 from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
 from connect_core.connectors.s3._partitioner import build_partitioner
-from connect_core.connectors.s3._storage import END_OFFSET_META, RECORD_COUNT_META, S3Storage
+from connect_core.connectors.s3._path_format import parse_zone
+from connect_core.connectors.s3._rounds import plan_rounds, schedule_due
+from connect_core.connectors.s3._staging import Head, StageLayout, pack_segment, unpack_segment
+from connect_core.connectors.s3._storage import (
+    END_OFFSET_META,
+    RECORD_COUNT_META,
+    FileExistsRetriableError,
+    S3Storage,
+)
 from connect_core.connectors.s3.config import FORMATS, S3SinkConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
+    from connect_core.connectors.s3._rounds import Fresh
+    from connect_core.connectors.s3._staging import Part, Round
 
 __all__ = ["S3SinkTask"]
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d+)(.*)$", re.DOTALL)
-_SECONDARY = (".keys", ".headers")
 
 
 class S3SinkTask(SinkTask):
     """Buffers ``put`` records per partition and writes them at ``flush`` (Confluent ``S3SinkTask``)."""
 
-    def __init__(self, s3_client: Any = None) -> None:
-        """Create the task; ``s3_client`` replaces the shared boto3 client (tests and fault injection)."""
+    def __init__(self, s3_client: Any = None, clock: Any = None) -> None:
+        """Create the task; ``s3_client`` replaces the shared boto3 client (tests and fault injection), ``clock``
+        the wall clock in epoch ms (tests of ``rotate.schedule.interval.ms``)."""
         self._s3_client = s3_client
+        self._clock = clock or (lambda: time.time_ns() // 1_000_000)
         self._buffer: dict[TopicPartition, list[SinkRecord]] = {}
 
     def start(self, props: dict[str, str]) -> None:
@@ -77,6 +92,8 @@ class S3SinkTask(SinkTask):
         self._keys = build_format(FORMATS[config.keys_format_class], "key", config)
         self._headers = build_format(FORMATS[config.headers_format_class], "headers", config)
         self._rotate_ms = config.rotate_interval_ms if self._partitioner.time_based else -1
+        self._schedule_ms = config.rotate_schedule_interval_ms
+        self._zone = parse_zone(config.timezone) if self._schedule_ms > 0 else None
         self._storage = S3Storage(config, self._s3_client)
         self._storage.check_bucket()
         self._buffer = {}
@@ -114,89 +131,173 @@ class S3SinkTask(SinkTask):
         """Nothing is held open between invocations; the shared client stays for warm starts."""
         self._buffer = {}
 
-    # -- writing -----------------------------------------------------------------------------------
+    # -- one topic-partition -----------------------------------------------------------------------
     def _write_partition(self, tp: TopicPartition, records: list[SinkRecord]) -> None:
-        """Group by (cell, directory), skip what S3 already covers, write the rest."""
-        size = self.config.flush_size
-        ignore_nulls = self.config.behavior_on_null_values == "ignore"
-        tombstone_dir = self.config.tombstone_encoded_partition
-        cell_last: dict[int, int] = {}
-        groups: dict[tuple[int, str], list[SinkRecord]] = {}
-        for record in records:
-            cell = record.kafka_offset // size
-            cell_last[cell] = max(cell_last.get(cell, -1), record.kafka_offset)
-            if record.value is None:
-                if ignore_nulls:
-                    continue
-                directory = tombstone_dir
-            else:
-                directory = self._partitioner.encode(record)
-            groups.setdefault((cell, directory), []).append(record)
-        for (cell, directory), group in groups.items():
-            tombstones = group[0].value is None and directory == tombstone_dir
-            self._write_group(tp, cell, directory, group, cell_last[cell], tombstones=tombstones)
-
-    def _write_group(self, tp: TopicPartition, cell: int, directory: str, group: list[SinkRecord],
-                     last_seen: int, *, tombstones: bool) -> None:
-        size = self.config.flush_size
-        prefix = self._layout.file_prefix(tp.topic, directory, tp.partition)
-        covered = self._covered_end(prefix, cell * size, (cell + 1) * size, keys_primary=tombstones)
-        pending = [r for r in group if r.kafka_offset > covered]
-        if not pending:
+        """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
+        stage = StageLayout.of(self.config.topics_dir, tp.topic, tp.partition)
+        head, etag = self._read_head(stage, tp, records)
+        last = max(head.last, records[-1].kafka_offset) if records else head.last
+        fresh_records = [r for r in records if r.kafka_offset > head.last and not self._taken_over(head, r)]
+        now = self._clock()
+        due = bool(self._zone and head.round and head.round.count
+                   and schedule_due(head.round.opened_ms, self._schedule_ms, self._zone, now))
+        if not fresh_records and not head.pending and not due:
             return
-        primary = self._keys if tombstones else self._values
-        files = [run for rotated in self._rotate(pending) for run in primary.split(rotated)]  # schema changes
-        for i, file_records in enumerate(files):
-            end = file_records[-1].kafka_offset if i < len(files) - 1 else last_seen
-            self._write_file(prefix, file_records, end, tombstones=tombstones)
+        plan = plan_rounds(head.round, fresh_records, flush_size=self.config.flush_size, rotate_ms=self._rotate_ms,
+                           directory=self._directory, timestamp=self._partitioner.timestamp,
+                           schema_id=self._schema_id, now_ms=now, close_first=due)
+        if not plan.closed and not plan.fresh and not head.pending:
+            return
+        cache: dict[str, bytes] = {}
+        for pending in head.pending:  # sealed by an earlier invocation that did not finish them
+            self._finalize(tp, stage, pending, {}, cache)
+        sealed = self._schedule_ms > 0  # the cut depends on the clock: record it before writing any file
+        for closing, fresh in plan.closed:
+            if sealed:
+                if fresh:
+                    closing.segments.append(self._stage(stage, closing, fresh, cache))
+            else:
+                self._finalize(tp, stage, closing, fresh, cache)
+        if plan.open is not None and plan.fresh:
+            plan.open.segments.append(self._stage(stage, plan.open, plan.fresh, cache))
+        closed = [closing for closing, _ in plan.closed]
+        takeover = head.takeover if head.takeover and last < max(head.takeover.values()) else {}
+        new_head = Head(last=last, round=plan.open, pending=closed if sealed else [], takeover=takeover)
+        etag = self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
+        if sealed and closed:
+            for closing in closed:
+                self._finalize(tp, stage, closing, {}, cache)
+            new_head.pending = []
+            try:
+                self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
+            except FileExistsRetriableError:
+                pass  # another attempt moved the head on; it finishes whatever it still lists as pending
+        for done in [*head.pending, *closed]:
+            self._clean_up(stage, done)
 
-    def _rotate(self, records: list[SinkRecord]) -> list[list[SinkRecord]]:
-        """Split on ``rotate.interval.ms`` (record timestamps, time-based partitioners only)."""
-        if self._rotate_ms <= 0:
-            return [records]
-        files: list[list[SinkRecord]] = [[]]
-        base: int | None = None
-        for record in records:
-            ts = self._partitioner.timestamp(record)
-            if base is None or ts is None:
-                base = ts
-            elif ts - base >= self._rotate_ms:
-                files.append([])
-                base = ts
-            files[-1].append(record)
-        return files
+    def _read_head(self, stage: StageLayout, tp: TopicPartition, records: list[SinkRecord]) -> tuple[Head, str]:
+        """The head and its ETag; created (exclusively) on the first invocation, with what a takeover skips."""
+        found = self._storage.get(stage.head)
+        if found is not None:
+            return Head.from_bytes(found[0]), found[1]
+        head = Head(takeover=self._takeover(tp, records))
+        return head, self._storage.put(stage.head, head.to_bytes(), exclusive=True, plain=True)
 
-    def _write_file(self, prefix: str, records: list[SinkRecord], end: int, *, tombstones: bool) -> None:
-        """Secondary files first (overwritable), then the primary file with its coverage, exclusively."""
-        start = records[0].kafka_offset
-        head = f"{prefix}{start:0{self._layout.pad_width}d}"
-        primary = self._keys if tombstones else self._values
-        secondaries = [] if tombstones or not self.config.store_kafka_keys else [self._keys]
+    def _taken_over(self, head: Head, record: SinkRecord) -> bool:
+        """Whether files written before the head existed already hold ``record``."""
+        if not head.takeover:
+            return False
+        d = self._directory(record)
+        return d is not None and record.kafka_offset <= head.takeover.get(d, -1)
+
+    def _directory(self, record: SinkRecord) -> str | None:
+        if record.value is None:
+            return None if self.config.behavior_on_null_values == "ignore" else self.config.tombstone_encoded_partition
+        return self._partitioner.encode(record)
+
+    def _views(self, d: str) -> list[tuple[str, Any]]:
+        """(view, format) of a directory's files, the primary (the one written once, with metadata) last."""
+        tombstones = self.config.behavior_on_null_values == "write" and d == self.config.tombstone_encoded_partition
+        views: list[tuple[str, Any]] = []
+        if self.config.store_kafka_keys and not tombstones:
+            views.append(("key", self._keys))
         if self.config.store_kafka_headers:
-            secondaries.append(self._headers)
-        tags = {"startOffset": str(start), "endOffset": str(end), "recordCount": str(len(records))} \
-            if self.config.s3_object_tagging else None
-        for fmt in secondaries:
-            self._storage.put(head + fmt.extension, fmt.encode(records), exclusive=False, tags=tags)
-        key = head + primary.extension
-        metadata = {END_OFFSET_META: str(end), RECORD_COUNT_META: str(len(records))}
-        self._storage.put(key, primary.encode(records), metadata, exclusive=True, tags=tags)
+            views.append(("headers", self._headers))
+        return [*views, ("key", self._keys) if tombstones else ("value", self._values)]  # tombstones: keys only
 
-    def _covered_end(self, prefix: str, cell_start: int, cell_end: int, *, keys_primary: bool) -> int:
-        """The highest offset already accounted for by files of this directory in the cell (-1: none)."""
+    def _schema_id(self, record: SinkRecord, d: str) -> str | None:
+        schema: str | None = self._views(d)[-1][1].schema_id(record)
+        return schema
+
+    # -- staging and files -------------------------------------------------------------------------
+    def _stage(self, stage: StageLayout, rnd: Round, fresh: Fresh, cache: dict[str, bytes]) -> str:
+        """Write this invocation's records of ``rnd`` as one segment; its key."""
+        parts: list[Part] = []
+        first, last = None, -1
+        for d, records in fresh.items():
+            for view, fmt in self._views(d):
+                data, schema = fmt.stage(records)
+                parts.append((d, view, data, schema, len(records)))
+            first = records[0].kafka_offset if first is None else min(first, records[0].kafka_offset)
+            last = max(last, records[-1].kafka_offset)
+        key = stage.segment(rnd.id, first or 0, last)
+        body = pack_segment(parts)
+        self._storage.put(key, body, exclusive=False, plain=True)
+        cache[key] = body
+        return key
+
+    def _finalize(self, tp: TopicPartition, stage: StageLayout, rnd: Round, fresh: Fresh,
+                  cache: dict[str, bytes]) -> None:
+        """Write the files of a closed round (segments first, then records in hand), each value file once."""
+        parts: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
+        missing = [key for key in rnd.segments if key not in cache]
+        if missing:  # one per earlier invocation of the round: read them in parallel
+            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
+                for key, found in zip(missing, pool.map(self._storage.get, missing), strict=True):
+                    if found is None:
+                        raise RetriableError(f"S3 staging segment {key} is gone: another attempt closed this round")
+                    cache[key] = found[0]
+        for key in rnd.segments:
+            for d, view, data, schema, _ in unpack_segment(cache[key]):
+                parts.setdefault((d, view), []).append((data, schema))
+        for d, records in fresh.items():
+            for view, fmt in self._views(d):
+                parts.setdefault((d, view), []).append(fmt.stage(records))
+        for d, state in rnd.dirs.items():
+            head = f"{self._layout.file_prefix(tp.topic, d, tp.partition)}{state.start:0{self._layout.pad_width}d}"
+            tags = {"startOffset": str(state.start), "endOffset": str(rnd.end), "recordCount": str(state.count)} \
+                if self.config.s3_object_tagging else None
+            *secondaries, (view, primary) = self._views(d)
+            for sview, fmt in secondaries:
+                self._storage.put(head + fmt.extension, fmt.assemble(parts[(d, sview)], state.count),
+                                  exclusive=False, tags=tags)
+            metadata = {END_OFFSET_META: str(rnd.end), RECORD_COUNT_META: str(state.count)}
+            try:
+                self._storage.put(head + primary.extension, primary.assemble(parts[(d, view)], state.count),
+                                  metadata, exclusive=True, tags=tags)
+            except FileExistsRetriableError:
+                log.debug("s3 file %s%s was already written by an earlier attempt", head, primary.extension)
+
+    def _clean_up(self, stage: StageLayout, rnd: Round) -> None:
+        """Delete a finished round's segments; a failure only leaves garbage for a later clean-up."""
+        try:
+            self._storage.delete_prefix(stage.round_prefix(rnd.id))
+        except Exception:
+            log.warning("could not delete the staging segments of round %d under %s", rnd.id, stage.root,
+                        exc_info=True)
+
+    # -- taking over a prefix ----------------------------------------------------------------------
+    def _takeover(self, tp: TopicPartition, records: list[SinkRecord]) -> dict[str, int]:
+        """Per directory of the first batch, the last offset files already there cover (none: absent)."""
+        if not records:
+            return {}
+        first, last = records[0].kafka_offset, records[-1].kafka_offset
+        cell_start = first - first % self.config.flush_size  # older lambda-connect files never start before this
+        covered: dict[str, int] = {}
+        for d in dict.fromkeys(self._directory(r) for r in records):
+            if d is None:
+                continue
+            end = self._covered_end(self._layout.file_prefix(tp.topic, d, tp.partition), cell_start, last + 1,
+                                    keys_primary=self._views(d)[-1][0] == "key")
+            if end >= 0:
+                covered[d] = end
+        return covered
+
+    def _covered_end(self, prefix: str, range_start: int, range_end: int, *, keys_primary: bool) -> int:
+        """The highest offset accounted for by files of this directory starting in the range (-1: none)."""
         best_start, best_key = -1, ""
-        for key in self._storage.list_keys(self._layout.range_prefix(prefix, cell_start, cell_end - 1)):
+        for key in self._storage.list_keys(self._layout.range_prefix(prefix, range_start, range_end - 1)):
             match = _NAME.match(key[len(prefix):])
             if match is None:
                 continue
             start, suffix = int(match.group(1)), match.group(2)
             if suffix.startswith(".keys") != keys_primary or suffix.startswith(".headers"):
                 continue
-            if start >= cell_end:
+            if start >= range_end:
                 if self._layout.sorts_by_offset(start):
                     break
                 continue
-            if start >= cell_start and start > best_start:
+            if start >= range_start and start > best_start:
                 best_start, best_key = start, key
         if not best_key:
             return -1

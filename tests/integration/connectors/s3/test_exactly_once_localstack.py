@@ -15,6 +15,7 @@ from tests.unit.connectors.s3._replay import (
     assert_value_files_written_once,
     make_stream,
     read_back,
+    read_staged,
     scenario_configs,
 )
 
@@ -35,7 +36,7 @@ def _endpoint(aws_settings: dict[str, str]) -> dict[str, str]:
             "aws.secret.access.key": aws_settings["aws_secret_access_key"]}
 
 
-@pytest.mark.parametrize("scenario", ["default", "field", "hourly"])
+@pytest.mark.parametrize("scenario", ["default", "field", "hourly", "scheduled"])
 @pytest.mark.parametrize("seed", [3, 11, 97])
 def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], bucket: tuple[Any, str], seed: int,
                                                scenario: str) -> None:
@@ -47,7 +48,8 @@ def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], buc
     replay.run()
     assert replay.failures > 10
     assert_value_files_written_once(replay.writes)
-    assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"), stream, 25)
+    assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"),
+                        read_staged(client, name, config["topics.dir"], stream), stream, config)
 
 
 def test_task_built_from_config_alone_writes_to_localstack(aws_settings: dict[str, str],
@@ -64,12 +66,14 @@ def test_task_built_from_config_alone_writes_to_localstack(aws_settings: dict[st
     task.flush({})
     files = read_back(client, name, "default/orders/partition=0/")
     assert all(key.startswith("default/orders/partition=0/orders+0+") for key in files)
-    assert_exactly_once(files, stream, 25)
+    assert [len(rows) for rows in files.values()] == [25]  # 40 records: one full file, 15 staged
+    assert_exactly_once(files, read_staged(client, name, "default", stream), stream, config)
 
 
 def test_takes_over_a_prefix_written_by_confluents_sink(aws_settings: dict[str, str],
                                                         bucket: tuple[Any, str]) -> None:
-    """Confluent's files carry no end-offset metadata: the sink resumes after them instead of failing forever."""
+    """Confluent's files carry no end-offset metadata: the sink resumes after the start offset of the newest one
+    (Confluent's committed offset is above its files) instead of failing forever."""
     from connect_core.api.record import SinkRecord
     from connect_core.connectors.s3.sink_task import S3SinkTask
 
@@ -80,14 +84,15 @@ def test_takes_over_a_prefix_written_by_confluents_sink(aws_settings: dict[str, 
                  for start in (0, 10)} | {f"{prefix}orders+0+0000000020.json": '{"o":20}\n{"o":21}\n'}
     for key, body in confluent.items():  # what Confluent wrote before committing offset 22
         client.put_object(Bucket=name, Key=key, Body=body.encode())
-    task = S3SinkTask()
-    task.start(config)
-    records = [SinkRecord("orders", 0, None, f"k{o}", None, {"o": o}, o) for o in range(22, 35)]
-    task.put(records)
-    task.flush({})
+    for batch in (range(22, 27), range(22, 35)):  # from Confluent's committed offset; then a retry of it
+        task = S3SinkTask()
+        task.start(config)
+        task.put([SinkRecord("orders", 0, None, f"k{o}", None, {"p": 0, "o": o}, o) for o in batch])
+        task.flush({})
 
     files = read_back(client, name, prefix)
     assert {key: rows for key, rows in files.items() if key in confluent} == {
         key: [{"o": int(line[5:-1])} for line in body.splitlines()] for key, body in confluent.items()}
-    ours = sorted(o["o"] for key, rows in files.items() if key not in confluent for o in rows)
-    assert ours == list(range(22, 35))  # every new record once, after Confluent's files
+    ours = {key: [row["o"] for row in rows] for key, rows in files.items() if key not in confluent}
+    assert ours == {f"{prefix}orders+0+0000000022.json": list(range(22, 32))}  # flush.size records after its files
+    assert read_staged(client, name, "default", [0]) == {0: [32, 33, 34]}

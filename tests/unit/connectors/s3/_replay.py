@@ -3,7 +3,8 @@
 The simulated mapping keeps a committed position per partition and only advances it after ``put`` + ``flush``
 succeeded. A failed batch is retried from the committed position with other boundaries (more records appended,
 or bisected), in a fresh task (cold start) or the same instance (warm, with or without ``discard_buffer``).
-Failures: botocore errors before a write, a lost response after a write succeeded, list/head throttling, a crash
+Failures: botocore errors before a write, a lost response after a write succeeded, list/head/get/delete throttling
+(including the conditional swap of the staging head: a lost response there makes the retry lose the swap), a crash
 between ``put`` and ``flush``, and a crash after ``flush`` but before the commit. Every run takes a seed.
 """
 
@@ -12,15 +13,21 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import random as pyrandom
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
+from connect_core.api.config import parse_config
 from connect_core.api.record import SinkRecord
+from connect_core.connectors.s3._partitioner import build_partitioner
+from connect_core.connectors.s3._staging import Head, StageLayout, unpack_segment
+from connect_core.connectors.s3.config import S3SinkConfig
 from connect_core.connectors.s3.sink_task import S3SinkTask
 
 if TYPE_CHECKING:
     import random
+    from collections.abc import Iterable
 
 TOPIC = "orders"
 REGIONS = ("eu", "us", "apac")
@@ -38,6 +45,8 @@ class FaultyS3:
         self._rng = rng
         self.rate = rate
         self.writes: dict[str, int] = {}
+        self._seed = rng.random()
+        self._gets: dict[str, int] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -64,6 +73,19 @@ class FaultyS3:
     def head_object(self, **kwargs: Any) -> Any:
         self._maybe_throttle("HeadObject")
         return self._client.head_object(**kwargs)
+
+    def get_object(self, **kwargs: Any) -> Any:
+        # segments are read in parallel: decide by key and attempt, not by the shared generator, to stay reproducible
+        key = kwargs["Key"]
+        self._gets[key] = attempt = self._gets.get(key, 0) + 1
+        if pyrandom.Random(f"{self._seed}:{key}:{attempt}").random() < self.rate / 4:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+        return self._client.get_object(**kwargs)
+
+    def delete_objects(self, **kwargs: Any) -> Any:
+        self._maybe_throttle("DeleteObjects")
+        return self._client.delete_objects(**kwargs)
 
 
 def make_stream(rng: random.Random, partitions: int, length: int) -> dict[int, list[SinkRecord]]:
@@ -95,6 +117,7 @@ class Replay:
     invocations: int = 0
     failures: int = 0
     writes: dict[str, int] = dataclasses.field(default_factory=dict)
+    now_ms: int = 1_714_605_000_000
 
     def run(self, max_invocations: int = 5000) -> None:
         """Invoke until every partition is committed to its end."""
@@ -107,8 +130,9 @@ class Replay:
             self.invocations += 1
             assert self.invocations < max_invocations, "no progress"
             batch = self._batch(retry_sizes)
+            self.now_ms += self.rng.randrange(0, 120_000)  # rotate.schedule.interval.ms: the clock moves on
             if task is None or self.rng.random() < 0.3:
-                task = S3SinkTask(s3_client=faulty)
+                task = S3SinkTask(s3_client=faulty, clock=lambda: self.now_ms)
                 task.start(self.config)
             try:
                 self._invoke(task, batch)
@@ -171,35 +195,96 @@ def read_back(client: Any, bucket: str, prefix: str) -> dict[str, list[dict[str,
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
-def assert_exactly_once(files: dict[str, list[dict[str, Any]]], stream: dict[int, list[SinkRecord]],
-                        flush_size: int) -> None:
-    """Each non-tombstone offset exactly once; offsets ascend within a file; files never cross a grid cell."""
-    seen: dict[int, list[int]] = {p: [] for p in stream}
+def read_staged(client: Any, bucket: str, topics_dir: str, partitions: Iterable[int]) -> dict[int, list[int]]:
+    """Per partition, the offsets of the open round waiting in the staging area (its value parts, in order)."""
+    staged: dict[int, list[int]] = {}
+    for p in partitions:
+        stage = StageLayout.of(topics_dir, TOPIC, p)
+        found = client.get_object(Bucket=bucket, Key=stage.head)["Body"].read()
+        head = Head.from_bytes(found)
+        assert head.pending == [], f"partition {p}: rounds left half-written: {head.pending}"
+        offsets: list[int] = []
+        for key in head.round.segments if head.round else ():
+            for _, view, data, _, _ in unpack_segment(client.get_object(Bucket=bucket, Key=key)["Body"].read()):
+                if view == "value":
+                    offsets += [json.loads(line)["o"] for line in data.decode().splitlines()]
+        staged[p] = sorted(offsets)
+    return staged
+
+
+def expected_files(stream: dict[int, list[SinkRecord]], config: dict[str, str]) -> tuple[
+        dict[int, list[tuple[str, int, list[int]]]], dict[int, list[int]]]:
+    """Confluent's cut, written independently of the sink: per partition the closed files (directory, start
+    offset, offsets) and the offsets still open. A file set closes after flush.size records of the partition, or
+    before a record that is rotate.interval.ms past the set's first record or in another directory than the
+    previous one (time-based partitioners only)."""
+    flush_size = int(config["flush.size"])
+    partitioner = build_partitioner(parse_config(S3SinkConfig, config))
+    rotate_ms = int(config.get("rotate.interval.ms", "-1")) if partitioner.time_based else -1
+    closed: dict[int, list[tuple[str, int, list[int]]]] = {}
+    still_open: dict[int, list[int]] = {}
+    for p, records in stream.items():
+        rounds: list[list[tuple[str, SinkRecord]]] = [[]]
+        for record in (r for r in records if r.value is not None):
+            d = partitioner.encode(record)
+            current = rounds[-1]
+            if current and rotate_ms > 0 and (
+                    record.timestamp - current[0][1].timestamp >= rotate_ms or d != current[-1][0]):
+                rounds.append(current := [])
+            current.append((d, record))
+            if len(current) == flush_size:
+                rounds.append([])
+        closed[p] = []
+        for members in rounds[:-1]:
+            by_dir: dict[str, list[int]] = {}
+            for d, record in members:
+                by_dir.setdefault(d, []).append(record.kafka_offset)
+            closed[p] += [(d, offsets[0], offsets) for d, offsets in by_dir.items()]
+        still_open[p] = [r.kafka_offset for _, r in rounds[-1]]
+    return closed, still_open
+
+
+def assert_exactly_once(files: dict[str, list[dict[str, Any]]], staged: dict[int, list[int]],
+                        stream: dict[int, list[SinkRecord]], config: dict[str, str]) -> None:
+    """Every non-tombstone offset exactly once, in order, in exactly the files Confluent's sink would have cut
+    (``flush.size`` records unless a rotation closed them, named after their first offset), the rest staged."""
+    seen: dict[int, list[tuple[str, int, list[int]]]] = {p: [] for p in stream}
     for key, rows in files.items():
         offsets = [row["o"] for row in rows]
         p = rows[0]["p"]
         assert offsets == sorted(offsets), key
         assert all(row["p"] == p for row in rows), key
-        assert int(key.rsplit("+", 1)[1].split(".")[0]) == offsets[0], key
-        assert offsets[0] // flush_size == offsets[-1] // flush_size, key
-        assert len(rows) <= flush_size
-        seen[p].extend(offsets)
+        directory, name = key.split("/orders/", 1)[1].rsplit("/", 1)
+        assert int(name.rsplit("+", 1)[1].split(".")[0]) == offsets[0], key
+        seen[p].append((directory, offsets[0], offsets))
+    closed, still_open = expected_files(stream, config)
     for p, records in stream.items():
+        got = sorted(o for _, _, offsets in seen[p] for o in offsets) + staged[p]
         expected = [r.kafka_offset for r in records if r.value is not None]
-        got = sorted(seen[p])
         duplicates = sorted({o for o in got if got.count(o) > 1})
         assert not duplicates, f"partition {p}: duplicated offsets {duplicates[:20]}"
-        assert got == expected, f"partition {p}: missing {sorted(set(expected) - set(got))[:20]}"
+        assert sorted(got) == expected, f"partition {p}: missing {sorted(set(expected) - set(got))[:20]}"
+        if "rotate.schedule.interval.ms" in config:  # the clock cuts too: files are runs of at most flush.size
+            runs = sorted([offsets for _, _, offsets in seen[p]]) + [staged[p]]
+            assert [o for run in runs for o in run] == expected, f"partition {p}: files are not consecutive runs"
+            assert max(len(run) for run in runs) <= int(config["flush.size"])
+            continue
+        assert sorted(seen[p]) == sorted(closed[p]), f"partition {p}: files not cut as Confluent cuts them"
+        assert staged[p] == still_open[p], f"partition {p}: staged {staged[p][:5]}.., expected {still_open[p][:5]}.."
+        if "partitioner.class" not in config:  # one directory: every file is exactly flush.size records
+            assert {len(offsets) for _, _, offsets in seen[p]} <= {int(config["flush.size"])}
 
 
 def assert_value_files_written_once(writes: dict[str, int]) -> None:
     """No value file was ever overwritten: S3 event consumers and bucket versions see each record once too."""
-    rewritten = {k: n for k, n in writes.items() if n > 1 and ".keys." not in k and ".headers." not in k}
+    rewritten = {k: n for k, n in writes.items()
+                 if n > 1 and ".keys." not in k and ".headers." not in k and "+staging/" not in k}
     assert not rewritten, f"value files written more than once: {sorted(rewritten)[:10]}"
 
 
 def scenario_configs(bucket: str, endpoint: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """Configs covering one and many directories per partition, time buckets and rotation, gzip."""
+    """Configs covering one and many directories per partition, time buckets and rotation (record time and wall
+    clock: the clock advances 0-2 minutes per invocation), gzip."""
     base = {"s3.bucket.name": bucket, "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
             "flush.size": "25", "behavior.on.null.values": "ignore"}
     if endpoint:
@@ -212,4 +297,5 @@ def scenario_configs(bucket: str, endpoint: dict[str, str] | None = None) -> dic
         "hourly": base | {"topics.dir": "hourly", "s3.compression.type": "gzip", "rotate.interval.ms": "600000",
                           "partitioner.class": "io.confluent.connect.storage.partitioner.HourlyPartitioner",
                           "locale": "en-US", "timezone": "UTC", "timestamp.extractor": "Record"},
+        "scheduled": base | {"topics.dir": "scheduled", "rotate.schedule.interval.ms": "300000", "timezone": "UTC"},
     }

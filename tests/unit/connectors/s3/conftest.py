@@ -22,3 +22,12 @@ def s3() -> Iterator[Any]:
                               aws_secret_access_key="testing")
         client.create_bucket(Bucket=BUCKET)
         yield client
+
+
+def final_objects(client: Any, bucket: str = BUCKET) -> dict[str, bytes]:
+    """Every object but the staging area's: the files a reader of the bucket sees, key -> body."""
+    from connect_core.connectors.s3._staging import STAGING_DIR
+
+    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {o["Key"]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            for o in listed if f"{STAGING_DIR}/" not in o["Key"]}

@@ -13,6 +13,7 @@ from tests.unit.connectors.s3._replay import (
     assert_value_files_written_once,
     make_stream,
     read_back,
+    read_staged,
     scenario_configs,
 )
 from tests.unit.connectors.s3.conftest import BUCKET
@@ -20,7 +21,7 @@ from tests.unit.connectors.s3.conftest import BUCKET
 SEEDS = [1, 7, 42, 2024]
 
 
-@pytest.mark.parametrize("scenario", ["default", "field", "hourly"])
+@pytest.mark.parametrize("scenario", ["default", "field", "hourly", "scheduled"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_replay_with_faults_writes_every_record_exactly_once(s3: Any, seed: int, scenario: str) -> None:
     rng = random.Random(seed)
@@ -31,7 +32,7 @@ def test_replay_with_faults_writes_every_record_exactly_once(s3: Any, seed: int,
     assert replay.failures >= 5  # the faults really happened
     assert_value_files_written_once(replay.writes)  # the faults really happened
     files = read_back(s3, BUCKET, f"{config['topics.dir']}/orders/")
-    assert_exactly_once(files, stream, int(config["flush.size"]))
+    assert_exactly_once(files, read_staged(s3, BUCKET, config["topics.dir"], stream), stream, config)
 
 
 def test_replay_without_faults_is_exactly_once_too(s3: Any) -> None:
@@ -41,4 +42,5 @@ def test_replay_without_faults_is_exactly_once_too(s3: Any) -> None:
     replay = Replay(s3, config, rng, stream, fault_rate=0.0)
     replay.run()
     assert replay.failures == 0
-    assert_exactly_once(read_back(s3, BUCKET, "default/orders/"), stream, 25)
+    assert_exactly_once(read_back(s3, BUCKET, "default/orders/"), read_staged(s3, BUCKET, "default", stream), stream,
+                        config)

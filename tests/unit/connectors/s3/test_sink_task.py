@@ -9,8 +9,9 @@ import pytest
 
 from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.record import SinkRecord
+from connect_core.connectors.s3._staging import Head
 from connect_core.connectors.s3.sink_task import S3SinkTask
-from tests.unit.connectors.s3.conftest import BUCKET
+from tests.unit.connectors.s3.conftest import BUCKET, final_objects
 
 BASE = {"s3.bucket.name": BUCKET, "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
         "flush.size": "3"}
@@ -33,39 +34,122 @@ def _run(task: S3SinkTask, records: list[SinkRecord]) -> None:
 
 
 def _objects(s3: Any) -> dict[str, bytes]:
-    listed = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-    return {o["Key"]: s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in listed}
+    return final_objects(s3)
 
 
-def test_keys_follow_confluent_layout_and_flush_size_grid(s3: Any) -> None:
+def _lines(offsets: range | list[int]) -> bytes:
+    return b"".join(b'{"o":%d}\n' % o for o in offsets)
+
+
+def test_files_hold_flush_size_records_named_after_their_first_offset(s3: Any) -> None:
     _run(_task(s3), _records(range(1, 8), partition=2))
-    assert sorted(_objects(s3)) == [
+    objects = _objects(s3)
+    assert sorted(objects) == [
         "topics/orders/partition=2/orders+2+0000000001.json",
-        "topics/orders/partition=2/orders+2+0000000003.json",
-        "topics/orders/partition=2/orders+2+0000000006.json",
-    ]
-    assert _objects(s3)["topics/orders/partition=2/orders+2+0000000003.json"] == b'{"o":3}\n{"o":4}\n{"o":5}\n'
+        "topics/orders/partition=2/orders+2+0000000004.json",
+    ]  # offset 7 waits in the staging area for two more records
+    assert objects["topics/orders/partition=2/orders+2+0000000004.json"] == _lines([4, 5, 6])
+    head = s3.head_object(Bucket=BUCKET, Key="topics/orders/partition=2/orders+2+0000000004.json")
+    assert head["Metadata"] == {"end-offset": "6", "record-count": "3"}
 
 
-def test_retry_that_starts_before_written_files_skips_them(s3: Any) -> None:
-    _run(_task(s3), _records(range(0, 5)))  # "failed" after writing: offsets 0-4 are durable
+def test_three_invocations_of_400_fill_one_file_of_1000(s3: Any) -> None:
+    """Each invocation is a cold task (a new Lambda container): the staged records survive in S3."""
+    config = {"flush.size": "1000"}
+    for n in range(3):
+        _run(_task(s3, **config), _records(range(400 * n, 400 * (n + 1))))
+        if n < 2:
+            assert _objects(s3) == {}
+    objects = _objects(s3)
+    assert list(objects) == ["topics/orders/partition=0/orders+0+0000000000.json"]
+    assert objects["topics/orders/partition=0/orders+0+0000000000.json"] == _lines(range(1000))
+    _run(_task(s3, **config), _records(range(1200, 2000)))
+    objects = _objects(s3)
+    assert sorted(objects) == ["topics/orders/partition=0/orders+0+0000000000.json",
+                               "topics/orders/partition=0/orders+0+0000001000.json"]
+    assert objects["topics/orders/partition=0/orders+0+0000001000.json"] == _lines(range(1000, 2000))
+
+
+def test_closed_rounds_leave_no_segments_behind(s3: Any) -> None:
+    for n in range(3):
+        _run(_task(s3, **{"flush.size": "10"}), _records(range(4 * n, 4 * (n + 1))))
+    staged = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"] if "+staging/" in o["Key"]]
+    assert sorted(staged) == ["topics/_lambda-connect+staging/orders+0/00000000000000000010/"
+                              "00000000000000000010-00000000000000000011",
+                              "topics/_lambda-connect+staging/orders+0/head.json"]
+
+
+def test_retry_that_starts_before_staged_records_skips_them(s3: Any) -> None:
+    _run(_task(s3), _records(range(0, 5)))  # "failed" after writing: 0-2 in a file, 3-4 staged
     _run(_task(s3), _records(range(0, 8)))  # cold retry with more records
     objects = _objects(s3)
-    assert sorted(objects) == [f"topics/orders/partition=0/orders+0+000000000{o}.json" for o in (0, 3, 5, 6)]
-    assert objects["topics/orders/partition=0/orders+0+0000000005.json"] == b'{"o":5}\n'
+    assert sorted(objects) == [f"topics/orders/partition=0/orders+0+000000000{o}.json" for o in (0, 3)]
+    assert objects["topics/orders/partition=0/orders+0+0000000003.json"] == _lines([3, 4, 5])
 
 
 def test_warm_redelivery_drops_the_stale_buffer(s3: Any) -> None:
     task = _task(s3)
     task.put(_records(range(0, 6)))  # the invocation dies before flush
     _run(task, _records(range(0, 2)))  # bisected retry on the same instance
-    assert sorted(_objects(s3)) == ["topics/orders/partition=0/orders+0+0000000000.json"]
+    assert _objects(s3) == {}
     _run(task, _records(range(2, 4)))
-    assert _objects(s3)["topics/orders/partition=0/orders+0+0000000002.json"] == b'{"o":2}\n'
+    assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines([0, 1, 2])}
+
+
+def test_a_zombie_that_lost_the_head_swap_fails_and_its_retry_writes_nothing_twice(s3: Any) -> None:
+    from connect_core.connectors.s3._storage import FileExistsRetriableError
+
+    class Racing:
+        """Lets another invocation move the head between this one's read and its swap."""
+
+        def __init__(self, client: Any, before_swap: Any) -> None:
+            self._client, self._before_swap = client, before_swap
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._client, name)
+
+        def put_object(self, **kwargs: Any) -> Any:
+            if kwargs["Key"].endswith("head.json") and "IfMatch" in kwargs and self._before_swap:
+                run, self._before_swap = self._before_swap, None
+                run()
+            return self._client.put_object(**kwargs)
+
+    _run(_task(s3), _records(range(0, 2)))  # 0-1 staged, committed
+    fresh = _task(s3)
+    zombie = S3SinkTask(s3_client=Racing(s3, lambda: _run(fresh, _records(range(2, 7)))))
+    zombie.start(BASE)
+    with pytest.raises(FileExistsRetriableError):
+        _run(zombie, _records(range(2, 5)))  # same committed offset, other boundary, slower
+    _run(_task(s3), _records(range(2, 9)))  # the mapping's retry
+    assert _objects(s3) == {f"topics/orders/partition=0/orders+0+000000000{o}.json": _lines(range(o, o + 3))
+                            for o in (0, 3, 6)}
+
+
+def test_rotate_schedule_interval_closes_a_file_once_its_time_has_come(s3: Any) -> None:
+    t0 = 1_714_605_000_000  # 2024-05-01 23:10 UTC
+    config = {"flush.size": "100", "rotate.schedule.interval.ms": "600000", "timezone": "UTC"}
+    clock = [t0]
+
+    def task() -> S3SinkTask:
+        t = S3SinkTask(s3_client=s3, clock=lambda: clock[0])
+        t.start(BASE | config)
+        return t
+
+    _run(task(), _records(range(0, 4)))
+    clock[0] = t0 + 9 * 60_000  # 23:19: the round opened at 23:10 is due at 23:20
+    _run(task(), _records(range(4, 6)))
+    assert _objects(s3) == {}
+    clock[0] = t0 + 10 * 60_000
+    _run(task(), _records(range(6, 7)))
+    assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines(range(6))}
+    staged = Head.from_bytes(s3.get_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head.json")
+                             ["Body"].read())
+    assert (staged.last, staged.pending, staged.round and staged.round.count) == (6, [], 1)
 
 
 def test_topics_dir_blank_gzip_and_zero_padding(s3: Any) -> None:
-    _run(_task(s3, **{"topics.dir": "", "s3.compression.type": "gzip", "filename.offset.zero.pad.width": "4"}),
+    _run(_task(s3, **{"topics.dir": "", "s3.compression.type": "gzip", "filename.offset.zero.pad.width": "4",
+                      "flush.size": "1"}),
          _records([12]))
     (key, body), = _objects(s3).items()
     assert key == "orders/partition=0/orders+0+0012.json.gz"
@@ -78,12 +162,13 @@ def test_tombstone_fails_by_default(s3: Any) -> None:
 
 
 def test_tombstone_ignored(s3: Any) -> None:
-    _run(_task(s3, **{"behavior.on.null.values": "ignore"}), _records([1], value=None) + _records([2]))
+    _run(_task(s3, **{"behavior.on.null.values": "ignore", "flush.size": "1"}),
+         _records([1], value=None) + _records([2]))
     assert list(_objects(s3)) == ["topics/orders/partition=0/orders+0+0000000002.json"]
 
 
 def test_tombstone_written_as_key_file(s3: Any) -> None:
-    _run(_task(s3, **{"behavior.on.null.values": "write", "store.kafka.keys": "true"}),
+    _run(_task(s3, **{"behavior.on.null.values": "write", "store.kafka.keys": "true", "flush.size": "1"}),
          _records([1], value=None) + _records([2]))
     assert _objects(s3) == {
         "topics/orders/tombstone/orders+0+0000000001.keys.json": b'"k1"\n',
@@ -96,16 +181,17 @@ def test_headers_and_bytearray_files(s3: Any) -> None:
     records = _records([4], value=b"raw")
     records[0].headers.add("trace", "t-1")
     _run(_task(s3, **{"format.class": "io.confluent.connect.s3.format.bytearray.ByteArrayFormat",
-                      "store.kafka.headers": "true"}), records)
+                      "store.kafka.headers": "true", "flush.size": "1"}), records)
     assert _objects(s3) == {
         "topics/orders/partition=0/orders+0+0000000004.bin": b"raw\n",
         "topics/orders/partition=0/orders+0+0000000004.headers.json": b'{"headers":[{"key":"trace","value":"t-1"}]}\n',
     }
 
 
-def test_field_partitioner_writes_one_file_per_directory(s3: Any) -> None:
-    records = [SinkRecord("orders", 1, None, None, None, {"r": r, "o": o}, o) for o, r in enumerate("abab")]
-    _run(_task(s3, **{"partitioner.class": "FieldPartitioner", "partition.field.name": "r", "flush.size": "10"}),
+def test_field_partitioner_closes_every_directory_after_flush_size_records_of_the_partition(s3: Any) -> None:
+    """As Confluent: flush.size counts the Kafka partition's records, and all its open files close together."""
+    records = [SinkRecord("orders", 1, None, None, None, {"r": r, "o": o}, o) for o, r in enumerate("ababa")]
+    _run(_task(s3, **{"partitioner.class": "FieldPartitioner", "partition.field.name": "r", "flush.size": "4"}),
          records)
     assert sorted(_objects(s3)) == ["topics/orders/r=a/orders+1+0000000000.json",
                                     "topics/orders/r=b/orders+1+0000000001.json"]
@@ -116,8 +202,8 @@ def test_rotate_interval_splits_files_on_record_time(s3: Any) -> None:
                for o in range(6)]
     _run(_task(s3, **{"partitioner.class": "HourlyPartitioner", "locale": "en", "timezone": "UTC",
                       "timestamp.extractor": "Record", "rotate.interval.ms": "120000", "flush.size": "100"}), records)
-    assert [k.rsplit("+", 1)[1] for k in sorted(_objects(s3))] == ["0000000000.json", "0000000002.json",
-                                                                   "0000000004.json"]
+    assert [k.rsplit("+", 1)[1] for k in sorted(_objects(s3))] == ["0000000000.json", "0000000002.json"]
+    # 4-5 stay open: no record has come yet that is 2 minutes past offset 4
 
 
 def test_missing_bucket_fails_at_start(s3: Any) -> None:
