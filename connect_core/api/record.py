@@ -150,7 +150,16 @@ class SourceRecord(ConnectRecord):
         headers: Headers | Iterable[Header] | None = None,
     ) -> None:
         """Create a source record; ``source_partition``/``source_offset`` are what lands in connect-offsets."""
-        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        # ConnectRecord.__init__ inlined: a source task builds one per row or line (the source's hot path)
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = Headers() if headers is None else (
+            headers if headers.__class__ is Headers else _as_headers(headers))
         self.source_partition = source_partition
         self.source_offset = source_offset
 
@@ -205,7 +214,8 @@ class SinkRecord(ConnectRecord):
         self.value_schema = value_schema
         self.value = value
         self.timestamp = timestamp
-        self.headers = headers if headers.__class__ is Headers else _as_headers(headers)
+        self.headers = Headers() if headers is None else (
+            headers if headers.__class__ is Headers else _as_headers(headers))
         self.kafka_offset = kafka_offset
         self.timestamp_type = timestamp_type
         self.original_topic = topic if original_topic is None else original_topic

@@ -213,6 +213,15 @@ class Schema:
         raise AttributeError("Schema is immutable")
 
     @property
+    def plain_value_check(self) -> tuple[builtins.type, int | None, int | None] | None:
+        """(exact Python type, min, max) a value of this unnamed primitive schema needs at most to be valid.
+
+        None for named, container and struct schemas. For compiled plans that check values inline and call
+        ``validate_value`` only for anything else.
+        """
+        return self._fast
+
+    @property
     def fields(self) -> list[Field]:
         """The struct's fields in order; raises ``DataError`` on non-struct schemas (like Kafka)."""
         if self._fields is None:

@@ -14,7 +14,7 @@ as is (read it with ``JsonConverter`` and ``schemas.enable=false``); so are Glue
 
 from __future__ import annotations
 
-import base64
+import binascii
 from typing import Any
 
 from connect_core.api.consumed_record import ConsumedRecord
@@ -23,7 +23,7 @@ from connect_core.api.errors import DataError
 __all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
-_b64decode = base64.b64decode
+_b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its argument re-wrapping
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
 _TIMESTAMP_TYPES = {

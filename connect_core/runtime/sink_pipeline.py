@@ -15,7 +15,7 @@ from connect_core.errors.retry_with_tolerance import FAILED
 from connect_core.errors.stage import Stage
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -37,13 +37,44 @@ class SinkPipeline:
         self.operator = operator
 
     def convert_all(self, consumed: Iterable[ConsumedRecord]) -> list[SinkRecord]:
-        """Every record that survived conversion and the SMT chain, in order."""
+        """Every record that survived conversion and the SMT chain, in order.
+
+        One tight loop over the batch calls every stage directly; a record where any stage raises is converted
+        again with every stage under the operator (retries, tolerance, reporters), which is safe because
+        converters and SMTs are pure.
+        """
         out: list[SinkRecord] = []
+        append, direct, again = out.append, self._direct, self._convert_under_operator
         for record in consumed:
-            converted = self.convert(record)
+            try:
+                converted = direct(record)
+            except Exception:
+                converted = again(record)
             if converted is not None:
-                out.append(converted)
+                append(converted)
         return out
+
+    def convert_clean(self, consumed: Sequence[ConsumedRecord]) -> list[SinkRecord | None] | None:
+        """Each record converted and transformed (None where an SMT dropped it), or None when any stage raised
+        for any record: nothing is reported, so a caller may convert a batch before it knows which of its records
+        count (the read_committed check) and convert the survivors with :meth:`convert_all` when this fails."""
+        direct = self._direct
+        try:
+            return [direct(record) for record in consumed]
+        except Exception:
+            return None
+
+    def _direct(self, consumed: ConsumedRecord) -> SinkRecord | None:
+        """Every stage called directly (the success path of :meth:`convert`)."""
+        topic, converters = consumed.topic, self.converters
+        headers = self._headers(consumed) if consumed.headers else Headers()
+        key = converters.key.to_connect_data(topic, consumed.key, headers)
+        value = converters.value.to_connect_data(topic, consumed.value, headers)
+        record = SinkRecord(
+            topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
+            consumed.timestamp, consumed.timestamp_type, headers,
+        )
+        return self.chain.apply(record) if len(self.chain) else record
 
     def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """One record, or None when it was dropped by an SMT or tolerated as failed.

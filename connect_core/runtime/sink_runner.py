@@ -130,9 +130,15 @@ class SinkRunner:
         consumed = decode_kafka_event(event)
         running = self._running_task()
         result = SinkInvocationResult(self.connector, records=len(consumed))
+        converted: list[SinkRecord | None] | None = None
         if running.read_committed and consumed:
             try:
-                committed = self._committed(consumed)
+                committed_filter = self._committed_filter_or_create()
+                check = committed_filter.start(consumed)
+                # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
+                # batch that had a conversion failure or aborted records is converted again (pure) after the check.
+                converted = running.pipeline.convert_clean(consumed)
+                committed = committed_filter.finish(check)
             except OpenTransactionError as error:  # not the task's failure: the batch just comes back later
                 log.warning("%s", error)
                 if running.report_item_failures:
@@ -140,9 +146,11 @@ class SinkRunner:
                     return result
                 raise
             result.aborted = len(consumed) - len(committed)
+            if result.aborted:
+                converted = None
             consumed = committed
         try:
-            self._deliver(running, consumed, result)
+            self._deliver(running, consumed, result, converted)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and consumed:
@@ -154,14 +162,20 @@ class SinkRunner:
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         return result
 
-    def _committed(self, consumed: list[ConsumedRecord]) -> list[ConsumedRecord]:
+    def _committed_filter_or_create(self) -> CommittedFilter:
         if self._committed_filter is None:
             self._committed_filter = CommittedFilter(self.worker.kafka)
-        return self._committed_filter.committed(consumed)
+        return self._committed_filter
 
-    def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult) -> None:
-        partitions = {TopicPartition(record.topic, record.partition) for record in consumed}
-        new = partitions - running.assigned
+    def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
+                 converted: list[SinkRecord | None] | None = None) -> None:
+        """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
+        it), or None to convert it here."""
+        next_offsets: dict[tuple[str, int], int] = {}  # per partition: the offset after its last record
+        for record in consumed:
+            next_offsets[record.topic, record.partition] = record.offset + 1
+        offsets = {TopicPartition(topic, partition): offset for (topic, partition), offset in next_offsets.items()}
+        new = offsets.keys() - running.assigned
         if new:
             running.task.open(sorted(new))
             running.assigned |= new
@@ -169,14 +183,14 @@ class SinkRunner:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
         dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
-        records: list[SinkRecord] = running.pipeline.convert_all(consumed)
+        if converted is None:
+            records: list[SinkRecord] = running.pipeline.convert_all(consumed)
+        else:
+            records = [record for record in converted if record is not None]
         result.put = len(records)
         result.skipped = len(consumed) - len(records)
         running.task.put(records)
         fault_points.reached("sink.during_put")
-        offsets: dict[TopicPartition, int] = {}
-        for record in consumed:
-            offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
         running.task.pre_commit(offsets)
         if running.dlq is not None:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice

@@ -53,6 +53,18 @@ class SourcePipeline:
             if transformed is FAILED or transformed is None:
                 return None
             record = transformed
+        try:  # the converter stages directly; only if one raises does the record go through them under the operator
+            headers = self._headers(record)
+            key = converters.key.from_connect_data(record.topic, record.key_schema, record.key, record.headers)
+            value = converters.value.from_connect_data(record.topic, record.value_schema, record.value,
+                                                       record.headers)
+        except Exception:
+            return self._serialise_under_operator(record)
+        return ProducerRecord(record.topic, record.kafka_partition, key, value, record.timestamp, headers)
+
+    def _serialise_under_operator(self, record: SourceRecord) -> ProducerRecord | None:
+        """The converter stages of ``convert`` under the operator (converters are pure: running one again is safe)."""
+        run, converters = self.operator.run, self.converters
         topic = record.topic
         headers = run(Stage.HEADER_CONVERTER, converters.header_class, lambda: self._headers(record), original=record)
         if headers is FAILED:

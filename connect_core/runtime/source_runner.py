@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, NotFoundError
-from connect_core.api.task import SourceTaskContext, partition_key
+from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from connect_core.api.record import SourceRecord
-    from connect_core.api.task import SourceTask
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["SourceInvocationResult", "SourceRunner"]
@@ -241,13 +240,7 @@ class SourceRunner:
                 if not records:
                     break
                 fault_points.reached("source.after_poll")
-                for record in records:
-                    self._send(running, record, result, on_delivery)
-                    partition, offset = record.source_partition, record.source_offset
-                    if partition is not None and offset is not None:
-                        key = partition_key(partition)
-                        latest[key] = (partition, offset)
-                        running.reader.pending[key] = offset
+                self._send_all(running, records, result, on_delivery, latest)
                 polled.extend(records)
                 fault_points.reached("source.after_produce")
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
@@ -267,9 +260,32 @@ class SourceRunner:
             raise ConnectError(f"records of the committed transaction were not delivered: {errors[0]}")
         result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
         running.task.commit()
-        for record in polled:
-            running.task.commit_record(record, None)
+        commit_record = running.task.commit_record
+        if getattr(commit_record, "__func__", None) is not SourceTask.commit_record:  # overridden: call per record
+            for record in polled:
+                commit_record(record, None)
         return full
+
+    def _send_all(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
+                  on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """Convert and produce ``records`` in order, noting each source partition's latest offset.
+
+        Records of one poll usually share one partition dict: its key is computed once and reused while the next
+        record's partition is that same object with the same content.
+        """
+        pending = running.reader.pending
+        last: tuple[Any, dict[str, Any], Any] = (None, {}, None)  # (partition object, content then, its key)
+        for record in records:
+            self._send(running, record, result, on_delivery)
+            partition, offset = record.source_partition, record.source_offset
+            if partition is not None and offset is not None:
+                if partition is last[0] and partition == last[1]:
+                    key = last[2]
+                else:
+                    key = partition_key(partition)
+                    last = (partition, dict(partition), key)
+                latest[key] = (partition, offset)
+                pending[key] = offset
 
     @staticmethod
     def _send(running: _RunningTask, record: SourceRecord, result: SourceInvocationResult, on_delivery: Any) -> None:

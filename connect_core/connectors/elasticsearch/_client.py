@@ -17,6 +17,8 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from connect_core.api.errors import ConnectError, RetriableError
 
 if TYPE_CHECKING:
@@ -35,6 +37,14 @@ _NDJSON = "application/x-ndjson"
 def backoff_ms(attempt: int, base_ms: int, rand: Callable[[], float] = random.random) -> float:
     """Confluent ``RetryUtil``: a random wait in [0, base * 2^attempt], capped at 24 hours."""
     return rand() * min(base_ms * (1 << min(attempt, 40)), MAX_BACKOFF_MS)
+
+
+def _loads(data: bytes) -> Any:
+    """A response body: orjson (a bulk answer holds one item per action), the json module for what it refuses."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def _normalize(urls: list[str]) -> list[str]:
@@ -95,7 +105,7 @@ class ElasticsearchClient:
             else:
                 if response.status != 429 and response.status < 500:
                     data = response.data
-                    return response.status, json.loads(data) if data else None
+                    return response.status, _loads(data) if data else None
                 problem = f"HTTP {response.status}: {response.data[:500]!r}"
             self._next += 1
             if attempt + 1 < attempts:

@@ -12,12 +12,17 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
+
 from connect_core.api.data_json import to_json_data
 from connect_core.api.errors import DataError
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
+from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
+    from connect_core.api.schema import Schema
     from connect_core.connectors.elasticsearch.config import ElasticsearchSinkConfig
 
 __all__ = ["BulkAction", "DocumentBuilder", "index_name"]
@@ -59,6 +64,43 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
 
 
+def _finite_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return float(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is left to the json module")
+
+
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _fast_dumps(obj: Any) -> bytes:
+    """``_dumps`` with orjson, for objects of str keys, strings, ints, bools, None, finite floats and finite
+    Decimals only (the caller checked its floats): for those the JSON values are the same (orjson may spell a float
+    in a shorter exponent form, ``1e16`` for ``1e+16``). Anything orjson refuses goes to ``_dumps``."""
+    try:
+        return orjson.dumps(obj, default=_finite_default, option=_ORJSON_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _dumps(obj)
+
+
+# Field types whose Python values (no logical name) to_json_data returns as they are, all of them JSON scalars.
+_AS_IS = frozenset({Type.INT8, Type.INT16, Type.INT32, Type.INT64, Type.FLOAT32, Type.FLOAT64, Type.BOOLEAN,
+                    Type.STRING})
+_FLOATS = frozenset({Type.FLOAT32, Type.FLOAT64})
+_SCALAR_LOGICAL = frozenset({Decimal.LOGICAL_NAME, Timestamp.LOGICAL_NAME, Date.LOGICAL_NAME, Time.LOGICAL_NAME})
+_INF = float("inf")
+
+
+class _StructPlan(NamedTuple):
+    """A struct value schema compiled for documents: per field (name, position, field schema, kind)."""
+
+    fields: tuple[tuple[str, int, Schema, int], ...]
+    flat: bool  # every field is a scalar: the document may be written with orjson
+
+
+_KIND_AS_IS, _KIND_FLOAT, _KIND_CONVERT = 0, 1, 2
+
+
 def _record_string(record: SinkRecord) -> str:
     return f"record from topic={record.topic} partition={record.kafka_partition} offset={record.kafka_offset}"
 
@@ -71,6 +113,7 @@ class DocumentBuilder:
         self._config = config
         self._names: dict[str, str] = {}
         self._retry_on_conflict = min(config.max_in_flight_requests, 5)
+        self._plans: dict[Schema, _StructPlan] = {}
 
     def resource_name(self, topic: str) -> str:
         """The index, or ``<type>-<dataset>-<namespace>`` data stream, that ``topic`` is written to."""
@@ -109,15 +152,16 @@ class DocumentBuilder:
             meta["version_type"] = "external"
             meta["version"] = self._version(record)
         if record.value is None:
-            return BulkAction(record, index, doc_id, versioned, _dumps({"delete": meta}) + b"\n")
-        document = self._document(record)
+            return BulkAction(record, index, doc_id, versioned, _fast_dumps({"delete": meta}) + b"\n")
+        document, plain = self._document(record)
         if c.write_method == "UPSERT":
             meta["retry_on_conflict"] = self._retry_on_conflict
             body = {"doc": document, "doc_as_upsert": True}
             op = "update"
         else:
             body, op = document, ("create" if c.is_data_stream else "index")
-        return BulkAction(record, index, doc_id, versioned, _dumps({op: meta}) + b"\n" + _dumps(body) + b"\n")
+        text = _fast_dumps(body) if plain else _dumps(body)
+        return BulkAction(record, index, doc_id, versioned, _fast_dumps({op: meta}) + b"\n" + text + b"\n")
 
     def _doc_id(self, record: SinkRecord, ignore_key: bool) -> str:
         if ignore_key:
@@ -153,15 +197,20 @@ class DocumentBuilder:
         except ValueError:
             raise DataError(f"Error converting to long: {raw}") from None
 
-    def _document(self, record: SinkRecord) -> Any:
+    def _document(self, record: SinkRecord) -> tuple[Any, bool]:
+        """The document, and whether it holds only scalars with finite floats (``_fast_dumps`` may write it)."""
         c = self._config
-        if c.ignore_schema(record.topic) or record.value_schema is None:
+        schema, value = record.value_schema, record.value
+        plain = False
+        if c.ignore_schema(record.topic) or schema is None:
             # Confluent converts schemaless values with the plain JsonConverter, untouched.
-            document = to_json_data(record.value_schema, record.value)
+            document = to_json_data(schema, value)
+        elif schema.type is Type.STRUCT and value.__class__ is Struct and schema.name not in _SCALAR_LOGICAL:
+            document, plain = self._struct_document(schema, value)
         else:
             document = to_json_data(
-                record.value_schema,
-                record.value,
+                schema,
+                value,
                 decimal_format="NUMERIC",
                 string_maps_as_objects=c.compact_map_entries,
                 map_entry="object",
@@ -175,4 +224,42 @@ class DocumentBuilder:
                 stamp = record.timestamp
             if stamp is not None:
                 document[TIMESTAMP_FIELD] = stamp if not c.data_stream_timestamp_field else str(stamp)
-        return document
+        return document, plain
+
+    def _struct_document(self, schema: Schema, struct: Struct) -> tuple[dict[str, Any], bool]:
+        """``to_json_data(schema, struct, decimal_format="NUMERIC", ...)`` through a plan compiled per schema:
+        scalar fields are taken as they are, everything else (nulls, logical and nested values) field by field
+        through ``to_json_data``."""
+        plan = self._plans.get(schema)
+        if plan is None:
+            plan = self._plans[schema] = _compile(schema)
+        c = self._config
+        values = struct.values()
+        plain = plan.flat
+        document: dict[str, Any] = {}
+        for name, index, field_schema, kind in plan.fields:
+            value = values[index]
+            if value is None or kind == _KIND_CONVERT:
+                value = to_json_data(field_schema, value, decimal_format="NUMERIC",
+                                     string_maps_as_objects=c.compact_map_entries, map_entry="object")
+            if kind == _KIND_FLOAT and value.__class__ is float and not -_INF < value < _INF:
+                plain = False  # NaN and infinities: the json module's spelling, as before
+            document[name] = value
+        return document, plain
+
+
+def _compile(schema: Schema) -> _StructPlan:
+    fields = []
+    flat = True
+    for field in schema.fields:
+        field_schema = field.schema
+        if field_schema.name is None and field_schema.type in _AS_IS:
+            kind = _KIND_FLOAT if field_schema.type in _FLOATS else _KIND_AS_IS
+        elif field_schema.name == Decimal.LOGICAL_NAME:
+            kind = _KIND_AS_IS  # NUMERIC: the Decimal itself (finite ones become floats in _fast_dumps)
+        else:
+            kind = _KIND_CONVERT
+            if field_schema.name not in _SCALAR_LOGICAL and field_schema.type in (Type.ARRAY, Type.MAP, Type.STRUCT):
+                flat = False
+        fields.append((field.name, field.index, field_schema, kind))
+    return _StructPlan(tuple(fields), flat)

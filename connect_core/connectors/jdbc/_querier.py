@@ -13,11 +13,12 @@ import decimal
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.record import SourceRecord
-from connect_core.api.schema import SchemaBuilder
+from connect_core.api.schema import SchemaBuilder, validate_value
 from connect_core.api.struct import Struct
-from connect_core.connectors.jdbc._offsets import Offset
-from connect_core.connectors.jdbc._types import ColumnDef, schema_and_converter, to_instant
+from connect_core.connectors.jdbc._offsets import INCREMENTING_FIELD, Offset
+from connect_core.connectors.jdbc._types import ColumnDef, identity_type, schema_and_converter, to_instant
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,6 +67,7 @@ class TableQuerier:
         self.done = False
         self._setters: list[tuple[str, int, Callable[[Any], Any]]] = []
         self._schema: Schema | None = None
+        self._row_struct: Callable[[tuple[Any, ...]], Struct] | None = None
         self._ts_idx: list[int] = []
         self._inc_idx: int | None = None
         self._db_now_ms = 0  # the database clock when the current query started (gap tracking)
@@ -140,6 +142,7 @@ class TableQuerier:
                 builder.field(col.name, mapped[0])
                 self._setters.append((col.name, idx, mapped[1]))
         self._schema = builder.build()
+        self._row_struct = compile_row_struct(self._schema, self._setters)
         labels = [c.name for c in self._columns]
         self._ts_idx = [_index(labels, c) for c in self.spec.timestamp_columns]
         if self.spec.incrementing_column:
@@ -152,7 +155,11 @@ class TableQuerier:
         if self._cursor is None:
             self._start(conn)
         while True:
-            fetched = [tuple(r) for r in self._cursor.fetchmany(max_rows)]
+            fetched = self._cursor.fetchmany(max_rows)
+            if fetched and fetched[0].__class__ is not tuple:  # pymysql gives tuples already; others rows or lists
+                fetched = [tuple(r) for r in fetched]
+            elif fetched.__class__ is not list:
+                fetched = list(fetched)
             exhausted = len(fetched) < max_rows
             rows = ([self._held] if self._held is not None else []) + fetched
             self._held = None
@@ -163,8 +170,11 @@ class TableQuerier:
                 self._build_schema(rows)
             if self.spec.tracks_gaps:
                 rows = [row for row in rows if self._new_or_late(row)]
-            records = [self._record(row, rows[i + 1] if i + 1 < len(rows) else self._held)
-                       for i, row in enumerate(rows)]
+            if self._incrementing_only():
+                records = self._incrementing_records(rows)
+            else:
+                records = [self._record(row, rows[i + 1] if i + 1 < len(rows) else self._held)
+                           for i, row in enumerate(rows)]
             if exhausted:
                 self.close(conn, commit=True)
                 self.done = True
@@ -173,12 +183,31 @@ class TableQuerier:
             if records or self.done:
                 return records
 
+    def _incrementing_only(self) -> bool:
+        spec = self.spec
+        return self._inc_idx is not None and not spec.timestamp_columns and not spec.tracks_gaps
+
+    def _incrementing_records(self, rows: list[tuple[Any, ...]]) -> list[SourceRecord]:
+        """Incrementing mode's records: each offset is ``{"incrementing": id}`` (what ``Offset.to_map`` gives),
+        and ``self.offset`` moves once per batch, to the last row's id."""
+        assert self._schema is not None and self._row_struct is not None and self._inc_idx is not None
+        schema, build, inc_idx = self._schema, self._row_struct, self._inc_idx
+        partition, topic = self.spec.partition, self.spec.topic
+        records = []
+        inc = None
+        for row in rows:
+            inc = row[inc_idx]
+            if inc.__class__ is not int:
+                inc = self._incrementing(row)
+            records.append(SourceRecord(partition, {INCREMENTING_FIELD: inc}, topic, None, None, None, schema,
+                                        build(row)))
+        if inc is not None:
+            self.offset = Offset(incrementing=inc)
+        return records
+
     def _record(self, row: tuple[Any, ...], following: tuple[Any, ...] | None) -> SourceRecord:
-        assert self._schema is not None
-        struct = Struct(self._schema)
-        for name, idx, convert in self._setters:
-            value = row[idx]
-            struct.put(name, None if value is None else convert(value))
+        assert self._schema is not None and self._row_struct is not None
+        struct = self._row_struct(row)
         offset_map = None
         if self.spec.incremental:
             self.offset = self._next_offset(row, following)
@@ -287,3 +316,54 @@ def _infer(col: ColumnDef, sample: Any) -> ColumnDef:
     else:
         category = "STRING"
     return ColumnDef(col.name, category, True)
+
+
+_EXACT_LOGICAL: dict[str, type] = {
+    Decimal.LOGICAL_NAME: decimal.Decimal, Timestamp.LOGICAL_NAME: dt.datetime, Date.LOGICAL_NAME: dt.date,
+    Time.LOGICAL_NAME: dt.time,
+}
+
+
+def compile_row_struct(
+    schema: Schema, setters: list[tuple[str, int, Callable[[Any], Any]]]
+) -> Callable[[tuple[Any, ...]], Struct]:
+    """``build(row) -> Struct``, generated once per result set: what ``put(name, convert(value))`` per column does.
+
+    The schema comes from the same result set's metadata, so values are placed by position; a converter whose
+    output equals its input for the driver's usual Python type is not called for that type, and a value that is
+    not of the exact type (or range) the field schema expects still goes through ``validate_value`` with Kafka's
+    error (drivers may return unexpected types: unsigned BIGINTs past int64, strings for odd columns, ...).
+    """
+    env: dict[str, Any] = {"make": Struct.from_validated, "schema": schema, "validate": validate_value}
+    lines = ["def build(row):"]
+    for k, (field, (name, idx, convert)) in enumerate(zip(schema.fields, setters, strict=True)):
+        fs = field.schema
+        v = f"v{k}"
+        env[f"S{k}"], env[f"C{k}"], env[f"N{k}"] = fs, convert, name
+        lines.append(f"    {v} = row[{idx}]")
+        lines.append(f"    if {v} is None:")
+        lines.append("        pass" if fs.optional else f"        validate(S{k}, None, N{k})")
+        lines.append("    else:")
+        same = identity_type(convert)
+        if same is not None:
+            env[f"T{k}"] = same
+            lines.append(f"        if {v}.__class__ is not T{k}:")
+            lines.append(f"            {v} = C{k}({v})")
+        else:
+            lines.append(f"        {v} = C{k}({v})")
+        fast = fs.plain_value_check
+        if fast is not None:
+            env[f"E{k}"] = fast[0]
+            check = f"{v}.__class__ is E{k}" + (f" and {fast[1]} <= {v} <= {fast[2]}" if fast[1] is not None else "")
+        elif fs.name in _EXACT_LOGICAL:
+            env[f"E{k}"] = _EXACT_LOGICAL[fs.name]
+            check = f"{v}.__class__ is E{k}"
+        else:
+            check = "False"
+        lines.append(f"        if not ({check}):")
+        lines.append(f"            validate(S{k}, {v}, N{k})")
+    lines.append(f"    return make(schema, [{', '.join(f'v{k}' for k in range(len(setters)))}])")
+    namespace = dict(env)
+    exec(compile("\n".join(lines), f"<row struct {schema.name or 'query'}>", "exec"), namespace)
+    build: Callable[[tuple[Any, ...]], Struct] = namespace["build"]
+    return build

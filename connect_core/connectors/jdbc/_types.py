@@ -23,7 +23,14 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["ColumnDef", "column_from_type_name", "mysql_column", "postgres_column", "schema_and_converter"]
+__all__ = [
+    "ColumnDef",
+    "column_from_type_name",
+    "identity_type",
+    "mysql_column",
+    "postgres_column",
+    "schema_and_converter",
+]
 
 PRECISION_PARAM: Final = "connect.decimal.precision"
 _INT_BY_PRECISION: Final = ((2, "int8"), (4, "int16"), (9, "int32"), (18, "int64"))
@@ -225,10 +232,24 @@ def epoch_nanos(instant: dt.datetime) -> int:
     return (instant - _EPOCH) // dt.timedelta(microseconds=1) * 1000
 
 
+def _instant(tz: dt.tzinfo) -> Callable[[Any], dt.datetime]:
+    """``to_instant`` with the driver's usual value (a naive datetime) handled first."""
+    utc = tz is dt.UTC
+    datetime = dt.datetime
+
+    def convert(value: Any) -> dt.datetime:
+        if value.__class__ is datetime and value.tzinfo is None:
+            aware = value.replace(tzinfo=tz)
+            return aware if utc else aware.astimezone(dt.UTC)
+        return to_instant(value, tz)
+
+    return convert
+
+
 def _timestamp(granularity: str, optional: bool, tz: dt.tzinfo) -> tuple[Schema, Callable[[Any], Any]]:
     if granularity == "connect_logical":
         builder = Timestamp.builder()
-        return (builder.optional() if optional else builder).build(), lambda v: to_instant(v, tz)
+        return (builder.optional() if optional else builder).build(), _instant(tz)
     unit = 1000 if granularity.startswith("micros") else 1
     if granularity.endswith("_long"):
         builder = SchemaBuilder.int64()
@@ -288,3 +309,13 @@ def schema_and_converter(
     else:
         return None
     return (builder.optional() if optional else builder).build(), fn
+
+
+_IDENTITY_TYPES: Final[dict[Callable[[Any], Any], type]] = {
+    _to_int: int, _to_float: float, _to_str: str, _to_bytes: bytes, _to_bool: bool, _to_date: dt.date,
+}
+
+
+def identity_type(convert: Callable[[Any], Any]) -> type | None:
+    """The Python type a value converter returns unchanged (a driver value of exactly that type needs no call)."""
+    return _IDENTITY_TYPES.get(convert)

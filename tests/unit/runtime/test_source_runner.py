@@ -158,3 +158,32 @@ def test_an_unknown_task_is_not_found() -> None:
     harness = Harness()
     with pytest.raises(Exception, match="Task src-3 not found"):
         harness.runner().run("src", 3, _budget)
+
+
+def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_carry_it() -> None:
+    """The partition key is reused while records share one partition object; equal copies map to the same key."""
+    from types import SimpleNamespace
+
+    from connect_core.api.record import SourceRecord
+    from connect_core.api.task import partition_key
+    from connect_core.runtime.source_pipeline import ProducerRecord
+    from connect_core.runtime.source_runner import SourceInvocationResult
+
+    shared, other = {"file": "a", "n": 1}, {"file": "b"}
+    partitions = [shared, shared, other, shared, {"n": 1, "file": "a"}, other, None]
+    records = [SourceRecord(p, {"line": i}, "t") for i, p in enumerate(partitions, start=1)]
+    seen: list[object] = []
+    running = SimpleNamespace(
+        pipeline=SimpleNamespace(convert=lambda r: ProducerRecord("t", None, None, b"v", None, None)),
+        producer=SimpleNamespace(produce=lambda *a, **k: seen.append(k), poll=lambda t: 0),
+        reader=SimpleNamespace(pending={}),
+    )
+    latest: dict[object, tuple[dict[str, object], dict[str, object]]] = {}
+    result = SourceInvocationResult("src", 0, "RUNNING")
+    Harness().runner()._send_all(running, records, result, None, latest)  # type: ignore[arg-type]
+
+    assert result.records == 7 and len(seen) == 7
+    assert {key: offset for key, (_, offset) in latest.items()} == {
+        partition_key({"file": "a", "n": 1}): {"line": 5}, partition_key({"file": "b"}): {"line": 6},
+    }
+    assert running.reader.pending == {key: offset for key, (_, offset) in latest.items()}

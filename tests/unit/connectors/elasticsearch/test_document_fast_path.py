@@ -1,0 +1,116 @@
+"""The compiled struct-document path and orjson writer must send what ``to_json_data`` + ``json.dumps`` sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+from typing import Any
+
+import pytest
+
+from connect_core.api import SchemaBuilder, SinkRecord, Struct
+from connect_core.api.config import parse_config
+from connect_core.api.data_json import to_json_data
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.schema import (
+    BOOLEAN_SCHEMA,
+    BYTES_SCHEMA,
+    FLOAT32_SCHEMA,
+    FLOAT64_SCHEMA,
+    INT8_SCHEMA,
+    INT32_SCHEMA,
+    INT64_SCHEMA,
+    STRING_SCHEMA,
+)
+from connect_core.connectors.elasticsearch._document import DocumentBuilder, _dumps
+from connect_core.connectors.elasticsearch.config import ElasticsearchSinkConfig
+
+FLAT = (
+    SchemaBuilder.struct().name("flat")
+    .field("i8", INT8_SCHEMA).field("i64", INT64_SCHEMA).field("f32", FLOAT32_SCHEMA).field("f64", FLOAT64_SCHEMA)
+    .field("flag", BOOLEAN_SCHEMA).field("text", STRING_SCHEMA).field("raw", BYTES_SCHEMA)
+    .field("amount", Decimal.schema(2)).field("at", Timestamp.schema()).field("day", Date.schema())
+    .field("tod", Time.schema())
+    .field("opt", SchemaBuilder.string().optional().build())
+    .field("dflt", SchemaBuilder.int32().optional().default_value(5).build())
+    .build()
+)
+NESTED = (
+    SchemaBuilder.struct()
+    .field("id", INT32_SCHEMA)
+    .field("scores", SchemaBuilder.array(FLOAT64_SCHEMA).build())
+    .field("tags", SchemaBuilder.map(STRING_SCHEMA, INT64_SCHEMA).optional().build())
+    .build()
+)
+
+
+def _flat(**overrides: Any) -> Struct:
+    values = {"i8": -3, "i64": 2**63 - 1, "f32": 0.5, "f64": 1e16, "flag": True, "text": "héllo \u2028 \"q\" \x01",
+              "raw": b"\x00\xff", "amount": decimal.Decimal("12.30"),
+              "at": dt.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC), "day": dt.date(2024, 1, 2),
+              "tod": dt.time(3, 4, 5), "opt": None, "dflt": None, **overrides}
+    struct = Struct(FLAT)
+    for name, value in values.items():
+        struct.put(name, value)
+    return struct
+
+
+def _config(**props: str) -> ElasticsearchSinkConfig:
+    return parse_config(ElasticsearchSinkConfig, {"connection.url": "http://localhost:9200", "key.ignore": "true",
+                                                  **props})
+
+
+def _expected_body(struct: Struct, config: ElasticsearchSinkConfig) -> bytes:
+    """What the sink sent before the compiled path: to_json_data of the whole struct, then json.dumps."""
+    document = to_json_data(struct.schema, struct, decimal_format="NUMERIC",
+                            string_maps_as_objects=config.compact_map_entries, map_entry="object")
+    return _dumps(document)
+
+
+def _body(struct: Struct, config: ElasticsearchSinkConfig) -> bytes:
+    action = DocumentBuilder(config).build(SinkRecord("t", 0, None, None, struct.schema, struct, 9))
+    assert action is not None
+    return action.lines.split(b"\n")[1]
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"f64": 0.1}, {"f64": -2.5e-7}, {"f32": 3.0}, {"amount": decimal.Decimal("-0.01")}, {"opt": "x"},
+    {"dflt": 7}, {"text": ""},
+])
+def test_flat_struct_documents_mean_the_same_json(overrides: dict[str, Any]) -> None:
+    config = _config()
+    struct = _flat(**overrides)
+    body, expected = _body(struct, config), _expected_body(struct, config)
+    assert json.loads(body) == json.loads(expected)
+    assert list(json.loads(body)) == list(json.loads(expected))  # same key order
+
+
+def test_without_exponent_floats_the_bytes_are_the_same() -> None:
+    config = _config()
+    struct = _flat(f64=123.25)
+    assert _body(struct, config) == _expected_body(struct, config)
+
+
+@pytest.mark.parametrize("special", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_keep_the_json_modules_spelling(special: float) -> None:
+    config = _config()
+    struct = _flat(f64=special)
+    assert _body(struct, config) == _expected_body(struct, config)
+
+
+def test_nested_values_and_big_ints_take_the_json_module() -> None:
+    config = _config()
+    struct = Struct(NESTED).put("id", 1).put("scores", [1.5, math.nan]).put("tags", {"a": 1})
+    assert _body(struct, config) == _expected_body(struct, config)
+
+
+def test_upsert_and_external_versions_keep_their_action_lines() -> None:
+    config = _config(**{"key.ignore": "false", "write.method": "UPSERT"})
+    struct = _flat()
+    action = DocumentBuilder(config).build(SinkRecord("t", 0, STRING_SCHEMA, "k", FLAT, struct, 9))
+    assert action is not None
+    meta, body = (json.loads(line) for line in action.lines.split(b"\n")[:2])
+    assert meta == {"update": {"_index": "t", "_id": "k", "retry_on_conflict": 5}}
+    assert body == {"doc": json.loads(_expected_body(struct, config)), "doc_as_upsert": True}
