@@ -151,7 +151,7 @@ def compile_string_writer() -> Callable[[Any], bytes | None]:
     src.lines.append("    if value.__class__ is not str:")
     src.lines.append("        return None")
     src.lines.extend(_dump_lines(src, "value"))
-    return src.compile("write")  # type: ignore[no-any-return]
+    return src.compile("write")
 
 
 def _dump_lines(src: _Source, node: str) -> list[str]:

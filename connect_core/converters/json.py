@@ -203,7 +203,7 @@ class JsonConverter(DataHeaderConverter):
                 cache.popitem(last=False)
         self._last_schema, self._last_schema_text = schema, text
         try:
-            self._last_prefix: bytes | None = ('{"schema":' + text + ',"payload":').encode("utf-8")
+            self._last_prefix = ('{"schema":' + text + ',"payload":').encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates in a name: the exact path raises as before
             self._last_prefix = None
         return text
@@ -220,7 +220,7 @@ class JsonConverter(DataHeaderConverter):
         if write is None:
             return None
         try:
-            return write(value)  # type: ignore[no-any-return]
+            return write(value)
         except Exception:  # the exact path raises the same error, for the first bad field in order
             return None
 
@@ -482,6 +482,11 @@ class JsonConverter(DataHeaderConverter):
             read = None
             if schema is not None and schema.type is Type.STRUCT:
                 read = self._compiled(self._readers, schema, self._compile_reader)
+            if read is None and schema is not None and schema.name is None and schema.type is Type.STRING:
+                to_connect = self._to_connect
+
+                def read(node: Any, schema: Schema = schema) -> Any:  # a string payload is itself
+                    return node if node.__class__ is str else to_connect(schema, node)
             if read is None:
                 def read(node: Any, schema: Schema | None = schema) -> Any:
                     return self._to_connect(schema, node)
