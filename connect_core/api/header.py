@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Header", "Headers"]
 
+_NONE: tuple[()] = ()
+
 
 class Header:
     """One header: a key plus a value with its optional schema (Kafka ``Header``); immutable."""
@@ -61,7 +63,8 @@ class Headers:
 
     def __init__(self, headers: Iterable[Header] | None = None) -> None:
         """Create headers, optionally copying ``headers``."""
-        self._headers: list[Header] = list(headers) if headers is not None else []
+        # No list until the first header: most records carry none, and one object less per record is measurable
+        self._headers: list[Header] | tuple[()] = list(headers) if headers is not None else _NONE
 
     def add(self, key: str, value: Any, schema: Schema | None = None) -> Headers:
         """Append a header; when a schema is given the value is validated against it."""
@@ -69,13 +72,19 @@ class Headers:
             schema, value = value.schema, value.value
         if schema is not None:
             validate_value(schema, value)
-        self._headers.append(Header(key, schema, value))
+        self._mutable().append(Header(key, schema, value))
         return self
 
     def add_header(self, header: Header) -> Headers:
         """Append an existing ``Header``."""
-        self._headers.append(header)
+        self._mutable().append(header)
         return self
+
+    def _mutable(self) -> list[Header]:
+        headers = self._headers
+        if headers.__class__ is tuple:
+            headers = self._headers = []
+        return headers  # type: ignore[return-value]
 
     def last_with_name(self, key: str) -> Header | None:
         """The last header called ``key``, or None."""
@@ -114,7 +123,7 @@ class Headers:
 
     def duplicate(self) -> Headers:
         """A shallow copy (headers are immutable, so this is a full copy in effect)."""
-        return Headers(self._headers)
+        return Headers(self._headers) if self._headers else Headers()
 
     def apply(self, transform: Callable[[Header], Header | None], key: str | None = None) -> Headers:
         """Replace each header (or each called ``key``) by ``transform(header)``; None removes it."""
@@ -140,7 +149,7 @@ class Headers:
             return True
         if not isinstance(other, Headers):
             return NotImplemented
-        return self._headers == other._headers
+        return list(self._headers) == list(other._headers)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -38,19 +38,26 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["compile_reader", "compile_writer", "orjson_text_is_jacksons"]
+__all__ = ["compile_reader", "compile_string_writer", "compile_writer", "orjson_text_is_jacksons"]
 
 _INT_RANGES = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _EPOCH_DATE = _dt.date(1970, 1, 1)
 _ONE_MS = _dt.timedelta(milliseconds=1)
+_EPOCH_ORDINAL = _EPOCH_DATE.toordinal()
+_BACKSLASH = ord("\\")
+_MIN_MS = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
+_MAX_MS = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")  # lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
 _MAX_GENERATED_FIELDS = 250  # Python's parser copes with far more; keeps generated code readable in tracebacks
 
 
 def orjson_text_is_jacksons(text: bytes) -> bool:
     """Whether orjson output is certainly Jackson's text: no ``\\u`` escape and no 4-byte UTF-8 character."""
-    return b"\\u" not in text and (text.isascii() or _ASTRAL.search(text) is None)
+    # an int needle is a memchr; a bytes needle (even one byte long) is several times slower on short texts
+    if _BACKSLASH in text and b"\\u" in text:
+        return False
+    return text.isascii() or _ASTRAL.search(text) is None
 
 
 def _bounds(t: Type) -> tuple[int, int]:
@@ -78,10 +85,14 @@ class _Source:
 
 # -- writing ---------------------------------------------------------------------------------------------------------
 def compile_writer(
-    schema: Schema, field_text: Callable[[Schema, Any], str], replace_null: bool, numeric_decimals: bool
-) -> Callable[[list[Any]], dict[str, Any] | None] | None:
-    """``build(struct_values) -> dict | None`` for a STRUCT ``schema`` (None: the schema is not compiled).
+    schema: Schema, field_text: Callable[[Schema, Any], str], replace_null: bool, numeric_decimals: bool, *,
+    nested: bool = False,
+) -> Callable[[Any], Any] | None:
+    """The compiled writer of a STRUCT ``schema`` (None: the schema is not compiled).
 
+    ``write(struct) -> bytes | None``: the payload text, or None where the exact path must write it (a struct of
+    another schema, a value the plan cannot type, text where orjson differs from Jackson). With ``nested``,
+    ``build(struct_values) -> dict | None`` instead, for a struct field of an enclosing plan.
     ``field_text(schema, value)`` is the converter's exact writer (Jackson's text of one value).
     """
     fields = schema.fields
@@ -90,7 +101,14 @@ def compile_writer(
     src = _Source()
     fragment = src.const("F", orjson.Fragment)
     lines = src.lines
-    lines.append("def build(vals):")
+    if nested:
+        lines.append("def build(vals):")
+    else:
+        struct, own = src.const("C", Struct), src.const("S", schema)
+        lines.append("def write(value):")
+        lines.append(f"    if value.__class__ is not {struct} or value.schema is not {own}:")
+        lines.append("        return None")
+        lines.append("    vals = value.values()")
     if fields:
         names = ", ".join(f"v{i}" for i in range(len(fields)))
         lines.append(f"    {names}, = vals")
@@ -118,12 +136,42 @@ def compile_writer(
         text = src.const("T", lambda value, fs=fs: field_text(fs, value))
         lines.append("    else:")
         lines.append(f"        {x} = {fragment}({text}({v}))")
-    items = ", ".join(f"{field.name!r}: x{i}" for i, field in enumerate(fields))
-    lines.append(f"    return {{{items}}}")
-    return src.compile("build")
+    items = "{" + ", ".join(f"{field.name!r}: x{i}" for i, field in enumerate(fields)) + "}"
+    if nested:
+        lines.append(f"    return {items}")
+        return src.compile("build")
+    lines.extend(_dump_lines(src, items))
+    return src.compile("write")
 
 
-def _fast_write(  # noqa: PLR0917 - one branch per type is clearest
+def compile_string_writer() -> Callable[[Any], bytes | None]:
+    """``write(value)`` for a top-level unnamed STRING schema (what FileStreamSource records carry)."""
+    src = _Source()
+    src.lines.append("def write(value):")
+    src.lines.append("    if value.__class__ is not str:")
+    src.lines.append("        return None")
+    src.lines.extend(_dump_lines(src, "value"))
+    return src.compile("write")
+
+
+def _dump_lines(src: _Source, node: str) -> list[str]:
+    """``orjson.dumps(node)``, returned only when it is certainly Jackson's text (``orjson_text_is_jacksons``)."""
+    dumps, error, astral = src.const("J", orjson.dumps), src.const("X", orjson.JSONEncodeError), src.const(
+        "A", _ASTRAL.search)
+    return [
+        "    try:",
+        f"        text = {dumps}({node})",
+        f"    except {error}:",  # lone surrogates and the like: the exact path decides
+        "        return None",
+        f"    if {_BACKSLASH} in text and b'\\\\u' in text:",
+        "        return None",
+        f"    if text.isascii() or {astral}(text) is None:",
+        "        return text",
+        "    return None",
+    ]
+
+
+def _fast_write(  # noqa: C901, PLR0912, PLR0917 - one branch per type is clearest
     src: _Source, fs: Schema, v: str, x: str, field_text: Callable[[Schema, Any], str], replace_null: bool,
     numeric_decimals: bool,
 ) -> tuple[str, list[str]] | None:
@@ -134,8 +182,8 @@ def _fast_write(  # noqa: PLR0917 - one branch per type is clearest
         return (f"{v}.__class__ is {dt}",
                 [f"{x} = (({v} if {v}.tzinfo is not None else {v}.replace(tzinfo={utc})) - {epoch}) // {ms}"])
     if name == Date.LOGICAL_NAME:
-        date, epoch = src.const("C", _dt.date), src.const("C", _EPOCH_DATE)
-        return f"{v}.__class__ is {date}", [f"{x} = ({v} - {epoch}).days"]
+        date = src.const("C", _dt.date)
+        return f"{v}.__class__ is {date}", [f"{x} = {v}.toordinal() - {_EPOCH_ORDINAL}"]
     if name == Decimal.LOGICAL_NAME:
         if numeric_decimals:
             return None
@@ -143,9 +191,26 @@ def _fast_write(  # noqa: PLR0917 - one branch per type is clearest
             scale = Decimal.scale(fs)
         except Exception:  # a malformed scale parameter: the exact path reports it
             return None
-        dec = src.const("C", _decimal.Decimal)
-        encode = src.const("E", _decimal_b64(scale))
-        return f"{v}.__class__ is {dec} and ({x} := {encode}({v})) is not None", ["pass"]
+        if scale < 0:
+            return None  # str() prints these with an exponent: the exact writer
+        # str() of a finite Decimal without an exponent part shows exactly -exponent digits after the point: the
+        # text gives the scale check and the unscaled digits at once (cheaper than as_tuple + scaleb)
+        dec, exact = src.const("C", _decimal.Decimal), src.const("T", lambda value, fs=fs: field_text(fs, value))
+        fragment, b2a = src.const("F", orjson.Fragment), src.const("B", binascii.b2a_base64)
+        if scale > 0:
+            wrong = f"'E' in t or len(t) <= {scale} or t[{-scale - 1}] != '.'"
+            digits = "t.replace('.', '')"
+        else:
+            wrong, digits = "'E' in t or '.' in t", "t"
+        return f"{v}.__class__ is {dec} and {v}.is_finite()", [
+            f"t = str({v})",
+            f"if {wrong}:",
+            f"    {x} = {fragment}({exact}({v}))",  # another scale: the exact writer raises Kafka's error
+            "else:",
+            f"    u = int({digits})",
+            f"    {x} = {b2a}(u.to_bytes(((u if u >= 0 else ~u).bit_length() + 8) // 8, 'big', signed=True), "
+            "newline=False).decode('ascii')",
+        ]
     if name is not None and name.startswith("org.apache.kafka.connect.data."):
         return None  # Time, and any logical type added later: the exact writer
     if t is Type.STRING:
@@ -164,40 +229,13 @@ def _fast_write(  # noqa: PLR0917 - one branch per type is clearest
         b64 = src.const("B", base64.b64encode)
         return f"{v}.__class__ is bytes", [f"{x} = {b64}({v}).decode('ascii')"]
     if t is Type.STRUCT:
-        nested = compile_writer(fs, field_text, replace_null, numeric_decimals)
+        nested = compile_writer(fs, field_text, replace_null, numeric_decimals, nested=True)
         if nested is None:
             return None
         struct, schema, build = src.const("C", Struct), src.const("S", fs), src.const("W", nested)
         return (f"{v}.__class__ is {struct} and {v}.schema is {schema} and ({x} := {build}({v}.values())) "
                 "is not None", ["pass"])
     return None
-
-
-def _decimal_b64(scale: int) -> Callable[[_decimal.Decimal], str | None]:
-    """Kafka's base64 Decimal bytes (two's complement, minimal length) of a value of exactly ``scale``, else None.
-
-    ``str`` of a finite Decimal without an exponent part shows exactly ``-exponent`` digits after the point, so the
-    text tells the scale and the unscaled digits at once (cheaper than ``as_tuple``/``scaleb``).
-    """
-    b64 = binascii.b2a_base64
-
-    def encode(value: _decimal.Decimal) -> str | None:
-        if not value.is_finite():
-            return None
-        text = str(value)
-        if "E" in text:
-            return None
-        if scale > 0:
-            if len(text) <= scale or text[-scale - 1] != ".":
-                return None
-            text = text.replace(".", "")
-        elif scale < 0 or "." in text:
-            return None  # negative scales print with an exponent anyway
-        unscaled = int(text)
-        length = ((unscaled if unscaled >= 0 else ~unscaled).bit_length() + 8) // 8
-        return b64(unscaled.to_bytes(length, "big", signed=True), newline=False).decode("ascii")
-
-    return encode
 
 
 # -- reading ---------------------------------------------------------------------------------------------------------
@@ -225,6 +263,21 @@ def compile_reader(
         v = f"v{i}"
         fs_name = src.const("S", fs)
         lines.append(f"    {v} = get({field.name!r})")
+        if fs.name == Decimal.LOGICAL_NAME and fs.type is Type.BYTES and _scale_or_none(fs) is not None:
+            # base64 two's complement bytes, decoded inline (strict a2b_base64: a subset of validated b64decode)
+            a2b, from_bytes, decimal = (src.const("C", c) for c in (binascii.a2b_base64, int.from_bytes,
+                                                                     _decimal.Decimal))
+            errors = src.const("C", (binascii.Error, ValueError))
+            lines.append(f"    if {v}.__class__ is str:")
+            lines.append("        try:")
+            lines.append(f"            u = {from_bytes}({a2b}({v}, strict_mode=True), 'big', signed=True)")
+            lines.append(f"        except {errors}:")
+            lines.append(f"            {v} = {read_generic}({fs_name}, {v})")
+            lines.append("        else:")
+            lines.append(f"            {v} = {decimal}(f'{{u}}E{-_scale_or_none(fs)}')")  # type: ignore[operator]
+            lines.append("    else:")
+            lines.append(f"        {v} = {read_generic}({fs_name}, {v})")
+            continue
         fast = _fast_read(src, fs, v, generic, field_reader)
         if fast is None:
             lines.append(f"    {v} = {read_generic}({fs_name}, {v})")
@@ -236,6 +289,13 @@ def compile_reader(
     return src.compile("read")
 
 
+def _scale_or_none(schema: Schema) -> int | None:
+    try:
+        return Decimal.scale(schema)
+    except Exception:  # a malformed scale parameter: the exact reader reports it
+        return None
+
+
 def _fast_read(
     src: _Source, fs: Schema, v: str, generic: Callable[[Schema, Any], Any],
     field_reader: Callable[[Schema], Callable[[Any], Any]],
@@ -243,13 +303,13 @@ def _fast_read(
     """(condition on the parsed node ``v``, expression of its Connect value) for the JSON type Kafka writes."""
     name, t = fs.name, fs.type
     if name == Timestamp.LOGICAL_NAME and t is Type.INT64:
-        epoch, delta = src.const("C", _EPOCH), src.const("C", _dt.timedelta)
-        low, high = _bounds(Type.INT64)
-        return f"{v}.__class__ is int and {low} <= {v} <= {high}", f"{epoch} + {delta}(0, 0, 0, {v})"  # ms
+        # datetime's range only (years 1-9999); anything else takes the exact reader and its error
+        epoch, one_ms = src.const("C", _EPOCH), src.const("C", _ONE_MS)
+        return f"{v}.__class__ is int and {_MIN_MS} <= {v} <= {_MAX_MS}", f"{epoch} + {one_ms} * {v}"
     if name == Date.LOGICAL_NAME and t is Type.INT32:
-        epoch, delta = src.const("C", _EPOCH_DATE), src.const("C", _dt.timedelta)
-        low, high = _bounds(Type.INT32)
-        return f"{v}.__class__ is int and {low} <= {v} <= {high}", f"{epoch} + {delta}(days={v})"
+        from_ordinal = src.const("C", _dt.date.fromordinal)
+        low, high = 1 - _EPOCH_ORDINAL, _dt.date.max.toordinal() - _EPOCH_ORDINAL
+        return f"{v}.__class__ is int and {low} <= {v} <= {high}", f"{from_ordinal}({v} + {_EPOCH_ORDINAL})"
     if name == Decimal.LOGICAL_NAME and t is Type.BYTES:
         read = src.const("R", field_reader(fs))
         return f"{v}.__class__ is str", f"{read}({v})"

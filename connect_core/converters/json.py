@@ -26,7 +26,7 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
-from connect_core.converters._json_compiled import compile_reader, compile_writer, orjson_text_is_jacksons
+from connect_core.converters._json_compiled import compile_reader, compile_string_writer, compile_writer
 from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
@@ -156,7 +156,14 @@ class JsonConverter(DataHeaderConverter):
         if schema is None and value is None:
             return None
         if schema is not None and value is not None:
-            payload = self._compiled_payload(schema, value)
+            last, write = self._last_writer
+            if last is schema and write is not None:  # the common case inline: consecutive records share a schema
+                try:
+                    payload = write(value)
+                except Exception:  # the exact path raises the same error, for the first bad field in order
+                    payload = None
+            else:
+                payload = self._compiled_payload(schema, value)
             if payload is not None:
                 if not self._schemas_enable:
                     return payload
@@ -196,49 +203,33 @@ class JsonConverter(DataHeaderConverter):
                 cache.popitem(last=False)
         self._last_schema, self._last_schema_text = schema, text
         try:
-            self._last_prefix: bytes | None = ('{"schema":' + text + ',"payload":').encode("utf-8")
+            self._last_prefix = ('{"schema":' + text + ',"payload":').encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates in a name: the exact path raises as before
             self._last_prefix = None
         return text
 
     def _compiled_payload(self, schema: Schema, value: Any) -> bytes | None:
-        """Jackson's exact payload text through the schema's compiled plan and orjson, or None (the exact path).
+        """Jackson's exact payload text through the schema's compiled writer and orjson, or None (the exact path).
 
         Errors are never raised here: whatever the plan cannot write exactly goes the exact way, which raises.
         """
-        t = schema.type
-        cls = value.__class__
-        if t is Type.STRUCT:
-            if cls is not Struct or value.schema is not schema:
-                return None
-            last, build = self._last_writer
-            if last is not schema:
-                build = self._compiled(self._writers, schema, self._compile_writer)
-                self._last_writer = (schema, build)
-            if build is None:
-                return None
-            try:
-                node = build(value.values())
-            except Exception:  # the exact path raises the same error, for the first bad field in order
-                return None
-            if node is None:
-                return None
-        elif schema.name is not None:
-            return None
-        elif t is Type.STRING:
-            if cls is not str:
-                return None
-            node = value
-        else:
+        last, write = self._last_writer
+        if last is not schema:
+            write = self._compiled(self._writers, schema, self._compile_writer)
+            self._last_writer = (schema, write)
+        if write is None:
             return None
         try:
-            text = orjson.dumps(node)
-        except orjson.JSONEncodeError:  # lone surrogates and the like: the exact path decides
+            return write(value)
+        except Exception:  # the exact path raises the same error, for the first bad field in order
             return None
-        return text if orjson_text_is_jacksons(text) else None
 
     def _compile_writer(self, schema: Schema) -> Any:
-        return compile_writer(schema, self._encode_default, self._replace_null, self._numeric)
+        if schema.type is Type.STRUCT:
+            return compile_writer(schema, self._encode_default, self._replace_null, self._numeric)
+        if schema.type is Type.STRING and schema.name is None:
+            return compile_string_writer()
+        return None
 
     def _compile_reader(self, schema: Schema) -> Any:
         return compile_reader(schema, self._to_connect, self._field_reader)
@@ -452,7 +443,7 @@ class JsonConverter(DataHeaderConverter):
             return SchemaAndValue.NULL
         if self._schemas_enable:
             prefix, schema, read = self._last_envelope
-            if prefix and value.startswith(prefix) and value.endswith(b"}"):
+            if prefix and value.startswith(prefix) and value[-1] == _CLOSE_BRACE:
                 # Same schema text as the previous record: parse only the payload (verified byte for byte), with
                 # orjson; a payload it refuses, or whose floats need BigDecimal's exactness, takes the full path.
                 try:
@@ -491,6 +482,11 @@ class JsonConverter(DataHeaderConverter):
             read = None
             if schema is not None and schema.type is Type.STRUCT:
                 read = self._compiled(self._readers, schema, self._compile_reader)
+            if read is None and schema is not None and schema.name is None and schema.type is Type.STRING:
+                to_connect = self._to_connect
+
+                def read(node: Any, schema: Schema = schema) -> Any:  # a string payload is itself
+                    return node if node.__class__ is str else to_connect(schema, node)
             if read is None:
                 def read(node: Any, schema: Schema | None = schema) -> Any:
                     return self._to_connect(schema, node)
@@ -689,6 +685,7 @@ def _inline_logical_writer(schema: Schema, fallback: Any, numeric: bool) -> Any:
     return None
 
 
+_CLOSE_BRACE = ord("}")
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _NOT_LOGICAL = object()

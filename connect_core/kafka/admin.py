@@ -24,7 +24,9 @@ __all__ = [
     "DEFAULT_ADMIN_TIMEOUT_S",
     "ensure_compacted_topic",
     "ensure_topic",
+    "existing_partition_count",
     "topic_partition_count",
+    "verify_compacted",
 ]
 
 BROKER_DEFAULT = -1  # partitions / replication factor: let the broker decide (KIP-464), like Kafka's -1
@@ -122,6 +124,14 @@ def ensure_compacted_topic(
     created = ensure_topic(
         admin, name, partitions, replication_factor, {**(configs or {}), CLEANUP_POLICY: COMPACT}, timeout_s=timeout_s
     )
+    verify_compacted(admin, name, purpose=purpose, timeout_s=timeout_s)
+    return created
+
+
+def verify_compacted(
+    admin: AdminClient, name: str, *, purpose: str = "internal", timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S
+) -> None:
+    """Kafka Connect's ``verifyTopicCleanupPolicyOnlyCompact``: ConfigError unless the policy is exactly compact."""
     policy = _cleanup_policy(admin, name, timeout_s)
     if policy is not None and {p.strip() for p in policy.split(",") if p.strip()} != {COMPACT}:
         raise ConfigError(
@@ -129,7 +139,19 @@ def ensure_compacted_topic(
             f"consistency and durability, but found the topic currently has '{CLEANUP_POLICY}={policy}'. "
             "Continuing would likely result in eventually losing data. Use a topic with 'cleanup.policy=compact'."
         )
-    return created
+
+
+def existing_partition_count(
+    client: AdminClient | Consumer, name: str, *, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S
+) -> int | None:
+    """The partition count of a topic that exists with a leader for every partition; None otherwise (missing, or
+    not ready yet): one metadata request, which never creates the topic (consumers do not auto-create)."""
+    topic = client.list_topics(topic=name, timeout=timeout_s).topics.get(name)
+    if topic is None or topic.error is not None or not topic.partitions:
+        return None
+    if any(p.leader < 0 or p.error is not None for p in topic.partitions.values()):
+        return None
+    return len(topic.partitions)
 
 
 def topic_partition_count(

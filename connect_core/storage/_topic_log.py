@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError, ConnectError
-from connect_core.kafka.admin import ensure_compacted_topic, topic_partition_count
+from connect_core.kafka.admin import (
+    ensure_compacted_topic,
+    existing_partition_count,
+    topic_partition_count,
+    verify_compacted,
+)
 from connect_core.kafka.clients import READ_COMMITTED
 from connect_core.kafka.read_to_end import (
     DEFAULT_READ_TIMEOUT_S,
@@ -90,14 +95,21 @@ class KafkaTopicLog:
         if self._partitions is not None:
             return
         if self.create_topic:
-            admin = self.admin
-            with_retries(lambda: ensure_compacted_topic(
-                admin, self.spec.name, self.spec.partitions, self.spec.replication_factor, self.spec.configs,
-                purpose=self.spec.purpose, timeout_s=self.timeout_s,
-            ), what=f"creating '{self.spec.name}'", timeout_s=self.timeout_s)
-            consumer = self.consumer  # its metadata request warms the reader for the first read (see the helper)
-            count = with_retries(lambda: topic_partition_count(consumer, self.spec.name, timeout_s=self.timeout_s),
-                                 what=f"describing '{self.spec.name}'", timeout_s=self.timeout_s)
+            # A topic that exists (the usual case: the coordinator created it) costs one metadata request, which also
+            # warms the reader for its first assignment, and the compaction check; a missing one is created first.
+            admin, consumer, name = self.admin, self.consumer, self.spec.name
+            count = with_retries(lambda: existing_partition_count(consumer, name, timeout_s=self.timeout_s),
+                                 what=f"describing '{name}'", timeout_s=self.timeout_s)
+            if count is None:
+                with_retries(lambda: ensure_compacted_topic(
+                    admin, name, self.spec.partitions, self.spec.replication_factor, self.spec.configs,
+                    purpose=self.spec.purpose, timeout_s=self.timeout_s,
+                ), what=f"creating '{name}'", timeout_s=self.timeout_s)
+                count = with_retries(lambda: topic_partition_count(consumer, name, timeout_s=self.timeout_s),
+                                     what=f"describing '{name}'", timeout_s=self.timeout_s)
+            else:
+                with_retries(lambda: verify_compacted(admin, name, purpose=self.spec.purpose, timeout_s=self.timeout_s),
+                             what=f"checking '{name}'", timeout_s=self.timeout_s)
             partitions = list(range(count))
         else:
             partitions = partitions_of(self.consumer, self.spec.name, timeout_s=self.timeout_s)

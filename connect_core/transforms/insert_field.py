@@ -129,10 +129,9 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
         struct = require_struct(value, PURPOSE)
         updated_schema, copy, fields = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
         out = copy(struct, self._replace_null)
-        ts = record.timestamp
-        if self._timestamp is not None and ts is not None:
-            ts = Timestamp.to_logical(TIMESTAMP_SCHEMA, ts)
-        self._insert(record, out.put, ts, fields)
+        ts = record.timestamp  # converted only when a timestamp field is inserted
+        when = Timestamp.to_logical(TIMESTAMP_SCHEMA, ts) if self._timestamp is not None and ts is not None else None
+        self._insert(record, out.put, when, fields)
         return self._new_record(record, updated_schema, out)
 
     def _insert(self, record: ConnectRecord, put: Any, timestamp: Any, fields: tuple[Any, ...] | None = None) -> None:

@@ -24,6 +24,8 @@ def _java_string(value: Any) -> str:
     Maps print as ``{k=v, k2=v2}`` and lists as ``[a, b]`` (Java's ``AbstractMap``/``AbstractCollection``); map
     entries keep their insertion order, where Java's ``HashMap`` would use its bucket order.
     """
+    if value.__class__ is str:  # what StringConverter and string schemas give: the common case first
+        return value
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -103,12 +103,8 @@ class FileStreamSourceTask(SourceTask):
                 break
             self._position += next_start - start
             line = buf[start:end].decode("utf-8", "replace")
-            records.append(
-                SourceRecord(
-                    partition, {POSITION_FIELD: self._position}, self._topic,
-                    value_schema=STRING_SCHEMA, value=line, timestamp=now,
-                )
-            )
+            records.append(SourceRecord(partition, {POSITION_FIELD: self._position}, self._topic, None, None, None,
+                                        STRING_SCHEMA, line, now))
             start = next_start
         self._buffer = buf[start:]
 

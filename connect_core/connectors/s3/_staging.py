@@ -4,7 +4,7 @@ A Lambda invocation cannot keep records in memory for the next one, so each Kafk
 prefix of the bucket, a *head* object (JSON, rewritten only with a conditional write on its ETag) and the
 *segments* it lists (one per invocation that added records to the open files; never rewritten). Layout::
 
-    <topics.dir>/_lambda-connect+staging/<topic>+<partition>/head.json
+    <topics.dir>/_lambda-connect+staging/<topic>+<partition>/head
     <topics.dir>/_lambda-connect+staging/<topic>+<partition>/<round id>/<first offset>-<last offset>
 
 The ``_`` prefix makes Hive, Athena and Spark skip the directory, and ``+`` cannot occur in a Kafka topic name, so
@@ -95,7 +95,7 @@ class StageLayout:
     @property
     def head(self) -> str:
         """The head object's key."""
-        return self.root + "head.json"
+        return self.root + "head"  # no extension: S3 event filters on ".json" never match it
 
     def round_prefix(self, round_id: int) -> str:
         """Every segment of a round starts with this."""

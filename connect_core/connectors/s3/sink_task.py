@@ -94,6 +94,9 @@ class S3SinkTask(SinkTask):
         self._rotate_ms = config.rotate_interval_ms if self._partitioner.time_based else -1
         self._schedule_ms = config.rotate_schedule_interval_ms
         self._zone = parse_zone(config.timezone) if self._schedule_ms > 0 else None
+        self._views_of: dict[str, list[tuple[str, Any]]] = {}
+        self._schemas = FORMATS[config.format_class] in ("avro", "parquet") or (
+            config.behavior_on_null_values == "write" and FORMATS[config.keys_format_class] in ("avro", "parquet"))
         self._storage = S3Storage(config, self._s3_client)
         self._storage.check_bucket()
         self._buffer = {}
@@ -197,6 +200,12 @@ class S3SinkTask(SinkTask):
 
     def _views(self, d: str) -> list[tuple[str, Any]]:
         """(view, format) of a directory's files, the primary (the one written once, with metadata) last."""
+        views = self._views_of.get(d)
+        if views is None:
+            views = self._views_of[d] = self._list_views(d)
+        return views
+
+    def _list_views(self, d: str) -> list[tuple[str, Any]]:
         tombstones = self.config.behavior_on_null_values == "write" and d == self.config.tombstone_encoded_partition
         views: list[tuple[str, Any]] = []
         if self.config.store_kafka_keys and not tombstones:
@@ -206,6 +215,8 @@ class S3SinkTask(SinkTask):
         return [*views, ("key", self._keys) if tombstones else ("value", self._values)]  # tombstones: keys only
 
     def _schema_id(self, record: SinkRecord, d: str) -> str | None:
+        if not self._schemas:  # JSON Lines and ByteArray never rotate on a schema change
+            return None
         schema: str | None = self._views(d)[-1][1].schema_id(record)
         return schema
 
@@ -259,7 +270,10 @@ class S3SinkTask(SinkTask):
                 log.debug("s3 file %s%s was already written by an earlier attempt", head, primary.extension)
 
     def _clean_up(self, stage: StageLayout, rnd: Round) -> None:
-        """Delete a finished round's segments; a failure only leaves garbage for a later clean-up."""
+        """Delete a finished round's segments (with any a failed attempt left beside them); a failure only leaves
+        garbage. A round that never had a segment listed is not swept (the common, aligned case costs nothing)."""
+        if not rnd.segments:
+            return
         try:
             self._storage.delete_prefix(stage.round_prefix(rnd.id))
         except Exception:

@@ -45,3 +45,12 @@ def test_header_is_immutable_and_copyable() -> None:
         header.value = 2  # type: ignore[misc]
     assert header.with_value(INT32_SCHEMA, 5) == Header("k", INT32_SCHEMA, 5)
     assert header.rename("j").key == "j"
+
+
+def test_empty_headers_behave_as_before() -> None:
+    empty, other = Headers(), Headers([])
+    assert empty == other and len(empty) == 0 and list(empty) == [] and empty.duplicate() == empty
+    copy = empty.duplicate()
+    copy.add("k", "v")
+    assert len(copy) == 1 and len(empty) == 0 and empty != copy
+    assert Headers().add_header(next(iter(copy))) == copy

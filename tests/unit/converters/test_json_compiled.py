@@ -319,3 +319,20 @@ def test_the_compiled_paths_are_the_ones_taken_for_ordinary_rows() -> None:
     prefix, read_schema, read = converter._last_envelope
     assert read_schema == schema and getattr(read, "__name__", "") == "read"  # the generated reader
     assert converter.to_connect_data("t", written).value == value
+
+
+@pytest.mark.parametrize("payload", [b'"text"', b'"\\u00e9\\ud83d\\ude00"', b"5", b"null", b"true", b'"\\ud800"',
+                                     b"[1]"])
+@pytest.mark.parametrize("optional", ["false", "true"])
+def test_a_top_level_string_reads_the_same_on_the_cached_envelope_path(payload: bytes, optional: str) -> None:
+    schema = '{"type":"string","optional":' + optional + "}"
+    record = b'{"schema":' + schema.encode() + b',"payload":' + payload + b"}"
+    converter, results = _converter(), []
+    for _ in range(2):
+        try:
+            read = converter.to_connect_data("t", record)
+            results.append(("ok", read.schema, read.value))
+        except DataError as error:
+            results.append(("error", str(error)))
+    assert results[0] == results[1]
+

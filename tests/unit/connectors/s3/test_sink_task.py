@@ -76,7 +76,7 @@ def test_closed_rounds_leave_no_segments_behind(s3: Any) -> None:
     staged = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"] if "+staging/" in o["Key"]]
     assert sorted(staged) == ["topics/_lambda-connect+staging/orders+0/00000000000000000010/"
                               "00000000000000000010-00000000000000000011",
-                              "topics/_lambda-connect+staging/orders+0/head.json"]
+                              "topics/_lambda-connect+staging/orders+0/head"]
 
 
 def test_retry_that_starts_before_staged_records_skips_them(s3: Any) -> None:
@@ -109,7 +109,7 @@ def test_a_zombie_that_lost_the_head_swap_fails_and_its_retry_writes_nothing_twi
             return getattr(self._client, name)
 
         def put_object(self, **kwargs: Any) -> Any:
-            if kwargs["Key"].endswith("head.json") and "IfMatch" in kwargs and self._before_swap:
+            if kwargs["Key"].endswith("/head") and "IfMatch" in kwargs and self._before_swap:
                 run, self._before_swap = self._before_swap, None
                 run()
             return self._client.put_object(**kwargs)
@@ -142,7 +142,7 @@ def test_rotate_schedule_interval_closes_a_file_once_its_time_has_come(s3: Any) 
     clock[0] = t0 + 10 * 60_000
     _run(task(), _records(range(6, 7)))
     assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines(range(6))}
-    staged = Head.from_bytes(s3.get_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head.json")
+    staged = Head.from_bytes(s3.get_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head")
                              ["Body"].read())
     assert (staged.last, staged.pending, staged.round and staged.round.count) == (6, [], 1)
 
