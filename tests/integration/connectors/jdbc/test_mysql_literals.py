@@ -24,6 +24,13 @@ ROWS: list[tuple[Any, ...]] = [
     (3, "ünïcødé ✓ 😀", None, decimal.Decimal("1E+3"), -2.5e-7, None, None, dt.date(1970, 1, 1)),
     (4, "", 0, None, 3.0, 1, dt.datetime(1, 1, 1), dt.date(9999, 12, 31)),
 ]
+# Text only (not stored): times, an aware datetime (pymysql drops its offset), a year below 1000.
+MORE_TYPES: list[tuple[Any, ...]] = [
+    (5, dt.time(1, 2, 3), dt.time(23, 59, 59, 1), None, 0.0, 0,
+     dt.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC), dt.datetime(999, 1, 1, 0, 0, 0, 5)),
+    (6, dt.time(1, 2, 3, tzinfo=dt.UTC), dt.timedelta(hours=-1, seconds=5), b"\x00'", bytearray(b"x"), 2**70,
+     decimal.Decimal("0E-10"), dt.date(1, 1, 1)),
+]
 
 
 @pytest.fixture
@@ -45,10 +52,11 @@ def test_the_text_is_what_pymysql_would_send(conn: pymysql.Connection) -> None:
     sql = _sql("t")
     plan = MultiRowInsert.parse(sql)
     assert plan is not None
-    statements = plan.statements(conn, ROWS)
+    rows = ROWS + MORE_TYPES
+    statements = plan.statements(conn, rows)
     assert statements is not None and len(statements) == 1
     with conn.cursor() as cursor:
-        values = ",".join(cursor.mogrify("(" + ",".join(["%s"] * 8) + ")", row) for row in ROWS)
+        values = ",".join(cursor.mogrify("(" + ",".join(["%s"] * 8) + ")", row) for row in rows)
         start, end = sql.index("VALUES(") + len("VALUES"), sql.index(" ON DUPLICATE")
         expected = sql[:start] + values + sql[end:]
     assert statements[0] % () == expected  # pymysql applies ``% ()`` to what it is given
