@@ -9,7 +9,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from connect_core.api.errors import ConfigError, ConnectError
-from connect_core.kafka.admin import ensure_compacted_topic, ensure_topic
+from connect_core.kafka.admin import ensure_compacted_topic, ensure_topic, existing_partition_count, verify_compacted
 
 
 class _Entry:
@@ -105,3 +105,28 @@ def test_an_existing_topic_that_is_not_only_compacted_is_refused(policy: str) ->
 def test_an_existing_compacted_topic_passes() -> None:
     admin = FakeAdmin({"connect-status": {"cleanup.policy": "compact"}})
     assert ensure_compacted_topic(admin, "connect-status", 5) is False  # type: ignore[arg-type]
+
+
+def test_an_existing_topic_is_found_by_one_metadata_request_without_creating_anything() -> None:
+    admin = FakeAdmin({"connect-status": {"cleanup.policy": "compact"}})
+    assert existing_partition_count(admin, "connect-status") == 1  # type: ignore[arg-type]
+    assert existing_partition_count(admin, "missing") is None  # type: ignore[arg-type]
+    assert admin.created == [] and "missing" not in admin.topics
+
+
+def test_a_topic_without_a_leader_yet_is_not_counted_as_existing() -> None:
+    admin = FakeAdmin({"t": {}})
+
+    class Leaderless(_Partition):
+        leader = -1
+
+    metadata = _Metadata(["t"])
+    metadata.topics["t"].partitions = {0: Leaderless()}
+    admin.list_topics = lambda topic, **_: metadata  # type: ignore[method-assign]
+    assert existing_partition_count(admin, "t") is None  # type: ignore[arg-type]
+
+
+def test_an_existing_topic_found_that_way_is_still_checked_for_compaction() -> None:
+    with pytest.raises(ConfigError, match="cleanup.policy=delete"):
+        verify_compacted(FakeAdmin({"connect-offsets": {"cleanup.policy": "delete"}}), "connect-offsets")  # type: ignore[arg-type]
+    verify_compacted(FakeAdmin({"connect-offsets": {"cleanup.policy": "compact"}}), "connect-offsets")  # type: ignore[arg-type]

@@ -96,3 +96,24 @@ def test_takes_over_a_prefix_written_by_confluents_sink(aws_settings: dict[str, 
     ours = {key: [row["o"] for row in rows] for key, rows in files.items() if key not in confluent}
     assert ours == {f"{prefix}orders+0+0000000022.json": list(range(22, 32))}  # flush.size records after its files
     assert read_staged(client, name, "default", [0]) == {0: [32, 33, 34]}
+
+
+def test_localstack_refuses_stale_head_swaps_and_second_writes(aws_settings: dict[str, str],
+                                                               bucket: tuple[Any, str]) -> None:
+    """The two conditional writes the design rests on, against LocalStack: If-Match with a stale ETag and
+    If-None-Match on an existing key both fail with 412, and nothing is replaced."""
+    from connect_core.api.config import parse_config
+    from connect_core.connectors.s3._storage import FileExistsRetriableError, S3Storage
+    from connect_core.connectors.s3.config import S3SinkConfig
+
+    client, name = bucket
+    storage = S3Storage(parse_config(S3SinkConfig, scenario_configs(name, _endpoint(aws_settings))["default"]))
+    first = storage.put("stage/head", b"v1", exclusive=True, plain=True)
+    with pytest.raises(FileExistsRetriableError):
+        storage.put("stage/head", b"v1 again", exclusive=True, plain=True)
+    second = storage.put("stage/head", b"v2", exclusive=False, if_match=first, plain=True)
+    with pytest.raises(FileExistsRetriableError):  # a zombie still holding the first ETag
+        storage.put("stage/head", b"zombie", exclusive=False, if_match=first, plain=True)
+    assert storage.get("stage/head") == (b"v2", second)
+    with pytest.raises(FileExistsRetriableError):  # replaced and deleted meanwhile
+        storage.put("stage/gone", b"x", exclusive=False, if_match=first, plain=True)
