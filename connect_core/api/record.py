@@ -224,6 +224,39 @@ class SinkRecord(ConnectRecord):
         )
         self.original_kafka_offset = kafka_offset if original_kafka_offset is None else original_kafka_offset
 
+    def new_record(  # noqa: PLR0917 - Kafka's positional signature
+        self,
+        topic: str,
+        kafka_partition: int | None,
+        key_schema: Schema | None,
+        key: Any,
+        value_schema: Schema | None,
+        value: Any,
+        timestamp: int | None,
+        headers: Headers | Iterable[Header] | None = None,
+    ) -> Self:
+        """``ConnectRecord.new_record`` with the sink fields copied inline (every SMT calls it per record)."""
+        new = object.__new__(type(self))
+        new.topic = topic
+        new.kafka_partition = kafka_partition
+        new.key_schema = key_schema
+        new.key = key
+        new.value_schema = value_schema
+        new.value = value
+        new.timestamp = timestamp
+        if headers is None:
+            new.headers = self.headers.duplicate()
+        else:
+            new.headers = headers if headers.__class__ is Headers else _as_headers(headers)
+        new.kafka_offset = self.kafka_offset
+        new.timestamp_type = self.timestamp_type
+        new.original_topic = self.original_topic
+        new.original_kafka_partition = self.original_kafka_partition
+        new.original_kafka_offset = self.original_kafka_offset
+        if type(self)._copy_extras is not SinkRecord._copy_extras:  # a subclass with extras of its own
+            self._copy_extras(new)
+        return new
+
     def _copy_extras(self, new: ConnectRecord) -> None:
         new.kafka_offset = self.kafka_offset  # type: ignore[attr-defined]
         new.timestamp_type = self.timestamp_type  # type: ignore[attr-defined]

@@ -108,7 +108,7 @@ def compile_writer(
         lines.append("def write(value):")
         lines.append(f"    if value.__class__ is not {struct} or value.schema is not {own}:")
         lines.append("        return None")
-        lines.append("    vals = value.values()")
+        lines.append("    vals = value._values")  # Struct.values() without the call (same package, hot path)
     if fields:
         names = ", ".join(f"v{i}" for i in range(len(fields)))
         lines.append(f"    {names}, = vals")
@@ -233,7 +233,7 @@ def _fast_write(  # noqa: C901, PLR0912, PLR0917 - one branch per type is cleare
         if nested is None:
             return None
         struct, schema, build = src.const("C", Struct), src.const("S", fs), src.const("W", nested)
-        return (f"{v}.__class__ is {struct} and {v}.schema is {schema} and ({x} := {build}({v}.values())) "
+        return (f"{v}.__class__ is {struct} and {v}.schema is {schema} and ({x} := {build}({v}._values)) "
                 "is not None", ["pass"])
     return None
 
@@ -252,7 +252,8 @@ def compile_reader(
         return None
     src = _Source()
     lines = src.lines
-    schema_name, make = src.const("S", schema), src.const("C", Struct.from_validated)
+    schema_name, new = src.const("S", schema), src.const("C", Struct.__new__)
+    struct_class = src.const("C", Struct)
     read_generic = src.const("G", generic)
     lines.append("def read(node):")
     lines.append("    if node.__class__ is not dict:")
@@ -285,7 +286,11 @@ def compile_reader(
         cond, expr = fast
         lines.append(f"    {v} = {expr} if {cond} else {read_generic}({fs_name}, {v})")
     values = ", ".join(f"v{i}" for i in range(len(fields)))
-    lines.append(f"    return {make}({schema_name}, [{values}])")
+    # Struct.from_validated inlined: a new struct over the values, which the plan has typed for the schema
+    lines.append(f"    struct = {new}({struct_class})")
+    lines.append(f"    struct.schema = {schema_name}")
+    lines.append(f"    struct._values = [{values}]")
+    lines.append("    return struct")
     return src.compile("read")
 
 

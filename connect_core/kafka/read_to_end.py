@@ -4,7 +4,7 @@ This is Kafka Connect's ``KafkaBasedLog.readToEnd`` for a short-lived process: t
 fetched once when the call starts, then the partitions are consumed until every one has reached
 its end. Positions are updated in place, so the next call on a warm Lambda reads only what is new.
 
-As in Kafka, the end is the log end (high watermark, ``log_end_offsets``: ListOffsets with
+As in Kafka, the end is the log end (high watermark, ``log_bounds``: ListOffsets with
 read_uncommitted), not the last stable offset: a ``read_committed`` reader then waits for a transaction that is
 open on the topic (a source task committing its offsets) instead of reading a stale offset past it. Retriable
 broker errors (a leader being elected for a topic created a moment ago, a restarting broker) are retried with
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_bounds", "log_end_offsets",
+    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_bounds",
     "message_offset", "partitions_of", "read_to_end",
 ]
 
@@ -77,7 +77,7 @@ def end_offsets(
     """End offsets of all partitions in one ListOffsets request, with the consumer's isolation level.
 
     A ``read_committed`` consumer gets the last stable offset here (Java's ``consumer.endOffsets``); readers of
-    internal topics use ``log_end_offsets`` instead, as ``KafkaBasedLog`` does.
+    internal topics use ``log_bounds`` instead, as ``KafkaBasedLog`` does.
     """
     from confluent_kafka import KafkaException, TopicPartition
 
@@ -98,35 +98,15 @@ def end_offsets(
         raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
 
 
-def log_end_offsets(
-    admin: AdminClient, topic: str, partitions: Sequence[int], *, timeout_s: float = DEFAULT_READ_TIMEOUT_S
-) -> dict[int, int]:
-    """The log end (high watermark) of each partition: ListOffsets ``latest`` with read_uncommitted.
-
-    Kafka's ``KafkaBasedLog.readEndOffsets`` asks the admin client the same way, so an open transaction's records
-    count as not yet read and a ``read_committed`` reader waits for the transaction's end.
-    """
-    from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
-    from confluent_kafka.admin import OffsetSpec
-
-    def ask() -> dict[int, int]:
-        futures = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions},
-                                     isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=timeout_s)
-        return {tp.partition: max(future.result(timeout=timeout_s).offset, 0) for tp, future in futures.items()}
-
-    try:
-        return with_retries(ask, what=f"log end offsets of '{topic}'", timeout_s=timeout_s)
-    except KafkaException as error:
-        raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
-
-
 def log_bounds(
     admin: AdminClient, topic: str, partitions: Sequence[int], starts_for: Sequence[int] = (), *,
     timeout_s: float = DEFAULT_READ_TIMEOUT_S,
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """The log end of every partition (as ``log_end_offsets``) and the log start of those in ``starts_for``.
+    """The log end (high watermark) of every partition and the log start of those in ``starts_for``.
 
-    Both ListOffsets requests are in flight at once. A reader assigned at an explicit start offset fetches at once;
+    The end is asked as Kafka's ``KafkaBasedLog.readEndOffsets`` does (ListOffsets ``latest``, read_uncommitted), so
+    an open transaction's records count as not yet read and a ``read_committed`` reader waits for its end. Both
+    ListOffsets requests are in flight at once. A reader assigned at an explicit start offset fetches at once;
     one assigned at the logical "beginning" first waits for librdkafka's offset-query timer (~500 ms on a fresh
     consumer that has no metadata for the topic yet).
     """
@@ -171,7 +151,7 @@ def read_to_end(
         on_message: called for every record, in offset order per partition.
         partitions: the topic's partitions when already known (saves a metadata request).
         timeout_s: overall deadline.
-        ends: the end offsets of the given partitions (``log_end_offsets`` for internal topics); by default
+        ends: the end offsets of the given partitions (``log_bounds`` for internal topics); by default
             ``end_offsets`` through the consumer.
 
     Raises:

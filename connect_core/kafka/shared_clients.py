@@ -63,9 +63,9 @@ class SharedClients:
             with self._lock:
                 consumer = self._consumers.get(isolation_level)
                 if consumer is None:
+                    overrides: dict[str, Any] = {"fetch.wait.max.ms": INTERNAL_FETCH_WAIT_MS, **EAGER_CONNECTIONS}
                     consumer = self._consumers[isolation_level] = Consumer(consumer_config(
-                        self.settings, isolation_level=isolation_level,
-                        **{"fetch.wait.max.ms": INTERNAL_FETCH_WAIT_MS}, **EAGER_CONNECTIONS))
+                        self.settings, isolation_level=isolation_level, **overrides))
         return consumer
 
     @property

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -80,21 +81,44 @@ class SqsTicks:
         """``client``: a boto3 ``sqs`` client (built lazily: boto3 is not imported at cold start)."""
         self.queue_url = queue_url
         self._client = client
+        self._building: threading.Thread | None = None
 
     @classmethod
     def from_env(cls) -> SqsTicks | None:
-        """The stack's tick queue, or None where there is none (``lambda-connect up`` emulates it)."""
+        """The stack's tick queue, or None where there is none (``lambda-connect up`` emulates it).
+
+        The client is built on a background thread at once: importing boto3 and building a client take ~300 ms
+        of a cold container, which then overlap the task's Kafka round trips instead of following them.
+        """
         url = env.resolve(env.SOURCE_TICK_QUEUE_URL, "")
-        return cls(url) if url else None
+        if not url:
+            return None
+        ticks = cls(url)
+        ticks._building = threading.Thread(target=ticks._build_quietly, name="sqs-client", daemon=True)
+        ticks._building.start()
+        return ticks
+
+    def _build_quietly(self) -> None:
+        try:
+            self._client = _sqs_client()
+        except Exception:  # send() builds it again in the caller's thread, where the error belongs
+            log.debug("building the SQS client in the background failed", exc_info=True)
 
     def send(self, tick: dict[str, Any]) -> None:
         """One message, delayed ``tick["delay_s"]`` seconds."""
+        if self._building is not None:
+            self._building.join()
+            self._building = None
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client("sqs")
+            self._client = _sqs_client()
         self._client.send_message(QueueUrl=self.queue_url, DelaySeconds=tick["delay_s"],
                                   MessageBody=json.dumps(tick["event"], separators=(",", ":")))
+
+
+def _sqs_client() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
 
 
 def run_source_invocation(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, Any
 
-from connect_core.transforms._util import key_record, value_record
+from connect_core.transforms._util import key_record
 
 if TYPE_CHECKING:
     from connect_core.api.header import Headers
@@ -72,4 +72,6 @@ class ValueSide(RecordSide):
     def _new_record(
         self, record: ConnectRecord, schema: Schema | None, value: Any, headers: Headers | None = None
     ) -> ConnectRecord:
-        return value_record(record, schema, value, headers)
+        # value_record inlined (one call less per SMT per record)
+        return record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key, schema, value,
+                                 record.timestamp, record.headers if headers is None else headers)

@@ -235,6 +235,8 @@ class SchemaCache:
 
     def get_or_build(self, schema: Schema, build: Callable[[Schema], Any]) -> Any:
         """Return the cached value for ``schema``, computing it with ``build(schema)`` and caching it on a miss."""
+        if schema is self._last_key:  # the per-record case, without the get() call
+            return self._last_value
         value = self.get(schema)
         if value is None:
             value = build(schema)

@@ -19,6 +19,7 @@ from connect_core.api.schema import (
     Schema,
     SchemaBuilder,
 )
+from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
@@ -126,7 +127,7 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             updated = dict(require_map(value, PURPOSE))
             self._insert(record, updated.__setitem__, record.timestamp)
             return self._new_record(record, None, updated)
-        struct = require_struct(value, PURPOSE)
+        struct = value if value.__class__ is Struct else require_struct(value, PURPOSE)
         updated_schema, copy, fields = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
         out = copy(struct, self._replace_null)
         ts = record.timestamp  # converted only when a timestamp field is inserted

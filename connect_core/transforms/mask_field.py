@@ -13,6 +13,7 @@ from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import DataError
 from connect_core.api.java_text import to_float32
 from connect_core.api.schema import Schema, Type
+from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms import _java
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
@@ -61,6 +62,8 @@ class MaskFieldConfig(BaseModel):
 
 def _null_mask(value: Any) -> Any:
     """The "empty" value of the same type (Kafka's PRIMITIVE_VALUE_MAPPING)."""
+    if value.__class__ is str:  # the usual masked field first
+        return ""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
@@ -148,7 +151,7 @@ class MaskField(RecordSide, Transformation["ConnectRecord"]):
             for name in self._fields:
                 updated[name] = self._mask(original.get(name), None)
             return self._new_record(record, None, updated)
-        struct = require_struct(value, PURPOSE)
+        struct = value if value.__class__ is Struct else require_struct(value, PURPOSE)
         schema = struct.schema
         copy = self._copiers.get_or_build(schema, self._copier)
         return self._new_record(record, schema, copy(struct, self._replace_null, self._mask))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.schema import Schema, SchemaBuilder
+from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
@@ -101,7 +102,7 @@ class ReplaceField(RecordSide, Transformation["ConnectRecord"]):
             renames = self._renames
             updated = {renames.get(k, k): v for k, v in require_map(value, PURPOSE).items() if self._keep(k)}
             return self._new_record(record, None, updated)
-        struct = require_struct(value, PURPOSE)
+        struct = value if value.__class__ is Struct else require_struct(value, PURPOSE)
         updated_schema, copy = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
         return self._new_record(record, updated_schema, copy(struct, self._replace_null))
 

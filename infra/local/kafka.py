@@ -128,9 +128,13 @@ def _reset_if_crowded(data: Path, limit: int = PARTITION_DIRS_LIMIT) -> bool:
 
 
 def _cluster_id() -> str:
+    """A random id in Kafka's Uuid text; like ``Uuid.randomUuid``, never one starting with "-" (the tools refuse it)."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def stop() -> bool:

@@ -88,10 +88,23 @@ class RecordFields:
         self._tz = zoneinfo.ZoneInfo(config.db_timezone)
         self._whitelist = set(config.fields_whitelist)
         self._plans: dict[tuple[Any, ...], Any] = {}
+        self._record_key = config.pk_mode == "record_key"
+        self._utc = self._tz.key == "UTC" and not text_values  # aware UTC datetimes bind as their naive selves
+        # (key schema, value schema, key specs, key plan, value specs, value plan) of the last Struct/Struct record
+        self._last_pair: tuple[Any, ...] | None = None
 
     def row(self, record: SinkRecord) -> Row:
         """The row of ``record`` (for a tombstone only the key part is filled)."""
         value = record.value
+        key = record.key
+        if self._record_key and value.__class__ is Struct and key.__class__ is Struct:
+            # The usual upsert record: both plans looked up once per run of records with the same two schemas.
+            last = self._last_pair
+            if last is None or last[0] is not key.schema or last[1] is not value.schema:
+                key_specs, key_plan = self._struct_plan("key", key.schema, None)
+                value_specs, value_plan = self._struct_plan("v", value.schema, frozenset(k.name for k in key_specs))
+                last = self._last_pair = (key.schema, value.schema, key_specs, key_plan, value_specs, value_plan)
+            return Row(last[2], last[4], self._bind_struct(key, last[3]), self._bind_struct(value, last[5]))
         if value is not None and not isinstance(value, (Struct, dict)):
             raise DataError(
                 "JdbcSinkConnector requires records with a non-null Struct value and non-null Struct schema, or a "
@@ -132,10 +145,10 @@ class RecordFields:
             raise DataError(f"PK mode for table '{record.topic}' is record_{part}, but the record {part} is null "
                             f"(topic='{record.topic}',partition={record.kafka_partition},"
                             f"offset={record.kafka_offset})")
-        fields = list(self._config.pk_fields)
         if isinstance(data, Struct):
             specs, plan = self._struct_plan(part, data.schema, None)
             return specs, self._bind_struct(data, plan)
+        fields = list(self._config.pk_fields)
         if isinstance(data, dict):
             names = fields or (sorted(data) if part == "key" else self._existing_pk(record))
             missing = [n for n in names if n not in data]
@@ -178,12 +191,19 @@ class RecordFields:
         """``_bind(spec, struct.get(name))`` per column, by position; plain scalars are bound as they are."""
         values = struct.values()
         plain, bind = _PLAIN_BIND if not self._text_values else _TEXT_SAFE_BIND, self._bind
+        utc, datetime, aware_utc = self._utc, dt.datetime, dt.UTC
         out = []
         for spec, index, default, simple in plan:
             value = values[index]
             if value is None:
                 value = default
-            out.append(value if simple and value.__class__ in plain else bind(spec, value))
+            cls = value.__class__
+            if simple and cls in plain:
+                out.append(value)
+            elif utc and cls is datetime and value.tzinfo is aware_utc:
+                out.append(value.replace(tzinfo=None))  # what _bind gives for db.timezone=UTC
+            else:
+                out.append(bind(spec, value))
         return tuple(out)
 
     def _existing_pk(self, record: SinkRecord) -> list[str]:

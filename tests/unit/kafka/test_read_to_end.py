@@ -151,3 +151,46 @@ def test_a_non_retriable_partition_error_is_raised() -> None:
 
     with pytest.raises(ConnectError, match="end offset"):
         read_to_end(Refused({0: {}}, {0: 0}), "t", {}, lambda _m: None, partitions=[0])  # type: ignore[arg-type]
+
+
+class _Offset:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+class BoundsAdmin:
+    """ListOffsets by spec; records which requests were sent before any answer was awaited."""
+
+    def __init__(self, starts: dict[int, int], ends: dict[int, int]) -> None:
+        self.starts, self.ends = starts, ends
+        self.sent: list[tuple[str, list[int]]] = []
+        self.awaited_after: list[int] = []
+
+    def list_offsets(self, specs: dict[TopicPartition, Any], **_: Any) -> dict[TopicPartition, Any]:
+        from concurrent.futures import Future
+
+        from confluent_kafka.admin import OffsetSpec
+
+        kind = "latest" if all(isinstance(s, type(OffsetSpec.latest())) for s in specs.values()) else "earliest"
+        self.sent.append((kind, sorted(tp.partition for tp in specs)))
+        table = self.ends if kind == "latest" else self.starts
+        answers: dict[TopicPartition, Any] = {}
+        for tp in specs:
+            future: Future[Any] = Future()
+            future.set_result(_Offset(table[tp.partition]))
+            original = future.result
+            future.result = lambda timeout=None, original=original: (  # type: ignore[method-assign]
+                self.awaited_after.append(len(self.sent)) or original(timeout))
+            answers[tp] = future
+        return answers
+
+
+def test_log_bounds_asks_ends_of_all_and_starts_of_the_unread_in_one_round() -> None:
+    from connect_core.kafka.read_to_end import log_bounds
+
+    admin = BoundsAdmin({0: 0, 1: 7}, {0: 5, 1: 9})
+    ends, starts = log_bounds(admin, "t", [0, 1], [1])  # type: ignore[arg-type]
+    assert (ends, starts) == ({0: 5, 1: 9}, {1: 7})
+    assert admin.sent == [("latest", [0, 1]), ("earliest", [1])]
+    assert min(admin.awaited_after) == 2  # both requests were in flight before the first answer was awaited
+    assert log_bounds(BoundsAdmin({}, {0: 3}), "t", [0]) == ({0: 3}, {})  # type: ignore[arg-type]

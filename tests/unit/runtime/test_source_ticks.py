@@ -123,3 +123,46 @@ def test_events_heartbeat_with_schedulers_time_and_sqs_ticks() -> None:
                                "window_ms": 60_000}) == SourceTaskRef("src", 0)
     body = '{"connector":"src","task":0,"window_start":1800000000000,"window_ms":60000,"tick":3}'
     assert parse_source_events({"Records": [{"eventSource": "aws:sqs", "body": body}]}) == [HEARTBEAT._replace(tick=3)]
+
+
+def test_the_queue_client_is_built_in_the_background_from_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold container imports boto3 while the task talks to Kafka, not after it."""
+    from connect_core.runtime import source_ticks
+
+    sqs, built = FakeSqs(), []
+    monkeypatch.setattr(source_ticks, "_sqs_client", lambda: built.append(1) or sqs)
+    monkeypatch.setenv("LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL", "https://q")
+
+    ticks = SqsTicks.from_env()
+    assert ticks is not None and ticks._building is not None
+    ticks._building.join()
+    assert built == [1]  # before anything was sent
+
+    run_source_invocation(FakeRunner(_running(5_000)).run, HEARTBEAT, lambda: 300_000.0, ticks,
+                          now_ms=lambda: WINDOW_START + 1_000)
+    assert built == [1] and [message["DelaySeconds"] for message in sqs.sent] == [5]
+
+
+def test_a_background_build_that_failed_is_retried_where_its_error_can_surface(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from connect_core.runtime import source_ticks
+
+    attempts: list[int] = []
+
+    def flaky() -> FakeSqs:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("no credentials yet")
+        return FakeSqs()
+
+    monkeypatch.setattr(source_ticks, "_sqs_client", flaky)
+    monkeypatch.setenv("LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL", "https://q")
+    ticks = SqsTicks.from_env()
+    assert ticks is not None
+    ticks.send({"delay_s": 1, "event": {}})
+    assert len(attempts) == 2
+
+
+def test_no_queue_no_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL", raising=False)
+    assert SqsTicks.from_env() is None

@@ -1,4 +1,4 @@
-"""The local broker starts on empty data when its partitions would exhaust its open-files limit."""
+"""The local broker: empty data when its partitions would exhaust its open-files limit; valid cluster ids."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def test_data_within_the_limit_is_kept(tmp_path: Path) -> None:
 
 def test_no_data_directory_yet(tmp_path: Path) -> None:
     assert not kafka._reset_if_crowded(tmp_path / "data")
+
+
+def test_cluster_ids_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kafka-storage refuses an id starting with "-", which a plain base64 of a random UUID gives 1 time in 64."""
+    import uuid
+
+    dashed = uuid.UUID(bytes=b"\xfb" + bytes(15))  # base64url "-w..."
+    draws = iter([dashed, uuid.UUID(int=1)])
+    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(draws))
+    assert kafka._cluster_id() == "AAAAAAAAAAAAAAAAAAAAAQ"
