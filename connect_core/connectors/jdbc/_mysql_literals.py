@@ -10,6 +10,7 @@ value class, so the text is the one pymysql would have sent (``tests/integration
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,13 @@ class MultiRowInsert:
         return out
 
 
+def _iso_formats() -> dict[Callable[[Any, Any], str], tuple[type, ...]]:
+    from pymysql import converters
+
+    return {converters.escape_datetime: (datetime.datetime,), converters.escape_date: (datetime.date,),
+            converters.escape_time: (datetime.time,)}
+
+
 def _max_stmt_length() -> int:
     from pymysql.cursors import Cursor
 
@@ -91,11 +99,14 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
         escapes[str] = lambda value: "'" + value.translate(table) + "'"
     # Connection.escape hands every other type to escape_item: the connection's encoder for type(value), called
     # as encoder(value, encoders); only pymysql's own scalar encoders are taken, anything else stays with escape().
+    iso_formats = _iso_formats()
     for cls, default in converters.encoders.items():
         if cls in (str, bytes, type(None)) or encoders.get(cls) is not default:
             continue
         if default is converters.escape_int:
             escapes[cls] = str
+        elif cls in iso_formats.get(default, ()):
+            escapes[cls] = functools.partial(_iso, default, encoders)
         elif default in (converters.escape_bool, converters.escape_float, converters.escape_date,
                          converters.escape_datetime, converters.escape_time, converters.escape_timedelta,
                          converters.Decimal2Literal):
@@ -107,3 +118,13 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
 
 def _encode(encoder: Callable[[Any, Any], str], encoders: Any, value: Any) -> str:
     return encoder(value, encoders)
+
+
+def _iso(encoder: Callable[[Any, Any], str], encoders: Any, value: Any) -> str:
+    """pymysql's date/time formats are ISO 8601 with a space and without the offset, the microseconds only when
+    non-zero: ``isoformat`` writes exactly that for a naive value (in C); an aware one keeps pymysql's encoder."""
+    if getattr(value, "tzinfo", None) is not None:
+        return encoder(value, encoders)
+    if value.__class__ is datetime.datetime:
+        return "'" + value.isoformat(" ") + "'"
+    return "'" + value.isoformat() + "'"

@@ -207,9 +207,17 @@ class JdbcSinkWriter:
                     statements = None
             if statements is None:
                 conn.exec_driver_sql(sql, chunk)
-            else:
+                continue
+            import sqlalchemy.exc
+
+            try:
                 for statement in statements:
                     conn.exec_driver_sql(statement)
+            except sqlalchemy.exc.StatementError as error:
+                # Report the statement as executemany would have: placeholders and the (truncated) rows, never
+                # the written-out values (the error's text reaches logs and the task's status trace).
+                error.statement, error.params, error.ismulti = sql, chunk, True
+                raise
 
     def _multi_row(self, sql: str) -> MultiRowInsert | None:
         """The statement's multi-row form for pymysql (cached per SQL text), None for other drivers."""

@@ -226,3 +226,49 @@ def test_no_record_of_an_aborted_transaction_reaches_the_sink(
         assert aborted_delivered == [] and open_failures == []
     # 9 records and 4 transaction markers: the group is past all of them
     assert committed_offset(kafka_bootstrap, group, topic) == 12
+
+
+def test_a_bad_record_of_an_aborted_transaction_is_never_reported(
+    request: pytest.FixtureRequest, cluster: Cluster, kafka_bootstrap: str
+) -> None:
+    """The batch is converted while the check runs; a record that fails conversion but was aborted must not reach
+    the dead letter queue (the batch is converted again, after the check, without it)."""
+    from confluent_kafka import Consumer
+
+    from connect_core.local.kafka_trigger import build_event
+
+    name = uuid.uuid4().hex[:10]
+    topic, dlq = f"rc-{name}", f"rc-dlq-{name}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    for created in admin.create_topics([NewTopic(topic, 1, 1), NewTopic(dlq, 1, 1)]).values():
+        created.result(30)
+    target = _jdbc(name, topic, request)
+    connector = f"rc-{uuid.uuid4().hex[:8]}"
+    config = {**CONVERTERS, **target.config, "lambda.sink.read.committed": "true", "errors.tolerance": "all",
+              "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1"}
+    cluster.deploy(connector, config, [config])
+    producer = _transactional_producer(kafka_bootstrap)
+    _transaction(producer, topic, [1], True, commit=True)
+    producer.begin_transaction()
+    producer.produce(topic, key=b"2", value=b"{not json")
+    producer.flush(30)
+    producer.abort_transaction(30)
+    _transaction(producer, topic, [3], True, commit=True)
+
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{name}", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "isolation.level": "read_uncommitted"})
+    consumer.subscribe([topic])
+    messages: list[Any] = []
+    deadline = time.monotonic() + 30
+    while len(messages) < 3 and time.monotonic() < deadline:  # the two markers are not handed over
+        messages.extend(m for m in consumer.consume(10, timeout=1) if m.error() is None)
+    consumer.close()
+    assert len(messages) == 3
+
+    runner = SinkRunner(cluster.worker, connector, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        result = runner.handle(build_event(messages, kafka_bootstrap))
+    finally:
+        runner.close()
+        target.cleanup()
+    assert (result.aborted, result.put, result.dlq) == (1, 2, 0)

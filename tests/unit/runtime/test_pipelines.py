@@ -112,3 +112,24 @@ def test_a_sink_failure_is_left_out_under_all_and_the_rest_keep_their_order() ->
     records = pipeline.convert_all([_consumed(b"1", 0), _consumed(b"{oops", 1), _consumed(b"3", 2)])
     assert [(r.kafka_offset, r.value) for r in records] == [(0, 1), (2, 3)]
     assert reporter.stages == [Stage.VALUE_CONVERTER]
+
+
+def test_convert_clean_converts_without_reporting_and_gives_up_on_any_failure() -> None:
+    """The read_committed check's overlap: a batch converted before it is known which records count reports
+    nothing; a failing record makes the whole answer None (the runner converts the survivors again)."""
+    pipeline, reporter = _sink({
+        "key.converter": STRING, "value.converter": JSON, "value.converter.schemas.enable": "false",
+        "errors.tolerance": "all", "transforms": "drop",
+        "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+        "transforms.drop.predicate": "odd", "predicates": "odd",
+        "predicates.odd.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+        "predicates.odd.name": "drop-me",
+    })
+    dropped = ConsumedRecord("orders", 1, 1, None, "CreateTime", b"k", b"2", [("drop-me", b"1")])
+    converted = pipeline.convert_clean([_consumed(b"1", 0), dropped, _consumed(b"3", 2)])
+    assert converted is not None
+    assert [None if r is None else (r.kafka_offset, r.value) for r in converted] == [(0, 1), None, (2, 3)]
+    assert pipeline.convert_clean([_consumed(b"1", 0), _consumed(b"{oops", 1)]) is None
+    assert reporter.stages == []  # convert_all would have reported the bad record
+    assert [r.kafka_offset for r in pipeline.convert_all([_consumed(b"1", 0), _consumed(b"{oops", 1)])] == [0]
+    assert reporter.stages == [Stage.VALUE_CONVERTER]

@@ -24,6 +24,13 @@ ROWS: list[tuple[Any, ...]] = [
     (3, "ünïcødé ✓ 😀", None, decimal.Decimal("1E+3"), -2.5e-7, None, None, dt.date(1970, 1, 1)),
     (4, "", 0, None, 3.0, 1, dt.datetime(1, 1, 1), dt.date(9999, 12, 31)),
 ]
+# Text only (not stored): times, an aware datetime (pymysql drops its offset), a year below 1000.
+MORE_TYPES: list[tuple[Any, ...]] = [
+    (5, dt.time(1, 2, 3), dt.time(23, 59, 59, 1), None, 0.0, 0,
+     dt.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC), dt.datetime(999, 1, 1, 0, 0, 0, 5)),
+    (6, dt.time(1, 2, 3, tzinfo=dt.UTC), dt.timedelta(hours=-1, seconds=5), b"\x00'", bytearray(b"x"), 2**70,
+     decimal.Decimal("0E-10"), dt.date(1, 1, 1)),
+]
 
 
 @pytest.fixture
@@ -45,10 +52,11 @@ def test_the_text_is_what_pymysql_would_send(conn: pymysql.Connection) -> None:
     sql = _sql("t")
     plan = MultiRowInsert.parse(sql)
     assert plan is not None
-    statements = plan.statements(conn, ROWS)
+    rows = ROWS + MORE_TYPES
+    statements = plan.statements(conn, rows)
     assert statements is not None and len(statements) == 1
     with conn.cursor() as cursor:
-        values = ",".join(cursor.mogrify("(" + ",".join(["%s"] * 8) + ")", row) for row in ROWS)
+        values = ",".join(cursor.mogrify("(" + ",".join(["%s"] * 8) + ")", row) for row in rows)
         start, end = sql.index("VALUES(") + len("VALUES"), sql.index(" ON DUPLICATE")
         expected = sql[:start] + values + sql[end:]
     assert statements[0] % () == expected  # pymysql applies ``% ()`` to what it is given
@@ -94,3 +102,41 @@ def test_other_statements_and_rows_of_the_wrong_length_are_left_to_executemany(c
     assert plan is not None
     assert plan.statements(conn, [(1, 2)]) is None
     assert plan.statements(object(), ROWS) is None
+
+
+def test_a_refused_batch_reports_the_statement_with_placeholders(mariadb_settings: dict[str, str]) -> None:
+    """The written-out values never appear in the error (logs, status traces): the statement is shown as
+    ``executemany`` showed it."""
+    import sqlalchemy
+    import sqlalchemy.exc
+
+    from connect_core.api import SinkRecord
+    from connect_core.api.config import parse_config
+    from connect_core.api.schema import INT64_SCHEMA, SchemaBuilder
+    from connect_core.api.struct import Struct
+    from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter
+    from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
+
+    table = f"it_lit_{uuid.uuid4().hex[:10]}"
+    url = (f"jdbc:mysql://{mariadb_settings['host']}:{mariadb_settings['port']}/{mariadb_settings['database']}")
+    config = parse_config(JdbcSinkConfig, {"connection.url": url, "connection.user": mariadb_settings["user"],
+                                           "connection.password": mariadb_settings["password"],
+                                           "table.name.format": table, "insert.mode": "insert",
+                                           "pk.mode": "record_value", "pk.fields": "id", "auto.create": "true"})
+    schema = SchemaBuilder.struct().field("id", INT64_SCHEMA).field("secret", SchemaBuilder.string().build()).build()
+    records = [SinkRecord("t", 0, None, None, schema, Struct(schema).put("id", 1).put("secret", f"s3cr3t-{i}"), i)
+               for i in range(2)]  # the same key twice: the insert is refused
+    writer = JdbcSinkWriter(config)
+    try:
+        with pytest.raises(sqlalchemy.exc.IntegrityError) as refused:
+            writer.write(records)
+        assert "%s" in str(refused.value) and "VALUES(" in (refused.value.statement or "")
+        assert "s3cr3t-0" not in (refused.value.statement or "")
+    finally:
+        writer.close()
+        engine = sqlalchemy.create_engine(
+            f"mysql+pymysql://{mariadb_settings['user']}:{mariadb_settings['password']}@{mariadb_settings['host']}:"
+            f"{mariadb_settings['port']}/{mariadb_settings['database']}")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{table}`")
+        engine.dispose()
