@@ -18,6 +18,8 @@ gives the same text or raises the same error as before.
 from __future__ import annotations
 
 import binascii
+import datetime as _dt
+import decimal as _decimal
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +38,18 @@ if TYPE_CHECKING:
 __all__ = ["compile_line"]
 
 _INTS = frozenset({Type.INT8, Type.INT16, Type.INT32, Type.INT64})
-_PLAIN = {Type.STRING: "str", Type.BOOLEAN: "bool", Type.BYTES: "bytes"}
-_LOGICAL = {Date.LOGICAL_NAME: Date.from_logical, Time.LOGICAL_NAME: Time.from_logical,
-            Timestamp.LOGICAL_NAME: Timestamp.from_logical}
+_PLAIN = {Type.STRING: "str", Type.BOOLEAN: "bool"}
 _MAX_FLOAT = 1.7976931348623157e308
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)  # naive datetimes are UTC in Connect (``Timestamp.from_logical``)
+_ONE_MS = _dt.timedelta(milliseconds=1)
+
+
+def _scale(schema: Schema) -> int | None:
+    try:
+        return Decimal.scale(schema)
+    except Exception:  # a malformed scale parameter: the exact path reports it per value
+        return None
 
 
 def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[Any], bytes | None] | None:
@@ -49,53 +59,76 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
     """
     if schema is None or schema.type is not Type.STRUCT or not schema.fields:
         return None
-    namespace: dict[str, Any] = {"_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64,
-                                 "_Struct": Struct, "_MAX": _MAX_FLOAT}
+    ns: dict[str, Any] = {
+        "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
+        "_MAX": _MAX_FLOAT, "_Dec": _decimal.Decimal, "_dec": Decimal.from_logical, "_date": _dt.date,
+        "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_MS": _ONE_MS, "_date_of": Date.from_logical,
+        "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
+    }
     body = ["def line(value):", " if type(value) is not _Struct: return None", " try:", "  v = value._values"]
     items = []
     for field in schema.fields:
-        fs, i = field.schema, field.index
-        a = f"a{i}"
-        body.append(f"  {a} = v[{i}]")
-        if fs.default_value is not None:  # its JSON, when orjson writes it as the exact writer does
-            default = to_json_data(fs, fs.default_value, decimal_format="BASE64" if base64_decimals else "NUMERIC")
-            try:
-                same = orjson.dumps(default) == json.dumps(default, separators=(",", ":"), ensure_ascii=False,
-                                                           allow_nan=True).encode("utf-8")
-            except (TypeError, ValueError):
-                same = False
-            namespace[f"_d{i}"] = default
-            body.append(f"  if {a} is None: {a} = _d{i}" if same else f"  if {a} is None: return None")
-        elif not fs.optional:
-            body.append(f"  if {a} is None: return None")  # Kafka's error: the exact writer raises it
-        else:
-            body.append(f"  if {a} is None: pass")
-        body.append("  else:")
-        guard = "   "
-        if fs.name == Decimal.LOGICAL_NAME:
-            if not base64_decimals:
-                return None
-            namespace[f"_s{i}"] = fs
-            namespace["_dec"] = Decimal.from_logical
-            body.append(f"{guard}{a} = _b64(_dec(_s{i}, {a}), newline=False).decode('ascii')")
-        elif fs.name in _LOGICAL:
-            namespace[f"_s{i}"], namespace[f"_l{i}"] = fs, _LOGICAL[fs.name]
-            body.append(f"{guard}{a} = _l{i}(_s{i}, {a})")
-        elif fs.type in _INTS:
-            body.append(f"{guard}if type({a}) is not int: return None")
-        elif fs.type in (Type.FLOAT32, Type.FLOAT64):
-            body.append(f"{guard}if type({a}) is not float or not ({a} == 0.0 or 1e-4 <= abs({a}) <= _MAX): "
-                        "return None")
-        elif fs.type in _PLAIN:
-            body.append(f"{guard}if type({a}) is not {_PLAIN[fs.type]}: return None")
-            if fs.type is Type.BYTES:
-                body.append(f"{guard}{a} = _b64({a}, newline=False).decode('ascii')")
-        else:  # nested struct, array, map: the exact writer for the whole schema
+        fs, a = field.schema, f"a{field.index}"
+        ns[f"_s{field.index}"] = fs
+        convert = _convert(fs, a, f"_s{field.index}", base64_decimals)
+        if convert is None:  # nested struct, array, map, NUMERIC decimal: the exact writer for the whole schema
             return None
+        body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {_on_null(fs, a, field.index, ns, base64_decimals)}",
+                 "  else:", *(f"   {line}" for line in convert)]
         items.append(f"{field.name!r}: {a}")
     body.append("  return _dumps({" + ", ".join(items) + "}, option=_NL)")
     body.append(" except Exception:")  # orjson's range or surrogate errors, a bad logical value: the exact path
     body.append("  return None")
-    exec(compile("\n".join(body), f"<s3 json line {schema.name or 'struct'}>", "exec"), namespace)
-    line: Callable[[Any], bytes | None] = namespace["line"]
+    exec(compile("\n".join(body), f"<s3 json line {schema.name or 'struct'}>", "exec"), ns)
+    line: Callable[[Any], bytes | None] = ns["line"]
     return line
+
+
+def _on_null(fs: Schema, a: str, index: int, ns: dict[str, Any], base64_decimals: bool) -> str:
+    """What a null field does: stays null (optional), becomes the default's JSON when orjson writes it as the exact
+    writer does, or hands the record to the exact writer (Kafka's error for a required field)."""
+    if fs.default_value is None:
+        return "pass" if fs.optional else "return None"
+    default = to_json_data(fs, fs.default_value, decimal_format="BASE64" if base64_decimals else "NUMERIC")
+    try:
+        same = orjson.dumps(default) == json.dumps(default, separators=(",", ":"), ensure_ascii=False,
+                                                   allow_nan=True).encode("utf-8")
+    except (TypeError, ValueError):
+        same = False
+    ns[f"_d{index}"] = default
+    return f"{a} = _d{index}" if same else "return None"
+
+
+def _convert(fs: Schema, a: str, s: str, base64_decimals: bool) -> list[str] | None:
+    """Lines that check the non-null value ``a`` of field schema ``s`` and turn it into what orjson writes."""
+    if fs.name == Decimal.LOGICAL_NAME:
+        if not base64_decimals:
+            return None
+        exact = f"{a} = _b64(_dec({s}, {a}), newline=False).decode('ascii')"
+        scale = _scale(fs)
+        if scale is None or scale < 0:
+            return [exact]
+        # str() of a finite Decimal without an exponent shows exactly -exponent digits after the point
+        wrong = f"'E' in t or len(t) <= {scale} or t[{-scale - 1}] != '.'" if scale else "'E' in t or '.' in t"
+        return [f"t = str({a}) if type({a}) is _Dec else 'E'",
+                f"if {wrong}: {exact}",  # another scale, NaN, a subclass: Kafka's check and error
+                "else:",
+                " u = int(t.replace('.', ''))",
+                f" {a} = _b64(u.to_bytes(((u if u >= 0 else ~u).bit_length() + 8) // 8, 'big', signed=True), "
+                "newline=False).decode('ascii')"]
+    if fs.name == Date.LOGICAL_NAME:
+        return [f"{a} = {a}.toordinal() - {_EPOCH_ORDINAL} if type({a}) is _date else _date_of({s}, {a})"]
+    if fs.name == Timestamp.LOGICAL_NAME:
+        return [f"{a} = ({a} - _EPOCH) // _MS if type({a}) is _datetime and {a}.tzinfo is None "
+                f"else _ts_of({s}, {a})"]
+    if fs.name == Time.LOGICAL_NAME:
+        return [f"{a} = _time_of({s}, {a})"]
+    if fs.type in _INTS:
+        return [f"if type({a}) is not int: return None"]
+    if fs.type in (Type.FLOAT32, Type.FLOAT64):
+        return [f"if type({a}) is not float or not ({a} == 0.0 or 1e-4 <= abs({a}) <= _MAX): return None"]
+    if fs.type is Type.BYTES:
+        return [f"if type({a}) is not bytes: return None", f"{a} = _b64({a}, newline=False).decode('ascii')"]
+    if fs.type in _PLAIN:
+        return [f"if type({a}) is not {_PLAIN[fs.type]}: return None"]
+    return None

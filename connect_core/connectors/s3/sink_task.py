@@ -120,13 +120,17 @@ class S3SinkTask(SinkTask):
     def put(self, records: list[SinkRecord]) -> None:
         """Buffer records; a tombstone fails here under ``behavior.on.null.values=fail``."""
         fail_on_null = self.config.behavior_on_null_values == "fail"
+        last: tuple[str, int | None] | None = None
+        buffered: list[SinkRecord] = []
         for record in records:
             if record.value is None and fail_on_null:
                 raise DataError(f"Null valued records are not writeable with current behavior.on.null.values "
                                 f"'fail' setting: topic {record.topic}, partition {record.kafka_partition}, "
                                 f"offset {record.kafka_offset}")
-            tp = TopicPartition(record.topic, record.kafka_partition)  # type: ignore[arg-type]
-            buffered = self._buffer.setdefault(tp, [])
+            key = (record.topic, record.kafka_partition)
+            if key != last:  # an event lists each partition's records together: one lookup per run of them
+                last = key
+                buffered = self._buffer.setdefault(TopicPartition(*key), [])  # type: ignore[arg-type]
             if buffered and record.kafka_offset <= buffered[-1].kafka_offset:
                 buffered.clear()  # redelivered from the committed offset: the old attempt's records are stale
             buffered.append(record)
