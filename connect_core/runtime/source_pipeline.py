@@ -34,6 +34,9 @@ class ProducerRecord(NamedTuple):
     headers: list[tuple[str, bytes | None]] | None
 
 
+_new_tuple = tuple.__new__
+
+
 class SourcePipeline:
     """Transforms and serialises source records; a None result means the record is skipped (dropped or tolerated)."""
 
@@ -60,7 +63,8 @@ class SourcePipeline:
                                                        record.headers)
         except Exception:
             return self._serialise_under_operator(record)
-        return ProducerRecord(record.topic, record.kafka_partition, key, value, record.timestamp, headers)
+        # ProducerRecord without its generated __new__ (one per produced record)
+        return _new_tuple(ProducerRecord, (record.topic, record.kafka_partition, key, value, record.timestamp, headers))
 
     def _serialise_under_operator(self, record: SourceRecord) -> ProducerRecord | None:
         """The converter stages of ``convert`` under the operator (converters are pure: running one again is safe)."""

@@ -277,9 +277,26 @@ class SourceRunner:
         record's partition is that same object with the same content.
         """
         pending = running.reader.pending
+        convert, producer = running.pipeline.convert, running.producer
+        produce, poll = producer.produce, producer.poll
         last: tuple[Any, dict[str, Any], Any] = (None, {}, None)  # (partition object, content then, its key)
         for record in records:
-            self._send(running, record, result, on_delivery)
+            produced = convert(record)  # _send inlined: the per-record path of every source
+            if produced is None:
+                result.skipped += 1
+            else:
+                topic, partition_number, key_bytes, value_bytes, timestamp, headers = produced
+                while True:
+                    try:
+                        produce(topic, value=value_bytes, key=key_bytes,
+                                partition=-1 if partition_number is None else partition_number,
+                                timestamp=timestamp or 0, headers=headers, on_delivery=on_delivery)
+                        break
+                    except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
+                        poll(_QUEUE_FULL_WAIT_S)
+                poll(0)
+                result.records += 1
+                result.bytes += (len(value_bytes) if value_bytes else 0) + (len(key_bytes) if key_bytes else 0)
             partition, offset = record.source_partition, record.source_offset
             if partition is not None and offset is not None:
                 if partition is last[0] and partition == last[1]:
@@ -289,26 +306,6 @@ class SourceRunner:
                     last = (partition, dict(partition), key)
                 latest[key] = (partition, offset)
                 pending[key] = offset
-
-    @staticmethod
-    def _send(running: _RunningTask, record: SourceRecord, result: SourceInvocationResult, on_delivery: Any) -> None:
-        produced = running.pipeline.convert(record)
-        if produced is None:
-            result.skipped += 1
-            return
-        while True:
-            try:
-                running.producer.produce(
-                    produced.topic, value=produced.value, key=produced.key,
-                    partition=-1 if produced.partition is None else produced.partition,
-                    timestamp=produced.timestamp or 0, headers=produced.headers, on_delivery=on_delivery,
-                )
-                break
-            except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
-                running.producer.poll(_QUEUE_FULL_WAIT_S)
-        running.producer.poll(0)
-        result.records += 1
-        result.bytes += len(produced.value or b"") + len(produced.key or b"")
 
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
         config = self.config_store.task_configs(connector)

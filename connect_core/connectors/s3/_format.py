@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import codecs
 import gzip
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.data_json import to_json_text
 from connect_core.api.errors import DataError
 from connect_core.api.schema import Type
+from connect_core.connectors.s3._json_lines import compile_line
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from connect_core.api.data_json import DecimalFormat
     from connect_core.api.record import SinkRecord
+    from connect_core.api.schema import Schema
     from connect_core.connectors.s3._avro_format import AvroFormat
     from connect_core.connectors.s3._parquet_format import ParquetFormat
     from connect_core.connectors.s3.config import S3SinkConfig
@@ -42,7 +44,7 @@ def unescape_java(text: str) -> str:
 class RecordFormat:
     """Writes one view (value, key or headers) of records as JSON Lines or raw bytes, then compresses."""
 
-    __slots__ = ("_decimal_format", "_kind", "_level", "_separator", "_view", "extension")
+    __slots__ = ("_decimal_format", "_kind", "_level", "_lines", "_separator", "_view", "extension")
 
     def __init__(
         self,
@@ -63,6 +65,7 @@ class RecordFormat:
             self._level = _GZIP_DEFAULT_LEVEL if level < 0 else level
         self._separator = LINE_SEPARATOR if separator is None else unescape_java(separator).encode("utf-8")
         self._decimal_format: DecimalFormat = "NUMERIC" if decimal_numeric else "BASE64"
+        self._lines: dict[int, tuple[Schema | None, Callable[[Any], bytes | None] | None]] = {}  # by id(schema)
         base = ".json" if kind == "json" else bytearray_extension
         gz = ".gz" if compression == "gzip" else ""
         self.extension = VIEW_INFIX[view] + base + gz
@@ -77,6 +80,8 @@ class RecordFormat:
 
     def stage(self, records: Iterable[SinkRecord]) -> tuple[bytes, str]:
         """A part of a file: the uncompressed lines of ``records`` (parts concatenate into the file body)."""
+        if self._kind == "json" and self._view != "headers":
+            return self._compiled_lines(records), ""
         line = self._json_line if self._kind == "json" else self._bytes_line
         return b"".join(line(r) for r in records), ""
 
@@ -90,6 +95,28 @@ class RecordFormat:
     def encode(self, records: Iterable[SinkRecord]) -> bytes:
         """The file body for ``records`` in one part."""
         return self.assemble([self.stage(records)], 0)
+
+    def _compiled_lines(self, records: Iterable[SinkRecord]) -> bytes:
+        """JSON lines through the schema's generated writer (``_json_lines``), the exact way where it declines."""
+        key = self._view == "key"
+        lines: list[bytes] = []
+        append = lines.append
+        last: Any = lines  # no schema is this list: the first record looks its writer up
+        write: Callable[[Any], bytes | None] | None = None
+        for record in records:
+            schema, value = (record.key_schema, record.key) if key else (record.value_schema, record.value)
+            if schema is not last:
+                last, write = schema, self._line_writer(schema)
+            line = write(value) if write is not None else None
+            append(self._json_line(record) if line is None else line)
+        return b"".join(lines)
+
+    def _line_writer(self, schema: Schema | None) -> Callable[[Any], bytes | None] | None:
+        cached = self._lines.get(id(schema))
+        if cached is None or cached[0] is not schema:  # keyed by identity; the schema is kept alive with it
+            cached = self._lines[id(schema)] = (schema, compile_line(
+                schema, base64_decimals=self._decimal_format == "BASE64"))
+        return cached[1]
 
     def _json_line(self, record: SinkRecord) -> bytes:
         if self._view == "headers":
