@@ -31,6 +31,20 @@ Records of files that are not full survive between invocations in the staging ar
    Kafka partition; Wallclock is not, and validation warns) and SMTs must drop the same records on a retry, as
    Confluent requires.
 
+Warm heads
+----------
+An instance remembers the head it swapped last (and its ETag) per partition and skips the GET when the next batch
+starts at exactly the offset after that head's ``last``. Any failure, ``discard_buffer``, ``close`` or ``stop``
+forgets it. Why that is safe: the swap is still conditional, so a head that moved on makes the swap fail (412,
+retried with a fresh read); what matters is what is written before it. A batch that starts right after the
+remembered ``last`` comes from the mapping's committed offset, and the head only moved on if another attempt
+(a retry that lost its response elsewhere, a zombie) cut the same stream from the same or a later head; cuts depend
+on the records alone (or, with ``rotate.schedule.interval.ms``, files are written only after a swap that records
+them), so every file written before the failing swap is byte for byte the file that attempt wrote. A batch that
+does not continue the remembered head (the next batch went to another container, a retry from an earlier offset,
+an offset gap of a transaction marker or compaction) reads the head from S3, so a stale head never meets records
+it does not end right before.
+
 Within one task instance ``put`` only buffers, and a redelivery (an offset at or below one already buffered for
 that partition) drops the stale buffer first, so a warm retry never sees the failed attempt's records.
 """
@@ -81,6 +95,7 @@ class S3SinkTask(SinkTask):
         self._s3_client = s3_client
         self._clock = clock or (lambda: time.time_ns() // 1_000_000)
         self._buffer: dict[TopicPartition, list[SinkRecord]] = {}
+        self._heads: dict[TopicPartition, tuple[Head, str]] = {}  # the head this instance last swapped, its ETag
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's config model, build partitioner and formats, and check the bucket."""
@@ -100,6 +115,7 @@ class S3SinkTask(SinkTask):
         self._storage = S3Storage(config, self._s3_client)
         self._storage.check_bucket()
         self._buffer = {}
+        self._heads = {}
 
     def put(self, records: list[SinkRecord]) -> None:
         """Buffer records; a tombstone fails here under ``behavior.on.null.values=fail``."""
@@ -117,28 +133,35 @@ class S3SinkTask(SinkTask):
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         """Write every buffered record; on failure the buffer stays, and a re-flush re-reads S3 first."""
-        for tp in list(self._buffer):
-            self._write_partition(tp, self._buffer[tp])
-            del self._buffer[tp]
+        try:
+            for tp in list(self._buffer):
+                self._write_partition(tp, self._buffer[tp])
+                del self._buffer[tp]
+        except BaseException:
+            self._heads = {}  # whatever failed, the next invocation reads every head again
+            raise
 
     def discard_buffer(self) -> None:
         """Drop buffered records (the invocation failed and its batch will be redelivered)."""
         self._buffer = {}
+        self._heads = {}
 
     def close(self, partitions: list[TopicPartition]) -> None:
         """Drop the buffers of revoked partitions."""
         for tp in partitions:
             self._buffer.pop(tp, None)
+            self._heads.pop(tp, None)
 
     def stop(self) -> None:
         """Nothing is held open between invocations; the shared client stays for warm starts."""
         self._buffer = {}
+        self._heads = {}
 
     # -- one topic-partition -----------------------------------------------------------------------
     def _write_partition(self, tp: TopicPartition, records: list[SinkRecord]) -> None:
         """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
         stage = StageLayout.of(self.config.topics_dir, tp.topic, tp.partition)
-        head, etag = self._read_head(stage, tp, records)
+        head, etag = self._head(stage, tp, records)
         last = max(head.last, records[-1].kafka_offset) if records else head.last
         fresh_records = [r for r in records if r.kafka_offset > head.last and not self._taken_over(head, r)]
         now = self._clock()
@@ -167,16 +190,28 @@ class S3SinkTask(SinkTask):
         takeover = head.takeover if head.takeover and last < max(head.takeover.values()) else {}
         new_head = Head(last=last, round=plan.open, pending=closed if sealed else [], takeover=takeover)
         etag = self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
+        swapped: tuple[Head, str] | None = (new_head, etag)
         if sealed and closed:
             for closing in closed:
                 self._finalize(tp, stage, closing, {}, cache)
-            new_head.pending = []
+            cleared = Head(last=new_head.last, round=new_head.round, pending=[], takeover=new_head.takeover)
             try:
-                self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
+                swapped = cleared, self._storage.put(stage.head, cleared.to_bytes(), exclusive=False, if_match=etag,
+                                                     plain=True)
             except FileExistsRetriableError:
-                pass  # another attempt moved the head on; it finishes whatever it still lists as pending
+                swapped = None  # another attempt moved the head on; it finishes whatever it still lists as pending
         for done in [*head.pending, *closed]:
             self._clean_up(stage, done)
+        if swapped is not None:
+            self._heads[tp] = swapped
+
+    def _head(self, stage: StageLayout, tp: TopicPartition, records: list[SinkRecord]) -> tuple[Head, str]:
+        """The head and its ETag: the one this instance swapped last when ``records`` continue it without a gap,
+        else read from S3 (see "Warm heads" in the module docstring)."""
+        cached = self._heads.pop(tp, None)  # popped: a failure from here on leaves nothing cached
+        if cached is not None and records and records[0].kafka_offset == cached[0].last + 1:
+            return cached
+        return self._read_head(stage, tp, records)
 
     def _read_head(self, stage: StageLayout, tp: TopicPartition, records: list[SinkRecord]) -> tuple[Head, str]:
         """The head and its ETag; created (exclusively) on the first invocation, with what a takeover skips."""

@@ -13,6 +13,7 @@ from tests.unit.connectors.s3._replay import (
     Replay,
     assert_exactly_once,
     assert_value_files_written_once,
+    count_remembered_heads,
     make_stream,
     read_back,
     read_staged,
@@ -47,6 +48,25 @@ def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], buc
     replay = Replay(client, config, rng, stream, max_batch=40)
     replay.run()
     assert replay.failures > 10
+    assert_value_files_written_once(replay.writes)
+    assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"),
+                        read_staged(client, name, config["topics.dir"], stream), stream, config)
+
+
+@pytest.mark.parametrize("scenario", ["default", "scheduled"])
+def test_warm_instances_that_remember_their_head_are_exactly_once(aws_settings: dict[str, str],
+                                                                  bucket: tuple[Any, str], scenario: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small batches over three warm containers and zombies: remembered heads used, stale ones read again."""
+    calls = count_remembered_heads(monkeypatch)
+    client, name = bucket
+    config = scenario_configs(name, _endpoint(aws_settings))[scenario]
+    rng = random.Random(5)
+    stream = make_stream(rng, partitions=2, length=300)
+    replay = Replay(client, config, rng, stream, fault_rate=0.1, max_batch=20)
+    replay.run()
+    assert replay.zombies >= 3
+    assert calls["head"] - calls["read"] >= 5  # heads remembered and used
     assert_value_files_written_once(replay.writes)
     assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"),
                         read_staged(client, name, config["topics.dir"], stream), stream, config)

@@ -5,7 +5,11 @@ succeeded. A failed batch is retried from the committed position with other boun
 or bisected), in a fresh task (cold start) or the same instance (warm, with or without ``discard_buffer``).
 Failures: botocore errors before a write, a lost response after a write succeeded, list/head/get/delete throttling
 (including the conditional swap of the staging head: a lost response there makes the retry lose the swap), a crash
-between ``put`` and ``flush``, and a crash after ``flush`` but before the commit. Every run takes a seed.
+between ``put`` and ``flush``, and a crash after ``flush`` but before the commit. Like Lambda, several warm
+containers (task instances) take a partition's batches in turn, so an instance often gets a batch after another one
+moved the head on; and a failed attempt may come back later as a zombie that runs its whole batch again on its
+container (its head swap wins when nobody moved the head, and that container goes on serving batches). Every run
+takes a seed.
 """
 
 from __future__ import annotations
@@ -88,6 +92,24 @@ class FaultyS3:
         return self._client.delete_objects(**kwargs)
 
 
+def count_remembered_heads(monkeypatch: Any) -> dict[str, int]:
+    """Count ``S3SinkTask._head`` calls (``head``) and S3 reads (``read``); the rest used a remembered head."""
+    calls = {"head": 0, "read": 0}
+    head, read = S3SinkTask._head, S3SinkTask._read_head
+
+    def counting_head(self: S3SinkTask, *args: Any) -> Any:
+        calls["head"] += 1
+        return head(self, *args)
+
+    def counting_read(self: S3SinkTask, *args: Any) -> Any:
+        calls["read"] += 1
+        return read(self, *args)
+
+    monkeypatch.setattr(S3SinkTask, "_head", counting_head)
+    monkeypatch.setattr(S3SinkTask, "_read_head", counting_read)
+    return calls
+
+
 def make_stream(rng: random.Random, partitions: int, length: int) -> dict[int, list[SinkRecord]]:
     """Per partition, records with gaps in the offsets (compaction), timestamps that advance, some tombstones."""
     stream: dict[int, list[SinkRecord]] = {}
@@ -116,6 +138,7 @@ class Replay:
     committed: dict[int, int] = dataclasses.field(default_factory=dict)
     invocations: int = 0
     failures: int = 0
+    zombies: int = 0
     writes: dict[str, int] = dataclasses.field(default_factory=dict)
     now_ms: int = 1_714_605_000_000
 
@@ -125,15 +148,30 @@ class Replay:
         self.writes = faulty.writes
         self.committed = dict.fromkeys(self.stream, 0)
         retry_sizes: dict[int, int] = {}
-        task: S3SinkTask | None = None
+        containers: list[S3SinkTask] = []
+        zombies: list[tuple[S3SinkTask, dict[int, list[SinkRecord]]]] = []
         while any(self.committed[p] < len(rs) for p, rs in self.stream.items()):
             self.invocations += 1
             assert self.invocations < max_invocations, "no progress"
+            if zombies and self.rng.random() < 0.3:  # an attempt the mapping gave up on runs (again) now
+                zombie, old_batch = zombies.pop(self.rng.randrange(len(zombies)))
+                self.zombies += 1
+                try:
+                    self._invoke(zombie, old_batch)
+                except Exception:
+                    zombie.discard_buffer()
             batch = self._batch(retry_sizes)
             self.now_ms += self.rng.randrange(0, 120_000)  # rotate.schedule.interval.ms: the clock moves on
-            if task is None or self.rng.random() < 0.3:
-                task = S3SinkTask(s3_client=faulty, clock=lambda: self.now_ms)
-                task.start(self.config)
+            if not containers or self.rng.random() < 0.3:  # a cold start, beside or instead of a warm container
+                cold = S3SinkTask(s3_client=faulty, clock=lambda: self.now_ms)
+                cold.start(self.config)
+                if len(containers) < 3:
+                    containers.append(cold)
+                else:
+                    containers[self.rng.randrange(len(containers))] = cold
+                task = cold
+            else:
+                task = self.rng.choice(containers)
             try:
                 self._invoke(task, batch)
             except Exception:  # any failure means: the mapping retries the batch
@@ -141,7 +179,9 @@ class Replay:
                 for p, records in batch.items():
                     bisect = self.rng.random() < 0.4
                     retry_sizes[p] = max(1, len(records) // 2) if bisect else self.rng.randrange(1, self.max_batch)
-                if self.rng.random() < 0.5:
+                if self.rng.random() < 0.3:
+                    zombies.append((task, batch))
+                elif self.rng.random() < 0.5:
                     task.discard_buffer()
                 continue
             for p, records in batch.items():

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.errors import ConfigError, DataError, RetriableError
 from connect_core.api.record import SinkRecord
 from connect_core.connectors.s3._staging import Head
 from connect_core.connectors.s3.sink_task import S3SinkTask
@@ -123,6 +123,54 @@ def test_a_zombie_that_lost_the_head_swap_fails_and_its_retry_writes_nothing_twi
     _run(_task(s3), _records(range(2, 9)))  # the mapping's retry
     assert _objects(s3) == {f"topics/orders/partition=0/orders+0+000000000{o}.json": _lines(range(o, o + 3))
                             for o in (0, 3, 6)}
+
+
+def test_a_warm_instance_reads_the_head_again_after_another_container_moved_it_on(s3: Any) -> None:
+    a, b = _task(s3), _task(s3)
+    _run(a, _records(range(0, 2)))  # a remembers its head: 0-1 staged
+    _run(b, _records(range(2, 5)))  # the next batch went to another container: file 0-2, 3-4 staged
+    _run(a, _records(range(5, 7)))  # does not continue a's head: read from S3, not a's stale round 0-1
+    assert _objects(s3) == {f"topics/orders/partition=0/orders+0+000000000{o}.json": _lines(range(o, o + 3))
+                            for o in (0, 3)}
+
+
+def test_a_lost_head_swap_response_makes_the_instance_forget_its_head(s3: Any) -> None:
+    class LosesOneSwap:
+        """The next conditional head swap is written, but its response is lost."""
+
+        def __init__(self, client: Any) -> None:
+            self._client, self.armed, self.head_reads = client, False, 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._client, name)
+
+        def get_object(self, **kwargs: Any) -> Any:
+            self.head_reads += kwargs["Key"].endswith("/head")
+            return self._client.get_object(**kwargs)
+
+        def put_object(self, **kwargs: Any) -> Any:
+            result = self._client.put_object(**kwargs)
+            if self.armed and "IfMatch" in kwargs:
+                from botocore.exceptions import ReadTimeoutError
+
+                self.armed = False
+                raise ReadTimeoutError(endpoint_url="http://injected")
+            return result
+
+    client = LosesOneSwap(s3)
+    task = S3SinkTask(s3_client=client)
+    task.start(BASE)
+    _run(task, _records(range(0, 2)))
+    _run(task, _records(range(2, 3)))  # continues the remembered head: no GET
+    assert client.head_reads == 1
+    client.armed = True
+    with pytest.raises(RetriableError):
+        _run(task, _records(range(3, 5)))  # swapped, but the instance cannot know it
+    _run(task, _records(range(3, 5)))  # the mapping's retry continues the old head: read, and skipped
+    assert client.head_reads == 2
+    _run(task, _records(range(5, 6)))
+    assert _objects(s3) == {f"topics/orders/partition=0/orders+0+000000000{o}.json": _lines(range(o, o + 3))
+                            for o in (0, 3)}
 
 
 def test_rotate_schedule_interval_closes_a_file_once_its_time_has_come(s3: Any) -> None:
