@@ -92,10 +92,11 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
         return None
     encoders = dbapi_connection.encoders
     escapes: dict[type, Callable[[Any], str]] = {type(None): lambda _value: "NULL"}
-    if dbapi_connection.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+    server_status: int = getattr(dbapi_connection, "server_status", 0)  # set by the handshake; not in the stubs
+    if server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
         escapes[str] = lambda value: "'" + value.replace("'", "''") + "'"
     else:
-        table = converters._escape_table  # what converters.escape_string translates with
+        table: dict[int, str] = converters._escape_table  # type: ignore[attr-defined]  # escape_string's table
         escapes[str] = lambda value: "'" + value.translate(table) + "'"
     # Connection.escape hands every other type to escape_item: the connection's encoder for type(value), called
     # as encoder(value, encoders); only pymysql's own scalar encoders are taken, anything else stays with escape().
