@@ -108,13 +108,24 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
             escapes[cls] = str
         elif cls in iso_formats.get(default, ()):
             escapes[cls] = functools.partial(_iso, default, encoders)
-        elif default in (converters.escape_bool, converters.escape_float, converters.escape_date,
-                         converters.escape_datetime, converters.escape_time, converters.escape_timedelta,
-                         converters.Decimal2Literal):
+        elif default in (converters.escape_bool, converters.escape_float, converters.escape_timedelta):
+            escapes[cls] = default  # encoder(value, encoders) ignores the mapping: called with the value alone
+        elif default is converters.Decimal2Literal:
+            escapes[cls] = _decimal
+        elif default in (converters.escape_date, converters.escape_datetime, converters.escape_time):
             escapes[cls] = functools.partial(_encode, default, encoders)
     if encoders.get(type(None)) is not converters.escape_None:
         del escapes[type(None)]
     return escapes
+
+
+def _decimal(value: Any) -> str:
+    """``Decimal2Literal``: plain notation; a NaN or infinity raises pymysql's own error."""
+    if value.is_finite():
+        return format(value, "f")
+    from pymysql import converters
+
+    return str(converters.Decimal2Literal(value, None))
 
 
 def _encode(encoder: Callable[[Any, Any], str], encoders: Any, value: Any) -> str:
