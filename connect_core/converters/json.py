@@ -130,6 +130,7 @@ class JsonConverter(DataHeaderConverter):
         self._plans: dict[int, tuple[Schema, list[tuple[str, int, Any, Any]]]] = {}
         self._last_schema: Schema | None = None
         self._last_envelope: tuple[bytes, Schema | None, Any] = (b"", None, None)
+        self._payload_slice = slice(0, -1)  # the payload's bytes in a record that starts with the envelope prefix
         self._read_plans: dict[int, tuple[Schema, list[tuple[str, int, Any]]]] = {}
         self._last_schema_text = "null"
         self._last_prefix: bytes | None = b'{"schema":null,"payload":'
@@ -447,7 +448,7 @@ class JsonConverter(DataHeaderConverter):
                 # Same schema text as the previous record: parse only the payload (verified byte for byte), with
                 # orjson; a payload it refuses, or whose floats need BigDecimal's exactness, takes the full path.
                 try:
-                    return _new_tuple(SchemaAndValue, (schema, read(orjson.loads(value[len(prefix):-1]))))
+                    return _new_tuple(SchemaAndValue, (schema, read(_loads(value[self._payload_slice]))))
                 except (orjson.JSONDecodeError, _NeedsExactParse):
                     pass
         else:
@@ -490,7 +491,9 @@ class JsonConverter(DataHeaderConverter):
             if read is None:
                 def read(node: Any, schema: Schema | None = schema) -> Any:
                     return self._to_connect(schema, node)
-            self._last_envelope = (text[: end + len(_PAYLOAD_KEY)].encode("utf-8"), schema, read)
+            prefix = text[: end + len(_PAYLOAD_KEY)].encode("utf-8")
+            self._last_envelope = (prefix, schema, read)
+            self._payload_slice = slice(len(prefix), -1)
 
 
     def as_connect_schema(self, node: Any) -> Schema | None:
@@ -686,6 +689,7 @@ def _inline_logical_writer(schema: Schema, fallback: Any, numeric: bool) -> Any:
 
 
 _CLOSE_BRACE = ord("}")
+_loads = orjson.loads
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _NOT_LOGICAL = object()

@@ -76,6 +76,13 @@ class CommittedFilter:
             self._seek(self._open(), ranges)
         return PendingCheck(batch, ranges)
 
+    def cancel(self, check: PendingCheck) -> None:
+        """Stop fetching for a check that will not be finished."""
+        if check.ranges and self._consumer is not None and set(check.ranges) == self._assigned:
+            from confluent_kafka import TopicPartition
+
+            self._consumer.pause([TopicPartition(t, p) for t, p in sorted(check.ranges)])
+
     def finish(self, check: PendingCheck) -> list[ConsumedRecord]:
         """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`)."""
         batch, ranges = check.batch, check.ranges

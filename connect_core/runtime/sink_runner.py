@@ -24,7 +24,7 @@ from connect_core.errors.invocation_reporter import InvocationReporter, SentReco
 from connect_core.errors.log_reporter import LogReporter
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
-from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError
+from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
 from connect_core.kafka.lambda_event import decode_kafka_event
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
@@ -128,13 +128,25 @@ class SinkRunner:
         """Process one Lambda Kafka event; raises when the batch must be retried."""
         started = time.monotonic()
         consumed = decode_kafka_event(event)
-        running = self._running_task()
+        check: PendingCheck | None = None
+        if self._running is not None and self._running.read_committed and consumed:
+            # The warm task checks its batches: start fetching the read_committed view while the config catches up.
+            check = self._committed_filter_or_create().start(consumed)
+        try:
+            running = self._running_task()
+        except BaseException:
+            if check is not None:
+                self._committed_filter_or_create().cancel(check)
+            raise
         result = SinkInvocationResult(self.connector, records=len(consumed))
         converted: list[SinkRecord | None] | None = None
+        if check is not None and not running.read_committed:
+            self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
         if running.read_committed and consumed:
             try:
                 committed_filter = self._committed_filter_or_create()
-                check = committed_filter.start(consumed)
+                if check is None:
+                    check = committed_filter.start(consumed)
                 # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
                 # batch that had a conversion failure or aborted records is converted again (pure) after the check.
                 converted = running.pipeline.convert_clean(consumed)

@@ -92,10 +92,11 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
         return None
     encoders = dbapi_connection.encoders
     escapes: dict[type, Callable[[Any], str]] = {type(None): lambda _value: "NULL"}
-    if dbapi_connection.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+    server_status: int = getattr(dbapi_connection, "server_status", 0)  # set by the handshake; not in the stubs
+    if server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
         escapes[str] = lambda value: "'" + value.replace("'", "''") + "'"
     else:
-        table = converters._escape_table  # what converters.escape_string translates with
+        table: dict[int, str] = converters._escape_table  # type: ignore[attr-defined]  # escape_string's table
         escapes[str] = lambda value: "'" + value.translate(table) + "'"
     # Connection.escape hands every other type to escape_item: the connection's encoder for type(value), called
     # as encoder(value, encoders); only pymysql's own scalar encoders are taken, anything else stays with escape().
@@ -107,13 +108,24 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
             escapes[cls] = str
         elif cls in iso_formats.get(default, ()):
             escapes[cls] = functools.partial(_iso, default, encoders)
-        elif default in (converters.escape_bool, converters.escape_float, converters.escape_date,
-                         converters.escape_datetime, converters.escape_time, converters.escape_timedelta,
-                         converters.Decimal2Literal):
+        elif default in (converters.escape_bool, converters.escape_float, converters.escape_timedelta):
+            escapes[cls] = default  # encoder(value, encoders) ignores the mapping: called with the value alone
+        elif default is converters.Decimal2Literal:
+            escapes[cls] = _decimal
+        elif default in (converters.escape_date, converters.escape_datetime, converters.escape_time):
             escapes[cls] = functools.partial(_encode, default, encoders)
     if encoders.get(type(None)) is not converters.escape_None:
         del escapes[type(None)]
     return escapes
+
+
+def _decimal(value: Any) -> str:
+    """``Decimal2Literal``: plain notation; a NaN or infinity raises pymysql's own error."""
+    if value.is_finite():
+        return format(value, "f")
+    from pymysql import converters
+
+    return str(converters.Decimal2Literal(value, None))
 
 
 def _encode(encoder: Callable[[Any, Any], str], encoders: Any, value: Any) -> str:

@@ -115,3 +115,29 @@ def test_offset_of_wrong_type_is_rejected(tmp_path: Path) -> None:
 def test_standard_input_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file"):
         FileStreamSourceTask().start({"topic": "t"})
+
+
+@pytest.mark.parametrize("read_size", [1, 3, 7, 64 * 1024])
+@pytest.mark.parametrize("batch_size", ["1", "2", "5", "2000"])
+def test_lf_only_text_and_text_with_crs_give_the_same_lines_and_positions(tmp_path: Path, read_size: int,
+                                                                         batch_size: str) -> None:
+    """LF-only buffers take a split() path; with a CR somewhere the line scanner runs. Both must agree."""
+    import random
+
+    rng = random.Random(read_size * 31 + int(batch_size))
+    lines = ["".join(rng.choice("ab é\t😀") for _ in range(rng.randint(0, 9))) for _ in range(40)]
+    expected_positions, position = [], 0
+    for line in lines:
+        position += len(line.encode()) + 1
+        expected_positions.append(position)
+    lf_text = "\n".join(lines) + "\npartial"
+    cr_text = lines[0] + "\r\n" + "\n".join(lines[1:]) + "\npartial"  # the first line ended by CR LF
+    for name, text, ends in (("lf.txt", lf_text, None), ("cr.txt", cr_text, "\r\n")):
+        path = tmp_path / name
+        path.write_bytes(text.encode())
+        task = FileStreamSourceTask(read_size=read_size)
+        start_task(task, {"file": str(path), "topic": "lines", "batch.size": batch_size}, MemoryOffsetReader())
+        records = drain(task)
+        assert [r.value for r in records] == lines
+        shift = 1 if ends else 0  # CR LF ends the first line: one byte more before every position
+        assert [r.source_offset["position"] for r in records] == [p + shift for p in expected_positions]
