@@ -42,6 +42,7 @@ _PLAIN = {Type.STRING: "str", Type.BOOLEAN: "bool"}
 _MAX_FLOAT = 1.7976931348623157e308
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)  # naive datetimes are UTC in Connect (``Timestamp.from_logical``)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _ONE_MS = _dt.timedelta(milliseconds=1)
 
 
@@ -62,8 +63,8 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
     ns: dict[str, Any] = {
         "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
         "_MAX": _MAX_FLOAT, "_Dec": _decimal.Decimal, "_dec": Decimal.from_logical, "_date": _dt.date,
-        "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_MS": _ONE_MS, "_date_of": Date.from_logical,
-        "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
+        "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC, "_MS": _ONE_MS,
+        "_date_of": Date.from_logical, "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
     }
     body = ["def line(value):", " if type(value) is not _Struct: return None", " try:", "  v = value._values"]
     items = []
@@ -119,7 +120,7 @@ def _convert(fs: Schema, a: str, s: str, base64_decimals: bool) -> list[str] | N
     if fs.name == Date.LOGICAL_NAME:
         return [f"{a} = {a}.toordinal() - {_EPOCH_ORDINAL} if type({a}) is _date else _date_of({s}, {a})"]
     if fs.name == Timestamp.LOGICAL_NAME:
-        return [f"{a} = ({a} - _EPOCH) // _MS if type({a}) is _datetime and {a}.tzinfo is None "
+        return [f"{a} = ({a} - (_EPOCH if {a}.tzinfo is None else _EPOCH_UTC)) // _MS if type({a}) is _datetime "
                 f"else _ts_of({s}, {a})"]
     if fs.name == Time.LOGICAL_NAME:
         return [f"{a} = _time_of({s}, {a})"]
