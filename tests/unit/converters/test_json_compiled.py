@@ -336,3 +336,25 @@ def test_a_top_level_string_reads_the_same_on_the_cached_envelope_path(payload: 
             results.append(("error", str(error)))
     assert results[0] == results[1]
 
+
+
+CODE_LIKE_NAMES = ["x'] = 1\nimport os  #", "'''", '"""', "x\\", "); raise SystemExit('ran') #", "{x0}", "v0, = vals",
+                   "__import__('builtins').exec('RAN = 1')"]
+
+
+def test_field_and_schema_names_are_data_in_the_generated_code_never_code() -> None:
+    """Schemas come from records and connector configs: a name must never become part of the generated source."""
+    builder = SchemaBuilder.struct().name("row'])\nraise SystemExit('ran') #")
+    for name in CODE_LIKE_NAMES:
+        builder.field(name, OPTIONAL_STRING_SCHEMA)
+    schema = builder.build()
+    value = Struct(schema)
+    for name in CODE_LIKE_NAMES:
+        value.put(name, name)
+    converter = _converter()
+    written = converter.from_connect_data("t", schema, value)
+    assert written == converter._from_connect_exact(schema, value)
+    for _ in range(2):  # the second read takes the cached envelope (payload-only) path
+        read = converter.to_connect_data("t", written)
+        assert [read.value.get(name) for name in CODE_LIKE_NAMES] == CODE_LIKE_NAMES
+    assert "RAN" not in globals()
