@@ -171,7 +171,7 @@ def _dump_lines(src: _Source, node: str) -> list[str]:
     ]
 
 
-def _fast_write(  # noqa: C901, PLR0912, PLR0917 - one branch per type is clearest
+def _fast_write(  # noqa: PLR0917 - one branch per type is clearest
     src: _Source, fs: Schema, v: str, x: str, field_text: Callable[[Schema, Any], str], replace_null: bool,
     numeric_decimals: bool,
 ) -> tuple[str, list[str]] | None:
@@ -193,23 +193,12 @@ def _fast_write(  # noqa: C901, PLR0912, PLR0917 - one branch per type is cleare
             return None
         if scale < 0:
             return None  # str() prints these with an exponent: the exact writer
-        # str() of a finite Decimal without an exponent part shows exactly -exponent digits after the point: the
-        # text gives the scale check and the unscaled digits at once (cheaper than as_tuple + scaleb)
         dec, exact = src.const("C", _decimal.Decimal), src.const("T", lambda value, fs=fs: field_text(fs, value))
-        fragment, b2a = src.const("F", orjson.Fragment), src.const("B", binascii.b2a_base64)
-        if scale > 0:
-            wrong = f"'E' in t or len(t) <= {scale} or t[{-scale - 1}] != '.'"
-            digits = "t.replace('.', '')"
-        else:
-            wrong, digits = "'E' in t or '.' in t", "t"
-        return f"{v}.__class__ is {dec} and {v}.is_finite()", [
-            f"t = str({v})",
-            f"if {wrong}:",
-            f"    {x} = {fragment}({exact}({v}))",  # another scale: the exact writer raises Kafka's error
-            "else:",
-            f"    u = int({digits})",
-            f"    {x} = {b2a}(u.to_bytes(((u if u >= 0 else ~u).bit_length() + 8) // 8, 'big', signed=True), "
-            "newline=False).decode('ascii')",
+        fragment, at_scale = src.const("F", orjson.Fragment), src.const("B", Decimal.base64_at_scale)
+        return f"{v}.__class__ is {dec}", [
+            f"{x} = {at_scale}({v}, {scale})",
+            f"if {x} is None:",
+            f"    {x} = {fragment}({exact}({v}))",  # another scale or not finite: the exact writer, Kafka's error
         ]
     if name is not None and name.startswith("org.apache.kafka.connect.data."):
         return None  # Time, and any logical type added later: the exact writer

@@ -62,7 +62,8 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
         return None
     ns: dict[str, Any] = {
         "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
-        "_MAX": _MAX_FLOAT, "_Dec": _decimal.Decimal, "_dec": Decimal.from_logical, "_date": _dt.date,
+        "_MAX": _MAX_FLOAT, "_Dec": _decimal.Decimal, "_dec": Decimal.from_logical,
+        "_at_scale": Decimal.base64_at_scale, "_date": _dt.date,
         "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC, "_MS": _ONE_MS,
         "_date_of": Date.from_logical, "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
     }
@@ -109,14 +110,9 @@ def _convert(fs: Schema, a: str, s: str, base64_decimals: bool) -> list[str] | N
         scale = _scale(fs)
         if scale is None or scale < 0:
             return [exact]
-        # str() of a finite Decimal without an exponent shows exactly -exponent digits after the point
-        wrong = f"'E' in t or len(t) <= {scale} or t[{-scale - 1}] != '.'" if scale else "'E' in t or '.' in t"
-        return [f"t = str({a}) if type({a}) is _Dec else 'E'",
-                f"if {wrong}: {exact}",  # another scale, NaN, a subclass: Kafka's check and error
-                "else:",
-                " u = int(t.replace('.', ''))",
-                f" {a} = _b64(u.to_bytes(((u if u >= 0 else ~u).bit_length() + 8) // 8, 'big', signed=True), "
-                "newline=False).decode('ascii')"]
+        return [f"t = _at_scale({a}, {scale}) if type({a}) is _Dec else None",
+                f"if t is None: {exact}",  # another scale, NaN, a subclass: Kafka's check and error
+                f"else: {a} = t"]
     if fs.name == Date.LOGICAL_NAME:
         return [f"{a} = {a}.toordinal() - {_EPOCH_ORDINAL} if type({a}) is _date else _date_of({s}, {a})"]
     if fs.name == Timestamp.LOGICAL_NAME:

@@ -75,3 +75,18 @@ def test_from_and_to_logical_dispatch_on_the_schema_name() -> None:
         "1.50")
     assert from_logical(INT32_SCHEMA, 7) == 7  # not a logical type: unchanged
     assert from_logical(Date.schema(), None) is None
+
+
+@pytest.mark.parametrize("text", ["0", "-0", "1.5", "-0.5", "123.45", "-123.45", "0.00", "1E+3", "1.50", "NaN",
+                                  "-Infinity", "12345678901234567890.12", "-1", "0.1", "127", "-128", "255"])
+@pytest.mark.parametrize("scale", [0, 1, 2])
+def test_base64_at_scale_is_from_logicals_bytes_or_defers_to_it(text: str, scale: int) -> None:
+    import base64
+
+    value = decimal.Decimal(text)
+    fast = Decimal.base64_at_scale(value, scale)
+    try:
+        exact: str | None = base64.b64encode(Decimal.from_logical(Decimal.schema(scale), value)).decode("ascii")
+    except DataError:
+        exact = None
+    assert fast == exact or (fast is None and exact is not None and "E" in str(value))
