@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 DEFAULT_RECORDS = 100_000
 DEFAULT_REPEATS = 3
 DEFAULT_BATCH = 1_000
+DEFAULT_JAVA_SIZES = (20_000, 100_000, 1_000_000)
 RUN_ID = uuid.uuid4().hex[:8]
 
 
@@ -37,17 +38,21 @@ class Settings:
     batch: int = DEFAULT_BATCH
     cases: tuple[str, ...] = ()
     java: bool = True
+    java_sizes: tuple[int, ...] = ()  # case 4's size sweep; empty: ``records`` only
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         """``BENCH_RECORDS`` (rows/records per throughput case), ``BENCH_REPEATS``, ``BENCH_BATCH``
-        (records per Lambda Kafka event), ``BENCH_CASES`` (comma-separated case names), ``BENCH_JAVA=0``."""
+        (records per Lambda Kafka event), ``BENCH_CASES`` (comma-separated case names), ``BENCH_JAVA=0``,
+        ``BENCH_JAVA_SIZES`` (case 4's sweep, comma-separated record counts)."""
         values: dict[str, Any] = {
             "records": int(os.environ.get("BENCH_RECORDS", DEFAULT_RECORDS)),
             "repeats": int(os.environ.get("BENCH_REPEATS", DEFAULT_REPEATS)),
             "batch": int(os.environ.get("BENCH_BATCH", DEFAULT_BATCH)),
             "cases": tuple(c for c in os.environ.get("BENCH_CASES", "").split(",") if c),
             "java": os.environ.get("BENCH_JAVA", "1") not in ("0", "false", "no"),
+            "java_sizes": tuple(int(n) for n in os.environ.get(
+                "BENCH_JAVA_SIZES", ",".join(map(str, DEFAULT_JAVA_SIZES))).split(",") if n),
         }
         values.update(overrides)
         return cls(**values)
@@ -89,6 +94,7 @@ class Sample:
     wall_s: float
     cpu_s: float
     records: int
+    esm_cpu_s: float = 0.0  # case 4: encoding the Lambda events (the event source mapping's work), not in cpu_s
 
 
 def measure(action: Callable[[], int]) -> Sample:
@@ -103,11 +109,17 @@ def median_rate(samples: list[Sample], *, cpu: bool = False) -> float:
     return statistics.median(s.records / max(s.cpu_s if cpu else s.wall_s, 1e-9) for s in samples)
 
 
-def interleave(repeats: int, ours: Callable[[int], Sample], baseline: Callable[[int], Sample]) -> tuple[
-        list[Sample], list[Sample]]:
-    """Alternate ours and the baseline so drifting load hits both; the order flips every repetition."""
+def interleave(repeats: int, ours: Callable[[int], Sample], baseline: Callable[[int], Sample], *,
+               warmup: bool = False) -> tuple[list[Sample], list[Sample]]:
+    """Alternate ours and the baseline so drifting load hits both; the order flips every repetition.
+
+    ``warmup``: one repetition of each side (``rep`` -1) runs first and is discarded (case 4: a warm JVM and a warm
+    container are what a user compares)."""
     mine: list[Sample] = []
     theirs: list[Sample] = []
+    if warmup:
+        ours(-1)
+        baseline(-1)
     for rep in range(repeats):
         if rep % 2 == 0:
             mine.append(ours(rep))
@@ -122,11 +134,15 @@ def throughput_result(name: str, baseline: str, mine: list[Sample], theirs: list
                       **extra: Any) -> Result:
     """A records/s row with CPU-second rates and the raw samples kept for the curious."""
     records = mine[0].records if mine else 0
+    ours_cpu, theirs_cpu = median_rate(mine, cpu=True), median_rate(theirs, cpu=True)
     return Result(
         name, median_rate(mine), baseline, median_rate(theirs), records, len(mine),
         extra={
-            "ours_per_cpu_s": round(median_rate(mine, cpu=True), 1),
-            "baseline_per_cpu_s": round(median_rate(theirs, cpu=True), 1),
+            "ours_per_cpu_s": round(ours_cpu, 1),
+            "baseline_per_cpu_s": round(theirs_cpu, 1),
+            "ratio_per_cpu_s": round(ours_cpu / theirs_cpu, 3) if theirs_cpu else None,
+            "ours_cpu_s": [round(s.cpu_s, 3) for s in mine],
+            "baseline_cpu_s": [round(s.cpu_s, 3) for s in theirs],
             "ours_wall_s": [round(s.wall_s, 3) for s in mine],
             "baseline_wall_s": [round(s.wall_s, 3) for s in theirs],
             **extra,

@@ -57,13 +57,18 @@ def _fmt(value: float | None) -> str:
 
 
 def table(results: list[Result]) -> str:
-    """A fixed-width table: name, ours, baseline, ratio (ours/baseline), unit, baseline description."""
-    lines = [f"{'case':<52} {'ours':>10} {'baseline':>10} {'ratio':>7}  {'unit':<14} baseline / note"]
+    """A fixed-width table: name, records, ours, baseline, ratio (ours/baseline), the same ratio per CPU-second
+    (throughput rows measured in this process), unit, baseline description."""
+    lines = [f"{'case':<50} {'records':>9} {'ours':>10} {'baseline':>10} {'ratio':>7} {'cpu-r':>6}  {'unit':<14} "
+             "baseline / note"]
     for r in results:
         note = r.skipped and f"SKIPPED: {r.skipped}" or r.baseline
         ratio = "-" if r.ratio is None else f"{r.ratio:.3f}"
-        lines.append(f"{r.name[:52]:<52} {_fmt(r.ours_per_s):>10} {_fmt(r.baseline_per_s):>10} {ratio:>7}  "
-                     f"{r.unit:<14} {note[:90]}")
+        per_cpu = r.extra.get("ratio_per_cpu_s")
+        cpu_ratio = f"{r.ratio:.3f}" if r.unit == "records/cpu-s" and r.ratio is not None else (
+            "-" if per_cpu is None else f"{per_cpu:.3f}")
+        lines.append(f"{r.name[:50]:<50} {r.records:>9,} {_fmt(r.ours_per_s):>10} {_fmt(r.baseline_per_s):>10} "
+                     f"{ratio:>7} {cpu_ratio:>6}  {r.unit:<14} {note[:80]}")
     return "\n".join(lines)
 
 
@@ -92,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     results = run_cases(settings)
     wall = time.perf_counter() - started
     write(results, settings, wall, out)
-    print(f"\n{table(results)}\n\nwrote {out} in {wall:.0f} s", flush=True)
+    from bench.cases.connect_java import sweep
+
+    sizes = sweep(results)
+    print(f"\n{table(results)}\n{chr(10) + sizes if sizes else ''}\nwrote {out} in {wall:.0f} s", flush=True)
     failed = [r for r in results if r.skipped and r.skipped.startswith("failed")]
     return 1 if failed else 0
 

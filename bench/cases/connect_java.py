@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import statistics
 import subprocess
 import tarfile
 import time
@@ -160,15 +161,15 @@ class Worker:
         except OSError:
             return 599, None
 
-    def wait(self, what: str, check: Callable[[], bool], timeout_s: float) -> None:
-        """Poll ``check`` every 0.2 s; fail with the worker's log tail."""
+    def wait(self, what: str, check: Callable[[], bool], timeout_s: float, every_s: float = 0.2) -> None:
+        """Poll ``check`` every ``every_s``; fail with the worker's log tail."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the Connect worker exited: {self.log.read_text()[-3000:]}")
             if check():
                 return
-            time.sleep(0.2)
+            time.sleep(every_s)
         tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
         raise RuntimeError(f"timed out waiting for {what}; worker log tail:\n{tail}")
 
@@ -181,7 +182,8 @@ class Worker:
             if status >= 300:
                 raise RuntimeError(f"creating {name} failed: {status} {body}")
         try:
-            self.wait(f"{', '.join(connectors)} to finish", done, timeout_s)
+            # the check (a line count, COUNT(*)) grows with the size: poll less often for big runs
+            self.wait(f"{', '.join(connectors)} to finish", done, timeout_s, 0.2 if records <= 200_000 else 1.0)
             return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
         finally:
             for name in connectors:
@@ -235,19 +237,58 @@ def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, 
     return _sink_from_topic(cluster, sink, bootstrap, topic, records=min(produced, records), batch=batch)
 
 
+ESM_CPU_S = [0.0]  # CPU seconds this thread spent building Lambda events (the mapping's work, see ``measure_ours``)
+
+
+def measure_ours(action: Callable[[], int]) -> Sample:
+    """``common.measure`` of our side, minus the CPU of encoding the Lambda events (kept in ``esm_cpu_s``).
+
+    On AWS the event source mapping's pollers fetch the records and encode each batch as the event's JSON (base64
+    of every key and value); the function's process only parses that JSON (the runtime's ``json.loads``) and
+    handles it. Here this process emulates the mapping: consuming stays in our CPU (the JVM pays its consumer's
+    fetch too), the encoding is counted apart and reported both ways (``extra.ours_per_cpu_s_with_esm``)."""
+    ESM_CPU_S[0] = 0.0
+    sample = common.measure(action)
+    sample.esm_cpu_s = ESM_CPU_S[0]
+    sample.cpu_s -= ESM_CPU_S[0]
+    return sample
+
+
 def _sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: str, *, records: int,
                      batch: int) -> int:
+    """Consume ``topic`` as the event source mapping does, ``batch`` records at a time, each batch one warm
+    invocation (memory stays one batch deep at any size)."""
+    from confluent_kafka import Consumer
+
     from connect_core.local.kafka_trigger import build_event
     from connect_core.runtime.sink_runner import SinkRunner
 
-    messages = common.consume(bootstrap, topic, records)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("esm"),
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         "isolation.level": "read_committed", "fetch.max.bytes": 52_428_800})
+    consumer.subscribe([topic])
     runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
-    put = 0
+    put = seen = 0
+    pending: list[Any] = []
+    thread_time = time.thread_time
+    deadline = time.monotonic() + 900
     try:
-        for i in range(0, len(messages), batch):
-            put += runner.handle(json.loads(json.dumps(build_event(messages[i:i + batch], bootstrap)))).put
+        while seen < records:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{topic}: read {seen} of {records} records within 900 s")
+            for message in consumer.consume(min(batch, records - seen) - len(pending), timeout=1.0):
+                if message.error() is None:
+                    pending.append(message)
+            if len(pending) >= batch or seen + len(pending) >= records:
+                seen += len(pending)
+                encode0 = thread_time()
+                text = json.dumps(build_event(pending, bootstrap))  # the mapping's poller builds the event
+                ESM_CPU_S[0] += thread_time() - encode0
+                put += runner.handle(json.loads(text)).put  # the Lambda runtime parses it in the function
+                pending = []
     finally:
         runner.close()
+        consumer.close()
     return put
 
 
@@ -256,27 +297,31 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     """FileStream source -> Kafka -> FileStream sink on both sides."""
     directory = RUN_DIR / f"files-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
-    source = directory / "input.txt"
+    source = directory / f"input-{settings.records}.txt"
     source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(settings.records)))
 
     def ours(rep: int) -> Sample:
-        out = directory / f"ours-{rep}.txt"
-        return common.measure(lambda: ours_file(cluster, bootstrap, source, out, records=settings.records,
+        out = directory / f"ours-{settings.records}-{rep}.txt"
+        return measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=settings.records,
                                                           batch=settings.batch))
 
     def theirs(rep: int) -> Sample:
-        topic, out = common.unique("jfile"), directory / f"theirs-{rep}.txt"
+        topic, out = common.unique("jfile"), directory / f"theirs-{settings.records}-{rep}.txt"
         connectors = {
             common.unique("jsrc"): {"connector.class": "FileStreamSource", "file": str(source), "topic": topic,
                                     "tasks.max": "1"},
             common.unique("jsink"): {"connector.class": "FileStreamSink", "file": str(out), "topics": topic,
                                      "tasks.max": "1"},
         }
-        return worker.timed(connectors, lambda: _lines(out) >= settings.records, settings.records, 900)
+        return worker.timed(connectors, lambda: _lines(out) >= settings.records, settings.records, 1800)
 
-    mine, java = common.interleave(settings.repeats, ours, theirs)
-    return _per_cpu("4a filestream source -> kafka -> filestream sink", "Kafka Connect 4.1.1 standalone, connect-file",
-                    mine, java)
+    try:
+        mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
+    finally:
+        for leftover in directory.glob(f"*-{settings.records}*.txt"):
+            leftover.unlink()
+    return _per_cpu(f"4a filestream -> kafka -> filestream {_size(settings.records)}",
+                    "Kafka Connect 4.1.1 standalone, connect-file", mine, java)
 
 
 def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -284,14 +329,14 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     from bench.cases.sinks import CONVERTERS, SinkData, mariadb_config
 
     db = common.services("mariadb")["mariadb"]
-    data = SinkData.get(settings)
+    data = SinkData.topic_only(settings)
     tables: list[str] = []
 
     def ours(rep: int) -> Sample:
         tables.append(common.unique("ours_up").replace("-", "_"))
         name = common.unique("jdbc")
         cluster.deploy(name, {**mariadb_config(db, tables[-1]), "topics": data.topic, **CONVERTERS})
-        return common.measure(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+        return measure_ours(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
                                                        batch=settings.batch))
 
     def theirs(rep: int) -> Sample:
@@ -303,14 +348,14 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                   "insert.mode": "upsert", "primary.key.mode": "record_key", "schema.evolution": "basic",
                   "collection.name.format": table, "table.name.format": table}
         return worker.timed({common.unique("dbz"): config}, lambda: _count(db, table) >= data.records,
-                            data.records, 900)
+                            data.records, 1800)
 
     try:
-        mine, java = common.interleave(settings.repeats, ours, theirs)
+        mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
     finally:
         dataset.drop_tables(db, tables)
-    return _per_cpu("4b kafka -> mariadb upsert vs debezium jdbc sink", f"Kafka Connect 4.1.1 + {DEBEZIUM}",
-                    mine, java)
+    return _per_cpu(f"4b kafka -> mariadb upsert vs debezium {_size(data.records)}",
+                    f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java)
 
 
 def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -339,7 +384,7 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
     def ours(rep: int) -> Sample:
         name = common.unique("s3")
         cluster.deploy(name, {**ours_config, "topics.dir": f"ours-{rep}", "topics": data.topic, **CONVERTERS})
-        return common.measure(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+        return measure_ours(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
                                                        batch=settings.batch))
 
     def theirs(rep: int) -> Sample:
@@ -355,8 +400,9 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
         return worker.timed({name: config}, lambda: _committed(bootstrap, f"connect-{name}", data.topic)
                             >= data.records, data.records, 900)
 
-    mine, java = common.interleave(settings.repeats, ours, theirs)
-    return _per_cpu("4c kafka -> s3 vs camel aws2-s3 sink", f"Kafka Connect 4.1.1 + {CAMEL_S3}", mine, java)
+    mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
+    return _per_cpu(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records)}", f"Kafka Connect 4.1.1 + {CAMEL_S3}",
+                    mine, java)
 
 
 def _committed(bootstrap: str, group: str, topic: str) -> int:
@@ -372,10 +418,56 @@ def _committed(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
+def _size(records: int) -> str:
+    """``@20k``, ``@1M``: the size a row was measured at, in its name (the JVM's rate depends on it)."""
+    if records >= 1_000_000 and records % 1_000_000 == 0:
+        return f"@{records // 1_000_000}M"
+    return f"@{records // 1000}k" if records >= 1000 and records % 1000 == 0 else f"@{records}"
+
+
+def sizes(settings: Settings) -> list[int]:
+    """Case 4's sweep (``BENCH_JAVA_SIZES``, ascending), or ``BENCH_RECORDS`` alone."""
+    return sorted(set(settings.java_sizes)) or [settings.records]
+
+
+def repeats_at(settings: Settings, size: int) -> int:
+    """Repetitions at one size of the sweep: ``BENCH_REPEATS`` up to 100,000 records, then
+    ``BENCH_JAVA_LARGE_REPEATS`` (1: a million records per side and repetition is minutes on 2 shared cores)."""
+    return settings.repeats if size <= 100_000 else int(os.environ.get("BENCH_JAVA_LARGE_REPEATS", "1"))
+
+
+def sweep(results: list[Result]) -> str:
+    """The size sweep, one line per size: ours, the JVM and the ratio per CPU-second of 4a and 4b."""
+    rows: dict[int, dict[str, Result]] = {}
+    for result in results:
+        if result.name[:2] in ("4a", "4b") and result.skipped is None:
+            rows.setdefault(result.records, {})[result.name[:2]] = result
+    if not rows:
+        return ""
+    lines = ["case 4 size sweep, records per CPU-second after a discarded warm-up repetition of both sides "
+             "(+esm: ours with the event encoding the mapping does)",
+             f"{'records':>10}  {'4a ours':>9} {'4a JVM':>9} {'ratio':>6} {'+esm':>6}  "
+             f"{'4b ours':>9} {'4b JVM':>9} {'ratio':>6} {'+esm':>6}"]
+    for size in sorted(rows):
+        cells = []
+        for key in ("4a", "4b"):
+            r = rows[size].get(key)
+            cells.append(f"{'-':>9} {'-':>9} {'-':>6} {'-':>6}" if r is None or r.ratio is None else
+                         f"{r.ours_per_s or 0:>9,.0f} {r.baseline_per_s or 0:>9,.0f} {r.ratio:>6.2f} "
+                         f"{r.extra.get('ratio_with_esm') or 0:>6.2f}")
+        lines.append(f"{size:>10,}  {cells[0]}  {cells[1]}")
+    return "\n".join(lines)
+
+
 def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample]) -> Result:
     result = common.throughput_result(name, baseline, mine, java)
     result.extra.update(ours_per_wall_s=round(result.ours_per_s or 0, 1),
                         baseline_per_wall_s=round(result.baseline_per_s or 0, 1))
+    with_esm = statistics.median(s.records / max(s.cpu_s + s.esm_cpu_s, 1e-9) for s in mine) if mine else 0.0
+    result.extra.update(ours_per_cpu_s_with_esm=round(with_esm, 1),
+                        ratio_with_esm=round(with_esm / result.extra["baseline_per_cpu_s"], 3)
+                        if result.extra["baseline_per_cpu_s"] else None,
+                        ours_esm_cpu_s=[round(s.esm_cpu_s, 3) for s in mine])
     result.ours_per_s, result.baseline_per_s = result.extra["ours_per_cpu_s"], result.extra["baseline_per_cpu_s"]
     result.unit, result.ratio = "records/cpu-s", None
     result.__post_init__()
@@ -396,12 +488,14 @@ def run(settings: Settings) -> list[Result]:
     worker = Worker(bootstrap, plugins)
     cluster = common.Cluster.create(bootstrap)
     try:
-        results.insert(0, file_case(settings, worker, cluster, bootstrap))
-        if debezium is None:
-            results.insert(1, common.Result("4b kafka -> mariadb upsert vs debezium jdbc sink", None, DEBEZIUM, None,
-                                            settings.records, 0, skipped=f"not resolvable: {why}"))
-        else:
-            results.insert(1, jdbc_case(settings, worker, cluster, bootstrap))
+        for size in sizes(settings):
+            at = dataclasses.replace(settings, records=size, repeats=repeats_at(settings, size))
+            results.append(file_case(at, worker, cluster, bootstrap))
+            if debezium is None:
+                results.append(common.Result(f"4b kafka -> mariadb upsert vs debezium {_size(size)}", None,
+                                             DEBEZIUM, None, size, 0, skipped=f"not resolvable: {why}"))
+            else:
+                results.append(jdbc_case(at, worker, cluster, bootstrap))
         if camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
@@ -410,4 +504,6 @@ def run(settings: Settings) -> list[Result]:
     finally:
         cluster.close()
         worker.close()
+    if text := sweep(results):
+        print(text, flush=True)
     return results

@@ -1,0 +1,79 @@
+"""Profile our side of a case-4 sub-case (no JVM): ``python -m bench.profile file|jdbc [records]``.
+
+Runs one warm-up and one profiled repetition of ``connect_java.ours_file`` (FileStream source -> Kafka -> FileStream
+sink) or of the JDBC upsert sink fed from the topic, under pyinstrument, and writes
+``bench/results/profiles/<case>-<records>.{html,txt}`` (the flame graph and the call tree bench/README quotes) plus
+the CPU seconds of the profiled repetition.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from bench import common
+
+OUT = Path(__file__).resolve().parent / "results" / "profiles"
+
+
+def main(argv: list[str]) -> int:
+    """Profile ``argv[0]`` (``file`` or ``jdbc``) at ``argv[1]`` records (default 100,000)."""
+    from pyinstrument import Profiler
+
+    from bench.cases import connect_java, sinks
+
+    case = argv[0] if argv else "file"
+    records = int(argv[1]) if len(argv) > 1 else 100_000
+    settings = common.Settings.from_env(records=records)
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    cluster = common.Cluster.create(bootstrap)
+    directory = connect_java.RUN_DIR / f"profile-{common.RUN_ID}"
+    directory.mkdir(parents=True, exist_ok=True)
+    tables: list[str] = []
+    db = common.services("mariadb")["mariadb"] if case == "jdbc" else {}
+
+    def once(rep: int) -> int:
+        if case == "file":
+            source = directory / "input.txt"
+            if not source.exists():
+                source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n"
+                                          for i in range(records)))
+            return connect_java.ours_file(cluster, bootstrap, source, directory / f"out-{rep}.txt",
+                                          records=records, batch=settings.batch)
+        data = sinks.SinkData.topic_only(settings)
+        tables.append(common.unique("prof").replace("-", "_"))
+        name = common.unique("jdbc")
+        cluster.deploy(name, {**sinks.mariadb_config(db, tables[-1]), "topics": data.topic, **sinks.CONVERTERS})
+        return connect_java._sink_from_topic(cluster, name, bootstrap, data.topic, records=records,
+                                             batch=settings.batch)
+
+    try:
+        once(0)
+        profiler = Profiler(interval=0.0005)
+        cpu0 = time.process_time()
+        profiler.start()
+        moved = once(1)
+        profiler.stop()
+        cpu = time.process_time() - cpu0
+    finally:
+        cluster.close()
+        if tables:
+            from bench import dataset
+
+            dataset.drop_tables(db, tables)
+        for leftover in directory.glob("*"):
+            leftover.unlink()
+        directory.rmdir()
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = OUT / f"{case}-{records}"
+    stem.with_suffix(".html").write_text(profiler.output_html())
+    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    header = f"{case} at {records} records: moved {moved}, {cpu:.2f} cpu-s, {moved / cpu:,.0f} records/cpu-s\n"
+    stem.with_suffix(".txt").write_text(header + text)
+    print(header + text[:6000])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
