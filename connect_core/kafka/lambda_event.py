@@ -23,6 +23,7 @@ from connect_core.api.errors import DataError
 __all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
+_new_tuple = tuple.__new__
 _b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its argument re-wrapping
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
@@ -45,26 +46,34 @@ def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
     consumed: list[ConsumedRecord] = []
     for group, records in event["records"].items():
         try:
-            consumed.extend(_decode(record) for record in records)
+            consumed.extend(_decode_all(records))
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
     return consumed
 
 
-def _decode(record: dict[str, Any]) -> ConsumedRecord:
-    key = record.get("key")
-    value = record.get("value")
-    headers = record.get("headers") or ()
-    return ConsumedRecord(
-        record["topic"],
-        int(record["partition"]),
-        int(record["offset"]),
-        record.get("timestamp"),
-        _TIMESTAMP_TYPES.get(record.get("timestampType", "CREATE_TIME"), "CreateTime"),
-        None if key is None else _restore_header(_b64decode(key), record.get("keySchemaMetadata")),
-        None if value is None else _restore_header(_b64decode(value), record.get("valueSchemaMetadata")),
-        [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()],
-    )
+def _decode_all(records: list[dict[str, Any]]) -> list[ConsumedRecord]:
+    """One partition's records in one loop (names bound once, the tuple built without ``__new__``'s call)."""
+    out: list[ConsumedRecord] = []
+    append, b64, restore, new, types = out.append, _b64decode, _restore_header, _new_tuple, _TIMESTAMP_TYPES
+    for record in records:
+        get = record.get
+        key, value, headers, kind = get("key"), get("value"), get("headers"), get("timestampType")
+        if key is not None:
+            key = b64(key)
+            if "keySchemaMetadata" in record:
+                key = restore(key, record["keySchemaMetadata"])
+        if value is not None:
+            value = b64(value)
+            if "valueSchemaMetadata" in record:
+                value = restore(value, record["valueSchemaMetadata"])
+        append(new(ConsumedRecord, (
+            record["topic"], int(record["partition"]), int(record["offset"]), get("timestamp"),
+            "CreateTime" if kind is None or kind == "CREATE_TIME" else types.get(kind, "CreateTime"), key, value,
+            [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()]
+            if headers else [],
+        )))
+    return out
 
 
 def _restore_header(data: bytes, metadata: dict[str, Any] | None) -> bytes:

@@ -58,11 +58,29 @@ class SinkPipeline:
         """Each record converted and transformed (None where an SMT dropped it), or None when any stage raised
         for any record: nothing is reported, so a caller may convert a batch before it knows which of its records
         count (the read_committed check) and convert the survivors with :meth:`convert_all` when this fails."""
-        direct = self._direct
+        if len(self.chain):
+            direct = self._direct
+            try:
+                return [direct(record) for record in consumed]
+            except Exception:
+                return None
+        # No SMT: ``_direct`` inlined, names bound once per batch (the per-record path of every plain sink).
+        key_read, value_read = self.converters.key.to_connect_data, self.converters.value.to_connect_data
+        headers_of, new_headers, new_record = self._headers, Headers, SinkRecord
+        out: list[SinkRecord | None] = []
+        append = out.append
         try:
-            return [direct(record) for record in consumed]
+            for consumed_record in consumed:
+                topic, partition, offset, timestamp, timestamp_type, key_bytes, value_bytes, raw_headers = (
+                    consumed_record)
+                headers = headers_of(consumed_record) if raw_headers else new_headers()
+                key = key_read(topic, key_bytes, headers)
+                value = value_read(topic, value_bytes, headers)
+                append(new_record(topic, partition, key.schema, key.value, value.schema, value.value, offset,
+                                  timestamp, timestamp_type, headers))
         except Exception:
             return None
+        return out
 
     def _direct(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """Every stage called directly (the success path of :meth:`convert`)."""

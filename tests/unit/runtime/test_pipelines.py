@@ -133,3 +133,26 @@ def test_convert_clean_converts_without_reporting_and_gives_up_on_any_failure() 
     assert reporter.stages == []  # convert_all would have reported the bad record
     assert [r.kafka_offset for r in pipeline.convert_all([_consumed(b"1", 0), _consumed(b"{oops", 1)])] == [0]
     assert reporter.stages == [Stage.VALUE_CONVERTER]
+
+
+def _fields(record: Any) -> tuple[Any, ...]:
+    return (record.topic, record.kafka_partition, record.key_schema, record.key, record.value_schema, record.value,
+            record.kafka_offset, record.timestamp, record.timestamp_type,
+            [(h.key, h.schema, h.value) for h in record.headers])
+
+
+def test_convert_clean_without_smts_gives_what_convert_gives_record_by_record() -> None:
+    """The inlined no-SMT loop against ``convert`` (the exact path): null keys and values, headers, timestamps."""
+    pipeline, reporter = _sink({"key.converter": STRING, "value.converter": JSON})
+    batch = [
+        ConsumedRecord("orders", 2, 7, 1_700_000_000_000, "LogAppendTime", b"k",
+                       b'{"schema":{"type":"int32","optional":false},"payload":5}', [("h", b"v"), ("n", None)]),
+        ConsumedRecord("orders", 2, 8, None, "CreateTime", None, None),
+        ConsumedRecord("other", 0, 9, 1, "CreateTime", b"", b'{"schema":null,"payload":{"a":[1,2.5,"x"]}}', []),
+    ]
+    converted = pipeline.convert_clean(batch)
+    assert converted is not None
+    expected = [pipeline.convert(record) for record in batch]
+    assert [_fields(r) for r in converted if r is not None] == [_fields(r) for r in expected if r is not None]
+    assert pipeline.convert_clean([*batch, _consumed(b"{oops", 10)]) is None
+    assert reporter.stages == []
