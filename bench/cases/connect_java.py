@@ -299,35 +299,52 @@ def _sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: 
 
 
 # -- sub-cases -------------------------------------------------------------------------------------
+def warmup_size(records: int) -> int:
+    """Records of the discarded warm-up repetition at one size of the sweep: the size itself up to
+    ``BENCH_JAVA_WARMUP_MAX`` (100,000), that many above it (by then the JVM has run the same connectors over
+    the smaller sizes' 400,000+ records; a million-record warm-up would add ~6 minutes per side and case)."""
+    return min(records, int(os.environ.get("BENCH_JAVA_WARMUP_MAX", "100000")))
+
+
+def _lines_file(directory: Path, records: int) -> Path:
+    source = directory / f"input-{records}.txt"
+    if not source.exists():
+        source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(records)))
+    return source
+
+
 def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """FileStream source -> Kafka -> FileStream sink on both sides."""
     directory = RUN_DIR / f"files-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
-    source = directory / f"input-{settings.records}.txt"
-    source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(settings.records)))
+
+    def size(rep: int) -> int:
+        return warmup_size(settings.records) if rep < 0 else settings.records
 
     def ours(rep: int) -> Sample:
-        out = directory / f"ours-{settings.records}-{rep}.txt"
-        return measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=settings.records,
-                                                          batch=settings.batch))
+        records = size(rep)
+        source, out = _lines_file(directory, records), directory / f"ours-{settings.records}-{rep}.txt"
+        return measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=records, batch=settings.batch))
 
     def theirs(rep: int) -> Sample:
+        records = size(rep)
         topic, out = common.unique("jfile"), directory / f"theirs-{settings.records}-{rep}.txt"
         connectors = {
-            common.unique("jsrc"): {"connector.class": "FileStreamSource", "file": str(source), "topic": topic,
-                                    "tasks.max": "1"},
+            common.unique("jsrc"): {"connector.class": "FileStreamSource", "file": str(_lines_file(directory, records)),
+                                    "topic": topic, "tasks.max": "1"},
             common.unique("jsink"): {"connector.class": "FileStreamSink", "file": str(out), "topics": topic,
                                      "tasks.max": "1"},
         }
-        return worker.timed(connectors, lambda: _lines(out) >= settings.records, settings.records, 1800)
+        return worker.timed(connectors, lambda: _lines(out) >= records, records, 1800)
 
     try:
         mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
     finally:
-        for leftover in directory.glob(f"*-{settings.records}*.txt"):
+        for leftover in directory.glob("*.txt"):
             leftover.unlink()
     return _per_cpu(f"4a filestream -> kafka -> filestream {_size(settings.records)}",
-                    "Kafka Connect 4.1.1 standalone, connect-file", mine, java)
+                    "Kafka Connect 4.1.1 standalone, connect-file", mine, java,
+                    warmup_records=warmup_size(settings.records))
 
 
 def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -335,10 +352,16 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     from bench.cases.sinks import CONVERTERS, SinkData, mariadb_config
 
     db = common.services("mariadb")["mariadb"]
-    data = SinkData.topic_only(settings)
+    measured = SinkData.topic_only(settings)
     tables: list[str] = []
 
+    def data_for(rep: int) -> SinkData:
+        if rep >= 0:
+            return measured
+        return SinkData.topic_only(dataclasses.replace(settings, records=warmup_size(settings.records)))
+
     def ours(rep: int) -> Sample:
+        data = data_for(rep)
         tables.append(common.unique("ours_up").replace("-", "_"))
         name = common.unique("jdbc")
         cluster.deploy(name, {**mariadb_config(db, tables[-1]), "topics": data.topic, **CONVERTERS})
@@ -346,6 +369,7 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                                                        batch=settings.batch))
 
     def theirs(rep: int) -> Sample:
+        data = data_for(rep)
         tables.append(common.unique("dbz_up").replace("-", "_"))
         table = tables[-1]
         config = {"connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "tasks.max": "1",
@@ -360,8 +384,8 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
         mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
     finally:
         dataset.drop_tables(db, tables)
-    return _per_cpu(f"4b kafka -> mariadb upsert vs debezium {_size(data.records)}",
-                    f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java)
+    return _per_cpu(f"4b kafka -> mariadb upsert vs debezium {_size(measured.records)}",
+                    f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java, warmup_records=warmup_size(settings.records))
 
 
 def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -408,7 +432,7 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
 
     mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
     return _per_cpu(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records)}", f"Kafka Connect 4.1.1 + {CAMEL_S3}",
-                    mine, java)
+                    mine, java, warmup_records=data.records)
 
 
 def _committed(bootstrap: str, group: str, topic: str) -> int:
@@ -465,8 +489,8 @@ def sweep(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample]) -> Result:
-    result = common.throughput_result(name, baseline, mine, java)
+def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample], **extra: Any) -> Result:
+    result = common.throughput_result(name, baseline, mine, java, **extra)
     result.extra.update(ours_per_wall_s=round(result.ours_per_s or 0, 1),
                         baseline_per_wall_s=round(result.baseline_per_s or 0, 1))
     with_esm = statistics.median(s.records / max(s.cpu_s + s.esm_cpu_s, 1e-9) for s in mine) if mine else 0.0

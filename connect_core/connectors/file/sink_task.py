@@ -61,7 +61,10 @@ class FileStreamSinkTask(SinkTask):
     def put(self, records: list[SinkRecord]) -> None:
         """Write one line per record, in order."""
         assert self._out is not None
-        self._out.write("".join(_java_string(r.value) + "\n" for r in records))
+        if records:  # one write; a str value (string schemas, StringConverter) is its own line text
+            java = _java_string
+            self._out.write("\n".join([value if value.__class__ is str else java(value)
+                                       for value in [r.value for r in records]]) + "\n")
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         """Flush and fsync: the invocation's offsets are committed only after this returns."""
