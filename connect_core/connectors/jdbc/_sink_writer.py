@@ -138,13 +138,19 @@ class JdbcSinkWriter:
 
     def _plan(self, records: list[SinkRecord]) -> list[tuple[TableId, str, Row]]:
         planned: list[tuple[TableId, str, Row]] = []
+        append, row_of, table_id, tables = planned.append, self._fields.row, self.table_id, self._table_ids
+        delete_enabled, insert_mode = self._config.delete_enabled, self._config.insert_mode
         for record in records:
-            if record.value is None and not self._config.delete_enabled:
-                log.debug("Skipping tombstone at %s-%s@%s (delete.enabled=false)", record.topic,
-                          record.kafka_partition, record.kafka_offset)
-                continue
-            op = "delete" if record.value is None else self._config.insert_mode
-            planned.append((self.table_id(record.topic), op, self._fields.row(record)))
+            if record.value is None:
+                if not delete_enabled:
+                    log.debug("Skipping tombstone at %s-%s@%s (delete.enabled=false)", record.topic,
+                              record.kafka_partition, record.kafka_offset)
+                    continue
+                op = "delete"
+            else:
+                op = insert_mode
+            table = tables.get(record.topic)
+            append((table if table is not None else table_id(record.topic), op, row_of(record)))
         return planned
 
     def _prepare_tables(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
@@ -166,22 +172,29 @@ class JdbcSinkWriter:
     def _write_rows(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
         runs: dict[TableId, tuple[Shape, list[tuple[Any, ...]]]] = {}
         shapes: dict[tuple[str, int, int], Shape] = {}  # by the identity of the row's (cached) spec tuples
+        last: tuple[Any, ...] = (None, None, None, None, None)  # (table, op, keys, values, params) of the last row
         for table, op, row in planned:
-            shape_key = (op, id(row.keys), id(row.values))  # every row is alive here, so ids are not reused
-            shape = shapes.get(shape_key)
-            if shape is None:
-                shape = shapes[shape_key] = (op, tuple(c.name for c in row.keys), tuple(c.name for c in row.values))
-            run = runs.get(table)
-            if run is None or (run[0] is not shape and run[0] != shape):
-                if run is not None:
-                    self._execute(conn, table, *run)
-                run = runs[table] = (shape, [])
-            if op == "update":
-                run[1].append(row.value_values + row.key_values)
-            elif op == "delete":
-                run[1].append(row.key_values)
+            keys, values, key_values, value_values = row
+            if table is last[0] and op is last[1] and keys is last[2] and values is last[3]:
+                params = last[4]  # the usual batch: every row has the shape of the one before (spec tuples cached)
             else:
-                run[1].append(row.key_values + row.value_values)
+                shape_key = (op, id(keys), id(values))  # every row is alive here, so ids are not reused
+                shape = shapes.get(shape_key)
+                if shape is None:
+                    shape = shapes[shape_key] = (op, tuple(c.name for c in keys), tuple(c.name for c in values))
+                run = runs.get(table)
+                if run is None or (run[0] is not shape and run[0] != shape):
+                    if run is not None:
+                        self._execute(conn, table, *run)
+                    run = runs[table] = (shape, [])
+                params = run[1]
+                last = (table, op, keys, values, params)
+            if op == "update":
+                params.append(value_values + key_values)
+            elif op == "delete":
+                params.append(key_values)
+            else:
+                params.append(key_values + value_values)
         for table, run in runs.items():
             self._execute(conn, table, *run)
 

@@ -233,3 +233,17 @@ def test_transient_errors_are_retried_then_raised_as_retriable(db: Path, monkeyp
     with pytest.raises(RetriableError, match="after 2 retries"):
         _run(db, [_order(1, "NEW", 0)], **{"max.retries": "2"})
     assert calls == [1, 1, 1]
+
+
+def test_rows_of_two_topics_and_both_ops_interleaved_keep_each_tables_order(db: Path) -> None:
+    """The writer groups consecutive rows of one table and shape into one statement: a run ends when the shape
+    (upsert/delete) of its table changes, whatever rows of another table come between."""
+    def other(i: int, status: str, offset: int) -> SinkRecord:
+        return SinkRecord("refunds", 0, KEY, Struct(KEY).put("id", i), VALUE,
+                          Struct(VALUE).put("id", i).put("status", status), offset)
+
+    props = {"insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true"}
+    _run(db, [_order(1, "NEW", 0), other(1, "R1", 0), _order(2, "NEW", 1), _tombstone(1, 2), other(2, "R2", 1),
+              _order(1, "AGAIN", 3), other(1, "R1b", 2), _tombstone(2, 4), _order(3, "NEW", 5)], **props)
+    assert _rows(db) == [(1, "AGAIN", None), (3, "NEW", None)]
+    assert _rows(db, "SELECT * FROM refunds ORDER BY 1") == [(1, "R1b", None), (2, "R2", None)]
