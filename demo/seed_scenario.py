@@ -36,6 +36,9 @@ INDEX = "order-status-update-status"
 TIMEOUT_S = 180.0
 ORDERS = [(101, "PLACED"), (102, "PLACED"), (103, "PICKED"), (104, "PLACED"), (105, "SHIPPED")]
 UPDATES = [(101, "SHIPPED"), (103, "DELIVERED")]
+# The FileStream files live in <run dir>/data: `lambda-connect up` (started in the run dir) confines connector files
+# to ./data by default, and takes the bodies' relative names (test.txt) inside it.
+FILE_ROOT = "data"
 
 
 def say(message: str) -> None:
@@ -104,7 +107,7 @@ def start_up(run_dir: Path, run_id: str) -> subprocess.Popen[bytes]:
            "LAMBDA_CONNECT_OFFSET_TOPIC": f"demo-{run_id}-offsets",
            "LAMBDA_CONNECT_STATUS_TOPIC": f"demo-{run_id}-status",
            "LAMBDA_CONNECT_GROUP_ID": f"demo-{run_id}", "LAMBDA_CONNECT_RUN_DIR": str(run_dir),
-           "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000"}
+           "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000", "LAMBDA_CONNECT_FILE_ROOTS": str(run_dir / FILE_ROOT)}
     log = (run_dir / "up.log").open("ab")
     proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up"], cwd=run_dir, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -214,9 +217,10 @@ def wait_for(what: str, check: Any, started: float) -> Any:
 
 def prepare(settings: dict[str, dict[str, str]], run_dir: Path) -> None:
     """A fresh run: the FileStream input, the source table, the data topics, the bucket and the index."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "test.sink.txt").unlink(missing_ok=True)
-    (run_dir / "test.txt").write_text("".join(f"hello lambda-connect {i}\n" for i in range(1, 4)))
+    files = run_dir / FILE_ROOT
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "test.sink.txt").unlink(missing_ok=True)
+    (files / "test.txt").write_text("".join(f"hello lambda-connect {i}\n" for i in range(1, 4)))
     prepare_databases(settings["mariadb"])
     reset_kafka_and_sinks(settings["kafka"]["bootstrap.servers"], settings["localstack"],
                           settings["opensearch"]["connection.url"])
@@ -238,7 +242,7 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
     wait_for("S3 objects", lambda: len(s3_records(aws)) == len(ORDERS) + len(UPDATES)
              and latest_per_order(s3_records(aws)) == final, updated)
     wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, updated)
-    sink_file = run_dir / "test.sink.txt"
+    sink_file = run_dir / FILE_ROOT / "test.sink.txt"
     wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
              started)
     _, statuses = http("GET", "/connectors?expand=status")

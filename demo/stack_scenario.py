@@ -3,8 +3,9 @@
 The same demo/connectors/ bodies go to the coordinator's Function URL; its AWS deployer creates the source
 schedules, the sink functions and their Kafka event source mappings through LocalStack's APIs, and LocalStack runs
 them (our extension: functions as local processes, Scheduler that fires, Kafka pollers). The one change to the
-bodies: the FileStream files are absolute paths under .run/demo-stack/<run>/, since a function's working directory is
-its code folder. The connectors are deleted at the end (and any left by an earlier run at the start).
+bodies: the FileStream files are absolute paths under .run/demo-stack/<run>/data/ (inside the local stack's
+FileStreamRoots), since a function's working directory is its code folder. The connectors are deleted at the end
+(and any left by an earlier run at the start).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sys
 import uuid
 
-from demo.seed_scenario import NAMES, ROOT, connector_bodies, prepare, run_scenario, say
+from demo.seed_scenario import FILE_ROOT, NAMES, ROOT, connector_bodies, prepare, run_scenario, say
 from infra.local import services, stack
 
 
@@ -27,7 +28,8 @@ def main() -> int:
     run_dir = ROOT / ".run" / "demo-stack" / uuid.uuid4().hex[:8]  # new files: no FileStream offsets to inherit
     prepare(settings, run_dir)
     try:
-        run_scenario(coordinator.request, coordinator.url.rstrip("/"), settings, run_dir, connector_bodies(run_dir))
+        run_scenario(coordinator.request, coordinator.url.rstrip("/"), settings, run_dir,
+                     connector_bodies(run_dir / FILE_ROOT))
     finally:
         # As `make demo` stops lambda-connect up: nothing keeps running (their consumer groups, connect-<name>, are
         # the same as make demo's).

@@ -6,6 +6,7 @@ A service that cannot be started is an error with its reason (never a skip): int
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -16,6 +17,9 @@ from infra.local import services
 # their local mappings read as before: read_committed, which lets ``lambda.sink.read.committed=auto`` skip the check.
 # tests/integration/runtime/test_read_committed_sinks.py sets both sides explicitly, in both isolation levels.
 os.environ.setdefault(env.ESM_ISOLATION_LEVEL, "read_committed")
+# The FileStream connectors (and SQLite files) are offered only under the worker's file roots: tests write theirs in
+# the temporary directory. tests/unit/connectors/file/test_file_roots.py checks the confinement itself.
+os.environ.setdefault(env.FILE_ROOTS, tempfile.gettempdir())
 
 
 def _ensure(name: str) -> dict[str, str]:

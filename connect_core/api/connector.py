@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import abc
 import enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from connect_core.api.config import validate_config
+from connect_core.api.file_roots import NO_FILE_ROOTS, FileRoots
 from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
-__all__ = ["Connector", "ExactlyOnceSupport", "SinkConnector", "SourceConnector"]
+__all__ = ["Connector", "ConnectorContext", "ExactlyOnceSupport", "SinkConnector", "SourceConnector"]
 
 
 class ExactlyOnceSupport(enum.Enum):
@@ -28,13 +29,26 @@ class ExactlyOnceSupport(enum.Enum):
     UNSUPPORTED = "UNSUPPORTED"
 
 
+class ConnectorContext:
+    """What the worker gives a connector (Kafka ``ConnectorContext``): here, the host directories it may use."""
+
+    __slots__ = ("file_roots",)
+
+    def __init__(self, file_roots: FileRoots = NO_FILE_ROOTS) -> None:
+        """Create the context; without ``file_roots`` no file path in a config is accepted."""
+        self.file_roots = file_roots
+
+
+_NO_CONTEXT = ConnectorContext()
+
+
 class Connector(abc.ABC):
     """Base of every connector; ``config_model`` is the single source of its config definition."""
 
     config_model: ClassVar[type[BaseModel]]
-    context: Any = None
+    context: ConnectorContext = _NO_CONTEXT  # until the runtime calls ``initialize``
 
-    def initialize(self, context: Any) -> None:
+    def initialize(self, context: ConnectorContext) -> None:
         """Receive the runtime's connector context before ``start``."""
         self.context = context
 

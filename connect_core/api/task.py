@@ -9,11 +9,13 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connect_core.api.file_roots import NO_FILE_ROOTS
 from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from connect_core.api.file_roots import FileRoots
     from connect_core.api.record import SinkRecord, SourceRecord
 
 __all__ = [
@@ -73,18 +75,24 @@ class OffsetStorageReader(abc.ABC):
 class SourceTaskContext:
     """What the runtime gives a source task (Kafka ``SourceTaskContext``)."""
 
-    __slots__ = ("configs", "offset_storage_reader", "transaction_context")
+    __slots__ = ("configs", "file_roots", "offset_storage_reader", "transaction_context")
 
     def __init__(
         self,
         configs: dict[str, str],
         offset_storage_reader: OffsetStorageReader,
         transaction_context: Any = None,
+        *,
+        file_roots: FileRoots = NO_FILE_ROOTS,
     ) -> None:
-        """Create the context; ``transaction_context`` is only set for connector-defined transactions."""
+        """Create the context; ``transaction_context`` is only set for connector-defined transactions.
+
+        ``file_roots`` are the host directories the worker lets configs name files in (none by default).
+        """
         self.configs = configs
         self.offset_storage_reader = offset_storage_reader
         self.transaction_context = transaction_context
+        self.file_roots = file_roots
 
 
 class SourceTask(Task):
@@ -115,6 +123,7 @@ class SinkTaskContext:
         "commit_requested",
         "configs",
         "errant_record_reporter",
+        "file_roots",
         "paused",
         "requested_offsets",
         "timeout_ms",
@@ -125,10 +134,13 @@ class SinkTaskContext:
         configs: dict[str, str],
         errant_record_reporter: Callable[[SinkRecord, BaseException], None] | None = None,
         assignment: Iterable[TopicPartition] = (),
+        *,
+        file_roots: FileRoots = NO_FILE_ROOTS,
     ) -> None:
-        """Create the context for one invocation's ``assignment``."""
+        """Create the context for one invocation's ``assignment``; ``file_roots`` as for a source task."""
         self.configs = configs
         self.errant_record_reporter = errant_record_reporter
+        self.file_roots = file_roots
         self._assignment = set(assignment)
         self.requested_offsets: dict[TopicPartition, int] = {}
         self.timeout_ms: int | None = None

@@ -46,7 +46,8 @@ def _up(args: argparse.Namespace) -> int:
     from connect_core.local.up import run_up
 
     return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers,
-                  config_providers=args.config_providers, plugins=args.plugins)
+                  config_providers=args.config_providers, plugins=args.plugins,
+                  file_roots=",".join(args.file_root) if args.file_root else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "\"/etc/secrets\"}' (sets LAMBDA_CONNECT_CONFIG_PROVIDERS)")
     up.add_argument("--plugins", default=None, help="extra plugin classes as a comma list of 'module:Class' "
                     "(Kafka's plugin.path; sets LAMBDA_CONNECT_PLUGINS)")
+    up.add_argument("--file-root", action="append", default=None, metavar="DIR", help="a directory connector "
+                    "configs may name files in (FileStream's file, jdbc:sqlite:<path>; a relative path is taken inside "
+                    "the first one); repeatable; default ./data, or LAMBDA_CONNECT_FILE_ROOTS")
     up.set_defaults(run=_up)
     return parser
 

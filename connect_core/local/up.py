@@ -19,6 +19,7 @@ __all__ = ["run_up"]
 
 log = logging.getLogger("lambda-connect")
 RECONCILE_INTERVAL_S = 1.0
+DEFAULT_FILE_ROOT = "data"  # under the working directory: where FileStream files and SQLite databases may live
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", Path.cwd() / ".run")) / "up"
 
 
@@ -43,16 +44,21 @@ def _heartbeat(coordinator: FunctionPool, stop: threading.Event) -> None:
 
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
            stop: threading.Event | None = None, *, config_providers: str | None = None,
-           plugins: str | None = None) -> int:
+           plugins: str | None = None, file_roots: str | None = None) -> int:
     """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code.
 
-    ``config_providers`` and ``plugins`` are worker configuration (the only place either may come from).
+    ``config_providers``, ``plugins`` and ``file_roots`` are worker configuration (the only place they may come
+    from); ``file_roots`` defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created).
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name, value in ((env.BOOTSTRAP_SERVERS, bootstrap_servers), (env.CONFIG_PROVIDERS, config_providers),
-                        (env.PLUGINS, plugins)):
+                        (env.PLUGINS, plugins), (env.FILE_ROOTS, file_roots)):
         if value:
             os.environ[name] = value
+    if not os.environ.get(env.FILE_ROOTS):
+        default_root = Path.cwd() / DEFAULT_FILE_ROOT
+        default_root.mkdir(exist_ok=True)
+        os.environ[env.FILE_ROOTS] = str(default_root)
     worker = WorkerSettings.from_env()
     problem = _kafka_reachable(worker)
     if problem:
@@ -71,8 +77,8 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
             signal.signal(sig, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, name="rest", daemon=True).start()
     threading.Thread(target=_heartbeat, args=(coordinator, stop), name="heartbeat", daemon=True).start()
-    log.info("lambda-connect up: REST API on http://%s:%d, Kafka at %s, function logs in %s",
-             host, port, worker.kafka.bootstrap_servers, RUN_DIR)
+    log.info("lambda-connect up: REST API on http://%s:%d, Kafka at %s, function logs in %s, connector files only "
+             "under %s", host, port, worker.kafka.bootstrap_servers, RUN_DIR, os.environ[env.FILE_ROOTS])
     try:
         while not stop.is_set():
             try:

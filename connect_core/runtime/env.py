@@ -46,6 +46,9 @@ RESTART_TOKEN = "LAMBDA_CONNECT_RESTART_TOKEN"
 CONFIG_PROVIDERS = "LAMBDA_CONNECT_CONFIG_PROVIDERS"
 # Extra plugins beyond the built-in manifest (Kafka's plugin.path): a comma list of "module:Class". Worker level only.
 PLUGINS = "LAMBDA_CONNECT_PLUGINS"
+# Host directories connector configs may name files in (FileStream's `file`, `jdbc:sqlite:<path>`): a comma list.
+# Unset or empty: none, and the FileStream connectors are not offered (Kafka took them off the default plugin path).
+FILE_ROOTS = "LAMBDA_CONNECT_FILE_ROOTS"
 # The isolation level of the local and LocalStack event source mappings (connect_core.local.kafka_trigger); on a sink
 # function, "read_committed" tells ``lambda.sink.read.committed=auto`` that its mapping hides aborted transactions.
 ESM_ISOLATION_LEVEL = "LAMBDA_CONNECT_ESM_ISOLATION_LEVEL"
@@ -67,7 +70,7 @@ ALL = (
     FAULT, KAFKA_AUTH, KAFKA_SECRET_ARN, KAFKA_REGION, KAFKA_SSL_CA_LOCATION,
     SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SOURCE_FUNCTION_ARN, SINK_FUNCTION_NAME, SINK_ROLE_ARN, FUNCTION_PREFIX,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, RESTART_TOKEN, CONFIG_PROVIDERS, PLUGINS,
-    ESM_ISOLATION_LEVEL,
+    FILE_ROOTS, ESM_ISOLATION_LEVEL,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )
 

@@ -23,6 +23,7 @@ from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.runtime import env
+from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 from connect_core.transforms._registry import load as import_target
 
@@ -62,6 +63,10 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
     **{name: (PluginType.TRANSFORMATION, target) for name, target in TRANSFORMATIONS.items()},
     **{name: (PluginType.PREDICATE, target) for name, target in PREDICATES.items()},
 }
+# Plugins that read or write host files: offered only when the worker has file roots (runtime/file_roots.py), as
+# Kafka 3.2+ leaves connect-file off the default plugin path.
+_HOST_FILE_PLUGINS = frozenset({"org.apache.kafka.connect.file.FileStreamSourceConnector",
+                                "org.apache.kafka.connect.file.FileStreamSinkConnector"})
 # Converters that implement HeaderConverter too, as in Kafka (JsonConverter, StringConverter, ...).
 _ALSO_HEADER_CONVERTERS = frozenset(name for name in CONVERTERS if name in HEADER_CONVERTERS and "." in name)
 
@@ -143,11 +148,18 @@ def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     return by_class, by_name
 
 
+def _offered(desc: PluginDesc) -> bool:
+    """False for the FileStream connectors on a worker without file roots."""
+    if desc.class_name not in _HOST_FILE_PLUGINS:
+        return True
+    return bool(worker_file_roots())
+
+
 def describe(name: str) -> PluginDesc:
     """The plugin for a Kafka class name or alias; NotFoundError with Kafka's message otherwise."""
     key = name.strip()
     desc = _BY_NAME.get(key) or _worker_plugins()[1].get(key)
-    if desc is None:
+    if desc is None or not _offered(desc):
         raise NotFoundError(f"Unknown plugin {name}.")
     return desc
 
@@ -208,7 +220,7 @@ def plugins(types: tuple[PluginType, ...] | None = None) -> list[PluginDesc]:
     """Every plugin of the given types; a converter that is also a header converter is listed under both."""
     listed: list[PluginDesc] = []
     for desc in [*_BY_CLASS.values(), *_worker_plugins()[0].values()]:
-        if _is_abstract(desc.class_name):
+        if _is_abstract(desc.class_name) or not _offered(desc):
             continue
         if types is None or desc.type in types:
             listed.append(desc)

@@ -30,6 +30,7 @@ from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
@@ -272,7 +273,7 @@ class SinkRunner:
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 
         reporter = errant_record_reporter if errors_config.errant_record_reporter_enabled else None
-        task.initialize(SinkTaskContext(task_config, reporter))
+        task.initialize(SinkTaskContext(task_config, reporter, file_roots=worker_file_roots()))
         try:
             task.start(task_config)
         except Exception as error:

@@ -33,6 +33,7 @@ from connect_core.runtime import fault_points, registry
 from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
@@ -362,7 +363,7 @@ class SourceRunner:
                      timeout_s=KAFKA_TIMEOUT_S)
         reader = StoreOffsetReader(self.offset_store, connector)
         self.offset_store.refresh()
-        task.initialize(SourceTaskContext(task_config, reader))
+        task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots()))
         try:
             task.start(task_config)
         except Exception as error:

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,6 +40,10 @@ def parameters(stack: str) -> dict[str, str]:
         "KafkaBootstrapServers": kafka.settings()["bootstrap.servers"], "ReplicationFactor": "1",
         "ConfigTopic": f"{stack}-configs", "OffsetTopic": f"{stack}-offsets", "StatusTopic": f"{stack}-status",
         "GroupId": stack,
+        # FileStream on this machine's stack (functions run as local processes): the checkout's and the shared run
+        # directories (make demo-stack) and the temporary directory (tests). A real deployment leaves it empty.
+        "FileStreamRoots": ",".join(dict.fromkeys(
+            [str(proc.REPO_ROOT / ".run"), str(proc.RUN_DIR), tempfile.gettempdir()])),
     }
 
 

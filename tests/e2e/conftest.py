@@ -69,7 +69,7 @@ def up(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Up]:
            "LAMBDA_CONNECT_CONFIG_TOPIC": f"{prefix}-configs", "LAMBDA_CONNECT_OFFSET_TOPIC": f"{prefix}-offsets",
            "LAMBDA_CONNECT_STATUS_TOPIC": f"{prefix}-status", "LAMBDA_CONNECT_GROUP_ID": prefix,
            "LAMBDA_CONNECT_RUN_DIR": str(tmp_path), "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000",
-           "PYTHONPATH": str(ROOT)}
+           "LAMBDA_CONNECT_FILE_ROOTS": str(tmp_path), "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "up.log").open("ab")
     proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up", "--port", str(port)],
                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -7,9 +7,10 @@ import sys
 from typing import IO, TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.java_text import java_double_str
 from connect_core.api.task import SinkTask
-from connect_core.connectors.file.sink_connector import FileStreamSinkConfig
+from connect_core.connectors.file.sink_connector import FILE_CONFIG, FileStreamSinkConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
@@ -50,13 +51,19 @@ class FileStreamSinkTask(SinkTask):
         self._out: IO[str] | None = None
 
     def start(self, props: dict[str, str]) -> None:
-        """Open the destination in append mode (created if missing), UTF-8 as Kafka's ``PrintStream``."""
+        """Open the destination in append mode (created if missing), UTF-8 as Kafka's ``PrintStream``.
+
+        Raises:
+            ConfigError: the file lies outside the worker's file roots (checked again here: the config topic may
+                hold a config written before the roots changed).
+        """
         config = parse_config(FileStreamSinkConfig, props)
         self._filename = config.file or None
         if self._filename is None:
             self._out = sys.stdout
         else:
-            self._out = open(self._filename, "a", encoding="utf-8", newline="\n")  # closed in stop()
+            path = file_roots_of(self).resolve(FILE_CONFIG, self._filename)
+            self._out = open(path, "a", encoding="utf-8", newline="\n")  # closed in stop()
 
     def put(self, records: list[SinkRecord]) -> None:
         """Write one line per record, in order."""

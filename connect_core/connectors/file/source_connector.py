@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
+from connect_core.api.file_roots import file_roots_of
 
 if TYPE_CHECKING:
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["DEFAULT_TASK_BATCH_SIZE", "FileStreamSourceConfig", "FileStreamSourceConnector"]
@@ -67,6 +69,10 @@ class FileStreamSourceConnector(SourceConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus a refusal of a ``file`` outside the worker's file roots (a 400 at create)."""
+        return file_roots_of(self).check_value(super().validate(props), FILE_CONFIG, props.get(FILE_CONFIG))
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` now so a bad config fails at create time, then keep them for the task."""

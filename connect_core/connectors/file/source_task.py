@@ -12,6 +12,7 @@ from typing import IO, Any, Final
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SourceTask
@@ -35,6 +36,7 @@ class FileStreamSourceTask(SourceTask):
         """Create the task; ``read_size`` (bytes per read) is visible for testing, like Kafka's buffer size."""
         self._read_size = read_size
         self._filename = ""
+        self._path = ""
         self._topic = ""
         self._batch_size = 0
         self._stream: IO[bytes] | None = None
@@ -42,11 +44,16 @@ class FileStreamSourceTask(SourceTask):
         self._position = 0
 
     def start(self, props: dict[str, str]) -> None:
-        """Parse the connector's model; the file itself is opened lazily by the first ``poll``."""
+        """Parse the connector's model; the file itself is opened lazily by the first ``poll``.
+
+        Raises:
+            ConfigError: no file, or one outside the worker's file roots (the partition keeps the configured name).
+        """
         config = parse_config(FileStreamSourceConfig, props)
         if not config.file:
             raise ConfigError(f"Configuration {FILE_CONFIG} must name a file: a function has no standard input")
         self._filename = config.file
+        self._path = file_roots_of(self).resolve(FILE_CONFIG, config.file)
         self._topic = config.topic.strip()
         self._batch_size = config.batch_size
 
@@ -55,7 +62,7 @@ class FileStreamSourceTask(SourceTask):
 
     def _open(self) -> bool:
         try:
-            stream = open(self._filename, "rb")  # closed in stop()
+            stream = open(self._path, "rb")  # closed in stop()
         except FileNotFoundError:
             log.warning("Couldn't find file %s for FileStreamSourceTask; nothing to read yet", self._filename)
             return False

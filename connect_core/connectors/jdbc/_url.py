@@ -27,7 +27,13 @@ from connect_core.api.config import config_error
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-__all__ = ["CONNECT_TIMEOUT_S", "MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "parse_jdbc_url", "valid_jdbc_url"]
+    from connect_core.api.config import ConfigValueInfo
+    from connect_core.api.file_roots import FileRoots
+
+__all__ = [
+    "CONNECT_TIMEOUT_S", "MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "check_file_roots", "file_roots_errors",
+    "parse_jdbc_url", "valid_jdbc_url",
+]
 
 MYSQL: Final = "mysql"
 POSTGRESQL: Final = "postgresql"
@@ -106,6 +112,31 @@ def valid_jdbc_url(key: str, value: object) -> None:
     """Config validator: an unsupported URL or TLS property is a 400 at validation, not a FAILED task later."""
     if isinstance(value, str) and value and "${" not in value:
         parse_jdbc_url(value)
+
+
+def _sqlite_file(url: str | None) -> str | None:
+    """The host file a ``jdbc:sqlite:<path>`` URL names; None for other URLs and for an in-memory database."""
+    text = (url or "").strip()
+    if "${" in text or not text.lower().startswith("jdbc:sqlite:"):
+        return None
+    path = text[len("jdbc:sqlite:"):].split("?", 1)[0]
+    return None if path in ("", ":memory:") else path
+
+
+def check_file_roots(url: str | None, roots: FileRoots) -> None:
+    """A SQLite file must lie under the worker's file roots (checked again when a connector or task starts).
+
+    Raises:
+        ConfigError: naming ``connection.url``, the path and the allowed roots.
+    """
+    path = _sqlite_file(url)
+    if path is not None:
+        roots.resolve(URL_CONFIG, path)
+
+
+def file_roots_errors(values: list[ConfigValueInfo], url: str | None, roots: FileRoots) -> list[ConfigValueInfo]:
+    """A connector's ``validate`` results with a SQLite file outside the roots refused on ``connection.url``."""
+    return roots.check_value(values, URL_CONFIG, _sqlite_file(url))
 
 
 def _unsupported(url: str, reason: str) -> Exception:

@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
+from connect_core.api.file_roots import file_roots_of
+from connect_core.connectors.jdbc._url import URL_CONFIG, check_file_roots, file_roots_errors
 from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["JdbcSinkConnector"]
@@ -29,7 +32,12 @@ class JdbcSinkConnector(SinkConnector):
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""
         parse_config(JdbcSinkConfig, props)
+        check_file_roots(props.get(URL_CONFIG), file_roots_of(self))
         self._props = dict(props)
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus a refusal of a SQLite file outside the worker's file roots."""
+        return file_roots_errors(super().validate(props), props.get(URL_CONFIG), file_roots_of(self))
 
     def task_class(self) -> type[Task]:
         """``JdbcSinkTask`` (imported here so validating a config never loads SQLAlchemy)."""

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
+from connect_core.api.file_roots import file_roots_of
+from connect_core.connectors.jdbc._url import URL_CONFIG, check_file_roots, file_roots_errors
 from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
     from connect_core.connectors.jdbc._dialect import TableId
 
@@ -49,6 +52,7 @@ class JdbcSourceConnector(SourceConnector):
     def start(self, props: dict[str, str]) -> None:
         """Validate the config and, in table mode, read the current table list from the database."""
         self._config = parse_config(JdbcSourceConfig, props)
+        check_file_roots(props.get(URL_CONFIG), file_roots_of(self))
         self._props = dict(props)
         if self._config.effective_query:
             return
@@ -67,6 +71,10 @@ class JdbcSourceConnector(SourceConnector):
             conn.close()
         self._tables = select_tables(listed, config, dialect)
         self._table_strings = [dialect.table_sql(t) for t in self._tables]
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus a refusal of a SQLite file outside the worker's file roots."""
+        return file_roots_errors(super().validate(props), props.get(URL_CONFIG), file_roots_of(self))
 
     def tables(self) -> list[TableId]:
         """The tables found by the last ``start``."""

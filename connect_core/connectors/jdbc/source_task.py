@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.config import config_error, parse_config
 from connect_core.api.errors import ConfigError, ConnectError, RetriableError
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.task import SourceTask, partition_key
 from connect_core.connectors.jdbc._connection import connect
 from connect_core.connectors.jdbc._dialect import dialect_for
@@ -24,7 +25,7 @@ from connect_core.connectors.jdbc._offsets import (
 )
 from connect_core.connectors.jdbc._querier import QuerySpec, TableQuerier
 from connect_core.connectors.jdbc._tables import incrementing_column_for, timestamp_columns_for
-from connect_core.connectors.jdbc._url import parse_jdbc_url
+from connect_core.connectors.jdbc._url import check_file_roots, parse_jdbc_url
 from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig, parse_zone
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class JdbcSourceTask(SourceTask):
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's model, connect, and prepare one querier per table with its stored offset."""
         config = parse_config(JdbcSourceConfig, props)
+        check_file_roots(config.connection_url, file_roots_of(self))
         self._batch_max_rows = config.batch_max_rows
         query = config.effective_query
         table_names = [t for t in _split_tables(props.get(TABLES_CONFIG, "")) if t]

@@ -13,7 +13,12 @@ from connect_core.api.errors import ConnectError, DataError, NotFoundError
 from connect_core.coordinator.cluster.consumer_groups import GroupNotEmptyError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import SINK, SOURCE
-from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class, connector_type
+from connect_core.coordinator.herder.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    connector_class,
+    connector_type,
+    new_connector,
+)
 from connect_core.runtime.connector_config import sink_group_id
 from connect_core.storage.config_state import TargetState
 
@@ -152,7 +157,7 @@ def _hook(config: dict[str, str | None], pairs: Pairs | None) -> bool:
     The connector validates the offsets of its own type there (FileStream: a non-negative ``position``); what it
     refuses is the client's mistake, a 400, and nothing is written.
     """
-    instance = connector_class(str(config[CONNECTOR_CLASS_CONFIG]))()
+    instance = new_connector(connector_class(str(config[CONNECTOR_CLASS_CONFIG])))
     hook = getattr(instance, "alter_offsets", None)
     if hook is None:
         return False

@@ -15,6 +15,7 @@ from connect_core.api.errors import ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import SINK, SOURCE, framework_keys
 from connect_core.runtime import registry
+from connect_core.runtime.file_roots import connector_context
 from connect_core.runtime.registry import PluginType
 
 if TYPE_CHECKING:
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
 
     from connect_core.api.config import ConfigKeyInfo
 
-__all__ = ["UNKNOWN", "connector_class", "connector_plugin_config", "connector_type", "list_plugins", "load_plugin"]
+__all__ = [
+    "UNKNOWN", "connector_class", "connector_plugin_config", "connector_type", "list_plugins", "load_plugin",
+    "new_connector",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,13 @@ def connector_class(name: str) -> type[Connector]:
             f"available connectors are: {available}"
         )
     return cls
+
+
+def new_connector(cls: type[Connector]) -> Connector:
+    """An instance of ``cls`` initialized with the worker's context (its file roots), as Kafka's worker does."""
+    instance = cls()
+    instance.initialize(connector_context())
+    return instance
 
 
 def kind_of(cls: type[Connector]) -> str:

@@ -15,7 +15,13 @@ from connect_core.api.connector import ExactlyOnceSupport
 from connect_core.coordinator.herder.enrichment import enrich
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, SOURCE, framework_keys, framework_values
-from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, UNKNOWN, connector_class, kind_of
+from connect_core.coordinator.herder.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    UNKNOWN,
+    connector_class,
+    kind_of,
+    new_connector,
+)
 from connect_core.runtime.config_providers.redaction import redact
 from connect_core.runtime.config_providers.resolver import ConfigResolver, provider_key_errors
 
@@ -73,7 +79,7 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
         value = values.setdefault(key_name, _bare_value(key_name))
         value["errors"].append(message)
 
-    connector = cls()
+    connector = new_connector(cls)
     own_keys = _own_keys(cls)
     own_values = connector.validate(present)
     eos_error = _exactly_once_error(connector, present) if kind == SOURCE else None

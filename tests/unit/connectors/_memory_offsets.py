@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.file_roots import FileRoots
 from connect_core.api.task import OffsetStorageReader, PartitionKey, SourceTask, SourceTaskContext, partition_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from connect_core.api.record import SourceRecord
+
+# What tests/conftest.py gives the worker: files in the temporary directory (where tmp_path lives).
+TEMP_ROOTS = FileRoots.of([tempfile.gettempdir()])
 
 
 class MemoryOffsetReader(OffsetStorageReader):
@@ -40,7 +45,7 @@ class MemoryOffsetReader(OffsetStorageReader):
 
 def start_task(task: SourceTask, props: dict[str, str], reader: MemoryOffsetReader) -> SourceTask:
     """Initialize ``task`` with a context over ``reader`` and start it."""
-    task.initialize(SourceTaskContext(props, reader))
+    task.initialize(SourceTaskContext(props, reader, file_roots=TEMP_ROOTS))
     task.start(props)
     return task
 

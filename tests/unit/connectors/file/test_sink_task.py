@@ -9,6 +9,7 @@ from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SinkTaskContext
 from connect_core.connectors.file.sink_connector import FileStreamSinkConnector
 from connect_core.connectors.file.sink_task import FileStreamSinkTask
+from tests.unit.connectors._memory_offsets import TEMP_ROOTS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,7 +24,7 @@ def test_appends_one_line_per_value_and_flush_makes_it_visible(tmp_path: Path) -
     path.write_text("existing\n")
     task = FileStreamSinkTask()
     props = {"file": str(path), "topics": "t"}
-    task.initialize(SinkTaskContext(props))
+    task.initialize(SinkTaskContext(props, file_roots=TEMP_ROOTS))
     task.start(props)
     task.put([_record("a", 0), _record(None, 1), _record(True, 2), _record(b"bytes", 3)])
     task.flush({})
@@ -44,7 +45,7 @@ def test_doubles_are_written_with_java_double_to_string(tmp_path: Path) -> None:
     path = tmp_path / "out.txt"
     task = FileStreamSinkTask()
     props = {"file": str(path), "topics": "t"}
-    task.initialize(SinkTaskContext(props))
+    task.initialize(SinkTaskContext(props, file_roots=TEMP_ROOTS))
     task.start(props)
     values = [1e23, 5e-324, 1e7, 1e-3, 0.1, {"k": [2.5, 1e-4]}]
     task.put([_record(value, offset) for offset, value in enumerate(values)])
@@ -59,7 +60,7 @@ def test_a_redelivered_batch_is_appended_again_as_kafka_does(tmp_path: Path) -> 
     props = {"file": str(path), "topics": "t"}
     for _delivery in range(2):  # the batch, then the same batch again after a failed invocation
         task = FileStreamSinkTask()
-        task.initialize(SinkTaskContext(props))
+        task.initialize(SinkTaskContext(props, file_roots=TEMP_ROOTS))
         task.start(props)
         task.put([_record("a", 0), _record("b", 1)])
         task.flush({})

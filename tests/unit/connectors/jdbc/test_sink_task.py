@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.api import ConfigError, ConnectError, DataError, SinkRecord
+from connect_core.api.connector import ConnectorContext
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import INT32_SCHEMA, INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
+from connect_core.api.task import SinkTaskContext
 from connect_core.connectors.jdbc.sink_connector import JdbcSinkConnector
 from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
+from tests.unit.connectors._memory_offsets import TEMP_ROOTS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,6 +39,7 @@ def db(tmp_path: Path) -> Path:
 
 def _run(db: Path, records: list[SinkRecord], **props: str) -> None:
     task = JdbcSinkTask(sleep=lambda _: None)
+    task.initialize(SinkTaskContext({}, file_roots=TEMP_ROOTS))
     task.start({"connection.url": f"jdbc:sqlite:{db}", "auto.create": "true", **props})
     try:
         task.put(records)
@@ -210,6 +214,7 @@ def test_non_map_values_are_rejected(db: Path) -> None:
 
 def test_config_rules_follow_confluent() -> None:
     connector = JdbcSinkConnector()
+    connector.initialize(ConnectorContext(TEMP_ROOTS))
     with pytest.raises(ConfigError, match="Primary key mode must be 'record_key' when delete support is enabled"):
         connector.start({"connection.url": "jdbc:sqlite:x.db", "delete.enabled": "true"})
     connector.start({"connection.url": "jdbc:sqlite:x.db", "pk.mode": "RECORD_KEY"})
