@@ -13,6 +13,7 @@ import statistics
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,6 +28,10 @@ DEFAULT_REPEATS = 3
 DEFAULT_BATCH = 1_000
 DEFAULT_JAVA_SIZES = (20_000, 100_000, 1_000_000)
 RUN_ID = uuid.uuid4().hex[:8]
+# The cases' FileStream files live under .run/bench: the worker's file roots (connect_core/runtime/file_roots.py)
+# must allow them, in this process and in the function children that inherit its environment.
+FILE_ROOT = Path(__file__).resolve().parents[1] / ".run" / "bench"
+os.environ.setdefault("LAMBDA_CONNECT_FILE_ROOTS", str(FILE_ROOT))
 
 
 @dataclass(frozen=True)
