@@ -22,6 +22,13 @@ START_TIMEOUT_S = 60.0
 DEFAULT_USER = "connect"
 DEFAULT_PASSWORD = "connect"  # local test credentials, documented in the README
 DEFAULT_DATABASE = "connect"
+# The binlog as change data capture needs it (Debezium's MySQL connector and python-mysql-replication): row events
+# with full before/after images, and the column names in each table map (binlog_row_metadata, MariaDB 10.5+), so a
+# reader decodes every event with the columns it was written with, across ALTER TABLE.
+BINLOG_ARGS = (
+    "--server-id=1", "--log-bin=mariadb-bin", "--binlog-format=ROW", "--binlog-row-image=FULL",
+    "--binlog-row-metadata=FULL", "--log-bin-trust-function-creators=1", "--expire-logs-days=2",
+)
 
 
 def user() -> str:
@@ -79,9 +86,26 @@ def install() -> None:
              name=NAME, env=env)
 
 
+def binlog_on() -> bool:
+    """True when the running server writes the row binlog that change data capture reads."""
+    import pymysql
+
+    conn = pymysql.connect(host=HOST, port=PORT, user=user(), password=password(), connect_timeout=3)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT @@log_bin, @@binlog_format, @@binlog_row_metadata")
+            return cursor.fetchone() == (1, "ROW", "FULL")
+    finally:
+        conn.close()
+
+
 def start() -> None:
     if healthy():
-        return
+        if binlog_on():
+            return
+        # A server started before the binlog settings (an older checkout): restart it once with them.
+        if not proc.stop_pid(NAME) and (holder := proc.listening_pid(PORT)) is not None:
+            proc.stop_foreign_pid(NAME, holder)
     install()
     directory = proc.service_dir(NAME)
     data = directory / "data"
@@ -96,7 +120,7 @@ def start() -> None:
         _binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={socket}",
         f"--pid-file={directory / 'mariadbd.pid'}", f"--port={PORT}", f"--bind-address={HOST}",
         "--skip-name-resolve", "--innodb-buffer-pool-size=256M", "--max-connections=500",
-        "--innodb-flush-log-at-trx-commit=2", *run_as,
+        "--innodb-flush-log-at-trx-commit=2", *BINLOG_ARGS, *run_as,
     ])
     proc.wait_healthy(NAME, lambda: socket.exists() and proc.port_open(HOST, PORT), START_TIMEOUT_S, pid)
     _create_user(socket)
@@ -153,7 +177,8 @@ class ThrowawayMariaDB:
         self._process = subprocess.Popen([
             _binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={self.data}", f"--socket={self.socket}",
             f"--pid-file={self.directory / 'mariadbd.pid'}", f"--port={self.port}", f"--bind-address={HOST}",
-            "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--max-connections=100", *self._run_as,
+            "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--max-connections=100", *BINLOG_ARGS,
+            *self._run_as,
         ], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout_s
