@@ -53,6 +53,10 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SINK, _CONNECTORS + "s3.sink_connector:S3SinkConnector"),
     "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector":
         (PluginType.SINK, _CONNECTORS + "elasticsearch.sink_connector:ElasticsearchSinkConnector"),
+    "io.debezium.connector.mysql.MySqlConnector":
+        (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MySqlConnector"),
+    "io.debezium.connector.mariadb.MariaDbConnector":
+        (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MariaDbConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":

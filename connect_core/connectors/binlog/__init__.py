@@ -1,0 +1,1 @@
+"""Change data capture from the MySQL/MariaDB binlog in Debezium's event and offset formats."""

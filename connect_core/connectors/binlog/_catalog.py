@@ -1,0 +1,137 @@
+"""Which tables and columns are captured, and what ``information_schema`` says about them.
+
+Filters follow Debezium: ``database.include.list``/``exclude.list`` match the database name, ``table.include.list``/
+``exclude.list`` the ``db.table`` name and ``column.exclude.list`` ``db.table.column``, each regex matched in full.
+The system databases are never captured.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.connectors.binlog._envelope import TableSchema
+from connect_core.connectors.binlog._types import ColumnDef
+
+if TYPE_CHECKING:
+    from connect_core.connectors.binlog._envelope import SourceSchema
+    from connect_core.connectors.binlog.config import BinlogSourceConfig
+
+__all__ = ["Catalog", "TableFilter"]
+
+SYSTEM_DATABASES: Final = frozenset({"mysql", "information_schema", "performance_schema", "sys"})
+
+
+def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+
+class TableFilter:
+    """Debezium's table and column selection."""
+
+    def __init__(self, config: BinlogSourceConfig) -> None:
+        """Compile the four lists once."""
+        self._db_in = _compile(config.database_include_list)
+        self._db_out = _compile(config.database_exclude_list)
+        self._t_in = _compile(config.table_include_list)
+        self._t_out = _compile(config.table_exclude_list)
+        self._c_out = _compile(config.column_exclude_list)
+        self._cache: dict[tuple[str, str], bool] = {}
+
+    def database(self, db: str) -> bool:
+        """Whether any table of ``db`` may be captured."""
+        if db.lower() in SYSTEM_DATABASES:
+            return False
+        if self._db_in:
+            return any(p.fullmatch(db) for p in self._db_in)
+        return not any(p.fullmatch(db) for p in self._db_out)
+
+    def table(self, db: str, table: str) -> bool:
+        """Whether ``db.table`` is captured (cached: called for every binlog row event)."""
+        key = (db, table)
+        hit = self._cache.get(key)
+        if hit is None:
+            name = f"{db}.{table}"
+            hit = self.database(db) and (
+                any(p.fullmatch(name) for p in self._t_in) if self._t_in
+                else not any(p.fullmatch(name) for p in self._t_out))
+            self._cache[key] = hit
+        return hit
+
+    def column(self, db: str, table: str, column: str) -> bool:
+        """Whether a column is kept in change events."""
+        name = f"{db}.{table}.{column}"
+        return not any(p.fullmatch(name) for p in self._c_out)
+
+
+class Catalog:
+    """Table schemas read from ``information_schema``, cached until a DDL statement touches the table."""
+
+    def __init__(self, config: BinlogSourceConfig, source: SourceSchema, table_filter: TableFilter) -> None:
+        """Nothing is read until a table is asked for."""
+        self._config = config
+        self._source = source
+        self._filter = table_filter
+        self._columns: dict[tuple[str, str], tuple[dict[str, ColumnDef], list[str]]] = {}
+        self._schemas: dict[tuple[str, str, tuple[str, ...]], TableSchema] = {}
+
+    def tables(self, conn: Any) -> list[tuple[str, str]]:
+        """Every captured base table, ordered by database then table name."""
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = "
+                           "'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME")
+            rows = cursor.fetchall()
+        return [(db, t) for db, t in rows if self._filter.table(db, t)]
+
+    def forget_all(self) -> None:
+        """Drop every cached definition (a DDL statement may name any table of any database)."""
+        self._columns.clear()
+        self._schemas.clear()
+
+    def describe(self, conn: Any, db: str, table: str) -> tuple[dict[str, ColumnDef], list[str]]:
+        """The table's columns by name (table order) and its primary key columns (key order)."""
+        key = (db, table)
+        hit = self._columns.get(key)
+        if hit is None:
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+                    "DATETIME_PRECISION FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+                    "ORDER BY ORDINAL_POSITION", (db, table))
+                columns = {r[0]: ColumnDef(r[0], r[1].lower(), r[2], r[3] == "YES", _int(r[4]), _int(r[5]),
+                                           _int(r[6])) for r in cursor.fetchall()}
+                cursor.execute(
+                    "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = %s AND "
+                    "TABLE_NAME = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION", (db, table))
+                pk = [r[0] for r in cursor.fetchall()]
+            hit = self._columns[key] = (columns, pk)
+        return hit
+
+    def schema(self, conn: Any, db: str, table: str, names: tuple[str, ...] | None = None) -> TableSchema:
+        """The ``TableSchema`` for the columns ``names`` (a binlog event's own column list) or the table's now.
+
+        A column the event has but the table no longer has (dropped since) is read as an optional string of its
+        value's text, so an old event still decodes after ALTER TABLE ... DROP COLUMN.
+        """
+        columns, pk = self.describe(conn, db, table)
+        names = tuple(columns) if names is None else names
+        skey = (db, table, names)
+        hit = self._schemas.get(skey)
+        if hit is None:
+            defs = [columns.get(n) or ColumnDef(n, "longtext", "longtext", True) for n in names]
+            kept = [c for c in defs if self._filter.column(db, table, c.name)]
+            hit = self._schemas[skey] = TableSchema.build(
+                self._config.topic_prefix, db, table, kept, pk, source=self._source,
+                decimal_mode=self._config.decimal_handling_mode.lower(),
+                time_mode=self._config.time_precision_mode.lower())
+        return hit
+
+    def kept_positions(self, schema: TableSchema, names: tuple[str, ...]) -> list[int] | None:
+        """Positions of ``schema.columns`` within ``names`` (None when every column is kept, in order)."""
+        if len(schema.columns) == len(names):
+            return None
+        return [names.index(c) for c in schema.columns]
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

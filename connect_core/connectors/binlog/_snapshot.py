@@ -1,0 +1,236 @@
+"""The initial snapshot: every captured table read in primary key order, as ``op: r`` records, resumable.
+
+Each invocation reads inside one ``START TRANSACTION WITH CONSISTENT SNAPSHOT``, whose exact binlog position MariaDB
+reports (``binlog_snapshot_file``/``_position``). The first one's position P0 is where streaming starts. A snapshot
+too big for one invocation resumes at the next primary key in a new transaction at a later position Pk: the rows
+it reads already contain every change made before Pk. Each such start is a *window* (table, key, Pk) kept in the
+offset; while streaming from P0, a change to a row that a later window read is dropped when it happened before
+that window's Pk (it is already in the ``r`` record), so the topic holds every row exactly once, then every later
+change. Windows are dropped once streaming passes the last Pk.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.record import SourceRecord
+from connect_core.connectors.binlog._offsets import decode_key, encode_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.connectors.binlog._catalog import Catalog
+    from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
+    from connect_core.connectors.binlog._offsets import BinlogPosition
+
+__all__ = ["INITIAL", "Snapshot", "Windows", "quote"]
+
+INITIAL: Final = "INITIAL"
+
+
+def quote(name: str) -> str:
+    """A MySQL identifier in backquotes."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+class Windows:
+    """The later snapshot transactions of a snapshot that spanned invocations (see the module docstring)."""
+
+    def __init__(self, entries: list[list[Any]]) -> None:
+        """``entries``: ``[db, table, encoded key or None, file, pos]`` in reading order."""
+        self.entries = entries
+        self._decoded = [((e[0], e[1]), None if e[2] is None else decode_key(e[2]), (e[3], int(e[4])))
+                         for e in entries]
+
+    def __bool__(self) -> bool:
+        """Whether any window is still open."""
+        return bool(self.entries)
+
+    def add(self, db: str, table: str, key: tuple[Any, ...] | None, file: str, pos: int) -> None:
+        """A new snapshot transaction starts reading at (``db.table``, after ``key``) at binlog ``file:pos``."""
+        self.entries.append([db, table, None if key is None else encode_key(key), file, pos])
+        self._decoded.append(((db, table), key, (file, pos)))
+
+    def already_read(self, db: str, table: str, schema: TableSchema, raw: dict[str, Any] | None, *, file: str,
+                     pos: int) -> bool:
+        """Whether the change at ``file:pos`` to this row is already in a later window's ``r`` record."""
+        if not self._decoded:
+            return False
+        if self._decoded[-1][2] <= (file, pos):
+            self.entries, self._decoded = [], []  # streaming passed every window
+            return False
+        name = (db, table)
+        key = None if raw is None or not schema.key_columns else tuple(raw.get(k) for k in schema.key_columns)
+        covering = None
+        for entry in self._decoded:
+            start_name, start_key, _ = entry
+            if start_name < name or (start_name == name and (start_key is None or (key is not None
+                                                                                   and _after(key, start_key)))):
+                covering = entry
+        return covering is not None and (file, pos) < covering[2]
+
+    def annotate(self, offset: dict[str, Any]) -> None:
+        """Put the open windows into an offset."""
+        if self.entries:
+            offset["snapshot_windows"] = self.entries
+
+
+def _after(key: tuple[Any, ...], start: tuple[Any, ...]) -> bool:
+    try:
+        return key > start
+    except TypeError:
+        return str(key) > str(start)
+
+
+class Snapshot:
+    """Reads the captured tables after a stored (table, key), ``fetch_size`` rows per query."""
+
+    def __init__(self, connect: Callable[[], Any], catalog: Catalog, source: SourceSchema,
+                 partition: dict[str, str], *, fetch_size: int, offset: dict[str, Any] | None) -> None:
+        """Resume from ``offset`` (a snapshot offset) or start afresh when None."""
+        self._connect = connect
+        self._catalog = catalog
+        self._source = source
+        self._partition = partition
+        self._fetch = fetch_size
+        self._conn: Any = None
+        self.position: BinlogPosition | None = None
+        self.windows = Windows(list(offset.get("snapshot_windows") or []) if offset else [])
+        table = offset.get("snapshot_table") if offset else None
+        self._resume_table: tuple[str, str] | None = (str(table[0]), str(table[1])) if table else None
+        self._resume_key = decode_key(offset["snapshot_key"]) if offset and offset.get("snapshot_key") else None
+        self._resume_rows = int(offset.get("snapshot_rows") or 0) if offset else 0
+        self._stored = offset
+        self._tables: list[tuple[str, str]] = []
+        self._index = 0
+        self._first = offset is None
+        self.emitted = False  # whether any record (and so an offset) came from this snapshot
+        self.done = False
+
+    def close(self) -> None:
+        """End the snapshot transaction."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.rollback()
+                conn.close()
+            except Exception:
+                pass
+
+    def _begin(self) -> None:
+        from connect_core.connectors.binlog._offsets import BinlogPosition
+
+        conn = self._connect()
+        with conn.cursor() as cursor:
+            cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
+            status = dict(cursor.fetchall())
+            file, pos = status["Binlog_snapshot_file"], int(status["Binlog_snapshot_position"])
+            cursor.execute("SELECT BINLOG_GTID_POS(%s, %s)", (file, pos))
+            gtid_row = cursor.fetchone()
+        self._conn = conn
+        self._tables = self._catalog.tables(conn)
+        if self._stored is None:
+            stored = BinlogPosition(file, pos)
+            if gtid_row and gtid_row[0]:
+                stored = BinlogPosition.from_offset({"file": file, "pos": pos, "gtids": gtid_row[0]})
+            self.position = stored
+            self._stored = {}
+        else:
+            self.position = BinlogPosition.from_offset(self._stored)
+            if self._resume_table is not None:
+                self.windows.add(*self._resume_table, self._resume_key, file, pos)
+        self._index = 0
+        if self._resume_table is not None:
+            self._index = next((i for i, t in enumerate(self._tables) if t >= self._resume_table), len(self._tables))
+            if self._index < len(self._tables) and self._tables[self._index] != self._resume_table:
+                self._resume_key, self._resume_rows = None, 0  # that table is gone: go on with the next one
+
+    def poll(self) -> list[SourceRecord]:
+        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read."""
+        if self._conn is None:
+            self._begin()
+        while self._index < len(self._tables):
+            db, table = self._tables[self._index]
+            records = self._chunk(db, table)
+            if records:
+                self.emitted = True
+                return records
+            self._index += 1
+            self._resume_key, self._resume_rows = None, 0
+        self.close()
+        self.done = True
+        return []
+
+    def _chunk(self, db: str, table: str) -> list[SourceRecord]:
+        conn = self._conn
+        schema = self._catalog.schema(conn, db, table)
+        columns = ", ".join(quote(c) for c in schema.columns)
+        keys = schema.key_columns
+        sql = f"SELECT {columns} FROM {quote(db)}.{quote(table)}"
+        params: tuple[Any, ...] = ()
+        if keys:
+            if self._resume_key is not None:
+                sql += f" WHERE ({', '.join(quote(k) for k in keys)}) > ({', '.join(['%s'] * len(keys))})"
+                params = self._resume_key
+            sql += f" ORDER BY {', '.join(quote(k) for k in keys)} LIMIT {self._fetch + 1}"
+        else:
+            sql += f" LIMIT {self._fetch + 1} OFFSET {self._resume_rows}"
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        more = len(rows) > self._fetch
+        rows = rows[:self._fetch]
+        if not rows:
+            return []
+        last_table = self._index == len(self._tables) - 1
+        return self._records(schema, db, table, rows, more=more, last_table=last_table)
+
+    def _records(self, schema: TableSchema, db: str, table: str, rows: list[Any], *, more: bool,
+                 last_table: bool) -> list[SourceRecord]:
+        assert self.position is not None
+        position = self.position
+        now = int(time.time() * 1000)
+        position.ts_sec = now // 1000
+        key_index = schema.key_index
+        base = position.offset()
+        base.pop("event", None)
+        base.pop("row", None)
+        records = []
+        first_of_table = self._resume_key is None and self._resume_rows == 0
+        for i, raw in enumerate(rows):
+            last_of_table = not more and i == len(rows) - 1
+            flag = "true"
+            if self._first:
+                flag, self._first = "first", False
+            elif first_of_table and i == 0:
+                flag = "first_in_data_collection"
+            if last_of_table:
+                flag = "last" if last_table else "last_in_data_collection"
+            after = schema.row(raw)
+            offset = dict(base)
+            if last_of_table and last_table:
+                pass  # the snapshot is complete with this record: streaming resumes from P0
+            else:
+                offset["snapshot"] = INITIAL
+                offset["snapshot_table"] = [db, table]
+                if key_index:
+                    offset["snapshot_key"] = encode_key([raw[schema.columns.index(k)] for k in schema.key_columns])
+                else:
+                    offset["snapshot_rows"] = self._resume_rows + i + 1
+                if last_of_table:  # the next record comes from the next table
+                    offset["snapshot_key"] = None
+                    offset["snapshot_rows"] = 0
+                    offset["snapshot_table"] = [db, table + "\x00"]  # sorts right after this table
+            self.windows.annotate(offset)
+            source = self._source.struct(now, flag, db, table, 0, None, position.file, position.pos, 0)
+            records.append(SourceRecord(self._partition, offset, schema.topic, None, schema.key_schema,
+                                        schema.key(after), schema.envelope,
+                                        schema.envelope_value(None, after, source, "r", now)))
+        if key_index:
+            self._resume_key = tuple(rows[-1][schema.columns.index(k)] for k in schema.key_columns)
+        else:
+            self._resume_rows += len(rows)
+        return records

@@ -1,0 +1,283 @@
+"""Reading the binlog from a stored position until caught up: row events -> Debezium change events.
+
+One ``BinLogStreamReader`` (python-mysql-replication) per run, in non-blocking mode: the server answers EOF once
+everything written so far was sent, which is when a function invocation should end. Positions and the skip counts
+of a transaction interrupted between two records follow Debezium (``_offsets.py``), so every record's offset
+restarts exactly after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
+from connect_core.api.struct import Struct
+
+if TYPE_CHECKING:
+    from connect_core.connectors.binlog._catalog import Catalog, TableFilter
+    from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
+    from connect_core.connectors.binlog._offsets import BinlogPosition
+    from connect_core.connectors.binlog._schema_changes import SchemaChanges
+    from connect_core.connectors.binlog._snapshot import Windows
+
+__all__ = ["BinlogStream", "connection_settings"]
+
+log = logging.getLogger(__name__)
+
+_TX_CONTROL: Final = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "XA START", "XA END", "XA COMMIT"})
+_HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
+                  .field("serverName", STRING_SCHEMA).build())
+_HEARTBEAT_VALUE = (SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat").version(1)
+                    .field("ts_ms", INT64_SCHEMA).build())
+
+
+def connection_settings(host: str, port: int, user: str, password: str) -> dict[str, Any]:
+    """PyMySQL connect arguments for the replication and control connections."""
+    return {"host": host, "port": port, "user": user, "password": password, "connect_timeout": 10,
+            "charset": "utf8mb4"}
+
+
+class BinlogStream:
+    """Turns binlog events after ``position`` into change event records, ``max_batch`` at a time."""
+
+    def __init__(self, settings: dict[str, Any], server_id: int, position: BinlogPosition, partition: dict[str, str],
+                 catalog: Catalog, *, table_filter: TableFilter, source: SourceSchema, ctl: Any,
+                 tombstones: bool, schema_changes: SchemaChanges | None, heartbeat_ms: int, prefix: str,
+                 windows: Windows | None = None, store_position: bool = False) -> None:
+        """Nothing connects until the first ``poll``; ``ctl`` is a PyMySQL connection for table metadata."""
+        self._settings = settings
+        self._server_id = server_id
+        self.position = position
+        self._partition = partition
+        self._catalog = catalog
+        self._filter = table_filter
+        self._source = source
+        self._ctl = ctl
+        self._tombstones = tombstones
+        self._schema_changes = schema_changes
+        self._heartbeat_ms = heartbeat_ms
+        self._heartbeat_topic = f"__debezium-heartbeat.{prefix}"
+        self._prefix = prefix
+        self.windows = windows
+        self._reader: Any = None
+        self._skip_events = position.events  # a restart inside a transaction: Debezium's initialEventsToSkip
+        self._skip_rows = position.rows
+        self._gtid: str | None = None
+        self._last_emit = time.monotonic()
+        self._moved = False
+        # a fresh start (no stored offset yet): the first end of the binlog stores the position even without a
+        # change event, or changes made before the next invocation would be missed
+        self._store_position = store_position
+
+    def close(self) -> None:
+        """Close the replication connection."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            try:
+                reader.close()
+            except Exception:  # closing must not mask why we stop
+                log.debug("closing the binlog reader failed", exc_info=True)
+
+    def _open(self) -> Any:
+        from pymysqlreplication import BinLogStreamReader
+        from pymysqlreplication.event import MariadbGtidEvent, QueryEvent, RotateEvent, XidEvent
+        from pymysqlreplication.row_event import DeleteRowsEvent, TableMapEvent, UpdateRowsEvent, WriteRowsEvent
+
+        from connect_core.connectors.binlog._time2 import install
+
+        install()
+        return BinLogStreamReader(
+            connection_settings=self._settings, server_id=self._server_id, resume_stream=True,
+            log_file=self.position.file, log_pos=self.position.pos, blocking=False,
+            only_events=[MariadbGtidEvent, QueryEvent, XidEvent, RotateEvent, TableMapEvent, WriteRowsEvent,
+                         UpdateRowsEvent, DeleteRowsEvent],
+            enable_logging=False,
+        )
+
+    def poll(self, max_batch: int) -> list[SourceRecord]:
+        """Up to about ``max_batch`` records; ``[]`` once the reader reached the end of the binlog."""
+        if self._reader is None:
+            self._reader = self._open()
+        records: list[SourceRecord] = []
+        try:
+            while len(records) < max_batch:
+                event = self._reader.fetchone()
+                if event is None:
+                    self.close()
+                    self._heartbeat(records)
+                    return records
+                self._handle(event, records)
+        except (ConnectError, RetriableError):
+            self.close()
+            raise
+        except Exception as e:
+            self.close()
+            name = type(e).__name__
+            if name in ("OperationalError", "InterfaceError"):
+                raise RetriableError(f"Reading the binlog at {self.position.file}:{self.position.pos} failed: "
+                                     f"{e}") from e
+            raise ConnectError(f"Reading the binlog at {self.position.file}:{self.position.pos} failed: {e}") from e
+        if records:
+            self._last_emit = time.monotonic()
+            self._store_position = False
+        return records
+
+    def _handle(self, event: Any, records: list[SourceRecord]) -> None:
+        from pymysqlreplication.event import MariadbGtidEvent, QueryEvent, RotateEvent, XidEvent
+        from pymysqlreplication.row_event import TableMapEvent
+
+        position = self.position
+        packet = event.packet
+        end = packet.log_pos
+        if isinstance(event, RotateEvent):
+            position.rotate(event.next_binlog, event.position)
+            return
+        if not end:  # artificial events (format description at the start of a stream)
+            return
+        start = end - packet.event_size
+        position.event_at(start, end)
+        self._moved = True
+        if event.timestamp:
+            position.ts_sec = event.timestamp
+        if packet.server_id:
+            position.server_id = packet.server_id
+        if isinstance(event, MariadbGtidEvent):
+            self._gtid = event.gtid
+            standalone = bool(event.flags & 0x01)  # FL_STANDALONE: a DDL statement, no transaction around it
+            if not standalone:
+                position.begin(start)
+                self._complete()
+            return
+        if isinstance(event, QueryEvent):
+            query = event.query.strip() if isinstance(event.query, str) else bytes(event.query).decode(errors="replace")
+            upper = query.upper()
+            if upper == "BEGIN":
+                position.begin(start)
+                self._complete()
+            elif upper in ("COMMIT", "ROLLBACK"):
+                position.commit(end, self._gtid)
+                self._gtid = None
+            elif not upper.startswith(("SAVEPOINT", "XA ")):
+                self._ddl(event, query, end, records)
+            return
+        if isinstance(event, XidEvent):
+            position.commit(end, self._gtid)
+            self._gtid = None
+            return
+        if isinstance(event, TableMapEvent):
+            self._complete()
+            return
+        self._rows(event, start, records)
+        self._complete()
+
+    def _complete(self) -> None:
+        """One more event of the running transaction is done (Debezium's ``completeEvent``)."""
+        if self.position.in_transaction:
+            self.position.events += 1
+        if self._skip_events:
+            self._skip_events -= 1
+
+    def _ddl(self, event: Any, query: str, end: int, records: list[SourceRecord]) -> None:
+        """A DDL statement: forget cached table definitions, then (optionally) the schema change record."""
+        db = event.schema.decode() if isinstance(event.schema, (bytes, bytearray)) else str(event.schema or "")
+        self._catalog.forget_all()
+        self.position.commit(end, self._gtid)
+        gtid, self._gtid = self._gtid, None
+        if self._schema_changes is not None and (not db or self._filter.database(db)):
+            record = self._schema_changes.record(self._ctl, db, query, position=self.position, gtid=gtid,
+                                                 timestamp=event.timestamp, partition=self._partition)
+            if record is not None:
+                records.append(record)
+
+    def _rows(self, event: Any, start: int, records: list[SourceRecord]) -> None:
+        from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent
+
+        position = self.position
+        if self._skip_events:  # a restart inside a transaction: this event was done before
+            return
+        skip_rows, self._skip_rows = self._skip_rows, 0
+        db, table = event.schema, event.table
+        if not self._filter.table(db, table):
+            return
+        names = tuple(c.name for c in event.columns)
+        schema = self._catalog.schema(self._ctl, db, table, names)
+        kept = self._catalog.kept_positions(schema, names)
+        op = "c"
+        before_key: str | None = None
+        after_key: str | None = "values"
+        if isinstance(event, UpdateRowsEvent):
+            op, before_key, after_key = "u", "before_values", "after_values"
+        elif isinstance(event, DeleteRowsEvent):
+            op, before_key, after_key = "d", "values", None
+        rows = event.rows
+        total = len(rows)
+        ts_ms = event.timestamp * 1000
+        topic = schema.topic
+        windows = self.windows
+        for index in range(skip_rows, total):
+            row = rows[index]
+            raw_before = row[before_key] if before_key else None
+            raw_after = row[after_key] if after_key else None
+            if windows and windows.already_read(db, table, schema, raw_after or raw_before, file=position.file,
+                                                pos=start):
+                continue
+            before = None if raw_before is None else self._struct(schema, names, kept, raw_before)
+            after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
+            key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
+            position.rows = index + 1 if index < total - 1 else total
+            offset = position.offset()
+            if windows is not None:
+                windows.annotate(offset)
+            source = self._source.struct(ts_ms, None, db, table, position.server_id, self._gtid, position.file,
+                                         start, index)
+            if op == "u" and schema.key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
+                # a primary key change: Debezium writes a delete (+ tombstone) of the old key and a create
+                old_key = schema.key(before)  # type: ignore[arg-type]
+                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, old_key,
+                                            schema.envelope, schema.envelope_value(before, None, source, "d", _now())))
+                if self._tombstones:
+                    records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, old_key))
+                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key,
+                                            schema.envelope, schema.envelope_value(None, after, source, "c", _now())))
+                continue
+            value = schema.envelope_value(before, after, source, op, _now())
+            records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key,
+                                        schema.envelope, value))
+            if op == "d" and self._tombstones:
+                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key))
+        position.rows = 0
+
+    @staticmethod
+    def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None, values: dict[str, Any]) -> Struct:
+        raw = [values.get(n) for n in names]
+        if kept is not None:
+            raw = [raw[i] for i in kept]
+        return schema.row(raw)
+
+    def _heartbeat(self, records: list[SourceRecord]) -> None:
+        """At the end of the binlog: a heartbeat when the position moved without a record for heartbeat.interval.ms."""
+        if records or self.position.in_transaction:
+            if records:
+                self._store_position = False
+            return
+        if not self._store_position and (self._heartbeat_ms <= 0 or not self._moved
+                                         or (time.monotonic() - self._last_emit) * 1000 < self._heartbeat_ms):
+            return
+        self._store_position = False
+        offset = self.position.offset()
+        if self.windows is not None:
+            self.windows.annotate(offset)
+        key = Struct.from_validated(_HEARTBEAT_KEY, [self._prefix])
+        value = Struct.from_validated(_HEARTBEAT_VALUE, [_now()])
+        records.append(SourceRecord(self._partition, offset, self._heartbeat_topic, None, _HEARTBEAT_KEY, key,
+                                    _HEARTBEAT_VALUE, value))
+        self._last_emit = time.monotonic()
+        self._moved = False
+
+
+def _now() -> int:
+    return int(time.time() * 1000)

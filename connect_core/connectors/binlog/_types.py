@@ -1,0 +1,280 @@
+"""Column types -> Connect schemas and value converters, as Debezium's ``BinlogValueConverters`` maps them.
+
+A column is described by ``information_schema.COLUMNS`` (``ColumnDef``); each column gets one schema and one
+converter from the Python value PyMySQL (snapshot) or python-mysql-replication (binlog) hands us to the value
+Debezium writes: ``io.debezium.time.*`` integers, ISO ``ZonedTimestamp`` strings, Connect ``Decimal`` and so on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.errors import ConnectError
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
+from connect_core.api.schema import SchemaBuilder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.schema import Schema
+
+__all__ = ["ColumnDef", "column_schema_and_converter"]
+
+_EPOCH_DATE: Final = dt.date(1970, 1, 1)
+_EPOCH: Final = dt.datetime(1970, 1, 1)
+_INT_TYPES: Final = {  # (signed, unsigned) Connect type per integer type (bigint.unsigned.handling.mode=long)
+    "tinyint": ("int16", "int16"), "smallint": ("int16", "int32"), "mediumint": ("int32", "int32"),
+    "int": ("int32", "int64"), "integer": ("int32", "int64"), "bigint": ("int64", "int64"),
+}
+_STRING_TYPES: Final = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json",
+                                  "nchar", "nvarchar", "uuid", "inet4", "inet6"})
+_BYTES_TYPES: Final = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
+_QUOTED: Final = re.compile(r"'((?:[^']|'')*)'")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDef:
+    """One column as ``information_schema.COLUMNS`` describes it."""
+
+    name: str
+    data_type: str  # DATA_TYPE, lower case
+    column_type: str  # COLUMN_TYPE, e.g. "int(10) unsigned", "enum('a','b')"
+    nullable: bool
+    precision: int | None = None
+    scale: int | None = None
+    datetime_precision: int | None = None
+
+    @property
+    def unsigned(self) -> bool:
+        """Whether COLUMN_TYPE says unsigned."""
+        return "unsigned" in self.column_type.lower()
+
+    def allowed_values(self) -> list[str]:
+        """The members of an ENUM or SET, in declaration order."""
+        body = self.column_type[self.column_type.find("("):]
+        return [m.replace("''", "'") for m in _QUOTED.findall(body)]
+
+    def bit_length(self) -> int:
+        """N of BIT(N)."""
+        match = re.search(r"\((\d+)\)", self.column_type)
+        return int(match.group(1)) if match else 1
+
+
+def _named(builder: SchemaBuilder, name: str, **params: str) -> SchemaBuilder:
+    builder = builder.name(name).version(1)
+    for key, value in params.items():
+        builder = builder.parameter(key, value)
+    return builder
+
+
+def _micros(value: Any) -> int:
+    if isinstance(value, dt.timedelta):
+        return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    if isinstance(value, dt.time):
+        return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+    raise ConnectError(f"Unexpected TIME value {value!r}")
+
+
+def _epoch_days(value: Any) -> int:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return (value - _EPOCH_DATE).days
+    raise ConnectError(f"Unexpected DATE value {value!r}")
+
+
+def _epoch_micros(value: Any) -> int:
+    if not isinstance(value, dt.datetime):
+        raise ConnectError(f"Unexpected DATETIME value {value!r}")
+    delta = value.replace(tzinfo=None) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _zoned(fsp: int) -> Callable[[Any], str]:
+    """Debezium's ``ZonedTimestamp``: ISO-8601 in UTC, the fraction as wide as the column's precision."""
+
+    def convert(value: Any) -> str:
+        if isinstance(value, (int, float)):
+            value = dt.datetime.fromtimestamp(value, dt.UTC)
+        if not isinstance(value, dt.datetime):
+            raise ConnectError(f"Unexpected TIMESTAMP value {value!r}")
+        value = value.astimezone(dt.UTC) if value.tzinfo is not None else value
+        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        if fsp > 0:
+            text += "." + f"{value.microsecond:06d}"[:fsp]
+        return text + "Z"
+
+    return convert
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, (set, frozenset)):
+        return ",".join(sorted(value))
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else str(value)
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="surrogateescape")
+    return bytes(value)
+
+
+def _enum_set(allowed: list[str]) -> Callable[[Any], str]:
+    order = {v: i for i, v in enumerate(allowed)}
+
+    def convert(value: Any) -> str:
+        if isinstance(value, (set, frozenset, list, tuple)):
+            return ",".join(sorted(value, key=lambda v: order.get(v, len(order))))
+        return _text(value)
+
+    return convert
+
+
+def _bits(length: int) -> Callable[[Any], Any]:
+    """BIT(N): bytes little-endian (``io.debezium.data.Bits``); binlog values may arrive as a '0101' string."""
+    width = (length + 7) // 8
+
+    def convert(value: Any) -> bytes:
+        number = int(value, 2) if isinstance(value, str) else int.from_bytes(bytes(value), "big")
+        return number.to_bytes(width, "little")
+
+    return convert
+
+
+def _bit_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip("0") != ""
+    if isinstance(value, (bytes, bytearray)):
+        return any(value)
+    return bool(value)
+
+
+def _decimal_converter(mode: str, scale: int) -> Callable[[Any], Any]:
+    quantum = decimal.Decimal(1).scaleb(-scale)
+    if mode == "double":
+        return float
+    if mode == "string":
+        return lambda v: str(decimal.Decimal(v).quantize(quantum))
+    return lambda v: decimal.Decimal(v).quantize(quantum)
+
+
+
+
+_Mapped = tuple[SchemaBuilder, "Callable[[Any], Any] | None"]
+
+
+def _numeric(column: ColumnDef, kind: str, decimal_mode: str) -> _Mapped | None:
+    if kind in _INT_TYPES:
+        builder = SchemaBuilder.type(_type(_INT_TYPES[kind][1 if column.unsigned else 0]))
+        # bigint.unsigned.handling.mode=long: values past Long.MAX_VALUE wrap as Java's BigInteger.longValue()
+        return builder, _wrap_long if kind == "bigint" and column.unsigned else int
+    if kind == "float":
+        return SchemaBuilder.float32(), float
+    if kind in ("double", "real", "double precision"):
+        return SchemaBuilder.float64(), float
+    if kind in ("decimal", "numeric", "dec", "fixed"):
+        scale = column.scale or 0
+        if decimal_mode == "double":
+            builder = SchemaBuilder.float64()
+        elif decimal_mode == "string":
+            builder = SchemaBuilder.string()
+        else:
+            builder = Decimal.builder(scale).parameter("connect.decimal.precision", str(column.precision or 10))
+        return builder, _decimal_converter(decimal_mode, scale)
+    if kind == "bit":
+        length = column.bit_length()
+        if length == 1:
+            return SchemaBuilder.bool(), _bit_bool
+        return _named(SchemaBuilder.bytes(), "io.debezium.data.Bits", length=str(length)), _bits(length)
+    if kind in ("bool", "boolean"):
+        return SchemaBuilder.int16(), int
+    return None
+
+
+def _temporal(column: ColumnDef, kind: str, connect_time: bool) -> _Mapped | None:
+    if kind == "date":
+        if connect_time:
+            return Date.builder(), _as_date
+        return _named(SchemaBuilder.int32(), "io.debezium.time.Date"), _epoch_days
+    if kind == "time":
+        if connect_time:
+            return Time.builder(), _as_time
+        return _named(SchemaBuilder.int64(), "io.debezium.time.MicroTime"), _micros
+    if kind == "datetime":
+        if connect_time:
+            return Timestamp.builder(), _as_utc_datetime
+        if (column.datetime_precision or 0) <= 3:
+            return _named(SchemaBuilder.int64(), "io.debezium.time.Timestamp"), _epoch_millis
+        return _named(SchemaBuilder.int64(), "io.debezium.time.MicroTimestamp"), _epoch_micros
+    if kind == "timestamp":
+        return (_named(SchemaBuilder.string(), "io.debezium.time.ZonedTimestamp"),
+                _zoned(column.datetime_precision or 0))
+    if kind == "year":
+        return _named(SchemaBuilder.int32(), "io.debezium.time.Year"), int
+    return None
+
+
+def _textual(column: ColumnDef, kind: str) -> _Mapped | None:
+    if kind in ("enum", "set"):
+        allowed = column.allowed_values()
+        name = "io.debezium.data.Enum" if kind == "enum" else "io.debezium.data.EnumSet"
+        return _named(SchemaBuilder.string(), name, allowed=",".join(allowed)), _enum_set(allowed)
+    if kind in _STRING_TYPES:
+        return SchemaBuilder.string(), _text
+    if kind in _BYTES_TYPES:
+        return SchemaBuilder.bytes(), _bytes
+    return None
+
+
+def column_schema_and_converter(column: ColumnDef, decimal_mode: str,
+                                time_mode: str) -> tuple[Schema, Callable[[Any], Any] | None]:
+    """The field schema Debezium gives ``column`` and the converter of its non-null values (None: as is)."""
+    kind = column.data_type.lower()
+    mapped = (_numeric(column, kind, decimal_mode) or _temporal(column, kind, time_mode == "connect")
+              or _textual(column, kind))
+    if mapped is None:
+        raise ConnectError(f"Column {column.name} has type {column.column_type}, which lambda-connect's binlog "
+                           "connector does not capture (spatial types are not supported); leave it out with "
+                           "column.exclude.list")
+    builder, convert = mapped
+    if column.nullable:
+        builder = builder.optional()
+    return builder.build(), convert
+
+
+def _epoch_millis(value: Any) -> int:
+    return _epoch_micros(value) // 1000
+
+
+def _wrap_long(value: Any) -> int:
+    number = int(value)
+    return number - (1 << 64) if number >= 1 << 63 else number
+
+
+def _type(name: str) -> Any:
+    from connect_core.api.schema import Type
+
+    return Type[name.upper()]
+
+
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _as_time(value: Any) -> dt.time:
+    micros = _micros(value)
+    return (dt.datetime.min + dt.timedelta(microseconds=micros % 86_400_000_000)).time()
+
+
+def _as_utc_datetime(value: Any) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -1,0 +1,74 @@
+"""``MySqlConnector`` and ``MariaDbConnector``: Debezium's binlog connectors, one task each.
+
+The connector only validates: keys lambda-connect does not implement are refused (``config.unsupported_keys``),
+and, as Debezium, a binlog is read by exactly one task.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connect_core.api.config import parse_config, validate_config
+from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.connectors.binlog.config import BinlogSourceConfig, unsupported_keys
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from connect_core.api.config import ConfigValueInfo
+    from connect_core.api.task import Task
+
+__all__ = ["MariaDbConnector", "MySqlConnector"]
+
+
+class MySqlConnector(SourceConnector):
+    """Debezium's ``io.debezium.connector.mysql.MySqlConnector``: source blocks say ``connector: mysql``."""
+
+    config_model: ClassVar[type[BaseModel]] = BinlogSourceConfig
+    flavour: ClassVar[str] = "mysql"
+
+    def __init__(self) -> None:
+        """Create a stopped connector."""
+        self._props: dict[str, str] = {}
+
+    def start(self, props: dict[str, str]) -> None:
+        """Validate the config; nothing is read from the database here."""
+        parse_config(BinlogSourceConfig, props)
+        self._props = dict(props)
+
+    def task_class(self) -> type[Task]:
+        """``BinlogSourceTask``."""
+        from connect_core.connectors.binlog.source_task import BinlogSourceTask
+
+        return BinlogSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """One task: a binlog has one reading position."""
+        from connect_core.connectors.binlog.source_task import FLAVOUR_CONFIG
+
+        return [{**self._props, FLAVOUR_CONFIG: self.flavour}]
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's checks, plus one error per key this connector does not implement."""
+        values = validate_config(BinlogSourceConfig, props)
+        for key, message in unsupported_keys(props).items():
+            values.append({"name": key, "value": props[key], "recommended_values": [], "errors": [message],
+                           "visible": True})
+        return values
+
+    def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
+        """Records and offsets are committed in one transaction."""
+        return ExactlyOnceSupport.SUPPORTED
+
+    def stop(self) -> None:
+        """Nothing stays open."""
+
+    def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
+        """Offsets are framework-managed (Debezium does not override it either)."""
+        return False
+
+
+class MariaDbConnector(MySqlConnector):
+    """Debezium's ``io.debezium.connector.mariadb.MariaDbConnector``: source blocks say ``connector: mariadb``."""
+
+    flavour: ClassVar[str] = "mariadb"

@@ -1,0 +1,152 @@
+"""BinlogSourceTask against the real MariaDB binlog: snapshot, insert/update/delete, ALTER TABLE, offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect_core.api.errors import ConnectError
+from tests.integration.connectors.binlog.conftest import CdcDb, MemoryOffsetReader, rows
+
+pytestmark = pytest.mark.integration
+
+
+def test_snapshot_then_insert_update_delete(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, note VARCHAR(20))",
+           "INSERT INTO t VALUES (1, 'a', NULL), (2, 'b', 'x')")
+    reader = MemoryOffsetReader()
+    first = db.run(reader)
+    assert rows(first) == [("r", {"id": 1}, None, {"id": 1, "name": "a", "note": None}),
+                           ("r", {"id": 2}, None, {"id": 2, "name": "b", "note": "x"})]
+    assert first[0].topic == f"{db.prefix}.{db.name}.t"
+    db.sql("INSERT INTO t VALUES (3, 'c', NULL)", "UPDATE t SET name = 'bb' WHERE id = 2", "DELETE FROM t WHERE id = 1")
+    second = db.run(reader)
+    assert rows(second) == [
+        ("c", {"id": 3}, None, {"id": 3, "name": "c", "note": None}),
+        ("u", {"id": 2}, {"id": 2, "name": "b", "note": "x"}, {"id": 2, "name": "bb", "note": "x"}),
+        ("d", {"id": 1}, {"id": 1, "name": "a", "note": None}, None),
+        ("tombstone", {"id": 1}, None, None),
+    ]
+    assert db.run(reader) == []
+
+
+def test_alter_table_add_and_drop_column_is_picked_up(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(5))")
+    reader = MemoryOffsetReader()
+    db.run(reader, **{"snapshot.mode": "no_data"})
+    db.sql("INSERT INTO t VALUES (1, 'x')", "ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT 7",
+           "INSERT INTO t VALUES (2, 'y', 8)", "ALTER TABLE t DROP COLUMN a", "UPDATE t SET b = 9 WHERE id = 2")
+    records = [r for r in db.run(reader, **{"snapshot.mode": "no_data"}) if r.topic.endswith(".t")]
+    assert rows(records) == [
+        ("c", {"id": 1}, None, {"id": 1, "a": "x"}),
+        ("c", {"id": 2}, None, {"id": 2, "a": "y", "b": 8}),
+        ("u", {"id": 2}, {"id": 2, "b": 8}, {"id": 2, "b": 9}),
+    ]
+    assert records[1].value_schema.field("after").schema.field("b").schema.optional is False
+
+
+def test_schema_change_records_on_the_prefix_topic(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    reader = MemoryOffsetReader()
+    db.run(reader, **{"snapshot.mode": "no_data"})
+    db.sql("CREATE TABLE s (id INT PRIMARY KEY, v DECIMAL(6,2))", "ALTER TABLE s ADD COLUMN w VARCHAR(3)")
+    changes = [r for r in db.run(reader, **{"snapshot.mode": "no_data"}) if r.topic == db.prefix]
+    assert [r.value.get("ddl") for r in changes] == ["CREATE TABLE s (id INT PRIMARY KEY, v DECIMAL(6,2))",
+                                                     "ALTER TABLE s ADD COLUMN w VARCHAR(3)"]
+    assert changes[0].key.get("databaseName") == db.name
+    assert changes[0].value_schema.name == "io.debezium.connector.mariadb.SchemaChangeValue"
+    alter = changes[1].value.get("tableChanges")[0]
+    assert alter.get("type") == "ALTER" and alter.get("id") == f'"{db.name}"."s"'
+    assert [c.get("name") for c in alter.get("table").get("columns")] == ["id", "v", "w"]
+    assert alter.get("table").get("primaryKeyColumnNames") == ["id"]
+    none = db.run(MemoryOffsetReader(), **{"snapshot.mode": "no_data", "include.schema.changes": "false"})
+    assert [r for r in none if r.topic == db.prefix] == []
+
+
+def test_restart_inside_a_transaction_skips_exactly_what_was_committed(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+    reader = MemoryOffsetReader()
+    db.run(reader, **{"snapshot.mode": "no_data"})
+    db.sql("BEGIN", "INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)", "INSERT INTO t VALUES (4, 4)",
+           "UPDATE t SET v = v + 10", "COMMIT")
+    seen: list[tuple] = []
+    for _ in range(20):  # each "invocation" commits one poll of 2 records, then is killed
+        got = db.run_polls(reader, 1, **{"snapshot.mode": "no_data", "max.batch.size": "2"})
+        if not got:
+            break
+        seen.extend((r.value.get("op"), r.key.get("id")) for r in got)
+    assert seen == [("c", 1), ("c", 2), ("c", 3), ("c", 4), ("u", 1), ("u", 2), ("u", 3), ("u", 4)]
+    offset = next(iter(reader.committed.values()))
+    assert "event" not in offset or offset["event"] > 0
+
+
+def test_types_as_debezium_writes_them(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id BIGINT UNSIGNED PRIMARY KEY, ti TINYINT, iu INT UNSIGNED, d DECIMAL(8,3), f FLOAT, "
+           "dd DATE, tm TIME(3), dt0 DATETIME, dt6 DATETIME(6), ts TIMESTAMP(3) NULL, y YEAR, e ENUM('a','b'), "
+           "st SET('x','y','z'), b VARBINARY(4), bit1 BIT(1), bits BIT(10), j JSON)",
+           "INSERT INTO t VALUES (18446744073709551615, -5, 4000000000, 12.5, 1.5, '2024-02-29', '-01:02:03.250', "
+           "'2024-02-29 10:11:12', '2024-02-29 10:11:12.123456', '2024-02-29 10:11:12.120', 2024, 'b', 'z,x', "
+           "x'00ff', b'1', b'1000000001', '{\"k\": 1}')")
+    reader = MemoryOffsetReader()
+    snap = db.run(reader)[0].value.get("after")
+    db.sql("UPDATE t SET ti = ti WHERE 0", "DELETE FROM t")
+    streamed = db.run(reader)[0].value.get("before")
+    for after in (snap, streamed):
+        values = {f.name: after.get(f.name) for f in after.schema.fields}
+        assert values == {
+            "id": -1, "ti": -5, "iu": 4000000000, "d": __import__("decimal").Decimal("12.500"), "f": 1.5,
+            "dd": 19782, "tm": -3723250000, "dt0": 1709201472000, "dt6": 1709201472123456,
+            "ts": "2024-02-29T10:11:12.120Z", "y": 2024, "e": "b", "st": "x,z", "b": b"\x00\xff", "bit1": True,
+            "bits": b"\x01\x02", "j": '{"k": 1}',
+        }, after
+    names = {f.name: f.schema.name for f in snap.schema.fields}
+    assert names["dd"] == "io.debezium.time.Date" and names["dt6"] == "io.debezium.time.MicroTimestamp"
+    assert names["ts"] == "io.debezium.time.ZonedTimestamp" and names["e"] == "io.debezium.data.Enum"
+
+
+def test_snapshot_resumes_across_invocations_and_streams_each_change_once(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+           "INSERT INTO t VALUES " + ", ".join(f"({i}, {i})" for i in range(1, 11)))
+    reader = MemoryOffsetReader()
+    first = db.run_polls(reader, 1, **{"snapshot.fetch.size": "3"})  # killed after its first chunk
+    assert [(r.value.get("op"), r.key.get("id")) for r in first] == [("r", 1), ("r", 2), ("r", 3)]
+    assert next(iter(reader.committed.values()))["snapshot"] == "INITIAL"
+    db.sql("UPDATE t SET v = 20 WHERE id = 2", "UPDATE t SET v = 80 WHERE id = 8", "DELETE FROM t WHERE id = 9",
+           "INSERT INTO t VALUES (11, 11)")
+    second = db.run(reader, **{"snapshot.fetch.size": "3"})
+    assert [(r.value.get("op"), r.key.get("id"), r.value.get("after").get("v")) for r in second] == [
+        ("r", 4, 4), ("r", 5, 5), ("r", 6, 6), ("r", 7, 7), ("r", 8, 80), ("r", 10, 10), ("r", 11, 11),
+        ("u", 2, 20)]
+    assert second[-2].value.get("source").get("snapshot") == "last"
+    db.sql("UPDATE t SET v = 81 WHERE id = 8")
+    third = db.run(reader)
+    assert [(r.value.get("op"), r.key.get("id")) for r in third] == [("u", 8)]
+    assert "snapshot_windows" not in next(iter(reader.committed.values()))
+
+
+def test_purged_binlog_position_fails_or_resnapshots_when_needed(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+    reader = MemoryOffsetReader()
+    reader.set({"server": db.prefix}, {"file": "mariadb-bin.999999", "pos": 4})
+    with pytest.raises(ConnectError, match=r"binlog starting at file=mariadb-bin.999999, pos=4, but this is no "
+                                           r"longer available on the server"):
+        db.run(reader)
+    again = db.run(reader, **{"snapshot.mode": "when_needed"})
+    assert [(r.value.get("op"), r.key.get("id")) for r in again] == [("r", 1)]
+
+
+def test_tombstones_off_and_excluded_columns(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, secret VARCHAR(5), v INT)", "CREATE TABLE other (id INT PRIMARY KEY)")
+    extra = {"snapshot.mode": "no_data", "tombstones.on.delete": "false", "table.include.list": f"{db.name}\\.t",
+             "column.exclude.list": f"{db.name}\\.t\\.secret"}
+    reader = MemoryOffsetReader()
+    db.run(reader, **extra)
+    db.sql("INSERT INTO t VALUES (1, 'pw', 1)", "INSERT INTO other VALUES (1)", "DELETE FROM t")
+    got = [r for r in db.run(reader, **extra) if r.topic != db.prefix]
+    assert rows(got) == [("c", {"id": 1}, None, {"id": 1, "v": 1}), ("d", {"id": 1}, {"id": 1, "v": 1}, None)]
