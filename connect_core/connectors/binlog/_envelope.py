@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEBEZIUM_VERSION", "SNAPSHOT_VALUES", "SourceSchema", "TableSchema", "transaction_schema"]
 
-DEBEZIUM_VERSION: Final = "3.3.1.Final"  # the Debezium release whose events these are checked against (tests/compat)
+DEBEZIUM_VERSION: Final = "3.3.0.Final"  # the Debezium release whose events these are checked against (tests/compat)
 SNAPSHOT_VALUES: Final = ("true", "first", "first_in_data_collection", "last_in_data_collection", "last", "false",
                           "incremental")
 _NON_NAME = re.compile(r"[^A-Za-z0-9_]")

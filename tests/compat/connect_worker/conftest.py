@@ -7,6 +7,7 @@ per session, so the worker never meets another session's (or another engineer's)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -111,21 +112,22 @@ def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
         future.result()
 
 
-@pytest.fixture(scope="session")
-def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
-    """Start ``ConnectDistributed`` and wait for its REST API; stop it and drop its topics at the end."""
-    classpath = maven_classpath(HERE / "pom.xml", "-Dmdep.includeScope=runtime")
-    prefix = f"compat-cw-{uuid.uuid4().hex[:10]}"
-    directory = tmp_path_factory.mktemp("connect-worker")
+@contextlib.contextmanager
+def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: str) -> Iterator[ConnectWorker]:
+    """Run ``ConnectDistributed`` with the classpath of ``pom`` on ``port``; stop it and drop its topics at the end.
+
+    Group id and topic names start with ``<stem>-<uuid>``, so two workers (and two sessions) never share state.
+    """
+    classpath = maven_classpath(pom, "-Dmdep.includeScope=runtime")
+    prefix = f"{stem}-{uuid.uuid4().hex[:10]}"
     properties = directory / "worker.properties"
-    properties.write_text(_WORKER_PROPERTIES.format(bootstrap=kafka_bootstrap, prefix=prefix, host=REST_HOST,
-                                                    port=REST_PORT))
+    properties.write_text(_WORKER_PROPERTIES.format(bootstrap=bootstrap, prefix=prefix, host=REST_HOST, port=port))
     (directory / "log4j2.properties").write_text(_LOG4J2)
     log = directory / "worker.log"
-    settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
+    settings = KafkaClientSettings(bootstrap_servers=bootstrap)
     worker = ConnectWorker(
-        url=f"http://{REST_HOST}:{REST_PORT}",
-        worker_id=f"{REST_HOST}:{REST_PORT}",
+        url=f"http://{REST_HOST}:{port}",
+        worker_id=f"{REST_HOST}:{port}",
         settings=settings,
         storage=StorageConfig.model_validate({
             "config.storage.topic": f"{prefix}-configs",
@@ -135,8 +137,8 @@ def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactor
         prefix=prefix,
         log=log,
     )
-    if _port_in_use():
-        pytest.fail(f"port {REST_PORT} is already serving something; another Connect worker?", pytrace=False)
+    if _port_in_use(port):
+        pytest.fail(f"port {port} is already serving something; another Connect worker?", pytrace=False)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [require_tool("java"), "-Xmx512m", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}",
@@ -162,12 +164,20 @@ def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactor
         _delete_topics(settings, prefix)
 
 
-def _port_in_use() -> bool:
+@pytest.fixture(scope="session")
+def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
+    """Start ``ConnectDistributed`` and wait for its REST API; stop it and drop its topics at the end."""
+    with running_worker(HERE / "pom.xml", REST_PORT, kafka_bootstrap, tmp_path_factory.mktemp("connect-worker"),
+                        "compat-cw") as worker:
+        yield worker
+
+
+def _port_in_use(port: int) -> bool:
     import socket
 
     with socket.socket() as probe:
         probe.settimeout(0.5)
-        return probe.connect_ex((REST_HOST, REST_PORT)) == 0
+        return probe.connect_ex((REST_HOST, port)) == 0
 
 
 def _ready(worker: ConnectWorker) -> bool:
