@@ -47,6 +47,7 @@ class ColumnDef:
     precision: int | None = None
     scale: int | None = None
     datetime_precision: int | None = None
+    default: str | None = None  # COLUMN_DEFAULT as MariaDB shows it: 'NULL', a quoted literal, a number, an expression
 
     @property
     def unsigned(self) -> bool:
@@ -249,7 +250,30 @@ def column_schema_and_converter(column: ColumnDef, decimal_mode: str,
     builder, convert = mapped
     if column.nullable:
         builder = builder.optional()
+    default = _default(column, kind)
+    if default is not None:
+        builder = builder.default_value(default if convert is None else convert(default))
     return builder.build(), convert
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?(e[-+]?\d+)?$", re.IGNORECASE)
+
+
+def _default(column: ColumnDef, kind: str) -> Any:
+    """The column's literal default as the value a row would hold (Debezium puts it in the field schema).
+
+    Expressions (``current_timestamp()`` ...) and temporal defaults are left out: lambda-connect does not evaluate
+    them as Debezium's DDL parser does.
+    """
+    text = column.default
+    if text is None or text.upper() == "NULL" or kind in ("date", "time", "datetime", "timestamp", "year", "bit"):
+        return None
+    if len(text) >= 2 and text[0] == text[-1] == "'":  # noqa: PLR2004
+        literal = text[1:-1].replace("''", "'").replace("\\\\", "\\")
+        return literal if kind in _STRING_TYPES or kind in ("enum", "set") else None
+    if _NUMBER.match(text) and kind not in _STRING_TYPES and kind not in _BYTES_TYPES:
+        return decimal.Decimal(text)
+    return None
 
 
 def _epoch_millis(value: Any) -> int:
