@@ -268,7 +268,7 @@ def _default(column: ColumnDef, kind: str) -> Any:
     text = column.default
     if text is None or text.upper() == "NULL" or kind in ("date", "time", "datetime", "timestamp", "year", "bit"):
         return None
-    if len(text) >= 2 and text[0] == text[-1] == "'":  # noqa: PLR2004
+    if len(text) >= 2 and text[0] == text[-1] == "'":
         literal = text[1:-1].replace("''", "'").replace("\\\\", "\\")
         return literal if kind in _STRING_TYPES or kind in ("enum", "set") else None
     if _NUMBER.match(text) and kind not in _STRING_TYPES and kind not in _BYTES_TYPES:
