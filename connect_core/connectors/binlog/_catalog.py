@@ -96,8 +96,8 @@ class Catalog:
             with conn.cursor() as cursor:
                 cursor.execute(
                     "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
-                    "DATETIME_PRECISION, COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
-                    "ORDER BY ORDINAL_POSITION", (db, table))
+                    "DATETIME_PRECISION, COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s "
+                    "AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", (db, table))
                 columns = {r[0]: ColumnDef(r[0], r[1].lower(), r[2], r[3] == "YES", _int(r[4]), _int(r[5]),
                                            _int(r[6]), r[7]) for r in cursor.fetchall()}
                 cursor.execute(
