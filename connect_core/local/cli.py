@@ -43,11 +43,21 @@ def _invoke(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from connect_core.local.basic_auth import BasicAuth
     from connect_core.local.up import run_up
 
+    try:
+        auth = BasicAuth.from_jaas(Path(args.jaas_config)) if args.jaas_config else \
+            BasicAuth.from_properties(Path(args.rest_credentials)) if args.rest_credentials else None
+    except (OSError, ValueError) as error:
+        print(f"lambda-connect up: cannot read the REST credentials: {error}", file=sys.stderr)
+        return 2
     return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers,
                   config_providers=args.config_providers, plugins=args.plugins,
-                  file_roots=",".join(args.file_root) if args.file_root else None)
+                  file_roots=",".join(args.file_root) if args.file_root else None,
+                  allowed_hosts=args.allowed_host or (), auth=auth)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.set_defaults(run=_invoke)
 
     up = sub.add_parser("up", help="run everything locally: REST API, schedules and Kafka triggers")
-    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--host", default="127.0.0.1", help="the address the REST API binds (default loopback only)")
+    up.add_argument("--allowed-host", action="append", default=None, metavar="NAME", help="a Host header name "
+                    "the REST API answers besides localhost, loopback addresses and --host (repeatable; others get "
+                    "403, against DNS rebinding)")
+    auth = up.add_mutually_exclusive_group()
+    auth.add_argument("--rest-credentials", metavar="FILE", help="REST basic authentication: a Java properties "
+                      "file of user=password lines, as Kafka's PropertyFileLoginModule reads")
+    auth.add_argument("--jaas-config", metavar="FILE", help="REST basic authentication: Kafka Connect's JAAS file "
+                      "(-Djava.security.auth.login.config) whose KafkaConnect entry names the credentials file")
     up.add_argument("--port", type=int, default=8083)
     up.add_argument("--bootstrap-servers", default=None)
     up.add_argument("--config-providers", default=None, help="the worker's config providers (Kafka's "

@@ -5,6 +5,9 @@ answers 404/405/415 with Kafka's JSON error body), a body that is not valid UTF-
 over the invocation payload limit is refused with 413, and what the HTTP layer itself refuses (a bad
 ``Content-Length``, a malformed chunked body, an unknown method) is a JSON error too, never an HTML page.
 Requests are served concurrently (one thread each; the coordinator pool decides how many run at once).
+
+Before anything reaches the coordinator, the ``Host`` header must name this machine (``host_check.py``: DNS
+rebinding) and, when credentials are configured, ``Authorization`` must pass Kafka's basic auth (``basic_auth.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from connect_core.local.basic_auth import UNAUTHORIZED_BODY
 from connect_core.local.function_host import FunctionError
+from connect_core.local.host_check import AllowedHosts
 
 if TYPE_CHECKING:
+    from connect_core.local.basic_auth import BasicAuth
     from connect_core.local.function_host import FunctionPool
 
 __all__ = ["MAX_PAYLOAD_BYTES", "http_api_event", "serve"]
@@ -60,6 +66,14 @@ def http_api_event(method: str, target: str, headers: dict[str, str], body: byte
 def _error_response(status: int, message: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"error_code": status, "message": message})}
+
+
+def _unauthorized() -> dict[str, Any]:
+    """Kafka's ``JaasBasicAuthFilter`` answer, byte for byte (its text under a JSON Content-Type), plus a challenge
+    so that a browser opening the status page asks for the credentials."""
+    return {"statusCode": 401, "headers": {"Content-Type": "application/json",
+                                           "WWW-Authenticate": 'Basic realm="lambda-connect"'},
+            "body": UNAUTHORIZED_BODY}
 
 
 def _read_body(headers: Any, rfile: Any) -> bytes:
@@ -110,8 +124,25 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = SOCKET_TIMEOUT_S
     coordinator: FunctionPool
+    allowed_hosts: AllowedHosts
+    auth: BasicAuth | None
+
+    def _refusal(self) -> dict[str, Any] | None:
+        """403 for a Host this server does not answer, 401 without valid credentials; None to go on."""
+        host = self.headers.get("Host")
+        if not self.allowed_hosts.allows(host):
+            log.warning("refused a request for Host %r (DNS rebinding?)", host)
+            return _error_response(403, self.allowed_hosts.refusal(str(host)))
+        if self.auth is not None and not self.auth.allows(self.headers.get("Authorization")):
+            return _unauthorized()
+        return None
 
     def _handle(self) -> None:
+        refusal = self._refusal()
+        if refusal is not None:
+            self.close_connection = True  # the body is not read
+            self._send(refusal)
+            return
         try:
             body = _read_body(self.headers, self.rfile)
         except _HttpError as error:
@@ -160,9 +191,14 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-def serve(host: str, port: int, coordinator: FunctionPool) -> ThreadingHTTPServer:
-    """A server whose every request is one coordinator invocation; call ``serve_forever`` on it."""
-    handler = type("Handler", (_Handler,), {"coordinator": coordinator})
+def serve(host: str, port: int, coordinator: FunctionPool, *, allowed_hosts: AllowedHosts | None = None,
+          auth: BasicAuth | None = None) -> ThreadingHTTPServer:
+    """A server whose every request is one coordinator invocation; call ``serve_forever`` on it.
+
+    ``allowed_hosts`` defaults to the local names plus ``host``; ``auth`` None serves without authentication.
+    """
+    guard = {"allowed_hosts": allowed_hosts or AllowedHosts.for_server(host), "auth": auth}
+    handler = type("Handler", (_Handler,), {"coordinator": coordinator, **guard})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connect_core.local.deployment import LocalDeployment
 from connect_core.local.function_host import FunctionPool
+from connect_core.local.host_check import AllowedHosts
 from connect_core.local.http_front import serve
 from connect_core.runtime import env
 from connect_core.runtime.heartbeat import HEARTBEAT_EVENT, HEARTBEAT_INTERVAL_S
 from connect_core.runtime.worker import WorkerSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from connect_core.local.basic_auth import BasicAuth
 
 __all__ = ["run_up"]
 
@@ -33,6 +41,13 @@ def _kafka_reachable(worker: WorkerSettings) -> str | None:
     return None
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _heartbeat(coordinator: FunctionPool, stop: threading.Event) -> None:
     """What the coordinator's schedule does on AWS: the heartbeat event, every HEARTBEAT_INTERVAL_S."""
     while not stop.wait(HEARTBEAT_INTERVAL_S):
@@ -44,11 +59,13 @@ def _heartbeat(coordinator: FunctionPool, stop: threading.Event) -> None:
 
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
            stop: threading.Event | None = None, *, config_providers: str | None = None,
-           plugins: str | None = None, file_roots: str | None = None) -> int:
+           plugins: str | None = None, file_roots: str | None = None, allowed_hosts: Sequence[str] = (),
+           auth: BasicAuth | None = None) -> int:
     """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code.
 
     ``config_providers``, ``plugins`` and ``file_roots`` are worker configuration (the only place they may come
-    from); ``file_roots`` defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created).
+    from); ``file_roots`` defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created). The REST API
+    answers local Host names, ``host`` and ``allowed_hosts``; with ``auth``, only requests carrying its credentials.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name, value in ((env.BOOTSTRAP_SERVERS, bootstrap_servers), (env.CONFIG_PROVIDERS, config_providers),
@@ -69,7 +86,10 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     coordinator = FunctionPool("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
-    server = serve(host, port, coordinator)
+    server = serve(host, port, coordinator, allowed_hosts=AllowedHosts.for_server(host, allowed_hosts), auth=auth)
+    if auth is None and not _loopback(host):
+        log.warning("the REST API listens on %s without authentication: anyone who can reach this port can create "
+                    "connectors (use --rest-credentials or --jaas-config)", host)
     deployment = LocalDeployment(worker, function_env, RUN_DIR / "logs")
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

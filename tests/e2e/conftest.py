@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -31,11 +32,14 @@ class Up:
     url: str
     run_dir: Path
     prefix: str
+    authorization: str | None = None  # sent with every request when the REST API asks for credentials
 
     def http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if self.authorization:
+            headers["Authorization"] = self.authorization
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # loopback
                 raw = response.read()
@@ -63,6 +67,15 @@ def _free_port() -> int:
 
 @pytest.fixture
 def up(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Up]:
+    with start_up(kafka_bootstrap, tmp_path) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def start_up(kafka_bootstrap: str, tmp_path: Path, *args: str, authorization: str | None = None,
+             unset: tuple[str, ...] = ()) -> Iterator[Up]:
+    """`lambda-connect up` with ``args`` on a free port and this test's own topics, stopped with Ctrl-C after;
+    ``unset`` names environment variables it must not inherit."""
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     port = _free_port()
     env = {**os.environ, "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -70,10 +83,12 @@ def up(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Up]:
            "LAMBDA_CONNECT_STATUS_TOPIC": f"{prefix}-status", "LAMBDA_CONNECT_GROUP_ID": prefix,
            "LAMBDA_CONNECT_RUN_DIR": str(tmp_path), "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000",
            "LAMBDA_CONNECT_FILE_ROOTS": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    for name in unset:
+        env.pop(name, None)
     log = (tmp_path / "up.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up", "--port", str(port), *args],
                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Up(f"http://127.0.0.1:{port}", tmp_path, prefix)
+    running = Up(f"http://127.0.0.1:{port}", tmp_path, prefix, authorization)
 
     def answering() -> bool:
         if proc.poll() is not None:
