@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (Function URLs: 413 past it)
 SOCKET_TIMEOUT_S = 30.0  # a client that stops sending mid-request is dropped, never holding a thread forever
 REQUEST_TIMEOUT_S = 90.0
+# Statuses that never carry a body, hence no Content-Length (RFC 9110 8.6; Jetty sends none on a 204 either).
+_NO_CONTENT_LENGTH = frozenset({204, 304})
 
 
 class _HttpError(Exception):
@@ -160,11 +162,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: dict[str, Any]) -> None:
         body = response.get("body") or ""
         raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
-        self.send_response(int(response.get("statusCode", 200)))
+        status = int(response.get("statusCode", 200))
+        self.send_response(status)
         for name, value in (response.get("headers") or {}).items():
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(raw)))
+        if status not in _NO_CONTENT_LENGTH:
+            self.send_header("Content-Length", str(len(raw)))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

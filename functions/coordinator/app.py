@@ -22,9 +22,9 @@ def to_request(event: dict[str, Any]) -> Request:
 
 
 def to_event(response: Response) -> dict[str, Any]:
-    """Shape the payload format 2.0 response: Kafka's JSON body (or the status page's HTML, JS, CSS) and headers."""
-    headers = {"Content-Type": response.content_type, **response.headers}
-    return {"statusCode": response.status, "headers": headers, "body": response.body_text(),
+    """Shape the payload format 2.0 response: Kafka's JSON body (or the status page's HTML, JS, CSS) and headers;
+    a void answer (204, 202) has an empty body and no Content-Type, as a Connect worker sends it."""
+    return {"statusCode": response.status, "headers": response.wire_headers(), "body": response.body_text(),
             "isBase64Encoded": False}
 
 

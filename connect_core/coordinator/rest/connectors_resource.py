@@ -50,7 +50,6 @@ class ConnectorsResource:
             ("PUT", _BASE + "/resume", h.resume, False),
             ("PUT", _BASE + "/stop", h.stop, False),
             ("GET", _BASE + "/tasks", h.get_tasks, False),
-            ("GET", _BASE + "/tasks-config", h.get_tasks_config, False),
             ("GET", _BASE + "/tasks/{task}/status", h.get_task_status, False),
             ("POST", _BASE + "/tasks/{task}/restart", h.restart_task, False),
             ("GET", _BASE + "/topics", h.get_topics, False),
@@ -167,11 +166,6 @@ class ConnectorsResource:
     def get_tasks(self, request: Request) -> Response:
         """``[TaskInfo]``."""
         return Response(200, self.herder.task_infos(request.param("connector")))
-
-    def get_tasks_config(self, request: Request) -> Response:
-        """Deprecated (KIP-970) ``{"<name>-<n>": config}``."""
-        name = request.param("connector")
-        return Response(200, {f"{name}-{t['id']['task']}": t["config"] for t in self.herder.task_infos(name)})
 
     def get_task_status(self, request: Request) -> Response:
         """TaskState."""

@@ -27,6 +27,7 @@ MAX_BODY_BYTES = 1_000_000
 NOT_FOUND = "HTTP 404 Not Found"
 METHOD_NOT_ALLOWED = "HTTP 405 Method Not Allowed"
 UNSUPPORTED_MEDIA_TYPE = "HTTP 415 Unsupported Media Type"
+AMBIGUOUS_EMPTY_SEGMENT = "Ambiguous URI empty segment"  # Jetty 12 refuses ``//`` in a path with this 400
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -152,12 +153,20 @@ def _json_kind(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Response:
-    """Status, a JSON-serialisable body (None: no body) and extra headers; other media types carry text."""
+    """Status, a JSON-serialisable body (None: no body) and extra headers; other media types carry text.
+
+    A response without a body has no Content-Type, as Jersey sends a resource's ``void`` answers (204, 202).
+    """
 
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = JSON
+
+    def wire_headers(self) -> dict[str, str]:
+        """The headers to send: Content-Type only with a body, then the response's own headers."""
+        typed = {} if self.body is None else {"Content-Type": self.content_type}
+        return {**typed, **self.headers}
 
     def body_text(self) -> str:
         """The body as compact JSON, like Jackson writes it (text as it is for other types); empty when none."""
@@ -197,8 +206,14 @@ class Router:
         self._routes.append(_Route(method.upper(), re.compile(f"^{regex}$"), handler, consumes_json))
 
     def dispatch(self, request: Request) -> Response:
-        """Run the matching handler; 404 for an unknown path, 405 for a known path with another method."""
-        path = request.path.rstrip("/") or "/"
+        """Run the matching handler; 404 for an unknown path, 405 for a known path with another method.
+
+        Every route takes one optional trailing slash, as Jersey's ``(/)?``; an empty segment (``//``) is Jetty's
+        400, never a match.
+        """
+        if "//" in request.path:
+            raise RestError(400, AMBIGUOUS_EMPTY_SEGMENT)
+        path = request.path[:-1] if request.path.endswith("/") and request.path != "/" else request.path
         path_matched = False
         for route in self._routes:
             match = route.pattern.match(path)

@@ -171,3 +171,26 @@ def test_with_the_credentials_requests_reach_the_coordinator(auth_port: int) -> 
     code, _, body = _raw(auth_port, b"GET /connectors HTTP/1.1\r\nHost: localhost\r\n"
                                     b"Authorization: Basic YWRtaW46czNjcmV0\r\n\r\n")  # admin:s3cret
     assert (code, json.loads(body)) == (200, [])
+
+
+def _void(port: int, method: bytes, path: bytes) -> tuple[int, dict[str, str], bytes]:
+    return _raw(port, method + b" " + path + b" HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_void_answers_carry_no_body_and_no_content_type(port: int) -> None:
+    """As a Connect worker's Jetty sends them: 204 with neither Content-Type nor Content-Length, 202 with
+    ``Content-Length: 0`` only; ``Location`` on a 201 is absolute."""
+    request = b"POST /connectors/ HTTP/1.1\r\nHost: localhost:8083\r\nContent-Type: application/json\r\n" \
+              b"Content-Length: %d\r\n\r\n%s" % (len(CONFIG), CONFIG)
+    code, headers, _ = _raw(port, request)
+    assert (code, headers["location"]) == (201, "http://localhost:8083/connectors/a")
+    for method, path, status in (
+        (b"POST", b"/connectors/a/tasks/0/restart", 204), (b"PUT", b"/connectors/a/pause/", 202),
+        (b"PUT", b"/connectors/a/resume", 202), (b"POST", b"/connectors/a/restart/", 204),
+        (b"PUT", b"/connectors/a/topics/reset", 202), (b"PUT", b"/connectors/a/stop/", 204),
+        (b"DELETE", b"/connectors/a/", 204),
+    ):
+        code, headers, body = _void(port, method, path)
+        assert (code, body) == (status, b""), path
+        assert "content-type" not in headers, path
+        assert headers.get("content-length") == (None if status == 204 else "0"), path
