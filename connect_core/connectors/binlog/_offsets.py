@@ -6,7 +6,8 @@ one), ``event`` events of that transaction already done and ``row`` rows of the 
 out when 0), ``gtids`` the completed GTID set, ``ts_sec``, ``server_id``; ``snapshot`` while an initial snapshot runs.
 
 lambda-connect adds three keys of its own while a snapshot spans invocations (Debezium ignores unknown keys):
-``snapshot_table``/``snapshot_key`` (where to resume reading) and ``snapshot_windows`` (see ``_snapshot.py``).
+``snapshot_table``/``snapshot_key`` (where to resume reading) and ``snapshot_windows`` (see ``_snapshot.py``), each a
+JSON text: Kafka Connect allows only primitive values in an offset.
 """
 
 from __future__ import annotations

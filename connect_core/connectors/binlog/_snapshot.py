@@ -11,6 +11,7 @@ change. Windows are dropped once streaming passes the last Pk.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any, Final
 
@@ -73,7 +74,17 @@ class Windows:
     def annotate(self, offset: dict[str, Any]) -> None:
         """Put the open windows into an offset."""
         if self.entries:
-            offset["snapshot_windows"] = self.entries
+            offset["snapshot_windows"] = json.dumps(self.entries, separators=(",", ":"))
+
+    @classmethod
+    def from_offset(cls, offset: dict[str, Any] | None) -> Windows:
+        """The windows an offset holds (none when it has no ``snapshot_windows``)."""
+        text = offset.get("snapshot_windows") if offset else None
+        return cls(json.loads(text) if text else [])
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _after(key: tuple[Any, ...], start: tuple[Any, ...]) -> bool:
@@ -96,10 +107,11 @@ class Snapshot:
         self._fetch = fetch_size
         self._conn: Any = None
         self.position: BinlogPosition | None = None
-        self.windows = Windows(list(offset.get("snapshot_windows") or []) if offset else [])
-        table = offset.get("snapshot_table") if offset else None
+        self.windows = Windows.from_offset(offset)
+        table = json.loads(offset["snapshot_table"]) if offset and offset.get("snapshot_table") else None
         self._resume_table: tuple[str, str] | None = (str(table[0]), str(table[1])) if table else None
-        self._resume_key = decode_key(offset["snapshot_key"]) if offset and offset.get("snapshot_key") else None
+        key = offset.get("snapshot_key") if offset else None
+        self._resume_key = decode_key(json.loads(key)) if key else None
         self._resume_rows = int(offset.get("snapshot_rows") or 0) if offset else 0
         self._stored = offset
         self._tables: list[tuple[str, str]] = []
@@ -107,6 +119,11 @@ class Snapshot:
         self._first = offset is None
         self.emitted = False  # whether any record (and so an offset) came from this snapshot
         self.done = False
+
+    def end_transaction(self) -> None:
+        """Records and offsets so far are committed: end this snapshot transaction (the next poll opens a new one,
+        a new window), so no transaction or connection outlives the invocation that opened it."""
+        self.close()
 
     def close(self) -> None:
         """End the snapshot transaction."""
@@ -132,15 +149,13 @@ class Snapshot:
             gtid_row = cursor.fetchone()
         self._conn = conn
         self._tables = self._catalog.tables(conn)
-        if self._stored is None:
-            stored = BinlogPosition(file, pos)
-            if gtid_row and gtid_row[0]:
-                stored = BinlogPosition.from_offset({"file": file, "pos": pos, "gtids": gtid_row[0]})
-            self.position = stored
-            self._stored = {}
+        if self.position is None and self._stored is None:  # the snapshot starts: streaming will start here
+            self.position = BinlogPosition.from_offset({"file": file, "pos": pos,
+                                                        "gtids": gtid_row[0] if gtid_row else None})
         else:
-            self.position = BinlogPosition.from_offset(self._stored)
-            if self._resume_table is not None:
+            if self.position is None:
+                self.position = BinlogPosition.from_offset(self._stored or {})
+            if self._resume_table is not None:  # a later transaction: a new window from where reading resumes
                 self.windows.add(*self._resume_table, self._resume_key, file, pos)
         self._index = 0
         if self._resume_table is not None:
@@ -157,9 +172,11 @@ class Snapshot:
             records = self._chunk(db, table)
             if records:
                 self.emitted = True
+                self._resume_table = (db, table)
                 return records
             self._index += 1
             self._resume_key, self._resume_rows = None, 0
+            self._resume_table = (db, table + "\x00")  # sorts right after this table
         self.close()
         self.done = True
         return []
@@ -215,15 +232,16 @@ class Snapshot:
                 pass  # the snapshot is complete with this record: streaming resumes from P0
             else:
                 offset["snapshot"] = INITIAL
-                offset["snapshot_table"] = [db, table]
+                offset["snapshot_table"] = _text([db, table])
                 if key_index:
-                    offset["snapshot_key"] = encode_key([raw[schema.columns.index(k)] for k in schema.key_columns])
+                    offset["snapshot_key"] = _text(encode_key([raw[schema.columns.index(k)]
+                                                               for k in schema.key_columns]))
                 else:
                     offset["snapshot_rows"] = self._resume_rows + i + 1
                 if last_of_table:  # the next record comes from the next table
                     offset["snapshot_key"] = None
                     offset["snapshot_rows"] = 0
-                    offset["snapshot_table"] = [db, table + "\x00"]  # sorts right after this table
+                    offset["snapshot_table"] = _text([db, table + "\x00"])  # sorts right after this table
             self.windows.annotate(offset)
             source = self._source.struct(now, flag, db, table, 0, None, position.file, position.pos, 0)
             records.append(SourceRecord(self._partition, offset, schema.topic, None, schema.key_schema,

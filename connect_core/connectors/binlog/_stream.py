@@ -72,6 +72,32 @@ class BinlogStream:
         # a fresh start (no stored offset yet): the first end of the binlog stores the position even without a
         # change event, or changes made before the next invocation would be missed
         self._store_position = store_position
+        self._last_offset: dict[str, Any] | None = None
+
+    def end_transaction(self) -> None:
+        """Records and offsets so far are committed: close the replication connection until the next poll.
+
+        A connection must not outlive the invocation that opened it: a frozen function container would keep its
+        replica registration, and the server refuses another one with the same server id. The next poll reopens
+        at the last record's offset (inside a transaction: its start, skipping what is done) or, between
+        transactions, after the last one read.
+        """
+        if self._reader is None:
+            return
+        self.close()
+        position = self.position
+        if position.in_transaction:
+            last = self._last_offset
+            if last is not None and (last["file"], last["pos"]) == (position.file, position.pos):
+                restart = type(position).from_offset(last)
+            else:
+                restart = type(position).from_offset({**position.offset(), "event": 0, "row": 0})
+            restart.gtids = dict(position.gtids)
+            self.position = restart
+            self._skip_events, self._skip_rows = restart.events, restart.rows
+        else:
+            self._skip_events = self._skip_rows = 0
+        self._gtid = None
 
     def close(self) -> None:
         """Close the replication connection."""
@@ -229,7 +255,7 @@ class BinlogStream:
             after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
             key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
             position.rows = index + 1 if index < total - 1 else total
-            offset = position.offset()
+            offset = self._last_offset = position.offset()
             if windows is not None:
                 windows.annotate(offset)
             source = self._source.struct(ts_ms, None, db, table, position.server_id, self._gtid, position.file,

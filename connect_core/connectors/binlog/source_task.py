@@ -86,7 +86,7 @@ class BinlogSourceTask(SourceTask):
         if stored is not None:
             if self._available(stored["file"]):
                 self._stream = self._new_stream(BinlogPosition.from_offset(stored),
-                                                Windows(list(stored.get("snapshot_windows") or [])), fresh=False)
+                                                Windows.from_offset(stored), fresh=False)
                 return
             if mode != "when_needed":
                 raise ConnectError(
@@ -155,6 +155,12 @@ class BinlogSourceTask(SourceTask):
         if self._stream is None:
             return []
         return self._stream.poll(self._config.max_batch_size)
+
+    def commit(self) -> None:
+        """The runner committed a chunk (records and offsets): nothing stays open past it (see ``end_transaction``)."""
+        for part in (self._snapshot, self._stream):
+            if part is not None:
+                part.end_transaction()
 
     def stop(self) -> None:
         """Close the snapshot transaction, the binlog reader and the control connection."""

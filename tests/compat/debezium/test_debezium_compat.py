@@ -21,7 +21,7 @@ from connect_core.connectors.binlog.source_task import FLAVOUR_CONFIG, BinlogSou
 from connect_core.converters.json import JsonConverter
 from connect_core.kafka.clients import consumer_config
 from connect_core.kafka.read_to_end import read_to_end
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -126,6 +126,20 @@ def _compare(ours: tuple[Any, Any], theirs: tuple[Any, Any], *, streamed: bool, 
     assert ours_src == theirs_src, f"{where}: source"
 
 
+def _invocation(props: dict[str, str], reader: MemoryOffsetReader) -> list[SourceRecord]:
+    """One invocation of our task: poll until caught up, committing after each poll as the runner does."""
+    task = start_task(BinlogSourceTask(), props, reader)
+    out: list[SourceRecord] = []
+    try:
+        while batch := task.poll():
+            out.extend(batch)
+            reader.commit(batch)
+            task.commit()
+    finally:
+        task.stop()
+    return out
+
+
 def _debezium_offset(worker: ConnectWorker, name: str, prefix: str) -> dict[str, Any] | None:
     latest = None
     for key, value in _records(worker, worker.storage.offset_storage_topic):
@@ -157,27 +171,21 @@ def test_same_changes_same_events_and_offsets(debezium_worker: ConnectWorker, da
         worker.wait_for("Debezium's snapshot", lambda: len(_records(worker, topic)) >= 2, 120)
         reader = MemoryOffsetReader()
         props = {**common, FLAVOUR_CONFIG: "mariadb", "database.server.id": str(random.randint(20_001, 30_000))}
-        task = start_task(BinlogSourceTask(), props, reader)
-        try:
-            snapshot = drain(task, reader)
-        finally:
-            task.stop()
+        snapshot = _invocation(props, reader)
         db.sql(*CHANGES)
         theirs = worker.wait_for("Debezium's change events",
                                  lambda: (r := _records(worker, topic)) and len(r) >= 2 + EXPECTED_CHANGES and r, 120)
-        task = start_task(BinlogSourceTask(), props, reader)
-        try:
-            streamed = drain(task, reader)
-        finally:
-            task.stop()
+        streamed = _invocation(props, reader)
         ours = _ours_as_json(snapshot) + _ours_as_json(streamed)
         their_json = [(json.loads(k), None if v is None else json.loads(v)) for k, v in theirs]
         assert len(ours) == len(their_json)
         for index, (mine, other) in enumerate(zip(ours, their_json, strict=True)):
             _compare(mine, other, streamed=index >= len(snapshot), index=index)
         our_offset = next(iter(reader.committed.values()))
-        their_offset = worker.wait_for(
-            "Debezium's last offset", lambda: (o := _debezium_offset(worker, name, prefix)) and o.get("pos") and o, 30)
+        # the worker flushes offsets every 500 ms: wait for the one after its last record, then compare
+        wanted = {"file": our_offset["file"], "pos": our_offset["pos"], "event": our_offset.get("event")}
+        their_offset = worker.wait_for("Debezium's offset of its last record", lambda: (
+            (o := _debezium_offset(worker, name, prefix)) and {k: o.get(k) for k in wanted} == wanted and o), 60)
         assert our_offset == their_offset
     finally:
         worker.rest("DELETE", f"/connectors/{name}")

@@ -9,7 +9,8 @@ import pymysql
 import pytest
 
 from connect_core.connectors.binlog.source_task import FLAVOUR_CONFIG, BinlogSourceTask
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+from connect_core.storage.offset_state import validate_offset_format
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -43,14 +44,10 @@ class CdcDb:
 
     def run(self, reader: MemoryOffsetReader, **extra: str) -> list[SourceRecord]:
         """One invocation: start a task on ``reader``'s offsets, poll until caught up, stop."""
-        task = start_task(BinlogSourceTask(), self.props(**extra), reader)
-        try:
-            return drain(task, reader)
-        finally:
-            task.stop()
+        return self.run_polls(reader, 1000, **extra)
 
     def run_polls(self, reader: MemoryOffsetReader, polls: int, **extra: str) -> list[SourceRecord]:
-        """An invocation killed after ``polls`` committed polls: only those records and offsets count."""
+        """An invocation of at most ``polls`` polls, each committed (one killed after them when it had more)."""
         task = start_task(BinlogSourceTask(), self.props(**extra), reader)
         out: list[SourceRecord] = []
         try:
@@ -59,7 +56,10 @@ class CdcDb:
                 if not batch:
                     break
                 out.extend(batch)
+                for record in batch:  # what the runtime checks before it writes connect-offsets
+                    validate_offset_format(record.source_offset)
                 reader.commit(batch)
+                task.commit()  # as the runner after each transaction: the task closes its connections
         finally:
             task.stop()
         return out
