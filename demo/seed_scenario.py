@@ -2,7 +2,9 @@
 
 MariaDB `fulfillment.status` --jdbc_source_mysql_01 (timestamp mode on LAST_UPDATED)--> Kafka
 `order-status-update-status` --> jdbc_sink_mysql_01 (CRM `order_status`), an S3 sink (LocalStack) and an OpenSearch
-sink; plus the FileStream pair of the Kafka quickstart. Connectors are created with the same JSON bodies a Kafka
+sink; plus the FileStream pair of the Kafka quickstart, and change data capture of the same table from the binlog
+(cdc_status_mariadb, Debezium's format, topic `cdc.fulfillment.status`): a delete, which the timestamp source cannot
+see, arrives there as `op: d` and a tombstone. Connectors are created with the same JSON bodies a Kafka
 Connect user would curl to port 8083, against `lambda-connect up`.
 """
 
@@ -30,12 +32,14 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTORS = Path(__file__).parent / "connectors"
 REST = "http://127.0.0.1:8083"
-DATA_TOPICS = ("order-status-update-status", "connect-test")
+CDC_TOPIC = "cdc.fulfillment.status"
+DATA_TOPICS = ("order-status-update-status", "connect-test", CDC_TOPIC)
 BUCKET = "order-status-archive"
 INDEX = "order-status-update-status"
 TIMEOUT_S = 180.0
 ORDERS = [(101, "PLACED"), (102, "PLACED"), (103, "PICKED"), (104, "PLACED"), (105, "SHIPPED")]
 UPDATES = [(101, "SHIPPED"), (103, "DELIVERED")]
+CANCELLED = 104  # deleted at the end: only the binlog connector sees it
 # The FileStream files live in <run dir>/data: `lambda-connect up` (started in the run dir) confines connector files
 # to ./data by default, and takes the bodies' relative names (test.txt) inside it.
 FILE_ROOT = "data"
@@ -125,7 +129,7 @@ def start_up(run_dir: Path, run_id: str) -> subprocess.Popen[bytes]:
 
 
 NAMES = ("local-file-source", "local-file-sink", "jdbc_source_mysql_01", "jdbc_sink_mysql_01",
-         "s3_sink_order_status", "opensearch_sink_order_status")
+         "s3_sink_order_status", "opensearch_sink_order_status", "cdc_status_mariadb")
 
 
 def connector_bodies(file_dir: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -158,6 +162,53 @@ def update_orders(settings: dict[str, str]) -> None:
         for order_id, status in UPDATES:
             cursor.execute("UPDATE status SET STATUS = %s WHERE ORDER_ID = %s", (status, order_id))
     say(f"updated orders {', '.join(str(o) for o, _ in UPDATES)}")
+
+
+def delete_order(settings: dict[str, str]) -> int:
+    """Delete the cancelled order; its row id (the change events' key)."""
+    with mysql(settings, "fulfillment") as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT ID FROM status WHERE ORDER_ID = %s", (CANCELLED,))
+        row_id = int(cursor.fetchone()[0])
+        cursor.execute("DELETE FROM status WHERE ORDER_ID = %s", (CANCELLED,))
+    say(f"deleted order {CANCELLED} (row ID {row_id}) from fulfillment.status")
+    return row_id
+
+
+def cdc_events(bootstrap: str) -> list[tuple[Any, Any]]:
+    """(key, value) of every committed record of the CDC topic so far, JSON-decoded (a tombstone's value is None)."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"demo-{uuid.uuid4().hex}",
+                         "isolation.level": "read_committed", "enable.auto.commit": False})
+    out: list[tuple[Any, Any]] = []
+    try:
+        metadata = consumer.list_topics(CDC_TOPIC, timeout=10).topics.get(CDC_TOPIC)
+        if metadata is None or metadata.error is not None:
+            return []
+        partitions = [TopicPartition(CDC_TOPIC, p, 0) for p in metadata.partitions]
+        ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
+        consumer.assign(partitions)
+        remaining = {p: end for p, end in ends.items() if end > 0}
+        deadline = time.monotonic() + 10
+        while remaining and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() is not None:
+                continue
+            value = message.value()
+            out.append((json.loads(message.key()), None if value is None else json.loads(value)))
+            if message.offset() + 1 >= remaining.get(message.partition(), 0):
+                remaining.pop(message.partition(), None)
+    except KafkaException:
+        return out
+    finally:
+        consumer.close()
+    return out
+
+
+def delete_arrived(events: list[tuple[Any, Any]], row_id: int) -> bool:
+    """Whether the delete of ``row_id`` arrived as Debezium writes it: ``op: d`` with ``before``, then a tombstone."""
+    ops = [("tombstone" if value is None else value["op"]) for key, value in events if key == {"ID": row_id}]
+    return ops[-2:] == ["d", "tombstone"]
 
 
 def expected_statuses() -> dict[int, str]:
@@ -242,6 +293,11 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
     wait_for("S3 objects", lambda: len(s3_records(aws)) == len(ORDERS) + len(UPDATES)
              and latest_per_order(s3_records(aws)) == final, updated)
     wait_for("OpenSearch documents", lambda: opensearch_docs(opensearch) == final, updated)
+    bootstrap = settings["kafka"]["bootstrap.servers"]
+    deleted = time.monotonic()
+    row_id = delete_order(maria)
+    events = wait_for(f"CDC delete of row {row_id} (op d + tombstone on {CDC_TOPIC})",
+                      lambda: (found := cdc_events(bootstrap)) and delete_arrived(found, row_id) and found, deleted)
     sink_file = run_dir / FILE_ROOT / "test.sink.txt"
     wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
              started)
@@ -254,6 +310,11 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
     say(f"  S3 s3://{BUCKET}: {len(s3_records(aws))} records; "
         f"OpenSearch {INDEX}: {len(opensearch_docs(opensearch))} docs")
     say(f"  {sink_file.name}: {sink_file.read_text().splitlines()}")
+    ops = [("tombstone" if value is None else value["op"]) for _, value in events]
+    deleted_event = next(value for key, value in events if key == {"ID": row_id} and value and value["op"] == "d")
+    say(f"  {CDC_TOPIC}: {len(events)} change events, ops {ops}")
+    say(f"  the delete: key {{'ID': {row_id}}}, op d, before {deleted_event['before']}, then a tombstone "
+        f"(the CRM, fed by the timestamp source, still lists order {CANCELLED})")
     say("the seed scenario ran end to end")
 
 
