@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
 from connect_core.kafka.shared_clients import SharedClients
+from connect_core.runtime.config_providers.redaction import without_secrets
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
 from connect_core.storage.config_store import ConfigStore
@@ -69,6 +70,9 @@ class SourceInvocation:
             result = self.runner.run(connector, task, remaining_ms)
         except Exception as error:
             self.recorder.failed(connector, task, error, _elapsed_ms(started), memory_mb)
+            masked = without_secrets(error)
+            if masked is not error:
+                raise masked from None  # the unmasked message and its causes must not leave the function
             raise
         if result.state == State.RUNNING.value:
             outcome = RunOutcome(result.records, result.skipped, 0, result.offsets)
@@ -120,6 +124,9 @@ class SinkInvocation:
             raise  # paused or stopped: not a failure of the task
         except Exception as error:
             self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
+            masked = without_secrets(error)
+            if masked is not error:
+                raise masked from None
             raise
         if result.batch_item_failures is not None:
             reported = ConnectError("the batch failed and was reported as batch item failures")

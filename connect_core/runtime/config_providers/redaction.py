@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["HIDDEN", "MIN_REDACTED_LENGTH", "RedactingFilter", "forget_secrets", "redact", "remember_secrets"]
+__all__ = [
+    "HIDDEN", "MIN_REDACTED_LENGTH", "RedactingFilter", "forget_secrets", "redact", "remember_secrets",
+    "without_secrets",
+]
 
 HIDDEN = "[hidden]"
 MIN_REDACTED_LENGTH = 4  # masking "1" or "on" would garble every trace while protecting nothing
@@ -54,6 +57,18 @@ def redact(text: str | None) -> str | None:
     return text
 
 
+def without_secrets(error: BaseException) -> BaseException:
+    """``error`` itself, or a ``ConnectError`` with its masked message when the message holds a secret: what leaves
+    a function (Lambda logs an unhandled error's message; ``lambda-connect up`` logs what its functions raise)."""
+    message = str(error)
+    masked = redact(message)
+    if masked == message:
+        return error
+    from connect_core.api.errors import ConnectError
+
+    return ConnectError(f"{type(error).__name__}: {masked}")
+
+
 class RedactingFilter(logging.Filter):
     """Formats a record's message and traceback eagerly, masked, so no handler ever sees the secret."""
 
@@ -74,9 +89,10 @@ class RedactingFilter(logging.Filter):
 
     @classmethod
     def install(cls) -> None:
-        """Attach one filter to each handler of the root logger (where the Lambda runtime's handler lives)."""
+        """Attach one filter to each handler of the root logger (where the Lambda runtime's handler lives), and to
+        ``logging.lastResort``, which prints warnings when the root has none (a local function process)."""
         root = logging.getLogger()
-        for handler in root.handlers:
+        for handler in [*root.handlers, *([logging.lastResort] if logging.lastResort else [])]:
             if not any(isinstance(f, cls) for f in handler.filters):
                 handler.addFilter(cls())
         cls._installed = True
