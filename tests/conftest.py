@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 import pytest
 
 from connect_core.runtime import env
 from infra.local import services
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from connect_core.runtime.loggers import Loggers
 
 # Most tests hand the sink runtime events for topics that do not exist on the broker (or hold other records), and
 # their local mappings read as before: read_committed, which lets ``lambda.sink.read.committed=auto`` skip the check.
@@ -67,3 +73,23 @@ def postgres_settings() -> dict[str, str]:
 def schema_registry_url() -> str:
     """The Confluent-compatible API of the local Apicurio Registry (what `schema.registry.url` takes)."""
     return _ensure("registry")["schema.registry.url"]
+
+
+@pytest.fixture
+def isolated_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loggers]:
+    """A fresh process ``Loggers`` (runtime/loggers.py), and Python's loggers put back as they were afterwards:
+    ``/admin/loggers`` tests change process-wide levels."""
+    import logging
+
+    from connect_core.runtime import loggers
+
+    known = logging.root.manager.loggerDict
+    levels = {name: logger.level for name, logger in known.items() if isinstance(logger, logging.Logger)}
+    root_level = logging.root.level
+    fresh = loggers.Loggers()
+    monkeypatch.setattr(loggers, "_PROCESS", fresh)
+    yield fresh
+    logging.root.setLevel(root_level)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):  # loggers a test created stay, inheriting again (NOTSET)
+            logger.setLevel(levels.get(name, logging.NOTSET))

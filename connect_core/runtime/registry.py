@@ -27,7 +27,7 @@ from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 from connect_core.transforms._registry import load as import_target
 
-__all__ = ["PluginDesc", "PluginType", "check", "describe", "find", "load", "load_as", "plugins"]
+__all__ = ["PluginDesc", "PluginType", "check", "describe", "find", "load", "load_as", "plugin_modules", "plugins"]
 
 
 class PluginType(enum.Enum):
@@ -231,6 +231,14 @@ def plugins(types: tuple[PluginType, ...] | None = None) -> list[PluginDesc]:
         if desc.class_name in _ALSO_HEADER_CONVERTERS and (types is None or PluginType.HEADER_CONVERTER in types):
             listed.append(PluginDesc(desc.class_name, PluginType.HEADER_CONVERTER, desc.target, desc.aliases))
     return listed
+
+
+def plugin_modules(name: str) -> list[str]:
+    """The Python modules of the plugin class ``name`` or of every plugin in the Java package ``name``, sorted
+    (how ``/admin/loggers`` finds the Python logger of a Kafka logger name)."""
+    descs = [*_BY_CLASS.values(), *_worker_plugins()[0].values()]
+    return sorted({desc.target.split(":", 1)[0] for desc in descs
+                   if desc.class_name == name or desc.class_name.startswith((name + ".", name + "$"))})
 
 
 def _is_abstract(class_name: str) -> bool:

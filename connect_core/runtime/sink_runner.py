@@ -31,6 +31,7 @@ from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
+from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
@@ -119,6 +120,7 @@ class SinkRunner:
         self.worker = worker
         self.connector = connector
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
+        self.config_store.on_logger_levels(process_loggers().apply_cluster_levels)  # KIP-976, no redeploy
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self._running: _RunningTask | None = None
         self._reported: State | None = None
@@ -173,6 +175,8 @@ class SinkRunner:
             raise
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+        log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
+                  result.offsets, result.duration_ms)
         return result
 
     def _committed_filter_or_create(self) -> CommittedFilter:

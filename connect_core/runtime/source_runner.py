@@ -34,6 +34,7 @@ from connect_core.runtime.config_providers import redact, resolve_configs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
+from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
@@ -145,6 +146,7 @@ class SourceRunner:
         """
         self.worker = worker
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
+        self.config_store.on_logger_levels(process_loggers().apply_cluster_levels)  # KIP-976, no redeploy
         self.offset_store = offset_store or OffsetStore(worker.kafka, worker.storage)
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self.max_records = max_records
@@ -211,6 +213,8 @@ class SourceRunner:
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result.poll_interval_ms = running.poll_interval_ms
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+        log.debug("%s-%d produced %d records in %d transactions in %.1f ms", connector, task_id, result.records,
+                  result.rounds, result.duration_ms)
         return result
 
     def _poll_in_transaction(

@@ -44,6 +44,8 @@ __all__ = [
     "TargetState",
     "commit_value",
     "connector_config_value",
+    "logger_cluster_key",
+    "logger_level_value",
     "restart_request_value",
     "target_state_value",
     "task_count_value",
@@ -137,6 +139,16 @@ def task_count_value(task_count: int) -> bytes:
     return _json.dumps({"task-count": task_count})
 
 
+def logger_cluster_key(namespace: str) -> str:
+    """``logger-cluster-<namespace>`` (KIP-976)."""
+    return LOGGER_CLUSTER_PREFIX + namespace
+
+
+def logger_level_value(level: str) -> bytes:
+    """``{"level":...}``, Kafka's ``LOGGER_LEVEL_V0`` struct."""
+    return _json.dumps({"level": level})
+
+
 def parse_task_key(key: str) -> tuple[str, int] | None:
     """``task-a-b-3`` -> ``("a-b", 3)``, like Java's ``key.split("-")`` (None when malformed)."""
     parts = key.split("-")
@@ -172,7 +184,9 @@ class ConfigState:
         self.restart_requests: dict[str, RestartRequest] = {}
         self._task_restarts: dict[str, int] = {}
         self.session_key: dict[str, Any] | None = None
-        self.logger_levels: dict[str, str] = {}
+        self.logger_levels: dict[str, str] = {}  # cluster-scope log levels (KIP-976), in the order last written
+        self.logger_level_version = 0  # counts logger-cluster records folded so far
+        self._logger_level_versions: dict[str, int] = {}
 
     # snapshot API
 
@@ -225,6 +239,12 @@ class ConfigState:
         """The last ``tasks-fencing-`` count, used by exactly-once zombie fencing."""
         return self._task_count_records.get(connector)
 
+    def logger_levels_since(self, version: int) -> list[tuple[str, str]]:
+        """``(namespace, level)`` of the cluster-scope log levels written after ``logger_level_version`` was
+        ``version``, in the order they must be applied (a parent set after its child overrides it)."""
+        return [(namespace, level) for namespace, level in self.logger_levels.items()
+                if self._logger_level_versions[namespace] > version]
+
     # the reducer
 
     def apply(self, key: str | None, value: bytes | None, offset: int | None = None) -> None:
@@ -267,8 +287,7 @@ class ConfigState:
             if isinstance(data, dict):
                 self.session_key = data
         elif key.startswith(LOGGER_CLUSTER_PREFIX):
-            if isinstance(data, dict) and isinstance(data.get("level"), str):
-                self.logger_levels[key[len(LOGGER_CLUSTER_PREFIX) :]] = data["level"]
+            self._logger_level_record(key[len(LOGGER_CLUSTER_PREFIX) :], data)
         else:
             _log.error("Discarding config update record with invalid key: %s", key)
 
@@ -347,6 +366,16 @@ class ConfigState:
         self.restart_requests[connector] = request
         if request.include_tasks and not request.only_failed:
             self._task_restarts[connector] = self._task_restarts.get(connector, 0) + 1
+
+    def _logger_level_record(self, namespace: str, data: Any) -> None:
+        level = data.get("level") if isinstance(data, dict) else None
+        if not isinstance(level, str):
+            _log.error("Ignoring logging level for namespace %s: the value is not {\"level\": <string>}", namespace)
+            return
+        self.logger_levels.pop(namespace, None)  # re-inserted: the dict keeps the order of the latest writes
+        self.logger_levels[namespace] = level
+        self.logger_level_version += 1
+        self._logger_level_versions[namespace] = self.logger_level_version
 
     def _remove_connector(self, connector: str) -> None:
         self._connector_configs.pop(connector, None)

@@ -8,7 +8,7 @@ the records written since.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connect_core.storage import config_state as records
 from connect_core.storage._topic_log import TopicSpec
@@ -17,7 +17,7 @@ from connect_core.storage.config import CONFIG_PARTITIONS, StorageConfig
 from connect_core.storage.config_state import ConfigState, RestartRequest, TargetState
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 
 __all__ = ["ConfigStore"]
@@ -44,8 +44,28 @@ class ConfigStore(_TopicBackedStore[ConfigState]):
             required_partitions=CONFIG_PARTITIONS,
         )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As every topic-backed store; no logger listener yet."""
+        super().__init__(*args, **kwargs)
+        self._logger_listeners: list[Callable[[ConfigState], None]] = []
+        self._logger_version_seen = 0
+
     def _apply(self, key: bytes | None, value: bytes | None, offset: int) -> None:
         self.state.apply(None if key is None else key.decode("utf-8"), value, offset)
+
+    def on_logger_levels(self, listener: Callable[[ConfigState], None]) -> None:
+        """Call ``listener(state)`` after every catch-up that read cluster-scope log levels (KIP-976), as Kafka's
+        ``UpdateListener.onLoggingLevelUpdate``: a function applies them when its next invocation catches up."""
+        self._logger_listeners.append(listener)
+
+    def refresh(self) -> int:
+        """Read the records written since the last read; tell the logger listeners about new log levels."""
+        count = super().refresh()
+        if self.state.logger_level_version != self._logger_version_seen:
+            self._logger_version_seen = self.state.logger_level_version
+            for listener in self._logger_listeners:
+                listener(self.state)
+        return count
 
     # --- snapshot ----------------------------------------------------------------------------------------
 
@@ -112,6 +132,10 @@ class ConfigStore(_TopicBackedStore[ConfigState]):
     def put_task_count_record(self, connector: str, task_count: int) -> None:
         """Write the ``tasks-fencing-`` record of exactly-once source support (KIP-618)."""
         self._write([(records.task_count_key(connector), records.task_count_value(task_count))])
+
+    def put_logger_level(self, namespace: str, level: str) -> None:
+        """A cluster-scope log level (KIP-976): every function applies it when it next catches up."""
+        self._write([(records.logger_cluster_key(namespace), records.logger_level_value(level))])
 
     def _write(self, batch: list[tuple[str, bytes | None]]) -> None:
         self.start()

@@ -13,9 +13,11 @@ from connect_core.api.errors import AlreadyExistsError, NotFoundError
 from connect_core.coordinator.health.poison_batch import PoisonBatchGuard
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.herder import Herder
+from connect_core.coordinator.herder.log_levels import LogLevels
 from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
 from connect_core.coordinator.rest.connectors_resource import ConnectorsResource
 from connect_core.coordinator.rest.http import Response, RestError, Router
+from connect_core.coordinator.rest.logging_resource import LoggingResource
 from connect_core.coordinator.rest.root_resource import RootResource
 from connect_core.coordinator.rest.ui_resource import UiResource
 
@@ -59,10 +61,12 @@ class Coordinator:
         """
         self.herder = Herder(configs, statuses, deployer, worker_id)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
+        self.log_levels = LogLevels(configs)
         self.overview = overview
         self.router = Router()
         RootResource(configs, cluster, version, commit).register(self.router)
         ConnectorsResource(self.herder, self.offsets).register(self.router)
+        LoggingResource(self.log_levels).register(self.router)
         if overview is not None:
             self.herder.effective = overview.effective
             self.herder.on_restart = overview.reset_restart_streaks

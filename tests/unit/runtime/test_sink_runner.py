@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Any
 
 import pytest
@@ -124,3 +125,13 @@ def test_a_failed_batch_restarts_the_task_for_the_retry() -> None:
     assert len(RecordingSinkTask.STARTS) == 2
     assert harness.task_status().state is State.RUNNING
     assert RecordingSinkTask.FLUSHED[-1] == {TopicPartition("orders", 0): 11}
+
+
+@pytest.mark.usefixtures("isolated_logging")
+def test_cluster_log_levels_apply_at_the_next_invocation() -> None:
+    harness = Harness()
+    runner = harness.runner()
+    runner.handle(_event(b'{"id": 1}'))
+    harness.topics.config_store().put_logger_level("io.confluent.connect.jdbc", "TRACE")
+    runner.handle(_event(b'{"id": 2}', first_offset=11))
+    assert logging.getLogger("connect_core.connectors.jdbc").level == 5

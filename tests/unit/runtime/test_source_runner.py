@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -187,3 +188,16 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
         partition_key({"file": "a", "n": 1}): {"line": 5}, partition_key({"file": "b"}): {"line": 6},
     }
     assert running.reader.pending == {key: offset for key, (_, offset) in latest.items()}
+
+
+@pytest.mark.usefixtures("isolated_logging")
+def test_cluster_log_levels_apply_at_the_next_invocation(caplog: pytest.LogCaptureFixture) -> None:
+    """KIP-976: a level written to the config topic reaches a warm task container without a redeploy."""
+    harness = Harness()
+    runner = harness.runner()
+    runner.run("src", 0, _budget)
+    assert "src-0 produced" not in caplog.text
+    harness.topics.config_store().put_logger_level("org.apache.kafka.connect.runtime", "DEBUG")
+    runner.run("src", 0, _budget)
+    assert logging.getLogger("connect_core.runtime").level == logging.DEBUG
+    assert "src-0 produced 0 records" in caplog.text

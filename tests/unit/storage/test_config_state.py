@@ -149,3 +149,17 @@ def test_task_epoch_changes_on_new_task_configs_and_on_restart_requests_for_ever
     state.apply("task-c-0", connector_config_value({"a": "1"}), 10)
     state.apply("commit-c", commit_value(1), 11)
     assert state.task_epoch("c") == (1, 1)
+
+
+def test_logger_levels_keep_the_order_of_their_latest_writes() -> None:
+    state = _state(
+        ("logger-cluster-a", b'{"level":"DEBUG"}'),
+        ("logger-cluster-a.b", b'{"level":"ERROR"}'),
+        ("logger-cluster-bad", b'{"level":5}'),
+        ("logger-cluster-worse", None),
+    )
+    assert (state.logger_levels, state.logger_level_version) == ({"a": "DEBUG", "a.b": "ERROR"}, 2)
+    state.apply("logger-cluster-a", b'{"level":"info"}')
+    assert state.logger_levels_since(0) == [("a.b", "ERROR"), ("a", "info")]  # a parent written last wins
+    assert state.logger_levels_since(2) == [("a", "info")]
+    assert state.logger_levels_since(3) == []

@@ -52,6 +52,10 @@ ROUTES: list[tuple[str, str, str, Any, int, bool]] = [
     ("GET", "/connectors/c/tasks-config", "", None, 404, False),  # KIP-970: removed in 4.0
     ("DELETE", "/connectors/c", "", None, 204, True),
     ("PUT", "/connectors/d/config", "", FILE_SOURCE, 201, False),
+    ("GET", "/admin/loggers", "", None, 200, False),
+    ("GET", "/admin/loggers/root", "", None, 200, False),
+    ("PUT", "/admin/loggers/lc_edges", "", {"level": "INFO"}, 200, False),
+    ("PUT", "/admin/loggers/lc_edges", "scope=cluster", {"level": "INFO"}, 204, True),
 ]
 
 
@@ -64,6 +68,7 @@ def _run_table(rest: Rest, slash: str) -> list[tuple[str, int, dict[str, str], A
     return out
 
 
+@pytest.mark.usefixtures("isolated_logging")
 @pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 def test_every_route_answers_with_kafkas_status_and_headers(rest: Rest, slash: str) -> None:
     answers = _run_table(rest, slash)
