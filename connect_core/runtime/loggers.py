@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.runtime import registry
+from connect_core.runtime.config_providers.redaction import RedactingFilter
 
 if TYPE_CHECKING:
     from connect_core.storage.config_state import ConfigState
@@ -149,6 +150,7 @@ def _ensure_root_handler() -> None:
     if not logging.root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactingFilter())  # resolved secrets stay masked at every level
         logging.root.addHandler(handler)
 
 

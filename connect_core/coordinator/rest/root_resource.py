@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from connect_core.coordinator.health.worker_health import WorkerHealth
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
     connector_plugin_config,
@@ -18,12 +19,10 @@ if TYPE_CHECKING:
     from connect_core.coordinator.rest.http import Request, Router
     from connect_core.storage.config_store import ConfigStore
 
-__all__ = ["HEALTHY_MESSAGE", "RootResource"]
+__all__ = ["RootResource"]
 
 log = logging.getLogger(__name__)
 
-HEALTHY_MESSAGE = "Worker has completed startup and is ready to handle requests."
-UNHEALTHY_MESSAGE = "Worker was unable to handle this request and may be unable to handle other requests."
 _CONNECTOR_SUFFIX = "Connector"
 
 
@@ -36,6 +35,7 @@ class RootResource:
         self.cluster = cluster
         self.version = version
         self.commit = commit
+        self.worker_health = WorkerHealth(configs)
 
     def register(self, router: Router) -> None:
         """Add the routes."""
@@ -52,13 +52,9 @@ class RootResource:
         )
 
     def health(self, request: Request) -> Response:
-        """Healthy when the config topic can be read to its end (what every request needs)."""
-        try:
-            self.configs.refresh()
-        except Exception:  # any failure means unhealthy, reported as Kafka's WorkerStatus
-            log.exception("health check failed")
-            return Response(500, {"status": "unhealthy", "message": UNHEALTHY_MESSAGE})
-        return Response(200, {"status": "healthy", "message": HEALTHY_MESSAGE})
+        """KIP-1017: 200 healthy, 503 starting, 500 unhealthy (``health/worker_health.py``)."""
+        status, body = self.worker_health.check()
+        return Response(status, body)
 
     def list_plugins(self, request: Request) -> Response:
         """PluginInfo list; ``connectorsOnly=false`` adds SMTs, predicates and converters."""
