@@ -208,6 +208,16 @@ class FunctionUrl:
         return urllib.parse.urlsplit(self.url).netloc
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = 60) -> tuple[int, Any]:
+        """(status, parsed JSON body or None; the text when it is not JSON)."""
+        status, _, raw = self.response(method, path, body, timeout)
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def response(self, method: str, path: str, body: Any = None,
+                 timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, raw body) of one signed request."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -221,15 +231,10 @@ class FunctionUrl:
         request = urllib.request.Request(aws["endpoint_url"] + path, data=data, method=method,
                                          headers=dict(signed.headers.items()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return answer.status, dict(answer.headers.items()), answer.read()
         except urllib.error.HTTPError as error:
-            raw = error.read()
-            try:
-                return error.code, json.loads(raw) if raw else None
-            except ValueError:
-                return error.code, raw.decode(errors="replace")
+            return error.code, dict(error.headers.items()), error.read()
 
 
 def coordinator(stack: str = STACK_NAME) -> FunctionUrl:

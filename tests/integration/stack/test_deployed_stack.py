@@ -148,3 +148,53 @@ def test_a_jdbc_source_and_sink_pair_copies_rows_between_mariadb_tables(
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"DROP TABLE IF EXISTS {copy}")
         conn.close()
+
+
+def _source_log(deployed: Deployed) -> str:
+    logs = deployed.client("logs")
+    group = f"/aws/lambda/{deployed.name}-source-task"
+    try:
+        events = logs.filter_log_events(logGroupName=group)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return ""
+    return "\n".join(event["message"] for event in events)
+
+
+def test_rest_edges_health_and_cluster_log_levels_over_the_function_url(deployed: Deployed, tmp_path: Path) -> None:
+    """Issue 22 on the deployed stack: /health, trailing slashes, an absolute Location, void answers without a body
+    (and without a Content-Type from the function: LocalStack's Function URL router adds its default one), and a
+    cluster-scope log level that the deployed source function applies at its next invocation, with no redeploy."""
+    import json
+
+    from connect_core.local.http_front import http_api_event
+
+    url = deployed.coordinator
+    status, _, raw = url.response("GET", "/health/")
+    assert (status, json.loads(raw)["status"]) == (200, "healthy")
+    source = f"fs-levels-{uuid.uuid4().hex[:8]}"
+    infile = tmp_path / "in.txt"
+    _append(infile, "x")
+    status, headers, raw = url.response("POST", "/connectors/", {"name": source, "config": {
+        "connector.class": "FileStreamSource", "file": str(infile), "topic": f"stack-{source}",
+        "poll.interval.ms": "300"}})
+    assert status == 201, raw
+    assert headers["Location"] == f"http://{url.host}/connectors/{source}"
+
+    status, _, raw = url.response("PUT", "/admin/loggers/org.apache.kafka.connect.runtime?scope=cluster",
+                                  {"level": "DEBUG"})
+    assert (status, raw) == (204, b"")
+    wait_for(lambda: f"{source}-0 produced" in _source_log(deployed), "the deployed source function at DEBUG")
+    status, level = url.request("GET", "/admin/loggers/org.apache.kafka.connect.runtime/")
+    assert (status, level["level"]) == (200, "DEBUG")
+
+    event = http_api_event("PUT", f"/connectors/{source}/pause", {"host": url.host}, b"")
+    answer = json.loads(deployed.client("lambda").invoke(FunctionName=f"{deployed.name}-coordinator",
+                                                         Payload=json.dumps(event))["Payload"].read())
+    assert (answer["statusCode"], answer["headers"], answer["body"]) == (202, {}, "")  # no Content-Type
+    for method, path, expected in (("PUT", "resume/", 202), ("POST", "tasks/0/restart", 204), ("PUT", "stop", 204),
+                                   ("DELETE", "", 204)):
+        status, headers, raw = url.response(method, f"/connectors/{source}" + (f"/{path}" if path else ""))
+        assert (status, raw) == (expected, b""), path
+        assert headers.get("Content-Type") in (None, "application/json"), headers  # LocalStack's router default
+    assert url.response("PUT", "/admin/loggers/org.apache.kafka.connect.runtime?scope=cluster",
+                        {"level": "INFO"})[0] == 204
