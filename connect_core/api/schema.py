@@ -40,6 +40,7 @@ __all__ = [
     "Schema",
     "SchemaBuilder",
     "Type",
+    "non_optional",
     "validate_value",
 ]
 
@@ -634,6 +635,16 @@ def infer_type(value: Any) -> Type | None:
     from connect_core.api.struct import Struct  # struct imports this module
 
     return Type.STRUCT if isinstance(value, Struct) else None
+
+
+def non_optional(schema: Schema) -> Schema:
+    """The same schema, required (Confluent's ``nonOptional``): the registry data mappings turn optional schemas
+    into unions with null and map the required branch."""
+    if not schema.optional:
+        return schema
+    return Schema(schema.type, False, schema.default_value, schema.name, schema.version, schema.doc,
+                  schema.parameters, schema.fields if schema.type is Type.STRUCT else None,
+                  schema.key_schema, schema.value_schema)
 
 
 def validate_value(schema: Schema, value: Any, field_name: str | None = None) -> None:

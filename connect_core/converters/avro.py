@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.avro.binary import decode, encode, parse_schema, schema_json
+from connect_core.api.avro.data import AvroData
 from connect_core.api.errors import DataError
 from connect_core.api.schema_and_value import SchemaAndValue
-from connect_core.converters.avro_binary import decode, encode, parse_schema, schema_json
-from connect_core.converters.avro_data import AvroData
 from connect_core.converters.schema_registry.converter import RegistryConverter, WriterSchema
 
 if TYPE_CHECKING:

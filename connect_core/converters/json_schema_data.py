@@ -17,9 +17,8 @@ from typing import Any
 
 from connect_core.api.errors import DataError
 from connect_core.api.logical import LOGICAL_NAMES, Date, Decimal, Time, Timestamp, from_logical, to_logical
-from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type
+from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type, non_optional
 from connect_core.api.struct import Struct
-from connect_core.converters._schemas import non_optional
 
 __all__ = ["JsonSchemaData"]
 

@@ -11,7 +11,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import DataError
-from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
+from connect_core.api.varint import read_varint, unzigzag, write_varint, zigzag
 
 if TYPE_CHECKING:
     from connect_core.converters.proto_schema import FieldDesc, MessageType

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.avro.binary import encode_into, encode_long, parse_schema, schema_json
+from connect_core.api.avro.container import compress_block, container_file
+from connect_core.api.avro.data import AvroData
 from connect_core.api.errors import DataError
-from connect_core.converters.avro_binary import encode_into, encode_long, parse_schema, schema_json
-from connect_core.converters.avro_container import _compress as compress_block
-from connect_core.converters.avro_container import container_file
-from connect_core.converters.avro_data import AvroData
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord

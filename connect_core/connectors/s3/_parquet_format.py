@@ -13,12 +13,12 @@ import importlib.util
 import io
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.avro.binary import schema_json
+from connect_core.api.avro.data import CONNECT_AVRO_DECIMAL_PRECISION_DEFAULT, AvroData
 from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.connectors.s3._avro_format import split_on_schema_change, view_of
-from connect_core.converters.avro_binary import schema_json
-from connect_core.converters.avro_data import CONNECT_AVRO_DECIMAL_PRECISION_DEFAULT, AvroData
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 
 from connect_core.api.errors import DataError
-from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
+from connect_core.api.varint import read_varint, unzigzag, write_varint, zigzag
 
 __all__ = ["MAGIC_BYTE", "frame", "read_message_indexes", "unframe", "write_message_indexes"]
 

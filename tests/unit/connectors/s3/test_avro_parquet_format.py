@@ -66,7 +66,7 @@ def test_avro_files_are_container_files_fastavro_reads(s3: Any, codec: str) -> N
 def _check_zstandard_block(data: bytes) -> None:
     import cramjam
 
-    from connect_core.converters.avro_binary import decode, parse_schema
+    from connect_core.api.avro.binary import decode, parse_schema
 
     header = fastavro.schema.parse_schema(  # the header is itself Avro: magic, metadata map, sync
         {"type": "record", "name": "Header", "fields": [

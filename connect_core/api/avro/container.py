@@ -13,20 +13,21 @@ import struct
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.avro.binary import encode_into, encode_long
 from connect_core.api.errors import ConfigError
-from connect_core.converters.avro_binary import encode_into, encode_long
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["CODECS", "container_file"]
+__all__ = ["CODECS", "compress_block", "container_file"]
 
 MAGIC = b"Obj\x01"
 CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
 _DEFLATE_LEVEL = -1  # Avro Java's DataFileWriter default (zlib's default level)
 
 
-def _compress(codec: str, data: bytes) -> bytes:
+def compress_block(codec: str, data: bytes) -> bytes:
+    """One data block compressed with ``avro.codec`` (S3's AvroFormat assembles blocks from staged parts)."""
     if codec == "null":
         return data
     if codec == "deflate":
@@ -70,7 +71,7 @@ def container_file(schema_text: str, parsed: dict[str, Any], datums: Iterable[An
     out.append(0)
     out += sync
     if count:
-        block = _compress(codec, bytes(body))
+        block = compress_block(codec, bytes(body))
         encode_long(out, count)
         encode_long(out, len(block))
         out += block

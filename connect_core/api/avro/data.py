@@ -15,12 +15,11 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+from connect_core.api.avro.binary import parse_schema
 from connect_core.api.errors import DataError
 from connect_core.api.logical import LOGICAL_NAMES, Date, Decimal, Time, Timestamp, from_logical, to_logical
-from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type
+from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type, non_optional
 from connect_core.api.struct import Struct
-from connect_core.converters._schemas import non_optional
-from connect_core.converters.avro_binary import parse_schema
 
 __all__ = ["AvroData"]
 
@@ -212,7 +211,7 @@ class AvroData:
 
     # -- Connect -> Avro value ----------------------------------------------------------------------------
     def from_connect_data(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:  # noqa: C901, PLR0912
-        """The datum ``avro_binary.encode`` writes for a Connect value (unions as ``(index, value)``)."""
+        """The datum ``binary.encode`` writes for a Connect value (unions as ``(index, value)``)."""
         if avro["type"] == "union" and schema.name != AVRO_TYPE_UNION:
             types = avro["types"]
             if value is None:
@@ -458,7 +457,7 @@ class AvroData:
 
     # -- Avro -> Connect value ----------------------------------------------------------------------------
     def to_connect_data(self, schema: Schema, avro: dict[str, Any], datum: Any) -> Any:
-        """The Connect value of a decoded datum (``avro_binary.decode`` output) under its converted schema."""
+        """The Connect value of a decoded datum (``binary.decode`` output) under its converted schema."""
         if avro["type"] == "union":
             index, member = datum
             branch = avro["types"][index]

@@ -10,12 +10,12 @@ import json
 import fastavro
 import pytest
 
+from connect_core.api.avro.binary import decode, encode, schema_json
+from connect_core.api.avro.data import AvroData
 from connect_core.api.errors import DataError
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import SchemaBuilder
 from connect_core.api.struct import Struct
-from connect_core.converters.avro_binary import decode, encode, schema_json
-from connect_core.converters.avro_data import AvroData
 
 
 def _orders_schema():

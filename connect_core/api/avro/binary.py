@@ -3,7 +3,7 @@
 A parsed schema is a tree of plain dicts (``{"type": "record", "fields": [...]}``, primitives as ``{"type":
 "int"}``) whose named-type references are resolved to the same dict object, so recursive schemas work. Datums:
 records are dicts (decoding) or lists/dicts (encoding), unions are ``(branch index, value)`` tuples so that the
-caller (``avro_data``) always knows the branch, enums are symbols, bytes/fixed are ``bytes``. Logical types are
+caller (``data.AvroData``) always knows the branch, enums are symbols, bytes/fixed are ``bytes``. Logical types are
 left to the caller: the wire holds only the physical value.
 """
 
@@ -14,7 +14,7 @@ import struct
 from typing import Any
 
 from connect_core.api.errors import DataError
-from connect_core.converters._varint import read_varint, unzigzag, write_varint, zigzag
+from connect_core.api.varint import read_varint, unzigzag, write_varint, zigzag
 
 __all__ = ["AvroSchemaError", "decode", "encode", "encode_into", "encode_long", "full_name", "parse_schema",
            "schema_json"]
