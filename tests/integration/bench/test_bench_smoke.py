@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common
-from bench.cases import cold_start, connect_java, cost, jdbc_source, pipeline, sinks
+from bench.cases import cdc, cold_start, connect_java, cost, jdbc_source, pipeline, sinks
 from bench.run import table, write
 
 if TYPE_CHECKING:
@@ -66,3 +66,9 @@ def test_connect_java_case_and_cost_model(tmp_path: Path) -> None:
     rows = json.loads(out.read_text())
     assert all(FIELDS <= row.keys() for row in rows)
     assert "ratio" in table(java + costs)
+
+
+def test_cdc_case_runs_against_the_raw_binlog_reader() -> None:
+    results = cdc.run(TINY)
+    _complete(results)
+    assert results[0].records == TINY.records

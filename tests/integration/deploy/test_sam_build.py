@@ -44,7 +44,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_layer_holds_connect_core_and_its_dependencies(built: Path) -> None:
     python = built / "ConnectCoreLayer" / "python"
     for package in ("connect_core", "confluent_kafka", "pydantic", "boto3", "aws_lambda_powertools",
-                    "aws_msk_iam_sasl_signer", "sqlalchemy", "pymysql"):
+                    "aws_msk_iam_sasl_signer", "sqlalchemy", "pymysql", "pymysqlreplication"):
         assert (python / package).is_dir(), package
     assert not list(python.rglob("__pycache__"))
 
