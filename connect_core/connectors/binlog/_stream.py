@@ -73,6 +73,7 @@ class BinlogStream:
         # change event, or changes made before the next invocation would be missed
         self._store_position = store_position
         self._last_offset: dict[str, Any] | None = None
+        self._just_beat = False
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll.
@@ -288,7 +289,10 @@ class BinlogStream:
         """At the end of the binlog: a heartbeat when the position moved without a record for heartbeat.interval.ms."""
         if records or self.position.in_transaction:
             if records:
-                self._store_position = False
+                self._store_position = self._just_beat = False
+            return
+        if self._just_beat:  # the poll after a heartbeat ends the invocation: one heartbeat per catch-up at most
+            self._just_beat = False
             return
         if not self._store_position and (self._heartbeat_ms <= 0 or not self._moved
                                          or (time.monotonic() - self._last_emit) * 1000 < self._heartbeat_ms):
@@ -303,6 +307,7 @@ class BinlogStream:
                                     _HEARTBEAT_VALUE, value))
         self._last_emit = time.monotonic()
         self._moved = False
+        self._just_beat = True
 
 
 def _now() -> int:

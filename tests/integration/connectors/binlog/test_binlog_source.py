@@ -150,3 +150,38 @@ def test_tombstones_off_and_excluded_columns(cdc_db: CdcDb) -> None:
     db.sql("INSERT INTO t VALUES (1, 'pw', 1)", "INSERT INTO other VALUES (1)", "DELETE FROM t")
     got = [r for r in db.run(reader, **extra) if r.topic != db.prefix]
     assert rows(got) == [("c", {"id": 1}, None, {"id": 1, "v": 1}), ("d", {"id": 1}, {"id": 1, "v": 1}, None)]
+
+
+def test_heartbeats_keep_the_offset_moving_past_changes_that_are_not_captured(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY)", "CREATE TABLE other (id INT PRIMARY KEY)")
+    extra = {"snapshot.mode": "no_data", "table.include.list": f"{db.name}\\.t", "heartbeat.interval.ms": "1",
+             "include.schema.changes": "false"}
+    reader = MemoryOffsetReader()
+    first = db.run(reader, **extra)
+    assert [r.topic for r in first] == [f"__debezium-heartbeat.{db.prefix}"]  # a new connector stores its position
+    before = dict(next(iter(reader.committed.values())))
+    db.sql("INSERT INTO other VALUES (1)")
+    beat = db.run(reader, **extra)
+    assert [r.topic for r in beat] == [f"__debezium-heartbeat.{db.prefix}"]
+    assert beat[0].key.get("serverName") == db.prefix and beat[0].value.get("ts_ms") > 0
+    assert next(iter(reader.committed.values()))["pos"] > before["pos"]
+    quiet = {**extra, "heartbeat.interval.ms": "0"}
+    db.sql("INSERT INTO other VALUES (2)")
+    assert db.run(reader, **quiet) == []
+
+
+def test_decimal_and_time_precision_modes(cdc_db: CdcDb) -> None:
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, d DECIMAL(6,2), dd DATE, tm TIME, dt DATETIME(6))",
+           "INSERT INTO t VALUES (1, 3.10, '2024-01-02', '10:00:01', '2024-01-02 03:04:05.000006')")
+    as_string = db.run(MemoryOffsetReader(), **{"decimal.handling.mode": "string"})[0].value.get("after")
+    assert as_string.get("d") == "3.10"
+    as_double = db.run(MemoryOffsetReader(), **{"decimal.handling.mode": "double"})[0].value.get("after")
+    assert as_double.get("d") == 3.1
+    connect = db.run(MemoryOffsetReader(), **{"time.precision.mode": "connect"})[0].value.get("after")
+    import datetime as dt
+
+    assert connect.get("dd") == dt.date(2024, 1, 2) and connect.get("tm") == dt.time(10, 0, 1)
+    assert connect.get("dt") == dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    assert connect.schema.field("dt").schema.name == "org.apache.kafka.connect.data.Timestamp"
