@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -16,6 +18,11 @@ NAME = "kafka"
 HOST = "127.0.0.1"
 PORT = 9092
 CONTROLLER_PORT = 9093
+# The authenticated listener: SASL_SSL with SCRAM-SHA-512 (what MSK and most managed clusters offer), over TLS with a
+# CA this script makes; its user is created with Kafka's own ConfigCommand. The shared broker only.
+SASL_PORT = 9094
+SASL_MECHANISM = "SCRAM-SHA-512"
+SASL_USER = "connect"
 START_TIMEOUT_S = 90.0
 # Every partition holds one open file in the broker, and these machines cap a process at 20,000 open files: test runs
 # leave thousands of uniquely named topics behind, and a broker restarted over ~19,800 of them dies while loading.
@@ -59,12 +66,91 @@ logger.started.level=INFO
 """
 
 
+_SASL_OVERRIDES = """\
+listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port},SASL_SSL://{host}:{sasl_port}
+advertised.listeners=PLAINTEXT://{host}:{port},SASL_SSL://{host}:{sasl_port}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms={mechanism}
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location={keystore}
+listener.name.sasl_ssl.ssl.keystore.password={store_password}
+listener.name.sasl_ssl.ssl.key.password={store_password}
+"""
+
+
 def address() -> str:
     return f"{HOST}:{PORT}"
 
 
 def settings() -> dict[str, str]:
-    return {"bootstrap.servers": address()}
+    """The plaintext bootstrap, plus the SASL_SSL listener's: address, CA (PEM; a PKCS12 truststore for the JVM),
+    user and password (``sasl.*``)."""
+    tls = _tls_dir()
+    credentials = json.loads((tls / "users.json").read_text()) if (tls / "users.json").exists() else {}
+    return {
+        "bootstrap.servers": address(), "sasl.bootstrap.servers": f"{HOST}:{SASL_PORT}",
+        "ssl.ca.location": str(tls / "ca.pem"), "ssl.truststore.location": str(tls / "truststore.p12"),
+        "ssl.truststore.password": credentials.get("store_password", ""), "sasl.mechanism": SASL_MECHANISM,
+        "sasl.username": SASL_USER, "sasl.password": credentials.get(SASL_USER, ""),
+    }
+
+
+def _tls_dir() -> Path:
+    return proc.service_dir(NAME) / "tls"
+
+
+def _make_tls() -> dict[str, str]:
+    """CA, broker certificate (localhost, 127.0.0.1) and stores, made once with openssl and keytool; the passwords
+    (key stores and the SCRAM user's) are random and kept in tls/users.json (0600)."""
+    tls = _tls_dir()
+    users = tls / "users.json"
+    if users.exists() and (tls / "broker.p12").exists() and (tls / "truststore.p12").exists():
+        return dict(json.loads(users.read_text()))
+    tls.mkdir(parents=True, exist_ok=True)
+    store_password = secrets.token_hex(16)
+    run = lambda *argv: proc.run(list(argv), name=NAME, cwd=tls)  # noqa: E731
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-keyout", "ca.key",
+        "-out", "ca.pem", "-subj", "/CN=lambda-connect local CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key", "-out", "broker.csr",
+        "-subj", "/CN=localhost")
+    (tls / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "3650", "-out", "broker.pem", "-extfile", "san.ext")
+    run("openssl", "pkcs12", "-export", "-in", "broker.pem", "-inkey", "broker.key", "-certfile", "ca.pem",
+        "-name", "broker", "-out", "broker.p12", "-passout", f"pass:{store_password}")
+    (tls / "truststore.p12").unlink(missing_ok=True)
+    run("keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "truststore.p12",
+        "-storetype", "PKCS12", "-storepass", store_password)
+    credentials = {"store_password": store_password, SASL_USER: secrets.token_hex(16)}
+    users.write_text(json.dumps(credentials))
+    users.chmod(0o600)
+    return credentials
+
+
+def _server_properties(directory: Path, credentials: dict[str, str]) -> str:
+    base = _SERVER_PROPERTIES.format(host=HOST, port=PORT, controller_port=CONTROLLER_PORT, data=directory / "data")
+    overrides = _SASL_OVERRIDES.format(host=HOST, port=PORT, controller_port=CONTROLLER_PORT, sasl_port=SASL_PORT,
+                                       mechanism=SASL_MECHANISM, keystore=_tls_dir() / "broker.p12",
+                                       store_password=credentials["store_password"])
+    replaced = {line.split("=", 1)[0] for line in overrides.splitlines()}
+    kept = [line for line in base.splitlines() if line.split("=", 1)[0] not in replaced]
+    return "\n".join(kept) + "\n" + overrides
+
+
+def _ensure_sasl_user(cp: str, password: str) -> None:
+    """The SCRAM user, created with Kafka's ConfigCommand over the plaintext listener when it does not exist."""
+    from confluent_kafka.admin import AdminClient
+
+    described = AdminClient({"bootstrap.servers": address()}).describe_user_scram_credentials([SASL_USER])
+    try:
+        described[SASL_USER].result(timeout=15)
+        return
+    except Exception:  # ResourceNotFound: no credentials yet
+        pass
+    proc.run(["java", "-cp", cp, "kafka.admin.ConfigCommand", "--bootstrap-server", address(), "--alter",
+              "--add-config", f"{SASL_MECHANISM}=[password={password}]", "--entity-type", "users",
+              "--entity-name", SASL_USER], name=NAME)
 
 
 def healthy() -> bool:
@@ -88,14 +174,19 @@ def classpath() -> str:
 
 
 def start() -> None:
-    if healthy():
-        return
     directory = proc.service_dir(NAME)
+    credentials = _make_tls()
+    wanted = _server_properties(directory, credentials)
+    config = directory / "server.properties"
+    if healthy():
+        if config.exists() and config.read_text() == wanted and proc.port_open(HOST, SASL_PORT):
+            _ensure_sasl_user(classpath(), credentials[SASL_USER])
+            return
+        print(f"{NAME}: its configuration changed (listeners); restarting the broker", flush=True)
+        stop()
     data = directory / "data"
     _reset_if_crowded(data)
-    (directory / "server.properties").write_text(
-        _SERVER_PROPERTIES.format(host=HOST, port=PORT, controller_port=CONTROLLER_PORT, data=data)
-    )
+    config.write_text(wanted)
     (directory / "log4j2.properties").write_text(_LOG4J2)
     cluster_id_file = directory / "cluster.id"
     if not cluster_id_file.exists():
@@ -110,6 +201,7 @@ def start() -> None:
     server = [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(directory / "server.properties")]
     pid = proc.spawn(NAME, server)
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
+    _ensure_sasl_user(cp, credentials[SASL_USER])
 
 
 def _reset_if_crowded(data: Path, limit: int = PARTITION_DIRS_LIMIT) -> bool:
