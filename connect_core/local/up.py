@@ -7,8 +7,9 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connect_core.local.deployment import LocalDeployment
 from connect_core.local.function_host import FunctionPool
@@ -31,14 +32,31 @@ DEFAULT_FILE_ROOT = "data"  # under the working directory: where FileStream file
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", Path.cwd() / ".run")) / "up"
 
 
-def _kafka_reachable(worker: WorkerSettings) -> str | None:
+def _kafka_reachable(worker: WorkerSettings, timeout_s: float = 5.0) -> str | None:
+    """None when the cluster answers; else why not. A refused login ends the wait at once with the broker's message
+    (librdkafka would retry it forever, and every function after it)."""
+    from confluent_kafka import KafkaError
     from confluent_kafka.admin import AdminClient
 
+    errors: list[KafkaError] = []
     try:
-        AdminClient(worker.kafka.client_config()).list_topics(timeout=5)
+        config: dict[str, Any] = {**worker.kafka.client_config(), "error_cb": errors.append, "log_level": 0}
+        client = AdminClient(config)
     except Exception as error:  # reported to the user with the fix
         return str(error)
-    return None
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            client.list_topics(timeout=0.5)
+            return None
+        except Exception as error:  # reported to the user with the fix
+            last = str(error)
+        client.poll(0)
+        refused = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
+        if refused:
+            return refused[0].str()
+    return last
 
 
 def _loopback(host: str) -> bool:
@@ -79,8 +97,8 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     worker = WorkerSettings.from_env()
     problem = _kafka_reachable(worker)
     if problem:
-        log.error("Kafka is not reachable at %s (%s): start it with `make services`",
-                  worker.kafka.bootstrap_servers, problem)
+        hint = "check the Kafka credentials" if "authentication" in problem.lower() else "start it with `make services`"
+        log.error("Kafka is not reachable at %s (%s): %s", worker.kafka.bootstrap_servers, problem, hint)
         return 1
     function_env = {name: os.environ[name] for name in env.ALL if name in os.environ}
     function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers

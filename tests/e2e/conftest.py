@@ -73,9 +73,9 @@ def up(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Up]:
 
 @contextlib.contextmanager
 def start_up(kafka_bootstrap: str, tmp_path: Path, *args: str, authorization: str | None = None,
-             unset: tuple[str, ...] = ()) -> Iterator[Up]:
+             unset: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> Iterator[Up]:
     """`lambda-connect up` with ``args`` on a free port and this test's own topics, stopped with Ctrl-C after;
-    ``unset`` names environment variables it must not inherit."""
+    ``unset`` names environment variables it must not inherit, ``extra_env`` adds some."""
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     port = _free_port()
     env = {**os.environ, "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -85,6 +85,7 @@ def start_up(kafka_bootstrap: str, tmp_path: Path, *args: str, authorization: st
            "LAMBDA_CONNECT_FILE_ROOTS": str(tmp_path), "PYTHONPATH": str(ROOT)}
     for name in unset:
         env.pop(name, None)
+    env.update(extra_env or {})
     log = (tmp_path / "up.log").open("ab")
     proc = subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "up", "--port", str(port), *args],
                             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
