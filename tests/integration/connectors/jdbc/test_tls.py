@@ -1,4 +1,5 @@
-"""JDBC TLS is honoured, never dropped: a MariaDB and a PostgreSQL of our own with TLS on, a CA made here.
+"""JDBC TLS is honoured, never dropped: a MariaDB (require_secure_transport=ON) and a PostgreSQL of our own with TLS
+on, a CA made here.
 
 The shared servers run without TLS, so this module starts throwaway instances (same binaries as infra/local) on free
 ports in a temporary directory, and stops them by their pid at the end.
@@ -120,7 +121,8 @@ def tls_mariadb(tls_dir: Path) -> Iterator[tuple[int, Path]]:
     proc = subprocess.Popen([mariadb._binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={data}",
                              f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1", "--skip-name-resolve",
                              f"--pid-file={tls_dir / 'mariadb.pid'}", "--innodb-buffer-pool-size=32M",
-                             f"--ssl-ca={ca}", f"--ssl-cert={cert}", f"--ssl-key={key}", *run_as],
+                             f"--ssl-ca={ca}", f"--ssl-cert={cert}", f"--ssl-key={key}",
+                             "--require-secure-transport=ON", *run_as],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, proc, "mariadbd")
@@ -199,8 +201,27 @@ def test_mariadb_tls_is_used(tls_mariadb: tuple[int, Path], params: str) -> None
 
 def test_mariadb_certificate_from_another_ca_is_refused(tls_mariadb: tuple[int, Path], other_ca: Path) -> None:
     port, _ = tls_mariadb
-    with pytest.raises(ConnectError, match="Unable to connect"):
+    with pytest.raises(ConnectError, match=r"Unable to connect.*CERTIFICATE_VERIFY_FAILED.*certificate verify failed"):
         _connect(f"jdbc:mysql://127.0.0.1:{port}/tls?sslMode=VERIFY_CA&sslCa={other_ca}")
+
+
+def test_mariadb_trust_server_certificate_skips_verification(tls_mariadb: tuple[int, Path], other_ca: Path) -> None:
+    """Connector/J's trustServerCertificate=true: encrypted, the certificate not checked (even against a CA given)."""
+    port, _ = tls_mariadb
+    conn = _connect(f"jdbc:mysql://127.0.0.1:{port}/tls?useSSL=true&trustServerCertificate=true&sslCa={other_ca}")
+    try:
+        assert _one(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")[1]
+    finally:
+        conn.close()
+
+
+def test_a_plain_connection_to_a_server_requiring_tls_fails_with_the_servers_message(
+    tls_mariadb: tuple[int, Path],
+) -> None:
+    """The server runs with require_secure_transport=ON: a URL without TLS settings is refused by the server."""
+    port, _ = tls_mariadb
+    with pytest.raises(ConnectError, match="insecure transport are prohibited while --require_secure_transport=ON"):
+        _connect(f"jdbc:mysql://127.0.0.1:{port}/tls")
 
 
 def test_mariadb_required_tls_against_a_plain_server_fails() -> None:
