@@ -4,6 +4,13 @@ Each invocation leaves one record in the runs topic (when, records, duration, me
 container's invocation count and billed time) for the status page and the cost estimate. Before a task runs,
 ``admit`` applies the restart policy to its failure streak; after a failure, ``failed`` backs off or opens the
 breaker and writes the decision into the task's status trace, so both the REST status and the page show it.
+
+A sink invocation names its batch (``admit(..., batch=)``: first offset per topic-partition). Its failures are
+counted per (task, partition, first offset) in streak records of their own (``run_state.BatchStreak``), never in
+the task's one run record: concurrent invocations of one sink (one per partition) run the same task, and a batch
+that went through on partition 1 must not reset the count of a poison batch on partition 0, or its breaker never
+opens. A streak ends when a batch of its partition goes through, or moves to a new one when the partition's first
+offset changes (the mapping committed past it, or the offsets were reset).
 """
 
 from __future__ import annotations
@@ -19,21 +26,22 @@ from typing import TYPE_CHECKING, Any
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.restart_policy import Decision, RestartPolicyConfig, after_failure, decide, restarted
 from connect_core.storage.config_state import TargetState
-from connect_core.storage.run_state import Progress, RestartState, RunRecord, RunWindow
+from connect_core.storage.run_state import BatchStreak, Progress, RestartState, RunRecord, RunWindow
 from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State, TaskStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.runtime.worker import WorkerSettings
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.status_store import StatusStore
 
-__all__ = ["RunOutcome", "RunRecorder"]
+__all__ = ["Batch", "RunOutcome", "RunRecorder"]
 
 log = logging.getLogger(__name__)
 ERROR_SUMMARY_CHARS = 500
+Batch = dict[tuple[str, int], int]  # a sink batch: (topic, partition) -> its first offset
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class RunRecorder:
         self._windows: dict[tuple[str, int], RunWindow] = {}
         self._pending: dict[tuple[str, int], RestartState] = {}
         self._uncounted: set[tuple[str, int]] = set()  # sink retries inside the backoff
+        self._batches: dict[tuple[str, int], Batch] = {}  # the admitted sink batch of each task
+        self._pending_streaks: dict[tuple[str, int], dict[tuple[str, int], RestartState]] = {}
+        self._uncounted_partitions: dict[tuple[str, int], set[tuple[str, int]]] = {}
         self._read = False
         self.last_run: RunRecord | None = None  # what the latest invocation reported (for its metrics)
 
@@ -96,13 +107,18 @@ class RunRecorder:
             known = self.run_store.state.run(connector, task)
         return known.restart if known is not None else RestartState()
 
-    def admit(self, connector: str, task: int) -> Decision:
+    def admit(self, connector: str, task: int, batch: Mapping[tuple[str, int], int] | None = None) -> Decision:
         """Whether this invocation may run the task: RUN or RESTART yes, WAIT or OPEN no.
 
         A warm container whose task has no failure streak answers RUN without any I/O: only a streak (or a cold
-        start) costs a read of the config and runs topics.
+        start) costs a read of the config and runs topics. ``batch`` (sinks: first offset per topic-partition)
+        makes the streaks per batch (module docstring).
         """
         self.last_run = None
+        self._batches.pop((connector, task), None)
+        if batch and self.kind == "sink":
+            self._batches[(connector, task)] = dict(batch)
+            return self._admit_batch(connector, task, self._batches[(connector, task)])
         known = self.run_store.state.run(connector, task)
         if self._read and (known is None or not known.restart.failures):
             self._pending[(connector, task)] = RestartState()
@@ -132,18 +148,71 @@ class RunRecorder:
                          f"{state.failures} failure(s) in a row.")
         return decision
 
+    def _admit_batch(self, connector: str, task: int, batch: Batch) -> Decision:
+        key = (connector, task)
+        self._pending_streaks[key] = {}
+        self._uncounted_partitions[key] = set()
+        known = self.run_store.state
+        if self._read and not any(known.streak(connector, task, *tp) for tp in batch):
+            return Decision.RUN
+        self.config_store.refresh()
+        if self.config_store.target_state(connector) in (TargetState.PAUSED, TargetState.STOPPED):
+            return Decision.RUN
+        streaks = self._batch_streaks(connector, task, batch)
+        epoch, now = self._epoch(connector), self._now_ms()
+        decisions = {tp: decide(state, epoch, now) for tp, state in streaks.items()}
+        if Decision.OPEN in decisions.values():
+            return Decision.OPEN
+        # The mapping owns a sink's retry timing: a batch inside its backoff runs, uncounted (see admit's source).
+        pending = {tp: streaks[tp] for tp, d in decisions.items() if d is Decision.WAIT}
+        self._uncounted_partitions[key] = set(pending)
+        restarting = {tp: restarted(streaks[tp], now) for tp, d in decisions.items() if d is Decision.RESTART}
+        self._pending_streaks[key] = {**pending, **restarting}
+        if not restarting:
+            return Decision.RUN
+        state = max(restarting.values(), key=lambda r: r.restarts)
+        policy = self._policy(connector)
+        limit = "unlimited" if policy.max_attempts < 0 else str(policy.max_attempts)
+        self._status(connector, task, State.RESTARTING,
+                     f"lambda-connect: automatic restart {state.restarts} of {limit} at {_iso(now)} after "
+                     f"{state.failures} failure(s) in a row of the batch from {_where(restarting, batch)}.")
+        return Decision.RESTART
+
+    def _batch_streaks(self, connector: str, task: int, batch: Batch) -> dict[tuple[str, int], RestartState]:
+        """The open streaks of the batch's partitions that belong to this batch (the same first offset)."""
+        self._read = True
+        try:
+            self.run_store.refresh()
+        except Exception:
+            log.warning("could not read the runs topic", exc_info=True)
+        found: dict[tuple[str, int], RestartState] = {}
+        for tp, first in batch.items():
+            streak = self.run_store.state.streak(connector, task, *tp)
+            if streak is not None and streak.first_offset == first and streak.restart.failures:
+                found[tp] = streak.restart
+        return found
+
     def succeeded(self, connector: str, task: int, outcome: RunOutcome, duration_ms: float, memory_mb: int) -> None:
-        """Record a successful invocation; the failure streak ends."""
+        """Record a successful invocation; the failure streak ends (a sink's: of the batch's partitions)."""
         self._pending.pop((connector, task), None)
         self._uncounted.discard((connector, task))
+        self._pending_streaks.pop((connector, task), None)
+        self._uncounted_partitions.pop((connector, task), None)
+        batch = self._batches.pop((connector, task), None)
         now = self._now_ms()
         run = RunRecord(connector, task, now, self.kind, True, outcome.records, outcome.skipped, outcome.dlq,
                         duration_ms, memory_mb, None, outcome.offsets, self._window(connector, task, duration_ms))
         progress = Progress(now, outcome.records, outcome.offsets) if outcome.records else None
-        self._put(run, progress)
+        # Tombstones for every partition of the batch, known streak or not: another container may have started
+        # one this container never read, and they ride in the produce request the run record makes anyway.
+        self._put(run, progress, ended=list(batch or ()))
 
     def failed(self, connector: str, task: int, error: BaseException, duration_ms: float, memory_mb: int) -> None:
         """Record a failed invocation, back off or open the breaker, and say so in the task's status trace."""
+        batch = self._batches.pop((connector, task), None)
+        if batch:
+            self._failed_batch(connector, task, batch, error, duration_ms=duration_ms, memory_mb=memory_mb)
+            return
         now = self._now_ms()
         state = self._pending.pop((connector, task), None)
         counted = (connector, task) not in self._uncounted
@@ -160,6 +229,28 @@ class RunRecorder:
         trace = (redact("".join(traceback.format_exception(error))) or "") + "\n" + _policy_note(state)
         self._status(connector, task, State.FAILED, trace)
 
+    def _failed_batch(self, connector: str, task: int, batch: Batch, error: BaseException, *, duration_ms: float,
+                      memory_mb: int) -> None:
+        """Count the failure against the streak of every partition of the batch (from its first offset)."""
+        now = self._now_ms()
+        pending = self._pending_streaks.pop((connector, task), {})
+        uncounted = self._uncounted_partitions.pop((connector, task), set())
+        current = {} if set(batch) <= set(pending) else self._batch_streaks(connector, task, batch)
+        policy, epoch = self._policy(connector), self._epoch(connector)
+        summary = (redact(f"{type(error).__name__}: {error}") or type(error).__name__)[:ERROR_SUMMARY_CHARS]
+        streaks = []
+        for (topic, partition), first in sorted(batch.items()):
+            state = pending.get((topic, partition)) or current.get((topic, partition)) or RestartState()
+            state = after_failure(policy, state, error, epoch, now, counted=(topic, partition) not in uncounted)
+            streaks.append(BatchStreak(connector, task, topic, partition, first, now, summary, state))
+        worst = max(streaks, key=lambda s: (s.restart.breaker_open, s.restart.failures))
+        run = RunRecord(connector, task, now, self.kind, False, duration_ms=duration_ms, memory_mb=memory_mb,
+                        error=summary, window=self._window(connector, task, duration_ms), restart=worst.restart)
+        self._put(run, None, streaks=streaks)
+        trace = (redact("".join(traceback.format_exception(error))) or "") + "\n" + _policy_note(
+            worst.restart, f" of the batch from {worst.topic}-{worst.partition} offset {worst.first_offset}")
+        self._status(connector, task, State.FAILED, trace)
+
     def close(self) -> None:
         """Release the runs topic's clients."""
         self.run_store.close()
@@ -170,10 +261,11 @@ class RunRecorder:
         self._windows[(connector, task)] = window
         return window
 
-    def _put(self, run: RunRecord, progress: Progress | None) -> None:
+    def _put(self, run: RunRecord, progress: Progress | None, *, streaks: Iterable[BatchStreak] = (),
+             ended: Iterable[tuple[str, int]] = ()) -> None:
         self.last_run = run
         try:
-            self.run_store.put_run(run, progress)
+            self.run_store.put_run(run, progress, streaks=streaks, ended=ended)
         except Exception:
             log.warning("could not write the run record of %s-%d", run.connector, run.task, exc_info=True)
 
@@ -191,10 +283,15 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _policy_note(state: RestartState) -> str:
+def _where(streaks: Mapping[tuple[str, int], object], batch: Batch) -> str:
+    return ", ".join(f"{topic}-{partition} offset {batch[(topic, partition)]}" for topic, partition in sorted(streaks))
+
+
+def _policy_note(state: RestartState, of: str = "") -> str:
     if state.breaker_open:
-        return (f"lambda-connect: circuit breaker open after {state.failures} failure(s): {state.reason}. "
+        return (f"lambda-connect: circuit breaker open after {state.failures} failure(s){of}: {state.reason}. "
                 "Restart the task or connector through the REST API once the cause is fixed.")
-    assert state.retry_at_ms is not None
-    return (f"lambda-connect: failure {state.failures} in a row; automatic restart "
+    if state.retry_at_ms is None:  # a sink's retry inside the backoff: the mapping retries on its own schedule
+        return f"lambda-connect: failure {state.failures} in a row{of}; the Kafka trigger retries the batch."
+    return (f"lambda-connect: failure {state.failures} in a row{of}; automatic restart "
             f"{state.restarts + 1} at {_iso(state.retry_at_ms)}.")

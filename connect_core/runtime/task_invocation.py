@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from connect_core.runtime.source_runner import SourceRunner
     from connect_core.runtime.worker import WorkerSettings
 
-__all__ = ["SinkInvocation", "SourceInvocation", "TaskBackoffError"]
+__all__ = ["SinkInvocation", "SourceInvocation", "TaskBackoffError", "batch_first_offsets"]
 
 
 class TaskBackoffError(ConnectError):
@@ -37,6 +37,23 @@ def _recorder(
 ) -> RunRecorder:
     return RunRecorder(worker, kind, runner.config_store, runner.status_store,
                        run_store=RunStore(worker.kafka, worker.storage, clients=clients))
+
+
+def batch_first_offsets(event: dict[str, Any]) -> dict[tuple[str, int], int]:
+    """A Lambda Kafka event's batch as the restart policy counts it: the first offset of each topic-partition
+    (a malformed event gives nothing here; the runner reports what is wrong with it)."""
+    first: dict[tuple[str, int], int] = {}
+    records = event.get("records") if isinstance(event, dict) else None
+    if not isinstance(records, dict):
+        return first
+    for group in records.values():
+        for record in group if isinstance(group, list) else ():
+            try:
+                key, offset = (str(record["topic"]), int(record["partition"])), int(record["offset"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            first[key] = min(offset, first.get(key, offset))
+    return first
 
 
 def _elapsed_ms(started: float) -> float:
@@ -113,10 +130,10 @@ class SinkInvocation:
         from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError
 
         connector = self.connector
-        decision = self.decision = self.recorder.admit(connector, SINK_TASK_ID)
+        decision = self.decision = self.recorder.admit(connector, SINK_TASK_ID, batch_first_offsets(event))
         if decision in (Decision.WAIT, Decision.OPEN):
             raise TaskBackoffError(f"Sink task {connector}-{SINK_TASK_ID} is held back by its restart policy "
-                                   f"({decision.value}); the batch will be retried")
+                                   f"({decision.value}) for this batch; it will be retried")
         started = time.monotonic()
         try:
             result = self.runner.handle(event)

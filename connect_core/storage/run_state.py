@@ -12,6 +12,10 @@ status topic keeps Kafka Connect's exact formats and a real worker sharing it ne
     the latest invocation that moved records: ``{"at", "records", "offsets"}``
 ``lag:<connector>``
     the latest consumer-group lag sample of a sink and the one before it: ``{"at", "total", "previous"}``
+``streak:<task>:<partition>:<topic>:<connector>``
+    a sink batch's failure streak on one topic-partition: ``{"first_offset", "at", "error", "restart"}``; a
+    tombstone when a batch of that partition went through. Concurrent invocations of one sink (one per partition)
+    each write only their own partitions' streaks, so a success elsewhere never resets a poison batch's count.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = [
+    "BatchStreak",
     "LagSample",
     "Progress",
     "RestartState",
@@ -31,12 +36,14 @@ __all__ = [
     "lag_key",
     "progress_key",
     "run_key",
+    "streak_key",
 ]
 
 _log = logging.getLogger(__name__)
 RUN_PREFIX = "run:"
 PROGRESS_PREFIX = "progress:"
 LAG_PREFIX = "lag:"
+STREAK_PREFIX = "streak:"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,21 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class BatchStreak:
+    """The failure streak of a sink batch on one topic-partition: the restart policy counts per (task, partition,
+    first offset), so each poison batch has a breaker of its own, whatever other partitions do meanwhile."""
+
+    connector: str
+    task: int
+    topic: str
+    partition: int
+    first_offset: int
+    at_ms: int
+    error: str | None = None
+    restart: RestartState = field(default_factory=RestartState)
+
+
+@dataclass(frozen=True)
 class Progress:
     """The latest invocation of a task that moved records."""
 
@@ -108,6 +130,18 @@ class LagSample:
 def run_key(connector: str, task: int) -> str:
     """``run:<task>:<connector>`` (the connector last: its name may contain anything)."""
     return f"{RUN_PREFIX}{task}:{connector}"
+
+
+def streak_key(connector: str, task: int, topic: str, partition: int) -> str:
+    """``streak:<task>:<partition>:<topic>:<connector>`` (a topic name cannot hold ``:``)."""
+    return f"{STREAK_PREFIX}{task}:{partition}:{topic}:{connector}"
+
+
+def streak_value(streak: BatchStreak) -> bytes:
+    """The compact JSON of a streak (connector, task, topic and partition are in the key)."""
+    body = {"first_offset": streak.first_offset, "at": streak.at_ms, "error": streak.error,
+            "restart": asdict(streak.restart)}
+    return json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
 
 
 def progress_key(connector: str, task: int) -> str:
@@ -159,10 +193,20 @@ class RunState:
         self.runs: dict[str, dict[int, RunRecord]] = {}
         self.progress: dict[str, dict[int, Progress]] = {}
         self.lag: dict[str, LagSample] = {}
+        self.streaks: dict[str, dict[tuple[int, str, int], BatchStreak]] = {}
 
     def run(self, connector: str, task: int) -> RunRecord | None:
         """The task's latest run, or None."""
         return self.runs.get(connector, {}).get(task)
+
+    def streak(self, connector: str, task: int, topic: str, partition: int) -> BatchStreak | None:
+        """The open failure streak of a sink task on one topic-partition, or None."""
+        return self.streaks.get(connector, {}).get((task, topic, partition))
+
+    def task_streaks(self, connector: str, task: int | None = None) -> list[BatchStreak]:
+        """The open streaks of a connector's task (every task: None), in key order."""
+        found = self.streaks.get(connector, {})
+        return [found[key] for key in sorted(found) if task is None or key[0] == task]
 
     def apply(self, key: str | None, value: bytes | None) -> None:
         """Fold one record in; unknown or broken records are skipped (the topic is advisory, never fatal)."""
@@ -174,6 +218,9 @@ class RunState:
             _log.warning("Discarding unreadable run record %s", key)
 
     def _apply(self, key: str, body: dict[str, Any] | None) -> None:
+        if key.startswith(STREAK_PREFIX):
+            self._apply_streak(key, body)
+            return
         if key.startswith(LAG_PREFIX):
             connector = key[len(LAG_PREFIX):]
             if body is None:
@@ -194,3 +241,17 @@ class RunState:
                 else:
                     self.progress.setdefault(connector, {})[task] = Progress(**body)
                 return
+
+    def _apply_streak(self, key: str, body: dict[str, Any] | None) -> None:
+        task, _, rest = key[len(STREAK_PREFIX):].partition(":")
+        partition, _, rest = rest.partition(":")
+        topic, sep, connector = rest.partition(":")
+        if not sep or not connector or not topic or not task.isdigit() or not partition.isdigit():
+            return
+        slot = (int(task), topic, int(partition))
+        if body is None:
+            self.streaks.get(connector, {}).pop(slot, None)
+            return
+        self.streaks.setdefault(connector, {})[slot] = BatchStreak(
+            connector, slot[0], topic, slot[2], int(body["first_offset"]), int(body["at"]), body.get("error"),
+            RestartState(**(body.get("restart") or {})))

@@ -6,6 +6,8 @@ may stop invoking it, a timeout may kill it before it reports. So the status the
 the reported one, except that:
 
 * a task whose latest invocation failed is FAILED, never RUNNING;
+* a sink task with an open failure streak on any partition (``run_state.BatchStreak``) is FAILED, whatever its other
+  partitions' invocations report meanwhile: the status stays steady while one poison batch is retried;
 * a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals (and at least
   ``STALE_FLOOR_MS``: one invocation may legitimately run that long) is UNASSIGNED (no runtime is running it),
   with a trace saying since when;
@@ -24,9 +26,9 @@ from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, So
 from connect_core.storage.status_state import State, TaskStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
-    from connect_core.storage.run_state import LagSample, RunRecord
+    from connect_core.storage.run_state import BatchStreak, LagSample, RunRecord
 
 __all__ = ["STALE_FLOOR_MS", "STALE_INTERVALS", "effective_task_status", "schedule_interval_ms"]
 
@@ -60,10 +62,18 @@ def effective_task_status(
     now_ms: int,
     interval_ms: int | None = None,
     lag: LagSample | None = None,
+    streaks: Sequence[BatchStreak] = (),
 ) -> TaskStatus:
-    """The status to show. ``interval_ms``: the schedule of a source task; ``lag``: the latest sample of a sink."""
+    """The status to show. ``interval_ms``: the schedule of a source task; ``lag``: the latest sample of a sink;
+    ``streaks``: a sink task's open batch streaks of its current tasks."""
     if status.state not in _SHOWN_ACTIVE:
         return status
+    failing = [s for s in streaks if s.restart.failures]
+    if failing:
+        worst = max(failing, key=lambda s: (s.restart.breaker_open, s.restart.failures))
+        return replace(status, state=State.FAILED, trace=(
+            f"lambda-connect: the batch of {worst.topic}-{worst.partition} from offset {worst.first_offset} failed "
+            f"{worst.restart.failures} time(s) in a row (latest at {_iso(worst.at_ms)}): {worst.error}"))
     if run is not None and not run.ok:
         trace = status.trace if status.state is State.FAILED else None
         return replace(status, state=State.FAILED,

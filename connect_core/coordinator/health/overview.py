@@ -18,7 +18,7 @@ from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.runtime.connector_config import sink_group_id
 from connect_core.runtime.restart_policy import trigger_held
 from connect_core.storage.config_state import TargetState
-from connect_core.storage.run_state import LagSample, RestartState
+from connect_core.storage.run_state import BatchStreak, LagSample, RestartState
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -91,8 +91,14 @@ class StatusOverview:
         interval = self._interval_ms(config)
         lag = self.runs.state.lag.get(name)
         now = self._now_ms()
-        return [effective_task_status(t, self.runs.state.run(name, t.task), now_ms=now, interval_ms=interval, lag=lag)
+        return [effective_task_status(t, self.runs.state.run(name, t.task), now_ms=now, interval_ms=interval, lag=lag,
+                                      streaks=self.current_streaks(name, t.task))
                 for t in tasks]
+
+    def current_streaks(self, name: str, task: int | None = None) -> list[BatchStreak]:
+        """The sink batch streaks of the connector's current tasks (a restart or new config leaves older ones)."""
+        epoch = list(self.configs.state.task_epoch(name))
+        return [s for s in self.runs.state.task_streaks(name, task) if s.restart.epoch == epoch]
 
     # --- the page ----------------------------------------------------------------------------------------------
 
@@ -131,13 +137,16 @@ class StatusOverview:
 
     def _task(self, name: str, reported: TaskStatus, honest: TaskStatus, interval: int | None) -> dict[str, Any]:
         run = self.runs.state.run(name, reported.task)
+        streaks = self.current_streaks(name, reported.task)
+        restart = max((s.restart for s in streaks), key=lambda r: (r.breaker_open, r.failures), default=None)
         progress = self.runs.state.progress.get(name, {}).get(reported.task)
         now = self._now_ms()
         out: dict[str, Any] = {
             "id": reported.task, "state": honest.state.value, "reported_state": reported.state.value,
             "worker_id": reported.worker_id, "trace": honest.trace,
-            "last_run": _run_view(run, now), "restart": asdict(run.restart) if run else None,
-            "trigger_disabled": _held_view(run, self.configs.state.task_epoch(name)),
+            "last_run": _run_view(run, now),
+            "restart": asdict(restart) if restart else asdict(run.restart) if run else None,
+            "trigger_disabled": _held_view(run, streaks, self.configs.state.task_epoch(name)),
         }
         if interval is not None:
             out["progress"] = None if progress is None else {
@@ -191,11 +200,12 @@ class StatusOverview:
         self._refresh_runs()
         for task in tasks:
             run = self.runs.state.run(name, task)
-            if run is not None and run.restart.failures:
-                try:
+            try:
+                if run is not None and run.restart.failures:
                     self.runs.put_run(replace(run, restart=RestartState()))
-                except Exception:
-                    log.warning("could not reset the restart streak of %s-%d", name, task, exc_info=True)
+                self.runs.end_streaks(name, task)
+            except Exception:
+                log.warning("could not reset the restart streak of %s-%d", name, task, exc_info=True)
 
     def lag_totals(self) -> dict[str, int]:
         """The heartbeat's work: sample every running sink's lag; the totals, for metrics."""
@@ -211,8 +221,12 @@ class StatusOverview:
         return totals
 
 
-def _held_view(run: RunRecord | None, epoch: tuple[int | None, int]) -> dict[str, Any] | None:
+def _held_view(run: RunRecord | None, streaks: list[BatchStreak],
+               epoch: tuple[int | None, int]) -> dict[str, Any] | None:
     """A sink whose trigger is disabled by the poison-batch guard: since when, and the offsets it replays from."""
+    held = [s.restart for s in streaks if trigger_held(s.restart, epoch)]
+    if held:
+        return {"at_ms": min(h.held_at_ms or 0 for h in held), "replay_from": held[0].held_offsets or {}}
     if run is None or not trigger_held(run.restart, epoch):
         return None
     assert run.restart.held_at_ms is not None

@@ -3,7 +3,8 @@
 A sink's event source mapping retries a failed batch until it succeeds (``lambda.maximum.retry.attempts`` -1, the
 default, because any other value needs provisioned pollers on AWS: see docs/deploy.md). Once the restart policy's
 breaker is open every retry fails at once, but each is still a billed invocation, forever. So on every heartbeat the
-coordinator looks at each STARTED sink's latest run record: breaker open for the current tasks means the deployer
+coordinator looks at each STARTED sink's batch streaks (``run_state.BatchStreak``: one breaker per poison batch, per
+task, partition and first offset) and latest run record: a breaker open for the current tasks means the deployer
 disables the trigger (AWS: the mapping's ``Enabled=false``; ``lambda-connect up``: the Kafka trigger stops, see
 ``connect_core/local/deployment.py``). Nothing is committed for the failed batch, so it stays in Kafka and is
 replayed from the consumer group's committed offsets when a REST restart, resume or config update closes the
@@ -25,11 +26,11 @@ from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State, TaskStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.herder.deployer import Deployer
-    from connect_core.storage.run_state import RunRecord
+    from connect_core.storage.run_state import BatchStreak, RunRecord
 
 __all__ = ["PoisonBatchGuard", "hold_note", "should_hold"]
 
@@ -38,11 +39,13 @@ SINK_TASK = 0  # a sink connector's one task (runtime/sink_runner.SINK_TASK_ID)
 
 
 def should_hold(kind: str | None, target: TargetState | None, run: RunRecord | None,
-                epoch: tuple[int | None, int]) -> bool:
+                epoch: tuple[int | None, int], streaks: Sequence[BatchStreak] = ()) -> bool:
     """A STARTED sink whose breaker is open for its current tasks: its trigger must not keep invoking it."""
-    if kind != "sink" or target not in (None, TargetState.STARTED) or run is None:
+    if kind != "sink" or target not in (None, TargetState.STARTED):
         return False
-    return breaker_open(run.restart, epoch)
+    if any(breaker_open(s.restart, epoch) for s in streaks):
+        return True
+    return run is not None and breaker_open(run.restart, epoch)
 
 
 def hold_note(connector: str, attempts: int, committed: Mapping[str, int]) -> str:
@@ -79,9 +82,8 @@ class PoisonBatchGuard:
             config = {k: v for k, v in (configs.connector_config(name) or {}).items() if v is not None}
             run = runs.state.run(name, SINK_TASK)
             if not should_hold(connector_type(config), configs.target_state(name), run,
-                               configs.state.task_epoch(name)):
+                               configs.state.task_epoch(name), runs.state.task_streaks(name)):
                 continue
-            assert run is not None
             try:
                 if self._hold(name, config, run):
                     held.append(name)
@@ -89,26 +91,33 @@ class PoisonBatchGuard:
                 log.warning("could not disable the Kafka trigger of %s", name, exc_info=True)
         return held
 
-    def _hold(self, name: str, config: Mapping[str, str], run: RunRecord) -> bool:
+    def _hold(self, name: str, config: Mapping[str, str], run: RunRecord | None) -> bool:
         configs, runs = self.overview.configs, self.overview.runs
         configs.refresh()  # a REST restart may have closed the breaker since the scan: never undo it
         runs.refresh()
-        fresh = runs.state.run(name, SINK_TASK)
-        if not should_hold(connector_type(config), configs.target_state(name), fresh, configs.state.task_epoch(name)):
+        run = runs.state.run(name, SINK_TASK)
+        epoch = configs.state.task_epoch(name)
+        open_streaks = [s for s in runs.state.task_streaks(name) if breaker_open(s.restart, epoch)]
+        if not should_hold(connector_type(config), configs.target_state(name), run, epoch, open_streaks):
             return False
-        assert fresh is not None
-        run = fresh
         hold_trigger(self.deployer, name)
-        if run.restart.held_at_ms is not None:
+        if open_streaks:
+            if all(s.restart.held_at_ms is not None for s in open_streaks):
+                return False
+        elif run is None or run.restart.held_at_ms is not None:
             return False
         committed = self._committed(name, config)
-        restart = replace(run.restart, held_at_ms=self.overview.now_ms(), held_offsets=committed)
-        self.overview.runs.put_run(replace(run, restart=restart))
+        now = self.overview.now_ms()
+        for streak in open_streaks:
+            runs.put_streak(replace(streak, restart=replace(streak.restart, held_at_ms=now, held_offsets=committed)))
+        if run is not None and (not open_streaks or run.restart.breaker_open):
+            runs.put_run(replace(run, restart=replace(run.restart, held_at_ms=now, held_offsets=committed)))
+        failures = max([s.restart.failures for s in open_streaks] or [run.restart.failures if run else 0])
         log.warning("%s: breaker open, Kafka trigger disabled; the batch is kept from %s", name, committed)
         statuses = self.overview.statuses
         statuses.refresh()
         status = statuses.task_status(name, SINK_TASK)
-        note = hold_note(name, run.restart.failures, committed)
+        note = hold_note(name, failures, committed)
         trace = f"{status.trace}\n{note}" if status is not None and status.trace else note
         generation = self.overview.configs.state.task_config_generation(name) or 0
         worker = status.worker_id if status is not None else ""

@@ -163,3 +163,64 @@ def test_a_sink_retried_inside_its_backoff_runs_but_only_one_retry_per_backoff_c
     assert second.restart.retry_at_ms == 1_001_000  # not pushed out
     clock.now += 1.0
     assert sink.admit("src", 0) is Decision.RESTART
+
+
+def test_a_poison_batch_has_its_own_breaker_while_the_other_partitions_flow(setup: Any) -> None:
+    """Concurrent containers of one sink, one per partition, all running task 0: successes on partitions 1-3 never
+    reset the count of the poison batch on partition 0, its breaker opens, and the shown status stays FAILED."""
+    from connect_core.coordinator.health.effective_status import effective_task_status
+    from connect_core.coordinator.health.poison_batch import should_hold
+    from connect_core.storage.status_state import TaskStatus
+
+    _invocation, runner, topics, clock, runs_topic = setup
+    config = {"connector.class": "FileStreamSink", "file": "/tmp/y", "topics": "t", "name": "snk",
+              "lambda.restart.max.attempts": "2"}
+    store = topics.config_store()
+    store.put_connector_config("snk", config)
+    store.put_task_configs("snk", [config])
+    runner.config_store.refresh()
+    worker = WorkerSettings(KafkaClientSettings(), worker_id="w1")
+    containers = [RunRecorder(worker, "sink", runner.config_store, runner.status_store,
+                              run_store=_fresh_runs(runs_topic), clock=clock) for _ in range(4)]
+    poison = {("t", 0): 5}
+    decisions = []
+    for round_ in range(6):
+        decision = containers[0].admit("snk", 0, poison)
+        decisions.append(decision)
+        if decision is Decision.OPEN:
+            break
+        containers[0].failed("snk", 0, ConnectError("poison record"), 1.0, 128)
+        for partition in (1, 2, 3):  # the other partitions keep flowing, each batch further on
+            flowing = containers[partition]
+            assert flowing.admit("snk", 0, {("t", partition): round_ * 10}) is Decision.RUN
+            flowing.succeeded("snk", 0, RunOutcome(records=10), 1.0, 128)
+        clock.now += 600  # past any backoff
+    assert decisions == [Decision.RUN, Decision.RESTART, Decision.RESTART, Decision.OPEN]
+    runs = _fresh_runs(runs_topic)
+    streak = runs.state.streak("snk", 0, "t", 0)
+    assert streak is not None and streak.first_offset == 5
+    assert (streak.restart.failures, streak.restart.restarts, streak.restart.breaker_open) == (3, 2, True)
+    assert [s.partition for s in runs.state.task_streaks("snk")] == [0]  # successes left no streak behind
+    run = runs.state.run("snk", 0)
+    assert run is not None and run.ok  # the latest writer is a healthy partition: it no longer decides
+    epoch = runner.config_store.state.task_epoch("snk")
+    assert should_hold("sink", None, run, epoch, runs.state.task_streaks("snk"))
+    shown = effective_task_status(TaskStatus("snk", 0, State.RUNNING, "w1", 1, None), run, now_ms=int(clock.now * 1000),
+                                  streaks=runs.state.task_streaks("snk"))
+    assert shown.state is State.FAILED and "t-0 from offset 5 failed 3 time(s)" in (shown.trace or "")
+    # A batch of partition 0 from another offset (the offsets were reset past it) is a new batch: it runs, and its
+    # success ends the streak.
+    fresh = containers[2]
+    assert fresh.admit("snk", 0, {("t", 0): 6}) is Decision.RUN
+    fresh.succeeded("snk", 0, RunOutcome(records=1), 1.0, 128)
+    assert _fresh_runs(runs_topic).state.task_streaks("snk") == []
+
+
+def test_batch_first_offsets_reads_each_partition_of_a_lambda_event() -> None:
+    from connect_core.runtime.task_invocation import batch_first_offsets
+
+    event = {"eventSource": "aws:kafka", "records": {
+        "a.b-0": [{"topic": "a.b", "partition": 0, "offset": 7}, {"topic": "a.b", "partition": 0, "offset": 8}],
+        "a.b-3": [{"topic": "a.b", "partition": 3, "offset": 2}], "bad": "x"}}
+    assert batch_first_offsets(event) == {("a.b", 0): 7, ("a.b", 3): 2}
+    assert batch_first_offsets({"records": None}) == {}
