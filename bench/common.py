@@ -155,6 +155,22 @@ def throughput_result(name: str, baseline: str, mine: list[Sample], theirs: list
     )
 
 
+BENCH_FILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".run", "bench")
+
+
+def allow_bench_files() -> str:
+    """Add the bench's file directory (``.run/bench``) to the worker's file roots (``LAMBDA_CONNECT_FILE_ROOTS``)
+    of this process and the children it starts: the FileStream connectors of cases 4a and 5 read and write there,
+    and a worker only offers them with a root that holds their files. Returns the directory."""
+    from connect_core.runtime import env
+
+    os.makedirs(BENCH_FILES, exist_ok=True)
+    roots = [r for r in os.environ.get(env.FILE_ROOTS, "").split(",") if r.strip()]
+    if os.path.realpath(BENCH_FILES) not in {os.path.realpath(r.strip()) for r in roots}:
+        os.environ[env.FILE_ROOTS] = ",".join([*roots, BENCH_FILES])
+    return BENCH_FILES
+
+
 def unique(prefix: str) -> str:
     """A name no other run or engineer uses (topics, tables, buckets, indices, connectors)."""
     return f"bench-{RUN_ID}-{prefix}-{uuid.uuid4().hex[:6]}".replace("_", "-")

@@ -27,6 +27,7 @@ def main(argv: list[str]) -> int:
     case = argv[0] if argv else "file"
     records = int(argv[1]) if len(argv) > 1 else 100_000
     settings = common.Settings.from_env(records=records)
+    common.allow_bench_files()
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     cluster = common.Cluster.create(bootstrap)
     directory = connect_java.RUN_DIR / f"profile-{common.RUN_ID}"

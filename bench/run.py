@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run, write, print; exit 1 when a case failed (skips for documented reasons are fine)."""
     logging.basicConfig(level=logging.WARNING)
     settings = common.Settings.from_env()
+    common.allow_bench_files()  # cases 4a and 5 run FileStream connectors over files under .run/bench
     out = Path(argv[0]) if argv else RESULTS / "latest.json"
     print(f"bench: records={settings.records} repeats={settings.repeats} batch={settings.batch} "
           f"cases={','.join(settings.cases) or 'all'}", flush=True)

@@ -54,6 +54,7 @@ def run(settings: Settings) -> list[Result]:
                                      baseline_import * 1000, 0, IMPORT_RUNS, unit="ms", higher_is_better=False))
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     cluster = common.Cluster.create(bootstrap)
+    common.allow_bench_files()  # the FileStream connectors' files live under .run/bench (children inherit it)
     directory = REPO / ".run" / "bench" / f"cold-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
     try:

@@ -145,7 +145,7 @@ class Worker:
                  f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",
                  classpath(), "org.apache.kafka.connect.cli.ConnectStandalone", str(directory / "worker.properties")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 120)
+        self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 300)  # plugin scan under load
 
     def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """One REST call; (599, None) while the worker is not listening."""
@@ -510,6 +510,7 @@ def run(settings: Settings) -> list[Result]:
         return [common.Result("4 kafka connect side by side", None, "", None, settings.records, 0,
                               skipped="BENCH_JAVA=0")]
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    common.allow_bench_files()  # 4a's FileStream files live under .run/bench
     results: list[Result] = []
     camel, camel_why = camel_plugin()
     debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc")
