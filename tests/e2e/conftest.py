@@ -99,12 +99,14 @@ def start_up(kafka_bootstrap: str, tmp_path: Path, *args: str, authorization: st
         except OSError:
             return False
 
-    running.wait_for(answering, "REST API answering")
-    yield running
-    os.killpg(proc.pid, signal.SIGINT)
     try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
+        running.wait_for(answering, "REST API answering")
+        yield running
+    finally:  # a failing test body must not leave `up` running (its triggers would hold connect-<name> groups)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
     assert proc.returncode == 0, "Ctrl-C must stop lambda-connect up cleanly"

@@ -113,20 +113,21 @@ def test_no_password_is_in_clear_in_logs_topics_dlq_status_page_or_rest(
                        f"table={database['wrong_password']}\n")
     with start_up(kafka_bootstrap, tmp_path, "--config-providers", "file") as up:
         topic, dlq = f"{up.prefix}-orders", f"{up.prefix}-dlq"
+        src, snk, bad = (f"{up.prefix}-{n}" for n in ("src", "snk", "bad"))  # unique: connect-<name> groups
         configs = {
-            "src": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+            src: {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
                     "connection.url": database["url"], "connection.user": database["source_user"],
                     "connection.password": f"${{file:{secrets}:source.password}}", "mode": "incrementing",
                     "incrementing.column.name": "id", "table.whitelist": "orders", "topic.prefix": f"{up.prefix}-",
                     "poll.interval.ms": "500"},
-            "snk": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+            snk: {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
                     "connection.url": database["url"], "connection.user": database["sink_user"],
                     "connection.password": database["inline_password"], "topics": topic, "auto.create": "true",
                     "table.name.format": "copy", "errors.tolerance": "all", "errors.log.enable": "true",
                     "errors.log.include.messages": "true", "errors.deadletterqueue.topic.name": dlq,
                     "errors.deadletterqueue.topic.replication.factor": "1",
                     "errors.deadletterqueue.context.headers.enable": "true"},
-            "bad": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+            bad: {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
                     "connection.url": database["url"], "connection.user": database["source_user"],
                     "connection.password": f"${{file:{secrets}:source.password}}", "mode": "bulk",
                     "query": f"SELECT * FROM `${{file:{secrets}:table}}`", "topic.prefix": f"{up.prefix}-bad"},
@@ -138,12 +139,12 @@ def test_no_password_is_in_clear_in_logs_topics_dlq_status_page_or_rest(
         up.wait_for(lambda: _rows(database) == 2, "the two rows copied by the sink", timeout_s=120)
         up.wait_for(lambda: _topic(kafka_bootstrap, dlq) if _exists(kafka_bootstrap, dlq) else None,
                     "the bad record in the dead letter queue", timeout_s=120)
-        up.wait_for(lambda: _state(up, "bad") == "FAILED", "the query of a missing table FAILED", timeout_s=120)
-        trace = json.dumps(up.http("GET", "/connectors/bad/status")[1])
+        up.wait_for(lambda: _state(up, bad) == "FAILED", "the query of a missing table FAILED", timeout_s=120)
+        trace = json.dumps(up.http("GET", f"/connectors/{bad}/status")[1])
         assert f"Table '{database['db']}.[hidden]' doesn't exist" in trace  # the driver echoes the value: masked
 
         clean, with_configs = _rest_texts(up, list(configs), configs)
-        up_config = json.dumps(up.http("GET", "/connectors/snk/config"))
+        up_config = json.dumps(up.http("GET", f"/connectors/{snk}/config"))
         logs = [path.read_text(errors="replace") for path in tmp_path.rglob("*.log")]
         prefix = up.prefix
         status_topic = [*_topic(kafka_bootstrap, f"{prefix}-status"), *_topic(kafka_bootstrap, f"{prefix}-status-runs")]

@@ -89,14 +89,15 @@ def test_jdbc_source_and_jdbc_and_s3_sinks_run_through_sasl_ssl(
     with start_up(kafka_bootstrap, tmp_path, "--bootstrap-servers", sasl_env["LAMBDA_CONNECT_BOOTSTRAP_SERVERS"],
                   extra_env=sasl_env) as up:
         topic = f"{up.prefix}-orders"
+        src, db_sink, s3_sink = (f"{up.prefix}-{n}" for n in ("src", "db-sink", "s3-sink"))  # connect-<name> groups
         bodies = {
-            "src": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", **jdbc, "mode": "incrementing",
+            src: {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", **jdbc, "mode": "incrementing",
                     "incrementing.column.name": "id", "table.whitelist": "orders", "topic.prefix": f"{up.prefix}-",
                     "poll.interval.ms": "500"},
-            "db-sink": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", **jdbc, "topics": topic,
+            db_sink: {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", **jdbc, "topics": topic,
                         "auto.create": "true", "table.name.format": "copy", "pk.mode": "record_value",
                         "pk.fields": "id", "insert.mode": "upsert"},
-            "s3-sink": {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": topic,
+            s3_sink: {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": topic,
                         "s3.bucket.name": bucket, "s3.region": aws_settings["region_name"],
                         "store.url": aws_settings["endpoint_url"],
                         "aws.access.key.id": aws_settings["aws_access_key_id"],
