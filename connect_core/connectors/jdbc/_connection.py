@@ -50,7 +50,9 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
             break
         except Exception as e:  # any driver error is retried, then reported
             error = e
-            log.info("Unable to connect to database on attempt %d/%d: %s", attempt, config.connection_attempts, e)
+            # WARNING, not Confluent's INFO: a coordinator whose start times out while retrying reports the last
+            # warning, so the FAILED trace carries the driver's own message
+            log.warning("Unable to connect to database on attempt %d/%d: %s", attempt, config.connection_attempts, e)
             if attempt < config.connection_attempts:
                 sleep(config.connection_backoff_ms / 1000)
     else:

@@ -45,8 +45,35 @@ class ConnectorStartTimeoutError(ConnectError):
     """``connector.start`` + ``task_configs`` did not finish within ``START_TIMEOUT_S``."""
 
 
+class _LastProblem(logging.Handler):
+    """Keeps the last WARNING (or worse) one thread logged: why a start that retries is still waiting."""
+
+    def __init__(self, thread_name: str) -> None:
+        super().__init__(logging.WARNING)
+        self.thread_name = thread_name
+        self.record: logging.LogRecord | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.threadName == self.thread_name:
+            self.record = record
+
+    def describe(self) -> str:
+        """`` Last problem it reported: <message>`` or nothing."""
+        if self.record is None:
+            return ""
+        try:
+            message = self.record.getMessage()
+        except Exception:  # a malformed log call must not hide the timeout itself
+            message = str(self.record.msg)
+        return f" Last problem it reported: {message}"
+
+
 def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[dict[str, str]]:
-    """``generate_task_configs`` off the request thread, bounded: a slow system never holds the REST API."""
+    """``generate_task_configs`` off the request thread, bounded: a slow system never holds the REST API.
+
+    A start still retrying when time runs out (a wrong password with ``connection.attempts`` left) fails with the
+    last warning it logged, so the FAILED trace carries the driver's own message, not only "still waiting".
+    """
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -56,17 +83,25 @@ def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[d
             outcome["error"] = error
 
     worker = threading.Thread(target=run, name=f"connector-start-{name}", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
+    problems = _LastProblem(worker.name)
+    root = logging.getLogger()
+    root.addHandler(problems)
+    try:
+        worker.start()
+        worker.join(timeout_s)
+    finally:
+        root.removeHandler(problems)
     if worker.is_alive():
         raise ConnectorStartTimeoutError(
             f"Connector {name} did not start within {timeout_s:g} s: its start() or task_configs() is still "
             "waiting (e.g. on a database or service that does not answer). Fix the config or the system it "
-            f"connects to, then restart it (POST /connectors/{name}/restart)."
+            f"connects to, then restart it (POST /connectors/{name}/restart).{problems.describe()}"
         )
     if "error" in outcome:
         raise outcome["error"]
     return outcome["configs"]
+
+
 _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
                     TargetState.STOPPED: State.STOPPED}
 
