@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
     from connect_core.errors.processing_context import ProcessingContext
 
-__all__ = ["LogReporter"]
+__all__ = ["LogReporter", "log_reporters"]
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +74,13 @@ class LogReporter:
         elif self.include_messages and original is not None:
             text += f", where source record is = {original!r}"
         return text + "."
+
+
+def log_reporters(
+    config: ErrorHandlingConfig, connector_name: str, task_id: int, metrics: ErrorHandlingMetrics | None = None
+) -> list[LogReporter]:
+    """A ``LogReporter`` only when ``errors.log.enable`` is true (Kafka ``Worker.sinkTaskReporters``): otherwise
+    tolerated failures stay out of the logs, and with them the records ``errors.log.include.messages`` would show."""
+    if not config.log_enable:
+        return []
+    return [LogReporter.from_config(config, connector_name, task_id, metrics)]

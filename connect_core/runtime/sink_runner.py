@@ -21,7 +21,7 @@ from connect_core.api.task import SinkTaskContext, TopicPartition
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
 from connect_core.errors.invocation_reporter import InvocationReporter, SentRecords
-from connect_core.errors.log_reporter import LogReporter
+from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
@@ -261,7 +261,7 @@ class SinkRunner:
             dlq = InvocationReporter(DeadLetterQueueReporter.create_and_setup(
                 self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID, scrub=redact,
             ), self._dlq_sent)
-        reporters: list[Any] = [LogReporter.from_config(errors_config, self.connector, SINK_TASK_ID)]
+        reporters: list[Any] = [*log_reporters(errors_config, self.connector, SINK_TASK_ID)]
         if dlq is not None:
             reporters.append(dlq)
         operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters)

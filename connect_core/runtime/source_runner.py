@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConnectError, NotFoundError
 from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
-from connect_core.errors.log_reporter import LogReporter
+from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
 from connect_core.kafka.retry import kafka_error_of, with_retries
@@ -345,7 +345,7 @@ class SourceRunner:
             task = connector_cls().task_class()()
             errors_config = ErrorHandlingConfig.parse(connector_config)
             operator = RetryWithToleranceOperator.from_config(
-                errors_config, reporters=[LogReporter.from_config(errors_config, connector, task_id)]
+                errors_config, reporters=log_reporters(errors_config, connector, task_id)
             )
             pipeline = SourcePipeline(ConverterSet.from_config(connector_config),
                                       build_chain(connector_config, registry.find), operator)

@@ -86,6 +86,25 @@ def test_a_bad_record_is_skipped_under_tolerance_all() -> None:
     assert (result.put, result.skipped, result.offsets) == (2, 1, {"orders-0": 13})
 
 
+@pytest.mark.parametrize("log_enable", [False, True])
+def test_tolerated_failures_reach_the_log_only_with_errors_log_enable(
+    log_enable: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kafka attaches its LogReporter only when errors.log.enable is true: otherwise a tolerated record (with
+    errors.log.include.messages, its coordinates) never reaches the logs."""
+    harness = Harness({**CONFIG, "errors.tolerance": "all", "errors.log.enable": str(log_enable).lower(),
+                       "errors.log.include.messages": "true"})
+    with caplog.at_level(logging.ERROR, logger="connect_core.errors.log_reporter"):
+        harness.runner().handle(_event(b"not json"))
+    logged = [r.getMessage() for r in caplog.records if r.name == "connect_core.errors.log_reporter"]
+    if log_enable:
+        assert len(logged) == 1
+        assert "Error encountered in task snk-0. Executing stage 'VALUE_CONVERTER'" in logged[0]
+        assert "where consumed record is {topic='orders', partition=0, offset=10" in logged[0]
+    else:
+        assert logged == []
+
+
 def test_a_paused_connector_fails_the_invocation_so_nothing_is_committed() -> None:
     harness = Harness()
     harness.topics.config_store().put_target_state("snk", TargetState.PAUSED)
