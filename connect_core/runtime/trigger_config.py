@@ -45,8 +45,9 @@ class KafkaTriggerConfig(BaseModel):
     batching_window_ms: int = config_field(
         DEFAULT_BATCHING_WINDOW_MS, alias="lambda.maximum.batching.window.ms", group=_GROUP,
         validator=in_range(0, 300_000),
-        description="MaximumBatchingWindowInSeconds, in ms: how long to gather a batch (AWS rounds to whole seconds; "
-        "500 ms is Lambda's default for Kafka).",
+        description="MaximumBatchingWindowInSeconds, in ms: how long to gather a batch. Lambda takes whole seconds: "
+        "other values round up (1-999 ms is 1 s, never 0). 500 ms is Lambda's default for Kafka and cannot be set "
+        "back once changed, so removing the key recreates the mapping.",
     )
     maximum_retry_attempts: int = config_field(
         -1, alias="lambda.maximum.retry.attempts", group=_GROUP, validator=in_range(-1, 10_000),
@@ -83,6 +84,10 @@ class KafkaTriggerConfig(BaseModel):
     def parse(cls, props: Mapping[str, Any]) -> KafkaTriggerConfig:
         """Parse from a connector config (unrelated keys are ignored)."""
         return parse_config(cls, props)
+
+    def batching_window_s(self) -> int:
+        """MaximumBatchingWindowInSeconds: the window rounded up, so a short window is never silently none."""
+        return math.ceil(self.batching_window_ms / 1000)
 
     def error_handling_controls(self) -> list[str]:
         """The mapping fields set away from their defaults that AWS allows in provisioned mode only."""

@@ -247,7 +247,7 @@ class SinkFunctions:
                               f"VPC ({env.KAFKA_VPC_SUBNETS}, {env.KAFKA_VPC_SECURITY_GROUPS}: stack parameters "
                               "SubnetIds, SecurityGroupIds); neither is set")
         if trigger.batching_window_ms != DEFAULT_BATCHING_WINDOW_MS:  # 500 ms is Lambda's default and not settable
-            desired["MaximumBatchingWindowInSeconds"] = round(trigger.batching_window_ms / 1000)
+            desired["MaximumBatchingWindowInSeconds"] = trigger.batching_window_s()
         desired["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if trigger.report_batch_item_failures else []
         desired["BisectBatchOnFunctionError"] = trigger.bisect_batch_on_function_error
         desired["MaximumRetryAttempts"] = trigger.maximum_retry_attempts
@@ -334,6 +334,8 @@ def _same_source(mapping: Mapping[str, Any], desired: Mapping[str, Any]) -> bool
         and mapping.get("Topics") == desired["Topics"]
         and mapping.get("StartingPosition") == desired["StartingPosition"]
         and _group_id(mapping) == _group_id(desired)
+        # Lambda cannot set a Kafka mapping back to its 500 ms default: removing the key recreates the mapping
+        and ("MaximumBatchingWindowInSeconds" in desired or not mapping.get("MaximumBatchingWindowInSeconds"))
     )
 
 

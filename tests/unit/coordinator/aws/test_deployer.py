@@ -316,6 +316,23 @@ def test_sink_topic_change_recreates_the_mapping_and_template_changes_propagate(
     assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 1024
 
 
+def test_batching_window_rounds_up_to_seconds_and_removing_it_recreates_the_mapping(aws: Aws) -> None:
+    aws.deployer.apply("to-file", {**SINK, "lambda.maximum.batching.window.ms": "200"}, 1, TargetState.STARTED)
+    [short] = aws.mappings()
+    assert short["MaximumBatchingWindowInSeconds"] == 1  # rounded up: 200 ms never becomes "no window"
+    aws.deployer.apply("to-file", {**SINK, "lambda.maximum.batching.window.ms": "1001"}, 1, TargetState.STARTED)
+    [longer] = aws.mappings()
+    assert (longer["UUID"], longer["MaximumBatchingWindowInSeconds"]) == (short["UUID"], 2)
+    # Lambda cannot set a Kafka mapping back to its 500 ms default: the mapping is created again without one
+    default = {k: v for k, v in SINK.items() if k != "lambda.maximum.batching.window.ms"}
+    aws.deployer.apply("to-file", default, 1, TargetState.STARTED)
+    [fresh] = aws.mappings()
+    assert fresh["UUID"] != short["UUID"]
+    assert "MaximumBatchingWindowInSeconds" not in fresh
+    aws.deployer.apply("to-file", default, 1, TargetState.STARTED)
+    assert [m["UUID"] for m in aws.mappings()] == [fresh["UUID"]]  # and kept from then on
+
+
 def test_restart_touches_the_sink_function_and_apply_keeps_it(aws: Aws) -> None:
     aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
     aws.deployer.restart("to-file", None)
