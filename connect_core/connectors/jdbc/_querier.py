@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from connect_core.connectors.jdbc._dialect import ColumnInfo, Dialect, TableId
 
 __all__ = ["QuerySpec", "TableQuerier"]
+
+log = logging.getLogger(__name__)
 
 
 class QuerySpec:
@@ -282,6 +285,16 @@ class TableQuerier:
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConnectError(f"Invalid type for incrementing column: {type(value).__name__}")
         return value
+
+    def reset(self) -> None:
+        """Forget the open cursor after a failed query, so the next ``poll`` queries again from ``offset``
+        (Confluent ``resetAndRequeueHead``); the connection it belonged to is replaced by the caller."""
+        cursor, self._cursor, self._held, self.done = self._cursor, None, None, False
+        if cursor is not None:
+            try:
+                cursor.close()
+            except Exception:  # the cursor of a failed query or a lost connection: nothing left to release
+                log.debug("closing the cursor of a failed query", exc_info=True)
 
     def close(self, conn: Any, *, commit: bool = False) -> None:
         """Close the cursor; committing ends the read transaction so the next query sees new rows."""

@@ -41,6 +41,7 @@ DEFAULT_TABLE_POLL_INTERVAL_MS: Final = 60_000
 DEFAULT_CONNECTION_ATTEMPTS: Final = 3
 DEFAULT_CONNECTION_BACKOFF_MS: Final = 10_000
 DEFAULT_DB_TIMEZONE: Final = "UTC"
+DEFAULT_CREDENTIALS_PROVIDER: Final = "io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"
 _INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
 _SELECT = re.compile(r"(?is)^SELECT\b")
 _LEGACY_NEW_CONFLICT = (
@@ -99,6 +100,15 @@ def _table_types(key: str, value: Any) -> None:
             raise config_error(key, value, f"String must be one of: {', '.join(TABLE_TYPES)}")
 
 
+def _credentials_provider(key: str, value: Any) -> None:
+    """Only Confluent's default provider (``connection.user``/``connection.password``) exists here: a custom class
+    (a Java plugin) would otherwise be ignored in silence and the connector log in with other credentials."""
+    if value not in (DEFAULT_CREDENTIALS_PROVIDER, DEFAULT_CREDENTIALS_PROVIDER.rsplit(".", 1)[1]):
+        raise config_error(key, value, f"Only {DEFAULT_CREDENTIALS_PROVIDER} (connection.user and "
+                           "connection.password) is supported; set the credentials with those keys (a config "
+                           "provider such as ${secretsmanager:...} keeps them out of the config)")
+
+
 def _field(default: Any, alias: str, description: str, **kw: Any) -> Any:
     return config_field(default, alias=alias, description=description, **kw)
 
@@ -122,9 +132,10 @@ class JdbcSourceConfig(BaseModel):
                                                    importance="HIGH", group=_DB, width="SHORT",
                                                    display_name="JDBC Password")
     credentials_provider_class: str = _field(
-        "io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider", "jdbc.credentials.provider.class",
+        DEFAULT_CREDENTIALS_PROVIDER, "jdbc.credentials.provider.class",
         "Credentials provider to use for authentication to the database. Only the default (connection.user and "
-        "connection.password) is supported.", importance="LOW", group=_DB, type="CLASS")
+        "connection.password) is supported; validate refuses any other class.", importance="LOW", group=_DB,
+        type="CLASS", validator=_credentials_provider)
     connection_attempts: int = _field(DEFAULT_CONNECTION_ATTEMPTS, "connection.attempts",
                                       "Maximum number of attempts to retrieve a valid JDBC connection. Must be a "
                                       "positive integer.", importance="LOW", group=_DB, validator=in_range(1))

@@ -51,6 +51,8 @@ class JdbcSourceTask(SourceTask):
         self._conn: Any = None
         self._queriers: list[TableQuerier] = []
         self._batch_max_rows = 0
+        self._config: JdbcSourceConfig | None = None
+        self._dialect: Dialect | None = None
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's model, connect, and prepare one querier per table with its stored offset."""
@@ -71,6 +73,7 @@ class JdbcSourceTask(SourceTask):
                               "assigned to it")
         dialect = dialect_for(parse_jdbc_url(config.connection_url).family, config.dialect_name,
                               config.quote_sql_identifiers)
+        self._config, self._dialect = config, dialect
         self._conn = connect(config, dialect)
         try:
             tables = [dialect.parse_table_identifier(t) for t in table_names]
@@ -130,14 +133,7 @@ class JdbcSourceTask(SourceTask):
         for querier in self._queriers:
             if querier.done:
                 continue
-            try:
-                records = querier.poll(self._conn, self._batch_max_rows)
-            except ConnectError:
-                raise
-            except Exception as e:
-                where = querier.spec.table.fqn() if querier.spec.table else "the query"
-                cls = RetriableError if type(e).__name__ in _TRANSIENT else ConnectError
-                raise cls(f"Failed to run query for {where}: {e}") from e
+            records = self._poll_with_retries(querier)
             if records:
                 return records
         # Every table is caught up: this round ends here, and the next poll (the next invocation of a warm task,
@@ -145,6 +141,42 @@ class JdbcSourceTask(SourceTask):
         for querier in self._queriers:
             querier.done = False
         return []
+
+    def _poll_with_retries(self, querier: TableQuerier) -> list[SourceRecord]:
+        """``querier.poll``; a transient SQL error (a lost connection, a deadlock) is retried ``query.retry.attempts``
+        times on a new connection from the querier's offset, then fails the task naming the key. With -1
+        (unlimited, the default) it is a ``RetriableError``: the next invocation queries again. Other SQL errors
+        fail at once, as Confluent fails on ``SQLNonTransientException``."""
+        assert self._config is not None and self._dialect is not None, "start() first"
+        attempts = self._config.query_retry_attempts
+        retries = 0
+        while True:
+            try:
+                return querier.poll(self._conn, self._batch_max_rows)
+            except ConnectError:
+                raise
+            except Exception as e:
+                where = querier.spec.table.fqn() if querier.spec.table else "the query"
+                if type(e).__name__ not in _TRANSIENT:
+                    raise ConnectError(f"Failed to run query for {where}: {e}") from e
+                querier.reset()
+                if attempts < 0:
+                    raise RetriableError(f"Failed to run query for {where}: {e}") from e
+                if retries >= attempts:
+                    raise ConnectError(f"Failed to query {where} after {retries} retries (query.retry.attempts="
+                                       f"{attempts}): {e}") from e
+                retries += 1
+                log.warning("SQL error while querying %s (retry %d/%d): %s", where, retries, attempts, e)
+                self._reconnect()
+
+    def _reconnect(self) -> None:
+        assert self._config is not None and self._dialect is not None
+        old, self._conn = self._conn, None
+        try:
+            old.close()
+        except Exception:  # a lost connection may not close cleanly
+            log.debug("closing the connection of a failed query", exc_info=True)
+        self._conn = connect(self._config, self._dialect)
 
     def stop(self) -> None:
         """Close any open cursor and the connection."""

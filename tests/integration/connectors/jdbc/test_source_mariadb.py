@@ -336,3 +336,30 @@ def test_without_a_grace_period_a_late_row_is_missed_as_in_confluent(mariadb_set
     conn, table = db
     emitted = _late_commit_scenario(mariadb_settings, conn, table)
     assert emitted == [["first"], ["a", "b"], ["c"], [], ["d"]]  # 'late' never arrives: why the grace exists
+
+
+@pytest.mark.parametrize(("attempts", "outcome"), [("1", "records"), ("0", "ConnectError"), ("-1", "RetriableError")])
+def test_query_retry_attempts_decide_what_a_lost_connection_does(
+    mariadb_settings: dict[str, str], db: tuple, attempts: str, outcome: str
+) -> None:
+    """query.retry.attempts: a query whose connection the server killed is retried on a new connection that many
+    times (then the task fails naming the key); -1 leaves the retry to the next invocation (RetriableError)."""
+    from connect_core.api.errors import ConnectError, RetriableError
+
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id BIGINT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL)")
+    _sql(conn, f"INSERT INTO {table} (name) VALUES ('a'), ('b')")
+    props = _props(mariadb_settings, table, mode="incrementing", **{"query.retry.attempts": attempts})
+    task = start_task(JdbcSourceTask(), props, MemoryOffsetReader())
+    try:
+        _sql(conn, f"KILL {task._conn.thread_id()}")  # the database drops the task's connection
+        if outcome == "records":
+            assert [r.value.get("name") for r in task.poll()] == ["a", "b"]
+            return
+        with pytest.raises(ConnectError) as raised:
+            task.poll()
+        assert type(raised.value) is (RetriableError if outcome == "RetriableError" else ConnectError)
+        if outcome == "ConnectError":
+            assert "query.retry.attempts=0" in str(raised.value)
+    finally:
+        task.stop()

@@ -82,12 +82,19 @@ BASE = {"connection.url": "jdbc:sqlite:/tmp/x", "mode": "bulk"}
     ({"table.whitelist": "a", "topic.prefix": "bad prefix"}, "topic.prefix", "ASCII alphanumerics"),
     ({"table.whitelist": "a", "numeric.mapping": "fast"}, "numeric.mapping", "String must be one of"),
     ({"table.whitelist": "a", "batch.max.rows": "0"}, "batch.max.rows", "at least 1"),
+    ({"table.whitelist": "a", "jdbc.credentials.provider.class": "com.example.VaultProvider"},
+     "jdbc.credentials.provider.class", "Only io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"),
 ])
 def test_cross_field_rules_name_their_key(props: dict[str, str], key: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_config(JdbcSourceConfig, {**BASE, **props})
     errors = {v["name"]: v["errors"] for v in validate_config(JdbcSourceConfig, {**BASE, **props})}
     assert any(message in e for e in errors[key])
+
+
+def test_the_default_credentials_provider_is_accepted_by_either_name() -> None:
+    for name in ("io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider", "DefaultJdbcCredentialsProvider"):
+        parse_config(JdbcSourceConfig, {**BASE, "table.whitelist": "a", "jdbc.credentials.provider.class": name})
 
 
 def test_defaults_follow_confluent() -> None:
