@@ -76,6 +76,13 @@ class Connector(abc.ABC):
         """Per-key validation results; by default derived from ``config_model``."""
         return validate_config(self.config_model, props)
 
+    def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
+        """How often the coordinator runs this connector again to see whether its task configs changed (new tables
+        in the database); ``None``: never. A Kafka connector watches from its own thread and calls
+        ``context.requestTaskReconfiguration()``; a function has no thread between invocations, so the coordinator's
+        heartbeat asks instead, at most this often."""
+        return None
+
 
 class SourceConnector(Connector):
     """A connector whose tasks read from an external system into Kafka."""

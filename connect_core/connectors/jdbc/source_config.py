@@ -204,8 +204,10 @@ class JdbcSourceConfig(BaseModel):
     transaction_isolation_mode: str = _field("DEFAULT", "transaction.isolation.mode", "Transaction isolation level "
                                              "used when running queries.", importance="LOW", group=_MODE,
                                              validator=valid_string(*ISOLATION_MODES), recommended=ISOLATION_MODES)
-    query_retry_attempts: int = _field(-1, "query.retry.attempts", "Number of times to retry SQL exceptions "
-                                       "encountered when executing queries (-1 = unlimited).", importance="LOW",
+    query_retry_attempts: int = _field(-1, "query.retry.attempts", "Number of times to retry a transient SQL "
+                                       "error (lost connection, deadlock) on a new connection within one invocation "
+                                       "before the task fails; -1 (unlimited) leaves the retry to the next "
+                                       "invocation.", importance="LOW",
                                        group=_MODE)
     # -- Connector ---------------------------------------------------------------------------------
     table_types: list[str] = _field(["TABLE"], "table.types", "Table types to extract: TABLE, VIEW, SYSTEM TABLE, "
@@ -222,7 +224,8 @@ class JdbcSourceConfig(BaseModel):
     poll_linger_ms: int = _field(5000, "poll.linger.ms", "Accepted for compatibility; poll never lingers.",
                                  importance="LOW", group=_CONN, type="LONG")
     table_poll_interval_ms: int = _field(DEFAULT_TABLE_POLL_INTERVAL_MS, "table.poll.interval.ms", "Frequency in "
-                                         "ms to poll for new or removed tables.", importance="LOW", group=_CONN,
+                                         "ms to poll for new or removed tables (on the coordinator's heartbeat, so "
+                                         "at least its interval); changed tables reconfigure the tasks.", importance="LOW", group=_CONN,
                                          type="LONG")
     topic_prefix: str = _field("", "topic.prefix", "Prefix to prepend to table names to generate the name of the "
                                "Kafka topic, or in the case of a custom query, the full name of the topic.",

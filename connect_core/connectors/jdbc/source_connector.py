@@ -76,6 +76,12 @@ class JdbcSourceConnector(SourceConnector):
         """The model's results, plus a refusal of a SQLite file outside the worker's file roots."""
         return file_roots_errors(super().validate(props), props.get(URL_CONFIG), file_roots_of(self))
 
+    def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
+        """``table.poll.interval.ms`` in table mode (Confluent's ``TableMonitorThread``): tables created or dropped
+        since are picked up by the next reconfiguration; never for a query."""
+        config = parse_config(JdbcSourceConfig, props)
+        return None if config.effective_query else config.table_poll_interval_ms
+
     def tables(self) -> list[TableId]:
         """The tables found by the last ``start``."""
         return list(self._tables)

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.deployer import check_deployable
 from connect_core.coordinator.herder.errors import BadRequestError
-from connect_core.coordinator.herder.plugins import connector_type
+from connect_core.coordinator.herder.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    connector_class,
+    connector_type,
+    new_connector,
+)
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
 from connect_core.coordinator.herder.task_configs import generate_task_configs
 from connect_core.coordinator.herder.validation import ensure_valid
@@ -100,6 +106,22 @@ def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[d
     if "error" in outcome:
         raise outcome["error"]
     return outcome["configs"]
+
+
+# When each connector was last checked by ``reconfigure_due`` (monotonic seconds), kept across the invocations of a
+# warm coordinator; a cold one checks every connector once at its first heartbeat.
+_RECONFIGURED_AT: dict[str, float] = {}
+RECONFIGURE_BUDGET_S = 12.0
+
+
+def _reconfiguration_interval_ms(config: Config) -> int | None:
+    """The connector plugin's ``reconfiguration_interval_ms`` for this config; None when it has none or the config
+    does not parse (that connector's start reports why)."""
+    try:
+        cls = connector_class(str(config.get(CONNECTOR_CLASS_CONFIG)))
+        return new_connector(cls).reconfiguration_interval_ms({k: v for k, v in config.items() if v is not None})
+    except Exception:
+        return None
 
 
 _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
@@ -281,6 +303,51 @@ class Herder:
         self.configs.put_task_configs(name, task_configs)
         self.report.tasks(name, range(len(task_configs)), State.UNASSIGNED)
         self.report.tasks(name, [t for t in current if t >= len(task_configs)], State.DESTROYED)
+
+    # --- task reconfiguration ----------------------------------------------------------------------------------
+
+    def reconfigure_due(self, now_s: float | None = None, budget_s: float = RECONFIGURE_BUDGET_S) -> list[str]:
+        """Run again every STARTED connector whose plugin asks for it (``reconfiguration_interval_ms``: the JDBC
+        source's ``table.poll.interval.ms``) and is due, and write and deploy its task configs only if they changed
+        (Kafka ``DistributedHerder.reconfigureConnector`` after ``requestTaskReconfiguration``); the names changed.
+
+        Called by the coordinator's heartbeat, so the effective interval is at least the heartbeat's. A connector
+        that fails here keeps its tasks and is tried again when next due: a table listing that fails once must
+        not stop a running connector (Confluent's monitor thread logs and retries too).
+        """
+        now = time.monotonic() if now_s is None else now_s
+        ends = time.monotonic() + budget_s
+        self.configs.refresh()
+        changed = []
+        for name in self.configs.connectors():
+            if time.monotonic() >= ends:
+                break  # the rest are due at the next heartbeat; the coordinator must answer within its timeout
+            config = self._config(name)
+            interval = _reconfiguration_interval_ms(config)
+            if interval is None or (self.configs.target_state(name) or TargetState.STARTED) is not TargetState.STARTED:
+                continue
+            checked = _RECONFIGURED_AT.get(name)
+            if checked is not None and now - checked < interval / 1000:
+                continue
+            _RECONFIGURED_AT[name] = now
+            self.statuses.refresh()
+            status = self.statuses.connector_status(name)
+            if status is None or status.state is not State.RUNNING:
+                continue  # a FAILED connector waits for a restart or a new config, as in Kafka
+            try:
+                task_configs = _bounded_task_configs(name, config, min(START_TIMEOUT_S, max(ends - time.monotonic(),
+                                                                                            1.0)))
+            except Exception:
+                log.warning("Reconfiguring connector %s failed; its tasks keep their configs", name, exc_info=True)
+                continue
+            if task_configs == self.configs.task_configs(name):
+                continue
+            log.info("Connector %s: task configs changed (%d task(s)); writing and deploying them", name,
+                     len(task_configs))
+            self._write_task_configs(name, task_configs, {s.task: s for s in self.statuses.task_statuses(name)})
+            self.deployer.apply(name, config, len(task_configs), TargetState.STARTED)
+            changed.append(name)
+        return changed
 
     # --- restarts ----------------------------------------------------------------------------------------------
 

@@ -74,7 +74,12 @@ class Coordinator:
 
     def heartbeat(self) -> dict[str, int]:
         """The scheduled heartbeat: sample every sink's lag, and disable the trigger of every sink whose breaker is
-        open (a poison batch is kept, not retried forever); the lag totals by connector (none without operations)."""
+        open (a poison batch is kept, not retried forever); the lag totals by connector (none without operations).
+        Connectors that watch their system (JDBC source tables) are reconfigured here when due."""
+        try:
+            self.herder.reconfigure_due()
+        except Exception:  # the next beat tries again
+            log.warning("reconfiguring connectors failed", exc_info=True)
         if self.overview is None:
             return {}
         totals = self.overview.lag_totals()

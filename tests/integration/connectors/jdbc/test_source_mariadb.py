@@ -363,3 +363,53 @@ def test_query_retry_attempts_decide_what_a_lost_connection_does(
             assert "query.retry.attempts=0" in str(raised.value)
     finally:
         task.stop()
+
+
+def test_a_new_table_is_picked_up_at_most_every_table_poll_interval(
+    mariadb_settings: dict[str, str], db: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """table.poll.interval.ms (Confluent's TableMonitorThread): the coordinator's heartbeat runs the connector
+    again when due, and a table created since gets a task; not before the interval has passed."""
+    from connect_core.coordinator.herder import herder as herder_module
+    from tests.unit.coordinator.conftest import Rest
+    from tests.unit.coordinator.fakes import make_coordinator
+
+    conn, table = db
+    second, third = f"{table}_b", f"{table}_c"
+    name = f"monitor-{uuid.uuid4().hex[:8]}"
+    clock = [1000.0]
+    rest = Rest()
+
+    def beat() -> list[str]:
+        coordinator = make_coordinator(rest.topics, rest.deployer, rest.groups)
+        return coordinator.herder.reconfigure_due(now_s=clock[0])
+
+    def tables() -> list[str]:
+        return [t["config"]["tables"] for t in rest.call("GET", f"/connectors/{name}/tasks").body]
+
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY)")
+    try:
+        rest.create(name, {"connector.class": "JdbcSource", "connection.url": mariadb_settings["connection.url"],
+                           "connection.user": mariadb_settings["user"],
+                           "connection.password": mariadb_settings["password"], "mode": "bulk",
+                           "table.whitelist": f"{table},{second},{third}", "topic.prefix": "mon-", "tasks.max": "3",
+                           "table.poll.interval.ms": "60000"})
+        assert len(tables()) == 1
+        assert beat() == []  # first check: nothing new
+        _sql(conn, f"CREATE TABLE {second} (id INT PRIMARY KEY)")
+        clock[0] += 30
+        assert beat() == [] and len(tables()) == 1  # not due yet
+        clock[0] += 31
+        assert beat() == [name]
+        assert sorted(tables()) == sorted(f"`{mariadb_settings['database']}`.`{t}`" for t in (table, second))
+        assert rest.deployer.deployed[name].task_count == 2
+        statuses = rest.call("GET", f"/connectors/{name}/status").body
+        assert statuses["connector"]["state"] == "RUNNING"
+        clock[0] += 61
+        assert beat() == []  # unchanged: nothing written
+        monkeypatch.setattr(herder_module, "_RECONFIGURED_AT", {})
+        rest.call("PUT", f"/connectors/{name}/pause")
+        _sql(conn, f"CREATE TABLE {third} (id INT PRIMARY KEY)")
+        assert beat() == []  # a paused connector is not reconfigured
+    finally:
+        _sql(conn, f"DROP TABLE IF EXISTS {second}", f"DROP TABLE IF EXISTS {third}")
