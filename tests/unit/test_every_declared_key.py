@@ -1,0 +1,137 @@
+"""Every key a built-in plugin declares is read, refused by validate, or listed here as deliberately ignored.
+
+The walk covers every connector, converter, transformation and predicate in the plugin registry that has a
+``config_model``, plus the framework keys (``ConnectorConfig``, ``errors.*``, the ``lambda.*`` triggers, the restart
+policy). A key counts as read when its field is used (``.<field>``) or its name is looked up as a string somewhere in
+its plugin's package (the framework's: anywhere in ``connect_core`` and ``functions``) besides its declaration. This
+is how unread keys were found (``query.retry.attempts``, ``table.poll.interval.ms``, a custom
+``jdbc.credentials.provider.class``): a new key that nothing reads fails here until it is implemented, refused
+(``REFUSED``: validate must reject the value given) or listed in ``IGNORED`` with the words of its documented
+description (docs/reference.md) that say why. What each read key does is proven by the tests of its plugin.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.api.config import config_keys, validate_config
+from connect_core.errors.config import ErrorHandlingConfig
+from connect_core.runtime import registry
+from connect_core.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
+from connect_core.runtime.restart_policy import RestartPolicyConfig
+from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+REPO = Path(__file__).resolve().parents[2]
+FRAMEWORK = (SourceConnectorConfig, SinkConnectorConfig, ErrorHandlingConfig, KafkaTriggerConfig,
+             SourceScheduleConfig, RestartPolicyConfig)
+
+# key -> (a value validate must refuse, a fragment of its error)
+REFUSED: dict[tuple[str, str], tuple[str, str]] = {
+    ("JdbcSourceConfig", "jdbc.credentials.provider.class"):
+        ("com.example.VaultCredentialsProvider", "Only io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"),
+}
+
+# key -> the words of its description (docs/reference.md) that say why it is accepted and ignored
+IGNORED: dict[tuple[str, str], str] = {
+    ("JdbcSourceConfig", "max.buffer.size"): "Accepted for compatibility; batches are read straight from the cursor",
+    ("JdbcSourceConfig", "poll.linger.ms"): "Accepted for compatibility; poll never lingers",
+    ("JdbcSourceConfig", "date.calendar.system"): "Python dates are always proleptic Gregorian",
+    ("ElasticsearchSinkConfig", "max.buffered.records"): "Kept for compatibility: a Lambda batch is bounded by the",
+    ("ElasticsearchSinkConfig", "linger.ms"): "Kept for compatibility: batches are written at flush",
+    ("ElasticsearchSinkConfig", "flush.timeout.ms"): "Kept for compatibility: the Lambda timeout bounds a flush",
+    ("ElasticsearchSinkConfig", "max.connection.idle.time.ms"): "Kept for compatibility: connections are pooled",
+    ("BinlogSourceConfig", "schema.history.internal.kafka.bootstrap.servers"): "no schema history topic is kept",
+    ("BinlogSourceConfig", "schema.history.internal.kafka.topic"): "Accepted for Debezium configs; unused",
+    ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "Unused for PEM trust stores",
+    ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"):
+        "the PEM key is decrypted with schema.registry.ssl.key.password",
+}
+
+# key -> where it is read, when that is outside the plugin's package
+READ_BY_THE_FRAMEWORK: dict[tuple[str, str], str] = {
+    ("FileStreamSinkConfig", "topics"): "the sink runner and the deployer read every sink's topics",
+    ("JdbcSourceConfig", "poll.interval.ms"): "runtime/trigger_config.py: the schedule of the task's function",
+}
+
+
+def _models() -> list[type[BaseModel]]:
+    models: list[type[BaseModel]] = list(FRAMEWORK)
+    for desc in registry.plugins(None):
+        model = getattr(registry.load(desc.class_name), "config_model", None)
+        if model is not None and model not in models:
+            models.append(model)
+    return models
+
+
+def _home(model: type[BaseModel]) -> list[Path]:
+    """The package whose code may read the model's keys."""
+    if model in FRAMEWORK:
+        return [REPO / "connect_core", REPO / "functions"]
+    parts = Path(inspect.getfile(model)).resolve().relative_to(REPO).parts
+    return [REPO.joinpath(*parts[:3] if parts[1] == "connectors" else parts[:2])]
+
+
+_SOURCES: dict[Path, list[str]] = {}
+
+
+def _sources(home: list[Path]) -> list[str]:
+    texts = []
+    for root in home:
+        if root not in _SOURCES:
+            _SOURCES[root] = [p.read_text() for p in sorted(root.rglob("*.py"))]
+        texts += _SOURCES[root]
+    return texts
+
+
+def _is_read(field: str, key: str, texts: list[str]) -> bool:
+    attribute = re.compile(r"\." + re.escape(field) + r"\b")
+    if any(attribute.search(text) for text in texts):
+        return True
+    return sum(text.count(f'"{key}"') for text in texts) > 1  # its declaration has one
+
+
+def test_every_declared_key_is_read_refused_or_listed_as_ignored(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_FILE_ROOTS", str(tmp_path))  # the FileStream connectors are offered
+    models = _models()
+    assert {"JdbcSourceConfig", "JdbcSinkConfig", "JsonConverterConfig", "CastConfig", "TopicNameMatchesConfig",
+            "FileStreamSinkConfig", "KafkaTriggerConfig"} <= {m.__name__ for m in models}
+    unread: list[str] = []
+    listed: set[tuple[str, str]] = set()
+    for model in models:
+        texts = _sources(_home(model))
+        docs = {k["name"]: k["documentation"] for k in config_keys(model)}
+        for field, info in model.model_fields.items():
+            key = info.alias or field
+            entry = (model.__name__, key)
+            if entry in REFUSED:
+                listed.add(entry)
+                value, message = REFUSED[entry]
+                results = {v["name"]: v["errors"] for v in validate_config(model, {key: value})}
+                assert any(message in e for e in results[key]), f"{entry}: validate accepts {value!r}"
+            elif entry in IGNORED:
+                listed.add(entry)
+                assert IGNORED[entry] in " ".join(docs[key].split()), f"{entry}: the reason is not documented"
+            elif entry in READ_BY_THE_FRAMEWORK:
+                listed.add(entry)
+            elif not _is_read(field, key, texts):
+                unread.append(f"{model.__name__}: {key}")
+    assert unread == [], "declared keys nothing reads: implement them, refuse them at validate, or list them"
+    stale = (set(REFUSED) | set(IGNORED) | set(READ_BY_THE_FRAMEWORK)) - listed
+    assert stale == set(), "listed keys that no model declares any more"
+
+
+def test_the_detector_finds_an_unread_key() -> None:
+    """A key only declared is not read: the walk above cannot pass vacuously."""
+    texts = ['    table_poll_interval_ms: int = _field(60000, "table.poll.interval.ms", "...")\n']
+    assert not _is_read("table_poll_interval_ms", "table.poll.interval.ms", texts)
+    assert _is_read("table_poll_interval_ms", "table.poll.interval.ms",
+                    [*texts, "return config.table_poll_interval_ms\n"])
