@@ -17,8 +17,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
 from connect_core.api.config import config_keys, validate_config
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.runtime import registry
@@ -27,6 +25,7 @@ from connect_core.runtime.restart_policy import RestartPolicyConfig
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
 
 if TYPE_CHECKING:
+    import pytest
     from pydantic import BaseModel
 
 REPO = Path(__file__).resolve().parents[2]

@@ -225,8 +225,8 @@ class JdbcSourceConfig(BaseModel):
                                  importance="LOW", group=_CONN, type="LONG")
     table_poll_interval_ms: int = _field(DEFAULT_TABLE_POLL_INTERVAL_MS, "table.poll.interval.ms", "Frequency in "
                                          "ms to poll for new or removed tables (on the coordinator's heartbeat, so "
-                                         "at least its interval); changed tables reconfigure the tasks.", importance="LOW", group=_CONN,
-                                         type="LONG")
+                                         "at least its interval); changed tables reconfigure the tasks.",
+                                         importance="LOW", group=_CONN, type="LONG")
     topic_prefix: str = _field("", "topic.prefix", "Prefix to prepend to table names to generate the name of the "
                                "Kafka topic, or in the case of a custom query, the full name of the topic.",
                                importance="HIGH", group=_CONN, validator=_topic_prefix)
