@@ -82,10 +82,17 @@ class S3Storage:
         self._acl_args: dict[str, Any] = {"ACL": config.s3_acl_canned} if config.s3_acl_canned else {}
 
     def check_bucket(self) -> None:
-        """Fail at start when the bucket does not exist, as Confluent's task does."""
+        """Fail at start when the bucket does not exist, as Confluent's task does.
+
+        Only an answer that says so (404, 403, 400) is a configuration error, which opens the circuit breaker at
+        once; a 5xx, throttling, a timeout or a lost connection is transient: ``RetriableError``, retried with backoff.
+        """
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except Exception as e:
+            transient = _translate(e, f"HeadBucket {self.bucket}")
+            if isinstance(transient, RetriableError) and not isinstance(transient, FileExistsRetriableError):
+                raise transient from e
             raise ConfigError(f"Invalid value {self.bucket} for configuration s3.bucket.name: "
                               f"no such bucket or no access ({e})") from e
 

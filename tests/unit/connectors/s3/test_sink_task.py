@@ -257,3 +257,42 @@ def test_rotate_interval_splits_files_on_record_time(s3: Any) -> None:
 def test_missing_bucket_fails_at_start(s3: Any) -> None:
     with pytest.raises(ConfigError, match="s3.bucket.name"):
         S3SinkTask(s3_client=s3).start(BASE | {"s3.bucket.name": "nope"})
+
+
+class _FlakyHeadBucket:
+    """An S3 client whose HeadBucket fails as given (everything else goes to the real one)."""
+
+    def __init__(self, real: Any, error: Exception) -> None:
+        self._real, self._error = real, error
+
+    def head_bucket(self, **_kwargs: Any) -> None:
+        raise self._error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@pytest.mark.parametrize("error", ["503", "timeout", "connection"])
+def test_a_transient_head_bucket_failure_at_start_is_retriable_not_a_config_error(s3: Any, error: str) -> None:
+    from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+    from connect_core.runtime.restart_policy import is_non_retriable
+
+    failure = {
+        "503": ClientError({"Error": {"Code": "503", "Message": "Service Unavailable"},
+                            "ResponseMetadata": {"HTTPStatusCode": 503}}, "HeadBucket"),
+        "timeout": ReadTimeoutError(endpoint_url="https://s3.amazonaws.com"),
+        "connection": EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"),
+    }[error]
+    with pytest.raises(RetriableError, match="HeadBucket") as raised:
+        S3SinkTask(s3_client=_FlakyHeadBucket(s3, failure)).start(BASE)
+    assert not is_non_retriable(raised.value)  # backoff, not the breaker opening at once
+
+
+def test_a_forbidden_bucket_at_start_is_a_config_error(s3: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    forbidden = ClientError({"Error": {"Code": "403", "Message": "Forbidden"},
+                             "ResponseMetadata": {"HTTPStatusCode": 403}}, "HeadBucket")
+    with pytest.raises(ConfigError, match="s3.bucket.name"):
+        S3SinkTask(s3_client=_FlakyHeadBucket(s3, forbidden)).start(BASE)
