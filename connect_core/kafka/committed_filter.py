@@ -6,8 +6,9 @@ checked against a ``read_committed`` view of the same partitions: a consumer ass
 offset reads up to its last one; offsets it does not return are records of aborted transactions and are dropped
 (the mapping commits past them after the invocation, as a ``read_committed`` consumer would skip them). A batch that
 reaches the last stable offset (where the ``read_committed`` fetch ends) holds records of a transaction still open
-(or records behind one): those may yet commit, so the batch fails with :class:`OpenTransactionError` and the
-mapping delivers it again.
+(or records behind one): those may yet commit. The check then raises :class:`OpenTransactionError` carrying the
+committed prefix (every decided record below each partition's last stable offset) and where each held-back partition
+must resume: the runtime writes the prefix and has the rest delivered again (``runtime/sink_runner.py``).
 
 Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
 invocations (``docs/deploy.md`` has the measured numbers).
@@ -38,7 +39,18 @@ FETCH_WAIT_MAX_MS = 5
 
 
 class OpenTransactionError(RetriableError):
-    """The batch reaches into a transaction that is still open: deliver it again once it has ended."""
+    """The batch reaches into a transaction that is still open: deliver it again once it has ended.
+
+    ``committed``: the batch's records below the last stable offsets that a ``read_committed`` consumer returns, in
+    order; ``held_back``: per held-back partition, the first offset that must come again (its last stable offset).
+    """
+
+    def __init__(self, message: str, committed: list[ConsumedRecord] | None = None,
+                 held_back: dict[tuple[str, int], int] | None = None) -> None:
+        """The message names the partitions; the prefix and the resume offsets are for the runtime."""
+        super().__init__(message)
+        self.committed = committed if committed is not None else []
+        self.held_back = held_back or {}
 
 
 class PendingCheck(NamedTuple):
@@ -88,8 +100,15 @@ class CommittedFilter:
         batch, ranges = check.batch, check.ranges
         if not ranges:
             return []
-        seen = self._read(self._open(), ranges)
+        seen, held = self._read(self._open(), ranges)
         kept = [record for record in batch if (record.topic, record.partition, record.offset) in seen]
+        if held:
+            decided = [r for r in batch if r.offset < held.get((r.topic, r.partition), r.offset + 1)]
+            self.dropped += len(decided) - len(kept)
+            raise OpenTransactionError(
+                "; ".join(f"{t}-{p}: the batch reaches offset {ranges[(t, p)][1]} but the last stable offset is "
+                          f"{lso}: a transaction is still open" for (t, p), lso in sorted(held.items()))
+                + "; the records from there will be delivered again", kept, held)
         if len(kept) != len(batch):
             self.dropped += len(batch) - len(kept)
             log.warning("dropping %d records of aborted transactions from the batch (%s)", len(batch) - len(kept),
@@ -132,16 +151,19 @@ class CommittedFilter:
             consumer.assign(starts)
             self._assigned = set(ranges)
 
-    def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]) -> set[tuple[str, int, int]]:
-        """(topic, partition, offset) of every committed record in the ranges.
+    def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]
+              ) -> tuple[set[tuple[str, int, int]], dict[tuple[str, int], int]]:
+        """(topic, partition, offset) of every committed record in the ranges, and the partitions held back.
 
         A ``read_committed`` fetch stops at the last stable offset, where librdkafka reports the end of the
-        partition: an end at or below a range's last offset means a transaction there is still open.
+        partition: an end at or below a range's last offset means a transaction there is still open; the partition
+        is held back from that offset (everything below it is decided).
         """
         from confluent_kafka import KafkaError, TopicPartition
 
         pending = dict(ranges)
         seen: set[tuple[str, int, int]] = set()
+        held: dict[tuple[str, int], int] = {}
         starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
         deadline = time.monotonic() + self.timeout_s
         position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
@@ -162,9 +184,9 @@ class CommittedFilter:
                         continue
                     last = pending[key][1]
                     if error is not None and offset <= last:
-                        raise OpenTransactionError(
-                            f"{key[0]}-{key[1]}: the batch reaches offset {last} but the last stable offset is "
-                            f"{offset}: a transaction is still open; the batch will be delivered again")
+                        held[key] = offset
+                        del pending[key]
+                        continue
                     if error is None and offset <= last:
                         seen.add((key[0], key[1], offset))
                         position[key] = offset + 1
@@ -175,4 +197,4 @@ class CommittedFilter:
             self._assigned = set()
             raise
         consumer.pause(starts)
-        return seen
+        return seen, held

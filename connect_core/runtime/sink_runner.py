@@ -71,6 +71,7 @@ class SinkInvocationResult:
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
     batch_item_failures: list[dict[str, Any]] | None = None
+    held_back: bool = False  # the failures only hold back records of still-open transactions: the batch went through
 
     def response(self) -> dict[str, Any]:
         """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
@@ -143,6 +144,7 @@ class SinkRunner:
             raise
         result = SinkInvocationResult(self.connector, records=len(consumed))
         converted: list[SinkRecord | None] | None = None
+        held: dict[tuple[str, int], int] = {}
         if check is not None and not running.read_committed:
             self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
         if running.read_committed and consumed:
@@ -154,13 +156,14 @@ class SinkRunner:
                 # batch that had a conversion failure or aborted records is converted again (pure) after the check.
                 converted = running.pipeline.convert_clean(consumed)
                 committed = committed_filter.finish(check)
-            except OpenTransactionError as error:  # not the task's failure: the batch just comes back later
+            except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
                 log.warning("%s", error)
-                if running.report_item_failures:
-                    result.batch_item_failures = _first_offsets(consumed)
-                    return result
-                raise
-            result.aborted = len(consumed) - len(committed)
+                if not running.report_item_failures:
+                    raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
+                # With partial batch responses the committed prefix is written now and only the rest comes again.
+                committed, held, converted = error.committed, error.held_back, None
+            decided = [c for c in consumed if c.offset < held.get((c.topic, c.partition), c.offset + 1)]
+            result.aborted = len(decided) - len(committed)
             if result.aborted:
                 converted = None
             consumed = committed
@@ -168,11 +171,13 @@ class SinkRunner:
             self._deliver(running, consumed, result, converted)
         except Exception as error:
             self._fail(running, error)
-            if running.report_item_failures and consumed:
+            if running.report_item_failures and (consumed or held):
                 log.warning("batch failed; reporting every partition of it for retry: %s", error)
-                result.batch_item_failures = _first_offsets(consumed)
+                result.batch_item_failures = _first_offsets(consumed, held)
                 return result
             raise
+        if held:
+            result.batch_item_failures, result.held_back = _first_offsets([], held), True
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
@@ -332,11 +337,14 @@ def _checks_read_committed(setting: str) -> bool:
     return setting == "true"
 
 
-def _first_offsets(consumed: list[ConsumedRecord]) -> list[dict[str, Any]]:
-    """One failure per partition at its first offset: the mapping retries each partition from there."""
-    first: dict[tuple[str, int], int] = {}
+def _first_offsets(consumed: list[ConsumedRecord],
+                   held: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
+    """One failure per partition at its first offset: the mapping retries each partition from there (``held``:
+    partitions held back at an open transaction, retried from there unless a record before it is retried)."""
+    first: dict[tuple[str, int], int] = dict(held or {})
     for record in consumed:
-        first.setdefault((record.topic, record.partition), record.offset)
+        first[record.topic, record.partition] = min(record.offset, first.get((record.topic, record.partition),
+                                                                             record.offset))
     return [{"itemIdentifier": {"partition": f"{topic}-{partition}", "offset": offset}}
             for (topic, partition), offset in first.items()]
 

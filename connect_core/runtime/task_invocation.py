@@ -127,6 +127,7 @@ class SinkInvocation:
 
     def handle(self, event: dict[str, Any], memory_mb: int) -> dict[str, Any]:
         """The Lambda response; raises when the batch must come back (failure, backoff, open breaker)."""
+        from connect_core.kafka.committed_filter import OpenTransactionError
         from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError
 
         connector = self.connector
@@ -137,15 +138,15 @@ class SinkInvocation:
         started = time.monotonic()
         try:
             result = self.runner.handle(event)
-        except ConnectorNotRunningError:
-            raise  # paused or stopped: not a failure of the task
+        except (ConnectorNotRunningError, OpenTransactionError):
+            raise  # paused or stopped, or a transaction still open: not a failure of the task (no count, no FAILED)
         except Exception as error:
             self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
             masked = without_secrets(error)
             if masked is not error:
                 raise masked from None
             raise
-        if result.batch_item_failures is not None:
+        if result.batch_item_failures is not None and not result.held_back:
             reported = ConnectError("the batch failed and was reported as batch item failures")
             self.recorder.failed(connector, SINK_TASK_ID, reported, _elapsed_ms(started), memory_mb)
         else:

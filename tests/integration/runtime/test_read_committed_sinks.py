@@ -272,3 +272,61 @@ def test_a_bad_record_of_an_aborted_transaction_is_never_reported(
         runner.close()
         target.cleanup()
     assert (result.aborted, result.put, result.dlq) == (1, 2, 0)
+
+
+def test_a_batch_past_the_last_stable_offset_writes_its_committed_prefix_and_leaves_the_rest(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    """With partial batch responses the committed prefix is written and only the open transaction's records come
+    again; the task stays RUNNING with no failure counted (no FAILED status, no restart streak)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.local.kafka_trigger import build_event
+    from connect_core.runtime import env
+    from connect_core.runtime.task_invocation import SinkInvocation
+    from connect_core.storage.run_store import RunStore
+    from connect_core.storage.status_state import State
+
+    name = f"rc-lso-{uuid.uuid4().hex[:8]}"
+    topic = name
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    out = tmp_path / "out.txt"
+    monkeypatch.setenv(env.FILE_ROOTS, str(tmp_path))
+    config = {**CONVERTERS, "connector.class": "FileStreamSink", "topics": topic, "file": str(out),
+              "lambda.sink.read.committed": "true", "lambda.report.batch.item.failures": "true"}
+    cluster.deploy(name, config, [config])
+    producer = _transactional_producer(kafka_bootstrap)
+    _transaction(producer, topic, COMMITTED_BEFORE, False, commit=True)  # offsets 0-2, marker 3
+    _transaction(producer, topic, OPEN, False, commit=None)  # offset 4, still open
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                         "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    messages: list[Any] = []
+    deadline = time.monotonic() + 30
+    while len(messages) < 4 and time.monotonic() < deadline:
+        messages += [m for m in consumer.consume(10, 1.0) if m.error() is None]
+    consumer.close()
+    invocation = SinkInvocation(cluster.worker, name)
+    runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
+    try:
+        response = invocation.handle(build_event(messages, kafka_bootstrap), 128)
+        assert response == {"batchItemFailures": [{"itemIdentifier": {"partition": f"{topic}-0", "offset": 4}}]}
+        assert _file_ids(out) == COMMITTED_BEFORE
+        cluster.statuses.refresh()
+        assert cluster.statuses.task_status(name, 0).state is State.RUNNING
+        runs.refresh()
+        run = runs.state.run(name, 0)
+        assert run is not None and run.ok and runs.state.task_streaks(name) == []
+        producer.commit_transaction(30)
+        assert invocation.handle(build_event(messages[3:], kafka_bootstrap), 128) == {}
+        assert _file_ids(out) == COMMITTED_BEFORE + OPEN
+    finally:
+        invocation.close()
+        runs.close()
+        admin.delete_topics([topic])[topic].result(30)
+
+
+def _file_ids(path: Any) -> list[int]:
+    """The ids FileStreamSink wrote (one Java map text per line: ``{id=1, state=committed}``)."""
+    return [int(line.split("id=")[1].split(",")[0]) for line in path.read_text().splitlines()]
