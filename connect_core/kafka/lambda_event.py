@@ -1,4 +1,5 @@
-"""Decode a Lambda Kafka event (MSK ``aws:kafka`` or ``SelfManagedKafka``) into consumed records.
+"""Decode a Lambda Kafka event (MSK ``aws:kafka`` or ``SelfManagedKafka``) into consumed records, and build one from
+consumed confluent-kafka messages (what the emulated mappings and the pull-mode sink tasks send).
 
 Records arrive grouped by ``"<topic>-<partition>"``, base64 key (absent for a null key) and value, headers as a
 list of one-entry objects whose value is a list of byte values. What comes out is exactly what a Kafka consumer
@@ -14,15 +15,19 @@ as is (read it with ``JsonConverter`` and ``schemas.enable=false``); so are Glue
 
 from __future__ import annotations
 
+import base64
 import binascii
+import json
 from typing import Any
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
 
-__all__ = ["EVENT_SOURCES", "decode_kafka_event", "is_kafka_event"]
+__all__ = ["EVENT_SOURCES", "LOCAL_CLUSTER_ARN", "build_event", "decode_kafka_event", "event_record", "is_kafka_event",
+           "payload_size"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
+LOCAL_CLUSTER_ARN = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
 _new_tuple = tuple.__new__
 _b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its argument re-wrapping
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
@@ -35,6 +40,39 @@ _TIMESTAMP_TYPES = {
 def is_kafka_event(event: Any) -> bool:
     """Whether ``event`` looks like an event source mapping's Kafka batch."""
     return isinstance(event, dict) and event.get("eventSource") in EVENT_SOURCES and "records" in event
+
+
+def event_record(message: Any) -> dict[str, Any]:
+    """One consumed confluent-kafka message as a record of Lambda's Kafka event (base64 key and value)."""
+    timestamp_type, timestamp = message.timestamp()
+    record: dict[str, Any] = {
+        "topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
+        "timestamp": timestamp, "timestampType": "LOG_APPEND_TIME" if timestamp_type == 2 else "CREATE_TIME",
+        "headers": [{name: list(value or b"")} for name, value in (message.headers() or [])],
+    }
+    if message.key() is not None:
+        record["key"] = base64.b64encode(message.key()).decode()
+    if message.value() is not None:
+        record["value"] = base64.b64encode(message.value()).decode()
+    return record
+
+
+def build_event(messages: list[Any], bootstrap_servers: str, event_source: str = "aws:kafka",
+                event_source_arn: str = LOCAL_CLUSTER_ARN) -> dict[str, Any]:
+    """The Lambda payload for consumed confluent-kafka messages (MSK or ``SelfManagedKafka`` shape)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for message in messages:
+        records.setdefault(f"{message.topic()}-{message.partition()}", []).append(event_record(message))
+    event: dict[str, Any] = {"eventSource": event_source, "bootstrapServers": bootstrap_servers, "records": records}
+    if event_source == "aws:kafka":
+        event["eventSourceArn"] = event_source_arn
+    return event
+
+
+def payload_size(message: Any) -> int:
+    """What one message adds to the invocation payload: its record's JSON (base64 values, headers as byte lists, as
+    Lambda counts it) plus a separator, and its partition's key the first time (counted for every record: a bound)."""
+    return len(json.dumps(event_record(message))) + len(message.topic()) + 16
 
 
 def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:

@@ -1,7 +1,8 @@
 """A Kafka event source mapping, emulated: poll, batch, invoke the sink function, commit only after success.
 
 Semantics follow Lambda's Kafka event source mappings (AWS's Lambda guides for Amazon MSK and self-managed Kafka):
-the group is ``connect-<name>``; a batch closes at ``BatchSize`` records, after the batching window, or at 6 MB;
+the group is ``connect-<name>``; a batch closes at ``BatchSize`` records, after the batching window, or before its
+JSON payload (base64 values) would pass 6 MB;
 on a function error the SAME batch is retried (the partitions wait) up to ``MaximumRetryAttempts`` (-1 = until it
 succeeds), optionally bisected; with
 ``ReportBatchItemFailures`` the offsets before the first failed one per partition are committed and the rest is
@@ -21,47 +22,27 @@ LocalStack's event source mapping worker against LocalStack's Lambda service.
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from connect_core.kafka.lambda_event import LOCAL_CLUSTER_ARN, build_event, event_record, payload_size
+
 if TYPE_CHECKING:
     from connect_core.kafka.settings import KafkaClientSettings
     from connect_core.local.function_host import FunctionHost
     from connect_core.runtime.trigger_config import KafkaTriggerConfig
 
-__all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event", "esm_isolation_level"]
+__all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event", "esm_isolation_level", "event_record",
+           "payload_size"]
 
 log = logging.getLogger(__name__)
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's invocation payload limit: the JSON event, base64 values included
+ENVELOPE_BYTES = 1024  # eventSource, eventSourceArn, bootstrapServers and the braces around the records
 RETRY_BACKOFF_S = 1.0
 FUNCTION_TIMEOUT_S = 300.0
-LOCAL_CLUSTER_ARN = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
-
-
-def build_event(messages: list[Any], bootstrap_servers: str, event_source: str = "aws:kafka",
-                event_source_arn: str = LOCAL_CLUSTER_ARN) -> dict[str, Any]:
-    """The Lambda payload for consumed confluent-kafka messages (MSK or ``SelfManagedKafka`` shape)."""
-    records: dict[str, list[dict[str, Any]]] = {}
-    for message in messages:
-        timestamp_type, timestamp = message.timestamp()
-        record: dict[str, Any] = {
-            "topic": message.topic(), "partition": message.partition(), "offset": message.offset(),
-            "timestamp": timestamp, "timestampType": "LOG_APPEND_TIME" if timestamp_type == 2 else "CREATE_TIME",
-            "headers": [{name: list(value or b"")} for name, value in (message.headers() or [])],
-        }
-        if message.key() is not None:
-            record["key"] = base64.b64encode(message.key()).decode()
-        if message.value() is not None:
-            record["value"] = base64.b64encode(message.value()).decode()
-        records.setdefault(f"{message.topic()}-{message.partition()}", []).append(record)
-    event: dict[str, Any] = {"eventSource": event_source, "bootstrapServers": bootstrap_servers, "records": records}
-    if event_source == "aws:kafka":
-        event["eventSourceArn"] = event_source_arn
-    return event
 
 
 def esm_isolation_level() -> str:
@@ -113,6 +94,7 @@ class KafkaEventSourceMapping:
         self.invocations = 0
         self.discarded = 0
         self._consumer: Any = None
+        self._held: list[Any] = []  # consumed, not sent: they would have overflowed the previous payload
 
     def poll_once(self) -> int:
         """Gather one batch (at most the batching window) and deliver it; the number of records gathered."""
@@ -126,6 +108,7 @@ class KafkaEventSourceMapping:
         """Leave the group (uncommitted records go to the next consumer of the group)."""
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
+            self._held = []  # uncommitted: the group's next consumer reads them again
             consumer.close()
 
     def _open(self) -> Any:
@@ -141,20 +124,32 @@ class KafkaEventSourceMapping:
         return self._consumer
 
     def _gather(self, consumer: Any) -> list[Any]:
+        """One batch: at most BatchSize records, the batching window, and a payload under 6 MB. A message that would
+        overflow the payload waits (with those consumed after it) for the next batch; one that alone exceeds it is
+        sent alone, and Lambda refuses it as it would."""
         batch: list[Any] = []
-        size = 0
+        size = ENVELOPE_BYTES
         deadline = time.monotonic() + self.config.batching_window_ms / 1000.0
         while len(batch) < self.config.batch_size and not self.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0 and batch:
                 break
-            for message in consumer.consume(self.config.batch_size - len(batch), timeout=max(remaining, 0.2)):
+            if self._held:
+                messages, self._held = self._held[: self.config.batch_size - len(batch)], \
+                    self._held[self.config.batch_size - len(batch):]
+            else:
+                messages = consumer.consume(self.config.batch_size - len(batch), timeout=max(remaining, 0.2))
+            for index, message in enumerate(messages):
                 if message.error():
                     log.warning("consumer error for %s: %s", self.name, message.error())
                     continue
+                added = payload_size(message)
+                if batch and size + added > MAX_PAYLOAD_BYTES:
+                    self._held = [m for m in messages[index:] if not m.error()] + self._held
+                    return batch
                 batch.append(message)
-                size += len(message.value() or b"") + len(message.key() or b"")
-            if size >= MAX_PAYLOAD_BYTES or (not batch and remaining <= 0):
+                size += added
+            if not batch and remaining <= 0:
                 break
         return batch
 

@@ -2,7 +2,8 @@
 
 A daemon thread started when LocalStack is ready looks at moto's Scheduler backends once a second, in every account,
 region and schedule group. Each ENABLED schedule whose time has come invokes its Lambda target with the target's
-``Input`` (``{}`` when there is none) through LocalStack's own Lambda service, asynchronously as Scheduler does
+``Input`` (``{}`` when there is none; Scheduler's context attributes such as ``<aws.scheduler.scheduled-time>``
+filled in as AWS does, see scheduler_input) through LocalStack's own Lambda service, asynchronously as Scheduler does
 (``InvocationType=Event``), so the function runs in LocalStack's runtime executor. Nothing is kept outside moto's
 store: creating, updating (expression, time zone, dates, target, State) and deleting a schedule take effect on the
 next tick, in whichever group it lives.
@@ -26,6 +27,7 @@ from typing import Any
 from localstack.runtime import hooks
 
 from lambda_connect_localstack.schedule_expressions import At, next_fire, parse_expression
+from lambda_connect_localstack.scheduler_input import scheduler_input
 
 LOG = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -137,7 +139,7 @@ class SchedulerFirer:
             LOG.warning("schedule %s: target %s is not a Lambda function; only Lambda targets are fired",
                         schedule.arn, arn)
             return
-        payload = target.get("Input") or "{}"
+        payload = scheduler_input(target.get("Input"), schedule.arn, due)
         self.fired += 1
         LOG.info("schedule %s due %s: invoking %s", schedule.arn, due.isoformat(), arn)
         try:

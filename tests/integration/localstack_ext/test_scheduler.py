@@ -1,7 +1,7 @@
 """EventBridge Scheduler on LocalStack with the extension: ENABLED schedules invoke their Lambda target with their
-Input (rate, at; in schedule groups); disabling, deleting (the schedule or its group) and ActionAfterCompletion stop
-them; re-enabling fires again. Expression arithmetic (cron, time zones) is unit-tested in
-tests/unit/infra/localstack_ext."""
+Input (rate, at; in schedule groups) with Scheduler's context attributes filled in; disabling, deleting (the schedule
+or its group) and ActionAfterCompletion stop them; re-enabling fires again. Expression arithmetic (cron, time zones)
+is unit-tested in tests/unit/infra/localstack_ext."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def _schedule(client: Any, group: str, name: str, expression: str, function: Rec
     client.create_schedule(
         Name=name, GroupName=group, ScheduleExpression=expression, FlexibleTimeWindow={"Mode": "OFF"},
         Target={"Arn": function.arn, "RoleArn": "arn:aws:iam::000000000000:role/scheduler",
-                "Input": json.dumps({"n": name})}, **extra)
+                "Input": json.dumps({"n": name, "due": "<aws.scheduler.scheduled-time>",
+                                     "arn": "<aws.scheduler.schedule-arn>"})}, **extra)
 
 
 def test_schedules_fire_their_input_and_stop_when_disabled_or_deleted(
@@ -50,6 +51,10 @@ def test_schedules_fire_their_input_and_stop_when_disabled_or_deleted(
     client, group = scheduler
     _schedule(client, group, "every-minute", "rate(1 minute)", function)
     wait_for(lambda: "every-minute" in _inputs(function), "the rate schedule's first invocation")
+    first = next(event for event in function.events() if event["n"] == "every-minute")
+    assert first["arn"].endswith(f"schedule/{group}/every-minute")  # context attributes filled in, as AWS does
+    due = datetime.fromisoformat(first["due"].replace("Z", "+00:00"))
+    assert first["due"].endswith("Z") and abs((datetime.now(tz=UTC) - due).total_seconds()) < 60
     current = client.get_schedule(Name="every-minute", GroupName=group)
     client.update_schedule(Name="every-minute", GroupName=group, ScheduleExpression=current["ScheduleExpression"],
                            FlexibleTimeWindow={"Mode": "OFF"}, Target=current["Target"], State="DISABLED")
