@@ -1,11 +1,12 @@
 """The local stand-in for deployed AWS resources: schedules and Kafka triggers reconciled from the config topic.
 
 Like a Connect worker, it reads ``connect-configs`` and acts on what it finds: a STARTED source connector gets a
-schedule per task, a STARTED sink connector gets a Kafka trigger; a PAUSED, STOPPED or deleted connector gets
-none, and a changed config restarts what it owns. A sink whose trigger the coordinator's heartbeat held (breaker
-open on a poison batch, recorded in the runs topic: ``coordinator/health/poison_batch.py``) gets none either, as
-AWS disables its mapping; its failed batch stays uncommitted and is replayed when a restart lifts the hold. The
-coordinator never talks to it, so the same coordinator code serves AWS and the local runtime.
+schedule per task, a STARTED sink connector gets a Kafka trigger (one topic, one task) or, as deployed, a
+schedule per pull-mode task (``runtime/sink_pull.py``, run by the source_task function); a PAUSED, STOPPED or
+deleted connector gets none, and a changed config restarts what it owns. A sink whose trigger the coordinator's
+heartbeat held (breaker open on a poison batch, recorded in the runs topic: ``coordinator/health/poison_batch.py``)
+gets none either, as AWS disables its mapping; its failed batch stays uncommitted and is replayed when a restart
+lifts the hold. The coordinator never talks to it, so the same coordinator code serves AWS and the local runtime.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from connect_core.local.source_schedule import SourceSchedule
 from connect_core.runtime import env, registry
 from connect_core.runtime.connector_config import sink_group_id
 from connect_core.runtime.restart_policy import trigger_held
-from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig
+from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig, pulls
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.run_store import RunStore
@@ -109,6 +110,11 @@ class LocalDeployment:
             heartbeat = SourceScheduleConfig.parse(config).heartbeat_ms()
             for task in range(len(tasks)):
                 desired[("source", name, str(task))] = (fingerprint, self._source_starter(name, task, heartbeat))
+        elif kind == "sink" and pulls(config):  # a pull-mode task per task config, run like a source task
+            heartbeat = SourceScheduleConfig.parse(config).heartbeat_ms()
+            for task in range(len(tasks)):
+                desired[("sink", name, str(task))] = (fingerprint,
+                                                       self._source_starter(name, task, heartbeat, kind="sink"))
         elif kind == "sink" and self._held(name):
             log.debug("connector %s: Kafka trigger held (poison batch); restart the connector to replay", name)
         elif kind == "sink":
@@ -124,10 +130,10 @@ class LocalDeployment:
         log_file = (self.log_dir / log_file_name(label)).open("ab")
         return FunctionHost(function, {**self.function_env, **(extra_env or {})}, log=log_file)
 
-    def _source_starter(self, name: str, task: int, heartbeat_ms: int) -> Any:
+    def _source_starter(self, name: str, task: int, heartbeat_ms: int, kind: str = "source") -> Any:
         def start() -> SourceSchedule:
-            host = self._host("source_task", f"source-{name}-{task}")
-            return SourceSchedule(name, task, heartbeat_ms, host, SOURCE_FUNCTION_TIMEOUT_S).start()
+            host = self._host("source_task", f"{kind}-{name}-{task}")
+            return SourceSchedule(name, task, heartbeat_ms, host, SOURCE_FUNCTION_TIMEOUT_S, kind=kind).start()
 
         return start
 

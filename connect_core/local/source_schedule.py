@@ -24,10 +24,13 @@ log = logging.getLogger(__name__)
 class SourceSchedule:
     """Invokes the heartbeat ``{"connector", "task", "window_start", "window_ms"}`` every window, then its ticks."""
 
-    def __init__(self, connector: str, task: int, heartbeat_ms: int, host: FunctionHost, timeout_s: float) -> None:
-        """``heartbeat_ms``: the schedule's period; ``timeout_s``: the function timeout."""
+    def __init__(self, connector: str, task: int, heartbeat_ms: int, host: FunctionHost, timeout_s: float,
+                 *, kind: str = "source") -> None:
+        """``heartbeat_ms``: the schedule's period; ``timeout_s``: the function timeout; ``kind``: ``sink`` for a
+        pull-mode sink task (the heartbeat says so, as the deployed schedule's Input does)."""
         self.connector = connector
         self.task = task
+        self.kind = kind
         self.heartbeat_ms = heartbeat_ms
         self.host = host
         self.timeout_s = timeout_s
@@ -49,8 +52,11 @@ class SourceSchedule:
     def _run(self) -> None:
         while not self._stop.is_set():
             window_start_ms = int(time.time() * 1000)
-            event: dict[str, Any] | None = {"connector": self.connector, "task": self.task,
-                                            "window_start": window_start_ms, "window_ms": self.heartbeat_ms}
+            heartbeat: dict[str, Any] = {"connector": self.connector, "task": self.task,
+                                         "window_start": window_start_ms, "window_ms": self.heartbeat_ms}
+            if self.kind != "source":
+                heartbeat["kind"] = self.kind
+            event: dict[str, Any] | None = heartbeat
             while event is not None and not self._stop.is_set():
                 tick = self._invoke(event)
                 if tick is None or self._stop.wait(tick["delay_s"]):

@@ -116,10 +116,18 @@ class SinkRunner:
         *,
         config_store: ConfigStore | None = None,
         status_store: StatusStore | None = None,
+        task: int = SINK_TASK_ID,
+        reads_committed: bool = False,
     ) -> None:
-        """Bind to ``connector`` (the function's ``CONNECTOR_NAME``) and the worker's internal topics."""
+        """Bind to ``connector`` (the function's ``CONNECTOR_NAME``) and the worker's internal topics.
+
+        ``task``: the task config this runner runs (a pull-mode task, ``runtime/sink_pull.py``; a mapping's function
+        runs task 0); ``reads_committed``: its batches come from a ``read_committed`` consumer (no check needed).
+        """
         self.worker = worker
         self.connector = connector
+        self.task = task
+        self.reads_committed = reads_committed
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
         self.config_store.on_logger_levels(process_loggers().apply_cluster_levels)  # KIP-976, no redeploy
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
@@ -234,7 +242,9 @@ class SinkRunner:
         task_configs = self.config_store.task_configs(self.connector)
         if not task_configs:
             raise ConnectorNotRunningError(f"Connector {self.connector} has no task configuration yet")
-        task_config = {k: v for k, v in task_configs[SINK_TASK_ID].items() if v is not None}
+        if self.task >= len(task_configs):
+            raise ConnectorNotRunningError(f"Connector {self.connector} has no task {self.task}")
+        task_config = {k: v for k, v in task_configs[self.task].items() if v is not None}
         epoch = self.config_store.state.task_epoch(self.connector)
         if self._running is not None and self._running.config == task_config and self._running.epoch == epoch:
             return self._running
@@ -264,9 +274,9 @@ class SinkRunner:
         dlq = None
         if errors_config.dlq_enabled:
             dlq = InvocationReporter(DeadLetterQueueReporter.create_and_setup(
-                self.worker.kafka.client_config(), errors_config, self.connector, SINK_TASK_ID, scrub=redact,
+                self.worker.kafka.client_config(), errors_config, self.connector, self.task, scrub=redact,
             ), self._dlq_sent)
-        reporters: list[Any] = [*log_reporters(errors_config, self.connector, SINK_TASK_ID)]
+        reporters: list[Any] = [*log_reporters(errors_config, self.connector, self.task)]
         if dlq is not None:
             reporters.append(dlq)
         operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters)
@@ -291,7 +301,7 @@ class SinkRunner:
         trigger = KafkaTriggerConfig.parse(connector_config)
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
-            read_committed=_checks_read_committed(trigger.read_committed),
+            read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None,
         )
 
@@ -319,7 +329,7 @@ class SinkRunner:
             return
         generation = self.config_store.state.task_config_generation(self.connector) or 0
         self.status_store.put_task_status(
-            TaskStatus(self.connector, SINK_TASK_ID, state, self.worker.worker_id, generation, trace, version)
+            TaskStatus(self.connector, self.task, state, self.worker.worker_id, generation, trace, version)
         )
         self._reported = state
 

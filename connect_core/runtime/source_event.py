@@ -1,7 +1,8 @@
 """Parse a source-task invocation: a heartbeat (EventBridge Scheduler ``Input``, or a classic scheduled-event
 envelope) or a tick (an SQS message the previous invocation sent, delivered by the queue's event source mapping).
 
-Both carry ``{"connector": name, "task": n}`` and, when the task runs in heartbeat windows
+Both carry ``{"connector": name, "task": n}`` (plus ``"kind": "sink"`` for a pull-mode sink task, which the same
+function runs: ``runtime/sink_pull.py``) and, when the task runs in heartbeat windows
 (:mod:`connect_core.runtime.source_ticks`), ``window_start`` (epoch ms, or the ISO time Scheduler substitutes for
 ``<aws.scheduler.scheduled-time>``), ``window_ms`` and ``tick`` (0 for the heartbeat itself).
 """
@@ -14,7 +15,9 @@ from typing import Any, NamedTuple
 
 from connect_core.api.errors import DataError
 
-__all__ = ["SourceTaskRef", "parse_source_event", "parse_source_events"]
+__all__ = ["SINK", "SOURCE", "SourceTaskRef", "parse_source_event", "parse_source_events"]
+
+SOURCE, SINK = "source", "sink"
 
 
 class SourceTaskRef(NamedTuple):
@@ -25,10 +28,13 @@ class SourceTaskRef(NamedTuple):
     window_start_ms: int | None = None
     window_ms: int | None = None
     tick: int = 0
+    kind: str = SOURCE  # "sink": a pull-mode sink task (runtime/sink_pull.py), run by the same scheduled function
 
     def as_event(self) -> dict[str, Any]:
         """The event (Scheduler Input or SQS message body) that names this task and window."""
         event: dict[str, Any] = {"connector": self.connector, "task": self.task}
+        if self.kind != SOURCE:
+            event["kind"] = self.kind
         if self.window_start_ms is not None and self.window_ms is not None:
             event |= {"window_start": self.window_start_ms, "window_ms": self.window_ms, "tick": self.tick}
         return event
@@ -53,11 +59,14 @@ def parse_source_event(event: Any) -> SourceTaskRef:
     if not isinstance(event, dict) or not isinstance(event.get("connector"), str) or not event["connector"]:
         raise DataError('a source task event must be {"connector": "<name>", "task": <n>}')
     task = _non_negative(event, "task", 0)
+    kind = event.get("kind", SOURCE)
+    if kind not in (SOURCE, SINK):
+        raise DataError(f"'kind' must be {SOURCE!r} or {SINK!r}, got {kind!r}")
     window_start, window_ms = _epoch_ms(event.get("window_start")), event.get("window_ms")
     if window_start is None or window_ms is None:
-        return SourceTaskRef(event["connector"], task)
+        return SourceTaskRef(event["connector"], task, kind=kind)
     return SourceTaskRef(event["connector"], task, window_start, _non_negative(event, "window_ms", 0),
-                         _non_negative(event, "tick", 0))
+                         _non_negative(event, "tick", 0), kind)
 
 
 def _non_negative(event: dict[str, Any], key: str, default: int) -> int:

@@ -16,13 +16,15 @@ from connect_core.api.config import config_error, config_field, in_range, parse_
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["KafkaTriggerConfig", "SourceScheduleConfig"]
+__all__ = ["KafkaTriggerConfig", "SourceScheduleConfig", "pulls", "sink_topics"]
 
 _GROUP = "Lambda"
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_BATCHING_WINDOW_MS = 500
 DEFAULT_SCHEDULE_INTERVAL_MS = 60_000  # EventBridge Scheduler's minimum rate
 DEFAULT_POLL_INTERVAL_MS = 5_000
+DEFAULT_SINK_POLL_INTERVAL_MS = 1_000
+TRIGGER_AUTO, TRIGGER_MAPPING, TRIGGER_SCHEDULE = "auto", "mapping", "schedule"
 MIN_RECORD_AGE_MS = 60_000
 MAX_RECORD_AGE_MS = 604_800_000
 
@@ -72,6 +74,19 @@ class KafkaTriggerConfig(BaseModel):
         validator=valid_string("TRIM_HORIZON", "LATEST"),
         description="StartingPosition for a consumer group without committed offsets.",
     )
+    trigger: str = config_field(
+        TRIGGER_AUTO, alias="lambda.sink.trigger", group=_GROUP,
+        validator=valid_string(TRIGGER_AUTO, TRIGGER_MAPPING, TRIGGER_SCHEDULE),
+        description="How a deployed sink is triggered: mapping (a Kafka event source mapping: one topic, one task), "
+        "schedule (pull-mode tasks: a schedule per task reads its partitions itself, runtime/sink_pull.py), or auto: "
+        "mapping for one topic with tasks.max=1, schedule for a topic list, topics.regex or tasks.max > 1.",
+    )
+    poll_interval_ms: int = config_field(
+        DEFAULT_SINK_POLL_INTERVAL_MS, alias="lambda.sink.poll.interval.ms", group=_GROUP,
+        validator=in_range(1_000, 900_000),
+        description="Pull-mode sink tasks: how long a task that has caught up waits before it reads again (a delayed "
+        "tick, whole seconds; every invocation reads until its partitions are caught up).",
+    )
     read_committed: str = config_field(
         "auto", alias="lambda.sink.read.committed", group=_GROUP, validator=valid_string("auto", "true", "false"),
         description="Drop records of aborted transactions and wait for open ones before writing (the isolation "
@@ -101,6 +116,28 @@ class KafkaTriggerConfig(BaseModel):
         if self.maximum_record_age_ms != -1:
             controls.append("MaximumRecordAgeInSeconds")
         return controls
+
+
+def sink_topics(config: Mapping[str, Any]) -> list[str]:
+    """The sink's ``topics`` list (empty when it reads ``topics.regex``)."""
+    return [t.strip() for t in str(config.get("topics") or "").split(",") if t.strip()]
+
+
+def pulls(config: Mapping[str, Any]) -> bool:
+    """Whether a sink runs as pull-mode tasks on schedules rather than behind a Kafka event source mapping.
+
+    A mapping reads one topic and its consumer group must be unique among all Kafka mappings, so only a sink of one
+    topic and one task can be a mapping with Kafka Connect's group; ``lambda.sink.trigger`` forces either (a forced
+    mapping for more is refused by the deployer).
+    """
+    trigger = str(config.get("lambda.sink.trigger") or TRIGGER_AUTO)
+    if trigger != TRIGGER_AUTO:
+        return trigger == TRIGGER_SCHEDULE
+    try:
+        tasks_max = int(config.get("tasks.max") or 1)
+    except (TypeError, ValueError):
+        tasks_max = 1
+    return bool(str(config.get("topics.regex") or "").strip()) or len(sink_topics(config)) != 1 or tasks_max > 1
 
 
 class SourceScheduleConfig(BaseModel):

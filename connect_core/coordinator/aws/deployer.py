@@ -6,8 +6,10 @@ the difference, so a retried or repeated request is a no-op and a half-applied o
 
 - source connector: one schedule per task (``aws_schedules``). STARTED enables, PAUSED disables; STOPPED disables
   the existing schedules (Kafka empties a stopped connector's task set, so nothing is created or deleted then).
-- sink connector: a function + Kafka event source mapping (``aws_sink_functions``); PAUSED and STOPPED disable the
-  mapping (function, mapping and consumer group offsets stay), STARTED enables it.
+- sink connector of one topic and one task: a function + Kafka event source mapping (``aws_sink_functions``); PAUSED
+  and STOPPED disable the mapping (function, mapping and consumer group offsets stay), STARTED enables it.
+- any other sink (topic list, ``topics.regex``, ``tasks.max`` > 1; ``trigger_config.pulls``): one schedule per task
+  as for a source, whose Input says ``"kind": "sink"`` (``runtime/sink_pull.py``), states as for a source.
 - ``hold`` disables a sink's mapping when its circuit breaker is open (the coordinator's heartbeat asks, see
   ``coordinator/health/poison_batch.py``): the failed batch stays uncommitted, and the next ``apply`` with STARTED
   (restart, resume, config update) enables the mapping again, which replays it from the committed offsets.
@@ -27,6 +29,8 @@ from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
 from connect_core.coordinator.aws.sink_functions import SinkFunctions, SinkFunctionSettings, single_topic
 from connect_core.runtime import env, registry
+from connect_core.runtime.source_event import SINK
+from connect_core.runtime.trigger_config import pulls
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -135,6 +139,11 @@ class AwsDeployer:
             actions = self.schedules.converge(connector_name, config, task_count, state,
                                               keep_existing=target_state is TargetState.STOPPED)
             actions += self.sinks.remove(connector_name)
+        elif kind is registry.PluginType.SINK and pulls(config):
+            state = ENABLED if target_state is TargetState.STARTED else DISABLED
+            actions = self.schedules.converge(connector_name, config, task_count, state, kind=SINK,
+                                              keep_existing=target_state is TargetState.STOPPED)
+            actions += self.sinks.remove(connector_name)
         elif kind is registry.PluginType.SINK:
             actions = self.sinks.converge(connector_name, config, target_state is TargetState.STARTED)
             actions += self.schedules.remove(connector_name)
@@ -147,16 +156,17 @@ class AwsDeployer:
         self._log(connector_name, self.schedules.remove(connector_name) + self.sinks.remove(connector_name))
 
     def check(self, connector_config: Mapping[str, str | None]) -> None:
-        """What AWS cannot run is refused before anything is written: a sink reads exactly one topic.
+        """What AWS cannot run is refused before anything is written: a sink forced onto an event source mapping
+        (``lambda.sink.trigger=mapping``) reads exactly one topic; any other sink runs (pull mode when it must).
 
         Raises:
-            ConfigError: a sink with several topics or ``topics.regex`` (one event source mapping reads one topic).
+            ConfigError: a forced mapping with several topics or ``topics.regex`` (a mapping reads one topic).
         """
         try:
             kind = registry.describe(str(connector_config.get("connector.class") or "")).type
         except Exception:
             return
-        if kind is registry.PluginType.SINK:
+        if kind is registry.PluginType.SINK and not pulls(connector_config):
             single_topic(connector_config)
 
     def hold(self, connector_name: str) -> None:

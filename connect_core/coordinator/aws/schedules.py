@@ -1,4 +1,5 @@
-"""One EventBridge Scheduler schedule per source task, converged from the connector's desired state.
+"""One EventBridge Scheduler schedule per source task (and per pull-mode sink task), converged from the connector's
+desired state.
 
 Scheduler's finest rate is one minute, while Kafka's ``poll.interval.ms`` is often seconds. The schedule is the
 task's *heartbeat*: each firing opens a window (``window_start`` = Scheduler's ``<aws.scheduler.scheduled-time>``,
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from connect_core.coordinator.aws.names import schedule_base, schedule_name, task_of_schedule
+from connect_core.runtime.source_event import SOURCE
 from connect_core.runtime.trigger_config import SourceScheduleConfig
 
 if TYPE_CHECKING:
@@ -46,11 +48,14 @@ def schedule_expression(config: Mapping[str, Any]) -> str:
     return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
 
 
-def schedule_input(connector: str, task: int, config: Mapping[str, Any]) -> str:
+def schedule_input(connector: str, task: int, config: Mapping[str, Any], kind: str = SOURCE) -> str:
     """The heartbeat's Input: the task, and its window (Scheduler substitutes the scheduled time) for the ticks."""
     window_ms = SourceScheduleConfig.parse(config).heartbeat_ms()
-    return json.dumps({"connector": connector, "task": task, "window_start": SCHEDULED_TIME, "window_ms": window_ms},
-                      separators=(",", ":"))
+    event: dict[str, Any] = {"connector": connector, "task": task, "window_start": SCHEDULED_TIME,
+                             "window_ms": window_ms}
+    if kind != SOURCE:
+        event["kind"] = kind
+    return json.dumps(event, separators=(",", ":"))
 
 
 class SourceSchedules:
@@ -62,8 +67,10 @@ class SourceSchedules:
         self.settings = settings
 
     def converge(self, connector: str, config: Mapping[str, Any], task_count: int, state: str, *,
-                 keep_existing: bool = False) -> list[str]:
+                 keep_existing: bool = False, kind: str = SOURCE) -> list[str]:
         """Make tasks ``0..task_count-1`` have a schedule in ``state``; delete the rest unless ``keep_existing``.
+
+        ``kind``: ``sink`` for the tasks of a pull-mode sink (``runtime/sink_pull.py``), run by the same function.
 
         Returns:
             the actions taken, e.g. ``["create my-src-0", "delete my-src-3"]`` (empty when nothing changed).
@@ -76,7 +83,8 @@ class SourceSchedules:
             self._delete(existing[task])
             actions.append(f"delete {existing[task]}")
         for task in sorted(wanted):
-            desired = self._desired(connector, task, expression, schedule_input(connector, task, config), state)
+            desired = self._desired(connector, task, expression, schedule_input(connector, task, config, kind), state,
+                                    kind=kind)
             if task not in existing:
                 self.client.create_schedule(**desired)
                 actions.append(f"create {desired['Name']}")
@@ -104,14 +112,15 @@ class SourceSchedules:
                     found[task] = schedule["Name"]
         return found
 
-    def _desired(self, connector: str, task: int, expression: str, target_input: str, state: str) -> dict[str, Any]:
+    def _desired(self, connector: str, task: int, expression: str, target_input: str, state: str,
+                 *, kind: str = SOURCE) -> dict[str, Any]:
         return {
             "Name": schedule_name(connector, task),
             "GroupName": self.settings.group,
             "ScheduleExpression": expression,
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "State": state,
-            "Description": f"lambda-connect source task {connector}-{task}",
+            "Description": f"lambda-connect {kind} task {connector}-{task}",
             "Target": {
                 "Arn": self.settings.source_function_arn,
                 "RoleArn": self.settings.role_arn,

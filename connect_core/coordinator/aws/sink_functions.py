@@ -8,9 +8,12 @@ is set, else self-managed Kafka on ``LAMBDA_CONNECT_BOOTSTRAP_SERVERS`` with the
 SourceAccessConfigurations; its ConsumerGroupId is Kafka Connect's ``connect-<name>``, so the offsets REST API and
 existing consumer groups keep working.
 
-One topic per sink: an event source mapping takes exactly one topic and a consumer group id may belong to one
-mapping only, so several mappings would each need their own group and break ``connect-<name>``. A sink with several
-topics or ``topics.regex`` is refused with a ConfigError naming ``topics``; deploy one connector per topic.
+One topic per mapping: an event source mapping takes exactly one topic and a consumer group id may belong to one
+mapping only, so several mappings would each need their own group and break ``connect-<name>``. Only a sink of one
+topic and one task gets a function and mapping; the others run as pull-mode tasks on schedules
+(``runtime/trigger_config.pulls``, ``runtime/sink_pull.py``). A sink forced onto a mapping
+(``lambda.sink.trigger=mapping``) with several topics or ``topics.regex`` is refused with a ConfigError naming
+``topics``.
 
 Immutable mapping fields (topic, group, starting position, cluster) changing means delete + create; everything else
 (batch settings, enabled state, auth) is an UpdateEventSourceMapping of just the fields that differ.
@@ -68,13 +71,14 @@ class SinkFunctionSettings:
 def single_topic(config: Mapping[str, Any]) -> str:
     """The sink's only topic; ConfigError naming ``topics`` otherwise (see the module docstring)."""
     if (config.get("topics.regex") or "").strip():
-        raise ConfigError("Invalid value for configuration topics.regex: the AWS deployer needs exactly one topic "
-                          "in topics (a Kafka event source mapping reads one topic); set topics instead")
+        raise ConfigError("Invalid value for configuration topics.regex: lambda.sink.trigger=mapping needs exactly "
+                          "one topic in topics (a Kafka event source mapping reads one topic); set topics, or "
+                          "lambda.sink.trigger=auto")
     topics = [t.strip() for t in str(config.get("topics") or "").split(",") if t.strip()]
     if len(topics) != 1:
-        raise ConfigError(f"Invalid value {config.get('topics')} for configuration topics: the AWS deployer needs "
-                          "exactly one topic (a Kafka event source mapping reads one topic with one consumer group); "
-                          "create one connector per topic")
+        raise ConfigError(f"Invalid value {config.get('topics')} for configuration topics: "
+                          "lambda.sink.trigger=mapping needs exactly one topic (a Kafka event source mapping reads one "
+                          "topic with one consumer group); use lambda.sink.trigger=auto")
     return topics[0]
 
 

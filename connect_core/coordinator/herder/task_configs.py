@@ -6,8 +6,9 @@ task configs it returns get the placeholders back before they are stored (Kafka 
 
 The coordinator never runs a task; it only runs the connector long enough to learn how the work splits. The
 generated configs get Kafka's framework additions: ``task.class``, and for sinks ``topics``/``topics.regex``.
-A sink connector gets one task whatever ``tasks.max`` says: its function runs task 0 for every batch, and the
-event source mapping's concurrency (per partition) is its parallelism.
+A sink behind an event source mapping gets one task whatever ``tasks.max`` says (its function runs task 0 for every
+batch; the mapping's concurrency per partition is its parallelism); a pull-mode sink (``runtime/sink_pull.py``) gets
+``tasks.max`` tasks, each reading the partitions Kafka Connect's assignor would give it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connect_core.api.errors import ConnectError
 from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class, new_connector
 from connect_core.runtime.config_providers.resolver import ConfigResolver, reverse_transform
 from connect_core.runtime.connector_config import ConnectorConfig
+from connect_core.runtime.trigger_config import pulls
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -86,9 +88,10 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
                     framework.tasks_max)
     extra = {TASK_CLASS_CONFIG: f"{task_class.__module__}:{task_class.__qualname__}"}
     if isinstance(instance, SinkConnector):
-        # One function serves a sink connector and every invocation runs task 0, with the mapping's concurrency
-        # per partition: a task 1..n would stay UNASSIGNED forever, so a sink has exactly one task (README).
-        configs = configs[:1]
+        # Behind an event source mapping one function runs task 0 for every batch (the mapping's concurrency is per
+        # partition): a task 1..n would stay UNASSIGNED forever. Pull-mode sinks run every task (runtime/sink_pull.py).
+        if not pulls(props):
+            configs = configs[:1]
         topics = [t.strip() for t in props.get(TOPICS_CONFIG, "").split(",") if t.strip()]
         if topics:
             extra[TOPICS_CONFIG] = ",".join(topics)

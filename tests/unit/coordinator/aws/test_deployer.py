@@ -356,19 +356,35 @@ def test_msk_mapping_uses_the_cluster_arn(monkeypatch: pytest.MonkeyPatch) -> No
         assert "SelfManagedEventSource" not in mapping
 
 
-def test_multi_topic_and_regex_sinks_are_refused_naming_topics(aws: Aws) -> None:
-    with pytest.raises(ConfigError, match="configuration topics"):
-        aws.deployer.apply("multi", {**SINK, "topics": "a,b"}, 1, TargetState.STARTED)
-    with pytest.raises(ConfigError, match="topics.regex"):
-        aws.deployer.apply("re", {**SINK, "topics": "", "topics.regex": "a.*"}, 1, TargetState.STARTED)
-    assert not _exists(aws.lam, "lc-multi")
+def test_multi_topic_regex_and_multi_task_sinks_get_a_schedule_per_task_and_no_function(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)  # one topic, one task: function + mapping
+    regex = {**SINK, "topics": "", "topics.regex": "a.*", "tasks.max": "2"}
+
+    aws.deployer.apply("to-file", regex, 2, TargetState.STARTED)
+
+    schedules = aws.schedules()
+    assert sorted(schedules) == ["to-file-0", "to-file-1"]
+    assert json.loads(schedules["to-file-1"]["Target"]["Input"]) == {
+        "connector": "to-file", "task": 1, "window_start": "<aws.scheduler.scheduled-time>", "window_ms": 60000,
+        "kind": "sink"}
+    assert schedules["to-file-0"]["Target"]["Arn"] == aws.settings.schedules.source_function_arn
+    assert schedules["to-file-0"]["Description"] == "lambda-connect sink task to-file-0"
+    assert not aws.mappings() and not _exists(aws.lam, "lc-to-file")  # the mapping's function is gone
+
+    aws.deployer.apply("to-file", {**SINK, "topics": "a,b"}, 1, TargetState.PAUSED)
+    assert [s["State"] for s in aws.schedules().values()] == ["DISABLED"]
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)  # back to one topic: back to a mapping
+    assert not aws.schedules() and len(aws.mappings()) == 1
 
 
-def test_check_refuses_multi_topic_and_regex_sinks_before_anything_is_written(aws: Aws) -> None:
+def test_check_refuses_only_a_forced_mapping_over_several_topics(aws: Aws) -> None:
+    forced = {**SINK, "lambda.sink.trigger": "mapping"}
     with pytest.raises(ConfigError, match="configuration topics"):
-        aws.deployer.check({**SINK, "topics": "a,b"})
+        aws.deployer.check({**forced, "topics": "a,b"})
     with pytest.raises(ConfigError, match="topics.regex"):
-        aws.deployer.check({**SINK, "topics": "", "topics.regex": "a.*"})
+        aws.deployer.check({**forced, "topics": "", "topics.regex": "a.*"})
+    aws.deployer.check({**SINK, "topics": "a,b"})
+    aws.deployer.check({**SINK, "topics": "", "topics.regex": "a.*"})
     aws.deployer.check(SINK)
     aws.deployer.check(SOURCE)
     assert not aws.mappings()

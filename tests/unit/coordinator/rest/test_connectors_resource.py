@@ -205,16 +205,18 @@ def test_restart_only_failed_restarts_nothing_when_all_is_well(rest: Rest) -> No
 def test_tasks(rest: Rest) -> None:
     rest.create("src", {**FILE_SOURCE, "connector.class": SPLITTING_SOURCE, "tasks.max": "2"})
     assert [t["id"]["task"] for t in rest.call("GET", "/connectors/src/tasks").body] == [0, 1]
-    rest.create("snk", {**FILE_SINK, "tasks.max": "2"})
+    rest.create("snk", {**FILE_SINK, "tasks.max": "2", "lambda.sink.trigger": "mapping"})
     tasks = rest.call("GET", "/connectors/snk/tasks").body
-    # A sink has one task whatever tasks.max says: its function runs task 0, the mapping's concurrency is per
-    # partition; a task 1 would stay UNASSIGNED forever.
+    # Behind an event source mapping a sink has one task whatever tasks.max says: its function runs task 0, the
+    # mapping's concurrency is per partition; a task 1 would stay UNASSIGNED forever.
     assert [t["id"] for t in tasks] == [{"connector": "snk", "task": 0}]
     assert tasks[0]["config"]["task.class"] == "connect_core.connectors.file.sink_task:FileStreamSinkTask"
     assert tasks[0]["config"]["topics"] == "lines"
     # KIP-970's deprecated /tasks-config is gone in Kafka Connect 4.x: Jersey's 404
     assert rest.call("GET", "/connectors/snk/tasks-config").body == {"error_code": 404, "message": "HTTP 404 Not Found"}
     assert [t["state"] for t in rest.call("GET", "/connectors/snk/status").body["tasks"]] == ["UNASSIGNED"]
+    rest.create("pull", {**FILE_SINK, "tasks.max": "2"})  # pull mode (runtime/sink_pull.py): every task runs
+    assert [t["id"]["task"] for t in rest.call("GET", "/connectors/pull/tasks").body] == [0, 1]
 
 
 def test_a_config_the_platform_cannot_run_is_400_and_nothing_is_written(rest: Rest) -> None:

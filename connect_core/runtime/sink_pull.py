@@ -1,0 +1,321 @@
+"""Pull-mode sink tasks: a scheduled invocation per task that assigns its partitions itself, reads, writes, commits.
+
+A Lambda Kafka event source mapping reads exactly one topic, and its ``ConsumerGroupId`` must be unique among all
+Kafka mappings, so a sink over a topic list, a ``topics.regex`` or ``tasks.max`` > 1 cannot be mappings sharing
+Kafka Connect's group ``connect-<name>`` (docs/architecture.md, "Which trigger a sink gets"). Such a sink's tasks
+run like source tasks (``runtime/source_ticks.py``): a heartbeat schedule per task plus delayed ticks every
+``lambda.sink.poll.interval.ms``, each invocation of task ``i`` of ``n``:
+
+1. resolves the topics: the ``topics`` list, or ``topics.regex`` matched (whole name, as Java's ``matches``) against
+   the cluster's topics at this invocation, so a new matching topic is read at the next tick with no REST call;
+2. takes the partitions Kafka Connect's default assignor (``RangeAssignor``; ``RoundRobinAssignor`` when
+   ``consumer.override.partition.assignment.strategy`` names it) gives task ``i`` among members ordered by member id
+   (``connector-consumer-<name>-<task>-...``, so ``10`` sorts before ``2``, as on a worker);
+3. ``assign``s them (never joins the group) at the committed offsets of ``connect-<name>`` (none: the
+   ``lambda.starting.position``), reads ``read_committed`` and hands each batch of at most ``lambda.batch.size``
+   records to the same ``SinkRunner`` as a mapping's batch (converters, SMTs, DLQ, put, pre_commit);
+4. commits the batch's offsets to ``connect-<name>`` only after the runner returned, and ends at the end of its
+   partitions or of its budget (cut to the heartbeat window).
+
+So ``GET/PATCH/DELETE /connectors/<name>/offsets`` and a JVM cluster's group keep working, and a failed batch is
+read again from the committed offsets by the next tick or heartbeat. One task never runs twice at once for the
+reasons source tasks do not (window and tick discipline); a rare duplicated SQS tick can run a twin that writes the
+same records again (sinks rewrite idempotently) and commits an offset the other already passed: at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.errors import NotFoundError
+from connect_core.api.task import TopicPartition
+from connect_core.kafka.clients import consumer_config
+from connect_core.kafka.lambda_event import build_event
+from connect_core.kafka.shared_clients import SharedClients
+from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.restart_policy import Decision
+from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
+from connect_core.runtime.sink_runner import ConnectorNotRunningError, SinkRunner
+from connect_core.runtime.trigger_config import KafkaTriggerConfig
+from connect_core.storage.config_store import ConfigStore
+from connect_core.storage.run_store import RunStore
+from connect_core.storage.status_state import State
+from connect_core.storage.status_store import StatusStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from connect_core.runtime.worker import WorkerSettings
+
+__all__ = ["SinkPullInvocations", "SinkPullResult", "SinkPullTask", "assign_partitions", "resolve_topics"]
+
+log = logging.getLogger(__name__)
+
+STRATEGY_CONFIG = "consumer.override.partition.assignment.strategy"
+CONSUME_TIMEOUT_S = 0.5  # one fetch round: the end of every partition is normally known well before
+METADATA_TIMEOUT_S = 10.0
+FETCH_WAIT_MS = 100  # a fetch at the end of a partition answers this soon: the invocation ends when all are at end
+MAX_WARM_TASKS = 16  # pull tasks a warm container keeps started (clients, consumer); the oldest is closed first
+
+
+def resolve_topics(config: Mapping[str, Any], cluster_topics: list[str]) -> list[str]:
+    """The topics a sink reads now: its ``topics`` list, or the cluster's topics ``topics.regex`` matches."""
+    listed = [t.strip() for t in str(config.get("topics") or "").split(",") if t.strip()]
+    if listed:
+        return listed
+    pattern = re.compile(str(config.get("topics.regex") or ""))
+    return sorted(t for t in cluster_topics if not t.startswith("__") and pattern.fullmatch(t))
+
+
+def _member_order(task_count: int) -> list[int]:
+    """Tasks in the order a group sorts their member ids (``connector-consumer-<name>-<task>-<uuid>``)."""
+    return sorted(range(task_count), key=lambda task: f"{task}-")
+
+
+def assign_partitions(partitions: Mapping[str, int], task: int, task_count: int,
+                      strategy: str = "") -> list[TopicPartition]:
+    """Task ``task``'s share of ``partitions`` (topic -> partition count), as Kafka Connect's assignor gives it."""
+    members = _member_order(task_count)
+    if task not in members:
+        return []
+    if "RoundRobin" in strategy:
+        every = [TopicPartition(t, p) for t in sorted(partitions) for p in range(partitions[t])]
+        return [tp for i, tp in enumerate(every) if members[i % task_count] == task]
+    position = members.index(task)
+    mine = []
+    for topic in sorted(partitions):
+        per_member, extra = divmod(partitions[topic], task_count)
+        start = per_member * position + min(position, extra)
+        mine += [TopicPartition(topic, p) for p in range(start, start + per_member + (position < extra))]
+    return mine
+
+
+@dataclass
+class SinkPullResult:
+    """Summary of one pull-mode invocation (``poll_interval_ms`` and ``state`` drive the next tick)."""
+
+    connector: str
+    task: int
+    state: str = State.RUNNING.value
+    poll_interval_ms: int | None = None
+    partitions: int = 0
+    batches: int = 0
+    records: int = 0
+    put: int = 0
+    skipped: int = 0
+    dlq: int = 0
+    duration_ms: float = 0.0
+    offsets: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The invocation's summary."""
+        return asdict(self)
+
+
+class SinkPullTask:
+    """One pull-mode sink task in a warm container: its runner (the started task) and its consumer."""
+
+    def __init__(self, worker: WorkerSettings, connector: str, task: int, *, config_store: ConfigStore,
+                 status_store: StatusStore) -> None:
+        """Stores are the container's, shared by every task it runs."""
+        self.worker = worker
+        self.connector = connector
+        self.task = task
+        self.runner = SinkRunner(worker, connector, task=task, config_store=config_store, status_store=status_store,
+                                 reads_committed=True)
+        self._consumer: Any = None
+        self._group: str | None = None
+
+    def run(self, budget: Callable[[], float]) -> SinkPullResult:
+        """Read and deliver this task's partitions from the committed offsets until caught up or out of budget."""
+        started = time.monotonic()
+        store = self.runner.config_store
+        store.refresh()
+        config = {k: v for k, v in (store.connector_config(self.connector) or {}).items() if v is not None}
+        if not config:
+            raise NotFoundError(f"Connector {self.connector} not found")
+        task_count = len(store.task_configs(self.connector))
+        if self.task >= task_count:
+            raise ConnectorNotRunningError(f"Connector {self.connector} has no task {self.task} (it has {task_count})")
+        trigger = KafkaTriggerConfig.parse(config)
+        result = SinkPullResult(self.connector, self.task, poll_interval_ms=trigger.poll_interval_ms)
+        consumer = self._open(sink_group_id(self.connector, config), trigger)
+        assigned = self._assign(consumer, config, task_count, trigger)
+        result.partitions = len(assigned)
+        at_end: set[tuple[str, int]] = set()
+        delivered_once = False
+        while budget() > 0:
+            batch, at_end = self._consume(consumer, trigger.batch_size, at_end)
+            if batch or not delivered_once:  # the first, even empty, starts the task and reports RUNNING
+                self._deliver(consumer, batch, result)
+                delivered_once = True
+            if not batch and (not assigned or at_end >= {(tp.topic, tp.partition) for tp in assigned}):
+                break
+            if not batch and budget() <= 0:
+                break
+        result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+        return result
+
+    def _open(self, group: str, trigger: KafkaTriggerConfig) -> Any:
+        if self._consumer is not None and self._group != group:
+            self.close_consumer()
+        if self._consumer is None:
+            from confluent_kafka import Consumer
+
+            config = consumer_config(self.worker.kafka, group_id=group,
+                                     client_id=f"connector-consumer-{self.connector}-{self.task}")
+            config["auto.offset.reset"] = "earliest" if trigger.starting_position == "TRIM_HORIZON" else "latest"
+            config["fetch.wait.max.ms"] = FETCH_WAIT_MS
+            self._consumer = Consumer(config)
+            self._group = group
+        return self._consumer
+
+    def _assign(self, consumer: Any, config: Mapping[str, Any], task_count: int,
+                trigger: KafkaTriggerConfig) -> list[TopicPartition]:
+        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        metadata = consumer.list_topics(timeout=METADATA_TIMEOUT_S).topics
+        topics = resolve_topics(config, list(metadata))
+        counts = {t: len(metadata[t].partitions) for t in topics if t in metadata and metadata[t].partitions}
+        mine = assign_partitions(counts, self.task, task_count, str(config.get(STRATEGY_CONFIG) or ""))
+        if not mine:
+            consumer.unassign()
+            return []
+        committed = consumer.committed([KafkaPartition(tp.topic, tp.partition) for tp in mine],
+                                       timeout=METADATA_TIMEOUT_S)
+        default = OFFSET_BEGINNING if trigger.starting_position == "TRIM_HORIZON" else OFFSET_END
+        consumer.assign([KafkaPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else default)
+                         for tp in committed])
+        return mine
+
+    def _consume(self, consumer: Any, batch_size: int,
+                 at_end: set[tuple[str, int]]) -> tuple[list[Any], set[tuple[str, int]]]:
+        from confluent_kafka import KafkaError
+
+        batch = []
+        for message in consumer.consume(batch_size, timeout=CONSUME_TIMEOUT_S):
+            error = message.error()
+            if error is None:
+                batch.append(message)
+                at_end.discard((message.topic(), message.partition()))
+            elif error.code() == KafkaError._PARTITION_EOF:
+                at_end.add((message.topic(), message.partition()))
+            else:
+                log.warning("sink task %s-%d: consumer error %s", self.connector, self.task, error)
+        return batch, at_end
+
+    def _deliver(self, consumer: Any, batch: list[Any], result: SinkPullResult) -> None:
+        """The runner writes the batch; only then are its offsets committed (none when it raised)."""
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers))
+        result.batches += 1
+        result.records += len(batch)
+        result.put += delivered.put
+        result.skipped += delivered.skipped
+        result.dlq += delivered.dlq
+        next_offsets: dict[tuple[str, int], int] = {}
+        for message in batch:
+            next_offsets[message.topic(), message.partition()] = message.offset() + 1
+        for failure in delivered.batch_item_failures or []:  # commit the prefix before each partition's failure
+            item = failure["itemIdentifier"]
+            for topic, partition in list(next_offsets):
+                if f"{topic}-{partition}" == item["partition"]:
+                    next_offsets[topic, partition] = int(item["offset"])
+        if next_offsets:
+            consumer.commit(offsets=[KafkaPartition(t, p, o) for (t, p), o in next_offsets.items()],
+                            asynchronous=False)
+            result.offsets |= {f"{t}-{p}": o for (t, p), o in next_offsets.items()}
+        if delivered.batch_item_failures:
+            raise _BatchItemFailures(delivered.batch_item_failures)
+
+    def close_consumer(self) -> None:
+        """Close the consumer (it never joined the group: nothing to leave)."""
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            consumer.close()
+
+    def close(self) -> None:
+        """Stop the task and close the consumer."""
+        try:
+            self.runner.close()
+        finally:
+            self.close_consumer()
+
+
+class _BatchItemFailures(Exception):
+    """The runner reported failed items: their prefix is committed and the rest waits for the next invocation."""
+
+
+class SinkPullInvocations:
+    """The pull-mode sink tasks of a warm container (the scheduled task function): gate, run, record."""
+
+    def __init__(self, worker: WorkerSettings, clients: SharedClients | None = None) -> None:
+        """One config, status and runs store for every task the container runs."""
+        self.worker = worker
+        self.clients = clients or SharedClients(worker.kafka)
+        self.config_store = ConfigStore(worker.kafka, worker.storage, clients=self.clients)
+        self.status_store = StatusStore(worker.kafka, worker.storage, clients=self.clients)
+        self.recorder = RunRecorder(worker, "sink", self.config_store, self.status_store,
+                                    run_store=RunStore(worker.kafka, worker.storage, clients=self.clients))
+        self.tasks: OrderedDict[tuple[str, int], SinkPullTask] = OrderedDict()
+        self.decision = Decision.RUN
+
+    def run(self, connector: str, task: int, budget: Callable[[], float], memory_mb: int) -> dict[str, Any]:
+        """One invocation of sink task ``connector``-``task``: its summary (``state`` RUNNING asks for a tick)."""
+        decision = self.decision = self.recorder.admit(connector, task)
+        if decision in (Decision.WAIT, Decision.OPEN):
+            return {"connector": connector, "task": task, "state": State.FAILED.value, "restart": decision.value}
+        pull = self._task(connector, task)
+        started = time.monotonic()
+        try:
+            result = pull.run(budget)
+        except ConnectorNotRunningError as error:  # paused, stopped or fewer tasks now: no tick, nothing committed
+            return {"connector": connector, "task": task, "state": State.PAUSED.value, "not_running": str(error)}
+        except _BatchItemFailures as error:
+            self.recorder.failed(connector, task, error, _elapsed_ms(started), memory_mb)
+            return {"connector": connector, "task": task, "state": State.FAILED.value, "failed": str(error)}
+        except NotFoundError:
+            self._evict(connector, task)
+            raise
+        except Exception as error:
+            self.recorder.failed(connector, task, error, _elapsed_ms(started), memory_mb)
+            raise
+        self.recorder.succeeded(connector, task, RunOutcome(result.put, result.skipped, result.dlq, result.offsets),
+                                _elapsed_ms(started), memory_mb)
+        return result.as_dict()
+
+    def _task(self, connector: str, task: int) -> SinkPullTask:
+        key = (connector, task)
+        if key in self.tasks:
+            self.tasks.move_to_end(key)
+            return self.tasks[key]
+        while len(self.tasks) >= MAX_WARM_TASKS:
+            self.tasks.popitem(last=False)[1].close()
+        pull = self.tasks[key] = SinkPullTask(self.worker, connector, task, config_store=self.config_store,
+                                              status_store=self.status_store)
+        return pull
+
+    def _evict(self, connector: str, task: int) -> None:
+        pull = self.tasks.pop((connector, task), None)
+        if pull is not None:
+            pull.close()
+
+    def close(self) -> None:
+        """Stop every task and release clients."""
+        try:
+            for pull in self.tasks.values():
+                pull.close()
+            self.recorder.close()
+        finally:
+            self.clients.close()
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000.0, 1)

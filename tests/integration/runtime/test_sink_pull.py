@@ -1,0 +1,86 @@
+"""Pull-mode sink tasks against the real broker: a topics.regex sink with two tasks reads its partitions as Kafka
+Connect's assignor spreads them, commits connect-<name> after writing, and picks up a new matching topic."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from connect_core.runtime.sink_pull import SinkPullInvocations
+from connect_core.storage.config_state import TargetState
+from tests.integration.functions._sink_harness import KafkaTopics, Out
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.integration.runtime.conftest import Cluster
+
+pytestmark = pytest.mark.integration
+
+FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+
+@pytest.fixture
+def topics(kafka_bootstrap: str) -> Iterator[KafkaTopics]:
+    created = KafkaTopics(kafka_bootstrap)
+    yield created
+    created.delete_all()
+
+
+def _committed(bootstrap: str, group: str, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        found = consumer.committed([TopicPartition(t, p) for t, p in partitions], timeout=10)
+    finally:
+        consumer.close()
+    return {(tp.topic, tp.partition): tp.offset for tp in found}
+
+
+def _lines(path: Path) -> list[str]:
+    return sorted(path.read_text().splitlines()) if path.exists() else []
+
+
+def test_regex_sink_with_two_tasks_reads_every_partition_once_and_commits_one_group(
+        cluster: Cluster, topics: KafkaTopics, kafka_bootstrap: str, tmp_path: Path) -> None:
+    prefix = f"pull-{uuid.uuid4().hex[:8]}"
+    a, b = topics.create(f"{prefix}.a", partitions=2), topics.create(f"{prefix}.b")
+    topics.produce(a, [Out(None, f"a{i}".encode(), partition=i % 2) for i in range(4)])
+    topics.produce(b, [Out(None, b"b0")])
+    files = [tmp_path / "task0.txt", tmp_path / "task1.txt"]
+    regex = re.escape(prefix) + r"\..*"
+    config = {"connector.class": FILE_SINK, "topics.regex": regex, "tasks.max": "2", "key.converter": STRING,
+              "value.converter": STRING, "file": str(files[0])}
+    cluster.deploy("pull", config, [{"file": str(f), "topics.regex": regex} for f in files])
+    pulls = SinkPullInvocations(cluster.worker)
+    try:
+        results = [pulls.run("pull", task, lambda: 20_000.0, 128) for task in (0, 1)]
+
+        # RangeAssignor per topic: a-0 and b-0 to task 0, a-1 to task 1.
+        assert _lines(files[0]) == ["a0", "a2", "b0"] and _lines(files[1]) == ["a1", "a3"]
+        assert [(r["state"], r["partitions"], r["poll_interval_ms"]) for r in results] == [
+            ("RUNNING", 2, 1000), ("RUNNING", 1, 1000)]
+        assert _committed(kafka_bootstrap, "connect-pull", [(a, 0), (a, 1), (b, 0)]) == {
+            (a, 0): 2, (a, 1): 2, (b, 0): 1}
+        cluster.statuses.refresh()
+        assert [cluster.statuses.task_status("pull", t).state.value for t in (0, 1)] == ["RUNNING", "RUNNING"]
+
+        c = topics.create(f"{prefix}.c")  # a new matching topic: read at the next invocation, no REST call
+        topics.produce(c, [Out(None, b"c0")])
+        topics.produce(a, [Out(None, b"a4", partition=1)])
+        deadline = time.monotonic() + 30
+        while "c0" not in _lines(files[0]) and time.monotonic() < deadline:
+            pulls.run("pull", 0, lambda: 20_000.0, 128)
+        pulls.run("pull", 1, lambda: 20_000.0, 128)
+        assert _lines(files[0]) == ["a0", "a2", "b0", "c0"] and _lines(files[1]) == ["a1", "a3", "a4"]
+
+        cluster.configs.put_target_state("pull", TargetState.PAUSED)
+        assert pulls.run("pull", 0, lambda: 20_000.0, 128)["state"] == "PAUSED"  # no tick, nothing committed
+    finally:
+        pulls.close()
