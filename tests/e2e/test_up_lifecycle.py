@@ -110,3 +110,30 @@ def test_offsets_api_for_a_source_and_a_sink_connector(up: Up) -> None:
     assert status == 200, answer
     assert up.http("PUT", "/connectors/file-source/resume")[0] == 202
     up.wait_for(lambda: _lines(sink) == ["x", "y", "x", "y"], "the file re-read from the rewound offset")
+
+
+def test_a_regex_sink_with_two_tasks_runs_as_pull_mode_tasks_and_reads_a_topic_created_later(
+        up: Up, kafka_bootstrap: str) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    sink = up.run_dir / "regex.txt"
+    producer.produce(f"{up.prefix}-r1", b"one")
+    producer.flush(30)
+    body = {"name": f"{up.prefix}-regex", "config": {
+        "connector.class": "FileStreamSink", "file": "regex.txt", "topics.regex": f"{up.prefix}-r.*",
+        "tasks.max": "2", "value.converter": "org.apache.kafka.connect.storage.StringConverter"}}
+    status, answer = up.http("POST", "/connectors", body)
+    assert status == 201, answer
+    up.wait_for(lambda: _lines(sink) == ["one"], "the first topic's record")
+    producer.produce(f"{up.prefix}-r2", b"two")  # a new matching topic: no REST call
+    producer.flush(30)
+    up.wait_for(lambda: sorted(_lines(sink)) == ["one", "two"], "the later topic's record")
+    tasks = up.wait_for(
+        lambda: (t := up.http("GET", f"/connectors/{up.prefix}-regex/status")[1]["tasks"])
+        and [s["state"] for s in t] == ["RUNNING", "RUNNING"] and t, "both sink tasks RUNNING")
+    assert [t["id"] for t in tasks] == [0, 1]
+    [first, second] = sorted(up.http("GET", f"/connectors/{up.prefix}-regex/offsets")[1]["offsets"],
+                             key=lambda o: o["partition"]["kafka_topic"])
+    assert (first["partition"]["kafka_topic"], first["offset"]) == (f"{up.prefix}-r1", {"kafka_offset": 1})
+    assert (second["partition"]["kafka_topic"], second["offset"]) == (f"{up.prefix}-r2", {"kafka_offset": 1})

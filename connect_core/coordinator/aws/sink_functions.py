@@ -125,6 +125,18 @@ class SinkFunctions:
         actions = self._converge_function(connector, name)
         return actions + self._converge_mapping(name, mapping, enabled)
 
+    def connectors(self) -> set[str]:
+        """The connectors that have a function of this stack (``CONNECTOR_NAME`` of every prefixed function)."""
+        found = set()
+        for page in self.client.get_paginator("list_functions").paginate():
+            for function in page.get("Functions", []):
+                if not function["FunctionName"].startswith(self.settings.function_prefix):
+                    continue
+                name = function.get("Environment", {}).get("Variables", {}).get(env.CONNECTOR_NAME)
+                if name:
+                    found.add(str(name))
+        return found
+
     def remove(self, connector: str) -> list[str]:
         """Delete the mappings, then the function."""
         name = self.function_name(connector)

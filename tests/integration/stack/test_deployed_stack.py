@@ -102,51 +102,80 @@ def test_a_filestream_pair_runs_and_pause_resume_stop_delete_act_on_schedules_ma
     assert deployed.http("GET", f"/connectors/{sink}")[0] == 404
 
 
-def test_a_jdbc_source_and_sink_pair_copies_rows_between_mariadb_tables(
+def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jdbc_sink_with_two_tasks_each(
     deployed: Deployed, mariadb_settings: dict[str, str],
 ) -> None:
+    """One topic per table, sinks by topics.regex and by a topics list, tasks.max 2 each: pull-mode sink tasks on
+    schedules (no function, no mapping), one consumer group per sink, every task RUNNING."""
     run = uuid.uuid4().hex[:8]
-    table, copy, prefix = f"orders_{run}", f"orders_copy_{run}", f"stack-{run}-"
-    source, sink = f"jdbc-source-{run}", f"jdbc-sink-{run}"
+    tables, prefix, bucket = [f"orders_{run}", f"customers_{run}"], f"stack_{run}_", f"stack-{run}"
+    topics = [prefix + table for table in tables]
+    source, s3_sink, jdbc_sink = f"jdbc-source-{run}", f"s3-sink-{run}", f"jdbc-sink-{run}"
     conn = pymysql.connect(host=mariadb_settings["host"], port=int(mariadb_settings["port"]),
                            user=mariadb_settings["user"], password=mariadb_settings["password"],
                            database=mariadb_settings["database"], autocommit=True)
     credentials = {"connection.url": mariadb_settings["connection.url"], "connection.user": mariadb_settings["user"],
                    "connection.password": mariadb_settings["password"]}
+    s3 = deployed.client("s3")
+    s3.create_bucket(Bucket=bucket)
     try:
         with conn.cursor() as cursor:
-            cursor.execute(f"CREATE TABLE {table} (ID INT PRIMARY KEY, STATUS VARCHAR(32) NOT NULL)")
+            for table in tables:
+                cursor.execute(f"CREATE TABLE {table} (ID INT PRIMARY KEY, STATUS VARCHAR(32) NOT NULL)")
         for body in (
             {"name": source, "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
                                         **credentials, "mode": "incrementing", "incrementing.column.name": "ID",
-                                        "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "500",
-                                        **JSON}},
-            {"name": sink, "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", **credentials,
-                                      "topics": prefix + table, "table.name.format": copy, "insert.mode": "upsert",
-                                      "pk.mode": "record_value", "pk.fields": "ID", "auto.create": "true", **JSON}},
+                                        "table.whitelist": ",".join(tables), "topic.prefix": prefix,
+                                        "poll.interval.ms": "1000", "tasks.max": "2", **JSON}},
+            {"name": s3_sink, "config": {"connector.class": "io.confluent.connect.s3.S3SinkConnector",
+                                         "topics.regex": f"{prefix}.*", "tasks.max": "2", "s3.bucket.name": bucket,
+                                         "s3.region": "us-east-1", "store.url": "http://127.0.0.1:4566",
+                                         "aws.access.key.id": "test", "aws.secret.access.key": "test",
+                                         "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
+                                         "storage.class": "io.confluent.connect.s3.storage.S3Storage",
+                                         "flush.size": "1", **JSON}},
+            {"name": jdbc_sink, "config": {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+                                           **credentials, "topics": ",".join(topics), "tasks.max": "2",
+                                           "table.name.format": "${topic}", "insert.mode": "upsert",
+                                           "pk.mode": "record_value", "pk.fields": "ID", "auto.create": "true",
+                                           **JSON}},
         ):
             status, answer = deployed.http("POST", "/connectors", body)
             assert status == 201, answer
+        assert set(deployed.schedules(s3_sink)) == {f"{s3_sink}-0", f"{s3_sink}-1"}  # pull mode: no mapping
+        assert not deployed.function_exists(jdbc_sink)
         with conn.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} (ID, STATUS) VALUES (%s, %s)",
-                               [(1, "PLACED"), (2, "PICKED"), (3, "SHIPPED")])
+            cursor.executemany(f"INSERT INTO {tables[0]} (ID, STATUS) VALUES (%s, %s)", [(1, "PLACED"), (2, "PICKED")])
+            cursor.executemany(f"INSERT INTO {tables[1]} (ID, STATUS) VALUES (%s, %s)", [(7, "NEW")])
 
-        def copied() -> dict[int, str]:
+        def copied(topic: str) -> dict[int, str]:
             try:
                 with conn.cursor() as cursor:
-                    cursor.execute(f"SELECT ID, STATUS FROM {copy}")
+                    cursor.execute(f"SELECT ID, STATUS FROM {topic}")
                     return dict(cursor.fetchall())
             except pymysql.err.ProgrammingError:  # not auto-created yet
                 return {}
 
-        wait_for(lambda: copied() == {1: "PLACED", 2: "PICKED", 3: "SHIPPED"}, "the rows in the copy")
-        wait_for(lambda: _tasks_running(deployed, source, sink), "both tasks RUNNING")
+        def archived(topic: str) -> int:
+            listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"topics/{topic}/")
+            return len(listed.get("Contents", []))
+
+        wait_for(lambda: copied(topics[0]) == {1: "PLACED", 2: "PICKED"} and copied(topics[1]) == {7: "NEW"},
+                 "every row in its ${topic} table")
+        wait_for(lambda: (archived(topics[0]), archived(topics[1])) == (2, 1), "every row archived in S3")
+        wait_for(lambda: _tasks_running(deployed, source, s3_sink, jdbc_sink), "every task RUNNING")
+        for name in (source, s3_sink, jdbc_sink):
+            assert len(deployed.http("GET", f"/connectors/{name}/status")[1]["tasks"]) == 2
+        status, offsets = deployed.http("GET", f"/connectors/{jdbc_sink}/offsets")
+        assert status == 200
+        found = sorted((o["partition"]["kafka_topic"], o["offset"]["kafka_offset"]) for o in offsets["offsets"])
+        assert found == sorted([(topics[0], 2), (topics[1], 1)])  # both topics, one group: connect-<name>
     finally:
-        for name in (source, sink):
+        for name in (source, s3_sink, jdbc_sink):
             deployed.http("DELETE", f"/connectors/{name}")
         with conn.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+            for table in (*tables, *topics):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
         conn.close()
 
 

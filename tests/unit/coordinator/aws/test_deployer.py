@@ -358,6 +358,7 @@ def test_msk_mapping_uses_the_cluster_arn(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_multi_topic_regex_and_multi_task_sinks_get_a_schedule_per_task_and_no_function(aws: Aws) -> None:
     aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)  # one topic, one task: function + mapping
+    assert aws.deployer.sinks.connectors() == {"to-file"}
     regex = {**SINK, "topics": "", "topics.regex": "a.*", "tasks.max": "2"}
 
     aws.deployer.apply("to-file", regex, 2, TargetState.STARTED)
@@ -370,6 +371,7 @@ def test_multi_topic_regex_and_multi_task_sinks_get_a_schedule_per_task_and_no_f
     assert schedules["to-file-0"]["Target"]["Arn"] == aws.settings.schedules.source_function_arn
     assert schedules["to-file-0"]["Description"] == "lambda-connect sink task to-file-0"
     assert not aws.mappings() and not _exists(aws.lam, "lc-to-file")  # the mapping's function is gone
+    assert aws.deployer.sinks.connectors() == set()
 
     aws.deployer.apply("to-file", {**SINK, "topics": "a,b"}, 1, TargetState.PAUSED)
     assert [s["State"] for s in aws.schedules().values()] == ["DISABLED"]
