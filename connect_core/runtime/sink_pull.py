@@ -147,6 +147,10 @@ class SinkPullTask:
         consumer = self._open(sink_group_id(self.connector, config), trigger)
         assigned = self._assign(consumer, config, task_count, trigger)
         result.partitions = len(assigned)
+        if not assigned:  # as on a worker, a task without partitions still starts and is RUNNING
+            self._deliver(consumer, [], result)
+            result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
+            return result
         at_end: set[tuple[str, int]] = set()
         delivered_once = False
         while budget() > 0:
@@ -154,7 +158,7 @@ class SinkPullTask:
             if batch or not delivered_once:  # the first, even empty, starts the task and reports RUNNING
                 self._deliver(consumer, batch, result)
                 delivered_once = True
-            if not batch and (not assigned or at_end >= {(tp.topic, tp.partition) for tp in assigned}):
+            if not batch and at_end >= {(tp.topic, tp.partition) for tp in assigned}:
                 break
             if not batch and budget() <= 0:
                 break

@@ -95,6 +95,18 @@ class SourceSchedules:
                 actions.append(f"update {desired['Name']}")
         return actions
 
+    def connectors(self) -> set[str]:
+        """The connectors (source, or pull-mode sink) that have a schedule in the group: the ``connector`` each
+        schedule's Input names (names may be shortened and hashed, so they cannot be read back)."""
+        found = set()
+        for page in self.client.get_paginator("list_schedules").paginate(GroupName=self.settings.group):
+            for listed in page.get("Schedules", []):
+                schedule = self.client.get_schedule(Name=listed["Name"], GroupName=self.settings.group)
+                event = _json(schedule.get("Target", {}).get("Input"))
+                if isinstance(event, dict) and isinstance(event.get("connector"), str):
+                    found.add(event["connector"])
+        return found
+
     def remove(self, connector: str) -> list[str]:
         """Delete every schedule of the connector."""
         existing = self._existing(connector)

@@ -372,6 +372,7 @@ def test_multi_topic_regex_and_multi_task_sinks_get_a_schedule_per_task_and_no_f
     assert schedules["to-file-0"]["Description"] == "lambda-connect sink task to-file-0"
     assert not aws.mappings() and not _exists(aws.lam, "lc-to-file")  # the mapping's function is gone
     assert aws.deployer.sinks.connectors() == set()
+    assert aws.deployer.schedules.connectors() == {"to-file"}
 
     aws.deployer.apply("to-file", {**SINK, "topics": "a,b"}, 1, TargetState.PAUSED)
     assert [s["State"] for s in aws.schedules().values()] == ["DISABLED"]
