@@ -6,6 +6,10 @@ them (our extension: functions as local processes, Scheduler that fires, Kafka p
 bodies: the FileStream files are absolute paths under .run/demo-stack/<run>/data/ (inside the local stack's
 FileStreamRoots), since a function's working directory is its code folder. The connectors are deleted at the end
 (and any left by an earlier run at the start).
+
+Latencies: the first source invocation comes with the schedule's first heartbeat; from then on a source task polls
+every ``poll.interval.ms`` through delayed SQS ticks, which need Scheduler's ``<aws.scheduler.scheduled-time>``
+(the extension fills it in as AWS does), so the update latencies match `make demo`'s within a few seconds.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from demo.seed_scenario import FILE_ROOT, NAMES, ROOT, connector_bodies, prepare
 from infra.local import services, stack
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``python -m demo.stack_scenario [stack-name]`` (default: `make stack`'s)."""
+    args = sys.argv[1:] if argv is None else argv
     settings = services.ensure()
     try:
-        coordinator = stack.coordinator()
+        coordinator = stack.coordinator(*args[:1])
     except stack.StackError as error:
         raise SystemExit(f"{error}\nrun `make stack` first") from None
     say(f"coordinator Function URL {coordinator.url} (requests go to LocalStack with Host: {coordinator.host})")

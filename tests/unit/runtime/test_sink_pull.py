@@ -49,3 +49,21 @@ def test_one_topic_and_one_task_is_a_mapping_everything_else_pulls() -> None:
     assert pulls({"topics": "a", "tasks.max": "2"})
     assert pulls({"topics": "a", "lambda.sink.trigger": "schedule"})
     assert not pulls({"topics": "a,b", "lambda.sink.trigger": "mapping"})
+
+
+def test_a_sink_tasks_heartbeat_and_ticks_say_kind_sink_and_a_bad_kind_is_refused() -> None:
+    import pytest
+
+    from connect_core.api.errors import DataError
+    from connect_core.runtime.source_event import parse_source_event
+    from connect_core.runtime.source_ticks import next_tick
+
+    ref = parse_source_event('{"connector": "s", "task": 1, "window_start": "2026-11-22T09:40:00Z", '
+                             '"window_ms": 60000, "kind": "sink"}')
+    tick = next_tick(ref, {"state": "RUNNING", "poll_interval_ms": 1000}, ref.window_start_ms or 0)
+
+    assert ref.kind == "sink" and tick is not None
+    assert tick["event"]["kind"] == "sink" and parse_source_event(tick["event"]) == ref._replace(tick=1)
+    assert "kind" not in parse_source_event({"connector": "s", "task": 0}).as_event()
+    with pytest.raises(DataError, match="kind"):
+        parse_source_event({"connector": "s", "task": 0, "kind": "other"})
