@@ -227,6 +227,10 @@ class SinkPullTask:
         next_offsets: dict[tuple[str, int], int] = {}
         for message in batch:
             next_offsets[message.topic(), message.partition()] = message.offset() + 1
+        for (topic, partition), offset in list(next_offsets.items()):  # what the runner says may be committed
+            committable = delivered.offsets.get(f"{topic}-{partition}")  # (the task's pre_commit)
+            if committable is not None:
+                next_offsets[topic, partition] = min(committable, offset)
         for failure in delivered.batch_item_failures or []:  # commit the prefix before each partition's failure
             item = failure["itemIdentifier"]
             for topic, partition in list(next_offsets):
