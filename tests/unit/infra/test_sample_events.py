@@ -25,7 +25,12 @@ def test_source_events_name_a_connector_task(name: str) -> None:
 
 def test_the_sqs_tick_names_a_task_and_its_heartbeat_window() -> None:
     (tick,) = parse_source_events(_load("source_task/sqs-tick.json"))
-    assert tick == ("local-file-source", 0, 1_800_000_000_000, 60_000, 1)
+    assert tick == ("local-file-source", 0, 1_800_000_000_000, 60_000, 1, "source")
+
+
+def test_a_pull_mode_sink_tasks_heartbeat_says_kind_sink() -> None:
+    assert parse_source_event(_load("source_task/sink-pull-heartbeat.json"))[:2] == ("jdbc-sink", 1)
+    assert parse_source_event(_load("source_task/sink-pull-heartbeat.json")).kind == "sink"
 
 
 def test_the_msk_batch_decodes_keys_null_keys_and_repeated_headers() -> None:
