@@ -65,11 +65,16 @@ class Head:
     round: Round | None = None
     pending: list[Round] = dataclasses.field(default_factory=list)  # closed, files maybe not all written yet
     takeover: dict[str, int] = dataclasses.field(default_factory=dict)  # directory -> end of files found at start
+    # The first offset of the latest batch that moved ``last`` on: the consumer group had committed up to there, and
+    # its committed offset only moves forward, so a batch starting before it means the group's offsets were reset
+    # or the topic was recreated (-1: unknown, heads written before this field).
+    since: int = -1
 
     def to_bytes(self) -> bytes:
         """The head object's body."""
         return json.dumps({"version": 1, "last": self.last, "round": self.round.to_json() if self.round else None,
-                           "pending": [r.to_json() for r in self.pending], "takeover": self.takeover},
+                           "pending": [r.to_json() for r in self.pending], "takeover": self.takeover,
+                           "since": self.since},
                           separators=(",", ":")).encode("utf-8")
 
     @classmethod
@@ -77,7 +82,8 @@ class Head:
         """Inverse of ``to_bytes``."""
         data = json.loads(body)
         return cls(last=data["last"], round=Round.from_json(data["round"]) if data["round"] else None,
-                   pending=[Round.from_json(r) for r in data["pending"]], takeover=data.get("takeover", {}))
+                   pending=[Round.from_json(r) for r in data["pending"]], takeover=data.get("takeover", {}),
+                   since=data.get("since", -1))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
-from connect_core.api.errors import DataError, RetriableError
+from connect_core.api.errors import ConnectError, DataError, RetriableError
 from connect_core.api.task import SinkTask, TopicPartition
 from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
@@ -166,6 +166,16 @@ class S3SinkTask(SinkTask):
         """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
         stage = StageLayout.of(self.config.topics_dir, tp.topic, tp.partition)
         head, etag = self._head(stage, tp, records)
+        if records and records[0].kafka_offset < head.since:
+            self._heads.pop(tp, None)  # a plain failure: a real reset fails every retry until the breaker holds it
+            raise ConnectError(
+                f"S3 sink: the batch of {tp.topic}-{tp.partition} starts at offset {records[0].kafka_offset}, before "
+                f"offset {head.since} where the batch that already went through began: the consumer group's offsets "
+                f"were reset or the topic was recreated, and these records would be skipped as already written. To "
+                f"rewrite them, delete the staging head s3://{self.config.s3_bucket_name}/{stage.head} (and the "
+                f"files of partition {tp.partition} under {self._layout.directory(tp.topic, '')} to be replaced), "
+                "then restart the connector; to keep the files, set the offsets back past "
+                f"{head.last} (PATCH /connectors/<name>/offsets).")
         last = max(head.last, records[-1].kafka_offset) if records else head.last
         fresh_records = [r for r in records if r.kafka_offset > head.last and not self._taken_over(head, r)]
         now = self._clock()
@@ -192,13 +202,15 @@ class S3SinkTask(SinkTask):
             plan.open.segments.append(self._stage(stage, plan.open, plan.fresh, cache))
         closed = [closing for closing, _ in plan.closed]
         takeover = head.takeover if head.takeover and last < max(head.takeover.values()) else {}
-        new_head = Head(last=last, round=plan.open, pending=closed if sealed else [], takeover=takeover)
+        since = max(head.since, records[0].kafka_offset) if fresh_records else head.since
+        new_head = Head(last=last, round=plan.open, pending=closed if sealed else [], takeover=takeover, since=since)
         etag = self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
         swapped: tuple[Head, str] | None = (new_head, etag)
         if sealed and closed:
             for closing in closed:
                 self._finalize(tp, stage, closing, {}, cache)
-            cleared = Head(last=new_head.last, round=new_head.round, pending=[], takeover=new_head.takeover)
+            cleared = Head(last=new_head.last, round=new_head.round, pending=[], takeover=new_head.takeover,
+                           since=new_head.since)
             try:
                 swapped = cleared, self._storage.put(stage.head, cleared.to_bytes(), exclusive=False, if_match=etag,
                                                      plain=True)

@@ -296,3 +296,24 @@ def test_a_forbidden_bucket_at_start_is_a_config_error(s3: Any) -> None:
                              "ResponseMetadata": {"HTTPStatusCode": 403}}, "HeadBucket")
     with pytest.raises(ConfigError, match="s3.bucket.name"):
         S3SinkTask(s3_client=_FlakyHeadBucket(s3, forbidden)).start(BASE)
+
+
+def test_an_offsets_reset_is_refused_with_what_to_clear_instead_of_skipping_the_replayed_records(s3: Any) -> None:
+    from connect_core.api.errors import ConnectError
+
+    task = _task(s3)
+    _run(task, _records(range(5)))
+    _run(task, _records(range(5, 8)))  # the group committed 5: this batch began there
+    _run(task, _records(range(5, 8)))  # a retry of that batch (its response was lost): fine, nothing twice
+    before = _objects(s3)
+    fresh = _task(s3)  # a reset group (or a recreated topic) replays from offset 0
+    with pytest.raises(ConnectError, match=r"orders-0 starts at offset 0, before offset 5") as refused:
+        _run(fresh, _records(range(3)))  # fails every retry until the breaker holds the batch: nothing skipped
+    assert "_lambda-connect+staging/orders+0/head" in str(refused.value)
+    assert _objects(s3) == before
+    s3.delete_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head")
+    for key in before:
+        s3.delete_object(Bucket=BUCKET, Key=key)
+    cleared = _task(s3)
+    _run(cleared, _records(range(3)))  # after clearing as told, the replayed records are written again
+    assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines(range(3))}
