@@ -9,23 +9,28 @@
 * ``source.before_commit``: the offsets are produced too, the commit not yet asked for;
 * ``source.after_commit``: the transaction is committed, the task status not yet written;
 * ``sink.during_put``: the batch was handed to ``task.put`` (a batching task may have written part), not flushed;
-* ``sink.after_put``: the batch is written and flushed, the invocation has not returned (the mapping retries it).
+* ``sink.after_put``: the batch is written and flushed, the invocation has not returned (the mapping retries it);
+* ``aws.<operation>.before`` / ``aws.<operation>.after``: the coordinator's deployer is about to make, or has just
+  made, the boto3 call ``<operation>`` (e.g. ``aws.create_event_source_mapping.after``; the control-plane faults,
+  ``connect_core/coordinator/aws/fault_client.py``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 from typing import Final
 
 from connect_core.runtime import env
 
-__all__ = ["STEPS", "reached"]
+__all__ = ["STEPS", "armed", "reached"]
 
 STEPS: Final = (
     "source.after_poll", "source.after_produce", "source.before_commit", "source.after_commit",
     "sink.during_put", "sink.after_put",
 )
+AWS_STEP: Final = re.compile(r"aws\.[a-z_]+\.(before|after)")
 
 
 def _armed() -> tuple[str, int] | None:
@@ -33,13 +38,19 @@ def _armed() -> tuple[str, int] | None:
     if not spec:
         return None
     step, _, nth = spec.partition(":")
-    if step not in STEPS:
-        raise ValueError(f"{env.FAULT}={spec!r}: the step must be one of {', '.join(STEPS)}")
+    if step not in STEPS and not AWS_STEP.fullmatch(step):
+        raise ValueError(f"{env.FAULT}={spec!r}: the step must be one of {', '.join(STEPS)} "
+                         "or aws.<operation>.before|after")
     return step, int(nth or 1)
 
 
 _ARMED: Final = _armed()
 _counts: dict[str, int] = {}
+
+
+def armed() -> bool:
+    """Whether this process runs under the fault suite (a step is armed)."""
+    return _ARMED is not None
 
 
 def reached(step: str) -> None:

@@ -29,13 +29,14 @@ def to_event(response: Response) -> dict[str, Any]:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Serve one REST request, or the scheduled heartbeat (sample sink lag, emit ``ConsumerLag``)."""
+    """Serve one REST request, or the scheduled heartbeat (a reconcile pass, sample sink lag, emit ``ConsumerLag``)."""
     global _coordinator
     _coordinator = _coordinator or coordinator_from_env()
     if is_heartbeat(event):
         totals = _coordinator.heartbeat()
         emit_lag_metrics(totals)
-        return {"lag": totals}
+        reconciled = _coordinator.last_pass  # None: the deployer keeps no inventory (lambda-connect up)
+        return {"lag": totals} if reconciled is None else {"lag": totals, "reconcile": reconciled.summary()}
     try:
         request = to_request(event)
     except ValueError as error:  # a body that is not valid base64: the client's mistake

@@ -15,6 +15,11 @@ the difference, so a retried or repeated request is a no-op and a half-applied o
   (restart, resume, config update) enables the mapping again, which replays it from the committed offsets.
 - ``remove`` deletes all of it; ``restart`` is a no-op for schedules (every invocation starts from the config and
   offset topics) and a configuration touch for a sink function, which makes Lambda start fresh environments.
+- ``connectors`` and ``missing`` are the reconciler's inventory (``coordinator/herder/reconciler.py``): which
+  connectors have resources in this stack (orphans are those the config topic no longer names), and which resources
+  of a connector are missing (named in its tasks' status while it has not converged).
+
+Under the fault suite (``LAMBDA_CONNECT_FAULT=aws.<operation>.before|after``) every AWS call passes a fault point.
 
 boto3 is imported on first use only. Needed variables: see ``AwsDeployerSettings.from_env``.
 """
@@ -26,15 +31,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError
+from connect_core.coordinator.aws.fault_client import FaultClient
+from connect_core.coordinator.aws.names import schedule_name
 from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
-from connect_core.coordinator.aws.sink_functions import SinkFunctions, SinkFunctionSettings, single_topic
-from connect_core.runtime import env, registry
+from connect_core.coordinator.aws.sink_functions import STACK_TAG, SinkFunctions, SinkFunctionSettings, single_topic
+from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.source_event import SINK
 from connect_core.runtime.trigger_config import pulls
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["AwsDeployer", "AwsDeployerSettings"]
 
@@ -78,6 +85,7 @@ class AwsDeployerSettings:
                 auth_secret_arn=env.resolve(env.KAFKA_SECRET_ARN, "") or None,
                 vpc_subnets=_csv(env.resolve(env.KAFKA_VPC_SUBNETS, "")),
                 vpc_security_groups=_csv(env.resolve(env.KAFKA_VPC_SECURITY_GROUPS, "")),
+                tags={STACK_TAG: stack} if (stack := env.resolve(env.STACK_NAME, "")) else {},
             ),
         )
 
@@ -92,11 +100,14 @@ class AwsDeployer:
         scheduler: Any = None,
         lambda_client: Any = None,
         fetch_code: Callable[[str], bytes] | None = None,
+        on_step: Callable[[str], None] | None = None,
     ) -> None:
-        """Clients are created on first use unless given (tests pass moto or LocalStack clients)."""
+        """Clients are created on first use unless given (tests pass moto or LocalStack clients); ``on_step`` is
+        called at every control-plane fault point (default: the fault suite's, when it arms a step)."""
         self.settings = settings or AwsDeployerSettings.from_env()
-        self._scheduler = scheduler
-        self._lambda = lambda_client
+        self._on_step = on_step or (fault_points.reached if fault_points.armed() else None)
+        self._scheduler = self._faulty(scheduler)
+        self._lambda = self._faulty(lambda_client)
         self._fetch_code = fetch_code
         self._schedules: SourceSchedules | None = None
         self._sinks: SinkFunctions | None = None
@@ -109,7 +120,7 @@ class AwsDeployer:
             if self._scheduler is None:
                 import boto3
 
-                self._scheduler = boto3.client("scheduler")
+                self._scheduler = self._faulty(boto3.client("scheduler"))
             self._schedules = SourceSchedules(self._scheduler, self.settings.schedules)
         return self._schedules
 
@@ -120,9 +131,14 @@ class AwsDeployer:
             if self._lambda is None:
                 import boto3
 
-                self._lambda = boto3.client("lambda")
+                self._lambda = self._faulty(boto3.client("lambda"))
             self._sinks = SinkFunctions(self._lambda, self.settings.sinks, self._fetch_code)
         return self._sinks
+
+    def _faulty(self, client: Any) -> Any:
+        if client is None or self._on_step is None:
+            return client
+        return FaultClient(client, self._on_step)
 
     def apply(
         self,
@@ -154,6 +170,27 @@ class AwsDeployer:
     def remove(self, connector_name: str) -> None:
         """Delete the connector's schedules, mappings and function."""
         self._log(connector_name, self.schedules.remove(connector_name) + self.sinks.remove(connector_name))
+
+    def connectors(self, known: Iterable[str] = ()) -> set[str]:
+        """Every connector that has a schedule or a function in this stack (``known``: names expected to exist)."""
+        return self.schedules.connectors(known) | self.sinks.connectors()
+
+    def missing(self, connector_name: str, connector_config: Mapping[str, str | None],
+                task_count: int) -> dict[int, str]:
+        """The resources each task needs to run that do not exist, by task (empty: all there)."""
+        config = {k: v for k, v in connector_config.items() if v is not None}
+        kind = registry.describe(config.get("connector.class", "")).type
+        if kind is registry.PluginType.SOURCE or pulls(config):
+            existing = self.schedules.tasks(connector_name)
+            group = self.settings.schedules.group
+            return {task: f"the schedule {schedule_name(connector_name, task)} (group {group})"
+                    for task in range(task_count) if task not in existing}
+        function, mappings = self.sinks.deployed(connector_name)
+        name = self.sinks.function_name(connector_name)
+        if function and mappings:
+            return {}
+        what = f"the function {name}" if not function else f"the Kafka event source mapping of the function {name}"
+        return dict.fromkeys(range(max(task_count, 1)), what)
 
     def check(self, connector_config: Mapping[str, str | None]) -> None:
         """What AWS cannot run is refused before anything is written: a sink forced onto an event source mapping

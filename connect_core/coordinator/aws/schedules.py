@@ -14,6 +14,7 @@ topic when it runs. Retries are off (``MaximumRetryAttempts`` 0): the next heart
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from connect_core.runtime.source_event import SOURCE
 from connect_core.runtime.trigger_config import SourceScheduleConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["ScheduleSettings", "SourceSchedules", "schedule_expression", "schedule_input"]
 
@@ -31,6 +32,7 @@ DISABLED = "DISABLED"
 MINUTE_MS = 60_000
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # a Scheduler context attribute, replaced when it fires
 MAXIMUM_EVENT_AGE_S = 60  # a tick older than the minimum rate is pointless: the next one is already due
+DESCRIPTION_PREFIX = "lambda-connect "  # then "<kind> task <connector>-<task>"
 
 
 @dataclass(frozen=True)
@@ -95,24 +97,55 @@ class SourceSchedules:
                 actions.append(f"update {desired['Name']}")
         return actions
 
-    def connectors(self) -> set[str]:
-        """The connectors (source, or pull-mode sink) that have a schedule in the group: the ``connector`` each
-        schedule's Input names (names may be shortened and hashed, so they cannot be read back)."""
-        found = set()
-        for page in self.client.get_paginator("list_schedules").paginate(GroupName=self.settings.group):
-            for listed in page.get("Schedules", []):
-                schedule = self.client.get_schedule(Name=listed["Name"], GroupName=self.settings.group)
-                event = _json(schedule.get("Target", {}).get("Input"))
-                if isinstance(event, dict) and isinstance(event.get("connector"), str):
-                    found.add(event["connector"])
-        return found
-
     def remove(self, connector: str) -> list[str]:
         """Delete every schedule of the connector."""
         existing = self._existing(connector)
         for name in existing.values():
             self._delete(name)
         return [f"delete {name}" for name in existing.values()]
+
+    def tasks(self, connector: str) -> dict[int, str]:
+        """The connector's existing schedules by task number."""
+        return self._existing(connector)
+
+    def connectors(self, known: Iterable[str] = ()) -> set[str]:
+        """Connectors that have at least one schedule in the stack's group (the reconciler's orphan search).
+
+        Schedules cannot be tagged: a schedule is a connector's (a source's, or a pull-mode sink's) when it targets
+        the source function, its name is
+        ``<base>-<task>`` and its Input names the connector. Names of ``known`` connectors are matched without a
+        GetSchedule; any other (an orphan, the stack's own static schedule) is read once to tell which it is.
+        """
+        bases = {schedule_base(name): name for name in known}
+        found: set[str] = set()
+        for page in self.client.get_paginator("list_schedules").paginate(GroupName=self.settings.group):
+            for schedule in page.get("Schedules", []):
+                if schedule.get("Target", {}).get("Arn") not in (None, self.settings.source_function_arn):
+                    continue  # the coordinator's heartbeat
+                base, dash, task = schedule["Name"].rpartition("-")
+                if not dash or not task.isdigit():
+                    continue
+                connector = bases.get(base) or self._connector_of(schedule["Name"])
+                if connector is not None:
+                    found.add(connector)
+        return found
+
+    def _connector_of(self, name: str) -> str | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            current = self.client.get_schedule(Name=name, GroupName=self.settings.group)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise
+        if not re.match(re.escape(DESCRIPTION_PREFIX) + r"(source|sink) task ", str(current.get("Description") or "")):
+            return None
+        target = _json(current.get("Target", {}).get("Input"))
+        connector = target.get("connector") if isinstance(target, dict) else None
+        if isinstance(connector, str) and task_of_schedule(connector, name) is not None:
+            return connector
+        return None
 
     def _existing(self, connector: str) -> dict[int, str]:
         found: dict[int, str] = {}

@@ -45,6 +45,7 @@ __all__ = ["SinkFunctionSettings", "SinkFunctions", "auth_access_type", "single_
 
 ENABLED_STATES = frozenset({"Enabled", "Enabling", "Creating"})
 CONNECTOR_TAG = "lambda-connect:connector"
+STACK_TAG = "lambda-connect:stack"
 # Template configuration keys copied to each sink function (GetFunction -> CreateFunction spelling).
 _COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "PackageType")
 _IMMUTABLE = ("EventSourceArn", "SelfManagedEventSource", "Topics", "StartingPosition", "ConsumerGroupId")
@@ -126,16 +127,26 @@ class SinkFunctions:
         return actions + self._converge_mapping(name, mapping, enabled)
 
     def connectors(self) -> set[str]:
-        """The connectors that have a function of this stack (``CONNECTOR_NAME`` of every prefixed function)."""
-        found = set()
+        """Connectors that have a function of this stack (its name prefix; the reconciler's orphan search).
+
+        ListFunctions returns each function's environment, whose ``CONNECTOR_NAME`` names the connector (tags would
+        take one more call per function).
+        """
+        found: set[str] = set()
         for page in self.client.get_paginator("list_functions").paginate():
             for function in page.get("Functions", []):
-                if not function["FunctionName"].startswith(self.settings.function_prefix):
-                    continue
-                name = function.get("Environment", {}).get("Variables", {}).get(env.CONNECTOR_NAME)
-                if name:
-                    found.add(str(name))
+                name = function.get("FunctionName", "")
+                connector = (function.get("Environment") or {}).get("Variables", {}).get(env.CONNECTOR_NAME)
+                if connector and self.function_name(connector) == name:
+                    found.add(connector)
         return found
+
+    def deployed(self, connector: str) -> tuple[bool, int]:
+        """Whether the connector's function exists, and how many event source mappings it has."""
+        name = self.function_name(connector)
+        if self._get_function(name) is None:
+            return False, 0
+        return True, len(self._mappings(name))
 
     def remove(self, connector: str) -> list[str]:
         """Delete the mappings, then the function."""

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from connect_core.storage.config_state import TargetState
 
-__all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable", "hold_trigger"]
+__all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable", "deployed_connectors", "hold_trigger",
+           "missing_resources"]
 
 
 class Deployer(Protocol):
@@ -57,6 +58,23 @@ def hold_trigger(deployer: object, connector_name: str) -> None:
     hold = getattr(deployer, "hold", None)
     if hold is not None:
         hold(connector_name)
+
+
+def deployed_connectors(deployer: object, known: Iterable[str]) -> set[str] | None:
+    """The connectors that have resources on the platform (optional ``connectors``, the reconciler's inventory).
+
+    None when the deployer keeps no inventory (``lambda-connect up``'s: its runtime reconciles from the config topic
+    itself), and then no reconcile pass runs.
+    """
+    connectors = getattr(deployer, "connectors", None)
+    return None if connectors is None else set(connectors(known))
+
+
+def missing_resources(deployer: object, connector_name: str, connector_config: Mapping[str, str | None],
+                      task_count: int) -> dict[int, str]:
+    """What each task of the connector needs and does not have (optional ``missing``; empty when it cannot tell)."""
+    missing = getattr(deployer, "missing", None)
+    return {} if missing is None else dict(missing(connector_name, connector_config, task_count))
 
 
 @dataclass(frozen=True)

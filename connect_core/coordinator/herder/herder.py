@@ -22,6 +22,7 @@ from connect_core.coordinator.herder.plugins import (
     connector_type,
     new_connector,
 )
+from connect_core.coordinator.herder.reconciler import Reconciler
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
 from connect_core.coordinator.herder.task_configs import generate_task_configs
 from connect_core.coordinator.herder.validation import ensure_valid
@@ -137,6 +138,7 @@ class Herder:
         self.statuses = statuses
         self.deployer = deployer
         self.report = StatusReporter(statuses, worker_id, self._generation)
+        self.reconciler = Reconciler(configs, statuses, deployer, worker_id)
         # Operations hooks (coordinator/health): honest task statuses, and what a manual restart also resets.
         self.effective: Callable[[str, list[TaskStatus]], list[TaskStatus]] = lambda _name, tasks: tasks
         self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
@@ -242,7 +244,7 @@ class Herder:
         self.configs.remove_connector(name)
         self.report.tasks(name, tasks, State.DESTROYED)
         self.report.connector(name, State.DESTROYED)
-        self.deployer.remove(name)
+        self.reconciler.converge(name)  # removes: the config is gone
 
     # --- target states -------------------------------------------------------------------------------------
 
@@ -283,7 +285,7 @@ class Herder:
             except Exception as error:  # any connector failure is reported as FAILED, like Kafka
                 log.warning("Connector %s failed to start", name, exc_info=True)
                 self.report.connector(name, State.FAILED, redact("".join(traceback.format_exception(error))))
-                self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
+                self.reconciler.converge(name)
                 return
             self._write_task_configs(name, task_configs, current)
             resumed = [t for t, s in current.items() if s.state is State.PAUSED and t < len(task_configs)]
@@ -293,7 +295,7 @@ class Herder:
         else:
             self.report.tasks(name, list(current), State.DESTROYED)
         self.report.connector(name, _CONNECTOR_STATE[target])
-        self.deployer.apply(name, config, len(self.configs.task_configs(name)), target)
+        self.reconciler.converge(name)
 
     def _write_task_configs(self, name: str, task_configs: list[dict[str, str]], current: Mapping[int, Any]) -> None:
         """Write task configs + commit only when they changed; new tasks are UNASSIGNED until they report."""
@@ -345,7 +347,7 @@ class Herder:
             log.info("Connector %s: task configs changed (%d task(s)); writing and deploying them", name,
                      len(task_configs))
             self._write_task_configs(name, task_configs, {s.task: s for s in self.statuses.task_statuses(name)})
-            self.deployer.apply(name, config, len(task_configs), TargetState.STARTED)
+            self.reconciler.converge(name)
             changed.append(name)
         return changed
 
@@ -406,5 +408,5 @@ class Herder:
     def _redeploy(self, name: str) -> None:
         """Apply the connector's current state again: a restarted sink's disabled trigger (poison batch) is
         enabled, and replays its kept batch."""
-        target = self.configs.target_state(name) or TargetState.STARTED
-        self.deployer.apply(name, self._config(name), len(self.configs.task_configs(name)), target)
+        self._config(name)
+        self.reconciler.converge(name)

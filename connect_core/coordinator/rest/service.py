@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from connect_core.coordinator.cluster.info import ClusterInfo
     from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.herder.deployer import Deployer
+    from connect_core.coordinator.herder.reconciler import ReconcilePass
     from connect_core.coordinator.rest.http import Request
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.offset_store import OffsetStore
@@ -60,6 +61,7 @@ class Coordinator:
         ``overview`` (operations: run records, lag, cost) makes statuses honest and serves the status page.
         """
         self.herder = Herder(configs, statuses, deployer, worker_id)
+        self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
         self.log_levels = LogLevels(configs)
         self.overview = overview
@@ -73,13 +75,18 @@ class Coordinator:
             UiResource(overview).register(self.router)
 
     def heartbeat(self) -> dict[str, int]:
-        """The scheduled heartbeat: sample every sink's lag, and disable the trigger of every sink whose breaker is
-        open (a poison batch is kept, not retried forever); the lag totals by connector (none without operations).
-        Connectors that watch their system (JDBC source tables) are reconfigured here when due."""
+        """The scheduled heartbeat: connectors that watch their system (JDBC source tables) are reconfigured when
+        due, a reconcile pass makes the platform match the config topic (orphans removed), then every sink's lag is
+        sampled and the trigger of every sink whose breaker is open disabled (a poison batch is kept, not retried
+        forever); the lag totals by connector (none without operations)."""
         try:
             self.herder.reconfigure_due()
         except Exception:  # the next beat tries again
             log.warning("reconfiguring connectors failed", exc_info=True)
+        try:
+            self.last_pass = self.herder.reconciler.pass_()
+        except Exception:  # the next beat tries again; lag sampling must not depend on it
+            log.warning("the reconcile pass failed", exc_info=True)
         if self.overview is None:
             return {}
         totals = self.overview.lag_totals()

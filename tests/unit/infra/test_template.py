@@ -176,7 +176,8 @@ def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[st
 
 def test_only_list_and_describe_actions_use_a_wildcard_resource(cfn: dict[str, Any]) -> None:
     allowed_wildcards = {
-        "scheduler:ListSchedules", "lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings",
+        "scheduler:ListSchedules", "lambda:ListFunctions",
+        "lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings",
         # Conditioned on lambda:FunctionArn: CreateEventSourceMapping has no resource type of its own.
         "lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping",
     }

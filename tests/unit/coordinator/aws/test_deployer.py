@@ -119,14 +119,9 @@ class Aws:
 
     def __init__(self, *, msk: bool = False) -> None:
         self.iam = boto3.client("iam", region_name=REGION)
-        role = self.iam.create_role(RoleName="sink-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         self.scheduler = boto3.client("scheduler", region_name=REGION)
         self.lam = KafkaMappings(boto3.client("lambda", region_name=REGION))
-        self.lam.create_function(
-            FunctionName="stack-SinkTask", Runtime="python3.11", Role=role, Handler="functions.sink_task.app.handler",
-            Code={"ZipFile": CODE}, MemorySize=512, Timeout=300, Environment={"Variables": {
-                "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": "b1:9092,b2:9092", "LOG_LEVEL": "INFO"}},
-        )
+        self.seed()
         self.settings = AwsDeployerSettings(
             ScheduleSettings("default", "arn:aws:lambda:us-east-1:123456789012:function:stack-SourceTask",
                              "arn:aws:iam::123456789012:role/scheduler"),
@@ -139,6 +134,16 @@ class Aws:
         self.fetched: list[str] = []
         self.deployer = AwsDeployer(self.settings, scheduler=self.scheduler, lambda_client=self.lam,
                                     fetch_code=self._fetch)
+
+    def seed(self) -> None:
+        """The stack's own resources: the sink role and template function (again after a moto reset)."""
+        self.lam.mappings.clear()
+        role = self.iam.create_role(RoleName="sink-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        self.lam.create_function(
+            FunctionName="stack-SinkTask", Runtime="python3.11", Role=role, Handler="functions.sink_task.app.handler",
+            Code={"ZipFile": CODE}, MemorySize=512, Timeout=300, Environment={"Variables": {
+                "LAMBDA_CONNECT_BOOTSTRAP_SERVERS": "b1:9092,b2:9092", "LOG_LEVEL": "INFO"}},
+        )
 
     def _fetch(self, url: str) -> bytes:
         self.fetched.append(url)
