@@ -39,7 +39,7 @@ pytestmark = pytest.mark.integration
 SOURCE_FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:faults-source"
 # One point per case in `make test`: the ones that leave the most half-done (a resource without its partner).
 SMALL = {"create-source": ("aws.create_schedule.after", 1), "create-sink": ("aws.create_function.after", 1),
-         "delete-source": ("aws.delete_schedule.after", 1), "delete-sink": ("aws.delete_event_source_mapping.after", 1)}
+         "delete-source": ("aws.delete_schedule.after", 1), "delete-sink": ("aws.delete_function.before", 1)}
 
 
 class ControlPlane:
