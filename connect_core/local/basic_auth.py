@@ -17,67 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from connect_core.runtime.config_providers._properties import parse_properties
+
 __all__ = ["UNAUTHORIZED_BODY", "BasicAuth", "read_java_properties"]
 
 UNAUTHORIZED_BODY: Final = "User cannot access the resource."  # JaasBasicAuthFilter's entity
 JAAS_ENTRY: Final = "KafkaConnect"
 LOGIN_MODULE: Final = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
-_ESCAPES: Final = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-_SEPARATOR = re.compile(r"(?<!\\)(?:\\\\)*[=:\s]")
-
-
-def _logical_lines(text: str) -> list[str]:
-    """``java.util.Properties`` lines: comments and blanks dropped, a line ending in an odd backslash continued."""
-    lines: list[str] = []
-    pending = ""
-    for raw in text.splitlines():
-        line = raw.lstrip(" \t\f")
-        if not pending and (not line or line[0] in "#!"):
-            continue
-        trailing = len(line) - len(line.rstrip("\\"))
-        if trailing % 2:
-            pending += line[:-1]
-            continue
-        lines.append(pending + line)
-        pending = ""
-    if pending:
-        lines.append(pending)
-    return lines
-
-
-def _unescape(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char != "\\" or i + 1 == len(text):
-            out.append(char)
-            i += 1
-            continue
-        nxt = text[i + 1]
-        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2:i + 6]):
-            out.append(chr(int(text[i + 2:i + 6], 16)))
-            i += 6
-            continue
-        out.append(_ESCAPES.get(nxt, nxt))
-        i += 2
-    return "".join(out)
 
 
 def read_java_properties(path: Path) -> dict[str, str]:
     """A properties file as ``Properties.load(InputStream)`` reads it (ISO-8859-1, ``=``/``:``/space separators)."""
-    props: dict[str, str] = {}
-    for line in _logical_lines(path.read_text(encoding="latin-1")):
-        match = _SEPARATOR.search(line)
-        if match is None:
-            props[_unescape(line)] = ""
-            continue
-        key, rest = line[:match.end() - 1], line[match.end() - 1:]
-        rest = rest.lstrip(" \t\f")
-        if rest[:1] in ("=", ":"):
-            rest = rest[1:].lstrip(" \t\f")
-        props[_unescape(key)] = _unescape(rest)
-    return props
+    return parse_properties(path.read_text(encoding="latin-1"))
 
 
 def _jaas_credentials_file(path: Path) -> Path:
