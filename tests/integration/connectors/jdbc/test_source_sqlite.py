@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.api.connector import ConnectorContext
 from connect_core.api.errors import ConfigError
 from connect_core.api.schema import Type
 from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
+from tests.unit.connectors._memory_offsets import TEMP_ROOTS, MemoryOffsetReader, drain, start_task
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,8 +40,15 @@ def database(tmp_path: Path) -> tuple[str, sqlite3.Connection]:
     return f"jdbc:sqlite:{path}", conn
 
 
-def _task_config(url: str, **extra: str) -> dict[str, str]:
+def _connector() -> JdbcSourceConnector:
+    """A connector whose worker allows files in the temporary directory (where the databases live)."""
     connector = JdbcSourceConnector()
+    connector.initialize(ConnectorContext(TEMP_ROOTS))
+    return connector
+
+
+def _task_config(url: str, **extra: str) -> dict[str, str]:
+    connector = _connector()
     connector.start({"connection.url": url, "table.whitelist": "orders", "topic.prefix": "lite-", **extra})
     configs = connector.task_configs(4)
     assert len(configs) == 1
@@ -118,7 +126,7 @@ def test_timestamp_incrementing_reemits_updates(database: tuple) -> None:
 
 def test_query_mode(database: tuple) -> None:
     url, _ = database
-    connector = JdbcSourceConnector()
+    connector = _connector()
     props = {"connection.url": url, "mode": "incrementing", "incrementing.column.name": "id",
              "query": "SELECT * FROM (SELECT id, name FROM orders WHERE name <> 'b') t", "topic.prefix": "lite-q"}
     connector.start(props)
