@@ -7,7 +7,10 @@ which are honoured or refused, never dropped (a dropped ``requireSSL`` would sil
 - MySQL/MariaDB: ``useSSL``/``useSsl``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``,
   ``sslMode`` (Connector/J: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY; MariaDB: disable, trust,
   verify-ca, verify-full), and PEM file paths ``serverSslCert``/``sslCa`` (CA), ``sslCert``, ``sslKey``.
-  pymysql gets an ``ssl`` context; TLS that is required but not negotiated fails the connection.
+  pymysql gets an ``ssl`` context; TLS that is required but not negotiated fails the connection. Without TLS
+  properties each driver's default holds: ``jdbc:mysql:`` is PREFERRED (Connector/J 8+: TLS when the server offers
+  it, certificate unchecked; PyMySQL >= 1.2 does the same), ``jdbc:mariadb:`` is plain text (MariaDB Connector/J 3's
+  ``sslMode=disable``).
 - PostgreSQL: ``ssl`` (true = verify-full, as pgjdbc), ``sslmode``, ``sslrootcert``, ``sslcert``, ``sslkey`` (PEM
   paths), passed to libpq, which enforces them.
 
@@ -80,7 +83,11 @@ class JdbcUrl:
             return {}
         args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S}
         if self.family == MYSQL and self.tls:
-            args["ssl"] = dict(self.tls)
+            tls = dict(self.tls)
+            if tls.get("disabled"):
+                args["ssl_disabled"] = True
+            else:
+                args["ssl"] = tls
         elif self.family == POSTGRESQL:
             args.update(self.tls)
         return args
@@ -165,7 +172,7 @@ def parse_jdbc_url(url: str) -> JdbcUrl:
     user, _, password = creds.partition(":") if creds else ("", "", "")
     host, port = _host_port(text, hostport, family)
     params = dict(parse_qsl((match["params"] or "").replace(";", "&"), keep_blank_values=True))
-    tls, required = _mysql_tls(text, params) if family == MYSQL else _pg_tls(text, params)
+    tls, required = _mysql_tls(text, params, preferred=sub == "mysql") if family == MYSQL else _pg_tls(text, params)
     return JdbcUrl(
         family, _DRIVERS[sub], host=host, port=port, database=unquote(match["db"] or "") or None,
         user=unquote(user) or params.get("user"), password=unquote(password) or params.get("password"),
@@ -198,8 +205,11 @@ def _param(params: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def _mysql_tls(url: str, params: dict[str, str]) -> tuple[dict[str, object], bool]:
+def _mysql_tls(url: str, params: dict[str, str], *, preferred: bool) -> tuple[dict[str, object], bool]:
     """Connector/J and MariaDB TLS properties -> pymysql's ``ssl`` dict, and whether TLS is required.
+
+    ``preferred``: the driver's default without TLS properties is PREFERRED (``jdbc:mysql:``), which is PyMySQL's
+    own default without ``ssl`` arguments; otherwise TLS off is ``{"disabled": True}`` (PyMySQL's ``ssl_disabled``).
 
     Asking for TLS (``useSSL=true``, ``requireSSL``, a CA file) requires it: stricter than Connector/J, whose
     ``useSSL=true`` alone may fall back to plain text. The certificate is verified with ``verifyServerCertificate``
@@ -227,8 +237,11 @@ def _mysql_tls(url: str, params: dict[str, str]) -> tuple[dict[str, object], boo
     if spec is None:
         if ca or cert or key:
             raise _unsupported(url, "TLS files are given but TLS is disabled")
-        return {}, False
+        explicitly_off = mode is not None or _flag(params, "useSSL", "useSsl") is False
+        return ({}, False) if preferred and not explicitly_off else ({"disabled": True}, False)
     required, verify_ca, verify_host = spec
+    if not required and not (ca or cert or key):
+        return {}, False  # PREFERRED: PyMySQL's default (an ``ssl`` dict would make TLS required)
     tls: dict[str, object] = {"verify_mode": "required" if verify_ca else "none", "check_hostname": verify_host}
     for name, value in (("ca", ca), ("cert", cert), ("key", key)):
         if value:

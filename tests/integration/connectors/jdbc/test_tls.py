@@ -215,13 +215,42 @@ def test_mariadb_trust_server_certificate_skips_verification(tls_mariadb: tuple[
         conn.close()
 
 
+@pytest.mark.parametrize("url", ["jdbc:mysql://127.0.0.1:{port}/tls?sslMode=DISABLED",
+                                 "jdbc:mysql://127.0.0.1:{port}/tls?useSSL=false", "jdbc:mariadb://127.0.0.1:{port}/tls"])
 def test_a_plain_connection_to_a_server_requiring_tls_fails_with_the_servers_message(
-    tls_mariadb: tuple[int, Path],
+    tls_mariadb: tuple[int, Path], url: str,
 ) -> None:
-    """The server runs with require_secure_transport=ON: a URL without TLS settings is refused by the server."""
+    """The server runs with require_secure_transport=ON: TLS off (asked, or MariaDB Connector/J's default) is refused.
+
+    The server's own words: MariaDB up to 10.11.1x names the transport; 10.11.19 (Debian 12 today) answers
+    ``Access denied`` to a plain-text login, like its own ``mariadb --skip-ssl`` client gets.
+    """
     port, _ = tls_mariadb
-    with pytest.raises(ConnectError, match="insecure transport are prohibited while --require_secure_transport=ON"):
-        _connect(f"jdbc:mysql://127.0.0.1:{port}/tls")
+    with pytest.raises(ConnectError, match=r"insecure transport are prohibited while --require_secure_transport=ON"
+                                           r"|\(1045, \"Access denied for user 'tls_user'@'127\.0\.0\.1'"):
+        _connect(url.format(port=port))
+
+
+@pytest.mark.parametrize("url", ["jdbc:mysql://127.0.0.1:{port}/tls", "jdbc:mysql://127.0.0.1:{port}/tls?sslMode=PREFERRED"])
+def test_mysql_urls_default_to_preferred_tls(tls_mariadb: tuple[int, Path], url: str) -> None:
+    """Connector/J 8+'s default sslMode=PREFERRED: encrypted when the server offers TLS, without a CA."""
+    port, _ = tls_mariadb
+    conn = _connect(url.format(port=port))
+    try:
+        assert _one(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")[1]
+    finally:
+        conn.close()
+
+
+def test_preferred_tls_against_a_plain_server_connects_in_plain_text() -> None:
+    """PREFERRED falls back to plain text when the server has no TLS (the shared MariaDB)."""
+    settings = mariadb.settings()
+    conn = _connect(f"jdbc:mysql://{mariadb.address()}/{settings['database']}?sslMode=PREFERRED",
+                    settings["user"], settings["password"])
+    try:
+        assert _one(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")[1] == ""
+    finally:
+        conn.close()
 
 
 def test_mariadb_required_tls_against_a_plain_server_fails() -> None:

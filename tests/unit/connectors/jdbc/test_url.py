@@ -9,21 +9,27 @@ from connect_core.connectors.jdbc._url import CONNECT_TIMEOUT_S, parse_jdbc_url
 from connect_core.coordinator.herder.validation import validate_connector_config
 
 
-@pytest.mark.parametrize(("url", "ssl", "required"), [
-    ("jdbc:mysql://h/db?useSSL=true&requireSSL=true", {"verify_mode": "none", "check_hostname": False}, True),
+@pytest.mark.parametrize(("url", "ssl", "disabled", "required"), [
+    ("jdbc:mysql://h/db?useSSL=true&requireSSL=true", {"verify_mode": "none", "check_hostname": False}, None, True),
     ("jdbc:mysql://h/db?useSSL=true&verifyServerCertificate=true&serverSslCert=/ca.pem",
-     {"verify_mode": "required", "check_hostname": False, "ca": "/ca.pem"}, True),
+     {"verify_mode": "required", "check_hostname": False, "ca": "/ca.pem"}, None, True),
     ("jdbc:mysql://h/db?sslMode=VERIFY_IDENTITY&sslCa=/ca.pem&sslCert=/c.pem&sslKey=/k.pem",
-     {"verify_mode": "required", "check_hostname": True, "ca": "/ca.pem", "cert": "/c.pem", "key": "/k.pem"}, True),
-    ("jdbc:mariadb://h/db?sslMode=trust", {"verify_mode": "none", "check_hostname": False}, True),
-    ("jdbc:mysql://h/db?sslMode=PREFERRED", {"verify_mode": "none", "check_hostname": False}, False),
-    ("jdbc:mysql://h/db?useSSL=false", None, False),
-    ("jdbc:mysql://h/db", None, False),
+     {"verify_mode": "required", "check_hostname": True, "ca": "/ca.pem", "cert": "/c.pem", "key": "/k.pem"}, None,
+     True),
+    ("jdbc:mariadb://h/db?sslMode=trust", {"verify_mode": "none", "check_hostname": False}, None, True),
+    # PREFERRED, explicit or Connector/J's default: PyMySQL's own default (TLS when offered), no ssl arguments
+    ("jdbc:mysql://h/db?sslMode=PREFERRED", None, None, False),
+    ("jdbc:mysql://h/db", None, None, False),
+    # off: explicitly, or MariaDB Connector/J's default
+    ("jdbc:mysql://h/db?useSSL=false", None, True, False),
+    ("jdbc:mysql://h/db?sslMode=DISABLED", None, True, False),
+    ("jdbc:mariadb://h/db", None, True, False),
 ])
-def test_mysql_tls_properties(url: str, ssl: dict[str, object] | None, required: bool) -> None:
+def test_mysql_tls_properties(url: str, ssl: dict[str, object] | None, disabled: bool | None, required: bool) -> None:
     parsed = parse_jdbc_url(url)
     args = parsed.connect_args()
     assert args.get("ssl") == ssl
+    assert args.get("ssl_disabled") is disabled
     assert args["connect_timeout"] == CONNECT_TIMEOUT_S
     assert parsed.tls_required is required
 
