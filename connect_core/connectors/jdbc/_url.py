@@ -15,7 +15,9 @@ which are honoured or refused, never dropped (a dropped ``requireSSL`` would sil
   paths), passed to libpq, which enforces them.
 
 Any other ``ssl*``/``*Ssl*``/keystore property (JKS key stores, socket factories, passwords) is refused with a
-ConfigError naming ``connection.url``. Other JDBC properties (``serverTimezone``...) have no effect here.
+ConfigError naming ``connection.url``. The PEM paths, like a ``jdbc:sqlite:`` file, must lie under the worker's file
+roots (connect_core/api/file_roots.py), or a REST body could point the driver at any file of the host. Other JDBC
+properties (``serverTimezone``...) have no effect here.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ _PG_MODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verif
 _MYSQL_TLS_KEYS: Final = frozenset({"usessl", "requiressl", "verifyservercertificate", "trustservercertificate",
                                     "sslmode", "serversslcert", "sslca", "sslcert", "sslkey"})
 _PG_TLS_KEYS: Final = frozenset({"ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"})
+_MYSQL_TLS_FILES: Final = frozenset({"serversslcert", "sslca", "sslcert", "sslkey"})  # host paths: file roots
+_PG_TLS_FILES: Final = frozenset({"sslrootcert", "sslcert", "sslkey"})
 _TRUE: Final = ("true", "1", "yes", "")
 SUPPORTED: Final = "jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db, jdbc:postgresql://host:port/db, " \
                    "jdbc:sqlite:path"
@@ -121,29 +125,42 @@ def valid_jdbc_url(key: str, value: object) -> None:
         parse_jdbc_url(value)
 
 
-def _sqlite_file(url: str | None) -> str | None:
-    """The host file a ``jdbc:sqlite:<path>`` URL names; None for other URLs and for an in-memory database."""
+def _host_files(url: str | None) -> list[str]:
+    """The host files a URL names: a ``jdbc:sqlite:<path>`` database, or the TLS PEM files of a server URL.
+
+    Placeholders (``${...}``) are left to the check at start, after the config providers resolved them; libpq's
+    ``sslrootcert=system`` (the system CA store) is no path.
+    """
     text = (url or "").strip()
-    if "${" in text or not text.lower().startswith("jdbc:sqlite:"):
-        return None
-    path = text[len("jdbc:sqlite:"):].split("?", 1)[0]
-    return None if path in ("", ":memory:") else path
+    if "${" in text:
+        return []
+    if text.lower().startswith("jdbc:sqlite:"):
+        path = text[len("jdbc:sqlite:"):].split("?", 1)[0]
+        return [] if path in ("", ":memory:") else [path]
+    match = _SERVER_URL.match(text)
+    if match is None:
+        return []
+    names = _PG_TLS_FILES if _FAMILIES[match["sub"].lower()] == POSTGRESQL else _MYSQL_TLS_FILES
+    params = parse_qsl((match["params"] or "").replace(";", "&"), keep_blank_values=True)
+    return [value for key, value in params
+            if key.lower() in names and value and not (key.lower() == "sslrootcert" and value == "system")]
 
 
 def check_file_roots(url: str | None, roots: FileRoots) -> None:
-    """A SQLite file must lie under the worker's file roots (checked again when a connector or task starts).
+    """A SQLite file or TLS PEM file must lie under the worker's file roots (checked again when a task starts).
 
     Raises:
         ConfigError: naming ``connection.url``, the path and the allowed roots.
     """
-    path = _sqlite_file(url)
-    if path is not None:
+    for path in _host_files(url):
         roots.resolve(URL_CONFIG, path)
 
 
 def file_roots_errors(values: list[ConfigValueInfo], url: str | None, roots: FileRoots) -> list[ConfigValueInfo]:
-    """A connector's ``validate`` results with a SQLite file outside the roots refused on ``connection.url``."""
-    return roots.check_value(values, URL_CONFIG, _sqlite_file(url))
+    """A connector's ``validate`` results with each file of the URL outside the roots refused on ``connection.url``."""
+    for path in _host_files(url):
+        values = roots.check_value(values, URL_CONFIG, path)
+    return values
 
 
 def _unsupported(url: str, reason: str) -> Exception:

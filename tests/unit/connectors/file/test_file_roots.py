@@ -1,4 +1,4 @@
-"""The FileStream connectors and ``jdbc:sqlite:`` read and write only under the worker's file roots.
+"""The FileStream connectors, ``jdbc:sqlite:`` and a JDBC URL's TLS files stay under the worker's file roots.
 
 Through the coordinator (validate and create: a 400 naming the key and the roots), the registry (not offered without
 roots, as Kafka 3.2+ leaves connect-file off the default plugin path) and the tasks (checked again at start).
@@ -124,3 +124,58 @@ def test_tasks_check_the_roots_again_at_start(tmp_path: Path) -> None:
     uninitialized = FileStreamSinkTask()
     with pytest.raises(ConfigError, match="no file roots are configured"):
         uninitialized.start({"file": str(tmp_path / "data" / "out.txt"), "topics": "t"})
+
+
+@pytest.mark.parametrize("url", [
+    "jdbc:mariadb://db:3306/x?sslMode=verify-ca&serverSslCert=/home/user/.aws/credentials",
+    "jdbc:mysql://db/x?useSSL=true&sslCa=/etc/ca.pem",
+    "jdbc:mysql://db/x;sslMode=REQUIRED;sslCert=/etc/c.pem",
+    "jdbc:mysql://db/x?sslMode=REQUIRED&sslKey=../../k.pem",
+    "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert=/root/.postgresql/root.crt",
+    "jdbc:postgresql://db/x?sslmode=require&sslcert=/etc/c.pem",
+    "jdbc:postgresql://db/x?sslmode=require&sslkey=/etc/ssh/ssh_host_rsa_key",
+])
+def test_jdbc_tls_files_are_confined_at_validate_create_and_task_start(rest: Rest, root: Path, url: str) -> None:
+    """A server URL's PEM paths (CA, client certificate, key) are host files like a SQLite database."""
+    path = url.rpartition("=")[2]
+    outside = os.path.realpath(root / path)
+    expected = (f"Invalid value {path} for configuration connection.url: the path resolves to {outside}, outside the "
+                f"allowed file roots: {root}")
+    for plugin in ("JdbcSource", "JdbcSink"):
+        config = {"connector.class": plugin, "name": "j", "connection.url": url, "topics": "t", "topic.prefix": "p",
+                  "mode": "bulk"}
+        answer = rest.call("PUT", f"/connector-plugins/{plugin}/config/validate", config).body
+        assert _messages(answer)["connection.url"] == [expected]
+        created = rest.call("POST", "/connectors", {"name": "j", "config": config})
+        assert created.status == 400
+        assert expected in created.body["message"]
+    jdbc = JdbcSourceTask()
+    jdbc.initialize(SourceTaskContext({}, MemoryOffsetReader(), file_roots=FileRoots.of([str(root)])))
+    with pytest.raises(ConfigError, match="outside the allowed file roots"):
+        jdbc.start({"connection.url": url, "mode": "bulk", "topic.prefix": "p", "table.whitelist": "t"})
+
+
+@pytest.mark.parametrize("url", [
+    "jdbc:mariadb://db/x?sslMode=verify-ca&serverSslCert=tls/ca.pem&sslCert={root}/c.pem&sslKey={root}/k.pem",
+    "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert=system",
+    "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert={root}/ca.pem",
+    "jdbc:mysql://db/x?sslMode=REQUIRED",
+])
+def test_jdbc_tls_files_under_the_roots_and_no_files_are_accepted(rest: Rest, root: Path, url: str) -> None:
+    config = {"connector.class": "JdbcSink", "name": "j", "connection.url": url.format(root=root), "topics": "t"}
+    answer = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", config).body
+    assert "connection.url" not in _messages(answer)
+
+
+def test_jdbc_tls_files_need_roots(rest: Rest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deployed stack without FileStreamRoots refuses a PEM path: the message says why."""
+    monkeypatch.setenv(env.FILE_ROOTS, "")
+    config = {"connector.class": "JdbcSink", "name": "j", "topics": "t",
+              "connection.url": "jdbc:mysql://db/x?sslMode=VERIFY_CA&sslCa=/var/task/ca.pem"}
+    answer = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", config).body
+    assert _messages(answer)["connection.url"] == [
+        "Invalid value /var/task/ca.pem for configuration connection.url: this worker allows no file paths in "
+        "connector configs (no file roots are configured; allowed roots: none)"]
+    for url in ("jdbc:mysql://db/x?sslMode=REQUIRED", "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert=system"):
+        answer = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", {**config, "connection.url": url}).body
+        assert "connection.url" not in _messages(answer)
