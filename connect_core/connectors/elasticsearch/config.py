@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_va
 from connect_core.api.config import config_field, in_range, valid_string
 from connect_core.api.errors import ConfigError
 
-__all__ = ["ElasticsearchSinkConfig"]
+__all__ = ["PEM_FILE_KEYS", "ElasticsearchSinkConfig"]
+
+# The keys naming host files (PEM), confined by the worker's file roots (connect_core/api/file_roots.py).
+PEM_FILE_KEYS = ("elastic.https.ssl.truststore.location", "elastic.https.ssl.keystore.location")
 
 DEFAULT_BATCH_SIZE = 2000
 DEFAULT_BULK_SIZE_BYTES = 5 * 1024 * 1024
@@ -199,6 +202,11 @@ class ElasticsearchSinkConfig(BaseModel):
         "data.stream.timestamp.field", [], "Fields copied to @timestamp (first present wins).",
         group="Data Stream",
     )
+
+    def host_files(self) -> list[tuple[str, str]]:
+        """The PEM files this config names, as (key, path): they must lie under the worker's file roots."""
+        return [(key, path) for key, path in zip(PEM_FILE_KEYS, (self.truststore_location, self.keystore_location),
+                                                 strict=True) if path]
 
     @field_validator(*_UPPER_FIELDS, mode="before")
     @classmethod

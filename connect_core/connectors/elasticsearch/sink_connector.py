@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
-from connect_core.connectors.elasticsearch.config import ElasticsearchSinkConfig
+from connect_core.api.file_roots import file_roots_of
+from connect_core.connectors.elasticsearch.config import PEM_FILE_KEYS, ElasticsearchSinkConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["ElasticsearchSinkConnector"]
@@ -28,8 +30,18 @@ class ElasticsearchSinkConnector(SinkConnector):
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""
-        parse_config(ElasticsearchSinkConfig, props)
+        config = parse_config(ElasticsearchSinkConfig, props)
+        roots = file_roots_of(self)
+        for key, path in config.host_files():
+            roots.resolve(key, path)
         self._props = dict(props)
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus a refusal of a PEM file outside the worker's file roots."""
+        values, roots = super().validate(props), file_roots_of(self)
+        for key in PEM_FILE_KEYS:
+            values = roots.check_value(values, key, props.get(key))
+        return values
 
     def task_class(self) -> type[Task]:
         """``ElasticsearchSinkTask`` (imported here so validating a config never loads the HTTP client)."""

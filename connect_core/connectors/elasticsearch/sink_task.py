@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.batching_sink_task import BatchingSinkTask
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, DataError, RetriableError
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.schema import Type
 from connect_core.connectors.elasticsearch._client import ElasticsearchClient, backoff_ms
 from connect_core.connectors.elasticsearch._document import BulkAction, DocumentBuilder
@@ -56,6 +57,9 @@ class ElasticsearchSinkTask(BatchingSinkTask):
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and open the HTTP pool."""
         self.config = parse_config(ElasticsearchSinkConfig, props)
+        roots = file_roots_of(self)
+        for key, path in self.config.host_files():
+            roots.resolve(key, path)  # a config written before the roots changed fails here, naming the key
         self._builder = DocumentBuilder(self.config)
         if self._client is None:
             self._client = ElasticsearchClient(self.config, self._sleep)

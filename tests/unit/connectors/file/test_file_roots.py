@@ -179,3 +179,29 @@ def test_jdbc_tls_files_need_roots(rest: Rest, monkeypatch: pytest.MonkeyPatch) 
     for url in ("jdbc:mysql://db/x?sslMode=REQUIRED", "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert=system"):
         answer = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", {**config, "connection.url": url}).body
         assert "connection.url" not in _messages(answer)
+
+
+@pytest.mark.parametrize("key", ["elastic.https.ssl.truststore.location", "elastic.https.ssl.keystore.location"])
+def test_elasticsearch_pem_files_are_confined_at_validate_create_and_task_start(
+    rest: Rest, root: Path, key: str,
+) -> None:
+    from connect_core.connectors.elasticsearch.sink_task import ElasticsearchSinkTask
+
+    config = {"connector.class": "ElasticsearchSink", "name": "es", "topics": "t",
+              "connection.url": "https://es:9200", "elastic.security.protocol": "SSL",
+              "elastic.https.ssl.truststore.type": "PEM", "elastic.https.ssl.keystore.type": "PEM",
+              key: "/home/user/.ssh/id_rsa"}
+    expected = (f"Invalid value /home/user/.ssh/id_rsa for configuration {key}: the path resolves to "
+                f"/home/user/.ssh/id_rsa, outside the allowed file roots: {root}")
+    answer = rest.call("PUT", "/connector-plugins/ElasticsearchSink/config/validate", config).body
+    assert _messages(answer) == {key: [expected]}
+    created = rest.call("POST", "/connectors", {"name": "es", "config": config})
+    assert created.status == 400
+    assert expected in created.body["message"]
+    task = ElasticsearchSinkTask()
+    task.initialize(SinkTaskContext({}, file_roots=FileRoots.of([str(root)])))
+    with pytest.raises(ConfigError, match=f"configuration {key}: the path resolves to /home/user/.ssh/id_rsa"):
+        task.start({k: v for k, v in config.items() if k not in ("connector.class", "name")})
+    inside = rest.call("PUT", "/connector-plugins/ElasticsearchSink/config/validate",
+                       {**config, key: str(root / "ca.pem")}).body
+    assert key not in _messages(inside)
