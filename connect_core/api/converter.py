@@ -23,6 +23,9 @@ class Converter(abc.ABC):
     """Turns record keys or values into bytes and back (Kafka ``Converter``)."""
 
     config_model: ClassVar[type[BaseModel]]
+    # Keys (without the ``key.converter.`` prefix) naming host files: a connector config's values must lie under the
+    # worker's file roots (api/file_roots.py), checked by the runtime before ``configure`` and at validate.
+    file_keys: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def configure(self, configs: dict[str, Any], is_key: bool) -> None:

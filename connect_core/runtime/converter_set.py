@@ -15,6 +15,7 @@ from connect_core.runtime.connector_config import (
     DEFAULT_KEY_CONVERTER,
     DEFAULT_VALUE_CONVERTER,
 )
+from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.registry import PluginType
 
 if TYPE_CHECKING:
@@ -40,6 +41,18 @@ def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: 
     return registry.load_as(key, name, plugin_type)(), name
 
 
+def _confine_files(converter: object, prefix: str, props: Mapping[str, Any]) -> None:
+    """A connector config's file paths for its converter lie under the worker's file roots (worker keys are trusted).
+
+    Raises:
+        ConfigError: naming the prefixed key, where the path resolves to and the allowed roots.
+    """
+    for name in getattr(converter, "file_keys", ()):
+        path = props.get(f"{prefix}.{name}")
+        if path:
+            worker_file_roots().resolve(f"{prefix}.{name}", str(path))
+
+
 @dataclass(frozen=True, slots=True)
 class ConverterSet:
     """Configured converters plus the class names error reports and the DLQ use."""
@@ -59,6 +72,8 @@ class ConverterSet:
         value, value_class = _instantiate(merged, VALUE_CONVERTER, DEFAULT_VALUE_CONVERTER, PluginType.CONVERTER)
         header, header_class = _instantiate(merged, HEADER_CONVERTER, DEFAULT_HEADER_CONVERTER,
                                             PluginType.HEADER_CONVERTER)
+        for converter, prefix in ((key, KEY_CONVERTER), (value, VALUE_CONVERTER), (header, HEADER_CONVERTER)):
+            _confine_files(converter, prefix, props)
         key.configure(_prefixed(merged, KEY_CONVERTER), True)
         value.configure(_prefixed(merged, VALUE_CONVERTER), False)
         header.configure(_prefixed(merged, HEADER_CONVERTER))

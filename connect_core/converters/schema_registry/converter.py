@@ -50,6 +50,8 @@ class RegistryConverter(Converter, abc.ABC):
     """Base of the registry converters; subclasses map Connect data to one schema format."""
 
     config_model: ClassVar[type[SchemaRegistryConverterConfig]] = SchemaRegistryConverterConfig
+    file_keys: ClassVar[tuple[str, ...]] = ("schema.registry.ssl.truststore.location",
+                                            "schema.registry.ssl.keystore.location")
     schema_type: ClassVar[str]
 
     def configure(self, configs: dict[str, Any], is_key: bool) -> None:

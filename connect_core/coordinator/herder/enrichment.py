@@ -23,6 +23,7 @@ from connect_core.api.config import (
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.herder.plugins import load_plugin
 from connect_core.runtime import registry
+from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.registry import PluginType
 
 if TYPE_CHECKING:
@@ -203,3 +204,7 @@ def _converter_section(out: Enrichment, props: Mapping[str, str], key: str, conv
         if info["group"] and info["group"] not in out.groups:
             out.groups.append(info["group"])
     _embed(out, model, sub_props, prefix)
+    roots = worker_file_roots()
+    for name in getattr(cls, "file_keys", ()):
+        if (value := out.values.get(prefix + name)) is not None:
+            roots.check_value([value], prefix + name, props.get(prefix + name))

@@ -205,3 +205,27 @@ def test_elasticsearch_pem_files_are_confined_at_validate_create_and_task_start(
     inside = rest.call("PUT", "/connector-plugins/ElasticsearchSink/config/validate",
                        {**config, key: str(root / "ca.pem")}).body
     assert key not in _messages(inside)
+
+
+@pytest.mark.parametrize("name", ["schema.registry.ssl.truststore.location", "schema.registry.ssl.keystore.location"])
+def test_schema_registry_pem_files_are_confined_at_validate_create_and_converter_start(
+    rest: Rest, root: Path, name: str,
+) -> None:
+    """A converter's file keys (Converter.file_keys) in a connector config, as the connector's own."""
+    from connect_core.runtime.converter_set import ConverterSet
+
+    key = f"value.converter.{name}"
+    config = {"connector.class": "JdbcSink", "name": "j", "topics": "t", "connection.url": "jdbc:sqlite::memory:",
+              "value.converter": "io.confluent.connect.avro.AvroConverter",
+              "value.converter.schema.registry.url": "https://registry:8081", key: "/etc/ssl/private/server.key"}
+    expected = (f"Invalid value /etc/ssl/private/server.key for configuration {key}: the path resolves to "
+                f"/etc/ssl/private/server.key, outside the allowed file roots: {root}")
+    answer = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", config).body
+    assert _messages(answer) == {key: [expected]}
+    created = rest.call("POST", "/connectors", {"name": "j", "config": config})
+    assert created.status == 400
+    assert expected in created.body["message"]
+    with pytest.raises(ConfigError, match=f"configuration {key}: the path resolves to /etc/ssl/private/server.key"):
+        ConverterSet.from_config(config)
+    inside = rest.call("PUT", "/connector-plugins/JdbcSink/config/validate", {**config, key: "tls/ca.pem"}).body
+    assert key not in _messages(inside)
