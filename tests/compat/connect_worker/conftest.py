@@ -72,13 +72,15 @@ class ConnectWorker:
     storage: StorageConfig
     prefix: str
     log: Path
+    authorization: str | None = None  # the Authorization header every call sends (a worker with REST auth)
 
     def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """One REST call; returns (status, parsed JSON body or None)."""
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+        headers = {"Content-Type": "application/json"}
+        if self.authorization:
+            headers["Authorization"] = self.authorization
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, _body(response.read())
@@ -113,15 +115,19 @@ def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: str) -> Iterator[ConnectWorker]:
+def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: str, *, extra_properties: str = "",
+                   jvm_args: tuple[str, ...] = (), authorization: str | None = None) -> Iterator[ConnectWorker]:
     """Run ``ConnectDistributed`` with the classpath of ``pom`` on ``port``; stop it and drop its topics at the end.
 
     Group id and topic names start with ``<stem>-<uuid>``, so two workers (and two sessions) never share state.
+    ``extra_properties`` are appended to the worker properties, ``jvm_args`` go before the class name, and
+    ``authorization`` is the header the harness's own calls send (a worker with a REST auth extension).
     """
     classpath = maven_classpath(pom, "-Dmdep.includeScope=runtime")
     prefix = f"{stem}-{uuid.uuid4().hex[:10]}"
     properties = directory / "worker.properties"
-    properties.write_text(_WORKER_PROPERTIES.format(bootstrap=bootstrap, prefix=prefix, host=REST_HOST, port=port))
+    properties.write_text(_WORKER_PROPERTIES.format(bootstrap=bootstrap, prefix=prefix, host=REST_HOST, port=port)
+                          + extra_properties)
     (directory / "log4j2.properties").write_text(_LOG4J2)
     log = directory / "worker.log"
     settings = KafkaClientSettings(bootstrap_servers=bootstrap)
@@ -136,13 +142,14 @@ def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: 
         }),
         prefix=prefix,
         log=log,
+        authorization=authorization,
     )
     if _port_in_use(port):
         pytest.fail(f"port {port} is already serving something; another Connect worker?", pytrace=False)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [require_tool("java"), "-Xmx512m", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}",
-             "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(properties)],
+             *jvm_args, "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(properties)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
 
