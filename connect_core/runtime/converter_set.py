@@ -42,7 +42,7 @@ def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: 
 
 
 def _confine_files(converter: object, prefix: str, props: Mapping[str, Any]) -> None:
-    """A connector config's file paths for its converter lie under the worker's file roots (worker keys are trusted).
+    """A connector config's file paths for its converter lie under the worker's file roots.
 
     Raises:
         ConfigError: naming the prefixed key, where the path resolves to and the allowed roots.
