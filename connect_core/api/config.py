@@ -71,7 +71,8 @@ class ConfigValueInfo(TypedDict):
 
     ``warnings`` is lambda-connect's one addition, present only when a connector has something to say: non-fatal
     messages (Kafka's ``ConfigValue`` has only errors, and every error refuses the config). They are not counted in
-    ``error_count`` and never stop a create or update.
+    ``error_count`` and never stop a create or update. Every key declared with ``no_effect`` gets one when a config
+    sets it to something other than its default.
     """
 
     name: str
@@ -93,6 +94,7 @@ class ConfigMeta:
     type: ConfigType | None = None
     validator: Validator | None = None
     recommended: Recommender | None = None
+    no_effect: str | None = None  # why a key accepted for compatibility does nothing here (a validate warning)
 
 
 def config_error(key: str, value: Any, reason: str | None = None) -> ConfigError:
@@ -113,6 +115,7 @@ def config_field(
     type: ConfigType | None = None,  # ConfigDef's name
     validator: Validator | None = None,
     recommended: Recommender | None = None,
+    no_effect: str | None = None,
 ) -> Any:
     """A pydantic ``Field`` for a Kafka config key.
 
@@ -127,9 +130,11 @@ def config_field(
         type: ConfigDef type override (inferred from the annotation otherwise, e.g. ``int`` -> INT).
         validator: ``(key, parsed_value) -> None`` raising ``ConfigError`` (see ``in_range``/``valid_string``).
         recommended: recommended values, or a callable of the parsed props returning them.
+        no_effect: for a key accepted so that existing configs keep working but meaningless here, the reason;
+            validate then warns (never refuses) when a config sets it to something other than the default.
     """
     info: FieldInfo = Field(default, alias=alias, description=description)
-    info.metadata.append(ConfigMeta(importance, group, width, display_name, type, validator, recommended))
+    info.metadata.append(ConfigMeta(importance, group, width, display_name, type, validator, recommended, no_effect))
     return info
 
 
@@ -438,16 +443,22 @@ def validate_config(model: type[BaseModel], props: Mapping[str, Any]) -> list[Co
         value = data.get(name, None if info.is_required() else info.default)
         if name not in data and key in props and errors[key]:
             value = props[key]
-        out.append(
-            ConfigValueInfo(
-                name=key,
-                value=_to_string(value, config_type),
-                recommended_values=_recommended(info, data, config_type),
-                errors=errors.get(key, []),
-                visible=True,
-            )
+        result = ConfigValueInfo(
+            name=key,
+            value=_to_string(value, config_type),
+            recommended_values=_recommended(info, data, config_type),
+            errors=errors.get(key, []),
+            visible=True,
         )
+        if (reason := _meta(info).no_effect) is not None and name in data and data[name] != info.default:
+            result["warnings"] = [no_effect_warning(key, reason)]
+        out.append(result)
     return out
+
+
+def no_effect_warning(key: str, reason: str) -> str:
+    """The warning on a key that is accepted but does nothing here (no value: it may be a password)."""
+    return f"{key} is accepted for compatibility but has no effect in lambda-connect: {reason}"
 
 
 def _attach(errors: dict[str, list[str]], message: str) -> None:

@@ -6,8 +6,9 @@ policy). A key counts as read when its field is used (``.<field>``) or its name 
 its plugin's package (the framework's: anywhere in ``connect_core`` and ``functions``) besides its declaration. This
 is how unread keys were found (``query.retry.attempts``, ``table.poll.interval.ms``, a custom
 ``jdbc.credentials.provider.class``): a new key that nothing reads fails here until it is implemented, refused
-(``REFUSED``: validate must reject the value given) or listed in ``IGNORED`` with the words of its documented
-description (docs/reference.md) that say why. What each read key does is proven by the tests of its plugin.
+(``REFUSED``: validate must reject the value given) or declared ``no_effect`` and listed in ``IGNORED`` (validate
+must then warn, naming the key and why, when a config sets it; no key is ignored silently). What each read key does
+is proven by the tests of its plugin.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connect_core.api.config import config_keys, validate_config
+from connect_core.api.config import validate_config
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.runtime import registry
 from connect_core.runtime.connector_config import SinkConnectorConfig, SourceConnectorConfig
@@ -38,20 +39,19 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
         ("com.example.VaultCredentialsProvider", "Only io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"),
 }
 
-# key -> the words of its description (docs/reference.md) that say why it is accepted and ignored
+# key -> a value other than its default: validate must warn that the key has no effect here (``no_effect``)
 IGNORED: dict[tuple[str, str], str] = {
-    ("JdbcSourceConfig", "max.buffer.size"): "Accepted for compatibility; batches are read straight from the cursor",
-    ("JdbcSourceConfig", "poll.linger.ms"): "Accepted for compatibility; poll never lingers",
-    ("JdbcSourceConfig", "date.calendar.system"): "Python dates are always proleptic Gregorian",
-    ("ElasticsearchSinkConfig", "max.buffered.records"): "Kept for compatibility: a Lambda batch is bounded by the",
-    ("ElasticsearchSinkConfig", "linger.ms"): "Kept for compatibility: batches are written at flush",
-    ("ElasticsearchSinkConfig", "flush.timeout.ms"): "Kept for compatibility: the Lambda timeout bounds a flush",
-    ("ElasticsearchSinkConfig", "max.connection.idle.time.ms"): "Kept for compatibility: connections are pooled",
-    ("BinlogSourceConfig", "schema.history.internal.kafka.bootstrap.servers"): "no schema history topic is kept",
-    ("BinlogSourceConfig", "schema.history.internal.kafka.topic"): "Accepted for Debezium configs; unused",
-    ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "Unused for PEM trust stores",
-    ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"):
-        "the PEM key is decrypted with schema.registry.ssl.key.password",
+    ("JdbcSourceConfig", "max.buffer.size"): "1000",
+    ("JdbcSourceConfig", "poll.linger.ms"): "100",
+    ("JdbcSourceConfig", "date.calendar.system"): "PROLEPTIC_GREGORIAN",
+    ("ElasticsearchSinkConfig", "max.buffered.records"): "100",
+    ("ElasticsearchSinkConfig", "linger.ms"): "1000",
+    ("ElasticsearchSinkConfig", "flush.timeout.ms"): "60000",
+    ("ElasticsearchSinkConfig", "max.connection.idle.time.ms"): "1000",
+    ("BinlogSourceConfig", "schema.history.internal.kafka.bootstrap.servers"): "127.0.0.1:9092",
+    ("BinlogSourceConfig", "schema.history.internal.kafka.topic"): "schema-changes.inventory",
+    ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "changeit",
+    ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"): "changeit",
 }
 
 # key -> where it is read, when that is outside the plugin's package
@@ -107,7 +107,6 @@ def test_every_declared_key_is_read_refused_or_listed_as_ignored(monkeypatch: py
     listed: set[tuple[str, str]] = set()
     for model in models:
         texts = _sources(_home(model))
-        docs = {k["name"]: k["documentation"] for k in config_keys(model)}
         for field, info in model.model_fields.items():
             key = info.alias or field
             entry = (model.__name__, key)
@@ -118,7 +117,12 @@ def test_every_declared_key_is_read_refused_or_listed_as_ignored(monkeypatch: py
                 assert any(message in e for e in results[key]), f"{entry}: validate accepts {value!r}"
             elif entry in IGNORED:
                 listed.add(entry)
-                assert IGNORED[entry] in " ".join(docs[key].split()), f"{entry}: the reason is not documented"
+                results = {v["name"]: v for v in validate_config(model, {key: IGNORED[entry]})}
+                warnings = results[key].get("warnings", [])
+                assert any(key in w and "has no effect" in w for w in warnings), f"{entry}: validate does not warn"
+                assert IGNORED[entry] not in " ".join(warnings), f"{entry}: the warning repeats the value"
+                defaults = {v["name"]: v for v in validate_config(model, {})}
+                assert "warnings" not in defaults[key], f"{entry}: warns when the key is not set"
             elif entry in READ_BY_THE_FRAMEWORK:
                 listed.add(entry)
             elif not _is_read(field, key, texts):

@@ -27,6 +27,8 @@ DEFAULT_MAX_BATCH_SIZE: Final = 2048
 DEFAULT_SNAPSHOT_FETCH_SIZE: Final = 10_000
 _DB = "Connector"
 _EVENTS = "Events"
+_NO_HISTORY = ("every binlog row event carries its column names (binlog_row_metadata=FULL), so no schema history "
+               "topic is kept")
 _INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
 # Keys of the worker and of lambda-connect's own trigger settings: never the connector's to refuse.
 _FRAMEWORK_KEYS: Final = frozenset({
@@ -123,10 +125,10 @@ class BinlogSourceConfig(BaseModel):
     history_bootstrap: str | None = _field(None, "schema.history.internal.kafka.bootstrap.servers", "Accepted for "
                                            "Debezium configs; unused: every binlog row event carries its column "
                                            "names (binlog_row_metadata=FULL), so no schema history topic is kept.",
-                                           importance="LOW", group=_DB)
+                                           importance="LOW", group=_DB, no_effect=_NO_HISTORY)
     history_topic: str | None = _field(None, "schema.history.internal.kafka.topic", "Accepted for Debezium "
                                        "configs; unused (see schema.history.internal.kafka.bootstrap.servers).",
-                                       importance="LOW", group=_DB)
+                                       importance="LOW", group=_DB, no_effect=_NO_HISTORY)
 
     @model_validator(mode="after")
     def _lists_exclusive(self) -> BinlogSourceConfig:

@@ -76,14 +76,17 @@ class ElasticsearchSinkConfig(BaseModel):
     max_buffered_records: int = _key(
         "max.buffered.records", DEFAULT_MAX_BUFFERED_RECORDS,
         "Kept for compatibility: a Lambda batch is bounded by the event source mapping.", group="Connector",
+        no_effect="a batch is bounded by the event source mapping (lambda.batch.size)",
     )
     linger_ms: int = _key(
         "linger.ms", DEFAULT_LINGER_MS, "Kept for compatibility: batches are written at flush.",
         group="Connector", type="LONG", validator=in_range(0, 7 * 24 * 3600 * 1000),
+        no_effect="each invocation's batch is written at its flush (lambda.maximum.batching.window.ms gathers records)",
     )
     flush_timeout_ms: int = _key(
         "flush.timeout.ms", DEFAULT_FLUSH_TIMEOUT_MS, "Kept for compatibility: the Lambda timeout bounds a flush.",
         group="Connector", type="LONG", validator=in_range(1000),
+        no_effect="the function's timeout bounds a flush",
     )
     max_retries: int = _key(
         "max.retries", DEFAULT_MAX_RETRIES,
@@ -101,6 +104,7 @@ class ElasticsearchSinkConfig(BaseModel):
     max_connection_idle_time_ms: int = _key(
         "max.connection.idle.time.ms", DEFAULT_MAX_CONNECTION_IDLE_TIME_MS,
         "Kept for compatibility: connections are pooled per warm Lambda container.", group="Connector",
+        no_effect="connections are pooled per warm Lambda container",
     )
     connection_timeout_ms: int = _key(
         "connection.timeout.ms", DEFAULT_CONNECTION_TIMEOUT_MS, "TCP connect timeout in milliseconds.",

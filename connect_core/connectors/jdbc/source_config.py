@@ -220,9 +220,11 @@ class JdbcSourceConfig(BaseModel):
                                  "single batch when polling for new data.", importance="LOW", group=_CONN,
                                  validator=in_range(1))
     max_buffer_size: int = _field(0, "max.buffer.size", "Accepted for compatibility; batches are read straight "
-                                  "from the cursor.", importance="LOW", group=_CONN)
+                                  "from the cursor.", importance="LOW", group=_CONN,
+                                  no_effect="batches are read straight from the cursor (batch.max.rows bounds them)")
     poll_linger_ms: int = _field(5000, "poll.linger.ms", "Accepted for compatibility; poll never lingers.",
-                                 importance="LOW", group=_CONN, type="LONG")
+                                 importance="LOW", group=_CONN, type="LONG",
+                                 no_effect="an invocation polls until caught up or out of budget; it never lingers")
     table_poll_interval_ms: int = _field(DEFAULT_TABLE_POLL_INTERVAL_MS, "table.poll.interval.ms", "Frequency in "
                                          "ms to poll for new or removed tables (on the coordinator's heartbeat, so "
                                          "at least its interval); changed tables reconfigure the tasks.",
@@ -250,7 +252,8 @@ class JdbcSourceConfig(BaseModel):
     date_calendar_system: str = _field("LEGACY", "date.calendar.system", "LEGACY or PROLEPTIC_GREGORIAN; Python "
                                        "dates are always proleptic Gregorian.", importance="LOW", group=_CONN,
                                        validator=valid_string("LEGACY", "PROLEPTIC_GREGORIAN",
-                                                              case_insensitive=True))
+                                                              case_insensitive=True),
+                                       no_effect="Python dates are always proleptic Gregorian")
 
     # -- derived -----------------------------------------------------------------------------------
     @property

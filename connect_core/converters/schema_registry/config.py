@@ -59,7 +59,8 @@ class SchemaRegistryConverterConfig(BaseModel):
         description="Must be PEM here (JKS/PKCS12 need a JVM).")
     ssl_truststore_password: SecretStr = config_field(
         SecretStr(""), alias="schema.registry.ssl.truststore.password", group=_GROUP,
-        description="Unused for PEM trust stores; accepted for compatibility.")
+        description="Unused for PEM trust stores; accepted for compatibility.",
+        no_effect="PEM trust stores have no password")
     ssl_keystore_location: str = config_field(
         "", alias="schema.registry.ssl.keystore.location", group=_GROUP,
         description="PEM file with the client certificate chain and private key (mutual TLS).")
@@ -68,7 +69,8 @@ class SchemaRegistryConverterConfig(BaseModel):
         description="Must be PEM here (JKS/PKCS12 need a JVM).")
     ssl_keystore_password: SecretStr = config_field(
         SecretStr(""), alias="schema.registry.ssl.keystore.password", group=_GROUP,
-        description="Accepted for compatibility; the PEM key is decrypted with schema.registry.ssl.key.password.")
+        description="Accepted for compatibility; the PEM key is decrypted with schema.registry.ssl.key.password.",
+        no_effect="the PEM key is decrypted with schema.registry.ssl.key.password")
     ssl_key_password: SecretStr = config_field(
         SecretStr(""), alias="schema.registry.ssl.key.password", group=_GROUP,
         description="Password of the PEM private key.")

@@ -217,3 +217,16 @@ def test_exactly_once_required_passes_for_a_connector_that_supports_it() -> None
     jdbc = {"connector.class": "JdbcSource", "name": "j", "connection.url": "jdbc:sqlite::memory:",
             "mode": "bulk", "topic.prefix": "p-", "table.whitelist": "t", "exactly.once.support": "required"}
     assert "exactly.once.support" not in _errors(validate_connector_config(jdbc))
+
+
+def test_a_key_without_effect_here_is_accepted_with_a_warning_not_an_error() -> None:
+    """Existing Confluent configs keep working (linger.ms tunes its bulk ingester); validate says it does nothing."""
+    props = {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "name": "es",
+             "topics": "t", "connection.url": "http://127.0.0.1:9200", "linger.ms": "1000", "key.ignore": "true"}
+    infos = validate_connector_config(props)
+    assert infos["error_count"] == 0
+    values = {c["value"]["name"]: c["value"] for c in infos["configs"] if c["value"]}
+    assert values["linger.ms"]["warnings"] == [
+        "linger.ms is accepted for compatibility but has no effect in lambda-connect: each invocation's batch is "
+        "written at its flush (lambda.maximum.batching.window.ms gathers records)"]
+    assert "warnings" not in values["flush.timeout.ms"]  # not set: nothing to say
