@@ -39,8 +39,8 @@ def _values(bootstrap: str, topic: str) -> list[bytes]:
         consumer.assign([TopicPartition(topic, 0, 0)])
         values: list[bytes] = []
         while len(values) < high and (message := consumer.poll(5)) is not None:
-            if message.error() is None and message.value() is not None:
-                values.append(message.value())
+            if message.error() is None and (value := message.value()) is not None:
+                values.append(value)
         return values
     finally:
         consumer.close()
