@@ -20,8 +20,16 @@ demo: venv services
 	$(PY) -m demo.seed_scenario
 
 ## All tests: lint, unit, and integration tests against the real services (started on demand).
+## A native crash (SIGSEGV in a C extension) ends pytest with only the Python stack: the core file's native stacks
+## follow it, so a crash on CI names its C frames. confluent-kafka is held below 2.16 (pyproject.toml): 2.16's
+## free-threading rewrite of the client lifecycle segfaulted once in CI inside AdminClient.list_offsets.
 test: venv lint browser
-	$(PY) -m pytest
+	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; $(PY) -m pytest; rc=$$?; \
+	for core in core core.[0-9]*; do \
+	  [ -f "$$core" ] || continue; echo "make test: native crash, stacks from $$core:"; \
+	  if command -v gdb >/dev/null; then gdb -batch -q -ex "thread apply all bt 6" -ex "echo the crashing thread:\\n" -ex "bt 40" $(PY) "$$core" 2>&1 \
+	    | grep -v -e '^\[New LWP' -e '^warning:' | tail -200; else echo "(no gdb)"; fi; rm -f "$$core"; \
+	done; exit $$rc
 
 ## Debian's Chromium for the status page's browser test (driven over its DevTools pipe: no driver needed).
 ## Needs root (or password-less sudo); fails naming the package otherwise.

@@ -28,7 +28,7 @@ STOP_TIMEOUT_S = 10.0
 REQUIRED_SERVICES = ("s3", "secretsmanager", "scheduler", "lambda")
 EXTENSION_DIR = proc.REPO_ROOT / "infra" / "localstack_ext"
 EXTENSION_DIST = "lambda_connect_localstack"  # the dist-info prefix of "lambda-connect-localstack"
-KAFKA_CLIENT_REQUIREMENT = "confluent-kafka>=2.6"  # as in the project's pyproject.toml
+KAFKA_CLIENT_REQUIREMENT = "confluent-kafka>=2.13,<2.16"  # as in the project's pyproject.toml
 EXECUTOR = "lambda-connect"  # infra/localstack_ext/lambda_connect_localstack/__init__.py: EXECUTOR_NAME
 
 
