@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     from connect_core.connectors.binlog._schema_changes import SchemaChanges
     from connect_core.connectors.binlog._snapshot import Windows
 
-__all__ = ["BinlogStream", "connection_settings"]
+__all__ = ["POLL_TIME_LIMIT_S", "BinlogStream", "connection_settings"]
 
 log = logging.getLogger(__name__)
 
+# Longest a poll reads events that produce no record: well inside the runner's chunk (10 s) and a function's budget.
+POLL_TIME_LIMIT_S: Final = 2.0
 _TX_CONTROL: Final = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "XA START", "XA END", "XA COMMIT"})
 _HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
                   .field("serverName", STRING_SCHEMA).build())
@@ -125,11 +127,21 @@ class BinlogStream:
             enable_logging=False,
         )
 
-    def poll(self, max_batch: int) -> list[SourceRecord]:
-        """Up to about ``max_batch`` records; ``[]`` once the reader reached the end of the binlog."""
+    def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
+        """Up to about ``max_batch`` records; ``[]`` once the reader reached the end of the binlog.
+
+        A busy binlog of changes that are not captured (other tables, other databases) never fills a batch nor
+        reaches its end: past ``time_limit_s`` (``POLL_TIME_LIMIT_S``) the poll returns what it has at the next
+        transaction boundary (a heartbeat when one is due, so the stored position moves too), and at twice the
+        limit (a second more at least) wherever it is: the invocation commits and ends within its budget, and the
+        next one continues from there.
+        """
         if self._reader is None:
             self._reader = self._open()
         records: list[SourceRecord] = []
+        limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
+        stop_at = time.monotonic() + limit
+        hard_stop_at = stop_at + max(limit, 1.0)  # inside one long transaction of uncaptured changes
         try:
             while len(records) < max_batch:
                 event = self._reader.fetchone()
@@ -138,6 +150,13 @@ class BinlogStream:
                     self._heartbeat(records)
                     return records
                 self._handle(event, records)
+                now = time.monotonic()
+                boundary = self._moved and not self.position.in_transaction  # after a transaction read here
+                if now >= stop_at and (boundary or now >= hard_stop_at):
+                    if not records:
+                        self._heartbeat(records)
+                        return records
+                    break
         except (ConnectError, RetriableError):
             self.close()
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connect_core.api.errors import ConnectError
+from connect_core.connectors.binlog import _stream
 from tests.integration.connectors.binlog.conftest import CdcDb, MemoryOffsetReader, rows
 
 pytestmark = pytest.mark.integration
@@ -185,3 +186,29 @@ def test_decimal_and_time_precision_modes(cdc_db: CdcDb) -> None:
     assert connect.get("dd") == dt.date(2024, 1, 2) and connect.get("tm") == dt.time(10, 0, 1)
     assert connect.get("dt") == dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
     assert connect.schema.field("dt").schema.name == "org.apache.kafka.connect.data.Timestamp"
+
+
+def test_a_busy_binlog_of_uncaptured_changes_ends_each_poll_in_time(
+    cdc_db: CdcDb, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Changes to tables nobody captures neither fill a batch nor reach the binlog's end quickly: past the poll's
+    time limit it returns at the next transaction boundary, with a heartbeat that stores the position, so every
+    invocation ends in time and the next one goes on from there."""
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY)", "CREATE TABLE other (id INT PRIMARY KEY)")
+    extra = {"snapshot.mode": "no_data", "table.include.list": f"{db.name}\\.t", "heartbeat.interval.ms": "1",
+             "include.schema.changes": "false"}
+    reader = MemoryOffsetReader()
+    db.run(reader, **extra)  # the new connector stores its position
+    db.sql(*(f"INSERT INTO other VALUES ({i})" for i in range(4)), "INSERT INTO t VALUES (7)")
+    monkeypatch.setattr(_stream, "POLL_TIME_LIMIT_S", 0.0)
+    positions, captured = [], []
+    for _ in range(10):
+        got = db.run(reader, **extra)
+        captured += [r for r in got if r.topic != f"__debezium-heartbeat.{db.prefix}"]
+        positions.append(next(iter(reader.committed.values()))["pos"])
+        if captured:
+            break
+    assert len(positions) >= 4, positions  # one uncaptured transaction per invocation, not all at once
+    assert positions == sorted(positions) and len(set(positions)) == len(positions), positions  # always forward
+    assert rows(captured) == [("c", {"id": 7}, None, {"id": 7})]
