@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 HERE = Path(__file__).resolve().parent
-REST_HOST, REST_PORT = "127.0.0.1", 18083
+REST_HOST = "127.0.0.1"
 START_TIMEOUT_S = 90.0
 
 _WORKER_PROPERTIES = """\
@@ -174,9 +174,18 @@ def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: 
 @pytest.fixture(scope="session")
 def connect_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
     """Start ``ConnectDistributed`` and wait for its REST API; stop it and drop its topics at the end."""
-    with running_worker(HERE / "pom.xml", REST_PORT, kafka_bootstrap, tmp_path_factory.mktemp("connect-worker"),
+    with running_worker(HERE / "pom.xml", free_port(), kafka_bootstrap, tmp_path_factory.mktemp("connect-worker"),
                         "compat-cw") as worker:
         yield worker
+
+
+def free_port() -> int:
+    """A port nothing listens on now: parallel test runs on one machine each get their own worker."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((REST_HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def _port_in_use(port: int) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ import pytest
 from connect_core.local.basic_auth import UNAUTHORIZED_BODY, BasicAuth
 from connect_core.local.http_front import serve
 from functions.coordinator import app
-from tests.compat.connect_worker.conftest import HERE, running_worker
+from tests.compat.connect_worker.conftest import HERE, free_port, running_worker
 from tests.integration.local.test_http_front import _Direct, _raw
 from tests.unit.coordinator.fakes import Topics, make_coordinator
 
@@ -52,10 +51,7 @@ def jaas(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def kafka_worker(kafka_bootstrap: str, jaas: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
-    with socket.socket() as probe:  # a free port: other sessions may run their own workers at the same time
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    with running_worker(HERE / "pom.xml", port, kafka_bootstrap, tmp_path_factory.mktemp("auth-worker"),
+    with running_worker(HERE / "pom.xml", free_port(), kafka_bootstrap, tmp_path_factory.mktemp("auth-worker"),
                         "compat-auth", extra_properties=f"rest.extension.classes={EXTENSION}\n",
                         jvm_args=(f"-Djava.security.auth.login.config={jaas}",),
                         authorization="Basic " + base64.b64encode(b"admin:s3cret").decode()) as worker:

@@ -117,7 +117,9 @@ def test_every_record_the_worker_wrote_reencodes_to_the_same_bytes(
 ) -> None:
     checked = 0
     for key, value in _raw(connect_worker, connect_worker.storage.config_storage_topic):
-        text, decoded = key.decode(), None if value is None else _json.loads(value)
+        if value is None:
+            continue  # a deleted connector's tombstones (other tests of this worker delete theirs): no bytes
+        text, decoded = key.decode(), _json.loads(value)
         if text.startswith(("connector-", "task-")) and decoded is not None:
             assert connector_config_value(decoded["properties"]) == value
         elif text.startswith("commit-"):

@@ -7,18 +7,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.compat.connect_worker.conftest import ConnectWorker, running_worker
+from tests.compat.connect_worker.conftest import ConnectWorker, free_port, running_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 HERE = Path(__file__).resolve().parent
-REST_PORT = 18093  # beside the plain worker of tests/compat/connect_worker (18083)
 
 
 @pytest.fixture(scope="session")
 def debezium_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
     """The worker, its REST API up; stopped and its topics dropped at the end."""
-    with running_worker(HERE / "pom.xml", REST_PORT, kafka_bootstrap, tmp_path_factory.mktemp("debezium-worker"),
+    with running_worker(HERE / "pom.xml", free_port(), kafka_bootstrap, tmp_path_factory.mktemp("debezium-worker"),
                         "compat-dbz") as worker:
         yield worker
