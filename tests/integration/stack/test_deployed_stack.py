@@ -227,3 +227,70 @@ def test_rest_edges_health_and_cluster_log_levels_over_the_function_url(deployed
         assert headers.get("Content-Type") in (None, "application/json"), headers  # LocalStack's router default
     assert url.response("PUT", "/admin/loggers/org.apache.kafka.connect.runtime?scope=cluster",
                         {"level": "INFO"})[0] == 204
+
+
+def _change_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str, int]]:
+    """(op or "tombstone", id) of the committed records of ``topic``, once ``expected`` have arrived."""
+    import json
+
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"stack-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    out: list[tuple[str, int]] = []
+    try:
+        def arrived() -> bool:
+            for message in consumer.consume(1000, 1.0):
+                if message.error() is None:
+                    key = json.loads(message.key())["id"]
+                    value = message.value()
+                    out.append(("tombstone", key) if value is None else (json.loads(value)["op"], key))
+            return len(out) >= expected
+
+        wait_for(arrived, f"{expected} change events on {topic}")
+    finally:
+        consumer.close()
+    return out
+
+
+def test_a_binlog_cdc_source_runs_deployed_snapshot_then_changes_in_debeziums_format(
+    deployed: Deployed, mariadb_settings: dict[str, str], kafka_bootstrap: str,
+) -> None:
+    """Debezium's MariaDbConnector JSON, sent as is: the source function snapshots, then streams the binlog on its
+    schedule; an update, a delete (plus its tombstone) and an insert arrive once each."""
+    run = uuid.uuid4().hex[:8]
+    database, name, prefix = f"stack_cdc_{run}", f"cdc-{run}", f"stack-cdc-{run}"
+    conn = pymysql.connect(host=mariadb_settings["host"], port=int(mariadb_settings["port"]),
+                           user=mariadb_settings["user"], password=mariadb_settings["password"], autocommit=True)
+    with conn.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {database}")
+        cursor.execute(f"CREATE TABLE {database}.t (id INT PRIMARY KEY, state VARCHAR(16))")
+        cursor.execute(f"INSERT INTO {database}.t VALUES (1, 'PLACED'), (2, 'PLACED')")
+    topic = f"{prefix}.{database}.t"
+    try:
+        status, answer = deployed.http("POST", "/connectors", {"name": name, "config": {
+            "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+            "database.hostname": mariadb_settings["host"], "database.port": mariadb_settings["port"],
+            "database.user": mariadb_settings["user"], "database.password": mariadb_settings["password"],
+            "database.server.id": str(6000 + int(run[:4], 16) % 1000), "topic.prefix": prefix,
+            "database.include.list": database, "include.schema.changes": "false", "poll.interval.ms": "1000",
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "false"}})
+        assert status == 201, answer
+        assert sorted(_change_events(kafka_bootstrap, topic, 2)) == [("r", 1), ("r", 2)]
+        with conn.cursor() as cursor:
+            cursor.execute(f"UPDATE {database}.t SET state = 'SHIPPED' WHERE id = 1")
+            cursor.execute(f"DELETE FROM {database}.t WHERE id = 2")
+            cursor.execute(f"INSERT INTO {database}.t VALUES (3, 'PLACED')")
+        events = _change_events(kafka_bootstrap, topic, 6)
+        assert sorted(events[:2]) == [("r", 1), ("r", 2)]
+        assert events[2:] == [("u", 1), ("d", 2), ("tombstone", 2), ("c", 3)]
+        wait_for(lambda: _tasks_running(deployed, name), "the CDC task RUNNING")
+    finally:
+        deployed.http("DELETE", f"/connectors/{name}")
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.close()
