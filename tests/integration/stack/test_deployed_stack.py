@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pymysql
 import pytest
@@ -229,8 +229,8 @@ def test_rest_edges_health_and_cluster_log_levels_over_the_function_url(deployed
                         {"level": "INFO"})[0] == 204
 
 
-def _change_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str, int]]:
-    """(op or "tombstone", id) of the committed records of ``topic``, once ``expected`` have arrived."""
+def _change_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str, int, Any]]:
+    """(op or "tombstone", id, after image) of the committed records of ``topic``, once ``expected`` arrived."""
     import json
 
     from confluent_kafka import Consumer
@@ -239,14 +239,15 @@ def _change_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str,
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
                          "enable.auto.commit": False})
     consumer.subscribe([topic])
-    out: list[tuple[str, int]] = []
+    out: list[tuple[str, int, Any]] = []
     try:
         def arrived() -> bool:
             for message in consumer.consume(1000, 1.0):
                 if message.error() is None:
                     key = json.loads(message.key())["id"]
                     value = message.value()
-                    out.append(("tombstone", key) if value is None else (json.loads(value)["op"], key))
+                    event = None if value is None else json.loads(value)
+                    out.append(("tombstone", key, None) if event is None else (event["op"], key, event["after"]))
             return len(out) >= expected
 
         wait_for(arrived, f"{expected} change events on {topic}")
@@ -259,7 +260,8 @@ def test_a_binlog_cdc_source_runs_deployed_snapshot_then_changes_in_debeziums_fo
     deployed: Deployed, mariadb_settings: dict[str, str], kafka_bootstrap: str,
 ) -> None:
     """Debezium's MariaDbConnector JSON, sent as is: the source function snapshots, then streams the binlog on its
-    schedule; an update, a delete (plus its tombstone) and an insert arrive once each."""
+    schedule; an update, a delete (plus its tombstone), an insert and, after ALTER TABLE, a row with the new column
+    arrive once each."""
     run = uuid.uuid4().hex[:8]
     database, name, prefix = f"stack_cdc_{run}", f"cdc-{run}", f"stack-cdc-{run}"
     conn = pymysql.connect(host=mariadb_settings["host"], port=int(mariadb_settings["port"]),
@@ -280,14 +282,17 @@ def test_a_binlog_cdc_source_runs_deployed_snapshot_then_changes_in_debeziums_fo
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter.schemas.enable": "false"}})
         assert status == 201, answer
-        assert sorted(_change_events(kafka_bootstrap, topic, 2)) == [("r", 1), ("r", 2)]
+        assert sorted(e[:2] for e in _change_events(kafka_bootstrap, topic, 2)) == [("r", 1), ("r", 2)]
         with conn.cursor() as cursor:
             cursor.execute(f"UPDATE {database}.t SET state = 'SHIPPED' WHERE id = 1")
             cursor.execute(f"DELETE FROM {database}.t WHERE id = 2")
             cursor.execute(f"INSERT INTO {database}.t VALUES (3, 'PLACED')")
-        events = _change_events(kafka_bootstrap, topic, 6)
-        assert sorted(events[:2]) == [("r", 1), ("r", 2)]
-        assert events[2:] == [("u", 1), ("d", 2), ("tombstone", 2), ("c", 3)]
+            cursor.execute(f"ALTER TABLE {database}.t ADD COLUMN note VARCHAR(16)")
+            cursor.execute(f"INSERT INTO {database}.t VALUES (4, 'PLACED', 'fragile')")
+        events = _change_events(kafka_bootstrap, topic, 7)
+        assert sorted(e[:2] for e in events[:2]) == [("r", 1), ("r", 2)]
+        assert [e[:2] for e in events[2:]] == [("u", 1), ("d", 2), ("tombstone", 2), ("c", 3), ("c", 4)]
+        assert events[-1][2] == {"id": 4, "state": "PLACED", "note": "fragile"}  # the column ALTER TABLE added
         wait_for(lambda: _tasks_running(deployed, name), "the CDC task RUNNING")
     finally:
         deployed.http("DELETE", f"/connectors/{name}")
