@@ -193,8 +193,18 @@ class SinkPullTask:
             return []
         committed = consumer.committed([KafkaPartition(tp.topic, tp.partition) for tp in mine],
                                        timeout=METADATA_TIMEOUT_S)
-        default = OFFSET_BEGINNING if trigger.starting_position == "TRIM_HORIZON" else OFFSET_END
-        consumer.assign([KafkaPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else default)
+        fresh = [KafkaPartition(tp.topic, tp.partition) for tp in committed if tp.offset < 0]
+        if fresh and trigger.starting_position != "TRIM_HORIZON":
+            # LATEST, as a mapping's StartingPosition: the group starts at the end as of now, committed at once, so
+            # what is written after this invocation is read by the next one instead of being skipped by it
+            ends = consumer.offsets_for_times([KafkaPartition(tp.topic, tp.partition, OFFSET_END) for tp in fresh],
+                                              timeout=METADATA_TIMEOUT_S)
+            consumer.commit(offsets=[KafkaPartition(tp.topic, tp.partition, max(tp.offset, 0)) for tp in ends],
+                            asynchronous=False)
+            starts = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in ends}
+            committed = [KafkaPartition(tp.topic, tp.partition, starts.get((tp.topic, tp.partition), tp.offset))
+                         for tp in committed]
+        consumer.assign([KafkaPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_BEGINNING)
                          for tp in committed])
         return mine
 

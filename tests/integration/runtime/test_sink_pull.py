@@ -84,3 +84,25 @@ def test_regex_sink_with_two_tasks_reads_every_partition_once_and_commits_one_gr
         assert pulls.run("pull", 0, lambda: 20_000.0, 128)["state"] == "PAUSED"  # no tick, nothing committed
     finally:
         pulls.close()
+
+
+@pytest.mark.parametrize(("position", "expected"), [("TRIM_HORIZON", ["old", "new"]), ("LATEST", ["new"])])
+def test_lambda_starting_position_decides_where_a_new_group_starts_and_nothing_after_is_skipped(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path, position: str, expected: list[str]) -> None:
+    """As a Kafka event source mapping's StartingPosition: LATEST skips what was written before the connector's
+    group existed, never what comes after its first invocation."""
+    name = f"pos-{uuid.uuid4().hex[:8]}"
+    topic = topics.create(f"{name}.t")
+    topics.produce(topic, [Out(None, b"old")])
+    out = tmp_path / "out.txt"
+    config = {"connector.class": FILE_SINK, "topics": topic, "tasks.max": "2", "key.converter": STRING,
+              "value.converter": STRING, "file": str(out), "lambda.starting.position": position}
+    cluster.deploy(name, config, [{"file": str(out), "topics": topic}, {"file": str(out), "topics": topic}])
+    pulls = SinkPullInvocations(cluster.worker)
+    try:
+        pulls.run(name, 0, lambda: 20_000.0, 128)
+        topics.produce(topic, [Out(None, b"new")])
+        pulls.run(name, 0, lambda: 20_000.0, 128)
+        assert _lines(out) == sorted(expected)
+    finally:
+        pulls.close()
