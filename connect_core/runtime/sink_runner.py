@@ -27,7 +27,8 @@ from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
 from connect_core.kafka.lambda_event import decode_kafka_event
 from connect_core.runtime import env, fault_points, registry
-from connect_core.runtime.config_providers import redact, resolve_configs
+from connect_core.runtime.config_providers import redact
+from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
@@ -93,6 +94,7 @@ class _RunningTask:
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
     # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
     consumed_index: dict[tuple[str, int, int], ConsumedRecord] | None = None
+    configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
 
     def close(self) -> None:
         try:
@@ -246,8 +248,10 @@ class SinkRunner:
             raise ConnectorNotRunningError(f"Connector {self.connector} has no task {self.task}")
         task_config = {k: v for k, v in task_configs[self.task].items() if v is not None}
         epoch = self.config_store.state.task_epoch(self.connector)
-        if self._running is not None and self._running.config == task_config and self._running.epoch == epoch:
-            return self._running
+        running = self._running
+        if running is not None and running.config == task_config and running.epoch == epoch \
+                and not (running.configs is not None and running.configs.changed()):
+            return running
         self._shutdown()  # a new task-config commit (e.g. stop + resume) or a restart request restarts the task
         self._reported = None  # and the restarted task reports RUNNING again
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
@@ -257,7 +261,8 @@ class SinkRunner:
     def _start(self, raw_connector_config: dict[str, str], raw_task_config: dict[str, str]) -> _RunningTask:
         # The topic holds ${provider:path:key} placeholders; only this task's memory ever holds the values.
         try:
-            connector_config, task_config = resolve_configs(raw_connector_config, raw_task_config)
+            resolved = ResolvedConfigs.resolve(raw_connector_config, raw_task_config)
+            connector_config, task_config = resolved.resolved
         except Exception as error:
             self._report(State.FAILED, _trace(error), None)
             raise
@@ -302,7 +307,7 @@ class SinkRunner:
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
-            consumed_index=consumed_by_coordinates if reporter is not None else None,
+            consumed_index=consumed_by_coordinates if reporter is not None else None, configs=resolved,
         )
 
     def _fail(self, running: _RunningTask, error: BaseException) -> None:

@@ -30,7 +30,8 @@ from connect_core.kafka.clients import producer_config
 from connect_core.kafka.retry import kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
 from connect_core.runtime import fault_points, registry
-from connect_core.runtime.config_providers import redact, resolve_configs
+from connect_core.runtime.config_providers import redact
+from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
@@ -108,6 +109,7 @@ class _RunningTask:
     poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
     tick_ms: int = DEFAULT_SCHEDULE_INTERVAL_MS
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
+    configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
 
     def close(self) -> None:
         try:
@@ -321,7 +323,8 @@ class SourceRunner:
         # A new task-config commit or a restart request restarts the task, as in Kafka: a stop, offsets altered
         # while stopped and a resume may all happen between two invocations of a warm container.
         epoch = self.config_store.state.task_epoch(connector)
-        if running is not None and running.config == task_config and running.epoch == epoch:
+        if running is not None and running.config == task_config and running.epoch == epoch \
+                and not (running.configs is not None and running.configs.changed()):
             return running
         self._shutdown(connector, task_id)
         self._reported.pop((connector, task_id), None)  # a (re)started task reports RUNNING again
@@ -333,9 +336,8 @@ class SourceRunner:
     def _start(self, connector: str, task_id: int, raw_task_config: dict[str, str]) -> _RunningTask:
         # The topic holds ${provider:path:key} placeholders; only this task's memory ever holds the values.
         try:
-            connector_config, task_config = resolve_configs(
-                self.config_store.connector_config(connector) or {}, raw_task_config
-            )
+            resolved = ResolvedConfigs.resolve(self.config_store.connector_config(connector) or {}, raw_task_config)
+            connector_config, task_config = resolved.resolved
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
@@ -376,7 +378,7 @@ class SourceRunner:
         schedule = SourceScheduleConfig.parse(connector_config)
         return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task),
                             schedule.local_interval_ms(connector_config),
-                            schedule.heartbeat_ms())
+                            schedule.heartbeat_ms(), configs=resolved)
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)

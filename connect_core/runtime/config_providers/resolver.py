@@ -10,7 +10,8 @@ file into its records). A well-known name (``env``, ``file``, ``directory``, ``s
 ``.class``; ``file``/``directory`` honour ``allowed.paths`` (KIP-993), ``env`` honours ``allowlist.pattern``.
 
 The config topic keeps placeholders; tasks resolve them at start (both the connector config and their task config),
-so a rotated secret reaches a task when it restarts or its container is replaced. Configured providers are kept per
+and again when a provider's TTL ends (``reload.py``: Kafka's ``config.action.reload``), so a rotated secret reaches a
+warm task too. Configured providers are kept per
 container, keyed by class and options, so their clients and caches survive warm invocations.
 """
 
@@ -38,8 +39,9 @@ __all__ = [
     "clear_provider_cache",
     "connector_provider_keys",
     "provider_key_errors",
-    "reverse_transform",
     "resolve_configs",
+    "resolve_configs_with_ttl",
+    "reverse_transform",
 ]
 
 CONFIG_PROVIDERS_CONFIG = "config.providers"
@@ -149,12 +151,16 @@ class ConfigResolver:
 
     def resolve(self, config: Mapping[str, str | None]) -> dict[str, str]:
         """``config`` with placeholders substituted (None values dropped); substituted values become redacted."""
+        return self.resolve_with_ttl(config)[0]
+
+    def resolve_with_ttl(self, config: Mapping[str, str | None]) -> tuple[dict[str, str], int | None]:
+        """``resolve``, plus the shortest TTL (ms) a provider gave for a value used (None: none given)."""
         present = {k: v for k, v in config.items() if v is not None}
         if not self.providers or not any("${" in v for v in present.values()):
-            return present
+            return present, None
         result = self._transformer.transform(present)
         remember_secrets(result.substituted)
-        return {k: v for k, v in result.data.items() if v is not None}
+        return {k: v for k, v in result.data.items() if v is not None}, min(result.ttls.values(), default=None)
 
 
 def connector_provider_keys(config: Mapping[str, object]) -> list[str]:
@@ -189,8 +195,17 @@ def resolve_configs(
     connector_config: Mapping[str, str | None], *configs: Mapping[str, str | None]
 ) -> tuple[dict[str, str], ...]:
     """The connector config and each further config (a task config) resolved with the connector's providers."""
+    return resolve_configs_with_ttl(connector_config, *configs)[0]
+
+
+def resolve_configs_with_ttl(
+    connector_config: Mapping[str, str | None], *configs: Mapping[str, str | None]
+) -> tuple[tuple[dict[str, str], ...], int | None]:
+    """``resolve_configs``, plus the shortest TTL (ms) of any value substituted (None when no provider gave one)."""
     resolver = ConfigResolver.for_connector(connector_config)
-    return (resolver.resolve(connector_config), *(resolver.resolve(c) for c in configs))
+    answers = [resolver.resolve_with_ttl(c) for c in (connector_config, *configs)]
+    ttls = [ttl for _, ttl in answers if ttl is not None]
+    return tuple(resolved for resolved, _ in answers), min(ttls, default=None)
 
 
 def clear_provider_cache() -> None:
