@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from connect_core.api.errors import ConnectError
@@ -212,3 +214,26 @@ def test_a_busy_binlog_of_uncaptured_changes_ends_each_poll_in_time(
     assert len(positions) >= 4, positions  # one uncaptured transaction per invocation, not all at once
     assert positions == sorted(positions) and len(set(positions)) == len(positions), positions  # always forward
     assert rows(captured) == [("c", {"id": 7}, None, {"id": 7})]
+
+
+def test_database_exclude_list_drops_a_databases_changes(cdc_db: CdcDb) -> None:
+    """Without an include list every database is captured but the excluded ones (Debezium's database.exclude.list)."""
+    db = cdc_db
+    other = f"{db.name}_x"
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY)", f"CREATE DATABASE `{other}`",
+           f"CREATE TABLE `{other}`.t (id INT PRIMARY KEY)")
+    try:
+        extra = {"snapshot.mode": "no_data", "database.include.list": "", "database.exclude.list": re.escape(other),
+                 "include.schema.changes": "false"}
+        reader = MemoryOffsetReader()
+        db.run(reader, **extra)
+        db.sql("INSERT INTO t VALUES (1)", f"INSERT INTO `{other}`.t VALUES (2)")
+        topics = {r.topic for r in db.run(reader, **extra)}
+        assert f"{db.prefix}.{db.name}.t" in topics
+        assert f"{db.prefix}.{other}.t" not in topics
+        included = {r.topic for r in db.run(MemoryOffsetReader(), **{**extra, "database.exclude.list": "",
+                                                                       "snapshot.mode": "initial",
+                                                                       "database.include.list": other})}
+        assert included == {f"{db.prefix}.{other}.t"}  # the same database is captured when not excluded
+    finally:
+        db.sql(f"DROP DATABASE IF EXISTS `{other}`")
