@@ -144,3 +144,76 @@ def test_missing_timestamp_column_names_the_setting(database: tuple) -> None:
     config = _task_config(url, mode="timestamp", **{"timestamp.column.name": "nope"})
     with pytest.raises(ConfigError, match="timestamp.column.name"):
         start_task(JdbcSourceTask(), config, MemoryOffsetReader())
+
+
+def test_table_types_view_captures_a_view(database: tuple) -> None:
+    """``table.types`` (default TABLE): a view is captured only when VIEW is listed."""
+    url, conn = database
+    conn.execute("CREATE VIEW named AS SELECT id, name FROM orders WHERE name <> 'b'")
+    connector = _connector()
+    connector.start({"connection.url": url, "table.whitelist": "named", "topic.prefix": "lite-", "mode": "bulk"})
+    assert [c["tables"] for c in connector.task_configs(1)] == [""]  # a view is not a TABLE: nothing to read
+    config = _task_config(url, mode="bulk", **{"table.whitelist": "named", "table.types": "VIEW"})
+    assert [r.value.get("id") for r in _run(config, MemoryOffsetReader())] == [1, 3]
+
+
+def test_timestamp_initial_skips_older_rows(database: tuple) -> None:
+    """``timestamp.initial``: a new task starts at that timestamp (ms), not at the beginning."""
+    url, _ = database
+    config = _task_config(url, mode="timestamp", **{"timestamp.column.name": "updated",
+                                                    "timestamp.initial": "1704067201000"})
+    assert [r.value.get("id") for r in _run(config, MemoryOffsetReader())] == [3]
+
+
+def test_column_mappings_pick_the_columns_per_table(database: tuple) -> None:
+    """``timestamp.columns.mapping`` and ``incrementing.column.mapping``: columns chosen per table by regex."""
+    url, conn = database
+    conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, at DATETIME NOT NULL)")
+    conn.executemany("INSERT INTO events VALUES (?, ?)", [(10, "2024-01-01 00:00:00.000"),
+                                                          (11, "2024-01-02 00:00:00.000")])
+    connector = _connector()
+    connector.start({"connection.url": url, "table.include.list": "orders,events", "topic.prefix": "lite-",
+                     "mode": "timestamp+incrementing", "timestamp.columns.mapping": "orders:[updated],events:[at]",
+                     "incrementing.column.mapping": "orders:id,events:seq", "timestamp.initial": "1704067201000"})
+    (config,) = connector.task_configs(1)
+    records = _run(config, MemoryOffsetReader())
+    by_topic = {(r.topic, r.source_offset["incrementing"]) for r in records}
+    assert by_topic == {("lite-orders", 3), ("lite-events", 11)}  # each table by its own columns
+
+
+def test_timestamp_granularity_changes_how_timestamps_are_written(database: tuple) -> None:
+    """``timestamp.granularity``: Connect's Timestamp (default) or an ISO string with nanoseconds, as Confluent's."""
+    url, _ = database
+    default = _run(_task_config(url, mode="bulk"), MemoryOffsetReader())
+    iso = _run(_task_config(url, mode="bulk", **{"timestamp.granularity": "nanos_iso_datetime_string"}),
+               MemoryOffsetReader())
+    field = {f.name: f.schema for f in default[2].value_schema.fields}["updated"]
+    assert field.name == "org.apache.kafka.connect.data.Timestamp"
+    assert iso[2].value.get("updated") == "2024-01-01T00:00:01.250000000"
+
+
+def test_dialect_name_forces_a_dialect_and_refuses_an_unknown_one(database: tuple) -> None:
+    """``dialect.name``: the named dialect instead of the URL's; an unknown name is refused naming the key."""
+    url, _ = database
+    forced = _task_config(url, mode="bulk", **{"dialect.name": "SqliteDatabaseDialect"})
+    assert [r.value.get("id") for r in _run(forced, MemoryOffsetReader())] == [1, 2, 3]
+    with pytest.raises(Exception, match="information_schema"):  # the generic dialect's catalog query: it is used
+        _task_config(url, mode="bulk", **{"dialect.name": "GenericDatabaseDialect"})
+    with pytest.raises(ConfigError, match="dialect.name"):
+        _task_config(url, mode="bulk", **{"dialect.name": "OracleDatabaseDialect"})
+
+
+def test_query_masked_runs_the_query_and_keeps_it_out_of_the_task_config_shown(database: tuple) -> None:
+    """``query.masked``: runs as ``query`` does; the value is a password-type key (hidden by the REST API)."""
+    url, _ = database
+    connector = _connector()
+    connector.start({"connection.url": url, "mode": "incrementing", "incrementing.column.name": "id",
+                     "query.masked": "SELECT * FROM (SELECT id, name FROM orders WHERE name <> 'b') t",
+                     "topic.prefix": "lite-m"})
+    (config,) = connector.task_configs(1)
+    assert [r.value.get("id") for r in _run(config, MemoryOffsetReader())] == [1, 3]
+    from connect_core.api.config import validate_config
+    from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
+
+    shown = {v["name"]: v for v in validate_config(JdbcSourceConfig, {"query.masked": "SELECT 1"})}
+    assert shown["query.masked"]["value"] != "SELECT 1"
