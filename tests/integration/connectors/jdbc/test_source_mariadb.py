@@ -413,3 +413,44 @@ def test_a_new_table_is_picked_up_at_most_every_table_poll_interval(
         assert beat() == []  # a paused connector is not reconfigured
     finally:
         _sql(conn, f"DROP TABLE IF EXISTS {second}", f"DROP TABLE IF EXISTS {third}")
+
+
+def test_transaction_isolation_mode_decides_what_a_bulk_read_sees(mariadb_settings: dict[str, str], db: tuple) -> None:
+    """``transaction.isolation.mode``: READ_UNCOMMITTED reads a row another transaction has not committed yet; the
+    default (the server's REPEATABLE READ) does not."""
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY)")
+    _sql(conn, f"INSERT INTO {table} VALUES (1)")
+    writer = _connect(mariadb_settings, autocommit=False)
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} VALUES (2)")  # open: not committed
+        props = _props(mariadb_settings, table, mode="bulk")
+        assert [r.value.get("id") for r in _run(props, MemoryOffsetReader())] == [1]
+        dirty = _run({**props, "transaction.isolation.mode": "READ_UNCOMMITTED"}, MemoryOffsetReader())
+        assert [r.value.get("id") for r in dirty] == [1, 2]
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_catalog_pattern_finds_a_table_of_another_database(mariadb_settings: dict[str, str], db: tuple) -> None:
+    """``catalog.pattern``: MySQL's catalogs are databases; by default only the connection's own is searched."""
+    conn, table = db
+    other = f"{table}_cat"
+    _sql(conn, f"CREATE DATABASE {other}")
+    try:
+        _sql(conn, f"CREATE TABLE {other}.{table} (id INT PRIMARY KEY)")
+        props = {"connection.url": mariadb_settings["connection.url"], "connection.user": mariadb_settings["user"],
+                 "connection.password": mariadb_settings["password"], "table.whitelist": table, "mode": "bulk",
+                 "topic.prefix": "mdb-"}
+
+        def tables(**extra: str) -> list[str]:
+            connector = JdbcSourceConnector()
+            connector.start({**props, **extra})
+            return [t for c in connector.task_configs(4) for t in c["tables"].split(",") if t]
+
+        assert tables() == []
+        assert tables(**{"catalog.pattern": other}) == [f"`{other}`.`{table}`"]
+    finally:
+        _sql(conn, f"DROP DATABASE {other}")

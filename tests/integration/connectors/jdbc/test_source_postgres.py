@@ -326,3 +326,31 @@ def test_a_large_table_streams_through_a_server_side_cursor(
 
     assert first["records"] == 500
     assert first["grew_mb"] < 100, first  # one batch of 500 rows, not the 200 MB table
+
+
+def test_schema_pattern_picks_the_schema_of_a_table_name_found_in_two(
+    postgres_settings: dict[str, str], db: tuple
+) -> None:
+    """``schema.pattern``: without it a whitelisted name is found in every schema (two tables behind one topic name:
+    refused, as Confluent's); with it, only in the matching one."""
+    conn, table = db
+    schema = f"{table}_s"
+    _sql(conn, f'CREATE SCHEMA "{schema}"')
+    try:
+        for where in ("public", schema):
+            _sql(conn, f'CREATE TABLE "{where}"."{table}" (id INT PRIMARY KEY)')
+        props = {"connection.url": postgres_settings["connection.url"], "connection.user": postgres_settings["user"],
+                 "connection.password": postgres_settings["password"], "table.whitelist": table, "mode": "bulk",
+                 "topic.prefix": "pg-"}
+
+        def tables(**extra: str) -> list[str]:
+            connector = JdbcSourceConnector()
+            connector.start({**props, **extra})
+            return sorted(t for c in connector.task_configs(4) for t in c["tables"].split(",") if t)
+
+        with pytest.raises(ConnectError, match="duplicate unqualified table names"):
+            tables()
+        assert tables(**{"schema.pattern": schema}) == [f'"{schema}"."{table}"']
+        assert tables(**{"schema.pattern": "pub%"}) == [f'"public"."{table}"']  # a LIKE pattern, as JDBC's
+    finally:
+        _sql(conn, f'DROP SCHEMA "{schema}" CASCADE')
