@@ -344,6 +344,9 @@ def dialect_for(family: str, dialect_name: str, quote_identifiers: str) -> Diale
         if cls is None:
             raise ConfigError(f"Invalid value {dialect_name} for configuration dialect.name: unknown dialect; "
                               f"known: {', '.join(sorted(_BY_NAME))}")
+        if cls is not Dialect and cls.family != family:  # the driver follows the URL; a dialect needs its own
+            raise ConfigError(f"Invalid value {dialect_name} for configuration dialect.name: it speaks to "
+                              f"{cls.family} databases and connection.url names a {family} one")
         return cls(quote_identifiers)
     return _BY_FAMILY.get(family, Dialect)(quote_identifiers)
 

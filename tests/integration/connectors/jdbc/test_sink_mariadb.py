@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 import pytest
 
-from connect_core.api import ConnectError, SinkRecord
+from connect_core.api import ConfigError, ConnectError, SinkRecord
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
@@ -153,3 +153,16 @@ def test_db_timezone_shifts_timestamps(mariadb_settings: dict[str, str], table: 
     _run(_props(mariadb_settings, table, **{"db.timezone": "America/New_York"}),
          [SinkRecord("t", 0, None, None, schema, value, 0)])
     assert _rows(mariadb_settings, f"SELECT at FROM `{table}`") == [(dt.datetime(2024, 7, 1, 8, 0),)]
+
+
+def test_dialect_name_forces_the_sql_written(mariadb_settings: dict[str, str], table: str) -> None:
+    """``dialect.name``: the named dialect writes the SQL. MariaDB's own works; PostgreSQL's needs a PostgreSQL
+    driver, which a jdbc:mariadb: URL does not get: refused naming the key, nothing written."""
+    upsert = {"insert.mode": "upsert", "pk.mode": "record_key"}
+    _run(_props(mariadb_settings, table, **upsert, **{"dialect.name": "MySqlDatabaseDialect"}),
+         [_order("o1", "NEW", 0)])
+    assert _rows(mariadb_settings, f"SELECT order_id, status FROM `{table}`") == [("o1", "NEW")]
+    with pytest.raises(ConfigError, match="dialect.name"):
+        _run(_props(mariadb_settings, table, **upsert, **{"dialect.name": "PostgreSqlDatabaseDialect"}),
+             [_order("o1", "SHIPPED", 1)])
+    assert _rows(mariadb_settings, f"SELECT order_id, status FROM `{table}`") == [("o1", "NEW")]
