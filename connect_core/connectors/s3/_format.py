@@ -155,7 +155,8 @@ def build_format(kind: str, view: View, config: S3SinkConfig) -> RecordFormat | 
     if kind == "parquet":
         from connect_core.connectors.s3._parquet_format import ParquetFormat
 
-        return ParquetFormat(view, codec=config.parquet_codec)
+        return ParquetFormat(view, codec=config.parquet_codec, enhanced=config.enhanced_avro_schema_support,
+                             connect_meta_data=config.connect_meta_data)
     return RecordFormat(kind, view, compression=config.s3_compression_type, level=config.s3_compression_level,
                         bytearray_extension=config.format_bytearray_extension,
                         separator=config.format_bytearray_separator,

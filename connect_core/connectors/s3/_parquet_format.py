@@ -37,8 +37,9 @@ class ParquetFormat:
 
     __slots__ = ("_avro", "_compression", "_types", "_view", "extension")
 
-    def __init__(self, view: str, *, codec: str = "snappy") -> None:
-        """``codec`` is ``parquet.codec``."""
+    def __init__(self, view: str, *, codec: str = "snappy", enhanced: bool = False,
+                 connect_meta_data: bool = True) -> None:
+        """``codec`` is ``parquet.codec``; the AvroData flags shape the Avro schema kept in the file, as Confluent's."""
         if view not in _INFIX:
             raise DataError("ParquetFormat cannot hold headers: use JsonFormat for headers.format.class")
         if importlib.util.find_spec("pyarrow") is None:
@@ -49,7 +50,7 @@ class ParquetFormat:
                               f"{', '.join(CODEC_EXTENSIONS)}")
         self._view = view
         self._compression, suffix = CODEC_EXTENSIONS[codec]
-        self._avro = AvroData()
+        self._avro = AvroData(connect_meta_data=connect_meta_data, enhanced_schema_support=enhanced)
         self._types: dict[Schema, Any] = {}
         self.extension = _INFIX[view] + suffix + ".parquet"
 

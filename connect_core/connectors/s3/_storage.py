@@ -39,7 +39,10 @@ def _client(config: S3SinkConfig) -> Any:
         import boto3
         from botocore.config import Config
 
-        style: Literal["path", "auto"] = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
+        # false: the bucket in the host name, as Confluent's client; true: in the path on a store.url (on AWS
+        # botocore's own choice, virtual-hosted, which every region serves).
+        style: Literal["path", "virtual", "auto"] = "virtual" if not config.s3_path_style_access_enabled else (
+            "path" if config.store_url else "auto")
         client = boto3.client(
             "s3", region_name=config.s3_region, endpoint_url=config.store_url or None,
             aws_access_key_id=key_id, aws_secret_access_key=secret,

@@ -78,7 +78,8 @@ class S3SinkConfig(BaseModel):
     store_url: str | None = config_field(None, alias="store.url", group="S3",
                                          description="Endpoint override (MinIO, LocalStack); AWS when unset.")
     s3_path_style_access_enabled: bool = config_field(True, alias="s3.path.style.access.enabled", group="S3",
-                                                      description="Path-style addressing when store.url is set.")
+                                                      description="Path-style addressing (the bucket in the path) on a "
+                                                      "store.url; false: virtual-hosted (in the host name).")
     aws_access_key_id: SecretStr | None = config_field(None, alias="aws.access.key.id", group="S3",
                                                        description="Static access key; default credential chain "
                                                        "(the Lambda role) when unset.")

@@ -109,6 +109,29 @@ def test_avro_theirs_to_ours(schema_registry_url: str, their_client: SchemaRegis
                             .put("kind", "CREDIT").put("attrs", {"x": 1}))
 
 
+@pytest.mark.parametrize("enhanced", [False, True])
+def test_enhanced_avro_schema_support_writes_an_avro_enum_back_as_an_enum(
+        schema_registry_url: str, their_client: SchemaRegistryClient, topic: str, enhanced: bool) -> None:
+    """Read from an enum, the Connect string carries the enum's parameters; only with the flag does the converter
+    write it as the enum again (else a string: a schema the original's readers may not accept)."""
+    avro_schema = json.dumps({"type": "record", "name": "Payment", "namespace": "bank", "fields": [
+        {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["DEBIT", "CREDIT"]}}]})
+    data = AvroSerializer(their_client, avro_schema)({"kind": "CREDIT"},
+                                                     SerializationContext(topic, MessageField.VALUE))
+    converter = _converter(AvroConverter, schema_registry_url, **{"enhanced.avro.schema.support": str(enhanced)})
+    read = converter.to_connect_data(topic, data)
+    written = converter.from_connect_data(topic + "-copy", read.schema, read.value)
+
+    copy = SerializationContext(topic + "-copy", MessageField.VALUE)
+    assert AvroDeserializer(their_client)(written, copy) == {"kind": "CREDIT"}
+    registered = json.loads(their_client.get_latest_version(f"{topic}-copy-value").schema.schema_str)
+    kind = registered["fields"][0]["type"]
+    if enhanced:
+        assert (kind["type"], kind["name"], kind["symbols"]) == ("enum", "Kind", ["DEBIT", "CREDIT"])
+    else:
+        assert kind["type"] == "string"
+
+
 def test_avro_round_trip_through_our_converter_keeps_the_connect_schema(schema_registry_url: str, topic: str) -> None:
     converter = _converter(AvroConverter, schema_registry_url)
     schema = _order_schema()

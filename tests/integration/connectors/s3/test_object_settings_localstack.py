@@ -63,3 +63,40 @@ def test_a_kms_key_without_kms_is_refused() -> None:
     config = scenario_configs("b", {})["default"]
     with pytest.raises(ConfigError, match="s3.sse.kms.key.id"):
         parse_config(S3SinkConfig, {**config, "s3.sse.kms.key.id": "k"})
+
+
+@pytest.mark.parametrize(("path_style", "bucket_in_host"), [("true", False), ("false", True)])
+def test_s3_path_style_access_enabled_puts_the_bucket_in_the_path_or_the_host(
+        aws_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, path_style: str, bucket_in_host: bool) -> None:
+    """With store.url on LocalStack's own domain: path style sends every request to that host; off, the requests go
+    to ``<bucket>.<host>`` (virtual-hosted style, as Confluent's client without path style access)."""
+    import socket
+
+    from connect_core.connectors.s3.sink_task import S3SinkTask
+
+    resolved: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:  # no DNS here: *.localhost.localstack.cloud is loopback
+        if isinstance(host, str) and host.endswith(".localhost.localstack.cloud"):
+            resolved.append(host)
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    client = boto3.client("s3", **aws_settings)
+    name = f"s3-sink-style-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    port = aws_settings["endpoint_url"].rsplit(":", 1)[1]
+    config = {**scenario_configs(name)["default"], "store.url": f"http://s3.localhost.localstack.cloud:{port}",
+              "s3.region": aws_settings["region_name"], "aws.access.key.id": aws_settings["aws_access_key_id"],
+              "aws.secret.access.key": aws_settings["aws_secret_access_key"], "flush.size": "3",
+              "s3.path.style.access.enabled": path_style}
+    task = S3SinkTask()
+    task.start(config)
+    task.put(make_stream(random.Random(2), partitions=1, length=3)[0])
+    task.flush({})
+
+    assert [o["Key"] for o in client.list_objects_v2(Bucket=name)["Contents"] if "+staging/" not in o["Key"]]
+    expected = f"{name}.s3.localhost.localstack.cloud" if bucket_in_host else "s3.localhost.localstack.cloud"
+    assert set(resolved) == {expected}

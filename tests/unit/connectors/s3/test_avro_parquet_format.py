@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
+import json
 from typing import Any
 
 import fastavro
@@ -144,3 +145,31 @@ def test_parquet_without_pyarrow_fails_at_start_naming_the_extra(monkeypatch: py
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
     with pytest.raises(ConfigError, match=r"lambda-connect\[formats\]"):
         ParquetFormat("value")
+
+
+STATUS = (SchemaBuilder.string().parameter("io.confluent.connect.avro.Enum", "shop.Status")
+          .parameter("io.confluent.connect.avro.Enum.NEW", "NEW")
+          .parameter("io.confluent.connect.avro.Enum.DONE", "DONE").build())
+WITH_ENUM = SchemaBuilder.struct().name("shop.Order").field("id", SchemaBuilder.int32().build()).field(
+    "status", STATUS).build()
+
+
+@pytest.mark.parametrize("enhanced", [False, True])
+def test_enhanced_avro_schema_support_keeps_an_enum_an_enum_in_avro_and_parquet_files(s3: Any, enhanced: bool) -> None:
+    """Confluent's AvroData writes a Connect string that came from an Avro enum as an enum only with the flag on."""
+    records = [SinkRecord("orders", 0, None, None, WITH_ENUM, Struct(WITH_ENUM).put("id", 1).put("status", "DONE"), 0)]
+    flag = {"enhanced.avro.schema.support": str(enhanced).lower(), "flush.size": "1"}
+    avro = _run(s3, records, **{"format.class": AVRO, "topics.dir": "avro"} | flag)
+    parquet = _run(s3, records, **{"format.class": PARQUET, "topics.dir": "parquet"} | flag)
+
+    reader = fastavro.reader(io.BytesIO(avro["avro/orders/partition=0/orders+0+0000000000.avro"]))
+    status = next(f["type"] for f in reader.writer_schema["fields"] if f["name"] == "status")
+    assert list(reader) == [{"id": 1, "status": "DONE"}]
+    table = pq.read_table(io.BytesIO(parquet["parquet/orders/partition=0/orders+0+0000000000.snappy.parquet"]))
+    kept = json.loads(table.schema.metadata[b"parquet.avro.schema"])
+    parquet_status = next(f["type"] for f in kept["fields"] if f["name"] == "status")
+    if enhanced:
+        assert (status["type"], status["name"], status["symbols"]) == ("enum", "shop.Status", ["NEW", "DONE"])
+        assert (parquet_status["type"], parquet_status["name"]) == ("enum", "Status")
+    else:
+        assert status["type"] == parquet_status["type"] == "string"

@@ -317,3 +317,58 @@ def test_an_offsets_reset_is_refused_with_what_to_clear_instead_of_skipping_the_
     cleared = _task(s3)
     _run(cleared, _records(range(3)))  # after clearing as told, the replayed records are written again
     assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines(range(3))}
+
+
+BYTEARRAY = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
+
+
+def _texts(offsets: range) -> list[SinkRecord]:
+    """Records whose JSON lines compress differently at each gzip level (numbers, not one repeated string)."""
+    return [SinkRecord("orders", 0, None, f"k{o}", None,
+                       {"o": o, "n": [i * i % 9973 for i in range(300 * o, 300 * o + 300)]}, o) for o in offsets]
+
+
+@pytest.mark.parametrize(("level", "xfl"), [("1", 4), ("9", 2)])
+def test_s3_compression_level_is_the_gzip_level_of_the_file(s3: Any, level: str, xfl: int) -> None:
+    _run(_task(s3, **{"s3.compression.type": "gzip", "s3.compression.level": level}), _texts(range(3)))
+    (key, body), = _objects(s3).items()
+    lines = gzip.decompress(body)
+    assert body == gzip.compress(lines, compresslevel=int(level), mtime=0)
+    assert body != gzip.compress(lines, compresslevel=6, mtime=0)  # what the default (-1: zlib's 6) writes
+    assert body[8] == xfl  # the gzip header's XFL: 4 fastest, 2 best compression
+
+
+def test_format_bytearray_extension_and_separator_name_and_split_the_file(s3: Any) -> None:
+    records = [SinkRecord("orders", 0, None, None, None, value, o) for o, value in enumerate([b"a", b"", b"c"])]
+    _run(_task(s3, **{"format.class": BYTEARRAY, "format.bytearray.extension": ".dat",
+                      "format.bytearray.separator": "\\u0000|"}), records)
+    assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.dat": b"a\x00|\x00|c\x00|"}
+
+
+@pytest.mark.parametrize(("decimal_format", "line"), [("BASE64", b'{"price":"BNI="}\n'),
+                                                      ("NUMERIC", b'{"price":12.34}\n')])
+def test_json_decimal_format_spells_decimals_as_confluent(s3: Any, decimal_format: str, line: bytes) -> None:
+    import decimal
+
+    from connect_core.api.logical import Decimal
+    from connect_core.api.schema import SchemaBuilder
+    from connect_core.api.struct import Struct
+
+    schema = SchemaBuilder.struct().field("price", Decimal.schema(2)).build()
+    record = SinkRecord("orders", 0, None, None, schema, Struct(schema).put("price", decimal.Decimal("12.34")), 0)
+    _run(_task(s3, **{"json.decimal.format": decimal_format, "flush.size": "1"}), [record])
+    assert list(_objects(s3).values()) == [line]
+
+
+def test_tombstone_encoded_partition_names_the_tombstones_directory(s3: Any) -> None:
+    _run(_task(s3, **{"behavior.on.null.values": "write", "store.kafka.keys": "true", "flush.size": "1",
+                      "tombstone.encoded.partition": "deleted"}),
+         _records([1], value=None))
+    assert _objects(s3) == {"topics/orders/deleted/orders+0+0000000001.keys.json": b'"k1"\n'}
+
+
+def test_keys_format_class_writes_the_keys_file_in_that_format(s3: Any) -> None:
+    records = [SinkRecord("orders", 0, None, key, None, {"o": o}, o) for o, key in enumerate([b"\x01k", b"k2"])]
+    _run(_task(s3, **{"store.kafka.keys": "true", "keys.format.class": BYTEARRAY, "flush.size": "2"}), records)
+    assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.keys.bin": b"\x01k\nk2\n",
+                            "topics/orders/partition=0/orders+0+0000000000.json": b'{"o":0}\n{"o":1}\n'}
