@@ -236,16 +236,19 @@ class Cluster:
         self.statuses.close()
 
 
-def produce(bootstrap: str, topic: str, pairs: Iterator[tuple[bytes | None, bytes]], partitions: int = 1) -> int:
-    """Create ``topic`` and write (key, value) pairs to it; returns the count."""
+def produce(bootstrap: str, topic: str, pairs: Iterator[tuple[bytes | None, bytes]], partitions: int = 1, *,
+            create: bool = True, topic_config: dict[str, str] | None = None, **overrides: Any) -> int:
+    """Create ``topic`` (unless ``create`` is False) and write (key, value) pairs to it; returns the count.
+    ``overrides`` change the producer's settings (e.g. ``partitioner``)."""
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
-        future.result()
+    if create:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for future in admin.create_topics([NewTopic(topic, partitions, 1, config=topic_config or {})]).values():
+            future.result()
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10_000,
-                         "queue.buffering.max.messages": 500_000, "compression.type": "none"})
+                         "queue.buffering.max.messages": 500_000, "compression.type": "none", **overrides})
     count = 0
     for key, value in pairs:
         while True:
@@ -257,7 +260,8 @@ def produce(bootstrap: str, topic: str, pairs: Iterator[tuple[bytes | None, byte
         count += 1
         if count % 10_000 == 0:
             producer.poll(0)
-    producer.flush(120)
+    if producer.flush(300):
+        raise RuntimeError(f"{topic}: not every record was written")
     return count
 
 

@@ -9,7 +9,7 @@ from connect_core.api.task import OffsetStorageReader, PartitionKey, partition_k
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from connect_core.storage.offset_store import OffsetStore
+    from connect_core.storage.connector_offsets import ConnectorOffsets
 
 __all__ = ["StoreOffsetReader"]
 
@@ -21,10 +21,9 @@ class StoreOffsetReader(OffsetStorageReader):
     through their in-memory state; the pending map is cleared when the transaction ends.
     """
 
-    def __init__(self, store: OffsetStore, connector: str) -> None:
-        """Scope reads to ``connector``'s keys in the offsets topic."""
+    def __init__(self, store: ConnectorOffsets) -> None:
+        """Read ``store``'s connector's keys (``OffsetStore.for_connector``: no scan of the whole topic)."""
         self.store = store
-        self.connector = connector
         self.pending: dict[PartitionKey, dict[str, Any]] = {}
 
     def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> dict[PartitionKey, dict[str, Any]]:
@@ -34,7 +33,7 @@ class StoreOffsetReader(OffsetStorageReader):
             key = partition_key(partition)
             offset = self.pending.get(key)
             if offset is None:
-                offset = self.store.offset(self.connector, partition)
+                offset = self.store.offset(partition)
             if offset is not None:
                 found[key] = offset
         return found

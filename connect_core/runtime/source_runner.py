@@ -73,6 +73,7 @@ _QUEUE_FULL_WAIT_S = 0.1
 # broker after this long even if no newer invocation of its task comes to fence it (a paused or deleted task).
 TRANSACTION_TIMEOUT_MS = 60_000
 KAFKA_TIMEOUT_S = 60.0
+OFFSETS_REFRESH_S = 60.0  # a warm task catches up on its connector's offsets this often
 
 
 @dataclass
@@ -181,6 +182,8 @@ class SourceRunner:
             return SourceInvocationResult(connector, task_id, state.name)
         warm = (connector, task_id) in self._running
         running = self._running_task(connector, task_id)
+        if warm:  # keeps the connector's offsets snapshot recent, so a cold start reads little
+            running.reader.store.refresh_if_older(OFFSETS_REFRESH_S)
         # RUNNING as soon as the task has started, as a Connect worker reports it: not only when a (deployed,
         # 50-second) poll window ends.
         self._report(connector, task_id, State.RUNNING, None, running.version)
@@ -367,8 +370,9 @@ class SourceRunner:
         ))
         with_retries(lambda: producer.init_transactions(KAFKA_TIMEOUT_S), what="init_transactions",
                      timeout_s=KAFKA_TIMEOUT_S)
-        reader = StoreOffsetReader(self.offset_store, connector)
-        self.offset_store.refresh()
+        offsets = self.offset_store.for_connector(connector)
+        offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)
+        reader = StoreOffsetReader(offsets)
         task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots()))
         try:
             task.start(task_config)

@@ -32,7 +32,7 @@ from connect_core.kafka.retry import with_retries
 from connect_core.kafka.shared_clients import SharedClients
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
     from confluent_kafka import Consumer, Producer
     from confluent_kafka.admin import AdminClient
@@ -155,6 +155,73 @@ class KafkaTopicLog:
             timeout_s=self.timeout_s,
             ends=lambda _partitions: ends,
         )
+
+    def bounds(self) -> tuple[dict[int, int], dict[int, int]]:
+        """Every partition's log end and log start (one round of ListOffsets)."""
+        partitions = self.partitions
+        return log_bounds(self.admin, self.spec.name, partitions, partitions, timeout_s=self.timeout_s)
+
+    def read_from(
+        self,
+        positions: MutableMapping[int, int],
+        on_record: Callable[[int, bytes | None, bytes | None], None],
+        *,
+        ends: Mapping[int, int] | None = None,
+    ) -> int:
+        """Like :meth:`read_to_end`, from positions the caller keeps (a reader of part of the log, e.g. one
+        connector's offsets): ``on_record(partition, key, value)``; every partition needs a position.
+
+        Args:
+            positions: partition -> next offset to read, updated in place.
+            on_record: called for every record, in offset order per partition.
+            ends: the log ends when the caller just asked them (:meth:`bounds`); asked here otherwise.
+
+        Returns:
+            The number of records read.
+        """
+        partitions = self.partitions
+        if ends is None:
+            ends, _starts = log_bounds(self.admin, self.spec.name, partitions, (), timeout_s=self.timeout_s)
+        known = dict(ends)
+        return read_to_end(
+            self.consumer,
+            self.spec.name,
+            positions,
+            lambda message: on_record(message.partition() or 0, message.key(), message.value()),
+            partitions=partitions,
+            timeout_s=self.timeout_s,
+            ends=lambda _partitions: known,
+        )
+
+    def read_bookmarks(self, group: str) -> dict[int, tuple[int, str]]:
+        """A never-joined consumer group's committed offsets on this topic, with their metadata strings.
+
+        A small store keyed by group that Kafka answers in one OffsetFetch whatever the log's length
+        (``storage/connector_offsets.py`` keeps its snapshots there). Partitions without a commit are left out.
+        """
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+        request = [ConsumerGroupTopicPartitions(group, [TopicPartition(self.spec.name, p) for p in self.partitions])]
+        result = with_retries(lambda: self.admin.list_consumer_group_offsets(
+            request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
+            what=f"reading the offsets of group {group}", timeout_s=self.timeout_s)
+        return {tp.partition: (tp.offset, tp.metadata or "") for tp in result.topic_partitions or []
+                if tp.error is None and tp.offset >= 0}
+
+    def write_bookmarks(self, group: str, marks: Mapping[int, tuple[int, str]]) -> list[int]:
+        """Commit ``partition -> (offset, metadata)`` for a never-joined group; returns the partitions written
+        (a partition the broker refuses, e.g. metadata above ``offset.metadata.max.bytes``, keeps its old commit)."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+        if not marks:
+            return []
+        partitions = [TopicPartition(self.spec.name, p, offset, metadata=metadata)
+                      for p, (offset, metadata) in sorted(marks.items())]
+        request = [ConsumerGroupTopicPartitions(group, partitions)]
+        result = with_retries(lambda: self.admin.alter_consumer_group_offsets(
+            request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
+            what=f"committing the offsets of group {group}", timeout_s=self.timeout_s)
+        return [tp.partition for tp in result.topic_partitions or [] if tp.error is None]
 
     def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
         """Produce ``(key, value)`` records in order and wait until all are acknowledged.

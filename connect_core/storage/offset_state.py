@@ -16,7 +16,7 @@ from connect_core.storage import _json
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["OffsetState", "offset_key", "offset_value", "parse_offset_key", "validate_offset_format"]
+__all__ = ["OffsetState", "decode_offset", "offset_key", "offset_value", "parse_offset_key", "validate_offset_format"]
 
 _log = logging.getLogger(__name__)
 _PRIMITIVES = (str, int, float, bool, bytes)
@@ -97,7 +97,7 @@ class OffsetState:
     def offset(self, connector: str, partition: Mapping[str, Any]) -> dict[str, Any] | None:
         """The offset stored under exactly this partition's key bytes, or None."""
         value = self.data.get(offset_key(connector, partition))
-        return None if value is None else _decode_offset(value)
+        return None if value is None else decode_offset(value)
 
     def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """Every ``(partition, offset)`` the connector has (in read order; no order across partitions)."""
@@ -105,14 +105,15 @@ class OffsetState:
 
     def _iter_offsets(self, connector: str) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
         for key, partition in self._by_connector.get(connector, {}).items():
-            yield dict(partition), _decode_offset(self.data[key])
+            yield dict(partition), decode_offset(self.data[key])
 
     def connectors(self) -> list[str]:
         """Connectors that have at least one offset, sorted."""
         return sorted(name for name, keys in self._by_connector.items() if keys)
 
 
-def _decode_offset(value: bytes) -> dict[str, Any] | None:
+def decode_offset(value: bytes) -> dict[str, Any] | None:
+    """An offset value's map; None (logged) when it is not a JSON object."""
     try:
         decoded = _json.loads(value)
     except ValueError:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.storage._topic_log import TopicSpec
 from connect_core.storage._topic_store import _TopicBackedStore
+from connect_core.storage.connector_offsets import ConnectorOffsets
 from connect_core.storage.offset_state import OffsetState, records_for
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
     """
 
     state_class = OffsetState
+    _views: dict[str, ConnectorOffsets] | None = None
 
     @staticmethod
     def _topic_spec(config: StorageConfig) -> TopicSpec:
@@ -52,6 +54,21 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
 
     def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
         self.state.apply(key, value)
+
+    def for_connector(self, connector: str) -> ConnectorOffsets:
+        """One connector's offsets, read from its snapshot instead of the whole topic (what a source task needs);
+        kept, so a warm container reads only what is new."""
+        if self._views is None:
+            self._views = {}
+        view = self._views.get(connector)
+        if view is None:
+            view = self._views[connector] = ConnectorOffsets(self.log, connector)
+        return view
+
+    def forget(self, connector: str) -> None:
+        """Drop a connector's view (its task was evicted or deleted); the next :meth:`for_connector` reads afresh."""
+        if self._views is not None:
+            self._views.pop(connector, None)
 
     def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """All ``(partition, offset)`` pairs stored for the connector (GET /connectors/<n>/offsets)."""

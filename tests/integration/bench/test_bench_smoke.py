@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common
-from bench.cases import cdc, cold_start, connect_java, cost, jdbc_source, pipeline, sinks
+from bench.cases import cdc, cold_start, connect_java, cost, jdbc_source, offsets, pipeline, sinks
 from bench.run import table, write
 
 if TYPE_CHECKING:
@@ -72,3 +72,9 @@ def test_cdc_case_runs_against_the_raw_binlog_reader() -> None:
     results = cdc.run(TINY)
     _complete(results)
     assert results[0].records == TINY.records
+
+
+def test_offsets_case_reads_a_cold_connector_from_its_snapshot() -> None:
+    results = offsets.run(TINY, sizes=(100, 300))
+    _complete(results)
+    assert [r.extra["size"] for r in results] == [100, 300]

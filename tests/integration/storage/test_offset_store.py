@@ -85,3 +85,27 @@ def test_offsets_follow_the_source_transaction(settings: KafkaClientSettings, st
     assert store.refresh() == 1  # waited for the commit: never the stale offset 1 while 3 is being committed
     committer.join()
     assert store.offset("src", {"table": "t"}) == {"id": 3}
+
+
+def test_a_cold_connector_read_starts_at_its_snapshot(settings: KafkaClientSettings,
+                                                      storage_config: StorageConfig) -> None:
+    """The snapshot lives in the never-joined group's commits; a new container reads only what followed it."""
+    from connect_core.storage.connector_offsets import ConnectorOffsets
+
+    writer = OffsetStore(settings, storage_config)
+    writer.write("src", [({"file": f"/f{i}"}, {"position": i}) for i in range(40)])
+    writer.write("other", [({"file": f"/f{i}"}, {"position": -i}) for i in range(300)])
+    first = ConnectorOffsets(OffsetStore(settings, storage_config).log, "src", snapshot_after=10)
+    assert first.refresh() == 340  # no snapshot yet: the whole topic, then the snapshot is written
+    writer.write("src", [({"file": "/f1"}, None), ({"file": "/f2"}, {"position": 99})])
+    writer.write("other", [({"file": "/f2"}, {"position": 0})])
+
+    cold = OffsetStore(settings, storage_config).for_connector("src")  # new clients, as a new container
+    assert cold.refresh() == 3  # only the records written after the snapshot
+    expected = {i: i for i in range(40) if i != 1} | {2: 99}
+    assert {int(p["file"][2:]): o["position"] for p, o in cold.offsets() if o} == expected
+    assert cold.offset({"file": "/f2"}) == {"position": 99}
+    assert cold.offset({"file": "/f1"}) is None
+    full = OffsetStore(settings, storage_config)
+    assert sorted(map(str, cold.offsets())) == sorted(map(str, full.offsets("src")))
+    cold.log.admin.delete_consumer_groups([cold.group])[cold.group].result(30)

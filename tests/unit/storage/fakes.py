@@ -11,7 +11,7 @@ from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
 
 @dataclass
@@ -20,6 +20,7 @@ class MemoryTopic:
 
     name: str
     records: list[tuple[bytes | None, bytes | None]] = field(default_factory=list)
+    bookmarks: dict[str, dict[int, tuple[int, str]]] = field(default_factory=dict)  # never-joined groups' commits
 
 
 class _Spec:
@@ -46,6 +47,31 @@ class MemoryTopicLog:
             self.position += 1
             count += 1
         return count
+
+    partitions = (0,)
+
+    def bounds(self) -> tuple[dict[int, int], dict[int, int]]:
+        return {0: len(self.topic.records)}, {0: 0}
+
+    def read_from(self, positions: MutableMapping[int, int],
+                  on_record: Callable[[int, bytes | None, bytes | None], None], *,
+                  ends: Mapping[int, int] | None = None) -> int:
+        end = len(self.topic.records) if ends is None else ends[0]
+        count = 0
+        while positions.get(0, 0) < end:
+            key, value = self.topic.records[positions.get(0, 0)]
+            on_record(0, key, value)
+            positions[0] = positions.get(0, 0) + 1
+            count += 1
+        return count
+
+    def read_bookmarks(self, group: str) -> dict[int, tuple[int, str]]:
+        return dict(self.topic.bookmarks.get(group, {}))
+
+    def write_bookmarks(self, group: str, marks: Mapping[int, tuple[int, str]]) -> list[int]:
+        if marks:
+            self.topic.bookmarks.setdefault(group, {}).update(marks)
+        return list(marks)
 
     def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
         for key, value in records:
