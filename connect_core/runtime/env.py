@@ -54,6 +54,9 @@ FILE_ROOTS = "LAMBDA_CONNECT_FILE_ROOTS"
 # The isolation level of the local and LocalStack event source mappings (connect_core.local.kafka_trigger); on a sink
 # function, "read_committed" tells ``lambda.sink.read.committed=auto`` that its mapping hides aborted transactions.
 ESM_ISOLATION_LEVEL = "LAMBDA_CONNECT_ESM_ISOLATION_LEVEL"
+# How many started tasks (each a task object, a transactional producer or consumer, often a database connection) one
+# warm container of the scheduled task function keeps; the least recently run is stopped first.
+MAX_STARTED_TASKS = "LAMBDA_CONNECT_MAX_STARTED_TASKS"
 # Read by Powertools itself, listed here so template.yaml sets only names this module knows.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -65,6 +68,7 @@ DEFAULT_LOCAL_TIME_BUDGET_MS = 30_000
 DEFAULT_KAFKA_AUTH = "NONE"
 # AWS does not document the isolation level of Lambda's Kafka pollers: model the worst case.
 DEFAULT_ESM_ISOLATION_LEVEL = "read_uncommitted"
+DEFAULT_MAX_STARTED_TASKS = 16
 
 ALL = (
     BOOTSTRAP_SERVERS, CONFIG_TOPIC, OFFSET_TOPIC, STATUS_TOPIC, GROUP_ID, REPLICATION_FACTOR,
@@ -73,7 +77,7 @@ ALL = (
     SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SOURCE_FUNCTION_ARN, SINK_FUNCTION_NAME, SINK_ROLE_ARN, FUNCTION_PREFIX,
     STACK_NAME,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, RESTART_TOKEN, CONFIG_PROVIDERS, PLUGINS,
-    FILE_ROOTS, ESM_ISOLATION_LEVEL,
+    FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )
 

@@ -37,6 +37,7 @@ from connect_core.api.task import TopicPartition
 from connect_core.kafka.clients import consumer_config
 from connect_core.kafka.lambda_event import build_event
 from connect_core.kafka.shared_clients import SharedClients
+from connect_core.runtime import env
 from connect_core.runtime.connector_config import sink_group_id
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
@@ -60,7 +61,6 @@ STRATEGY_CONFIG = "consumer.override.partition.assignment.strategy"
 CONSUME_TIMEOUT_S = 0.5  # one fetch round: the end of every partition is normally known well before
 METADATA_TIMEOUT_S = 10.0
 FETCH_WAIT_MS = 100  # a fetch at the end of a partition answers this soon: the invocation ends when all are at end
-MAX_WARM_TASKS = 16  # pull tasks a warm container keeps started (clients, consumer); the oldest is closed first
 
 
 def resolve_topics(config: Mapping[str, Any], cluster_topics: list[str]) -> list[str]:
@@ -283,6 +283,8 @@ class SinkPullInvocations:
         self.recorder = RunRecorder(worker, "sink", self.config_store, self.status_store,
                                     run_store=RunStore(worker.kafka, worker.storage, clients=self.clients))
         self.tasks: OrderedDict[tuple[str, int], SinkPullTask] = OrderedDict()
+        # pull tasks kept started (clients, consumer), as the source runner's: the least recently run is closed first
+        self.max_started_tasks = max(1, env.resolve_int(env.MAX_STARTED_TASKS, env.DEFAULT_MAX_STARTED_TASKS))
         self.decision = Decision.RUN
 
     def run(self, connector: str, task: int, budget: Callable[[], float], memory_mb: int) -> dict[str, Any]:
@@ -314,7 +316,7 @@ class SinkPullInvocations:
         if key in self.tasks:
             self.tasks.move_to_end(key)
             return self.tasks[key]
-        while len(self.tasks) >= MAX_WARM_TASKS:
+        while len(self.tasks) >= self.max_started_tasks:
             self.tasks.popitem(last=False)[1].close()
         pull = self.tasks[key] = SinkPullTask(self.worker, connector, task, config_store=self.config_store,
                                               status_store=self.status_store)

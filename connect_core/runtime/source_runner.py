@@ -16,8 +16,10 @@ would fence it and abort its open chunk.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,7 @@ from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.clients import producer_config
 from connect_core.kafka.retry import kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
-from connect_core.runtime import fault_points, registry
+from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -113,11 +115,17 @@ class _RunningTask:
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
 
     def close(self) -> None:
+        """Stop the task, then release what was built for it, its transactional producer included."""
         try:
             self.task.stop()
         finally:
-            self.pipeline.converters.close()
-            self.pipeline.chain.close()
+            try:
+                self.pipeline.converters.close()
+                self.pipeline.chain.close()
+            finally:
+                close = getattr(self.producer, "close", None)  # confluent-kafka >= 2.5; no transaction is open here
+                if close is not None:
+                    close()
 
 
 class SourceRunner:
@@ -134,6 +142,7 @@ class SourceRunner:
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
         chunk_records: int = DEFAULT_CHUNK_RECORDS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        max_started_tasks: int | None = None,
     ) -> None:
         """Build lazily-started stores for the worker's internal topics.
 
@@ -146,6 +155,9 @@ class SourceRunner:
             producer_factory: builds the transactional producer from its librdkafka config.
             chunk_records: records per transaction at most (a round commits in chunks).
             chunk_bytes: produced bytes per transaction at most.
+            max_started_tasks: started tasks kept between invocations at most (``LAMBDA_CONNECT_MAX_STARTED_TASKS``,
+                16): one container runs the tasks of many connectors, and each holds a producer and often a
+                database connection; the least recently run one is stopped first.
         """
         self.worker = worker
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
@@ -156,7 +168,10 @@ class SourceRunner:
         self._producer_factory = producer_factory or _confluent_producer
         self.chunk_records = chunk_records
         self.chunk_bytes = chunk_bytes
-        self._running: dict[tuple[str, int], _RunningTask] = {}
+        self.max_started_tasks = max(1, env.resolve_int(env.MAX_STARTED_TASKS, env.DEFAULT_MAX_STARTED_TASKS,
+                                                        max_started_tasks))
+        self._running: OrderedDict[tuple[str, int], _RunningTask] = OrderedDict()  # least recently run first
+        self._lock = threading.Lock()  # one invocation at a time per container: a task never runs twice at once
         self._reported: dict[tuple[str, int], State] = {}
         self._longest_commit_s = 0.0  # stop polling this long (times COMMIT_RESERVE) before the next tick
 
@@ -172,10 +187,15 @@ class SourceRunner:
             remaining_ms: milliseconds left before the invocation must return (Lambda context's
                 ``get_remaining_time_in_millis`` minus a safety margin, or a local budget).
         """
+        with self._lock:
+            return self._run(connector, task_id, remaining_ms)
+
+    def _run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         started = time.monotonic()
         self.config_store.refresh()
         state = self.config_store.target_state(connector)
         if self.config_store.connector_config(connector) is None:
+            self._shutdown_connector(connector)  # deleted: every task of it this container started is stopped
             raise NotFoundError(f"Connector {connector} not found")
         if state in (TargetState.PAUSED, TargetState.STOPPED):
             self._shutdown(connector, task_id)
@@ -320,9 +340,12 @@ class SourceRunner:
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
         config = self.config_store.task_configs(connector)
         if task_id >= len(config):
+            self._shutdown(connector, task_id)  # fewer tasks now: this one is gone
             raise NotFoundError(f"Task {connector}-{task_id} not found (the connector has {len(config)} tasks)")
         task_config = {k: v for k, v in config[task_id].items() if v is not None}
         running = self._running.get((connector, task_id))
+        if running is not None:
+            self._running.move_to_end((connector, task_id))
         # A new task-config commit or a restart request restarts the task, as in Kafka: a stop, offsets altered
         # while stopped and a resume may all happen between two invocations of a warm container.
         epoch = self.config_store.state.task_epoch(connector)
@@ -331,6 +354,10 @@ class SourceRunner:
             return running
         self._shutdown(connector, task_id)
         self._reported.pop((connector, task_id), None)  # a (re)started task reports RUNNING again
+        while len(self._running) >= self.max_started_tasks:  # room for this one: the least recently run stops
+            evicted = next(iter(self._running))
+            log.info("stopping source task %s-%d: %d tasks started in this container", *evicted, len(self._running))
+            self._shutdown_quietly(*evicted)
         running = self._start(connector, task_id, task_config)
         running.epoch = epoch
         self._running[(connector, task_id)] = running
@@ -402,8 +429,19 @@ class SourceRunner:
 
     def _shutdown(self, connector: str, task_id: int) -> None:
         running = self._running.pop((connector, task_id), None)
+        self._reported.pop((connector, task_id), None)
+        if not any(name == connector for name, _task in self._running):
+            self.offset_store.forget(connector)  # its offsets are read afresh (from the snapshot) if it comes back
         if running is not None:
             running.close()
+
+    def started_tasks(self) -> list[tuple[str, int]]:
+        """The tasks this container keeps started, least recently run first."""
+        return list(self._running)
+
+    def _shutdown_connector(self, connector: str) -> None:
+        for name, task_id in [key for key in self._running if key[0] == connector]:
+            self._shutdown_quietly(name, task_id)
 
     def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
         """Write the task status when it changes (and always on failure), as a Connect worker does."""

@@ -192,3 +192,26 @@ def test_offsets_altered_between_two_warm_invocations_are_picked_up(
 
     assert runner.run("rewound", 0, _budget()).records == 2
     assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 4)] == [b'"x"', b'"y"', b'"x"', b'"y"']
+
+
+def test_an_evicted_task_resumes_from_its_committed_offsets(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """One started task at most: two connectors take turns, each is stopped (producer closed) and started again
+    from the offsets it committed; nothing is lost or written twice."""
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses, max_started_tasks=1)
+    paths = {name: tmp_path / f"{name}.txt" for name in ("left", "right")}
+    for name, path in paths.items():
+        path.write_text("")
+        _deploy_file_source(cluster, name, path, f"{cluster.worker.group_id}-{name}",
+                            **{"value.converter.schemas.enable": "false"})
+    for round_ in range(3):
+        for name, path in paths.items():
+            with path.open("a") as handle:
+                handle.write(f"{name}-{round_}\n")
+            assert runner.run(name, 0, _budget()).records == 1
+            assert runner.started_tasks() == [(name, 0)]
+    for name in paths:
+        values = [v for _, v, _ in consume_committed(kafka_bootstrap, f"{cluster.worker.group_id}-{name}", 3)]
+        assert values == [f'"{name}-{i}"'.encode() for i in range(3)]

@@ -79,6 +79,9 @@ class FakeProducer:
         self.calls.append("abort_transaction")
         self.pending = []
 
+    def close(self) -> None:
+        self.calls.append("close")
+
 
 class ScriptedSourceTask(SourceTask):
     """Returns the batches queued in ``BATCHES`` (a string raises), one per ``poll``; records carry a line offset."""

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from connect_core.api.errors import NotFoundError
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.runtime.source_runner import SourceRunner
 from connect_core.runtime.worker import WorkerSettings
@@ -100,7 +101,7 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     ScriptedSourceTask.BATCHES.extend([["a"], "the source is down"])
     with pytest.raises(RuntimeError, match="the source is down"):
         runner.run("src", 0, _budget)
-    assert harness.producers[0].calls[-1] == "abort_transaction"
+    assert harness.producers[0].calls[-2:] == ["abort_transaction", "close"]  # aborted, then released
     assert harness.data() == []  # "a" was produced in the aborted transaction: never visible
     assert harness.task_state() is State.FAILED
     trace = harness.topics.status_store().start().task_status("src", 0)
@@ -201,3 +202,67 @@ def test_cluster_log_levels_apply_at_the_next_invocation(caplog: pytest.LogCaptu
     runner.run("src", 0, _budget)
     assert logging.getLogger("connect_core.runtime").level == logging.DEBUG
     assert "src-0 produced 0 records" in caplog.text
+
+
+def _connector(harness: Harness, name: str) -> None:
+    config = {**CONFIG, "topic": name}
+    configs = harness.topics.config_store()
+    configs.put_connector_config(name, config, TargetState.STARTED)
+    configs.put_task_configs(name, [config])
+
+
+def _producer_of(harness: Harness, name: str) -> list[list[str]]:
+    return [p.calls for p in harness.producers if p.config["transactional.id"] == f"connect-cluster-{name}-0"]
+
+
+def test_a_container_keeps_at_most_n_started_tasks_and_stops_the_least_recently_run() -> None:
+    harness = Harness()
+    for name in ("b", "c"):
+        _connector(harness, name)
+    runner = SourceRunner(WORKER, config_store=harness.topics.config_store(),
+                          offset_store=harness.topics.offset_store(), status_store=harness.topics.status_store(),
+                          producer_factory=harness._producer, max_started_tasks=2)
+    for name in ("src", "b", "src", "c"):  # "b" is the least recently run when "c" needs room
+        runner.run(name, 0, _budget)
+    assert runner.started_tasks() == [("src", 0), ("c", 0)]
+    assert ScriptedSourceTask.STOPPED == ["b"]
+    assert _producer_of(harness, "b")[0][-1] == "close"  # its transactional producer is released too
+    assert len(harness.producers) == 3
+    runner.run("b", 0, _budget)  # back: started again (from its committed offsets), "src" makes room
+    assert runner.started_tasks() == [("c", 0), ("b", 0)]
+    assert ScriptedSourceTask.STOPPED == ["b", "lines"]
+    assert len(_producer_of(harness, "b")) == 2
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_MAX_STARTED_TASKS", "3")
+    assert Harness().runner().max_started_tasks == 3
+    monkeypatch.setenv("LAMBDA_CONNECT_MAX_STARTED_TASKS", "0")
+    assert Harness().runner().max_started_tasks == 1
+
+
+def test_a_deleted_connector_stops_its_started_tasks_at_its_next_invocation() -> None:
+    harness = Harness()
+    runner = harness.runner()
+    runner.run("src", 0, _budget)
+    harness.topics.config_store().remove_connector("src")
+    with pytest.raises(NotFoundError):
+        runner.run("src", 0, _budget)
+    assert runner.started_tasks() == []
+    assert ScriptedSourceTask.STOPPED == ["lines"]
+    assert harness.producers[0].calls[-1] == "close"
+
+
+def test_pause_and_fewer_tasks_stop_the_task_and_release_its_producer() -> None:
+    harness = Harness()
+    runner = harness.runner()
+    runner.run("src", 0, _budget)
+    harness.topics.config_store().put_target_state("src", TargetState.PAUSED)
+    assert runner.run("src", 0, _budget).state == "PAUSED"
+    assert runner.started_tasks() == [] and harness.producers[0].calls[-1] == "close"
+    harness.topics.config_store().put_target_state("src", TargetState.STARTED)
+    runner.run("src", 0, _budget)
+    harness.topics.config_store().put_task_configs("src", [])  # the connector now has no task 0
+    with pytest.raises(NotFoundError):
+        runner.run("src", 0, _budget)
+    assert runner.started_tasks() == [] and harness.producers[1].calls[-1] == "close"
