@@ -76,6 +76,7 @@ class ElasticsearchClient:
             tls["cert_file"] = config.keystore_location
         if not config.endpoint_identification_algorithm:
             tls["assert_hostname"] = False
+        self._headers = headers  # sent with every request: urllib3 replaces, not merges, the pool's own headers
         self._pool = urllib3.PoolManager(headers=headers, timeout=timeout, retries=False, maxsize=4, **tls)
         self._errors: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
 
@@ -91,7 +92,7 @@ class ElasticsearchClient:
         Raises:
             RetriableError: the cluster kept failing (connection errors, 429 or 5xx) after ``max.retries``.
         """
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = {**self._headers, "Content-Type": content_type} if content_type else dict(self._headers)
         if body is not None and self._config.connection_compression:
             body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
         attempts = self._config.max_retries + 1
@@ -99,7 +100,7 @@ class ElasticsearchClient:
         for attempt in range(attempts):
             url = self._urls[self._next % len(self._urls)] + path
             try:
-                response = self._pool.request(method, url, body=body, headers=headers or None)
+                response = self._pool.request(method, url, body=body, headers=headers)
             except self._errors as e:
                 problem = f"{type(e).__name__}: {e}"
             else:

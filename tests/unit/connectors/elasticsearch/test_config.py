@@ -19,6 +19,10 @@ BASE = {"connection.url": "https://es:9200", "topics": "t"}
      "elastic.https.ssl.keystore.type"),
     ({"elastic.https.ssl.truststore.password": "changeit"}, "elastic.https.ssl.truststore.password"),
     ({"elastic.https.ssl.key.password": "pw"}, "elastic.https.ssl.key.password"),
+    # Kafka's own rule for PEM keystores (the only kind read here): "SSL key store password cannot be specified with
+    # PEM format, only key password may be specified"
+    ({"elastic.https.ssl.keystore.location": "/x.pem", "elastic.https.ssl.keystore.type": "PEM",
+      "elastic.https.ssl.keystore.password": "changeit"}, "elastic.https.ssl.keystore.password"),
 ])
 def test_tls_settings_that_cannot_be_honoured_are_refused(extra: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigError, match=f"for configuration {key}"):

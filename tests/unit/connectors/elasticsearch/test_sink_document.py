@@ -84,6 +84,13 @@ def test_upsert_is_a_partial_update_without_version() -> None:
     assert body == {"doc": {"status": "PAID"}, "doc_as_upsert": True}
 
 
+@pytest.mark.parametrize(("in_flight", "retries"), [("2", 2), ("1000", 5)])
+def test_max_in_flight_requests_bounds_retry_on_conflict_of_upserts(in_flight: str, retries: int) -> None:
+    """Confluent: ``retryOnConflict(Math.min(maxInFlightRequests, 5))``: as many writers of a document as requests."""
+    config = _config(**{"write.method": "upsert", "max.in.flight.requests": in_flight})
+    assert _lines(config, _record({"status": "PAID"}))[0]["update"]["retry_on_conflict"] == retries
+
+
 def test_tombstone_deletes_with_version_when_configured() -> None:
     (meta,) = _lines(_config(**{"behavior.on.null.values": "delete"}), _record(None))
     assert meta == {"delete": {"_index": "orders", "_id": "k1", "version_type": "external", "version": 42}}
