@@ -185,7 +185,26 @@ def _ssl_context(config: SchemaRegistryConverterConfig) -> tuple[ssl.SSLContext,
     if not config.ssl_endpoint_identification_algorithm:
         context.check_hostname = False
     if config.ssl_keystore_location:
-        password = config.ssl_key_password.get_secret_value() or None
-        context.load_cert_chain(config.ssl_keystore_location, password=password)
+        _load_key_store(context, config.ssl_keystore_location, config.ssl_key_password.get_secret_value())
     key = (config.ssl_truststore_location, config.ssl_keystore_location, config.ssl_endpoint_identification_algorithm)
     return context, key
+
+
+def _load_key_store(context: ssl.SSLContext, location: str, password: str) -> None:
+    """The PEM keystore's key and chain; an encrypted key takes ``schema.registry.ssl.key.password`` (never a prompt:
+    OpenSSL would ask on the terminal when no password is given)."""
+    asked: list[bool] = []
+
+    def key_password() -> str:
+        asked.append(True)
+        return password
+
+    try:
+        context.load_cert_chain(location, password=key_password)
+    except ssl.SSLError as error:
+        if asked:
+            reason = ("does not decrypt the private key of schema.registry.ssl.keystore.location" if password else
+                      "must be set: the private key of schema.registry.ssl.keystore.location is encrypted")
+            raise config_error("schema.registry.ssl.key.password", "[hidden]" if password else "", reason) from error
+        raise config_error("schema.registry.ssl.keystore.location", location,
+                           f"not a PEM private key with its certificate chain ({error})") from error

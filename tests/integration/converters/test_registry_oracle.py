@@ -132,6 +132,51 @@ def test_enhanced_avro_schema_support_writes_an_avro_enum_back_as_an_enum(
         assert kind["type"] == "string"
 
 
+@pytest.mark.parametrize("normalize", [False, True])
+def test_normalize_schemas_finds_a_schema_registered_in_another_spelling(
+        schema_registry_url: str, their_client: SchemaRegistryClient, topic: str, normalize: bool) -> None:
+    """Someone registered the same schema with its attributes in another order; a lookup of ours (no
+    auto-registration) finds it only when the registry normalizes both."""
+    from confluent_kafka.schema_registry import Schema
+
+    schema = SchemaBuilder.struct().name("shop.Ping").field("n", SchemaBuilder.int32().build()).build()
+    converter = _converter(AvroConverter, schema_registry_url, **{"auto.register.schemas": "false",
+                                                                  "normalize.schemas": str(normalize).lower()})
+    ours = json.loads(converter.writer_schema(schema).text)
+    reordered = json.dumps(dict(reversed(list(ours.items()))))
+    schema_id = their_client.register_schema(f"{topic}-value", Schema(reordered, "AVRO"))
+
+    if normalize:
+        assert converter.from_connect_data(topic, schema, Struct(schema).put("n", 1))[1:5] == schema_id.to_bytes(4)
+    else:
+        with pytest.raises(DataError, match="40401"):
+            converter.from_connect_data(topic, schema, Struct(schema).put("n", 1))
+
+
+@pytest.mark.parametrize(("ttl", "sees_the_new_version"), [("-1", False), ("0", True)])
+def test_latest_cache_ttl_sec_decides_when_a_new_latest_version_is_used(
+        schema_registry_url: str, their_client: SchemaRegistryClient, topic: str, ttl: str,
+        sees_the_new_version: bool) -> None:
+    """use.latest.version: a warm process (a new converter, the process-wide client) keeps the cached latest
+    version for ever with -1, and asks the registry again once the TTL has passed (0: every time)."""
+    from confluent_kafka.schema_registry import Schema
+
+    schema = SchemaBuilder.struct().name("shop.Tick").field("n", SchemaBuilder.int32().build()).build()
+    props = {"auto.register.schemas": "false", "use.latest.version": "true", "latest.compatibility.strict": "false",
+             "latest.cache.ttl.sec": ttl}
+    first = _converter(AvroConverter, schema_registry_url, **props)
+    v1 = their_client.register_schema(f"{topic}-value", Schema(first.writer_schema(schema).text, "AVRO"))
+    assert first.from_connect_data(topic, schema, Struct(schema).put("n", 1))[1:5] == v1.to_bytes(4)
+    v2 = their_client.register_schema(f"{topic}-value", Schema(json.dumps(
+        {"type": "record", "name": "Tick", "namespace": "shop", "doc": "v2", "fields": [
+            {"name": "n", "type": "int", "default": 0}]}), "AVRO"))
+    assert v2 != v1
+
+    written = _converter(AvroConverter, schema_registry_url, **props).from_connect_data(
+        topic, schema, Struct(schema).put("n", 2))
+    assert written[1:5] == (v2 if sees_the_new_version else v1).to_bytes(4)
+
+
 def test_avro_round_trip_through_our_converter_keeps_the_connect_schema(schema_registry_url: str, topic: str) -> None:
     converter = _converter(AvroConverter, schema_registry_url)
     schema = _order_schema()

@@ -19,6 +19,7 @@ from connect_core.converters.schema_registry.client import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 class _Registry(BaseHTTPRequestHandler):
@@ -139,3 +140,103 @@ def test_record_strategies_need_a_record_schema() -> None:
                          "value.subject.name.strategy": "RecordNameStrategy"}, False)
     with pytest.raises(DataError, match="value.subject.name.strategy"):
         converter.subject("orders", None)
+
+
+def _self_signed(directory: Path, name: str, key_password: str | None = None) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (encrypted with ``key_password``): (cert, cert+key)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    encryption = (serialization.BestAvailableEncryption(key_password.encode()) if key_password
+                  else serialization.NoEncryption())
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    (directory / f"{name}.pem").write_bytes(cert_pem)
+    (directory / f"{name}-store.pem").write_bytes(key_pem + cert_pem)  # Kafka's PEM keystore: key and chain
+    return directory / f"{name}.pem", directory / f"{name}-store.pem"
+
+
+@pytest.fixture
+def mutual_tls_registry(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A registry on https that only answers clients presenting ``client.pem``; the converter's TLS keys for it."""
+    import ssl
+
+    server_cert, server_store = _self_signed(tmp_path, "server")
+    client_cert, client_store = _self_signed(tmp_path, "client", key_password="s3cret")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_store)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(client_cert)
+    handler = type("Handler", (_Registry,), {"seen": [], "status": 200})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", {
+        "schema.registry.ssl.truststore.location": str(server_cert),
+        "schema.registry.ssl.keystore.type": "PEM",
+        "schema.registry.ssl.keystore.location": str(client_store)}
+    server.shutdown()
+    server.server_close()
+
+
+def test_ssl_key_password_decrypts_the_client_key_for_mutual_tls(
+        mutual_tls_registry: tuple[str, dict[str, str]]) -> None:
+    url, tls = mutual_tls_registry
+    converter = AvroConverter()
+    converter.configure({"schema.registry.url": url, **tls, "schema.registry.ssl.key.password": "s3cret"}, False)
+    assert converter.client.schema_by_id(1).schema == '"string"'  # the server accepted the client certificate
+
+
+@pytest.mark.parametrize("password", ["wrong", None])
+def test_a_wrong_or_missing_ssl_key_password_is_refused_naming_the_key(
+        mutual_tls_registry: tuple[str, dict[str, str]], password: str | None) -> None:
+    from connect_core.api.errors import ConfigError
+
+    url, tls = mutual_tls_registry
+    config = {"schema.registry.url": url, **tls}
+    if password is not None:
+        config["schema.registry.ssl.key.password"] = password
+    with pytest.raises(ConfigError, match="schema.registry.ssl.key.password"):
+        AvroConverter().configure(config, False)
+
+
+@pytest.mark.parametrize("store_type", ["JKS", "PKCS12"])
+def test_a_jvm_keystore_type_is_refused_naming_the_key(mutual_tls_registry: tuple[str, dict[str, str]],
+                                                       store_type: str) -> None:
+    from connect_core.api.errors import ConfigError
+
+    url, tls = mutual_tls_registry
+    with pytest.raises(ConfigError, match="schema.registry.ssl.keystore.type"):
+        AvroConverter().configure({"schema.registry.url": url, **tls, "schema.registry.ssl.key.password": "s3cret",
+                                   "schema.registry.ssl.keystore.type": store_type}, False)
+
+
+def test_schemas_cache_config_bounds_the_schema_conversion_caches() -> None:
+    """A converter that sees ever new schemas keeps only the last ``schemas.cache.config`` conversions each way."""
+    from connect_core.api.schema import SchemaBuilder
+
+    converter = AvroConverter()
+    converter.configure({"schema.registry.url": "http://127.0.0.1:9", "schemas.cache.config": "2"}, False)
+    schemas = [SchemaBuilder.struct().name(f"shop.S{i}").field("n", SchemaBuilder.int32().build()).build()
+               for i in range(5)]
+    texts = [converter.writer_schema(schema).text for schema in schemas]
+    for text in texts:
+        converter.avro_data.to_connect_schema(text)
+    assert list(converter.avro_data._from_cache) == schemas[-2:]  # the least recently used went first
+    assert [text for text, _ in converter.avro_data._to_cache] == texts[-2:]
