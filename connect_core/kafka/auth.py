@@ -12,6 +12,12 @@ and its credentials belong in Secrets Manager, so one mode name from the environ
 * ``MSK_IAM``: ``SASL_SSL`` + ``OAUTHBEARER`` with an ``oauth_cb`` that signs a token with the function's own role
   (``aws-msk-iam-sasl-signer-python``): no secret at all.
 
+Brokers whose certificates a private CA signed: ``server_root_ca_secret_arn`` names the secret an event source
+mapping's ``SERVER_ROOT_CA_CERTIFICATE`` access configuration names (``{"certificate": PEM}``), and its PEM becomes
+``ssl.ca.pem``, so functions and their triggers trust the same CA (``ssl.ca.location``, a file, also works locally).
+:func:`access_configuration_properties` turns a mapping's access configurations and their secrets into the same
+properties (the LocalStack extension's Kafka poller).
+
 Secrets are fetched lazily (first client of a container) and cached for :data:`DEFAULT_SECRET_MAX_AGE_S`; boto3 and
 the signer are imported only when a mode needs them (cold start).
 """
@@ -33,12 +39,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "ACCESS_CONFIGURATION_MODES",
     "DEFAULT_SECRET_MAX_AGE_S",
     "KafkaAuth",
     "KafkaAuthMode",
+    "access_configuration_properties",
     "clear_secret_cache",
     "fetch_secret_json",
     "msk_iam_oauth_cb",
+    "secret_properties",
+    "server_root_ca_properties",
 ]
 
 DEFAULT_SECRET_MAX_AGE_S = 300.0  # as Powertools' parameters cache: a rotated secret reaches new clients in 5 min
@@ -79,6 +89,11 @@ class KafkaAuth(BaseModel):
         None, alias="ssl.ca.location", description="CA bundle for brokers whose certificates a public CA did not sign.",
     )
 
+    server_root_ca_secret_arn: str | None = Field(
+        None, description="Secrets Manager secret with {certificate: PEM}, the brokers' root CA (the event source "
+        "mapping's SERVER_ROOT_CA_CERTIFICATE secret); its PEM becomes ssl.ca.pem.",
+    )
+
     @model_validator(mode="after")
     def _check_secret(self) -> KafkaAuth:
         """A SASL mode without credentials would only fail later, at the first broker handshake."""
@@ -91,21 +106,67 @@ class KafkaAuth(BaseModel):
         """librdkafka properties for this mode; plaintext adds none."""
         if self.mode is KafkaAuthMode.NONE:
             return {}
-        props: dict[str, Any] = {"security.protocol": "SSL" if self.mode is KafkaAuthMode.TLS else "SASL_SSL"}
+        props: dict[str, Any] = {}
         if self.ssl_ca_location:
             props["ssl.ca.location"] = self.ssl_ca_location
-        if self.mode is KafkaAuthMode.TLS:
-            if self.secret_arn:
-                props.update(_client_certificate(fetch_secret_json(self.secret_arn, self.region), self.secret_arn))
-        elif self.mode is KafkaAuthMode.MSK_IAM:
-            props["sasl.mechanism"] = "OAUTHBEARER"
-            props["oauth_cb"] = msk_iam_oauth_cb(self.region)
-        else:
-            assert self.secret_arn is not None  # checked by _check_secret
-            username, password = _credentials(fetch_secret_json(self.secret_arn, self.region), self.secret_arn)
-            props.update({"sasl.mechanism": _SASL_MECHANISMS[self.mode], "sasl.username": username,
-                          "sasl.password": password})
+        if self.server_root_ca_secret_arn:
+            props.update(server_root_ca_properties(
+                fetch_secret_json(self.server_root_ca_secret_arn, self.region), self.server_root_ca_secret_arn))
+        if self.mode is KafkaAuthMode.MSK_IAM:
+            props.update({"security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER",
+                          "oauth_cb": msk_iam_oauth_cb(self.region)})
+            return props
+        secret = fetch_secret_json(self.secret_arn, self.region) if self.secret_arn else None
+        props.update(secret_properties(self.mode, secret, self.secret_arn or ""))
         return props
+
+
+# Event source mapping SourceAccessConfiguration types -> the mode that authenticates the same way.
+ACCESS_CONFIGURATION_MODES = {
+    "BASIC_AUTH": KafkaAuthMode.SASL_PLAIN, "SASL_SCRAM_256_AUTH": KafkaAuthMode.SASL_SCRAM_256,
+    "SASL_SCRAM_512_AUTH": KafkaAuthMode.SASL_SCRAM_512, "CLIENT_CERTIFICATE_TLS_AUTH": KafkaAuthMode.TLS,
+}
+SERVER_ROOT_CA_CERTIFICATE = "SERVER_ROOT_CA_CERTIFICATE"
+
+
+def secret_properties(mode: KafkaAuthMode, secret: dict[str, Any] | None, secret_arn: str) -> dict[str, Any]:
+    """librdkafka properties of a secret-based mode (TLS, SASL_*) from the secret's JSON (None: TLS without a client
+    certificate); ConfigError naming the secret when it lacks the fields the mode needs."""
+    if mode is KafkaAuthMode.TLS:
+        props: dict[str, Any] = {"security.protocol": "SSL"}
+        if secret is not None:
+            props.update(_client_certificate(secret, secret_arn))
+        return props
+    if mode not in _SASL_MECHANISMS or secret is None:
+        raise ConfigError(f"Kafka auth mode {mode.value} takes no secret properties")
+    username, password = _credentials(secret, secret_arn)
+    return {"security.protocol": "SASL_SSL", "sasl.mechanism": _SASL_MECHANISMS[mode], "sasl.username": username,
+            "sasl.password": password}
+
+
+def server_root_ca_properties(secret: dict[str, Any], secret_arn: str) -> dict[str, str]:
+    """``ssl.ca.pem`` from a SERVER_ROOT_CA_CERTIFICATE secret (``{"certificate": PEM}``, Lambda's format)."""
+    certificate = secret.get("certificate")
+    if not isinstance(certificate, str) or "BEGIN CERTIFICATE" not in certificate:
+        raise ConfigError(f'Kafka secret {secret_arn} must hold {{"certificate": PEM}} (the brokers\' root CA)')
+    return {"ssl.ca.pem": certificate}
+
+
+def access_configuration_properties(access: list[dict[str, str]],
+                                    read_secret: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """librdkafka properties of an event source mapping's SourceAccessConfigurations, as Lambda's poller connects:
+    SASL (BASIC_AUTH, SASL_SCRAM_256/512_AUTH) or mutual TLS with its secret, the SERVER_ROOT_CA_CERTIFICATE secret's
+    CA; VPC entries add nothing. ``read_secret`` returns a secret's JSON by ARN."""
+    props: dict[str, Any] = {}
+    for entry in access:
+        kind, uri = entry.get("Type", ""), entry.get("URI", "")
+        if kind in ACCESS_CONFIGURATION_MODES:
+            props.update(secret_properties(ACCESS_CONFIGURATION_MODES[kind], read_secret(uri), uri))
+        elif kind == SERVER_ROOT_CA_CERTIFICATE:
+            props.update(server_root_ca_properties(read_secret(uri), uri))
+    if "ssl.ca.pem" in props and "security.protocol" not in props:
+        props["security.protocol"] = "SSL"  # a CA alone: TLS encryption without client authentication
+    return props
 
 
 def msk_iam_oauth_cb(region: str | None = None) -> Callable[[str], tuple[str, float]]:

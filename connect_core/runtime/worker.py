@@ -44,6 +44,7 @@ class WorkerSettings:
                 secret_arn=env.resolve(env.KAFKA_SECRET_ARN, "") or None,
                 region=env.resolve(env.KAFKA_REGION, "") or None,
                 ssl_ca_location=env.resolve(env.KAFKA_SSL_CA_LOCATION, "") or None,
+                server_root_ca_secret_arn=env.resolve(env.KAFKA_SERVER_ROOT_CA_SECRET_ARN, "") or None,
             ),
         )
         replication = env.resolve_int(env.REPLICATION_FACTOR, StorageConfig().config_storage_replication_factor)

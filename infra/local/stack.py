@@ -1,12 +1,16 @@
 """`make stack` / `make stack-down`: template.yaml deployed with `sam build` + `sam deploy` onto the local LocalStack,
 and a client for the coordinator's Function URL there.
 
-Usage: python -m infra.local.stack up|down|url [stack-name]
+Usage: python -m infra.local.stack up|down|url [stack-name] [--sasl]
 
 The stack uses the local Kafka (KafkaBootstrapServers=127.0.0.1:9092, ReplicationFactor=1) and its own internal
 topics (`<stack>-configs`, `-offsets`, `-status`, group id `<stack>`), so it never sees the connectors of `make demo`
-or of other stacks. `down` removes what the coordinator created (connector functions, their event source mappings,
-schedules), the stack, its internal topics, its log groups and the SAM artifact bucket.
+or of other stacks. With `--sasl` it uses the broker's SASL_SSL listener instead (127.0.0.1:9094, SCRAM-SHA-512 over
+TLS with the CA `make services` made): the user's credentials and the CA go into two Secrets Manager secrets,
+`<stack>-kafka-login` ({"username", "password"}) and `<stack>-kafka-ca` ({"certificate"}), passed as KafkaAuth
+SASL_SCRAM_512, KafkaSecretArn and KafkaServerRootCaSecretArn, as on AWS; no VPC (the mappings authenticate).
+`down` removes what the coordinator created (connector functions, their event source mappings, schedules), the stack,
+its internal topics, its log groups, the SAM artifact bucket and those secrets.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class StackError(RuntimeError):
 
 
 def parameters(stack: str) -> dict[str, str]:
+    """The plaintext stack's parameters (internal topics, FileStream roots); see :func:`sasl_parameters`."""
     return {
         "KafkaBootstrapServers": kafka.settings()["bootstrap.servers"], "ReplicationFactor": "1",
         "ConfigTopic": f"{stack}-configs", "OffsetTopic": f"{stack}-offsets", "StatusTopic": f"{stack}-status",
@@ -45,6 +50,30 @@ def parameters(stack: str) -> dict[str, str]:
         "FileStreamRoots": ",".join(dict.fromkeys(
             [str(proc.REPO_ROOT / ".run"), str(proc.RUN_DIR), tempfile.gettempdir()])),
     }
+
+
+def sasl_secret_names(stack: str) -> tuple[str, str]:
+    """The stack's login and CA secrets (``--sasl``)."""
+    return f"{stack}-kafka-login", f"{stack}-kafka-ca"
+
+
+def sasl_parameters(stack: str) -> dict[str, str]:
+    """The SASL_SSL listener with its login and CA in Secrets Manager (created or updated now)."""
+    from pathlib import Path
+
+    broker = kafka.settings()
+    if not broker["sasl.password"]:
+        raise StackError("the broker has no SASL_SSL user yet: run `make services`")
+    values = {"username": broker["sasl.username"], "password": broker["sasl.password"]}, \
+        {"certificate": Path(broker["ssl.ca.location"]).read_text()}
+    secrets, arns = client("secretsmanager"), []
+    for name, value in zip(sasl_secret_names(stack), values, strict=True):
+        try:
+            arns.append(secrets.create_secret(Name=name, SecretString=json.dumps(value))["ARN"])
+        except secrets.exceptions.ResourceExistsException:
+            arns.append(secrets.put_secret_value(SecretId=name, SecretString=json.dumps(value))["ARN"])
+    return {"KafkaBootstrapServers": broker["sasl.bootstrap.servers"], "KafkaAuth": "SASL_SCRAM_512",
+            "KafkaSecretArn": arns[0], "KafkaServerRootCaSecretArn": arns[1]}
 
 
 def network_parameters() -> dict[str, str]:
@@ -93,15 +122,17 @@ def _sam(args: list[str], stack: str) -> str:
     return result.stdout
 
 
-def deploy(stack: str = STACK_NAME) -> dict[str, str]:
-    """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs."""
+def deploy(stack: str = STACK_NAME, *, sasl: bool = False) -> dict[str, str]:
+    """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs. ``sasl``: on
+    the SASL_SSL listener (module docstring)."""
     _delete_failed_creation(stack)
     build_dir = BUILD_DIR / stack
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
     s3 = client("s3")
     if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=artifact_bucket(stack))
-    overrides = [f"{key}={value}" for key, value in {**parameters(stack), **network_parameters()}.items()]
+    access = sasl_parameters(stack) if sasl else network_parameters()
+    overrides = [f"{key}={value}" for key, value in {**parameters(stack), **access}.items()]
     _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
           "--s3-bucket", artifact_bucket(stack), "--no-resolve-s3", "--s3-prefix", stack,
           "--capabilities", "CAPABILITY_IAM", "--no-confirm-changeset", "--no-fail-on-empty-changeset",
@@ -167,6 +198,13 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
             logs.delete_log_group(logGroupName=group["logGroupName"])
             removed.append(f"log group {group['logGroupName']}")
     removed += _delete_artifacts(stack)
+    secrets = client("secretsmanager")
+    for name in sasl_secret_names(stack):
+        try:
+            secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+            removed.append(f"secret {name}")
+        except secrets.exceptions.ResourceNotFoundException:
+            pass
     return removed
 
 
@@ -242,12 +280,15 @@ def coordinator(stack: str = STACK_NAME) -> FunctionUrl:
 
 
 def main(argv: list[str]) -> int:
+    sasl = "--sasl" in argv
+    argv = [arg for arg in argv if arg != "--sasl"]
     command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else STACK_NAME)
     try:
         if command == "up":
-            print(f"sam build + sam deploy of template.yaml as stack {stack} onto LocalStack "
+            listener = " on Kafka's SASL_SSL listener" if sasl else ""
+            print(f"sam build + sam deploy of template.yaml as stack {stack}{listener} onto LocalStack "
                   f"{localstack.address()} ...", flush=True)
-            found = deploy(stack)
+            found = deploy(stack, sasl=sasl)
         elif command == "down":
             if not proc.port_open(localstack.HOST, localstack.PORT):
                 print(f"LocalStack is not running on {localstack.address()}: nothing to delete")

@@ -83,6 +83,7 @@ class AwsDeployerSettings:
                 bootstrap_servers=_csv(env.resolve(env.BOOTSTRAP_SERVERS, "")),
                 auth_mode=env.resolve(env.KAFKA_AUTH, env.DEFAULT_KAFKA_AUTH),
                 auth_secret_arn=env.resolve(env.KAFKA_SECRET_ARN, "") or None,
+                server_root_ca_secret_arn=env.resolve(env.KAFKA_SERVER_ROOT_CA_SECRET_ARN, "") or None,
                 vpc_subnets=_csv(env.resolve(env.KAFKA_VPC_SUBNETS, "")),
                 vpc_security_groups=_csv(env.resolve(env.KAFKA_VPC_SECURITY_GROUPS, "")),
                 tags={STACK_TAG: stack} if (stack := env.resolve(env.STACK_NAME, "")) else {},

@@ -4,9 +4,9 @@ mapping, converged from the connector's desired state.
 The function copies the template function's code, layers, runtime, handler, memory, timeout, VPC and environment
 (read with GetFunction), adds ``CONNECTOR_NAME``, and follows the template when the stack is updated (a changed
 CodeSha256 or configuration is pushed on the next apply). The mapping is MSK when ``LAMBDA_CONNECT_MSK_CLUSTER_ARN``
-is set, else self-managed Kafka on ``LAMBDA_CONNECT_BOOTSTRAP_SERVERS`` with the auth secret and VPC as
-SourceAccessConfigurations; its ConsumerGroupId is Kafka Connect's ``connect-<name>``, so the offsets REST API and
-existing consumer groups keep working.
+is set, else self-managed Kafka on ``LAMBDA_CONNECT_BOOTSTRAP_SERVERS`` with the auth secret, the private CA's
+secret (SERVER_ROOT_CA_CERTIFICATE) and VPC as SourceAccessConfigurations; its ConsumerGroupId is Kafka Connect's
+``connect-<name>``, so the offsets REST API and existing consumer groups keep working.
 
 One topic per mapping: an event source mapping takes exactly one topic and a consumer group id may belong to one
 mapping only, so several mappings would each need their own group and break ``connect-<name>``. Only a sink of one
@@ -64,6 +64,7 @@ class SinkFunctionSettings:
     bootstrap_servers: tuple[str, ...] = ()
     auth_mode: str = "NONE"
     auth_secret_arn: str | None = None
+    server_root_ca_secret_arn: str | None = None
     vpc_subnets: tuple[str, ...] = ()
     vpc_security_groups: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
@@ -293,6 +294,10 @@ class SinkFunctions:
             access += [{"Type": "VPC_SUBNET", "URI": f"subnet:{s}"} for s in self.settings.vpc_subnets]
             access += [{"Type": "VPC_SECURITY_GROUP", "URI": f"security_group:{g}"}
                        for g in self.settings.vpc_security_groups]
+            # A private CA's root for the brokers' certificates (self-managed only: MSK's come from a public CA); not
+            # a way in by itself, so only beside authentication or a VPC.
+            if access and self.settings.server_root_ca_secret_arn:
+                access.append({"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": self.settings.server_root_ca_secret_arn})
         return access
 
     def _mappings(self, name: str) -> list[dict[str, Any]]:

@@ -17,8 +17,17 @@ the mapping lifecycle (Creating -> Enabled, Update = new worker, Disable, Delete
   (ProvisionedPollerConfig); and ``EsmWorker.stop/delete`` interrupt a poller waiting between retries.
 
 MSK clusters do not exist locally: ``LAMBDA_CONNECT_MSK_BOOTSTRAP_SERVERS`` (JSON, cluster ARN -> bootstrap
-servers, ``"*"`` for any cluster) says where each one's brokers are. SourceAccessConfigurations (auth, VPC) are
-accepted and not applied: the local broker is plaintext.
+servers, ``"*"`` for any cluster) says where each one's brokers are.
+
+SourceAccessConfigurations are applied as Lambda's poller does (AWS, "Configuring cluster authentication methods in
+Lambda"): ``BASIC_AUTH`` (SASL/PLAIN), ``SASL_SCRAM_256_AUTH``, ``SASL_SCRAM_512_AUTH`` (``{"username",
+"password"}``) and ``CLIENT_CERTIFICATE_TLS_AUTH`` (``{"certificate", "privateKey"}``) secrets, over TLS, trusting
+the ``SERVER_ROOT_CA_CERTIFICATE`` secret's CA (``{"certificate": PEM}``); VPC entries change nothing locally. The
+secrets are read from LocalStack's Secrets Manager each time the poller connects, so a corrected secret is picked up
+at the next attempt. A refused login or TLS handshake is not retried by the client in a loop: the poller sets the
+mapping's ``LastProcessingResult`` to ``PROBLEM: <what failed>: <the broker's message>`` (the failure names of AWS's
+"Troubleshooting Kafka event source mapping errors"), disconnects, and tries again after a backoff that doubles from
+2 s to 60 s.
 """
 
 from __future__ import annotations
@@ -39,8 +48,11 @@ DEFAULT_BATCH_SIZE = 100
 DEFAULT_BATCHING_WINDOW_MS = 500  # Lambda's Kafka default when MaximumBatchingWindowInSeconds is not set
 INVOKE_TIMEOUT_S = 905  # 900 s (Lambda's maximum) + 5 s, as LocalStack's own ESM sender
 ERROR_HANDLING_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html"
+PROBLEM_BACKOFF_INITIAL_S = 2.0  # a refused connection waits this long before the next attempt, doubling ...
+PROBLEM_BACKOFF_MAX_S = 60.0  # ... up to this (a wrong secret is no retry storm, a fixed one is picked up in a minute)
 
-__all__ = ["KafkaPoller", "error_handling_controls", "is_kafka", "kafka_mapping_problem"]
+__all__ = ["ConnectionProblem", "KafkaPoller", "connection_problem", "error_handling_controls", "is_kafka",
+           "kafka_mapping_problem", "read_secret_json"]
 
 
 def is_kafka(mapping: dict[str, Any]) -> bool:
@@ -126,6 +138,37 @@ class FunctionInvocationError(Exception):
     """The function returned an error (``X-Amz-Function-Error``): the batch is retried."""
 
 
+class ConnectionProblem(Exception):
+    """The poller cannot connect as its access configurations say (bad secret, refused login, untrusted broker);
+    the text is the mapping's LastProcessingResult."""
+
+
+def connection_problem(errors: list[Any]) -> str | None:
+    """The LastProcessingResult for librdkafka's errors when one of them means "retrying will not help"."""
+    from confluent_kafka import KafkaError
+
+    for error in errors:
+        if error.code() == KafkaError._AUTHENTICATION:
+            return f"PROBLEM: SASL authentication failed: {error.str()}"
+        if error.code() == KafkaError._SSL:
+            return f"PROBLEM: Lambda failed to authenticate server: {error.str()}"
+    return None
+
+
+def read_secret_json(arn: str) -> dict[str, Any]:
+    """A secret's JSON object from LocalStack's own Secrets Manager (the account and region of its ARN)."""
+    from localstack.services.lambda_.event_source_mapping.pipe_utils import get_internal_client
+
+    raw = get_internal_client(arn=arn).get_secret_value(SecretId=arn).get("SecretString")
+    try:
+        value = json.loads(raw or "")
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ConnectionProblem(f"PROBLEM: The secret {arn} is not a JSON object in SecretString.")
+    return value
+
+
 class KafkaPoller(Poller):
     """LocalStack's poller interface around ``KafkaEventSourceMapping``; the worker's thread calls
     :meth:`poll_events` (which drains while records flow) and :meth:`close`."""
@@ -146,6 +189,11 @@ class KafkaPoller(Poller):
         else:
             servers = msk_bootstrap_servers(arn) or ""
             self._event_source = "aws:kafka"
+        self._servers = servers
+        self._access = list(mapping.get("SourceAccessConfigurations") or [])
+        self._errors: list[Any] = []  # librdkafka's error_cb: a refused login arrives here, not as a message
+        self._connected = False
+        self._backoff_s = 0.0
         self.mapping = KafkaEventSourceMapping(
             mapping["UUID"], list(mapping["Topics"]), _group_id(mapping), _trigger_config(mapping), self._invoke,
             settings=KafkaClientSettings(bootstrap_servers=servers), event_source=self._event_source,
@@ -156,17 +204,73 @@ class KafkaPoller(Poller):
         return self._event_source
 
     def poll_events(self) -> None:
-        """Deliver batches until one comes back empty; never raises (LocalStack's error path needs an ARN)."""
+        """Deliver batches until one comes back empty; never raises (LocalStack's error path needs an ARN). A
+        connection its access configurations cannot make ends in LastProcessingResult and a growing backoff."""
         try:
-            while not self.stopping.is_set() and self.mapping.poll_once():
-                pass
+            if not self._connected:
+                self.mapping.settings = self._client_settings()  # secrets read again at every (re)connection
+                self._connected = True
+            while not self.stopping.is_set():
+                delivered = self.mapping.poll_once()
+                self._check_connection()
+                if not delivered:
+                    break
+                self._backoff_s = 0.0
+                self._set_result("OK")
+        except ConnectionProblem as problem:
+            LOG.warning("Kafka event source mapping %s: %s", self.mapping.name, problem)
+            self._set_result(str(problem))
+            self._disconnect()
+            self._backoff_s = min(max(self._backoff_s * 2, PROBLEM_BACKOFF_INITIAL_S), PROBLEM_BACKOFF_MAX_S)
+            self.stopping.wait(self._backoff_s)
         except Exception:
             LOG.exception("Kafka event source mapping %s: polling failed; reconnecting", self.mapping.name)
-            self.mapping.close()
+            self._disconnect()
 
     def close(self) -> None:
         self.stopping.set()
+        self._disconnect()
+
+    def _disconnect(self) -> None:
         self.mapping.close()
+        self._connected = False
+        self._errors.clear()
+
+    def _client_settings(self) -> Any:
+        """The bootstrap servers plus what the access configurations say (secrets read now)."""
+        from connect_core.api.errors import ConfigError
+        from connect_core.kafka.auth import access_configuration_properties
+        from connect_core.kafka.settings import KafkaClientSettings
+
+        try:
+            props = access_configuration_properties(self._access, read_secret_json)
+        except ConnectionProblem:
+            raise
+        except ConfigError as error:
+            raise ConnectionProblem(f"PROBLEM: {error}") from error
+        except Exception as error:  # Secrets Manager's own answer (no such secret, access denied) is the problem
+            raise ConnectionProblem(f"PROBLEM: The secret could not be read: {error}") from error
+        return KafkaClientSettings(bootstrap_servers=self._servers,
+                                   overrides={**props, "error_cb": self._errors.append})
+
+    def _check_connection(self) -> None:
+        errors, self._errors[:] = list(self._errors), []
+        problem = connection_problem(errors)
+        if problem:
+            raise ConnectionProblem(problem)
+        for error in errors:
+            LOG.debug("Kafka event source mapping %s: %s", self.mapping.name, error)
+
+    def _set_result(self, text: str) -> None:
+        """The mapping's LastProcessingResult in LocalStack's store (what GetEventSourceMapping returns)."""
+        from localstack.services.lambda_.invocation.models import lambda_stores
+        from localstack.utils.aws.arns import parse_arn
+
+        function = parse_arn(self.function_arn)
+        stored = lambda_stores[function["account"]][function["region"]].event_source_mappings.get(
+            self.mapping_config["UUID"])
+        if stored is not None:
+            stored["LastProcessingResult"] = text
 
     def _invoke(self, event: dict[str, Any]) -> Any:
         result = self._lambda.invoke(FunctionName=self.function_arn, InvocationType="RequestResponse",

@@ -1,13 +1,15 @@
 """Kafka event source mappings on LocalStack with the extension, against the real broker: Creating -> Enabled,
 Lambda's event format, commit after success, retries and bisect per the mapping, AWS's provisioned-mode rule for
-error-handling controls, Disable/Enable/Delete. The batching arithmetic itself is tested through
-tests/integration/local/test_kafka_trigger.py (the same implementation)."""
+error-handling controls, Disable/Enable/Delete, SourceAccessConfigurations on the SASL_SSL listener. The batching
+arithmetic itself is tested through tests/integration/local/test_kafka_trigger.py (the same implementation)."""
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -21,7 +23,6 @@ from tests.integration.localstack_ext._functions import RecordingFunction, wait_
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +67,8 @@ def _mapping(lam: Any, function: RecordingFunction, bootstrap: str, topic: str, 
     return lam.create_event_source_mapping(
         FunctionName=function.name, Topics=[topic], StartingPosition="TRIM_HORIZON",
         SelfManagedEventSource={"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": [bootstrap]}},
-        SelfManagedKafkaEventSourceConfig={"ConsumerGroupId": group}, SourceAccessConfigurations=ACCESS,
-        **extra)["UUID"]
+        SelfManagedKafkaEventSourceConfig={"ConsumerGroupId": group}, **{"SourceAccessConfigurations": ACCESS, **extra},
+    )["UUID"]
 
 
 def _state(lam: Any, mapping: str) -> str:
@@ -178,3 +179,50 @@ def test_an_msk_mapping_reads_the_locally_mapped_cluster(
     wait_for(lambda: _delivered(function) == ["m0", "m1"], "the records from the MSK mapping")
     event = function.events()[0]
     assert (event["eventSource"], event["eventSourceArn"]) == ("aws:kafka", MSK_ARN)
+
+
+def _last_result(lam: Any, mapping: str) -> str:
+    return str(lam.get_event_source_mapping(UUID=mapping).get("LastProcessingResult") or "")
+
+
+def test_a_sasl_ssl_mapping_reads_with_its_secrets_and_a_refused_login_is_its_last_processing_result(
+        lam: Any, function: RecordingFunction, kafka_bootstrap: str, kafka_settings: dict[str, str],
+        aws_settings: dict[str, str]) -> None:
+    """SASL_SCRAM_512_AUTH + SERVER_ROOT_CA_CERTIFICATE secrets in Lambda's formats: a wrong password is the
+    mapping's LastProcessingResult with the broker's message, nothing is invoked, and the corrected secret is read at
+    the next attempt; without the CA secret the broker's certificate is refused."""
+    secrets = boto3.client("secretsmanager", **aws_settings)
+    run = uuid.uuid4().hex[:8]
+    login = secrets.create_secret(Name=f"esm-login-{run}", SecretString=json.dumps(
+        {"username": kafka_settings["sasl.username"], "password": "not-the-password"}))["ARN"]
+    ca = secrets.create_secret(Name=f"esm-ca-{run}", SecretString=json.dumps(
+        {"certificate": Path(kafka_settings["ssl.ca.location"]).read_text()}))["ARN"]
+    try:
+        topic = _topic(kafka_bootstrap, ["s0", "s1"])
+        sasl = kafka_settings["sasl.bootstrap.servers"]
+        login_access = [{"Type": "SASL_SCRAM_512_AUTH", "URI": login}]
+        mapping = _mapping(lam, function, sasl, topic, f"it-{topic}",
+                           SourceAccessConfigurations=[*login_access,
+                                                       {"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": ca}])
+        other = _topic(kafka_bootstrap, [])
+        untrusted = _mapping(lam, function, sasl, other, f"it-{other}", SourceAccessConfigurations=login_access)
+
+        wait_for(lambda: _last_result(lam, mapping).startswith("PROBLEM"), "the refused login in LastProcessingResult")
+        assert _last_result(lam, mapping).startswith("PROBLEM: SASL authentication failed: ")
+        assert ("Authentication failed during authentication due to invalid credentials with SASL mechanism "
+                "SCRAM-SHA-512") in _last_result(lam, mapping)
+        wait_for(lambda: _last_result(lam, untrusted).startswith("PROBLEM"), "the untrusted broker's problem")
+        assert _last_result(lam, untrusted).startswith("PROBLEM: Lambda failed to authenticate server: ")
+        assert "certificate verify failed" in _last_result(lam, untrusted)
+        assert function.events() == []
+        assert lam.get_event_source_mapping(UUID=mapping)["State"] == "Enabled"  # Lambda keeps trying, as here
+
+        lam.delete_event_source_mapping(UUID=untrusted)
+        secrets.put_secret_value(SecretId=login, SecretString=json.dumps(
+            {"username": kafka_settings["sasl.username"], "password": kafka_settings["sasl.password"]}))
+        wait_for(lambda: _delivered(function) == ["s0", "s1"], "the records once the secret is corrected")
+        wait_for(lambda: _last_result(lam, mapping) == "OK", "LastProcessingResult OK after the delivered batch")
+        assert function.events()[0]["bootstrapServers"] == sasl
+    finally:
+        for arn in (login, ca):
+            secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)

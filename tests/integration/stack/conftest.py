@@ -1,5 +1,10 @@
 """One deployed stack per test session: template.yaml through `sam build` + `sam deploy` onto LocalStack (the same
-path as `make stack`), under a unique stack name, destroyed at the end with everything its coordinator created."""
+path as `make stack`), under a unique stack name, destroyed at the end with everything its coordinator created.
+
+It is deployed on the broker's SASL_SSL listener (`python -m infra.local.stack up <name> --sasl`: SCRAM-SHA-512 over
+TLS, login and CA in Secrets Manager), so every stack test runs its functions and mappings through an authenticated
+broker, as a real cluster on AWS is reached; the plaintext + VPC mapping is tested in tests/integration/localstack_ext.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +68,7 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> An
 def deployed(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -> Iterator[Deployed]:
     name = f"lc-it-{uuid.uuid4().hex[:6]}"
     try:
-        outputs = stack.deploy(name)
+        outputs = stack.deploy(name, sasl=True)
     except stack.StackError as error:
         stack.destroy(name)
         pytest.fail(str(error), pytrace=False)

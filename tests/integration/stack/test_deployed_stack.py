@@ -103,7 +103,7 @@ def test_a_filestream_pair_runs_and_pause_resume_stop_delete_act_on_schedules_ma
 
 
 def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jdbc_sink_with_two_tasks_each(
-    deployed: Deployed, mariadb_settings: dict[str, str],
+    deployed: Deployed, mariadb_settings: dict[str, str], aws_settings: dict[str, str],
 ) -> None:
     """One topic per table, sinks by topics.regex and by a topics list, tasks.max 2 each: pull-mode sink tasks on
     schedules (no function, no mapping), one consumer group per sink, every task RUNNING."""
@@ -129,8 +129,10 @@ def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jd
                                         "poll.interval.ms": "1000", "tasks.max": "2", **JSON}},
             {"name": s3_sink, "config": {"connector.class": "io.confluent.connect.s3.S3SinkConnector",
                                          "topics.regex": f"{prefix}.*", "tasks.max": "2", "s3.bucket.name": bucket,
-                                         "s3.region": "us-east-1", "store.url": "http://127.0.0.1:4566",
-                                         "aws.access.key.id": "test", "aws.secret.access.key": "test",
+                                         "s3.region": aws_settings["region_name"],
+                                         "store.url": aws_settings["endpoint_url"],
+                                         "aws.access.key.id": aws_settings["aws_access_key_id"],
+                                         "aws.secret.access.key": aws_settings["aws_secret_access_key"],
                                          "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
                                          "storage.class": "io.confluent.connect.s3.storage.S3Storage",
                                          "flush.size": "1", **JSON}},

@@ -216,7 +216,7 @@ def test_msk_iam_permissions_are_scoped_to_the_cluster_and_conditional(cfn: dict
     assert conditional == {
         "MskIamCluster": "UseMskIam", "MskIamTopics": "UseMskIam", "MskIamGroups": "UseMskIam",
         "MskIamTransactions": "UseMskIam", "KafkaSecret": "HasSecret", "KafkaSecretKey": "HasSecretKmsKey",
-        "VpcNetworkInterfaces": "HasVpc",
+        "KafkaServerRootCa": "HasServerRootCa", "VpcNetworkInterfaces": "HasVpc",
     }
     by_sid = {s["Sid"]: s for s in _statements(document)}
     topics = by_sid["MskIamTopics"]["Resource"]["Fn::Sub"]

@@ -174,3 +174,50 @@ def test_worker_settings_default_to_plaintext(monkeypatch: pytest.MonkeyPatch) -
     for name in (env.KAFKA_AUTH, env.KAFKA_SECRET_ARN, env.KAFKA_REGION, env.KAFKA_SSL_CA_LOCATION):
         monkeypatch.delenv(name, raising=False)
     assert WorkerSettings.from_env().kafka.auth_config() == {}
+
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+
+def test_the_server_root_ca_secret_becomes_ssl_ca_pem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same {"certificate": PEM} secret a mapping's SERVER_ROOT_CA_CERTIFICATE names, read from the worker's
+    environment."""
+    login = _secret({"username": "u", "password": "p"})
+    ca = _secret({"certificate": PEM}, name="kafka-ca")
+    monkeypatch.setenv(env.KAFKA_AUTH, "SASL_SCRAM_512")
+    monkeypatch.setenv(env.KAFKA_SECRET_ARN, login)
+    monkeypatch.setenv(env.KAFKA_SERVER_ROOT_CA_SECRET_ARN, ca)
+    props = WorkerSettings.from_env(bootstrap_servers="b:9096").kafka.auth_config()
+    assert props == {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "u",
+                     "sasl.password": "p", "ssl.ca.pem": PEM}
+
+
+def test_a_server_root_ca_secret_without_a_certificate_is_a_config_error_naming_it() -> None:
+    ca = _secret({"cert": PEM}, name="kafka-ca")
+    with pytest.raises(ConfigError, match=f'{ca} must hold {{"certificate": PEM}}'):
+        KafkaAuth(mode="TLS", server_root_ca_secret_arn=ca).client_properties()
+
+
+def test_access_configurations_give_the_properties_lambdas_poller_connects_with() -> None:
+    secrets = {"login": {"username": "u", "password": "p"}, "ca": {"certificate": PEM},
+               "cert": {"certificate": "CERT", "privateKey": "KEY"}}
+    props = auth.access_configuration_properties(
+        [{"Type": "SASL_SCRAM_256_AUTH", "URI": "login"}, {"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": "ca"},
+         {"Type": "VPC_SUBNET", "URI": "subnet:s-1"}], secrets.__getitem__)
+    assert props == {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-256", "sasl.username": "u",
+                     "sasl.password": "p", "ssl.ca.pem": PEM}
+    basic = auth.access_configuration_properties([{"Type": "BASIC_AUTH", "URI": "login"}], secrets.__getitem__)
+    assert basic["sasl.mechanism"] == "PLAIN"
+    mtls = auth.access_configuration_properties(
+        [{"Type": "CLIENT_CERTIFICATE_TLS_AUTH", "URI": "cert"}, {"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": "ca"}],
+        secrets.__getitem__)
+    assert mtls == {"security.protocol": "SSL", "ssl.certificate.pem": "CERT", "ssl.key.pem": "KEY",
+                    "ssl.ca.pem": PEM}
+    assert auth.access_configuration_properties([{"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": "ca"}],
+                                                secrets.__getitem__) == {"security.protocol": "SSL",
+                                                                         "ssl.ca.pem": PEM}
+    assert auth.access_configuration_properties([{"Type": "VPC_SUBNET", "URI": "subnet:s-1"}],
+                                                secrets.__getitem__) == {}
+    with pytest.raises(ConfigError, match='login2 must hold {"username": ..., "password": ...}'):
+        auth.access_configuration_properties([{"Type": "SASL_SCRAM_512_AUTH", "URI": "login2"}],
+                                             {"login2": {"user": "u"}}.__getitem__)

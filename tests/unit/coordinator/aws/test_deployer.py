@@ -417,6 +417,22 @@ def test_self_managed_sink_without_auth_or_vpc_is_refused_before_anything_is_cre
         {"Type": "VPC_SECURITY_GROUP", "URI": "security_group:sg-1"}, {"Type": "VPC_SUBNET", "URI": "subnet:subnet-1"}]
 
 
+def test_a_private_ca_secret_goes_on_self_managed_mappings_beside_their_auth_and_never_alone(aws: Aws) -> None:
+    ca = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-ca"
+
+    def deployer(**settings: Any) -> AwsDeployer:
+        return AwsDeployer(AwsDeployerSettings(aws.settings.schedules, SinkFunctionSettings(
+            template_function="stack-SinkTask", function_prefix="lc-", server_root_ca_secret_arn=ca, **settings)),
+            scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+
+    deployer(bootstrap_servers=("b1:9094",), auth_mode="SASL_SCRAM_512", auth_secret_arn=SECRET).apply(
+        "scram", SINK, 1, TargetState.STARTED)
+    assert aws.mappings()[0]["SourceAccessConfigurations"] == [
+        {"Type": "SASL_SCRAM_512_AUTH", "URI": SECRET}, {"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": ca}]
+    with pytest.raises(ConfigError, match="SubnetIds, SecurityGroupIds"):  # a CA is no way in by itself
+        deployer(bootstrap_servers=("b1:9094",)).apply("bare", SINK, 1, TargetState.STARTED)
+
+
 def test_names_are_sanitised_without_collisions(aws: Aws) -> None:
     aws.deployer.apply("my src/1", SOURCE, 1, TargetState.STARTED)
     aws.deployer.apply("my_src_1", SOURCE, 1, TargetState.STARTED)
