@@ -1,4 +1,4 @@
-"""The deployed stack on the broker's SASL_SSL listener (issue 25 item 3; the session's stack, conftest.py): the
+"""The deployed stack on the broker's SASL_SSL listener (the session's stack, conftest.py): the
 coordinator, the source and sink functions and the sinks' Kafka event source mappings reach Kafka only through
 SCRAM-SHA-512 over TLS, with the login and the private CA in Secrets Manager (KafkaSecretArn,
 KafkaServerRootCaSecretArn), as on AWS. A JDBC source feeds a
