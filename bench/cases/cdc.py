@@ -107,61 +107,82 @@ def _sql(db: dict[str, str], statement: str) -> None:
         conn.close()
 
 
-def run(settings: Settings) -> list[Result]:
-    """``settings.repeats`` interleaved repetitions of both sides."""
-    from connect_core.runtime.source_runner import SourceRunner
+class CopiedTables:
+    """The dataset table and the fresh copies of it each repetition makes (one ``INSERT ... SELECT`` each)."""
 
-    svc = common.services("kafka", "mariadb")
-    db, bootstrap = svc["mariadb"], svc["kafka"]["bootstrap.servers"]
-    source = common.unique("cdc_src").replace("-", "_")
-    dataset.create_table(db, source, settings.records)
-    cluster = common.Cluster.create(bootstrap)
-    tables: list[str] = [source]
+    def __init__(self, db: dict[str, str], records: int) -> None:
+        """Create the dataset table of ``records`` rows."""
+        self.db = db
+        self.source = common.unique("cdc_src").replace("-", "_")
+        dataset.create_table(db, self.source, records)
+        self.tables: list[str] = [self.source]
 
-    def copy(table: str) -> None:
-        _sql(db, f"INSERT INTO `{table}` SELECT * FROM `{source}`")
-
-    def new_table() -> str:
+    def new_table(self) -> str:
+        """An empty table shaped like the dataset's."""
         table = common.unique("cdc").replace("-", "_")
-        _sql(db, f"CREATE TABLE `{table}` LIKE `{source}`")
-        tables.append(table)
+        _sql(self.db, f"CREATE TABLE `{table}` LIKE `{self.source}`")
+        self.tables.append(table)
         return table
 
-    def ours(rep: int) -> Sample:
-        table = new_table()
-        prefix = common.unique("cdc").replace("_", "-")
-        name = prefix
-        config = {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
-                  "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
-                  "database.password": db["password"], "topic.prefix": prefix,
-                  "table.include.list": f"{db['database']}\\.{table}", "snapshot.mode": "no_data",
-                  "include.schema.changes": "false", "key.converter": JSON, "value.converter": JSON,
-                  "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false",
-                  "binlog.connector.flavour": "mariadb"}
-        cluster.deploy(name, config)
-        runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
-        try:
-            runner.run(name, 0, common.budget())  # stores the current binlog position (a heartbeat record)
-            copy(table)
-            sample = common.measure(lambda: runner.run(name, 0, common.budget()).records)
-        finally:
-            runner.close()
-        if sample.records != settings.records:
-            raise RuntimeError(f"the CDC invocation produced {sample.records} of {settings.records} rows")
-        return sample
+    def copy(self, table: str) -> None:
+        """Every dataset row into ``table`` in one binlog transaction."""
+        _sql(self.db, f"INSERT INTO `{table}` SELECT * FROM `{self.source}`")
+
+    def copy_row(self, table: str, index: int) -> None:
+        """The dataset's ``index``-th row into ``table`` (a probe: has the binlog reader started?)."""
+        _sql(self.db, f"INSERT INTO `{table}` SELECT * FROM `{self.source}` LIMIT 1 OFFSET {index}")
+
+    def drop(self) -> None:
+        """Drop every table this made."""
+        dataset.drop_tables(self.db, self.tables)
+
+
+def ours_capture(cluster: common.Cluster, tables: CopiedTables, records: int) -> Sample:
+    """One warm invocation of our MariaDbConnector over a fresh copy (a first one stored the binlog position)."""
+    from connect_core.runtime.source_runner import SourceRunner
+
+    db, table = tables.db, tables.new_table()
+    name = prefix = common.unique("cdc").replace("_", "-")
+    config = {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+              "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
+              "database.password": db["password"], "topic.prefix": prefix,
+              "table.include.list": f"{db['database']}\\.{table}", "snapshot.mode": "no_data",
+              "include.schema.changes": "false", "key.converter": JSON, "value.converter": JSON,
+              "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false",
+              "binlog.connector.flavour": "mariadb"}
+    cluster.deploy(name, config)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        runner.run(name, 0, common.budget())  # stores the current binlog position (a heartbeat record)
+        tables.copy(table)
+        sample = common.measure(lambda: runner.run(name, 0, common.budget()).records)
+    finally:
+        runner.close()
+    if sample.records != records:
+        raise RuntimeError(f"the CDC invocation produced {sample.records} of {records} rows")
+    return sample
+
+
+def run(settings: Settings) -> list[Result]:
+    """``settings.repeats`` interleaved repetitions of both sides."""
+    svc = common.services("kafka", "mariadb")
+    db, bootstrap = svc["mariadb"], svc["kafka"]["bootstrap.servers"]
+    tables = CopiedTables(db, settings.records)
+    cluster = common.Cluster.create(bootstrap)
 
     def raw(rep: int) -> Sample:
-        table = new_table()
+        table = tables.new_table()
         start = _master_position(db)
-        copy(table)
+        tables.copy(table)
         topic = common.unique("raw-cdc")
         return common.measure(lambda: raw_capture(db, bootstrap, start, table, topic))
 
     try:
-        mine, theirs = common.interleave(settings.repeats, ours, raw)
+        mine, theirs = common.interleave(settings.repeats, lambda rep: ours_capture(cluster, tables, settings.records),
+                                         raw)
     finally:
         cluster.close()
-        dataset.drop_tables(db, tables)
+        tables.drop()
     return [common.throughput_result("7 binlog cdc -> kafka (Debezium envelope)",
                                      "python-mysql-replication + orjson.dumps + confluent-kafka (transactional)",
                                      mine, theirs)]

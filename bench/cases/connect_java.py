@@ -39,6 +39,7 @@ RUN_DIR = REPO / ".run" / "bench"
 POM_DIR = REPO / "bench" / "java"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
+DEBEZIUM_MARIADB = "io.debezium:debezium-connector-mariadb:3.2.0.Final"
 CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
 S3_JAVA_RECORDS = int(os.environ.get("BENCH_S3_JAVA_RECORDS", "10000"))
 S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (Camel 3.11's S3 client has no path style)
@@ -435,6 +436,80 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
                     mine, java, warmup_records=data.records)
 
 
+def _records_in(consumer: Any, topic: str) -> int:
+    """Records in ``topic`` (one partition, no transactions: the high watermark); 0 while it does not exist."""
+    from confluent_kafka import KafkaException, TopicPartition
+
+    try:
+        if not consumer.list_topics(topic, timeout=5).topics[topic].partitions:  # metadata of a topic made since
+            return 0
+        return int(consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1])
+    except KafkaException:
+        return 0
+
+
+def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+    """Binlog -> Kafka: our MariaDbConnector (case 7's invocation) vs Debezium's in the warm worker.
+
+    Both capture the same ``INSERT ... SELECT`` of the dataset into a fresh table, with Debezium's envelope through
+    JsonConverter without schemas. Debezium's connector is created first and streams a probe table until a probe
+    row arrives (its binlog reader is running); the JVM's CPU is counted from the copy until the last row landed."""
+    import random
+
+    from confluent_kafka import Consumer
+
+    from bench.cases.cdc import CopiedTables, ours_capture
+
+    db = common.services("mariadb")["mariadb"]
+    tables = CopiedTables(db, settings.records)
+    watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("cdc-count")})
+
+    def theirs(rep: int) -> Sample:
+        table, probe = tables.new_table(), tables.new_table()
+        name = common.unique("dbzcdc")
+        config = {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+                  "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
+                  "database.password": db["password"], "database.server.id": str(random.randint(30_001, 40_000)),
+                  "topic.prefix": name, "table.include.list": f"{db['database']}\\.({table}|{probe})",
+                  "snapshot.mode": "no_data", "include.schema.changes": "false", "snapshot.locking.mode": "none",
+                  "schema.history.internal.kafka.bootstrap.servers": bootstrap,
+                  "schema.history.internal.kafka.topic": f"{name}-history",
+                  "schema.history.internal.store.only.captured.databases.ddl": "true",
+                  "schema.history.internal.store.only.captured.tables.ddl": "true",
+                  "key.converter": JSON, "value.converter": JSON, "key.converter.schemas.enable": "false",
+                  "value.converter.schemas.enable": "false", "topic.creation.default.replication.factor": "1",
+                  "topic.creation.default.partitions": "1"}
+        status, body = worker.rest("PUT", f"/connectors/{name}/config", config)
+        if status >= 300:
+            raise RuntimeError(f"creating {name} failed: {status} {body}")
+        probes = iter(range(settings.records))
+
+        def streaming() -> bool:
+            tables.copy_row(probe, next(probes))
+            return _records_in(watermarks, f"{name}.{db['database']}.{probe}") > 0
+
+        try:
+            worker.wait("Debezium's binlog reader", streaming, 120, every_s=1.0)
+            cpu0, wall0 = common.proc_cpu_s(worker.process.pid), time.perf_counter()
+            tables.copy(table)
+            topic = f"{name}.{db['database']}.{table}"
+            worker.wait(f"{name}'s {settings.records} rows", lambda: _records_in(watermarks, topic)
+                        >= settings.records, 900, every_s=0.1)
+            return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(worker.process.pid) - cpu0,
+                                 settings.records)
+        finally:
+            worker.rest("DELETE", f"/connectors/{name}")
+
+    try:
+        mine, java = common.interleave(settings.repeats, lambda rep: ours_capture(cluster, tables, settings.records),
+                                       theirs, warmup=True)
+    finally:
+        watermarks.close()
+        tables.drop()
+    return _per_cpu(f"4d binlog cdc -> kafka vs debezium {_size(settings.records)}",
+                    f"Kafka Connect 4.1.1 + {DEBEZIUM_MARIADB}", mine, java, warmup_records=settings.records)
+
+
 def _committed(bootstrap: str, group: str, topic: str) -> int:
     """Records the group has committed on ``topic`` (every partition)."""
     from confluent_kafka import Consumer, TopicPartition
@@ -514,6 +589,7 @@ def run(settings: Settings) -> list[Result]:
     results: list[Result] = []
     camel, camel_why = camel_plugin()
     debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc")
+    debezium_cdc, cdc_why = plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     worker = Worker(bootstrap, plugins)
@@ -532,6 +608,11 @@ def run(settings: Settings) -> list[Result]:
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
         else:
             results.append(s3_case(settings, worker, cluster, bootstrap))
+        if debezium_cdc is None:
+            results.append(common.Result("4d binlog cdc -> kafka vs debezium", None, DEBEZIUM_MARIADB, None,
+                                         settings.records, 0, skipped=f"not resolvable: {cdc_why}"))
+        else:
+            results.append(cdc_case(settings, worker, cluster, bootstrap))
     finally:
         cluster.close()
         worker.close()
