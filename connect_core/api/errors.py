@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "DataError",
+    "IllegalWorkerStateError",
     "NotFoundError",
     "RetriableError",
     "ServiceUnavailableError",
@@ -42,6 +43,10 @@ class ServiceUnavailableError(RetriableError):
     Retried like any ``RetriableError``; when the retries run out the invocation fails whatever
     ``errors.tolerance`` says, so the batch is redelivered instead of dead-lettering records that are fine.
     """
+
+
+class IllegalWorkerStateError(ConnectError):
+    """A task asked its context for something its state does not allow (Kafka ``IllegalWorkerStateException``)."""
 
 
 class NotFoundError(ConnectError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connect_core.api.errors import IllegalWorkerStateError
 from connect_core.api.file_roots import NO_FILE_ROOTS
 from connect_core.api.version import package_version
 
@@ -116,7 +117,14 @@ class SourceTask(Task):
 
 
 class SinkTaskContext:
-    """What the runtime gives a sink task (Kafka ``SinkTaskContext``); the runtime reads back the requests."""
+    """What the runtime gives a sink task (Kafka ``SinkTaskContext``); the runtime reads back the requests.
+
+    The contract (README, "The SinkTask contract"), on both sink paths: ``offset()`` moves where the task's next
+    records of a partition start (forward: the records before are skipped; backward: they are delivered again);
+    ``pause()`` holds a partition (its records are neither put nor committed past) until ``resume()``;
+    ``request_commit()`` makes the runtime call ``pre_commit`` again before the batch is acknowledged; and
+    ``assignment()`` is the partitions the task has open.
+    """
 
     __slots__ = (
         "_assignment",
@@ -159,20 +167,34 @@ class SinkTaskContext:
         self.timeout_ms = timeout_ms
 
     def assignment(self) -> set[TopicPartition]:
-        """The partitions this task currently owns."""
+        """The partitions this task currently owns (opened, and not closed since)."""
         return set(self._assignment)
 
+    def set_assignment(self, partitions: Iterable[TopicPartition]) -> None:
+        """The runtime's side of ``assignment()``: called before ``open``/after ``close``; paused partitions that
+        are no longer assigned are forgotten, as a consumer forgets them."""
+        self._assignment = set(partitions)
+        self.paused &= self._assignment
+
     def pause(self, *partitions: TopicPartition) -> None:
-        """Stop consuming from ``partitions``."""
+        """Stop consuming from ``partitions``: their records are not put, and not committed past, until resumed."""
+        self._check_assigned("pause", partitions)
         self.paused.update(partitions)
 
     def resume(self, *partitions: TopicPartition) -> None:
         """Resume consuming from ``partitions``."""
+        self._check_assigned("resume", partitions)
         self.paused.difference_update(partitions)
 
     def request_commit(self) -> None:
-        """Ask for an offset commit as soon as possible."""
+        """Ask for an offset commit as soon as possible (``pre_commit`` is called again before the batch ends)."""
         self.commit_requested = True
+
+    def _check_assigned(self, action: str, partitions: tuple[TopicPartition, ...]) -> None:
+        unknown = set(partitions) - self._assignment
+        if unknown:
+            raise IllegalWorkerStateError(
+                f"SinkTasks may not {action} partitions that are not currently assigned to them: {sorted(unknown)}")
 
 
 class SinkTask(Task):
@@ -192,7 +214,12 @@ class SinkTask(Task):
         """Make everything ``put`` so far durable; nothing by default."""
 
     def pre_commit(self, current_offsets: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
-        """The offsets safe to commit; by default flush and commit everything consumed."""
+        """The offsets safe to commit; by default flush and commit everything consumed.
+
+        What this returns is what gets committed: a partition returned lower (or left out) is not committed past,
+        and its records from there are delivered again after a restart (and, on a mapping, by the mapping's retry);
+        an offset past ``current_offsets`` or of a partition not assigned is ignored, as a worker ignores it.
+        """
         self.flush(current_offsets)
         return current_offsets
 

@@ -14,8 +14,10 @@ run like source tasks (``runtime/source_ticks.py``): a heartbeat schedule per ta
 3. ``assign``s them (never joins the group) at the committed offsets of ``connect-<name>`` (none: the
    ``lambda.starting.position``), reads ``read_committed`` and hands each batch of at most ``lambda.batch.size``
    records to the same ``SinkRunner`` as a mapping's batch (converters, SMTs, DLQ, put, pre_commit);
-4. commits the batch's offsets to ``connect-<name>`` only after the runner returned, and ends at the end of its
-   partitions or of its budget (cut to the heartbeat window).
+4. commits to ``connect-<name>`` only after the runner returned, and only what the task's ``pre_commit`` returned
+   (a partition returned lower is read again from there by the next invocation; the warm task is not handed what
+   it already has), seeks where the task rewound, pauses the consumer's partitions the task paused, and ends at the
+   end of its unpaused partitions or of its budget (cut to the heartbeat window).
 
 So ``GET/PATCH/DELETE /connectors/<name>/offsets`` and a JVM cluster's group keep working, and a failed batch is
 read again from the committed offsets by the next tick or heartbeat. One task never runs twice at once for the
@@ -127,7 +129,7 @@ class SinkPullTask:
         self.connector = connector
         self.task = task
         self.runner = SinkRunner(worker, connector, task=task, config_store=config_store, status_store=status_store,
-                                 reads_committed=True)
+                                 reads_committed=True, commits=True)
         self._consumer: Any = None
         self._group: str | None = None
 
@@ -148,17 +150,20 @@ class SinkPullTask:
         assigned = self._assign(consumer, config, task_count, trigger)
         result.partitions = len(assigned)
         if not assigned:  # as on a worker, a task without partitions still starts and is RUNNING
-            self._deliver(consumer, [], result)
+            self._deliver(consumer, [], result, assigned, set())
             result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
             return result
         at_end: set[tuple[str, int]] = set()
         delivered_once = False
+        paused: set[TopicPartition] | None = None  # what the consumer has paused (unknown after an assign)
         while budget() > 0:
+            paused = self._pause(consumer, assigned, paused)
             batch, at_end = self._consume(consumer, trigger.batch_size, at_end)
             if batch or not delivered_once:  # the first, even empty, starts the task and reports RUNNING
-                self._deliver(consumer, batch, result)
+                self._deliver(consumer, batch, result, assigned, at_end)
                 delivered_once = True
-            if not batch and at_end >= {(tp.topic, tp.partition) for tp in assigned}:
+                paused = self._pause(consumer, assigned, paused)
+            if not batch and at_end >= {(tp.topic, tp.partition) for tp in assigned if tp not in (paused or ())}:
                 break
             if not batch and budget() <= 0:
                 break
@@ -224,28 +229,44 @@ class SinkPullTask:
                 log.warning("sink task %s-%d: consumer error %s", self.connector, self.task, error)
         return batch, at_end
 
-    def _deliver(self, consumer: Any, batch: list[Any], result: SinkPullResult) -> None:
-        """The runner writes the batch; only then are its offsets committed (none when it raised)."""
+    def _pause(self, consumer: Any, assigned: list[TopicPartition],
+               paused: set[TopicPartition] | None) -> set[TopicPartition]:
+        """The consumer pauses what the task paused and resumes what it resumed; ``paused``: what the consumer has
+        paused now, None when not known (after an ``assign``: every partition's state is set)."""
         from confluent_kafka import TopicPartition as KafkaPartition
 
-        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers))
+        wanted = self.runner.paused() & set(assigned)
+        if paused is None:
+            paused = set(assigned) - wanted  # resume all the others
+            if wanted:
+                consumer.pause([KafkaPartition(tp.topic, tp.partition) for tp in wanted])
+        elif wanted - paused:
+            consumer.pause([KafkaPartition(tp.topic, tp.partition) for tp in wanted - paused])
+        if paused - wanted:
+            consumer.resume([KafkaPartition(tp.topic, tp.partition) for tp in paused - wanted])
+        return wanted
+
+    def _deliver(self, consumer: Any, batch: list[Any], result: SinkPullResult, assigned: list[TopicPartition],
+                 at_end: set[tuple[str, int]]) -> None:
+        """The runner writes the batch; only then is what the task's ``pre_commit`` allows committed (nothing when
+        it raised), and the consumer seeks where the task must read again (paused, rewound)."""
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers), assignment=assigned)
         result.batches += 1
         result.records += len(batch)
         result.put += delivered.put
         result.skipped += delivered.skipped
         result.dlq += delivered.dlq
-        next_offsets: dict[tuple[str, int], int] = {}
-        for message in batch:
-            next_offsets[message.topic(), message.partition()] = message.offset() + 1
-        for (topic, partition), offset in list(next_offsets.items()):  # what the runner says may be committed
-            committable = delivered.offsets.get(f"{topic}-{partition}")  # (the task's pre_commit)
-            if committable is not None:
-                next_offsets[topic, partition] = min(committable, offset)
+        next_offsets = {(tp.topic, tp.partition): offset for tp, offset in delivered.committable.items()}
         for failure in delivered.batch_item_failures or []:  # commit the prefix before each partition's failure
             item = failure["itemIdentifier"]
-            for topic, partition in list(next_offsets):
-                if f"{topic}-{partition}" == item["partition"]:
-                    next_offsets[topic, partition] = int(item["offset"])
+            for tp in assigned:
+                if f"{tp.topic}-{tp.partition}" == item["partition"]:
+                    next_offsets[tp.topic, tp.partition] = int(item["offset"])
+        for tp, offset in delivered.seek.items():
+            consumer.seek(KafkaPartition(tp.topic, tp.partition, offset))
+            at_end.discard((tp.topic, tp.partition))
         if next_offsets:
             consumer.commit(offsets=[KafkaPartition(t, p, o) for (t, p), o in next_offsets.items()],
                             asynchronous=False)

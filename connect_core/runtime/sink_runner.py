@@ -2,9 +2,13 @@
 
 The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
 normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
-must not be committed raises, and the batch comes back. Failed records go to the dead letter queue (flushed before
-returning, and only when the batch went through, so a retried batch sends each bad record once) when
-``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
+must not be committed raises, and the batch comes back. What the task's ``pre_commit`` returns is what may be
+committed (``runtime/sink_offsets.py`` keeps a warm task's positions as a worker does): a partition it returns
+lower, pauses or rewinds makes the mapping send its records again from there (``batchItemFailures`` with
+``lambda.report.batch.item.failures``, otherwise :class:`UncommittedRecordsError` fails the invocation, which is no
+failure of the task), and the warm task is not handed the records it already has. Failed records go to the dead
+letter queue (flushed before returning, and only when the batch went through, so a retried batch sends each bad
+record once) when ``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
 the invocation too, so nothing is committed while it is not running.
 """
 
@@ -34,6 +38,7 @@ from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.registry import PluginType
+from connect_core.runtime.sink_offsets import SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
@@ -43,12 +48,14 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
     from connect_core.runtime.worker import WorkerSettings
 
-__all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner"]
+__all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner", "UncommittedRecordsError"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,16 @@ SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 c
 
 class ConnectorNotRunningError(ConnectError):
     """The connector is paused or stopped: fail the invocation so the mapping commits nothing."""
+
+
+class UncommittedRecordsError(ConnectError):
+    """The task may not commit the whole batch yet (its ``pre_commit`` returned lower offsets, or it paused or
+    rewound a partition) and the mapping has no partial batch responses: the batch comes again, and the warm task
+    gets only what it does not have. Not a failure of the task (no FAILED status, no restart count)."""
+
+    def __init__(self, message: str, held: dict[TopicPartition, int]) -> None:
+        super().__init__(message)
+        self.held = held
 
 
 @dataclass
@@ -72,7 +89,11 @@ class SinkInvocationResult:
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
     batch_item_failures: list[dict[str, Any]] | None = None
-    held_back: bool = False  # the failures only hold back records of still-open transactions: the batch went through
+    held_back: bool = False  # the failures only hold back records the task may not commit yet: the batch went through
+    # what the task's pre_commit lets the caller commit (pull mode; a mapping commits ``offsets`` by itself)
+    committable: dict[TopicPartition, int] = field(default_factory=dict)
+    # partitions whose records from this offset must be read again (paused, rewound): a pull-mode consumer seeks there
+    seek: dict[TopicPartition, int] = field(default_factory=dict)
 
     def response(self) -> dict[str, Any]:
         """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
@@ -95,6 +116,8 @@ class _RunningTask:
     # (topic, partition, offset) -> consumed record, kept only while a task may report errant records
     consumed_index: dict[tuple[str, int, int], ConsumedRecord] | None = None
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
+    context: SinkTaskContext | None = None
+    offsets: SinkOffsets = field(default_factory=lambda: SinkOffsets(seeks=False))
 
     def close(self) -> None:
         try:
@@ -120,16 +143,20 @@ class SinkRunner:
         status_store: StatusStore | None = None,
         task: int = SINK_TASK_ID,
         reads_committed: bool = False,
+        commits: bool = False,
     ) -> None:
         """Bind to ``connector`` (the function's ``CONNECTOR_NAME``) and the worker's internal topics.
 
         ``task``: the task config this runner runs (a pull-mode task, ``runtime/sink_pull.py``; a mapping's function
-        runs task 0); ``reads_committed``: its batches come from a ``read_committed`` consumer (no check needed).
+        runs task 0); ``reads_committed``: its batches come from a ``read_committed`` consumer (no check needed);
+        ``commits``: the caller commits the result's ``offsets`` and seeks to its ``seek`` (a pull-mode task)
+        instead of a mapping being told what must come again.
         """
         self.worker = worker
         self.connector = connector
         self.task = task
         self.reads_committed = reads_committed
+        self.commits = commits
         self.config_store = config_store or ConfigStore(worker.kafka, worker.storage)
         self.config_store.on_logger_levels(process_loggers().apply_cluster_levels)  # KIP-976, no redeploy
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
@@ -138,8 +165,13 @@ class SinkRunner:
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
         self._committed_filter: CommittedFilter | None = None  # warm across invocations
 
-    def handle(self, event: dict[str, Any]) -> SinkInvocationResult:
-        """Process one Lambda Kafka event; raises when the batch must be retried."""
+    def handle(self, event: dict[str, Any],
+               assignment: Collection[TopicPartition] | None = None) -> SinkInvocationResult:
+        """Process one Lambda Kafka event; raises when the batch must be retried.
+
+        ``assignment``: the partitions the caller assigned this task (pull mode: opened even before they have
+        records, and closed when gone); a mapping's task owns the partitions it has seen.
+        """
         started = time.monotonic()
         consumed = decode_kafka_event(event)
         check: PendingCheck | None = None
@@ -178,7 +210,7 @@ class SinkRunner:
                 converted = None
             consumed = committed
         try:
-            self._deliver(running, consumed, result, converted)
+            self._deliver(running, consumed, result, converted, assignment)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (consumed or held):
@@ -186,13 +218,29 @@ class SinkRunner:
                 result.batch_item_failures = _first_offsets(consumed, held)
                 return result
             raise
-        if held:
-            result.batch_item_failures, result.held_back = _first_offsets([], held), True
+        self._hold_back(running, consumed, held, result)
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
                   result.offsets, result.duration_ms)
         return result
+
+    def _hold_back(self, running: _RunningTask, consumed: list[ConsumedRecord], held: dict[tuple[str, int], int],
+                   result: SinkInvocationResult) -> None:
+        """Tell a mapping which records must come again: those of still-open transactions (``held``) and those
+        the task may not commit yet; as ``batchItemFailures``, or by raising :class:`UncommittedRecordsError`."""
+        if not self.commits:  # a mapping commits the whole batch unless told which records come again
+            for key, offset in self._uncommitted(running, consumed).items():
+                held[key] = min(offset, held.get(key, offset))
+        if not held:
+            return
+        if not running.report_item_failures:
+            self._report(State.RUNNING, None, running.version)
+            raise UncommittedRecordsError(
+                f"{self.connector}-{self.task}: the task may not commit the whole batch yet (it committed "
+                f"{result.offsets}); the mapping sends it again and the task gets only what it does not have",
+                {TopicPartition(*key): offset for key, offset in held.items()})
+        result.batch_item_failures, result.held_back = _first_offsets([], held), True
 
     def _committed_filter_or_create(self) -> CommittedFilter:
         if self._committed_filter is None:
@@ -200,35 +248,86 @@ class SinkRunner:
         return self._committed_filter
 
     def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
-                 converted: list[SinkRecord | None] | None = None) -> None:
+                 converted: list[SinkRecord | None] | None = None,
+                 assignment: Collection[TopicPartition] | None = None) -> None:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
-        it), or None to convert it here."""
-        next_offsets: dict[tuple[str, int], int] = {}  # per partition: the offset after its last record
-        for record in consumed:
-            next_offsets[record.topic, record.partition] = record.offset + 1
-        offsets = {TopicPartition(topic, partition): offset for (topic, partition), offset in next_offsets.items()}
-        new = offsets.keys() - running.assigned
+        it), or None to convert it here. The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
+        opened before their records, ``offset()`` requests move the task's position, paused partitions and records
+        the warm task already has are not put, and ``pre_commit``'s answer is what ``result.offsets`` commits."""
+        context, offsets = running.context, running.offsets
+        assert context is not None
+        batch_partitions = {TopicPartition(c.topic, c.partition) for c in consumed}
+        owned = set(assignment) | batch_partitions if assignment is not None else running.assigned | batch_partitions
+        revoked = running.assigned - owned
+        if revoked:  # pull mode: the partitions went to another task (or their topic no longer matches)
+            running.task.close(sorted(revoked))
+            running.assigned -= revoked
+            offsets.forget(revoked)
+            context.set_assignment(running.assigned)
+        new = owned - running.assigned
         if new:
-            running.task.open(sorted(new))
             running.assigned |= new
+            context.set_assignment(running.assigned)  # assignment() already names them in open()
+            running.task.open(sorted(new))
+        rewound = offsets.rewind(_take_offset_requests(context), running.assigned)
+        plan = offsets.plan(consumed, set(context.paused), rewound)
+        delivered = [consumed[i] for i in plan.deliver]
         if running.consumed_index is not None:
             running.consumed_index.clear()
-            running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in consumed)
+            running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in delivered)
         dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
         if converted is None:
-            records: list[SinkRecord] = running.pipeline.convert_all(consumed)
+            records: list[SinkRecord] = running.pipeline.convert_all(delivered)
         else:
-            records = [record for record in converted if record is not None]
+            records = [r for r in (converted[i] for i in plan.deliver) if r is not None]
         result.put = len(records)
-        result.skipped = len(consumed) - len(records)
+        result.skipped = len(delivered) - len(records)
         running.task.put(records)
         fault_points.reached("sink.during_put")
-        running.task.pre_commit(offsets)
+        offsets.delivered(delivered)
+        rewound |= offsets.rewind(_take_offset_requests(context), running.assigned)  # asked in put
+        committable = self._pre_commit(running)
         if running.dlq is not None:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
             result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
-        result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in offsets.items()}
+        result.committable = committable
+        result.offsets = {f"{tp.topic}-{tp.partition}": offset for tp, offset in committable.items()}
+        # A pull-mode consumer reads a held or rewound partition again from the task's position (a seek it would
+        # reach anyway is harmless); a mapping instead sends again what is not committed (handle).
+        result.seek = {tp: offsets.positions[tp] for tp in plan.held.keys() | rewound.keys()
+                       if tp in offsets.positions}
         fault_points.reached("sink.after_put")
+
+    def _pre_commit(self, running: _RunningTask) -> dict[TopicPartition, int]:
+        """``pre_commit`` with the current offsets; called once more when the task requested a commit meanwhile
+        (``request_commit``: a worker commits again at its next loop, before the next poll)."""
+        context, offsets = running.context, running.offsets
+        assert context is not None
+        context.commit_requested = False
+        current = offsets.current(running.assigned)
+        committable = offsets.commit(running.task.pre_commit(dict(current)), current)
+        if context.commit_requested:
+            context.commit_requested = False
+            current = offsets.current(running.assigned)
+            committable = offsets.commit(running.task.pre_commit(dict(current)), current)
+        return committable
+
+    @staticmethod
+    def _uncommitted(running: _RunningTask, consumed: list[ConsumedRecord]) -> dict[tuple[str, int], int]:
+        """Per partition of a mapping's batch: where the mapping must send it again from (committed offset below
+        the batch's end), never before the batch's first record (a mapping cannot go back further)."""
+        first: dict[tuple[str, int], int] = {}
+        end: dict[tuple[str, int], int] = {}
+        for record in consumed:
+            first.setdefault((record.topic, record.partition), record.offset)
+            end[record.topic, record.partition] = record.offset + 1
+        committed = running.offsets.committed
+        uncommitted = {}
+        for key, offset in end.items():
+            at = committed.get(TopicPartition(*key), first[key])
+            if at < offset:
+                uncommitted[key] = max(at, first[key])
+        return uncommitted
 
     def _running_task(self) -> _RunningTask:
         self.config_store.refresh()
@@ -297,7 +396,8 @@ class SinkRunner:
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 
         reporter = errant_record_reporter if errors_config.errant_record_reporter_enabled else None
-        task.initialize(SinkTaskContext(task_config, reporter, file_roots=worker_file_roots()))
+        context = SinkTaskContext(task_config, reporter, file_roots=worker_file_roots())
+        task.initialize(context)
         try:
             task.start(task_config)
         except Exception as error:
@@ -308,6 +408,7 @@ class SinkRunner:
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None, configs=resolved,
+            context=context, offsets=SinkOffsets(seeks=self.commits),
         )
 
     def _fail(self, running: _RunningTask, error: BaseException) -> None:
@@ -338,11 +439,22 @@ class SinkRunner:
         )
         self._reported = state
 
+    def paused(self) -> set[TopicPartition]:
+        """The partitions the running task has paused (none when no task runs)."""
+        running = self._running
+        return set(running.context.paused) if running is not None and running.context is not None else set()
+
     def close(self) -> None:
         """Stop the task and release clients."""
         self._shutdown()
         if self._committed_filter is not None:
             self._committed_filter.close()
+
+
+def _take_offset_requests(context: SinkTaskContext) -> dict[TopicPartition, int]:
+    requests = dict(context.requested_offsets)
+    context.requested_offsets.clear()
+    return requests
 
 
 def _checks_read_committed(setting: str) -> bool:

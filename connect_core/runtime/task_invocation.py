@@ -128,7 +128,7 @@ class SinkInvocation:
     def handle(self, event: dict[str, Any], memory_mb: int) -> dict[str, Any]:
         """The Lambda response; raises when the batch must come back (failure, backoff, open breaker)."""
         from connect_core.kafka.committed_filter import OpenTransactionError
-        from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError
+        from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError, UncommittedRecordsError
 
         connector = self.connector
         decision = self.decision = self.recorder.admit(connector, SINK_TASK_ID, batch_first_offsets(event))
@@ -138,8 +138,9 @@ class SinkInvocation:
         started = time.monotonic()
         try:
             result = self.runner.handle(event)
-        except (ConnectorNotRunningError, OpenTransactionError):
-            raise  # paused or stopped, or a transaction still open: not a failure of the task (no count, no FAILED)
+        except (ConnectorNotRunningError, OpenTransactionError, UncommittedRecordsError):
+            raise  # paused or stopped, a transaction still open, or the task may not commit all yet: not a failure
+            # of the task (no count, no FAILED)
         except Exception as error:
             self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
             masked = without_secrets(error)

@@ -1,0 +1,124 @@
+"""A started sink task's offsets between batches, kept as Kafka Connect's ``WorkerSinkTask`` keeps them.
+
+A worker's consumer has a *position* per partition (the next record the task gets), ``currentOffsets`` (what
+``preCommit`` is offered) and ``lastCommittedOffsets``; the task moves them with ``SinkTaskContext.offset()`` and
+holds a partition with ``pause()``. Here a warm task's batches come from a mapping or a pull-mode consumer that may
+deliver records again (a mapping re-sends what was not committed; a pull task re-reads from the committed offsets at
+every invocation), so the position also filters: a record below it was already handed to this very task, which
+owns it until its ``pre_commit`` lets it be committed. A restarted task starts with nothing here, so it gets every
+record from the committed offsets again, as a restarted worker task does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from connect_core.api.task import TopicPartition
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from connect_core.api.consumed_record import ConsumedRecord
+
+__all__ = ["BatchPlan", "SinkOffsets"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchPlan:
+    """What of one batch goes to ``put``, and which partitions must come again from which offset."""
+
+    deliver: list[int] = field(default_factory=list)  # indexes into the batch, in order
+    held: dict[TopicPartition, int] = field(default_factory=dict)  # paused or rewound: not put from this offset
+    first: dict[TopicPartition, int] = field(default_factory=dict)  # each partition's first offset in the batch
+    next: dict[TopicPartition, int] = field(default_factory=dict)  # each partition's offset after its last record
+
+
+class SinkOffsets:
+    """Position and last committed offset per partition of one started task (forgotten with the task)."""
+
+    def __init__(self, *, seeks: bool) -> None:
+        """``seeks``: the batches come from a consumer the runtime can seek (pull mode), so a rewind before the
+        batch's first record is honoured by holding the partition there; a mapping cannot go back before it."""
+        self.seeks = seeks
+        self.positions: dict[TopicPartition, int] = {}
+        self.committed: dict[TopicPartition, int] = {}
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Closed partitions: a partition assigned again starts from what its source delivers."""
+        for tp in partitions:
+            self.positions.pop(tp, None)
+            self.committed.pop(tp, None)
+
+    def rewind(self, requests: Mapping[TopicPartition, int], assigned: set[TopicPartition]) -> dict[TopicPartition,
+                                                                                                   int]:
+        """Apply ``SinkTaskContext.offset()`` requests (position and last committed, as ``WorkerSinkTask.rewind``);
+        the applied ones. A request for a partition not assigned is ignored with a warning."""
+        applied = {}
+        for requested, offset in requests.items():
+            tp = TopicPartition(*requested)
+            if tp not in assigned or offset is None or offset < 0:
+                log.warning("ignoring the task's offset request %s -> %s: not an assigned partition and offset",
+                            tp, offset)
+                continue
+            self.positions[tp] = self.committed[tp] = int(offset)
+            applied[tp] = int(offset)
+        return applied
+
+    def plan(self, batch: Sequence[ConsumedRecord], paused: set[TopicPartition],
+             rewound: Mapping[TopicPartition, int]) -> BatchPlan:
+        """Which records of ``batch`` the task gets: none below its position (already its own, or skipped by a
+        rewind), none of a paused partition (held at its first such record), and, when a rewind reached back
+        before the batch and the source can seek, none of that partition (held at the rewind)."""
+        plan = BatchPlan()
+        for record in batch:
+            tp = TopicPartition(record.topic, record.partition)
+            plan.first.setdefault(tp, record.offset)
+            plan.next[tp] = record.offset + 1
+        for tp, first in plan.first.items():
+            if tp not in self.positions:  # first sight: the source delivers from the committed offset
+                self.positions[tp] = self.committed[tp] = first
+            elif tp in rewound and self.positions[tp] < first:
+                if self.seeks:
+                    plan.held[tp] = self.positions[tp]
+                else:
+                    log.warning("%s: the task rewound to %d, before the batch (from %d); a mapping cannot deliver "
+                                "earlier records again: delivering from %d", tp, self.positions[tp], first, first)
+                    self.positions[tp] = first
+        for index, record in enumerate(batch):
+            tp = TopicPartition(record.topic, record.partition)
+            if tp in plan.held or record.offset < self.positions[tp]:
+                continue
+            if tp in paused:
+                plan.held[tp] = record.offset
+                continue
+            plan.deliver.append(index)
+        return plan
+
+    def delivered(self, records: Iterable[ConsumedRecord]) -> None:
+        """``records`` went to ``put``: the task's position is past them."""
+        for record in records:
+            self.positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
+
+    def current(self, assigned: set[TopicPartition]) -> dict[TopicPartition, int]:
+        """What ``pre_commit`` is offered: the position of every assigned partition (``currentOffsets``)."""
+        return {tp: offset for tp, offset in self.positions.items() if tp in assigned}
+
+    def commit(self, returned: Mapping[TopicPartition, int] | None,
+               current: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """The offsets to commit after ``pre_commit`` returned ``returned``: a partition it left out stays at its
+        last committed offset; an offset past ``current`` or of a partition not offered is ignored (as
+        ``WorkerSinkTask.commitOffsets`` ignores them)."""
+        for returned_tp, offset in (returned or {}).items():
+            tp = TopicPartition(*returned_tp)
+            if tp not in current:
+                log.warning("ignoring the task's offset %s for %s: the partition is not assigned", offset, tp)
+            elif offset > current[tp]:
+                log.warning("ignoring the task's offset %s for %s: not yet consumed (current offset %d)",
+                            offset, tp, current[tp])
+            else:
+                self.committed[tp] = int(offset)
+        return {tp: self.committed[tp] for tp in current if tp in self.committed}

@@ -1,0 +1,78 @@
+"""A warm sink task's positions and committed offsets (``runtime/sink_offsets.py``), as a worker keeps them."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.api.errors import IllegalWorkerStateError
+from connect_core.api.task import SinkTaskContext, TopicPartition
+from connect_core.runtime.sink_offsets import SinkOffsets
+
+A0, A1 = TopicPartition("a", 0), TopicPartition("a", 1)
+
+
+def _batch(partition: int, first: int, count: int) -> list[ConsumedRecord]:
+    return [ConsumedRecord("a", partition, offset) for offset in range(first, first + count)]
+
+
+def test_records_the_warm_task_already_has_are_not_planned_again() -> None:
+    offsets = SinkOffsets(seeks=False)
+    first = offsets.plan(_batch(0, 10, 3), set(), {})
+    offsets.delivered(_batch(0, 10, 3))
+
+    again = offsets.plan(_batch(0, 10, 5), set(), {})  # the mapping sent it again from 10, with two more
+
+    assert first.deliver == [0, 1, 2] and again.deliver == [3, 4]
+    assert offsets.current({A0}) == {A0: 13}
+
+
+def test_pre_commit_answer_is_committed_and_invalid_offsets_are_ignored_as_a_worker_ignores_them() -> None:
+    offsets = SinkOffsets(seeks=False)
+    offsets.plan(_batch(0, 10, 3) + _batch(1, 0, 2), set(), {})
+    offsets.delivered(_batch(0, 10, 3) + _batch(1, 0, 2))
+    current = offsets.current({A0, A1})
+
+    committed = offsets.commit({A0: 11, A1: 9, TopicPartition("b", 0): 1}, current)
+
+    # A0 lower: committed lower; A1 past what was consumed: ignored (stays at its first offset); b-0 not assigned
+    assert committed == {A0: 11, A1: 0}
+    assert offsets.commit({}, current) == {A0: 11, A1: 0}  # left out: the last committed offset stays
+
+
+def test_a_paused_partition_is_held_at_its_first_record_and_not_committed_past() -> None:
+    offsets = SinkOffsets(seeks=False)
+    plan = offsets.plan(_batch(0, 0, 2) + _batch(1, 5, 2), {A1}, {})
+    offsets.delivered([ConsumedRecord("a", 0, 0), ConsumedRecord("a", 0, 1)])
+
+    assert plan.deliver == [0, 1] and plan.held == {A1: 5}
+    assert offsets.commit(offsets.current({A0, A1}), offsets.current({A0, A1})) == {A0: 2, A1: 5}
+
+
+@pytest.mark.parametrize(("seeks", "held", "deliver"), [(True, {A0: 3}, []), (False, {}, [0, 1])])
+def test_a_rewind_before_the_batch_is_held_there_only_where_the_source_can_seek(
+        seeks: bool, held: dict[TopicPartition, int], deliver: list[int]) -> None:
+    offsets = SinkOffsets(seeks=seeks)
+    offsets.plan(_batch(0, 5, 1), set(), {})
+    offsets.delivered(_batch(0, 5, 1))
+    rewound = offsets.rewind({A0: 3}, {A0})
+
+    plan = offsets.plan(_batch(0, 6, 2), set(), rewound)
+
+    assert rewound == {A0: 3} and plan.held == held and plan.deliver == deliver
+    assert offsets.committed[A0] == 3  # a rewind is the last committed offset too, as in Kafka
+
+
+def test_a_rewind_of_a_partition_not_assigned_is_ignored() -> None:
+    assert SinkOffsets(seeks=True).rewind({A1: 3}, {A0}) == {}
+
+
+def test_only_assigned_partitions_may_be_paused_or_resumed() -> None:
+    context = SinkTaskContext({})
+    context.set_assignment([A0])
+    context.pause(A0)
+
+    with pytest.raises(IllegalWorkerStateError, match="not currently assigned"):
+        context.pause(A1)
+    context.set_assignment([A1])  # A0 revoked: its pause is forgotten, as a consumer forgets it
+    assert context.paused == set() and context.assignment() == {A1}
