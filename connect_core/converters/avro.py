@@ -8,7 +8,7 @@ from connect_core.api.avro.binary import decode, encode, parse_schema, schema_js
 from connect_core.api.avro.data import AvroData
 from connect_core.api.errors import DataError
 from connect_core.api.schema_and_value import SchemaAndValue
-from connect_core.converters.schema_registry.converter import RegistryConverter, WriterSchema
+from connect_core.converters.schema_registry.converter import RegistryConverter, WriterSchema, remember
 
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
@@ -51,8 +51,9 @@ class AvroConverter(RegistryConverter):
         key = (registered.id or 0, version)
         converted = self._connect_schemas.get(key)
         if converted is None:
-            converted = self.avro_data.to_connect_schema(registered.schema, version)
-            self._connect_schemas[key] = converted
+            converted = remember(self._connect_schemas, key,
+                                 self.avro_data.to_connect_schema(registered.schema, version),
+                                 self.config.schemas_cache_config)
         schema, parsed = converted
         datum = decode(parsed, payload)
         return SchemaAndValue(schema, self.avro_data.to_connect_data(schema, parsed, datum))

@@ -25,7 +25,7 @@ class JsonSchemaConverter(RegistryConverter):
     schema_type = "JSON"
 
     def _setup(self, config: SchemaRegistryConverterConfig) -> None:
-        self.json_data = JsonSchemaData()
+        self.json_data = JsonSchemaData(cache_size=config.schemas_cache_config)
 
     def writer_schema(self, schema: Schema) -> WriterSchema:
         """The JSON Schema document of a Connect schema; RecordNameStrategy uses its ``title``."""

@@ -19,6 +19,7 @@ from connect_core.api.errors import DataError
 from connect_core.api.logical import LOGICAL_NAMES, Date, Decimal, Time, Timestamp, from_logical, to_logical
 from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder, Type, non_optional
 from connect_core.api.struct import Struct
+from connect_core.converters.schema_registry.converter import remember
 
 __all__ = ["JsonSchemaData"]
 
@@ -38,9 +39,11 @@ _BY_CONNECT_TYPE = {"int8": Type.INT8, "int16": Type.INT16, "int32": Type.INT32,
 class JsonSchemaData:
     """Converts between Connect and JSON Schema documents; ``decimal.format`` BASE64 (default) or NUMERIC."""
 
-    def __init__(self, *, decimal_numeric: bool = False) -> None:
-        """Decimals as base64 of the unscaled bytes (Confluent's default) or as JSON numbers."""
+    def __init__(self, *, decimal_numeric: bool = False, cache_size: int = 1000) -> None:
+        """Decimals as base64 of the unscaled bytes (Confluent's default) or as JSON numbers; ``cache_size`` is
+        ``schemas.cache.config`` (conversions kept each way)."""
         self.decimal_numeric = decimal_numeric
+        self.cache_size = cache_size
         self._from_cache: dict[Schema, dict[str, Any]] = {}
         self._to_cache: dict[tuple[str, int | None], Schema] = {}
 
@@ -49,7 +52,8 @@ class JsonSchemaData:
         """The JSON Schema document of a Connect schema (cached)."""
         cached = self._from_cache.get(schema)
         if cached is None:
-            cached = self._from_cache[schema] = self._schema(schema, None, ignore_optional=False)
+            cached = remember(self._from_cache, schema, self._schema(schema, None, ignore_optional=False),
+                              self.cache_size)
         return cached
 
     def _schema(self, schema: Schema, index: int | None, *, ignore_optional: bool) -> dict[str, Any]:  # noqa: C901, PLR0912, PLR0915
@@ -129,7 +133,8 @@ class JsonSchemaData:
         key = (text, version)
         cached = self._to_cache.get(key)
         if cached is None:
-            cached = self._to_cache[key] = self._to_connect(document, document, version, force_optional=False)
+            cached = remember(self._to_cache, key, self._to_connect(document, document, version, force_optional=False),
+                              self.cache_size)
         return cached
 
     def _to_connect(self, node: dict[str, Any], root: dict[str, Any], version: int | None, *,  # noqa: C901, PLR0912, PLR0915

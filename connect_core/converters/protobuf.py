@@ -13,7 +13,7 @@ from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.converters.proto_binary import decode_message, encode_message
 from connect_core.converters.proto_schema import parse_proto
 from connect_core.converters.protobuf_data import ProtobufData
-from connect_core.converters.schema_registry.converter import RegistryConverter, WriterSchema
+from connect_core.converters.schema_registry.converter import RegistryConverter, WriterSchema, remember
 from connect_core.converters.schema_registry.wire_format import read_message_indexes, write_message_indexes
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class ProtobufConverter(RegistryConverter):
         cached = self._schemas.get(key)
         if cached is None:
             message = parse_proto(registered.schema).message_at(indexes)
-            cached = self._schemas[key] = (self.proto_data.to_connect_schema(message, version), message)
+            cached = remember(self._schemas, key, (self.proto_data.to_connect_schema(message, version), message),
+                              self.config.schemas_cache_config)
         schema, message = cached
         return SchemaAndValue(schema, self.proto_data.to_connect_data(schema, message, decode_message(message, body)))

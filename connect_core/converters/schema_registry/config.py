@@ -102,7 +102,8 @@ class SchemaRegistryConverterConfig(BaseModel):
         description="Subject of value schemas, as key.subject.name.strategy.")
     schemas_cache_config: int = config_field(
         1000, alias="schemas.cache.config", group=_GROUP,
-        description="Size of the schema conversion caches.")
+        description="How many schema conversions each converter keeps, each way (and writer schemas resolved "
+                    "with the registry); the oldest leave first.")
     enhanced_avro_schema_support: bool = config_field(
         False, alias="enhanced.avro.schema.support", group=_GROUP,
         description="Keep Avro enums and full record names in unions across conversions.")

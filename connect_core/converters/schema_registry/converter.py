@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import ssl
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from connect_core.api.config import config_error, parse_config
 from connect_core.api.converter import Converter
@@ -30,7 +30,19 @@ if TYPE_CHECKING:
     from connect_core.api.header import Headers
     from connect_core.api.schema import Schema
 
-__all__ = ["RegistryConverter", "WriterSchema"]
+__all__ = ["RegistryConverter", "WriterSchema", "remember"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def remember(cache: dict[K, V], key: K, value: V, size: int) -> V:
+    """Put ``value`` in a cache of at most ``size`` entries (``schemas.cache.config``), the oldest leaving first:
+    a converter that meets ever new schemas keeps bounded memory, as Confluent's converters do."""
+    if cache and len(cache) >= size:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 class WriterSchema:
@@ -62,7 +74,6 @@ class RegistryConverter(Converter, abc.ABC):
         strategy = config.key_subject_name_strategy if is_key else config.value_subject_name_strategy
         self._strategy = STRATEGIES[strategy]
         self._writers: dict[Schema, tuple[WriterSchema, str | None, int]] = {}
-        self._readers: dict[tuple[int, str], SchemaAndValue | Any] = {}
         self._setup(config)
 
     @staticmethod
@@ -116,8 +127,8 @@ class RegistryConverter(Converter, abc.ABC):
                             f"{topic}")
         cached = self._writers.get(schema)
         if cached is None:
-            cached = self._resolve_writer(topic, schema)
-            self._writers[schema] = cached
+            cached = remember(self._writers, schema, self._resolve_writer(topic, schema),
+                              self.config.schemas_cache_config)
         writer, _subject, schema_id = cached
         return frame(schema_id, self.serialize(writer, schema, value))
 

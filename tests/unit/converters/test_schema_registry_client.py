@@ -227,16 +227,38 @@ def test_a_jvm_keystore_type_is_refused_naming_the_key(mutual_tls_registry: tupl
                                    "schema.registry.ssl.keystore.type": store_type}, False)
 
 
-def test_schemas_cache_config_bounds_the_schema_conversion_caches() -> None:
-    """A converter that sees ever new schemas keeps only the last ``schemas.cache.config`` conversions each way."""
+def _named_structs(count: int) -> list[Any]:
     from connect_core.api.schema import SchemaBuilder
 
+    return [SchemaBuilder.struct().name(f"shop.S{i}").field("n", SchemaBuilder.int32().build()).build()
+            for i in range(count)]
+
+
+def test_schemas_cache_config_bounds_the_avro_conversion_caches() -> None:
+    """A converter that sees ever new schemas keeps only the last ``schemas.cache.config`` conversions each way."""
     converter = AvroConverter()
     converter.configure({"schema.registry.url": "http://127.0.0.1:9", "schemas.cache.config": "2"}, False)
-    schemas = [SchemaBuilder.struct().name(f"shop.S{i}").field("n", SchemaBuilder.int32().build()).build()
-               for i in range(5)]
+    schemas = _named_structs(5)
     texts = [converter.writer_schema(schema).text for schema in schemas]
     for text in texts:
         converter.avro_data.to_connect_schema(text)
     assert list(converter.avro_data._from_cache) == schemas[-2:]  # the least recently used went first
     assert [text for text, _ in converter.avro_data._to_cache] == texts[-2:]
+
+
+@pytest.mark.parametrize("name", ["AvroConverter", "JsonSchemaConverter", "ProtobufConverter"])
+def test_schemas_cache_config_bounds_what_every_registry_converter_keeps_per_schema(
+        registry: tuple[str, type[_Registry]], name: str) -> None:
+    from connect_core.api.struct import Struct
+    from connect_core.converters import json_schema, protobuf
+
+    url, _ = registry
+    converter = {"AvroConverter": AvroConverter, "JsonSchemaConverter": json_schema.JsonSchemaConverter,
+                 "ProtobufConverter": protobuf.ProtobufConverter}[name]()
+    converter.configure({"schema.registry.url": url, "schemas.cache.config": "2"}, False)
+    schemas = _named_structs(5)
+    for schema in schemas:
+        converter.from_connect_data("t", schema, Struct(schema).put("n", 1))
+    assert list(converter._writers) == schemas[-2:]
+    if name == "JsonSchemaConverter":
+        assert list(converter.json_data._from_cache) == schemas[-2:]
