@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-CASES = ("jdbc_source", "sinks", "pipeline", "connect_java", "cold_start", "cost", "cdc", "offsets")
+CASES = ("jdbc_source", "sinks", "pipeline", "connect_java", "cold_start", "cost", "cdc", "offsets", "fleet")

@@ -1,7 +1,7 @@
 """Runs in a fresh interpreter for case 5: prints one JSON line of timings and peak RSS.
 
 Modes (argv[1]): ``import <module>``; ``sink <event-small> <event-10k>`` and ``source <file>`` (handlers of
-functions/*, environment prepared by the parent); ``coordinator``; ``raw-sink <event-10k> <out>``.
+functions/*, environment prepared by the parent); ``coordinator [query]``; ``raw-sink <event-10k> <out>``.
 """
 
 from __future__ import annotations
@@ -89,12 +89,15 @@ def main(argv: list[str]) -> dict[str, Any]:
         batch = _timed(lambda: handler(event, Context()))
         return {"import_s": imported, "first_s": first, "warm_s": warm, "batch_s": batch,
                 "rss_before_mib": rss_before, "peak_rss_mib": _rss_mib()}
-    if mode == "coordinator":
+    if mode == "coordinator":  # optional argv[2]: the query string (case 9: "expand=status")
         handler, imported = _handler("functions.coordinator.app")
-        event = {"rawPath": "/connectors", "requestContext": {"http": {"method": "GET"}}, "headers": {}}
-        first = _timed(lambda: handler(event, Context()))
+        event = {"rawPath": "/connectors", "rawQueryString": argv[2] if len(argv) > 2 else "",
+                 "requestContext": {"http": {"method": "GET"}}, "headers": {}}
+        answers = []
+        first = _timed(lambda: answers.append(handler(event, Context())))
         warm = _timed(lambda: handler(event, Context()))
-        return {"import_s": imported, "first_s": first, "warm_s": warm, "peak_rss_mib": _rss_mib()}
+        return {"import_s": imported, "first_s": first, "warm_s": warm, "peak_rss_mib": _rss_mib(),
+                "status_code": answers[0].get("statusCode")}
     raise SystemExit(f"unknown mode {mode}")
 
 

@@ -72,7 +72,8 @@ class StatusOverview:
     def _interval_ms(self, config: Mapping[str, str]) -> int | None:
         return schedule_interval_ms(config, aws=self.aws) if connector_type(config) == "source" else None
 
-    def _refresh_runs(self) -> None:
+    def refresh_runs(self) -> None:
+        """Catch up on the runs topic (a broken read is logged: statuses then show what is known)."""
         try:
             self.runs.refresh()
         except Exception:
@@ -80,11 +81,13 @@ class StatusOverview:
 
     # --- honest statuses (REST) -------------------------------------------------------------------------------
 
-    def effective(self, name: str, tasks: list[TaskStatus]) -> list[TaskStatus]:
-        """The connector's task statuses as the REST API should show them (see ``effective_status``)."""
+    def effective(self, name: str, tasks: list[TaskStatus], *, refresh: bool = True) -> list[TaskStatus]:
+        """The connector's task statuses as the REST API should show them (see ``effective_status``); ``refresh``
+        False when the caller has just caught up on the runs topic (one catch-up for a whole list)."""
         if not tasks:
             return tasks
-        self._refresh_runs()
+        if refresh:
+            self.refresh_runs()
         config = self._config(name)
         if self.configs.target_state(name) not in (None, TargetState.STARTED):
             return tasks
@@ -106,7 +109,7 @@ class StatusOverview:
         """Every connector, for the status page (also the heartbeat's lag sampling)."""
         self.configs.refresh()
         self.statuses.refresh()
-        self._refresh_runs()
+        self.refresh_runs()
         connectors = [self._connector(name) for name in self.configs.connectors()]
         total = sum((CostEstimate(**c["cost"]) for c in connectors), ZERO)
         return {"generated_at_ms": self._now_ms(), "connectors": connectors, "cost": asdict(total),
@@ -125,7 +128,7 @@ class StatusOverview:
             out["lag"] = self._lag(name, config)
             out["dlq"] = self._dlq(config)
         tasks = self.statuses.task_statuses(name)
-        shown = self.effective(name, tasks)
+        shown = self.effective(name, tasks, refresh=False)  # overview() caught up on the runs once
         interval = self._interval_ms(config)
         out["tasks"] = [self._task(name, reported, honest, interval) for reported, honest in zip(tasks, shown,
                                                                                                   strict=True)]
@@ -197,7 +200,7 @@ class StatusOverview:
 
     def reset_restart_streaks(self, name: str, tasks: list[int]) -> None:
         """A manual restart or resume closes the tasks' circuit breakers and ends their backoff."""
-        self._refresh_runs()
+        self.refresh_runs()
         for task in tasks:
             run = self.runs.state.run(name, task)
             try:
@@ -210,7 +213,7 @@ class StatusOverview:
     def lag_totals(self) -> dict[str, int]:
         """The heartbeat's work: sample every running sink's lag; the totals, for metrics."""
         self.configs.refresh()
-        self._refresh_runs()
+        self.refresh_runs()
         totals: dict[str, int] = {}
         for name in self.configs.connectors():
             config = self._config(name)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.deployer import check_deployable
@@ -31,7 +31,7 @@ from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.storage.config_store import ConfigStore
@@ -129,6 +129,19 @@ _CONNECTOR_STATE = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: Stat
                     TargetState.STOPPED: State.STOPPED}
 
 
+class EffectiveStatuses(Protocol):
+    """The health hook that turns stored task statuses into what the REST API shows (``health/overview.py``);
+    ``refresh=False`` when the caller has just caught up (``Herder.refresh_effective``)."""
+
+    def __call__(self, name: str, tasks: list[TaskStatus], *, refresh: bool = True) -> list[TaskStatus]:
+        """The statuses to show."""
+        ...
+
+
+def _as_reported(name: str, tasks: list[TaskStatus], *, refresh: bool = True) -> list[TaskStatus]:
+    return tasks
+
+
 class Herder:
     """Create, update, pause, resume, stop, restart and delete connectors; answer their info and status."""
 
@@ -140,7 +153,8 @@ class Herder:
         self.report = StatusReporter(statuses, worker_id, self._generation)
         self.reconciler = Reconciler(configs, statuses, deployer, worker_id)
         # Operations hooks (coordinator/health): honest task statuses, and what a manual restart also resets.
-        self.effective: Callable[[str, list[TaskStatus]], list[TaskStatus]] = lambda _name, tasks: tasks
+        self.effective: EffectiveStatuses = _as_reported
+        self.refresh_effective: Callable[[], None] = lambda: None  # catches up what ``effective`` reads
         self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
 
     def _generation(self, connector: str) -> int:
@@ -169,6 +183,16 @@ class Herder:
         self.configs.refresh()
         return self._info(name, self._config(name))
 
+    def connector_infos(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``GET /connectors?expand=info``: after one catch-up of the config topic; vanished connectors left out."""
+        self.configs.refresh()
+        out: dict[str, dict[str, Any]] = {}
+        for name in names:
+            config = self.configs.connector_config(name)
+            if config is not None:
+                out[name] = self._info(name, config)
+        return out
+
     def _info(self, name: str, config: Mapping[str, str | None]) -> dict[str, Any]:
         tasks = [{"connector": name, "task": i} for i in range(len(self.configs.task_configs(name)))]
         return {"name": name, "config": dict(config), "tasks": tasks, "type": connector_type(config)}
@@ -183,12 +207,30 @@ class Herder:
     def connector_status(self, name: str) -> dict[str, Any]:
         """Kafka ``ConnectorStateInfo``; 404 when the connector has no status record."""
         self.statuses.refresh()
+        self.configs.refresh()
+        return self._status(name, refresh=True)
+
+    def connector_statuses(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``GET /connectors?expand=status``: each named connector's ``ConnectorStateInfo`` after ONE catch-up of
+        each topic (one per connector made a fleet's request cost a broker round trip per topic and connector);
+        connectors without a status record are left out."""
+        self.statuses.refresh()
+        self.configs.refresh()
+        self.refresh_effective()
+        out: dict[str, dict[str, Any]] = {}
+        for name in names:
+            try:
+                out[name] = self._status(name, refresh=False)
+            except NotFoundError:
+                continue
+        return out
+
+    def _status(self, name: str, *, refresh: bool) -> dict[str, Any]:
         status = self.statuses.connector_status(name)
         if status is None:
             raise NotFoundError(f"No status found for connector {name}")
-        self.configs.refresh()
         config = self.configs.connector_config(name)
-        tasks = self.effective(name, self.statuses.task_statuses(name))
+        tasks = self.effective(name, self.statuses.task_statuses(name), refresh=refresh)
         return connector_state_info(name, status, tasks, connector_type(config))
 
     def task_status(self, name: str, task: int) -> dict[str, Any]:

@@ -71,6 +71,7 @@ class Coordinator:
         LoggingResource(self.log_levels).register(self.router)
         if overview is not None:
             self.herder.effective = overview.effective
+            self.herder.refresh_effective = overview.refresh_runs
             self.herder.on_restart = overview.reset_restart_streaks
             UiResource(overview).register(self.router)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common
-from bench.cases import cdc, cold_start, connect_java, cost, jdbc_source, offsets, pipeline, sinks
+from bench.cases import cdc, cold_start, connect_java, cost, fleet, jdbc_source, offsets, pipeline, sinks
 from bench.run import table, write
 
 if TYPE_CHECKING:
@@ -79,3 +79,11 @@ def test_offsets_case_reads_a_cold_connector_from_its_snapshot() -> None:
     results = offsets.run(TINY, sizes=(100, 300))
     _complete(results)
     assert [r.extra["size"] for r in results] == [100, 300]
+
+
+def test_fleet_case_on_lambda_connect_up() -> None:
+    results = fleet.run(TINY, sizes=(2, 4), requests=2)
+    _complete(results)
+    assert {r.records for r in results} == {2, 4}
+    status = [r for r in results if "expand=status @4 p50" in r.name]
+    assert status and status[0].extra["running"] == 2

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE, WORKER_ID
+from tests.unit.storage.fakes import MemoryTopicLog
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def test_list_is_empty_then_sorted_names(rest: Rest) -> None:
@@ -23,6 +27,32 @@ def test_list_with_expand_status_and_info(rest: Rest) -> None:
     assert body["src"]["status"]["connector"]["state"] == "RUNNING"
     assert body["src"]["info"]["type"] == "source"
     assert rest.call("GET", "/connectors", query="expand=info").body["src"].keys() == {"info"}
+
+
+def test_list_with_expand_reads_each_topic_once_whatever_the_number_of_connectors(
+    rest: Rest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's ?expand=status&expand=info used to catch up on the topics once per connector (3 round trips each)."""
+    reads: list[str] = []
+    original = MemoryTopicLog.read_to_end
+
+    def counting(self: MemoryTopicLog, on_record: Any) -> int:
+        reads.append(self.topic.name)
+        return original(self, on_record)
+
+    monkeypatch.setattr(MemoryTopicLog, "read_to_end", counting)
+
+    def reads_for_one_list() -> list[str]:
+        reads.clear()
+        body = rest.call("GET", "/connectors", query="expand=status&expand=info").body
+        assert all(entry["status"]["connector"]["state"] == "RUNNING" for entry in body.values())
+        return sorted(reads)
+
+    rest.create("a", FILE_SOURCE)
+    few = reads_for_one_list()
+    for name in "bcdefg":
+        rest.create(name, FILE_SOURCE)
+    assert reads_for_one_list() == few
 
 
 def test_list_with_unknown_expansion_gives_empty_objects(rest: Rest) -> None:
