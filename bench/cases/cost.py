@@ -149,6 +149,59 @@ def monthly_costs(source_row_gb_s: float, sink_row_gb_s: float, source_idle_gb_s
     return rows_out
 
 
+# -- a fleet: 50 source and 50 sink connectors --------------------------------------------------------------------
+FLEET_SOURCES = 50
+FLEET_SINKS = 50
+POLLERS_PER_EPU = 10  # one event poller unit holds up to 10 pollers by default
+MIN_POLLERS = 1  # provisioned mode's smallest MinimumPollers per mapping (coordinator/aws/sink_functions.py)
+EC2_FLEET_HOUR = 0.077  # m6g.large (2 vCPU, 8 GiB): one Connect worker holding 100 connectors' tasks
+EBS_FLEET_GB = 20
+# How many source (and as many sink) connectors run at each load profile of monthly_costs.
+FLEET_MIXES: tuple[tuple[str, dict[str, int]], ...] = (
+    ("idle", {"idle": 50}),
+    ("mixed: 5 at 100 rows/s, 15 at 1 row/s, 30 idle", {"100 rows/s": 5, "1 row/s": 15, "idle": 30}),
+)
+
+
+def fleet_costs(per_profile: dict[str, dict[str, float | str]]) -> list[dict[str, float | str]]:
+    """50 sources + 50 sinks per month from the per-connector figures of ``monthly_costs`` (keyed by profile):
+    ours with on-demand mappings, with provisioned mappings each paying its own poller minimum, and with provisioned
+    mappings sharing event poller units through one ``PollerGroupName``; MSK Connect; one self-managed worker."""
+    sqs_idle = SQS_ESM_IDLE_REQUESTS_PER_MIN * 60 * HOURS_PER_MONTH * SQS_REQUEST  # one tick queue per stack
+    epu_month = _epu_hour() * HOURS_PER_MONTH
+    out: list[dict[str, float | str]] = []
+    for name, mix in FLEET_MIXES:
+        source = sum(n * float(per_profile[p]["ours_source"]) for p, n in mix.items()) - (FLEET_SOURCES - 1) * sqs_idle
+        sink = sum(n * float(per_profile[p]["ours_sink"]) for p, n in mix.items())
+        rows = sum(n * float(per_profile[p]["rows_per_month"]) for p, n in mix.items())
+        alone_epus = FLEET_SINKS  # a mapping alone is billed its own unit, whatever fraction of it one poller uses
+        group_epus = -(-FLEET_SINKS * MIN_POLLERS // POLLERS_PER_EPU)
+        out.append({
+            "fleet": name, "rows_per_month": rows, "ours_on_demand": source + sink, "ours_source": source,
+            "ours_sink": sink, "ours_provisioned_alone": source + sink + alone_epus * epu_month,
+            "ours_provisioned_poller_group": source + sink + group_epus * epu_month, "epus_alone": alone_epus,
+            "epus_poller_group": group_epus,
+            # every connector >= 1 MCU around the clock; 100 rows/s is far below one vCPU of the JVM
+            "msk_connect": (FLEET_SOURCES + FLEET_SINKS) * MSK_CONNECT_MIN_MCU * MCU_HOUR * HOURS_PER_MONTH,
+            "self_managed_ec2": EC2_FLEET_HOUR * HOURS_PER_MONTH + EBS_FLEET_GB * EBS_GB_MONTH,
+        })
+    return out
+
+
+def _fleet_rows(per_profile: dict[str, dict[str, float | str]], units: dict[str, float]) -> list[Result]:
+    results = []
+    for row in fleet_costs(per_profile):
+        label = str(row["fleet"]).split(":")[0]
+        extra = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()} | units
+        for key, mode in (("ours_on_demand", "on-demand"), ("ours_provisioned_alone", "provisioned, alone"),
+                          ("ours_provisioned_poller_group", "provisioned, poller group")):
+            results.append(common.Result(
+                f"6f fleet 50+50 {label}, {mode} ($)", float(row[key]), "MSK Connect, 100 connectors x >= 1 MCU",
+                float(row["msk_connect"]), int(float(row["rows_per_month"])), 1, unit="$/month",
+                higher_is_better=False, extra=extra))
+    return results
+
+
 def monthly(earlier: list[Result]) -> list[Result]:
     """Rows "6m monthly ..." from this run's measurements (cases 1a, 2c and 4), or one skipped row."""
     source = next((r for r in earlier if r.name.startswith("1a") and r.skipped is None), None)
@@ -165,7 +218,8 @@ def monthly(earlier: list[Result]) -> list[Result]:
     call = _gb_s(float(sink.extra.get("one_record_event_wall_ms", 0.0)),
                  float(sink.extra.get("one_record_event_cpu_ms", 0.0)), SINK_MEMORY_MB)
     results = []
-    for row in monthly_costs(source_row, sink_row, idle, call, java):
+    per_profile = monthly_costs(source_row, sink_row, idle, call, java)
+    for row in per_profile:
         results.append(common.Result(
             f"6m monthly, {row['profile']} ($)", float(row["ours"]), "MSK Connect, 2 connectors x >= 1 MCU",
             float(row["msk_connect"]), int(float(row["rows_per_month"])), 1, unit="$/month", higher_is_better=False,
@@ -173,4 +227,5 @@ def monthly(earlier: list[Result]) -> list[Result]:
             | {"source_idle_gb_s": round(idle, 5), "sink_call_gb_s": round(call, 5),
                "source_gb_s_per_row": source_row, "sink_gb_s_per_row": sink_row,
                "epu_hour_usd": _epu_hour()}))
-    return results
+    units = {"source_idle_gb_s": round(idle, 5), "sink_call_gb_s": round(call, 5), "epu_hour_usd": _epu_hour()}
+    return results + _fleet_rows({str(r["profile"]): r for r in per_profile}, units)
