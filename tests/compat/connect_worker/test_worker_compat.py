@@ -100,6 +100,10 @@ def test_our_stores_read_what_the_worker_wrote(connect_worker: ConnectWorker, wo
     offsets = OffsetStore(connect_worker.settings, connect_worker.storage, create_topic=False)
     assert offsets.offsets(name) == [({"filename": str(path)}, {"position": worker_connector["size"]})]
     assert offsets.offset(name, {"filename": str(path)}) == {"position": worker_connector["size"]}
+    # what a cold source task reads (its connector's keys from a snapshot, storage/connector_offsets.py)
+    one = OffsetStore(connect_worker.settings, connect_worker.storage, create_topic=False).for_connector(name)
+    assert one.offsets() == offsets.offsets(name)
+    assert one.offset({"filename": str(path)}) == {"position": worker_connector["size"]}
 
     statuses = StatusStore(connect_worker.settings, connect_worker.storage, create_topic=False)
     connect_worker.wait_for("RUNNING statuses", lambda: statuses.refresh() >= 0 and statuses.task_statuses(name))
