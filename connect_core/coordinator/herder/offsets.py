@@ -83,8 +83,7 @@ class ConnectorOffsetsManager:
         if _kind(config) == SINK:
             committed = self.groups.list_offsets(sink_group_id(name, config))
             return {"offsets": [_sink_entry(tp, offset) for tp, offset in sorted(committed.items())]}
-        self.offsets.refresh()
-        return {"offsets": [{"partition": p, "offset": o} for p, o in self.offsets.offsets(name)]}
+        return {"offsets": [{"partition": p, "offset": o} for p, o in self._source_offsets(name)]}
 
     def alter(self, name: str, pairs: Pairs) -> dict[str, str]:
         """Write the given offsets (a null offset deletes that partition's offset)."""
@@ -127,12 +126,18 @@ class ConnectorOffsetsManager:
             except ConnectError as error:
                 raise ConnectError(f"Failed to reset consumer group offsets for connector {name}") from error
         else:
-            self.offsets.refresh()
-            known = self.offsets.offsets(name)
+            known = self._source_offsets(name)
             managed = _hook(config, [(p, None) for p, _ in known])
             if known:
                 self.offsets.write(name, [(p, None) for p, _ in known])
         return _message("reset", managed)
+
+    def _source_offsets(self, name: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """The connector's offsets as they are now: its snapshot and what followed, not the whole offsets topic (a
+        cold coordinator of a fleet would read millions of records; storage/connector_offsets.py)."""
+        view = self.offsets.for_connector(name)
+        view.refresh()
+        return view.offsets()
 
     def _ready_for_change(self, name: str) -> dict[str, str | None]:
         config = self._config(name)
