@@ -74,20 +74,29 @@ class SinkOffsets:
         rewind), none of a paused partition (held at its first such record), and, when a rewind reached back
         before the batch and the source can seek, none of that partition (held at the rewind)."""
         plan = BatchPlan()
-        for record in batch:
-            tp = TopicPartition(record.topic, record.partition)
-            plan.first.setdefault(tp, record.offset)
-            plan.next[tp] = record.offset + 1
-        for tp, first in plan.first.items():
+        first: dict[tuple[str, int], int] = {}
+        end: dict[tuple[str, int], int] = {}
+        for record in batch:  # plain tuples per record: a TopicPartition is made once per partition below
+            key = (record.topic, record.partition)
+            if key not in first:
+                first[key] = record.offset
+            end[key] = record.offset + 1
+        plan.first = {TopicPartition(*key): offset for key, offset in first.items()}
+        plan.next = {TopicPartition(*key): offset for key, offset in end.items()}
+        for tp, start in plan.first.items():
             if tp not in self.positions:  # first sight: the source delivers from the committed offset
-                self.positions[tp] = self.committed[tp] = first
-            elif tp in rewound and self.positions[tp] < first:
+                self.positions[tp] = self.committed[tp] = start
+            elif tp in rewound and self.positions[tp] < start:
                 if self.seeks:
                     plan.held[tp] = self.positions[tp]
                 else:
                     log.warning("%s: the task rewound to %d, before the batch (from %d); a mapping cannot deliver "
-                                "earlier records again: delivering from %d", tp, self.positions[tp], first, first)
-                    self.positions[tp] = first
+                                "earlier records again: delivering from %d", tp, self.positions[tp], start, start)
+                    self.positions[tp] = start
+        if not plan.held and paused.isdisjoint(plan.first) \
+                and all(self.positions[tp] <= start for tp, start in plan.first.items()):
+            plan.deliver = list(range(len(batch)))  # the usual batch: nothing held, nothing the task already has
+            return plan
         for index, record in enumerate(batch):
             tp = TopicPartition(record.topic, record.partition)
             if tp in plan.held or record.offset < self.positions[tp]:
@@ -98,10 +107,12 @@ class SinkOffsets:
             plan.deliver.append(index)
         return plan
 
-    def delivered(self, records: Iterable[ConsumedRecord]) -> None:
-        """``records`` went to ``put``: the task's position is past them."""
-        for record in records:
-            self.positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
+    def delivered(self, plan: BatchPlan) -> None:
+        """The records ``plan`` delivers went to ``put``: the task's position is past them (a partition held by
+        the plan got none; any other got every record from its position to the batch's end)."""
+        for tp, end in plan.next.items():
+            if tp not in plan.held and end > self.positions[tp]:
+                self.positions[tp] = end
 
     def current(self, assigned: set[TopicPartition]) -> dict[TopicPartition, int]:
         """What ``pre_commit`` is offered: the position of every assigned partition (``currentOffsets``)."""

@@ -38,7 +38,7 @@ from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.registry import PluginType
-from connect_core.runtime.sink_offsets import SinkOffsets
+from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
@@ -210,7 +210,7 @@ class SinkRunner:
                 converted = None
             consumed = committed
         try:
-            self._deliver(running, consumed, result, converted, assignment)
+            plan = self._deliver(running, consumed, result, converted, assignment)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (consumed or held):
@@ -218,19 +218,19 @@ class SinkRunner:
                 result.batch_item_failures = _first_offsets(consumed, held)
                 return result
             raise
-        self._hold_back(running, consumed, held, result)
+        self._hold_back(running, plan, held, result)
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
                   result.offsets, result.duration_ms)
         return result
 
-    def _hold_back(self, running: _RunningTask, consumed: list[ConsumedRecord], held: dict[tuple[str, int], int],
+    def _hold_back(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
                    result: SinkInvocationResult) -> None:
         """Tell a mapping which records must come again: those of still-open transactions (``held``) and those
         the task may not commit yet; as ``batchItemFailures``, or by raising :class:`UncommittedRecordsError`."""
         if not self.commits:  # a mapping commits the whole batch unless told which records come again
-            for key, offset in self._uncommitted(running, consumed).items():
+            for key, offset in self._uncommitted(running, plan).items():
                 held[key] = min(offset, held.get(key, offset))
         if not held:
             return
@@ -249,7 +249,7 @@ class SinkRunner:
 
     def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
                  converted: list[SinkRecord | None] | None = None,
-                 assignment: Collection[TopicPartition] | None = None) -> None:
+                 assignment: Collection[TopicPartition] | None = None) -> BatchPlan:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
         it), or None to convert it here. The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
         opened before their records, ``offset()`` requests move the task's position, paused partitions and records
@@ -271,7 +271,8 @@ class SinkRunner:
             running.task.open(sorted(new))
         rewound = offsets.rewind(_take_offset_requests(context), running.assigned)
         plan = offsets.plan(consumed, set(context.paused), rewound)
-        delivered = [consumed[i] for i in plan.deliver]
+        whole = len(plan.deliver) == len(consumed)
+        delivered = consumed if whole else [consumed[i] for i in plan.deliver]
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in delivered)
@@ -279,12 +280,12 @@ class SinkRunner:
         if converted is None:
             records: list[SinkRecord] = running.pipeline.convert_all(delivered)
         else:
-            records = [r for r in (converted[i] for i in plan.deliver) if r is not None]
+            records = [r for r in (converted if whole else (converted[i] for i in plan.deliver)) if r is not None]
         result.put = len(records)
         result.skipped = len(delivered) - len(records)
         running.task.put(records)
         fault_points.reached("sink.during_put")
-        offsets.delivered(delivered)
+        offsets.delivered(plan)
         rewound |= offsets.rewind(_take_offset_requests(context), running.assigned)  # asked in put
         committable = self._pre_commit(running)
         if running.dlq is not None:
@@ -297,6 +298,7 @@ class SinkRunner:
         result.seek = {tp: offsets.positions[tp] for tp in plan.held.keys() | rewound.keys()
                        if tp in offsets.positions}
         fault_points.reached("sink.after_put")
+        return plan
 
     def _pre_commit(self, running: _RunningTask) -> dict[TopicPartition, int]:
         """``pre_commit`` with the current offsets; called once more when the task requested a commit meanwhile
@@ -313,20 +315,16 @@ class SinkRunner:
         return committable
 
     @staticmethod
-    def _uncommitted(running: _RunningTask, consumed: list[ConsumedRecord]) -> dict[tuple[str, int], int]:
+    def _uncommitted(running: _RunningTask, plan: BatchPlan) -> dict[tuple[str, int], int]:
         """Per partition of a mapping's batch: where the mapping must send it again from (committed offset below
         the batch's end), never before the batch's first record (a mapping cannot go back further)."""
-        first: dict[tuple[str, int], int] = {}
-        end: dict[tuple[str, int], int] = {}
-        for record in consumed:
-            first.setdefault((record.topic, record.partition), record.offset)
-            end[record.topic, record.partition] = record.offset + 1
         committed = running.offsets.committed
         uncommitted = {}
-        for key, offset in end.items():
-            at = committed.get(TopicPartition(*key), first[key])
-            if at < offset:
-                uncommitted[key] = max(at, first[key])
+        for tp, end in plan.next.items():
+            first = plan.first[tp]
+            at = committed.get(tp, first)
+            if at < end:
+                uncommitted[tp.topic, tp.partition] = max(at, first)
         return uncommitted
 
     def _running_task(self) -> _RunningTask:

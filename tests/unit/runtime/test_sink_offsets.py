@@ -19,7 +19,7 @@ def _batch(partition: int, first: int, count: int) -> list[ConsumedRecord]:
 def test_records_the_warm_task_already_has_are_not_planned_again() -> None:
     offsets = SinkOffsets(seeks=False)
     first = offsets.plan(_batch(0, 10, 3), set(), {})
-    offsets.delivered(_batch(0, 10, 3))
+    offsets.delivered(first)
 
     again = offsets.plan(_batch(0, 10, 5), set(), {})  # the mapping sent it again from 10, with two more
 
@@ -29,8 +29,7 @@ def test_records_the_warm_task_already_has_are_not_planned_again() -> None:
 
 def test_pre_commit_answer_is_committed_and_invalid_offsets_are_ignored_as_a_worker_ignores_them() -> None:
     offsets = SinkOffsets(seeks=False)
-    offsets.plan(_batch(0, 10, 3) + _batch(1, 0, 2), set(), {})
-    offsets.delivered(_batch(0, 10, 3) + _batch(1, 0, 2))
+    offsets.delivered(offsets.plan(_batch(0, 10, 3) + _batch(1, 0, 2), set(), {}))
     current = offsets.current({A0, A1})
 
     committed = offsets.commit({A0: 11, A1: 9, TopicPartition("b", 0): 1}, current)
@@ -43,7 +42,7 @@ def test_pre_commit_answer_is_committed_and_invalid_offsets_are_ignored_as_a_wor
 def test_a_paused_partition_is_held_at_its_first_record_and_not_committed_past() -> None:
     offsets = SinkOffsets(seeks=False)
     plan = offsets.plan(_batch(0, 0, 2) + _batch(1, 5, 2), {A1}, {})
-    offsets.delivered([ConsumedRecord("a", 0, 0), ConsumedRecord("a", 0, 1)])
+    offsets.delivered(plan)
 
     assert plan.deliver == [0, 1] and plan.held == {A1: 5}
     assert offsets.commit(offsets.current({A0, A1}), offsets.current({A0, A1})) == {A0: 2, A1: 5}
@@ -53,8 +52,7 @@ def test_a_paused_partition_is_held_at_its_first_record_and_not_committed_past()
 def test_a_rewind_before_the_batch_is_held_there_only_where_the_source_can_seek(
         seeks: bool, held: dict[TopicPartition, int], deliver: list[int]) -> None:
     offsets = SinkOffsets(seeks=seeks)
-    offsets.plan(_batch(0, 5, 1), set(), {})
-    offsets.delivered(_batch(0, 5, 1))
+    offsets.delivered(offsets.plan(_batch(0, 5, 1), set(), {}))
     rewound = offsets.rewind({A0: 3}, {A0})
 
     plan = offsets.plan(_batch(0, 6, 2), set(), rewound)
