@@ -7,6 +7,7 @@ Kafka client until the first request needs one.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from connect_core.api.version import package_version
@@ -15,6 +16,7 @@ from connect_core.coordinator.cluster.info import KafkaClusterInfo
 from connect_core.coordinator.health.overview import StatusOverview
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import UNKNOWN_COMMIT, Coordinator
+from connect_core.kafka.auth import KafkaAuthMode
 from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime import env
 from connect_core.runtime.worker import WorkerSettings
@@ -60,7 +62,18 @@ def coordinator_from_settings(
         version=package_version(),
         commit=commit,
         overview=overview,
+        login_check=None if worker.kafka.auth.mode is KafkaAuthMode.NONE else partial(_login_check, clients),
     )
+
+
+def _login_check(clients: SharedClients) -> str | None:
+    """The 503 message while the cluster refuses the worker's credentials (a wrong secret), else None."""
+    refused = clients.refused_login()
+    if refused is None:
+        return None
+    where = env.resolve(env.KAFKA_SECRET_ARN, "")
+    return (f"Kafka refused this worker's login: {refused}. Correct the credentials"
+            f"{f' in the secret {where}' if where else ''}; the next request logs in with them")
 
 
 def deployer_from_env() -> Deployer:

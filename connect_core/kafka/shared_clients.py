@@ -12,12 +12,15 @@ creation, which a lock guards so a set-up thread and the handler never build two
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from connect_core.kafka.auth import clear_secret_cache
 from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
+from connect_core.kafka.reachability import DEFAULT_REACHABILITY_TIMEOUT_S, cluster_problem
 
 if TYPE_CHECKING:
-    from confluent_kafka import Consumer, Producer
+    from confluent_kafka import Consumer, KafkaError, Producer
     from confluent_kafka.admin import AdminClient
 
     from connect_core.kafka.settings import KafkaClientSettings
@@ -32,6 +35,7 @@ EAGER_CONNECTIONS: dict[str, Any] = {"enable.sparse.connections": False}
 # answer carrying end-of-partition, needed after a transaction marker) returns after this long instead of 50 ms.
 INTERNAL_FETCH_WAIT_MS = 10
 _FLUSH_TIMEOUT_S = 30.0
+_ERRORS_KEPT = 16
 
 
 class SharedClients:
@@ -44,6 +48,8 @@ class SharedClients:
         self._consumers: dict[str, Consumer] = {}
         self._producer: Producer | None = None
         self._lock = threading.Lock()
+        # the admin client's error_cb reports (a refused login; the last few only: a warm container sees many)
+        self._errors: deque[KafkaError] = deque(maxlen=_ERRORS_KEPT)
 
     @property
     def admin(self) -> AdminClient:
@@ -51,8 +57,20 @@ class SharedClients:
         if self._admin is None:
             with self._lock:
                 if self._admin is None:
-                    self._admin = admin_client(self.settings, **EAGER_CONNECTIONS)
+                    self._admin = admin_client(self.settings, error_cb=self._errors.append, **EAGER_CONNECTIONS)
         return self._admin
+
+    def refused_login(self, timeout_s: float = DEFAULT_REACHABILITY_TIMEOUT_S) -> str | None:
+        """The broker's message if it refuses this container's credentials, else None (the cluster answered, or is
+        unreachable for another reason, which the stores' own timeouts report). A refusal drops the admin client and
+        the cached secrets, so the next check logs in with the secret as it is then (a corrected one heals)."""
+        problem = cluster_problem(self.admin, self._errors, timeout_s)
+        if problem is None or not problem.refused_login:
+            return None
+        with self._lock:
+            self._admin, self._errors = None, deque(maxlen=_ERRORS_KEPT)
+        clear_secret_cache()
+        return problem.message
 
     def consumer(self, isolation_level: str = READ_COMMITTED) -> Consumer:
         """The reader of internal topics with that isolation level (by explicit assignment, no group)."""

@@ -7,10 +7,10 @@ import logging
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connect_core.kafka.reachability import cluster_problem
 from connect_core.local.deployment import LocalDeployment
 from connect_core.local.function_host import FunctionPool
 from connect_core.local.host_check import AllowedHosts
@@ -32,31 +32,18 @@ DEFAULT_FILE_ROOT = "data"  # under the working directory: where FileStream file
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", Path.cwd() / ".run")) / "up"
 
 
-def _kafka_reachable(worker: WorkerSettings, timeout_s: float = 5.0) -> str | None:
-    """None when the cluster answers; else why not. A refused login ends the wait at once with the broker's message
-    (librdkafka would retry it forever, and every function after it)."""
-    from confluent_kafka import KafkaError
+def _kafka_reachable(worker: WorkerSettings) -> str | None:
+    """None when the cluster answers; else why not (a refused login at once, with the broker's message)."""
     from confluent_kafka.admin import AdminClient
 
-    errors: list[KafkaError] = []
+    errors: list[Any] = []
+    config: dict[str, Any] = {**worker.kafka.client_config(), "error_cb": errors.append, "log_level": 0}
     try:
-        config: dict[str, Any] = {**worker.kafka.client_config(), "error_cb": errors.append, "log_level": 0}
         client = AdminClient(config)
     except Exception as error:  # reported to the user with the fix
         return str(error)
-    deadline = time.monotonic() + timeout_s
-    last = "no answer"
-    while time.monotonic() < deadline:
-        try:
-            client.list_topics(timeout=0.5)
-            return None
-        except Exception as error:  # reported to the user with the fix
-            last = str(error)
-        client.poll(0)
-        refused = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
-        if refused:
-            return refused[0].str()
-    return last
+    problem = cluster_problem(client, errors)
+    return None if problem is None else problem.message
 
 
 def _loopback(host: str) -> bool:

@@ -22,6 +22,8 @@ from connect_core.coordinator.rest.root_resource import RootResource
 from connect_core.coordinator.rest.ui_resource import UiResource
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups
     from connect_core.coordinator.cluster.info import ClusterInfo
     from connect_core.coordinator.health.overview import StatusOverview
@@ -55,11 +57,15 @@ class Coordinator:
         version: str,
         commit: str = UNKNOWN_COMMIT,
         overview: StatusOverview | None = None,
+        login_check: Callable[[], str | None] | None = None,
     ) -> None:
         """Wire the resources; nothing touches Kafka until the first request.
 
         ``overview`` (operations: run records, lag, cost) makes statuses honest and serves the status page.
+        ``login_check`` (an authenticated cluster) returns the broker's message while it refuses the container's
+        credentials: every request is then answered 503 with it at once, instead of waiting out the stores' timeouts.
         """
+        self.login_check = login_check
         self.herder = Herder(configs, statuses, deployer, worker_id)
         self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
@@ -79,7 +85,9 @@ class Coordinator:
         """The scheduled heartbeat: connectors that watch their system (JDBC source tables) are reconfigured when
         due, a reconcile pass makes the platform match the config topic (orphans removed), then every sink's lag is
         sampled and the trigger of every sink whose breaker is open disabled (a poison batch is kept, not retried
-        forever); the lag totals by connector (none without operations)."""
+        forever); the lag totals by connector (none without operations). Nothing while Kafka refuses the login."""
+        if self.refused_login() is not None:
+            return {}
         try:
             self.herder.reconfigure_due()
         except Exception:  # the next beat tries again
@@ -97,8 +105,24 @@ class Coordinator:
             log.warning("the poison-batch check failed", exc_info=True)
         return totals
 
+    def refused_login(self) -> str | None:
+        """Why the cluster refuses this container's login (checked until it is accepted once), else None."""
+        if self.login_check is None:
+            return None
+        refused = self.login_check()
+        if refused is None:
+            self.login_check = None  # accepted: the clients keep their connections
+            return None
+        log.error(refused)
+        return refused
+
     def handle(self, request: Request) -> Response:
         """Route the request; every failure becomes Kafka's error response."""
+        refused = self.refused_login()
+        if refused is not None:  # a worker that cannot log in never completes startup (KIP-1017's 503 starting)
+            if request.path.rstrip("/") == "/health":
+                return Response(503, {"status": "starting", "message": refused})
+            return Response.error(503, refused)
         try:
             return self.router.dispatch(request)
         except Exception as error:  # the REST API answers every error, as Kafka's mapper does

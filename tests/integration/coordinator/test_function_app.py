@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.runtime import env
+from connect_core.runtime.heartbeat import HEARTBEAT_EVENT
 from functions.coordinator import app
 
 if TYPE_CHECKING:
@@ -58,3 +59,46 @@ def test_handler_serves_the_sample_events(environment: str) -> None:
     expanded = json.loads(app.handler(_event("get_connectors_expand.json"), None)["body"])
     assert expanded["local-file-sink"]["info"]["type"] == "sink"
     assert expanded["local-file-source"]["status"]["connector"]["state"] == "PAUSED"
+
+
+def test_a_refused_kafka_login_is_a_503_with_the_brokers_message_at_once_and_a_corrected_secret_heals(
+    environment: str, kafka_settings: dict[str, str], aws_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A deployed coordinator whose stack secret holds a wrong password: librdkafka would retry the login until the
+    stores time out (after the function's own 30 s: a bare 502 from the Function URL). The first request asks the
+    broker and answers with its message; the heartbeat does nothing; the corrected secret works without a redeploy."""
+    import boto3
+
+    from connect_core.kafka.auth import clear_secret_cache
+
+    secrets = boto3.client("secretsmanager", **aws_settings)
+    wrong = {"username": kafka_settings["sasl.username"], "password": "not-the-password"}
+    arn = secrets.create_secret(Name=f"coordinator-login-{uuid.uuid4().hex[:8]}",
+                                SecretString=json.dumps(wrong))["ARN"]
+    for name, value in ((env.BOOTSTRAP_SERVERS, kafka_settings["sasl.bootstrap.servers"]),
+                        (env.KAFKA_AUTH, "SASL_SCRAM_512"), (env.KAFKA_SECRET_ARN, arn),
+                        (env.KAFKA_SSL_CA_LOCATION, kafka_settings["ssl.ca.location"]),
+                        ("AWS_ENDPOINT_URL", aws_settings["endpoint_url"]),
+                        ("AWS_ACCESS_KEY_ID", aws_settings["aws_access_key_id"]),
+                        ("AWS_SECRET_ACCESS_KEY", aws_settings["aws_secret_access_key"]),
+                        ("AWS_DEFAULT_REGION", aws_settings["region_name"])):
+        monkeypatch.setenv(name, value)
+    clear_secret_cache()
+    try:
+        refused = app.handler(_event("get_connectors.json"), None)
+        assert refused["statusCode"] == 503
+        message = json.loads(refused["body"])["message"]
+        assert ("SASL authentication error: Authentication failed during authentication due to invalid credentials "
+                "with SASL mechanism SCRAM-SHA-512") in message
+        assert f"Correct the credentials in the secret {arn}" in message
+        health = app.handler({**_event("get_connectors.json"), "rawPath": "/health"}, None)
+        assert health["statusCode"] == 503 and json.loads(health["body"])["status"] == "starting"
+        assert app.handler(HEARTBEAT_EVENT, None) == {"lag": {}}  # no reconcile pass, no lag: nothing waits
+
+        secrets.put_secret_value(SecretId=arn, SecretString=json.dumps(
+            {"username": kafka_settings["sasl.username"], "password": kafka_settings["sasl.password"]}))
+        healed = app.handler(_event("get_connectors.json"), None)
+        assert (healed["statusCode"], healed["body"]) == (200, "[]")
+    finally:
+        secrets.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+        clear_secret_cache()
