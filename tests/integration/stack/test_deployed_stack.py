@@ -4,6 +4,7 @@ runs (our extension), and pause / resume / stop / delete acting on those resourc
 
 from __future__ import annotations
 
+import time
 import uuid
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -172,6 +173,10 @@ def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jd
         assert status == 200
         found = sorted((o["partition"]["kafka_topic"], o["offset"]["kafka_offset"]) for o in offsets["offsets"])
         assert found == sorted([(topics[0], 2), (topics[1], 1)])  # both topics, one group: connect-<name>
+
+        latencies = _latencies(deployed, conn, tables[0], lambda: copied(topics[0]),
+                                names=(source, jdbc_sink), run=run)
+        print(f"source -> Kafka -> JDBC sink on the stack: {', '.join(f'{s:.1f}' for s in latencies)} s")
     finally:
         for name in (source, s3_sink, jdbc_sink):
             deployed.http("DELETE", f"/connectors/{name}")
@@ -179,6 +184,25 @@ def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jd
             for table in (*tables, *topics):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
         conn.close()
+
+
+def _latencies(deployed: Deployed, conn: Any, table: str, copied: Any, *, names: tuple[str, ...], run: str
+               ) -> list[float]:
+    """Seconds from each of three inserts into ``table`` to its row in the JDBC sink's table, once everything runs:
+    changes keep flowing after the first ones (printed, not asserted: make demo-stack reports the latencies)."""
+    latencies = []
+    for row_id in (3, 4, 5):
+        changed = time.monotonic()
+        with conn.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (ID, STATUS) VALUES (%s, 'PLACED')", (row_id,))
+        try:
+            wait_for(lambda row_id=row_id: row_id in copied(), f"row {row_id} copied from {table}")
+        except AssertionError as error:
+            states = {name: deployed.http("GET", f"/connectors/{name}/status")[1] for name in names}
+            lines = [line for line in _source_log(deployed).splitlines() if run in line]
+            raise AssertionError(f"{error}\n{states}\n" + "\n".join(lines[-40:])) from None
+        latencies.append(time.monotonic() - changed)
+    return latencies
 
 
 def _source_log(deployed: Deployed) -> str:
