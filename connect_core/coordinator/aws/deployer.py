@@ -34,7 +34,13 @@ from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.fault_client import FaultClient
 from connect_core.coordinator.aws.names import schedule_name
 from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
-from connect_core.coordinator.aws.sink_functions import STACK_TAG, SinkFunctions, SinkFunctionSettings, single_topic
+from connect_core.coordinator.aws.sink_functions import (
+    STACK_TAG,
+    SinkFunctions,
+    SinkFunctionSettings,
+    poller_group_name,
+    single_topic,
+)
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.source_event import SINK
 from connect_core.runtime.trigger_config import pulls
@@ -87,6 +93,7 @@ class AwsDeployerSettings:
                 vpc_subnets=_csv(env.resolve(env.KAFKA_VPC_SUBNETS, "")),
                 vpc_security_groups=_csv(env.resolve(env.KAFKA_VPC_SECURITY_GROUPS, "")),
                 tags={STACK_TAG: stack} if (stack := env.resolve(env.STACK_NAME, "")) else {},
+                poller_group=poller_group_name(env.resolve(env.SINK_POLLER_GROUP, ""), stack),
             ),
         )
 

@@ -23,6 +23,16 @@ MaximumRecordAgeInSeconds) are only available to Kafka mappings in provisioned m
 controls for Kafka event sources", see docs/deploy.md): a mapping that uses any of them gets
 ``ProvisionedPollerConfig`` in the same request; one that stops using them keeps its pollers (turning provisioned
 mode off is the user's cost decision, not ours).
+
+Poller groups: every provisioned mapping of the stack joins one poller group (``PollerGroupName``, the stack parameter
+``SinkPollerGroup``, by default ``<stack>-sinks``), so the stack's idle sinks share event poller units instead of
+paying at least one unit each. Lambda lets a group hold at most 100 mappings whose MaximumPollers add up to at most
+2000 (API reference, ``ProvisionedPollerConfig``), so a grouped mapping scales to 20 pollers (100 MB/s) and a full
+group still fits; ``SinkPollerGroup=none`` gives new mappings their own pollers (up to Lambda's default 200; one
+already in a group is not taken out, since the API documents no way to leave a group). A mapping
+whose group or poller range differs from this (another stack version, a changed parameter, a hand edit) is updated
+with the whole ``ProvisionedPollerConfig``; one kept in provisioned mode after its controls were turned off joins the
+group too.
 """
 
 from __future__ import annotations
@@ -41,7 +51,8 @@ from connect_core.runtime.trigger_config import DEFAULT_BATCHING_WINDOW_MS, Kafk
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["SinkFunctionSettings", "SinkFunctions", "auth_access_type", "single_topic"]
+__all__ = ["SinkFunctionSettings", "SinkFunctions", "auth_access_type", "poller_group_name", "provisioned_pollers",
+           "single_topic"]
 
 ENABLED_STATES = frozenset({"Enabled", "Enabling", "Creating"})
 CONNECTOR_TAG = "lambda-connect:connector"
@@ -51,6 +62,30 @@ _COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "Pack
 _IMMUTABLE = ("EventSourceArn", "SelfManagedEventSource", "Topics", "StartingPosition", "ConsumerGroupId")
 # Provisioned mode's smallest footprint: one poller, scaling up to Lambda's default maximum of 200.
 PROVISIONED_POLLERS = {"MinimumPollers": 1, "MaximumPollers": 200}
+# In a poller group (module docstring): 100 mappings x 20 pollers = Lambda's limit of 2000 per group.
+GROUPED_MAXIMUM_POLLERS = 20
+NO_POLLER_GROUP = "none"
+
+
+def poller_group_name(configured: str, stack: str) -> str | None:
+    """The stack's poller group: ``configured`` (``SinkPollerGroup``), else ``<stack>-sinks``; None for ``none`` or
+    without a stack name. ConfigError for a name Lambda refuses (at most 128 of ``[a-zA-Z0-9-_]``)."""
+    import re
+
+    name = configured.strip() or (f"{stack[:122]}-sinks" if stack else "")
+    if not name or name.lower() == NO_POLLER_GROUP:
+        return None
+    if not re.fullmatch(r"[a-zA-Z0-9_-]{1,128}", name):
+        raise ConfigError(f"Invalid value {name} for {env.SINK_POLLER_GROUP} (stack parameter SinkPollerGroup): a "
+                          "poller group name is at most 128 letters, digits, '-' or '_'")
+    return name
+
+
+def provisioned_pollers(group: str | None) -> dict[str, Any]:
+    """The ProvisionedPollerConfig of a provisioned mapping of this stack."""
+    if group is None:
+        return dict(PROVISIONED_POLLERS)
+    return {"MinimumPollers": 1, "MaximumPollers": GROUPED_MAXIMUM_POLLERS, "PollerGroupName": group}
 
 
 @dataclass(frozen=True)
@@ -68,6 +103,7 @@ class SinkFunctionSettings:
     vpc_subnets: tuple[str, ...] = ()
     vpc_security_groups: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
+    poller_group: str | None = None  # PollerGroupName of every provisioned mapping (see poller_group_name)
 
 
 def single_topic(config: Mapping[str, Any]) -> str:
@@ -282,7 +318,7 @@ class SinkFunctions:
         desired["MaximumRecordAgeInSeconds"] = (
             -1 if trigger.maximum_record_age_ms < 0 else math.ceil(trigger.maximum_record_age_ms / 1000))
         if trigger.error_handling_controls():
-            desired["ProvisionedPollerConfig"] = dict(PROVISIONED_POLLERS)
+            desired["ProvisionedPollerConfig"] = provisioned_pollers(self.settings.poller_group)
         return desired
 
     def _access_configurations(self) -> list[dict[str, str]]:
@@ -319,7 +355,7 @@ class SinkFunctions:
             create = {k: v for k, v in desired.items() if not _is_default(k, v)}
             response = self.client.create_event_source_mapping(Enabled=enabled, **create)
             return [*actions, f"create mapping {response['UUID']}"]
-        changes = _mapping_changes(keep, desired, enabled)
+        changes = _mapping_changes(keep, desired, enabled, provisioned_pollers(self.settings.poller_group))
         if changes:
             self.client.update_event_source_mapping(UUID=keep["UUID"], **changes)
             actions.append(f"update mapping {keep['UUID']}: {', '.join(sorted(changes))}")
@@ -380,7 +416,10 @@ def _is_default(key: str, value: Any) -> bool:
     return key in _DEFAULTS and value == _DEFAULTS[key]
 
 
-def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], enabled: bool) -> dict[str, Any]:
+def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], enabled: bool,
+                     pollers: Mapping[str, Any]) -> dict[str, Any]:
+    """What an UpdateEventSourceMapping must send; ``pollers`` is the stack's ProvisionedPollerConfig, which a
+    mapping in provisioned mode gets whole when any of its fields differ (module docstring)."""
     changes: dict[str, Any] = {}
     for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "SourceAccessConfigurations", *_DEFAULTS):
         if key not in desired:
@@ -392,8 +431,10 @@ def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], ena
                 changes[key] = desired[key]
         elif now != desired[key]:
             changes[key] = desired[key]
-    if "ProvisionedPollerConfig" in desired and not current.get("ProvisionedPollerConfig"):
-        changes["ProvisionedPollerConfig"] = desired["ProvisionedPollerConfig"]
+    now_pollers = current.get("ProvisionedPollerConfig") or {}
+    if ("ProvisionedPollerConfig" in desired or now_pollers) and any(
+            now_pollers.get(key) != value for key, value in pollers.items()):
+        changes["ProvisionedPollerConfig"] = dict(pollers)
     if (current.get("State") in ENABLED_STATES) != enabled:
         changes["Enabled"] = enabled
     return changes

@@ -14,7 +14,9 @@ the mapping lifecycle (Creating -> Enabled, Update = new worker, Disable, Delete
 - two patches applied at start (``on_infra_start``): ``validate_event_source_mapping`` also enforces AWS's Kafka
   rules LocalStack skips — one topic, a StartingPosition, a known MSK cluster and, per AWS's "Configuring error
   handling controls for Kafka event sources", error-handling controls only in provisioned mode
-  (ProvisionedPollerConfig); and ``EsmWorker.stop/delete`` interrupt a poller waiting between retries.
+  (ProvisionedPollerConfig), and the limits of a poller group (``PollerGroupName``: at most 100 mappings and 2000
+  MaximumPollers in all, ``poller_groups.py``); and ``EsmWorker.stop/delete`` interrupt a poller waiting between
+  retries. LocalStack itself stores and returns ``ProvisionedPollerConfig`` with its ``PollerGroupName`` as given.
 
 MSK clusters do not exist locally: ``LAMBDA_CONNECT_MSK_BOOTSTRAP_SERVERS`` (JSON, cluster ARN -> bootstrap
 servers, ``"*"`` for any cluster) says where each one's brokers are.
@@ -41,6 +43,8 @@ from typing import Any
 from localstack.runtime import hooks
 from localstack.services.lambda_ import hooks as lambda_hooks
 from localstack.services.lambda_.event_source_mapping.pollers.poller import Poller
+
+from lambda_connect_localstack.poller_groups import poller_group, poller_group_problem
 
 LOG = logging.getLogger(__name__)
 MSK_BOOTSTRAP_ENV = "LAMBDA_CONNECT_MSK_BOOTSTRAP_SERVERS"
@@ -329,6 +333,12 @@ def patch_kafka_event_source_mappings() -> None:
     def validate_event_source_mapping(fn: Any, self: Any, context: Any, request: dict[str, Any]) -> Any:
         if is_kafka(request) and (problem := kafka_mapping_problem(request)):
             raise InvalidParameterValueException(problem, Type="User")
+        if is_kafka(request) and poller_group(request):
+            from localstack.services.lambda_.invocation.models import lambda_stores
+
+            existing = lambda_stores[context.account_id][context.region].event_source_mappings.values()
+            if problem := poller_group_problem(request, list(existing)):
+                raise InvalidParameterValueException(problem, Type="User")
         return fn(self, context, request)
 
     def interrupting(name: str) -> None:

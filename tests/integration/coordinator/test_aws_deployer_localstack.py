@@ -1,6 +1,6 @@
 """AwsDeployer on LocalStack's real APIs: schedules (create, scale, pause, resume, stop, re-apply, delete), and a sink
 connector's function + Kafka event source mapping, which our LocalStack extension polls (records delivered to the
-cloned function, provisioned mode for error-handling controls, pause/resume, delete).
+cloned function, provisioned mode in the stack's poller group for error-handling controls, pause/resume, delete).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
         ScheduleSettings("unused", "arn:aws:lambda:us-east-1:000000000000:function:src", "arn:aws:iam::0:role/s"),
         SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
                              bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
-                             vpc_security_groups=("sg-0local",)),
+                             vpc_security_groups=("sg-0local",), poller_group=f"{name}-sinks"),
     )
     deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
                            fetch_code=_fetch_code)
@@ -111,7 +111,9 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
         deployer.apply(name, {**sink, "lambda.maximum.retry.attempts": "2"}, 1, TargetState.STARTED)
         updated = lam.get_event_source_mapping(UUID=mapping["UUID"])
         assert (updated["MaximumRetryAttempts"], updated["ProvisionedPollerConfig"]) == (
-            2, {"MinimumPollers": 1, "MaximumPollers": 200})
+            2, {"MinimumPollers": 1, "MaximumPollers": 20, "PollerGroupName": f"{name}-sinks"})
+        deployer.apply(name, {**sink, "lambda.maximum.retry.attempts": "2"}, 1, TargetState.STARTED)
+        assert deployer.last_actions == []  # the group as LocalStack returns it is no drift: a second pass is quiet
 
         deployer.apply(name, sink, 1, TargetState.PAUSED)
         wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Disabled", "Disabled")

@@ -140,6 +140,24 @@ def test_error_handling_controls_need_provisioned_mode_then_retry_and_bisect(
     assert lam.get_event_source_mapping(UUID=mapping)["ProvisionedPollerConfig"] == PROVISIONED
 
 
+def test_a_poller_group_is_returned_as_given_within_lambdas_limits(
+        lam: Any, function: RecordingFunction, kafka_bootstrap: str) -> None:
+    topic = _topic(kafka_bootstrap, [])
+    group = f"it-{topic}"
+    full = {"MinimumPollers": 1, "MaximumPollers": 2000, "PollerGroupName": group}
+    mapping = _mapping(lam, function, kafka_bootstrap, topic, f"it-{topic}", Enabled=False,
+                       ProvisionedPollerConfig=full)
+    assert lam.get_event_source_mapping(UUID=mapping)["ProvisionedPollerConfig"] == full
+    with pytest.raises(ClientError, match="2001") as refused:  # a group's MaximumPollers add up to 2000 at most
+        _mapping(lam, function, kafka_bootstrap, topic, f"it-{topic}-2", Enabled=False,
+                 ProvisionedPollerConfig={**full, "MaximumPollers": 1})
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    with pytest.raises(ClientError, match="invalid"):
+        lam.update_event_source_mapping(UUID=mapping, ProvisionedPollerConfig={**full, "PollerGroupName": "a b"})
+    lam.update_event_source_mapping(UUID=mapping, ProvisionedPollerConfig={**full, "MaximumPollers": 1999})
+    assert lam.get_event_source_mapping(UUID=mapping)["ProvisionedPollerConfig"]["MaximumPollers"] == 1999
+
+
 def test_partial_batch_response_and_maximum_record_age(
         lam: Any, function: RecordingFunction, kafka_bootstrap: str) -> None:
     topic = _topic(kafka_bootstrap, [])

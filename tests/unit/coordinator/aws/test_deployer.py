@@ -9,6 +9,7 @@ path on LocalStack with our extension polling the mapping.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import uuid
@@ -23,7 +24,7 @@ from moto import mock_aws
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.deployer import AwsDeployer, AwsDeployerSettings
 from connect_core.coordinator.aws.schedules import ScheduleSettings
-from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings
+from connect_core.coordinator.aws.sink_functions import SinkFunctionSettings, poller_group_name
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
 
@@ -261,6 +262,59 @@ def test_error_handling_controls_switch_the_mapping_to_provisioned_mode(aws: Aws
                                     "BisectBatchOnFunctionError": True}
 
 
+def _grouped(aws: Aws, group: str | None) -> AwsDeployer:
+    settings = AwsDeployerSettings(aws.settings.schedules, dataclasses.replace(aws.settings.sinks, poller_group=group))
+    return AwsDeployer(settings, scheduler=aws.scheduler, lambda_client=aws.lam, fetch_code=aws._fetch)
+
+
+def test_provisioned_mappings_share_the_stacks_poller_group_and_a_second_pass_changes_nothing(aws: Aws) -> None:
+    grouped = _grouped(aws, "stack-sinks")
+    grouped.apply("to-file", SINK, 1, TargetState.STARTED)
+    [mapping] = aws.mappings()
+    create = [params for operation, params in aws.lam.calls if operation == "CreateEventSourceMapping"]
+    assert create[-1]["ProvisionedPollerConfig"] == {
+        "MinimumPollers": 1, "MaximumPollers": 20, "PollerGroupName": "stack-sinks"}  # 100 x 20 = Lambda's 2000
+
+    aws.lam.calls.clear()
+    grouped.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert (grouped.last_actions, aws.lam.writes()) == ([], [])
+
+    plain = {k: v for k, v in SINK.items() if k not in ("lambda.report.batch.item.failures",
+                                                         "lambda.maximum.retry.attempts")}
+    grouped.apply("on-demand", plain, 1, TargetState.STARTED)
+    assert "ProvisionedPollerConfig" not in [m for m in aws.mappings() if m["UUID"] != mapping["UUID"]][0]
+
+
+def test_a_provisioned_mapping_outside_the_group_is_moved_into_it_with_its_whole_poller_config(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)  # no group: the dedicated 1..200 pollers
+    [mapping] = aws.mappings()
+    assert mapping["ProvisionedPollerConfig"] == {"MinimumPollers": 1, "MaximumPollers": 200}
+
+    _grouped(aws, "stack-sinks").apply("to-file", SINK, 1, TargetState.STARTED)
+    assert aws.lam.calls[-1] == ("UpdateEventSourceMapping", {"UUID": mapping["UUID"], "ProvisionedPollerConfig": {
+        "MinimumPollers": 1, "MaximumPollers": 20, "PollerGroupName": "stack-sinks"}})
+
+    _grouped(aws, "other-group").apply("to-file", SINK, 1, TargetState.STARTED)  # a changed SinkPollerGroup
+    assert aws.mappings()[0]["ProvisionedPollerConfig"]["PollerGroupName"] == "other-group"
+
+    kept = {k: v for k, v in SINK.items() if k not in ("lambda.report.batch.item.failures",
+                                                        "lambda.maximum.retry.attempts")}
+    aws.lam.calls.clear()
+    _grouped(aws, "other-group").apply("to-file", kept, 1, TargetState.STARTED)  # controls off: pollers kept
+    assert "ProvisionedPollerConfig" not in aws.lam.calls[-1][1]
+    assert aws.mappings()[0]["ProvisionedPollerConfig"]["PollerGroupName"] == "other-group"
+
+
+def test_the_poller_group_name_comes_from_the_parameter_or_the_stack() -> None:
+    assert poller_group_name("", "prod") == "prod-sinks"
+    assert poller_group_name("shared_1", "prod") == "shared_1"
+    assert poller_group_name("none", "prod") is None
+    assert poller_group_name("", "") is None
+    assert len(poller_group_name("", "s" * 128) or "") == 128
+    with pytest.raises(ConfigError, match="SinkPollerGroup"):
+        poller_group_name("bad name", "prod")
+
+
 def test_record_age_outside_lambdas_range_is_refused_naming_the_key() -> None:
     with pytest.raises(ConfigError, match=r"lambda\.maximum\.record\.age\.ms"):
         KafkaTriggerConfig.parse({"lambda.maximum.record.age.ms": "30000"})
@@ -451,6 +505,7 @@ def test_factory_picks_the_aws_deployer_from_env(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigError, match="LAMBDA_CONNECT_SOURCE_FUNCTION_ARN"):
         deployer_from_env()
     for name, value in (("LAMBDA_CONNECT_SOURCE_FUNCTION_ARN", "arn:src"), ("LAMBDA_CONNECT_SCHEDULER_ROLE_ARN", "r"),
-                        ("LAMBDA_CONNECT_SINK_FUNCTION_NAME", "sink")):
+                        ("LAMBDA_CONNECT_SINK_FUNCTION_NAME", "sink"), ("LAMBDA_CONNECT_STACK_NAME", "prod")):
         monkeypatch.setenv(name, value)
-    assert isinstance(deployer_from_env(), AwsDeployer)
+    deployer = deployer_from_env()
+    assert isinstance(deployer, AwsDeployer) and deployer.settings.sinks.poller_group == "prod-sinks"
