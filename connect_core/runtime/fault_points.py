@@ -2,7 +2,14 @@
 
 ``LAMBDA_CONNECT_FAULT=<step>`` or ``<step>:<n>`` makes the n-th time (default: the first) this process reaches
 ``<step>`` its last: ``SIGKILL``, as a Lambda execution environment dies on a timeout or out of memory, with no
-``finally`` and no flush. Unset (always, outside the fault suite) a step costs one comparison. The steps:
+``finally`` and no flush. Unset (always, outside the fault suite) a step costs one comparison.
+
+On a deployed stack the function's environment is fixed at deploy, so a step is armed from outside instead:
+``LAMBDA_CONNECT_FAULT_DIR=<dir>`` (set only by the local LocalStack stack, ``infra/local/stack.py``) makes the first
+process that reaches ``<step>`` while a file ``<dir>/<step>`` exists claim it (renamed to
+``<step>.fired-<pid>``, so exactly one process dies per arming and the test sees that it did) and die the same way.
+Only the source and sink steps can be armed so, and a source transaction that carries no record (an idle heartbeat's
+commit) does not claim one. The steps:
 
 * ``source.after_poll``: ``task.poll()`` returned records, nothing of them produced yet;
 * ``source.after_produce``: a poll's records were handed to the producer, the transaction is open;
@@ -24,7 +31,7 @@ from typing import Final
 
 from connect_core.runtime import env
 
-__all__ = ["STEPS", "armed", "reached"]
+__all__ = ["STEPS", "armed", "fired_marker", "reached"]
 
 STEPS: Final = (
     "source.after_poll", "source.after_produce", "source.before_commit", "source.after_commit",
@@ -45,6 +52,7 @@ def _armed() -> tuple[str, int] | None:
 
 
 _ARMED: Final = _armed()
+_DIR: Final = os.environ.get(env.FAULT_DIR, "")
 _counts: dict[str, int] = {}
 
 
@@ -53,10 +61,31 @@ def armed() -> bool:
     return _ARMED is not None
 
 
-def reached(step: str) -> None:
-    """Mark ``step`` as reached; the armed step's n-th arrival kills this process."""
+def fired_marker(step: str, pid: int) -> str:
+    """The name an arming file ``<step>`` in ``LAMBDA_CONNECT_FAULT_DIR`` takes when process ``pid`` claims it."""
+    return f"{step}.fired-{pid}"
+
+
+def reached(step: str, *, idle: bool = False) -> None:
+    """Mark ``step`` as reached; the armed step's n-th arrival, or an arming file for it, kills this process.
+    ``idle``: the transaction carries no record (a heartbeat's); an arming file waits for one that does, since the
+    test that drops it aims at a change it is making."""
+    if _DIR and not idle:
+        _claim(step)
     if _ARMED is None or _ARMED[0] != step:
         return
     _counts[step] = _counts.get(step, 0) + 1
     if _counts[step] >= _ARMED[1]:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _claim(step: str) -> None:
+    """Die if ``<dir>/<step>`` exists and this process is the one that renames it (the rename is atomic)."""
+    armed_file = os.path.join(_DIR, step)
+    if step not in STEPS or not os.path.exists(armed_file):
+        return
+    try:
+        os.rename(armed_file, os.path.join(_DIR, fired_marker(step, os.getpid())))
+    except OSError:  # another process claimed it first
+        return
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -280,12 +280,13 @@ class SourceRunner:
                 fault_points.reached("source.after_produce")
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
-            fault_points.reached("source.before_commit")
+            idle = result.records + result.skipped == first_record
+            fault_points.reached("source.before_commit", idle=idle)
             committing = time.monotonic()
             with_retries(lambda: producer.commit_transaction(KAFKA_TIMEOUT_S), what="committing the transaction",
                          timeout_s=KAFKA_TIMEOUT_S)
             self._longest_commit_s = max(self._longest_commit_s, time.monotonic() - committing)
-            fault_points.reached("source.after_commit")
+            fault_points.reached("source.after_commit", idle=idle)
         except BaseException:
             _abort(producer)
             raise

@@ -11,6 +11,10 @@ TLS with the CA `make services` made): the user's credentials and the CA go into
 SASL_SCRAM_512, KafkaSecretArn and KafkaServerRootCaSecretArn, as on AWS; no VPC (the mappings authenticate).
 `down` removes what the coordinator created (connector functions, their event source mappings, schedules), the stack,
 its internal topics, its log groups, the SAM artifact bucket and those secrets.
+
+Its functions run as local processes, so it sets the fault suite's seam (template parameter FaultPointDir):
+`<run dir>/faults/<stack>`, where `make faults` drops an arming file to kill a deployed function at a named step
+(connect_core/runtime/fault_points.py). A deployment on AWS leaves it empty.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from infra.local import _process as proc
@@ -49,7 +54,13 @@ def parameters(stack: str) -> dict[str, str]:
         # directories (make demo-stack) and the temporary directory (tests). A real deployment leaves it empty.
         "FileStreamRoots": ",".join(dict.fromkeys(
             [str(proc.REPO_ROOT / ".run"), str(proc.RUN_DIR), tempfile.gettempdir()])),
+        "FaultPointDir": str(fault_dir(stack)),
     }
+
+
+def fault_dir(stack: str) -> Path:
+    """Where the fault suite arms a kill of the stack's functions (connect_core/runtime/fault_points.py)."""
+    return proc.RUN_DIR / "faults" / stack
 
 
 def sasl_secret_names(stack: str) -> tuple[str, str]:
@@ -59,8 +70,6 @@ def sasl_secret_names(stack: str) -> tuple[str, str]:
 
 def sasl_parameters(stack: str) -> dict[str, str]:
     """The SASL_SSL listener with its login and CA in Secrets Manager (created or updated now)."""
-    from pathlib import Path
-
     broker = kafka.settings()
     if not broker["sasl.password"]:
         raise StackError("the broker has no SASL_SSL user yet: run `make services`")
@@ -126,6 +135,7 @@ def deploy(stack: str = STACK_NAME, *, sasl: bool = False) -> dict[str, str]:
     """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs. ``sasl``: on
     the SASL_SSL listener (module docstring)."""
     _delete_failed_creation(stack)
+    fault_dir(stack).mkdir(parents=True, exist_ok=True)
     build_dir = BUILD_DIR / stack
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
     s3 = client("s3")
@@ -198,6 +208,7 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
             logs.delete_log_group(logGroupName=group["logGroupName"])
             removed.append(f"log group {group['logGroupName']}")
     removed += _delete_artifacts(stack)
+    shutil.rmtree(fault_dir(stack), ignore_errors=True)
     secrets = client("secretsmanager")
     for name in sasl_secret_names(stack):
         try:

@@ -1,0 +1,175 @@
+"""Change data capture on the deployed LocalStack stack, ``kill -9`` of the source function at each step.
+
+The stack's functions run as local processes (infra/localstack_ext) and ``python -m infra.local.stack up`` gives them
+``LAMBDA_CONNECT_FAULT_DIR``: a file named after a step dropped there kills the first function process that reaches
+the step in a transaction carrying records (``connect_core/runtime/fault_points.py``), so a one-row change is hit at
+the chosen point, not only a transaction long enough to observe. The next scheduler heartbeat (one a minute) runs the
+task again in a fresh environment, which fences the dead producer.
+
+Insert, update, delete (with its tombstone) and ALTER TABLE (the schema change record, and the next change carries
+the new column), each with the function killed at a different step of the invocation that carries it: every
+change arrives exactly once.
+
+``make faults`` only (a stack of its own, minutes of heartbeats); ``make test`` runs the stack kill of
+tests/integration/stack/test_stack_faults.py instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from infra.local import stack
+from tests.faults.conftest import BIG, mysql
+from tests.faults.test_cdc import _events
+from tests.integration.stack.conftest import Deployed
+from tests.integration.stack.test_stack_faults import _function_log
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from tests.faults.conftest import Tally
+
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not BIG, reason="make faults only: deploys a stack of its own")]
+
+ROWS = 100
+KILL_WAIT_S = 150.0  # the armed step is reached at the next tick or heartbeat that carries the change
+RESTART_WAIT_S = 240.0  # a killed invocation sends no next tick: the next heartbeat (one a minute) runs it again
+# (what, step armed, statements, events it makes): each change killed at another step of the invocation carrying it
+CHANGES: list[tuple[str, str, list[str], list[tuple[str, int]]]] = [
+    ("insert", "source.after_poll", ["INSERT INTO t VALUES (1001, 'NEW')"], [("c", 1001)]),
+    ("update", "source.after_produce", ["UPDATE t SET state = 'SHIPPED' WHERE id = 1"], [("u", 1)]),
+    ("delete", "source.before_commit", ["DELETE FROM t WHERE id = 2"], [("d", 2), ("tombstone", 2)]),
+    ("alter", "source.after_commit", ["ALTER TABLE t ADD COLUMN note VARCHAR(16)",
+                                      "UPDATE t SET note = 'altered' WHERE id = 3"], [("u", 3)]),
+]
+
+
+@pytest.fixture(scope="module")
+def faults_stack(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -> Iterator[Deployed]:
+    """A stack of this module's own (plaintext listener), with the fault directory the cases arm."""
+    name = f"lc-faults-{uuid.uuid4().hex[:6]}"
+    started = time.monotonic()
+    try:
+        outputs = stack.deploy(name)
+    except stack.StackError as error:
+        stack.destroy(name)
+        pytest.fail(str(error), pytrace=False)
+    print(f"\nstack {name} deployed in {time.monotonic() - started:.0f}s")
+    try:
+        yield Deployed(name, stack.FunctionUrl(outputs["CoordinatorUrl"]))
+    finally:
+        stack.destroy(name)
+
+
+def _arm(deployed: Deployed, step: str) -> Path:
+    """Drop the arming file for ``step``; returns the stack's fault directory."""
+    directory = stack.fault_dir(deployed.name)
+    for stale in directory.glob(f"{step}.fired-*"):
+        stale.unlink()
+    (directory / step).write_text("armed by tests/faults/test_stack_cdc_kills.py\n")
+    return directory
+
+
+def _wait(deployed: Deployed, connector: str, check: Callable[[], Any], what: str, timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout_s:.0f}s\nsource function log for {connector}:\n"
+                         f"{_function_log(deployed, connector)}")
+
+
+def _killed(deployed: Deployed, connector: str, step: str, what: str) -> float:
+    """Wait until a function process claimed the arming file of ``step`` (and so died); seconds waited."""
+    directory, started = stack.fault_dir(deployed.name), time.monotonic()
+    _wait(deployed, connector, lambda: list(directory.glob(f"{step}.fired-*")),
+          f"the source function killed at {step} {what}", KILL_WAIT_S)
+    return time.monotonic() - started
+
+
+def _connector(deployed: Deployed, settings: dict[str, str], database: str, prefix: str, **extra: str) -> str:
+    """Create a CDC connector named ``prefix`` on ``database``; its name."""
+    run = uuid.uuid4().hex[:8]
+    config = {
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+        "database.hostname": settings["host"], "database.port": settings["port"],
+        "database.user": settings["user"], "database.password": settings["password"],
+        "database.server.id": str(9000 + int(run[:4], 16) % 1000), "topic.prefix": prefix,
+        "database.include.list": database, "poll.interval.ms": "1000",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        **extra}
+    status, answer = deployed.http("POST", "/connectors", {"name": prefix, "config": config})
+    assert status == 201, answer
+    return prefix
+
+
+def _values(bootstrap: str, topic: str, expected: int) -> list[dict[str, Any] | None]:
+    """Every committed value of ``topic`` (JSON; None for a tombstone), waiting for ``expected``."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"faults-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    out: list[dict[str, Any] | None] = []
+    deadline, idle = time.monotonic() + 60, 0
+    try:
+        while time.monotonic() < deadline and idle < 3:
+            messages = consumer.consume(1000, 1.0)
+            idle = idle + 1 if not messages and len(out) >= expected else 0
+            out += [None if m.value() is None else json.loads(m.value()) for m in messages if m.error() is None]
+    finally:
+        consumer.close()
+    return out
+
+
+def test_each_cdc_change_killed_at_a_step_on_the_stack_arrives_once(
+    faults_stack: Deployed, mariadb_settings: dict[str, str], database: str, kafka_bootstrap: str, tally: Tally,
+) -> None:
+    with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (id INT PRIMARY KEY, state VARCHAR(16))")
+        cursor.execute(f"INSERT INTO t SELECT seq, 'PLACED' FROM seq_1_to_{ROWS}")
+    prefix = f"stack-cdc-{uuid.uuid4().hex[:8]}"
+    name = _connector(faults_stack, mariadb_settings, database, prefix, **{"include.schema.changes": "true"})
+    topic = f"{prefix}.{database}.t"
+    expected = [("r", i) for i in range(1, ROWS + 1)]
+    try:
+        _wait(faults_stack, name, lambda: len(_events(kafka_bootstrap, topic, ROWS, 10)) >= ROWS, "the snapshot",
+              RESTART_WAIT_S)
+        timings: dict[str, str] = {}
+        for what, step, statements, events in CHANGES:
+            started = time.monotonic()
+            _arm(faults_stack, step)
+            with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+            killed_after = _killed(faults_stack, name, step, f"while it streams the {what}")
+            tally.runs += 1
+            expected += events
+            wanted = len(expected)
+            _wait(faults_stack, name, lambda n=wanted: len(_events(kafka_bootstrap, topic, n, 10)) >= n,
+                  f"the {what} after the kill", RESTART_WAIT_S)
+            timings[what] = f"{step}:killed@{killed_after:.0f}s,delivered@{time.monotonic() - started:.0f}s"
+        tally.notes = timings
+        arrived = _events(kafka_bootstrap, topic, len(expected), 30)
+        tally.count(expected, arrived)
+        assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+        assert sorted(arrived) == sorted(expected), "only the expected changes, each once"
+        # the schema change was picked up: its record once, and the update after it carries the new column
+        values = _values(kafka_bootstrap, topic, len(expected))
+        altered = [v for v in values if v is not None and v["op"] == "u" and v["after"]["id"] == 3]
+        assert [v["after"].get("note") for v in altered] == ["altered"], altered
+        ddl = [v["ddl"] for v in _values(kafka_bootstrap, prefix, 1) if v is not None and "ddl" in v]
+        assert sum("ADD COLUMN note" in statement for statement in ddl) == 1, ddl
+    finally:
+        faults_stack.http("DELETE", f"/connectors/{name}")
+
