@@ -163,7 +163,8 @@ class SinkTaskContext:
             self.requested_offsets[tp] = offset  # type: ignore[index]
 
     def timeout(self, timeout_ms: int) -> None:
-        """Ask for redelivery of the current batch after ``timeout_ms`` (after a ``RetriableError``)."""
+        """After a ``RetriableError`` from ``put``: hand the same records to ``put`` again after ``timeout_ms``
+        (used once, as a worker's next poll waits at most this long); without it they come at the next invocation."""
         self.timeout_ms = timeout_ms
 
     def assignment(self) -> set[TopicPartition]:
@@ -208,7 +209,8 @@ class SinkTask(Task):
 
     @abc.abstractmethod
     def put(self, records: list[SinkRecord]) -> None:
-        """Write (or buffer) ``records``; raise ``RetriableError`` to get the batch again."""
+        """Write (or buffer) ``records``; raise ``RetriableError`` (taking none of them) to get the same records
+        again, after ``context.timeout()`` or at the next invocation; no failure of the task."""
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # optional hook
         """Make everything ``put`` so far durable; nothing by default."""

@@ -113,6 +113,7 @@ class SinkPullResult:
     dlq: int = 0
     duration_ms: float = 0.0
     offsets: dict[str, int] = field(default_factory=dict)
+    redeliver: bool = False  # put raised RetriableError: its batch is read again by the next invocation
 
     def as_dict(self) -> dict[str, Any]:
         """The invocation's summary."""
@@ -150,7 +151,7 @@ class SinkPullTask:
         assigned = self._assign(consumer, config, task_count, trigger)
         result.partitions = len(assigned)
         if not assigned:  # as on a worker, a task without partitions still starts and is RUNNING
-            self._deliver(consumer, [], result, assigned, set())
+            self._deliver(consumer, [], result, assigned, set(), budget=budget)
             result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
             return result
         at_end: set[tuple[str, int]] = set()
@@ -160,8 +161,10 @@ class SinkPullTask:
             paused = self._pause(consumer, assigned, paused)
             batch, at_end = self._consume(consumer, trigger.batch_size, at_end)
             if batch or not delivered_once:  # the first, even empty, starts the task and reports RUNNING
-                self._deliver(consumer, batch, result, assigned, at_end)
+                self._deliver(consumer, batch, result, assigned, at_end, budget=budget)
                 delivered_once = True
+                if result.redeliver:  # put raised RetriableError: the next invocation reads the batch again
+                    break
                 paused = self._pause(consumer, assigned, paused)
             if not batch and at_end >= {(tp.topic, tp.partition) for tp in assigned if tp not in (paused or ())}:
                 break
@@ -247,12 +250,15 @@ class SinkPullTask:
         return wanted
 
     def _deliver(self, consumer: Any, batch: list[Any], result: SinkPullResult, assigned: list[TopicPartition],
-                 at_end: set[tuple[str, int]]) -> None:
+                 at_end: set[tuple[str, int]], *, budget: Callable[[], float]) -> None:
         """The runner writes the batch; only then is what the task's ``pre_commit`` allows committed (nothing when
-        it raised), and the consumer seeks where the task must read again (paused, rewound)."""
+        it raised), and the consumer seeks where the task must read again (paused, rewound). A batch whose ``put``
+        raised ``RetriableError`` past the invocation's time is not committed: ``result.redeliver`` ends it."""
         from confluent_kafka import TopicPartition as KafkaPartition
 
-        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers), assignment=assigned)
+        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers), assignment=assigned,
+                                       remaining_ms=budget)
+        result.redeliver = delivered.retriable is not None
         result.batches += 1
         result.records += len(batch)
         result.put += delivered.put

@@ -10,6 +10,12 @@ failure of the task), and the warm task is not handed the records it already has
 letter queue (flushed before returning, and only when the batch went through, so a retried batch sends each bad
 record once) when ``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
 the invocation too, so nothing is committed while it is not running.
+
+A ``RetriableError`` from ``put`` is no failure of the task, as on a worker (``WorkerSinkTask.deliverMessages``
+keeps the batch, pauses and hands the same records to ``put`` after ``context.timeout()`` or at its next poll):
+the runner puts the same records again after the task's ``timeout`` while the invocation's time allows it;
+otherwise the batch is left uncommitted for the next invocation (a mapping: :class:`RetriableRedeliveryError`,
+or ``batchItemFailures``; pull mode: the invocation ends), with no FAILED status and no restart count.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SinkTaskContext, TopicPartition
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.dead_letter_queue import DeadLetterQueueReporter
@@ -40,6 +46,7 @@ from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.runtime.time_budget import remaining_ms as local_remaining_ms
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
@@ -48,14 +55,17 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
     from connect_core.runtime.worker import WorkerSettings
 
-__all__ = ["ConnectorNotRunningError", "SinkInvocationResult", "SinkRunner", "UncommittedRecordsError"]
+__all__ = [
+    "ConnectorNotRunningError", "RetriableRedeliveryError", "SinkInvocationResult", "SinkRunner",
+    "UncommittedRecordsError",
+]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +86,11 @@ class UncommittedRecordsError(ConnectError):
         self.held = held
 
 
+class RetriableRedeliveryError(UncommittedRecordsError):
+    """``put`` raised ``RetriableError`` and the task's ``timeout`` did not fit the invocation (or was not set): the
+    mapping sends the same records again, as a worker redelivers them at its next poll. Not a failure of the task."""
+
+
 @dataclass
 class SinkInvocationResult:
     """Summary of one batch."""
@@ -94,6 +109,8 @@ class SinkInvocationResult:
     committable: dict[TopicPartition, int] = field(default_factory=dict)
     # partitions whose records from this offset must be read again (paused, rewound): a pull-mode consumer seeks there
     seek: dict[TopicPartition, int] = field(default_factory=dict)
+    # put raised RetriableError and the retry did not fit this invocation: the batch comes again (not a failure)
+    retriable: RetriableError | None = None
 
     def response(self) -> dict[str, Any]:
         """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
@@ -165,14 +182,17 @@ class SinkRunner:
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
         self._committed_filter: CommittedFilter | None = None  # warm across invocations
 
-    def handle(self, event: dict[str, Any],
-               assignment: Collection[TopicPartition] | None = None) -> SinkInvocationResult:
+    def handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None = None, *,
+               remaining_ms: Callable[[], float] | None = None) -> SinkInvocationResult:
         """Process one Lambda Kafka event; raises when the batch must be retried.
 
         ``assignment``: the partitions the caller assigned this task (pull mode: opened even before they have
-        records, and closed when gone); a mapping's task owns the partitions it has seen.
+        records, and closed when gone); a mapping's task owns the partitions it has seen. ``remaining_ms``: the
+        invocation's time left (default: the local budget), within which a ``RetriableError`` from ``put`` is
+        retried after the task's ``timeout``.
         """
         started = time.monotonic()
+        budget = remaining_ms or local_remaining_ms(None)
         consumed = decode_kafka_event(event)
         check: PendingCheck | None = None
         if self._running is not None and self._running.read_committed and consumed:
@@ -210,7 +230,7 @@ class SinkRunner:
                 converted = None
             consumed = committed
         try:
-            plan = self._deliver(running, consumed, result, converted, assignment)
+            plan = self._deliver(running, consumed, result, converted, assignment, remaining_ms=budget)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (consumed or held):
@@ -236,6 +256,11 @@ class SinkRunner:
             return
         if not running.report_item_failures:
             self._report(State.RUNNING, None, running.version)
+            if result.retriable is not None:
+                raise RetriableRedeliveryError(
+                    f"{self.connector}-{self.task}: put raised {type(result.retriable).__name__} "
+                    f"({result.retriable}); the mapping sends the batch again",
+                    {TopicPartition(*key): offset for key, offset in held.items()}) from result.retriable
             raise UncommittedRecordsError(
                 f"{self.connector}-{self.task}: the task may not commit the whole batch yet (it committed "
                 f"{result.offsets}); the mapping sends it again and the task gets only what it does not have",
@@ -249,11 +274,13 @@ class SinkRunner:
 
     def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
                  converted: list[SinkRecord | None] | None = None,
-                 assignment: Collection[TopicPartition] | None = None) -> BatchPlan:
+                 assignment: Collection[TopicPartition] | None = None, *,
+                 remaining_ms: Callable[[], float] | None = None) -> BatchPlan:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
         it), or None to convert it here. The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
         opened before their records, ``offset()`` requests move the task's position, paused partitions and records
-        the warm task already has are not put, and ``pre_commit``'s answer is what ``result.offsets`` commits."""
+        the warm task already has are not put, ``pre_commit``'s answer is what ``result.offsets`` commits, and a
+        ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
         context, offsets = running.context, running.offsets
         assert context is not None
         batch_partitions = {TopicPartition(c.topic, c.partition) for c in consumed}
@@ -281,9 +308,18 @@ class SinkRunner:
             records: list[SinkRecord] = running.pipeline.convert_all(delivered)
         else:
             records = [r for r in (converted if whole else (converted[i] for i in plan.deliver)) if r is not None]
+        result.retriable = self._put(running, records, remaining_ms or local_remaining_ms(None))
+        if result.retriable is not None:
+            # Nothing of the batch was taken: positions stay, the DLQ reports wait for the batch to go through, and
+            # pre_commit is not asked (the batch comes again; what was committed before stays committed).
+            if running.dlq is not None:
+                running.dlq.discard()
+            rewound |= offsets.rewind(_take_offset_requests(context), running.assigned)
+            result.seek = {tp: offsets.positions[tp] for tp in plan.first.keys() | rewound.keys()
+                           if tp in offsets.positions}
+            return plan
         result.put = len(records)
         result.skipped = len(delivered) - len(records)
-        running.task.put(records)
         fault_points.reached("sink.during_put")
         offsets.delivered(plan)
         rewound |= offsets.rewind(_take_offset_requests(context), running.assigned)  # asked in put
@@ -299,6 +335,35 @@ class SinkRunner:
                        if tp in offsets.positions}
         fault_points.reached("sink.after_put")
         return plan
+
+    def _put(self, running: _RunningTask, records: list[SinkRecord],
+             remaining_ms: Callable[[], float]) -> RetriableError | None:
+        """``put``, and after a ``RetriableError`` the same records again once the task's ``context.timeout()`` has
+        passed, as ``WorkerSinkTask`` redelivers them (its next poll waits at most that long; the timeout is used
+        once). The error when the batch must come at the next invocation instead: no timeout was set (a worker
+        would wait for its next poll) or it does not fit the invocation's time left. Never counted as a failure
+        (a worker does not count it against ``errors.retry.*`` or fail the task)."""
+        context = running.context
+        assert context is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            context.timeout_ms = None
+            try:
+                running.task.put(list(records) if attempt > 1 else records)
+            except RetriableError as error:
+                wait_ms, context.timeout_ms = context.timeout_ms, None
+                if wait_ms is None or wait_ms <= 0 or wait_ms >= remaining_ms():
+                    log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; the batch comes again at "
+                                "the next invocation (timeout %s ms)", self.connector, self.task, attempt, error,
+                                wait_ms)
+                    return error
+                log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; putting the same records "
+                            "again in %d ms", self.connector, self.task, attempt, error, wait_ms)
+                time.sleep(wait_ms / 1000.0)
+                continue
+            context.timeout_ms = None  # a worker uses a timeout for its next poll only
+            return None
 
     def _pre_commit(self, running: _RunningTask) -> dict[TopicPartition, int]:
         """``pre_commit`` with the current offsets; called once more when the task requested a commit meanwhile

@@ -125,8 +125,10 @@ class SinkInvocation:
         """The connector this function serves."""
         return self.runner.connector
 
-    def handle(self, event: dict[str, Any], memory_mb: int) -> dict[str, Any]:
-        """The Lambda response; raises when the batch must come back (failure, backoff, open breaker)."""
+    def handle(self, event: dict[str, Any], memory_mb: int,
+               remaining_ms: Callable[[], float] | None = None) -> dict[str, Any]:
+        """The Lambda response; raises when the batch must come back (failure, backoff, open breaker, or a
+        ``RetriableError`` from ``put`` that did not fit ``remaining_ms``: no failure of the task)."""
         from connect_core.kafka.committed_filter import OpenTransactionError
         from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError, UncommittedRecordsError
 
@@ -137,10 +139,10 @@ class SinkInvocation:
                                    f"({decision.value}) for this batch; it will be retried")
         started = time.monotonic()
         try:
-            result = self.runner.handle(event)
+            result = self.runner.handle(event, remaining_ms=remaining_ms)
         except (ConnectorNotRunningError, OpenTransactionError, UncommittedRecordsError):
-            raise  # paused or stopped, a transaction still open, or the task may not commit all yet: not a failure
-            # of the task (no count, no FAILED)
+            raise  # paused or stopped, a transaction still open, the task may not commit all yet or put raised a
+            # RetriableError (RetriableRedeliveryError): not a failure of the task (no count, no FAILED)
         except Exception as error:
             self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
             masked = without_secrets(error)

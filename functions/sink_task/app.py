@@ -11,6 +11,7 @@ from connect_core.runtime import env
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_metrics import add_run_metrics
 from connect_core.runtime.task_invocation import SinkInvocation
+from connect_core.runtime.time_budget import remaining_ms
 from connect_core.runtime.worker import WorkerSettings
 
 logger = Logger(service="lambda-connect-sink")
@@ -29,7 +30,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise RuntimeError(f"environment variable {env.CONNECTOR_NAME} must name the sink connector")
         _invocation = SinkInvocation(WorkerSettings.from_env(), connector)
     try:
-        response = _invocation.handle(event, int(context.memory_limit_in_mb))
+        response = _invocation.handle(event, int(context.memory_limit_in_mb), remaining_ms(context))
     finally:
         add_run_metrics(metrics, _invocation.recorder.last_run, restarted=_invocation.decision is Decision.RESTART)
     run = _invocation.recorder.last_run

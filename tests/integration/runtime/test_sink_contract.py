@@ -292,3 +292,74 @@ def test_only_the_mapping_can_commit_its_group_while_its_pollers_are_members(
     finally:
         outsider.close()
         member.close()
+
+
+def _puts(out: Path) -> list[list[str]]:
+    """What each ``put`` with records was handed (``partition:offset``), in order."""
+    puts = out.parent / f"{out.name}.puts"
+    return [json.loads(line) for line in puts.read_text().splitlines()] if puts.exists() else []
+
+
+def _assert_no_failure_counted(cluster: Cluster, name: str) -> None:
+    """RUNNING, and nothing counted towards the circuit breaker (no streak, no failed run record)."""
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status(name, 0).state.value == "RUNNING"
+    runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
+    try:
+        runs.refresh()
+        assert runs.state.task_streaks(name) == []
+        run = runs.state.run(name, 0)
+        assert run is None or (run.ok and not run.restart.failures)
+    finally:
+        runs.close()
+
+
+@pytest.mark.parametrize(("timeout_ms", "calls"), [
+    (None, 3),  # no timeout: the mapping sends the batch again (a worker's next poll), twice
+    ("50", 1),  # a timeout that fits the invocation: put again inside it, twice
+])
+def test_mapping_redelivers_the_same_records_after_a_retriable_put_without_failing_the_task(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path, kafka_bootstrap: str, *,
+        timeout_ms: str | None, calls: int) -> None:
+    """``put`` raises RetriableError twice, then takes the batch: as on a worker the same records come again, each is
+    written once, and the task never turns FAILED nor counts towards the breaker (no DLQ is involved: the records
+    are fine, and put is not under errors.tolerance)."""
+    name, topic, out = _deploy(cluster, topics, tmp_path, retriable_times="2",
+                               **({"retriable_timeout_ms": timeout_ms} if timeout_ms else {}))
+    states: list[str] = []
+
+    def before(call: int) -> None:
+        if call > 1:
+            cluster.statuses.refresh()
+            states.append(cluster.statuses.task_status(name, 0).state.value)
+
+    function = Function(cluster, name, before)
+    _drive(cluster, name, topic, function, lambda: _committed(kafka_bootstrap, name, topic) == [5])
+
+    assert _puts(out) == [_offsets(0, 5)] * 3  # the same records each time
+    assert _written(out) == _offsets(0, 5)  # each exactly once
+    assert function.calls == calls
+    assert set(states) <= {"RUNNING"}
+    _assert_no_failure_counted(cluster, name)
+
+
+@pytest.mark.parametrize(("timeout_ms", "invocations"), [
+    (None, 3),  # no timeout: each invocation ends uncommitted and the next reads the batch again
+    ("50", 1),  # a timeout that fits the budget: put again inside the invocation
+])
+def test_pull_redelivers_the_same_records_after_a_retriable_put_without_failing_the_task(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path, kafka_bootstrap: str, *,
+        timeout_ms: str | None, invocations: int) -> None:
+    name, topic, out = _deploy(cluster, topics, tmp_path, retriable_times="2",
+                               **({"retriable_timeout_ms": timeout_ms} if timeout_ms else {}))
+    pulls = SinkPullInvocations(cluster.worker)
+    try:
+        for _ in range(invocations):
+            assert _written(out) == [] and _committed(kafka_bootstrap, name, topic) in ([-1001], [0])
+            _pull(cluster, name, pulls)  # RUNNING every time (asserted there)
+            _assert_no_failure_counted(cluster, name)
+    finally:
+        pulls.close()
+    assert _puts(out) == [_offsets(0, 5)] * 3
+    assert _written(out) == _offsets(0, 5)
+    assert _committed(kafka_bootstrap, name, topic) == [5]

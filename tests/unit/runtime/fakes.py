@@ -130,20 +130,27 @@ class ScriptedSourceConnector(SourceConnector):
 
 
 class RecordingSinkTask(SinkTask):
-    """Keeps what ``put`` received; ``FAIL_PUT`` makes the next ``put`` raise."""
+    """Keeps what ``put`` received; ``FAIL_PUT`` makes the next ``put`` raise (a message: a RuntimeError), after
+    ``context.timeout(TIMEOUT_MS)`` when set; ``PUT_CALLS`` counts every call."""
 
     PUT: ClassVar[list[SinkRecord]] = []
+    PUT_CALLS: ClassVar[int] = 0
     FLUSHED: ClassVar[list[dict[TopicPartition, int]]] = []
     STARTS: ClassVar[list[dict[str, str]]] = []
     STOPS: ClassVar[int] = 0
-    FAIL_PUT: ClassVar[list[str]] = []
+    FAIL_PUT: ClassVar[list[str | Exception]] = []
+    TIMEOUT_MS: ClassVar[int | None] = None
 
     def start(self, props: dict[str, str]) -> None:
         type(self).STARTS.append(dict(props))
 
     def put(self, records: list[SinkRecord]) -> None:
+        type(self).PUT_CALLS += 1
         if self.FAIL_PUT:
-            raise RuntimeError(self.FAIL_PUT.pop())
+            failure = self.FAIL_PUT.pop()
+            if self.TIMEOUT_MS is not None:
+                self.context.timeout(self.TIMEOUT_MS)
+            raise failure if isinstance(failure, Exception) else RuntimeError(failure)
         type(self).PUT.extend(records)
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
@@ -179,3 +186,5 @@ def reset() -> None:
     RecordingSinkTask.STARTS.clear()
     RecordingSinkTask.FAIL_PUT.clear()
     RecordingSinkTask.STOPS = 0
+    RecordingSinkTask.PUT_CALLS = 0
+    RecordingSinkTask.TIMEOUT_MS = None

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from connect_core.api.errors import RetriableError
 from connect_core.api.task import TopicPartition
 from connect_core.kafka.settings import KafkaClientSettings
-from connect_core.runtime.sink_runner import ConnectorNotRunningError, SinkRunner
+from connect_core.runtime.sink_runner import ConnectorNotRunningError, RetriableRedeliveryError, SinkRunner
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
@@ -154,3 +155,81 @@ def test_cluster_log_levels_apply_at_the_next_invocation() -> None:
     harness.topics.config_store().put_logger_level("io.confluent.connect.jdbc", "TRACE")
     runner.handle(_event(b'{"id": 2}', first_offset=11))
     assert logging.getLogger("connect_core.connectors.jdbc").level == 5
+
+
+def test_a_retriable_put_is_put_again_after_the_tasks_timeout_within_the_invocation() -> None:
+    """As WorkerSinkTask: a RetriableError from put keeps the batch, and after context.timeout() the same records
+    go to put again; no restart, no FAILED."""
+    harness = Harness()
+    RecordingSinkTask.FAIL_PUT.extend([RetriableError("busy"), RetriableError("busy")])
+    RecordingSinkTask.TIMEOUT_MS = 1
+    result = harness.runner().handle(_event(b'{"id": 1}', b'{"id": 2}'), remaining_ms=lambda: 60_000.0)
+    assert RecordingSinkTask.PUT_CALLS == 3
+    assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}, {"id": 2}]
+    assert (result.put, result.offsets, result.retriable) == (2, {"orders-0": 12}, None)
+    assert len(RecordingSinkTask.STARTS) == 1
+    assert harness.task_status().state is State.RUNNING
+
+
+@pytest.mark.parametrize(("timeout_ms", "remaining_ms"), [(None, 60_000.0), (5_000, 1_000.0)])
+def test_a_retriable_put_without_a_timeout_that_fits_comes_again_at_the_next_invocation(
+        timeout_ms: int | None, remaining_ms: float) -> None:
+    """No timeout (a worker waits for its next poll) or one past the invocation's time: the mapping must send the
+    batch again; the warm task is kept and gets the same records, and nothing is FAILED."""
+    harness = Harness()
+    runner = harness.runner()
+    RecordingSinkTask.FAIL_PUT.append(RetriableError("busy"))
+    RecordingSinkTask.TIMEOUT_MS = timeout_ms
+    with pytest.raises(RetriableRedeliveryError, match="put raised RetriableError") as redelivery:
+        runner.handle(_event(b'{"id": 1}', first_offset=7), remaining_ms=lambda: remaining_ms)
+    assert redelivery.value.held == {TopicPartition("orders", 0): 7}
+    assert RecordingSinkTask.PUT_CALLS == 1 and RecordingSinkTask.FLUSHED == []
+    assert harness.task_status().state is State.RUNNING
+    result = runner.handle(_event(b'{"id": 1}', first_offset=7))
+    assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}]
+    assert result.offsets == {"orders-0": 8}
+    assert len(RecordingSinkTask.STARTS) == 1  # the same warm task
+
+
+def test_a_retriable_put_with_partial_batch_responses_holds_the_batch_back_as_no_failure() -> None:
+    harness = Harness({**CONFIG, "lambda.report.batch.item.failures": "true"})
+    RecordingSinkTask.FAIL_PUT.append(RetriableError("busy"))
+    result = harness.runner().handle(_event(b"{}", b"{}", first_offset=5))
+    assert result.response() == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 5}}]}
+    assert result.held_back and result.put == 0
+    assert harness.task_status().state is State.RUNNING
+
+
+def test_the_poison_batch_breaker_does_not_count_a_retriable_put() -> None:
+    """A RetriableError from put is no failure (a worker counts it nowhere): however often a batch comes again for
+    it, no streak of the batch is counted and the breaker never opens, even with no automatic restart allowed;
+    any other put failure of the same batch is counted at once (the control)."""
+    from connect_core.runtime.restart_policy import Decision
+    from connect_core.runtime.run_recorder import RunRecorder
+    from connect_core.runtime.task_invocation import SinkInvocation
+    from connect_core.storage.run_store import RunStore
+    from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog
+
+    harness = Harness({**CONFIG, "lambda.restart.max.attempts": "0"})
+    runner = harness.runner()
+    runs = RunStore(KafkaClientSettings())
+    runs.log = MemoryTopicLog(MemoryTopic("connect-status-runs"))  # type: ignore[assignment]
+    recorder = RunRecorder(WORKER, "sink", runner.config_store, runner.status_store, run_store=runs)
+    invocation = SinkInvocation(WORKER, "snk", runner, recorder)
+    poison = _event(b'{"id": 1}', first_offset=5)
+    RecordingSinkTask.FAIL_PUT.extend([RetriableError("busy")] * 3)
+    for _ in range(3):
+        with pytest.raises(RetriableRedeliveryError):
+            invocation.handle(poison, 128, lambda: 60_000.0)
+        assert invocation.decision is Decision.RUN
+        assert runs.state.task_streaks("snk") == []
+        assert harness.task_status().state is State.RUNNING
+    assert invocation.handle(poison, 128) == {}
+    assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}]
+
+    RecordingSinkTask.FAIL_PUT.append("the database refused the row")  # the control: a real failure counts
+    with pytest.raises(RuntimeError):
+        invocation.handle(_event(b'{"id": 2}', first_offset=6), 128)
+    assert [(s.partition, s.first_offset, s.restart.breaker_open) for s in runs.state.task_streaks("snk")] == [
+        (0, 6, True)]
+    assert harness.task_status().state is State.FAILED
