@@ -300,6 +300,15 @@ def _puts(out: Path) -> list[list[str]]:
     return [json.loads(line) for line in puts.read_text().splitlines()] if puts.exists() else []
 
 
+def _end_offset(bootstrap: str, topic: str) -> int:
+    """The end offset of partition 0 of ``topic`` (how many records were ever written to it)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"watermarks-{uuid.uuid4().hex[:8]}"})
+    try:
+        return int(consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1])
+    finally:
+        consumer.close()
+
+
 def _assert_no_failure_counted(cluster: Cluster, name: str) -> None:
     """RUNNING, and nothing counted towards the circuit breaker (no streak, no failed run record)."""
     cluster.statuses.refresh()
@@ -322,9 +331,12 @@ def test_mapping_redelivers_the_same_records_after_a_retriable_put_without_faili
         cluster: Cluster, topics: KafkaTopics, tmp_path: Path, kafka_bootstrap: str, *,
         timeout_ms: str | None, calls: int) -> None:
     """``put`` raises RetriableError twice, then takes the batch: as on a worker the same records come again, each is
-    written once, and the task never turns FAILED nor counts towards the breaker (no DLQ is involved: the records
-    are fine, and put is not under errors.tolerance)."""
+    written once, the task never turns FAILED nor counts towards the breaker, and nothing reaches the dead letter
+    queue although ``errors.tolerance=all`` has one (put is not under errors.tolerance)."""
+    dlq = topics.create(f"contract-dlq-{uuid.uuid4().hex[:8]}")
     name, topic, out = _deploy(cluster, topics, tmp_path, retriable_times="2",
+                               extra={"errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+                                      "errors.deadletterqueue.topic.replication.factor": "1"},
                                **({"retriable_timeout_ms": timeout_ms} if timeout_ms else {}))
     states: list[str] = []
 
@@ -341,6 +353,7 @@ def test_mapping_redelivers_the_same_records_after_a_retriable_put_without_faili
     assert function.calls == calls
     assert set(states) <= {"RUNNING"}
     _assert_no_failure_counted(cluster, name)
+    assert _end_offset(kafka_bootstrap, dlq) == 0
 
 
 @pytest.mark.parametrize(("timeout_ms", "invocations"), [
