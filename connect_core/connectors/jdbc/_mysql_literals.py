@@ -49,8 +49,8 @@ class MultiRowInsert:
         columns = self.columns
         if escapes is None or not rows or any(len(row) != columns for row in rows):
             return None  # executemany raises its own error for a row of the wrong length
-        escape, encoding = dbapi_connection.escape, dbapi_connection.encoding
-        get = escapes.get
+        encoding = dbapi_connection.encoding
+        row_text = _row_writer(escapes, dbapi_connection.escape, rows[0])
         prefix, postfix = self.prefix, self.postfix
         limit = _max_stmt_length()
         fixed = len(prefix.encode(encoding)) + len(postfix.encode(encoding))
@@ -58,7 +58,7 @@ class MultiRowInsert:
         chunk: list[str] = []
         size = fixed
         for row in rows:
-            text = "(" + ",".join([(get(value.__class__) or escape)(value) for value in row]) + ")"
+            text = row_text(row)
             length = len(text) if text.isascii() else len(text.encode(encoding))
             if chunk and size + length + 1 > limit:
                 out.append(prefix + ",".join(chunk) + postfix)
@@ -67,6 +67,82 @@ class MultiRowInsert:
             size += length + 1
         out.append(prefix + ",".join(chunk) + postfix)
         return out
+
+
+# (value classes, escape kinds, string mode) -> factory of the generated row writer; bounded by the shapes in use
+_ROW_WRITERS: dict[tuple[Any, ...], Callable[..., Callable[[Sequence[Any]], str]]] = {}
+
+
+def _row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any], str],
+                first: Sequence[Any]) -> Callable[[Sequence[Any]], str]:
+    """``"(" + ",".join((escapes.get(type(v)) or escape)(v) for v in row) + ")"``, generated per column classes.
+
+    The classes of ``first`` (the chunk's first row) pick, per column, the encoder's text written inline (an int's
+    ``str``, a string's quoting, a naive date/time's ``isoformat``, a finite Decimal's ``format``) or called
+    directly; a value of any other class (a None where the first row had a value, ...) takes the generic look-up,
+    so every row's text is the generic one whatever the classes (``tests/integration/connectors/jdbc``).
+    """
+    classes = tuple(value.__class__ for value in first)
+    kinds = tuple(_kind(escapes, cls) for cls in classes)
+    key = (classes, kinds, type(None) in escapes)
+    factory = _ROW_WRITERS.get(key)
+    if factory is None:
+        factory = _ROW_WRITERS[key] = _compile_row_writer(kinds, type(None) in escapes)
+    return factory(tuple(escapes.get(cls) for cls in classes), classes, escapes.get, escape)
+
+
+def _kind(escapes: dict[type, Callable[[Any], str]], cls: type) -> str:
+    """How a value of exactly ``cls`` is written: inline (``int``, ``quote``, ``iso``, ...), ``call`` or ``generic``."""
+    encoder = escapes.get(cls)
+    if encoder is None or cls is type(None):
+        return "generic"
+    if cls is str:
+        return "quote-no-backslash" if encoder is _quote_no_backslash else "quote-table"
+    if encoder is str:
+        return "int"
+    if isinstance(encoder, functools.partial) and encoder.func is _iso:
+        return "datetime" if cls is datetime.datetime else "date" if cls is datetime.date else "iso-tz"
+    if encoder is _decimal:
+        return "decimal"
+    return "call"
+
+
+def _compile_row_writer(kinds: tuple[str, ...], null: bool) -> Callable[..., Callable[[Sequence[Any]], str]]:
+    """The factory ``(encoders, classes, get, escape) -> row_text`` for one tuple of kinds (generated source)."""
+    inline = {
+        "int": "str(x{i})",
+        "quote-table": "\"'\" + x{i}.translate(T) + \"'\"",
+        "quote-no-backslash": "\"'\" + x{i}.replace(\"'\", \"''\") + \"'\"",
+        "datetime": "(\"'\" + x{i}.isoformat(' ') + \"'\") if x{i}.tzinfo is None else E{i}(x{i})",
+        "date": "\"'\" + x{i}.isoformat() + \"'\"",
+        "iso-tz": "(\"'\" + x{i}.isoformat() + \"'\") if getattr(x{i}, 'tzinfo', None) is None else E{i}(x{i})",
+        "decimal": "format(x{i}, 'f') if x{i}.is_finite() else E{i}(x{i})",
+        "call": "E{i}(x{i})",
+    }
+    n = len(kinds)
+    names = ", ".join(f"x{i}" for i in range(n))
+    lines = ["def factory(E, C, get, escape):"]
+    if n:
+        lines.append(f"    {', '.join(f'E{i}' for i in range(n))}, = E")
+        lines.append(f"    {', '.join(f'C{i}' for i in range(n))}, = C")
+    lines.append("    def row_text(row):")
+    if n:
+        lines.append(f"        {names}, = row")
+    for i, kind in enumerate(kinds):
+        generic = f"(get(x{i}.__class__) or escape)(x{i})"
+        expr = generic
+        if kind != "generic":
+            expr = f"({inline[kind].format(i=i)}) if x{i}.__class__ is C{i} else {generic}"
+        if null:
+            expr = f"'NULL' if x{i} is None else ({expr})"
+        lines.append(f"        s{i} = {expr}")
+    lines.append(f"        return '(' + ','.join(({''.join(f's{i},' for i in range(n))})) + ')'")
+    lines.append("    return row_text")
+    from pymysql import converters
+
+    namespace: dict[str, Any] = {"T": converters._escape_table}  # type: ignore[attr-defined]  # escape_string's
+    exec(compile("\n".join(lines), "<mysql row writer>", "exec"), namespace)
+    return namespace["factory"]
 
 
 def _iso_formats() -> dict[Callable[[Any, Any], str], tuple[type, ...]]:
@@ -94,7 +170,7 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
     escapes: dict[type, Callable[[Any], str]] = {type(None): lambda _value: "NULL"}
     server_status: int = getattr(dbapi_connection, "server_status", 0)  # set by the handshake; not in the stubs
     if server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
-        escapes[str] = lambda value: "'" + value.replace("'", "''") + "'"
+        escapes[str] = _quote_no_backslash
     else:
         table: dict[int, str] = converters._escape_table  # type: ignore[attr-defined]  # escape_string's table
         escapes[str] = lambda value: "'" + value.translate(table) + "'"
@@ -117,6 +193,11 @@ def _escapes(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
     if encoders.get(type(None)) is not converters.escape_None:
         del escapes[type(None)]
     return escapes
+
+
+def _quote_no_backslash(value: str) -> str:
+    """``Connection.escape`` of a string in a ``NO_BACKSLASH_ESCAPES`` session: quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _decimal(value: Any) -> str:

@@ -55,11 +55,32 @@ def test_the_text_is_what_pymysql_would_send(conn: pymysql.Connection) -> None:
     rows = ROWS + MORE_TYPES
     statements = plan.statements(conn, rows)
     assert statements is not None and len(statements) == 1
+    assert statements[0] % () == _mogrified(conn, sql, rows)  # pymysql applies ``% ()`` to what it is given
+
+
+def _mogrified(conn: pymysql.Connection, sql: str, rows: list[tuple[Any, ...]]) -> str:
     with conn.cursor() as cursor:
         values = ",".join(cursor.mogrify("(" + ",".join(["%s"] * 8) + ")", row) for row in rows)
-        start, end = sql.index("VALUES(") + len("VALUES"), sql.index(" ON DUPLICATE")
-        expected = sql[:start] + values + sql[end:]
-    assert statements[0] % () == expected  # pymysql applies ``% ()`` to what it is given
+    start, end = sql.index("VALUES(") + len("VALUES"), sql.index(" ON DUPLICATE")
+    return sql[:start] + values + sql[end:]
+
+
+@pytest.mark.parametrize("no_backslash_escapes", [False, True])
+def test_every_row_first_gives_pymysqls_text(conn: pymysql.Connection, no_backslash_escapes: bool) -> None:
+    """The row writer is generated for the classes of a chunk's first row: with each row first in turn, every
+    other row's values (other classes, None) still get pymysql's text, in either string escaping mode."""
+    if no_backslash_escapes:
+        with conn.cursor() as cursor:
+            cursor.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')")
+    sql = _sql("t")
+    plan = MultiRowInsert.parse(sql)
+    assert plan is not None
+    rows = ROWS + MORE_TYPES
+    for first in range(len(rows)):
+        rotated = rows[first:] + rows[:first]
+        statements = plan.statements(conn, rotated)
+        assert statements is not None and len(statements) == 1
+        assert statements[0] % () == _mogrified(conn, sql, rotated)
 
 
 def test_mariadb_stores_the_same_rows_both_ways(conn: pymysql.Connection) -> None:
