@@ -88,6 +88,7 @@ class RecordFields:
         self._tz = zoneinfo.ZoneInfo(config.db_timezone)
         self._whitelist = set(config.fields_whitelist)
         self._plans: dict[tuple[Any, ...], Any] = {}
+        self._binders: dict[int, Any] = {}  # compiled per plan, by identity (plans live in _plans as long as this)
         self._record_key = config.pk_mode == "record_key"
         self._utc = self._tz.key == "UTC" and not text_values  # aware UTC datetimes bind as their naive selves
         # (key schema, value schema, key specs, key plan, value specs, value plan) of the last Struct/Struct record
@@ -189,22 +190,35 @@ class RecordFields:
 
     def _bind_struct(self, struct: Struct, plan: tuple[tuple[ColumnSpec, int, Any, bool], ...]) -> tuple[Any, ...]:
         """``_bind(spec, struct.get(name))`` per column, by position; plain scalars are bound as they are."""
-        values = struct.values()
-        plain, bind = _PLAIN_BIND if not self._text_values else _TEXT_SAFE_BIND, self._bind
-        utc, datetime, aware_utc = self._utc, dt.datetime, dt.UTC
-        out = []
-        for spec, index, default, simple in plan:
-            value = values[index]
-            if value is None:
-                value = default
-            cls = value.__class__
-            if simple and cls in plain:
-                out.append(value)
-            elif utc and cls is datetime and value.tzinfo is aware_utc:
-                out.append(value.replace(tzinfo=None))  # what _bind gives for db.timezone=UTC
-            else:
-                out.append(bind(spec, value))
-        return tuple(out)
+        binder = self._binders.get(id(plan))
+        if binder is None:
+            binder = self._binders[id(plan)] = self._compile_binder(plan)
+        return binder(struct.values())
+
+    def _compile_binder(self, plan: tuple[tuple[ColumnSpec, int, Any, bool], ...]) -> Any:
+        """``values -> bound tuple`` for one plan, generated once: per column, a None takes the field's default, a
+        plain scalar (``_PLAIN_BIND``) is bound as it is, an aware UTC datetime with ``db.timezone=UTC`` loses its
+        zone (what ``_bind`` gives), anything else goes through ``_bind``."""
+        namespace: dict[str, Any] = {
+            "P": _PLAIN_BIND if not self._text_values else _TEXT_SAFE_BIND, "bind": self._bind,
+            "DT": dt.datetime, "UTC": dt.UTC,
+        }
+        lines = ["def binder(values):"]
+        for k, (spec, index, default, simple) in enumerate(plan):
+            namespace[f"S{k}"], namespace[f"D{k}"] = spec, default
+            lines.append(f"    x = values[{index}]")
+            if default is not None:
+                lines.append(f"    if x is None: x = D{k}")
+            if not simple:
+                lines.append(f"    o{k} = bind(S{k}, x)")
+                continue
+            fallback = f"bind(S{k}, x)"
+            if self._utc:
+                fallback = f"(x.replace(tzinfo=None) if c is DT and x.tzinfo is UTC else {fallback})"
+            lines.append(f"    c = x.__class__; o{k} = x if c in P else None if x is None else {fallback}")
+        lines.append(f"    return ({''.join(f'o{k},' for k in range(len(plan)))})")
+        exec(compile("\n".join(lines), "<jdbc binder>", "exec"), namespace)
+        return namespace["binder"]
 
     def _existing_pk(self, record: SinkRecord) -> list[str]:
         pk = self._table_pk(record.topic)

@@ -156,7 +156,11 @@ class JdbcSinkWriter:
     def _prepare_tables(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
         needed: dict[TableId, tuple[dict[str, ColumnSpec], dict[str, ColumnSpec]]] = {}
         seen: set[tuple[TableId, int, int]] = set()  # rows sharing the (cached) spec tuples add nothing new
+        last: tuple[Any, ...] = (None, None, None)  # (table, keys, values) of the row before
         for table, _op, row in planned:
+            if row.keys is last[1] and row.values is last[2] and table is last[0]:
+                continue  # the usual batch: every row has the (cached) specs of the one before
+            last = (table, row.keys, row.values)
             shared = (table, id(row.keys), id(row.values))  # every row is alive here, so ids are not reused
             if shared in seen:
                 continue
