@@ -273,7 +273,9 @@ def compile_reader(
             lines.append(f"    {v} = {read_generic}({fs_name}, {v})")
             continue
         cond, expr = fast
-        lines.append(f"    {v} = {expr} if {cond} else {read_generic}({fs_name}, {v})")
+        # A null for an optional field without a default is null (the exact reader's answer), without the call.
+        null = f"None if {v} is None else " if fs.optional and fs.default_value is None else ""
+        lines.append(f"    {v} = {expr} if {cond} else {null}{read_generic}({fs_name}, {v})")
     values = ", ".join(f"v{i}" for i in range(len(fields)))
     # Struct.from_validated inlined: a new struct over the values, which the plan has typed for the schema
     lines.append(f"    struct = {new}({struct_class})")
