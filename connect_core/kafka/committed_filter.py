@@ -16,7 +16,9 @@ invocations (``docs/deploy.md`` has the measured numbers).
 
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -36,6 +38,8 @@ DEFAULT_TIMEOUT_S = 30.0
 _CONSUME_WAIT_S = 0.005  # consume() waits this long unless it fills up: keep it short, loop instead
 _MAX_MESSAGES = 10_000
 FETCH_WAIT_MAX_MS = 5
+_PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
+_OFFSET = operator.itemgetter(2)  # ConsumedRecord's offset
 
 
 class OpenTransactionError(RetriableError):
@@ -54,10 +58,12 @@ class OpenTransactionError(RetriableError):
 
 
 class PendingCheck(NamedTuple):
-    """A batch whose check :meth:`CommittedFilter.start` began: the records and their (first, last) per partition."""
+    """A batch whose check :meth:`CommittedFilter.start` began: the records, their (first, last) and their offsets
+    per partition."""
 
     batch: Sequence[ConsumedRecord]
     ranges: dict[tuple[str, int], tuple[int, int]]
+    offsets: dict[tuple[str, int], list[int]]  # the batch's offsets per partition, in batch order
 
 
 class CommittedFilter:
@@ -79,14 +85,11 @@ class CommittedFilter:
     def start(self, batch: Sequence[ConsumedRecord]) -> PendingCheck:
         """Position the consumer at the batch's ranges and return at once: librdkafka's threads fetch while the
         caller does other work (converting the batch); :meth:`finish` then collects the answer."""
-        ranges: dict[tuple[str, int], tuple[int, int]] = {}
-        for record in batch:
-            key = (record.topic, record.partition)
-            first, last = ranges.get(key, (record.offset, record.offset))
-            ranges[key] = (min(first, record.offset), max(last, record.offset))
+        offsets = _offsets_by_partition(batch)
+        ranges = {key: (min(found), max(found)) for key, found in offsets.items()}
         if ranges:
             self._seek(self._open(), ranges)
-        return PendingCheck(batch, ranges)
+        return PendingCheck(batch, ranges, offsets)
 
     def cancel(self, check: PendingCheck) -> None:
         """Stop fetching for a check that will not be finished."""
@@ -101,7 +104,13 @@ class CommittedFilter:
         if not ranges:
             return []
         seen, held = self._read(self._open(), ranges)
-        kept = [record for record in batch if (record.topic, record.partition, record.offset) in seen]
+        if not held and all(seen.get(key) == found for key, found in check.offsets.items()):
+            kept = list(batch)  # the usual batch: every partition's offsets are exactly the committed ones
+        else:
+            committed = {key: set(found) for key, found in seen.items()}
+            none: set[int] = set()
+            kept = [record for record in batch if record.offset in committed.get((record.topic, record.partition),
+                                                                                 none)]
         if held:
             decided = [r for r in batch if r.offset < held.get((r.topic, r.partition), r.offset + 1)]
             self.dropped += len(decided) - len(kept)
@@ -152,8 +161,9 @@ class CommittedFilter:
             self._assigned = set(ranges)
 
     def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]
-              ) -> tuple[set[tuple[str, int, int]], dict[tuple[str, int], int]]:
-        """(topic, partition, offset) of every committed record in the ranges, and the partitions held back.
+              ) -> tuple[dict[tuple[str, int], list[int]], dict[tuple[str, int], int]]:
+        """The offsets of every committed record in the ranges per partition (in fetch order), and the partitions
+        held back.
 
         A ``read_committed`` fetch stops at the last stable offset, where librdkafka reports the end of the
         partition: an end at or below a range's last offset means a transaction there is still open; the partition
@@ -162,11 +172,14 @@ class CommittedFilter:
         from confluent_kafka import KafkaError, TopicPartition
 
         pending = dict(ranges)
-        seen: set[tuple[str, int, int]] = set()
+        seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}
         held: dict[tuple[str, int], int] = {}
         starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
         deadline = time.monotonic() + self.timeout_s
         position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
+        # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
+        only = next(iter(ranges)) if len(ranges) == 1 else None
+        eof = KafkaError._PARTITION_EOF
         try:
             while pending:
                 if time.monotonic() > deadline:
@@ -175,11 +188,11 @@ class CommittedFilter:
                 # partition's end), and every message taken costs a Python object and a loop turn here.
                 wanted = sum(pending[key][1] - position[key] + 1 for key in pending)
                 for message in consumer.consume(max(1, min(wanted, _MAX_MESSAGES)), timeout=_CONSUME_WAIT_S):
-                    key = (message.topic(), message.partition())
                     error, offset = message.error(), message.offset()
-                    if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    if error is not None and error.code() != eof:
                         log.warning("read_committed check: %s", error)  # the client recovers before the deadline
                         continue
+                    key = only if only is not None else (message.topic(), message.partition())
                     if key not in pending or offset is None:
                         continue
                     last = pending[key][1]
@@ -188,7 +201,7 @@ class CommittedFilter:
                         del pending[key]
                         continue
                     if error is None and offset <= last:
-                        seen.add((key[0], key[1], offset))
+                        seen[key].append(offset)
                         position[key] = offset + 1
                     if offset >= last:
                         del pending[key]
@@ -198,3 +211,15 @@ class CommittedFilter:
             raise
         consumer.pause(starts)
         return seen, held
+
+
+def _offsets_by_partition(batch: Sequence[ConsumedRecord]) -> dict[tuple[str, int], list[int]]:
+    """The batch's offsets per (topic, partition), in batch order (runs of one partition taken whole, in C)."""
+    offsets: dict[tuple[str, int], list[int]] = {}
+    for key, run in itertools.groupby(batch, _PARTITION):
+        found = offsets.get(key)
+        if found is None:
+            offsets[key] = list(map(_OFFSET, run))
+        else:
+            found.extend(map(_OFFSET, run))
+    return offsets
