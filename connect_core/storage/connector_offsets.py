@@ -18,6 +18,10 @@ snapshots each write a true one; the last wins. A partition whose keys do not fi
 snapshot (it is then read from there). A position beyond the log end means the topic was re-created: the snapshot is
 ignored and the read starts at the log start. A snapshot that cannot be read or written (e.g. no ACL on the group)
 costs only the full read, never a wrong offset.
+
+The first snapshot: the coordinator writes one with no entries at the log end when it creates a source connector whose
+name the offsets topic has never held (``first_snapshot``, proven by ``storage/offset_key_index.py``), so even the
+first read of a new connector reads only the tail. Otherwise the first read starts at the log start.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from connect_core.storage._topic_log import KafkaTopicLog
+    from connect_core.storage.offset_key_index import OffsetKeyIndex
 
-__all__ = ["SNAPSHOT_AFTER_RECORDS", "SNAPSHOT_GROUP_PREFIX", "ConnectorOffsets", "snapshot_group"]
+__all__ = ["SNAPSHOT_AFTER_RECORDS", "SNAPSHOT_GROUP_PREFIX", "ConnectorOffsets", "first_snapshot",
+           "snapshot_group"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,22 @@ METADATA_MAX_BYTES = 4000
 def snapshot_group(topic: str, connector: str) -> str:
     """The never-joined group holding ``connector``'s snapshot of ``topic`` ('+' never occurs in a topic name)."""
     return f"{SNAPSHOT_GROUP_PREFIX}{topic}+{connector}"
+
+
+def first_snapshot(topic_log: KafkaTopicLog, connector: str, index: OffsetKeyIndex) -> str:
+    """Give a connector just created a snapshot at the log end when it provably has no offsets, so that its first
+    read reads only what follows; returns what was done: ``kept`` (it has a snapshot: true forever, also for a
+    re-created connector), ``written``, ``history`` (the topic holds keys of this name: a re-created connector or
+    one a JVM worker ran, whose first read must find them) or ``unknown`` (the key index could not tell)."""
+    group = snapshot_group(topic_log.spec.name, connector)
+    if topic_log.read_bookmarks(group):
+        return "kept"
+    if not index.advance():
+        return "unknown"
+    if index.has_history(connector) is not False:
+        return "history"
+    topic_log.write_bookmarks(group, {p: (position, "[]") for p, position in index.positions.items()})
+    return "written"
 
 
 class ConnectorOffsets:

@@ -156,6 +156,8 @@ class Herder:
         self.effective: EffectiveStatuses = _as_reported
         self.refresh_effective: Callable[[], None] = lambda: None  # catches up what ``effective`` reads
         self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
+        # Called once a new connector's config is written, before it is deployed (a source's first offsets snapshot).
+        self.on_create: Callable[[str], None] = lambda _name: None
 
     def _generation(self, connector: str) -> int:
         return self.configs.state.task_config_generation(connector) or 0
@@ -263,6 +265,8 @@ class Herder:
             raise AlreadyExistsError(f"Connector {name} already exists")
         info = self._info(name, config)
         self.configs.put_connector_config(name, config, None if exists else initial_state)
+        if not exists:
+            self.on_create(name)
         self._start_connector(name)
         return not exists, info
 

@@ -7,6 +7,7 @@ tasks, so no task can race the change.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, DataError, NotFoundError
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from connect_core.storage.offset_store import OffsetStore
 
 __all__ = ["ConnectorOffsetsManager", "parse_connector_offsets"]
+
+log = logging.getLogger(__name__)
 
 KAFKA_TOPIC_KEY = "kafka_topic"
 KAFKA_PARTITION_KEY = "kafka_partition"
@@ -84,6 +87,23 @@ class ConnectorOffsetsManager:
             committed = self.groups.list_offsets(sink_group_id(name, config))
             return {"offsets": [_sink_entry(tp, offset) for tp, offset in sorted(committed.items())]}
         return {"offsets": [{"partition": p, "offset": o} for p, o in self._source_offsets(name)]}
+
+    def created(self, name: str) -> None:
+        """A source connector just created gets its first offsets snapshot when it provably has no offsets, so its
+        first task reads only the offsets topic's tail (``storage/connector_offsets.py``); never fails the create."""
+        try:
+            if _kind(self._config(name)) == SOURCE:
+                outcome = self.offsets.first_snapshot(name)
+                log.debug("first offsets snapshot of connector %s: %s", name, outcome)
+        except Exception:  # no snapshot costs the first read a full read, nothing else
+            log.warning("could not write the first offsets snapshot of connector %s", name, exc_info=True)
+
+    def advance_key_index(self) -> None:
+        """Keep the offsets key index near the log end (each heartbeat), so a create reads only a short tail."""
+        try:
+            self.offsets.key_index().advance()
+        except Exception:  # the next heartbeat tries again
+            log.warning("could not advance the offsets key index", exc_info=True)
 
     def alter(self, name: str, pairs: Pairs) -> dict[str, str]:
         """Write the given offsets (a null offset deletes that partition's offset)."""

@@ -69,6 +69,7 @@ class Coordinator:
         self.herder = Herder(configs, statuses, deployer, worker_id)
         self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
+        self.herder.on_create = self.offsets.created
         self.log_levels = LogLevels(configs)
         self.overview = overview
         self.router = Router()
@@ -83,7 +84,8 @@ class Coordinator:
 
     def heartbeat(self) -> dict[str, int]:
         """The scheduled heartbeat: connectors that watch their system (JDBC source tables) are reconfigured when
-        due, a reconcile pass makes the platform match the config topic (orphans removed), then every sink's lag is
+        due, a reconcile pass makes the platform match the config topic (orphans removed), the offsets key index
+        catches up (new connectors' first snapshots, ``storage/offset_key_index.py``), then every sink's lag is
         sampled and the trigger of every sink whose breaker is open disabled (a poison batch is kept, not retried
         forever); the lag totals by connector (none without operations). Nothing while Kafka refuses the login."""
         if self.refused_login() is not None:
@@ -96,6 +98,7 @@ class Coordinator:
             self.last_pass = self.herder.reconciler.pass_()
         except Exception:  # the next beat tries again; lag sampling must not depend on it
             log.warning("the reconcile pass failed", exc_info=True)
+        self.offsets.advance_key_index()
         if self.overview is None:
             return {}
         totals = self.overview.lag_totals()

@@ -109,3 +109,52 @@ def test_a_cold_connector_read_starts_at_its_snapshot(settings: KafkaClientSetti
     full = OffsetStore(settings, storage_config)
     assert sorted(map(str, cold.offsets())) == sorted(map(str, full.offsets("src")))
     cold.log.admin.delete_consumer_groups([cold.group])[cold.group].result(30)
+
+
+def test_a_new_connectors_first_snapshot_makes_its_first_read_a_tail_read_and_a_returning_name_keeps_its_offsets(
+        settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    """The key index proves a name new; a name the topic holds (a deleted connector created again) gets no empty
+    snapshot, so its first read still finds its old offsets; an existing snapshot is kept."""
+    from connect_core.storage.offset_key_index import OffsetKeyIndex
+
+    writer = OffsetStore(settings, storage_config)
+    writer.write("old", [({"file": f"/f{i}"}, {"position": i}) for i in range(30)])  # deleted long ago, offsets kept
+    writer.write("other", [({"file": f"/f{i}"}, {"position": -i}) for i in range(300)])
+
+    creating = OffsetStore(settings, storage_config)
+    assert creating.first_snapshot("new") == "written"
+    assert creating.first_snapshot("old") == "history"
+    writer.write("new", [({"file": "/n"}, {"position": 7})])  # its first task commits after the snapshot
+    writer.write("other", [({"file": "/f0"}, {"position": 1})])
+
+    first = OffsetStore(settings, storage_config).for_connector("new")  # a new container's first read
+    assert first.refresh() == 2  # the tail only, not the 331 records before the snapshot
+    assert first.offsets() == [({"file": "/n"}, {"position": 7})]
+    returning = OffsetStore(settings, storage_config).for_connector("old")
+    assert returning.refresh() == 332  # no snapshot: from the start, so the old offsets are found
+    assert len(returning.offsets()) == 30
+    assert OffsetStore(settings, storage_config).first_snapshot("new") == "kept"
+
+    index = OffsetKeyIndex(OffsetStore(settings, storage_config).log, max_records=100)  # a budget: stepwise
+    assert index.advance() is True  # from the committed index: only the 2 records written since
+    assert index.scanned == 2 and index.has_history("new") and not index.has_history("never")
+    for group in (first.group, index.group):
+        first.log.admin.delete_consumer_groups([group])[group].result(30)
+
+
+def test_the_key_index_is_built_over_budgeted_advances_and_knows_every_name(
+        settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    from connect_core.storage.offset_key_index import OffsetKeyIndex
+
+    writer = OffsetStore(settings, storage_config)
+    writer.write("a", [({"file": f"/f{i}"}, {"position": i}) for i in range(250)])
+    writer.write('we"ird', [({"file": "/x"}, {"position": 1})])  # an escaped name is parsed, not sliced
+    log = OffsetStore(settings, storage_config).log
+    steps = []
+    while not (done := OffsetKeyIndex(log, max_records=100).advance()) and len(steps) < 10:
+        steps.append(done)  # each step commits its progress; a fresh index (a new container) goes on from there
+    index = OffsetKeyIndex(log, max_records=100)
+    assert index.advance() and len(steps) == 2  # 251 records, 100 per advance
+    assert index.has_history("a") and index.has_history('we"ird') and index.has_history("b") is False
+    assert OffsetStore(settings, storage_config).first_snapshot("b") == "written"
+    log.admin.delete_consumer_groups([index.group])[index.group].result(30)

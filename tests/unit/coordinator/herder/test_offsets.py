@@ -192,3 +192,31 @@ def test_sink_offsets_must_be_non_negative_integers(stopped: Rest, partition: di
     response = stopped.call("PATCH", "/connectors/snk/offsets", _body((partition, offset)))
     assert response.status == 400
     assert message in response.body["message"]
+
+
+def test_a_new_source_gets_its_first_offsets_snapshot_a_returning_name_and_a_sink_do_not(rest: Rest) -> None:
+    from connect_core.storage.connector_offsets import snapshot_group
+
+    rest.topics.offset_store().write("back", [({"filename": "/tmp/in.txt"}, {"position": 3})])  # a deleted one's
+    rest.create("src", FILE_SOURCE)
+    rest.create("back", FILE_SOURCE)
+    rest.create("snk", FILE_SINK)
+    bookmarks = rest.topics.offsets.bookmarks
+    assert bookmarks[snapshot_group("connect-offsets", "src")] == {0: (1, "[]")}  # at the end: no history to read
+    assert snapshot_group("connect-offsets", "back") not in bookmarks  # its first read must find position 3
+    assert snapshot_group("connect-offsets", "snk") not in bookmarks
+    assert rest.call("GET", "/connectors/back/offsets").body == {
+        "offsets": [{"partition": {"filename": "/tmp/in.txt"}, "offset": {"position": 3}}]}
+    rest.topics.offset_store().write("src", [({"filename": "/tmp/in.txt"}, {"position": 1})])
+    rest.call("PUT", "/connectors/src/config", {**FILE_SOURCE, "topic": "other"})  # an update: snapshot not moved
+    assert bookmarks[snapshot_group("connect-offsets", "src")] == {0: (1, "[]")}
+
+
+def test_the_heartbeat_keeps_the_offsets_key_index_at_the_log_end(rest: Rest) -> None:
+    from connect_core.storage.offset_key_index import index_group
+    from tests.unit.coordinator.fakes import make_coordinator
+
+    rest.topics.offset_store().write("old", [({"filename": f"/f{i}"}, {"position": i}) for i in range(5)])
+    make_coordinator(rest.topics, rest.deployer, rest.groups).heartbeat()
+    [(position, _filter)] = rest.topics.offsets.bookmarks[index_group("connect-offsets")].values()
+    assert position == 5
