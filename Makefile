@@ -74,7 +74,8 @@ services-status: venv
 services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
 
-## The fault suite at full size (`make test` runs it small): per case runs, rows expected, lost, duplicated.
+## The fault suite at full size (`make test` runs it small; the CDC kills on a LocalStack stack of its own only here):
+## per case runs, rows expected, lost, duplicated.
 faults: venv services
 	@mkdir -p .run && rm -f .run/faults-tally.txt
 	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \

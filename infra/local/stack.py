@@ -10,7 +10,8 @@ TLS with the CA `make services` made): the user's credentials and the CA go into
 `<stack>-kafka-login` ({"username", "password"}) and `<stack>-kafka-ca` ({"certificate"}), passed as KafkaAuth
 SASL_SCRAM_512, KafkaSecretArn and KafkaServerRootCaSecretArn, as on AWS; no VPC (the mappings authenticate).
 `down` removes what the coordinator created (connector functions, their event source mappings, schedules), the stack,
-its internal topics, its log groups, the SAM artifact bucket and those secrets.
+its internal topics (and the runs topic beside the status topic), its log groups, the SAM artifact bucket and those
+secrets.
 
 Its functions run as local processes, so it sets the fault suite's seam (template parameter FaultPointDir):
 `<run dir>/faults/<stack>`, where `make faults` drops an arming file to kill a deployed function at a named step
@@ -201,7 +202,10 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
         cloudformation.get_waiter("stack_delete_complete").wait(
             StackName=stack, WaiterConfig={"Delay": 2, "MaxAttempts": 300})
         removed.append(f"stack {stack}")
-    removed += _delete_topics([parameters(stack)[key] for key in ("ConfigTopic", "OffsetTopic", "StatusTopic")])
+    from connect_core.storage.run_store import RUNS_TOPIC_SUFFIX
+
+    topics = [parameters(stack)[key] for key in ("ConfigTopic", "OffsetTopic", "StatusTopic")]
+    removed += _delete_topics([*topics, topics[-1] + RUNS_TOPIC_SUFFIX])  # the runs topic beside the status topic
     logs = client("logs")
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{stack}-"):
         for group in page["logGroups"]:

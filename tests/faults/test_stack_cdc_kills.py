@@ -6,9 +6,10 @@ the step in a transaction carrying records (``connect_core/runtime/fault_points.
 the chosen point, not only a transaction long enough to observe. The next scheduler heartbeat (one a minute) runs the
 task again in a fresh environment, which fences the dead producer.
 
-Insert, update, delete (with its tombstone) and ALTER TABLE (the schema change record, and the next change carries
-the new column), each with the function killed at a different step of the invocation that carries it: every
-change arrives exactly once.
+1. Insert, update, delete (with its tombstone) and ALTER TABLE (the schema change record, and the next change carries
+   the new column), each with the function killed at a different step of the invocation that carries it: every
+   change arrives exactly once.
+2. A 1,000,000-row initial snapshot killed with a transaction open part way: every row once.
 
 ``make faults`` only (a stack of its own, minutes of heartbeats); ``make test`` runs the stack kill of
 tests/integration/stack/test_stack_faults.py instead.
@@ -27,7 +28,7 @@ from infra.local import stack
 from tests.faults.conftest import BIG, mysql
 from tests.faults.test_cdc import _events
 from tests.integration.stack.conftest import Deployed
-from tests.integration.stack.test_stack_faults import _function_log
+from tests.integration.stack.test_stack_faults import _function_log, _topic_known
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -39,8 +40,11 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not BIG, reason="make faults only: deploys a stack of its own")]
 
 ROWS = 100
+BIG_ROWS = 1_000_000
 KILL_WAIT_S = 150.0  # the armed step is reached at the next tick or heartbeat that carries the change
 RESTART_WAIT_S = 240.0  # a killed invocation sends no next tick: the next heartbeat (one a minute) runs it again
+SNAPSHOT_WAIT_S = 1800.0
+BIG_TIMEOUT_S = 3600  # past the suite's 600 s per test: minutes of snapshot on a shared 2-core machine
 # (what, step armed, statements, events it makes): each change killed at another step of the invocation carrying it
 CHANGES: list[tuple[str, str, list[str], list[tuple[str, int]]]] = [
     ("insert", "source.after_poll", ["INSERT INTO t VALUES (1001, 'NEW')"], [("c", 1001)]),
@@ -172,4 +176,56 @@ def test_each_cdc_change_killed_at_a_step_on_the_stack_arrives_once(
         assert sum("ADD COLUMN note" in statement for statement in ddl) == 1, ddl
     finally:
         faults_stack.http("DELETE", f"/connectors/{name}")
+        stack._delete_topics([topic, prefix])
 
+
+@pytest.mark.timeout(BIG_TIMEOUT_S)
+def test_a_million_row_snapshot_killed_on_the_stack_arrives_once(
+    faults_stack: Deployed, mariadb_settings: dict[str, str], database: str, kafka_bootstrap: str, tally: Tally,
+) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, payload VARCHAR(100) NOT NULL)")
+        cursor.execute(f"INSERT INTO t SELECT seq, CONCAT('row-', seq, '-', REPEAT('x', 40)) FROM seq_1_to_{BIG_ROWS}")
+    prefix = f"stack-cdc-big-{uuid.uuid4().hex[:8]}"
+    topic = f"{prefix}.{database}.t"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result()
+    _wait(faults_stack, prefix, lambda: _topic_known(admin, topic), f"{topic}'s offsets", 60)
+    started = time.monotonic()
+    name = _connector(faults_stack, mariadb_settings, database, prefix, **{"include.schema.changes": "false"})
+    try:
+        # killed with a transaction open once a tenth of the table is committed
+        _wait(faults_stack, name, lambda: _committed_end(admin, topic) >= BIG_ROWS // 10, "a tenth of the snapshot",
+              SNAPSHOT_WAIT_S)
+        tenth_s = time.monotonic() - started
+        _arm(faults_stack, "source.after_produce")
+        _killed(faults_stack, name, "source.after_produce", "while it snapshots")
+        killed_s, killed_at = time.monotonic() - started, _committed_end(admin, topic)
+        tally.runs += 1
+        # the end offset counts transaction markers and the aborted chunk too: past it, the count below decides
+        _wait(faults_stack, name, lambda: _committed_end(admin, topic) >= BIG_ROWS, "the whole snapshot",
+              SNAPSHOT_WAIT_S)
+        arrived = _events(kafka_bootstrap, topic, BIG_ROWS, SNAPSHOT_WAIT_S)
+        tally.notes = {"tenth_s": round(tenth_s), "killed_s": round(killed_s), "killed_at_offset": killed_at,
+                       "snapshot_s": round(time.monotonic() - started)}
+        tally.count([("r", i) for i in range(1, BIG_ROWS + 1)], arrived)
+        assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+        assert len(arrived) == BIG_ROWS, "only snapshot records, each once"
+    finally:
+        faults_stack.http("DELETE", f"/connectors/{name}")
+        stack._delete_topics([topic])
+
+
+def _committed_end(admin: Any, topic: str) -> int:
+    """The last stable offset of ``topic``'s partition 0 (records plus transaction markers committed so far)."""
+    from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    partition = TopicPartition(topic, 0)
+    try:
+        return int(admin.list_offsets({partition: OffsetSpec.latest()}, isolation_level=IsolationLevel.READ_COMMITTED,
+                                      request_timeout=10)[partition].result().offset)
+    except KafkaException:
+        return 0
