@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import common
-from bench.cases import CASES
+from bench.cases import CASES, OPT_IN
 
 if TYPE_CHECKING:
     from bench.common import Result, Settings
@@ -29,8 +29,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def run_cases(settings: Settings) -> list[Result]:
     """Every selected case in order; ``cost`` receives what ran before it."""
     results: list[Result] = []
-    for name in CASES:
-        if settings.cases and name not in settings.cases:
+    for name in (*CASES, *OPT_IN):
+        if (settings.cases or name in OPT_IN) and name not in settings.cases:
             continue
         started = time.perf_counter()
         print(f"== {name} ...", flush=True)
