@@ -42,6 +42,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
+from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
@@ -189,8 +190,13 @@ class SinkRunner:
         ``assignment``: the partitions the caller assigned this task (pull mode: opened even before they have
         records, and closed when gone); a mapping's task owns the partitions it has seen. ``remaining_ms``: the
         invocation's time left (default: the local budget), within which a ``RetriableError`` from ``put`` is
-        retried after the task's ``timeout``.
+        retried after the task's ``timeout``. The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
         """
+        with gc_paused():
+            return self._handle(event, assignment, remaining_ms)
+
+    def _handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None,
+                remaining_ms: Callable[[], float] | None) -> SinkInvocationResult:
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
         consumed = decode_kafka_event(event)

@@ -37,6 +37,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
+from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.registry import PluginType
@@ -269,15 +270,16 @@ class SourceRunner:
                         or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
-                records = running.task.poll()
-                result.polls += 1
-                if not records:
-                    break
-                fault_points.reached("source.after_poll")
-                self._send_all(running, records, result, on_delivery, latest)
-                if per_record_commit:
-                    polled.extend(records)
-                fault_points.reached("source.after_produce")
+                with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
+                    records = running.task.poll()
+                    result.polls += 1
+                    if not records:
+                        break
+                    fault_points.reached("source.after_poll")
+                    self._send_all(running, records, result, on_delivery, latest)
+                    if per_record_commit:
+                        polled.extend(records)
+                    fault_points.reached("source.after_produce")
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             idle = result.records + result.skipped == first_record
