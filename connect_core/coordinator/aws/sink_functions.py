@@ -435,6 +435,7 @@ def _mapping_changes(current: Mapping[str, Any], desired: Mapping[str, Any], ena
     if ("ProvisionedPollerConfig" in desired or now_pollers) and any(
             now_pollers.get(key) != value for key, value in pollers.items()):
         changes["ProvisionedPollerConfig"] = dict(pollers)
-    if (current.get("State") in ENABLED_STATES) != enabled:
+    # "Updating" tells nothing about Enabled (Lambda keeps the previous value): say it, or a pause could be lost.
+    if current.get("State") == "Updating" or (current.get("State") in ENABLED_STATES) != enabled:
         changes["Enabled"] = enabled
     return changes

@@ -112,6 +112,7 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
         updated = lam.get_event_source_mapping(UUID=mapping["UUID"])
         assert (updated["MaximumRetryAttempts"], updated["ProvisionedPollerConfig"]) == (
             2, {"MinimumPollers": 1, "MaximumPollers": 20, "PollerGroupName": f"{name}-sinks"})
+        wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled", "Enabled")
         deployer.apply(name, {**sink, "lambda.maximum.retry.attempts": "2"}, 1, TargetState.STARTED)
         assert deployer.last_actions == []  # the group as LocalStack returns it is no drift: a second pass is quiet
 

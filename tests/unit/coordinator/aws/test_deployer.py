@@ -305,6 +305,14 @@ def test_a_provisioned_mapping_outside_the_group_is_moved_into_it_with_its_whole
     assert aws.mappings()[0]["ProvisionedPollerConfig"]["PollerGroupName"] == "other-group"
 
 
+def test_a_pause_during_an_update_says_enabled_false(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    [mapping] = aws.mappings()
+    mapping["State"] = "Updating"  # Lambda keeps the previous Enabled; the state does not tell which
+    aws.deployer.apply("to-file", SINK, 1, TargetState.PAUSED)
+    assert aws.lam.calls[-1] == ("UpdateEventSourceMapping", {"UUID": mapping["UUID"], "Enabled": False})
+
+
 def test_the_poller_group_name_comes_from_the_parameter_or_the_stack() -> None:
     assert poller_group_name("", "prod") == "prod-sinks"
     assert poller_group_name("shared_1", "prod") == "shared_1"
