@@ -11,7 +11,9 @@ record from the committed offsets again, as a restarted worker task does.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchPlan", "SinkOffsets"]
 
 log = logging.getLogger(__name__)
+_PARTITION = operator.itemgetter(0, 1)  # a ConsumedRecord's (topic, partition)
+_OFFSET = operator.itemgetter(2)  # a ConsumedRecord's offset
 
 
 @dataclass
@@ -76,11 +80,11 @@ class SinkOffsets:
         plan = BatchPlan()
         first: dict[tuple[str, int], int] = {}
         end: dict[tuple[str, int], int] = {}
-        for record in batch:  # plain tuples per record: a TopicPartition is made once per partition below
-            key = (record.topic, record.partition)
+        for key, run in itertools.groupby(batch, _PARTITION):  # runs of one partition; tuples made in C
+            offsets = list(map(_OFFSET, run))
             if key not in first:
-                first[key] = record.offset
-            end[key] = record.offset + 1
+                first[key] = offsets[0]
+            end[key] = offsets[-1] + 1
         plan.first = {TopicPartition(*key): offset for key, offset in first.items()}
         plan.next = {TopicPartition(*key): offset for key, offset in end.items()}
         for tp, start in plan.first.items():

@@ -21,6 +21,7 @@ or ``batchItemFailures``; pull mode: the invocation ends), with no FAILED status
 from __future__ import annotations
 
 import logging
+import operator
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_PARTITION = operator.itemgetter(0, 1)  # a ConsumedRecord's (topic, partition)
 SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 config; concurrency is per partition
 
 
@@ -230,7 +232,8 @@ class SinkRunner:
                     raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
                 # With partial batch responses the committed prefix is written now and only the rest comes again.
                 committed, held, converted = error.committed, error.held_back, None
-            decided = [c for c in consumed if c.offset < held.get((c.topic, c.partition), c.offset + 1)]
+            decided = consumed if not held else [
+                c for c in consumed if c.offset < held.get((c.topic, c.partition), c.offset + 1)]
             result.aborted = len(decided) - len(committed)
             if result.aborted:
                 converted = None
@@ -289,7 +292,7 @@ class SinkRunner:
         ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
         context, offsets = running.context, running.offsets
         assert context is not None
-        batch_partitions = {TopicPartition(c.topic, c.partition) for c in consumed}
+        batch_partitions = {TopicPartition(*key) for key in set(map(_PARTITION, consumed))}  # tuples made in C
         owned = set(assignment) | batch_partitions if assignment is not None else running.assigned | batch_partitions
         revoked = running.assigned - owned
         if revoked:  # pull mode: the partitions went to another task (or their topic no longer matches)
