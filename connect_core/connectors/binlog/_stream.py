@@ -132,7 +132,8 @@ class BinlogStream:
 
         A busy binlog of changes that are not captured (other tables, other databases) never fills a batch nor
         reaches its end: past ``time_limit_s`` (``POLL_TIME_LIMIT_S``) the poll returns what it has at the next
-        transaction boundary (a heartbeat when one is due, so the stored position moves too), and at twice the
+        transaction boundary (with nothing captured, a heartbeat, so the stored position moves too, whatever
+        ``heartbeat.interval.ms`` says: a function resumes at its stored offset), and at twice the
         limit (a second more at least) wherever it is: the invocation commits and ends within its budget, and the
         next one continues from there.
         """
@@ -154,6 +155,9 @@ class BinlogStream:
                 boundary = self._moved and not self.position.in_transaction  # after a transaction read here
                 if now >= stop_at and (boundary or now >= hard_stop_at):
                     if not records:
+                        # the scanned stretch must not be read again by every invocation (each starts at the stored
+                        # offset): a heartbeat stores the position even when heartbeat.interval.ms is 0
+                        self._store_position = True
                         self._heartbeat(records)
                         return records
                     break
