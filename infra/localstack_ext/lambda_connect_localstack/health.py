@@ -7,6 +7,7 @@ from localstack.http import Request, Response, route
 from localstack.runtime import hooks
 
 from lambda_connect_localstack import version
+from lambda_connect_localstack.patches import poll_cadence_s
 
 HEALTH_PATH = "/_lambda_connect/health"
 
@@ -17,6 +18,7 @@ class HealthResource:
         return Response.for_json({
             "version": version(),
             "runtime_executor": config.LAMBDA_RUNTIME_EXECUTOR,
+            "poll_cadence_s": poll_cadence_s(),
         })
 
 

@@ -53,3 +53,36 @@ def patch_delete_of_disabled_event_source_mappings() -> None:
             self.delete_esm_in_store()
 
         threading.Thread(target=remove_when_stopped, name=f"esm-delete-{self.uuid}", daemon=True).start()
+
+
+# AWS's SQS pollers long-poll without pause and scale out, so a delayed message (a source task's next tick) reaches
+# its function about a second after it becomes visible. LocalStack's poller of a mapping sleeps a second after every
+# batch and backs an empty queue off up to 10 s; with BatchSize 1 (template.yaml: one tick, one task) the ticks of all
+# a stack's source tasks then queued behind each other at one a second, and every poll.interval.ms tick came 6-17 s
+# after the last (an update took 8 s to reach the CRM, 2.4 s on `up`).
+EMPTY_POLL_BACKOFF_S = 1.0
+POLL_INTERVAL_S = 0.05
+_BACKOFF_VARIABLE = "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC"
+_INTERVAL_VARIABLE = "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC"
+
+
+@hooks.on_infra_start()
+def patch_event_source_poll_cadence() -> None:
+    """Poll an event source (the tick queue) again at once after a batch and at most a second apart when it is
+    empty, as AWS does, unless the user set LocalStack's own variables."""
+    import os
+
+    from localstack.services.lambda_.event_source_mapping import esm_worker
+
+    if not os.environ.get(_BACKOFF_VARIABLE):
+        esm_worker.LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC = EMPTY_POLL_BACKOFF_S
+    if not os.environ.get(_INTERVAL_VARIABLE):
+        esm_worker.LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC = POLL_INTERVAL_S
+
+
+def poll_cadence_s() -> dict[str, float]:
+    """The pollers' wait after a batch and longest wait on an empty source, as they see them (the health route)."""
+    from localstack.services.lambda_.event_source_mapping import esm_worker
+
+    return {"after_batch": float(esm_worker.LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC),
+            "empty_backoff_max": float(esm_worker.LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC)}
