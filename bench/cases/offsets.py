@@ -64,7 +64,7 @@ def run(settings: Settings, sizes: tuple[int, ...] | None = None) -> list[Result
             f"8 first read after creation @{_label(m['size'])} (ms)", m["created_first_ms"],
             "a first read without a snapshot (the whole topic)", m["first_read_ms"], m["records"], 1, unit="ms",
             higher_is_better=False,
-            extra={k: m[k] for k in ("created_first_ms", "create_snapshot_ms", "index_build_ms",
+            extra={k: m[k] for k in ("size", "created_first_ms", "create_snapshot_ms", "index_build_ms",
                                       "index_advances", "records_read_created", "first_read_ms")}))
     return rows
 

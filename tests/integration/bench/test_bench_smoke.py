@@ -78,7 +78,9 @@ def test_cdc_case_runs_against_the_raw_binlog_reader() -> None:
 def test_offsets_case_reads_a_cold_connector_from_its_snapshot() -> None:
     results = offsets.run(TINY, sizes=(100, 300))
     _complete(results)
-    assert [r.extra["size"] for r in results] == [100, 300]
+    assert [(r.name.split(" @")[0], r.extra["size"]) for r in results] == [
+        ("8 cold offset read", 100), ("8 cold offset read", 300),
+        ("8 first read after creation", 100), ("8 first read after creation", 300)]
 
 
 def test_fleet_case_on_lambda_connect_up() -> None:
