@@ -112,7 +112,11 @@ class Coordinator:
         """Why the cluster refuses this container's login (checked until it is accepted once), else None."""
         if self.login_check is None:
             return None
-        refused = self.login_check()
+        try:
+            refused = self.login_check()
+        except Exception:  # the check itself failed (the secret unreadable): the request reports what goes wrong
+            log.warning("checking the Kafka login failed", exc_info=True)
+            return None
         if refused is None:
             self.login_check = None  # accepted: the clients keep their connections
             return None
