@@ -167,6 +167,7 @@ class KafkaTopicLog:
         on_record: Callable[[int, bytes | None, bytes | None], None],
         *,
         ends: Mapping[int, int] | None = None,
+        timeout_s: float | None = None,
     ) -> int:
         """Like :meth:`read_to_end`, from positions the caller keeps (a reader of part of the log, e.g. one
         connector's offsets): ``on_record(partition, key, value)``; every partition needs a position.
@@ -175,6 +176,7 @@ class KafkaTopicLog:
             positions: partition -> next offset to read, updated in place.
             on_record: called for every record, in offset order per partition.
             ends: the log ends when the caller just asked them (:meth:`bounds`); asked here otherwise.
+            timeout_s: the read's deadline (default: the log's own).
 
         Returns:
             The number of records read.
@@ -189,7 +191,7 @@ class KafkaTopicLog:
             positions,
             lambda message: on_record(message.partition() or 0, message.key(), message.value()),
             partitions=partitions,
-            timeout_s=self.timeout_s,
+            timeout_s=self.timeout_s if timeout_s is None else timeout_s,
             ends=lambda _partitions: known,
         )
 

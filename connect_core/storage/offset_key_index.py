@@ -81,11 +81,14 @@ class _BudgetSpent(Exception):
 class OffsetKeyIndex:
     """Which connectors may have keys in the offsets topic, up to the positions last read."""
 
-    def __init__(self, topic_log: KafkaTopicLog, *, max_records: int = DEFAULT_MAX_RECORDS) -> None:
-        """Nothing is read until :meth:`advance`."""
+    def __init__(self, topic_log: KafkaTopicLog, *, max_records: int = DEFAULT_MAX_RECORDS,
+                 read_timeout_s: float | None = None) -> None:
+        """Nothing is read until :meth:`advance`; ``read_timeout_s`` bounds its read of the topic (default: the
+        log's own), e.g. for a REST request that must not wait for an open transaction to end."""
         self.log = topic_log
         self.group = index_group(topic_log.spec.name)
         self.max_records = max_records
+        self.read_timeout_s = read_timeout_s
         self.filter = bytearray()
         self.positions: dict[int, int] = {}
         self.scanned = 0  # records read by the last advance, for measurements
@@ -114,7 +117,7 @@ class OffsetKeyIndex:
         before = dict(self.positions)
         self.scanned = 0
         try:
-            self.log.read_from(self.positions, self._apply, ends=ends)
+            self.log.read_from(self.positions, self._apply, ends=ends, timeout_s=self.read_timeout_s)
         except _BudgetSpent:
             pass  # positions stop before the record that ended the budget
         if self.positions != before or chunks is None:

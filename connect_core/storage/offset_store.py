@@ -33,6 +33,10 @@ __all__ = ["OffsetStore"]
 
 OFFSET_TOPIC_PURPOSE = "source connector offsets"
 CREATE_MAX_RECORDS = 20_000  # a REST create's share of catching the offsets key index up (about 0.1 s)
+# A transaction open on the offsets topic holds a read_committed read until it ends (a killed source's, up to its
+# 60 s timeout): a create does not wait for it inside the coordinator's 30 s; the connector then gets no first
+# snapshot, which costs its first read a full read, nothing else.
+CREATE_READ_TIMEOUT_S = 3.0
 
 
 class OffsetStore(_TopicBackedStore[OffsetState]):
@@ -72,7 +76,8 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
         """Give a connector just created a snapshot at the log end when it provably has no offsets
         (``connector_offsets.first_snapshot``; returns what was done). A create reads at most about
         ``CREATE_MAX_RECORDS`` of the index's tail: the heartbeats build and keep the index."""
-        return first_snapshot(self.log, connector, OffsetKeyIndex(self.log, max_records=CREATE_MAX_RECORDS))
+        index = OffsetKeyIndex(self.log, max_records=CREATE_MAX_RECORDS, read_timeout_s=CREATE_READ_TIMEOUT_S)
+        return first_snapshot(self.log, connector, index)
 
     def key_index(self) -> OffsetKeyIndex:
         """The index of connector names with keys in the topic (``storage/offset_key_index.py``), kept per store."""

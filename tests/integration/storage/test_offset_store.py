@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -158,3 +159,28 @@ def test_the_key_index_is_built_over_budgeted_advances_and_knows_every_name(
     assert index.has_history("a") and index.has_history('we"ird') and index.has_history("b") is False
     assert OffsetStore(settings, storage_config).first_snapshot("b") == "written"
     log.admin.delete_consumer_groups([index.group])[index.group].result(30)
+
+
+def test_a_create_does_not_wait_for_a_transaction_open_on_the_offsets_topic(
+        settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    """A killed source leaves its transaction open up to its timeout (60 s), and a read_committed read waits for it:
+    the create's read of the key index gives up after CREATE_READ_TIMEOUT_S instead (the coordinator answers within its
+    30 s; the connector only loses its first snapshot), and no snapshot is written."""
+    from connect_core.kafka.read_to_end import ReadToEndTimeoutError
+    from connect_core.storage.connector_offsets import snapshot_group
+
+    store = OffsetStore(settings, storage_config).start()
+    producer = Producer(producer_config(settings, transactional_id=f"it-offsets-{uuid.uuid4().hex}"))
+    producer.init_transactions(10)
+    producer.begin_transaction()
+    for key, value in store.offset_records("src", [({"table": "t"}, {"id": 1})]):
+        producer.produce(store.topic, key=key, value=value)
+    producer.flush(10)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ReadToEndTimeoutError):
+            OffsetStore(settings, storage_config).first_snapshot("new")
+        assert time.monotonic() - started < store.log.timeout_s  # the create's bound, not the log's own 30 s
+        assert not store.log.read_bookmarks(snapshot_group(store.topic, "new"))
+    finally:
+        producer.abort_transaction(10)

@@ -55,7 +55,7 @@ class MemoryTopicLog:
 
     def read_from(self, positions: MutableMapping[int, int],
                   on_record: Callable[[int, bytes | None, bytes | None], None], *,
-                  ends: Mapping[int, int] | None = None) -> int:
+                  ends: Mapping[int, int] | None = None, timeout_s: float | None = None) -> int:
         end = len(self.topic.records) if ends is None else ends[0]
         count = 0
         while positions.get(0, 0) < end:
