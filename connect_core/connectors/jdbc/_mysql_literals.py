@@ -16,9 +16,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
-__all__ = ["MultiRowInsert"]
+__all__ = ["MultiRowInsert", "StructColumn", "escapes_of", "struct_row_writer"]
 
 _POSITIONAL = re.compile(r"\(\s*%s\s*(?:,\s*%s\s*)*\)")
 
@@ -49,16 +49,18 @@ class MultiRowInsert:
         columns = self.columns
         if escapes is None or not rows or any(len(row) != columns for row in rows):
             return None  # executemany raises its own error for a row of the wrong length
-        encoding = dbapi_connection.encoding
         row_text = _row_writer(escapes, dbapi_connection.escape, rows[0])
+        return self.join(dbapi_connection.encoding, map(row_text, rows))
+
+    def join(self, encoding: str, texts: Iterable[str]) -> list[str]:
+        """The statements of rows already written as ``(...)`` texts, cut at pymysql's ``max_stmt_length``."""
         prefix, postfix = self.prefix, self.postfix
         limit = _max_stmt_length()
         fixed = len(prefix.encode(encoding)) + len(postfix.encode(encoding))
         out: list[str] = []
         chunk: list[str] = []
         size = fixed
-        for row in rows:
-            text = row_text(row)
+        for text in texts:
             length = len(text) if text.isascii() else len(text.encode(encoding))
             if chunk and size + length + 1 > limit:
                 out.append(prefix + ",".join(chunk) + postfix)
@@ -104,21 +106,37 @@ def _kind(escapes: dict[type, Callable[[Any], str]], cls: type) -> str:
         return "datetime" if cls is datetime.datetime else "date" if cls is datetime.date else "iso-tz"
     if encoder is _decimal:
         return "decimal"
+    from pymysql import converters
+
+    if encoder is converters.escape_float and cls is float:
+        return "float"
+    if encoder is converters.escape_bool and cls is bool:
+        return "bool"
     return "call"
+
+
+# The text of a value of the exact class a kind was picked for, written inline (``E{i}``: the class's encoder).
+_INLINE = {
+    "int": "str(x{i})",
+    "quote-table": "\"'\" + x{i}.translate(T) + \"'\"",
+    "quote-no-backslash": "\"'\" + x{i}.replace(\"'\", \"''\") + \"'\"",
+    "datetime": "(\"'\" + x{i}.isoformat(' ') + \"'\") if x{i}.tzinfo is None else E{i}(x{i})",
+    "date": "\"'\" + x{i}.isoformat() + \"'\"",
+    "iso-tz": "(\"'\" + x{i}.isoformat() + \"'\") if getattr(x{i}, 'tzinfo', None) is None else E{i}(x{i})",
+    # a finite Decimal's ``str`` is its plain notation unless it has an exponent (cheaper than ``format``)
+    "decimal": "(d if 'E' not in (d := str(x{i})) else format(x{i}, 'f')) if x{i}.is_finite() else E{i}(x{i})",
+    "float": "r if 'e' in (r := repr(x{i})) else E{i}(x{i}) if 'n' in r else r + 'e0'",  # inf/nan: pymysql's error
+    "bool": "'1' if x{i} else '0'",
+    # an aware UTC datetime bound as its naive self (``db.timezone=UTC``): the naive text is the aware one's
+    # ``isoformat`` without its ``+00:00``
+    "datetime-utc": "\"'\" + x{i}.isoformat(' ')[:-6] + \"'\"",
+    "call": "E{i}(x{i})",
+}
 
 
 def _compile_row_writer(kinds: tuple[str, ...], null: bool) -> Callable[..., Callable[[Sequence[Any]], str]]:
     """The factory ``(encoders, classes, get, escape) -> row_text`` for one tuple of kinds (generated source)."""
-    inline = {
-        "int": "str(x{i})",
-        "quote-table": "\"'\" + x{i}.translate(T) + \"'\"",
-        "quote-no-backslash": "\"'\" + x{i}.replace(\"'\", \"''\") + \"'\"",
-        "datetime": "(\"'\" + x{i}.isoformat(' ') + \"'\") if x{i}.tzinfo is None else E{i}(x{i})",
-        "date": "\"'\" + x{i}.isoformat() + \"'\"",
-        "iso-tz": "(\"'\" + x{i}.isoformat() + \"'\") if getattr(x{i}, 'tzinfo', None) is None else E{i}(x{i})",
-        "decimal": "format(x{i}, 'f') if x{i}.is_finite() else E{i}(x{i})",
-        "call": "E{i}(x{i})",
-    }
+    inline = _INLINE
     n = len(kinds)
     names = ", ".join(f"x{i}" for i in range(n))
     lines = ["def factory(E, C, get, escape):"]
@@ -142,6 +160,79 @@ def _compile_row_writer(kinds: tuple[str, ...], null: bool) -> Callable[..., Cal
 
     namespace: dict[str, Any] = {"T": converters._escape_table}  # type: ignore[attr-defined]  # escape_string's
     exec(compile("\n".join(lines), "<mysql row writer>", "exec"), namespace)
+    return namespace["factory"]
+
+
+# One column of a struct row writer: (0 for the key struct, 1 for the value, field position, the field's default
+# or None, the class its values usually have or None, the column's binding of a value after the default).
+StructColumn = tuple[int, int, Any, "type | None", "Callable[[Any], Any]"]
+_STRUCT_WRITERS: dict[tuple[Any, ...], Callable[..., Callable[[Sequence[Any], Sequence[Any]], str]]] = {}
+
+
+def escapes_of(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
+    """Per exact value class, the function giving ``dbapi_connection.escape(value)``'s text (None: not a plain
+    pymysql connection, use ``executemany``)."""
+    return _escapes(dbapi_connection)
+
+
+def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any], str],
+                      columns: Sequence[StructColumn], utc_naive: bool) -> Callable[[Sequence[Any], Sequence[Any]],
+                                                                                    str]:
+    """``(key values, value values) -> "(...)"``: a record's row text straight from its two structs' values.
+
+    The text is what :meth:`MultiRowInsert.statements` writes for the bound row (the binder's tuple of the key's
+    columns, then the value's): each column takes its default for a None, then a value of the column's usual class
+    is written inline (pymysql's text for it, as ``_row_writer`` writes it; an aware UTC datetime with
+    ``utc_naive`` as its naive self), and any other value is bound by the column's binder and written by the
+    generic look-up (``tests/unit/connectors/jdbc/test_struct_rows.py`` compares every path with the reference).
+    """
+    kinds = []
+    for _part, _index, _default, cls, _bound in columns:
+        kind = "generic" if cls is None else _kind(escapes, cls)
+        if cls is datetime.datetime:
+            kind = "datetime-utc" if utc_naive and kind == "datetime" else "generic"
+        kinds.append(kind)
+    null = type(None) in escapes
+    shape = tuple((part, index, default is not None, kind) for (part, index, default, _c, _b), kind
+                  in zip(columns, kinds, strict=True))
+    key = (shape, null)
+    factory = _STRUCT_WRITERS.get(key)
+    if factory is None:
+        factory = _STRUCT_WRITERS[key] = _compile_struct_writer(shape, null)
+    return factory(tuple(escapes.get(c[3]) if c[3] is not None else None for c in columns),
+                   tuple(c[3] for c in columns), tuple(c[4] for c in columns), tuple(c[2] for c in columns),
+                   escapes.get, escape)
+
+
+def _compile_struct_writer(shape: tuple[tuple[int, int, bool, str], ...], null: bool) -> Callable[..., Any]:
+    """The factory ``(encoders, classes, binders, defaults, get, escape) -> row_text`` for one shape."""
+    n = len(shape)
+    lines = ["def factory(E, C, B, D, get, escape):"]
+    if n:
+        for letter in "ECBD":
+            lines.append(f"    {', '.join(f'{letter}{i}' for i in range(n))}, = {letter}")
+    lines.append("    def generic(x):")
+    lines.append("        return (get(x.__class__) or escape)(x)")
+    lines.append("    def row_text(k, v):")
+    for i, (part, index, has_default, kind) in enumerate(shape):
+        lines.append(f"        x{i} = {'kv'[part]}[{index}]")
+        if has_default:
+            lines.append(f"        if x{i} is None: x{i} = D{i}")
+        expr = f"generic(B{i}(x{i}))"
+        if kind == "datetime-utc":
+            expr = f"({_INLINE[kind].format(i=i)}) if x{i}.__class__ is C{i} and x{i}.tzinfo is UTC else {expr}"
+        elif kind != "generic":
+            expr = f"({_INLINE[kind].format(i=i)}) if x{i}.__class__ is C{i} else {expr}"
+        if null:
+            expr = f"'NULL' if x{i} is None else ({expr})"
+        lines.append(f"        s{i} = {expr}")
+    lines.append(f"        return '(' + ','.join(({''.join(f's{i},' for i in range(n))})) + ')'")
+    lines.append("    return row_text")
+    from pymysql import converters
+
+    namespace: dict[str, Any] = {"T": converters._escape_table,  # type: ignore[attr-defined]  # escape_string's
+                                 "UTC": datetime.UTC}
+    exec(compile("\n".join(lines), "<mysql struct row writer>", "exec"), namespace)
     return namespace["factory"]
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api.data_json import to_json_data
 from connect_core.api.errors import ConnectError, DataError
-from connect_core.api.logical import Decimal, Timestamp
+from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 from connect_core.connectors.jdbc._sql_builder import ColumnSpec
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema
     from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
-__all__ = ["RecordFields", "Row"]
+__all__ = ["RecordFields", "Row", "StructPlan"]
 
 _NESTED = (Type.ARRAY, Type.MAP, Type.STRUCT)
 _PY_TYPES: tuple[tuple[type, Type], ...] = (
@@ -43,6 +43,10 @@ _PLAIN_BIND = frozenset({int, str, float, bool, bytes, decimal.Decimal, dt.date,
 _TEXT_SAFE_BIND = frozenset({int, str, float, bool, bytes})
 
 
+# Per column of a struct: (spec, field position, default, bound as is unless a datetime, i.e. not nested)
+StructPlan = tuple[tuple[ColumnSpec, int, Any, bool], ...]
+
+
 class Row(NamedTuple):
     """One record ready to bind: key and value column specs, and the values in the same order."""
 
@@ -50,6 +54,19 @@ class Row(NamedTuple):
     values: tuple[ColumnSpec, ...]
     key_values: tuple[Any, ...]
     value_values: tuple[Any, ...]
+
+
+_VALUE_CLASSES = {Type.INT8: int, Type.INT16: int, Type.INT32: int, Type.INT64: int, Type.FLOAT32: float,
+                  Type.FLOAT64: float, Type.BOOLEAN: bool, Type.STRING: str, Type.BYTES: bytes}
+_LOGICAL_CLASSES = {Decimal.LOGICAL_NAME: decimal.Decimal, Timestamp.LOGICAL_NAME: dt.datetime,
+                    Date.LOGICAL_NAME: dt.date, Time.LOGICAL_NAME: dt.time}
+
+
+def _value_class(spec: ColumnSpec) -> type | None:
+    """The class a column's Connect values have (a logical type's Python class), None when not one class."""
+    if spec.logical is not None:
+        return _LOGICAL_CLASSES.get(spec.logical)
+    return _VALUE_CLASSES.get(spec.type)
 
 
 def _spec(name: str, schema: Schema, optional: bool | None = None) -> ColumnSpec:
@@ -102,9 +119,7 @@ class RecordFields:
             # The usual upsert record: both plans looked up once per run of records with the same two schemas.
             last = self._last_pair
             if last is None or last[0] is not key.schema or last[1] is not value.schema:
-                key_specs, key_plan = self._struct_plan("key", key.schema, None)
-                value_specs, value_plan = self._struct_plan("v", value.schema, frozenset(k.name for k in key_specs))
-                last = self._last_pair = (key.schema, value.schema, key_specs, key_plan, value_specs, value_plan)
+                last = self._last_pair = (key.schema, value.schema, *self.struct_pair(key.schema, value.schema))
             return Row(last[2], last[4], self._bind_struct(key, last[3]), self._bind_struct(value, last[5]))
         if value is not None and not isinstance(value, (Struct, dict)):
             raise DataError(
@@ -122,6 +137,45 @@ class RecordFields:
         names = sorted(n for n in value if n not in key_names and self._wanted(n))
         values = tuple(_inferred(n, value[n], False) for n in names)
         return Row(keys, values, key_values, tuple(self._bind(c, value[c.name]) for c in values))
+
+    def struct_pair(self, key_schema: Schema, value_schema: Schema) -> tuple[
+            tuple[ColumnSpec, ...], StructPlan, tuple[ColumnSpec, ...], StructPlan]:
+        """(key specs, key plan, value specs, value plan) of a Struct key and value with ``pk.mode=record_key``:
+        what :meth:`row` binds such a record with (cached per schema)."""
+        key_specs, key_plan = self._struct_plan("key", key_schema, None)
+        value_specs, value_plan = self._struct_plan("v", value_schema, frozenset(k.name for k in key_specs))
+        return key_specs, key_plan, value_specs, value_plan
+
+    def column_binder(self, spec: ColumnSpec, simple: bool) -> Callable[[Any], Any]:
+        """One column's binding as the compiled binder does it (after the default is applied): ``x`` for a plain
+        scalar, a UTC datetime without its zone with ``db.timezone=UTC``, otherwise ``_bind``."""
+        bind, plain, utc = self._bind, _PLAIN_BIND if not self._text_values else _TEXT_SAFE_BIND, self._utc
+        if not simple:
+            return lambda x: bind(spec, x)
+
+        def bound(x: Any) -> Any:
+            c = x.__class__
+            if c in plain:
+                return x
+            if x is None:
+                return None
+            if utc and c is dt.datetime and x.tzinfo is dt.UTC:
+                return x.replace(tzinfo=None)
+            return bind(spec, x)
+        return bound
+
+    def struct_columns(self, key_plan: StructPlan, value_plan: StructPlan) -> list[
+            tuple[int, int, Any, type | None, Callable[[Any], Any]]]:
+        """Per column of a :meth:`struct_pair` row (key columns, then value columns): (0 for the key struct, 1 for
+        the value, field position, default, the Python class of the column's Connect values or None, the column's
+        binding after the default), for a writer that skips the bound tuple."""
+        return [(part, index, default, _value_class(spec) if simple else None, self.column_binder(spec, simple))
+                for part, plan in ((0, key_plan), (1, value_plan)) for spec, index, default, simple in plan]
+
+    @property
+    def utc_naive(self) -> bool:
+        """Whether an aware UTC datetime binds as its naive self (``db.timezone=UTC``, driver adapters)."""
+        return self._utc
 
     def _wanted(self, name: str) -> bool:
         return not self._whitelist or name in self._whitelist
@@ -166,7 +220,7 @@ class RecordFields:
         return (spec,), (self._bind(spec, data),)
 
     def _struct_plan(self, part: str, schema: Schema, key_names: frozenset[str] | None) -> tuple[
-            tuple[ColumnSpec, ...], tuple[tuple[ColumnSpec, int, Any, bool], ...]]:
+            tuple[ColumnSpec, ...], StructPlan]:
         """Column specs of a struct schema and, per column, (spec, field position, default, bound as is), built once
         per schema: PK columns (``key_names`` None: ``pk.fields`` or every field) or the value columns."""
         cache_key = (part, schema, key_names)

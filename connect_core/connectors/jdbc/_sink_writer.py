@@ -19,8 +19,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
+from connect_core.api.struct import Struct
 from connect_core.connectors.jdbc._dialect import dialect_for
-from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert
+from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_row_writer
 from connect_core.connectors.jdbc._record_fields import RecordFields, Row
 from connect_core.connectors.jdbc._sql_builder import SqlBuilder
 from connect_core.connectors.jdbc._table_manager import TableManager
@@ -60,6 +61,9 @@ class JdbcSinkWriter:
         self._conn: Connection | None = None
         self._table_ids: dict[str, TableId] = {}
         self._multi_rows: dict[str, MultiRowInsert | None] = {}
+        # Whether a batch of Struct keys and values may be written by ``_write_struct_rows`` (multi-row literals)
+        self._struct_rows = (self._url.family == MYSQL and config.pk_mode == "record_key"
+                             and config.insert_mode in ("insert", "upsert"))
 
     def close(self) -> None:
         """Dispose of pooled connections."""
@@ -77,6 +81,8 @@ class JdbcSinkWriter:
     def write(self, records: list[SinkRecord]) -> None:
         """Create/evolve tables as needed, then write every record in one transaction (rolled back on error)."""
         with self._transaction() as conn:
+            if self._struct_rows and self._write_struct_rows(conn, records):
+                return
             planned = self._plan(records)
             self._prepare_tables(conn, planned)
             self._write_rows(conn, planned)
@@ -153,6 +159,95 @@ class JdbcSinkWriter:
             append((table if table is not None else table_id(record.topic), op, row_of(record)))
         return planned
 
+    def _write_struct_rows(self, conn: Connection, records: list[SinkRecord]) -> bool:
+        """The batch path of :meth:`write` for Struct keys and values (``pk.mode=record_key``, inserts or upserts,
+        pymysql): each record's row text is written straight from its two structs' values by one generated function
+        per (key schema, value schema) (``struct_row_writer``), with no ``Row``, bound tuple or per-row look-up.
+
+        The statements are the ones :meth:`_plan` and :meth:`_write_rows` give (same runs, order, chunks and text).
+        False, before anything is sent, where the batch is not all such records or a row cannot be written this
+        way (a value pymysql refuses, a plan that raises): the per-record path then writes it and reports exactly
+        as before.
+        """
+        dbapi: Any = conn.connection.dbapi_connection
+        escapes = escapes_of(dbapi)
+        if escapes is None or not records:
+            return False
+        fields, op, escape = self._fields, self._config.insert_mode, dbapi.escape
+        tables, table_id = self._table_ids, self.table_id
+        writers: dict[tuple[int, int], tuple[Any, ...]] = {}  # by the schemas' identity (alive for the batch)
+        runs: dict[TableId, tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]] = {}
+        order: list[tuple[TableId, tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]]] = []
+        needed: list[tuple[TableId, str, Row]] = []
+        last: tuple[Any, ...] = (None, None, None)  # (topic, key schema, value schema) of the record before
+        texts: list[str] = []
+        kept: list[SinkRecord] = []
+        try:
+            for record in records:
+                key, value = record.key, record.value
+                if key.__class__ is not Struct or value.__class__ is not Struct:
+                    return False
+                if key.schema is not last[1] or value.schema is not last[2] or record.topic != last[0]:
+                    last = (record.topic, key.schema, value.schema)
+                    writer = writers.get((id(key.schema), id(value.schema)))
+                    if writer is None:
+                        key_specs, key_plan, value_specs, value_plan = fields.struct_pair(key.schema, value.schema)
+                        writer = writers[(id(key.schema), id(value.schema))] = (
+                            (op, tuple(c.name for c in key_specs), tuple(c.name for c in value_specs)),
+                            Row(key_specs, value_specs, (), ()),
+                            struct_row_writer(escapes, escape, fields.struct_columns(key_plan, value_plan),
+                                              fields.utc_naive))
+                    shape, specs, row_text = writer
+                    table = tables.get(record.topic) or table_id(record.topic)
+                    needed.append((table, op, specs))
+                    run = runs.get(table)
+                    if run is None or (run[0] is not shape and run[0] != shape):
+                        if run is not None:
+                            order.append((table, run))
+                        sql = self._statement(table, shape)
+                        multi_row = self._multi_row(sql)
+                        if multi_row is None:
+                            return False
+                        run = runs[table] = (shape, [], [], sql, multi_row)
+                    texts, kept = run[1], run[2]
+                texts.append(row_text(key._values, value._values))
+                kept.append(record)
+        except Exception:  # the per-record path raises (or reports) it as it always has
+            return False
+        import sqlalchemy.exc
+
+        order.extend(runs.items())
+        self._prepare_tables(conn, needed)
+        encoding = dbapi.encoding
+        for _table, (_shape, run_texts, run_records, sql, multi_row) in order:
+            size = self._config.batch_size or len(run_texts)
+            for start in range(0, len(run_texts), size):
+                try:
+                    for statement in multi_row.join(encoding, run_texts[start:start + size]):
+                        conn.exec_driver_sql(statement)
+                except sqlalchemy.exc.StatementError as error:
+                    self._as_executemany(error, sql, run_records[start:start + size])
+                    raise
+        return True
+
+    def _as_executemany(self, error: Any, sql: str, records: list[SinkRecord]) -> None:
+        """Report a failed batch-path statement as executemany would have: placeholders and the bound rows."""
+        try:
+            rows = [self._fields.row(record) for record in records]
+        except Exception:  # the database's error is the one to raise
+            rows = []
+        error.statement, error.params, error.ismulti = sql, [r.key_values + r.value_values for r in rows], True
+
+    def _statement(self, table: TableId, shape: Shape) -> str:
+        op, keys, values = shape
+        if op == "upsert":
+            return self.sql.upsert(table, keys, values)
+        if op == "update":
+            return self.sql.update(table, keys, values)
+        if op == "delete":
+            return self.sql.delete(table, keys)
+        return self.sql.insert(table, keys, values)
+
     def _prepare_tables(self, conn: Connection, planned: list[tuple[TableId, str, Row]]) -> None:
         needed: dict[TableId, tuple[dict[str, ColumnSpec], dict[str, ColumnSpec]]] = {}
         seen: set[tuple[TableId, int, int]] = set()  # rows sharing the (cached) spec tuples add nothing new
@@ -203,15 +298,8 @@ class JdbcSinkWriter:
             self._execute(conn, table, *run)
 
     def _execute(self, conn: Connection, table: TableId, shape: Shape, params: list[tuple[Any, ...]]) -> None:
-        op, keys, values = shape
-        if op == "upsert":
-            sql = self.sql.upsert(table, keys, values)
-        elif op == "update":
-            sql = self.sql.update(table, keys, values)
-        elif op == "delete":
-            sql = self.sql.delete(table, keys)
-        else:
-            sql = self.sql.insert(table, keys, values)
+        op = shape[0]
+        sql = self._statement(table, shape)
         size = self._config.batch_size or len(params)
         multi_row = self._multi_row(sql) if op in ("insert", "upsert") else None
         for start in range(0, len(params), size):

@@ -166,3 +166,59 @@ def test_dialect_name_forces_the_sql_written(mariadb_settings: dict[str, str], t
         _run(_props(mariadb_settings, table, **upsert, **{"dialect.name": "PostgreSqlDatabaseDialect"}),
              [_order("o1", "SHIPPED", 1)])
     assert _rows(mariadb_settings, f"SELECT order_id, status FROM `{table}`") == [("o1", "NEW")]
+
+
+def test_the_struct_batch_path_stores_what_the_per_record_path_stores(mariadb_settings: dict[str, str],
+                                                                     table: str) -> None:
+    """Struct records (every column type, nulls, defaults, quotes, a wider schema mid-batch) through the batch
+    path and through the per-record path: the same statements reach MariaDB and the two tables hold the same rows."""
+    import sqlalchemy
+
+    from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
+    from tests.unit.connectors.jdbc.test_struct_rows import WIDER_VALUE, _record, _value
+
+    def latin1_name(i: int) -> str:  # the test database's default character set is latin1
+        return f"name-{i} ' \\ \n % %s ünï"
+
+    records = [_record(i, _value(i).put("name", latin1_name(i))) for i in range(20)]
+    records += [_record(i, _value(i, WIDER_VALUE).put("name", latin1_name(i)).put("extra", f"x{i}"))
+                for i in range(15, 25)]  # updates too
+    reference = f"{table}_ref"
+    sent: dict[bool, list[str]] = {True: [], False: []}
+    taken: list[bool] = []
+    try:
+        for batch_path, name in ((True, table), (False, reference)):
+            def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any, into: list[str] = sent[batch_path],
+                        name: str = name) -> None:
+                into.append(statement.replace(name, "T"))
+
+            sqlalchemy.event.listen(sqlalchemy.engine.Engine, "before_cursor_execute", capture)
+            task = JdbcSinkTask()
+            task.start(_props(mariadb_settings, name, **{"insert.mode": "upsert", "pk.mode": "record_key",
+                                                          "auto.evolve": "true", "batch.size": "8"}))
+            writer = task._writer
+            assert writer is not None
+            writer._struct_rows = batch_path
+            def spy(*args: Any, original: Any = writer._write_struct_rows) -> bool:
+                taken.append(original(*args))
+                return taken[-1]
+
+            writer._write_struct_rows = spy  # type: ignore[method-assign]
+            try:
+                task.put(records[:20])
+                task.flush({})
+                task.put(records[20:])  # the wider schema: auto.evolve, then rows of both shapes
+                task.put(records[10:12])
+                task.flush({})
+            finally:
+                task.stop()
+                sqlalchemy.event.remove(sqlalchemy.engine.Engine, "before_cursor_execute", capture)
+        assert taken == [True, True]
+        writes = [[s for s in sent[path] if s.startswith("INSERT")] for path in (True, False)]
+        assert writes[0] == writes[1] and len(writes[0]) >= 4
+        query = "SELECT * FROM `{}` ORDER BY id"
+        assert _rows(mariadb_settings, query.format(table)) == _rows(mariadb_settings, query.format(reference))
+        assert len(_rows(mariadb_settings, query.format(table))) == 25
+    finally:
+        with _connect(mariadb_settings) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS `{reference}`")
