@@ -330,3 +330,62 @@ def test_a_batch_past_the_last_stable_offset_writes_its_committed_prefix_and_lea
 def _file_ids(path: Any) -> list[int]:
     """The ids FileStreamSink wrote (one Java map text per line: ``{id=1, state=committed}``)."""
     return [int(line.split("id=")[1].split(",")[0]) for line in path.read_text().splitlines()]
+
+
+def test_the_check_reads_a_batch_larger_than_one_fetch_exactly(kafka_bootstrap: str) -> None:
+    """The check fetches 64 KiB at a time (``MAX_PARTITION_FETCH_BYTES``) and takes the offsets of a whole answer at
+    once: a batch spanning many fetches, with an aborted transaction inside and a range ending mid-answer, keeps
+    exactly the committed records; one reaching an open transaction holds back from its first record."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.api.consumed_record import ConsumedRecord
+    from connect_core.kafka.committed_filter import MAX_PARTITION_FETCH_BYTES, CommittedFilter
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-fetch-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    pad = "x" * 300
+    producer = _transactional_producer(kafka_bootstrap)
+    for ids, commit in ([range(0, 600), True], [range(600, 1100), False], [range(1100, 1700), True],
+                        [range(1700, 1710), None]):
+        producer.begin_transaction()
+        for record_id in ids:
+            producer.produce(topic, value=f"{record_id} {pad}".encode())
+        producer.flush(30)
+        if commit is True:
+            producer.commit_transaction(30)
+        elif commit is False:
+            producer.abort_transaction(30)
+    assert 600 * len(pad) > 2 * MAX_PARTITION_FETCH_BYTES  # each committed run alone takes several fetches
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                         "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    batch: list[ConsumedRecord] = []
+    deadline = time.monotonic() + 30
+    while len(batch) < 1710 and time.monotonic() < deadline:
+        batch += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(500, 1.0)
+                  if m.error() is None]
+    consumer.close()
+    assert len(batch) == 1710
+
+    def ids(records: list[ConsumedRecord]) -> list[int]:
+        return [int((r.value or b"").split()[0]) for r in records]
+
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap))
+    try:
+        decided = batch[:1700]
+        assert ids(check.committed(decided)) == [*range(600), *range(1100, 1700)]
+        assert check.dropped == 500
+        # ranges ending inside a fetch's answer, inside the aborted run and inside a committed one
+        assert ids(check.committed(batch[:300])) == list(range(300))
+        assert ids(check.committed(batch[550:800])) == list(range(550, 600))
+        assert ids(check.committed(batch[1000:1200])) == list(range(1100, 1200))
+        with pytest.raises(OpenTransactionError) as raised:
+            check.committed(batch[1200:])
+        assert ids(raised.value.committed) == list(range(1200, 1700))
+        assert raised.value.held_back == {(topic, 0): batch[1700].offset}
+    finally:
+        check.close()
+        producer.abort_transaction(30)
+        admin.delete_topics([topic])[topic].result(30)
