@@ -20,7 +20,7 @@ import itertools
 import logging
 import operator
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.kafka.clients import READ_COMMITTED, consumer_config
@@ -197,7 +197,7 @@ class CommittedFilter:
                 messages = consumer.consume(max(1, min(wanted, _MAX_MESSAGES)), timeout=_CONSUME_WAIT_S)
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
-                    offsets = list(map(message_offset, messages))
+                    offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
                     last = pending[only][1]
                     if max(offsets) >= last:  # the range ends in this answer: keep what precedes its end
                         end = next(i for i, offset in enumerate(offsets) if offset >= last)
