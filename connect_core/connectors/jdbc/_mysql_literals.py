@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -166,7 +167,7 @@ def _compile_row_writer(kinds: tuple[str, ...], null: bool) -> Callable[..., Cal
 # One column of a struct row writer: (0 for the key struct, 1 for the value, field position, the field's default
 # or None, the class its values usually have or None, the column's binding of a value after the default).
 StructColumn = tuple[int, int, Any, "type | None", "Callable[[Any], Any]"]
-_STRUCT_WRITERS: dict[tuple[Any, ...], Callable[..., Callable[[Sequence[Any], Sequence[Any]], str]]] = {}
+_STRUCT_WRITERS: dict[tuple[Any, ...], Callable[..., Any]] = {}  # factories of (row_text, column texts)
 
 
 def escapes_of(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
@@ -176,8 +177,7 @@ def escapes_of(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None
 
 
 def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any], str],
-                      columns: Sequence[StructColumn], utc_naive: bool) -> Callable[[Sequence[Any], Sequence[Any]],
-                                                                                    str]:
+                      columns: Sequence[StructColumn], utc_naive: bool, *, batch: bool = False) -> Any:
     """``(key values, value values) -> "(...)"``: a record's row text straight from its two structs' values.
 
     The text is what :meth:`MultiRowInsert.statements` writes for the bound row (the binder's tuple of the key's
@@ -185,6 +185,8 @@ def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callabl
     is written inline (pymysql's text for it, as ``_row_writer`` writes it; an aware UTC datetime with
     ``utc_naive`` as its naive self), and any other value is bound by the column's binder and written by the
     generic look-up (``tests/unit/connectors/jdbc/test_struct_rows.py`` compares every path with the reference).
+    With ``batch``, ``(key values of each record, value values of each record) -> row texts`` instead, written
+    column by column (``_column``).
     """
     kinds = []
     for _part, _index, _default, cls, _bound in columns:
@@ -199,9 +201,93 @@ def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callabl
     factory = _STRUCT_WRITERS.get(key)
     if factory is None:
         factory = _STRUCT_WRITERS[key] = _compile_struct_writer(shape, null)
-    return factory(tuple(escapes.get(c[3]) if c[3] is not None else None for c in columns),
-                   tuple(c[3] for c in columns), tuple(c[4] for c in columns), tuple(c[2] for c in columns),
-                   escapes.get, escape)
+    row_text, column_texts = factory(
+        tuple(escapes.get(c[3]) if c[3] is not None else None for c in columns), tuple(c[3] for c in columns),
+        tuple(c[4] for c in columns), tuple(c[2] for c in columns), escapes.get, escape)
+    if not batch:
+        return row_text
+    plan = tuple((part, index, default, kind, cls, column_text, escapes.get(cls) if cls is not None else None)
+                 for (part, index, default, cls, _b), kind, column_text in zip(columns, kinds, column_texts,
+                                                                                 strict=True))
+
+    def rows_text(keys: Sequence[Sequence[Any]], values: Sequence[Sequence[Any]]) -> list[str]:
+        """The row texts of records given as their key structs' and value structs' values, column by column."""
+        if not keys or not plan:
+            return ["()"] * len(keys)
+        parts = (list(zip(*keys, strict=True)), list(zip(*values, strict=True)))
+        texts = [_column(parts[part][index], default, kind, cls, column_text, encoder, null)
+                 for part, index, default, kind, cls, column_text, encoder in plan]
+        return ["(" + row + ")" for row in map(",".join, zip(*texts, strict=True))]
+
+    return rows_text
+
+
+_TZINFO = operator.attrgetter("tzinfo")
+_ISO_SPACE = operator.methodcaller("isoformat", " ")
+_SEP = "\x01"  # joins a column's values for one C call over all of them: escape_string leaves it as it is
+_BOOLS = {True: "1", False: "0"}
+
+
+def _column(col: Sequence[Any], default: Any, kind: str, cls: type | None,  # noqa: PLR0917
+            column_text: Callable[[Any], str], encoder: Any, null: bool) -> list[str]:
+    """One column's value texts for a batch: ``[column_text(x) for x in col]``, with the usual case of every value
+    of the column's class (or None) written by C loops over the whole column."""
+    if default is not None and None in col:
+        col = [default if x is None else x for x in col]
+    classes = set(map(type, col))
+    if cls is None or kind == "generic" or not classes <= {cls, type(None)} or (not null and type(None) in classes):
+        return list(map(column_text, col))
+    if type(None) in classes:  # a sparse column: the values' texts, NULL between
+        present = [x for x in col if x is not None]
+        texts = iter(_whole_column(present, kind, column_text, encoder))
+        return ["NULL" if x is None else next(texts) for x in col]
+    return _whole_column(col, kind, column_text, encoder)
+
+
+def _whole_column(col: Sequence[Any], kind: str, column_text: Callable[[Any], str], encoder: Any) -> list[str]:
+    """The texts of values all of the column's class: what ``column_text`` gives each, mostly in C loops."""
+    if kind == "int":
+        return list(map(str, col))
+    if kind == "bool":
+        return list(map(_BOOLS.__getitem__, col))
+    if kind == "call":
+        return list(map(encoder, col))
+    if kind in ("quote-table", "quote-no-backslash", "date", "datetime-utc"):
+        return _quoted_column(col, kind, column_text)
+    if kind == "decimal":
+        texts = list(map(str, col))
+        joined = _SEP.join(texts)
+        if "E" in joined or "N" in joined or "I" in joined:  # an exponent, NaN or Infinity: one by one
+            return list(map(column_text, col))
+        return texts
+    if kind == "float":
+        texts = list(map(repr, col))
+        joined = _SEP.join(texts)
+        if "n" in joined:  # inf or nan: pymysql's error, one by one
+            return list(map(column_text, col))
+        if "e" in joined:
+            return [text if "e" in text else text + "e0" for text in texts]
+        return (joined.replace(_SEP, "e0" + _SEP) + "e0").split(_SEP)
+    return list(map(column_text, col))
+
+
+def _quoted_column(col: Sequence[Any], kind: str, column_text: Callable[[Any], str]) -> list[str]:
+    """Quoted texts (strings, dates, UTC datetimes) escaped or formatted as one text, then split."""
+    if kind == "datetime-utc":
+        if set(map(_TZINFO, col)) != {datetime.UTC}:
+            return list(map(column_text, col))
+        joined = "'\x01'".join(map(_ISO_SPACE, col)).replace("+00:00", "")
+    elif kind == "date":
+        joined = "'\x01'".join(map(datetime.date.isoformat, col))
+    else:
+        joined = _SEP.join(col)
+        if joined.count(_SEP) != len(col) - 1:  # a value holds the separator: one by one
+            return list(map(column_text, col))
+        from pymysql import converters
+
+        joined = (joined.translate(converters._escape_table)  # type: ignore[attr-defined]  # escape_string's
+                  if kind == "quote-table" else joined.replace("'", "''")).replace(_SEP, "'\x01'")
+    return ("'" + joined + "'").split(_SEP)
 
 
 def _compile_struct_writer(shape: tuple[tuple[int, int, bool, str], ...], null: bool) -> Callable[..., Any]:
@@ -227,7 +313,13 @@ def _compile_struct_writer(shape: tuple[tuple[int, int, bool, str], ...], null: 
             expr = f"'NULL' if x{i} is None else ({expr})"
         lines.append(f"        s{i} = {expr}")
     lines.append(f"        return '(' + ','.join(({''.join(f's{i},' for i in range(n))})) + ')'")
-    lines.append("    return row_text")
+    for i, (_part, _index, has_default, _kind) in enumerate(shape):  # one column's text of one value
+        lines.append(f"    def t{i}(x{i}):")
+        if has_default:
+            lines.append(f"        if x{i} is None: x{i} = D{i}")
+        body = next(line for line in lines if line.startswith(f"        s{i} = "))
+        lines.append(f"        return {body[len(f'        s{i} = '):]}")
+    lines.append(f"    return row_text, ({''.join(f't{i},' for i in range(n))})")
     from pymysql import converters
 
     namespace: dict[str, Any] = {"T": converters._escape_table,  # type: ignore[attr-defined]  # escape_string's

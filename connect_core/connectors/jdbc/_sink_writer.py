@@ -161,8 +161,8 @@ class JdbcSinkWriter:
 
     def _write_struct_rows(self, conn: Connection, records: list[SinkRecord]) -> bool:
         """The batch path of :meth:`write` for Struct keys and values (``pk.mode=record_key``, inserts or upserts,
-        pymysql): each record's row text is written straight from its two structs' values by one generated function
-        per (key schema, value schema) (``struct_row_writer``), with no ``Row``, bound tuple or per-row look-up.
+        pymysql): the row texts are written straight from the structs' values, column by column, by one writer per
+        (key schema, value schema) (``struct_row_writer``), with no ``Row``, bound tuple or per-row look-up.
 
         The statements are the ones :meth:`_plan` and :meth:`_write_rows` give (same runs, order, chunks and text).
         False, before anything is sent, where the batch is not all such records or a row cannot be written this
@@ -180,7 +180,10 @@ class JdbcSinkWriter:
         order: list[tuple[TableId, tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]]] = []
         needed: list[tuple[TableId, str, Row]] = []
         last: tuple[Any, ...] = (None, None, None)  # (topic, key schema, value schema) of the record before
-        texts: list[str] = []
+        # runs of records with the same two schemas: (rows writer, their keys' values, their values' values, texts)
+        segments: list[tuple[Any, list[list[Any]], list[list[Any]], list[str]]] = []
+        keys: list[list[Any]] = []
+        values: list[list[Any]] = []
         kept: list[SinkRecord] = []
         try:
             for record in records:
@@ -196,8 +199,8 @@ class JdbcSinkWriter:
                             (op, tuple(c.name for c in key_specs), tuple(c.name for c in value_specs)),
                             Row(key_specs, value_specs, (), ()),
                             struct_row_writer(escapes, escape, fields.struct_columns(key_plan, value_plan),
-                                              fields.utc_naive))
-                    shape, specs, row_text = writer
+                                              fields.utc_naive, batch=True))
+                    shape, specs, rows_text = writer
                     table = tables.get(record.topic) or table_id(record.topic)
                     needed.append((table, op, specs))
                     run = runs.get(table)
@@ -209,17 +212,26 @@ class JdbcSinkWriter:
                         if multi_row is None:
                             return False
                         run = runs[table] = (shape, [], [], sql, multi_row)
-                    texts, kept = run[1], run[2]
-                texts.append(row_text(key._values, value._values))
+                    keys, values, kept = [], [], run[2]
+                    segments.append((rows_text, keys, values, run[1]))
+                keys.append(key._values)
+                values.append(value._values)
                 kept.append(record)
+            for rows_text, segment_keys, segment_values, texts in segments:
+                texts.extend(rows_text(segment_keys, segment_values))
         except Exception:  # the per-record path raises (or reports) it as it always has
             return False
-        import sqlalchemy.exc
-
         order.extend(runs.items())
         self._prepare_tables(conn, needed)
-        encoding = dbapi.encoding
-        for _table, (_shape, run_texts, run_records, sql, multi_row) in order:
+        self._send_texts(conn, dbapi.encoding, [run for _table, run in order])
+        return True
+
+    def _send_texts(self, conn: Connection, encoding: str,
+                    runs: list[tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]]) -> None:
+        """Each run's row texts as multi-row statements, ``batch.size`` rows at a time (as ``_execute``)."""
+        import sqlalchemy.exc
+
+        for _shape, run_texts, run_records, sql, multi_row in runs:
             size = self._config.batch_size or len(run_texts)
             for start in range(0, len(run_texts), size):
                 try:
@@ -228,7 +240,6 @@ class JdbcSinkWriter:
                 except sqlalchemy.exc.StatementError as error:
                     self._as_executemany(error, sql, run_records[start:start + size])
                     raise
-        return True
 
     def _as_executemany(self, error: Any, sql: str, records: list[SinkRecord]) -> None:
         """Report a failed batch-path statement as executemany would have: placeholders and the bound rows."""

@@ -66,8 +66,10 @@ T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
 
 def _value(i: int, schema: Any = VALUE, **override: Any) -> Struct:
     fields = {
-        "id": i, "name": f"name-{i} ' \\ \n % %s ünï 😀" if i % 3 == 0 else f"name-{i}", "qty": i % 1000 - 500,
-        "price": decimal.Decimal(i % 100_000).scaleb(-2), "score": [0.25, 1e16, -2.5e-7, 3.0, 0.0][i % 5],
+        "id": i, "name": f"name-{i} ' \\ \n % %s ünï 😀" if i % 3 == 0 else f"name-{i}\x01" if i % 11 == 0 else
+        f"name-{i}", "qty": i % 1000 - 500,
+        "price": decimal.Decimal(i % 100_000).scaleb(-2) if i % 13 else decimal.Decimal("1E+3"),
+        "score": [0.25, 1e16, -2.5e-7, 3.0, 0.0][i % 5],
         "active": i % 2 == 0, "created_at": T0 + dt.timedelta(milliseconds=i * 1001),
         "day": dt.date(2024, 1, 1) + dt.timedelta(days=i % 365), "note": None if i % 4 == 0 else f"note {i}",
         "category": i % 7, "at": dt.time(1, 2, 3, 4000) if i % 5 == 0 else None,
@@ -128,6 +130,7 @@ def _both(records: list[SinkRecord], no_backslash_escapes: bool = False, **props
             planned = writer._plan(records)
             writer._prepare_tables(conn, planned)  # type: ignore[arg-type]
             writer._write_rows(conn, planned)  # type: ignore[arg-type]
+        assert all(isinstance(sent, str) for sent in conn.sent)  # multi-row statements, never executemany
         results.append((conn.sent, sorted(set(prepared), key=repr)))
     return results[0], results[1]
 
@@ -161,6 +164,22 @@ def test_values_of_other_classes_and_aware_datetimes_take_the_binder() -> None:
     ]
     ours, reference = _both([_record(i, v) for i, v in enumerate(odd)])
     assert ours == reference
+
+
+def test_columns_of_one_kind_each() -> None:
+    """Columns written whole (every value of the column's class), all null, or one row apart from the others."""
+    paris = dt.timezone(dt.timedelta(hours=1))
+    null = {"note": None, "at": None, "blob": None, "tags": None, "attrs": None, "level": None}
+    batches = [
+        [_value(i, **null) for i in range(5)],
+        [_value(i, score=1.5, price=decimal.Decimal("2.50"), name="x") for i in range(5)],
+        [_value(i, created_at=T0.astimezone(paris)) for i in range(3)] + [_value(9)],
+        [_value(i, name="a\x01b") for i in range(3)],
+        [_value(1)],
+    ]
+    for values in batches:
+        ours, reference = _both([_record(i, v) for i, v in enumerate(values)])
+        assert ours == reference
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
