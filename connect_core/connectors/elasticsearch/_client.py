@@ -13,6 +13,7 @@ import gzip
 import json
 import logging
 import random
+import re
 import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_MS = 24 * 60 * 60 * 1000
 _NDJSON = "application/x-ndjson"
+# The head of a bulk answer in which no item failed, as OpenSearch and Elasticsearch write it (compact; ``took``
+# before or after ``errors``, then ``items``).
+_NUMBERS = rb'(?:"(?:took|ingest_took)":\d+,)*'
+_NO_ITEM_FAILED = re.compile(rb'\{' + _NUMBERS + rb'"errors":false,' + _NUMBERS + rb'"items":\[')
 
 
 def backoff_ms(attempt: int, base_ms: int, rand: Callable[[], float] = random.random) -> float:
@@ -85,9 +90,11 @@ class ElasticsearchClient:
         self._pool.clear()
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, *,
+        parse: bool = True,
     ) -> tuple[int, Any]:
-        """Send one request with retries; returns (status, parsed JSON body or None) for non-retriable statuses.
+        """Send one request with retries; returns (status, parsed JSON body or None) for non-retriable statuses
+        (``parse=False``: the body's bytes).
 
         Raises:
             RetriableError: the cluster kept failing (connection errors, 429 or 5xx) after ``max.retries``.
@@ -106,7 +113,7 @@ class ElasticsearchClient:
             else:
                 if response.status != 429 and response.status < 500:
                     data = response.data
-                    return response.status, _loads(data) if data else None
+                    return response.status, (_loads(data) if data else None) if parse else data
                 problem = f"HTTP {response.status}: {response.data[:500]!r}"
             self._next += 1
             if attempt + 1 < attempts:
@@ -116,12 +123,17 @@ class ElasticsearchClient:
                 self._sleep(wait / 1000)
         raise RetriableError(f"{method} {path} failed after {attempts} attempt(s): {problem}")
 
-    def bulk(self, body: bytes) -> list[dict[str, Any]]:
-        """POST ``_bulk``; returns the per-item results (``{"index": {...}}`` etc.) in request order."""
-        status, data = self.request("POST", "/_bulk", body, _NDJSON)
+    def bulk(self, body: bytes) -> list[dict[str, Any]] | None:
+        """POST ``_bulk``; returns the per-item results (``{"index": {...}}`` etc.) in request order, or None when
+        the answer says no item failed (``"errors":false``): then its items, one per action, are not parsed."""
+        status, raw = self.request("POST", "/_bulk", body, _NDJSON, parse=False)
+        if status < 300 and _NO_ITEM_FAILED.match(raw) and raw.rstrip().endswith(b"}"):
+            return None
+        data = _loads(raw) if raw else None
         if status >= 300 or not isinstance(data, dict) or "items" not in data:
             raise ConnectError(f"Bulk request failed with HTTP {status}: {str(data)[:1000]}")
-        return data["items"]
+        items: list[dict[str, Any]] = data["items"]
+        return items
 
     def index_exists(self, name: str) -> bool:
         """Whether the index, alias or data stream ``name`` exists."""

@@ -7,6 +7,7 @@ instead of overwriting newer data.
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import json
 import logging
@@ -21,6 +22,8 @@ from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.api.record import SinkRecord
     from connect_core.api.schema import Schema
     from connect_core.connectors.elasticsearch.config import ElasticsearchSinkConfig
@@ -114,6 +117,7 @@ class DocumentBuilder:
         self._names: dict[str, str] = {}
         self._retry_on_conflict = min(config.max_in_flight_requests, 5)
         self._plans: dict[Schema, _StructPlan] = {}
+        self._writers: dict[int, tuple[Schema, Callable[[list[Any]], bytes | None] | None]] = {}  # by id(schema)
 
     def resource_name(self, topic: str) -> str:
         """The index, or ``<type>-<dataset>-<namespace>`` data stream, that ``topic`` is written to."""
@@ -153,15 +157,32 @@ class DocumentBuilder:
             meta["version"] = self._version(record)
         if record.value is None:
             return BulkAction(record, index, doc_id, versioned, _fast_dumps({"delete": meta}) + b"\n")
-        document, plain = self._document(record)
+        text = self._compiled_document(record)
         if c.write_method == "UPSERT":
             meta["retry_on_conflict"] = self._retry_on_conflict
-            body = {"doc": document, "doc_as_upsert": True}
             op = "update"
+            if text is not None:
+                text = b'{"doc":' + text + b',"doc_as_upsert":true}'
         else:
-            body, op = document, ("create" if c.is_data_stream else "index")
-        text = _fast_dumps(body) if plain else _dumps(body)
+            op = "create" if c.is_data_stream else "index"
+        if text is None:
+            document, plain = self._document(record)
+            body = {"doc": document, "doc_as_upsert": True} if op == "update" else document
+            text = _fast_dumps(body) if plain else _dumps(body)
         return BulkAction(record, index, doc_id, versioned, _fast_dumps({op: meta}) + b"\n" + text + b"\n")
+
+    def _compiled_document(self, record: SinkRecord) -> bytes | None:
+        """The document's text through the value schema's generated writer (``_compile_writer``), or None where
+        that writer does not apply (data streams, schemaless or ignored schemas, a value it declines)."""
+        value, schema = record.value, record.value_schema
+        if value.__class__ is not Struct or schema is None or self._config.is_data_stream \
+                or self._config.ignore_schema(record.topic):
+            return None
+        cached = self._writers.get(id(schema))
+        if cached is None or cached[0] is not schema:  # keyed by identity; the schema is kept alive with it
+            cached = self._writers[id(schema)] = (schema, _compile_writer(schema))
+        write = cached[1]
+        return None if write is None else write(value.values())
 
     def _doc_id(self, record: SinkRecord, ignore_key: bool) -> str:
         if ignore_key:
@@ -263,3 +284,68 @@ def _compile(schema: Schema) -> _StructPlan:
                 flat = False
         fields.append((field.name, field.index, field_schema, kind))
     return _StructPlan(tuple(fields), flat)
+
+
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)  # naive datetimes are UTC in Connect (``Timestamp.from_logical``)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_INT_TYPES = frozenset({Type.INT8, Type.INT16, Type.INT32, Type.INT64})
+
+
+def _compile_writer(schema: Schema) -> Callable[[list[Any]], bytes | None] | None:
+    """A generated writer of the document text of a struct of ``schema`` from its field values (None: a schema
+    with a nested, array, map, bytes or unknown field, which ``_struct_document`` handles).
+
+    Each field's exact Python type is checked and converted as ``to_json_data(..., decimal_format="NUMERIC")`` +
+    ``_fast_dumps`` would (a finite Decimal becomes a float, dates and timestamps their epoch numbers), then one
+    ``orjson.dumps`` writes the dict in field order. Anything else (a null that takes a default or is an error,
+    a wrong type, a non-finite float or Decimal, an int beyond 64 bits, a lone surrogate) returns None and the
+    caller takes the per-field path, which writes the same text or raises the same error as before.
+    """
+    if schema.type is not Type.STRUCT or not schema.fields or schema.name in _SCALAR_LOGICAL:
+        return None
+    ns: dict[str, Any] = {"_dumps": orjson.dumps, "_Dec": decimal.Decimal, "_INF": _INF, "_date": _dt.date,
+                          "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC,
+                          "_MS": _dt.timedelta(milliseconds=1), "_date_of": Date.from_logical,
+                          "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical}
+    body = ["def write(v):", " try:"]
+    items = []
+    for field in schema.fields:
+        fs, a, s = field.schema, f"a{field.index}", f"_s{field.index}"
+        ns[s] = fs
+        convert = _convert_lines(fs, a, s)
+        if convert is None:
+            return None
+        on_null = "pass" if fs.optional and fs.default_value is None else "return None"
+        body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {on_null}", "  else:",
+                 *(f"   {line}" for line in convert)]
+        items.append(f"{field.name!r}: {a}")
+    body += ["  return _dumps({" + ", ".join(items) + "})", " except Exception:", "  return None"]
+    exec(compile("\n".join(body), f"<elasticsearch document {schema.name or 'struct'}>", "exec"), ns)
+    write: Callable[[list[Any]], bytes | None] = ns["write"]
+    return write
+
+
+def _convert_lines(fs: Schema, a: str, s: str) -> list[str] | None:
+    """Lines that check the non-null value ``a`` of field schema ``s`` and turn it into what orjson writes."""
+    name = fs.name
+    if name == Decimal.LOGICAL_NAME:
+        return [f"if type({a}) is not _Dec or not {a}.is_finite(): return None", f"{a} = float({a})"]
+    if name == Date.LOGICAL_NAME:
+        return [f"{a} = {a}.toordinal() - {_EPOCH_ORDINAL} if type({a}) is _date else _date_of({s}, {a})"]
+    if name == Timestamp.LOGICAL_NAME:
+        return [f"{a} = ({a} - (_EPOCH if {a}.tzinfo is None else _EPOCH_UTC)) // _MS if type({a}) is _datetime "
+                f"else _ts_of({s}, {a})"]
+    if name == Time.LOGICAL_NAME:
+        return [f"{a} = _time_of({s}, {a})"]
+    if name is not None:
+        return None
+    if fs.type in _INT_TYPES:
+        return [f"if type({a}) is not int: return None"]
+    if fs.type in _FLOATS:
+        return [f"if type({a}) is not float or not -_INF < {a} < _INF: return None"]
+    if fs.type is Type.BOOLEAN:
+        return [f"if type({a}) is not bool: return None"]
+    if fs.type is Type.STRING:
+        return [f"if type({a}) is not str: return None"]
+    return None

@@ -122,6 +122,8 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         client = self._require_client()
         for attempt in range(self.config.max_retries + 1):
             items = client.bulk(b"".join(a.lines for a in actions))
+            if items is None:
+                return  # no item failed
             if len(items) != len(actions):
                 raise ConnectError(f"Bulk response has {len(items)} items for {len(actions)} actions")
             retry = self._check_items(actions, items)

@@ -89,6 +89,20 @@ def test_key_ignore_uses_topic_partition_offset_ids(opensearch_url: str, topic: 
     assert set(_docs(opensearch_url, topic)) == {f"{topic}+0+5", f"{topic}+0+6"}
 
 
+def test_the_nodes_answer_without_failed_items_is_recognised_unparsed(opensearch_url: str, topic: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real node's bulk answer matches the head that lets the client skip parsing its items."""
+    from connect_core.connectors.elasticsearch import _client
+
+    answers: list[Any] = []
+    bulk = _client.ElasticsearchClient.bulk
+    monkeypatch.setattr(_client.ElasticsearchClient, "bulk", lambda self, body: answers.append(bulk(self, body)))
+    _run(opensearch_url, [_order("o1", 5, "NEW", topic), _order("o2", 6, "NEW", topic)])
+    _run(opensearch_url, [_order("o1", 5, "NEW", topic)])  # a replay: version conflict, the items are parsed
+    assert answers[0] is None
+    assert answers[1][0]["index"]["error"]["type"] == "version_conflict_engine_exception"
+
+
 def test_upsert_merges_into_existing_documents(opensearch_url: str, topic: str) -> None:
     _run(opensearch_url, [_order("o1", 1, "NEW", topic)])
     partial = SinkRecord(topic, 0, STRING_SCHEMA, "o1", None, {"status": "PAID", "note": "x"}, 2)

@@ -75,3 +75,35 @@ def test_backoff_is_jittered_exponential() -> None:
     assert backoff_ms(3, 100, rand=lambda: 1.0) == 800
     assert backoff_ms(0, 100, rand=lambda: 0.5) == 50
     assert backoff_ms(60, 100, rand=lambda: 1.0) == 24 * 60 * 60 * 1000
+
+
+class _RawResponse:
+    def __init__(self, status: int, data: bytes) -> None:
+        self.status, self.data = status, data
+
+
+@pytest.mark.parametrize("answer", [
+    b'{"took":30,"errors":false,"items":[{"index":{"status":201}}]}',  # OpenSearch, Elasticsearch 7
+    b'{"errors":false,"took":3,"items":[{"index":{"status":201}}]}\n',  # Elasticsearch 8
+    b'{"took":1,"ingest_took":0,"errors":false,"items":[]}',
+])
+def test_a_bulk_answer_without_failed_items_is_not_parsed(answer: bytes) -> None:
+    client, _, _ = _client([_RawResponse(200, answer)])
+    assert client.bulk(b"{}\n") is None
+
+
+@pytest.mark.parametrize("answer", [
+    b'{"took":30,"errors":true,"items":[{"index":{"status":429,"error":{"type":"x"}}}]}',
+    b'{"took": 30, "errors": false, "items": [{"index": {"status": 201}}]}',  # not compact: parsed as before
+    b'{"items":[{"index":{"status":201}}],"errors":false}',  # items first: parsed as before
+])
+def test_other_bulk_answers_give_their_items(answer: bytes) -> None:
+    client, _, _ = _client([_RawResponse(200, answer)])
+    assert client.bulk(b"{}\n") == json.loads(answer)["items"]
+
+
+@pytest.mark.parametrize("answer", [b'{"took":30,"errors":false,"items":[{"index"', b'{"took":1,"errors":false}'])
+def test_a_broken_bulk_answer_still_fails(answer: bytes) -> None:
+    client, _, _ = _client([_RawResponse(200, answer)])
+    with pytest.raises(Exception, match="Bulk request failed|unexpected|Expecting|EOF"):
+        client.bulk(b"{}\n")
