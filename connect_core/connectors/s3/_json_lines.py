@@ -75,8 +75,12 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
         convert = _convert(fs, a, f"_s{field.index}", base64_decimals)
         if convert is None:  # nested struct, array, map, NUMERIC decimal: the exact writer for the whole schema
             return None
-        body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {_on_null(fs, a, field.index, ns, base64_decimals)}",
-                 "  else:", *(f"   {line}" for line in convert)]
+        on_null = _on_null(fs, a, field.index, ns, base64_decimals)
+        if on_null == "return None":  # every conversion below rejects a None (a type check, or raises): no test
+            body += [f"  {a} = v[{field.index}]", *(f"  {line}" for line in convert)]
+        else:
+            body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {on_null}", "  else:",
+                     *(f"   {line}" for line in convert)]
         items.append(f"{field.name!r}: {a}")
     body.append("  return _dumps({" + ", ".join(items) + "}, option=_NL)")
     body.append(" except Exception:")  # orjson's range or surrogate errors, a bad logical value: the exact path
@@ -110,9 +114,17 @@ def _convert(fs: Schema, a: str, s: str, base64_decimals: bool) -> list[str] | N
         scale = _scale(fs)
         if scale is None or scale < 0:
             return [exact]
-        return [f"t = _at_scale({a}, {scale}) if type({a}) is _Dec else None",
-                f"if t is None: {exact}",  # another scale, NaN, a subclass: Kafka's check and error
-                f"else: {a} = t"]
+        if scale == 0:
+            return [f"t = _at_scale({a}, 0) if type({a}) is _Dec else None",
+                    f"if t is None: {exact}",  # another scale, NaN, a subclass: Kafka's check and error
+                    f"else: {a} = t"]
+        # Decimal.base64_at_scale inline: the text shows the scale and the unscaled digits at once.
+        return [f"t = str({a}) if type({a}) is _Dec else ''",
+                f"if 'E' in t or len(t) <= {scale} or t[{-scale - 1}] != '.': {exact}",
+                "else:",
+                " n = int(t.replace('.', ''))",
+                f" {a} = _b64(n.to_bytes(((n if n >= 0 else ~n).bit_length() + 8) // 8, 'big', signed=True), "
+                "newline=False).decode('ascii')"]
     if fs.name == Date.LOGICAL_NAME:
         return [f"{a} = {a}.toordinal() - {_EPOCH_ORDINAL} if type({a}) is _date else _date_of({s}, {a})"]
     if fs.name == Timestamp.LOGICAL_NAME:

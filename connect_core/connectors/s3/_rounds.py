@@ -52,10 +52,11 @@ def schedule_due(opened_ms: int, interval_ms: int, zone: _dt.tzinfo, now_ms: int
 
 def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size: int, rotate_ms: int,
                 directory: Callable[[SinkRecord], str | None], timestamp: Callable[[SinkRecord], int | None],
-                schema_id: Callable[[SinkRecord, str], str | None], now_ms: int, close_first: bool) -> Plan:
+                schema_id: Callable[[SinkRecord, str], str | None] | None, now_ms: int, close_first: bool) -> Plan:
     """Cut ``records`` (offset order, none staged yet) into rounds, continuing ``current`` (copied, not changed).
 
     ``directory`` gives None for a record that is skipped (a tombstone under ``behavior.on.null.values=ignore``);
+    ``schema_id`` None: the format never rotates on a schema change (every record's id is None);
     ``close_first`` closes ``current`` before anything else (its scheduled rotation is due).
     """
     closed: list[tuple[Round, Fresh]] = []
@@ -64,13 +65,20 @@ def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size:
     if open_round is not None and close_first and open_round.count:
         closed.append((open_round, fresh))
         open_round, fresh = None, {}
+    # Else only flush.size closes a round (a round staged with schema ids, by another format, still compares them).
+    rotates = rotate_ms > 0 or schema_id is not None or (
+        open_round is not None and any(state.schema is not None for state in open_round.dirs.values()))
+    ts: int | None = None
+    sid: str | None = None
     for record in records:
         d = directory(record)
         if d is None:
             continue
-        ts = timestamp(record) if rotate_ms > 0 else None
-        sid = schema_id(record, d)
-        if open_round is not None and open_round.count and _rotates(open_round, d, ts, sid, rotate_ms):
+        if rotate_ms > 0:
+            ts = timestamp(record)
+        if schema_id is not None:
+            sid = schema_id(record, d)
+        if rotates and open_round is not None and open_round.count and _rotates(open_round, d, ts, sid, rotate_ms):
             closed.append((open_round, fresh))
             open_round, fresh = None, {}
         if open_round is None:

@@ -177,7 +177,7 @@ class S3SinkTask(SinkTask):
                 "then restart the connector; to keep the files, set the offsets back past "
                 f"{head.last} (PATCH /connectors/<name>/offsets).")
         last = max(head.last, records[-1].kafka_offset) if records else head.last
-        fresh_records = [r for r in records if r.kafka_offset > head.last and not self._taken_over(head, r)]
+        fresh_records = self._fresh(head, records)
         now = self._clock()
         due = bool(self._zone and head.round and head.round.count
                    and schedule_due(head.round.opened_ms, self._schedule_ms, self._zone, now))
@@ -185,7 +185,7 @@ class S3SinkTask(SinkTask):
             return
         plan = plan_rounds(head.round, fresh_records, flush_size=self.config.flush_size, rotate_ms=self._rotate_ms,
                            directory=self._directory, timestamp=self._partitioner.timestamp,
-                           schema_id=self._schema_id, now_ms=now, close_first=due)
+                           schema_id=self._schema_id if self._schemas else None, now_ms=now, close_first=due)
         if not plan.closed and not plan.fresh and not head.pending:
             return
         cache: dict[str, bytes] = {}
@@ -236,6 +236,14 @@ class S3SinkTask(SinkTask):
             return Head.from_bytes(found[0]), found[1]
         head = Head(takeover=self._takeover(tp, records))
         return head, self._storage.put(stage.head, head.to_bytes(), exclusive=True, plain=True)
+
+    def _fresh(self, head: Head, records: list[SinkRecord]) -> list[SinkRecord]:
+        """The records past what the head accounts for (``last``, and files found when it was created)."""
+        if head.takeover:
+            return [r for r in records if r.kafka_offset > head.last and not self._taken_over(head, r)]
+        if records and records[0].kafka_offset > head.last:
+            return records  # the common case: the buffer's offsets only grow (put drops a redelivered one)
+        return [r for r in records if r.kafka_offset > head.last]
 
     def _taken_over(self, head: Head, record: SinkRecord) -> bool:
         """Whether files written before the head existed already hold ``record``."""
