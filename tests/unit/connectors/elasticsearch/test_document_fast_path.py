@@ -142,11 +142,13 @@ _VARIANTS: list[dict[str, Any]] = [
 ]
 
 
-def _record(values: dict[str, Any]) -> SinkRecord:
+def _record(values: dict[str, Any], key: Any = "key-1", version: str = "7") -> SinkRecord:
     struct = Struct(SCALARS)
     for name, value in values.items():
         struct._values[SCALARS.field(name).index] = value  # as a converter or SMT may leave them, unvalidated
-    return SinkRecord("topic", 2, STRING_SCHEMA, "key-1", SCALARS, struct, 41)
+    record = SinkRecord("topic", 2, STRING_SCHEMA, key, SCALARS, struct, 41)
+    record.headers.add("v", version)
+    return record
 
 
 def _outcome(builder: DocumentBuilder, record: SinkRecord) -> Any:
@@ -157,13 +159,18 @@ def _outcome(builder: DocumentBuilder, record: SinkRecord) -> Any:
     return action.lines if action is not None else None
 
 
-@pytest.mark.parametrize("props", [{}, {"write.method": "UPSERT"}, {"key.ignore": "false"}])
+@pytest.mark.parametrize("props", [{}, {"write.method": "UPSERT"}, {"key.ignore": "false"},
+                                   {"key.ignore": "false", "external.version.header": "v"},
+                                   {"data.stream.type": "LOGS", "data.stream.dataset": "d"}])
 def test_generated_writer_gives_the_per_field_paths_bytes_record_by_record(
         props: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The generated struct writer against the per-field reference path (the writer switched off), byte for byte:
-    nulls, defaults, wrong types, non-finite and huge numbers, surrogates, naive and zoned timestamps."""
+    nulls, defaults, wrong types, non-finite and huge numbers, surrogates, naive and zoned timestamps, odd ids and
+    external versions, data streams."""
     config = _config(**props)
     records = [_record({**_BASE, **variant}) for variant in _VARIANTS]
+    records += [_record(_BASE, key, version) for key, version in [
+        ("\ud800", "7"), ("é \" \\ \u2028", "-3"), (12, "18446744073709551617"), ("k", "9223372036854775807")]]
     fast = [_outcome(DocumentBuilder(config), r) for r in records]
     monkeypatch.setattr("connect_core.connectors.elasticsearch._document._compile_writer", lambda schema: None)
     reference = [_outcome(DocumentBuilder(config), r) for r in records]
