@@ -49,6 +49,7 @@ _BACKSLASH = ord("\\")
 _MIN_MS = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _MAX_MS = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")  # lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
+_EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _MAX_GENERATED_FIELDS = 250  # Python's parser copes with far more; keeps generated code readable in tracebacks
 
 
@@ -257,6 +258,10 @@ def compile_reader(
             # base64 two's complement bytes, decoded inline (strict a2b_base64: a subset of validated b64decode)
             a2b, from_bytes, decimal = (src.const("C", c) for c in (binascii.a2b_base64, int.from_bytes,
                                                                      _decimal.Decimal))
+            # Decimal(u) * 1E-scale in an unbounded context: the digits of u at exponent -scale, exactly
+            # Decimal(f"{u}E-scale") (what the exact reader builds), without writing and parsing the text
+            multiply = src.const("C", _EXACT.multiply)
+            factor = src.const("C", _decimal.Decimal(f"1E{-_scale_or_none(fs)}"))  # type: ignore[operator]
             errors = src.const("C", (binascii.Error, ValueError))
             lines.append(f"    if {v}.__class__ is str:")
             lines.append("        try:")
@@ -264,7 +269,7 @@ def compile_reader(
             lines.append(f"        except {errors}:")
             lines.append(f"            {v} = {read_generic}({fs_name}, {v})")
             lines.append("        else:")
-            lines.append(f"            {v} = {decimal}(f'{{u}}E{-_scale_or_none(fs)}')")  # type: ignore[operator]
+            lines.append(f"            {v} = {multiply}({decimal}(u), {factor})")
             lines.append("    else:")
             lines.append(f"        {v} = {read_generic}({fs_name}, {v})")
             continue

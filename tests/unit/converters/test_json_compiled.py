@@ -358,3 +358,21 @@ def test_field_and_schema_names_are_data_in_the_generated_code_never_code() -> N
         read = converter.to_connect_data("t", written)
         assert [read.value.get(name) for name in CODE_LIKE_NAMES] == CODE_LIKE_NAMES
     assert "RAN" not in globals()
+
+
+@pytest.mark.parametrize("scale", [-3, 0, 2, 9, 40])
+def test_base64_decimals_read_with_the_exact_readers_digits_and_exponent(scale: int) -> None:
+    """Decimals compare equal across representations (1.5 == 1.50): the compiled reader must give the exact
+    reader's very coefficient and exponent (the text a sink writes from it), at every scale and size."""
+    schema = ('{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.'
+              f'Decimal","version":1,"parameters":{{"scale":"{scale}"}},"field":"p"}}],"optional":false}}')
+    for unscaled in (0, 1, -1, 5, -150, 12345, 2**63, -(2**200), 10**60):
+        encoded = base64.b64encode(unscaled.to_bytes((unscaled.bit_length() + 8) // 8, "big", signed=True))
+        record = b'{"schema":' + schema.encode() + b',"payload":{"p":"' + encoded + b'"}}'
+        reads = []
+        for converter in (_converter(), _converter(), _ExactReader()):
+            if isinstance(converter, _ExactReader):
+                converter.configure({}, False)
+            converter.to_connect_data("t", record)  # the second read takes the compiled (cached envelope) path
+            reads.append(converter.to_connect_data("t", record).value.get("p").as_tuple())
+        assert reads[0] == reads[2] == decimal.Decimal(f"{unscaled}E{-scale}").as_tuple(), (unscaled, reads)
