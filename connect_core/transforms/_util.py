@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import config_error, config_field
 from connect_core.api.errors import DataError
 from connect_core.api.record import SinkRecord, SourceRecord
+from connect_core.api.schema import validate_value
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ __all__ = [
     "require_struct",
     "require_struct_or_null",
     "value_record",
+    "values_copier",
 ]
 
 SCHEMA_CACHE_SIZE = 16
@@ -183,6 +185,85 @@ def _compile_copier(target: Schema, steps: list[_CopyStep]) -> StructCopier:
     exec(compile("\n".join(lines), f"<struct copier {target.name or 'struct'}>", "exec"), namespace)
     copy: StructCopier = namespace["copy"]
     return copy
+
+
+#: One step of a fused SMT chain (``TransformationChain``): the new struct's values from the input struct's values
+#: and the record, or None where the exact ``apply`` must decide (a value it would validate, an error to raise).
+ValuesStep = Callable[[list[Any], Any], "list[Any] | None"]
+
+
+def values_copier(
+    source: Schema, target: Schema, source_name: Callable[[str], str | None], *, replace_null: bool,
+    rewrite: frozenset[str] = frozenset(), rewrite_value: Callable[[Any, Schema], Any] | None = None,
+    inserts: list[tuple[Field, str | None, Any]] | None = None,
+) -> ValuesStep:
+    """The value-list form of :func:`struct_copier` for a fused chain: ``step(values, record) -> values | None``.
+
+    Does what ``struct_copier``'s copy (with ``replace_null`` and ``rewrite_value`` bound) followed by ``put`` of
+    each insert does, on plain value lists: no ``Struct``, no ``put``. ``inserts`` are ``(target field, record
+    attribute or None, constant)``: the record's attribute (e.g. ``"topic"``) or the constant, which is validated
+    here once. Wherever the exact copy would validate a value (``put``) and the value is not certainly valid (the
+    exact class of an unnamed primitive, a null for an optional field), the step returns None: the caller then
+    runs the SMT's own ``apply``, which stores it or raises Kafka's error.
+    """
+    env: dict[str, Any] = {"rewrite_value": rewrite_value}
+    lines = ["def step(vals, record):"]
+    slots = ["None"] * len(target.fields)
+
+    def check(x: str, schema: Schema) -> None:
+        lines.extend(_certainly_valid_lines(x, schema, env))
+
+    for k, field in enumerate(target.fields):
+        name = source_name(field.name)
+        if name is None:
+            continue
+        origin = source.field(name)
+        if origin is None:
+            raise DataError(f"{name} is not a valid field name")
+        x = f"x{k}"
+        slots[field.index] = x
+        lines.append(f"    {x} = vals[{origin.index}]")
+        if origin.schema.default_value is not None and replace_null:
+            env[f"D{k}"] = origin.schema.default_value
+            lines.append(f"    if {x} is None:")
+            lines.append(f"        {x} = D{k}")
+        if field.name in rewrite:
+            env[f"S{k}"] = field.schema
+            lines.append(f"    {x} = rewrite_value({x}, S{k})")
+            check(x, field.schema)
+        elif origin.schema is not field.schema:
+            check(x, field.schema)
+        elif not field.schema.optional:
+            lines.append(f"    if {x} is None:")
+            lines.append("        return None")
+    for k, (field, attribute, constant) in enumerate(inserts or []):
+        x = f"i{k}"
+        slots[field.index] = x
+        if attribute is None:
+            validate_value(field.schema, constant, field.name)
+            env[f"I{k}"] = constant
+            lines.append(f"    {x} = I{k}")
+        else:
+            lines.append(f"    {x} = record.{attribute}")
+            check(x, field.schema)
+    lines.append(f"    return [{', '.join(slots)}]")
+    namespace = dict(env)
+    exec(compile("\n".join(lines), f"<values copier {target.name or 'struct'}>", "exec"), namespace)
+    step: ValuesStep = namespace["step"]
+    return step
+
+
+def _certainly_valid_lines(x: str, schema: Schema, env: dict[str, Any]) -> list[str]:
+    """Generated lines returning None unless ``x`` certainly passes ``validate_value(schema, x)`` (``put``'s check):
+    a null for an optional field, or the exact class (and range) of an unnamed primitive."""
+    lines = [f"    if {x} is None:", "        pass" if schema.optional else "        return None"]
+    fast = schema.plain_value_check
+    if fast is None:
+        return [*lines, "    else:", "        return None"]
+    name = f"E{len(env)}"
+    env[name] = fast[0]
+    bounds = f" or not ({fast[1]} <= {x} <= {fast[2]})" if fast[1] is not None else ""
+    return [*lines, f"    elif {x}.__class__ is not {name}{bounds}:", "        return None"]
 
 
 def key_record(

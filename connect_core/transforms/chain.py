@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import config_error, parse_type
 from connect_core.api.errors import ConfigError
+from connect_core.api.struct import Struct
 from connect_core.api.transformation import Predicate, R, Transformation
 from connect_core.transforms import _registry
+from connect_core.transforms._sides import ValueSide
+from connect_core.transforms._util import SchemaCache
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,13 +44,24 @@ NEGATE_CONFIG = "negate"
 _KAFKA = "org.apache.kafka.connect.transforms."
 
 
+_NO_PLAN: tuple[Any, Any] = (None, None)
+_new_struct = Struct.from_validated
+
+
 class TransformationChain:
     """Applies SMTs in order; a step whose predicate says no passes the record on unchanged.
 
     Each step is a pre-bound ``(apply, test, negate)`` tuple so the per-record loop does no attribute lookups.
+
+    A chain of only built-in value SMTs that offer a ``_values_plan`` (InsertField with topic/static fields,
+    ReplaceField, MaskField), none guarded by a predicate, is also **fused**: per value schema, each step's
+    plan turns the struct's value list into the next one, and one ``Struct`` and one record are built at the end
+    instead of one of each per SMT. A record the plans cannot take whole (no struct, a null, a value ``put`` would
+    have to validate, any error) goes through the steps' own ``apply``, which give the same record or raise
+    Kafka's error; ``tests/unit/transforms/test_chain_fused.py`` compares both paths record by record.
     """
 
-    __slots__ = ("_steps", "aliases", "transformations")
+    __slots__ = ("_fused", "_plans", "_steps", "aliases", "transformations")
 
     def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]]) -> None:
         """Create a chain from ``(alias, transformation, predicate or None, negate)`` steps."""
@@ -56,18 +70,51 @@ class TransformationChain:
         self._steps: list[tuple[Callable[[Any], Any], Callable[[Any], bool] | None, bool]] = [
             (t.apply, p.test if p is not None else None, negate) for _, t, p, negate in steps
         ]
+        self._fused = bool(steps) and all(p is None and _fusable(t) for _, t, p, _ in steps)
+        self._plans = SchemaCache()
 
     def apply(self, record: R) -> R | None:
         """Run ``record`` through every step; None means a step dropped it and the chain stopped.
 
         Each SMT returns a record of its input's class (Kafka's ``newRecord``), so a SinkRecord stays one.
         """
+        if self._fused:
+            value = record.value
+            if value.__class__ is Struct and record.value_schema is not None:
+                schema, steps = self._plans.get_or_build(value.schema, self._plan)
+                if steps is not None:
+                    values: list[Any] | None = value._values
+                    try:
+                        for step in steps:
+                            values = step(values, record)
+                            if values is None:
+                                break
+                    except Exception:  # the steps' own apply raises it (or decides otherwise)
+                        values = None
+                    if values is not None:
+                        return record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key,
+                                                 schema, _new_struct(schema, values), record.timestamp,
+                                                 record.headers)
         for apply, test, negate in self._steps:
             if test is None or negate is not test(record):
                 record = apply(record)
                 if record is None:
                     return None
         return record
+
+    def _plan(self, schema: Any) -> tuple[Any, Any]:
+        """(output schema, the steps' value plans) for input structs of ``schema``, or ``_NO_PLAN``."""
+        plans = []
+        try:
+            for transformation in self.transformations:
+                planned = transformation._values_plan(schema)  # type: ignore[attr-defined]
+                if planned is None:
+                    return _NO_PLAN
+                schema, step = planned
+                plans.append(step)
+        except Exception:  # e.g. a rename of a missing field: the exact path raises it per record
+            return _NO_PLAN
+        return schema, tuple(plans)
 
     def close(self) -> None:
         """Close every transformation (predicates have nothing to release)."""
@@ -77,6 +124,13 @@ class TransformationChain:
     def __len__(self) -> int:
         """Number of steps."""
         return len(self._steps)
+
+
+def _fusable(transformation: Transformation) -> bool:
+    """A built-in value SMT (not a subclass from elsewhere, whose ``apply`` may differ) with a values plan."""
+    cls = type(transformation)
+    return (isinstance(transformation, ValueSide) and hasattr(cls, "_values_plan")
+            and cls.__module__.startswith("connect_core.transforms."))
 
 
 def _aliases(props: Mapping[str, Any], key: str) -> list[str]:

@@ -25,6 +25,7 @@ from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     StructCopier,
+    ValuesStep,
     attach_variants,
     copy_schema_basics,
     replace_null_field,
@@ -32,6 +33,7 @@ from connect_core.transforms._util import (
     require_sink_record,
     require_struct,
     struct_copier,
+    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -151,6 +153,23 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             put(ts, timestamp)
         if self._static is not None and self._static_value is not None:
             put(static, self._static_value)
+
+    def _values_plan(self, schema: Schema) -> tuple[Schema, ValuesStep] | None:
+        """(updated schema, values step) for a fused chain (``TransformationChain``); None where it is not fused.
+
+        Topic and static insertions only: partition, offset and timestamp fields take the exact ``apply``.
+        """
+        if self._partition is not None or self._offset is not None or self._timestamp is not None:
+            return None
+        updated, _copy, fields = self._schema_cache.get_or_build(schema, self._updated_plan)
+        names = {field.name for field in schema.fields}
+        inserts: list[tuple[Any, str | None, Any]] = []
+        if self._topic is not None:
+            inserts.append((fields[0], "topic", None))
+        if self._static is not None:
+            inserts.append((fields[4], None, self._static_value))
+        return updated, values_copier(schema, updated, lambda name: name if name in names else None,
+                                      replace_null=self._replace_null, inserts=inserts)
 
     def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier, tuple[Any, ...]]:
         updated = self._updated_schema(schema)

@@ -20,6 +20,7 @@ from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     StructCopier,
+    ValuesStep,
     attach_variants,
     class_name,
     non_empty_list,
@@ -28,6 +29,7 @@ from connect_core.transforms._util import (
     require_map,
     require_struct,
     struct_copier,
+    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -155,6 +157,11 @@ class MaskField(RecordSide, Transformation["ConnectRecord"]):
         schema = struct.schema
         copy = self._copiers.get_or_build(schema, self._copier)
         return self._new_record(record, schema, copy(struct, self._replace_null, self._mask))
+
+    def _values_plan(self, schema: Schema) -> tuple[Schema, ValuesStep]:
+        """(the same schema, values step) for a fused chain (``TransformationChain``)."""
+        return schema, values_copier(schema, schema, lambda name: name, replace_null=self._replace_null,
+                                     rewrite=self._fields, rewrite_value=self._mask)
 
     def _copier(self, schema: Schema) -> StructCopier:
         return struct_copier(schema, schema, lambda name: name, self._fields)

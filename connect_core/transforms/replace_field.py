@@ -14,6 +14,7 @@ from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
     SchemaCache,
     StructCopier,
+    ValuesStep,
     attach_variants,
     copy_schema_basics,
     java_split,
@@ -21,6 +22,7 @@ from connect_core.transforms._util import (
     require_map,
     require_struct,
     struct_copier,
+    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -105,6 +107,13 @@ class ReplaceField(RecordSide, Transformation["ConnectRecord"]):
         struct = value if value.__class__ is Struct else require_struct(value, PURPOSE)
         updated_schema, copy = self._schema_cache.get_or_build(struct.schema, self._updated_plan)
         return self._new_record(record, updated_schema, copy(struct, self._replace_null))
+
+    def _values_plan(self, schema: Schema) -> tuple[Schema, ValuesStep]:
+        """(updated schema, values step) for a fused chain (``TransformationChain``)."""
+        updated, _copy = self._schema_cache.get_or_build(schema, self._updated_plan)
+        reverse = self._reverse
+        return updated, values_copier(schema, updated, lambda name: reverse.get(name, name),
+                                      replace_null=self._replace_null)
 
     def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier]:
         updated = self._updated_schema(schema)
