@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from connect_core.errors.retry_with_tolerance import FAILED
+from connect_core.errors.retry_with_tolerance import FAILED, Failed
 from connect_core.errors.stage import Stage
 
 if TYPE_CHECKING:
@@ -50,9 +50,14 @@ class SourcePipeline:
 
     def convert(self, record: SourceRecord) -> ProducerRecord | None:
         """The bytes to produce for ``record``, or None when an SMT dropped it or its failure was tolerated."""
-        run, converters = self.operator.run, self.converters
+        converters = self.converters
         if len(self.chain):
-            transformed = run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record), original=record)
+            transformed: SourceRecord | Failed | None
+            try:  # the operator's ``run`` inlined: only a failed chain goes through ``execute`` (run again there)
+                transformed = self.chain.apply(record)
+            except Exception:
+                transformed = self.operator.execute(Stage.TRANSFORMATION, type(self.chain),
+                                                    lambda: self.chain.apply(record), original=record)
             if transformed is FAILED or transformed is None:
                 return None
             record = transformed

@@ -313,32 +313,43 @@ class SourceRunner:
         convert, producer = running.pipeline.convert, running.producer
         produce, poll = producer.produce, producer.poll
         last: tuple[Any, dict[str, Any], Any] = (None, {}, None)  # (partition object, content then, its key)
-        for record in records:
-            produced = convert(record)  # _send inlined: the per-record path of every source
-            if produced is None:
-                result.skipped += 1
-            else:
-                topic, partition_number, key_bytes, value_bytes, timestamp, headers = produced
-                while True:
-                    try:
-                        produce(topic, value=value_bytes, key=key_bytes,
-                                partition=-1 if partition_number is None else partition_number,
-                                timestamp=timestamp or 0, headers=headers, on_delivery=on_delivery)
-                        break
-                    except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
-                        poll(_QUEUE_FULL_WAIT_S)
-                poll(0)
-                result.records += 1
-                result.bytes += (len(value_bytes) if value_bytes else 0) + (len(key_bytes) if key_bytes else 0)
-            partition, offset = record.source_partition, record.source_offset
-            if partition is not None and offset is not None:
-                if partition is last[0] and partition == last[1]:
-                    key = last[2]
+        sent = skipped = size = 0  # into ``result`` once per poll, also when a record fails
+        try:
+            for record in records:
+                produced = convert(record)  # _send inlined: the per-record path of every source
+                if produced is None:
+                    skipped += 1
                 else:
-                    key = partition_key(partition)
-                    last = (partition, dict(partition), key)
-                latest[key] = (partition, offset)
-                pending[key] = offset
+                    topic, partition_number, key_bytes, value_bytes, timestamp, headers = produced
+                    while True:
+                        try:  # positional arguments (topic, value, key, partition, on_delivery): confluent-kafka
+                            # parses seven keywords in ~0.9 us, more than the rest of the call
+                            if timestamp is None and headers is None:
+                                produce(topic, value_bytes, key_bytes,
+                                        -1 if partition_number is None else partition_number, on_delivery)
+                            else:
+                                produce(topic, value_bytes, key_bytes,
+                                        -1 if partition_number is None else partition_number, on_delivery,
+                                        timestamp=timestamp or 0, headers=headers)
+                            break
+                        except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
+                            poll(_QUEUE_FULL_WAIT_S)
+                    poll(0)
+                    sent += 1
+                    size += (len(value_bytes) if value_bytes else 0) + (len(key_bytes) if key_bytes else 0)
+                partition, offset = record.source_partition, record.source_offset
+                if partition is not None and offset is not None:
+                    if partition is last[0] and partition == last[1]:
+                        key = last[2]
+                    else:
+                        key = partition_key(partition)
+                        last = (partition, dict(partition), key)
+                    latest[key] = (partition, offset)
+                    pending[key] = offset
+        finally:
+            result.records += sent
+            result.skipped += skipped
+            result.bytes += size
 
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
         config = self.config_store.task_configs(connector)

@@ -53,9 +53,12 @@ class FakeProducer:
         self.calls.append("begin_transaction")
         self.pending = []
 
-    def produce(self, topic: str, value: bytes | None = None, key: bytes | None = None, **kwargs: Any) -> None:
+    def produce(  # confluent-kafka's positional order
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, partition: int = -1,
+        on_delivery: Any = None, **kwargs: Any,
+    ) -> None:
         self.pending.append(Produced(topic, key, value, kwargs.get("headers")))
-        on_delivery = kwargs.get("on_delivery")
+        on_delivery = on_delivery or kwargs.get("on_delivery")
         if on_delivery is not None:
             on_delivery(None, None)
 
