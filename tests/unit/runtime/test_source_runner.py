@@ -266,3 +266,30 @@ def test_pause_and_fewer_tasks_stop_the_task_and_release_its_producer() -> None:
     with pytest.raises(NotFoundError):
         runner.run("src", 0, _budget)
     assert runner.started_tasks() == [] and harness.producers[1].calls[-1] == "close"
+
+
+class _UndeliveredProducer(FakeProducer):
+    """Reports every record as failed, as librdkafka's delivery callback would (the callback is passed positionally)."""
+
+    def produce(  # confluent-kafka's positional order
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, partition: int = -1,
+        on_delivery: object = None, **kwargs: object,
+    ) -> None:
+        super().produce(topic, value, key, partition, None, **kwargs)
+        if topic == "lines":
+            assert callable(on_delivery)
+            on_delivery("broker said no", None)
+
+
+class _UndeliveredHarness(Harness):
+    def _producer(self, config: dict[str, object]) -> FakeProducer:
+        producer = _UndeliveredProducer(dict(config), topics={"connect-offsets": self.topics.offsets})
+        self.producers.append(producer)
+        return producer
+
+
+def test_a_record_reported_undelivered_fails_the_invocation() -> None:
+    harness = _UndeliveredHarness()
+    ScriptedSourceTask.BATCHES.extend([["a"] * 70])  # more than one poll(0) interval of the send loop
+    with pytest.raises(Exception, match="were not delivered: broker said no"):
+        harness.runner().run("src", 0, _budget)
