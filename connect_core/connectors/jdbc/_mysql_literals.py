@@ -223,7 +223,8 @@ def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callabl
 
 
 _TZINFO = operator.attrgetter("tzinfo")
-_ISO_SPACE = operator.methodcaller("isoformat", " ")
+_DATE, _TIME = datetime.datetime.date, datetime.datetime.time  # time(): the wall time without its zone
+_DATE_ISO, _TIME_ISO = datetime.date.isoformat, datetime.time.isoformat
 _SEP = "\x01"  # joins a column's values for one C call over all of them: escape_string leaves it as it is
 _BOOLS = {True: "1", False: "0"}
 
@@ -276,7 +277,9 @@ def _quoted_column(col: Sequence[Any], kind: str, column_text: Callable[[Any], s
     if kind == "datetime-utc":
         if set(map(_TZINFO, col)) != {datetime.UTC}:
             return list(map(column_text, col))
-        joined = "'\x01'".join(map(_ISO_SPACE, col)).replace("+00:00", "")
+        # the naive value's isoformat(" "): its date's and its (naive) time's texts, cheaper than the aware value's
+        days, times = map(_DATE_ISO, map(_DATE, col)), map(_TIME_ISO, map(_TIME, col))
+        joined = "'\x01'".join(map(" ".join, zip(days, times, strict=True)))
     elif kind == "date":
         joined = "'\x01'".join(map(datetime.date.isoformat, col))
     else:
