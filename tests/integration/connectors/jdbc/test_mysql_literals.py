@@ -125,7 +125,9 @@ def test_other_statements_and_rows_of_the_wrong_length_are_left_to_executemany(c
     assert plan.statements(object(), ROWS) is None
 
 
-def test_a_refused_batch_reports_the_statement_with_placeholders(mariadb_settings: dict[str, str]) -> None:
+@pytest.mark.parametrize("pk_mode", ["record_value", "record_key"])  # record_key: the Struct batch path
+def test_a_refused_batch_reports_the_statement_with_placeholders(mariadb_settings: dict[str, str],
+                                                                 pk_mode: str) -> None:
     """The written-out values never appear in the error (logs, status traces): the statement is shown as
     ``executemany`` showed it."""
     import sqlalchemy
@@ -143,9 +145,12 @@ def test_a_refused_batch_reports_the_statement_with_placeholders(mariadb_setting
     config = parse_config(JdbcSinkConfig, {"connection.url": url, "connection.user": mariadb_settings["user"],
                                            "connection.password": mariadb_settings["password"],
                                            "table.name.format": table, "insert.mode": "insert",
-                                           "pk.mode": "record_value", "pk.fields": "id", "auto.create": "true"})
+                                           "pk.mode": pk_mode, "pk.fields": "id", "auto.create": "true"})
     schema = SchemaBuilder.struct().field("id", INT64_SCHEMA).field("secret", SchemaBuilder.string().build()).build()
-    records = [SinkRecord("t", 0, None, None, schema, Struct(schema).put("id", 1).put("secret", f"s3cr3t-{i}"), i)
+    key_schema = SchemaBuilder.struct().field("id", INT64_SCHEMA).build()
+    key = Struct(key_schema).put("id", 1) if pk_mode == "record_key" else None
+    records = [SinkRecord("t", 0, key_schema if key else None, key, schema,
+                          Struct(schema).put("id", 1).put("secret", f"s3cr3t-{i}"), i)
                for i in range(2)]  # the same key twice: the insert is refused
     writer = JdbcSinkWriter(config)
     try:
@@ -153,6 +158,7 @@ def test_a_refused_batch_reports_the_statement_with_placeholders(mariadb_setting
             writer.write(records)
         assert "%s" in str(refused.value) and "VALUES(" in (refused.value.statement or "")
         assert "s3cr3t-0" not in (refused.value.statement or "")
+        assert refused.value.params == [(1, "s3cr3t-0"), (1, "s3cr3t-1")]  # the bound rows, as executemany's
     finally:
         writer.close()
         engine = sqlalchemy.create_engine(

@@ -222,3 +222,29 @@ def test_the_struct_batch_path_stores_what_the_per_record_path_stores(mariadb_se
     finally:
         with _connect(mariadb_settings) as conn, conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS `{reference}`")
+
+
+def test_a_row_refused_on_the_struct_batch_path_goes_to_the_reporter(mariadb_settings: dict[str, str],
+                                                                     table: str) -> None:
+    """A batch the batch path sends and MariaDB refuses (a duplicate key in insert mode) is written again row by row
+    on the per-record path: the refused record goes to the errant record reporter, the others are written."""
+    from connect_core.api.task import SinkTaskContext
+    from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
+    from tests.unit.connectors.jdbc.test_struct_rows import _record, _value
+
+    records = [_record(i, _value(i).put("name", f"n{i}")) for i in (1, 2, 3)]
+    records.insert(2, _record(2, _value(2).put("name", "again")))  # the same key: the insert is refused
+    reported: list[tuple[int, str]] = []
+    task = JdbcSinkTask()
+    task.initialize(SinkTaskContext({}, lambda record, error: reported.append((record.kafka_offset,
+                                                                                type(error).__name__))))
+    task.start(_props(mariadb_settings, table, **{"insert.mode": "insert", "pk.mode": "record_key"}))
+    writer = task._writer
+    assert writer is not None and writer._struct_rows
+    try:
+        task.put(records)
+        task.flush({})
+    finally:
+        task.stop()
+    assert reported == [(2, "IntegrityError")]
+    assert _rows(mariadb_settings, f"SELECT id, name FROM `{table}` ORDER BY id") == [(1, "n1"), (2, "n2"), (3, "n3")]
