@@ -187,9 +187,22 @@ _DECIMAL_CONTEXT: Final = decimal.Context(prec=1000, rounding=decimal.ROUND_HALF
 
 
 def _decimal(scale: int) -> Callable[[Any], decimal.Decimal]:
+    """``getBigDecimal(col, scale)``: the value at the column's scale.
+
+    A driver ``Decimal`` already at that scale (pymysql parses the column's text, which has exactly ``scale``
+    fraction digits) is returned as it is: its ``str`` in plain notation with ``scale`` digits after the point is
+    what ``quantize`` would give back (~0.2 us instead of ~1 us a value); anything else is quantized.
+    """
     quantum = decimal.Decimal(1).scaleb(-scale)
+    exact = decimal.Decimal
+    point = -scale - 1
 
     def convert(value: Any) -> decimal.Decimal:
+        if value.__class__ is exact:
+            text = str(value)
+            if len(text) < _DECIMAL_CONTEXT.prec and "E" not in text and (
+                    text[point:point + 1] == "." if scale > 0 else scale == 0 and text.lstrip("-").isdigit()):
+                return value
         # The default context (28 digits) cannot hold DECIMAL(38,10) or DECIMAL(65,30) values: use a wide one.
         number = decimal.Decimal(str(value) if isinstance(value, float) else value)
         return number.quantize(quantum, context=_DECIMAL_CONTEXT)
@@ -233,13 +246,18 @@ def epoch_nanos(instant: dt.datetime) -> int:
 
 
 def _instant(tz: dt.tzinfo) -> Callable[[Any], dt.datetime]:
-    """``to_instant`` with the driver's usual value (a naive datetime) handled first."""
+    """``to_instant`` with the driver's usual value (a naive datetime) handled first.
+
+    ``combine(value, value.time(), tz)`` is ``value.replace(tzinfo=tz)`` (the same fields and ``fold``) without
+    ``replace``'s keyword parsing: ~0.15 us instead of ~1 us, per TIMESTAMP column of every row.
+    """
     utc = tz is dt.UTC
     datetime = dt.datetime
+    combine = datetime.combine
 
     def convert(value: Any) -> dt.datetime:
         if value.__class__ is datetime and value.tzinfo is None:
-            aware = value.replace(tzinfo=tz)
+            aware = combine(value, value.time(), tz)
             return aware if utc else aware.astimezone(dt.UTC)
         return to_instant(value, tz)
 
