@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-__all__ = ["MultiRowInsert", "StructColumn", "escapes_of", "struct_row_writer"]
+__all__ = ["MultiRowInsert", "StructColumn", "escapes_of", "struct_rows_writer"]
 
 _POSITIONAL = re.compile(r"\(\s*%s\s*(?:,\s*%s\s*)*\)")
 
@@ -167,7 +167,7 @@ def _compile_row_writer(kinds: tuple[str, ...], null: bool) -> Callable[..., Cal
 # One column of a struct row writer: (0 for the key struct, 1 for the value, field position, the field's default
 # or None, the class its values usually have or None, the column's binding of a value after the default).
 StructColumn = tuple[int, int, Any, "type | None", "Callable[[Any], Any]"]
-_STRUCT_WRITERS: dict[tuple[Any, ...], Callable[..., Any]] = {}  # factories of (row_text, column texts)
+_STRUCT_WRITERS: dict[tuple[Any, ...], Callable[..., Any]] = {}  # factories of the per-column text functions
 
 
 def escapes_of(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None:
@@ -176,17 +176,18 @@ def escapes_of(dbapi_connection: Any) -> dict[type, Callable[[Any], str]] | None
     return _escapes(dbapi_connection)
 
 
-def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any], str],
-                      columns: Sequence[StructColumn], utc_naive: bool, *, batch: bool = False) -> Any:
-    """``(key values, value values) -> "(...)"``: a record's row text straight from its two structs' values.
+def struct_rows_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any], str],
+                       columns: Sequence[StructColumn], utc_naive: bool) -> Callable[
+                           [Sequence[Sequence[Any]], Sequence[Sequence[Any]]], list[str]]:
+    """``(each record's key struct values, each record's value struct values) -> their "(...)" row texts``.
 
-    The text is what :meth:`MultiRowInsert.statements` writes for the bound row (the binder's tuple of the key's
-    columns, then the value's): each column takes its default for a None, then a value of the column's usual class
-    is written inline (pymysql's text for it, as ``_row_writer`` writes it; an aware UTC datetime with
-    ``utc_naive`` as its naive self), and any other value is bound by the column's binder and written by the
-    generic look-up (``tests/unit/connectors/jdbc/test_struct_rows.py`` compares every path with the reference).
-    With ``batch``, ``(key values of each record, value values of each record) -> row texts`` instead, written
-    column by column (``_column``).
+    Each text is what :meth:`MultiRowInsert.statements` writes for the record's bound row (the binder's tuple of the
+    key's columns, then the value's). Written column by column (``_column``): a column whose values all have its
+    usual class (or are null) in C loops over the whole column, any other one value by value by a generated
+    function (after the field's default took the place of a None): a value of the column's usual class written
+    inline (pymysql's text for it, as ``_row_writer`` writes it; an aware UTC datetime with ``utc_naive`` as its
+    naive self), anything else bound by the column's binder and written by the generic look-up
+    (``tests/unit/connectors/jdbc/test_struct_rows.py`` compares every path with the reference).
     """
     kinds = []
     for _part, _index, _default, cls, _bound in columns:
@@ -195,23 +196,18 @@ def struct_row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callabl
             kind = "datetime-utc" if utc_naive and kind == "datetime" else "generic"
         kinds.append(kind)
     null = type(None) in escapes
-    shape = tuple((part, index, default is not None, kind) for (part, index, default, _c, _b), kind
-                  in zip(columns, kinds, strict=True))
-    key = (shape, null)
+    key = (tuple(kinds), null)
     factory = _STRUCT_WRITERS.get(key)
     if factory is None:
-        factory = _STRUCT_WRITERS[key] = _compile_struct_writer(shape, null)
-    row_text, column_texts = factory(
+        factory = _STRUCT_WRITERS[key] = _compile_column_texts(key[0], null)
+    column_texts = factory(
         tuple(escapes.get(c[3]) if c[3] is not None else None for c in columns), tuple(c[3] for c in columns),
-        tuple(c[4] for c in columns), tuple(c[2] for c in columns), escapes.get, escape)
-    if not batch:
-        return row_text
+        tuple(c[4] for c in columns), escapes.get, escape)
     plan = tuple((part, index, default, kind, cls, column_text, escapes.get(cls) if cls is not None else None)
                  for (part, index, default, cls, _b), kind, column_text in zip(columns, kinds, column_texts,
                                                                                  strict=True))
 
     def rows_text(keys: Sequence[Sequence[Any]], values: Sequence[Sequence[Any]]) -> list[str]:
-        """The row texts of records given as their key structs' and value structs' values, column by column."""
         if not keys or not plan:
             return ["()"] * len(keys)
         parts = (list(zip(*keys, strict=True)), list(zip(*values, strict=True)))
@@ -293,20 +289,18 @@ def _quoted_column(col: Sequence[Any], kind: str, column_text: Callable[[Any], s
     return ("'" + joined + "'").split(_SEP)
 
 
-def _compile_struct_writer(shape: tuple[tuple[int, int, bool, str], ...], null: bool) -> Callable[..., Any]:
-    """The factory ``(encoders, classes, binders, defaults, get, escape) -> row_text`` for one shape."""
-    n = len(shape)
-    lines = ["def factory(E, C, B, D, get, escape):"]
+def _compile_column_texts(kinds: tuple[str, ...], null: bool) -> Callable[..., Any]:
+    """The factory ``(encoders, classes, binders, get, escape) -> (text of one value, per column)`` for columns of
+    these kinds (generated source; the default is already in place of a None)."""
+    n = len(kinds)
+    lines = ["def factory(E, C, B, get, escape):"]
     if n:
-        for letter in "ECBD":
+        for letter in "ECB":
             lines.append(f"    {', '.join(f'{letter}{i}' for i in range(n))}, = {letter}")
     lines.append("    def generic(x):")
     lines.append("        return (get(x.__class__) or escape)(x)")
-    lines.append("    def row_text(k, v):")
-    for i, (part, index, has_default, kind) in enumerate(shape):
-        lines.append(f"        x{i} = {'kv'[part]}[{index}]")
-        if has_default:
-            lines.append(f"        if x{i} is None: x{i} = D{i}")
+    for i, kind in enumerate(kinds):
+        lines.append(f"    def t{i}(x{i}):")
         expr = f"generic(B{i}(x{i}))"
         if kind == "datetime-utc":
             expr = f"({_INLINE[kind].format(i=i)}) if x{i}.__class__ is C{i} and x{i}.tzinfo is UTC else {expr}"
@@ -314,20 +308,13 @@ def _compile_struct_writer(shape: tuple[tuple[int, int, bool, str], ...], null: 
             expr = f"({_INLINE[kind].format(i=i)}) if x{i}.__class__ is C{i} else {expr}"
         if null:
             expr = f"'NULL' if x{i} is None else ({expr})"
-        lines.append(f"        s{i} = {expr}")
-    lines.append(f"        return '(' + ','.join(({''.join(f's{i},' for i in range(n))})) + ')'")
-    for i, (_part, _index, has_default, _kind) in enumerate(shape):  # one column's text of one value
-        lines.append(f"    def t{i}(x{i}):")
-        if has_default:
-            lines.append(f"        if x{i} is None: x{i} = D{i}")
-        body = next(line for line in lines if line.startswith(f"        s{i} = "))
-        lines.append(f"        return {body[len(f'        s{i} = '):]}")
-    lines.append(f"    return row_text, ({''.join(f't{i},' for i in range(n))})")
+        lines.append(f"        return {expr}")
+    lines.append(f"    return ({''.join(f't{i},' for i in range(n))})")
     from pymysql import converters
 
     namespace: dict[str, Any] = {"T": converters._escape_table,  # type: ignore[attr-defined]  # escape_string's
                                  "UTC": datetime.UTC}
-    exec(compile("\n".join(lines), "<mysql struct row writer>", "exec"), namespace)
+    exec(compile("\n".join(lines), "<mysql struct column texts>", "exec"), namespace)
     return namespace["factory"]
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConnectError
 from connect_core.api.struct import Struct
 from connect_core.connectors.jdbc._dialect import dialect_for
-from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_row_writer
+from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_rows_writer
 from connect_core.connectors.jdbc._record_fields import RecordFields, Row
 from connect_core.connectors.jdbc._sql_builder import SqlBuilder
 from connect_core.connectors.jdbc._table_manager import TableManager
@@ -162,7 +162,7 @@ class JdbcSinkWriter:
     def _write_struct_rows(self, conn: Connection, records: list[SinkRecord]) -> bool:
         """The batch path of :meth:`write` for Struct keys and values (``pk.mode=record_key``, inserts or upserts,
         pymysql): the row texts are written straight from the structs' values, column by column, by one writer per
-        (key schema, value schema) (``struct_row_writer``), with no ``Row``, bound tuple or per-row look-up.
+        (key schema, value schema) (``struct_rows_writer``), with no ``Row``, bound tuple or per-row look-up.
 
         The statements are the ones :meth:`_plan` and :meth:`_write_rows` give (same runs, order, chunks and text).
         False, before anything is sent, where the batch is not all such records or a row cannot be written this
@@ -198,8 +198,8 @@ class JdbcSinkWriter:
                         writer = writers[(id(key.schema), id(value.schema))] = (
                             (op, tuple(c.name for c in key_specs), tuple(c.name for c in value_specs)),
                             Row(key_specs, value_specs, (), ()),
-                            struct_row_writer(escapes, escape, fields.struct_columns(key_plan, value_plan),
-                                              fields.utc_naive, batch=True))
+                            struct_rows_writer(escapes, escape, fields.struct_columns(key_plan, value_plan),
+                                               fields.utc_naive))
                     shape, specs, rows_text = writer
                     table = tables.get(record.topic) or table_id(record.topic)
                     needed.append((table, op, specs))

@@ -29,7 +29,7 @@ from connect_core.api.schema import (
     SchemaBuilder,
 )
 from connect_core.api.struct import Struct
-from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_row_writer
+from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_rows_writer
 from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter
 from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
@@ -212,17 +212,18 @@ def test_only_insert_and_upsert_on_record_keys_take_the_batch_path() -> None:
 
 
 def test_the_row_writer_gives_the_statement_text_of_the_bound_row() -> None:
-    """``struct_row_writer``'s text for one record equals ``MultiRowInsert.statements`` of the reference row."""
+    """``struct_rows_writer``'s text for one record equals ``MultiRowInsert.statements`` of the reference row."""
     writer = _writer()
     dbapi = _dbapi()
     escapes = escapes_of(dbapi)
     assert escapes is not None
     fields = writer._fields
     key_specs, key_plan, value_specs, value_plan = fields.struct_pair(KEY, VALUE)
-    row_text = struct_row_writer(escapes, dbapi.escape, fields.struct_columns(key_plan, value_plan), fields.utc_naive)
+    rows_text = struct_rows_writer(escapes, dbapi.escape, fields.struct_columns(key_plan, value_plan),
+                                   fields.utc_naive)
     insert = MultiRowInsert("INSERT INTO t VALUES ", "", len(key_specs) + len(value_specs))
-    for i in range(30):
+    for i in range(30):  # each record alone: every column of one value, written whole
         key, value = Struct(KEY).put("id", i), _value(i)
         row = fields.row(SinkRecord("rows", 0, KEY, key, VALUE, value, i))
-        assert insert.join(dbapi.encoding, [row_text(key.values(), value.values())]) == insert.statements(
+        assert insert.join(dbapi.encoding, rows_text([key.values()], [value.values()])) == insert.statements(
             dbapi, [row.key_values + row.value_values])
