@@ -12,6 +12,7 @@ import binascii
 import datetime as _dt
 import decimal as _decimal
 import json as _json
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -471,30 +472,50 @@ class JsonConverter(DataHeaderConverter):
         return SchemaAndValue(schema, self._to_connect(schema, payload))
 
     def _remember_envelope(self, value: bytes, schema: Schema | None) -> None:
-        """Keep ``{"schema":<text>,"payload":`` of a compact envelope, so the next record can skip the schema."""
-        if not value.startswith(_ENVELOPE_START):
+        """Keep the bytes up to the payload of a schema-first envelope, so the next record can skip the schema.
+
+        Any JSON whitespace around the keys counts (producers other than Kafka's converter write
+        ``{"schema": {...}, "payload": ...}``); the prefix is kept only when the rest of the record is one JSON value
+        and its ``}``, so ``schema`` is the schema of every record that starts with the same bytes.
+        """
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        head = _ENVELOPE_HEAD.match(text)
+        if head is None:
             return
         try:
-            _, end = _RAW_DECODER.raw_decode(value.decode("utf-8"), len(_ENVELOPE_START))
-        except (ValueError, UnicodeDecodeError):
+            _, end = _RAW_DECODER.raw_decode(text, head.end())
+        except ValueError:
             return
-        text = value.decode("utf-8")
-        if text.startswith(_PAYLOAD_KEY, end):
-            read = None
-            if schema is not None and schema.type is Type.STRUCT:
-                read = self._compiled(self._readers, schema, self._compile_reader)
-            if read is None and schema is not None and schema.name is None and schema.type is Type.STRING:
-                to_connect = self._to_connect
+        key = _PAYLOAD_HEAD.match(text, end)
+        if key is None or value[-1] != _CLOSE_BRACE:
+            return
+        prefix = text[: key.end()].encode("utf-8")
+        # The rest must be the payload alone (not e.g. a second "schema" key after it, which wins the full parse)
+        try:
+            _loads(value[len(prefix):-1])
+        except orjson.JSONDecodeError:
+            try:  # refused by orjson (huge ints, ...): the exact parser decides where the payload ends
+                _, payload_end = _RAW_DECODER.raw_decode(text, key.end())
+            except ValueError:
+                return
+            if text[payload_end:].lstrip(" \t\n\r") != "}":
+                return
+        read = None
+        if schema is not None and schema.type is Type.STRUCT:
+            read = self._compiled(self._readers, schema, self._compile_reader)
+        if read is None and schema is not None and schema.name is None and schema.type is Type.STRING:
+            to_connect = self._to_connect
 
-                def read(node: Any, schema: Schema = schema) -> Any:  # a string payload is itself
-                    return node if node.__class__ is str else to_connect(schema, node)
-            if read is None:
-                def read(node: Any, schema: Schema | None = schema) -> Any:
-                    return self._to_connect(schema, node)
-            prefix = text[: end + len(_PAYLOAD_KEY)].encode("utf-8")
-            self._last_envelope = (prefix, schema, read)
-            self._payload_slice = slice(len(prefix), -1)
-
+            def read(node: Any, schema: Schema = schema) -> Any:  # a string payload is itself
+                return node if node.__class__ is str else to_connect(schema, node)
+        if read is None:
+            def read(node: Any, schema: Schema | None = schema) -> Any:
+                return self._to_connect(schema, node)
+        self._last_envelope = (prefix, schema, read)
+        self._payload_slice = slice(len(prefix), -1)
 
     def as_connect_schema(self, node: Any) -> Schema | None:
         """Kafka's ``asConnectSchema`` for a parsed JSON schema object."""
@@ -693,8 +714,9 @@ _loads = orjson.loads
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _NOT_LOGICAL = object()
-_ENVELOPE_START = b'{"schema":'
-_PAYLOAD_KEY = ',"payload":'
+# JSON's whitespace (what Python's json and Jackson skip), around the envelope's keys
+_ENVELOPE_HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"schema"[ \t\n\r]*:[ \t\n\r]*')
+_PAYLOAD_HEAD = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"payload"[ \t\n\r]*:[ \t\n\r]*')
 _RAW_DECODER = _json.JSONDecoder()
 
 
