@@ -25,6 +25,7 @@ import binascii
 import datetime as _dt
 import decimal as _decimal
 import re
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -248,12 +249,11 @@ def compile_reader(
     lines.append("def read(node):")
     lines.append("    if node.__class__ is not dict:")
     lines.append(f"        return {read_generic}({schema_name}, node)")
-    lines.append("    get = node.get")
+    _read_nodes(src, [field.name for field in fields])
     for i, field in enumerate(fields):
         fs = field.schema
         v = f"v{i}"
         fs_name = src.const("S", fs)
-        lines.append(f"    {v} = get({field.name!r})")
         if fs.name == Decimal.LOGICAL_NAME and fs.type is Type.BYTES and _scale_or_none(fs) is not None:
             # base64 two's complement bytes, decoded inline (strict a2b_base64: a subset of validated b64decode)
             a2b, from_bytes, decimal = (src.const("C", c) for c in (binascii.a2b_base64, int.from_bytes,
@@ -288,6 +288,20 @@ def compile_reader(
     lines.append(f"    struct._values = [{values}]")
     lines.append("    return struct")
     return src.compile("read")
+
+
+def _read_nodes(src: _Source, names: list[str]) -> None:
+    """``v0, v1, ...`` = the parsed nodes of the fields ``names`` (None where the key is missing)."""
+    if len(names) < 2:  # itemgetter of one name returns the node, not a tuple
+        src.lines.extend(f"    v{i} = node.get({name!r})" for i, name in enumerate(names))
+        return
+    # every field's node in one C call; a missing key (null, as Kafka reads it) takes one get per field
+    getter = src.const("C", itemgetter(*names))
+    src.lines.append("    try:")
+    src.lines.append(f"        {', '.join(f'v{i}' for i in range(len(names)))} = {getter}(node)")
+    src.lines.append("    except KeyError:")
+    src.lines.append("        get = node.get")
+    src.lines.extend(f"        v{i} = get({name!r})" for i, name in enumerate(names))
 
 
 def _scale_or_none(schema: Schema) -> int | None:

@@ -44,6 +44,8 @@ PAYLOADS = [
     {"id": 2, "name": None, "note": None, "qty": None, "price": None, "flag": None, "amount": None, "at": None,
      "day": None, "inner": None},
     {"id": 3},
+    {"id": 10, "name": "b", "note": "y", "qty": 1, "price": 0.5, "flag": False, "amount": "AA==", "at": 0, "day": 1,
+     "inner": {"n": 1, "m": 2}, "unknown": [1]},  # every field and keys the schema does not have
     {"id": -9223372036854775808, "name": "\u00e9\u2603 \"q\"", "price": -0.0, "amount": "/w==", "at": -62135596800000,
      "day": -719162, "inner": {"n": -32768}},
     {"id": 4, "price": 1e308, "at": 253402300800000, "day": 2932897},  # past datetime's range: the exact error
