@@ -138,6 +138,18 @@ def struct_copier(
     not accept one, which goes through ``put`` for Kafka's error); any other value is ``put``.
     """
     steps: list[_CopyStep] = []
+    for field, origin in _field_origins(source, target, source_name):
+        rewritten = field.name in rewrite
+        steps.append((field, origin.index, origin.schema.default_value, origin.schema is field.schema and
+                      not rewritten, rewritten))
+    return _compile_copier(target, steps)
+
+
+def _field_origins(source: Schema, target: Schema,
+                   source_name: Callable[[str], str | None]) -> list[tuple[Field, Field]]:
+    """(target field, the source field its value comes from) in target field order; a target field whose
+    ``source_name`` is None is left out, a source name ``source`` does not have is Kafka's DataError."""
+    pairs = []
     for field in target.fields:
         name = source_name(field.name)
         if name is None:
@@ -145,10 +157,8 @@ def struct_copier(
         origin = source.field(name)
         if origin is None:
             raise DataError(f"{name} is not a valid field name")
-        rewritten = field.name in rewrite
-        steps.append((field, origin.index, origin.schema.default_value, origin.schema is field.schema and
-                      not rewritten, rewritten))
-    return _compile_copier(target, steps)
+        pairs.append((field, origin))
+    return pairs
 
 
 def _compile_copier(target: Schema, steps: list[_CopyStep]) -> StructCopier:
@@ -213,13 +223,8 @@ def values_copier(
     def check(x: str, schema: Schema) -> None:
         lines.extend(_certainly_valid_lines(x, schema, env))
 
-    for k, field in enumerate(target.fields):
-        name = source_name(field.name)
-        if name is None:
-            continue
-        origin = source.field(name)
-        if origin is None:
-            raise DataError(f"{name} is not a valid field name")
+    for field, origin in _field_origins(source, target, source_name):
+        k = field.index
         x = f"x{k}"
         slots[field.index] = x
         lines.append(f"    {x} = vals[{origin.index}]")
