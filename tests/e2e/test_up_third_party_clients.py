@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from kafka_connect_api.errors import GenericNotFound
-from kafka_connect_api.kafka_connect_api import Api, Cluster, Connector
+from kafka_connect_api.kafka_connect_api import Api, Cluster
 from kafka_connect_healthcheck.health import Health
+
+from tests.fixtures.connect_clients import create_if_not_exists
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Up
@@ -27,14 +28,6 @@ def _health(up: Up) -> dict[str, object]:
     return Health(up.url, None, ["FAILED"], None, 0, ["connector", "task"]).get_health_result()
 
 
-def _create_if_not_exists(cluster: Cluster, name: str, config: dict[str, str]) -> Connector:
-    connector = Connector(cluster, name)
-    try:
-        connector.exists()  # GET /connectors/<name>/ : the client raises on 404
-    except GenericNotFound:
-        cluster.api.post("/connectors", json={"name": name, "config": config})
-    return connector
-
 
 def test_third_party_clients_drive_up(up: Up) -> None:
     (up.run_dir / "in.txt").write_text("one\ntwo\n")
@@ -44,8 +37,8 @@ def test_third_party_clients_drive_up(up: Up) -> None:
     assert cluster.connectors == {}
     config = {"connector.class": "FileStreamSource", "file": "in.txt", "topic": topic, "poll.interval.ms": "300"}
 
-    source = _create_if_not_exists(cluster, "file-src", config)
-    _create_if_not_exists(cluster, "file-src", config)  # exists now: nothing posted
+    source = create_if_not_exists(cluster, "file-src", config)
+    create_if_not_exists(cluster, "file-src", config)  # exists now: nothing posted
     assert list(cluster.connectors) == ["file-src"]
     assert source.connector_class == "FileStreamSource"
     up.wait_for(lambda: source.state == "RUNNING" and [t.state for t in source.tasks] == ["RUNNING"],
@@ -72,7 +65,7 @@ def test_third_party_clients_drive_up(up: Up) -> None:
     assert cluster.loggers["org.apache.kafka.connect.runtime"]["level"] == "INFO"
 
     # A task that fails (its file is a directory) makes the health check fail, as on a Connect cluster.
-    broken = _create_if_not_exists(cluster, "file-broken", {
+    broken = create_if_not_exists(cluster, "file-broken", {
         "connector.class": "FileStreamSource", "file": ".", "topic": topic, "poll.interval.ms": "300",
         "lambda.restart.enabled": "false"})
     up.wait_for(lambda: [t.state for t in broken.tasks] == ["FAILED"], "file-broken's task FAILED")

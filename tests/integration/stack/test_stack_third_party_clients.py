@@ -16,11 +16,11 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from kafka_connect_api.errors import GenericNotFound
-from kafka_connect_api.kafka_connect_api import Api, Cluster, Connector
+from kafka_connect_api.kafka_connect_api import Api, Cluster
 from kafka_connect_healthcheck.health import Health
 
 from infra.local import localstack
+from tests.fixtures.connect_clients import create_if_not_exists
 from tests.integration.stack.conftest import wait_for
 
 if TYPE_CHECKING:
@@ -45,14 +45,6 @@ def localstack_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
 
 
-def _create_if_not_exists(cluster: Cluster, name: str, config: dict[str, str]) -> Connector:
-    connector = Connector(cluster, name)
-    try:
-        connector.exists()  # GET /connectors/<name>/ : the client raises on 404
-    except GenericNotFound:
-        cluster.api.post("/connectors", json={"name": name, "config": config})
-    return connector
-
 
 def test_third_party_clients_drive_the_deployed_coordinator(deployed: Deployed, tmp_path: Path,
                                                              localstack_hosts: None) -> None:
@@ -71,8 +63,8 @@ def test_third_party_clients_drive_the_deployed_coordinator(deployed: Deployed, 
     config = {"connector.class": "FileStreamSource", "file": str(infile), "topic": f"stack-tp-{run}",
               "poll.interval.ms": "300"}
     name = f"tp-src-{run}"
-    source = _create_if_not_exists(cluster, name, config)
-    _create_if_not_exists(cluster, name, config)  # exists now: nothing posted
+    source = create_if_not_exists(cluster, name, config)
+    create_if_not_exists(cluster, name, config)  # exists now: nothing posted
     assert name in cluster.connectors
     assert source.connector_class == "FileStreamSource"
     wait_for(lambda: source.state == "RUNNING" and [t.state for t in source.tasks] == ["RUNNING"],
@@ -96,7 +88,7 @@ def test_third_party_clients_drive_the_deployed_coordinator(deployed: Deployed, 
     assert health()["healthy"] is True, health()
 
     # A task that fails (its file is a directory) makes the health check fail, as on a Connect cluster.
-    broken = _create_if_not_exists(cluster, f"tp-broken-{run}", {
+    broken = create_if_not_exists(cluster, f"tp-broken-{run}", {
         **config, "file": str(tmp_path), "lambda.restart.enabled": "false"})
     wait_for(lambda: [t.state for t in broken.tasks] == ["FAILED"], f"tp-broken-{run}'s task FAILED")
     result: dict[str, Any] = health()
