@@ -71,6 +71,29 @@ class SourcePipeline:
         # ProducerRecord without its generated __new__ (one per produced record)
         return _new_tuple(ProducerRecord, (record.topic, record.kafka_partition, key, value, record.timestamp, headers))
 
+    def convert_all(self, records: list[SourceRecord]) -> list[ProducerRecord | None]:
+        """``convert`` of each of ``records`` in order (one poll's): the look-ups done once, not per record."""
+        if len(self.chain):
+            convert = self.convert
+            return [convert(record) for record in records]
+        key_from = self.converters.key.from_connect_data
+        value_from = self.converters.value.from_connect_data
+        headers_of, under_operator = self._headers, self._serialise_under_operator
+        converted: list[ProducerRecord | None] = []
+        append = converted.append
+        for record in records:  # ``convert`` without a chain, inlined
+            topic, headers = record.topic, record.headers
+            try:
+                header_bytes = headers_of(record) if len(headers) else None
+                key = key_from(topic, record.key_schema, record.key, headers)
+                value = value_from(topic, record.value_schema, record.value, headers)
+            except Exception:
+                append(under_operator(record))
+                continue
+            append(_new_tuple(ProducerRecord, (topic, record.kafka_partition, key, value, record.timestamp,
+                                               header_bytes)))
+        return converted
+
     def _serialise_under_operator(self, record: SourceRecord) -> ProducerRecord | None:
         """The converter stages of ``convert`` under the operator (converters are pure: running one again is safe)."""
         run, converters = self.operator.run, self.converters

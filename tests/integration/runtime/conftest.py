@@ -54,8 +54,11 @@ def cluster(kafka_bootstrap: str) -> Iterator[Cluster]:
         store.close()
 
 
-def consume_committed(bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0) -> list[tuple]:
-    """(key, value, headers) of every committed record in ``topic`` (read_committed), waiting for ``expected``."""
+def consume_committed(
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0, *, timestamps: bool = False
+) -> list[tuple]:
+    """(key, value, headers) of every committed record in ``topic`` (read_committed), waiting for ``expected``;
+    with ``timestamps``, (key, value, headers, (timestamp type, timestamp))."""
     import time
 
     from confluent_kafka import Consumer
@@ -79,7 +82,8 @@ def consume_committed(bootstrap: str, topic: str, expected: int, timeout_s: floa
                 continue
             if message.error():
                 continue
-            out.append((message.key(), message.value(), message.headers()))
+            out.append((message.key(), message.value(), message.headers(),
+                        *((message.timestamp(),) if timestamps else ())))
     finally:
         consumer.close()
     return out

@@ -215,3 +215,54 @@ def test_an_evicted_task_resumes_from_its_committed_offsets(
     for name in paths:
         values = [v for _, v, _ in consume_committed(kafka_bootstrap, f"{cluster.worker.group_id}-{name}", 3)]
         assert values == [f'"{name}-{i}"'.encode() for i in range(3)]
+
+
+def test_record_timestamps_and_headers_reach_the_broker(cluster: Cluster, tmp_path: Path, kafka_bootstrap: str) -> None:
+    """The producer call passes timestamp and headers positionally: both must land as given."""
+    import time
+
+    path = tmp_path / "input.txt"
+    path.write_text("one\ntwo\n")
+    topic = f"{cluster.worker.group_id}-stamped"
+    _deploy_file_source(cluster, "stamped", path, topic, **{
+        "transforms": "h", "transforms.h.type": "org.apache.kafka.connect.transforms.InsertHeader",
+        "transforms.h.header": "origin", "transforms.h.value.literal": "file"})
+    before = int(time.time() * 1000)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    assert runner.run("stamped", 0, _budget()).records == 2
+    after = int(time.time() * 1000)
+    consumed = consume_committed(kafka_bootstrap, topic, 2, timestamps=True)
+    assert [(value, headers) for _, value, headers, _ in consumed] == [
+        (b'{"schema":{"type":"string","optional":false},"payload":"one"}', [("origin", b"file")]),
+        (b'{"schema":{"type":"string","optional":false},"payload":"two"}', [("origin", b"file")]),
+    ]
+    from confluent_kafka import TIMESTAMP_CREATE_TIME
+
+    for *_, (kind, stamp) in consumed:  # the task's poll time, as the record's CreateTime
+        assert kind == TIMESTAMP_CREATE_TIME and before <= stamp <= after
+
+
+def test_a_record_the_broker_refuses_fails_the_invocation_and_moves_no_offset(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """Delivery reports come only for failures now: a refused record must still fail the invocation, naming it."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"{cluster.worker.group_id}-small"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1, config={"max.message.bytes": "2048"})])[topic].result(30)
+    path = tmp_path / "input.txt"
+    path.write_text("fits\n" + "x" * 5000 + "\nafter\n")
+    _deploy_file_source(cluster, "small", path, topic)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+
+    with pytest.raises(Exception, match=f"(?i){topic} .*message size too large"):  # the commit names the batch
+        runner.run("small", 0, _budget())
+
+    cluster.offsets.refresh()
+    assert cluster.offsets.offset("small", {"filename": str(path)}) is None
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status("small", 0).state.value == "FAILED"
+    assert consume_committed(kafka_bootstrap, topic, 0, timeout_s=3) == []

@@ -53,12 +53,12 @@ class FakeProducer:
         self.calls.append("begin_transaction")
         self.pending = []
 
-    def produce(  # confluent-kafka's positional order
+    def produce(  # noqa: PLR0917 - confluent-kafka's positional order
         self, topic: str, value: bytes | None = None, key: bytes | None = None, partition: int = -1,
-        on_delivery: Any = None, **kwargs: Any,
+        callback: Any = None, on_delivery: Any = None, timestamp: int = 0, headers: Any = None,
     ) -> None:
-        self.pending.append(Produced(topic, key, value, kwargs.get("headers")))
-        on_delivery = on_delivery or kwargs.get("on_delivery")
+        self.pending.append(Produced(topic, key, value, headers))
+        on_delivery = callback or on_delivery
         if on_delivery is not None:
             on_delivery(None, None)
 

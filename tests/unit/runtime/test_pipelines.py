@@ -9,7 +9,7 @@ import pytest
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.header import Headers
 from connect_core.api.record import SourceRecord
-from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
+from connect_core.api.schema import OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -156,3 +156,32 @@ def test_convert_clean_without_smts_gives_what_convert_gives_record_by_record() 
     assert [_fields(r) for r in converted if r is not None] == [_fields(r) for r in expected if r is not None]
     assert pipeline.convert_clean([*batch, _consumed(b"{oops", 10)]) is None
     assert reporter.stages == []
+
+
+@pytest.mark.parametrize("transforms", [
+    {},
+    {"transforms": "route", "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+     "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"},
+])
+def test_convert_all_gives_what_convert_gives_record_by_record(transforms: dict[str, str]) -> None:
+    """A poll's records at once against ``convert`` (the exact path): null keys and values, tombstones, headers,
+    timestamps, partitions, tolerated failures (None in their place, reported once each), with and without SMTs."""
+    config = {"key.converter": STRING, "value.converter": JSON, "errors.tolerance": "all", **transforms}
+    headers = Headers().add("origin", "db", STRING_SCHEMA).add("n", None, OPTIONAL_STRING_SCHEMA)
+    records = [
+        SourceRecord({"p": 1}, {"o": 1}, "users", 2, STRING_SCHEMA, "k", USER, Struct(USER).put("id", 7),
+                     1_700_000_000_000, headers),
+        SourceRecord({"p": 1}, {"o": 2}, "users", None, None, None, None, None),  # a tombstone
+        SourceRecord(None, None, "t", None, None, None, STRING_SCHEMA, "line"),
+        SourceRecord(None, None, "t", None, STRING_SCHEMA, "k", USER, "not a struct"),  # fails: tolerated
+        SourceRecord({"p": 2}, {"o": 3}, "t", 0, None, None, STRING_SCHEMA, "caf\u00e9", 0),
+        SourceRecord(None, None, "t", None, None, None, USER, Struct(USER).put("id", -1), 5, Headers()),
+    ]
+    batch, batch_reporter = _source(config)
+    single, single_reporter = _source(config)
+    assert batch.convert_all(records) == [single.convert(record) for record in records]
+    assert batch.convert_all(records)[3] is None
+    assert batch_reporter.stages == [Stage.VALUE_CONVERTER] * 2 and single_reporter.stages == [Stage.VALUE_CONVERTER]
+    strict, _ = _source({**config, "errors.tolerance": "none"})
+    with pytest.raises(Exception, match="Tolerance exceeded"):
+        strict.convert_all(records)

@@ -172,19 +172,22 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
     from connect_core.runtime.source_runner import SourceInvocationResult
 
     shared, other = {"file": "a", "n": 1}, {"file": "b"}
-    partitions = [shared, shared, other, shared, {"n": 1, "file": "a"}, other, None]
+    partitions = [shared, shared, other, shared, {"n": 1, "file": "a"}, other, None, other]
     records = [SourceRecord(p, {"line": i}, "t") for i, p in enumerate(partitions, start=1)]
+    records[-1].source_offset = None  # a record without an offset leaves its partition's offset as it was
     seen: list[object] = []
     running = SimpleNamespace(
-        pipeline=SimpleNamespace(convert=lambda r: ProducerRecord("t", None, None, b"v", None, None)),
-        producer=SimpleNamespace(produce=lambda *a, **k: seen.append(k), poll=lambda t: 0),
+        pipeline=SimpleNamespace(
+            convert_all=lambda rs: [ProducerRecord("t", None, None, b"v", None, None) for _ in rs]),
+        producer=SimpleNamespace(produce=lambda *a, **k: seen.append(a), poll=lambda t: 0),
         reader=SimpleNamespace(pending={}),
     )
     latest: dict[object, tuple[dict[str, object], dict[str, object]]] = {}
     result = SourceInvocationResult("src", 0, "RUNNING")
     Harness().runner()._send_all(running, records, result, None, latest)  # type: ignore[arg-type]
 
-    assert result.records == 7 and len(seen) == 7
+    assert result.records == 8 and len(seen) == 8
+    assert list(latest) == [partition_key(shared), partition_key(other)]  # first seen first, as in offset records
     assert {key: offset for key, (_, offset) in latest.items()} == {
         partition_key({"file": "a", "n": 1}): {"line": 5}, partition_key({"file": "b"}): {"line": 6},
     }
@@ -273,9 +276,9 @@ class _UndeliveredProducer(FakeProducer):
 
     def produce(  # confluent-kafka's positional order
         self, topic: str, value: bytes | None = None, key: bytes | None = None, partition: int = -1,
-        on_delivery: object = None, **kwargs: object,
+        on_delivery: object = None, *args: object, **kwargs: object,
     ) -> None:
-        super().produce(topic, value, key, partition, None, **kwargs)
+        super().produce(topic, value, key, partition, None, *args, **kwargs)
         if topic == "lines":
             assert callable(on_delivery)
             on_delivery("broker said no", None)
