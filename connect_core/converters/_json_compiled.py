@@ -256,10 +256,10 @@ def compile_reader(
         fs_name = src.const("S", fs)
         if fs.name == Decimal.LOGICAL_NAME and fs.type is Type.BYTES and _scale_or_none(fs) is not None:
             # base64 two's complement bytes, decoded inline (strict a2b_base64: a subset of validated b64decode)
-            a2b, from_bytes, decimal = (src.const("C", c) for c in (binascii.a2b_base64, int.from_bytes,
-                                                                     _decimal.Decimal))
-            # Decimal(u) * 1E-scale in an unbounded context: the digits of u at exponent -scale, exactly
-            # Decimal(f"{u}E-scale") (what the exact reader builds), without writing and parsing the text
+            a2b, from_bytes = src.const("C", binascii.a2b_base64), src.const("C", int.from_bytes)
+            # u * 1E-scale in an unbounded context: the digits of u at exponent -scale, exactly
+            # Decimal(f"{u}E-scale") (what the exact reader builds), without writing and parsing the text; the
+            # context converts the int itself (exactly), cheaper than a Decimal(u) first
             multiply = src.const("C", _EXACT.multiply)
             factor = src.const("C", _decimal.Decimal(f"1E{-_scale_or_none(fs)}"))  # type: ignore[operator]
             errors = src.const("C", (binascii.Error, ValueError))
@@ -269,7 +269,7 @@ def compile_reader(
             lines.append(f"        except {errors}:")
             lines.append(f"            {v} = {read_generic}({fs_name}, {v})")
             lines.append("        else:")
-            lines.append(f"            {v} = {multiply}({decimal}(u), {factor})")
+            lines.append(f"            {v} = {multiply}(u, {factor})")
             lines.append("    else:")
             lines.append(f"        {v} = {read_generic}({fs_name}, {v})")
             continue
