@@ -292,8 +292,10 @@ def compile_reader(
 
 def _read_nodes(src: _Source, names: list[str]) -> None:
     """``v0, v1, ...`` = the parsed nodes of the fields ``names`` (None where the key is missing)."""
-    if len(names) < 2:  # itemgetter of one name returns the node, not a tuple
-        src.lines.extend(f"    v{i} = node.get({name!r})" for i, name in enumerate(names))
+    if not names:
+        return
+    if len(names) == 1:  # itemgetter of one name returns the node, not a tuple; a subscript beats ``get``
+        src.lines.extend(["    try:", f"        v0 = node[{names[0]!r}]", "    except KeyError:", "        v0 = None"])
         return
     # every field's node in one C call; a missing key (null, as Kafka reads it) takes one get per field
     getter = src.const("C", itemgetter(*names))

@@ -140,3 +140,34 @@ def test_inline_logical_writers_match_the_generic_writer(numeric: bool) -> None:
         payload = inline.split(b',"payload":', 1)[1]
         values = payload[1:-2].split(b",")
         assert [v.split(b":", 1)[1] for v in values] == "".join(generic).encode().split(b",")
+
+
+KEY_SCHEMA = '{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false}'
+OPTIONAL_KEY_SCHEMA = '{"type":"struct","fields":[{"type":"int32","optional":true,"field":"id"}],"optional":false}'
+
+
+def _near_misses(schema_json: str) -> list[bytes]:
+    """Records around a remembered envelope: the prefix alone, an empty payload, a last-byte change, others."""
+    prefix = _schema_text(schema_json)
+    return [
+        prefix + b'{"id":7}}', prefix, prefix + b"}", prefix + b"}}", prefix + b'{"id":7}', prefix + b'{"id":7}} ',
+        prefix[:-1] + b' {"id":8}}', prefix.replace(b"false", b"true", 1) + b'{"id":9}}', b"", b"}",
+        b'{"schema":null,"payload":{"id":7}}', prefix + b'{}}', prefix + b'{"id":null}}', prefix + b'{"other":1}}',
+        prefix + b'{"id":1e2}}', prefix + b'{"id":"5"}}', prefix + b'{"id":2147483648}}', prefix + b'{"id":-0}}',
+        prefix + b'{"id":9223372036854775808}}', prefix + b'{ "id" : 5 }}', prefix + b'{"id":5,"id":6}}',
+        prefix + b'[1]}', prefix + b'null}', prefix + b'{"id":7}}' + b"\n", prefix + b'{"id":7} ',
+        prefix + b'{"id":7}]',
+    ]
+
+
+@pytest.mark.parametrize("schema_json", [KEY_SCHEMA, OPTIONAL_KEY_SCHEMA])
+@pytest.mark.parametrize("kind", [bytes, bytearray])
+def test_records_around_a_remembered_envelope_read_as_a_fresh_converter_does(schema_json: str, kind: type) -> None:
+    """Each record read after every other one (so after each envelope the converter may remember) equals a fresh
+    converter's exact read, error text included, for bytes and bytearray values."""
+    records = [kind(r) for r in _near_misses(schema_json)]
+    converter = _converter()
+    for warm in records:
+        for record in records:
+            _read(converter, warm)  # the envelope this one may leave behind
+            assert _read(converter, record) == _read(_converter(), record), (warm, record)
