@@ -11,7 +11,11 @@ committed prefix (every decided record below each partition's last stable offset
 must resume: the runtime writes the prefix and has the rest delivered again (``runtime/sink_runner.py``).
 
 Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
-invocations (``docs/deploy.md`` has the measured numbers).
+invocations (``docs/deploy.md`` has the measured numbers). A read that stops short of a partition's end leaves the
+partition fetching on (its queue bounded by ``QUEUED_MAX_KBYTES``): the mapping's next batch starts where the last one
+ended, and is read without a seek, a resume or anything fetched twice; a partition at its end is paused, so an idle
+consumer does not poll the broker. An end the consumer met between two checks may be stale (records came since): it
+is never taken for an open transaction before a seek has found it again.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ FETCH_WAIT_MAX_MS = 5
 # 26, round 3: a 1,000-record batch of 60-byte lines 4.3 -> 1.9 ms, of 1.1 KB values 3.4 -> 2.4 ms); a record batch
 # larger than this still comes whole (KIP-74).
 MAX_PARTITION_FETCH_BYTES = 65_536
+# A partition left fetching between checks queues at most this much ahead (librdkafka's defaults, 100,000 messages
+# or 64 MiB, would read far past any batch): enough for the next batch of 60-byte lines, bounded memory otherwise.
+QUEUED_MIN_MESSAGES = 10_000  # a Lambda Kafka batch holds at most 10,000 records
+QUEUED_MAX_KBYTES = 1_024
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
 _OFFSET = operator.itemgetter(2)  # ConsumedRecord's offset
 
@@ -81,6 +89,10 @@ class CommittedFilter:
         self.dropped = 0  # records of aborted transactions dropped so far
         self._consumer: Any = None
         self._assigned: set[tuple[str, int]] = set()
+        # Partitions left fetching after a read that stopped short of their end, with the offset their queue
+        # continues at (the next batch of a mapping usually starts there: no seek, no pause, nothing fetched twice).
+        self._streaming: dict[tuple[str, int], int] = {}
+        self._unseeked: set[tuple[str, int]] = set()  # partitions the current check reads on from the last one
 
     def committed(self, batch: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
         """The records of ``batch`` that are committed, in order; raises :class:`OpenTransactionError` when some
@@ -102,6 +114,7 @@ class CommittedFilter:
             from confluent_kafka import TopicPartition
 
             self._consumer.pause([TopicPartition(t, p) for t, p in sorted(check.ranges)])
+            self._streaming = {}
 
     def finish(self, check: PendingCheck) -> list[ConsumedRecord]:
         """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`)."""
@@ -134,6 +147,7 @@ class CommittedFilter:
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             self._assigned = set()
+            self._streaming = {}
             consumer.close()
 
     def _open(self) -> Any:
@@ -141,19 +155,26 @@ class CommittedFilter:
             from confluent_kafka import Consumer
 
             # A fetch waiting at the end of a partition delays the next seek by up to fetch.wait.max.ms: keep it short
-            # (the partitions are paused between batches, so an idle consumer does not poll the broker).
+            # (a partition at its end is paused after the read, so an idle consumer does not poll the broker).
             config = consumer_config(self.settings, isolation_level=READ_COMMITTED)
             self._consumer = Consumer({**config, "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
-                                       "max.partition.fetch.bytes": MAX_PARTITION_FETCH_BYTES})
+                                       "max.partition.fetch.bytes": MAX_PARTITION_FETCH_BYTES,
+                                       "queued.min.messages": QUEUED_MIN_MESSAGES,
+                                       "queued.max.messages.kbytes": QUEUED_MAX_KBYTES})
         return self._consumer
 
     def _seek(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]) -> None:
-        """Start fetching every range at its first offset."""
+        """Start fetching every range at its first offset (or read on, when every partition's queue goes on there)."""
         from confluent_kafka import TopicPartition
 
         starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
         # Seeking a warm assignment is cheaper than re-assigning, except to offset 0: librdkafka 2.16 does not wake
         # its fetcher for a seek to an offset <= 0, which then waits for the broker thread's next wake-up (~1 s).
+        streaming, self._streaming = self._streaming, {}
+        if set(ranges) == self._assigned and all(streaming.get(key) == first for key, (first, _) in ranges.items()):
+            self._unseeked = set(ranges)  # every partition's queue goes on at the batch's first offset: read on
+            return
+        self._unseeked = set()
         if set(ranges) == self._assigned and all(first > 0 for first, _ in ranges.values()):
             # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only ~1 s later
             # (measured: 1,000-1,020 ms on every second batch or so, against 7-40 ms this way round).
@@ -175,18 +196,13 @@ class CommittedFilter:
         partition: an end at or below a range's last offset means a transaction there is still open; the partition
         is held back from that offset (everything below it is decided).
         """
-        from confluent_kafka import KafkaError, Message, TopicPartition
+        from confluent_kafka import Message
 
         message_error, message_offset = Message.error, Message.offset
-        pending = dict(ranges)
-        seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}
-        held: dict[tuple[str, int], int] = {}
-        starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
+        read = _Read(ranges, self._unseeked)
+        self._unseeked = set()
+        pending, seen, position, only = read.pending, read.seen, read.position, read.only
         deadline = time.monotonic() + self.timeout_s
-        position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
-        # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
-        only = next(iter(ranges)) if len(ranges) == 1 else None
-        eof = KafkaError._PARTITION_EOF
         try:
             while pending:
                 if time.monotonic() > deadline:
@@ -198,6 +214,7 @@ class CommittedFilter:
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
                     offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
+                    read.consumed[only] = offsets[-1]
                     last = pending[only][1]
                     if max(offsets) >= last:  # the range ends in this answer: keep what precedes its end
                         end = next(i for i, offset in enumerate(offsets) if offset >= last)
@@ -208,29 +225,87 @@ class CommittedFilter:
                         position[only] = offsets[-1] + 1
                     continue
                 for message in messages:
-                    error, offset = message.error(), message.offset()
-                    if error is not None and error.code() != eof:
-                        log.warning("read_committed check: %s", error)  # the client recovers before the deadline
-                        continue
-                    key = only if only is not None else (message.topic(), message.partition())
-                    if key not in pending or offset is None:
-                        continue
-                    last = pending[key][1]
-                    if error is not None and offset <= last:
-                        held[key] = offset
-                        del pending[key]
-                        continue
-                    if error is None and offset <= last:
-                        seen[key].append(offset)
-                        position[key] = offset + 1
-                    if offset >= last:
-                        del pending[key]
+                    self._take(consumer, message, read)
         except BaseException:
             consumer.unassign()
             self._assigned = set()
+            self._streaming = {}
             raise
-        consumer.pause(starts)
-        return seen, held
+        self._stop_at_ends(consumer, read.consumed, read.ended)
+        return seen, read.held
+
+    @staticmethod
+    def _take(consumer: Any, message: Any, read: _Read) -> None:
+        """One message of an answer that is not the usual one (several partitions, an end, an error)."""
+        from confluent_kafka import KafkaError, TopicPartition
+
+        error, offset = message.error(), message.offset()
+        if error is not None and error.code() != KafkaError._PARTITION_EOF:
+            log.warning("read_committed check: %s", error)  # the client recovers before the deadline
+            read.ended.update(read.position)
+            return
+        key = read.only if read.only is not None else (message.topic(), message.partition())
+        pending = read.pending
+        if error is not None:
+            if key in read.unseeked and key in pending:
+                # An end queued while the partition fetched on between checks may be stale (records came since):
+                # read on from here after a seek, whose end (if any) is the current one.
+                read.unseeked.discard(key)
+                consumer.seek(TopicPartition(key[0], key[1], read.position[key]))
+                return
+            read.ended.add(key)
+        elif offset is not None:
+            read.consumed[key] = offset
+        if key not in pending or offset is None:
+            return
+        last = pending[key][1]
+        if error is not None and offset <= last:
+            read.held[key] = offset
+            del pending[key]
+            return
+        if error is None and offset <= last:
+            read.seen[key].append(offset)
+            read.position[key] = offset + 1
+        if offset >= last:
+            del pending[key]
+
+    def _stop_at_ends(self, consumer: Any, consumed: dict[tuple[str, int], int],
+                      ended: set[tuple[str, int]]) -> None:
+        """Pause every partition whose read met its end (or an error), or whose last fetch saw no record past what
+        was consumed; leave the others fetching on from where the read stopped (``_streaming``), for the next batch.
+
+        The end is librdkafka's high watermark of the last fetch (no request): a partition it calls not at its end
+        that then reaches it only costs that partition's fetches until the next check."""
+        from confluent_kafka import TopicPartition
+
+        streaming: dict[tuple[str, int], int] = {}
+        stop = []
+        for key in sorted(self._assigned):
+            last = consumed.get(key)
+            if last is not None and key not in ended:
+                _low, high = consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+                if high is not None and high > last + 1:  # records after the read's last: the next batch's
+                    streaming[key] = last + 1
+                    continue
+            stop.append(TopicPartition(*key))
+        if stop:
+            consumer.pause(stop)
+        self._streaming = streaming
+
+
+class _Read:
+    """What one check's read has found so far."""
+
+    def __init__(self, ranges: dict[tuple[str, int], tuple[int, int]], unseeked: set[tuple[str, int]]) -> None:
+        self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
+        self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found
+        self.held: dict[tuple[str, int], int] = {}  # partition -> last stable offset, at or before its last
+        self.position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
+        # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
+        self.only = next(iter(ranges)) if len(ranges) == 1 else None
+        self.consumed: dict[tuple[str, int], int] = {}  # the last offset consume() handed out per partition
+        self.ended: set[tuple[str, int]] = set()  # partitions whose end (or an error) came up: paused after the read
+        self.unseeked = unseeked  # partitions read on from the last check without a seek (an end may be stale)
 
 
 def _offsets_by_partition(batch: Sequence[ConsumedRecord]) -> dict[tuple[str, int], list[int]]:

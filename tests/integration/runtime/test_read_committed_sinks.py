@@ -389,3 +389,68 @@ def test_the_check_reads_a_batch_larger_than_one_fetch_exactly(kafka_bootstrap: 
         check.close()
         producer.abort_transaction(30)
         admin.delete_topics([topic])[topic].result(30)
+
+
+def test_the_check_reads_on_from_the_last_batch_and_never_trusts_a_stale_end(kafka_bootstrap: str) -> None:
+    """A batch that stopped short of its partition's end leaves the check's consumer fetching on, so the mapping's
+    next batch is read without a seek; an end the consumer met meanwhile (records came since) is not taken for a
+    transaction still open: the check seeks and reads on, and holds back only at the real last stable offset."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.api.consumed_record import ConsumedRecord
+    from connect_core.kafka.committed_filter import CommittedFilter
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-stream-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    plain = Producer({"bootstrap.servers": kafka_bootstrap})
+    producer = _transactional_producer(kafka_bootstrap)
+
+    def produce(ids: range) -> None:
+        for record_id in ids:
+            plain.produce(topic, value=str(record_id).encode())
+        plain.flush(30)
+
+    def read(count: int) -> list[ConsumedRecord]:  # what a read_uncommitted mapping hands the function
+        consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                             "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        records: list[ConsumedRecord] = []
+        deadline = time.monotonic() + 30
+        while len(records) < count and time.monotonic() < deadline:
+            records += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(100, 1.0)
+                        if m.error() is None]
+        consumer.close()
+        assert len(records) == count
+        return records
+
+    def ids(records: list[ConsumedRecord]) -> list[int]:
+        return [int(r.value or b"") for r in records]
+
+    produce(range(0, 20))
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
+    try:
+        first = read(20)[:10]
+        assert ids(check.committed(first)) == list(range(10))
+        assert check._streaming == {(topic, 0): 10}  # left fetching: records 10-19 are there
+        time.sleep(0.5)  # lets the consumer reach the partition's end (offset 20) before more records come
+        produce(range(20, 30))
+        producer.begin_transaction()
+        for record_id in range(30, 35):
+            producer.produce(topic, value=str(record_id).encode())
+        producer.flush(30)
+        batch = read(35)[10:]
+        for _attempt in range(2):  # the same batch again: the end at the open transaction is found again
+            with pytest.raises(OpenTransactionError) as raised:
+                check.committed(batch)
+            assert ids(raised.value.committed) == list(range(10, 30))
+            assert raised.value.held_back == {(topic, 0): batch[20].offset}
+        producer.commit_transaction(30)
+        produce(range(35, 40))
+        rest = read(40)[30:]
+        assert ids(check.committed(rest[:3])) == [30, 31, 32]
+        assert ids(check.committed(rest[3:])) == [33, 34, *range(35, 40)]
+    finally:
+        check.close()
+        admin.delete_topics([topic])[topic].result(30)
