@@ -51,6 +51,9 @@ MAX_PARTITION_FETCH_BYTES = 65_536
 # or 64 MiB, would read far past any batch): enough for the next batch of 60-byte lines, bounded memory otherwise.
 QUEUED_MIN_MESSAGES = 10_000  # a Lambda Kafka batch holds at most 10,000 records
 QUEUED_MAX_KBYTES = 1_024
+# A queue over those bounds postpones its partition's next fetch by this long (librdkafka's default, 1 s, leaves a
+# check that drains the queue waiting for the rest of its batch).
+FETCH_QUEUE_BACKOFF_MS = 5
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
 _OFFSET = operator.itemgetter(2)  # ConsumedRecord's offset
 
@@ -160,7 +163,8 @@ class CommittedFilter:
             self._consumer = Consumer({**config, "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
                                        "max.partition.fetch.bytes": MAX_PARTITION_FETCH_BYTES,
                                        "queued.min.messages": QUEUED_MIN_MESSAGES,
-                                       "queued.max.messages.kbytes": QUEUED_MAX_KBYTES})
+                                       "queued.max.messages.kbytes": QUEUED_MAX_KBYTES,
+                                       "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS})
         return self._consumer
 
     def _seek(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]) -> None:
