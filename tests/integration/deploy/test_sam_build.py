@@ -2,11 +2,13 @@
 
 The deployed layer targets the template's Runtime (python3.12 wheels); to import the build in this interpreter, the
 first build overrides the Makefile's LAMBDA_PYTHON with the local version (same code, same requirements, other
-wheel ABI). A second, layer-only build checks the default really produces wheels for the Lambda runtime.
+wheel ABI, byte-code of this interpreter). A second, layer-only build checks the default really produces wheels and
+byte-code for the Lambda runtime.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -22,10 +24,12 @@ HANDLERS = {"CoordinatorFunction": "coordinator", "SourceTaskFunction": "source_
 pytestmark = pytest.mark.integration
 
 
-def _sam_build(build_dir: Path, *resources: str, python: str | None = None) -> None:
+def _sam_build(build_dir: Path, *resources: str, python: str | None = None, python_bin: str | None = None) -> None:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
     if python is not None:
         env["LAMBDA_PYTHON"] = python
+    if python_bin is not None:
+        env["LAMBDA_PYTHON_BIN"] = python_bin
     result = subprocess.run(
         [str(SAM), "build", *resources, "--build-dir", str(build_dir), "--template-file", str(ROOT / "template.yaml")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
@@ -37,8 +41,22 @@ def _sam_build(build_dir: Path, *resources: str, python: str | None = None) -> N
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_dir = tmp_path_factory.mktemp("sam") / "build"
-    _sam_build(build_dir, python=LOCAL_PYTHON)
+    _sam_build(build_dir, python=LOCAL_PYTHON, python_bin=sys.executable)
     return build_dir
+
+
+def _assert_byte_code(root: Path, tag: str) -> None:
+    """Every module under ``root`` has byte-code of ``tag`` (cpython-312...) that is used without checking the source
+    (unchecked-hash: flags 0b01 in the header), and there is no byte-code of another interpreter."""
+    sources = [p for p in root.rglob("*.py") if "__pycache__" not in p.parts]
+    assert sources, root
+    missing = [str(p) for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()]
+    assert not missing, missing[:5]
+    for cached in root.rglob("*.pyc"):
+        assert cached.name.endswith(f".{tag}.pyc"), cached
+    sample = root / "runtime" / "sink_runner.py" if (root / "runtime").is_dir() else sources[0]
+    header = (sample.parent / "__pycache__" / f"{sample.stem}.{tag}.pyc").read_bytes()[:8]
+    assert int.from_bytes(header[4:8], "little") == 0b01, header
 
 
 def test_the_layer_holds_connect_core_and_its_dependencies(built: Path) -> None:
@@ -46,15 +64,20 @@ def test_the_layer_holds_connect_core_and_its_dependencies(built: Path) -> None:
     for package in ("connect_core", "confluent_kafka", "pydantic", "boto3", "aws_lambda_powertools",
                     "aws_msk_iam_sasl_signer", "sqlalchemy", "pymysql", "pymysqlreplication"):
         assert (python / package).is_dir(), package
-    assert not list(python.rglob("__pycache__"))
+    # byte-code of this interpreter only: Lambda cannot write it in /opt, and every cold start would compile it
+    _assert_byte_code(python / "connect_core", sys.implementation.cache_tag)
+    _assert_byte_code(python / "pydantic", sys.implementation.cache_tag)
+    assert importlib.util.MAGIC_NUMBER == (python / "connect_core" / "__pycache__" /
+                                           f"__init__.{sys.implementation.cache_tag}.pyc").read_bytes()[:4]
 
 
 def test_each_function_holds_only_its_handler_package(built: Path) -> None:
     for logical_id, name in HANDLERS.items():
         code = built / logical_id
         assert (code / "functions" / name / "app.py").is_file()
-        assert sorted(p.name for p in (code / "functions").iterdir()) == ["__init__.py", name]
+        assert sorted(p.name for p in (code / "functions").iterdir()) == ["__init__.py", "__pycache__", name]
         assert not (code / "connect_core").exists()  # the code comes from the layer
+        _assert_byte_code(code / "functions", sys.implementation.cache_tag)
 
 
 @pytest.mark.parametrize("logical_id", sorted(HANDLERS))
@@ -81,3 +104,5 @@ def test_the_default_layer_build_targets_the_lambda_runtime(tmp_path: Path) -> N
     python = tmp_path / "build" / "ConnectCoreLayer" / "python"
     assert list((python / "pydantic_core").glob("*.cpython-312-x86_64-linux-gnu.so"))
     assert list((python / "confluent_kafka").glob("cimpl.cpython-312-x86_64-linux-gnu.so"))
+    # made by a Python 3.12 of this machine (pyenv's, as LocalStack's executor runs the python3.12 functions with it)
+    _assert_byte_code(python / "connect_core", "cpython-312")
