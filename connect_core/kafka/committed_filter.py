@@ -20,6 +20,7 @@ is never taken for an open transaction before a seek has found it again.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import operator
@@ -241,10 +242,8 @@ class CommittedFilter:
     @staticmethod
     def _take(consumer: Any, message: Any, read: _Read) -> None:
         """One message of an answer that is not the usual one (several partitions, an end, an error)."""
-        from confluent_kafka import KafkaError, TopicPartition
-
         error, offset = message.error(), message.offset()
-        if error is not None and error.code() != KafkaError._PARTITION_EOF:
+        if error is not None and error.code() != _partition_eof():
             log.warning("read_committed check: %s", error)  # the client recovers before the deadline
             read.ended.update(read.position)
             return
@@ -255,6 +254,8 @@ class CommittedFilter:
                 # An end queued while the partition fetched on between checks may be stale (records came since):
                 # read on from here after a seek, whose end (if any) is the current one.
                 read.unseeked.discard(key)
+                from confluent_kafka import TopicPartition
+
                 consumer.seek(TopicPartition(key[0], key[1], read.position[key]))
                 return
             read.ended.add(key)
@@ -310,6 +311,14 @@ class _Read:
         self.consumed: dict[tuple[str, int], int] = {}  # the last offset consume() handed out per partition
         self.ended: set[tuple[str, int]] = set()  # partitions whose end (or an error) came up: paused after the read
         self.unseeked = unseeked  # partitions read on from the last check without a seek (an end may be stale)
+
+
+@functools.cache
+def _partition_eof() -> int:
+    """librdkafka's end-of-partition event code (``confluent_kafka`` imported on first use)."""
+    from confluent_kafka import KafkaError
+
+    return KafkaError._PARTITION_EOF
 
 
 def _offsets_by_partition(batch: Sequence[ConsumedRecord]) -> dict[tuple[str, int], list[int]]:
