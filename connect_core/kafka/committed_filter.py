@@ -13,9 +13,11 @@ must resume: the runtime writes the prefix and has the rest delivered again (``r
 Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
 invocations (``docs/deploy.md`` has the measured numbers). A read that stops short of a partition's end leaves the
 partition fetching on (its queue bounded by ``QUEUED_MAX_KBYTES``): the mapping's next batch starts where the last one
-ended, and is read without a seek, a resume or anything fetched twice; a partition at its end is paused, so an idle
-consumer does not poll the broker. An end the consumer met between two checks may be stale (records came since): it
-is never taken for an open transaction before a seek has found it again.
+ended, and is read without a seek, a resume or anything fetched twice (the committed offsets one check consumed past
+its batch, other partitions' records coming in the same queue, start the next); a partition at its end is paused, so
+an idle consumer does not poll the broker (one left fetching costs ~1% of a core while the container idles; Lambda
+freezes it). An end the consumer met between two checks may be stale (records came since): it is never taken for an
+open transaction before a seek has found it again.
 """
 
 from __future__ import annotations
@@ -93,10 +95,10 @@ class CommittedFilter:
         self.dropped = 0  # records of aborted transactions dropped so far
         self._consumer: Any = None
         self._assigned: set[tuple[str, int]] = set()
-        # Partitions left fetching after a read that stopped short of their end, with the offset their queue
-        # continues at (the next batch of a mapping usually starts there: no seek, no pause, nothing fetched twice).
-        self._streaming: dict[tuple[str, int], int] = {}
-        self._unseeked: set[tuple[str, int]] = set()  # partitions the current check reads on from the last one
+        # Partitions left fetching after a read that stopped short of their end, with what was consumed past the
+        # batch (the next batch of a mapping usually starts there: no seek, no pause, nothing fetched twice).
+        self._streaming: dict[tuple[str, int], _Stream] = {}
+        self._reading_on: dict[tuple[str, int], _Stream] = {}  # what the current check reads on from, per partition
 
     def committed(self, batch: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
         """The records of ``batch`` that are committed, in order; raises :class:`OpenTransactionError` when some
@@ -176,10 +178,11 @@ class CommittedFilter:
         # Seeking a warm assignment is cheaper than re-assigning, except to offset 0: librdkafka 2.16 does not wake
         # its fetcher for a seek to an offset <= 0, which then waits for the broker thread's next wake-up (~1 s).
         streaming, self._streaming = self._streaming, {}
-        if set(ranges) == self._assigned and all(streaming.get(key) == first for key, (first, _) in ranges.items()):
-            self._unseeked = set(ranges)  # every partition's queue goes on at the batch's first offset: read on
+        if set(ranges) == self._assigned and all(key in streaming and streaming[key].follows(first)
+                                                 for key, (first, _) in ranges.items()):
+            self._reading_on = streaming  # every partition goes on where the last check stopped: read on
             return
-        self._unseeked = set()
+        self._reading_on = {}
         if set(ranges) == self._assigned and all(first > 0 for first, _ in ranges.values()):
             # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only ~1 s later
             # (measured: 1,000-1,020 ms on every second batch or so, against 7-40 ms this way round).
@@ -204,8 +207,8 @@ class CommittedFilter:
         from confluent_kafka import Message
 
         message_error, message_offset = Message.error, Message.offset
-        read = _Read(ranges, self._unseeked)
-        self._unseeked = set()
+        read = _Read(ranges, self._reading_on)
+        self._reading_on = {}
         pending, seen, position, only = read.pending, read.seen, read.position, read.only
         deadline = time.monotonic() + self.timeout_s
         try:
@@ -219,11 +222,14 @@ class CommittedFilter:
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
                     offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
-                    read.consumed[only] = offsets[-1]
+                    read.queued[only] = offsets[-1] + 1
                     last = pending[only][1]
                     if max(offsets) >= last:  # the range ends in this answer: keep what precedes its end
                         end = next(i for i, offset in enumerate(offsets) if offset >= last)
-                        offsets = offsets[:end + 1] if offsets[end] == last else offsets[:end]
+                        if offsets[end] == last:
+                            end += 1
+                        read.beyond[only] = offsets[end:]  # the next batch's, when it reads on
+                        offsets = offsets[:end]
                         del pending[only]
                     if offsets:
                         seen[only] += offsets
@@ -236,7 +242,7 @@ class CommittedFilter:
             self._assigned = set()
             self._streaming = {}
             raise
-        self._stop_at_ends(consumer, read.consumed, read.ended)
+        self._stop_at_ends(consumer, ranges, read)
         return seen, read.held
 
     @staticmethod
@@ -249,6 +255,8 @@ class CommittedFilter:
             return
         key = read.only if read.only is not None else (message.topic(), message.partition())
         pending = read.pending
+        if key not in read.position:  # a partition of an earlier assignment (none: every check assigns its own)
+            return
         if error is not None:
             if key in read.unseeked and key in pending:
                 # An end queued while the partition fetched on between checks may be stale (records came since):
@@ -260,7 +268,9 @@ class CommittedFilter:
                 return
             read.ended.add(key)
         elif offset is not None:
-            read.consumed[key] = offset
+            read.queued[key] = offset + 1
+            if offset > pending.get(key, (0, -1))[1]:
+                read.beyond[key].append(offset)  # past the range: the next batch's, when it reads on
         if key not in pending or offset is None:
             return
         last = pending[key][1]
@@ -274,8 +284,7 @@ class CommittedFilter:
         if offset >= last:
             del pending[key]
 
-    def _stop_at_ends(self, consumer: Any, consumed: dict[tuple[str, int], int],
-                      ended: set[tuple[str, int]]) -> None:
+    def _stop_at_ends(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]], read: _Read) -> None:
         """Pause every partition whose read met its end (or an error), or whose last fetch saw no record past what
         was consumed; leave the others fetching on from where the read stopped (``_streaming``), for the next batch.
 
@@ -283,14 +292,14 @@ class CommittedFilter:
         that then reaches it only costs that partition's fetches until the next check."""
         from confluent_kafka import TopicPartition
 
-        streaming: dict[tuple[str, int], int] = {}
+        streaming: dict[tuple[str, int], _Stream] = {}
         stop = []
         for key in sorted(self._assigned):
-            last = consumed.get(key)
-            if last is not None and key not in ended:
+            queued = read.queued.get(key)
+            if queued is not None and key in ranges and key not in read.ended:
                 _low, high = consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
-                if high is not None and high > last + 1:  # records after the read's last: the next batch's
-                    streaming[key] = last + 1
+                if high is not None and high > queued:  # records after what was consumed: the next batch's
+                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued)
                     continue
             stop.append(TopicPartition(*key))
         if stop:
@@ -298,19 +307,43 @@ class CommittedFilter:
         self._streaming = streaming
 
 
+class _Stream(NamedTuple):
+    """A partition left fetching after a check: the check's last offset, the committed offsets past it that the
+    check consumed already (in order), and the offset the consumer's queue goes on at."""
+
+    last: int
+    beyond: list[int]
+    queued: int
+
+    def follows(self, first: int) -> bool:
+        """Whether a range starting at ``first`` goes on from here: no committed record lies between the last
+        check's end and ``first`` (all of them are known: ``beyond``, then the queue)."""
+        return self.last < first <= (self.beyond[0] if self.beyond else self.queued)
+
+
 class _Read:
     """What one check's read has found so far."""
 
-    def __init__(self, ranges: dict[tuple[str, int], tuple[int, int]], unseeked: set[tuple[str, int]]) -> None:
+    def __init__(self, ranges: dict[tuple[str, int], tuple[int, int]], reading_on: dict[tuple[str, int], _Stream]
+                 ) -> None:
         self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
         self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found
         self.held: dict[tuple[str, int], int] = {}  # partition -> last stable offset, at or before its last
         self.position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
         # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
         self.only = next(iter(ranges)) if len(ranges) == 1 else None
-        self.consumed: dict[tuple[str, int], int] = {}  # the last offset consume() handed out per partition
+        self.queued: dict[tuple[str, int], int] = {}  # where the consumer's queue goes on, per partition
+        self.beyond: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed, past the range
         self.ended: set[tuple[str, int]] = set()  # partitions whose end (or an error) came up: paused after the read
-        self.unseeked = unseeked  # partitions read on from the last check without a seek (an end may be stale)
+        self.unseeked = set(reading_on)  # partitions read on from the last check without a seek (an end may be stale)
+        for key, stream in reading_on.items():  # what the last check consumed past its range starts this one
+            last = ranges[key][1]
+            known = [offset for offset in stream.beyond if offset <= last]
+            self.seen[key] = known
+            self.beyond[key] = stream.beyond[len(known):]
+            self.queued[key] = self.position[key] = stream.queued
+            if stream.queued > last:  # the queue went past the range: every committed record of it is known
+                del self.pending[key]
 
 
 @functools.cache

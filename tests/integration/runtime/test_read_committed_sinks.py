@@ -433,7 +433,7 @@ def test_the_check_reads_on_from_the_last_batch_and_never_trusts_a_stale_end(kaf
     try:
         first = read(20)[:10]
         assert ids(check.committed(first)) == list(range(10))
-        assert check._streaming == {(topic, 0): 10}  # left fetching: records 10-19 are there
+        assert check._streaming[(topic, 0)].queued >= 10  # left fetching: records 10-19 are there
         time.sleep(0.5)  # lets the consumer reach the partition's end (offset 20) before more records come
         produce(range(20, 30))
         producer.begin_transaction()
@@ -451,6 +451,57 @@ def test_the_check_reads_on_from_the_last_batch_and_never_trusts_a_stale_end(kaf
         rest = read(40)[30:]
         assert ids(check.committed(rest[:3])) == [30, 31, 32]
         assert ids(check.committed(rest[3:])) == [33, 34, *range(35, 40)]
+    finally:
+        check.close()
+        admin.delete_topics([topic])[topic].result(30)
+
+
+def test_the_check_reads_on_across_partitions_and_transactions_exactly(kafka_bootstrap: str) -> None:
+    """Batches of two partitions, one after the other as a mapping sends them, over committed and aborted
+    transactions: the check keeps what it consumed past one batch for the next (its records came in one queue), and
+    every batch keeps exactly its committed records."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.api.consumed_record import ConsumedRecord
+    from connect_core.kafka.committed_filter import CommittedFilter
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-two-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    producer = _transactional_producer(kafka_bootstrap)
+    aborted: set[int] = set()
+    for start in range(0, 1200, 100):  # every third transaction aborted
+        producer.begin_transaction()
+        for record_id in range(start, start + 100):
+            producer.produce(topic, value=str(record_id).encode(), partition=record_id % 2)
+        producer.flush(30)
+        if start % 300 == 100:
+            producer.abort_transaction(30)
+            aborted.update(range(start, start + 100))
+        else:
+            producer.commit_transaction(30)
+    per: dict[int, list[ConsumedRecord]] = {}
+    for partition in (0, 1):  # what a read_uncommitted mapping hands the function
+        consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                             "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, partition, 0)])
+        per[partition] = []
+        deadline = time.monotonic() + 30
+        while len(per[partition]) < 600 and time.monotonic() < deadline:
+            per[partition] += [ConsumedRecord(topic, partition, m.offset(), value=m.value())
+                               for m in consumer.consume(200, 1.0) if m.error() is None]
+        consumer.close()
+        assert len(per[partition]) == 600
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
+    read_on = 0
+    try:
+        for start in range(0, 600, 70):
+            batch = per[0][start:start + 70] + per[1][start:start + 70]
+            read_on += bool(check._streaming)
+            kept = [int(r.value or b"") for r in check.committed(batch)]
+            assert kept == [int(r.value or b"") for r in batch if int(r.value or b"") not in aborted]
+        assert read_on >= 6  # most batches went on from the one before
     finally:
         check.close()
         admin.delete_topics([topic])[topic].result(30)
