@@ -73,18 +73,26 @@ class SinkOffsets:
         return applied
 
     def plan(self, batch: Sequence[ConsumedRecord], paused: set[TopicPartition],
-             rewound: Mapping[TopicPartition, int]) -> BatchPlan:
+             rewound: Mapping[TopicPartition, int],
+             runs: Mapping[tuple[str, int], Sequence[int]] | None = None) -> BatchPlan:
         """Which records of ``batch`` the task gets: none below its position (already its own, or skipped by a
         rewind), none of a paused partition (held at its first such record), and, when a rewind reached back
-        before the batch and the source can seek, none of that partition (held at the rewind)."""
+        before the batch and the source can seek, none of that partition (held at the rewind).
+
+        ``runs``: the batch's offsets per partition in batch order when the caller has them already (the
+        read_committed check), so the batch is not walked again."""
         plan = BatchPlan()
         first: dict[tuple[str, int], int] = {}
         end: dict[tuple[str, int], int] = {}
-        for key, run in itertools.groupby(batch, _PARTITION):  # runs of one partition; tuples made in C
-            offsets = list(map(_OFFSET, run))
-            if key not in first:
-                first[key] = offsets[0]
-            end[key] = offsets[-1] + 1
+        if runs is not None:
+            for key, found in runs.items():
+                first[key], end[key] = found[0], found[-1] + 1
+        else:
+            for key, run in itertools.groupby(batch, _PARTITION):  # runs of one partition; tuples made in C
+                offsets = list(map(_OFFSET, run))
+                if key not in first:
+                    first[key] = offsets[0]
+                end[key] = offsets[-1] + 1
         plan.first = {TopicPartition(*key): offset for key, offset in first.items()}
         plan.next = {TopicPartition(*key): offset for key, offset in end.items()}
         for tp, start in plan.first.items():

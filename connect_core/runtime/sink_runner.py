@@ -57,7 +57,7 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
@@ -238,8 +238,10 @@ class SinkRunner:
             if result.aborted:
                 converted = None
             consumed = committed
+        # the check's offsets per partition describe the batch still when it kept every record
+        runs = check.offsets if check is not None and len(consumed) == len(check.batch) else None
         try:
-            plan = self._deliver(running, consumed, result, converted, assignment, remaining_ms=budget)
+            plan = self._deliver(running, consumed, result, converted, assignment, remaining_ms=budget, runs=runs)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (consumed or held):
@@ -284,15 +286,18 @@ class SinkRunner:
     def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
                  converted: list[SinkRecord | None] | None = None,
                  assignment: Collection[TopicPartition] | None = None, *,
-                 remaining_ms: Callable[[], float] | None = None) -> BatchPlan:
+                 remaining_ms: Callable[[], float] | None = None,
+                 runs: Mapping[tuple[str, int], Sequence[int]] | None = None) -> BatchPlan:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
-        it), or None to convert it here. The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
+        it), or None to convert it here; ``runs``: the batch's offsets per partition, when known
+        (``SinkOffsets.plan``). The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
         opened before their records, ``offset()`` requests move the task's position, paused partitions and records
         the warm task already has are not put, ``pre_commit``'s answer is what ``result.offsets`` commits, and a
         ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
         context, offsets = running.context, running.offsets
         assert context is not None
-        batch_partitions = {TopicPartition(*key) for key in set(map(_PARTITION, consumed))}  # tuples made in C
+        keys = runs.keys() if runs is not None else set(map(_PARTITION, consumed))  # tuples made in C
+        batch_partitions = {TopicPartition(*key) for key in keys}
         owned = set(assignment) | batch_partitions if assignment is not None else running.assigned | batch_partitions
         revoked = running.assigned - owned
         if revoked:  # pull mode: the partitions went to another task (or their topic no longer matches)
@@ -306,7 +311,7 @@ class SinkRunner:
             context.set_assignment(running.assigned)  # assignment() already names them in open()
             running.task.open(sorted(new))
         rewound = offsets.rewind(_take_offset_requests(context), running.assigned)
-        plan = offsets.plan(consumed, set(context.paused), rewound)
+        plan = offsets.plan(consumed, set(context.paused), rewound, runs)
         whole = len(plan.deliver) == len(consumed)
         delivered = consumed if whole else [consumed[i] for i in plan.deliver]
         if running.consumed_index is not None:

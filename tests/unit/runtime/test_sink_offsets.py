@@ -74,3 +74,25 @@ def test_only_assigned_partitions_may_be_paused_or_resumed() -> None:
         context.pause(A1)
     context.set_assignment([A1])  # A0 revoked: its pause is forgotten, as a consumer forgets it
     assert context.paused == set() and context.assignment() == {A1}
+
+
+def test_a_plan_from_the_checks_offsets_per_partition_equals_the_plan_from_the_batch() -> None:
+    """``runs`` (what the read_committed check collected) stand in for walking the batch: the same plan, and the
+    same positions after it, for partitions in runs, a paused one, one the warm task already has, and a rewind."""
+    from connect_core.kafka.committed_filter import _offsets_by_partition
+
+    batches = [
+        _batch(0, 10, 3) + _batch(1, 0, 2),
+        _batch(1, 2, 2) + _batch(0, 12, 4) + _batch(1, 4, 1),  # partition 1 in two runs; 12 already delivered
+        [ConsumedRecord("a", 0, 20), ConsumedRecord("a", 0, 22), ConsumedRecord("a", 1, 9)],  # gaps
+    ]
+    for paused, rewind in ((set(), {}), ({A1}, {}), (set(), {A0: 11})):
+        for seeks in (False, True):
+            walked, given = SinkOffsets(seeks=seeks), SinkOffsets(seeks=seeks)
+            for batch in batches:
+                expected = walked.plan(batch, paused, walked.rewind(rewind, {A0, A1}))
+                plan = given.plan(batch, paused, given.rewind(rewind, {A0, A1}), _offsets_by_partition(batch))
+                assert plan == expected
+                walked.delivered(expected)
+                given.delivered(plan)
+                assert given.positions == walked.positions and given.committed == walked.committed
