@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConfigError, ConnectError
-from connect_core.connectors.jdbc._url import parse_jdbc_url
+from connect_core.connectors.jdbc._url import MYSQL, parse_jdbc_url
 
 if TYPE_CHECKING:
     from connect_core.connectors.jdbc._dialect import Dialect
@@ -35,6 +35,10 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
         engine = create_engine(url)
         cargs, cparams = engine.dialect.create_connect_args(url)
         cparams.update(jdbc.connect_args())  # TLS as the URL asks, and a connect timeout
+        if jdbc.family == MYSQL:
+            from connect_core.connectors.jdbc._mysql_decoders import conversions
+
+            cparams["conv"] = conversions()  # the same values, DATETIME and DATE decoded in C
     except ModuleNotFoundError as e:
         raise ConfigError(f"Invalid value {config.connection_url} for configuration connection.url: the driver "
                           f"for {jdbc.drivername} is not installed ({e.name})") from e

@@ -454,3 +454,46 @@ def test_catalog_pattern_finds_a_table_of_another_database(mariadb_settings: dic
         assert tables(**{"catalog.pattern": other}) == [f"`{other}`.`{table}`"]
     finally:
         _sql(conn, f"DROP DATABASE {other}")
+
+
+def test_temporal_decoders_read_rows_as_pymysql(mariadb_settings: dict[str, str], db: tuple) -> None:
+    """The task's connection decodes DATETIME/TIMESTAMP/DATE in C (``_mysql_decoders``): every row of every
+    precision, nulls and zero dates read through it equal pymysql's own decoding, value and type."""
+    from connect_core.api.config import parse_config
+    from connect_core.connectors.jdbc._connection import connect
+    from connect_core.connectors.jdbc._dialect import dialect_for
+    from connect_core.connectors.jdbc._mysql_decoders import decode_date, decode_datetime
+    from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
+
+    conn, table = db
+    _sql(conn, "SET SESSION sql_mode = ''", "SET SESSION time_zone = '+00:00'",
+         f"CREATE TABLE {table} (id INT PRIMARY KEY, d0 DATETIME NULL, d1 DATETIME(1) NULL, d3 DATETIME(3) NULL, "
+         "d6 DATETIME(6) NULL, t0 TIMESTAMP NULL, t6 TIMESTAMP(6) NULL, dd DATE NULL, y YEAR NULL, tm TIME(6) NULL)")
+    values = [
+        ("2024-03-05 12:34:56", "2024-03-05 12:34:56.1", "2024-03-05 12:34:56.123", "2024-03-05 12:34:56.123456",
+         "2024-03-05 12:34:56", "2024-03-05 12:34:56.000001", "2024-03-05", 2024, "12:34:56.5"),
+        ("1000-01-01 00:00:00", "9999-12-31 23:59:59.9", "1970-01-01 00:00:00.001", "9999-12-31 23:59:59.999999",
+         "1970-01-01 00:00:01", "2038-01-19 03:14:07.999999", "9999-12-31", 1901, "-838:59:59"),
+        ("0000-00-00 00:00:00", "0000-00-00 00:00:00.0", "2024-00-00 00:00:00", "2024-02-00 10:00:00.5",
+         "0000-00-00 00:00:00", "0000-00-00 00:00:00", "0000-00-00", 0, "00:00:00"),
+        (None,) * 9,
+    ]
+    _sql(conn, f"INSERT INTO {table} VALUES ({', '.join(['%s'] * 10)})",
+         params=[(i, *row) for i, row in enumerate(values)])
+    props = _props(mariadb_settings, table, mode="bulk")
+    ours = connect(parse_config(JdbcSourceConfig, props), dialect_for("mysql", "", "ALWAYS"))
+    try:
+        assert ours.decoders[12] is decode_datetime and ours.decoders[10] is decode_date  # DATETIME, DATE
+        select = f"SELECT * FROM {table} ORDER BY id"
+        with ours.cursor() as cursor:
+            cursor.execute(select)
+            fast = cursor.fetchall()
+        with conn.cursor() as cursor:  # pymysql's default decoders
+            cursor.execute(select)
+            reference = cursor.fetchall()
+    finally:
+        ours.close()
+    assert len(fast) == len(values)
+    for got, expected in zip(fast, reference, strict=True):
+        assert [(type(v), v) for v in got] == [(type(v), v) for v in expected]
+    assert isinstance(fast[0][4], dt.datetime) and isinstance(fast[2][1], str)  # parsed, and zero dates kept as text
