@@ -35,17 +35,19 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
         engine = create_engine(url)
         cargs, cparams = engine.dialect.create_connect_args(url)
         cparams.update(jdbc.connect_args())  # TLS as the URL asks, and a connect timeout
+        open_connection = engine.dialect.connect
         if jdbc.family == MYSQL:
-            from connect_core.connectors.jdbc._mysql_decoders import conversions
+            from connect_core.connectors.jdbc._mysql_driver import connection_class, conversions
 
             cparams["conv"] = conversions()  # the same values, DATETIME and DATE decoded in C
+            open_connection = connection_class()  # what the dialect's connect builds, without the CA store load
     except ModuleNotFoundError as e:
         raise ConfigError(f"Invalid value {config.connection_url} for configuration connection.url: the driver "
                           f"for {jdbc.drivername} is not installed ({e.name})") from e
     error: Exception | None = None
     for attempt in range(1, config.connection_attempts + 1):
         try:
-            conn = engine.dialect.connect(*cargs, **cparams)  # no pool: one connection per task invocation
+            conn = open_connection(*cargs, **cparams)  # no pool: one connection per task invocation
             try:
                 jdbc.check_tls(conn)
             except ConnectError:

@@ -457,12 +457,12 @@ def test_catalog_pattern_finds_a_table_of_another_database(mariadb_settings: dic
 
 
 def test_temporal_decoders_read_rows_as_pymysql(mariadb_settings: dict[str, str], db: tuple) -> None:
-    """The task's connection decodes DATETIME/TIMESTAMP/DATE in C (``_mysql_decoders``): every row of every
+    """The task's connection decodes DATETIME/TIMESTAMP/DATE in C (``_mysql_driver``): every row of every
     precision, nulls and zero dates read through it equal pymysql's own decoding, value and type."""
     from connect_core.api.config import parse_config
     from connect_core.connectors.jdbc._connection import connect
     from connect_core.connectors.jdbc._dialect import dialect_for
-    from connect_core.connectors.jdbc._mysql_decoders import decode_date, decode_datetime
+    from connect_core.connectors.jdbc._mysql_driver import decode_date, decode_datetime
     from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
 
     conn, table = db

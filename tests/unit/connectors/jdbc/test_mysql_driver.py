@@ -1,20 +1,29 @@
-"""The source's pymysql DATETIME/DATE decoders against pymysql's own, text by text (same value, same type)."""
+"""The source's pymysql set-up against pymysql's own: DATETIME/DATE decoders text by text, the PREFERRED TLS context."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import ssl
 from typing import TYPE_CHECKING
 
 import pytest
+from pymysql.connections import Connection
 from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions as pymysql_conversions
 from pymysql.converters import convert_date, convert_datetime
 
-from connect_core.connectors.jdbc._mysql_decoders import conversions, decode_date, decode_datetime
+from connect_core.connectors.jdbc._mysql_driver import (
+    connection_class,
+    conversions,
+    decode_date,
+    decode_datetime,
+    preferred_tls_context,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 # canonical server text, and every shape fromisoformat accepts that pymysql's regex does not (or reads otherwise)
 DATETIMES = [
@@ -74,3 +83,37 @@ def test_conversions_replace_only_the_temporal_decoders() -> None:
     ours = conversions()
     changed = {k for k in ours.keys() | pymysql_conversions.keys() if ours.get(k) is not pymysql_conversions.get(k)}
     assert changed == {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.DATE}
+
+
+def _settings(ctx: ssl.SSLContext) -> dict[str, object]:
+    return {"protocol": ctx.protocol, "options": ctx.options, "verify_mode": ctx.verify_mode,
+            "check_hostname": ctx.check_hostname, "verify_flags": ctx.verify_flags,
+            "minimum_version": ctx.minimum_version, "maximum_version": ctx.maximum_version,
+            "ciphers": ctx.get_ciphers(), "post_handshake_auth": ctx.post_handshake_auth,
+            "hostname_checks_common_name": ctx.hostname_checks_common_name, "security_level": ctx.security_level,
+            "keylog_filename": ctx.keylog_filename, "sni_callback": ctx.sni_callback}
+
+
+@pytest.mark.parametrize("keylog", [None, "keys.log"])
+def test_preferred_tls_context_is_pymysqls_without_the_ca_store(
+        keylog: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if keylog is None:
+        monkeypatch.delenv("SSLKEYLOGFILE", raising=False)
+    else:
+        monkeypatch.setenv("SSLKEYLOGFILE", str(tmp_path / keylog))
+    reference = Connection._create_ssl_ctx(None, {})  # what pymysql's PREFERRED mode builds (self is unused)
+    ours = preferred_tls_context()
+    assert _settings(ours) == _settings(reference)
+    assert reference.verify_mode == ssl.CERT_NONE and not reference.check_hostname  # the store is never read
+    assert ours.cert_store_stats()["x509_ca"] == 0
+
+
+def test_connection_class_builds_pymysqls_context_for_tls_settings(tmp_path: Path) -> None:
+    cls = connection_class()
+    assert issubclass(cls, Connection) and connection_class() is cls
+    conn = cls.__new__(cls)  # no server: only the context choice is under test
+    assert _settings(conn._create_ssl_ctx({})) == _settings(preferred_tls_context())
+    given = ssl.create_default_context()
+    assert conn._create_ssl_ctx(given) is given
+    required = conn._create_ssl_ctx({"verify_mode": True, "check_hostname": False})  # a URL's TLS settings
+    assert required.verify_mode == ssl.CERT_REQUIRED and required.cert_store_stats()["x509_ca"] > 0
