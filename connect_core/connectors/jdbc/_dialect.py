@@ -206,10 +206,11 @@ class MySqlDialect(Dialect):
             cursor.close()
 
     def streaming_cursor(self, conn: Any) -> Any:
-        """pymysql's unbuffered cursor: rows are read from the socket as ``fetchmany`` asks for them."""
-        import pymysql.cursors
+        """pymysql's unbuffered cursor: rows are read from the socket as ``fetchmany`` asks for them (and parsed
+        by ``_mysql_driver.row_reader``)."""
+        from connect_core.connectors.jdbc._mysql_driver import streaming_cursor_class
 
-        return conn.cursor(pymysql.cursors.SSCursor)
+        return conn.cursor(streaming_cursor_class())
 
     def is_transient(self, error: BaseException) -> bool:
         """Server and client error codes of lost connections, deadlocks and lock wait timeouts."""

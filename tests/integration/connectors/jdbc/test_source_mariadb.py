@@ -497,3 +497,45 @@ def test_temporal_decoders_read_rows_as_pymysql(mariadb_settings: dict[str, str]
     for got, expected in zip(fast, reference, strict=True):
         assert [(type(v), v) for v in got] == [(type(v), v) for v in expected]
     assert isinstance(fast[0][4], dt.datetime) and isinstance(fast[2][1], str)  # parsed, and zero dates kept as text
+
+
+def test_row_reader_reads_rows_as_pymysql(mariadb_settings: dict[str, str], db: tuple) -> None:
+    """The querier's streaming cursor parses rows with ``_mysql_driver.row_reader``: every column type the source
+    maps, nulls, extremes and values past each length prefix (251 bytes, 64 KiB) equal pymysql's ``SSCursor``."""
+    from pymysql.cursors import SSCursor
+
+    from connect_core.connectors.jdbc._dialect import dialect_for
+
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, "
+               "mi MEDIUMINT, i INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, f FLOAT, d DOUBLE, n DECIMAL(10,2), "
+               "w DECIMAL(65,30), b1 BIT(1), b12 BIT(12), bo BOOLEAN, c CHAR(3), v VARCHAR(300), t MEDIUMTEXT, "
+               "bl MEDIUMBLOB, vb VARBINARY(10), dd DATE, dt6 DATETIME(6), ts TIMESTAMP NULL, tm TIME(6), y YEAR, "
+               "j JSON, e ENUM('a','b'), st SET('x','y'))")
+    rows = [
+        (1, -128, 255, -32768, -8388608, 4294967295, -2**63, 2**64 - 1, 1.5, -2.25e300, "-12345678.91",
+         "1" * 35 + "." + "2" * 30, 1, 4095, True, "é€x", "v" * 300, "ü" * 70_000, b"\x00\xff" * 40_000,
+         b"\x00\x01", "2024-03-05", "2024-03-05 12:34:56.000001", "2038-01-19 03:14:07", "-838:59:59.000000",
+         2155, '{"k": [1, "é"]}', "b", "x,y"),
+        (2, *([None] * 27)),
+        (3, 0, 0, 0, 0, 0, 0, 0, 0.0, 0.0, "0", "0", 0, 0, False, "", "", "", b"", b"", "1000-01-01",
+         "1000-01-01 00:00:00", "1970-01-01 00:00:01", "00:00:00", 1901, "null", "a", ""),
+        (4, 1, 1, 1, 1, 1, 1, 1, 1.0, 1.0, "1.01", "1", 1, 1, True, "abc", "x" * 250, "y" * 251, b"z" * 65_536,
+         b"q" * 10, "9999-12-31", "9999-12-31 23:59:59.999999", "2024-03-05 12:34:56", "838:59:59", 2024, "[]",
+         "a", "x"),
+    ]
+    _sql(conn, f"INSERT INTO {table} VALUES ({', '.join(['%s'] * 28)})", params=rows)
+    select = f"SELECT * FROM {table} ORDER BY id"
+    cursor = dialect_for("mysql", "", "ALWAYS").streaming_cursor(conn)
+    try:
+        cursor.execute(select)
+        assert "_read_row_from_packet" in vars(cursor._result)  # the row reader is in place
+        fast = cursor.fetchmany(3) + cursor.fetchmany(3)
+    finally:
+        cursor.close()
+    with conn.cursor(SSCursor) as reference_cursor:
+        reference_cursor.execute(select)
+        reference = reference_cursor.fetchall()
+    assert len(fast) == len(rows)
+    for got, expected in zip(fast, reference, strict=True):
+        assert [(type(v), v) for v in got] == [(type(v), v) for v in expected]

@@ -1,17 +1,20 @@
-"""The source's pymysql set-up against pymysql's own: DATETIME/DATE decoders text by text, the PREFERRED TLS context."""
+"""The source's pymysql set-up against pymysql's own: DATETIME/DATE decoders text by text, the PREFERRED TLS context,
+the row reader packet by packet."""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import random
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pymysql.connections import Connection
+from pymysql.connections import Connection, MySQLResult
 from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions as pymysql_conversions
 from pymysql.converters import convert_date, convert_datetime
+from pymysql.protocol import MysqlPacket
 
 from connect_core.connectors.jdbc._mysql_driver import (
     connection_class,
@@ -19,6 +22,7 @@ from connect_core.connectors.jdbc._mysql_driver import (
     decode_date,
     decode_datetime,
     preferred_tls_context,
+    row_reader,
 )
 
 if TYPE_CHECKING:
@@ -117,3 +121,74 @@ def test_connection_class_builds_pymysqls_context_for_tls_settings(tmp_path: Pat
     assert conn._create_ssl_ctx(given) is given
     required = conn._create_ssl_ctx({"verify_mode": True, "check_hostname": False})  # a URL's TLS settings
     assert required.verify_mode == ssl.CERT_REQUIRED and required.cert_store_stats()["x509_ca"] > 0
+
+
+class _Result:
+    """What ``row_reader`` and pymysql's ``_read_row_from_packet`` read of a ``MySQLResult``: its converters."""
+
+    def __init__(self, converters: list[tuple[str | None, Callable[[Any], Any] | None]]) -> None:
+        self.converters = converters
+
+
+def _length(n: int, width: int = 0) -> bytes:
+    """A length-encoded integer, minimal unless ``width`` forces a prefix (2, 3 or 8 bytes)."""
+    if not width:
+        width = 0 if n < 251 else 2 if n < 2**16 else 3 if n < 2**24 else 8
+    return bytes([n]) if not width else bytes([{2: 252, 3: 253, 8: 254}[width]]) + n.to_bytes(width, "little")
+
+
+def _read_both(result: _Result, data: bytes, position: int = 0) -> None:
+    """Our reader and pymysql's on the same packet: same row (value and type) or same error, same end position."""
+    outcomes = []
+    for read in (row_reader(result), lambda packet: MySQLResult._read_row_from_packet(result, packet)):
+        packet = MysqlPacket(data, "utf8")
+        packet._position = position
+        try:
+            row: object = read(packet)
+            outcome: tuple[object, ...] = ("row", [(type(v), v) for v in row], packet._position)  # type: ignore[attr-defined]
+        except Exception as e:
+            outcome = ("error", type(e), str(e))
+        outcomes.append(outcome)
+    assert outcomes[0] == outcomes[1]
+
+
+CONVERTERS: list[tuple[str | None, Callable[[Any], Any] | None]] = [
+    ("ascii", int), ("utf8", None), ("ascii", decimal.Decimal), ("ascii", float), ("ascii", decode_datetime),
+    ("ascii", decode_date), (None, None), ("utf8", None),
+]
+VALUES = [b"-12345", "näme-1 €".encode(), b"123.45", b"86.25", b"2024-03-05 12:34:56.5", b"2024-03-05",
+          b"\x00\xff\xfe binary", b"note"]
+
+
+def test_row_reader_reads_rows_as_pymysql() -> None:
+    result = _Result(CONVERTERS)
+    _read_both(result, b"".join(_length(len(v)) + v for v in VALUES))
+    _read_both(result, b"\xfb" * len(VALUES))  # all NULL
+    _read_both(result, b"\xff" + b"".join(_length(len(v)) + v for v in VALUES[1:]))  # 0xFF reads as NULL too
+    _read_both(result, b"xx" + b"".join(_length(len(v)) + v for v in VALUES), position=2)  # a packet read on
+    for size in (0, 1, 250, 251, 252, 65535, 65536, 2**20):  # each length prefix
+        text = ("é" * size).encode()[:size] if size % 2 == 0 else b"a" * size
+        row = [_length(len(v)) + v for v in VALUES]
+        row[7] = _length(size) + text
+        _read_both(result, b"".join(row))
+        row[6] = _length(size, 8) + b"b" * size  # a non-minimal 8-byte length
+        _read_both(result, b"".join(row))
+    rng = random.Random(26)
+    for _ in range(500):
+        row = [b"\xfb" if rng.random() < 0.2 else _length(len(v), rng.choice((0, 2, 3, 8))) + v for v in VALUES]
+        _read_both(result, b"".join(row))
+
+
+def test_row_reader_short_and_bad_packets_as_pymysql() -> None:
+    result = _Result(CONVERTERS)
+    full = b"".join(_length(len(v)) + v for v in VALUES)
+    for cut in range(len(full)):  # every truncation: fewer columns, a length or a value past the end
+        _read_both(result, full[:cut])
+    _read_both(result, full + b"\x01x")  # bytes after the last column stay unread
+    _read_both(result, _length(3) + b"abc" + full[7:])  # int("abc") fails in the first column
+    bad = [_length(len(v)) + v for v in VALUES]
+    bad[1] = _length(2) + b"\xc3\x28"  # not UTF-8
+    _read_both(result, b"".join(bad))
+    bad[1] = b"\xfc\x05"  # a 2-byte length cut short
+    _read_both(result, b"".join(bad[:2]))
+    _read_both(_Result([]), full)
