@@ -14,8 +14,8 @@ reads (~0.3 ms).
 
 Rows: pymysql reads each column of a row with four method calls (``read_length_coded_string``,
 ``read_length_encoded_integer``, ``read``, the position updates), ~0.3-0.5 us a column; ``row_reader`` reads the same
-length-encoded columns in one loop over the packet's bytes, installed on each result set of the querier's streaming
-cursor (``streaming_cursor_class``).
+length-encoded columns straight from the packet's bytes in a function generated per result set, installed on each
+result set of the querier's streaming cursor (``streaming_cursor_class``).
 """
 
 from __future__ import annotations
@@ -115,53 +115,52 @@ _NULL_COLUMN: Final = 251
 def row_reader(result: Any) -> Callable[[Any], tuple[Any, ...]]:
     """``result._read_row_from_packet`` for one result set, without pymysql's four method calls per column.
 
-    The packet's columns are length-encoded strings read in one loop over the result's (encoding, converter)
-    pairs, exactly as pymysql reads them; a packet it would read otherwise (fewer columns than the result, a length
-    past the packet's end) goes to pymysql's own method from the packet's start, which gives its exact result or
-    error.
+    Generated once per result set from its (encoding, converter) pairs: each length-encoded column read straight
+    from the packet's bytes, decoded and converted exactly as pymysql does; a packet it would read otherwise (fewer
+    columns than the result, a length past the packet's end) goes to pymysql's own method from the packet's start,
+    which gives its exact result or error.
     """
     from pymysql.connections import MySQLResult
 
-    original: Any = MySQLResult._read_row_from_packet  # type: ignore[attr-defined]  # pymysql private
-    converters = tuple(result.converters)
-    widths = _LENGTH_WIDTHS
-    null = _NULL_COLUMN
-
-    def read_row(packet: Any) -> tuple[Any, ...]:
-        data = packet._data
-        pos = start = packet._position
-        end = len(data)
-        row: list[Any] = []
-        append = row.append
-        for encoding, converter in converters:
-            if pos >= end:
-                break
-            c = data[pos]
-            pos += 1
-            if c < null:
-                stop = pos + c
-            elif c == null or c == 255:  # noqa: PLR1714 - pymysql reads 0xFF as NULL too
-                append(None)
-                continue
-            else:
-                width = widths[c]
-                stop = pos + width + int.from_bytes(data[pos:pos + width], "little")
-                pos += width
-            if stop > end:
-                break
-            value = data[pos:stop]
-            pos = stop
-            if encoding is not None:
-                value = value.decode(encoding)
-            if converter is not None:
-                value = converter(value)
-            append(value)
-        else:
-            packet._position = pos
-            return tuple(row)
-        packet._position = start  # a short packet: pymysql's own reading, result or error
-        return original(result, packet)
-
+    env: dict[str, Any] = {"original": MySQLResult._read_row_from_packet,  # type: ignore[attr-defined]
+                           "result": result, "W": _LENGTH_WIDTHS, "from_bytes": int.from_bytes}
+    short = "packet._position = start\n        return original(result, packet)"
+    lines = ["def read_row(packet):", "    data = packet._data", "    pos = start = packet._position",
+             "    end = len(data)"]
+    for k, (encoding, converter) in enumerate(result.converters):
+        value = "data[pos:stop]"
+        if encoding is not None:
+            env[f"E{k}"] = encoding
+            value = f"{value}.decode(E{k})"
+        if converter is not None:
+            env[f"C{k}"] = converter
+            value = f"C{k}({value})"
+        lines += [
+            "    if pos >= end:",
+            f"        {short}",
+            "    c = data[pos]",
+            f"    if c < {_NULL_COLUMN}:",
+            "        pos += 1",
+            "        stop = pos + c",
+            f"    elif c == {_NULL_COLUMN} or c == 255:",  # pymysql reads 0xFF as NULL too
+            "        pos += 1",
+            "        stop = -1",
+            "    else:",
+            "        w = W[c]",
+            "        stop = pos + 1 + w + from_bytes(data[pos + 1:pos + 1 + w], 'little')",
+            "        pos += 1 + w",
+            "    if stop < 0:",
+            f"        v{k} = None",
+            "    elif stop > end:",
+            f"        {short}",
+            "    else:",
+            f"        v{k} = {value}",
+            "        pos = stop",
+        ]
+    lines += ["    packet._position = pos", f"    return ({''.join(f'v{k}, ' for k in range(len(result.converters)))})"]
+    namespace = dict(env)
+    exec(compile("\n".join(lines), "<mysql row reader>", "exec"), namespace)
+    read_row: Callable[[Any], tuple[Any, ...]] = namespace["read_row"]
     return read_row
 
 
