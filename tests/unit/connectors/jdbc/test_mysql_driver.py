@@ -192,3 +192,16 @@ def test_row_reader_short_and_bad_packets_as_pymysql() -> None:
     bad[1] = b"\xfc\x05"  # a 2-byte length cut short
     _read_both(result, b"".join(bad[:2]))
     _read_both(_Result([]), full)
+
+
+def test_row_reader_compiled_once_per_column_list() -> None:
+    """Every invocation queries again: results with the same columns share one generated reader (compiling costs
+    ~3 ms), each reading its own result (pymysql's fallback included)."""
+    first, second = _Result(CONVERTERS), _Result(list(CONVERTERS))
+    read_first, read_second = row_reader(first), row_reader(second)
+    assert read_first is not read_second and read_first.__code__ is read_second.__code__
+    assert read_first.__closure__[0].cell_contents is first  # type: ignore[index]
+    assert read_second.__closure__[0].cell_contents is second  # type: ignore[index]
+    full = b"".join(_length(len(v)) + v for v in VALUES)
+    _read_both(second, full)
+    _read_both(second, full[:20])
