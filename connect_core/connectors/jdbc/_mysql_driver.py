@@ -21,6 +21,7 @@ result set of the querier's streaming cursor (``streaming_cursor_class``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Final
@@ -182,6 +183,18 @@ def _compile_reader(columns: tuple[Any, ...]) -> Callable[[Any], Callable[[Any],
 
 
 _CURSOR_CLASS: list[type] = []
+# The generated reader reads pymysql's private packet fields (``_data``, ``_position``) and replaces a private method:
+# only on the release line its tests compared it with (tests/unit/connectors/jdbc/test_mysql_driver.py); any other
+# reads its rows with pymysql's own reader.
+_TESTED_PYMYSQL: Final = (1, 2)
+
+
+@functools.cache
+def reader_fits() -> bool:
+    """Whether the installed pymysql is of the release line ``row_reader`` was tested on."""
+    import pymysql
+
+    return tuple(pymysql.VERSION[:2]) == _TESTED_PYMYSQL
 
 
 def streaming_cursor_class() -> type:
@@ -194,7 +207,7 @@ def streaming_cursor_class() -> type:
             def _query(self, q: str) -> int:
                 rowcount: int = super()._query(q)  # type: ignore[misc]  # pymysql private, not in its stubs
                 result: Any = self._result  # type: ignore[attr-defined]
-                if result is not None and result.unbuffered_active and not connections.DEBUG:
+                if result is not None and result.unbuffered_active and not connections.DEBUG and reader_fits():
                     result._read_row_from_packet = row_reader(result)
                 return rowcount
 
