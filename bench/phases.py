@@ -4,7 +4,7 @@ Runs ``connect_java.ours_file`` (FileStream source -> Kafka -> FileStream sink, 
 ``make bench``) once to warm up, then ``repetitions`` times (default 3) with each phase's process CPU summed: the
 source invocation, the sink invocations, the Lambda runtime's ``json.loads`` of each event, the mapping's consuming
 and event encoding (counted apart, as the bench does). Process CPU includes librdkafka's threads, which run beside
-whichever phase is current. bench/README issue 26 section 19 quotes it.
+whichever phase is current. bench/README ("Speed against a warm JVM", section 19) quotes it.
 """
 
 from __future__ import annotations
