@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["connection_class", "conversions", "decode_date", "decode_datetime", "preferred_tls_context"]
+__all__ = ["connection_class", "conversions", "decode_date", "decode_datetime", "preferred_tls_context", "reader_fits",
+           "row_reader", "streaming_cursor_class"]
 
 _datetime_from_iso = dt.datetime.fromisoformat
 _date_from_iso = dt.date.fromisoformat
@@ -90,23 +91,19 @@ def preferred_tls_context() -> Any:
     return ctx
 
 
-_CONNECTION_CLASS: list[type] = []
-
-
+@functools.cache
 def connection_class() -> type:
     """``pymysql.connect``'s class with the PREFERRED-mode context of ``preferred_tls_context``; TLS settings of the
     URL (a non-empty ``ssl`` mapping or ``ssl_*`` arguments) still build pymysql's own context."""
-    if not _CONNECTION_CLASS:
-        from pymysql.connections import Connection
+    from pymysql.connections import Connection
 
-        class SourceConnection(Connection):
-            def _create_ssl_ctx(self, sslp: Any) -> Any:
-                if isinstance(sslp, dict) and not sslp:  # PREFERRED mode: no TLS setting given
-                    return preferred_tls_context()
-                return super()._create_ssl_ctx(sslp)  # type: ignore[misc]  # pymysql private, not in its stubs
+    class SourceConnection(Connection):
+        def _create_ssl_ctx(self, sslp: Any) -> Any:
+            if isinstance(sslp, dict) and not sslp:  # PREFERRED mode: no TLS setting given
+                return preferred_tls_context()
+            return super()._create_ssl_ctx(sslp)  # type: ignore[misc]  # pymysql private, not in its stubs
 
-        _CONNECTION_CLASS.append(SourceConnection)
-    return _CONNECTION_CLASS[0]
+    return SourceConnection
 
 
 _LENGTH_WIDTHS: Final = {252: 2, 253: 3, 254: 8}  # length-encoded integers: 0xFC, 0xFD, 0xFE prefixes
@@ -182,7 +179,6 @@ def _compile_reader(columns: tuple[Any, ...]) -> Callable[[Any], Callable[[Any],
     return make
 
 
-_CURSOR_CLASS: list[type] = []
 # The generated reader reads pymysql's private packet fields (``_data``, ``_position``) and replaces a private method:
 # only on the release line its tests compared it with (tests/unit/connectors/jdbc/test_mysql_driver.py); any other
 # reads its rows with pymysql's own reader.
@@ -197,19 +193,22 @@ def reader_fits() -> bool:
     return tuple(pymysql.VERSION[:2]) == _TESTED_PYMYSQL
 
 
+@functools.cache
 def streaming_cursor_class() -> type:
-    """pymysql's ``SSCursor`` whose result sets read their rows with ``row_reader``."""
-    if not _CURSOR_CLASS:
-        from pymysql import connections
-        from pymysql.cursors import SSCursor
+    """pymysql's ``SSCursor`` whose result sets read their rows with ``row_reader`` (``SSCursor`` itself on a pymysql
+    the reader was not tested on)."""
+    from pymysql import connections
+    from pymysql.cursors import SSCursor
 
-        class SourceCursor(SSCursor):
-            def _query(self, q: str) -> int:
-                rowcount: int = super()._query(q)  # type: ignore[misc]  # pymysql private, not in its stubs
-                result: Any = self._result  # type: ignore[attr-defined]
-                if result is not None and result.unbuffered_active and not connections.DEBUG and reader_fits():
-                    result._read_row_from_packet = row_reader(result)
-                return rowcount
+    if not reader_fits():
+        return SSCursor
 
-        _CURSOR_CLASS.append(SourceCursor)
-    return _CURSOR_CLASS[0]
+    class SourceCursor(SSCursor):
+        def _query(self, q: str) -> int:
+            rowcount: int = super()._query(q)  # type: ignore[misc]  # pymysql private, not in its stubs
+            result: Any = self._result  # type: ignore[attr-defined]
+            if result is not None and result.unbuffered_active and not connections.DEBUG:
+                result._read_row_from_packet = row_reader(result)
+            return rowcount
+
+    return SourceCursor
