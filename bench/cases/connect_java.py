@@ -5,7 +5,8 @@ utime+stime from /proc (from just before its connectors are created until the la
 ``time.process_time()`` of this process (librdkafka threads included) for the same work, consuming included:
 - FileStream: file -> Kafka -> file. Ours: one ``SourceRunner`` invocation of FileStreamSource, then the topic
   consumed into Lambda events of ``BENCH_BATCH`` records for ``SinkRunner`` + FileStreamSink. Theirs: the same two
-  connectors (connect-file) in the worker.
+  connectors (connect-file) in the worker. Beside them, the raw floor (``raw_file``): the least a Python function
+  does for the same bytes under Lambda's delivery model, measured the same way in the same repetitions.
 - Kafka -> MariaDB upsert: ours ``SinkRunner`` + JdbcSink (upsert on the key) vs Debezium's JDBC sink
   (``io.debezium:debezium-connector-jdbc`` plugin archive from Central) on the same topic.
 - Kafka -> S3 (LocalStack): ours ``SinkRunner`` + S3 sink vs Apache Camel's Kafka connector (the generic
@@ -264,17 +265,29 @@ def measure_ours(action: Callable[[], int]) -> Sample:
 def _sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: str, *, records: int,
                      batch: int) -> int:
     """Consume ``topic`` as the event source mapping does, ``batch`` records at a time, each batch one warm
-    invocation (memory stays one batch deep at any size)."""
+    ``SinkRunner`` invocation (memory stays one batch deep at any size)."""
+    from connect_core.runtime.sink_runner import SinkRunner
+
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        return _mapping(bootstrap, topic, lambda event: runner.handle(event).put, records=records, batch=batch)
+    finally:
+        runner.close()
+
+
+def _mapping(bootstrap: str, topic: str, invoke: Callable[[dict[str, Any]], int], *, records: int,
+             batch: int) -> int:
+    """The event source mapping emulated: ``topic`` consumed (read_committed) ``batch`` records at a time, each
+    batch encoded as the Lambda event's JSON text (its CPU kept in ``ESM_CPU_S``), parsed as the Lambda runtime
+    does and handed to ``invoke``, which returns the records it wrote."""
     from confluent_kafka import Consumer
 
     from connect_core.local.kafka_trigger import build_event
-    from connect_core.runtime.sink_runner import SinkRunner
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("esm"),
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "isolation.level": "read_committed", "fetch.max.bytes": 52_428_800})
     consumer.subscribe([topic])
-    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
     put = seen = 0
     pending: list[Any] = []
     thread_time = time.thread_time
@@ -291,12 +304,61 @@ def _sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: 
                 encode0 = thread_time()
                 text = json.dumps(build_event(pending, bootstrap))  # the mapping's poller builds the event
                 ESM_CPU_S[0] += thread_time() - encode0
-                put += runner.handle(json.loads(text)).put  # the Lambda runtime parses it in the function
+                put += invoke(json.loads(text))  # the Lambda runtime parses it in the function
                 pending = []
     finally:
-        runner.close()
         consumer.close()
     return put
+
+
+# -- the raw floor of 4a ---------------------------------------------------------------------------
+STRING_ENVELOPE = b'{"schema":{"type":"string","optional":false},"payload":'  # JsonConverter's, a string schema
+
+
+def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: int) -> int:
+    """The least a Python function does for 4a under Lambda's delivery model, no framework: the file's lines
+    produced as JsonConverter's string envelope (an idempotent producer, no transaction, no offsets stored), the
+    topic consumed into the same Lambda events, and each event's values decoded and written (one flush per
+    event, no fsync, no offsets committed). 4a's ours and the JVM do more than this; nothing can do less and
+    still move the same bytes, so its rate is the ceiling of any Python 4a here. The envelope is orjson's text:
+    Jackson's for every line without characters above the Basic Multilingual Plane (4a's lines are ASCII)."""
+    import base64
+
+    import orjson
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = common.unique("rawfile")
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+                         "delivery.report.only.error": True})
+    dumps, produce, envelope, sent = orjson.dumps, producer.produce, STRING_ENVELOPE, 0
+    with source.open("rb") as lines:
+        for line in lines:
+            if sent == records:
+                break
+            text = line.rstrip(b"\n").decode()
+            while True:
+                try:
+                    produce(topic, envelope + dumps(text) + b"}")
+                    break
+                except BufferError:  # the local queue is full: let librdkafka send
+                    producer.poll(0.05)
+            sent += 1
+    if producer.flush(60):
+        raise RuntimeError(f"{topic}: records left unsent after 60 s")
+    b64decode, loads = base64.b64decode, orjson.loads
+
+    with out.open("w", encoding="utf-8") as written:
+        def invoke(event: dict[str, Any]) -> int:
+            payloads = [loads(b64decode(record["value"]))["payload"]
+                        for partition in event["records"].values() for record in partition]
+            written.write("\n".join(payloads) + "\n")
+            written.flush()
+            return len(payloads)
+
+        return _mapping(bootstrap, topic, invoke, records=sent, batch=batch)
 
 
 # -- sub-cases -------------------------------------------------------------------------------------
@@ -322,10 +384,28 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     def size(rep: int) -> int:
         return warmup_size(settings.records) if rep < 0 else settings.records
 
+    raw: list[Sample] = []
+
     def ours(rep: int) -> Sample:
+        """Ours and the raw floor, one after the other, the order flipped every repetition."""
         records = size(rep)
         source, out = _lines_file(directory, records), directory / f"ours-{settings.records}-{rep}.txt"
-        return measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=records, batch=settings.batch))
+        floor = directory / f"raw-{settings.records}-{rep}.txt"
+
+        def mine() -> Sample:
+            return measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=records,
+                                                  batch=settings.batch))
+
+        def least() -> Sample:
+            return measure_ours(lambda: raw_file(bootstrap, source, floor, records=records, batch=settings.batch))
+
+        if rep % 2:
+            floor_sample, sample = least(), mine()
+        else:
+            sample, floor_sample = mine(), least()
+        if rep >= 0:
+            raw.append(floor_sample)
+        return sample
 
     def theirs(rep: int) -> Sample:
         records = size(rep)
@@ -343,9 +423,15 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     finally:
         for leftover in directory.glob("*.txt"):
             leftover.unlink()
-    return _per_cpu(f"4a filestream -> kafka -> filestream {_size(settings.records)}",
-                    "Kafka Connect 4.1.1 standalone, connect-file", mine, java,
-                    warmup_records=warmup_size(settings.records))
+    result = _per_cpu(f"4a filestream -> kafka -> filestream {_size(settings.records)}",
+                      "Kafka Connect 4.1.1 standalone, connect-file", mine, java,
+                      warmup_records=warmup_size(settings.records))
+    raw_per_cpu_s = common.median_rate(raw, cpu=True)
+    java_per_cpu_s = result.extra["baseline_per_cpu_s"]
+    result.extra.update(raw_per_cpu_s=round(raw_per_cpu_s, 1), raw_cpu_s=[round(s.cpu_s, 3) for s in raw],
+                        ratio_to_raw=round((result.ours_per_s or 0) / raw_per_cpu_s, 3) if raw_per_cpu_s else None,
+                        raw_ratio_to_jvm=round(raw_per_cpu_s / java_per_cpu_s, 3) if java_per_cpu_s else None)
+    return result
 
 
 def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -550,9 +636,10 @@ def sweep(results: list[Result]) -> str:
     if not rows:
         return ""
     lines = ["case 4 size sweep, records per CPU-second after a discarded warm-up repetition of both sides "
-             "(+esm: ours with the event encoding the mapping does)",
+             "(+esm: ours with the event encoding the mapping does; 4a raw: the least Python does for 4a under "
+             "Lambda's delivery model, see raw_file)",
              f"{'records':>10}  {'4a ours':>9} {'4a JVM':>9} {'ratio':>6} {'+esm':>6}  "
-             f"{'4b ours':>9} {'4b JVM':>9} {'ratio':>6} {'+esm':>6}"]
+             f"{'4b ours':>9} {'4b JVM':>9} {'ratio':>6} {'+esm':>6}  {'4a raw':>9} {'raw/JVM':>7}"]
     for size in sorted(rows):
         cells = []
         for key in ("4a", "4b"):
@@ -560,7 +647,10 @@ def sweep(results: list[Result]) -> str:
             cells.append(f"{'-':>9} {'-':>9} {'-':>6} {'-':>6}" if r is None or r.ratio is None else
                          f"{r.ours_per_s or 0:>9,.0f} {r.baseline_per_s or 0:>9,.0f} {r.ratio:>6.2f} "
                          f"{r.extra.get('ratio_with_esm') or 0:>6.2f}")
-        lines.append(f"{size:>10,}  {cells[0]}  {cells[1]}")
+        floor = rows[size].get("4a")
+        raw_cells = (f"{'-':>9} {'-':>7}" if floor is None or not floor.extra.get("raw_per_cpu_s") else
+                     f"{floor.extra['raw_per_cpu_s']:>9,.0f} {floor.extra.get('raw_ratio_to_jvm') or 0:>7.2f}")
+        lines.append(f"{size:>10,}  {cells[0]}  {cells[1]}  {raw_cells}")
     return "\n".join(lines)
 
 

@@ -58,6 +58,7 @@ def test_connect_java_case_and_cost_model(tmp_path: Path) -> None:
     assert {r.name[:2] for r in ran} >= {"4a"}
     assert any(r.name.startswith("4d") for r in java)  # Debezium's binlog capture, run or skipped with why
     _complete(ran)
+    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_ratio_to_jvm"] for r in ran if r.name.startswith("4a"))
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
     costs = cost.run(TINY, sinks.run(TINY) + java)
@@ -89,3 +90,52 @@ def test_fleet_case_on_lambda_connect_up() -> None:
     assert {r.records for r in results} == {2, 4}
     status = [r for r in results if "expand=status @4 p50" in r.name]
     assert status and status[0].extra["running"] == 2
+
+
+def test_4a_raw_floor_moves_the_same_bytes_as_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Case 4a's raw floor is only a floor if it does the same work: the same values on its topic (JsonConverter's
+    string envelope) and the same lines in its file as our FileStream pair."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    common.allow_bench_files()
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    made: dict[str, str] = {}
+    unique = common.unique
+
+    def recording(prefix: str) -> str:
+        made[prefix] = unique(prefix)
+        return made[prefix]
+
+    monkeypatch.setattr(common, "unique", recording)
+    directory = tmp_path / "files"
+    directory.mkdir()
+    source = directory / "in.txt"
+    # quotes, a backslash, a control character and non-ASCII text of the Basic Multilingual Plane (Jackson writes
+    # characters above it as escaped surrogate pairs, orjson as UTF-8: the floor is exact for 4a's ASCII lines)
+    source.write_text("".join(f"line {i} \"quoted\" \\ \t é €\n" for i in range(TINY.records)), encoding="utf-8")
+    cluster = common.Cluster.create(bootstrap)
+    try:
+        ours = connect_java.ours_file(cluster, bootstrap, source, directory / "ours.txt", records=TINY.records,
+                                      batch=TINY.batch)
+    finally:
+        cluster.close()
+    raw = connect_java.raw_file(bootstrap, source, directory / "raw.txt", records=TINY.records, batch=TINY.batch)
+    assert ours == raw == TINY.records
+    assert (directory / "ours.txt").read_bytes() == (directory / "raw.txt").read_bytes() == source.read_bytes()
+
+    def values(topic: str) -> list[tuple[bytes | None, bytes | None]]:
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("check"),
+                             "isolation.level": "read_committed", "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out: list[tuple[bytes | None, bytes | None]] = []
+        try:
+            while len(out) < TINY.records:
+                message = consumer.poll(10)
+                assert message is not None, f"{topic}: {len(out)} records"
+                if message.error() is None:
+                    out.append((message.key(), message.value()))
+        finally:
+            consumer.close()
+        return out
+
+    assert values(made["file"]) == values(made["rawfile"])
