@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import common
+from bench import common, dataset
 from bench.cases import cdc, cold_start, connect_java, cost, fleet, jdbc_source, offsets, pipeline, sinks
 from bench.run import table, write
 
@@ -44,7 +44,26 @@ def test_sink_cases_run_through_the_sink_runner() -> None:
 
 
 def test_pipeline_case() -> None:
-    _complete(pipeline.run(TINY))
+    results = pipeline.run(TINY)
+    _complete(results)
+    assert all(r.extra["typed_floor_per_cpu_s"] and r.extra["ratio_to_typed_floor"] for r in results)
+
+
+@pytest.mark.parametrize("smts", [False, True], ids=["3a", "3b"])
+def test_case_3_typed_floor_writes_what_our_pipeline_writes(smts: bool) -> None:
+    """The typed floor bounds ours only if it does the same work: the same value bytes as the sink pipeline and
+    the JsonConverter, record by record (nulls, Decimals, timestamps and dates among them)."""
+    from connect_core.api.consumed_record import ConsumedRecord
+
+    pairs = list(dataset.sink_records(TINY.records))
+    written: list[bytes] = []
+    assert pipeline.floor_pass([k for k, _ in pairs], [v for _, v in pairs], smts, written) == TINY.records
+    ours, value_converter = pipeline.build_ours(smts)
+    expected = []
+    for offset, (key, value) in enumerate(pairs):
+        record = ours.convert(ConsumedRecord("rows", 0, offset, 1_700_000_000_000, "CreateTime", key, value))
+        expected.append(value_converter.from_connect_data(record.topic, record.value_schema, record.value))
+    assert written == expected
 
 
 def test_cold_start_case() -> None:
