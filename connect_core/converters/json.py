@@ -14,7 +14,7 @@ import decimal as _decimal
 import json as _json
 import re
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 import orjson
 from typing_extensions import override
@@ -32,6 +32,8 @@ from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from connect_core.api.header import Headers
     from connect_core.api.schema import Schema
 
@@ -474,6 +476,35 @@ class JsonConverter(DataHeaderConverter):
             schema, payload = None, node
         return SchemaAndValue(schema, self._to_connect(schema, payload))
 
+    def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
+        """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
+        topic nor the headers); raises what the first failing value raises. A batch of one envelope (a sink's
+        records of one topic) reads its payloads in one loop: one method call, not one per record (~0.6 us)."""
+        one = self.to_connect_data
+        if not self._schemas_enable or type(self).to_connect_data is not JsonConverter.to_connect_data:
+            return [one("", value) for value in values]
+        out: list[tuple[Schema | None, Any]] = []
+        append, loads, null, brace = out.append, _loads, SchemaAndValue.NULL, _CLOSE_BRACE
+        prefix, schema, read = self._last_envelope
+        as_is = _reads_as_is(schema)
+        for value in values:
+            if value is None:
+                append(null)
+                continue
+            # to_connect_data's payload path, inline (see there)
+            payload = value.removeprefix(prefix)
+            if len(payload) != len(value) and value[-1] == brace:
+                try:
+                    node = loads(payload[:-1])
+                    append((schema, node if as_is and node.__class__ is str else read(node)))
+                    continue
+                except (orjson.JSONDecodeError, _NeedsExactParse):
+                    pass
+            append(one("", value))
+            prefix, schema, read = self._last_envelope  # the exact read may have remembered another envelope
+            as_is = _reads_as_is(schema)
+        return out
+
     def _remember_envelope(self, value: bytes, schema: Schema | None) -> None:
         """Keep the bytes up to the payload of a schema-first envelope, so the next record can skip the schema.
 
@@ -509,7 +540,7 @@ class JsonConverter(DataHeaderConverter):
         read = None
         if schema is not None and schema.type is Type.STRUCT:
             read = self._compiled(self._readers, schema, self._compile_reader)
-        if read is None and schema is not None and schema.name is None and schema.type is Type.STRING:
+        if read is None and _reads_as_is(schema):
             to_connect = self._to_connect
 
             def read(node: Any, schema: Schema = schema) -> Any:  # a string payload is itself
@@ -720,6 +751,11 @@ _NOT_LOGICAL = object()
 _ENVELOPE_HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"schema"[ \t\n\r]*:[ \t\n\r]*')
 _PAYLOAD_HEAD = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"payload"[ \t\n\r]*:[ \t\n\r]*')
 _RAW_DECODER = _json.JSONDecoder()
+
+
+def _reads_as_is(schema: Schema | None) -> TypeGuard[Schema]:
+    """Whether a string payload node is the value itself under this envelope schema (a plain string schema)."""
+    return schema is not None and schema.name is None and schema.type is Type.STRING
 
 
 def _decode_bytes(node: Any, message: str) -> bytes:

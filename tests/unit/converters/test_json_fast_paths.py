@@ -6,6 +6,7 @@ import pytest
 
 from connect_core.api.errors import DataError
 from connect_core.api.schema import SchemaBuilder
+from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
 from connect_core.converters.json import ENVELOPE_ERROR, JsonConverter
 
@@ -171,3 +172,62 @@ def test_records_around_a_remembered_envelope_read_as_a_fresh_converter_does(sch
         for record in records:
             _read(converter, warm)  # the envelope this one may leave behind
             assert _read(converter, record) == _read(_converter(), record), (warm, record)
+
+
+def _read_values(converter: JsonConverter, records: list[bytes | None]) -> list[tuple[object, ...]]:
+    """``to_connect_values`` of the records, as ``_read`` gives each (an error ends the list, as it ends the call)."""
+    try:
+        return [("ok", schema, value) for schema, value in converter.to_connect_values(records)]
+    except DataError as error:
+        return [("error", str(error))]
+
+
+def _read_each(converter: JsonConverter, records: list[bytes | None]) -> list[tuple[object, ...]]:
+    out = []
+    for record in records:
+        read = _read(converter, record) if record is not None else ("ok", None, None)
+        if read[0] == "error":
+            return [read]
+        out.append(read)
+    return out
+
+
+STRING_SCHEMA_JSON = '{"type":"string","optional":false}'
+
+
+@pytest.mark.parametrize("schema_json", [KEY_SCHEMA, OPTIONAL_KEY_SCHEMA, STRING_SCHEMA_JSON])
+def test_a_batch_read_gives_each_record_as_the_per_record_read_does(schema_json: str) -> None:
+    """``to_connect_values`` against ``to_connect_data`` record by record on twin converters: every near miss
+    between two good records and after every warm-up envelope, nulls, string payloads of a string schema (read as
+    they are) and of a struct schema (an error), the error text of the first failing record, and the envelope the
+    batch leaves behind."""
+    good = _schema_text(schema_json) + (b'"a \\u00e9 line"}' if schema_json == STRING_SCHEMA_JSON else b'{"id":7}}')
+    records: list[bytes] = [*_near_misses(schema_json), _schema_text(schema_json) + b'"text"}',
+                            _schema_text(STRING_SCHEMA_JSON) + b'"x"}', _schema_text(STRING_SCHEMA_JSON) + b'5}']
+    for warm in [good, *records]:
+        for record in records:
+            batch: list[bytes | None] = [good, None, record, good, None]
+            batched, each = _converter(), _converter()
+            _read(batched, warm)
+            _read(each, warm)
+            assert _read_values(batched, batch) == _read_each(each, batch), (warm, record)
+            assert batched._last_envelope[:2] == each._last_envelope[:2]
+
+
+def test_a_batch_read_of_schemaless_values_or_an_overriding_subclass_is_the_per_record_read() -> None:
+    schemaless = JsonConverter()
+    schemaless.configure({"schemas.enable": "false"}, False)
+    values: list[bytes | None] = [b'{"a":[1,2.5,"x"]}', None, b'"s"', b"12345678901234567890123"]
+    each = JsonConverter()
+    each.configure({"schemas.enable": "false"}, False)
+    assert schemaless.to_connect_values(values) == [each.to_connect_data("t", value) for value in values]
+
+    class Upper(JsonConverter):
+        def to_connect_data(self, topic: str, value: bytes | None, headers: object = None) -> SchemaAndValue:
+            read = super().to_connect_data(topic, value)
+            return SchemaAndValue(read.schema, read.value.upper() if isinstance(read.value, str) else read.value)
+
+    upper = Upper()
+    upper.configure({}, False)
+    text = _schema_text(STRING_SCHEMA_JSON) + b'"abc"}'
+    assert [value for _, value in upper.to_connect_values([text, text])] == ["ABC", "ABC"]

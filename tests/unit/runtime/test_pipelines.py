@@ -158,6 +158,46 @@ def test_convert_clean_without_smts_gives_what_convert_gives_record_by_record() 
     assert reporter.stages == []
 
 
+LOGICAL = ('{"type":"struct","fields":[{"type":"int64","optional":false,'
+           '"name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"t"},{"type":"bytes","optional":true,'
+           '"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"d"}],'
+           '"optional":false}')
+
+
+@pytest.mark.parametrize("schemas", ["true", "false"])
+def test_convert_clean_with_batch_reading_converters_gives_what_convert_gives(schemas: str) -> None:
+    """Key and value JsonConverters read the batch in one call each (``to_connect_values``): against ``convert``
+    record by record with null keys, tombstones, headers (a null one), string and logical-type envelopes changing
+    mid-batch, schemaless values; a failing record gives None, and ``convert_all`` then reports and skips it
+    (``errors.tolerance=all``) as it does for the per-record loop."""
+    config = {"key.converter": JSON, "value.converter": JSON, "key.converter.schemas.enable": schemas,
+              "value.converter.schemas.enable": schemas, "errors.tolerance": "all"}
+    text = b'{"schema":{"type":"string","optional":false},"payload":"line \\u00e9"}'
+    logical = b'{"schema":' + LOGICAL.encode() + b',"payload":{"t":1700000000123,"d":"AQI="}}'
+    batch = [
+        ConsumedRecord("orders", 2, 7, 1_700_000_000_000, "LogAppendTime", None, text, [("h", b"v"), ("n", None)]),
+        ConsumedRecord("orders", 2, 8, None, "CreateTime", None, None),  # a tombstone
+        ConsumedRecord("orders", 2, 9, 3, "CreateTime", b'{"schema":null,"payload":5}', text, []),
+        ConsumedRecord("other", 0, 1, 4, "CreateTime", text, logical, [("h", None)]),
+        ConsumedRecord("other", 0, 2, 5, "CreateTime", None, logical.replace(b'"AQI="', b"null")),
+        ConsumedRecord("other", 0, 3, 6, "CreateTime", b"7", b'{"a":[1,2.5,"x"]}', []),
+        ConsumedRecord("orders", 2, 10, 7, "CreateTime", None, text.replace(b"line", b"next"), []),
+    ]
+    if schemas == "true":
+        batch.pop(5)  # not an envelope: the failure case below
+    pipeline, reporter = _sink(config)
+    converted = pipeline.convert_clean(batch)
+    assert converted is not None
+    single, _ = _sink(config)
+    assert [_fields(r) for r in converted if r is not None] == [_fields(single.convert(r)) for r in batch]
+    assert converted[0] is not None and converted[0].headers is not converted[1].headers  # one Headers each
+    bad = ConsumedRecord("orders", 2, 11, 8, "CreateTime", None, b"{oops", [])
+    assert pipeline.convert_clean([*batch, bad, batch[0]]) is None
+    assert reporter.stages == []
+    assert [r.kafka_offset for r in pipeline.convert_all([*batch, bad])] == [r.offset for r in batch]
+    assert reporter.stages == [Stage.VALUE_CONVERTER]
+
+
 @pytest.mark.parametrize("transforms", [
     {},
     {"transforms": "route", "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
