@@ -19,10 +19,10 @@ import logging
 import threading
 import time
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import attrgetter
+from itertools import groupby, starmap
+from operator import attrgetter, length_hint
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, NotFoundError
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from connect_core.api.record import SourceRecord
+    from connect_core.runtime.source_pipeline import ProduceArgs
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["SourceInvocationResult", "SourceRunner"]
@@ -73,9 +74,6 @@ DEFAULT_CHUNK_MS = 10_000  # a transaction commits at least this often (readers 
 COMMIT_RESERVE = 2.0  # polling stops twice the longest commit seen before the tick share ends
 TICK_SHARE = 5 / 6  # of the schedule interval an invocation may poll (50 s of a one-minute rate)
 _QUEUE_FULL_WAIT_S = 0.1
-# produce's delivery reports are served (poll(0)) after every 64th record of a poll, not after each: a poll
-# costs ~0.5 us, as much as the produce call; the commit serves the rest, and a full queue polls at once
-_POLL_EVERY_MASK = 63
 # Kafka's producer default. A chunk commits within DEFAULT_CHUNK_MS, so a transaction never needs longer; and a
 # transaction left open by a killed invocation (readers of connect-offsets wait for it, as in Kafka) is aborted by the
 # broker after this long even if no newer invocation of its task comes to fence it (a paused or deleted task).
@@ -314,35 +312,11 @@ class SourceRunner:
         The offsets are noted after the poll's records are produced: only a partition's last offset is kept, and a
         failure before that aborts the transaction (and clears ``pending``) anyway.
         """
-        produce, poll = running.producer.produce, running.producer.poll
-        sent = skipped = size = 0  # into ``result`` once per poll, also when a record fails
-        try:
-            for produced in running.pipeline.convert_all(records):
-                if produced is None:
-                    skipped += 1
-                    continue
-                topic, partition, key_bytes, value_bytes, timestamp, headers = produced
-                if partition is None:
-                    partition = -1
-                # all positional (topic, value, key, partition, on_delivery, its alias, timestamp, headers):
-                # confluent-kafka parses keywords in ~0.6-0.9 us, more than the rest of the call
-                while True:
-                    try:
-                        produce(topic, value_bytes, key_bytes, partition, on_delivery, None, timestamp or 0, headers)
-                        break
-                    except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
-                        poll(_QUEUE_FULL_WAIT_S)
-                if not sent & _POLL_EVERY_MASK:  # delivery reports served every 64 records (~0.5 us a call)
-                    poll(0)
-                sent += 1
-                if value_bytes:
-                    size += len(value_bytes)
-                if key_bytes:
-                    size += len(key_bytes)
-        finally:
-            result.records += sent
-            result.skipped += skipped
-            result.bytes += size
+        args, skipped, size = running.pipeline.produce_args(records, on_delivery)
+        result.skipped += skipped
+        sent = _produce_all(running.producer, args)
+        result.records += sent
+        result.bytes += size
         _note_offsets(records, latest, running.reader.pending)
 
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
@@ -489,6 +463,32 @@ def _note_offsets(records: list[SourceRecord], latest: dict[Any, tuple[dict[str,
 
 
 _source_partition = attrgetter("source_partition")
+
+
+def _produce_all(producer: Any, args: list[ProduceArgs]) -> int:
+    """``producer.produce(*a)`` for each of ``args`` in order, from C (``starmap``); returns how many were produced.
+
+    A full queue (``BufferError``) serves delivery reports until the refused record fits, then goes on with the
+    next: the order stays. Reports are served once a poll (``poll(0)``); the commit serves the rest. Any other
+    error propagates (the transaction is aborted).
+    """
+    produce, poll = producer.produce, producer.poll
+    pending = iter(args)
+    while True:
+        try:
+            deque(starmap(produce, pending), 0)
+            break
+        except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
+            refused = args[len(args) - length_hint(pending) - 1]
+            while True:
+                poll(_QUEUE_FULL_WAIT_S)
+                try:
+                    produce(*refused)
+                    break
+                except BufferError:
+                    continue
+    poll(0)
+    return len(args)
 
 
 def _fenced(error: BaseException) -> bool:

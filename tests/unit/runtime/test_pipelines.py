@@ -203,9 +203,10 @@ def test_convert_clean_with_batch_reading_converters_gives_what_convert_gives(sc
     {"transforms": "route", "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
      "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"},
 ])
-def test_convert_all_gives_what_convert_gives_record_by_record(transforms: dict[str, str]) -> None:
-    """A poll's records at once against ``convert`` (the exact path): null keys and values, tombstones, headers,
-    timestamps, partitions, tolerated failures (None in their place, reported once each), with and without SMTs."""
+def test_produce_args_give_what_convert_gives_record_by_record(transforms: dict[str, str]) -> None:
+    """A poll's records at once against ``convert`` (the exact path), as ``produce``'s positional arguments: null keys
+    and values, tombstones, headers, timestamps, partitions, tolerated failures (skipped, reported once each), with
+    and without SMTs; the byte count is the keys' and values' lengths."""
     config = {"key.converter": STRING, "value.converter": JSON, "errors.tolerance": "all", **transforms}
     headers = Headers().add("origin", "db", STRING_SCHEMA).add("n", None, OPTIONAL_STRING_SCHEMA)
     records = [
@@ -219,9 +220,16 @@ def test_convert_all_gives_what_convert_gives_record_by_record(transforms: dict[
     ]
     batch, batch_reporter = _source(config)
     single, single_reporter = _source(config)
-    assert batch.convert_all(records) == [single.convert(record) for record in records]
-    assert batch.convert_all(records)[3] is None
-    assert batch_reporter.stages == [Stage.VALUE_CONVERTER] * 2 and single_reporter.stages == [Stage.VALUE_CONVERTER]
+    on_delivery = object()
+    args, skipped, size = batch.produce_args(records, on_delivery)
+    expected = [single.convert(record) for record in records]
+    assert expected[3] is None and skipped == 1
+    assert args == [(r.topic, r.value, r.key, -1 if r.partition is None else r.partition, on_delivery, None,
+                     r.timestamp or 0, r.headers) for r in expected if r is not None]
+    assert args[0][3] == 2 and args[0][6] == 1_700_000_000_000 and args[0][7] == [("origin", b"db"), ("n", None)]
+    assert args[1][1] is None and args[1][2] is None and args[3][3] == 0  # the tombstone; an explicit partition
+    assert size == sum(len(r.key or b"") + len(r.value or b"") for r in expected if r is not None)
+    assert batch_reporter.stages == [Stage.VALUE_CONVERTER] and single_reporter.stages == [Stage.VALUE_CONVERTER]
     strict, _ = _source({**config, "errors.tolerance": "none"})
     with pytest.raises(Exception, match="Tolerance exceeded"):
-        strict.convert_all(records)
+        strict.produce_args(records, on_delivery)

@@ -168,7 +168,6 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
 
     from connect_core.api.record import SourceRecord
     from connect_core.api.task import partition_key
-    from connect_core.runtime.source_pipeline import ProducerRecord
     from connect_core.runtime.source_runner import SourceInvocationResult
 
     shared, other = {"file": "a", "n": 1}, {"file": "b"}
@@ -178,7 +177,7 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
     seen: list[object] = []
     running = SimpleNamespace(
         pipeline=SimpleNamespace(
-            convert_all=lambda rs: [ProducerRecord("t", None, None, b"v", None, None) for _ in rs]),
+            produce_args=lambda rs, cb: ([("t", b"v", None, -1, cb, None, 0, None) for _ in rs], 0, len(rs))),
         producer=SimpleNamespace(produce=lambda *a, **k: seen.append(a), poll=lambda t: 0),
         reader=SimpleNamespace(pending={}),
     )
@@ -192,6 +191,38 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
         partition_key({"file": "a", "n": 1}): {"line": 5}, partition_key({"file": "b"}): {"line": 6},
     }
     assert running.reader.pending == {key: offset for key, (_, offset) in latest.items()}
+
+
+def test_a_full_producer_queue_waits_and_keeps_the_order() -> None:
+    """``produce`` refusing records (``BufferError``) serves delivery reports and retries the refused record, then
+    goes on with the next: every record once, in order; any other error propagates."""
+    from types import SimpleNamespace
+
+    from connect_core.runtime.source_runner import _produce_all
+
+    produced: list[int] = []
+    refusals = {2: 1, 5: 3}  # record -> times its queue is full
+    polls: list[float] = []
+
+    def produce(n: int) -> None:
+        if refusals.get(n):
+            refusals[n] -= 1
+            raise BufferError("Local: Queue full")
+        produced.append(n)
+
+    producer = SimpleNamespace(produce=produce, poll=polls.append)
+    assert _produce_all(producer, [(n,) for n in range(8)]) == 8  # type: ignore[arg-type]
+    assert produced == list(range(8)) and polls == [0.1] * 4 + [0]
+
+    def broken(n: int) -> None:
+        if n == 1:
+            raise ValueError("bad record")
+        produced.append(n)
+
+    produced.clear()
+    with pytest.raises(ValueError, match="bad record"):
+        _produce_all(SimpleNamespace(produce=broken, poll=polls.append), [(0,), (1,), (2,)])  # type: ignore[arg-type]
+    assert produced == [0]
 
 
 @pytest.mark.usefixtures("isolated_logging")
