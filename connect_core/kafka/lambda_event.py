@@ -85,28 +85,34 @@ def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
     for group, records in event["records"].items():
         try:
             consumed.extend(_decode_all(records))
-        except (KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
             raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
     return consumed
 
 
 def _decode_all(records: list[dict[str, Any]]) -> list[ConsumedRecord]:
-    """One partition's records in one loop (names bound once, the tuple built without ``__new__``'s call)."""
+    """One partition's records in one loop (names bound once, the tuple built without ``__new__``'s call; fields
+    read by ``in`` and subscript, which the interpreter specialises for dicts, not by ``dict.get`` calls; the
+    partition and offset, ints in every event, converted only when they are not)."""
     out: list[ConsumedRecord] = []
     append, b64, restore, new, types = out.append, _b64decode, _restore_header, _new_tuple, _TIMESTAMP_TYPES
     for record in records:
-        get = record.get
-        key, value, headers, kind = get("key"), get("value"), get("headers"), get("timestampType")
+        key = record["key"] if "key" in record else None
         if key is not None:
             key = b64(key)
             if "keySchemaMetadata" in record:
                 key = restore(key, record["keySchemaMetadata"])
+        value = record["value"] if "value" in record else None
         if value is not None:
             value = b64(value)
             if "valueSchemaMetadata" in record:
                 value = restore(value, record["valueSchemaMetadata"])
+        kind = record["timestampType"] if "timestampType" in record else None
+        headers = record["headers"] if "headers" in record else None
+        partition, offset = record["partition"], record["offset"]
         append(new(ConsumedRecord, (
-            record["topic"], int(record["partition"]), int(record["offset"]), get("timestamp"),
+            record["topic"], partition if partition.__class__ is int else int(partition),
+            offset if offset.__class__ is int else int(offset), record["timestamp"] if "timestamp" in record else None,
             "CreateTime" if kind is None or kind == "CREATE_TIME" else types.get(kind, "CreateTime"), key, value,
             [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()]
             if headers else [],

@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
+from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.api.errors import DataError
 from connect_core.kafka.lambda_event import decode_kafka_event
 
 
@@ -39,3 +43,45 @@ def test_json_format_and_glue_ids_are_handed_on_as_delivered() -> None:
                                          "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": glue_id}}))
     assert as_json.value == text
     assert glue.value == b"\x02"
+
+
+def _reference(record: dict) -> ConsumedRecord:
+    """The record as the documented event format reads, field by field (what the decoding loop must give)."""
+    kinds = {"CREATE_TIME": "CreateTime", "LOG_APPEND_TIME": "LogAppendTime", "NO_TIMESTAMP_TYPE": "NoTimestampType"}
+    key, value = record.get("key"), record.get("value")
+    return ConsumedRecord(
+        record["topic"], int(record["partition"]), int(record["offset"]), record.get("timestamp"),
+        kinds.get(record.get("timestampType"), "CreateTime"),
+        None if key is None else base64.b64decode(key), None if value is None else base64.b64decode(value),
+        [(name, None if raw is None else bytes(raw)) for header in record.get("headers") or []
+         for name, raw in header.items()],
+    )
+
+
+def test_every_record_shape_decodes_as_the_reference_reads_it() -> None:
+    """Absent and null keys, values (tombstones), headers (a null value, repeated names), timestamps and types;
+    partitions and offsets as numbers or numeric strings; in one partition's loop, record by record."""
+    shapes: list[dict] = []
+    for key in ({}, {"key": None}, {"key": _b64(b"")}, {"key": _b64(b"k\x00\xff")}):
+        for value in ({}, {"value": None}, {"value": _b64(b'{"a":1}')}):
+            for headers in ({}, {"headers": []}, {"headers": [{"h": [104, 105]}, {"n": None}, {"h": []}]}):
+                shapes.append({**key, **value, **headers})
+    for kind in ({}, {"timestampType": None}, {"timestampType": "CREATE_TIME"}, {"timestampType": "LOG_APPEND_TIME"},
+                 {"timestampType": "NO_TIMESTAMP_TYPE"}, {"timestampType": "SOMETHING_NEW"}):
+        for timestamp in ({}, {"timestamp": None}, {"timestamp": 1_700_000_000_000}):
+            shapes.append({**kind, **timestamp, "value": _b64(b"v")})
+    records = [{"topic": "orders", "partition": 3 if i % 3 else "3", "offset": i if i % 4 else str(i), **shape}
+               for i, shape in enumerate(shapes)]
+    decoded = decode_kafka_event({"eventSource": "aws:kafka", "records": {"orders-3": records}})
+    assert decoded == [_reference(record) for record in records]
+    assert [type(r.partition) for r in decoded] == [int] * len(records)
+
+
+@pytest.mark.parametrize("record", [
+    ["not", "an", "object"], "text", None, {"partition": 0, "offset": 1}, {"topic": "t", "offset": 1},
+    {"topic": "t", "partition": 0, "offset": "x"}, {"topic": "t", "partition": 0, "offset": 1, "value": 5},
+    {"topic": "t", "partition": 0, "offset": 1, "headers": [["h"]]},
+])
+def test_a_malformed_record_is_a_data_error_naming_its_partition(record: object) -> None:
+    with pytest.raises(DataError, match="malformed record in Kafka event partition 't-0'"):
+        decode_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": [record]}})
