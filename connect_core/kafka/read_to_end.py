@@ -9,11 +9,16 @@ read_uncommitted), not the last stable offset: a ``read_committed`` reader then 
 open on the topic (a source task committing its offsets) instead of reading a stale offset past it. Retriable
 broker errors (a leader being elected for a topic created a moment ago, a restarting broker) are retried with
 backoff until the deadline (``connect_core.kafka.retry``).
+
+``log_bounds`` never lets librdkafka look a partition leader up asynchronously (``leaders_in_cache``): its
+ListOffsets leader query races with metadata answers and segfaults (``pthread_mutex_lock(mutex=0x0)``) when one
+lands while the call is still on the calling thread; ``infra/local/list_offsets_race.py`` reproduces it.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from connect_core.api.errors import ConnectError
@@ -26,8 +31,8 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "ReadToEndTimeoutError", "end_offsets", "log_bounds",
-    "message_offset", "partitions_of", "read_to_end",
+    "DEFAULT_READ_TIMEOUT_S", "LEADERS_TRUSTED_FOR_S", "ReadToEndTimeoutError", "end_offsets", "leaders_in_cache",
+    "log_bounds", "message_offset", "partitions_of", "read_to_end",
 ]
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
@@ -38,6 +43,12 @@ _BATCH = 1000
 _POLL_WAIT_S = 0.1
 _LATEST = -1  # ListOffsets "latest" timestamp: the high watermark, or the LSO when read_committed
 _BEGINNING = -2  # librdkafka OFFSET_BEGINNING
+# How long a metadata answer that showed every leader is trusted to still be in the admin client's cache (librdkafka
+# keeps an entry metadata.max.age.ms, 15 min by default, and every later answer naming the topic renews it).
+LEADERS_TRUSTED_FOR_S = 60.0
+# admin client -> topic -> (when its leaders were seen, the partitions that had one); dies with the client
+_leaders_seen: weakref.WeakKeyDictionary[AdminClient, dict[str, tuple[float, frozenset[int]]]] = (
+    weakref.WeakKeyDictionary())
 
 
 class ReadToEndTimeoutError(ConnectError):
@@ -108,12 +119,21 @@ def log_bounds(
     an open transaction's records count as not yet read and a ``read_committed`` reader waits for its end. Both
     ListOffsets requests are in flight at once. A reader assigned at an explicit start offset fetches at once;
     one assigned at the logical "beginning" first waits for librdkafka's offset-query timer (~500 ms on a fresh
-    consumer that has no metadata for the topic yet).
+    consumer that has no metadata for the topic yet). Every leader is in the admin client's metadata cache before
+    the first ListOffsets is sent (``leaders_in_cache``).
     """
     from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
     from confluent_kafka.admin import OffsetSpec
 
     def ask() -> tuple[dict[int, int], dict[int, int]]:
+        leaders_in_cache(admin, topic, [*partitions, *starts_for], timeout_s=timeout_s)
+        try:
+            return ask_offsets()
+        except KafkaException:
+            _leaders_seen.get(admin, {}).pop(topic, None)  # a leader may have moved: look again before the retry
+            raise
+
+    def ask_offsets() -> tuple[dict[int, int], dict[int, int]]:
         latest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions},
                                     isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=timeout_s)
         earliest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in starts_for},
@@ -127,6 +147,44 @@ def log_bounds(
         return with_retries(ask, what=f"log offsets of '{topic}'", timeout_s=timeout_s)
     except KafkaException as error:
         raise ConnectError(f"Cannot fetch the end offsets of '{topic}': {error}") from error
+
+
+def leaders_in_cache(
+    admin: AdminClient, topic: str, partitions: Sequence[int], *, timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Make sure ``admin``'s metadata cache has a leader for each of ``partitions`` before a ListOffsets is sent.
+
+    librdkafka (2.15, still in its master) runs the first pass of a ListOffsets' leader query
+    (``rd_kafka_topic_partition_list_query_leaders_async_worker``) on the calling thread. A leader missing from the
+    cache makes that pass register the request for metadata-cache changes and go on using it after releasing the
+    lock; a metadata answer landing in between (another ListOffsets' query, a new client's bootstrap answer) lets
+    librdkafka's main thread finish the request and clear it, and the calling thread then locks a NULL mutex
+    (``rd_kafka_enq_once_add_source(rko->rko_u.leaders.eonce)``): SIGSEGV. With every leader cached, the pass answers
+    at once and registers nothing. A topic-specific Metadata request (``list_topics(topic=...)``) fills the cache;
+    it is asked once per client and topic (again after ``LEADERS_TRUSTED_FOR_S`` or a failed ListOffsets), so a warm
+    client's ``log_bounds`` pays nothing, and a fresh one asks the Metadata request librdkafka would have asked.
+
+    Raises:
+        KafkaException: the topic is unknown or a partition has no leader (retriable: a topic being created).
+    """
+    from confluent_kafka import KafkaError, KafkaException
+
+    wanted = frozenset(partitions)
+    seen = _leaders_seen.setdefault(admin, {})
+    now = clock()
+    known = seen.get(topic)
+    if known is not None and now - known[0] < LEADERS_TRUSTED_FOR_S and wanted <= known[1]:
+        return
+    described = admin.list_topics(topic=topic, timeout=timeout_s).topics.get(topic)
+    if described is None or described.error is not None:
+        raise KafkaException(described.error if described is not None else KafkaError(
+            KafkaError.UNKNOWN_TOPIC_OR_PART, f"no metadata for '{topic}'"))
+    led = frozenset(p for p, meta in described.partitions.items() if meta.leader >= 0 and meta.error is None)
+    if not wanted <= led:
+        missing = sorted(wanted - led)
+        raise KafkaException(KafkaError(KafkaError.LEADER_NOT_AVAILABLE, f"'{topic}' {missing}: no leader yet"))
+    seen[topic] = (now, led)
 
 
 def read_to_end(

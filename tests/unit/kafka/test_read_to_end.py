@@ -158,13 +158,34 @@ class _Offset:
         self.offset = offset
 
 
-class BoundsAdmin:
-    """ListOffsets by spec; records which requests were sent before any answer was awaited."""
+class _Partition:
+    def __init__(self, leader: int) -> None:
+        self.leader, self.error = leader, None
 
-    def __init__(self, starts: dict[int, int], ends: dict[int, int]) -> None:
+
+class _Topic:
+    def __init__(self, leaders: dict[int, int], error: KafkaError | None) -> None:
+        self.partitions = {p: _Partition(leader) for p, leader in leaders.items()}
+        self.error = error
+
+
+class BoundsAdmin:
+    """ListOffsets by spec and topic metadata; records the requests in order, and which ListOffsets were sent
+    before any answer was awaited."""
+
+    def __init__(self, starts: dict[int, int], ends: dict[int, int], leaders: dict[int, int] | None = None,
+                 topic_error: KafkaError | None = None) -> None:
         self.starts, self.ends = starts, ends
+        self.leaders = leaders if leaders is not None else {p: 1 for p in {*starts, *ends}}
+        self.topic_error = topic_error
         self.sent: list[tuple[str, list[int]]] = []
         self.awaited_after: list[int] = []
+
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any:
+        self.sent.append(("metadata", []))
+        metadata = type("Metadata", (), {})()
+        metadata.topics = {topic: _Topic(self.leaders, self.topic_error)}
+        return metadata
 
     def list_offsets(self, specs: dict[TopicPartition, Any], **_: Any) -> dict[TopicPartition, Any]:
         from concurrent.futures import Future
@@ -191,6 +212,69 @@ def test_log_bounds_asks_ends_of_all_and_starts_of_the_unread_in_one_round() -> 
     admin = BoundsAdmin({0: 0, 1: 7}, {0: 5, 1: 9})
     ends, starts = log_bounds(admin, "t", [0, 1], [1])  # type: ignore[arg-type]
     assert (ends, starts) == ({0: 5, 1: 9}, {1: 7})
-    assert admin.sent == [("latest", [0, 1]), ("earliest", [1])]
-    assert min(admin.awaited_after) == 2  # both requests were in flight before the first answer was awaited
+    assert admin.sent == [("metadata", []), ("latest", [0, 1]), ("earliest", [1])]
+    assert min(admin.awaited_after) == 3  # both ListOffsets were in flight before the first answer was awaited
     assert log_bounds(BoundsAdmin({}, {0: 3}), "t", [0]) == ({0: 3}, {})  # type: ignore[arg-type]
+
+
+def test_log_bounds_asks_the_leaders_once_per_client_before_any_list_offsets() -> None:
+    """librdkafka's ListOffsets crashes when it has to look a leader up itself (leaders_in_cache): a client's first
+    log_bounds of a topic fills its metadata cache first; a warm client asks nothing more until the trust expires."""
+    from confluent_kafka import KafkaException
+
+    from connect_core.kafka.read_to_end import LEADERS_TRUSTED_FOR_S, leaders_in_cache, log_bounds
+
+    admin = BoundsAdmin({0: 0}, {0: 5}, leaders={0: 1, 1: 1})
+    log_bounds(admin, "t", [0])  # type: ignore[arg-type]
+    log_bounds(admin, "t", [0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent] == ["metadata", "latest", "latest"]
+    log_bounds(admin, "other", [0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent][3:] == ["metadata", "latest"]  # per topic
+    now = [0.0]
+    leaders_in_cache(admin, "t2", [0], clock=lambda: now[0])  # type: ignore[arg-type]
+    now[0] = LEADERS_TRUSTED_FOR_S - 1
+    leaders_in_cache(admin, "t2", [0], clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent].count("metadata") == 3
+    now[0] = LEADERS_TRUSTED_FOR_S
+    leaders_in_cache(admin, "t2", [0], clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent].count("metadata") == 4  # trusted no longer: asked again
+    leaders_in_cache(admin, "t2", [0, 1], clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent].count("metadata") == 4  # partition 1 was seen with its leader too
+    with pytest.raises(KafkaException):
+        leaders_in_cache(admin, "t2", [2], clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent].count("metadata") == 5  # a partition not seen with a leader: asked
+
+
+def test_log_bounds_never_sends_list_offsets_while_a_leader_is_unknown() -> None:
+    from confluent_kafka import KafkaException
+
+    from connect_core.api.errors import ConnectError
+    from connect_core.kafka.read_to_end import leaders_in_cache, log_bounds
+
+    electing = BoundsAdmin({}, {0: 5, 1: 2}, leaders={0: 1, 1: -1})
+    with pytest.raises(ConnectError, match=r"\[1\]: no leader yet"):
+        log_bounds(electing, "t", [0, 1], timeout_s=0)  # type: ignore[arg-type]
+    assert [kind for kind, _ in electing.sent] == ["metadata"]  # retriable, but no time left to retry
+    missing = BoundsAdmin({}, {0: 5}, topic_error=KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+    with pytest.raises(KafkaException) as raised:
+        leaders_in_cache(missing, "t", [0])  # type: ignore[arg-type]
+    assert raised.value.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART
+    assert missing.sent == [("metadata", [])]
+
+
+def test_a_failed_list_offsets_makes_the_next_try_ask_the_leaders_again() -> None:
+    """A leader that moved is looked up by our Metadata request, never by librdkafka's racy leader query."""
+    from confluent_kafka import KafkaException
+
+    from connect_core.kafka.read_to_end import log_bounds
+
+    class MovedOnce(BoundsAdmin):
+        def list_offsets(self, specs: dict[TopicPartition, Any], **kwargs: Any) -> dict[TopicPartition, Any]:
+            if not any(kind == "failed" for kind, _ in self.sent):
+                self.sent.append(("failed", []))
+                raise KafkaException(KafkaError(KafkaError.NOT_LEADER_FOR_PARTITION))
+            return super().list_offsets(specs, **kwargs)
+
+    admin = MovedOnce({}, {0: 5})
+    assert log_bounds(admin, "t", [0]) == ({0: 5}, {})  # type: ignore[arg-type]
+    assert [kind for kind, _ in admin.sent] == ["metadata", "failed", "metadata", "latest"]
