@@ -24,8 +24,9 @@ demo: venv services
 ## follow it, so a crash on CI names its C frames. confluent-kafka is held below 2.16 (pyproject.toml): 2.16's
 ## free-threading rewrite of the client lifecycle segfaulted once in CI inside AdminClient.list_offsets.
 ## 2.15.1 crashed there too (rd_kafka_ListOffsets -> ..._query_leaders_async_worker -> pthread_mutex_lock(0x0)): a
-## librdkafka race when the leaders are not cached yet, likely the 2.16 one as well; log_bounds now fills the cache
-## first (leaders_in_cache). infra/local/list_offsets_race.py reproduces it (infra/local/README.md, pitfalls).
+## librdkafka race when the leaders are not cached yet. 2.16.1 has the same race (reproduced with the same stack), so
+## its CI crash was most likely this one; log_bounds now fills the cache first (leaders_in_cache), on both versions.
+## infra/local/list_offsets_race.py reproduces it (infra/local/README.md, pitfalls).
 test: venv lint browser
 	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; $(PY) -m pytest; rc=$$?; \
 	for core in core core.[0-9]*; do \
