@@ -283,6 +283,9 @@ class SourceRunner:
                     if per_record_commit:
                         polled.extend(records)
                     fault_points.reached("source.after_produce")
+                    # freed inside the pause: a poll's records alive when it ended were collected at the next
+                    # allocation and promoted to older generations, then freed there (a full collection now and then)
+                    del records
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             idle = result.records + result.skipped == first_record

@@ -225,6 +225,30 @@ def test_a_full_producer_queue_waits_and_keeps_the_order() -> None:
     assert produced == [0]
 
 
+def test_a_polls_records_are_freed_before_the_collector_may_run_again() -> None:
+    """A poll's records are freed inside its collector pause: a collection after the pause finds none of them alive
+    (it would promote them to an older generation, and the older generations' collections would walk them again)."""
+    import gc
+
+    from connect_core.api.record import SourceRecord
+
+    ScriptedSourceTask.BATCHES.extend([[f"line {i}" for i in range(3_000)] for _ in range(4)])
+    alive: list[int] = []
+
+    def count_records(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            alive.append(sum(isinstance(o, SourceRecord) for o in gc.get_objects(0)))
+
+    harness = Harness()
+    gc.callbacks.append(count_records)
+    try:
+        result = harness.runner().run("src", 0, _budget)
+    finally:
+        gc.callbacks.remove(count_records)
+    assert result.records == 12_000 and result.polls == 5
+    assert not any(alive)  # no collection found a record (one per poll did before)
+
+
 @pytest.mark.usefixtures("isolated_logging")
 def test_cluster_log_levels_apply_at_the_next_invocation(caplog: pytest.LogCaptureFixture) -> None:
     """KIP-976: a level written to the config topic reaches a warm task container without a redeploy."""
