@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Final
 from connect_core.api.header import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Self
 
+    from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.header import Header
     from connect_core.api.schema import Schema
 
@@ -223,6 +224,36 @@ class SinkRecord(ConnectRecord):
             kafka_partition if original_kafka_partition is None else original_kafka_partition
         )
         self.original_kafka_offset = kafka_offset if original_kafka_offset is None else original_kafka_offset
+
+    @classmethod
+    def from_consumed(
+        cls,
+        consumed: Iterable[ConsumedRecord],
+        keys: Iterable[tuple[Schema | None, Any]],
+        values: Iterable[tuple[Schema | None, Any]],
+        headers_of: Callable[[ConsumedRecord], Headers],
+    ) -> list[Self]:
+        """One record per consumed record with its converted key and value (``(schema, value)`` pairs, in the same
+        order), equal to ``SinkRecord(topic, partition, key_schema, key, value_schema, value, offset, timestamp,
+        timestamp_type, headers)``; ``headers_of`` converts a record's headers (a new empty ``Headers`` for none).
+        The sink's per-record path without SMTs: ``__init__`` inlined (the class call is ~0.2 us of a record)."""
+        out: list[Self] = []
+        append, new, new_headers = out.append, object.__new__, Headers
+        for record, (key_schema, key), (value_schema, value) in zip(consumed, keys, values, strict=True):
+            topic, partition, offset, timestamp, timestamp_type, _, _, raw_headers = record
+            sink = new(cls)
+            sink.topic = sink.original_topic = topic
+            sink.kafka_partition = sink.original_kafka_partition = partition
+            sink.key_schema = key_schema
+            sink.key = key
+            sink.value_schema = value_schema
+            sink.value = value
+            sink.kafka_offset = sink.original_kafka_offset = offset
+            sink.timestamp = timestamp
+            sink.timestamp_type = timestamp_type
+            sink.headers = headers_of(record) if raw_headers else new_headers()
+            append(sink)
+        return out
 
     def new_record(  # noqa: PLR0917 - Kafka's positional signature
         self,

@@ -8,7 +8,7 @@ fails the invocation (``none``). Converters and SMTs are pure, so running the fa
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord
@@ -69,8 +69,6 @@ class SinkPipeline:
                 return None
         # No SMT: ``_direct`` inlined, names bound once per batch (the per-record path of every plain sink).
         headers_of, new_headers, new_record = self._headers, Headers, SinkRecord
-        out: list[SinkRecord | None] = []
-        append = out.append
         keys_read = getattr(self.converters.key, "to_connect_values", None)
         values_read = getattr(self.converters.value, "to_connect_values", None)
         if keys_read is not None and values_read is not None:
@@ -78,15 +76,12 @@ class SinkPipeline:
             # one call each; converters are pure, so reading them before the headers changes nothing.
             try:
                 keys, values = keys_read(map(_KEY, consumed)), values_read(map(_VALUE, consumed))
-                for consumed_record, (key_schema, key), (value_schema, value) in zip(consumed, keys, values,
-                                                                                       strict=True):
-                    topic, partition, offset, timestamp, timestamp_type, _, _, raw_headers = consumed_record
-                    append(new_record(topic, partition, key_schema, key, value_schema, value, offset, timestamp,
-                                      timestamp_type, headers_of(consumed_record) if raw_headers else new_headers()))
+                return cast("list[SinkRecord | None]", SinkRecord.from_consumed(consumed, keys, values, headers_of))
             except Exception:
                 return None
-            return out
         key_read, value_read = self.converters.key.to_connect_data, self.converters.value.to_connect_data
+        out: list[SinkRecord | None] = []
+        append = out.append
         try:
             for consumed_record in consumed:
                 topic, partition, offset, timestamp, timestamp_type, key_bytes, value_bytes, raw_headers = (

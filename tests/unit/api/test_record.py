@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from connect_core.api.header import Headers
 from connect_core.api.record import ConnectRecord, SinkRecord, SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
@@ -39,3 +41,41 @@ def test_records_compare_by_content() -> None:
     assert SinkRecord("t", 0, None, 1, None, 2, 3) == SinkRecord("t", 0, None, 1, None, 2, 3)
     assert SinkRecord("t", 0, None, 1, None, 2, 3) != SinkRecord("t", 0, None, 1, None, 2, 4)
     assert "topic='t'" in repr(SinkRecord("t", 0, None, 1, None, 2, 3))
+
+
+def _slots(record: SinkRecord) -> dict[str, object]:
+    """Every slot of the record's classes (a slot from_consumed left unset raises AttributeError here)."""
+    names = [name for cls in type(record).__mro__ for name in getattr(cls, "__slots__", ())]
+    return {name: getattr(record, name) for name in names}
+
+
+def test_from_consumed_builds_what_the_constructor_builds() -> None:
+    """Every slot equal to ``SinkRecord(...)``'s, one new ``Headers`` per record, converted headers only for
+    records that carry some, and a length mismatch is an error (never a silently shorter batch)."""
+    from connect_core.api.consumed_record import ConsumedRecord
+
+    consumed = [
+        ConsumedRecord("orders", 2, 7, 1_700_000_000_000, "LogAppendTime", b"k", b"v", [("h", b"1")]),
+        ConsumedRecord("orders", 2, 8, None, "CreateTime", None, None, []),
+        ConsumedRecord("other", 0, 0, 5, "NoTimestampType", b"", b""),
+    ]
+    keys = [(STRING_SCHEMA, "k"), (None, None), (STRING_SCHEMA, "")]
+    values = [(STRING_SCHEMA, "v"), (None, None), (None, {"a": 1})]
+    converted: list[ConsumedRecord] = []
+
+    def headers_of(record: ConsumedRecord) -> Headers:
+        converted.append(record)
+        return Headers().add("h", "1", STRING_SCHEMA)
+
+    built = SinkRecord.from_consumed(consumed, keys, values, headers_of)
+    expected = [
+        SinkRecord(c.topic, c.partition, ks, k, vs, v, c.offset, c.timestamp, c.timestamp_type,
+                   Headers().add("h", "1", STRING_SCHEMA) if c.headers else Headers())
+        for c, (ks, k), (vs, v) in zip(consumed, keys, values, strict=True)
+    ]
+    assert [_slots(r) for r in built] == [_slots(r) for r in expected]
+    assert built == expected and all(type(r) is SinkRecord for r in built)
+    assert converted == [consumed[0]]
+    assert built[1].headers is not built[2].headers
+    with pytest.raises(ValueError, match="zip"):
+        SinkRecord.from_consumed(consumed, keys[:2], values, headers_of)
