@@ -174,11 +174,20 @@ class KafkaTopicOffsets:
         return sorted(out)
 
     def watermarks(self, partitions: Sequence[TopicPartitionKey]) -> dict[TopicPartitionKey, tuple[int, int]]:
-        """Two ListOffsets requests (earliest, latest) for all partitions."""
+        """Two ListOffsets requests (earliest, latest) for all partitions, each topic's leaders in the admin
+        client's metadata cache first (``leaders_in_cache``: librdkafka's own leader query can segfault)."""
         if not partitions:
             return {}
         from confluent_kafka import TopicPartition
         from confluent_kafka.admin import OffsetSpec
+
+        from connect_core.kafka.read_to_end import leaders_in_cache
+
+        by_topic: dict[str, list[int]] = {}
+        for topic, partition in partitions:
+            by_topic.setdefault(topic, []).append(partition)
+        for topic, numbers in by_topic.items():
+            leaders_in_cache(self.groups.admin, topic, numbers, timeout_s=self.groups.timeout_s)
 
         def offsets(spec: Any) -> dict[TopicPartitionKey, int]:
             request = {TopicPartition(topic, partition): spec for topic, partition in partitions}
