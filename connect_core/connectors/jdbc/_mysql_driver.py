@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import os
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -137,10 +138,13 @@ def _compile_reader(columns: tuple[Any, ...]) -> Callable[[Any], Callable[[Any],
     from pymysql.connections import MySQLResult
 
     env: dict[str, Any] = {"original": MySQLResult._read_row_from_packet,  # type: ignore[attr-defined]
-                           "W": _LENGTH_WIDTHS, "from_bytes": int.from_bytes}
-    short = "packet._position = start\n            return original(result, packet)"
-    lines = ["def make(result):", "    def read_row(packet):", "        data = packet._data",
-             "        pos = start = packet._position", "        end = len(data)"]
+                           "W": _LENGTH_WIDTHS, "from_bytes": int.from_bytes, "weak": weakref.ref}
+    # The reader is stored on its result, so it holds the result weakly: a strong reference would make a cycle that
+    # only the cyclic collector frees, and pymysql's ``MySQLResult.__del__`` then runs at an arbitrary later point
+    # (on a closed connection it raises there, inside whatever code the collector interrupted).
+    short = "packet._position = start\n            return original(result_ref(), packet)"
+    lines = ["def make(result):", "    result_ref = weak(result)", "    def read_row(packet):",
+             "        data = packet._data", "        pos = start = packet._position", "        end = len(data)"]
     for k, (encoding, converter) in enumerate(columns):
         value = "data[pos:stop]"
         if encoding is not None:
@@ -195,20 +199,35 @@ def reader_fits() -> bool:
 
 @functools.cache
 def streaming_cursor_class() -> type:
-    """pymysql's ``SSCursor`` whose result sets read their rows with ``row_reader`` (``SSCursor`` itself on a pymysql
-    the reader was not tested on)."""
+    """pymysql's ``SSCursor`` whose result sets read their rows with ``row_reader`` (pymysql's own reader on a pymysql
+    the reader was not tested on), and whose ``close`` leaves nothing for a finalizer to retry."""
     from pymysql import connections
     from pymysql.cursors import SSCursor
 
-    if not reader_fits():
-        return SSCursor
+    fast_rows = reader_fits()
 
     class SourceCursor(SSCursor):
         def _query(self, q: str) -> int:
             rowcount: int = super()._query(q)  # type: ignore[misc]  # pymysql private, not in its stubs
             result: Any = self._result  # type: ignore[attr-defined]
-            if result is not None and result.unbuffered_active and not connections.DEBUG:
+            if fast_rows and result is not None and result.unbuffered_active and not connections.DEBUG:
                 result._read_row_from_packet = row_reader(result)
             return rowcount
+
+        def close(self) -> None:
+            """``SSCursor.close`` reads the rest of an unfinished result off the socket. When that fails (a lost or
+            closed connection) pymysql leaves the result marked unread, and its ``__del__`` and the cursor's try
+            again wherever they are collected, raising there; here the result is let go and the error raised once."""
+            try:
+                super().close()
+            except BaseException:
+                result: Any = self._result  # type: ignore[attr-defined]
+                if result is not None:
+                    result.unbuffered_active = False
+                    result.connection = None
+                self.connection = None
+                raise
+
+        __del__ = close
 
     return SourceCursor

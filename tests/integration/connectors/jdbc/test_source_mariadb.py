@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gc
+import logging
+import sys
 import threading
 import time
 import uuid
@@ -363,6 +366,32 @@ def test_query_retry_attempts_decide_what_a_lost_connection_does(
             assert "query.retry.attempts=0" in str(raised.value)
     finally:
         task.stop()
+
+
+def test_a_result_left_unread_on_a_closed_connection_leaves_nothing_for_a_finalizer(
+    mariadb_settings: dict[str, str], db: tuple, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A poll stops reading its streaming result at batch.max.rows; when that result's connection is closed before
+    the cursor (what a reconnect does to the other tables' cursors), closing the cursor fails once, is logged, and
+    leaves no result for pymysql's finalizers to read again wherever the collector frees them (an exception raised
+    there interrupts the code that was running, e.g. pytest formatting a report)."""
+    conn, table = db
+    _sql(conn, f"CREATE TABLE {table} (id BIGINT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL)")
+    _sql(conn, f"INSERT INTO {table} (name) VALUES " + ", ".join(f"('r{i}')" for i in range(50)))
+    props = _props(mariadb_settings, table, mode="incrementing", **{"batch.max.rows": "5"})
+    task = start_task(JdbcSourceTask(), props, MemoryOffsetReader())
+    caplog.set_level(logging.ERROR, "connect_core.connectors.jdbc")  # a logged warning's traceback holds the cursor
+    unraisable: list[Any] = []
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        assert [r.value.get("name") for r in task.poll()] == [f"r{i}" for i in range(5)]  # 45 rows left unread
+        task._conn.close()
+        task.stop()
+        del task
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous_hook
+    assert [(u.exc_type, u.object) for u in unraisable] == []
 
 
 def test_a_new_table_is_picked_up_at_most_every_table_poll_interval(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gc
 import random
 import ssl
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import pymysql
@@ -202,11 +204,26 @@ def test_row_reader_compiled_once_per_column_list() -> None:
     first, second = _Result(CONVERTERS), _Result(list(CONVERTERS))
     read_first, read_second = row_reader(first), row_reader(second)
     assert read_first is not read_second and read_first.__code__ is read_second.__code__
-    assert read_first.__closure__[0].cell_contents is first  # type: ignore[index]
-    assert read_second.__closure__[0].cell_contents is second  # type: ignore[index]
+    assert read_first.__closure__[0].cell_contents() is first  # type: ignore[index]
+    assert read_second.__closure__[0].cell_contents() is second  # type: ignore[index]
     full = b"".join(_length(len(v)) + v for v in VALUES)
     _read_both(second, full)
     _read_both(second, full[:20])
+
+
+def test_a_result_holding_its_row_reader_is_freed_without_the_cyclic_collector() -> None:
+    """The reader is stored on its result (``result._read_row_from_packet``): were it to hold the result strongly,
+    only the cyclic collector would free the pair, and pymysql's ``MySQLResult.__del__`` (which reads the rest of an
+    unfinished result from the socket, and raises on a closed connection) would run inside whatever it interrupted."""
+    result = _Result(CONVERTERS)
+    result._read_row_from_packet = row_reader(result)  # type: ignore[attr-defined]
+    freed = weakref.ref(result)
+    gc.disable()
+    try:
+        del result
+        assert freed() is None
+    finally:
+        gc.enable()
 
 
 def test_the_row_reader_is_used_on_the_pymysql_line_these_tests_compared() -> None:
