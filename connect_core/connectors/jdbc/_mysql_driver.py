@@ -225,7 +225,7 @@ def streaming_cursor_class() -> type:
                 if result is not None:
                     result.unbuffered_active = False
                     result.connection = None
-                self.connection = None
+                self.connection = None  # type: ignore[assignment]  # pymysql sets it so on close
                 raise
 
         __del__ = close
