@@ -59,6 +59,7 @@ QUEUED_MAX_KBYTES = 1_024
 FETCH_QUEUE_BACKOFF_MS = 5
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
 _OFFSET = operator.itemgetter(2)  # ConsumedRecord's offset
+_TOPIC, _PARTITION_ID = operator.itemgetter(0), operator.itemgetter(1)  # ConsumedRecord's topic and partition
 
 
 class OpenTransactionError(RetriableError):
@@ -355,7 +356,13 @@ def _partition_eof() -> int:
 
 
 def _offsets_by_partition(batch: Sequence[ConsumedRecord]) -> dict[tuple[str, int], list[int]]:
-    """The batch's offsets per (topic, partition), in batch order (runs of one partition taken whole, in C)."""
+    """The batch's offsets per (topic, partition), in batch order (runs of one partition taken whole, in C; a batch
+    of one partition, a mapping's usual one, known as such by two passes in C that make no key tuple)."""
+    if batch:
+        topic, partition = batch[0][0], batch[0][1]
+        if batch[-1][1] == partition and len(set(map(_PARTITION_ID, batch))) == 1 \
+                and len(set(map(_TOPIC, batch))) == 1:
+            return {(topic, partition): list(map(_OFFSET, batch))}
     offsets: dict[tuple[str, int], list[int]] = {}
     for key, run in itertools.groupby(batch, _PARTITION):
         found = offsets.get(key)

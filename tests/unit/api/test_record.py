@@ -77,5 +77,10 @@ def test_from_consumed_builds_what_the_constructor_builds() -> None:
     assert built == expected and all(type(r) is SinkRecord for r in built)
     assert converted == [consumed[0]]
     assert built[1].headers is not built[2].headers
+    # a record without headers gets what Headers() makes: equal, of the class, and adding to one leaves the rest
+    assert all(type(r.headers) is Headers and r.headers == Headers() for r in built[1:])
+    built[1].headers.add("x", "1", STRING_SCHEMA)
+    assert [len(r.headers) for r in built] == [1, 1, 0]
+    assert [h.key for h in built[1].headers] == ["x"] and built[1].headers.last_with_name("x") is not None
     with pytest.raises(ValueError, match="zip"):
         SinkRecord.from_consumed(consumed, keys[:2], values, headers_of)
