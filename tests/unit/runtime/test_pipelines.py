@@ -233,3 +233,37 @@ def test_produce_args_give_what_convert_gives_record_by_record(transforms: dict[
     strict, _ = _source({**config, "errors.tolerance": "none"})
     with pytest.raises(Exception, match="Tolerance exceeded"):
         strict.produce_args(records, on_delivery)
+
+
+def test_convert_all_without_smts_reads_the_batch_in_one_call_and_gives_what_convert_gives() -> None:
+    """A batch the read_committed check did not convert (no check, aborted records, a pull-mode task) is read
+    with ``to_connect_values`` too: the same records as ``convert`` record by record (null keys, tombstones,
+    headers, envelopes changing mid-batch), each failure reported once and skipped under ``errors.tolerance=all``."""
+    config = {"key.converter": JSON, "value.converter": JSON, "errors.tolerance": "all"}
+    text = b'{"schema":{"type":"string","optional":false},"payload":"line"}'
+    logical = b'{"schema":' + LOGICAL.encode() + b',"payload":{"t":1700000000123,"d":"AQI="}}'
+    batch = [
+        ConsumedRecord("orders", 2, 7, 1_700_000_000_000, "LogAppendTime", None, text, [("h", b"v"), ("n", None)]),
+        ConsumedRecord("orders", 2, 8, None, "CreateTime", None, None),
+        ConsumedRecord("orders", 2, 9, 3, "CreateTime", b'{"schema":null,"payload":5}', logical, []),
+        ConsumedRecord("orders", 2, 10, 4, "CreateTime", None, text.replace(b"line", b"next"), []),
+    ]
+    pipeline, reporter = _sink(config)
+    calls: list[str] = []
+    for side in ("key", "value"):
+        converter = getattr(pipeline.converters, side)
+        read = converter.to_connect_values
+
+        def counted(data: Any, _read: Any = read, _side: str = side) -> Any:
+            calls.append(_side)
+            return _read(data)
+
+        converter.to_connect_values = counted
+    single, _ = _sink(config)
+    records = pipeline.convert_all(batch)
+    assert calls == ["key", "value"]  # one call each for the whole batch
+    assert [_fields(r) for r in records] == [_fields(single.convert(r)) for r in batch]
+    assert len({id(r.headers) for r in records}) == len(batch)
+    bad = ConsumedRecord("orders", 2, 11, 8, "CreateTime", None, b"{oops", [])
+    assert [r.kafka_offset for r in pipeline.convert_all([batch[0], bad, batch[3]])] == [7, 10]
+    assert reporter.stages == [Stage.VALUE_CONVERTER]
