@@ -28,8 +28,11 @@ __all__ = [
     "REPLACE_NULL_WITH_DEFAULT_DOC",
     "SCHEMA_CACHE_SIZE",
     "SchemaCache",
+    "ValuesFunction",
+    "ValuesStep",
     "attach_variants",
     "class_name",
+    "compile_values_chain",
     "copy_schema_basics",
     "field_value",
     "java_split",
@@ -44,7 +47,6 @@ __all__ = [
     "require_struct",
     "require_struct_or_null",
     "value_record",
-    "values_copier",
 ]
 
 SCHEMA_CACHE_SIZE = 16
@@ -197,78 +199,131 @@ def _compile_copier(target: Schema, steps: list[_CopyStep]) -> StructCopier:
     return copy
 
 
-#: One step of a fused SMT chain (``TransformationChain``): the new struct's values from the input struct's values
-#: and the record, or None where the exact ``apply`` must decide (a value it would validate, an error to raise).
-ValuesStep = Callable[[list[Any], Any], "list[Any] | None"]
+class ValuesStep:
+    """One SMT's share of a fused chain (``TransformationChain``), built once per input schema: where each value of
+    the ``target`` struct comes from. :func:`compile_values_chain` generates one function for a chain's steps.
 
-
-def values_copier(
-    source: Schema, target: Schema, source_name: Callable[[str], str | None], *, replace_null: bool,
-    rewrite: frozenset[str] = frozenset(), rewrite_value: Callable[[Any, Schema], Any] | None = None,
-    inserts: list[tuple[Field, str | None, Any]] | None = None,
-) -> ValuesStep:
-    """The value-list form of :func:`struct_copier` for a fused chain: ``step(values, record) -> values | None``.
-
-    Does what ``struct_copier``'s copy (with ``replace_null`` and ``rewrite_value`` bound) followed by ``put`` of
-    each insert does, on plain value lists: no ``Struct``, no ``put``. ``inserts`` are ``(target field, record
-    attribute or None, constant)``: the record's attribute (e.g. ``"topic"``) or the constant, which is validated
-    here once. Wherever the exact copy would validate a value (``put``) and the value is not certainly valid (the
-    exact class of an unnamed primitive, a null for an optional field), the step returns None: the caller then
-    runs the SMT's own ``apply``, which stores it or raises Kafka's error.
+    Describes what ``struct_copier``'s copy (with ``replace_null`` and ``rewrite_value`` bound) followed by ``put`` of
+    each insert does. ``inserts`` are ``(target field, from the record's topic, constant)``: the topic or the
+    constant, which is validated here once. ``rewrite_fast = (cls, result)``: ``rewrite_value`` of a value of exactly
+    class ``cls`` is ``result`` whatever the schema (MaskField's strings), taken without the call. Wherever the exact
+    copy would validate a value (``put``), the generated code does the same check (``validate_value``, inline for
+    the exact class of an unnamed primitive); where it fails, or a null sits in a required field copied as is, the
+    function raises or returns None and the caller runs the SMTs' own ``apply``, which raises Kafka's error.
     """
-    env: dict[str, Any] = {"rewrite_value": rewrite_value}
-    lines = ["def step(vals, record):"]
-    slots = ["None"] * len(target.fields)
 
-    def check(x: str, schema: Schema) -> None:
-        lines.extend(_certainly_valid_lines(x, schema, env))
+    __slots__ = ("inserts", "moves", "rewrite_fast", "rewrite_value", "target")
 
-    for field, origin in _field_origins(source, target, source_name):
-        k = field.index
-        x = f"x{k}"
-        slots[field.index] = x
-        lines.append(f"    {x} = vals[{origin.index}]")
-        if origin.schema.default_value is not None and replace_null:
-            env[f"D{k}"] = origin.schema.default_value
-            lines.append(f"    if {x} is None:")
-            lines.append(f"        {x} = D{k}")
-        if field.name in rewrite:
-            env[f"S{k}"] = field.schema
-            lines.append(f"    {x} = rewrite_value({x}, S{k})")
-            check(x, field.schema)
-        elif origin.schema is not field.schema:
-            check(x, field.schema)
-        elif not field.schema.optional:
-            lines.append(f"    if {x} is None:")
-            lines.append("        return None")
-    for k, (field, attribute, constant) in enumerate(inserts or []):
-        x = f"i{k}"
-        slots[field.index] = x
-        if attribute is None:
-            validate_value(field.schema, constant, field.name)
-            env[f"I{k}"] = constant
-            lines.append(f"    {x} = I{k}")
-        else:
-            lines.append(f"    {x} = record.{attribute}")
-            check(x, field.schema)
-    lines.append(f"    return [{', '.join(slots)}]")
+    def __init__(
+        self, source: Schema, target: Schema, source_name: Callable[[str], str | None], *, replace_null: bool,
+        rewrite: frozenset[str] = frozenset(), rewrite_value: Callable[[Any, Schema], Any] | None = None,
+        rewrite_fast: tuple[type, Any] | None = None, inserts: list[tuple[Field, bool, Any]] | None = None,
+    ) -> None:
+        """Plan the step from ``source`` to ``target`` structs (``source_name`` as in :func:`struct_copier`)."""
+        self.target = target
+        #: (target field, source index, the source's default when nulls take it, rewritten, same field schema)
+        self.moves = [(field, origin.index, origin.schema.default_value if replace_null else None,
+                       field.name in rewrite, origin.schema is field.schema)
+                      for field, origin in _field_origins(source, target, source_name)]
+        for field, from_topic, constant in inserts or []:
+            if not from_topic:
+                validate_value(field.schema, constant, field.name)
+        self.inserts = list(inserts or [])
+        self.rewrite_value, self.rewrite_fast = rewrite_value, rewrite_fast
+
+    def emit(self, inputs: list[str], lines: list[str], env: dict[str, Any], tag: str, known: set[str]) -> list[str]:
+        """Append this step's lines, reading the input values from the names ``inputs`` (by source index); returns
+        the names holding the target's values (by target index). ``tag`` keeps its names apart from other steps';
+        ``known``: names known not to be null (their null checks are left out)."""
+        outputs = ["None"] * len(self.target.fields)
+        rewrite = f"{tag}rw"
+        env[rewrite] = self.rewrite_value
+        if self.rewrite_fast is not None:
+            env[f"{tag}RC"], env[f"{tag}RK"] = self.rewrite_fast
+        for field, index, default, rewritten, same in self.moves:
+            k = field.index
+            x, y = inputs[index], f"{tag}{k}"
+            if default is not None and x not in known:
+                env[f"{tag}D{k}"] = default
+                lines.append(f"    {y} = {tag}D{k} if {x} is None else {x}")
+                x = y
+            if rewritten:
+                env[f"{tag}S{k}"] = field.schema
+                call = f"{rewrite}({x}, {tag}S{k})"
+                fast = self.rewrite_fast
+                if fast is not None and _is_plain_value(fast[1], field.schema):  # no check after the fast result
+                    lines.extend([f"    if {x}.__class__ is {tag}RC:", f"        {y} = {tag}RK", "    else:",
+                                  f"        {y} = {call}"])
+                    lines.extend(_validation_lines(y, field, env, set(), "        "))
+                else:
+                    if fast is not None:
+                        call = f"{tag}RK if {x}.__class__ is {tag}RC else {call}"
+                    lines.append(f"    {y} = {call}")
+                    lines.extend(_validation_lines(y, field, env, known))
+                x = y
+            elif not same:
+                lines.extend(_validation_lines(x, field, env, known))
+            elif not field.schema.optional and x not in known:
+                lines.extend([f"    if {x} is None:", "        return None"])
+                known.add(x)
+            outputs[k] = x
+        for k, (field, from_topic, constant) in enumerate(self.inserts):
+            if from_topic:
+                outputs[field.index] = "topic"
+                lines.extend(_validation_lines("topic", field, env, known))
+            else:
+                env[f"{tag}I{k}"] = constant
+                outputs[field.index] = f"{tag}I{k}"
+        return outputs
+
+
+#: A fused chain's function (``TransformationChain``): the last step's ``Struct`` from the input struct's values
+#: and the record's topic; None (or an error) where the SMTs' own ``apply`` must decide.
+ValuesFunction = Callable[[list[Any], Any], "Struct | None"]
+
+
+def compile_values_chain(source: Schema, steps: list[ValuesStep]) -> ValuesFunction:
+    """One generated function for a chain of steps (the first reads structs of ``source``): straight-line code, one
+    local per value, one list and one ``Struct`` of the last step's target schema (``Struct.from_validated``
+    inlined), none in between."""
+    env: dict[str, Any] = {"new": object.__new__, "Struct": Struct, "OUT": steps[-1].target}
+    names = [f"v{i}" for i in range(len(source.fields))]
+    known: set[str] = set()
+    lines = ["def fused(vals, topic):"]
+    lines.append(f"    {''.join(name + ', ' for name in names)}= vals" if names else "    if vals: return None")
+    for n, step in enumerate(steps):
+        names = step.emit(names, lines, env, f"s{n}_", known)
+    lines.extend(["    out = new(Struct)", "    out.schema = OUT", f"    out._values = [{', '.join(names)}]",
+                  "    return out"])
     namespace = dict(env)
-    exec(compile("\n".join(lines), f"<values copier {target.name or 'struct'}>", "exec"), namespace)
-    step: ValuesStep = namespace["step"]
-    return step
+    exec(compile("\n".join(lines), f"<fused chain {steps[-1].target.name or 'struct'}>", "exec"), namespace)
+    fused: ValuesFunction = namespace["fused"]
+    return fused
 
 
-def _certainly_valid_lines(x: str, schema: Schema, env: dict[str, Any]) -> list[str]:
-    """Generated lines returning None unless ``x`` certainly passes ``validate_value(schema, x)`` (``put``'s check):
-    a null for an optional field, or the exact class (and range) of an unnamed primitive."""
-    lines = [f"    if {x} is None:", "        pass" if schema.optional else "        return None"]
+def _is_plain_value(value: Any, schema: Schema) -> bool:
+    """Whether ``value`` is valid for ``schema`` by class alone: a non-null value of the exact class of an unnamed
+    primitive without a range (strings, bytes, booleans, doubles; integers take the check)."""
+    fast = schema.plain_value_check
+    return fast is not None and value.__class__ is fast[0] and fast[1] is None
+
+
+def _validation_lines(x: str, field: Field, env: dict[str, Any], known: set[str], indent: str = "    ") -> list[str]:
+    """Generated lines doing what ``put(field, x)`` checks (``validate_value``, which raises Kafka's error; the
+    fused chain's caller then runs the SMTs' own ``apply``): inline for the exact class (and range) of an unnamed
+    primitive, the call for anything else. ``x`` joins ``known`` (names known not to be null) for a required
+    field."""
+    schema, n = field.schema, len(env)
+    env[f"V{n}"], env[f"S{n}"], env[f"N{n}"] = validate_value, schema, field.name
+    call = f"V{n}(S{n}, {x}, N{n})"
+    if not schema.optional:
+        known.add(x)
     fast = schema.plain_value_check
     if fast is None:
-        return [*lines, "    else:", "        return None"]
-    name = f"E{len(env)}"
-    env[name] = fast[0]
+        return [f"{indent}{call}"]
+    env[f"E{n}"] = fast[0]
     bounds = f" or not ({fast[1]} <= {x} <= {fast[2]})" if fast[1] is not None else ""
-    return [*lines, f"    elif {x}.__class__ is not {name}{bounds}:", "        return None"]
+    return [f"{indent}if {x}.__class__ is not E{n}{bounds}:", f"{indent}    {call}"]
 
 
 def key_record(

@@ -17,11 +17,13 @@ from connect_core.api.struct import Struct
 from connect_core.api.transformation import Predicate, R, Transformation
 from connect_core.transforms import _registry
 from connect_core.transforms._sides import ValueSide
-from connect_core.transforms._util import SchemaCache
+from connect_core.transforms._util import SchemaCache, compile_values_chain
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from connect_core.api.schema import Schema
+    from connect_core.transforms._util import ValuesFunction
 
 # (kind, name) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins too).
 Resolver = Callable[[str, str], Any]
@@ -44,8 +46,8 @@ NEGATE_CONFIG = "negate"
 _KAFKA = "org.apache.kafka.connect.transforms."
 
 
-_NO_PLAN: tuple[Any, Any] = (None, None)
-_new_struct = Struct.from_validated
+def _no_plan(_values: list[Any], _topic: Any) -> None:
+    """The fused function of a schema the steps' plans cannot take: every record takes the steps' ``apply``."""
 
 
 class TransformationChain:
@@ -54,14 +56,15 @@ class TransformationChain:
     Each step is a pre-bound ``(apply, test, negate)`` tuple so the per-record loop does no attribute lookups.
 
     A chain of only built-in value SMTs that offer a ``_values_plan`` (InsertField with topic/static fields,
-    ReplaceField, MaskField), none guarded by a predicate, is also **fused**: per value schema, each step's
-    plan turns the struct's value list into the next one, and one ``Struct`` and one record are built at the end
-    instead of one of each per SMT. A record the plans cannot take whole (no struct, a null, a value ``put`` would
-    have to validate, any error) goes through the steps' own ``apply``, which give the same record or raise
-    Kafka's error; ``tests/unit/transforms/test_chain_fused.py`` compares both paths record by record.
+    ReplaceField, MaskField), none guarded by a predicate, is also **fused**: per value schema, the steps' plans
+    become one generated function from the struct's value list to the last step's ``Struct``, and one record is
+    built instead of a ``Struct`` and a record per SMT. A record the plans cannot take whole (no struct, a null, a
+    value ``put`` would have to validate, any error) goes through the steps' own ``apply``, which give the same
+    record or raise Kafka's error; ``tests/unit/transforms/test_chain_fused.py`` compares both paths record by
+    record.
     """
 
-    __slots__ = ("_fused", "_plans", "_steps", "aliases", "transformations")
+    __slots__ = ("_fused", "_last_fn", "_last_schema", "_plans", "_steps", "aliases", "transformations")
 
     def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]]) -> None:
         """Create a chain from ``(alias, transformation, predicate or None, negate)`` steps."""
@@ -72,6 +75,8 @@ class TransformationChain:
         ]
         self._fused = bool(steps) and all(p is None and _fusable(t) for _, t, p, _ in steps)
         self._plans = SchemaCache()
+        self._last_schema: Schema | None = None  # the last value schema and its fused function (the per-record case)
+        self._last_fn: ValuesFunction = _no_plan
 
     def apply(self, record: R) -> R | None:
         """Run ``record`` through every step; None means a step dropped it and the chain stopped.
@@ -81,20 +86,15 @@ class TransformationChain:
         if self._fused:
             value = record.value
             if value.__class__ is Struct and record.value_schema is not None:
-                schema, steps = self._plans.get_or_build(value.schema, self._plan)
-                if steps is not None:
-                    values: list[Any] | None = value._values
-                    try:
-                        for step in steps:
-                            values = step(values, record)
-                            if values is None:
-                                break
-                    except Exception:  # the steps' own apply raises it (or decides otherwise)
-                        values = None
-                    if values is not None:
-                        return record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key,
-                                                 schema, _new_struct(schema, values), record.timestamp,
-                                                 record.headers)
+                schema = value.schema
+                fused = self._last_fn if schema is self._last_schema else self._fused_for(schema)
+                try:
+                    struct = fused(value._values, record.topic)
+                except Exception:  # the steps' own apply raises it (or decides otherwise)
+                    struct = None
+                if struct is not None:
+                    return record.new_record(record.topic, record.kafka_partition, record.key_schema, record.key,
+                                             struct.schema, struct, record.timestamp, record.headers)
         for apply, test, negate in self._steps:
             if test is None or negate is not test(record):
                 record = apply(record)
@@ -102,19 +102,42 @@ class TransformationChain:
                     return None
         return record
 
-    def _plan(self, schema: Any) -> tuple[Any, Any]:
-        """(output schema, the steps' value plans) for input structs of ``schema``, or ``_NO_PLAN``."""
-        plans = []
+    def transform_value(self, topic: str | None, value_schema: Schema | None, value: Any) -> Struct | None:
+        """The value a record of this topic and value side has after a fused chain, without the record: the same
+        ``Struct`` ``apply`` gives, whose other fields (key, headers, timestamp, topic) the fused SMTs never change.
+
+        None when ``apply`` must run on the whole record (the chain is not fused, the value is no struct, or the
+        plans cannot take this one). Never raises: any error is left to ``apply``. For pipelines that build the
+        record once, after the chain.
+        """
+        if not self._fused or value.__class__ is not Struct or value_schema is None:
+            return None
+        schema = value.schema
+        fused = self._last_fn if schema is self._last_schema else self._fused_for(schema)
+        try:
+            return fused(value._values, topic)
+        except Exception:
+            return None
+
+    def _fused_for(self, schema: Schema) -> ValuesFunction:
+        """The fused function for input structs of ``schema`` (cached; ``_no_plan`` where the plans say no)."""
+        fused: ValuesFunction = self._plans.get_or_build(schema, self._plan)
+        self._last_schema, self._last_fn = schema, fused
+        return fused
+
+    def _plan(self, schema: Schema) -> ValuesFunction:
+        """Build the fused function for input structs of ``schema``, or ``_no_plan``."""
+        source, steps = schema, []
         try:
             for transformation in self.transformations:
                 planned = transformation._values_plan(schema)  # type: ignore[attr-defined]
                 if planned is None:
-                    return _NO_PLAN
+                    return _no_plan
                 schema, step = planned
-                plans.append(step)
+                steps.append(step)
+            return compile_values_chain(source, steps)
         except Exception:  # e.g. a rename of a missing field: the exact path raises it per record
-            return _NO_PLAN
-        return schema, tuple(plans)
+            return _no_plan
 
     def close(self) -> None:
         """Close every transformation (predicates have nothing to release)."""

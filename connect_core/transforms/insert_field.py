@@ -33,7 +33,6 @@ from connect_core.transforms._util import (
     require_sink_record,
     require_struct,
     struct_copier,
-    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -163,13 +162,13 @@ class InsertField(RecordSide, Transformation["ConnectRecord"]):
             return None
         updated, _copy, fields = self._schema_cache.get_or_build(schema, self._updated_plan)
         names = {field.name for field in schema.fields}
-        inserts: list[tuple[Any, str | None, Any]] = []
+        inserts: list[tuple[Any, bool, Any]] = []
         if self._topic is not None:
-            inserts.append((fields[0], "topic", None))
+            inserts.append((fields[0], True, None))
         if self._static is not None:
-            inserts.append((fields[4], None, self._static_value))
-        return updated, values_copier(schema, updated, lambda name: name if name in names else None,
-                                      replace_null=self._replace_null, inserts=inserts)
+            inserts.append((fields[4], False, self._static_value))
+        return updated, ValuesStep(schema, updated, lambda name: name if name in names else None,
+                                   replace_null=self._replace_null, inserts=inserts)
 
     def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier, tuple[Any, ...]]:
         updated = self._updated_schema(schema)

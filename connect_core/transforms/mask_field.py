@@ -29,7 +29,6 @@ from connect_core.transforms._util import (
     require_map,
     require_struct,
     struct_copier,
-    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -159,9 +158,11 @@ class MaskField(RecordSide, Transformation["ConnectRecord"]):
         return self._new_record(record, schema, copy(struct, self._replace_null, self._mask))
 
     def _values_plan(self, schema: Schema) -> tuple[Schema, ValuesStep]:
-        """(the same schema, values step) for a fused chain (``TransformationChain``)."""
-        return schema, values_copier(schema, schema, lambda name: name, replace_null=self._replace_null,
-                                     rewrite=self._fields, rewrite_value=self._mask)
+        """(the same schema, values step) for a fused chain (``TransformationChain``); a string masks as the
+        replacement (or "") whatever the field's schema, without the call."""
+        fast = (str, "" if self._replacement is None else self._replacement)
+        return schema, ValuesStep(schema, schema, lambda name: name, replace_null=self._replace_null,
+                                  rewrite=self._fields, rewrite_value=self._mask, rewrite_fast=fast)
 
     def _copier(self, schema: Schema) -> StructCopier:
         return struct_copier(schema, schema, lambda name: name, self._fields)

@@ -22,7 +22,6 @@ from connect_core.transforms._util import (
     require_map,
     require_struct,
     struct_copier,
-    values_copier,
 )
 
 if TYPE_CHECKING:
@@ -112,8 +111,8 @@ class ReplaceField(RecordSide, Transformation["ConnectRecord"]):
         """(updated schema, values step) for a fused chain (``TransformationChain``)."""
         updated, _copy = self._schema_cache.get_or_build(schema, self._updated_plan)
         reverse = self._reverse
-        return updated, values_copier(schema, updated, lambda name: reverse.get(name, name),
-                                      replace_null=self._replace_null)
+        return updated, ValuesStep(schema, updated, lambda name: reverse.get(name, name),
+                                   replace_null=self._replace_null)
 
     def _updated_plan(self, schema: Schema) -> tuple[Schema, StructCopier]:
         updated = self._updated_schema(schema)
