@@ -102,6 +102,12 @@ class TransformationChain:
                     return None
         return record
 
+    @property
+    def fused(self) -> bool:
+        """Whether the chain is fused (built-in value SMTs with plans, no predicates): only then can
+        :meth:`transform_value` give a value."""
+        return self._fused
+
     def transform_value(self, topic: str | None, value_schema: Schema | None, value: Any) -> Struct | None:
         """The value a record of this topic and value side has after a fused chain, without the record: the same
         ``Struct`` ``apply`` gives, whose other fields (key, headers, timestamp, topic) the fused SMTs never change.

@@ -227,15 +227,15 @@ def test_the_fused_function_takes_the_records_it_can_and_leaves_the_rest_to_appl
 
 
 def test_the_bench_chain_is_fused_and_predicates_or_key_smts_are_not() -> None:
-    assert build_chain(CHAINS[0])._fused
+    assert build_chain(CHAINS[0]).fused
     timestamped = build_chain(CHAINS[-1])  # InsertField with a timestamp field: its plan says no
     assert timestamped._plan(SCHEMA) is _no_plan
     guarded = {**CHAINS[0], "transforms.mask.predicate": "p", "predicates": "p",
                "predicates.p.type": _KAFKA + "predicates.TopicNameMatches", "predicates.p.pattern": "rows"}
-    assert not build_chain(guarded)._fused
+    assert not build_chain(guarded).fused
     key = {**CHAINS[0], "transforms.mask.type": _KAFKA + "MaskField$Key"}
-    assert not build_chain(key)._fused
-    assert not build_chain({})._fused
+    assert not build_chain(key).fused
+    assert not build_chain({}).fused
 
 
 def test_the_fused_path_builds_one_struct_of_the_last_steps_schema() -> None:
@@ -266,3 +266,14 @@ def test_every_field_holding_every_odd_value_gives_the_step_by_step_outcome(prop
         for odd in ODD_VALUES:
             record = _record("sink", SCHEMA, _struct(SCHEMA, {**ROW, field.name: odd}))
             assert _outcome(chain, record, fused=True) == _outcome(chain, record, fused=False), (field.name, odd)
+
+
+def test_a_struct_without_fields_takes_the_fused_path_too() -> None:
+    empty = SchemaBuilder.struct().build()
+    chain = build_chain({**CHAINS[0], "transforms": "insert"})
+    record = _record("sink", empty, Struct(empty))
+    struct = chain.transform_value("rows", empty, Struct(empty))
+    assert struct is not None and struct.values() == ["mariadb"]
+    assert _outcome(chain, record, fused=True) == _outcome(chain, record, fused=False)
+    odd = Struct.from_validated(empty, [1])  # a value list longer than the schema: apply decides
+    assert chain.transform_value("rows", empty, odd) is None
