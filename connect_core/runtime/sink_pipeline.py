@@ -107,11 +107,17 @@ class SinkPipeline:
         headers = self._headers(consumed) if consumed.headers else Headers()
         key = converters.key.to_connect_data(topic, consumed.key, headers)
         value = converters.value.to_connect_data(topic, consumed.value, headers)
+        chain = self.chain
+        if chain.fused:  # as in ``convert``: one record, built after the fused SMTs
+            struct = chain.transform_value(topic, value.schema, value.value)
+            if struct is not None:
+                return SinkRecord(topic, consumed.partition, key.schema, key.value, struct.schema, struct,
+                                  consumed.offset, consumed.timestamp, consumed.timestamp_type, headers)
         record = SinkRecord(
             topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
             consumed.timestamp, consumed.timestamp_type, headers,
         )
-        return self.chain.apply(record) if len(self.chain) else record
+        return chain.apply(record) if len(chain) else record
 
     def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """One record, or None when it was dropped by an SMT or tolerated as failed.
@@ -126,11 +132,17 @@ class SinkPipeline:
             value = converters.value.to_connect_data(topic, consumed.value, headers)
         except Exception:
             return self._convert_under_operator(consumed)
+        chain = self.chain
+        if chain.fused:  # the fused SMTs change the value alone: one record, built after them
+            struct = chain.transform_value(topic, value.schema, value.value)
+            if struct is not None:
+                return SinkRecord(topic, consumed.partition, key.schema, key.value, struct.schema, struct,
+                                  consumed.offset, consumed.timestamp, consumed.timestamp_type, headers)
         record = SinkRecord(
             topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
             consumed.timestamp, consumed.timestamp_type, headers,
         )
-        if not len(self.chain):
+        if not len(chain):
             return record
         transformed = self.operator.run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record),
                                         original=consumed)

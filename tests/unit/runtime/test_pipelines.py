@@ -8,7 +8,7 @@ import pytest
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.header import Headers
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SinkRecord, SourceRecord
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.errors.config import ErrorHandlingConfig
@@ -18,7 +18,7 @@ from connect_core.runtime import registry
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.source_pipeline import SourcePipeline
-from connect_core.transforms.chain import build_chain
+from connect_core.transforms.chain import TransformationChain, build_chain
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
@@ -267,3 +267,64 @@ def test_convert_all_without_smts_reads_the_batch_in_one_call_and_gives_what_con
     bad = ConsumedRecord("orders", 2, 11, 8, "CreateTime", None, b"{oops", [])
     assert [r.kafka_offset for r in pipeline.convert_all([batch[0], bad, batch[3]])] == [7, 10]
     assert reporter.stages == [Stage.VALUE_CONVERTER]
+
+
+FUSED_CHAIN = {  # bench case 3b's chain: fused (built-in value SMTs with plans, no predicates)
+    "transforms": "insert,replace,mask",
+    "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+    "transforms.insert.static.field": "source", "transforms.insert.static.value": "mariadb",
+    "transforms.replace.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+    "transforms.replace.exclude": "note", "transforms.replace.renames": "qty:quantity",
+    "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value", "transforms.mask.fields": "name",
+}
+ROW_FIELDS = ('{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},'
+              '{"type":"int64","optional":false,"field":"qty"},{"type":"string","optional":true,"field":"note"}')
+
+
+def _row(payload: str, offset: int) -> ConsumedRecord:
+    schema = '{"type":"struct","name":"row","optional":false,"fields":[' + ROW_FIELDS + "]}"
+    return _consumed(('{"schema":' + schema + ',"payload":' + payload + "}").encode(), offset)
+
+
+def _converted(pipeline: SinkPipeline, consumed: ConsumedRecord) -> SinkRecord:
+    """``consumed`` through the pipeline's converters alone, as the chain's ``apply`` receives it."""
+    headers = pipeline._headers(consumed)
+    key = pipeline.converters.key.to_connect_data(consumed.topic, consumed.key, headers)
+    value = pipeline.converters.value.to_connect_data(consumed.topic, consumed.value, headers)
+    return SinkRecord(consumed.topic, consumed.partition, key.schema, key.value, value.schema, value.value,
+                      consumed.offset, consumed.timestamp, consumed.timestamp_type, headers)
+
+
+def test_a_fused_chain_builds_one_record_after_it_equal_to_the_chains_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a fused SMT chain the pipelines take the transformed value from ``transform_value`` and build the
+    record once: the same record, field by field, as the chain's ``apply`` of the converted record; a value the
+    fused path declines (a schemaless map) still goes through ``apply``."""
+    config = {"key.converter": STRING, "value.converter": JSON, "errors.tolerance": "all", **FUSED_CHAIN}
+    reference, _ = _sink(config)
+    pipeline, reporter = _sink(config)
+    assert pipeline.chain.fused
+    batch = [_row(f'{{"id":{i},"name":"n{i}","qty":{i * 10},"note":"x"}}', i) for i in range(3)]
+    expected = [reference.chain.apply(_converted(reference, consumed)) for consumed in batch]
+    schemaless = _consumed(b'{"schema":null,"payload":{"id":7,"name":"n","qty":70,"note":"x"}}', 9)
+    expected_schemaless = reference.chain.apply(_converted(reference, schemaless))
+
+    def fields(record: Any) -> tuple[Any, ...]:
+        return (*_fields(record), record.original_topic, record.original_kafka_partition,
+                record.original_kafka_offset)
+
+    applied: list[Any] = []
+    chain_apply = TransformationChain.apply
+    monkeypatch.setattr(TransformationChain, "apply",
+                        lambda chain, record: applied.append(record) or chain_apply(chain, record))
+    converted = [pipeline.convert(consumed) for consumed in batch]
+    clean = pipeline.convert_clean(batch)
+    assert clean is not None
+    for records in (converted, pipeline.convert_all(batch), clean):
+        assert [fields(r) for r in records] == [fields(r) for r in expected]
+    assert [(r.value.get("quantity"), r.value.get("name"), r.value.get("source")) for r in converted] == [
+        (0, "", "mariadb"), (10, "", "mariadb"), (20, "", "mariadb")]
+    assert applied == []  # every record took the fused path
+
+    assert fields(pipeline.convert(schemaless)) == fields(expected_schemaless)
+    assert len(applied) == 1 and expected_schemaless.value == {"id": 7, "name": "", "quantity": 70, "source": "mariadb"}
+    assert reporter.stages == []
