@@ -164,6 +164,37 @@ class SourceRecord(ConnectRecord):
         self.source_partition = source_partition
         self.source_offset = source_offset
 
+    @classmethod
+    def from_values(  # noqa: PLR0917 - the constructor's order
+        cls,
+        source_partition: dict[str, Any] | None,
+        source_offsets: Iterable[dict[str, Any] | None],
+        topic: str,
+        value_schema: Schema | None,
+        values: Iterable[Any],
+        timestamp: int | None = None,
+    ) -> list[Self]:
+        """One record per value with its own source offset (both in the same order) and its own empty ``Headers``,
+        equal to ``SourceRecord(source_partition, offset, topic, None, None, None, value_schema, value, timestamp)``
+        each (no key). A source task's per-line path (FileStreamSource): ``__init__`` inlined, the class call and
+        its argument parsing were ~0.15 us of a record."""
+        out: list[Self] = []
+        append, new, new_headers = out.append, object.__new__, Headers
+        for offset, value in zip(source_offsets, values, strict=True):
+            record = new(cls)
+            record.topic = topic
+            record.kafka_partition = None
+            record.key_schema = None
+            record.key = None
+            record.value_schema = value_schema
+            record.value = value
+            record.timestamp = timestamp
+            record.headers = new_headers()
+            record.source_partition = source_partition
+            record.source_offset = offset
+            append(record)
+        return out
+
     def _copy_extras(self, new: ConnectRecord) -> None:
         new.source_partition = self.source_partition  # type: ignore[attr-defined]
         new.source_offset = self.source_offset  # type: ignore[attr-defined]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import IO, Any, Final
+from itertools import accumulate, count
+from operator import add
+from typing import IO, Any, AnyStr, Final
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError, ConnectError
@@ -120,26 +122,42 @@ class FileStreamSourceTask(SourceTask):
         self._buffer = buf[start:]
 
     def _extract_lf_lines(self, records: list[SourceRecord], now: int) -> None:
-        """``_extract`` for a buffer without CR: ``split`` finds the lines, the positions follow from their lengths."""
+        """``_extract`` for a buffer without CR: ``split`` finds the lines, the positions follow from their lengths.
+
+        An ASCII buffer (the usual text) is decoded once and split as text; otherwise each line is decoded on its
+        own (invalid UTF-8 replaced per line, as Kafka's reader does). Positions count bytes: an ASCII line's
+        characters are its bytes. The records are built in one call (``SourceRecord.from_values``).
+        """
         room = self._batch_size - len(records)
         if room <= 0:
             return
-        parts = self._buffer.split(b"\n", room)
-        # with room+1 parts the last is the unread rest; otherwise the last is a partial line (or empty)
-        complete, rest = parts[:-1], parts[-1]
-        if len(parts) > room:
-            complete, rest = parts[:room], parts[room]
-        partition, topic, position = self._partition(), self._topic, self._position
-        append = records.append
-        for raw in complete:
-            position += len(raw) + 1
-            append(SourceRecord(partition, {POSITION_FIELD: position}, topic, None, None, None, STRING_SCHEMA,
-                                raw.decode("utf-8", "replace"), now))
-        self._position = position
-        self._buffer = rest
+        complete: list[bytes] | list[str]
+        if self._buffer.isascii():
+            complete, rest = _split_lines(self._buffer.decode("ascii"), "\n", room)
+            values: list[str] = complete
+            self._buffer = rest.encode("ascii")
+        else:
+            complete, self._buffer = _split_lines(self._buffer, b"\n", room)
+            values = [raw.decode("utf-8", "replace") for raw in complete]
+        if not complete:
+            return
+        # each line's end position (after its LF): the lengths summed, plus one LF per line so far
+        ends = list(map(add, accumulate(map(len, complete)), count(self._position + 1)))
+        self._position = ends[-1]
+        records.extend(SourceRecord.from_values(self._partition(), [{POSITION_FIELD: end} for end in ends],
+                                                self._topic, STRING_SCHEMA, values, now))
 
     def stop(self) -> None:
         """Close the file."""
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+def _split_lines(buffer: AnyStr, lf: AnyStr, room: int) -> tuple[list[AnyStr], AnyStr]:
+    """At most ``room`` complete lines of ``buffer`` (without their LF) and the rest after them."""
+    parts = buffer.split(lf, room)
+    # with room+1 parts the last is the unread rest; otherwise the last is a partial line (or empty)
+    if len(parts) > room:
+        return parts[:room], parts[room]
+    return parts[:-1], parts[-1]

@@ -28,6 +28,25 @@ def test_new_record_keeps_source_partition_and_offset() -> None:
     assert (copy.source_partition, copy.source_offset, copy.value) == ({"filename": "f"}, {"position": 3}, "LINE")
 
 
+def test_source_from_values_builds_what_the_constructor_builds() -> None:
+    """Every slot equal to ``SourceRecord(...)``'s (no key, no partition), one new ``Headers`` per record, each
+    record its own offset, and a length mismatch is an error (never a silently shorter batch)."""
+    partition = {"filename": "f"}
+    offsets = [{"position": 4}, None, {"position": 9}]
+    values = ["line", None, {"a": 1}]
+    built = SourceRecord.from_values(partition, offsets, "lines", STRING_SCHEMA, values, 1_700_000_000_000)
+    expected = [SourceRecord(partition, offset, "lines", None, None, None, STRING_SCHEMA, value, 1_700_000_000_000)
+                for offset, value in zip(offsets, values, strict=True)]
+    names = [name for cls in SourceRecord.__mro__ for name in getattr(cls, "__slots__", ())]
+    assert [{n: getattr(r, n) for n in names} for r in built] == [{n: getattr(r, n) for n in names} for r in expected]
+    assert built == expected and all(type(r) is SourceRecord for r in built)
+    assert len({id(r.headers) for r in built}) == 3
+    assert [r.source_offset for r in built] == offsets and built[0].source_offset is offsets[0]
+    assert SourceRecord.from_values(None, [], "t", None, [], None) == []
+    with pytest.raises(ValueError, match="zip"):
+        SourceRecord.from_values(partition, offsets[:2], "lines", STRING_SCHEMA, values)
+
+
 def test_new_record_copies_headers_unless_given() -> None:
     record = ConnectRecord("t", 0, None, None, None, None, None, Headers().add("h", 1))
     copy = record.new_record("t", 0, None, None, None, None, None)

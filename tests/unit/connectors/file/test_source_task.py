@@ -141,3 +141,36 @@ def test_lf_only_text_and_text_with_crs_give_the_same_lines_and_positions(tmp_pa
         assert [r.value for r in records] == lines
         shift = 1 if ends else 0  # CR LF ends the first line: one byte more before every position
         assert [r.source_offset["position"] for r in records] == [p + shift for p in expected_positions]
+
+
+@pytest.mark.parametrize("read_size", [1, 5, 64 * 1024])
+@pytest.mark.parametrize("batch_size", ["1", "3", "2000"])
+def test_lf_lines_become_the_records_one_constructor_call_per_line_made(tmp_path: Path, read_size: int,
+                                                                        batch_size: str) -> None:
+    """The LF path builds a poll's records in one call (ASCII buffers decoded whole, others line by line): every
+    record equals ``SourceRecord(partition, {"position": end}, topic, None, None, None, STRING_SCHEMA, line, now)``
+    with the line decoded alone (invalid UTF-8 replaced) and its end counted in bytes, and owns its headers and
+    offset; ASCII and non-ASCII stretches alternate in one file, so buffers of both kinds meet mid-file."""
+    from connect_core.api.record import SourceRecord
+
+    chunks = [b"plain ascii line", b"", b'"quoted" \\ back\tslash', b"caf\xc3\xa9 \xf0\x9f\x98\x80",
+              b"bad \xff\xfe byte", b"ascii again " * 9, b"x", b"\xe2\x82", b"\xac split euro", b"tail"]
+    data = b"\n".join(chunks * 3) + b"\npartial"
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    task = FileStreamSourceTask(read_size=read_size)
+    start_task(task, {"file": str(path), "topic": "lines", "batch.size": batch_size}, MemoryOffsetReader())
+    built: list[SourceRecord] = []
+    while records := task.poll():
+        assert len(records) <= int(batch_size)
+        assert len({r.timestamp for r in records}) == 1 and records[0].timestamp is not None
+        built.extend(records)
+    expected, end = [], 0
+    for raw in data.split(b"\n")[:-1]:
+        end += len(raw) + 1
+        expected.append((raw.decode("utf-8", "replace"), end))
+    assert [(r.value, r.source_offset) for r in built] == [(line, {"position": e}) for line, e in expected]
+    assert built == [SourceRecord({"filename": str(path)}, {"position": e}, "lines", None, None, None, STRING_SCHEMA,
+                                  line, r.timestamp) for (line, e), r in zip(expected, built, strict=True)]
+    assert all(type(r) is SourceRecord for r in built)
+    assert len({id(r.headers) for r in built}) == len({id(r.source_offset) for r in built}) == len(built)
