@@ -125,7 +125,7 @@ class FileStreamSourceTask(SourceTask):
         """``_extract`` for a buffer without CR: ``split`` finds the lines, the positions follow from their lengths.
 
         An ASCII buffer (the usual text) is decoded once and split as text; otherwise each line is decoded on its
-        own (invalid UTF-8 replaced per line, as Kafka's reader does). Positions count bytes: an ASCII line's
+        own (invalid UTF-8 replaced within its line, as before). Positions count bytes: an ASCII line's
         characters are its bytes. The records are built in one call (``SourceRecord.from_values``).
         """
         room = self._batch_size - len(records)
