@@ -177,7 +177,7 @@ class SourceRecord(ConnectRecord):
         """One record per value with its own source offset (both in the same order) and its own empty ``Headers``,
         equal to ``SourceRecord(source_partition, offset, topic, None, None, None, value_schema, value, timestamp)``
         each (no key). A source task's per-line path (FileStreamSource): ``__init__`` inlined, the class call and
-        its argument parsing were ~0.15 us of a record."""
+        its argument parsing were ~0.15 us of a record, and so is ``Headers()`` (~0.1 us more)."""
         out: list[Self] = []
         append, new, new_headers = out.append, object.__new__, Headers
         for offset, value in zip(source_offsets, values, strict=True):
@@ -189,7 +189,8 @@ class SourceRecord(ConnectRecord):
             record.value_schema = value_schema
             record.value = value
             record.timestamp = timestamp
-            record.headers = new_headers()
+            headers = record.headers = new(new_headers)  # what Headers() makes: no list until the first header
+            headers._headers = ()
             record.source_partition = source_partition
             record.source_offset = offset
             append(record)
