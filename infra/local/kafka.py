@@ -138,19 +138,27 @@ def _server_properties(directory: Path, credentials: dict[str, str]) -> str:
     return "\n".join(kept) + "\n" + overrides
 
 
-def _ensure_sasl_user(cp: str, password: str) -> None:
-    """The SCRAM user, created with Kafka's ConfigCommand over the plaintext listener when it does not exist."""
+def _ensure_sasl_user(cp: str, password: str) -> bool:
+    """The SCRAM user, created with Kafka's ConfigCommand over the plaintext listener when it has no credentials;
+    True when it was created. An existing user keeps its password: another checkout's state directory (its own
+    random password) must never reset the shared broker's, which every other session's clients log in with."""
+    from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient
 
-    described = AdminClient({"bootstrap.servers": address()}).describe_user_scram_credentials([SASL_USER])
-    try:
-        described[SASL_USER].result(timeout=15)
-        return
-    except Exception:  # ResourceNotFound: no credentials yet
-        pass
+    admin = AdminClient({"bootstrap.servers": address()})  # kept alive: a dropped client fails its futures at once
+    for attempt in range(3):
+        try:
+            admin.describe_user_scram_credentials([SASL_USER])[SASL_USER].result(timeout=15)
+            return False
+        except KafkaException as error:
+            if error.args and error.args[0].code() == KafkaError.RESOURCE_NOT_FOUND:
+                break  # no credentials yet
+            if attempt == 2:
+                raise
     proc.run(["java", "-cp", cp, "kafka.admin.ConfigCommand", "--bootstrap-server", address(), "--alter",
               "--add-config", f"{SASL_MECHANISM}=[password={password}]", "--entity-type", "users",
               "--entity-name", SASL_USER], name=NAME)
+    return True
 
 
 def healthy() -> bool:

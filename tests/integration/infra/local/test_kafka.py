@@ -47,3 +47,19 @@ def test_aborted_record_stays_invisible_to_read_committed_consumer(kafka_bootstr
         consumer.close()
 
     assert values == [b"committed", b"committed-after-abort"]
+
+
+def test_an_existing_scram_user_keeps_its_password(kafka_settings: dict[str, str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every session's ``services.ensure`` checks the SCRAM user; another checkout's state directory holds another
+    random password, and resetting the shared broker's user to it would refuse every other session's logins."""
+    from infra.local import kafka
+
+    altered: list[list[str]] = []
+    monkeypatch.setattr(kafka.proc, "run", lambda argv, **_: altered.append(argv))
+    assert kafka._ensure_sasl_user("unused-classpath", "another-checkouts-password") is False
+    assert altered == []
+    admin = AdminClient({"bootstrap.servers": kafka_settings["sasl.bootstrap.servers"], "security.protocol": "SASL_SSL",
+                         "ssl.ca.location": kafka_settings["ssl.ca.location"],
+                         **{key: kafka_settings[key] for key in ("sasl.mechanism", "sasl.username", "sasl.password")}})
+    assert admin.list_topics(timeout=30).brokers  # the session's own password still logs in
