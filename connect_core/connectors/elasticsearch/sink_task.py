@@ -76,18 +76,20 @@ class ElasticsearchSinkTask(BatchingSinkTask):
 
     def write_batch(self, records: list[SinkRecord]) -> None:
         """Convert, make sure indices and mappings exist, and send the actions in size-bounded bulk requests."""
-        actions = [a for a in map(self._convert, records) if a is not None]
-        self._prepare_indices(actions)
-        chunk: list[BulkAction] = []
-        size, limit = 0, self.config.bulk_size_bytes
-        for action in actions:
-            if chunk and limit > 0 and size + len(action.lines) > limit:
-                self._send(chunk)
-                chunk, size = [], 0
-            chunk.append(action)
-            size += len(action.lines)
-        if chunk:
-            self._send(chunk)
+        kept, lines, firsts = self._builder.build_lines(records, self._convert)
+        self._prepare_indices(firsts)
+        limit = self.config.bulk_size_bytes
+        if limit <= 0 or sum(map(len, lines)) <= limit:
+            if lines:
+                self._send(kept, lines)
+            return
+        start, size = 0, 0
+        for end, line in enumerate(lines):
+            if end > start and size + len(line) > limit:
+                self._send(kept[start:end], lines[start:end])
+                start, size = end, 0
+            size += len(line)
+        self._send(kept[start:], lines[start:])
 
     def _convert(self, record: SinkRecord) -> BulkAction | None:
         try:
@@ -99,10 +101,10 @@ class ElasticsearchSinkTask(BatchingSinkTask):
             self._report(record, e)
             return None
 
-    def _prepare_indices(self, actions: list[BulkAction]) -> None:
+    def _prepare_indices(self, firsts: dict[str, SinkRecord]) -> None:
+        """Create each index the batch writes to (and its mapping) the first time the task meets it."""
         client = self._require_client()
-        for action in actions:
-            index, record = action.index_name, action.record
+        for index, record in firsts.items():
             if index in self._known_indices:
                 continue
             if not self.config.is_data_stream and not client.index_exists(index):
@@ -117,13 +119,20 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                 client.put_mapping(index, infer_mapping(schema))
             self._known_indices.add(index)
 
-    def _send(self, actions: list[BulkAction]) -> None:
-        """Send ``actions``; resend 429-rejected items (and later items on the same document) with backoff."""
+    def _send(self, records: list[SinkRecord], lines: list[bytes]) -> None:
+        """Send the action ``lines`` of ``records``; resend 429-rejected items (and later items on the same
+        document) with backoff. The ``BulkAction``s that item results are checked against are built again only
+        when an answer lists items (``build`` writes the very lines ``build_lines`` did)."""
         client = self._require_client()
+        items = client.bulk(b"".join(lines))
+        if items is None:
+            return  # no item failed
+        actions = [a for a in map(self._builder.build, records) if a is not None]
         for attempt in range(self.config.max_retries + 1):
-            items = client.bulk(b"".join(a.lines for a in actions))
-            if items is None:
-                return  # no item failed
+            if attempt:
+                items = client.bulk(b"".join(a.lines for a in actions))
+                if items is None:
+                    return  # no item failed
             if len(items) != len(actions):
                 raise ConnectError(f"Bulk response has {len(items)} items for {len(actions)} actions")
             retry = self._check_items(actions, items)
