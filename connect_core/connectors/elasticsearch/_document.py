@@ -374,7 +374,11 @@ def _compile_writer(schema: Schema) -> Callable[[list[Any]], bytes | None] | Non
                           "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC,
                           "_MS": _dt.timedelta(milliseconds=1), "_date_of": Date.from_logical,
                           "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical}
-    body = ["def write(v):", " try:"]
+    positions = sorted(field.index for field in schema.fields)
+    if positions != list(range(len(positions))):
+        return None
+    # One unpacking of the values (a list of another length raises, caught below: the per-field path).
+    body = ["def write(v):", " try:", "  " + "".join(f"a{i}, " for i in positions) + "= v"]
     items = []
     for field in schema.fields:
         fs, a, s = field.schema, f"a{field.index}", f"_s{field.index}"
@@ -382,9 +386,12 @@ def _compile_writer(schema: Schema) -> Callable[[list[Any]], bytes | None] | Non
         convert = _convert_lines(fs, a, s)
         if convert is None:
             return None
-        on_null = "pass" if fs.optional and fs.default_value is None else "return None"
-        body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {on_null}", "  else:",
-                 *(f"   {line}" for line in convert)]
+        if fs.optional and fs.default_value is None:
+            body += [f"  if {a} is not None:", *(f"   {line}" for line in convert)]
+        elif fs.name is None or fs.name == Decimal.LOGICAL_NAME:
+            body += [f"  {line}" for line in convert]  # its exact type check turns a null away too
+        else:
+            body += [f"  if {a} is None: return None", *(f"  {line}" for line in convert)]
         items.append(f"{field.name!r}: {a}")
     body += ["  return _dumps({" + ", ".join(items) + "})", " except Exception:", "  return None"]
     exec(compile("\n".join(body), f"<elasticsearch document {schema.name or 'struct'}>", "exec"), ns)

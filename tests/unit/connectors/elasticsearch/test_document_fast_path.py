@@ -187,3 +187,16 @@ def test_the_generated_writer_takes_the_flat_schemas_only() -> None:
     write = _compile_writer(SCALARS)
     assert write is not None
     assert write(_record({**_BASE, "req": None}).value.values()) is None  # required null: the reference raises
+
+
+def test_the_generated_writer_declines_values_of_another_length_and_required_nulls() -> None:
+    from connect_core.connectors.elasticsearch._document import _compile_writer
+
+    write = _compile_writer(SCALARS)
+    assert write is not None
+    base = {**_BASE, "dflt": 7}  # a null with a default takes the per-field path
+    values = _record(base).value.values()
+    assert write(values) is not None
+    assert write(values[:-1]) is None and write([*values, 1]) is None  # the reference path decides
+    for name in ("i8", "i64", "f32", "f64", "flag", "text", "req"):  # required: the exact type check rejects None
+        assert write(_record({**base, name: None}).value.values()) is None
