@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from connect_core.api.consumed_record import ConsumedRecord
+    from connect_core.kafka.lambda_event import EventBatch
     from connect_core.kafka.settings import KafkaClientSettings
 
 __all__ = ["CommittedFilter", "OpenTransactionError", "PendingCheck"]
@@ -78,12 +79,17 @@ class OpenTransactionError(RetriableError):
 
 
 class PendingCheck(NamedTuple):
-    """A batch whose check :meth:`CommittedFilter.start` began: the records, their (first, last) and their offsets
-    per partition."""
+    """A batch whose check :meth:`CommittedFilter.start` (or :meth:`~CommittedFilter.start_event`) began: the
+    records, their (first, last) and their offsets per partition, and the event not decoded yet."""
 
     batch: Sequence[ConsumedRecord]
     ranges: dict[tuple[str, int], tuple[int, int]]
     offsets: dict[tuple[str, int], list[int]]  # the batch's offsets per partition, in batch order
+    event: EventBatch | None = None  # start_event's: decoded by finish, with the values the read consumed
+
+    def size(self) -> int:
+        """How many records the batch holds."""
+        return len(self.batch) if self.event is None else self.event.size
 
 
 class CommittedFilter:
@@ -115,6 +121,17 @@ class CommittedFilter:
             self._seek(self._open(), ranges)
         return PendingCheck(batch, ranges, offsets)
 
+    def start_event(self, event: EventBatch) -> PendingCheck:
+        """:meth:`start` for an event read by offsets only (``event.offsets`` not None): :meth:`finish` decodes it,
+        taking the values of a batch whose every record is committed from what the read consumed (confluent-kafka
+        copied each into ``bytes`` already; a record at an offset never changes) instead of decoding them."""
+        offsets = event.offsets
+        assert offsets is not None
+        ranges = {key: (min(found), max(found)) for key, found in offsets.items()}
+        if ranges:
+            self._seek(self._open(), ranges)
+        return PendingCheck((), ranges, offsets, event)
+
     def cancel(self, check: PendingCheck) -> None:
         """Stop fetching for a check that will not be finished."""
         if check.ranges and self._consumer is not None and set(check.ranges) == self._assigned:
@@ -124,13 +141,17 @@ class CommittedFilter:
             self._streaming = {}
 
     def finish(self, check: PendingCheck) -> list[ConsumedRecord]:
-        """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`)."""
+        """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`); of a
+        :meth:`start_event` check, decoded (a batch with aborted or undecided records: every value from the event)."""
         batch, ranges = check.batch, check.ranges
         if not ranges:
-            return []
-        seen, held = self._read(self._open(), ranges)
-        if not held and all(seen.get(key) == found for key, found in check.offsets.items()):
-            kept = list(batch)  # the usual batch: every partition's offsets are exactly the committed ones
+            return [] if check.event is None else check.event.decode()
+        seen, held, values = self._read(self._open(), ranges)
+        usual = not held and all(seen.get(key) == found for key, found in check.offsets.items())
+        if check.event is not None:
+            batch = check.event.decode(values if usual else None)
+        if usual:
+            kept = list(batch) if check.event is None else cast("list[ConsumedRecord]", batch)
         else:
             committed = {key: set(found) for key, found in seen.items()}
             none: set[int] = set()
@@ -197,9 +218,10 @@ class CommittedFilter:
             self._assigned = set(ranges)
 
     def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]
-              ) -> tuple[dict[tuple[str, int], list[int]], dict[tuple[str, int], int]]:
-        """The offsets of every committed record in the ranges per partition (in fetch order), and the partitions
-        held back.
+              ) -> tuple[dict[tuple[str, int], list[int]], dict[tuple[str, int], int],
+                         dict[tuple[str, int], list[bytes | None]]]:
+        """The offsets of every committed record in the ranges per partition (in fetch order), the partitions
+        held back, and the values of those records (beside their offsets).
 
         A ``read_committed`` fetch stops at the last stable offset, where librdkafka reports the end of the
         partition: an end at or below a range's last offset means a transaction there is still open; the partition
@@ -207,10 +229,10 @@ class CommittedFilter:
         """
         from confluent_kafka import Message
 
-        message_error, message_offset = Message.error, Message.offset
+        message_error, message_offset, message_value = Message.error, Message.offset, Message.value
         read = _Read(ranges, self._reading_on)
         self._reading_on = {}
-        pending, seen, position, only = read.pending, read.seen, read.position, read.only
+        pending, seen, position, only, taken = read.pending, read.seen, read.position, read.only, read.values
         deadline = time.monotonic() + self.timeout_s
         try:
             while pending:
@@ -223,6 +245,7 @@ class CommittedFilter:
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
                     offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
+                    values = list(map(message_value, messages))
                     read.queued[only] = offsets[-1] + 1
                     last = pending[only][1]
                     if max(offsets) >= last:  # the range ends in this answer: keep what precedes its end
@@ -230,10 +253,12 @@ class CommittedFilter:
                         if offsets[end] == last:
                             end += 1
                         read.beyond[only] = offsets[end:]  # the next batch's, when it reads on
-                        offsets = offsets[:end]
+                        read.beyond_values[only] = values[end:]
+                        offsets, values = offsets[:end], values[:end]
                         del pending[only]
                     if offsets:
                         seen[only] += offsets
+                        taken[only] += values
                         position[only] = offsets[-1] + 1
                     continue
                 for message in messages:
@@ -244,7 +269,7 @@ class CommittedFilter:
             self._streaming = {}
             raise
         self._stop_at_ends(consumer, ranges, read)
-        return seen, read.held
+        return seen, read.held, taken
 
     @staticmethod
     def _take(consumer: Any, message: Any, read: _Read) -> None:
@@ -272,6 +297,7 @@ class CommittedFilter:
             read.queued[key] = offset + 1
             if offset > pending.get(key, (0, -1))[1]:
                 read.beyond[key].append(offset)  # past the range: the next batch's, when it reads on
+                read.beyond_values[key].append(message.value())
         if key not in pending or offset is None:
             return
         last = pending[key][1]
@@ -281,6 +307,7 @@ class CommittedFilter:
             return
         if error is None and offset <= last:
             read.seen[key].append(offset)
+            read.values[key].append(message.value())
             read.position[key] = offset + 1
         if offset >= last:
             del pending[key]
@@ -300,7 +327,7 @@ class CommittedFilter:
             if queued is not None and key in ranges and key not in read.ended:
                 _low, high = consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
                 if high is not None and high > queued:  # records after what was consumed: the next batch's
-                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued)
+                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued, read.beyond_values[key])
                     continue
             stop.append(TopicPartition(*key))
         if stop:
@@ -310,11 +337,12 @@ class CommittedFilter:
 
 class _Stream(NamedTuple):
     """A partition left fetching after a check: the check's last offset, the committed offsets past it that the
-    check consumed already (in order), and the offset the consumer's queue goes on at."""
+    check consumed already (in order), the offset the consumer's queue goes on at, and the values of ``beyond``."""
 
     last: int
     beyond: list[int]
     queued: int
+    values: list[bytes | None]
 
     def follows(self, first: int) -> bool:
         """Whether a range starting at ``first`` goes on from here: no committed record lies between the last
@@ -329,19 +357,23 @@ class _Read:
                  ) -> None:
         self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
         self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found
+        self.values: dict[tuple[str, int], list[bytes | None]] = {key: [] for key in ranges}  # and their values
         self.held: dict[tuple[str, int], int] = {}  # partition -> last stable offset, at or before its last
         self.position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
         # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
         self.only = next(iter(ranges)) if len(ranges) == 1 else None
         self.queued: dict[tuple[str, int], int] = {}  # where the consumer's queue goes on, per partition
         self.beyond: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed, past the range
+        self.beyond_values: dict[tuple[str, int], list[bytes | None]] = {key: [] for key in ranges}
         self.ended: set[tuple[str, int]] = set()  # partitions whose end (or an error) came up: paused after the read
         self.unseeked = set(reading_on)  # partitions read on from the last check without a seek (an end may be stale)
         for key, stream in reading_on.items():  # what the last check consumed past its range starts this one
             last = ranges[key][1]
             known = [offset for offset in stream.beyond if offset <= last]
             self.seen[key] = known
+            self.values[key] = stream.values[:len(known)]
             self.beyond[key] = stream.beyond[len(known):]
+            self.beyond_values[key] = stream.values[len(known):]
             self.queued[key] = self.position[key] = stream.queued
             if stream.queued > last:  # the queue went past the range: every committed record of it is known
                 del self.pending[key]

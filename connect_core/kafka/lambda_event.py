@@ -18,18 +18,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+import operator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
 
-__all__ = ["EVENT_SOURCES", "LOCAL_CLUSTER_ARN", "build_event", "decode_kafka_event", "event_record", "is_kafka_event",
-           "payload_size"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["EVENT_SOURCES", "LOCAL_CLUSTER_ARN", "EventBatch", "build_event", "decode_event_batch",
+           "decode_kafka_event", "event_record", "is_kafka_event", "payload_size", "read_kafka_event"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
 LOCAL_CLUSTER_ARN = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
 _new_tuple = tuple.__new__
 _b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its argument re-wrapping
+_TOPIC, _PARTITION = operator.itemgetter("topic"), operator.itemgetter("partition")
+_OFFSET = operator.itemgetter("offset")
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
 _TIMESTAMP_TYPES = {
@@ -88,6 +94,120 @@ def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
         except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
             raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
     return consumed
+
+
+class EventBatch(NamedTuple):
+    """A Lambda Kafka event read in two steps: the offsets per partition first (what the read_committed check
+    starts from), the records after (:func:`decode_event_batch`, with the values the check consumed)."""
+
+    groups: list[tuple[str, str, int, list[int], list[dict[str, Any]]]]  # (group, topic, partition, offsets, records)
+    offsets: dict[tuple[str, int], list[int]] | None  # per partition in event order; None: decode the event whole
+    size: int  # how many records
+
+    def decode(self, values: Mapping[tuple[str, int], Sequence[bytes | None]] | None = None
+               ) -> list[ConsumedRecord]:
+        """The batch's records (see :func:`decode_event_batch`)."""
+        return decode_event_batch(self, values)
+
+
+def read_kafka_event(event: dict[str, Any]) -> EventBatch:
+    """The event's records per partition and their offsets, without decoding a record (a few passes in C per
+    partition). A group whose records are not all of one topic and partition, two groups of one partition or a
+    record without those fields give ``offsets`` None: such an event is decoded whole (:func:`decode_kafka_event`),
+    which also names what is malformed."""
+    if not is_kafka_event(event):
+        raise DataError(
+            f"not a Lambda Kafka event: eventSource must be one of {', '.join(EVENT_SOURCES)} and 'records' present"
+        )
+    groups: list[tuple[str, str, int, list[int], list[dict[str, Any]]]] = []
+    offsets: dict[tuple[str, int], list[int]] | None = {}
+    size = 0
+    try:
+        for group, records in event["records"].items():
+            size += len(records)
+            if not records:
+                continue
+            topics, partitions = set(map(_TOPIC, records)), set(map(_PARTITION, records))
+            if len(topics) != 1 or len(partitions) != 1:
+                offsets = None
+                continue
+            (topic,), (partition,) = topics, partitions
+            if partition.__class__ is not int:
+                partition = int(partition)
+            found = list(map(_OFFSET, records))
+            if set(map(type, found)) != {int}:  # ints in every event; converted as _decode_all does
+                found = [offset if offset.__class__ is int else int(offset) for offset in found]
+            if offsets is not None:
+                if (topic, partition) in offsets or not isinstance(topic, str):
+                    offsets = None
+                else:
+                    offsets[topic, partition] = found
+            groups.append((group, topic, partition, found, records))
+    except (AttributeError, KeyError, TypeError, ValueError):  # a record of another shape: decoded whole, named there
+        offsets = None
+    return EventBatch(groups, offsets, size)
+
+
+def decode_event_batch(batch: EventBatch, values: Mapping[tuple[str, int], Sequence[bytes | None]] | None = None
+                       ) -> list[ConsumedRecord]:
+    """The records of an event :func:`read_kafka_event` read, as :func:`decode_kafka_event` gives them.
+
+    ``values``: per partition, the value of each of its records in event order, as a ``read_committed`` consumer
+    consumed them (the check's bytes: a Kafka record at an offset never changes, so they are the event's bytes and
+    ``a2b_base64`` of each is saved); a partition not in it, and a value a schema registry's mapping rewrote
+    (``valueSchemaMetadata``), is decoded from the event. The keys, timestamps and headers always come from the
+    event."""
+    if batch.offsets is None:
+        raise DataError("the event's records are not one partition per group: decode the event whole")
+    consumed: list[ConsumedRecord] = []
+    for group, topic, partition, offsets, records in batch.groups:
+        taken = None if values is None else values.get((topic, partition))
+        try:
+            if taken is None:
+                consumed.extend(_decode_all(records))
+            else:  # (zip's strict ValueError: not one value a record)
+                consumed.extend(_decode_taken(records, topic, partition, offsets, taken))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
+            raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
+    return consumed
+
+
+def _decode_taken(records: list[dict[str, Any]], topic: str, partition: int, offsets: list[int],
+                  values: Sequence[bytes | None]) -> list[ConsumedRecord]:
+    """One partition's records with their values given (:func:`decode_event_batch`); otherwise :func:`_decode_all`'s
+    loop, the topic, partition and offsets those :func:`read_kafka_event` read."""
+    out: list[ConsumedRecord] = []
+    append, b64, restore, new, types = out.append, _b64decode, _restore_header, _new_tuple, _TIMESTAMP_TYPES
+    for record, offset, given in zip(records, offsets, values, strict=True):
+        key = record["key"] if "key" in record else None
+        if key is not None:
+            key = b64(key)
+            if "keySchemaMetadata" in record:
+                key = restore(key, record["keySchemaMetadata"])
+        value = given
+        if "valueSchemaMetadata" in record:  # the mapping may have rewritten it (JSON format): the event's bytes
+            value = record["value"] if "value" in record else None
+            if value is not None:
+                value = restore(b64(value), record["valueSchemaMetadata"])
+        try:
+            kind = record["timestampType"]
+        except KeyError:
+            kind = None
+        try:
+            headers = record["headers"]
+        except KeyError:
+            headers = None
+        try:
+            timestamp = record["timestamp"]
+        except KeyError:
+            timestamp = None
+        append(new(ConsumedRecord, (
+            topic, partition, offset, timestamp,
+            "CreateTime" if kind is None or kind == "CREATE_TIME" else types.get(kind, "CreateTime"), key, value,
+            [(name, None if raw is None else bytes(raw)) for header in headers for name, raw in header.items()]
+            if headers else [],
+        )))
+    return out
 
 
 def _decode_all(records: list[dict[str, Any]]) -> list[ConsumedRecord]:

@@ -36,7 +36,7 @@ from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
-from connect_core.kafka.lambda_event import decode_kafka_event
+from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import SinkTask
+    from connect_core.kafka.lambda_event import EventBatch
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = [
@@ -201,45 +202,33 @@ class SinkRunner:
                 remaining_ms: Callable[[], float] | None) -> SinkInvocationResult:
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
-        consumed = decode_kafka_event(event)
+        # Read in two steps: the offsets first; the records once it is known whether the check hands over values.
+        batch = read_kafka_event(event)
+        consumed: list[ConsumedRecord] | None = None
+        if batch.offsets is None:  # not one partition per group, or malformed: decoded whole (errors named there)
+            consumed = decode_kafka_event(event)
+        size = batch.size if consumed is None else len(consumed)
         check: PendingCheck | None = None
-        if self._running is not None and self._running.read_committed and consumed:
+        if self._running is not None and self._running.read_committed and size:
             # The warm task checks its batches: start fetching the read_committed view while the config catches up.
-            check = self._committed_filter_or_create().start(consumed)
+            check = self._start_check(batch, consumed)
         try:
             running = self._running_task()
         except BaseException:
             if check is not None:
                 self._committed_filter_or_create().cancel(check)
             raise
-        result = SinkInvocationResult(self.connector, records=len(consumed))
+        result = SinkInvocationResult(self.connector, records=size)
         converted: list[SinkRecord | None] | None = None
         held: dict[tuple[str, int], int] = {}
         if check is not None and not running.read_committed:
             self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
-        if running.read_committed and consumed:
-            try:
-                committed_filter = self._committed_filter_or_create()
-                if check is None:
-                    check = committed_filter.start(consumed)
-                # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
-                # batch that had a conversion failure or aborted records is converted again (pure) after the check.
-                converted = running.pipeline.convert_clean(consumed)
-                committed = committed_filter.finish(check)
-            except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
-                log.warning("%s", error)
-                if not running.report_item_failures:
-                    raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
-                # With partial batch responses the committed prefix is written now and only the rest comes again.
-                committed, held, converted = error.committed, error.held_back, None
-            decided = consumed if not held else [
-                c for c in consumed if c.offset < held.get((c.topic, c.partition), c.offset + 1)]
-            result.aborted = len(decided) - len(committed)
-            if result.aborted:
-                converted = None
-            consumed = committed
+        if running.read_committed and size:
+            check, consumed, held, converted = self._check(running, batch, consumed, check, result)
+        elif consumed is None:
+            consumed = batch.decode()  # no check: every value from the event
         # the check's offsets per partition describe the batch still when it kept every record
-        runs = check.offsets if check is not None and len(consumed) == len(check.batch) else None
+        runs = check.offsets if check is not None and len(consumed) == check.size() else None
         try:
             plan = self._deliver(running, consumed, result, converted, assignment, remaining_ms=budget, runs=runs)
         except Exception as error:
@@ -277,6 +266,44 @@ class SinkRunner:
                 f"{result.offsets}); the mapping sends it again and the task gets only what it does not have",
                 {TopicPartition(*key): offset for key, offset in held.items()})
         result.batch_item_failures, result.held_back = _first_offsets([], held), True
+
+    def _check(self, running: _RunningTask, batch: EventBatch, consumed: list[ConsumedRecord] | None,
+               check: PendingCheck | None, result: SinkInvocationResult,
+               ) -> tuple[PendingCheck, list[ConsumedRecord], dict[tuple[str, int], int],
+                          list[SinkRecord | None] | None]:
+        """The batch's committed records (``result.aborted`` counts those dropped), the partitions held back at an
+        open transaction, and the records converted while the check read (None: convert after it)."""
+        converted: list[SinkRecord | None] | None = None
+        held: dict[tuple[str, int], int] = {}
+        try:
+            committed_filter = self._committed_filter_or_create()
+            if check is None:
+                check = self._start_check(batch, consumed)
+            if consumed is not None:
+                # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
+                # batch that had a conversion failure or aborted records is converted again after the check.
+                converted = running.pipeline.convert_clean(consumed)
+            # An event read by offsets is decoded by the check, with the values its read consumed.
+            committed = committed_filter.finish(check)
+        except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
+            log.warning("%s", error)
+            if not running.report_item_failures:
+                raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
+            # With partial batch responses the committed prefix is written now and only the rest comes again.
+            committed, held, converted = error.committed, error.held_back, None
+            assert check is not None
+        decided = check.size() if not held else sum(
+            offset < held.get(key, offset + 1) for key, found in check.offsets.items() for offset in found)
+        result.aborted = decided - len(committed)
+        if result.aborted:
+            converted = None
+        return check, committed, held, converted
+
+    def _start_check(self, batch: EventBatch, consumed: list[ConsumedRecord] | None) -> PendingCheck:
+        """Start the read_committed check of the event: read by offsets (values taken from the check), or decoded
+        already (``consumed``: an event not of one partition per group)."""
+        committed_filter = self._committed_filter_or_create()
+        return committed_filter.start_event(batch) if consumed is None else committed_filter.start(consumed)
 
     def _committed_filter_or_create(self) -> CommittedFilter:
         if self._committed_filter is None:

@@ -10,6 +10,7 @@ delivered fails the batch, which comes back once the transaction has committed.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 import uuid
@@ -504,4 +505,143 @@ def test_the_check_reads_on_across_partitions_and_transactions_exactly(kafka_boo
         assert read_on >= 6  # most batches went on from the one before
     finally:
         check.close()
+        admin.delete_topics([topic])[topic].result(30)
+
+
+def _write_every_shape(bootstrap: str, topic: str) -> tuple[Producer, int]:
+    """Committed, aborted and plain records of every shape into 2 partitions, and a transaction left open (the
+    producer returned to abort it); how many records."""
+    producer = _transactional_producer(bootstrap)
+    plain = Producer({"bootstrap.servers": bootstrap})
+    every_byte = bytes(range(256))
+
+    def produce(target: Producer, record_id: int) -> None:
+        shape = record_id % 6
+        target.produce(
+            topic, partition=record_id % 2 if record_id % 7 else (record_id // 7) % 2,
+            key=None if shape in (0, 3) else f"k{record_id}".encode(),
+            value=None if shape == 1 else b"" if shape == 2 else every_byte * (record_id % 3) + str(record_id).encode(),
+            headers=[("h", b"x"), ("n", None)] if shape in (3, 4) else None)
+
+    record_id = 0
+    for transaction in range(20):  # every fifth transaction aborted, plain records between some
+        producer.begin_transaction()
+        for _ in range(30 + transaction):
+            produce(producer, record_id)
+            record_id += 1
+        producer.flush(30)
+        if transaction % 5 == 1:
+            producer.abort_transaction(30)
+        else:
+            producer.commit_transaction(30)
+        if transaction % 4 == 3:
+            for _ in range(5):
+                produce(plain, record_id)
+                record_id += 1
+            plain.flush(30)
+    producer.begin_transaction()  # left open: the last batches reach into it
+    for _ in range(10):
+        produce(producer, record_id)
+        record_id += 1
+    producer.flush(30)
+    return producer, record_id
+
+
+def _mapping_events(bootstrap: str, topic: str, count: int) -> list[dict[str, Any]]:
+    """Events as a read_uncommitted mapping sends the topic's records: one partition or two, 23 a partition."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.kafka.lambda_event import build_event
+
+    per: dict[int, list[Any]] = {}
+    for partition in (0, 1):  # what a read_uncommitted mapping hands the function
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                             "isolation.level": "read_uncommitted", "enable.auto.commit": False,
+                             "enable.partition.eof": True})
+        consumer.assign([TopicPartition(topic, partition, 0)])
+        per[partition] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            messages = consumer.consume(200, 1.0)
+            per[partition] += [m for m in messages if m.error() is None]
+            if any(m.error() is not None for m in messages) and per[partition]:
+                break  # the partition's end
+        consumer.close()
+    assert len(per[0]) + len(per[1]) == count
+    slices: dict[int, list[list[Any]]] = {}
+    for partition, messages in per.items():  # a partition's last slice reaches back into committed records
+        slices[partition] = [messages[start:start + 23] for start in range(0, len(messages), 23)]
+        if len(slices[partition][-1]) < 12:  # (a batch wholly inside an open transaction waits out the timeout)
+            slices[partition][-2:] = [slices[partition][-2] + slices[partition][-1]]
+    events: list[dict[str, Any]] = []
+    for step, parts in enumerate(itertools.zip_longest(slices[0], slices[1], fillvalue=[])):
+        if step % 3:
+            events.append(build_event(parts[0] + parts[1], bootstrap))
+        else:
+            events += [build_event(part, bootstrap) for part in parts if part]
+    for event in events[1::5]:  # as a mapping with a schema registry (JSON format) rewrites what it delivers
+        for records in event["records"].values():
+            for record in records[::2]:
+                record["valueSchemaMetadata"] = {"dataFormat": "JSON", "schemaId": "7"}
+                record["value"] = base64.b64encode(b'{"rewritten": %d}' % record["offset"]).decode()
+                if "key" in record:
+                    record["keySchemaMetadata"] = {"dataFormat": "AVRO", "schemaId": "258"}
+
+    return events
+
+
+def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_decoding(kafka_bootstrap: str) -> None:
+    """The check hands the values it consumed to the event's decoding (``CommittedFilter.start_event``): every batch
+    a mapping sends (one partition or two, over committed, aborted and open transactions, records the check read
+    past the batch before, null keys and values, empty values, headers, values a schema registry's mapping
+    rewrote) gives exactly the records, or the open transaction's prefix and resume offsets, of the event decoded
+    whole and checked (``decode_kafka_event`` and ``CommittedFilter.committed``)."""
+    from connect_core.kafka import lambda_event
+    from connect_core.kafka.committed_filter import CommittedFilter
+    from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-values-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    producer, record_id = _write_every_shape(kafka_bootstrap, topic)
+    events = _mapping_events(kafka_bootstrap, topic, record_id)
+    taken = 0
+    decode_taken = lambda_event._decode_taken
+
+    def counting(*args: Any) -> list[Any]:
+        nonlocal taken
+        out = decode_taken(*args)
+        taken += len(out)
+        return out
+
+    settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
+    whole, by_offsets = CommittedFilter(settings, timeout_s=15), CommittedFilter(settings, timeout_s=15)
+    lambda_event._decode_taken = counting
+    outcomes = {"kept": 0, "dropped": 0, "open": 0}
+    try:
+        for event in events:
+            expected: Any
+            try:
+                expected = whole.committed(decode_kafka_event(event))
+            except OpenTransactionError as error:
+                expected = (str(error), error.committed, error.held_back)
+            batch = read_kafka_event(event)
+            assert batch.offsets is not None
+            try:
+                got: Any = by_offsets.finish(by_offsets.start_event(batch))
+            except OpenTransactionError as error:
+                got = (str(error), error.committed, error.held_back)
+                outcomes["open"] += 1
+            else:
+                outcomes["kept" if len(got) == batch.size else "dropped"] += 1
+            assert got == expected
+        assert whole.dropped == by_offsets.dropped
+        assert outcomes["open"] and outcomes["dropped"] and outcomes["kept"] >= 5
+        assert taken >= 100  # the batches of committed records came with the check's values
+    finally:
+        lambda_event._decode_taken = decode_taken
+        whole.close()
+        by_offsets.close()
+        producer.abort_transaction(30)
         admin.delete_topics([topic])[topic].result(30)

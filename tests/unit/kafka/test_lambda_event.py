@@ -9,7 +9,7 @@ import pytest
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
-from connect_core.kafka.lambda_event import decode_kafka_event
+from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
 
 
 def _event(record: dict) -> dict:
@@ -85,3 +85,88 @@ def test_every_record_shape_decodes_as_the_reference_reads_it() -> None:
 def test_a_malformed_record_is_a_data_error_naming_its_partition(record: object) -> None:
     with pytest.raises(DataError, match="malformed record in Kafka event partition 't-0'"):
         decode_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": [record]}})
+
+
+def _shapes() -> list[dict]:
+    shapes: list[dict] = []
+    for key in ({}, {"key": None}, {"key": _b64(b"")}, {"key": _b64(b"k\x00\xff")}):
+        for value in ({}, {"value": None}, {"value": _b64(b"")}, {"value": _b64(b'{"a":1}')}):
+            for headers in ({}, {"headers": []}, {"headers": [{"h": [104, 105]}, {"n": None}, {"h": []}]}):
+                shapes.append({**key, **value, **headers})
+    for kind in ({}, {"timestampType": "LOG_APPEND_TIME"}, {"timestampType": "SOMETHING_NEW"}):
+        for timestamp in ({}, {"timestamp": None}, {"timestamp": 1_700_000_000_000}):
+            shapes.append({**kind, **timestamp, "value": _b64(b"v")})
+    return shapes
+
+
+def _two_partitions() -> dict:
+    shapes = _shapes()
+    return {"eventSource": "aws:kafka", "records": {
+        "orders-3": [{"topic": "orders", "partition": 3, "offset": i if i % 4 else str(i), **shape}
+                     for i, shape in enumerate(shapes)],
+        "or-ders-0": [{"topic": "or-ders", "partition": "0", "offset": 100 + i, **shape}
+                      for i, shape in enumerate(shapes[::-1])]}}
+
+
+def test_an_event_read_by_offsets_first_decodes_as_the_whole_event() -> None:
+    """``read_kafka_event`` gives each partition's offsets (ints, in event order) without decoding; its records,
+    decoded after, with the values a read_committed consumer consumed or from the event, are the records
+    ``decode_kafka_event`` gives, record by record."""
+    event = _two_partitions()
+    whole = decode_kafka_event(event)
+    batch = read_kafka_event(event)
+    assert batch.size == len(whole)
+    assert batch.offsets == {("orders", 3): [r.offset for r in whole if r.topic == "orders"],
+                             ("or-ders", 0): [r.offset for r in whole if r.topic == "or-ders"]}
+    assert batch.decode() == whole
+    consumed = {key: [r.value for r in whole if (r.topic, r.partition) == key] for key in batch.offsets}
+    assert batch.decode(consumed) == whole
+    only_one = {("or-ders", 0): consumed[("or-ders", 0)]}  # the other partition's values from the event
+    assert batch.decode(only_one) == whole
+    assert [type(r.partition) for r in batch.decode(consumed)] == [int] * len(whole)
+
+
+def test_the_consumed_values_are_taken_unless_the_mapping_rewrote_the_value() -> None:
+    """A value with ``valueSchemaMetadata`` is the event's (a JSON-format mapping rewrites it; SOURCE-format Avro
+    gets Confluent's header back); any other value is the one consumed for its offset."""
+    records = [
+        {"topic": "t", "partition": 0, "offset": 1, "value": _b64(b"event")},
+        {"topic": "t", "partition": 0, "offset": 2, "value": _b64(b'{"id": 1}'),
+         "valueSchemaMetadata": {"dataFormat": "JSON", "schemaId": "12"}},
+        {"topic": "t", "partition": 0, "offset": 3, "value": _b64(b"\x02\x06abc"), "key": _b64(b"\x08"),
+         "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": "258"},
+         "keySchemaMetadata": {"dataFormat": "PROTOBUF", "schemaId": "3"}},
+        {"topic": "t", "partition": 0, "offset": 4, "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": "1"}},
+    ]
+    batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
+    decoded = batch.decode({("t", 0): [b"consumed-1", b"consumed-2", b"consumed-3", b"consumed-4"]})
+    assert [r.value for r in decoded] == [b"consumed-1", b'{"id": 1}', b"\x00\x00\x00\x01\x02\x02\x06abc", None]
+    assert decoded[2].key == b"\x00\x00\x00\x00\x03\x08"
+    with pytest.raises(DataError, match="malformed record in Kafka event partition 't-0'"):
+        batch.decode({("t", 0): [b"one value short"] * 3})
+
+
+@pytest.mark.parametrize("records", [
+    {"t-0": [{"topic": "t", "partition": 0, "offset": 1}, {"topic": "t", "partition": 1, "offset": 2}]},
+    {"t-0": [{"topic": "t", "partition": 0, "offset": 1}, {"topic": "u", "partition": 0, "offset": 2}]},
+    {"t-0": [{"topic": "t", "partition": 0, "offset": 1}], "t-00": [{"topic": "t", "partition": "0", "offset": 2}]},
+    {"t-0": [{"topic": "t", "partition": 0, "offset": 1}, {"topic": "t", "partition": "0", "offset": 2}]},
+])
+def test_an_event_not_of_one_partition_per_group_is_decoded_whole(records: dict) -> None:
+    event = {"eventSource": "aws:kafka", "records": records}
+    assert read_kafka_event(event).offsets is None
+    assert len(decode_kafka_event(event)) == 2
+
+
+@pytest.mark.parametrize("record", [
+    ["not", "an", "object"], "text", None, {"partition": 0, "offset": 1}, {"topic": "t", "offset": 1},
+    {"topic": "t", "partition": 0, "offset": "x"}, {"topic": "t", "partition": 0, "offset": 1, "value": 5},
+    {"topic": "t", "partition": 0, "offset": 1, "headers": [["h"]]},
+])
+def test_a_malformed_record_read_by_offsets_is_the_same_data_error(record: object) -> None:
+    """Offsets that cannot be read leave the event to ``decode_kafka_event``; a record malformed elsewhere is the
+    same ``DataError`` when it is decoded."""
+    event = {"eventSource": "aws:kafka", "records": {"t-0": [record]}}
+    batch = read_kafka_event(event)
+    with pytest.raises(DataError, match="malformed record in Kafka event partition 't-0'"):
+        decode_kafka_event(event) if batch.offsets is None else batch.decode()
