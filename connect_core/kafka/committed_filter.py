@@ -85,7 +85,7 @@ class PendingCheck(NamedTuple):
     batch: Sequence[ConsumedRecord]
     ranges: dict[tuple[str, int], tuple[int, int]]
     offsets: dict[tuple[str, int], list[int]]  # the batch's offsets per partition, in batch order
-    event: EventBatch | None = None  # start_event's: decoded by finish, with the values the read consumed
+    event: EventBatch | None = None  # start_event's: decoded by finish, with the messages the read consumed
 
     def size(self) -> int:
         """How many records the batch holds."""
@@ -123,8 +123,9 @@ class CommittedFilter:
 
     def start_event(self, event: EventBatch) -> PendingCheck:
         """:meth:`start` for an event read by offsets only (``event.offsets`` not None): :meth:`finish` decodes it,
-        taking the values of a batch whose every record is committed from what the read consumed (confluent-kafka
-        copied each into ``bytes`` already; a record at an offset never changes) instead of decoding them."""
+        taking the keys and values of a batch whose every record is committed from the messages the read consumed
+        (confluent-kafka copied each into ``bytes`` already; a record at an offset never changes) instead of
+        decoding them."""
         offsets = event.offsets
         assert offsets is not None
         ranges = {key: (min(found), max(found)) for key, found in offsets.items()}
@@ -146,10 +147,10 @@ class CommittedFilter:
         batch, ranges = check.batch, check.ranges
         if not ranges:
             return [] if check.event is None else check.event.decode()
-        seen, held, values = self._read(self._open(), ranges)
+        seen, held, consumed = self._read(self._open(), ranges)
         usual = not held and all(seen.get(key) == found for key, found in check.offsets.items())
         if check.event is not None:
-            batch = check.event.decode(values if usual else None)
+            batch = check.event.decode(consumed if usual else None)
         if usual:
             kept = list(batch) if check.event is None else cast("list[ConsumedRecord]", batch)
         else:
@@ -219,9 +220,9 @@ class CommittedFilter:
 
     def _read(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]]
               ) -> tuple[dict[tuple[str, int], list[int]], dict[tuple[str, int], int],
-                         dict[tuple[str, int], list[bytes | None]]]:
+                         dict[tuple[str, int], list[Any]]]:
         """The offsets of every committed record in the ranges per partition (in fetch order), the partitions
-        held back, and the values of those records (beside their offsets).
+        held back, and the messages of those records (beside their offsets).
 
         A ``read_committed`` fetch stops at the last stable offset, where librdkafka reports the end of the
         partition: an end at or below a range's last offset means a transaction there is still open; the partition
@@ -229,10 +230,10 @@ class CommittedFilter:
         """
         from confluent_kafka import Message
 
-        message_error, message_offset, message_value = Message.error, Message.offset, Message.value
+        message_error, message_offset = Message.error, Message.offset
         read = _Read(ranges, self._reading_on)
         self._reading_on = {}
-        pending, seen, position, only, taken = read.pending, read.seen, read.position, read.only, read.values
+        pending, seen, position, only, taken = read.pending, read.seen, read.position, read.only, read.messages
         deadline = time.monotonic() + self.timeout_s
         try:
             while pending:
@@ -245,7 +246,6 @@ class CommittedFilter:
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
                     offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
-                    values = list(map(message_value, messages))
                     read.queued[only] = offsets[-1] + 1
                     last = pending[only][1]
                     if max(offsets) >= last:  # the range ends in this answer: keep what precedes its end
@@ -253,12 +253,12 @@ class CommittedFilter:
                         if offsets[end] == last:
                             end += 1
                         read.beyond[only] = offsets[end:]  # the next batch's, when it reads on
-                        read.beyond_values[only] = values[end:]
-                        offsets, values = offsets[:end], values[:end]
+                        read.beyond_messages[only] = messages[end:]
+                        offsets, messages = offsets[:end], messages[:end]
                         del pending[only]
                     if offsets:
                         seen[only] += offsets
-                        taken[only] += values
+                        taken[only] += messages
                         position[only] = offsets[-1] + 1
                     continue
                 for message in messages:
@@ -297,7 +297,7 @@ class CommittedFilter:
             read.queued[key] = offset + 1
             if offset > pending.get(key, (0, -1))[1]:
                 read.beyond[key].append(offset)  # past the range: the next batch's, when it reads on
-                read.beyond_values[key].append(message.value())
+                read.beyond_messages[key].append(message)
         if key not in pending or offset is None:
             return
         last = pending[key][1]
@@ -307,7 +307,7 @@ class CommittedFilter:
             return
         if error is None and offset <= last:
             read.seen[key].append(offset)
-            read.values[key].append(message.value())
+            read.messages[key].append(message)
             read.position[key] = offset + 1
         if offset >= last:
             del pending[key]
@@ -327,7 +327,7 @@ class CommittedFilter:
             if queued is not None and key in ranges and key not in read.ended:
                 _low, high = consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
                 if high is not None and high > queued:  # records after what was consumed: the next batch's
-                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued, read.beyond_values[key])
+                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued, read.beyond_messages[key])
                     continue
             stop.append(TopicPartition(*key))
         if stop:
@@ -337,12 +337,12 @@ class CommittedFilter:
 
 class _Stream(NamedTuple):
     """A partition left fetching after a check: the check's last offset, the committed offsets past it that the
-    check consumed already (in order), the offset the consumer's queue goes on at, and the values of ``beyond``."""
+    check consumed already (in order), the offset the consumer's queue goes on at, and the messages of ``beyond``."""
 
     last: int
     beyond: list[int]
     queued: int
-    values: list[bytes | None]
+    messages: list[Any]
 
     def follows(self, first: int) -> bool:
         """Whether a range starting at ``first`` goes on from here: no committed record lies between the last
@@ -357,23 +357,23 @@ class _Read:
                  ) -> None:
         self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
         self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found
-        self.values: dict[tuple[str, int], list[bytes | None]] = {key: [] for key in ranges}  # and their values
+        self.messages: dict[tuple[str, int], list[Any]] = {key: [] for key in ranges}  # and their messages
         self.held: dict[tuple[str, int], int] = {}  # partition -> last stable offset, at or before its last
         self.position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
         # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
         self.only = next(iter(ranges)) if len(ranges) == 1 else None
         self.queued: dict[tuple[str, int], int] = {}  # where the consumer's queue goes on, per partition
         self.beyond: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed, past the range
-        self.beyond_values: dict[tuple[str, int], list[bytes | None]] = {key: [] for key in ranges}
+        self.beyond_messages: dict[tuple[str, int], list[Any]] = {key: [] for key in ranges}
         self.ended: set[tuple[str, int]] = set()  # partitions whose end (or an error) came up: paused after the read
         self.unseeked = set(reading_on)  # partitions read on from the last check without a seek (an end may be stale)
         for key, stream in reading_on.items():  # what the last check consumed past its range starts this one
             last = ranges[key][1]
             known = [offset for offset in stream.beyond if offset <= last]
             self.seen[key] = known
-            self.values[key] = stream.values[:len(known)]
+            self.messages[key] = stream.messages[:len(known)]
             self.beyond[key] = stream.beyond[len(known):]
-            self.beyond_values[key] = stream.values[len(known):]
+            self.beyond_messages[key] = stream.messages[len(known):]
             self.queued[key] = self.position[key] = stream.queued
             if stream.queued > last:  # the queue went past the range: every committed record of it is known
                 del self.pending[key]

@@ -98,16 +98,15 @@ def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
 
 class EventBatch(NamedTuple):
     """A Lambda Kafka event read in two steps: the offsets per partition first (what the read_committed check
-    starts from), the records after (:func:`decode_event_batch`, with the values the check consumed)."""
+    starts from), the records after (:func:`decode_event_batch`, with the keys and values the check consumed)."""
 
     groups: list[tuple[str, str, int, list[int], list[dict[str, Any]]]]  # (group, topic, partition, offsets, records)
     offsets: dict[tuple[str, int], list[int]] | None  # per partition in event order; None: decode the event whole
     size: int  # how many records
 
-    def decode(self, values: Mapping[tuple[str, int], Sequence[bytes | None]] | None = None
-               ) -> list[ConsumedRecord]:
+    def decode(self, consumed: Mapping[tuple[str, int], Sequence[Any]] | None = None) -> list[ConsumedRecord]:
         """The batch's records (see :func:`decode_event_batch`)."""
-        return decode_event_batch(self, values)
+        return decode_event_batch(self, consumed)
 
 
 def read_kafka_event(event: dict[str, Any]) -> EventBatch:
@@ -148,43 +147,44 @@ def read_kafka_event(event: dict[str, Any]) -> EventBatch:
     return EventBatch(groups, offsets, size)
 
 
-def decode_event_batch(batch: EventBatch, values: Mapping[tuple[str, int], Sequence[bytes | None]] | None = None
+def decode_event_batch(batch: EventBatch, consumed: Mapping[tuple[str, int], Sequence[Any]] | None = None
                        ) -> list[ConsumedRecord]:
     """The records of an event :func:`read_kafka_event` read, as :func:`decode_kafka_event` gives them.
 
-    ``values``: per partition, the value of each of its records in event order, as a ``read_committed`` consumer
-    consumed them (the check's bytes: a Kafka record at an offset never changes, so they are the event's bytes and
-    ``a2b_base64`` of each is saved); a partition not in it, and a value a schema registry's mapping rewrote
-    (``valueSchemaMetadata``), is decoded from the event. The keys, timestamps and headers always come from the
-    event."""
+    ``consumed``: per partition, the confluent-kafka message of each of its records in event order, as a
+    ``read_committed`` consumer consumed them (the check's: a Kafka record at an offset never changes, so their
+    keys and values are the event's bytes, and ``a2b_base64`` of each is saved: ~3 us for a 1 KB value); a
+    partition not in it, and a key or value a schema registry's mapping rewrote (``keySchemaMetadata``,
+    ``valueSchemaMetadata``), is decoded from the event. The timestamps and headers always come from the event."""
     if batch.offsets is None:
         raise DataError("the event's records are not one partition per group: decode the event whole")
-    consumed: list[ConsumedRecord] = []
+    out: list[ConsumedRecord] = []
     for group, topic, partition, offsets, records in batch.groups:
-        taken = None if values is None else values.get((topic, partition))
+        taken = None if consumed is None else consumed.get((topic, partition))
         try:
             if taken is None:
-                consumed.extend(_decode_all(records))
-            else:  # (zip's strict ValueError: not one value a record)
-                consumed.extend(_decode_taken(records, topic, partition, offsets, taken))
+                out.extend(_decode_all(records))
+            else:  # (zip's strict ValueError: not one message a record)
+                out.extend(_decode_taken(records, topic, partition, offsets, taken))
         except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
             raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
-    return consumed
+    return out
 
 
 def _decode_taken(records: list[dict[str, Any]], topic: str, partition: int, offsets: list[int],
-                  values: Sequence[bytes | None]) -> list[ConsumedRecord]:
-    """One partition's records with their values given (:func:`decode_event_batch`); otherwise :func:`_decode_all`'s
-    loop, the topic, partition and offsets those :func:`read_kafka_event` read."""
+                  messages: Sequence[Any]) -> list[ConsumedRecord]:
+    """One partition's records with their consumed messages (:func:`decode_event_batch`); otherwise
+    :func:`_decode_all`'s loop, the topic, partition and offsets those :func:`read_kafka_event` read."""
     out: list[ConsumedRecord] = []
     append, b64, restore, new, types = out.append, _b64decode, _restore_header, _new_tuple, _TIMESTAMP_TYPES
-    for record, offset, given in zip(records, offsets, values, strict=True):
-        key = record["key"] if "key" in record else None
-        if key is not None:
-            key = b64(key)
-            if "keySchemaMetadata" in record:
-                key = restore(key, record["keySchemaMetadata"])
-        value = given
+    for record, offset, message in zip(records, offsets, messages, strict=True):
+        if "keySchemaMetadata" in record:  # the mapping may have rewritten it: the event's bytes
+            key = record["key"] if "key" in record else None
+            if key is not None:
+                key = restore(b64(key), record["keySchemaMetadata"])
+        else:
+            key = message.key()
+        value = message.value()
         if "valueSchemaMetadata" in record:  # the mapping may have rewritten it (JSON format): the event's bytes
             value = record["value"] if "value" in record else None
             if value is not None:

@@ -591,11 +591,11 @@ def _mapping_events(bootstrap: str, topic: str, count: int) -> list[dict[str, An
 
 
 def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_decoding(kafka_bootstrap: str) -> None:
-    """The check hands the values it consumed to the event's decoding (``CommittedFilter.start_event``): every batch
-    a mapping sends (one partition or two, over committed, aborted and open transactions, records the check read
-    past the batch before, null keys and values, empty values, headers, values a schema registry's mapping
-    rewrote) gives exactly the records, or the open transaction's prefix and resume offsets, of the event decoded
-    whole and checked (``decode_kafka_event`` and ``CommittedFilter.committed``)."""
+    """The check hands the messages it consumed to the event's decoding (``CommittedFilter.start_event``): every
+    batch a mapping sends (one partition or two, over committed, aborted and open transactions, records the check
+    read past the batch before, null keys and values, empty values, headers, keys and values a schema registry's
+    mapping rewrote) gives exactly the records, or the open transaction's prefix and resume offsets, of the event
+    decoded whole and checked (``decode_kafka_event`` and ``CommittedFilter.committed``)."""
     from connect_core.kafka import lambda_event
     from connect_core.kafka.committed_filter import CommittedFilter
     from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event

@@ -87,6 +87,19 @@ def test_a_malformed_record_is_a_data_error_naming_its_partition(record: object)
         decode_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": [record]}})
 
 
+class _Message:
+    """What the check's read_committed consumer hands on: a confluent-kafka message's key and value."""
+
+    def __init__(self, key: bytes | None, value: bytes | None) -> None:
+        self._key, self._value = key, value
+
+    def key(self) -> bytes | None:
+        return self._key
+
+    def value(self) -> bytes | None:
+        return self._value
+
+
 def _shapes() -> list[dict]:
     shapes: list[dict] = []
     for key in ({}, {"key": None}, {"key": _b64(b"")}, {"key": _b64(b"k\x00\xff")}):
@@ -110,7 +123,7 @@ def _two_partitions() -> dict:
 
 def test_an_event_read_by_offsets_first_decodes_as_the_whole_event() -> None:
     """``read_kafka_event`` gives each partition's offsets (ints, in event order) without decoding; its records,
-    decoded after, with the values a read_committed consumer consumed or from the event, are the records
+    decoded after, with the keys and values a read_committed consumer consumed or from the event, are the records
     ``decode_kafka_event`` gives, record by record."""
     event = _two_partitions()
     whole = decode_kafka_event(event)
@@ -119,16 +132,17 @@ def test_an_event_read_by_offsets_first_decodes_as_the_whole_event() -> None:
     assert batch.offsets == {("orders", 3): [r.offset for r in whole if r.topic == "orders"],
                              ("or-ders", 0): [r.offset for r in whole if r.topic == "or-ders"]}
     assert batch.decode() == whole
-    consumed = {key: [r.value for r in whole if (r.topic, r.partition) == key] for key in batch.offsets}
+    consumed = {key: [_Message(r.key, r.value) for r in whole if (r.topic, r.partition) == key]
+                for key in batch.offsets}
     assert batch.decode(consumed) == whole
-    only_one = {("or-ders", 0): consumed[("or-ders", 0)]}  # the other partition's values from the event
+    only_one = {("or-ders", 0): consumed[("or-ders", 0)]}  # the other partition's from the event
     assert batch.decode(only_one) == whole
     assert [type(r.partition) for r in batch.decode(consumed)] == [int] * len(whole)
 
 
-def test_the_consumed_values_are_taken_unless_the_mapping_rewrote_the_value() -> None:
-    """A value with ``valueSchemaMetadata`` is the event's (a JSON-format mapping rewrites it; SOURCE-format Avro
-    gets Confluent's header back); any other value is the one consumed for its offset."""
+def test_the_consumed_keys_and_values_are_taken_unless_the_mapping_rewrote_them() -> None:
+    """A key or value with ``keySchemaMetadata``/``valueSchemaMetadata`` is the event's (a JSON-format mapping
+    rewrites it; SOURCE-format Avro gets Confluent's header back); any other is the one consumed for its offset."""
     records = [
         {"topic": "t", "partition": 0, "offset": 1, "value": _b64(b"event")},
         {"topic": "t", "partition": 0, "offset": 2, "value": _b64(b'{"id": 1}'),
@@ -139,11 +153,11 @@ def test_the_consumed_values_are_taken_unless_the_mapping_rewrote_the_value() ->
         {"topic": "t", "partition": 0, "offset": 4, "valueSchemaMetadata": {"dataFormat": "AVRO", "schemaId": "1"}},
     ]
     batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
-    decoded = batch.decode({("t", 0): [b"consumed-1", b"consumed-2", b"consumed-3", b"consumed-4"]})
+    decoded = batch.decode({("t", 0): [_Message(b"k%d" % i, b"consumed-%d" % i) for i in range(1, 5)]})
     assert [r.value for r in decoded] == [b"consumed-1", b'{"id": 1}', b"\x00\x00\x00\x01\x02\x02\x06abc", None]
-    assert decoded[2].key == b"\x00\x00\x00\x00\x03\x08"
+    assert [r.key for r in decoded] == [b"k1", b"k2", b"\x00\x00\x00\x00\x03\x08", b"k4"]
     with pytest.raises(DataError, match="malformed record in Kafka event partition 't-0'"):
-        batch.decode({("t", 0): [b"one value short"] * 3})
+        batch.decode({("t", 0): [_Message(None, b"one message short")] * 3})
 
 
 @pytest.mark.parametrize("records", [
