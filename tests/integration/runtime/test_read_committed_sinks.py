@@ -645,3 +645,64 @@ def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_dec
         by_offsets.close()
         producer.abort_transaction(30)
         admin.delete_topics([topic])[topic].result(30)
+
+
+def test_a_bad_record_taken_from_the_check_reaches_the_dead_letter_queue_with_its_bytes(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    """A committed batch decoded with the check's messages: a record that fails conversion goes to the dead letter
+    queue with the key, value and headers it has in Kafka, and the others are written."""
+    from confluent_kafka import Consumer
+
+    from connect_core.kafka import lambda_event
+    from connect_core.local.kafka_trigger import build_event
+
+    name = uuid.uuid4().hex[:10]
+    topic, dlq = f"rc-{name}", f"rc-dlq-{name}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    for created in admin.create_topics([NewTopic(topic, 1, 1), NewTopic(dlq, 1, 1)]).values():
+        created.result(30)
+    out = tmp_path / "out.txt"
+    connector = f"rc-{uuid.uuid4().hex[:8]}"
+    config = {**CONVERTERS, "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+              "file": str(out), "topics": topic, "lambda.sink.read.committed": "true", "errors.tolerance": "all",
+              "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1"}
+    cluster.deploy(connector, config, [config])
+    producer = _transactional_producer(kafka_bootstrap)
+    producer.begin_transaction()
+    producer.produce(topic, key=b"1", value=b'{"id": 1}')
+    producer.produce(topic, key=b"\x00\xff", value=b"{not json \xff", headers=[("h", b"\x01"), ("g", b"")])
+    producer.produce(topic, key=None, value=b'{"id": 3}')
+    producer.flush(30)
+    producer.commit_transaction(30)
+
+    def read(source: str, count: int) -> list[Any]:
+        consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                             "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        consumer.subscribe([source])
+        messages: list[Any] = []
+        deadline = time.monotonic() + 30
+        while len(messages) < count and time.monotonic() < deadline:
+            messages.extend(m for m in consumer.consume(10, timeout=1) if m.error() is None)
+        consumer.close()
+        assert len(messages) == count
+        return messages
+
+    taken: list[int] = []
+    decode_taken = lambda_event._decode_taken
+    monkeypatch.setattr(lambda_event, "_decode_taken", lambda *args: taken.append(1) or decode_taken(*args))
+    runner = SinkRunner(cluster.worker, connector, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        messages = read(topic, 3)
+        runner.handle(build_event(messages[:1], kafka_bootstrap))  # starts the task
+        result = runner.handle(build_event(messages[1:], kafka_bootstrap))
+    finally:
+        runner.close()
+    assert taken  # the second batch came with the check's messages
+    assert (result.put, result.dlq) == (1, 1)
+    (dead,) = read(dlq, 1)
+    assert (dead.key(), dead.value()) == (b"\x00\xff", b"{not json \xff")
+    assert [(k, v) for k, v in dead.headers() if not k.startswith("__connect.errors")] == [("h", b"\x01"),
+                                                                                          ("g", b"")]
+    assert out.read_text().splitlines() == ['{id=1}', '{id=3}']
+    admin.delete_topics([topic, dlq])
