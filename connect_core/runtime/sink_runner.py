@@ -202,12 +202,17 @@ class SinkRunner:
                 remaining_ms: Callable[[], float] | None) -> SinkInvocationResult:
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
-        # Read in two steps: the offsets first; the records once it is known whether the check hands over values.
-        batch = read_kafka_event(event)
+        # Read in two steps: the offsets first; the records once it is known whether the check hands over its
+        # messages. A warm task that does not check has its event decoded whole at once.
+        batch: EventBatch | None = None
         consumed: list[ConsumedRecord] | None = None
-        if batch.offsets is None:  # not one partition per group, or malformed: decoded whole (errors named there)
+        if self._running is not None and not self._running.read_committed:
             consumed = decode_kafka_event(event)
-        size = batch.size if consumed is None else len(consumed)
+        else:
+            batch = read_kafka_event(event)
+            if batch.offsets is None:  # not one partition per group, or malformed: decoded whole (named there)
+                consumed = decode_kafka_event(event)
+        size = len(consumed) if consumed is not None else batch.size if batch is not None else 0
         check: PendingCheck | None = None
         if self._running is not None and self._running.read_committed and size:
             # The warm task checks its batches: start fetching the read_committed view while the config catches up.
@@ -226,7 +231,8 @@ class SinkRunner:
         if running.read_committed and size:
             check, consumed, held, converted = self._check(running, batch, consumed, check, result)
         elif consumed is None:
-            consumed = batch.decode()  # no check: every value from the event
+            assert batch is not None
+            consumed = batch.decode()  # no check: every key and value from the event
         # the check's offsets per partition describe the batch still when it kept every record
         runs = check.offsets if check is not None and len(consumed) == check.size() else None
         try:
@@ -267,7 +273,7 @@ class SinkRunner:
                 {TopicPartition(*key): offset for key, offset in held.items()})
         result.batch_item_failures, result.held_back = _first_offsets([], held), True
 
-    def _check(self, running: _RunningTask, batch: EventBatch, consumed: list[ConsumedRecord] | None,
+    def _check(self, running: _RunningTask, batch: EventBatch | None, consumed: list[ConsumedRecord] | None,
                check: PendingCheck | None, result: SinkInvocationResult,
                ) -> tuple[PendingCheck, list[ConsumedRecord], dict[tuple[str, int], int],
                           list[SinkRecord | None] | None]:
@@ -299,11 +305,14 @@ class SinkRunner:
             converted = None
         return check, committed, held, converted
 
-    def _start_check(self, batch: EventBatch, consumed: list[ConsumedRecord] | None) -> PendingCheck:
-        """Start the read_committed check of the event: read by offsets (values taken from the check), or decoded
-        already (``consumed``: an event not of one partition per group)."""
+    def _start_check(self, batch: EventBatch | None, consumed: list[ConsumedRecord] | None) -> PendingCheck:
+        """Start the read_committed check of the event: read by offsets (``batch``: keys and values taken from the
+        check's messages), or decoded already (``consumed``)."""
         committed_filter = self._committed_filter_or_create()
-        return committed_filter.start_event(batch) if consumed is None else committed_filter.start(consumed)
+        if consumed is not None:
+            return committed_filter.start(consumed)
+        assert batch is not None
+        return committed_filter.start_event(batch)
 
     def _committed_filter_or_create(self) -> CommittedFilter:
         if self._committed_filter is None:
