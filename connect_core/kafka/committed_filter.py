@@ -8,7 +8,9 @@ offset reads up to its last one; offsets it does not return are records of abort
 reaches the last stable offset (where the ``read_committed`` fetch ends) holds records of a transaction still open
 (or records behind one): those may yet commit. The check then raises :class:`OpenTransactionError` carrying the
 committed prefix (every decided record below each partition's last stable offset) and where each held-back partition
-must resume: the runtime writes the prefix and has the rest delivered again (``runtime/sink_runner.py``).
+must resume: the runtime writes the prefix and has the rest delivered again (``runtime/sink_runner.py``). A batch
+started from an event's offsets (:meth:`CommittedFilter.start_event`) is decoded by :meth:`CommittedFilter.finish`,
+with the keys and values of the messages the check consumed when every record is committed.
 
 Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
 invocations (``docs/deploy.md`` has the measured numbers). A read that stops short of a partition's end leaves the

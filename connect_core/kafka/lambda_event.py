@@ -11,6 +11,11 @@ Confluent's wire-format header from Avro and Protobuf data: the header is put ba
 registry's numeric id), so the record is the Kafka record again and ``AvroConverter``/``ProtobufConverter`` read it
 as on a Connect worker. ``EventRecordFormat: JSON`` (``dataFormat`` JSON) delivers plain JSON, which is handed on
 as is (read it with ``JsonConverter`` and ``schemas.enable=false``); so are Glue registry ids (UUIDs).
+
+A sink that checks its batches against a ``read_committed`` consumer reads the event in two steps
+(:func:`read_kafka_event`, then :func:`decode_event_batch`): the check starts from the offsets, and a batch it finds
+wholly committed takes its keys and values from the messages the check consumed (the same bytes: a Kafka record at
+an offset never changes) instead of ``a2b_base64`` of the event's text.
 """
 
 from __future__ import annotations
