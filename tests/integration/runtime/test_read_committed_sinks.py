@@ -32,6 +32,7 @@ from tests.integration._kafka import committed_offset
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from connect_core.kafka.lambda_event import EventBatch
     from tests.integration.runtime.conftest import Cluster
 
 pytestmark = pytest.mark.integration
@@ -706,3 +707,61 @@ def test_a_bad_record_taken_from_the_check_reaches_the_dead_letter_queue_with_it
                                                                                           ("g", b"")]
     assert out.read_text().splitlines() == ['{id=1}', '{id=3}']
     admin.delete_topics([topic, dlq])
+
+
+def test_the_runner_puts_the_same_records_with_the_checks_messages_as_with_the_event_decoded_whole(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``SinkRunner.handle`` on every batch of every shape (see above), once as it runs now and once with the event
+    decoded whole first (today's path before the check handed its messages over: ``decode_kafka_event``, the check
+    started from the records, the batch converted while it reads): the same ``SinkRecord``s put, field by field,
+    the same aborted counts, batch item failures and committed offsets."""
+    from connect_core.runtime import sink_runner
+    from tests.unit.runtime.fakes import PLUGINS, RECORDING_SINK, RecordingSinkTask, reset
+
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", PLUGINS)  # the recording sink, as a deployment adds a plugin
+
+    topic = f"rc-runner-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    producer, count = _write_every_shape(kafka_bootstrap, topic)
+    events = _mapping_events(kafka_bootstrap, topic, count)
+    byte_array = "org.apache.kafka.connect.converters.ByteArrayConverter"
+    config = {"connector.class": RECORDING_SINK, "topics": topic, "tasks.max": "1", "key.converter": byte_array,
+              "value.converter": byte_array, "lambda.sink.read.committed": "true",
+              "lambda.report.batch.item.failures": "true"}
+    runners = {}
+    for name in ("now", "whole"):
+        connector = f"rc-{name}-{uuid.uuid4().hex[:6]}"
+        cluster.deploy(connector, config, [config])
+        runners[name] = SinkRunner(cluster.worker, connector, config_store=cluster.configs,
+                                   status_store=cluster.statuses)
+    read_event = sink_runner.read_kafka_event
+
+    def whole(event: dict[str, Any]) -> EventBatch:  # an event the runner then decodes whole, as it did
+        return read_event(event)._replace(offsets=None)
+
+    def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
+        reset()
+        if name == "whole":
+            monkeypatch.setattr(sink_runner, "read_kafka_event", whole)
+        try:
+            result = runners[name].handle(event)
+        finally:
+            monkeypatch.setattr(sink_runner, "read_kafka_event", read_event)
+        records = [(r.topic, r.kafka_partition, r.kafka_offset, r.key, r.value, r.timestamp, r.timestamp_type,
+                    [(h.key, h.value) for h in r.headers], r.original_kafka_offset) for r in RecordingSinkTask.PUT]
+        return records, result.aborted, result.batch_item_failures, result.offsets, result.put
+
+    try:
+        outcomes = [(put("now", event), put("whole", event)) for event in events]
+    finally:
+        for runner in runners.values():
+            runner.close()
+        producer.abort_transaction(30)
+        admin.delete_topics([topic])[topic].result(30)
+        reset()
+    for now, as_before in outcomes:
+        assert now == as_before
+    assert sum(now[4] for now, _ in outcomes) > count // 2
+    assert any(now[1] for now, _ in outcomes) and any(now[2] for now, _ in outcomes)  # aborted; held back
