@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bench.cases.jdbc_source import SMT_CHAIN
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord, SourceRecord
@@ -269,14 +270,7 @@ def test_convert_all_without_smts_reads_the_batch_in_one_call_and_gives_what_con
     assert reporter.stages == [Stage.VALUE_CONVERTER]
 
 
-FUSED_CHAIN = {  # bench case 3b's chain: fused (built-in value SMTs with plans, no predicates)
-    "transforms": "insert,replace,mask",
-    "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
-    "transforms.insert.static.field": "source", "transforms.insert.static.value": "mariadb",
-    "transforms.replace.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
-    "transforms.replace.exclude": "note", "transforms.replace.renames": "qty:quantity",
-    "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value", "transforms.mask.fields": "name",
-}
+FUSED_CHAIN = SMT_CHAIN  # bench case 3b's chain: fused (built-in value SMTs with plans, no predicates)
 ROW_FIELDS = ('{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},'
               '{"type":"int64","optional":false,"field":"qty"},{"type":"string","optional":true,"field":"note"}')
 
