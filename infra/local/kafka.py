@@ -150,8 +150,9 @@ def _ensure_sasl_user(cp: str, password: str) -> bool:
         try:
             admin.describe_user_scram_credentials([SASL_USER])[SASL_USER].result(timeout=15)
             return False
-        except KafkaException as error:
-            if error.args and error.args[0].code() == KafkaError.RESOURCE_NOT_FOUND:
+        except Exception as error:  # a KafkaException, or the future's timeout: asked again, twice
+            if isinstance(error, KafkaException) and error.args and \
+                    error.args[0].code() == KafkaError.RESOURCE_NOT_FOUND:
                 break  # no credentials yet
             if attempt == 2:
                 raise
