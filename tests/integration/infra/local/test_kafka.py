@@ -63,3 +63,16 @@ def test_an_existing_scram_user_keeps_its_password(kafka_settings: dict[str, str
                          "ssl.ca.location": kafka_settings["ssl.ca.location"],
                          **{key: kafka_settings[key] for key in ("sasl.mechanism", "sasl.username", "sasl.password")}})
     assert admin.list_topics(timeout=30).brokers  # the session's own password still logs in
+
+
+def test_a_user_without_credentials_is_created(kafka_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh broker (CI's): the describe answers RESOURCE_NOT_FOUND and ConfigCommand adds the user's credentials."""
+    from infra.local import kafka
+
+    altered: list[list[str]] = []
+    monkeypatch.setattr(kafka.proc, "run", lambda argv, **_: altered.append(argv))
+    monkeypatch.setattr(kafka, "SASL_USER", f"nobody-{uuid.uuid4().hex[:8]}")
+    assert kafka._ensure_sasl_user("the-classpath", "its-password") is True
+    [argv] = altered
+    assert argv[:4] == ["java", "-cp", "the-classpath", "kafka.admin.ConfigCommand"]
+    assert f"{kafka.SASL_MECHANISM}=[password=its-password]" in argv and kafka.SASL_USER in argv
