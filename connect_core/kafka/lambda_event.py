@@ -86,18 +86,29 @@ def payload_size(message: Any) -> int:
     return len(json.dumps(event_record(message))) + len(message.topic()) + 16
 
 
-def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
-    """All records of the batch, partition by partition, each partition in offset order."""
+def _require_kafka_event(event: dict[str, Any]) -> None:
     if not is_kafka_event(event):
         raise DataError(
             f"not a Lambda Kafka event: eventSource must be one of {', '.join(EVENT_SOURCES)} and 'records' present"
         )
+
+
+_MALFORMED = (AttributeError, KeyError, TypeError, ValueError)  # what a record or header of another shape raises
+
+
+def _malformed(group: str, error: Exception) -> DataError:
+    return DataError(f"malformed record in Kafka event partition {group!r}: {error!r}")
+
+
+def decode_kafka_event(event: dict[str, Any]) -> list[ConsumedRecord]:
+    """All records of the batch, partition by partition, each partition in offset order."""
+    _require_kafka_event(event)
     consumed: list[ConsumedRecord] = []
     for group, records in event["records"].items():
         try:
             consumed.extend(_decode_all(records))
-        except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
-            raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
+        except _MALFORMED as error:  # a record or header of another shape
+            raise _malformed(group, error) from error
     return consumed
 
 
@@ -119,10 +130,7 @@ def read_kafka_event(event: dict[str, Any]) -> EventBatch:
     partition). A group whose records are not all of one topic and partition, two groups of one partition or a
     record without those fields give ``offsets`` None: such an event is decoded whole (:func:`decode_kafka_event`),
     which also names what is malformed."""
-    if not is_kafka_event(event):
-        raise DataError(
-            f"not a Lambda Kafka event: eventSource must be one of {', '.join(EVENT_SOURCES)} and 'records' present"
-        )
+    _require_kafka_event(event)
     groups: list[tuple[str, str, int, list[int], list[dict[str, Any]]]] = []
     offsets: dict[tuple[str, int], list[int]] | None = {}
     size = 0
@@ -147,7 +155,7 @@ def read_kafka_event(event: dict[str, Any]) -> EventBatch:
                 else:
                     offsets[topic, partition] = found
             groups.append((group, topic, partition, found, records))
-    except (AttributeError, KeyError, TypeError, ValueError):  # a record of another shape: decoded whole, named there
+    except _MALFORMED:  # a record of another shape: decoded whole, named there
         offsets = None
     return EventBatch(groups, offsets, size)
 
@@ -171,8 +179,8 @@ def decode_event_batch(batch: EventBatch, consumed: Mapping[tuple[str, int], Seq
                 out.extend(_decode_all(records))
             else:  # (zip's strict ValueError: not one message a record)
                 out.extend(_decode_taken(records, topic, partition, offsets, taken))
-        except (AttributeError, KeyError, TypeError, ValueError) as error:  # a record or header of another shape
-            raise DataError(f"malformed record in Kafka event partition {group!r}: {error!r}") from error
+        except _MALFORMED as error:  # a record or header of another shape
+            raise _malformed(group, error) from error
     return out
 
 
