@@ -108,7 +108,7 @@ class SinkPipeline:
         key = converters.key.to_connect_data(topic, consumed.key, headers)
         value = converters.value.to_connect_data(topic, consumed.value, headers)
         chain = self.chain
-        if chain.fused:  # as in ``convert``: one record, built after the fused SMTs
+        if chain.fused:  # the fused SMTs change the value alone: one record, built after them
             struct = chain.transform_value(topic, value.schema, value.value)
             if struct is not None:
                 return SinkRecord(topic, consumed.partition, key.schema, key.value, struct.schema, struct,
@@ -122,31 +122,13 @@ class SinkPipeline:
     def convert(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """One record, or None when it was dropped by an SMT or tolerated as failed.
 
-        The three converter stages run directly; if any raises, the record is converted again stage by stage
-        under the operator (converters are pure), which retries, reports and tolerates exactly as before.
+        Every stage runs directly (:meth:`_direct`); if any raises, the record is converted again stage by stage
+        under the operator (converters and SMTs are pure), which retries, reports and tolerates exactly as before.
         """
-        topic, converters = consumed.topic, self.converters
         try:
-            headers = self._headers(consumed) if consumed.headers else Headers()
-            key = converters.key.to_connect_data(topic, consumed.key, headers)
-            value = converters.value.to_connect_data(topic, consumed.value, headers)
+            return self._direct(consumed)
         except Exception:
             return self._convert_under_operator(consumed)
-        chain = self.chain
-        if chain.fused:  # the fused SMTs change the value alone: one record, built after them
-            struct = chain.transform_value(topic, value.schema, value.value)
-            if struct is not None:
-                return SinkRecord(topic, consumed.partition, key.schema, key.value, struct.schema, struct,
-                                  consumed.offset, consumed.timestamp, consumed.timestamp_type, headers)
-        record = SinkRecord(
-            topic, consumed.partition, key.schema, key.value, value.schema, value.value, consumed.offset,
-            consumed.timestamp, consumed.timestamp_type, headers,
-        )
-        if not len(chain):
-            return record
-        transformed = self.operator.run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record),
-                                        original=consumed)
-        return None if transformed is FAILED else transformed
 
     def _convert_under_operator(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """``convert`` with every stage under the operator (a stage raised on the direct path)."""
