@@ -146,15 +146,28 @@ class CommittedFilter:
     def finish(self, check: PendingCheck) -> list[ConsumedRecord]:
         """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`); of a
         :meth:`start_event` check, decoded (a batch with aborted or undecided records: every value from the event)."""
+        kept, taken = self.finish_taken(check)
+        if taken is None:
+            return kept
+        assert check.event is not None
+        return check.event.decode(taken)
+
+    def finish_taken(self, check: PendingCheck
+                     ) -> tuple[list[ConsumedRecord], dict[tuple[str, int], list[Any]] | None]:
+        """:meth:`finish`, except that a :meth:`start_event` batch whose every record is committed (the usual batch)
+        is not decoded: ``([], messages)`` then, the check's message of each record per partition in event order
+        (what :meth:`finish` decodes it with); otherwise ``(what finish returns, None)``."""
         batch, ranges = check.batch, check.ranges
         if not ranges:
-            return [] if check.event is None else check.event.decode()
+            return ([] if check.event is None else check.event.decode()), None
         seen, held, consumed = self._read(self._open(), ranges)
         usual = not held and all(seen.get(key) == found for key, found in check.offsets.items())
         if check.event is not None:
-            batch = check.event.decode(consumed if usual else None)
+            if usual:
+                return [], consumed
+            batch = check.event.decode(None)
         if usual:
-            kept = list(batch) if check.event is None else cast("list[ConsumedRecord]", batch)
+            kept = list(batch)
         else:
             committed = {key: set(found) for key, found in seen.items()}
             none: set[int] = set()
@@ -171,7 +184,7 @@ class CommittedFilter:
             self.dropped += len(batch) - len(kept)
             log.warning("dropping %d records of aborted transactions from the batch (%s)", len(batch) - len(kept),
                         ", ".join(f"{t}-{p} {f}..{last}" for (t, p), (f, last) in sorted(ranges.items())))
-        return kept
+        return kept, None
 
     def close(self) -> None:
         """Release the consumer."""

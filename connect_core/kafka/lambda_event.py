@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import operator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = ["EVENT_SOURCES", "LOCAL_CLUSTER_ARN", "EventBatch", "build_event", "decode_event_batch",
-           "decode_kafka_event", "event_record", "is_kafka_event", "payload_size", "read_kafka_event"]
+           "decode_kafka_event", "event_record", "is_kafka_event", "payload_size", "read_kafka_event", "taken_columns"]
 
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka")
 LOCAL_CLUSTER_ARN = "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-0"
@@ -41,6 +42,8 @@ _new_tuple = tuple.__new__
 _b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its argument re-wrapping
 _TOPIC, _PARTITION = operator.itemgetter("topic"), operator.itemgetter("partition")
 _OFFSET = operator.itemgetter("offset")
+_dict_get, _dict_has, _repeat = dict.get, dict.__contains__, itertools.repeat
+_MESSAGE_KEY, _MESSAGE_VALUE = operator.methodcaller("key"), operator.methodcaller("value")  # a consumed message's
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
 _TIMESTAMP_TYPES = {
@@ -182,6 +185,35 @@ def decode_event_batch(batch: EventBatch, consumed: Mapping[tuple[str, int], Seq
         except _MALFORMED as error:  # a record or header of another shape
             raise _malformed(group, error) from error
     return out
+
+
+def taken_columns(batch: EventBatch, consumed: Mapping[tuple[str, int], Sequence[Any]]
+                  ) -> tuple[list[bytes | None], list[bytes | None]] | None:
+    """The keys and the values of every record of ``batch`` (in the order :func:`decode_event_batch` gives the
+    records), taken from ``consumed`` (the check's message of each record per partition, event order), when the
+    records hold nothing else a sink could be handed: no record has headers or a schema registry's metadata (a key
+    or value the mapping rewrote), and decoding the batch with these messages could not fail (every record a dict,
+    every timestamp type hashable); None otherwise (decode the batch). A few passes in C per partition: what a task
+    that reads nothing of a record but its key and value needs, without a ``ConsumedRecord`` each."""
+    if batch.offsets is None:
+        return None
+    keys: list[bytes | None] = []
+    values: list[bytes | None] = []
+    for _group, topic, partition, _offsets, records in batch.groups:
+        messages = consumed.get((topic, partition))
+        if messages is None or len(messages) != len(records):
+            return None
+        try:
+            if any(map(_dict_get, records, _repeat("headers"))) \
+                    or any(map(_dict_has, records, _repeat("keySchemaMetadata"))) \
+                    or any(map(_dict_has, records, _repeat("valueSchemaMetadata"))):
+                return None
+            set(map(_dict_get, records, _repeat("timestampType")))  # the decoding looks each one up
+        except TypeError:  # a record that is no dict, an unhashable timestamp type: decoded (and named) there
+            return None
+        keys += map(_MESSAGE_KEY, messages)
+        values += map(_MESSAGE_VALUE, messages)
+    return keys, values
 
 
 def _decode_taken(records: list[dict[str, Any]], topic: str, partition: int, offsets: list[int],

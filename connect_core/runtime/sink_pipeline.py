@@ -8,7 +8,7 @@ fails the invocation (``none``). Converters and SMTs are pure, so running the fa
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["SinkPipeline"]
 
 _KEY, _VALUE = operator.itemgetter(5), operator.itemgetter(6)  # a ConsumedRecord's key and value bytes
+_SECOND = operator.itemgetter(1)  # a SchemaAndValue's value
 
 
 class SinkPipeline:
@@ -100,6 +101,23 @@ class SinkPipeline:
         except Exception:
             return None
         return out
+
+    def record_values(self, keys: Sequence[bytes | None], values: Sequence[bytes | None]) -> list[Any] | None:
+        """The ``value`` of each record :meth:`convert_clean` makes of records without headers with these keys and
+        values, in order, without the records: what a task that reads nothing of a record but its value is handed
+        (``SinkRunner``'s values path). None when this pipeline cannot say so without the records (SMTs, converters
+        that do not read a batch in one call) or when a stage raised (nothing is reported: convert the records)."""
+        if len(self.chain):
+            return None
+        keys_read = getattr(self.converters.key, "to_connect_values", None)
+        values_read = getattr(self.converters.value, "to_connect_values", None)
+        if keys_read is None or values_read is None:
+            return None
+        try:
+            keys_read(keys)  # a key that fails to convert fails its record, as in convert_clean
+            return list(map(_SECOND, values_read(values)))
+        except Exception:
+            return None
 
     def _direct(self, consumed: ConsumedRecord) -> SinkRecord | None:
         """Every stage called directly (the success path of :meth:`convert`)."""

@@ -24,8 +24,9 @@ import logging
 import operator
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SinkTaskContext, TopicPartition
@@ -36,7 +37,7 @@ from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
-from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
+from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event, taken_columns
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
@@ -57,7 +58,7 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterator, Mapping
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
@@ -139,6 +140,9 @@ class _RunningTask:
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
     context: SinkTaskContext | None = None
     offsets: SinkOffsets = field(default_factory=lambda: SinkOffsets(seeks=False))
+    # the values path: the task's put of records given by their values alone (``values_put``), when no SMT and no
+    # errant record reporter needs the records (None: records are put)
+    put_values: Callable[[list[Any]], None] | None = None
 
     def close(self) -> None:
         try:
@@ -225,23 +229,28 @@ class SinkRunner:
             raise
         result = SinkInvocationResult(self.connector, records=size)
         converted: list[SinkRecord | None] | None = None
+        values: list[Any] | None = None
         held: dict[tuple[str, int], int] = {}
         if check is not None and not running.read_committed:
             self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
+        records: Sequence[ConsumedRecord]
         if running.read_committed and size:
-            check, consumed, held, converted = self._check(running, batch, consumed, check, result)
+            check, records, held, converted, values = self._check(running, batch, consumed, check, result)
         elif consumed is None:
             assert batch is not None
-            consumed = batch.decode()  # no check: every key and value from the event
+            records = batch.decode()  # no check: every key and value from the event
+        else:
+            records = consumed
         # the check's offsets per partition describe the batch still when it kept every record
-        runs = check.offsets if check is not None and len(consumed) == check.size() else None
+        runs = check.offsets if check is not None and len(records) == check.size() else None
         try:
-            plan = self._deliver(running, consumed, result, converted, assignment, remaining_ms=budget, runs=runs)
+            plan = self._deliver(running, records, result, converted, assignment, remaining_ms=budget, runs=runs,
+                                 values=values)
         except Exception as error:
             self._fail(running, error)
-            if running.report_item_failures and (consumed or held):
+            if running.report_item_failures and (records or held):
                 log.warning("batch failed; reporting every partition of it for retry: %s", error)
-                result.batch_item_failures = _first_offsets(consumed, held)
+                result.batch_item_failures = _first_offsets(records, held)
                 return result
             raise
         self._hold_back(running, plan, held, result)
@@ -275,11 +284,14 @@ class SinkRunner:
 
     def _check(self, running: _RunningTask, batch: EventBatch | None, consumed: list[ConsumedRecord] | None,
                check: PendingCheck | None, result: SinkInvocationResult,
-               ) -> tuple[PendingCheck, list[ConsumedRecord], dict[tuple[str, int], int],
-                          list[SinkRecord | None] | None]:
+               ) -> tuple[PendingCheck, Sequence[ConsumedRecord], dict[tuple[str, int], int],
+                          list[SinkRecord | None] | None, list[Any] | None]:
         """The batch's committed records (``result.aborted`` counts those dropped), the partitions held back at an
-        open transaction, and the records converted while the check read (None: convert after it)."""
+        open transaction, the records converted while the check read (None: convert after it), and the values path's
+        values of the records (None: put records)."""
         converted: list[SinkRecord | None] | None = None
+        values: list[Any] | None = None
+        committed: Sequence[ConsumedRecord]
         held: dict[tuple[str, int], int] = {}
         try:
             committed_filter = self._committed_filter_or_create()
@@ -289,8 +301,14 @@ class SinkRunner:
                 # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
                 # batch that had a conversion failure or aborted records is converted again after the check.
                 converted = running.pipeline.convert_clean(consumed)
-            # An event read by offsets is decoded by the check, with the values its read consumed.
-            committed = committed_filter.finish(check)
+            # An event read by offsets is decoded by the check, with the values its read consumed; on the values
+            # path a wholly committed batch is not decoded unless something needs its records.
+            if check.event is not None and running.put_values is not None:
+                committed, taken = committed_filter.finish_taken(check)
+                if taken is not None:
+                    committed, values = self._taken(running, check.event, taken)
+            else:
+                committed = committed_filter.finish(check)
         except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
             log.warning("%s", error)
             if not running.report_item_failures:
@@ -302,8 +320,22 @@ class SinkRunner:
             offset < held.get(key, offset + 1) for key, found in check.offsets.items() for offset in found)
         result.aborted = decided - len(committed)
         if result.aborted:
-            converted = None
-        return check, committed, held, converted
+            converted = values = None
+        return check, committed, held, converted, values
+
+    @staticmethod
+    def _taken(running: _RunningTask, event: EventBatch, taken: dict[tuple[str, int], list[Any]]
+               ) -> tuple[Sequence[ConsumedRecord], list[Any] | None]:
+        """A wholly committed event batch on the values path: its records (decoded only when something asks for
+        them: a plan that does not deliver the whole batch, a failure) and the values ``put_values`` is handed, or
+        the records decoded and None when its records hold more than keys and values or a stage raised (the
+        records are converted then, the failure reported as on the records path)."""
+        columns = taken_columns(event, taken)
+        if columns is not None:
+            values = running.pipeline.record_values(*columns)
+            if values is not None:  # decoding cannot fail (taken_columns): it may wait until asked
+                return _Undecoded(event.size, lambda: event.decode(taken)), values
+        return event.decode(taken), None
 
     def _start_check(self, batch: EventBatch | None, consumed: list[ConsumedRecord] | None) -> PendingCheck:
         """Start the read_committed check of the event: read by offsets (``batch``: keys and values taken from the
@@ -319,14 +351,17 @@ class SinkRunner:
             self._committed_filter = CommittedFilter(self.worker.kafka)
         return self._committed_filter
 
-    def _deliver(self, running: _RunningTask, consumed: list[ConsumedRecord], result: SinkInvocationResult,
+    def _deliver(self, running: _RunningTask, consumed: Sequence[ConsumedRecord], result: SinkInvocationResult,
                  converted: list[SinkRecord | None] | None = None,
                  assignment: Collection[TopicPartition] | None = None, *,
                  remaining_ms: Callable[[], float] | None = None,
-                 runs: Mapping[tuple[str, int], Sequence[int]] | None = None) -> BatchPlan:
+                 runs: Mapping[tuple[str, int], Sequence[int]] | None = None,
+                 values: list[Any] | None = None) -> BatchPlan:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
         it), or None to convert it here; ``runs``: the batch's offsets per partition, when known
-        (``SinkOffsets.plan``). The SinkTask contract, as ``WorkerSinkTask`` keeps it: partitions are
+        (``SinkOffsets.plan``); ``values``: the values path's value of each record (``running.put_values`` takes
+        them instead of ``put`` taking records when the whole batch is delivered). The SinkTask contract, as
+        ``WorkerSinkTask`` keeps it: partitions are
         opened before their records, ``offset()`` requests move the task's position, paused partitions and records
         the warm task already has are not put, ``pre_commit``'s answer is what ``result.offsets`` commits, and a
         ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
@@ -354,11 +389,8 @@ class SinkRunner:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in delivered)
         dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
-        if converted is None:
-            records: list[SinkRecord] = running.pipeline.convert_all(delivered)
-        else:
-            records = [r for r in (converted if whole else (converted[i] for i in plan.deliver)) if r is not None]
-        result.retriable = self._put(running, records, remaining_ms or local_remaining_ms(None))
+        records, put = self._records(running, plan, delivered, whole, converted=converted, values=values)
+        result.retriable = self._put(running, records, remaining_ms or local_remaining_ms(None), put)
         if result.retriable is not None:
             # Nothing of the batch was taken: positions stay, the DLQ reports wait for the batch to go through, and
             # pre_commit is not asked (the batch comes again; what was committed before stays committed).
@@ -386,8 +418,21 @@ class SinkRunner:
         fault_points.reached("sink.after_put")
         return plan
 
-    def _put(self, running: _RunningTask, records: list[SinkRecord],
-             remaining_ms: Callable[[], float]) -> RetriableError | None:
+    @staticmethod
+    def _records(running: _RunningTask, plan: BatchPlan, delivered: Sequence[ConsumedRecord], whole: bool, *,
+                 converted: list[SinkRecord | None] | None, values: list[Any] | None,
+                 ) -> tuple[list[Any], Callable[[list[Any]], None]]:
+        """What is put, and the put that takes it: the values path's values when the whole batch is delivered
+        (every record a value, none dropped), otherwise the records (converted here unless ``converted``)."""
+        if values is not None and whole and running.put_values is not None:
+            return values, running.put_values
+        if converted is None:
+            return running.pipeline.convert_all(delivered), running.task.put
+        return [r for r in (converted if whole else (converted[i] for i in plan.deliver)) if r is not None], \
+            running.task.put
+
+    def _put(self, running: _RunningTask, records: list[Any], remaining_ms: Callable[[], float],
+             put: Callable[[list[Any]], None]) -> RetriableError | None:
         """``put``, and after a ``RetriableError`` the same records again once the task's ``context.timeout()`` has
         passed, as ``WorkerSinkTask`` redelivers them (its next poll waits at most that long; the timeout is used
         once). The error when the batch must come at the next invocation instead: no timeout was set (a worker
@@ -400,7 +445,7 @@ class SinkRunner:
             attempt += 1
             context.timeout_ms = None
             try:
-                running.task.put(list(records) if attempt > 1 else records)
+                put(list(records) if attempt > 1 else records)
             except RetriableError as error:
                 wait_ms, context.timeout_ms = context.timeout_ms, None
                 if wait_ms is None or wait_ms <= 0 or wait_ms >= remaining_ms():
@@ -517,11 +562,13 @@ class SinkRunner:
             self._report(State.FAILED, _trace(error), None)
             raise
         trigger = KafkaTriggerConfig.parse(connector_config)
+        values_put = getattr(task, "values_put", None)
+        put_values = values_put() if callable(values_put) and reporter is None and not len(chain) else None
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None, configs=resolved,
-            context=context, offsets=SinkOffsets(seeks=self.commits),
+            context=context, offsets=SinkOffsets(seeks=self.commits), put_values=put_values,
         )
 
     def _fail(self, running: _RunningTask, error: BaseException) -> None:
@@ -577,7 +624,29 @@ def _checks_read_committed(setting: str) -> bool:
     return setting == "true"
 
 
-def _first_offsets(consumed: list[ConsumedRecord],
+class _Undecoded(Sequence["ConsumedRecord"]):
+    """A wholly committed batch on the values path: its size, its records decoded on first use (most batches
+    never are: the whole batch went to ``put_values``)."""
+
+    def __init__(self, size: int, decode: Callable[[], list[ConsumedRecord]]) -> None:
+        self._size, self._decode, self._records = size, decode, cast("list[ConsumedRecord] | None", None)
+
+    def _all(self) -> list[ConsumedRecord]:
+        if self._records is None:
+            self._records = self._decode()
+        return self._records
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[ConsumedRecord]:
+        return iter(self._all())
+
+
+def _first_offsets(consumed: Sequence[ConsumedRecord],
                    held: dict[tuple[str, int], int] | None = None) -> list[dict[str, Any]]:
     """One failure per partition at its first offset: the mapping retries each partition from there (``held``:
     partitions held back at an open transaction, retried from there unless a record before it is retried)."""

@@ -13,6 +13,8 @@ from connect_core.api.task import SinkTask
 from connect_core.connectors.file.sink_connector import FILE_CONFIG, FileStreamSinkConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.api.record import SinkRecord
     from connect_core.api.task import TopicPartition
 
@@ -67,11 +69,20 @@ class FileStreamSinkTask(SinkTask):
 
     def put(self, records: list[SinkRecord]) -> None:
         """Write one line per record, in order."""
+        self._put_values([r.value for r in records])
+
+    def values_put(self) -> Callable[[list[Any]], None] | None:
+        """For the runtime's values path: ``put`` of records given by their values alone (all this task writes of a
+        record), or None when a subclass's ``put`` may read more of them."""
+        return self._put_values if type(self).put is FileStreamSinkTask.put else None
+
+    def _put_values(self, values: list[Any]) -> None:
+        """One line per value, in order, in one write; a str value (string schemas, StringConverter) is its own
+        line text."""
         assert self._out is not None
-        if records:  # one write; a str value (string schemas, StringConverter) is its own line text
+        if values:
             java = _java_string
-            self._out.write("\n".join([value if value.__class__ is str else java(value)
-                                       for value in [r.value for r in records]]) + "\n")
+            self._out.write("\n".join([value if value.__class__ is str else java(value) for value in values]) + "\n")
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         """Flush and fsync: the invocation's offsets are committed only after this returns."""

@@ -767,3 +767,123 @@ def test_the_runner_puts_the_same_records_with_the_checks_messages_as_with_the_e
         assert now == as_before
     assert sum(now[4] for now, _ in outcomes) > count // 2
     assert any(now[1] for now, _ in outcomes) and any(now[2] for now, _ in outcomes)  # aborted; held back
+
+
+def _write_json_lines(bootstrap: str, topic: str) -> tuple[Producer, int]:
+    """JsonConverter envelopes into 2 partitions over committed, aborted and plain records, and a transaction left
+    open (the producer returned to abort it); how many records. Most transactions are string envelopes (the values
+    path's batch); some hold tombstones, keys, struct and schemaless payloads, headers, a bad value or a bad key."""
+    producer = _transactional_producer(bootstrap)
+    plain = Producer({"bootstrap.servers": bootstrap})
+    string = b'{"schema":{"type":"string","optional":false},"payload":'
+    struct = b'{"schema":{"type":"struct","fields":[{"field":"id","type":"int32"}],"optional":false},"payload":'
+
+    def produce(target: Producer, record_id: int, kind: int) -> None:
+        text = json.dumps(f"line {record_id} \u00e9 \"q\" \\ \ud83d\ude00").encode()
+        key, value, headers = None, string + text + b"}", None
+        if kind == 1:  # tombstones and string-envelope keys
+            key = string + b'"k%d"}' % record_id if record_id % 2 else None
+            value = None if record_id % 3 == 0 else value
+        elif kind == 2:  # another envelope mid-batch, and a payload of another type than the schema's
+            value = struct + b'{"id":%d}}' % record_id if record_id % 2 else b'{"schema":null,"payload":[1.5,"x"]}'
+        elif kind == 3:
+            headers = [("h", b"x"), ("n", None)] if record_id % 4 == 0 else None
+        elif kind == 4:
+            value = b"not json" if record_id % 9 == 0 else value
+        elif kind == 5:
+            key = b"\xff{" if record_id % 11 == 0 else key
+        target.produce(topic, partition=record_id % 2 if record_id % 7 else (record_id // 7) % 2, key=key,
+                       value=value, headers=headers)
+
+    record_id = 0
+    for transaction in range(24):  # every fifth transaction aborted, plain records between some
+        kind = transaction % 8 if transaction % 8 < 6 else 0
+        producer.begin_transaction()
+        for _ in range(30 + transaction):
+            produce(producer, record_id, kind)
+            record_id += 1
+        producer.flush(30)
+        if transaction % 5 == 1:
+            producer.abort_transaction(30)
+        else:
+            producer.commit_transaction(30)
+        if transaction % 4 == 3:
+            for _ in range(5):
+                produce(plain, record_id, 0)
+                record_id += 1
+            plain.flush(30)
+    producer.begin_transaction()  # left open: the last batches reach into it
+    for _ in range(10):
+        produce(producer, record_id, 0)
+        record_id += 1
+    producer.flush(30)
+    return producer, record_id
+
+
+def test_the_values_path_writes_what_the_records_path_writes(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    """FileStreamSink with JsonConverters and no SMT takes the values path (a wholly committed batch's values from
+    the check's messages straight to ``put_values``, no ``ConsumedRecord`` or ``SinkRecord``): ``SinkRunner.handle``
+    on every batch a mapping sends (one partition or two, aborted and open transactions, tombstones, keys, envelopes
+    changing mid-batch, headers, bad values and keys under ``errors.tolerance=all``, values a schema registry's
+    mapping rewrote, batches sent again) writes the same file byte for byte as the records path, with the same
+    counts, batch item failures and committed offsets."""
+    from connect_core.kafka import lambda_event
+    from connect_core.runtime import sink_runner
+
+    topic = f"rc-lines-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    producer, count = _write_json_lines(kafka_bootstrap, topic)
+    events = _mapping_events(kafka_bootstrap, topic, count)
+    events[4:4] = [json.loads(json.dumps(events[2]))]  # sent again: the warm task has its records (plan not whole)
+    json_converter = "org.apache.kafka.connect.json.JsonConverter"
+
+    class RecordsRunner(SinkRunner):  # the reference: the same task, put records
+        def _start(self, *args: Any) -> Any:
+            running = super()._start(*args)
+            running.put_values = None
+            return running
+
+    runners: dict[str, SinkRunner] = {}
+    paths = {}
+    for name, runner_class in (("values", SinkRunner), ("records", RecordsRunner)):
+        paths[name] = tmp_path / f"{name}.txt"
+        config = {"connector.class": "FileStreamSink", "file": str(paths[name]), "topics": topic, "tasks.max": "1",
+                  "key.converter": json_converter, "value.converter": json_converter, "errors.tolerance": "all",
+                  "lambda.sink.read.committed": "true", "lambda.report.batch.item.failures": "true"}
+        connector = f"rc-{name}-{uuid.uuid4().hex[:6]}"
+        cluster.deploy(connector, config, [config])
+        runners[name] = runner_class(cluster.worker, connector, config_store=cluster.configs,
+                                     status_store=cluster.statuses)
+    columns = lambda_event.taken_columns
+    taken = {"columns": 0}
+
+    def counting(*args: Any) -> Any:
+        found = columns(*args)
+        taken["columns"] += found is not None
+        return found
+
+    monkeypatch.setattr(sink_runner, "taken_columns", counting)
+
+    def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
+        result = runners[name].handle(json.loads(json.dumps(event)))
+        failures = sorted(json.dumps(item) for item in result.batch_item_failures or [])
+        return result.aborted, failures, result.offsets, result.put, result.skipped, result.records
+
+    try:
+        outcomes = [(put("values", event), put("records", event)) for event in events]
+    finally:
+        for runner in runners.values():
+            runner.close()
+        producer.abort_transaction(30)
+        admin.delete_topics([topic])[topic].result(30)
+    for values, records in outcomes:
+        assert values == records
+    written = paths["values"].read_bytes()
+    assert written == paths["records"].read_bytes()
+    assert written.count(b"\n") > count // 2 and "line 0 \u00e9".encode() in written
+    assert taken["columns"] >= 5  # batches went the values path
+    assert any(values[0] for values, _ in outcomes) and any(values[1] for values, _ in outcomes)  # aborted; held
+    assert any(values[4] for values, _ in outcomes)  # a bad record skipped

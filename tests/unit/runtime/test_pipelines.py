@@ -322,3 +322,42 @@ def test_a_fused_chain_builds_one_record_after_it_equal_to_the_chains_apply(monk
     assert fields(pipeline.convert(schemaless)) == fields(expected_schemaless)
     assert len(applied) == 1 and expected_schemaless.value == {"id": 7, "name": "", "quantity": 70, "source": "mariadb"}
     assert reporter.stages == []
+
+
+@pytest.mark.parametrize("schemas", ["true", "false"])
+def test_record_values_are_the_values_of_convert_clean(schemas: str) -> None:
+    """``record_values`` (the runner's values path): for records without headers, the ``value`` of each record
+    ``convert_clean`` makes of the same keys and values (string, logical-type and schemaless envelopes changing
+    mid-batch, tombstones, keys); None, with nothing reported, where ``convert_clean`` gives None (a bad value or
+    key), with SMTs, and with a converter that does not read a batch in one call."""
+    config = {"key.converter": JSON, "value.converter": JSON, "key.converter.schemas.enable": schemas,
+              "value.converter.schemas.enable": schemas, "errors.tolerance": "all"}
+    text = b'{"schema":{"type":"string","optional":false},"payload":"line \\u00e9 \\"q\\""}'
+    logical = b'{"schema":' + LOGICAL.encode() + b',"payload":{"t":1700000000123,"d":"AQI="}}'
+    batch = [
+        ConsumedRecord("orders", 2, 7, 1, "CreateTime", None, text),
+        ConsumedRecord("orders", 2, 8, None, "CreateTime", text, None),  # a tombstone, with a key
+        ConsumedRecord("orders", 2, 9, 3, "CreateTime", b'{"schema":null,"payload":5}', logical),
+        ConsumedRecord("orders", 2, 10, 4, "CreateTime", None, b'{"schema":null,"payload":[1,2.5,"x"]}'),
+        ConsumedRecord("orders", 2, 11, 5, "CreateTime", None, text.replace(b"line", b"next")),
+    ]
+    if schemas == "false":
+        batch.append(ConsumedRecord("orders", 2, 12, 6, "CreateTime", b"7", b'{"a":[1,2.5,"x"]}'))
+    pipeline, reporter = _sink(config)
+    keys, values = [r.key for r in batch], [r.value for r in batch]
+    expected, _ = _sink(config)
+    converted = expected.convert_clean(batch)
+    assert converted is not None
+    assert pipeline.record_values(keys, values) == [r.value for r in converted if r is not None]
+    bad_value, bad_key = ([*keys, None], [*values, b"{oops"]), ([*keys, b"{oops"], [*values, text])
+    for bad_keys, bad_values in (bad_value, bad_key):
+        assert pipeline.record_values(bad_keys, bad_values) is None
+        assert expected.convert_clean([*batch, ConsumedRecord("orders", 2, 99, 1, "CreateTime", bad_keys[-1],
+                                                              bad_values[-1])]) is None
+    assert reporter.stages == []
+    with_smt, _ = _sink({**config, "transforms": "route",
+                         "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+                         "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"})
+    assert with_smt.record_values(keys, values) is None
+    strings, _ = _sink({**config, "key.converter": STRING})
+    assert strings.record_values(keys, values) is None

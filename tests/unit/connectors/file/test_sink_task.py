@@ -66,3 +66,34 @@ def test_a_redelivered_batch_is_appended_again_as_kafka_does(tmp_path: Path) -> 
         task.flush({})
         task.stop()
     assert path.read_text() == "a\nb\na\nb\n"
+
+
+def test_values_put_writes_what_put_writes_and_only_for_this_put(tmp_path: Path) -> None:
+    """The runtime's values path: ``values_put()`` takes the records' values and writes the lines ``put`` writes
+    for records with them; a subclass with a ``put`` of its own offers none (its put may read more)."""
+    values: list[object] = ["a", None, True, b"bytes", 1e23, {"k": [2.5, "x"]}, "", "\u00e9\U0001f600"]
+    written = {}
+    for way in ("put", "values"):
+        path = tmp_path / f"{way}.txt"
+        task = FileStreamSinkTask()
+        props = {"file": str(path), "topics": "t"}
+        task.initialize(SinkTaskContext(props, file_roots=TEMP_ROOTS))
+        task.start(props)
+        put_values = task.values_put()
+        assert put_values is not None
+        if way == "put":
+            task.put([_record(value, offset) for offset, value in enumerate(values)])
+            task.put([])
+        else:
+            put_values(values)
+            put_values([])
+        task.flush({})
+        task.stop()
+        written[way] = path.read_bytes()
+    assert written["values"] == written["put"]
+
+    class Own(FileStreamSinkTask):
+        def put(self, records: list[SinkRecord]) -> None:
+            super().put(records[::-1])
+
+    assert Own().values_put() is None
