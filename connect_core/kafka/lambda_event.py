@@ -43,7 +43,6 @@ _b64decode = binascii.a2b_base64  # what base64.b64decode calls, without its arg
 _TOPIC, _PARTITION = operator.itemgetter("topic"), operator.itemgetter("partition")
 _OFFSET = operator.itemgetter("offset")
 _dict_get, _dict_has, _repeat = dict.get, dict.__contains__, itertools.repeat
-_MESSAGE_KEY, _MESSAGE_VALUE = operator.methodcaller("key"), operator.methodcaller("value")  # a consumed message's
 _FRAMED_FORMATS = frozenset({"AVRO", "PROTOBUF"})  # what SOURCE delivers without Confluent's header
 # Lambda spells the timestamp type as the Java enum constant; Connect records use TimestampType.toString().
 _TIMESTAMP_TYPES = {
@@ -209,10 +208,12 @@ def taken_columns(batch: EventBatch, consumed: Mapping[tuple[str, int], Sequence
                     or any(map(_dict_has, records, _repeat("valueSchemaMetadata"))):
                 return None
             set(map(_dict_get, records, _repeat("timestampType")))  # the decoding looks each one up
-        except TypeError:  # a record that is no dict, an unhashable timestamp type: decoded (and named) there
-            return None
-        keys += map(_MESSAGE_KEY, messages)
-        values += map(_MESSAGE_VALUE, messages)
+            # the message class's own methods, called in C (a methodcaller looks each one up: ~55 ns more a call)
+            kind = type(messages[0])
+            keys += map(kind.key, messages)
+            values += map(kind.value, messages)
+        except (AttributeError, TypeError):  # a record that is no dict, an unhashable timestamp type (decoded and
+            return None  # named there), a message of another class
     return keys, values
 
 

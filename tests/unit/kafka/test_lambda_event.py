@@ -229,3 +229,15 @@ def test_a_batch_without_every_message_or_read_whole_has_no_taken_columns() -> N
     assert taken_columns(batch, {("t", 0): [_Message(None, b"v")] * 2}) is None
     assert taken_columns(batch, {("t", 1): [_Message(None, b"v")] * 3}) is None
     assert taken_columns(batch._replace(offsets=None), {("t", 0): [_Message(None, b"v")] * 3}) is None
+
+
+def test_messages_of_another_class_in_one_partition_have_no_taken_columns() -> None:
+    """The messages' own class's methods read them all: a message of another class makes it None (decoded)."""
+
+    class Other:
+        def value(self) -> bytes:
+            return b"v"
+
+    records = [{"topic": "t", "partition": 0, "offset": i, "value": _b64(b"v")} for i in range(2)]
+    batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
+    assert taken_columns(batch, {("t", 0): [_Message(None, b"v"), Other()]}) is None
