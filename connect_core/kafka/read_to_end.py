@@ -5,7 +5,8 @@ fetched once when the call starts, then the partitions are consumed until every 
 its end. Positions are updated in place, so the next call on a warm Lambda reads only what is new.
 
 As in Kafka, the end is the log end (high watermark, ``log_bounds``: ListOffsets with
-read_uncommitted), not the last stable offset: a ``read_committed`` reader then waits for a transaction that is
+read_uncommitted; or ``end_offsets`` from a read_uncommitted consumer, a warm log's cheaper request), not the last
+stable offset: a ``read_committed`` reader then waits for a transaction that is
 open on the topic (a source task committing its offsets) instead of reading a stale offset past it. Retriable
 broker errors (a leader being elected for a topic created a moment ago, a restarting broker) are retried with
 backoff until the deadline (``connect_core.kafka.retry``).
@@ -88,7 +89,8 @@ def end_offsets(
     """End offsets of all partitions in one ListOffsets request, with the consumer's isolation level.
 
     A ``read_committed`` consumer gets the last stable offset here (Java's ``consumer.endOffsets``); readers of
-    internal topics use ``log_bounds`` instead, as ``KafkaBasedLog`` does.
+    internal topics ask the log end, as ``KafkaBasedLog`` does: ``log_bounds``, or this from a ``read_uncommitted``
+    consumer (one synchronous request, no admin futures: a warm internal log's catch-up).
     """
     from confluent_kafka import KafkaException, TopicPartition
 

@@ -60,6 +60,39 @@ def test_a_reader_waits_for_a_transaction_open_on_the_topic(settings: KafkaClien
         _drop(settings, [name])
 
 
+def test_a_warm_reader_waits_for_a_transaction_open_on_the_topic_and_reads_what_was_just_written(
+    settings: KafkaClientSettings,
+) -> None:
+    """A log read once already asks only the log end (``end_offsets`` from a read_uncommitted consumer, not the
+    admin client's ListOffsets): a record written just before the next read is read by it, and a transaction open
+    on the topic is waited for, as on the first read."""
+    name = f"it-log-end-{uuid.uuid4().hex[:10]}"
+    log = _log(settings, name)
+    log.send([(b"k", b"first")])
+    seen: list[bytes | None] = []
+    assert log.read_to_end(lambda _k, value, _o: seen.append(value)) == 1
+    log.send([(b"k", b"second")])  # acknowledged: the very next read has it
+    assert log.read_to_end(lambda _k, value, _o: seen.append(value)) == 1
+    assert seen == [b"first", b"second"]
+    producer = Producer({**settings.client_config(), "transactional.id": f"it-{uuid.uuid4().hex}"})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    producer.produce(name, key=b"k", value=b"third")
+    producer.flush(30)  # written, not committed: the last stable offset stays before it
+    reader = threading.Thread(target=lambda: log.read_to_end(lambda _k, value, _o: seen.append(value)))
+    try:
+        reader.start()
+        time.sleep(1.5)  # the reader has asked for the end offsets by now (if not, the test proves less, not wrong)
+        assert reader.is_alive()  # waiting for the transaction's end
+        producer.commit_transaction(30)
+        reader.join(60)
+        assert not reader.is_alive()
+        assert seen == [b"first", b"second", b"third"]
+    finally:
+        log.close()
+        _drop(settings, [name])
+
+
 def test_topics_created_and_read_in_the_same_breath(settings: KafkaClientSettings) -> None:
     names = [f"it-breath-{uuid.uuid4().hex[:10]}" for _ in range(10)]
     try:
