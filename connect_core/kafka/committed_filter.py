@@ -9,6 +9,8 @@ reaches the last stable offset (where the ``read_committed`` fetch ends) holds r
 (or records behind one): those may yet commit. The check then raises :class:`OpenTransactionError` carrying the
 committed prefix (every decided record below each partition's last stable offset) and where each held-back partition
 must resume: the runtime writes the prefix and has the rest delivered again (``runtime/sink_runner.py``). A batch
+starting past the last stable offset gets neither records nor an end of partition from librdkafka: a read that makes
+no progress for ``STALLED_PROBE_S`` asks the last stable offsets, and holds such a partition back at once. A batch
 started from an event's offsets (:meth:`CommittedFilter.start_event`) is decoded by :meth:`CommittedFilter.finish`,
 with the keys and values of the messages the check consumed when every record is committed.
 
@@ -60,6 +62,10 @@ QUEUED_MAX_KBYTES = 1_024
 # A queue over those bounds postpones its partition's next fetch by this long (librdkafka's default, 1 s, leaves a
 # check that drains the queue waiting for the rest of its batch).
 FETCH_QUEUE_BACKOFF_MS = 5
+# A read that gets nothing for this long asks the last stable offsets (a batch starting inside an open transaction,
+# past them, gets neither records nor an end of partition from librdkafka); the usual read never waits this long.
+STALLED_PROBE_S = 0.5
+_PROBE_TIMEOUT_S = 5.0
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
 _OFFSET = operator.itemgetter(2)  # ConsumedRecord's offset
 _TOPIC, _PARTITION_ID = operator.itemgetter(0), operator.itemgetter(1)  # ConsumedRecord's topic and partition
@@ -69,7 +75,8 @@ class OpenTransactionError(RetriableError):
     """The batch reaches into a transaction that is still open: deliver it again once it has ended.
 
     ``committed``: the batch's records below the last stable offsets that a ``read_committed`` consumer returns, in
-    order; ``held_back``: per held-back partition, the first offset that must come again (its last stable offset).
+    order; ``held_back``: per held-back partition, the first offset that must come again (its last stable offset,
+    or the batch's first offset there when the batch starts past it).
     """
 
     def __init__(self, message: str, committed: list[ConsumedRecord] | None = None,
@@ -177,8 +184,8 @@ class CommittedFilter:
             decided = [r for r in batch if r.offset < held.get((r.topic, r.partition), r.offset + 1)]
             self.dropped += len(decided) - len(kept)
             raise OpenTransactionError(
-                "; ".join(f"{t}-{p}: the batch reaches offset {ranges[(t, p)][1]} but the last stable offset is "
-                          f"{lso}: a transaction is still open" for (t, p), lso in sorted(held.items()))
+                "; ".join(f"{t}-{p}: the batch reaches offset {ranges[(t, p)][1]} but its records from offset "
+                          f"{lso} are not decided: a transaction is still open" for (t, p), lso in sorted(held.items()))
                 + "; the records from there will be delivered again", kept, held)
         if len(kept) != len(batch):
             self.dropped += len(batch) - len(kept)
@@ -249,15 +256,23 @@ class CommittedFilter:
         read = _Read(ranges, self._reading_on)
         self._reading_on = {}
         pending, seen, position, only, taken = read.pending, read.seen, read.position, read.only, read.messages
-        deadline = time.monotonic() + self.timeout_s
+        now = time.monotonic()
+        deadline, probe_at = now + self.timeout_s, now + STALLED_PROBE_S
         try:
             while pending:
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if now > deadline:
                     raise ConnectError(f"Timed out reading the committed records of {sorted(pending)}")
+                if now > probe_at:  # nothing came for a while: a range may start past the last stable offset
+                    self._hold_past_stable_end(consumer, read)
+                    probe_at = now + STALLED_PROBE_S
+                    continue
                 # Ask for no more than what is left of the ranges: the fetcher reads on past the batch (up to the
                 # partition's end), and every message taken costs a Python object and a loop turn here.
                 wanted = sum(pending[key][1] - position[key] + 1 for key in pending)
                 messages = consumer.consume(max(1, min(wanted, _MAX_MESSAGES)), timeout=_CONSUME_WAIT_S)
+                if messages:
+                    probe_at = now + STALLED_PROBE_S
                 if only is not None and messages and not any(map(message_error, messages)):
                     # The usual answer: records of the one partition, no error or end: their offsets taken in C.
                     offsets = cast("list[int]", list(map(message_offset, messages)))  # none is an error
@@ -285,6 +300,26 @@ class CommittedFilter:
             raise
         self._stop_at_ends(consumer, ranges, read)
         return seen, read.held, taken
+
+    @staticmethod
+    def _hold_past_stable_end(consumer: Any, read: _Read) -> None:
+        """Hold back every pending partition whose next offset to read lies past its last stable offset (asked of
+        the broker: a ``read_committed`` ListOffsets). A fetch there returns nothing and librdkafka reports no end
+        of partition (it does only at the last stable offset itself), so the read would wait out its timeout: every
+        record from there on belongs to (or follows) a transaction still open; all before it was read."""
+        from confluent_kafka import TopicPartition
+
+        for key in list(read.pending):
+            try:
+                _low, stable = consumer.get_watermark_offsets(TopicPartition(*key), timeout=_PROBE_TIMEOUT_S,
+                                                              cached=False)
+            except Exception as error:  # the broker did not answer in time: the read goes on until its deadline
+                log.debug("read_committed check: last stable offset of %s: %s", key, error)
+                continue
+            if stable is not None and 0 <= stable < read.position[key]:
+                read.held[key] = read.position[key]
+                read.ended.add(key)
+                del read.pending[key]
 
     @staticmethod
     def _take(consumer: Any, message: Any, read: _Read) -> None:
@@ -373,7 +408,9 @@ class _Read:
         self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
         self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found
         self.messages: dict[tuple[str, int], list[Any]] = {key: [] for key in ranges}  # and their messages
-        self.held: dict[tuple[str, int], int] = {}  # partition -> last stable offset, at or before its last
+        # partition -> the first offset not decided, at or before its last: the last stable offset, or where a
+        # range starting past it stood
+        self.held: dict[tuple[str, int], int] = {}
         self.position = {key: first for key, (first, _) in ranges.items()}  # next offset expected per partition
         # One partition assigned (the usual mapping batch): every message is of that partition, no need to ask.
         self.only = next(iter(ranges)) if len(ranges) == 1 else None

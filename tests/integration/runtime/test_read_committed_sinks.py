@@ -887,3 +887,50 @@ def test_the_values_path_writes_what_the_records_path_writes(
     assert taken["columns"] >= 5  # batches went the values path
     assert any(values[0] for values, _ in outcomes) and any(values[1] for values, _ in outcomes)  # aborted; held
     assert any(values[4] for values, _ in outcomes)  # a bad record skipped
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_batch_starting_inside_an_open_transaction_is_held_back_at_once(kafka_bootstrap: str, warm: bool) -> None:
+    """A batch that starts past the last stable offset (inside a transaction a producer left open, not at its first
+    record): librdkafka reports no end of partition for such a fetch; the check asks the last stable offset once
+    its read makes no progress and raises ``OpenTransactionError`` holding the whole batch back at its first
+    offset, within a second or so, not ``ConnectError`` after the check's timeout. Once the transaction commits,
+    the same batch is its records (``warm``: the check read an earlier batch first)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.kafka.committed_filter import CommittedFilter
+    from connect_core.kafka.lambda_event import decode_kafka_event
+    from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.local.kafka_trigger import build_event
+
+    topic = f"rc-past-lso-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    producer = _transactional_producer(kafka_bootstrap)
+    _transaction(producer, topic, COMMITTED_BEFORE, False, commit=True)  # offsets 0-2, marker 3
+    _transaction(producer, topic, [6, 7, 8, 9, 10], False, commit=None)  # offsets 4-8, still open
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                         "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    messages: list[Any] = []
+    deadline = time.monotonic() + 30
+    while len(messages) < 8 and time.monotonic() < deadline:
+        messages += [m for m in consumer.consume(10, 1.0) if m.error() is None]
+    consumer.close()
+    assert [m.offset() for m in messages] == [0, 1, 2, 4, 5, 6, 7, 8]
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=20)
+    try:
+        if warm:
+            assert [r.offset for r in check.committed(decode_kafka_event(build_event(messages[:3],
+                                                                                      kafka_bootstrap)))] == [0, 1, 2]
+        batch = decode_kafka_event(build_event(messages[5:], kafka_bootstrap))  # offsets 6-8: past the LSO (4)
+        began = time.monotonic()
+        with pytest.raises(OpenTransactionError) as raised:
+            check.committed(batch)
+        assert time.monotonic() - began < 5
+        assert (raised.value.committed, raised.value.held_back) == ([], {(topic, 0): 6})
+        producer.commit_transaction(30)
+        assert [r.offset for r in check.committed(batch)] == [6, 7, 8]
+    finally:
+        check.close()
+        admin.delete_topics([topic])[topic].result(30)
