@@ -212,6 +212,12 @@ class SinkTask(Task):
         """Write (or buffer) ``records``; raise ``RetriableError`` (taking none of them) to get the same records
         again, after ``context.timeout()`` or at the next invocation; no failure of the task."""
 
+    def values_put(self) -> Callable[[list[Any]], None] | None:  # optional hook (ours, not Kafka's)
+        """A ``put`` of a batch given by its records' values alone, for a task that reads nothing else of a record:
+        the runtime then hands a wholly delivered batch's values without building a ``SinkRecord`` per record (no SMT,
+        no errant record reporter). None by default: records are put."""
+        return None
+
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # optional hook
         """Make everything ``put`` so far durable; nothing by default."""
 

@@ -562,8 +562,7 @@ class SinkRunner:
             self._report(State.FAILED, _trace(error), None)
             raise
         trigger = KafkaTriggerConfig.parse(connector_config)
-        values_put = getattr(task, "values_put", None)
-        put_values = values_put() if callable(values_put) and reporter is None and not len(chain) else None
+        put_values = task.values_put() if reporter is None and not len(chain) else None
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),

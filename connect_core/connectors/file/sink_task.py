@@ -72,8 +72,8 @@ class FileStreamSinkTask(SinkTask):
         self._put_values([r.value for r in records])
 
     def values_put(self) -> Callable[[list[Any]], None] | None:
-        """For the runtime's values path: ``put`` of records given by their values alone (all this task writes of a
-        record), or None when a subclass's ``put`` may read more of them."""
+        """``put`` of records given by their values alone (all this task writes of a record), or None when a
+        subclass's ``put`` may read more of them."""
         return self._put_values if type(self).put is FileStreamSinkTask.put else None
 
     def _put_values(self, values: list[Any]) -> None:
