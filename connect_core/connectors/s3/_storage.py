@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import ConfigError, ConnectError, RetriableError
+from connect_core.connectors.s3._direct_put import DirectPut, PreconditionFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,8 +23,19 @@ __all__ = ["END_OFFSET_META", "RECORD_COUNT_META", "FileExistsRetriableError", "
 END_OFFSET_META = "end-offset"
 RECORD_COUNT_META = "record-count"
 _CLIENTS: dict[tuple[Any, ...], Any] = {}
+_PUT_HEADERS = (("ACL", "x-amz-acl"), ("ServerSideEncryption", "x-amz-server-side-encryption"),
+                ("SSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"), ("Tagging", "x-amz-tagging"),
+                ("IfNoneMatch", "If-None-Match"), ("IfMatch", "If-Match"))
 _RETRIABLE_CODES = frozenset({"SlowDown", "RequestTimeout", "Throttling", "ThrottlingException", "InternalError",
                               "ServiceUnavailable", "ConditionalRequestConflict", "OperationAborted"})
+
+
+def _put_headers(kwargs: dict[str, Any]) -> dict[str, str]:
+    """The HTTP headers boto3 writes for these ``put_object`` arguments (those :meth:`S3Storage.put` uses)."""
+    headers = {name: str(kwargs[arg]) for arg, name in _PUT_HEADERS if arg in kwargs}
+    for name, value in kwargs.get("Metadata", {}).items():
+        headers[f"x-amz-meta-{name}"] = value
+    return headers
 
 
 class FileExistsRetriableError(RetriableError):
@@ -83,6 +95,8 @@ class S3Storage:
         if config.s3_sse_kms_key_id:
             self._sse_args["SSEKMSKeyId"] = config.s3_sse_kms_key_id
         self._acl_args: dict[str, Any] = {"ACL": config.s3_acl_canned} if config.s3_acl_canned else {}
+        # the shared client's PUTs after its first go direct (_direct_put); a client given here is used for all
+        self._direct = DirectPut(self.client) if client is None else None
 
     def check_bucket(self) -> None:
         """Fail at start when the bucket does not exist, as Confluent's task does.
@@ -157,12 +171,30 @@ class S3Storage:
             kwargs["IfNoneMatch"] = "*"
         if if_match is not None:
             kwargs["IfMatch"] = if_match
+        direct = self._direct
         try:
+            if direct is not None and direct.ready:
+                etag = direct.put(key, body, _put_headers(kwargs))
+                if etag is not None:
+                    return etag
+            elif direct is not None:  # boto3's PUT shows the URL and signing scope to use
+                return self._put_learning(direct, kwargs)
             return str(self.client.put_object(**kwargs).get("ETag", ""))
+        except PreconditionFailedError as e:
+            raise FileExistsRetriableError(f"S3 put {key}: the file was written by another attempt") from e
         except Exception as e:
             if if_match is not None and _code(e) in ("NoSuchKey", "404"):  # replaced and deleted meanwhile
                 raise FileExistsRetriableError(f"S3 put {key}: changed by another attempt") from e
             raise _translate(e, "put") from e
+
+    def _put_learning(self, direct: DirectPut, kwargs: dict[str, Any]) -> str:
+        """boto3's PutObject, with ``direct`` learning its URL and signing scope."""
+        handler, events = direct.capture(kwargs["Key"]), self.client.meta.events
+        events.register("before-send.s3.PutObject", handler)
+        try:
+            return str(self.client.put_object(**kwargs).get("ETag", ""))
+        finally:
+            events.unregister("before-send.s3.PutObject", handler)
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object under ``prefix`` (staging objects of a closed round)."""

@@ -137,3 +137,53 @@ def test_localstack_refuses_stale_head_swaps_and_second_writes(aws_settings: dic
     assert storage.get("stage/head") == (b"v2", second)
     with pytest.raises(FileExistsRetriableError):  # replaced and deleted meanwhile
         storage.put("stage/gone", b"x", exclusive=False, if_match=first, plain=True)
+
+
+def test_puts_after_the_first_go_direct_and_store_what_boto3_stores(aws_settings: dict[str, str],
+                                                                    bucket: tuple[Any, str]) -> None:
+    """``S3Storage.put`` sends a bucket's PUTs after its first one itself (``_direct_put``), at the URL and signing
+    scope boto3's first PUT used: keys that need quoting, metadata, tags and the conditional headers arrive as
+    boto3 sends them, the ETag is the object's, and an answer it does not handle (no such bucket) goes through
+    boto3 and its error."""
+    from connect_core.api.config import parse_config
+    from connect_core.api.errors import ConnectError
+    from connect_core.connectors.s3._storage import FileExistsRetriableError, S3Storage
+    from connect_core.connectors.s3.config import S3SinkConfig
+
+    client, name = bucket
+    storage = S3Storage(parse_config(S3SinkConfig, scenario_configs(name, _endpoint(aws_settings))["default"]))
+    sent: list[str] = []
+
+    def count(**kwargs: Any) -> None:
+        sent.append(kwargs["event_name"])
+
+    storage.client.meta.events.register("before-call.s3.PutObject", count)
+    try:
+        storage.put("first", b"by boto3", exclusive=True)
+        keys = ["topics/orders/partition=0/orders+0+0000000007.json", "a key/with spaces/é€/x=1&y?#.json",
+                "trailing~tilde/+plus+"]
+        for key in keys:
+            etag = storage.put(key, key.encode(), {"end-offset": "7", "record-count": "3"}, exclusive=True,
+                               tags={"startOffset": "5", "endOffset": "7"})
+            head = client.head_object(Bucket=name, Key=key)
+            assert (head["ETag"], head["Metadata"]) == (etag, {"end-offset": "7", "record-count": "3"})
+            assert client.get_object(Bucket=name, Key=key)["Body"].read() == key.encode()
+            tags = client.get_object_tagging(Bucket=name, Key=key)["TagSet"]
+            assert {t["Key"]: t["Value"] for t in tags} == {"startOffset": "5", "endOffset": "7"}
+            assert storage.end_offset(key) == 7
+            with pytest.raises(FileExistsRetriableError):
+                storage.put(key, b"again", exclusive=True)
+            with pytest.raises(FileExistsRetriableError):
+                storage.put(key, b"stale", exclusive=False, if_match='"0"')
+            replaced = storage.put(key, b"swapped", exclusive=False, if_match=etag)
+            assert storage.get(key) == (b"swapped", replaced)
+        assert sent == ["before-call.s3.PutObject"]  # only the first went through boto3
+
+        for key in [o["Key"] for o in client.list_objects_v2(Bucket=name)["Contents"]]:
+            client.delete_object(Bucket=name, Key=key)
+        client.delete_bucket(Bucket=name)
+        with pytest.raises(ConnectError, match="NoSuchBucket"):
+            storage.put("after", b"x", exclusive=True)
+        assert sent[1:] == ["before-call.s3.PutObject"]  # the 404 was answered through boto3
+    finally:
+        storage.client.meta.events.unregister("before-call.s3.PutObject", count)
