@@ -524,11 +524,21 @@ def _write_every_shape(bootstrap: str, topic: str) -> tuple[Producer, int]:
             value=None if shape == 1 else b"" if shape == 2 else every_byte * (record_id % 3) + str(record_id).encode(),
             headers=[("h", b"x"), ("n", None)] if shape in (3, 4) else None)
 
+    return producer, _write_transactions(producer, plain, lambda target, record_id, _: produce(target, record_id), 20,
+                                         kind_of=lambda _: 0)
+
+
+def _write_transactions(producer: Producer, plain: Producer, produce: Callable[[Producer, int, int], None],
+                        transactions: int, kind_of: Callable[[int], int]) -> int:
+    """``transactions`` transactions of 30, 31, ... records (every fifth aborted, 5 plain records after every
+    fourth; ``kind_of(transaction)`` is handed to each record's ``produce``), then a transaction left open with 10
+    (the producer returned to abort it); how many records."""
     record_id = 0
-    for transaction in range(20):  # every fifth transaction aborted, plain records between some
+    for transaction in range(transactions):
+        kind = kind_of(transaction)
         producer.begin_transaction()
         for _ in range(30 + transaction):
-            produce(producer, record_id)
+            produce(producer, record_id, kind)
             record_id += 1
         producer.flush(30)
         if transaction % 5 == 1:
@@ -537,15 +547,15 @@ def _write_every_shape(bootstrap: str, topic: str) -> tuple[Producer, int]:
             producer.commit_transaction(30)
         if transaction % 4 == 3:
             for _ in range(5):
-                produce(plain, record_id)
+                produce(plain, record_id, 0)
                 record_id += 1
             plain.flush(30)
     producer.begin_transaction()  # left open: the last batches reach into it
     for _ in range(10):
-        produce(producer, record_id)
+        produce(producer, record_id, 0)
         record_id += 1
     producer.flush(30)
-    return producer, record_id
+    return record_id
 
 
 def _mapping_events(bootstrap: str, topic: str, count: int) -> list[dict[str, Any]]:
@@ -795,29 +805,8 @@ def _write_json_lines(bootstrap: str, topic: str) -> tuple[Producer, int]:
         target.produce(topic, partition=record_id % 2 if record_id % 7 else (record_id // 7) % 2, key=key,
                        value=value, headers=headers)
 
-    record_id = 0
-    for transaction in range(24):  # every fifth transaction aborted, plain records between some
-        kind = transaction % 8 if transaction % 8 < 6 else 0
-        producer.begin_transaction()
-        for _ in range(30 + transaction):
-            produce(producer, record_id, kind)
-            record_id += 1
-        producer.flush(30)
-        if transaction % 5 == 1:
-            producer.abort_transaction(30)
-        else:
-            producer.commit_transaction(30)
-        if transaction % 4 == 3:
-            for _ in range(5):
-                produce(plain, record_id, 0)
-                record_id += 1
-            plain.flush(30)
-    producer.begin_transaction()  # left open: the last batches reach into it
-    for _ in range(10):
-        produce(producer, record_id, 0)
-        record_id += 1
-    producer.flush(30)
-    return producer, record_id
+    return producer, _write_transactions(producer, plain, produce, 24,
+                                         kind_of=lambda transaction: transaction % 8 if transaction % 8 < 6 else 0)
 
 
 def test_the_values_path_writes_what_the_records_path_writes(
