@@ -27,7 +27,7 @@ DEFAULT_RECORDS = 100_000
 DEFAULT_REPEATS = 3
 DEFAULT_BATCH = 1_000
 DEFAULT_JAVA_SIZES = (20_000, 100_000, 1_000_000)
-RUN_ID = uuid.uuid4().hex[:8]
+RUN_ID = os.environ.get("BENCH_RUN_ID") or uuid.uuid4().hex[:8]  # a case run in its own process keeps the run's
 # The cases' FileStream files live under .run/bench: the worker's file roots (connect_core/runtime/file_roots.py)
 # must allow them, in this process and in the function children that inherit its environment.
 FILE_ROOT = Path(__file__).resolve().parents[1] / ".run" / "bench"

@@ -158,3 +158,17 @@ def test_4a_raw_floor_moves_the_same_bytes_as_ours(tmp_path: Path, monkeypatch: 
         return out
 
     assert values(made["file"]) == values(made["rawfile"])
+
+
+def test_a_case_runs_in_a_process_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``make bench`` runs each case in a fresh interpreter (as a Lambda container is one) with the run's settings
+    from the environment; its rows come back whole."""
+    from bench.run import _run_in_child
+
+    for name, value in (("BENCH_RECORDS", "300"), ("BENCH_REPEATS", "1"), ("BENCH_BATCH", "100")):
+        monkeypatch.setenv(name, value)
+    results = _run_in_child("pipeline", TINY)
+    _complete(results)
+    assert [r.name[:2] for r in results] == ["3a", "3b"] and all(r.records == TINY.records for r in results)
+    failed = _run_in_child("no_such_case", TINY)
+    assert len(failed) == 1 and (failed[0].skipped or "").startswith("failed: ModuleNotFoundError")
