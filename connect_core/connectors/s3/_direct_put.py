@@ -69,8 +69,12 @@ class DirectPut:
         from botocore.awsrequest import AWSRequest
 
         assert self._prefix is not None and self._scope is not None
-        credentials = self._client._get_credentials()  # boto3's own, refreshed as it refreshes them
-        if credentials is None:
+        # boto3's own credentials (refreshed as it refreshes them) and HTTP session; a botocore without these
+        # private attributes, or any failure before an answer (a lost connection, a timeout), leaves it to boto3
+        get_credentials = getattr(self._client, "_get_credentials", None)
+        session = getattr(getattr(self._client, "_endpoint", None), "http_session", None)
+        credentials = get_credentials() if get_credentials is not None else None
+        if credentials is None or session is None:
             return None
         checksum = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
         request = AWSRequest(method="PUT", url=f"{self._prefix}/{_key_path(key)}", data=body,
@@ -81,10 +85,10 @@ class DirectPut:
         request.context.update({"has_streaming_input": True,
                                 "checksum": {"request_algorithm": {"in": "header", "name": "x-amz-checksum-crc32"}}})
         region, service = self._scope
-        S3SigV4Auth(credentials.get_frozen_credentials(), service, region).add_auth(request)
         try:
-            response = self._client._endpoint.http_session.send(request.prepare())
-        except Exception:  # a lost connection, a timeout: boto3's retries take it
+            S3SigV4Auth(credentials.get_frozen_credentials(), service, region).add_auth(request)
+            response = session.send(request.prepare())
+        except Exception:
             return None
         status = response.status_code
         if 200 <= status < 300:

@@ -187,3 +187,31 @@ def test_puts_after_the_first_go_direct_and_store_what_boto3_stores(aws_settings
         assert sent[1:] == ["before-call.s3.PutObject"]  # the 404 was answered through boto3
     finally:
         storage.client.meta.events.unregister("before-call.s3.PutObject", count)
+
+
+def test_a_botocore_without_what_the_direct_put_uses_leaves_the_puts_to_boto3(
+        aws_settings: dict[str, str], bucket: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The direct PUT reads two private botocore attributes (the client's credentials and HTTP session): without
+    them every PUT goes through boto3, and still lands."""
+    from connect_core.api.config import parse_config
+    from connect_core.connectors.s3._storage import S3Storage
+    from connect_core.connectors.s3.config import S3SinkConfig
+
+    client, name = bucket
+    storage = S3Storage(parse_config(S3SinkConfig, scenario_configs(name, _endpoint(aws_settings))["default"]))
+    storage.put("first", b"1", exclusive=True)
+    from botocore.client import BaseClient
+
+    monkeypatch.delattr(BaseClient, "_get_credentials")
+    sent: list[str] = []
+
+    def count(**kwargs: Any) -> None:
+        sent.append(kwargs["event_name"])
+
+    storage.client.meta.events.register("before-call.s3.PutObject", count)
+    try:
+        etag = storage.put("second", b"2", exclusive=True)
+    finally:
+        storage.client.meta.events.unregister("before-call.s3.PutObject", count)
+    assert sent == ["before-call.s3.PutObject"]
+    assert client.head_object(Bucket=name, Key="second")["ETag"] == etag
