@@ -6,12 +6,12 @@ record without knowing whether it came from a source or a sink.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from connect_core.api.header import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Self
 
     from connect_core.api.consumed_record import ConsumedRecord
@@ -25,6 +25,7 @@ __all__ = [
     "ConnectRecord",
     "SinkRecord",
     "SourceRecord",
+    "SourceValues",
 ]
 
 NO_TIMESTAMP_TYPE: Final = "NoTimestampType"
@@ -205,6 +206,28 @@ class SourceRecord(ConnectRecord):
 
     def _repr_body(self) -> str:
         return f"sourcePartition={self.source_partition}, sourceOffset={self.source_offset}, " + super()._repr_body()
+
+
+class SourceValues(NamedTuple):
+    """A poll's records given by their values alone (ours, not Kafka's; ``SourceTask.values_poll``): records of one
+    source partition, topic, value schema and timestamp, each with its own source offset and value, and no key, no
+    Kafka partition and no headers. :meth:`records` are the records they stand for (``SourceRecord.from_values``).
+
+    ``source_offsets`` may be a lazy sequence (each item read makes the offset dict afresh): the runtime reads only
+    the last one unless it needs the records.
+    """
+
+    source_partition: dict[str, Any] | None
+    source_offsets: Sequence[dict[str, Any] | None]
+    topic: str
+    value_schema: Schema | None
+    values: list[Any]
+    timestamp: int | None = None
+
+    def records(self) -> list[SourceRecord]:
+        """The records these values stand for, in order."""
+        return SourceRecord.from_values(self.source_partition, self.source_offsets, self.topic, self.value_schema,
+                                        self.values, self.timestamp)
 
 
 class SinkRecord(ConnectRecord):

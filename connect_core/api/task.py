@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.api.file_roots import FileRoots
-    from connect_core.api.record import SinkRecord, SourceRecord
+    from connect_core.api.record import SinkRecord, SourceRecord, SourceValues
 
 __all__ = [
     "OffsetStorageReader",
@@ -108,6 +108,15 @@ class SourceTask(Task):
     @abc.abstractmethod
     def poll(self) -> list[SourceRecord] | None:
         """The next batch of records, or None/[] when there is nothing now."""
+
+    def values_poll(self) -> Callable[[], SourceValues | None] | None:  # optional hook (ours, not Kafka's)
+        """A ``poll`` giving its batch as one ``SourceValues`` (records of one source partition, topic, value schema
+        and timestamp, without keys, Kafka partitions or headers), for a task whose records are always such: the
+        runtime may call it instead of ``poll`` (when no SMT, ``commit_record`` or converter needs the records) and
+        then builds no ``SourceRecord`` per value. What it returns stands for exactly the records ``poll`` would
+        have returned at that point (``SourceValues.records``); None or no values when there is nothing now. None
+        by default: records are polled."""
+        return None
 
     def commit(self) -> None:  # optional hook
         """Called after offsets were committed; nothing by default."""

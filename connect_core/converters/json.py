@@ -38,7 +38,7 @@ from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from connect_core.api.header import Headers
     from connect_core.api.schema import Schema
@@ -198,6 +198,43 @@ class JsonConverter(DataHeaderConverter):
                 if prefix is not None:
                     return prefix + payload + b"}"
         return self._from_connect_exact(schema, value)
+
+    def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
+        """Each value's bytes, equal to ``from_connect_data(topic, schema, value)`` of each in order without headers
+        (it reads neither the topic nor the headers; the same value gives the same bytes); raises what the first
+        failing value raises. A batch of strings in an unnamed string envelope (a FileStreamSource poll) is written
+        in one pass: when the batch's text is printable ASCII without a backslash, orjson's text of every value
+        passes ``from_connect_data``'s checks, so none is made."""
+        one = self.from_connect_data
+        if type(self).from_connect_data is not JsonConverter.from_connect_data or not values:
+            return [one(topic, schema, value) for value in values]
+        if schema is not self._string_schema:
+            first = one(topic, schema, values[0])  # remembers the envelope of an unnamed string schema
+            if schema is not self._string_schema:
+                return [first, *[one(topic, schema, value) for value in values[1:]]]
+        prefix, dumps = self._string_prefix, _dumps
+        try:
+            text = "".join(values)
+        except TypeError:  # not all str
+            text = None
+        if text is not None and text.isascii() and text.isprintable() and "\\" not in text:
+            # no escape but \" in orjson's text of any value (no control, no backslash, no non-ASCII character)
+            return [prefix + dumps(value) + b"}" for value in values]
+        out: list[bytes | None] = []
+        append, astral = out.append, _astral
+        for value in values:  # from_connect_data's string path, inline
+            if value.__class__ is str:
+                try:
+                    dumped = dumps(value)
+                except orjson.JSONEncodeError:
+                    pass
+                else:
+                    if (_BACKSLASH not in dumped or b"\\u" not in dumped) and (
+                            dumped.isascii() or astral(dumped) is None):
+                        append(prefix + dumped + b"}")
+                        continue
+            append(one(topic, schema, value))
+        return out
 
     def _from_connect_exact(self, schema: Schema | None, value: Any) -> bytes:
         """The exact writer: walks schema and value, emitting Jackson's text (the reference for compiled plans)."""

@@ -15,7 +15,7 @@ from connect_core.errors.stage import Stage
 
 if TYPE_CHECKING:
 
-    from connect_core.api.record import SourceRecord
+    from connect_core.api.record import SourceRecord, SourceValues
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
     from connect_core.runtime.converter_set import ConverterSet
     from connect_core.transforms.chain import TransformationChain
@@ -110,6 +110,24 @@ class SourcePipeline:
             append((topic, value, key, -1 if partition is None else partition, on_delivery, None,
                     record.timestamp or 0, header_bytes))
         return produced, skipped, size
+
+    def values_bytes(self, batch: SourceValues) -> tuple[bytes | None, list[bytes | None]] | None:
+        """The key bytes (one for all: the records have no key) and each value's bytes that ``produce_args`` gives
+        ``batch.records()``, without the records: when no SMT runs and both converters write a batch in one call
+        (``from_connect_values``: pure, headers unread). None otherwise, or when a converter raised (nothing is
+        reported: the runner produces the records, whose failures go through the operator)."""
+        if len(self.chain):
+            return None
+        keys_write = getattr(self.converters.key, "from_connect_values", None)
+        values_write = getattr(self.converters.value, "from_connect_values", None)
+        if keys_write is None or values_write is None:
+            return None
+        topic = batch.topic
+        try:
+            key = keys_write(topic, None, (None,))[0]
+            return key, values_write(topic, batch.value_schema, batch.values)
+        except Exception:
+            return None
 
     def _transform(self, record: SourceRecord) -> SourceRecord | None:
         """The SMT chain on ``record``, or None when an SMT dropped it or its failure was tolerated."""

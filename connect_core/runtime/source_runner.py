@@ -21,7 +21,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from itertools import groupby, starmap
+from itertools import groupby, repeat, starmap
 from operator import attrgetter, length_hint
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,7 @@ from connect_core.transforms.chain import build_chain
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from connect_core.api.record import SourceRecord
+    from connect_core.api.record import SourceRecord, SourceValues
     from connect_core.runtime.source_pipeline import ProduceArgs
     from connect_core.runtime.worker import WorkerSettings
 
@@ -264,6 +264,8 @@ class SourceRunner:
         commit_record = running.task.commit_record
         per_record_commit = getattr(commit_record, "__func__", None) is not SourceTask.commit_record
         polled: list[SourceRecord] = []
+        # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
+        values_poll = None if per_record_commit or len(running.pipeline.chain) else running.task.values_poll()
         first_record, first_byte = result.records + result.skipped, result.bytes
         chunk_ends = time.monotonic() + DEFAULT_CHUNK_MS / 1000.0
         full = False
@@ -273,19 +275,9 @@ class SourceRunner:
                         or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
-                with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
-                    records = running.task.poll()
-                    result.polls += 1
-                    if not records:
-                        break
-                    fault_points.reached("source.after_poll")
-                    self._send_all(running, records, result, on_delivery, latest)
-                    if per_record_commit:
-                        polled.extend(records)
-                    fault_points.reached("source.after_produce")
-                    # freed inside the pause: a poll's records alive when it ended were collected at the next
-                    # allocation and promoted to older generations, then freed there (a full collection now and then)
-                    del records
+                if not self._poll_once(running, values_poll, result, on_delivery,
+                                       polled=polled if per_record_commit else None, latest=latest):
+                    break
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
             idle = result.records + result.skipped == first_record
@@ -308,6 +300,36 @@ class SourceRunner:
             commit_record(record, None)
         return full
 
+    def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
+                   result: SourceInvocationResult, on_delivery: Any, *, polled: list[SourceRecord] | None,
+                   latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+        """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``polled``
+        keeps the records for ``commit_record``."""
+        with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
+            if values_poll is not None:  # the values path: no SourceRecord a value
+                batch = values_poll()
+                result.polls += 1
+                if batch is None or not batch.values:
+                    return False
+                fault_points.reached("source.after_poll")
+                self._send_values(running, batch, result, on_delivery, latest)
+                fault_points.reached("source.after_produce")
+                del batch  # freed inside the pause, as the records below
+                return True
+            records = running.task.poll()
+            result.polls += 1
+            if not records:
+                return False
+            fault_points.reached("source.after_poll")
+            self._send_all(running, records, result, on_delivery, latest)
+            if polled is not None:
+                polled.extend(records)
+            fault_points.reached("source.after_produce")
+            # freed inside the pause: a poll's records alive when it ended were collected at the next
+            # allocation and promoted to older generations, then freed there (a full collection now and then)
+            del records
+        return True
+
     def _send_all(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
                   on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
         """Convert and produce ``records`` in order, then note each source partition's latest offset.
@@ -321,6 +343,30 @@ class SourceRunner:
         result.records += sent
         result.bytes += size
         _note_offsets(records, latest, running.reader.pending)
+
+    def _send_values(self, running: _RunningTask, batch: SourceValues, result: SourceInvocationResult,
+                     on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """``_send_all`` of ``batch.records()``, from the values when the pipeline writes them in one call (the same
+        produce arguments, in order: ``tests/unit/runtime/test_source_values.py``), else of the records."""
+        written = running.pipeline.values_bytes(batch)
+        if written is None:
+            self._send_all(running, batch.records(), result, on_delivery, latest)
+            return
+        key, values = written
+        size = sum(map(len, filter(None, values)))
+        if key is not None:
+            size += len(key) * len(values)
+        result.records += _produce_values(running.producer, batch.topic, key, values, on_delivery,
+                                          timestamp=batch.timestamp or 0)
+        result.bytes += size
+        partition = batch.source_partition
+        if partition is not None:
+            for offset in reversed(batch.source_offsets):
+                if offset is not None:
+                    partition_id = partition_key(partition)
+                    latest[partition_id] = (partition, offset)
+                    running.reader.pending[partition_id] = offset
+                    break
 
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
         config = self.config_store.task_configs(connector)
@@ -492,6 +538,31 @@ def _produce_all(producer: Any, args: list[ProduceArgs]) -> int:
                     continue
     poll(0)
     return len(args)
+
+
+def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[bytes | None], on_delivery: Any, *,
+                    timestamp: int) -> int:
+    """``_produce_all`` of records of ``topic`` with one key, no partition and no headers, given by their values:
+    ``produce`` is mapped over the values from C, no argument tuple a record. Returns how many were produced."""
+    produce, poll = producer.produce, producer.poll
+    pending = iter(values)
+    calls = map(produce, repeat(topic), pending, repeat(key), repeat(-1), repeat(on_delivery), repeat(None),
+                repeat(timestamp), repeat(None))
+    while True:
+        try:
+            deque(calls, 0)
+            break
+        except BufferError:  # the refused value was taken from ``pending``: produce it once it fits, then go on
+            refused = values[len(values) - length_hint(pending) - 1]
+            while True:
+                poll(_QUEUE_FULL_WAIT_S)
+                try:
+                    produce(topic, refused, key, -1, on_delivery, None, timestamp, None)
+                    break
+                except BufferError:
+                    continue
+    poll(0)
+    return len(values)
 
 
 def _fenced(error: BaseException) -> bool:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate, count
 from operator import add
-from typing import IO, Any, AnyStr, Final
+from typing import IO, Any, AnyStr, Final, overload
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SourceRecord, SourceValues
 from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SourceTask
 from connect_core.connectors.file.source_connector import FILE_CONFIG, FileStreamSourceConfig
@@ -80,30 +81,43 @@ class FileStreamSourceTask(SourceTask):
 
     def poll(self) -> list[SourceRecord]:
         """At most ``batch.size`` records of complete lines; ``[]`` when no complete line is available."""
+        batch = self._poll_values()
+        return [] if batch is None else batch.records()
+
+    def values_poll(self) -> Callable[[], SourceValues | None] | None:
+        """``poll``'s lines as one ``SourceValues`` (every record of this task is a keyless STRING line of one file),
+        or None when a subclass's ``poll`` may give other records."""
+        return self._poll_values if type(self).poll is FileStreamSourceTask.poll else None
+
+    def _poll_values(self) -> SourceValues | None:
+        """At most ``batch.size`` complete lines and their end positions; None when no complete line is available."""
         if self._stream is None and not self._open():
-            return []
+            return None
         assert self._stream is not None
-        records: list[SourceRecord] = []
+        values: list[str] = []
+        ends: list[int] = []
         now = int(time.time() * 1000)
-        self._extract(records, now)
-        while len(records) < self._batch_size:
+        self._extract(values, ends)
+        while len(values) < self._batch_size:
             chunk = self._stream.read(self._read_size)
             if not chunk:
                 break
             self._buffer += chunk
-            self._extract(records, now)
-        return records
+            self._extract(values, ends)
+        if not values:
+            return None
+        return SourceValues(self._partition(), _Positions(ends), self._topic, STRING_SCHEMA, values, now)
 
-    def _extract(self, records: list[SourceRecord], now: int) -> None:
-        """Move complete lines (ended by LF, CR LF or a lone CR, as Kafka) from the buffer into ``records``."""
+    def _extract(self, values: list[str], ends: list[int]) -> None:
+        """Move complete lines (ended by LF, CR LF or a lone CR, as Kafka) from the buffer into ``values``, and the
+        byte position after each into ``ends``."""
         buf = self._buffer
         if _CR not in buf:  # LF-only text (the usual case): split in C, same lines and positions as the loop below
-            self._extract_lf_lines(records, now)
+            self._extract_lf_lines(values, ends)
             return
         size = len(buf)
         start = 0
-        partition = self._partition()
-        while len(records) < self._batch_size:
+        while len(values) < self._batch_size:
             lf = buf.find(b"\n", start)
             cr = buf.find(b"\r", start, lf if lf >= 0 else size)
             if cr >= 0:
@@ -115,43 +129,69 @@ class FileStreamSourceTask(SourceTask):
             else:
                 break
             self._position += next_start - start
-            line = buf[start:end].decode("utf-8", "replace")
-            records.append(SourceRecord(partition, {POSITION_FIELD: self._position}, self._topic, None, None, None,
-                                        STRING_SCHEMA, line, now))
+            values.append(buf[start:end].decode("utf-8", "replace"))
+            ends.append(self._position)
             start = next_start
         self._buffer = buf[start:]
 
-    def _extract_lf_lines(self, records: list[SourceRecord], now: int) -> None:
+    def _extract_lf_lines(self, values: list[str], ends: list[int]) -> None:
         """``_extract`` for a buffer without CR: ``split`` finds the lines, the positions follow from their lengths.
 
         An ASCII buffer (the usual text) is decoded once and split as text; otherwise each line is decoded on its
         own (invalid UTF-8 replaced within its line, as before). Positions count bytes: an ASCII line's
-        characters are its bytes. The records are built in one call (``SourceRecord.from_values``).
+        characters are its bytes.
         """
-        room = self._batch_size - len(records)
+        room = self._batch_size - len(values)
         if room <= 0:
             return
         complete: list[bytes] | list[str]
         if self._buffer.isascii():
             complete, rest = _split_lines(self._buffer.decode("ascii"), "\n", room)
-            values: list[str] = complete
+            values.extend(complete)
             self._buffer = rest.encode("ascii")
         else:
             complete, self._buffer = _split_lines(self._buffer, b"\n", room)
-            values = [raw.decode("utf-8", "replace") for raw in complete]
+            values.extend([raw.decode("utf-8", "replace") for raw in complete])
         if not complete:
             return
         # each line's end position (after its LF): the lengths summed, plus one LF per line so far
-        ends = list(map(add, accumulate(map(len, complete)), count(self._position + 1)))
+        ends.extend(map(add, accumulate(map(len, complete)), count(self._position + 1)))
         self._position = ends[-1]
-        records.extend(SourceRecord.from_values(self._partition(), [{POSITION_FIELD: end} for end in ends],
-                                                self._topic, STRING_SCHEMA, values, now))
 
     def stop(self) -> None:
         """Close the file."""
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+class _Positions(Sequence[dict[str, Any]]):
+    """The source offsets of a poll's lines, made when read: ``{"position": end}`` afresh per item."""
+
+    __slots__ = ("_ends",)
+
+    def __init__(self, ends: list[int]) -> None:
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [{POSITION_FIELD: end} for end in self._ends[index]]
+        return {POSITION_FIELD: self._ends[index]}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter([{POSITION_FIELD: end} for end in self._ends])
+
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        return iter([{POSITION_FIELD: end} for end in reversed(self._ends)])
 
 
 def _split_lines(buffer: AnyStr, lf: AnyStr, room: int) -> tuple[list[AnyStr], AnyStr]:
