@@ -86,8 +86,8 @@ class FileStreamSourceTask(SourceTask):
 
     def values_poll(self) -> Callable[[], SourceValues | None] | None:
         """``poll``'s lines as one ``SourceValues`` (every record of this task is a keyless STRING line of one file),
-        or None when a subclass's ``poll`` may give other records."""
-        return self._poll_values if type(self).poll is FileStreamSourceTask.poll else None
+        or None when ``poll`` is not this class's own (a subclass's, or one patched in): it may give other records."""
+        return self._poll_values if type(self).poll is _OWN_POLL else None
 
     def _poll_values(self) -> SourceValues | None:
         """At most ``batch.size`` complete lines and their end positions; None when no complete line is available."""
@@ -163,6 +163,9 @@ class FileStreamSourceTask(SourceTask):
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+_OWN_POLL: Final = FileStreamSourceTask.poll
 
 
 class _Positions(Sequence[dict[str, Any]]):
