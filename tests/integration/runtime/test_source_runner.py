@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.api.record import SourceValues
 from connect_core.connectors.file.source_task import FileStreamSourceTask
 from connect_core.runtime.source_runner import SourceRunner
 from connect_core.storage.config_state import TargetState
@@ -266,3 +267,37 @@ def test_a_record_the_broker_refuses_fails_the_invocation_and_moves_no_offset(
     cluster.statuses.refresh()
     assert cluster.statuses.task_status("small", 0).state.value == "FAILED"
     assert consume_committed(kafka_bootstrap, topic, 0, timeout_s=3) == []
+
+
+@pytest.mark.parametrize("value_converter_schemas", ["true", "false"])
+def test_the_values_path_produces_what_the_records_path_produces(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
+    value_converter_schemas: str,
+) -> None:
+    """FileStreamSource's values path (``values_poll``, no SourceRecord a line) against its records path (the hook
+    turned off) over the same tricky file, in several polls and transactions: the same keys, values, headers,
+    stored offset and counts."""
+    lines = ["plain", "", 'say "hi"', "back\\slash", "\\u0041", "tab\there", "café €", "astral 😀", "\u2028",
+             "\x01ctl", "a" * 500]
+    path = tmp_path / "input.txt"
+    path.write_bytes(("\n".join(lines * 40) + "\nlast\r\ncr\rpartial").encode())
+    seen = {}
+    for name, values_path in (("by-values", True), ("by-records", False)):
+        topic = f"{cluster.worker.group_id}-{name}"
+        _deploy_file_source(cluster, name, path, topic, **{
+            "batch.size": "7", "value.converter.schemas.enable": value_converter_schemas,
+            "key.converter": "org.apache.kafka.connect.json.JsonConverter"})
+        runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                              status_store=cluster.statuses, chunk_records=100)
+        with monkeypatch.context() as patch:
+            if values_path:  # no record built
+                patch.setattr(SourceValues, "records", lambda _self: pytest.fail("records built"))
+            else:
+                patch.setattr(FileStreamSourceTask, "values_poll", lambda _self: None)
+            result = runner.run(name, 0, _budget())
+        runner.close()
+        cluster.offsets.refresh()
+        seen[name] = (result.records, result.bytes, result.rounds, consume_committed(kafka_bootstrap, topic, 442),
+                      cluster.offsets.offset(name, {"filename": str(path)}))
+    assert seen["by-values"] == seen["by-records"]
+    assert seen["by-values"][0] == 442 and seen["by-values"][4] == {"position": len(path.read_bytes()) - 7}
