@@ -15,6 +15,8 @@ from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
 from connect_core.api.schema_and_value import SchemaAndValue
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from connect_core.api.header import Headers
     from connect_core.api.schema import Schema
 
@@ -96,5 +98,41 @@ class StringConverter(DataHeaderConverter):
             return SchemaAndValue(OPTIONAL_STRING_SCHEMA, bytes(value).decode(self.encoding))
         except UnicodeDecodeError as e:
             raise DataError(f"Failed to deserialize string: {e}") from e
+
+    def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
+        """Each value's bytes, equal to ``from_connect_data(topic, schema, value)`` of each in order (it reads
+        neither the topic, the schema nor the headers); raises what the first failing value raises. The source
+        pipeline's batch write (``values_bytes``): a poll of strings is encoded in one pass, no call a value."""
+        one = self.from_connect_data
+        if type(self).from_connect_data is not StringConverter.from_connect_data:
+            return [one(topic, schema, value) for value in values]
+        encoding = self.encoding
+        try:
+            return [value.encode(encoding) if value.__class__ is str else one(topic, schema, value)
+                    for value in values]
+        except UnicodeEncodeError:  # the first unencodable value raises as from_connect_data does
+            return [one(topic, schema, value) for value in values]
+
+    def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
+        """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
+        topic nor the headers); raises what the first failing value raises. The sink pipeline's batch read
+        (``convert_clean``, ``record_values``): one call a batch, not one a record."""
+        one = self.to_connect_data
+        if type(self).to_connect_data is not StringConverter.to_connect_data:
+            return [one("", value) for value in values]
+        encoding, schema, null = self.encoding, OPTIONAL_STRING_SCHEMA, SchemaAndValue(OPTIONAL_STRING_SCHEMA, None)
+        out: list[tuple[Schema | None, Any]] = []
+        append = out.append
+        for value in values:
+            if value is None:
+                append(null)
+            elif value.__class__ is bytes:
+                try:
+                    append((schema, value.decode(encoding)))
+                except UnicodeDecodeError:
+                    append(one("", value))  # raises, naming the bad bytes as to_connect_data does
+            else:
+                append(one("", value))
+        return out
 
 

@@ -269,14 +269,19 @@ def test_a_record_the_broker_refuses_fails_the_invocation_and_moves_no_offset(
     assert consume_committed(kafka_bootstrap, topic, 0, timeout_s=3) == []
 
 
-@pytest.mark.parametrize("value_converter_schemas", ["true", "false"])
+@pytest.mark.parametrize("converters", [
+    {"value.converter.schemas.enable": "true", "key.converter": "org.apache.kafka.connect.json.JsonConverter"},
+    {"value.converter.schemas.enable": "false", "key.converter": "org.apache.kafka.connect.json.JsonConverter"},
+    {"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+     "value.converter": "org.apache.kafka.connect.storage.StringConverter"},
+], ids=["json-schemas", "json-schemaless", "string"])
 def test_the_values_path_produces_what_the_records_path_produces(
     cluster: Cluster, tmp_path: Path, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
-    value_converter_schemas: str,
+    converters: dict[str, str],
 ) -> None:
     """FileStreamSource's values path (``values_poll``, no SourceRecord a line) against its records path (the hook
-    turned off) over the same tricky file, in several polls and transactions: the same keys, values, headers,
-    stored offset and counts."""
+    turned off) over the same tricky file, in several polls and transactions, with JsonConverter and with
+    StringConverter: the same keys, values, headers, stored offset and counts."""
     lines = ["plain", "", 'say "hi"', "back\\slash", "\\u0041", "tab\there", "café €", "astral 😀", "\u2028",
              "\x01ctl", "a" * 500]
     path = tmp_path / "input.txt"
@@ -284,9 +289,7 @@ def test_the_values_path_produces_what_the_records_path_produces(
     seen = {}
     for name, values_path in (("by-values", True), ("by-records", False)):
         topic = f"{cluster.worker.group_id}-{name}"
-        _deploy_file_source(cluster, name, path, topic, **{
-            "batch.size": "7", "value.converter.schemas.enable": value_converter_schemas,
-            "key.converter": "org.apache.kafka.connect.json.JsonConverter"})
+        _deploy_file_source(cluster, name, path, topic, **{"batch.size": "7", **converters})
         runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
                               status_store=cluster.statuses, chunk_records=100)
         with monkeypatch.context() as patch:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from connect_core.api.errors import ConfigError
+from connect_core.api.errors import ConfigError, DataError
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
+from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.converters.string import StringConverter
 
 
@@ -28,3 +29,58 @@ def test_encoding_is_configurable() -> None:
 def test_unknown_encoding_names_the_key() -> None:
     with pytest.raises(ConfigError, match="converter.encoding"):
         StringConverter().configure({"converter.encoding": "NOPE-9"}, False)
+
+
+def _each(conv: StringConverter, write: bool, values: list[object]) -> list[object]:
+    """``from_connect_data`` / ``to_connect_data`` value by value: the bytes or tuple, or the error's type."""
+    out: list[object] = []
+    for value in values:
+        try:
+            out.append(conv.from_connect_data("t", None, value) if write else tuple(conv.to_connect_data("t", value)))
+        except Exception as error:
+            out.append(type(error))
+    return out
+
+
+TEXTS: list[object] = ["plain", "", "café €", "astral 😀", "\x00ctl", "a" * 300, None, 12, True, 2.5, b"raw \xff",
+                       bytearray(b"ba")]
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1", "UTF-16"])
+def test_batch_write_and_read_are_the_one_by_one_results(encoding: str) -> None:
+    """The batch methods the pipelines call (``from_connect_values``, ``to_connect_values``) give what the per-value
+    methods give, in order; a value the encoding cannot take raises as ``from_connect_data`` raises it."""
+    conv = StringConverter()
+    conv.configure({"converter.encoding": encoding}, False)
+    each = _each(conv, True, TEXTS)
+    writable = [v for v, out in zip(TEXTS, each, strict=True) if not isinstance(out, type)]
+    encoded = [out for out in each if not isinstance(out, type)]
+    # latin-1 has no €, 😀 or the U+FFFD that undecodable bytes become
+    assert len(writable) == len(TEXTS) - (3 if encoding == "ISO-8859-1" else 0)
+    assert conv.from_connect_values("t", None, writable) == encoded
+    assert conv.from_connect_values("t", None, []) == []
+    assert [tuple(sv) for sv in conv.to_connect_values(encoded)] == _each(conv, False, encoded)
+    if encoding == "ISO-8859-1":
+        with pytest.raises(DataError, match="Failed to serialize"):
+            conv.from_connect_values("t", None, ["ok", "euro €", "never"])
+    if encoding == "UTF-8":
+        with pytest.raises(DataError, match="Failed to deserialize"):
+            conv.to_connect_values([b"ok", b"\xff bad", b"never"])
+        assert conv.to_connect_values([bytearray(b"ba"), memoryview(b"mv")]) == [
+            (OPTIONAL_STRING_SCHEMA, "ba"), (OPTIONAL_STRING_SCHEMA, "mv")]
+
+
+def test_a_subclass_writing_its_own_values_is_called_a_value_at_a_time() -> None:
+    """A subclass's own ``from_connect_data`` / ``to_connect_data`` decide every value of a batch too."""
+
+    class Shouting(StringConverter):
+        def from_connect_data(self, topic: str, schema: object, value: object, headers: object = None) -> bytes:
+            return str(value).upper().encode()
+
+        def to_connect_data(self, topic: str, value: bytes | None, headers: object = None) -> SchemaAndValue:
+            return SchemaAndValue(OPTIONAL_STRING_SCHEMA, (value or b"").decode().lower())
+
+    conv = Shouting()
+    conv.configure({}, False)
+    assert conv.from_connect_values("t", None, ["a", "b"]) == [b"A", b"B"]
+    assert conv.to_connect_values([b"A", None]) == [(OPTIONAL_STRING_SCHEMA, "a"), (OPTIONAL_STRING_SCHEMA, "")]

@@ -23,6 +23,7 @@ from connect_core.transforms.chain import TransformationChain, build_chain
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 
 
 class Reporter:
@@ -359,5 +360,10 @@ def test_record_values_are_the_values_of_convert_clean(schemas: str) -> None:
                          "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
                          "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"})
     assert with_smt.record_values(keys, values) is None
-    strings, _ = _sink({**config, "key.converter": STRING})
-    assert strings.record_values(keys, values) is None
+    no_batch_read, _ = _sink({**config, "key.converter": BYTES})
+    assert no_batch_read.record_values(keys, values) is None
+    strings_config = {**config, "key.converter": STRING, "value.converter": STRING}
+    strings, as_text = _sink(strings_config)[0], _sink(strings_config)[0].convert_clean(batch)
+    assert as_text is not None
+    assert strings.record_values(keys, values) == [r.value for r in as_text if r is not None]
+    assert strings.record_values(keys, [*values, b"\xff"]) is None  # not UTF-8: convert_clean gives None too

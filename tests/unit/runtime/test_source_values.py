@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 
 
 class _Str(str):
@@ -138,6 +139,8 @@ def _batch(values: list[Any], schema: Any = STRING_SCHEMA, timestamp: int | None
     {"key.converter": JSON, "value.converter": JSON},
     {"key.converter": JSON, "value.converter": JSON, "value.converter.schemas.enable": "false",
      "key.converter.schemas.enable": "false"},
+    {"key.converter": STRING, "value.converter": STRING},
+    {"key.converter": JSON, "value.converter": STRING, "value.converter.converter.encoding": "UTF-16"},
 ])
 def test_values_bytes_are_produce_args_of_the_records(config: dict[str, str]) -> None:
     pipeline = _pipeline(**config)
@@ -154,13 +157,13 @@ def test_values_bytes_are_produce_args_of_the_records(config: dict[str, str]) ->
 
 
 def test_values_bytes_declines_what_it_cannot_write_without_the_records() -> None:
-    """SMTs, a converter without a batch write (StringConverter), and a failing value: the records path decides."""
+    """SMTs, a converter without a batch write (ByteArrayConverter), and a failing value: the records path decides."""
     smt = {"key.converter": JSON, "value.converter": JSON, "transforms": "hoist",
            "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
            "transforms.hoist.field": "line"}
     assert _pipeline(**smt).values_bytes(_batch(["a"])) is None
-    assert _pipeline(**{"key.converter": STRING, "value.converter": JSON}).values_bytes(_batch(["a"])) is None
-    assert _pipeline(**{"key.converter": JSON, "value.converter": STRING}).values_bytes(_batch(["a"])) is None
+    assert _pipeline(**{"key.converter": BYTES, "value.converter": JSON}).values_bytes(_batch(["a"])) is None
+    assert _pipeline(**{"key.converter": JSON, "value.converter": BYTES}).values_bytes(_batch([b"a"])) is None
     pipeline = _pipeline(**{"key.converter": JSON, "value.converter": JSON, "errors.tolerance": "all"})
     assert pipeline.values_bytes(_batch(["a", 5, "b"])) is None
     args, skipped, _ = pipeline.produce_args(_batch(["a", 5, "b"]).records(), None)
