@@ -5,12 +5,16 @@ Imports only the stdlib, pydantic and typing_extensions; sub-modules are importa
 
 from __future__ import annotations
 
-from connect_core.api.errors import ConfigError, ConnectError, DataError, RetriableError
-from connect_core.api.header import Header, Headers
-from connect_core.api.record import ConnectRecord, SinkRecord, SourceRecord
-from connect_core.api.schema import Schema, SchemaBuilder, Type
-from connect_core.api.schema_and_value import SchemaAndValue
-from connect_core.api.struct import Struct
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connect_core.api.errors import ConfigError, ConnectError, DataError, RetriableError
+    from connect_core.api.header import Header, Headers
+    from connect_core.api.record import ConnectRecord, SinkRecord, SourceRecord
+    from connect_core.api.schema import Schema, SchemaBuilder, Type
+    from connect_core.api.schema_and_value import SchemaAndValue
+    from connect_core.api.struct import Struct
 
 __all__ = [
     "ConfigError",
@@ -28,3 +32,32 @@ __all__ = [
     "Struct",
     "Type",
 ]
+
+# Each name's module, imported on first access (PEP 562): importing one submodule, or one name, no longer loads
+# every module re-exported here (cold start: a handler pays only for what its first request uses).
+_EXPORTS: dict[str, str] = {
+    "ConfigError": "connect_core.api.errors",
+    "ConnectError": "connect_core.api.errors",
+    "ConnectRecord": "connect_core.api.record",
+    "DataError": "connect_core.api.errors",
+    "Header": "connect_core.api.header",
+    "Headers": "connect_core.api.header",
+    "RetriableError": "connect_core.api.errors",
+    "Schema": "connect_core.api.schema",
+    "SchemaAndValue": "connect_core.api.schema_and_value",
+    "SchemaBuilder": "connect_core.api.schema",
+    "SinkRecord": "connect_core.api.record",
+    "SourceRecord": "connect_core.api.record",
+    "Struct": "connect_core.api.struct",
+    "Type": "connect_core.api.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a re-exported name on first access and keep the name here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -5,6 +5,27 @@ Modules are imported lazily through ``_registry`` so a function loads only the S
 
 from __future__ import annotations
 
-from connect_core.transforms.chain import TransformationChain, build_chain
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connect_core.transforms.chain import TransformationChain, build_chain
 
 __all__ = ["TransformationChain", "build_chain"]
+
+# Each name's module, imported on first access (PEP 562): importing one submodule, or one name, no longer loads
+# every module re-exported here (cold start: a handler pays only for what its first request uses).
+_EXPORTS: dict[str, str] = {
+    "TransformationChain": "connect_core.transforms.chain",
+    "build_chain": "connect_core.transforms.chain",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a re-exported name on first access and keep the name here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -6,8 +6,32 @@ how they are declared and each provider module for its syntax.
 
 from __future__ import annotations
 
-from connect_core.runtime.config_providers.config_provider import ConfigData, ConfigProvider
-from connect_core.runtime.config_providers.redaction import redact
-from connect_core.runtime.config_providers.resolver import ConfigResolver, resolve_configs
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connect_core.runtime.config_providers.config_provider import ConfigData, ConfigProvider
+    from connect_core.runtime.config_providers.redaction import redact
+    from connect_core.runtime.config_providers.resolver import ConfigResolver, resolve_configs
 
 __all__ = ["ConfigData", "ConfigProvider", "ConfigResolver", "redact", "resolve_configs"]
+
+# Each name's module, imported on first access (PEP 562): importing one submodule, or one name, no longer loads
+# every module re-exported here (cold start: a handler pays only for what its first request uses).
+_EXPORTS: dict[str, str] = {
+    "ConfigData": "connect_core.runtime.config_providers.config_provider",
+    "ConfigProvider": "connect_core.runtime.config_providers.config_provider",
+    "ConfigResolver": "connect_core.runtime.config_providers.resolver",
+    "redact": "connect_core.runtime.config_providers.redaction",
+    "resolve_configs": "connect_core.runtime.config_providers.resolver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a re-exported name on first access and keep the name here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
