@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.storage._topic_log import TopicSpec
 from connect_core.storage._topic_store import _TopicBackedStore
-from connect_core.storage.connector_offsets import ConnectorOffsets, first_snapshot
-from connect_core.storage.offset_key_index import OffsetKeyIndex
 from connect_core.storage.offset_state import OffsetState, records_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from connect_core.storage.config import StorageConfig
+    from connect_core.storage.connector_offsets import ConnectorOffsets
+    from connect_core.storage.offset_key_index import OffsetKeyIndex
 
     # (partition, offset) pairs keep each partition's field order. A mapping keyed by hashable
     # partitions is accepted too: tuples of (field, value) pairs, in the order they are written.
@@ -65,6 +65,8 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
     def for_connector(self, connector: str) -> ConnectorOffsets:
         """One connector's offsets, read from its snapshot instead of the whole topic (what a source task needs);
         kept, so a warm container reads only what is new."""
+        from connect_core.storage.connector_offsets import ConnectorOffsets  # lazy: not a sink's or coordinator's
+
         if self._views is None:
             self._views = {}
         view = self._views.get(connector)
@@ -76,11 +78,18 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
         """Give a connector just created a snapshot at the log end when it provably has no offsets
         (``connector_offsets.first_snapshot``; returns what was done). A create reads at most about
         ``CREATE_MAX_RECORDS`` of the index's tail: the heartbeats build and keep the index."""
+        # lazy, as in key_index: the index (hashlib, libcrypto's pages) loads with a create or a heartbeat, not at
+        # a cold start
+        from connect_core.storage.connector_offsets import first_snapshot
+        from connect_core.storage.offset_key_index import OffsetKeyIndex
+
         index = OffsetKeyIndex(self.log, max_records=CREATE_MAX_RECORDS, read_timeout_s=CREATE_READ_TIMEOUT_S)
         return first_snapshot(self.log, connector, index)
 
     def key_index(self) -> OffsetKeyIndex:
         """The index of connector names with keys in the topic (``storage/offset_key_index.py``), kept per store."""
+        from connect_core.storage.offset_key_index import OffsetKeyIndex
+
         if self._index is None:
             self._index = OffsetKeyIndex(self.log)
         return self._index

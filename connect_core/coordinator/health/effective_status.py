@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
 from connect_core.storage.status_state import State, TaskStatus
 
 if TYPE_CHECKING:
@@ -44,6 +43,9 @@ def _iso(ms: int) -> str:
 
 def schedule_interval_ms(config: Mapping[str, str | None], *, aws: bool) -> int:
     """How often a source task's schedule fires: locally the timer's period, on AWS whole minutes, at least one."""
+    # lazy: the trigger configs' pydantic models load with the first source shown, not at a cold start
+    from connect_core.runtime.trigger_config import DEFAULT_SCHEDULE_INTERVAL_MS, SourceScheduleConfig
+
     props = {k: v for k, v in config.items() if v is not None}
     try:
         schedule = SourceScheduleConfig.parse(props)

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost
 from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
 from connect_core.coordinator.herder.plugins import connector_type
-from connect_core.runtime.connector_config import sink_group_id
-from connect_core.runtime.restart_policy import trigger_held
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.run_state import BatchStreak, LagSample, RestartState
 
@@ -163,6 +161,8 @@ class StatusOverview:
             topics = [t.strip() for t in config.get("topics", "").split(",") if t.strip()]
             partitions = self.offsets.partitions(topics, config.get("topics.regex") or None)
             marks = self.offsets.watermarks(partitions)
+            from connect_core.runtime.connector_config import sink_group_id  # lazy: not on a cold start's path
+
             committed = self.groups.list_offsets(sink_group_id(name, config))
         except Exception as error:
             log.warning("could not compute the lag of %s", name, exc_info=True)
@@ -227,6 +227,8 @@ class StatusOverview:
 def _held_view(run: RunRecord | None, streaks: list[BatchStreak],
                epoch: tuple[int | None, int]) -> dict[str, Any] | None:
     """A sink whose trigger is disabled by the poison-batch guard: since when, and the offsets it replays from."""
+    from connect_core.runtime.restart_policy import trigger_held  # lazy: the restart policy is not a cold start's
+
     held = [s.restart for s in streaks if trigger_held(s.restart, epoch)]
     if held:
         return {"at_ms": min(h.held_at_ms or 0 for h in held), "replay_from": held[0].held_offsets or {}}

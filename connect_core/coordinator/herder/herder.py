@@ -24,9 +24,6 @@ from connect_core.coordinator.herder.plugins import (
 )
 from connect_core.coordinator.herder.reconciler import Reconciler
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
-from connect_core.coordinator.herder.task_configs import generate_task_configs
-from connect_core.coordinator.herder.validation import ensure_valid
-from connect_core.runtime.config_providers.redaction import redact
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
@@ -81,6 +78,10 @@ def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[d
     A start still retrying when time runs out (a wrong password with ``connection.attempts`` left) fails with the
     last warning it logged, so the FAILED trace carries the driver's own message, not only "still waiting".
     """
+    # lazy, as validation and redaction below: config providers and the framework's config models load with the
+    # first write, not at a cold start (``GET /connectors``)
+    from connect_core.coordinator.herder.task_configs import generate_task_configs
+
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -254,6 +255,8 @@ class Herder:
         Returns:
             ``(created, ConnectorInfo)``; as in Kafka the info lists the tasks known *before* this write.
         """
+        from connect_core.coordinator.herder.validation import ensure_valid
+
         ensure_valid(config)
         try:
             check_deployable(self.deployer, config)
@@ -329,6 +332,8 @@ class Herder:
             try:
                 task_configs = _bounded_task_configs(name, config, START_TIMEOUT_S)
             except Exception as error:  # any connector failure is reported as FAILED, like Kafka
+                from connect_core.runtime.config_providers.redaction import redact
+
                 log.warning("Connector %s failed to start", name, exc_info=True)
                 self.report.connector(name, State.FAILED, redact("".join(traceback.format_exception(error))))
                 self.reconciler.converge(name)

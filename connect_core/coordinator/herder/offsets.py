@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConnectError, DataError, NotFoundError
 from connect_core.coordinator.cluster.consumer_groups import GroupNotEmptyError
 from connect_core.coordinator.herder.errors import BadRequestError
-from connect_core.coordinator.herder.framework import SINK, SOURCE
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
+    SINK,
+    SOURCE,
     connector_class,
     connector_type,
     new_connector,
 )
-from connect_core.runtime.connector_config import sink_group_id
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -167,6 +167,14 @@ class ConnectorOffsetsManager:
                 f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
             )
         return config
+
+
+def sink_group_id(name: str, config: dict[str, str | None]) -> str:
+    """``connector_config.sink_group_id``, imported on first use: the connector configs' models are not a cold
+    start's (``GET /connectors``)."""
+    from connect_core.runtime.connector_config import sink_group_id as group_id
+
+    return group_id(name, config)
 
 
 def _kind(config: dict[str, str | None]) -> str:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.config import config_keys
 from connect_core.api.connector import Connector, SinkConnector, SourceConnector
 from connect_core.api.errors import ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
-from connect_core.coordinator.herder.framework import SINK, SOURCE, framework_keys
 from connect_core.runtime import registry
 from connect_core.runtime.file_roots import connector_context
 from connect_core.runtime.registry import PluginType
@@ -31,6 +29,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"
+# framework.SOURCE / SINK, without importing the framework's config models (pydantic) with every importer of this
+# module: only the plugin config listing needs them
+SOURCE = PluginType.SOURCE.value
+SINK = PluginType.SINK.value
 CONNECTOR_CLASS_CONFIG = "connector.class"
 # Kafka's ConnectorPluginsResource lists the plugin kinds in this order.
 _LISTING_ORDER = (
@@ -121,6 +123,9 @@ def list_plugins(connectors_only: bool) -> list[dict[str, str]]:
 
 def connector_plugin_config(name: str) -> list[ConfigKeyInfo]:
     """``GET /connector-plugins/{plugin}/config``: the plugin's own keys, then framework keys it does not redefine."""
+    from connect_core.api.config import config_keys
+    from connect_core.coordinator.herder.framework import framework_keys
+
     plugin_type = _plugin_type(name)
     cls = load_plugin(name)
     if cls is None:

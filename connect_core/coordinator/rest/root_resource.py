@@ -11,10 +11,11 @@ from connect_core.coordinator.herder.plugins import (
     connector_plugin_config,
     list_plugins,
 )
-from connect_core.coordinator.herder.validation import validate_connector_config
 from connect_core.coordinator.rest.http import Response, bad_request, string_map
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.coordinator.cluster.info import ClusterInfo
     from connect_core.coordinator.rest.http import Request, Router
     from connect_core.storage.config_store import ConfigStore
@@ -29,8 +30,11 @@ _CONNECTOR_SUFFIX = "Connector"
 class RootResource:
     """Server info, health and plugins."""
 
-    def __init__(self, configs: ConfigStore, cluster: ClusterInfo, version: str, commit: str) -> None:
-        """``version``/``commit`` are what ``GET /`` reports; the cluster id comes from ``cluster``."""
+    def __init__(self, configs: ConfigStore, cluster: ClusterInfo, version: str | Callable[[], str],
+                 commit: str) -> None:
+        """``version``/``commit`` are what ``GET /`` reports (``version`` may be a function, called when ``GET /``
+        is first answered: the installed package's version costs ``importlib.metadata``); the cluster id comes from
+        ``cluster``."""
         self.configs = configs
         self.cluster = cluster
         self.version = version
@@ -47,6 +51,8 @@ class RootResource:
 
     def server_info(self, request: Request) -> Response:
         """ServerInfo."""
+        if callable(self.version):
+            self.version = self.version()
         return Response(
             200, {"version": self.version, "commit": self.commit, "kafka_cluster_id": self.cluster.cluster_id()}
         )
@@ -71,6 +77,8 @@ class RootResource:
         included = config.get(CONNECTOR_CLASS_CONFIG)
         if included is not None and not _normalized(included).endswith(_normalized(plugin)):
             raise bad_request(f"Included connector type {included} does not match request type {plugin}")
+        from connect_core.coordinator.herder.validation import validate_connector_config  # lazy: not a cold start's
+
         return Response(200, validate_connector_config(config))
 
 
