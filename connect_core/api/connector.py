@@ -9,7 +9,6 @@ import abc
 import enum
 from typing import TYPE_CHECKING, ClassVar
 
-from connect_core.api.config import validate_config
 from connect_core.api.file_roots import NO_FILE_ROOTS, FileRoots
 from connect_core.api.version import package_version
 
@@ -74,6 +73,8 @@ class Connector(abc.ABC):
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
         """Per-key validation results; by default derived from ``config_model``."""
+        from connect_core.api.config import validate_config  # lazy: importing a connector class needs no pydantic
+
         return validate_config(self.config_model, props)
 
     def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:

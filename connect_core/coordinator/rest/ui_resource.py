@@ -8,7 +8,6 @@ buttons call the ordinary REST endpoints (pause, resume, restart, stop). The dat
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from connect_core.coordinator.rest.http import Response
@@ -32,6 +31,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 @cache
 def _asset(name: str) -> str:
+    from importlib import resources  # lazy (tempfile, shutil): the page's assets are no cold start's
+
     return resources.files("connect_core.coordinator.rest.ui").joinpath(name).read_text("utf-8")
 
 
