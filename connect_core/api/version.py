@@ -33,8 +33,9 @@ def package_version() -> str:
 
 
 def dist_info_version(name: str, path: list[str]) -> str | None:
-    """The ``Version`` of the first distribution called ``name`` on ``path`` when it is a ``.dist-info`` directory
-    (as ``importlib.metadata``'s path finder orders them); None when only ``importlib.metadata`` can tell."""
+    """The ``Version`` of the first distribution called ``name`` on ``path`` when it is a ``.dist-info`` or
+    ``.egg-info`` directory (as ``importlib.metadata``'s path finder orders them); None when only
+    ``importlib.metadata`` can tell (an egg, a zip, another finder, unreadable metadata)."""
     if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
         return None
     wanted = _normalized(name)
@@ -51,7 +52,7 @@ def dist_info_version(name: str, path: list[str]) -> str | None:
         for child in names:
             stem, dot, suffix = child.rpartition(".")
             if dot and suffix in ("dist-info", "egg-info", "egg") and _normalized(stem.partition("-")[0]) == wanted:
-                return _metadata_version(os.path.join(root, child)) if suffix == "dist-info" else None
+                return _metadata_version(os.path.join(root, child)) if suffix != "egg" else None
     return None
 
 
@@ -59,9 +60,12 @@ def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _metadata_version(dist_info: str) -> str | None:
+def _metadata_version(info: str) -> str | None:
+    """The headers' ``Version`` of a ``.dist-info`` or ``.egg-info`` directory, read from ``METADATA`` or else
+    ``PKG-INFO`` (``importlib.metadata``'s order; an editable install leaves an ``.egg-info`` in the source tree)."""
+    name = "METADATA" if os.path.isfile(os.path.join(info, "METADATA")) else "PKG-INFO"
     try:
-        with open(os.path.join(dist_info, "METADATA"), encoding="utf-8") as metadata:
+        with open(os.path.join(info, name), encoding="utf-8") as metadata:
             for line in metadata:
                 if not line.strip():  # the headers end at the first blank line
                     return None

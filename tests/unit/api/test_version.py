@@ -35,8 +35,17 @@ def test_the_first_dist_info_on_the_path_wins_with_normalized_names(tmp_path: Pa
     assert dist_info_version("lambda-connect", [str(second), str(first)]) == "1.0"
 
 
+def test_an_egg_info_directory_is_read_from_its_pkg_info(tmp_path: Path) -> None:
+    """What an editable install leaves in the source tree (``lambda_connect.egg-info``, on the path as the cwd)."""
+    info = tmp_path / "lambda_connect.egg-info"
+    info.mkdir()
+    (info / "PKG-INFO").write_text("Metadata-Version: 2.4\nName: lambda-connect\nVersion: 0.3\n\nVersion: no\n")
+    assert dist_info_version("lambda-connect", [str(tmp_path)]) == "0.3"
+    assert metadata.Distribution.at(info).version == "0.3"
+
+
 def test_what_only_importlib_metadata_reads_is_left_to_it(tmp_path: Path) -> None:
-    _info(tmp_path, "lambda_connect-1.0.egg-info", "Version: 1.0\n")
+    (tmp_path / "lambda_connect-1.0.egg").mkdir()
     assert dist_info_version("lambda-connect", [str(tmp_path)]) is None
     other = tmp_path / "other"
     other.mkdir()
