@@ -204,7 +204,8 @@ class JsonConverter(DataHeaderConverter):
         (it reads neither the topic nor the headers; the same value gives the same bytes); raises what the first
         failing value raises. A batch of strings in an unnamed string envelope (a FileStreamSource poll) is written
         in one pass: when the batch's text is printable ASCII without a backslash, orjson's text of every value
-        passes ``from_connect_data``'s checks, so none is made."""
+        passes ``from_connect_data``'s checks, so none is made; without a quote either, each value's text is the
+        value in quotes, so orjson is not called."""
         one = self.from_connect_data
         if type(self).from_connect_data is not JsonConverter.from_connect_data or not values:
             return [one(topic, schema, value) for value in values]
@@ -217,9 +218,15 @@ class JsonConverter(DataHeaderConverter):
             text = "".join(values)
         except TypeError:  # not all str
             text = None
-        if text is not None and text.isascii() and text.isprintable() and "\\" not in text:
-            # no escape but \" in orjson's text of any value (no control, no backslash, no non-ASCII character)
-            return [prefix + dumps(value) + b"}" for value in values]
+        if text is not None and text.isascii():
+            ascii_text = text.encode("ascii")
+            if len(ascii_text.translate(None, _ESCAPED_ASCII)) == len(ascii_text):
+                # printable ASCII without a backslash (one C pass; ``isprintable`` costs ~4x): no escape but \" in
+                # orjson's text of any value, and without a quote none at all: the text is the value in quotes
+                if _QUOTE not in ascii_text:  # (str.__add__ from C: a str subclass's own __radd__ is not asked)
+                    head = prefix.decode("utf-8") + '"'
+                    return [(quoted + '"}').encode("utf-8") for quoted in map(head.__add__, values)]
+                return [prefix + dumps(value) + b"}" for value in values]
         out: list[bytes | None] = []
         append, astral = out.append, _astral
         for value in values:  # from_connect_data's string path, inline
@@ -805,6 +812,10 @@ def _inline_logical_writer(schema: Schema, fallback: Any, numeric: bool) -> Any:
 
 
 _CLOSE_BRACE = ord("}")
+_CONTROLS = bytes(range(0x20))  # what a JSON string cannot hold unescaped
+# the ASCII bytes a JSON string writes escaped (controls, backslash) or that ``isprintable`` refuses (DEL)
+_ESCAPED_ASCII = _CONTROLS + b"\\\x7f"
+_QUOTE = ord('"')
 _loads = orjson.loads
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)

@@ -70,6 +70,8 @@ USER = SchemaBuilder.struct().name("User").field("id", SchemaBuilder.int32().bui
 @pytest.mark.parametrize("batch", [
     TRICKY,
     [v for v in TRICKY if v.isascii() and v.isprintable() and "\\" not in v],  # the one-pass branch
+    [v for v in TRICKY if v.isascii() and v.isprintable() and "\\" not in v and '"' not in v],  # no quote either
+    ["x\x7f", "ok"], ["x\x1f", "ok"], ["ok", "tab\t"], ["caf\u00e9", "ok"],
     ["only", "ascii", 'with "quotes"', ""],
     ["one"],
     [],
@@ -105,6 +107,30 @@ def test_from_connect_values_with_nulls_and_other_values() -> None:
     structs = [Struct(USER).put("id", i) for i in range(3)]
     assert _converter().from_connect_values("t", USER, structs) == _one_by_one("t", USER, structs, True)
     assert _converter().from_connect_values("t", None, [None, None]) == [None, None]
+
+
+def test_printable_ascii_lines_without_quotes_are_written_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FileStreamSource poll of printable ASCII lines without a quote or backslash (4a's file) is each line in
+    quotes in the envelope: written without ``orjson.dumps`` a value, the bytes ``from_connect_data`` writes."""
+    from connect_core.converters import json as json_module
+
+    lines = [f"line {i} lorem ipsum </script> {{}} [] :, / ~" for i in range(50)] + ["", " ", _Str("subclass")]
+    expected = _one_by_one("t", STRING_SCHEMA, lines, True)
+    converter = _converter()
+    converter.from_connect_values("t", STRING_SCHEMA, lines[:1])  # the envelope remembered
+    dumped: list[Any] = []
+    dumps = json_module._dumps
+
+    def counting(value: Any) -> bytes:
+        dumped.append(value)
+        return dumps(value)
+
+    monkeypatch.setattr(json_module, "_dumps", counting)
+    assert converter.from_connect_values("t", STRING_SCHEMA, lines) == expected
+    assert dumped == []
+    assert converter.from_connect_values("t", STRING_SCHEMA, [*lines, 'a "quote"']) == [
+        *expected, *_one_by_one("t", STRING_SCHEMA, ['a "quote"'], True)]
+    assert len(dumped) == len(lines) + 1
 
 
 class _CountingJson(JsonConverter):
