@@ -231,3 +231,60 @@ def test_a_batch_read_of_schemaless_values_or_an_overriding_subclass_is_the_per_
     upper.configure({}, False)
     text = _schema_text(STRING_SCHEMA_JSON) + b'"abc"}'
     assert [value for _, value in upper.to_connect_values([text, text])] == ["ABC", "ABC"]
+
+
+STRING_PREFIX = _schema_text(STRING_SCHEMA_JSON)
+LINE = STRING_PREFIX + b'"a plain line"}'
+# string-envelope records around the batch read in C passes (``_quoted_payloads``): lines it reads, and records
+# that must go value by value (escapes, raw controls, quotes, bad UTF-8, whitespace, short or other envelopes)
+STRING_RECORDS = [
+    STRING_PREFIX + b'""}', STRING_PREFIX + b'" "}', STRING_PREFIX + "caf\u00e9 \u20ac \U0001f600".encode().join(
+        [b'"', b'"}']), STRING_PREFIX + b'"\x7f"}', STRING_PREFIX + b'"</script> / {} [] :,"}',
+    STRING_PREFIX + b'"a\\"b"}', STRING_PREFIX + b'"a\\\\b"}', STRING_PREFIX + b'"\\n"}', STRING_PREFIX + b'"\\u00e9"}',
+    STRING_PREFIX + b'"\\ud800"}', STRING_PREFIX + b'"tab\there"}', STRING_PREFIX + b'"nl\nin"}',
+    STRING_PREFIX + b'"\x00"}', STRING_PREFIX + b'"a"b"}', STRING_PREFIX + b'"\xff\xfe"}',
+    STRING_PREFIX + b'"\xed\xa0\x80"}', STRING_PREFIX + b'"\xc3"}', STRING_PREFIX + b'"x" }', STRING_PREFIX + b'"x"}\n',
+    STRING_PREFIX + b'"x"} ', STRING_PREFIX + b' "x"}', STRING_PREFIX + b'}', STRING_PREFIX + b'"}',
+    STRING_PREFIX + b'"', STRING_PREFIX, STRING_PREFIX + b'null}', STRING_PREFIX + b'5}', STRING_PREFIX + b'"x"}}',
+    STRING_PREFIX + b'"x"', b'"x"}', b"", _schema_text('{"type":"string","optional":true}') + b'"x"}',
+    STRING_PREFIX + b'"a"}\n' + STRING_PREFIX + b'"b"}', STRING_PREFIX + b'"x"}"}',
+]
+
+
+@pytest.mark.parametrize("record", STRING_RECORDS)
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_a_batch_of_string_lines_is_read_as_each_line_is(record: bytes, where: int) -> None:
+    """Every record above, first, between or after plain lines of a remembered string envelope (and alone), read by
+    ``to_connect_values`` as ``to_connect_data`` reads it record by record: values, schemas, the first error and the
+    envelope left behind."""
+    for batch in ([LINE, LINE, LINE][:where] + [record] + [LINE, LINE][where:], [record], [record, record]):
+        batched, each = _converter(), _converter()
+        _read(batched, LINE)
+        _read(each, LINE)
+        assert _read_values(batched, batch) == _read_each(each, batch), (record, batch)
+        assert batched._last_envelope[:2] == each._last_envelope[:2]
+
+
+def test_a_batch_of_plain_string_lines_is_read_without_a_parse_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines of a remembered string envelope without escapes (a FileStreamSource file, 4a) are read by C passes over
+    the batch: no ``orjson.loads`` a value. Other batches, and a converter that has not read a line yet, still are."""
+    from connect_core.converters import json as json_module
+
+    lines = [STRING_PREFIX + f'"line {i} caf\u00e9 \x7f"}}'.encode() for i in range(50)]
+    converter, each = _converter(), _converter()
+    _read(converter, LINE)
+    _read(each, LINE)
+    expected = _read_each(each, list(lines))
+    parses: list[bytes] = []
+    loads = json_module._loads
+
+    def counting(data: bytes) -> object:
+        parses.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(json_module, "_loads", counting)
+    assert _read_values(converter, lines) == expected
+    assert parses == []
+    assert _read_values(converter, [*lines, STRING_PREFIX + b'"\\t"}']) == [*expected, ("ok", expected[0][1], "\t")]
+    assert len(parses) == 51
+    assert _read_values(_converter(), lines[:2]) == expected[:2]  # no envelope remembered: the first one read
