@@ -825,6 +825,7 @@ _CONTROLS = bytes(range(0x20))  # what a JSON string cannot hold unescaped
 _ESCAPED_ASCII = _CONTROLS + b"\\\x7f"
 _QUOTE = ord('"')
 _LF = ord("\n")
+_LINES_A_PASS = 1000  # string lines read per pass (_quoted_payloads): a 4a event; a larger one in parts of this
 _loads = orjson.loads
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
@@ -838,26 +839,32 @@ _RAW_DECODER = _json.JSONDecoder()
 def _quoted_payloads(values: list[Any], prefix: bytes) -> list[str] | None:
     """The payload of each of ``values`` when every one is ``prefix``, a JSON string without escapes, control
     characters or invalid UTF-8 (a FileStreamSource line) and ``}``: such a string is its UTF-8 bytes in quotes, so
-    the batch is read by a few C passes instead of ``orjson.loads`` a value; None otherwise (an empty batch, a
-    ``None`` or another type among them, any other value): read them one by one."""
+    the batch is read by a few C passes over ``_LINES_A_PASS`` values at a time (the copies they make stay small)
+    instead of ``orjson.loads`` a value; None otherwise (an empty batch, a ``None`` or another type among them, any
+    other value): read them one by one."""
     head = prefix + b'"'
     if not prefix or not values or _LF in prefix:
         return None
-    try:
-        lines = list(map(itemgetter(slice(len(head), -2)), values))  # each one's payload text, when it is one
-        text = b"\n".join(lines)
-        batch = b"\n".join(values)
-    except TypeError:  # a None or a str among them
-        return None
-    # Only the line feeds between the lines are controls, so no line holds one; then the batch written again from
-    # the lines is the batch itself exactly when every value is the head, its line and '"}'.
-    if b'"' in text or b"\\" in text or len(text.translate(None, _CONTROLS)) != len(text) - len(values) + 1 \
-            or head + (b'"}\n' + head).join(lines) + b'"}' != batch:
-        return None
-    try:
-        return text.decode("utf-8").split("\n")  # strict: invalid UTF-8 and encoded surrogates are refused
-    except UnicodeDecodeError:
-        return None
+    between, cut = b'"}\n' + head, itemgetter(slice(len(head), -2))
+    out: list[str] = []
+    for start in range(0, len(values), _LINES_A_PASS):
+        part = values[start:start + _LINES_A_PASS]
+        try:
+            lines = list(map(cut, part))  # each one's payload text, when it is one
+            text = b"\n".join(lines)
+            batch = b"\n".join(part)
+        except TypeError:  # a None or a str among them
+            return None
+        # Only the line feeds between the lines are controls, so no line holds one; then the part written again
+        # from the lines is the part itself exactly when every value is the head, its line and '"}'.
+        if b'"' in text or b"\\" in text or len(text.translate(None, _CONTROLS)) != len(text) - len(part) + 1 \
+                or head + between.join(lines) + b'"}' != batch:
+            return None
+        try:
+            out += text.decode("utf-8").split("\n")  # strict: invalid UTF-8 and encoded surrogates are refused
+        except UnicodeDecodeError:
+            return None
+    return out
 
 
 def _reads_as_is(schema: Schema | None) -> TypeGuard[Schema]:

@@ -253,10 +253,15 @@ STRING_RECORDS = [
 
 @pytest.mark.parametrize("record", STRING_RECORDS)
 @pytest.mark.parametrize("where", [0, 1, 2])
-def test_a_batch_of_string_lines_is_read_as_each_line_is(record: bytes, where: int) -> None:
+@pytest.mark.parametrize("lines_a_pass", [1, 2, 1000])
+def test_a_batch_of_string_lines_is_read_as_each_line_is(record: bytes, where: int, lines_a_pass: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Every record above, first, between or after plain lines of a remembered string envelope (and alone), read by
     ``to_connect_values`` as ``to_connect_data`` reads it record by record: values, schemas, the first error and the
-    envelope left behind."""
+    envelope left behind; the lines read in parts of 1, 2 or 1,000."""
+    from connect_core.converters import json as json_module
+
+    monkeypatch.setattr(json_module, "_LINES_A_PASS", lines_a_pass)
     for batch in ([LINE, LINE, LINE][:where] + [record] + [LINE, LINE][where:], [record], [record, record]):
         batched, each = _converter(), _converter()
         _read(batched, LINE)
@@ -288,3 +293,8 @@ def test_a_batch_of_plain_string_lines_is_read_without_a_parse_a_value(monkeypat
     assert _read_values(converter, [*lines, STRING_PREFIX + b'"\\t"}']) == [*expected, ("ok", expected[0][1], "\t")]
     assert len(parses) == 51
     assert _read_values(_converter(), lines[:2]) == expected[:2]  # no envelope remembered: the first one read
+    many = [STRING_PREFIX + f'"line {i}"}}'.encode() for i in range(2_500)]
+    expected_many = _read_each(each, list(many))
+    parses.clear()
+    assert _read_values(converter, many) == expected_many  # in parts of _LINES_A_PASS
+    assert parses == []
