@@ -5,8 +5,9 @@ Modules are imported lazily through ``_registry`` so a function loads only the S
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from connect_core.api.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from connect_core.transforms.chain import TransformationChain, build_chain
@@ -21,11 +22,4 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a re-exported name on first access and keep the name here."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
