@@ -509,6 +509,52 @@ def test_the_check_reads_on_across_partitions_and_transactions_exactly(kafka_boo
         admin.delete_topics([topic])[topic].result(30)
 
 
+def test_the_check_reads_on_across_a_transaction_marker_and_a_small_gap_and_seeks_past_a_large_one(
+        kafka_bootstrap: str) -> None:
+    """A batch starting just past a commit marker (a transaction's last producer batch ends the check's last answer)
+    or a few committed records after the last batch's end reads on without a seek (``READ_ON_GAP``), drops the
+    records before it and takes exactly its own messages; a batch further on is sought."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.kafka.committed_filter import READ_ON_GAP, CommittedFilter
+    from connect_core.kafka.lambda_event import build_event, decode_kafka_event, read_kafka_event
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-gap-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    producer = _transactional_producer(kafka_bootstrap)
+    for start in (0, 10, 20, 30):  # offsets 0-9, marker 10, 11-20, marker 21, 22-31, marker 32, 33-42, marker 43
+        _transaction(producer, topic, list(range(start, start + 10)), False, commit=True)
+    _transaction(producer, topic, list(range(40, 40 + 3 * READ_ON_GAP)), False, commit=True)
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                         "isolation.level": "read_uncommitted", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    messages: list[Any] = []
+    deadline = time.monotonic() + 30
+    while len(messages) < 40 + 3 * READ_ON_GAP and time.monotonic() < deadline:
+        messages += [m for m in consumer.consume(500, 1.0) if m.error() is None]
+    consumer.close()
+    at = {m.offset(): m for m in messages}
+    batches = [range(0, 10), range(11, 21), range(24, 30), range(30, 32), range(33, 43),
+               range(44 + 2 * READ_ON_GAP, 44 + 3 * READ_ON_GAP)]
+    read_on = []
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
+    try:
+        for offsets in batches:
+            event = build_event([at[offset] for offset in offsets], kafka_bootstrap)
+            stream = check._streaming.get((topic, 0))
+            read_on.append(stream is not None and stream.follows(offsets[0]))
+            got = check.finish(check.start_event(read_kafka_event(event)))
+            assert got == decode_kafka_event(event)  # every record committed, each with its own message's value
+            assert [r.offset for r in got] == list(offsets)
+    finally:
+        check.close()
+        admin.delete_topics([topic])[topic].result(30)
+    # past the marker (11, 33), past two committed records (24), straight on (30); the last one is sought
+    assert read_on == [False, True, True, True, True, False]
+
+
 def _write_every_shape(bootstrap: str, topic: str) -> tuple[Producer, int]:
     """Committed, aborted and plain records of every shape into 2 partitions, and a transaction left open (the
     producer returned to abort it); how many records."""
