@@ -70,7 +70,7 @@ STALLED_PROBE_S = 0.5
 # source's transaction ends with a producer batch, so the check's last answer ends at the batch's last record too), or
 # records the mapping did not send. Reading on drops the committed records in such a gap (at most this many); a seek
 # instead would throw away the queue fetched ahead (up to QUEUED_MIN_MESSAGES) and fetch it again: in 4a, 1.8 messages
-# fetched a record (bench/README.md, "Speed against a warm JVM", 35).
+# fetched a record (bench/README.md, "Speed against a warm JVM", 36).
 READ_ON_GAP = 64
 _PROBE_TIMEOUT_S = 5.0
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
