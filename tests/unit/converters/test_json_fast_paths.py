@@ -9,6 +9,7 @@ from connect_core.api.schema import SchemaBuilder
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
 from connect_core.converters.json import ENVELOPE_ERROR, JsonConverter
+from tests.unit._calls import record_calls
 
 ROW = SchemaBuilder.struct().name("row").field("id", SchemaBuilder.int8().build()).build()
 OTHER = SchemaBuilder.struct().name("row").field("id", SchemaBuilder.int16().build()).build()
@@ -280,14 +281,7 @@ def test_a_batch_of_plain_string_lines_is_read_without_a_parse_a_value(monkeypat
     _read(converter, LINE)
     _read(each, LINE)
     expected = _read_each(each, list(lines))
-    parses: list[bytes] = []
-    loads = json_module._loads
-
-    def counting(data: bytes) -> object:
-        parses.append(data)
-        return loads(data)
-
-    monkeypatch.setattr(json_module, "_loads", counting)
+    parses = record_calls(monkeypatch, json_module, "_loads")
     assert _read_values(converter, lines) == expected
     assert parses == []
     assert _read_values(converter, [*lines, STRING_PREFIX + b'"\\t"}']) == [*expected, ("ok", expected[0][1], "\t")]

@@ -22,6 +22,7 @@ from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.source_runner import _produce_all, _produce_values
 from connect_core.transforms.chain import build_chain
+from tests.unit._calls import record_calls
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
@@ -118,14 +119,7 @@ def test_printable_ascii_lines_without_quotes_are_written_without_orjson(monkeyp
     expected = _one_by_one("t", STRING_SCHEMA, lines, True)
     converter = _converter()
     converter.from_connect_values("t", STRING_SCHEMA, lines[:1])  # the envelope remembered
-    dumped: list[Any] = []
-    dumps = json_module._dumps
-
-    def counting(value: Any) -> bytes:
-        dumped.append(value)
-        return dumps(value)
-
-    monkeypatch.setattr(json_module, "_dumps", counting)
+    dumped = record_calls(monkeypatch, json_module, "_dumps")
     assert converter.from_connect_values("t", STRING_SCHEMA, lines) == expected
     assert dumped == []
     assert converter.from_connect_values("t", STRING_SCHEMA, [*lines, 'a "quote"']) == [
