@@ -54,9 +54,21 @@ def _sql(conn: pymysql.Connection, *statements: str, params: list[tuple] | None 
                 cursor.executemany(statement, params)
 
 
+# Every runner a test makes, closed before its database is dropped: a task stopped mid-result (``max_records``) keeps
+# its streaming query's transaction, whose metadata lock makes DROP DATABASE wait; left to the cyclic collector, the
+# connection closed at an arbitrary later moment, and a teardown that ran first waited for good.
+_RUNNERS: list[SourceRunner] = []
+
+
+def _tracked(runner: SourceRunner) -> SourceRunner:
+    _RUNNERS.append(runner)
+    return runner
+
+
 @pytest.fixture
 def database(mariadb_settings: dict[str, str]) -> Iterator[tuple[pymysql.Connection, str]]:
-    """A fresh database of its own (so the seed table can be called ``status``), dropped afterwards."""
+    """A fresh database of its own (so the seed table can be called ``status``), dropped afterwards, after every
+    runner the test made is closed."""
     name = f"lc_src_{uuid.uuid4().hex[:10]}"
     admin = _mysql(mariadb_settings)
     _sql(admin, f"CREATE DATABASE `{name}`")
@@ -65,7 +77,10 @@ def database(mariadb_settings: dict[str, str]) -> Iterator[tuple[pymysql.Connect
         yield conn, name
     finally:
         conn.close()
-        _sql(admin, f"DROP DATABASE IF EXISTS `{name}`")
+        while _RUNNERS:
+            _RUNNERS.pop().close()
+        # a connection still open in the database fails the teardown in a minute, naming the lock, instead of a hang
+        _sql(admin, "SET SESSION lock_wait_timeout = 60", f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
 
 
@@ -87,8 +102,8 @@ def _deploy(cluster: Cluster, name: str, config: dict[str, str]) -> list[dict[st
 
 
 def _runner(cluster: Cluster, **kw: Any) -> SourceRunner:
-    return SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
-                        status_store=cluster.statuses, **kw)
+    return _tracked(SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                                 status_store=cluster.statuses, **kw))
 
 
 def _payloads(bootstrap: str, topic: str, expected: int, keep: Callable[[dict[str, Any]], bool] | None = None,
@@ -231,7 +246,8 @@ def test_overlapping_invocations_fence_the_older_one(
     try:
         assert a_blocked.wait(60), "invocation A never reached its second poll"
         # B: another container, same connector and task, same transactional id: fences A
-        b = SourceRunner(cluster.worker, offset_store=OffsetStore(cluster.worker.kafka, cluster.worker.storage))
+        b = _tracked(SourceRunner(cluster.worker, offset_store=OffsetStore(cluster.worker.kafka,
+                                                                           cluster.worker.storage)))
         b_result = b.run("overlap", 0, _budget())
     finally:
         a_resume.set()
