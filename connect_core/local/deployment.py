@@ -22,8 +22,8 @@ from connect_core.local.function_host import FunctionHost
 from connect_core.local.kafka_trigger import KafkaTrigger
 from connect_core.local.source_schedule import SourceSchedule
 from connect_core.runtime import env, registry
-from connect_core.runtime.connector_config import sink_group_id
 from connect_core.runtime.restart_policy import trigger_held
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig, pulls
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore

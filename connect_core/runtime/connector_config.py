@@ -7,15 +7,12 @@ the runners read converters, transforms and error handling from them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
 from connect_core.api.errors import ConfigError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "CONNECTOR_CLASS_CONFIG",
@@ -24,7 +21,6 @@ __all__ = [
     "SinkConnectorConfig",
     "SourceConnectorConfig",
     "connector_name_errors",
-    "sink_group_id",
 ]
 
 CONNECTOR_CLASS_CONFIG = "connector.class"
@@ -171,12 +167,6 @@ class SinkConnectorConfig(ConnectorConfig):
     def consumes(self, topic: str) -> bool:
         """Whether this connector reads ``topic`` (used to keep the DLQ out of its own input)."""
         return topic in self.topics or bool(self.topics_regex and re.fullmatch(self.topics_regex, topic))
-
-
-def sink_group_id(name: str, props: Mapping[str, Any] | None = None) -> str:
-    """Kafka's ``SinkUtils.consumerGroupId``: ``connect-<name>`` unless ``consumer.override.group.id`` is set."""
-    override = (props or {}).get("consumer.override.group.id")
-    return str(override) if override else f"connect-{name}"
 
 
 def connector_name_errors(name: str | None) -> list[str]:

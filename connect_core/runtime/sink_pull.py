@@ -40,9 +40,9 @@ from connect_core.kafka.clients import consumer_config
 from connect_core.kafka.lambda_event import build_event
 from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime import env
-from connect_core.runtime.connector_config import sink_group_id
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.runtime.sink_runner import ConnectorNotRunningError, SinkRunner
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.config_store import ConfigStore

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.names import function_name
 from connect_core.runtime import env
-from connect_core.runtime.connector_config import sink_group_id
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.runtime.trigger_config import DEFAULT_BATCHING_WINDOW_MS, KafkaTriggerConfig
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost
 from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
 from connect_core.coordinator.herder.plugins import connector_type
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.run_state import BatchStreak, LagSample, RestartState
 
@@ -161,8 +162,6 @@ class StatusOverview:
             topics = [t.strip() for t in config.get("topics", "").split(",") if t.strip()]
             partitions = self.offsets.partitions(topics, config.get("topics.regex") or None)
             marks = self.offsets.watermarks(partitions)
-            from connect_core.runtime.connector_config import sink_group_id  # lazy: not on a cold start's path
-
             committed = self.groups.list_offsets(sink_group_id(name, config))
         except Exception as error:
             log.warning("could not compute the lag of %s", name, exc_info=True)

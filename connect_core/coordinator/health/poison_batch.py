@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from connect_core.coordinator.herder.deployer import hold_trigger
 from connect_core.coordinator.herder.plugins import connector_type
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State, TaskStatus
 
@@ -39,7 +40,7 @@ SINK_TASK = 0  # a sink connector's one task (runtime/sink_runner.SINK_TASK_ID)
 def should_hold(kind: str | None, target: TargetState | None, run: RunRecord | None,
                 epoch: tuple[int | None, int], streaks: Sequence[BatchStreak] = ()) -> bool:
     """A STARTED sink whose breaker is open for its current tasks: its trigger must not keep invoking it."""
-    # lazy here and below: the restart policy's and connector configs' models are not a cold start's (GET /connectors)
+    # lazy here and below: the restart policy's models are not a cold start's (GET /connectors)
     from connect_core.runtime.restart_policy import breaker_open
 
     if kind != "sink" or target not in (None, TargetState.STARTED):
@@ -129,8 +130,6 @@ class PoisonBatchGuard:
 
     def _committed(self, name: str, config: Mapping[str, str]) -> dict[str, int]:
         """The consumer group's committed offsets on the sink's topics: where the kept batch replays from."""
-        from connect_core.runtime.connector_config import sink_group_id
-
         topics = {t.strip() for t in config.get("topics", "").split(",") if t.strip()}
         try:
             offsets = self.overview.groups.list_offsets(sink_group_id(name, config))

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import ConfigValueInfo, config_error, config_keys, validate_config
+from connect_core.coordinator.herder.plugins import SINK, SOURCE
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.runtime.connector_config import ConnectorConfig, SinkConnectorConfig, SourceConnectorConfig
 from connect_core.runtime.restart_policy import RestartPolicyConfig
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NULL_VALUE_ERROR", "SINK", "SOURCE", "framework_keys", "framework_values"]
 
-SOURCE = "source"
-SINK = "sink"
 NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value."
 NAME_CONFIG = "name"
 TOPICS_CONFIG = "topics"

@@ -21,6 +21,7 @@ from connect_core.coordinator.herder.plugins import (
     connector_type,
     new_connector,
 )
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -167,14 +168,6 @@ class ConnectorOffsetsManager:
                 f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
             )
         return config
-
-
-def sink_group_id(name: str, config: dict[str, str | None]) -> str:
-    """``connector_config.sink_group_id``, imported on first use: the connector configs' models are not a cold
-    start's (``GET /connectors``)."""
-    from connect_core.runtime.connector_config import sink_group_id as group_id
-
-    return group_id(name, config)
 
 
 def _kind(config: dict[str, str | None]) -> str:

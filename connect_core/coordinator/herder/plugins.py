@@ -29,8 +29,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"
-# framework.SOURCE / SINK, without importing the framework's config models (pydantic) with every importer of this
-# module: only the plugin config listing needs them
+# The connector kinds' names (re-exported by framework.py): defined here, free of the framework's config models
+# (pydantic), which only the plugin config listing needs
 SOURCE = PluginType.SOURCE.value
 SINK = PluginType.SINK.value
 CONNECTOR_CLASS_CONFIG = "connector.class"
