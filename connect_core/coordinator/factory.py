@@ -59,7 +59,7 @@ def coordinator_from_settings(
         groups=groups,
         cluster=KafkaClusterInfo(worker.kafka),
         worker_id=worker.worker_id,
-        version=package_version,  # looked up at the first GET /: importlib.metadata is no cold start's
+        version=package_version(),
         commit=commit,
         overview=overview,
         login_check=None if worker.kafka.auth.mode is KafkaAuthMode.NONE else partial(_login_check, clients),

@@ -14,8 +14,6 @@ from connect_core.coordinator.herder.plugins import (
 from connect_core.coordinator.rest.http import Response, bad_request, string_map
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from connect_core.coordinator.cluster.info import ClusterInfo
     from connect_core.coordinator.rest.http import Request, Router
     from connect_core.storage.config_store import ConfigStore
@@ -30,11 +28,8 @@ _CONNECTOR_SUFFIX = "Connector"
 class RootResource:
     """Server info, health and plugins."""
 
-    def __init__(self, configs: ConfigStore, cluster: ClusterInfo, version: str | Callable[[], str],
-                 commit: str) -> None:
-        """``version``/``commit`` are what ``GET /`` reports (``version`` may be a function, called when ``GET /``
-        is first answered: the installed package's version costs ``importlib.metadata``); the cluster id comes from
-        ``cluster``."""
+    def __init__(self, configs: ConfigStore, cluster: ClusterInfo, version: str, commit: str) -> None:
+        """``version``/``commit`` are what ``GET /`` reports; the cluster id comes from ``cluster``."""
         self.configs = configs
         self.cluster = cluster
         self.version = version
@@ -51,8 +46,6 @@ class RootResource:
 
     def server_info(self, request: Request) -> Response:
         """ServerInfo."""
-        if callable(self.version):
-            self.version = self.version()
         return Response(
             200, {"version": self.version, "commit": self.commit, "kafka_cluster_id": self.cluster.cluster_id()}
         )

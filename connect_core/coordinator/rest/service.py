@@ -54,7 +54,7 @@ class Coordinator:
         groups: ConsumerGroups,
         cluster: ClusterInfo,
         worker_id: str,
-        version: str | Callable[[], str],
+        version: str,
         commit: str = UNKNOWN_COMMIT,
         overview: StatusOverview | None = None,
         login_check: Callable[[], str | None] | None = None,
