@@ -7,10 +7,15 @@ import re
 import sys
 from functools import cache
 from importlib.machinery import PathFinder
+from typing import TYPE_CHECKING
 
-__all__ = ["package_version"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["dist_info_version", "metadata_dirs", "package_version"]
 
 DISTRIBUTION = "lambda-connect"
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
 @cache
@@ -36,9 +41,21 @@ def dist_info_version(name: str, path: list[str]) -> str | None:
     """The ``Version`` of the first distribution called ``name`` on ``path`` when it is a ``.dist-info`` or
     ``.egg-info`` directory (as ``importlib.metadata``'s path finder orders them); None when only
     ``importlib.metadata`` can tell (an egg, a zip, another finder, unreadable metadata)."""
+    wanted = _normalized(name)
+    for info in metadata_dirs(path) or ():
+        stem = os.path.basename(info).rpartition(".")[0]
+        if _normalized(stem.partition("-")[0]) == wanted:
+            return _metadata_version(info)
+    return None
+
+
+def metadata_dirs(path: Iterable[str]) -> list[str] | None:
+    """The ``.dist-info`` and ``.egg-info`` entries on ``path``, in the order ``importlib.metadata``'s path finder
+    meets them; None when only ``importlib.metadata`` can tell what it would find (another metadata finder, a zip
+    or an egg on the path, an unreadable path entry). Shared with ``runtime/pydantic_plugins.py``."""
     if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
         return None
-    wanted = _normalized(name)
+    found: list[str] = []
     for entry in path:
         root = entry or "."
         if not os.path.isdir(root):
@@ -50,10 +67,11 @@ def dist_info_version(name: str, path: list[str]) -> str | None:
         except OSError:
             return None
         for child in names:
-            stem, dot, suffix = child.rpartition(".")
-            if dot and suffix in ("dist-info", "egg-info", "egg") and _normalized(stem.partition("-")[0]) == wanted:
-                return _metadata_version(os.path.join(root, child)) if suffix != "egg" else None
-    return None
+            if child.endswith(".egg"):
+                return None
+            if child.endswith(_METADATA_SUFFIXES):
+                found.append(os.path.join(root, child))
+    return found
 
 
 def _normalized(name: str) -> str:

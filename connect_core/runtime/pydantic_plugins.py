@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import sys
 import types
-from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING, Any
+
+from connect_core.api.version import metadata_dirs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,7 +24,6 @@ __all__ = ["declares_plugins", "skip_plugin_scan"]
 
 LOADER = "pydantic.plugin._loader"
 GROUP = "[pydantic]"
-_METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
 def skip_plugin_scan() -> bool:
@@ -44,24 +44,8 @@ def skip_plugin_scan() -> bool:
 def declares_plugins(path: Iterable[str]) -> bool:
     """True unless every distribution ``importlib.metadata`` would find on ``path`` is known to declare no pydantic
     plugin: any metadata finder besides the path finder, a zip or egg on the path, or an unreadable entry counts."""
-    if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
-        return True
-    for entry in path:
-        root = entry or "."
-        if not os.path.isdir(root):
-            if os.path.exists(root):  # a zip file: its metadata would need zipfile to read
-                return True
-            continue
-        try:
-            with os.scandir(root) as children:
-                for child in children:
-                    if child.name.endswith(".egg"):
-                        return True
-                    if child.name.endswith(_METADATA_SUFFIXES) and child.is_dir() and _declares(child.path):
-                        return True
-        except OSError:
-            return True
-    return False
+    found = metadata_dirs(path)
+    return found is None or any(map(_declares, found))
 
 
 def _declares(metadata_dir: str) -> bool:
