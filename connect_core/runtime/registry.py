@@ -53,6 +53,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SINK, _CONNECTORS + "s3.sink_connector:S3SinkConnector"),
     "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector":
         (PluginType.SINK, _CONNECTORS + "elasticsearch.sink_connector:ElasticsearchSinkConnector"),
+    "io.confluent.connect.http.HttpSinkConnector":
+        (PluginType.SINK, _CONNECTORS + "http.sink_connector:HttpSinkConnector"),
     "io.debezium.connector.mysql.MySqlConnector":
         (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MySqlConnector"),
     "io.debezium.connector.mariadb.MariaDbConnector":

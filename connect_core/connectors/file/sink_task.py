@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.java_text import java_double_str
+from connect_core.api.java_text import java_string
 from connect_core.api.task import SinkTask
 from connect_core.connectors.file.sink_connector import FILE_CONFIG, FileStreamSinkConfig
 
@@ -19,29 +19,6 @@ if TYPE_CHECKING:
     from connect_core.api.task import TopicPartition
 
 __all__ = ["FileStreamSinkTask"]
-
-
-def _java_string(value: Any) -> str:
-    """``String.valueOf`` as Kafka's ``PrintStream.println(Object)`` renders the values converters produce.
-
-    Maps print as ``{k=v, k2=v2}`` and lists as ``[a, b]`` (Java's ``AbstractMap``/``AbstractCollection``); map
-    entries keep their insertion order, where Java's ``HashMap`` would use its bucket order.
-    """
-    if value.__class__ is str:  # what StringConverter and string schemas give: the common case first
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return java_double_str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_java_string(k)}={_java_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_java_string(item) for item in value) + "]"
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    return str(value)
 
 
 class FileStreamSinkTask(SinkTask):
@@ -81,7 +58,7 @@ class FileStreamSinkTask(SinkTask):
         line text."""
         assert self._out is not None
         if values:
-            java = _java_string
+            java = java_string
             self._out.write("\n".join([value if value.__class__ is str else java(value) for value in values]) + "\n")
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:

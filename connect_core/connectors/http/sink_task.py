@@ -1,0 +1,138 @@
+"""``HttpSinkTask``: each ``put`` becomes requests to ``http.api.url``, batched as Confluent batches them.
+
+Records with the same URL and ``batch.key.pattern`` text go in one request of at most ``batch.max.size`` records,
+in the order they came. A request is retried as ``retry.on.status.codes``/``max.retries`` say; one that failed for
+good is handled by ``behavior.on.error``: its records go to the error topic (Connect Reporter) and to the errant
+record reporter (the dead letter queue) when there is one, and without an errant record reporter ``fail`` fails
+the task, so the batch is not committed and comes again. Responses go to the result topic. Every request and
+report is done before ``put`` returns, so offsets are committed only after the endpoint took the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConnectError
+from connect_core.api.file_roots import file_roots_of
+from connect_core.api.task import SinkTask
+from connect_core.connectors.http._auth import Auth
+from connect_core.connectors.http._body import batch_body, content_type, substitute
+from connect_core.connectors.http._client import HttpClient, Outcome
+from connect_core.connectors.http.config import HttpSinkConfig
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SinkRecord
+    from connect_core.connectors.http._reporter import Reporter
+
+__all__ = ["HttpSinkTask"]
+
+log = logging.getLogger(__name__)
+
+
+class HttpSinkTask(SinkTask):
+    """Writes records to an HTTP API (Confluent ``HttpSinkTask``)."""
+
+    def __init__(self) -> None:
+        """Create a stopped task."""
+        self._config: HttpSinkConfig | None = None
+        self._client: HttpClient | None = None
+        self._auth: Auth | None = None
+        self._reporter: Reporter | None = None
+        self._headers: dict[str, str] = {}
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the config, check its PEM files against the file roots, open the pool and the reporter."""
+        config = parse_config(HttpSinkConfig, props)
+        roots = file_roots_of(self)
+        for key, path in config.host_files():
+            roots.resolve(key, path)
+        self._config = config
+        self._headers = {"Content-Type": content_type(config)}
+        for name, value in config.header_pairs():
+            self._headers = {k: v for k, v in self._headers.items() if k.lower() != name.lower()} | {name: value}
+        self._client = HttpClient(config)
+        self._auth = Auth(config, self._client.raw)
+        if config.reporter_bootstrap_servers.strip():
+            from connect_core.connectors.http._reporter import Reporter
+
+            self._reporter = Reporter(config, props)
+
+    def put(self, records: list[SinkRecord]) -> None:
+        """Send ``records`` (batched per URL and batch key) and report every outcome before returning."""
+        config = self._require()
+        groups: dict[tuple[str, str], list[SinkRecord]] = {}
+        for record in records:
+            if record.value is None and self._null_value(config, record):
+                continue
+            group_key = (substitute(config.http_api_url, record, quote=True),
+                         substitute(config.batch_key_pattern, record, quote=False))
+            group = groups.setdefault(group_key, [])
+            group.append(record)
+            if len(group) >= config.batch_max_size:
+                self._send(config, group_key[0], config.request_method, groups.pop(group_key))
+        for (url, _), group in groups.items():
+            self._send(config, url, config.request_method, group)
+        if self._reporter is not None:
+            self._reporter.flush()
+
+    def _null_value(self, config: HttpSinkConfig, record: SinkRecord) -> bool:
+        """Handle a record with a null value; True when it is done with (not batched)."""
+        behavior = config.behavior_on_null_values
+        if behavior == "delete":
+            self._send(config, substitute(config.http_api_url, record, quote=True), "DELETE", [record])
+        elif behavior == "log":
+            log.info("HTTP sink: null value of %s-%s@%s (key %r) skipped", record.topic, record.kafka_partition,
+                     record.kafka_offset, record.key)
+        elif behavior == "fail":
+            self._failed(config, [record], Outcome(0, b"", "NullRecordException: the record's value is null "
+                                                   "(behavior.on.null.values=fail)"))
+        return True
+
+    def _send(self, config: HttpSinkConfig, url: str, method: str, batch: list[SinkRecord]) -> None:
+        assert self._client is not None and self._auth is not None
+        body = None if method == "DELETE" else batch_body(config, batch)
+        headers = dict(self._headers)
+        if config.idempotency_key_header:
+            first = batch[0]
+            seed = f"{first.topic}/{first.kafka_partition}/{first.kafka_offset}/{len(batch)}/{method}"
+            headers[config.idempotency_key_header] = hashlib.sha256(seed.encode()).hexdigest()[:32]
+        outcome = self._client.send(method, url, body, headers, self._auth)
+        if not outcome.ok:
+            self._failed(config, batch, outcome)
+        elif self._reporter is not None:
+            for record in batch:
+                self._reporter.result(record, outcome.status, outcome.body)
+
+    def _failed(self, config: HttpSinkConfig, batch: list[SinkRecord], outcome: Outcome) -> None:
+        """A request that failed for good (``behavior.on.error``), or a null value refused."""
+        message = f"Error sending {len(batch)} record(s) to {config.http_api_url}: {outcome.describe()}"
+        if self._reporter is not None:
+            value = outcome.body if config.report_errors_as == "http_response" else message.encode()
+            for record in batch:
+                self._reporter.error(record, value, message, outcome.status)
+        errant = self.context.errant_record_reporter if hasattr(self, "context") else None
+        if errant is not None:
+            for record in batch:
+                errant(record, ConnectError(message))
+        elif config.behavior_on_error == "fail":
+            if self._reporter is not None:
+                self._reporter.flush()
+            raise ConnectError(message)
+        if config.behavior_on_error == "log":
+            log.error("HTTP sink: %s", message)
+
+    def _require(self) -> HttpSinkConfig:
+        if self._config is None:
+            raise ConnectError("HttpSinkTask used before start()")
+        return self._config
+
+    def stop(self) -> None:
+        """Close the pool and the reporter's producer."""
+        if self._client is not None:
+            self._client.close()
+        if self._reporter is not None:
+            self._reporter.close()
+        self._client = self._auth = self._reporter = None
