@@ -51,6 +51,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SINK, _CONNECTORS + "jdbc.sink_connector:JdbcSinkConnector"),
     "io.confluent.connect.s3.S3SinkConnector":
         (PluginType.SINK, _CONNECTORS + "s3.sink_connector:S3SinkConnector"),
+    "io.confluent.connect.s3.source.S3SourceConnector":
+        (PluginType.SOURCE, _CONNECTORS + "s3_source.source_connector:S3SourceConnector"),
     "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector":
         (PluginType.SINK, _CONNECTORS + "elasticsearch.sink_connector:ElasticsearchSinkConnector"),
     "io.confluent.connect.http.HttpSinkConnector":

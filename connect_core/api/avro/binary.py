@@ -16,8 +16,8 @@ from typing import Any
 from connect_core.api.errors import DataError
 from connect_core.api.varint import read_varint, unzigzag, write_varint, zigzag
 
-__all__ = ["AvroSchemaError", "decode", "encode", "encode_into", "encode_long", "full_name", "parse_schema",
-           "schema_json"]
+__all__ = ["AvroSchemaError", "decode", "decode_sequence", "encode", "encode_into", "encode_long", "full_name",
+           "parse_schema", "schema_json"]
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _FLOAT = struct.Struct("<f")
@@ -176,6 +176,15 @@ def decode(schema: dict[str, Any], data: bytes | memoryview, offset: int = 0) ->
     """The datum encoded in ``data[offset:]`` (records as dicts, unions as ``(index, value)``)."""
     try:
         return _read(schema, _Cursor(memoryview(data), offset))
+    except (IndexError, struct.error, UnicodeDecodeError, EOFError) as error:
+        raise DataError(f"Invalid Avro binary data: {error}") from error
+
+
+def decode_sequence(schema: dict[str, Any], data: bytes | memoryview, count: int) -> list[Any]:
+    """``count`` datums written one after another in ``data`` (an Avro container file's data block)."""
+    cursor = _Cursor(memoryview(data), 0)
+    try:
+        return [_read(schema, cursor) for _ in range(count)]
     except (IndexError, struct.error, UnicodeDecodeError, EOFError) as error:
         raise DataError(f"Invalid Avro binary data: {error}") from error
 

@@ -13,13 +13,14 @@ import struct
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.avro.binary import encode_into, encode_long
-from connect_core.api.errors import ConfigError
+from connect_core.api.avro.binary import decode_sequence, encode_into, encode_long, parse_schema
+from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.varint import read_varint, unzigzag
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["CODECS", "compress_block", "container_file"]
+__all__ = ["CODECS", "compress_block", "container_file", "decompress_block", "read_container"]
 
 MAGIC = b"Obj\x01"
 CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
@@ -77,3 +78,64 @@ def container_file(schema_text: str, parsed: dict[str, Any], datums: Iterable[An
         out += block
         out += sync
     return bytes(out)
+
+
+def decompress_block(codec: str, data: bytes) -> bytes:
+    """A data block as ``compress_block`` (or Avro's ``DataFileWriter``) compressed it."""
+    if codec == "null":
+        return data
+    if codec == "deflate":
+        return zlib.decompress(data, -15)
+    if codec == "bzip2":
+        return bz2.decompress(data)
+    if codec == "xz":
+        return lzma.decompress(data)
+    try:
+        import cramjam
+    except ImportError as error:
+        raise DataError(f"An Avro file with codec {codec} needs the cramjam package") from error
+    if codec == "snappy":
+        return bytes(cramjam.snappy.decompress_raw(data[:-4]))  # the trailing 4 bytes are the CRC32
+    if codec == "zstandard":
+        return bytes(cramjam.zstd.decompress(data))
+    raise DataError(f"Unknown Avro codec {codec}")
+
+
+def read_container(data: bytes) -> tuple[str, list[Any]]:
+    """(``avro.schema`` text, every datum in file order) of a container file; ``DataError`` when it is not one."""
+    if data[:4] != MAGIC:
+        raise DataError("Not an Avro object container file (no Obj\\x01 magic)")
+    view = memoryview(data)
+    pos = 4
+
+    def long() -> int:
+        nonlocal pos
+        raw, pos = read_varint(view, pos)
+        return unzigzag(raw)
+
+    def chunk(n: int) -> bytes:
+        nonlocal pos
+        if n < 0 or pos + n > len(data):
+            raise DataError("Truncated Avro object container file")
+        pos += n
+        return data[pos - n:pos]
+
+    meta: dict[str, bytes] = {}
+    while (count := long()) != 0:
+        if count < 0:
+            count = -count
+            long()  # the block's size in bytes
+        for _ in range(count):
+            key = chunk(long()).decode("utf-8")
+            meta[key] = chunk(long())
+    sync = chunk(16)
+    schema_text = meta.get("avro.schema", b"").decode("utf-8")
+    codec = meta.get("avro.codec", b"null").decode("ascii") or "null"
+    schema = parse_schema(schema_text)
+    datums: list[Any] = []
+    while pos < len(data):
+        count, size = long(), long()
+        datums.extend(decode_sequence(schema, decompress_block(codec, chunk(size)), count))
+        if chunk(16) != sync:
+            raise DataError("Avro object container file: a block does not end with the file's sync marker")
+    return schema_text, datums

@@ -1,0 +1,228 @@
+"""``S3SourceTask``: restores its share of the archive's Kafka partitions, each in start-offset order.
+
+A source partition is an archived Kafka partition (``{"topic": T, "partition": P}``) and its offset is where the
+restore stands in it, after Confluent's names: ``lastFileRead`` (the object key), ``fileOffset`` (records of that
+file already restored) and ``eof``. The runtime commits them with the records in one transaction, so a restore
+stopped anywhere resumes at the next record, exactly once. Records go to the archived topic (or its
+``topic.regex.list`` target) and Kafka partition, with the key and headers when the sink stored them; the
+archive keeps no timestamps, so the producer's time is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.api.header import Headers
+from connect_core.api.record import SourceRecord
+from connect_core.api.task import SourceTask, partition_key
+from connect_core.connectors.s3_source._archive import Layout, list_keys
+from connect_core.connectors.s3_source._readers import decode_headers, decode_view, extensions
+from connect_core.connectors.s3_source.config import S3SourceConfig, TopicMap
+
+if TYPE_CHECKING:
+    from connect_core.connectors.s3_source._archive import ArchivedFile
+    from connect_core.connectors.s3_source._readers import Decoded
+
+__all__ = ["TASK_COUNT_CONFIG", "TASK_INDEX_CONFIG", "S3SourceTask", "owns"]
+
+log = logging.getLogger(__name__)
+
+TASK_INDEX_CONFIG = "task.index"
+TASK_COUNT_CONFIG = "task.count"
+
+
+def owns(topic: str, partition: int, index: int, count: int) -> bool:
+    """Whether task ``index`` of ``count`` restores this archived partition (a stable hash, the same in every
+    container)."""
+    return zlib.crc32(f"{topic}\x00{partition}".encode()) % count == index
+
+
+class _Cursor:
+    """Where the restore of one archived partition stands, and the file being read."""
+
+    __slots__ = ("done_start", "file", "files", "position", "records", "source_partition")
+
+    def __init__(self, topic: str, partition: int) -> None:
+        self.source_partition: dict[str, Any] = {"topic": topic, "partition": partition}
+        self.files: list[ArchivedFile] = []
+        self.file: ArchivedFile | None = None
+        self.records: list[tuple[Any, ...]] = []
+        self.position = 0
+        self.done_start = -1  # the start offset of the last file wholly restored
+
+
+class S3SourceTask(SourceTask):
+    """Reads archived files back into records (Confluent ``S3SourceTask``, backup and restore mode)."""
+
+    def __init__(self, client: Any = None, clock: Any = time.monotonic) -> None:
+        """Create a stopped task; ``client`` is an S3 client to use instead of one built from the config."""
+        self._client = client
+        self._clock = clock
+        self._config: S3SourceConfig | None = None
+        self._cursors: dict[tuple[str, int], _Cursor] = {}
+        self._listed_at: float | None = None
+        self._index, self._count = 0, 1
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the config; the bucket is listed at the first poll."""
+        self._config = parse_config(S3SourceConfig, props)
+        self._topics = TopicMap(self._config.topic_regex_list)
+        self._index, self._count = int(props.get(TASK_INDEX_CONFIG, "0")), int(props.get(TASK_COUNT_CONFIG, "1"))
+        config = self._config
+        self._layout = Layout(config.topics_dir, config.directory_delim, config.file_delim,
+                              extensions(config.kind, config.format_bytearray_extension))
+        if self._client is None:
+            self._client = _client(config)
+
+    def poll(self) -> list[SourceRecord] | None:
+        """Up to ``record.batch.max.size`` records of the next partition with something left."""
+        config = self._require()
+        for cursor in self._ready_cursors():
+            batch = self._take(cursor, config.record_batch_max_size)
+            if batch:
+                return batch
+        return None
+
+    def _ready_cursors(self) -> list[_Cursor]:
+        pending = [c for c in self._cursors.values() if c.file is not None or c.files]
+        if pending:
+            return pending
+        interval = self._require().s3_poll_interval_ms / 1000
+        if self._listed_at is None or self._clock() - self._listed_at >= interval:
+            self._list()
+        return [c for c in self._cursors.values() if c.file is not None or c.files]
+
+    def _list(self) -> None:
+        """List the archive and queue, per owned partition, the files after the committed offset."""
+        config = self._require()
+        try:
+            keys = list_keys(self._client, config.s3_bucket_name, self._layout.prefix)
+        except Exception as error:  # botocore: connection or throttling errors are worth a retry
+            raise RetriableError(f"S3 source: listing s3://{config.s3_bucket_name}/{self._layout.prefix} failed: "
+                                 f"{error}") from error
+        self._listed_at = self._clock()
+        owned = {tp: files for tp, files in self._layout.files(keys).items()
+                 if owns(*tp, self._index, self._count) and self._topics.target(tp[0]) is not None}
+        fresh = [tp for tp in owned if tp not in self._cursors]
+        committed = self.context.offset_storage_reader.offsets(
+            [{"topic": t, "partition": p} for t, p in fresh]) if fresh else {}
+        for tp, files in owned.items():
+            cursor = self._cursors.get(tp)
+            if cursor is None:
+                cursor = self._cursors[tp] = _Cursor(*tp)
+                offset = committed.get(partition_key(cursor.source_partition))
+                cursor.files = _after(files, offset, cursor)
+            else:  # a later listing: only files past the last one queued or read
+                last = cursor.files[-1].start if cursor.files else (cursor.file.start if cursor.file else -1)
+                cursor.files.extend(f for f in files if f.start > max(last, cursor.done_start))
+
+    def _take(self, cursor: _Cursor, limit: int) -> list[SourceRecord]:
+        if cursor.file is None:
+            if not cursor.files:
+                return []
+            cursor.file = cursor.files.pop(0)
+            cursor.records = self._read(cursor.file)
+            cursor.position = min(cursor.position, len(cursor.records))
+        file, records = cursor.file, cursor.records
+        target = self._topics.target(file.topic) or file.topic
+        end = min(cursor.position + limit, len(records))
+        out: list[SourceRecord] = []
+        for i in range(cursor.position, end):
+            key_schema, key, value_schema, value, headers = records[i]
+            offset = {"lastFileRead": file.primary, "fileOffset": i + 1, "eof": i + 1 == len(records)}
+            out.append(SourceRecord(cursor.source_partition, offset, target, file.partition, key_schema, key,
+                                    value_schema, value, None, headers))
+        cursor.position = end
+        if end >= len(records):
+            cursor.file, cursor.records, cursor.position, cursor.done_start = None, [], 0, file.start
+        return out
+
+    def _read(self, file: ArchivedFile) -> list[tuple[Any, ...]]:
+        """(key schema, key, value schema, value, headers) of every record of ``file``."""
+        config = self._require()
+        views: dict[str, Decoded] = {}
+        header_lists: list[list[tuple[str, Any, Any]]] | None = None
+        for view, object_key in file.objects.items():
+            body = self._get(object_key)
+            parsed = self._layout.parse(object_key)
+            ext = parsed[5] if parsed is not None else ""
+            if view == "headers":
+                header_lists = decode_headers(body, ext)
+            else:
+                views[view] = decode_view(body, ext, config.format_bytearray_separator)
+        values = views.get("value")
+        keys = views.get("key")
+        count = len(values) if values is not None else len(keys or [])
+        for name, decoded in (("keys", keys), ("headers", header_lists)):
+            if decoded is not None and len(decoded) != count:
+                raise ConnectError(f"S3 source: {file.primary} holds {count} records but its {name} object "
+                                   f"{len(decoded)}; the archive is inconsistent")
+        out: list[tuple[Any, ...]] = []
+        for i in range(count):
+            key_schema, key = keys[i] if keys is not None else (None, None)
+            value_schema, value = values[i] if values is not None else (None, None)  # keys only: tombstones
+            headers = Headers()
+            for header_name, schema, header_value in (header_lists[i] if header_lists is not None else ()):
+                headers.add(header_name, header_value, schema)
+            out.append((key_schema, key, value_schema, value, headers))
+        return out
+
+    def _get(self, key: str) -> bytes:
+        config = self._require()
+        try:
+            body: bytes = self._client.get_object(Bucket=config.s3_bucket_name, Key=key)["Body"].read()
+        except Exception as error:
+            raise RetriableError(f"S3 source: reading s3://{config.s3_bucket_name}/{key} failed: {error}") from error
+        return body
+
+    def _require(self) -> S3SourceConfig:
+        if self._config is None:
+            raise ConnectError("S3SourceTask used before start()")
+        return self._config
+
+    def stop(self) -> None:
+        """Forget the cursors (the client is shared across warm invocations)."""
+        self._cursors.clear()
+
+
+def _after(files: list[ArchivedFile], offset: dict[str, Any] | None, cursor: _Cursor) -> list[ArchivedFile]:
+    """The files still to restore after the committed ``offset``; the cursor starts inside a half-read file."""
+    if not offset:
+        return list(files)
+    last = offset.get("lastFileRead")
+    done = next((f for f in files if f.primary == last), None)
+    if done is None:
+        log.warning("S3 source: the last file read, %s, is no longer in the archive; restoring %s from the first "
+                    "file after it by name", last, cursor.source_partition)
+        return [f for f in files if f.primary > str(last)]
+    if offset.get("eof"):
+        cursor.done_start = done.start
+        return [f for f in files if f.start > done.start]
+    cursor.position = int(offset.get("fileOffset", 0))
+    return [f for f in files if f.start >= done.start]
+
+
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _client(config: S3SourceConfig) -> Any:
+    """A boto3 S3 client for the config, reused across warm invocations."""
+    key_id = config.aws_access_key_id.get_secret_value() if config.aws_access_key_id else None
+    secret = config.aws_secret_access_key.get_secret_value() if config.aws_secret_access_key else None
+    cache_key = (config.s3_region, config.store_url, config.s3_path_style_access_enabled, key_id, secret)
+    client = _CLIENTS.get(cache_key)
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        style: Literal["path", "auto"] = "path" if config.store_url and config.s3_path_style_access_enabled else "auto"
+        client = _CLIENTS[cache_key] = boto3.client(
+            "s3", region_name=config.s3_region, endpoint_url=config.store_url or None, aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            config=Config(s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": 3}))
+    return client
