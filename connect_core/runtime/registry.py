@@ -57,6 +57,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SINK, _CONNECTORS + "elasticsearch.sink_connector:ElasticsearchSinkConnector"),
     "io.confluent.connect.http.HttpSinkConnector":
         (PluginType.SINK, _CONNECTORS + "http.sink_connector:HttpSinkConnector"),
+    "io.confluent.kafka.connect.datagen.DatagenConnector":
+        (PluginType.SOURCE, _CONNECTORS + "datagen.source_connector:DatagenConnector"),
     "io.debezium.connector.mysql.MySqlConnector":
         (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MySqlConnector"),
     "io.debezium.connector.mariadb.MariaDbConnector":
