@@ -16,5 +16,6 @@ def test_reference_docs_are_up_to_date() -> None:
 def test_reference_lists_every_connector_and_the_trigger_keys() -> None:
     text = render_reference()
     for name in ("JdbcSourceConnector", "JdbcSinkConnector", "S3SinkConnector", "ElasticsearchSinkConnector",
-                 "FileStreamSourceConnector", "FileStreamSinkConnector", "lambda.batch.size"):
+                 "FileStreamSourceConnector", "FileStreamSinkConnector", "HttpSinkConnector", "S3SourceConnector",
+                 "DatagenConnector", "lambda.batch.size"):
         assert name in text

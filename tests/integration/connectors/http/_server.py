@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable
 
 
@@ -37,8 +38,8 @@ class Endpoint:
         return [r for r in self.requests if not r.path.startswith("/token")]
 
 
-def serve() -> tuple[ThreadingHTTPServer, Endpoint]:
-    """Start a threaded server on a free port; the caller shuts it down."""
+def serve(tls: ssl.SSLContext | None = None) -> tuple[ThreadingHTTPServer, Endpoint]:
+    """Start a threaded server on a free port (https with ``tls``); the caller shuts it down."""
     endpoint = Endpoint(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,7 +61,9 @@ def serve() -> tuple[ThreadingHTTPServer, Endpoint]:
             """Quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    endpoint.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, endpoint
 

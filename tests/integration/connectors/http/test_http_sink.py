@@ -175,6 +175,52 @@ def test_api_key(endpoint: Endpoint, location: str, expect: str) -> None:
         assert request.path == "/in?x=1&X-Api-Key=k-123"
 
 
+def test_mutual_tls_with_pem_files_under_the_file_roots(tmp_path: Any) -> None:
+    import ssl
+
+    from connect_core.api.file_roots import FileRoots
+    from tests.unit.converters.test_schema_registry_client import _self_signed
+
+    server_cert, server_store = _self_signed(tmp_path, "server")
+    client_cert, client_store = _self_signed(tmp_path, "client")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(server_store)
+    tls.verify_mode = ssl.CERT_REQUIRED
+    tls.load_verify_locations(client_cert)
+    server, endpoint = serve(tls)
+    props = {"http.api.url": endpoint.url + "/secure", "https.ssl.truststore.type": "PEM",
+             "https.ssl.truststore.location": str(server_cert), "max.retries": "0"}
+    try:
+        for extra, ok in (({"https.ssl.keystore.type": "PEM", "https.ssl.keystore.location": str(client_store)}, True),
+                          ({}, False)):  # without a client certificate the server refuses the handshake
+            task = HttpSinkTask()
+            task.initialize(SinkTaskContext({**props, **extra}, file_roots=FileRoots.of([str(tmp_path)])))
+            task.start({**props, **extra})
+            if ok:
+                task.put(_records(["over tls"]))
+            else:
+                with pytest.raises(ConnectError, match="SSLError|ProtocolError|ConnectionError"):
+                    task.put(_records(["refused"]))
+            task.stop()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert [r.body for r in endpoint.requests] == [b"over tls"]
+
+
+def test_pem_files_outside_the_file_roots_are_refused(tmp_path: Any) -> None:
+    from connect_core.api.errors import ConfigError
+    from connect_core.api.file_roots import FileRoots
+
+    props = {"http.api.url": "https://127.0.0.1:1/x", "https.ssl.truststore.type": "PEM",
+             "https.ssl.truststore.location": "/etc/ssl/certs/ca-certificates.crt"}
+    task = HttpSinkTask()
+    task.initialize(SinkTaskContext(props, file_roots=FileRoots.of([str(tmp_path)])))
+    with pytest.raises(ConfigError, match="https.ssl.truststore.location.*outside the allowed file roots"):
+        task.start(props)
+
+
 # -- through the runtime: DLQ and Connect Reporter topics on the real broker -----------------------------------
 def _event(topic: str, values: list[bytes]) -> dict[str, Any]:
     records = [{"topic": topic, "partition": 0, "offset": 7 + i, "timestamp": 1_700_000_000_000 + i,
