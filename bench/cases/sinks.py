@@ -1,10 +1,12 @@
-"""Case 2: Kafka -> S3 (LocalStack), -> OpenSearch, -> MariaDB upsert, through ``SinkRunner`` in event-sized batches.
+"""Case 2: Kafka -> S3 (LocalStack), -> OpenSearch, -> MariaDB upsert, -> an HTTP API, through ``SinkRunner`` in
+event-sized batches.
 
 Both sides start from the same Lambda Kafka event payloads (JSON text built by ``kafka_trigger.build_event`` from
 the consumed topic, ``BENCH_BATCH`` records each): consuming is the event source mapping's job and is left out of
 both. Ours: ``orjson.loads(event)`` + ``SinkRunner.handle`` (converters, task ``put`` + ``flush``, status checks).
 Raw limit: ``orjson.loads(event)``, base64 + ``json.loads`` of every value, then the same writes with the bare
-client: one ``put_object`` per batch, one ``_bulk`` per batch, one ``executemany`` upsert + commit per batch.
+client: one ``put_object`` per batch, one ``_bulk`` per batch, one ``executemany`` upsert + commit per batch, one
+urllib3 POST of a JSON array per batch (to a local ``http.server`` that reads and discards each body).
 """
 
 from __future__ import annotations
@@ -134,6 +136,20 @@ def raw_opensearch(http: Any, url: str, index: str, data: SinkData) -> int:
     return count
 
 
+def raw_http(http: Any, url: str, data: SinkData) -> int:
+    """One POST of the batch's values as a JSON array per event (what the HTTP sink sends with
+    ``batch.json.as.array``)."""
+    count = 0
+    for text in data.events:
+        values = _values(orjson.loads(text))
+        body = orjson.dumps([payload for _, payload in values])
+        response = http.request("POST", url, body=body, headers={"Content-Type": "application/json"})
+        if response.status >= 300:
+            raise RuntimeError(f"POST failed: {response.status}")
+        count += len(values)
+    return count
+
+
 def raw_mariadb(db: dict[str, str], table: str, data: SinkData) -> int:
     """One multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` (pymysql ``executemany``) + commit per event."""
     conn = dataset.connect(db, autocommit=False)
@@ -251,8 +267,58 @@ def mariadb_case(settings: Settings, cluster: common.Cluster, data: SinkData) ->
         one_record_event_cpu_ms=round(statistics.median(s.cpu_s for s in single) * 1000, 2) if single else 0.0)
 
 
+def _http_server() -> Any:
+    """A threaded HTTP server on 127.0.0.1 that reads every request body and answers 200."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as an API behind a load balancer answers
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def http_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+    """HTTP sink (JSON array per batch) vs one urllib3 POST of the decoded values per batch."""
+    import urllib3
+
+    server = _http_server()
+    url = f"http://127.0.0.1:{server.server_address[1]}/ingest"
+    http = urllib3.PoolManager()
+    config = {"connector.class": "io.confluent.connect.http.HttpSinkConnector", "http.api.url": url,
+              "request.body.format": "json", "batch.json.as.array": "true", "batch.max.size": str(settings.batch),
+              "max.retries": "0"}
+
+    def ours(rep: int) -> Sample:
+        name = common.unique("http")
+        return common.measure(lambda: run_ours(cluster, name, config, data))
+
+    def raw(rep: int) -> Sample:
+        return common.measure(lambda: raw_http(http, url, data))
+
+    try:
+        mine, theirs = common.interleave(settings.repeats, ours, raw)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return common.throughput_result("2d kafka -> http api", "decode + urllib3 POST of a JSON array per batch",
+                                    mine, theirs, event_records=settings.batch)
+
+
 CASES: tuple[Callable[[Settings, common.Cluster, SinkData], Result], ...] = (s3_case, opensearch_case,
-                                                                              mariadb_case)
+                                                                              mariadb_case, http_case)
 
 
 def run(settings: Settings) -> list[Result]:

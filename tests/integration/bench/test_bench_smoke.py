@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common, dataset
-from bench.cases import cdc, cold_start, connect_java, cost, fleet, jdbc_source, offsets, pipeline, sinks
+from bench.cases import cdc, cold_start, connect_java, cost, fleet, jdbc_source, offsets, pipeline, s3_source, sinks
 from bench.run import table, write
 
 if TYPE_CHECKING:
@@ -41,6 +41,12 @@ def test_jdbc_source_case_and_raw_baseline_write_the_same_bytes() -> None:
 
 def test_sink_cases_run_through_the_sink_runner() -> None:
     _complete(sinks.run(TINY))
+
+
+def test_s3_source_case_restores_the_same_bytes_as_its_raw_limit() -> None:
+    results = s3_source.run(TINY)
+    _complete(results)
+    assert [r.extra["same_bytes_as_baseline"] for r in results] == [True]
 
 
 def test_pipeline_case() -> None:
