@@ -49,3 +49,17 @@ def test_topic_regex_list_renames_and_skips_unmatched_topics() -> None:
     with pytest.raises(ConfigError, match="topic.regex.list: 'nocolon' is not <topic>:<regex>"):
         parse_config(S3SourceConfig, {"s3.bucket.name": "b", "format.class": "JsonFormat",
                                       "topic.regex.list": "nocolon"})
+
+
+def test_each_archived_partition_belongs_to_exactly_one_task() -> None:
+    from connect_core.connectors.s3_source.source_connector import S3SourceConnector
+    from connect_core.connectors.s3_source.source_task import owns
+
+    connector = S3SourceConnector()
+    connector.start({"s3.bucket.name": "b", "format.class": "JsonFormat"})
+    configs = connector.task_configs(3)
+    pairs = [(f"topic-{t}", p) for t in range(5) for p in range(8)]
+    owners = {pair: [int(c["task.index"]) for c in configs if owns(*pair, int(c["task.index"]), 3)] for pair in pairs}
+
+    assert all(len(tasks) == 1 for tasks in owners.values())
+    assert {tasks[0] for tasks in owners.values()} == {0, 1, 2}
