@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.unit.coordinator.fakes import CLUSTER_ID
 
@@ -76,3 +76,28 @@ def test_validate_rejects_a_mismatched_or_missing_class(rest: Rest) -> None:
     )
     missing = rest.call("PUT", "/connector-plugins/FileStreamSource/config/validate", {"topic": "t"})
     assert (missing.status, missing.body["message"]) == (400, "Connector config {topic=t} contains no connector type")
+
+
+def test_the_connectors_built_on_the_public_api_are_listed_and_validated(rest: Rest) -> None:
+    classes = {p["class"] for p in rest.call("GET", "/connector-plugins").body}
+    datagen = "io.confluent.kafka.connect.datagen.DatagenConnector"
+    two_sources = rest.call("PUT", "/connector-plugins/DatagenConnector/config/validate", {
+        "connector.class": datagen, "name": "dg", "kafka.topic": "t", "quickstart": "orders", "schema.string": "{}"})
+    bad_key = rest.call("PUT", "/connector-plugins/DatagenConnector/config/validate", {
+        "connector.class": datagen, "name": "dg", "kafka.topic": "t", "quickstart": "users", "schema.keyfield": "x"})
+    http = rest.call("PUT", "/connector-plugins/HttpSinkConnector/config/validate", {
+        "connector.class": "io.confluent.connect.http.HttpSinkConnector", "name": "h", "topics": "t",
+        "http.api.url": "http://127.0.0.1:1/x", "auth.type": "BASIC", "connection.user": "u"})
+
+    assert {"io.confluent.connect.http.HttpSinkConnector", "io.confluent.connect.s3.source.S3SourceConnector",
+            datagen} <= classes
+
+    def errors(response: Any) -> dict[str, list[str]]:
+        return {c["value"]["name"]: c["value"]["errors"] for c in response.body["configs"] if c["value"]["errors"]}
+
+    assert errors(two_sources) == {key: ["Must set exactly one of schema.string, schema.filename, quickstart"]
+                                   for key in ("schema.string", "quickstart")}
+    assert (two_sources.body["error_count"], bad_key.body["error_count"]) == (2, 1)
+    assert errors(bad_key) == {"schema.keyfield": ["The schema does not contain the field provided in "
+                                                   "'schema.keyfield'"]}
+    assert any('"connection.password"' in e for messages in errors(http).values() for e in messages)
