@@ -209,6 +209,38 @@ def test_mutual_tls_with_pem_files_under_the_file_roots(tmp_path: Any) -> None:
     assert [r.body for r in endpoint.requests] == [b"over tls"]
 
 
+def test_host_name_verification_can_be_turned_off(tmp_path: Any) -> None:
+    import ssl
+
+    from connect_core.api.file_roots import FileRoots
+    from tests.unit.converters.test_schema_registry_client import _self_signed
+
+    server_cert, server_store = _self_signed(tmp_path, "server")  # valid for the address 127.0.0.1 only
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(server_store)
+    server, endpoint = serve(tls)
+    url = endpoint.url.replace("127.0.0.1", "localhost")
+    props = {"http.api.url": url, "https.ssl.truststore.type": "PEM", "https.ssl.truststore.location": str(server_cert),
+             "max.retries": "0"}
+    try:
+        for verify, ok in (("true", False), ("false", True)):
+            config = {**props, "https.host.verifier.enabled": verify}
+            task = HttpSinkTask()
+            task.initialize(SinkTaskContext(config, file_roots=FileRoots.of([str(tmp_path)])))
+            task.start(config)
+            if ok:
+                task.put(_records(["unverified name"]))
+            else:
+                with pytest.raises(ConnectError, match="(?i)hostname|match"):
+                    task.put(_records(["refused"]))
+            task.stop()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert [r.body for r in endpoint.requests] == [b"unverified name"]
+
+
 def test_pem_files_outside_the_file_roots_are_refused(tmp_path: Any) -> None:
     from connect_core.api.errors import ConfigError
     from connect_core.api.file_roots import FileRoots
