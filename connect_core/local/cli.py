@@ -1,4 +1,4 @@
-"""``lambda-connect up | invoke | plugins``."""
+"""``lambda-connect up | invoke | plugins | new``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,22 @@ def _up(args: argparse.Namespace) -> int:
                   allowed_hosts=args.allowed_host or (), auth=auth)
 
 
+def _new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from connect_core.local.scaffold import ScaffoldError, new_connector
+
+    try:
+        root = new_connector(args.name, "source" if args.source else "sink", Path(args.directory),
+                             class_name=args.class_name)
+    except ScaffoldError as error:
+        print(f"lambda-connect new: {error}", file=sys.stderr)
+        return 2
+    print(f"created {root}: a {'source' if args.source else 'sink'} connector package; next: "
+          f"cd {root} && pytest (see its README.md)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lambda-connect", description="Kafka Connect as serverless functions")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--timeout", type=float, default=None, help="override the function's Timeout (seconds)")
     invoke.set_defaults(run=_invoke)
 
+    new = sub.add_parser("new", help="create a plugin package to start from (lambda-connect new connector NAME "
+                         "--source|--sink)")
+    new.add_argument("what", choices=["connector"], help="what to create")
+    new.add_argument("name", help="the package's name, e.g. acme-crm (directory and distribution; the Python "
+                     "package is acme_crm)")
+    kind = new.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--source", action="store_true", help="a source connector (an external system into Kafka)")
+    kind.add_argument("--sink", action="store_true", help="a sink connector (Kafka into an external system)")
+    new.add_argument("--class-name", default=None, help="the class name connector configs use (default "
+                     "<package>.<Name>SourceConnector / SinkConnector), e.g. com.acme.CrmSinkConnector")
+    new.add_argument("--directory", default=".", help="where the package's directory is created (default: here)")
+    new.set_defaults(run=_new)
+
     up = sub.add_parser("up", help="run everything locally: REST API, schedules and Kafka triggers")
     up.add_argument("--host", default="127.0.0.1", help="the address the REST API binds (default loopback only)")
     up.add_argument("--allowed-host", action="append", default=None, metavar="NAME", help="a Host header name "
@@ -95,8 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "config.providers*): a comma list such as 'secretsmanager,ssm' or a JSON object of those keys, "
                     "e.g. '{\"config.providers\": \"file\", \"config.providers.file.param.allowed.paths\": "
                     "\"/etc/secrets\"}' (sets LAMBDA_CONNECT_CONFIG_PROVIDERS)")
-    up.add_argument("--plugins", default=None, help="extra plugin classes as a comma list of 'module:Class' "
-                    "(Kafka's plugin.path; sets LAMBDA_CONNECT_PLUGINS)")
+    up.add_argument("--plugins", default=None, help="extra plugins (Kafka's plugin.path) as a comma list of "
+                    "plugin packages (a wheel, a project or package directory, or a directory of those: the packages "
+                    "`sam build` puts into the layer; their lambda_connect.plugins entry points register their "
+                    "classes) and 'module:Class' references (sets LAMBDA_CONNECT_PLUGINS)")
     up.add_argument("--file-root", action="append", default=None, metavar="DIR", help="a directory connector "
                     "configs may name files in (FileStream's file, jdbc:sqlite:<path>; a relative path is taken inside "
                     "the first one); repeatable; default ./data, or LAMBDA_CONNECT_FILE_ROOTS")

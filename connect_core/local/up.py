@@ -15,6 +15,7 @@ from connect_core.local.deployment import LocalDeployment
 from connect_core.local.function_host import FunctionPool
 from connect_core.local.host_check import AllowedHosts
 from connect_core.local.http_front import serve
+from connect_core.local.plugin_packages import PluginPackageError, install, split_plugins
 from connect_core.runtime import env
 from connect_core.runtime.heartbeat import HEARTBEAT_EVENT, HEARTBEAT_INTERVAL_S
 from connect_core.runtime.worker import WorkerSettings
@@ -69,10 +70,21 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code.
 
     ``config_providers``, ``plugins`` and ``file_roots`` are worker configuration (the only place they may come
-    from); ``file_roots`` defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created). The REST API
-    answers local Host names, ``host`` and ``allowed_hosts``; with ``auth``, only requests carrying its credentials.
+    from); ``plugins`` is a comma list of ``module:Class`` and plugin packages (wheels, project or package
+    directories: installed into ``.run/up/plugins``, their entry points registering their classes); ``file_roots``
+    defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created). The REST API answers local Host names,
+    ``host`` and ``allowed_hosts``; with ``auth``, only requests carrying its credentials.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if plugins:
+        classes, packages = split_plugins(plugins)
+        plugins = ",".join(classes) or None
+        if packages:  # the same packages `sam build` puts into the layer (plugin_packages.py)
+            try:
+                os.environ[env.PLUGIN_PATH] = str(install(packages, RUN_DIR / "plugins"))
+            except PluginPackageError as error:
+                log.error("lambda-connect up: %s", error)
+                return 2
     for name, value in ((env.BOOTSTRAP_SERVERS, bootstrap_servers), (env.CONFIG_PROVIDERS, config_providers),
                         (env.PLUGINS, plugins), (env.FILE_ROOTS, file_roots)):
         if value:

@@ -56,6 +56,9 @@ RESTART_TOKEN = "LAMBDA_CONNECT_RESTART_TOKEN"
 CONFIG_PROVIDERS = "LAMBDA_CONNECT_CONFIG_PROVIDERS"
 # Extra plugins beyond the built-in manifest (Kafka's plugin.path): a comma list of "module:Class". Worker level only.
 PLUGINS = "LAMBDA_CONNECT_PLUGINS"
+# Directories appended to sys.path before plugins are looked up (runtime/plugin_path.py): a comma list; `up --plugins
+# <package>` installs packages into one. A deployed stack needs none (plugin packages are built into the layer).
+PLUGIN_PATH = "LAMBDA_CONNECT_PLUGIN_PATH"
 # Host directories connector configs may name files in (FileStream's `file`, `jdbc:sqlite:<path>`): a comma list.
 # Unset or empty: none, and the FileStream connectors are not offered (Kafka took them off the default plugin path).
 FILE_ROOTS = "LAMBDA_CONNECT_FILE_ROOTS"
@@ -86,7 +89,7 @@ ALL = (
     SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SOURCE_FUNCTION_ARN, SINK_FUNCTION_NAME, SINK_ROLE_ARN, FUNCTION_PREFIX,
     STACK_NAME,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, SINK_POLLER_GROUP, RESTART_TOKEN,
-    CONFIG_PROVIDERS, PLUGINS,
+    CONFIG_PROVIDERS, PLUGINS, PLUGIN_PATH,
     FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )

@@ -5,8 +5,9 @@ plugin is its module plus one line here (converters, SMTs and predicates are lis
 ``connect_core.converters`` and ``connect_core.transforms._registry``, which cannot import the runtime).
 
 Trust boundary: a connector config (a REST body) may only *name* a plugin of this manifest or one the worker
-configuration adds (``LAMBDA_CONNECT_PLUGINS``, Kafka's ``plugin.path``); a ``"module:attr"`` string in a REST body
-is never imported. ``check``/``load_as`` verify the plugin type a key expects before anything is imported or
+configuration adds (``runtime/plugin_path.py``: ``LAMBDA_CONNECT_PLUGINS`` and the ``lambda_connect.plugins``
+entry points of installed plugin packages, Kafka's ``plugin.path``); a ``"module:attr"`` string in a REST body is
+never imported. ``check``/``load_as`` verify the plugin type a key expects before anything is imported or
 instantiated, with Kafka's messages ("Class X could not be found." / "... does not implement the Y interface").
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import enum
 import importlib
 import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from connect_core.api.config import config_error
 from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
-from connect_core.runtime import env
+from connect_core.runtime import env, plugin_path
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 from connect_core.transforms._registry import load as import_target
@@ -105,11 +107,13 @@ def _aliases(class_name: str, plugin_type: PluginType) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _build(manifest: dict[str, tuple[PluginType, str]]) -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
+def _build(manifest: dict[str, tuple[PluginType, str]], versions: dict[str, str] | None = None,
+           ) -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     by_class: dict[str, PluginDesc] = {}
     by_name: dict[str, PluginDesc] = {}
     for class_name, (plugin_type, target) in manifest.items():
-        desc = PluginDesc(class_name, plugin_type, target, _aliases(class_name, plugin_type))
+        desc = PluginDesc(class_name, plugin_type, target, _aliases(class_name, plugin_type),
+                          (versions or {}).get(class_name, ""))
         by_class[class_name] = desc
         by_name[class_name] = desc
         for alias in desc.aliases:
@@ -128,7 +132,7 @@ _BASES: dict[PluginType, tuple[str, str, str]] = {
     PluginType.TRANSFORMATION: ("connect_core.api.transformation", "Transformation", "Transformation"),
     PluginType.PREDICATE: ("connect_core.api.transformation", "Predicate", "Predicate"),
 }
-_worker_cache: tuple[str, dict[str, PluginDesc], dict[str, PluginDesc]] = ("", {}, {})
+_worker_cache: tuple[tuple[str, ...], dict[str, PluginDesc], dict[str, PluginDesc]] = ((), {}, {})
 
 
 def _base(plugin_type: PluginType) -> type:
@@ -139,22 +143,23 @@ def _base(plugin_type: PluginType) -> type:
 def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     """Plugins the worker configuration adds (trusted: imported here to learn their type), by class and by name."""
     global _worker_cache
-    raw = env.resolve(env.PLUGINS, "")
-    if raw == _worker_cache[0]:
+    key = (env.resolve(env.PLUGINS, ""), env.resolve(env.PLUGIN_PATH, ""), *sys.path)
+    if key == _worker_cache[0]:
         return _worker_cache[1], _worker_cache[2]
     manifest: dict[str, tuple[PluginType, str]] = {}
-    for target in (part.strip() for part in raw.split(",")):
-        if not target:
-            continue
+    versions: dict[str, str] = {}
+    for plugin in plugin_path.worker_plugins():
+        target = plugin.target
         if ":" not in target:
             raise ConfigError(f"{env.PLUGINS}: {target} is not a 'module:Class' reference")
         cls = import_target(target)
         plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
         if plugin_type is None:
             raise ConfigError(f"{env.PLUGINS}: {target} is not a connector, converter, transformation or predicate")
-        manifest[target] = (plugin_type, target)
-    by_class, by_name = _build(manifest)
-    _worker_cache = (raw, by_class, by_name)
+        manifest[plugin.class_name] = (plugin_type, target)
+        versions[plugin.class_name] = plugin.version
+    by_class, by_name = _build(manifest, versions)
+    _worker_cache = (key, by_class, by_name)
     return by_class, by_name
 
 

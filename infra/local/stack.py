@@ -1,7 +1,7 @@
 """`make stack` / `make stack-down`: template.yaml deployed with `sam build` + `sam deploy` onto the local LocalStack,
 and a client for the coordinator's Function URL there.
 
-Usage: python -m infra.local.stack up|down|url [stack-name] [--sasl]
+Usage: python -m infra.local.stack up|down|url [stack-name] [--sasl] [--plugins PACKAGE[,PACKAGE...]]
 
 The stack uses the local Kafka (KafkaBootstrapServers=127.0.0.1:9092, ReplicationFactor=1) and its own internal
 topics (`<stack>-configs`, `-offsets`, `-status`, group id `<stack>`), so it never sees the connectors of `make demo`
@@ -31,10 +31,14 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from connect_core.local.plugin_packages import PACKAGES_VARIABLE as PLUGIN_PACKAGES
 from infra.local import _process as proc
 from infra.local import kafka, localstack
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 STACK_NAME = "lambda-connect"
 BUILD_DIR = proc.RUN_DIR / "sam"
@@ -121,10 +125,11 @@ def client(service: str) -> Any:
     return boto3.client(service, **localstack.settings())
 
 
-def _sam(args: list[str], stack: str) -> str:
+def _sam(args: list[str], stack: str, extra_env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "sam"), *args], cwd=proc.REPO_ROOT,
-        env={**os.environ, **aws_env()}, capture_output=True, text=True, timeout=DEPLOY_TIMEOUT_S, check=False,
+        env={**os.environ, **aws_env(), **(extra_env or {})}, capture_output=True, text=True,
+        timeout=DEPLOY_TIMEOUT_S, check=False,
     )
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()[-40:]
@@ -132,13 +137,17 @@ def _sam(args: list[str], stack: str) -> str:
     return result.stdout
 
 
-def deploy(stack: str = STACK_NAME, *, sasl: bool = False) -> dict[str, str]:
+def deploy(stack: str = STACK_NAME, *, sasl: bool = False, plugins: Sequence[Path | str] = ()) -> dict[str, str]:
     """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs. ``sasl``: on
-    the SASL_SSL listener (module docstring)."""
+    the SASL_SSL listener (module docstring). ``plugins``: plugin packages built into the layer (a wheel, a project
+    or package directory, or a directory of those: ``connect_core/local/plugin_packages.py``), as
+    ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them to ``sam build``."""
     _delete_failed_creation(stack)
     fault_dir(stack).mkdir(parents=True, exist_ok=True)
     build_dir = BUILD_DIR / stack
-    _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack)
+    packages = {PLUGIN_PACKAGES: os.pathsep.join(str(Path(p).resolve()) for p in plugins)}
+    _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack,
+         packages)
     s3 = client("s3")
     if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=artifact_bucket(stack))
@@ -297,13 +306,18 @@ def coordinator(stack: str = STACK_NAME) -> FunctionUrl:
 def main(argv: list[str]) -> int:
     sasl = "--sasl" in argv
     argv = [arg for arg in argv if arg != "--sasl"]
+    plugins: list[str] = []
+    if "--plugins" in argv:  # plugin packages built into the layer
+        at = argv.index("--plugins")
+        plugins = [part for part in (argv[at + 1] if at + 1 < len(argv) else "").split(",") if part]
+        argv = argv[:at] + argv[at + 2:]
     command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else STACK_NAME)
     try:
         if command == "up":
             listener = " on Kafka's SASL_SSL listener" if sasl else ""
             print(f"sam build + sam deploy of template.yaml as stack {stack}{listener} onto LocalStack "
                   f"{localstack.address()} ...", flush=True)
-            found = deploy(stack, sasl=sasl)
+            found = deploy(stack, sasl=sasl, plugins=plugins)
         elif command == "down":
             if not proc.port_open(localstack.HOST, localstack.PORT):
                 print(f"LocalStack is not running on {localstack.address()}: nothing to delete")

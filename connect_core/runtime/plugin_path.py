@@ -1,0 +1,92 @@
+"""Where the worker's own plugins come from (Kafka's ``plugin.path``): the classes a deployment adds to the built-in
+manifest of ``runtime/registry.py``.
+
+Three sources, all worker configuration (never a REST body):
+
+- ``LAMBDA_CONNECT_PLUGINS``: a comma list of ``"module:Class"`` (template parameter ``PluginClasses``);
+- the ``lambda_connect.plugins`` entry points of every installed distribution: a plugin package declares its classes
+  once, in its ``pyproject.toml``, under the class name configs use, e.g.
+  ``"com.acme.AcmeSinkConnector" = "acme_connector.connector:AcmeSinkConnector"``, so a deployment that installs it
+  need not repeat them (the SAM build installs plugin packages into the layer, ``infra/sam/plugin_packages.py``);
+- ``LAMBDA_CONNECT_PLUGIN_PATH``: directories appended to ``sys.path`` before either is read (``lambda-connect up
+  --plugins <package>`` installs packages into one); after the function's own paths, so a plugin's copy of a library
+  never shadows the runtime's.
+
+Entry points are read from the ``entry_points.txt`` of the ``.dist-info`` directories on ``sys.path`` (as
+``api/version.py`` reads versions: ``importlib.metadata`` costs a cold start), or through ``importlib.metadata``
+where only it can tell.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from dataclasses import dataclass
+
+from connect_core.api.version import metadata_dirs
+from connect_core.runtime import env
+
+__all__ = ["ENTRY_POINT_GROUP", "WorkerPlugin", "extend_sys_path", "worker_plugins"]
+
+ENTRY_POINT_GROUP = "lambda_connect.plugins"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerPlugin:
+    """One plugin the worker adds: the class name configs use, its ``"module:Class"``, and the version of the
+    distribution that installed it (empty when it came from ``LAMBDA_CONNECT_PLUGINS`` alone)."""
+
+    class_name: str
+    target: str
+    version: str = ""
+
+
+def extend_sys_path() -> None:
+    """Append ``LAMBDA_CONNECT_PLUGIN_PATH``'s directories to ``sys.path`` (once each)."""
+    for entry in (part.strip() for part in env.resolve(env.PLUGIN_PATH, "").split(",")):
+        if entry and entry not in sys.path:
+            sys.path.append(entry)
+
+
+def worker_plugins() -> list[WorkerPlugin]:
+    """The classes of ``LAMBDA_CONNECT_PLUGINS``, then the entry points (a class named in both is listed once)."""
+    extend_sys_path()
+    found: dict[str, WorkerPlugin] = {}
+    for target in (part.strip() for part in env.resolve(env.PLUGINS, "").split(",")):
+        if target:
+            found[target] = WorkerPlugin(target, target)
+    for plugin in _entry_points():
+        found.setdefault(plugin.class_name, plugin)
+    return list(found.values())
+
+
+def _entry_points() -> list[WorkerPlugin]:
+    dirs = metadata_dirs(sys.path)
+    if dirs is None:
+        return _entry_points_from_importlib()
+    plugins: list[WorkerPlugin] = []
+    seen: set[str] = set()
+    for info in dirs:
+        distribution, _, version = os.path.basename(info).rpartition(".")[0].partition("-")
+        if distribution in seen:  # the first on the path wins, as importlib.metadata finds it
+            continue
+        seen.add(distribution)
+        parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]  # class names are case-sensitive
+        try:
+            parser.read(os.path.join(info, "entry_points.txt"), encoding="utf-8")
+        except (OSError, configparser.Error):
+            continue
+        if parser.has_section(ENTRY_POINT_GROUP):
+            version = version.split("-")[0] if info.endswith(".dist-info") else ""
+            plugins += [WorkerPlugin(name.strip(), value.strip(), version)
+                        for name, value in parser.items(ENTRY_POINT_GROUP)]
+    return plugins
+
+
+def _entry_points_from_importlib() -> list[WorkerPlugin]:
+    from importlib import metadata
+
+    return [WorkerPlugin(point.name, point.value, point.dist.version if point.dist else "")
+            for point in metadata.entry_points(group=ENTRY_POINT_GROUP)]

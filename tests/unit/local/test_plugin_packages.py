@@ -1,0 +1,88 @@
+"""The forms of a plugin package (wheel, project, bare package, directory of those) and what each becomes."""
+
+from __future__ import annotations
+
+import zipfile
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.local import plugin_packages
+from connect_core.local.plugin_packages import PluginPackageError, build_wheels, copy_modules, layout, split_plugins
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "acme-plugin"
+version = "2.0.0"
+
+[project.entry-points."lambda_connect.plugins"]
+"com.acme.AcmeSinkConnector" = "acme_plugin:AcmeSinkConnector"
+"""
+
+
+def _project(root: Path) -> Path:
+    (root / "acme_plugin").mkdir(parents=True)
+    (root / "acme_plugin" / "__init__.py").write_text("X = 1\n")
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    return root
+
+
+def test_each_form_is_recognised_and_a_directory_of_plugins_is_walked(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    project = _project(plugins / "acme")
+    (plugins / "bare").mkdir()
+    (plugins / "bare" / "__init__.py").write_text("")
+    (plugins / "other-1.0-py3-none-any.whl").write_bytes(b"")
+    (plugins / "README.md").write_text("not a plugin")
+    found = layout([plugins])
+    assert (found.projects, found.modules, found.wheels) == \
+        ([project], [plugins / "bare"], [plugins / "other-1.0-py3-none-any.whl"])
+
+
+def test_an_entry_that_is_no_plugin_package_names_itself(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(PluginPackageError, match="notes.txt is not a wheel, a Python project"):
+        layout([tmp_path / "notes.txt"])
+    with pytest.raises(PluginPackageError, match="missing does not exist"):
+        layout([tmp_path / "missing"])
+
+
+def test_a_project_builds_a_wheel_with_its_entry_points_and_leaves_its_tree_alone(tmp_path: Path) -> None:
+    project = _project(tmp_path / "acme")
+    wheels = build_wheels(layout([project]), tmp_path / "out")
+    assert [w.name for w in wheels] == ["acme_plugin-2.0.0-py3-none-any.whl"]
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        assert "com.acme.AcmeSinkConnector = acme_plugin:AcmeSinkConnector" in \
+            wheel.read("acme_plugin-2.0.0.dist-info/entry_points.txt").decode()
+    assert sorted(p.name for p in project.iterdir()) == ["acme_plugin", "pyproject.toml"]  # no build/, egg-info
+
+
+def test_a_bare_package_is_copied_without_byte_code(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    (bare / "__pycache__").mkdir(parents=True)
+    (bare / "__init__.py").write_text("")
+    (bare / "__pycache__" / "x.pyc").write_bytes(b"")
+    copies = copy_modules(layout([bare]), tmp_path / "layer")
+    assert copies == [tmp_path / "layer" / "bare"]
+    assert sorted(p.name for p in copies[0].iterdir()) == ["__init__.py"]
+
+
+def test_plugins_option_separates_class_references_from_packages(tmp_path: Path) -> None:
+    classes, packages = split_plugins(f"a.b:C, {tmp_path}, ./x.whl,,d:E")
+    assert classes == ["a.b:C", "d:E"]
+    assert packages[0] == tmp_path and packages[1].name == "x.whl"
+
+
+def test_the_build_reads_the_variable_and_the_plugins_directory(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plugin_packages, "REPO_PLUGINS", tmp_path / "plugins")
+    monkeypatch.setenv(plugin_packages.PACKAGES_VARIABLE, f"{tmp_path / 'a'}:{tmp_path / 'b'},{tmp_path / 'c'}")
+    assert plugin_packages.requested() == [tmp_path / "a", tmp_path / "b", tmp_path / "c"]
+    (tmp_path / "plugins").mkdir()
+    assert plugin_packages.requested("")[-1] == tmp_path / "plugins"
