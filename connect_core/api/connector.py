@@ -72,10 +72,14 @@ class Connector(abc.ABC):
         """At most ``max_tasks`` task configs; one task is started per entry."""
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
-        """Per-key validation results; by default derived from ``config_model``."""
+        """Per-key validation results; by default derived from ``config_model``. A connector that declares none has
+        no keys of its own (Kafka's empty ``ConfigDef``): nothing to report, whatever the props hold."""
+        model = getattr(self, "config_model", None)
+        if model is None:
+            return []
         from connect_core.api.config import validate_config  # lazy: importing a connector class needs no pydantic
 
-        return validate_config(self.config_model, props)
+        return validate_config(model, props)
 
     def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
         """How often the coordinator runs this connector again to see whether its task configs changed (new tables
