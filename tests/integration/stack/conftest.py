@@ -1,6 +1,9 @@
 """One deployed stack per test session: template.yaml through `sam build` + `sam deploy` onto LocalStack (the same
 path as `make stack`), under a unique stack name, destroyed at the end with everything its coordinator created.
 
+The plugin packages of tests/fixtures/plugin_packages.py are built into its layer (`--plugins`), as a team ships its
+own connectors (tests/integration/stack/test_plugin_packages.py).
+
 It is deployed on the broker's SASL_SSL listener (`python -m infra.local.stack up <name> --sasl`: SCRAM-SHA-512 over
 TLS, login and CA in Secrets Manager), so every stack test runs its functions and mappings through an authenticated
 broker, as a real cluster on AWS is reached; the plaintext + VPC mapping is tested in tests/integration/localstack_ext.
@@ -16,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from infra.local import stack
+from tests.fixtures.plugin_packages import contract_sink_package, guide_packages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 WAIT_S = 120.0
 
@@ -65,10 +70,21 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> An
 
 
 @pytest.fixture(scope="session")
-def deployed(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -> Iterator[Deployed]:
+def plugin_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plugin packages built into the session's stack (tests/fixtures/plugin_packages.py): the contract sink,
+    and a source and a sink made only as docs/connector-guide.md says, outside the repository."""
+    parent = tmp_path_factory.mktemp("plugin-packages")
+    contract_sink_package(parent)
+    guide_packages(parent)
+    return parent
+
+
+@pytest.fixture(scope="session")
+def deployed(kafka_settings: dict[str, str], aws_settings: dict[str, str], plugin_packages: Path,
+             ) -> Iterator[Deployed]:
     name = f"lc-it-{uuid.uuid4().hex[:6]}"
     try:
-        outputs = stack.deploy(name, sasl=True)
+        outputs = stack.deploy(name, sasl=True, plugins=[plugin_packages])
     except stack.StackError as error:
         stack.destroy(name)
         pytest.fail(str(error), pytrace=False)
