@@ -1,5 +1,6 @@
 """A package made by `lambda-connect new connector` passes its own tests as generated: its unit tests and its test
-kit tests (connect_core.testing against the real broker), run by pytest in the package's own directory."""
+kit tests (connect_core.testing against the real broker), run by pytest in the package's own directory; and its own
+lint rules."""
 
 from __future__ import annotations
 
@@ -27,3 +28,6 @@ def test_a_generated_package_passes_its_own_tests(kind: str, tests: int, tmp_pat
                           timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{tests} passed" in done.stdout.splitlines()[-1]
+    linted = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=tmp_path / f"acme-{kind}",
+                            capture_output=True, text=True, timeout=60, check=False)  # its own [tool.ruff] rules
+    assert linted.returncode == 0, linted.stdout + linted.stderr
