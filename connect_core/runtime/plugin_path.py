@@ -34,12 +34,14 @@ ENTRY_POINT_GROUP = "lambda_connect.plugins"
 
 @dataclass(frozen=True, slots=True)
 class WorkerPlugin:
-    """One plugin the worker adds: the class name configs use, its ``"module:Class"``, and the version of the
-    distribution that installed it (empty when it came from ``LAMBDA_CONNECT_PLUGINS`` alone)."""
+    """One plugin the worker adds: the class name configs use, its ``"module:Class"``, the version of the
+    distribution that installed it and that distribution's name (both empty when it came from
+    ``LAMBDA_CONNECT_PLUGINS`` alone)."""
 
     class_name: str
     target: str
     version: str = ""
+    distribution: str = ""
 
 
 def extend_sys_path() -> None:
@@ -80,7 +82,7 @@ def _entry_points() -> list[WorkerPlugin]:
             continue
         if parser.has_section(ENTRY_POINT_GROUP):
             version = version.split("-")[0] if info.endswith(".dist-info") else ""
-            plugins += [WorkerPlugin(name.strip(), value.strip(), version)
+            plugins += [WorkerPlugin(name.strip(), value.strip(), version, distribution)
                         for name, value in parser.items(ENTRY_POINT_GROUP)]
     return plugins
 
@@ -88,5 +90,6 @@ def _entry_points() -> list[WorkerPlugin]:
 def _entry_points_from_importlib() -> list[WorkerPlugin]:
     from importlib import metadata
 
-    return [WorkerPlugin(point.name, point.value, point.dist.version if point.dist else "")
+    return [WorkerPlugin(point.name, point.value, point.dist.version if point.dist else "",
+                         point.dist.name if point.dist else "?")
             for point in metadata.entry_points(group=ENTRY_POINT_GROUP)]

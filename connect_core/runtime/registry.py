@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import importlib
 import importlib.util
+import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ class PluginType(enum.Enum):
     TRANSFORMATION = "transformation"
     PREDICATE = "predicate"
 
+
+log = logging.getLogger(__name__)
 
 _CONNECTORS = "connect_core.connectors."
 
@@ -143,24 +146,40 @@ def _base(plugin_type: PluginType) -> type:
 def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
     """Plugins the worker configuration adds (trusted: imported here to learn their type), by class and by name."""
     global _worker_cache
+    plugin_path.extend_sys_path()  # first: the key is the path the plugins are read from
     key = (env.resolve(env.PLUGINS, ""), env.resolve(env.PLUGIN_PATH, ""), *sys.path)
     if key == _worker_cache[0]:
         return _worker_cache[1], _worker_cache[2]
     manifest: dict[str, tuple[PluginType, str]] = {}
     versions: dict[str, str] = {}
     for plugin in plugin_path.worker_plugins():
-        target = plugin.target
-        if ":" not in target:
-            raise ConfigError(f"{env.PLUGINS}: {target} is not a 'module:Class' reference")
-        cls = import_target(target)
-        plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
-        if plugin_type is None:
-            raise ConfigError(f"{env.PLUGINS}: {target} is not a connector, converter, transformation or predicate")
-        manifest[plugin.class_name] = (plugin_type, target)
+        try:
+            plugin_type = _plugin_type(plugin)
+        except Exception:
+            if not plugin.distribution:  # the worker named it: its configuration is wrong
+                raise
+            # an installed package's broken entry point must not take the other plugins down (Kafka logs a plugin
+            # it cannot load and goes on scanning)
+            log.error("plugin %s of the installed package %s cannot be loaded; it is not offered", plugin.class_name,
+                      plugin.distribution, exc_info=True)
+            continue
+        manifest[plugin.class_name] = (plugin_type, plugin.target)
         versions[plugin.class_name] = plugin.version
     by_class, by_name = _build(manifest, versions)
     _worker_cache = (key, by_class, by_name)
     return by_class, by_name
+
+
+def _plugin_type(plugin: plugin_path.WorkerPlugin) -> PluginType:
+    """Import a worker plugin's class (trusted: the worker's own configuration) to learn which kind it is."""
+    where = f"entry point {plugin.class_name} of {plugin.distribution}" if plugin.distribution else env.PLUGINS
+    if ":" not in plugin.target:
+        raise ConfigError(f"{where}: {plugin.target} is not a 'module:Class' reference")
+    cls = import_target(plugin.target)
+    plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
+    if plugin_type is None:
+        raise ConfigError(f"{where}: {plugin.target} is not a connector, converter, transformation or predicate")
+    return plugin_type
 
 
 def _offered(desc: PluginDesc) -> bool:

@@ -53,7 +53,8 @@ def test_entry_points_of_packages_on_the_plugin_path_register_their_classes(
     with pytest.raises(registry.NotFoundError):
         registry.describe("com.acme.AcmeSinkConnector")
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(_installed(tmp_path)))
-    assert WorkerPlugin("com.acme.AcmeSinkConnector", "acme_plugin:AcmeSinkConnector", "1.2.3") in worker_plugins()
+    assert WorkerPlugin("com.acme.AcmeSinkConnector", "acme_plugin:AcmeSinkConnector", "1.2.3",
+                        "acme_plugin") in worker_plugins()
     assert sys.path[-1] == str(tmp_path)  # after the runtime's own paths: its libraries win
     desc = registry.describe("AcmeSink")
     assert (desc.class_name, desc.type, desc.target) == \
@@ -74,10 +75,17 @@ def test_a_class_named_in_plugins_and_by_an_entry_point_is_listed_once_per_name(
 
 
 @pytest.mark.usefixtures("clean_path")
-def test_an_entry_point_that_is_no_plugin_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_entry_point_is_logged_and_skipped_and_the_others_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
     root = _installed(tmp_path)
     (root / "acme_plugin-1.2.3.dist-info" / "entry_points.txt").write_text(
-        f"[{ENTRY_POINT_GROUP}]\nBad = tempfile:TemporaryDirectory\n")
+        f"[{ENTRY_POINT_GROUP}]\nBad = tempfile:TemporaryDirectory\nGone = acme_plugin.missing:Nothing\n"
+        "com.acme.AcmeSinkConnector = acme_plugin:AcmeSinkConnector\n")
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(root))
-    with pytest.raises(registry.ConfigError, match="is not a connector, converter, transformation or predicate"):
+    assert registry.describe("AcmeSink").class_name == "com.acme.AcmeSinkConnector"
+    with pytest.raises(registry.NotFoundError):
         registry.describe("Bad")
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged == ["plugin Bad of the installed package acme_plugin cannot be loaded; it is not offered",
+                      "plugin Gone of the installed package acme_plugin cannot be loaded; it is not offered"]
