@@ -87,7 +87,7 @@ def layout(entries: list[Path]) -> Layout:
     for entry in entries:
         if not entry.exists():
             raise PluginPackageError(f"{PACKAGES_VARIABLE}: {entry} does not exist")
-        found.add(entry, top=entry != REPO_PLUGINS)
+        found.add(entry, top=True)
     return found
 
 

@@ -85,4 +85,7 @@ def test_the_build_reads_the_variable_and_the_plugins_directory(tmp_path: Path,
     monkeypatch.setenv(plugin_packages.PACKAGES_VARIABLE, f"{tmp_path / 'a'}:{tmp_path / 'b'},{tmp_path / 'c'}")
     assert plugin_packages.requested() == [tmp_path / "a", tmp_path / "b", tmp_path / "c"]
     (tmp_path / "plugins").mkdir()
-    assert plugin_packages.requested("")[-1] == tmp_path / "plugins"
+    assert plugin_packages.requested("") == [tmp_path / "plugins"]
+    (tmp_path / "plugins" / "README.md").write_text("what goes here")  # the one file plugins/ holds in the repo
+    project = _project(tmp_path / "plugins" / "acme")
+    assert layout(plugin_packages.requested("")).projects == [project]
