@@ -153,7 +153,7 @@ class HttpSinkConfig(BaseModel):
     api_key_value: SecretStr | None = _key("api.key.value", None, "API_KEY: the key.", group="Authentication")
     ssl_enabled: bool = _key(
         "https.ssl.enabled", False, "Accepted for compatibility: an https:// URL uses TLS either way.",
-        group="Security",
+        group="Security", no_effect="an https:// URL uses TLS whatever this key says",
     )
     truststore_location: str | None = _key(
         "https.ssl.truststore.location", None, "A PEM file of CA certificates to verify the server with.",
