@@ -47,6 +47,12 @@ def kafka_bootstrap(kafka_settings: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def kafka2_bootstrap() -> str:
+    """The second local cluster's bootstrap (``infra/local/kafka2.py``): the other side of a MirrorMaker 2 test."""
+    return _ensure("kafka2")["bootstrap.servers"]
+
+
+@pytest.fixture(scope="session")
 def mariadb_settings() -> dict[str, str]:
     """host, port, user, password, database and a Kafka-Connect-style `connection.url`."""
     return _ensure("mariadb")

@@ -7,6 +7,7 @@ import os
 import secrets
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -175,11 +176,15 @@ def healthy() -> bool:
     return bool(metadata.brokers)
 
 
+_CLASSPATH_LOCK = threading.Lock()  # `make services` starts both clusters at once; one Maven resolve, not two
+
+
 def classpath() -> str:
-    return proc.maven_classpath(
-        NAME, Path(__file__).parent / "maven" / "kafka",
-        {"kafka.version": KAFKA_VERSION, "log4j.version": LOG4J_VERSION},
-    )
+    with _CLASSPATH_LOCK:
+        return proc.maven_classpath(
+            NAME, Path(__file__).parent / "maven" / "kafka",
+            {"kafka.version": KAFKA_VERSION, "log4j.version": LOG4J_VERSION},
+        )
 
 
 def start() -> None:
@@ -242,6 +247,48 @@ def stop() -> bool:
     return proc.stop_pid(NAME)
 
 
+def plain_healthy(port: int) -> bool:
+    """``healthy`` for a plaintext broker on ``port`` of this host (the second cluster, a throwaway broker)."""
+    if not proc.port_open(HOST, port):
+        return False
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        metadata = AdminClient({"bootstrap.servers": f"{HOST}:{port}", "socket.timeout.ms": 3000}).list_topics(
+            timeout=3)
+    except Exception:  # any client failure means "not yet healthy"
+        return False
+    return bool(metadata.brokers)
+
+
+def start_plain(name: str, port: int, controller_port: int, heap: str) -> None:
+    """Start a plaintext single-node KRaft broker as service ``name`` (its own run directory, data and cluster id),
+    unless one is healthy on ``port`` already: the shared broker's start path without its SASL_SSL listener."""
+    directory = proc.service_dir(name)
+    wanted = _SERVER_PROPERTIES.format(host=HOST, port=port, controller_port=controller_port, data=directory / "data")
+    config = directory / "server.properties"
+    healthy = lambda: plain_healthy(port)  # noqa: E731
+    if healthy():
+        if not config.exists() or config.read_text() == wanted:
+            return
+        print(f"{name}: its configuration changed; restarting the broker", flush=True)
+        proc.stop_pid(name)
+    _reset_if_crowded(directory / "data")
+    config.write_text(wanted)
+    (directory / "log4j2.properties").write_text(_LOG4J2)
+    cluster_id_file = directory / "cluster.id"
+    if not cluster_id_file.exists():
+        cluster_id_file.write_text(_cluster_id())
+    cp = classpath()
+    java = ["java", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", f"-Dkafka.logs.dir={directory}"]
+    proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
+              "-c", str(config), "--ignore-formatted"], name=name)
+    if proc.await_port(name, HOST, (port, controller_port), healthy):
+        return
+    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(config)])
+    proc.wait_healthy(name, healthy, START_TIMEOUT_S, pid)
+
+
 class ThrowawayBroker:
     """A second, private single-node Kafka on its own ports and data directory, for tests that restart a broker.
 
@@ -272,16 +319,7 @@ class ThrowawayBroker:
 
     def healthy(self) -> bool:
         """A metadata round trip, as for the shared broker."""
-        if not proc.port_open(HOST, self.port):
-            return False
-        from confluent_kafka.admin import AdminClient
-
-        try:
-            metadata = AdminClient({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 3000}).list_topics(
-                timeout=3)
-        except Exception:  # any client failure means "not yet healthy"
-            return False
-        return bool(metadata.brokers)
+        return plain_healthy(self.port)
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Start the broker and wait until it answers metadata requests."""
