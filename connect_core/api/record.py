@@ -23,6 +23,7 @@ __all__ = [
     "LOG_APPEND_TIME",
     "NO_TIMESTAMP_TYPE",
     "ConnectRecord",
+    "RecordMetadata",
     "SinkRecord",
     "SourceRecord",
     "SourceValues",
@@ -206,6 +207,15 @@ class SourceRecord(ConnectRecord):
 
     def _repr_body(self) -> str:
         return f"sourcePartition={self.source_partition}, sourceOffset={self.source_offset}, " + super()._repr_body()
+
+
+class RecordMetadata(NamedTuple):
+    """Where Kafka wrote a source record (Kafka ``RecordMetadata``), handed to ``SourceTask.commit_record``."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int | None = None
 
 
 class SourceValues(NamedTuple):

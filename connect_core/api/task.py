@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.api.file_roots import FileRoots
-    from connect_core.api.record import SinkRecord, SourceRecord, SourceValues
+    from connect_core.api.record import RecordMetadata, SinkRecord, SourceRecord, SourceValues
 
 __all__ = [
     "OffsetStorageReader",
@@ -76,7 +76,7 @@ class OffsetStorageReader(abc.ABC):
 class SourceTaskContext:
     """What the runtime gives a source task (Kafka ``SourceTaskContext``)."""
 
-    __slots__ = ("configs", "file_roots", "offset_storage_reader", "transaction_context")
+    __slots__ = ("_cluster_id", "configs", "file_roots", "offset_storage_reader", "transaction_context")
 
     def __init__(
         self,
@@ -85,15 +85,24 @@ class SourceTaskContext:
         transaction_context: Any = None,
         *,
         file_roots: FileRoots = NO_FILE_ROOTS,
+        cluster_id: Callable[[], str | None] | None = None,
     ) -> None:
         """Create the context; ``transaction_context`` is only set for connector-defined transactions.
 
-        ``file_roots`` are the host directories the worker lets configs name files in (none by default).
+        ``file_roots`` are the host directories the worker lets configs name files in (none by default);
+        ``cluster_id`` looks up the id of the Kafka cluster the task's records are written to.
         """
         self.configs = configs
         self.offset_storage_reader = offset_storage_reader
         self.transaction_context = transaction_context
         self.file_roots = file_roots
+        self._cluster_id = cluster_id
+
+    def kafka_cluster_id(self) -> str | None:
+        """The id of the Kafka cluster this task's records and offsets are written to (the worker's), asked when
+        called; None when the runtime does not say. Ours, not Kafka's: a task that also talks to that cluster
+        through its own clients (MirrorMaker 2's target) checks that they are the same cluster."""
+        return None if self._cluster_id is None else self._cluster_id()
 
 
 class SourceTask(Task):
@@ -121,8 +130,10 @@ class SourceTask(Task):
     def commit(self) -> None:  # optional hook
         """Called after offsets were committed; nothing by default."""
 
-    def commit_record(self, record: SourceRecord, metadata: Any) -> None:  # optional hook
-        """Called per record once Kafka acknowledged it (``metadata`` None if an SMT dropped it)."""
+    def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:  # optional hook
+        """Called per record (as polled, before SMTs) once the transaction holding it committed, with where it was
+        written (``metadata`` None if an SMT or a tolerated failure dropped it), before ``commit``: Kafka's
+        ``ExactlyOnceWorkerSourceTask`` order."""
 
 
 class SinkTaskContext:

@@ -26,6 +26,7 @@ from operator import attrgetter, length_hint
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.record import RecordMetadata
 from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import log_reporters
@@ -263,7 +264,7 @@ class SourceRunner:
         # chunk alive otherwise costs the garbage collector more than the records cost to build
         commit_record = running.task.commit_record
         per_record_commit = getattr(commit_record, "__func__", None) is not SourceTask.commit_record
-        polled: list[SourceRecord] = []
+        polled: list[tuple[SourceRecord, _Delivery]] = []
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
         values_poll = None if per_record_commit or len(running.pipeline.chain) else running.task.values_poll()
         first_record, first_byte = result.records + result.skipped, result.bytes
@@ -295,16 +296,17 @@ class SourceRunner:
         if errors:
             raise ConnectError(f"records of the committed transaction were not delivered: {errors[0]}")
         result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
+        for record, slot in polled:  # empty unless the task overrides commit_record; then commit(), as Kafka's EOS task
+            commit_record(record, slot.metadata)
         running.task.commit()
-        for record in polled:  # empty unless the task overrides commit_record
-            commit_record(record, None)
         return full
 
     def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
-                   result: SourceInvocationResult, on_delivery: Any, *, polled: list[SourceRecord] | None,
+                   result: SourceInvocationResult, on_delivery: Any, *,
+                   polled: list[tuple[SourceRecord, _Delivery]] | None,
                    latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``polled``
-        keeps the records for ``commit_record``."""
+        keeps the records, and where each was written, for ``commit_record``."""
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
             if values_poll is not None:  # the values path: no SourceRecord a value
                 batch = values_poll()
@@ -321,9 +323,10 @@ class SourceRunner:
             if not records:
                 return False
             fault_points.reached("source.after_poll")
-            self._send_all(running, records, result, on_delivery, latest)
-            if polled is not None:
-                polled.extend(records)
+            if polled is None:
+                self._send_all(running, records, result, on_delivery, latest)
+            else:
+                self._send_each(running, records, result, on_delivery, latest, polled=polled)
             fault_points.reached("source.after_produce")
             # freed inside the pause: a poll's records alive when it ended were collected at the next
             # allocation and promoted to older generations, then freed there (a full collection now and then)
@@ -342,6 +345,23 @@ class SourceRunner:
         sent = _produce_all(running.producer, args)
         result.records += sent
         result.bytes += size
+        _note_offsets(records, latest, running.reader.pending)
+
+    def _send_each(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
+                   on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]], *,
+                   polled: list[tuple[SourceRecord, _Delivery]]) -> None:
+        """``_send_all`` for a task that overrides ``commit_record``: each record with its own delivery report, which
+        keeps where Kafka wrote it (``RecordMetadata``) for ``commit_record``; an SMT-dropped record keeps None."""
+        convert = running.pipeline.produce_args
+        args: list[ProduceArgs] = []
+        for record in records:
+            slot = _Delivery(on_delivery)
+            produced, skipped, size = convert([record], slot)
+            args.extend(produced)
+            result.skipped += skipped
+            result.bytes += size
+            polled.append((record, slot))
+        result.records += _produce_all(running.producer, args)
         _note_offsets(records, latest, running.reader.pending)
 
     def _send_values(self, running: _RunningTask, batch: SourceValues, result: SourceInvocationResult,
@@ -406,6 +426,7 @@ class SourceRunner:
             connector_cls = registry.load_as(
                 CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE)
             task = connector_cls().task_class()()
+            per_record_commit = getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
             errors_config = ErrorHandlingConfig.parse(connector_config)
             operator = RetryWithToleranceOperator.from_config(
                 errors_config, reporters=log_reporters(errors_config, connector, task_id)
@@ -424,16 +445,18 @@ class SourceRunner:
             # retry.backoff.ms starts librdkafka's exponential backoff (up to retry.backoff.max.ms, 1 s) at 10 ms: the
             # first records to a topic the broker is still auto-creating wait ~35 ms instead of ~105 ms.
             # delivery.report.only.error: confluent-kafka builds a Message and calls on_delivery only for a failed
-            # record (its one use here); a report per record cost ~0.3 us of the invocation's main thread.
+            # record (its one use here); a report per record cost ~0.3 us of the invocation's main thread. A task that
+            # overrides commit_record gets a report per record: where each was written (RecordMetadata).
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5, "retry.backoff.ms": 10,
-               "delivery.report.only.error": True, **EAGER_CONNECTIONS},
+               "delivery.report.only.error": not per_record_commit, **EAGER_CONNECTIONS},
         ))
         with_retries(lambda: producer.init_transactions(KAFKA_TIMEOUT_S), what="init_transactions",
                      timeout_s=KAFKA_TIMEOUT_S)
         offsets = self.offset_store.for_connector(connector)
         offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)
         reader = StoreOffsetReader(offsets)
-        task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots()))
+        task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots(),
+                                          cluster_id=lambda: _cluster_id(producer)))
         try:
             task.start(task_config)
         except Exception as error:
@@ -563,6 +586,29 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
                     continue
     poll(0)
     return len(values)
+
+
+class _Delivery:
+    """One record's delivery report: errors go to the transaction's callback, the written position is kept."""
+
+    __slots__ = ("metadata", "on_error")
+
+    def __init__(self, on_error: Callable[[Any, Any], None]) -> None:
+        self.on_error = on_error
+        self.metadata: RecordMetadata | None = None
+
+    def __call__(self, error: Any, message: Any) -> None:
+        if error is not None:
+            self.on_error(error, message)
+            return
+        _kind, timestamp = message.timestamp()
+        self.metadata = RecordMetadata(message.topic(), message.partition(), message.offset(),
+                                       timestamp if timestamp >= 0 else None)
+
+
+def _cluster_id(producer: Any) -> str | None:
+    """The id of the cluster ``producer`` writes to (a metadata request)."""
+    return producer.list_topics(timeout=KAFKA_TIMEOUT_S).cluster_id
 
 
 def _fenced(error: BaseException) -> bool:

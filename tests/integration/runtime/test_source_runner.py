@@ -304,3 +304,43 @@ def test_the_values_path_produces_what_the_records_path_produces(
                       cluster.offsets.offset(name, {"filename": str(path)}))
     assert seen["by-values"] == seen["by-records"]
     assert seen["by-values"][0] == 442 and seen["by-values"][4] == {"position": len(path.read_bytes()) - 7}
+
+
+def test_commit_record_gets_where_each_record_was_written_before_commit(
+    cluster: Cluster, tmp_path: Path, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kafka's ExactlyOnceWorkerSourceTask: after the transaction commits, ``commitRecord(record, metadata)`` per
+    record, then ``commit()``; MirrorMaker 2's offset syncs are built from that metadata."""
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.api.record import RecordMetadata
+
+    path = tmp_path / "input.txt"
+    path.write_text("alpha\nbeta\n")
+    topic = f"{cluster.worker.group_id}-metadata"
+    _deploy_file_source(cluster, "metadata", path, topic, **{"value.converter.schemas.enable": "false"})
+    calls: list[tuple[str, object]] = []
+    cluster_ids: list[str | None] = []
+
+    def commit_record(self: FileStreamSourceTask, record: object, metadata: RecordMetadata | None) -> None:
+        calls.append((record.value, metadata))  # type: ignore[attr-defined]
+
+    def commit(self: FileStreamSourceTask) -> None:
+        calls.append(("commit", None))
+        cluster_ids.append(self.context.kafka_cluster_id())
+
+    monkeypatch.setattr(FileStreamSourceTask, "commit_record", commit_record)
+    monkeypatch.setattr(FileStreamSourceTask, "commit", commit)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    assert runner.run("metadata", 0, _budget()).records == 2
+    runner.close()
+
+    assert [value for value, _ in calls] == ["alpha", "beta", "commit"]
+    first, second = calls[0][1], calls[1][1]
+    assert isinstance(first, RecordMetadata) and isinstance(second, RecordMetadata)
+    assert (first.topic, first.partition, first.offset) == (topic, 0, 0)
+    assert (second.topic, second.partition, second.offset) == (topic, 0, 1)
+    assert first.timestamp is not None and first.timestamp > 0
+    assert cluster_ids == [AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10).cluster_id]
+    assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 2)] == [b'"alpha"', b'"beta"']
