@@ -68,6 +68,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MySqlConnector"),
     "io.debezium.connector.mariadb.MariaDbConnector":
         (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MariaDbConnector"),
+    "org.apache.kafka.connect.mirror.MirrorSourceConnector":
+        (PluginType.SOURCE, _CONNECTORS + "mirror.source_connector:MirrorSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":

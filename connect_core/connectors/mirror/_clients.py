@@ -1,0 +1,100 @@
+"""Source and target cluster clients from the connector's keys, as MirrorMaker 2 builds them (Kafka
+``MirrorConnectorConfig``).
+
+A role's settings are the cluster's (``source.cluster.*`` / ``target.cluster.*``, client connection keys only), then
+the role's (``consumer.*``, ``admin.*``, ``producer.*``), then the cluster's role (``source.consumer.*``, ...); Java
+client keys are turned into librdkafka's: ``sasl.jaas.config`` (PLAIN and SCRAM logins) into ``sasl.username`` and
+``sasl.password``, a PEM ``ssl.truststore.location`` into ``ssl.ca.location``, a PKCS12 key store as is.
+librdkafka's own names (``ssl.ca.location``, ``sasl.username``) are accepted too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from connect_core.api.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Cluster", "Role", "client_config", "cluster_prefix"]
+
+Cluster = Literal["source", "target"]
+Role = Literal["consumer", "admin", "producer"]
+
+# Kafka MirrorClientConfig.CLIENT_CONFIG_DEF keeps only connection keys of `<cluster>.cluster.*`; so do we, plus
+# librdkafka's names for the same things.
+_CONNECTION_KEYS: Final = re.compile(
+    r"bootstrap\.servers|client\.id|security\.protocol|(ssl|sasl)\..*|"
+    r"socket\.connection\.setup\.timeout\.(max\.)?ms|connections\.max\.idle\.ms|request\.timeout\.ms|"
+    r"retry\.backoff\.(max\.)?ms|reconnect\.backoff\.(max\.)?ms|metadata\.max\.age\.ms|client\.dns\.lookup")
+# Java client keys with no librdkafka counterpart (serializers are bytes here; poll sizes are the task's).
+_JAVA_ONLY: Final = frozenset({
+    "key.deserializer", "value.deserializer", "key.serializer", "value.serializer", "max.poll.records",
+    "max.poll.interval.ms", "partition.assignment.strategy", "default.api.timeout.ms", "client.dns.lookup",
+    "interceptor.classes", "metric.reporters", "metrics.num.samples", "metrics.sample.window.ms",
+    "metrics.recording.level", "sasl.login.callback.handler.class", "sasl.client.callback.handler.class",
+    "ssl.truststore.type", "ssl.truststore.password", "ssl.keystore.type", "ssl.key.password",
+    "ssl.protocol", "ssl.enabled.protocols", "ssl.trustmanager.algorithm", "ssl.keymanager.algorithm",
+    "ssl.secure.random.implementation", "ssl.engine.factory.class", "sasl.jaas.config", "sasl.kerberos.service.name",
+    "socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms", "retry.backoff.max.ms",
+    "exclude.internal.topics", "allow.auto.create.topics", "enable.auto.commit", "auto.commit.interval.ms",
+    "poll.timeout.ms",  # MirrorMaker 2's own consumer.poll.timeout.ms, which Kafka hands its consumer too
+})
+_JAAS_OPTION: Final = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def cluster_prefix(cluster: Cluster) -> str:
+    """``source.cluster.`` or ``target.cluster.``."""
+    return f"{cluster}.cluster."
+
+
+def _with_prefix(props: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {key[len(prefix):]: value for key, value in props.items() if key.startswith(prefix) and value is not None}
+
+
+def raw_settings(props: Mapping[str, str], cluster: Cluster, role: Role) -> dict[str, str]:
+    """The Java client settings of ``role`` on ``cluster``, before translation (Kafka's precedence)."""
+    settings = {key: value for key, value in _with_prefix(props, cluster_prefix(cluster)).items()
+                if _CONNECTION_KEYS.fullmatch(key)}
+    settings.update(_with_prefix(props, f"{role}."))
+    settings.update(_with_prefix(props, f"{cluster}.{role}."))
+    return settings
+
+
+def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client_id: str) -> dict[str, Any]:
+    """librdkafka settings for ``role`` on ``cluster``.
+
+    Raises:
+        ConfigError: no bootstrap servers, or a login or trust store librdkafka cannot use, naming the key.
+    """
+    java = raw_settings(props, cluster, role)
+    prefix = cluster_prefix(cluster)
+    if not java.get("bootstrap.servers", "").strip():
+        raise ConfigError(f'Missing required configuration "{prefix}bootstrap.servers" which has no default value.')
+    config: dict[str, Any] = {key: value for key, value in java.items() if key not in _JAVA_ONLY}
+    config["client.id"] = f"{java['client.id']}|{client_id}" if java.get("client.id") else client_id
+    jaas = java.get("sasl.jaas.config")
+    if jaas:
+        options = dict(_JAAS_OPTION.findall(jaas))
+        if "username" not in options or "password" not in options:
+            raise ConfigError(f"Invalid value [hidden] for configuration {prefix}sasl.jaas.config: only PLAIN and "
+                              "SCRAM logins (username=\"...\" password=\"...\") are supported")
+        config.setdefault("sasl.username", options["username"].replace('\\"', '"'))
+        config.setdefault("sasl.password", options["password"].replace('\\"', '"'))
+    truststore = config.pop("ssl.truststore.location", None)
+    if truststore:
+        if java.get("ssl.truststore.type", "JKS").upper() != "PEM":
+            raise ConfigError(f"Invalid value {truststore} for configuration {prefix}ssl.truststore.location: "
+                              f"librdkafka reads PEM trust stores only; set {prefix}ssl.truststore.type=PEM (or "
+                              f"{prefix}ssl.ca.location)")
+        config.setdefault("ssl.ca.location", truststore)
+    keystore = config.get("ssl.keystore.location")
+    if keystore and java.get("ssl.keystore.type", "JKS").upper() != "PKCS12":
+        raise ConfigError(f"Invalid value {keystore} for configuration {prefix}ssl.keystore.location: librdkafka "
+                          f"reads PKCS12 key stores only; set {prefix}ssl.keystore.type=PKCS12")
+    algorithm = config.get("ssl.endpoint.identification.algorithm")
+    if algorithm is not None:
+        config["ssl.endpoint.identification.algorithm"] = algorithm.strip().lower() or "none"
+    return config

@@ -1,0 +1,215 @@
+"""MirrorSourceTask: copy the assigned source partitions byte for byte to their remote topics (Kafka's).
+
+Each record keeps its partition, key (null too), value (tombstones too), headers and timestamp; its source partition
+is ``{"cluster", "partition", "topic"}`` and its offset ``{"offset"}``, in Kafka's shape, so the runner's transaction
+writes records and offsets together (exactly once on the target). A task resumes after the last committed offset,
+else from ``auto.offset.reset`` (earliest). Nothing sleeps: ``poll`` returns nothing once every assigned partition
+is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there.
+After the transaction commits, ``commit_record`` turns each record's written offset into offset syncs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConfigError
+from connect_core.api.header import Headers
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
+from connect_core.api.task import SourceTask, TopicPartition
+from connect_core.connectors.mirror._clients import client_config, raw_settings
+from connect_core.connectors.mirror._offsets import unwrap_offset, wrap_offset, wrap_partition
+from connect_core.connectors.mirror.config import TASK_TOPIC_PARTITIONS, MirrorSourceConfig
+
+if TYPE_CHECKING:
+    from connect_core.api.record import RecordMetadata
+    from connect_core.connectors.mirror._offset_syncs import OffsetSyncWriter
+    from connect_core.connectors.mirror._policy import ReplicationPolicy
+
+__all__ = ["MirrorSourceTask", "decode_partitions"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_POLL_RECORDS = 500  # the Java consumer's max.poll.records
+_FETCH_WAIT_S = 0.05
+WATERMARK_TIMEOUT_S = 10.0
+
+
+def decode_partitions(text: str) -> list[TopicPartition]:
+    """Kafka ``MirrorUtils.decodeTopicPartition`` of each comma-separated ``topic-partition``."""
+    out = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        topic, _, partition = item.rpartition("-")
+        out.append(TopicPartition(topic, int(partition)))
+    return out
+
+
+class MirrorSourceTask(SourceTask):
+    """Kafka ``org.apache.kafka.connect.mirror.MirrorSourceTask``."""
+
+    def __init__(self) -> None:
+        """Create a stopped task."""
+        self._consumer: Any = None
+        self._writer: OffsetSyncWriter | None = None
+        self._policy: ReplicationPolicy | None = None
+        self._alias = ""
+        self._partitions: list[TopicPartition] = []
+        self._next: dict[TopicPartition, int] = {}  # the next offset to copy, once known
+        self._max_records = DEFAULT_MAX_POLL_RECORDS
+        self._poll_timeout_s = 1.0
+        self._remote: dict[str, str] = {}
+
+    def start(self, props: dict[str, str]) -> None:
+        """Check the target is the worker's cluster, then assign the partitions at their committed offsets.
+
+        Raises:
+            ConfigError: ``target.cluster.bootstrap.servers`` is another cluster than the one this worker writes
+                to, or a client setting is bad.
+        """
+        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        config = parse_config(MirrorSourceConfig, props)
+        self._alias = config.source_cluster_alias
+        self._policy = config.policy()
+        self._partitions = decode_partitions(props.get(TASK_TOPIC_PARTITIONS, ""))
+        self._poll_timeout_s = config.consumer_poll_timeout_ms / 1000.0
+        label = config.entity_label()
+        self._check_target(props, label)
+        consumer_settings = client_config(props, "source", "consumer", f"{label}|replication-consumer")
+        self._max_records = int(raw_settings(props, "source", "consumer").get("max.poll.records",
+                                                                               DEFAULT_MAX_POLL_RECORDS))
+        consumer_settings.setdefault("group.id", f"{label}|replication-consumer")  # never joined nor committed
+        consumer_settings.setdefault("auto.offset.reset", "earliest")
+        consumer_settings.setdefault("isolation.level", "read_uncommitted")  # the Java consumer's default
+        consumer_settings["enable.auto.commit"] = False
+        consumer_settings["enable.auto.offset.store"] = False
+        if config.emit_offset_syncs_enabled:
+            from confluent_kafka import Producer
+
+            from connect_core.connectors.mirror._offset_syncs import OffsetSyncWriter
+
+            cluster = config.offset_syncs_cluster()
+            producer = Producer(client_config(props, cluster, "producer",
+                                              f"{label}|offset-syncs-{cluster}-producer"))
+            self._writer = OffsetSyncWriter(producer, config.offset_syncs_topic(), config.offset_lag_max)
+        self._consumer = Consumer(consumer_settings)
+        reset_latest = str(consumer_settings["auto.offset.reset"]).lower() in ("latest", "largest", "end")
+        assignment = []
+        reader = self.context.offset_storage_reader
+        stored = reader.offsets([wrap_partition(tp.topic, tp.partition, self._alias) for tp in self._partitions])
+        for tp in self._partitions:
+            key = tuple(sorted(wrap_partition(tp.topic, tp.partition, self._alias).items()))
+            offset = unwrap_offset(stored.get(key))
+            if offset >= 0:
+                self._next[tp] = offset + 1
+                assignment.append(KafkaPartition(tp.topic, tp.partition, offset + 1))
+            else:
+                assignment.append(KafkaPartition(tp.topic, tp.partition, OFFSET_END if reset_latest
+                                                 else OFFSET_BEGINNING))
+        self._consumer.assign(assignment)
+        log.info("%s replicating %d topic-partitions %s->%s: %s", label, len(self._partitions), self._alias,
+                 config.target_cluster_alias, self._partitions)
+
+    def _check_target(self, props: dict[str, str], label: str) -> None:
+        """MirrorMaker 2 on a Connect cluster runs on the target's workers: the worker writes the records."""
+        worker_cluster = self.context.kafka_cluster_id()
+        if worker_cluster is None:
+            return
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient(client_config(props, "target", "admin", f"{label}|replication-target-admin"))
+        try:
+            target_cluster = admin.list_topics(timeout=WATERMARK_TIMEOUT_S).cluster_id
+        except Exception as error:
+            raise ConfigError(f"Could not reach the target cluster at target.cluster.bootstrap.servers="
+                              f"{props.get('target.cluster.bootstrap.servers')}: {error}") from error
+        if target_cluster != worker_cluster:
+            raise ConfigError(
+                f"Invalid value {props.get('target.cluster.bootstrap.servers')} for configuration "
+                f"target.cluster.bootstrap.servers: it is Kafka cluster {target_cluster}, but this worker writes "
+                f"records and offsets to cluster {worker_cluster}. MirrorMaker 2 connectors run on the target "
+                "cluster's Connect workers: point target.cluster.bootstrap.servers at the worker's cluster")
+
+    def poll(self) -> list[SourceRecord]:
+        """The next records of the assigned partitions; [] once every one is read to its end."""
+        if self._consumer is None or not self._partitions:
+            return []
+        messages = self._consumer.consume(self._max_records, _FETCH_WAIT_S)
+        deadline = time.monotonic() + self._poll_timeout_s
+        while not self._records_of(messages):
+            if self._caught_up() or time.monotonic() >= deadline:
+                return []
+            messages = self._consumer.consume(self._max_records, _FETCH_WAIT_S)
+        return self._records_of(messages)
+
+    def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
+        """Records of the messages that are records (errors are logged: Kafka's task logs and polls again)."""
+        out = []
+        for message in messages:
+            error = message.error()
+            if error is not None:
+                log.warning("Failure during poll: %s", error)
+                continue
+            out.append(self._convert(message))
+        return out
+
+    def _convert(self, message: Any) -> SourceRecord:
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        self._next[TopicPartition(topic, partition)] = offset + 1
+        remote = self._remote.get(topic)
+        if remote is None:
+            assert self._policy is not None
+            remote = self._remote[topic] = self._policy.format_remote_topic(self._alias, topic)
+        headers = Headers()
+        for key, value in message.headers() or ():  # Kafka ConnectHeaders.addBytes: null takes the optional schema
+            headers.add(key, value, BYTES_SCHEMA if value is not None else OPTIONAL_BYTES_SCHEMA)
+        kind, timestamp = message.timestamp()
+        return SourceRecord(wrap_partition(topic, partition, self._alias), wrap_offset(offset), remote, partition,
+                            OPTIONAL_BYTES_SCHEMA, message.key(), BYTES_SCHEMA, message.value(),
+                            timestamp if kind and timestamp >= 0 else None, headers)
+
+    def _caught_up(self) -> bool:
+        """Whether every assigned partition is read to its end offset (asked of the broker)."""
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        positions = {(p.topic, p.partition): p.offset
+                     for p in self._consumer.position([KafkaPartition(tp.topic, tp.partition)
+                                                       for tp in self._partitions])}
+        for tp in self._partitions:
+            low, high = self._consumer.get_watermark_offsets(KafkaPartition(tp.topic, tp.partition),
+                                                             timeout=WATERMARK_TIMEOUT_S, cached=False)
+            position = max(self._next.get(tp, low), positions.get((tp.topic, tp.partition), -1))
+            if position < high:
+                return False
+        return True
+
+    def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
+        """Queue the offset sync this copied record may need (none for a record an SMT dropped)."""
+        if self._writer is None or metadata is None or record.source_partition is None:
+            return
+        source = record.source_partition
+        upstream = unwrap_offset(record.source_offset)
+        self._writer.maybe_queue(TopicPartition(source["topic"], source["partition"]), upstream, metadata.offset)
+        self._writer.fire_pending()
+
+    def commit(self) -> None:
+        """Send the delayed syncs too and wait for them (a function may be frozen once its invocation ends)."""
+        if self._writer is not None:
+            self._writer.promote_delayed()
+            self._writer.fire_pending()
+            self._writer.flush()
+
+    def stop(self) -> None:
+        """Close the consumer and the offset sync producer."""
+        consumer, self._consumer = self._consumer, None
+        writer, self._writer = self._writer, None
+        try:
+            if consumer is not None:
+                consumer.close()
+        finally:
+            if writer is not None:
+                writer.close()

@@ -1,0 +1,119 @@
+"""Run our MirrorMaker 2 connectors as the functions would: a coordinator on the target (the worker's cluster) over
+unique internal topics, and each task's invocations through ``SourceRunner``; plus readers of both clusters."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connect_core.coordinator import Coordinator, RecordingDeployer, Request, coordinator_from_settings
+from connect_core.kafka.clients import admin_client
+from connect_core.kafka.settings import KafkaClientSettings
+from connect_core.runtime.source_runner import SourceInvocationResult, SourceRunner
+from connect_core.runtime.worker import WorkerSettings
+from connect_core.storage.config import StorageConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
+CONVERTERS = {"key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
+
+
+def budget(ms: float = 30_000) -> Callable[[], float]:
+    deadline = time.monotonic() * 1000 + ms
+    return lambda: deadline - time.monotonic() * 1000
+
+
+@dataclass
+class LambdaWorker:
+    """A coordinator and a source runner on the target cluster, with internal topics of their own."""
+
+    worker: WorkerSettings
+    coordinator: Coordinator
+    runner: SourceRunner
+    prefix: str
+    runners: list[SourceRunner] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, target_bootstrap: str) -> LambdaWorker:
+        prefix = f"mm2-lc-{uuid.uuid4().hex[:8]}"
+        storage = StorageConfig(config_storage_topic=f"{prefix}-configs", offset_storage_topic=f"{prefix}-offsets",
+                                status_storage_topic=f"{prefix}-status", offset_storage_partitions=5,
+                                status_storage_partitions=2)
+        worker = WorkerSettings(KafkaClientSettings(bootstrap_servers=target_bootstrap), storage, prefix, "lc:1")
+        return cls(worker, coordinator_from_settings(worker, RecordingDeployer()), SourceRunner(worker), prefix)
+
+    def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        raw = None if body is None else json.dumps(body)
+        response = self.coordinator.handle(Request.build(method, path, "", {"Content-Type": "application/json"}, raw))
+        return response.status, response.body
+
+    def create(self, name: str, config: dict[str, str]) -> None:
+        status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
+        assert status == 201, body
+
+    def task_count(self, name: str) -> int:
+        status, body = self.rest("GET", f"/connectors/{name}/tasks")
+        assert status == 200, body
+        return len(body)
+
+    def run_tasks(self, name: str) -> list[SourceInvocationResult]:
+        """One invocation of every task of ``name``."""
+        return [self.runner.run(name, task, budget()) for task in range(self.task_count(name))]
+
+    def run_until_idle(self, name: str, rounds: int = 10) -> int:
+        """Invocations of every task until one round copies nothing; the records copied."""
+        copied = 0
+        for _ in range(rounds):
+            produced = sum(result.records for result in self.run_tasks(name))
+            copied += produced
+            if not produced:
+                return copied
+        return copied
+
+    def close(self) -> None:
+        self.runner.close()
+        admin = admin_client(self.worker.kafka)
+        doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(self.prefix)]
+        for future in (admin.delete_topics(doomed, operation_timeout=10) if doomed else {}).values():
+            future.result()
+
+
+def read_all(bootstrap: str, topic: str, *, committed: bool = True, timeout_s: float = 10.0) -> list[Any]:
+    """Every record of ``topic`` (all partitions) as confluent-kafka messages, in partition then offset order."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer
+    from confluent_kafka import TopicPartition as KafkaPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"read-{uuid.uuid4().hex}",
+                         "enable.auto.commit": False,
+                         "isolation.level": "read_committed" if committed else "read_uncommitted"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [KafkaPartition(topic, p, OFFSET_BEGINNING) for p in sorted(metadata.partitions)]
+        ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
+        consumer.assign(partitions)
+        out: list[Any] = []
+        done: set[int] = {p for p, end in ends.items() if end == 0}
+        deadline = time.monotonic() + timeout_s
+        while len(done) < len(ends) and time.monotonic() < deadline:
+            message = consumer.poll(0.2)
+            if message is None:
+                positions = consumer.position(partitions)
+                done |= {p.partition for p in positions if p.offset >= ends[p.partition]}
+                continue
+            if message.error() is None:
+                out.append(message)
+                if message.offset() + 1 >= ends[message.partition()]:
+                    done.add(message.partition())
+        return sorted(out, key=lambda m: (m.partition(), m.offset()))
+    finally:
+        consumer.close()
+
+
+def record_view(message: Any) -> tuple[Any, ...]:
+    """What a byte-for-byte copy keeps: partition, key, value, headers, timestamp."""
+    return message.partition(), message.key(), message.value(), message.headers() or [], message.timestamp()[1]
