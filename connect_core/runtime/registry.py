@@ -70,6 +70,10 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "binlog.source_connector:MariaDbConnector"),
     "org.apache.kafka.connect.mirror.MirrorSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "mirror.source_connector:MirrorSourceConnector"),
+    "org.apache.kafka.connect.mirror.MirrorCheckpointConnector":
+        (PluginType.SOURCE, _CONNECTORS + "mirror.checkpoint_connector:MirrorCheckpointConnector"),
+    "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector":
+        (PluginType.SOURCE, _CONNECTORS + "mirror.heartbeat_connector:MirrorHeartbeatConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":

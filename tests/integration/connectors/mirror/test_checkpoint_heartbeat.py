@@ -1,0 +1,140 @@
+"""MirrorCheckpointConnector and MirrorHeartbeatConnector on the runtime: checkpoints in Kafka's format, a consumer
+failing over to the target with translated offsets, active target groups left alone, heartbeats."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat
+from tests.integration.connectors.mirror._mm2 import CONVERTERS, LambdaWorker, read_all
+from tests.integration.connectors.mirror.test_source import mirror_config, produce_sample
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def lambda_worker(kafka_bootstrap: str) -> Iterator[LambdaWorker]:
+    worker = LambdaWorker.start(kafka_bootstrap)
+    yield worker
+    worker.close()
+
+
+def commit(bootstrap: str, group: str, offsets: list[TopicPartition]) -> None:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        consumer.commit(offsets=offsets, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def committed(bootstrap: str, group: str, partitions: list[TopicPartition]) -> list[tuple[int, int, str | None]]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        return [(tp.partition, tp.offset, tp.metadata) for tp in consumer.committed(partitions, timeout=10)]
+    finally:
+        consumer.close()
+
+
+def test_a_group_fails_over_to_the_target_at_its_translated_offsets(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str,
+) -> None:
+    alias = f"c{uuid.uuid4().hex[:6]}"
+    topic, group = f"mm2-{alias}-orders", f"mm2-{alias}-app"
+    produce_sample(kafka2_bootstrap, topic)  # partition 0: offsets 0-6, partition 1: 0-2
+    commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 3, metadata="stopped at 3"), TopicPartition(topic, 1, 3)])
+    source = f"{alias}-source"
+    lambda_worker.create(source, mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"))
+    assert lambda_worker.run_until_idle(source) == 10
+    checkpoints = f"{alias}-checkpoints"
+    lambda_worker.create(checkpoints, {
+        **mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"),
+        "connector.class": "MirrorCheckpointConnector", "groups": f"mm2-{alias}-.*",
+        "checkpoints.topic.replication.factor": "1", "emit.checkpoints.interval.seconds": "1",
+        "sync.group.offsets.enabled": "true", "sync.group.offsets.interval.seconds": "1"})
+    assert lambda_worker.task_count(checkpoints) == 1
+    assert lambda_worker.run_tasks(checkpoints)[0].records == 2
+
+    remote = f"{alias}.{topic}"
+    decoded = sorted(Checkpoint.decode(m.key(), m.value())
+                     for m in read_all(kafka_bootstrap, f"{alias}.checkpoints.internal"))
+    # syncs (0->0), (6->6) and (0->0), (2->2): a group mid-partition re-reads from the sync below it, one at the end
+    # of the copied records gets the exact end
+    assert decoded == [Checkpoint(group, remote, 0, 3, 1, "stopped at 3"), Checkpoint(group, remote, 1, 3, 3, "")]
+    assert committed(kafka_bootstrap, group, [TopicPartition(remote, 0), TopicPartition(remote, 1)]) == \
+        [(0, 1, "stopped at 3"), (1, 3, "")]
+
+    # the consumer fails over: it skips nothing it had not read upstream, and re-reads only offsets 1-2
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest"})
+    consumer.subscribe([remote])
+    seen = []
+    try:
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                seen.append((message.partition(), message.offset()))
+            if len(seen) >= 6:
+                break
+    finally:
+        consumer.close()
+    assert sorted(seen) == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6)]
+
+    # unchanged upstream: the next invocation emits nothing new
+    assert lambda_worker.run_tasks(checkpoints)[0].records == 0
+
+
+def test_a_group_active_on_the_target_is_never_moved(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str,
+) -> None:
+    alias = f"c{uuid.uuid4().hex[:6]}"
+    topic, group = f"mm2-{alias}-orders", f"mm2-{alias}-live"
+    produce_sample(kafka2_bootstrap, topic, partitions=1)
+    commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 7)])
+    source = f"{alias}-source"
+    lambda_worker.create(source, mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"))
+    assert lambda_worker.run_until_idle(source) == 7
+    remote = f"{alias}.{topic}"
+    active = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group, "enable.auto.commit": False,
+                       "auto.offset.reset": "earliest"})
+    active.subscribe([remote])
+    try:
+        for _ in range(40):  # joined and reading: the group is STABLE on the target
+            active.poll(0.5)
+            if active.assignment():
+                break
+        checkpoints = f"{alias}-checkpoints"
+        lambda_worker.create(checkpoints, {
+            **mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"),
+            "connector.class": "org.apache.kafka.connect.mirror.MirrorCheckpointConnector", "groups": group,
+            "checkpoints.topic.replication.factor": "1", "sync.group.offsets.enabled": "true"})
+        assert lambda_worker.run_tasks(checkpoints)[0].records == 1
+        assert committed(kafka_bootstrap, group, [TopicPartition(remote, 0)])[0][1] < 0  # nothing written
+    finally:
+        active.close()
+
+
+def test_heartbeats_in_kafkas_format(lambda_worker: LambdaWorker, kafka_bootstrap: str,
+                                     kafka2_bootstrap: str) -> None:
+    alias = f"h{uuid.uuid4().hex[:6]}"
+    name = f"{alias}-heartbeats"
+    lambda_worker.create(name, {
+        "connector.class": "MirrorHeartbeat", "source.cluster.alias": alias, "target.cluster.alias": f"t{alias}",
+        "source.cluster.bootstrap.servers": kafka2_bootstrap, "target.cluster.bootstrap.servers": kafka_bootstrap,
+        "heartbeats.topic.replication.factor": "1", "emit.heartbeats.interval.seconds": "1", **CONVERTERS})
+    assert lambda_worker.run_tasks(name)[0].records == 1
+    assert lambda_worker.run_tasks(name)[0].records == 0  # not due yet
+    mine = [m for m in read_all(kafka_bootstrap, "heartbeats") if Heartbeat.decode(m.key(), m.value())[0] == alias]
+    assert len(mine) == 1
+    heartbeat = Heartbeat.decode(mine[0].key(), mine[0].value())
+    assert heartbeat.target_cluster_alias == f"t{alias}" and heartbeat.timestamp == mine[0].timestamp()[1]
+    assert mine[0].value()[:2] == b"\x00\x00"
+    offsets = lambda_worker.rest("GET", f"/connectors/{name}/offsets")[1]["offsets"]
+    assert offsets == [{"partition": {"sourceClusterAlias": alias, "targetClusterAlias": f"t{alias}"},
+                        "offset": {"offset": 0}}]
