@@ -140,7 +140,10 @@ class MirrorCheckpointTask(SourceTask):
         if self._config.sync_group_offsets_enabled and (
                 self._last_sync is None or now - self._last_sync >= self._config.sync_group_offsets_interval_seconds):
             self._last_sync = now
-            self._sync_group_offsets()
+            try:
+                self._sync_group_offsets()
+            except Exception:  # Kafka's scheduler logs a failed sync and tries again at the next interval
+                log.exception("Syncing the consumer group offsets to %s failed", self._config.target_cluster_alias)
         return records
 
     def _records_for_group(self, group: str, timestamp: int) -> list[SourceRecord]:
@@ -204,7 +207,9 @@ class MirrorCheckpointTask(SourceTask):
             if state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
                 continue  # active on the target (or unknown): never moved
             current = _group_offsets(self._target_admin, group) if state == ConsumerGroupState.EMPTY else {}
-            wanted = [KafkaPartition(c.topic, c.partition, c.downstream_offset, metadata=c.metadata)
+            # empty metadata left out: librdkafka would store "" as one NUL byte, Kafka's client stores ""
+            wanted = [KafkaPartition(c.topic, c.partition, c.downstream_offset, metadata=c.metadata) if c.metadata
+                      else KafkaPartition(c.topic, c.partition, c.downstream_offset)
                       for tp, c in sorted(self._checkpoints[group].items())
                       if tp not in current or current[tp][0] < c.downstream_offset]
             if not wanted:

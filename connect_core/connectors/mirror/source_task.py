@@ -4,7 +4,8 @@ Each record keeps its partition, key (null too), value (tombstones too), headers
 is ``{"cluster", "partition", "topic"}`` and its offset ``{"offset"}``, in Kafka's shape, so the runner's transaction
 writes records and offsets together (exactly once on the target). A task resumes after the last committed offset,
 else from ``auto.offset.reset`` (earliest). Nothing sleeps: ``poll`` returns nothing once every assigned partition
-is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there.
+is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there (a new
+consumer, still connecting, longer).
 After the transaction commits, ``commit_record`` turns each record's written offset into offset syncs.
 """
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_POLL_RECORDS = 500  # the Java consumer's max.poll.records
 _FETCH_WAIT_S = 0.05
 WATERMARK_TIMEOUT_S = 10.0
+COLD_FETCH_WAIT_S = 20.0  # a new consumer's first records: connections, metadata, the first fetch
 
 
 def decode_partitions(text: str) -> list[TopicPartition]:
@@ -61,6 +63,7 @@ class MirrorSourceTask(SourceTask):
         self._max_records = DEFAULT_MAX_POLL_RECORDS
         self._poll_timeout_s = 1.0
         self._remote: dict[str, str] = {}
+        self._fetched = False  # whether any record came since the consumer was assigned
 
     def start(self, props: dict[str, str]) -> None:
         """Check the target is the worker's cluster, then assign the partitions at their committed offsets.
@@ -138,13 +141,19 @@ class MirrorSourceTask(SourceTask):
         """The next records of the assigned partitions; [] once every one is read to its end."""
         if self._consumer is None or not self._partitions:
             return []
-        messages = self._consumer.consume(self._max_records, _FETCH_WAIT_S)
-        deadline = time.monotonic() + self._poll_timeout_s
-        while not self._records_of(messages):
-            if self._caught_up() or time.monotonic() >= deadline:
-                return []
-            messages = self._consumer.consume(self._max_records, _FETCH_WAIT_S)
-        return self._records_of(messages)
+        records = self._records_of(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
+        if records:
+            return records
+        behind = self._behind()
+        # a consumer that has fetched nothing yet is still connecting: it gets longer than consumer.poll.timeout.ms
+        wait_s = self._poll_timeout_s if self._fetched else max(self._poll_timeout_s, COLD_FETCH_WAIT_S)
+        deadline = time.monotonic() + wait_s
+        while behind and time.monotonic() < deadline:
+            records = self._records_of(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
+            if records:
+                return records
+            behind = self._still_behind(behind)
+        return []
 
     def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
         """Records of the messages that are records (errors are logged: Kafka's task logs and polls again)."""
@@ -160,6 +169,7 @@ class MirrorSourceTask(SourceTask):
     def _convert(self, message: Any) -> SourceRecord:
         topic, partition, offset = message.topic(), message.partition(), message.offset()
         self._next[TopicPartition(topic, partition)] = offset + 1
+        self._fetched = True
         remote = self._remote.get(topic)
         if remote is None:
             assert self._policy is not None
@@ -172,20 +182,30 @@ class MirrorSourceTask(SourceTask):
                             OPTIONAL_BYTES_SCHEMA, message.key(), BYTES_SCHEMA, message.value(),
                             timestamp if kind and timestamp >= 0 else None, headers)
 
-    def _caught_up(self) -> bool:
-        """Whether every assigned partition is read to its end offset (asked of the broker)."""
+    def _behind(self) -> dict[TopicPartition, int]:
+        """The assigned partitions not read to their end offset (asked of the broker), and those end offsets."""
         from confluent_kafka import TopicPartition as KafkaPartition
 
-        positions = {(p.topic, p.partition): p.offset
-                     for p in self._consumer.position([KafkaPartition(tp.topic, tp.partition)
-                                                       for tp in self._partitions])}
+        positions = self._positions()
+        behind = {}
         for tp in self._partitions:
             low, high = self._consumer.get_watermark_offsets(KafkaPartition(tp.topic, tp.partition),
                                                              timeout=WATERMARK_TIMEOUT_S, cached=False)
-            position = max(self._next.get(tp, low), positions.get((tp.topic, tp.partition), -1))
-            if position < high:
-                return False
-        return True
+            if max(self._next.get(tp, low), positions.get(tp, -1)) < high:
+                behind[tp] = high
+        return behind
+
+    def _still_behind(self, behind: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """``behind`` less the partitions whose position reached the end offset noted (past markers too)."""
+        positions = self._positions()
+        return {tp: end for tp, end in behind.items() if max(self._next.get(tp, -1), positions.get(tp, -1)) < end}
+
+    def _positions(self) -> dict[TopicPartition, int]:
+        """The consumer's positions: past transaction markers, which no record shows."""
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        found = self._consumer.position([KafkaPartition(tp.topic, tp.partition) for tp in self._partitions])
+        return {TopicPartition(p.topic, p.partition): p.offset for p in found}
 
     def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
         """Queue the offset sync this copied record may need (none for a record an SMT dropped)."""

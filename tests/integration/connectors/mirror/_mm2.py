@@ -9,6 +9,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from connect_core.coordinator import Coordinator, RecordingDeployer, Request, coordinator_from_settings
 from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
@@ -19,6 +22,7 @@ from connect_core.storage.config import StorageConfig
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+MIRROR_SOURCE = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 CONVERTERS = {"key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
 
@@ -117,3 +121,26 @@ def read_all(bootstrap: str, topic: str, *, committed: bool = True, timeout_s: f
 def record_view(message: Any) -> tuple[Any, ...]:
     """What a byte-for-byte copy keeps: partition, key, value, headers, timestamp."""
     return message.partition(), message.key(), message.value(), message.headers() or [], message.timestamp()[1]
+
+
+def produce_sample(bootstrap: str, topic: str, partitions: int = 2) -> None:
+    """Records with every shape a copy must keep: null keys, tombstones, repeated/empty/null headers, timestamps."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive: a dropped client fails its futures
+    admin.create_topics([NewTopic(
+        topic, num_partitions=partitions, replication_factor=1,
+        config={"retention.ms": "7200000", "min.insync.replicas": "1", "cleanup.policy": "delete"})])[topic].result(30)
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in range(7):
+        producer.produce(topic, key=f"k{i}".encode() if i % 3 else None, value=None if i == 4 else f"v{i}".encode(),
+                         partition=0, timestamp=1_700_000_000_000 + i,
+                         headers=[("h", b"1"), ("h", b"2"), ("empty", b""), ("null", None)] if i % 2 else None)
+    for i in range(3):
+        producer.produce(topic, key=b"p1", value=bytes([i, 0, 255]), partition=1, timestamp=1_700_000_100_000 + i)
+    producer.flush(30)
+
+
+def mirror_config(alias: str, source: str, target: str, topics: str, **extra: str) -> dict[str, str]:
+    return {"connector.class": MIRROR_SOURCE, "source.cluster.alias": alias, "target.cluster.alias": f"t{alias}",
+            "source.cluster.bootstrap.servers": source, "target.cluster.bootstrap.servers": target,
+            "topics": topics, "replication.factor": "1", "offset-syncs.topic.replication.factor": "1",
+            "sync.topic.acls.enabled": "false", "tasks.max": "2", **CONVERTERS, **extra}

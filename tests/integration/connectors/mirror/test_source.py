@@ -8,47 +8,27 @@ from typing import TYPE_CHECKING
 
 import pytest
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions
 
 from connect_core.connectors.mirror._formats import OffsetSync
-from tests.integration.connectors.mirror._mm2 import CONVERTERS, LambdaWorker, read_all, record_view
+from tests.integration.connectors.mirror._mm2 import (
+    LambdaWorker,
+    mirror_config,
+    produce_sample,
+    read_all,
+    record_view,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 
-MIRROR_SOURCE = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
-
-
 @pytest.fixture
 def lambda_worker(kafka_bootstrap: str) -> Iterator[LambdaWorker]:
     worker = LambdaWorker.start(kafka_bootstrap)
     yield worker
     worker.close()
-
-
-def produce_sample(bootstrap: str, topic: str, partitions: int = 2) -> None:
-    """Records with every shape a copy must keep: null keys, tombstones, repeated/empty/null headers, timestamps."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive: a dropped client fails its futures
-    admin.create_topics([NewTopic(
-        topic, num_partitions=partitions, replication_factor=1,
-        config={"retention.ms": "7200000", "min.insync.replicas": "1", "cleanup.policy": "delete"})])[topic].result(30)
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for i in range(7):
-        producer.produce(topic, key=f"k{i}".encode() if i % 3 else None, value=None if i == 4 else f"v{i}".encode(),
-                         partition=0, timestamp=1_700_000_000_000 + i,
-                         headers=[("h", b"1"), ("h", b"2"), ("empty", b""), ("null", None)] if i % 2 else None)
-    for i in range(3):
-        producer.produce(topic, key=b"p1", value=bytes([i, 0, 255]), partition=1, timestamp=1_700_000_100_000 + i)
-    producer.flush(30)
-
-
-def mirror_config(alias: str, source: str, target: str, topics: str, **extra: str) -> dict[str, str]:
-    return {"connector.class": MIRROR_SOURCE, "source.cluster.alias": alias, "target.cluster.alias": f"t{alias}",
-            "source.cluster.bootstrap.servers": source, "target.cluster.bootstrap.servers": target,
-            "topics": topics, "replication.factor": "1", "offset-syncs.topic.replication.factor": "1",
-            "sync.topic.acls.enabled": "false", "tasks.max": "2", **CONVERTERS, **extra}
 
 
 def test_records_are_copied_byte_for_byte_with_kafkas_offsets_and_offset_syncs(
