@@ -40,6 +40,12 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     # the archive's files are found by their names whatever the sink's partitioner; a partitioner the sink does not
     # have is refused, so a restore never silently reads a layout it cannot
     ("S3SourceConfig", "partitioner.class"): ("com.example.MyPartitioner", "Supported:"),
+    **{(model, "forwarding.admin.class"): ("com.example.Custom", "only org.apache.kafka.")
+       for model in ("MirrorSourceConfig", "MirrorCheckpointConfig", "MirrorHeartbeatConfig")},
+    **{(model, "topic.filter.class"): ("com.example.Custom", "only org.apache.kafka.")
+       for model in ("MirrorSourceConfig", "MirrorCheckpointConfig")},
+    ("MirrorSourceConfig", "config.property.filter.class"): ("com.example.Custom", "only org.apache.kafka."),
+    ("MirrorCheckpointConfig", "group.filter.class"): ("com.example.Custom", "only org.apache.kafka."),
 }
 
 # key -> a value other than its default: validate must warn that the key has no effect here (``no_effect``)
@@ -56,6 +62,8 @@ IGNORED: dict[tuple[str, str], str] = {
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "changeit",
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"): "changeit",
     ("HttpSinkConfig", "https.ssl.enabled"): "true",
+    ("MirrorSourceConfig", "sync.topic.acls.enabled"): "false",
+    ("MirrorSourceConfig", "sync.topic.acls.interval.seconds"): "60",
 }
 
 # key -> where it is read, when that is outside the plugin's package

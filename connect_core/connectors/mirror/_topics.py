@@ -23,24 +23,25 @@ __all__ = ["RemoteTopics", "create_compacted_topic"]
 
 log = logging.getLogger(__name__)
 
-ADMIN_TIMEOUT_S = 30.0
+DEFAULT_ADMIN_TIMEOUT_S = 60.0  # admin.timeout.ms's default
 
 
-def _result(future: Any, what: str) -> Any:
+def _result(future: Any, what: str, timeout_s: float) -> Any:
     try:
-        return future.result(timeout=ADMIN_TIMEOUT_S)
+        return future.result(timeout=timeout_s)
     except Exception as error:
         raise RetriableError(f"Could not {what}: {error}") from error
 
 
-def _partitions(admin: Any, topics: set[str] | None = None) -> dict[str, int]:
-    """Topic -> partition count, of every topic (or of ``topics``)."""
-    metadata = admin.list_topics(timeout=ADMIN_TIMEOUT_S)
+def _partitions(admin: Any, timeout_s: float) -> dict[str, int]:
+    """Topic -> partition count, of every topic."""
+    metadata = admin.list_topics(timeout=timeout_s)
     return {name: len(topic.partitions) for name, topic in metadata.topics.items()
-            if topic.error is None and (topics is None or name in topics)}
+            if topic.error is None}
 
 
-def create_compacted_topic(admin: Any, topic: str, replication_factor: int, cluster: str) -> None:
+def create_compacted_topic(admin: Any, topic: str, replication_factor: int, cluster: str,
+                           timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> None:
     """A single-partition compacted topic (Kafka ``MirrorUtils.createSinglePartitionCompactedTopic``); one that
     exists already is left alone."""
     from confluent_kafka import KafkaError
@@ -49,7 +50,7 @@ def create_compacted_topic(admin: Any, topic: str, replication_factor: int, clus
     new = NewTopic(topic, num_partitions=1, replication_factor=replication_factor,
                    config={"cleanup.policy": "compact"})
     try:
-        admin.create_topics([new])[topic].result(timeout=ADMIN_TIMEOUT_S)
+        admin.create_topics([new])[topic].result(timeout=timeout_s)
         log.info("Created topic '%s' on the %s cluster", topic, cluster)
     except Exception as error:
         code = error.args[0].code() if error.args and hasattr(error.args[0], "code") else None
@@ -65,8 +66,10 @@ class RemoteTopics:
     def __init__(self, source_admin: Any, target_admin: Any, *, source_alias: str, target_alias: str,
                  policy: ReplicationPolicy, topic_filter: NameFilter, property_filter: NameFilter,
                  heartbeats_replication: bool, replication_factor: int, use_source_defaults: bool,
-                 checkpoints_topic: str) -> None:
-        """Keep the clients and rules; nothing is read yet."""
+                 checkpoints_topic: str, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> None:
+        """Keep the clients and rules; nothing is read yet. ``timeout_s`` bounds each admin call
+        (``admin.timeout.ms``)."""
+        self.timeout_s = timeout_s
         self.source_admin = source_admin
         self.target_admin = target_admin
         self.source_alias = source_alias
@@ -100,12 +103,12 @@ class RemoteTopics:
 
     def source_partitions(self) -> list[TopicPartition]:
         """The partitions to replicate, ordered by topic and partition."""
-        counts = {t: n for t, n in _partitions(self.source_admin).items() if self.should_replicate(t)}
+        counts = {t: n for t, n in _partitions(self.source_admin, self.timeout_s).items() if self.should_replicate(t)}
         return [TopicPartition(t, p) for t in sorted(counts) for p in range(counts[t])]
 
     def target_partition_counts(self) -> dict[str, int]:
         """Remote topics on the target that came from this source, and their partition counts."""
-        return {t: n for t, n in _partitions(self.target_admin).items()
+        return {t: n for t, n in _partitions(self.target_admin, self.timeout_s).items()
                 if self.policy.topic_source(t) == self.source_alias and t != self.checkpoints_topic}
 
     def create_missing(self, source_partitions: list[TopicPartition]) -> None:
@@ -125,7 +128,7 @@ class RemoteTopics:
                                config=self._target_config(configs[t], incremental=False)) for t in new]
             for name, future in self.target_admin.create_topics(topics).items():
                 try:
-                    future.result(timeout=ADMIN_TIMEOUT_S)
+                    future.result(timeout=self.timeout_s)
                     log.info("Created remote topic %s on %s", name, self.target_alias)
                 except Exception as error:  # Kafka logs and goes on (created meanwhile, by another instance)
                     log.warning("Could not create topic %s: %s", name, error)
@@ -134,7 +137,7 @@ class RemoteTopics:
         if grown:
             for name, future in self.target_admin.create_partitions(grown).items():
                 try:
-                    future.result(timeout=ADMIN_TIMEOUT_S)
+                    future.result(timeout=self.timeout_s)
                     log.info("Increased size of %s on %s", name, self.target_alias)
                 except Exception as error:  # InvalidPartitions: grown meanwhile, which is normal
                     log.warning("Could not create topic-partitions for %s: %s", name, error)
@@ -154,7 +157,7 @@ class RemoteTopics:
             resources.append(ConfigResource("TOPIC", self.remote(topic), incremental_configs=entries))
         for resource, future in self.target_admin.incremental_alter_configs(resources).items():
             try:
-                future.result(timeout=ADMIN_TIMEOUT_S)
+                future.result(timeout=self.timeout_s)
             except Exception as error:  # Kafka logs and goes on
                 log.warning("Could not alter configuration of topic %s: %s", resource.name, error)
 
@@ -162,7 +165,8 @@ class RemoteTopics:
         from confluent_kafka.admin import ConfigResource
 
         futures = self.source_admin.describe_configs([ConfigResource("TOPIC", t) for t in topics])
-        return {resource.name: _result(future, f"describe configs of topic {resource.name} on {self.source_alias}")
+        return {resource.name: _result(future, f"describe configs of topic {resource.name} on {self.source_alias}",
+                                       self.timeout_s)
                 for resource, future in futures.items()}
 
     def _kept(self, entry: Any, incremental: bool) -> bool:

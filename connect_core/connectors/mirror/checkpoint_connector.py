@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MirrorCheckpointConnector", "group_partitions"]
 
-ADMIN_TIMEOUT_S = 30.0
-
-
 def group_partitions(items: list[str], groups: int) -> list[list[str]]:
     """Kafka ``ConnectorUtils.groupPartitions``: contiguous runs, the first ``len % groups`` one longer."""
     per, extra = divmod(len(items), groups)
@@ -45,13 +42,14 @@ def find_groups(config: MirrorCheckpointConfig, props: dict[str, str]) -> list[s
 
     admin = AdminClient(client_config(props, "source", "admin", f"{config.entity_label()}|checkpoint-source-admin"))
     group_filter, topic_filter = config.group_filter(), config.topic_filter()
-    listing = admin.list_consumer_groups(request_timeout=ADMIN_TIMEOUT_S).result(ADMIN_TIMEOUT_S)
+    timeout_s = config.admin_timeout_ms / 1000.0
+    listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout_s)
     candidates = sorted(g.group_id for g in listing.valid if group_filter.accepts(g.group_id))
     chosen = []
     for group in candidates:  # one group per request (librdkafka's list_consumer_group_offsets takes one)
         future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                                   request_timeout=ADMIN_TIMEOUT_S)[group]
-        partitions = future.result(ADMIN_TIMEOUT_S).topic_partitions or []
+                                                   request_timeout=timeout_s)[group]
+        partitions = future.result(timeout_s).topic_partitions or []
         if any(topic_filter.accepts(tp.topic) for tp in partitions):
             chosen.append(group)
     return chosen
@@ -108,7 +106,7 @@ class MirrorCheckpointConnector(SourceConnector):
             target = AdminClient(client_config(props, "target", "admin",
                                                f"{config.entity_label()}|checkpoint-target-admin"))
             create_compacted_topic(target, config.checkpoints_topic(), config.checkpoints_topic_replication_factor,
-                                   "target")
+                                   "target", config.admin_timeout_ms / 1000.0)
             self._groups = find_groups(config, self._props)
         except ConnectError:
             raise

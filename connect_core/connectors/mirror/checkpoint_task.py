@@ -36,18 +36,17 @@ __all__ = ["MirrorCheckpointTask"]
 
 log = logging.getLogger(__name__)
 
-ADMIN_TIMEOUT_S = 30.0
 Offsets = dict[TopicPartition, tuple[int, str]]
 
 
-def _group_offsets(admin: Any, group: str) -> Offsets:
+def _group_offsets(admin: Any, group: str, timeout_s: float) -> Offsets:
     """A group's committed offsets and metadata (none for a group without offsets)."""
     from confluent_kafka import ConsumerGroupTopicPartitions
 
     future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                               request_timeout=ADMIN_TIMEOUT_S)[group]
+                                               request_timeout=timeout_s)[group]
     return {TopicPartition(tp.topic, tp.partition): (tp.offset, tp.metadata or "")
-            for tp in future.result(ADMIN_TIMEOUT_S).topic_partitions or [] if tp.offset >= 0}
+            for tp in future.result(timeout_s).topic_partitions or [] if tp.offset >= 0}
 
 
 class MirrorCheckpointTask(SourceTask):
@@ -66,6 +65,7 @@ class MirrorCheckpointTask(SourceTask):
         self._topic_filter: NameFilter | None = None
         self._last_emit: float | None = None
         self._last_sync: float | None = None
+        self._timeout_s = 60.0  # admin.timeout.ms
 
     def start(self, props: dict[str, str]) -> None:
         """Read the checkpoints already emitted, then every offset sync."""
@@ -76,6 +76,7 @@ class MirrorCheckpointTask(SourceTask):
         config = self._config = parse_config(MirrorCheckpointConfig, props)
         self._policy, self._topic_filter = config.policy(), config.topic_filter()
         self._groups = [g for g in props.get(TASK_CONSUMER_GROUPS, "").split(",") if g]
+        self._timeout_s = config.admin_timeout_ms / 1000.0
         label = config.entity_label()
         self._source_admin = AdminClient(client_config(props, "source", "admin", f"{label}|checkpoint-source-admin"))
         self._target_admin = AdminClient(client_config(props, "target", "admin", f"{label}|checkpoint-target-admin"))
@@ -148,7 +149,7 @@ class MirrorCheckpointTask(SourceTask):
 
     def _records_for_group(self, group: str, timestamp: int) -> list[SourceRecord]:
         try:
-            upstream = _group_offsets(self._source_admin, group)
+            upstream = _group_offsets(self._source_admin, group, self._timeout_s)
         except Exception:
             log.exception("Error querying offsets for consumer group %s on cluster %s", group,
                           self._config.source_cluster_alias if self._config else "?")
@@ -197,16 +198,17 @@ class MirrorCheckpointTask(SourceTask):
             return
         states = {}
         for group, future in self._target_admin.describe_consumer_groups(
-                groups, request_timeout=ADMIN_TIMEOUT_S).items():
+                groups, request_timeout=self._timeout_s).items():
             try:
-                states[group] = future.result(ADMIN_TIMEOUT_S).state
+                states[group] = future.result(self._timeout_s).state
             except Exception:
                 log.exception("Error querying for consumer group %s on the target", group)
         for group in groups:
             state = states.get(group)
             if state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
                 continue  # active on the target (or unknown): never moved
-            current = _group_offsets(self._target_admin, group) if state == ConsumerGroupState.EMPTY else {}
+            empty = state == ConsumerGroupState.EMPTY
+            current = _group_offsets(self._target_admin, group, self._timeout_s) if empty else {}
             # empty metadata left out: librdkafka would store "" as one NUL byte, Kafka's client stores ""
             wanted = [KafkaPartition(c.topic, c.partition, c.downstream_offset, metadata=c.metadata) if c.metadata
                       else KafkaPartition(c.topic, c.partition, c.downstream_offset)
@@ -215,9 +217,9 @@ class MirrorCheckpointTask(SourceTask):
             if not wanted:
                 continue
             future = self._target_admin.alter_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(group, wanted)], request_timeout=ADMIN_TIMEOUT_S)[group]
+                [ConsumerGroupTopicPartitions(group, wanted)], request_timeout=self._timeout_s)[group]
             try:
-                future.result(ADMIN_TIMEOUT_S)
+                future.result(self._timeout_s)
             except Exception as error:  # e.g. a consumer joined meanwhile (UNKNOWN_MEMBER_ID): Kafka logs it too
                 log.warning("Unable to sync offsets for consumer group %s: %s", group, error)
 

@@ -83,6 +83,23 @@ class MirrorConnectorConfig(BaseModel):
         "forwarding.admin.class", "org.apache.kafka.clients.admin.ForwardingAdmin",
         "Class which extends ForwardingAdmin to define custom cluster resource management (topics, configs, etc).",
         type="CLASS", importance="LOW", validator=_default_class("org.apache.kafka.clients.admin.ForwardingAdmin"))
+    def policy(self) -> ReplicationPolicy:
+        """The configured replication policy."""
+        return policy_for(self.replication_policy_class, self.replication_policy_separator,
+                          self.internal_topic_separator_enabled, self.source_cluster_alias)
+
+    def checkpoints_topic(self) -> str:
+        """``<source alias>.checkpoints.internal`` (on the target)."""
+        return self.policy().checkpoints_topic(self.source_cluster_alias)
+
+    def entity_label(self) -> str:
+        """Kafka's client id stem: ``<source>-><target>|<connector>``."""
+        return f"{self.source_cluster_alias}->{self.target_cluster_alias}|{self.name}"
+
+
+class _ReplicatingConfig(MirrorConnectorConfig):
+    """Keys of the connectors that follow topics and offset syncs (source and checkpoint, not heartbeat)."""
+
     offset_syncs_topic_location: str = _key(
         "offset-syncs.topic.location", SOURCE, "The location (source/target) of the offset-syncs topic.",
         importance="LOW", validator=valid_string(SOURCE, TARGET))
@@ -95,11 +112,6 @@ class MirrorConnectorConfig(BaseModel):
     topic_filter_class: str = _key("topic.filter.class", _DEFAULT_TOPIC_FILTER,
                                    "TopicFilter to use. Selects topics to replicate.", type="CLASS", importance="LOW",
                                    validator=_default_class(_DEFAULT_TOPIC_FILTER))
-
-    def policy(self) -> ReplicationPolicy:
-        """The configured replication policy."""
-        return policy_for(self.replication_policy_class, self.replication_policy_separator,
-                          self.internal_topic_separator_enabled, self.source_cluster_alias)
 
     def topic_filter(self) -> NameFilter:
         """``topics`` / ``topics.exclude``."""
@@ -115,16 +127,8 @@ class MirrorConnectorConfig(BaseModel):
         other = self.target_cluster_alias if self.offset_syncs_topic_location == SOURCE else self.source_cluster_alias
         return self.policy().offset_syncs_topic(other)
 
-    def checkpoints_topic(self) -> str:
-        """``<source alias>.checkpoints.internal`` (on the target)."""
-        return self.policy().checkpoints_topic(self.source_cluster_alias)
 
-    def entity_label(self) -> str:
-        """Kafka's client id stem: ``<source>-><target>|<connector>``."""
-        return f"{self.source_cluster_alias}->{self.target_cluster_alias}|{self.name}"
-
-
-class MirrorSourceConfig(MirrorConnectorConfig):
+class MirrorSourceConfig(_ReplicatingConfig):
     """Keys of ``MirrorSourceConnector`` (Kafka ``MirrorSourceConfig``)."""
 
     config_properties_exclude: list[str] = _key(
@@ -156,8 +160,9 @@ class MirrorSourceConfig(MirrorConnectorConfig):
         "sync.topic.acls.enabled", True,
         "Whether to periodically configure remote topic ACLs to match their corresponding upstream topics.",
         importance="LOW", no_effect="topic ACLs are not synced (README, MirrorMaker 2)")
-    sync_topic_acls_interval_seconds: int = _seconds("sync.topic.acls.interval.seconds", 600,
-                                                     "Frequency of topic ACL sync.")
+    sync_topic_acls_interval_seconds: int = _key("sync.topic.acls.interval.seconds", 600,
+                                                 "Frequency of topic ACL sync.", type="LONG", importance="LOW",
+                                                 no_effect="topic ACLs are not synced (README, MirrorMaker 2)")
     replication_factor: int = _key("replication.factor", 2, "Replication factor for newly created remote topics.",
                                    importance="LOW")
     offset_syncs_topic_replication_factor: int = _key(
@@ -180,7 +185,7 @@ class MirrorSourceConfig(MirrorConnectorConfig):
                           compile_pattern_list("config.properties.exclude", self.config_properties_exclude))
 
 
-class MirrorCheckpointConfig(MirrorConnectorConfig):
+class MirrorCheckpointConfig(_ReplicatingConfig):
     """Keys of ``MirrorCheckpointConnector`` (Kafka ``MirrorCheckpointConfig``)."""
 
     groups: list[str] = _key("groups", [".*"], "Consumer groups to replicate. Supports comma-separated group IDs and "

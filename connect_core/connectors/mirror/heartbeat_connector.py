@@ -39,7 +39,7 @@ class MirrorHeartbeatConnector(SourceConnector):
         admin = AdminClient(client_config(props, "target", "admin",
                                           f"{config.entity_label()}|heartbeats-target-admin"))
         create_compacted_topic(admin, config.policy().heartbeats_topic(), config.heartbeats_topic_replication_factor,
-                               "target")
+                               "target", config.admin_timeout_ms / 1000.0)
 
     def task_class(self) -> type[Task]:
         """``MirrorHeartbeatTask``."""

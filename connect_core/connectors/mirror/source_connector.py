@@ -50,7 +50,8 @@ def remote_topics(config: MirrorSourceConfig, props: dict[str, str]) -> RemoteTo
         source_alias=config.source_cluster_alias, target_alias=config.target_cluster_alias, policy=config.policy(),
         topic_filter=config.topic_filter(), property_filter=config.property_filter(),
         heartbeats_replication=config.heartbeats_replication_enabled, replication_factor=config.replication_factor,
-        use_source_defaults=config.use_defaults_from == SOURCE, checkpoints_topic=config.checkpoints_topic())
+        use_source_defaults=config.use_defaults_from == SOURCE, checkpoints_topic=config.checkpoints_topic(),
+        timeout_s=config.admin_timeout_ms / 1000.0)
 
 
 class MirrorSourceConnector(SourceConnector):
@@ -86,7 +87,7 @@ class MirrorSourceConnector(SourceConnector):
             admin = AdminClient(client_config(self._props, cluster, "admin",
                                               f"{config.entity_label()}|offset-syncs-{cluster}-admin"))
             create_compacted_topic(admin, config.offset_syncs_topic(), config.offset_syncs_topic_replication_factor,
-                                   cluster)
+                                   cluster, config.admin_timeout_ms / 1000.0)
         try:
             self._partitions = topics.source_partitions()
             topics.create_missing(self._partitions)
