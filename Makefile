@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the seed scenario end to end (MariaDB -> Kafka -> CRM table, S3, OpenSearch; FileStream pair).
+## The main job: the seed scenario end to end (MariaDB -> Kafka -> CRM table, S3, OpenSearch; FileStream pair),
+## then MirrorMaker 2 replicating a topic and a group's offsets from the second local cluster.
 demo: venv services
 	$(PY) -m demo.seed_scenario
+	$(PY) -m demo.mirror_scenario
 
 ## All tests: lint, unit, and integration tests against the real services (started on demand).
 ## A native crash (SIGSEGV in a C extension) ends pytest with only the Python stack: the core file's native stacks
