@@ -10,7 +10,9 @@ aliases, so its remote and internal topics are its own: ``jvm<id>.<topic>`` and 
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,6 +20,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat, OffsetSync
+from tests.compat._oracle import maven_classpath, require_tool
 from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
     mirror_config,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
+HERE = Path(__file__).resolve().parent
 JVM_TIMEOUT_S = 120.0
 FAST = {"refresh.topics.interval.seconds": "2", "sync.topic.configs.interval.seconds": "2",
         "refresh.groups.interval.seconds": "2", "emit.checkpoints.interval.seconds": "1",
@@ -81,6 +85,21 @@ def _latest(records: list[Any]) -> dict[tuple[Any, ...], Any]:
     out: dict[tuple[Any, ...], Any] = {}
     for record in records:
         out[record[:3]] = record
+    return out
+
+
+def translate_with_kafka(bootstrap: str, alias: str, group: str) -> list[tuple[str, int, int, str]]:
+    """Kafka's ``RemoteClusterUtils.translateOffsets`` over ``<alias>.checkpoints.internal``: (topic, partition,
+    offset, metadata) per partition, metadata up to its first NUL (see ``_comparable``)."""
+    classpath = maven_classpath(HERE / "pom.xml", "-Dmdep.includeScope=runtime")
+    done = subprocess.run([require_tool("java"), "-cp", classpath, str(HERE / "MirrorClientOracle.java"), bootstrap,
+                           alias, group], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = []
+    for line in done.stdout.splitlines():
+        topic, partition, offset, metadata = line.split(" ")
+        text = "" if metadata == "-" else bytes.fromhex(metadata).decode()
+        out.append((topic, int(partition), int(offset), text.split("\x00", 1)[0]))
     return out
 
 
@@ -182,6 +201,12 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     for heartbeat, message in ((our_heartbeat, our_message), (jvm_heartbeat, jvm_message)):
         assert heartbeat.timestamp == message.timestamp()[1] and message.partition() == 0
         assert len(message.value()) == 10 and message.value()[:2] == b"\x00\x00"
+
+    # Kafka's own client API translates from our checkpoints as from the JVM's
+    jvm_translated = translate_with_kafka(kafka_bootstrap, jvm, group)
+    assert jvm_translated == [(jvm_remote, 0, 1, "stopped at 3"), (jvm_remote, 1, 3, "")]
+    assert translate_with_kafka(kafka_bootstrap, ours, group) == \
+        [(our_remote, p, o, m) for _, p, o, m in jvm_translated]
 
     # translated offsets on the target's group, metadata carried
     assert [(p, o, m) for p, o, m in _committed(kafka_bootstrap, group, our_remote)] == \
