@@ -164,3 +164,22 @@ def test_admin_timeout_bounds_every_admin_call_and_heartbeats_can_be_disabled(
     checkpoint = MirrorCheckpointConnector()
     checkpoint.start(props)
     assert _FakeAdmin.timeouts[-2:] == [12.5, 12.5] and checkpoint.task_configs(3) == []  # no group yet
+
+
+def test_which_topics_are_replicated() -> None:
+    """Kafka's shouldReplicateTopic: the filter, heartbeats whatever the filter says (unless disabled), never an
+    internal topic, never a topic that came from the target (a cycle)."""
+
+    def replicated(topic: str, **extra: str) -> bool:
+        config = parse_config(MirrorSourceConfig, {**BASE, "topics": "orders.*", **extra})
+        return RemoteTopics(None, None, source_alias="a", target_alias="b", policy=config.policy(),
+                            topic_filter=config.topic_filter(), property_filter=config.property_filter(),
+                            heartbeats_replication=config.heartbeats_replication_enabled, replication_factor=1,
+                            use_source_defaults=False, checkpoints_topic="x").should_replicate(topic)
+
+    assert replicated("orders-1") and not replicated("payments")
+    assert replicated("heartbeats") and replicated("c.heartbeats")
+    assert not replicated("heartbeats", **{"heartbeats.replication.enabled": "false"})
+    assert not replicated("orders.internal") and not replicated("__orders")
+    assert not replicated("b.orders", topics="b.orders")  # came from the target: a cycle
+    assert replicated("c.orders", topics="c.orders")
