@@ -11,16 +11,13 @@ its translated offsets.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from demo.seed_scenario import REST, ROOT, http, say, start_up, wait_for
+from demo.seed_scenario import REST, ROOT, http, say, wait_for, with_up
 from infra.local import services
 
 CONNECTORS = Path(__file__).parent / "connectors" / "mirror"
@@ -126,17 +123,7 @@ def run(rest: str = REST) -> None:
 def main() -> int:
     run_dir = ROOT / ".run" / "demo-mirror"
     run_dir.mkdir(parents=True, exist_ok=True)
-    say("starting lambda-connect up on 127.0.0.1:8083")
-    up = start_up(run_dir, uuid.uuid4().hex[:8])
-    try:
-        run()
-        return 0
-    finally:
-        os.killpg(up.pid, signal.SIGINT)
-        try:
-            up.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
+    return with_up(run_dir, uuid.uuid4().hex[:8], run)
 
 
 if __name__ == "__main__":

@@ -318,15 +318,12 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
     say("the seed scenario ran end to end")
 
 
-def main() -> int:
-    settings = services.ensure()
-    run_id = uuid.uuid4().hex[:8]
-    run_dir = ROOT / ".run" / "demo"
-    prepare(settings, run_dir)
+def with_up(run_dir: Path, run_id: str, scenario: Callable[[], None]) -> int:
+    """Run ``scenario`` against a ``lambda-connect up`` started in ``run_dir``, stopped afterwards; 0."""
     say("starting lambda-connect up on 127.0.0.1:8083")
     up = start_up(run_dir, run_id)
     try:
-        run_scenario(http, REST, settings, run_dir, connector_bodies())
+        scenario()
         return 0
     finally:
         os.killpg(up.pid, signal.SIGINT)
@@ -334,6 +331,14 @@ def main() -> int:
             up.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(up.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    settings = services.ensure()
+    run_id = uuid.uuid4().hex[:8]
+    run_dir = ROOT / ".run" / "demo"
+    prepare(settings, run_dir)
+    return with_up(run_dir, run_id, lambda: run_scenario(http, REST, settings, run_dir, connector_bodies()))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,9 +11,13 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.local import _process as proc
 from infra.local.versions import KAFKA_VERSION, LOG4J_VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 NAME = "kafka"
 HOST = "127.0.0.1"
@@ -198,8 +202,18 @@ def start() -> None:
             return
         print(f"{NAME}: its configuration changed (listeners); restarting the broker", flush=True)
         stop()
-    data = directory / "data"
-    _reset_if_crowded(data)
+    heap = os.environ.get("LAMBDA_CONNECT_KAFKA_HEAP", "-Xmx768m")
+    cp = _launch(NAME, directory, wanted, (PORT, CONTROLLER_PORT), heap=heap, healthy=healthy)
+    if cp is not None:
+        _ensure_sasl_user(cp, credentials[SASL_USER])
+
+
+def _launch(name: str, directory: Path, wanted: str, ports: tuple[int, int], *, heap: str,
+            healthy: Callable[[], bool]) -> str | None:
+    """Write ``wanted`` as the broker's config, format its storage (once, with its own cluster id) and start it,
+    unless a healthy broker answers on its ports meanwhile; the classpath when this call started it, else None."""
+    _reset_if_crowded(directory / "data")
+    config = directory / "server.properties"
     config.write_text(wanted)
     (directory / "log4j2.properties").write_text(_LOG4J2)
     cluster_id_file = directory / "cluster.id"
@@ -208,14 +222,12 @@ def start() -> None:
     cp = classpath()
     java = ["java", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", f"-Dkafka.logs.dir={directory}"]
     proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
-              "-c", str(directory / "server.properties"), "--ignore-formatted"], name=NAME)
-    heap = os.environ.get("LAMBDA_CONNECT_KAFKA_HEAP", "-Xmx768m")
-    if proc.await_port(NAME, HOST, (PORT, CONTROLLER_PORT), healthy):
-        return
-    server = [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(directory / "server.properties")]
-    pid = proc.spawn(NAME, server)
-    proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
-    _ensure_sasl_user(cp, credentials[SASL_USER])
+              "-c", str(config), "--ignore-formatted"], name=name)
+    if proc.await_port(name, HOST, ports, healthy):
+        return None
+    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(config)])
+    proc.wait_healthy(name, healthy, START_TIMEOUT_S, pid)
+    return cp
 
 
 def _reset_if_crowded(data: Path, limit: int = PARTITION_DIRS_LIMIT) -> bool:
@@ -273,20 +285,7 @@ def start_plain(name: str, port: int, controller_port: int, heap: str) -> None:
             return
         print(f"{name}: its configuration changed; restarting the broker", flush=True)
         proc.stop_pid(name)
-    _reset_if_crowded(directory / "data")
-    config.write_text(wanted)
-    (directory / "log4j2.properties").write_text(_LOG4J2)
-    cluster_id_file = directory / "cluster.id"
-    if not cluster_id_file.exists():
-        cluster_id_file.write_text(_cluster_id())
-    cp = classpath()
-    java = ["java", f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", f"-Dkafka.logs.dir={directory}"]
-    proc.run([*java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", cluster_id_file.read_text().strip(),
-              "-c", str(config), "--ignore-formatted"], name=name)
-    if proc.await_port(name, HOST, (port, controller_port), healthy):
-        return
-    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(config)])
-    proc.wait_healthy(name, healthy, START_TIMEOUT_S, pid)
+    _launch(name, directory, wanted, (port, controller_port), heap=heap, healthy=healthy)
 
 
 class ThrowawayBroker:
