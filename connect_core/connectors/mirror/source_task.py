@@ -189,8 +189,12 @@ class MirrorSourceTask(SourceTask):
         positions = self._positions()
         behind = {}
         for tp in self._partitions:
-            low, high = self._consumer.get_watermark_offsets(KafkaPartition(tp.topic, tp.partition),
-                                                             timeout=WATERMARK_TIMEOUT_S, cached=False)
+            try:
+                low, high = self._consumer.get_watermark_offsets(KafkaPartition(tp.topic, tp.partition),
+                                                                 timeout=WATERMARK_TIMEOUT_S, cached=False)
+            except Exception as error:  # deleted at the source, say: the next refresh drops it; Kafka logs and goes on
+                log.warning("No end offset for %s-%d on %s: %s", tp.topic, tp.partition, self._alias, error)
+                continue
             if max(self._next.get(tp, low), positions.get(tp, -1)) < high:
                 behind[tp] = high
         return behind

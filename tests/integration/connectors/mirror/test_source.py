@@ -112,3 +112,26 @@ def test_a_target_other_than_the_workers_cluster_fails_the_task_naming_the_key(
     status = lambda_worker.rest("GET", f"/connectors/{name}/status")[1]
     assert status["tasks"][0]["state"] == "FAILED"
     assert "runs on the target" in status["tasks"][0]["trace"] or "Connect workers" in status["tasks"][0]["trace"]
+
+
+def test_a_topic_deleted_at_the_source_does_not_fail_the_task_and_is_dropped_at_the_refresh(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str,
+) -> None:
+    alias = f"s{uuid.uuid4().hex[:6]}"
+    kept, doomed = f"mm2-{alias}-kept", f"mm2-{alias}-doomed"
+    produce_sample(kafka2_bootstrap, kept, partitions=1)
+    produce_sample(kafka2_bootstrap, doomed, partitions=1)
+    name = f"{alias}-source"
+    lambda_worker.create(name, mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*",
+                                             **{"tasks.max": "1"}))
+    assert lambda_worker.run_until_idle(name) == 14
+    admin = AdminClient({"bootstrap.servers": kafka2_bootstrap})
+    admin.delete_topics([doomed])[doomed].result(30)
+    producer = Producer({"bootstrap.servers": kafka2_bootstrap})
+    producer.produce(kept, value=b"after the delete", partition=0)
+    producer.flush(30)
+    assert lambda_worker.run_until_idle(name) == 1
+    assert lambda_worker.rest("GET", f"/connectors/{name}/status")[1]["tasks"][0]["state"] == "RUNNING"
+    assert lambda_worker.coordinator.herder.reconfigure_due(now_s=10**9) == [name]
+    tasks = lambda_worker.rest("GET", f"/connectors/{name}/tasks")[1]
+    assert [t["config"]["task.assigned.partitions"] for t in tasks] == [f"{kept}-0"]
