@@ -18,7 +18,9 @@ from connect_core.api.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Cluster", "Role", "client_config", "cluster_prefix"]
+    from connect_core.api.config import ConfigValueInfo
+
+__all__ = ["Cluster", "Role", "check_bootstrap", "client_config", "cluster_prefix"]
 
 Cluster = Literal["source", "target"]
 Role = Literal["consumer", "admin", "producer"]
@@ -98,3 +100,15 @@ def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client
     if algorithm is not None:
         config["ssl.endpoint.identification.algorithm"] = algorithm.strip().lower() or "none"
     return config
+
+
+def check_bootstrap(results: list[ConfigValueInfo], props: Mapping[str, str],
+                    clusters: tuple[Cluster, ...]) -> list[ConfigValueInfo]:
+    """``results`` plus an error on each ``<cluster>.cluster.bootstrap.servers`` that is missing: Kafka would accept
+    the config and fail the connector at start; a 400 at create says it sooner."""
+    for cluster in clusters:
+        key = f"{cluster_prefix(cluster)}bootstrap.servers"
+        if not (props.get(key) or "").strip():
+            results.append({"name": key, "value": props.get(key), "recommended_values": [], "visible": True,
+                            "errors": [f'Missing required configuration "{key}" which has no default value.']})
+    return results

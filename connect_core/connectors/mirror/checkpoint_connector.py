@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import config_error, parse_config
 from connect_core.api.connector import SourceConnector
 from connect_core.api.errors import ConnectError
-from connect_core.connectors.mirror._clients import client_config
+from connect_core.connectors.mirror._clients import check_bootstrap, client_config
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, TASK_INDEX, MirrorCheckpointConfig
 
@@ -68,7 +68,7 @@ class MirrorCheckpointConnector(SourceConnector):
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
         """The model's results plus Kafka's ``MirrorCheckpointConfig.validate``: checkpoints need offset syncs."""
-        results = super().validate(props)
+        results = check_bootstrap(super().validate(props), props, ("source", "target"))
         if props.get("enabled", "true") == "false":
             return results
         refusals = {

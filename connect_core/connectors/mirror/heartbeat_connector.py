@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SourceConnector
-from connect_core.connectors.mirror._clients import client_config
+from connect_core.connectors.mirror._clients import check_bootstrap, client_config
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import MirrorHeartbeatConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["MirrorHeartbeatConnector"]
@@ -27,6 +28,10 @@ class MirrorHeartbeatConnector(SourceConnector):
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
         self._config: MirrorHeartbeatConfig | None = None
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus the cluster connections it needs (``*.cluster.bootstrap.servers``)."""
+        return check_bootstrap(super().validate(props), props, ("target",))
 
     def start(self, props: dict[str, str]) -> None:
         """Create the heartbeats topic on the target (compacted, one partition)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
-from connect_core.connectors.mirror._clients import client_config, raw_settings
+from connect_core.connectors.mirror._clients import check_bootstrap, client_config, raw_settings
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import (
     SOURCE,
@@ -26,6 +26,7 @@ from connect_core.connectors.mirror.config import (
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task, TopicPartition
     from connect_core.connectors.mirror._topics import RemoteTopics
 
@@ -64,6 +65,10 @@ class MirrorSourceConnector(SourceConnector):
         self._props: dict[str, str] = {}
         self._config: MirrorSourceConfig | None = None
         self._partitions: list[TopicPartition] = []
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's results, plus the cluster connections it needs (``*.cluster.bootstrap.servers``)."""
+        return check_bootstrap(super().validate(props), props, ("source", "target"))
 
     def start(self, props: dict[str, str]) -> None:
         """Find the partitions to replicate and make the target match: offset-syncs topic, remote topics, new

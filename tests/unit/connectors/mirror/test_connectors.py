@@ -76,7 +76,9 @@ def test_offset_syncs_topic_location() -> None:
 
 def test_checkpoints_need_offset_syncs_and_checkpoints_enabled() -> None:
     def errors(**extra: str) -> dict[str, list[str]]:
-        results = MirrorCheckpointConnector().validate({"connector.class": "x", **BASE, **extra})
+        results = MirrorCheckpointConnector().validate({
+            "connector.class": "x", "source.cluster.bootstrap.servers": "s:1",
+            "target.cluster.bootstrap.servers": "t:1", **BASE, **extra})
         return {r["name"]: r["errors"] for r in results if r["errors"]}
 
     assert errors() == {}
@@ -183,3 +185,19 @@ def test_which_topics_are_replicated() -> None:
     assert not replicated("orders.internal") and not replicated("__orders")
     assert not replicated("b.orders", topics="b.orders")  # came from the target: a cycle
     assert replicated("c.orders", topics="c.orders")
+
+
+def test_a_missing_cluster_bootstrap_is_refused_at_validate() -> None:
+    def errors(connector: Any, **extra: str) -> dict[str, list[str]]:
+        results = connector.validate({"connector.class": "x", **BASE, **extra})
+        return {r["name"]: r["errors"] for r in results if r["errors"]}
+
+    both = {"source.cluster.bootstrap.servers": "s:1", "target.cluster.bootstrap.servers": "t:1"}
+    assert errors(MirrorSourceConnector(), **both) == {}
+    assert list(errors(MirrorSourceConnector())) == ["source.cluster.bootstrap.servers",
+                                                     "target.cluster.bootstrap.servers"]
+    assert list(errors(MirrorCheckpointConnector(), **{"target.cluster.bootstrap.servers": "t:1"})) == \
+        ["source.cluster.bootstrap.servers"]
+    assert errors(MirrorHeartbeatConnector(), **{"target.cluster.bootstrap.servers": "t:1"}) == {}
+    assert "Missing required configuration" in errors(MirrorHeartbeatConnector())[
+        "target.cluster.bootstrap.servers"][0]
