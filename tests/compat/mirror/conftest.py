@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.compat.connect_worker.conftest import ConnectWorker, free_port, running_worker
+from tests.integration.connectors.mirror.conftest import lambda_worker  # noqa: F401 - re-exported fixture
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat, OffsetSync
 from tests.compat._oracle import maven_classpath, require_tool
 from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
+    commit,
+    committed,
     mirror_config,
     produce_sample,
     read_all,
@@ -30,7 +32,6 @@ from tests.integration.connectors.mirror._mm2 import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from tests.compat.connect_worker.conftest import ConnectWorker
 
@@ -45,12 +46,6 @@ FAST = {"refresh.topics.interval.seconds": "2", "sync.topic.configs.interval.sec
         "heartbeats.topic.replication.factor": "1", "heartbeats.replication.enabled": "false"}
 
 
-@pytest.fixture
-def lambda_worker(kafka_bootstrap: str) -> Iterator[LambdaWorker]:
-    worker = LambdaWorker.start(kafka_bootstrap)
-    yield worker
-    worker.close()
-
 
 def _configs(alias: str, source: str, target: str, pattern: str, group: str) -> dict[str, dict[str, str]]:
     base = {**mirror_config(alias, source, target, pattern), **FAST}
@@ -63,21 +58,8 @@ def _configs(alias: str, source: str, target: str, pattern: str, group: str) -> 
     }
 
 
-def _commit(bootstrap: str, group: str, offsets: list[TopicPartition]) -> None:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        consumer.commit(offsets=offsets, asynchronous=False)
-    finally:
-        consumer.close()
-
-
 def _committed(bootstrap: str, group: str, topic: str) -> list[tuple[int, int, str | None]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        found = consumer.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
-        return [(tp.partition, tp.offset, tp.metadata) for tp in found]
-    finally:
-        consumer.close()
+    return committed(bootstrap, group, [TopicPartition(topic, 0), TopicPartition(topic, 1)])
 
 
 def _latest(records: list[Any]) -> dict[tuple[Any, ...], Any]:
@@ -133,7 +115,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     run = uuid.uuid4().hex[:6]
     topic, group = f"mm2c-{run}-orders", f"mm2c-{run}-app"
     produce_sample(kafka2_bootstrap, topic)
-    _commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 3, metadata="stopped at 3"),
+    commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 3, metadata="stopped at 3"),
                                       TopicPartition(topic, 1, 3)])
     jvm, ours = f"jvm{run}", f"py{run}"
 

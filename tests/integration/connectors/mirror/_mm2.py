@@ -146,3 +146,25 @@ def mirror_config(alias: str, source: str, target: str, topics: str, **extra: st
             "sync.topic.acls.enabled": "false", "tasks.max": "2",
             # the second cluster's heartbeats topic (if a test ever made one) is not these tests' data
             "heartbeats.replication.enabled": "false", **CONVERTERS, **extra}
+
+
+def commit(bootstrap: str, group: str, offsets: list[Any]) -> None:
+    """Commit ``offsets`` (confluent-kafka TopicPartitions) for ``group``, as a consumer that stopped there."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        consumer.commit(offsets=offsets, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def committed(bootstrap: str, group: str, partitions: list[Any]) -> list[tuple[int, int, str | None]]:
+    """(partition, offset, metadata) that ``group`` has committed on ``partitions``."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        return [(tp.partition, tp.offset, tp.metadata) for tp in consumer.committed(partitions, timeout=10)]
+    finally:
+        consumer.close()

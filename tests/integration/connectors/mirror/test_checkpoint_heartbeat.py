@@ -4,41 +4,23 @@ failing over to the target with translated offsets, active target groups left al
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat
-from tests.integration.connectors.mirror._mm2 import CONVERTERS, LambdaWorker, mirror_config, produce_sample, read_all
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from tests.integration.connectors.mirror._mm2 import (
+    CONVERTERS,
+    LambdaWorker,
+    commit,
+    committed,
+    mirror_config,
+    produce_sample,
+    read_all,
+)
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def lambda_worker(kafka_bootstrap: str) -> Iterator[LambdaWorker]:
-    worker = LambdaWorker.start(kafka_bootstrap)
-    yield worker
-    worker.close()
-
-
-def commit(bootstrap: str, group: str, offsets: list[TopicPartition]) -> None:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        consumer.commit(offsets=offsets, asynchronous=False)
-    finally:
-        consumer.close()
-
-
-def committed(bootstrap: str, group: str, partitions: list[TopicPartition]) -> list[tuple[int, int, str | None]]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        return [(tp.partition, tp.offset, tp.metadata) for tp in consumer.committed(partitions, timeout=10)]
-    finally:
-        consumer.close()
 
 
 def test_a_group_fails_over_to_the_target_at_its_translated_offsets(

@@ -4,7 +4,6 @@ topics created and followed, Kafka's offsets and offset syncs."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 import pytest
 from confluent_kafka import Producer
@@ -19,16 +18,7 @@ from tests.integration.connectors.mirror._mm2 import (
     record_view,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.integration
-
-@pytest.fixture
-def lambda_worker(kafka_bootstrap: str) -> Iterator[LambdaWorker]:
-    worker = LambdaWorker.start(kafka_bootstrap)
-    yield worker
-    worker.close()
 
 
 def test_records_are_copied_byte_for_byte_with_kafkas_offsets_and_offset_syncs(
