@@ -149,6 +149,33 @@ def monthly_costs(source_row_gb_s: float, sink_row_gb_s: float, source_idle_gb_s
     return rows_out
 
 
+# -- an idle pull-mode sink with more tasks than partitions ------------------------------------------------------
+PULL_TASKS = 4  # tasks.max 4 over one partition, a common Kafka habit (room to grow)
+PULL_PARTITIONS = 1
+SINK_POLL_INTERVAL_S = 1  # lambda.sink.poll.interval.ms default
+
+
+def idle_pull_sink_costs(idle_gb_s: float) -> dict[str, float]:
+    """$/month of an idle pull-mode sink of ``PULL_TASKS`` tasks over ``PULL_PARTITIONS`` partition(s): each task's
+    heartbeat (one Scheduler invocation a minute) and, for a task that ticks, a tick every
+    ``lambda.sink.poll.interval.ms`` inside the window (SendMessage, ReceiveMessage, DeleteMessage each), every
+    invocation at the measured GB-s of an idle one. ``ticking_every_task``: before tasks without partitions stopped
+    ticking (runtime/sink_pull.py); ``ours``: only the tasks that have a partition tick."""
+    heartbeats = 60 * HOURS_PER_MONTH
+    ticks = ((60 - SAFETY_MARGIN_S - 1) // SINK_POLL_INTERVAL_S) * 60 * HOURS_PER_MONTH
+
+    def task_cost(ticking: bool) -> float:
+        calls = heartbeats + (ticks if ticking else 0)
+        return (calls * (idle_gb_s * LAMBDA_GB_S + LAMBDA_REQUEST) + heartbeats * SCHEDULER_INVOCATION
+                + (ticks * 3 * SQS_REQUEST if ticking else 0.0))
+
+    busy = min(PULL_TASKS, PULL_PARTITIONS)
+    return {"ours": busy * task_cost(True) + (PULL_TASKS - busy) * task_cost(False),
+            "ticking_every_task": PULL_TASKS * task_cost(True),
+            "invocations": busy * (heartbeats + ticks) + (PULL_TASKS - busy) * heartbeats,
+            "invocations_ticking_every_task": PULL_TASKS * (heartbeats + ticks)}
+
+
 # -- a fleet: 50 source and 50 sink connectors --------------------------------------------------------------------
 FLEET_SOURCES = 50
 FLEET_SINKS = 50
@@ -228,4 +255,9 @@ def monthly(earlier: list[Result]) -> list[Result]:
                "source_gb_s_per_row": source_row, "sink_gb_s_per_row": sink_row,
                "epu_hour_usd": _epu_hour()}))
     units = {"source_idle_gb_s": round(idle, 5), "sink_call_gb_s": round(call, 5), "epu_hour_usd": _epu_hour()}
+    pull = idle_pull_sink_costs(idle)
+    results.append(common.Result(
+        f"6i idle pull-mode sink, tasks.max {PULL_TASKS} over {PULL_PARTITIONS} partition ($)", pull["ours"],
+        "every task ticking", pull["ticking_every_task"], 0, 1, unit="$/month", higher_is_better=False,
+        extra={k: round(v, 4) for k, v in pull.items()} | {"source_idle_gb_s": round(idle, 5)}))
     return results + _fleet_rows({str(r["profile"]): r for r in per_profile}, units)

@@ -99,7 +99,8 @@ def assign_partitions(partitions: Mapping[str, int], task: int, task_count: int,
 
 @dataclass
 class SinkPullResult:
-    """Summary of one pull-mode invocation (``poll_interval_ms`` and ``state`` drive the next tick)."""
+    """Summary of one pull-mode invocation (``poll_interval_ms`` and ``state`` drive the next tick; a task with no
+    partitions has no ``poll_interval_ms``, so it waits for its heartbeat instead of ticking)."""
 
     connector: str
     task: int
@@ -152,6 +153,9 @@ class SinkPullTask:
         result.partitions = len(assigned)
         if not assigned:  # as on a worker, a task without partitions still starts and is RUNNING
             self._deliver(consumer, [], result, assigned, set(), budget=budget)
+            # ...but asks for no tick: it has nothing to read until its assignment changes (a new partition or
+            # matching topic, fewer tasks), which the next heartbeat (the schedule, once a minute) re-checks
+            result.poll_interval_ms = None
             result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
             return result
         at_end: set[tuple[str, int]] = set()

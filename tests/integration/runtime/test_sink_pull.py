@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from connect_core.runtime.sink_pull import SinkPullInvocations
+from connect_core.runtime.source_event import SourceTaskRef
+from connect_core.runtime.source_ticks import run_source_invocation
 from connect_core.storage.config_state import TargetState
 from tests.integration.functions._sink_harness import KafkaTopics, Out
 
@@ -104,5 +106,42 @@ def test_lambda_starting_position_decides_where_a_new_group_starts_and_nothing_a
         topics.produce(topic, [Out(None, b"new")])
         pulls.run(name, 0, lambda: 20_000.0, 128)
         assert _lines(out) == sorted(expected)
+    finally:
+        pulls.close()
+
+
+class _SentTicks:
+    """The tick queue, recording what would be sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, tick: dict[str, Any]) -> None:
+        self.sent.append(tick)
+
+
+def test_idle_pull_tasks_without_partitions_are_running_and_send_no_tick(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path) -> None:
+    """tasks.max 4 over one partition: the three tasks with no partition start (RUNNING, as on a worker) and wait for
+    their heartbeat instead of ticking every lambda.sink.poll.interval.ms; the one that has the partition ticks."""
+    name = f"idle-{uuid.uuid4().hex[:8]}"
+    topic = topics.create(f"{name}.t")
+    out = tmp_path / "out.txt"
+    config = {"connector.class": FILE_SINK, "topics": topic, "tasks.max": "4", "key.converter": STRING,
+              "value.converter": STRING, "file": str(out)}
+    cluster.deploy(name, config, [{"file": str(out), "topics": topic}] * 4)
+    pulls = SinkPullInvocations(cluster.worker)
+    ticks = _SentTicks()
+    now = time.time() * 1000
+    try:
+        summaries = [run_source_invocation(
+            lambda connector, task, budget: pulls.run(connector, task, budget, 128),
+            SourceTaskRef(name, task, int(now), 60_000, kind="sink"), lambda: 20_000.0, ticks)
+            for task in range(4)]
+        assert [(s["partitions"], s["next_tick"] is not None) for s in summaries] == [
+            (1, True), (0, False), (0, False), (0, False)]
+        assert [t["event"]["task"] for t in ticks.sent] == [0]
+        cluster.statuses.refresh()
+        assert [cluster.statuses.task_status(name, t).state.value for t in range(4)] == ["RUNNING"] * 4
     finally:
         pulls.close()
