@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.lambda_event import LOCAL_CLUSTER_ARN, build_event, event_record, payload_size
+from connect_core.runtime.task_start import SINK_START_EVENT
 
 if TYPE_CHECKING:
     from connect_core.kafka.settings import KafkaClientSettings
@@ -226,7 +227,8 @@ class KafkaEventSourceMapping:
 
 class KafkaTrigger:
     """One sink connector's event source mapping for ``lambda-connect up``: the mapping in a thread, invoking a
-    local function host."""
+    local function host; the thread first invokes the function once with no records, which starts the task
+    (``runtime/task_start.py``), as the coordinator's deployer does on AWS."""
 
     def __init__(
         self,
@@ -262,6 +264,10 @@ class KafkaTrigger:
         self.host.close()
 
     def _run(self) -> None:
+        try:  # started as the coordinator starts a deployed sink: RUNNING (or FAILED) before any record comes
+            self.host.invoke(dict(SINK_START_EVENT), FUNCTION_TIMEOUT_S)
+        except Exception as error:
+            log.warning("the start of sink %s failed: %s", self.connector, error)
         try:
             while not self._stop.is_set():
                 self.mapping.poll_once()

@@ -4,7 +4,9 @@ envelope) or a tick (an SQS message the previous invocation sent, delivered by t
 Both carry ``{"connector": name, "task": n}`` (plus ``"kind": "sink"`` for a pull-mode sink task, which the same
 function runs: ``runtime/sink_pull.py``) and, when the task runs in heartbeat windows
 (:mod:`connect_core.runtime.source_ticks`), ``window_start`` (epoch ms, or the ISO time Scheduler substitutes for
-``<aws.scheduler.scheduled-time>``), ``window_ms`` and ``tick`` (0 for the heartbeat itself).
+``<aws.scheduler.scheduled-time>``), ``window_ms`` and ``tick`` (0 for the heartbeat itself). ``"start": true``
+marks the start invocation the coordinator sends when a task is created, updated, resumed or restarted
+(``runtime/task_start.py``).
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ class SourceTaskRef(NamedTuple):
     window_ms: int | None = None
     tick: int = 0
     kind: str = SOURCE  # "sink": a pull-mode sink task (runtime/sink_pull.py), run by the same scheduled function
+    start: bool = False  # the task's start invocation (runtime/task_start.py): short, no window, no tick
 
     def as_event(self) -> dict[str, Any]:
         """The event (Scheduler Input or SQS message body) that names this task and window."""
         event: dict[str, Any] = {"connector": self.connector, "task": self.task}
         if self.kind != SOURCE:
             event["kind"] = self.kind
+        if self.start:
+            event["start"] = True
         if self.window_start_ms is not None and self.window_ms is not None:
             event |= {"window_start": self.window_start_ms, "window_ms": self.window_ms, "tick": self.tick}
         return event
@@ -62,6 +67,8 @@ def parse_source_event(event: Any) -> SourceTaskRef:
     kind = event.get("kind", SOURCE)
     if kind not in (SOURCE, SINK):
         raise DataError(f"'kind' must be {SOURCE!r} or {SINK!r}, got {kind!r}")
+    if event.get("start") is True:  # a start has no window, whatever else the event says
+        return SourceTaskRef(event["connector"], task, kind=kind, start=True)
     window_start, window_ms = _epoch_ms(event.get("window_start")), event.get("window_ms")
     if window_start is None or window_ms is None:
         return SourceTaskRef(event["connector"], task, kind=kind)

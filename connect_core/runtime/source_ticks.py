@@ -17,7 +17,8 @@ the next heartbeat never fires before it). What is left is SQS's at-least-once d
 next to its twin; the later ``init_transactions`` fences the earlier invocation, whose transaction aborts, so
 records and offsets stay exactly-once, and the extra chain ends with the window. Pause, stop and delete are read
 from the config topic at the start of every invocation, so they take effect at the next tick; a paused, stopped or
-deleted task sends no further tick.
+deleted task sends no further tick, and neither does a pull-mode sink task with no partitions (it waits for its
+heartbeat, which re-checks its assignment) or a task's start invocation (``runtime/task_start.py``: no window).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import NotFoundError
 from connect_core.runtime import env
+from connect_core.runtime.task_start import START_BUDGET_MS
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
     from connect_core.runtime.source_event import SourceTaskRef
 
-__all__ = ["MAX_DELAY_S", "SqsTicks", "next_tick", "run_source_invocation", "window_budget"]
+__all__ = ["MAX_DELAY_S", "SqsTicks", "next_tick", "run_source_invocation", "start_budget", "window_budget"]
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,16 @@ def window_budget(ref: SourceTaskRef, remaining_ms: Callable[[], float],
     return lambda: min(remaining_ms(), ends - now_ms())
 
 
+def start_budget(remaining_ms: Callable[[], float]) -> Callable[[], float]:
+    """A start invocation's clock: the function's budget, cut to ``START_BUDGET_MS`` from now."""
+    ends = time.monotonic() * 1000.0 + START_BUDGET_MS
+    return lambda: min(remaining_ms(), ends - time.monotonic() * 1000.0)
+
+
 def next_tick(ref: SourceTaskRef, summary: dict[str, Any], now_ms: float) -> dict[str, Any] | None:
     """``{"delay_s", "event"}`` of the next tick of a RUNNING task, or None (no window, not running, held back by
-    its restart policy, or due after the window's end: the next heartbeat polls then).
+    its restart policy, no ``poll_interval_ms``: a pull-mode sink task with no partitions, or due after the window's
+    end: the next heartbeat polls then).
 
     ``summary``: the invocation's (``SourceInvocationResult.as_dict()``, or the restart policy's answer).
     """
@@ -134,16 +143,20 @@ def run_source_invocation(
     if ref.window_start_ms is not None and ref.window_ms is not None:
         if now_ms() >= ref.window_start_ms + ref.window_ms - _margin_ms():
             return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "ignored": "window over"}
+    # a start (runtime/task_start.py) answers its failure: the task reported FAILED, and Lambda would only retry it
+    raises = ref.tick == 0 and not ref.start
+    budget = start_budget(remaining_ms) if ref.start else window_budget(ref, remaining_ms, now_ms)
     try:
-        summary = run(ref.connector, ref.task, window_budget(ref, remaining_ms, now_ms))
+        summary = run(ref.connector, ref.task, budget)
     except NotFoundError:
-        if ref.tick == 0:
+        if raises:
             raise
         return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "ignored": "connector not found"}
     except Exception as error:
-        if ref.tick == 0:
+        if raises:
             raise
-        log.warning("tick %d of source task %s-%d failed: %s", ref.tick, ref.connector, ref.task, error)
+        log.warning("%s of task %s-%d failed: %s", "the start" if ref.start else f"tick {ref.tick}", ref.connector,
+                    ref.task, error)
         return {"connector": ref.connector, "task": ref.task, "tick": ref.tick, "failed": str(error)}
     tick = next_tick(ref, summary, now_ms())
     if tick is not None and ticks is not None:

@@ -5,6 +5,7 @@ The handlers in ``functions/`` call these and only shape the response; keep one 
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime.config_providers.redaction import without_secrets
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_recorder import RunOutcome, RunRecorder
+from connect_core.runtime.task_start import SINK_START_EVENT
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from connect_core.runtime.worker import WorkerSettings
 
 __all__ = ["SinkInvocation", "SourceInvocation", "TaskBackoffError", "batch_first_offsets"]
+
+log = logging.getLogger(__name__)
 
 
 class TaskBackoffError(ConnectError):
@@ -156,6 +160,17 @@ class SinkInvocation:
             outcome = RunOutcome(result.put, result.skipped, result.dlq, result.offsets)
             self.recorder.succeeded(connector, SINK_TASK_ID, outcome, _elapsed_ms(started), memory_mb)
         return result.response()
+
+    def start(self, memory_mb: int, remaining_ms: Callable[[], float] | None = None) -> dict[str, Any]:
+        """The start invocation (``runtime/task_start.py``): the task starts, ``put`` gets an empty batch, and it
+        reports RUNNING, or FAILED with its cause, which is answered here instead of raised (Lambda would only retry
+        an asynchronous invocation that raised)."""
+        try:
+            self.handle(dict(SINK_START_EVENT), memory_mb, remaining_ms)
+        except Exception as error:
+            log.warning("the start of sink task %s-0 failed: %s", self.connector, error)
+            return {"connector": self.connector, "task": 0, "started": False, "error": str(error)}
+        return {"connector": self.connector, "task": 0, "started": True}
 
     def close(self) -> None:
         """Stop the task and release clients."""

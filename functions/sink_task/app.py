@@ -1,4 +1,5 @@
-"""Kafka-triggered sink task: convert, transform, put and flush the batch; raise so a failed batch is retried."""
+"""Kafka-triggered sink task: convert, transform, put and flush the batch; raise so a failed batch is retried. An event
+without records is the coordinator's start invocation (connect_core.runtime.task_start): the task starts and reports."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from connect_core.runtime.pydantic_plugins import skip_plugin_scan
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_metrics import add_run_metrics
 from connect_core.runtime.task_invocation import SinkInvocation
+from connect_core.runtime.task_start import is_sink_start
 from connect_core.runtime.time_budget import remaining_ms
 from connect_core.runtime.worker import WorkerSettings
 
@@ -33,7 +35,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise RuntimeError(f"environment variable {env.CONNECTOR_NAME} must name the sink connector")
         _invocation = SinkInvocation(WorkerSettings.from_env(), connector)
     try:
-        response = _invocation.handle(event, int(context.memory_limit_in_mb), remaining_ms(context))
+        if is_sink_start(event):  # the coordinator's start invocation: no records (runtime/task_start.py)
+            response = _invocation.start(int(context.memory_limit_in_mb), remaining_ms(context))
+        else:
+            response = _invocation.handle(event, int(context.memory_limit_in_mb), remaining_ms(context))
     finally:
         add_run_metrics(metrics, _invocation.recorder.last_run, restarted=_invocation.decision is Decision.RESTART)
     run = _invocation.recorder.last_run

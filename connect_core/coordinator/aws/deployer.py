@@ -13,6 +13,8 @@ the difference, so a retried or repeated request is a no-op and a half-applied o
 - ``hold`` disables a sink's mapping when its circuit breaker is open (the coordinator's heartbeat asks, see
   ``coordinator/health/poison_batch.py``): the failed batch stays uncommitted, and the next ``apply`` with STARTED
   (restart, resume, config update) enables the mapping again, which replays it from the committed offsets.
+- ``start`` invokes each task once, asynchronously, after create, config update, resume and restart
+  (``runtime/task_start.py``), so an idle task reports RUNNING or FAILED within seconds.
 - ``remove`` deletes all of it; ``restart`` is a no-op for schedules (every invocation starts from the config and
   offset topics) and a configuration touch for a sink function, which makes Lambda start fresh environments.
 - ``connectors`` and ``missing`` are the reconciler's inventory (``coordinator/herder/reconciler.py``): which
@@ -26,6 +28,7 @@ boto3 is imported on first use only. Needed variables: see ``AwsDeployerSettings
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,7 +45,8 @@ from connect_core.coordinator.aws.sink_functions import (
     single_topic,
 )
 from connect_core.runtime import env, fault_points, registry
-from connect_core.runtime.source_event import SINK
+from connect_core.runtime.source_event import SINK, SOURCE
+from connect_core.runtime.task_start import SINK_START_EVENT, source_start_event
 from connect_core.runtime.trigger_config import pulls
 from connect_core.storage.config_state import TargetState
 
@@ -55,6 +59,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE_GROUP = "default"
 DEFAULT_FUNCTION_PREFIX = "lambda-connect-sink-"
+START_WAIT_S = 5  # a sink function created by this request may still be Pending: its start waits this long at most
 
 
 def _csv(raw: str) -> tuple[str, ...]:
@@ -213,6 +218,37 @@ class AwsDeployer:
             return
         if kind is registry.PluginType.SINK and not pulls(connector_config):
             single_topic(connector_config)
+
+    def start(self, connector_name: str, connector_config: Mapping[str, str | None], task_count: int) -> None:
+        """Invoke each task once, asynchronously (``runtime/task_start.py``): a source or pull-mode sink task through
+        the source function with its start event, a mapping's sink through its function with an event of no records.
+        So an idle task reports RUNNING, or FAILED with its cause, within seconds (a schedule fires once a minute, a
+        mapping only when records come)."""
+        config = {k: v for k, v in connector_config.items() if v is not None}
+        kind = registry.describe(config.get("connector.class", "")).type
+        if kind is registry.PluginType.SINK and not pulls(config):
+            self._invoke(self.sinks.function_name(connector_name), SINK_START_EVENT)
+        else:
+            target = self.settings.schedules.source_function_arn
+            for task in range(task_count):
+                self._invoke(target, source_start_event(connector_name, task, SINK if kind is registry.PluginType.SINK
+                                                        else SOURCE))
+        self._log(connector_name, [f"start {task_count} task(s)"])
+
+    def _invoke(self, function: str, event: Mapping[str, Any]) -> None:
+        """One asynchronous invocation; a function just created (``Pending``) is waited for, briefly, once."""
+        from botocore.exceptions import ClientError
+
+        client = self.sinks.client
+        payload = json.dumps(event, separators=(",", ":")).encode()
+        try:
+            client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceConflictException":
+                raise
+            client.get_waiter("function_active_v2").wait(FunctionName=function,
+                                                        WaiterConfig={"Delay": 1, "MaxAttempts": START_WAIT_S})
+            client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
 
     def hold(self, connector_name: str) -> None:
         """Disable a poisoned sink's event source mappings (function, mapping and consumer group offsets stay)."""

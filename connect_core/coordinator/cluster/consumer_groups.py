@@ -50,6 +50,9 @@ class ConsumerGroups(Protocol):
     def delete_group(self, group: str) -> None:
         """Delete the group; a group that does not exist is fine (GroupNotEmptyError while it has members)."""
 
+    def has_members(self, group: str) -> bool:
+        """Whether consumers are members of the group now (a mapping's pollers; none: its tasks have stopped)."""
+
 
 class KafkaConsumerGroups:
     """``ConsumerGroups`` over confluent-kafka's ``AdminClient``."""
@@ -127,6 +130,21 @@ class KafkaConsumerGroups:
             if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
                 return
             raise _translate(error) from error
+
+
+    def has_members(self, group: str) -> bool:
+        """``DescribeConsumerGroups``: members present (a group that does not exist has none)."""
+        from confluent_kafka import KafkaError, KafkaException
+
+        try:
+            description = with_retries(lambda: self.admin.describe_consumer_groups(
+                [group], request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
+                what=f"describing group {group}", timeout_s=self.timeout_s)
+        except KafkaException as error:
+            if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
+                return False
+            raise
+        return bool(description.members)
 
 
 def _code(error: Any) -> int | None:

@@ -7,6 +7,7 @@ state, so a deployer can be idempotent and a retried request converges.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from connect_core.storage.config_state import TargetState
 
 __all__ = ["Deployer", "DeployerCall", "RecordingDeployer", "check_deployable", "deployed_connectors", "hold_trigger",
-           "missing_resources"]
+           "missing_resources", "start_tasks"]
+
+log = logging.getLogger(__name__)
 
 
 class Deployer(Protocol):
@@ -58,6 +61,25 @@ def hold_trigger(deployer: object, connector_name: str) -> None:
     hold = getattr(deployer, "hold", None)
     if hold is not None:
         hold(connector_name)
+
+
+def start_tasks(deployer: object, connector_name: str, connector_config: Mapping[str, str | None],
+                task_count: int) -> None:
+    """Ask the deployer to invoke each task once now (optional ``start``; ``runtime/task_start.py``), so an idle task
+    reports RUNNING, or FAILED with its cause, within seconds instead of at its first record or schedule.
+
+    Called after create, config update, resume and restart. A deployer without ``start`` (``lambda-connect up``'s:
+    its runtime starts what it (re)starts itself) is not asked. A start that fails is logged and never fails the
+    request: the task then starts at its first record or heartbeat, as before.
+    """
+    start = getattr(deployer, "start", None)
+    if start is None or task_count <= 0:
+        return
+    try:
+        start(connector_name, connector_config, task_count)
+    except Exception:
+        log.warning("could not start the tasks of connector %s; they start at their first invocation", connector_name,
+                    exc_info=True)
 
 
 def deployed_connectors(deployer: object, known: Iterable[str]) -> set[str] | None:
@@ -116,6 +138,10 @@ class RecordingDeployer:
     def restart(self, connector_name: str, task_id: int | None) -> None:
         """Record the restart."""
         self.calls.append(DeployerCall("restart", connector_name, task_id=task_id))
+
+    def start(self, connector_name: str, connector_config: Mapping[str, str | None], task_count: int) -> None:
+        """Record the start of the connector's tasks."""
+        self.calls.append(DeployerCall("start", connector_name, dict(connector_config), task_count))
 
     def hold(self, connector_name: str) -> None:
         """Record the hold of a poisoned sink's trigger."""

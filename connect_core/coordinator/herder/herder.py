@@ -14,22 +14,25 @@ import traceback
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
-from connect_core.coordinator.herder.deployer import check_deployable
+from connect_core.coordinator.herder.deployer import check_deployable, start_tasks
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
+    SINK,
     connector_class,
     connector_type,
     new_connector,
 )
 from connect_core.coordinator.herder.reconciler import Reconciler
 from connect_core.coordinator.herder.statuses import StatusReporter, connector_state_info, task_state
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.status_state import State
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.status_state import TaskStatus
@@ -110,6 +113,11 @@ def _bounded_task_configs(name: str, config: Config, timeout_s: float) -> list[d
     return outcome["configs"]
 
 
+# A pause or stop answers once the tasks have stopped (a worker's PUT /stop then DELETE /offsets finds no member left),
+# but within the coordinator's function timeout: past this, the statuses are written with a trace saying what is left.
+STOP_WAIT_S = 10.0
+STOP_POLL_S = 0.2
+
 # When each connector was last checked by ``reconfigure_due`` (monotonic seconds), kept across the invocations of a
 # warm coordinator; a cold one checks every connector once at its first heartbeat.
 _RECONFIGURED_AT: dict[str, float] = {}
@@ -146,11 +154,14 @@ def _as_reported(name: str, tasks: list[TaskStatus], *, refresh: bool = True) ->
 class Herder:
     """Create, update, pause, resume, stop, restart and delete connectors; answer their info and status."""
 
-    def __init__(self, configs: ConfigStore, statuses: StatusStore, deployer: Deployer, worker_id: str) -> None:
-        """Work over the given stores; ``worker_id`` is what status records name as the reporter."""
+    def __init__(self, configs: ConfigStore, statuses: StatusStore, deployer: Deployer, worker_id: str,
+                 groups: ConsumerGroups | None = None) -> None:
+        """Work over the given stores; ``worker_id`` is what status records name as the reporter; ``groups``: where a
+        pause or stop sees a mapping's sink task stop (its group's members leave)."""
         self.configs = configs
         self.statuses = statuses
         self.deployer = deployer
+        self.groups = groups
         self.report = StatusReporter(statuses, worker_id, self._generation)
         self.reconciler = Reconciler(configs, statuses, deployer, worker_id)
         # Operations hooks (coordinator/health): honest task statuses, and what a manual restart also resets.
@@ -322,8 +333,9 @@ class Herder:
 
     # --- the connector instance ------------------------------------------------------------------------------
 
-    def _start_connector(self, name: str) -> None:
-        """Run the connector for its target state, record the statuses, and deploy (Kafka ``startConnector``)."""
+    def _start_connector(self, name: str, *, start: bool = True) -> None:
+        """Run the connector for its target state, record the statuses, and deploy (Kafka ``startConnector``); when
+        STARTED, ``start`` the tasks too (a restart starts them after the deployer's restart instead)."""
         config = self._config(name)
         target = self.configs.target_state(name) or TargetState.STARTED
         self.statuses.refresh()
@@ -341,12 +353,56 @@ class Herder:
             self._write_task_configs(name, task_configs, current)
             resumed = [t for t, s in current.items() if s.state is State.PAUSED and t < len(task_configs)]
             self.report.tasks(name, resumed, State.RUNNING)
-        elif target is TargetState.PAUSED:
+            self.report.connector(name, _CONNECTOR_STATE[target])
+            self.reconciler.converge(name)
+            if start:
+                self._start_tasks(name)
+            return
+        # PAUSED or STOPPED: the triggers go first, and the statuses say so once the tasks have stopped
+        self.reconciler.converge(name)
+        left = self._await_stopped(name, config)
+        self.statuses.refresh()
+        current = {s.task: s for s in self.statuses.task_statuses(name)}
+        if target is TargetState.PAUSED:
             self.report.tasks(name, [t for t, s in current.items() if s.state is not State.FAILED], State.PAUSED)
         else:
             self.report.tasks(name, list(current), State.DESTROYED)
-        self.report.connector(name, _CONNECTOR_STATE[target])
-        self.reconciler.converge(name)
+        self.report.connector(name, _CONNECTOR_STATE[target], left)
+
+    def _await_stopped(self, name: str, config: Config) -> str | None:
+        """Wait (at most ``STOP_WAIT_S``) until the connector's tasks have stopped; None when they have, else a trace.
+
+        A sink behind an event source mapping has stopped when its pollers have left ``connect-<name>`` (the trigger
+        disabled); then ``DELETE``/``PATCH /offsets`` find the group empty, as after a worker's stop. Pull-mode and
+        source tasks are read their target state at every invocation and hold no group membership.
+        """
+        if self.groups is None or connector_type(config) != SINK:
+            return None
+        from connect_core.runtime.trigger_config import pulls  # lazy: pydantic models, not needed at a cold start
+
+        if pulls(config):
+            return None
+        group = sink_group_id(name, config)
+        ends = time.monotonic() + STOP_WAIT_S
+        while True:
+            try:
+                if not self.groups.has_members(group):
+                    return None
+            except Exception as error:  # the statuses are written anyway; the offsets API checks the group itself
+                log.warning("could not tell whether group %s has members: %s", group, error)
+                return f"lambda-connect: could not tell whether the sink's consumer group {group} is empty: {error}"
+            if time.monotonic() >= ends:
+                return (f"lambda-connect: the sink's Kafka trigger still had consumers in group {group} "
+                        f"{STOP_WAIT_S:g} s after the request; its offsets can be changed once they have left")
+            time.sleep(STOP_POLL_S)
+
+    def _start_tasks(self, name: str) -> None:
+        """Invoke a STARTED connector's tasks once (``Deployer.start``), as a worker starts assigned tasks: each reports
+        RUNNING, or FAILED with its cause, within seconds, with or without data."""
+        config = self.configs.connector_config(name)
+        if config is None or (self.configs.target_state(name) or TargetState.STARTED) is not TargetState.STARTED:
+            return
+        start_tasks(self.deployer, name, config, self.configs.task_count(name))
 
     def _write_task_configs(self, name: str, task_configs: list[dict[str, str]], current: Mapping[int, Any]) -> None:
         """Write task configs + commit only when they changed; new tasks are UNASSIGNED until they report."""
@@ -399,6 +455,7 @@ class Herder:
                      len(task_configs))
             self._write_task_configs(name, task_configs, {s.task: s for s in self.statuses.task_statuses(name)})
             self.reconciler.converge(name)
+            self._start_tasks(name)
             changed.append(name)
         return changed
 
@@ -408,11 +465,12 @@ class Herder:
         """Restart the connector instance only (the legacy 204 restart)."""
         self.configs.refresh()
         config = self._config(name, f"Unknown connector: {name}")
-        if connector_type(config) == "sink":
+        if connector_type(config) == SINK:
             # A sink's connector and task are one function: restarting it lifts a poison-batch hold (README).
             self.on_restart(name, list(range(self.configs.task_count(name))))
-        self._start_connector(name)
+        self._start_connector(name, start=False)
         self.deployer.restart(name, None)
+        self._start_tasks(name)
 
     def restart_connector_and_tasks(self, name: str, *, only_failed: bool, include_tasks: bool) -> dict[str, Any]:
         """KIP-745: write the restart request, answer the plan with RESTARTING states, then carry it out."""
@@ -434,13 +492,15 @@ class Herder:
         self.on_restart(name, [task.task for task in restart_tasks])  # before the deploy re-enables triggers
         if restart_connector:
             self.report.connector(name, State.RESTARTING)
-            self._start_connector(name)
+            self._start_connector(name, start=False)
             self.deployer.restart(name, None)
         elif restart_tasks:
             self._redeploy(name)
         self.report.restarting(restart_tasks)
         for task in restart_tasks:
             self.deployer.restart(name, task.task)
+        if restart_connector or restart_tasks:
+            self._start_tasks(name)
         return plan
 
     def restart_task(self, name: str, task: int) -> None:
@@ -455,6 +515,7 @@ class Herder:
         self.on_restart(name, [task])
         self._redeploy(name)
         self.deployer.restart(name, task)
+        self._start_tasks(name)
 
     def _redeploy(self, name: str) -> None:
         """Apply the connector's current state again: a restarted sink's disabled trigger (poison batch) is

@@ -66,7 +66,7 @@ class Coordinator:
         credentials: every request is then answered 503 with it at once, instead of waiting out the stores' timeouts.
         """
         self.login_check = login_check
-        self.herder = Herder(configs, statuses, deployer, worker_id)
+        self.herder = Herder(configs, statuses, deployer, worker_id, groups)
         self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
         self.herder.on_create = self.offsets.created

@@ -195,3 +195,43 @@ def test_hold_disables_a_poisoned_sinks_mapping_keeping_its_batch_and_apply_repl
     finally:
         deployer.remove(name)
         template.delete()
+
+
+def test_start_invokes_each_task_once_on_localstack(aws_settings: dict[str, str], kafka_bootstrap: str,
+                                                    tmp_path: Path) -> None:
+    """The coordinator's start (runtime/task_start.py): every source and pull-mode sink task gets the source
+    function's start event, and a mapping's sink its own function's event with no records, right after its function
+    was created (a function still Pending is waited for)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    lam = boto3.client("lambda", **aws_settings)
+    source_function = RecordingFunction(lam, tmp_path, "it-source-fn")
+    template = RecordingFunction(lam, tmp_path, "it-sink-template")
+    name = f"it-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    settings = AwsDeployerSettings(
+        ScheduleSettings("unused", source_function.arn, "arn:aws:iam::0:role/s"),
+        SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
+                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
+                             vpc_security_groups=("sg-0local",)),
+    )
+    deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
+                           fetch_code=_fetch_code)
+    sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name}
+    try:
+        deployer.start("src", SOURCE, 2)
+        deployer.start("pull", {**sink, "tasks.max": "2"}, 2)
+        wait_for(lambda: len(source_function.events()) == 4, "four start invocations")
+        assert sorted(source_function.events(), key=lambda e: (e["connector"], e["task"])) == [
+            {"connector": "pull", "task": 0, "kind": "sink", "start": True},
+            {"connector": "pull", "task": 1, "kind": "sink", "start": True},
+            {"connector": "src", "task": 0, "start": True}, {"connector": "src", "task": 1, "start": True}]
+
+        deployer.apply(name, sink, 1, TargetState.STARTED)
+        deployer.start(name, sink, 1)
+        wait_for(lambda: {"eventSource": "aws:kafka", "records": {}} in template.events(), "the sink's start")
+    finally:
+        deployer.remove(name)
+        template.delete()
+        source_function.delete()

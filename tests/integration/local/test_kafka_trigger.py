@@ -25,11 +25,15 @@ class ScriptedFunction:
 
     def __init__(self, fail_times: int = 0, fail_when: Any = None, respond: Any = None) -> None:
         self.events: list[dict] = []
+        self.starts: list[int] = []  # how many batches had come when each start (an event of no records) came
         self.fail_times = fail_times
         self.fail_when = fail_when
         self.respond = respond
 
     def invoke(self, event: dict, timeout_s: float) -> Any:
+        if not event["records"]:  # the task's start (runtime/task_start.py), not a batch
+            self.starts.append(len(self.events))
+            return {"started": True}
         self.events.append(event)
         values = self.values(event)
         if self.fail_times > 0:
@@ -83,6 +87,14 @@ def test_batches_respect_batch_size_and_commit_after_success(kafka_bootstrap: st
     assert [v for e in function.events for v in function.values(e)] == [str(i).encode() for i in range(7)]
     assert function.events[0]["eventSource"] == "aws:kafka" and f"{topic}-0" in function.events[0]["records"]
     assert committed_offset(kafka_bootstrap, group, topic) == 7
+    assert function.starts == [0]  # the task was started once, before its first batch
+
+
+def test_an_idle_trigger_starts_its_task_once_with_no_records(kafka_bootstrap: str) -> None:
+    topic = _topic(kafka_bootstrap, [])
+    function = ScriptedFunction()
+    _run(kafka_bootstrap, topic, function, lambda: bool(function.starts))
+    assert (function.starts, function.events) == ([0], [])
 
 
 def test_failed_batch_is_retried_unchanged_until_it_succeeds(kafka_bootstrap: str) -> None:

@@ -51,6 +51,9 @@ class MemoryConsumerGroups:
         self._check(group)
         self.groups.pop(group, None)
 
+    def has_members(self, group: str) -> bool:
+        return group in self.members
+
     def _check(self, group: str) -> None:
         if group in self.members:
             raise GroupNotEmptyError(f"group {group} has active members")

@@ -25,7 +25,7 @@ def test_source_events_name_a_connector_task(name: str) -> None:
 
 def test_the_sqs_tick_names_a_task_and_its_heartbeat_window() -> None:
     (tick,) = parse_source_events(_load("source_task/sqs-tick.json"))
-    assert tick == ("local-file-source", 0, 1_800_000_000_000, 60_000, 1, "source")
+    assert tick == ("local-file-source", 0, 1_800_000_000_000, 60_000, 1, "source", False)
 
 
 def test_a_pull_mode_sink_tasks_heartbeat_says_kind_sink() -> None:

@@ -11,6 +11,7 @@ from connect_core.api.errors import NotFoundError
 from connect_core.runtime.source_event import SourceTaskRef, parse_source_event, parse_source_events
 from connect_core.runtime.source_runner import SourceInvocationResult
 from connect_core.runtime.source_ticks import SqsTicks, next_tick, run_source_invocation, window_budget
+from connect_core.runtime.task_start import START_BUDGET_MS, source_start_event
 
 WINDOW_START = 1_800_000_000_000
 HEARTBEAT = SourceTaskRef("src", 0, WINDOW_START, 60_000, 0)
@@ -166,3 +167,26 @@ def test_a_background_build_that_failed_is_retried_where_its_error_can_surface(
 def test_no_queue_no_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL", raising=False)
     assert SqsTicks.from_env() is None
+
+
+def test_a_pull_mode_sink_task_without_partitions_sends_no_tick() -> None:
+    """It started (RUNNING) but has nothing to read until its assignment changes: its heartbeat re-checks."""
+    idle = {"connector": "snk", "task": 3, "state": "RUNNING", "poll_interval_ms": None, "partitions": 0}
+    assert next_tick(HEARTBEAT._replace(kind="sink"), idle, WINDOW_START + 1_000) is None
+    assert next_tick(HEARTBEAT._replace(kind="sink"), idle | {"poll_interval_ms": 1_000, "partitions": 1},
+                     WINDOW_START + 1_000) is not None
+
+
+def test_a_start_runs_briefly_sends_no_tick_and_answers_its_failure() -> None:
+    """The coordinator's start (runtime/task_start.py): no window, a short budget, and a failure answered (the task
+    reported FAILED; an asynchronous invocation that raised would only be retried by Lambda)."""
+    start = parse_source_event(source_start_event("snk", 2, "sink"))
+    assert start == SourceTaskRef("snk", 2, kind="sink", start=True)
+    assert start.as_event() == {"connector": "snk", "task": 2, "kind": "sink", "start": True}
+    sqs = FakeSqs()
+    runner = FakeRunner(_running(1_000))
+    summary = run_source_invocation(runner.run, start, lambda: 300_000.0, SqsTicks("https://q", sqs))
+    assert summary["next_tick"] is None and sqs.sent == []
+    assert 0 < runner.budgets[0] <= START_BUDGET_MS
+    failed = run_source_invocation(FakeRunner(RuntimeError("no database")).run, start, lambda: 1e6, None)
+    assert failed["failed"] == "no database"

@@ -161,8 +161,8 @@ def test_a_config_update_lifts_the_hold(beat: Beat) -> None:
     beat.poison()
     beat.heartbeat()
     assert beat.call("PUT", "/connectors/snk/config", {**SINK, "file": "/tmp/other.txt"})["statusCode"] == 200
-    assert beat.deployer.calls[-1].action == "apply"
-    assert beat.deployer.calls[-1].target_state is TargetState.STARTED
+    assert [c.action for c in beat.deployer.calls[-2:]] == ["apply", "start"]  # re-enabled, then the task started
+    assert beat.deployer.calls[-2].target_state is TargetState.STARTED
     assert not trigger_held(beat.run().restart, beat.epoch())  # a new task config: a new epoch
     page = json.loads(beat.call("GET", "/ui/api/overview")["body"])
     (sink,) = [c for c in page["connectors"] if c["name"] == "snk"]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 
+from connect_core.coordinator.herder import herder as herder_module
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
-from tests.unit.coordinator.fakes import MANAGED_SINK
+from tests.unit.coordinator.fakes import MANAGED_SINK, WORKER_ID
+
+ALTERED = "The offsets for this connector have been altered successfully"
+RESET = "The offsets for this connector have been reset successfully"
 
 FRAMEWORK_ALTERED = (
     "The Connect framework-managed offsets for this connector have been altered successfully. However, if this "
@@ -70,7 +76,8 @@ def test_sink_offsets_live_in_the_consumer_group(stopped: Rest) -> None:
         ({"kafka_topic": "lines", "kafka_partition": "0"}, {"kafka_offset": "10"}),
         ({"kafka_topic": "lines", "kafka_partition": 1}, None),
     ))
-    assert (response.status, response.body) == (200, {"message": FRAMEWORK_ALTERED})
+    # FileStreamSinkConnector.alterOffsets returns true: the worker's own message, not the framework-managed one
+    assert (response.status, response.body) == (200, {"message": ALTERED})
     assert stopped.groups.groups["connect-snk"] == {("lines", 0): 10}
 
 
@@ -82,9 +89,48 @@ def test_sink_group_id_override_is_honoured(rest: Rest) -> None:
 
 def test_sink_reset_deletes_the_group(stopped: Rest) -> None:
     stopped.groups.groups["connect-snk"] = {("lines", 0): 3}
-    assert stopped.call("DELETE", "/connectors/snk/offsets").status == 200
+    assert stopped.call("DELETE", "/connectors/snk/offsets").body == {"message": RESET}
     assert "connect-snk" not in stopped.groups.groups
     assert stopped.call("DELETE", "/connectors/snk/offsets").status == 200  # no group: still fine
+
+
+def test_stop_answers_once_the_mappings_pollers_have_left_so_a_reset_right_after_succeeds(rest: Rest) -> None:
+    """A worker's PUT /stop then DELETE /offsets finds the sink's group empty; here the mapping's pollers leave the
+    group some time after the trigger is disabled, and the stop (and its STOPPED status) waits for it."""
+    rest.create("snk", FILE_SINK)
+    rest.groups.groups["connect-snk"] = {("lines", 0): 3}
+    rest.groups.members.add("connect-snk")
+    leaving = threading.Timer(0.6, rest.groups.members.discard, ["connect-snk"])
+    leaving.start()
+    started = time.monotonic()
+    assert rest.call("PUT", "/connectors/snk/stop").status == 204
+    assert time.monotonic() - started >= 0.5
+    status = rest.call("GET", "/connectors/snk/status").body
+    assert (status["connector"], status["tasks"]) == ({"state": "STOPPED", "worker_id": WORKER_ID}, [])
+    assert rest.call("DELETE", "/connectors/snk/offsets").body == {"message": RESET}
+
+
+def test_pause_answers_once_the_mappings_pollers_have_left(rest: Rest) -> None:
+    rest.create("snk", FILE_SINK)
+    rest.groups.members.add("connect-snk")
+    threading.Timer(0.6, rest.groups.members.discard, ["connect-snk"]).start()
+    started = time.monotonic()
+    assert rest.call("PUT", "/connectors/snk/pause").status == 202
+    assert time.monotonic() - started >= 0.5
+    assert rest.call("GET", "/connectors/snk/status").body["connector"]["state"] == "PAUSED"
+
+
+def test_a_stop_whose_pollers_do_not_leave_says_so_and_the_reset_is_kafkas_500(
+        rest: Rest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(herder_module, "STOP_WAIT_S", 0.3)
+    rest.create("snk", FILE_SINK)
+    rest.groups.members.add("connect-snk")
+    assert rest.call("PUT", "/connectors/snk/stop").status == 204
+    connector = rest.call("GET", "/connectors/snk/status").body["connector"]
+    assert connector["state"] == "STOPPED"
+    assert "still had consumers in group connect-snk" in connector["trace"]
+    response = rest.call("DELETE", "/connectors/snk/offsets")
+    assert response.status == 500 and "zombie sink tasks" in response.body["message"]
 
 
 def test_sink_group_with_members_is_a_500_with_kafkas_message(stopped: Rest) -> None:

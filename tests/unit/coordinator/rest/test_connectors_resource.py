@@ -210,8 +210,33 @@ def test_restart_defaults_to_204_connector_only(rest: Rest) -> None:
     rest.create("src", FILE_SOURCE)
     response = rest.call("POST", "/connectors/src/restart")
     assert (response.status, response.body_text()) == (204, "")
-    assert rest.deployer.calls[-1].action == "restart"
-    assert rest.deployer.calls[-1].task_id is None
+    assert [c.action for c in rest.deployer.calls[-2:]] == ["restart", "start"]  # restarted, then started
+    assert rest.deployer.calls[-2].task_id is None
+
+
+def test_tasks_are_started_at_create_update_resume_and_restart_only(rest: Rest) -> None:
+    """As a worker starts assigned tasks: each write that (re)starts tasks asks the deployer to invoke them once, so
+    an idle task reports RUNNING (or FAILED) within seconds; pause, stop and delete start nothing."""
+    def started() -> list[tuple[str, int | None]]:
+        found = [(c.action, c.task_count) for c in rest.deployer.calls if c.action == "start"]
+        rest.deployer.calls.clear()
+        return found
+
+    rest.create("src", {**FILE_SOURCE, "connector.class": SPLITTING_SOURCE, "tasks.max": "2"})
+    assert started() == [("start", 2)]
+    assert rest.call("PUT", "/connectors/src/config", {**FILE_SOURCE, "topic": "other"}).status == 200
+    assert started() == [("start", 1)]
+    for verb in ("pause", "stop"):
+        assert rest.call("PUT", f"/connectors/src/{verb}").status in (202, 204)
+        assert started() == []
+    assert rest.call("PUT", "/connectors/src/resume").status == 202
+    assert started() == [("start", 1)]
+    for path, query in (("/connectors/src/restart", ""), ("/connectors/src/restart", "includeTasks=true"),
+                        ("/connectors/src/tasks/0/restart", "")):
+        assert rest.call("POST", path, query=query).status in (202, 204)
+        assert started() == [("start", 1)]
+    assert rest.call("DELETE", "/connectors/src").status == 204
+    assert started() == []
 
 
 def test_restart_with_include_tasks_answers_202_plan(rest: Rest) -> None:
@@ -279,7 +304,7 @@ def test_task_restart_writes_a_restart_request_that_restarts_warm_tasks(rest: Re
 def test_task_restart_is_204_and_unknown_task_is_404(rest: Rest) -> None:
     rest.create("src", FILE_SOURCE)
     assert rest.call("POST", "/connectors/src/tasks/0/restart").status == 204
-    assert rest.deployer.calls[-1].task_id == 0
+    assert [(c.action, c.task_id) for c in rest.deployer.calls[-2:]] == [("restart", 0), ("start", None)]
     response = rest.call("POST", "/connectors/src/tasks/7/restart")
     assert (response.status, response.body["message"]) == (404, "Unknown task: src-7")
 
