@@ -63,6 +63,8 @@ def coordinator_from_settings(
         commit=commit,
         overview=overview,
         login_check=None if worker.kafka.auth.mode is KafkaAuthMode.NONE else partial(_login_check, clients),
+        topic_tracking=worker.topic_tracking,
+        topic_tracking_allow_reset=worker.topic_tracking_allow_reset,
     )
 
 

@@ -68,6 +68,10 @@ ESM_ISOLATION_LEVEL = "LAMBDA_CONNECT_ESM_ISOLATION_LEVEL"
 # How many started tasks (each a task object, a transactional producer or consumer, often a database connection) one
 # warm container of the scheduled task function keeps; the least recently run is stopped first.
 MAX_STARTED_TASKS = "LAMBDA_CONNECT_MAX_STARTED_TASKS"
+# Kafka's worker settings topic.tracking.enable and topic.tracking.allow.reset (KIP-558; both default true): tasks
+# record the topics they use in the status topic, GET /connectors/<n>/topics shows them, PUT .../topics/reset empties.
+TOPIC_TRACKING_ENABLE = "LAMBDA_CONNECT_TOPIC_TRACKING_ENABLE"
+TOPIC_TRACKING_ALLOW_RESET = "LAMBDA_CONNECT_TOPIC_TRACKING_ALLOW_RESET"
 # Read by Powertools itself, listed here so template.yaml sets only names this module knows.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -90,7 +94,7 @@ ALL = (
     STACK_NAME,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, SINK_POLLER_GROUP, RESTART_TOKEN,
     CONFIG_PROVIDERS, PLUGINS, PLUGIN_PATH,
-    FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS,
+    FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS, TOPIC_TRACKING_ENABLE, TOPIC_TRACKING_ALLOW_RESET,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )
 
@@ -101,6 +105,17 @@ def resolve(name: str, default: str, explicit: str | None = None) -> str:
         return explicit
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def resolve_bool(name: str, default: bool) -> bool:
+    """A ``true``/``false`` variable (any case, as Kafka's ConfigDef reads a BOOLEAN); unset or empty: the default."""
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"environment variable {name} must be true or false, got {raw!r}")
+    return value == "true"
 
 
 def resolve_int(name: str, default: int, explicit: int | None = None) -> int:

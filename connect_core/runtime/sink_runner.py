@@ -39,6 +39,7 @@ from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
 from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event, taken_columns
 from connect_core.runtime import env, fault_points, registry
+from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -189,6 +190,7 @@ class SinkRunner:
         self._reported: State | None = None
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
         self._committed_filter: CommittedFilter | None = None  # warm across invocations
+        self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
 
     def handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None = None, *,
                remaining_ms: Callable[[], float] | None = None) -> SinkInvocationResult:
@@ -253,6 +255,8 @@ class SinkRunner:
                 result.batch_item_failures = _first_offsets(records, held)
                 return result
             raise
+        if plan.first:  # the batch's partitions (a worker records a topic once a record of it is converted)
+            self.active_topics.record(self.connector, self.task, {tp.topic for tp in plan.first})
         self._hold_back(running, plan, held, result)
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)

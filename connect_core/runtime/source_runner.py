@@ -22,7 +22,7 @@ import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import groupby, repeat, starmap
-from operator import attrgetter, length_hint
+from operator import attrgetter, itemgetter, length_hint
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, NotFoundError
@@ -35,6 +35,7 @@ from connect_core.kafka.clients import producer_config
 from connect_core.kafka.retry import kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
 from connect_core.runtime import env, fault_points, registry
+from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
+_TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
 
 DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
 DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
@@ -118,6 +120,7 @@ class _RunningTask:
     tick_ms: int = DEFAULT_SCHEDULE_INTERVAL_MS
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
+    topics: set[str] = field(default_factory=set)  # the topics of the open transaction (topic.tracking.enable)
 
     def close(self) -> None:
         """Stop the task, then release what was built for it, its transactional producer included."""
@@ -179,6 +182,7 @@ class SourceRunner:
         self._lock = threading.Lock()  # one invocation at a time per container: a task never runs twice at once
         self._reported: dict[tuple[str, int], State] = {}
         self._longest_commit_s = 0.0  # stop polling this long (times COMMIT_RESERVE) before the next tick
+        self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
 
     def run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         """Poll the task while it has data and the budget lasts; commit records and offsets atomically.
@@ -290,11 +294,15 @@ class SourceRunner:
             fault_points.reached("source.after_commit", idle=idle)
         except BaseException:
             _abort(producer)
+            running.topics.clear()
             raise
         finally:
             running.reader.pending.clear()
         if errors:
             raise ConnectError(f"records of the committed transaction were not delivered: {errors[0]}")
+        if running.topics:  # acknowledged: a worker records a topic once a record to it is (KIP-558)
+            self.active_topics.record(connector, result.task, running.topics)
+            running.topics.clear()
         result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
         for record, slot in polled:  # empty unless the task overrides commit_record; then commit(), as Kafka's EOS task
             commit_record(record, slot.metadata)
@@ -341,6 +349,8 @@ class SourceRunner:
         failure before that aborts the transaction (and clears ``pending``) anyway.
         """
         args, skipped, size = running.pipeline.produce_args(records, on_delivery)
+        if self.active_topics.enabled:  # a set built in C per poll; the status topic is read only for a new topic
+            running.topics.update(map(_TOPIC_ARG, args))
         result.skipped += skipped
         sent = _produce_all(running.producer, args)
         result.records += sent
@@ -373,6 +383,7 @@ class SourceRunner:
             self._send_all(running, batch.records(), result, on_delivery, latest)
             return
         key, values = written
+        running.topics.add(batch.topic)
         size = sum(map(len, filter(None, values)))
         if key is not None:
             size += len(key) * len(values)

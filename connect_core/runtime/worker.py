@@ -27,6 +27,8 @@ class WorkerSettings:
     storage: StorageConfig = field(default_factory=StorageConfig)
     group_id: str = env.DEFAULT_GROUP_ID
     worker_id: str = field(default_factory=lambda: f"lambda:{socket.gethostname()}:{os.getpid()}")
+    topic_tracking: bool = True  # topic.tracking.enable (KIP-558)
+    topic_tracking_allow_reset: bool = True  # topic.tracking.allow.reset
 
     @classmethod
     def from_env(cls, bootstrap_servers: str | None = None) -> WorkerSettings:
@@ -57,7 +59,9 @@ class WorkerSettings:
             status_storage_replication_factor=replication,
         )
         worker_id = env.resolve(env.WORKER_ID, "") or f"lambda:{socket.gethostname()}:{os.getpid()}"
-        return cls(kafka, storage, env.resolve(env.GROUP_ID, env.DEFAULT_GROUP_ID), worker_id)
+        return cls(kafka, storage, env.resolve(env.GROUP_ID, env.DEFAULT_GROUP_ID), worker_id,
+                   topic_tracking=env.resolve_bool(env.TOPIC_TRACKING_ENABLE, True),
+                   topic_tracking_allow_reset=env.resolve_bool(env.TOPIC_TRACKING_ALLOW_RESET, True))
 
     def transactional_id(self, connector: str, task: int) -> str:
         """Kafka Connect's exactly-once source id: one per task, so a new invocation fences the previous one."""

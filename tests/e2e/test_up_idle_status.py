@@ -95,7 +95,7 @@ def test_idle_connectors_are_running_and_healthy(up_s3: Up, aws_settings: dict[s
 def test_stop_then_reset_offsets_then_resume_as_on_a_worker(up: Up, kafka_bootstrap: str) -> None:
     """PUT /stop answers once the sink's trigger has left its group, so a DELETE /offsets right after succeeds with
     the worker's message (it was a 500 "... zombie sink tasks"), and a resume right after is RUNNING within seconds
-    (it stayed UNASSIGNED)."""
+    (it stayed UNASSIGNED); the topic it consumed is listed by GET .../topics until PUT .../topics/reset."""
     from confluent_kafka import Producer
 
     topic, sink = f"{up.prefix}-stop", f"{up.prefix}-stop-sink"
@@ -110,6 +110,9 @@ def test_stop_then_reset_offsets_then_resume_as_on_a_worker(up: Up, kafka_bootst
     producer.flush(30)
     out = up.run_dir / "stopped.txt"
     up.wait_for(lambda: out.exists() and out.read_text() == "one\n", "the record written")
+    # KIP-558: the topic it consumed is an active topic (it was never recorded), until a reset
+    up.wait_for(lambda: up.http("GET", f"/connectors/{sink}/topics") == (200, {sink: {"topics": [topic]}}),
+                "the consumed topic listed", timeout_s=10)
 
     assert up.http("PUT", f"/connectors/{sink}/stop")[0] == 204
     assert _states(up, sink) == ("STOPPED", [])
@@ -117,3 +120,5 @@ def test_stop_then_reset_offsets_then_resume_as_on_a_worker(up: Up, kafka_bootst
         200, {"message": "The offsets for this connector have been reset successfully"})
     assert up.http("PUT", f"/connectors/{sink}/resume")[0] == 202
     _all_running(up, {sink: 1}, "the sink RUNNING right after its resume")
+    assert up.http("PUT", f"/connectors/{sink}/topics/reset") == (202, None)
+    assert up.http("GET", f"/connectors/{sink}/topics") == (200, {sink: {"topics": []}})

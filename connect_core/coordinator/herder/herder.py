@@ -256,6 +256,17 @@ class Herder:
         self.configs.refresh()
         return task_state(self.effective(name, [status])[0])
 
+    def active_topics(self, name: str) -> list[str]:
+        """KIP-558: the topics the connector's tasks recorded in the status topic, by name (no existence check)."""
+        self.statuses.refresh()
+        return [status.topic for status in self.statuses.topics(name)]
+
+    def reset_active_topics(self, name: str) -> None:
+        """Tombstone every active-topic record of the connector (Kafka ``resetConnectorActiveTopics``)."""
+        self.statuses.refresh()
+        for status in self.statuses.topics(name):
+            self.statuses.delete_topic_status(name, status.topic)
+
     # --- create / update / delete ------------------------------------------------------------------------
 
     def put_connector_config(

@@ -27,10 +27,14 @@ _INITIAL_STATES = {"RUNNING": TargetState.STARTED, "PAUSED": TargetState.PAUSED,
 class ConnectorsResource:
     """Every ``/connectors`` endpoint of Kafka Connect's REST API."""
 
-    def __init__(self, herder: Herder, offsets: ConnectorOffsetsManager) -> None:
-        """Serve ``herder`` and ``offsets``."""
+    def __init__(self, herder: Herder, offsets: ConnectorOffsetsManager, *, topic_tracking: bool = True,
+                 topic_tracking_allow_reset: bool = True) -> None:
+        """Serve ``herder`` and ``offsets``; the worker's ``topic.tracking.enable`` / ``topic.tracking.allow.reset``
+        decide whether the topics endpoints answer (Kafka: 403 otherwise)."""
         self.herder = herder
         self.offsets = offsets
+        self.topic_tracking = topic_tracking
+        self.topic_tracking_allow_reset = topic_tracking_allow_reset
 
     def register(self, router: Router) -> None:
         """Add the routes."""
@@ -179,19 +183,19 @@ class ConnectorsResource:
     # --- topics and offsets ------------------------------------------------------------------------------
 
     def get_topics(self, request: Request) -> Response:
-        """``{"<name>": {"topics": [...]}}``; no existence check, as in Kafka."""
+        """``{"<name>": {"topics": [...]}}``; no existence check, as in Kafka; 403 with topic tracking off."""
+        if not self.topic_tracking:
+            raise RestError(403, "Topic tracking is disabled.")
         name = request.param("connector")
-        store = self.herder.statuses
-        store.refresh()
-        return Response(200, {name: {"topics": [t.topic for t in store.topics(name)]}})
+        return Response(200, {name: {"topics": self.herder.active_topics(name)}})
 
     def reset_topics(self, request: Request) -> Response:
-        """Forget the active topics; 202."""
-        name = request.param("connector")
-        store = self.herder.statuses
-        store.refresh()
-        for topic in store.topics(name):
-            store.delete_topic_status(name, topic.topic)
+        """Forget the active topics; 202 (403 with topic tracking or its reset off)."""
+        if not self.topic_tracking:
+            raise RestError(403, "Topic tracking is disabled.")
+        if not self.topic_tracking_allow_reset:
+            raise RestError(403, "Topic tracking reset is disabled.")
+        self.herder.reset_active_topics(request.param("connector"))
         return Response(202)
 
     def get_offsets(self, request: Request) -> Response:

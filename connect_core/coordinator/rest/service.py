@@ -58,12 +58,16 @@ class Coordinator:
         commit: str = UNKNOWN_COMMIT,
         overview: StatusOverview | None = None,
         login_check: Callable[[], str | None] | None = None,
+        topic_tracking: bool = True,
+        topic_tracking_allow_reset: bool = True,
     ) -> None:
         """Wire the resources; nothing touches Kafka until the first request.
 
         ``overview`` (operations: run records, lag, cost) makes statuses honest and serves the status page.
         ``login_check`` (an authenticated cluster) returns the broker's message while it refuses the container's
         credentials: every request is then answered 503 with it at once, instead of waiting out the stores' timeouts.
+        ``topic_tracking`` / ``topic_tracking_allow_reset``: the worker's ``topic.tracking.enable`` /
+        ``topic.tracking.allow.reset`` (KIP-558).
         """
         self.login_check = login_check
         self.herder = Herder(configs, statuses, deployer, worker_id, groups)
@@ -74,7 +78,8 @@ class Coordinator:
         self.overview = overview
         self.router = Router()
         RootResource(configs, cluster, version, commit).register(self.router)
-        ConnectorsResource(self.herder, self.offsets).register(self.router)
+        ConnectorsResource(self.herder, self.offsets, topic_tracking=topic_tracking,
+                           topic_tracking_allow_reset=topic_tracking_allow_reset).register(self.router)
         LoggingResource(self.log_levels).register(self.router)
         if overview is not None:
             self.herder.effective = overview.effective

@@ -27,6 +27,7 @@ class Rest:
     topics: Topics = field(default_factory=Topics)
     deployer: RecordingDeployer = field(default_factory=RecordingDeployer)
     groups: MemoryConsumerGroups = field(default_factory=MemoryConsumerGroups)
+    options: dict[str, Any] = field(default_factory=dict)  # more Coordinator keyword arguments
 
     def call(self, method: str, path: str, body: Any = None, query: str = "",
              headers: dict[str, str | None] | None = None) -> Response:
@@ -35,7 +36,7 @@ class Rest:
         merged = {"Content-Type": "application/json", "Host": "localhost:8083", **(headers or {})}
         all_headers = {k: v for k, v in merged.items() if v is not None}
         request = Request.build(method, path, query, all_headers, raw)
-        return make_coordinator(self.topics, self.deployer, self.groups).handle(request)
+        return make_coordinator(self.topics, self.deployer, self.groups, **self.options).handle(request)
 
     def create(self, name: str, config: dict[str, Any], **extra: Any) -> Response:
         response = self.call("POST", "/connectors", {"name": name, "config": config, **extra})

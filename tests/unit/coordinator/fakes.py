@@ -63,14 +63,16 @@ def make_coordinator(
     topics: Topics | None = None,
     deployer: RecordingDeployer | None = None,
     groups: MemoryConsumerGroups | None = None,
+    **options: Any,
 ) -> Coordinator:
-    """A coordinator over in-memory topics (a fresh instance per call: the coordinator is stateless)."""
+    """A coordinator over in-memory topics (a fresh instance per call: the coordinator is stateless); ``options``:
+    more of ``Coordinator``'s keyword arguments (the worker's topic tracking settings)."""
     topics = topics or Topics()
     return Coordinator(
         topics.config_store(), topics.offset_store(), topics.status_store(),
         deployer=deployer or RecordingDeployer(), groups=groups or MemoryConsumerGroups(),
         cluster=StaticClusterInfo(CLUSTER_ID),
-        worker_id=WORKER_ID, version="0.1.0", commit="abc123",
+        worker_id=WORKER_ID, version="0.1.0", commit="abc123", **options,
     )
 
 

@@ -179,7 +179,7 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
         pipeline=SimpleNamespace(
             produce_args=lambda rs, cb: ([("t", b"v", None, -1, cb, None, 0, None) for _ in rs], 0, len(rs))),
         producer=SimpleNamespace(produce=lambda *a, **k: seen.append(a), poll=lambda t: 0),
-        reader=SimpleNamespace(pending={}),
+        reader=SimpleNamespace(pending={}), topics=set(),
     )
     latest: dict[object, tuple[dict[str, object], dict[str, object]]] = {}
     result = SourceInvocationResult("src", 0, "RUNNING")

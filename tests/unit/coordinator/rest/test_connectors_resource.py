@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pytest
 
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE, WORKER_ID
 from tests.unit.storage.fakes import MemoryTopicLog
-
-if TYPE_CHECKING:
-    import pytest
 
 
 def test_list_is_empty_then_sorted_names(rest: Rest) -> None:
@@ -334,3 +333,19 @@ def test_topics_and_reset(rest: Rest) -> None:
     assert rest.call("PUT", "/connectors/src/topics/reset").status == 202
     assert rest.call("GET", "/connectors/src/topics").body == {"src": {"topics": []}}
     assert rest.call("GET", "/connectors/unknown/topics").body == {"unknown": {"topics": []}}
+
+
+@pytest.mark.parametrize(("tracking", "allow_reset", "get", "reset"), [
+    (False, True, (403, "Topic tracking is disabled."), (403, "Topic tracking is disabled.")),
+    (False, False, (403, "Topic tracking is disabled."), (403, "Topic tracking is disabled.")),
+    (True, False, (200, None), (403, "Topic tracking reset is disabled.")),
+])
+def test_topic_tracking_settings_answer_kafkas_403(rest: Rest, tracking: bool, allow_reset: bool,
+                                                   get: tuple[int, str | None], reset: tuple[int, str]) -> None:
+    """Kafka's ConnectorsResource: topic.tracking.enable=false refuses both endpoints, topic.tracking.allow.reset=false
+    the reset."""
+    rest.options = {"topic_tracking": tracking, "topic_tracking_allow_reset": allow_reset}
+    found = rest.call("GET", "/connectors/src/topics")
+    assert (found.status, found.body.get("message") if found.status != 200 else None) == get
+    refused = rest.call("PUT", "/connectors/src/topics/reset")
+    assert (refused.status, refused.body["message"]) == reset
