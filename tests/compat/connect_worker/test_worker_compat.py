@@ -239,3 +239,53 @@ def test_pause_and_stop_through_rest_are_read_by_our_store(
     assert configs.task_count(name) == 0
     raw = [v for k, v in _raw(connect_worker, configs.topic) if k == f"target-state-{name}".encode()]
     assert raw[-1] == b'{"state":"PAUSED","state.v2":"STOPPED"}' == target_state_value(TargetState.STOPPED)
+
+
+def test_a_sink_task_records_its_topic_as_the_worker_does(
+    connect_worker: ConnectWorker, worker_connector: dict[str, Any], tmp_path: Path
+) -> None:
+    """KIP-558: the worker's FileStreamSink and our pull-mode sink task (same connector name, our own internal
+    topics) consume the same topic; each writes one status-topic record, byte for byte the same but for the time."""
+    import re
+    import time
+
+    from connect_core.runtime.sink_pull import SinkPullInvocations
+    from connect_core.runtime.worker import WorkerSettings
+    from connect_core.storage.config import StorageConfig
+
+    topic = worker_connector["topic"]
+    name = f"snk-{uuid.uuid4().hex[:6]}"
+    config = {"connector.class": "FileStreamSink", "topics": topic, "tasks.max": "1", "name": name}
+    status, body = connect_worker.rest("POST", "/connectors", {
+        "name": name, "config": {**config, "file": str(tmp_path / "java.txt")}})
+    assert status == 201, body
+    key = f"status-topic-{topic}:connector-{name}".encode()
+    theirs = connect_worker.wait_for("the worker's active topic record", lambda: [
+        value for k, value in _raw(connect_worker, connect_worker.storage.status_storage_topic) if k == key])
+
+    prefix = f"{connect_worker.prefix}-py-{uuid.uuid4().hex[:6]}"
+    storage = StorageConfig(config_storage_topic=f"{prefix}-configs", offset_storage_topic=f"{prefix}-offsets",
+                            status_storage_topic=f"{prefix}-status")
+    ours = WorkerSettings(connect_worker.settings, storage, group_id=prefix)
+    configs = ConfigStore(ours.kafka, storage)
+    configs.put_connector_config(name, {**config, "file": str(tmp_path / "py.txt"), "lambda.sink.trigger": "schedule",
+                                        "consumer.override.group.id": f"{prefix}-group"})
+    configs.put_task_configs(name, [{"file": str(tmp_path / "py.txt"), "topics": topic}])
+    configs.put_target_state(name, TargetState.STARTED)
+    pulls = SinkPullInvocations(ours)
+    try:
+        deadline = time.monotonic() * 1000 + 20_000
+        pulls.run(name, 0, lambda: deadline - time.monotonic() * 1000, 128)
+    finally:
+        pulls.close()
+        configs.close()
+    mine = [value for k, value in _raw(connect_worker, storage.status_storage_topic) if k == key]
+    assert (tmp_path / "py.txt").read_text().splitlines() == LINES
+    # once here; the worker may write it a few times (its store's view lags its own writes within a batch)
+    assert len(mine) == 1 and len(theirs) >= 1
+
+    def timeless(value: bytes | None) -> bytes:
+        assert value is not None
+        return re.sub(rb'"discoverTimestamp":\d+', b'"discoverTimestamp":0', value)
+
+    assert {timeless(value) for value in theirs} == {timeless(mine[0])}
