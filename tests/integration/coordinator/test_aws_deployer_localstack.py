@@ -140,6 +140,20 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
     assert function not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
 
 
+def _vpc_sink_deployer(aws_settings: dict[str, str], lam: Any, template: str, name: str, kafka_bootstrap: str, *,
+                       source_function: str = "arn:aws:lambda:us-east-1:000000000000:function:src") -> AwsDeployer:
+    """A deployer cloning ``template`` into ``<name>-<connector>`` functions whose mappings reach the local Kafka
+    "through a VPC" (LocalStack ignores the ids; AWS needs a VPC or authentication)."""
+    settings = AwsDeployerSettings(
+        ScheduleSettings("unused", source_function, "arn:aws:iam::0:role/s"),
+        SinkFunctionSettings(template_function=template, function_prefix=f"{name}-",
+                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
+                             vpc_security_groups=("sg-0local",)),
+    )
+    return AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
+                       fetch_code=_fetch_code)
+
+
 def test_hold_disables_a_poisoned_sinks_mapping_keeping_its_batch_and_apply_replays_it_on_localstack(
         aws_settings: dict[str, str], kafka_bootstrap: str, tmp_path: Path) -> None:
     from confluent_kafka import Producer
@@ -153,14 +167,7 @@ def test_hold_disables_a_poisoned_sinks_mapping_keeping_its_batch_and_apply_repl
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
     producer.produce(name, value=b"poison")
     producer.flush(30)
-    settings = AwsDeployerSettings(
-        ScheduleSettings("unused", "arn:aws:lambda:us-east-1:000000000000:function:src", "arn:aws:iam::0:role/s"),
-        SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
-                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
-                             vpc_security_groups=("sg-0local",)),
-    )
-    deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
-                           fetch_code=_fetch_code)
+    deployer = _vpc_sink_deployer(aws_settings, lam, template.name, name, kafka_bootstrap)
     sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name}
     function = f"{name}-{name}"
 
@@ -210,14 +217,8 @@ def test_start_invokes_each_task_once_on_localstack(aws_settings: dict[str, str]
     name = f"it-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
     admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
-    settings = AwsDeployerSettings(
-        ScheduleSettings("unused", source_function.arn, "arn:aws:iam::0:role/s"),
-        SinkFunctionSettings(template_function=template.name, function_prefix=f"{name}-",
-                             bootstrap_servers=(kafka_bootstrap,), vpc_subnets=("subnet-0local",),
-                             vpc_security_groups=("sg-0local",)),
-    )
-    deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
-                           fetch_code=_fetch_code)
+    deployer = _vpc_sink_deployer(aws_settings, lam, template.name, name, kafka_bootstrap,
+                                  source_function=source_function.arn)
     sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name}
     try:
         deployer.start("src", SOURCE, 2)

@@ -14,6 +14,7 @@ from connect_core.storage.config import StorageConfig
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
+from tests.integration.functions._sink_harness import KafkaTopics
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -87,3 +88,11 @@ def consume_committed(
     finally:
         consumer.close()
     return out
+
+
+@pytest.fixture
+def topics(kafka_bootstrap: str) -> Iterator[KafkaTopics]:
+    """Data topics a test creates on the broker, deleted after it."""
+    created = KafkaTopics(kafka_bootstrap)
+    yield created
+    created.delete_all()

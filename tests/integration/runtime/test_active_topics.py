@@ -18,7 +18,7 @@ from connect_core.storage.status_state import topic_status_key
 from tests.integration.functions._sink_harness import KafkaTopics, Out
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.integration.runtime.conftest import Cluster
@@ -28,13 +28,6 @@ pytestmark = pytest.mark.integration
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
-
-
-@pytest.fixture
-def topics(kafka_bootstrap: str) -> Iterator[KafkaTopics]:
-    created = KafkaTopics(kafka_bootstrap)
-    yield created
-    created.delete_all()
 
 
 def _budget(ms: float = 20_000) -> Callable[[], float]:

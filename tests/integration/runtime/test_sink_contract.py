@@ -27,7 +27,7 @@ from tests.fixtures.contract_sink import TARGET
 from tests.integration.functions._sink_harness import KafkaTopics, Out
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.integration.runtime.conftest import Cluster
@@ -43,13 +43,6 @@ def _plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     """The contract sink is a worker plugin, as a deployment adds its own; retries of the local mapping are quick."""
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", TARGET)
     monkeypatch.setattr(kafka_trigger, "RETRY_BACKOFF_S", 0.05)
-
-
-@pytest.fixture
-def topics(kafka_bootstrap: str) -> Iterator[KafkaTopics]:
-    created = KafkaTopics(kafka_bootstrap)
-    yield created
-    created.delete_all()
 
 
 def _deploy(cluster: Cluster, topics: KafkaTopics, tmp_path: Path, *, partitions: int = 1,

@@ -18,7 +18,6 @@ from connect_core.storage.config_state import TargetState
 from tests.integration.functions._sink_harness import KafkaTopics, Out
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.integration.runtime.conftest import Cluster
@@ -27,13 +26,6 @@ pytestmark = pytest.mark.integration
 
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 STRING = "org.apache.kafka.connect.storage.StringConverter"
-
-
-@pytest.fixture
-def topics(kafka_bootstrap: str) -> Iterator[KafkaTopics]:
-    created = KafkaTopics(kafka_bootstrap)
-    yield created
-    created.delete_all()
 
 
 def _committed(bootstrap: str, group: str, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
