@@ -28,7 +28,7 @@ LOGIN_MODULE: Final = "org.apache.kafka.connect.rest.basic.auth.extension.Proper
 
 def read_java_properties(path: Path) -> dict[str, str]:
     """A properties file as ``Properties.load(InputStream)`` reads it (ISO-8859-1, ``=``/``:``/space separators)."""
-    return parse_properties(path.read_text(encoding="latin-1"))
+    return parse_properties(path.read_bytes().decode("latin-1"))  # no newline translation
 
 
 def _jaas_credentials_file(path: Path) -> Path:

@@ -1,7 +1,14 @@
-"""A reader for Java ``.properties`` files, enough for ``FileConfigProvider`` (``java.util.Properties.load``).
+"""A reader for Java ``.properties`` text, rule for rule as ``java.util.Properties.load`` reads it.
 
-Covers what real credential files use: ``key=value``, ``key: value`` and ``key value`` lines, ``#``/``!`` comments,
-backslash line continuations and the usual escapes (``\\t``, ``\\n``, ``\\uXXXX``, escaped separators).
+Worker and connector files, ``FileConfigProvider`` files and REST credential files all go through here. The rules
+(``Properties.load``'s LineReader and ``loadConvert``): lines end at ``\\n``, ``\\r`` or ``\\r\\n`` only; leading
+space, tab and form feed are skipped; a line whose first other character is ``#`` or ``!`` is a comment (never
+continued; after a line of only a backslash too); an odd number of backslashes at a line's end joins the next line
+with its leading whitespace skipped, an empty next line ending the logical line; the key ends at the first unescaped
+``=``, ``:``, space, tab or form feed, and whitespace plus at most one ``=``/``:`` after it are skipped;
+``\\t \\n \\r \\f \\uXXXX`` are escapes, any other escaped character stands for itself, and a malformed
+``\\uXXXX`` is an error. Later keys win. Callers pass the text without newline translation. Checked against the JDK by
+``tests/compat/test_java_properties_compat.py``.
 """
 
 from __future__ import annotations
@@ -9,11 +16,16 @@ from __future__ import annotations
 __all__ = ["parse_properties"]
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-_SEPARATORS = "=: \t\f"
+_WHITESPACE = " \t\f"
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def parse_properties(text: str) -> dict[str, str]:
-    """Parse properties text; later keys win, as with ``Properties.load``."""
+    """Parse properties text.
+
+    Raises:
+        ValueError: a malformed ``\\uXXXX`` escape (``Properties.load``'s IllegalArgumentException).
+    """
     props: dict[str, str] = {}
     for line in _logical_lines(text):
         key, value = _split(line)
@@ -22,57 +34,94 @@ def parse_properties(text: str) -> dict[str, str]:
 
 
 def _logical_lines(text: str) -> list[str]:
+    """The logical lines: comments and blank lines dropped, continuations joined (the JDK's LineReader)."""
     lines: list[str] = []
-    pending: str | None = None
-    for raw in text.splitlines():
-        stripped = raw.lstrip(" \t\f")
-        if pending is None and (not stripped or stripped[0] in "#!"):
+    buf: list[str] = []
+    skip_whitespace, appended_line_begin, backslash = True, False, False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        i += 1
+        if skip_whitespace:
+            if c in _WHITESPACE or (not appended_line_begin and c in "\r\n"):
+                continue
+            skip_whitespace = appended_line_begin = False
+        if not buf and c in "#!":  # still on a new logical line (even after a continuation): a comment
+            while i < n and text[i] not in "\r\n":
+                i += 1
+            skip_whitespace = True
             continue
-        current = stripped if pending is None else pending + stripped
-        trailing = len(current) - len(current.rstrip("\\"))
-        if trailing % 2 == 1:
-            pending = current[:-1]
+        if c not in "\r\n":
+            buf.append(c)
+            backslash = not backslash if c == "\\" else False
             continue
-        pending = None
-        lines.append(current)
-    if pending is not None:
-        lines.append(pending)
+        if not buf:
+            skip_whitespace = True
+            continue
+        if backslash:  # the line goes on: drop the backslash and the next line's leading whitespace
+            buf.pop()
+            skip_whitespace = appended_line_begin = True
+            backslash = False
+            if i >= n:  # the JDK returns the line, even empty, when the input ends right after the line break
+                lines.append("".join(buf))
+                return lines
+            if c == "\r" and text[i] == "\n":
+                i += 1
+            continue
+        lines.append("".join(buf))
+        buf.clear()
+        skip_whitespace = True
+    if buf:
+        if backslash:
+            buf.pop()
+        lines.append("".join(buf))
     return lines
 
 
 def _split(line: str) -> tuple[str, str]:
-    i = 0
-    while i < len(line):
+    """Key and raw value: the key ends at an unescaped separator; whitespace and one ``=``/``:`` follow it."""
+    i, n, backslash = 0, len(line), False
+    value_start, has_separator = n, False
+    while i < n:
         ch = line[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch in _SEPARATORS:
+        if not backslash and ch in "=:":
+            value_start, has_separator = i + 1, True
             break
+        if not backslash and ch in _WHITESPACE:
+            value_start = i + 1
+            break
+        backslash = not backslash if ch == "\\" else False
         i += 1
     key = line[:i]
-    rest = line[i:].lstrip(" \t\f")
-    if rest[:1] in ("=", ":"):
-        rest = rest[1:].lstrip(" \t\f")
-    return key, rest
+    while value_start < n:
+        ch = line[value_start]
+        if ch not in _WHITESPACE:
+            if has_separator or ch not in "=:":
+                break
+            has_separator = True
+        value_start += 1
+    return key, line[value_start:]
 
 
 def _unescape(text: str) -> str:
     if "\\" not in text:
         return text
     out: list[str] = []
-    i = 0
-    while i < len(text):
+    i, n = 0, len(text)
+    while i < n:
         ch = text[i]
-        if ch != "\\" or i + 1 >= len(text):
+        i += 1
+        if ch != "\\" or i >= n:
             out.append(ch)
-            i += 1
             continue
-        nxt = text[i + 1]
-        if nxt == "u" and i + 6 <= len(text):
-            out.append(chr(int(text[i + 2 : i + 6], 16)))
-            i += 6
+        ch = text[i]
+        i += 1
+        if ch == "u":
+            digits = text[i : i + 4]
+            if len(digits) < 4 or not set(digits) <= _HEX:
+                raise ValueError("Malformed \\uxxxx encoding.")
+            out.append(chr(int(digits, 16)))
+            i += 4
             continue
-        out.append(_ESCAPES.get(nxt, nxt))
-        i += 2
+        out.append(_ESCAPES.get(ch, ch))
     return "".join(out)
