@@ -43,18 +43,33 @@ def _invoke(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from connect_core.local.basic_auth import BasicAuth
     from connect_core.local.up import run_up
+    from connect_core.local.worker_file import WorkerFile, read_worker_file
 
+    worker = WorkerFile()
+    if args.worker_config:
+        try:
+            worker = read_worker_file(Path(args.worker_config), standalone=False)
+        except (OSError, ValueError) as error:  # WorkerFileError, or a malformed \\uXXXX escape
+            print(f"lambda-connect up: {args.worker_config}: {error}", file=sys.stderr)
+            return 2
+    if worker.basic_auth_extension and not (args.jaas_config or args.rest_credentials):
+        print(f"lambda-connect up: {args.worker_config}: rest.extension.classes names BasicAuthSecurityRestExtension; "
+              "give its JAAS file with --jaas-config (Kafka's -Djava.security.auth.login.config)", file=sys.stderr)
+        return 2
+    os.environ.update(worker.environment)
     try:
         auth = BasicAuth.from_jaas(Path(args.jaas_config)) if args.jaas_config else \
             BasicAuth.from_properties(Path(args.rest_credentials)) if args.rest_credentials else None
     except (OSError, ValueError) as error:
         print(f"lambda-connect up: cannot read the REST credentials: {error}", file=sys.stderr)
         return 2
-    return run_up(host=args.host, port=args.port, bootstrap_servers=args.bootstrap_servers,
+    return run_up(host=args.host or worker.host or "127.0.0.1", port=args.port or worker.port or 8083,
+                  bootstrap_servers=args.bootstrap_servers,
                   config_providers=args.config_providers, plugins=args.plugins,
                   file_roots=",".join(args.file_root) if args.file_root else None,
                   allowed_hosts=args.allowed_host or (), auth=auth)
@@ -74,6 +89,19 @@ def _new(args: argparse.Namespace) -> int:
     print(f"created {root}: a {'source' if args.source else 'sink'} connector package; next: "
           f"cd {root} && pytest (see its README.md)")
     return 0
+
+
+def _standalone(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from connect_core.local.standalone import run_standalone
+
+    try:
+        return run_standalone(Path(args.worker), [Path(path) for path in args.connectors],
+                              file_roots=",".join(args.file_root) if args.file_root else None)
+    except (OSError, ValueError) as error:
+        print(f"lambda-connect standalone: {error}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,7 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(run=_new)
 
     up = sub.add_parser("up", help="run everything locally: REST API, schedules and Kafka triggers")
-    up.add_argument("--host", default="127.0.0.1", help="the address the REST API binds (default loopback only)")
+    up.add_argument("--worker-config", metavar="FILE", help="a Kafka Connect worker's properties file "
+                    "(connect-distributed.properties): bootstrap, security, group.id, internal topics, "
+                    "config.providers, listeners; flags given here win over it")
+    up.add_argument("--host", default=None, help="the address the REST API binds (default loopback only)")
     up.add_argument("--allowed-host", action="append", default=None, metavar="NAME", help="a Host header name "
                     "the REST API answers besides localhost, loopback addresses and --host (repeatable; others get "
                     "403, against DNS rebinding)")
@@ -118,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "file of user=password lines, as Kafka's PropertyFileLoginModule reads")
     auth.add_argument("--jaas-config", metavar="FILE", help="REST basic authentication: Kafka Connect's JAAS file "
                       "(-Djava.security.auth.login.config) whose KafkaConnect entry names the credentials file")
-    up.add_argument("--port", type=int, default=8083)
+    up.add_argument("--port", type=int, default=None, help="the REST API's port (default 8083)")
     up.add_argument("--bootstrap-servers", default=None)
     up.add_argument("--config-providers", default=None, help="the worker's config providers (Kafka's "
                     "config.providers*): a comma list such as 'secretsmanager,ssm' or a JSON object of those keys, "
@@ -132,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "configs may name files in (FileStream's file, jdbc:sqlite:<path>; a relative path is taken inside "
                     "the first one); repeatable; default ./data, or LAMBDA_CONNECT_FILE_ROOTS")
     up.set_defaults(run=_up)
+
+    standalone = sub.add_parser("standalone", help="Kafka's connect-standalone.sh: a worker properties file and "
+                                "connector files (.properties or JSON), run on `up`")
+    standalone.add_argument("worker", help="the worker's properties file (connect-standalone.properties)")
+    standalone.add_argument("connectors", nargs="*", help="connector files: Java properties, or JSON (a flat map of "
+                            "config or {\"name\": ..., \"config\": {...}})")
+    standalone.add_argument("--file-root", action="append", default=None, metavar="DIR", help="as for up")
+    standalone.set_defaults(run=_standalone)
     return parser
 
 

@@ -1,0 +1,109 @@
+"""A Kafka worker's properties file mapped onto ``up``: mapped keys, refused keys (by name), unknown keys logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from connect_core.local.worker_file import WorkerFileError, read_worker_file
+from connect_core.runtime import env
+
+KAFKA_CONFIG = Path(__file__).parents[2] / "e2e" / "kafka_config"
+
+
+def _file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "worker.properties"
+    path.write_text(text, encoding="latin-1")
+    return path
+
+
+def test_kafka_sample_distributed_file_maps_onto_up(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="lambda-connect"):
+        worker = read_worker_file(KAFKA_CONFIG / "connect-distributed.properties", standalone=False)
+    assert worker.environment == {
+        env.BOOTSTRAP_SERVERS: "localhost:9092", env.GROUP_ID: "connect-cluster",
+        env.OFFSET_TOPIC: "connect-offsets", env.CONFIG_TOPIC: "connect-configs", env.STATUS_TOPIC: "connect-status",
+        env.REPLICATION_FACTOR: "1",
+    }  # fmt: skip
+    assert (worker.host, worker.port) == ("127.0.0.1", 8083)
+    assert worker.converter_defaults == {}  # JsonConverter with schemas: what connectors get anyway
+    assert "isn't a known config" not in caplog.text
+
+
+def test_kafka_sample_standalone_file_keeps_converters_and_offsets_file() -> None:
+    worker = read_worker_file(KAFKA_CONFIG / "connect-standalone.properties", standalone=True)
+    assert worker.offsets_file == Path("/tmp/connect.offsets")
+    assert worker.converter_defaults == {
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "true", "value.converter.schemas.enable": "true",
+    }  # fmt: skip
+    assert worker.environment == {env.BOOTSTRAP_SERVERS: "localhost:9092"}
+
+
+def test_unknown_key_is_logged_as_kafka_logs_it(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="lambda-connect"):
+        read_worker_file(_file(tmp_path, "bootstrap.servers=k:9092\nfoo.bar=1\n"), standalone=False)
+    assert "The configuration 'foo.bar' was supplied but isn't a known config." in caplog.messages
+
+
+def test_security_settings_become_client_properties(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(env.KAFKA_CLIENT_PROPERTIES, raising=False)
+    text = ("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
+            'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n'
+            '    username="connect" password="s3\\\\"cret";\n'
+            "ssl.truststore.type=PEM\nssl.truststore.location=/etc/ca.pem\nssl.endpoint.identification.algorithm=\n")
+    worker = read_worker_file(_file(tmp_path, text), standalone=False)
+    assert json.loads(worker.environment[env.KAFKA_CLIENT_PROPERTIES]) == {
+        "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "connect",
+        "sasl.password": 's3\\"cret', "ssl.ca.location": "/etc/ca.pem", "ssl.endpoint.identification.algorithm": "none",
+    }  # fmt: skip
+
+
+def test_config_providers_pass_on_as_json(tmp_path: Path) -> None:
+    text = "config.providers=file\nconfig.providers.file.class=org.apache.kafka.common.config.provider." \
+           "FileConfigProvider\n"
+    worker = read_worker_file(_file(tmp_path, text), standalone=False)
+    assert json.loads(worker.environment[env.CONFIG_PROVIDERS]) == {
+        "config.providers": "file",
+        "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"}
+
+
+def test_listener_host_and_port(tmp_path: Path) -> None:
+    worker = read_worker_file(_file(tmp_path, "listeners=http://localhost:18083\n"), standalone=False)
+    assert (worker.host, worker.port) == ("localhost", 18083)
+
+
+def test_plugin_path_of_kafkas_file_connector_jar_is_accepted(tmp_path: Path) -> None:
+    read_worker_file(_file(tmp_path, "plugin.path=libs/connect-file-4.3.1.jar\n"), standalone=False)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("plugin.path=/usr/share/java\n", "plugin.path"),
+    ("ssl.truststore.location=/etc/truststore.jks\n", "ssl.truststore.location"),
+    ("sasl.mechanism=GSSAPI\n", "sasl.mechanism"),
+    ("sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;\n", "sasl.jaas.config"),
+    ("listeners=https://:8443\n", "listeners"),
+    ("listeners=http://:8083,http://:8084\n", "listeners"),
+    ("offset.storage.partitions=50\n", "offset.storage.partitions"),
+    ("config.storage.replication.factor=1\noffset.storage.replication.factor=3\n", "replication.factor"),
+    ("value.converter=org.apache.kafka.connect.storage.StringConverter\n", "value.converter"),
+    ("value.converter.schemas.enable=false\n", "value.converter.schemas.enable"),
+    ("connector.client.config.override.policy=None\n", "connector.client.config.override.policy"),
+    ("rest.extension.classes=com.example.Extension\n", "rest.extension.classes"),
+    ("producer.compression.type=lz4\n", "producer.compression.type"),
+    ("admin.listeners=http://:9093\n", "admin.listeners"),
+])  # fmt: skip
+def test_keys_we_cannot_honour_are_refused_by_name(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(WorkerFileError, match=named):
+        read_worker_file(_file(tmp_path, text), standalone=False)
+
+
+def test_standalone_needs_an_offsets_file_and_has_no_group(tmp_path: Path) -> None:
+    with pytest.raises(WorkerFileError, match="offset.storage.file.filename"):
+        read_worker_file(_file(tmp_path, "bootstrap.servers=k:9092\n"), standalone=True)
+    with pytest.raises(WorkerFileError, match="group.id"):
+        read_worker_file(_file(tmp_path, "offset.storage.file.filename=/x\ngroup.id=g\n"), standalone=True)
