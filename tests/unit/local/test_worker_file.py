@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connect_core.local.worker_file import WorkerFileError, read_worker_file
+from connect_core.local.worker_file import BASIC_AUTH_EXTENSION, WorkerFileError, read_worker_file
 from connect_core.runtime import env
 
 KAFKA_CONFIG = Path(__file__).parents[2] / "e2e" / "kafka_config"
@@ -107,3 +107,20 @@ def test_standalone_needs_an_offsets_file_and_has_no_group(tmp_path: Path) -> No
         read_worker_file(_file(tmp_path, "bootstrap.servers=k:9092\n"), standalone=True)
     with pytest.raises(WorkerFileError, match="group.id"):
         read_worker_file(_file(tmp_path, "offset.storage.file.filename=/x\ngroup.id=g\n"), standalone=True)
+
+
+def test_pkcs12_keystore_passes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(env.KAFKA_CLIENT_PROPERTIES, raising=False)
+    text = "security.protocol=SSL\nssl.keystore.type=PKCS12\nssl.keystore.location=/k.p12\nssl.keystore.password=p\n"
+    worker = read_worker_file(_file(tmp_path, text), standalone=False)
+    assert json.loads(worker.environment[env.KAFKA_CLIENT_PROPERTIES]) == {
+        "security.protocol": "SSL", "ssl.keystore.location": "/k.p12", "ssl.keystore.password": "p"}
+
+
+def test_basic_auth_extension_needs_the_jaas_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from connect_core.local.cli import main
+
+    path = _file(tmp_path, f"rest.extension.classes={BASIC_AUTH_EXTENSION}\n")
+    assert read_worker_file(path, standalone=False).basic_auth_extension
+    assert main(["up", "--worker-config", str(path)]) == 2
+    assert "--jaas-config" in capsys.readouterr().err
