@@ -3,7 +3,7 @@ read into what ``lambda-connect up`` takes: its arguments and ``LAMBDA_CONNECT_*
 
 Each key a Kafka 4.x worker knows is either mapped, accepted without effect (it tunes a JVM worker's internals, such as
 rebalancing or the offset flush interval, that have no counterpart here), or refused by name when honouring it is not
-possible (a JKS truststore, a Java plugin directory). Keys a Kafka worker does not know are logged as Kafka's
+possible (a JKS truststore, a Kerberos login). Keys a Kafka worker does not know are logged as Kafka's
 ``AbstractConfig`` logs them, and ignored.
 """
 
@@ -169,11 +169,12 @@ def _converters(props: dict[str, str], standalone: bool) -> dict[str, str]:
 
 
 def _plugin_path(value: str) -> None:
-    """plugin.path entries must be Kafka's own FileStream jar (our built-in FileStream connectors)."""
+    """plugin.path: Kafka's own FileStream jar is our built-in FileStream connectors; other entries hold Java plugins,
+    which are not loaded (a connector class found only there gets Kafka's unknown-plugin 400 when created)."""
     for entry in (item.strip() for item in value.split(",")):
         if entry and not _FILE_CONNECTOR_JAR.search(entry):
-            raise WorkerFileError(f"plugin.path: {entry} holds Java plugins, which lambda-connect cannot load; its "
-                                  "plugins are Python classes named with --plugins module:Class")
+            log.warning("plugin.path: %s is not loaded: lambda-connect runs Python plugins, its built-in ones "
+                        "(`lambda-connect plugins`) and those named with --plugins module:Class", entry)
 
 
 def _storage(props: dict[str, str]) -> dict[str, str]:

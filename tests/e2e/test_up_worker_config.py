@@ -41,9 +41,10 @@ def test_distributed_worker_file_names_topics_and_group(kafka_bootstrap: str, tm
 
 
 def test_key_we_cannot_honour_is_refused_by_name(tmp_path: Path) -> None:
-    worker = _rewrite("connect-distributed.properties", tmp_path, **{"plugin.path": "/usr/share/java"})
+    worker = _rewrite("connect-distributed.properties", tmp_path,
+                      **{"ssl.truststore.location": "/etc/kafka/truststore.jks"})
     result = subprocess.run([sys.executable, "-m", "connect_core.local.cli", "up", "--worker-config", str(worker)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
     assert result.returncode == 2
-    assert "plugin.path: /usr/share/java" in result.stderr
+    assert "ssl.truststore.location: a JKS or PKCS12 truststore" in result.stderr

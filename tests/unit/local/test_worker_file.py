@@ -77,12 +77,21 @@ def test_listener_host_and_port(tmp_path: Path) -> None:
     assert (worker.host, worker.port) == ("localhost", 18083)
 
 
-def test_plugin_path_of_kafkas_file_connector_jar_is_accepted(tmp_path: Path) -> None:
-    read_worker_file(_file(tmp_path, "plugin.path=libs/connect-file-4.3.1.jar\n"), standalone=False)
+def test_plugin_path_of_kafkas_file_connector_jar_is_our_filestream(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="lambda-connect"):
+        read_worker_file(_file(tmp_path, "plugin.path=libs/connect-file-4.3.1.jar\n"), standalone=False)
+    assert not caplog.messages
+
+
+def test_plugin_path_of_java_plugins_is_named_as_not_loaded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="lambda-connect"):
+        read_worker_file(_file(tmp_path, "plugin.path=/usr/share/java, libs/connect-file.jar\n"), standalone=False)
+    assert caplog.messages == ["plugin.path: /usr/share/java is not loaded: lambda-connect runs Python plugins, its "
+                               "built-in ones (`lambda-connect plugins`) and those named with --plugins module:Class"]
 
 
 @pytest.mark.parametrize(("text", "named"), [
-    ("plugin.path=/usr/share/java\n", "plugin.path"),
     ("ssl.truststore.location=/etc/truststore.jks\n", "ssl.truststore.location"),
     ("sasl.mechanism=GSSAPI\n", "sasl.mechanism"),
     ("sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;\n", "sasl.jaas.config"),
