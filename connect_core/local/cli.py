@@ -70,7 +70,8 @@ def _up(args: argparse.Namespace) -> int:
         return 2
     return run_up(host=args.host or worker.host or "127.0.0.1", port=args.port or worker.port or 8083,
                   bootstrap_servers=args.bootstrap_servers,
-                  config_providers=args.config_providers, plugins=args.plugins,
+                  config_providers=args.config_providers,
+                  plugins=",".join(part for part in (args.plugins, worker.plugins) if part) or None,
                   file_roots=",".join(args.file_root) if args.file_root else None,
                   allowed_hosts=args.allowed_host or (), auth=auth)
 

@@ -174,7 +174,7 @@ def run_standalone(worker_path: Path, connector_paths: Sequence[Path], *, file_r
                                name="standalone-connectors", daemon=True)
     creator.start()
     try:
-        code = run_up(host, port, stop=stop, file_roots=file_roots)
+        code = run_up(host, port, stop=stop, file_roots=file_roots, plugins=worker.plugins)
     finally:
         stop.set()
         creator.join(timeout=5)

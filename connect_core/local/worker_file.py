@@ -84,6 +84,7 @@ class WorkerFile:
     port: int | None = None
     converter_defaults: dict[str, str] = field(default_factory=dict)  # key./value./header.converter and their keys
     offsets_file: Path | None = None  # standalone's offset.storage.file.filename
+    plugins: str | None = None  # plugin.path's plugin packages, for up's ``plugins``
     basic_auth_extension: bool = False  # rest.extension.classes names BasicAuthSecurityRestExtension
 
 
@@ -168,13 +169,25 @@ def _converters(props: dict[str, str], standalone: bool) -> dict[str, str]:
     return {}
 
 
-def _plugin_path(value: str) -> None:
-    """plugin.path: Kafka's own FileStream jar is our built-in FileStream connectors; other entries hold Java plugins,
-    which are not loaded (a connector class found only there gets Kafka's unknown-plugin 400 when created)."""
+def _plugin_path(value: str) -> str | None:
+    """plugin.path as ``up --plugins``' plugin packages (wheels, Python projects and packages, directories of them).
+
+    Kafka's own FileStream jar is our built-in FileStream connectors; other jars are Java plugins, not loaded, and a
+    warning names them (a connector class found only there gets Kafka's unknown-plugin 400 when created).
+    """
+    packages: list[str] = []
     for entry in (item.strip() for item in value.split(",")):
-        if entry and not _FILE_CONNECTOR_JAR.search(entry):
-            log.warning("plugin.path: %s is not loaded: lambda-connect runs Python plugins, its built-in ones "
-                        "(`lambda-connect plugins`) and those named with --plugins module:Class", entry)
+        if not entry or _FILE_CONNECTOR_JAR.search(entry):
+            continue
+        path = Path(entry)
+        jars = [path] if path.suffix == ".jar" else sorted(path.glob("*.jar")) + sorted(path.glob("*/*.jar"))
+        if jars:
+            log.warning("plugin.path: %s holds Java plugins (%s), which are not loaded: lambda-connect runs Python "
+                        "plugins, its built-in ones (`lambda-connect plugins`) and plugin packages", entry,
+                        ", ".join(jar.name for jar in jars[:3]) + (", ..." if len(jars) > 3 else ""))
+        if path.suffix != ".jar":
+            packages.append(entry)
+    return ",".join(packages) or None
 
 
 def _storage(props: dict[str, str]) -> dict[str, str]:
@@ -211,9 +224,7 @@ def _rest(props: dict[str, str], standalone: bool) -> tuple[str, int, bool]:
 
 
 def _check_policies(props: dict[str, str]) -> None:
-    """plugin.path, the client override policy and worker-level client keys: honoured as given, or refused."""
-    if "plugin.path" in props:
-        _plugin_path(props["plugin.path"])
+    """The client override policy and worker-level client keys: honoured as given, or refused."""
     policy = props.get("connector.client.config.override.policy", "All").strip()
     if policy not in _OVERRIDE_POLICY_ALL:
         raise WorkerFileError(f"connector.client.config.override.policy={policy}: lambda-connect applies connectors' "
@@ -274,5 +285,6 @@ def read_worker_file(path: Path, *, standalone: bool) -> WorkerFile:
                                   "default value.")
         offsets_file = Path(props["offset.storage.file.filename"].strip())
     _log_unknown(props)
-    return WorkerFile(environment, host, port, _converters(props, standalone), offsets_file,
+    plugins = _plugin_path(props["plugin.path"]) if "plugin.path" in props else None
+    return WorkerFile(environment, host, port, _converters(props, standalone), offsets_file, plugins,
                       basic_auth_extension=basic_auth)

@@ -84,11 +84,20 @@ def test_plugin_path_of_kafkas_file_connector_jar_is_our_filestream(tmp_path: Pa
     assert not caplog.messages
 
 
-def test_plugin_path_of_java_plugins_is_named_as_not_loaded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_plugin_path_directories_are_plugin_packages_and_jars_are_named(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    java = tmp_path / "java"
+    (java / "confluentinc-kafka-connect-jdbc" / "lib").mkdir(parents=True)
+    (java / "connect-api-4.1.1.jar").touch()
+    python = tmp_path / "python"
+    python.mkdir()
+    text = f"plugin.path={java}, {python}, libs/connect-file.jar, /opt/other.jar\n"
     with caplog.at_level(logging.WARNING, logger="lambda-connect"):
-        read_worker_file(_file(tmp_path, "plugin.path=/usr/share/java, libs/connect-file.jar\n"), standalone=False)
-    assert caplog.messages == ["plugin.path: /usr/share/java is not loaded: lambda-connect runs Python plugins, its "
-                               "built-in ones (`lambda-connect plugins`) and those named with --plugins module:Class"]
+        worker = read_worker_file(_file(tmp_path, text), standalone=False)
+    assert worker.plugins == f"{java},{python}"  # up's --plugins installs the Python plugin packages they hold
+    assert [message.split(" holds ")[0] for message in caplog.messages] == [
+        f"plugin.path: {java}", "plugin.path: /opt/other.jar"]
+    assert "connect-api-4.1.1.jar" in caplog.messages[0]
 
 
 @pytest.mark.parametrize(("text", "named"), [
