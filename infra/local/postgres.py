@@ -1,7 +1,13 @@
-"""PostgreSQL from Debian's packages (JDBC connector dialect tests), run without systemd from the run folder.
+"""PostgreSQL from Debian's packages (JDBC dialect tests, the PostgreSQL CDC source), run without systemd.
 
 PostgreSQL refuses to run as root, so when we are root the server runs as the ``postgres`` user the Debian package
 creates, from a data directory that user owns.
+
+The CDC source (Debezium's PostgresConnector, pgoutput) needs logical decoding: ``wal_level=logical`` and enough
+replication slots and WAL senders (``REPLICATION_SETTINGS``). They are passed on the command line and also written
+with ``ALTER SYSTEM`` (so a server started by an older checkout keeps them), and a running server whose settings
+differ is restarted. The test user is the cluster's superuser (``initdb -U``), so it has REPLICATION, and initdb's
+``pg_hba.conf`` already has the ``host replication all 127.0.0.1/32`` line; ``_ensure_hba`` adds it if missing.
 """
 
 from __future__ import annotations
@@ -10,9 +16,13 @@ import glob
 import os
 import pwd
 import shutil
+from typing import TYPE_CHECKING
 
 from infra.local import _process as proc
 from infra.local.versions import POSTGRES_DEBIAN_PACKAGES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NAME = "postgres"
 HOST = "127.0.0.1"
@@ -21,6 +31,10 @@ START_TIMEOUT_S = 60.0
 USER = "connect"
 PASSWORD = "connect"  # local test credentials
 DATABASE = "connect"
+# Logical decoding for the CDC source; each connector holds one slot and one WAL sender while it streams, and test
+# runs of several engineers share the server.
+REPLICATION_SETTINGS: dict[str, str] = {"wal_level": "logical", "max_replication_slots": "40", "max_wal_senders": "40"}
+_HBA_REPLICATION = f"host    replication     all             {HOST}/32            scram-sha-256"
 
 
 def address() -> str:
@@ -34,24 +48,55 @@ def settings() -> dict[str, str]:
     }
 
 
-def healthy() -> bool:
-    """Log in over TCP as the test user and run a query."""
+def _query(sql: str) -> list[tuple[object, ...]] | None:
+    """Rows of ``sql`` run as the test user over TCP, or None when the server cannot be reached."""
     if not proc.port_open(HOST, PORT):
-        return False
+        return None
     try:
         import psycopg2
     except ImportError:
-        return False
+        return None
     try:
         conn = psycopg2.connect(host=HOST, port=PORT, user=USER, password=PASSWORD, dbname=DATABASE, connect_timeout=3)
     except psycopg2.Error:
-        return False
+        return None
     try:
+        conn.autocommit = True
         with conn.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else []
     finally:
         conn.close()
+
+
+def healthy() -> bool:
+    """Log in over TCP as the test user and run a query."""
+    return _query("SELECT 1") == [(1,)]
+
+
+def replication_ready() -> bool:
+    """Whether the running server has ``REPLICATION_SETTINGS`` (logical decoding for the CDC source)."""
+    rows = _query("SELECT name, setting FROM pg_settings WHERE name IN ('wal_level', 'max_replication_slots', "
+                  "'max_wal_senders')")
+    return rows is not None and dict(rows) == REPLICATION_SETTINGS  # type: ignore[arg-type]
+
+
+def _persist_replication_settings() -> None:
+    """``ALTER SYSTEM`` the settings, so a restart by any checkout keeps them (they take effect at restart)."""
+    for name, value in REPLICATION_SETTINGS.items():
+        _query(f"ALTER SYSTEM SET {name} = '{value}'")
+
+
+def _ensure_hba(data: Path, owner: tuple[int, int] | None) -> None:
+    """The replication line for 127.0.0.1 (initdb writes it; an edited file may have lost it)."""
+    hba = data / "pg_hba.conf"
+    lines = hba.read_text().splitlines()
+    wanted = _HBA_REPLICATION.split()
+    if any(line.split()[:4] == wanted[:4] for line in lines if line.strip() and not line.startswith("#")):
+        return
+    hba.write_text("\n".join([*lines, _HBA_REPLICATION]) + "\n")
+    if owner:
+        shutil.chown(hba, *owner)
 
 
 def _bin_dir() -> str | None:
@@ -84,7 +129,12 @@ def _owner() -> tuple[int, int] | None:
 
 def start() -> None:
     if healthy():
-        return
+        if replication_ready():
+            return
+        # running, but without logical decoding: persist the settings and restart (they need a restart)
+        _persist_replication_settings()
+        _ensure_hba(proc.service_dir(NAME) / "data", _owner())
+        _fast_stop(install())
     bin_dir = install()
     directory = proc.service_dir(NAME)
     data = directory / "data"
@@ -98,16 +148,28 @@ def start() -> None:
             shutil.chown(pw_file, *owner)
         proc.run([f"{bin_dir}/initdb", "-D", str(data), "-U", USER, f"--pwfile={pw_file}", "--auth=scram-sha-256",
                   "--encoding=UTF8", "--no-instructions"], name=NAME, user=owner)
+    _ensure_hba(data, owner)
     if proc.await_port(NAME, HOST, (PORT,), healthy):
         return
     argv = [f"{bin_dir}/postgres", "-D", str(data), "-h", HOST, "-p", str(PORT), "-k", str(directory),
             "-c", "fsync=off", "-c", "max_connections=200"]
+    for name, value in REPLICATION_SETTINGS.items():
+        argv += ["-c", f"{name}={value}"]
     pid = proc.spawn(NAME, argv, user=owner)
     proc.wait_healthy(NAME, lambda: proc.port_open(HOST, PORT), START_TIMEOUT_S, pid)
     if not healthy():
         proc.run([f"{bin_dir}/createdb", "-h", HOST, "-p", str(PORT), "-U", USER, DATABASE],
                  name=NAME, env={"PGPASSWORD": PASSWORD})
     proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
+    _persist_replication_settings()
+
+
+def _fast_stop(bin_dir: str) -> None:
+    """``pg_ctl stop -m fast``: open sessions are ended (a plain SIGTERM waits for every client to leave)."""
+    data = proc.service_dir(NAME) / "data"
+    proc.run([f"{bin_dir}/pg_ctl", "-D", str(data), "stop", "-m", "fast", "-w", "-t", "60"], name=NAME,
+             user=_owner())
+    proc.service_dir(NAME).joinpath("pid").unlink(missing_ok=True)
 
 
 def stop() -> bool:
