@@ -74,6 +74,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "mirror.checkpoint_connector:MirrorCheckpointConnector"),
     "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector":
         (PluginType.SOURCE, _CONNECTORS + "mirror.heartbeat_connector:MirrorHeartbeatConnector"),
+    "io.debezium.connector.postgresql.PostgresConnector":
+        (PluginType.SOURCE, _CONNECTORS + "postgres.source_connector:PostgresConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":

@@ -1,0 +1,1 @@
+"""Debezium's PostgreSQL connector (pgoutput logical decoding) as a scheduled source task."""

@@ -1,0 +1,116 @@
+"""Debezium's PostgreSQL change event: key struct, ``Envelope`` value, ``source`` block and context headers.
+
+Names and field order are Debezium 3.7's (``<prefix>.<schema>.<table>.Key``/``.Value``/``.Envelope``,
+``io.debezium.connector.postgresql.Source``, ``event.block``), checked against Debezium's own connector in
+tests/compat/debezium_postgres.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.header import Headers
+from connect_core.api.schema import (
+    INT64_SCHEMA,
+    OPTIONAL_INT64_SCHEMA,
+    OPTIONAL_STRING_SCHEMA,
+    STRING_SCHEMA,
+    SchemaBuilder,
+)
+from connect_core.api.struct import Struct
+
+if TYPE_CHECKING:
+    from connect_core.api.schema import Schema
+
+__all__ = ["DEBEZIUM_VERSION", "SNAPSHOT_VALUES", "ContextHeaders", "Envelope", "SourceBlock", "transaction_schema"]
+
+DEBEZIUM_VERSION: Final = "3.7.0.Final"  # the release whose events these are checked against (tests/compat)
+SNAPSHOT_VALUES: Final = ("true", "first", "first_in_data_collection", "last_in_data_collection", "last", "false",
+                          "incremental")
+CONNECTOR: Final = "postgresql"
+_HEADER_PREFIX: Final = "__debezium.context."
+
+
+def transaction_schema() -> Schema:
+    """Debezium's ``event.block`` (the envelope's optional ``transaction`` field)."""
+    return (SchemaBuilder.struct().optional().name("event.block").version(1)
+            .field("id", STRING_SCHEMA).field("total_order", INT64_SCHEMA)
+            .field("data_collection_order", INT64_SCHEMA).build())
+
+
+class SourceBlock:
+    """The ``source`` struct of one connector (``connector: postgresql``)."""
+
+    def __init__(self, server_name: str, database: str) -> None:
+        """Build the schema once; ``server_name`` is the topic prefix."""
+        snapshot = (SchemaBuilder.string().optional().name("io.debezium.data.Enum").version(1)
+                    .parameter("allowed", ",".join(SNAPSHOT_VALUES)).default_value("false").build())
+        self.schema = (
+            SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source").version(1)
+            .field("version", STRING_SCHEMA).field("connector", STRING_SCHEMA).field("name", STRING_SCHEMA)
+            .field("ts_ms", INT64_SCHEMA).field("snapshot", snapshot).field("db", STRING_SCHEMA)
+            .field("sequence", OPTIONAL_STRING_SCHEMA).field("ts_us", OPTIONAL_INT64_SCHEMA)
+            .field("ts_ns", OPTIONAL_INT64_SCHEMA).field("schema", STRING_SCHEMA).field("table", STRING_SCHEMA)
+            .field("txId", OPTIONAL_INT64_SCHEMA).field("lsn", OPTIONAL_INT64_SCHEMA)
+            .field("xmin", OPTIONAL_INT64_SCHEMA).field("origin", OPTIONAL_STRING_SCHEMA)
+            .field("origin_lsn", OPTIONAL_INT64_SCHEMA).build()
+        )
+        self._head = [DEBEZIUM_VERSION, CONNECTOR, server_name]
+        self._db = database
+
+    def struct(self, ts_us: int, snapshot: str, schema: str, table: str, tx_id: int | None,  # noqa: PLR0917
+               lsn: int | None, last_commit_lsn: int | None) -> Struct:
+        """One source block; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings (Debezium's)."""
+        sequence = json.dumps([None if last_commit_lsn is None else str(last_commit_lsn),
+                               None if lsn is None else str(lsn)], separators=(",", ":"))
+        return Struct.from_validated(self.schema, [
+            *self._head, ts_us // 1000, snapshot, self._db, sequence, ts_us, ts_us * 1000, schema, table, tx_id, lsn,
+            None, None, None,
+        ])
+
+
+class ContextHeaders:
+    """The ``__debezium.context.*`` headers every record carries (a new ``runId`` per task start, as Debezium)."""
+
+    def __init__(self, server_name: str, task_id: str = "0") -> None:
+        """One run of the task."""
+        self._items = [("connectorLogicalName", server_name), ("taskId", task_id), ("connectorName", CONNECTOR),
+                       ("runId", str(uuid.uuid4()))]
+
+    def headers(self, first: tuple[str, Schema, Any] | None = None) -> Headers:
+        """Fresh headers (records may be changed by SMTs); ``first`` is a ``__debezium.newkey``/``oldkey`` one."""
+        headers = Headers()
+        if first is not None:
+            headers.add(first[0], first[2], first[1])
+        for name, value in self._items:
+            headers.add(_HEADER_PREFIX + name, value, STRING_SCHEMA)
+        return headers
+
+
+@dataclass(slots=True)
+class Envelope:
+    """Key and envelope schemas of one table as one set of columns describes it."""
+
+    topic: str
+    key_schema: Schema | None
+    row_schema: Schema
+    schema: Schema
+
+    @classmethod
+    def build(cls, topic: str, row_schema: Schema, key_schema: Schema | None, source: SourceBlock) -> Envelope:
+        """The ``<topic>.Envelope`` schema around ``row_schema``."""
+        envelope = (SchemaBuilder.struct().name(topic + ".Envelope").version(2)
+                    .field("before", row_schema).field("after", row_schema).field("source", source.schema)
+                    .field("transaction", transaction_schema()).field("op", STRING_SCHEMA)
+                    .field("ts_ms", OPTIONAL_INT64_SCHEMA).field("ts_us", OPTIONAL_INT64_SCHEMA)
+                    .field("ts_ns", OPTIONAL_INT64_SCHEMA).build())
+        return cls(topic, key_schema, row_schema, envelope)
+
+    def value(self, before: Struct | None, after: Struct | None, source: Struct, op: str, now_us: int) -> Struct:
+        """The envelope struct (``transaction`` null: ``provide.transaction.metadata`` is not supported)."""
+        return Struct.from_validated(self.schema, [
+            before, after, source, None, op, now_us // 1000, now_us, now_us * 1000,
+        ])

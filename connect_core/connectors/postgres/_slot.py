@@ -1,0 +1,154 @@
+"""Connections, the publication and the replication slot (psycopg2 and its logical replication support).
+
+Every session sets the text forms the converters read (UTC, ISO dates, ISO 8601 intervals, hex bytea); pgoutput's
+walsender honours them too. The slot is created with an exported snapshot, so the first snapshot transaction sees
+exactly what was committed before the slot's consistent point; later snapshot transactions get theirs from a
+temporary slot (dropped with its connection). The slot's confirmed position is moved only from offsets that Kafka
+has committed (``confirm``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.connectors.postgres._offsets import parse_lsn
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from connect_core.connectors.postgres.config import PostgresSourceConfig
+
+__all__ = ["SESSION_OPTIONS", "Slot", "connect"]
+
+log = logging.getLogger(__name__)
+
+SESSION_OPTIONS: Final = ("-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex "
+                          "-c extra_float_digits=1")
+_APPLICATION: Final = "lambda-connect"
+
+
+def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
+    """A session (``replication``: a logical replication connection), failures as ``RetriableError``."""
+    import psycopg2
+    import psycopg2.extras
+
+    password = config.password.get_secret_value() if config.password else None
+    try:
+        conn = psycopg2.connect(
+            host=config.hostname, port=config.port, user=config.user, password=password, dbname=config.dbname,
+            connect_timeout=10, options=SESSION_OPTIONS, application_name=_APPLICATION,
+            connection_factory=psycopg2.extras.LogicalReplicationConnection if replication else None)
+    except psycopg2.OperationalError as e:
+        raise RetriableError(f"Unable to connect to {config.hostname}:{config.port}/{config.dbname} as "
+                             f"{config.user}: {e}") from e
+    if not replication:
+        conn.autocommit = True
+    return conn
+
+
+class Slot:
+    """The connector's replication slot and publication, managed through a control session."""
+
+    def __init__(self, config: PostgresSourceConfig, ctl: Any) -> None:
+        """``ctl``: an autocommit session."""
+        self._config = config
+        self._ctl = ctl
+        self.name = config.slot_name
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._ctl.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def check_server(self) -> None:
+        """Logical decoding must be on (``wal_level=logical``), as Debezium checks at start."""
+        level = self._query("SHOW wal_level")[0][0]
+        if level != "logical":
+            raise ConnectError(f"Postgres server wal_level property must be 'logical' but is: '{level}' (set it in "
+                               "postgresql.conf and restart the server)")
+
+    def confirmed_flush(self) -> int | None:
+        """The slot's confirmed position, or None when the slot does not exist."""
+        rows = self._query("SELECT confirmed_flush_lsn::text, plugin, database FROM pg_replication_slots WHERE "
+                           "slot_name = %s", (self.name,))
+        if not rows:
+            return None
+        lsn, plugin, database = rows[0]
+        if plugin != "pgoutput" or database != self._config.dbname:
+            raise ConnectError(f"Replication slot {self.name} exists for plugin {plugin} on database {database}; "
+                               f"this connector needs one for pgoutput on {self._config.dbname} (slot.name)")
+        return parse_lsn(lsn) if lsn else 0
+
+    def lag_bytes(self) -> int | None:
+        """How far the slot's confirmed position is behind the server's WAL (what it keeps from being recycled)."""
+        rows = self._query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "
+                           "pg_replication_slots WHERE slot_name = %s", (self.name,))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def ensure_publication(self, tables: Sequence[tuple[str, str]]) -> None:
+        """``publication.autocreate.mode``: all_tables creates FOR ALL TABLES, filtered keeps exactly ``tables``."""
+        mode = self._config.publication_autocreate_mode.lower()
+        name = self._config.publication_name
+        exists = bool(self._query("SELECT 1 FROM pg_publication WHERE pubname = %s", (name,)))
+        listed = ", ".join(_quote(s) + "." + _quote(t) for s, t in tables)
+        if mode == "disabled":
+            if not exists:
+                raise ConnectError(f"Publication {name} does not exist and publication.autocreate.mode is disabled")
+            return
+        try:
+            if mode == "all_tables" and not exists:
+                self._query(f"CREATE PUBLICATION {_quote(name)} FOR ALL TABLES")
+            elif mode == "filtered":
+                if not tables:
+                    raise ConnectError(f"No table matches the filters, so publication {name} cannot be created "
+                                       "(publication.autocreate.mode=filtered)")
+                verb = "ALTER PUBLICATION {} SET TABLE {}" if exists else "CREATE PUBLICATION {} FOR TABLE {}"
+                self._query(verb.format(_quote(name), listed))
+        except ConnectError:
+            raise
+        except Exception as e:
+            raise ConnectError(f"Unable to create or update publication {name} ({mode}): {e}") from e
+
+    def create(self, *, export: bool) -> tuple[Any, int, str | None]:
+        """Create the slot; returns (replication connection, consistent point, exported snapshot name or None).
+
+        The connection must stay open (and idle) until a snapshot transaction has imported the snapshot."""
+        return self._create(self.name, temporary=False, export=export)
+
+    def export_snapshot(self) -> tuple[Any, int, str]:
+        """A temporary slot's exported snapshot and consistent point (for a later snapshot transaction)."""
+        name = f"{self.name[:40]}_snap_{uuid.uuid4().hex[:12]}"
+        conn, lsn, snapshot = self._create(name, temporary=True, export=True)
+        assert snapshot is not None
+        return conn, lsn, snapshot
+
+    def _create(self, name: str, *, temporary: bool, export: bool) -> tuple[Any, int, str | None]:
+        conn = connect(self._config, replication=True)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"CREATE_REPLICATION_SLOT {_quote(name)} {'TEMPORARY ' if temporary else ''}LOGICAL "
+                               f"pgoutput {'EXPORT_SNAPSHOT' if export else 'NOEXPORT_SNAPSHOT'}")
+                row = cursor.fetchone()
+        except Exception as e:
+            conn.close()
+            raise ConnectError(f"Unable to create replication slot {name} (the user needs REPLICATION, and "
+                               f"max_replication_slots must leave room): {e}") from e
+        assert row is not None
+        log.info("created replication slot %s at %s", name, row[1])
+        return conn, parse_lsn(row[1]), row[2]
+
+    def drop(self) -> None:
+        """``slot.drop.on.stop``: drop the slot (it must not be in use)."""
+        try:
+            self._query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s "
+                        "AND NOT active", (self.name,))
+            log.info("dropped replication slot %s", self.name)
+        except Exception:
+            log.warning("dropping replication slot %s failed", self.name, exc_info=True)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,249 @@
+"""The initial snapshot: every captured table read in key order as ``op: r`` records, resumable across invocations.
+
+The first snapshot transaction imports the snapshot PostgreSQL exported when the slot was created, so its rows are
+exactly the changes committed before the slot's consistent point L0, where streaming starts. A snapshot too big for
+one invocation resumes at the next key in a new transaction, whose snapshot a temporary slot exports together with
+its own consistent point Lk: the rows it reads hold every change committed before Lk. Each such start is a *window*
+(table, key, Lk) kept in the offset; while streaming from L0, a change to a row that a later window read is dropped
+when its transaction committed before that window's Lk (it is already in the ``r`` record), so the topic holds every
+row exactly once, then every later change. Windows are dropped once streaming passes the last Lk. A snapshot taken
+while the slot already exists (``always``, ``when_needed``, a slot made by someone else) starts streaming at the
+consistent point of the temporary slot that exported its first transaction's snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.record import SourceRecord
+from connect_core.connectors.postgres._offsets import snapshot_offset
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.connectors.postgres._catalog import Catalog, TableSchema
+    from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+
+__all__ = ["Snapshot", "Windows", "quote"]
+
+_COLLATABLE: Final = frozenset({"text", "varchar", "bpchar", "name", "citext"})
+
+
+def _as_text(name: str, columns: dict[str, Any]) -> str:
+    """A column's text output as pgoutput sends it (a cast to text would trim char(n)'s padding)."""
+    column = columns.get(name)
+    if column is not None and column.type.name == "bpchar":
+        return f"CASE WHEN {quote(name)} IS NULL THEN NULL ELSE format('%%s', {quote(name)}) END"  # %% (psycopg2)
+    return f"{quote(name)}::text"
+
+
+def quote(name: str) -> str:
+    """A PostgreSQL identifier in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Windows:
+    """The later snapshot transactions of a snapshot (see the module docstring)."""
+
+    def __init__(self, entries: list[list[Any]]) -> None:
+        """``entries``: ``[schema, table, key texts or None, lsn]`` in reading order."""
+        self.entries = entries
+
+    def __bool__(self) -> bool:
+        """Whether any window is still open."""
+        return bool(self.entries)
+
+    def add(self, schema: str, table: str, key: list[str] | None, lsn: int) -> None:
+        """A snapshot transaction starts reading at (``schema.table``, after ``key``) with consistent point ``lsn``."""
+        self.entries.append([schema, table, key, lsn])
+
+    def already_read(self, catalog: Catalog, table: TableSchema, key: tuple[Any, ...] | None, commit_lsn: int) -> bool:
+        """Whether a change committed at ``commit_lsn`` to this row is already in a later window's ``r`` record."""
+        if not self.entries:
+            return False
+        if self.entries[-1][3] <= commit_lsn:
+            self.entries = []  # streaming passed every window
+            return False
+        order = catalog.filter.order(table.schema, table.table)
+        covering = None
+        for entry in self.entries:
+            start = catalog.filter.order(entry[0], entry[1])
+            if start < order or (start == order and (entry[2] is None or (key is not None
+                                                                          and _after(key, table, entry[2])))):
+                covering = entry
+        return covering is not None and commit_lsn < covering[3]
+
+    def annotate(self, offset: dict[str, Any]) -> None:
+        """Put the open windows into an offset."""
+        if self.entries:
+            offset["snapshot_windows"] = json.dumps(self.entries, separators=(",", ":"))
+
+    @classmethod
+    def from_offset(cls, offset: dict[str, Any] | None) -> Windows:
+        """The windows an offset holds (none when it has no ``snapshot_windows``)."""
+        text = offset.get("snapshot_windows") if offset else None
+        return cls(json.loads(text) if text else [])
+
+
+def _after(key: tuple[Any, ...], table: TableSchema, start: list[str]) -> bool:
+    """Whether a row key sorts after a window's start key (texts converted as the row's key columns are)."""
+    converters = [table.converters[i] for i in table.key_index]
+    try:
+        return key > tuple(c(t) for c, t in zip(converters, start, strict=True))
+    except (TypeError, ValueError):
+        return False
+
+
+class Snapshot:
+    """Reads the captured tables after a stored (table, key), ``fetch_size`` rows per query."""
+
+    def __init__(self, begin: Callable[[], tuple[Any, int]], catalog: Catalog, source: SourceBlock,
+                 headers: ContextHeaders, partition: dict[str, str], *, fetch_size: int,
+                 offset: dict[str, Any] | None, start: dict[str, Any]) -> None:
+        """Resume from ``offset`` (a snapshot offset) or start afresh when None.
+
+        ``begin`` opens a snapshot transaction and returns (connection, consistent point); ``start`` is the
+        snapshot's own offset part (``lsn`` where streaming starts, ``txId``, ``ts_usec``).
+        """
+        self._begin_tx = begin
+        self._catalog = catalog
+        self._source = source
+        self._headers = headers
+        self._partition = partition
+        self._fetch = fetch_size
+        self._start = start
+        self._conn: Any = None
+        self.windows = Windows.from_offset(offset)
+        table = json.loads(offset["snapshot_table"]) if offset and offset.get("snapshot_table") else None
+        self._resume_table: tuple[str, str] | None = (str(table[0]), str(table[1])) if table else None
+        key = offset.get("snapshot_key") if offset else None
+        self._resume_key: list[str] | None = json.loads(key) if key else None
+        self._first = offset is None
+        self._tables: list[tuple[int, str, str]] = []
+        self._index = 0
+        self.emitted = False
+        self.done = False
+
+    def end_transaction(self) -> None:
+        """Records and offsets so far are committed: end this snapshot transaction (the next poll opens a new one,
+        a new window), so no transaction or connection outlives the invocation that opened it."""
+        self.close()
+
+    def close(self) -> None:
+        """End the snapshot transaction."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.rollback()
+                conn.close()
+            except Exception:
+                pass
+
+    def _open(self) -> None:
+        conn, lsn = self._begin_tx()
+        self._conn = conn
+        self._tables = self._catalog.tables(conn)
+        if self._resume_table is not None:  # a later transaction: a new window from where reading resumes
+            self.windows.add(*self._resume_table, self._resume_key, lsn)
+        self._index = 0
+        if self._resume_table is not None:
+            order = self._catalog.filter.order(*self._resume_table)
+            self._index = next((i for i, t in enumerate(self._tables) if self._catalog.filter.order(t[1], t[2])
+                                >= order), len(self._tables))
+            here = self._tables[self._index] if self._index < len(self._tables) else None
+            if here is None or (here[1], here[2]) != self._resume_table:
+                self._resume_key = None  # that table is gone: go on with the next one
+
+    def poll(self) -> list[SourceRecord]:
+        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read."""
+        if self._conn is None:
+            self._open()
+        while self._index < len(self._tables):
+            relid, schema, table = self._tables[self._index]
+            records = self._chunk(relid, schema, table)
+            if records:
+                self.emitted = True
+                self._resume_table = (schema, table)
+                return records
+            self._index += 1
+            self._resume_key = None
+            self._resume_table = (schema, table + "\x00")  # sorts right after this table
+        self.close()
+        self.done = True
+        return []
+
+    def _chunk(self, relid: int, schema: str, table: str) -> list[SourceRecord]:
+        conn = self._conn
+        described = self._catalog.table_schema(conn, relid, schema, table)
+        columns, _ = self._catalog.describe(conn, relid)
+        key_names = [described.names[described.kept[i]] for i in described.key_index]
+        select = ", ".join(_as_text(n, columns) for n in described.names)
+        keys = [self._order_term(n, columns[n].type.name) for n in key_names]
+        if key_names:
+            select += ", " + ", ".join(f"{quote(n)}::text" for n in key_names)
+        sql = f"SELECT {select} FROM {quote(schema)}.{quote(table)}"
+        params: list[Any] = []
+        if not keys:
+            keys = ["ctid"]
+            select += ", ctid::text"
+            sql = f"SELECT {select} FROM {quote(schema)}.{quote(table)}"
+        if self._resume_key is not None:
+            casts = [f"%s::{columns[n].sql_type}" if n in columns else "%s::tid" for n in (key_names or ["ctid"])]
+            sql += f" WHERE ({', '.join(keys)}) > ({', '.join(self._collated(casts, key_names, columns))})"
+            params = list(self._resume_key)
+        sql += f" ORDER BY {', '.join(keys)} LIMIT {self._fetch + 1}"
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        more = len(rows) > self._fetch
+        rows = rows[:self._fetch]
+        if not rows:
+            return []
+        width = len(described.names)
+        last_table = self._index == len(self._tables) - 1
+        return self._records(described, rows, width, more=more, last_table=last_table)
+
+    @staticmethod
+    def _order_term(name: str, type_name: str) -> str:
+        return f'{quote(name)} COLLATE "C"' if type_name in _COLLATABLE else quote(name)
+
+    @staticmethod
+    def _collated(casts: list[str], names: list[str], columns: dict[str, Any]) -> list[str]:
+        return [f'{c} COLLATE "C"' if n in columns and columns[n].type.name in _COLLATABLE else c
+                for c, n in zip(casts, names or ["ctid"], strict=True)]
+
+    def _records(self, described: TableSchema, rows: list[Any], width: int, *, more: bool,
+                 last_table: bool) -> list[SourceRecord]:
+        start = self._start
+        envelope = described.envelope
+        records = []
+        first_of_table = self._resume_key is None
+        now_us = time.time_ns() // 1000
+        for i, raw in enumerate(rows):
+            last_of_table = not more and i == len(rows) - 1
+            flag = "true"
+            if self._first:
+                flag, self._first = "first", False
+            elif first_of_table and i == 0:
+                flag = "first_in_data_collection"
+            if last_of_table:
+                flag = "last" if last_table else "last_in_data_collection"
+            after = described.row(raw[:width])
+            key_texts = list(raw[width:])
+            complete = last_of_table and last_table
+            offset = snapshot_offset(start, completed=complete)
+            if not complete:
+                table_name = described.table if not last_of_table else described.table + "\x00"
+                offset["snapshot_table"] = json.dumps([described.schema, table_name], separators=(",", ":"))
+                offset["snapshot_key"] = None if last_of_table else json.dumps(key_texts, separators=(",", ":"))
+            self.windows.annotate(offset)
+            source = self._source.struct(start["ts_usec"], flag, described.schema, described.table, start.get("txId"),
+                                         start["lsn"], None)
+            records.append(SourceRecord(self._partition, offset, envelope.topic, None, envelope.key_schema,
+                                        described.key(after), envelope.schema,
+                                        envelope.value(None, after, source, "r", now_us),
+                                        headers=self._headers.headers()))
+        self._resume_key = list(rows[-1][width:])
+        return records

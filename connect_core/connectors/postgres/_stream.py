@@ -1,0 +1,299 @@
+"""Reading the replication slot from a stored position until caught up: pgoutput messages -> change events.
+
+psycopg2's logical replication cursor (``start_replication`` + ``read_message``, never blocking) reads the slot;
+``_pgoutput.py`` decodes each message. The stream is caught up when the server's keepalive reports a WAL position
+at or past the flush position read when the stream opened, outside a transaction: that is when an invocation ends.
+
+A restart re-reads from the stored ``lsn_commit``: a transaction whose commit is before it is skipped whole, and in
+the transaction the stored offset is inside (``txId``), the changes up to ``lsn``/``lsn_events_processed`` are
+skipped (Debezium's ``WalPositionLocator`` does the same with the same keys). The slot's confirmed position is
+moved only by ``confirm``, with an offset Kafka has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.api.record import SourceRecord
+from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.connectors.postgres import _pgoutput as pg
+from connect_core.connectors.postgres._offsets import parse_lsn
+from connect_core.connectors.postgres._slot import connect
+
+if TYPE_CHECKING:
+    from connect_core.connectors.postgres._catalog import Catalog, TableSchema
+    from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+    from connect_core.connectors.postgres._offsets import Position
+    from connect_core.connectors.postgres._snapshot import Windows
+    from connect_core.connectors.postgres.config import PostgresSourceConfig
+
+__all__ = ["POLL_TIME_LIMIT_S", "ReplicationStream"]
+
+log = logging.getLogger(__name__)
+
+# Longest a poll reads messages that produce no record: well inside the runner's chunk (10 s) and a function's budget.
+POLL_TIME_LIMIT_S: Final = 2.0
+_WAIT_S: Final = 0.05
+_HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
+                  .field("serverName", STRING_SCHEMA).build())
+_HEARTBEAT_VALUE = (SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat").version(1)
+                    .field("ts_ms", INT64_SCHEMA).build())
+_MESSAGE_TYPES: Final = {pg.Insert: "INSERT", pg.Update: "UPDATE", pg.Delete: "DELETE"}
+
+
+class ReplicationStream:
+    """Turns the slot's messages after ``position`` into change event records, ``max_batch`` at a time."""
+
+    def __init__(self, config: PostgresSourceConfig, position: Position, *, ctl: Any,
+                 catalog: Catalog, source: SourceBlock, headers: ContextHeaders, partition: dict[str, str],
+                 windows: Windows | None, skip_before: int | None, confirm: int | None) -> None:
+        """Nothing connects until the first ``poll``.
+
+        ``skip_before``: transactions committed before this LSN are done (the stored ``lsn_commit``, or a
+        snapshot's consistent point); ``confirm``: an LSN from committed offsets to confirm to the slot.
+        """
+        self._config = config
+        self.position = position
+        self._ctl = ctl
+        self._catalog = catalog
+        self._source = source
+        self._headers = headers
+        self._partition = partition
+        self.windows = windows
+        self._done_before = skip_before
+        self._resume = (position.tx_id, position.lsn, position.events) if position.events else None
+        self._confirm = confirm
+        self._conn: Any = None
+        self._cursor: Any = None
+        self._target = 0
+        self._relations: dict[int, TableSchema | None] = {}
+        self._tx: pg.Begin | None = None
+        self._skip_tx = False
+        self._last_commit: int | None = position.lsn_commit
+        self._moved = False
+        self._last_emit = time.monotonic()
+        self._just_beat = False
+        self._emitted_offset: dict[str, Any] | None = None
+
+    # -- connection ----------------------------------------------------------------------------------------------
+    def _open(self) -> None:
+        conn = connect(self._config, replication=True)
+        cursor = conn.cursor()
+        try:
+            cursor.start_replication(slot_name=self._config.slot_name, decode=False,
+                                     start_lsn=self.position.start_lsn(),
+                                     options={"proto_version": "1", "publication_names": self._config.publication_name})
+        except Exception as e:
+            conn.close()
+            raise RetriableError(f"Unable to stream from replication slot {self._config.slot_name}: {e}") from e
+        self._conn, self._cursor = conn, cursor
+        self._relations.clear()
+        self.position.previous_change = None  # the server sends the open transaction again: count its events anew
+        if self.position.lsn_commit is not None:
+            self._done_before = max(self._done_before or 0, self.position.lsn_commit)
+        with self._ctl.cursor() as ctl_cursor:
+            ctl_cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
+            row = ctl_cursor.fetchone()
+        self._target = parse_lsn(row[0]) if row else 0
+        if self._confirm:
+            self._send_confirm()
+
+    def _send_confirm(self) -> None:
+        lsn, self._confirm = self._confirm, None
+        if lsn and self._cursor is not None:
+            self._cursor.send_feedback(write_lsn=lsn, flush_lsn=lsn, force=True)
+            log.debug("confirmed LSN %d to slot %s", lsn, self._config.slot_name)
+
+    def confirm(self, lsn: int | None) -> None:
+        """Kafka committed offsets up to ``lsn``: confirm it to the slot now if streaming, else at the next open."""
+        if lsn:
+            self._confirm = max(lsn, self._confirm or 0)
+            self._send_confirm()
+
+    def end_transaction(self) -> None:
+        """Records and offsets so far are committed: close the replication connection until the next poll (a frozen
+        function container must not keep the slot active), resuming from the last emitted record."""
+        if self._conn is None:
+            return
+        self.close()
+        last = self._emitted_offset
+        if self._tx is not None and last is not None:  # inside a transaction: restart at its records' offset
+            from connect_core.connectors.postgres._offsets import Position
+
+            restored = Position.from_offset(last)
+            self.position = restored
+            self._resume = (restored.tx_id, restored.lsn, restored.events)
+            self._done_before = restored.lsn_commit
+        self._tx = None
+        self._skip_tx = False
+
+    def close(self) -> None:
+        """Close the replication connection."""
+        conn, self._conn, self._cursor = self._conn, None, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                log.debug("closing the replication connection failed", exc_info=True)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
+        """Up to about ``max_batch`` records; ``[]`` once caught up (a heartbeat when one is due)."""
+        if self._conn is None:
+            self._open()
+        records: list[SourceRecord] = []
+        limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
+        stop_at = time.monotonic() + limit
+        try:
+            while len(records) < max_batch:
+                message = self._cursor.read_message()
+                if message is None:
+                    if self._tx is None and self._cursor.wal_end >= self._target:
+                        # caught up; the connection stays open until ``commit`` has confirmed what Kafka committed
+                        self._heartbeat(records, forced=False)
+                        return records
+                    if time.monotonic() >= stop_at:
+                        break
+                    ready = select.select([self._cursor], [], [], _WAIT_S)[0]
+                    if not ready:
+                        self._cursor.send_feedback(reply=True)  # ask for a keepalive: it carries the WAL end
+                    continue
+                self._handle(message, records)
+                if time.monotonic() >= stop_at and self._tx is None:
+                    break
+        except (ConnectError, RetriableError):
+            self.close()
+            raise
+        except Exception as e:
+            self.close()
+            what = f"Reading replication slot {self._config.slot_name} after LSN {self.position.lsn} failed: {e}"
+            if type(e).__name__ in ("OperationalError", "InterfaceError", "ObjectInUse", "DatabaseError"):
+                raise RetriableError(what) from e
+            raise ConnectError(what) from e
+        if not records:
+            self._heartbeat(records, forced=self._moved)
+        return records
+
+    def _handle(self, message: Any, records: list[SourceRecord]) -> None:
+        decoded = pg.decode(message.payload)
+        lsn = message.data_start
+        kind = type(decoded)
+        if kind is pg.Begin:
+            self._tx = decoded  # type: ignore[assignment]
+            self._skip_tx = self._done_before is not None and decoded.final_lsn < self._done_before  # type: ignore[union-attr]
+        elif kind is pg.Commit:
+            tx = self._tx
+            self._tx = None
+            if tx is not None and not self._skip_tx:
+                self.position.commit(decoded.end_lsn, tx.xid, decoded.commit_ts_us)  # type: ignore[union-attr]
+                self._last_commit = decoded.end_lsn  # type: ignore[union-attr]
+                self._moved = True
+            if self._resume is not None and tx is not None and tx.xid == self._resume[0]:
+                self._resume = None
+        elif kind is pg.Relation:
+            self._relation(decoded)  # type: ignore[arg-type]
+        elif kind in _MESSAGE_TYPES and self._tx is not None and not self._skip_tx:
+            self._change(decoded, lsn, records)
+
+    def _relation(self, relation: pg.Relation) -> None:
+        if not self._catalog.filter.table(relation.namespace, relation.name):
+            self._relations[relation.relid] = None
+            return
+        sent = [(c.name, c.type_oid, c.type_modifier) for c in relation.columns]
+        self._relations[relation.relid] = self._catalog.table_schema(self._ctl, relation.relid, relation.namespace,
+                                                                     relation.name, sent)
+
+    def _change(self, change: Any, lsn: int, records: list[SourceRecord]) -> None:
+        tx = self._tx
+        assert tx is not None
+        position = self.position
+        position.change(lsn, tx.xid, tx.commit_ts_us, _MESSAGE_TYPES[type(change)])
+        resume = self._resume
+        if resume is not None and tx.xid == resume[0] and (lsn, position.events) <= (resume[1], resume[2]):
+            return  # emitted before the restart
+        table = self._relations.get(change.relid)
+        if table is None:
+            return
+        kind = type(change)
+        new = None if kind is pg.Delete else table.row(change.new)
+        raw_old = None if kind is pg.Insert else change.old
+        old = None if raw_old is None else table.row(raw_old, partial=change.old_is_key)
+        row_key = table.key(new if new is not None else old)  # type: ignore[arg-type]
+        windows = self.windows
+        if windows and windows.already_read(self._catalog, table, _key_tuple(table, row_key), tx.final_lsn):
+            return
+        offset = position.offset()
+        if windows is not None:
+            windows.annotate(offset)
+        self._emitted_offset = offset
+        source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
+                                     self._last_commit)
+        envelope = table.envelope
+        now_us = time.time_ns() // 1000
+        topic, key_schema = envelope.topic, envelope.key_schema
+        if kind is pg.Update and old is not None and key_schema is not None and table.key(old) != row_key:
+            old_key = table.key(old)
+            new_header = ("__debezium.newkey", key_schema, row_key)
+            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key, envelope.schema,
+                                        envelope.value(old, None, source, "d", now_us),
+                                        headers=self._headers.headers(new_header)))
+            if self._config.tombstones_on_delete:
+                records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key,
+                                            headers=self._headers.headers(new_header)))
+            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema,
+                                        envelope.value(None, new, source, "c", now_us),
+                                        headers=self._headers.headers(("__debezium.oldkey", key_schema, old_key))))
+            return
+        op = "c" if kind is pg.Insert else "u" if kind is pg.Update else "d"
+        value = envelope.value(old if op != "c" else None, new, source, op, now_us)
+        records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema, value,
+                                    headers=self._headers.headers()))
+        if op == "d" and self._config.tombstones_on_delete:
+            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key,
+                                        headers=self._headers.headers()))
+
+    # -- heartbeats ----------------------------------------------------------------------------------------------
+    def _heartbeat(self, records: list[SourceRecord], *, forced: bool) -> None:
+        """When caught up: a heartbeat when the position moved without a record for heartbeat.interval.ms (or,
+        ``forced``, after a poll that read only uncaptured changes: their stretch must not be read again)."""
+        if records:
+            self._last_emit = time.monotonic()
+            self._moved = self._just_beat = False
+            return
+        if self._just_beat:  # the poll after a heartbeat ends the invocation: one heartbeat per catch-up at most
+            self._just_beat = False
+            return
+        interval = self._config.heartbeat_interval_ms
+        due = interval > 0 and (time.monotonic() - self._last_emit) * 1000 >= interval
+        if not due and not forced:
+            return
+        if not self._moved and not (due and self._config.heartbeat_action_query):
+            return
+        if due and self._config.heartbeat_action_query:
+            with self._ctl.cursor() as cursor:
+                cursor.execute(self._config.heartbeat_action_query)
+        if not self._moved:
+            return
+        offset = self.position.offset()
+        if self.windows is not None:
+            self.windows.annotate(offset)
+        self._emitted_offset = offset
+        key = Struct.from_validated(_HEARTBEAT_KEY, [self._config.topic_prefix])
+        value = Struct.from_validated(_HEARTBEAT_VALUE, [int(time.time() * 1000)])
+        records.append(SourceRecord(self._partition, offset, f"__debezium-heartbeat.{self._config.topic_prefix}",
+                                    None, _HEARTBEAT_KEY, key, _HEARTBEAT_VALUE, value,
+                                    headers=self._headers.headers()))
+        self._last_emit = time.monotonic()
+        self._moved = False
+        self._just_beat = True
+
+
+def _key_tuple(table: TableSchema, key: Struct | None) -> tuple[Any, ...] | None:
+    if key is None:
+        return None
+    return tuple(key._values)

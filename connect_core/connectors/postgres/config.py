@@ -1,0 +1,225 @@
+"""``PostgresSourceConfig``: the keys of Debezium's PostgreSQL connector that lambda-connect implements.
+
+The connector and its task parse this one model. As Debezium's own ``ConfigDef`` does, a key this model does not
+define is ignored (``undefined_keys`` names them so validate can log them); a value outside what a key accepts is
+refused at validate, with Debezium's key name and, for ``snapshot.mode``, Debezium 3.7's message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+
+from connect_core.api.config import config_error, config_field, in_range, valid_string
+
+__all__ = [
+    "DECIMAL_MODES", "PUBLICATION_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "PostgresSourceConfig",
+    "undefined_keys",
+]
+
+# Debezium 3.7's snapshot.mode values, in the order its refusal lists them; ``custom`` needs a Java class.
+SNAPSHOT_MODES: Final = ("always", "initial_only", "configuration_based", "when_needed", "initial", "custom",
+                         "no_data")
+PUBLICATION_MODES: Final = ("all_tables", "disabled", "filtered")
+DECIMAL_MODES: Final = ("precise", "double", "string")
+TIME_PRECISION_MODES: Final = ("adaptive", "adaptive_time_microseconds", "connect")
+DEFAULT_PORT: Final = 5432
+DEFAULT_SLOT: Final = "debezium"
+DEFAULT_PUBLICATION: Final = "dbz_publication"
+DEFAULT_MAX_BATCH_SIZE: Final = 2048
+DEFAULT_SNAPSHOT_FETCH_SIZE: Final = 10_240
+UNAVAILABLE_PLACEHOLDER: Final = "__debezium_unavailable_value"
+_DB = "Connector"
+_EVENTS = "Events"
+_INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
+_SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
+_FRAMEWORK_KEYS: Final = frozenset({
+    "name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
+    "header.converter", "transforms", "predicates", "config.action.reload", "exactly.once.support",
+    "transaction.boundary", "transaction.boundary.interval.ms", "offsets.storage.topic", "topics", "topics.regex",
+    "poll.interval.ms",
+})
+_FRAMEWORK_PREFIXES: Final = (
+    "key.converter.", "value.converter.", "header.converter.", "transforms.", "predicates.", "errors.",
+    "topic.creation.", "producer.override.", "consumer.override.", "admin.override.", "lambda.",
+)
+
+
+def _field(default: Any, alias: str, doc: str, **kw: Any) -> Any:
+    return config_field(default, alias=alias, description=doc, **kw)
+
+
+def _topic_prefix(key: str, value: Any) -> None:
+    if not value or _INVALID_TOPIC_CHARS.search(value):
+        raise config_error(key, value, "The 'topic.prefix' value is invalid: A value must be non-empty and may only "
+                           "contain ASCII alphanumerics, '.', '_' and '-'.")
+
+
+def _slot_name(key: str, value: Any) -> None:
+    if not _SLOT_NAME.fullmatch(value or ""):
+        raise config_error(key, value, "Valid replication slot name must contain only digits, lowercase characters "
+                           "and underscores with length <= 63")
+
+
+def _snapshot_mode(key: str, value: Any) -> None:
+    if value is None:
+        return
+    if value.lower() not in SNAPSHOT_MODES:
+        raise config_error(key, value, f"Value must be one of {', '.join(SNAPSHOT_MODES)}")
+    if value.lower() == "custom":
+        raise config_error(key, value, "snapshot.mode=custom loads a Java class (snapshot.mode.custom.name), which "
+                           "lambda-connect cannot run; use initial, initial_only, no_data, when_needed, always or "
+                           "configuration_based")
+
+
+def _plugin(key: str, value: Any) -> None:
+    if value is not None and value.lower() != "pgoutput":
+        raise config_error(key, value, "lambda-connect decodes the pgoutput plugin only (built into PostgreSQL 10+)"
+                           "; decoderbufs is not supported")
+
+
+def _regexes(key: str, value: Any) -> None:
+    for pattern in value or []:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise config_error(key, ",".join(value), f"A comma-separated list of valid regular expressions is "
+                               f"expected, but {pattern} is not: {e}") from None
+
+
+def _key_columns(key: str, value: Any) -> None:
+    for item in (value or "").split(";"):
+        if item.strip() and ":" not in item:
+            raise config_error(key, value, "Each item must be <fully-qualified table>:<column>[,<column>...], "
+                               "items separated by ';'")
+
+
+class PostgresSourceConfig(BaseModel):
+    """Config of the PostgreSQL source (Debezium ``PostgresConnectorConfig``), Debezium's keys and defaults."""
+
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
+
+    hostname: str = _field(..., "database.hostname", "Resolvable hostname or IP address of the database server.",
+                           importance="HIGH", group=_DB)
+    port: int = _field(DEFAULT_PORT, "database.port", "Port of the database server.", importance="HIGH", group=_DB,
+                       validator=in_range(1, 65535))
+    user: str = _field(..., "database.user", "Name of the database user (needs REPLICATION and, for "
+                       "publication.autocreate.mode=all_tables, the right to create FOR ALL TABLES publications).",
+                       importance="HIGH", group=_DB)
+    password: SecretStr | None = _field(None, "database.password", "Password of the database user.",
+                                        importance="HIGH", group=_DB)
+    dbname: str = _field(..., "database.dbname", "The name of the database from which to stream the changes.",
+                         importance="HIGH", group=_DB)
+    topic_prefix: str = _field(..., "topic.prefix", "Topic prefix that identifies and provides a namespace for the "
+                               "particular database server/cluster; every topic name starts with it.",
+                               importance="HIGH", group=_DB, validator=_topic_prefix)
+    plugin_name: str = _field("pgoutput", "plugin.name", "The logical decoding plugin; lambda-connect decodes "
+                              "'pgoutput' only (Debezium's default is decoderbufs).", group=_DB,
+                              validator=_plugin, recommended=("pgoutput",))
+    slot_name: str = _field(DEFAULT_SLOT, "slot.name", "The name of the logical replication slot to stream from "
+                            "(created when missing).", group=_DB, validator=_slot_name)
+    slot_drop_on_stop: bool = _field(False, "slot.drop.on.stop", "Whether to drop the replication slot when the "
+                                     "connector is deleted (its task stopped for good).", group=_DB)
+    publication_name: str = _field(DEFAULT_PUBLICATION, "publication.name", "The name of the publication pgoutput "
+                                   "streams.", group=_DB)
+    publication_autocreate_mode: str = _field(
+        "all_tables", "publication.autocreate.mode", "'all_tables' creates the publication FOR ALL TABLES when "
+        "missing, 'filtered' creates or updates it for exactly the captured tables, 'disabled' expects it to exist.",
+        group=_DB, validator=valid_string(*PUBLICATION_MODES, case_insensitive=True), recommended=PUBLICATION_MODES)
+    schema_include_list: list[str] = _field([], "schema.include.list", "Regular expressions matching the schemas "
+                                            "to capture.", group=_DB, validator=_regexes)
+    schema_exclude_list: list[str] = _field([], "schema.exclude.list", "Regular expressions matching the schemas "
+                                            "to leave out.", group=_DB, validator=_regexes)
+    table_include_list: list[str] = _field([], "table.include.list", "Regular expressions matching the fully "
+                                           "qualified names (schema.table) of the tables to capture; the snapshot "
+                                           "reads them in this order.", group=_DB, validator=_regexes)
+    table_exclude_list: list[str] = _field([], "table.exclude.list", "Regular expressions matching the fully "
+                                           "qualified names (schema.table) of the tables to leave out.", group=_DB,
+                                           validator=_regexes)
+    column_include_list: list[str] = _field([], "column.include.list", "Regular expressions matching the fully "
+                                            "qualified names (schema.table.column) of the columns to capture.",
+                                            group=_DB, validator=_regexes)
+    column_exclude_list: list[str] = _field([], "column.exclude.list", "Regular expressions matching the fully "
+                                            "qualified names (schema.table.column) of the columns to leave out.",
+                                            group=_DB, validator=_regexes)
+    message_key_columns: str | None = _field(None, "message.key.columns", "Key columns per table instead of the "
+                                             "primary key: '<schema>.<table>:<column>[,<column>...]' items "
+                                             "separated by ';' (the table part is a regular expression).",
+                                             group=_EVENTS, validator=_key_columns)
+    snapshot_mode: str = _field("initial", "snapshot.mode", "When to take a snapshot: 'initial' (no offset yet), "
+                                "'initial_only' (then stop), 'no_data' (never), 'when_needed' (also when the stored "
+                                "position is no longer in the slot), 'always' (at every task start), "
+                                "'configuration_based' (snapshot.mode.configuration.based.*).", group=_DB,
+                                validator=_snapshot_mode, recommended=SNAPSHOT_MODES[:5] + SNAPSHOT_MODES[6:])
+    snapshot_data: bool = _field(False, "snapshot.mode.configuration.based.snapshot.data", "With "
+                                 "snapshot.mode=configuration_based: whether the snapshot reads the tables' rows.",
+                                 group=_DB)
+    start_stream: bool = _field(False, "snapshot.mode.configuration.based.start.stream", "With "
+                                "snapshot.mode=configuration_based: whether the connector streams changes after the "
+                                "snapshot.", group=_DB)
+    snapshot_fetch_size: int = _field(DEFAULT_SNAPSHOT_FETCH_SIZE, "snapshot.fetch.size", "Rows read from a table "
+                                      "per snapshot query.", group=_DB, validator=in_range(1))
+    max_batch_size: int = _field(DEFAULT_MAX_BATCH_SIZE, "max.batch.size", "Maximum number of change events "
+                                 "returned by one poll.", group=_DB, validator=in_range(1))
+    tombstones_on_delete: bool = _field(True, "tombstones.on.delete", "Whether a delete event is followed by a "
+                                        "tombstone (null value) with the same key.", group=_EVENTS)
+    decimal_handling_mode: str = _field("precise", "decimal.handling.mode", "NUMERIC/DECIMAL/MONEY as 'precise' "
+                                        "(Connect Decimal, or VariableScaleDecimal for unconstrained numeric), "
+                                        "'double' or 'string'.", group=_EVENTS,
+                                        validator=valid_string(*DECIMAL_MODES, case_insensitive=True),
+                                        recommended=DECIMAL_MODES)
+    time_precision_mode: str = _field("adaptive", "time.precision.mode", "Temporal values as Debezium's types with "
+                                      "the column's precision ('adaptive'), with microseconds for TIME "
+                                      "('adaptive_time_microseconds'), or Kafka Connect's logical types ('connect').",
+                                      group=_EVENTS,
+                                      validator=valid_string(*TIME_PRECISION_MODES, case_insensitive=True),
+                                      recommended=TIME_PRECISION_MODES)
+    include_unknown_datatypes: bool = _field(False, "include.unknown.datatypes", "Whether a column of a type the "
+                                             "connector does not map is captured as bytes of its text (else the "
+                                             "column is left out, as Debezium does).", group=_EVENTS)
+    unavailable_value_placeholder: str = _field(UNAVAILABLE_PLACEHOLDER, "unavailable.value.placeholder", "The "
+                                                "value of an unchanged TOASTed column that the server did not send.",
+                                                group=_EVENTS)
+    heartbeat_interval_ms: int = _field(0, "heartbeat.interval.ms", "When > 0, a heartbeat record goes to "
+                                        "__debezium-heartbeat.<topic.prefix> when the slot moved without a change "
+                                        "event for this long, so the stored offset (and the slot) keep up.",
+                                        group=_EVENTS, validator=in_range(0))
+    heartbeat_action_query: str | None = _field(None, "heartbeat.action.query", "A statement run on the database "
+                                                "with each heartbeat (e.g. an insert into a heartbeat table, so an "
+                                                "idle captured database still has WAL to confirm).", group=_EVENTS)
+
+    @model_validator(mode="after")
+    def _lists_exclusive(self) -> PostgresSourceConfig:
+        for kind in ("schema", "table", "column"):
+            if getattr(self, f"{kind}_include_list") and getattr(self, f"{kind}_exclude_list"):
+                raise config_error(f"{kind}.exclude.list", ",".join(getattr(self, f"{kind}_exclude_list")),
+                                   f'"{kind}.include.list" is already specified')
+        return self
+
+    @property
+    def mode(self) -> str:
+        """``snapshot.mode`` in lower case."""
+        return self.snapshot_mode.lower()
+
+    @property
+    def snapshots_data(self) -> bool:
+        """Whether the snapshot reads rows (``no_data`` and configuration_based without data read none)."""
+        if self.mode == "configuration_based":
+            return self.snapshot_data
+        return self.mode != "no_data"
+
+    @property
+    def streams(self) -> bool:
+        """Whether changes are streamed after the snapshot (``initial_only`` stops)."""
+        if self.mode == "configuration_based":
+            return self.start_stream
+        return self.mode != "initial_only"
+
+
+def undefined_keys(props: dict[str, Any]) -> list[str]:
+    """Keys that are neither the worker's nor this connector's: Debezium ignores them, validate logs them."""
+    own = {info.alias for info in PostgresSourceConfig.model_fields.values()}
+    return sorted(k for k in props
+                  if k not in own and k not in _FRAMEWORK_KEYS and not k.startswith(_FRAMEWORK_PREFIXES))

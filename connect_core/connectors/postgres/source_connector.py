@@ -1,0 +1,67 @@
+"""``PostgresConnector``: Debezium's ``io.debezium.connector.postgresql.PostgresConnector``, one task.
+
+The connector only validates; as Debezium's ``ConfigDef``, it ignores keys it does not define (logged at validate)
+and refuses values its keys do not accept. A replication slot is read by exactly one task.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connect_core.api.config import parse_config, validate_config
+from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.connectors.postgres.config import PostgresSourceConfig, undefined_keys
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from connect_core.api.config import ConfigValueInfo
+    from connect_core.api.task import Task
+
+__all__ = ["PostgresConnector"]
+
+log = logging.getLogger(__name__)
+
+
+class PostgresConnector(SourceConnector):
+    """Debezium's PostgreSQL connector (``plugin.name=pgoutput``): source blocks say ``connector: postgresql``."""
+
+    config_model: ClassVar[type[BaseModel]] = PostgresSourceConfig
+
+    def __init__(self) -> None:
+        """Create a stopped connector."""
+        self._props: dict[str, str] = {}
+
+    def start(self, props: dict[str, str]) -> None:
+        """Validate the config; nothing is read from the database here."""
+        parse_config(PostgresSourceConfig, props)
+        self._props = dict(props)
+
+    def task_class(self) -> type[Task]:
+        """``PostgresSourceTask``."""
+        from connect_core.connectors.postgres.source_task import PostgresSourceTask
+
+        return PostgresSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """One task: a replication slot has one reader."""
+        return [dict(self._props)]
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The model's checks; keys it does not define are logged and ignored, as Debezium ignores them."""
+        ignored = undefined_keys(props)
+        if ignored:
+            log.info("PostgresConnector ignores keys it does not define: %s", ", ".join(ignored))
+        return validate_config(PostgresSourceConfig, props)
+
+    def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
+        """Records and offsets are committed in one transaction."""
+        return ExactlyOnceSupport.SUPPORTED
+
+    def stop(self) -> None:
+        """Nothing stays open."""
+
+    def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
+        """Offsets are framework-managed (Debezium does not override it either)."""
+        return False

@@ -1,0 +1,194 @@
+"""PostgresSourceTask: one invocation = resume at the stored offset, snapshot or stream until caught up, return.
+
+``start`` reads the offset of partition ``{"server": <topic.prefix>}`` and decides, as Debezium's ``snapshot.mode``
+does, whether to (re)snapshot or stream. ``poll`` returns the snapshot's ``r`` records first, then the slot's change
+events, and ``[]`` once caught up: the runner then commits the records and their offsets in one Kafka transaction.
+Only after that commit (``commit``, or at the next start from the committed offsets) is the slot's confirmed
+position moved, so a killed invocation re-reads and never loses.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConnectError
+from connect_core.api.task import SourceTask
+from connect_core.connectors.postgres._catalog import Catalog, TableFilter
+from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_running
+from connect_core.connectors.postgres._slot import Slot, connect
+from connect_core.connectors.postgres._snapshot import Snapshot, Windows
+from connect_core.connectors.postgres._stream import ReplicationStream
+from connect_core.connectors.postgres.config import PostgresSourceConfig
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SourceRecord
+
+__all__ = ["PostgresSourceTask"]
+
+log = logging.getLogger(__name__)
+
+
+class PostgresSourceTask(SourceTask):
+    """Captures row changes from a logical replication slot (pgoutput) as Debezium change events."""
+
+    def __init__(self) -> None:
+        """Create a stopped task."""
+        self._config: PostgresSourceConfig | None = None
+        self._ctl: Any = None
+        self._slot: Slot | None = None
+        self._snapshot: Snapshot | None = None
+        self._stream: ReplicationStream | None = None
+        self._partition: dict[str, str] = {}
+        self._parts: dict[str, Any] = {}
+        self._export: tuple[Any, int, str | None] | None = None  # the new slot's exported snapshot, until imported
+        self._start: dict[str, Any] = {}
+        self._last_offset: dict[str, Any] | None = None
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the config, connect, and pick up where the stored offset says."""
+        config = self._config = parse_config(PostgresSourceConfig, props)
+        self._partition = {PARTITION_KEY: config.topic_prefix}
+        source = SourceBlock(config.topic_prefix, config.dbname)
+        table_filter = TableFilter(config)
+        self._parts = {"source": source, "headers": ContextHeaders(config.topic_prefix),
+                       "catalog": Catalog(config, source, table_filter)}
+        self._ctl = connect(config)
+        try:
+            self._slot = Slot(config, self._ctl)
+            self._slot.check_server()
+            self._resume(config, self.context.offset_storage_reader.offset(self._partition))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _resume(self, config: PostgresSourceConfig, stored: dict[str, Any] | None) -> None:
+        slot = self._slot
+        assert slot is not None
+        catalog: Catalog = self._parts["catalog"]
+        slot.ensure_publication([(s, t) for _oid, s, t in catalog.tables(self._ctl)])
+        slot_lsn = slot.confirmed_flush()
+        mode = config.mode
+        if stored is not None and slot_lsn is None:
+            if mode != "when_needed":
+                raise ConnectError(
+                    f"The connector has a stored offset (LSN {stored.get('lsn')}) but replication slot {slot.name} "
+                    "does not exist any more, so the changes since are lost. Reconfigure the connector with "
+                    "snapshot.mode=when_needed to take a new snapshot, or reset its offsets.")
+            log.warning("replication slot %s is gone: taking a new snapshot (when_needed)", slot.name)
+            stored = None
+        if stored is not None and snapshot_running(stored):
+            log.info("resuming the initial snapshot of %s", config.topic_prefix)
+            self._start = {"lsn": int(stored["lsn"]), "txId": stored.get("txId"), "ts_usec": int(stored["ts_usec"])}
+            self._snapshot = self._new_snapshot(stored)
+            return
+        if stored is None or mode == "always":
+            if config.snapshots_data:
+                self._begin_snapshot(slot_lsn)
+                return
+            if slot_lsn is None:
+                conn, slot_lsn, _ = slot.create(export=False)
+                conn.close()
+            if stored is None:
+                self._stream = self._new_stream(Position(lsn=slot_lsn), None, skip_before=None, confirm=None)
+                return
+        if not config.streams:
+            return  # initial_only (or configuration_based without streaming): the snapshot was all
+        position = Position.from_offset(stored)
+        skip = position.lsn_commit if position.lsn_commit is not None else position.lsn
+        self._stream = self._new_stream(position, Windows.from_offset(stored), skip_before=skip,
+                                        confirm=position.lsn_commit)
+
+    def _begin_snapshot(self, slot_lsn: int | None) -> None:
+        """A new snapshot: from the new slot's exported snapshot, or (a slot exists) from a temporary slot's."""
+        slot = self._slot
+        assert slot is not None
+        if slot_lsn is None:
+            self._export = slot.create(export=True)
+        else:
+            self._export = slot.export_snapshot()
+        self._start = {"lsn": self._export[1], "txId": None, "ts_usec": time.time_ns() // 1000}
+        self._snapshot = self._new_snapshot(None)
+
+    def _snapshot_transaction(self) -> tuple[Any, int]:
+        """Open a snapshot transaction on an exported snapshot; returns it and the snapshot's consistent point."""
+        assert self._config is not None and self._slot is not None
+        export, self._export = self._export, None
+        replication, lsn, name = export if export is not None else self._slot.export_snapshot()
+        try:
+            conn = connect(self._config)
+            conn.autocommit = False
+            conn.set_session(isolation_level="REPEATABLE READ")
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", (name,))
+                if self._start.get("txId") is None:
+                    cursor.execute("SELECT txid_current()")
+                    row = cursor.fetchone()
+                    self._start["txId"] = int(row[0]) if row else None
+        finally:
+            replication.close()  # the snapshot is imported (or failed): the temporary slot goes with it
+        return conn, lsn
+
+    def _new_snapshot(self, stored: dict[str, Any] | None) -> Snapshot:
+        assert self._config is not None
+        return Snapshot(self._snapshot_transaction, self._parts["catalog"], self._parts["source"],
+                        self._parts["headers"], self._partition, fetch_size=self._config.snapshot_fetch_size,
+                        offset=stored, start=self._start)
+
+    def _new_stream(self, position: Position, windows: Windows | None, *, skip_before: int | None,
+                    confirm: int | None) -> ReplicationStream:
+        assert self._config is not None
+        return ReplicationStream(self._config, position, ctl=self._ctl, catalog=self._parts["catalog"],
+                                 source=self._parts["source"], headers=self._parts["headers"],
+                                 partition=self._partition, windows=windows or None, skip_before=skip_before,
+                                 confirm=confirm)
+
+    def poll(self) -> list[SourceRecord]:
+        """Snapshot rows first, then the slot's changes; ``[]`` when caught up."""
+        assert self._config is not None
+        snapshot = self._snapshot
+        if snapshot is not None:
+            records = snapshot.poll()
+            if records:
+                self._last_offset = records[-1].source_offset
+                return records
+            self._snapshot = None
+            if not self._config.streams:
+                return []
+            lsn = int(self._start["lsn"])
+            self._stream = self._new_stream(Position(lsn=lsn), snapshot.windows, skip_before=lsn, confirm=None)
+        if self._stream is None:
+            return []
+        records = self._stream.poll(self._config.max_batch_size)
+        if records:
+            self._last_offset = records[-1].source_offset
+        return records
+
+    def commit(self) -> None:
+        """The runner committed a chunk (records and offsets): confirm its LSN to the slot, and close what is open
+        (no connection outlives the invocation that opened it)."""
+        committed, self._last_offset = self._last_offset, None
+        if self._stream is not None:
+            if committed is not None and committed.get("lsn_commit") is not None:
+                self._stream.confirm(int(committed["lsn_commit"]))
+            self._stream.end_transaction()
+        if self._snapshot is not None:
+            self._snapshot.end_transaction()
+
+    def stop(self) -> None:
+        """Close the snapshot transaction, the replication connection and the control session."""
+        for part in (self._snapshot, self._stream):
+            if part is not None:
+                part.close()
+        self._snapshot = self._stream = None
+        export, self._export = self._export, None
+        for conn in (export[0] if export else None, self._ctl):
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:
+                    log.debug("closing a connection failed", exc_info=True)
+        self._ctl = None
