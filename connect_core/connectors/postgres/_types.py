@@ -187,13 +187,12 @@ def _epoch_micros(value: dt.datetime) -> int:
 
 
 def _iso_utc(value: dt.datetime, digits: int, time_only: bool = False) -> str:
-    """``ZonedTimestamp``: the column's fraction digits; ``ZonedTime``: Java's ``ISO_OFFSET_TIME`` (no zero fraction,
-    else milli- or microseconds)."""
+    """``ZonedTimestamp``: the column's fraction digits; ``ZonedTime``: the fraction without trailing zeros."""
     text = value.strftime("%H:%M:%S" if time_only else "%Y-%m-%dT%H:%M:%S")
     if time_only:
         micros = value.microsecond
         if micros:
-            text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+            text += "." + f"{micros:06d}".rstrip("0")
     elif digits:
         text += "." + f"{value.microsecond:06d}"[:digits]
     return text + "Z"
