@@ -34,9 +34,19 @@ _COLLATABLE: Final = frozenset({"text", "varchar", "bpchar", "name", "citext"})
 def _as_text(name: str, columns: dict[str, Any]) -> str:
     """A column's text output as pgoutput sends it (a cast to text would trim char(n)'s padding)."""
     column = columns.get(name)
+    ref = f"src.{quote(name)}"
     if column is not None and column.type.name == "bpchar":
-        return f"CASE WHEN {quote(name)} IS NULL THEN NULL ELSE format('%%s', {quote(name)}) END"  # %% (psycopg2)
-    return f"{quote(name)}::text"
+        return f"CASE WHEN {ref} IS NULL THEN NULL ELSE format('%%s', {ref}) END"  # %%: psycopg2's escape
+    return f"{ref}::text"
+
+
+def _order_term(name: str, type_name: str) -> str:
+    """A key column in the snapshot's order: text in byte order (``COLLATE "C"``), as Python compares strings."""
+    return _collated(f"src.{quote(name)}", type_name)
+
+
+def _collated(term: str, type_name: str) -> str:
+    return f'{term} COLLATE "C"' if type_name in _COLLATABLE else term
 
 
 def quote(name: str) -> str:
@@ -179,19 +189,19 @@ class Snapshot:
         described = self._catalog.table_schema(conn, relid, schema, table)
         columns, _ = self._catalog.describe(conn, relid)
         key_names = [described.names[described.kept[i]] for i in described.key_index]
+        # every column is referenced through the table's alias: an output column of the same name is text
         select = ", ".join(_as_text(n, columns) for n in described.names)
-        keys = [self._order_term(n, columns[n].type.name) for n in key_names]
         if key_names:
-            select += ", " + ", ".join(f"{quote(n)}::text" for n in key_names)
-        sql = f"SELECT {select} FROM {quote(schema)}.{quote(table)}"
+            keys = [_order_term(n, columns[n].type.name) for n in key_names]
+            select += ", " + ", ".join(f"src.{quote(n)}::text" for n in key_names)
+            casts = [_collated(f"%s::{columns[n].sql_type}", columns[n].type.name) for n in key_names]
+        else:  # no key: physical order (at least once if the table changes while its snapshot spans invocations)
+            keys, casts = ["src.ctid"], ["%s::tid"]
+            select += ", src.ctid::text"
+        sql = f"SELECT {select} FROM {quote(schema)}.{quote(table)} AS src"
         params: list[Any] = []
-        if not keys:
-            keys = ["ctid"]
-            select += ", ctid::text"
-            sql = f"SELECT {select} FROM {quote(schema)}.{quote(table)}"
         if self._resume_key is not None:
-            casts = [f"%s::{columns[n].sql_type}" if n in columns else "%s::tid" for n in (key_names or ["ctid"])]
-            sql += f" WHERE ({', '.join(keys)}) > ({', '.join(self._collated(casts, key_names, columns))})"
+            sql += f" WHERE ({', '.join(keys)}) > ({', '.join(casts)})"
             params = list(self._resume_key)
         sql += f" ORDER BY {', '.join(keys)} LIMIT {self._fetch + 1}"
         with conn.cursor() as cursor:
@@ -204,15 +214,6 @@ class Snapshot:
         width = len(described.names)
         last_table = self._index == len(self._tables) - 1
         return self._records(described, rows, width, more=more, last_table=last_table)
-
-    @staticmethod
-    def _order_term(name: str, type_name: str) -> str:
-        return f'{quote(name)} COLLATE "C"' if type_name in _COLLATABLE else quote(name)
-
-    @staticmethod
-    def _collated(casts: list[str], names: list[str], columns: dict[str, Any]) -> list[str]:
-        return [f'{c} COLLATE "C"' if n in columns and columns[n].type.name in _COLLATABLE else c
-                for c, n in zip(casts, names or ["ctid"], strict=True)]
 
     def _records(self, described: TableSchema, rows: list[Any], width: int, *, more: bool,
                  last_table: bool) -> list[SourceRecord]:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # Longest a poll reads messages that produce no record: well inside the runner's chunk (10 s) and a function's budget.
 POLL_TIME_LIMIT_S: Final = 2.0
+SLOT_BUSY_WAIT_S: Final = 5.0  # how long a slot still held by an ending WAL sender is waited for
 _WAIT_S: Final = 0.05
 _HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
                   .field("serverName", STRING_SCHEMA).build())
@@ -82,15 +83,23 @@ class ReplicationStream:
 
     # -- connection ----------------------------------------------------------------------------------------------
     def _open(self) -> None:
-        conn = connect(self._config, replication=True)
-        cursor = conn.cursor()
-        try:
-            cursor.start_replication(slot_name=self._config.slot_name, decode=False,
-                                     start_lsn=self.position.start_lsn(),
-                                     options={"proto_version": "1", "publication_names": self._config.publication_name})
-        except Exception as e:
-            conn.close()
-            raise RetriableError(f"Unable to stream from replication slot {self._config.slot_name}: {e}") from e
+        deadline = time.monotonic() + SLOT_BUSY_WAIT_S
+        while True:
+            conn = connect(self._config, replication=True)
+            cursor = conn.cursor()
+            try:
+                cursor.start_replication(slot_name=self._config.slot_name, decode=False,
+                                         start_lsn=self.position.start_lsn(),
+                                         options={"proto_version": "1",
+                                                  "publication_names": self._config.publication_name})
+                break
+            except Exception as e:
+                conn.close()
+                # the previous invocation's WAL sender may still be exiting (it releases the slot as it ends)
+                if type(e).__name__ == "ObjectInUse" and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                raise RetriableError(f"Unable to stream from replication slot {self._config.slot_name}: {e}") from e
         self._conn, self._cursor = conn, cursor
         self._relations.clear()
         self.position.previous_change = None  # the server sends the open transaction again: count its events anew

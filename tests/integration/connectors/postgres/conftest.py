@@ -1,0 +1,119 @@
+"""A schema, slot and publication of their own per test on the shared PostgreSQL, and one-shot runs of the task."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import psycopg2
+import pytest
+
+from connect_core.connectors.postgres.source_task import PostgresSourceTask
+from connect_core.storage.offset_state import validate_offset_format
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from connect_core.api.record import SourceRecord
+
+
+class PgDb:
+    """A throwaway schema, a session, and the connector props that capture it with a slot of its own."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.settings = settings
+        self.schema = f"cdc_{uuid.uuid4().hex[:10]}"
+        self.slot = f"it_{uuid.uuid4().hex[:12]}"
+        self.prefix = f"it-{uuid.uuid4().hex[:8]}"
+        self.conn = psycopg2.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                                     password=settings["password"], dbname=settings["database"])
+        self.conn.autocommit = True
+        self.sql("CREATE SCHEMA {s}")
+
+    def sql(self, *statements: str) -> None:
+        with self.conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement.replace("{s}", self.schema))
+
+    def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.conn.cursor() as cursor:
+            cursor.execute(statement.replace("{s}", self.schema), params)
+            return cursor.fetchall()
+
+    def props(self, **extra: str) -> dict[str, str]:
+        return {"name": self.prefix, "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                "database.hostname": self.settings["host"], "database.port": self.settings["port"],
+                "database.user": self.settings["user"], "database.password": self.settings["password"],
+                "database.dbname": self.settings["database"], "topic.prefix": self.prefix,
+                "plugin.name": "pgoutput", "slot.name": self.slot, "publication.name": f"pub_{self.slot}",
+                "publication.autocreate.mode": "filtered", "schema.include.list": self.schema, **extra}
+
+    def run(self, reader: MemoryOffsetReader, **extra: str) -> list[SourceRecord]:
+        """One invocation: start a task on ``reader``'s offsets, poll until caught up, stop."""
+        return self.run_polls(reader, 1000, **extra)
+
+    def run_polls(self, reader: MemoryOffsetReader, polls: int, *, commit: bool = True,
+                  **extra: str) -> list[SourceRecord]:
+        """An invocation of at most ``polls`` polls, each committed (one killed after them when it had more);
+        ``commit=False``: the last poll's records are returned but never committed (killed before the commit)."""
+        task = start_task(PostgresSourceTask(), self.props(**extra), reader)
+        out: list[SourceRecord] = []
+        try:
+            for index in range(polls):
+                batch = task.poll()
+                if not batch:
+                    task.commit()
+                    break
+                out.extend(batch)
+                for record in batch:  # what the runtime checks before it writes connect-offsets
+                    validate_offset_format(record.source_offset)
+                if not commit and index == polls - 1:
+                    break
+                reader.commit(batch)
+                task.commit()
+        finally:
+            task.stop()
+        return out
+
+    def slot_lsn(self) -> int | None:
+        from connect_core.connectors.postgres._offsets import parse_lsn
+
+        rows = self.query("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
+                          (self.slot,))
+        return parse_lsn(rows[0][0]) if rows else None
+
+    def drop_slot(self) -> None:
+        """Drop the slot once the WAL sender of the last run has released it."""
+        for _ in range(50):
+            rows = self.query("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (self.slot,))
+            if not rows:
+                return
+            if not rows[0][0]:
+                self.sql(f"SELECT pg_drop_replication_slot('{self.slot}')")
+                return
+            time.sleep(0.2)
+
+    def drop(self) -> None:
+        self.drop_slot()
+        self.sql(f"DROP PUBLICATION IF EXISTS pub_{self.slot}", "DROP SCHEMA IF EXISTS {s} CASCADE")
+        self.conn.close()
+
+
+@pytest.fixture
+def pg_db(postgres_settings: dict[str, str]) -> Iterator[PgDb]:
+    db = PgDb(postgres_settings)
+    try:
+        yield db
+    finally:
+        db.drop()
+
+
+def ops(records: list[SourceRecord]) -> list[tuple[str, Any]]:
+    """(op or "tombstone", id) per record."""
+    out = []
+    for r in records:
+        key = r.key.get("id") if r.key is not None else None
+        out.append(("tombstone", key) if r.value is None else (r.value.get("op"), key))
+    return out

@@ -1,0 +1,73 @@
+"""PostgresSourceConfig: Debezium's keys and defaults, values refused at validate, undefined keys ignored."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from connect_core.api.config import parse_config
+from connect_core.api.errors import ConfigError
+from connect_core.connectors.postgres.config import PostgresSourceConfig, undefined_keys
+from connect_core.connectors.postgres.source_connector import PostgresConnector
+from connect_core.runtime.registry import load
+
+BASE = {"database.hostname": "db", "database.user": "u", "database.dbname": "d", "topic.prefix": "p"}
+
+
+def _errors(**extra: str) -> dict[str, list[str]]:
+    return {v["name"]: v["errors"] for v in PostgresConnector().validate({**BASE, **extra}) if v["errors"]}
+
+
+def test_defaults_are_debeziums() -> None:
+    config = parse_config(PostgresSourceConfig, BASE)
+    assert (config.port, config.slot_name, config.publication_name, config.publication_autocreate_mode) == (
+        5432, "debezium", "dbz_publication", "all_tables")
+    assert (config.mode, config.tombstones_on_delete, config.decimal_handling_mode, config.time_precision_mode) == (
+        "initial", True, "precise", "adaptive")
+    assert config.unavailable_value_placeholder == "__debezium_unavailable_value" and not config.slot_drop_on_stop
+
+
+def test_a_valid_config_has_no_errors() -> None:
+    assert _errors(**{"snapshot.mode": "when_needed", "table.include.list": "public.t", "plugin.name": "pgoutput",
+                      "transforms": "x", "lambda.schedule.interval.ms": "1000"}) == {}
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), [
+    ("snapshot.mode", "never", "Value must be one of always, initial_only, configuration_based, when_needed, "
+                               "initial, custom, no_data"),
+    ("snapshot.mode", "custom", "cannot run"),
+    ("plugin.name", "decoderbufs", "decodes the pgoutput plugin only"),
+    ("publication.autocreate.mode", "no_tables", "String must be one of"),
+    ("decimal.handling.mode", "exact", "String must be one of"),
+    ("time.precision.mode", "nanoseconds", "String must be one of"),
+    ("slot.name", "Bad-Slot", "Valid replication slot name"),
+    ("topic.prefix", "a b", "topic.prefix"),
+    ("table.include.list", "(", "valid regular expressions"),
+    ("message.key.columns", "public.t", "<fully-qualified table>:<column>"),
+])
+def test_bad_values_are_refused_naming_their_key(key: str, value: str, fragment: str) -> None:
+    errors = _errors(**{key: value})
+    assert fragment in " ".join(errors[key])
+    with pytest.raises(ConfigError):
+        parse_config(PostgresSourceConfig, {**BASE, key: value})
+
+
+def test_undefined_keys_are_ignored_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    props = {**BASE, "database.server.name": "old", "key.converter": "x", "errors.tolerance": "all"}
+    assert undefined_keys(props) == ["database.server.name"]
+    with caplog.at_level(logging.INFO):
+        assert _errors(**{"database.server.name": "old"}) == {}
+    assert "database.server.name" in caplog.text
+
+
+def test_include_and_exclude_lists_are_exclusive() -> None:
+    assert _errors(**{"table.include.list": "a", "table.exclude.list": "b"})
+
+
+def test_registered_by_class_name_and_alias_with_one_task() -> None:
+    assert load("io.debezium.connector.postgresql.PostgresConnector") is PostgresConnector
+    assert load("PostgresConnector") is PostgresConnector
+    connector = PostgresConnector()
+    connector.start({**BASE, "tasks.max": "3"})
+    assert len(connector.task_configs(3)) == 1
