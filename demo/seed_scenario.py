@@ -4,8 +4,9 @@ MariaDB `fulfillment.status` --jdbc_source_mysql_01 (timestamp mode on LAST_UPDA
 `order-status-update-status` --> jdbc_sink_mysql_01 (CRM `order_status`), an S3 sink (LocalStack) and an OpenSearch
 sink; plus the FileStream pair of the Kafka quickstart, and change data capture of the same table from the binlog
 (cdc_status_mariadb, Debezium's format, topic `cdc.fulfillment.status`): a delete, which the timestamp source cannot
-see, arrives there as `op: d` and a tombstone. Connectors are created with the same JSON bodies a Kafka
-Connect user would curl to port 8083, against `lambda-connect up`.
+see, arrives there as `op: d` and a tombstone; and PostgreSQL CDC of `shipping.parcels` (demo/postgres_cdc.py).
+Connectors are created with the same JSON bodies a Kafka Connect user would curl to port 8083, against
+`lambda-connect up`.
 """
 
 from __future__ import annotations
@@ -174,18 +175,18 @@ def delete_order(settings: dict[str, str]) -> int:
     return row_id
 
 
-def cdc_events(bootstrap: str) -> list[tuple[Any, Any]]:
-    """(key, value) of every committed record of the CDC topic so far, JSON-decoded (a tombstone's value is None)."""
+def cdc_events(bootstrap: str, topic: str = CDC_TOPIC) -> list[tuple[Any, Any]]:
+    """(key, value) of every committed record of a CDC topic so far, JSON-decoded (a tombstone's value is None)."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"demo-{uuid.uuid4().hex}",
                          "isolation.level": "read_committed", "enable.auto.commit": False})
     out: list[tuple[Any, Any]] = []
     try:
-        metadata = consumer.list_topics(CDC_TOPIC, timeout=10).topics.get(CDC_TOPIC)
+        metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
         if metadata is None or metadata.error is not None:
             return []
-        partitions = [TopicPartition(CDC_TOPIC, p, 0) for p in metadata.partitions]
+        partitions = [TopicPartition(topic, p, 0) for p in metadata.partitions]
         ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
         consumer.assign(partitions)
         remaining = {p: end for p, end in ends.items() if end > 0}
@@ -275,6 +276,9 @@ def prepare(settings: dict[str, dict[str, str]], run_dir: Path) -> None:
     prepare_databases(settings["mariadb"])
     reset_kafka_and_sinks(settings["kafka"]["bootstrap.servers"], settings["localstack"],
                           settings["opensearch"]["connection.url"])
+    from demo import postgres_cdc
+
+    postgres_cdc.prepare(settings["postgres"], settings["kafka"]["bootstrap.servers"])
 
 
 def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run_dir: Path,
@@ -298,6 +302,9 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
     row_id = delete_order(maria)
     events = wait_for(f"CDC delete of row {row_id} (op d + tombstone on {CDC_TOPIC})",
                       lambda: (found := cdc_events(bootstrap)) and delete_arrived(found, row_id) and found, deleted)
+    from demo import postgres_cdc
+
+    postgres_cdc.run_step(http, rest, settings["postgres"], bootstrap)
     sink_file = run_dir / FILE_ROOT / "test.sink.txt"
     wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
              started)

@@ -140,15 +140,6 @@ class Slot:
         log.info("created replication slot %s at %s", name, row[1])
         return conn, parse_lsn(row[1]), row[2]
 
-    def drop(self) -> None:
-        """``slot.drop.on.stop``: drop the slot (it must not be in use)."""
-        try:
-            self._query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s "
-                        "AND NOT active", (self.name,))
-            log.info("dropped replication slot %s", self.name)
-        except Exception:
-            log.warning("dropping replication slot %s failed", self.name, exc_info=True)
-
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

@@ -71,6 +71,9 @@ class PostgresSourceTask(SourceTask):
         catalog: Catalog = self._parts["catalog"]
         slot.ensure_publication([(s, t) for _oid, s, t in catalog.tables(self._ctl)])
         slot_lsn = slot.confirmed_flush()
+        if slot_lsn is not None:
+            log.info("replication slot %s keeps %s bytes of WAL behind the server's position", slot.name,
+                     slot.lag_bytes())
         mode = config.mode
         if stored is not None and slot_lsn is None:
             if mode != "when_needed":
