@@ -10,15 +10,14 @@ arrives exactly once, and the slot's confirmed position is never past what the c
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import TYPE_CHECKING
 
-import psycopg2
 import pytest
 
 from tests.faults.conftest import BIG, function_env
 from tests.faults.test_cdc import CHUNK, _events, _invoke_until_caught_up, _kill
+from tests.integration.connectors.postgres.session import PgSession
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,56 +31,16 @@ SNAPSHOT_ROWS = 2_000 if BIG else 400
 UPDATED, DELETED, INSERTED = SNAPSHOT_ROWS // 4, SNAPSHOT_ROWS // 8, SNAPSHOT_ROWS // 4
 
 
-class Pg:
-    """A schema, slot and publication of the case's own on the shared PostgreSQL."""
-
-    def __init__(self, settings: dict[str, str]) -> None:
-        self.settings = settings
-        self.schema = f"lc_faults_{uuid.uuid4().hex[:10]}"
-        self.slot = f"faults_{uuid.uuid4().hex[:12]}"
-        self.conn = psycopg2.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
-                                     password=settings["password"], dbname=settings["database"])
-        self.conn.autocommit = True
-        self.sql(f"CREATE SCHEMA {self.schema}")
-
-    def sql(self, *statements: str) -> None:
-        with self.conn.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    def confirmed_flush(self) -> int:
-        from connect_core.connectors.postgres._offsets import parse_lsn
-
-        with self.conn.cursor() as cursor:
-            cursor.execute("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
-                           (self.slot,))
-            row = cursor.fetchone()
-        return parse_lsn(row[0]) if row else 0
-
-    def close(self) -> None:
-        with self.conn.cursor() as cursor:
-            for _ in range(50):
-                cursor.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (self.slot,))
-                row = cursor.fetchone()
-                if row is None or not row[0]:
-                    break
-                time.sleep(0.2)
-            cursor.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                           (self.slot,))
-        self.sql(f"DROP PUBLICATION IF EXISTS pub_{self.slot}", f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
-        self.conn.close()
-
-
 @pytest.fixture
-def pg(postgres_settings: dict[str, str]) -> Iterator[Pg]:
-    db = Pg(postgres_settings)
+def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
+    db = PgSession(postgres_settings, "lc_faults")
     try:
         yield db
     finally:
         db.close()
 
 
-def _deploy(cluster: Cluster, pg: Pg, **extra: str) -> tuple[str, str]:
+def _deploy(cluster: Cluster, pg: PgSession, **extra: str) -> tuple[str, str]:
     prefix = f"faults-pg-{uuid.uuid4().hex[:8]}"
     name = f"pgcdc-{uuid.uuid4().hex[:8]}"
     settings = pg.settings
@@ -129,7 +88,7 @@ def _committed_lsn(cluster: Cluster, name: str) -> int:
 @pytest.mark.parametrize("step", ["source.after_poll", "source.after_produce", "source.before_commit",
                                   "source.after_commit"])
 def test_kill_9_of_a_postgres_cdc_invocation(
-    step: str, *, cluster: Cluster, pg: Pg, kafka_bootstrap: str, tally: Tally,
+    step: str, *, cluster: Cluster, pg: PgSession, kafka_bootstrap: str, tally: Tally,
 ) -> None:
     pg.sql(f"CREATE TABLE {pg.schema}.t (id bigint PRIMARY KEY, payload varchar(64) NOT NULL)",
            f"INSERT INTO {pg.schema}.t SELECT i, 'row-' || i FROM generate_series(1, {SNAPSHOT_ROWS}) i")
@@ -137,14 +96,14 @@ def test_kill_9_of_a_postgres_cdc_invocation(
     environment = function_env(cluster, FAULTS_CHUNK_RECORDS=str(CHUNK))
     _kill(name, environment, step, tally)  # killed while it snapshots
     _invoke_until_caught_up(name, environment, tally)
-    assert pg.confirmed_flush() <= _committed_lsn(cluster, name)  # the slot is never ahead of Kafka
+    assert (pg.slot_lsn() or 0) <= _committed_lsn(cluster, name)  # the slot is never ahead of Kafka
     pg.sql(f"UPDATE {pg.schema}.t SET payload = payload || '!' WHERE id <= {UPDATED}",  # one transaction each
            f"DELETE FROM {pg.schema}.t WHERE id > {UPDATED} AND id <= {UPDATED + DELETED}",
            f"INSERT INTO {pg.schema}.t SELECT i, 'new' FROM generate_series({SNAPSHOT_ROWS + 1}, "
            f"{SNAPSHOT_ROWS + INSERTED}) i")
     _kill(name, environment, step, tally)  # killed while it streams
     _invoke_until_caught_up(name, environment, tally)
-    assert pg.confirmed_flush() <= _committed_lsn(cluster, name)
+    assert (pg.slot_lsn() or 0) <= _committed_lsn(cluster, name)
 
     expected = ([("r", i) for i in range(1, SNAPSHOT_ROWS + 1)] + [("u", i) for i in range(1, UPDATED + 1)]
                 + [(op, i) for i in range(UPDATED + 1, UPDATED + DELETED + 1) for op in ("d", "tombstone")]

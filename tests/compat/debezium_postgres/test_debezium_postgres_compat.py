@@ -10,20 +10,19 @@ envelope's field list and the headers (``runId`` as a UUID). At the end, the off
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import psycopg2
 import pytest
 from confluent_kafka import Consumer
 
 from connect_core.api.errors import ConnectError
 from connect_core.connectors.postgres.source_task import PostgresSourceTask
-from connect_core.converters.json import JsonConverter
 from connect_core.converters.simple_header import SimpleHeaderConverter
 from connect_core.kafka.clients import consumer_config
 from connect_core.kafka.read_to_end import read_to_end
+from tests.compat.debezium.test_debezium_compat import _debezium_offset, _json_converter
+from tests.integration.connectors.postgres.session import PgSession
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
@@ -49,10 +48,10 @@ TABLES = (
 ROWS = (
     """INSERT INTO {s}.t VALUES (1, 'one', 12.34, -0.001, '2024-01-02', '2024-01-02 03:04:05.678',
        '2024-01-02 03:04:05.123456', '2024-07-01 00:59:59+02', '13:14:15.5', '01:02:03.456', '10:11:12.5+03',
-       '{{"a": 1,  "b":[1,2]}}', '{{"a": 1,  "b":[1,2]}}', '{{x,NULL,"y z"}}', '{{1,2,NULL}}', '\\x0102ff',
+       '{"a": 1,  "b":[1,2]}', '{"a": 1,  "b":[1,2]}', '{x,NULL,"y z"}', '{1,2,NULL}', '\\x0102ff',
        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'happy', true, 1.5, 2.25, 9223372036854775807, -3, 'ab', 'note',
        '1 year 2 mons 3 days 04:05:06.5', 7, '10.0.0.1/8', 12.5, B'101', B'11', '<a/>', 12345)""",
-    "INSERT INTO {s}.t (id, name, amount, doc, tags, raw) VALUES (2, 'two', -7.50, 'null', '{{}}', '')",
+    "INSERT INTO {s}.t (id, name, amount, doc, tags, raw) VALUES (2, 'two', -7.50, 'null', '{}', '')",
     "INSERT INTO {s}.tf VALUES (1, 'a', 1)",
     "INSERT INTO {s}.tt VALUES (1, (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 200) i), 1)",
 )
@@ -73,40 +72,13 @@ CHANGES = (
 EXPECTED = {"t": 14, "tf": 4, "tt": 2}
 
 
-class Database:
-    def __init__(self, settings: dict[str, str]) -> None:
-        self.schema = f"dbzpg_{uuid.uuid4().hex[:10]}"
-        self.conn = psycopg2.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
-                                     password=settings["password"], dbname=settings["database"])
-        self.conn.autocommit = True
-        self.sql(f"CREATE SCHEMA {self.schema}")
-
-    def sql(self, *statements: str) -> None:
-        with self.conn.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement.format(s=self.schema))
-
-    def drop_slot(self, slot: str) -> None:
-        with self.conn.cursor() as cursor:
-            for _ in range(50):
-                cursor.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,))
-                row = cursor.fetchone()
-                if row is None:
-                    return
-                if not row[0]:
-                    cursor.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-                    return
-                time.sleep(0.2)
-
-
 @pytest.fixture
-def database(postgres_settings: dict[str, str]) -> Iterator[Database]:
-    db = Database(postgres_settings)
+def database(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
+    db = PgSession(postgres_settings, "dbzpg")
     try:
         yield db
     finally:
-        db.sql("DROP SCHEMA IF EXISTS {s} CASCADE")
-        db.conn.close()
+        db.conn.close()  # the test drops the slots, publications and schema
 
 
 def _records(worker: ConnectWorker, topic: str) -> list[tuple[bytes, bytes | None, list[tuple[str, bytes]]]]:
@@ -121,14 +93,8 @@ def _records(worker: ConnectWorker, topic: str) -> list[tuple[bytes, bytes | Non
     return out
 
 
-def _json(converter_is_key: bool) -> JsonConverter:
-    converter = JsonConverter()
-    converter.configure({"schemas.enable": "true"}, converter_is_key)
-    return converter
-
-
 def _ours(records: list[SourceRecord]) -> list[tuple[Any, Any, list[tuple[str, str]]]]:
-    keys, values, headers = _json(True), _json(False), SimpleHeaderConverter()
+    keys, values, headers = _json_converter(True), _json_converter(False), SimpleHeaderConverter()
     headers.configure({})
     out = []
     for r in records:
@@ -198,15 +164,7 @@ def _invocation(props: dict[str, str], reader: MemoryOffsetReader) -> list[Sourc
     return out
 
 
-def _debezium_offset(worker: ConnectWorker, name: str, prefix: str) -> dict[str, Any] | None:
-    latest = None
-    for key, value, _headers in _records(worker, worker.storage.offset_storage_topic):
-        if json.loads(key) == [name, {"server": prefix}] and value is not None:
-            latest = json.loads(value)
-    return latest
-
-
-def test_same_changes_same_events_headers_and_offsets(debezium_pg_worker: ConnectWorker, database: Database,
+def test_same_changes_same_events_headers_and_offsets(debezium_pg_worker: ConnectWorker, database: PgSession,
                                                       postgres_settings: dict[str, str]) -> None:
     worker, db = debezium_pg_worker, database
     db.sql(*TABLES, *ROWS)
@@ -245,6 +203,4 @@ def test_same_changes_same_events_headers_and_offsets(debezium_pg_worker: Connec
         assert our_offset == their_offset
     finally:
         worker.rest("DELETE", f"/connectors/{name}")
-        db.drop_slot(our_slot)
-        db.drop_slot(their_slot)
-        db.sql(f"DROP PUBLICATION IF EXISTS pub_{our_slot}", f"DROP PUBLICATION IF EXISTS pub_{their_slot}")
+        db.close(our_slot, their_slot)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import psycopg2
 import pytest
 
 from connect_core.connectors.postgres.source_task import PostgresSourceTask
 from connect_core.storage.offset_state import validate_offset_format
+from tests.integration.connectors.postgres.session import PgSession
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
@@ -19,28 +18,12 @@ if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
 
 
-class PgDb:
-    """A throwaway schema, a session, and the connector props that capture it with a slot of its own."""
+class PgDb(PgSession):
+    """A throwaway schema and slot, and the connector props that capture the schema with that slot."""
 
     def __init__(self, settings: dict[str, str]) -> None:
-        self.settings = settings
-        self.schema = f"cdc_{uuid.uuid4().hex[:10]}"
-        self.slot = f"it_{uuid.uuid4().hex[:12]}"
+        super().__init__(settings, "it")
         self.prefix = f"it-{uuid.uuid4().hex[:8]}"
-        self.conn = psycopg2.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
-                                     password=settings["password"], dbname=settings["database"])
-        self.conn.autocommit = True
-        self.sql("CREATE SCHEMA {s}")
-
-    def sql(self, *statements: str) -> None:
-        with self.conn.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement.replace("{s}", self.schema))
-
-    def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self.conn.cursor() as cursor:
-            cursor.execute(statement.replace("{s}", self.schema), params)
-            return cursor.fetchall()
 
     def props(self, **extra: str) -> dict[str, str]:
         return {"name": self.prefix, "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
@@ -77,29 +60,6 @@ class PgDb:
             task.stop()
         return out
 
-    def slot_lsn(self) -> int | None:
-        from connect_core.connectors.postgres._offsets import parse_lsn
-
-        rows = self.query("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
-                          (self.slot,))
-        return parse_lsn(rows[0][0]) if rows else None
-
-    def drop_slot(self) -> None:
-        """Drop the slot once the WAL sender of the last run has released it."""
-        for _ in range(50):
-            rows = self.query("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (self.slot,))
-            if not rows:
-                return
-            if not rows[0][0]:
-                self.sql(f"SELECT pg_drop_replication_slot('{self.slot}')")
-                return
-            time.sleep(0.2)
-
-    def drop(self) -> None:
-        self.drop_slot()
-        self.sql(f"DROP PUBLICATION IF EXISTS pub_{self.slot}", "DROP SCHEMA IF EXISTS {s} CASCADE")
-        self.conn.close()
-
 
 @pytest.fixture
 def pg_db(postgres_settings: dict[str, str]) -> Iterator[PgDb]:
@@ -107,7 +67,7 @@ def pg_db(postgres_settings: dict[str, str]) -> Iterator[PgDb]:
     try:
         yield db
     finally:
-        db.drop()
+        db.close()
 
 
 def ops(records: list[SourceRecord]) -> list[tuple[str, Any]]:
