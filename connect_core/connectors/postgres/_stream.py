@@ -38,7 +38,12 @@ log = logging.getLogger(__name__)
 
 # Longest a poll reads messages that produce no record: well inside the runner's chunk (10 s) and a function's budget.
 POLL_TIME_LIMIT_S: Final = 2.0
+# Longest a poll waits for the server while it is not caught up and sends nothing: a WAL sender decodes a whole
+# transaction before it sends its first change, and a new session starts decoding again from the slot's restart
+# point, so ending early would never get a big transaction through. Below the runner's safety margin (10 s).
+SERVER_WAIT_S: Final = 8.0
 SLOT_BUSY_WAIT_S: Final = 5.0  # how long a slot still held by an ending WAL sender is waited for
+STALE_CONNECTION_S: Final = 30.0  # a connection idle this long is from an earlier invocation (a frozen container)
 _WAIT_S: Final = 0.05
 _HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
                   .field("serverName", STRING_SCHEMA).build())
@@ -80,6 +85,11 @@ class ReplicationStream:
         self._last_emit = time.monotonic()
         self._just_beat = False
         self._emitted_offset: dict[str, Any] | None = None
+        self._changes = 0  # change messages read (captured or not)
+        self._caught_up = True  # whether the last poll ended caught up (else the connection outlives a chunk)
+        self._tx_changes = 0  # ``_changes`` when the current transaction began
+        self._big_tx_passed = False  # a transaction of max.batch.size changes or more committed after the last record
+        self._last_poll = 0.0
 
     # -- connection ----------------------------------------------------------------------------------------------
     def _open(self) -> None:
@@ -126,8 +136,15 @@ class ReplicationStream:
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll (a frozen
-        function container must not keep the slot active), resuming from the last emitted record."""
+        function container must not keep the slot active), resuming from the last emitted record.
+
+        While the server is still sending a transaction or decoding one (not caught up), the connection stays open
+        for the next chunk: a new session would decode that transaction again from the slot's restart point. A
+        connection left so at the end of an invocation is dropped by the next poll when it has been idle for long
+        (``STALE_CONNECTION_S``), and the server ends its WAL sender after ``wal_sender_timeout``."""
         if self._conn is None:
+            return
+        if not self._caught_up:
             return
         self.close()
         last = self._emitted_offset
@@ -151,29 +168,61 @@ class ReplicationStream:
                 log.debug("closing the replication connection failed", exc_info=True)
 
     # -- reading -------------------------------------------------------------------------------------------------
-    def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
-        """Up to about ``max_batch`` records; ``[]`` once caught up (a heartbeat when one is due)."""
+    def _fresh(self) -> None:
+        """Open the connection, or open it again when the last poll was long ago (a frozen container's)."""
+        if self._conn is not None and time.monotonic() - self._last_poll > STALE_CONNECTION_S:
+            self.end_transaction_now()
         if self._conn is None:
             self._open()
+
+    def end_transaction_now(self) -> None:
+        """Close the connection whatever the server is doing (resuming from the last emitted record)."""
+        self._caught_up = True
+        self.end_transaction()
+
+    def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
+        """Up to about ``max_batch`` records; ``[]`` once caught up (a heartbeat when one is due).
+
+        A stretch of changes that are not captured never holds a poll past ``time_limit_s`` (``POLL_TIME_LIMIT_S``)
+        at a transaction boundary, or twice that inside a transaction: the poll then ends with a heartbeat that
+        stores the position (inside the transaction: its ``lsn``/``lsn_events_processed``), so the next invocation
+        goes on from there instead of reading the same stretch again.
+        """
+        self._fresh()
+        self._caught_up = False
         records: list[SourceRecord] = []
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
-        stop_at = time.monotonic() + limit
+        started = time.monotonic()
+        wait_until = started + max(SERVER_WAIT_S, limit)
+        stop_at = hard_stop_at = 0.0  # the reading limits count from the first message (not the server's decoding)
+        changes = self._changes
         try:
             while len(records) < max_batch:
                 message = self._cursor.read_message()
                 if message is None:
                     if self._tx is None and self._cursor.wal_end >= self._target:
                         # caught up; the connection stays open until ``commit`` has confirmed what Kafka committed
-                        self._heartbeat(records, forced=False)
+                        self._caught_up = True
+                        self._last_poll = time.monotonic()
+                        # a big transaction committed after the last record would be decoded again by every
+                        # invocation: a heartbeat stores the position past it
+                        self._heartbeat(records, forced=self._big_tx_passed)
                         return records
-                    if time.monotonic() >= stop_at:
+                    now = time.monotonic()
+                    if now >= wait_until or (stop_at and now >= stop_at and records):
                         break
                     ready = select.select([self._cursor], [], [], _WAIT_S)[0]
                     if not ready:
                         self._cursor.send_feedback(reply=True)  # ask for a keepalive: it carries the WAL end
                     continue
+                now = time.monotonic()
+                if not stop_at or self._resume is not None:  # nor what is skipped after a restart
+                    stop_at = now + limit
+                    hard_stop_at = stop_at + max(limit, 1.0)  # inside one long transaction of uncaptured changes
                 self._handle(message, records)
-                if time.monotonic() >= stop_at and self._tx is None:
+                if now >= stop_at and (self._tx is None or (now >= hard_stop_at and self._resume is None)):
+                    if self._tx is not None and self._changes > changes:
+                        self._moved = True  # store the position inside it (a heartbeat when nothing was captured)
                     break
         except (ConnectError, RetriableError):
             self.close()
@@ -184,8 +233,11 @@ class ReplicationStream:
             if type(e).__name__ in ("OperationalError", "InterfaceError", "ObjectInUse", "DatabaseError"):
                 raise RetriableError(what) from e
             raise ConnectError(what) from e
+        self._last_poll = time.monotonic()
         if not records:
             self._heartbeat(records, forced=self._moved)
+        if not records:  # the server is still decoding or sending: a heartbeat keeps the invocation polling
+            self._heartbeat(records, forced=True, waiting=True)
         return records
 
     def _handle(self, message: Any, records: list[SourceRecord]) -> None:
@@ -194,6 +246,7 @@ class ReplicationStream:
         kind = type(decoded)
         if kind is pg.Begin:
             self._tx = decoded  # type: ignore[assignment]
+            self._tx_changes = self._changes
             self._skip_tx = self._done_before is not None and decoded.final_lsn < self._done_before  # type: ignore[union-attr]
         elif kind is pg.Commit:
             tx = self._tx
@@ -202,6 +255,8 @@ class ReplicationStream:
                 self.position.commit(decoded.end_lsn, tx.xid, decoded.commit_ts_us)  # type: ignore[union-attr]
                 self._last_commit = decoded.end_lsn  # type: ignore[union-attr]
                 self._moved = True
+                if self._changes - self._tx_changes >= self._config.max_batch_size:
+                    self._big_tx_passed = True
             if self._resume is not None and tx is not None and tx.xid == self._resume[0]:
                 self._resume = None
         elif kind is pg.Relation:
@@ -222,9 +277,12 @@ class ReplicationStream:
         assert tx is not None
         position = self.position
         position.change(lsn, tx.xid, tx.commit_ts_us, _MESSAGE_TYPES[type(change)])
+        self._changes += 1
         resume = self._resume
-        if resume is not None and tx.xid == resume[0] and (lsn, position.events) <= (resume[1], resume[2]):
-            return  # emitted before the restart
+        if resume is not None and tx.xid == resume[0]:
+            if (lsn, position.events) <= (resume[1], resume[2]):
+                return  # emitted (or passed) before the restart
+            self._resume = None
         table = self._relations.get(change.relid)
         if table is None:
             return
@@ -267,26 +325,26 @@ class ReplicationStream:
                                         headers=self._headers.headers()))
 
     # -- heartbeats ----------------------------------------------------------------------------------------------
-    def _heartbeat(self, records: list[SourceRecord], *, forced: bool) -> None:
+    def _heartbeat(self, records: list[SourceRecord], *, forced: bool, waiting: bool = False) -> None:
         """When caught up: a heartbeat when the position moved without a record for heartbeat.interval.ms (or,
         ``forced``, after a poll that read only uncaptured changes: their stretch must not be read again)."""
         if records:
             self._last_emit = time.monotonic()
-            self._moved = self._just_beat = False
+            self._moved = self._just_beat = self._big_tx_passed = False
             return
-        if self._just_beat:  # the poll after a heartbeat ends the invocation: one heartbeat per catch-up at most
+        if self._just_beat and not waiting:  # the poll after a heartbeat ends the invocation: one per catch-up
             self._just_beat = False
             return
         interval = self._config.heartbeat_interval_ms
         due = interval > 0 and (time.monotonic() - self._last_emit) * 1000 >= interval
         if not due and not forced:
             return
-        if not self._moved and not (due and self._config.heartbeat_action_query):
+        if not self._moved and not waiting and not (due and self._config.heartbeat_action_query):
             return
         if due and self._config.heartbeat_action_query:
             with self._ctl.cursor() as cursor:
                 cursor.execute(self._config.heartbeat_action_query)
-        if not self._moved:
+        if not self._moved and not waiting:
             return
         offset = self.position.offset()
         if self.windows is not None:
@@ -298,7 +356,7 @@ class ReplicationStream:
                                     None, _HEARTBEAT_KEY, key, _HEARTBEAT_VALUE, value,
                                     headers=self._headers.headers()))
         self._last_emit = time.monotonic()
-        self._moved = False
+        self._moved = self._big_tx_passed = False
         self._just_beat = True
 
 

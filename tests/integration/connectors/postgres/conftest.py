@@ -71,9 +71,11 @@ def pg_db(postgres_settings: dict[str, str]) -> Iterator[PgDb]:
 
 
 def ops(records: list[SourceRecord]) -> list[tuple[str, Any]]:
-    """(op or "tombstone", id) per record."""
+    """(op or "tombstone", id) per change event record (heartbeats left out)."""
     out = []
     for r in records:
+        if r.topic.startswith("__debezium-heartbeat."):
+            continue
         key = r.key.get("id") if r.key is not None else None
         out.append(("tombstone", key) if r.value is None else (r.value.get("op"), key))
     return out

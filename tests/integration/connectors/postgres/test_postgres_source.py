@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from connect_core.api.errors import ConnectError
@@ -165,3 +167,29 @@ def test_validate_refuses_never_and_names_the_key() -> None:
         "Invalid value never for configuration snapshot.mode: Value must be one of always, initial_only, "
         "configuration_based, when_needed, initial, custom, no_data"]
     assert "some.undefined.key" not in values  # ignored, as Debezium ignores keys it does not define
+
+
+def test_a_long_transaction_of_uncaptured_changes_ends_each_poll_in_time(pg_db: PgDb) -> None:
+    db = pg_db
+    db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "CREATE TABLE {s}.other (id int PRIMARY KEY, pad text)")
+    extra = {"snapshot.mode": "no_data", "publication.autocreate.mode": "all_tables",
+             "table.include.list": f"{db.schema}\\.t"}
+    reader = MemoryOffsetReader()
+    db.run(reader, **extra)
+    db.sql("BEGIN", "INSERT INTO {s}.other SELECT i, repeat('x', 200) FROM generate_series(1, 200000) i",
+           "INSERT INTO {s}.t VALUES (1)", "COMMIT")
+    from connect_core.connectors.postgres import _stream
+
+    limit, _stream.POLL_TIME_LIMIT_S = _stream.POLL_TIME_LIMIT_S, 0.2
+    try:
+        beats, got, invocations = 0, [], 0
+        while not got and invocations < 200:
+            started = time.monotonic()
+            records = db.run_polls(reader, 1, **extra)
+            assert time.monotonic() - started < _stream.SERVER_WAIT_S + 5
+            beats += sum(r.topic.startswith("__debezium-heartbeat") for r in records)
+            got = [r for r in records if r.topic.endswith(".t")]
+            invocations += 1
+    finally:
+        _stream.POLL_TIME_LIMIT_S = limit
+    assert beats >= 1 and ops(got) == [("c", 1)]  # the position moved inside the transaction, then on to the change
