@@ -1,4 +1,8 @@
-"""``StringConverter`` (Kafka ``org.apache.kafka.connect.storage.StringConverter``), also a header converter."""
+"""``StringConverter`` (Kafka ``org.apache.kafka.connect.storage.StringConverter``), also a header converter.
+
+As Kafka's, it never fails on the bytes or the text it is given: malformed input decodes to U+FFFD and a character
+the charset cannot encode is written as ``?``, exactly where and as Java replaces them (``api/java_charset.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing_extensions import override
 
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.converter import DataHeaderConverter
-from connect_core.api.errors import DataError
+from connect_core.api.java_charset import java_decode, java_encode
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
 from connect_core.api.schema_and_value import SchemaAndValue
 
@@ -84,25 +88,19 @@ class StringConverter(DataHeaderConverter):
         """Encode ``value``'s text; None stays None."""
         if value is None:
             return None
-        try:
-            return _to_text(value).encode(self.encoding)
-        except UnicodeEncodeError as e:
-            raise DataError(f"Failed to serialize to a string: {e}") from e
+        return java_encode(_to_text(value), self.encoding)
 
     @override
     def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
         """Decode to ``(OPTIONAL_STRING_SCHEMA, text)``."""
         if value is None:
             return SchemaAndValue(OPTIONAL_STRING_SCHEMA, None)
-        try:
-            return SchemaAndValue(OPTIONAL_STRING_SCHEMA, bytes(value).decode(self.encoding))
-        except UnicodeDecodeError as e:
-            raise DataError(f"Failed to deserialize string: {e}") from e
+        return SchemaAndValue(OPTIONAL_STRING_SCHEMA, java_decode(bytes(value), self.encoding))
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Each value's bytes, equal to ``from_connect_data(topic, schema, value)`` of each in order (it reads
-        neither the topic, the schema nor the headers); raises what the first failing value raises. The source
-        pipeline's batch write (``values_bytes``): a poll of strings is encoded in one pass, no call a value."""
+        neither the topic, the schema nor the headers). The source pipeline's batch write (``values_bytes``): a poll
+        of strings is encoded in one pass, no call a value (a poll with an unencodable character value by value)."""
         one = self.from_connect_data
         if type(self).from_connect_data is not StringConverter.from_connect_data:
             return [one(topic, schema, value) for value in values]
@@ -110,13 +108,13 @@ class StringConverter(DataHeaderConverter):
         try:
             return [value.encode(encoding) if value.__class__ is str else one(topic, schema, value)
                     for value in values]
-        except UnicodeEncodeError:  # the first unencodable value raises as from_connect_data does
+        except UnicodeEncodeError:  # a character to replace: each value as from_connect_data writes it
             return [one(topic, schema, value) for value in values]
 
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
         """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
-        topic nor the headers); raises what the first failing value raises. The sink pipeline's batch read
-        (``convert_clean``, ``record_values``): one call a batch, not one a record."""
+        topic nor the headers). The sink pipeline's batch read (``convert_clean``, ``record_values``): one call a
+        batch, not one a record."""
         one = self.to_connect_data
         if type(self).to_connect_data is not StringConverter.to_connect_data:
             return [one("", value) for value in values]
@@ -130,7 +128,7 @@ class StringConverter(DataHeaderConverter):
                 try:
                     append((schema, value.decode(encoding)))
                 except UnicodeDecodeError:
-                    append(one("", value))  # raises, naming the bad bytes as to_connect_data does
+                    append(one("", value))  # malformed: replaced as to_connect_data replaces it
             else:
                 append(one("", value))
         return out

@@ -5,18 +5,25 @@
 // Input lines:  D <hex of the double's bits>   ->  Double.toString(d)
 //               F <hex of the double's bits>   ->  <hex of Float.floatToRawIntBits((float) d)> Float.toString((float) d)
 //               S <base64 of UTF-8 text>       ->  base64 of Jackson's JSON string for the text
+//               C <charset> <base64 of bytes>  ->  Kafka's StringConverter.toConnectData: the string's UTF-16 code
+//                                                  units, 4 hex digits each (one replaced character is fffd)
+//               E <charset> <hex UTF-16 units> ->  base64 of Kafka's StringConverter.fromConnectData of that string
 // Output: one line per input line, in order.
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.connect.storage.StringConverter;
 
 public class JavaTextOracle {
     public static void main(String[] args) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
+        Map<String, StringConverter> converters = new HashMap<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         StringBuilder out = new StringBuilder();
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -34,11 +41,39 @@ public class JavaTextOracle {
                     byte[] json = mapper.writeValueAsBytes(text); // UTF-8 generator, as JsonSerializer uses
                     out.append(Base64.getEncoder().encodeToString(json));
                     break;
+                case 'C': {
+                    String[] parts = arg.split(" ", 2);
+                    byte[] data = Base64.getDecoder().decode(parts.length > 1 ? parts[1] : "");
+                    String decoded = (String) converter(converters, parts[0]).toConnectData("t", data).value();
+                    for (int i = 0; i < decoded.length(); i++) {
+                        out.append(String.format("%04x", (int) decoded.charAt(i)));
+                    }
+                    break;
+                }
+                case 'E': {
+                    String[] parts = arg.split(" ", 2);
+                    String units = parts.length > 1 ? parts[1] : "";
+                    StringBuilder chars = new StringBuilder();
+                    for (int i = 0; i + 4 <= units.length(); i += 4) {
+                        chars.append((char) Integer.parseInt(units.substring(i, i + 4), 16));
+                    }
+                    byte[] bytes = converter(converters, parts[0]).fromConnectData("t", null, chars.toString());
+                    out.append(Base64.getEncoder().encodeToString(bytes));
+                    break;
+                }
                 default:
                     throw new IllegalArgumentException("unknown case kind: " + line);
             }
             out.append('\n');
         }
         System.out.print(out);
+    }
+
+    private static StringConverter converter(Map<String, StringConverter> converters, String charset) {
+        return converters.computeIfAbsent(charset, name -> {
+            StringConverter converter = new StringConverter();
+            converter.configure(Map.of("converter.encoding", name), false);
+            return converter;
+        });
     }
 }

@@ -1,4 +1,5 @@
-"""``connect_core.api.java_text`` against the JDK and Jackson themselves (JavaTextOracle.java).
+"""``connect_core.api.java_text`` and the StringConverter's charsets (``api/java_charset.py``) against the JDK,
+Jackson and Kafka's own ``StringConverter`` (JavaTextOracle.java).
 
 ``Double.toString``, ``Float.toString``, the ``(float)`` cast and Jackson's string escaping are used by the
 JsonConverter, ``Values``, the internal topics, the Cast SMT and the FileStream sink; this suite pins the one
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
+from connect_core.converters.string import StringConverter
 from tests.compat._oracle import RUN_DIR, java_major, maven_classpath, require_tool
 
 pytestmark = pytest.mark.integration
@@ -47,6 +49,28 @@ STRINGS = [
     "😀 and 𝄞", "\ufffd\ufeff", "<>&'", "\\u0001 literal", "\\\\u001f", "a\x00b",
 ]  # fmt: skip
 
+CHARSETS = ["UTF-8", "US-ASCII", "ISO-8859-1", "windows-1252"]
+_INTERESTING = [*range(0x00, 0x80, 17), 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1,
+                0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF7, 0xF8, 0xFB, 0xFC, 0xFE, 0xFF]
+UNDECODABLE = [
+    b"\xed\xa0\x80x", b"\xed\xa0", b"\xed\xbf\xbf", b"\xe0\x80\x80", b"\xe0\xa0", b"\xe2\x82", b"\xe2\x28\xa1",
+    b"\xf0\x9f\x98", b"\xf0\x9f", b"\xf0\x80\x80\x80", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xf0\x9f\x98x",
+    b"\xc0\xaf", b"\xc1\xbf", b"\xc2", b"\xc2x", b"\x80", b"\xbf\x80", b"\xfe\xff", b"ok\xffok",
+    b"\x81\x8d\x8f\x90\x9d", "é€😀".encode(), b"",
+    *(bytes(_RANDOM.choice(_INTERESTING) for _ in range(_RANDOM.randint(1, 9))) for _ in range(1500)),
+]  # fmt: skip
+UNENCODABLE = [
+    "plain", "é€", "😀", "\ud83d\ude00", "\ud800", "\udc00", "a\ud800b", "\ude00\ud83d", "\ud83d\ud83d\ude00",
+    "x\udfff", "€ and ‰ and Ω", "\u0100\u00ff\u0080", "\x81\x8d",
+    *("".join(chr(_RANDOM.choice([0x41, 0xE9, 0x80, 0x20AC, 0x3A9, 0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xFFFD, 0x1F600]))
+              for _ in range(_RANDOM.randint(1, 6))) for _ in range(400)),
+]  # fmt: skip
+
+
+def _units(text: str) -> str:
+    """``text`` as Java holds it: UTF-16 code units, 4 hex digits each (a lone surrogate stays one unit)."""
+    return text.encode("utf-16-be", "surrogatepass").hex()
+
 
 def _digits(text: str) -> str:
     mantissa = text.lstrip("-").split("E")[0]
@@ -73,6 +97,8 @@ def _bits(x: float) -> str:
 def _input() -> str:
     out = [f"D {_bits(x)}" for x in DOUBLES] + [f"F {_bits(x)}" for x in FLOATS]
     out += [f"S {base64.b64encode(s.encode()).decode()}" for s in STRINGS]
+    out += [f"C {charset} {base64.b64encode(data).decode()}" for charset in CHARSETS for data in UNDECODABLE]
+    out += [f"E {charset} {_units(text)}" for charset in CHARSETS for text in UNENCODABLE]
     return "\n".join(out) + "\n"
 
 
@@ -113,7 +139,47 @@ def test_float32_cast_and_to_string_match_java(oracle: list[str]) -> None:
 
 
 def test_jackson_string_escaping_matches_jackson(oracle: list[str]) -> None:
-    answers = oracle[len(DOUBLES) + len(FLOATS) :]
+    answers = oracle[len(DOUBLES) + len(FLOATS) : len(DOUBLES) + len(FLOATS) + len(STRINGS)]
     assert len(answers) == len(STRINGS)
     java = [base64.b64decode(a).decode() for a in answers]
     assert [jackson_string(s) for s in STRINGS] == java
+
+
+def _converter(charset: str) -> StringConverter:
+    converter = StringConverter()
+    converter.configure({"converter.encoding": charset}, is_key=False)
+    return converter
+
+
+def test_string_converter_decodes_bad_bytes_as_kafkas_does(oracle: list[str]) -> None:
+    """Malformed input is replaced (never an error) exactly where and as often as Kafka's converter replaces it:
+    per value, and through the batch read the sink pipeline uses."""
+    start = len(DOUBLES) + len(FLOATS) + len(STRINGS)
+    answers = iter(oracle[start : start + len(CHARSETS) * len(UNDECODABLE)])
+    wrong = []
+    for charset in CHARSETS:
+        converter = _converter(charset)
+        batch = [value for _schema, value in converter.to_connect_values(UNDECODABLE)]
+        for data, from_batch in zip(UNDECODABLE, batch, strict=True):
+            java = next(answers)
+            ours = _units(converter.to_connect_data("t", data).value)
+            if ours != java or _units(from_batch) != java:
+                wrong.append((charset, data, ours, _units(from_batch), java))
+    assert wrong == []
+
+
+def test_string_converter_encodes_unencodable_characters_as_kafkas_does(oracle: list[str]) -> None:
+    """A character the charset cannot encode (or a lone surrogate) becomes Java's replacement, per value and through
+    the batch write the source pipeline uses."""
+    start = len(DOUBLES) + len(FLOATS) + len(STRINGS) + len(CHARSETS) * len(UNDECODABLE)
+    answers = iter(oracle[start:])
+    wrong = []
+    for charset in CHARSETS:
+        converter = _converter(charset)
+        batch = converter.from_connect_values("t", None, UNENCODABLE)
+        for text, from_batch in zip(UNENCODABLE, batch, strict=True):
+            java = base64.b64decode(next(answers))
+            ours = converter.from_connect_data("t", None, text)
+            if ours != java or from_batch != java:
+                wrong.append((charset, _units(text), ours, from_batch, java))
+    assert wrong == []

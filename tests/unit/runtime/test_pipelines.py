@@ -366,4 +366,9 @@ def test_record_values_are_the_values_of_convert_clean(schemas: str) -> None:
     strings, as_text = _sink(strings_config)[0], _sink(strings_config)[0].convert_clean(batch)
     assert as_text is not None
     assert strings.record_values(keys, values) == [r.value for r in as_text if r is not None]
-    assert strings.record_values(keys, [*values, b"\xff"]) is None  # not UTF-8: convert_clean gives None too
+    # not UTF-8: U+FFFD on both paths, as Kafka's StringConverter decodes it (never a failed batch)
+    replaced = [*values[:-1], b"\xff"]
+    clean = strings.convert_clean([*batch[:-1], batch[-1]._replace(value=b"\xff")])
+    assert clean is not None
+    assert strings.record_values(keys, replaced) == [r.value for r in clean if r is not None]
+    assert strings.record_values(keys, replaced)[-1] == "\ufffd"
