@@ -7,6 +7,14 @@ deliver records again (a mapping re-sends what was not committed; a pull task re
 every invocation), so the position also filters: a record below it was already handed to this very task, which
 owns it until its ``pre_commit`` lets it be committed. A restarted task starts with nothing here, so it gets every
 record from the committed offsets again, as a restarted worker task does.
+
+Nothing remembered here outlives the truth in Kafka. A worker's consumer delivers whatever its position is after a
+group reset, a re-created topic or an unclean leader election (out of range: ``auto.offset.reset``). Here the filter
+would drop such records, so each partition also remembers where its *source* (the mapping, the pull-mode consumer)
+goes on from, as this task left it: the offset its group commits. A legitimate redelivery starts there or later; a
+batch that starts before it (or a pull-mode consumer whose end of partition lies before it) means Kafka's offsets
+moved back: the task's position and last committed offset follow the source, and it gets every record from there,
+as a worker's task does.
 """
 
 from __future__ import annotations
@@ -50,12 +58,37 @@ class SinkOffsets:
         self.seeks = seeks
         self.positions: dict[TopicPartition, int] = {}
         self.committed: dict[TopicPartition, int] = {}
+        # where the source goes on from, as this task left it (what its group commits); a batch before it is a rewind
+        self.source: dict[TopicPartition, int] = {}
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Closed partitions: a partition assigned again starts from what its source delivers."""
         for tp in partitions:
             self.positions.pop(tp, None)
             self.committed.pop(tp, None)
+            self.source.pop(tp, None)
+
+    def source_goes_on(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """The source commits these offsets (the mapping when the invocation returns, a pull-mode task itself): it
+        goes on from there, unless Kafka's offsets move back."""
+        for tp, offset in offsets.items():
+            if tp in self.positions:
+                self.source[tp] = offset
+
+    def source_at(self, ends: Mapping[TopicPartition, int]) -> list[TopicPartition]:
+        """Partitions with no record in the batch whose source stands at the end of its log at ``ends`` (a pull-mode
+        consumer's end of partition): one before where the source goes on from means the log went back (a re-created
+        or truncated topic, read from its start again): the task's position and last committed offset follow it,
+        so ``pre_commit`` is not offered, nor the group committed, an offset of a log that is gone. Those partitions."""
+        moved = []
+        for tp, end in ends.items():
+            if 0 <= end < self.source.get(tp, end):
+                log.warning("%s: its log ends at %d, before %d, where this task's source went on from: the offsets "
+                            "moved back (a re-created or truncated topic); the task's position follows", tp, end,
+                            self.source[tp])
+                self.positions[tp] = self.committed[tp] = self.source[tp] = end
+                moved.append(tp)
+        return moved
 
     def rewind(self, requests: Mapping[TopicPartition, int], assigned: set[TopicPartition]) -> dict[TopicPartition,
                                                                                                    int]:
@@ -97,7 +130,15 @@ class SinkOffsets:
         plan.next = {TopicPartition(*key): offset for key, offset in end.items()}
         for tp, start in plan.first.items():
             if tp not in self.positions:  # first sight: the source delivers from the committed offset
-                self.positions[tp] = self.committed[tp] = start
+                self.positions[tp] = self.committed[tp] = self.source[tp] = start
+            elif start < self.source.get(tp, start) and tp not in rewound:
+                # Before where the source goes on from: not a redelivery of what this task holds, but Kafka's offsets
+                # moved back (a group reset, a re-created or truncated topic, a batch whose commit was lost): the
+                # task gets everything from there, as a worker's task gets what its consumer's position delivers.
+                log.warning("%s: the batch starts at %d, before %d, where this task's source went on from: the "
+                            "offsets moved back; the task gets every record from %d", tp, start, self.source[tp],
+                            start)
+                self.positions[tp] = self.committed[tp] = self.source[tp] = start
             elif tp in rewound and self.positions[tp] < start:
                 if self.seeks:
                     plan.held[tp] = self.positions[tp]

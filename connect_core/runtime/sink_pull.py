@@ -134,6 +134,7 @@ class SinkPullTask:
                                  reads_committed=True, commits=True)
         self._consumer: Any = None
         self._group: str | None = None
+        self._ends: dict[tuple[str, int], int] = {}  # the offset of each partition's latest end of partition
 
     def run(self, budget: Callable[[], float]) -> SinkPullResult:
         """Read and deliver this task's partitions from the committed offsets until caught up or out of budget."""
@@ -185,7 +186,10 @@ class SinkPullTask:
 
             config = consumer_config(self.worker.kafka, group_id=group,
                                      client_id=f"connector-consumer-{self.connector}-{self.task}")
-            config["auto.offset.reset"] = "earliest" if trigger.starting_position == "TRIM_HORIZON" else "latest"
+            # Only an offset out of range is reset by the consumer (a new group's LATEST is committed in _assign):
+            # from the log start, as a worker's consumer (Kafka Connect sets auto.offset.reset=earliest), so the
+            # records of a re-created or truncated topic are read, not skipped.
+            config["auto.offset.reset"] = "earliest"
             config["fetch.wait.max.ms"] = FETCH_WAIT_MS
             self._consumer = Consumer(config)
             self._group = group
@@ -218,6 +222,7 @@ class SinkPullTask:
                          for tp in committed]
         consumer.assign([KafkaPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_BEGINNING)
                          for tp in committed])
+        self._ends = {}
         return mine
 
     def _consume(self, consumer: Any, batch_size: int,
@@ -230,8 +235,10 @@ class SinkPullTask:
             if error is None:
                 batch.append(message)
                 at_end.discard((message.topic(), message.partition()))
+                self._ends.pop((message.topic(), message.partition()), None)
             elif error.code() == KafkaError._PARTITION_EOF:
                 at_end.add((message.topic(), message.partition()))
+                self._ends[message.topic(), message.partition()] = message.offset()
             else:
                 log.warning("sink task %s-%d: consumer error %s", self.connector, self.task, error)
         return batch, at_end
@@ -260,8 +267,9 @@ class SinkPullTask:
         raised ``RetriableError`` past the invocation's time is not committed: ``result.redeliver`` ends it."""
         from confluent_kafka import TopicPartition as KafkaPartition
 
+        ends = {TopicPartition(*key): offset for key, offset in self._ends.items() if key in at_end}
         delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers), assignment=assigned,
-                                       remaining_ms=budget)
+                                       remaining_ms=budget, ends=ends)
         result.redeliver = delivered.retriable is not None
         result.batches += 1
         result.records += len(batch)

@@ -193,19 +193,23 @@ class SinkRunner:
         self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
 
     def handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None = None, *,
-               remaining_ms: Callable[[], float] | None = None) -> SinkInvocationResult:
+               remaining_ms: Callable[[], float] | None = None,
+               ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
         """Process one Lambda Kafka event; raises when the batch must be retried.
 
         ``assignment``: the partitions the caller assigned this task (pull mode: opened even before they have
         records, and closed when gone); a mapping's task owns the partitions it has seen. ``remaining_ms``: the
         invocation's time left (default: the local budget), within which a ``RetriableError`` from ``put`` is
-        retried after the task's ``timeout``. The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
+        retried after the task's ``timeout``. ``ends``: pull mode's partitions whose consumer met the end of the
+        log, at that offset (an end before where the source went on from: the log went back, ``SinkOffsets.source_at``).
+        The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
         """
         with gc_paused():
-            return self._handle(event, assignment, remaining_ms)
+            return self._handle(event, assignment, remaining_ms, ends)
 
     def _handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None,
-                remaining_ms: Callable[[], float] | None) -> SinkInvocationResult:
+                remaining_ms: Callable[[], float] | None,
+                ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
         # Read in two steps: the offsets first; the records once it is known whether the check hands over its
@@ -247,7 +251,7 @@ class SinkRunner:
         runs = check.offsets if check is not None and len(records) == check.size() else None
         try:
             plan = self._deliver(running, records, result, converted, assignment, remaining_ms=budget, runs=runs,
-                                 values=values)
+                                 values=values, ends=ends)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (records or held):
@@ -271,6 +275,7 @@ class SinkRunner:
         if not self.commits:  # a mapping commits the whole batch unless told which records come again
             for key, offset in self._uncommitted(running, plan).items():
                 held[key] = min(offset, held.get(key, offset))
+        self._source_goes_on(running, plan, held, result)
         if not held:
             return
         if not running.report_item_failures:
@@ -285,6 +290,19 @@ class SinkRunner:
                 f"{result.offsets}); the mapping sends it again and the task gets only what it does not have",
                 {TopicPartition(*key): offset for key, offset in held.items()})
         result.batch_item_failures, result.held_back = _first_offsets([], held), True
+
+    def _source_goes_on(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
+                        result: SinkInvocationResult) -> None:
+        """Remember where the source goes on from after this batch (``SinkOffsets.source``): what a pull-mode task
+        commits; for a mapping, the batch's first records again when it fails the invocation uncommitted, otherwise
+        each partition's held-back offset or the batch's end."""
+        offsets = running.offsets
+        if self.commits:
+            offsets.source_goes_on(result.committable)
+        elif held and not running.report_item_failures:
+            offsets.source_goes_on(plan.first)
+        else:
+            offsets.source_goes_on({**plan.next, **{TopicPartition(*key): offset for key, offset in held.items()}})
 
     def _check(self, running: _RunningTask, batch: EventBatch | None, consumed: list[ConsumedRecord] | None,
                check: PendingCheck | None, result: SinkInvocationResult,
@@ -360,7 +378,7 @@ class SinkRunner:
                  assignment: Collection[TopicPartition] | None = None, *,
                  remaining_ms: Callable[[], float] | None = None,
                  runs: Mapping[tuple[str, int], Sequence[int]] | None = None,
-                 values: list[Any] | None = None) -> BatchPlan:
+                 values: list[Any] | None = None, ends: Mapping[TopicPartition, int] | None = None) -> BatchPlan:
         """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
         it), or None to convert it here; ``runs``: the batch's offsets per partition, when known
         (``SinkOffsets.plan``); ``values``: the values path's value of each record (``running.put_values`` takes
@@ -385,6 +403,9 @@ class SinkRunner:
             running.assigned |= new
             context.set_assignment(running.assigned)  # assignment() already names them in open()
             running.task.open(sorted(new))
+        if ends:  # pull mode: a partition without records whose log now ends before where its source went on from
+            offsets.source_at({tp: end for tp, end in ends.items()
+                               if tp in running.assigned and tp not in batch_partitions})
         rewound = offsets.rewind(_take_offset_requests(context), running.assigned)
         plan = offsets.plan(consumed, set(context.paused), rewound, runs)
         whole = len(plan.deliver) == len(consumed)

@@ -96,3 +96,50 @@ def test_a_plan_from_the_checks_offsets_per_partition_equals_the_plan_from_the_b
                 walked.delivered(expected)
                 given.delivered(plan)
                 assert given.positions == walked.positions and given.committed == walked.committed
+
+
+def test_a_batch_before_where_the_source_went_on_is_delivered_whole_as_the_offsets_moved_back() -> None:
+    """A group reset, a re-created or truncated topic: the source delivers from before what this task let it commit.
+    The warm task gets every record again from there (it has none of them), as a worker's consumer delivers them."""
+    offsets = SinkOffsets(seeks=False)
+    offsets.delivered(offsets.plan(_batch(0, 0, 10), set(), {}))
+    offsets.commit(offsets.current({A0}), offsets.current({A0}))
+    offsets.source_goes_on({A0: 10})
+
+    again = offsets.plan(_batch(0, 0, 5), set(), {})  # the topic was re-created: offsets 0..4 hold new records
+
+    assert again.deliver == [0, 1, 2, 3, 4]
+    offsets.delivered(again)
+    assert offsets.current({A0}) == {A0: 5}
+    assert offsets.commit({A0: 5}, offsets.current({A0})) == {A0: 5}
+
+
+def test_records_the_task_holds_uncommitted_are_still_not_delivered_twice_from_where_the_source_goes_on() -> None:
+    offsets = SinkOffsets(seeks=False)
+    offsets.delivered(offsets.plan(_batch(0, 10, 5), set(), {}))
+    offsets.commit({A0: 12}, offsets.current({A0}))  # pre_commit returned lower: 12..14 are held
+    offsets.source_goes_on({A0: 12})
+
+    assert offsets.plan(_batch(0, 12, 5), set(), {}).deliver == [3, 4]  # the mapping sent it again from 12
+
+
+def test_a_forward_offset_request_keeps_filtering_batches_past_where_the_source_went_on() -> None:
+    """A task that keeps its offsets elsewhere asks for 100 in open(): later batches below it are still skipped."""
+    offsets = SinkOffsets(seeks=False)
+    rewound = offsets.rewind({A0: 100}, {A0})
+    offsets.delivered(offsets.plan(_batch(0, 0, 5), set(), rewound))
+    offsets.source_goes_on({A0: 5})  # the mapping committed the batch's end
+
+    assert offsets.plan(_batch(0, 5, 5), set(), {}).deliver == []
+
+
+def test_a_pull_consumers_end_before_where_the_source_went_on_moves_the_position_back() -> None:
+    """The topic was re-created and is empty: pre_commit must not be offered (nor the group given) offset 10."""
+    offsets = SinkOffsets(seeks=True)
+    offsets.delivered(offsets.plan(_batch(0, 0, 10), set(), {}))
+    offsets.source_goes_on(offsets.commit(offsets.current({A0}), offsets.current({A0})))
+
+    assert offsets.source_at({A0: 10}) == []  # at its end where it went on: nothing moved
+    assert offsets.source_at({A0: 0}) == [A0]
+    assert offsets.current({A0}) == {A0: 0}
+    assert offsets.commit(offsets.current({A0}), offsets.current({A0})) == {A0: 0}
