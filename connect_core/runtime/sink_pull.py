@@ -290,7 +290,7 @@ class SinkPullTask:
                             asynchronous=False)
             result.offsets |= {f"{t}-{p}": o for (t, p), o in next_offsets.items()}
         if delivered.batch_item_failures:
-            raise _BatchItemFailures(delivered.batch_item_failures)
+            raise _BatchItemFailures(delivered.batch_item_failures) from delivered.error
 
     def close_consumer(self) -> None:
         """Close the consumer (it never joined the group: nothing to leave)."""
@@ -337,8 +337,8 @@ class SinkPullInvocations:
             result = pull.run(budget)
         except ConnectorNotRunningError as error:  # paused, stopped or fewer tasks now: no tick, nothing committed
             return {"connector": connector, "task": task, "state": State.PAUSED.value, "not_running": str(error)}
-        except _BatchItemFailures as error:
-            self.recorder.failed(connector, task, error, _elapsed_ms(started), memory_mb)
+        except _BatchItemFailures as error:  # status and the breaker see the task's own failure
+            self.recorder.failed(connector, task, error.__cause__ or error, _elapsed_ms(started), memory_mb)
             return {"connector": connector, "task": task, "state": State.FAILED.value, "failed": str(error)}
         except NotFoundError:
             self._evict(connector, task)

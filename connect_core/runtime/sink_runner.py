@@ -117,6 +117,8 @@ class SinkInvocationResult:
     seek: dict[TopicPartition, int] = field(default_factory=dict)
     # put raised RetriableError and the retry did not fit this invocation: the batch comes again (not a failure)
     retriable: RetriableError | None = None
+    # the failure ``batch_item_failures`` reports (the task failed; not held back): what status and the breaker see
+    error: BaseException | None = None
 
     def response(self) -> dict[str, Any]:
         """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
@@ -256,7 +258,7 @@ class SinkRunner:
             self._fail(running, error)
             if running.report_item_failures and (records or held):
                 log.warning("batch failed; reporting every partition of it for retry: %s", error)
-                result.batch_item_failures = _first_offsets(records, held)
+                result.batch_item_failures, result.error = _first_offsets(records, held), error
                 return result
             raise
         if plan.first:  # the batch's partitions (a worker records a topic once a record of it is converted)

@@ -154,7 +154,8 @@ class SinkInvocation:
                 raise masked from None
             raise
         if result.batch_item_failures is not None and not result.held_back:
-            reported = ConnectError("the batch failed and was reported as batch item failures")
+            # the task's own failure (its trace in status; the breaker judges it, e.g. a ConfigError opens it at once)
+            reported = result.error or ConnectError("the batch failed and was reported as batch item failures")
             self.recorder.failed(connector, SINK_TASK_ID, reported, _elapsed_ms(started), memory_mb)
         else:
             outcome = RunOutcome(result.put, result.skipped, result.dlq, result.offsets)

@@ -137,3 +137,41 @@ def test_idle_pull_tasks_without_partitions_are_running_and_send_no_tick(
         assert [cluster.statuses.task_status(name, t).state.value for t in range(4)] == ["RUNNING"] * 4
     finally:
         pulls.close()
+
+
+def test_a_failed_put_reported_as_batch_item_failures_shows_the_tasks_own_error(
+        cluster: Cluster, topics: KafkaTopics, mariadb_settings: dict[str, str]) -> None:
+    """``lambda.report.batch.item.failures`` in pull mode: the status trace and the run record name the error
+    ``put`` raised (here the JDBC sink's missing table), not a generic "reported as batch item failures"."""
+    from connect_core.storage.run_store import RunStore
+
+    name = f"pull-fail-{uuid.uuid4().hex[:8]}"
+    topic = topics.create(f"{name}.t")
+    topics.produce(topic, [Out(None, b'{"schema":{"type":"struct","fields":[{"field":"V","type":"int32"}]},'
+                                     b'"payload":{"V":1}}')])
+    config = {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": topic, "tasks.max": "1",
+              "connection.url": f"jdbc:mysql://{mariadb_settings['host']}:{mariadb_settings['port']}/"
+                                f"{mariadb_settings['database']}",
+              "connection.user": mariadb_settings["user"], "connection.password": mariadb_settings["password"],
+              "table.name.format": f"missing_{uuid.uuid4().hex[:8]}", "auto.create": "false",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter": STRING,
+              "lambda.sink.trigger": "schedule", "lambda.report.batch.item.failures": "true"}
+    cluster.deploy(name, config, [config])
+    pulls = SinkPullInvocations(cluster.worker)
+    try:
+        result = pulls.run(name, 0, lambda: 10_000.0, 128)
+    finally:
+        pulls.close()
+
+    assert result["state"] == "FAILED"
+    cluster.statuses.refresh()
+    trace = cluster.statuses.task_status(name, 0).trace or ""
+    assert "is missing and auto-creation is disabled" in trace
+    assert "reported as batch item failures" not in trace
+    runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
+    try:
+        runs.refresh()
+        run = runs.state.run(name, 0)
+        assert run is not None and "is missing and auto-creation is disabled" in (run.error or "")
+    finally:
+        runs.close()

@@ -233,3 +233,32 @@ def test_the_poison_batch_breaker_does_not_count_a_retriable_put() -> None:
     assert [(s.partition, s.first_offset, s.restart.breaker_open) for s in runs.state.task_streaks("snk")] == [
         (0, 6, True)]
     assert harness.task_status().state is State.FAILED
+
+
+def test_batch_item_failures_keep_the_tasks_own_error_for_status_and_the_breaker() -> None:
+    """With ``lambda.report.batch.item.failures`` a failed put is answered as item failures; the status trace still
+    names the task's error, and the poison-batch breaker judges that error: a ConfigError opens it at once."""
+    from connect_core.api.errors import ConfigError
+    from connect_core.runtime.run_recorder import RunRecorder
+    from connect_core.runtime.task_invocation import SinkInvocation
+    from connect_core.storage.run_store import RunStore
+    from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog
+
+    harness = Harness({**CONFIG, "lambda.report.batch.item.failures": "true"})
+    runner = harness.runner()
+    runs = RunStore(KafkaClientSettings())
+    runs.log = MemoryTopicLog(MemoryTopic("connect-status-runs"))  # type: ignore[assignment]
+    invocation = SinkInvocation(WORKER, "snk", runner, RunRecorder(WORKER, "sink", runner.config_store,
+                                                                   runner.status_store, run_store=runs))
+    RecordingSinkTask.FAIL_PUT.append(ConfigError("table.name.format names no table the user may write"))
+
+    response = invocation.handle(_event(b'{"id": 1}', first_offset=5), 128)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 5}}]}
+    status = harness.task_status()
+    assert status.state is State.FAILED
+    assert "ConfigError: table.name.format names no table the user may write" in (status.trace or "")
+    assert "reported as batch item failures" not in (status.trace or "")
+    streaks = runs.state.task_streaks("snk")
+    assert [(s.first_offset, s.restart.breaker_open) for s in streaks] == [(5, True)]
+    assert "ConfigError cannot be fixed by retrying" in (streaks[0].restart.reason or "")
