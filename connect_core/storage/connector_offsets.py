@@ -11,13 +11,22 @@ keys and values whose latest record in *p* lies before *h*. A cold read fetches 
 the log end of each partition, keeping the connector's keys: it grows with what was written since the snapshot, not
 with the topic's history.
 
-Why it stays correct: the log is only appended to, so a snapshot written by a reader that had read *p* up to *h*
-(read_committed: everything before *h* is decided) stays true forever; every later write of the connector's keys
-(its tasks, the REST offsets API, a JVM worker) lies at or after *h* and is read. Two tasks of one connector writing
-snapshots each write a true one; the last wins. A partition whose keys do not fit the metadata keeps its previous
-snapshot (it is then read from there). A position beyond the log end means the topic was re-created: the snapshot is
-ignored and the read starts at the log start. A snapshot that cannot be read or written (e.g. no ACL on the group)
-costs only the full read, never a wrong offset.
+Why it stays correct: a snapshot written by a reader that had read *p* up to *h* (read_committed: everything before
+*h* is decided) holds what the records before *h* say, and every later write of the connector's keys (its tasks, the
+REST offsets API, a JVM worker) lies at or after *h* and is read. Compaction only removes a record that a later one
+of the same key supersedes, with one exception: a tombstone itself goes once ``delete.retention.ms`` (a day by
+default) has passed. A snapshot from before a tombstone would then bring the deleted offset back (``DELETE
+/connectors/<name>/offsets``, then a resume days later). So a tombstone is recorded in a snapshot at once: a reader
+that reads one of the connector's tombstones writes a snapshot past it at the end of that read (whatever the record
+count), the REST API's write of tombstones reads them back at once (``OffsetStore.write``), and a warm view that has
+not read for ``WARM_MAX_AGE_S`` starts again from the stored snapshot instead of reading on from a position whose
+tombstones may be gone. Snapshots only move forward: a partition whose stored snapshot lies at or past the writer's
+position keeps it (two readers of one connector each write a true one; the one that read further wins). A partition
+whose keys do not fit the metadata keeps its previous snapshot (it is then read from there). A position beyond the
+log end means the topic was re-created: the snapshot is ignored and the read starts at the log start. A snapshot that
+cannot be read or written (e.g. no ACL on the group) costs only the full read, never a wrong offset, except that a
+tombstone then stays unrecorded: nothing may compact it away before a reader has read it (a JVM worker's tombstones
+that no function reads for ``delete.retention.ms`` are not recorded either).
 
 The first snapshot: the coordinator writes one with no entries at the log end when it creates a source connector whose
 name the offsets topic has never held (``first_snapshot``, proven by ``storage/offset_key_index.py``), so even the
@@ -51,6 +60,9 @@ SNAPSHOT_GROUP_PREFIX = "lambda-connect-offsets+"  # the functions' IAM policy a
 SNAPSHOT_AFTER_RECORDS = 500
 # Kafka's offset.metadata.max.bytes default is 4096; what does not fit keeps the previous snapshot of that partition.
 METADATA_MAX_BYTES = 4000
+# A warm view that has not read for this long starts again from the stored snapshot: the tombstones after its
+# position may have been compacted away (delete.retention.ms, a day by default), the snapshot records them.
+WARM_MAX_AGE_S = 3600.0
 
 
 def snapshot_group(topic: str, connector: str) -> str:
@@ -91,11 +103,15 @@ class ConnectorOffsets:
         self._positions: dict[int, int] | None = None  # None: never read
         self._snapshot: dict[int, int] = {}  # where the last snapshot was taken (or tried): when to write the next
         self._read_at: float | None = None
+        self._deleted = False  # a tombstone of this connector was read since the last snapshot
         self.scanned = 0  # records read (all connectors'), for measurements
 
     def refresh(self) -> int:
-        """Read what was written since the last read (from the snapshot the first time); returns the records read,
-        of every connector. Writes a newer snapshot when the reads have gone far enough past the stored one."""
+        """Read what was written since the last read (from the snapshot the first time, or after ``WARM_MAX_AGE_S``
+        without a read); returns the records read, of every connector. Writes a newer snapshot when the reads have
+        gone far enough past the stored one, or read a tombstone of the connector."""
+        if self._read_at is not None and time.monotonic() - self._read_at >= WARM_MAX_AGE_S:
+            self._forget()
         ends: Mapping[int, int] | None = None
         if self._positions is None:
             ends = self._load_snapshot()
@@ -104,9 +120,14 @@ class ConnectorOffsets:
         self.scanned += count
         self._read_at = time.monotonic()
         behind = sum(position - self._snapshot.get(p, 0) for p, position in self._positions.items())
-        if behind >= self.snapshot_after:
+        if behind >= self.snapshot_after or self._deleted:
             self._save_snapshot()
         return count
+
+    def _forget(self) -> None:
+        """Drop what was read: the next read starts from the stored snapshot."""
+        self._values, self._partition_of, self._positions, self._snapshot = {}, {}, None, {}
+        self._deleted = False
 
     def refresh_if_older(self, max_age_s: float) -> None:
         """Refresh when the last read is older than ``max_age_s`` (a warm task keeps its snapshot recent)."""
@@ -143,6 +164,7 @@ class ConnectorOffsets:
         if value is None:
             self._values.pop(key, None)
             self._partition_of.pop(key, None)
+            self._deleted = True  # compaction may remove the tombstone: a snapshot past it must record it
         else:
             self._values[key] = value
             self._partition_of[key] = partition
@@ -183,17 +205,26 @@ class ConnectorOffsets:
                 grouped.setdefault(p, []).append([key.decode(), value.decode()])
             except UnicodeDecodeError:
                 unfit.add(p)
+        try:
+            stored = {p: position for p, (position, _metadata) in self.log.read_bookmarks(self.group).items()}
+        except Exception as error:
+            log.warning("could not read the offsets snapshot of connector %s: %s", self.connector, error)
+            stored = {}
         marks: dict[int, tuple[int, str]] = {}
         for p, entries in grouped.items():
             metadata = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
             if p in unfit or len(metadata.encode()) > METADATA_MAX_BYTES or p not in self._positions:
                 continue  # keeps this partition's previous snapshot
+            if stored.get(p, -1) >= self._positions[p]:
+                continue  # another reader's snapshot read as far or further: it stays
             marks[p] = (self._positions[p], metadata)
         try:
-            self.log.write_bookmarks(self.group, marks)
+            if marks:
+                self.log.write_bookmarks(self.group, marks)
         except Exception as error:
             log.warning("could not write the offsets snapshot of connector %s: %s", self.connector, error)
         self._snapshot = dict(self._positions)  # whatever happened: not again before the reads move on as far
+        self._deleted = False
 
 
 def _entries(metadata: str) -> list[tuple[bytes, bytes]] | None:

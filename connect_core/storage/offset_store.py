@@ -121,9 +121,15 @@ class OffsetStore(_TopicBackedStore[OffsetState]):
         return records_for(connector, _pairs(offsets))
 
     def write(self, connector: str, offsets: OffsetPairs | FrozenOffsets) -> None:
-        """Produce offsets outside any transaction and wait for the acknowledgement."""
+        """Produce offsets outside any transaction and wait for the acknowledgement. Tombstones (the REST API's
+        reset or a null offset) are read back into the connector's snapshot at once: compaction removes a
+        tombstone after ``delete.retention.ms``, and a snapshot from before it would bring the offset back
+        (``storage/connector_offsets.py``)."""
         self.log.start()
-        self.log.send(self.offset_records(connector, offsets))
+        pairs = _pairs(offsets)
+        self.log.send(records_for(connector, pairs))
+        if any(offset is None for _partition, offset in pairs):
+            self.for_connector(connector).refresh()
 
 
 def _pairs(offsets: OffsetPairs | FrozenOffsets) -> OffsetPairs:

@@ -98,7 +98,8 @@ def test_a_cold_connector_read_starts_at_its_snapshot(settings: KafkaClientSetti
     writer.write("other", [({"file": f"/f{i}"}, {"position": -i}) for i in range(300)])
     first = ConnectorOffsets(OffsetStore(settings, storage_config).log, "src", snapshot_after=10)
     assert first.refresh() == 340  # no snapshot yet: the whole topic, then the snapshot is written
-    writer.write("src", [({"file": "/f1"}, None), ({"file": "/f2"}, {"position": 99})])
+    # written as a JVM worker writes them (OffsetStore.write reads its tombstones back into the snapshot at once)
+    writer.log.send(writer.offset_records("src", [({"file": "/f1"}, None), ({"file": "/f2"}, {"position": 99})]))
     writer.write("other", [({"file": "/f2"}, {"position": 0})])
 
     cold = OffsetStore(settings, storage_config).for_connector("src")  # new clients, as a new container
@@ -184,3 +185,55 @@ def test_a_create_does_not_wait_for_a_transaction_open_on_the_offsets_topic(
         assert not store.log.read_bookmarks(snapshot_group(store.topic, "new"))
     finally:
         producer.abort_transaction(10)
+
+
+def test_deleted_offsets_stay_deleted_once_the_log_cleaner_has_removed_their_tombstones(
+        settings: KafkaClientSettings, storage_config: StorageConfig) -> None:
+    """DELETE /connectors/<name>/offsets writes tombstones (``OffsetStore.write``, as the herder's reset does). The
+    broker's log cleaner removes the offsets they delete and then, after ``delete.retention.ms``, the tombstones
+    themselves. A snapshot taken before the reset must not hand the deleted offsets back to a cold task or to
+    ``GET /offsets`` then. The topic compacts within seconds here (segment.ms, dirty ratio, retention near 0)."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import NewTopic
+
+    from connect_core.kafka.clients import admin_client
+    from connect_core.storage.connector_offsets import ConnectorOffsets
+
+    topic = storage_config.offset_storage_topic
+    admin = admin_client(settings)
+    admin.create_topics([NewTopic(topic, 1, 1, config={
+        "cleanup.policy": "compact", "segment.ms": "100", "min.cleanable.dirty.ratio": "0.0001",
+        "delete.retention.ms": "0", "min.compaction.lag.ms": "0"})])[topic].result(30)
+    writer = OffsetStore(settings, storage_config)
+    writer.write("src", [({"file": "/a"}, {"position": 7}), ({"file": "/b"}, {"position": 8})])
+    task = ConnectorOffsets(OffsetStore(settings, storage_config).log, "src", snapshot_after=1)
+    task.refresh()  # the task's snapshot holds /a and /b
+
+    OffsetStore(settings, storage_config).write("src", [({"file": "/a"}, None), ({"file": "/b"}, None)])  # reset
+
+    reader = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": f"peek-{uuid.uuid4().hex}",
+                       "enable.auto.commit": False, "enable.partition.eof": True})
+
+    def src_records_left() -> int:
+        reader.assign([TopicPartition(topic, 0, 0)])
+        found = 0
+        while True:
+            message = reader.poll(5)
+            if message is None or message.error() is not None:
+                return found
+            found += (message.key() or b"").startswith(b'["src",')
+
+    filler = OffsetStore(settings, storage_config)
+    deadline = time.monotonic() + 150
+    try:
+        while src_records_left() and time.monotonic() < deadline:
+            for _ in range(10):  # new records roll the segments the cleaner may clean
+                filler.log.send(filler.offset_records("other", [({"n": "x"}, {"t": time.time()})]))
+                time.sleep(0.2)
+        assert src_records_left() == 0, "the log cleaner did not remove the tombstones in time"
+    finally:
+        reader.close()
+
+    cold = OffsetStore(settings, storage_config)
+    assert cold.for_connector("src").offsets() == []  # what a cold task and GET /offsets read
+    assert cold.offsets("src") == []  # a full read agrees

@@ -105,7 +105,64 @@ def test_tombstones_after_the_snapshot_delete_what_it_holds() -> None:
     store = topics.offset_store()
     store.write("src", [({"f": "a"}, {"pos": 1}), ({"f": "b"}, {"pos": 2})])
     ConnectorOffsets(MemoryTopicLog(topics.offsets), "src", snapshot_after=1).refresh()
-    store.write("src", [({"f": "a"}, None)])
+    store.log.send(store.offset_records("src", [({"f": "a"}, None)]))  # as a JVM worker writes it
     cold = ConnectorOffsets(MemoryTopicLog(topics.offsets), "src")
     assert cold.offsets() == [({"f": "b"}, {"pos": 2})]
     assert cold.scanned == 1
+
+
+def _compact(topic: MemoryTopic, connector: str) -> None:
+    """What the log cleaner leaves once ``delete.retention.ms`` has passed: per key only its latest record, and no
+    tombstone at all (a removed record stays a position nobody's record holds)."""
+    latest = {key: at for at, (key, _value) in enumerate(topic.records)}
+    topic.records = [(key, value) if key is not None and latest[key] == at and value is not None else (None, None)
+                     for at, (key, value) in enumerate(topic.records)]
+
+
+def test_a_reset_records_its_tombstones_in_the_snapshot_so_compaction_cannot_bring_offsets_back() -> None:
+    """DELETE /offsets writes tombstones; once compacted away, a snapshot from before them would answer the old
+    offsets to the task and to GET /offsets. The write reads them back into the snapshot at once."""
+    topics = Topics()
+    store = topics.offset_store()
+    store.write("src", [({"f": "a"}, {"pos": 1}), ({"f": "b"}, {"pos": 2})])
+    ConnectorOffsets(MemoryTopicLog(topics.offsets), "src", snapshot_after=1).refresh()  # a task's snapshot
+    store.write("src", [({"f": "a"}, None), ({"f": "b"}, None)])  # the reset
+
+    _compact(topics.offsets, "src")
+
+    assert ConnectorOffsets(MemoryTopicLog(topics.offsets), "src").offsets() == []
+
+
+def test_a_reader_of_a_tombstone_writes_a_snapshot_past_it_whatever_the_record_count() -> None:
+    topics = Topics()
+    store = topics.offset_store()
+    store.write("src", [({"f": "a"}, {"pos": 1}), ({"f": "b"}, {"pos": 2})])
+    ConnectorOffsets(MemoryTopicLog(topics.offsets), "src", snapshot_after=1).refresh()
+    store.log.send(store.offset_records("src", [({"f": "a"}, None)]))  # a JVM worker's (or a task's) tombstone
+    ConnectorOffsets(MemoryTopicLog(topics.offsets), "src", snapshot_after=500).refresh()
+
+    _compact(topics.offsets, "src")
+
+    assert ConnectorOffsets(MemoryTopicLog(topics.offsets), "src").offsets() == [({"f": "b"}, {"pos": 2})]
+
+
+def test_a_snapshot_never_moves_back_and_an_old_warm_view_starts_again_from_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm view that read before the tombstones does not overwrite the snapshot that records them, and once it
+    has not read for WARM_MAX_AGE_S it reads from that snapshot instead of reading on past compacted tombstones."""
+    from connect_core.storage import connector_offsets
+
+    topics = Topics()
+    store = topics.offset_store()
+    store.write("src", [({"f": "a"}, {"pos": 1})] + [({"f": f"x{i}"}, {"pos": i}) for i in range(3)])
+    stale = ConnectorOffsets(MemoryTopicLog(topics.offsets), "src", snapshot_after=1)
+    stale.refresh()
+    store.write("src", [({"f": "a"}, None)])
+    further = dict(topics.offsets.bookmarks[snapshot_group("connect-offsets", "src")])
+    stale._save_snapshot()  # the stale reader's own position lies before the reset's snapshot
+    assert topics.offsets.bookmarks[snapshot_group("connect-offsets", "src")] == further
+
+    _compact(topics.offsets, "src")
+    monkeypatch.setattr(connector_offsets, "WARM_MAX_AGE_S", 0.0)
+    stale.refresh()
+    assert {json.dumps(p) for p, _ in stale.offsets()} == {json.dumps({"f": f"x{i}"}) for i in range(3)}
