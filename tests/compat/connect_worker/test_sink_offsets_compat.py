@@ -1,0 +1,74 @@
+"""What a Kafka Connect 4.1.1 worker's sink does when offsets move back: the reference for ``runtime/sink_offsets.py``.
+
+A FileStreamSink on the worker consumes offsets 0..9; the topic is deleted and created again and 5 records are
+produced at offsets 0..4: the worker's consumer resets (out of range, ``auto.offset.reset=earliest``) and all 5
+arrive. ``tests/integration/runtime/test_sink_offsets.py`` holds our sinks, on both paths, to the same outcome.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.compat.connect_worker.conftest import ConnectWorker
+
+pytestmark = pytest.mark.integration
+
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+
+def _create(admin: AdminClient, topic: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:  # the broker may still be removing the deleted topic's log
+        try:
+            admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def _produce(bootstrap: str, topic: str, values: list[str]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for value in values:
+        producer.produce(topic, value.encode())
+    assert producer.flush(30) == 0
+
+
+def test_the_workers_sink_delivers_every_record_of_a_re_created_topic(connect_worker: ConnectWorker,
+                                                                       tmp_path: Path) -> None:
+    bootstrap = connect_worker.settings.bootstrap_servers
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    name = f"recreated-{uuid.uuid4().hex[:8]}"
+    topic = f"{connect_worker.prefix}-{name}"  # dropped with the worker's topics
+    out = tmp_path / "out.txt"
+    _create(admin, topic)
+    _produce(bootstrap, topic, [f"a{i}" for i in range(10)])
+    status, body = connect_worker.rest("PUT", f"/connectors/{name}/config", {
+        "connector.class": "FileStreamSink", "topics": topic, "file": str(out), "tasks.max": "1",
+        "key.converter": STRING, "value.converter": STRING})
+    assert status == 201, body
+    try:
+        connect_worker.wait_for("the first 10 lines", lambda: out.exists() and len(out.read_text().splitlines()) >= 10,
+                                60)
+
+        admin.delete_topics([topic])[topic].result(30)
+        while topic in admin.list_topics(timeout=10).topics:
+            time.sleep(0.2)
+        _create(admin, topic)
+        _produce(bootstrap, topic, [f"b{i}" for i in range(5)])
+
+        connect_worker.wait_for("the re-created topic's 5 lines",
+                                lambda: len(out.read_text().splitlines()) >= 15, 90)
+        assert out.read_text().splitlines() == [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(5)]
+    finally:
+        connect_worker.rest("DELETE", f"/connectors/{name}")
