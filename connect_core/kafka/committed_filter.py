@@ -21,7 +21,10 @@ ended, and is read without a seek, a resume or anything fetched twice (the commi
 its batch, other partitions' records coming in the same queue, start the next); a partition at its end is paused, so
 an idle consumer does not poll the broker (one left fetching costs ~1% of a core while the container idles; Lambda
 freezes it). An end the consumer met between two checks may be stale (records came since): it is never taken for an
-open transaction before a seek has found it again.
+open transaction before a seek has found it again. The queue may also hold another log's records at the batch's
+offsets (the topic was deleted and created again, or truncated by an unclean leader election, since the last check):
+a read-on whose first or last message of a partition does not carry the batch's timestamp at that offset is read
+again after a seek, so a batch never gets a deleted log's keys and values.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ class CommittedFilter:
         # batch (the next batch of a mapping usually starts there: no seek, no pause, nothing fetched twice).
         self._streaming: dict[tuple[str, int], _Stream] = {}
         self._reading_on: dict[tuple[str, int], _Stream] = {}  # what the current check reads on from, per partition
+        self._read_on = False  # the current check reads on from the last one's queue (no seek)
 
     def committed(self, batch: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
         """The records of ``batch`` that are committed, in order; raises :class:`OpenTransactionError` when some
@@ -174,7 +178,16 @@ class CommittedFilter:
         batch, ranges = check.batch, check.ranges
         if not ranges:
             return ([] if check.event is None else check.event.decode()), None
-        seen, held, consumed = self._read(self._open(), ranges)
+        consumer, read_on = self._open(), self._read_on
+        seen, held, consumed = self._read(consumer, ranges)
+        if read_on and not _same_log(check, consumed):
+            # The queue held another log's records at these offsets: the topic was deleted and created again (or
+            # truncated) since the last check. Read the batch afresh from the log as it is now.
+            log.warning("read_committed check: the records queued for %s are not the batch's (the topic was "
+                        "re-created or truncated); reading it again", ", ".join(f"{t}-{p}" for t, p in sorted(ranges)))
+            self._streaming = {}  # _read paused or left them fetching; a seek resumes them and drops the queue
+            self._seek(consumer, ranges)
+            seen, held, consumed = self._read(consumer, ranges)
         usual = not held and all(seen.get(key) == found for key, found in check.offsets.items())
         if check.event is not None:
             if usual:
@@ -233,8 +246,9 @@ class CommittedFilter:
         if set(ranges) == self._assigned and all(key in streaming and streaming[key].follows(first)
                                                  for key, (first, _) in ranges.items()):
             self._reading_on = streaming  # every partition goes on where the last check stopped: read on
+            self._read_on = True
             return
-        self._reading_on = {}
+        self._reading_on, self._read_on = {}, False
         if set(ranges) == self._assigned and all(first > 0 for first, _ in ranges.values()):
             # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only ~1 s later
             # (measured: 1,000-1,020 ms on every second batch or so, against 7-40 ms this way round).
@@ -446,6 +460,31 @@ class _Read:
             self.position[key] = max(stream.queued, first)  # the queue's records before ``first`` are dropped
             if stream.queued > last:  # the queue went past the range: every committed record of it is known
                 del self.pending[key]
+
+
+def _same_log(check: PendingCheck, consumed: dict[tuple[str, int], list[Any]]) -> bool:
+    """Whether the messages a read-on took are the batch's records: the first and last of each partition have the
+    batch's timestamps at their offsets (a re-created or truncated topic's records at the same offsets were written
+    later). Two look-ups a partition; a record without a timestamp is not compared."""
+    for key, messages in consumed.items():
+        if not messages:
+            continue
+        timestamps = _batch_timestamps(check, key)
+        for message in (messages[0], messages[-1]):
+            expected = timestamps.get(message.offset())
+            if expected is not None and expected >= 0 and message.timestamp()[1] != expected:
+                return False
+    return True
+
+
+def _batch_timestamps(check: PendingCheck, key: tuple[str, int]) -> dict[int, int | None]:
+    """The batch's timestamp per offset of one partition (only read when a read-on is checked)."""
+    if check.event is not None:
+        for _group, topic, partition, offsets, records in check.event.groups:
+            if (topic, partition) == key:
+                return {offset: record.get("timestamp") for offset, record in zip(offsets, records, strict=False)}
+        return {}
+    return {record.offset: record.timestamp for record in check.batch if (record.topic, record.partition) == key}
 
 
 @functools.cache

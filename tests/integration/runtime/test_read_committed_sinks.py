@@ -972,3 +972,59 @@ def test_a_batch_starting_inside_an_open_transaction_is_held_back_at_once(kafka_
     finally:
         check.close()
         admin.delete_topics([topic])[topic].result(30)
+
+
+def test_a_check_reading_on_never_takes_the_records_of_a_deleted_topic_for_a_re_created_ones(
+        kafka_bootstrap: str) -> None:
+    """The check's consumer reads on from the last batch's queue (no seek). When the topic is deleted and created
+    again, and the mapping goes on at the offset where it stood, the queue still holds the old log's records at
+    those offsets: the batch must be read from the new log, never given the old records' keys and values."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from connect_core.kafka.committed_filter import CommittedFilter
+    from connect_core.kafka.lambda_event import build_event, read_kafka_event
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    topic = f"rc-recreated-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    plain = Producer({"bootstrap.servers": kafka_bootstrap})
+
+    def create_and_fill(prefix: str, count: int) -> list[Any]:
+        for _attempt in range(100):  # the broker may still be removing the deleted topic's log
+            try:
+                admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+                break
+            except Exception:
+                time.sleep(0.3)
+        for i in range(count):
+            plain.produce(topic, value=f"{prefix}{i}".encode())
+        plain.flush(30)
+        consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"rc-{uuid.uuid4().hex}",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        messages: list[Any] = []
+        deadline = time.monotonic() + 30
+        while len(messages) < count and time.monotonic() < deadline:
+            messages += [m for m in consumer.consume(100, 1.0) if m.error() is None]
+        consumer.close()
+        assert len(messages) == count
+        return messages
+
+    def values(messages: list[Any]) -> list[bytes]:
+        event = read_kafka_event(build_event(messages, kafka_bootstrap))
+        return [record.value for record in check.finish(check.start_event(event))]
+
+    old = create_and_fill("a", 20)
+    check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
+    try:
+        assert values(old[:10]) == [f"a{i}".encode() for i in range(10)]
+        assert (topic, 0) in check._streaming  # left fetching: the old records 10.. are queued
+        admin.delete_topics([topic])[topic].result(30)
+        while topic in admin.list_topics(timeout=10).topics:
+            time.sleep(0.2)
+        new = create_and_fill("b", 15)
+
+        assert values(new[10:]) == [f"b{i}".encode() for i in range(10, 15)]
+    finally:
+        check.close()
+        admin.delete_topics([topic])[topic].result(30)
