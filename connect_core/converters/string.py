@@ -14,7 +14,7 @@ from typing_extensions import override
 
 from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.converter import DataHeaderConverter
-from connect_core.api.java_charset import java_decode, java_encode
+from connect_core.api.java_charset import java_decode, java_encode, python_agrees
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA
 from connect_core.api.schema_and_value import SchemaAndValue
 
@@ -71,6 +71,7 @@ class StringConverter(DataHeaderConverter):
     def __init__(self) -> None:
         """Create with UTF-8."""
         self.encoding = "utf-8"
+        self._batch_codec = True  # the batch methods may take Python's codec first (api/java_charset.py)
 
     @override
     def configure(self, configs: dict[str, Any], is_key: bool | None = None) -> None:
@@ -80,6 +81,7 @@ class StringConverter(DataHeaderConverter):
             if alias in props and "converter.encoding" not in props:
                 props["converter.encoding"] = props[alias]
         self.encoding = codecs.lookup(parse_config(StringConverterConfig, props).encoding).name
+        self._batch_codec = python_agrees(self.encoding)
 
     @override
     def from_connect_data(
@@ -102,7 +104,7 @@ class StringConverter(DataHeaderConverter):
         neither the topic, the schema nor the headers). The source pipeline's batch write (``values_bytes``): a poll
         of strings is encoded in one pass, no call a value (a poll with an unencodable character value by value)."""
         one = self.from_connect_data
-        if type(self).from_connect_data is not StringConverter.from_connect_data:
+        if type(self).from_connect_data is not StringConverter.from_connect_data or not self._batch_codec:
             return [one(topic, schema, value) for value in values]
         encoding = self.encoding
         try:
@@ -116,7 +118,7 @@ class StringConverter(DataHeaderConverter):
         topic nor the headers). The sink pipeline's batch read (``convert_clean``, ``record_values``): one call a
         batch, not one a record."""
         one = self.to_connect_data
-        if type(self).to_connect_data is not StringConverter.to_connect_data:
+        if type(self).to_connect_data is not StringConverter.to_connect_data or not self._batch_codec:
             return [one("", value) for value in values]
         encoding, schema, null = self.encoding, OPTIONAL_STRING_SCHEMA, SchemaAndValue(OPTIONAL_STRING_SCHEMA, None)
         out: list[tuple[Schema | None, Any]] = []

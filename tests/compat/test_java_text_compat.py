@@ -49,14 +49,18 @@ STRINGS = [
     "😀 and 𝄞", "\ufffd\ufeff", "<>&'", "\\u0001 literal", "\\\\u001f", "a\x00b",
 ]  # fmt: skip
 
-CHARSETS = ["UTF-8", "US-ASCII", "ISO-8859-1", "windows-1252"]
-_INTERESTING = [*range(0x00, 0x80, 17), 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1,
-                0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF7, 0xF8, 0xFB, 0xFC, 0xFE, 0xFF]
+CHARSETS = ["UTF-8", "US-ASCII", "ISO-8859-1", "windows-1252", "UTF-16", "UTF-16BE", "UTF-16LE", "UTF-32"]
+_INTERESTING = [*range(0x00, 0x80, 17), 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xD8, 0xDB,
+                0xDC, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF7, 0xF8, 0xFB, 0xFC,
+                0xFE, 0xFF]
 UNDECODABLE = [
     b"\xed\xa0\x80x", b"\xed\xa0", b"\xed\xbf\xbf", b"\xe0\x80\x80", b"\xe0\xa0", b"\xe2\x82", b"\xe2\x28\xa1",
     b"\xf0\x9f\x98", b"\xf0\x9f", b"\xf0\x80\x80\x80", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xf0\x9f\x98x",
     b"\xc0\xaf", b"\xc1\xbf", b"\xc2", b"\xc2x", b"\x80", b"\xbf\x80", b"\xfe\xff", b"ok\xffok",
     b"\x81\x8d\x8f\x90\x9d", "é€😀".encode(), b"",
+    # UTF-16 and UTF-32: marks of either order, a high surrogate before a non-low unit or at the end, an odd byte
+    b"\xd8\x00\x00x", b"\x00a\xd8\x00", b"\xdc\x00\x00a", b"\xfe\xff\x00a", b"\xff\xfea\x00", b"\x00a\x00",
+    b"\x00\x00\xfe\xff\x00\x00\x00a", b"\xff\xfe\x00\x00a\x00\x00\x00", b"\x00\x00\xd8\x00", b"\x00\x11\x00\x00",
     *(bytes(_RANDOM.choice(_INTERESTING) for _ in range(_RANDOM.randint(1, 9))) for _ in range(1500)),
 ]  # fmt: skip
 UNENCODABLE = [

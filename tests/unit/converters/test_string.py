@@ -84,3 +84,16 @@ def test_a_subclass_writing_its_own_values_is_called_a_value_at_a_time() -> None
     conv.configure({}, False)
     assert conv.from_connect_values("t", None, ["a", "b"]) == [b"A", b"B"]
     assert conv.to_connect_values([b"A", None]) == [(OPTIONAL_STRING_SCHEMA, "a"), (OPTIONAL_STRING_SCHEMA, "")]
+
+
+def test_utf_16_and_utf_32_are_written_and_read_in_javas_byte_order() -> None:
+    """Java's "UTF-16" writes big-endian after a byte order mark and reads big-endian without one; "UTF-32" writes
+    big-endian with no mark (Python's own codecs write the machine's order): per value and in batches alike."""
+    sixteen, thirty_two = StringConverter(), StringConverter()
+    sixteen.configure({"converter.encoding": "UTF-16"}, False)
+    thirty_two.configure({"converter.encoding": "UTF-32"}, False)
+    assert sixteen.from_connect_data("t", None, "A") == sixteen.from_connect_values("t", None, ["A"])[0] \
+        == b"\xfe\xff\x00A"
+    assert thirty_two.from_connect_data("t", None, "A\ud800") == b"\x00\x00\x00A\x00\x00\xff\xfd"
+    assert [value for _schema, value in sixteen.to_connect_values([b"\x00A", b"\xff\xfeA\x00", b"\xd8\x00\x00x"])] \
+        == ["A", "A", "\ufffd"]  # a high surrogate and the unit after it that is no low surrogate: one U+FFFD
