@@ -60,6 +60,9 @@ class SinkOffsets:
         self.committed: dict[TopicPartition, int] = {}
         # where the source goes on from, as this task left it (what its group commits); a batch before it is a rewind
         self.source: dict[TopicPartition, int] = {}
+        # a partition whose source goes on inside what the task holds: the offset and timestamp of that record, so a
+        # batch from there that brings another record (a re-created or truncated topic) is not taken for it
+        self.marks: dict[TopicPartition, tuple[int, int | None]] = {}
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Closed partitions: a partition assigned again starts from what its source delivers."""
@@ -67,13 +70,24 @@ class SinkOffsets:
             self.positions.pop(tp, None)
             self.committed.pop(tp, None)
             self.source.pop(tp, None)
+            self.marks.pop(tp, None)
 
-    def source_goes_on(self, offsets: Mapping[TopicPartition, int]) -> None:
+    def source_goes_on(self, offsets: Mapping[TopicPartition, int], batch: Sequence[ConsumedRecord] = ()) -> None:
         """The source commits these offsets (the mapping when the invocation returns, a pull-mode task itself): it
-        goes on from there, unless Kafka's offsets move back."""
+        goes on from there, unless Kafka's offsets move back. Where that lies inside what the task holds, the
+        record there (found in ``batch``, or kept from before) marks it."""
         for tp, offset in offsets.items():
-            if tp in self.positions:
-                self.source[tp] = offset
+            if tp not in self.positions:
+                continue
+            if offset >= self.positions[tp]:
+                self.marks.pop(tp, None)  # a batch from there brings only what the task does not have
+            elif self.marks.get(tp, (None, None))[0] != offset:
+                record = next((r for r in batch if r.offset == offset and (r.topic, r.partition) == tp), None)
+                if record is None:
+                    self.marks.pop(tp, None)  # delivered in an earlier batch: not known here
+                else:
+                    self.marks[tp] = (offset, record.timestamp)
+            self.source[tp] = offset
 
     def source_at(self, ends: Mapping[TopicPartition, int]) -> list[TopicPartition]:
         """Partitions with no record in the batch whose source stands at the end of its log at ``ends`` (a pull-mode
@@ -131,14 +145,11 @@ class SinkOffsets:
         for tp, start in plan.first.items():
             if tp not in self.positions:  # first sight: the source delivers from the committed offset
                 self.positions[tp] = self.committed[tp] = self.source[tp] = start
-            elif start < self.source.get(tp, start) and tp not in rewound:
-                # Before where the source goes on from: not a redelivery of what this task holds, but Kafka's offsets
-                # moved back (a group reset, a re-created or truncated topic, a batch whose commit was lost): the
-                # task gets everything from there, as a worker's task gets what its consumer's position delivers.
-                log.warning("%s: the batch starts at %d, before %d, where this task's source went on from: the "
-                            "offsets moved back; the task gets every record from %d", tp, start, self.source[tp],
-                            start)
+            elif tp not in rewound and self._moved_back(tp, start, batch):
+                # Not a redelivery of what this task holds: Kafka's offsets moved back. The task gets everything
+                # from there, as a worker's task gets what its consumer's position delivers.
                 self.positions[tp] = self.committed[tp] = self.source[tp] = start
+                self.marks.pop(tp, None)
             elif tp in rewound and self.positions[tp] < start:
                 if self.seeks:
                     plan.held[tp] = self.positions[tp]
@@ -159,6 +170,26 @@ class SinkOffsets:
                 continue
             plan.deliver.append(index)
         return plan
+
+    def _moved_back(self, tp: TopicPartition, start: int, batch: Sequence[ConsumedRecord]) -> bool:
+        """Whether a batch of ``tp`` from ``start`` shows that Kafka's offsets moved back: it starts before where the
+        source went on from (a group reset, a re-created or truncated topic, a batch whose commit was lost), or
+        there, inside what the task holds, with another record than the one the task holds at that offset (another
+        timestamp: the topic was re-created or truncated)."""
+        source = self.source.get(tp, start)
+        if start < source:
+            log.warning("%s: the batch starts at %d, before %d, where this task's source went on from: the offsets "
+                        "moved back; the task gets every record from %d", tp, start, source, start)
+            return True
+        mark = self.marks.get(tp)
+        if start >= self.positions[tp] or mark is None or mark[0] != start or mark[1] is None:
+            return False
+        record = next((r for r in batch if r.offset == start and (r.topic, r.partition) == tp), None)
+        if record is None or record.timestamp is None or record.timestamp == mark[1]:
+            return False
+        log.warning("%s: the record at offset %d is not the one this task holds (another timestamp): the topic was "
+                    "re-created or truncated; the task gets every record from %d", tp, start, start)
+        return True
 
     def delivered(self, plan: BatchPlan) -> None:
         """The records ``plan`` delivers went to ``put``: the task's position is past them (a partition held by

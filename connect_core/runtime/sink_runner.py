@@ -263,7 +263,7 @@ class SinkRunner:
             raise
         if plan.first:  # the batch's partitions (a worker records a topic once a record of it is converted)
             self.active_topics.record(self.connector, self.task, {tp.topic for tp in plan.first})
-        self._hold_back(running, plan, held, result)
+        self._hold_back(running, plan, held, result, records)
         self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
@@ -271,13 +271,13 @@ class SinkRunner:
         return result
 
     def _hold_back(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
-                   result: SinkInvocationResult) -> None:
+                   result: SinkInvocationResult, records: Sequence[ConsumedRecord]) -> None:
         """Tell a mapping which records must come again: those of still-open transactions (``held``) and those
         the task may not commit yet; as ``batchItemFailures``, or by raising :class:`UncommittedRecordsError`."""
         if not self.commits:  # a mapping commits the whole batch unless told which records come again
             for key, offset in self._uncommitted(running, plan).items():
                 held[key] = min(offset, held.get(key, offset))
-        self._source_goes_on(running, plan, held, result)
+        self._source_goes_on(running, plan, held, result, records)
         if not held:
             return
         if not running.report_item_failures:
@@ -294,17 +294,18 @@ class SinkRunner:
         result.batch_item_failures, result.held_back = _first_offsets([], held), True
 
     def _source_goes_on(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
-                        result: SinkInvocationResult) -> None:
+                        result: SinkInvocationResult, records: Sequence[ConsumedRecord]) -> None:
         """Remember where the source goes on from after this batch (``SinkOffsets.source``): what a pull-mode task
         commits; for a mapping, the batch's first records again when it fails the invocation uncommitted, otherwise
         each partition's held-back offset or the batch's end."""
         offsets = running.offsets
         if self.commits:
-            offsets.source_goes_on(result.committable)
+            offsets.source_goes_on(result.committable, records)
         elif held and not running.report_item_failures:
-            offsets.source_goes_on(plan.first)
+            offsets.source_goes_on(plan.first, records)
         else:
-            offsets.source_goes_on({**plan.next, **{TopicPartition(*key): offset for key, offset in held.items()}})
+            offsets.source_goes_on({**plan.next, **{TopicPartition(*key): offset for key, offset in held.items()}},
+                                   records)
 
     def _check(self, running: _RunningTask, batch: EventBatch | None, consumed: list[ConsumedRecord] | None,
                check: PendingCheck | None, result: SinkInvocationResult,

@@ -249,3 +249,52 @@ def test_a_warm_sink_delivers_again_what_a_group_reset_to_earlier_offsets_asks_f
 
     assert sorted(sink.written()) == sorted(_texts("a", 10) + _texts("a", 5, 5))
     assert _committed(kafka_bootstrap, name, topic) == 10
+
+
+def test_a_warm_task_holding_records_uncommitted_is_handed_a_re_created_topics_records(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path, kafka_bootstrap: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sink that makes records durable one ``pre_commit`` later (the contract sink's write-behind) holds offsets
+    0..4 uncommitted, so the mapping sends from 0 again. Meanwhile the topic is deleted and created again and 3 new
+    records are produced at 0..2: the warm task must get them (they are not the records it holds at 0..2)."""
+    import json
+
+    from confluent_kafka import Consumer
+
+    from connect_core.kafka.lambda_event import build_event
+    from connect_core.runtime.sink_runner import UncommittedRecordsError
+    from tests.fixtures.contract_sink import TARGET
+
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", TARGET)
+    name = f"holding-{uuid.uuid4().hex[:8]}"
+    topic = topics.create(f"{name}.t")
+    out = tmp_path / "out.txt"
+    config = {"connector.class": TARGET, "topics": topic, "tasks.max": "1", "key.converter": STRING,
+              "value.converter": STRING, "file": str(out), "contract.write.behind": "true"}
+    cluster.deploy(name, config, [config])
+
+    def event(count: int) -> dict[str, Any]:  # what the mapping sends: the topic's records from offset 0
+        consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"peek-{uuid.uuid4().hex}",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        messages: list[Any] = []
+        deadline = time.monotonic() + 30
+        while len(messages) < count and time.monotonic() < deadline:
+            messages += [m for m in consumer.consume(100, 1.0) if m.error() is None]
+        consumer.close()
+        return build_event(messages, kafka_bootstrap)
+
+    topics.produce(topic, [Out(None, f"a{i}".encode()) for i in range(5)])
+    container = SinkInvocation(cluster.worker, name)
+    try:
+        with pytest.raises(UncommittedRecordsError):  # put, held: nothing durable yet, the mapping sends it again
+            container.handle(event(5), 128)
+        _recreate(topics, topic)
+        topics.produce(topic, [Out(None, f"b{i}".encode()) for i in range(3)])
+        with pytest.raises(UncommittedRecordsError):
+            container.handle(event(3), 128)
+    finally:
+        container.close()
+
+    puts = [json.loads(line) for line in (tmp_path / "out.txt.puts").read_text().splitlines()]
+    assert puts == [[f"0:{i}" for i in range(5)], [f"0:{i}" for i in range(3)]]

@@ -143,3 +143,23 @@ def test_a_pull_consumers_end_before_where_the_source_went_on_moves_the_position
     assert offsets.source_at({A0: 0}) == [A0]
     assert offsets.current({A0}) == {A0: 0}
     assert offsets.commit(offsets.current({A0}), offsets.current({A0})) == {A0: 0}
+
+
+def _stamped(first: int, count: int, stamp: int) -> list[ConsumedRecord]:
+    return [ConsumedRecord("a", 0, offset, stamp + offset) for offset in range(first, first + count)]
+
+
+def test_a_batch_from_where_the_source_went_on_with_other_records_is_a_re_created_topic() -> None:
+    """A task holding 0..4 uncommitted (pre_commit returned 0): the mapping sends from 0 again. The same records
+    are not delivered twice; records of another log at those offsets (a re-created topic) are delivered."""
+    for seeks in (False, True):
+        offsets = SinkOffsets(seeks=seeks)
+        batch = _stamped(0, 5, 1_000)
+        offsets.delivered(offsets.plan(batch, set(), {}))
+        offsets.source_goes_on(offsets.commit({}, offsets.current({A0})), batch)  # held: committed stays 0
+
+        assert offsets.plan(_stamped(0, 5, 1_000), set(), {}).deliver == []  # the same records again
+        recreated = offsets.plan(_stamped(0, 3, 9_000), set(), {})
+        assert recreated.deliver == [0, 1, 2]
+        offsets.delivered(recreated)
+        assert offsets.current({A0}) == {A0: 3}
