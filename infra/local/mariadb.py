@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,10 @@ class ThrowawayMariaDB:
     """A second, private MariaDB on its own port and data directory, for tests that restart a database.
 
     The shared server on 3306 is never stopped: other tests use it at the same moment. ``stop`` kills the process
-    group this object started (SIGKILL: a crash); the data directory survives ``restart``.
+    group this object started (SIGKILL: a crash); the data directory survives ``restart``. ``start`` and ``stop``
+    may be called from different threads (a test crashes the server while a background thread is still starting it
+    after the previous crash): one lock orders them, so a stop waits for a start under way and then kills what it
+    started.
     """
 
     def __init__(self, directory: Path, port: int) -> None:
@@ -161,6 +165,7 @@ class ThrowawayMariaDB:
         self.socket = directory / "mysqld.sock"
         self._run_as = ["--user=root"] if os.geteuid() == 0 else []
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
         proc.run([_binary("mariadb-install-db") or "mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
                   "--auth-root-authentication-method=socket", "--skip-test-db", *self._run_as], name=NAME)
@@ -173,8 +178,14 @@ class ThrowawayMariaDB:
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Start the server and wait until the test user can log in."""
+        with self._lock:
+            self._start(timeout_s)
+
+    def _start(self, timeout_s: float) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return  # two restarts overlapped: the server the first one started is up
         log = open(self.directory / "mariadbd.log", "ab")
-        self._process = subprocess.Popen([
+        process = self._process = subprocess.Popen([
             _binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={self.data}", f"--socket={self.socket}",
             f"--pid-file={self.directory / 'mariadbd.pid'}", f"--port={self.port}", f"--bind-address={HOST}",
             "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--max-connections=100", *BINLOG_ARGS,
@@ -183,7 +194,7 @@ class ThrowawayMariaDB:
         log.close()
         deadline = time.monotonic() + timeout_s
         while not (self.socket.exists() and proc.port_open(HOST, self.port)):
-            if self._process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is not None or time.monotonic() > deadline:
                 tail = (self.directory / "mariadbd.log").read_text(errors="replace")[-3000:]
                 raise proc.ServiceError(f"throwaway MariaDB on port {self.port} did not start:\n{tail}")
             time.sleep(0.3)
@@ -192,12 +203,13 @@ class ThrowawayMariaDB:
             self._created_user = True
 
     def stop(self) -> None:
-        """Kill the server's process group and wait for it."""
-        if self._process is not None and self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait(30)
-        self._process = None
-        self.socket.unlink(missing_ok=True)
+        """Kill the server's process group and wait for it (after a start under way in another thread)."""
+        with self._lock:
+            process, self._process = self._process, None
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(30)
+            self.socket.unlink(missing_ok=True)
 
     def restart(self) -> None:
         """Crash and start again on the same data (InnoDB recovers committed transactions)."""

@@ -23,3 +23,51 @@ def test_create_insert_select_round_trip(mariadb_settings: dict[str, str]) -> No
             cursor.execute("DROP TABLE smoke_rows")
     finally:
         conn.close()
+
+
+def test_throwaway_server_stops_and_starts_from_two_threads(tmp_path: object) -> None:
+    """A crash while another thread still starts the server after the previous crash (tests/faults/test_restarts.py
+    does this): the stop waits for that start, no thread fails, and overlapping restarts leave one server up."""
+    import socket
+    import threading
+    import time
+    from pathlib import Path
+
+    from infra.local.mariadb import ThrowawayMariaDB
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = ThrowawayMariaDB(Path(str(tmp_path)), port)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            db.start()
+        except BaseException as error:  # the restart thread of test_restarts.py died here (AttributeError)
+            failures.append(error)
+
+    try:
+        starting = threading.Thread(target=start)
+        starting.start()
+        deadline = time.monotonic() + 30
+        while db._process is None and time.monotonic() < deadline:  # the server is spawned, not yet answering
+            time.sleep(0.005)
+        db.stop()  # while the other thread is inside start()
+        starting.join()
+        late = [threading.Thread(target=start) for _ in range(2)]  # two restarts that overlap
+        for thread in late:
+            thread.start()
+        for thread in late:
+            thread.join()
+        assert failures == []
+        settings = db.settings()
+        conn = pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                               password=settings["password"], autocommit=True)
+        conn.close()
+    finally:
+        db.stop()
+    import subprocess
+
+    leftover = subprocess.run(["pgrep", "-f", f"--datadir={db.data}"], capture_output=True, text=True, check=False)
+    assert leftover.stdout.split() == [], "a server of this data directory outlived stop()"
