@@ -210,7 +210,7 @@ class AvroData:
         return field
 
     # -- Connect -> Avro value ----------------------------------------------------------------------------
-    def from_connect_data(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:  # noqa: C901, PLR0912
+    def from_connect_data(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:
         """The datum ``binary.encode`` writes for a Connect value (unions as ``(index, value)``)."""
         if avro["type"] == "union" and schema.name != AVRO_TYPE_UNION:
             types = avro["types"]
@@ -219,11 +219,18 @@ class AvroData:
                     raise DataError("Found null value for non-optional schema")
                 return _null_branch(types), None
             index = next(i for i, member in enumerate(types) if member["type"] != "null")
-            return index, self.from_connect_data(non_optional(schema), types[index], value)
+            # the optional schema itself with the union's non-null branch (Confluent's
+            # avroSchemaForUnderlyingTypeIfOptional): a struct value keeps its optional schema, which a non-optional
+            # copy would not equal ("Mismatching struct schema" for Debezium's before/after)
+            return index, self._present(schema, types[index], value)
         if value is None:
             if schema.optional:
                 return None
             raise DataError("Found null value for non-optional schema")
+        return self._present(schema, avro, value)
+
+    def _present(self, schema: Schema, avro: dict[str, Any], value: Any) -> Any:
+        """``from_connect_data`` of a non-null value whose Avro schema (``avro``) is not its optional union."""
         name = schema.name
         if name in LOGICAL_NAMES:
             return from_logical(schema, value)

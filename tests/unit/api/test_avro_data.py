@@ -146,3 +146,21 @@ def test_enhanced_schema_support_keeps_enums_and_connect_meta_data_can_be_off() 
     bare = AvroData(connect_meta_data=False)
     bare_json, _ = bare.from_connect_schema(Decimal.schema(2))
     assert "connect.name" not in bare_json and bare_json["logicalType"] == "decimal"
+
+
+def test_an_optional_struct_field_writes_with_its_own_schema_as_confluent_does() -> None:
+    # Debezium's envelope: before/after are one optional struct schema; the value's schema is that optional schema,
+    # which a non-optional copy does not equal ("Mismatching struct schema" on the first record before the fix)
+    row = (SchemaBuilder.struct().name("dbserver1.inventory.customers.Value").optional()
+           .field("id", SchemaBuilder.int32().build()).field("email", SchemaBuilder.string().build()).build())
+    envelope = (SchemaBuilder.struct().name("dbserver1.inventory.customers.Envelope")
+                .field("before", row).field("after", row).field("op", SchemaBuilder.string().build()).build())
+    value = Struct(envelope).put("after", Struct(row).put("id", 1001).put("email", "sally@example.com")).put("op", "r")
+    data = AvroData()
+    avro_json, parsed = data.from_connect_schema(envelope)
+    payload = encode(parsed, data.from_connect_data(envelope, parsed, value))
+
+    theirs = fastavro.schemaless_reader(io.BytesIO(payload), fastavro.parse_schema(json.loads(schema_json(avro_json))))
+    assert theirs == {"before": None, "after": {"id": 1001, "email": "sally@example.com"}, "op": "r"}
+    back_schema, back_parsed = data.to_connect_schema(schema_json(avro_json))
+    assert data.to_connect_data(back_schema, back_parsed, decode(back_parsed, payload)) == value
