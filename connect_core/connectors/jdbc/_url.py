@@ -16,8 +16,9 @@ which are honoured or refused, never dropped (a dropped ``requireSSL`` would sil
 
 Any other ``ssl*``/``*Ssl*``/keystore property (JKS key stores, socket factories, passwords) is refused with a
 ConfigError naming ``connection.url``. The PEM paths, like a ``jdbc:sqlite:`` file, must lie under the worker's file
-roots (connect_core/api/file_roots.py), or a REST body could point the driver at any file of the host. Other JDBC
-properties (``serverTimezone``...) have no effect here.
+roots (connect_core/api/file_roots.py), or a REST body could point the driver at any file of the host; the driver then
+opens the very path that was checked (``resolve_file_roots``: a relative path inside the first root, never the
+process's working directory). Other JDBC properties (``serverTimezone``...) have no effect here.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import TYPE_CHECKING, Final
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from connect_core.api.config import config_error
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.engine import URL
 
     from connect_core.api.config import ConfigValueInfo
     from connect_core.api.file_roots import FileRoots
 
 __all__ = [
-    "CONNECT_TIMEOUT_S", "MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "check_file_roots", "file_roots_errors",
-    "parse_jdbc_url", "valid_jdbc_url",
+    "CONNECT_TIMEOUT_S", "MYSQL", "POSTGRESQL", "SQLITE", "JdbcUrl", "file_roots_errors", "parse_jdbc_url",
+    "resolve_file_roots", "valid_jdbc_url",
 ]
 
 MYSQL: Final = "mysql"
@@ -131,29 +134,49 @@ def _host_files(url: str | None) -> list[str]:
     Placeholders (``${...}``) are left to the check at start, after the config providers resolved them; libpq's
     ``sslrootcert=system`` (the system CA store) is no path.
     """
-    text = (url or "").strip()
+    found: list[str] = []
+
+    def note(path: str) -> str:
+        found.append(path)
+        return path
+
+    _map_files(url or "", note)
+    return found
+
+
+def _map_files(url: str, change: Callable[[str], str]) -> str:
+    """``url`` with each host file it names (``_host_files``) replaced by ``change(path)``, the rest unchanged."""
+    text = url.strip()
     if "${" in text:
-        return []
+        return url
     if text.lower().startswith("jdbc:sqlite:"):
-        path = text[len("jdbc:sqlite:"):].split("?", 1)[0]
-        return [] if path in ("", ":memory:") else [path]
+        head, body = text[:len("jdbc:sqlite:")], text[len("jdbc:sqlite:"):]
+        path, sep, rest = body.partition("?")
+        return url if path in ("", ":memory:") else head + change(path) + sep + rest
     match = _SERVER_URL.match(text)
-    if match is None:
-        return []
+    if match is None or match["params"] is None:
+        return url
     names = _PG_TLS_FILES if _FAMILIES[match["sub"].lower()] == POSTGRESQL else _MYSQL_TLS_FILES
-    params = parse_qsl((match["params"] or "").replace(";", "&"), keep_blank_values=True)
-    return [value for key, value in params
-            if key.lower() in names and value and not (key.lower() == "sslrootcert" and value == "system")]
+    parts = re.split(r"([&;])", match["params"])
+    for index, part in enumerate(parts):
+        raw_key, eq, _raw = part.partition("=")
+        if not eq or part in ("&", ";"):
+            continue
+        [(key, value)] = parse_qsl(part, keep_blank_values=True) or [(raw_key, "")]
+        if key.lower() in names and value and not (key.lower() == "sslrootcert" and value == "system"):
+            parts[index] = f"{raw_key}={quote(change(value), safe='/')}"
+    return text[:match.start("params")] + "".join(parts)
 
 
-def check_file_roots(url: str | None, roots: FileRoots) -> None:
-    """A SQLite file or TLS PEM file must lie under the worker's file roots (checked again when a task starts).
+def resolve_file_roots(url: str, roots: FileRoots) -> str:
+    """``url`` with each SQLite or TLS PEM file it names replaced by its real path under the worker's file roots, so
+    the file a connector or task opens is the one checked: a relative path is taken inside the first root, never in
+    the process's working directory (which a function does not have).
 
     Raises:
         ConfigError: naming ``connection.url``, the path and the allowed roots.
     """
-    for path in _host_files(url):
-        roots.resolve(URL_CONFIG, path)
+    return _map_files(url, lambda path: roots.resolve(URL_CONFIG, path))
 
 
 def file_roots_errors(values: list[ConfigValueInfo], url: str | None, roots: FileRoots) -> list[ConfigValueInfo]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.api.file_roots import file_roots_of
-from connect_core.connectors.jdbc._url import URL_CONFIG, check_file_roots, file_roots_errors
+from connect_core.connectors.jdbc._url import URL_CONFIG, file_roots_errors, resolve_file_roots
 from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ class JdbcSinkConnector(SinkConnector):
 
     def start(self, props: dict[str, str]) -> None:
         """Validate ``props`` (raising ``ConfigError`` naming the key) and keep them for the tasks."""
-        parse_config(JdbcSinkConfig, props)
-        check_file_roots(props.get(URL_CONFIG), file_roots_of(self))
+        config = parse_config(JdbcSinkConfig, props)
+        resolve_file_roots(config.connection_url, file_roots_of(self))
         self._props = dict(props)
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:

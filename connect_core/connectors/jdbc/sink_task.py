@@ -19,7 +19,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.file_roots import file_roots_of
 from connect_core.connectors.jdbc._sink_writer import JdbcSinkWriter, RowFailure
-from connect_core.connectors.jdbc._url import check_file_roots
+from connect_core.connectors.jdbc._url import resolve_file_roots
 from connect_core.connectors.jdbc.sink_config import JdbcSinkConfig
 
 if TYPE_CHECKING:
@@ -44,8 +44,10 @@ class JdbcSinkTask(BatchingSinkTask):
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and prepare the writer; the engine opens lazily."""
-        self.config = parse_config(JdbcSinkConfig, props)
-        check_file_roots(self.config.connection_url, file_roots_of(self))
+        config = parse_config(JdbcSinkConfig, props)
+        # the writer opens the file the roots check accepted (a relative path inside the first root)
+        self.config = config.model_copy(update={"connection_url": resolve_file_roots(config.connection_url,
+                                                                                     file_roots_of(self))})
         if self._writer is None:
             self._writer = JdbcSinkWriter(self.config, self._sleep)
 

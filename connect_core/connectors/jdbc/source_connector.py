@@ -12,7 +12,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
 from connect_core.api.file_roots import file_roots_of
-from connect_core.connectors.jdbc._url import URL_CONFIG, check_file_roots, file_roots_errors
+from connect_core.connectors.jdbc._url import URL_CONFIG, file_roots_errors, resolve_file_roots
 from connect_core.connectors.jdbc.source_config import JdbcSourceConfig
 
 if TYPE_CHECKING:
@@ -51,8 +51,10 @@ class JdbcSourceConnector(SourceConnector):
 
     def start(self, props: dict[str, str]) -> None:
         """Validate the config and, in table mode, read the current table list from the database."""
-        self._config = parse_config(JdbcSourceConfig, props)
-        check_file_roots(props.get(URL_CONFIG), file_roots_of(self))
+        config = parse_config(JdbcSourceConfig, props)
+        # the database file the connector lists tables of is the one the roots check accepted
+        self._config = config.model_copy(update={"connection_url": resolve_file_roots(config.connection_url,
+                                                                                      file_roots_of(self))})
         self._props = dict(props)
         if self._config.effective_query:
             return

@@ -25,7 +25,7 @@ from connect_core.connectors.jdbc._offsets import (
 )
 from connect_core.connectors.jdbc._querier import QuerySpec, TableQuerier
 from connect_core.connectors.jdbc._tables import incrementing_column_for, timestamp_columns_for
-from connect_core.connectors.jdbc._url import check_file_roots, parse_jdbc_url
+from connect_core.connectors.jdbc._url import parse_jdbc_url, resolve_file_roots
 from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMESTAMP, JdbcSourceConfig, parse_zone
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ class JdbcSourceTask(SourceTask):
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's model, connect, and prepare one querier per table with its stored offset."""
         config = parse_config(JdbcSourceConfig, props)
-        check_file_roots(config.connection_url, file_roots_of(self))
+        config = config.model_copy(update={"connection_url": resolve_file_roots(config.connection_url,
+                                                                                file_roots_of(self))})
         self._batch_max_rows = config.batch_max_rows
         query = config.effective_query
         table_names = [t for t in _split_tables(props.get(TABLES_CONFIG, "")) if t]

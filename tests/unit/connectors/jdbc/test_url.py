@@ -59,3 +59,19 @@ def test_tls_properties_that_cannot_be_honoured_are_refused(url: str) -> None:
     infos = validate_connector_config({"connector.class": "JdbcSink", "name": "s", "topics": "t",
                                        "connection.url": url})
     assert infos["error_count"] >= 1
+
+
+def test_resolve_file_roots_gives_the_checked_paths(tmp_path) -> None:
+    from connect_core.api.errors import ConfigError
+    from connect_core.api.file_roots import FileRoots
+    from connect_core.connectors.jdbc._url import resolve_file_roots
+
+    roots = FileRoots.of([str(tmp_path)])
+    assert resolve_file_roots("jdbc:sqlite:test.db", roots) == f"jdbc:sqlite:{tmp_path}/test.db"
+    assert resolve_file_roots("jdbc:sqlite::memory:", roots) == "jdbc:sqlite::memory:"
+    url = "jdbc:mysql://db:3306/shop?sslMode=VERIFY_CA&sslCa=certs/ca.pem;user=app"
+    assert resolve_file_roots(url, roots) == f"jdbc:mysql://db:3306/shop?sslMode=VERIFY_CA&sslCa={tmp_path}/certs/ca.pem;user=app"
+    assert resolve_file_roots("jdbc:postgresql://db/x?sslrootcert=system", roots) == \
+        "jdbc:postgresql://db/x?sslrootcert=system"
+    with pytest.raises(ConfigError, match="outside the allowed file roots"):
+        resolve_file_roots("jdbc:sqlite:../elsewhere.db", roots)
