@@ -11,9 +11,8 @@ import math
 import re
 import struct
 from json.encoder import encode_basestring
-from typing import Any
 
-__all__ = ["jackson_string", "java_double_str", "java_float_str", "java_string", "to_float32"]
+__all__ = ["jackson_string", "java_double_str", "java_float_str", "to_float32"]
 
 _PACK_F = struct.Struct(">f")
 _FIX_ESCAPES = re.compile(r"(\\+)u00([0-9a-f]{2})|[\U00010000-\U0010FFFF]")
@@ -112,32 +111,3 @@ def jackson_string(s: str) -> str:
     if "\\u00" in out or not s.isascii():
         out = _FIX_ESCAPES.sub(_fix, out)
     return out
-
-
-def java_string(value: Any) -> str:
-    """``String.valueOf`` of the Connect values converters produce, as a Java sink prints them.
-
-    Maps print as ``{k=v, k2=v2}``, lists as ``[a, b]`` (Java's ``AbstractMap``/``AbstractCollection``) and structs
-    as ``Struct{a=1,b=x}`` (Kafka's ``Struct.toString``: fields in schema order, null fields left out); map entries
-    keep their insertion order, where Java's ``HashMap`` would use its bucket order.
-    """
-    if value.__class__ is str:  # what StringConverter and string schemas give: the common case first
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return java_double_str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(java_string(item) for item in value) + "]"
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    from connect_core.api.struct import Struct  # lazy: struct imports the schema module, which imports this one
-
-    if isinstance(value, Struct):
-        fields = ((f.name, value.get_without_default(f.name)) for f in value.schema.fields)
-        return "Struct{" + ",".join(f"{name}={java_string(v)}" for name, v in fields if v is not None) + "}"
-    return str(value)

@@ -8,6 +8,9 @@
 //               C <charset> <base64 of bytes>  ->  Kafka's StringConverter.toConnectData: the string's UTF-16 code
 //                                                  units, 4 hex digits each (one replaced character is fffd)
 //               E <charset> <hex UTF-16 units> ->  base64 of Kafka's StringConverter.fromConnectData of that string
+//               J <0|1> <base64 of JSON bytes> ->  base64 of String.valueOf(value) of Kafka's JsonConverter
+//                                                  (schemas.enable 0/1) reading the bytes: what FileStreamSinkTask
+//                                                  prints (run with -Duser.timezone=UTC, a Lambda function's zone)
 // Output: one line per input line, in order.
 
 import java.io.BufferedReader;
@@ -18,12 +21,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.storage.StringConverter;
 
 public class JavaTextOracle {
     public static void main(String[] args) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         Map<String, StringConverter> converters = new HashMap<>();
+        JsonConverter[] jsonConverters = new JsonConverter[2];
+        for (int i = 0; i < 2; i++) {
+            jsonConverters[i] = new JsonConverter();
+            jsonConverters[i].configure(Map.of("schemas.enable", i == 1 ? "true" : "false"), false);
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         StringBuilder out = new StringBuilder();
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -59,6 +68,13 @@ public class JavaTextOracle {
                     }
                     byte[] bytes = converter(converters, parts[0]).fromConnectData("t", null, chars.toString());
                     out.append(Base64.getEncoder().encodeToString(bytes));
+                    break;
+                }
+                case 'J': {
+                    byte[] jsonBytes = Base64.getDecoder().decode(arg.substring(2));
+                    Object value = jsonConverters[arg.charAt(0) - '0'].toConnectData("t", jsonBytes).value();
+                    out.append(Base64.getEncoder().encodeToString(
+                            String.valueOf(value).getBytes(StandardCharsets.UTF_8)));
                     break;
                 }
                 default:

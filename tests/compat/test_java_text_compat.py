@@ -1,5 +1,6 @@
-"""``connect_core.api.java_text`` and the StringConverter's charsets (``api/java_charset.py``) against the JDK,
-Jackson and Kafka's own ``StringConverter`` (JavaTextOracle.java).
+"""``connect_core.api.java_text``, the StringConverter's charsets (``api/java_charset.py``) and ``String.valueOf`` of
+Connect data (``api/java_objects.py``) against the JDK, Jackson and Kafka's own ``StringConverter`` and
+``JsonConverter`` (JavaTextOracle.java).
 
 ``Double.toString``, ``Float.toString``, the ``(float)`` cast and Jackson's string escaping are used by the
 JsonConverter, ``Values``, the internal topics, the Cast SMT and the FileStream sink; this suite pins the one
@@ -12,6 +13,7 @@ the same value and is not shorter than ours (subnormals excepted: JDK 19+ prints
 from __future__ import annotations
 
 import base64
+import json
 import math
 import random
 import struct
@@ -20,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from connect_core.api.java_objects import java_string
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
+from connect_core.converters.json import JsonConverter
 from connect_core.converters.string import StringConverter
 from tests.compat._oracle import RUN_DIR, java_major, maven_classpath, require_tool
 
@@ -76,6 +80,84 @@ def _units(text: str) -> str:
     return text.encode("utf-16-be", "surrogatepass").hex()
 
 
+def _random_key(rng: random.Random) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.é€😀"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> object:
+    kind = rng.randrange(8 if depth < 2 else 5)
+    if kind == 0:
+        return rng.randint(-(2**63), 2**63 - 1)
+    if kind == 1:
+        return _random_key(rng)
+    if kind == 2:
+        return rng.choice([0.1, -2.5, 1e21, 1e-7, 3.0])
+    if kind == 3:
+        return rng.choice([True, False, None])
+    if kind == 4:
+        return rng.randint(-5, 5)
+    if kind == 5:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return _random_map(rng, rng.randint(0, 20), depth + 1)
+
+
+def _random_map(rng: random.Random, size: int, depth: int = 0) -> dict[str, object]:
+    return {_random_key(rng): _random_value(rng, depth) for _ in range(size)}
+
+
+def _same_bucket_keys(mask: int, count: int) -> list[str]:
+    """``count`` keys that share one bucket of a table of ``mask + 1`` (so a small HashMap grows to split them)."""
+    def spread(text: str) -> int:
+        h = 0
+        for char in text:  # ASCII keys: one UTF-16 unit a character
+            h = (31 * h + ord(char)) & 0xFFFFFFFF
+        return h ^ (h >> 16)
+
+    keys, n = [], 0
+    while len(keys) < count:
+        candidate = f"k{n}"
+        if spread(candidate) & mask == 0:
+            keys.append(candidate)
+        n += 1
+    return keys
+
+
+_USER = {"registertime": 1493819497170, "userid": "User_1", "regionid": "Region_5", "gender": "MALE"}
+_USER_SCHEMA = {"type": "struct", "name": "ksql.users", "optional": False, "fields": [
+    {"field": "registertime", "type": "int64", "optional": False}, {"field": "userid", "type": "string"},
+    {"field": "regionid", "type": "string"}, {"field": "gender", "type": "string"}]}
+_ALL_TYPES = {"type": "struct", "optional": False, "fields": [
+    {"field": "i8", "type": "int8"}, {"field": "i16", "type": "int16"}, {"field": "i32", "type": "int32"},
+    {"field": "i64", "type": "int64"}, {"field": "f32", "type": "float"}, {"field": "f64", "type": "double"},
+    {"field": "flag", "type": "boolean"}, {"field": "text", "type": "string", "optional": True},
+    {"field": "absent", "type": "string", "optional": True},
+    {"field": "tags", "type": "array", "items": {"type": "float"}},
+    {"field": "by_id", "type": "map", "keys": {"type": "int32"}, "values": {"type": "string"}},
+    {"field": "by_long", "type": "map", "keys": {"type": "int64"}, "values": {"type": "double"}},
+    {"field": "by_name", "type": "map", "keys": {"type": "string"}, "values": {"type": "int32"}},
+    {"field": "inner", "type": "struct", "fields": [{"field": "a", "type": "string"},
+                                                   {"field": "b", "type": "int32", "optional": True}]},
+    {"field": "amount", "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal",
+     "parameters": {"scale": "2"}},
+    {"field": "day", "type": "int32", "name": "org.apache.kafka.connect.data.Date"},
+    {"field": "at", "type": "int32", "name": "org.apache.kafka.connect.data.Time"},
+    {"field": "ts", "type": "int64", "name": "org.apache.kafka.connect.data.Timestamp"}]}
+_ALL_VALUES = {"i8": -8, "i16": 300, "i32": -70000, "i64": 2**40, "f32": 0.1, "f64": 0.1, "flag": True,
+               "text": "it's", "tags": [1.5, 0.3], "by_id": [[i, f"v{i}"] for i in range(-20, 40, 3)],
+               "by_long": [[i * 2**33, i / 3] for i in range(25)],
+               "by_name": {_random_key(random.Random(i)): i for i in range(40)}, "inner": {"a": "x", "b": None},
+               "amount": base64.b64encode((-123456).to_bytes(3, "big", signed=True)).decode(),
+               "day": 20000, "at": 45_296_789, "ts": 1_700_000_000_123}
+JSON_CASES = [
+    (False, _USER), (True, {"schema": _USER_SCHEMA, "payload": _USER}),
+    (True, {"schema": _ALL_TYPES, "payload": _ALL_VALUES}),
+    (False, {k: k for k in _same_bucket_keys(15, 12)}), (False, {k: 1 for k in _same_bucket_keys(31, 10)}),
+    *((False, _random_map(_RANDOM, size)) for size in [*range(0, 30), 47, 48, 49, 96, 97, 150]),
+    (False, [_random_map(_RANDOM, 13), "x", 1.0]),
+]  # fmt: skip
+
+
 def _digits(text: str) -> str:
     mantissa = text.lstrip("-").split("E")[0]
     return mantissa.replace(".", "").strip("0")
@@ -89,7 +171,8 @@ def oracle() -> list[str]:
     lines = _input()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     (RUN_DIR / "java_text_oracle.in").write_text(lines)
-    proc = subprocess.run(["java", "-cp", cp, str(HERE / "JavaTextOracle.java")], input=lines, capture_output=True,
+    proc = subprocess.run(["java", "-Duser.timezone=UTC", "-cp", cp, str(HERE / "JavaTextOracle.java")], input=lines,
+                          capture_output=True,
                           text=True, check=True, timeout=300)  # fmt: skip
     return proc.stdout.splitlines()
 
@@ -103,6 +186,7 @@ def _input() -> str:
     out += [f"S {base64.b64encode(s.encode()).decode()}" for s in STRINGS]
     out += [f"C {charset} {base64.b64encode(data).decode()}" for charset in CHARSETS for data in UNDECODABLE]
     out += [f"E {charset} {_units(text)}" for charset in CHARSETS for text in UNENCODABLE]
+    out += [f"J {int(schemas)} {base64.b64encode(json.dumps(case).encode()).decode()}" for schemas, case in JSON_CASES]
     return "\n".join(out) + "\n"
 
 
@@ -186,4 +270,18 @@ def test_string_converter_encodes_unencodable_characters_as_kafkas_does(oracle: 
             ours = converter.from_connect_data("t", None, text)
             if ours != java or from_batch != java:
                 wrong.append((charset, _units(text), ours, from_batch, java))
+    assert wrong == []
+
+
+def test_file_sink_lines_match_kafkas_objects(oracle: list[str]) -> None:
+    """What FileStreamSinkTask prints of a JsonConverter value: Struct.toString, HashMap order, ArrayList, Date."""
+    answers = oracle[len(oracle) - len(JSON_CASES) :]  # the last cases of _input
+    wrong = []
+    for (schemas, case), answer in zip(JSON_CASES, answers, strict=True):
+        converter = JsonConverter()
+        converter.configure({"schemas.enable": str(schemas).lower()}, False)
+        schema, value = converter.to_connect_data("t", json.dumps(case).encode())
+        ours, java = java_string(value, schema), base64.b64decode(answer).decode()
+        if ours != java:
+            wrong.append((ours, java))
     assert wrong == []

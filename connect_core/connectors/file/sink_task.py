@@ -1,4 +1,5 @@
-"""FileStreamSinkTask: appends ``str(value)`` of each record plus a newline (Kafka ``FileStreamSinkTask``)."""
+"""FileStreamSinkTask: appends ``String.valueOf(value)`` of each record plus a newline (Kafka ``FileStreamSinkTask``),
+as the worker's Java objects print (``api/java_objects.py``: ``Struct{a=1}``, ``HashMap`` order)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.java_text import java_string
+from connect_core.api.java_objects import java_string
 from connect_core.api.task import SinkTask
 from connect_core.connectors.file.sink_connector import FILE_CONFIG, FileStreamSinkConfig
 
@@ -45,8 +46,10 @@ class FileStreamSinkTask(SinkTask):
             self._out = open(path, "a", encoding="utf-8", newline="\n")  # closed in stop()
 
     def put(self, records: list[SinkRecord]) -> None:
-        """Write one line per record, in order."""
-        self._put_values([r.value for r in records])
+        """Write one line per record, in order (a record's value schema says how a top-level float or map prints)."""
+        assert self._out is not None
+        if records:
+            self._out.write("\n".join([java_string(r.value, r.value_schema) for r in records]) + "\n")
 
     def values_put(self) -> Callable[[list[Any]], None] | None:
         """``put`` of records given by their values alone (all this task writes of a record), or None when a

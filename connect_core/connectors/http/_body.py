@@ -7,7 +7,7 @@ import urllib.parse
 from typing import TYPE_CHECKING
 
 from connect_core.api.data_json import to_json_text
-from connect_core.api.java_text import java_string
+from connect_core.api.java_objects import java_string
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.api.java_text import java_string
+from connect_core.api.java_objects import java_string
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord

@@ -97,3 +97,40 @@ def test_values_put_writes_what_put_writes_and_only_for_this_put(tmp_path: Path)
             super().put(records[::-1])
 
     assert Own().values_put() is None
+
+
+def test_demo_scene_deep_dive_sinks_print_values_as_kafka_does(tmp_path: Path) -> None:
+    """confluentinc/demo-scene connect-deepdive: datagen's users through JsonConverter, schemaless and with schemas.
+    The expected lines are what Kafka's FileStreamSinkTask prints (HashMap order, Struct.toString), which
+    tests/compat/test_java_text_compat.py checks against the JVM for these and many other values."""
+    import json
+
+    from connect_core.converters.json import JsonConverter
+    from tests.fixtures.published import published
+
+    user = {"registertime": 1493819497170, "userid": "User_1", "regionid": "Region_5", "gender": "MALE"}
+    schema = {"type": "struct", "name": "ksql.users", "optional": False, "fields": [
+        {"field": "registertime", "type": "int64"}, {"field": "userid", "type": "string"},
+        {"field": "regionid", "type": "string"}, {"field": "gender", "type": "string"}]}
+    cases = [("demo-scene_connect-deepdive_sink-users-json-noschema-02.json", json.dumps(user),
+              "{registertime=1493819497170, gender=MALE, regionid=Region_5, userid=User_1}"),
+             ("demo-scene_connect-deepdive_sink-users-json-withschema-01.json",
+              json.dumps({"schema": schema, "payload": user}),
+              "Struct{registertime=1493819497170,userid=User_1,regionid=Region_5,gender=MALE}")]
+    for fixture, message, line in cases:
+        path = tmp_path / f"{fixture}.txt"
+        config = published(fixture, file=str(path))
+        converter = JsonConverter()
+        converter.configure({k.removeprefix("value.converter."): v for k, v in config.items()
+                             if k.startswith("value.converter.")}, False)
+        value_schema, value = converter.to_connect_data(config["topics"], message.encode())
+        task = FileStreamSinkTask()
+        task.initialize(SinkTaskContext(config, file_roots=TEMP_ROOTS))
+        task.start(config)
+        task.put([SinkRecord(config["topics"], 0, None, None, value_schema, value, 0)])
+        values_put = task.values_put()
+        assert values_put is not None
+        values_put([value])  # the values path prints the same
+        task.flush({})
+        task.stop()
+        assert path.read_text() == f"{line}\n{line}\n"
