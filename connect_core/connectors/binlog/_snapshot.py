@@ -41,6 +41,7 @@ class Windows:
     def __init__(self, entries: list[list[Any]]) -> None:
         """``entries``: ``[db, table, encoded key or None, file, pos]`` in reading order."""
         self.entries = entries
+        self._text: str | None = None  # the entries as the offset holds them, shared by every record until they change
         self._decoded = [((e[0], e[1]), None if e[2] is None else decode_key(e[2]), (e[3], int(e[4])))
                          for e in entries]
 
@@ -52,6 +53,7 @@ class Windows:
         """A new snapshot transaction starts reading at (``db.table``, after ``key``) at binlog ``file:pos``."""
         self.entries.append([db, table, None if key is None else encode_key(key), file, pos])
         self._decoded.append(((db, table), key, (file, pos)))
+        self._text = None
 
     def already_read(self, db: str, table: str, schema: TableSchema, raw: dict[str, Any] | None, *, file: str,
                      pos: int) -> bool:
@@ -59,7 +61,7 @@ class Windows:
         if not self._decoded:
             return False
         if self._decoded[-1][2] <= (file, pos):
-            self.entries, self._decoded = [], []  # streaming passed every window
+            self.entries, self._decoded, self._text = [], [], None  # streaming passed every window
             return False
         name = (db, table)
         key = None if raw is None or not schema.key_columns else tuple(raw.get(k) for k in schema.key_columns)
@@ -72,9 +74,15 @@ class Windows:
         return covering is not None and (file, pos) < covering[2]
 
     def annotate(self, offset: dict[str, Any]) -> None:
-        """Put the open windows into an offset."""
+        """Put the open windows into an offset.
+
+        One text for every record until the windows change: a snapshot that spans many transactions has one window
+        per transaction, and writing them out for each record made a poll's time and memory grow with their number.
+        """
         if self.entries:
-            offset["snapshot_windows"] = json.dumps(self.entries, separators=(",", ":"))
+            if self._text is None:
+                self._text = json.dumps(self.entries, separators=(",", ":"))
+            offset["snapshot_windows"] = self._text
 
     @classmethod
     def from_offset(cls, offset: dict[str, Any] | None) -> Windows:
@@ -98,13 +106,19 @@ class Snapshot:
     """Reads the captured tables after a stored (table, key), ``fetch_size`` rows per query."""
 
     def __init__(self, connect: Callable[[], Any], catalog: Catalog, source: SourceSchema,
-                 partition: dict[str, str], *, fetch_size: int, offset: dict[str, Any] | None) -> None:
-        """Resume from ``offset`` (a snapshot offset) or start afresh when None."""
+                 partition: dict[str, str], *, fetch_size: int, offset: dict[str, Any] | None,
+                 max_batch: int | None = None) -> None:
+        """Resume from ``offset`` (a snapshot offset) or start afresh when None; a poll gives at most ``max_batch``
+        records (``max.batch.size``, as Debezium's queue hands them out), the rest of a query's ``fetch_size`` rows
+        wait for the next polls of the same transaction."""
         self._connect = connect
         self._catalog = catalog
         self._source = source
         self._partition = partition
         self._fetch = fetch_size
+        self._batch = max_batch or fetch_size
+        self._rows: list[Any] = []  # rows the last query read that no poll has handed out yet (this transaction's)
+        self._more = False  # whether the last query found rows past its fetch_size
         self._conn: Any = None
         self.position: BinlogPosition | None = None
         self.windows = Windows.from_offset(offset)
@@ -126,7 +140,8 @@ class Snapshot:
         self.close()
 
     def close(self) -> None:
-        """End the snapshot transaction."""
+        """End the snapshot transaction (rows it read and no poll handed out are read again by the next one)."""
+        self._rows, self._more = [], False
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
@@ -184,6 +199,16 @@ class Snapshot:
     def _chunk(self, db: str, table: str) -> list[SourceRecord]:
         conn = self._conn
         schema = self._catalog.schema(conn, db, table)
+        if not self._rows:
+            self._rows, self._more = self._query(conn, schema, db, table)
+        rows, self._rows = self._rows[:self._batch], self._rows[self._batch:]
+        if not rows:
+            return []
+        last_table = self._index == len(self._tables) - 1
+        return self._records(schema, db, table, rows, more=self._more or bool(self._rows), last_table=last_table)
+
+    def _query(self, conn: Any, schema: TableSchema, db: str, table: str) -> tuple[list[Any], bool]:
+        """The next ``fetch_size`` rows after the resume point, and whether more follow."""
         columns = ", ".join(quote(c) for c in schema.columns)
         keys = schema.key_columns
         sql = f"SELECT {columns} FROM {quote(db)}.{quote(table)}"
@@ -197,13 +222,9 @@ class Snapshot:
             sql += f" LIMIT {self._fetch + 1} OFFSET {self._resume_rows}"
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            rows = list(cursor.fetchall())
         more = len(rows) > self._fetch
-        rows = rows[:self._fetch]
-        if not rows:
-            return []
-        last_table = self._index == len(self._tables) - 1
-        return self._records(schema, db, table, rows, more=more, last_table=last_table)
+        return rows[:self._fetch], more
 
     def _records(self, schema: TableSchema, db: str, table: str, rows: list[Any], *, more: bool,
                  last_table: bool) -> list[SourceRecord]:

@@ -129,7 +129,8 @@ class BinlogSourceTask(SourceTask):
     def _new_snapshot(self, stored: dict[str, Any] | None) -> Snapshot:
         assert self._config is not None
         return Snapshot(self._connect, self._parts["catalog"], self._parts["source"], self._partition,
-                        fetch_size=self._config.snapshot_fetch_size, offset=stored)
+                        fetch_size=self._config.snapshot_fetch_size, offset=stored,
+                        max_batch=self._config.max_batch_size)
 
     def _new_stream(self, position: BinlogPosition, windows: Windows | None, *, fresh: bool) -> BinlogStream:
         config = self._config

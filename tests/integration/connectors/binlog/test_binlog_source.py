@@ -239,3 +239,37 @@ def test_database_exclude_list_drops_a_databases_changes(cdc_db: CdcDb) -> None:
         assert included == {f"{db.prefix}.{other}.t"}  # the same database is captured when not excluded
     finally:
         db.sql(f"DROP DATABASE IF EXISTS `{other}`")
+
+
+def test_a_snapshot_poll_hands_out_at_most_max_batch_size_records(cdc_db: CdcDb) -> None:
+    """Debezium's queue gives a poll at most max.batch.size records; a query's other rows wait for the next polls of
+    the same snapshot transaction (a poll of snapshot.fetch.size records held ~13 KB a row at once), and once the
+    runner commits they are read again in the next transaction, each row once."""
+    from connect_core.connectors.binlog.source_task import BinlogSourceTask
+    from tests.unit.connectors._memory_offsets import start_task
+
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+           "INSERT INTO t VALUES " + ", ".join(f"({i}, {i})" for i in range(1, 51)))
+    reader = MemoryOffsetReader()
+    props = db.props(**{"snapshot.fetch.size": "20", "max.batch.size": "7", "include.schema.changes": "false"})
+    ids: list[int] = []
+    sizes: list[int] = []
+    task = start_task(BinlogSourceTask(), props, reader)
+    try:
+        for poll in range(40):
+            batch = task.poll()
+            if not batch:
+                break
+            sizes.append(len(batch))
+            ids += [r.key.get("id") for r in batch]
+            if poll % 4 == 3:  # the runner's chunk ends: records and offsets committed, the transaction closed
+                reader.commit(batch)
+                task.commit()
+            windows = {id(r.source_offset.get("snapshot_windows")) for r in batch if "snapshot_windows" in
+                       r.source_offset}
+            assert len(windows) <= 1  # one text for a poll's records, not one a record
+    finally:
+        task.stop()
+    assert max(sizes) == 7
+    assert ids == list(range(1, 51))
