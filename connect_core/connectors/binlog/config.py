@@ -1,8 +1,9 @@
 """``BinlogSourceConfig``: the keys of Debezium's MySQL/MariaDB connector that the binlog source implements.
 
-The connector and its task parse this one model. Keys in Debezium's namespaces that lambda-connect does not
-implement are refused at validate (``unsupported_keys``) rather than silently ignored: a config that asks for
-behaviour we do not have must not look accepted.
+The connector and its task parse this one model. A key Debezium defines whose value asks for behaviour lambda-connect
+does not have is refused at validate (``unsupported_keys``) rather than silently ignored: such a config must not look
+accepted. A key nobody defines (a renamed Debezium 1.x key, a typo) is logged as unused and ignored, as Debezium and
+Kafka Connect do (``unused_keys``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.api.config import config_error, config_field, in_range, no_effect_warning, valid_string
 
 __all__ = [
-    "DECIMAL_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "BinlogSourceConfig", "unsupported_keys",
+    "DEBEZIUM_KEYS", "DECIMAL_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "BinlogSourceConfig", "no_effect_keys",
+    "unsupported_keys", "unused_keys",
 ]
 
 SNAPSHOT_MODES: Final = ("initial", "no_data", "when_needed", "never")
@@ -151,13 +153,114 @@ class BinlogSourceConfig(BaseModel):
         return self.snapshot_mode.lower()
 
 
+# Debezium 3.3's MariaDbConnector ConfigDef: every key it defines that the model above does not, with its default
+# (None: no default). tests/compat/debezium checks this list against the connector's own ConfigDef.
+DEBEZIUM_KEYS: Final[dict[str, str | None]] = {
+    "bigint.unsigned.handling.mode": "long", "binlog.buffer.size": "0", "column.include.list": None,
+    "column.propagate.source.type": None, "connect.keep.alive": "true", "connect.keep.alive.interval.ms": "60000",
+    "connect.timeout.ms": "30000", "connection.validation.timeout.ms": "60000", "converters": None,
+    "custom.metric.tags": None, "database.initial.statements": None, "database.query.timeout.ms": "600000",
+    "database.server.id.offset": "10000", "database.ssl.keystore": None, "database.ssl.keystore.password": None,
+    "database.ssl.mode": "disable", "database.ssl.truststore": None, "database.ssl.truststore.password": None,
+    "datatype.propagate.source.type": None, "enable.time.adjuster": "true", "errors.max.retries": "-1",
+    "event.deserialization.failure.handling.mode": "fail", "event.processing.failure.handling.mode": "fail",
+    "executor.shutdown.timeout.ms": "4000", "extended.headers.enabled": "true", "gtid.source.excludes": None,
+    "gtid.source.filter.dml.events": "true", "gtid.source.includes": None,
+    "guardrail.collections.limit.action": "warn", "guardrail.collections.max": "0", "heartbeat.action.query": None,
+    "heartbeat.topics.prefix": "__debezium-heartbeat", "include.query": "false", "include.schema.comments": "false",
+    "inconsistent.schema.handling.mode": "fail", "incremental.snapshot.allow.schema.changes": "false",
+    "incremental.snapshot.chunk.size": "1024", "incremental.snapshot.watermarking.strategy": "INSERT_INSERT",
+    "internal.advanced.metrics.enable": "false", "internal.log.position.check.enable": "true",
+    "internal.snapshot.scan.all.columns.force": "false", "max.queue.size": "8192", "max.queue.size.in.bytes": "0",
+    "message.key.columns": None, "min.row.count.to.stream.results": "1000", "notification.enabled.channels": None,
+    "notification.sink.topic.name": None, "openlineage.integration.config.file.path": "./openlineage.yml",
+    "openlineage.integration.dataset.kafka.bootstrap.servers": None, "openlineage.integration.enabled": "false",
+    "openlineage.integration.job.description": "Debezium change data capture job",
+    "openlineage.integration.job.namespace": None, "openlineage.integration.job.owners": None,
+    "openlineage.integration.job.tags": None, "post.processors": None, "provide.transaction.metadata": "false",
+    "query.fetch.size": "0", "retriable.restart.connector.wait.ms": "10000",
+    "schema.history.internal": "io.debezium.storage.kafka.history.KafkaSchemaHistory",
+    "schema.history.internal.skip.unparseable.ddl": "false",
+    "schema.history.internal.store.only.captured.databases.ddl": "false",
+    "schema.history.internal.store.only.captured.tables.ddl": "false", "schema.name.adjustment.mode": "none",
+    "signal.data.collection": None, "signal.enabled.channels": "source", "signal.poll.interval.ms": "5000",
+    "skipped.operations": "t", "snapshot.delay.ms": "0", "snapshot.include.collection.list": None,
+    "snapshot.lock.timeout.ms": "10000", "snapshot.locking.mode": "minimal", "snapshot.max.threads": "1",
+    "snapshot.mode.configuration.based.snapshot.data": "false",
+    "snapshot.mode.configuration.based.snapshot.on.data.error": "false",
+    "snapshot.mode.configuration.based.snapshot.on.schema.error": "false",
+    "snapshot.mode.configuration.based.snapshot.schema": "false",
+    "snapshot.mode.configuration.based.start.stream": "false", "snapshot.mode.custom.name": None,
+    "snapshot.query.mode": "select_all", "snapshot.query.mode.custom.name": None,
+    "snapshot.select.statement.overrides": None, "snapshot.tables.order.by.row.count": "disabled",
+    "sourceinfo.struct.maker": "io.debezium.connector.mariadb.MariaDbSourceInfoStructMaker",
+    "streaming.delay.ms": "0", "table.ignore.builtin": "true",
+    "topic.naming.strategy": "io.debezium.schema.SchemaTopicNamingStrategy",
+    "transaction.metadata.factory": "io.debezium.pipeline.txmetadata.DefaultTransactionMetadataFactory",
+    "use.nongraceful.disconnect": "false",
+}
+# Defined keys that tune how Debezium's JVM process works (queues, timeouts, threads, metrics): nothing they ask of the
+# captured data; any value is accepted, with a validate warning that it has no effect here.
+_TUNING: Final = frozenset({
+    "binlog.buffer.size", "connect.keep.alive", "connect.keep.alive.interval.ms", "connect.timeout.ms",
+    "connection.validation.timeout.ms", "custom.metric.tags", "database.query.timeout.ms", "database.server.id.offset",
+    "errors.max.retries", "executor.shutdown.timeout.ms", "extended.headers.enabled", "guardrail.collections.max",
+    "guardrail.collections.limit.action", "internal.advanced.metrics.enable", "internal.log.position.check.enable",
+    "max.queue.size", "max.queue.size.in.bytes", "min.row.count.to.stream.results", "query.fetch.size",
+    "retriable.restart.connector.wait.ms", "signal.poll.interval.ms", "snapshot.delay.ms", "snapshot.lock.timeout.ms",
+    "snapshot.locking.mode", "snapshot.max.threads", "streaming.delay.ms", "use.nongraceful.disconnect",
+    "schema.history.internal.skip.unparseable.ddl", "schema.history.internal.store.only.captured.databases.ddl",
+    "schema.history.internal.store.only.captured.tables.ddl",
+    *(k for k in DEBEZIUM_KEYS if k.startswith("openlineage.")),
+})
+# Defined by pattern: column masking and truncation, which lambda-connect does not do.
+_DEBEZIUM_PATTERNS: Final = (re.compile(r"column\.mask\.hash\.[^.]+\.with\.salt\..+"),
+                             re.compile(r"column\.mask\.with\.\d+\.chars"),
+                             re.compile(r"column\.truncate\.to\.\d+\.chars"))
+_DEBEZIUM_NAMESPACES: Final = ("schema.history.internal.", "driver.")  # the history's and the JDBC driver's keys
+_TLS_WORDS: Final = ("ssl", "tls", "keystore", "truststore")
+
+
+def _same(value: Any, default: str | None) -> bool:
+    text = str(value).strip()
+    if default is None:
+        return text == ""
+    return text.lower() == default.lower() or text.lower() == f"class {default}".lower()
+
+
 def unsupported_keys(props: dict[str, Any]) -> dict[str, str]:
-    """Every key that is neither the worker's nor this connector's, with the message ``validate`` shows for it."""
+    """Every key Debezium defines that this connector cannot honour, with the message ``validate`` shows for it.
+
+    As Debezium, a key nobody defines is no error (``unused_keys``: logged and ignored, e.g. Debezium 1.x's
+    ``database.history.kafka.topic``); a defined key whose value asks for behaviour lambda-connect does not have is
+    refused rather than silently ignored; Debezium's defaults and JVM tuning keys are accepted.
+    """
     own = {info.alias for info in BinlogSourceConfig.model_fields.values()}
     out: dict[str, str] = {}
-    for key in props:
-        if key in own or key in _FRAMEWORK_KEYS or key.startswith(_FRAMEWORK_PREFIXES):
+    for key, value in props.items():
+        if key in own or key in _FRAMEWORK_KEYS or key.startswith(_FRAMEWORK_PREFIXES) or key in _TUNING:
             continue
-        out[key] = (f"The configuration {key} is not supported by lambda-connect's binlog connector; it accepts "
-                    f"{', '.join(sorted(str(k) for k in own))} (see README, Change data capture)")
+        if key in DEBEZIUM_KEYS:
+            refused = not _same(value, DEBEZIUM_KEYS[key])
+        else:  # masking patterns; driver TLS properties are never silently dropped (a plain-text connection)
+            refused = (any(p.fullmatch(key) for p in _DEBEZIUM_PATTERNS)
+                       or (key.startswith(("database.", "driver.")) and any(w in key.lower() for w in _TLS_WORDS)))
+        if refused:
+            out[key] = (f"The configuration {key}={value} cannot be honoured by lambda-connect's binlog connector "
+                        "(see README, Change data capture)")
     return out
+
+
+def no_effect_keys(props: dict[str, Any]) -> dict[str, str]:
+    """Debezium's tuning keys a config sets, with the validate warning that they do nothing here."""
+    return {key: no_effect_warning(key, "it tunes Debezium's own process (queues, timeouts, threads, metrics)")
+            for key in props if key in _TUNING}
+
+
+def unused_keys(props: dict[str, Any]) -> list[str]:
+    """Keys neither Debezium nor the worker defines: Kafka's "supplied but isn't a known config" (logged, ignored)."""
+    own = {info.alias for info in BinlogSourceConfig.model_fields.values()}
+    return [key for key in props
+            if key not in own and key not in _FRAMEWORK_KEYS and not key.startswith(_FRAMEWORK_PREFIXES)
+            and key not in DEBEZIUM_KEYS and not key.startswith(_DEBEZIUM_NAMESPACES)
+            and not any(p.fullmatch(key) for p in _DEBEZIUM_PATTERNS) and key != "binlog.connector.flavour"]

@@ -1,16 +1,19 @@
 """``MySqlConnector`` and ``MariaDbConnector``: Debezium's binlog connectors, one task each.
 
-The connector only validates: keys lambda-connect does not implement are refused (``config.unsupported_keys``),
-and, as Debezium, a binlog is read by exactly one task.
+The connector only validates: Debezium keys whose values lambda-connect cannot honour are refused
+(``config.unsupported_keys``), keys nobody defines are logged as unused (``config.unused_keys``), and, as Debezium, a
+binlog is read by exactly one task.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
-from connect_core.connectors.binlog.config import BinlogSourceConfig, unsupported_keys
+from connect_core.api.errors import ConfigError
+from connect_core.connectors.binlog.config import BinlogSourceConfig, no_effect_keys, unsupported_keys, unused_keys
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from connect_core.api.task import Task
 
 __all__ = ["MariaDbConnector", "MySqlConnector"]
+
+log = logging.getLogger(__name__)
 
 
 class MySqlConnector(SourceConnector):
@@ -34,6 +39,11 @@ class MySqlConnector(SourceConnector):
     def start(self, props: dict[str, str]) -> None:
         """Validate the config; nothing is read from the database here."""
         parse_config(BinlogSourceConfig, props)
+        refused = unsupported_keys(props)
+        if refused:
+            raise ConfigError(next(iter(refused.values())))
+        for key in unused_keys(props):
+            log.warning("The configuration '%s' was supplied but isn't a known config.", key)
         self._props = dict(props)
 
     def task_class(self) -> type[Task]:
@@ -49,11 +59,15 @@ class MySqlConnector(SourceConnector):
         return [{**self._props, FLAVOUR_CONFIG: self.flavour}]
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
-        """The model's checks, plus one error per key this connector does not implement."""
+        """The model's checks, one error per Debezium key whose value this connector cannot honour, and a warning per
+        Debezium tuning key (keys nobody defines are not listed, as in Kafka's answer)."""
         values = validate_config(BinlogSourceConfig, props)
         for key, message in unsupported_keys(props).items():
             values.append({"name": key, "value": props[key], "recommended_values": [], "errors": [message],
                            "visible": True})
+        for key, warning in no_effect_keys(props).items():
+            values.append({"name": key, "value": props[key], "recommended_values": [], "errors": [],
+                           "visible": True, "warnings": [warning]})
         return values
 
     def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:

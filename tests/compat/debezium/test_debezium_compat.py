@@ -189,3 +189,26 @@ def test_same_changes_same_events_and_offsets(debezium_worker: ConnectWorker, da
         assert our_offset == their_offset
     finally:
         worker.rest("DELETE", f"/connectors/{name}")
+
+
+def test_the_keys_debezium_defines_are_the_ones_the_binlog_config_knows(debezium_worker: ConnectWorker) -> None:
+    """config.DEBEZIUM_KEYS (what unsupported_keys refuses when set to another value than Debezium's default, and what
+    unused_keys does not log) is Debezium's own ConfigDef, default for default."""
+    from connect_core.connectors.binlog.config import _DEBEZIUM_PATTERNS, DEBEZIUM_KEYS, BinlogSourceConfig
+
+    status, body = debezium_worker.rest("GET", "/connector-plugins/io.debezium.connector.mariadb.MariaDbConnector/"
+                                               "config")
+    assert status == 200
+    framework = {"name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
+                 "header.converter", "transforms", "predicates", "config.action.reload", "errors.retry.timeout",
+                 "errors.retry.delay.max.ms", "errors.tolerance", "errors.log.enable", "errors.log.include.messages",
+                 "exactly.once.support", "transaction.boundary", "transaction.boundary.interval.ms",
+                 "offsets.storage.topic", "topic.creation.groups", "poll.interval.ms"}
+    theirs = {d["name"]: d["default_value"] for d in body if d["name"] not in framework}
+    ours = {info.alias for info in BinlogSourceConfig.model_fields.values()}
+    defined = {name: default for name, default in theirs.items()
+               if name not in ours and not any(p.fullmatch(name.replace("(d+)", "5").replace("([^.]+)", "x")
+                                                           .replace("(.+)", "y")) for p in _DEBEZIUM_PATTERNS)}
+    normalise = {None: None, "": None, "null": None}
+    assert {k: normalise.get(v, v) for k, v in defined.items()} == {
+        k: normalise.get(v, v) for k, v in DEBEZIUM_KEYS.items()}

@@ -35,12 +35,44 @@ def test_a_valid_config_has_no_errors_with_framework_and_lambda_keys() -> None:
     assert _errors(MySqlConnector(), props) == {}
 
 
-@pytest.mark.parametrize("key", ["snapshot.locking.mode", "database.ssl.mode", "provide.transaction.metadata",
-                                 "typo.key"])
-def test_unknown_or_unsupported_keys_are_refused_at_validate(key: str) -> None:
-    errors = _errors(MariaDbConnector(), {**BASE, key: "x"})
+@pytest.mark.parametrize(("key", "value"), [("database.ssl.mode", "required"), ("provide.transaction.metadata", "true"),
+                                          ("column.mask.with.5.chars", "db.t.c"), ("database.useSSL", "true"),
+                                          ("schema.name.adjustment.mode", "avro")])
+def test_debezium_keys_we_cannot_honour_are_refused_at_validate_and_start(key: str, value: str) -> None:
+    errors = _errors(MariaDbConnector(), {**BASE, key: value})
     assert list(errors) == [key]
-    assert "not supported by lambda-connect's binlog connector" in errors[key][0]
+    assert "cannot be honoured by lambda-connect's binlog connector" in errors[key][0]
+    with pytest.raises(ConfigError, match=key):
+        MariaDbConnector().start({**BASE, key: value})
+
+
+def test_debezium_defaults_and_tuning_keys_are_accepted() -> None:
+    props = {**BASE, "database.ssl.mode": "disable", "provide.transaction.metadata": "false",
+             "max.queue.size": "16384", "snapshot.locking.mode": "none"}
+    values = {v["name"]: v for v in MariaDbConnector().validate(props)}
+    assert [name for name, v in values.items() if v["errors"]] == []
+    assert "has no effect" in values["max.queue.size"]["warnings"][0]
+
+
+@pytest.mark.parametrize("key", ["database.history.kafka.topic", "database.history.kafka.bootstrap.servers",
+                                 "database.server.name", "typo.key", "database.allowPublicKeyRetrieval"])
+def test_keys_nobody_defines_are_logged_as_unused_and_ignored(key: str, caplog: pytest.LogCaptureFixture) -> None:
+    """As Debezium and Kafka Connect: not an error (Debezium 1.x's database.history.* keys fill published configs)."""
+    props = {**BASE, key: "x"}
+    assert _errors(MariaDbConnector(), props) == {}
+    assert key not in {v["name"] for v in MariaDbConnector().validate(props)}  # Kafka lists only defined keys
+    MariaDbConnector().start(props)
+    assert f"The configuration '{key}' was supplied but isn't a known config." in caplog.text
+
+
+def test_the_debezium_1_tutorial_config_asks_only_for_topic_prefix() -> None:
+    """debezium-examples' end-to-end demo as published (Debezium 1.x names): Debezium 2+ refuses it for the missing
+    topic.prefix (database.server.name was renamed) and passes over database.history.*; so do we."""
+    from tests.fixtures.published import published
+
+    config = published("debezium-examples_register-hiking-connector-json.json", **{"database.hostname": "127.0.0.1"})
+    errors = _errors(MySqlConnector(), config)
+    assert list(errors) == ["topic.prefix"]
 
 
 @pytest.mark.parametrize(("key", "value", "fragment"), [
