@@ -9,8 +9,8 @@ committed offsets, so in-memory progress can never run ahead of what Kafka holds
 A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records,
 ``chunk_bytes`` bytes and ``DEFAULT_CHUNK_MS`` (each chunk its records plus the offsets so far), so memory stays
 bounded, progress is kept and readers of the offsets topic, which wait for open transactions, never wait long.
-And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval: the next tick's ``init_transactions``
-would fence it and abort its open chunk.
+And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval, less the time its longest commit and its
+task's longest poll took: the next tick's ``init_transactions`` would fence it and abort its open chunk.
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ class _RunningTask:
     epoch: tuple[int | None, int] | None = None  # ConfigState.task_epoch when it started
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
     topics: set[str] = field(default_factory=set)  # the topics of the open transaction (topic.tracking.enable)
+    longest_poll_s: float = 0.0  # its longest poll and send this invocation: the next tick must not find one running
 
     def close(self) -> None:
         """Stop the task, then release what was built for it, its transactional producer included."""
@@ -217,12 +218,16 @@ class SourceRunner:
         # 50-second) poll window ends.
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+        running.longest_poll_s = 0.0  # this invocation's: one slow poll (a cold start) does not shorten the next ones
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms
 
-        def within_tick_ms() -> float:  # the Lambda budget, and never into the next tick (the last commit's time kept)
-            reserve_s = COMMIT_RESERVE * self._longest_commit_s
-            return min(budget(), (tick_ends - reserve_s - time.monotonic()) * 1000.0)
+        def within_tick_ms() -> float:  # the budget (the window's, when it has one), and never into the next tick
+            # less the longest commit's time (twice) and the task's longest poll: a poll begun just before the end must
+            # be produced and committed inside it, or the next tick's init_transactions fences it (the first poll of an
+            # invocation goes ahead whatever they were: a task always progresses)
+            reserve_ms = (COMMIT_RESERVE * self._longest_commit_s + running.longest_poll_s) * 1000.0
+            return min(budget(), (tick_ends - time.monotonic()) * 1000.0) - (reserve_ms if result.polls else 0.0)
 
         while True:
             try:
@@ -315,6 +320,16 @@ class SourceRunner:
                    latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``polled``
         keeps the records, and where each was written, for ``commit_record``."""
+        polling = time.monotonic()
+        try:
+            return self._poll_and_send(running, values_poll, result, on_delivery, polled=polled, latest=latest)
+        finally:
+            running.longest_poll_s = max(running.longest_poll_s, time.monotonic() - polling)
+
+    def _poll_and_send(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
+                       result: SourceInvocationResult, on_delivery: Any, *,
+                       polled: list[tuple[SourceRecord, _Delivery]] | None,
+                       latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
             if values_poll is not None:  # the values path: no SourceRecord a value
                 batch = values_poll()

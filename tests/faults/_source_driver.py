@@ -2,7 +2,9 @@
 
 ``python -m tests.faults._source_driver schedule <connector> <tick_ms> <max_ticks>`` fires an invocation of task 0
 every tick, in a warm container (a ``SourceRunner``) when one is idle, else in a new one: like the scheduler, a tick
-never waits for the previous invocation, so overlapping invocations fence each other. It stops after the first
+never waits for the previous invocation, so one that overruns is fenced by the next. Each tick opens a window of
+``tick_ms`` and its invocation's budget ends at the runner's share of it (``TICK_SHARE``), as a deployed invocation's
+budget ends with its heartbeat window (``runtime/source_ticks.py`` ``window_budget``). It stops after the first
 invocation that found nothing left, and prints one JSON line: invocations, failures, records, peak RSS.
 
 ``python -m tests.faults._source_driver invoke <connector>`` runs one invocation in this process (a cold start) and
@@ -21,14 +23,18 @@ import threading
 import time
 from typing import Any
 
-from connect_core.runtime.source_runner import DEFAULT_CHUNK_RECORDS, SourceRunner
+from connect_core.runtime.source_runner import DEFAULT_CHUNK_RECORDS, TICK_SHARE, SourceRunner
 from connect_core.runtime.worker import WorkerSettings
 
 LAMBDA_BUDGET_MS = 290_000  # a 300 s function minus the default safety margin
 
 
-def _budget() -> Any:
-    deadline = time.monotonic() * 1000 + LAMBDA_BUDGET_MS
+def _budget(window_ms: float | None = None) -> Any:
+    """A function's remaining milliseconds (minus the safety margin), cut to its share of a window of ``window_ms``."""
+    now_ms = time.monotonic() * 1000
+    deadline = now_ms + LAMBDA_BUDGET_MS
+    if window_ms is not None:  # a tick's share of its window, as the runner keeps to a schedule's (TICK_SHARE)
+        deadline = min(deadline, now_ms + window_ms * TICK_SHARE)
     return lambda: deadline - time.monotonic() * 1000
 
 
@@ -41,7 +47,7 @@ def schedule(connector: str, tick_ms: int, max_ticks: int) -> dict[str, Any]:
 
     def invoke(runner: SourceRunner) -> None:
         try:
-            result = runner.run(connector, 0, _budget())
+            result = runner.run(connector, 0, _budget(tick_ms))
         except Exception as error:
             with lock:
                 totals["failed"] += 1
