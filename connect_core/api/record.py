@@ -134,7 +134,11 @@ class ConnectRecord:
 class SourceRecord(ConnectRecord):
     """A record produced by a source task, with the source partition/offset it came from (Kafka ``SourceRecord``).
 
-    The argument order follows Kafka's constructor (partition and offset first); pass the rest by keyword.
+    The argument order follows Kafka's constructor (partition and offset first); pass the rest by keyword. A record
+    whose ``topic`` is None (lambda-connect's own) carries only its source offset: nothing is produced and the offset
+    is committed with the records around it, as Kafka commits the offset of a record an SMT dropped. A Connect task
+    keeps its position in memory between polls; a function must store it, and a topic of its own to store it through
+    (Debezium's heartbeats) may not exist.
     """
 
     __slots__ = ("source_offset", "source_partition")
@@ -143,7 +147,7 @@ class SourceRecord(ConnectRecord):
         self,
         source_partition: dict[str, Any] | None,
         source_offset: dict[str, Any] | None,
-        topic: str,
+        topic: str | None,
         kafka_partition: int | None = None,
         key_schema: Schema | None = None,
         key: Any = None,
@@ -154,7 +158,7 @@ class SourceRecord(ConnectRecord):
     ) -> None:
         """Create a source record; ``source_partition``/``source_offset`` are what lands in connect-offsets."""
         # ConnectRecord.__init__ inlined: a source task builds one per row or line (the source's hot path)
-        self.topic = topic
+        self.topic = topic  # type: ignore[assignment]  # None only on an offset-only record (see above)
         self.kafka_partition = kafka_partition
         self.key_schema = key_schema
         self.key = key

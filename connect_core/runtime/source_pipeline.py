@@ -8,6 +8,7 @@ queue in Kafka Connect, and none here.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.errors.retry_with_tolerance import FAILED, Failed
@@ -75,15 +76,18 @@ class SourcePipeline:
         arguments, in order: ``(topic, value, key, partition or -1, on_delivery, None, timestamp or 0, headers)``.
 
         Returns the arguments of the records to produce, how many were skipped (dropped by an SMT or a tolerated
-        failure) and their key plus value bytes. The runner calls ``produce`` on them from C (``starmap``): a
-        Python loop around the call cost ~0.7 us a record. The converters' methods are looked up once, not per
-        record.
+        failure, or carrying only an offset: topic None, ``api/record.py``) and their key plus value bytes. The runner
+        calls ``produce`` on them from C (``starmap``): a Python loop around the call cost ~0.7 us a record. The
+        converters' methods are looked up once, not per record.
         """
         skipped = 0
+        if None in map(_topic, records):  # offsets only: noted by the runner, never produced
+            kept = [record for record in records if record.topic is not None]
+            skipped, records = len(records) - len(kept), kept
         if len(self.chain):
             transformed = list(map(self._transform, records))
             records = [record for record in transformed if record is not None]
-            skipped = len(transformed) - len(records)
+            skipped += len(transformed) - len(records)
         produced: list[ProduceArgs] = []
         append = produced.append
         size = 0
@@ -167,3 +171,6 @@ class SourcePipeline:
             (header.key, converter.from_connect_header(record.topic, header.key, header.schema, header.value))
             for header in record.headers
         ]
+
+
+_topic = attrgetter("topic")

@@ -1,4 +1,11 @@
-"""Which tables and columns are captured, and what ``information_schema`` says about them.
+"""Which tables and columns are captured, and what ``information_schema`` and the binlog say about them.
+
+The snapshot reads rows as the tables are now, so its schemas come from ``information_schema``. A binlog event is
+decoded with the columns as they were when it was written (``event_schema``): its table map (``binlog_row_metadata=
+FULL``) carries each column's name, type, length, precision, scale, signedness, ENUM/SET members and nullability, so
+the binlog itself is the schema history Debezium keeps in ``schema.history.internal.kafka.topic`` (and exact, without
+parsing DDL). ``information_schema`` adds what a table map lacks (literal defaults, display types) where today's
+column still has the event's type.
 
 Filters follow Debezium: ``database.include.list``/``exclude.list`` match the database name, ``table.include.list``/
 ``exclude.list`` the ``db.table`` name and ``column.exclude.list`` ``db.table.column``, each regex matched in full.
@@ -7,11 +14,12 @@ The system databases are never captured.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.connectors.binlog._envelope import TableSchema
-from connect_core.connectors.binlog._types import ColumnDef
+from connect_core.connectors.binlog._types import ColumnDef, same_type, table_map_column
 
 if TYPE_CHECKING:
     from connect_core.connectors.binlog._envelope import SourceSchema
@@ -74,6 +82,7 @@ class Catalog:
         self._filter = table_filter
         self._columns: dict[tuple[str, str], tuple[dict[str, ColumnDef], list[str]]] = {}
         self._schemas: dict[tuple[str, str, tuple[str, ...]], TableSchema] = {}
+        self._event_schemas: dict[tuple[Any, ...], TableSchema] = {}
 
     def tables(self, conn: Any) -> list[tuple[str, str]]:
         """Every captured base table, ordered by database then table name."""
@@ -87,6 +96,7 @@ class Catalog:
         """Drop every cached definition (a DDL statement may name any table of any database)."""
         self._columns.clear()
         self._schemas.clear()
+        self._event_schemas.clear()
 
     def describe(self, conn: Any, db: str, table: str) -> tuple[dict[str, ColumnDef], list[str]]:
         """The table's columns by name (table order) and its primary key columns (key order)."""
@@ -121,6 +131,33 @@ class Catalog:
             defs = [columns.get(n) or ColumnDef(n, "longtext", "longtext", True) for n in names]
             kept = [c for c in defs if self._filter.column(db, table, c.name)]
             hit = self._schemas[skey] = TableSchema.build(
+                self._config.topic_prefix, db, table, kept, pk, source=self._source,
+                decimal_mode=self._config.decimal_handling_mode.lower(),
+                time_mode=self._config.time_precision_mode.lower())
+        return hit
+
+    def event_schema(self, conn: Any, db: str, table: str, columns: list[Any], nullable: list[bool]) -> TableSchema:
+        """The ``TableSchema`` of a row event whose table map gave ``columns`` (python-mysql-replication's, in table
+        order) and their ``nullable`` flags: the table as it was when the event was written."""
+        signature = (db, table, *((c.name, c.type, getattr(c, "unsigned", False), getattr(c, "precision", None),
+                                   getattr(c, "decimals", None), getattr(c, "fsp", None), getattr(c, "bits", None),
+                                   getattr(c, "length_size", None), getattr(c, "character_set_name", None),
+                                   tuple(getattr(c, "enum_values", None) or ()),
+                                   tuple(getattr(c, "set_values", None) or ()), null)
+                                  for c, null in zip(columns, nullable, strict=True)))
+        hit = self._event_schemas.get(signature)
+        if hit is None:
+            current, pk = self.describe(conn, db, table)
+            defs = []
+            for column, null in zip(columns, nullable, strict=True):
+                written = table_map_column(column, null)
+                now = current.get(written.name)
+                defs.append(dataclasses.replace(now, nullable=null) if now is not None and same_type(written, now)
+                            else written)
+            kept = [c for c in defs if self._filter.column(db, table, c.name)]
+            if len(self._event_schemas) > 1024:  # a long-lived task over many table versions: start again
+                self._event_schemas.clear()
+            hit = self._event_schemas[signature] = TableSchema.build(
                 self._config.topic_prefix, db, table, kept, pk, source=self._source,
                 decimal_mode=self._config.decimal_handling_mode.lower(),
                 time_mode=self._config.time_precision_mode.lower())

@@ -76,6 +76,9 @@ class BinlogStream:
         self._store_position = store_position
         self._last_offset: dict[str, Any] | None = None
         self._just_beat = False
+        # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
+        # it) and their nullability, which only the table map event carries
+        self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll.
@@ -132,8 +135,8 @@ class BinlogStream:
 
         A busy binlog of changes that are not captured (other tables, other databases) never fills a batch nor
         reaches its end: past ``time_limit_s`` (``POLL_TIME_LIMIT_S``) the poll returns what it has at the next
-        transaction boundary (with nothing captured, a heartbeat, so the stored position moves too, whatever
-        ``heartbeat.interval.ms`` says: a function resumes at its stored offset), and at twice the
+        transaction boundary (with nothing captured, the position: a heartbeat with ``heartbeat.interval.ms`` > 0, else
+        a record that carries only the offset, as a function resumes at its stored offset), and at twice the
         limit (a second more at least) wherever it is: the invocation commits and ends within its budget, and the
         next one continues from there.
         """
@@ -156,7 +159,7 @@ class BinlogStream:
                 if now >= stop_at and (boundary or now >= hard_stop_at):
                     if not records:
                         # the scanned stretch must not be read again by every invocation (each starts at the stored
-                        # offset): a heartbeat stores the position even when heartbeat.interval.ms is 0
+                        # offset): the position is stored even when heartbeat.interval.ms is 0 (``_heartbeat``)
                         self._store_position = True
                         self._heartbeat(records)
                         return records
@@ -219,6 +222,10 @@ class BinlogStream:
             self._gtid = None
             return
         if isinstance(event, TableMapEvent):
+            bits = bytes(event.null_bitmask or b"")
+            nullable = [bool(bits[i // 8] & (1 << (i % 8))) if i // 8 < len(bits) else True
+                        for i in range(len(event.columns))]
+            self._maps[(event.schema, event.table)] = (event.columns, nullable)
             self._complete()
             return
         self._rows(event, start, records)
@@ -254,7 +261,11 @@ class BinlogStream:
         if not self._filter.table(db, table):
             return
         names = tuple(c.name for c in event.columns)
-        schema = self._catalog.schema(self._ctl, db, table, names)
+        mapped = self._maps.get((db, table))
+        if mapped is not None and mapped[0] is event.columns:  # decoded with the columns it was written with
+            schema = self._catalog.event_schema(self._ctl, db, table, event.columns, mapped[1])
+        else:
+            schema = self._catalog.schema(self._ctl, db, table, names)
         kept = self._catalog.kept_positions(schema, names)
         op = "c"
         before_key: str | None = None
@@ -309,7 +320,14 @@ class BinlogStream:
         return schema.row(raw)
 
     def _heartbeat(self, records: list[SourceRecord]) -> None:
-        """At the end of the binlog: a heartbeat when the position moved without a record for heartbeat.interval.ms."""
+        """At the end of the binlog: a heartbeat when the position moved without a record for heartbeat.interval.ms.
+
+        Only with ``heartbeat.interval.ms`` > 0, as Debezium: nothing is written to ``__debezium-heartbeat.<prefix>``
+        otherwise (a cluster without topic auto-creation, or with prefixed ACLs, would refuse it for ever). When the
+        position must be stored without a change event (a new connector's first end of the binlog, a long stretch of
+        uncaptured changes) and heartbeats are off, the record carries only the offset (topic None: nothing is
+        produced, the offset is committed; ``api/record.py``).
+        """
         if records or self.position.in_transaction:
             if records:
                 self._store_position = self._just_beat = False
@@ -324,10 +342,13 @@ class BinlogStream:
         offset = self.position.offset()
         if self.windows is not None:
             self.windows.annotate(offset)
-        key = Struct.from_validated(_HEARTBEAT_KEY, [self._prefix])
-        value = Struct.from_validated(_HEARTBEAT_VALUE, [_now()])
-        records.append(SourceRecord(self._partition, offset, self._heartbeat_topic, None, _HEARTBEAT_KEY, key,
-                                    _HEARTBEAT_VALUE, value))
+        if self._heartbeat_ms > 0:
+            key = Struct.from_validated(_HEARTBEAT_KEY, [self._prefix])
+            value = Struct.from_validated(_HEARTBEAT_VALUE, [_now()])
+            records.append(SourceRecord(self._partition, offset, self._heartbeat_topic, None, _HEARTBEAT_KEY, key,
+                                        _HEARTBEAT_VALUE, value))
+        else:
+            records.append(SourceRecord(self._partition, offset, None))
         self._last_emit = time.monotonic()
         self._moved = False
         self._just_beat = True

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["ColumnDef", "column_schema_and_converter"]
+__all__ = ["ColumnDef", "column_schema_and_converter", "same_type", "table_map_column"]
 
 _EPOCH_DATE: Final = dt.date(1970, 1, 1)
 _EPOCH: Final = dt.datetime(1970, 1, 1)
@@ -302,3 +302,63 @@ def _as_time(value: Any) -> dt.time:
 
 def _as_utc_datetime(value: Any) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# python-mysql-replication's FIELD_TYPE codes (the binlog's column types)
+_MAP_INTS: Final = {1: "tinyint", 2: "smallint", 9: "mediumint", 3: "int", 8: "bigint"}
+_MAP_SIMPLE: Final = {4: "float", 5: "double", 13: "year", 10: "date", 14: "date", 11: "time", 19: "time",
+                      12: "datetime", 18: "datetime", 7: "timestamp", 17: "timestamp", 245: "json", 255: "geometry"}
+_BLOB_SIZES: Final = {1: "tiny", 2: "", 3: "medium", 4: "long"}
+
+
+def _quoted(values: list[str]) -> str:
+    return ",".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def table_map_column(column: Any, nullable: bool) -> ColumnDef:
+    """The ``ColumnDef`` of a binlog table map's column (``binlog_row_metadata=FULL``): the column as it was when the
+    event was written, whatever ``ALTER TABLE`` came later. No default: the binlog does not carry it."""
+    code, name = column.type, column.name
+    unsigned = " unsigned" if getattr(column, "unsigned", False) else ""
+    binary = (getattr(column, "character_set_name", None) or "").lower() == "binary"
+    fsp = getattr(column, "fsp", None)
+    if code in _MAP_INTS:
+        return ColumnDef(name, _MAP_INTS[code], _MAP_INTS[code] + unsigned, nullable)
+    if code == 246:  # NEWDECIMAL
+        return ColumnDef(name, "decimal", f"decimal({column.precision},{column.decimals}){unsigned}", nullable,
+                         column.precision, column.decimals)
+    if code == 16:  # BIT
+        return ColumnDef(name, "bit", f"bit({column.bits})", nullable)
+    if code == 247:  # ENUM: the library puts "" (the error value) first
+        values = list((column.enum_values or [])[1:])
+        return ColumnDef(name, "enum", f"enum({_quoted(values)})", nullable)
+    if code == 248:  # SET
+        return ColumnDef(name, "set", f"set({_quoted(list(column.set_values or []))})", nullable)
+    if code in (15, 253):  # VARCHAR, VAR_STRING
+        kind = "varbinary" if binary else "varchar"
+        return ColumnDef(name, kind, kind, nullable)
+    if code == 254:  # STRING
+        kind = "binary" if binary else "char"
+        return ColumnDef(name, kind, kind, nullable)
+    if code in (249, 250, 251, 252):  # the BLOB family: TEXT unless binary, sized by its length bytes
+        kind = _BLOB_SIZES.get(getattr(column, "length_size", 2), "") + ("blob" if binary else "text")
+        return ColumnDef(name, kind, kind, nullable)
+    kind = _MAP_SIMPLE.get(code, f"type {code}")
+    return ColumnDef(name, kind, kind + unsigned, nullable, datetime_precision=fsp)
+
+
+def same_type(event: ColumnDef, current: ColumnDef) -> bool:
+    """Whether ``information_schema``'s column today has the type the event's table map wrote (then its default and
+    display details still apply to the event)."""
+    if event.data_type != current.data_type or event.unsigned != current.unsigned:
+        return False
+    kind = event.data_type
+    if kind == "decimal":
+        return (event.precision, event.scale) == (current.precision, current.scale)
+    if kind in ("time", "datetime", "timestamp"):
+        return (event.datetime_precision or 0) == (current.datetime_precision or 0)
+    if kind in ("enum", "set"):
+        return event.allowed_values() == current.allowed_values()
+    if kind == "bit":
+        return event.bit_length() == current.bit_length()
+    return True

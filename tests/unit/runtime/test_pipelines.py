@@ -80,6 +80,20 @@ def test_a_source_record_dropped_by_an_smt_is_none() -> None:
     assert reporter.stages == []
 
 
+def test_a_source_record_without_topic_carries_only_its_offset() -> None:
+    """The binlog source stores its position that way with heartbeats off: skipped, never produced, no SMT or
+    converter sees it (the runner commits its offset with the others of the poll)."""
+    pipeline, reporter = _source({"value.converter": JSON, "transforms": "route",
+                                  "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+                                  "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"})
+    records = [SourceRecord({"p": 1}, {"o": 1}, "t", None, None, None, STRING_SCHEMA, "v"),
+               SourceRecord({"p": 1}, {"o": 2}, None)]
+    args, skipped, _size = pipeline.produce_args(records, None)
+    assert [a[0] for a in args] == ["t-copy"]
+    assert skipped == 1
+    assert reporter.stages == []
+
+
 def test_a_source_conversion_failure_is_skipped_under_all_and_raised_under_none() -> None:
     bad = SourceRecord(None, None, "t", None, None, None, USER, "not a struct")
     tolerant, reporter = _source({"value.converter": JSON, "errors.tolerance": "all"})
