@@ -19,6 +19,10 @@ CONFIGS = {
                                                                       "connection.url": "http://localhost:9200"},
     "org.apache.kafka.connect.file.FileStreamSinkConnector": {"topics": "t", "file": "o.txt"},
     "org.apache.kafka.connect.file.FileStreamSourceConnector": {"topic": "t", "file": "i.txt"},
+    "io.confluent.connect.http.HttpSinkConnector": {"topics": "t", "http.api.url": "http://localhost:8080/api"},
+    "io.confluent.connect.s3.source.S3SourceConnector": {
+        "s3.bucket.name": "b", "format.class": "io.confluent.connect.s3.format.json.JsonFormat"},
+    "io.confluent.kafka.connect.datagen.DatagenConnector": {"kafka.topic": "t", "quickstart": "users"},
     "io.debezium.connector.mysql.MySqlConnector": {"database.hostname": "h", "database.user": "u",
                                                    "topic.prefix": "p"},
     "io.debezium.connector.mariadb.MariaDbConnector": {"database.hostname": "h", "database.user": "u",
