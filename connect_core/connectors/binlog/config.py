@@ -37,7 +37,7 @@ _FRAMEWORK_KEYS: Final = frozenset({
     "name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
     "header.converter", "transforms", "predicates", "config.action.reload", "exactly.once.support",
     "transaction.boundary", "transaction.boundary.interval.ms", "offsets.storage.topic", "topics", "topics.regex",
-    "poll.interval.ms",
+    "poll.interval.ms", "connector.plugin.version",
 })
 _FRAMEWORK_PREFIXES: Final = (
     "key.converter.", "value.converter.", "header.converter.", "transforms.", "predicates.", "errors.",

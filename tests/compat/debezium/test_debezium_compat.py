@@ -203,7 +203,8 @@ def test_the_keys_debezium_defines_are_the_ones_the_binlog_config_knows(debezium
                  "header.converter", "transforms", "predicates", "config.action.reload", "errors.retry.timeout",
                  "errors.retry.delay.max.ms", "errors.tolerance", "errors.log.enable", "errors.log.include.messages",
                  "exactly.once.support", "transaction.boundary", "transaction.boundary.interval.ms",
-                 "offsets.storage.topic", "topic.creation.groups", "poll.interval.ms"}
+                 "offsets.storage.topic", "topic.creation.groups", "poll.interval.ms", "connector.plugin.version",
+                 "key.converter.plugin.version", "value.converter.plugin.version", "header.converter.plugin.version"}
     theirs = {d["name"]: d["default_value"] for d in body if d["name"] not in framework}
     ours = {info.alias for info in BinlogSourceConfig.model_fields.values()}
     defined = {name: default for name, default in theirs.items()
