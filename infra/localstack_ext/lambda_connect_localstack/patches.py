@@ -31,6 +31,50 @@ def patch_cloudformation_list_parameters() -> None:
 
 
 @hooks.on_infra_start()
+def patch_cloudformation_reference_cycles() -> None:
+    """CloudFormation v2 engine: every update of a SAM template failed with "maximum recursion depth exceeded"
+    (CreateChangeSet => 500) when its resources reference each other *before* the SAM transform, as template.yaml's
+    do: CoordinatorFunction's ScheduleV2 event names ``!GetAtt HeartbeatRole.Arn`` and HeartbeatRole's policy
+    ``!GetAtt CoordinatorFunction.Arn``. After the transform that is no cycle (the event becomes a schedule resource
+    of its own), and AWS runs transforms first; LocalStack 4.13.1 models the untransformed template too, and on an
+    update (a Ref or GetAtt whose arguments did not change) ``ChangeSetModel._retrieve_or_visit_resource`` visits
+    the referenced resource to learn whether it changed, remembering a resource only once its visit is done, so the
+    two visit each other until Python's limit. A create asks no such question, hence only the second deploy failed.
+
+    A resource reached again while its own visit is under way is answered from its raw definitions (created,
+    removed, modified when they differ, else unchanged) instead of being visited again."""
+    from types import SimpleNamespace
+
+    from localstack.services.cloudformation.engine.v2.change_set_model import ChangeSetModel, ChangeType
+    from localstack.utils.patch import patch
+
+    @patch(ChangeSetModel._retrieve_or_visit_resource)
+    def _retrieve_or_visit_resource(fn: Any, self: ChangeSetModel, resource_name: str) -> Any:
+        visiting: set[str] = self.__dict__.setdefault("_lambda_connect_visiting", set())
+        if resource_name not in visiting:
+            visiting.add(resource_name)
+            try:
+                return fn(self, resource_name)
+            finally:
+                visiting.discard(resource_name)
+        before = _resource_definition(self._before_template, resource_name)
+        after = _resource_definition(self._after_template, resource_name)
+        if before is None:
+            change = ChangeType.CREATED
+        elif after is None:
+            change = ChangeType.REMOVED
+        else:
+            change = ChangeType.UNCHANGED if before == after else ChangeType.MODIFIED
+        # what the callers (a Ref's and a GetAtt's change type) read of a NodeResource
+        return SimpleNamespace(name=resource_name, change_type=change, properties=SimpleNamespace(properties=[]))
+
+
+def _resource_definition(template: Any, name: str) -> Any:
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    return resources.get(name) if isinstance(resources, dict) else None
+
+
+@hooks.on_infra_start()
 def patch_delete_of_disabled_event_source_mappings() -> None:
     """Event source mappings: deleting a disabled one leaves it in "Deleting" for ever, because only a running
     poller loop removes a deleted mapping from the store (and it only does so when the mapping is enabled). AWS
