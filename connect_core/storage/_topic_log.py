@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.deadline import bounded
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.kafka.admin import (
     ensure_compacted_topic,
@@ -77,11 +78,16 @@ class KafkaTopicLog:
         self.spec = spec
         self.isolation_level = isolation_level
         self.create_topic = create_topic
-        self.timeout_s = timeout_s
+        self.read_timeout_s = timeout_s
         self.positions: dict[int, int] = {}
         self._owns_clients = clients is None
         self.clients = clients if clients is not None else SharedClients(settings, admin=admin)
         self._partitions: list[int] | None = None
+
+    @property
+    def timeout_s(self) -> float:
+        """Each call's timeout: the log's own, cut to what is left of an enclosing deadline (``api/deadline.py``)."""
+        return bounded(self.read_timeout_s)
 
     @property
     def partitions(self) -> list[int]:
@@ -199,7 +205,7 @@ class KafkaTopicLog:
             positions,
             lambda message: on_record(message.partition() or 0, message.key(), message.value()),
             partitions=partitions,
-            timeout_s=self.timeout_s if timeout_s is None else timeout_s,
+            timeout_s=self.timeout_s if timeout_s is None else bounded(timeout_s),
             ends=lambda _partitions: known,
         )
 

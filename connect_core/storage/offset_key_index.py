@@ -29,6 +29,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
+from connect_core.kafka.read_to_end import ReadToEndTimeoutError
 from connect_core.storage.offset_state import parse_offset_key
 
 if TYPE_CHECKING:
@@ -94,10 +95,13 @@ class OffsetKeyIndex:
         self.scanned = 0  # records read by the last advance, for measurements
         self._added: set[str] = set()  # names already in the filter (hashing each record's name once)
 
-    def advance(self) -> bool:
-        """Read the index and the topic after it (at most ``max_records``), commit the progress; True when
-        every partition reached the log end asked at the start, i.e. :meth:`has_history` covers the whole topic up
-        to :attr:`positions`."""
+    def advance(self, timeout_s: float | None = None) -> bool:
+        """Read the index and the topic after it (at most ``max_records``, for at most ``timeout_s``: default the
+        one given at construction, else the log's), commit the progress; True when every partition reached the log
+        end asked at the start, i.e. :meth:`has_history` covers the whole topic up to :attr:`positions`.
+
+        A read that times out (a transaction left open on the topic holds a read_committed reader at its first
+        record until the transaction ends) commits what it read before it: the next advance goes on from there."""
         ends, starts = self.log.bounds()
         partitions = sorted(ends)
         self.filter = bytearray(CHUNK_BYTES * len(partitions))
@@ -117,9 +121,12 @@ class OffsetKeyIndex:
         before = dict(self.positions)
         self.scanned = 0
         try:
-            self.log.read_from(self.positions, self._apply, ends=ends, timeout_s=self.read_timeout_s)
+            self.log.read_from(self.positions, self._apply, ends=ends,
+                               timeout_s=self.read_timeout_s if timeout_s is None else timeout_s)
         except _BudgetSpent:
             pass  # positions stop before the record that ended the budget
+        except ReadToEndTimeoutError as error:  # positions stop where the read was held
+            log.info("the offsets key index of %s stopped short of the log end: %s", self.log.spec.name, error)
         if self.positions != before or chunks is None:
             self._save(partitions)
         return all(self.positions.get(p, 0) >= end for p, end in ends.items())

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from connect_core.coordinator import Coordinator, Request, Response, coordinator_from_env
-from connect_core.runtime.heartbeat import is_heartbeat
+from connect_core.runtime.heartbeat import budget_s, is_heartbeat
 from connect_core.runtime.pydantic_plugins import skip_plugin_scan
 from connect_core.runtime.run_metrics import emit_lag_metrics
 
@@ -36,10 +36,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _coordinator
     _coordinator = _coordinator or coordinator_from_env()
     if is_heartbeat(event):
-        totals = _coordinator.heartbeat()
+        totals = _coordinator.heartbeat(budget_s(context))
         emit_lag_metrics(totals)
+        answer: dict[str, Any] = {"lag": totals}
+        if _coordinator.heartbeats.last:  # none ran while Kafka refuses the login
+            answer["steps"] = {name: outcome.summary() for name, outcome in _coordinator.heartbeats.last.items()}
         reconciled = _coordinator.last_pass  # None: the deployer keeps no inventory (lambda-connect up)
-        return {"lag": totals} if reconciled is None else {"lag": totals, "reconcile": reconciled.summary()}
+        return answer if reconciled is None else {**answer, "reconcile": reconciled.summary()}
     try:
         request = to_request(event)
     except ValueError as error:  # a body that is not valid base64: the client's mistake

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from connect_core.api.deadline import bounded
 from connect_core.api.errors import ConnectError
 from connect_core.kafka.retry import with_retries
 
@@ -60,8 +61,14 @@ class KafkaConsumerGroups:
     def __init__(self, settings: KafkaClientSettings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Remember the settings; the admin client is created on first use and reused."""
         self.settings = settings
-        self.timeout_s = timeout_s
+        self.request_timeout_s = timeout_s
         self._admin: AdminClient | None = None
+
+    @property
+    def timeout_s(self) -> float:
+        """Each request's timeout: the configured one, cut to what is left of an enclosing deadline
+        (``api/deadline.py``: the coordinator's heartbeat steps)."""
+        return bounded(self.request_timeout_s)
 
     @property
     def admin(self) -> AdminClient:

@@ -99,12 +99,11 @@ class ConnectorOffsetsManager:
         except Exception:  # no snapshot costs the first read a full read, nothing else
             log.warning("could not write the first offsets snapshot of connector %s", name, exc_info=True)
 
-    def advance_key_index(self) -> None:
-        """Keep the offsets key index near the log end (each heartbeat), so a create reads only a short tail."""
-        try:
-            self.offsets.key_index().advance()
-        except Exception:  # the next heartbeat tries again
-            log.warning("could not advance the offsets key index", exc_info=True)
+    def advance_key_index(self, seconds: float | None = None) -> bool:
+        """Keep the offsets key index near the log end (each heartbeat), so a create reads only a short tail: read
+        for at most ``seconds`` and keep the progress; True when it reached the log end (else the next heartbeat
+        goes on from where this one stopped)."""
+        return self.offsets.key_index().advance(timeout_s=seconds)
 
     def alter(self, name: str, pairs: Pairs) -> dict[str, str]:
         """Write the given offsets (a null offset deletes that partition's offset)."""

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from connect_core.api.errors import AlreadyExistsError, NotFoundError
 from connect_core.coordinator.health.poison_batch import PoisonBatchGuard
 from connect_core.coordinator.herder.errors import BadRequestError
-from connect_core.coordinator.herder.herder import Herder
+from connect_core.coordinator.herder.herder import RECONFIGURE_BUDGET_S, Herder
 from connect_core.coordinator.herder.log_levels import LogLevels
 from connect_core.coordinator.herder.offsets import ConnectorOffsetsManager
+from connect_core.coordinator.herder.reconciler import PASS_DEADLINE_S
 from connect_core.coordinator.rest.connectors_resource import ConnectorsResource
+from connect_core.coordinator.rest.heartbeat import DEFAULT_BUDGET_S, Heartbeat
 from connect_core.coordinator.rest.http import Response, RestError, Router
 from connect_core.coordinator.rest.logging_resource import LoggingResource
 from connect_core.coordinator.rest.root_resource import RootResource
@@ -39,6 +41,14 @@ __all__ = ["UNKNOWN_COMMIT", "Coordinator", "error_response"]
 log = logging.getLogger(__name__)
 
 UNKNOWN_COMMIT = "unknown"  # what Kafka's AppInfoParser reports when it has no commit id
+# The heartbeat's steps, by name (``Coordinator.heartbeats``; the handler reports their outcomes).
+RECONFIGURE_STEP = "reconfigure"
+RECONCILE_STEP = "reconcile"
+POISON_STEP = "poison-batch-guard"
+LAG_STEP = "lag"
+KEY_INDEX_STEP = "offsets-key-index"
+# The reconcile pass takes no new connector this long before its step's end: one converge's AWS calls.
+CONVERGE_ALLOWANCE_S = 3.0
 
 
 class Coordinator:
@@ -76,6 +86,7 @@ class Coordinator:
         self.herder.on_create = self.offsets.created
         self.log_levels = LogLevels(configs)
         self.overview = overview
+        self.heartbeats = self._heartbeat_steps()
         self.router = Router()
         RootResource(configs, cluster, version, commit).register(self.router)
         ConnectorsResource(self.herder, self.offsets, topic_tracking=topic_tracking,
@@ -87,31 +98,40 @@ class Coordinator:
             self.herder.on_restart = overview.reset_restart_streaks
             UiResource(overview).register(self.router)
 
-    def heartbeat(self) -> dict[str, int]:
-        """The scheduled heartbeat: connectors that watch their system (JDBC source tables) are reconfigured when
-        due, a reconcile pass makes the platform match the config topic (orphans removed), the offsets key index
-        catches up (new connectors' first snapshots, ``storage/offset_key_index.py``), then every sink's lag is
-        sampled and the trigger of every sink whose breaker is open disabled (a poison batch is kept, not retried
-        forever); the lag totals by connector (none without operations). Nothing while Kafka refuses the login."""
+    def heartbeat(self, budget_s: float | None = None) -> dict[str, int]:
+        """The scheduled heartbeat, its steps within ``budget_s`` seconds (default ``DEFAULT_BUDGET_S``; see
+        ``rest/heartbeat.py``): connectors that watch their system (JDBC source tables) are reconfigured when due, a
+        reconcile pass makes the platform match the config topic (orphans removed), the trigger of every sink whose
+        breaker is open is disabled (a poison batch is kept, not retried forever), every sink's lag is sampled, and
+        the offsets key index catches up (new connectors' first snapshots, ``storage/offset_key_index.py``).
+        Returns the lag totals by connector (none without operations, or when that step did not run);
+        ``heartbeats.last`` keeps every step's outcome. Nothing while Kafka refuses the login."""
         if self.refused_login() is not None:
+            self.heartbeats.last = {}
             return {}
-        try:
-            self.herder.reconfigure_due()
-        except Exception:  # the next beat tries again
-            log.warning("reconfiguring connectors failed", exc_info=True)
-        try:
-            self.last_pass = self.herder.reconciler.pass_()
-        except Exception:  # the next beat tries again; lag sampling must not depend on it
-            log.warning("the reconcile pass failed", exc_info=True)
-        self.offsets.advance_key_index()
-        if self.overview is None:
-            return {}
-        totals = self.overview.lag_totals()
-        try:
-            PoisonBatchGuard(self.overview, self.herder.deployer).check()
-        except Exception:  # the next beat tries again; lag sampling must not depend on it
-            log.warning("the poison-batch check failed", exc_info=True)
-        return totals
+        outcomes = self.heartbeats.run(DEFAULT_BUDGET_S if budget_s is None else budget_s)
+        lag = outcomes.get(LAG_STEP)
+        return dict(lag.result) if lag is not None and lag.state == "done" and lag.result else {}
+
+    def _heartbeat_steps(self) -> Heartbeat:
+        """The heartbeat's steps in order; each gets at most ``most_s`` and is skipped with less than ``least_s``."""
+        beat = Heartbeat()
+        beat.add(RECONFIGURE_STEP, lambda seconds: self.herder.reconfigure_due(budget_s=seconds),
+                 most_s=RECONFIGURE_BUDGET_S, least_s=1.0)
+        beat.add(RECONCILE_STEP, self._reconcile, most_s=PASS_DEADLINE_S + CONVERGE_ALLOWANCE_S,
+                 least_s=CONVERGE_ALLOWANCE_S + 1.0)
+        if self.overview is not None:
+            overview = self.overview
+            beat.add(POISON_STEP, lambda _seconds: PoisonBatchGuard(overview, self.herder.deployer).check(),
+                     most_s=5.0, least_s=2.0)
+            beat.add(LAG_STEP, lambda _seconds: overview.lag_totals(), most_s=6.0, least_s=2.0)
+        beat.add(KEY_INDEX_STEP, self.offsets.advance_key_index, most_s=5.0, least_s=1.0)
+        return beat
+
+    def _reconcile(self, seconds: float) -> ReconcilePass | None:
+        """A reconcile pass that takes no connector after ``seconds`` less one converge's allowance."""
+        self.last_pass = self.herder.reconciler.pass_(deadline_s=max(seconds - CONVERGE_ALLOWANCE_S, 0.0))
+        return self.last_pass
 
     def refused_login(self) -> str | None:
         """Why the cluster refuses this container's login (checked until it is accepted once), else None."""

@@ -167,7 +167,6 @@ def test_a_create_does_not_wait_for_a_transaction_open_on_the_offsets_topic(
     """A killed source leaves its transaction open up to its timeout (60 s), and a read_committed read waits for it:
     the create's read of the key index gives up after CREATE_READ_TIMEOUT_S instead (the coordinator answers within its
     30 s; the connector only loses its first snapshot), and no snapshot is written."""
-    from connect_core.kafka.read_to_end import ReadToEndTimeoutError
     from connect_core.storage.connector_offsets import snapshot_group
 
     store = OffsetStore(settings, storage_config).start()
@@ -179,8 +178,7 @@ def test_a_create_does_not_wait_for_a_transaction_open_on_the_offsets_topic(
     producer.flush(10)
     try:
         started = time.monotonic()
-        with pytest.raises(ReadToEndTimeoutError):
-            OffsetStore(settings, storage_config).first_snapshot("new")
+        assert OffsetStore(settings, storage_config).first_snapshot("new") == "unknown"  # the index stopped short
         assert time.monotonic() - started < store.log.timeout_s  # the create's bound, not the log's own 30 s
         assert not store.log.read_bookmarks(snapshot_group(store.topic, "new"))
     finally:

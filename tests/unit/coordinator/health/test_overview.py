@@ -141,7 +141,10 @@ def test_lag_samples_are_recorded_for_growth_detection(world: World) -> None:
 def test_heartbeat_samples_sink_lag_and_emits_consumer_lag(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     app._coordinator = world.coordinator()
     event = json.loads((Path(__file__).resolve().parents[4] / "events" / "coordinator" / "heartbeat.json").read_text())
-    assert app.handler(event, None) == {"lag": {"snk": 7}}
+    answer = app.handler(event, None)
+    assert answer["lag"] == {"snk": 7}
+    assert {name: step["state"] for name, step in answer["steps"].items()} == dict.fromkeys(
+        ("reconfigure", "reconcile", "poison-batch-guard", "lag", "offsets-key-index"), "done")
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert any(m.get("ConsumerLag") == [7.0] and m.get("connector") == "snk" for m in emf)
     runs = world.run_store()
