@@ -38,7 +38,7 @@ from infra.local import _process as proc
 from infra.local import kafka, localstack
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 STACK_NAME = "lambda-connect"
 BUILD_DIR = proc.RUN_DIR / "sam"
@@ -137,26 +137,36 @@ def _sam(args: list[str], stack: str, extra_env: dict[str, str] | None = None) -
     return result.stdout
 
 
-def deploy(stack: str = STACK_NAME, *, sasl: bool = False, plugins: Sequence[Path | str] = ()) -> dict[str, str]:
-    """sam build + sam deploy (creates or updates; no change is a no-op); returns the stack's outputs. ``sasl``: on
-    the SASL_SSL listener (module docstring). ``plugins``: plugin packages built into the layer (a wheel, a project
-    or package directory, or a directory of those: ``connect_core/local/plugin_packages.py``), as
-    ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them to ``sam build``."""
-    _delete_failed_creation(stack)
-    fault_dir(stack).mkdir(parents=True, exist_ok=True)
+def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = ()) -> Path:
+    """sam build of template.yaml into the stack's build directory; returns it (its template.yaml is deployable).
+    ``plugins``: plugin packages built into the layer (a wheel, a project or package directory, or a directory of
+    those: ``connect_core/local/plugin_packages.py``), as ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them to ``sam
+    build``."""
     build_dir = BUILD_DIR / stack
     packages = {PLUGIN_PACKAGES: os.pathsep.join(str(Path(p).resolve()) for p in plugins)}
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack,
          packages)
+    return build_dir
+
+
+def deploy(stack: str = STACK_NAME, *, sasl: bool = False, plugins: Sequence[Path | str] = (),
+           build_dir: Path | None = None, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """sam build (:func:`build`, with ``plugins``) + sam deploy (creates or updates; no change is a no-op); returns
+    the stack's outputs. ``sasl``: on the SASL_SSL listener (module docstring). ``build_dir``: deploy that build (a
+    :func:`build`, or a copy of one) instead of building now; ``overrides``: parameters besides (or instead of) this
+    module's, e.g. LogLevel."""
+    _delete_failed_creation(stack)
+    fault_dir(stack).mkdir(parents=True, exist_ok=True)
+    build_dir = build_dir or build(stack, plugins)
     s3 = client("s3")
     if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=artifact_bucket(stack))
     access = sasl_parameters(stack) if sasl else network_parameters()
-    overrides = [f"{key}={value}" for key, value in {**parameters(stack), **access}.items()]
+    given = {**parameters(stack), **access, **(overrides or {})}
     _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
           "--s3-bucket", artifact_bucket(stack), "--no-resolve-s3", "--s3-prefix", stack,
           "--capabilities", "CAPABILITY_IAM", "--no-confirm-changeset", "--no-fail-on-empty-changeset",
-          "--parameter-overrides", *overrides], stack)
+          "--parameter-overrides", *[f"{key}={value}" for key, value in given.items()]], stack)
     return outputs(stack)
 
 
