@@ -262,6 +262,8 @@ class Pipeline:
         self.conn.close()
 
 
+# Two deploys of its own (~5 min here), plus the session stack's deploy or destroy when it runs first or last.
+@pytest.mark.timeout(1200)
 def test_upgrade_and_rollback_under_running_jdbc_and_s3_connectors_lose_and_duplicate_nothing(
     deployed: Deployed, mariadb_settings: dict[str, str], aws_settings: dict[str, str],
     kafka_settings: dict[str, str], tmp_path: Path,
