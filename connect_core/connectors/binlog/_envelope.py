@@ -19,6 +19,7 @@ from connect_core.api.schema import (
     SchemaBuilder,
 )
 from connect_core.api.struct import Struct
+from connect_core.connectors._debezium.envelope import source_builder, transaction_schema
 from connect_core.connectors.binlog._types import column_schema_and_converter
 
 if TYPE_CHECKING:
@@ -27,11 +28,9 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema
     from connect_core.connectors.binlog._types import ColumnDef
 
-__all__ = ["DEBEZIUM_VERSION", "SNAPSHOT_VALUES", "SourceSchema", "TableSchema", "transaction_schema"]
+__all__ = ["DEBEZIUM_VERSION", "SourceSchema", "TableSchema"]
 
 DEBEZIUM_VERSION: Final = "3.3.0.Final"  # the Debezium release whose events these are checked against (tests/compat)
-SNAPSHOT_VALUES: Final = ("true", "first", "first_in_data_collection", "last_in_data_collection", "last", "false",
-                          "incremental")
 _NON_NAME = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -40,26 +39,13 @@ def _adjust(name: str) -> str:
     return name
 
 
-def transaction_schema() -> Schema:
-    """Debezium's ``event.block`` (the envelope's optional ``transaction`` field)."""
-    return (SchemaBuilder.struct().optional().name("event.block").version(1)
-            .field("id", STRING_SCHEMA).field("total_order", INT64_SCHEMA)
-            .field("data_collection_order", INT64_SCHEMA).build())
-
-
 class SourceSchema:
     """The ``source`` block of one connector flavour (``mysql`` or ``mariadb``)."""
 
     def __init__(self, connector: str, server_name: str) -> None:
         """Build the schema once; ``connector`` is ``mysql`` or ``mariadb``, ``server_name`` the topic prefix."""
-        snapshot = (SchemaBuilder.string().optional().name("io.debezium.data.Enum").version(1)
-                    .parameter("allowed", ",".join(SNAPSHOT_VALUES)).default_value("false").build())
         self.schema = (
-            SchemaBuilder.struct().name(f"io.debezium.connector.{connector}.Source").version(1)
-            .field("version", STRING_SCHEMA).field("connector", STRING_SCHEMA).field("name", STRING_SCHEMA)
-            .field("ts_ms", INT64_SCHEMA).field("snapshot", snapshot).field("db", STRING_SCHEMA)
-            .field("sequence", OPTIONAL_STRING_SCHEMA).field("ts_us", OPTIONAL_INT64_SCHEMA)
-            .field("ts_ns", OPTIONAL_INT64_SCHEMA).field("table", OPTIONAL_STRING_SCHEMA)
+            source_builder(f"io.debezium.connector.{connector}.Source").field("table", OPTIONAL_STRING_SCHEMA)
             .field("server_id", INT64_SCHEMA).field("gtid", OPTIONAL_STRING_SCHEMA).field("file", STRING_SCHEMA)
             .field("pos", INT64_SCHEMA).field("row", INT32_SCHEMA).field("thread", OPTIONAL_INT64_SCHEMA)
             .field("query", OPTIONAL_STRING_SCHEMA).build()

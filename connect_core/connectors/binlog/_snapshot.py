@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
+from connect_core.connectors._debezium.snapshot import end_snapshot_transaction
 from connect_core.connectors.binlog._offsets import decode_key, encode_key
 
 if TYPE_CHECKING:
@@ -143,12 +144,7 @@ class Snapshot:
         """End the snapshot transaction (rows it read and no poll handed out are read again by the next one)."""
         self._rows, self._more = [], False
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.rollback()
-                conn.close()
-            except Exception:
-                pass
+        end_snapshot_transaction(conn)
 
     def _begin(self) -> None:
         from connect_core.connectors.binlog._offsets import BinlogPosition

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceRecord
-from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
-from connect_core.api.struct import Struct
+from connect_core.connectors._debezium.heartbeat import heartbeat_record
 
 if TYPE_CHECKING:
+    from connect_core.api.struct import Struct
     from connect_core.connectors.binlog._catalog import Catalog, TableFilter
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
     from connect_core.connectors.binlog._offsets import BinlogPosition
@@ -31,10 +31,6 @@ log = logging.getLogger(__name__)
 # Longest a poll reads events that produce no record: well inside the runner's chunk (10 s) and a function's budget.
 POLL_TIME_LIMIT_S: Final = 2.0
 _TX_CONTROL: Final = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "XA START", "XA END", "XA COMMIT"})
-_HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
-                  .field("serverName", STRING_SCHEMA).build())
-_HEARTBEAT_VALUE = (SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat").version(1)
-                    .field("ts_ms", INT64_SCHEMA).build())
 
 
 def connection_settings(host: str, port: int, user: str, password: str) -> dict[str, Any]:
@@ -62,7 +58,6 @@ class BinlogStream:
         self._tombstones = tombstones
         self._schema_changes = schema_changes
         self._heartbeat_ms = heartbeat_ms
-        self._heartbeat_topic = f"__debezium-heartbeat.{prefix}"
         self._prefix = prefix
         self.windows = windows
         self._reader: Any = None
@@ -343,10 +338,7 @@ class BinlogStream:
         if self.windows is not None:
             self.windows.annotate(offset)
         if self._heartbeat_ms > 0:
-            key = Struct.from_validated(_HEARTBEAT_KEY, [self._prefix])
-            value = Struct.from_validated(_HEARTBEAT_VALUE, [_now()])
-            records.append(SourceRecord(self._partition, offset, self._heartbeat_topic, None, _HEARTBEAT_KEY, key,
-                                        _HEARTBEAT_VALUE, value))
+            records.append(heartbeat_record(self._partition, offset, self._prefix))
         else:
             records.append(SourceRecord(self._partition, offset, None))
         self._last_emit = time.monotonic()

@@ -15,6 +15,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, no_effect_warning, valid_string
+from connect_core.connectors._debezium.config import is_framework_key, validate_regexes, validate_topic_prefix
 
 __all__ = [
     "DEBEZIUM_KEYS", "DECIMAL_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "BinlogSourceConfig", "no_effect_keys",
@@ -31,37 +32,10 @@ _DB = "Connector"
 _EVENTS = "Events"
 _NO_HISTORY = ("every binlog row event carries its column names (binlog_row_metadata=FULL), so no schema history "
                "topic is kept")
-_INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
-# Keys of the worker and of lambda-connect's own trigger settings: never the connector's to refuse.
-_FRAMEWORK_KEYS: Final = frozenset({
-    "name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
-    "header.converter", "transforms", "predicates", "config.action.reload", "exactly.once.support",
-    "transaction.boundary", "transaction.boundary.interval.ms", "offsets.storage.topic", "topics", "topics.regex",
-    "poll.interval.ms", "connector.plugin.version",
-})
-_FRAMEWORK_PREFIXES: Final = (
-    "key.converter.", "value.converter.", "header.converter.", "transforms.", "predicates.", "errors.",
-    "topic.creation.", "producer.override.", "consumer.override.", "admin.override.", "lambda.",
-)
 
 
 def _field(default: Any, alias: str, doc: str, **kw: Any) -> Any:
     return config_field(default, alias=alias, description=doc, **kw)
-
-
-def _topic_prefix(key: str, value: Any) -> None:
-    if not value or _INVALID_TOPIC_CHARS.search(value):
-        raise config_error(key, value, "The 'topic.prefix' value is invalid: A value must be non-empty and may only "
-                           "contain ASCII alphanumerics, '.', '_' and '-'.")
-
-
-def _regexes(key: str, value: Any) -> None:
-    for pattern in value or []:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            raise config_error(key, ",".join(value), f"A comma-separated list of valid regular expressions is "
-                               f"expected, but {pattern} is not: {e}") from None
 
 
 class BinlogSourceConfig(BaseModel):
@@ -84,20 +58,20 @@ class BinlogSourceConfig(BaseModel):
                                    validator=in_range(1, 2**32 - 1))
     topic_prefix: str = _field(..., "topic.prefix", "Topic prefix that identifies and provides a namespace for the "
                                "particular database server/cluster; every topic name starts with it.",
-                               importance="HIGH", group=_DB, validator=_topic_prefix)
+                               importance="HIGH", group=_DB, validator=validate_topic_prefix)
     database_include_list: list[str] = _field([], "database.include.list", "Regular expressions matching the names "
-                                              "of the databases to capture.", group=_DB, validator=_regexes)
+                                              "of the databases to capture.", group=_DB, validator=validate_regexes)
     database_exclude_list: list[str] = _field([], "database.exclude.list", "Regular expressions matching the names "
-                                              "of the databases to leave out.", group=_DB, validator=_regexes)
+                                              "of the databases to leave out.", group=_DB, validator=validate_regexes)
     table_include_list: list[str] = _field([], "table.include.list", "Regular expressions matching the fully "
                                            "qualified names (database.table) of the tables to capture.", group=_DB,
-                                           validator=_regexes)
+                                           validator=validate_regexes)
     table_exclude_list: list[str] = _field([], "table.exclude.list", "Regular expressions matching the fully "
                                            "qualified names (database.table) of the tables to leave out.", group=_DB,
-                                           validator=_regexes)
+                                           validator=validate_regexes)
     column_exclude_list: list[str] = _field([], "column.exclude.list", "Regular expressions matching the fully "
                                             "qualified names (database.table.column) of columns to leave out of "
-                                            "change event values.", group=_DB, validator=_regexes)
+                                            "change event values.", group=_DB, validator=validate_regexes)
     snapshot_mode: str = _field("initial", "snapshot.mode", "When to snapshot: 'initial' (when no offset exists), "
                                 "'no_data' (only the binlog position, no rows), 'when_needed' (also when the stored "
                                 "binlog position is no longer on the server), 'never' (stream from the oldest binlog).",
@@ -238,7 +212,7 @@ def unsupported_keys(props: dict[str, Any]) -> dict[str, str]:
     own = {info.alias for info in BinlogSourceConfig.model_fields.values()}
     out: dict[str, str] = {}
     for key, value in props.items():
-        if key in own or key in _FRAMEWORK_KEYS or key.startswith(_FRAMEWORK_PREFIXES) or key in _TUNING:
+        if key in own or is_framework_key(key) or key in _TUNING:
             continue
         if key in DEBEZIUM_KEYS:
             refused = not _same(value, DEBEZIUM_KEYS[key])
@@ -261,6 +235,6 @@ def unused_keys(props: dict[str, Any]) -> list[str]:
     """Keys neither Debezium nor the worker defines: Kafka's "supplied but isn't a known config" (logged, ignored)."""
     own = {info.alias for info in BinlogSourceConfig.model_fields.values()}
     return [key for key in props
-            if key not in own and key not in _FRAMEWORK_KEYS and not key.startswith(_FRAMEWORK_PREFIXES)
+            if key not in own and not is_framework_key(key)
             and key not in DEBEZIUM_KEYS and not key.startswith(_DEBEZIUM_NAMESPACES)
             and not any(p.fullmatch(key) for p in _DEBEZIUM_PATTERNS) and key != "binlog.connector.flavour"]

@@ -14,31 +14,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.header import Headers
 from connect_core.api.schema import (
-    INT64_SCHEMA,
     OPTIONAL_INT64_SCHEMA,
     OPTIONAL_STRING_SCHEMA,
     STRING_SCHEMA,
     SchemaBuilder,
 )
 from connect_core.api.struct import Struct
+from connect_core.connectors._debezium.envelope import source_builder, transaction_schema
 
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["DEBEZIUM_VERSION", "SNAPSHOT_VALUES", "ContextHeaders", "Envelope", "SourceBlock", "transaction_schema"]
+__all__ = ["DEBEZIUM_VERSION", "ContextHeaders", "Envelope", "SourceBlock"]
 
 DEBEZIUM_VERSION: Final = "3.7.0.Final"  # the release whose events these are checked against (tests/compat)
-SNAPSHOT_VALUES: Final = ("true", "first", "first_in_data_collection", "last_in_data_collection", "last", "false",
-                          "incremental")
 CONNECTOR: Final = "postgresql"
 _HEADER_PREFIX: Final = "__debezium.context."
-
-
-def transaction_schema() -> Schema:
-    """Debezium's ``event.block`` (the envelope's optional ``transaction`` field)."""
-    return (SchemaBuilder.struct().optional().name("event.block").version(1)
-            .field("id", STRING_SCHEMA).field("total_order", INT64_SCHEMA)
-            .field("data_collection_order", INT64_SCHEMA).build())
 
 
 class SourceBlock:
@@ -46,14 +37,9 @@ class SourceBlock:
 
     def __init__(self, server_name: str, database: str) -> None:
         """Build the schema once; ``server_name`` is the topic prefix."""
-        snapshot = (SchemaBuilder.string().optional().name("io.debezium.data.Enum").version(1)
-                    .parameter("allowed", ",".join(SNAPSHOT_VALUES)).default_value("false").build())
         self.schema = (
-            SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source").version(1)
-            .field("version", STRING_SCHEMA).field("connector", STRING_SCHEMA).field("name", STRING_SCHEMA)
-            .field("ts_ms", INT64_SCHEMA).field("snapshot", snapshot).field("db", STRING_SCHEMA)
-            .field("sequence", OPTIONAL_STRING_SCHEMA).field("ts_us", OPTIONAL_INT64_SCHEMA)
-            .field("ts_ns", OPTIONAL_INT64_SCHEMA).field("schema", STRING_SCHEMA).field("table", STRING_SCHEMA)
+            source_builder("io.debezium.connector.postgresql.Source")
+            .field("schema", STRING_SCHEMA).field("table", STRING_SCHEMA)
             .field("txId", OPTIONAL_INT64_SCHEMA).field("lsn", OPTIONAL_INT64_SCHEMA)
             .field("xmin", OPTIONAL_INT64_SCHEMA).field("origin", OPTIONAL_STRING_SCHEMA)
             .field("origin_lsn", OPTIONAL_INT64_SCHEMA).build()

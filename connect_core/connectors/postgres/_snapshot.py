@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
+from connect_core.connectors._debezium.snapshot import end_snapshot_transaction
 from connect_core.connectors.postgres._offsets import snapshot_offset
 
 if TYPE_CHECKING:
@@ -144,12 +145,7 @@ class Snapshot:
     def close(self) -> None:
         """End the snapshot transaction."""
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.rollback()
-                conn.close()
-            except Exception:
-                pass
+        end_snapshot_transaction(conn)
 
     def _open(self) -> None:
         conn, lsn = self._begin_tx()

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceRecord
-from connect_core.api.schema import INT64_SCHEMA, STRING_SCHEMA, SchemaBuilder
-from connect_core.api.struct import Struct
+from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.postgres import _pgoutput as pg
 from connect_core.connectors.postgres._offsets import parse_lsn
 from connect_core.connectors.postgres._slot import connect
 
 if TYPE_CHECKING:
+    from connect_core.api.struct import Struct
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
     from connect_core.connectors.postgres._offsets import Position
@@ -45,10 +45,6 @@ SERVER_WAIT_S: Final = 8.0
 SLOT_BUSY_WAIT_S: Final = 5.0  # how long a slot still held by an ending WAL sender is waited for
 STALE_CONNECTION_S: Final = 30.0  # a connection idle this long is from an earlier invocation (a frozen container)
 _WAIT_S: Final = 0.05
-_HEARTBEAT_KEY = (SchemaBuilder.struct().name("io.debezium.connector.common.ServerNameKey").version(1)
-                  .field("serverName", STRING_SCHEMA).build())
-_HEARTBEAT_VALUE = (SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat").version(1)
-                    .field("ts_ms", INT64_SCHEMA).build())
 _MESSAGE_TYPES: Final = {pg.Insert: "INSERT", pg.Update: "UPDATE", pg.Delete: "DELETE"}
 
 
@@ -350,11 +346,8 @@ class ReplicationStream:
         if self.windows is not None:
             self.windows.annotate(offset)
         self._emitted_offset = offset
-        key = Struct.from_validated(_HEARTBEAT_KEY, [self._config.topic_prefix])
-        value = Struct.from_validated(_HEARTBEAT_VALUE, [int(time.time() * 1000)])
-        records.append(SourceRecord(self._partition, offset, f"__debezium-heartbeat.{self._config.topic_prefix}",
-                                    None, _HEARTBEAT_KEY, key, _HEARTBEAT_VALUE, value,
-                                    headers=self._headers.headers()))
+        records.append(heartbeat_record(self._partition, offset, self._config.topic_prefix,
+                                        headers=self._headers.headers()))
         self._last_emit = time.monotonic()
         self._moved = self._big_tx_passed = False
         self._just_beat = True

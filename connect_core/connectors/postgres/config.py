@@ -13,6 +13,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.connectors._debezium.config import is_framework_key, validate_regexes, validate_topic_prefix
 
 __all__ = [
     "DECIMAL_MODES", "PUBLICATION_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "PostgresSourceConfig",
@@ -36,28 +37,11 @@ _NO_DROP = ("a function's task stops whenever its container is recycled, which i
             "gone, so the slot is kept (as with Debezium's default false); after deleting the connector, drop it "
             "with SELECT pg_drop_replication_slot('<slot.name>')")
 _EVENTS = "Events"
-_INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
-_FRAMEWORK_KEYS: Final = frozenset({
-    "name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
-    "header.converter", "transforms", "predicates", "config.action.reload", "exactly.once.support",
-    "transaction.boundary", "transaction.boundary.interval.ms", "offsets.storage.topic", "topics", "topics.regex",
-    "poll.interval.ms",
-})
-_FRAMEWORK_PREFIXES: Final = (
-    "key.converter.", "value.converter.", "header.converter.", "transforms.", "predicates.", "errors.",
-    "topic.creation.", "producer.override.", "consumer.override.", "admin.override.", "lambda.",
-)
 
 
 def _field(default: Any, alias: str, doc: str, **kw: Any) -> Any:
     return config_field(default, alias=alias, description=doc, **kw)
-
-
-def _topic_prefix(key: str, value: Any) -> None:
-    if not value or _INVALID_TOPIC_CHARS.search(value):
-        raise config_error(key, value, "The 'topic.prefix' value is invalid: A value must be non-empty and may only "
-                           "contain ASCII alphanumerics, '.', '_' and '-'.")
 
 
 def _slot_name(key: str, value: Any) -> None:
@@ -81,15 +65,6 @@ def _plugin(key: str, value: Any) -> None:
     if value is not None and value.lower() != "pgoutput":
         raise config_error(key, value, "lambda-connect decodes the pgoutput plugin only (built into PostgreSQL 10+)"
                            "; decoderbufs is not supported")
-
-
-def _regexes(key: str, value: Any) -> None:
-    for pattern in value or []:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            raise config_error(key, ",".join(value), f"A comma-separated list of valid regular expressions is "
-                               f"expected, but {pattern} is not: {e}") from None
 
 
 def _key_columns(key: str, value: Any) -> None:
@@ -117,7 +92,7 @@ class PostgresSourceConfig(BaseModel):
                          importance="HIGH", group=_DB)
     topic_prefix: str = _field(..., "topic.prefix", "Topic prefix that identifies and provides a namespace for the "
                                "particular database server/cluster; every topic name starts with it.",
-                               importance="HIGH", group=_DB, validator=_topic_prefix)
+                               importance="HIGH", group=_DB, validator=validate_topic_prefix)
     plugin_name: str = _field("pgoutput", "plugin.name", "The logical decoding plugin; lambda-connect decodes "
                               "'pgoutput' only (Debezium's default is decoderbufs).", group=_DB,
                               validator=_plugin, recommended=("pgoutput",))
@@ -133,21 +108,21 @@ class PostgresSourceConfig(BaseModel):
         "missing, 'filtered' creates or updates it for exactly the captured tables, 'disabled' expects it to exist.",
         group=_DB, validator=valid_string(*PUBLICATION_MODES, case_insensitive=True), recommended=PUBLICATION_MODES)
     schema_include_list: list[str] = _field([], "schema.include.list", "Regular expressions matching the schemas "
-                                            "to capture.", group=_DB, validator=_regexes)
+                                            "to capture.", group=_DB, validator=validate_regexes)
     schema_exclude_list: list[str] = _field([], "schema.exclude.list", "Regular expressions matching the schemas "
-                                            "to leave out.", group=_DB, validator=_regexes)
+                                            "to leave out.", group=_DB, validator=validate_regexes)
     table_include_list: list[str] = _field([], "table.include.list", "Regular expressions matching the fully "
                                            "qualified names (schema.table) of the tables to capture; the snapshot "
-                                           "reads them in this order.", group=_DB, validator=_regexes)
+                                           "reads them in this order.", group=_DB, validator=validate_regexes)
     table_exclude_list: list[str] = _field([], "table.exclude.list", "Regular expressions matching the fully "
                                            "qualified names (schema.table) of the tables to leave out.", group=_DB,
-                                           validator=_regexes)
+                                           validator=validate_regexes)
     column_include_list: list[str] = _field([], "column.include.list", "Regular expressions matching the fully "
                                             "qualified names (schema.table.column) of the columns to capture.",
-                                            group=_DB, validator=_regexes)
+                                            group=_DB, validator=validate_regexes)
     column_exclude_list: list[str] = _field([], "column.exclude.list", "Regular expressions matching the fully "
                                             "qualified names (schema.table.column) of the columns to leave out.",
-                                            group=_DB, validator=_regexes)
+                                            group=_DB, validator=validate_regexes)
     message_key_columns: str | None = _field(None, "message.key.columns", "Key columns per table instead of the "
                                              "primary key: '<schema>.<table>:<column>[,<column>...]' items "
                                              "separated by ';' (the table part is a regular expression).",
@@ -226,4 +201,4 @@ def undefined_keys(props: dict[str, Any]) -> list[str]:
     """Keys that are neither the worker's nor this connector's: Debezium ignores them, validate logs them."""
     own = {info.alias for info in PostgresSourceConfig.model_fields.values()}
     return sorted(k for k in props
-                  if k not in own and k not in _FRAMEWORK_KEYS and not k.startswith(_FRAMEWORK_PREFIXES))
+                  if k not in own and not is_framework_key(k))
