@@ -1,10 +1,10 @@
-"""Ending a snapshot transaction, as both Debezium sources do at the end of every invocation and on close."""
+"""What both Debezium sources' snapshots share: the ``source.snapshot`` marker of a row, ending a transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["end_snapshot_transaction"]
+__all__ = ["end_snapshot_transaction", "snapshot_flag"]
 
 
 def end_snapshot_transaction(conn: Any) -> None:
@@ -17,3 +17,14 @@ def end_snapshot_transaction(conn: Any) -> None:
         conn.close()
     except Exception:
         pass
+
+
+def snapshot_flag(*, first: bool, first_in_table: bool, last_in_table: bool, last_table: bool) -> str:
+    """Debezium's ``source.snapshot`` value of one snapshot row (its ``SnapshotRecord``): ``first`` for the
+    snapshot's first row, ``first_in_data_collection`` / ``last_in_data_collection`` at a table's edges, ``last``
+    for the last table's last row (which wins over ``first``), else ``true``."""
+    if last_in_table:
+        return "last" if last_table else "last_in_data_collection"
+    if first:
+        return "first"
+    return "first_in_data_collection" if first_in_table else "true"

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
-from connect_core.connectors._debezium.snapshot import end_snapshot_transaction
+from connect_core.connectors._debezium.snapshot import end_snapshot_transaction, snapshot_flag
 from connect_core.connectors.binlog._offsets import decode_key, encode_key
 
 if TYPE_CHECKING:
@@ -236,13 +236,9 @@ class Snapshot:
         first_of_table = self._resume_key is None and self._resume_rows == 0
         for i, raw in enumerate(rows):
             last_of_table = not more and i == len(rows) - 1
-            flag = "true"
-            if self._first:
-                flag, self._first = "first", False
-            elif first_of_table and i == 0:
-                flag = "first_in_data_collection"
-            if last_of_table:
-                flag = "last" if last_table else "last_in_data_collection"
+            flag = snapshot_flag(first=self._first, first_in_table=first_of_table and i == 0,
+                                 last_in_table=last_of_table, last_table=last_table)
+            self._first = False
             after = schema.row(raw)
             offset = dict(base)
             if last_of_table and last_table:

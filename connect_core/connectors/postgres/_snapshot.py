@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
-from connect_core.connectors._debezium.snapshot import end_snapshot_transaction
+from connect_core.connectors._debezium.snapshot import end_snapshot_transaction, snapshot_flag
 from connect_core.connectors.postgres._offsets import snapshot_offset
 
 if TYPE_CHECKING:
@@ -220,13 +220,9 @@ class Snapshot:
         now_us = time.time_ns() // 1000
         for i, raw in enumerate(rows):
             last_of_table = not more and i == len(rows) - 1
-            flag = "true"
-            if self._first:
-                flag, self._first = "first", False
-            elif first_of_table and i == 0:
-                flag = "first_in_data_collection"
-            if last_of_table:
-                flag = "last" if last_table else "last_in_data_collection"
+            flag = snapshot_flag(first=self._first, first_in_table=first_of_table and i == 0,
+                                 last_in_table=last_of_table, last_table=last_table)
+            self._first = False
             after = described.row(raw[:width])
             key_texts = list(raw[width:])
             complete = last_of_table and last_table
