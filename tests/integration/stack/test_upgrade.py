@@ -1,4 +1,4 @@
-"""Upgrade and rollback of the deployed stack under running connectors (issue 36; docs/deploy.md "Upgrades and
+"""Upgrade and rollback of the deployed stack under running connectors (docs/deploy.md "Upgrades and
 rollbacks"), on the session's stack (conftest.py), which ends as it began.
 
 Version N is the session's build. N+1 is the same build with a new lambda-connect version in the layer's metadata
