@@ -33,6 +33,9 @@ READ_UNCOMMITTED = "read_uncommitted"
 _READER_GROUP_PREFIX = "lambda-connect-reader-"
 
 
+BUFFER_MEMORY_KB = 32 * 1024  # Kafka's buffer.memory default; a full queue makes produce wait for deliveries
+
+
 def producer_config(
     settings: KafkaClientSettings,
     *,
@@ -40,7 +43,9 @@ def producer_config(
     client_id: str | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """Producer properties in Kafka Connect's spirit: ``acks=all``, Java-compatible partitioning.
+    """Producer properties in Kafka Connect's spirit: ``acks=all``, Java-compatible partitioning, and the Java
+    producer's ``buffer.memory`` (32 MiB) as the bound of records queued and not yet sent: librdkafka's own default
+    is 1 GiB, so with a slow broker a big source transaction held its records in memory past a function's size.
 
     Args:
         settings: cluster connection settings.
@@ -54,6 +59,7 @@ def producer_config(
         **settings.client_config(),
         "acks": "all",
         "partitioner": JAVA_COMPATIBLE_PARTITIONER,
+        "queue.buffering.max.kbytes": BUFFER_MEMORY_KB,
     }
     if transactional_id is not None:
         config["transactional.id"] = transactional_id
