@@ -105,5 +105,6 @@ def test_sink_function_writes_both_sample_batches_to_a_connector_created_through
         assert json.loads(ran.stdout) == {}  # success: the event source mapping commits the batch
 
     lines = (tmp_path / "orders.txt").read_text().splitlines()
-    assert lines[:3] == ["{id=1, amount=12.5}", "{id=2, amount=3}", "{id=3, amount=99.9}"]
+    # a schemaless value is a java.util.HashMap in Kafka's JsonConverter: printed in its bucket order, as Kafka does
+    assert lines[:3] == ["{amount=12.5, id=1}", "{amount=3, id=2}", "{amount=99.9, id=3}"]
     assert len(lines) > 3  # the self-managed batch was written after the MSK one
