@@ -314,7 +314,11 @@ def test_upgrade_and_rollback_under_running_jdbc_and_s3_connectors_lose_and_dupl
         assert watch.unanswered == [], watch.unanswered[:5]
         # LocalStack stops a replaced function's environment at once, so a REST request in flight while CloudFormation
         # updates the coordinator can get a 502 (AWS lets it finish); never an answer about a connector
-        assert all(status in (0, 502, 503) for _at, _name, status, _body in watch.unanswered_in_deploy), \
+        # (LocalStack's own gateway answers 500 {"__type": "InternalError"} for the same moment: its body, never
+        # our coordinator's {"error_code", "message"})
+        assert all(status in (0, 502, 503) or (status == 500 and isinstance(body, dict)
+                                                and body.get("__type") == "InternalError")
+                   for _at, _name, status, body in watch.unanswered_in_deploy), \
             watch.unanswered_in_deploy
     finally:
         rows.stop()
