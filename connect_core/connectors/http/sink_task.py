@@ -21,7 +21,7 @@ from connect_core.api.task import SinkTask
 from connect_core.connectors.http._auth import Auth
 from connect_core.connectors.http._body import batch_body, content_type, substitute
 from connect_core.connectors.http._client import HttpClient, Outcome
-from connect_core.connectors.http.config import HttpSinkConfig
+from connect_core.connectors.http.config import PEM_FILE_KEYS, HttpSinkConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
@@ -47,8 +47,13 @@ class HttpSinkTask(SinkTask):
         """Parse the config, check its PEM files against the file roots, open the pool and the reporter."""
         config = parse_config(HttpSinkConfig, props)
         roots = file_roots_of(self)
-        for key, path in config.host_files():
-            roots.resolve(key, path)
+        # the client opens the very files the check accepted (a relative path inside the first root), never a path
+        # relative to the process's working directory
+        resolved = {key: roots.resolve(key, path) for key, path in config.host_files()}
+        config = config.model_copy(update={
+            "truststore_location": resolved.get(PEM_FILE_KEYS[0], config.truststore_location),
+            "keystore_location": resolved.get(PEM_FILE_KEYS[1], config.keystore_location),
+        })
         self._config = config
         self._headers = {"Content-Type": content_type(config)}
         for name, value in config.header_pairs():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -310,3 +311,34 @@ def test_a_failed_request_without_tolerance_fails_the_batch(cluster: Cluster, en
         runner.handle(_event("orders", [b"v"]))
     cluster.statuses.refresh()
     assert cluster.statuses.task_status(name, 0).state.value == "FAILED"
+
+
+def test_a_relative_pem_path_is_opened_where_the_file_roots_check_found_it(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``https.ssl.truststore.location=server.pem`` is checked inside the first root and opened there too, not in the
+    process's working directory (which holds a different file of that name here)."""
+    from connect_core.api.file_roots import FileRoots
+    from tests.unit.converters.test_schema_registry_client import _self_signed
+
+    root, elsewhere = tmp_path / "root", tmp_path / "cwd"
+    root.mkdir()
+    elsewhere.mkdir()
+    server_cert, server_store = _self_signed(root, "server")
+    (elsewhere / server_cert.name).write_text("not a certificate")
+    monkeypatch.chdir(elsewhere)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(server_store)
+    server, endpoint = serve(tls)
+    props = {"http.api.url": endpoint.url + "/secure", "https.ssl.truststore.type": "PEM",
+             "https.ssl.truststore.location": server_cert.name, "max.retries": "0"}
+    try:
+        task = HttpSinkTask()
+        task.initialize(SinkTaskContext(props, file_roots=FileRoots.of([str(root)])))
+        task.start(props)
+        task.put(_records(["relative"]))
+        task.stop()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert [r.body for r in endpoint.requests] == [b"relative"]
