@@ -167,10 +167,12 @@ def test_the_worker_runs_what_our_stores_wrote(connect_worker: ConnectWorker, tm
     configs = ConfigStore(connect_worker.settings, connect_worker.storage, create_topic=False)
     config = _source_config(name, path, topic)
     task_config = {**config, "task.class": TASK_CLASS}  # exactly what FileStreamSourceConnector generates
-    configs.put_connector_config(name, config, TargetState.STARTED)
+    # PAUSED first: a worker leader that saw a STARTED connector without tasks would generate and write the same
+    # task configs itself, and its commit interleaved with ours reads as an inconsistent task set (no task runs).
+    configs.put_connector_config(name, config, TargetState.PAUSED)
     configs.put_task_configs(name, [task_config])
-
     connect_worker.wait_for("our connector to be listed", lambda: name in connect_worker.rest("GET", "/connectors")[1])
+    configs.put_target_state(name, TargetState.STARTED)
     expected_tasks = [{"id": {"connector": name, "task": 0}, "config": task_config}]
     connect_worker.wait_for(  # 500 "a rebalance is expected" until the worker has taken the connector on
         "the worker to run our task config",
