@@ -61,8 +61,10 @@ deploy-check: venv
 
 ## The deployed stack: sam build + sam deploy of template.yaml onto LocalStack (local Kafka); prints the coordinator's
 ## Function URL. Idempotent. `make stack-down` deletes it and everything its coordinator created.
+## WORKER_CONFIG=connect-distributed.properties: the stack takes that worker file (internal topics, group, converters,
+## config providers, security), as `lambda-connect up --worker-config` does.
 stack: venv services
-	$(PY) -m infra.local.stack up
+	$(PY) -m infra.local.stack up $(if $(WORKER_CONFIG),--worker-config $(WORKER_CONFIG))
 
 stack-down: venv
 	$(PY) -m infra.local.stack down

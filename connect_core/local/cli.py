@@ -105,6 +105,24 @@ def _standalone(args: argparse.Namespace) -> int:
         return 2
 
 
+def _stack_parameters(args: argparse.Namespace) -> int:
+    import shlex
+    from pathlib import Path
+
+    from connect_core.local.stack_parameters import stack_parameters
+    from connect_core.local.worker_file import read_worker_file
+
+    try:
+        parameters, notes = stack_parameters(read_worker_file(Path(args.worker), standalone=False))
+    except (OSError, ValueError) as error:
+        print(f"lambda-connect stack-parameters: {args.worker}: {error}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"# {note}", file=sys.stderr)
+    print(" ".join(shlex.quote(f"{key}={value}") for key, value in parameters.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lambda-connect", description="Kafka Connect as serverless functions")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "config or {\"name\": ..., \"config\": {...}})")
     standalone.add_argument("--file-root", action="append", default=None, metavar="DIR", help="as for up")
     standalone.set_defaults(run=_standalone)
+
+    parameters = sub.add_parser("stack-parameters", help="a connect-distributed.properties as the stack's "
+                                "template parameters, for sam deploy --parameter-overrides")
+    parameters.add_argument("worker", metavar="WORKER.properties", help="a Kafka Connect distributed worker's file")
+    parameters.set_defaults(run=_stack_parameters)
     return parser
 
 

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Final
 
 from connect_core.local.connector_file import read_connector_file
 from connect_core.local.up import run_up
-from connect_core.local.worker_file import CONVERTERS, read_worker_file
+from connect_core.local.worker_file import read_worker_file
 from connect_core.runtime import env
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
 __all__ = ["CONNECTOR_ERROR_EXIT", "StandaloneError", "run_standalone", "state_file"]
@@ -95,17 +95,6 @@ class StandaloneState:
                 env.OFFSET_TOPIC: topics["offset.storage.topic"], env.STATUS_TOPIC: topics["status.storage.topic"]}
 
 
-def with_worker_converters(config: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
-    """The worker's converter (and its ``<prefix>.*`` keys) for each converter the connector does not set itself."""
-    merged = dict(config)
-    for converter in CONVERTERS:
-        if converter in config:
-            continue
-        merged.update({key: value for key, value in defaults.items()
-                       if key == converter or key.startswith(converter + ".")})
-    return merged
-
-
 def _request(url: str, method: str, body: object = None) -> tuple[int, object]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
@@ -162,7 +151,7 @@ def run_standalone(worker_path: Path, connector_paths: Sequence[Path], *, file_r
     connectors = []
     for path in connector_paths:
         name, config = read_connector_file(path)
-        connectors.append((path, name, with_worker_converters(config, worker.converter_defaults)))
+        connectors.append((path, name, config))
     state = StandaloneState.open(worker.offsets_file)
     os.environ.update({**worker.environment, **state.environment()})
     host, port = worker.host or "127.0.0.1", worker.port or 8083

@@ -82,7 +82,7 @@ class WorkerFile:
     environment: dict[str, str] = field(default_factory=dict)  # LAMBDA_CONNECT_* variables to set
     host: str | None = None  # from listeners; None: not given
     port: int | None = None
-    converter_defaults: dict[str, str] = field(default_factory=dict)  # key./value./header.converter and their keys
+    converter_defaults: dict[str, str] = field(default_factory=dict)  # key./value./header.converter and keys
     offsets_file: Path | None = None  # standalone's offset.storage.file.filename
     plugins: str | None = None  # plugin.path's plugin packages, for up's ``plugins``
     basic_auth_extension: bool = False  # rest.extension.classes names BasicAuthSecurityRestExtension
@@ -154,19 +154,10 @@ def _security(props: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _converters(props: dict[str, str], standalone: bool) -> dict[str, str]:
-    """The worker's converter keys; ``up`` (whose connectors arrive later over REST) refuses non-default ones."""
-    chosen = {key: value for key, value in props.items() if key.split(".converter", 1)[0] in ("key", "value", "header")
-              and key.partition(".converter")[1] and key.partition(".converter")[2][:1] in ("", ".")}
-    if standalone:
-        return chosen
-    for key, value in chosen.items():
-        prefix, _, sub = key.partition(".converter")
-        default_class = CONVERTERS[f"{prefix}.converter"]
-        if (not sub and value != default_class) or (sub and (sub, value) != (".schemas.enable", "true")):
-            raise WorkerFileError(f"{key}={value}: lambda-connect workers use {default_class} (schemas.enable=true) "
-                                  f"as the default; set {key} on each connector instead")
-    return {}
+def _converters(props: dict[str, str]) -> dict[str, str]:
+    """The worker's converter keys: what connectors that name no converter of their own get (both modes)."""
+    return {key: value for key, value in props.items() if key.split(".converter", 1)[0] in ("key", "value", "header")
+            and key.partition(".converter")[1] and key.partition(".converter")[2][:1] in ("", ".")}
 
 
 def _plugin_path(value: str) -> str | None:
@@ -286,5 +277,7 @@ def read_worker_file(path: Path, *, standalone: bool) -> WorkerFile:
         offsets_file = Path(props["offset.storage.file.filename"].strip())
     _log_unknown(props)
     plugins = _plugin_path(props["plugin.path"]) if "plugin.path" in props else None
-    return WorkerFile(environment, host, port, _converters(props, standalone), offsets_file, plugins,
-                      basic_auth_extension=basic_auth)
+    converters = _converters(props)
+    if converters:
+        environment[env.WORKER_CONVERTERS] = json.dumps(converters)
+    return WorkerFile(environment, host, port, converters, offsets_file, plugins, basic_auth_extension=basic_auth)

@@ -1,15 +1,19 @@
 """The key, value and header converters a connector uses, built from its config (Kafka ``Worker`` plugin set-up).
 
 ``key.converter`` / ``value.converter`` / ``header.converter`` in the connector config override the worker's
-defaults, and each converter is configured with the keys under its prefix (``value.converter.schemas.enable``).
+defaults, and each converter is configured with the keys under its prefix (``value.converter.schemas.enable``). As
+on a Kafka worker, a connector that names its own converter class gets none of the worker's keys for it; one that
+does not gets the worker's class and keys (``LAMBDA_CONNECT_WORKER_CONVERTERS``, from a worker file). Without a worker
+file the built-in defaults take the connector's prefixed keys (``value.converter.schemas.enable`` alone).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connect_core.runtime import registry
+from connect_core.runtime import env, registry
 from connect_core.runtime.connector_config import (
     DEFAULT_HEADER_CONVERTER,
     DEFAULT_KEY_CONVERTER,
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.converter import Converter, HeaderConverter
 
-__all__ = ["ConverterSet"]
+__all__ = ["ConverterSet", "with_worker_defaults", "worker_converters"]
 
 KEY_CONVERTER = "key.converter"
 VALUE_CONVERTER = "value.converter"
@@ -39,6 +43,39 @@ def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: 
     """A registered converter of the right type, checked before it is created (ConfigError with Kafka's text)."""
     name = str(props.get(key) or default).strip()
     return registry.load_as(key, name, plugin_type)(), name
+
+
+def worker_converters() -> dict[str, str]:
+    """The worker's converter keys (``LAMBDA_CONNECT_WORKER_CONVERTERS``); {} when unset.
+
+    Raises:
+        ValueError: the variable is not a JSON object of strings (naming it).
+    """
+    raw = env.resolve(env.WORKER_CONVERTERS, "")
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"environment variable {env.WORKER_CONVERTERS} is not JSON: {error}") from error
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"environment variable {env.WORKER_CONVERTERS} must be a JSON object of strings")
+    return value
+
+
+def with_worker_defaults(props: Mapping[str, Any], worker: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` with the worker's converter for each converter the connector does not name: the worker's class and
+    keys replace the connector's own keys under that prefix, as Kafka's ``Worker`` configures the worker config's
+    converter with the worker's keys only."""
+    merged = dict(props)
+    for prefix in (KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER):
+        if props.get(prefix) or not worker.get(prefix):
+            continue
+        for key in [k for k in merged if k.startswith(prefix + ".")]:
+            del merged[key]
+        merged.update({key: value for key, value in worker.items()
+                       if key == prefix or key.startswith(prefix + ".")})
+    return merged
 
 
 def _confine_files(converter: object, prefix: str, props: Mapping[str, Any]) -> None:
@@ -66,8 +103,9 @@ class ConverterSet:
 
     @classmethod
     def from_config(cls, props: Mapping[str, Any], worker_defaults: Mapping[str, Any] | None = None) -> ConverterSet:
-        """Connector keys first, then the worker's (``worker_defaults`` holds worker-level converter keys)."""
-        merged = {**(worker_defaults or {}), **props}
+        """Connector keys first, then the worker's (``worker_defaults``: worker-level converter keys; None: the
+        environment's, :func:`worker_converters`)."""
+        merged = with_worker_defaults(props, worker_converters() if worker_defaults is None else worker_defaults)
         key, key_class = _instantiate(merged, KEY_CONVERTER, DEFAULT_KEY_CONVERTER, PluginType.CONVERTER)
         value, value_class = _instantiate(merged, VALUE_CONVERTER, DEFAULT_VALUE_CONVERTER, PluginType.CONVERTER)
         header, header_class = _instantiate(merged, HEADER_CONVERTER, DEFAULT_HEADER_CONVERTER,

@@ -68,6 +68,10 @@ ESM_ISOLATION_LEVEL = "LAMBDA_CONNECT_ESM_ISOLATION_LEVEL"
 # How many started tasks (each a task object, a transactional producer or consumer, often a database connection) one
 # warm container of the scheduled task function keeps; the least recently run is stopped first.
 MAX_STARTED_TASKS = "LAMBDA_CONNECT_MAX_STARTED_TASKS"
+# The worker's converters (a worker file's key.converter, value.converter, header.converter and their prefixed keys) as
+# a JSON object: what a connector that names no converter of its own gets, as on a Kafka worker. Unset: JsonConverter
+# with schemas, and SimpleHeaderConverter (runtime/connector_config.py).
+WORKER_CONVERTERS = "LAMBDA_CONNECT_WORKER_CONVERTERS"
 # Kafka's worker settings topic.tracking.enable and topic.tracking.allow.reset (KIP-558; both default true): tasks
 # record the topics they use in the status topic, GET /connectors/<n>/topics shows them, PUT .../topics/reset empties.
 TOPIC_TRACKING_ENABLE = "LAMBDA_CONNECT_TOPIC_TRACKING_ENABLE"
@@ -94,7 +98,8 @@ ALL = (
     STACK_NAME,
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, SINK_POLLER_GROUP, RESTART_TOKEN,
     CONFIG_PROVIDERS, PLUGINS, PLUGIN_PATH,
-    FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS, TOPIC_TRACKING_ENABLE, TOPIC_TRACKING_ALLOW_RESET,
+    FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS, WORKER_CONVERTERS, TOPIC_TRACKING_ENABLE,
+    TOPIC_TRACKING_ALLOW_RESET,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )
 

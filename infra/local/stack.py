@@ -313,6 +313,20 @@ def coordinator(stack: str = STACK_NAME) -> FunctionUrl:
     return FunctionUrl(outputs(stack)["CoordinatorUrl"])
 
 
+def worker_parameters(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
+    """A worker file's template parameters, its plugin packages and notes (``connect_core/local/stack_parameters``).
+    The bootstrap servers are this machine's Kafka as the functions reach it: a worker file's own address stays
+    out (the local stack runs on this broker)."""
+    from connect_core.local.stack_parameters import stack_parameters
+    from connect_core.local.worker_file import read_worker_file
+
+    worker = read_worker_file(path, standalone=False)
+    found, notes = stack_parameters(worker)
+    if found.pop("KafkaBootstrapServers", None) is not None:
+        notes.append("bootstrap.servers: the local stack runs on this machine's Kafka; the file's address is not used")
+    return found, [part for part in (worker.plugins or "").split(",") if part], notes
+
+
 def main(argv: list[str]) -> int:
     sasl = "--sasl" in argv
     argv = [arg for arg in argv if arg != "--sasl"]
@@ -321,13 +335,26 @@ def main(argv: list[str]) -> int:
         at = argv.index("--plugins")
         plugins = [part for part in (argv[at + 1] if at + 1 < len(argv) else "").split(",") if part]
         argv = argv[:at] + argv[at + 2:]
+    worker_overrides: dict[str, str] = {}
+    if "--worker-config" in argv:  # a connect-distributed.properties as template parameters
+        at = argv.index("--worker-config")
+        path = argv[at + 1] if at + 1 < len(argv) else ""
+        argv = argv[:at] + argv[at + 2:]
+        try:
+            worker_overrides, worker_plugins, notes = worker_parameters(Path(path))
+        except (OSError, ValueError) as error:
+            print(f"--worker-config {path}: {error}", file=sys.stderr)
+            return 2
+        plugins += worker_plugins
+        for note in notes:
+            print(f"{path}: {note}")
     command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else STACK_NAME)
     try:
         if command == "up":
             listener = " on Kafka's SASL_SSL listener" if sasl else ""
             print(f"sam build + sam deploy of template.yaml as stack {stack}{listener} onto LocalStack "
                   f"{localstack.address()} ...", flush=True)
-            found = deploy(stack, sasl=sasl, plugins=plugins)
+            found = deploy(stack, sasl=sasl, plugins=plugins, overrides=worker_overrides)
         elif command == "down":
             if not proc.port_open(localstack.HOST, localstack.PORT):
                 print(f"LocalStack is not running on {localstack.address()}: nothing to delete")

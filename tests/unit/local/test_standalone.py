@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from connect_core.local.standalone import StandaloneError, StandaloneState, state_file, with_worker_converters
+from connect_core.local.standalone import StandaloneError, StandaloneState, state_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,11 +34,3 @@ def test_corrupt_state_file_is_refused_not_replaced(tmp_path: Path) -> None:
     state_file(offsets).write_text("{")
     with pytest.raises(StandaloneError, match="not a lambda-connect standalone state file"):
         StandaloneState.open(offsets)
-
-
-def test_worker_converter_applies_only_where_the_connector_sets_none() -> None:
-    defaults = {"key.converter": "K", "key.converter.schemas.enable": "false", "value.converter": "V",
-                "value.converter.schemas.enable": "false"}
-    config = {"name": "n", "value.converter": "Mine"}
-    assert with_worker_converters(config, defaults) == {
-        "name": "n", "value.converter": "Mine", "key.converter": "K", "key.converter.schemas.enable": "false"}

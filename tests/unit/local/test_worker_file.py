@@ -12,6 +12,12 @@ from connect_core.local.worker_file import BASIC_AUTH_EXTENSION, WorkerFileError
 from connect_core.runtime import env
 
 KAFKA_CONFIG = Path(__file__).parents[2] / "e2e" / "kafka_config"
+# The converters Kafka's sample worker files set (JsonConverter with schemas, both sides)
+SAMPLE_CONVERTERS = {
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "key.converter.schemas.enable": "true", "value.converter.schemas.enable": "true",
+}
 
 
 def _file(tmp_path: Path, text: str) -> Path:
@@ -26,22 +32,29 @@ def test_kafka_sample_distributed_file_maps_onto_up(caplog: pytest.LogCaptureFix
     assert worker.environment == {
         env.BOOTSTRAP_SERVERS: "localhost:9092", env.GROUP_ID: "connect-cluster",
         env.OFFSET_TOPIC: "connect-offsets", env.CONFIG_TOPIC: "connect-configs", env.STATUS_TOPIC: "connect-status",
-        env.REPLICATION_FACTOR: "1",
+        env.REPLICATION_FACTOR: "1", env.WORKER_CONVERTERS: json.dumps(SAMPLE_CONVERTERS),
     }  # fmt: skip
     assert (worker.host, worker.port) == ("127.0.0.1", 8083)
-    assert worker.converter_defaults == {}  # JsonConverter with schemas: what connectors get anyway
+    assert worker.converter_defaults == SAMPLE_CONVERTERS
     assert "isn't a known config" not in caplog.text
 
 
 def test_kafka_sample_standalone_file_keeps_converters_and_offsets_file() -> None:
     worker = read_worker_file(KAFKA_CONFIG / "connect-standalone.properties", standalone=True)
     assert worker.offsets_file == Path("/tmp/connect.offsets")
-    assert worker.converter_defaults == {
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "key.converter.schemas.enable": "true", "value.converter.schemas.enable": "true",
-    }  # fmt: skip
-    assert worker.environment == {env.BOOTSTRAP_SERVERS: "localhost:9092"}
+    assert worker.converter_defaults == SAMPLE_CONVERTERS
+    assert worker.environment == {env.BOOTSTRAP_SERVERS: "localhost:9092",
+                                  env.WORKER_CONVERTERS: json.dumps(SAMPLE_CONVERTERS)}
+
+
+def test_a_workers_own_converters_are_the_connectors_defaults(tmp_path: Path) -> None:
+    """A distributed worker file with Avro values (the Confluent habit) is taken, not refused."""
+    worker = read_worker_file(_file(tmp_path, "value.converter=io.confluent.connect.avro.AvroConverter\n"
+                                              "value.converter.schema.registry.url=http://registry:8081\n"),
+                              standalone=False)
+    assert json.loads(worker.environment[env.WORKER_CONVERTERS]) == {
+        "value.converter": "io.confluent.connect.avro.AvroConverter",
+        "value.converter.schema.registry.url": "http://registry:8081"}
 
 
 def test_unknown_key_is_logged_as_kafka_logs_it(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -108,8 +121,6 @@ def test_plugin_path_directories_are_plugin_packages_and_jars_are_named(tmp_path
     ("listeners=http://:8083,http://:8084\n", "listeners"),
     ("offset.storage.partitions=50\n", "offset.storage.partitions"),
     ("config.storage.replication.factor=1\noffset.storage.replication.factor=3\n", "replication.factor"),
-    ("value.converter=org.apache.kafka.connect.storage.StringConverter\n", "value.converter"),
-    ("value.converter.schemas.enable=false\n", "value.converter.schemas.enable"),
     ("connector.client.config.override.policy=None\n", "connector.client.config.override.policy"),
     ("rest.extension.classes=com.example.Extension\n", "rest.extension.classes"),
     ("producer.compression.type=lz4\n", "producer.compression.type"),
