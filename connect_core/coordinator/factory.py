@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.version import package_version
 from connect_core.coordinator.cluster.consumer_groups import KafkaConsumerGroups, KafkaTopicOffsets
 from connect_core.coordinator.cluster.info import KafkaClusterInfo
+from connect_core.coordinator.cluster.source_fencing import SourceTaskFencing
 from connect_core.coordinator.health.overview import StatusOverview
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import UNKNOWN_COMMIT, Coordinator
@@ -65,6 +66,7 @@ def coordinator_from_settings(
         login_check=None if worker.kafka.auth.mode is KafkaAuthMode.NONE else partial(_login_check, clients),
         topic_tracking=worker.topic_tracking,
         topic_tracking_allow_reset=worker.topic_tracking_allow_reset,
+        fencing=SourceTaskFencing(worker.kafka, worker.transactional_id),
     )
 
 

@@ -26,6 +26,7 @@ from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
     from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups, TopicPartitionKey
+    from connect_core.coordinator.cluster.source_fencing import SourceTaskFencing
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.offset_store import OffsetStore
 
@@ -68,11 +69,14 @@ def parse_connector_offsets(body: Any) -> Pairs:
 class ConnectorOffsetsManager:
     """Reads and changes a connector's offsets, wherever its type keeps them."""
 
-    def __init__(self, configs: ConfigStore, offsets: OffsetStore, groups: ConsumerGroups) -> None:
-        """Use the config topic for states, the offsets topic for sources and ``groups`` for sinks."""
+    def __init__(self, configs: ConfigStore, offsets: OffsetStore, groups: ConsumerGroups,
+                 fencing: SourceTaskFencing | None = None) -> None:
+        """Use the config topic for states, the offsets topic for sources and ``groups`` for sinks; ``fencing``
+        fences a source connector's task producers before its offsets change (None: no fencing, unit tests)."""
         self.configs = configs
         self.offsets = offsets
         self.groups = groups
+        self.fencing = fencing
 
     def _config(self, name: str) -> dict[str, str | None]:
         self.configs.refresh()
@@ -128,6 +132,7 @@ class ConnectorOffsetsManager:
             if len(source_pairs) != len(pairs):
                 raise BadRequestError("Source partitions must be specified as a map and may not be null")
             managed = _hook(config, pairs)
+            self._fence(name, config)
             try:
                 self.offsets.write(name, source_pairs)
             except DataError as error:
@@ -146,6 +151,7 @@ class ConnectorOffsetsManager:
             except ConnectError as error:
                 raise ConnectError(f"Failed to reset consumer group offsets for connector {name}") from error
         else:
+            self._fence(name, config)
             known = self._source_offsets(name)
             managed = _hook(config, [(p, None) for p, _ in known])
             if known:
@@ -158,6 +164,17 @@ class ConnectorOffsetsManager:
         view = self.offsets.for_connector(name)
         view.refresh()
         return view.offsets()
+
+    def _fence(self, name: str, config: dict[str, str | None]) -> None:
+        """Fence every task producer the connector may have had (``tasks.max``, or more by its last fencing
+        record), so no invocation still under way commits offsets after this change."""
+        if self.fencing is None:
+            return
+        try:
+            tasks = int(str(config.get("tasks.max") or 1))
+        except ValueError:
+            tasks = 1
+        self.fencing.fence(name, max(tasks, self.configs.start().state.task_count_record(name) or 0))
 
     def _ready_for_change(self, name: str) -> dict[str, str | None]:
         config = self._config(name)

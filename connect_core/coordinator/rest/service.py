@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from connect_core.coordinator.cluster.consumer_groups import ConsumerGroups
     from connect_core.coordinator.cluster.info import ClusterInfo
+    from connect_core.coordinator.cluster.source_fencing import SourceTaskFencing
     from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.coordinator.herder.reconciler import ReconcilePass
@@ -70,6 +71,7 @@ class Coordinator:
         login_check: Callable[[], str | None] | None = None,
         topic_tracking: bool = True,
         topic_tracking_allow_reset: bool = True,
+        fencing: SourceTaskFencing | None = None,
     ) -> None:
         """Wire the resources; nothing touches Kafka until the first request.
 
@@ -77,12 +79,13 @@ class Coordinator:
         ``login_check`` (an authenticated cluster) returns the broker's message while it refuses the container's
         credentials: every request is then answered 503 with it at once, instead of waiting out the stores' timeouts.
         ``topic_tracking`` / ``topic_tracking_allow_reset``: the worker's ``topic.tracking.enable`` /
-        ``topic.tracking.allow.reset`` (KIP-558).
+        ``topic.tracking.allow.reset`` (KIP-558). ``fencing``: fences a source connector's task producers before its
+        offsets change, as Kafka does with exactly-once source support.
         """
         self.login_check = login_check
         self.herder = Herder(configs, statuses, deployer, worker_id, groups)
         self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
-        self.offsets = ConnectorOffsetsManager(configs, offsets, groups)
+        self.offsets = ConnectorOffsetsManager(configs, offsets, groups, fencing)
         self.herder.on_create = self.offsets.created
         self.log_levels = LogLevels(configs)
         self.overview = overview

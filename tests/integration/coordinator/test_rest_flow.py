@@ -186,3 +186,31 @@ def test_errors_over_the_real_broker(client: Client) -> None:
     validate = client.call("PUT", "/connector-plugins/FileStreamSource/config/validate",
                            {"connector.class": "FileStreamSource", "name": "x", "topic": "t"})
     assert (validate.status, validate.body["error_count"]) == (200, 0)
+
+
+def test_offsets_change_fences_a_source_invocation_still_under_way(client: Client, worker: WorkerSettings,
+                                                                   tmp_path: Path, prefix: str) -> None:
+    """A stopped connector's last invocation, still inside its transaction, cannot bring old offsets back after a
+    reset: the reset fences the task's producer first (Kafka's zombie fencing with exactly-once sources)."""
+    from confluent_kafka import KafkaException, Producer
+
+    from connect_core.kafka.clients import producer_config
+    from connect_core.storage.offset_state import offset_key, offset_value
+
+    source_file = tmp_path / "in.txt"
+    config = {"connector.class": "FileStreamSource", "file": str(source_file), "topic": f"{prefix}-zombie",
+              "tasks.max": "1"}
+    assert client.call("PUT", "/connectors/zsrc/config", config).status == 201
+    zombie = Producer(producer_config(worker.kafka, transactional_id=worker.transactional_id("zsrc", 0)))
+    zombie.init_transactions(30)
+    zombie.begin_transaction()
+    zombie.produce(worker.storage.offset_storage_topic, offset_value({"position": 99}),
+                   offset_key("zsrc", {"filename": str(source_file)}))
+    zombie.flush(30)
+    assert client.call("PUT", "/connectors/zsrc/stop").status == 204
+    reset = client.call("DELETE", "/connectors/zsrc/offsets")
+    assert reset.status == 200, reset.body
+    with pytest.raises(KafkaException):  # fenced: its offsets never commit
+        zombie.commit_transaction(30)
+    assert client.call("GET", "/connectors/zsrc/offsets", fresh=True).body == {"offsets": []}
+    assert client.call("DELETE", "/connectors/zsrc").status == 204
