@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
-	stack-down demo-stack
+	stack-down demo-stack docs
 
 venv: $(STAMP)
 
@@ -54,6 +54,11 @@ unit: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m mypy  # connect_core/ and functions/, configured in pyproject.toml
+
+## The documentation site (MkDocs + Material, mkdocs.yml; docs/index.md says how pages name their tests) into
+## .run/site, failing on a broken link, anchor or nav entry. `make test` builds it too (tests/docs).
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 ## template.yaml only: sam validate --lint, the translated resources and IAM, sam build + handler imports (no services).
 deploy-check: venv

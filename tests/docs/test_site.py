@@ -92,6 +92,10 @@ def _sections(text: str) -> list[tuple[str, str]]:
     return [(heading, "\n".join(body)) for heading, body in sections]
 
 
+def _separator(line: str) -> bool:
+    return line.startswith("|") and set(line) <= set("|-: ")
+
+
 def _claim_units(text: str) -> list[tuple[str, str]]:
     """(section, unit) for each paragraph, list item and table row of README outside code and unmarked sections."""
     units: list[tuple[str, str]] = []
@@ -99,13 +103,13 @@ def _claim_units(text: str) -> list[tuple[str, str]]:
         if NO_CLAIMS in body:
             continue
         current: list[str] = []
-        for line in [*body.splitlines(), ""]:
-            stripped = line.strip()
+        lines = [line.strip() for line in [*body.splitlines(), ""]]
+        for stripped, following in zip(lines, [*lines[1:], ""], strict=True):
             new_unit = stripped.startswith(("- ", "|")) or not stripped
             if new_unit and current:
                 units.append((heading, " ".join(current)))
                 current = []
-            if stripped.startswith("|") and (set(stripped) <= set("|-: ") or stripped.startswith("| what")):
+            if stripped.startswith("|") and (_separator(stripped) or _separator(following)):
                 continue  # a table's separator or header row
             if stripped and not stripped.startswith("<!--"):
                 current.append(stripped)
@@ -168,7 +172,9 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert not _resolves("tests/unit/test_nothing_here.py")
     assert _resolves("test_every_readme_claim_names_its_test")
     assert not _resolves("test_every_readme_claim_names_its_tes")
-    page = "# T\n\nIntro (`tests/docs/test_site.py`).\n\n## A\n\nNo test.\n\n```\ntests/docs/\n```\n\n## B\n\n<!-- claims: none: links -->\n"
+    page = ("# T\n\nIntro (`tests/docs/test_site.py`).\n\n## A\n\nNo test.\n\n```\ntests/docs/\n```\n\n"
+            "## B\n\n<!-- claims: none: links -->\n")
     assert [h for h, body in _sections(page) if body.strip() and NO_CLAIMS not in body and not _refs(body)] == ["## A"]
-    readme = "# R\n\n## S\n\nOne (`tests/docs/test_site.py`).\n\n- two\n- three `test_site.py`\n\n| what | x |\n|---|---|\n| row | y |\n"
+    readme = ("# R\n\n## S\n\nOne (`tests/docs/test_site.py`).\n\n- two\n- three `test_site.py`\n\n"
+              "| what | x |\n|---|---|\n| row | y |\n")
     assert [unit for _, unit in _claim_units(readme) if not _refs(unit)] == ["- two", "| row | y |"]
