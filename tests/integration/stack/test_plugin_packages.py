@@ -7,7 +7,7 @@ run by the deployed functions.
 - the SinkTask contract suite of tests/integration/runtime/test_sink_contract.py (pre_commit's lower offsets,
   request_commit, rewinds, pause/resume, RetriableError with and without ``context.timeout``) holds for the contract
   sink deployed this way, behind a coordinator-created Kafka event source mapping and as pull-mode tasks, each of
-  them RUNNING before any record reaches it (an idle sink says RUNNING on the deployed stack too, issue #37).
+  them RUNNING before any record reaches it (an idle sink says RUNNING on the deployed stack too).
 """
 
 from __future__ import annotations
