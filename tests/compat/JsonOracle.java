@@ -5,6 +5,8 @@
 //   W <case> <mode> NULL | B64:<bytes> | ERR:<message b64>   Kafka's fromConnectData / fromConnectHeader
 //   R <id> <mode> <description b64> | ERR:<message b64>       Kafka's toConnectData of the input bytes
 //   I <id> <mode> B64:<bytes>                                 the input of an R line that is not a W output
+// schema.content (KIP-1054, Kafka 4.2+): mode "content:<schema id>:<mode>", ids "content:<input id>"; a converter
+// whose configure() fails prints one R line with id "content-configure".
 // The Python side (test_json_converter_compat.py) builds the same cases by name.
 
 import java.math.BigDecimal;
@@ -221,6 +223,59 @@ public class JsonOracle {
         {"bytes_bad_base64", "{\"schema\":{\"type\":\"bytes\",\"optional\":false},\"payload\":\"***\"}"},
     };
 
+    // KIP-1054: the converter's schema.content (ids shared with test_json_converter_compat.py CONTENT_SCHEMAS)
+    static final String[][] CONTENT_SCHEMAS = {
+        {"row", "{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"},{\"type\":\"string\",\"optional\":true,\"field\":\"name\"},{\"type\":\"int64\",\"optional\":true,\"default\":7,\"field\":\"n\"}],\"optional\":false,\"name\":\"com.acme.Row\"}"},
+        {"int32", "{\"type\":\"int32\",\"optional\":false}"},
+        {"opt_default", "{\"type\":\"string\",\"optional\":true,\"default\":\"dflt\"}"},
+        {"decimal", "{\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"}}"},
+        {"spaced", " { \"type\" : \"string\" } "},
+        {"null", "null"},
+        {"empty", ""},
+        {"blank", " "},
+        {"bad_json", "{\"type\":"},
+        {"bad_type", "{\"type\":\"nope\"}"},
+        {"no_type", "{\"optional\":true}"},
+        {"not_object", "[1]"},
+        {"bad_default", "{\"type\":\"int32\",\"default\":\"x\"}"},
+    };
+    static final String[][] CONTENT_INPUTS = {
+        {"row", "{\"id\":1,\"name\":\"a\"}"},
+        {"row_nulls", "{\"id\":2,\"name\":null,\"n\":null}"},
+        {"row_extra", "{\"id\":3,\"zzz\":true}"},
+        {"envelope", "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":5}"},
+        {"int", "5"},
+        {"float", "5.25"},
+        {"null", "null"},
+        {"string", "\"s\""},
+        {"b64", "\"BNI=\""},
+        {"bad", "{"},
+    };
+    static final String[] CONTENT_MODES = {"env", "raw", "envkeepnull"};
+
+    static void contentCases(JsonConverter schemaWriter) {
+        for (String[] s : CONTENT_SCHEMAS) {
+            for (String m : CONTENT_MODES) {
+                String mode = "content:" + s[0] + ":" + m;
+                Map<String, Object> conf = new HashMap<>(MODES.get(m));
+                conf.put("schema.content", s[1]);
+                JsonConverter reader = new JsonConverter();
+                try {
+                    reader.configure(conf, false);
+                } catch (Throwable t) {
+                    System.out.println("R\tcontent-configure\t" + mode + "\t" + err(t));
+                    continue;
+                }
+                for (String[] in : CONTENT_INPUTS) {
+                    byte[] input = in[1].getBytes(StandardCharsets.UTF_8);
+                    System.out.println("I\tcontent:" + in[0] + "\t" + mode + "\tB64:" + b64(input));
+                    read(reader, schemaWriter, "content:" + in[0], mode, input);
+                }
+                read(reader, schemaWriter, "content:null_bytes", mode, null);
+            }
+        }
+    }
+
     static String b64(byte[] b) {
         return B64.encodeToString(b);
     }
@@ -327,6 +382,7 @@ public class JsonOracle {
             }
             read(reader, schemaWriter, "null_bytes", mode.getKey(), null);
         }
+        contentCases(schemaWriter);
         SimpleHeaderConverter hc = new SimpleHeaderConverter();
         hc.configure(new HashMap<>());
         for (Map.Entry<String, Object[]> e : CASES.entrySet()) {

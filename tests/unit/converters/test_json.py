@@ -230,3 +230,32 @@ def test_bad_config_names_the_key() -> None:
 def test_optional_int_schema_round_trip_without_envelope() -> None:
     conv = _conv(schemas_enable="false")
     assert conv.from_connect_data("t", OPTIONAL_INT32_SCHEMA, 7) == b"7"
+
+
+ROW_CONTENT = (
+    '{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},'
+    '{"type":"int64","optional":true,"default":7,"field":"n"}],"optional":false}'
+)
+
+
+def test_schema_content_reads_bare_payloads_with_the_configured_schema() -> None:
+    """KIP-1054: with ``schema.content`` and schemas.enable, each value is the payload alone (Kafka 4.3.1 oracle)."""
+    conv = _conv(schema_content=ROW_CONTENT)
+    result = conv.to_connect_data("t", b'{"id":1,"n":null}')
+    assert result.schema is not None and [f.name for f in result.schema.fields] == ["id", "n"]
+    assert result.value == Struct(result.schema).put("id", 1).put("n", 7)  # the null takes the default
+    assert conv.to_connect_values([b'{"id":2}', None])[0][1].get("id") == 2
+    # an envelope is read as a payload of the configured schema, not unwrapped
+    with pytest.raises(DataError, match="Invalid null value for required INT32 field"):
+        conv.to_connect_data("t", b'{"schema":null,"payload":{"id":1}}')
+    assert conv.from_connect_data("t", INT32_SCHEMA, 5) == b'{"schema":{"type":"int32","optional":false},"payload":5}'
+
+
+def test_schema_content_is_ignored_without_schemas_but_still_checked() -> None:
+    assert _conv(schemas_enable="false", schema_content=ROW_CONTENT).to_connect_data("t", b"5").value == 5
+    for blank in ("", " ", "null"):  # no schema: envelopes as before
+        assert _conv(schema_content=blank).to_connect_data("t", b'{"schema":null,"payload":3}').value == 3
+    with pytest.raises(ConfigError, match="for configuration schema.content: Unknown schema type: nope"):
+        _conv(schemas_enable="false", schema_content='{"type":"nope"}')
+    with pytest.raises(ConfigError, match="Failed to parse schema in converter config due to serialization error"):
+        _conv(schema_content='{"type":')

@@ -139,6 +139,14 @@ def test_converters_are_checked_and_their_keys_validated() -> None:
     assert "value.converter.schemas.enable" in errors
 
 
+def test_a_bad_json_converter_schema_content_is_named_at_validate() -> None:
+    """Kafka 4.3 fails the task in JsonConverter.configure; we name the key before anything runs (KIP-1054)."""
+    errors = _errors(validate_connector_config({**SOURCE, "value.converter": "JsonConverter",
+                                                "value.converter.schema.content": '{"type":"nope"}'}))
+    assert errors["value.converter.schema.content"] == [
+        'Invalid value {"type":"nope"} for configuration schema.content: Unknown schema type: nope']
+
+
 def test_invalid_config_message_lists_every_error() -> None:
     infos = validate_connector_config({"connector.class": "FileStreamSource", "tasks.max": "x"})
     assert invalid_config_message(infos).splitlines() == [
