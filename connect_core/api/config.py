@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import logging
 import re
 import types
 import typing
@@ -32,11 +33,13 @@ __all__ = [
     "config_keys",
     "in_range",
     "parse_config",
+    "ValidList",
     "valid_string",
     "validate_config",
 ]
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 ConfigType = Literal["BOOLEAN", "STRING", "INT", "SHORT", "LONG", "DOUBLE", "LIST", "CLASS", "PASSWORD"]
 Importance = Literal["HIGH", "MEDIUM", "LOW"]
@@ -151,6 +154,42 @@ def in_range(min_value: float | None = None, max_value: float | None = None) -> 
             raise config_error(key, value, f"Value must be no more than {_java_str(max_value)}")
 
     return check
+
+
+class ValidList:
+    """Kafka's ``ConfigDef.ValidList.anyNonDuplicateValues(empty_allowed, null_allowed)`` (Kafka 4.2, KIP-1161).
+
+    Validate refuses a null or (unless allowed) empty list, a value given twice and an empty value, in that order;
+    parsing a config (a plugin's ``configure``) first drops duplicates with a warning, as ``ConfigDef.parseValue``
+    does, so only validate refuses them.
+    """
+
+    def __init__(self, *, empty_allowed: bool, null_allowed: bool = False) -> None:
+        """Kafka's two flags."""
+        self.empty_allowed = empty_allowed
+        self.null_allowed = null_allowed
+
+    def __call__(self, key: str, value: Any) -> None:
+        """Raise ``ConfigError`` with Kafka's message for the first rule ``value`` breaks."""
+        if value is None:
+            if self.null_allowed:
+                return
+            raise ConfigError(f"Configuration '{key}' values must not be null.")
+        if not value and not self.empty_allowed:
+            raise ConfigError(f"Configuration '{key}' must not be empty. Valid values include: any non-empty value")
+        if len(set(value)) != len(value):
+            raise ConfigError(f"Configuration '{key}' values must not be duplicated.")
+        if "" in value:
+            raise ConfigError(f"Configuration '{key}' values must not be empty.")
+
+    @staticmethod
+    def distinct(key: str, value: list[Any]) -> list[Any]:
+        """``value`` without repeats, first occurrences kept (``ConfigDef.parseValue``), warning when it drops any."""
+        unique = list(dict.fromkeys(value))
+        if len(unique) != len(value):
+            log.warning('Configuration key "%s" contains duplicate values. Duplicates will be removed. The original '
+                        "value is: %s, the updated value is: %s", key, _java_str(value), _java_str(unique))
+        return unique
 
 
 def valid_string(*choices: str, case_insensitive: bool = False) -> Validator:
@@ -321,12 +360,17 @@ def _parse_fields(model: type[BaseModel], props: Mapping[str, Any], errors: dict
             if errors is None:
                 raise _missing(key)
             errors[key].append(str(_missing(key)))
+            validator = _meta(info).validator
+            if isinstance(validator, ValidList) and not validator.null_allowed:  # validate checks the null, too
+                errors[key].append(f"Configuration '{key}' values must not be null.")
             continue
         else:
             continue
         try:
             value = parse_type(key, raw, _config_type(info))
             validator = _meta(info).validator
+            if errors is None and isinstance(validator, ValidList) and isinstance(value, list):
+                value = ValidList.distinct(key, value)
             if validator is not None:
                 validator(key, value)
         except ConfigError as e:

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_field, parse_config
+from connect_core.api.config import ValidList, config_field, parse_config
 from connect_core.api.header import Headers
 from connect_core.api.transformation import Transformation
-from connect_core.transforms._util import non_empty_list
 
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
@@ -25,7 +24,7 @@ class DropHeadersConfig(BaseModel):
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     headers: list[str] = config_field(
-        ..., alias=HEADERS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,
+        ..., alias=HEADERS_CONFIG, importance="HIGH", type="LIST", validator=ValidList(empty_allowed=False),
         description="The name of the headers to be removed.",
     )
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_field, parse_config
+from connect_core.api.config import ValidList, config_field, parse_config
 from connect_core.api.errors import DataError
 from connect_core.api.java_text import to_float32
 from connect_core.api.schema import Schema, Type
@@ -23,7 +23,6 @@ from connect_core.transforms._util import (
     ValuesStep,
     attach_variants,
     class_name,
-    non_empty_list,
     non_empty_string,
     replace_null_field,
     require_map,
@@ -50,7 +49,7 @@ class MaskFieldConfig(BaseModel):
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     fields: list[str] = config_field(
-        ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,
+        ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=ValidList(empty_allowed=False),
         description="Names of fields to mask.",
     )
     replacement: str | None = config_field(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_error, config_field, parse_config
+from connect_core.api.config import ValidList, config_error, config_field, parse_config
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
@@ -59,11 +59,11 @@ class ReplaceFieldConfig(BaseModel):
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     exclude: list[str] = config_field(
-        [], alias=EXCLUDE_CONFIG, type="LIST",
+        [], alias=EXCLUDE_CONFIG, type="LIST", validator=ValidList(empty_allowed=True),
         description="Fields to exclude. This takes precedence over the fields to include.",
     )
     include: list[str] = config_field(
-        [], alias=INCLUDE_CONFIG, type="LIST",
+        [], alias=INCLUDE_CONFIG, type="LIST", validator=ValidList(empty_allowed=True),
         description="Fields to include. If specified, only these fields will be used.",
     )
     renames: list[str] = config_field(

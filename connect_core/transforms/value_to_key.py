@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import config_field, parse_config
+from connect_core.api.config import ValidList, config_field, parse_config
 from connect_core.api.errors import DataError
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
@@ -14,7 +14,6 @@ from connect_core.api.transformation import Transformation
 from connect_core.transforms._util import (
     SchemaCache,
     field_value,
-    non_empty_list,
     replace_null_field,
     require_map,
     require_struct,
@@ -35,7 +34,7 @@ class ValueToKeyConfig(BaseModel):
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
     fields: list[str] = config_field(
-        ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=non_empty_list,
+        ..., alias=FIELDS_CONFIG, importance="HIGH", type="LIST", validator=ValidList(empty_allowed=False),
         description="Field names on the record value to extract as the record key.",
     )
     replace_null_with_default: bool = replace_null_field()

@@ -1,4 +1,4 @@
-"""SMTs, predicates and the transforms chain compared with the real Kafka 4.1.1 classes (TransformOracle.java).
+"""SMTs, predicates and the transforms chain compared with the real Kafka 4.3.1 classes (TransformOracle.java).
 
 One shared corpus of cases is defined here. Each case is an input record (topic, partition, timestamp, headers, and
 key/value as JsonConverter envelopes so both sides build the same Connect data) plus connector-style ``transforms=``
@@ -223,6 +223,9 @@ def _drop_headers_cases() -> list[Case]:
         Case("drop_headers_missing", one("DropHeaders", headers="zzz"), headers=hdrs),
         Case("drop_headers_tombstone", one("DropHeaders", headers="b"), None, headers=hdrs),
         Case("drop_headers_empty_config", one("DropHeaders", headers="")),
+        # Kafka 4.2 (KIP-1161): list keys refuse duplicates and empty values
+        Case("drop_headers_duplicate", one("DropHeaders", headers="a,b,a"), headers=hdrs),
+        Case("drop_headers_empty_value", one("DropHeaders", headers="a,,b"), headers=hdrs),
     ]
 
 
@@ -439,6 +442,7 @@ def _mask_cases() -> list[Case]:
         Case("mask_key_schemaless", one("MaskField$Key", fields="id,n"), key=SL_K),
         Case("mask_empty_replacement", one(c, fields="id", replacement="")),
         Case("mask_empty_fields", one(c, fields="")),
+        Case("mask_duplicate_fields", one(c, fields="id,name,id")),
     ]
 
 
@@ -474,6 +478,10 @@ def _replace_field_cases() -> list[Case]:
         Case("replace_include_schemaless", one(c, include="id,nope"), SL_V),
         Case("replace_rename_schemaless", one(c, renames="id:key,flag:ok"), SL_V),
         Case("replace_combo_schemaless", one(c, exclude="tags", renames="name:who"), SL_V),
+        Case("replace_empty_include", one(c, include="", exclude="name")),
+        Case("replace_duplicate_include", one(c, include="id,id")),
+        Case("replace_duplicate_exclude", one(c, exclude="name,tags,name")),
+        Case("replace_empty_value_exclude", one(c, exclude="name,")),
         Case("replace_tombstone", one(c, exclude="x"), None),
         Case("replace_schemaless_not_map", one(c, exclude="x"), env(None, 3)),
         Case("replace_key_schema", one("ReplaceField$Key", renames="id:key_id"), key=KEY_K),
@@ -589,6 +597,7 @@ def _value_to_key_cases() -> list[Case]:
         Case("v2k_schemaless_value", one(c, fields="id,name"), SL_V),
         Case("v2k_tombstone", one(c, fields="id"), None),
         Case("v2k_empty_fields", one(c, fields="")),
+        Case("v2k_duplicate_fields", one(c, fields="id,id")),
     ]
 
 

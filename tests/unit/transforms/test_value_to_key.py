@@ -42,5 +42,5 @@ def test_tombstone_value_is_rejected_like_kafka() -> None:
 
 
 def test_empty_fields_is_a_config_error_naming_the_key() -> None:
-    with pytest.raises(ConfigError, match="Invalid value \\[\\] for configuration fields: Empty list"):
+    with pytest.raises(ConfigError, match="Configuration 'fields' must not be empty. Valid values include: any"):
         ValueToKey().configure({"fields": ""})
