@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config, valid_string
 from connect_core.api.errors import ConfigError, DataError
-from connect_core.api.schema import Schema, Type
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
 from connect_core.transforms._util import (
@@ -20,6 +19,7 @@ from connect_core.transforms._util import (
 
 if TYPE_CHECKING:
     from connect_core.api.record import ConnectRecord
+    from connect_core.api.schema import Schema
     from connect_core.api.struct import Struct
 
 __all__ = [
@@ -35,10 +35,13 @@ FIELD_CONFIG = "field"
 FIELD_SYNTAX_VERSION_CONFIG = "field.syntax.version"
 FIELD_SYNTAX_VERSION_DEFAULT = "V1"
 PURPOSE = "field extraction"
+NESTED_PURPOSE = "nested field access"
 
 
 def parse_field_path(path: str, version: str) -> tuple[str, ...]:
-    """Split a field path (KIP-821): V1 is one name; V2 splits on dots, with backticks quoting names with dots."""
+    """Split a field path as Kafka's ``SingleFieldPath`` does (KIP-821): V1 is one name; V2 splits on dots, and a
+    step starting with a backtick runs to the next backtick that ends the path or precedes a dot (a backslash before
+    such a backtick escapes it; any other backtick, and its backslash, belong to the name)."""
     if version.upper() == "V1":
         return (path,)
     steps: list[str] = []
@@ -46,21 +49,33 @@ def parse_field_path(path: str, version: str) -> tuple[str, ...]:
     while i < n:
         if path[i] != "`":
             end = path.find(".", i)
-            if end < 0:
-                steps.append(path[i:])
-                i = n
-            else:
-                steps.append(path[i:end])
-                i = end + 1
+            steps.append(path[i:] if end < 0 else path[i:end])
+            i = n if end < 0 else end + 1
             continue
-        j = i + 1
-        while j < n and not (path[j] == "`" and path[j - 1] != "\\" and (j + 1 == n or path[j + 1] == ".")):
-            j += 1
-        if j >= n:
-            raise ConfigError(f"Incomplete backtick pair in path: [{path}], consider adding a backslash before "
-                              f"backtick at position {i} to escape it")
-        steps.append(path[i + 1:j].replace("\\`", "`"))
-        i = j + 2
+        opening, i = i, i + 1
+        name, start = [], i
+        while True:
+            i = path.find("`", i)
+            escaped = i > 0 and path[i - 1] == "\\"
+            if i < 0 or (i == n - 1 and escaped):
+                raise ConfigError(f"Incomplete backtick pair in path: [{path}], consider adding a backslash before "
+                                  f"backtick at position {opening} to escape it")
+            if i == n - 1:  # the closing backtick ends the path
+                name.append(path[start:i])
+                i += 1
+                break
+            if path[i + 1] != ".":  # part of the name; look further
+                i += 1
+                continue
+            if escaped:  # an escaped backtick before a dot: a backtick of the name
+                name.append(path[start:i - 1] + "`")
+                i += 1
+                start = i
+                continue
+            name.append(path[start:i])
+            i += 2
+            break
+        steps.append("".join(name))
     if path.endswith("."):
         steps.append("")
     return tuple(steps)
@@ -107,21 +122,21 @@ class ExtractField(RecordSide, Transformation["ConnectRecord"]):
         value = self._operating_value(record)
         if schema is None:
             current: Any = require_map_or_null(value, PURPOSE)
-            for step in self._path:
-                if not isinstance(current, dict):
-                    current = None
+            *parents, last = self._path
+            for step in parents:
+                if current is None:
                     break
-                current = current.get(step)
-            return self._new_record(record, None, current)
+                current = require_map_or_null(current.get(step), NESTED_PURPOSE)
+            return self._new_record(record, None, None if current is None else current.get(last))
         struct = require_struct_or_null(value, PURPOSE)
         field_schema = self._field_schema(schema)
         return self._new_record(record, field_schema, None if struct is None else self._struct_value(struct))
 
     def _field_schema(self, schema: Schema) -> Schema:
         current = schema
-        for i, step in enumerate(self._path):
-            field = current.field(step) if current.type is Type.STRUCT else None
-            if field is None or (i < len(self._path) - 1 and field.schema.type is not Type.STRUCT):
+        for step in self._path:
+            field = current.field(step)  # DataError on a schema without fields, as Kafka's Schema.field
+            if field is None:
                 raise DataError("Unknown field: " + self.config.field)
             current = field.schema
         return current

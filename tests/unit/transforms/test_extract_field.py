@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from connect_core.api.errors import ConfigError, DataError
-from connect_core.api.schema import Schema, SchemaBuilder
+from connect_core.api.schema import STRING_SCHEMA, Schema, SchemaBuilder
 from connect_core.api.struct import Struct
-from connect_core.transforms.extract_field import ExtractField
+from connect_core.transforms.extract_field import ExtractField, parse_field_path
 from tests.unit.transforms._records import source
 
 
@@ -54,3 +54,35 @@ def test_key_variant_extracts_from_the_key() -> None:
 def test_bad_syntax_version_is_a_config_error_naming_the_key() -> None:
     with pytest.raises(ConfigError, match="for configuration field.syntax.version"):
         _extract(field="a", **{"field.syntax.version": "V3"})
+
+
+@pytest.mark.parametrize(("path", "steps"), [
+    ("a.b.c", ("a", "b", "c")),
+    ("`a.b`.c", ("a.b", "c")),
+    ("`x\\`y`", ("x\\`y",)),  # a backtick not before a dot is part of the name, backslash and all
+    ("`a\\`.b`", ("a`.b",)),  # an escaped backtick before a dot is a backtick of the name
+    ("`a`b`.c", ("a`b", "c")),
+    ("``.x", ("", "x")),
+    ("a.", ("a", "")),
+    (".a", ("", "a")),
+])  # fmt: skip
+def test_v2_paths_split_as_kafka_single_field_path(path: str, steps: tuple[str, ...]) -> None:
+    """Kafka 4.3.1 SingleFieldPath's steps (tests/compat extract_v2_* cases run the same paths on the jar)."""
+    assert parse_field_path(path, "V2") == steps
+    assert parse_field_path(path, "v1") == (path,)
+
+
+@pytest.mark.parametrize("path", ["`a.b", "`a\\`"])
+def test_v2_incomplete_backticks_are_config_errors(path: str) -> None:
+    with pytest.raises(ConfigError, match=r"Incomplete backtick pair in path: \[.*\], consider adding a backslash"):
+        parse_field_path(path, "V2")
+
+
+def test_v2_steps_through_a_non_map_or_non_struct_fail_like_kafka() -> None:
+    xform = ExtractField.Value()
+    xform.configure({"field": "a.b", "field.syntax.version": "V2"})
+    with pytest.raises(DataError, match=r"Only Map objects supported .*\[nested field access\], found: java.lang.Str"):
+        xform.apply(source({"a": "text"}))
+    schema = SchemaBuilder.struct().field("a", STRING_SCHEMA).build()
+    with pytest.raises(DataError, match="Cannot look up fields on non-struct type"):
+        xform.apply(source(Struct(schema).put("a", "x"), schema))
