@@ -17,7 +17,6 @@ from connect_core.transforms._util import (
     attach_variants,
     class_name,
     copy_schema_basics,
-    replace_null_field,
     require_map,
     require_struct,
 )
@@ -45,7 +44,6 @@ class FlattenConfig(BaseModel):
         description="Delimiter to insert between field names from the input record when generating field names for "
         "the output record",
     )
-    replace_null_with_default: bool = replace_null_field()
 
 
 class Flatten(RecordSide, Transformation["ConnectRecord"]):
@@ -59,7 +57,6 @@ class Flatten(RecordSide, Transformation["ConnectRecord"]):
         """Read the delimiter and reset the schema cache."""
         self.config = parse_config(FlattenConfig, configs)
         self._delimiter = self.config.delimiter
-        self._replace_null = self.config.replace_null_with_default
         self._schema_cache = SchemaCache()
 
     def apply(self, record: ConnectRecord) -> ConnectRecord:
@@ -120,7 +117,7 @@ class Flatten(RecordSide, Transformation["ConnectRecord"]):
     def _flatten_struct(self, struct: Struct, prefix: str, out: Struct) -> None:
         for field in struct.schema.fields:
             name = self._name(prefix, field.name)
-            value = struct.get(field) if self._replace_null else struct.get_without_default(field)
+            value = struct.get(field)  # Kafka's Flatten always takes the default (no KIP-1040 key)
             if field.schema.type is Type.STRUCT:
                 if value is not None:
                     self._flatten_struct(value, name, out)

@@ -331,6 +331,10 @@ def _flatten_cases() -> list[Case]:
     opt_nested = struct(f("a", t("int32")), f("inner", struct(f("b", t("int32")), f("c", t("string")), optional=True)))
     return [
         Case("flatten_schema", one("Flatten$Value")),
+        # Kafka's Flatten has no replace.null.with.default (KIP-1040 left it out): a null always takes the default
+        Case("flatten_schema_null_default", one("Flatten$Value", replace_null_with_default="false"),
+             env(struct(f("n", struct(f("q", t("int64", True, default=1)))), f("d", t("int32", True, default=5))),
+                 {"n": {"q": None}, "d": None})),
         Case("flatten_schema_map_field_rejected", one("Flatten$Value"),
              env(struct(f("m", smap(STRING, STRING))), {"m": {"a": "b"}})),
         Case("flatten_schema_deep", one("Flatten$Value"), env(deep, {"l1": {"l2": {"l3": 9}, "x": None}, "top": 1})),
@@ -394,6 +398,9 @@ def _insert_field_cases() -> list[Case]:
     required = {"topic_field": "topic!", "partition_field": "part!", "offset_field": "off?", "timestamp_field": "ts!"}
     return [
         Case("insert_schema_all", one(c, **every)),
+        Case("insert_schema_null_default_replaced", one(c, static_field="st", static_value="sv")),
+        Case("insert_schema_null_default_kept", one(c, static_field="st", static_value="sv",
+                                                    replace_null_with_default="false")),
         Case("insert_schema_required_suffix", one(c, **required)),
         Case("insert_schema_null_partition_timestamp", one(c, **no_offset), partition=None, timestamp=None,
              record_type="source"),

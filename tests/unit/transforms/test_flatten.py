@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.config import config_keys
+from connect_core.api.errors import DataError
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.transforms.flatten import Flatten
@@ -49,6 +50,9 @@ def test_key_variant_flattens_the_key() -> None:
     assert out.key == {"a.b": 1} and out.value == "v"
 
 
-def test_non_boolean_replace_null_with_default_is_a_config_error_naming_the_key() -> None:
-    with pytest.raises(ConfigError, match="replace.null.with.default"):
-        _flatten(**{"replace.null.with.default": "maybe"})
+def test_a_null_field_takes_its_default_whatever_replace_null_with_default_says() -> None:
+    """Kafka 4.3.1's Flatten declares no ``replace.null.with.default`` (KIP-1040 left it out), so the key is ignored."""
+    schema = SchemaBuilder.struct().field("d", SchemaBuilder.int32().optional().default_value(5)).build()
+    out = _flatten(**{"replace.null.with.default": "false"}).apply(source(Struct(schema), schema))
+    assert out.value.get_without_default("d") == 5
+    assert "replace.null.with.default" not in {k["name"] for k in config_keys(Flatten.config_model)}
