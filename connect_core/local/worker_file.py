@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from connect_core.api.errors import ConfigError
 from connect_core.local.basic_auth import read_java_properties
 from connect_core.runtime import env
+from connect_core.runtime.client_overrides import ALLOWLIST_CONFIG, POLICY_CONFIG, OverridePolicy
 from connect_core.runtime.connector_config import (
     DEFAULT_HEADER_CONVERTER,
     DEFAULT_KEY_CONVERTER,
@@ -54,7 +56,7 @@ NO_EFFECT: Final = frozenset({
 # Keys mapped below (the rest of the worker keys Kafka knows).
 _MAPPED: Final = frozenset({
     "bootstrap.servers", "group.id", "listeners", "admin.listeners", "rest.extension.classes", "plugin.path",
-    "connector.client.config.override.policy", "config.providers", "offset.storage.file.filename",
+    POLICY_CONFIG, ALLOWLIST_CONFIG, "config.providers", "offset.storage.file.filename",
     "config.storage.topic", "offset.storage.topic", "status.storage.topic", "config.storage.replication.factor",
     "offset.storage.replication.factor", "status.storage.replication.factor", "offset.storage.partitions",
     "status.storage.partitions", "security.protocol", *CONVERTERS,
@@ -65,10 +67,6 @@ _PARTITIONS: Final = {"offset.storage.partitions": DEFAULT_OFFSET_PARTITIONS,
                       "status.storage.partitions": DEFAULT_STATUS_PARTITIONS}
 _REPLICATION: Final = ("config.storage.replication.factor", "offset.storage.replication.factor",
                        "status.storage.replication.factor")
-# The override policies Kafka ships; the runtime applies connectors' producer./consumer./admin.override.* keys as
-# Kafka's default (All) does.
-_OVERRIDE_POLICY_ALL: Final = frozenset({"All", "org.apache.kafka.connect.connector.policy."
-                                                "AllConnectorClientConfigOverridePolicy"})
 
 
 class WorkerFileError(ValueError):
@@ -215,15 +213,25 @@ def _rest(props: dict[str, str], standalone: bool) -> tuple[str, int, bool]:
 
 
 def _check_policies(props: dict[str, str]) -> None:
-    """The client override policy and worker-level client keys: honoured as given, or refused."""
-    policy = props.get("connector.client.config.override.policy", "All").strip()
-    if policy not in _OVERRIDE_POLICY_ALL:
-        raise WorkerFileError(f"connector.client.config.override.policy={policy}: lambda-connect applies connectors' "
-                              "client overrides as Kafka's All policy does; no other policy is supported")
+    """The client override policy (checked as the worker loads it) and worker-level client keys (refused)."""
+    _override_policy(props)
     for key in props:
         if key.startswith(("producer.", "consumer.", "admin.", "listeners.https.")) and key != "admin.listeners":
             raise WorkerFileError(f"{key}: worker-level client and listener settings beyond bootstrap.servers and "
                                   "security are not supported; set producer./consumer.override.* on the connector")
+
+
+def _override_policy(props: dict[str, str]) -> dict[str, str]:
+    """``connector.client.config.override.policy`` / ``.allowlist`` (KIP-1188) as the coordinator's variables."""
+    policy, allowlist = props.get(POLICY_CONFIG), props.get(ALLOWLIST_CONFIG)
+    try:
+        OverridePolicy.of(policy or "All", allowlist or "")
+    except ConfigError as e:
+        raise WorkerFileError(f"{ALLOWLIST_CONFIG if 'allowlist' in str(e) else POLICY_CONFIG}: {e}") from e
+    environment = {env.CLIENT_OVERRIDE_POLICY: policy.strip()} if policy is not None else {}
+    if allowlist is not None:
+        environment[env.CLIENT_OVERRIDE_ALLOWLIST] = allowlist
+    return environment
 
 
 def _log_unknown(props: dict[str, str]) -> None:
@@ -252,6 +260,7 @@ def _environment(props: dict[str, str], standalone: bool) -> dict[str, str]:
     if security:
         existing = json.loads(env.resolve(env.KAFKA_CLIENT_PROPERTIES, "{}"))
         environment[env.KAFKA_CLIENT_PROPERTIES] = json.dumps({**existing, **security})
+    environment.update(_override_policy(props))
     providers = {key: value for key, value in props.items() if key.startswith("config.providers")}
     if providers:
         environment[env.CONFIG_PROVIDERS] = json.dumps(providers)

@@ -22,6 +22,7 @@ from connect_core.coordinator.herder.plugins import (
     kind_of,
     new_connector,
 )
+from connect_core.runtime.client_overrides import OverridePolicy, override_errors
 from connect_core.runtime.config_providers.redaction import redact
 from connect_core.runtime.config_providers.resolver import ConfigResolver, provider_key_errors
 
@@ -75,6 +76,9 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     for key_name in (k for k, v in props.items() if v is None):
         value = values.setdefault(key_name, _bare_value(key_name))
         value["errors"].append(NULL_VALUE_ERROR)
+    for key_name, messages in override_errors(present, source=kind == SOURCE, policy=OverridePolicy.from_env()).items():
+        value = values.setdefault(key_name, {**_bare_value(key_name), "value": present[key_name]})
+        value["errors"].extend(messages)
     for key_name, message in provider_key_errors(props).items():  # providers come from the worker only
         value = values.setdefault(key_name, _bare_value(key_name))
         value["errors"].append(message)

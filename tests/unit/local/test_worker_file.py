@@ -121,7 +121,9 @@ def test_plugin_path_directories_are_plugin_packages_and_jars_are_named(tmp_path
     ("listeners=http://:8083,http://:8084\n", "listeners"),
     ("offset.storage.partitions=50\n", "offset.storage.partitions"),
     ("config.storage.replication.factor=1\noffset.storage.replication.factor=3\n", "replication.factor"),
-    ("connector.client.config.override.policy=None\n", "connector.client.config.override.policy"),
+    ("connector.client.config.override.policy=Nope\n", "connector.client.config.override.policy"),
+    ("connector.client.config.override.policy=Allowlist\nconnector.client.config.override.allowlist=acks,,x\n",
+     "connector.client.config.override.allowlist"),
     ("rest.extension.classes=com.example.Extension\n", "rest.extension.classes"),
     ("producer.compression.type=lz4\n", "producer.compression.type"),
     ("admin.listeners=http://:9093\n", "admin.listeners"),
@@ -153,3 +155,11 @@ def test_basic_auth_extension_needs_the_jaas_file(tmp_path: Path, capsys: pytest
     assert read_worker_file(path, standalone=False).basic_auth_extension
     assert main(["up", "--worker-config", str(path)]) == 2
     assert "--jaas-config" in capsys.readouterr().err
+
+
+def test_the_client_override_policy_and_allowlist_go_to_the_coordinator(tmp_path: Path) -> None:
+    """KIP-1188: the worker's policy keys become the variables ``runtime/client_overrides.py`` reads."""
+    text = "connector.client.config.override.policy=Allowlist\nconnector.client.config.override.allowlist=acks\n"
+    worker = read_worker_file(_file(tmp_path, text), standalone=False)
+    assert worker.environment[env.CLIENT_OVERRIDE_POLICY] == "Allowlist"
+    assert worker.environment[env.CLIENT_OVERRIDE_ALLOWLIST] == "acks"

@@ -139,6 +139,21 @@ def test_converters_are_checked_and_their_keys_validated() -> None:
     assert "value.converter.schemas.enable" in errors
 
 
+def test_client_overrides_the_worker_policy_refuses_are_400s_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KIP-1188: with ``connector.client.config.override.policy=Allowlist`` only the listed client keys pass."""
+    monkeypatch.setenv("LAMBDA_CONNECT_CLIENT_OVERRIDE_POLICY", "Allowlist")
+    monkeypatch.setenv("LAMBDA_CONNECT_CLIENT_OVERRIDE_ALLOWLIST", "linger.ms")
+    props = {**SOURCE, "producer.override.linger.ms": "5", "producer.override.acks": "all"}
+    errors = _errors(validate_connector_config(props))
+    assert "producer.override.linger.ms" not in errors
+    assert errors["producer.override.acks"] == [
+        "The 'Allowlist' policy does not allow 'acks' to be overridden in the connector configuration."]
+    with pytest.raises(BadRequestError, match="The 'Allowlist' policy does not allow 'acks'"):
+        ensure_valid(props)
+    monkeypatch.setenv("LAMBDA_CONNECT_CLIENT_OVERRIDE_POLICY", "All")
+    assert ensure_valid(props)["error_count"] == 0
+
+
 def test_a_bad_json_converter_schema_content_is_named_at_validate() -> None:
     """Kafka 4.3 fails the task in JsonConverter.configure; we name the key before anything runs (KIP-1054)."""
     errors = _errors(validate_connector_config({**SOURCE, "value.converter": "JsonConverter",

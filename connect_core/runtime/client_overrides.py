@@ -1,0 +1,140 @@
+"""The worker's ``connector.client.config.override.policy``: which ``producer.override.*``, ``consumer.override.*`` and
+``admin.override.*`` keys a connector config may set (Kafka's ``ConnectorClientConfigOverridePolicy``, KIP-458;
+the ``Allowlist`` policy and its ``connector.client.config.override.allowlist`` are KIP-1188, Kafka 4.2).
+
+Kafka's four policies, by their plugin names (alias, simple class name or full class name): ``All`` (Kafka 4.x's
+default, and ours), ``None``, ``Principal`` (deprecated in 4.2: ``sasl.jaas.config``, ``sasl.mechanism`` and
+``security.protocol`` only) and ``Allowlist`` (only the listed client keys; an empty list, its default, allows none).
+KIP-1188 announces ``Allowlist`` as the default of Kafka 5.0; until then the default stays ``All``.
+
+As Kafka's ``AbstractHerder.validateClientOverrides``, only the clients a connector uses are checked: a source's
+producer, its admin client when it sets ``topic.creation.*`` or ``offsets.storage.topic``, its consumer with
+``offsets.storage.topic``; a sink's consumer, and its producer and admin client when it has a dead letter queue topic.
+Both policy keys are worker settings (environment variables, or a worker file's keys under ``up --worker-config``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from connect_core.api.config import ValidList, config_field, parse_config
+from connect_core.api.errors import ConfigError
+from connect_core.runtime import env
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "ALLOWLIST_CONFIG",
+    "POLICIES",
+    "POLICY_CONFIG",
+    "OverridePolicy",
+    "override_errors",
+]
+
+log = logging.getLogger(__name__)
+
+POLICY_CONFIG = "connector.client.config.override.policy"
+ALLOWLIST_CONFIG = "connector.client.config.override.allowlist"
+DEFAULT_POLICY = "All"
+POLICIES = ("All", "None", "Principal", "Allowlist")
+PRODUCER_PREFIX = "producer.override."
+CONSUMER_PREFIX = "consumer.override."
+ADMIN_PREFIX = "admin.override."
+_PACKAGE = "org.apache.kafka.connect.connector.policy."
+_SUFFIX = "ConnectorClientConfigOverridePolicy"
+PRINCIPAL_KEYS = frozenset({"sasl.jaas.config", "sasl.mechanism", "security.protocol"})
+_DLQ_TOPIC = "errors.deadletterqueue.topic.name"
+_OFFSETS_TOPIC = "offsets.storage.topic"
+_TOPIC_CREATION_PREFIX = "topic.creation."
+
+
+class _AllowlistConfig(BaseModel):
+    """``AllowlistConnectorClientConfigOverridePolicy.CONFIG_DEF``."""
+
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
+
+    allowlist: list[str] = config_field(
+        [], alias=ALLOWLIST_CONFIG, type="LIST", validator=ValidList(empty_allowed=True),
+        description="List of client configurations that can be overridden by connectors. If empty, connectors can't "
+        "override any client configurations.",
+    )
+
+
+@dataclass(frozen=True)
+class OverridePolicy:
+    """One of Kafka's policies; ``allowlist`` is read by ``Allowlist`` only."""
+
+    name: str = DEFAULT_POLICY
+    allowlist: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, policy: str, allowlist: str = "") -> OverridePolicy:
+        """The policy a worker names, as Kafka's plugin loader finds it.
+
+        Raises:
+            ConfigError: an unknown policy (Kafka's worker does not start), or an allowlist with an empty value.
+        """
+        given = policy.strip()
+        name = next((p for p in POLICIES if given in (p, p + _SUFFIX, _PACKAGE + p + _SUFFIX)), None)
+        if name is None:
+            raise ConfigError(f"Failed to find any class that implements interface org.apache.kafka.connect.connector."
+                              f"policy.ConnectorClientConfigOverridePolicy and which name matches {given} "
+                              f"(set {POLICY_CONFIG} to one of: {', '.join(POLICIES)})")
+        if name == "Principal":
+            log.warning("The Principal ConnectorClientConfigOverridePolicy is deprecated, use the Allowlist policy "
+                        'instead. To replicate the Principal policy behavior, set the %s configuration to "%s"',
+                        ALLOWLIST_CONFIG, ",".join(sorted(PRINCIPAL_KEYS)))
+        listed = parse_config(_AllowlistConfig, {ALLOWLIST_CONFIG: allowlist}).allowlist if name == "Allowlist" else []
+        return cls(name, frozenset(listed))
+
+    @classmethod
+    def from_env(cls) -> OverridePolicy:
+        """The worker's policy from ``LAMBDA_CONNECT_CLIENT_OVERRIDE_POLICY`` / ``..._ALLOWLIST``."""
+        try:
+            return cls.of(env.resolve(env.CLIENT_OVERRIDE_POLICY, DEFAULT_POLICY),
+                          env.resolve(env.CLIENT_OVERRIDE_ALLOWLIST, ""))
+        except ConfigError as e:
+            variables = f"{env.CLIENT_OVERRIDE_POLICY} / {env.CLIENT_OVERRIDE_ALLOWLIST}"
+            raise ConfigError(f"worker setting ({variables}): {e}") from e
+
+    def allows(self, client_key: str) -> bool:
+        """Whether a connector may override the client key ``client_key`` (without its prefix)."""
+        if self.name == "All":
+            return True
+        if self.name == "Principal":
+            return client_key in PRINCIPAL_KEYS
+        return client_key in self.allowlist  # None: the empty set
+
+    def refusal(self, client_key: str) -> str:
+        """Kafka's ``AbstractConnectorClientConfigOverridePolicy`` message for a refused key."""
+        return (f"The '{self.name}' policy does not allow '{client_key}' to be overridden in the connector "
+                "configuration.")
+
+
+def _prefixes(props: Mapping[str, str], source: bool) -> list[str]:
+    """The override prefixes of the clients the connector uses (Kafka 4.3's ``DistributedHerder.connectorUses*``)."""
+    dlq = bool(props.get(_DLQ_TOPIC, "").strip())
+    if source:
+        own_offsets = bool(props.get(_OFFSETS_TOPIC, "").strip())
+        creates_topics = any(key.startswith(_TOPIC_CREATION_PREFIX) for key in props)
+        uses = [(PRODUCER_PREFIX, True), (ADMIN_PREFIX, creates_topics or own_offsets), (CONSUMER_PREFIX, own_offsets)]
+    else:
+        uses = [(PRODUCER_PREFIX, dlq), (ADMIN_PREFIX, dlq), (CONSUMER_PREFIX, True)]
+    return [prefix for prefix, used in uses if used]
+
+
+def override_errors(props: Mapping[str, str], *, source: bool, policy: OverridePolicy) -> dict[str, list[str]]:
+    """``{connector key: [message]}`` for each client override of a used client that ``policy`` refuses."""
+    errors: dict[str, list[str]] = {}
+    if policy.name == "All":
+        return errors
+    for prefix in _prefixes(props, source):
+        for key in props:
+            if key.startswith(prefix) and not policy.allows(client_key := key[len(prefix):]):
+                errors[key] = [policy.refusal(client_key)]
+    return errors
