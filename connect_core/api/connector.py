@@ -10,6 +10,7 @@ import enum
 from typing import TYPE_CHECKING, ClassVar
 
 from connect_core.api.file_roots import NO_FILE_ROOTS, FileRoots
+from connect_core.api.plugin_metrics import PluginMetrics
 from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
@@ -31,11 +32,19 @@ class ExactlyOnceSupport(enum.Enum):
 class ConnectorContext:
     """What the worker gives a connector (Kafka ``ConnectorContext``): here, the host directories it may use."""
 
-    __slots__ = ("file_roots",)
+    __slots__ = ("_plugin_metrics", "file_roots")
 
-    def __init__(self, file_roots: FileRoots = NO_FILE_ROOTS) -> None:
+    def __init__(self, file_roots: FileRoots = NO_FILE_ROOTS, plugin_metrics: PluginMetrics | None = None) -> None:
         """Create the context; without ``file_roots`` no file path in a config is accepted."""
         self.file_roots = file_roots
+        self._plugin_metrics = plugin_metrics
+
+    def plugin_metrics(self) -> PluginMetrics:
+        """The connector's metrics (Kafka 4.1's ``pluginMetrics()``, KIP-877). A connector runs only briefly inside
+        the coordinator (validate, task configs), so what it registers is not published: tasks' metrics are."""
+        if self._plugin_metrics is None:
+            self._plugin_metrics = PluginMetrics({})
+        return self._plugin_metrics
 
 
 _NO_CONTEXT = ConnectorContext()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api.errors import IllegalWorkerStateError
 from connect_core.api.file_roots import NO_FILE_ROOTS
+from connect_core.api.plugin_metrics import PluginMetrics
 from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ class OffsetStorageReader(abc.ABC):
 class SourceTaskContext:
     """What the runtime gives a source task (Kafka ``SourceTaskContext``)."""
 
-    __slots__ = ("_cluster_id", "configs", "file_roots", "offset_storage_reader", "transaction_context")
+    __slots__ = ("_cluster_id", "_plugin_metrics", "configs", "file_roots", "offset_storage_reader",
+                 "transaction_context")
 
     def __init__(
         self,
@@ -86,17 +88,26 @@ class SourceTaskContext:
         *,
         file_roots: FileRoots = NO_FILE_ROOTS,
         cluster_id: Callable[[], str | None] | None = None,
+        plugin_metrics: PluginMetrics | None = None,
     ) -> None:
         """Create the context; ``transaction_context`` is only set for connector-defined transactions.
 
         ``file_roots`` are the host directories the worker lets configs name files in (none by default);
-        ``cluster_id`` looks up the id of the Kafka cluster the task's records are written to.
+        ``cluster_id`` looks up the id of the Kafka cluster the task's records are written to;
+        ``plugin_metrics`` is the task's (the runtime publishes it; a context built without one keeps its own).
         """
         self.configs = configs
         self.offset_storage_reader = offset_storage_reader
         self.transaction_context = transaction_context
         self.file_roots = file_roots
         self._cluster_id = cluster_id
+        self._plugin_metrics = plugin_metrics
+
+    def plugin_metrics(self) -> PluginMetrics:
+        """The task's metrics, tagged ``connector`` and ``task`` (Kafka 4.1's ``pluginMetrics()``, KIP-877)."""
+        if self._plugin_metrics is None:
+            self._plugin_metrics = PluginMetrics({})
+        return self._plugin_metrics
 
     def kafka_cluster_id(self) -> str | None:
         """The id of the Kafka cluster this task's records and offsets are written to (the worker's), asked when
@@ -148,6 +159,7 @@ class SinkTaskContext:
 
     __slots__ = (
         "_assignment",
+        "_plugin_metrics",
         "commit_requested",
         "configs",
         "errant_record_reporter",
@@ -164,8 +176,11 @@ class SinkTaskContext:
         assignment: Iterable[TopicPartition] = (),
         *,
         file_roots: FileRoots = NO_FILE_ROOTS,
+        plugin_metrics: PluginMetrics | None = None,
     ) -> None:
-        """Create the context for one invocation's ``assignment``; ``file_roots`` as for a source task."""
+        """Create the context for one invocation's ``assignment``; ``file_roots`` and ``plugin_metrics`` as for a
+        source task."""
+        self._plugin_metrics = plugin_metrics
         self.configs = configs
         self.errant_record_reporter = errant_record_reporter
         self.file_roots = file_roots
@@ -174,6 +189,12 @@ class SinkTaskContext:
         self.timeout_ms: int | None = None
         self.commit_requested = False
         self.paused: set[TopicPartition] = set()
+
+    def plugin_metrics(self) -> PluginMetrics:
+        """The task's metrics, tagged ``connector`` and ``task`` (Kafka 4.1's ``pluginMetrics()``, KIP-877)."""
+        if self._plugin_metrics is None:
+            self._plugin_metrics = PluginMetrics({})
+        return self._plugin_metrics
 
     def offset(self, tp: TopicPartition | Mapping[TopicPartition, int], offset: int | None = None) -> None:
         """Ask the runtime to rewind/skip to ``offset`` for ``tp`` (or to each offset in a mapping)."""

@@ -47,6 +47,7 @@ from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
+from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
@@ -73,6 +74,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+PLUGIN_METRICS_SERVICE = "sink_task"  # the service dimension of sink tasks' metrics (pull-mode ones too)
 
 _PARTITION = operator.itemgetter(0, 1)  # a ConsumedRecord's (topic, partition)
 SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 config; concurrency is per partition
@@ -146,6 +148,7 @@ class _RunningTask:
     # the values path: the task's put of records given by their values alone (``values_put``), when no SMT and no
     # errant record reporter needs the records (None: records are put)
     put_values: Callable[[list[Any]], None] | None = None
+    plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
 
     def close(self) -> None:
         try:
@@ -155,6 +158,8 @@ class _RunningTask:
         finally:
             self.pipeline.converters.close()
             self.pipeline.chain.close()
+            if self.plugin_metrics is not None:
+                self.plugin_metrics.close()
             if self.dlq is not None:
                 self.dlq.close()
 
@@ -207,7 +212,12 @@ class SinkRunner:
         The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
         """
         with gc_paused():
-            return self._handle(event, assignment, remaining_ms, ends)
+            try:
+                return self._handle(event, assignment, remaining_ms, ends)
+            finally:  # what the task and its plugins measured in this batch (KIP-877)
+                running = self._running
+                if running is not None and running.plugin_metrics is not None:
+                    running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
 
     def _handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None,
                 remaining_ms: Callable[[], float] | None,
@@ -558,6 +568,8 @@ class SinkRunner:
             errors_config = ErrorHandlingConfig.parse(connector_config)
             converters = ConverterSet.from_config(connector_config)
             chain = build_chain(connector_config, registry.find)
+            plugin_metrics = TaskPluginMetrics(self.connector, self.task)
+            plugin_metrics.attach_pipeline(converters, chain)
         except Exception as error:
             self._report(State.FAILED, _trace(error), None)
             raise
@@ -582,7 +594,8 @@ class SinkRunner:
             operator.execute_failed(Stage.TASK_PUT, type(task), error, original=original)
 
         reporter = errant_record_reporter if errors_config.errant_record_reporter_enabled else None
-        context = SinkTaskContext(task_config, reporter, file_roots=worker_file_roots())
+        context = SinkTaskContext(task_config, reporter, file_roots=worker_file_roots(),
+                                  plugin_metrics=plugin_metrics.task)
         task.initialize(context)
         try:
             task.start(task_config)
@@ -596,11 +609,14 @@ class SinkRunner:
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None, configs=resolved,
             context=context, offsets=SinkOffsets(seeks=self.commits), put_values=put_values,
+            plugin_metrics=plugin_metrics,
         )
 
     def _fail(self, running: _RunningTask, error: BaseException) -> None:
         log.exception("sink connector %s failed the batch; it will be retried", self.connector)
         self._running = None
+        if running.plugin_metrics is not None:  # what it measured up to its failure, before it is closed
+            running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
         if running.dlq is not None:
             running.dlq.discard()
         discard = getattr(running.task, "discard_buffer", None)

@@ -44,6 +44,7 @@ from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
+from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.trigger_config import (
@@ -69,6 +70,7 @@ __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
 _TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
+PLUGIN_METRICS_SERVICE = "source_task"  # the service dimension of the function that runs source tasks
 
 DEFAULT_MAX_RECORDS_PER_INVOCATION = 1_000_000
 DEFAULT_CHUNK_RECORDS = 10_000  # records per transaction at most
@@ -122,6 +124,7 @@ class _RunningTask:
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
     topics: set[str] = field(default_factory=set)  # the topics of the open transaction (topic.tracking.enable)
     longest_poll_s: float = 0.0  # its longest poll and send this invocation: the next tick must not find one running
+    plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
 
     def close(self) -> None:
         """Stop the task, then release what was built for it, its transactional producer included."""
@@ -131,6 +134,8 @@ class _RunningTask:
             try:
                 self.pipeline.converters.close()
                 self.pipeline.chain.close()
+                if self.plugin_metrics is not None:
+                    self.plugin_metrics.close()
             finally:
                 close = getattr(self.producer, "close", None)  # confluent-kafka >= 2.5; no transaction is open here
                 if close is not None:
@@ -198,7 +203,12 @@ class SourceRunner:
                 ``get_remaining_time_in_millis`` minus a safety margin, or a local budget).
         """
         with self._lock:
-            return self._run(connector, task_id, remaining_ms)
+            try:
+                return self._run(connector, task_id, remaining_ms)
+            finally:
+                running = self._running.get((connector, task_id))
+                if running is not None and running.plugin_metrics is not None:
+                    running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
 
     def _run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         started = time.monotonic()
@@ -459,6 +469,8 @@ class SourceRunner:
             )
             pipeline = SourcePipeline(ConverterSet.from_config(connector_config),
                                       build_chain(connector_config, registry.find), operator)
+            plugin_metrics = TaskPluginMetrics(connector, task_id)
+            plugin_metrics.attach_pipeline(pipeline.converters, pipeline.chain)
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
@@ -482,7 +494,8 @@ class SourceRunner:
         offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)
         reader = StoreOffsetReader(offsets)
         task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots(),
-                                          cluster_id=lambda: _cluster_id(producer)))
+                                          cluster_id=lambda: _cluster_id(producer),
+                                          plugin_metrics=plugin_metrics.task))
         try:
             task.start(task_config)
         except Exception as error:
@@ -491,10 +504,12 @@ class SourceRunner:
         schedule = SourceScheduleConfig.parse(connector_config)
         return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task),
                             schedule.local_interval_ms(connector_config),
-                            schedule.heartbeat_ms(), configs=resolved)
+                            schedule.heartbeat_ms(), configs=resolved, plugin_metrics=plugin_metrics)
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)
+        if running.plugin_metrics is not None:  # what it measured up to its failure, before it is closed
+            running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
         self._running.pop((connector, task_id), None)
         try:
             running.close()

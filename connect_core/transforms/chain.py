@@ -64,12 +64,17 @@ class TransformationChain:
     record.
     """
 
-    __slots__ = ("_fused", "_last_fn", "_last_schema", "_plans", "_steps", "aliases", "transformations")
+    __slots__ = ("_fused", "_last_fn", "_last_schema", "_plans", "_steps", "aliases", "predicates", "transformations")
 
-    def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]]) -> None:
-        """Create a chain from ``(alias, transformation, predicate or None, negate)`` steps."""
+    def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]],
+                 predicate_aliases: list[str | None] | None = None) -> None:
+        """Create a chain from ``(alias, transformation, predicate or None, negate)`` steps; ``predicate_aliases``
+        (one per step) name the predicates in ``predicates``, else each is named after its step's alias."""
         self.aliases = [alias for alias, _, _, _ in steps]
         self.transformations = [t for _, t, _, _ in steps]
+        names = predicate_aliases or self.aliases
+        # (predicate alias, predicate) of each guarded step, for what the runtime hands the plugins (metrics)
+        self.predicates = [(names[i] or alias, p) for i, (alias, _, p, _) in enumerate(steps) if p is not None]
         self._steps: list[tuple[Callable[[Any], Any], Callable[[Any], bool] | None, bool]] = [
             (t.apply, p.test if p is not None else None, negate) for _, t, p, negate in steps
         ]
@@ -217,6 +222,7 @@ def build_chain(props: Mapping[str, Any], resolve: Resolver | None = None) -> Tr
     transform_aliases = _aliases(props, TRANSFORMS_CONFIG)
     predicate_aliases = set(_aliases(props, PREDICATES_CONFIG))
     steps: list[tuple[str, Transformation, Predicate | None, bool]] = []
+    predicate_names: list[str | None] = []
     for alias in transform_aliases:
         prefix = f"{TRANSFORMS_CONFIG}.{alias}."
         negate_key, predicate_key = prefix + NEGATE_CONFIG, prefix + PREDICATE_CONFIG
@@ -236,4 +242,5 @@ def build_chain(props: Mapping[str, Any], resolve: Resolver | None = None) -> Tr
             predicate = _instantiate(props, predicate_prefix, "Predicate", resolve)
             predicate.configure(_with_prefix(props, predicate_prefix))
         steps.append((alias, transformation, predicate, bool(negate)))
-    return TransformationChain(steps)
+        predicate_names.append(predicate_alias or None)
+    return TransformationChain(steps, predicate_names)
