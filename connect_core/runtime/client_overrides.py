@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import ValidList, config_field, parse_config
-from connect_core.api.errors import ConfigError
+from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.runtime import env
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ __all__ = [
     "POLICIES",
     "POLICY_CONFIG",
     "OverridePolicy",
+    "check_overrides",
     "override_errors",
 ]
 
@@ -117,14 +118,15 @@ class OverridePolicy:
 
 
 def _prefixes(props: Mapping[str, str], source: bool) -> list[str]:
-    """The override prefixes of the clients the connector uses (Kafka 4.3's ``DistributedHerder.connectorUses*``)."""
+    """The override prefixes of the clients the connector uses (Kafka 4.3's ``DistributedHerder.connectorUses*``), in
+    the order a worker builds them for a task (a source's producer first, a sink's consumer first)."""
     dlq = bool(props.get(_DLQ_TOPIC, "").strip())
     if source:
         own_offsets = bool(props.get(_OFFSETS_TOPIC, "").strip())
         creates_topics = any(key.startswith(_TOPIC_CREATION_PREFIX) for key in props)
         uses = [(PRODUCER_PREFIX, True), (ADMIN_PREFIX, creates_topics or own_offsets), (CONSUMER_PREFIX, own_offsets)]
     else:
-        uses = [(PRODUCER_PREFIX, dlq), (ADMIN_PREFIX, dlq), (CONSUMER_PREFIX, True)]
+        uses = [(CONSUMER_PREFIX, True), (PRODUCER_PREFIX, dlq), (ADMIN_PREFIX, dlq)]
     return [prefix for prefix, used in uses if used]
 
 
@@ -138,3 +140,21 @@ def override_errors(props: Mapping[str, str], *, source: bool, policy: OverrideP
             if key.startswith(prefix) and not policy.allows(client_key := key[len(prefix):]):
                 errors[key] = [policy.refusal(client_key)]
     return errors
+
+
+def check_overrides(props: Mapping[str, str], *, source: bool, policy: OverridePolicy | None = None) -> None:
+    """At a task's start, as Kafka's ``Worker.connectorClientConfigOverrides`` (a connector created before the worker's
+    policy changed): the first client with refused overrides fails the task. Values are not shown (they may be
+    secrets, which never reach a status trace here); Kafka's message prints them.
+
+    Raises:
+        ConnectError: "Client Config Overrides not allowed [[key,[hidden],[],[message],true], ...]".
+    """
+    policy = policy or OverridePolicy.from_env()
+    if policy.name == "All":
+        return
+    for prefix in _prefixes(props, source):
+        overrides = [key[len(prefix):] for key in props if key.startswith(prefix)]
+        if refused := [key for key in overrides if not policy.allows(key)]:
+            values = ", ".join(f"[{key},[hidden],[],[{policy.refusal(key)}],true]" for key in refused)
+            raise ConnectError(f"Client Config Overrides not allowed [{values}]")

@@ -40,6 +40,7 @@ from connect_core.kafka.committed_filter import CommittedFilter, OpenTransaction
 from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event, taken_columns
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
+from connect_core.runtime.client_overrides import check_overrides
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -564,6 +565,7 @@ class SinkRunner:
         try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
             connector_cls = registry.load_as(
                 CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SINK)
+            check_overrides(connector_config, source=False)  # the worker's override policy (KIP-1188)
             task: SinkTask = connector_cls().task_class()()
             errors_config = ErrorHandlingConfig.parse(connector_config)
             converters = ConverterSet.from_config(connector_config)

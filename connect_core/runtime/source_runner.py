@@ -36,6 +36,7 @@ from connect_core.kafka.retry import kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
+from connect_core.runtime.client_overrides import check_overrides
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
@@ -461,6 +462,7 @@ class SourceRunner:
         try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
             connector_cls = registry.load_as(
                 CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE)
+            check_overrides(connector_config, source=True)  # the worker's override policy (KIP-1188)
             task = connector_cls().task_class()()
             per_record_commit = getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
             errors_config = ErrorHandlingConfig.parse(connector_config)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from connect_core.api.errors import ConfigError
-from connect_core.runtime.client_overrides import OverridePolicy, override_errors
+from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.runtime.client_overrides import OverridePolicy, check_overrides, override_errors
 
 SOURCE = {"producer.override.acks": "all", "consumer.override.max.poll.records": "5", "admin.override.retries": "1"}
 SINK = {"consumer.override.max.poll.records": "5", "producer.override.acks": "all"}
@@ -58,3 +58,18 @@ def test_only_the_clients_a_connector_uses_are_checked() -> None:
     assert set(override_errors(SINK, source=False, policy=policy)) == {"consumer.override.max.poll.records"}
     with_dlq = {**SINK, "errors.deadletterqueue.topic.name": "dlq"}
     assert set(override_errors(with_dlq, source=False, policy=policy)) == set(SINK)
+
+
+def test_a_task_whose_overrides_the_policy_refuses_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kafka's ``Worker.connectorClientConfigOverrides``: a connector created under another policy fails its tasks."""
+    check_overrides(SINK, source=False)  # All, the default
+    monkeypatch.setenv("LAMBDA_CONNECT_CLIENT_OVERRIDE_POLICY", "Allowlist")
+    monkeypatch.setenv("LAMBDA_CONNECT_CLIENT_OVERRIDE_ALLOWLIST", "acks")
+    with pytest.raises(ConnectError) as err:
+        check_overrides({**SINK, "consumer.override.sasl.jaas.config": "secret"}, source=False)
+    assert str(err.value) == (
+        "Client Config Overrides not allowed [[max.poll.records,[hidden],[],[The 'Allowlist' policy does not allow "
+        "'max.poll.records' to be overridden in the connector configuration.],true], [sasl.jaas.config,[hidden],[],"
+        "[The 'Allowlist' policy does not allow 'sasl.jaas.config' to be overridden in the connector "
+        "configuration.],true]]")
+    check_overrides({"producer.override.acks": "1"}, source=True)
