@@ -29,6 +29,8 @@ PARAMETERS: Final = {
     env.KAFKA_CLIENT_PROPERTIES: "KafkaClientProperties",
     env.CONFIG_PROVIDERS: "ConfigProviders",
     env.WORKER_CONVERTERS: "WorkerConverters",
+    env.CLIENT_OVERRIDE_POLICY: "ClientOverridePolicy",
+    env.CLIENT_OVERRIDE_ALLOWLIST: "ClientOverrideAllowlist",
 }
 
 

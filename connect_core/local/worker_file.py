@@ -225,10 +225,11 @@ def _override_policy(props: dict[str, str]) -> dict[str, str]:
     """``connector.client.config.override.policy`` / ``.allowlist`` (KIP-1188) as the coordinator's variables."""
     policy, allowlist = props.get(POLICY_CONFIG), props.get(ALLOWLIST_CONFIG)
     try:
-        OverridePolicy.of(policy or "All", allowlist or "")
+        loaded = OverridePolicy.of(policy or "All", allowlist or "")
     except ConfigError as e:
         raise WorkerFileError(f"{ALLOWLIST_CONFIG if 'allowlist' in str(e) else POLICY_CONFIG}: {e}") from e
-    environment = {env.CLIENT_OVERRIDE_POLICY: policy.strip()} if policy is not None else {}
+    # by its alias (a class name is one of Kafka's four too): the template's parameter takes the aliases only
+    environment = {env.CLIENT_OVERRIDE_POLICY: loaded.name} if policy is not None else {}
     if allowlist is not None:
         environment[env.CLIENT_OVERRIDE_ALLOWLIST] = allowlist
     return environment

@@ -163,3 +163,6 @@ def test_the_client_override_policy_and_allowlist_go_to_the_coordinator(tmp_path
     worker = read_worker_file(_file(tmp_path, text), standalone=False)
     assert worker.environment[env.CLIENT_OVERRIDE_POLICY] == "Allowlist"
     assert worker.environment[env.CLIENT_OVERRIDE_ALLOWLIST] == "acks"
+    named = "connector.client.config.override.policy=org.apache.kafka.connect.connector.policy." \
+            "NoneConnectorClientConfigOverridePolicy\n"
+    assert read_worker_file(_file(tmp_path, named), standalone=False).environment[env.CLIENT_OVERRIDE_POLICY] == "None"
