@@ -23,7 +23,7 @@ def package_version() -> str:
     """The installed lambda-connect distribution's version, or ``unknown`` when run from an uninstalled tree.
 
     Read from its ``.dist-info/METADATA`` where that is what ``importlib.metadata`` would find first: importing
-    ``importlib.metadata`` (email, zipfile, csv) cost every task's first invocation ~16 ms and ~2 MiB, for the
+    ``importlib.metadata`` (email, zipfile, csv) costs every task's first invocation CPU and memory, for the
     version its RUNNING status carries. Anything else (an egg, a zip, another metadata finder) asks it as before.
     """
     found = dist_info_version(DISTRIBUTION, sys.path)

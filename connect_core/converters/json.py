@@ -198,7 +198,7 @@ class JsonConverter(DataHeaderConverter):
         """Serialise to JSON (with the schema envelope when ``schemas.enable``); None+None is a tombstone."""
         if schema is self._string_schema and value.__class__ is str:
             # A string in a remembered string envelope (a FileStreamSource line): compile_string_writer's checks and
-            # the envelope inline, without the general path's branches and writer call (~0.1 us of ~0.4)
+            # the envelope inline, without the general path's branches and writer call
             try:
                 text = _dumps(value)
             except orjson.JSONEncodeError:
@@ -249,7 +249,7 @@ class JsonConverter(DataHeaderConverter):
         if text is not None and text.isascii():
             ascii_text = text.encode("ascii")
             if len(ascii_text.translate(None, _ESCAPED_ASCII)) == len(ascii_text):
-                # printable ASCII without a backslash (one C pass; ``isprintable`` costs ~4x): no escape but \" in
+                # printable ASCII without a backslash (one C pass, cheaper than ``isprintable``): no escape but \" in
                 # orjson's text of any value, and without a quote none at all: the text is the value in quotes
                 if _QUOTE not in ascii_text:  # (str.__add__ from C: a str subclass's own __radd__ is not asked)
                     head = prefix.decode("utf-8") + '"'
@@ -591,8 +591,8 @@ class JsonConverter(DataHeaderConverter):
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
         """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
         topic nor the headers); raises what the first failing value raises. A batch of one envelope (a sink's
-        records of one topic) reads its payloads in one loop: one method call, not one per record (~0.6 us); a list
-        of plain string lines in the remembered string envelope (4a's FileStream records) by C passes over the
+        records of one topic) reads its payloads in one loop: one method call, not one per record; a list
+        of plain string lines in the remembered string envelope (FileStreamSource's records) by C passes over the
         batch (:func:`_quoted_payloads`)."""
         one = self.to_connect_data
         if not self._schemas_enable or self._fixed is not None \
@@ -867,7 +867,7 @@ _CONTROLS = bytes(range(0x20))  # what a JSON string cannot hold unescaped
 _ESCAPED_ASCII = _CONTROLS + b"\\\x7f"
 _QUOTE = ord('"')
 _LF = ord("\n")
-_LINES_A_PASS = 1000  # string lines read per pass (_quoted_payloads): a 4a event; a larger one in parts of this
+_LINES_A_PASS = 1000  # string lines read per pass (_quoted_payloads): a usual batch; a larger one in parts of this
 _loads = orjson.loads
 _new_tuple = tuple.__new__  # SchemaAndValue without its generated __new__ (per-record hot path)
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)

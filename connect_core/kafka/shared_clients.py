@@ -28,15 +28,15 @@ if TYPE_CHECKING:
 __all__ = ["EAGER_CONNECTIONS", "INTERNAL_FETCH_WAIT_MS", "SharedClients"]
 
 # librdkafka connects to the brokers it learns from the bootstrap answer at once, instead of when a request first
-# needs one: with sparse connections every fresh client stalls ~50 ms (and a transactional producer's coordinator
-# look-up up to 500 ms) after bootstrap. A function's clients talk to most brokers anyway.
+# needs one: with sparse connections every fresh client stalls after bootstrap (a transactional producer's
+# coordinator look-up retries after 500 ms). A function's clients talk to most brokers anyway.
 EAGER_CONNECTIONS: dict[str, Any] = {"enable.sparse.connections": False}
 # A reader of an internal topic is assigned only while it reads to the end; the fetch that proves the end (an empty
 # answer carrying end-of-partition, needed after a transaction marker) returns after this long instead of 50 ms.
 # The fetch librdkafka sends ahead when the last records arrive is still waiting at the broker after the read ended,
 # and a broker answers one connection's requests in order: the reader's next request (the next store's metadata on a
-# cold start) waited for it, ~11 ms at 10 ms. At 2 ms an idle assigned reader asks at most ~500 times a second, and
-# only while a read waits on an open transaction.
+# cold start) waited for it. A short wait keeps an idle assigned reader's requests cheap, and it is assigned only
+# while a read waits on an open transaction.
 INTERNAL_FETCH_WAIT_MS = 2
 _FLUSH_TIMEOUT_S = 30.0
 _ERRORS_KEPT = 16

@@ -1,10 +1,10 @@
 """pydantic's plugin look-up without ``importlib.metadata`` when no installed distribution declares a plugin.
 
 The first validator pydantic builds asks ``pydantic.plugin._loader.get_plugins()``, a module that imports
-``importlib.metadata`` (with ``email``, ``zipfile``, ``csv``: ~16 ms CPU and ~2 MiB in a handler's first
-invocation) to read every installed distribution's entry points. Plugins are the ``pydantic`` entry-point group, so
-when no ``entry_points.txt`` on ``sys.path`` declares that group the answer is known: no plugins. ``skip_plugin_scan``
-then gives pydantic a loader that answers exactly that; with a plugin installed, or metadata it cannot read as
+``importlib.metadata`` (with ``email``, ``zipfile``, ``csv``: CPU and memory in a handler's first invocation) to read
+every installed distribution's entry points. Plugins are the ``pydantic`` entry-point group, so when no
+``entry_points.txt`` on ``sys.path`` declares that group the answer is known: no plugins. ``skip_plugin_scan`` then
+gives pydantic a loader that answers exactly that; with a plugin installed, or metadata it cannot read as
 ``importlib.metadata`` would, pydantic's own loader runs as before.
 """
 

@@ -44,8 +44,8 @@ class SinkPipeline:
         """Every record that survived conversion and the SMT chain, in order.
 
         Without SMTs the batch goes through :meth:`convert_clean` first (converters that read a batch in one call
-        read it so, as on the read_committed check's path; a batch not checked took the per-record loop, ~10% more
-        of a FileStreamSink invocation); a batch where it failed, and any batch with SMTs, takes one tight loop
+        read it so, as on the read_committed check's path, so a batch converts the same way checked or not); a batch
+        where it failed, and any batch with SMTs, takes one tight loop
         that calls every stage directly, and a record where any stage raises is converted again with every stage
         under the operator (retries, tolerance, reporters), which is safe because converters and SMTs are pure.
         """

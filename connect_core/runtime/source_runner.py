@@ -481,11 +481,11 @@ class SourceRunner:
             self.worker.kafka, transactional_id=self.worker.transactional_id(connector, task_id),
             client_id=f"connector-producer-{connector}-{task_id}",
             # EAGER_CONNECTIONS: with sparse connections librdkafka's transaction coordinator look-up often finds no
-            # broker up yet and retries after 500 ms (init_transactions ~520 ms instead of ~10 ms on a fresh container).
+            # broker up yet and retries after 500 ms, which a fresh container's init_transactions would wait out.
             # retry.backoff.ms starts librdkafka's exponential backoff (up to retry.backoff.max.ms, 1 s) at 10 ms: the
-            # first records to a topic the broker is still auto-creating wait ~35 ms instead of ~105 ms.
+            # first records to a topic the broker is still auto-creating wait a short backoff, not librdkafka's 100 ms.
             # delivery.report.only.error: confluent-kafka builds a Message and calls on_delivery only for a failed
-            # record (its one use here); a report per record cost ~0.3 us of the invocation's main thread. A task that
+            # record (its one use here), not for every record on the invocation's main thread. A task that
             # overrides commit_record gets a report per record: where each was written (RecordMetadata).
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5, "retry.backoff.ms": 10,
                "delivery.report.only.error": not per_record_commit, **EAGER_CONNECTIONS},

@@ -96,8 +96,8 @@ class SqsTicks:
     def from_env(cls) -> SqsTicks | None:
         """The stack's tick queue, or None where there is none (``lambda-connect up`` emulates it).
 
-        The client is built on a background thread at once: importing boto3 and building a client take ~300 ms
-        of a cold container, which then overlap the task's Kafka round trips instead of following them.
+        The client is built on a background thread at once: importing boto3 and building a client take a large
+        share of a cold container's start, which then overlap the task's Kafka round trips instead of following them.
         """
         url = env.resolve(env.SOURCE_TICK_QUEUE_URL, "")
         if not url:

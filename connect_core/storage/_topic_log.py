@@ -156,8 +156,8 @@ class KafkaTopicLog:
             self.positions.update(starts)  # an explicit start offset: the reader fetches without an offset query
         else:
             # A warm log (every invocation's catch-up): the log ends alone, one ListOffsets from a read_uncommitted
-            # consumer (the high watermark, as the admin's answer): ~60-100 us of CPU against ~200-230 for the admin
-            # client's (its leader look-up and result futures, on its background thread).
+            # consumer (the high watermark, as the admin's answer), cheaper than the admin client's (its leader look-up
+            # and result futures, on its background thread).
             ends = end_offsets(self.clients.consumer(READ_UNCOMMITTED), self.spec.name, partitions,
                                timeout_s=self.timeout_s)
         return read_to_end(

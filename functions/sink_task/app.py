@@ -17,7 +17,7 @@ from connect_core.runtime.task_start import is_sink_start
 from connect_core.runtime.time_budget import remaining_ms
 from connect_core.runtime.worker import WorkerSettings
 
-skip_plugin_scan()  # pydantic finds its (no) plugins without importlib.metadata: ~16 ms, ~2 MiB
+skip_plugin_scan()  # pydantic finds its (no) plugins without importlib.metadata (a cold start's import)
 
 logger = Logger(service="lambda-connect-sink")
 metrics = Metrics(namespace="LambdaConnect", service="sink_task")

@@ -1,19 +1,18 @@
 """pymysql as the source's connections use it: the same results, without three per-connection and per-row costs.
 
 Decoders: pymysql turns each DATETIME text into a ``datetime`` with a regex, a list of ``int`` calls and the
-constructor (~2.5 us a value), and each DATE with ``split`` and ``int`` (~1.2 us); a table row often has one or two.
+constructor, and each DATE with ``split`` and ``int``; a table row often has one or two.
 The server's canonical text (``YYYY-MM-DD hh:mm:ss[.f{1,6}]``, ``YYYY-MM-DD``) is what ``fromisoformat`` parses in C
-(~0.1 us) to the same value, so that shape takes it; any other text (zero dates, out-of-range values, odd shapes) goes
+to the same value, so that shape takes it; any other text (zero dates, out-of-range values, odd shapes) goes
 to pymysql's own decoder and gets exactly its result (a ``str`` for what it cannot parse).
 
 TLS: without TLS settings pymysql connects in PREFERRED mode (TLS when the server offers it, as Connector/J's
 default ``sslMode``) with a context that verifies nothing (``CERT_NONE``), yet builds it with
-``ssl.create_default_context``, which loads the system's CA store: ~48 ms of CPU on every connection, that is every
-task start (each cold invocation). ``connection_class`` gives the same context without the store no check ever
-reads (~0.3 ms).
+``ssl.create_default_context``, which loads the system's CA store on every connection, that is every task start
+(each cold invocation). ``connection_class`` gives the same context without the store no check ever reads.
 
 Rows: pymysql reads each column of a row with four method calls (``read_length_coded_string``,
-``read_length_encoded_integer``, ``read``, the position updates), ~0.3-0.5 us a column; ``row_reader`` reads the same
+``read_length_encoded_integer``, ``read``, the position updates); ``row_reader`` reads the same
 length-encoded columns straight from the packet's bytes in a function generated per result set, installed on each
 result set of the querier's streaming cursor (``streaming_cursor_class``).
 """
@@ -119,7 +118,7 @@ def row_reader(result: Any) -> Callable[[Any], tuple[Any, ...]]:
     """``result._read_row_from_packet`` for one result set, without pymysql's four method calls per column.
 
     Generated from the result's (encoding, converter) pairs (once per process for each distinct list: compiling
-    takes ~3 ms for 10 columns, and every invocation queries again): each length-encoded column read straight from
+    is not free, and every invocation queries again): each length-encoded column read straight from
     the packet's bytes, decoded and converted exactly as pymysql does; a packet it would read otherwise (fewer
     columns than the result, a length past the packet's end) goes to pymysql's own method from the packet's start,
     which gives its exact result or error.

@@ -1,7 +1,7 @@
 """PutObject without boto3's per-call machinery, for the sink's two PUTs an invocation (the file, the head's swap).
 
-A boto3 ``put_object`` spends ~2 ms of CPU here in its event hooks, parameter handling, user-agent string and
-response parsing, more than the sink spends on 1,000 records' lines. This sends the same request itself: the URL and
+A boto3 ``put_object`` spends CPU here in its event hooks, parameter handling, user-agent string and response
+parsing, comparable to what the sink spends on a batch's lines. This sends the same request itself: the URL and
 the signing scope are the ones boto3 used for this bucket's first PUT (captured from that request, never built
 here), the request is signed by botocore's own SigV4 signer with the client's current credentials (refreshed as
 boto3 refreshes them) and carries the CRC32 checksum boto3 adds, and it goes through the client's own HTTP session
