@@ -14,17 +14,16 @@ no progress for ``STALLED_PROBE_S`` asks the last stable offsets, and holds such
 started from an event's offsets (:meth:`CommittedFilter.start_event`) is decoded by :meth:`CommittedFilter.finish`,
 with the keys and values of the messages the check consumed when every record is committed.
 
-Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across
-invocations (``docs/deploy.md`` has the measured numbers). A read that stops short of a partition's end leaves the
-partition fetching on (its queue bounded by ``QUEUED_MAX_KBYTES``): the mapping's next batch starts where the last one
-ended, and is read without a seek, a resume or anything fetched twice (the committed offsets one check consumed past
-its batch, other partitions' records coming in the same queue, start the next); a partition at its end is paused, so
-an idle consumer does not poll the broker (one left fetching costs ~1% of a core while the container idles; Lambda
-freezes it). An end the consumer met between two checks may be stale (records came since): it is never taken for an
-open transaction before a seek has found it again. The queue may also hold another log's records at the batch's
-offsets (the topic was deleted and created again, or truncated by an unclean leader election, since the last check):
-a read-on whose first or last message of a partition does not carry the batch's timestamp at that offset is read
-again after a seek, so a batch never gets a deleted log's keys and values.
+Cost: one fetch of the batch's bytes per invocation, on a consumer kept warm across invocations. A read that stops
+short of a partition's end leaves the partition fetching on (its queue bounded by ``QUEUED_MAX_KBYTES``): the
+mapping's next batch starts where the last one ended, and is read without a seek, a resume or anything fetched twice
+(the committed offsets one check consumed past its batch, other partitions' records coming in the same queue, start
+the next); a partition at its end is paused, so an idle consumer does not poll the broker (one left fetching costs CPU
+while the container idles, until Lambda freezes it). An end the consumer met between two checks may be stale (records
+came since): it is never taken for an open transaction before a seek has found it again. The queue may also hold
+another log's records at the batch's offsets (the topic was deleted and created again, or truncated by an unclean
+leader election, since the last check): a read-on whose first or last message of a partition does not carry the
+batch's timestamp at that offset is read again after a seek, so a batch never gets a deleted log's keys and values.
 """
 
 from __future__ import annotations
@@ -55,12 +54,11 @@ _CONSUME_WAIT_S = 0.005  # consume() waits this long unless it fills up: keep it
 _MAX_MESSAGES = 10_000
 FETCH_WAIT_MAX_MS = 5
 # librdkafka fetches ahead of the range (1 MiB a partition by default): what lies past the batch's last offset is
-# parsed into messages and thrown away at the next seek. 64 KiB fetches cut the check's CPU by half or more (issue
-# 26, round 3: a 1,000-record batch of 60-byte lines 4.3 -> 1.9 ms, of 1.1 KB values 3.4 -> 2.4 ms); a record batch
-# larger than this still comes whole (KIP-74).
+# parsed into messages and thrown away at the next seek. Smaller fetches parse less of what is thrown away; a record
+# batch larger than this still comes whole (KIP-74).
 MAX_PARTITION_FETCH_BYTES = 65_536
 # A partition left fetching between checks queues at most this much ahead (librdkafka's defaults, 100,000 messages
-# or 64 MiB, would read far past any batch): enough for the next batch of 60-byte lines, bounded memory otherwise.
+# or 64 MiB, would read far past any batch): enough for a next batch of short records, bounded memory otherwise.
 QUEUED_MIN_MESSAGES = 10_000  # a Lambda Kafka batch holds at most 10,000 records
 QUEUED_MAX_KBYTES = 1_024
 # A queue over those bounds postpones its partition's next fetch by this long (librdkafka's default, 1 s, leaves a
@@ -72,8 +70,7 @@ STALLED_PROBE_S = 0.5
 # A batch may start a few offsets past where the last one's read left the queue: a transaction's commit marker (a
 # source's transaction ends with a producer batch, so the check's last answer ends at the batch's last record too), or
 # records the mapping did not send. Reading on drops the committed records in such a gap (at most this many); a seek
-# instead would throw away the queue fetched ahead (up to QUEUED_MIN_MESSAGES) and fetch it again: in 4a, 1.8 messages
-# fetched a record (bench/README.md, "Speed against a warm JVM", 36).
+# instead would throw away the queue fetched ahead (up to QUEUED_MIN_MESSAGES) and fetch it again.
 READ_ON_GAP = 64
 _PROBE_TIMEOUT_S = 5.0
 _PARTITION = operator.itemgetter(0, 1)  # ConsumedRecord's (topic, partition)
@@ -123,8 +120,9 @@ class CommittedFilter:
         self._assigned: set[tuple[str, int]] = set()
         # Partitions left fetching after a read that stopped short of their end, with what was consumed past the
         # batch (the next batch of a mapping usually starts there: no seek, no pause, nothing fetched twice).
-        self._streaming: dict[tuple[str, int], _Stream] = {}
-        self._reading_on: dict[tuple[str, int], _Stream] = {}  # what the current check reads on from, per partition
+        self._left_fetching: dict[tuple[str, int], _LeftFetching] = {}
+        # what the current check reads on from, per partition
+        self._reading_on: dict[tuple[str, int], _LeftFetching] = {}
         self._read_on = False  # the current check reads on from the last one's queue (no seek)
 
     def committed(self, batch: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
@@ -159,22 +157,23 @@ class CommittedFilter:
             from confluent_kafka import TopicPartition
 
             self._consumer.pause([TopicPartition(t, p) for t, p in sorted(check.ranges)])
-            self._streaming = {}
+            self._left_fetching = {}
 
     def finish(self, check: PendingCheck) -> list[ConsumedRecord]:
         """The committed records of the batch :meth:`start` was given, in order (see :meth:`committed`); of a
         :meth:`start_event` check, decoded (a batch with aborted or undecided records: every value from the event)."""
-        kept, taken = self.finish_taken(check)
+        kept, taken = self.finish_undecoded(check)
         if taken is None:
             return kept
         assert check.event is not None
         return check.event.decode(taken)
 
-    def finish_taken(self, check: PendingCheck
-                     ) -> tuple[list[ConsumedRecord], dict[tuple[str, int], list[Any]] | None]:
-        """:meth:`finish`, except that a :meth:`start_event` batch whose every record is committed (the usual batch)
-        is not decoded: ``([], messages)`` then, the check's message of each record per partition in event order
-        (what :meth:`finish` decodes it with); otherwise ``(what finish returns, None)``."""
+    def finish_undecoded(self, check: PendingCheck
+                         ) -> tuple[list[ConsumedRecord], dict[tuple[str, int], list[Any]] | None]:
+        """:meth:`finish`, leaving a :meth:`start_event` batch whose every record is committed (the usual batch)
+        undecoded, for a caller that may need only its keys and values: ``([], messages)`` then, the check's message
+        of each record per partition in event order (what :meth:`finish` decodes it with); otherwise
+        ``(what finish returns, None)``."""
         batch, ranges = check.batch, check.ranges
         if not ranges:
             return ([] if check.event is None else check.event.decode()), None
@@ -185,7 +184,7 @@ class CommittedFilter:
             # truncated) since the last check. Read the batch afresh from the log as it is now.
             log.warning("read_committed check: the records queued for %s are not the batch's (the topic was "
                         "re-created or truncated); reading it again", ", ".join(f"{t}-{p}" for t, p in sorted(ranges)))
-            self._streaming = {}  # _read paused or left them fetching; a seek resumes them and drops the queue
+            self._left_fetching = {}  # _read paused or left them fetching; a seek resumes them and drops the queue
             self._seek(consumer, ranges)
             seen, held, consumed = self._read(consumer, ranges)
         usual = not held and all(seen.get(key) == found for key, found in check.offsets.items())
@@ -218,7 +217,7 @@ class CommittedFilter:
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             self._assigned = set()
-            self._streaming = {}
+            self._left_fetching = {}
             consumer.close()
 
     def _open(self) -> Any:
@@ -242,16 +241,16 @@ class CommittedFilter:
         starts = [TopicPartition(t, p, first) for (t, p), (first, _) in sorted(ranges.items())]
         # Seeking a warm assignment is cheaper than re-assigning, except to offset 0: librdkafka 2.16 does not wake
         # its fetcher for a seek to an offset <= 0, which then waits for the broker thread's next wake-up (~1 s).
-        streaming, self._streaming = self._streaming, {}
-        if set(ranges) == self._assigned and all(key in streaming and streaming[key].follows(first)
+        left_fetching, self._left_fetching = self._left_fetching, {}
+        if set(ranges) == self._assigned and all(key in left_fetching and left_fetching[key].can_read_on_to(first)
                                                  for key, (first, _) in ranges.items()):
-            self._reading_on = streaming  # every partition goes on where the last check stopped: read on
+            self._reading_on = left_fetching  # every partition goes on where the last check stopped: read on
             self._read_on = True
             return
         self._reading_on, self._read_on = {}, False
         if set(ranges) == self._assigned and all(first > 0 for first, _ in ranges.values()):
-            # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only ~1 s later
-            # (measured: 1,000-1,020 ms on every second batch or so, against 7-40 ms this way round).
+            # Resume first, then seek: librdkafka often applies a seek on a *paused* partition only at the broker
+            # thread's next wake-up (about a second later), and at once this way round.
             consumer.resume(starts)
             for start in starts:
                 consumer.seek(start)
@@ -322,7 +321,7 @@ class CommittedFilter:
         except BaseException:
             consumer.unassign()
             self._assigned = set()
-            self._streaming = {}
+            self._left_fetching = {}
             raise
         self._stop_at_ends(consumer, ranges, read)
         return seen, read.held, taken
@@ -392,37 +391,39 @@ class CommittedFilter:
 
     def _stop_at_ends(self, consumer: Any, ranges: dict[tuple[str, int], tuple[int, int]], read: _Read) -> None:
         """Pause every partition whose read met its end (or an error), or whose last fetch saw no record past what
-        was consumed; leave the others fetching on from where the read stopped (``_streaming``), for the next batch.
+        was consumed; leave the others fetching on from where the read stopped (``_left_fetching``), for the next batch.
 
         The end is librdkafka's high watermark of the last fetch (no request): a partition it calls not at its end
         that then reaches it only costs that partition's fetches until the next check."""
         from confluent_kafka import TopicPartition
 
-        streaming: dict[tuple[str, int], _Stream] = {}
+        left_fetching: dict[tuple[str, int], _LeftFetching] = {}
         stop = []
         for key in sorted(self._assigned):
             queued = read.queued.get(key)
             if queued is not None and key in ranges and key not in read.ended:
                 _low, high = consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
                 if high is not None and high > queued:  # records after what was consumed: the next batch's
-                    streaming[key] = _Stream(ranges[key][1], read.beyond[key], queued, read.beyond_messages[key])
+                    left_fetching[key] = _LeftFetching(ranges[key][1], read.beyond[key], queued,
+                                                       read.beyond_messages[key])
                     continue
             stop.append(TopicPartition(*key))
         if stop:
             consumer.pause(stop)
-        self._streaming = streaming
+        self._left_fetching = left_fetching
 
 
-class _Stream(NamedTuple):
-    """A partition left fetching after a check: the check's last offset, the committed offsets past it that the
-    check consumed already (in order), the offset the consumer's queue goes on at, and the messages of ``beyond``."""
+class _LeftFetching(NamedTuple):
+    """A partition left fetching after a check (so the next batch can be read on without a seek): the check's last
+    offset, the committed offsets past it that the check consumed already (in order), the offset the consumer's
+    queue goes on at, and the messages of ``beyond``."""
 
     last: int
     beyond: list[int]
     queued: int
     messages: list[Any]
 
-    def follows(self, first: int) -> bool:
+    def can_read_on_to(self, first: int) -> bool:
         """Whether a range starting at ``first`` goes on from here: it starts after the last check's end, at most
         ``READ_ON_GAP`` offsets past the next committed record known (``beyond``'s first, else the queue's next)."""
         return self.last < first <= (self.beyond[0] if self.beyond else self.queued) + READ_ON_GAP
@@ -431,7 +432,7 @@ class _Stream(NamedTuple):
 class _Read:
     """What one check's read has found so far."""
 
-    def __init__(self, ranges: dict[tuple[str, int], tuple[int, int]], reading_on: dict[tuple[str, int], _Stream]
+    def __init__(self, ranges: dict[tuple[str, int], tuple[int, int]], reading_on: dict[tuple[str, int], _LeftFetching]
                  ) -> None:
         self.pending = dict(ranges)  # partition -> (first, last) still to be read to its last offset
         self.seen: dict[tuple[str, int], list[int]] = {key: [] for key in ranges}  # committed offsets found

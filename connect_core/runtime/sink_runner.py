@@ -16,6 +16,10 @@ keeps the batch, pauses and hands the same records to ``put`` after ``context.ti
 the runner puts the same records again after the task's ``timeout`` while the invocation's time allows it;
 otherwise the batch is left uncommitted for the next invocation (a mapping: :class:`RetriableRedeliveryError`,
 or ``batchItemFailures``; pull mode: the invocation ends), with no FAILED status and no restart count.
+
+``_handle`` reads as ``WorkerSinkTask``'s loop: poll, convert and transform, ``put``, ``preCommit``. How a batch
+checked against a ``read_committed`` view is read is a plan, chosen in one place (``SinkRunner._choose_plan``):
+``_reference_poll`` reads it as a worker's consumer would, and each faster plan hands ``put`` what it does.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SinkTaskContext, TopicPartition
@@ -37,7 +41,7 @@ from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
-from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event, taken_columns
+from connect_core.kafka.lambda_event import decode_kafka_event, keys_and_values_only, read_kafka_event
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.client_overrides import check_overrides
@@ -223,48 +227,24 @@ class SinkRunner:
     def _handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None,
                 remaining_ms: Callable[[], float] | None,
                 ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
+        """One batch as ``WorkerSinkTask`` handles one poll: poll (:meth:`_poll`: the records a consumer of the
+        task's isolation level returns), convert and transform, ``put``, ``preCommit`` (:meth:`_deliver`), then
+        tell the mapping or the pull-mode consumer what must come again (:meth:`_hold_back`)."""
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
-        # Read in two steps: the offsets first; the records once it is known whether the check hands over its
-        # messages. A warm task that does not check has its event decoded whole at once.
-        batch: EventBatch | None = None
-        consumed: list[ConsumedRecord] | None = None
-        if self._running is not None and not self._running.read_committed:
-            consumed = decode_kafka_event(event)
-        else:
-            batch = read_kafka_event(event)
-            if batch.offsets is None:  # not one partition per group, or malformed: decoded whole (named there)
-                consumed = decode_kafka_event(event)
-        size = len(consumed) if consumed is not None else batch.size if batch is not None else 0
-        check: PendingCheck | None = None
-        if self._running is not None and self._running.read_committed and size:
-            # The warm task checks its batches: start fetching the read_committed view while the config catches up.
-            check = self._start_check(batch, consumed)
+        read = self._read(event)
         try:
             running = self._running_task()
         except BaseException:
-            if check is not None:
-                self._committed_filter_or_create().cancel(check)
+            if read.check is not None:
+                self._committed_filter_or_create().cancel(read.check)
             raise
-        result = SinkInvocationResult(self.connector, records=size)
-        converted: list[SinkRecord | None] | None = None
-        values: list[Any] | None = None
-        held: dict[tuple[str, int], int] = {}
-        if check is not None and not running.read_committed:
-            self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
-        records: Sequence[ConsumedRecord]
-        if running.read_committed and size:
-            check, records, held, converted, values = self._check(running, batch, consumed, check, result)
-        elif consumed is None:
-            assert batch is not None
-            records = batch.decode()  # no check: every key and value from the event
-        else:
-            records = consumed
-        # the check's offsets per partition describe the batch still when it kept every record
-        runs = check.offsets if check is not None and len(records) == check.size() else None
+        result = SinkInvocationResult(self.connector, records=read.size)
+        polled = self._poll(running, read, result)
+        records, held = polled.records, polled.held
         try:
-            plan = self._deliver(running, records, result, converted, assignment, remaining_ms=budget, runs=runs,
-                                 values=values, ends=ends)
+            plan = self._deliver(running, records, result, polled.converted, assignment, remaining_ms=budget,
+                                 runs=polled.runs, values=polled.values, ends=ends)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (records or held):
@@ -280,6 +260,23 @@ class SinkRunner:
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
                   result.offsets, result.duration_ms)
         return result
+
+    def _read(self, event: dict[str, Any]) -> _EventRead:
+        """The event as this invocation reads it. A warm task that does not check its batches has it decoded whole
+        at once. Otherwise its offsets are read first (a few passes in C; an event that is not one partition per
+        group is decoded whole), so that a warm task that checks starts its check now: librdkafka fetches the
+        ``read_committed`` view while the config catches up (:meth:`_running_task`)."""
+        running = self._running
+        if running is not None and not running.read_committed:
+            decoded = decode_kafka_event(event)
+            return _EventRead(None, decoded, len(decoded))
+        batch = read_kafka_event(event)
+        consumed = decode_kafka_event(event) if batch.offsets is None else None  # malformed: named there
+        size = len(consumed) if consumed is not None else batch.size
+        check = None
+        if running is not None and running.read_committed and size:
+            check = self._start_check(batch, consumed)
+        return _EventRead(batch, consumed, size, check)
 
     def _hold_back(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
                    result: SinkInvocationResult, records: Sequence[ConsumedRecord]) -> None:
@@ -318,60 +315,51 @@ class SinkRunner:
             offsets.source_goes_on({**plan.next, **{TopicPartition(*key): offset for key, offset in held.items()}},
                                    records)
 
-    def _check(self, running: _RunningTask, batch: EventBatch | None, consumed: list[ConsumedRecord] | None,
-               check: PendingCheck | None, result: SinkInvocationResult,
-               ) -> tuple[PendingCheck, Sequence[ConsumedRecord], dict[tuple[str, int], int],
-                          list[SinkRecord | None] | None, list[Any] | None]:
-        """The batch's committed records (``result.aborted`` counts those dropped), the partitions held back at an
-        open transaction, the records converted while the check read (None: convert after it), and the values path's
-        values of the records (None: put records)."""
-        converted: list[SinkRecord | None] | None = None
-        values: list[Any] | None = None
-        committed: Sequence[ConsumedRecord]
+    def _poll(self, running: _RunningTask, read: _EventRead, result: SinkInvocationResult) -> _Polled:
+        """The records a worker's consumer would hand the task: every record of the event, or with
+        ``lambda.sink.read.committed`` those a ``read_committed`` consumer returns (``result.aborted`` counts those
+        dropped; a batch reaching into an open transaction gives its committed prefix and the partitions held back,
+        or fails the invocation when the mapping has no partial batch responses). A checked batch is read by the
+        plan :meth:`_choose_plan` picks; every plan hands ``put`` what :func:`_reference_poll` does."""
+        check = read.check
+        if check is not None and not running.read_committed:
+            self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
+        if not (running.read_committed and read.size):
+            records = read.consumed if read.consumed is not None else _decoded(read.batch)
+            return _Polled(records, _runs(check, records))
         held: dict[tuple[str, int], int] = {}
         try:
             committed_filter = self._committed_filter_or_create()
             if check is None:
-                check = self._start_check(batch, consumed)
-            if consumed is not None:
-                # Convert while librdkafka fetches the read_committed view: nothing is reported from here, and a
-                # batch that had a conversion failure or aborted records is converted again after the check.
-                converted = running.pipeline.convert_clean(consumed)
-            # An event read by offsets is decoded by the check, with the values its read consumed; on the values
-            # path a wholly committed batch is not decoded unless something needs its records.
-            if check.event is not None and running.put_values is not None:
-                committed, taken = committed_filter.finish_taken(check)
-                if taken is not None:
-                    committed, values = self._taken(running, check.event, taken)
-            else:
-                committed = committed_filter.finish(check)
+                check = self._start_check(read.batch, read.consumed)
+            prepared = self._choose_plan(running, check)(running, committed_filter, check)
         except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
             log.warning("%s", error)
             if not running.report_item_failures:
                 raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
             # With partial batch responses the committed prefix is written now and only the rest comes again.
-            committed, held, converted = error.committed, error.held_back, None
+            prepared, held = _Prepared(error.committed), error.held_back
             assert check is not None
         decided = check.size() if not held else sum(
             offset < held.get(key, offset + 1) for key, found in check.offsets.items() for offset in found)
-        result.aborted = decided - len(committed)
-        if result.aborted:
-            converted = values = None
-        return check, committed, held, converted, values
+        result.aborted = decided - len(prepared.records)
+        if result.aborted:  # what was prepared for the whole batch: the survivors are converted as records
+            prepared = _Prepared(prepared.records)
+        return _Polled(prepared.records, _runs(check, prepared.records), held, prepared.converted, prepared.values)
 
     @staticmethod
-    def _taken(running: _RunningTask, event: EventBatch, taken: dict[tuple[str, int], list[Any]]
-               ) -> tuple[Sequence[ConsumedRecord], list[Any] | None]:
-        """A wholly committed event batch on the values path: its records (decoded only when something asks for
-        them: a plan that does not deliver the whole batch, a failure) and the values ``put_values`` is handed, or
-        the records decoded and None when its records hold more than keys and values or a stage raised (the
-        records are converted then, the failure reported as on the records path)."""
-        columns = taken_columns(event, taken)
-        if columns is not None:
-            values = running.pipeline.record_values(*columns)
-            if values is not None:  # decoding cannot fail (taken_columns): it may wait until asked
-                return _Undecoded(event.size, lambda: event.decode(taken)), values
-        return event.decode(taken), None
+    def _choose_plan(running: _RunningTask, check: PendingCheck) -> _Plan:
+        """The one place a checked batch's plan is chosen; each plan's reason is the condition that picks it."""
+        if check.event is None:
+            # The event was decoded whole (it is not one partition per group): its records can be converted while
+            # librdkafka fetches the read_committed view.
+            return _convert_while_checking
+        if running.put_values is not None:
+            # The task's put reads nothing of a record but its value (values_put), and no SMT or errant record
+            # reporter needs records: a wholly committed batch goes to it as values.
+            return _values_from_checked_messages
+        # The check consumed every record's message: their keys and values are the event's bytes already.
+        return _records_from_checked_messages
 
     def _start_check(self, batch: EventBatch | None, consumed: list[ConsumedRecord] | None) -> PendingCheck:
         """Start the read_committed check of the event: read by offsets (``batch``: keys and values taken from the
@@ -669,7 +657,99 @@ def _checks_read_committed(setting: str) -> bool:
     return setting == "true"
 
 
-class _Undecoded(Sequence["ConsumedRecord"]):
+class _EventRead(NamedTuple):
+    """An event as :meth:`SinkRunner._read` read it: by offsets (``batch``), or decoded whole (``consumed``), with
+    the check a warm task started from it."""
+
+    batch: EventBatch | None
+    consumed: list[ConsumedRecord] | None
+    size: int
+    check: PendingCheck | None = None
+
+
+class _Prepared(NamedTuple):
+    """What a plan makes of a checked batch: its committed records, and what it prepared for ``put``: the records
+    converted (one entry a record, None where an SMT dropped it) or the values ``put_values`` takes."""
+
+    records: Sequence[ConsumedRecord]
+    converted: list[SinkRecord | None] | None = None
+    values: list[Any] | None = None
+
+
+@dataclass
+class _Polled:
+    """One poll's batch (:meth:`SinkRunner._poll`): the plan's records, converted records and values, the batch's
+    offsets per partition when the check's describe it still (``SinkOffsets.plan``), and the partitions held back at
+    an open transaction (from that offset)."""
+
+    records: Sequence[ConsumedRecord]
+    runs: Mapping[tuple[str, int], Sequence[int]] | None
+    held: dict[tuple[str, int], int] = field(default_factory=dict)
+    converted: list[SinkRecord | None] | None = None
+    values: list[Any] | None = None
+
+
+if TYPE_CHECKING:
+    _Plan = Callable[[_RunningTask, CommittedFilter, PendingCheck], _Prepared]
+
+
+def _reference_poll(running: _RunningTask, committed_filter: CommittedFilter, check: PendingCheck) -> _Prepared:
+    """The reference plan, as a worker polls: the records decoded from the event's own bytes, those the check finds
+    committed, converted later, record by record where a stage raises (:meth:`SinkPipeline.convert_all`). Every
+    other plan must give ``put`` what this one gives (tests/integration/runtime/test_read_committed_sinks.py)."""
+    if check.event is None:
+        return _Prepared(committed_filter.finish(check))
+    records, messages = committed_filter.finish_undecoded(check)
+    return _Prepared(check.event.decode() if messages is not None else records)
+
+
+def _convert_while_checking(running: _RunningTask, committed_filter: CommittedFilter,
+                            check: PendingCheck) -> _Prepared:
+    """A batch decoded before its check: converted while librdkafka fetches (nothing is reported from here; a batch
+    where a stage raised, or with aborted records, is converted again after the check, as the reference does)."""
+    converted = running.pipeline.convert_clean(check.batch)
+    return _Prepared(committed_filter.finish(check), converted)
+
+
+def _records_from_checked_messages(running: _RunningTask, committed_filter: CommittedFilter,
+                                   check: PendingCheck) -> _Prepared:
+    """A batch read by offsets: decoded with the keys and values of the messages the check consumed (a Kafka record
+    at an offset never changes) instead of the event's base64, where the mapping did not rewrite them."""
+    return _Prepared(committed_filter.finish(check))
+
+
+def _values_from_checked_messages(running: _RunningTask, committed_filter: CommittedFilter,
+                                  check: PendingCheck) -> _Prepared:
+    """:func:`_records_from_checked_messages` for a task that puts values: a wholly committed batch whose records
+    carry nothing but keys and values has its values converted from the check's messages
+    (:meth:`SinkPipeline.record_values`) for ``put_values``, and its records decoded only if something asks for
+    them (a plan that does not deliver the whole batch, a failure). Any other batch, or one where a stage raised,
+    is its records (converted and reported as the reference does)."""
+    records, messages = committed_filter.finish_undecoded(check)
+    event = check.event
+    if messages is None or event is None:
+        return _Prepared(records)
+    columns = keys_and_values_only(event, messages)
+    if columns is not None:
+        values = running.pipeline.record_values(*columns)
+        if values is not None:  # decoding cannot fail (keys_and_values_only): it may wait until asked
+            return _Prepared(_DecodedOnFirstUse(event.size, lambda: event.decode(messages)), None, values)
+    return _Prepared(event.decode(messages))
+
+
+def _decoded(batch: EventBatch | None) -> list[ConsumedRecord]:
+    """Every record of an event read by offsets, from the event's bytes."""
+    assert batch is not None
+    return batch.decode()
+
+
+def _runs(check: PendingCheck | None, records: Sequence[ConsumedRecord]
+          ) -> Mapping[tuple[str, int], Sequence[int]] | None:
+    """The check's offsets per partition, which describe the batch still when it kept every record."""
+    return check.offsets if check is not None and len(records) == check.size() else None
+
+
+class _DecodedOnFirstUse(Sequence["ConsumedRecord"]):
     """A wholly committed batch on the values path: its size, its records decoded on first use (most batches
     never are: the whole batch went to ``put_values``)."""
 

@@ -435,7 +435,7 @@ def test_the_check_reads_on_from_the_last_batch_and_never_trusts_a_stale_end(kaf
     try:
         first = read(20)[:10]
         assert ids(check.committed(first)) == list(range(10))
-        assert check._streaming[(topic, 0)].queued >= 10  # left fetching: records 10-19 are there
+        assert check._left_fetching[(topic, 0)].queued >= 10  # left fetching: records 10-19 are there
         time.sleep(0.5)  # lets the consumer reach the partition's end (offset 20) before more records come
         produce(range(20, 30))
         producer.begin_transaction()
@@ -500,7 +500,7 @@ def test_the_check_reads_on_across_partitions_and_transactions_exactly(kafka_boo
     try:
         for start in range(0, 600, 70):
             batch = per[0][start:start + 70] + per[1][start:start + 70]
-            read_on += bool(check._streaming)
+            read_on += bool(check._left_fetching)
             kept = [int(r.value or b"") for r in check.committed(batch)]
             assert kept == [int(r.value or b"") for r in batch if int(r.value or b"") not in aborted]
         assert read_on >= 6  # most batches went on from the one before
@@ -543,8 +543,8 @@ def test_the_check_reads_on_across_a_transaction_marker_and_a_small_gap_and_seek
     try:
         for offsets in batches:
             event = build_event([at[offset] for offset in offsets], kafka_bootstrap)
-            stream = check._streaming.get((topic, 0))
-            read_on.append(stream is not None and stream.follows(offsets[0]))
+            stream = check._left_fetching.get((topic, 0))
+            read_on.append(stream is not None and stream.can_read_on_to(offsets[0]))
             got = check.finish(check.start_event(read_kafka_event(event)))
             assert got == decode_kafka_event(event)  # every record committed, each with its own message's value
             assert [r.offset for r in got] == list(offsets)
@@ -664,7 +664,7 @@ def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_dec
     producer, record_id = _write_every_shape(kafka_bootstrap, topic)
     events = _mapping_events(kafka_bootstrap, topic, record_id)
     taken = 0
-    decode_taken = lambda_event._decode_taken
+    decode_taken = lambda_event._decode_with_messages
 
     def counting(*args: Any) -> list[Any]:
         nonlocal taken
@@ -674,7 +674,7 @@ def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_dec
 
     settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
     whole, by_offsets = CommittedFilter(settings, timeout_s=15), CommittedFilter(settings, timeout_s=15)
-    lambda_event._decode_taken = counting
+    lambda_event._decode_with_messages = counting
     outcomes = {"kept": 0, "dropped": 0, "open": 0}
     try:
         for event in events:
@@ -697,7 +697,7 @@ def test_an_event_decoded_with_the_checks_values_gives_the_records_of_todays_dec
         assert outcomes["open"] and outcomes["dropped"] and outcomes["kept"] >= 5
         assert taken >= 100  # the batches of committed records came with the check's values
     finally:
-        lambda_event._decode_taken = decode_taken
+        lambda_event._decode_with_messages = decode_taken
         whole.close()
         by_offsets.close()
         producer.abort_transaction(30)
@@ -746,8 +746,8 @@ def test_a_bad_record_taken_from_the_check_reaches_the_dead_letter_queue_with_it
         return messages
 
     taken: list[int] = []
-    decode_taken = lambda_event._decode_taken
-    monkeypatch.setattr(lambda_event, "_decode_taken", lambda *args: taken.append(1) or decode_taken(*args))
+    decode_taken = lambda_event._decode_with_messages
+    monkeypatch.setattr(lambda_event, "_decode_with_messages", lambda *args: taken.append(1) or decode_taken(*args))
     runner = SinkRunner(cluster.worker, connector, config_store=cluster.configs, status_store=cluster.statuses)
     try:
         messages = read(topic, 3)
@@ -765,13 +765,25 @@ def test_a_bad_record_taken_from_the_check_reaches_the_dead_letter_queue_with_it
     admin.delete_topics([topic, dlq])
 
 
-def test_the_runner_puts_the_same_records_with_the_checks_messages_as_with_the_event_decoded_whole(
+class _ReferenceRunner(SinkRunner):
+    """A ``SinkRunner`` whose every checked batch takes the reference plan (decoded from the event's bytes, checked,
+    converted after the check): what each other plan is compared with."""
+
+    @staticmethod
+    def _choose_plan(running: Any, check: Any) -> Any:
+        from connect_core.runtime import sink_runner
+
+        return sink_runner._reference_poll
+
+
+def test_each_records_plan_puts_what_the_reference_plan_puts(
     cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``SinkRunner.handle`` on every batch of every shape (see above), once as it runs now and once with the event
-    decoded whole first (today's path before the check handed its messages over: ``decode_kafka_event``, the check
-    started from the records, the batch converted while it reads): the same ``SinkRecord``s put, field by field,
-    the same aborted counts, batch item failures and committed offsets."""
+    """``SinkRunner.handle`` on every batch of every shape (see above) under each plan that puts records: the plan
+    chosen for an event read by offsets (``_records_from_checked_messages``: the check's messages decode it), the
+    one for an event decoded whole first (``_convert_while_checking``: ``decode_kafka_event``, the check started
+    from the records, the batch converted while it reads), and the reference (``_reference_poll``): the same
+    ``SinkRecord``s put, field by field, the same aborted counts, batch item failures and committed offsets."""
     from connect_core.runtime import sink_runner
     from tests.unit.runtime.fakes import PLUGINS, RECORDING_SINK, RecordingSinkTask, reset
 
@@ -787,14 +799,24 @@ def test_the_runner_puts_the_same_records_with_the_checks_messages_as_with_the_e
               "value.converter": byte_array, "lambda.sink.read.committed": "true",
               "lambda.report.batch.item.failures": "true"}
     runners = {}
-    for name in ("now", "whole"):
+    for name in ("messages", "whole", "reference"):
         connector = f"rc-{name}-{uuid.uuid4().hex[:6]}"
         cluster.deploy(connector, config, [config])
-        runners[name] = SinkRunner(cluster.worker, connector, config_store=cluster.configs,
-                                   status_store=cluster.statuses)
+        runner_class = _ReferenceRunner if name == "reference" else SinkRunner
+        runners[name] = runner_class(cluster.worker, connector, config_store=cluster.configs,
+                                     status_store=cluster.statuses)
     read_event = sink_runner.read_kafka_event
+    chosen: set[str] = set()
+    choose = SinkRunner._choose_plan
 
-    def whole(event: dict[str, Any]) -> EventBatch:  # an event the runner then decodes whole, as it did
+    def choosing(running: Any, check: Any) -> Any:
+        plan = choose(running, check)
+        chosen.add(plan.__name__)
+        return plan
+
+    monkeypatch.setattr(SinkRunner, "_choose_plan", staticmethod(choosing))
+
+    def whole(event: dict[str, Any]) -> EventBatch:  # an event the runner then decodes whole
         return read_event(event)._replace(offsets=None)
 
     def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
@@ -812,17 +834,20 @@ def test_the_runner_puts_the_same_records_with_the_checks_messages_as_with_the_e
         return records, result.aborted, failures, result.offsets, result.put
 
     try:
-        outcomes = [(put("now", event), put("whole", event)) for event in events]
+        outcomes = [(put("messages", event), put("whole", event), put("reference", event)) for event in events]
     finally:
         for runner in runners.values():
             runner.close()
         producer.abort_transaction(30)
         admin.delete_topics([topic])[topic].result(30)
         reset()
-    for now, as_before in outcomes:
-        assert now == as_before
-    assert sum(now[4] for now, _ in outcomes) > count // 2
-    assert any(now[1] for now, _ in outcomes) and any(now[2] for now, _ in outcomes)  # aborted; held back
+    for messages, whole_first, reference in outcomes:
+        assert messages == reference
+        assert whole_first == reference
+    assert chosen == {"_records_from_checked_messages", "_convert_while_checking"}
+    assert sum(reference[4] for *_, reference in outcomes) > count // 2
+    assert any(reference[1] for *_, reference in outcomes)  # aborted records
+    assert any(reference[2] for *_, reference in outcomes)  # held back
 
 
 def _write_json_lines(bootstrap: str, topic: str) -> tuple[Producer, int]:
@@ -860,12 +885,13 @@ def _write_json_lines(bootstrap: str, topic: str) -> tuple[Producer, int]:
 def test_the_values_path_writes_what_the_records_path_writes(
     cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, converter: str,
 ) -> None:
-    """FileStreamSink with JsonConverters or StringConverters and no SMT takes the values path (a wholly committed
-    batch's values from the check's messages straight to ``put_values``, no ``ConsumedRecord`` or ``SinkRecord``):
-    ``SinkRunner.handle`` on every batch a mapping sends (one partition or two, aborted and open transactions,
-    tombstones, keys, envelopes changing mid-batch, headers, bad values and keys under ``errors.tolerance=all``,
-    values a schema registry's mapping rewrote, batches sent again) writes the same file byte for byte as the
-    records path, with the same counts, batch item failures and committed offsets."""
+    """FileStreamSink with JsonConverters or StringConverters and no SMT takes ``_values_from_checked_messages`` (a
+    wholly committed batch's values from the check's messages straight to ``put_values``, no ``ConsumedRecord`` or
+    ``SinkRecord``): ``SinkRunner.handle`` on every batch a mapping sends (one partition or two, aborted and open
+    transactions, tombstones, keys, envelopes changing mid-batch, headers, bad values and keys under
+    ``errors.tolerance=all``, values a schema registry's mapping rewrote, batches sent again) writes the same file
+    byte for byte as the reference plan putting records, with the same counts, batch item failures and committed
+    offsets."""
     from connect_core.kafka import lambda_event
     from connect_core.runtime import sink_runner
 
@@ -876,15 +902,9 @@ def test_the_values_path_writes_what_the_records_path_writes(
     events = _mapping_events(kafka_bootstrap, topic, count)
     events[4:4] = [json.loads(json.dumps(events[2]))]  # sent again: the warm task has its records (plan not whole)
 
-    class RecordsRunner(SinkRunner):  # the reference: the same task, put records
-        def _start(self, *args: Any) -> Any:
-            running = super()._start(*args)
-            running.put_values = None
-            return running
-
     runners: dict[str, SinkRunner] = {}
     paths = {}
-    for name, runner_class in (("values", SinkRunner), ("records", RecordsRunner)):
+    for name, runner_class in (("values", SinkRunner), ("records", _ReferenceRunner)):
         paths[name] = tmp_path / f"{name}.txt"
         config = {"connector.class": "FileStreamSink", "file": str(paths[name]), "topics": topic, "tasks.max": "1",
                   "key.converter": converter, "value.converter": converter, "errors.tolerance": "all",
@@ -893,7 +913,7 @@ def test_the_values_path_writes_what_the_records_path_writes(
         cluster.deploy(connector, config, [config])
         runners[name] = runner_class(cluster.worker, connector, config_store=cluster.configs,
                                      status_store=cluster.statuses)
-    columns = lambda_event.taken_columns
+    columns = lambda_event.keys_and_values_only
     taken = {"columns": 0}
 
     def counting(*args: Any) -> Any:
@@ -901,7 +921,7 @@ def test_the_values_path_writes_what_the_records_path_writes(
         taken["columns"] += found is not None
         return found
 
-    monkeypatch.setattr(sink_runner, "taken_columns", counting)
+    monkeypatch.setattr(sink_runner, "keys_and_values_only", counting)
 
     def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
         result = runners[name].handle(json.loads(json.dumps(event)))
@@ -1018,7 +1038,7 @@ def test_a_check_reading_on_never_takes_the_records_of_a_deleted_topic_for_a_re_
     check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
     try:
         assert values(old[:10]) == [f"a{i}".encode() for i in range(10)]
-        assert (topic, 0) in check._streaming  # left fetching: the old records 10.. are queued
+        assert (topic, 0) in check._left_fetching  # left fetching: the old records 10.. are queued
         admin.delete_topics([topic])[topic].result(30)
         while topic in admin.list_topics(timeout=10).topics:
             time.sleep(0.2)

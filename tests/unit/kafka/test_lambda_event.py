@@ -9,7 +9,7 @@ import pytest
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.errors import DataError
-from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event, taken_columns
+from connect_core.kafka.lambda_event import decode_kafka_event, keys_and_values_only, read_kafka_event
 
 
 def _event(record: dict) -> dict:
@@ -186,9 +186,9 @@ def test_a_malformed_record_read_by_offsets_is_the_same_data_error(record: objec
         decode_kafka_event(event) if batch.offsets is None else batch.decode()
 
 
-def test_the_taken_columns_are_the_keys_and_values_of_the_records_decoded_with_the_messages() -> None:
-    """``taken_columns``: for records without headers or schema metadata (every key, value, timestamp and partition
-    shape, two partitions), the keys and values of ``decode`` with the same messages, in the same order."""
+def test_keys_and_values_only_are_those_of_the_records_decoded_with_the_messages() -> None:
+    """``keys_and_values_only``: for records without headers or schema metadata (every key, value, timestamp and
+    partition shape, two partitions), the keys and values of ``decode`` with the same messages, in the same order."""
     plain = [shape for shape in _shapes() if not shape.get("headers")]
     event = {"eventSource": "aws:kafka", "records": {
         "orders-3": [{"topic": "orders", "partition": 3, "offset": i if i % 4 else str(i), **shape}
@@ -200,8 +200,8 @@ def test_the_taken_columns_are_the_keys_and_values_of_the_records_decoded_with_t
     consumed = {key: [_Message(b"k%d-%d" % (n, i) if i % 3 else None, b"v%d-%d" % (n, i) if i % 5 else None)
                       for i in range(len(found))] for n, (key, found) in enumerate(batch.offsets.items())}
     decoded = batch.decode(consumed)
-    assert taken_columns(batch, consumed) == ([r.key for r in decoded], [r.value for r in decoded])
-    assert taken_columns(batch, consumed)[1][:2] == [None, b"v0-1"]
+    assert keys_and_values_only(batch, consumed) == ([r.key for r in decoded], [r.value for r in decoded])
+    assert keys_and_values_only(batch, consumed)[1][:2] == [None, b"v0-1"]
 
 
 @pytest.mark.parametrize("extra", [
@@ -210,28 +210,28 @@ def test_the_taken_columns_are_the_keys_and_values_of_the_records_decoded_with_t
     {"keySchemaMetadata": {"dataFormat": "AVRO", "schemaId": "258"}}, {"valueSchemaMetadata": None},
     {"timestampType": ["CREATE_TIME"]}, {"timestampType": {"a": 1}},
 ])
-def test_records_holding_more_than_keys_and_values_have_no_taken_columns(extra: dict) -> None:
+def test_records_holding_more_than_keys_and_values_have_no_keys_and_values_only(extra: dict) -> None:
     """A record with headers or a schema registry's metadata, or one whose decoding could fail, anywhere in the
     batch: None (the batch is decoded); records with empty or null headers are plain."""
     records = [{"topic": "t", "partition": 0, "offset": i, "value": _b64(b"v"), "headers": [] if i % 2 else None}
                for i in range(5)]
     messages = {("t", 0): [_Message(None, b"v")] * 5}
     batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
-    assert taken_columns(batch, messages) == ([None] * 5, [b"v"] * 5)
+    assert keys_and_values_only(batch, messages) == ([None] * 5, [b"v"] * 5)
     records[3] = {**records[3], **extra}
     batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
-    assert taken_columns(batch, messages) is None
+    assert keys_and_values_only(batch, messages) is None
 
 
-def test_a_batch_without_every_message_or_read_whole_has_no_taken_columns() -> None:
+def test_a_batch_without_every_message_or_read_whole_has_no_keys_and_values_only() -> None:
     records = [{"topic": "t", "partition": 0, "offset": i, "value": _b64(b"v")} for i in range(3)]
     batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
-    assert taken_columns(batch, {("t", 0): [_Message(None, b"v")] * 2}) is None
-    assert taken_columns(batch, {("t", 1): [_Message(None, b"v")] * 3}) is None
-    assert taken_columns(batch._replace(offsets=None), {("t", 0): [_Message(None, b"v")] * 3}) is None
+    assert keys_and_values_only(batch, {("t", 0): [_Message(None, b"v")] * 2}) is None
+    assert keys_and_values_only(batch, {("t", 1): [_Message(None, b"v")] * 3}) is None
+    assert keys_and_values_only(batch._replace(offsets=None), {("t", 0): [_Message(None, b"v")] * 3}) is None
 
 
-def test_messages_of_another_class_in_one_partition_have_no_taken_columns() -> None:
+def test_messages_of_another_class_in_one_partition_have_no_keys_and_values_only() -> None:
     """The messages' own class's methods read them all: a message of another class makes it None (decoded)."""
 
     class Other:
@@ -240,4 +240,4 @@ def test_messages_of_another_class_in_one_partition_have_no_taken_columns() -> N
 
     records = [{"topic": "t", "partition": 0, "offset": i, "value": _b64(b"v")} for i in range(2)]
     batch = read_kafka_event({"eventSource": "aws:kafka", "records": {"t-0": records}})
-    assert taken_columns(batch, {("t", 0): [_Message(None, b"v"), Other()]}) is None
+    assert keys_and_values_only(batch, {("t", 0): [_Message(None, b"v"), Other()]}) is None
