@@ -1,8 +1,8 @@
 """``ConnectorOffsets``: one connector's source offsets, read without scanning the offsets topic's history.
 
 A Kafka Connect worker reads the whole offsets topic once when it starts and tails it for months. A function starts
-cold many times a day, for one connector, and a fleet's ``connect-offsets`` holds millions of records (a full read took
-5 s per 100,000 records here). The offsets topic stays exactly Kafka's (records, keys, partitioning: a JVM worker
+cold many times a day, for one connector, and a fleet's ``connect-offsets`` holds millions of records (a full read at
+every cold start would dominate it). The offsets topic stays exactly Kafka's (records, keys, partitioning: a JVM worker
 still reads and writes it); beside it each connector keeps a **snapshot** in a consumer group that never has members,
 ``lambda-connect-offsets+<offsets topic>+<connector>`` (Kafka answers its committed offsets in one OffsetFetch,
 whatever the topic's length). For each partition *p* of the offsets topic the group's committed offset is a position

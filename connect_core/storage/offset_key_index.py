@@ -47,7 +47,8 @@ INDEX_GROUP_PREFIX = "lambda-connect-offsets-index+"  # the functions' IAM polic
 CHUNK_BYTES = 3000
 HASHES = 7
 FORMAT = "bloom1"
-# Records read per advance, at most (a heartbeat's share of building the index on a long topic: about 2 s here).
+# Records read per advance, at most (a heartbeat's share of building the index on a long topic, well inside its
+# minute).
 DEFAULT_MAX_RECORDS = 100_000
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["OffsetStore"]
 
 OFFSET_TOPIC_PURPOSE = "source connector offsets"
-CREATE_MAX_RECORDS = 20_000  # a REST create's share of catching the offsets key index up (about 0.1 s)
+CREATE_MAX_RECORDS = 20_000  # a REST create's share of catching the offsets key index up (a small part of a request)
 # A transaction open on the offsets topic holds a read_committed read until it ends (a killed source's, up to its
 # 60 s timeout): a create does not wait for it inside the coordinator's 30 s; the connector then gets no first
 # snapshot, which costs its first read a full read, nothing else.
