@@ -49,6 +49,11 @@ class ConnectorConfig(BaseModel):
         "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, or use "
         "\"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter",
     )
+    connector_plugin_version: str | None = config_field(
+        None, alias="connector.plugin.version", importance="MEDIUM", group=_COMMON, width="MEDIUM",
+        display_name="Connector version",
+        description="Version of the connector.",
+    )
     tasks_max: int = config_field(
         DEFAULT_TASKS_MAX, alias="tasks.max", importance="HIGH", group=_COMMON, width="SHORT",
         display_name="Tasks max", validator=in_range(1),
@@ -64,16 +69,31 @@ class ConnectorConfig(BaseModel):
         "format and the serialized form that is written to Kafka. This controls the format of the keys in "
         "messages written to or read from Kafka.",
     )
+    key_converter_plugin_version: str | None = config_field(
+        None, alias="key.converter.plugin.version", importance="LOW", group=_COMMON, width="SHORT",
+        display_name="Key converter version",
+        description="Version of the key converter.",
+    )
     value_converter: str | None = config_field(
         None, alias="value.converter", type="CLASS", importance="LOW", group=_COMMON, width="SHORT",
         display_name="Value converter class", description="Converter class used to convert between Kafka Connect "
         "format and the serialized form that is written to Kafka. This controls the format of the values in "
         "messages written to or read from Kafka.",
     )
+    value_converter_plugin_version: str | None = config_field(
+        None, alias="value.converter.plugin.version", importance="LOW", group=_COMMON, width="SHORT",
+        display_name="Value converter version",
+        description="Version of the value converter.",
+    )
     header_converter: str | None = config_field(
         None, alias="header.converter", type="CLASS", importance="LOW", group=_COMMON, width="SHORT",
         display_name="Header converter class", description="HeaderConverter class used to convert between Kafka "
         "Connect format and the serialized form that is written to Kafka.",
+    )
+    header_converter_plugin_version: str | None = config_field(
+        None, alias="header.converter.plugin.version", importance="LOW", group=_COMMON, width="SHORT",
+        display_name="Header converter version",
+        description="Version of the header converter.",
     )
     transforms: list[str] = config_field(
         [], alias="transforms", importance="LOW", group=_TRANSFORMS, width="LONG", display_name="Transforms",

@@ -20,7 +20,7 @@ from connect_core.runtime.connector_config import (
     DEFAULT_VALUE_CONVERTER,
 )
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.registry import PluginType
+from connect_core.runtime.registry import PLUGIN_VERSION_SUFFIX, PluginType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,9 +40,11 @@ def _prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: PluginType) -> tuple[Any, str]:
-    """A registered converter of the right type, checked before it is created (ConfigError with Kafka's text)."""
+    """A registered converter of the right type in the version ``<key>.plugin.version`` selects (KIP-891), checked
+    before it is created (ConfigError with Kafka's text)."""
     name = str(props.get(key) or default).strip()
-    return registry.load_as(key, name, plugin_type)(), name
+    version = props.get(key + PLUGIN_VERSION_SUFFIX)
+    return registry.load_as(key, name, plugin_type, version=None if version is None else str(version))(), name
 
 
 def worker_converters() -> dict[str, str]:

@@ -12,6 +12,13 @@ Three sources, all worker configuration (never a REST body):
   --plugins <package>`` installs packages into one); after the function's own paths, so a plugin's copy of a library
   never shadows the runtime's.
 
+Side by side (KIP-891): a subdirectory of a ``LAMBDA_CONNECT_PLUGIN_PATH`` directory that holds an installed plugin
+package of its own (a ``.dist-info`` with ``lambda_connect.plugins`` entry points at its top, as ``pip install
+--target <dir>/acme-1.0`` leaves it) is an *isolated location*, Kafka's per-plugin directory with its own class
+loader: it is never put on ``sys.path``, and its modules are imported under a name of their own
+(``runtime/plugin_isolation.py``), so several versions of one package can be installed and each connector runs the
+version its ``connector.plugin.version`` selects.
+
 Entry points are read from the ``entry_points.txt`` of the ``.dist-info`` directories on ``sys.path`` (as
 ``api/version.py`` reads versions: ``importlib.metadata`` costs a cold start), or through ``importlib.metadata``
 where only it can tell.
@@ -27,7 +34,7 @@ from dataclasses import dataclass
 from connect_core.api.version import metadata_dirs
 from connect_core.runtime import env
 
-__all__ = ["ENTRY_POINT_GROUP", "WorkerPlugin", "extend_sys_path", "worker_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "WorkerPlugin", "extend_sys_path", "isolated_locations", "worker_plugins"]
 
 ENTRY_POINT_GROUP = "lambda_connect.plugins"
 
@@ -36,12 +43,13 @@ ENTRY_POINT_GROUP = "lambda_connect.plugins"
 class WorkerPlugin:
     """One plugin the worker adds: the class name configs use, its ``"module:Class"``, the version of the
     distribution that installed it and that distribution's name (both empty when it came from
-    ``LAMBDA_CONNECT_PLUGINS`` alone)."""
+    ``LAMBDA_CONNECT_PLUGINS`` alone), and its isolated location (empty: on ``sys.path``)."""
 
     class_name: str
     target: str
     version: str = ""
     distribution: str = ""
+    location: str = ""
 
 
 def extend_sys_path() -> None:
@@ -51,8 +59,28 @@ def extend_sys_path() -> None:
             sys.path.append(entry)
 
 
+def _plugin_path_dirs() -> list[str]:
+    return [entry for entry in (part.strip() for part in env.resolve(env.PLUGIN_PATH, "").split(",")) if entry]
+
+
+def isolated_locations() -> list[str]:
+    """The isolated locations under ``LAMBDA_CONNECT_PLUGIN_PATH``'s directories, sorted per directory."""
+    found: list[str] = []
+    for root in _plugin_path_dirs():
+        try:
+            children = sorted(os.listdir(root))
+        except OSError:
+            continue
+        for child in children:
+            location = os.path.join(root, child)
+            if os.path.isdir(location) and _entry_points_in([location]):
+                found.append(location)
+    return found
+
+
 def worker_plugins() -> list[WorkerPlugin]:
-    """The classes of ``LAMBDA_CONNECT_PLUGINS``, then the entry points (a class named in both is listed once)."""
+    """The classes of ``LAMBDA_CONNECT_PLUGINS``, then the entry points on ``sys.path`` (a class named in both is
+    listed once), then every isolated location's (one class may come in several versions)."""
     extend_sys_path()
     found: dict[str, WorkerPlugin] = {}
     for target in (part.strip() for part in env.resolve(env.PLUGINS, "").split(",")):
@@ -60,13 +88,20 @@ def worker_plugins() -> list[WorkerPlugin]:
             found[target] = WorkerPlugin(target, target)
     for plugin in _entry_points():
         found.setdefault(plugin.class_name, plugin)
-    return list(found.values())
+    isolated = [plugin for location in isolated_locations() for plugin in _entry_points_in([location], location)]
+    return [*found.values(), *isolated]
 
 
 def _entry_points() -> list[WorkerPlugin]:
     dirs = metadata_dirs(sys.path)
     if dirs is None:
         return _entry_points_from_importlib()
+    return _entry_points_in(sys.path)
+
+
+def _entry_points_in(path: list[str], location: str = "") -> list[WorkerPlugin]:
+    """The ``lambda_connect.plugins`` entry points of the ``.dist-info`` directories directly on ``path``."""
+    dirs = metadata_dirs(path) or []
     plugins: list[WorkerPlugin] = []
     seen: set[str] = set()
     for info in dirs:
@@ -82,7 +117,7 @@ def _entry_points() -> list[WorkerPlugin]:
             continue
         if parser.has_section(ENTRY_POINT_GROUP):
             version = version.split("-")[0] if info.endswith(".dist-info") else ""
-            plugins += [WorkerPlugin(name.strip(), value.strip(), version, distribution)
+            plugins += [WorkerPlugin(name.strip(), value.strip(), version, distribution, location)
                         for name, value in parser.items(ENTRY_POINT_GROUP)]
     return plugins
 

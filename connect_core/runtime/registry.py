@@ -9,14 +9,23 @@ configuration adds (``runtime/plugin_path.py``: ``LAMBDA_CONNECT_PLUGINS`` and t
 entry points of installed plugin packages, Kafka's ``plugin.path``); a ``"module:attr"`` string in a REST body is
 never imported. ``check``/``load_as`` verify the plugin type a key expects before anything is imported or
 instantiated, with Kafka's messages ("Class X could not be found." / "... does not implement the Y interface").
+
+Versions (KIP-891): a class may be installed in several versions (the built-ins carry lambda-connect's version, a
+plugin package its distribution's; isolated locations of ``runtime/plugin_path.py`` hold one version each). A lookup
+takes the ``*.plugin.version`` value of the config: no value or ``latest`` gives the newest version, a range
+(``runtime/version_range.py``) the newest version inside it, and a range nothing satisfies raises
+``VersionedPluginLoadingError`` with Kafka's message ("Plugin X not found that matches the version range R,
+available versions: [...]").
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import importlib.util
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +34,16 @@ from connect_core.api.config import config_error
 from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.api.version import package_version
 from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
-from connect_core.runtime import env, plugin_path
+from connect_core.runtime import env, plugin_isolation, plugin_path
 from connect_core.runtime.file_roots import worker_file_roots
+from connect_core.runtime.version_range import ArtifactVersion, requirement
 from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
 from connect_core.transforms._registry import load as import_target
 
-__all__ = ["PluginDesc", "PluginType", "check", "describe", "find", "load", "load_as", "plugin_modules", "plugins"]
+__all__ = [
+    "CONNECTOR_VERSION_CONFIG", "PLUGIN_VERSION_SUFFIX", "PluginDesc", "PluginType", "VersionedPluginLoadingError",
+    "available_versions", "check", "describe", "find", "load", "load_as", "plugin_modules", "plugins",
+]
 
 
 class PluginType(enum.Enum):
@@ -45,6 +58,9 @@ class PluginType(enum.Enum):
 
 
 log = logging.getLogger(__name__)
+
+PLUGIN_VERSION_SUFFIX = ".plugin.version"  # Kafka's WorkerConfig.PLUGIN_VERSION_SUFFIX, after the class key's prefix
+CONNECTOR_VERSION_CONFIG = "connector" + PLUGIN_VERSION_SUFFIX
 
 _CONNECTORS = "connect_core.connectors."
 
@@ -103,10 +119,36 @@ class PluginDesc:
     target: str
     aliases: tuple[str, ...]
     version: str = ""  # empty: the package's version, looked up when first shown (importlib.metadata is slow)
+    location: str = ""  # an isolated location (runtime/plugin_isolation.py); empty: importable from sys.path
+
+    @property
+    def plugin_version(self) -> str:
+        """The version this plugin is listed, selected and reported with."""
+        return self.version or package_version()
 
     def info(self) -> dict[str, str]:
         """Kafka REST ``PluginInfo``."""
-        return {"class": self.class_name, "type": self.type.value, "version": self.version or package_version()}
+        return {"class": self.class_name, "type": self.type.value, "version": self.plugin_version}
+
+
+class VersionedPluginLoadingError(ConfigError):
+    """Kafka's ``VersionedPluginLoadingException``: no installed version of the plugin satisfies the range."""
+
+    def __init__(self, message: str, available: list[str]) -> None:
+        """``available`` lists the installed versions (the validation's recommended values)."""
+        super().__init__(message)
+        self.available = available
+
+
+def _kafka_order(left: PluginDesc, right: PluginDesc) -> int:
+    """Kafka's ``PluginDesc.compareTo`` within one class: by version, a shared plugin before an isolated one of the
+    same version, then by location."""
+    result = ArtifactVersion(left.plugin_version).compare(ArtifactVersion(right.plugin_version))
+    if result:
+        return result
+    if bool(left.location) != bool(right.location):
+        return 1 if left.location else -1
+    return (left.location > right.location) - (left.location < right.location)
 
 
 def _aliases(class_name: str, plugin_type: PluginType) -> tuple[str, ...]:
@@ -143,7 +185,7 @@ _BASES: dict[PluginType, tuple[str, str, str]] = {
     PluginType.TRANSFORMATION: ("connect_core.api.transformation", "Transformation", "Transformation"),
     PluginType.PREDICATE: ("connect_core.api.transformation", "Predicate", "Predicate"),
 }
-_worker_cache: tuple[tuple[str, ...], dict[str, PluginDesc], dict[str, PluginDesc]] = ((), {}, {})
+_worker_cache: tuple[tuple[str, ...], dict[str, list[PluginDesc]], dict[str, PluginDesc]] = ((), {}, {})
 
 
 def _base(plugin_type: PluginType) -> type:
@@ -151,15 +193,26 @@ def _base(plugin_type: PluginType) -> type:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
-    """Plugins the worker configuration adds (trusted: imported here to learn their type), by class and by name."""
+def _plugin_path_listing() -> tuple[str, ...]:
+    """What the plugin path directories hold now: a new isolated location changes the registry's cache key."""
+    listing: list[str] = []
+    for root in env.resolve(env.PLUGIN_PATH, "").split(","):
+        try:
+            listing += sorted(os.listdir(root.strip())) if root.strip() else []
+        except OSError:
+            continue
+    return tuple(listing)
+
+
+def _worker_plugins() -> tuple[dict[str, list[PluginDesc]], dict[str, PluginDesc]]:
+    """Plugins the worker configuration adds (trusted: imported here to learn their type): every version of each
+    class, oldest first, and the newest by class name and alias."""
     global _worker_cache
     plugin_path.extend_sys_path()  # first: the key is the path the plugins are read from
-    key = (env.resolve(env.PLUGINS, ""), env.resolve(env.PLUGIN_PATH, ""), *sys.path)
+    key = (env.resolve(env.PLUGINS, ""), env.resolve(env.PLUGIN_PATH, ""), *sys.path, "\0", *_plugin_path_listing())
     if key == _worker_cache[0]:
         return _worker_cache[1], _worker_cache[2]
-    manifest: dict[str, tuple[PluginType, str]] = {}
-    versions: dict[str, str] = {}
+    by_class: dict[str, list[PluginDesc]] = {}
     for plugin in plugin_path.worker_plugins():
         try:
             plugin_type = _plugin_type(plugin)
@@ -171,9 +224,15 @@ def _worker_plugins() -> tuple[dict[str, PluginDesc], dict[str, PluginDesc]]:
             log.error("plugin %s of the installed package %s cannot be loaded; it is not offered", plugin.class_name,
                       plugin.distribution, exc_info=True)
             continue
-        manifest[plugin.class_name] = (plugin_type, plugin.target)
-        versions[plugin.class_name] = plugin.version
-    by_class, by_name = _build(manifest, versions)
+        desc = PluginDesc(plugin.class_name, plugin_type, plugin.target, _aliases(plugin.class_name, plugin_type),
+                          plugin.version, plugin.location)
+        by_class.setdefault(plugin.class_name, []).append(desc)
+    by_name: dict[str, PluginDesc] = {}
+    for class_name, descs in by_class.items():
+        descs.sort(key=functools.cmp_to_key(_kafka_order))
+        by_name[class_name] = descs[-1]
+        for alias in descs[-1].aliases:
+            by_name.setdefault(alias, descs[-1])
     _worker_cache = (key, by_class, by_name)
     return by_class, by_name
 
@@ -183,7 +242,7 @@ def _plugin_type(plugin: plugin_path.WorkerPlugin) -> PluginType:
     where = f"entry point {plugin.class_name} of {plugin.distribution}" if plugin.distribution else env.PLUGINS
     if ":" not in plugin.target:
         raise ConfigError(f"{where}: {plugin.target} is not a 'module:Class' reference")
-    cls = import_target(plugin.target)
+    cls = plugin_isolation.load(plugin.location, plugin.target) if plugin.location else import_target(plugin.target)
     plugin_type = next((t for t in PluginType if isinstance(cls, type) and issubclass(cls, _base(t))), None)
     if plugin_type is None:
         raise ConfigError(f"{where}: {plugin.target} is not a connector, converter, transformation or predicate")
@@ -197,45 +256,103 @@ def _offered(desc: PluginDesc) -> bool:
     return bool(worker_file_roots())
 
 
-def describe(name: str) -> PluginDesc:
-    """The plugin for a Kafka class name or alias; NotFoundError with Kafka's message otherwise."""
+def _versions(name: str, *, every: bool = True) -> list[PluginDesc]:
+    """Every installed version of the class ``name`` (class name or alias) names, oldest first.
+
+    ``every=False`` answers a built-in name from the manifest alone, without reading the worker's plugins (a cold
+    start's lookups): a plugin package that installs a class of the same name is then only seen when a version is
+    asked for or plugins are listed.
+    """
     key = name.strip()
-    desc = _BY_NAME.get(key) or _worker_plugins()[1].get(key)
-    if desc is None or not _offered(desc):
+    builtin = _BY_NAME.get(key)
+    if builtin is not None and not every:
+        return [builtin] if _offered(builtin) else []
+    by_class, by_name = _worker_plugins()
+    named = builtin or by_name.get(key)
+    if named is None:
+        return []
+    builtin = _BY_CLASS.get(named.class_name)
+    descs = [d for d in [*([builtin] if builtin else []), *by_class.get(named.class_name, [])] if _offered(d)]
+    return sorted(descs, key=functools.cmp_to_key(_kafka_order))
+
+
+def available_versions(name: str) -> list[str]:
+    """The installed versions of a plugin, oldest first, as Kafka lists them (a converter that is also a header
+    converter once per kind); empty for an unknown plugin."""
+    listed: list[str] = []
+    for desc in _versions(name):
+        listed += [desc.plugin_version] * (2 if _is_both_converters(desc) else 1)
+    return listed
+
+
+def describe(name: str, version: str | None = None) -> PluginDesc:
+    """The plugin for a Kafka class name or alias, in the newest installed version inside ``version`` (a
+    ``*.plugin.version`` value; None or ``latest``: the newest).
+
+    Raises:
+        NotFoundError: Kafka's "Unknown plugin X." for a name nothing installs.
+        InvalidVersionSpecification: ``version`` is not a version range.
+        VersionedPluginLoadingError: no installed version is inside the range.
+    """
+    wanted = requirement(version)
+    descs = _versions(name, every=wanted is not None)
+    if not descs:
         raise NotFoundError(f"Unknown plugin {name}.")
-    return desc
+    if wanted is None:
+        return descs[-1]
+    inside = [desc for desc in descs if wanted.contains(desc.plugin_version)]
+    if not inside:
+        available = available_versions(name)
+        raise VersionedPluginLoadingError(
+            f"Plugin {descs[-1].class_name} not found that matches the version range {wanted}, available versions: "
+            f"[{', '.join(available)}]", available)
+    return inside[-1]
 
 
-def load(name: str) -> Any:
-    """Import and return the class of a registered plugin (class name or alias); NotFoundError otherwise."""
-    return import_target(describe(name).target)
+def _import(desc: PluginDesc) -> Any:
+    return plugin_isolation.load(desc.location, desc.target) if desc.location else import_target(desc.target)
 
 
-def find(kind: str, name: str) -> Any:
-    """A registered plugin's class or None (``build_chain``'s resolver; ``kind`` is checked by the chain)."""
+def load(name: str, version: str | None = None) -> Any:
+    """Import and return the class of a registered plugin (class name or alias) in the version ``version``
+    selects (``describe``); NotFoundError for an unknown plugin."""
+    return _import(describe(name, version))
+
+
+def find(kind: str, name: str, version: str | None = None) -> Any:
+    """A registered plugin's class or None (``build_chain``'s resolver; ``kind`` is checked by the chain); a version
+    nothing installed satisfies raises ``VersionedPluginLoadingError``."""
     try:
-        return load(name)
+        return load(name, version)
     except NotFoundError:
         return None
+
+
+def _is_both_converters(desc: PluginDesc) -> bool:
+    """A converter that also implements HeaderConverter (JsonConverter, StringConverter, a worker plugin's)."""
+    if desc.type is not PluginType.CONVERTER:
+        return False
+    if desc.class_name in _ALSO_HEADER_CONVERTERS and not desc.location:
+        return True
+    # A worker plugin (trusted, already imported to learn its type) may implement both converter interfaces.
+    if desc.class_name not in _worker_plugins()[0]:
+        return False
+    return issubclass(_import(desc), _base(PluginType.HEADER_CONVERTER))
 
 
 def _implements(desc: PluginDesc, types: tuple[PluginType, ...]) -> bool:
     if desc.type in types:
         return True
-    if PluginType.HEADER_CONVERTER not in types or desc.type is not PluginType.CONVERTER:
-        return False
-    if desc.class_name in _ALSO_HEADER_CONVERTERS:
-        return True
-    # A worker plugin (trusted, already imported to learn its type) may implement both converter interfaces.
-    header_converter = _base(PluginType.HEADER_CONVERTER)
-    return desc.class_name in _worker_plugins()[0] and issubclass(import_target(desc.target), header_converter)
+    return PluginType.HEADER_CONVERTER in types and _is_both_converters(desc)
 
 
-def check(key: str, name: str, *types: PluginType) -> PluginDesc:
-    """The registered plugin ``name`` for config ``key`` when it is one of ``types``; nothing is imported.
+def check(key: str, name: str, *types: PluginType, version: str | None = None) -> PluginDesc:
+    """The registered plugin ``name`` for config ``key`` when it is one of ``types``, in the version ``version``
+    selects (``describe``); nothing but worker plugins (already imported to learn their type) is imported.
 
     Raises:
-        ConfigError: Kafka's "Class X could not be found." or "Class X does not implement the Y interface".
+        ConfigError: Kafka's "Class X could not be found." or "Class X does not implement the Y interface"; the
+            version errors of ``describe``.
     """
     value = name.strip()
     try:
@@ -245,13 +362,13 @@ def check(key: str, name: str, *types: PluginType) -> PluginDesc:
     if not _implements(desc, types):
         interface = _BASES[types[0]][2]
         raise config_error(key, value, f"Class {desc.class_name} does not implement the {interface} interface")
-    return desc
+    return desc if version is None else describe(value, version)
 
 
-def load_as(key: str, name: str, *types: PluginType) -> Any:
+def load_as(key: str, name: str, *types: PluginType, version: str | None = None) -> Any:
     """``check``, then import the class and verify it subclasses the type's API base class; not instantiated."""
-    desc = check(key, name, *types)
-    cls = import_target(desc.target)
+    desc = check(key, name, *types, version=version)
+    cls = _import(desc)
     if not (isinstance(cls, type) and any(issubclass(cls, _base(t)) for t in types)):
         raise config_error(key, name.strip(),
                            f"Class {desc.class_name} does not implement the {_BASES[types[0]][2]} interface")
@@ -261,20 +378,23 @@ def load_as(key: str, name: str, *types: PluginType) -> Any:
 def plugins(types: tuple[PluginType, ...] | None = None) -> list[PluginDesc]:
     """Every plugin of the given types; a converter that is also a header converter is listed under both."""
     listed: list[PluginDesc] = []
-    for desc in [*_BY_CLASS.values(), *_worker_plugins()[0].values()]:
-        if _is_abstract(desc.class_name) or not _offered(desc):
+    worker = _worker_plugins()[0]
+    for class_name in dict.fromkeys([*_BY_CLASS, *worker]):
+        if _is_abstract(class_name):
             continue
-        if types is None or desc.type in types:
-            listed.append(desc)
-        if desc.class_name in _ALSO_HEADER_CONVERTERS and (types is None or PluginType.HEADER_CONVERTER in types):
-            listed.append(PluginDesc(desc.class_name, PluginType.HEADER_CONVERTER, desc.target, desc.aliases))
+        for desc in _versions(class_name):
+            if types is None or desc.type in types:
+                listed.append(desc)
+            if _is_both_converters(desc) and (types is None or PluginType.HEADER_CONVERTER in types):
+                listed.append(PluginDesc(desc.class_name, PluginType.HEADER_CONVERTER, desc.target, desc.aliases,
+                                         desc.version, desc.location))
     return listed
 
 
 def plugin_modules(name: str) -> list[str]:
     """The Python modules of the plugin class ``name`` or of every plugin in the Java package ``name``, sorted
     (how ``/admin/loggers`` finds the Python logger of a Kafka logger name)."""
-    descs = [*_BY_CLASS.values(), *_worker_plugins()[0].values()]
+    descs = [*_BY_CLASS.values(), *(d for versions in _worker_plugins()[0].values() for d in versions)]
     return sorted({desc.target.split(":", 1)[0] for desc in descs
                    if desc.class_name == name or desc.class_name.startswith((name + ".", name + "$"))})
 

@@ -552,7 +552,8 @@ class SinkRunner:
             raise
         try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
             connector_cls = registry.load_as(
-                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SINK)
+                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SINK,
+                version=connector_config.get(registry.CONNECTOR_VERSION_CONFIG))
             check_overrides(connector_config, source=False)  # the worker's override policy (KIP-1188)
             task: SinkTask = connector_cls().task_class()()
             errors_config = ErrorHandlingConfig.parse(connector_config)

@@ -461,7 +461,8 @@ class SourceRunner:
             raise
         try:  # a bad plugin config is FAILED with its trace in /status, never a task left UNASSIGNED
             connector_cls = registry.load_as(
-                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE)
+                CONNECTOR_CLASS_CONFIG, connector_config[CONNECTOR_CLASS_CONFIG], PluginType.SOURCE,
+                version=connector_config.get(registry.CONNECTOR_VERSION_CONFIG))
             check_overrides(connector_config, source=True)  # the worker's override policy (KIP-1188)
             task = connector_cls().task_class()()
             per_record_commit = getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from connect_core.api.schema import Schema
     from connect_core.transforms._util import ValuesFunction
 
-# (kind, name) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins too).
-Resolver = Callable[[str, str], Any]
+# (kind, name[, version]) -> the plugin class or None when unknown; the runtime passes its registry (worker plugins
+# too). ``version`` is the alias's ``plugin.version`` (KIP-891), passed only when the config sets it.
+Resolver = Callable[..., Any]
+PLUGIN_VERSION_CONFIG = "plugin.version"
 
 __all__ = [
     "NEGATE_CONFIG",
@@ -178,7 +180,7 @@ def _with_prefix(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
 
 
-def _default_resolver(kind: str, name: str) -> Any:
+def _default_resolver(kind: str, name: str, version: str | None = None) -> Any:
     if kind == "Transformation":
         return _registry.resolve_transformation(name)
     return _registry.resolve_predicate(name)
@@ -193,7 +195,8 @@ def _instantiate(props: Mapping[str, Any], prefix: str, kind: str, resolve: Reso
     if type_key not in props:
         raise ConfigError(f'Missing required configuration "{type_key}" which has no default value.')
     name = parse_type(type_key, props[type_key], "CLASS")
-    cls = resolve(kind, name)
+    version = props.get(prefix + PLUGIN_VERSION_CONFIG)
+    cls = resolve(kind, name) if version is None else resolve(kind, name, str(version))
     if cls is None:
         raise config_error(type_key, name, f"Class {name} could not be found.")
     if not (isinstance(cls, type) and issubclass(cls, Transformation if kind == "Transformation" else Predicate)):

@@ -18,9 +18,11 @@ from connect_core.coordinator.herder.deployer import check_deployable, start_tas
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
+    CONNECTOR_VERSION_CONFIG,
     SINK,
     connector_class,
     connector_type,
+    connector_version,
     new_connector,
 )
 from connect_core.coordinator.herder.reconciler import Reconciler
@@ -128,7 +130,7 @@ def _reconfiguration_interval_ms(config: Config) -> int | None:
     """The connector plugin's ``reconfiguration_interval_ms`` for this config; None when it has none or the config
     does not parse (that connector's start reports why)."""
     try:
-        cls = connector_class(str(config.get(CONNECTOR_CLASS_CONFIG)))
+        cls = connector_class(str(config.get(CONNECTOR_CLASS_CONFIG)), config.get(CONNECTOR_VERSION_CONFIG))
         return new_connector(cls).reconfiguration_interval_ms({k: v for k, v in config.items() if v is not None})
     except Exception:
         return None
@@ -364,7 +366,7 @@ class Herder:
             self._write_task_configs(name, task_configs, current)
             resumed = [t for t, s in current.items() if s.state is State.PAUSED and t < len(task_configs)]
             self.report.tasks(name, resumed, State.RUNNING)
-            self.report.connector(name, _CONNECTOR_STATE[target])
+            self.report.connector(name, _CONNECTOR_STATE[target], version=connector_version(config))
             self.reconciler.converge(name)
             if start:
                 self._start_tasks(name)
@@ -378,7 +380,7 @@ class Herder:
             self.report.tasks(name, [t for t, s in current.items() if s.state is not State.FAILED], State.PAUSED)
         else:
             self.report.tasks(name, list(current), State.DESTROYED)
-        self.report.connector(name, _CONNECTOR_STATE[target], left)
+        self.report.connector(name, _CONNECTOR_STATE[target], left, connector_version(config))
 
     def _await_stopped(self, name: str, config: Config) -> str | None:
         """Wait (at most ``STOP_WAIT_S``) until the connector's tasks have stopped; None when they have, else a trace.

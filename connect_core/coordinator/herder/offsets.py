@@ -15,6 +15,7 @@ from connect_core.coordinator.cluster.consumer_groups import GroupNotEmptyError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
+    CONNECTOR_VERSION_CONFIG,
     SINK,
     SOURCE,
     connector_class,
@@ -199,7 +200,7 @@ def _hook(config: dict[str, str | None], pairs: Pairs | None) -> bool:
     The connector validates the offsets of its own type there (FileStream: a non-negative ``position``); what it
     refuses is the client's mistake, a 400, and nothing is written.
     """
-    instance = new_connector(connector_class(str(config[CONNECTOR_CLASS_CONFIG])))
+    instance = new_connector(connector_class(str(config[CONNECTOR_CLASS_CONFIG]), config.get(CONNECTOR_VERSION_CONFIG)))
     hook = getattr(instance, "alter_offsets", None)
     if hook is None:
         return False

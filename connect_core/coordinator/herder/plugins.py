@@ -14,7 +14,8 @@ from connect_core.api.errors import ConfigError, ConnectError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.runtime import registry
 from connect_core.runtime.file_roots import connector_context
-from connect_core.runtime.registry import PluginType
+from connect_core.runtime.registry import CONNECTOR_VERSION_CONFIG, PluginType
+from connect_core.runtime.version_range import InvalidVersionSpecification, requirement
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from connect_core.api.config import ConfigKeyInfo
 
 __all__ = [
-    "UNKNOWN", "connector_class", "connector_plugin_config", "connector_type", "list_plugins", "load_plugin",
-    "new_connector",
+    "CONNECTOR_VERSION_CONFIG", "UNKNOWN", "connector_class", "connector_plugin_config", "connector_type",
+    "connector_version", "list_plugins", "load_plugin", "new_connector",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,25 +46,29 @@ _LISTING_ORDER = (
 )
 
 
-def load_plugin(name: str) -> Any | None:
-    """The class of a registered plugin (class name or alias); None when it is unknown or cannot be imported."""
+def load_plugin(name: str, version: str | None = None) -> Any | None:
+    """The class of a registered plugin (class name or alias) in the version ``version`` selects; None when it is
+    unknown or cannot be imported (a version nothing installed satisfies raises, ``registry.describe``)."""
     try:
-        return registry.load(name.strip())
+        return registry.load(name.strip(), version)
     except (NotFoundError, ImportError, AttributeError, ValueError):
         return None
 
 
-def connector_class(name: str) -> type[Connector]:
-    """The connector class named by ``connector.class``; checked as a connector before it is imported.
+def connector_class(name: str, version: str | None = None) -> type[Connector]:
+    """The connector class named by ``connector.class``, in the version ``connector.plugin.version`` selects;
+    checked as a connector before it is imported.
 
     Raises:
         BadRequestError: nothing of that name implements Connector (Kafka's message; a 400 as Kafka answers it).
+        ConfigError: the version errors of ``registry.describe`` (Kafka's messages).
     """
     try:
         registry.check(CONNECTOR_CLASS_CONFIG, name, PluginType.SOURCE, PluginType.SINK)
-        cls = load_plugin(name)
     except ConfigError:
         cls = None
+    else:
+        cls = load_plugin(name, version)
     if not (isinstance(cls, type) and issubclass(cls, Connector)):
         available = ", ".join(d.class_name for d in _available((PluginType.SOURCE, PluginType.SINK)))
         raise BadRequestError(
@@ -78,6 +83,17 @@ def new_connector(cls: type[Connector]) -> Connector:
     instance = cls()
     instance.initialize(connector_context())
     return instance
+
+
+def connector_version(config: Mapping[str, str | None]) -> str | None:
+    """The version of the connector a config runs (``Connector.version()`` of the class its
+    ``connector.plugin.version`` selects), as a worker reports it in the connector's status; None when unknown."""
+    try:
+        cls = connector_class(str(config.get(CONNECTOR_CLASS_CONFIG) or ""), config.get(CONNECTOR_VERSION_CONFIG))
+        return str(new_connector(cls).version())
+    except Exception:  # a version is informational; the connector's own failure is reported elsewhere
+        log.debug("no version for connector class %s", config.get(CONNECTOR_CLASS_CONFIG), exc_info=True)
+        return None
 
 
 def kind_of(cls: type[Connector]) -> str:
@@ -116,18 +132,32 @@ def list_plugins(connectors_only: bool) -> list[dict[str, str]]:
     kinds = _LISTING_ORDER[:2] if connectors_only else _LISTING_ORDER
     out: list[dict[str, str]] = []
     for kind in kinds:
+        # every installed version, oldest first within a class (the registry's order; the sort is stable)
         descs = sorted(_available((kind,)), key=lambda d: d.class_name)
         out.extend(d.info() for d in descs if d.type is kind)
-    return out
+    return list({tuple(info.items()): info for info in out}.values())  # Kafka's set of PluginInfo
 
 
-def connector_plugin_config(name: str) -> list[ConfigKeyInfo]:
-    """``GET /connector-plugins/{plugin}/config``: the plugin's own keys, then framework keys it does not redefine."""
+def connector_plugin_config(name: str, version: str | None = None) -> list[ConfigKeyInfo]:
+    """``GET /connector-plugins/{plugin}/config[?version=]``: the plugin's own keys, then framework keys it does not
+    redefine.
+
+    Raises:
+        NotFoundError: an unknown plugin.
+        BadRequestError: ``version`` is not a range, or no installed version satisfies it (Kafka's messages).
+    """
     from connect_core.api.config import config_keys
     from connect_core.coordinator.herder.framework import framework_keys
 
+    try:
+        requirement(version)
+    except InvalidVersionSpecification:
+        raise BadRequestError(f"Invalid version specification: {version}") from None
     plugin_type = _plugin_type(name)
-    cls = load_plugin(name)
+    try:
+        cls = load_plugin(name, version)
+    except registry.VersionedPluginLoadingError as error:
+        raise BadRequestError(str(error)) from None
     if cls is None:
         raise NotFoundError(f"Unknown plugin {name}.")
     model = getattr(cls, "config_model", None)

@@ -50,6 +50,8 @@ class StatusReporter:
 def task_state(status: TaskStatus, state: State | None = None) -> dict[str, Any]:
     """Kafka ``ConnectorStateInfo.TaskState``; ``trace`` only when there is one."""
     out: dict[str, Any] = {"id": status.task, "state": (state or status.state).value, "worker_id": status.worker_id}
+    if status.version is not None:  # KIP-891: the plugin version the task runs
+        out["version"] = status.version
     if status.trace:
         out["trace"] = status.trace
     return out
@@ -69,6 +71,8 @@ def connector_state_info(
         "state": (connector_state or connector.state).value,
         "worker_id": connector.worker_id,
     }
+    if connector.version is not None:  # KIP-891: the connector plugin version in use
+        connector_info["version"] = connector.version
     if connector.trace:
         connector_info["trace"] = connector.trace
     overrides = task_states or {}

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.api.errors import ConnectError
-from connect_core.coordinator.herder.plugins import CONNECTOR_CLASS_CONFIG, connector_class, new_connector
+from connect_core.coordinator.herder.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    CONNECTOR_VERSION_CONFIG,
+    connector_class,
+    new_connector,
+)
 from connect_core.runtime.config_providers.resolver import ConfigResolver, reverse_transform
 from connect_core.runtime.connector_config import ConnectorConfig
 from connect_core.runtime.trigger_config import pulls
@@ -72,7 +77,7 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
     """
     props = {k: v for k, v in connector_config.items() if v is not None}
     framework = parse_config(ConnectorConfig, props)
-    instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG]))
+    instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG], props.get(CONNECTOR_VERSION_CONFIG)))
     # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
     # password from Secrets Manager must work for table discovery); the stored task configs get them back.
     instance.start(_resolved(props))

@@ -15,8 +15,10 @@ from connect_core.api.connector import ExactlyOnceSupport
 from connect_core.coordinator.herder.enrichment import enrich
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, SOURCE, framework_keys, framework_values
+from connect_core.coordinator.herder.plugin_versions import connector_version_error, plugin_version_errors
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
+    CONNECTOR_VERSION_CONFIG,
     UNKNOWN,
     connector_class,
     kind_of,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from connect_core.api.config import ConfigKeyInfo, ConfigValueInfo
+    from connect_core.runtime.registry import VersionedPluginLoadingError
 
 log = logging.getLogger(__name__)
 EXACTLY_ONCE_SUPPORT_CONFIG = "exactly.once.support"
@@ -66,16 +69,20 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     keys: dict[str, ConfigKeyInfo] = {key["name"]: key for key in framework_keys(kind)}
     values: dict[str, ConfigValueInfo] = framework_values(kind, present)
     groups = _groups(keys.values())
+    version_error = connector_version_error(present)
+    if version_error is not None:  # Kafka validates nothing of a connector version it cannot load
+        return _unloadable_version(connector_type, props, raw, (keys, values, groups), version_error)
+    cls = connector_class(connector_type, present.get(CONNECTOR_VERSION_CONFIG))
     extra = enrich(present)
     for key_name, errors in extra.class_errors.items():
         values[key_name]["errors"].extend(errors)
+    for key_name, errors in plugin_version_errors(present).items():
+        values.setdefault(key_name, _bare_value(key_name))["errors"].extend(errors)
     keys.update((key["name"], key) for key in extra.keys)
     values.update(extra.values)
     groups += [g for g in extra.groups if g not in groups]
 
-    for key_name in (k for k, v in props.items() if v is None):
-        value = values.setdefault(key_name, _bare_value(key_name))
-        value["errors"].append(NULL_VALUE_ERROR)
+    _null_errors(values, props)
     for key_name, messages in override_errors(present, source=kind == SOURCE, policy=OverridePolicy.from_env()).items():
         value = values.setdefault(key_name, {**_bare_value(key_name), "value": present[key_name]})
         value["errors"].extend(messages)
@@ -94,6 +101,29 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     groups += [g for g in _groups(own_keys) if g not in groups]
     for value in own_values:
         _merge(values, value)
+    _restore(values, raw)
+    return _result(connector_type, keys, values, groups)
+
+
+def _null_errors(values: dict[str, ConfigValueInfo], props: Mapping[str, str | None]) -> None:
+    for key_name in (k for k, v in props.items() if v is None):
+        value = values.setdefault(key_name, _bare_value(key_name))
+        value["errors"].append(NULL_VALUE_ERROR)
+
+
+def _unloadable_version(
+    connector_type: str, props: Mapping[str, str | None], raw: Mapping[str, str],
+    framework: tuple[dict[str, ConfigKeyInfo], dict[str, ConfigValueInfo], list[str]],
+    error: VersionedPluginLoadingError,
+) -> dict[str, Any]:
+    """Kafka's ``invalidVersionedConnectorValidation``: the framework keys, the error on ``connector.class`` and on
+    ``connector.plugin.version``, and the installed versions as the latter's recommended values."""
+    keys, values, groups = framework
+    values[CONNECTOR_CLASS_CONFIG]["errors"].append(str(error))
+    version = values.setdefault(CONNECTOR_VERSION_CONFIG, _bare_value(CONNECTOR_VERSION_CONFIG))
+    version["errors"].append(str(error))
+    version["recommended_values"] = list(error.available)
+    _null_errors(values, props)
     _restore(values, raw)
     return _result(connector_type, keys, values, groups)
 

@@ -60,8 +60,8 @@ class RootResource:
         return Response(200, list_plugins(request.query_flag("connectorsOnly", True)))
 
     def plugin_config(self, request: Request) -> Response:
-        """ConfigKeyInfo list."""
-        return Response(200, connector_plugin_config(request.param("plugin")))
+        """ConfigKeyInfo list; ``version`` (default ``latest``) selects among the installed versions (KIP-891)."""
+        return Response(200, connector_plugin_config(request.param("plugin"), request.query_param("version")))
 
     def validate(self, request: Request) -> Response:
         """ConfigInfos, 200 even when there are errors."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from connect_core.api.version import package_version
 from connect_core.coordinator.herder import herder as herder_module
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
 from tests.unit.coordinator.fakes import MANAGED_SINK, WORKER_ID
@@ -106,7 +107,8 @@ def test_stop_answers_once_the_mappings_pollers_have_left_so_a_reset_right_after
     assert rest.call("PUT", "/connectors/snk/stop").status == 204
     assert time.monotonic() - started >= 0.5
     status = rest.call("GET", "/connectors/snk/status").body
-    assert (status["connector"], status["tasks"]) == ({"state": "STOPPED", "worker_id": WORKER_ID}, [])
+    assert (status["connector"], status["tasks"]) == (
+        {"state": "STOPPED", "worker_id": WORKER_ID, "version": package_version()}, [])
     assert rest.call("DELETE", "/connectors/snk/offsets").body == {"message": RESET}
 
 

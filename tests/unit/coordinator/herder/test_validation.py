@@ -36,7 +36,7 @@ def test_valid_config_has_no_errors_and_names_the_connector_class() -> None:
 
 def test_framework_keys_come_first_then_the_connectors_own() -> None:
     names = _names(validate_connector_config(SOURCE))
-    assert names[:3] == ["name", "connector.class", "tasks.max"]
+    assert names[:4] == ["name", "connector.class", "connector.plugin.version", "tasks.max"]  # Kafka 4.1's order
     assert names.index("errors.tolerance") < names.index("exactly.once.support") < names.index("file")
     assert "errors.deadletterqueue.topic.name" not in names  # the DLQ is a sink feature
     assert "errors.deadletterqueue.topic.name" in _names(validate_connector_config(SINK))

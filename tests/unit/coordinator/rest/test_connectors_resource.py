@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from connect_core.api.version import package_version
 from tests.unit.coordinator.conftest import FILE_SINK, FILE_SOURCE, Rest
 from tests.unit.coordinator.fakes import SPLITTING_SOURCE, WORKER_ID
 from tests.unit.storage.fakes import MemoryTopicLog
@@ -185,7 +186,7 @@ def test_status_shows_connector_running_and_tasks_unassigned_until_they_report(r
     response = rest.call("GET", "/connectors/src/status")
     assert response.body == {
         "name": "src",
-        "connector": {"state": "RUNNING", "worker_id": WORKER_ID},
+        "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "version": package_version()},  # KIP-891
         "tasks": [{"id": 0, "state": "UNASSIGNED", "worker_id": WORKER_ID}],
         "type": "source",
     }
