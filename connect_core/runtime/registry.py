@@ -406,5 +406,7 @@ def _is_abstract(class_name: str) -> bool:
 
 def is_available(desc: PluginDesc) -> bool:
     """Whether the plugin's module is present in this build (a function may ship a subset)."""
+    if desc.location:  # imported already, to learn its type
+        return True
     module_name = desc.target.partition(":")[0]
     return importlib.util.find_spec(module_name) is not None

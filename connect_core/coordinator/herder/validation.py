@@ -76,10 +76,10 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     extra = enrich(present)
     for key_name, errors in extra.class_errors.items():
         values[key_name]["errors"].extend(errors)
-    for key_name, errors in plugin_version_errors(present).items():
-        values.setdefault(key_name, _bare_value(key_name))["errors"].extend(errors)
     keys.update((key["name"], key) for key in extra.keys)
     values.update(extra.values)
+    for key_name, errors in plugin_version_errors(present).items():
+        values.setdefault(key_name, _bare_value(key_name))["errors"].extend(errors)
     groups += [g for g in extra.groups if g not in groups]
 
     _null_errors(values, props)

@@ -43,13 +43,3 @@ def test_rest_errors_carry_kafkas_status_and_message(kafka_bootstrap: str) -> No
             connect.status("nobody")
         assert (missing.value.status, missing.value.body["message"]) == (404, "No status found for connector nobody")
         assert connect.rest("GET", "/connectors") == (200, [])
-
-
-def test_plugin_version_keys_are_accepted_and_ignored(kafka_bootstrap: str, tmp_path: Path) -> None:
-    """KIP-891 is not implemented (README, "Where we deliberately differ"): the keys refuse no config, which is
-    stored as given (the one installed version is the one that runs)."""
-    with EmbeddedConnect(kafka_bootstrap) as connect:
-        connect.create_connector("pinned", {"connector.class": "FileStreamSink", "topics": "t",
-                                            "file": str(tmp_path / "out"), "connector.plugin.version": "[9.0,)",
-                                            "value.converter": STRING, "value.converter.plugin.version": "1.0"})
-        assert connect.rest("GET", "/connectors/pinned/config")[1]["connector.plugin.version"] == "[9.0,)"
