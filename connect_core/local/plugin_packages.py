@@ -136,20 +136,47 @@ def split_plugins(value: str) -> tuple[list[str], list[Path]]:
     return classes, packages
 
 
+def _older_versions(wheels: list[Path]) -> list[Path]:
+    """The wheels of a distribution that another wheel of the list has in a newer version (KIP-891: installed side
+    by side). Versions compare as the plugin registry compares them (Maven's order; ``runtime/version_range.py``)."""
+    from connect_core.runtime.version_range import ArtifactVersion
+
+    by_name: dict[str, list[Path]] = {}
+    for wheel in wheels:
+        by_name.setdefault(wheel.name.split("-")[0].lower(), []).append(wheel)
+    older: list[Path] = []
+    for same in by_name.values():
+        same.sort(key=lambda w: ArtifactVersion(w.name.split("-")[1]))
+        older += same[:-1]
+    return older
+
+
+def _pip_install(python: str, target: Path, wheels: list[Path], *options: str) -> None:
+    done = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *options,
+                           "--target", str(target), *map(str, wheels)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PluginPackageError("the plugin packages did not install:\n" + (done.stdout + done.stderr).strip())
+
+
 def install(packages: list[Path], target: Path, python: str = sys.executable) -> Path:
     """Install plugin packages and their dependencies into ``target`` (emptied first), for the local runtime to append
-    to ``sys.path`` (``LAMBDA_CONNECT_PLUGIN_PATH``): after the runtime's own paths, so its libraries win."""
+    to ``sys.path`` (``LAMBDA_CONNECT_PLUGIN_PATH``): after the runtime's own paths, so its libraries win.
+
+    Several versions of one distribution are installed side by side (KIP-891): the newest as above, each older one
+    without its dependencies into ``target/<wheel name>`` of its own, an isolated location of the plugin path
+    (``runtime/plugin_path.py``) that imports its own copy of the package and the shared dependencies.
+    """
     found = layout(packages)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as scratch:
         wheels = build_wheels(found, Path(scratch), python)
-        if wheels:
-            done = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                   "--target", str(target), *map(str, wheels)],
-                                  capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                raise PluginPackageError("the plugin packages did not install:\n" + (done.stdout + done.stderr).strip())
+        older = _older_versions(wheels)
+        newest = [wheel for wheel in wheels if wheel not in older]
+        if newest:
+            _pip_install(python, target, newest)
+        for wheel in older:
+            _pip_install(python, target / wheel.name.removesuffix(".whl"), [wheel], "--no-deps")
     copy_modules(found, target)
     return target
 

@@ -4,6 +4,7 @@ source invocations, in one process, as a warm function container keeps them)."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ def test_a_pinned_connector_keeps_its_version_after_a_newer_one_is_installed(
 ) -> None:
     plugins = tmp_path / "plugins"
     install_version(plugins, "1.0")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(plugins))
     suffix = uuid.uuid4().hex[:8]
     pinned_topic, newest_topic = f"pv-pinned-{suffix}", f"pv-newest-{suffix}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -89,3 +90,43 @@ def test_the_build_reads_the_variable_and_the_plugins_directory(tmp_path: Path,
     (tmp_path / "plugins" / "README.md").write_text("what goes here")  # the one file plugins/ holds in the repo
     project = _project(tmp_path / "plugins" / "acme")
     assert layout(plugin_packages.requested("")).projects == [project]
+
+
+_VERSIONED_MODULE = """from connect_core.api.converter import Converter
+
+VERSION = "{version}"
+
+
+class AcmeConverter(Converter):
+    def configure(self, configs, is_key):
+        pass
+
+    def from_connect_data(self, topic, schema, value):
+        return VERSION.encode()
+
+    def to_connect_data(self, topic, value):
+        return None
+"""
+
+
+def test_two_versions_of_one_package_are_installed_side_by_side(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from connect_core.runtime import registry
+
+    projects = []
+    for version in ("1.10.0", "1.9.0"):  # Maven's order: 1.10.0 is the newer
+        root = tmp_path / f"acme-{version}"
+        (root / "acme_plugin").mkdir(parents=True)
+        (root / "acme_plugin" / "__init__.py").write_text(_VERSIONED_MODULE.format(version=version))
+        (root / "pyproject.toml").write_text(PYPROJECT.replace('version = "2.0.0"', f'version = "{version}"')
+                                             .replace("AcmeSinkConnector", "AcmeConverter"))
+        projects.append(root)
+    target = plugin_packages.install(projects, tmp_path / "installed")
+    assert (target / "acme_plugin").is_dir()  # the newest, shared
+    assert (target / "acme_plugin-1.9.0-py3-none-any" / "acme_plugin-1.9.0.dist-info").is_dir()  # isolated
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(target))
+    assert registry.available_versions("com.acme.AcmeConverter") == ["1.9.0", "1.10.0"]
+    for version in ("1.9.0", "1.10.0", None):
+        converter = registry.load("com.acme.AcmeConverter", version)()
+        assert converter.from_connect_data("t", None, None) == (version or "1.10.0").encode()

@@ -30,6 +30,7 @@ def two_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     plugins = tmp_path / "plugins"
     for version in ("1.0", "2.0"):
         install_version(plugins, version)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(plugins))
     return plugins
 

@@ -3,6 +3,7 @@ compared directly in tests/compat/connect_worker/test_plugin_versions_compat.py)
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -107,6 +108,7 @@ def test_every_installed_version_is_listed_and_selectable(rest: Rest, tmp_path: 
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     for version in ("1.0", "1.10", "1.9"):
         install_version(tmp_path / "plugins", version)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(tmp_path / "plugins"))
     listed = [p for p in rest.call("GET", "/connector-plugins").body if p["class"] == SOURCE_CLASS]
     assert [p["version"] for p in listed] == ["1.0", "1.9", "1.10"]  # Maven's order, not the strings'
