@@ -20,18 +20,21 @@ from connect_core.runtime.connector_config import (
     DEFAULT_VALUE_CONVERTER,
 )
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.registry import PLUGIN_VERSION_SUFFIX, PluginType
+from connect_core.runtime.registry import PluginType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from connect_core.api.converter import Converter, HeaderConverter
 
-__all__ = ["ConverterSet", "with_worker_defaults", "worker_converters"]
+__all__ = ["VERSION_KEYS", "ConverterSet", "with_worker_defaults", "worker_converters"]
 
 KEY_CONVERTER = "key.converter"
 VALUE_CONVERTER = "value.converter"
 HEADER_CONVERTER = "header.converter"
+# KIP-891: each converter's version range (runtime/version_range.py)
+VERSION_KEYS = {KEY_CONVERTER: "key.converter.plugin.version", VALUE_CONVERTER: "value.converter.plugin.version",
+                HEADER_CONVERTER: "header.converter.plugin.version"}
 
 
 def _prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
@@ -40,10 +43,10 @@ def _prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def _instantiate(props: Mapping[str, Any], key: str, default: str, plugin_type: PluginType) -> tuple[Any, str]:
-    """A registered converter of the right type in the version ``<key>.plugin.version`` selects (KIP-891), checked
+    """A registered converter of the right type in the version its ``VERSION_KEYS`` key selects (KIP-891), checked
     before it is created (ConfigError with Kafka's text)."""
     name = str(props.get(key) or default).strip()
-    version = props.get(key + PLUGIN_VERSION_SUFFIX)
+    version = props.get(VERSION_KEYS[key])
     return registry.load_as(key, name, plugin_type, version=None if version is None else str(version))(), name
 
 

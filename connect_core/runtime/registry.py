@@ -60,7 +60,7 @@ class PluginType(enum.Enum):
 log = logging.getLogger(__name__)
 
 PLUGIN_VERSION_SUFFIX = ".plugin.version"  # Kafka's WorkerConfig.PLUGIN_VERSION_SUFFIX, after the class key's prefix
-CONNECTOR_VERSION_CONFIG = "connector" + PLUGIN_VERSION_SUFFIX
+CONNECTOR_VERSION_CONFIG = "connector.plugin.version"
 
 _CONNECTORS = "connect_core.connectors."
 

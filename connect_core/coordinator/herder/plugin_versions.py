@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.runtime import registry
+from connect_core.runtime.converter_set import VERSION_KEYS
 from connect_core.runtime.registry import CONNECTOR_VERSION_CONFIG, PLUGIN_VERSION_SUFFIX, VersionedPluginLoadingError
 from connect_core.runtime.version_range import InvalidVersionSpecification, requirement
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["connector_version_error", "plugin_version_errors"]
 
-_CONVERTER_KEYS = ("key.converter", "value.converter", "header.converter")
 
 
 def connector_version_error(props: Mapping[str, str | None]) -> VersionedPluginLoadingError | None:
@@ -51,27 +51,30 @@ def connector_version_error(props: Mapping[str, str | None]) -> VersionedPluginL
 def plugin_version_errors(props: Mapping[str, str]) -> dict[str, list[str]]:
     """Errors of the converter, transformation and predicate version keys, by the key they belong on."""
     errors: dict[str, list[str]] = {}
-    for class_key in _CONVERTER_KEYS:
-        _check(errors, props, class_key, malformed_on_class=False)
+    for class_key, version_key in VERSION_KEYS.items():
+        _check(errors, props, (class_key, version_key), malformed_on_class=False)
     for list_key in ("transforms", "predicates"):
         for alias in dict.fromkeys(a.strip() for a in str(props.get(list_key) or "").split(",") if a.strip()):
-            _check(errors, props, f"{list_key}.{alias}.type", malformed_on_class=True)
+            prefix = f"{list_key}.{alias}"
+            _check(errors, props, (f"{prefix}.type", prefix + PLUGIN_VERSION_SUFFIX), malformed_on_class=True)
     return errors
 
 
-def _check(errors: dict[str, list[str]], props: Mapping[str, str], class_key: str, *, malformed_on_class: bool) -> None:
-    version_key = class_key.removesuffix(".type") + PLUGIN_VERSION_SUFFIX
+def _check(errors: dict[str, list[str]], props: Mapping[str, str], keys: tuple[str, str], *,
+           malformed_on_class: bool) -> None:
+    class_key, version_key = keys
     name, version = props.get(class_key), props.get(version_key)
     if not name or version is None:
         return
+    on: tuple[str, ...]
     try:
         registry.describe(name, version)
         return
     except InvalidVersionSpecification as error:
-        keys, message = ((class_key, version_key) if malformed_on_class else (version_key,)), str(error)
+        on, message = ((class_key, version_key) if malformed_on_class else (version_key,)), str(error)
     except VersionedPluginLoadingError as error:
-        keys, message = (class_key, version_key), str(error)
+        on, message = (class_key, version_key), str(error)
     except (NotFoundError, ConfigError):
         return  # an unknown class is the class key's own error
-    for key in keys:
+    for key in on:
         errors.setdefault(key, []).append(message)
