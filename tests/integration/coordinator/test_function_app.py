@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from connect_core.api.version import package_version
 from connect_core.runtime import env
 from connect_core.runtime.heartbeat import HEARTBEAT_EVENT
 from functions.coordinator import app
@@ -55,7 +56,7 @@ def test_handler_serves_the_sample_events(environment: str) -> None:
     assert app.handler(_event("post_connector_file_sink.json"), None)["statusCode"] == 201
     assert app.handler(_event("put_pause.json"), None)["statusCode"] == 202
     status = json.loads(app.handler(_event("get_status.json"), None)["body"])
-    assert status["connector"] == {"state": "PAUSED", "worker_id": "lambda:coordinator"}
+    assert status["connector"] == {"state": "PAUSED", "worker_id": "lambda:coordinator", "version": package_version()}
     expanded = json.loads(app.handler(_event("get_connectors_expand.json"), None)["body"])
     assert expanded["local-file-sink"]["info"]["type"] == "sink"
     assert expanded["local-file-source"]["status"]["connector"]["state"] == "PAUSED"

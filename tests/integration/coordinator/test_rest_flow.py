@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.api.version import package_version
 from connect_core.runtime.source_runner import SourceRunner
 from connect_core.storage.config_state import TargetState
 from tests.integration.coordinator.conftest import WORKER_ID
@@ -49,7 +50,7 @@ def test_source_connector_lifecycle(client: Client, worker: WorkerSettings, tmp_
 
     fresh_status = client.call("GET", "/connectors/src/status", fresh=True)  # a cold coordinator sees the same
     assert fresh_status.body == {
-        "name": "src", "connector": {"state": "RUNNING", "worker_id": WORKER_ID},
+        "name": "src", "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "version": package_version()},
         "tasks": [{"id": 0, "state": "UNASSIGNED", "worker_id": WORKER_ID}], "type": "source",
     }
     assert client.call("GET", "/connectors", fresh=True).body == ["src"]
