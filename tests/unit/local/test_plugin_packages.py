@@ -116,17 +116,19 @@ def test_two_versions_of_one_package_are_installed_side_by_side(tmp_path: Path,
     projects = []
     for version in ("1.10.0", "1.9.0"):  # Maven's order: 1.10.0 is the newer
         root = tmp_path / f"acme-{version}"
-        (root / "acme_plugin").mkdir(parents=True)
-        (root / "acme_plugin" / "__init__.py").write_text(_VERSIONED_MODULE.format(version=version))
-        (root / "pyproject.toml").write_text(PYPROJECT.replace('version = "2.0.0"', f'version = "{version}"')
-                                             .replace("AcmeSinkConnector", "AcmeConverter"))
+        (root / "side_plugin").mkdir(parents=True)  # a name no other test imports (sys.modules is shared)
+        (root / "side_plugin" / "__init__.py").write_text(_VERSIONED_MODULE.format(version=version))
+        pyproject = PYPROJECT.replace('version = "2.0.0"', f'version = "{version}"')
+        pyproject = pyproject.replace("acme-plugin", "side-plugin").replace("acme_plugin", "side_plugin")
+        pyproject = pyproject.replace("com.acme.AcmeSinkConnector", "com.side.SideConverter")
+        (root / "pyproject.toml").write_text(pyproject.replace("AcmeSinkConnector", "AcmeConverter"))
         projects.append(root)
     target = plugin_packages.install(projects, tmp_path / "installed")
-    assert (target / "acme_plugin").is_dir()  # the newest, shared
-    assert (target / "acme_plugin-1.9.0-py3-none-any" / "acme_plugin-1.9.0.dist-info").is_dir()  # isolated
+    assert (target / "side_plugin").is_dir()  # the newest, shared
+    assert (target / "side_plugin-1.9.0-py3-none-any" / "side_plugin-1.9.0.dist-info").is_dir()  # isolated
     monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(target))
-    assert registry.available_versions("com.acme.AcmeConverter") == ["1.9.0", "1.10.0"]
+    assert registry.available_versions("com.side.SideConverter") == ["1.9.0", "1.10.0"]
     for version in ("1.9.0", "1.10.0", None):
-        converter = registry.load("com.acme.AcmeConverter", version)()
+        converter = registry.load("com.side.SideConverter", version)()
         assert converter.from_connect_data("t", None, None) == (version or "1.10.0").encode()
