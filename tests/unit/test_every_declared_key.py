@@ -41,6 +41,9 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     # have is refused, so a restore never silently reads a layout it cannot
     ("S3SourceConfig", "partitioner.class"): ("com.example.MyPartitioner", "Supported:"),
     ("PostgresSourceConfig", "plugin.name"): ("decoderbufs", "decodes the pgoutput plugin only"),
+    # signals come from the signal table only, and its watermarks are always two inserts
+    ("PostgresSourceConfig", "signal.enabled.channels"): ("source,kafka", "channel is not supported"),
+    ("PostgresSourceConfig", "incremental.snapshot.watermarking.strategy"): ("insert_delete", "is not supported"),
     **{(model, "forwarding.admin.class"): ("com.example.Custom", "only org.apache.kafka.")
        for model in ("MirrorSourceConfig", "MirrorCheckpointConfig", "MirrorHeartbeatConfig")},
     **{(model, "topic.filter.class"): ("com.example.Custom", "only org.apache.kafka.")

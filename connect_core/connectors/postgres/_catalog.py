@@ -44,6 +44,9 @@ class TableFilter:
         self._t_in, self._t_out = _compile(config.table_include_list), _compile(config.table_exclude_list)
         self._c_in, self._c_out = _compile(config.column_include_list), _compile(config.column_exclude_list)
         self._cache: dict[tuple[str, str], bool] = {}
+        signal = config.signal_data_collection
+        # the signal table is always captured, whatever the lists say (Debezium's RelationalTableFilters)
+        self.signal_table: tuple[str, str] | None = tuple(signal.split(".", 1)) if signal else None  # type: ignore[assignment]
 
     def table(self, schema: str, table: str) -> bool:
         """Whether ``schema.table`` is captured."""
@@ -54,8 +57,8 @@ class TableFilter:
             in_schema = schema not in SYSTEM_SCHEMAS and not schema.startswith("pg_temp") and (
                 any(p.fullmatch(schema) for p in self._s_in) if self._s_in
                 else not any(p.fullmatch(schema) for p in self._s_out))
-            hit = in_schema and (any(p.fullmatch(name) for p in self._t_in) if self._t_in
-                                 else not any(p.fullmatch(name) for p in self._t_out))
+            hit = (in_schema and (any(p.fullmatch(name) for p in self._t_in) if self._t_in
+                                  else not any(p.fullmatch(name) for p in self._t_out))) or key == self.signal_table
             self._cache[key] = hit
         return hit
 

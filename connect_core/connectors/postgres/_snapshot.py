@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
 
-__all__ = ["Snapshot", "Windows", "quote"]
+__all__ = ["Snapshot", "Windows", "as_text", "quote"]
 
 _COLLATABLE: Final = frozenset({"text", "varchar", "bpchar", "name", "citext"})
 
 
-def _as_text(name: str, columns: dict[str, Any]) -> str:
+def as_text(name: str, columns: dict[str, Any]) -> str:
     """A column's text output as pgoutput sends it (a cast to text would trim char(n)'s padding)."""
     column = columns.get(name)
     ref = f"src.{quote(name)}"
@@ -186,7 +186,7 @@ class Snapshot:
         columns, _ = self._catalog.describe(conn, relid)
         key_names = [described.names[described.kept[i]] for i in described.key_index]
         # every column is referenced through the table's alias: an output column of the same name is text
-        select = ", ".join(_as_text(n, columns) for n in described.names)
+        select = ", ".join(as_text(n, columns) for n in described.names)
         if key_names:
             keys = [_order_term(n, columns[n].type.name) for n in key_names]
             select += ", " + ", ".join(f"src.{quote(n)}::text" for n in key_names)

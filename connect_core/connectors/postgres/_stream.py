@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from connect_core.api.struct import Struct
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+    from connect_core.connectors.postgres._incremental import IncrementalSnapshot
     from connect_core.connectors.postgres._offsets import Position
     from connect_core.connectors.postgres._snapshot import Windows
     from connect_core.connectors.postgres.config import PostgresSourceConfig
@@ -53,7 +54,8 @@ class ReplicationStream:
 
     def __init__(self, config: PostgresSourceConfig, position: Position, *, ctl: Any,
                  catalog: Catalog, source: SourceBlock, headers: ContextHeaders, partition: dict[str, str],
-                 windows: Windows | None, skip_before: int | None, confirm: int | None) -> None:
+                 windows: Windows | None, skip_before: int | None, confirm: int | None,
+                 incremental: IncrementalSnapshot | None = None) -> None:
         """Nothing connects until the first ``poll``.
 
         ``skip_before``: transactions committed before this LSN are done (the stored ``lsn_commit``, or a
@@ -70,6 +72,7 @@ class ReplicationStream:
         self._done_before = skip_before
         self._resume = (position.tx_id, position.lsn, position.events) if position.events else None
         self._confirm = confirm
+        self.incremental = incremental
         self._conn: Any = None
         self._cursor: Any = None
         self._target = 0
@@ -111,6 +114,8 @@ class ReplicationStream:
         self.position.previous_change = None  # the server sends the open transaction again: count its events anew
         if self.position.lsn_commit is not None:
             self._done_before = max(self._done_before or 0, self.position.lsn_commit)
+        if self.incremental is not None:
+            self.incremental.start()  # a stored incremental snapshot reads its next chunk (once per task)
         with self._ctl.cursor() as ctl_cursor:
             ctl_cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
             row = ctl_cursor.fetchone()
@@ -290,9 +295,23 @@ class ReplicationStream:
         windows = self.windows
         if windows and windows.already_read(self._catalog, table, _key_tuple(table, row_key), tx.final_lsn):
             return
+        incremental = self.incremental
+        if incremental is not None:
+            if kind is pg.Insert and new is not None and incremental.is_signal(table):
+                # a signal acts before its own record goes out (its offset carries what it did), as Debezium's
+                incremental.on_signal(list(new.values()), (tx.xid, lsn, self._last_commit, position.offset()),
+                                      records)
+                if incremental.state.pending:  # the stream must reach the close watermark before it ends
+                    self._target = max(self._target, incremental.close_lsn)
+            else:
+                incremental.deduplicate(table, _key_tuple(table, row_key))
+                if old is not None and kind is not pg.Insert:
+                    incremental.deduplicate(table, _key_tuple(table, table.key(old)))
         offset = position.offset()
         if windows is not None:
             windows.annotate(offset)
+        if incremental is not None:
+            incremental.state.store(offset)
         self._emitted_offset = offset
         source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
                                      self._last_commit)
@@ -345,6 +364,8 @@ class ReplicationStream:
         offset = self.position.offset()
         if self.windows is not None:
             self.windows.annotate(offset)
+        if self.incremental is not None:
+            self.incremental.state.store(offset)
         self._emitted_offset = offset
         records.append(heartbeat_record(self._partition, offset, self._config.topic_prefix,
                                         headers=self._headers.headers()))

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.task import SourceTask
+from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors.postgres._catalog import Catalog, TableFilter
 from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+from connect_core.connectors.postgres._incremental import IncrementalSnapshot
 from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_running
 from connect_core.connectors.postgres._slot import Slot, connect
 from connect_core.connectors.postgres._snapshot import Snapshot, Windows
@@ -47,6 +49,7 @@ class PostgresSourceTask(SourceTask):
         self._export: tuple[Any, int, str | None] | None = None  # the new slot's exported snapshot, until imported
         self._start: dict[str, Any] = {}
         self._last_offset: dict[str, Any] | None = None
+        self._incremental_state = IncrementalState()
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
@@ -60,7 +63,13 @@ class PostgresSourceTask(SourceTask):
         try:
             self._slot = Slot(config, self._ctl)
             self._slot.check_server()
-            self._resume(config, self.context.offset_storage_reader.offset(self._partition))
+            stored = self.context.offset_storage_reader.offset(self._partition)
+            try:
+                self._incremental_state = IncrementalState.from_offset(stored)
+            except ValueError as e:
+                raise ConnectError(f"The stored offset of {config.topic_prefix} holds an incremental snapshot "
+                                   f"lambda-connect cannot resume: {e}") from e
+            self._resume(config, stored)
         except BaseException:
             self.stop()
             raise
@@ -143,11 +152,17 @@ class PostgresSourceTask(SourceTask):
 
     def _new_stream(self, position: Position, windows: Windows | None, *, skip_before: int | None,
                     confirm: int | None) -> ReplicationStream:
-        assert self._config is not None
-        return ReplicationStream(self._config, position, ctl=self._ctl, catalog=self._parts["catalog"],
+        config = self._config
+        assert config is not None
+        incremental = None
+        if config.signal_data_collection:
+            incremental = IncrementalSnapshot(config, self._ctl, catalog=self._parts["catalog"],
+                                              source=self._parts["source"], headers=self._parts["headers"],
+                                              partition=self._partition, state=self._incremental_state)
+        return ReplicationStream(config, position, ctl=self._ctl, catalog=self._parts["catalog"],
                                  source=self._parts["source"], headers=self._parts["headers"],
                                  partition=self._partition, windows=windows or None, skip_before=skip_before,
-                                 confirm=confirm)
+                                 confirm=confirm, incremental=incremental)
 
     def poll(self) -> list[SourceRecord]:
         """Snapshot rows first, then the slot's changes; ``[]`` when caught up."""

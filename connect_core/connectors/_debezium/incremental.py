@@ -1,0 +1,254 @@
+"""Debezium's incremental snapshot state and its signals, as both CDC connectors keep and read them.
+
+An ``execute-snapshot`` signal of type ``incremental`` (a row inserted into ``signal.data.collection``, seen in the
+change stream) queues tables; each is read in chunks of ``incremental.snapshot.chunk.size`` rows in key order up to
+the key that was largest when its reading began. A chunk is read between two watermarks the connector writes to the
+signal table (``<chunk id>-open`` / ``-close``, type ``snapshot-window-open``/``-close``): while the stream is
+between them, a change to a row of the chunk drops that row from the chunk (the change is newer), and at the close
+watermark the rows left are emitted as ``read`` events (``source.snapshot`` = ``incremental``). So no chunk row is
+ever emitted after a change to the same row, and nothing is missed.
+
+The state travels in every streamed record's offset under Debezium's own keys (``AbstractIncrementalSnapshotContext``):
+``incremental_snapshot_collections`` (JSON), ``incremental_snapshot_primary_key`` (the key of the last chunk row
+emitted) and ``incremental_snapshot_maximum_key`` (``serialized_key.py``) and ``incremental_snapshot_correlation_id``
+(the id of the signal that queued the tables). A task that restarts reads the next chunk after the stored key, as
+Debezium's does. Debezium keeps a pause in memory only, so its restarted task resumes a paused snapshot; a
+lambda-connect task restarts at every invocation, so a pause is also stored, under a key of our own,
+``incremental_snapshot_paused`` (present only while paused; Debezium ignores it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Final
+
+from connect_core.connectors._debezium.serialized_key import JavaValue, deserialize_key, serialize_key
+
+__all__ = ["OPEN_WINDOW", "CLOSE_WINDOW", "DataCollection", "IncrementalState", "Signal", "parse_signal"]
+
+log = logging.getLogger(__name__)
+
+PREFIX: Final = "incremental_snapshot"
+COLLECTIONS_KEY: Final = PREFIX + "_collections"
+PRIMARY_KEY: Final = PREFIX + "_primary_key"
+MAXIMUM_KEY: Final = PREFIX + "_maximum_key"
+CORRELATION_KEY: Final = PREFIX + "_correlation_id"
+PAUSED_KEY: Final = PREFIX + "_paused"  # lambda-connect's own (Debezium ignores it): see the module docstring
+EXECUTE: Final = "execute-snapshot"
+STOP: Final = "stop-snapshot"
+PAUSE: Final = "pause-snapshot"
+RESUME: Final = "resume-snapshot"
+OPEN_WINDOW: Final = "snapshot-window-open"
+CLOSE_WINDOW: Final = "snapshot-window-close"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One signal row: ``id``, ``type`` and ``data`` (the signal table's first three columns)."""
+
+    id: str
+    type: str
+    data: dict[str, Any]
+
+
+def parse_signal(values: list[Any]) -> Signal | None:
+    """A signal from a signal table row's values; None (logged) when it is not one."""
+    if len(values) < 3 or values[0] is None or values[1] is None:
+        log.warning("ignoring a signal table row without id and type: %s", values[:3])
+        return None
+    data: dict[str, Any] = {}
+    if values[2]:
+        try:
+            parsed = json.loads(values[2])
+        except ValueError:
+            log.warning("ignoring signal %s: its data is not JSON: %s", values[0], values[2])
+            return None
+        data = parsed if isinstance(parsed, dict) else {}
+    return Signal(str(values[0]), str(values[1]), data)
+
+
+@dataclass(slots=True)
+class DataCollection:
+    """A table queued for an incremental snapshot (Debezium's ``DataCollection``)."""
+
+    id: str  # schema.table (PostgreSQL) or database.table (MySQL)
+    additional_condition: str | None = None
+    surrogate_key: str | None = None
+    correlation_id: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        """The entry of ``incremental_snapshot_collections``, keys in Debezium's order."""
+        return {f"{COLLECTIONS_KEY}_id": self.id,
+                f"{COLLECTIONS_KEY}_additional_condition": self.additional_condition,
+                f"{COLLECTIONS_KEY}_surrogate_key": self.surrogate_key,
+                f"{COLLECTIONS_KEY}_correlation_id": self.correlation_id}
+
+
+class IncrementalState:
+    """Where an incremental snapshot is: the queued tables, the chunk being read, and its window."""
+
+    def __init__(self) -> None:
+        """No snapshot running."""
+        self.collections: list[DataCollection] = []
+        self.chunk_end: list[JavaValue] | None = None  # where the next chunk starts (after this key)
+        self.last_sent: list[JavaValue] | None = None  # the last chunk row emitted
+        self.maximum_key: list[JavaValue] | None = None
+        self.correlation_id: str | None = None
+        self.chunk_id: str | None = None
+        self.window_open = False
+        self.paused = False
+        self.window: dict[tuple[Any, ...], Any] = {}  # key values -> the row, in reading order
+        self.stop_requests: list[str] = []
+        self.pending = False  # a chunk was read and its close watermark is not seen yet
+
+    @property
+    def running(self) -> bool:
+        """Whether tables are queued."""
+        return bool(self.collections)
+
+    @property
+    def current(self) -> DataCollection | None:
+        """The table being read."""
+        return self.collections[0] if self.collections else None
+
+    # -- offsets ---------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_offset(cls, offset: dict[str, Any] | None) -> IncrementalState:
+        """The state a stored offset (ours or Debezium's) holds; raises ValueError naming an unreadable key."""
+        state = cls()
+        if not offset or not offset.get(COLLECTIONS_KEY):
+            return state
+        for entry in json.loads(offset[COLLECTIONS_KEY]):
+            state.collections.append(DataCollection(
+                entry[f"{COLLECTIONS_KEY}_id"], entry.get(f"{COLLECTIONS_KEY}_additional_condition") or None,
+                entry.get(f"{COLLECTIONS_KEY}_surrogate_key") or None,
+                entry.get(f"{COLLECTIONS_KEY}_correlation_id") or None))
+        for key in (PRIMARY_KEY, MAXIMUM_KEY):
+            try:
+                values = deserialize_key(offset.get(key))
+            except ValueError as e:
+                raise ValueError(f"offset key {key} ({offset.get(key)}) cannot be read: {e}") from None
+            if key == PRIMARY_KEY:
+                state.chunk_end = values
+            else:
+                state.maximum_key = values
+        state.correlation_id = offset.get(CORRELATION_KEY)
+        state.paused = bool(offset.get(PAUSED_KEY))
+        return state
+
+    def store(self, offset: dict[str, Any]) -> dict[str, Any]:
+        """Add the state to a streamed record's offset while a snapshot runs (Debezium's ``store``)."""
+        if self.collections:
+            offset[PRIMARY_KEY] = serialize_key(self.last_sent)
+            offset[MAXIMUM_KEY] = serialize_key(self.maximum_key)
+            offset[COLLECTIONS_KEY] = json.dumps([c.as_json() for c in self.collections], separators=(",", ":"),
+                                                 ensure_ascii=False)
+            offset[CORRELATION_KEY] = self.correlation_id
+            if self.paused:
+                offset[PAUSED_KEY] = True
+        return offset
+
+    # -- signals ---------------------------------------------------------------------------------------------------
+    def add(self, signal: Signal, known_tables: list[str]) -> list[DataCollection]:
+        """Queue an ``execute-snapshot``'s tables (each a regex matched against ``known_tables``, else kept as
+        written); returns the new entries ([] when the signal asks for nothing, logged)."""
+        requested = signal.data.get("data-collections")
+        if not isinstance(requested, list) or not requested or not all(isinstance(r, str) for r in requested):
+            log.warning("execute-snapshot signal %s has no 'data-collections' list of names: ignored", signal.id)
+            return []
+        conditions = []
+        for item in signal.data.get("additional-conditions") or []:
+            if isinstance(item, dict) and item.get("data-collection") and item.get("filter"):
+                conditions.append((re.compile(str(item["data-collection"]), re.IGNORECASE), str(item["filter"])))
+        surrogate = str(signal.data.get("surrogate-key") or "").strip() or None
+        names: list[str] = []
+        for pattern in (r.strip() for r in requested):
+            try:
+                matched = [t for t in known_tables if re.fullmatch(pattern, t)]
+            except re.error:
+                matched = []
+            for name in matched or [pattern]:
+                if name not in names:
+                    names.append(name)
+        added = []
+        for name in names:
+            condition = next((f for p, f in conditions if p.fullmatch(name)), None)
+            added.append(DataCollection(name, f"({condition})" if condition else None, surrogate, signal.id))
+        self.collections.extend(added)
+        self.correlation_id = signal.id
+        return added
+
+    def request_stop(self, signal: Signal) -> None:
+        """A ``stop-snapshot``: its tables (all when none is named) leave the snapshot at the next chunk."""
+        if not self.collections:
+            log.warning("stop-snapshot signal %s: no incremental snapshot is running", signal.id)
+            return
+        names = signal.data.get("data-collections")
+        self.stop_requests.extend(names if isinstance(names, list) and names else [".*"])
+
+    def open_window(self, signal_id: str) -> bool:
+        """The open watermark of the current chunk was streamed (others, e.g. replayed after a restart, are not)."""
+        if self.chunk_id is None or not signal_id.startswith(self.chunk_id):
+            return False
+        self.window_open = True
+        return True
+
+    def close_window(self, signal_id: str) -> bool:
+        """The close watermark of the current chunk was streamed."""
+        if self.chunk_id is None or not signal_id.startswith(self.chunk_id):
+            return False
+        self.window_open = False
+        self.pending = False
+        return True
+
+    def deduplicate(self, collection_id: str, key: tuple[Any, ...] | None) -> None:
+        """A streamed change to ``key`` of ``collection_id``: while the window is open, drop the row from it."""
+        current = self.current
+        if self.window_open and key is not None and current is not None and current.id == collection_id:
+            self.window.pop(key, None)
+
+    # -- chunks ----------------------------------------------------------------------------------------------------
+    def new_chunk(self) -> str:
+        """Start a chunk: a new id for its watermarks."""
+        self.chunk_id = str(uuid.uuid4())
+        return self.chunk_id
+
+    def next_collection(self) -> None:
+        """The current table is done (or skipped): go on with the next."""
+        if self.collections:
+            self.collections.pop(0)
+        self.chunk_end = self.last_sent = self.maximum_key = None
+        self.window.clear()
+        if not self.collections:
+            self.correlation_id = None
+
+    def apply_stops(self, known_tables: list[str]) -> None:
+        """Remove the tables a ``stop-snapshot`` named (regexes over the queued and known tables)."""
+        requests, self.stop_requests = self.stop_requests, []
+        if not requests or not self.collections:
+            return
+        stop_current = False
+        for pattern in requests:
+            names = [t for t in {*known_tables, *(c.id for c in self.collections)} if _matches(pattern, t)]
+            for name in names or [pattern]:
+                if self.current is not None and name == self.current.id:
+                    stop_current = True
+                else:
+                    self.collections = [c for c in self.collections if c.id != name]
+        if stop_current:
+            log.info("incremental snapshot of %s stopped", self.current.id if self.current else None)
+            self.next_collection()
+        if not self.collections:
+            self.correlation_id = None
+
+
+def _matches(pattern: str, name: str) -> bool:
+    try:
+        return re.fullmatch(pattern, name) is not None
+    except re.error:
+        return pattern == name
+
