@@ -49,9 +49,12 @@ class SourceBlock:
 
     def struct(self, ts_us: int, snapshot: str, schema: str, table: str, tx_id: int | None,  # noqa: PLR0917
                lsn: int | None, last_commit_lsn: int | None) -> Struct:
-        """One source block; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings (Debezium's)."""
+        """One source block; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings (Debezium's). An
+        incremental snapshot's block leaves ``txId`` and ``lsn`` out (its sequence keeps them), as Debezium's."""
         sequence = json.dumps([None if last_commit_lsn is None else str(last_commit_lsn),
                                None if lsn is None else str(lsn)], separators=(",", ":"))
+        if snapshot == "incremental":
+            tx_id = lsn = None
         return Struct.from_validated(self.schema, [
             *self._head, ts_us // 1000, snapshot, self._db, sequence, ts_us, ts_us * 1000, schema, table, tx_id, lsn,
             None, None, None,
