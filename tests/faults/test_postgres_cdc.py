@@ -5,6 +5,9 @@ The PostgreSQL source (Debezium's PostgresConnector, pgoutput) is killed at each
 snapshots and twice while it streams multi-row transactions (so chunks end inside a transaction and the restart
 skips by ``lsn``/``lsn_events_processed``), then runs to the end. Every ``r``, ``c``, ``u``, ``d`` and tombstone
 arrives exactly once, and the slot's confirmed position is never past what the committed offsets hold.
+
+An incremental snapshot (an ``execute-snapshot`` signal) killed at each step, twice, goes on after the last row
+whose offset Kafka committed: every row is read exactly once.
 """
 
 from __future__ import annotations
@@ -108,5 +111,26 @@ def test_kill_9_of_a_postgres_cdc_invocation(
     expected = ([("r", i) for i in range(1, SNAPSHOT_ROWS + 1)] + [("u", i) for i in range(1, UPDATED + 1)]
                 + [(op, i) for i in range(UPDATED + 1, UPDATED + DELETED + 1) for op in ("d", "tombstone")]
                 + [("c", i) for i in range(SNAPSHOT_ROWS + 1, SNAPSHOT_ROWS + INSERTED + 1)])
+    tally.count(expected, _events(kafka_bootstrap, topic, len(expected)))
+    assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+
+
+@pytest.mark.parametrize("step", ["source.after_produce", "source.after_commit"])
+def test_kill_9_during_an_incremental_snapshot(
+    step: str, *, cluster: Cluster, pg: PgSession, kafka_bootstrap: str, tally: Tally,
+) -> None:
+    pg.sql(f"CREATE TABLE {pg.schema}.t (id bigint PRIMARY KEY, payload varchar(64) NOT NULL)",
+           f"CREATE TABLE {pg.schema}.sig (id varchar(64) PRIMARY KEY, type varchar(32), data varchar(2048))",
+           f"INSERT INTO {pg.schema}.t SELECT i, 'row-' || i FROM generate_series(1, {SNAPSHOT_ROWS}) i")
+    name, topic = _deploy(cluster, pg, **{"snapshot.mode": "no_data", "signal.data.collection": f"{pg.schema}.sig",
+                                          "incremental.snapshot.chunk.size": "25", "max.batch.size": "30"})
+    environment = function_env(cluster, FAULTS_CHUNK_RECORDS=str(CHUNK))
+    _invoke_until_caught_up(name, environment, tally)  # the slot, from here on
+    pg.sql(f"""INSERT INTO {pg.schema}.sig VALUES ('kill-1', 'execute-snapshot',
+           '{{"data-collections": ["{pg.schema}.t"]}}')""")
+    _kill(name, environment, step, tally)  # killed while it reads chunks
+    _invoke_until_caught_up(name, environment, tally)
+    assert (pg.slot_lsn() or 0) <= _committed_lsn(cluster, name)
+    expected = [("r", i) for i in range(1, SNAPSHOT_ROWS + 1)]
     tally.count(expected, _events(kafka_bootstrap, topic, len(expected)))
     assert (tally.lost, tally.duplicated) == (0, 0), tally.line()

@@ -133,7 +133,9 @@ class IncrementalState:
             except ValueError as e:
                 raise ValueError(f"offset key {key} ({offset.get(key)}) cannot be read: {e}") from None
             if key == PRIMARY_KEY:
-                state.chunk_end = values
+                # Debezium's restarted task stores a null key until it sends a row, so a second restart before
+                # then reads the table from its start again; keeping the stored key stores what is true
+                state.chunk_end = state.last_sent = values
             else:
                 state.maximum_key = values
         state.correlation_id = offset.get(CORRELATION_KEY)
