@@ -23,12 +23,15 @@ import json
 import logging
 import re
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from connect_core.connectors._debezium.serialized_key import JavaValue, deserialize_key, serialize_key
 
-__all__ = ["OPEN_WINDOW", "CLOSE_WINDOW", "DataCollection", "IncrementalState", "Signal", "parse_signal"]
+__all__ = ["CLOSE_WINDOW", "OPEN_WINDOW", "ChunkReader", "DataCollection", "IncrementalState", "Signal",
+           "parse_signal"]
 
 log = logging.getLogger(__name__)
 
@@ -254,3 +257,140 @@ def _matches(pattern: str, name: str) -> bool:
     except re.error:
         return pattern == name
 
+
+
+ChunkRow = tuple[tuple[Any, ...], Any, list[JavaValue]]  # (key values, the row for the record, the typed key)
+
+
+class ChunkReader(ABC):
+    """What the stream of either connector calls (``start``, ``on_signal``, ``deduplicate``) and the chunk loop of
+    Debezium's ``readChunk``; a subclass says how its database lists tables, reads keys and chunks, writes
+    watermarks and builds the ``r`` records."""
+
+    def __init__(self, state: IncrementalState, chunk_size: int) -> None:
+        """``state``: from the stored offset."""
+        self.state = state
+        self.chunk_size = chunk_size
+        self._started = False
+
+    # -- the database's part -----------------------------------------------------------------------------------------
+    @abstractmethod
+    def known_tables(self) -> list[str]:
+        """The captured tables' identifiers (what ``data-collections`` patterns are matched against)."""
+
+    @abstractmethod
+    def write_watermark(self, signal_id: str, kind: str, data: str) -> None:
+        """Insert a watermark row into the signal table (committed)."""
+
+    @abstractmethod
+    def prepare_table(self, collection: DataCollection) -> bool:
+        """Look the table up for the chunks to come; False (logged) when it cannot be read (gone, no key)."""
+
+    @abstractmethod
+    def maximum_key(self, collection: DataCollection) -> list[JavaValue] | None:
+        """The table's largest key now (None: the table is empty)."""
+
+    @abstractmethod
+    def read_rows(self, collection: DataCollection) -> list[ChunkRow]:
+        """The next ``chunk_size`` rows after ``state.chunk_end`` up to ``state.maximum_key``, in key order."""
+
+    def window_closed(self) -> None:  # noqa: B027 (optional hook)
+        """A close watermark was written (the PostgreSQL stream notes where it must read to)."""
+
+    # -- what the stream calls -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Once per task, when streaming starts: a snapshot stored in the offset goes on with its next chunk."""
+        if self._started:
+            return
+        self._started = True
+        if self.state.running:
+            log.info("incremental snapshot of %s in progress: reading the next chunk", self.state.current)
+            self.read_chunk()
+
+    def on_signal(self, values: list[Any], release: Any) -> None:
+        """A row inserted into the signal table; ``release(rows)`` emits a closed window's rows (as ``r``)."""
+        signal = parse_signal(values)
+        if signal is None:
+            return
+        state, kind = self.state, signal.type
+        if kind == OPEN_WINDOW:
+            state.open_window(signal.id)
+        elif kind == CLOSE_WINDOW:
+            if state.close_window(signal.id):
+                rows = list(state.window.values())
+                state.window.clear()
+                if rows:
+                    release(rows)
+                self.read_chunk()
+        elif kind == EXECUTE:
+            self._execute(signal)
+        elif kind == STOP:
+            state.request_stop(signal)
+        elif kind == PAUSE:
+            if state.running and not state.paused:
+                log.info("pausing the incremental snapshot (signal %s)", signal.id)
+                state.paused = True
+        elif kind == RESUME:
+            if state.running and state.paused:
+                log.info("resuming the incremental snapshot (signal %s)", signal.id)
+                state.paused = False
+                self.read_chunk()
+        else:
+            log.warning("signal %s of type %s is not supported by lambda-connect: ignored", signal.id, kind)
+
+    def _execute(self, signal: Signal) -> None:
+        kind = str(signal.data.get("type") or "incremental").lower()
+        if kind != "incremental":
+            log.warning("execute-snapshot signal %s asks for a %s snapshot; lambda-connect runs incremental "
+                        "snapshots only: ignored", signal.id, kind)
+            return
+        was_running = self.state.running
+        added = self.state.add(signal, self.known_tables())
+        if added:
+            log.info("incremental snapshot of %s requested (signal %s)", [c.id for c in added], signal.id)
+        if added and not was_running:
+            self.read_chunk()
+
+    def read_chunk(self) -> None:
+        """Debezium's ``readChunk``: apply stop requests, then open a window, read the next chunk, close it."""
+        state = self.state
+        state.apply_stops(self.known_tables())
+        if not state.running or state.paused:
+            return
+        chunk_id = state.new_chunk()
+        current = state.current
+        opened = {"openWindowTimestamp": _instant()}
+        if current is not None and current.correlation_id:
+            opened["correlationId"] = current.correlation_id
+        if current is not None:
+            opened["dataCollectionId"] = current.id
+        self.write_watermark(chunk_id + "-open", OPEN_WINDOW, json.dumps(opened))
+        while state.current is not None:
+            collection = state.current
+            if not self.prepare_table(collection):
+                state.next_collection()
+                continue
+            if state.maximum_key is None:
+                state.maximum_key = self.maximum_key(collection)
+                if state.maximum_key is None:
+                    log.info("incremental snapshot of %s: the table is empty", collection.id)
+                    state.next_collection()
+                    continue
+            rows = self.read_rows(collection)
+            if not rows:
+                log.info("incremental snapshot of %s finished", collection.id)
+                state.next_collection()
+                continue
+            for key, row, typed in rows:
+                state.window[key] = (row, typed)
+            state.chunk_end = rows[-1][2]
+            break
+        closed = {**opened, "closeWindowTimestamp": _instant()}
+        self.write_watermark(chunk_id + "-close", CLOSE_WINDOW, json.dumps(closed))
+        state.pending = True
+        self.window_closed()
+
+
+def _instant() -> str:
+    """Now as Java's ``Instant.toString`` writes it (ISO-8601, UTC, ``Z``)."""
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

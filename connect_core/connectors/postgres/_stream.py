@@ -299,8 +299,8 @@ class ReplicationStream:
         if incremental is not None:
             if kind is pg.Insert and new is not None and incremental.is_signal(table):
                 # a signal acts before its own record goes out (its offset carries what it did), as Debezium's
-                incremental.on_signal(list(new.values()), (tx.xid, lsn, self._last_commit, position.offset()),
-                                      records)
+                incremental.signal(list(new.values()), (tx.xid, lsn, self._last_commit, position.offset()),
+                                   records)
                 if incremental.state.pending:  # the stream must reach the close watermark before it ends
                     self._target = max(self._target, incremental.close_lsn)
             else:

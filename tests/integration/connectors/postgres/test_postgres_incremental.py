@@ -68,17 +68,17 @@ def test_a_change_inside_the_window_wins_over_the_chunk_row(pg_db: PgDb, monkeyp
     db.sql(*SETUP)
     props = _props(db)
     db.run(reader, **props)
-    chunk = _incremental.IncrementalSnapshot._chunk
+    chunk = _incremental.IncrementalSnapshot.read_rows
     done: list[int] = []
 
-    def chunk_then_update(self: Any, table: Any) -> list[Any]:
-        rows = chunk(self, table)
+    def chunk_then_update(self: Any, collection: Any) -> list[Any]:
+        rows = chunk(self, collection)
         if not done:
             done.append(1)
             db.sql("UPDATE {s}.t SET name = 'late' WHERE id = 2")
         return rows
 
-    monkeypatch.setattr(_incremental.IncrementalSnapshot, "_chunk", chunk_then_update)
+    monkeypatch.setattr(_incremental.IncrementalSnapshot, "read_rows", chunk_then_update)
     _signal(db, "ad-hoc-2", "execute-snapshot", {"data-collections": [f"{db.schema}.t"]})
     t = _t(db.run(reader, **props))
     assert ("u", 2, "late", "false") in t
