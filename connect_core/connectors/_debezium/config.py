@@ -7,7 +7,15 @@ from typing import Any, Final
 
 from connect_core.api.config import config_error
 
-__all__ = ["FRAMEWORK_KEYS", "FRAMEWORK_PREFIXES", "is_framework_key", "validate_regexes", "validate_topic_prefix"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE", "FRAMEWORK_KEYS", "FRAMEWORK_PREFIXES", "SIGNAL_CHANNELS", "WATERMARKING_STRATEGIES",
+    "is_framework_key", "validate_regexes", "validate_signal_channels", "validate_topic_prefix",
+    "signal_collection_validator", "validate_watermarking",
+]
+
+DEFAULT_CHUNK_SIZE: Final = 1024  # incremental.snapshot.chunk.size
+SIGNAL_CHANNELS: Final = ("source", "kafka", "file", "jmx", "in-process")
+WATERMARKING_STRATEGIES: Final = ("insert_insert", "insert_delete")
 
 _INVALID_TOPIC_CHARS = re.compile(r"[^a-zA-Z0-9._-]")
 # Keys of the worker and of lambda-connect's own trigger settings: never the connector's to refuse or report.
@@ -43,3 +51,34 @@ def validate_regexes(key: str, value: Any) -> None:
         except re.error as e:
             raise config_error(key, ",".join(value), f"A comma-separated list of valid regular expressions is "
                                f"expected, but {pattern} is not: {e}") from None
+
+
+def validate_signal_channels(key: str, value: Any) -> None:
+    """``signal.enabled.channels``: Debezium's channel names; lambda-connect reads the signal table only."""
+    for channel in value or []:
+        if channel not in SIGNAL_CHANNELS:
+            raise config_error(key, ",".join(value), f"Unknown signal channel {channel}; Debezium's are "
+                               f"{', '.join(SIGNAL_CHANNELS)}")
+        if channel != "source":
+            raise config_error(key, ",".join(value), f"lambda-connect reads signals from the signal table only "
+                               f"(channel 'source'); the {channel} channel is not supported")
+
+
+def validate_watermarking(key: str, value: Any) -> None:
+    """``incremental.snapshot.watermarking.strategy``: lambda-connect writes both watermarks as inserts."""
+    if value is None:
+        return
+    if value.lower() not in WATERMARKING_STRATEGIES:
+        raise config_error(key, value, f"Value must be one of {', '.join(WATERMARKING_STRATEGIES)}")
+    if value.lower() != "insert_insert":
+        raise config_error(key, value, "lambda-connect writes both watermarks as inserts (insert_insert); "
+                           "insert_delete is not supported")
+
+
+def signal_collection_validator(naming: str) -> Any:
+    """``signal.data.collection``: ``<naming>.<tableName>`` (``schemaName`` for PostgreSQL, ``databaseName`` for
+    MySQL/MariaDB)."""
+    def check(key: str, value: Any) -> None:
+        if value and len(value.split(".")) != 2:
+            raise config_error(key, value, f"The signal data collection must be named <{naming}>.<tableName>")
+    return check

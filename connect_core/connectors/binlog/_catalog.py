@@ -45,6 +45,9 @@ class TableFilter:
         self._t_out = _compile(config.table_exclude_list)
         self._c_out = _compile(config.column_exclude_list)
         self._cache: dict[tuple[str, str], bool] = {}
+        signal = config.signal_data_collection
+        # the signal table is always captured, whatever the lists say (Debezium's RelationalTableFilters)
+        self.signal_table: tuple[str, str] | None = tuple(signal.split(".", 1)) if signal else None  # type: ignore[assignment]
 
     def database(self, db: str) -> bool:
         """Whether any table of ``db`` may be captured."""
@@ -60,9 +63,9 @@ class TableFilter:
         hit = self._cache.get(key)
         if hit is None:
             name = f"{db}.{table}"
-            hit = self.database(db) and (
+            hit = (self.database(db) and (
                 any(p.fullmatch(name) for p in self._t_in) if self._t_in
-                else not any(p.fullmatch(name) for p in self._t_out))
+                else not any(p.fullmatch(name) for p in self._t_out))) or key == self.signal_table
             self._cache[key] = hit
         return hit
 

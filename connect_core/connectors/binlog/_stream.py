@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from connect_core.api.struct import Struct
     from connect_core.connectors.binlog._catalog import Catalog, TableFilter
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
+    from connect_core.connectors.binlog._incremental import BinlogChunkReader
     from connect_core.connectors.binlog._offsets import BinlogPosition
     from connect_core.connectors.binlog._schema_changes import SchemaChanges
     from connect_core.connectors.binlog._snapshot import Windows
@@ -45,7 +46,8 @@ class BinlogStream:
     def __init__(self, settings: dict[str, Any], server_id: int, position: BinlogPosition, partition: dict[str, str],
                  catalog: Catalog, *, table_filter: TableFilter, source: SourceSchema, ctl: Any,
                  tombstones: bool, schema_changes: SchemaChanges | None, heartbeat_ms: int, prefix: str,
-                 windows: Windows | None = None, store_position: bool = False) -> None:
+                 windows: Windows | None = None, store_position: bool = False,
+                 incremental: BinlogChunkReader | None = None) -> None:
         """Nothing connects until the first ``poll``; ``ctl`` is a PyMySQL connection for table metadata."""
         self._settings = settings
         self._server_id = server_id
@@ -60,6 +62,7 @@ class BinlogStream:
         self._heartbeat_ms = heartbeat_ms
         self._prefix = prefix
         self.windows = windows
+        self.incremental = incremental
         self._reader: Any = None
         self._skip_events = position.events  # a restart inside a transaction: Debezium's initialEventsToSkip
         self._skip_rows = position.rows
@@ -136,6 +139,8 @@ class BinlogStream:
         next one continues from there.
         """
         if self._reader is None:
+            if self.incremental is not None:
+                self.incremental.start()  # a stored incremental snapshot reads its next chunk (once per task)
             self._reader = self._open()
         records: list[SourceRecord] = []
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
@@ -256,11 +261,7 @@ class BinlogStream:
         if not self._filter.table(db, table):
             return
         names = tuple(c.name for c in event.columns)
-        mapped = self._maps.get((db, table))
-        if mapped is not None and mapped[0] is event.columns:  # decoded with the columns it was written with
-            schema = self._catalog.event_schema(self._ctl, db, table, event.columns, mapped[1])
-        else:
-            schema = self._catalog.schema(self._ctl, db, table, names)
+        schema = self._event_schema(event, names)
         kept = self._catalog.kept_positions(schema, names)
         op = "c"
         before_key: str | None = None
@@ -285,9 +286,13 @@ class BinlogStream:
             after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
             key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
             position.rows = index + 1 if index < total - 1 else total
+            if self.incremental is not None:
+                self._incremental(schema, op, before, after, (start, index), records)
             offset = self._last_offset = position.offset()
             if windows is not None:
                 windows.annotate(offset)
+            if self.incremental is not None:
+                self.incremental.state.store(offset)
             source = self._source.struct(ts_ms, None, db, table, position.server_id, self._gtid, position.file,
                                          start, index)
             if op == "u" and schema.key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
@@ -306,6 +311,29 @@ class BinlogStream:
             if op == "d" and self._tombstones:
                 records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key))
         position.rows = 0
+
+    def _event_schema(self, event: Any, names: tuple[str, ...]) -> TableSchema:
+        """A row event's table schema: as its table map described the columns, else as the catalog has them."""
+        db, table = event.schema, event.table
+        mapped = self._maps.get((db, table))
+        if mapped is not None and mapped[0] is event.columns:  # decoded with the columns it was written with
+            return self._catalog.event_schema(self._ctl, db, table, event.columns, mapped[1])
+        return self._catalog.schema(self._ctl, db, table, names)
+
+    def _incremental(self, schema: TableSchema, op: str, before: Struct | None, after: Struct | None,  # noqa: PLR0917
+                     where: tuple[int, int], records: list[SourceRecord]) -> None:
+        """A row of a change event: a signal (an insert into the signal table) acts before its own record goes out,
+        so that record's offset carries what it did, as Debezium's; any other row leaves an open window."""
+        incremental = self.incremental
+        assert incremental is not None
+        position, (db, table) = self.position, (schema.db, schema.table)
+        if op == "c" and after is not None and incremental.is_signal(db, table):
+            point = ((position.server_id, self._gtid, position.file, *where), position.offset())
+            incremental.signal(list(after.values()), point, records)
+            return
+        incremental.deduplicate(db, table, schema.key(after if after is not None else before))  # type: ignore[arg-type]
+        if before is not None and op == "u":
+            incremental.deduplicate(db, table, schema.key(before))
 
     @staticmethod
     def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None, values: dict[str, Any]) -> Struct:
@@ -337,6 +365,8 @@ class BinlogStream:
         offset = self.position.offset()
         if self.windows is not None:
             self.windows.annotate(offset)
+        if self.incremental is not None:
+            self.incremental.state.store(offset)
         if self._heartbeat_ms > 0:
             records.append(heartbeat_record(self._partition, offset, self._prefix))
         else:

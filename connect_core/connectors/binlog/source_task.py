@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Final
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.task import SourceTask
+from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors.binlog._catalog import Catalog, TableFilter
 from connect_core.connectors.binlog._envelope import SourceSchema
+from connect_core.connectors.binlog._incremental import BinlogChunkReader
 from connect_core.connectors.binlog._offsets import PARTITION_KEY, SNAPSHOT_KEY, BinlogPosition
 from connect_core.connectors.binlog._schema_changes import SchemaChanges
 from connect_core.connectors.binlog._snapshot import Snapshot, Windows
@@ -44,6 +46,7 @@ class BinlogSourceTask(SourceTask):
         self._partition: dict[str, str] = {}
         self._settings: dict[str, Any] = {}
         self._parts: dict[str, Any] = {}
+        self._incremental_state = IncrementalState()
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
@@ -60,7 +63,13 @@ class BinlogSourceTask(SourceTask):
         self._parts = {"source": source, "filter": table_filter, "catalog": catalog, "changes": changes}
         self._ctl = self._connect()
         try:
-            self._resume(config, self.context.offset_storage_reader.offset(self._partition))
+            stored = self.context.offset_storage_reader.offset(self._partition)
+            try:
+                self._incremental_state = IncrementalState.from_offset(stored)
+            except ValueError as e:
+                raise ConnectError(f"The stored offset of {config.topic_prefix} holds an incremental snapshot "
+                                   f"lambda-connect cannot resume: {e}") from e
+            self._resume(config, stored)
         except BaseException:
             self.stop()
             raise
@@ -135,12 +144,19 @@ class BinlogSourceTask(SourceTask):
     def _new_stream(self, position: BinlogPosition, windows: Windows | None, *, fresh: bool) -> BinlogStream:
         config = self._config
         assert config is not None
+        incremental = None
+        signal = self._parts["filter"].signal_table
+        if signal is not None:
+            incremental = BinlogChunkReader(self._ctl, self._parts["catalog"], source=self._parts["source"],
+                                            partition=self._partition, signal_table=signal,
+                                            chunk_size=config.incremental_snapshot_chunk_size,
+                                            state=self._incremental_state)
         return BinlogStream(self._settings, config.effective_server_id, position, self._partition,
                             self._parts["catalog"], table_filter=self._parts["filter"], source=self._parts["source"],
                             ctl=self._ctl,
                             tombstones=config.tombstones_on_delete, schema_changes=self._parts["changes"],
                             heartbeat_ms=config.heartbeat_interval_ms, prefix=config.topic_prefix,
-                            windows=windows or None, store_position=fresh)
+                            windows=windows or None, store_position=fresh, incremental=incremental)
 
     def poll(self) -> list[SourceRecord]:
         """Snapshot rows first, then binlog changes; ``[]`` when caught up."""

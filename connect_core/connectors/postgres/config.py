@@ -13,7 +13,15 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
-from connect_core.connectors._debezium.config import is_framework_key, validate_regexes, validate_topic_prefix
+from connect_core.connectors._debezium.config import (
+    DEFAULT_CHUNK_SIZE,
+    is_framework_key,
+    signal_collection_validator,
+    validate_regexes,
+    validate_signal_channels,
+    validate_topic_prefix,
+    validate_watermarking,
+)
 
 __all__ = [
     "DECIMAL_MODES", "PUBLICATION_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "PostgresSourceConfig",
@@ -31,9 +39,6 @@ DEFAULT_SLOT: Final = "debezium"
 DEFAULT_PUBLICATION: Final = "dbz_publication"
 DEFAULT_MAX_BATCH_SIZE: Final = 2048
 DEFAULT_SNAPSHOT_FETCH_SIZE: Final = 10_240
-DEFAULT_CHUNK_SIZE: Final = 1024
-SIGNAL_CHANNELS: Final = ("source", "kafka", "file", "jmx", "in-process")
-WATERMARKING_STRATEGIES: Final = ("insert_insert", "insert_delete")
 UNAVAILABLE_PLACEHOLDER: Final = "__debezium_unavailable_value"
 _DB = "Connector"
 _NO_DROP = ("a function's task stops whenever its container is recycled, which is no sign that the connector is "
@@ -68,31 +73,6 @@ def _plugin(key: str, value: Any) -> None:
     if value is not None and value.lower() != "pgoutput":
         raise config_error(key, value, "lambda-connect decodes the pgoutput plugin only (built into PostgreSQL 10+)"
                            "; decoderbufs is not supported")
-
-
-def _signal_collection(key: str, value: Any) -> None:
-    if value and len(value.split(".")) != 2:
-        raise config_error(key, value, "The signal data collection must be named <schemaName>.<tableName>")
-
-
-def _signal_channels(key: str, value: Any) -> None:
-    for channel in value or []:
-        if channel not in SIGNAL_CHANNELS:
-            raise config_error(key, ",".join(value), f"Unknown signal channel {channel}; Debezium's are "
-                               f"{', '.join(SIGNAL_CHANNELS)}")
-        if channel != "source":
-            raise config_error(key, ",".join(value), f"lambda-connect reads signals from the signal table only "
-                               f"(channel 'source'); the {channel} channel is not supported")
-
-
-def _watermarking(key: str, value: Any) -> None:
-    if value is None:
-        return
-    if value.lower() not in WATERMARKING_STRATEGIES:
-        raise config_error(key, value, f"Value must be one of {', '.join(WATERMARKING_STRATEGIES)}")
-    if value.lower() != "insert_insert":
-        raise config_error(key, value, "lambda-connect writes both watermarks as inserts (insert_insert); "
-                           "insert_delete is not supported")
 
 
 def _key_columns(key: str, value: Any) -> None:
@@ -201,17 +181,17 @@ class PostgresSourceConfig(BaseModel):
                                                 "the connector (<schema>.<table>, columns id, type, data, all "
                                                 "text): an 'execute-snapshot' row starts an incremental snapshot. "
                                                 "It is always captured, as Debezium captures it.", group=_DB,
-                                                validator=_signal_collection)
+                                                validator=signal_collection_validator("schemaName"))
     signal_enabled_channels: list[str] = _field(["source"], "signal.enabled.channels", "Where signals are read "
                                                 "from; lambda-connect reads the signal table ('source') only.",
-                                                group=_DB, validator=_signal_channels, recommended=("source",))
+                                                group=_DB, validator=validate_signal_channels, recommended=("source",))
     incremental_snapshot_chunk_size: int = _field(DEFAULT_CHUNK_SIZE, "incremental.snapshot.chunk.size", "Rows an "
                                                   "incremental snapshot reads per chunk (one watermark window).",
                                                   group=_DB, validator=in_range(1))
     incremental_snapshot_watermarking_strategy: str = _field(
         "insert_insert", "incremental.snapshot.watermarking.strategy", "How a chunk's window is marked in the "
         "signal table: 'insert_insert' (an open and a close row; the only strategy lambda-connect writes).",
-        group=_DB, validator=_watermarking, recommended=("insert_insert",))
+        group=_DB, validator=validate_watermarking, recommended=("insert_insert",))
 
     @model_validator(mode="after")
     def _lists_exclusive(self) -> PostgresSourceConfig:
