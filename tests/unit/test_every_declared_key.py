@@ -42,8 +42,10 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     ("S3SourceConfig", "partitioner.class"): ("com.example.MyPartitioner", "Supported:"),
     ("PostgresSourceConfig", "plugin.name"): ("decoderbufs", "decodes the pgoutput plugin only"),
     # signals come from the signal table only, and its watermarks are always two inserts
-    ("PostgresSourceConfig", "signal.enabled.channels"): ("source,kafka", "channel is not supported"),
-    ("PostgresSourceConfig", "incremental.snapshot.watermarking.strategy"): ("insert_delete", "is not supported"),
+    **{(model, "signal.enabled.channels"): ("source,kafka", "channel is not supported")
+       for model in ("PostgresSourceConfig", "BinlogSourceConfig")},
+    **{(model, "incremental.snapshot.watermarking.strategy"): ("insert_delete", "is not supported")
+       for model in ("PostgresSourceConfig", "BinlogSourceConfig")},
     **{(model, "forwarding.admin.class"): ("com.example.Custom", "only org.apache.kafka.")
        for model in ("MirrorSourceConfig", "MirrorCheckpointConfig", "MirrorHeartbeatConfig")},
     **{(model, "topic.filter.class"): ("com.example.Custom", "only org.apache.kafka.")

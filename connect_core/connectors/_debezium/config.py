@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from connect_core.api.config import config_error
+from pydantic import BaseModel
+
+from connect_core.api.config import config_error, config_field, in_range
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE", "FRAMEWORK_KEYS", "FRAMEWORK_PREFIXES", "SIGNAL_CHANNELS", "WATERMARKING_STRATEGIES",
-    "is_framework_key", "validate_regexes", "validate_signal_channels", "validate_topic_prefix",
-    "signal_collection_validator", "validate_watermarking",
+    "IncrementalSnapshotKeys", "is_framework_key", "signal_collection_validator", "validate_regexes",
+    "validate_signal_channels", "validate_topic_prefix", "validate_watermarking",
 ]
 
 DEFAULT_CHUNK_SIZE: Final = 1024  # incremental.snapshot.chunk.size
@@ -82,3 +84,20 @@ def signal_collection_validator(naming: str) -> Any:
         if value and len(value.split(".")) != 2:
             raise config_error(key, value, f"The signal data collection must be named <{naming}>.<tableName>")
     return check
+
+
+class IncrementalSnapshotKeys(BaseModel):
+    """The incremental snapshot keys both Debezium sources declare alike (``signal.data.collection`` is each
+    connector's own: its table is named after a schema or a database)."""
+
+    signal_enabled_channels: list[str] = config_field(
+        ["source"], alias="signal.enabled.channels", description="Where signals are read from; lambda-connect reads "
+        "the signal table ('source') only.", group="Connector", validator=validate_signal_channels,
+        recommended=("source",))
+    incremental_snapshot_chunk_size: int = config_field(
+        DEFAULT_CHUNK_SIZE, alias="incremental.snapshot.chunk.size", description="Rows an incremental snapshot reads "
+        "per chunk (one watermark window).", group="Connector", validator=in_range(1))
+    incremental_snapshot_watermarking_strategy: str = config_field(
+        "insert_insert", alias="incremental.snapshot.watermarking.strategy", description="How a chunk's window is "
+        "marked in the signal table: 'insert_insert' (an open and a close row; the only strategy lambda-connect "
+        "writes).", group="Connector", validator=validate_watermarking, recommended=("insert_insert",))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from connect_core.api.errors import ConnectError
 from connect_core.connectors._debezium.serialized_key import JavaValue, deserialize_key, serialize_key
 
 __all__ = ["CLOSE_WINDOW", "OPEN_WINDOW", "ChunkReader", "DataCollection", "IncrementalState", "Signal",
@@ -144,6 +145,15 @@ class IncrementalState:
         state.correlation_id = offset.get(CORRELATION_KEY)
         state.paused = bool(offset.get(PAUSED_KEY))
         return state
+
+    @classmethod
+    def stored(cls, offset: dict[str, Any] | None, server: str) -> IncrementalState:
+        """``from_offset`` for a task starting on the stored offset of ``server``: an unreadable one fails the task."""
+        try:
+            return cls.from_offset(offset)
+        except ValueError as e:
+            raise ConnectError(f"The stored offset of {server} holds an incremental snapshot lambda-connect cannot "
+                               f"resume: {e}") from e
 
     def store(self, offset: dict[str, Any]) -> dict[str, Any]:
         """Add the state to a streamed record's offset while a snapshot runs (Debezium's ``store``)."""

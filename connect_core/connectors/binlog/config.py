@@ -12,17 +12,15 @@ import re
 import zlib
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, no_effect_warning, valid_string
 from connect_core.connectors._debezium.config import (
-    DEFAULT_CHUNK_SIZE,
+    IncrementalSnapshotKeys,
     is_framework_key,
     signal_collection_validator,
     validate_regexes,
-    validate_signal_channels,
     validate_topic_prefix,
-    validate_watermarking,
 )
 
 __all__ = [
@@ -46,7 +44,7 @@ def _field(default: Any, alias: str, doc: str, **kw: Any) -> Any:
     return config_field(default, alias=alias, description=doc, **kw)
 
 
-class BinlogSourceConfig(BaseModel):
+class BinlogSourceConfig(IncrementalSnapshotKeys):
     """Config of the binlog source (Debezium ``MySqlConnectorConfig``/``MariaDbConnectorConfig``), Debezium's keys."""
 
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
@@ -119,17 +117,6 @@ class BinlogSourceConfig(BaseModel):
                                                 "'execute-snapshot' row starts an incremental snapshot. It is always "
                                                 "captured, as Debezium captures it.", group=_DB,
                                                 validator=signal_collection_validator("databaseName"))
-    signal_enabled_channels: list[str] = _field(["source"], "signal.enabled.channels", "Where signals are read "
-                                                "from; lambda-connect reads the signal table ('source') only.",
-                                                group=_DB, validator=validate_signal_channels,
-                                                recommended=("source",))
-    incremental_snapshot_chunk_size: int = _field(DEFAULT_CHUNK_SIZE, "incremental.snapshot.chunk.size", "Rows an "
-                                                  "incremental snapshot reads per chunk (one watermark window).",
-                                                  group=_DB, validator=in_range(1))
-    incremental_snapshot_watermarking_strategy: str = _field(
-        "insert_insert", "incremental.snapshot.watermarking.strategy", "How a chunk's window is marked in the "
-        "signal table: 'insert_insert' (an open and a close row; the only strategy lambda-connect writes).",
-        group=_DB, validator=validate_watermarking, recommended=("insert_insert",))
 
     @model_validator(mode="after")
     def _lists_exclusive(self) -> BinlogSourceConfig:

@@ -64,11 +64,7 @@ class PostgresSourceTask(SourceTask):
             self._slot = Slot(config, self._ctl)
             self._slot.check_server()
             stored = self.context.offset_storage_reader.offset(self._partition)
-            try:
-                self._incremental_state = IncrementalState.from_offset(stored)
-            except ValueError as e:
-                raise ConnectError(f"The stored offset of {config.topic_prefix} holds an incremental snapshot "
-                                   f"lambda-connect cannot resume: {e}") from e
+            self._incremental_state = IncrementalState.stored(stored, config.topic_prefix)
             self._resume(config, stored)
         except BaseException:
             self.stop()

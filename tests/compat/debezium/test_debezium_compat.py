@@ -24,7 +24,6 @@ from connect_core.kafka.read_to_end import read_to_end
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from connect_core.api.record import SourceRecord
     from tests.compat.connect_worker.conftest import ConnectWorker
@@ -60,16 +59,6 @@ class Database:
         with self.conn.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
-
-
-@pytest.fixture
-def database(mariadb_settings: dict[str, str]) -> Iterator[Database]:
-    db = Database(mariadb_settings)
-    try:
-        yield db
-    finally:
-        db.sql(f"DROP DATABASE IF EXISTS `{db.name}`")
-        db.conn.close()
 
 
 def _records(worker: ConnectWorker, topic: str) -> list[tuple[bytes, bytes | None]]:

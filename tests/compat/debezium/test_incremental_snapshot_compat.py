@@ -37,7 +37,6 @@ from tests.compat.debezium.test_debezium_compat import (
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from tests.compat.connect_worker.conftest import ConnectWorker
 
@@ -63,16 +62,6 @@ def _same_signals(mine: list[Any], theirs: list[dict[str, Any]]) -> None:
             assert theirs_data <= ours_data and ours_data - theirs_data <= {"correlationId", "dataCollectionId"}
         else:
             assert mine_after.get("id") == their_after["id"] and mine_after.get("data") == their_after["data"]
-
-
-@pytest.fixture
-def database(mariadb_settings: dict[str, str]) -> Iterator[Database]:
-    db = Database(mariadb_settings)
-    try:
-        yield db
-    finally:
-        db.sql(f"DROP DATABASE IF EXISTS `{db.name}`")
-        db.conn.close()
 
 
 def _signal_both(db: Database, *signals: tuple[str, str, str]) -> None:
