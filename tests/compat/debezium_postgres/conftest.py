@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.compat.connect_worker.conftest import ConnectWorker, free_port, running_worker
+from tests.integration.connectors.postgres.session import PgSession
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,3 +22,13 @@ def debezium_pg_worker(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFa
     with running_worker(HERE / "pom.xml", free_port(), kafka_bootstrap, tmp_path_factory.mktemp("debezium-pg-worker"),
                         "compat-dbzpg") as worker:
         yield worker
+
+
+@pytest.fixture
+def database(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
+    """A schema of the test's own on the shared PostgreSQL (the test drops its slots, publications and schema)."""
+    db = PgSession(postgres_settings, "dbzpg")
+    try:
+        yield db
+    finally:
+        db.conn.close()

@@ -22,14 +22,13 @@ from connect_core.converters.simple_header import SimpleHeaderConverter
 from connect_core.kafka.clients import consumer_config
 from connect_core.kafka.read_to_end import read_to_end
 from tests.compat.debezium.test_debezium_compat import _debezium_offset, _json_converter
-from tests.integration.connectors.postgres.session import PgSession
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from connect_core.api.record import SourceRecord
     from tests.compat.connect_worker.conftest import ConnectWorker
+    from tests.integration.connectors.postgres.session import PgSession
 
 pytestmark = pytest.mark.integration
 
@@ -70,15 +69,6 @@ CHANGES = (
 )
 # t: r1 r2 + c3 u2 d1 tombstone c4 c5 u4 u5 c6 d6 tombstone c16; tf: r + u d tombstone; tt: r + u
 EXPECTED = {"t": 14, "tf": 4, "tt": 2}
-
-
-@pytest.fixture
-def database(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
-    db = PgSession(postgres_settings, "dbzpg")
-    try:
-        yield db
-    finally:
-        db.conn.close()  # the test drops the slots, publications and schema
 
 
 def _records(worker: ConnectWorker, topic: str) -> list[tuple[bytes, bytes | None, list[tuple[str, bytes]]]]:

@@ -32,13 +32,12 @@ from tests.compat.debezium_postgres.test_debezium_postgres_compat import (
     _records,
     _theirs,
 )
-from tests.integration.connectors.postgres.session import PgSession
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from tests.compat.connect_worker.conftest import ConnectWorker
+    from tests.integration.connectors.postgres.session import PgSession
 
 pytestmark = pytest.mark.integration
 
@@ -48,15 +47,6 @@ TABLES = ("CREATE TABLE {s}.t (id int PRIMARY KEY, code bigint NOT NULL, name te
           SIGNAL_TABLE % "sig_dbz", SIGNAL_TABLE % "sig_ours")
 INCREMENTAL_KEYS = (COLLECTIONS_KEY, PRIMARY_KEY, MAXIMUM_KEY, CORRELATION_KEY)
 WATERMARK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-(open|close)")
-
-
-@pytest.fixture
-def database(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
-    db = PgSession(postgres_settings, "dbzinc")
-    try:
-        yield db
-    finally:
-        db.conn.close()
 
 
 def _signal_both(db: PgSession, *signals: tuple[str, str, str]) -> None:
