@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -113,3 +114,41 @@ def sink_records(count: int) -> Iterator[tuple[bytes, bytes]]:
             struct.put(name, value)
         key = keys.from_connect_data("t", key_schema, Struct(key_schema).put("id", seq))
         yield key, values.from_connect_data("t", value_schema, struct)
+
+
+# -- FileStream lines ----------------------------------------------------------------------------------------
+LINES_SEED = 20261125
+_ASCII_WORDS = ("user", "request", "GET", "/api/v2/orders", "status=200", "latency_ms=", "id", "session", "error",
+                "warn", "retrying", "payload", "the", "of", "and", "timeout", "ok", "host=10.0.3.17", "x-trace")
+_QUOTED = ('"quoted value"', "'single'", '{"key": "value", "n": 42}', 'say "hello"', '""', '"a\\"b"')
+_BACKSLASHED = ("C:\\Users\\svc\\logs", "\\n is not a newline", "regex \\d+\\s*", "\\\\server\\share", "end\\")
+_UTF8_WORDS = ("café", "naïve", "Grüße", "€100", "£5", "ñandú", "日本語のテキスト", "中文字符", "Привет мир",
+               "Ελληνικά", "עברית", "한국어", "½ °C ±", "—", "…")
+_ASTRAL = ("😀", "🚀", "𝄞", "🇩🇪")  # above the Basic Multilingual Plane: Jackson writes them as escaped surrogate pairs
+
+
+def realistic_lines(count: int, seed: int = LINES_SEED) -> Iterator[str]:
+    """``count`` lines (without their newline) as users' files hold them, the same for the same seed: UTF-8
+    text of 2-, 3- and 4-byte characters, double and single quotes, backslashes and tabs, from 20 to 2,000 bytes
+    each (log-uniform, so short lines are common and long ones present: ~430 bytes on average; about one line in
+    ten holds a character above the Basic Multilingual Plane). No ``\\r`` or ``\\n`` inside a line
+    (FileStreamSource splits there). Each line is a slice of one seeded text of words, cut on character
+    boundaries, so a million lines take seconds."""
+    import random
+
+    rng = random.Random(seed)
+    pools = (_ASCII_WORDS, _ASCII_WORDS, _ASCII_WORDS, _QUOTED, _BACKSLASHED, _UTF8_WORDS, _UTF8_WORDS)
+    words = [rng.choice(rng.choice(pools)) if rng.random() > 0.003 else rng.choice(_ASTRAL)
+             for _ in range(200_000)]
+    text = "".join(w + ("\t" if rng.random() < 0.05 else " ") for w in words).encode()
+    low, high, span = math.log(20), math.log(2000), len(text) - 2100
+    for i in range(count):
+        target = int(math.exp(rng.uniform(low, high)))
+        at = rng.randrange(span)
+        line = text[at:at + target - 8].decode(errors="ignore")  # drops a character cut at either end
+        yield f"{i:07d} {line}".ljust(20, ".")
+
+
+def ascii_lines(count: int) -> Iterator[str]:
+    """The original FileStream lines: short printable ASCII, no quotes or backslashes."""
+    return (f"line {i} lorem ipsum dolor sit amet consectetur" for i in range(count))

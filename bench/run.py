@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common
+from bench import common, stats
 from bench.cases import CASES, OPT_IN
 
 if TYPE_CHECKING:
@@ -97,11 +97,90 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def write(results: list[Result], settings: Settings, wall_s: float, path: Path) -> None:
+def method_table(results: list[Result]) -> str:
+    """The side-by-side rows by the method (bench/README "Method"): per total CPU-second, the median of the
+    interleaved repetitions' ratios with its interval, the function-only ratio, raw/JVM of the same repetitions,
+    ours/raw, the load average after each repetition, and the drift flag."""
+    rows = [r for r in results if r.extra.get("cpu_basis") == "total" and r.skipped is None]
+    if not rows:
+        return ""
+
+    def cell(value: float | None, interval: list[float] | None = None) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.2f}" + (f" [{interval[0]:.2f}-{interval[1]:.2f}]" if interval else "")
+
+    lines = ["side by side with Kafka Connect 4.1.1, records per CPU-second of ALL the CPU of each side (ours: "
+             "functions + emulated event source mapping; JVM: the worker process); median of n interleaved "
+             "repetitions after a discarded warm-up, [95% interval: order statistics of the per-repetition ratios; "
+             "cov = its exact coverage]; fn-only: ours without the mapping's event building",
+             f"{'case':<58} {'n':>2} {'ours/JVM total [95%]':>22} {'cov':>5} {'fn-only':>7} "
+             f"{'raw/JVM [95%]':>19} {'ours/raw':>8}  {'load 1m':>11}  drift"]
+    for r in rows:
+        x = r.extra
+        load = x.get("load_avg_1m") or []
+        drift = x.get("drift")
+        flag = ("-" if drift is None else
+                f"FLAGGED: raw/JVM {drift['previous']:.2f} -> {x['raw_over_jvm']:.2f} (run {drift['run_id']})"
+                if drift["flagged"] else f"ok (prev {drift['previous']:.2f})")
+        lines.append(f"{r.name[:58]:<58} {x['repeats']:>2} {cell(r.ratio, x['ci95']):>22} {x['ci_coverage']:>5.3f} "
+                     f"{cell(x['function_only_ratio']):>7} {cell(x['raw_over_jvm'], x.get('raw_over_jvm_ci95')):>19} "
+                     f"{cell(x.get('ours_over_raw')):>8}  "
+                     f"{(f'{min(load):.1f}-{max(load):.1f}' if load else '-'):>11}  {flag}")
+    return "\n".join(lines)
+
+
+def flag_drift(results: list[Result], history: Path) -> None:
+    """Compare each row's raw/JVM with the same row's in the last run recorded in ``history`` (one JSON line per
+    row and run) and set ``extra.drift`` (``flagged`` when it moved more than ``stats.DRIFT_LIMIT``): neither
+    side's code changes the raw floor or the JVM, so a move that large is the machine, and the run's ratios are
+    suspect. Then append this run's rows to ``history``."""
+    previous: dict[str, dict[str, Any]] = {}
+    if history.exists():
+        for line in history.read_text().splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                previous[entry["name"]] = entry
+    entries = []
+    for result in results:
+        value = result.extra.get("raw_over_jvm")
+        if result.skipped is not None or value is None:
+            continue
+        before = previous.get(result.name)
+        if before is not None:
+            result.extra["drift"] = {"previous": before["raw_over_jvm"], "run_id": before["run_id"],
+                                     "flagged": stats.drifted(value, before["raw_over_jvm"])}
+        entries.append({"name": result.name, "run_id": common.RUN_ID, "raw_over_jvm": value,
+                        "ratio": result.ratio, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+    if entries:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        with history.open("a") as out:
+            out.writelines(json.dumps(entry) + "\n" for entry in entries)
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the JVM/ours ratio depends on the core, not only the load)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def write(results: list[Result], settings: Settings, wall_s: float, path: Path,
+          load_before: tuple[float, float, float] | None = None) -> None:
     """The list of result objects the issue asks for; run metadata sits in each row's ``extra.run``."""
+    import os
+
     meta: dict[str, Any] = {"run_id": common.RUN_ID, "records": settings.records, "repeats": settings.repeats,
                             "batch": settings.batch, "wall_s": round(wall_s, 1), "python": platform.python_version(),
-                            "cpus": __import__("os").cpu_count(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                            "cpus": os.cpu_count(), "cpu_model": cpu_model(),
+                            "load_avg_start": [round(v, 2) for v in load_before] if load_before else None,
+                            "load_avg_end": [round(v, 2) for v in os.getloadavg()],
+                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
     rows = []
     for result in results:
         row = result.as_dict()
@@ -120,17 +199,20 @@ def main(argv: list[str] | None = None) -> int:
         rows = [result.as_dict() for result in run_case(argv[1], settings, [])]
         Path(argv[2]).write_text(json.dumps(rows))
         return 0
+    import os
+
     out = Path(argv[0]) if argv else RESULTS / "latest.json"
+    load = os.getloadavg()
     print(f"bench: records={settings.records} repeats={settings.repeats} batch={settings.batch} "
-          f"cases={','.join(settings.cases) or 'all'}", flush=True)
+          f"cases={','.join(settings.cases) or 'all'}; {cpu_model()}, {os.cpu_count()} cpus, load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     started = time.perf_counter()
     results = run_cases(settings)
     wall = time.perf_counter() - started
-    write(results, settings, wall, out)
-    from bench.cases.connect_java import sweep
-
-    sizes = sweep(results)
-    print(f"\n{table(results)}\n{chr(10) + sizes if sizes else ''}\nwrote {out} in {wall:.0f} s", flush=True)
+    flag_drift(results, out.parent / "history.jsonl")
+    write(results, settings, wall, out, load)
+    method = method_table(results)
+    print(f"\n{table(results)}\n{chr(10) + method if method else ''}\nwrote {out} in {wall:.0f} s", flush=True)
     failed = [r for r in results if r.skipped and r.skipped.startswith("failed")]
     return 1 if failed else 0
 

@@ -16,9 +16,11 @@ The JVM is started once (its start-up is not counted); each sub-case repeats wit
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
+import re
 import statistics
 import subprocess
 import tarfile
@@ -28,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common, dataset
+from bench import common, dataset, stats
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,6 +47,9 @@ CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.a
 S3_JAVA_RECORDS = int(os.environ.get("BENCH_S3_JAVA_RECORDS", "10000"))
 S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (Camel 3.11's S3 client has no path style)
 JSON = "org.apache.kafka.connect.json.JsonConverter"
+JDBC_BATCH_SIZE = "3000"  # 4b: batch.size of both JDBC sinks (Confluent's key and Debezium's; Debezium's default 500)
+COLD_BELOW = 100_000  # a sweep size below this measures a JIT-cold JVM: labelled "cold start", never a headline
+SUB_CASES = ("4a", "4r", "4b", "4c", "4d")
 _WORKER = """\
 bootstrap.servers={bootstrap}
 key.converter={json}
@@ -232,6 +237,7 @@ def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, 
     from connect_core.runtime.source_runner import SourceRunner
 
     topic, name = common.unique("file"), common.unique("file-src")
+    MADE_TOPICS.append(topic)
     source_config = {"connector.class": "FileStreamSource", "file": str(source), "topic": topic,
                      "batch.size": "2000", "tasks.max": "1"}
     cluster.deploy(name, source_config)
@@ -245,20 +251,18 @@ def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, 
     return _sink_from_topic(cluster, sink, bootstrap, topic, records=min(produced, records), batch=batch)
 
 
+MADE_TOPICS: list[str] = []  # 4a/4r's topics, deleted after each repetition (a million 2 KB lines is 430 MB each)
 ESM_CPU_S = [0.0]  # CPU seconds this thread spent building Lambda events (the mapping's work, see ``measure_ours``)
 
 
 def measure_ours(action: Callable[[], int]) -> Sample:
-    """``common.measure`` of our side, minus the CPU of encoding the Lambda events (kept in ``esm_cpu_s``).
-
-    On AWS the event source mapping's pollers fetch the records and encode each batch as the event's JSON (base64
-    of every key and value); the function's process only parses that JSON (the runtime's ``json.loads``) and
-    handles it. Here this process emulates the mapping: consuming stays in our CPU (the JVM pays its consumer's
-    fetch too), the encoding is counted apart and reported both ways (``extra.ours_per_cpu_s_with_esm``)."""
+    """``common.measure`` of our side: all the CPU of this process, the functions' and the emulated event source
+    mapping's (consuming, building each batch's event JSON) alike, as the JVM's figure is all its worker's; the
+    part spent building the events is kept in ``esm_cpu_s`` for the function-only column (on AWS the mapping's
+    pollers do it, outside the function's bill)."""
     ESM_CPU_S[0] = 0.0
     sample = common.measure(action)
     sample.esm_cpu_s = ESM_CPU_S[0]
-    sample.cpu_s -= ESM_CPU_S[0]
     return sample
 
 
@@ -315,13 +319,22 @@ def _mapping(bootstrap: str, topic: str, invoke: Callable[[dict[str, Any]], int]
 STRING_ENVELOPE = b'{"schema":{"type":"string","optional":false},"payload":'  # JsonConverter's, a string schema
 
 
+_FOUR_BYTES = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")  # one UTF-8 character above the Basic Multilingual Plane
+
+
+def _surrogates(match: re.Match[bytes]) -> bytes:
+    code = ord(match.group().decode()) - 0x10000
+    return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}".encode()
+
+
 def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: int) -> int:
     """The least a Python function does for 4a under Lambda's delivery model, no framework: the file's lines
     produced as JsonConverter's string envelope (an idempotent producer, no transaction, no offsets stored), the
     topic consumed into the same Lambda events, and each event's values decoded and written (one flush per
     event, no fsync, no offsets committed). 4a's ours and the JVM do more than this; nothing can do less and
-    still move the same bytes, so its rate is the ceiling of any Python 4a here. The envelope is orjson's text:
-    Jackson's for every line without characters above the Basic Multilingual Plane (4a's lines are ASCII)."""
+    still move the same bytes, so its rate is the ceiling of any Python 4a here. The envelope is orjson's text
+    with characters above the Basic Multilingual Plane escaped as Jackson escapes them: Jackson's bytes for the
+    bench's line sets (no control characters but tab)."""
     import base64
 
     import orjson
@@ -329,19 +342,23 @@ def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: in
     from confluent_kafka.admin import AdminClient, NewTopic
 
     topic = common.unique("rawfile")
+    MADE_TOPICS.append(topic)
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
                          "delivery.report.only.error": True})
     dumps, produce, envelope, sent = orjson.dumps, producer.produce, STRING_ENVELOPE, 0
+    astral, escape = _FOUR_BYTES.search, _FOUR_BYTES.sub
     with source.open("rb") as lines:
         for line in lines:
             if sent == records:
                 break
-            text = line.rstrip(b"\n").decode()
+            text = dumps(line.rstrip(b"\n").decode())
+            if astral(text):  # orjson writes them as UTF-8, Jackson as escaped surrogate pairs
+                text = escape(_surrogates, text)
             while True:
                 try:
-                    produce(topic, envelope + dumps(text) + b"}")
+                    produce(topic, envelope + text + b"}")
                     break
                 except BufferError:  # the local queue is full: let librdkafka send
                     producer.poll(0.05)
@@ -361,6 +378,51 @@ def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: in
         return _mapping(bootstrap, topic, invoke, records=sent, batch=batch)
 
 
+def raw_upsert(db: dict[str, str], bootstrap: str, topic: str, table: str, *, records: int, batch: int) -> int:
+    """The least a Python function does for 4b under Lambda's delivery model, with the driver shortcut ours uses
+    (connectors/jdbc/_mysql_literals.py): the topic consumed into the same Lambda events, each value decoded
+    (JsonConverter's envelope: Decimal from its bytes, timestamps and dates from their numbers) and written as one
+    multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` whose literals come from pymysql's encoder for each column's
+    type, picked once (not ``executemany``'s ``escape`` per value), then one commit per event. No offsets, no
+    table check: nothing can do less and still write the same rows."""
+    import orjson
+    from pymysql import converters
+
+    from bench.cases.sinks import UPSERT_COLUMNS, _row
+
+    conn = dataset.connect(db, autocommit=False)
+    cols = ",".join(f"`{c}`" for c in UPSERT_COLUMNS)
+    updates = ",".join(f"`{c}`=VALUES(`{c}`)" for c in UPSERT_COLUMNS if c != "id")
+    head = f"INSERT INTO `{table}` ({cols}) VALUES "
+    tail = f" ON DUPLICATE KEY UPDATE {updates}"
+    b64decode, loads, string = base64.b64decode, orjson.loads, converters.escape_str
+
+    def nullable(value: Any, mapping: Any = None) -> str:
+        return "NULL" if value is None else string(value, mapping)
+
+    integer = converters.escape_int
+    encoders = (integer, string, integer, converters.Decimal2Literal, converters.escape_float,
+                converters.escape_bool, converters.escape_datetime, converters.escape_date, nullable, integer)
+
+    def literal(row: tuple[Any, ...]) -> str:
+        return "(" + ",".join([encode(value, None) for encode, value in zip(encoders, row, strict=True)]) + ")"
+
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(dataset.DDL.format(table=table).replace(" AUTO_INCREMENT", ""))
+
+            def invoke(event: dict[str, Any]) -> int:
+                rows = [_row(loads(b64decode(record["value"]))["payload"])
+                        for partition in event["records"].values() for record in partition]
+                cursor.execute(head + ",".join(map(literal, rows)) + tail)
+                conn.commit()
+                return len(rows)
+
+            return _mapping(bootstrap, topic, invoke, records=records, batch=batch)
+    finally:
+        conn.close()
+
+
 # -- sub-cases -------------------------------------------------------------------------------------
 def warmup_size(records: int) -> int:
     """Records of the discarded warm-up repetition at one size of the sweep: the size itself up to
@@ -369,15 +431,36 @@ def warmup_size(records: int) -> int:
     return min(records, int(os.environ.get("BENCH_JAVA_WARMUP_MAX", "100000")))
 
 
-def _lines_file(directory: Path, records: int) -> Path:
-    source = directory / f"input-{records}.txt"
+LINE_SETS = {"ascii": dataset.ascii_lines, "realistic": dataset.realistic_lines}
+
+
+def _lines_file(directory: Path, records: int, lines: str = "ascii") -> Path:
+    """The input file of ``records`` lines of one of ``LINE_SETS``, written once per run and size."""
+    source = directory / f"input-{lines}-{records}.txt"
     if not source.exists():
-        source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(records)))
+        with source.open("w", encoding="utf-8", newline="\n") as out:
+            out.writelines(line + "\n" for line in LINE_SETS[lines](records))
     return source
 
 
-def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
-    """FileStream source -> Kafka -> FileStream sink on both sides."""
+def _drop_topics(bootstrap: str) -> None:
+    """Delete the topics of ``MADE_TOPICS`` (outside any measured span) and forget them."""
+    from confluent_kafka.admin import AdminClient
+
+    if MADE_TOPICS:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for future in admin.delete_topics(list(MADE_TOPICS), operation_timeout=30).values():
+            try:
+                future.result()
+            except Exception:  # a topic the run never got to create: nothing to free
+                pass
+        MADE_TOPICS.clear()
+
+
+def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str,
+              lines: str = "ascii") -> Result:
+    """FileStream source -> Kafka -> FileStream sink on both sides, over one of ``LINE_SETS``, with the raw floor
+    measured beside ours in every repetition (the order of the two flipped each time)."""
     directory = RUN_DIR / f"files-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -389,7 +472,7 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     def ours(rep: int) -> Sample:
         """Ours and the raw floor, one after the other, the order flipped every repetition."""
         records = size(rep)
-        source, out = _lines_file(directory, records), directory / f"ours-{settings.records}-{rep}.txt"
+        source, out = _lines_file(directory, records, lines), directory / f"ours-{settings.records}-{rep}.txt"
         floor = directory / f"raw-{settings.records}-{rep}.txt"
 
         def mine() -> Sample:
@@ -405,33 +488,37 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
             sample, floor_sample = mine(), least()
         if rep >= 0:
             raw.append(floor_sample)
+        out.unlink(missing_ok=True)
+        floor.unlink(missing_ok=True)
+        _drop_topics(bootstrap)
         return sample
 
     def theirs(rep: int) -> Sample:
         records = size(rep)
         topic, out = common.unique("jfile"), directory / f"theirs-{settings.records}-{rep}.txt"
+        MADE_TOPICS.append(topic)
         connectors = {
-            common.unique("jsrc"): {"connector.class": "FileStreamSource", "file": str(_lines_file(directory, records)),
-                                    "topic": topic, "tasks.max": "1"},
+            common.unique("jsrc"): {"connector.class": "FileStreamSource", "tasks.max": "1", "topic": topic,
+                                    "file": str(_lines_file(directory, records, lines))},
             common.unique("jsink"): {"connector.class": "FileStreamSink", "file": str(out), "topics": topic,
                                      "tasks.max": "1"},
         }
-        return worker.timed(connectors, lambda: _lines(out) >= records, records, 1800)
+        try:
+            return worker.timed(connectors, lambda: _lines(out) >= records, records, 1800)
+        finally:
+            out.unlink(missing_ok=True)
+            _drop_topics(bootstrap)
 
     try:
-        mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
+        mine, java, load = _interleaved(settings, ours, theirs)
     finally:
         for leftover in directory.glob("*.txt"):
             leftover.unlink()
-    result = _per_cpu(f"4a filestream -> kafka -> filestream {_size(settings.records)}",
-                      "Kafka Connect 4.1.1 standalone, connect-file", mine, java,
-                      warmup_records=warmup_size(settings.records))
-    raw_per_cpu_s = common.median_rate(raw, cpu=True)
-    java_per_cpu_s = result.extra["baseline_per_cpu_s"]
-    result.extra.update(raw_per_cpu_s=round(raw_per_cpu_s, 1), raw_cpu_s=[round(s.cpu_s, 3) for s in raw],
-                        ratio_to_raw=round((result.ours_per_s or 0) / raw_per_cpu_s, 3) if raw_per_cpu_s else None,
-                        raw_ratio_to_jvm=round(raw_per_cpu_s / java_per_cpu_s, 3) if java_per_cpu_s else None)
-    return result
+    key = "4a" if lines == "ascii" else "4r"
+    return method_row(f"{key} filestream {lines} lines {_size(settings.records)}",
+                      f"Kafka Connect 4.1.1 standalone, connect-file ({lines} lines)", mine, java, raw=raw,
+                      raw_kind="floor", load_avg_1m=load, warmup_records=warmup_size(settings.records),
+                      line_set=lines)
 
 
 def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -447,13 +534,33 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
             return measured
         return SinkData.topic_only(dataclasses.replace(settings, records=warmup_size(settings.records)))
 
+    raw: list[Sample] = []
+
     def ours(rep: int) -> Sample:
+        """Ours and the raw floor, one after the other, the order flipped every repetition."""
         data = data_for(rep)
         tables.append(common.unique("ours_up").replace("-", "_"))
         name = common.unique("jdbc")
-        cluster.deploy(name, {**mariadb_config(db, tables[-1]), "topics": data.topic, **CONVERTERS})
-        return measure_ours(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
-                                                       batch=settings.batch))
+        cluster.deploy(name, {**mariadb_config(db, tables[-1]), "topics": data.topic, **CONVERTERS,
+                              "batch.size": JDBC_BATCH_SIZE})
+        tables.append(common.unique("raw_up").replace("-", "_"))
+        floor_table = tables[-1]
+
+        def mine() -> Sample:
+            return measure_ours(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+                                                           batch=settings.batch))
+
+        def least() -> Sample:
+            return measure_ours(lambda: raw_upsert(db, bootstrap, data.topic, floor_table, records=data.records,
+                                                   batch=settings.batch))
+
+        if rep % 2:
+            floor_sample, sample = least(), mine()
+        else:
+            sample, floor_sample = mine(), least()
+        if rep >= 0:
+            raw.append(floor_sample)
+        return sample
 
     def theirs(rep: int) -> Sample:
         data = data_for(rep)
@@ -463,16 +570,19 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                   "topics": data.topic, "connection.url": f"jdbc:mariadb://{db['host']}:{db['port']}/{db['database']}",
                   "connection.username": db["user"], "connection.password": db["password"],
                   "insert.mode": "upsert", "primary.key.mode": "record_key", "schema.evolution": "basic",
-                  "collection.name.format": table, "table.name.format": table}
+                  "collection.name.format": table, "table.name.format": table,
+                  "batch.size": JDBC_BATCH_SIZE}  # ours' batch.size (sinks.mariadb_config): configured alike
         return worker.timed({common.unique("dbz"): config}, lambda: _count(db, table, data.records) >= data.records,
                             data.records, 1800)
 
     try:
-        mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
+        mine, java, load = _interleaved(settings, ours, theirs)
     finally:
         dataset.drop_tables(db, tables)
-    return _per_cpu(f"4b kafka -> mariadb upsert vs debezium {_size(measured.records)}",
-                    f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java, warmup_records=warmup_size(settings.records))
+    return method_row(f"4b kafka -> mariadb upsert vs debezium {_size(measured.records)}",
+                      f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java, raw=raw, raw_kind="floor",
+                      load_avg_1m=load,
+                      warmup_records=warmup_size(settings.records), batch_size=JDBC_BATCH_SIZE)
 
 
 def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -517,9 +627,9 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
         return worker.timed({name: config}, lambda: _committed(bootstrap, f"connect-{name}", data.topic)
                             >= data.records, data.records, 900)
 
-    mine, java = common.interleave(settings.repeats, ours, theirs, warmup=True)
-    return _per_cpu(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records)}", f"Kafka Connect 4.1.1 + {CAMEL_S3}",
-                    mine, java, warmup_records=data.records)
+    mine, java, load = _interleaved(settings, ours, theirs)
+    return method_row(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records, sweep=False)}",
+                      f"Kafka Connect 4.1.1 + {CAMEL_S3}", mine, java, load_avg_1m=load, warmup_records=data.records)
 
 
 def _records_in(consumer: Any, topic: str) -> int:
@@ -587,13 +697,14 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
             worker.rest("DELETE", f"/connectors/{name}")
 
     try:
-        mine, java = common.interleave(settings.repeats, lambda rep: ours_capture(cluster, tables, settings.records),
-                                       theirs, warmup=True)
+        mine, java, load = _interleaved(settings, lambda rep: ours_capture(cluster, tables, settings.records),
+                                        theirs)
     finally:
         watermarks.close()
         tables.drop()
-    return _per_cpu(f"4d binlog cdc -> kafka vs debezium {_size(settings.records)}",
-                    f"Kafka Connect 4.1.1 + {DEBEZIUM_MARIADB}", mine, java, warmup_records=settings.records)
+    return method_row(f"4d binlog cdc -> kafka vs debezium {_size(settings.records, sweep=False)}",
+                      f"Kafka Connect 4.1.1 + {DEBEZIUM_MARIADB}", mine, java, load_avg_1m=load,
+                      warmup_records=settings.records)
 
 
 def _committed(bootstrap: str, group: str, topic: str) -> int:
@@ -609,11 +720,14 @@ def _committed(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
-def _size(records: int) -> str:
-    """``@20k``, ``@1M``: the size a row was measured at, in its name (the JVM's rate depends on it)."""
+def _size(records: int, *, sweep: bool = True) -> str:
+    """``@100k``, ``@1M``: the size a row was measured at, in its name (the JVM's rate depends on it); a sweep
+    size below ``COLD_BELOW`` adds "cold start" (the JVM pays its JIT's warm-up there, not its steady state)."""
     if records >= 1_000_000 and records % 1_000_000 == 0:
-        return f"@{records // 1_000_000}M"
-    return f"@{records // 1000}k" if records >= 1000 and records % 1000 == 0 else f"@{records}"
+        label = f"@{records // 1_000_000}M"
+    else:
+        label = f"@{records // 1000}k" if records >= 1000 and records % 1000 == 0 else f"@{records}"
+    return f"{label} cold start" if sweep and records < COLD_BELOW else label
 
 
 def sizes(settings: Settings) -> list[int]:
@@ -621,52 +735,87 @@ def sizes(settings: Settings) -> list[int]:
     return sorted(set(settings.java_sizes)) or [settings.records]
 
 
-def repeats_at(settings: Settings, size: int) -> int:
-    """Repetitions at one size of the sweep: ``BENCH_REPEATS`` up to 100,000 records, then
-    ``BENCH_JAVA_LARGE_REPEATS`` (1: a million records per side and repetition is minutes on 2 shared cores)."""
-    return settings.repeats if size <= 100_000 else int(os.environ.get("BENCH_JAVA_LARGE_REPEATS", "1"))
+def java_repeats() -> int:
+    """Measured repetitions of every sub-case at every size: ``BENCH_JAVA_REPEATS`` (6: the fewest whose
+    order-statistics interval of the median, [min, max], covers 95%; bench/stats.py)."""
+    return int(os.environ.get("BENCH_JAVA_REPEATS", "6"))
 
 
-def sweep(results: list[Result]) -> str:
-    """The size sweep, one line per size: ours, the JVM and the ratio per CPU-second of 4a and 4b."""
-    rows: dict[int, dict[str, Result]] = {}
-    for result in results:
-        if result.name[:2] in ("4a", "4b") and result.skipped is None:
-            rows.setdefault(result.records, {})[result.name[:2]] = result
-    if not rows:
-        return ""
-    lines = ["case 4 size sweep, records per CPU-second after a discarded warm-up repetition of both sides "
-             "(+esm: ours with the event encoding the mapping does; 4a raw: the least Python does for 4a under "
-             "Lambda's delivery model, see raw_file)",
-             f"{'records':>10}  {'4a ours':>9} {'4a JVM':>9} {'ratio':>6} {'+esm':>6}  "
-             f"{'4b ours':>9} {'4b JVM':>9} {'ratio':>6} {'+esm':>6}  {'4a raw':>9} {'raw/JVM':>7}"]
-    for size in sorted(rows):
-        cells = []
-        for key in ("4a", "4b"):
-            r = rows[size].get(key)
-            cells.append(f"{'-':>9} {'-':>9} {'-':>6} {'-':>6}" if r is None or r.ratio is None else
-                         f"{r.ours_per_s or 0:>9,.0f} {r.baseline_per_s or 0:>9,.0f} {r.ratio:>6.2f} "
-                         f"{r.extra.get('ratio_with_esm') or 0:>6.2f}")
-        floor = rows[size].get("4a")
-        raw_cells = (f"{'-':>9} {'-':>7}" if floor is None or not floor.extra.get("raw_per_cpu_s") else
-                     f"{floor.extra['raw_per_cpu_s']:>9,.0f} {floor.extra.get('raw_ratio_to_jvm') or 0:>7.2f}")
-        lines.append(f"{size:>10,}  {cells[0]}  {cells[1]}  {raw_cells}")
-    return "\n".join(lines)
+def sub_cases() -> tuple[str, ...]:
+    """The sub-cases to run, ``BENCH_JAVA_CASES`` (comma list of ``SUB_CASES``; all by default)."""
+    chosen = tuple(c.strip() for c in os.environ.get("BENCH_JAVA_CASES", ",".join(SUB_CASES)).split(",") if c.strip())
+    unknown = set(chosen) - set(SUB_CASES)
+    if unknown:
+        raise ValueError(f"BENCH_JAVA_CASES: unknown sub-case(s) {sorted(unknown)}; known: {', '.join(SUB_CASES)}")
+    return chosen
 
 
-def _per_cpu(name: str, baseline: str, mine: list[Sample], java: list[Sample], **extra: Any) -> Result:
-    result = common.throughput_result(name, baseline, mine, java, **extra)
-    result.extra.update(ours_per_wall_s=round(result.ours_per_s or 0, 1),
-                        baseline_per_wall_s=round(result.baseline_per_s or 0, 1))
-    with_esm = statistics.median(s.records / max(s.cpu_s + s.esm_cpu_s, 1e-9) for s in mine) if mine else 0.0
-    result.extra.update(ours_per_cpu_s_with_esm=round(with_esm, 1),
-                        ratio_with_esm=round(with_esm / result.extra["baseline_per_cpu_s"], 3)
-                        if result.extra["baseline_per_cpu_s"] else None,
-                        ours_esm_cpu_s=[round(s.esm_cpu_s, 3) for s in mine])
-    result.ours_per_s, result.baseline_per_s = result.extra["ours_per_cpu_s"], result.extra["baseline_per_cpu_s"]
-    result.unit, result.ratio = "records/cpu-s", None
-    result.__post_init__()
-    return result
+def _interleaved(settings: Settings, ours: Callable[[int], Sample], theirs: Callable[[int], Sample],
+                 ) -> tuple[list[Sample], list[Sample], list[float]]:
+    """``common.interleave`` after a discarded warm-up of both sides, with the 1-minute load average read after
+    each measured repetition (the machine is shared: a loaded repetition shows in the row)."""
+    load: list[float] = []
+
+    def ours_noted(rep: int) -> Sample:
+        sample = ours(rep)
+        if rep >= 0 and rep % 2 == 1:  # theirs ran first in odd repetitions: the pair is complete now
+            load.append(round(os.getloadavg()[0], 2))
+        return sample
+
+    def theirs_noted(rep: int) -> Sample:
+        sample = theirs(rep)
+        if rep >= 0 and rep % 2 == 0:
+            load.append(round(os.getloadavg()[0], 2))
+        return sample
+
+    mine, java = common.interleave(settings.repeats, ours_noted, theirs_noted, warmup=True)
+    return mine, java, load
+
+
+def method_row(name: str, baseline: str, mine: list[Sample], java: list[Sample], *, raw: list[Sample] | None = None,
+               raw_kind: str | None = None, **extra: Any) -> Result:
+    """One side-by-side row by the method (bench/README "Method"): records per CPU-second, ours counting all its
+    CPU (``cpu_basis`` "total"), the ratio the median of the per-repetition ratios with its order-statistics
+    interval (``ci95``, its exact ``ci_coverage``), the function-only ratio beside it, and raw/JVM of the same
+    repetitions (None where the case has no raw floor)."""
+    records = mine[0].records if mine else 0
+    ours_total = [s.cpu_s for s in mine]
+    ours_function = [s.cpu_s - s.esm_cpu_s for s in mine]
+    jvm = [s.cpu_s for s in java]
+    total = stats.median_interval(stats.paired_ratios(ours_total, jvm))
+    function_only = stats.median_interval(stats.paired_ratios(ours_function, jvm))
+
+    def rate(cpu: list[float]) -> float:
+        return round(statistics.median(records / max(c, 1e-9) for c in cpu), 1)
+
+    def rounded(values: list[float]) -> list[float]:
+        return [round(v, 3) for v in values]
+
+    row: dict[str, Any] = {
+        "cpu_basis": "total", "repeats": total.samples, "ci95": [round(total.low, 3), round(total.high, 3)],
+        "ci_coverage": round(total.coverage, 4), "ci_method": "order statistics of the per-repetition ratios",
+        "ratios": rounded(stats.paired_ratios(ours_total, jvm)),
+        "function_only_ratio": round(function_only.median, 3),
+        "function_only_ci95": [round(function_only.low, 3), round(function_only.high, 3)],
+        "ours_per_cpu_s": rate(ours_total), "ours_per_cpu_s_function_only": rate(ours_function),
+        "baseline_per_cpu_s": rate(jvm),
+        "ours_cpu_s": rounded(ours_total), "ours_esm_cpu_s": rounded([s.esm_cpu_s for s in mine]),
+        "baseline_cpu_s": rounded(jvm), "ours_wall_s": rounded([s.wall_s for s in mine]),
+        "baseline_wall_s": rounded([s.wall_s for s in java]),
+        "raw_over_jvm": None, "raw_kind": raw_kind or "none: this case has no raw floor yet",
+    }
+    if raw:
+        raw_cpu = [s.cpu_s for s in raw]
+        raw_over_jvm = stats.median_interval(stats.paired_ratios(raw_cpu, jvm))
+        ours_over_raw = stats.median_interval(stats.paired_ratios(ours_total, raw_cpu))
+        row.update(raw_over_jvm=round(raw_over_jvm.median, 3),
+                   raw_over_jvm_ci95=[round(raw_over_jvm.low, 3), round(raw_over_jvm.high, 3)],
+                   ours_over_raw=round(ours_over_raw.median, 3),
+                   ours_over_raw_ci95=[round(ours_over_raw.low, 3), round(ours_over_raw.high, 3)],
+                   raw_per_cpu_s=rate(raw_cpu), raw_cpu_s=rounded(raw_cpu))
+    row.update(extra)
+    return common.Result(name, row["ours_per_cpu_s"], baseline, row["baseline_per_cpu_s"], records, len(mine),
+                         unit="records/cpu-s", ratio=round(total.median, 3), extra=row)
 
 
 def run(settings: Settings) -> list[Result]:
@@ -676,36 +825,38 @@ def run(settings: Settings) -> list[Result]:
                               skipped="BENCH_JAVA=0")]
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     common.allow_bench_files()  # 4a's FileStream files live under .run/bench
+    chosen = sub_cases()
+    settings = dataclasses.replace(settings, repeats=java_repeats())
     results: list[Result] = []
-    camel, camel_why = camel_plugin()
-    debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc")
-    debezium_cdc, cdc_why = plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb")
+    camel, camel_why = camel_plugin() if "4c" in chosen else (None, "")
+    debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc") if "4b" in chosen else (None, "")
+    debezium_cdc, cdc_why = plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb") if "4d" in chosen else (None, "")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     worker = Worker(bootstrap, plugins)
     cluster = common.Cluster.create(bootstrap)
     try:
         for size in sizes(settings):
-            at = dataclasses.replace(settings, records=size, repeats=repeats_at(settings, size))
-            results.append(file_case(at, worker, cluster, bootstrap))
-            if debezium is None:
+            at = dataclasses.replace(settings, records=size)
+            for key, lines in (("4a", "ascii"), ("4r", "realistic")):
+                if key in chosen:
+                    results.append(file_case(at, worker, cluster, bootstrap, lines))
+            if "4b" in chosen and debezium is None:
                 results.append(common.Result(f"4b kafka -> mariadb upsert vs debezium {_size(size)}", None,
                                              DEBEZIUM, None, size, 0, skipped=f"not resolvable: {why}"))
-            else:
+            elif "4b" in chosen:
                 results.append(jdbc_case(at, worker, cluster, bootstrap))
-        if camel is None:
+        if "4c" in chosen and camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
-        else:
+        elif "4c" in chosen:
             results.append(s3_case(settings, worker, cluster, bootstrap))
-        if debezium_cdc is None:
+        if "4d" in chosen and debezium_cdc is None:
             results.append(common.Result("4d binlog cdc -> kafka vs debezium", None, DEBEZIUM_MARIADB, None,
                                          settings.records, 0, skipped=f"not resolvable: {cdc_why}"))
-        else:
+        elif "4d" in chosen:
             results.append(cdc_case(settings, worker, cluster, bootstrap))
     finally:
         cluster.close()
         worker.close()
-    if text := sweep(results):
-        print(text, flush=True)
     return results

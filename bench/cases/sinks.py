@@ -261,8 +261,8 @@ def mariadb_case(settings: Settings, cluster: common.Cluster, data: SinkData) ->
     finally:
         dataset.drop_tables(db, tables)
     return common.throughput_result(
-        "2c kafka -> mariadb upsert", "decode + pymysql executemany upsert per batch", mine, theirs,
-        event_records=settings.batch,
+        "2c kafka -> mariadb upsert", "naive client: decode + pymysql executemany upsert per batch", mine, theirs,
+        baseline_kind="naive client", event_records=settings.batch,
         one_record_event_wall_ms=round(statistics.median(s.wall_s for s in single) * 1000, 2) if single else 0.0,
         one_record_event_cpu_ms=round(statistics.median(s.cpu_s for s in single) * 1000, 2) if single else 0.0)
 

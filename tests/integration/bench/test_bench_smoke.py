@@ -76,14 +76,20 @@ def test_cold_start_case() -> None:
     _complete(cold_start.run(TINY))
 
 
-def test_connect_java_case_and_cost_model(tmp_path: Path) -> None:
-    """The standalone worker side by side (Maven Central), then the cost rows built from it and case 2."""
+def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standalone worker side by side (Maven Central), every row by the method's fields, then the cost rows
+    built from it and case 2."""
+    monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
     java = connect_java.run(TINY)
     ran = [r for r in java if r.skipped is None]
-    assert {r.name[:2] for r in ran} >= {"4a"}
+    assert {r.name[:2] for r in ran} >= {"4a", "4r"}
     assert any(r.name.startswith("4d") for r in java)  # Debezium's binlog capture, run or skipped with why
     _complete(ran)
-    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_ratio_to_jvm"] for r in ran if r.name.startswith("4a"))
+    for row in ran:
+        assert row.extra["cpu_basis"] == "total" and row.extra["repeats"] == 1 and len(row.extra["ci95"]) == 2
+        assert "raw_over_jvm" in row.extra
+        assert ("cold start" in row.name) is row.name.startswith(("4a", "4r", "4b"))  # 300 records: a cold JVM
+    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name[:2] in ("4a", "4r", "4b"))
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
     costs = cost.run(TINY, sinks.run(TINY) + java)
@@ -135,9 +141,10 @@ def test_4a_raw_floor_moves_the_same_bytes_as_ours(tmp_path: Path, monkeypatch: 
     directory = tmp_path / "files"
     directory.mkdir()
     source = directory / "in.txt"
-    # quotes, a backslash, a control character and non-ASCII text of the Basic Multilingual Plane (Jackson writes
-    # characters above it as escaped surrogate pairs, orjson as UTF-8: the floor is exact for 4a's ASCII lines)
-    source.write_text("".join(f"line {i} \"quoted\" \\ \t é €\n" for i in range(TINY.records)), encoding="utf-8")
+    # 4r's lines: quotes, backslashes, tabs, 2-, 3- and 4-byte UTF-8 (Jackson escapes the 4-byte ones, the floor too)
+    lines = list(dataset.realistic_lines(TINY.records))
+    assert any(max(line) > "\uffff" for line in lines)
+    source.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     cluster = common.Cluster.create(bootstrap)
     try:
         ours = connect_java.ours_file(cluster, bootstrap, source, directory / "ours.txt", records=TINY.records,
