@@ -3,8 +3,8 @@
 Runs ``connect_java.ours_file`` (FileStream source -> Kafka -> FileStream sink, the mapping emulated as in
 ``make bench``) once to warm up, then ``repetitions`` times (default 3) with each phase's process CPU summed: the
 source invocation, the sink invocations, the Lambda runtime's ``json.loads`` of each event, the mapping's consuming
-and event encoding (counted apart, as the bench does). Process CPU includes librdkafka's threads, which run beside
-whichever phase is current. bench/README ("Speed against a warm JVM", section 19) quotes it.
+and event building (the mapping's work: inside the bench's total, outside its function-only column). Process CPU
+includes librdkafka's threads, which run beside whichever phase is current.
 """
 
 from __future__ import annotations

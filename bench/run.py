@@ -55,9 +55,8 @@ def run_case(name: str, settings: Settings, before: list[Result]) -> list[Result
 
 def _run_in_child(name: str, settings: Settings) -> list[Result]:
     """One case in a fresh interpreter (``python -m bench.run --case``), as a Lambda container is one: a case run
-    after others in this process measured our side ~20-35% slower per CPU-second (4a after cases 1-3: 8.3-9.4
-    against 7.0 us a line fresh; bench/README "Speed against a warm JVM", 31), while the JVM side always has a
-    process of its own. Same run id and settings; the rows come back as JSON."""
+    after others in one process measures our side slower per CPU-second (the earlier cases' heap and caches), while
+    the JVM side always has a process of its own. Same run id and settings; the rows come back as JSON."""
     import os
     import subprocess
     import tempfile
