@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import tarfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -818,6 +819,17 @@ def method_row(name: str, baseline: str, mine: list[Sample], java: list[Sample],
                          unit="records/cpu-s", ratio=round(total.median, 3), extra=row)
 
 
+def _guarded(name: str, records: int, sub_case: Callable[[], Result]) -> Result:
+    """Run one sub-case; a failure is its own row (``skipped`` "failed: ..."), so it never loses the rows of the
+    sub-cases that ran before it in the same worker."""
+    try:
+        return sub_case()
+    except Exception as error:  # report and go on with the other sub-cases
+        traceback.print_exc()
+        return common.Result(f"{name} {_size(records, sweep=False)}", None, "", None, records, 0,
+                             skipped=f"failed: {type(error).__name__}: {error}"[:500])
+
+
 def run(settings: Settings) -> list[Result]:
     """Start one worker, run the sub-cases, stop it; skipped sub-cases say why."""
     if not settings.java:
@@ -840,22 +852,27 @@ def run(settings: Settings) -> list[Result]:
             at = dataclasses.replace(settings, records=size)
             for key, lines in (("4a", "ascii"), ("4r", "realistic")):
                 if key in chosen:
-                    results.append(file_case(at, worker, cluster, bootstrap, lines))
+                    results.append(_guarded(f"{key} filestream {lines} lines", size,
+                                            lambda at=at, lines=lines: file_case(at, worker, cluster, bootstrap,
+                                                                                 lines)))
             if "4b" in chosen and debezium is None:
                 results.append(common.Result(f"4b kafka -> mariadb upsert vs debezium {_size(size)}", None,
                                              DEBEZIUM, None, size, 0, skipped=f"not resolvable: {why}"))
             elif "4b" in chosen:
-                results.append(jdbc_case(at, worker, cluster, bootstrap))
+                results.append(_guarded("4b kafka -> mariadb upsert vs debezium", size,
+                                        lambda at=at: jdbc_case(at, worker, cluster, bootstrap)))
         if "4c" in chosen and camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
         elif "4c" in chosen:
-            results.append(s3_case(settings, worker, cluster, bootstrap))
+            results.append(_guarded("4c kafka -> s3 vs camel aws2-s3", settings.records,
+                                    lambda: s3_case(settings, worker, cluster, bootstrap)))
         if "4d" in chosen and debezium_cdc is None:
             results.append(common.Result("4d binlog cdc -> kafka vs debezium", None, DEBEZIUM_MARIADB, None,
                                          settings.records, 0, skipped=f"not resolvable: {cdc_why}"))
         elif "4d" in chosen:
-            results.append(cdc_case(settings, worker, cluster, bootstrap))
+            results.append(_guarded("4d binlog cdc -> kafka vs debezium", settings.records,
+                                    lambda: cdc_case(settings, worker, cluster, bootstrap)))
     finally:
         cluster.close()
         worker.close()
