@@ -458,6 +458,18 @@ def _drop_topics(bootstrap: str) -> None:
         MADE_TOPICS.clear()
 
 
+def _beside_floor(rep: int, ours: Callable[[], Sample], floor: Callable[[], Sample], floors: list[Sample]) -> Sample:
+    """Ours and the raw floor one after the other, the order flipped every repetition; the floor's sample of a
+    measured repetition (``rep`` >= 0) goes to ``floors``. Returns ours'."""
+    if rep % 2:
+        floor_sample, sample = floor(), ours()
+    else:
+        sample, floor_sample = ours(), floor()
+    if rep >= 0:
+        floors.append(floor_sample)
+    return sample
+
+
 def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str,
               lines: str = "ascii") -> Result:
     """FileStream source -> Kafka -> FileStream sink on both sides, over one of ``LINE_SETS``, with the raw floor
@@ -483,12 +495,7 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
         def least() -> Sample:
             return measure_ours(lambda: raw_file(bootstrap, source, floor, records=records, batch=settings.batch))
 
-        if rep % 2:
-            floor_sample, sample = least(), mine()
-        else:
-            sample, floor_sample = mine(), least()
-        if rep >= 0:
-            raw.append(floor_sample)
+        sample = _beside_floor(rep, mine, least, raw)
         out.unlink(missing_ok=True)
         floor.unlink(missing_ok=True)
         _drop_topics(bootstrap)
@@ -555,13 +562,7 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
             return measure_ours(lambda: raw_upsert(db, bootstrap, data.topic, floor_table, records=data.records,
                                                    batch=settings.batch))
 
-        if rep % 2:
-            floor_sample, sample = least(), mine()
-        else:
-            sample, floor_sample = mine(), least()
-        if rep >= 0:
-            raw.append(floor_sample)
-        return sample
+        return _beside_floor(rep, mine, least, raw)
 
     def theirs(rep: int) -> Sample:
         data = data_for(rep)
