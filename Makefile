@@ -94,7 +94,8 @@ faults: venv services
 	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
 	  status=$$?; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
 
-## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json.
+## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json (method: bench/README.md;
+## BENCH_JAVA_REPEATS interleaved repetitions per size, BENCH_JAVA_CASES selects the case 4 rows).
 ## Sizes: BENCH_RECORDS (default 100000), BENCH_REPEATS (3), BENCH_BATCH (1000), BENCH_CASES, BENCH_JAVA=0.
 bench: venv services
 	$(PY) -m bench.run
