@@ -54,7 +54,11 @@ _KEY_IN_MESSAGE = re.compile(r"configuration \"?([^\s\":]+)")
 
 
 class ConfigKeyInfo(TypedDict):
-    """Kafka REST ``ConfigKeyInfo`` (what ``GET /connector-plugins/{p}/config`` returns per key)."""
+    """Kafka REST ``ConfigKeyInfo`` (what ``GET /connector-plugins/{p}/config`` returns per key).
+
+    The position within the group is ``order_in_group``, as Kafka 4.2+ writes it (the entity became a record); 4.1 and
+    older wrote ``order``.
+    """
 
     name: str
     type: str
@@ -63,7 +67,7 @@ class ConfigKeyInfo(TypedDict):
     importance: str
     documentation: str
     group: str | None
-    order: int
+    order_in_group: int
     width: str
     display_name: str
     dependents: list[str]
@@ -447,7 +451,7 @@ def config_keys(model: type[BaseModel]) -> list[ConfigKeyInfo]:
                 importance=meta.importance,
                 documentation=info.description or "",
                 group=meta.group,
-                order=order,
+                order_in_group=order,
                 width=meta.width,
                 display_name=meta.display_name or key,
                 dependents=[],

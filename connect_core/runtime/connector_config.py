@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.api.config import ValidList, config_error, config_field, in_range, valid_string
 from connect_core.api.errors import ConfigError
 
 __all__ = [
@@ -161,6 +161,7 @@ class SinkConnectorConfig(ConnectorConfig):
 
     topics: list[str] = config_field(
         [], alias="topics", importance="HIGH", group=_COMMON, width="LONG", display_name="Topics",
+        validator=ValidList(empty_allowed=True),  # Kafka 4.2+: a repeated or blank topic is refused
         description="List of topics to consume, separated by commas",
     )
     topics_regex: str = config_field(

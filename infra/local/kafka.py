@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
 
 NAME = "kafka"
 HOST = "127.0.0.1"
-PORT = 9092
-CONTROLLER_PORT = 9093
+# LAMBDA_CONNECT_KAFKA_PORT moves the broker (controller on the next port, SASL_SSL on the one after): a private copy
+# in its own LAMBDA_CONNECT_RUN_DIR, next to the shared one, e.g. to try a Kafka release before the shared broker moves.
+PORT = int(os.environ.get("LAMBDA_CONNECT_KAFKA_PORT", "9092"))
+CONTROLLER_PORT = PORT + 1
 # The authenticated listener: SASL_SSL with SCRAM-SHA-512 (what MSK and most managed clusters offer), over TLS with a
 # CA this script makes; its user is created with Kafka's own ConfigCommand. The shared broker only.
-SASL_PORT = 9094
+SASL_PORT = PORT + 2
 SASL_MECHANISM = "SCRAM-SHA-512"
 SASL_USER = "connect"
 START_TIMEOUT_S = 90.0
@@ -191,14 +194,48 @@ def classpath() -> str:
         )
 
 
+def running_version(port: int = PORT) -> str | None:
+    """The Kafka release of the broker listening on ``port`` of this host, from the ``kafka_2.13-<version>.jar`` on
+    its command line (None when no broker of ours listens there)."""
+    pid = proc.listening_pid(port)
+    if pid is None:
+        return None
+    match = re.search(r"kafka_2\.13-([0-9][^/:\s]*?)\.jar", proc.cmdline(pid))
+    return match.group(1) if match else None
+
+
+def _note_version(name: str, port: int) -> None:
+    """A healthy broker of another release is left running (every checkout on this machine shares it, and an older
+    checkout must not switch it back): say so, and how to switch."""
+    running = running_version(port)
+    if running is not None and running != KAFKA_VERSION:
+        print(f"{name}: the broker on {HOST}:{port} runs Kafka {running}, this tree pins {KAFKA_VERSION}; it is left "
+              f"running (shared). To switch: python -m infra.local.services down kafka kafka2 && make services",
+              flush=True)
+
+
+def _refuse_foreign_directory(name: str, directory: Path, port: int) -> None:
+    """A port override must come with its own run directory: never rewrite (and re-point the pid file of) another
+    broker's directory while that broker runs."""
+    config = directory / "server.properties"
+    if proc.read_pid(name) is None or not config.exists():
+        return
+    if f"//{HOST}:{port}," not in config.read_text():
+        raise proc.ServiceError(
+            f"{name}: {directory} belongs to a running broker on other ports; a broker on {HOST}:{port} needs its own "
+            f"LAMBDA_CONNECT_RUN_DIR")
+
+
 def start() -> None:
     directory = proc.service_dir(NAME)
+    _refuse_foreign_directory(NAME, directory, PORT)
     credentials = _make_tls()
     wanted = _server_properties(directory, credentials)
     config = directory / "server.properties"
     if healthy():
         if config.exists() and config.read_text() == wanted and proc.port_open(HOST, SASL_PORT):
             _ensure_sasl_user(classpath(), credentials[SASL_USER])
+            _note_version(NAME, PORT)
             return
         print(f"{NAME}: its configuration changed (listeners); restarting the broker", flush=True)
         stop()
@@ -277,11 +314,13 @@ def start_plain(name: str, port: int, controller_port: int, heap: str) -> None:
     """Start a plaintext single-node KRaft broker as service ``name`` (its own run directory, data and cluster id),
     unless one is healthy on ``port`` already: the shared broker's start path without its SASL_SSL listener."""
     directory = proc.service_dir(name)
+    _refuse_foreign_directory(name, directory, port)
     wanted = _SERVER_PROPERTIES.format(host=HOST, port=port, controller_port=controller_port, data=directory / "data")
     config = directory / "server.properties"
     healthy = lambda: plain_healthy(port)  # noqa: E731
     if healthy():
         if not config.exists() or config.read_text() == wanted:
+            _note_version(name, port)
             return
         print(f"{name}: its configuration changed; restarting the broker", flush=True)
         proc.stop_pid(name)

@@ -13,8 +13,8 @@ from infra.local import kafka
 
 NAME = "kafka2"
 HOST = kafka.HOST
-PORT = 19092
-CONTROLLER_PORT = 19093
+PORT = int(os.environ.get("LAMBDA_CONNECT_KAFKA2_PORT", "19092"))  # moved as LAMBDA_CONNECT_KAFKA_PORT moves kafka's
+CONTROLLER_PORT = PORT + 1
 
 
 def address() -> str:

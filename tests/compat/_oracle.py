@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-__all__ = ["RUN_DIR", "java_major", "maven_classpath", "require_tool"]
+__all__ = ["KAFKA_VERSION", "RUN_DIR", "java_major", "kafka_before", "maven_classpath", "require_tool"]
 
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_COMPAT_DIR", Path(__file__).parents[2] / ".run" / "compat"))
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+# The Kafka release every oracle runs (jars, worker): the poms' kafka.version, or LAMBDA_CONNECT_COMPAT_KAFKA to run
+# the suites against another release (`make compat-4.1`: the previous oracle, kept passing where releases differ).
+_POM_KAFKA_VERSION = re.search(r"<kafka.version>([^<]+)</kafka.version>",
+                               (Path(__file__).parent / "pom.xml").read_text())
+KAFKA_VERSION = os.environ.get("LAMBDA_CONNECT_COMPAT_KAFKA") or (_POM_KAFKA_VERSION.group(1) if _POM_KAFKA_VERSION
+                                                                   else "")
+
+
+def kafka_before(version: str) -> bool:
+    """Whether the oracle's Kafka is older than ``version`` ("4.2"): for expectations that changed between releases."""
+    def parts(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+    return parts(KAFKA_VERSION) < parts(version)
 
 
 def in_ci() -> bool:
@@ -37,7 +52,9 @@ def require_tool(name: str) -> str:
 
 
 def maven_classpath(pom: Path, *extra: str) -> str:
-    """Resolve (once per pom content) the classpath of ``pom`` with ``mvn dependency:build-classpath``."""
+    """Resolve (once per pom content) the classpath of ``pom`` with ``mvn dependency:build-classpath``, with the
+    oracle's Kafka release (``KAFKA_VERSION``) as the pom's ``kafka.version``."""
+    extra = (f"-Dkafka.version={KAFKA_VERSION}", *extra) if KAFKA_VERSION else extra
     digest = hashlib.sha256(pom.read_bytes() + "\0".join(extra).encode()).hexdigest()[:12]
     cp_file = RUN_DIR / f"{pom.parent.name}-{digest}.classpath"
     if cp_file.exists():

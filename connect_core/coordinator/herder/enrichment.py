@@ -72,7 +72,7 @@ def _key(name: str, config_type: str, *, default: str | None, importance: str, d
          order: int, width: str = "NONE", display_name: str | None = None) -> ConfigKeyInfo:
     return ConfigKeyInfo(
         name=name, type=config_type, required=default is None and config_type == "CLASS", default_value=default,
-        importance=importance, documentation=doc, group=group, order=order, width=width,
+        importance=importance, documentation=doc, group=group, order_in_group=order, width=width,
         display_name=display_name or name, dependents=[],
     )
 
@@ -178,7 +178,7 @@ def _embed(out: Enrichment, model: Any, sub_props: Mapping[str, str], prefix: st
         info["name"] = prefix + info["name"]
         if group is not None:
             info["group"] = group
-            info["order"] = order
+            info["order_in_group"] = order
             order += 1
         out.keys.append(info)
     for value in validate_config(model, sub_props):

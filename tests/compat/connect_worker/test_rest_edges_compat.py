@@ -1,4 +1,4 @@
-"""The REST edges of ``lambda-connect up`` next to a real Kafka Connect 4.1.1 worker, request by request.
+"""The REST edges of ``lambda-connect up`` next to a real Kafka Connect worker (4.3.1), request by request.
 
 Third-party clients trip on edges, not on the happy path: a JSON Content-Type on an empty answer, a trailing slash,
 an error body a client parses. The same requests go to the real worker (Jersey) and to ``lambda-connect up``, in the
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.compat._oracle import kafka_before
 from tests.e2e.conftest import start_up
 
 if TYPE_CHECKING:
@@ -217,3 +218,39 @@ def test_malformed_json_is_a_400_where_the_worker_answers_500(pair: Pair) -> Non
     assert (theirs.status, theirs.media_type) == (500, "application/json"), theirs
     assert (ours.status, ours.media_type) == (400, "application/json"), ours
     assert ours.error() is not None and ours.error()[0] == 400, ours  # type: ignore[index]
+
+
+FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+
+
+def _topics_and_errors(answer: Answer) -> tuple[int, Any, list[Any]]:
+    """A validate answer reduced to its status, error count and every key's errors (the keys that have some)."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    errors = [(c["value"]["name"], c["value"]["errors"]) for c in body.get("configs", []) if c["value"]["errors"]]
+    return answer.status, body.get("error_count"), errors
+
+
+@pytest.mark.xfail(kafka_before("4.2"), strict=True,
+                   reason="Kafka 4.2 renamed ConfigKeyInfo's order to order_in_group and validates list keys anew "
+                   "(repeated or blank entries); we answer as 4.2+")
+def test_list_keys_and_key_definitions_answer_as_the_worker_does(pair: Pair) -> None:
+    """Kafka 4.2+: ``topics`` and the SMTs' list keys refuse a repeated or blank entry on validate and create, and a
+    key definition carries ``order_in_group``."""
+    theirs, ours = pair.both("GET", "/connector-plugins/FileStreamSinkConnector/config")
+    assert theirs.status == ours.status == 200, (theirs, ours)
+    assert [sorted(key) for key in ours.body] == [sorted(key) for key in theirs.body]
+    assert "order_in_group" in theirs.body[0]
+
+    sink = {"connector.class": FILE_SINK, "tasks.max": "1", "file": str(pair.file_up.parent / "out.txt")}
+    mask = {"transforms": "mask", "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value"}
+    validate = "/connector-plugins/FileStreamSinkConnector/config/validate"
+    for label, extra in [("repeated topic", {"topics": "a,b,a"}), ("blank topic", {"topics": "a,,b"}),
+                         ("trailing comma", {"topics": "a,"}),
+                         ("repeated SMT field", {"topics": "a", **mask, "transforms.mask.fields": "id,id"}),
+                         ("blank SMT field", {"topics": "a", **mask, "transforms.mask.fields": "id,"})]:
+        theirs, ours = pair.both("PUT", validate, json.dumps({**sink, **extra, "name": "lists"}))
+        assert _topics_and_errors(ours) == _topics_and_errors(theirs), label
+        assert _topics_and_errors(theirs)[1] == 1, (label, theirs)
+        theirs, ours = pair.both("POST", "/connectors", json.dumps({"name": "lists", "config": {**sink, **extra}}))
+        assert (ours.status, ours.error()) == (theirs.status, theirs.error()), label
+        assert theirs.status == 400, (label, theirs)

@@ -1,4 +1,4 @@
-"""Our stores and a real Kafka Connect 4.1.1 worker share the same internal topics, both ways.
+"""Our stores and a real Kafka Connect worker (4.3.1) share the same internal topics, both ways.
 
 1. The worker runs a FileStreamSource connector; our stores read its config, task configs, target
    state, source offsets and statuses, and re-encode every record it wrote to the same bytes.
@@ -27,6 +27,7 @@ from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_state import ConnectorStatus, State, TaskStatus, status_value, topic_status_value
 from connect_core.storage.status_state import TopicStatus as TopicStatusRecord
 from connect_core.storage.status_store import StatusStore
+from tests.compat._oracle import KAFKA_VERSION
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -110,7 +111,7 @@ def test_our_stores_read_what_the_worker_wrote(connect_worker: ConnectWorker, wo
     connector = statuses.connector_status(name)
     assert connector is not None
     assert (connector.state, connector.worker_id) == (State.RUNNING, connect_worker.worker_id)
-    assert connector.version == "4.1.1"  # the plugin version field, new in Kafka 4.1
+    assert connector.version == KAFKA_VERSION  # the plugin version field (new in Kafka 4.1): the worker's release
     assert [(t.task, t.state) for t in statuses.task_statuses(name)] == [(0, State.RUNNING)]
     assert [t.topic for t in statuses.topics(name)] == [worker_connector["topic"]]
     assert _payloads(connect_worker, worker_connector["topic"]) == LINES

@@ -5,7 +5,14 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from connect_core.api.config import config_field, config_keys, in_range, parse_config, validate_config
+from connect_core.api.config import (
+    ValidList,
+    config_field,
+    config_keys,
+    in_range,
+    parse_config,
+    validate_config,
+)
 from connect_core.api.errors import ConfigError
 
 
@@ -83,12 +90,12 @@ def test_config_keys_render_config_key_info() -> None:
         "importance": "HIGH",
         "documentation": "Topics.",
         "group": "Common",
-        "order": 1,
+        "order_in_group": 1,
         "width": "NONE",
         "display_name": "topics",
         "dependents": [],
     }
-    assert (keys["batch.size"]["type"], keys["batch.size"]["default_value"], keys["batch.size"]["order"]) == (
+    assert (keys["batch.size"]["type"], keys["batch.size"]["default_value"], keys["batch.size"]["order_in_group"]) == (
         "INT",
         "2000",
         2,
@@ -98,7 +105,7 @@ def test_config_keys_render_config_key_info() -> None:
     assert keys["x.enabled"]["display_name"] == "Enabled"
     assert keys["connection.password"]["type"] == "PASSWORD"
     assert keys["tags"]["default_value"] == "a,b"
-    assert keys["mode"]["order"] == -1
+    assert keys["mode"]["order_in_group"] == -1
 
 
 def test_validate_config_collects_errors_per_key() -> None:
@@ -121,3 +128,37 @@ def test_validate_config_attaches_model_errors_to_the_named_key() -> None:
     infos = {v["name"]: v for v in validate_config(SampleConfig, {"topics": "a", "mode": "incrementing"})}
     assert infos["mode"]["errors"] == ["Invalid value incrementing for configuration mode: needs batch.size <= 10"]
     assert infos["topics"]["errors"] == []
+
+
+class _ListsConfig(BaseModel):
+    fields: list[str] = config_field(..., alias="fields", description="Fields.", type="LIST",
+                                     validator=ValidList(empty_allowed=False))
+    topics: list[str] = config_field([], alias="topics", description="Topics.", type="LIST",
+                                     validator=ValidList(empty_allowed=True))
+
+
+def test_a_non_duplicate_list_drops_repeats_when_parsed_with_kafkas_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Kafka 4.2+'s ConfigDef.parse: a component configuring itself keeps the first of each entry and warns."""
+    assert parse_config(_ListsConfig, {"fields": "a, b,a", "topics": "t,t"}).fields == ["a", "b"]
+    assert 'Configuration key "fields" contains duplicate values. Duplicates will be removed. The original value is: ' \
+           "[a, b, a], the updated value is: [a, b]" in caplog.messages
+
+
+@pytest.mark.parametrize(("props", "key", "message"), [
+    ({"fields": "a,b,a"}, "fields", "Configuration 'fields' values must not be duplicated."),
+    ({"fields": "x", "topics": "t, t"}, "topics", "Configuration 'topics' values must not be duplicated."),
+    ({"fields": ""}, "fields", "Configuration 'fields' must not be empty. Valid values include: any non-empty value"),
+    ({"fields": "a,,b"}, "fields", "Configuration 'fields' values must not be empty."),
+    ({"fields": "x", "topics": "a,"}, "topics", "Configuration 'topics' values must not be empty."),
+])
+def test_a_non_duplicate_list_refuses_as_kafka_validates(props: dict[str, str], key: str, message: str) -> None:
+    """ConfigDef.validate (REST validate and create) refuses repeats; empty entries and lists fail either way."""
+    errors = {value["name"]: value["errors"] for value in validate_config(_ListsConfig, props)}
+    assert errors[key] == [message]
+    if "duplicated" not in message:
+        with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+            parse_config(_ListsConfig, props)
+
+
+def test_an_empty_topics_list_is_allowed_where_kafka_allows_it() -> None:
+    assert parse_config(_ListsConfig, {"fields": "x", "topics": ""}).topics == []

@@ -122,7 +122,7 @@ def test_config_keys_match_kafkas_error_handling_group() -> None:
         "false",
     ]
     assert {info["group"] for info in keys.values()} == {"Error Handling"}
-    assert [info["order"] for info in keys.values()] == list(range(1, 9))
+    assert [info["order_in_group"] for info in keys.values()] == list(range(1, 9))
     assert keys["errors.tolerance"]["display_name"] == "Error Tolerance"
     assert keys["errors.retry.timeout"]["documentation"].startswith(
         "The maximum duration in milliseconds that a failed operation will be reattempted."

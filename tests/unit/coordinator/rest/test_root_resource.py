@@ -47,7 +47,7 @@ def test_plugin_config_lists_own_keys_then_framework_keys(rest: Rest) -> None:
     topic = response.body[1]
     assert topic == {"name": "topic", "type": "STRING", "required": True, "default_value": None,
                      "importance": "HIGH", "documentation": "The topic to publish data to", "group": None,
-                     "order": -1, "width": "NONE", "display_name": "topic", "dependents": []}
+                     "order_in_group": -1, "width": "NONE", "display_name": "topic", "dependents": []}
 
 
 def test_plugin_config_of_a_transformation_lists_only_its_keys(rest: Rest) -> None:
