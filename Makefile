@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: venv demo test unit lint browser deploy-check services services-down services-status bench faults clean stack \
-	stack-down demo-stack docs
+	stack-down demo-stack docs compat-4.1
 
 venv: $(STAMP)
 
@@ -93,6 +93,14 @@ faults: venv services
 	@mkdir -p .run && rm -f .run/faults-tally.txt
 	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
 	  status=$$?; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
+
+## The compatibility oracles on the previous Kafka release (4.1.1; `make test` runs them on infra/local/versions.py's):
+## converters, SMTs, Java text and properties, the worker harness. Where 4.1 and 4.3 differ, the cases say so
+## (version-keyed expected failures, tests/compat/_oracle.py kafka_before).
+compat-4.1: venv services
+	LAMBDA_CONNECT_COMPAT_KAFKA=4.1.1 $(PY) -m pytest tests/compat/test_json_converter_compat.py \
+	  tests/compat/test_transforms_compat.py tests/compat/test_java_text_compat.py \
+	  tests/compat/test_java_properties_compat.py tests/compat/connect_worker
 
 ## Benchmarks: ratios against raw baselines and Kafka Connect, written to bench/results/latest.json (method: bench/README.md;
 ## BENCH_JAVA_REPEATS interleaved repetitions per size, BENCH_JAVA_CASES selects the case 4 rows).

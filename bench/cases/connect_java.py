@@ -1,4 +1,4 @@
-"""Case 4: side by side with Apache Kafka Connect 4.1.1 (standalone worker, jars from Maven Central).
+"""Case 4: side by side with Apache Kafka Connect (``KAFKA_VERSION``, standalone worker, jars from Maven Central).
 
 Same broker, same data, same machine, one run. The figure is records per CPU-second of each process: the JVM's
 utime+stime from /proc (from just before its connectors are created until the last record landed), and ours as
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import common, dataset, stats
+from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,13 +78,14 @@ def _mvn(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
 
 
 def classpath() -> str:
-    """connect-runtime + connect-file + log4j2 from Central, cached in .run/bench/connect.classpath."""
-    cached = RUN_DIR / "connect.classpath"
+    """connect-runtime + connect-file + log4j2 from Central (the local broker's release), cached per release in
+    .run/bench/connect-<version>.classpath."""
+    cached = RUN_DIR / f"connect-{KAFKA_VERSION}.classpath"
     if cached.exists() and all(Path(j).exists() for j in cached.read_text().strip().split(os.pathsep)):
         return cached.read_text().strip()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     done = _mvn(f"{MAVEN_DEPENDENCY_PLUGIN}:build-classpath", f"-Dmdep.outputFile={cached}",
-                "-Dmdep.includeScope=runtime")
+                "-Dmdep.includeScope=runtime", f"-Dkafka.version={KAFKA_VERSION}")
     if done.returncode != 0:
         raise RuntimeError(f"could not resolve Kafka Connect: {done.stdout[-2000:]}{done.stderr[-2000:]}")
     return cached.read_text().strip()
@@ -524,7 +526,7 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
             leftover.unlink()
     key = "4a" if lines == "ascii" else "4r"
     return method_row(f"{key} filestream {lines} lines {_size(settings.records)}",
-                      f"Kafka Connect 4.1.1 standalone, connect-file ({lines} lines)", mine, java, raw=raw,
+                      f"Kafka Connect {KAFKA_VERSION} standalone, connect-file ({lines} lines)", mine, java, raw=raw,
                       raw_kind="floor", load_avg_1m=load, warmup_records=warmup_size(settings.records),
                       line_set=lines)
 
@@ -582,7 +584,7 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     finally:
         dataset.drop_tables(db, tables)
     return method_row(f"4b kafka -> mariadb upsert vs debezium {_size(measured.records)}",
-                      f"Kafka Connect 4.1.1 + {DEBEZIUM}", mine, java, raw=raw, raw_kind="floor",
+                      f"Kafka Connect {KAFKA_VERSION} + {DEBEZIUM}", mine, java, raw=raw, raw_kind="floor",
                       load_avg_1m=load,
                       warmup_records=warmup_size(settings.records), batch_size=JDBC_BATCH_SIZE)
 
@@ -631,7 +633,8 @@ def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
 
     mine, java, load = _interleaved(settings, ours, theirs)
     return method_row(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records, sweep=False)}",
-                      f"Kafka Connect 4.1.1 + {CAMEL_S3}", mine, java, load_avg_1m=load, warmup_records=data.records)
+                      f"Kafka Connect {KAFKA_VERSION} + {CAMEL_S3}", mine, java, load_avg_1m=load,
+                      warmup_records=data.records)
 
 
 def _records_in(consumer: Any, topic: str) -> int:
@@ -705,7 +708,7 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
         watermarks.close()
         tables.drop()
     return method_row(f"4d binlog cdc -> kafka vs debezium {_size(settings.records, sweep=False)}",
-                      f"Kafka Connect 4.1.1 + {DEBEZIUM_MARIADB}", mine, java, load_avg_1m=load,
+                      f"Kafka Connect {KAFKA_VERSION} + {DEBEZIUM_MARIADB}", mine, java, load_avg_1m=load,
                       warmup_records=settings.records)
 
 

@@ -1,4 +1,4 @@
-"""Byte-for-byte comparison of our converters with the real Kafka 4.3.1 jars (JsonOracle.java).
+"""Byte-for-byte comparison of our converters with the real Kafka jars (JsonOracle.java; ``_oracle.KAFKA_VERSION``).
 
 The oracle builds the same named cases with Kafka's own classes and prints what Kafka writes and reads; each
 test builds the case here, runs our converter and compares. Needs Maven (once, cached) and Java 17+.
@@ -439,7 +439,7 @@ HEADER_INPUTS = [
     "{}", "-0", "+5", "1,2",
 ]  # fmt: skip
 KAFKA_HEADER_BUGS = {
-    "null": "Kafka 4.1.1 throws NullPointerException; we return (None, None)",
+    "null": "Kafka (4.1.1, 4.3.1) throws NullPointerException; we return (None, None)",
     '[1,"a"]': "mixed arrays have no element schema, and a Python int carries no INT8 width to describe",
 }
 

@@ -725,15 +725,15 @@ XFAILS: dict[str, str] = {
     "cast_schemaless_string_parse": "schemaless float32: a Python float has no 32-bit width, so JsonConverter "
     "writes the widened double (0.10000000149011612) where Kafka writes the Float (0.1)",
     "extract_schema_unknown_field": "we raise DataError (a Connect error the error handler can tolerate); Kafka "
-    "4.1.1 raises IllegalArgumentException",
-    "extract_v2_nested_schema_missing": "we raise DataError; Kafka 4.1.1 raises IllegalArgumentException",
-    "header_from_unknown_field_schema": "Kafka 4.1.1 fails with a NullPointerException; we raise DataError "
+    "(4.1.1, 4.3.1) raises IllegalArgumentException",
+    "extract_v2_nested_schema_missing": "we raise DataError; Kafka (4.1.1, 4.3.1) raises IllegalArgumentException",
+    "header_from_unknown_field_schema": "Kafka (4.1.1, 4.3.1) fails with a NullPointerException; we raise DataError "
     "'Unknown field: <name>'",
     "regex_posix_class": _REGEX + r": no \p{Lower}-style POSIX/Unicode classes",
-    "ssm_primitive": "Kafka 4.1.1 bug: SetSchemaMetadata calls schema.fields() on every schema and throws "
+    "ssm_primitive": "Kafka 4.1+ bug (4.3.1 too): SetSchemaMetadata calls schema.fields() on every schema and throws "
     "'Cannot list fields on non-struct type'; we rename non-struct schemas as Kafka <= 3.8 did",
-    "ssm_null_with_schema": "same Kafka 4.1.1 SetSchemaMetadata non-struct bug (optional string schema)",
-    "ssm_key_string": "same Kafka 4.1.1 SetSchemaMetadata non-struct bug (string key schema)",
+    "ssm_null_with_schema": "same Kafka 4.1+ SetSchemaMetadata non-struct bug (optional string schema)",
+    "ssm_key_string": "same Kafka 4.1+ SetSchemaMetadata non-struct bug (string key schema)",
     "ts_router_quoted": "SimpleDateFormat subset: week-of-year 'w' and week-year 'Y' are not supported",
     "int_hwrite_no_converter_type": "Kafka's HeaderConverter.configure(Map) requires converter.type (the worker "
     "always sets it); our runtime configures header converters without it, so we default to 'header'",

@@ -1,4 +1,4 @@
-"""A real Kafka Connect 4.1.1 distributed worker on the shared broker, once per test session.
+"""A real Kafka Connect distributed worker (``_oracle.KAFKA_VERSION``, 4.3.1) on the shared broker, once per session.
 
 The jars come from Maven Central through ``pom.xml`` next to this file; the resolved classpath is
 cached in ``.run/compat/connect_worker.classpath``. Group id and internal topic names are unique

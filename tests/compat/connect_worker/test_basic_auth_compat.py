@@ -1,4 +1,4 @@
-"""``lambda-connect up``'s REST authentication answers as Kafka Connect 4.1.1 with BasicAuthSecurityRestExtension.
+"""``lambda-connect up``'s REST authentication answers as Kafka Connect 4.3.1 with BasicAuthSecurityRestExtension.
 
 One real worker runs the extension with a JAAS file (``KafkaConnect`` entry, ``PropertyFileLoginModule``); our HTTP
 front reads the same JAAS file. Each request of the table goes to both, and status, Content-Type and body must be

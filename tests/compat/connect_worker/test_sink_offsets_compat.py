@@ -1,4 +1,4 @@
-"""What a Kafka Connect 4.1.1 worker's sink does when offsets move back: the reference for ``runtime/sink_offsets.py``.
+"""What a Kafka Connect 4.3.1 worker's sink does when offsets move back: the reference for ``runtime/sink_offsets.py``.
 
 A FileStreamSink on the worker consumes offsets 0..9; the topic is deleted and created again and 5 records are
 produced at offsets 0..4: the worker's consumer resets (out of range, ``auto.offset.reset=earliest``) and all 5
