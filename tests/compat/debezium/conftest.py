@@ -1,4 +1,4 @@
-"""A Kafka Connect 4.1.1 worker with Debezium's MariaDB connector from Maven Central, once per session."""
+"""A Kafka Connect 4.3.1 worker with Debezium's MariaDB connector from Maven Central, once per session."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Our binlog connector against Debezium's MariaDB connector (Maven Central) on the same MariaDB changes.
 
-Debezium runs on a real Kafka Connect 4.1.1 worker; ours runs as a task on the same database and the same topic
+Debezium runs on a real Kafka Connect 4.3.1 worker; ours runs as a task on the same database and the same topic
 prefix. Both JsonConverter outputs are compared record by record: keys (schema and payload), ``before``/``after``
 (schema and payload), ``op``, the ``source`` block, and at the end the offset each stored for the partition.
 """

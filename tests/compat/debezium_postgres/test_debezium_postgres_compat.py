@@ -1,6 +1,6 @@
 """Our PostgreSQL source against Debezium's PostgresConnector 3.7.0.Final (Maven Central) on the same changes.
 
-Debezium runs on a real Kafka Connect 4.1.1 worker with its own slot and publication; ours runs as a task on the
+Debezium runs on a real Kafka Connect 4.3.1 worker with its own slot and publication; ours runs as a task on the
 same tables with another slot. Both JsonConverter outputs are compared record by record: keys (schema and
 payload), ``before``/``after`` (schema and payload), ``op``, the ``source`` block (streamed changes come from the
 same WAL, so ``lsn``, ``txId``, ``ts_ms`` and ``sequence`` are equal; a snapshot's by presence and type), the

@@ -1,4 +1,4 @@
-"""A Kafka Connect 4.1.1 worker with Apache Kafka's MirrorMaker 2 connectors (connect-mirror 4.1.1 from Maven
+"""A Kafka Connect 4.3.1 worker with Apache Kafka's MirrorMaker 2 connectors (connect-mirror 4.3.1 from Maven
 Central), once per session, on the target cluster (the shared broker): MM2 on a Connect cluster runs there."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Apache Kafka's MirrorMaker 2 (connect-mirror 4.1.1 on a Kafka Connect 4.1.1 worker) and ours, over the same two
+"""Apache Kafka's MirrorMaker 2 (connect-mirror 4.3.1 on a Kafka Connect 4.3.1 worker) and ours, over the same two
 clusters: the same records in the remote topics, the same remote topic configs, and the same decoded contents of
 the offset-syncs, checkpoints and heartbeats topics, the same Connect offsets (byte for byte, modulo names) and the
 same translated offsets written to the target's consumer group.
