@@ -39,7 +39,7 @@ from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
 from connect_core.converters.json import JsonConverter
 from connect_core.converters.simple_header import SimpleHeaderConverter
-from tests.compat._oracle import RUN_DIR, maven_classpath, require_tool
+from tests.compat._oracle import RUN_DIR, kafka_before, maven_classpath, require_tool
 from tests.compat._oracle import java_major as _java_major
 
 pytestmark = pytest.mark.integration
@@ -385,6 +385,8 @@ def _content_converter(schema_id: str, mode: str) -> JsonConverter:
     return conv
 
 
+@pytest.mark.skipif(kafka_before("4.2"), reason="schema.content is Kafka 4.2+ (KIP-1054): a 4.1 oracle ignores "
+                    "the key, so there is nothing to compare (make compat-4.1)")
 @pytest.mark.parametrize(("schema_id", "mode"), CONTENT_PARAMS, ids=[f"{s}-{m}" for s, m in CONTENT_PARAMS])
 def test_schema_content_reads_like_kafka(oracle: Oracle, schema_id: str, mode: str) -> None:
     """Every input read by a converter given ``schema.content``, or the configure failure (KIP-1054)."""

@@ -137,7 +137,7 @@ class _ListsConfig(BaseModel):
                                      validator=ValidList(empty_allowed=True))
 
 
-def test_a_non_duplicate_list_drops_repeats_when_parsed_with_kafkas_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_valid_list_drops_repeats_when_parsed_with_kafkas_warning(caplog: pytest.LogCaptureFixture) -> None:
     """Kafka 4.2+'s ConfigDef.parse: a component configuring itself keeps the first of each entry and warns."""
     assert parse_config(_ListsConfig, {"fields": "a, b,a", "topics": "t,t"}).fields == ["a", "b"]
     assert 'Configuration key "fields" contains duplicate values. Duplicates will be removed. The original value is: ' \
@@ -151,7 +151,7 @@ def test_a_non_duplicate_list_drops_repeats_when_parsed_with_kafkas_warning(capl
     ({"fields": "a,,b"}, "fields", "Configuration 'fields' values must not be empty."),
     ({"fields": "x", "topics": "a,"}, "topics", "Configuration 'topics' values must not be empty."),
 ])
-def test_a_non_duplicate_list_refuses_as_kafka_validates(props: dict[str, str], key: str, message: str) -> None:
+def test_a_valid_list_refuses_as_kafka_validates(props: dict[str, str], key: str, message: str) -> None:
     """ConfigDef.validate (REST validate and create) refuses repeats; empty entries and lists fail either way."""
     errors = {value["name"]: value["errors"] for value in validate_config(_ListsConfig, props)}
     assert errors[key] == [message]
