@@ -503,8 +503,6 @@ def _replace_field_cases() -> list[Case]:
     c = "ReplaceField$Value"
     return [
         Case("replace_exclude_schema", one(c, exclude="name,tags")),
-        Case("replace_repeated_include", one(c, include="id,amount,id")),
-        Case("replace_blank_exclude", one(c, exclude="name,,tags")),
         Case("replace_include_schema", one(c, include="id,amount,nope")),
         Case("replace_rename_schema", one(c, renames="id:order_id,amount:total")),
         Case("replace_combo_schema", one(c, include="id,name,amount", exclude="name", renames="id:oid")),
