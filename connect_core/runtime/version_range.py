@@ -1,5 +1,5 @@
 """Plugin versions and version ranges as Kafka Connect 4.1 reads them (KIP-891): Maven's ``ComparableVersion`` and
-``VersionRange`` (maven-artifact 3.9.6, the one connect-runtime 4.1.1 ships) and ``PluginUtils
+``VersionRange`` (maven-artifact 3.9.6 in connect-runtime 4.1.1, 3.9.15 in 4.3.1: the same answers) and ``PluginUtils
 .connectorVersionRequirement``.
 
 ``connector.plugin.version`` and the converter, transformation and predicate ``*.plugin.version`` keys hold a

@@ -1,4 +1,4 @@
-// Reads one case per line from stdin and prints Maven's answer (maven-artifact, as Kafka Connect 4.1.1 ships it):
+// Reads one case per line from stdin and prints Maven's answer (maven-artifact, as the worker's connect-runtime ships it):
 //   cmp<TAB>a<TAB>b            -> -1, 0 or 1 (DefaultArtifactVersion.compareTo)
 //   range<TAB>spec<TAB>v1...   -> the range's toString, then 1/0 per version (containsVersion), or ERR<TAB>message
 import java.io.BufferedReader;

@@ -1,6 +1,7 @@
 """Plugin versions and version ranges (``runtime/version_range.py``) against maven-artifact on the JVM, the
-library Kafka Connect 4.1.1 resolves ``*.plugin.version`` with: ``VersionRangeOracle.java`` answers each case with
-``DefaultArtifactVersion.compareTo`` and ``VersionRange.createFromVersionSpec`` / ``containsVersion``."""
+library the worker's connect-runtime (4.3.1: 3.9.15; 4.1.1: 3.9.6) resolves ``*.plugin.version`` with:
+``VersionRangeOracle.java`` answers each case with ``DefaultArtifactVersion.compareTo`` and
+``VersionRange.createFromVersionSpec`` / ``containsVersion``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""KIP-891 next to a real Kafka Connect 4.1.1 worker: the same version keys, ranges and queries go to the worker and
+"""KIP-891 next to a real Kafka Connect worker (4.3.1): the same version keys, ranges and queries go to the worker and
 to our coordinator (the test kit's, over the same broker), and the status codes, error messages and error counts
-must match. The built-in plugins' versions differ (the worker's are 4.1.1, ours lambda-connect's), so each answer
+must match. The built-in plugins' versions differ (the worker's are its release, ours lambda-connect's), so each answer
 has its plugin version replaced by ``<V>`` before the comparison.
 
 ``DELIBERATE``: once one request has failed on a connector version range, the worker answers the next request with
@@ -19,6 +19,7 @@ import pytest
 
 from connect_core.api.version import package_version
 from connect_core.testing import EmbeddedConnect
+from tests.compat._oracle import KAFKA_VERSION
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,7 +56,7 @@ CONFIGS: dict[str, dict[str, str]] = {
                "transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter",
                "transforms.r.regex": "(.*)", "transforms.r.replacement": "$1", "transforms.r.plugin.version": "<V>"},
 }
-PLUGIN_CONFIG_VERSIONS = ["9.0", "[9.0,)", "<V>", "latest", "[[bad", "(,99)", "[1,2)"]  # [1,2): neither 4.1.1 nor 0.x
+PLUGIN_CONFIG_VERSIONS = ["9.0", "[9.0,)", "<V>", "latest", "[[bad", "(,99)", "[1,2)"]  # [1,2): neither 4.x nor 0.x
 # sent after "bare" (9.0): the worker answers with a 500, we answer with the 400 of the first time
 DELIBERATE = {"both-unloadable": {"connector.plugin.version": "9.0", "value.converter": STRING,
                                   "value.converter.plugin.version": "9.0"}}
@@ -80,7 +81,7 @@ def test_version_keys_are_answered_as_the_worker_answers_them(connect_worker: Co
     with EmbeddedConnect(kafka_bootstrap) as connect:
         for label in ("range", "value-range", "transform-bare", "predicate-bare", "value-malformed"):
             validated = []
-            for rest, version in ((connect_worker.rest, "4.1.1"), (connect.rest, ours_version)):
+            for rest, version in ((connect_worker.rest, KAFKA_VERSION), (connect.rest, ours_version)):
                 # without "name", and with ranges of their own (8.0, not the PUTs' 9.0): once one request has failed on
                 # a connector version, the worker's cache makes the next one with that range fail on a
                 # NullPointerException (a 500), as it does when "name" is there
@@ -97,18 +98,18 @@ def test_version_keys_are_answered_as_the_worker_answers_them(connect_worker: Co
         for label, extra in CONFIGS.items():
             name = f"pv-{label}-{uuid.uuid4().hex[:6]}"
             theirs = connect_worker.rest("PUT", f"/connectors/{name}/config",
-                                         _config(extra, source, topic, "4.1.1"))
+                                         _config(extra, source, topic, KAFKA_VERSION))
             ours = connect.rest("PUT", f"/connectors/{name}/config", _config(extra, source, topic, ours_version))
-            theirs_seen = (theirs[0], _normalized(theirs[1], "4.1.1") if theirs[0] >= 400 else None)
+            theirs_seen = (theirs[0], _normalized(theirs[1], KAFKA_VERSION) if theirs[0] >= 400 else None)
             ours_seen = (ours[0], _normalized(ours[1], ours_version) if ours[0] >= 400 else None)
             if theirs_seen != ours_seen:
                 problems.append(f"PUT {label}: worker {theirs_seen}, ours {ours_seen}")
         for version in PLUGIN_CONFIG_VERSIONS:
             for plugin in ("FileStreamSource", STRING, "Nope"):
                 path = f"/connector-plugins/{plugin}/config?version={version}"
-                theirs = connect_worker.rest("GET", path.replace("<V>", "4.1.1"))
+                theirs = connect_worker.rest("GET", path.replace("<V>", KAFKA_VERSION))
                 ours = connect.rest("GET", path.replace("<V>", ours_version))
-                theirs_seen = (theirs[0], _normalized(theirs[1], "4.1.1") if theirs[0] >= 400 else None)
+                theirs_seen = (theirs[0], _normalized(theirs[1], KAFKA_VERSION) if theirs[0] >= 400 else None)
                 ours_seen = (ours[0], _normalized(ours[1], ours_version) if ours[0] >= 400 else None)
                 if theirs_seen != ours_seen:
                     problems.append(f"GET {path}: worker {theirs_seen}, ours {ours_seen}")
@@ -127,7 +128,8 @@ def test_the_status_carries_the_version_in_use(connect_worker: ConnectWorker, ka
     topic = f"{connect_worker.prefix}-pv-status"
     name = f"pv-status-{uuid.uuid4().hex[:6]}"
     extra = {"connector.plugin.version": "<V>", "value.converter": STRING}
-    assert connect_worker.rest("PUT", f"/connectors/{name}/config", _config(extra, source, topic, "4.1.1"))[0] == 201
+    created = connect_worker.rest("PUT", f"/connectors/{name}/config", _config(extra, source, topic, KAFKA_VERSION))
+    assert created[0] == 201
 
     def running() -> Any:
         status, body = connect_worker.rest("GET", f"/connectors/{name}/status")
@@ -138,7 +140,7 @@ def test_the_status_carries_the_version_in_use(connect_worker: ConnectWorker, ka
         connect.create_connector(name, _config(extra, source, topic + "-ours", package_version()))
         connect.run_source(name)
         ours = connect.status(name)
-    for body, version in ((theirs, "4.1.1"), (ours, package_version())):
+    for body, version in ((theirs, KAFKA_VERSION), (ours, package_version())):
         assert list(body["connector"]) == ["state", "worker_id", "version"]
         assert body["connector"]["version"] == version
         assert list(body["tasks"][0]) == ["id", "state", "worker_id", "version"]

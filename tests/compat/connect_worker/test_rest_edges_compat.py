@@ -238,7 +238,9 @@ def test_list_keys_and_key_definitions_answer_as_the_worker_does(pair: Pair) -> 
     key definition carries ``order_in_group``."""
     theirs, ours = pair.both("GET", "/connector-plugins/FileStreamSinkConnector/config")
     assert theirs.status == ours.status == 200, (theirs, ours)
-    assert [sorted(key) for key in ours.body] == [sorted(key) for key in theirs.body]
+    ours_by_name = {key["name"]: key for key in ours.body}  # ours adds lambda.* keys of its own
+    assert {key["name"]: sorted(key) for key in theirs.body} == \
+        {key["name"]: sorted(ours_by_name[key["name"]]) for key in theirs.body if key["name"] in ours_by_name}
     assert "order_in_group" in theirs.body[0]
 
     sink = {"connector.class": FILE_SINK, "tasks.max": "1", "file": str(pair.file_up.parent / "out.txt")}
