@@ -10,9 +10,7 @@ aliases, so its remote and internal topics are its own: ``jvm<id>.<topic>`` and 
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,77 +18,24 @@ from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat, OffsetSync
-from tests.compat._oracle import maven_classpath, require_tool
+from tests.compat.mirror._jvm import JVM_TIMEOUT_S, comparable, configs, latest, translate_with_kafka
 from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
     commit,
     committed,
-    mirror_config,
     produce_sample,
     read_all,
     record_view,
 )
 
 if TYPE_CHECKING:
-
     from tests.compat.connect_worker.conftest import ConnectWorker
 
 pytestmark = pytest.mark.integration
 
-HERE = Path(__file__).resolve().parent
-JVM_TIMEOUT_S = 120.0
-FAST = {"refresh.topics.interval.seconds": "2", "sync.topic.configs.interval.seconds": "2",
-        "refresh.groups.interval.seconds": "2", "emit.checkpoints.interval.seconds": "1",
-        "sync.group.offsets.enabled": "true", "sync.group.offsets.interval.seconds": "1",
-        "emit.heartbeats.interval.seconds": "1", "checkpoints.topic.replication.factor": "1",
-        "heartbeats.topic.replication.factor": "1", "heartbeats.replication.enabled": "false"}
-
-
-
-def _configs(alias: str, source: str, target: str, pattern: str, group: str) -> dict[str, dict[str, str]]:
-    base = {**mirror_config(alias, source, target, pattern), **FAST}
-    return {
-        "source": base,
-        "checkpoint": {**base, "connector.class": "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
-                       "groups": group, "tasks.max": "1"},
-        "heartbeat": {**base, "connector.class": "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",
-                      "tasks.max": "1"},
-    }
-
 
 def _committed(bootstrap: str, group: str, topic: str) -> list[tuple[int, int, str | None]]:
     return committed(bootstrap, group, [TopicPartition(topic, 0), TopicPartition(topic, 1)])
-
-
-def _latest(records: list[Any]) -> dict[tuple[Any, ...], Any]:
-    """A compacted topic's view: the last value per key."""
-    out: dict[tuple[Any, ...], Any] = {}
-    for record in records:
-        out[record[:3]] = record
-    return out
-
-
-def translate_with_kafka(bootstrap: str, alias: str, group: str) -> list[tuple[str, int, int, str]]:
-    """Kafka's ``RemoteClusterUtils.translateOffsets`` over ``<alias>.checkpoints.internal``: (topic, partition,
-    offset, metadata) per partition, metadata up to its first NUL (see ``_comparable``)."""
-    classpath = maven_classpath(HERE / "pom.xml", "-Dmdep.includeScope=runtime")
-    done = subprocess.run([require_tool("java"), "-cp", classpath, str(HERE / "MirrorClientOracle.java"), bootstrap,
-                           alias, group], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = []
-    for line in done.stdout.splitlines():
-        topic, partition, offset, metadata = line.split(" ")
-        text = "" if metadata == "-" else bytes.fromhex(metadata).decode()
-        out.append((topic, int(partition), int(offset), text.split("\x00", 1)[0]))
-    return out
-
-
-def _comparable(checkpoints: dict[tuple[Any, ...], Checkpoint]) -> dict[tuple[Any, ...], Checkpoint]:
-    """Checkpoints without their remote topic's name (each side's alias), and commit metadata up to its first NUL:
-    librdkafka, which committed the upstream group here, stores a trailing NUL that Kafka's client carries over, and
-    librdkafka's readers (ours) end the text there (README, MirrorMaker 2)."""
-    return {(key[0], key[2]): c._replace(topic="", metadata=c.metadata.split("\x00", 1)[0])
-            for key, c in checkpoints.items()}
 
 
 def _topic_configs(bootstrap: str, topic: str) -> dict[str, str]:
@@ -120,7 +65,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     jvm, ours = f"jvm{run}", f"py{run}"
 
     # Kafka's MirrorMaker 2 on the Connect worker
-    jvm_configs = _configs(jvm, kafka2_bootstrap, kafka_bootstrap, f"mm2c-{run}-.*", group)
+    jvm_configs = configs(jvm, kafka2_bootstrap, kafka_bootstrap, f"mm2c-{run}-.*", group)
     for kind, config in jvm_configs.items():
         status, body = mirror_worker.rest("PUT", f"/connectors/{jvm}-{kind}/config", config)
         assert status == 201, body
@@ -136,7 +81,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     mirror_worker.wait_for("the JVM's offset syncs", lambda: jvm_syncs() == expected_syncs, JVM_TIMEOUT_S)
 
     def checkpoints(alias: str) -> dict[tuple[Any, ...], Checkpoint]:
-        return _latest([Checkpoint.decode(m.key(), m.value())
+        return latest([Checkpoint.decode(m.key(), m.value())
                         for m in read_all(kafka_bootstrap, f"{alias}.checkpoints.internal")])
 
     mirror_worker.wait_for(
@@ -157,7 +102,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     mirror_worker.wait_for("the JVM's heartbeats", lambda: heartbeats(jvm), JVM_TIMEOUT_S)
 
     # ours, as functions
-    for kind, config in _configs(ours, kafka2_bootstrap, kafka_bootstrap, f"mm2c-{run}-.*", group).items():
+    for kind, config in configs(ours, kafka2_bootstrap, kafka_bootstrap, f"mm2c-{run}-.*", group).items():
         lambda_worker.create(f"{ours}-{kind}", config)
     assert lambda_worker.run_until_idle(f"{ours}-source") == 10
     assert lambda_worker.run_tasks(f"{ours}-checkpoint")[0].records == 2
@@ -175,7 +120,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
     our_syncs = {OffsetSync.decode(m.key(), m.value())
                  for m in read_all(kafka2_bootstrap, f"mm2-offset-syncs.t{ours}.internal")}
     assert our_syncs == jvm_syncs() == expected_syncs
-    assert _comparable(checkpoints(ours)) == _comparable(checkpoints(jvm))
+    assert comparable(checkpoints(ours)) == comparable(checkpoints(jvm))
     assert all(c.topic == our_remote for c in checkpoints(ours).values())
     ((our_heartbeat, our_message),) = heartbeats(ours)
     jvm_heartbeat, jvm_message = heartbeats(jvm)[0]
