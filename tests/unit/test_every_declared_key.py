@@ -69,8 +69,6 @@ IGNORED: dict[tuple[str, str], str] = {
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"): "changeit",
     ("HttpSinkConfig", "https.ssl.enabled"): "true",
     ("PostgresSourceConfig", "slot.drop.on.stop"): "true",
-    ("MirrorSourceConfig", "sync.topic.acls.enabled"): "false",
-    ("MirrorSourceConfig", "sync.topic.acls.interval.seconds"): "60",
 }
 
 # key -> where it is read, when that is outside the plugin's package

@@ -22,7 +22,7 @@ __all__ = [
     "compile_pattern_list",
 ]
 
-TOPICS_EXCLUDE_DEFAULT: Final = r".*[\-\.]internal, .*\.replica, __.*"
+TOPICS_EXCLUDE_DEFAULT: Final = r"mm2.*\.internal, .*\.replica, __.*"  # Kafka 4.1's (3.x: .*[\-\.]internal)
 GROUPS_EXCLUDE_DEFAULT: Final = "console-consumer-.*, connect-.*, __.*"
 CONFIG_PROPERTIES_EXCLUDE_DEFAULT: Final = (
     r"follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, "

@@ -59,7 +59,7 @@ class MirrorConnectorConfig(BaseModel):
 
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
-    name: str = _key("name", "", "Globally unique name to use for this connector.", importance="HIGH")
+    name: str | None = _key("name", None, "Globally unique name to use for this connector.", importance="HIGH")
     enabled: bool = _key("enabled", True, "Whether to replicate source->target.", importance="LOW")
     source_cluster_alias: str = _key("source.cluster.alias", ..., "Alias of source cluster", importance="HIGH")
     target_cluster_alias: str = _key("target.cluster.alias", TARGET,
@@ -94,7 +94,7 @@ class MirrorConnectorConfig(BaseModel):
 
     def entity_label(self) -> str:
         """Kafka's client id stem: ``<source>-><target>|<connector>``."""
-        return f"{self.source_cluster_alias}->{self.target_cluster_alias}|{self.name}"
+        return f"{self.source_cluster_alias}->{self.target_cluster_alias}|{self.name or ''}"
 
 
 class _ReplicatingConfig(MirrorConnectorConfig):
@@ -159,10 +159,9 @@ class MirrorSourceConfig(_ReplicatingConfig):
     sync_topic_acls_enabled: bool = _key(
         "sync.topic.acls.enabled", True,
         "Whether to periodically configure remote topic ACLs to match their corresponding upstream topics.",
-        importance="LOW", no_effect="topic ACLs are not synced (README, MirrorMaker 2)")
-    sync_topic_acls_interval_seconds: int = _key("sync.topic.acls.interval.seconds", 600,
-                                                 "Frequency of topic ACL sync.", type="LONG", importance="LOW",
-                                                 no_effect="topic ACLs are not synced (README, MirrorMaker 2)")
+        importance="LOW")
+    sync_topic_acls_interval_seconds: int = _seconds("sync.topic.acls.interval.seconds", 600,
+                                                     "Frequency of topic ACL sync.")
     replication_factor: int = _key("replication.factor", 2, "Replication factor for newly created remote topics.",
                                    importance="LOW")
     offset_syncs_topic_replication_factor: int = _key(

@@ -4,11 +4,12 @@ On a Connect cluster MirrorMaker 2 runs on the target cluster's workers: the rec
 worker to its own cluster, which must be the cluster ``target.cluster.bootstrap.servers`` names (the task checks).
 ``start`` (the coordinator: at create, and again every ``refresh.topics.interval.seconds``, bounded below by the
 coordinator's heartbeat) creates the offset-syncs topic, the remote topics and new partitions, and syncs topic
-configs; ``task_configs`` deals the source partitions round robin over the tasks, as Kafka does.
+configs and topic ACLs; ``task_configs`` deals the source partitions round robin over the tasks, as Kafka does.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from connect_core.connectors.mirror._topics import RemoteTopics
 
 __all__ = ["MirrorSourceConnector", "encode_partitions", "remote_topics"]
+
+log = logging.getLogger(__name__)
 
 
 def encode_partitions(partitions: list[TopicPartition]) -> str:
@@ -103,6 +106,20 @@ class MirrorSourceConnector(SourceConnector):
         except Exception as error:
             raise ConnectError(f"{config.name}: could not list or create topics "
                                f"({config.source_cluster_alias}->{config.target_cluster_alias}): {error}") from error
+        if config.sync_topic_acls_enabled:
+            self._sync_acls(topics, config)
+
+    @staticmethod
+    def _sync_acls(topics: RemoteTopics, config: MirrorSourceConfig) -> None:
+        """Topic ACLs to the target; a failure is logged and tried again at the next refresh, as Kafka's scheduler
+        does, and never stops replication."""
+        from connect_core.connectors.mirror._acls import sync_topic_acls
+
+        try:
+            sync_topic_acls(topics.source_admin, topics.target_admin, topics.should_replicate, topics.remote,
+                            source_alias=config.source_cluster_alias, timeout_s=config.admin_timeout_ms / 1000.0)
+        except Exception:
+            log.exception("%s: syncing topic ACLs failed", config.name)
 
     def task_class(self) -> type[Task]:
         """``MirrorSourceTask``."""
@@ -122,14 +139,16 @@ class MirrorSourceConnector(SourceConnector):
         """Nothing runs between calls."""
 
     def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
-        """``refresh.topics.interval.seconds`` (and ``sync.topic.configs.interval.seconds``) when enabled: new topics
-        and partitions are found, and configs synced, when the coordinator starts the connector again."""
+        """The shortest of ``refresh.topics.interval.seconds``, ``sync.topic.configs.interval.seconds`` and
+        ``sync.topic.acls.interval.seconds`` that is enabled: new topics and partitions are found, and configs and ACLs
+        synced, when the coordinator starts the connector again."""
         try:
             config = parse_config(MirrorSourceConfig, props)
         except Exception:  # a bad config is reported by validate, not here
             return None
         intervals = [config.refresh_topics_interval_seconds * 1000 if config.refresh_topics_enabled else None,
-                     config.sync_topic_configs_interval_seconds * 1000 if config.sync_topic_configs_enabled else None]
+                     config.sync_topic_configs_interval_seconds * 1000 if config.sync_topic_configs_enabled else None,
+                     config.sync_topic_acls_interval_seconds * 1000 if config.sync_topic_acls_enabled else None]
         enabled = [interval for interval in intervals if interval is not None and interval >= 0]
         return min(enabled) if enabled else None
 

@@ -143,7 +143,7 @@ def mirror_config(alias: str, source: str, target: str, topics: str, **extra: st
     return {"connector.class": MIRROR_SOURCE, "source.cluster.alias": alias, "target.cluster.alias": f"t{alias}",
             "source.cluster.bootstrap.servers": source, "target.cluster.bootstrap.servers": target,
             "topics": topics, "replication.factor": "1", "offset-syncs.topic.replication.factor": "1",
-            "sync.topic.acls.enabled": "false", "tasks.max": "2",
+            "tasks.max": "2",
             # the second cluster's heartbeats topic (if a test ever made one) is not these tests' data
             "heartbeats.replication.enabled": "false", **CONVERTERS, **extra}
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat
+from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat, OffsetSync
 from tests.integration.connectors.mirror._mm2 import (
     CONVERTERS,
     LambdaWorker,
@@ -119,3 +119,33 @@ def test_heartbeats_in_kafkas_format(lambda_worker: LambdaWorker, kafka_bootstra
     offsets = lambda_worker.rest("GET", f"/connectors/{name}/offsets")[1]["offsets"]
     assert offsets == [{"partition": {"sourceClusterAlias": alias, "targetClusterAlias": f"t{alias}"},
                         "offset": {"offset": 0}}]
+
+
+@pytest.mark.parametrize(("policy", "separator"),
+                         [("IdentityReplicationPolicy", "."), ("DefaultReplicationPolicy", "_")])
+def test_replication_policy_and_separator_name_the_remote_topic_and_the_translated_group(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str, policy: str, separator: str,
+) -> None:
+    alias = f"p{uuid.uuid4().hex[:6]}"
+    topic, group = f"mm2-{alias}-orders", f"mm2-{alias}-app"
+    produce_sample(kafka2_bootstrap, topic, partitions=1)
+    commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 7)])
+    config = {**mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"),
+              "replication.policy.class": f"org.apache.kafka.connect.mirror.{policy}",
+              "replication.policy.separator": separator}
+    lambda_worker.create(f"{alias}-source", config)
+    assert lambda_worker.run_until_idle(f"{alias}-source") == 7
+    # Identity keeps the name; Default puts the alias and the separator before it (the internal topics too)
+    remote = topic if policy.startswith("Identity") else f"{alias}{separator}{topic}"
+    assert len(read_all(kafka_bootstrap, remote)) == 7
+    syncs_topic = f"mm2-offset-syncs{separator}t{alias}{separator}internal"
+    assert {OffsetSync.decode(m.key(), m.value()).topic for m in read_all(kafka2_bootstrap, syncs_topic)} == {topic}
+
+    lambda_worker.create(f"{alias}-checkpoints", {
+        **config, "connector.class": "MirrorCheckpointConnector", "groups": group,
+        "checkpoints.topic.replication.factor": "1", "sync.group.offsets.enabled": "true"})
+    assert lambda_worker.run_tasks(f"{alias}-checkpoints")[0].records == 1
+    checkpoints_topic = f"{alias}{separator}checkpoints{separator}internal"
+    assert [Checkpoint.decode(m.key(), m.value()) for m in read_all(kafka_bootstrap, checkpoints_topic)] == \
+        [Checkpoint(group, remote, 0, 7, 7, "")]
+    assert committed(kafka_bootstrap, group, [TopicPartition(remote, 0)]) == [(0, 7, None)]

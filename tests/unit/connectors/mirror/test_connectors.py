@@ -20,9 +20,17 @@ BASE = {"source.cluster.alias": "a", "target.cluster.alias": "b"}
 
 
 def test_default_topic_and_group_filters_are_kafkas() -> None:
-    source = parse_config(MirrorSourceConfig, BASE).topic_filter()
-    assert source.accepts("orders") and not source.accepts("connect-offsets-internal")
+    config = parse_config(MirrorSourceConfig, BASE)
+    source = config.topic_filter()
+    assert source.accepts("orders") and not source.accepts("mm2-offset-syncs.b.internal")
     assert not source.accepts("__consumer_offsets") and not source.accepts("x.replica")
+    # Kafka 4.1's default exclusions no longer name other internal topics: the replication policy leaves them out
+    assert source.accepts("connect-offsets-internal")
+    topics = RemoteTopics(None, None, source_alias="a", target_alias="b", policy=config.policy(),
+                          topic_filter=source, property_filter=config.property_filter(), heartbeats_replication=True,
+                          replication_factor=1, use_source_defaults=False, checkpoints_topic="a.checkpoints.internal")
+    assert topics.should_replicate("orders")
+    assert not any(topics.should_replicate(t) for t in ("connect-offsets-internal", "x.internal", "__x", ".x"))
     only = parse_config(MirrorSourceConfig, {**BASE, "topics": "orders.*, pay", "topics.exclude": "orders-tmp"})
     assert [only.topic_filter().accepts(t) for t in ("orders-1", "pay", "payment", "orders-tmp")] == \
         [True, True, False, False]
@@ -59,8 +67,12 @@ def test_intervals_the_coordinator_refreshes_at() -> None:
     assert source.reconfiguration_interval_ms(BASE) == 600_000
     assert source.reconfiguration_interval_ms({**BASE, "refresh.topics.interval.seconds": "2",
                                                "sync.topic.configs.interval.seconds": "30"}) == 2_000
+    assert source.reconfiguration_interval_ms({**BASE, "sync.topic.acls.interval.seconds": "7"}) == 7_000
     assert source.reconfiguration_interval_ms({**BASE, "refresh.topics.enabled": "false",
-                                               "sync.topic.configs.enabled": "false"}) is None
+                                               "sync.topic.configs.enabled": "false"}) == 600_000  # ACL sync
+    assert source.reconfiguration_interval_ms({**BASE, "refresh.topics.enabled": "false",
+                                               "sync.topic.configs.enabled": "false",
+                                               "sync.topic.acls.enabled": "false"}) is None
     assert checkpoint.reconfiguration_interval_ms({**BASE, "refresh.groups.interval.seconds": "5"}) == 5_000
     assert checkpoint.reconfiguration_interval_ms({**BASE, "refresh.groups.enabled": "false"}) is None
 
