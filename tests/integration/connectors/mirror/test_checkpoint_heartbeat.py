@@ -121,25 +121,31 @@ def test_heartbeats_in_kafkas_format(lambda_worker: LambdaWorker, kafka_bootstra
                         "offset": {"offset": 0}}]
 
 
-@pytest.mark.parametrize(("policy", "separator"),
-                         [("IdentityReplicationPolicy", "."), ("DefaultReplicationPolicy", "_")])
-def test_replication_policy_and_separator_name_the_remote_topic_and_the_translated_group(
-    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str, policy: str, separator: str,
+@pytest.mark.parametrize("case", [("IdentityReplicationPolicy", ".", "source"),
+                                  ("DefaultReplicationPolicy", "_", "source"),
+                                  ("DefaultReplicationPolicy", ".", "target")])
+def test_replication_policy_separator_and_offset_syncs_location(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str, case: tuple[str, str, str],
 ) -> None:
+    policy, separator, location = case
     alias = f"p{uuid.uuid4().hex[:6]}"
     topic, group = f"mm2-{alias}-orders", f"mm2-{alias}-app"
     produce_sample(kafka2_bootstrap, topic, partitions=1)
     commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 7)])
     config = {**mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, f"mm2-{alias}-.*"),
               "replication.policy.class": f"org.apache.kafka.connect.mirror.{policy}",
-              "replication.policy.separator": separator}
+              "replication.policy.separator": separator, "offset-syncs.topic.location": location}
     lambda_worker.create(f"{alias}-source", config)
     assert lambda_worker.run_until_idle(f"{alias}-source") == 7
     # Identity keeps the name; Default puts the alias and the separator before it (the internal topics too)
     remote = topic if policy.startswith("Identity") else f"{alias}{separator}{topic}"
     assert len(read_all(kafka_bootstrap, remote)) == 7
-    syncs_topic = f"mm2-offset-syncs{separator}t{alias}{separator}internal"
-    assert {OffsetSync.decode(m.key(), m.value()).topic for m in read_all(kafka2_bootstrap, syncs_topic)} == {topic}
+    # the offset syncs: on the source named after the target, or on the target named after the source
+    syncs_cluster, other = (kafka2_bootstrap, f"t{alias}") if location == "source" else (kafka_bootstrap, alias)
+    syncs_topic = f"mm2-offset-syncs{separator}{other}{separator}internal"
+    assert {(s.topic, s.upstream_offset) for s in (OffsetSync.decode(m.key(), m.value())
+                                                   for m in read_all(syncs_cluster, syncs_topic))} == \
+        {(topic, 0), (topic, 6)}
 
     lambda_worker.create(f"{alias}-checkpoints", {
         **config, "connector.class": "MirrorCheckpointConnector", "groups": group,
