@@ -3,13 +3,16 @@ topics created and followed, Kafka's offsets and offset syncs."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions
 
 from connect_core.connectors.mirror._formats import OffsetSync
+from connect_core.runtime.config_providers.resolver import clear_provider_cache
 from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
     mirror_config,
@@ -17,6 +20,9 @@ from tests.integration.connectors.mirror._mm2 import (
     read_all,
     record_view,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -125,3 +131,39 @@ def test_a_topic_deleted_at_the_source_does_not_fail_the_task_and_is_dropped_at_
     assert lambda_worker.coordinator.herder.reconfigure_due(now_s=10**9) == [name]
     tasks = lambda_worker.rest("GET", f"/connectors/{name}/tasks")[1]
     assert [t["config"]["task.assigned.partitions"] for t in tasks] == [f"{kept}-0"]
+
+
+def test_a_sasl_ssl_target_with_its_login_from_a_config_provider(
+    lambda_worker: LambdaWorker, kafka_settings: dict[str, str], kafka2_bootstrap: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kafka's docs' way: ``target.cluster.security.protocol`` / ``sasl.*`` / ``ssl.*`` keys, the login in a file the
+    worker's FileConfigProvider reads; the coordinator starts the connector with it resolved, the task configs and the
+    config topic keep the placeholder."""
+    clear_provider_cache()
+    secrets = tmp_path / "mm2-secrets.properties"
+    secrets.write_text(f'jaas=org.apache.kafka.common.security.scram.ScramLoginModule required '
+                       f'username="{kafka_settings["sasl.username"]}" password="{kafka_settings["sasl.password"]}";\n')
+    monkeypatch.setenv("LAMBDA_CONNECT_CONFIG_PROVIDERS", json.dumps({
+        "config.providers": "file",
+        "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"}))
+    alias = f"s{uuid.uuid4().hex[:6]}"
+    topic = f"mm2-{alias}-orders"
+    produce_sample(kafka2_bootstrap, topic)
+    placeholder = f"${{file:{secrets}:jaas}}"
+    name = f"{alias}-source"
+    lambda_worker.create(name, mirror_config(
+        alias, kafka2_bootstrap, kafka_settings["sasl.bootstrap.servers"], f"mm2-{alias}-.*", **{
+            "target.cluster.security.protocol": "SASL_SSL",
+            "target.cluster.sasl.mechanism": kafka_settings["sasl.mechanism"],
+            "target.cluster.sasl.jaas.config": placeholder,
+            "target.cluster.ssl.truststore.type": "PEM",
+            "target.cluster.ssl.truststore.location": kafka_settings["ssl.ca.location"]}))
+    try:
+        assert lambda_worker.run_until_idle(name) == 10  # the task's target admin logged in: the worker's cluster
+        assert len(read_all(kafka_settings["bootstrap.servers"], f"{alias}.{topic}")) == 10
+        tasks = lambda_worker.rest("GET", f"/connectors/{name}/tasks")[1]
+        assert {t["config"]["target.cluster.sasl.jaas.config"] for t in tasks} == {placeholder}
+        assert kafka_settings["sasl.password"] not in json.dumps(lambda_worker.rest("GET", f"/connectors/{name}")[1])
+    finally:
+        clear_provider_cache()
