@@ -11,6 +11,7 @@ Kafka's syncs are compared reader with reader.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -52,15 +53,17 @@ def _failover_reads(bootstrap: str, group: str, topic: str) -> list[tuple[int, i
     try:
         partitions = [TopicPartition(topic, 0), TopicPartition(topic, 1)]
         ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
+        starts = {p.partition: p.offset for p in consumer.committed(partitions, timeout=10)}
+        pending = {p for p, end in ends.items() if 0 <= starts[p] < end}  # partitions with records left to read
         consumer.assign(partitions)  # no offset given: each partition starts at the group's committed offset
         seen: list[tuple[int, int]] = []
-        for _ in range(100):
-            positions = {p.partition: p.offset for p in consumer.position(partitions)}
-            if seen and all(positions.get(p, -1) >= end for p, end in ends.items()):
-                break
+        deadline = time.monotonic() + 30
+        while pending and time.monotonic() < deadline:
             message = consumer.poll(0.2)
             if message is not None and message.error() is None:
                 seen.append((message.partition(), message.offset()))
+                if message.offset() + 1 >= ends[message.partition()]:
+                    pending.discard(message.partition())
         return sorted(seen)
     finally:
         consumer.close()

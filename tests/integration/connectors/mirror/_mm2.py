@@ -130,12 +130,15 @@ def produce_sample(bootstrap: str, topic: str, partitions: int = 2) -> None:
         topic, num_partitions=partitions, replication_factor=1,
         config={"retention.ms": "7200000", "min.insync.replicas": "1", "cleanup.policy": "delete"})])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap})
+    # CreateTime a few minutes back, never hours: with the topic's retention.ms (2 h) copied to the remote topic, the
+    # broker's retention check (every 5 minutes) would delete older records from both mid-test
+    base = (int(time.time()) - 300) * 1000
     for i in range(7):
         producer.produce(topic, key=f"k{i}".encode() if i % 3 else None, value=None if i == 4 else f"v{i}".encode(),
-                         partition=0, timestamp=1_700_000_000_000 + i,
+                         partition=0, timestamp=base + i,
                          headers=[("h", b"1"), ("h", b"2"), ("empty", b""), ("null", None)] if i % 2 else None)
     for i in range(3):
-        producer.produce(topic, key=b"p1", value=bytes([i, 0, 255]), partition=1, timestamp=1_700_000_100_000 + i)
+        producer.produce(topic, key=b"p1", value=bytes([i, 0, 255]), partition=1, timestamp=base + 100_000 + i)
     producer.flush(30)
 
 
