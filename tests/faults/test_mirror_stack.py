@@ -10,7 +10,6 @@ the worker's cluster: the same cluster id).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ import pytest
 from confluent_kafka import TopicPartition
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat
-from infra.local import stack
+from tests.faults import test_stack_cdc_kills
 from tests.faults.conftest import BIG
 from tests.integration.connectors.mirror._mm2 import (
     commit,
@@ -31,7 +30,7 @@ from tests.integration.connectors.mirror._mm2 import (
 from tests.integration.stack.conftest import Deployed, wait_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 WAIT_S = 300.0  # the first run waits for the Scheduler's first heartbeat, on a machine shared with other suites
 READ_S = 30.0
@@ -40,21 +39,8 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not BIG, reason="make faults only: deploys a stack of its own")]
 
 
-@pytest.fixture(scope="module")
-def deployed(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -> Iterator[Deployed]:
-    """A stack of this module's own (plaintext listener), taken down at the end."""
-    name = f"lc-mm2-{uuid.uuid4().hex[:6]}"
-    started = time.monotonic()
-    try:
-        outputs = stack.deploy(name)
-    except stack.StackError as error:
-        stack.destroy(name)
-        pytest.fail(str(error), pytrace=False)
-    print(f"\nstack {name} deployed in {time.monotonic() - started:.0f}s")
-    try:
-        yield Deployed(name, stack.FunctionUrl(outputs["CoordinatorUrl"]))
-    finally:
-        stack.destroy(name)
+# the fixture ``faults_stack``: a stack of this module's own (plaintext listener), taken down at the end
+faults_stack = test_stack_cdc_kills.faults_stack
 
 
 def _running(deployed: Deployed, name: str) -> bool:
@@ -64,8 +50,9 @@ def _running(deployed: Deployed, name: str) -> bool:
 
 
 def test_the_three_mirrormaker2_connectors_replicate_a_topic_and_a_group_on_the_stack(
-    deployed: Deployed, kafka_bootstrap: str, kafka2_bootstrap: str,
+    faults_stack: Deployed, kafka_bootstrap: str, kafka2_bootstrap: str,
 ) -> None:
+    deployed = faults_stack
     alias = f"st{uuid.uuid4().hex[:6]}"
     topic, group = f"mm2-{alias}-orders", f"mm2-{alias}-app"
     produce_sample(kafka2_bootstrap, topic)  # partition 0: offsets 0-6, partition 1: 0-2
