@@ -24,10 +24,11 @@ __all__ = [
 
 TOPICS_EXCLUDE_DEFAULT: Final = r"mm2.*\.internal, .*\.replica, __.*"  # Kafka 4.1's (3.x: .*[\-\.]internal)
 GROUPS_EXCLUDE_DEFAULT: Final = "console-consumer-.*, connect-.*, __.*"
+# Kafka 4.3's (4.1 escaped the dots and had neither log.message.timestamp.*.max.ms)
 CONFIG_PROPERTIES_EXCLUDE_DEFAULT: Final = (
-    r"follower\.replication\.throttled\.replicas, leader\.replication\.throttled\.replicas, "
-    r"message\.timestamp\.difference\.max\.ms, message\.timestamp\.type, unclean\.leader\.election\.enable, "
-    r"min\.insync\.replicas")
+    "follower.replication.throttled.replicas, leader.replication.throttled.replicas, "
+    "message.timestamp.difference.max.ms, log.message.timestamp.before.max.ms, log.message.timestamp.after.max.ms, "
+    "message.timestamp.type, unclean.leader.election.enable, min.insync.replicas")
 
 
 def compile_pattern_list(key: str, patterns: Sequence[str]) -> re.Pattern[str] | None:

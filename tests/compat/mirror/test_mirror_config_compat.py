@@ -1,5 +1,5 @@
 """The MirrorMaker 2 connectors' keys as Kafka defines them: ``GET /connector-plugins/<class>/config`` of our
-coordinator and of the Kafka Connect 4.1.1 worker running connect-mirror 4.1.1 give every MM2 key the same type and
+coordinator and of the Kafka Connect worker running connect-mirror (the oracle's release) give every MM2 key the same type and
 default, so a config written for Kafka's MM2 means the same here. (This found the 4.1 ``topics.exclude`` default.)
 
 The differences allowed, each for a reason:
@@ -7,7 +7,9 @@ The differences allowed, each for a reason:
   boundaries; README "What differs");
 - the top-level client security keys and ``metric.reporters`` Kafka declares for its dedicated MirrorMaker driver: on
   a Connect cluster its clients take only the prefixed keys (``source.cluster.*``, ``consumer.*``, ...), so they
-  change nothing there either, and ours accepts them as any unknown key;
+  change nothing there either, and ours accepts them as any unknown key; likewise ``config.providers`` and
+  ``metric.names.formats``, which Kafka 4.3 declares there too (on a Connect cluster the worker's config providers
+  resolve connector configs, and our functions publish no JMX metric names; ours accepts both without effect);
 - keys Kafka reads from the same props outside the connector's ConfigDef, which ours declares so that they are
   validated and documented: ``use.defaults.from`` (DefaultConfigPropertyFilter), ``topics`` / ``topics.exclude``
   of the checkpoint connector (DefaultTopicFilter), its ``emit.offset-syncs.enabled`` (MirrorCheckpointConfig's
@@ -29,7 +31,8 @@ pytestmark = pytest.mark.integration
 
 FRAMEWORK = {"connector.plugin.version", "key.converter.plugin.version", "value.converter.plugin.version",
              "header.converter.plugin.version", "topic.creation.groups", "transaction.boundary.interval.ms"}
-DRIVER_CLIENT_KEYS = re.compile(r"security\.protocol|metric\.reporters|ssl\..+|sasl\..+")
+DRIVER_CLIENT_KEYS = re.compile(r"security\.protocol|metric\.reporters|ssl\..+|sasl\..+|config\.providers"
+                                r"|metric\.names\.formats")
 READ_OUTSIDE_THE_CONFIG_DEF = {
     "MirrorSourceConnector": {"use.defaults.from"},
     "MirrorCheckpointConnector": {"topics", "topics.exclude", "emit.offset-syncs.enabled"},
