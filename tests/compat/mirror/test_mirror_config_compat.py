@@ -1,6 +1,7 @@
 """The MirrorMaker 2 connectors' keys as Kafka defines them: ``GET /connector-plugins/<class>/config`` of our
-coordinator and of the Kafka Connect worker running connect-mirror (the oracle's release) give every MM2 key the same type and
-default, so a config written for Kafka's MM2 means the same here. (This found the 4.1 ``topics.exclude`` default.)
+coordinator and of the Kafka Connect worker running connect-mirror (the oracle's release) give every MM2 key the same
+type and default, so a config written for Kafka's MM2 means the same here. (This found the 4.1 ``topics.exclude``
+default and 4.3's ``config.properties.exclude``.)
 
 The differences allowed, each for a reason:
 - keys of the worker's framework that are not MM2's (KIP-891 plugin versions, topic creation groups, transaction
