@@ -187,7 +187,12 @@ class BinlogStream:
         packet = event.packet
         end = packet.log_pos
         if isinstance(event, RotateEvent):
-            position.rotate(event.next_binlog, event.position)
+            # the binlog only rotates between transactions: a rotate inside one is the artificial event of a
+            # reconnection (python-mysql-replication reopens a dropped connection by itself, at the event it had
+            # reached), and moving the restart position there would make it a point the next reader cannot decode
+            # from (its row events need the table maps before it): the position keeps the transaction's start
+            if not position.in_transaction:
+                position.rotate(event.next_binlog, event.position)
             return
         if not end:  # artificial events (format description at the start of a stream)
             return
