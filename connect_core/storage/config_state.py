@@ -235,6 +235,11 @@ class ConfigState:
         request for every task (``includeTasks=true&onlyFailed=false``; failed tasks restart on their own)."""
         return self._generations.get(connector), self._task_restarts.get(connector, 0)
 
+    def configured_task_span(self, connector: str) -> int:
+        """One past the highest task id that ever had a committed config (a stop commits no tasks but leaves the
+        ``task-<name>-<n>`` records): the task producers that may exist, for zombie fencing."""
+        return max((task + 1 for name, task in self._task_configs if name == connector), default=0)
+
     def task_count_record(self, connector: str) -> int | None:
         """The last ``tasks-fencing-`` count, used by exactly-once zombie fencing."""
         return self._task_count_records.get(connector)

@@ -133,7 +133,7 @@ class ConnectorOffsetsManager:
             if len(source_pairs) != len(pairs):
                 raise BadRequestError("Source partitions must be specified as a map and may not be null")
             managed = _hook(config, pairs)
-            self._fence(name, config)
+            self._fence(name)
             try:
                 self.offsets.write(name, source_pairs)
             except DataError as error:
@@ -152,7 +152,7 @@ class ConnectorOffsetsManager:
             except ConnectError as error:
                 raise ConnectError(f"Failed to reset consumer group offsets for connector {name}") from error
         else:
-            self._fence(name, config)
+            self._fence(name)
             known = self._source_offsets(name)
             managed = _hook(config, [(p, None) for p, _ in known])
             if known:
@@ -166,16 +166,14 @@ class ConnectorOffsetsManager:
         view.refresh()
         return view.offsets()
 
-    def _fence(self, name: str, config: dict[str, str | None]) -> None:
-        """Fence every task producer the connector may have had (``tasks.max``, or more by its last fencing
-        record), so no invocation still under way commits offsets after this change."""
+    def _fence(self, name: str) -> None:
+        """Fence every task producer the connector may have had (each task id that ever had a config, or more by
+        its last fencing record), so no invocation still under way commits offsets after this change. Not
+        ``tasks.max``: that is a client's number, and tasks never configured have no producer."""
         if self.fencing is None:
             return
-        try:
-            tasks = int(str(config.get("tasks.max") or 1))
-        except ValueError:
-            tasks = 1
-        self.fencing.fence(name, max(tasks, self.configs.start().state.task_count_record(name) or 0))
+        state = self.configs.start().state
+        self.fencing.fence(name, max(state.configured_task_span(name), state.task_count_record(name) or 0))
 
     def _ready_for_change(self, name: str) -> dict[str, str | None]:
         config = self._config(name)

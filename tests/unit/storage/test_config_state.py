@@ -163,3 +163,16 @@ def test_logger_levels_keep_the_order_of_their_latest_writes() -> None:
     assert state.logger_levels_since(0) == [("a.b", "ERROR"), ("a", "info")]  # a parent written last wins
     assert state.logger_levels_since(2) == [("a", "info")]
     assert state.logger_levels_since(3) == []
+
+
+def test_a_stopped_connector_keeps_the_span_of_task_ids_that_had_configs() -> None:
+    """What zombie fencing fences: every task id that ever had a config, not tasks.max."""
+    state = _state(
+        ("connector-c-1", connector_config_value({**CONFIG, "tasks.max": "1000000"})),
+        ("task-c-1-0", connector_config_value({"t": "0"})),
+        ("task-c-1-1", connector_config_value({"t": "1"})),
+        ("commit-c-1", commit_value(2)),
+        ("commit-c-1", commit_value(0)),  # stopped: an empty task set
+    )
+    assert (state.task_count("c-1"), state.configured_task_span("c-1")) == (0, 2)
+    assert state.configured_task_span("other") == 0
