@@ -100,7 +100,11 @@ def _normalize(items: list[_Item]) -> None:
 
 
 def _number(text: str) -> int:
-    return int(text.lstrip("0") or "0")
+    """A numeric item; one past Python's integer digit limit is refused (Maven takes any size), never a 500."""
+    try:
+        return int(text.lstrip("0") or "0")
+    except ValueError:
+        raise InvalidVersionSpecification(f"A version number of {len(text)} digits is too long") from None
 
 
 def _parse(version: str) -> list[_Item]:

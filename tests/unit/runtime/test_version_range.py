@@ -67,3 +67,9 @@ def test_the_requirement_is_kafkas_a_bare_version_is_exact_and_latest_is_none() 
     ranged = requirement("[4.0,5.0)")
     assert ranged is not None
     assert str(ranged) == "[4.0,5.0)"
+
+
+def test_a_version_number_past_pythons_digit_limit_is_a_config_error_not_a_crash() -> None:
+    """A REST body's ``connector.plugin.version`` of 100,000 digits gets a 400 (ConfigError), never a 500."""
+    with pytest.raises(InvalidVersionSpecification, match="too long"):
+        requirement("1" * 100_000)
