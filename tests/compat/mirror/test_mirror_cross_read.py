@@ -62,8 +62,10 @@ def _failover_reads(bootstrap: str, group: str, topic: str) -> list[tuple[int, i
             message = consumer.poll(0.2)
             if message is not None and message.error() is None:
                 seen.append((message.partition(), message.offset()))
-                if message.offset() + 1 >= ends[message.partition()]:
-                    pending.discard(message.partition())
+            # the position, not the last record's offset: a transactional copy ends with a commit marker
+            pending = {p.partition for p in consumer.position([TopicPartition(topic, p) for p in pending])
+                       if p.offset < ends[p.partition]}
+        assert not pending, f"{group} did not read {topic} to its end"
         return sorted(seen)
     finally:
         consumer.close()
