@@ -6,6 +6,7 @@ fail, so that a CI image that lost its JDK cannot turn the compatibility suite g
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -73,7 +74,8 @@ def maven_classpath(pom: Path, *extra: str) -> str:
     return cp_file.read_text().strip()
 
 
+@functools.cache
 def java_major() -> int:
-    """The major version of the ``java`` on PATH (17 for ``openjdk version "17.0.15"``)."""
+    """The major version of the ``java`` on PATH (17 for ``openjdk version "17.0.15"``), asked once (a JVM start)."""
     out = subprocess.run([require_tool("java"), "-version"], capture_output=True, text=True, check=True).stderr
     return int(out.split('"')[1].split(".")[0])
