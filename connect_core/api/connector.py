@@ -90,6 +90,14 @@ class Connector(abc.ABC):
 
         return validate_config(model, props)
 
+    def decommission(self, props: dict[str, str]) -> None:
+        """The connector was stopped (``PUT /connectors/<name>/stop``) or deleted: release what its tasks keep
+        outside Kafka for the next run (a replication slot). Not Kafka's: a Kafka task's ``stop`` runs at every
+        rebalance and a function's task at every container recycle, so neither says the connector is gone; the
+        coordinator calls this on a new, unstarted instance, with the stored config (placeholders resolved), at
+        most 15 s long; what it raises is logged and never fails the request. Default: nothing."""
+        return
+
     def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
         """How often the coordinator runs this connector again to see whether its task configs changed (new tables
         in the database); ``None``: never. A Kafka connector watches from its own thread and calls

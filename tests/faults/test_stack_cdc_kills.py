@@ -10,6 +10,12 @@ task again in a fresh environment, which fences the dead producer.
    the new column), each with the function killed at a different step of the invocation that carries it: every
    change arrives exactly once.
 2. A 1,000,000-row initial snapshot killed with a transaction open part way: every row once.
+3. The same for PostgreSQL (Debezium's PostgresConnector, pgoutput): an insert, an update, a delete (with its
+   tombstone) and a 50-row transaction, each with the function killed at a different step (``source.after_commit``
+   is after the Kafka commit and before the task confirms the LSN to the slot): every change once, and after each
+   kill the slot's confirmed LSN is not past the ``lsn_commit`` of the offset the coordinator's REST API reports.
+   Proves the layer ships psycopg2 (the connector imports it in the deployed function). Then ``DELETE`` drops the
+   slot (``slot.drop.on.stop=true``) from the deployed coordinator.
 
 ``make faults`` only (a stack of its own, minutes of heartbeats); ``make test`` runs the stack kill of
 tests/integration/stack/test_stack_faults.py instead.
@@ -27,6 +33,7 @@ import pytest
 from infra.local import stack
 from tests.faults.conftest import BIG, mysql
 from tests.faults.test_cdc import _events
+from tests.integration.connectors.postgres.session import PgSession
 from tests.integration.stack.conftest import Deployed
 from tests.integration.stack.test_stack_faults import _function_log, _topic_known
 
@@ -44,6 +51,7 @@ BIG_ROWS = 1_000_000
 KILL_WAIT_S = 150.0  # the armed step is reached at the next tick or heartbeat that carries the change
 RESTART_WAIT_S = 240.0  # a killed invocation sends no next tick: the next heartbeat (one a minute) runs it again
 SNAPSHOT_WAIT_S = 1800.0
+KILLS_TIMEOUT_S = 1500  # four kills, each waiting for a heartbeat to run the task again
 BIG_TIMEOUT_S = 3600  # past the suite's 600 s per test: minutes of snapshot on a shared 2-core machine
 # (what, step armed, statements, events it makes): each change killed at another step of the invocation carrying it
 CHANGES: list[tuple[str, str, list[str], list[tuple[str, int]]]] = [
@@ -99,21 +107,27 @@ def _killed(deployed: Deployed, connector: str, step: str, what: str) -> float:
     return time.monotonic() - started
 
 
+JSON_CONVERTERS = {
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"}
+
+
+def _create(deployed: Deployed, name: str, config: dict[str, str]) -> str:
+    """POST the connector; its name."""
+    status, answer = deployed.http("POST", "/connectors", {"name": name, "config": config})
+    assert status == 201, answer
+    return name
+
+
 def _connector(deployed: Deployed, settings: dict[str, str], database: str, prefix: str, **extra: str) -> str:
     """Create a CDC connector named ``prefix`` on ``database``; its name."""
     run = uuid.uuid4().hex[:8]
-    config = {
+    return _create(deployed, prefix, {
         "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
         "database.hostname": settings["host"], "database.port": settings["port"],
         "database.user": settings["user"], "database.password": settings["password"],
         "database.server.id": str(9000 + int(run[:4], 16) % 1000), "topic.prefix": prefix,
-        "database.include.list": database, "poll.interval.ms": "1000",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
-        **extra}
-    status, answer = deployed.http("POST", "/connectors", {"name": prefix, "config": config})
-    assert status == 201, answer
-    return prefix
+        "database.include.list": database, "poll.interval.ms": "1000", **JSON_CONVERTERS, **extra})
 
 
 def _values(bootstrap: str, topic: str, expected: int) -> list[dict[str, Any] | None]:
@@ -229,3 +243,85 @@ def _committed_end(admin: Any, topic: str) -> int:
                                       request_timeout=10)[partition].result().offset)
     except KafkaException:
         return 0
+
+
+# (what, step armed, statements, events it makes): a PostgreSQL change killed at each step of the invocation carrying
+# it; source.after_commit is after the Kafka commit, before the task confirms the chunk's LSN to the slot
+PG_CHANGES: list[tuple[str, str, list[str], list[tuple[str, int]]]] = [
+    ("insert", "source.after_poll", ["INSERT INTO {s}.t VALUES (1001, 'NEW')"], [("c", 1001)]),
+    ("update", "source.after_produce", ["UPDATE {s}.t SET state = 'SHIPPED' WHERE id = 1"], [("u", 1)]),
+    ("delete", "source.before_commit", ["DELETE FROM {s}.t WHERE id = 2"], [("d", 2), ("tombstone", 2)]),
+    ("transaction", "source.after_commit", ["INSERT INTO {s}.t SELECT i, 'BULK' FROM generate_series(2001, 2050) i"],
+     [("c", i) for i in range(2001, 2051)]),
+]
+
+
+@pytest.fixture
+def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
+    """A schema, slot and publication of the case's own, dropped afterwards."""
+    session = PgSession(postgres_settings, "lc_stack")
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _committed_lsn(deployed: Deployed, connector: str) -> int:
+    """The ``lsn_commit`` (else ``lsn``) of the connector's committed offset, as ``GET /offsets`` reports it."""
+    status, answer = deployed.http("GET", f"/connectors/{connector}/offsets")
+    assert status == 200, answer
+    offsets = [entry["offset"] for entry in answer["offsets"]]
+    return max((int(o.get("lsn_commit") or o.get("lsn") or 0) for o in offsets), default=0)
+
+
+def _slot_not_ahead(deployed: Deployed, pg: PgSession, connector: str, when: str) -> None:
+    slot = pg.slot_lsn() or 0  # read first: the committed offset only moves forward while we ask
+    committed = _committed_lsn(deployed, connector)
+    assert slot <= committed, f"{when}: the slot is confirmed at {slot}, past the committed offset's {committed}"
+
+
+@pytest.mark.timeout(KILLS_TIMEOUT_S)
+def test_each_postgres_change_killed_at_a_step_on_the_stack_arrives_once(
+    faults_stack: Deployed, pg: PgSession, kafka_bootstrap: str, tally: Tally,
+) -> None:
+    pg.sql("CREATE TABLE {s}.t (id bigint PRIMARY KEY, state varchar(16) NOT NULL)",
+           f"INSERT INTO {{s}}.t SELECT i, 'PLACED' FROM generate_series(1, {ROWS}) i")
+    prefix = f"stack-pg-{uuid.uuid4().hex[:8]}"
+    settings = pg.settings
+    name = _create(faults_stack, prefix, {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
+        "database.hostname": settings["host"], "database.port": settings["port"], "database.user": settings["user"],
+        "database.password": settings["password"], "database.dbname": settings["database"], "topic.prefix": prefix,
+        "slot.name": pg.slot, "publication.name": f"pub_{pg.slot}", "publication.autocreate.mode": "filtered",
+        "table.include.list": f"{pg.schema}\\.t", "poll.interval.ms": "1000", "slot.drop.on.stop": "true",
+        **JSON_CONVERTERS})
+    topic = f"{prefix}.{pg.schema}.t"
+    expected = [("r", i) for i in range(1, ROWS + 1)]
+    try:
+        _wait(faults_stack, name, lambda: len(_events(kafka_bootstrap, topic, ROWS, 10)) >= ROWS, "the snapshot",
+              RESTART_WAIT_S)
+        timings: dict[str, str] = {}
+        for what, step, statements, events in PG_CHANGES:
+            started = time.monotonic()
+            _arm(faults_stack, step)
+            pg.sql(*statements)
+            killed_after = _killed(faults_stack, name, step, f"while it streams the {what}")
+            _slot_not_ahead(faults_stack, pg, name, f"killed at {step}")
+            tally.runs += 1
+            expected += events
+            wanted = len(expected)
+            _wait(faults_stack, name, lambda n=wanted: len(_events(kafka_bootstrap, topic, n, 10)) >= n,
+                  f"the {what} after the kill", RESTART_WAIT_S)
+            _slot_not_ahead(faults_stack, pg, name, f"after the {what} was delivered")
+            timings[what] = f"{step}:killed@{killed_after:.0f}s,delivered@{time.monotonic() - started:.0f}s"
+        tally.notes = timings
+        arrived = _events(kafka_bootstrap, topic, len(expected), 30)
+        tally.count(expected, arrived)
+        assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+        assert sorted(arrived) == sorted(expected), "only the expected changes, each once"
+        status, answer = faults_stack.http("DELETE", f"/connectors/{name}")
+        assert status == 204, answer
+        assert pg.slot_lsn() is None, "slot.drop.on.stop=true: the coordinator dropped the slot at DELETE"
+    finally:
+        faults_stack.http("DELETE", f"/connectors/{name}")
+        stack._delete_topics([topic])

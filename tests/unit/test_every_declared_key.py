@@ -68,7 +68,6 @@ IGNORED: dict[tuple[str, str], str] = {
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "changeit",
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"): "changeit",
     ("HttpSinkConfig", "https.ssl.enabled"): "true",
-    ("PostgresSourceConfig", "slot.drop.on.stop"): "true",
 }
 
 # key -> where it is read, when that is outside the plugin's package

@@ -4,12 +4,13 @@ Every session sets the text forms the converters read (UTC, ISO dates, ISO 8601 
 walsender honours them too. The slot is created with an exported snapshot, so the first snapshot transaction sees
 exactly what was committed before the slot's consistent point; later snapshot transactions get theirs from a
 temporary slot (dropped with its connection). The slot's confirmed position is moved only from offsets that Kafka
-has committed (``confirm``).
+has committed (``confirm``). ``drop`` is ``slot.drop.on.stop``'s, when the connector is stopped or deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 SESSION_OPTIONS: Final = ("-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex "
                           "-c extra_float_digits=1")
 _APPLICATION: Final = "lambda-connect"
+# slot.drop.on.stop: a slot still held by a WAL sender (an invocation streaming when the connector is deleted) is
+# tried again this often, a second apart, as Debezium's dropReplicationSlot does (3 times), then left with a warning
+DROP_ATTEMPTS: Final = 10
+DROP_PAUSE_S: Final = 1.0
+_OBJECT_IN_USE: Final = "55006"
+_UNDEFINED_OBJECT: Final = "42704"
 
 
 def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
@@ -87,6 +94,32 @@ class Slot:
         rows = self._query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "
                            "pg_replication_slots WHERE slot_name = %s", (self.name,))
         return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def drop(self) -> bool:
+        """Drop the slot (``slot.drop.on.stop``); whether this call dropped it. A slot that does not exist is left
+        as it is; one still active (held by a WAL sender) is tried ``DROP_ATTEMPTS`` times, ``DROP_PAUSE_S`` apart,
+        then left with a warning naming it, as Debezium leaves it."""
+        attempts = DROP_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            try:
+                self._query("SELECT pg_drop_replication_slot(%s)", (self.name,))
+            except Exception as e:
+                code = getattr(e, "pgcode", None)
+                if code == _UNDEFINED_OBJECT:
+                    log.info("replication slot %s was already dropped", self.name)
+                    return False
+                if code != _OBJECT_IN_USE:
+                    raise ConnectError(f"Unable to drop replication slot {self.name}: {e}") from e
+                if attempt == attempts:
+                    log.warning("Cannot drop replication slot %s because it is still in use after %d attempts; drop "
+                                "it once it is inactive: SELECT pg_drop_replication_slot('%s')", self.name, attempts,
+                                self.name)
+                    return False
+                time.sleep(DROP_PAUSE_S)
+                continue
+            log.info("dropped replication slot %s (slot.drop.on.stop)", self.name)
+            return True
+        return False
 
     def ensure_publication(self, tables: Sequence[tuple[str, str]]) -> None:
         """``publication.autocreate.mode``: all_tables creates FOR ALL TABLES, filtered keeps exactly ``tables``."""

@@ -39,9 +39,6 @@ DEFAULT_MAX_BATCH_SIZE: Final = 2048
 DEFAULT_SNAPSHOT_FETCH_SIZE: Final = 10_240
 UNAVAILABLE_PLACEHOLDER: Final = "__debezium_unavailable_value"
 _DB = "Connector"
-_NO_DROP = ("a function's task stops whenever its container is recycled, which is no sign that the connector is "
-            "gone, so the slot is kept (as with Debezium's default false); after deleting the connector, drop it "
-            "with SELECT pg_drop_replication_slot('<slot.name>')")
 _EVENTS = "Events"
 _SLOT_NAME = re.compile(r"[a-z0-9_]{1,63}")
 
@@ -105,8 +102,8 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
     slot_name: str = _field(DEFAULT_SLOT, "slot.name", "The name of the logical replication slot to stream from "
                             "(created when missing).", group=_DB, validator=_slot_name)
     slot_drop_on_stop: bool = _field(False, "slot.drop.on.stop", "Whether to drop the replication slot when the "
-                                     "task stops. Accepted; no effect in lambda-connect (see README).", group=_DB,
-                                     no_effect=_NO_DROP)
+                                     "connector is stopped (PUT /connectors/<name>/stop) or deleted; a function "
+                                     "container's recycling is no stop. The publication is kept.", group=_DB)
     publication_name: str = _field(DEFAULT_PUBLICATION, "publication.name", "The name of the publication pgoutput "
                                    "streams.", group=_DB)
     publication_autocreate_mode: str = _field(

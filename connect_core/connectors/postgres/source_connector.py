@@ -1,7 +1,8 @@
 """``PostgresConnector``: Debezium's ``io.debezium.connector.postgresql.PostgresConnector``, one task.
 
 The connector only validates; as Debezium's ``ConfigDef``, it ignores keys it does not define (logged at validate)
-and refuses values its keys do not accept. A replication slot is read by exactly one task.
+and refuses values its keys do not accept. A replication slot is read by exactly one task. ``decommission`` drops
+the slot when the connector is stopped or deleted and ``slot.drop.on.stop`` is true.
 """
 
 from __future__ import annotations
@@ -61,6 +62,23 @@ class PostgresConnector(SourceConnector):
 
     def stop(self) -> None:
         """Nothing stays open."""
+
+    def decommission(self, props: dict[str, str]) -> None:
+        """``slot.drop.on.stop=true``: drop the replication slot (the publication stays, as Debezium leaves it).
+
+        Debezium drops it when its task stops; a function's task "stops" whenever its container is recycled, so
+        here it is dropped when the connector is stopped or deleted. A slot still held by a streaming invocation is
+        tried for ``DROP_ATTEMPTS`` seconds, then left with a warning (``Slot.drop``)."""
+        config = parse_config(PostgresSourceConfig, props)
+        if not config.slot_drop_on_stop:
+            return
+        from connect_core.connectors.postgres._slot import Slot, connect
+
+        ctl = connect(config)
+        try:
+            Slot(config, ctl).drop()
+        finally:
+            ctl.close()
 
     def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
         """Offsets are framework-managed (Debezium does not override it either)."""

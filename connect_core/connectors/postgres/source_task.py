@@ -5,13 +5,17 @@ does, whether to (re)snapshot or stream. ``poll`` returns the snapshot's ``r`` r
 events, and ``[]`` once caught up: the runner then commits the records and their offsets in one Kafka transaction.
 Only after that commit (``commit``, or at the next start from the committed offsets) is the slot's confirmed
 position moved, so a killed invocation re-reads and never loses.
+
+The slot's lag (``pg_current_wal_lsn() - confirmed_flush_lsn``, the WAL it keeps from being recycled) is measured
+at start, after each commit and when caught up, and published each invocation as the plugin metric
+``LAG_METRIC`` (KIP-877, ``context.plugin_metrics()``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
@@ -29,9 +33,11 @@ from connect_core.connectors.postgres.config import PostgresSourceConfig
 if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
 
-__all__ = ["PostgresSourceTask"]
+__all__ = ["LAG_METRIC", "PostgresSourceTask"]
 
 log = logging.getLogger(__name__)
+
+LAG_METRIC: Final = "replication-slot-lag-bytes"
 
 
 class PostgresSourceTask(SourceTask):
@@ -50,6 +56,7 @@ class PostgresSourceTask(SourceTask):
         self._start: dict[str, Any] = {}
         self._last_offset: dict[str, Any] | None = None
         self._incremental_state = IncrementalState()
+        self._lag_bytes: int | None = None
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
@@ -63,6 +70,7 @@ class PostgresSourceTask(SourceTask):
         try:
             self._slot = Slot(config, self._ctl)
             self._slot.check_server()
+            self._register_lag_metric()
             stored = self.context.offset_storage_reader.offset(self._partition)
             self._incremental_state = IncrementalState.stored(stored, config.topic_prefix)
             self._resume(config, stored)
@@ -78,7 +86,7 @@ class PostgresSourceTask(SourceTask):
         slot_lsn = slot.confirmed_flush()
         if slot_lsn is not None:
             log.info("replication slot %s keeps %s bytes of WAL behind the server's position", slot.name,
-                     slot.lag_bytes())
+                     self._measure_lag())
         mode = config.mode
         if stored is not None and slot_lsn is None:
             if mode != "when_needed":
@@ -179,6 +187,8 @@ class PostgresSourceTask(SourceTask):
         records = self._stream.poll(self._config.max_batch_size)
         if records:
             self._last_offset = records[-1].source_offset
+        else:
+            self._measure_lag()
         return records
 
     def commit(self) -> None:
@@ -189,8 +199,37 @@ class PostgresSourceTask(SourceTask):
             if committed is not None and committed.get("lsn_commit") is not None:
                 self._stream.confirm(int(committed["lsn_commit"]))
             self._stream.end_transaction()
+            self._measure_lag()
         if self._snapshot is not None:
             self._snapshot.end_transaction()
+
+    def _register_lag_metric(self) -> None:
+        """The slot's lag as a gauge of the task's plugin metrics: its last measurement (none yet: left out)."""
+        metrics = self.context.plugin_metrics()
+        name = metrics.metric_name(LAG_METRIC, "Bytes of WAL between the server's current position and the "
+                                               "replication slot's confirmed_flush_lsn")
+        try:
+            metrics.add_metric(name, self._lag_value)
+        except ValueError:  # started again with the same context: the gauge is already there
+            log.debug("%s is already registered", LAG_METRIC)
+
+    def _lag_value(self) -> float:
+        if self._lag_bytes is None:
+            raise LookupError("the slot's lag is not measured yet")
+        return float(self._lag_bytes)
+
+    def _measure_lag(self) -> int | None:
+        """Measure the slot's lag now (kept for the gauge); a failed measurement keeps the last one."""
+        if self._slot is None:
+            return self._lag_bytes
+        try:
+            lag = self._slot.lag_bytes()
+        except Exception:
+            log.debug("measuring the lag of replication slot %s failed", self._slot.name, exc_info=True)
+            return self._lag_bytes
+        if lag is not None:
+            self._lag_bytes = lag
+        return lag
 
     def stop(self) -> None:
         """Close the snapshot transaction, the replication connection and the control session."""

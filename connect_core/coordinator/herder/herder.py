@@ -14,6 +14,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connect_core.api.errors import AlreadyExistsError, ConfigError, ConnectError, NotFoundError
+from connect_core.coordinator.herder.decommission import decommission
 from connect_core.coordinator.herder.deployer import check_deployable, start_tasks
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.plugins import (
@@ -311,13 +312,14 @@ class Herder:
     def delete_connector(self, name: str) -> None:
         """Tombstone the config and target state, forget the statuses, undeploy."""
         self.configs.refresh()
-        self._config(name)
+        config = self._config(name)
         self.statuses.refresh()
         tasks = [status.task for status in self.statuses.task_statuses(name)]
         self.configs.remove_connector(name)
         self.report.tasks(name, tasks, State.DESTROYED)
         self.report.connector(name, State.DESTROYED)
         self.reconciler.converge(name)  # removes: the config is gone
+        decommission(name, config)  # once no trigger invokes its tasks any more
 
     # --- target states -------------------------------------------------------------------------------------
 
@@ -343,6 +345,7 @@ class Herder:
         self.configs.put_task_configs(name, [])
         self.configs.put_target_state(name, TargetState.STOPPED)
         self._start_connector(name)
+        decommission(name, self._config(name))  # once no trigger invokes its tasks any more
 
     # --- the connector instance ------------------------------------------------------------------------------
 

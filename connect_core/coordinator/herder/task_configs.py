@@ -32,7 +32,7 @@ from connect_core.runtime.trigger_config import pulls
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["TASK_CLASS_CONFIG", "TooManyTasksError", "generate_task_configs"]
+__all__ = ["TASK_CLASS_CONFIG", "TooManyTasksError", "generate_task_configs", "resolve_for_connector"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class TooManyTasksError(ConnectError):
         )
 
 
-def _resolved(props: dict[str, str]) -> dict[str, str]:
+def resolve_for_connector(props: dict[str, str]) -> dict[str, str]:
     """``props`` with the worker's providers applied; as they are when a provider cannot be used here (the
     coordinator's role may lack a secret's permission): the connector then starts as before, and its tasks, whose
     role has it, resolve the placeholders themselves."""
@@ -80,7 +80,7 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
     instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG], props.get(CONNECTOR_VERSION_CONFIG)))
     # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
     # password from Secrets Manager must work for table discovery); the stored task configs get them back.
-    instance.start(_resolved(props))
+    instance.start(resolve_for_connector(props))
     try:
         configs = instance.task_configs(framework.tasks_max)
         task_class = instance.task_class()

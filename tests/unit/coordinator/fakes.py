@@ -101,6 +101,9 @@ class NoopTask(SourceTask):
         """Nothing."""
 
 
+DECOMMISSIONED: list[dict[str, str]] = []  # the props of every decommission call, in order
+
+
 class SplittingSourceConnector(SourceConnector):
     """One task per ``tasks.max`` (or the number in ``tasks.generate`` to break the limit); may fail on demand."""
 
@@ -130,6 +133,14 @@ class SplittingSourceConnector(SourceConnector):
 
     def stop(self) -> None:
         """Nothing."""
+
+    def decommission(self, props: dict[str, str]) -> None:
+        """Recorded in ``DECOMMISSIONED``; ``decommission.fail`` raises, ``decommission.hang.s`` sleeps first."""
+        if props.get("decommission.hang.s"):
+            time.sleep(float(props["decommission.hang.s"]))
+        DECOMMISSIONED.append(dict(props))
+        if props.get("decommission.fail"):
+            raise RuntimeError(props["decommission.fail"])
 
 
 class ManagedOffsetsSinkConnector(SinkConnector):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING
 
 from connect_core.coordinator.herder import herder as herder_module
@@ -168,3 +169,33 @@ def test_placeholders_are_resolved_for_start_and_never_stored_or_shown(
     assert values["tasks.max"]["value"] == "${env:LC_DB_SECRET}"
     assert values["tasks.max"]["errors"] == ["Invalid value [hidden] for configuration tasks.max: Not a number of "
                                              "type INT"]
+
+
+def test_stop_and_delete_decommission_the_connector_and_pause_does_not(rest: Rest) -> None:
+    from tests.unit.coordinator.fakes import DECOMMISSIONED
+
+    DECOMMISSIONED.clear()
+    rest.create("src", {**SPLITTING, "marker": "stored"})
+    assert rest.call("PUT", "/connectors/src/pause").status == 202
+    assert rest.call("PUT", "/connectors/src/resume").status == 202
+    assert DECOMMISSIONED == []  # a pause keeps everything for the resume
+    assert rest.call("PUT", "/connectors/src/stop").status == 204
+    assert [props["marker"] for props in DECOMMISSIONED] == ["stored"]  # on an unstarted instance, the stored config
+    assert rest.call("DELETE", "/connectors/src").status == 204
+    assert len(DECOMMISSIONED) == 2
+
+
+def test_a_failing_or_hanging_decommission_never_fails_the_delete(rest: Rest, monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from connect_core.coordinator.herder import decommission
+
+    rest.create("bad", {**SPLITTING, "decommission.fail": "slot in use"})
+    assert rest.call("DELETE", "/connectors/bad").status == 204
+    assert rest.call("GET", "/connectors/bad").status == 404
+    assert "decommission failed" in caplog.text and "slot in use" in caplog.text
+    monkeypatch.setattr(decommission, "DECOMMISSION_TIMEOUT_S", 0.2)
+    rest.create("slow", {**SPLITTING, "decommission.hang.s": "5"})
+    started = time.monotonic()
+    assert rest.call("DELETE", "/connectors/slow").status == 204
+    assert time.monotonic() - started < 3  # bounded, the request completes
+    assert "did not finish within 0.2 s" in caplog.text

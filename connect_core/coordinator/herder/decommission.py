@@ -1,0 +1,62 @@
+"""Decommissioning: the connector's ``decommission`` hook when it is stopped or deleted (lambda-connect's own).
+
+A Kafka task's ``stop`` runs at every rebalance and a function's at every container recycle, so a connector that
+keeps something outside Kafka for its next run (Debezium's PostgreSQL replication slot with ``slot.drop.on.stop``)
+learns that it is gone for good here: ``PUT /connectors/<name>/stop`` and ``DELETE /connectors/<name>`` call it,
+once the tasks' triggers are gone. It runs off the request thread, bounded like a connector start, and whatever it
+raises is logged: a stop or delete always completes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from connect_core.coordinator.herder.plugins import (
+    CONNECTOR_CLASS_CONFIG,
+    CONNECTOR_VERSION_CONFIG,
+    connector_class,
+    new_connector,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["DECOMMISSION_TIMEOUT_S", "decommission"]
+
+log = logging.getLogger(__name__)
+
+# within the coordinator's 30 s function timeout, with room for the writes of the stop or delete itself
+DECOMMISSION_TIMEOUT_S = 15.0
+
+
+def decommission(name: str, config: Mapping[str, str | None], timeout_s: float | None = None) -> bool:
+    """Call the connector's ``decommission`` with its config (placeholders resolved); whether it returned in time
+    (``timeout_s``, by default ``DECOMMISSION_TIMEOUT_S``) without raising."""
+    from connect_core.coordinator.herder.task_configs import resolve_for_connector  # lazy: config providers
+
+    props = {k: v for k, v in config.items() if v is not None}
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG],
+                                                     props.get(CONNECTOR_VERSION_CONFIG)))
+            instance.decommission(resolve_for_connector(props))
+        except BaseException as error:  # logged below; a stop or delete never fails for it
+            failed.append(error)
+
+    worker = threading.Thread(target=run, name=f"connector-decommission-{name}", daemon=True)
+    limit = DECOMMISSION_TIMEOUT_S if timeout_s is None else timeout_s
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        log.warning("Connector %s: decommission did not finish within %g s; it goes on in the background", name,
+                    limit)
+        return False
+    if failed:
+        log.warning("Connector %s: decommission failed (what it keeps outside Kafka may be left): %s", name,
+                    failed[0], exc_info=failed[0])
+        return False
+    return True
