@@ -35,6 +35,7 @@ class TaskPluginMetrics:
         self.tags = {"connector": connector, "task": str(task)}
         self.task = PluginMetrics(self.tags)
         self._all = [self.task]
+        self.published: dict[str, float] = {}  # the task's own values (its tags only) at the last ``publish``
 
     def attach(self, plugin: Any, tag: str, value: str) -> None:
         """Hand ``plugin`` its metrics (tagged ``tag=value`` after the task's) if it is ``Monitorable``."""
@@ -62,6 +63,7 @@ class TaskPluginMetrics:
         for metrics in self._all:
             for metric_name, value in metrics.measurements():
                 by_tags.setdefault(metric_name.tags, []).append((metric_name.name, value))
+        self.published = dict(by_tags.get(tuple(self.tags.items()), []))
         if not by_tags:
             return 0
         from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit

@@ -52,6 +52,7 @@ class RunOutcome:
     skipped: int = 0
     dlq: int = 0
     offsets: Any = None
+    metrics: dict[str, float] | None = None  # the task's own plugin metrics (KIP-877) as this invocation published
 
 
 class RunRecorder:
@@ -201,7 +202,8 @@ class RunRecorder:
         batch = self._batches.pop((connector, task), None)
         now = self._now_ms()
         run = RunRecord(connector, task, now, self.kind, True, outcome.records, outcome.skipped, outcome.dlq,
-                        duration_ms, memory_mb, None, outcome.offsets, self._window(connector, task, duration_ms))
+                        duration_ms, memory_mb, None, outcome.offsets, self._window(connector, task, duration_ms),
+                        metrics=outcome.metrics or None)
         progress = Progress(now, outcome.records, outcome.offsets) if outcome.records else None
         # Tombstones for every partition of the batch, known streak or not: another container may have started
         # one this container never read, and they ride in the produce request the run record makes anyway.

@@ -103,6 +103,7 @@ class SourceInvocationResult:
     duration_ms: float = 0.0
     poll_interval_ms: int | None = None  # a RUNNING task's poll.interval.ms: when to invoke it again
     offsets: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)  # the task's own plugin metrics, as published
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -204,12 +205,16 @@ class SourceRunner:
                 ``get_remaining_time_in_millis`` minus a safety margin, or a local budget).
         """
         with self._lock:
+            result: SourceInvocationResult | None = None
             try:
-                return self._run(connector, task_id, remaining_ms)
+                result = self._run(connector, task_id, remaining_ms)
             finally:
                 running = self._running.get((connector, task_id))
                 if running is not None and running.plugin_metrics is not None:
                     running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
+                    if result is not None:  # kept in the run record (the status of a RUNNING task shows them)
+                        result.metrics = running.plugin_metrics.published
+            return result
 
     def _run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         started = time.monotonic()

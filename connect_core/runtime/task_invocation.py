@@ -96,7 +96,7 @@ class SourceInvocation:
                 raise masked from None  # the unmasked message and its causes must not leave the function
             raise
         if result.state == State.RUNNING.value:
-            outcome = RunOutcome(result.records, result.skipped, 0, result.offsets)
+            outcome = RunOutcome(result.records, result.skipped, 0, result.offsets, result.metrics)
             self.recorder.succeeded(connector, task, outcome, _elapsed_ms(started), memory_mb)
         return result.as_dict()
 

@@ -91,6 +91,7 @@ class RunRecord:
     offsets: Any = None
     window: RunWindow | None = None
     restart: RestartState = field(default_factory=RestartState)
+    metrics: dict[str, float] | None = None  # the task's own plugin metrics (KIP-877) this invocation published
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ task again in a fresh environment, which fences the dead producer.
 3. The same for PostgreSQL (Debezium's PostgresConnector, pgoutput): an insert, an update, a delete (with its
    tombstone) and a 50-row transaction, each with the function killed at a different step (``source.after_commit``
    is after the Kafka commit and before the task confirms the LSN to the slot): every change once, and after each
-   kill the slot's confirmed LSN is not past the ``lsn_commit`` of the offset the coordinator's REST API reports.
-   Proves the layer ships psycopg2 (the connector imports it in the deployed function). Then ``DELETE`` drops the
-   slot (``slot.drop.on.stop=true``) from the deployed coordinator.
+   kill the slot's confirmed LSN is not past the committed offset the coordinator's REST API reports (its ``lsn``:
+   its ``lsn_commit`` is the last captured transaction's commit, and a heartbeat may since have confirmed a stretch of
+   changes that are not captured). Proves the layer ships psycopg2 (the connector imports it in the deployed
+   function). The task's status shows the slot's lag, and ``DELETE`` drops the slot (``slot.drop.on.stop=true``)
+   from the deployed coordinator.
 
 ``make faults`` only (a stack of its own, minutes of heartbeats); ``make test`` runs the stack kill of
 tests/integration/stack/test_stack_faults.py instead.
@@ -267,11 +269,20 @@ def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
 
 
 def _committed_lsn(deployed: Deployed, connector: str) -> int:
-    """The ``lsn_commit`` (else ``lsn``) of the connector's committed offset, as ``GET /offsets`` reports it."""
+    """The position of the connector's committed offset, as ``GET /offsets`` reports it: its ``lsn`` (the last
+    delivered change or heartbeat; never below its ``lsn_commit``)."""
     status, answer = deployed.http("GET", f"/connectors/{connector}/offsets")
     assert status == 200, answer
     offsets = [entry["offset"] for entry in answer["offsets"]]
-    return max((int(o.get("lsn_commit") or o.get("lsn") or 0) for o in offsets), default=0)
+    return max((max(int(o.get("lsn") or 0), int(o.get("lsn_commit") or 0)) for o in offsets), default=0)
+
+
+def _lag_shown(deployed: Deployed, connector: str) -> str | None:
+    """The RUNNING task's trace when it shows the slot's lag."""
+    status, answer = deployed.http("GET", f"/connectors/{connector}/status")
+    tasks = answer.get("tasks", []) if status == 200 else []
+    trace = tasks[0].get("trace", "") if tasks and tasks[0]["state"] == "RUNNING" else ""
+    return trace if "replication-slot-lag-bytes=" in trace else None
 
 
 def _slot_not_ahead(deployed: Deployed, pg: PgSession, connector: str, when: str) -> None:
@@ -319,6 +330,7 @@ def test_each_postgres_change_killed_at_a_step_on_the_stack_arrives_once(
         tally.count(expected, arrived)
         assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
         assert sorted(arrived) == sorted(expected), "only the expected changes, each once"
+        _wait(faults_stack, name, lambda: _lag_shown(faults_stack, name), "the slot's lag in the task status", 120)
         status, answer = faults_stack.http("DELETE", f"/connectors/{name}")
         assert status == 204, answer
         assert pg.slot_lsn() is None, "slot.drop.on.stop=true: the coordinator dropped the slot at DELETE"

@@ -12,7 +12,11 @@ the reported one, except that:
   ``STALE_FLOOR_MS``: one invocation may legitimately run that long) is UNASSIGNED (no runtime is running it),
   with a trace saying since when;
 * a sink whose consumer-group lag grew between the last two samples while no invocation succeeded is UNASSIGNED,
-  with a trace giving the lag.
+  with a trace giving the lag;
+* a RUNNING task whose latest invocation published plugin metrics of its own (KIP-877, e.g. the PostgreSQL source's
+  ``replication-slot-lag-bytes``) shows them in its trace: ``trace`` is the one free-text field of Kafka's
+  ``TaskState``, which every Kafka client reads, while a field Kafka does not declare fails Jackson's default
+  ``ObjectMapper`` (``ConnectorStateInfo`` ignores no unknown property).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
 
     from connect_core.storage.run_state import BatchStreak, LagSample, RunRecord
 
-__all__ = ["STALE_FLOOR_MS", "STALE_INTERVALS", "effective_task_status", "schedule_interval_ms"]
+__all__ = ["STALE_FLOOR_MS", "STALE_INTERVALS", "effective_task_status", "metrics_note", "schedule_interval_ms"]
 
 STALE_INTERVALS = 3
 STALE_FLOOR_MS = 30_000  # the local source function's timeout; on AWS three intervals are three minutes or more
@@ -91,7 +95,16 @@ def effective_task_status(
             f"lambda-connect: consumer lag grew from {lag.previous_total} at {_iso(lag.previous_at_ms)} to "
             f"{lag.total} at {_iso(lag.at_ms)} and no invocation succeeded in between: the Kafka trigger is not "
             "invoking this sink."))
+    if status.state is State.RUNNING and not status.trace and run is not None and run.ok and run.metrics:
+        return replace(status, trace=metrics_note(run))
     return status
+
+
+def metrics_note(run: RunRecord) -> str:
+    """``lambda-connect: metrics of the invocation at <time>: <name>=<value>, ...`` (whole numbers without .0)."""
+    shown = ", ".join(f"{name}={int(value) if float(value).is_integer() else value}"
+                      for name, value in sorted((run.metrics or {}).items()))
+    return f"lambda-connect: metrics of the invocation at {_iso(run.at_ms)}: {shown}"
 
 
 def _stale_after_ms(interval_ms: int) -> int:

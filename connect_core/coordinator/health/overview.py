@@ -242,4 +242,4 @@ def _run_view(run: RunRecord | None, now_ms: int) -> dict[str, Any] | None:
         return None
     return {"at_ms": run.at_ms, "ago_ms": now_ms - run.at_ms, "ok": run.ok, "records": run.records,
             "skipped": run.skipped, "dlq": run.dlq, "duration_ms": run.duration_ms, "memory_mb": run.memory_mb,
-            "error": run.error, "offsets": run.offsets}
+            "error": run.error, "offsets": run.offsets, "metrics": run.metrics}

@@ -47,5 +47,6 @@ def test_converters_and_transformations_get_kafka_tags_and_publish_as_emf(
         ("Custom", None, None, [7.0], "source_task"), ("Custom", "key", [1.0], None, "source_task"),
         ("Custom", "value", [1.0], None, "source_task")]
     assert records[1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["connector", "task", "converter", "service"]]
+    assert metrics.published == {"task-gauge": 7.0}  # the task's own, for its run record: not its plugins'
     metrics.close()
     assert metrics.publish("source_task") == 0 and capsys.readouterr().out == ""

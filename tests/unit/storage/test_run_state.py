@@ -8,7 +8,8 @@ from connect_core.storage.run_state import LagSample, Progress, RestartState, Ru
 
 def test_records_fold_back_into_the_state() -> None:
     run = RunRecord("a:b-c", 2, 1000, "sink", False, 5, 1, 1, 12.5, 512, "boom", {"t-0": 5}, RunWindow(900, 3, 40),
-                    RestartState(failures=2, restarts=1, retry_at_ms=3000, epoch=[1, 0], history=[500]))
+                    RestartState(failures=2, restarts=1, retry_at_ms=3000, epoch=[1, 0], history=[500]),
+                    {"replication-slot-lag-bytes": 4096.0})
     state = RunState()
     state.apply(records.run_key(run.connector, run.task), records.run_value(run))
     state.apply(records.progress_key("a:b-c", 2), records.progress_value(Progress(1000, 5, {"t-0": 5})))

@@ -55,3 +55,13 @@ def test_schedule_interval_is_the_local_timer_or_whole_minutes_on_aws() -> None:
     assert schedule_interval_ms(config, aws=False) == 2000
     assert schedule_interval_ms(config, aws=True) == 60_000
     assert schedule_interval_ms({"lambda.schedule.interval.ms": "90000"}, aws=True) == 120_000
+
+
+def test_a_running_task_shows_its_own_plugin_metrics_of_its_latest_invocation_in_its_trace() -> None:
+    measured = RunRecord("c", 0, 1000, "source", True, metrics={"replication-slot-lag-bytes": 1234567.0, "ratio": 0.5})
+    shown = effective_task_status(RUNNING, measured, now_ms=2000)
+    assert (shown.state, shown.trace) == (State.RUNNING, "lambda-connect: metrics of the invocation at "
+                                          "1970-01-01T00:00:01Z: ratio=0.5, replication-slot-lag-bytes=1234567")
+    assert effective_task_status(RUNNING, _run(1000), now_ms=2000) == RUNNING  # none published: no trace
+    failed = TaskStatus("c", 0, State.FAILED, "w", 1, "boom")
+    assert effective_task_status(failed, measured, now_ms=2000) == failed  # a failure's trace is never replaced

@@ -1,0 +1,77 @@
+"""The PostgreSQL source's replication slot through the coordinator, against the real PostgreSQL and Kafka.
+
+1. The slot's lag: an invocation through the runtime publishes ``replication-slot-lag-bytes`` (EMF, with the
+   task's dimensions), and ``GET /connectors/<name>/status`` shows it in the RUNNING task's trace.
+2. ``slot.drop.on.stop``: a DELETE or a stop drops the slot the connector streamed from when true, and leaves it when
+   false (Debezium's default).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from connect_core.runtime.task_invocation import SourceInvocation
+from tests.integration.connectors.postgres.conftest import MemoryOffsetReader, PgDb, ops
+
+if TYPE_CHECKING:
+    from tests.integration.coordinator.conftest import Client
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_slots_lag_is_published_each_invocation_and_shown_in_the_task_status(
+    client: Client, postgres_settings: dict[str, str], capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = PgDb(postgres_settings)
+    invocation = SourceInvocation(client.worker)
+    try:
+        db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "INSERT INTO {s}.t VALUES (1)")
+        config = db.props()
+        name = config.pop("name")
+        assert client.call("POST", "/connectors", {"name": name, "config": config}).status == 201
+        capsys.readouterr()
+        result = invocation.run(name, 0, lambda: 30_000.0, 128)
+        assert (result["state"], result["records"]) == ("RUNNING", 1), result
+        lag = result["metrics"]["replication-slot-lag-bytes"]
+        assert lag >= 0
+        emf = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith("{") and "replication-slot-lag-bytes" in line]
+        assert [(r["connector"], r["task"], r["replication-slot-lag-bytes"]) for r in emf] == [(name, "0", [lag])]
+        status = client.call("GET", f"/connectors/{name}/status", fresh=True).body
+        [task] = status["tasks"]
+        assert task["state"] == "RUNNING"
+        assert task["trace"].startswith("lambda-connect: metrics of the invocation at ")
+        assert task["trace"].endswith(f": replication-slot-lag-bytes={int(lag)}")
+        assert client.call("DELETE", f"/connectors/{name}").status == 204
+    finally:
+        invocation.close()
+        db.close()
+
+
+def test_delete_and_stop_drop_the_slot_only_with_slot_drop_on_stop(client: Client,
+                                                                   postgres_settings: dict[str, str]) -> None:
+    cases = [("false", "DELETE"), ("true", "DELETE"), ("true", "STOP")]
+    dbs = [PgDb(postgres_settings) for _ in cases]
+    try:
+        for db, (drop, how) in zip(dbs, cases, strict=True):
+            db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "INSERT INTO {s}.t VALUES (1)")
+            config = db.props(**{"slot.drop.on.stop": drop})
+            name = config.pop("name")
+            assert client.call("POST", "/connectors", {"name": name, "config": config}).status == 201
+            reader = MemoryOffsetReader()  # an invocation of the task: snapshot, then a streamed change
+            assert ops(db.run(reader)) == [("r", 1)]
+            db.sql("INSERT INTO {s}.t VALUES (2)")
+            assert ops(db.run(reader)) == [("c", 2)]
+            if how == "STOP":
+                assert client.call("PUT", f"/connectors/{name}/stop").status == 204
+                assert db.slot_lsn() is None, "a STOPPED connector keeps no slot with slot.drop.on.stop=true"
+            else:
+                assert client.call("DELETE", f"/connectors/{name}").status == 204
+        assert [db.slot_lsn() is not None for db in dbs] == [True, False, False]
+        assert all(db.query("SELECT 1 FROM pg_publication WHERE pubname = %s", (f"pub_{db.slot}",)) for db in dbs)
+    finally:
+        for db in dbs:
+            db.close()
