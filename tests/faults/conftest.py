@@ -25,6 +25,7 @@ from tests.integration.runtime.conftest import cluster  # noqa: F401 - re-export
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from tests.integration.connectors.postgres.session import PgSession
     from tests.integration.runtime.conftest import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,6 +106,18 @@ def database(mariadb_settings: dict[str, str]) -> Iterator[str]:
     yield name
     with mysql(mariadb_settings) as admin, admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
+    """A PostgreSQL schema, slot and publication of the case's own, dropped afterwards."""
+    from tests.integration.connectors.postgres.session import PgSession
+
+    db = PgSession(postgres_settings, "lc_faults")
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[int]:

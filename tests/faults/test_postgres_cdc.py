@@ -20,27 +20,17 @@ import pytest
 
 from tests.faults.conftest import BIG, function_env
 from tests.faults.test_cdc import CHUNK, _events, _invoke_until_caught_up, _kill
-from tests.integration.connectors.postgres.session import PgSession
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from tests.faults.conftest import Tally
+    from tests.integration.connectors.postgres.session import PgSession
     from tests.integration.runtime.conftest import Cluster
 
 pytestmark = pytest.mark.integration
 
 SNAPSHOT_ROWS = 2_000 if BIG else 400
 UPDATED, DELETED, INSERTED = SNAPSHOT_ROWS // 4, SNAPSHOT_ROWS // 8, SNAPSHOT_ROWS // 4
-
-
-@pytest.fixture
-def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
-    db = PgSession(postgres_settings, "lc_faults")
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def _deploy(cluster: Cluster, pg: PgSession, **extra: str) -> tuple[str, str]:

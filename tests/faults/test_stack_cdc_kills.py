@@ -12,12 +12,14 @@ task again in a fresh environment, which fences the dead producer.
 2. A 1,000,000-row initial snapshot killed with a transaction open part way: every row once.
 3. The same for PostgreSQL (Debezium's PostgresConnector, pgoutput): an insert, an update, a delete (with its
    tombstone) and a 50-row transaction, each with the function killed at a different step (``source.after_commit``
-   is after the Kafka commit and before the task confirms the LSN to the slot): every change once, and after each
-   kill the slot's confirmed LSN is not past the committed offset the coordinator's REST API reports (its ``lsn``:
-   its ``lsn_commit`` is the last captured transaction's commit, and a heartbeat may since have confirmed a stretch of
-   changes that are not captured). Proves the layer ships psycopg2 (the connector imports it in the deployed
-   function). The task's status shows the slot's lag, and ``DELETE`` drops the slot (``slot.drop.on.stop=true``)
-   from the deployed coordinator.
+   is after the Kafka commit and before the task confirms the LSN to the slot): every change once, and right after
+   each kill the slot's confirmed LSN is not past the killed invocation's change (at most the ``source.lsn`` of its
+   last event: the server would skip a transaction committed before the confirmed LSN). Not "never past the
+   committed offset" to the letter: once every change it received is confirmed, psycopg2 forwards the flushed
+   position to a keepalive's WAL end, across WAL the connector does not capture (other databases' changes on a
+   shared server), so the slot may pass the last offset with nothing captured between. Proves the layer ships
+   psycopg2 (the connector imports it in the deployed function). The task's status shows the slot's lag, and
+   ``DELETE`` drops the slot (``slot.drop.on.stop=true``) from the deployed coordinator.
 
 ``make faults`` only (a stack of its own, minutes of heartbeats); ``make test`` runs the stack kill of
 tests/integration/stack/test_stack_faults.py instead.
@@ -35,7 +37,6 @@ import pytest
 from infra.local import stack
 from tests.faults.conftest import BIG, mysql
 from tests.faults.test_cdc import _events
-from tests.integration.connectors.postgres.session import PgSession
 from tests.integration.stack.conftest import Deployed
 from tests.integration.stack.test_stack_faults import _function_log, _topic_known
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.faults.conftest import Tally
+    from tests.integration.connectors.postgres.session import PgSession
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not BIG, reason="make faults only: deploys a stack of its own")]
@@ -132,6 +134,30 @@ def _connector(deployed: Deployed, settings: dict[str, str], database: str, pref
         "database.include.list": database, "poll.interval.ms": "1000", **JSON_CONVERTERS, **extra})
 
 
+def _kill_each_change(deployed: Deployed, name: str, *, where: tuple[str, str],
+                      changes: list[tuple[str, str, list[str], list[tuple[str, int]]]],
+                      apply: Callable[[list[str]], None], expected: list[tuple[str, int]], tally: Tally,
+                      killed: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Each change made with the function armed to die at its step, then waited for (``where``: bootstrap and
+    topic; ``expected`` grows by its events; ``killed(step)`` right after each kill); the timings."""
+    bootstrap, topic = where
+    timings: dict[str, str] = {}
+    for what, step, statements, events in changes:
+        started = time.monotonic()
+        _arm(deployed, step)
+        apply(statements)
+        killed_after = _killed(deployed, name, step, f"while it streams the {what}")
+        if killed is not None:
+            killed(step)
+        tally.runs += 1
+        expected += events
+        wanted = len(expected)
+        _wait(deployed, name, lambda n=wanted: len(_events(bootstrap, topic, n, 10)) >= n,
+              f"the {what} after the kill", RESTART_WAIT_S)
+        timings[what] = f"{step}:killed@{killed_after:.0f}s,delivered@{time.monotonic() - started:.0f}s"
+    return timings
+
+
 def _values(bootstrap: str, topic: str, expected: int) -> list[dict[str, Any] | None]:
     """Every committed value of ``topic`` (JSON; None for a tombstone), waiting for ``expected``."""
     from confluent_kafka import Consumer
@@ -165,21 +191,13 @@ def test_each_cdc_change_killed_at_a_step_on_the_stack_arrives_once(
     try:
         _wait(faults_stack, name, lambda: len(_events(kafka_bootstrap, topic, ROWS, 10)) >= ROWS, "the snapshot",
               RESTART_WAIT_S)
-        timings: dict[str, str] = {}
-        for what, step, statements, events in CHANGES:
-            started = time.monotonic()
-            _arm(faults_stack, step)
+        def apply(statements: list[str]) -> None:
             with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
-            killed_after = _killed(faults_stack, name, step, f"while it streams the {what}")
-            tally.runs += 1
-            expected += events
-            wanted = len(expected)
-            _wait(faults_stack, name, lambda n=wanted: len(_events(kafka_bootstrap, topic, n, 10)) >= n,
-                  f"the {what} after the kill", RESTART_WAIT_S)
-            timings[what] = f"{step}:killed@{killed_after:.0f}s,delivered@{time.monotonic() - started:.0f}s"
-        tally.notes = timings
+
+        tally.notes = _kill_each_change(faults_stack, name, where=(kafka_bootstrap, topic), changes=CHANGES,
+                                        apply=apply, expected=expected, tally=tally)
         arrived = _events(kafka_bootstrap, topic, len(expected), 30)
         tally.count(expected, arrived)
         assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
@@ -258,37 +276,12 @@ PG_CHANGES: list[tuple[str, str, list[str], list[tuple[str, int]]]] = [
 ]
 
 
-@pytest.fixture
-def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
-    """A schema, slot and publication of the case's own, dropped afterwards."""
-    session = PgSession(postgres_settings, "lc_stack")
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-def _committed_lsn(deployed: Deployed, connector: str) -> int:
-    """The position of the connector's committed offset, as ``GET /offsets`` reports it: its ``lsn`` (the last
-    delivered change or heartbeat; never below its ``lsn_commit``)."""
-    status, answer = deployed.http("GET", f"/connectors/{connector}/offsets")
-    assert status == 200, answer
-    offsets = [entry["offset"] for entry in answer["offsets"]]
-    return max((max(int(o.get("lsn") or 0), int(o.get("lsn_commit") or 0)) for o in offsets), default=0)
-
-
 def _lag_shown(deployed: Deployed, connector: str) -> str | None:
     """The RUNNING task's trace when it shows the slot's lag."""
     status, answer = deployed.http("GET", f"/connectors/{connector}/status")
     tasks = answer.get("tasks", []) if status == 200 else []
     trace = tasks[0].get("trace", "") if tasks and tasks[0]["state"] == "RUNNING" else ""
     return trace if "replication-slot-lag-bytes=" in trace else None
-
-
-def _slot_not_ahead(deployed: Deployed, pg: PgSession, connector: str, when: str) -> None:
-    slot = pg.slot_lsn() or 0  # read first: the committed offset only moves forward while we ask
-    committed = _committed_lsn(deployed, connector)
-    assert slot <= committed, f"{when}: the slot is confirmed at {slot}, past the committed offset's {committed}"
 
 
 @pytest.mark.timeout(KILLS_TIMEOUT_S)
@@ -311,25 +304,29 @@ def test_each_postgres_change_killed_at_a_step_on_the_stack_arrives_once(
     try:
         _wait(faults_stack, name, lambda: len(_events(kafka_bootstrap, topic, ROWS, 10)) >= ROWS, "the snapshot",
               RESTART_WAIT_S)
-        timings: dict[str, str] = {}
-        for what, step, statements, events in PG_CHANGES:
-            started = time.monotonic()
-            _arm(faults_stack, step)
-            pg.sql(*statements)
-            killed_after = _killed(faults_stack, name, step, f"while it streams the {what}")
-            _slot_not_ahead(faults_stack, pg, name, f"killed at {step}")
-            tally.runs += 1
-            expected += events
-            wanted = len(expected)
-            _wait(faults_stack, name, lambda n=wanted: len(_events(kafka_bootstrap, topic, n, 10)) >= n,
-                  f"the {what} after the kill", RESTART_WAIT_S)
-            _slot_not_ahead(faults_stack, pg, name, f"after the {what} was delivered")
-            timings[what] = f"{step}:killed@{killed_after:.0f}s,delivered@{time.monotonic() - started:.0f}s"
-        tally.notes = timings
+        slot_at_kill: dict[str, int] = {}
+
+        def killed(step: str) -> None:
+            slot_at_kill[step] = pg.slot_lsn() or 0
+
+        tally.notes = _kill_each_change(faults_stack, name, where=(kafka_bootstrap, topic), changes=PG_CHANGES,
+                                        apply=lambda statements: pg.sql(*statements), expected=expected, tally=tally,
+                                        killed=killed)
         arrived = _events(kafka_bootstrap, topic, len(expected), 30)
         tally.count(expected, arrived)
         assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
         assert sorted(arrived) == sorted(expected), "only the expected changes, each once"
+        # right after each kill the slot was not confirmed past the change the killed invocation carried (the server
+        # would then skip its transaction): at most the LSN of its last change event
+        lsns: dict[tuple[str, int], int] = {}
+        for value in _values(kafka_bootstrap, topic, len(expected)):
+            if value is not None and value["op"] != "r":
+                row = value["after"] if value["op"] != "d" else value["before"]
+                lsns[(value["op"], row["id"])] = int(value["source"]["lsn"])
+        for what, step, _statements, events in PG_CHANGES:
+            last = max(lsns[event] for event in events if event[0] != "tombstone")
+            assert slot_at_kill[step] <= last, (f"killed at {step} ({what}): the slot is confirmed at "
+                                                f"{slot_at_kill[step]}, past its change at {last}")
         _wait(faults_stack, name, lambda: _lag_shown(faults_stack, name), "the slot's lag in the task status", 120)
         status, answer = faults_stack.http("DELETE", f"/connectors/{name}")
         assert status == 204, answer
