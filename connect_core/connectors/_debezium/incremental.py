@@ -26,10 +26,13 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError
 from connect_core.connectors._debezium.serialized_key import JavaValue, deserialize_key, serialize_key
+
+if TYPE_CHECKING:
+    from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
 
 __all__ = ["CLOSE_WINDOW", "OPEN_WINDOW", "ChunkReader", "DataCollection", "IncrementalState", "Signal",
            "parse_signal"]
@@ -52,9 +55,10 @@ CLOSE_WINDOW: Final = "snapshot-window-close"
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One signal row: ``id``, ``type`` and ``data`` (the signal table's first three columns)."""
+    """One signal: ``id``, ``type`` and ``data`` (the signal table's first three columns, or a Kafka signal's
+    fields; a Kafka signal may have no id)."""
 
-    id: str
+    id: str | None
     type: str
     data: dict[str, Any]
 
@@ -282,6 +286,8 @@ class ChunkReader(ABC):
         self.state = state
         self.chunk_size = chunk_size
         self._started = False
+        self.source_channel = True  # ``signal.enabled.channels`` has ``source``: signal table rows are signals
+        self.kafka: KafkaSignalChannel | None = None  # ``signal.enabled.channels`` has ``kafka``
 
     # -- the database's part -----------------------------------------------------------------------------------------
     @abstractmethod
@@ -317,16 +323,37 @@ class ChunkReader(ABC):
             log.info("incremental snapshot of %s in progress: reading the next chunk", self.state.current)
             self.read_chunk()
 
+    def read_kafka(self) -> None:
+        """The signals sent to the Kafka signal topic since the last read (at each stream start)."""
+        if self.kafka is not None:
+            for signal in self.kafka.read():
+                log.info("Kafka signal %s of type %s received", signal.id, signal.type)
+                self.dispatch(signal, None)
+
     def on_signal(self, values: list[Any], release: Any) -> None:
-        """A row inserted into the signal table; ``release(rows)`` emits a closed window's rows (as ``r``)."""
+        """A row inserted into the signal table; ``release(rows)`` emits a closed window's rows (as ``r``).
+
+        The watermarks are always read (they are the connector's own); other rows are signals only when the
+        ``source`` channel is enabled."""
         signal = parse_signal(values)
         if signal is None:
             return
+        if not self.source_channel and signal.type not in (OPEN_WINDOW, CLOSE_WINDOW):
+            log.info("signal table row %s (%s) ignored: the source channel is not in signal.enabled.channels",
+                     signal.id, signal.type)
+            return
+        self.dispatch(signal, release)
+
+    def dispatch(self, signal: Signal, release: Any) -> None:
+        """Act on a signal; ``release`` is None for a signal from Kafka (a watermark only counts from the table)."""
         state, kind = self.state, signal.type
-        if kind == OPEN_WINDOW:
-            state.open_window(signal.id)
+        if kind in (OPEN_WINDOW, CLOSE_WINDOW) and (release is None or signal.id is None):
+            log.warning("signal %s of type %s ignored: watermarks are read from the signal table only", signal.id,
+                        kind)
+        elif kind == OPEN_WINDOW:
+            state.open_window(signal.id or "")
         elif kind == CLOSE_WINDOW:
-            if state.close_window(signal.id):
+            if state.close_window(signal.id or ""):
                 rows = list(state.window.values())
                 state.window.clear()
                 if rows:

@@ -141,6 +141,7 @@ class BinlogStream:
         if self._reader is None:
             if self.incremental is not None:
                 self.incremental.start()  # a stored incremental snapshot reads its next chunk (once per task)
+                self.incremental.read_kafka()  # signals sent to the Kafka signal topic since the last start
             self._reader = self._open()
         records: list[SourceRecord] = []
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s

@@ -202,7 +202,8 @@ _TUNING: Final = frozenset({
 _DEBEZIUM_PATTERNS: Final = (re.compile(r"column\.mask\.hash\.[^.]+\.with\.salt\..+"),
                              re.compile(r"column\.mask\.with\.\d+\.chars"),
                              re.compile(r"column\.truncate\.to\.\d+\.chars"))
-_DEBEZIUM_NAMESPACES: Final = ("schema.history.internal.", "driver.")  # the history's and the JDBC driver's keys
+# the history's, the JDBC driver's and the Kafka signal consumer's (pass-through) keys
+_DEBEZIUM_NAMESPACES: Final = ("schema.history.internal.", "driver.", "signal.consumer.")
 _TLS_WORDS: Final = ("ssl", "tls", "keystore", "truststore")
 
 

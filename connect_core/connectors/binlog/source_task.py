@@ -15,6 +15,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
+from connect_core.connectors._debezium.kafka_signals import kafka_channel
 from connect_core.connectors.binlog._catalog import Catalog, TableFilter
 from connect_core.connectors.binlog._envelope import SourceSchema
 from connect_core.connectors.binlog._incremental import BinlogChunkReader
@@ -26,6 +27,7 @@ from connect_core.connectors.binlog.config import BinlogSourceConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
+    from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
 
 __all__ = ["FLAVOUR_CONFIG", "BinlogSourceTask"]
 
@@ -47,6 +49,7 @@ class BinlogSourceTask(SourceTask):
         self._settings: dict[str, Any] = {}
         self._parts: dict[str, Any] = {}
         self._incremental_state = IncrementalState()
+        self._signals: KafkaSignalChannel | None = None
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
@@ -65,6 +68,7 @@ class BinlogSourceTask(SourceTask):
         try:
             stored = self.context.offset_storage_reader.offset(self._partition)
             self._incremental_state = IncrementalState.stored(stored, config.topic_prefix)
+            self._signals = kafka_channel(config, props, config.topic_prefix, stored)
             self._resume(config, stored)
         except BaseException:
             self.stop()
@@ -147,6 +151,8 @@ class BinlogSourceTask(SourceTask):
                                             partition=self._partition, signal_table=signal,
                                             chunk_size=config.incremental_snapshot_chunk_size,
                                             state=self._incremental_state)
+            incremental.source_channel = config.source_signals
+            incremental.kafka = self._signals
         return BinlogStream(self._settings, config.effective_server_id, position, self._partition,
                             self._parts["catalog"], table_filter=self._parts["filter"], source=self._parts["source"],
                             ctl=self._ctl,
@@ -155,7 +161,14 @@ class BinlogSourceTask(SourceTask):
                             windows=windows or None, store_position=fresh, incremental=incremental)
 
     def poll(self) -> list[SourceRecord]:
-        """Snapshot rows first, then binlog changes; ``[]`` when caught up."""
+        """Snapshot rows first, then binlog changes; ``[]`` when caught up (each record's offset carries the Kafka
+        signal channel's position)."""
+        records = self._poll()
+        if self._signals is not None:
+            records = self._signals.stamp(records, self._partition, self._incremental_state)
+        return records
+
+    def _poll(self) -> list[SourceRecord]:
         assert self._config is not None
         snapshot = self._snapshot
         if snapshot is not None:
@@ -171,6 +184,8 @@ class BinlogSourceTask(SourceTask):
 
     def commit(self) -> None:
         """The runner committed a chunk (records and offsets): nothing stays open past it (see ``end_transaction``)."""
+        if self._signals is not None:
+            self._signals.committed()
         for part in (self._snapshot, self._stream):
             if part is not None:
                 part.end_transaction()
@@ -181,6 +196,8 @@ class BinlogSourceTask(SourceTask):
             if part is not None:
                 part.close()
         self._snapshot = self._stream = None
+        if self._signals is not None:
+            self._signals.close()
         ctl, self._ctl = self._ctl, None
         if ctl is not None:
             try:

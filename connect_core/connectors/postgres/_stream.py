@@ -116,6 +116,7 @@ class ReplicationStream:
             self._done_before = max(self._done_before or 0, self.position.lsn_commit)
         if self.incremental is not None:
             self.incremental.start()  # a stored incremental snapshot reads its next chunk (once per task)
+            self.incremental.read_kafka()  # signals sent to the Kafka signal topic since the last start
         with self._ctl.cursor() as ctl_cursor:
             ctl_cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
             row = ctl_cursor.fetchone()

@@ -207,7 +207,8 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
 
 
 def undefined_keys(props: dict[str, Any]) -> list[str]:
-    """Keys that are neither the worker's nor this connector's: Debezium ignores them, validate logs them."""
+    """Keys that are neither the worker's nor this connector's (nor the Kafka signal consumer's ``signal.consumer.*``
+    pass-through): Debezium ignores them, validate logs them."""
     own = {info.alias for info in PostgresSourceConfig.model_fields.values()}
     return sorted(k for k in props
-                  if k not in own and not is_framework_key(k))
+                  if k not in own and not is_framework_key(k) and not k.startswith("signal.consumer."))

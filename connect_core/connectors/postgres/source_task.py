@@ -21,6 +21,7 @@ from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
+from connect_core.connectors._debezium.kafka_signals import kafka_channel
 from connect_core.connectors.postgres._catalog import Catalog, TableFilter
 from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
 from connect_core.connectors.postgres._incremental import IncrementalSnapshot
@@ -32,6 +33,7 @@ from connect_core.connectors.postgres.config import PostgresSourceConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
+    from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
 
 __all__ = ["LAG_METRIC", "PostgresSourceTask"]
 
@@ -57,6 +59,7 @@ class PostgresSourceTask(SourceTask):
         self._last_offset: dict[str, Any] | None = None
         self._incremental_state = IncrementalState()
         self._lag_bytes: int | None = None
+        self._signals: KafkaSignalChannel | None = None
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
@@ -73,6 +76,7 @@ class PostgresSourceTask(SourceTask):
             self._register_lag_metric()
             stored = self.context.offset_storage_reader.offset(self._partition)
             self._incremental_state = IncrementalState.stored(stored, config.topic_prefix)
+            self._signals = kafka_channel(config, props, config.topic_prefix, stored)
             self._resume(config, stored)
         except BaseException:
             self.stop()
@@ -163,19 +167,29 @@ class PostgresSourceTask(SourceTask):
             incremental = IncrementalSnapshot(config, self._ctl, catalog=self._parts["catalog"],
                                               source=self._parts["source"], headers=self._parts["headers"],
                                               partition=self._partition, state=self._incremental_state)
+            incremental.source_channel = config.source_signals
+            incremental.kafka = self._signals
         return ReplicationStream(config, position, ctl=self._ctl, catalog=self._parts["catalog"],
                                  source=self._parts["source"], headers=self._parts["headers"],
                                  partition=self._partition, windows=windows or None, skip_before=skip_before,
                                  confirm=confirm, incremental=incremental)
 
     def poll(self) -> list[SourceRecord]:
-        """Snapshot rows first, then the slot's changes; ``[]`` when caught up."""
+        """Snapshot rows first, then the slot's changes; ``[]`` when caught up (each record's offset carries the
+        Kafka signal channel's position)."""
+        records = self._poll()
+        if self._signals is not None:
+            records = self._signals.stamp(records, self._partition, self._incremental_state)
+        if records:
+            self._last_offset = records[-1].source_offset
+        return records
+
+    def _poll(self) -> list[SourceRecord]:
         assert self._config is not None
         snapshot = self._snapshot
         if snapshot is not None:
             records = snapshot.poll()
             if records:
-                self._last_offset = records[-1].source_offset
                 return records
             self._snapshot = None
             if not self._config.streams:
@@ -185,9 +199,7 @@ class PostgresSourceTask(SourceTask):
         if self._stream is None:
             return []
         records = self._stream.poll(self._config.max_batch_size)
-        if records:
-            self._last_offset = records[-1].source_offset
-        else:
+        if not records:
             self._measure_lag()
         return records
 
@@ -195,6 +207,8 @@ class PostgresSourceTask(SourceTask):
         """The runner committed a chunk (records and offsets): confirm its LSN to the slot, and close what is open
         (no connection outlives the invocation that opened it)."""
         committed, self._last_offset = self._last_offset, None
+        if self._signals is not None:
+            self._signals.committed()
         if self._stream is not None:
             if committed is not None and committed.get("lsn_commit") is not None:
                 self._stream.confirm(int(committed["lsn_commit"]))
@@ -237,6 +251,8 @@ class PostgresSourceTask(SourceTask):
             if part is not None:
                 part.close()
         self._snapshot = self._stream = None
+        if self._signals is not None:
+            self._signals.close()
         export, self._export = self._export, None
         for conn in (export[0] if export else None, self._ctl):
             if conn is not None:
