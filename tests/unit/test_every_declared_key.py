@@ -41,8 +41,8 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     # have is refused, so a restore never silently reads a layout it cannot
     ("S3SourceConfig", "partitioner.class"): ("com.example.MyPartitioner", "Supported:"),
     ("PostgresSourceConfig", "plugin.name"): ("decoderbufs", "decodes the pgoutput plugin only"),
-    # signals come from the signal table only, and its watermarks are always two inserts
-    **{(model, "signal.enabled.channels"): ("source,kafka", "channel is not supported")
+    # signals come from the signal table and Kafka only, and its watermarks are always two inserts
+    **{(model, "signal.enabled.channels"): ("source,jmx", "the jmx channel is not supported")
        for model in ("PostgresSourceConfig", "BinlogSourceConfig")},
     **{(model, "incremental.snapshot.watermarking.strategy"): ("insert_delete", "is not supported")
        for model in ("PostgresSourceConfig", "BinlogSourceConfig")},
@@ -87,11 +87,19 @@ def _models() -> list[type[BaseModel]]:
 
 
 def _home(model: type[BaseModel]) -> list[Path]:
-    """The package whose code may read the model's keys."""
+    """The packages whose code may read the model's keys: its own, and those of the bases that declare keys
+    (``_debezium``'s shared incremental snapshot and signal keys are read there)."""
     if model in FRAMEWORK:
         return [REPO / "connect_core", REPO / "functions"]
-    parts = Path(inspect.getfile(model)).resolve().relative_to(REPO).parts
-    return [REPO.joinpath(*parts[:3] if parts[1] == "connectors" else parts[:2])]
+    homes: list[Path] = []
+    for cls in model.__mro__:
+        if not getattr(cls, "model_fields", None) or not cls.__module__.startswith("connect_core."):
+            continue
+        parts = Path(inspect.getfile(cls)).resolve().relative_to(REPO).parts
+        home = REPO.joinpath(*parts[:3] if parts[1] == "connectors" else parts[:2])
+        if home not in homes:
+            homes.append(home)
+    return homes
 
 
 _SOURCES: dict[Path, list[str]] = {}

@@ -80,7 +80,9 @@ def test_the_debezium_1_tutorial_config_asks_only_for_topic_prefix() -> None:
     ("decimal.handling.mode", "exact", "String must be one of: precise, double, string"),
     ("topic.prefix", "bad prefix", "topic.prefix"),
     ("table.include.list", "db.(", "valid regular expressions"),
-    ("signal.enabled.channels", "source,kafka", "the kafka channel is not supported"),
+    ("signal.enabled.channels", "source,jmx", "the jmx channel is not supported"),
+    ("signal.enabled.channels", "file", "the file channel is not supported"),
+    ("signal.enabled.channels", "in-process", "the in-process channel is not supported"),
     ("incremental.snapshot.watermarking.strategy", "insert_delete", "insert_delete is not supported"),
     ("signal.data.collection", "db.schema.table", "<databaseName>.<tableName>"),
 ])

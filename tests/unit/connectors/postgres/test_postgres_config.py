@@ -38,7 +38,9 @@ def test_a_valid_config_has_no_errors() -> None:
                                "initial, custom, no_data"),
     ("snapshot.mode", "custom", "cannot run"),
     ("plugin.name", "decoderbufs", "decodes the pgoutput plugin only"),
-    ("signal.enabled.channels", "source,kafka", "the kafka channel is not supported"),
+    ("signal.enabled.channels", "source,jmx", "the jmx channel is not supported"),
+    ("signal.enabled.channels", "file", "the file channel is not supported"),
+    ("signal.enabled.channels", "in-process", "the in-process channel is not supported"),
     ("signal.enabled.channels", "carrier-pigeon", "Unknown signal channel"),
     ("incremental.snapshot.watermarking.strategy", "insert_delete", "insert_delete is not supported"),
     ("signal.data.collection", "nodot", "<schemaName>.<tableName>"),
@@ -77,3 +79,23 @@ def test_registered_by_class_name_and_alias_with_one_task() -> None:
     connector = PostgresConnector()
     connector.start({**BASE, "tasks.max": "3"})
     assert len(connector.task_configs(3)) == 1
+
+
+def test_the_kafka_signal_channel_takes_debeziums_keys_and_defaults() -> None:
+    config = parse_config(PostgresSourceConfig, {**BASE, "signal.enabled.channels": "source,kafka",
+                                                  "signal.kafka.bootstrap.servers": "k:9092",
+                                                  "signal.data.collection": "public.sig"})
+    assert (config.kafka_signals, config.source_signals, config.signal_kafka_topic, config.signal_kafka_group_id,
+            config.signal_kafka_poll_timeout_ms) == (True, True, None, "kafka-signal", 0)
+    assert undefined_keys({**BASE, "signal.consumer.security.protocol": "SSL", "signal.kafka.groupId": "g"}) == []
+
+
+@pytest.mark.parametrize(("extra", "key", "fragment"), [
+    ({"signal.data.collection": "public.sig"}, "signal.kafka.bootstrap.servers", "needs the Kafka cluster"),
+    ({"signal.kafka.bootstrap.servers": "k:9092"}, "signal.data.collection", "set signal.data.collection"),
+    ({"signal.kafka.bootstrap.servers": "k:9092", "signal.data.collection": "public.sig",
+      "signal.kafka.poll.timeout.ms": "-1"}, "signal.kafka.poll.timeout.ms", "at least 0"),
+])
+def test_the_kafka_channel_without_what_it_needs_is_refused(extra: dict[str, str], key: str, fragment: str) -> None:
+    errors = _errors(**{"signal.enabled.channels": "kafka", **extra})
+    assert fragment in " ".join(errors[key])
