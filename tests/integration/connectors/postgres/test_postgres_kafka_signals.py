@@ -175,3 +175,29 @@ def test_a_missing_topic_reads_nothing_and_an_unreachable_cluster_names_the_key(
             task.poll()
     finally:
         task.stop()
+
+
+def test_an_offset_without_the_signal_key_resumes_from_the_groups_committed_offset(
+        pg_db: PgDb, signal_topic: SignalTopic) -> None:
+    """An offset Debezium wrote has no signal position: the group's committed offset (Debezium's memory) says where
+    to start, and each commit of ours moves the group's offset on, for a Debezium worker taking over."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    db, reader = pg_db, MemoryOffsetReader()
+    db.sql(*SETUP)
+    props = _props(db, signal_topic)
+    db.run(reader, **props)
+    db.sql("INSERT INTO {s}.t VALUES (8, 'v8')")
+    db.run(reader, **props)
+    signal_topic.send(db.prefix, execute([f"{db.schema}.t"]))  # offset 0: Debezium ran it before it handed over
+    group = Consumer({"bootstrap.servers": signal_topic.bootstrap, "group.id": props["signal.kafka.groupId"]})
+    try:
+        group.commit(offsets=[TopicPartition(signal_topic.name, 0, 1)], asynchronous=False)
+        assert SIGNAL_OFFSET_KEY not in next(iter(reader.committed.values()))
+        assert reads(db.run(reader, **props)) == []
+        signal_topic.send(db.prefix, execute([f"{db.schema}.t"]))  # offset 1
+        assert reads(db.run(reader, **props)) == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert next(iter(reader.committed.values()))[SIGNAL_OFFSET_KEY] == 1
+        assert group.committed([TopicPartition(signal_topic.name, 0)], timeout=10)[0].offset == 2
+    finally:
+        group.close()
