@@ -107,11 +107,11 @@ class IncrementalSnapshotKeys(BaseModel):
     signal_kafka_group_id: str = config_field(
         DEFAULT_SIGNAL_GROUP_ID, alias="signal.kafka.groupId", description="Consumer group id for the signal topic: "
         "its committed offset is where a connector without a stored signal offset starts, and is committed after "
-        "each commit of the records.", group="Connector")
+        "each commit of the records.", group="Connector", importance="LOW")
     signal_kafka_poll_timeout_ms: int = config_field(
         0, alias="signal.kafka.poll.timeout.ms", description="The number of milliseconds to wait while polling "
-        "signals (a read waits for the signals up to the topic's end offset at least 5 s at most, or this long).",
-        group="Connector", validator=in_range(0))
+        "signals (each stream start reads the signals up to the topic's end offset, waiting at most 5 s or this "
+        "long when longer).", group="Connector", importance="LOW", validator=in_range(0))
     incremental_snapshot_chunk_size: int = config_field(
         DEFAULT_CHUNK_SIZE, alias="incremental.snapshot.chunk.size", description="Rows an incremental snapshot reads "
         "per chunk (one watermark window).", group="Connector", validator=in_range(1))
