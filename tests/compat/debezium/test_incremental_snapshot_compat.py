@@ -64,6 +64,20 @@ def _same_signals(mine: list[Any], theirs: list[dict[str, Any]]) -> None:
             assert mine_after.get("id") == their_after["id"] and mine_after.get("data") == their_after["data"]
 
 
+def debezium_streaming(worker: ConnectWorker, db: Database, topic: str) -> int:
+    """Rows into t until Debezium (no_data: it streams from where it started) sends one; the rows t has then."""
+    markers = iter(range(100, 10_000))
+
+    def streaming() -> bool:
+        db.sql(f"INSERT INTO t VALUES ({next(markers)}, 1, 'marker', 1.50)")
+        return len(_records(worker, topic)) >= 1
+
+    worker.wait_for("Debezium streaming", streaming, 120)
+    with db.conn.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM t")
+        return int(cursor.fetchone()[0])
+
+
 def _signal_both(db: Database, *signals: tuple[str, str, str]) -> None:
     statements = ["BEGIN"]
     for table in ("sig_dbz", "sig_ours"):
@@ -96,17 +110,7 @@ def test_incremental_snapshot_same_reads_offsets_and_watermarks(debezium_worker:
     try:
         reader = MemoryOffsetReader()
         _invocation(props, reader)  # our position, from here on
-        markers = iter(range(100, 10_000))
-
-        def streaming() -> bool:
-            """A new row each time until Debezium (no_data: it streams from where it started) sends one."""
-            db.sql(f"INSERT INTO t VALUES ({next(markers)}, 1, 'marker', 1.50)")
-            return len(_records(worker, topic)) >= 1
-
-        worker.wait_for("Debezium streaming", streaming, 120)
-        with db.conn.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM t")
-            rows = cursor.fetchone()[0]
+        rows = debezium_streaming(worker, db, topic)
         execute = json.dumps({"data-collections": [f"{db.name}.t"], "type": "incremental"})
         _signal_both(db, ("compat-1", "execute-snapshot", execute), ("compat-2", "pause-snapshot", "{}"))
         ours = _invocation(props, reader)

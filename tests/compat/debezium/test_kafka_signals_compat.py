@@ -15,8 +15,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect_core.connectors._debezium.incremental import COLLECTIONS_KEY, PAUSED_KEY, PRIMARY_KEY
 from connect_core.connectors._debezium.kafka_signals import SIGNAL_OFFSET_KEY
@@ -29,8 +27,9 @@ from tests.compat.debezium.test_debezium_compat import (
     _ours_as_json,
     _records,
 )
-from tests.compat.debezium.test_incremental_snapshot_compat import INCREMENTAL_KEYS, TABLES
-from tests.compat.debezium_postgres.test_kafka_signals_compat import _committed
+from tests.compat.debezium.test_incremental_snapshot_compat import INCREMENTAL_KEYS, TABLES, debezium_streaming
+from tests.compat.debezium_postgres.test_kafka_signals_compat import EXECUTE, PAUSE, RESUME
+from tests.integration.connectors.postgres.test_postgres_kafka_signals import SignalTopic
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader
 
 if TYPE_CHECKING:
@@ -39,28 +38,12 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
-def _debezium_streaming(worker: ConnectWorker, db: Database, topic: str) -> int:
-    """Rows into t until Debezium (no_data: it streams from where it started) sends one; the rows t has then."""
-    markers = iter(range(100, 10_000))
-
-    def streaming() -> bool:
-        db.sql(f"INSERT INTO t VALUES ({next(markers)}, 1, 'marker', 1.50)")
-        return len(_records(worker, topic)) >= 1
-
-    worker.wait_for("Debezium streaming", streaming, 120)
-    with db.conn.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM t")
-        return int(cursor.fetchone()[0])
-
-
 def test_kafka_signals_same_reads_and_offsets(debezium_worker: ConnectWorker, database: Database,
                                               mariadb_settings: dict[str, str], kafka_bootstrap: str) -> None:
     worker, db = debezium_worker, database
     db.sql(*TABLES)
     prefix, name = f"dbzks{uuid.uuid4().hex[:8]}", f"dbzks-{uuid.uuid4().hex[:8]}"
-    signal_topic = f"{prefix}-signal"
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    admin.create_topics([NewTopic(signal_topic, 1, 1)])[signal_topic].result(30)
+    signals = SignalTopic(kafka_bootstrap, f"{prefix}-signal")  # Debezium's default: neither connector sets it
     their_group, our_group = f"dbz-{uuid.uuid4().hex[:8]}", f"ours-{uuid.uuid4().hex[:8]}"
     common = {"database.hostname": mariadb_settings["host"], "database.port": mariadb_settings["port"],
               "database.user": mariadb_settings["user"], "database.password": mariadb_settings["password"],
@@ -79,19 +62,12 @@ def test_kafka_signals_same_reads_and_offsets(debezium_worker: ConnectWorker, da
     props = {**common, FLAVOUR_CONFIG: "mariadb", "database.server.id": str(random.randint(20_001, 30_000)),
              "signal.kafka.groupId": our_group, "signal.data.collection": f"{db.name}.sig_ours"}
     topic = f"{prefix}.{db.name}.t"
-    producer = Producer({"bootstrap.servers": kafka_bootstrap})
-
-    def send(*values: dict[str, Any]) -> None:
-        for value in values:
-            producer.produce(signal_topic, key=prefix, value=json.dumps(value))
-        assert producer.flush(30) == 0
-
     try:
         reader = MemoryOffsetReader()
         _invocation(props, reader)  # our position, from here on
-        rows = _debezium_streaming(worker, db, topic)
-        send({"type": "execute-snapshot", "data": {"data-collections": [f"{db.name}.t"], "type": "INCREMENTAL"}},
-             {"type": "pause-snapshot", "data": {}})
+        rows = debezium_streaming(worker, db, topic)
+        signals.send(prefix, json.dumps(EXECUTE).replace("%s", f"{db.name}.t"))
+        signals.send(prefix, PAUSE)
         ours = _invocation(props, reader)
         our_offset = next(iter(reader.committed.values()))
         their_offset = worker.wait_for("Debezium's offset while paused", lambda: (
@@ -105,7 +81,7 @@ def test_kafka_signals_same_reads_and_offsets(debezium_worker: ConnectWorker, da
         assert set(our_offset) - set(their_offset) <= {PAUSED_KEY, SIGNAL_OFFSET_KEY, "row", "event"}
         assert our_offset[SIGNAL_OFFSET_KEY] == 1
 
-        send({"type": "resume-snapshot", "data": {}})
+        signals.send(prefix, RESUME)
         ours += _invocation(props, reader)
 
         def their_reads() -> list[Any]:
@@ -126,9 +102,8 @@ def test_kafka_signals_same_reads_and_offsets(debezium_worker: ConnectWorker, da
             (o := _debezium_offset(worker, name, prefix)) and PRIMARY_KEY not in o and o), 60)
         assert set(done) - {"row", "event"} == (set(their_done) - {"row", "event"}) | {SIGNAL_OFFSET_KEY}
         assert done[SIGNAL_OFFSET_KEY] == 2
-        assert _committed(kafka_bootstrap, our_group, signal_topic) == 3
-        worker.wait_for("Debezium's group offset",
-                        lambda: _committed(kafka_bootstrap, their_group, signal_topic) == 3, 60)
+        assert signals.committed(our_group) == 3
+        worker.wait_for("Debezium's group offset", lambda: signals.committed(their_group) == 3, 60)
     finally:
         worker.rest("DELETE", f"/connectors/{name}")
-        admin.delete_topics([signal_topic])
+        signals.delete()

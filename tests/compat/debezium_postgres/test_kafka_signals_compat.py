@@ -16,8 +16,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect_core.connectors._debezium.incremental import PAUSED_KEY, PRIMARY_KEY
 from connect_core.connectors._debezium.kafka_signals import SIGNAL_OFFSET_KEY
@@ -30,6 +28,7 @@ from tests.compat.debezium_postgres.test_debezium_postgres_compat import (
     _theirs,
 )
 from tests.compat.debezium_postgres.test_incremental_snapshot_compat import INCREMENTAL_KEYS, SIGNAL_TABLE
+from tests.integration.connectors.postgres.test_postgres_kafka_signals import SignalTopic
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader
 
 if TYPE_CHECKING:
@@ -43,12 +42,8 @@ TABLES = ("CREATE TABLE {s}.t (id int PRIMARY KEY, code bigint NOT NULL, name te
           SIGNAL_TABLE % "sig_dbz", SIGNAL_TABLE % "sig_ours")
 
 
-def _committed(bootstrap: str, group: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        return consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
-    finally:
-        consumer.close()
+EXECUTE = {"type": "execute-snapshot", "data": {"data-collections": ["%s"], "type": "INCREMENTAL"}}
+PAUSE, RESUME = {"type": "pause-snapshot", "data": {}}, {"type": "resume-snapshot", "data": {}}
 
 
 def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker, database: PgSession,
@@ -56,9 +51,7 @@ def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker,
     worker, db = debezium_pg_worker, database
     db.sql(*TABLES)
     prefix, name = f"dbzks{uuid.uuid4().hex[:8]}", f"dbzks-{uuid.uuid4().hex[:8]}"
-    topic = f"{prefix}-signal"  # Debezium's default signal.kafka.topic: neither connector sets it
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    signals = SignalTopic(kafka_bootstrap, f"{prefix}-signal")  # Debezium's default: neither connector sets it
     their_slot, our_slot = f"dbz_{uuid.uuid4().hex[:10]}", f"ours_{uuid.uuid4().hex[:10]}"
     their_group, our_group = f"dbz-{uuid.uuid4().hex[:8]}", f"ours-{uuid.uuid4().hex[:8]}"
     common = {"database.hostname": postgres_settings["host"], "database.port": postgres_settings["port"],
@@ -75,13 +68,6 @@ def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker,
     props = {**common, "slot.name": our_slot, "publication.name": f"pub_{our_slot}",
              "signal.kafka.groupId": our_group, "signal.data.collection": f"{db.schema}.sig_ours"}
     table_topic = f"{prefix}.{db.schema}.t"
-    producer = Producer({"bootstrap.servers": kafka_bootstrap})
-
-    def send(*values: dict[str, object]) -> None:
-        for value in values:
-            producer.produce(topic, key=prefix, value=json.dumps(value))
-        assert producer.flush(30) == 0
-
     try:
         reader = MemoryOffsetReader()
         assert _invocation(props, reader) == []  # our slot, from here on
@@ -90,8 +76,8 @@ def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker,
         db.sql("INSERT INTO {s}.t VALUES (6, 6, 'n6', 1.5)")  # a change, so that each has an offset stored
         first = _invocation(props, reader)
         worker.wait_for("Debezium's change", lambda: len(_records(worker, table_topic)) >= 1, 120)
-        send({"type": "execute-snapshot", "data": {"data-collections": [f"{db.schema}.t"], "type": "INCREMENTAL"}},
-             {"type": "pause-snapshot", "data": {}})
+        signals.send(prefix, json.dumps(EXECUTE).replace("%s", f"{db.schema}.t"))
+        signals.send(prefix, PAUSE)
         ours = _invocation(props, reader)
         our_offset = next(iter(reader.committed.values()))
         their_offset = worker.wait_for("Debezium's offset while paused", lambda: (
@@ -102,7 +88,7 @@ def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker,
         assert set(our_offset) - set(their_offset) == {PAUSED_KEY, SIGNAL_OFFSET_KEY}
         assert our_offset[SIGNAL_OFFSET_KEY] == 1
 
-        send({"type": "resume-snapshot", "data": {}})
+        signals.send(prefix, RESUME)
         ours += _invocation(props, reader)
         theirs = _theirs(worker.wait_for("Debezium's reads", lambda: (
             (r := _records(worker, table_topic)) and len(r) >= 7 and r), 120))[1:]
@@ -118,9 +104,9 @@ def test_kafka_signals_same_reads_and_offsets(debezium_pg_worker: ConnectWorker,
         assert set(done) - set(their_done) == {SIGNAL_OFFSET_KEY} and done[SIGNAL_OFFSET_KEY] == 2
         assert not set(their_done) - set(done)
         # where each group stands: after the three messages (Debezium auto-commits every 5 s)
-        assert _committed(kafka_bootstrap, our_group, topic) == 3
-        worker.wait_for("Debezium's group offset", lambda: _committed(kafka_bootstrap, their_group, topic) == 3, 60)
+        assert signals.committed(our_group) == 3
+        worker.wait_for("Debezium's group offset", lambda: signals.committed(their_group) == 3, 60)
     finally:
         worker.rest("DELETE", f"/connectors/{name}")
         db.close(our_slot, their_slot)
-        admin.delete_topics([topic])
+        signals.delete()

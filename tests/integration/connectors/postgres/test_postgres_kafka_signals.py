@@ -31,11 +31,11 @@ SETUP = ("CREATE TABLE {s}.sig (id varchar(64) PRIMARY KEY, type varchar(32) NOT
 class SignalTopic:
     """A one-partition signal topic of the test's own on the local broker."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, name: str | None = None) -> None:
         from confluent_kafka import Producer
         from confluent_kafka.admin import AdminClient, NewTopic
 
-        self.bootstrap, self.name = bootstrap, f"it-signal-{uuid.uuid4().hex[:10]}"
+        self.bootstrap, self.name = bootstrap, name or f"it-signal-{uuid.uuid4().hex[:10]}"
         self._admin = AdminClient({"bootstrap.servers": bootstrap})
         self._admin.create_topics([NewTopic(self.name, 1, 1)])[self.name].result(30)
         self._producer = Producer({"bootstrap.servers": bootstrap})
@@ -44,6 +44,16 @@ class SignalTopic:
         """Produce one signal message and wait for its acknowledgement."""
         self._producer.produce(self.name, key=key, value=value if isinstance(value, str) else json.dumps(value))
         assert self._producer.flush(30) == 0
+
+    def committed(self, group: str) -> int:
+        """The committed offset of ``group`` on partition 0."""
+        from confluent_kafka import Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group})
+        try:
+            return int(consumer.committed([TopicPartition(self.name, 0)], timeout=10)[0].offset)
+        finally:
+            consumer.close()
 
     def delete(self) -> None:
         self._admin.delete_topics([self.name])[self.name].result(30)
@@ -198,6 +208,6 @@ def test_an_offset_without_the_signal_key_resumes_from_the_groups_committed_offs
         signal_topic.send(db.prefix, execute([f"{db.schema}.t"]))  # offset 1
         assert reads(db.run(reader, **props)) == [1, 2, 3, 4, 5, 6, 7, 8]
         assert next(iter(reader.committed.values()))[SIGNAL_OFFSET_KEY] == 1
-        assert group.committed([TopicPartition(signal_topic.name, 0)], timeout=10)[0].offset == 2
     finally:
         group.close()
+    assert signal_topic.committed(props["signal.kafka.groupId"]) == 2
