@@ -49,7 +49,7 @@ _JAVA_ONLY: Final = frozenset({
     "partition.assignment.strategy", "interceptor.classes", "metric.reporters", "enable.auto.commit",
     "auto.commit.interval.ms", "client.dns.lookup", "sasl.jaas.config", "ssl.truststore.type", "ssl.keystore.type",
     "ssl.truststore.password", "ssl.key.password", "ssl.protocol", "ssl.enabled.protocols",
-    "exclude.internal.topics", "allow.auto.create.topics", "fetch.max.bytes.config",
+    "exclude.internal.topics", "allow.auto.create.topics",
 })
 _JAAS_OPTION: Final = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
@@ -103,7 +103,7 @@ class KafkaSignalChannel:
                               f"signal.kafka.bootstrap.servers={self._settings.get('bootstrap.servers')}: {error}")
 
     def _open(self) -> Any:
-        from confluent_kafka import Consumer, TopicPartition
+        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, TopicPartition
 
         if self._consumer is not None:
             return self._consumer
@@ -120,8 +120,6 @@ class KafkaSignalChannel:
                 start = committed[0].offset
                 self.last = start - 1
         reset = str(self._settings.get("auto.offset.reset", "earliest")).lower()
-        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END
-
         default = OFFSET_END if reset in ("latest", "largest", "end") else OFFSET_BEGINNING
         consumer.assign([TopicPartition(self.topic, 0, start if start is not None else default)])
         self._consumer = consumer
