@@ -15,11 +15,13 @@ from tests.integration.connectors.postgres.test_postgres_kafka_signals import ( 
     reads,
     signal_topic,
 )
+from tests.integration.runtime.conftest import cluster, consume_committed  # noqa: F401 (the fixture)
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader
 
 if TYPE_CHECKING:
     from tests.integration.connectors.binlog.conftest import CdcDb
     from tests.integration.connectors.postgres.test_postgres_kafka_signals import SignalTopic
+    from tests.integration.runtime.conftest import Cluster
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +86,53 @@ def test_stop_snapshot_from_kafka(cdc_db: CdcDb, signal_topic: SignalTopic) -> N
     assert reads(records) == [4, 5, 6, 7]
     assert reads(records, ".u") == []
     assert PRIMARY_KEY not in next(iter(reader.committed.values()))
+
+
+def test_through_the_runner_the_position_commits_with_the_records(
+        cluster: Cluster, cdc_db: CdcDb, signal_topic: SignalTopic, kafka_bootstrap: str) -> None:  # noqa: F811
+    """The real SourceRunner and broker: the reads a Kafka signal caused and the offset holding the signal's
+    position are committed in one transaction; a cold runner on the committed offsets does not run it again."""
+    import json
+    import time
+    import uuid
+
+    from connect_core.connectors.binlog.source_connector import MariaDbConnector
+    from connect_core.runtime.source_runner import SourceRunner
+
+    db = cdc_db
+    db.sql(*SETUP)
+    name = f"cdc-{uuid.uuid4().hex[:8]}"
+    converters = {"key.converter": "org.apache.kafka.connect.json.JsonConverter",
+                  "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false",
+                  "value.converter": "org.apache.kafka.connect.json.JsonConverter"}
+    config = {k: v for k, v in db.props(**_props(db, signal_topic), **converters).items()
+              if k != "binlog.connector.flavour"}
+    connector = MariaDbConnector()
+    connector.start(config)
+    cluster.deploy(name, config, connector.task_configs(1))
+
+    def run() -> None:
+        deadline = time.monotonic() + 60
+        runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                              status_store=cluster.statuses)
+        try:
+            assert runner.run(name, 0, lambda: (deadline - time.monotonic()) * 1000).state == "RUNNING"
+        finally:
+            runner.close()
+
+    def offset() -> dict[str, object]:
+        cluster.offsets.refresh()
+        return cluster.offsets.offset(name, {"server": db.prefix}) or {}
+
+    run()  # the position
+    signal_topic.send(db.prefix, execute([f"{db.name}.t"]))
+    run()
+    assert offset()[SIGNAL_OFFSET_KEY] == 0  # committed by the invocation that read it
+    for _ in range(30):  # a shared server's busy binlog: each invocation reads a stretch of it
+        if PRIMARY_KEY not in offset():
+            break
+        run()
+    assert PRIMARY_KEY not in offset()  # the snapshot is done
+    run()  # one more cold runner on the committed offsets: the signal is not read again
+    table = [json.loads(v) for _k, v, _h in consume_committed(kafka_bootstrap, f"{db.prefix}.{db.name}.t", 7)]
+    assert sorted(v["after"]["id"] for v in table if v["op"] == "r") == [1, 2, 3, 4, 5, 6, 7]  # each once
