@@ -83,6 +83,8 @@ def _ours_as_json(records: list[SourceRecord]) -> list[tuple[Any, Any]]:
     keys, values = _json_converter(True), _json_converter(False)
     out = []
     for r in records:
+        if r.topic is None:  # an offset-only record: a poll that read only other databases' binlog events
+            continue
         key = keys.from_connect_data(r.topic, r.key_schema, r.key)
         value = values.from_connect_data(r.topic, r.value_schema, r.value)
         out.append((json.loads(key), None if value is None else json.loads(value)))
