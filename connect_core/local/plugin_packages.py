@@ -14,13 +14,20 @@ The wheels are then installed in one pip run with the runtime's own requirements
 and never overwrite them. ``connect_core`` itself is provided by the runtime: a plugin does not list
 ``lambda-connect`` among its dependencies (Maven's ``provided`` scope).
 
+Several versions of one distribution (KIP-891) cannot share one pip run or one ``site-packages``: the newest is
+installed as above, every older one without its dependencies into a directory of its own, an isolated location of the
+plugin path (``runtime/plugin_path.py``, ``runtime/plugin_isolation.py``), as Kafka keeps each plugin in its own
+``plugin.path`` directory. In the layer that is ``python/lambda-connect-plugins/<wheel name>/``.
+
 Runnable by path with the standard library alone (the SAM build calls it before anything is installed)::
 
-    python connect_core/local/plugin_packages.py wheels <dir>   # builds/copies wheels, prints their paths
-    python connect_core/local/plugin_packages.py modules <dir>  # copies bare package directories into <dir>
+    python connect_core/local/plugin_packages.py wheels <dir>    # builds/copies wheels, prints the newest ones' paths
+    python connect_core/local/plugin_packages.py isolated <dir> <site> [pip options]  # the older wheels of <dir>,
+                                                                 # each into <site>/lambda-connect-plugins/<wheel name>
+    python connect_core/local/plugin_packages.py modules <dir>   # copies bare package directories into <dir>
 
-Both read the packages from ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` (entries separated by ``os.pathsep`` or commas) and
-from the ``plugins/`` directory beside ``template.yaml``.
+``wheels`` and ``modules`` read the packages from ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` (entries separated by
+``os.pathsep`` or commas) and from the ``plugins/`` directory beside ``template.yaml``.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["PACKAGES_VARIABLE", "Layout", "PluginPackageError", "build_wheels", "copy_modules", "install", "layout",
-           "requested", "split_plugins"]
+__all__ = ["PACKAGES_VARIABLE", "Layout", "PluginPackageError", "build_wheels", "copy_modules", "install",
+           "install_isolated", "layout", "requested", "side_by_side", "split_plugins"]
 
 PACKAGES_VARIABLE = "LAMBDA_CONNECT_PLUGIN_PACKAGES"
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
@@ -136,19 +143,16 @@ def split_plugins(value: str) -> tuple[list[str], list[Path]]:
     return classes, packages
 
 
-def _older_versions(wheels: list[Path]) -> list[Path]:
-    """The wheels of a distribution that another wheel of the list has in a newer version (KIP-891: installed side
-    by side). Versions compare as the plugin registry compares them (Maven's order; ``runtime/version_range.py``)."""
+def side_by_side(wheels: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The newest wheel of each distribution, and the older ones (KIP-891: installed side by side), each list in the
+    given order. Versions compare as the plugin registry compares them (Maven's order; ``runtime/version_range.py``)."""
     from connect_core.runtime.version_range import ArtifactVersion
 
     by_name: dict[str, list[Path]] = {}
-    for wheel in wheels:
+    for wheel in wheels:  # a wheel's name: <distribution>-<version>-..., the distribution normalized by the builder
         by_name.setdefault(wheel.name.split("-")[0].lower(), []).append(wheel)
-    older: list[Path] = []
-    for same in by_name.values():
-        same.sort(key=lambda w: ArtifactVersion(w.name.split("-")[1]))
-        older += same[:-1]
-    return older
+    newest = {max(same, key=lambda w: ArtifactVersion(w.name.split("-")[1])) for same in by_name.values()}
+    return [w for w in wheels if w in newest], [w for w in wheels if w not in newest]
 
 
 def _pip_install(python: str, target: Path, wheels: list[Path], *options: str) -> None:
@@ -158,38 +162,54 @@ def _pip_install(python: str, target: Path, wheels: list[Path], *options: str) -
         raise PluginPackageError("the plugin packages did not install:\n" + (done.stdout + done.stderr).strip())
 
 
+def install_isolated(wheels: list[Path], root: Path, python: str = sys.executable, *options: str) -> list[Path]:
+    """Install each wheel without its dependencies into ``root/<wheel name>``, an isolated location (its imports
+    find its own package first, then the shared dependencies); the locations. ``options`` go to pip (the layer's
+    target platform)."""
+    locations = []
+    for wheel in wheels:
+        location = root / wheel.name.removesuffix(".whl")
+        shutil.rmtree(location, ignore_errors=True)
+        _pip_install(python, location, [wheel], "--no-deps", *options)
+        locations.append(location)
+    return locations
+
+
 def install(packages: list[Path], target: Path, python: str = sys.executable) -> Path:
     """Install plugin packages and their dependencies into ``target`` (emptied first), for the local runtime to append
     to ``sys.path`` (``LAMBDA_CONNECT_PLUGIN_PATH``): after the runtime's own paths, so its libraries win.
 
     Several versions of one distribution are installed side by side (KIP-891): the newest as above, each older one
-    without its dependencies into ``target/<wheel name>`` of its own, an isolated location of the plugin path
-    (``runtime/plugin_path.py``) that imports its own copy of the package and the shared dependencies.
+    into ``target/<wheel name>`` (``install_isolated``), an isolated location of the plugin path.
     """
     found = layout(packages)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = build_wheels(found, Path(scratch), python)
-        older = _older_versions(wheels)
-        newest = [wheel for wheel in wheels if wheel not in older]
+        newest, older = side_by_side(build_wheels(found, Path(scratch), python))
         if newest:
             _pip_install(python, target, newest)
-        for wheel in older:
-            _pip_install(python, target / wheel.name.removesuffix(".whl"), [wheel], "--no-deps")
+        install_isolated(older, target, python)
     copy_modules(found, target)
     return target
 
 
 def main(argv: list[str]) -> int:
-    """``wheels <dir>`` | ``modules <dir>`` (module docstring)."""
-    if len(argv) != 2 or argv[0] not in ("wheels", "modules"):
-        print("usage: plugin_packages.py wheels|modules <dir>", file=sys.stderr)
+    """``wheels <dir>`` | ``isolated <dir> <site> [pip options]`` | ``modules <dir>`` (module docstring)."""
+    command = argv[0] if argv else ""
+    if not ((command in ("wheels", "modules") and len(argv) == 2) or (command == "isolated" and len(argv) >= 3)):
+        print("usage: plugin_packages.py wheels|modules <dir> | isolated <dir> <site> [pip options]", file=sys.stderr)
         return 2
     try:
+        if command == "isolated":
+            from connect_core.runtime.plugin_path import INSTALLATION_PLUGIN_DIR
+
+            older = side_by_side(sorted(Path(argv[1]).glob("*.whl")))[1]
+            install_isolated(older, Path(argv[2]) / INSTALLATION_PLUGIN_DIR, sys.executable, *argv[3:])
+            return 0
         found = layout(requested())
-        if argv[0] == "wheels":
-            print("\n".join(str(wheel) for wheel in build_wheels(found, Path(argv[1]))))
+        if command == "wheels":
+            print("\n".join(str(wheel) for wheel in side_by_side(build_wheels(found, Path(argv[1])))[0]))
         else:
             copy_modules(found, Path(argv[1]))
     except PluginPackageError as error:
@@ -199,4 +219,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by path: connect_core's version order
     sys.exit(main(sys.argv[1:]))

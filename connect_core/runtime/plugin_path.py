@@ -12,6 +12,11 @@ Three sources, all worker configuration (never a REST body):
   --plugins <package>`` installs packages into one); after the function's own paths, so a plugin's copy of a library
   never shadows the runtime's.
 
+The plugin path also holds the installation's own ``lambda-connect-plugins`` directory, beside the ``connect_core``
+package (``/opt/python/lambda-connect-plugins`` in the deployed layer, wherever the layer is unpacked): ``sam build``
+installs the older versions of a plugin package there (``connect_core/local/plugin_packages.py``), so a deployment
+needs no setting for them. It only ever holds isolated locations and is not put on ``sys.path``.
+
 Side by side (KIP-891): a subdirectory of a ``LAMBDA_CONNECT_PLUGIN_PATH`` directory that holds an installed plugin
 package of its own (a ``.dist-info`` with ``lambda_connect.plugins`` entry points at its top, as ``pip install
 --target <dir>/acme-1.0`` leaves it) is an *isolated location*, Kafka's per-plugin directory with its own class
@@ -34,9 +39,12 @@ from dataclasses import dataclass
 from connect_core.api.version import metadata_dirs
 from connect_core.runtime import env
 
-__all__ = ["ENTRY_POINT_GROUP", "WorkerPlugin", "extend_sys_path", "isolated_locations", "worker_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "INSTALLATION_PLUGIN_DIR", "WorkerPlugin", "extend_sys_path", "installation_plugin_dir",
+           "isolated_locations", "plugin_path_dirs", "worker_plugins"]
 
 ENTRY_POINT_GROUP = "lambda_connect.plugins"
+# Not an identifier: never importable as a package from the sys.path entry it sits in.
+INSTALLATION_PLUGIN_DIR = "lambda-connect-plugins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +67,22 @@ def extend_sys_path() -> None:
             sys.path.append(entry)
 
 
-def _plugin_path_dirs() -> list[str]:
-    return [entry for entry in (part.strip() for part in env.resolve(env.PLUGIN_PATH, "").split(",")) if entry]
+def installation_plugin_dir() -> str:
+    """The ``lambda-connect-plugins`` directory beside this installation's ``connect_core`` package."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        INSTALLATION_PLUGIN_DIR)
+
+
+def plugin_path_dirs() -> list[str]:
+    """``LAMBDA_CONNECT_PLUGIN_PATH``'s directories, then the installation's own (module docstring)."""
+    given = [entry for entry in (part.strip() for part in env.resolve(env.PLUGIN_PATH, "").split(",")) if entry]
+    return list(dict.fromkeys([*given, installation_plugin_dir()]))
 
 
 def isolated_locations() -> list[str]:
-    """The isolated locations under ``LAMBDA_CONNECT_PLUGIN_PATH``'s directories, sorted per directory."""
+    """The isolated locations under the plugin path's directories, sorted per directory."""
     found: list[str] = []
-    for root in _plugin_path_dirs():
+    for root in plugin_path_dirs():
         try:
             children = sorted(os.listdir(root))
         except OSError:

@@ -196,9 +196,9 @@ def _base(plugin_type: PluginType) -> type:
 def _plugin_path_listing() -> tuple[str, ...]:
     """What the plugin path directories hold now: a new isolated location changes the registry's cache key."""
     listing: list[str] = []
-    for root in env.resolve(env.PLUGIN_PATH, "").split(","):
+    for root in plugin_path.plugin_path_dirs():
         try:
-            listing += sorted(os.listdir(root.strip())) if root.strip() else []
+            listing += sorted(os.listdir(root))
         except OSError:
             continue
     return tuple(listing)

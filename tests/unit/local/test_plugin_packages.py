@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import sys
 import zipfile
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from connect_core.local import plugin_packages
 from connect_core.local.plugin_packages import PluginPackageError, build_wheels, copy_modules, layout, split_plugins
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 PYPROJECT = """[build-system]
 requires = ["setuptools>=61"]
@@ -129,6 +126,60 @@ def test_two_versions_of_one_package_are_installed_side_by_side(tmp_path: Path,
     monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(target))
     assert registry.available_versions("com.side.SideConverter") == ["1.9.0", "1.10.0"]
-    for version in ("1.9.0", "1.10.0", None):
-        converter = registry.load("com.side.SideConverter", version)()
-        assert converter.from_connect_data("t", None, None) == (version or "1.10.0").encode()
+    for wanted in ("1.9.0", "1.10.0", None):
+        converter = registry.load("com.side.SideConverter", wanted)()
+        assert converter.from_connect_data("t", None, None) == (wanted or "1.10.0").encode()
+
+
+_LAYER_CHECK = """
+from connect_core.runtime import registry
+print(registry.available_versions("com.layer.LayerConverter"))
+for version in ("[1.0]", "[2.0,)", None):
+    print(registry.load("com.layer.LayerConverter", version)().from_connect_data("t", None, None).decode())
+"""
+
+
+def test_the_layer_build_installs_older_versions_in_the_layers_plugin_directory(tmp_path: Path) -> None:
+    """As infra/sam/Makefile runs it (by path, the script's own process): ``wheels`` prints the newest version of each
+    distribution, ``isolated`` installs the older ones into ``<site>/lambda-connect-plugins/<wheel name>``; a
+    ``connect_core`` in ``<site>`` (the layer's ``/opt/python``) then offers every version, each running its code."""
+    import os
+    import subprocess
+
+    packages = []
+    for version in ("2.0", "1.0"):
+        root = tmp_path / "packages" / f"layer-{version}"
+        (root / "layer_plugin").mkdir(parents=True)
+        (root / "layer_plugin" / "__init__.py").write_text(_VERSIONED_MODULE.format(version=version))
+        (root / "pyproject.toml").write_text(
+            PYPROJECT.replace('version = "2.0.0"', f'version = "{version}"').replace("acme-plugin", "layer-plugin")
+            .replace('"com.acme.AcmeSinkConnector" = "acme_plugin:AcmeSinkConnector"',
+                     '"com.layer.LayerConverter" = "layer_plugin:AcmeConverter"'))
+        packages.append(str(root))
+    script = plugin_packages.__file__
+    env = {**os.environ, plugin_packages.PACKAGES_VARIABLE: os.pathsep.join(packages)}
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, script, *args], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    newest = run("wheels", str(wheels)).split()
+    assert [os.path.basename(w) for w in newest] == ["layer_plugin-2.0-py3-none-any.whl"]
+    assert sorted(w.name for w in wheels.iterdir()) == ["layer_plugin-1.0-py3-none-any.whl", *map(os.path.basename,
+                                                                                                newest)]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), *newest],
+                   check=True, timeout=300)
+    run("isolated", str(wheels), str(site), "--no-compile")
+    isolated = site / "lambda-connect-plugins" / "layer_plugin-1.0-py3-none-any"
+    assert (isolated / "layer_plugin-1.0.dist-info").is_dir() and (isolated / "layer_plugin").is_dir()
+    assert not (site / "lambda-connect-plugins" / "layer_plugin-2.0-py3-none-any").exists()
+
+    (site / "connect_core").symlink_to(Path(plugin_packages.__file__).resolve().parents[1])
+    check = subprocess.run([sys.executable, "-c", _LAYER_CHECK], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(site), "LAMBDA_CONNECT_PLUGIN_PATH": ""}, cwd=tmp_path,
+                           check=False)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.split("\n")[:4] == ["['1.0', '2.0']", "1.0", "2.0", "2.0"]
