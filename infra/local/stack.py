@@ -137,12 +137,12 @@ def _sam(args: list[str], stack: str, extra_env: dict[str, str] | None = None) -
     return result.stdout
 
 
-def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = ()) -> Path:
-    """sam build of template.yaml into the stack's build directory; returns it (its template.yaml is deployable).
-    ``plugins``: plugin packages built into the layer (a wheel, a project or package directory, or a directory of
-    those: ``connect_core/local/plugin_packages.py``), as ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them to ``sam
-    build``."""
-    build_dir = BUILD_DIR / stack
+def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = (), into: Path | None = None) -> Path:
+    """sam build of template.yaml into the stack's build directory (or ``into``); returns it (its template.yaml is
+    deployable). ``plugins``: plugin packages built into the layer (a wheel, a project or package directory, or a
+    directory of those: ``connect_core/local/plugin_packages.py``), as ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them
+    to ``sam build``."""
+    build_dir = into or BUILD_DIR / stack
     packages = {PLUGIN_PACKAGES: os.pathsep.join(str(Path(p).resolve()) for p in plugins)}
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack,
          packages)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from infra.local import stack
-from tests.fixtures.plugin_packages import contract_sink_package, guide_packages
+from tests.fixtures.plugin_packages import contract_sink_package, guide_packages, versioned_package
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -72,10 +72,12 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> An
 @pytest.fixture(scope="session")
 def plugin_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The plugin packages built into the session's stack (tests/fixtures/plugin_packages.py): the contract sink,
-    and a source and a sink made only as docs/connector-guide.md says, outside the repository."""
+    a source and a sink made only as docs/connector-guide.md says, outside the repository, and the versioned source
+    at 1.0 (test_upgrade.py deploys 2.0 beside it)."""
     parent = tmp_path_factory.mktemp("plugin-packages")
     contract_sink_package(parent)
     guide_packages(parent)
+    versioned_package(parent, "1.0")
     return parent
 
 

@@ -1,13 +1,19 @@
 """Upgrade and rollback of the deployed stack under running connectors (docs/deploy.md "Upgrades and
 rollbacks"), on the session's stack (conftest.py), which ends as it began.
 
-Version N is the session's build. N+1 is the same build with a new lambda-connect version in the layer's metadata
-(so the layer's content differs: CloudFormation publishes a new layer version and moves the stack's functions to it)
-and a changed parameter (LogLevel). A JDBC source (schedule + ticks) feeds a JDBC sink and an S3 sink (each a
-coordinator-created function + Kafka event source mapping) while rows are inserted throughout. After each deploy one
-heartbeat's reconcile pass moves every coordinator-created function to the stack's current layer and environment;
-every task then runs the new version (its status record carries the version of the code that wrote it), every
-status seen stays RUNNING, and at the end every row is in the topic, the table and the bucket exactly once.
+Version N is the session's build. N+1 is built again with version 2.0 of a plugin package added beside the 1.0 that N
+holds (KIP-891; tests/fixtures/plugin_packages.py ``versioned_package``), a new lambda-connect version in the layer's
+metadata (so the layer's content differs: CloudFormation publishes a new layer version and moves the stack's
+functions to it) and a changed parameter (LogLevel). A JDBC source (schedule + ticks) feeds a JDBC sink and an S3
+sink (each a coordinator-created function + Kafka event source mapping) while rows are inserted throughout. After
+each deploy one heartbeat's reconcile pass moves every coordinator-created function to the stack's current layer
+and environment; every task then runs the new version (its status record carries the version of the code that wrote
+it), every status seen stays RUNNING, and at the end every row is in the topic, the table and the bucket exactly
+once.
+
+Beside them, that plugin's source runs pinned to 1.0 (``connector.plugin.version``) and unpinned: on N+1
+``GET /connector-plugins`` lists both versions, the pinned one keeps producing with 1.0's code while the unpinned one
+and one created with ``[2.0,)`` produce with 2.0's, each status naming its version; back on N all run 1.0 again.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from connect_core.runtime.heartbeat import HEARTBEAT_EVENT
 from connect_core.storage.config import StorageConfig
 from connect_core.storage.status_store import StatusStore
 from infra.local import stack
+from tests.fixtures.plugin_packages import VERSIONED_SOURCE_CLASS, versioned_package
 from tests.integration.stack.conftest import wait_for
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.integration.stack.conftest import Deployed
@@ -51,6 +59,108 @@ def _next_version(base: Path, into: Path) -> tuple[str, str]:
     moved = info.rename(python / f"lambda_connect-{new}.dist-info")
     (moved / "METADATA").write_text(metadata)
     return old, new
+
+
+@dataclass
+class Versioned:
+    """The versioned source (tests/fixtures/plugin_packages.py) as connectors pinned to 1.0, unpinned and (on N+1)
+    ranged ``[2.0,)``, each into a topic of its own; every record's message ends in ``@<version of its code>``."""
+
+    deployed: Deployed
+    kafka: dict[str, str]
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def __post_init__(self) -> None:
+        self.pinned, self.unpinned, self.ranged = (f"upg-v-{kind}-{self.run}" for kind in ("pinned", "any", "ranged"))
+
+    def put(self, name: str, records: int, version: str | None = None) -> None:
+        config = {"connector.class": VERSIONED_SOURCE_CLASS, "topic": name, "max.records": str(records),
+                  "batch.size": "3", "message": name, "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                  "value.converter.schemas.enable": "false"}
+        if version is not None:
+            config["connector.plugin.version"] = version
+        status, answer = self.deployed.http("PUT", f"/connectors/{name}/config", config)
+        assert status in (200, 201), answer
+
+    def versions(self, name: str, records: int) -> list[str] | None:
+        """The code version of each record of ``name``'s topic, once ``records`` are there."""
+        values = _topic_values(self.kafka, name, records, wait_s=10)
+        if len(values) < records:
+            return None
+        assert [value["id"] for value in values] == list(range(records)), values  # each once, in order
+        return [value["message"].removeprefix(name + "@") for value in values]
+
+    def statuses(self, name: str) -> list[str] | None:
+        """The plugin versions the connector's status names (connector, then tasks) once all are RUNNING."""
+        status, body = self.deployed.http("GET", f"/connectors/{name}/status")
+        if status != 200 or not body["tasks"] or {body["connector"]["state"], *(t["state"] for t in body["tasks"])} \
+                != {"RUNNING"}:
+            return None
+        return [body["connector"].get("version"), *(task.get("version") for task in body["tasks"])]
+
+    def produced(self, name: str, expected: list[str]) -> None:
+        wait_for(lambda: self.versions(name, len(expected)) == expected, f"{name}'s records made by {expected}")
+
+    def listed(self) -> list[str]:
+        status, plugins = self.deployed.http("GET", "/connector-plugins")
+        assert status == 200, plugins
+        return [plugin["version"] for plugin in plugins if plugin["class"] == VERSIONED_SOURCE_CLASS]
+
+    def on_n(self) -> None:
+        """Pinned and unpinned, both on 1.0 (the only version N has)."""
+        self.put(self.pinned, 3, "1.0")
+        self.put(self.unpinned, 3)
+        assert self.listed() == ["1.0"]
+        self.produced(self.pinned, ["1.0"] * 3)
+        self.produced(self.unpinned, ["1.0"] * 3)
+
+    def on_n1(self) -> None:
+        """2.0 beside 1.0: each connector's next records (three more asked for) come from the version it selects,
+        and its status names that version; a range nothing satisfies lists both. The ranged one is deleted after
+        (N has no 2.0)."""
+        assert self.listed() == ["1.0", "2.0"]
+        self.put(self.pinned, 6, "1.0")
+        self.put(self.unpinned, 6)
+        self.put(self.ranged, 3, "[2.0,)")
+        self.produced(self.pinned, ["1.0"] * 6)
+        self.produced(self.unpinned, ["1.0"] * 3 + ["2.0"] * 3)
+        self.produced(self.ranged, ["2.0"] * 3)
+        for name, version in ((self.pinned, "1.0"), (self.unpinned, "2.0"), (self.ranged, "2.0")):
+            wait_for(lambda n=name, v=version: self.statuses(n) == [v, v], f"{name} RUNNING on {version}")
+        status, refused = self.deployed.http("PUT", f"/connectors/{self.ranged}/config", {
+            "connector.class": VERSIONED_SOURCE_CLASS, "topic": self.ranged, "connector.plugin.version": "[3.0,)"})
+        assert status == 400 and "available versions: [1.0, 2.0]" in refused["message"], refused
+        assert self.deployed.http("DELETE", f"/connectors/{self.ranged}")[0] == 204
+
+    def back_on_n(self) -> None:
+        """Both on 1.0 again."""
+        assert self.listed() == ["1.0"]
+        self.put(self.pinned, 9, "1.0")
+        self.put(self.unpinned, 9)
+        self.produced(self.pinned, ["1.0"] * 9)
+        self.produced(self.unpinned, ["1.0"] * 3 + ["2.0"] * 3 + ["1.0"] * 3)
+
+    def delete(self) -> None:
+        for name in (self.pinned, self.unpinned, self.ranged):
+            self.deployed.http("DELETE", f"/connectors/{name}")
+
+
+@pytest.fixture
+def versioned(deployed: Deployed, kafka_settings: dict[str, str]) -> Iterator[Versioned]:
+    created = Versioned(deployed, kafka_settings)
+    yield created
+    created.delete()
+
+
+@pytest.fixture
+def next_build(deployed: Deployed, plugin_packages: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    """N+1: the session's plugin packages and the versioned plugin's 2.0 built, the lambda-connect version raised;
+    its directory, N's version and N+1's."""
+    with_2_0 = stack.build(deployed.name, [plugin_packages, versioned_package(tmp_path / "2.0", "2.0")],
+                           into=tmp_path / "build")
+    old_version, new_version = _next_version(with_2_0, tmp_path / "next")
+    shutil.rmtree(with_2_0)
+    return tmp_path / "next", old_version, new_version
 
 
 class Rows(threading.Thread):
@@ -144,28 +254,34 @@ def _assert_everything_runs(deployed: Deployed, layer: str, level: str, source: 
         assert target["Arn"] == source_arn  # unqualified: every firing runs the function's current version
 
 
-def _topic_ids(kafka_settings: dict[str, str], topic: str, count: int) -> list[int]:
-    """The IDs of every committed record of ``topic`` (read_committed), in offset order per partition."""
+def _topic_values(kafka_settings: dict[str, str], topic: str, count: int, wait_s: float = 60) -> list[dict[str, Any]]:
+    """The values of every committed record of ``topic`` (read_committed; the payload of a schema'd JSON value), in
+    offset order per partition, reading until ``count`` are there or for ``wait_s``."""
     from confluent_kafka import Consumer
 
     consumer = Consumer({"bootstrap.servers": kafka_settings["bootstrap.servers"], "group.id": f"upg-{uuid.uuid4()}",
                          "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                          "enable.auto.commit": False, "enable.partition.eof": True})
     consumer.subscribe([topic])
-    ids: list[int] = []
-    deadline = time.monotonic() + 60
+    values: list[dict[str, Any]] = []
+    deadline = time.monotonic() + wait_s
     try:
         while time.monotonic() < deadline:
             message = consumer.poll(1.0)
             if message is None or message.error():
-                if message is not None and len(ids) >= count:
+                if message is not None and len(values) >= count:
                     break  # end of the partition with everything read
                 continue
             value = json.loads(message.value())
-            ids.append((value.get("payload") or value)["ID"])
+            values.append(value.get("payload") or value)
     finally:
         consumer.close()
-    return sorted(ids)
+    return values
+
+
+def _topic_ids(kafka_settings: dict[str, str], topic: str, count: int) -> list[int]:
+    """The IDs of every committed record of ``topic``, sorted."""
+    return sorted(value["ID"] for value in _topic_values(kafka_settings, topic, count))
 
 
 def _versions(statuses: StatusStore, names: list[str]) -> dict[str, set[str | None]]:
@@ -262,23 +378,26 @@ class Pipeline:
         self.conn.close()
 
 
-# Two deploys of its own (~5 min here), plus the session stack's deploy or destroy when it runs first or last.
+# Two deploys of its own (~5 min here) and a build, plus the session stack's deploy or destroy when it runs first or
+# last.
 @pytest.mark.timeout(1200)
 def test_upgrade_and_rollback_under_running_jdbc_and_s3_connectors_lose_and_duplicate_nothing(
     deployed: Deployed, mariadb_settings: dict[str, str], aws_settings: dict[str, str],
-    kafka_settings: dict[str, str], tmp_path: Path,
+    next_build: tuple[Path, str, str], versioned: Versioned,
 ) -> None:
+    kafka_settings = versioned.kafka
     pipe = Pipeline(deployed, mariadb_settings, aws_settings)
     names, sinks = pipe.names, [pipe.jdbc_sink, pipe.s3_sink]
     statuses = StatusStore(KafkaClientSettings(bootstrap_servers=kafka_settings["bootstrap.servers"]),
                            StorageConfig(status_storage_topic=stack.parameters(deployed.name)["StatusTopic"]))
-    base = stack.BUILD_DIR / deployed.name  # the session's build: version N
-    old_version, new_version = _next_version(base, tmp_path / "next")
+    base = stack.BUILD_DIR / deployed.name  # the session's build: version N, the versioned plugin at 1.0
+    next_dir, old_version, new_version = next_build
     rows, watch = Rows(pipe.connect, pipe.table), Watch(deployed, names)
     rolled_back = None
     try:
         pipe.create()
         rows.start()
+        versioned.on_n()
         wait_for(lambda: pipe.delivered(3), "rows flowing through both sinks")
         wait_for(lambda: _versions(statuses, names) == dict.fromkeys(names, {old_version}), "every task RUNNING on N")
         watch.start()
@@ -286,13 +405,14 @@ def test_upgrade_and_rollback_under_running_jdbc_and_s3_connectors_lose_and_dupl
 
         # --- upgrade to N+1: a new layer version and a changed parameter, then one reconcile pass
         rolled_back = False
-        layer_n1, _beat = _deploy(deployed, tmp_path / "next", "DEBUG", watch)
+        layer_n1, _beat = _deploy(deployed, next_dir, "DEBUG", watch)
         assert layer_n1 != layer_n
         _assert_everything_runs(deployed, layer_n1, "DEBUG", pipe.source, sinks)
         wait_for(lambda: _versions(statuses, names) == dict.fromkeys(names, {new_version}),
                  "every task running N+1 (its status written by the new code)")
         flowing = rows.count
         wait_for(lambda: pipe.delivered(flowing), "rows flowing on N+1")
+        versioned.on_n1()
 
         # --- rollback to N the same way
         layer_back, _beat = _deploy(deployed, base, "INFO", watch)
@@ -301,6 +421,7 @@ def test_upgrade_and_rollback_under_running_jdbc_and_s3_connectors_lose_and_dupl
         _assert_everything_runs(deployed, layer_back, "INFO", pipe.source, sinks)
         wait_for(lambda: _versions(statuses, names) == dict.fromkeys(names, {old_version}),
                  "every task running N again")
+        versioned.back_on_n()
 
         inserted = rows.stop()
         expected = set(range(1, inserted + 1))
