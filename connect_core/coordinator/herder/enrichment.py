@@ -1,9 +1,10 @@
 """Config keys a connector config adds for its plugins (Kafka ``ConnectorConfig.enrich`` + converter validation).
 
-``transforms=a`` brings ``transforms.a.type``, ``transforms.a.predicate``, ``transforms.a.negate`` and the SMT's own
-keys under ``transforms.a.``, grouped as ``Transforms: a``; ``predicates=p`` likewise. A set converter brings its
-own keys under ``key.converter.``/``value.converter.``/``header.converter.``. Each section is validated against the
-props under its prefix, so ``config/validate`` reports SMT and converter mistakes as a Connect worker does.
+``transforms=a`` brings ``transforms.a.type``, ``transforms.a.plugin.version`` (KIP-891), ``transforms.a.predicate``,
+``transforms.a.negate`` and the SMT's own keys under ``transforms.a.``, grouped as ``Transforms: a``; ``predicates=p``
+likewise. A set converter brings its own keys under ``key.converter.``/``value.converter.``/``header.converter.``.
+Each section is validated against the props under its prefix, so ``config/validate`` reports SMT and converter
+mistakes as a Connect worker does.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from connect_core.api.config import (
     validate_config,
 )
 from connect_core.api.errors import ConfigError
+from connect_core.coordinator.herder.plugin_versions import latest_version, recommended_versions
 from connect_core.coordinator.herder.plugins import load_plugin
 from connect_core.runtime import registry
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.registry import PluginType
+from connect_core.runtime.registry import PLUGIN_VERSION_SUFFIX, PluginType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,6 +38,7 @@ _KINDS = (
     ("transforms", "Transformation", "Transforms", PluginType.TRANSFORMATION),
     ("predicates", "Predicate", "Predicates", PluginType.PREDICATE),
 )
+PLUGIN_VERSION_CONFIG = PLUGIN_VERSION_SUFFIX.lstrip(".")
 _CONVERTERS = (
     ("key.converter", "key"),
     ("value.converter", "value"),
@@ -112,15 +115,29 @@ def _alias_section(
                                            + hint)))
             cls = None
     out.values[type_key] = _value(type_key, type_name, errors, recommended)
+    _version_key(out, props, prefix, group, (kind, plugin_type, type_name if cls is not None else None))
     if cls is None:
-        return  # as Kafka does without the class: only the type key
-    order = 1
+        return  # as Kafka does without the class: only the type and version keys
+    order = 2
     sub_props = {k[len(prefix):]: v for k, v in props.items() if k.startswith(prefix)}
     if plugin_type is PluginType.TRANSFORMATION:
         order = _predicate_keys(out, sub_props, prefix, group, _listed(props, "predicates"))
     model = getattr(cls, "config_model", None)
     if model is not None:
         _embed(out, model, sub_props, prefix, group=group, order=order)
+
+
+def _version_key(out: Enrichment, props: Mapping[str, str], prefix: str, group: str,
+                 spec: tuple[str, PluginType, str | None]) -> None:
+    """``<prefix>plugin.version`` (KIP-891), after the type key: by default the newest version of the alias's class
+    (none when it cannot be loaded), which are all its installed versions recommended."""
+    kind, plugin_type, type_name = spec
+    alias = prefix.split(".")[1]
+    name = prefix + PLUGIN_VERSION_CONFIG
+    default = latest_version(type_name, plugin_type)
+    out.keys.append(_key(name, "STRING", default=default, importance="HIGH", group=group, order=1, width="LONG",
+                         doc=f"Version of the '{alias}' {kind.lower()}.", display_name=f"{kind} version for {alias}"))
+    out.values[name] = _value(name, props.get(name, default), [], recommended_versions(type_name, plugin_type))
 
 
 def _checked(key: str, name: str, plugin_type: PluginType, errors: list[str]) -> Any:
@@ -150,9 +167,9 @@ def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, 
     Stricter than Kafka's validation (which lets the task fail later): a predicate alias not listed in
     ``predicates`` is an error here, so the connector is refused at POST instead of never starting.
     """
-    out.keys.append(_key(prefix + "predicate", "STRING", default=None, importance="MEDIUM", group=group, order=1,
+    out.keys.append(_key(prefix + "predicate", "STRING", default=None, importance="MEDIUM", group=group, order=2,
                          doc="The alias of a predicate used to determine whether to apply this transformation."))
-    out.keys.append(_key(prefix + "negate", "BOOLEAN", default="false", importance="MEDIUM", group=group, order=2,
+    out.keys.append(_key(prefix + "negate", "BOOLEAN", default="false", importance="MEDIUM", group=group, order=3,
                          doc="Whether the configured predicate should be negated."))
     predicate = sub_props.get("predicate")
     predicate_errors = []
@@ -168,7 +185,7 @@ def _predicate_keys(out: Enrichment, sub_props: Mapping[str, str], prefix: str, 
     except ConfigError as error:
         negate_errors.append(str(error))
     out.values[prefix + "negate"] = _value(prefix + "negate", negate, negate_errors)
-    return 3
+    return 4
 
 
 def _embed(out: Enrichment, model: Any, sub_props: Mapping[str, str], prefix: str, *, group: str | None = None,

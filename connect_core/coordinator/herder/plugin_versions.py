@@ -8,6 +8,12 @@
   malformed range is an error on the version key, an unsatisfied one on both the class key and the version key.
 - ``transforms.<alias>.plugin.version``, ``predicates.<alias>.plugin.version``: either error on both the ``type``
   key and the version key.
+
+Each version key's default is the version the worker would load without it (Kafka 4.3's ``enrichedConfigDef``): the
+newest installed version of the connector, of the converter in effect (the connector's own, else the worker's, at the
+worker's ``*.plugin.version`` when it sets one) or of the alias's class; its value, when the config leaves it out, is
+that default, and its recommended values are every installed version of that plugin. A version key of a converter
+whose class cannot be loaded is not visible, and has neither.
 """
 
 from __future__ import annotations
@@ -17,15 +23,31 @@ from typing import TYPE_CHECKING
 from connect_core.api.errors import ConfigError, NotFoundError
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.runtime import registry
-from connect_core.runtime.converter_set import VERSION_KEYS
-from connect_core.runtime.registry import CONNECTOR_VERSION_CONFIG, PLUGIN_VERSION_SUFFIX, VersionedPluginLoadingError
+from connect_core.runtime.connector_config import (
+    DEFAULT_HEADER_CONVERTER,
+    DEFAULT_KEY_CONVERTER,
+    DEFAULT_VALUE_CONVERTER,
+)
+from connect_core.runtime.converter_set import VERSION_KEYS, worker_converters
+from connect_core.runtime.registry import (
+    CONNECTOR_VERSION_CONFIG,
+    PLUGIN_VERSION_SUFFIX,
+    PluginType,
+    VersionedPluginLoadingError,
+)
 from connect_core.runtime.version_range import InvalidVersionSpecification, requirement
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["connector_version_error", "plugin_version_errors"]
+    from connect_core.api.config import ConfigKeyInfo, ConfigValueInfo
 
+__all__ = ["connector_version_error", "latest_version", "plugin_version_errors", "recommended_versions",
+           "version_key_defaults"]
+
+_CONNECTORS = (PluginType.SOURCE, PluginType.SINK)
+_WORKER_DEFAULTS = {"key.converter": DEFAULT_KEY_CONVERTER, "value.converter": DEFAULT_VALUE_CONVERTER,
+                    "header.converter": DEFAULT_HEADER_CONVERTER}
 
 
 def connector_version_error(props: Mapping[str, str | None]) -> VersionedPluginLoadingError | None:
@@ -78,3 +100,57 @@ def _check(errors: dict[str, list[str]], props: Mapping[str, str], keys: tuple[s
         return  # an unknown class is the class key's own error
     for key in on:
         errors.setdefault(key, []).append(message)
+
+
+def latest_version(name: str | None, *types: PluginType) -> str | None:
+    """The newest installed version of the plugin ``name`` names when it is one of ``types``; None for no name, an
+    unknown class or another kind."""
+    if not name or not name.strip():
+        return None
+    try:
+        return registry.check("", name, *types).plugin_version
+    except (ConfigError, NotFoundError):
+        return None
+
+
+def recommended_versions(name: str | None, *types: PluginType) -> list[str]:
+    """Every installed version of that plugin, oldest first, once each (Kafka's version recommenders)."""
+    if latest_version(name, *types) is None:
+        return []
+    return list(dict.fromkeys(registry.available_versions(str(name).strip())))
+
+
+def version_key_defaults(props: Mapping[str, str], keys: dict[str, ConfigKeyInfo],
+                         values: dict[str, ConfigValueInfo], *, loaded: bool = True) -> None:
+    """Set the defaults, absent values, recommended values and visibility of ``connector.plugin.version`` and the
+    converters' version keys (module docstring). ``loaded=False``: the connector's version cannot be loaded, and as
+    Kafka then validates the plain definitions, only the connector's key gets its default."""
+    connector = props.get("connector.class")
+    _set(props, keys, values, CONNECTOR_VERSION_CONFIG, default=latest_version(connector, *_CONNECTORS),
+         recommended=recommended_versions(connector, *_CONNECTORS) if loaded else None)
+    worker = worker_converters() if loaded else {}
+    for class_key, version_key in VERSION_KEYS.items():
+        kind = PluginType.HEADER_CONVERTER if class_key == "header.converter" else PluginType.CONVERTER
+        own = props.get(class_key)
+        if not loaded:
+            in_effect, default = own, None
+        elif own:
+            in_effect, default = own, latest_version(own, kind)
+        else:
+            in_effect = worker.get(class_key) or _WORKER_DEFAULTS[class_key]
+            default = worker.get(version_key) or latest_version(in_effect, kind)
+        _set(props, keys, values, version_key, default=default,
+             recommended=recommended_versions(in_effect, kind) if loaded else [])
+        if version_key in values:
+            values[version_key]["visible"] = latest_version(in_effect, kind) is not None
+
+
+def _set(props: Mapping[str, str], keys: dict[str, ConfigKeyInfo], values: dict[str, ConfigValueInfo], name: str, *,
+         default: str | None, recommended: list[str] | None) -> None:
+    if name in keys:
+        keys[name]["default_value"] = default
+    if name in values:
+        if name not in props:
+            values[name]["value"] = default
+        if recommended is not None:
+            values[name]["recommended_values"] = list(recommended)

@@ -165,7 +165,11 @@ def connector_plugin_config(name: str, version: str | None = None) -> list[Confi
     if plugin_type not in (PluginType.SOURCE, PluginType.SINK):
         return own
     names = {key["name"] for key in own}
-    return own + [key for key in framework_keys(plugin_type.value) if key["name"] not in names]
+    framework = [key for key in framework_keys(plugin_type.value) if key["name"] not in names]
+    for key in framework:  # Kafka's enrichedConfigDef(plugins, name): the newest version, whatever was asked for
+        if key["name"] == CONNECTOR_VERSION_CONFIG:
+            key["default_value"] = registry.describe(name).plugin_version
+    return own + framework
 
 
 def _plugin_type(name: str) -> PluginType:

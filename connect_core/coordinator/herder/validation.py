@@ -15,7 +15,11 @@ from connect_core.api.connector import ExactlyOnceSupport
 from connect_core.coordinator.herder.enrichment import enrich
 from connect_core.coordinator.herder.errors import BadRequestError
 from connect_core.coordinator.herder.framework import NULL_VALUE_ERROR, SOURCE, framework_keys, framework_values
-from connect_core.coordinator.herder.plugin_versions import connector_version_error, plugin_version_errors
+from connect_core.coordinator.herder.plugin_versions import (
+    connector_version_error,
+    plugin_version_errors,
+    version_key_defaults,
+)
 from connect_core.coordinator.herder.plugins import (
     CONNECTOR_CLASS_CONFIG,
     CONNECTOR_VERSION_CONFIG,
@@ -80,6 +84,7 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     values.update(extra.values)
     for key_name, errors in plugin_version_errors(present).items():
         values.setdefault(key_name, _bare_value(key_name))["errors"].extend(errors)
+    version_key_defaults(present, keys, values)
     groups += [g for g in extra.groups if g not in groups]
 
     _null_errors(values, props)
@@ -119,6 +124,7 @@ def _unloadable_version(
     """Kafka's ``invalidVersionedConnectorValidation``: the framework keys, the error on ``connector.class`` and on
     ``connector.plugin.version``, and the installed versions as the latter's recommended values."""
     keys, values, groups = framework
+    version_key_defaults(raw, keys, values, loaded=False)
     values[CONNECTOR_CLASS_CONFIG]["errors"].append(str(error))
     version = values.setdefault(CONNECTOR_VERSION_CONFIG, _bare_value(CONNECTOR_VERSION_CONFIG))
     version["errors"].append(str(error))

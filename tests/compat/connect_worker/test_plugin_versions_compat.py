@@ -146,3 +146,52 @@ def test_the_status_carries_the_version_in_use(connect_worker: ConnectWorker, ka
         assert list(body["tasks"][0]) == ["id", "state", "worker_id", "version"]
         assert body["tasks"][0]["version"] == version
     connect_worker.rest("DELETE", f"/connectors/{name}")
+
+
+HEADER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+# What each version key's definition and value must be as the worker's: its default (the version it would load),
+# its value when left out, its recommended versions and its visibility
+DEFAULTS: dict[str, dict[str, str]] = {
+    "worker-converters": {},
+    "own-converters": {"key.converter": STRING, "value.converter": STRING, "header.converter": HEADER},
+    "aliases": {**INSERT_KEYS, "transforms": "x,unknown,untyped", "transforms.unknown.type": "nope.Nope",
+                "transforms.x.predicate": "p", "predicates": "p,q", "predicates.p.type": TOPIC_MATCHES,
+                "predicates.p.pattern": ".*"},
+    "given": {"connector.plugin.version": "<V>", "value.converter": STRING, "value.converter.plugin.version": "<V>",
+              **INSERT_KEYS, "transforms.x.plugin.version": "[0,99)"},
+    "unknown-converter": {"value.converter": "nope.Converter", "value.converter.plugin.version": "1.0"},
+    "unloadable-connector": {"connector.plugin.version": "[7.0,)", "value.converter": STRING},
+}
+
+
+def _version_keys(body: Any, version: str) -> dict[str, Any]:
+    return _normalized({c["definition"]["name"]: c for c in body["configs"]
+                        if c["definition"]["name"].endswith(".plugin.version")}, version)
+
+
+def test_version_keys_carry_the_workers_defaults_and_recommended_versions(
+        connect_worker: ConnectWorker, kafka_bootstrap: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    topic = f"{connect_worker.prefix}-pvd"
+    problems: list[str] = []
+    with EmbeddedConnect(kafka_bootstrap) as connect:
+        for label, extra in DEFAULTS.items():
+            seen = []
+            for rest, version in ((connect_worker.rest, KAFKA_VERSION), (connect.rest, package_version())):
+                status, body = rest("PUT", "/connector-plugins/FileStreamSource/config/validate",
+                                    _config(extra, source, topic, version))
+                assert status == 200, (label, version, body)
+                seen.append(_version_keys(body, version))
+            if seen[0] != seen[1]:
+                problems += [f"validate {label} {key}: worker {seen[0].get(key)}, ours {seen[1].get(key)}"
+                             for key in dict.fromkeys([*seen[0], *seen[1]]) if seen[0].get(key) != seen[1].get(key)]
+        for path in ("/connector-plugins/FileStreamSource/config",
+                     "/connector-plugins/FileStreamSource/config?version=latest"):
+            listed = []
+            for rest, version in ((connect_worker.rest, KAFKA_VERSION), (connect.rest, package_version())):
+                status, keys = rest("GET", path)
+                assert status == 200, (path, keys)
+                listed.append(_normalized([key for key in keys if key["name"].endswith(".plugin.version")], version))
+            if listed[0] != listed[1]:
+                problems.append(f"GET {path}: worker {listed[0]}, ours {listed[1]}")
+    assert not problems, "\n".join(problems)
