@@ -57,7 +57,8 @@ CONFIG_PROVIDERS = "LAMBDA_CONNECT_CONFIG_PROVIDERS"
 # Extra plugins beyond the built-in manifest (Kafka's plugin.path): a comma list of "module:Class". Worker level only.
 PLUGINS = "LAMBDA_CONNECT_PLUGINS"
 # Directories appended to sys.path before plugins are looked up (runtime/plugin_path.py): a comma list; `up --plugins
-# <package>` installs packages into one. A deployed stack needs none (plugin packages are built into the layer).
+# <package>` installs packages into one. A deployed stack needs none: plugin packages are built into the layer, older
+# versions into its lambda-connect-plugins directory, which the plugin path always holds.
 PLUGIN_PATH = "LAMBDA_CONNECT_PLUGIN_PATH"
 # Host directories connector configs may name files in (FileStream's `file`, `jdbc:sqlite:<path>`): a comma list.
 # Unset or empty: none, and the FileStream connectors are not offered (Kafka took them off the default plugin path).
