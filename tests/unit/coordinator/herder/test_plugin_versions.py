@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.api.version import package_version
-from tests.fixtures.versioned_plugin import SOURCE_CLASS, install_version
+from tests.fixtures.versioned_plugin import CONVERTER_CLASS, SOURCE_CLASS, TRANSFORM_CLASS, install_version
 from tests.unit.coordinator.conftest import FILE_SOURCE, Rest
 
 if TYPE_CHECKING:
@@ -121,3 +121,29 @@ def test_every_installed_version_is_listed_and_selectable(rest: Rest, tmp_path: 
     assert versions == {"old": "1.9", "new": "1.10"}
     refused = rest.call("PUT", "/connectors/none/config", {**config, "connector.plugin.version": "2.0"})
     assert refused.body["message"] == _refused(*[_not_found(SOURCE_CLASS, "[2.0,2.0]", "1.0, 1.9, 1.10")] * 2)
+
+
+def test_validate_gives_each_version_key_the_version_it_would_load_and_recommends_every_installed_one(
+        rest: Rest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for version in ("1.0", "1.10", "1.9"):
+        install_version(tmp_path / "plugins", version)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the registry appends the plugin path to it
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGIN_PATH", str(tmp_path / "plugins"))
+    config = {"name": "v", "connector.class": "VersionedTickerSource", "topic": "t", "count": "1",
+              "value.converter": CONVERTER_CLASS, "transforms": "s", "transforms.s.type": TRANSFORM_CLASS,
+              "transforms.s.plugin.version": "[1.0,1.9]"}
+    body = rest.call("PUT", "/connector-plugins/VersionedTickerSource/config/validate", config).body
+    seen = {c["definition"]["name"]: (c["definition"]["default_value"], c["value"]["value"],
+                                      c["value"]["recommended_values"], c["value"]["visible"])
+            for c in body["configs"] if c["definition"]["name"].endswith(".plugin.version")}
+    every = ["1.0", "1.9", "1.10"]  # Maven's order
+    assert seen == {
+        "connector.plugin.version": ("1.10", "1.10", every, True),
+        "key.converter.plugin.version": (OURS, OURS, [OURS], True),  # the worker's JsonConverter
+        "value.converter.plugin.version": ("1.10", "1.10", every, True),
+        "header.converter.plugin.version": (OURS, OURS, [OURS], True),
+        "transforms.s.plugin.version": ("1.10", "[1.0,1.9]", every, True),
+    }
+    assert body["error_count"] == 0
+    keys = rest.call("GET", "/connector-plugins/VersionedTickerSource/config", query="version=1.0").body
+    assert next(k for k in keys if k["name"] == "connector.plugin.version")["default_value"] == "1.10"

@@ -104,8 +104,9 @@ def test_transforms_bring_their_keys_and_errors() -> None:
         "transforms.ins.static.field": "f", "transforms.ins.negate": "true", "transforms.bad.type": "Nope",
     })
     names = _names(infos)
-    assert ["transforms.ins.type", "transforms.ins.plugin.version", "transforms.ins.predicate",
-            "transforms.ins.negate"] == names[names.index("transforms.ins.type"): names.index("transforms.ins.type") + 4]
+    start = names.index("transforms.ins.type")
+    assert names[start:start + 4] == ["transforms.ins.type", "transforms.ins.plugin.version",
+                                      "transforms.ins.predicate", "transforms.ins.negate"]
     assert "transforms.bad.plugin.version" in names  # as Kafka 4.3 defines it for a class it cannot load
     assert "transforms.ins.static.field" in names
     assert {"Transforms: ins", "Transforms: bad"} <= set(infos["groups"])
