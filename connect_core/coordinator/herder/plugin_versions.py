@@ -105,19 +105,20 @@ def _check(errors: dict[str, list[str]], props: Mapping[str, str], keys: tuple[s
 def latest_version(name: str | None, *types: PluginType) -> str | None:
     """The newest installed version of the plugin ``name`` names when it is one of ``types``; None for no name, an
     unknown class or another kind."""
-    if not name or not name.strip():
-        return None
-    try:
-        return registry.check("", name, *types).plugin_version
-    except (ConfigError, NotFoundError):
-        return None
+    versions = recommended_versions(name, *types)
+    return versions[-1] if versions else None
 
 
 def recommended_versions(name: str | None, *types: PluginType) -> list[str]:
-    """Every installed version of that plugin, oldest first, once each (Kafka's version recommenders)."""
-    if latest_version(name, *types) is None:
+    """Every installed version of that plugin (a plugin package's included, for a built-in class name too), oldest
+    first, once each (Kafka's version recommenders); [] for no name, an unknown class or another kind."""
+    if not name or not name.strip():
         return []
-    return list(dict.fromkeys(registry.available_versions(str(name).strip())))
+    try:
+        registry.check("", name, *types)
+    except (ConfigError, NotFoundError):
+        return []
+    return list(dict.fromkeys(registry.available_versions(name.strip())))
 
 
 def version_key_defaults(props: Mapping[str, str], keys: dict[str, ConfigKeyInfo],

@@ -168,7 +168,7 @@ def connector_plugin_config(name: str, version: str | None = None) -> list[Confi
     framework = [key for key in framework_keys(plugin_type.value) if key["name"] not in names]
     for key in framework:  # Kafka's enrichedConfigDef(plugins, name): the newest version, whatever was asked for
         if key["name"] == CONNECTOR_VERSION_CONFIG:
-            key["default_value"] = registry.describe(name).plugin_version
+            key["default_value"] = registry.available_versions(name)[-1]
     return own + framework
 
 
