@@ -37,12 +37,14 @@ FROM seq_1_to_{rows}"""
 EPOCH = dt.datetime(2024, 1, 1)
 
 
-def connect(settings: dict[str, str], *, autocommit: bool = True) -> Any:
-    """A plain pymysql connection (the driver our JDBC connectors use underneath SQLAlchemy's URL parsing)."""
+def connect(settings: dict[str, str], *, autocommit: bool = True, **options: Any) -> Any:
+    """A plain pymysql connection (the driver our JDBC connectors use underneath SQLAlchemy's URL parsing);
+    ``options`` go to ``pymysql.connect`` (a raw floor's ``conv``)."""
     import pymysql
 
     return pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
-                           password=settings["password"], database=settings["database"], autocommit=autocommit)
+                           password=settings["password"], database=settings["database"], autocommit=autocommit,
+                           **options)
 
 
 def create_table(settings: dict[str, str], table: str, rows: int) -> None:

@@ -1,7 +1,8 @@
-"""Profile our side of a case-4 sub-case (no JVM): ``python -m bench.profile file|jdbc [records]``.
+"""Profile our side of a case-4 sub-case (no JVM): ``python -m bench.profile file|jdbc|pair [records]``.
 
 Runs one warm-up and one profiled repetition of ``connect_java.ours_file`` (FileStream source -> Kafka -> FileStream
-sink) or of the JDBC upsert sink fed from the topic, under pyinstrument, and writes
+sink), of the JDBC upsert sink fed from the topic (4b), or of 4p's pair (``jdbc_pair.ours_pair``: JDBC source
+invocation, then the JDBC sink upserting with ``pk.mode=record_value``), under pyinstrument, and writes
 ``bench/results/profiles/<case>-<records>.{html,txt}`` (the flame graph and the call tree bench/README quotes) plus
 the CPU seconds of the profiled repetition.
 """
@@ -12,6 +13,10 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from bench import common
 
@@ -19,10 +24,10 @@ OUT = Path(__file__).resolve().parent / "results" / "profiles"
 
 
 def main(argv: list[str]) -> int:
-    """Profile ``argv[0]`` (``file`` or ``jdbc``) at ``argv[1]`` records (default 100,000)."""
+    """Profile ``argv[0]`` (``file``, ``jdbc`` or ``pair``) at ``argv[1]`` records (default 100,000)."""
     from pyinstrument import Profiler
 
-    from bench.cases import connect_java, sinks
+    from bench.cases import connect_java, jdbc_pair, jdbc_source, sinks
 
     case = argv[0] if argv else "file"
     records = int(argv[1]) if len(argv) > 1 else 100_000
@@ -33,7 +38,9 @@ def main(argv: list[str]) -> int:
     directory = connect_java.RUN_DIR / f"profile-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
     tables: list[str] = []
-    db = common.services("mariadb")["mariadb"] if case == "jdbc" else {}
+    db = common.services("mariadb")["mariadb"] if case in ("jdbc", "pair") else {}
+    if case == "pair":  # 4p's source table, read by every repetition
+        tables.append(_source_table(db, records))
 
     def once(rep: int) -> int:
         if case == "file":
@@ -43,6 +50,13 @@ def main(argv: list[str]) -> int:
                                           for i in range(records)))
             return connect_java.ours_file(cluster, bootstrap, source, directory / f"out-{rep}.txt",
                                           records=records, batch=settings.batch)
+        if case == "pair":
+            prefix = common.unique("prof") + "-"
+            jdbc_source.create_topic(bootstrap, prefix + tables[0])
+            connect_java.MADE_TOPICS.append(prefix + tables[0])
+            tables.append(common.unique("prof_up").replace("-", "_"))
+            return jdbc_pair.ours_pair(cluster, bootstrap, db, tables[0], topic_prefix=prefix, sink_table=tables[-1],
+                                       records=records, batch=settings.batch)
         data = sinks.SinkData.topic_only(settings)
         tables.append(common.unique("prof").replace("-", "_"))
         name = common.unique("jdbc")
@@ -53,12 +67,7 @@ def main(argv: list[str]) -> int:
     try:
         once(0)
         if os.environ.get("BENCH_PROFILE", "1") == "0":  # timing only: CPU of 3 unprofiled repetitions
-            from bench.cases.connect_java import measure_ours
-
-            samples = [measure_ours(lambda rep=rep: once(rep)) for rep in range(2, 5)]
-            print(f"{case} at {records}: cpu-s {[round(x.cpu_s, 3) for x in samples]}, esm cpu-s "
-                  f"{[round(x.esm_cpu_s, 3) for x in samples]}, records/cpu-s "
-                  f"{[round(x.records / x.cpu_s) for x in samples]}")
+            _timed(f"{case} at {records}", once)
             return 0
         profiler = Profiler(interval=0.002)  # coarse enough for a small flame graph file
         cpu0 = time.process_time()
@@ -68,6 +77,7 @@ def main(argv: list[str]) -> int:
         cpu = time.process_time() - cpu0
     finally:
         cluster.close()
+        connect_java._drop_topics(bootstrap)
         if tables:
             from bench import dataset
 
@@ -75,14 +85,39 @@ def main(argv: list[str]) -> int:
         for leftover in directory.glob("*"):
             leftover.unlink()
         directory.rmdir()
+    _write(profiler, f"{case}-{records}",
+           f"{case} at {records} records: moved {moved}, {cpu:.2f} cpu-s, {moved / cpu:,.0f} records/cpu-s\n")
+    return 0
+
+
+def _source_table(db: dict[str, str], records: int) -> str:
+    """A fresh dataset table of ``records`` rows (4p's source)."""
+    from bench import dataset
+
+    table = common.unique("prof_src").replace("-", "_")
+    dataset.create_table(db, table, records)
+    return table
+
+
+def _timed(label: str, once: Callable[[int], int]) -> None:
+    """Print the CPU seconds (all, and the emulated mapping's) and rate of three unprofiled repetitions."""
+    from bench.cases.connect_java import measure_ours
+
+    samples = [measure_ours(lambda rep=rep: once(rep)) for rep in range(2, 5)]
+    print(f"{label}: cpu-s {[round(x.cpu_s, 3) for x in samples]}, esm cpu-s "
+          f"{[round(x.esm_cpu_s, 3) for x in samples]}, records/cpu-s "
+          f"{[round(x.records / x.cpu_s) for x in samples]}")
+
+
+def _write(profiler: Any, stem_name: str, header: str) -> None:
+    """The flame graph and the call tree (``header`` on top) to ``OUT/<stem_name>.{html,txt}``; the tree's head
+    printed."""
     OUT.mkdir(parents=True, exist_ok=True)
-    stem = OUT / f"{case}-{records}"
+    stem = OUT / stem_name
     stem.with_suffix(".html").write_text(profiler.output_html())
     text = profiler.output_text(unicode=False, color=False, show_all=False)
-    header = f"{case} at {records} records: moved {moved}, {cpu:.2f} cpu-s, {moved / cpu:,.0f} records/cpu-s\n"
     stem.with_suffix(".txt").write_text(header + text)
     print(header + text[:6000])
-    return 0
 
 
 if __name__ == "__main__":

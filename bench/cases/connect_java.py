@@ -51,7 +51,7 @@ S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (C
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 JDBC_BATCH_SIZE = "3000"  # 4b: batch.size of both JDBC sinks (Confluent's key and Debezium's; Debezium's default 500)
 COLD_BELOW = 100_000  # a sweep size below this measures a JIT-cold JVM: labelled "cold start", never a headline
-SUB_CASES = ("4a", "4r", "4b", "4c", "4d")
+SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p")
 _WORKER = """\
 bootstrap.servers={bootstrap}
 key.converter={json}
@@ -330,6 +330,17 @@ def _surrogates(match: re.Match[bytes]) -> bytes:
     return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}".encode()
 
 
+def produce_waiting(producer: Any, topic: str, value: bytes) -> None:
+    """``producer.produce`` of one value, letting librdkafka send while its local queue is full (no poll per
+    record: delivery reports only for errors, the floors' producers are made with ``delivery.report.only.error``)."""
+    while True:
+        try:
+            producer.produce(topic, value)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
 def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: int) -> int:
     """The least a Python function does for 4a under Lambda's delivery model, no framework: the file's lines
     produced as JsonConverter's string envelope (an idempotent producer, no transaction, no offsets stored), the
@@ -350,7 +361,7 @@ def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: in
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
                          "delivery.report.only.error": True})
-    dumps, produce, envelope, sent = orjson.dumps, producer.produce, STRING_ENVELOPE, 0
+    dumps, envelope, sent = orjson.dumps, STRING_ENVELOPE, 0
     astral, escape = _FOUR_BYTES.search, _FOUR_BYTES.sub
     with source.open("rb") as lines:
         for line in lines:
@@ -359,12 +370,7 @@ def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: in
             text = dumps(line.rstrip(b"\n").decode())
             if astral(text):  # orjson writes them as UTF-8, Jackson as escaped surrogate pairs
                 text = escape(_surrogates, text)
-            while True:
-                try:
-                    produce(topic, envelope + text + b"}")
-                    break
-                except BufferError:  # the local queue is full: let librdkafka send
-                    producer.poll(0.05)
+            produce_waiting(producer, topic, envelope + text + b"}")
             sent += 1
     if producer.flush(60):
         raise RuntimeError(f"{topic}: records left unsent after 60 s")
@@ -531,6 +537,37 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                       line_set=lines)
 
 
+def debezium_sink_config(db: dict[str, str], topic: str, table: str, pk_mode: str) -> dict[str, str]:
+    """Debezium's JDBC sink upserting ``topic`` into ``table`` on ``id`` (``primary.key.mode`` ``pk_mode``, the
+    key's fields or the value's ``id``), with ours' ``batch.size`` (``JDBC_BATCH_SIZE``): configured alike."""
+    config = {"connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "tasks.max": "1",
+              "topics": topic, "connection.url": f"jdbc:mariadb://{db['host']}:{db['port']}/{db['database']}",
+              "connection.username": db["user"], "connection.password": db["password"],
+              "insert.mode": "upsert", "primary.key.mode": pk_mode, "schema.evolution": "basic",
+              "collection.name.format": table, "table.name.format": table, "batch.size": JDBC_BATCH_SIZE}
+    return config | ({"primary.key.fields": "id"} if pk_mode == "record_value" else {})
+
+
+def debezium_mariadb_config(db: dict[str, str], name: str, bootstrap: str, tables: str,
+                            **overrides: str) -> dict[str, str]:
+    """Debezium's ``MariaDbConnector`` capturing ``tables`` (a regex of table names in the bench's database) under
+    topic prefix ``name``, with its schema history in ``<name>-history``; ``overrides`` on top (snapshot mode,
+    converters, batch sizes)."""
+    import random
+
+    return {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+            "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
+            "database.password": db["password"], "database.server.id": str(random.randint(30_001, 40_000)),
+            "topic.prefix": name, "table.include.list": f"{db['database']}\\.({tables})",
+            "include.schema.changes": "false", "snapshot.locking.mode": "none",
+            "schema.history.internal.kafka.bootstrap.servers": bootstrap,
+            "schema.history.internal.kafka.topic": f"{name}-history",
+            "schema.history.internal.store.only.captured.databases.ddl": "true",
+            "schema.history.internal.store.only.captured.tables.ddl": "true",
+            "key.converter": JSON, "value.converter": JSON, "topic.creation.default.replication.factor": "1",
+            "topic.creation.default.partitions": "1", **overrides}
+
+
 def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """Kafka -> MariaDB upsert: our JdbcSink vs Debezium's JDBC sink, same topic, fresh tables."""
     from bench.cases.sinks import CONVERTERS, SinkData, mariadb_config
@@ -570,12 +607,7 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
         data = data_for(rep)
         tables.append(common.unique("dbz_up").replace("-", "_"))
         table = tables[-1]
-        config = {"connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "tasks.max": "1",
-                  "topics": data.topic, "connection.url": f"jdbc:mariadb://{db['host']}:{db['port']}/{db['database']}",
-                  "connection.username": db["user"], "connection.password": db["password"],
-                  "insert.mode": "upsert", "primary.key.mode": "record_key", "schema.evolution": "basic",
-                  "collection.name.format": table, "table.name.format": table,
-                  "batch.size": JDBC_BATCH_SIZE}  # ours' batch.size (sinks.mariadb_config): configured alike
+        config = debezium_sink_config(db, data.topic, table, "record_key")
         return worker.timed({common.unique("dbz"): config}, lambda: _count(db, table, data.records) >= data.records,
                             data.records, 1800)
 
@@ -655,8 +687,6 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
     Both capture the same ``INSERT ... SELECT`` of the dataset into a fresh table, with Debezium's envelope through
     JsonConverter without schemas. Debezium's connector is created first and streams a probe table until a probe
     row arrives (its binlog reader is running); the JVM's CPU is counted from the copy until the last row landed."""
-    import random
-
     from confluent_kafka import Consumer
 
     from bench.cases.cdc import CopiedTables, ours_capture
@@ -668,18 +698,9 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
     def theirs(rep: int) -> Sample:
         table, probe = tables.new_table(), tables.new_table()
         name = common.unique("dbzcdc")
-        config = {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
-                  "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
-                  "database.password": db["password"], "database.server.id": str(random.randint(30_001, 40_000)),
-                  "topic.prefix": name, "table.include.list": f"{db['database']}\\.({table}|{probe})",
-                  "snapshot.mode": "no_data", "include.schema.changes": "false", "snapshot.locking.mode": "none",
-                  "schema.history.internal.kafka.bootstrap.servers": bootstrap,
-                  "schema.history.internal.kafka.topic": f"{name}-history",
-                  "schema.history.internal.store.only.captured.databases.ddl": "true",
-                  "schema.history.internal.store.only.captured.tables.ddl": "true",
-                  "key.converter": JSON, "value.converter": JSON, "key.converter.schemas.enable": "false",
-                  "value.converter.schemas.enable": "false", "topic.creation.default.replication.factor": "1",
-                  "topic.creation.default.partitions": "1"}
+        config = debezium_mariadb_config(db, name, bootstrap, f"{table}|{probe}", **{
+            "snapshot.mode": "no_data", "key.converter.schemas.enable": "false",
+            "value.converter.schemas.enable": "false"})
         status, body = worker.rest("PUT", f"/connectors/{name}/config", config)
         if status >= 300:
             raise RuntimeError(f"creating {name} failed: {status} {body}")
@@ -845,8 +866,9 @@ def run(settings: Settings) -> list[Result]:
     settings = dataclasses.replace(settings, repeats=java_repeats())
     results: list[Result] = []
     camel, camel_why = camel_plugin() if "4c" in chosen else (None, "")
-    debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc") if "4b" in chosen else (None, "")
-    debezium_cdc, cdc_why = plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb") if "4d" in chosen else (None, "")
+    debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc") if {"4b", "4p"} & set(chosen) else (None, "")
+    debezium_cdc, cdc_why = (plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb") if {"4d", "4p"} & set(chosen)
+                             else (None, ""))
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     worker = Worker(bootstrap, plugins)
@@ -865,6 +887,15 @@ def run(settings: Settings) -> list[Result]:
             elif "4b" in chosen:
                 results.append(_guarded("4b kafka -> mariadb upsert vs debezium", size,
                                         lambda at=at: jdbc_case(at, worker, cluster, bootstrap)))
+            if "4p" in chosen:
+                from bench.cases import jdbc_pair
+
+                if debezium is None or debezium_cdc is None:
+                    results.append(common.Result(f"{jdbc_pair.NAME} {_size(size)}", None, jdbc_pair.BASELINE, None,
+                                                 size, 0, skipped=f"not resolvable: {why or cdc_why}"))
+                else:
+                    results.append(_guarded(jdbc_pair.NAME, size,
+                                            lambda at=at: jdbc_pair.pair_case(at, worker, cluster, bootstrap)))
         if "4c" in chosen and camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
