@@ -140,9 +140,10 @@ class RecordFields:
 
     def struct_pair(self, key_schema: Schema, value_schema: Schema) -> tuple[
             tuple[ColumnSpec, ...], StructPlan, tuple[ColumnSpec, ...], StructPlan]:
-        """(key specs, key plan, value specs, value plan) of a Struct key and value with ``pk.mode=record_key``:
-        what :meth:`row` binds such a record with (cached per schema)."""
-        key_specs, key_plan = self._struct_plan("key", key_schema, None)
+        """(key specs, key plan, value specs, value plan) of a Struct key and value with ``pk.mode=record_key``, or
+        of a Struct value with ``pk.mode=record_value`` (``key_schema`` is then the value's: the key columns are its
+        ``pk.fields``): what :meth:`row` binds such a record with (cached per schema)."""
+        key_specs, key_plan = self._struct_plan("key" if self._record_key else "value", key_schema, None)
         value_specs, value_plan = self._struct_plan("v", value_schema, frozenset(k.name for k in key_specs))
         return key_specs, key_plan, value_specs, value_plan
 

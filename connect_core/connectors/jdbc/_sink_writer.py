@@ -61,9 +61,11 @@ class JdbcSinkWriter:
         self._conn: Connection | None = None
         self._table_ids: dict[str, TableId] = {}
         self._multi_rows: dict[str, MultiRowInsert | None] = {}
-        # Whether a batch of Struct keys and values may be written by ``_write_struct_rows`` (multi-row literals)
-        self._struct_rows = (self._url.family == MYSQL and config.pk_mode == "record_key"
+        # Whether a batch of Struct records may be written by ``_write_struct_rows`` (multi-row literals): the key
+        # columns from a Struct key (record_key) or from the Struct value itself (record_value)
+        self._struct_rows = (self._url.family == MYSQL and config.pk_mode in ("record_key", "record_value")
                              and config.insert_mode in ("insert", "upsert"))
+        self._keys_in_value = config.pk_mode == "record_value"
 
     def close(self) -> None:
         """Dispose of pooled connections."""
@@ -160,9 +162,11 @@ class JdbcSinkWriter:
         return planned
 
     def _write_struct_rows(self, conn: Connection, records: list[SinkRecord]) -> bool:
-        """The batch path of :meth:`write` for Struct keys and values (``pk.mode=record_key``, inserts or upserts,
-        pymysql): the row texts are written straight from the structs' values, column by column, by one writer per
-        (key schema, value schema) (``struct_rows_writer``), with no ``Row``, bound tuple or per-row look-up.
+        """The batch path of :meth:`write` for Struct values with the key columns from a Struct key
+        (``pk.mode=record_key``) or from the value (``pk.mode=record_value``: the value is the "key struct" too),
+        inserts or upserts, pymysql: the row texts are written straight from the structs' values, column by column,
+        by one writer per (key schema, value schema) (``struct_rows_writer``), with no ``Row``, bound tuple or
+        per-row look-up.
 
         The statements are the ones :meth:`_plan` and :meth:`_write_rows` give (same runs, order, chunks and text).
         False, before anything is sent, where the batch is not all such records or a row cannot be written this
@@ -173,7 +177,7 @@ class JdbcSinkWriter:
         escapes = escapes_of(dbapi)
         if escapes is None or not records:
             return False
-        fields, op, escape = self._fields, self._config.insert_mode, dbapi.escape
+        fields, op, escape, keys_in_value = self._fields, self._config.insert_mode, dbapi.escape, self._keys_in_value
         tables, table_id = self._table_ids, self.table_id
         writers: dict[tuple[int, int], tuple[Any, ...]] = {}  # by the schemas' identity (alive for the batch)
         runs: dict[TableId, tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]] = {}
@@ -187,7 +191,8 @@ class JdbcSinkWriter:
         kept: list[SinkRecord] = []
         try:
             for record in records:
-                key, value = record.key, record.value
+                value = record.value
+                key = value if keys_in_value else record.key
                 if key.__class__ is not Struct or value.__class__ is not Struct:
                     return False
                 if key.schema is not last[1] or value.schema is not last[2] or record.topic != last[0]:

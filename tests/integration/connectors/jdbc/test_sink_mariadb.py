@@ -168,10 +168,12 @@ def test_dialect_name_forces_the_sql_written(mariadb_settings: dict[str, str], t
     assert _rows(mariadb_settings, f"SELECT order_id, status FROM `{table}`") == [("o1", "NEW")]
 
 
+@pytest.mark.parametrize("pk_mode", ["record_key", "record_value"])
 def test_the_struct_batch_path_stores_what_the_per_record_path_stores(mariadb_settings: dict[str, str],
-                                                                     table: str) -> None:
+                                                                     table: str, pk_mode: str) -> None:
     """Struct records (every column type, nulls, defaults, quotes, a wider schema mid-batch) through the batch
-    path and through the per-record path: the same statements reach MariaDB and the two tables hold the same rows."""
+    path and through the per-record path: the same statements reach MariaDB and the two tables hold the same rows,
+    with the key columns from the record's key or (a JDBC source's records) from its value."""
     import sqlalchemy
 
     from connect_core.connectors.jdbc.sink_task import JdbcSinkTask
@@ -183,6 +185,8 @@ def test_the_struct_batch_path_stores_what_the_per_record_path_stores(mariadb_se
     records = [_record(i, _value(i).put("name", latin1_name(i))) for i in range(20)]
     records += [_record(i, _value(i, WIDER_VALUE).put("name", latin1_name(i)).put("extra", f"x{i}"))
                 for i in range(15, 25)]  # updates too
+    if pk_mode == "record_value":  # as a JDBC source writes them: no key
+        records = [SinkRecord(r.topic, 0, None, None, r.value_schema, r.value, r.kafka_offset) for r in records]
     reference = f"{table}_ref"
     sent: dict[bool, list[str]] = {True: [], False: []}
     taken: list[bool] = []
@@ -194,10 +198,11 @@ def test_the_struct_batch_path_stores_what_the_per_record_path_stores(mariadb_se
 
             sqlalchemy.event.listen(sqlalchemy.engine.Engine, "before_cursor_execute", capture)
             task = JdbcSinkTask()
-            task.start(_props(mariadb_settings, name, **{"insert.mode": "upsert", "pk.mode": "record_key",
-                                                          "auto.evolve": "true", "batch.size": "8"}))
+            task.start(_props(mariadb_settings, name, **{"insert.mode": "upsert", "pk.mode": pk_mode,
+                                                          "pk.fields": "id", "auto.evolve": "true",
+                                                          "batch.size": "8"}))
             writer = task._writer
-            assert writer is not None
+            assert writer is not None and writer._struct_rows  # chosen by the config
             writer._struct_rows = batch_path
             def spy(*args: Any, original: Any = writer._write_struct_rows) -> bool:
                 taken.append(original(*args))

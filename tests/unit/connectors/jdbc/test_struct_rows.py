@@ -152,6 +152,24 @@ def test_the_batch_path_sends_the_reference_statements(no_backslash_escapes: boo
     assert len(ours[0]) > 10
 
 
+@pytest.mark.parametrize("pk_fields", ["id", "name,id"])
+def test_record_value_keys_take_the_batch_path_with_the_reference_statements(pk_fields: str) -> None:
+    """``pk.mode=record_value`` (a JDBC source's records: no key): the key columns come from the value's
+    ``pk.fields``, in their order, the value's other fields after them, as on the reference path; a schema change
+    and a second topic mid-batch."""
+    def keyless(i: int, value: Any, topic: str = "rows") -> SinkRecord:
+        return SinkRecord(topic, 0, None, None, value.schema, value, i)
+
+    records = [keyless(i, _value(i)) for i in range(30)]
+    records += [keyless(i, _value(i, WIDER_VALUE).put("extra", f"x{i}")) for i in range(30, 40)]
+    records += [keyless(i, _value(i), "other") for i in range(40, 45)]
+    records += [keyless(i, _value(i)) for i in range(45, 50)]
+    ours, reference = _both(records, **{"pk.mode": "record_value", "pk.fields": pk_fields, "batch.size": "9",
+                                        "table.name.format": "t_${topic}"})
+    assert ours == reference
+    assert len(ours[0]) >= 6 and f"INSERT INTO `t_rows`(`{pk_fields.split(',', maxsplit=1)[0]}`" in ours[0][0]
+
+
 def test_values_of_other_classes_and_aware_datetimes_take_the_binder() -> None:
     """A value of another class than the column's usual one (an int in a double column, a naive or non-UTC
     datetime, a str for a Decimal) is bound and escaped exactly as the reference path does."""
@@ -203,11 +221,24 @@ def test_other_records_leave_the_batch_to_the_reference_path(records: list[SinkR
     assert conn.sent == []
 
 
-def test_only_insert_and_upsert_on_record_keys_take_the_batch_path() -> None:
+@pytest.mark.parametrize("records", [
+    [SinkRecord("rows", 0, None, None, VALUE, _value(1), 1), SinkRecord("rows", 0, None, None, VALUE, None, 2)],
+    [SinkRecord("rows", 0, None, None, None, {"id": 1}, 1)],  # a schemaless value
+])
+def test_other_records_leave_a_record_value_batch_to_the_reference_path(records: list[SinkRecord]) -> None:
+    conn = _Recorder(_dbapi())
+    writer = _writer(**{"pk.mode": "record_value", "pk.fields": "id", "delete.enabled": "false"})
+    assert writer._write_struct_rows(conn, records) is False  # type: ignore[arg-type]
+    assert conn.sent == []
+
+
+def test_only_insert_and_upsert_on_record_keys_or_values_take_the_batch_path() -> None:
     assert _writer()._struct_rows
     assert _writer(**{"insert.mode": "insert"})._struct_rows
     assert not _writer(**{"insert.mode": "update"})._struct_rows
-    assert not _writer(**{"pk.mode": "record_value", "pk.fields": "id"})._struct_rows
+    assert _writer(**{"pk.mode": "record_value", "pk.fields": "id"})._struct_rows
+    assert not _writer(**{"pk.mode": "kafka"})._struct_rows
+    assert not _writer(**{"pk.mode": "none", "insert.mode": "insert"})._struct_rows
     assert not JdbcSinkWriter(parse_config(JdbcSinkConfig, {"connection.url": "jdbc:sqlite:/tmp/x.db"}))._struct_rows
 
 
