@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import json
 import os
 import re
@@ -388,48 +389,72 @@ def raw_file(bootstrap: str, source: Path, out: Path, *, records: int, batch: in
 
 
 def raw_upsert(db: dict[str, str], bootstrap: str, topic: str, table: str, *, records: int, batch: int) -> int:
-    """The least a Python function does for 4b under Lambda's delivery model, with the driver shortcut ours uses
-    (connectors/jdbc/_mysql_literals.py): the topic consumed into the same Lambda events, each value decoded
-    (JsonConverter's envelope: Decimal from its bytes, timestamps and dates from their numbers) and written as one
-    multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` whose literals come from pymysql's encoder for each column's
-    type, picked once (not ``executemany``'s ``escape`` per value), then one commit per event. No offsets, no
-    table check: nothing can do less and still write the same rows."""
-    import orjson
-    from pymysql import converters
+    """The least a Python function does for 4b (and 4p's sink half) under Lambda's delivery model, with the driver
+    shortcuts ours uses (connectors/jdbc/_mysql_literals.py: pymysql's literal text for each column's type, written
+    column by column over the batch, strings escaped as one joined text): the topic consumed into the same Lambda
+    events, each value decoded (JsonConverter's envelope: the Decimal's unscaled bytes, timestamps and dates from
+    their numbers) and the event written as one multi-row ``INSERT ... ON DUPLICATE KEY UPDATE``, then one commit
+    per event. No offsets, no table check: nothing can do less and still write the same rows."""
+    import operator
 
-    from bench.cases.sinks import UPSERT_COLUMNS, _row
+    import orjson
+
+    from bench.cases.sinks import UPSERT_COLUMNS
 
     conn = dataset.connect(db, autocommit=False)
     cols = ",".join(f"`{c}`" for c in UPSERT_COLUMNS)
     updates = ",".join(f"`{c}`=VALUES(`{c}`)" for c in UPSERT_COLUMNS if c != "id")
     head = f"INSERT INTO `{table}` ({cols}) VALUES "
     tail = f" ON DUPLICATE KEY UPDATE {updates}"
-    b64decode, loads, string = base64.b64decode, orjson.loads, converters.escape_str
-
-    def nullable(value: Any, mapping: Any = None) -> str:
-        return "NULL" if value is None else string(value, mapping)
-
-    integer = converters.escape_int
-    encoders = (integer, string, integer, converters.Decimal2Literal, converters.escape_float,
-                converters.escape_bool, converters.escape_datetime, converters.escape_date, nullable, integer)
-
-    def literal(row: tuple[Any, ...]) -> str:
-        return "(" + ",".join([encode(value, None) for encode, value in zip(encoders, row, strict=True)]) + ")"
+    b64decode, loads, columns_of = base64.b64decode, orjson.loads, operator.itemgetter(*UPSERT_COLUMNS)
 
     try:
         with conn.cursor() as cursor:
             cursor.execute(dataset.DDL.format(table=table).replace(" AUTO_INCREMENT", ""))
 
             def invoke(event: dict[str, Any]) -> int:
-                rows = [_row(loads(b64decode(record["value"]))["payload"])
-                        for partition in event["records"].values() for record in partition]
-                cursor.execute(head + ",".join(map(literal, rows)) + tail)
+                payloads = [loads(b64decode(record["value"]))["payload"]
+                            for partition in event["records"].values() for record in partition]
+                texts = upsert_literals(list(zip(*map(columns_of, payloads), strict=True)))
+                cursor.execute(head + ",".join(map("({})".format, map(",".join, zip(*texts, strict=True)))) + tail)
                 conn.commit()
-                return len(rows)
+                return len(payloads)
 
             return _mapping(bootstrap, topic, invoke, records=records, batch=batch)
     finally:
         conn.close()
+
+
+_EPOCH_S = dt.datetime(1970, 1, 1)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def upsert_literals(columns: list[tuple[Any, ...]]) -> list[list[str]]:
+    """pymysql's literal text of every value of the dataset's ten columns (JsonConverter payload values, column by
+    column): integers as ``str``, strings escaped with ``escape_string``'s table over one joined text, the
+    DECIMAL(12,2)'s unscaled bytes in plain notation, doubles as ``escape_float``, DATETIME and DATE as ISO text."""
+    from pymysql import converters
+
+    table = converters._escape_table  # type: ignore[attr-defined]  # escape_string's
+    ids, names, qty, price, score, active, created, days, notes, category = columns
+
+    def quoted(values: Any) -> list[str]:
+        return ("'" + "\x01".join(values).translate(table).replace("\x01", "'\x01'") + "'").split("\x01")
+
+    def cents(unscaled: int) -> str:
+        digits = str(abs(unscaled)).rjust(3, "0")
+        return ("-" if unscaled < 0 else "") + digits[:-2] + "." + digits[-2:]
+
+    present = [n for n in notes if n is not None]
+    note_texts = iter(quoted(present) if present else [])
+    return [
+        list(map(str, ids)), quoted(names), list(map(str, qty)),
+        [cents(int.from_bytes(base64.b64decode(b), "big", signed=True)) for b in price],
+        [r if "e" in r else r + "e0" for r in map(repr, score)], list(map(str, active)),
+        quoted([(_EPOCH_S + dt.timedelta(milliseconds=ms)).isoformat(" ") for ms in created]),
+        quoted([dt.date.fromordinal(_EPOCH_ORDINAL + d).isoformat() for d in days]),
+        ["NULL" if n is None else next(note_texts) for n in notes], list(map(str, category)),
+    ]
 
 
 # -- sub-cases -------------------------------------------------------------------------------------

@@ -13,7 +13,19 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common, dataset
-from bench.cases import cdc, cold_start, connect_java, cost, fleet, jdbc_source, offsets, pipeline, s3_source, sinks
+from bench.cases import (
+    cdc,
+    cold_start,
+    connect_java,
+    cost,
+    fleet,
+    jdbc_pair,
+    jdbc_source,
+    offsets,
+    pipeline,
+    s3_source,
+    sinks,
+)
 from bench.run import table, write
 
 if TYPE_CHECKING:
@@ -88,8 +100,10 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     for row in ran:
         assert row.extra["cpu_basis"] == "total" and row.extra["repeats"] == 1 and len(row.extra["ci95"]) == 2
         assert "raw_over_jvm" in row.extra
-        assert ("cold start" in row.name) is row.name.startswith(("4a", "4r", "4b"))  # 300 records: a cold JVM
-    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name[:2] in ("4a", "4r", "4b"))
+        assert ("cold start" in row.name) is row.name.startswith(("4a", "4r", "4b", "4p"))  # 300 records: cold JVM
+    floors = ("4a", "4r", "4b", "4p")
+    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name[:2] in floors)
+    assert [r.extra["same_bytes_as_raw"] for r in ran if r.name.startswith("4p")] in ([True], [])
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
     costs = cost.run(TINY, sinks.run(TINY) + java)
@@ -99,6 +113,40 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     rows = json.loads(out.read_text())
     assert all(FIELDS <= row.keys() for row in rows)
     assert "ratio" in table(java + costs)
+
+
+def test_the_jdbc_pair_floor_writes_the_rows_ours_writes() -> None:
+    """4p's raw floor (its source half and ``raw_upsert``, whose literals are written column by column) stores the
+    very rows ours' JDBC source -> JDBC sink stores, which are the source table's: otherwise its rate would bound
+    different work."""
+    db = common.services("mariadb")["mariadb"]
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    cluster = common.Cluster.create(bootstrap)
+    source, ours, raw = (common.unique(kind).replace("-", "_") for kind in ("pair_src", "pair_ours", "pair_raw"))
+    dataset.create_table(db, source, 1000)
+    prefix, raw_topic = common.unique("pair") + "-", common.unique("pair-raw")
+    try:
+        for topic in (prefix + source, raw_topic):
+            jdbc_source.create_topic(bootstrap, topic)
+            connect_java.MADE_TOPICS.append(topic)
+        assert jdbc_pair.ours_pair(cluster, bootstrap, db, source, topic_prefix=prefix, sink_table=ours, records=1000,
+                                   batch=300) == 1000
+        assert jdbc_pair._raw_pair(db, bootstrap, source, raw_topic, raw, records=1000, batch=300) == 1000
+        conn = dataset.connect(db)
+        try:
+            tables = {}
+            with conn.cursor() as cursor:
+                for table in (source, ours, raw):
+                    cursor.execute(f"SELECT {', '.join(dataset.COLUMNS)} FROM `{table}` ORDER BY id")
+                    tables[table] = cursor.fetchall()
+        finally:
+            conn.close()
+        assert len(tables[source]) == 1000 and any(row[8] is None for row in tables[source])  # NULL notes too
+        assert tables[ours] == tables[source] and tables[raw] == tables[source]
+    finally:
+        connect_java._drop_topics(bootstrap)
+        dataset.drop_tables(db, [source, ours, raw])
+        cluster.close()
 
 
 def test_cdc_case_runs_against_the_raw_binlog_reader() -> None:
