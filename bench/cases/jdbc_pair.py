@@ -125,6 +125,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         if rep == 0:  # the floor moves ours' bytes: the first record of both topics, compared
             same_bytes.append(first_value(bootstrap, prefix + table) == first_value(bootstrap, raw_topic))
         java._drop_topics(bootstrap)
+        dataset.drop_tables(db, [ours_table, raw_table])  # a million rows each: freed outside the measured span
         return sample
 
     def theirs(rep: int) -> Sample:
@@ -144,6 +145,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
             return worker.timed(connectors, lambda: java._count(db, sink_table, records) >= records, records, 1800)
         finally:
             java._drop_topics(bootstrap)
+            dataset.drop_tables(db, [sink_table])
 
     try:
         mine, jvm, load = java._interleaved(settings, ours, theirs)
