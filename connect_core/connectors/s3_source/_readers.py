@@ -10,17 +10,23 @@ import gzip
 import json
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from connect_core.api.errors import DataError
 from connect_core.api.schema import SchemaBuilder
 
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["Decoded", "decode_headers", "decode_view", "extensions"]
+__all__ = ["Decoded", "decode_headers", "decode_view", "extensions", "json_lines", "json_lines_readable"]
 
 Decoded = list[tuple["Schema | None", Any]]
 _BYTES = SchemaBuilder.bytes().optional().build()
 _STRING = SchemaBuilder.string().optional().build()
+# 19 digits in a row: maybe an integer outside orjson's 64-bit range, which it reads as a float (json as an int).
+# Found by mapping digits to 0 and all else to a space (a C pass; a regex is slower than the parse itself).
+_DIGIT_RUNS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def extensions(kind: str, bytearray_extension: str) -> tuple[str, ...]:
@@ -51,7 +57,7 @@ def decode_view(body: bytes, extension: str, separator: str | None) -> Decoded:
         body = gzip.decompress(body)
     if kind == "json":
         try:
-            return [(None, json.loads(line)) for line in body.split(b"\n") if line]
+            return [(None, value) for value in json_lines(body)]
         except ValueError as error:
             raise DataError(f"Not a JSON Lines object: {error}") from error
     if kind == "bytearray":
@@ -67,6 +73,24 @@ def decode_view(body: bytes, extension: str, separator: str | None) -> Decoded:
         schema_text, datums = read_container(body)
         return _from_avro(AvroData(), schema_text, datums)
     return _parquet(body)
+
+
+def json_lines(body: bytes) -> list[Any]:
+    """The value of every non-empty line of ``body``, as :func:`json_lines_readable` gives them: parsed by orjson in
+    one C loop when it reads them the same (no integer of 19 digits or more, which it would make a float; nothing
+    it rejects but json accepts, such as ``NaN``, ``1e400`` or a lone surrogate: those lines go to json)."""
+    lines = list(filter(None, body.split(b"\n")))
+    if _LONG_RUN not in body.translate(_DIGIT_RUNS):
+        try:
+            return list(map(orjson.loads, lines))
+        except orjson.JSONDecodeError:
+            pass
+    return json_lines_readable(lines)
+
+
+def json_lines_readable(lines: list[bytes]) -> list[Any]:
+    """Each line's value by ``json.loads`` (the reference: raises its ``ValueError`` for a line that is no JSON)."""
+    return [json.loads(line) for line in lines]
 
 
 def _from_avro(data: Any, schema_text: str, datums: list[Any]) -> Decoded:
