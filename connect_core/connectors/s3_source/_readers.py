@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -57,7 +58,7 @@ def decode_view(body: bytes, extension: str, separator: str | None) -> Decoded:
         body = gzip.decompress(body)
     if kind == "json":
         try:
-            return [(None, value) for value in json_lines(body)]
+            return list(zip(repeat(None), json_lines(body)))
         except ValueError as error:
             raise DataError(f"Not a JSON Lines object: {error}") from error
     if kind == "bytearray":

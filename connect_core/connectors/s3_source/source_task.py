@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
@@ -21,12 +21,11 @@ from connect_core.api.header import Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.task import SourceTask, partition_key
 from connect_core.connectors.s3_source._archive import Layout, list_keys
-from connect_core.connectors.s3_source._readers import decode_headers, decode_view, extensions
+from connect_core.connectors.s3_source._readers import Decoded, decode_headers, decode_view, extensions
 from connect_core.connectors.s3_source.config import S3SourceConfig, TopicMap
 
 if TYPE_CHECKING:
     from connect_core.connectors.s3_source._archive import ArchivedFile
-    from connect_core.connectors.s3_source._readers import Decoded
 
 __all__ = ["TASK_COUNT_CONFIG", "TASK_INDEX_CONFIG", "S3SourceTask", "owns"]
 
@@ -42,6 +41,20 @@ def owns(topic: str, partition: int, index: int, count: int) -> bool:
     return zlib.crc32(f"{topic}\x00{partition}".encode()) % count == index
 
 
+class _Columns(NamedTuple):
+    """A file's records as its decoded views: (schema, key) and (schema, value) per record, each record's headers as
+    (name, schema, value), None for a view the file lacks; ``size`` records."""
+
+    keys: Decoded | None
+    values: Decoded | None
+    header_lists: list[list[tuple[str, Any, Any]]] | None
+    size: int
+
+
+_EMPTY = _Columns(None, None, None, 0)
+_NOTHING = (None, None)
+
+
 class _Cursor:
     """Where the restore of one archived partition stands, and the file being read."""
 
@@ -51,7 +64,7 @@ class _Cursor:
         self.source_partition: dict[str, Any] = {"topic": topic, "partition": partition}
         self.files: list[ArchivedFile] = []
         self.file: ArchivedFile | None = None
-        self.records: list[tuple[Any, ...]] = []
+        self.records = _EMPTY
         self.position = 0
         self.done_start = -1  # the start offset of the last file wholly restored
 
@@ -127,23 +140,31 @@ class S3SourceTask(SourceTask):
                 return []
             cursor.file = cursor.files.pop(0)
             cursor.records = self._read(cursor.file)
-            cursor.position = min(cursor.position, len(cursor.records))
-        file, records = cursor.file, cursor.records
+            cursor.position = min(cursor.position, cursor.records.size)
+        file, (keys, values, header_lists, count) = cursor.file, cursor.records
         target = self._topics.target(file.topic) or file.topic
-        end = min(cursor.position + limit, len(records))
+        end = min(cursor.position + limit, count)
+        source_partition, kafka_partition, primary = cursor.source_partition, file.partition, file.primary
         out: list[SourceRecord] = []
+        append = out.append
         for i in range(cursor.position, end):
-            key_schema, key, value_schema, value, headers = records[i]
-            offset = {"lastFileRead": file.primary, "fileOffset": i + 1, "eof": i + 1 == len(records)}
-            out.append(SourceRecord(cursor.source_partition, offset, target, file.partition, key_schema, key,
-                                    value_schema, value, None, headers))
+            key_schema, key = keys[i] if keys is not None else _NOTHING
+            value_schema, value = values[i] if values is not None else _NOTHING  # keys only: tombstones
+            headers = None
+            if header_lists is not None:
+                headers = Headers()
+                for header_name, schema, header_value in header_lists[i]:
+                    headers.add(header_name, header_value, schema)
+            offset = {"lastFileRead": primary, "fileOffset": i + 1, "eof": i + 1 == count}
+            append(SourceRecord(source_partition, offset, target, kafka_partition, key_schema, key, value_schema,
+                                value, None, headers))
         cursor.position = end
-        if end >= len(records):
-            cursor.file, cursor.records, cursor.position, cursor.done_start = None, [], 0, file.start
+        if end >= count:
+            cursor.file, cursor.records, cursor.position, cursor.done_start = None, _EMPTY, 0, file.start
         return out
 
-    def _read(self, file: ArchivedFile) -> list[tuple[Any, ...]]:
-        """(key schema, key, value schema, value, headers) of every record of ``file``."""
+    def _read(self, file: ArchivedFile) -> _Columns:
+        """Every view of ``file`` decoded, checked to hold one item per record."""
         config = self._require()
         views: dict[str, Decoded] = {}
         header_lists: list[list[tuple[str, Any, Any]]] | None = None
@@ -162,15 +183,7 @@ class S3SourceTask(SourceTask):
             if decoded is not None and len(decoded) != count:
                 raise ConnectError(f"S3 source: {file.primary} holds {count} records but its {name} object "
                                    f"{len(decoded)}; the archive is inconsistent")
-        out: list[tuple[Any, ...]] = []
-        for i in range(count):
-            key_schema, key = keys[i] if keys is not None else (None, None)
-            value_schema, value = values[i] if values is not None else (None, None)  # keys only: tombstones
-            headers = Headers()
-            for header_name, schema, header_value in (header_lists[i] if header_lists is not None else ()):
-                headers.add(header_name, header_value, schema)
-            out.append((key_schema, key, value_schema, value, headers))
-        return out
+        return _Columns(keys, values, header_lists, count)
 
     def _get(self, key: str) -> bytes:
         config = self._require()
