@@ -78,8 +78,8 @@ def decode_view(body: bytes, extension: str, separator: str | None) -> Decoded:
 
 def json_lines(body: bytes) -> list[Any]:
     """The value of every non-empty line of ``body``, as :func:`json_lines_readable` gives them: parsed by orjson in
-    one C loop when it reads them the same (no integer of 19 digits or more, which it would make a float; nothing
-    it rejects but json accepts, such as ``NaN``, ``1e400`` or a lone surrogate: those lines go to json)."""
+    one C loop when it reads them the same: an object with 19 digits in a row (an integer orjson may make a float)
+    or with anything orjson rejects (json takes ``NaN``, ``1e400``, a lone surrogate) is read by json instead."""
     lines = list(filter(None, body.split(b"\n")))
     if _LONG_RUN not in body.translate(_DIGIT_RUNS):
         try:
