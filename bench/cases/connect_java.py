@@ -950,7 +950,7 @@ def run(settings: Settings) -> list[Result]:
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     common.allow_bench_files()  # 4a's FileStream files live under .run/bench
     from bench.cases.connect_java_mirror import mirror_cases
-    from bench.cases.connect_java_pg import DEBEZIUM_POSTGRES, pg_case
+    from bench.cases.connect_java_pg import DEBEZIUM_POSTGRES, pg_row
 
     chosen = sub_cases()
     settings = dataclasses.replace(settings, repeats=java_repeats())
@@ -987,12 +987,8 @@ def run(settings: Settings) -> list[Result]:
                 else:
                     results.append(_guarded(jdbc_pair.NAME, size,
                                             lambda at=at: jdbc_pair.pair_case(at, worker, cluster, bootstrap)))
-            if "4e" in chosen and debezium_pg is None:
-                results.append(common.Result(f"4e postgres cdc -> kafka vs debezium {_size(size)}", None,
-                                             DEBEZIUM_POSTGRES, None, size, 0, skipped=f"not resolvable: {pg_why}"))
-            elif "4e" in chosen:
-                results.append(_guarded("4e postgres cdc -> kafka vs debezium", size,
-                                        lambda at=at: pg_case(at, worker, cluster, bootstrap)))
+            results.extend([pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg, why=pg_why)]
+                           if "4e" in chosen else [])
         if "4c" in chosen and camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))

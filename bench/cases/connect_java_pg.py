@@ -421,3 +421,15 @@ def pg_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstr
                       raw_kind="floor", load_avg_1m=load, warmup_records=sides.warm,
                       ours_invocations=sides.invocations,
                       converter="JsonConverter, schemas.enable=false (every side)")
+
+
+def pg_row(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str, *, plugin: object,
+           why: str) -> Result:
+    """4e at ``settings.records``: the row, its failure as its own row, or why Debezium's plugin is missing."""
+    from bench.cases.connect_java import _guarded, _size
+
+    if plugin is None:
+        return common.Result(f"4e postgres cdc -> kafka vs debezium {_size(settings.records)}", None,
+                             DEBEZIUM_POSTGRES, None, settings.records, 0, skipped=f"not resolvable: {why}")
+    return _guarded("4e postgres cdc -> kafka vs debezium", settings.records,
+                    lambda: pg_case(settings, worker, cluster, bootstrap))
