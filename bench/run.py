@@ -109,8 +109,11 @@ def method_table(results: list[Result]) -> str:
             return "-"
         return f"{value:.2f}" + (f" [{interval[0]:.2f}-{interval[1]:.2f}]" if interval else "")
 
-    lines = ["side by side with Kafka Connect 4.1.1, records per CPU-second of ALL the CPU of each side (ours: "
-             "functions + emulated event source mapping; JVM: the worker process); median of n interleaved "
+    from infra.local.versions import KAFKA_VERSION
+
+    lines = [f"side by side with Kafka Connect {KAFKA_VERSION}, records per CPU-second of ALL the CPU of each side "
+             "(ours: functions + the emulated event source mapping of a sink; JVM: the worker process); median of n "
+             "interleaved "
              "repetitions after a discarded warm-up, [95% interval: order statistics of the per-repetition ratios; "
              "cov = its exact coverage]; fn-only: ours without the mapping's event building",
              f"{'case':<58} {'n':>2} {'ours/JVM total [95%]':>22} {'cov':>5} {'fn-only':>7} "

@@ -11,6 +11,9 @@ utime+stime from /proc (from just before its connectors are created until the la
   (``io.debezium:debezium-connector-jdbc`` plugin archive from Central) on the same topic.
 - Kafka -> S3 (LocalStack): ours ``SinkRunner`` + S3 sink vs Apache Camel's Kafka connector (the generic
   ``CamelSinkConnector`` 0.11.0 with Camel's ``aws2-s3`` endpoint, from Central: bench/java/camel-s3/pom.xml).
+- CDC -> Kafka: ours (MariaDbConnector, 4d; PostgresConnector, 4e in ``connect_java_pg``) vs Debezium's.
+- MirrorMaker 2 (4m, ``connect_java_mirror``): ours ``MirrorSourceConnector`` vs Kafka's connect-mirror on a
+  distributed worker with exactly-once source support.
 The JVM is started once (its start-up is not counted); each sub-case repeats with fresh topics, files and tables.
 """
 
@@ -52,7 +55,7 @@ S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (C
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 JDBC_BATCH_SIZE = "3000"  # 4b: batch.size of both JDBC sinks (Confluent's key and Debezium's; Debezium's default 500)
 COLD_BELOW = 100_000  # a sweep size below this measures a JIT-cold JVM: labelled "cold start", never a headline
-SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p")
+SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p", "4e", "4m")
 _WORKER = """\
 bootstrap.servers={bootstrap}
 key.converter={json}
@@ -62,6 +65,15 @@ offset.flush.interval.ms=1000
 listeners=http://127.0.0.1:{port}
 plugin.path={plugins}
 plugin.discovery=hybrid_warn
+"""
+_DISTRIBUTED = """\
+group.id={group}
+config.storage.topic={group}-configs
+offset.storage.topic={group}-offsets
+status.storage.topic={group}-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
 """
 _LOG4J2 = """\
 appender.c.type=Console
@@ -79,9 +91,12 @@ def _mvn(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
 
 
 def classpath() -> str:
-    """connect-runtime + connect-file + log4j2 from Central (the local broker's release), cached per release in
-    .run/bench/connect-<version>.classpath."""
-    cached = RUN_DIR / f"connect-{KAFKA_VERSION}.classpath"
+    """connect-runtime + connect-file + connect-mirror + log4j2 from Central (the local broker's release), cached
+    per release and pom in .run/bench/connect-<version>-<pom hash>.classpath."""
+    import hashlib
+
+    pom = hashlib.sha256((POM_DIR / "pom.xml").read_bytes()).hexdigest()[:8]  # a changed pom resolves again
+    cached = RUN_DIR / f"connect-{KAFKA_VERSION}-{pom}.classpath"
     if cached.exists() and all(Path(j).exists() for j in cached.read_text().strip().split(os.pathsep)):
         return cached.read_text().strip()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -132,16 +147,34 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class Worker:
-    """A ``ConnectStandalone`` JVM with a REST port; connectors are created and deleted through REST."""
+def worker_properties(bootstrap: str, directory: Path, port: int, plugins: Path, *, group: str | None = None,
+                      extra: str = "") -> str:
+    """A standalone worker's properties (offsets in a file under ``directory``), or with ``group`` a distributed
+    worker's: that group id, internal topics named after it (replication factor 1), then the ``extra`` lines."""
+    properties = _WORKER.format(bootstrap=bootstrap, json=JSON, dir=directory, port=port, plugins=plugins)
+    if group is None:
+        return properties
+    properties = properties.replace(f"offset.storage.file.filename={directory}/connect.offsets\n", "")
+    return properties + _DISTRIBUTED.format(group=group) + extra
 
-    def __init__(self, bootstrap: str, plugins: Path) -> None:
+
+class Worker:
+    """A ``ConnectStandalone`` JVM with a REST port; connectors are created and deleted through REST.
+
+    ``distributed``: a ``ConnectDistributed`` worker instead, with ``extra`` worker properties (4m: exactly-once
+    source support, which only a distributed worker has) and internal topics of its own (``group``), dropped by
+    ``close``."""
+
+    def __init__(self, bootstrap: str, plugins: Path, *, distributed: bool = False, extra: str = "") -> None:
         """Start the JVM and wait for its REST API."""
-        directory = RUN_DIR / f"standalone-{common.RUN_ID}"
+        kind = "distributed" if distributed else "standalone"
+        directory = RUN_DIR / f"{kind}-{common.RUN_ID}"
         directory.mkdir(parents=True, exist_ok=True)
         port = _free_port()  # a fixed port collides with whatever a colleague runs on this shared machine
-        (directory / "worker.properties").write_text(_WORKER.format(
-            bootstrap=bootstrap, json=JSON, dir=directory, port=port, plugins=plugins))
+        self.bootstrap = bootstrap
+        self.group = common.unique("worker") if distributed else None
+        (directory / "worker.properties").write_text(worker_properties(bootstrap, directory, port, plugins,
+                                                                       group=self.group, extra=extra))
         (directory / "log4j2.properties").write_text(_LOG4J2)
         self.log = directory / "worker.log"
         self.url = f"http://127.0.0.1:{port}"
@@ -153,8 +186,8 @@ class Worker:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 ["java", "-Xmx1g", f"-Djdk.net.hosts.file={hosts}",
-                 f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp",
-                 classpath(), "org.apache.kafka.connect.cli.ConnectStandalone", str(directory / "worker.properties")],
+                 f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp", classpath(),
+                 f"org.apache.kafka.connect.cli.Connect{kind.title()}", str(directory / "worker.properties")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 300)  # plugin scan under load
 
@@ -200,14 +233,33 @@ class Worker:
             for name in connectors:
                 self.rest("DELETE", f"/connectors/{name}")
 
+    def span(self, what: str, start: Callable[[], object], done: Callable[[], bool], records: int,
+             timeout_s: float = 900) -> Sample:
+        """JVM CPU (and wall) seconds from just before ``start()`` until ``done()`` holds (polled every 0.1 s):
+        the span of 4e and 4m, whose connectors already run when their changes arrive."""
+        cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
+        start()
+        self.wait(what, done, timeout_s, every_s=0.1)
+        return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
+
     def close(self) -> None:
-        """Stop the JVM (the process this case started, by its pid)."""
+        """Stop the JVM (the process this case started, by its pid); a distributed worker's topics are dropped."""
         self.process.terminate()
         try:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+        if self.group is not None:
+            from confluent_kafka.admin import AdminClient
+
+            admin = AdminClient({"bootstrap.servers": self.bootstrap})
+            doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(self.group)]
+            for future in (admin.delete_topics(doomed, operation_timeout=30) if doomed else {}).values():
+                try:
+                    future.result()
+                except Exception:  # best effort: a name the run never got to create
+                    pass
 
 
 def _lines(path: Path) -> int:
@@ -792,6 +844,12 @@ def java_repeats() -> int:
     return int(os.environ.get("BENCH_JAVA_REPEATS", "6"))
 
 
+def warmups() -> int:
+    """Discarded warm-up repetitions of both sides before the measured ones: ``BENCH_JAVA_WARMUPS`` (1; at least 1).
+    The JVM of 4e and 4m was still getting faster repetition by repetition after one (bench/README)."""
+    return max(1, int(os.environ.get("BENCH_JAVA_WARMUPS", "1")))
+
+
 def sub_cases() -> tuple[str, ...]:
     """The sub-cases to run, ``BENCH_JAVA_CASES`` (comma list of ``SUB_CASES``; all by default)."""
     chosen = tuple(c.strip() for c in os.environ.get("BENCH_JAVA_CASES", ",".join(SUB_CASES)).split(",") if c.strip())
@@ -803,9 +861,13 @@ def sub_cases() -> tuple[str, ...]:
 
 def _interleaved(settings: Settings, ours: Callable[[int], Sample], theirs: Callable[[int], Sample],
                  ) -> tuple[list[Sample], list[Sample], list[float]]:
-    """``common.interleave`` after a discarded warm-up of both sides, with the 1-minute load average read after
-    each measured repetition (the machine is shared: a loaded repetition shows in the row)."""
+    """``common.interleave`` after ``warmups()`` discarded warm-ups of both sides (one, by default), with the
+    1-minute load average read after each measured repetition (the machine is shared: a loaded repetition shows in
+    the row)."""
     load: list[float] = []
+    for _ in range(warmups() - 1):  # the last warm-up is common.interleave's
+        ours(-1)
+        theirs(-1)
 
     def ours_noted(rep: int) -> Sample:
         sample = ours(rep)
@@ -887,6 +949,9 @@ def run(settings: Settings) -> list[Result]:
                               skipped="BENCH_JAVA=0")]
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     common.allow_bench_files()  # 4a's FileStream files live under .run/bench
+    from bench.cases.connect_java_mirror import mirror_cases
+    from bench.cases.connect_java_pg import DEBEZIUM_POSTGRES, pg_row
+
     chosen = sub_cases()
     settings = dataclasses.replace(settings, repeats=java_repeats())
     results: list[Result] = []
@@ -894,6 +959,7 @@ def run(settings: Settings) -> list[Result]:
     debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc") if {"4b", "4p"} & set(chosen) else (None, "")
     debezium_cdc, cdc_why = (plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb") if {"4d", "4p"} & set(chosen)
                              else (None, ""))
+    debezium_pg, pg_why = plugin(DEBEZIUM_POSTGRES, "debezium-connector-postgres") if "4e" in chosen else (None, "")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     worker = Worker(bootstrap, plugins)
@@ -921,6 +987,8 @@ def run(settings: Settings) -> list[Result]:
                 else:
                     results.append(_guarded(jdbc_pair.NAME, size,
                                             lambda at=at: jdbc_pair.pair_case(at, worker, cluster, bootstrap)))
+            results.extend([pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg, why=pg_why)]
+                           if "4e" in chosen else [])
         if "4c" in chosen and camel is None:
             results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
                                          settings.records, 0, skipped=f"not resolvable: {camel_why}"))
@@ -933,6 +1001,9 @@ def run(settings: Settings) -> list[Result]:
         elif "4d" in chosen:
             results.append(_guarded("4d binlog cdc -> kafka vs debezium", settings.records,
                                     lambda: cdc_case(settings, worker, cluster, bootstrap)))
+        if "4m" in chosen:  # a distributed worker of its own (exactly-once source support), after the others
+            worker.close()
+            results.extend(mirror_cases(settings, cluster, bootstrap, plugins))
     finally:
         cluster.close()
         worker.close()

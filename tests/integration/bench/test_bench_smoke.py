@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 TINY = common.Settings(records=300, repeats=1, batch=100)
+SWEPT = ("4a", "4r", "4b", "4p", "4e", "4m")  # case 4's rows over BENCH_JAVA_SIZES, each with a raw floor
 FIELDS = {"name", "ours_per_s", "baseline", "baseline_per_s", "ratio", "records", "repeats"}
 
 
@@ -100,9 +101,8 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     for row in ran:
         assert row.extra["cpu_basis"] == "total" and row.extra["repeats"] == 1 and len(row.extra["ci95"]) == 2
         assert "raw_over_jvm" in row.extra
-        assert ("cold start" in row.name) is row.name.startswith(("4a", "4r", "4b", "4p"))  # 300 records: cold JVM
-    floors = ("4a", "4r", "4b", "4p")
-    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name[:2] in floors)
+        assert ("cold start" in row.name) is row.name.startswith(SWEPT)  # 300 records: a cold JVM
+    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name.startswith(SWEPT))
     assert [r.extra["same_bytes_as_raw"] for r in ran if r.name.startswith("4p")] in ([True], [])
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)

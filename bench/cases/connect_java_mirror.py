@@ -1,0 +1,271 @@
+"""Case 4m: MirrorMaker 2 replication, ours vs Apache Kafka's connect-mirror, exactly once on the target alike.
+
+The source is the second local cluster (``kafka2``), the target the shared broker, where both sides run (MM2 on a
+Connect cluster runs on the target's). Every repetition gives each side a fresh source topic of one partition with
+the same records (keys, values of the realistic line set, one header, fixed timestamps), produced once its task is
+running and idle; then the timed replication to ``<alias>.<topic>`` on the target until every record is committed
+there. Ours: ``MirrorSourceConnector`` created through our coordinator, its task invoked through ``SourceRunner`` as a
+schedule invokes it (records and source offsets in one transaction per chunk). Theirs: Kafka's
+``MirrorSourceConnector`` (connect-mirror, the worker's release) on a ``ConnectDistributed`` worker with
+``exactly.once.source.support=enabled`` (a transaction per poll, records and offsets together), paused while its
+records are produced and resumed when the JVM's CPU count starts. ``ByteArrayConverter`` on both sides, the same
+keys. The raw floor, on ours' source topic: a consumer of the source and a transactional producer to the target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from bench import common, dataset
+from bench.counting import WAIT_S, CommittedCount, beside_floor, topics
+from infra.local.versions import KAFKA_VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from bench.cases.connect_java import Worker
+    from bench.common import Result, Sample, Settings
+
+CONNECT_MIRROR = f"org.apache.kafka:connect-mirror:{KAFKA_VERSION}"
+MIRROR_SOURCE = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
+EXACTLY_ONCE = "exactly.once.source.support=enabled\n"
+_BASE_TIMESTAMP_MS = 1_764_000_000_000  # 2025-11-24: fixed, so every side's records are the same bytes
+
+
+def mirror_records(count: int) -> Iterator[tuple[bytes, bytes, list[tuple[str, str | bytes | None]], int]]:
+    """(key, value, headers, timestamp) of the replicated records, the same for the same ``count``: values are
+    the realistic lines (UTF-8, 20-2,000 bytes), one trace header each."""
+    for i, line in enumerate(dataset.realistic_lines(count)):
+        yield f"key-{i:08d}".encode(), line.encode(), [("trace-id", f"{i:016x}".encode())], _BASE_TIMESTAMP_MS + i
+
+
+def produce_source(bootstrap: str, topic: str, count: int) -> None:
+    """Write the ``count`` records to ``topic`` (made beforehand, one partition), outside every measured span."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10_000,
+                         "queue.buffering.max.messages": 500_000})
+    for key, value, headers, timestamp in mirror_records(count):
+        while True:
+            try:
+                producer.produce(topic, value, key, partition=0, headers=headers, timestamp=timestamp)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    if producer.flush(300):
+        raise RuntimeError(f"{topic}: not every record was written")
+
+
+def mirror_config(alias: str, source: str, target: str, topic: str) -> dict[str, str]:
+    """The keys both sides get alike (Kafka's docs' MM2 on a Connect cluster; one task, one partition)."""
+    return {"connector.class": MIRROR_SOURCE, "source.cluster.alias": alias, "target.cluster.alias": f"t{alias}",
+            "source.cluster.bootstrap.servers": source, "target.cluster.bootstrap.servers": target,
+            "topics": topic, "tasks.max": "1", "replication.factor": "1",
+            "offset-syncs.topic.replication.factor": "1", "heartbeats.replication.enabled": "false",
+            "sync.topic.acls.enabled": "false", "key.converter": BYTES, "value.converter": BYTES,
+            "header.converter": BYTES}
+
+
+class MirrorFloor:
+    """The raw floor of 4m: the source topic read from its start (one consumer, assigned, no group commits) and
+    every record written with its key, value, headers and timestamp to a target topic through a transactional
+    producer (one transaction), until the source's end offset. No offsets stored, no offset syncs: nothing moves
+    the same bytes exactly once with less."""
+
+    def __init__(self, source: str, target: str, topic: str) -> None:
+        """The target topic and the producer (outside the measured span, as ours' task is warm)."""
+        from confluent_kafka import Producer
+
+        self.source, self.topic = source, topic
+        self.target = f"raw.{topic}"
+        topics(target, create=[self.target])
+        self.producer = Producer({"bootstrap.servers": target, "transactional.id": common.unique("raw-mm2-tx"),
+                                  "linger.ms": 5, "delivery.report.only.error": True})
+        self.producer.init_transactions(60)
+
+    def run(self, records: int) -> int:
+        """Copy the source topic's ``records`` records; commit. Returns the records copied."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": self.source, "group.id": common.unique("raw-mm2"),
+                             "enable.auto.commit": False, "fetch.max.bytes": 52_428_800})
+        consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
+        producer, target = self.producer, self.target
+        produce, poll = producer.produce, producer.poll
+        copied = 0
+        deadline = time.monotonic() + WAIT_S
+        producer.begin_transaction()
+        try:
+            while copied < records:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"raw floor: {copied} of {records} records within {WAIT_S} s")
+                for message in consumer.consume(10_000, timeout=0.5):
+                    if message.error() is not None:
+                        continue
+                    while True:
+                        try:
+                            produce(target, message.value(), message.key(), partition=message.partition() or 0,
+                                    headers=message.headers(), timestamp=message.timestamp()[1])
+                            break
+                        except BufferError:
+                            poll(0.05)
+                    copied += 1
+            producer.commit_transaction(60)
+        finally:
+            consumer.close()
+        return copied
+
+
+class _Coordinator:
+    """Our coordinator on the bench cluster's internal topics: connectors are created and deleted through it, as
+    ``lambda-connect`` does (``MirrorSourceConnector.start`` makes the remote topic and the task config)."""
+
+    def __init__(self, cluster: common.Cluster) -> None:
+        from connect_core.coordinator import RecordingDeployer, coordinator_from_settings
+
+        self.coordinator = coordinator_from_settings(cluster.worker, RecordingDeployer())
+
+    def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        from connect_core.coordinator import Request
+
+        raw = None if body is None else json.dumps(body)
+        response = self.coordinator.handle(Request.build(method, path, "", {"Content-Type": "application/json"}, raw))
+        return response.status, response.body
+
+
+class _Sides:
+    """4m's sides: ``ours`` (with the raw floor on the same source topic) and ``theirs``."""
+
+    def __init__(self, settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> None:
+        from confluent_kafka import Consumer
+
+        self.settings, self.worker, self.cluster, self.target = settings, worker, cluster, bootstrap
+        self.source = common.services("kafka2")["kafka2"]["bootstrap.servers"]
+        self.coordinator = _Coordinator(cluster)
+        self.raw: list[Sample] = []
+        self.invocations: list[int] = []
+        self.watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("mm2-count")})
+
+    def records(self, rep: int) -> int:
+        from bench.cases.connect_java import warmup_size
+
+        return warmup_size(self.settings.records) if rep < 0 else self.settings.records
+
+    def ours(self, rep: int) -> Sample:
+        """Ours and the raw floor on one source topic, one after the other (the order flipped every repetition)."""
+
+        records = self.records(rep)
+        topic, alias = common.unique("mm2src"), f"bpy{common.unique('a')[-6:]}"
+        name = common.unique("mm2ours")
+        topics(self.source, create=[topic])
+        status, body = self.coordinator.rest("POST", "/connectors", {
+            "name": name, "config": mirror_config(alias, self.source, self.target, topic)})
+        if status >= 300:
+            raise RuntimeError(f"creating {name} failed: {status} {body}")
+
+        def prepare() -> tuple[Callable[[int], int], list[CommittedCount]]:
+            produce_source(self.source, topic, records)
+            floor = MirrorFloor(self.source, self.target, topic)
+            return floor.run, [CommittedCount(self.target, f"{alias}.{topic}"),
+                               CommittedCount(self.target, floor.target)]
+
+        try:
+            return beside_floor(rep, self.cluster, name, prepare, records=records, raw=self.raw,
+                                invocations=self.invocations)
+        finally:
+            self.coordinator.rest("DELETE", f"/connectors/{name}")
+            topics(self.source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
+            topics(self.target, delete=[f"{alias}.{topic}", f"raw.{topic}"])
+
+    def theirs(self, rep: int) -> Sample:
+        """Kafka's MM2 on the worker: created on an empty topic, paused once its task runs, the records produced,
+        then resumed and timed until every record is committed on the target (JVM CPU from the resume on)."""
+        records = self.records(rep)
+        topic, alias = common.unique("mm2src"), f"bjvm{common.unique('a')[-6:]}"
+        name = common.unique("mm2jvm")
+        worker = self.worker
+        topics(self.source, create=[topic])
+        remote = f"{alias}.{topic}"
+        count = CommittedCount(self.target, remote)
+        try:
+            self._put(name, mirror_config(alias, self.source, self.target, topic))
+            worker.wait(f"{name}'s task", lambda: self._state(name) == "RUNNING" and count.drain() == 0
+                        and count.partition is not None, 180, every_s=0.5)
+            worker.rest("PUT", f"/connectors/{name}/pause")
+            worker.wait(f"{name} paused", lambda: self._state(name) == "PAUSED", 120, every_s=0.5)
+            produce_source(self.source, topic, records)
+            resume = f"/connectors/{name}/resume"
+            sample = worker.span(f"{name}'s {records} records", lambda: worker.rest("PUT", resume),
+                                 lambda: count.drain() >= records, records, WAIT_S)
+            count.exact(records, "connect-mirror")
+            return sample
+        finally:
+            count.close()
+            worker.rest("DELETE", f"/connectors/{name}")
+            # its task must have stopped first: a consumer still fetching would create the topic again (auto-create)
+            worker.wait(f"{name} deleted", lambda: worker.rest("GET", f"/connectors/{name}/status")[0] == 404, 60,
+                        every_s=0.5)
+            time.sleep(2)
+            topics(self.source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
+            topics(self.target, delete=[remote])
+
+    def _put(self, name: str, config: dict[str, str]) -> None:
+        """Create ``name`` on the distributed worker (a rebalance in progress answers 409: again)."""
+        deadline = time.monotonic() + 120
+        while True:
+            status, body = self.worker.rest("PUT", f"/connectors/{name}/config", config)
+            if status < 300:
+                return
+            if status != 409 or time.monotonic() > deadline:
+                raise RuntimeError(f"creating {name} failed: {status} {body}")
+            time.sleep(1)
+
+    def _state(self, name: str) -> str | None:
+        """The state of ``name``'s only task (None before it has one)."""
+        status, body = self.worker.rest("GET", f"/connectors/{name}/status")
+        tasks = body.get("tasks") if status == 200 and isinstance(body, dict) else None
+        return tasks[0]["state"] if tasks else None
+
+    def close(self) -> None:
+        self.watermarks.close()
+
+
+def mirror_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+    """One size of 4m, interleaved by the method."""
+    from bench.cases.connect_java import _interleaved, _size, method_row
+
+    sides = _Sides(settings, worker, cluster, bootstrap)
+    try:
+        mine, java, load = _interleaved(settings, sides.ours, sides.theirs)
+    finally:
+        sides.close()
+    return method_row(f"4m mirrormaker 2 vs connect-mirror {_size(settings.records)}",
+                      f"Kafka Connect {KAFKA_VERSION} distributed, exactly.once.source.support=enabled + "
+                      f"{CONNECT_MIRROR}", mine, java, raw=sides.raw, raw_kind="floor", load_avg_1m=load,
+                      warmup_records=sides.records(-1), ours_invocations=sides.invocations,
+                      converter="ByteArrayConverter (both sides)")
+
+
+def mirror_cases(settings: Settings, cluster: common.Cluster, bootstrap: str, plugins: Path) -> list[Result]:
+    """4m at every size of the sweep on one distributed worker of its own, stopped at the end."""
+    from bench.cases.connect_java import Worker, _guarded, sizes
+
+    results: list[Result] = []
+    try:
+        worker = Worker(bootstrap, plugins, distributed=True, extra=EXACTLY_ONCE)
+    except Exception as error:  # every size's row says why
+        return [common.Result(f"4m mirrormaker 2 vs connect-mirror @{size}", None, CONNECT_MIRROR, None, size, 0,
+                              skipped=f"failed: the distributed worker: {error}"[:500]) for size in sizes(settings)]
+    try:
+        for size in sizes(settings):
+            at = dataclasses.replace(settings, records=size)
+            results.append(_guarded("4m mirrormaker 2 vs connect-mirror", size,
+                                    lambda at=at: mirror_case(at, worker, cluster, bootstrap)))
+    finally:
+        worker.close()
+    return results

@@ -1,0 +1,102 @@
+"""The raw floors of cases 4e and 4m move the same bytes as ours from the same data (a floor that did less would
+flatter the JVM's ratio to it); 300 records, no JVM, no timing asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import common, counting
+from bench.cases import connect_java_mirror, connect_java_pg
+from connect_core.runtime.source_runner import SourceRunner
+
+pytestmark = pytest.mark.integration
+
+RECORDS = 300
+_CONTEXT = ("__debezium.context.connectorLogicalName", "__debezium.context.runId")  # each side's own
+
+
+def _headers(message: object) -> list[tuple[str, bytes]]:
+    return [(k, v) for k, v in message.headers() or [] if k not in _CONTEXT]  # type: ignore[attr-defined]
+
+
+def test_4e_floor_writes_ours_keys_envelopes_and_headers_from_the_same_wal() -> None:
+    svc = common.services("kafka", "postgres")
+    bootstrap, pg = svc["kafka"]["bootstrap.servers"], svc["postgres"]
+    tables = connect_java_pg.PgTables(pg, RECORDS)
+    cluster = common.Cluster.create(bootstrap)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    floor = None
+    try:
+        table = tables.new_table()
+        name = common.unique("pgours")
+        tables.slots.append(name.replace("-", "_"))
+        cluster.deploy(name, connect_java_pg.connector_config(pg, name, tables.slots[-1], f"{tables.schema}.{table}"))
+        runner.run(name, 0, common.budget())
+        floor = connect_java_pg.PgFloor(tables, bootstrap, table, common.unique("pgraw"))
+        tables.copy(table)
+        topic = f"{name}.{tables.schema}.{table}"
+        count = counting.CommittedCount(bootstrap, topic)
+        try:
+            counting.until_all_in(lambda: runner.run(name, 0, common.budget()), count, RECORDS, "ours")
+        finally:
+            count.close()
+        assert floor.run(RECORDS) == RECORDS
+        ours, raw = common.consume(bootstrap, topic, RECORDS), common.consume(bootstrap, floor.topic, RECORDS)
+        assert len(ours) == len(raw) == RECORDS
+        for mine, least in zip(ours, raw, strict=True):
+            assert mine.key() == least.key()
+            assert _headers(mine) == _headers(least)
+            a, b = json.loads(mine.value()), json.loads(least.value())
+            assert list(a) == list(b) and list(a["source"]) == list(b["source"])
+            assert {k: a[k] for k in ("before", "after", "op", "transaction")} == \
+                {k: b[k] for k in ("before", "after", "op", "transaction")}
+            same = ("version", "connector", "ts_ms", "snapshot", "db", "ts_us", "ts_ns", "schema", "table", "txId",
+                    "lsn", "xmin", "origin", "origin_lsn")  # the same WAL: the same transaction, LSNs and times
+            assert {k: a["source"][k] for k in same} == {k: b["source"][k] for k in same}
+            assert json.loads(a["source"]["sequence"])[1] == json.loads(b["source"]["sequence"])[1]
+            assert all(type(a[k]) is type(b[k]) is int for k in ("ts_ms", "ts_us", "ts_ns"))
+    finally:
+        runner.close()
+        cluster.close()
+        if floor is not None:
+            floor.close()
+        tables.drop()
+
+
+def test_4m_floor_copies_what_ours_copies() -> None:
+    svc = common.services("kafka", "kafka2")
+    target, source = svc["kafka"]["bootstrap.servers"], svc["kafka2"]["bootstrap.servers"]
+    topic, alias = common.unique("mm2src"), f"bpy{common.unique('a')[-6:]}"
+    counting.topics(source, create=[topic])
+    cluster = common.Cluster.create(target)
+    coordinator = connect_java_mirror._Coordinator(cluster)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    name = common.unique("mm2ours")
+    try:
+        status, body = coordinator.rest("POST", "/connectors", {
+            "name": name, "config": connect_java_mirror.mirror_config(alias, source, target, topic)})
+        assert status == 201, body
+        assert runner.run(name, 0, common.budget()).records == 0
+        connect_java_mirror.produce_source(source, topic, RECORDS)
+        floor = connect_java_mirror.MirrorFloor(source, target, topic)
+        count = counting.CommittedCount(target, f"{alias}.{topic}")
+        try:
+            counting.until_all_in(lambda: runner.run(name, 0, common.budget()), count, RECORDS, "ours")
+        finally:
+            count.close()
+        assert floor.run(RECORDS) == RECORDS
+
+        def view(m: object) -> tuple[object, ...]:
+            return m.partition(), m.key(), m.value(), m.headers(), m.timestamp()  # type: ignore[attr-defined]
+
+        ours = [view(m) for m in common.consume(target, f"{alias}.{topic}", RECORDS)]
+        assert ours == [view(m) for m in common.consume(target, floor.target, RECORDS)]
+        assert ours == [view(m) for m in common.consume(source, topic, RECORDS)]
+    finally:
+        runner.close()
+        coordinator.rest("DELETE", f"/connectors/{name}")
+        cluster.close()
+        counting.topics(source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
+        counting.topics(target, delete=[f"{alias}.{topic}", f"raw.{topic}"])
