@@ -25,7 +25,7 @@ from connect_core.connectors._debezium.envelope import source_builder, transacti
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["DEBEZIUM_VERSION", "ContextHeaders", "Envelope", "SourceBlock"]
+__all__ = ["DEBEZIUM_VERSION", "ContextHeaders", "Envelope", "SourceBlock", "sequence_reference"]
 
 DEBEZIUM_VERSION: Final = "3.7.0.Final"  # the release whose events these are checked against (tests/compat)
 CONNECTOR: Final = "postgresql"
@@ -51,8 +51,9 @@ class SourceBlock:
                lsn: int | None, last_commit_lsn: int | None) -> Struct:
         """One source block; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings (Debezium's). An
         incremental snapshot's block leaves ``txId`` and ``lsn`` out (its sequence keeps them), as Debezium's."""
-        sequence = json.dumps([None if last_commit_lsn is None else str(last_commit_lsn),
-                               None if lsn is None else str(lsn)], separators=(",", ":"))
+        # the text ``sequence_reference`` makes, without a json.dumps per record (LSNs are ints: nothing to escape)
+        sequence = (("[null," if last_commit_lsn is None else f'["{last_commit_lsn:d}",')
+                    + ("null]" if lsn is None else f'"{lsn:d}"]'))
         if snapshot == "incremental":
             tx_id = lsn = None
         return Struct.from_validated(self.schema, [
@@ -61,16 +62,34 @@ class SourceBlock:
         ])
 
 
+def sequence_reference(last_commit_lsn: int | None, lsn: int | None) -> str:
+    """``source.sequence`` as Debezium writes it (a JSON array of two strings or nulls): what ``struct`` makes."""
+    return json.dumps([None if last_commit_lsn is None else str(last_commit_lsn), None if lsn is None else str(lsn)],
+                      separators=(",", ":"))
+
+
 class ContextHeaders:
     """The ``__debezium.context.*`` headers every record carries (a new ``runId`` per task start, as Debezium)."""
 
     def __init__(self, server_name: str, task_id: str = "0") -> None:
-        """One run of the task."""
+        """One run of the task: its headers are built (and validated) once; ``Header`` objects are immutable, so
+        every record's own ``Headers`` can hold the same ones."""
         self._items = [("connectorLogicalName", server_name), ("taskId", task_id), ("connectorName", CONNECTOR),
                        ("runId", str(uuid.uuid4()))]
+        self._built = list(self.headers_reference())
 
     def headers(self, first: tuple[str, Schema, Any] | None = None) -> Headers:
-        """Fresh headers (records may be changed by SMTs); ``first`` is a ``__debezium.newkey``/``oldkey`` one."""
+        """Fresh headers (records may be changed by SMTs: a new ``Headers`` with its own list per record);
+        ``first`` is a ``__debezium.newkey``/``oldkey`` one."""
+        if first is None:
+            return Headers(self._built)
+        headers = Headers().add(first[0], first[2], first[1])
+        for header in self._built:
+            headers.add_header(header)
+        return headers
+
+    def headers_reference(self, first: tuple[str, Schema, Any] | None = None) -> Headers:
+        """What ``headers`` returns, built header by header as Debezium adds them."""
         headers = Headers()
         if first is not None:
             headers.add(first[0], first[2], first[1])

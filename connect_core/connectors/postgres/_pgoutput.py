@@ -13,7 +13,7 @@ from typing import Final
 
 __all__ = [
     "UNCHANGED_TOAST", "Begin", "Column", "Commit", "Delete", "Insert", "Message", "Relation", "Truncate", "Update",
-    "decode",
+    "decode", "decode_reference",
 ]
 
 UNCHANGED_TOAST: Final = object()  # a 'u' column: unchanged TOASTed value, not sent
@@ -24,6 +24,7 @@ _I32 = struct.Struct("!i")
 _U32 = struct.Struct("!I")
 _I64 = struct.Struct("!q")
 _U64 = struct.Struct("!Q")
+_LENGTH = _I32.unpack_from
 
 
 class _Reader:
@@ -70,7 +71,8 @@ class _Reader:
         return text
 
     def tuple_data(self) -> list[object]:
-        """TupleData: text values (str), None for null, ``UNCHANGED_TOAST`` for an unchanged TOASTed value."""
+        """TupleData: text values (str), None for null, ``UNCHANGED_TOAST`` for an unchanged TOASTed value (the
+        readable form of ``_tuple_data``, which ``decode`` uses)."""
         count = self.i16()
         out: list[object] = []
         for _ in range(count):
@@ -170,6 +172,57 @@ class Message:
 Decoded = Begin | Commit | Relation | Insert | Update | Delete | Truncate | Message
 
 
+def _tuple_data(data: bytes, pos: int) -> tuple[list[object], int]:
+    """``_Reader.tuple_data`` in one pass of local reads (a row's columns are most of the stream's bytes): the
+    values and the position after them."""
+    (count,) = _I16.unpack_from(data, pos)
+    pos += 2
+    out: list[object] = []
+    append = out.append
+    for _ in range(count):
+        kind = data[pos]
+        if kind == 0x74:  # 't'
+            (length,) = _LENGTH(data, pos + 1)
+            pos += 5 + length
+            append(data[pos - length:pos].decode())
+        elif kind == 0x6E:  # 'n'
+            pos += 1
+            append(None)
+        elif kind == 0x75:  # 'u'
+            pos += 1
+            append(UNCHANGED_TOAST)
+        else:  # 'b' binary (never asked for)
+            (length,) = _LENGTH(data, pos + 1)
+            pos += 5 + length
+            append(data[pos - length:pos])
+    return out, pos
+
+
+def _old_fast(data: bytes, pos: int) -> tuple[list[object] | None, bool, int]:
+    marker = data[pos]
+    if marker in (0x4B, 0x4F):  # 'K' key, 'O' old row
+        old, pos = _tuple_data(data, pos + 1)
+        return old, marker == 0x4B, pos
+    return None, False, pos
+
+
+def decode(payload: bytes) -> Decoded:
+    """One pgoutput message (row changes read in one pass; every other message as ``decode_reference`` does)."""
+    kind = payload[0]
+    if kind == 0x49:  # 'I': relid, 'N', TupleData
+        relid = _U32.unpack_from(payload, 1)[0]
+        return Insert(relid, _tuple_data(payload, 6)[0])
+    if kind == 0x55:  # 'U': relid, optional 'K'/'O' TupleData, 'N', TupleData
+        relid = _U32.unpack_from(payload, 1)[0]
+        old, is_key, pos = _old_fast(payload, 5)
+        return Update(relid, old, is_key, _tuple_data(payload, pos + 1)[0])
+    if kind == 0x44:  # 'D': relid, 'K'/'O' TupleData
+        relid = _U32.unpack_from(payload, 1)[0]
+        old, is_key, _ = _old_fast(payload, 5)
+        return Delete(relid, old or [], is_key)
+    return decode_reference(payload)
+
+
 def _old(reader: _Reader) -> tuple[list[object] | None, bool]:
     marker = reader.data[reader.pos]
     if marker in (0x4B, 0x4F):  # 'K' key, 'O' old row
@@ -178,8 +231,8 @@ def _old(reader: _Reader) -> tuple[list[object] | None, bool]:
     return None, False
 
 
-def decode(payload: bytes) -> Decoded:
-    """One pgoutput message."""
+def decode_reference(payload: bytes) -> Decoded:
+    """One pgoutput message, field by field as the protocol documents it (what ``decode`` returns)."""
     reader = _Reader(payload)
     kind = chr(reader.byte())
     if kind == "B":

@@ -50,3 +50,28 @@ def test_insert_update_delete_tuples_with_nulls_and_unchanged_toast() -> None:
 def test_truncate_and_other_messages() -> None:
     assert pg.decode(b"T" + struct.pack("!ib", 2, 0) + struct.pack("!II", 5, 6)) == pg.Truncate([5, 6])
     assert pg.decode(b"Y" + b"whatever") == pg.Message("Y")
+
+
+def _binary(value: bytes) -> bytes:
+    return b"b" + struct.pack("!i", len(value)) + value
+
+
+def test_one_pass_row_decoding_agrees_with_the_field_by_field_reference() -> None:
+    rows = [_tuple(), _tuple(""), _tuple("1", None, "<toast>", "", "é€𝄞", "x" * 70_000),
+            struct.pack("!h", 3) + _binary(b"\x00\xff") + b"n" + _binary(b"")]
+    messages = []
+    for relid in (0, 7, 0xFFFF_FFFF):
+        head = struct.pack("!I", relid)
+        for row in rows:
+            messages.append(b"I" + head + b"N" + row)
+            messages.append(b"U" + head + b"N" + row)
+            messages.append(b"D" + head + b"K" + row)
+            messages.append(b"D" + head + b"O" + row)
+            for old in rows:
+                messages.append(b"U" + head + b"K" + old + b"N" + row)
+                messages.append(b"U" + head + b"O" + old + b"N" + row)
+    messages.append(b"B" + struct.pack("!QqI", 1, 2, 3))
+    decoded = [pg.decode(m) for m in messages]
+    assert decoded == [pg.decode_reference(m) for m in messages]
+    assert pg.Insert(7, ["1", None, pg.UNCHANGED_TOAST, "", "é€𝄞", "x" * 70_000]) in decoded
+    assert pg.Delete(7, [b"\x00\xff", None, b""], True) in decoded
