@@ -164,6 +164,18 @@ def _date(text: str) -> dt.date:
 
 
 def _timestamp(text: str) -> dt.datetime:
+    """What ``_timestamp_reference`` makes; the server's usual ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in one call."""
+    if len(text) >= 19 and text[4] == "-" and text[10] == " ":
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return _timestamp_reference(text)
+        if value.tzinfo is None:
+            return value
+    return _timestamp_reference(text)
+
+
+def _timestamp_reference(text: str) -> dt.datetime:
     """A ``timestamp`` text (ISO DateStyle, no zone) as a naive datetime."""
     if text in ("infinity", "-infinity"):
         return dt.datetime.max if text == "infinity" else dt.datetime.min

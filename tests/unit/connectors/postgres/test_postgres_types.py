@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.connectors.postgres import _types
 from connect_core.connectors.postgres._types import ColumnType, column_mapping, parse_array
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _convert(name: str, text: str, modifier: int = -1, **kw: str) -> object:
@@ -60,3 +65,20 @@ def test_unknown_types_are_left_out_unless_asked_for() -> None:
     assert column_mapping(ColumnType(600, -1, "point"), "precise", "adaptive", False) is None
     mapped = column_mapping(ColumnType(600, -1, "point"), "precise", "adaptive", True)
     assert mapped is not None and mapped.convert("(1,2)") == b"(1,2)"
+
+
+def _outcome(convert: Callable[[str], object], text: str) -> object:
+    try:
+        return convert(text)
+    except ValueError as e:
+        return f"refused: {e}"
+
+
+@pytest.mark.parametrize("text", [
+    "2024-01-02 03:04:05", "2024-01-02 03:04:05.1", "2024-01-02 03:04:05.12", "2024-01-02 03:04:05.123456",
+    "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999", "1969-12-31 23:59:59.5", "2024-02-29 12:00:00.000001",
+    "infinity", "-infinity", "0044-03-15 12:00:00 BC", "10000-01-01 00:00:00", "2024-01-02 03:04",
+    "2024-01-02 03:04:05+01", "2024-13-01 00:00:00",
+])
+def test_timestamp_one_call_path_agrees_with_the_reference(text: str) -> None:
+    assert _outcome(_types._timestamp, text) == _outcome(_types._timestamp_reference, text)
