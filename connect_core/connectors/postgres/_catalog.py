@@ -132,11 +132,15 @@ class TableSchema:
         self.plan = [(p, None if c is str else c) for p, c in zip(self.kept, self.converters, strict=True)]
 
     def row(self, values: Sequence[object], *, partial: bool = False) -> Struct:
-        """What ``row_reference`` makes, in one comprehension when every captured column was sent with a value
-        (the common case of a change or a snapshot row)."""
-        if len(values) == len(self.names) and None not in values and UNCHANGED_TOAST not in values:
-            return Struct.from_validated(self.envelope.row_schema, [
-                values[p] if c is None else c(values[p]) for p, c in self.plan])  # type: ignore[arg-type]
+        """What ``row_reference`` makes, in one comprehension when every column was sent (the common case of a
+        change or a snapshot row; a key-only old row's nulls and unchanged TOASTed values take the reference)."""
+        if len(values) == len(self.names) and UNCHANGED_TOAST not in values:
+            if None not in values:
+                return Struct.from_validated(self.envelope.row_schema, [
+                    values[p] if c is None else c(values[p]) for p, c in self.plan])  # type: ignore[arg-type]
+            if not partial:
+                return Struct.from_validated(self.envelope.row_schema, [
+                    v if (v := values[p]) is None or c is None else c(v) for p, c in self.plan])  # type: ignore[arg-type]
         return self.row_reference(values, partial=partial)
 
     def row_reference(self, values: Sequence[object], *, partial: bool = False) -> Struct:

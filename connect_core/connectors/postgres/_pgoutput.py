@@ -172,9 +172,10 @@ class Message:
 Decoded = Begin | Commit | Relation | Insert | Update | Delete | Truncate | Message
 
 
-def _tuple_data(data: bytes, pos: int) -> tuple[list[object], int]:
+def _tuple_data(data: bytes, pos: int, text: str | None) -> tuple[list[object], int]:
     """``_Reader.tuple_data`` in one pass of local reads (a row's columns are most of the stream's bytes): the
-    values and the position after them."""
+    values and the position after them. ``text``: the whole message decoded when it is ASCII (byte and character
+    positions are then the same, so a value is a slice of it, with no decode per value)."""
     (count,) = _I16.unpack_from(data, pos)
     pos += 2
     out: list[object] = []
@@ -184,7 +185,7 @@ def _tuple_data(data: bytes, pos: int) -> tuple[list[object], int]:
         if kind == 0x74:  # 't'
             (length,) = _LENGTH(data, pos + 1)
             pos += 5 + length
-            append(data[pos - length:pos].decode())
+            append(data[pos - length:pos].decode() if text is None else text[pos - length:pos])
         elif kind == 0x6E:  # 'n'
             pos += 1
             append(None)
@@ -198,10 +199,10 @@ def _tuple_data(data: bytes, pos: int) -> tuple[list[object], int]:
     return out, pos
 
 
-def _old_fast(data: bytes, pos: int) -> tuple[list[object] | None, bool, int]:
+def _old_fast(data: bytes, pos: int, text: str | None) -> tuple[list[object] | None, bool, int]:
     marker = data[pos]
     if marker in (0x4B, 0x4F):  # 'K' key, 'O' old row
-        old, pos = _tuple_data(data, pos + 1)
+        old, pos = _tuple_data(data, pos + 1, text)
         return old, marker == 0x4B, pos
     return None, False, pos
 
@@ -209,18 +210,16 @@ def _old_fast(data: bytes, pos: int) -> tuple[list[object] | None, bool, int]:
 def decode(payload: bytes) -> Decoded:
     """One pgoutput message (row changes read in one pass; every other message as ``decode_reference`` does)."""
     kind = payload[0]
+    if kind not in (0x49, 0x55, 0x44):  # not 'I', 'U' or 'D'
+        return decode_reference(payload)
+    text = payload.decode("ascii") if payload.isascii() else None
+    relid = _U32.unpack_from(payload, 1)[0]
     if kind == 0x49:  # 'I': relid, 'N', TupleData
-        relid = _U32.unpack_from(payload, 1)[0]
-        return Insert(relid, _tuple_data(payload, 6)[0])
-    if kind == 0x55:  # 'U': relid, optional 'K'/'O' TupleData, 'N', TupleData
-        relid = _U32.unpack_from(payload, 1)[0]
-        old, is_key, pos = _old_fast(payload, 5)
-        return Update(relid, old, is_key, _tuple_data(payload, pos + 1)[0])
-    if kind == 0x44:  # 'D': relid, 'K'/'O' TupleData
-        relid = _U32.unpack_from(payload, 1)[0]
-        old, is_key, _ = _old_fast(payload, 5)
-        return Delete(relid, old or [], is_key)
-    return decode_reference(payload)
+        return Insert(relid, _tuple_data(payload, 6, text)[0])
+    old, is_key, pos = _old_fast(payload, 5, text)  # 'U'/'D': relid, 'K'/'O' TupleData (optional in 'U')
+    if kind == 0x55:  # 'U': then 'N', TupleData
+        return Update(relid, old, is_key, _tuple_data(payload, pos + 1, text)[0])
+    return Delete(relid, old or [], is_key)
 
 
 def _old(reader: _Reader) -> tuple[list[object] | None, bool]:

@@ -58,7 +58,8 @@ def _binary(value: bytes) -> bytes:
 
 def test_one_pass_row_decoding_agrees_with_the_field_by_field_reference() -> None:
     rows = [_tuple(), _tuple(""), _tuple("1", None, "<toast>", "", "é€𝄞", "x" * 70_000),
-            struct.pack("!h", 3) + _binary(b"\x00\xff") + b"n" + _binary(b"")]
+            struct.pack("!h", 3) + _binary(b"\x00\xff") + b"n" + _binary(b""),
+            struct.pack("!h", 2) + _binary(b"ab") + _tuple("cd")[2:]]  # ASCII only: values sliced from one decode
     messages = []
     for relid in (0, 7, 0xFFFF_FFFF):
         head = struct.pack("!I", relid)
@@ -75,3 +76,4 @@ def test_one_pass_row_decoding_agrees_with_the_field_by_field_reference() -> Non
     assert decoded == [pg.decode_reference(m) for m in messages]
     assert pg.Insert(7, ["1", None, pg.UNCHANGED_TOAST, "", "é€𝄞", "x" * 70_000]) in decoded
     assert pg.Delete(7, [b"\x00\xff", None, b""], True) in decoded
+    assert pg.Insert(7, [b"ab", "cd"]) in decoded and pg.Insert(7, [""]) in decoded
