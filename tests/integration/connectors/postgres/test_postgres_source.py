@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -169,7 +170,8 @@ def test_validate_refuses_never_and_names_the_key() -> None:
     assert "some.undefined.key" not in values  # ignored, as Debezium ignores keys it does not define
 
 
-def test_a_long_transaction_of_uncaptured_changes_ends_each_poll_in_time(pg_db: PgDb) -> None:
+def test_a_long_transaction_of_uncaptured_changes_ends_each_poll_in_time(pg_db: PgDb,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     db = pg_db
     db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "CREATE TABLE {s}.other (id int PRIMARY KEY, pad text)")
     extra = {"snapshot.mode": "no_data", "publication.autocreate.mode": "all_tables",
@@ -178,8 +180,17 @@ def test_a_long_transaction_of_uncaptured_changes_ends_each_poll_in_time(pg_db: 
     db.run(reader, **extra)
     db.sql("BEGIN", "INSERT INTO {s}.other SELECT i, repeat('x', 200) FROM generate_series(1, 200000) i",
            "INSERT INTO {s}.t VALUES (1)", "COMMIT")
-    from connect_core.connectors.postgres import _stream
+    from connect_core.connectors.postgres import _pgoutput, _stream
 
+    decode, decoded = _pgoutput.decode, itertools.count()
+
+    def slow_decode(payload: bytes) -> _pgoutput.Decoded:
+        # reading the transaction lasts longer than a poll's hard stop (limit + 1 s) however fast this machine is
+        if next(decoded) % 1000 == 0:
+            time.sleep(0.01)
+        return decode(payload)
+
+    monkeypatch.setattr(_pgoutput, "decode", slow_decode)
     limit, _stream.POLL_TIME_LIMIT_S = _stream.POLL_TIME_LIMIT_S, 0.2
     try:
         beats, got, invocations = 0, [], 0
