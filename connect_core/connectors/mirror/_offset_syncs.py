@@ -4,6 +4,8 @@ Per partition, a sync is due for the first record a task copies, when the transl
 ``offset.lag.max`` or more behind, when upstream offsets skip (compaction, transaction markers) and when the
 downstream topic was truncated; any other record's sync is delayed and sent at the next commit, so a quiet
 partition's last record is synced too (observed: 7 records give (0->0) and (6->6)).
+``maybe_queue`` + ``fire_pending`` per record is the readable reference; ``queue_run`` decides a run of one
+partition's records in one loop and sends the same syncs in the same order (``test_offset_syncs.py`` checks both).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from connect_core.connectors.mirror._formats import OffsetSync
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from connect_core.api.task import TopicPartition
 
 __all__ = ["OffsetSyncWriter", "PartitionState"]
@@ -74,6 +78,39 @@ class OffsetSyncWriter:
             state.should_sync = False
         else:
             self.delayed[source] = sync
+
+    def queue_run(self, source: TopicPartition, copied: Iterable[tuple[int, int]]) -> None:
+        """``maybe_queue`` then ``fire_pending`` for each (upstream, downstream) of ``source``'s copied records, in
+        order, in one loop: the due syncs are sent in record order and the delayed one is left as the reference
+        leaves it (its place among the delayed partitions too)."""
+        state = self.states.get(source)
+        if state is None:
+            state = self.states[source] = PartitionState(self.max_offset_lag)
+        lag, last_sync = state.max_offset_lag, state.last_sync_downstream
+        previous_up, previous_down = state.previous_upstream, state.previous_downstream
+        topic, partition = source.topic, source.partition
+        produce, syncs_topic, delivered = self.producer.produce, self.topic, self._delivered
+        any_due = last_due = copied_any = False
+        for upstream, downstream in copied:
+            # PartitionState.update, inlined: no previous sync, too stale, skipped upstream, truncated downstream
+            last_due = (last_sync == -1 or downstream - (last_sync + 1) >= lag or upstream - previous_up != 1
+                        or downstream < previous_down)
+            if last_due:
+                last_sync = downstream
+                any_due = True
+                sync = OffsetSync(topic, partition, upstream, downstream)
+                produce(syncs_topic, key=sync.key(), value=sync.value(), partition=0, on_delivery=delivered)
+            previous_up, previous_down = upstream, downstream
+            copied_any = True
+        if not copied_any:
+            return
+        state.last_sync_downstream, state.previous_upstream, state.previous_downstream = (
+            last_sync, previous_up, previous_down)
+        if any_due:  # the reference popped the delayed sync: a later one is inserted last
+            self.delayed.pop(source, None)
+        if not last_due:
+            self.delayed[source] = OffsetSync(topic, partition, previous_up, previous_down)
+        self.producer.poll(0)
 
     def promote_delayed(self) -> None:
         """The delayed syncs become pending (Kafka does this at every offset commit)."""

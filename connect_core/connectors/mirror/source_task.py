@@ -6,23 +6,28 @@ writes records and offsets together (exactly once on the target). A task resumes
 else from ``auto.offset.reset`` (earliest). Nothing sleeps: ``poll`` returns nothing once every assigned partition
 is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there (a new
 consumer, still connecting, longer).
-After the transaction commits, ``commit_record`` turns each record's written offset into offset syncs.
+After the transaction commits, ``commit_record`` notes each record's written offset and ``commit`` turns them
+into offset syncs, a partition's run of records at a time (``OffsetSyncWriter.queue_run``).
+``_convert`` (one message) is the readable reference of ``_records_of``'s loop, which builds the same records
+(``tests/unit/connectors/mirror/test_source_task.py`` checks both).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError
-from connect_core.api.header import Headers
+from connect_core.api.header import Header, Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
 from connect_core.connectors.mirror._clients import client_config, raw_settings
-from connect_core.connectors.mirror._offsets import unwrap_offset, wrap_offset, wrap_partition
+from connect_core.connectors.mirror._offsets import OFFSET_KEY, unwrap_offset, wrap_offset, wrap_partition
 from connect_core.connectors.mirror.config import TASK_TOPIC_PARTITIONS, MirrorSourceConfig
 
 if TYPE_CHECKING:
@@ -63,6 +68,9 @@ class MirrorSourceTask(SourceTask):
         self._max_records = DEFAULT_MAX_POLL_RECORDS
         self._poll_timeout_s = 1.0
         self._remote: dict[str, str] = {}
+        # (topic, partition) -> (source partition, remote topic): one partition dict shared by its records
+        self._routes: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
+        self._copied: list[tuple[dict[str, Any], dict[str, Any] | None, int]] = []  # noted by commit_record
         self._fetched = False  # whether any record came since the consumer was assigned
 
     def start(self, props: dict[str, str]) -> None:
@@ -156,24 +164,52 @@ class MirrorSourceTask(SourceTask):
         return []
 
     def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
-        """Records of the messages that are records (errors are logged: Kafka's task logs and polls again)."""
-        out = []
+        """Records of the messages that are records (errors are logged: Kafka's task logs and polls again).
+
+        ``_convert`` of each, in one loop: a partition's dict and remote topic looked up once, headers built only
+        when the message has some (librdkafka's values are bytes or None: nothing to validate), the next offsets
+        noted once a partition.
+        """
+        out: list[SourceRecord] = []
+        append, routes, last = out.append, self._routes, {}
+        bytes_schema, optional_bytes = BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
         for message in messages:
             error = message.error()
             if error is not None:
                 log.warning("Failure during poll: %s", error)
                 continue
-            out.append(self._convert(message))
+            topic, partition, offset = message.topic(), message.partition(), message.offset()
+            route = routes.get((topic, partition))
+            if route is None:
+                route = routes[(topic, partition)] = (wrap_partition(topic, partition, self._alias),
+                                                      self._remote_topic(topic))
+            raw = message.headers()
+            headers = None if raw is None else Headers(
+                [Header(key, bytes_schema if value is not None else optional_bytes, value) for key, value in raw])
+            kind, timestamp = message.timestamp()
+            append(SourceRecord(route[0], {OFFSET_KEY: offset}, route[1], partition, optional_bytes, message.key(),
+                                bytes_schema, message.value(), timestamp if kind and timestamp >= 0 else None,
+                                headers))
+            last[(topic, partition)] = offset
+        if last:
+            self._fetched = True
+            for (topic, partition), offset in last.items():
+                self._next[TopicPartition(topic, partition)] = offset + 1
         return out
 
-    def _convert(self, message: Any) -> SourceRecord:
-        topic, partition, offset = message.topic(), message.partition(), message.offset()
-        self._next[TopicPartition(topic, partition)] = offset + 1
-        self._fetched = True
+    def _remote_topic(self, topic: str) -> str:
         remote = self._remote.get(topic)
         if remote is None:
             assert self._policy is not None
             remote = self._remote[topic] = self._policy.format_remote_topic(self._alias, topic)
+        return remote
+
+    def _convert(self, message: Any) -> SourceRecord:
+        """The record of one message (the reference ``_records_of`` is checked against)."""
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        self._next[TopicPartition(topic, partition)] = offset + 1
+        self._fetched = True
+        remote = self._remote_topic(topic)
         headers = Headers()
         for key, value in message.headers() or ():  # Kafka ConnectHeaders.addBytes: null takes the optional schema
             headers.add(key, value, BYTES_SCHEMA if value is not None else OPTIONAL_BYTES_SCHEMA)
@@ -212,25 +248,34 @@ class MirrorSourceTask(SourceTask):
         return {TopicPartition(p.topic, p.partition): p.offset for p in found}
 
     def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
-        """Queue the offset sync this copied record may need (none for a record an SMT dropped)."""
+        """Note where this copied record was written (nothing for a record an SMT dropped); ``commit`` turns the
+        notes into offset syncs."""
         if self._writer is None or metadata is None or record.source_partition is None:
             return
-        source = record.source_partition
-        upstream = unwrap_offset(record.source_offset)
-        self._writer.maybe_queue(TopicPartition(source["topic"], source["partition"]), upstream, metadata.offset)
-        self._writer.fire_pending()
+        self._copied.append((record.source_partition, record.source_offset, metadata.offset))
 
     def commit(self) -> None:
-        """Send the delayed syncs too and wait for them (a function may be frozen once its invocation ends)."""
+        """Queue and send the noted records' syncs, then the delayed ones too and wait for them (a function may be
+        frozen once its invocation ends)."""
         if self._writer is not None:
+            self._sync_copied(self._writer)
             self._writer.promote_delayed()
             self._writer.fire_pending()
             self._writer.flush()
+
+    def _sync_copied(self, writer: OffsetSyncWriter) -> None:
+        """``maybe_queue`` + ``fire_pending`` of every noted record, in order, a run of one partition at a time."""
+        copied, self._copied = self._copied, []
+        for source, run in groupby(copied, itemgetter(0)):  # a partition's records share (equal) dicts
+            writer.queue_run(TopicPartition(source["topic"], source["partition"]),
+                             [(unwrap_offset(offset), downstream) for _source, offset, downstream in run])
 
     def stop(self) -> None:
         """Close the consumer and the offset sync producer."""
         consumer, self._consumer = self._consumer, None
         writer, self._writer = self._writer, None
+        if writer is not None:
+            self._sync_copied(writer)  # noted records whose commit() never came: sent, as their records were
         try:
             if consumer is not None:
                 consumer.close()

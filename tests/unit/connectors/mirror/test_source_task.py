@@ -1,0 +1,58 @@
+"""MirrorSourceTask's message conversion: the one-loop ``_records_of`` builds what ``_convert`` (the readable
+reference, one message at a time) builds, from real confluent-kafka messages."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaError, Message
+
+from connect_core.api.config import parse_config
+from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
+from connect_core.connectors.mirror.config import MirrorSourceConfig
+from connect_core.connectors.mirror.source_task import MirrorSourceTask
+
+
+def _task() -> MirrorSourceTask:
+    task = MirrorSourceTask()
+    task._alias = "src"
+    task._policy = parse_config(MirrorSourceConfig, {"source.cluster.alias": "src"}).policy()
+    return task
+
+
+def _messages() -> list[Message]:
+    """Both partitions of two topics interleaved: no headers, an empty header list, null header values, repeated
+    header keys, null keys, tombstones, a record without timestamp, and a poll error between them."""
+    out = []
+    for i in range(40):
+        topic, partition = ("orders", i % 2) if i % 3 else ("audit.log", 0)
+        kinds: list[list[tuple[str, str | bytes | None]] | None] = [
+            None, [], [("trace", f"{i}".encode())], [("a", None), ("a", b"\x00\xff"), ("b", b"")]]
+        headers = kinds[i % 4]
+        timestamp = (0, -1) if i == 7 else ((1, 1_700_000_000_000 + i) if i % 5 else (2, i))
+        out.append(Message(topic=topic, partition=partition, offset=100 + i, key=None if i % 6 == 0 else b"k%d" % i,
+                           value=None if i % 7 == 0 else b"v" * i, headers=headers, timestamp=timestamp))
+        if i == 20:
+            out.append(Message(topic=topic, partition=partition, offset=-1, error=KafkaError(KafkaError._TRANSPORT)))
+    return out
+
+
+def test_records_of_builds_what_convert_builds() -> None:
+    messages = _messages()
+    fast, reference = _task(), _task()
+    records = fast._records_of(messages)
+    expected = [reference._convert(m) for m in messages if m.error() is None]
+    assert records == expected
+    assert len(records) == 40 and fast._next == reference._next and fast._fetched
+    for got, want in zip(records, expected, strict=True):  # equality holds across Headers' empty forms: the exact ones
+        assert [(h.key, h.schema, h.value) for h in got.headers] == [(h.key, h.schema, h.value) for h in want.headers]
+        assert got.timestamp == want.timestamp and got.topic == want.topic
+    assert records[0].topic == "src.audit.log" and records[0].key is None and records[0].value is None
+    assert [(h.key, h.schema) for h in records[3].headers] == [("a", OPTIONAL_BYTES_SCHEMA), ("a", BYTES_SCHEMA),
+                                                               ("b", BYTES_SCHEMA)]
+    assert records[7].timestamp is None
+    assert records[1].source_partition == {"cluster": "src", "partition": 1, "topic": "orders"}
+    assert records[1].source_offset == {"offset": 101}
+
+
+def test_records_of_nothing_is_not_a_fetch() -> None:
+    task = _task()
+    assert task._records_of([]) == [] and not task._fetched and task._next == {}
