@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -192,17 +192,20 @@ def test_database_restarts_in_the_middle_of_sink_batches(
     cluster.deploy(name, full, generate_task_configs(name, full))
     monkeypatch.setenv("CONNECTOR_NAME", name)
 
-    real = JdbcSinkWriter._write_rows
     crashes: list[threading.Thread] = []
     calls = [0]
 
-    def crashing(self: JdbcSinkWriter, conn: object, planned: list) -> None:
-        calls[0] += 1
-        if len(crashes) < RESTARTS + 1 and calls[0] % 4 == 3:
-            crashes.append(_restart_later(own_db, 3.0))  # the statement below meets a dead server
-        real(self, conn, planned)
+    def crashing(real: Any) -> Any:
+        def write(self: JdbcSinkWriter, conn: object, *args: Any) -> None:
+            calls[0] += 1
+            if len(crashes) < RESTARTS + 1 and calls[0] % 4 == 3:
+                crashes.append(_restart_later(own_db, 3.0))  # the statement below meets a dead server
+            real(self, conn, *args)
+        return write
 
-    monkeypatch.setattr(JdbcSinkWriter, "_write_rows", crashing)
+    # both ways a batch is sent: the per-record rows and the Struct batch path (which pk.mode=record_value takes)
+    for method in ("_write_rows", "_send_texts"):
+        monkeypatch.setattr(JdbcSinkWriter, method, crashing(getattr(JdbcSinkWriter, method)))
     messages = kafka.consume(topic, rows)
     committed = 0
     try:
