@@ -34,7 +34,10 @@ CONNECT_MIRROR = f"org.apache.kafka:connect-mirror:{KAFKA_VERSION}"
 MIRROR_SOURCE = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 EXACTLY_ONCE = "exactly.once.source.support=enabled\n"
-_BASE_TIMESTAMP_MS = 1_764_000_000_000  # 2025-11-24: fixed, so every side's records are the same bytes
+# The start of today (UTC), fixed at import: every side of a case (one process) writes the same bytes, and the
+# records are recent: a year-old timestamp is past the brokers' 7-day retention, whose next check (every 5 min)
+# deletes the records before a side has read them.
+_BASE_TIMESTAMP_MS = int(time.time()) // 86_400 * 86_400_000
 
 
 def mirror_records(count: int) -> Iterator[tuple[bytes, bytes, list[tuple[str, str | bytes | None]], int]]:
