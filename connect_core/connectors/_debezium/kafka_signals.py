@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import RetriableError
 from connect_core.api.record import SourceRecord
+from connect_core.connectors._client_safety import refuse_host_code_keys
 from connect_core.connectors._debezium.incremental import Signal
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def consumer_settings(props: Mapping[str, str], bootstrap: str, group_id: str) -
     java = {k[len(CONSUMER_PREFIX):]: v for k, v in props.items() if k.startswith(CONSUMER_PREFIX) and v is not None}
     settings: dict[str, Any] = {"bootstrap.servers": bootstrap, "group.id": group_id, "fetch.min.bytes": 1,
                                 "auto.offset.reset": "earliest", "isolation.level": "read_uncommitted"}
+    refuse_host_code_keys(java, CONSUMER_PREFIX)
     settings.update({k: v for k, v in java.items() if k not in _JAVA_ONLY})
     jaas = java.get("sasl.jaas.config")
     if jaas:

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connect_core.api.errors import ConfigError
+from connect_core.connectors._client_safety import refuse_host_code_keys
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,6 +77,8 @@ def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client
     if not java.get("bootstrap.servers", "").strip():
         raise ConfigError(f'Missing required configuration "{prefix}bootstrap.servers" which has no default value.')
     config: dict[str, Any] = {key: value for key, value in java.items() if key not in _JAVA_ONLY}
+    for given in (prefix, f"{role}.", f"{cluster}.{role}."):  # named by the key the config gave
+        refuse_host_code_keys(_with_prefix(props, given), given)
     config["client.id"] = f"{java['client.id']}|{client_id}" if java.get("client.id") else client_id
     jaas = java.get("sasl.jaas.config")
     if jaas:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from connect_core.api.errors import ConfigError
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.incremental import COLLECTIONS_KEY, PRIMARY_KEY, IncrementalState
 from connect_core.connectors._debezium.kafka_signals import (
@@ -59,3 +64,9 @@ def test_without_a_stored_position_nothing_is_stamped_until_a_message_is_read() 
     channel = _channel({"lsn": 5})
     record = SourceRecord(PARTITION, {"lsn": 6}, "t")
     assert channel.stamp([record], PARTITION, None)[0].source_offset == {"lsn": 6}
+
+
+@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd"])
+def test_a_signal_consumer_setting_that_loads_code_or_runs_a_command_is_refused(key: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"signal.consumer.{key}")):
+        consumer_settings({f"signal.consumer.{key}": "touch /tmp/x"}, "127.0.0.1:9092", "kafka-signal")

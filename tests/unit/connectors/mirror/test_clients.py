@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from connect_core.api.errors import ConfigError
@@ -41,3 +43,11 @@ def test_what_librdkafka_cannot_use_is_refused_naming_the_key() -> None:
         client_config({"source.cluster.bootstrap.servers": "s",
                        "source.cluster.sasl.jaas.config": "com.sun.security.auth.module.Krb5LoginModule required;"},
                       "source", "consumer", "x")
+
+
+@pytest.mark.parametrize("key", ["source.cluster.ssl.engine.location", "consumer.plugin.library.paths",
+                                 "source.consumer.sasl.kerberos.kinit.cmd"])
+def test_a_setting_that_loads_code_or_runs_a_command_is_refused_naming_the_key(key: str) -> None:
+    props = {"source.cluster.bootstrap.servers": "127.0.0.1:19092", key: "/tmp/evil.so"}
+    with pytest.raises(ConfigError, match=re.escape(key)):
+        client_config(props, "source", "consumer", "test")
