@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.java_objects import java_string
+from connect_core.connectors._client_safety import refuse_host_code_keys
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
@@ -40,6 +41,7 @@ class Reporter:
         self.error_topic = _topic(config.reporter_error_topic_name, connector)
         settings: dict[str, Any] = {key[len(_PRODUCER_PREFIX):]: value for key, value in props.items()
                                     if key.startswith(_PRODUCER_PREFIX)}
+        refuse_host_code_keys(settings, _PRODUCER_PREFIX)
         settings.update({"bootstrap.servers": config.reporter_bootstrap_servers, "enable.idempotence": True,
                          "acks": "all"})
         self._producer = Producer(settings)

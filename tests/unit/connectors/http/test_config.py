@@ -61,3 +61,13 @@ def test_registered_under_confluents_class_name() -> None:
     assert desc.type is registry.PluginType.SINK
     assert registry.describe("HttpSink") is desc
     assert registry.load("HttpSinkConnector") is HttpSinkConnector
+
+
+@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd"])
+def test_a_reporter_producer_setting_that_loads_code_or_runs_a_command_is_refused(key: str) -> None:
+    from connect_core.connectors.http._reporter import Reporter
+
+    props = {**URL, "reporter.bootstrap.servers": "127.0.0.1:9092", "reporter.result.topic.name": "ok",
+             f"reporter.producer.{key}": "/tmp/evil.so"}
+    with pytest.raises(ConfigError, match=f"reporter.producer.{key}"):
+        Reporter(parse_config(HttpSinkConfig, props), props)
