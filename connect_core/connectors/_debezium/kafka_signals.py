@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import RetriableError
 from connect_core.api.record import SourceRecord
-from connect_core.connectors._client_safety import refuse_host_code_keys
+from connect_core.connectors._client_safety import jaas_login, refuse_host_code_keys
 from connect_core.connectors._debezium.incremental import Signal
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ _JAVA_ONLY: Final = frozenset({
     "ssl.truststore.password", "ssl.key.password", "ssl.protocol", "ssl.enabled.protocols",
     "exclude.internal.topics", "allow.auto.create.topics",
 })
-_JAAS_OPTION: Final = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
 
 def signal_topic(configured: str | None, prefix: str) -> str:
@@ -70,10 +69,10 @@ def consumer_settings(props: Mapping[str, str], bootstrap: str, group_id: str) -
     settings.update({k: v for k, v in java.items() if k not in _JAVA_ONLY})
     jaas = java.get("sasl.jaas.config")
     if jaas:
-        options = dict(_JAAS_OPTION.findall(jaas))
-        if "username" in options and "password" in options:
-            settings.setdefault("sasl.username", options["username"])
-            settings.setdefault("sasl.password", options["password"])
+        login = jaas_login(jaas)
+        if login is not None:
+            settings.setdefault("sasl.username", login[0])
+            settings.setdefault("sasl.password", login[1])
     settings["enable.auto.commit"] = False  # the position is committed with the records (and then the group's)
     settings["enable.auto.offset.store"] = False
     settings["enable.partition.eof"] = False

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connect_core.api.errors import ConfigError
-from connect_core.connectors._client_safety import refuse_host_code_keys
+from connect_core.connectors._client_safety import jaas_login, refuse_host_code_keys
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,7 +45,6 @@ _JAVA_ONLY: Final = frozenset({
     "exclude.internal.topics", "allow.auto.create.topics", "enable.auto.commit", "auto.commit.interval.ms",
     "poll.timeout.ms",  # MirrorMaker 2's own consumer.poll.timeout.ms, which Kafka hands its consumer too
 })
-_JAAS_OPTION: Final = re.compile(r'(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
 
 def cluster_prefix(cluster: Cluster) -> str:
@@ -82,12 +81,12 @@ def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client
     config["client.id"] = f"{java['client.id']}|{client_id}" if java.get("client.id") else client_id
     jaas = java.get("sasl.jaas.config")
     if jaas:
-        options = dict(_JAAS_OPTION.findall(jaas))
-        if "username" not in options or "password" not in options:
+        login = jaas_login(jaas)
+        if login is None:
             raise ConfigError(f"Invalid value [hidden] for configuration {prefix}sasl.jaas.config: only PLAIN and "
                               "SCRAM logins (username=\"...\" password=\"...\") are supported")
-        config.setdefault("sasl.username", options["username"].replace('\\"', '"'))
-        config.setdefault("sasl.password", options["password"].replace('\\"', '"'))
+        config.setdefault("sasl.username", login[0])
+        config.setdefault("sasl.password", login[1])
     truststore = config.pop("ssl.truststore.location", None)
     if truststore:
         if java.get("ssl.truststore.type", "JKS").upper() != "PEM":

@@ -70,3 +70,9 @@ def test_without_a_stored_position_nothing_is_stamped_until_a_message_is_read() 
 def test_a_signal_consumer_setting_that_loads_code_or_runs_a_command_is_refused(key: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"signal.consumer.{key}")):
         consumer_settings({f"signal.consumer.{key}": "touch /tmp/x"}, "127.0.0.1:9092", "kafka-signal")
+
+
+def test_a_signal_consumer_jaas_login_is_unescaped_as_mm2_reads_it() -> None:
+    jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p\\"w";'
+    settings = consumer_settings({"signal.consumer.sasl.jaas.config": jaas}, "127.0.0.1:9092", "kafka-signal")
+    assert (settings["sasl.username"], settings["sasl.password"]) == ("u", 'p"w')
