@@ -24,8 +24,8 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import RetriableError
+from connect_core.api.kafka_client_keys import jaas_login, refuse_host_code_keys
 from connect_core.api.record import SourceRecord
-from connect_core.connectors._client_safety import jaas_login, refuse_host_code_keys
 from connect_core.connectors._debezium.incremental import Signal
 
 if TYPE_CHECKING:

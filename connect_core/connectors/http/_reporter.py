@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.java_objects import java_string
-from connect_core.connectors._client_safety import refuse_host_code_keys
+from connect_core.api.kafka_client_keys import refuse_host_code_keys
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connect_core.api.errors import ConfigError
-from connect_core.connectors._client_safety import jaas_login, refuse_host_code_keys
+from connect_core.api.kafka_client_keys import jaas_login, refuse_host_code_keys
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
