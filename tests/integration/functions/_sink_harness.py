@@ -8,6 +8,7 @@ position per partition, advanced only by an invocation that returned normally.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 import uuid
@@ -39,7 +40,11 @@ log = logging.getLogger(__name__)
 EVENT_SOURCES = ("aws:kafka", "SelfManagedKafka")
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
-BASE_TIMESTAMP_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+# Midnight UTC two days ago: records stamped a day or more later still lie in the past, and well inside the brokers'
+# 7-day retention (a fixed old date let the retention check delete a test's records between producing and reading).
+BASE_DAY = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=2)
+BASE_TIMESTAMP_MS = int(datetime.datetime(BASE_DAY.year, BASE_DAY.month, BASE_DAY.day,
+                                          tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def unique(prefix: str) -> str:

@@ -8,6 +8,7 @@ in the test's own internal topics. Sinks: MariaDB (the seed scenario's CRM table
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from connect_core.connectors.s3._storage import S3Storage
 from connect_core.runtime.sink_runner import ConnectorNotRunningError
 from connect_core.storage.config_state import TargetState
 from tests.integration.functions._sink_harness import (
+    BASE_DAY,
     BASE_TIMESTAMP_MS,
     EVENT_SOURCES,
     JSON_CONVERTER,
@@ -275,8 +277,10 @@ def test_tombstones_delete_rows_by_record_key(
 
 # -- 2. S3: exact object keys and contents per partitioner ---------------------------------------------------------
 _REGIONS = ("eu", "us", "eu", "us", "eu")
-_TIMES = (10 * 60_000, 50 * 60_000, 70 * 60_000, 29 * HOUR_MS, 29 * HOUR_MS + 30 * 60_000)  # after 2026-01-01
-_DAY1, _DAY2 = "year=2026/month=01/day=01", "year=2026/month=01/day=02"
+_TIMES = (10 * 60_000, 50 * 60_000, 70 * 60_000, 29 * HOUR_MS, 29 * HOUR_MS + 30 * 60_000)  # after BASE_DAY's midnight
+_NEXT_DAY = BASE_DAY + datetime.timedelta(days=1)
+_DAY1, _DAY2 = (f"year={day:%Y}/month={day:%m}/day={day:%d}" for day in (BASE_DAY, _NEXT_DAY))
+_DT1, _DT2 = f"dt={BASE_DAY:%Y-%m-%d}", f"dt={_NEXT_DAY:%Y-%m-%d}"
 _TIME = {"timestamp.extractor": "Record", "locale": "en-US", "timezone": "UTC"}
 S3_CASES: dict[str, tuple[dict[str, str], dict[str, list[int]]]] = {
     # flush.size=5: the partition's 5 records close every directory's file together, as in Confluent's sink
@@ -286,8 +290,8 @@ S3_CASES: dict[str, tuple[dict[str, str], dict[str, list[int]]]] = {
               {"REGION=eu/+0000000000": [0, 2, 4], "REGION=us/+0000000001": [1, 3]}),
     "time-based": ({"partitioner.class": PARTITIONERS + "TimeBasedPartitioner", "partition.duration.ms": str(HOUR_MS),
                     "path.format": "'dt'=YYYY-MM-dd/'hr'=HH", **_TIME},
-                   {"dt=2026-01-01/hr=00/+0000000000": [0, 1], "dt=2026-01-01/hr=01/+0000000002": [2],
-                    "dt=2026-01-02/hr=05/+0000000003": [3, 4]}),
+                   {f"{_DT1}/hr=00/+0000000000": [0, 1], f"{_DT1}/hr=01/+0000000002": [2],
+                    f"{_DT2}/hr=05/+0000000003": [3, 4]}),
     "daily": ({"partitioner.class": PARTITIONERS + "DailyPartitioner", **_TIME},
               {f"{_DAY1}/+0000000000": [0, 1, 2], f"{_DAY2}/+0000000003": [3, 4]}),
     "hourly": ({"partitioner.class": PARTITIONERS + "HourlyPartitioner", **_TIME},
