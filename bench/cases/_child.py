@@ -1,7 +1,11 @@
 """Runs in a fresh interpreter for case 5: prints one JSON line of timings and peak RSS.
 
-Modes (argv[1]): ``import <module>``; ``sink <event-small> <event-10k>`` and ``source <file>`` (handlers of
-functions/*, environment prepared by the parent); ``coordinator [query]``; ``raw-sink <event-10k> <out>``.
+Modes (argv[1]): ``import <module>``; ``sink <event-1> <event-10k>`` and ``source <file> <connector>`` (handlers of
+functions/*, environment prepared by the parent); ``coordinator [query]``; the raw functions doing the same work,
+``raw-sink <event-1> <event-10k> <out>`` and ``raw-source <file> <topic> <offsets-topic>``. Every mode reports
+``import_s`` (its imports) and ``first_s`` (its first event, clients built on the way), as a Lambda container's INIT
+and first INVOKE; the events are decoded from their files with ``json`` before timing, as the Lambda runtime does
+before it calls a handler, and stay in memory in both ours and the raw child.
 """
 
 from __future__ import annotations
@@ -50,6 +54,87 @@ def _handler(module: str) -> tuple[Any, float]:
     return handler, time.perf_counter() - started
 
 
+def _event(path: str) -> Any:
+    with open(path, "rb") as file:
+        return json.loads(file.read())
+
+
+def _batch(handler: Any, event: Any, prepare: Any = None) -> dict[str, Any]:
+    """First, warm and 10k-record invocations of ``handler`` (``prepare`` runs before the batch)."""
+    first = _timed(lambda: handler(event[0]))
+    warm = _timed(lambda: handler(event[0]))
+    if prepare is not None:
+        prepare()
+    rss_before = _rss_mib()
+    answers: list[Any] = []
+    batch = _timed(lambda: answers.append(handler(event[1])))
+    return {"first_s": first, "warm_s": warm, "batch_s": batch, "rss_before_mib": rss_before,
+            "peak_rss_mib": _rss_mib(), "batch_answer": answers[0]}
+
+
+def raw_sink(small: str, large: str, out_path: str) -> dict[str, Any]:
+    """The least a Python sink function does for a Kafka event: base64- and JSON-decode each value (the converter's
+    work) and append its payload to the file."""
+    events = _event(small), _event(large)
+    started = time.perf_counter()
+    import base64
+
+    import orjson
+    imported = time.perf_counter() - started
+
+    def handle(event: dict[str, Any]) -> dict[str, int]:
+        written = 0
+        with open(out_path, "a") as out:
+            for records in event["records"].values():
+                for record in records:
+                    out.write(str(orjson.loads(base64.b64decode(record["value"]))["payload"]) + "\n")
+                    written += 1
+        return {"records": written}
+
+    return {"import_s": imported, **_batch(handle, events)}
+
+
+def raw_source(path: str, topic: str, offsets_topic: str, bootstrap: str) -> dict[str, Any]:
+    """The least an exactly-once Python source function does for new lines of a file: a transactional producer,
+    each line in JsonConverter's string envelope, the file position in the same transaction, commit."""
+    started = time.perf_counter()
+    from confluent_kafka import Producer
+    imported = time.perf_counter() - started
+    state: dict[str, Any] = {"position": 0}
+
+    def handle(_: object) -> dict[str, int] | None:
+        if "producer" not in state:
+            state["producer"] = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"raw-{topic}",
+                                          "linger.ms": 5})
+            state["producer"].init_transactions()
+        producer = state["producer"]
+        with open(path, "rb") as source:
+            source.seek(state["position"])
+            data = source.read()
+        end = data.rfind(b"\n") + 1
+        if not end:  # no complete line: nothing to send
+            return None
+        producer.begin_transaction()
+        lines = data[:end].splitlines()
+        for line in lines:
+            producer.produce(topic, json.dumps({"schema": {"type": "string", "optional": False},
+                                                "payload": line.decode()}).encode())
+        state["position"] += end
+        producer.produce(offsets_topic, json.dumps({"position": state["position"]}).encode(),
+                         json.dumps(["raw", {"filename": path}]).encode())
+        producer.commit_transaction()
+        return {"records": len(lines)}
+
+    def append() -> None:
+        with open(path, "a") as source:
+            source.write(LINES)
+
+    return {"import_s": imported, **_batch(handle, (None, None), append)}
+
+
+LINES = "".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(10_000))
+
+
 def main(argv: list[str]) -> dict[str, Any]:
     """Dispatch on the mode."""
     mode = argv[1]
@@ -58,37 +143,23 @@ def main(argv: list[str]) -> dict[str, Any]:
         importlib.import_module(argv[2])
         return {"import_s": time.perf_counter() - started}
     if mode == "raw-sink":
-        import base64
-
-        import orjson
-
-        started = time.perf_counter()
-        event = orjson.loads(open(argv[2], "rb").read())  # the child exits right after
-        with open(argv[3], "a") as out:
-            for records in event["records"].values():
-                for record in records:
-                    out.write(str(orjson.loads(base64.b64decode(record["value"]))["payload"]) + "\n")
-        return {"batch_s": time.perf_counter() - started, "peak_rss_mib": _rss_mib()}
+        return raw_sink(argv[2], argv[3], argv[4])
+    if mode == "raw-source":
+        return raw_source(argv[2], argv[3], argv[4], argv[5])
     if mode == "sink":
+        events = _event(argv[2]), _event(argv[3])
         handler, imported = _handler("functions.sink_task.app")
-        small, large = (json.loads(open(path).read()) for path in argv[2:4])
-        first = _timed(lambda: handler(small, Context()))
-        warm = _timed(lambda: handler(small, Context()))
-        rss_before = _rss_mib()
-        batch = _timed(lambda: handler(large, Context()))
-        return {"import_s": imported, "first_s": first, "warm_s": warm, "batch_s": batch,
-                "rss_before_mib": rss_before, "peak_rss_mib": _rss_mib()}
+        return {"import_s": imported, **_batch(lambda event: handler(event, Context()), events)}
     if mode == "source":
         handler, imported = _handler("functions.source_task.app")
         event = {"connector": argv[3], "task": 0}
-        first = _timed(lambda: handler(event, Context()))
-        warm = _timed(lambda: handler(event, Context()))
-        with open(argv[2], "a") as source:
-            source.write("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(10_000)))
-        rss_before = _rss_mib()
-        batch = _timed(lambda: handler(event, Context()))
-        return {"import_s": imported, "first_s": first, "warm_s": warm, "batch_s": batch,
-                "rss_before_mib": rss_before, "peak_rss_mib": _rss_mib()}
+
+        def append() -> None:
+            with open(argv[2], "a") as source:
+                source.write(LINES)
+
+        return {"import_s": imported,
+                **_batch(lambda event: handler(event, Context()), (event, event), append)}
     if mode == "coordinator":  # optional argv[2]: the query string (case 9: "expand=status")
         handler, imported = _handler("functions.coordinator.app")
         event = {"rawPath": "/connectors", "rawQueryString": argv[2] if len(argv) > 2 else "",
