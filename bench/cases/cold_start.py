@@ -172,7 +172,8 @@ def _rss(name: str, baseline: str, pairs: list[tuple[dict[str, Any], dict[str, A
                                 "goal_ratio": GOAL_RSS_RATIO, "goal_met_median": found.median <= GOAL_RSS_RATIO})
 
 
-def _event(path: Path, topic: str, count: int) -> Path:
+def _event(path: Path, topic: str, count: int, start: int = 0) -> Path:
+    """A Lambda Kafka event of ``count`` JsonConverter records (schemaless), offsets from ``start``."""
     from connect_core.local.kafka_trigger import build_event
 
     class Message:
@@ -201,7 +202,7 @@ def _event(path: Path, topic: str, count: int) -> Path:
             payload = {"id": self._offset, "name": f"name-{self._offset}", "note": "lorem ipsum dolor sit amet"}
             return json.dumps({"schema": None, "payload": payload}).encode()
 
-    path.write_text(json.dumps(build_event([Message(i) for i in range(count)], "127.0.0.1:9092")))
+    path.write_text(json.dumps(build_event([Message(i) for i in range(start, start + count)], "127.0.0.1:9092")))
     return path
 
 
@@ -216,10 +217,10 @@ def _sink(cluster: common.Cluster, directory: Path, env: dict[str, str],
                           # the events below are built here, their records are not in the topic: nothing for the
                           # read_committed check to fetch (its own cost is measured in docs/deploy.md)
                           "lambda.sink.read.committed": "false"})
-    small = str(_event(directory / f"small-{i}.json", topic, 1))
-    large = str(_event(directory / f"large-{i}.json", topic, 10_000))
-    return (lambda: child("sink", small, large, env=env | {"CONNECTOR_NAME": name}),
-            lambda: child("raw-sink", small, large, str(directory / f"raw-{i}.txt")))
+    events = [str(_event(directory / f"{kind}-{i}.json", topic, count, start))  # each goes on from the one before
+              for kind, count, start in (("first", 1, 0), ("warm", 1, 1), ("large", 10_000, 2))]
+    return (lambda: child("sink", *events, env=env | {"CONNECTOR_NAME": name}),
+            lambda: child("raw-sink", *events, str(directory / f"raw-{i}.txt")))
 
 
 def _source(cluster: common.Cluster, bootstrap: str, directory: Path, env: dict[str, str],

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 from typing import Final
 
 from connect_core.runtime import env
@@ -76,7 +75,13 @@ def reached(step: str, *, idle: bool = False) -> None:
         return
     _counts[step] = _counts.get(step, 0) + 1
     if _counts[step] >= _ARMED[1]:
-        os.kill(os.getpid(), signal.SIGKILL)
+        _die()
+
+
+def _die() -> None:
+    import signal  # only an armed fault point needs it: not on a handler's cold path
+
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _claim(step: str) -> None:
@@ -88,4 +93,4 @@ def _claim(step: str) -> None:
         os.rename(armed_file, os.path.join(_DIR, fired_marker(step, os.getpid())))
     except OSError:  # another process claimed it first
         return
-    os.kill(os.getpid(), signal.SIGKILL)
+    _die()

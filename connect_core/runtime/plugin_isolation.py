@@ -16,9 +16,7 @@ extension code, are not mapped and find the ``sys.path`` copy, if any.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -29,8 +27,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import importlib.abc
     import types
     from collections.abc import Mapping, Sequence
+
+# hashlib (OpenSSL's libcrypto, a few MiB resident) and importlib.abc (importlib.resources, tempfile, shutil) load
+# only when a plugin location is isolated: every handler imports this module on its cold path.
 
 __all__ = ["NAMESPACE", "load"]
 
@@ -67,6 +69,8 @@ def _top_level(path: str) -> frozenset[str]:
 
 
 def _key(path: str) -> str:
+    import hashlib
+
     digest = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:8]
     return re.sub(r"\W", "_", os.path.basename(os.path.normpath(path))) + "_" + digest
 
@@ -96,8 +100,9 @@ def _importer(location: _Location) -> Any:
     return isolated_import
 
 
-class _IsolatingLoader(importlib.abc.Loader):
-    """Runs the file's own loader with the location's ``__builtins__`` in place (its imports then map)."""
+class _IsolatingLoader:
+    """Runs the file's own loader with the location's ``__builtins__`` in place (its imports then map); a loader
+    by its ``create_module``/``exec_module``, as the import system calls them (no ``importlib.abc`` base)."""
 
     def __init__(self, inner: importlib.abc.Loader, location: _Location) -> None:
         self.inner = inner
@@ -114,7 +119,7 @@ class _IsolatingLoader(importlib.abc.Loader):
         return getattr(self.inner, name)
 
 
-class _NamespaceLoader(importlib.abc.Loader):
+class _NamespaceLoader:
     """The empty parent packages ``_lambda_connect_plugins`` and ``_lambda_connect_plugins.<key>``."""
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
@@ -124,8 +129,12 @@ class _NamespaceLoader(importlib.abc.Loader):
         return None
 
 
-class _IsolatedFinder(importlib.abc.MetaPathFinder):
-    """Finds the namespaced modules of the isolated locations (nothing else)."""
+class _IsolatedFinder:
+    """Finds the namespaced modules of the isolated locations (nothing else); a meta path finder by its
+    ``find_spec``."""
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached here (``importlib.invalidate_caches`` calls it on every finder, as the ABC's no-op)."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:

@@ -31,7 +31,6 @@ where only it can tell.
 
 from __future__ import annotations
 
-import configparser
 import os
 import sys
 from dataclasses import dataclass
@@ -125,6 +124,8 @@ def _entry_points_in(path: list[str], location: str = "") -> list[WorkerPlugin]:
         if distribution in seen:  # the first on the path wins, as importlib.metadata finds it
             continue
         seen.add(distribution)
+        import configparser  # only with a plugin.path: not on a handler's cold path
+
         parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
         parser.optionxform = str  # type: ignore[assignment,method-assign]  # class names are case-sensitive
         try:
