@@ -1,12 +1,12 @@
 """Runs in a fresh interpreter for case 5: prints one JSON line of timings and peak RSS.
 
-Modes (argv[1]): ``import <module>``; ``sink <event-1> <event-1> <event-10k>`` (first, warm, batch) and ``source <file> <connector>`` (handlers of
-functions/*, environment prepared by the parent); ``coordinator [query]``; the raw functions doing the same work,
-``raw-sink <event-1> <event-1> <event-10k> <out>`` and ``raw-source <file> <topic> <offsets-topic>``. Every mode reports
-``import_s`` (its imports) and ``first_s`` (its first event, clients built on the way), as a Lambda container's INIT
-and first INVOKE; the events are decoded from their files with ``json`` before timing, as the Lambda runtime does
-before it calls a handler, and stay in memory in both ours and the raw child.
-"""
+Modes (argv[1]): ``import <module>``; ``sink <event-1> <event-1> <event-10k>`` (first, warm, batch) and
+``source <file> <connector>`` (handlers of functions/*, environment prepared by the parent); ``coordinator
+[query]``; the raw functions doing the same work, ``raw-sink <event-1> <event-1> <event-10k> <out>`` and
+``raw-source <file> <topic> <offsets-topic> <bootstrap>``. Every mode reports ``import_s`` (its imports) and
+``first_s`` (its first event, clients built on the way), as a Lambda container's INIT and first INVOKE; the events
+are decoded from their files with ``json`` before timing, as the Lambda runtime does before it calls a handler,
+and stay in memory in both ours and the raw child."""
 
 from __future__ import annotations
 

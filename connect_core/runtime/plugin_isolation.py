@@ -24,10 +24,10 @@ import re
 import sys
 import threading
 from dataclasses import dataclass, field
+from importlib._abc import Loader  # importlib.abc.Loader itself (importlib.abc re-exports it), without its imports
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import importlib.abc
     import types
     from collections.abc import Mapping, Sequence
 
@@ -100,11 +100,10 @@ def _importer(location: _Location) -> Any:
     return isolated_import
 
 
-class _IsolatingLoader:
-    """Runs the file's own loader with the location's ``__builtins__`` in place (its imports then map); a loader
-    by its ``create_module``/``exec_module``, as the import system calls them (no ``importlib.abc`` base)."""
+class _IsolatingLoader(Loader):
+    """Runs the file's own loader with the location's ``__builtins__`` in place (its imports then map)."""
 
-    def __init__(self, inner: importlib.abc.Loader, location: _Location) -> None:
+    def __init__(self, inner: Loader, location: _Location) -> None:
         self.inner = inner
         self.location = location
 
@@ -119,7 +118,7 @@ class _IsolatingLoader:
         return getattr(self.inner, name)
 
 
-class _NamespaceLoader:
+class _NamespaceLoader(Loader):
     """The empty parent packages ``_lambda_connect_plugins`` and ``_lambda_connect_plugins.<key>``."""
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
