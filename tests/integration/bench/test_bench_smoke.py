@@ -86,7 +86,22 @@ def test_case_3_typed_floor_writes_what_our_pipeline_writes(smts: bool) -> None:
 
 
 def test_cold_start_case() -> None:
-    _complete(cold_start.run(TINY))
+    """Every row from repeated fresh interpreters with its interval; ours and the raw functions move the same
+    records; the handlers' first events leave the lazily loaded libraries out."""
+    results = cold_start.run(TINY, repeats=2)
+    _complete(results)
+    assert [r.name.split(" (")[0] for r in results] == [
+        "5 import source_task handler", "5 import sink_task handler", "5 import coordinator handler",
+        "5 first invocation sink_task, import + first event", "5 peak rss sink handler, 10k-record event",
+        "5 first invocation source_task, import + first event", "5 peak rss source handler, 10k lines",
+        "5 first invocation coordinator, import + first event"]
+    for row in results:
+        assert len(row.extra["ci95"]) == 2 and row.extra["repeats"] == row.repeats
+    first = [r for r in results if r.name.startswith("5 first invocation")]
+    assert all(r.extra["lazy_loaded"] == [] and len(r.extra["total_ms"]) == 2 for r in first)
+    rss = [r for r in results if r.name.startswith("5 peak rss")]
+    assert [r.extra["ours_batch_records"] for r in rss] == [r.extra["raw_batch_records"] for r in rss] == [
+        [10_002, 10_002], [10_000, 10_000]]  # the sink's file: the first and warm events' lines, then the batch
 
 
 def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

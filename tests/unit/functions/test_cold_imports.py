@@ -30,6 +30,15 @@ COORDINATOR_LATER = (
     "connect_core.transforms.chain",
 )
 NEVER_AT_IMPORT = ("confluent_kafka", "importlib.metadata", "boto3")
+# Loaded only when used (a plugin location isolated, a plugin.path scanned, a fault point armed), never by the modules
+# a handler's first event runs: hashlib maps OpenSSL's libcrypto (a few MiB resident), importlib.abc brings
+# importlib.resources, tempfile and shutil.
+NEVER_ON_FIRST_EVENT = ("hashlib", "importlib.abc", "configparser", "signal")
+FIRST_EVENT = {
+    "coordinator": ("connect_core.coordinator.factory", "connect_core.coordinator.herder.plugins"),
+    "sink_task": ("connect_core.runtime.sink_runner", "connect_core.connectors.file.sink_task"),
+    "source_task": ("connect_core.runtime.source_runner", "connect_core.connectors.file.source_task"),
+}
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -43,6 +52,17 @@ def _loaded_after(code: str) -> set[str]:
 def test_a_handler_imports_no_client_library_or_metadata_reader(name: str) -> None:
     loaded = _loaded_after(f"import functions.{name}.app")
     assert not loaded & set(NEVER_AT_IMPORT)
+
+
+@pytest.mark.parametrize("name", ["coordinator", "sink_task", "source_task"])
+def test_the_modules_of_a_first_event_leave_out_what_only_plugins_and_fault_points_use(name: str) -> None:
+    """The runtime modules a first event imports (the registry, plugin isolation and plugin.path readers among
+    them), with a FileStream plugin; bench case 5's children check the same after real first events."""
+    imports = "\n".join(f"import {module}" for module in (f"functions.{name}.app", *FIRST_EVENT[name],
+                                                          "connect_core.runtime.registry"))
+    loaded = _loaded_after(imports)
+    assert {"connect_core.runtime.plugin_isolation", "connect_core.runtime.plugin_path"} <= loaded
+    assert not loaded & set(NEVER_ON_FIRST_EVENT)
 
 
 def test_the_coordinator_handler_leaves_what_its_first_request_does_not_run() -> None:
