@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 HANDLERS = ("source_task", "sink_task", "coordinator")
 IMPORT_RUNS = 10
 REPEATS = int(os.environ.get("BENCH_COLD_REPEATS", "7"))  # 7: [min, max] covers the median with 98.4%
-GOAL_FIRST_MS = 300.0  # issue 42 item 4: first invocation <= 300 ms
+GOAL_FIRST_MS = 300.0  # the goals bench/README.md lists: first invocation <= 300 ms
 GOAL_RSS_RATIO = 1.5  # and peak RSS <= 1.5x raw
 
 
