@@ -113,8 +113,12 @@ def _paired(i: int, prepare: Callable[[], tuple[Callable[[], Any], Callable[[], 
 
 
 def _import_row(name: str) -> Result:
-    baseline = [child("import", "confluent_kafka")["import_s"] for _ in range(IMPORT_RUNS)]
-    ours = [child("import", f"functions.{name}.app")["import_s"] for _ in range(IMPORT_RUNS)]
+    """The handler's import against confluent_kafka's, one of each in turn."""
+    baseline: list[float] = []
+    ours: list[float] = []
+    for _ in range(IMPORT_RUNS):
+        baseline.append(child("import", "confluent_kafka")["import_s"])
+        ours.append(child("import", f"functions.{name}.app")["import_s"])
     return common.Result(f"5 import {name} handler (ms)", statistics.median(ours) * 1000, "import confluent_kafka",
                          statistics.median(baseline) * 1000, 0, IMPORT_RUNS, unit="ms", higher_is_better=False,
                          extra={**_interval(_ms(ours)), "ours_ms": _ms(ours), "baseline_ms": _ms(baseline)})
