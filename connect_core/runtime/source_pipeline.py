@@ -8,13 +8,16 @@ queue in Kafka Connect, and none here.
 
 from __future__ import annotations
 
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.errors.retry_with_tolerance import FAILED, Failed
 from connect_core.errors.stage import Stage
+from connect_core.runtime.source_headers import header_plan
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
     from connect_core.api.record import SourceRecord, SourceValues
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -52,6 +55,7 @@ class SourcePipeline:
         self.converters = converters
         self.chain = chain
         self.operator = operator
+        self.headers = header_plan(converters.header)  # runtime/source_headers.py
 
     def convert(self, record: SourceRecord) -> ProducerRecord | None:
         """The bytes to produce for ``record``, or None when an SMT dropped it or its failure was tolerated."""
@@ -71,9 +75,13 @@ class SourcePipeline:
         # ProducerRecord without its generated __new__ (one per produced record)
         return _new_tuple(ProducerRecord, (record.topic, record.kafka_partition, key, value, record.timestamp, headers))
 
-    def produce_args(self, records: list[SourceRecord], on_delivery: Any) -> tuple[list[ProduceArgs], int, int]:
+    def produce_args(self, records: list[SourceRecord], on_delivery: Any, *,
+                     each: Sequence[Any] | None = None) -> tuple[list[ProduceArgs], int, int]:
         """``convert`` of each of ``records`` (one poll's) as confluent-kafka ``Producer.produce``'s positional
         arguments, in order: ``(topic, value, key, partition or -1, on_delivery, None, timestamp or 0, headers)``.
+
+        ``each``, when given, is a delivery callback per record of ``records`` (the same length), used in place of
+        ``on_delivery``: a produced record's report then says which polled record it was (``commit_record``).
 
         Returns the arguments of the records to produce, how many were skipped (dropped by an SMT or a tolerated
         failure, or carrying only an offset: topic None, ``api/record.py``) and their key plus value bytes. The runner
@@ -81,23 +89,26 @@ class SourcePipeline:
         converters' methods are looked up once, not per record.
         """
         skipped = 0
+        callbacks: Iterable[Any] = repeat(on_delivery) if each is None else each
         if None in map(_topic, records):  # offsets only: noted by the runner, never produced
-            kept = [record for record in records if record.topic is not None]
-            skipped, records = len(records) - len(kept), kept
+            kept = [record.topic is not None for record in records]
+            records, callbacks = list(compress(records, kept)), compress(callbacks, kept)
+            skipped = kept.count(False)
         if len(self.chain):
             transformed = list(map(self._transform, records))
-            records = [record for record in transformed if record is not None]
-            skipped += len(transformed) - len(records)
+            kept = [record is not None for record in transformed]
+            records, callbacks = list(compress(transformed, kept)), compress(callbacks, kept)  # type: ignore[arg-type]
+            skipped += kept.count(False)
         produced: list[ProduceArgs] = []
         append = produced.append
         size = 0
         key_from = self.converters.key.from_connect_data
         value_from = self.converters.value.from_connect_data
-        headers_of, under_operator = self._headers, self._serialise_under_operator
-        for record in records:  # ``convert``'s converter stages, inlined
+        headers_of, under_operator = self.headers.convert, self._serialise_under_operator
+        for record, callback in zip(records, callbacks, strict=False):  # ``convert``'s stages inlined; repeat()
             topic, headers = record.topic, record.headers
             try:
-                header_bytes = headers_of(record) if len(headers) else None
+                header_bytes = headers_of(topic, headers) if len(headers) else None
                 key = key_from(topic, record.key_schema, record.key, headers)
                 value = value_from(topic, record.value_schema, record.value, headers)
             except Exception:
@@ -111,7 +122,7 @@ class SourcePipeline:
             if value is not None:
                 size += len(value)
             partition = record.kafka_partition
-            append((topic, value, key, -1 if partition is None else partition, on_delivery, None,
+            append((topic, value, key, -1 if partition is None else partition, callback, None,
                     record.timestamp or 0, header_bytes))
         return produced, skipped, size
 
@@ -164,13 +175,8 @@ class SourcePipeline:
         return ProducerRecord(topic, record.kafka_partition, key, value, record.timestamp, headers)
 
     def _headers(self, record: SourceRecord) -> list[tuple[str, bytes | None]] | None:
-        if not len(record.headers):
-            return None
-        converter = self.converters.header
-        return [
-            (header.key, converter.from_connect_header(record.topic, header.key, header.schema, header.value))
-            for header in record.headers
-        ]
+        """The header bytes of ``record``; None when it has no headers."""
+        return self.headers.convert(record.topic, record.headers) if len(record.headers) else None
 
 
 _topic = attrgetter("topic")

@@ -26,7 +26,6 @@ from operator import attrgetter, itemgetter, length_hint
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, NotFoundError
-from connect_core.api.record import RecordMetadata
 from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import log_reporters
@@ -47,6 +46,7 @@ from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
+from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.trigger_config import (
     DEFAULT_POLL_INTERVAL_MS,
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
+_CommitPlan = IndexedDeliveries | RecordByRecord  # runtime/source_commits.py
 _TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
 PLUGIN_METRICS_SERVICE = "source_task"  # the service dimension of the function that runs source tasks
 
@@ -287,11 +288,9 @@ class SourceRunner:
         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
         # records are kept until the commit only for a task that overrides commit_record: holding every record of a
         # chunk alive otherwise costs the garbage collector more than the records cost to build
-        commit_record = running.task.commit_record
-        per_record_commit = getattr(commit_record, "__func__", None) is not SourceTask.commit_record
-        polled: list[tuple[SourceRecord, _Delivery]] = []
+        commits = self._commit_plan(running.task, on_delivery)
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
-        values_poll = None if per_record_commit or len(running.pipeline.chain) else running.task.values_poll()
+        values_poll = None if commits is not None or len(running.pipeline.chain) else running.task.values_poll()
         first_record, first_byte = result.records + result.skipped, result.bytes
         chunk_ends = time.monotonic() + DEFAULT_CHUNK_MS / 1000.0
         full = False
@@ -301,8 +300,7 @@ class SourceRunner:
                         or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
-                if not self._poll_once(running, values_poll, result, on_delivery,
-                                       polled=polled if per_record_commit else None, latest=latest):
+                if not self._poll_once(running, values_poll, result, on_delivery, commits=commits, latest=latest):
                     break
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
@@ -325,26 +323,32 @@ class SourceRunner:
             self.active_topics.record(connector, result.task, running.topics)
             running.topics.clear()
         result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
-        for record, slot in polled:  # empty unless the task overrides commit_record; then commit(), as Kafka's EOS task
-            commit_record(record, slot.metadata)
+        if commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
+            commits.commit(running.task.commit_record)
         running.task.commit()
         return full
 
+    @staticmethod
+    def _commit_plan(task: SourceTask, on_delivery: Callable[[Any, Any], None]) -> _CommitPlan | None:
+        """The one place the ``commit_record`` plan is chosen (runtime/source_commits.py): none for a task that
+        does not override it, else a poll's records at once, each delivery report writing its record's slot."""
+        if not _overrides_commit_record(task):
+            return None
+        return IndexedDeliveries(on_delivery)
+
     def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
-                   result: SourceInvocationResult, on_delivery: Any, *,
-                   polled: list[tuple[SourceRecord, _Delivery]] | None,
+                   result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,
                    latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-        """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``polled``
+        """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``commits``
         keeps the records, and where each was written, for ``commit_record``."""
         polling = time.monotonic()
         try:
-            return self._poll_and_send(running, values_poll, result, on_delivery, polled=polled, latest=latest)
+            return self._poll_and_send(running, values_poll, result, on_delivery, commits=commits, latest=latest)
         finally:
             running.longest_poll_s = max(running.longest_poll_s, time.monotonic() - polling)
 
     def _poll_and_send(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
-                       result: SourceInvocationResult, on_delivery: Any, *,
-                       polled: list[tuple[SourceRecord, _Delivery]] | None,
+                       result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,
                        latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
             if values_poll is not None:  # the values path: no SourceRecord a value
@@ -362,10 +366,7 @@ class SourceRunner:
             if not records:
                 return False
             fault_points.reached("source.after_poll")
-            if polled is None:
-                self._send_all(running, records, result, on_delivery, latest)
-            else:
-                self._send_each(running, records, result, on_delivery, latest, polled=polled)
+            self._send_all(running, records, result, on_delivery, latest, commits=commits)
             fault_points.reached("source.after_produce")
             # freed inside the pause: a poll's records alive when it ended were collected at the next
             # allocation and promoted to older generations, then freed there (a full collection now and then)
@@ -373,36 +374,24 @@ class SourceRunner:
         return True
 
     def _send_all(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
-                  on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        """Convert and produce ``records`` in order, then note each source partition's latest offset.
+                  on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]], *,
+                  commits: _CommitPlan | None = None) -> None:
+        """Convert and produce ``records`` in order, then note each source partition's latest offset; ``commits``
+        keeps them, and where each is written, for ``commit_record``.
 
         The offsets are noted after the poll's records are produced: only a partition's last offset is kept, and a
         failure before that aborts the transaction (and clears ``pending``) anyway.
         """
-        args, skipped, size = running.pipeline.produce_args(records, on_delivery)
+        if commits is None:
+            args, skipped, size = running.pipeline.produce_args(records, on_delivery)
+        else:
+            args, skipped, size = commits.produce_args(running.pipeline, records)
         if self.active_topics.enabled:  # a set built in C per poll; the status topic is read only for a new topic
             running.topics.update(map(_TOPIC_ARG, args))
         result.skipped += skipped
         sent = _produce_all(running.producer, args)
         result.records += sent
         result.bytes += size
-        _note_offsets(records, latest, running.reader.pending)
-
-    def _send_each(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
-                   on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]], *,
-                   polled: list[tuple[SourceRecord, _Delivery]]) -> None:
-        """``_send_all`` for a task that overrides ``commit_record``: each record with its own delivery report, which
-        keeps where Kafka wrote it (``RecordMetadata``) for ``commit_record``; an SMT-dropped record keeps None."""
-        convert = running.pipeline.produce_args
-        args: list[ProduceArgs] = []
-        for record in records:
-            slot = _Delivery(on_delivery)
-            produced, skipped, size = convert([record], slot)
-            args.extend(produced)
-            result.skipped += skipped
-            result.bytes += size
-            polled.append((record, slot))
-        result.records += _produce_all(running.producer, args)
         _note_offsets(records, latest, running.reader.pending)
 
     def _send_values(self, running: _RunningTask, batch: SourceValues, result: SourceInvocationResult,
@@ -470,7 +459,7 @@ class SourceRunner:
                 version=connector_config.get(registry.CONNECTOR_VERSION_CONFIG))
             check_overrides(connector_config, source=True)  # the worker's override policy (KIP-1188)
             task = connector_cls().task_class()()
-            per_record_commit = getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
+            per_record_commit = _overrides_commit_record(task)
             errors_config = ErrorHandlingConfig.parse(connector_config)
             operator = RetryWithToleranceOperator.from_config(
                 errors_config, reporters=log_reporters(errors_config, connector, task_id)
@@ -637,22 +626,9 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
     return len(values)
 
 
-class _Delivery:
-    """One record's delivery report: errors go to the transaction's callback, the written position is kept."""
-
-    __slots__ = ("metadata", "on_error")
-
-    def __init__(self, on_error: Callable[[Any, Any], None]) -> None:
-        self.on_error = on_error
-        self.metadata: RecordMetadata | None = None
-
-    def __call__(self, error: Any, message: Any) -> None:
-        if error is not None:
-            self.on_error(error, message)
-            return
-        _kind, timestamp = message.timestamp()
-        self.metadata = RecordMetadata(message.topic(), message.partition(), message.offset(),
-                                       timestamp if timestamp >= 0 else None)
+def _overrides_commit_record(task: SourceTask) -> bool:
+    """Whether ``task`` has its own ``commit_record`` (MirrorMaker 2's does): then it needs each record's metadata."""
+    return getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
 
 
 def _cluster_id(producer: Any) -> str | None:

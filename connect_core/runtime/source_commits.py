@@ -1,0 +1,109 @@
+"""What a transaction keeps for ``SourceTask.commit_record``: each polled record and where Kafka wrote it.
+
+Kafka's ``ExactlyOnceWorkerSourceTask`` calls ``commitRecord(record, metadata)`` for the records of a transaction once
+it has committed, ``metadata`` null for a record an SMT dropped, then ``commit()``. Here every polled record (as
+polled, before SMTs) gets its call, in poll order; a record dropped by an SMT or a tolerated failure, or carrying only
+an offset, gets None. Two plans keep the same calls, chosen in one place (``SourceRunner._commit_plan``):
+``RecordByRecord`` (the reference: a record converted and given its own delivery report object at a time) and
+``IndexedDeliveries`` (a poll's records converted at once, each report writing where its record went by the record's
+index).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import partial
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
+
+from connect_core.api.record import RecordMetadata
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.record import SourceRecord
+    from connect_core.runtime.source_pipeline import ProduceArgs, SourcePipeline
+
+__all__ = ["IndexedDeliveries", "RecordByRecord"]
+
+_new_tuple = tuple.__new__
+
+
+def _metadata(message: Any) -> RecordMetadata:
+    """Where a delivered ``message`` was written (a timestamp Kafka did not give: None)."""
+    _kind, timestamp = message.timestamp()
+    # RecordMetadata without its generated __new__ (one per delivered record)
+    return _new_tuple(RecordMetadata, (message.topic(), message.partition(), message.offset(),
+                                       timestamp if timestamp >= 0 else None))
+
+
+class _Delivery:
+    """One record's delivery report: an error goes to the transaction's callback, the written position is kept."""
+
+    __slots__ = ("metadata", "on_error")
+
+    def __init__(self, on_error: Callable[[Any, Any], None]) -> None:
+        self.on_error = on_error
+        self.metadata: RecordMetadata | None = None
+
+    def __call__(self, error: Any, message: Any) -> None:
+        if error is not None:
+            self.on_error(error, message)
+            return
+        self.metadata = _metadata(message)
+
+
+class RecordByRecord:
+    """The reference plan: each record converted on its own with its own delivery report object."""
+
+    def __init__(self, on_delivery: Callable[[Any, Any], None]) -> None:
+        """Keep records for one transaction whose failed deliveries go to ``on_delivery``."""
+        self.on_delivery = on_delivery
+        self.polled: list[tuple[SourceRecord, _Delivery]] = []
+
+    def produce_args(self, pipeline: SourcePipeline, records: list[SourceRecord]) -> tuple[list[ProduceArgs], int, int]:
+        """``pipeline.produce_args`` of ``records``, each record's report kept for its ``commit_record``."""
+        args: list[ProduceArgs] = []
+        skipped = size = 0
+        for record in records:
+            slot = _Delivery(self.on_delivery)
+            produced, dropped, written = pipeline.produce_args([record], slot)
+            args.extend(produced)
+            skipped += dropped
+            size += written
+            self.polled.append((record, slot))
+        return args, skipped, size
+
+    def commit(self, commit_record: Callable[[SourceRecord, RecordMetadata | None], None]) -> None:
+        """``commit_record`` of every polled record, in order, with where it was written (None: not produced)."""
+        for record, slot in self.polled:
+            commit_record(record, slot.metadata)
+
+
+class IndexedDeliveries:
+    """A poll's records converted at once; one shared report function writes where the record of index ``i`` went
+    into slot ``i`` (a ``partial`` per record binds its index), and ``commit`` hands the slots out in one loop."""
+
+    def __init__(self, on_delivery: Callable[[Any, Any], None]) -> None:
+        """Keep records for one transaction whose failed deliveries go to ``on_delivery``."""
+        self.on_delivery = on_delivery
+        self.records: list[SourceRecord] = []
+        self.written: list[RecordMetadata | None] = []  # by index into ``records``; None until delivered
+
+    def produce_args(self, pipeline: SourcePipeline, records: list[SourceRecord]) -> tuple[list[ProduceArgs], int, int]:
+        """``pipeline.produce_args`` of ``records``, each record's report writing its slot."""
+        first = len(self.records)
+        self.records.extend(records)
+        self.written.extend(repeat(None, len(records)))
+        each = list(map(partial, repeat(self._delivered), range(first, first + len(records))))
+        return pipeline.produce_args(records, self.on_delivery, each=each)
+
+    def _delivered(self, index: int, error: Any, message: Any) -> None:
+        if error is not None:
+            self.on_delivery(error, message)
+            return
+        self.written[index] = _metadata(message)
+
+    def commit(self, commit_record: Callable[[SourceRecord, RecordMetadata | None], None]) -> None:
+        """``RecordByRecord.commit``: the same calls, from C."""
+        deque(map(commit_record, self.records, self.written), 0)
