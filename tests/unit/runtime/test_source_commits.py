@@ -1,0 +1,233 @@
+"""The ``commit_record`` plans: a poll's records produced at once (``IndexedDeliveries``) give a task the same calls as
+the record-by-record reference (``RecordByRecord``), whatever order the delivery reports come in."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pytest
+
+from connect_core.api.connector import SourceConnector
+from connect_core.api.header import Headers
+from connect_core.api.record import RecordMetadata, SourceRecord
+from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.api.task import SourceTask
+from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
+from connect_core.runtime.source_runner import SourceRunner
+from tests.unit.runtime import fakes
+from tests.unit.runtime.fakes import FakeProducer
+from tests.unit.runtime.test_source_runner import Harness
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+USER = SchemaBuilder.struct().name("User").field("id", SchemaBuilder.int32().build()).build()
+CONNECTOR = f"{__name__}:CommittingConnector"
+CONFIG = {
+    "connector.class": CONNECTOR, "tasks.max": "1", "errors.tolerance": "all",
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "transforms": "drop", "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+    "transforms.drop.predicate": "marked", "predicates": "marked",
+    "predicates.marked.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+    "predicates.marked.name": "drop",
+}
+
+
+def mixed_poll(first: int, count: int, topics: tuple[str, str] = ("users", "orders")) -> list[SourceRecord]:
+    """Records of every kind: to a partition or the partitioner's, to two topics, with a timestamp or none, one
+    an SMT drops, one carrying only its offset, one whose value the converter refuses (tolerated)."""
+    records = []
+    for n in range(first, first + count):
+        partition = {"p": n % 2}
+        kind = n % 7
+        headers = Headers().add("drop", "yes", STRING_SCHEMA) if kind == 3 else None
+        if kind == 4:  # offsets only
+            records.append(SourceRecord(partition, {"n": n}, None, None, None, None, None, None))
+        elif kind == 5:  # the JsonConverter refuses it: tolerated, skipped
+            records.append(SourceRecord(partition, {"n": n}, topics[0], None, STRING_SCHEMA, f"k{n}", USER,
+                                        "not a struct"))
+        else:
+            value = Struct(USER).put("id", n)
+            records.append(SourceRecord(partition, {"n": n}, topics[0] if n % 3 else topics[1],
+                                        n % 3 if kind in (0, 1) else None, STRING_SCHEMA, f"k{n}", USER, value,
+                                        1_700_000_000_000 + n if kind != 2 else None, headers))
+    return records
+
+
+class CommittingTask(SourceTask):
+    """Polls ``POLLS`` and notes every ``commit_record`` and ``commit`` in ``CALLS``."""
+
+    POLLS: ClassVar[list[list[SourceRecord]]] = []
+    CALLS: ClassVar[list[tuple[Any, RecordMetadata | None]]] = []
+
+    def start(self, props: dict[str, str]) -> None:
+        """Nothing to read."""
+
+    def poll(self) -> list[SourceRecord]:
+        return self.POLLS.pop(0) if self.POLLS else []
+
+    def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
+        self.CALLS.append((record.source_offset, metadata))
+
+    def commit(self) -> None:
+        self.CALLS.append(("commit", None))
+
+    def stop(self) -> None:
+        """Nothing to release."""
+
+
+class CommittingConnector(SourceConnector):
+    """One task, the connector config as its config."""
+
+    def start(self, props: dict[str, str]) -> None:
+        self.props = props
+
+    def task_class(self) -> type[SourceTask]:
+        return CommittingTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        return [dict(self.props)]
+
+    def stop(self) -> None:
+        """Nothing to release."""
+
+
+class _Message:
+    """A delivered message as confluent-kafka reports it."""
+
+    def __init__(self, topic: str, partition: int, offset: int, timestamp: int) -> None:
+        self._where = (topic, partition, offset, timestamp)
+
+    def topic(self) -> str:
+        return self._where[0]
+
+    def partition(self) -> int:
+        return self._where[1]
+
+    def offset(self) -> int:
+        return self._where[2]
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1 if self._where[3] >= 0 else 0), self._where[3]
+
+
+class DeliveringProducer(FakeProducer):
+    """Reports deliveries at ``poll`` and before the commit, in an order shuffled across partitions but kept within
+    one (as Kafka's idempotent producer keeps it); a partition of -1 is chosen from the key; ``fail`` says which
+    values' reports are errors."""
+
+    def __init__(self, config: dict[str, Any], seed: int, fail: Callable[[bytes | None], bool], **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self.random = random.Random(seed)
+        self.fail = fail
+        self.next_offset: dict[tuple[str, int], int] = defaultdict(int)
+        self.undelivered: list[tuple[tuple[str, int], Any, Any, bytes | None]] = []
+
+    def produce(  # noqa: PLR0917 - confluent-kafka's positional order
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, partition: int = -1,
+        callback: Any = None, on_delivery: Any = None, timestamp: int = 0, headers: Any = None,
+    ) -> None:
+        super().produce(topic, value, key, partition, None, None, timestamp, headers)
+        if partition < 0:
+            partition = sum(key or b"") % 3
+        where = (topic, partition)
+        offset = self.next_offset[where]
+        self.next_offset[where] += 1
+        message = _Message(topic, partition, offset, timestamp or 1_800_000_000_000 if timestamp >= 0 else -1)
+        self.undelivered.append((where, message, callback or on_delivery, value))
+
+    def poll(self, timeout: float = 0) -> int:
+        by_partition: dict[tuple[str, int], list[Any]] = defaultdict(list)
+        for where, *rest in self.undelivered:
+            by_partition[where].append(rest)
+        self.undelivered = []
+        queues = list(by_partition.values())
+        while queues:
+            queue = self.random.choice(queues)
+            message, report, value = queue.pop(0)
+            if not queue:
+                queues.remove(queue)
+            if report is not None:
+                report("broker said no" if self.fail(value) else None, message)
+        return 0
+
+    def commit_transaction(self, timeout: float = 0) -> None:
+        self.poll()
+        super().commit_transaction(timeout)
+
+
+def _run(plan: type[IndexedDeliveries | RecordByRecord], monkeypatch: pytest.MonkeyPatch, seed: int,
+         polls: list[list[SourceRecord]], fail: Callable[[bytes | None], bool] = lambda _value: False) -> Any:
+    """The calls ``CommittingTask`` gets over ``polls`` (two invocations) with ``plan`` chosen, or the error."""
+
+    class _Harness(Harness):
+        def _producer(self, config: dict[str, object]) -> FakeProducer:
+            producer = DeliveringProducer(dict(config), seed, fail, topics={"connect-offsets": self.topics.offsets})
+            self.producers.append(producer)
+            return producer
+
+    monkeypatch.setattr(SourceRunner, "_commit_plan", staticmethod(lambda task, on_delivery: plan(on_delivery)))
+    CommittingTask.POLLS[:] = polls
+    CommittingTask.CALLS.clear()
+    harness = _Harness(CONFIG)
+    runner = harness.runner()
+    try:
+        results = [runner.run("src", 0, lambda: 60_000.0) for _ in range(2)]
+    except Exception as error:  # both plans fail alike
+        return str(error)
+    finally:
+        runner.close()
+    produced = [(m.topic, m.key, m.value, m.headers) for p in harness.producers for m in p.committed]
+    return list(CommittingTask.CALLS), [(r.records, r.skipped, r.bytes) for r in results], produced
+
+
+@pytest.fixture(autouse=True)
+def _plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", f"{fakes.PLUGINS},{CONNECTOR}")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_indexed_deliveries_give_the_reference_calls(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polls of every kind of record, chunked into several transactions (``chunk_records`` is not reached: a poll
+    is one send), reports shuffled across partitions: the same ``commit_record`` calls in poll order with the same
+    metadata, ``commit`` after each transaction, and the same records produced."""
+    rng = random.Random(seed)
+    sizes = [rng.randint(1, 40) for _ in range(6)]
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    reference = _run(RecordByRecord, monkeypatch, seed,
+                     [mixed_poll(s, n) for s, n in zip(starts, sizes, strict=True)])
+    indexed = _run(IndexedDeliveries, monkeypatch, seed,
+                   [mixed_poll(s, n) for s, n in zip(starts, sizes, strict=True)])
+    assert indexed == reference
+    calls = indexed[0]
+    records = [call for call in calls if call[0] != "commit"]
+    assert [offset["n"] for offset, _ in records] == list(range(sum(sizes)))  # poll order, every record
+    for offset, metadata in records:
+        kind = offset["n"] % 7
+        assert (metadata is None) == (kind in (3, 4, 5)), offset  # dropped, offsets only, refused: None
+        if kind == 2:
+            assert metadata is not None and metadata.timestamp == 1_800_000_000_000  # the producer's clock
+    assert calls[-1] == ("commit", None)
+
+
+def test_a_failed_delivery_fails_the_invocation_under_both_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report with an error goes to the transaction's callback: the invocation fails, no ``commit_record``."""
+    polls = [mixed_poll(0, 20)]
+    fail: Callable[[bytes | None], bool] = lambda value: b'"payload":{"id":6}' in (value or b"")  # noqa: E731
+    reference = _run(RecordByRecord, monkeypatch, 1, polls, fail)
+    indexed = _run(IndexedDeliveries, monkeypatch, 1, [mixed_poll(0, 20)], fail)
+    assert indexed == reference
+    assert "were not delivered: broker said no" in indexed
+    assert CommittingTask.CALLS == []
+
+
+def test_the_plan_is_chosen_by_whether_the_task_overrides_commit_record() -> None:
+    """No plan (the batch path without reports) for a task keeping the default; indexed deliveries otherwise."""
+    on_delivery = object()
+    assert SourceRunner._commit_plan(fakes.ScriptedSourceTask(), on_delivery) is None  # type: ignore[arg-type]
+    chosen = SourceRunner._commit_plan(CommittingTask(), on_delivery)  # type: ignore[arg-type]
+    assert isinstance(chosen, IndexedDeliveries) and chosen.on_delivery is on_delivery
