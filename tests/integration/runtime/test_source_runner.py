@@ -344,3 +344,50 @@ def test_commit_record_gets_where_each_record_was_written_before_commit(
     assert first.timestamp is not None and first.timestamp > 0
     assert cluster_ids == [AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10).cluster_id]
     assert [v for _, v, _ in consume_committed(kafka_bootstrap, topic, 2)] == [b'"alpha"', b'"beta"']
+
+
+def test_both_commit_record_plans_hand_the_task_where_kafka_wrote_each_record(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexed plan (a poll's records produced at once, each delivery report writing its record's slot) and the
+    record-by-record reference, each on fresh topics of three partitions, over the same polls (records to a
+    partition and to the partitioner's, dropped by an SMT, carrying only an offset, refused by the converter): the
+    same ``commit_record`` calls in poll order, the same partitions and offsets (None where nothing was written),
+    after the commit, then ``commit``."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
+    from tests.unit.runtime import fakes
+    from tests.unit.runtime.test_source_commits import CONFIG, CONNECTOR, CommittingTask, mixed_poll
+
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", f"{fakes.PLUGINS},{CONNECTOR}")  # as a deployment adds a plugin
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    seen = {}
+    for plan in (RecordByRecord, IndexedDeliveries):
+        topics = (f"{cluster.worker.group_id}-{plan.__name__}-users", f"{cluster.worker.group_id}-{plan.__name__}-x")
+        for future in admin.create_topics([NewTopic(topic, 3, 1) for topic in topics]).values():
+            future.result(30)
+        name = f"commits-{plan.__name__}"
+        cluster.deploy(name, CONFIG, [CONFIG])
+        monkeypatch.setattr(SourceRunner, "_commit_plan",
+                            staticmethod(lambda _task, on_delivery, plan=plan: plan(on_delivery)))
+        CommittingTask.POLLS[:] = [mixed_poll(0, 30, topics), [], mixed_poll(30, 45, topics)]  # two invocations
+        CommittingTask.CALLS.clear()
+        runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                              status_store=cluster.statuses)
+        records = [runner.run(name, 0, _budget()).records for _ in range(2)]
+        runner.close()
+        role = {topics[0]: "users", topics[1]: "x"}
+        seen[plan] = (records, [
+            (offset, None if metadata is None else (role[metadata.topic], metadata.partition, metadata.offset,
+                                                    metadata.timestamp is not None))
+            for offset, metadata in CommittingTask.CALLS])
+        assert sum(len(consume_committed(kafka_bootstrap, topic, 1)) > 0 for topic in topics) == 2
+    assert seen[IndexedDeliveries] == seen[RecordByRecord]
+    records, calls = seen[IndexedDeliveries]
+    produced = [n % 7 not in (3, 4, 5) for n in range(75)]  # of 7 records one dropped, one offsets only, one refused
+    assert records == [sum(produced[:30]), sum(produced[30:])]
+    assert calls[30] == ("commit", None) and calls[-1] == ("commit", None) and len(calls) == 77
+    written = [where for _offset, where in calls if where is not None]
+    assert len(written) == sum(records) and len(set(written)) == len(written)  # each record its own position
+    assert {partition for _topic, partition, _offset, _ts in written} == {0, 1, 2}
