@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
-from connect_core.api.connector import SourceConnector
 from connect_core.api.header import Headers
 from connect_core.api.record import RecordMetadata, SourceRecord
 from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
@@ -80,20 +79,11 @@ class CommittingTask(SourceTask):
         """Nothing to release."""
 
 
-class CommittingConnector(SourceConnector):
-    """One task, the connector config as its config."""
-
-    def start(self, props: dict[str, str]) -> None:
-        self.props = props
+class CommittingConnector(fakes.ScriptedSourceConnector):
+    """The scripted connector's, with ``CommittingTask``."""
 
     def task_class(self) -> type[SourceTask]:
         return CommittingTask
-
-    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        return [dict(self.props)]
-
-    def stop(self) -> None:
-        """Nothing to release."""
 
 
 class _Message:
