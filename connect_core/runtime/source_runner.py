@@ -491,7 +491,7 @@ class SourceRunner:
         offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)
         reader = StoreOffsetReader(offsets)
         task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots(),
-                                          cluster_id=lambda: _cluster_id(producer),
+                                          cluster_id=lambda: _cluster_id(producer, self.offset_store.topic),
                                           plugin_metrics=plugin_metrics.task))
         try:
             task.start(task_config)
@@ -631,9 +631,10 @@ def _overrides_commit_record(task: SourceTask) -> bool:
     return getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
 
 
-def _cluster_id(producer: Any) -> str | None:
-    """The id of the cluster ``producer`` writes to (a metadata request)."""
-    return producer.list_topics(timeout=KAFKA_TIMEOUT_S).cluster_id
+def _cluster_id(producer: Any, known_topic: str) -> str | None:
+    """The id of the cluster ``producer`` writes to: a metadata request for ``known_topic`` alone (one that exists,
+    so the request creates nothing), not for every topic of the cluster."""
+    return producer.list_topics(topic=known_topic, timeout=KAFKA_TIMEOUT_S).cluster_id
 
 
 def _fenced(error: BaseException) -> bool:

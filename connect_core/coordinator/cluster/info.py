@@ -37,13 +37,14 @@ class KafkaClusterInfo:
 
             from connect_core.kafka.clients import admin_client
 
-            try:
-                metadata = admin_client(self.settings).list_topics(timeout=self.timeout_s)
+            try:  # DescribeCluster, as Kafka's ConnectUtils.lookupKafkaClusterId: not every topic's metadata
+                admin = admin_client(self.settings)  # held until the answer came: its end fails the request
+                described = admin.describe_cluster(request_timeout=self.timeout_s).result()
             except KafkaException as error:
                 raise ConnectError(f"Failed to connect to and describe Kafka cluster: {error}") from error
-            if not metadata.cluster_id:
+            if not described.cluster_id:
                 raise ConnectError("Failed to connect to and describe Kafka cluster: no cluster id")
-            self._cluster_id = metadata.cluster_id
+            self._cluster_id = described.cluster_id
         return self._cluster_id
 
 
