@@ -9,21 +9,20 @@ not a JSON object (Kafka writes ``[key, value]`` pairs; the Elasticsearch sink w
 from __future__ import annotations
 
 import base64
-import decimal as _decimal
-import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import DataError
+from connect_core.api.jackson_json import JavaFloat, jackson_json, jackson_json_readable
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from connect_core.api.schema import Schema
 
-__all__ = ["to_json_data", "to_json_text"]
+__all__ = ["to_json_array", "to_json_data", "to_json_text"]
 
 DecimalFormat = Literal["BASE64", "NUMERIC"]
 MapEntry = Literal["pair", "object"]
@@ -33,6 +32,7 @@ _LOGICAL: dict[str, Callable[[Schema, Any], int]] = {
     Time.LOGICAL_NAME: Time.from_logical,
     Timestamp.LOGICAL_NAME: Timestamp.from_logical,
 }
+_LOGICAL_NAMES = frozenset({*_LOGICAL, Decimal.LOGICAL_NAME})
 
 
 def to_json_data(
@@ -58,8 +58,27 @@ def to_json_data(
     Raises:
         DataError: a required value is null, or a schemaless value has no Connect type.
     """
-    options = (decimal_format, string_maps_as_objects, map_entry, replace_null_with_default)
+    options = (decimal_format, string_maps_as_objects, map_entry, replace_null_with_default, False)
     return _convert(schema, value, options)
+
+
+# Per STRUCT schema (by identity): each field's name, schema and the Python class its value has when _convert returns
+# it as it is (a plain primitive), so the common field skips the call
+_PLANS: dict[int, tuple[Schema, list[tuple[str, Schema, type | None]]]] = {}
+_MAX_PLANS = 1000
+_AS_IS = {Type.STRING: str, Type.BOOLEAN: bool, Type.FLOAT64: float,
+          Type.INT8: int, Type.INT16: int, Type.INT32: int, Type.INT64: int}
+
+
+def _plan(schema: Schema) -> list[tuple[str, Schema, type | None]]:
+    cached = _PLANS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    plan = [(f.name, f.schema, _AS_IS.get(f.schema.type) if f.schema.name is None else None) for f in schema.fields]
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(schema)] = (schema, plan)
+    return plan
 
 
 def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any:
@@ -73,20 +92,11 @@ def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any
         raise DataError("Conversion error: null value for field that is required and has no default value")
     if schema is None:
         return _schemaless(value, options)
-    name = schema.name
-    if name is not None:
-        if name == Decimal.LOGICAL_NAME:
-            if options[0] == "NUMERIC":
-                return value
-            return base64.b64encode(Decimal.from_logical(schema, value)).decode("ascii")
-        logical = _LOGICAL.get(name)
-        if logical is not None:
-            return logical(schema, value)
+    if schema.name is not None and schema.name in _LOGICAL_NAMES:
+        return _logical(schema, value, options)
     t = schema.type
     if t is Type.STRUCT:
-        if not isinstance(value, Struct):
-            raise DataError(f"Expected a Struct for schema {schema!r}, got {type(value).__name__}")
-        return {f.name: _convert(f.schema, value.get_without_default(f), options) for f in schema.fields}
+        return _struct(schema, value, options)
     if t is Type.ARRAY:
         return [_convert(schema.value_schema, v, options) for v in value]
     if t is Type.MAP:
@@ -95,7 +105,29 @@ def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any
         return _map(value, key_schema, value_schema, as_object, options)
     if t is Type.BYTES:
         return base64.b64encode(bytes(value)).decode("ascii")
+    if options[4] and isinstance(value, (int, float)) and not isinstance(value, bool):  # the number Jackson writes
+        if t is Type.FLOAT32:
+            return JavaFloat(value)
+        if t is Type.FLOAT64:
+            return float(value)
     return value
+
+
+def _logical(schema: Schema, value: Any, options: tuple[Any, ...]) -> Any:
+    if schema.name == Decimal.LOGICAL_NAME:
+        if options[0] == "NUMERIC":
+            return value
+        return base64.b64encode(Decimal.from_logical(schema, value)).decode("ascii")
+    return _LOGICAL[schema.name](schema, value)  # type: ignore[index]
+
+
+def _struct(schema: Schema, value: Any, options: tuple[Any, ...]) -> dict[str, Any]:
+    if value.__class__ is Struct and value.schema is schema:  # the common case: its values by position
+        return {name: item if item.__class__ is as_is else _convert(field_schema, item, options)
+                for (name, field_schema, as_is), item in zip(_plan(schema), value._values, strict=True)}
+    if not isinstance(value, Struct):
+        raise DataError(f"Expected a Struct for schema {schema!r}, got {type(value).__name__}")
+    return {f.name: _convert(f.schema, value.get_without_default(f), options) for f in schema.fields}
 
 
 def _map(
@@ -131,28 +163,29 @@ def to_json_text(
     decimal_format: DecimalFormat = "BASE64",
     replace_null_with_default: bool = True,
 ) -> str:
-    """``value`` as compact JSON text, shaped as JsonConverter writes it with ``schemas.enable=false``.
-
-    Numeric decimals (``decimal.format=NUMERIC``) are written as exact JSON numbers; everything else goes through
-    the C ``json`` encoder.
-    """
-    data = to_json_data(schema, value, decimal_format=decimal_format,
-                        replace_null_with_default=replace_null_with_default)
-    try:
-        return _dumps(data)
-    except TypeError:  # a decimal.Decimal: the stdlib encoder cannot write it as a number
-        return _encode_exact(data)
+    """``value`` as compact JSON text, byte for byte what JsonConverter writes with ``schemas.enable=false`` (Jackson's
+    text: ``1.0E10`` doubles, quoted ``"NaN"``, ``Float.toString`` for FLOAT32, ``\\u001F`` and surrogate-pair
+    escapes, exact NUMERIC decimals)."""
+    return _text(_convert(schema, value, _text_options(decimal_format, replace_null_with_default)))
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+def to_json_array(
+    items: Iterable[tuple[Schema | None, Any]],
+    *,
+    decimal_format: DecimalFormat = "BASE64",
+    replace_null_with_default: bool = True,
+) -> str:
+    """The ``(schema, value)`` items' :func:`to_json_text` as one JSON array (``[`` the texts joined by ``,`` ``]``),
+    written in one pass."""
+    options = _text_options(decimal_format, replace_null_with_default)
+    return _text([_convert(schema, value, options) for schema, value in items])
 
 
-def _encode_exact(data: Any) -> str:
-    if isinstance(data, _decimal.Decimal):
-        return str(data)
-    if isinstance(data, dict):
-        return "{" + ",".join(_dumps(str(k)) + ":" + _encode_exact(v) for k, v in data.items()) + "}"
-    if isinstance(data, list):
-        return "[" + ",".join(_encode_exact(v) for v in data) + "]"
-    return _dumps(data)
+def _text_options(decimal_format: DecimalFormat, replace_null_with_default: bool) -> tuple[Any, ...]:
+    return (decimal_format, True, "pair", replace_null_with_default, True)
+
+
+def _text(data: Any) -> str:
+    """Jackson's text of ``_convert``'s text-mode output: orjson where it is certain, else value by value."""
+    text = jackson_json(data, data=True)
+    return jackson_json_readable(data) if text is None else text.decode("utf-8")

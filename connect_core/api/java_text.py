@@ -12,7 +12,7 @@ import re
 import struct
 from json.encoder import encode_basestring
 
-__all__ = ["jackson_string", "java_double_str", "java_float_str", "to_float32"]
+__all__ = ["jackson_escapes", "jackson_string", "java_double_str", "java_float_str", "to_float32"]
 
 _PACK_F = struct.Struct(">f")
 _FIX_ESCAPES = re.compile(r"(\\+)u00([0-9a-f]{2})|[\U00010000-\U0010FFFF]")
@@ -111,3 +111,9 @@ def jackson_string(s: str) -> str:
     if "\\u00" in out or not s.isascii():
         out = _FIX_ESCAPES.sub(_fix, out)
     return out
+
+
+def jackson_escapes(text: str) -> str:
+    """JSON text whose strings escape as ``json``/``orjson`` do (``\\u001f``, characters outside the BMP as they
+    are), with Jackson's escapes instead (``\\u001F``, surrogate pairs)."""
+    return _FIX_ESCAPES.sub(_fix, text)

@@ -24,6 +24,7 @@ from typing_extensions import override
 from connect_core.api.config import parse_config
 from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
+from connect_core.api.jackson_json import jackson_json
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
@@ -206,9 +207,13 @@ class JsonConverter(DataHeaderConverter):
             else:
                 if (_BACKSLASH not in text or b"\\u" not in text) and (text.isascii() or _astral(text) is None):
                     return self._string_prefix + text + b"}"
-        if schema is None and value is None:
-            return None
-        if schema is not None and value is not None:
+        if schema is None:
+            if value is None:
+                return None
+            payload = jackson_json(value)  # the schemaless fast path (None: only the exact writer can tell)
+            if payload is not None:
+                return payload if not self._schemas_enable else b'{"schema":null,"payload":' + payload + b"}"
+        elif value is not None:
             last, write = self._last_writer
             if last is schema and write is not None:  # the common case inline: consecutive records share a schema
                 try:

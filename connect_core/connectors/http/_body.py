@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from typing import TYPE_CHECKING
 
-from connect_core.api.data_json import to_json_data, to_json_text
+from connect_core.api.data_json import to_json_array, to_json_text
 from connect_core.api.java_objects import java_string
 
 if TYPE_CHECKING:
@@ -44,13 +43,8 @@ def batch_body(config: HttpSinkConfig, records: list[SinkRecord]) -> bytes:
 
 
 def json_array(records: list[SinkRecord]) -> str:
-    """The records' JSON texts as one array, as :func:`json_array_readable` joins them: their data written by one
-    encoder call (``to_json_text``'s options; the same text per item, without an encoder made per record)."""
-    data = [to_json_data(record.value_schema, record.value) for record in records]
-    try:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-    except TypeError:  # what to_json_text writes another way (an exact decimal): record by record
-        return json_array_readable(records)
+    """The records' JSON texts as one array, as :func:`json_array_readable` joins them, written in one pass."""
+    return to_json_array((record.value_schema, record.value) for record in records)
 
 
 def json_array_readable(records: list[SinkRecord]) -> str:

@@ -1,18 +1,18 @@
 """JSON lines of flat Struct values through one generated function per schema, byte for byte ``to_json_text``.
 
-``RecordFormat`` writes a record as ``data_json.to_json_text`` + newline (JsonConverter's shapes with
-``schemas.enable=false``, the stdlib encoder's text). That walks the schema per field and record and dominated the
-sink's CPU time. For a STRUCT schema whose fields are primitives or the four Connect logical types, this module
-generates one function per schema (cached by the schema object: schemas are immutable) that reads the values by
-position, checks each one's exact Python type (a null: the schema's default, precomputed), builds the dict in field
-order and lets ``orjson.dumps`` write it.
+``RecordFormat`` writes a record as ``data_json.to_json_text`` + newline (JsonConverter's text with
+``schemas.enable=false``). That walks the schema per field and record and dominated the sink's CPU time. For a
+STRUCT schema whose fields are primitives or the four Connect logical types, this module generates one function per
+schema (cached by the schema object: schemas are immutable) that reads the values by position, checks each one's
+exact Python type (a null: the schema's default, precomputed), builds the dict in field order and lets
+``orjson.dumps`` write it, with Jackson's string escapes put back (``jackson_escaped``).
 
-orjson's text equals ``json.dumps(separators=(",", ":"), ensure_ascii=False)``'s for every ``str``, ``bool``,
-``None``, ``int`` within 64 bits, and every finite ``float`` that is 0 or at least 1e-4 in magnitude (below that
-Python prints ``1e-05`` where orjson prints ``0.00001``); ``tests/unit/connectors/s3/test_json_lines.py`` checks it.
-A value outside that (a small float, NaN, a null where the schema wants a default or fails, a wrong type, a huge
-int, a lone surrogate) makes the function return None and the caller writes that record the exact way, which
-gives the same text or raises the same error as before.
+orjson's text equals Jackson's for every ``bool``, ``None``, ``int`` within 64 bits and every ``float`` that is 0
+or in ``[1e-3, 1e7)`` in magnitude (Java's plain range of ``Double.toString``); FLOAT32 values are written as
+``Float.toString``'s text. ``tests/unit/connectors/s3/test_json_lines.py`` checks it. A value outside that (a
+double Java prints as ``1.0E10``, NaN, a null where the schema wants a default or fails, a wrong type, a huge int,
+a lone surrogate) makes the function return None and the caller writes that record the exact way, which gives the
+same text or raises the same error.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from __future__ import annotations
 import binascii
 import datetime as _dt
 import decimal as _decimal
-import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from connect_core.api.data_json import to_json_data
+from connect_core.api.data_json import to_json_data, to_json_text
+from connect_core.api.jackson_json import jackson_escaped, jackson_float_text
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
@@ -33,13 +33,13 @@ from connect_core.api.struct import Struct
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from connect_core.api.data_json import DecimalFormat
     from connect_core.api.schema import Schema
 
 __all__ = ["compile_line"]
 
 _INTS = frozenset({Type.INT8, Type.INT16, Type.INT32, Type.INT64})
 _PLAIN = {Type.STRING: "str", Type.BOOLEAN: "bool"}
-_MAX_FLOAT = 1.7976931348623157e308
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)  # naive datetimes are UTC in Connect (``Timestamp.from_logical``)
 _EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
@@ -62,7 +62,8 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
         return None
     ns: dict[str, Any] = {
         "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
-        "_MAX": _MAX_FLOAT, "_Dec": _decimal.Decimal, "_dec": Decimal.from_logical,
+        "_escaped": jackson_escaped, "_F": orjson.Fragment, "_f32": jackson_float_text, "_Dec": _decimal.Decimal,
+        "_dec": Decimal.from_logical,
         "_at_scale": Decimal.base64_at_scale, "_date": _dt.date,
         "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC, "_MS": _ONE_MS,
         "_date_of": Date.from_logical, "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
@@ -82,7 +83,7 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
             body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {on_null}", "  else:",
                      *(f"   {line}" for line in convert)]
         items.append(f"{field.name!r}: {a}")
-    body.append("  return _dumps({" + ", ".join(items) + "}, option=_NL)")
+    body.append("  return _escaped(_dumps({" + ", ".join(items) + "}, option=_NL))")
     body.append(" except Exception:")  # orjson's range or surrogate errors, a bad logical value: the exact path
     body.append("  return None")
     exec(compile("\n".join(body), f"<s3 json line {schema.name or 'struct'}>", "exec"), ns)
@@ -95,10 +96,11 @@ def _on_null(fs: Schema, a: str, index: int, ns: dict[str, Any], base64_decimals
     writer does, or hands the record to the exact writer (Kafka's error for a required field)."""
     if fs.default_value is None:
         return "pass" if fs.optional else "return None"
-    default = to_json_data(fs, fs.default_value, decimal_format="BASE64" if base64_decimals else "NUMERIC")
+    decimal_format: DecimalFormat = "BASE64" if base64_decimals else "NUMERIC"
+    default = to_json_data(fs, fs.default_value, decimal_format=decimal_format)
     try:
-        same = orjson.dumps(default) == json.dumps(default, separators=(",", ":"), ensure_ascii=False,
-                                                   allow_nan=True).encode("utf-8")
+        same = jackson_escaped(orjson.dumps(default)) == to_json_text(
+            fs, fs.default_value, decimal_format=decimal_format).encode("utf-8")
     except (TypeError, ValueError):
         same = False
     ns[f"_d{index}"] = default
@@ -134,8 +136,10 @@ def _convert(fs: Schema, a: str, s: str, base64_decimals: bool) -> list[str] | N
         return [f"{a} = _time_of({s}, {a})"]
     if fs.type in _INTS:
         return [f"if type({a}) is not int: return None"]
-    if fs.type in (Type.FLOAT32, Type.FLOAT64):
-        return [f"if type({a}) is not float or not ({a} == 0.0 or 1e-4 <= abs({a}) <= _MAX): return None"]
+    if fs.type is Type.FLOAT32:
+        return [f"if type({a}) is not float: return None", f"{a} = _F(_f32({a}))"]
+    if fs.type is Type.FLOAT64:
+        return [f"if type({a}) is not float or not ({a} == 0.0 or 1e-3 <= abs({a}) < 1e7): return None"]
     if fs.type is Type.BYTES:
         return [f"if type({a}) is not bytes: return None", f"{a} = _b64({a}, newline=False).decode('ascii')"]
     if fs.type in _PLAIN:
