@@ -81,7 +81,8 @@ def _append(schema: Schema | None, value: Any, out: list[str], embedded: bool) -
         is_float32 = schema is not None and schema.type is Type.FLOAT32
         out.append(java_float_str(value) if is_float32 else java_double_str(value))
     elif isinstance(value, (bytes, bytearray, memoryview)):
-        out.append(base64.b64encode(value).decode("ascii"))
+        text = base64.b64encode(value).decode("ascii")
+        out.append(f'"{text}"' if embedded else text)  # Kafka quotes base64 inside a list or map, as a string
     elif isinstance(value, _decimal.Decimal):
         out.append(str(abs(value)) if value.is_zero() else str(value))
     elif isinstance(value, (_dt.date, _dt.time)):

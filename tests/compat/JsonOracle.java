@@ -175,6 +175,25 @@ public class JsonOracle {
         c("schemaless_map_mixed_keys", null, map("a", 1, 2, 3));
         c("schemaless_decimal", null, new BigDecimal("1.5"));
         c("schemaless_date", null, new java.util.Date(0L));
+        // schemaless edge cases of the orjson fast path (jackson_json.py): doubles, escapes, bytes, nesting, order
+        c("schemaless_doubles", null, Arrays.asList(0.0, -0.0, 1e10, 1e-5, 0.001, 9.99e-4, 1e7, 9999999.0,
+            123456789.0, 1e16, 1e21, 5e-324, Double.MAX_VALUE, Double.MIN_NORMAL, Double.NaN, Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, 0.1, 2.0 / 3.0, -1234.5, 1.0E-7, 9007199254740993.0));
+        c("schemaless_map_doubles", null, map("nan", Double.NaN, "big", 1e10, "small", -1e-5, "plain", 2.5,
+            "zero", -0.0, "inf", Double.NEGATIVE_INFINITY));
+        c("schemaless_strings", null, map("q\"b\\/", "c\u0001\u001f\u007fd", "\u00e9\u20ac\ud83d\ude00\u2028",
+            Arrays.asList("\\u00ab", "x\\\u0001", "\b\f\n\r\t", "\ud834\udd1e\ud83c\udde9\ud83c\uddea", "",
+                "\u0000", "<>&'")));
+        c("schemaless_escaped_keys", null, map("k\u0001", 1, "\ud83d\ude80", 2, "\"\\", 3, "\u00fc", 4));
+        c("schemaless_nested", null, map("a", map("b", Arrays.asList(map("c", new byte[] {0, (byte) 0xff}),
+            Arrays.asList(), map())), "big", Long.MAX_VALUE, "min", Long.MIN_VALUE, "t", true, "n", null,
+            "deep", Arrays.asList(Arrays.asList(Arrays.asList(1e10, "\u001f")))));
+        c("schemaless_key_order", null, map("z", 1, "a", 2, "m", 3, "b", map("y", 1, "x", 2)));
+        c("schemaless_bytes_list", null, Arrays.asList(new byte[] {}, new byte[] {1, 2, 3, 4},
+            ByteBuffer.wrap(new byte[] {5, 6}), new byte[] {(byte) 0xfb, (byte) 0xff}));
+        c("schemaless_int_keys_nested", null, map("outer", map(1, 1e10, 2, "x\u0001")));
+        c("schemaless_list_of_maps", null, Arrays.asList(map("id", 1L, "score", 0.25, "note", null),
+            map("id", 2L, "score", 1.5e9, "note", "\ud83d\ude00")));
     }
 
     static void defineModes() {

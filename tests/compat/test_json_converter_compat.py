@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from connect_core.api.data_json import to_json_text
 from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.jackson_json import jackson_json
 from connect_core.api.java_text import java_double_str, java_float_str
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import (
@@ -191,6 +193,22 @@ def _cases() -> dict[str, tuple[Schema | None, Any]]:  # noqa: PLR0915 - one lin
     c["schemaless_map_mixed_keys"] = (None, {"a": 1, 2: 3})
     c["schemaless_decimal"] = (None, d("1.5"))
     c["schemaless_date"] = (None, _ts(1970, 1, 1))
+    # schemaless edge cases of the orjson fast path (api/jackson_json.py)
+    c["schemaless_doubles"] = (None, [0.0, -0.0, 1e10, 1e-5, 0.001, 9.99e-4, 1e7, 9999999.0, 123456789.0, 1e16,
+                                      1e21, 5e-324, 1.7976931348623157e308, 2.2250738585072014e-308, math.nan,
+                                      math.inf, -math.inf, 0.1, 2.0 / 3.0, -1234.5, 1.0e-7, 9007199254740993.0])
+    c["schemaless_map_doubles"] = (None, {"nan": math.nan, "big": 1e10, "small": -1e-5, "plain": 2.5, "zero": -0.0,
+                                          "inf": -math.inf})
+    c["schemaless_strings"] = (None, {'q"b\\/': "c\x01\x1f\x7fd", "é€😀\u2028": [
+        "\\u00ab", "x\\\x01", "\b\f\n\r\t", "𝄞🇩🇪", "", "\x00", "<>&'"]})
+    c["schemaless_escaped_keys"] = (None, {"k\x01": 1, "🚀": 2, '"\\': 3, "ü": 4})
+    c["schemaless_nested"] = (None, {"a": {"b": [{"c": b"\x00\xff"}, [], {}]}, "big": 2**63 - 1, "min": -(2**63),
+                                     "t": True, "n": None, "deep": [[[1e10, "\x1f"]]]})
+    c["schemaless_key_order"] = (None, {"z": 1, "a": 2, "m": 3, "b": {"y": 1, "x": 2}})
+    c["schemaless_bytes_list"] = (None, [b"", b"\x01\x02\x03\x04", bytearray(b"\x05\x06"), b"\xfb\xff"])
+    c["schemaless_int_keys_nested"] = (None, {"outer": {1: 1e10, 2: "x\x01"}})
+    c["schemaless_list_of_maps"] = (None, [{"id": 1, "score": 0.25, "note": None},
+                                           {"id": 2, "score": 1.5e9, "note": "😀"}])
     return c
 
 
@@ -319,6 +337,45 @@ def test_from_connect_data_matches_kafka(oracle: Oracle, java_major: int, name: 
     else:
         assert ours is not None
         assert ours.decode() == base64.b64decode(expected[4:]).decode()
+
+
+SCHEMALESS_PARAMS = [(name, mode) for mode in ("env", "raw") for name in CASES if CASES[name][0] is None]
+
+
+@pytest.mark.parametrize(("name", "mode"), SCHEMALESS_PARAMS, ids=[f"{n}-{m}" for n, m in SCHEMALESS_PARAMS])
+def test_both_schemaless_writers_match_kafka(oracle: Oracle, name: str, mode: str) -> None:
+    """The orjson path (``jackson_json``) where it writes, and the exact writer always, give Kafka's bytes."""
+    _, value = CASES[name]
+    expected = oracle.writes[(name, mode)]
+    if expected == "NULL":  # a tombstone: the converter writes no bytes, neither path is asked
+        assert value is None
+        return
+    if expected.startswith("ERR:"):  # the orjson path declines; the exact writer raises Kafka's error
+        assert jackson_json(value) is None
+        return
+    kafka = base64.b64decode(expected[4:])
+    fast = jackson_json(value)
+    if fast is not None:
+        assert (fast if mode == "raw" else b'{"schema":null,"payload":' + fast + b"}") == kafka
+    assert _converter(mode)._from_connect_exact(None, value) == kafka
+
+
+TEXT_PARAMS = [(name, mode) for mode in ("raw", "rawnum", "rawkeepnull") for name in CASES]
+
+
+@pytest.mark.parametrize(("name", "mode"), TEXT_PARAMS, ids=[f"{n}-{m}" for n, m in TEXT_PARAMS])
+def test_to_json_text_writes_kafkas_bytes(oracle: Oracle, java_major: int, name: str, mode: str) -> None:
+    """``data_json.to_json_text`` (the S3 sink's JSON lines, the HTTP sink's bodies) is JsonConverter's text with
+    ``schemas.enable=false`` for every value Kafka writes."""
+    if name in JDK17_DOUBLE_BUG and java_major < 19:
+        pytest.xfail("JDK < 19 Double.toString is not shortest (JDK-4511638)")
+    schema, value = CASES[name]
+    expected = oracle.writes[(name, mode)]
+    if expected.startswith("ERR:") or expected == "NULL":
+        pytest.skip("Kafka writes no text for this case (to_json_data does not check types)")
+    text = to_json_text(schema, value, decimal_format="NUMERIC" if mode == "rawnum" else "BASE64",
+                        replace_null_with_default=mode != "rawkeepnull")
+    assert text.encode("utf-8") == base64.b64decode(expected[4:])
 
 
 def _read_params() -> list[tuple[str, str]]:
