@@ -9,6 +9,8 @@ not a JSON object (Kafka writes ``[key, value]`` pairs; the Elasticsearch sink w
 from __future__ import annotations
 
 import base64
+import datetime as _dt
+import decimal as _decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from connect_core.api.errors import DataError
@@ -62,23 +64,65 @@ def to_json_data(
     return _convert(schema, value, options)
 
 
-# Per STRUCT schema (by identity): each field's name, schema and the Python class its value has when _convert returns
-# it as it is (a plain primitive), so the common field skips the call
-_PLANS: dict[int, tuple[Schema, list[tuple[str, Schema, type | None]]]] = {}
+# Per STRUCT schema (by identity): each field's name, the Python class its value has when _convert returns it as it
+# is (a plain primitive), and its converter (the common field skips the call; logical ones take an inline path)
+_Plan = list[tuple[str, "type | None", "Callable[[Any, tuple[Any, ...]], Any]"]]
+_PLANS: dict[int, tuple[Schema, _Plan]] = {}
 _MAX_PLANS = 1000
 _AS_IS = {Type.STRING: str, Type.BOOLEAN: bool, Type.FLOAT64: float,
           Type.INT8: int, Type.INT16: int, Type.INT32: int, Type.INT64: int}
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)  # naive datetimes are UTC (Timestamp.from_logical)
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_ONE_MS = _dt.timedelta(milliseconds=1)
 
 
-def _plan(schema: Schema) -> list[tuple[str, Schema, type | None]]:
+def _plan(schema: Schema) -> _Plan:
     cached = _PLANS.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    plan = [(f.name, f.schema, _AS_IS.get(f.schema.type) if f.schema.name is None else None) for f in schema.fields]
+    plan = [(f.name, _AS_IS.get(f.schema.type) if f.schema.name is None else None, _field_converter(f.schema))
+            for f in schema.fields]
     if len(_PLANS) >= _MAX_PLANS:
         _PLANS.clear()
     _PLANS[id(schema)] = (schema, plan)
     return plan
+
+
+def _field_converter(schema: Schema) -> Callable[[Any, tuple[Any, ...]], Any]:
+    """``_convert`` of one field schema, with Timestamp, Date and base64 Decimal values of the exact class inline."""
+    name = schema.name
+
+    def generic(value: Any, options: tuple[Any, ...]) -> Any:
+        return _convert(schema, value, options)
+
+    if name == Timestamp.LOGICAL_NAME:
+        def timestamp(value: Any, options: tuple[Any, ...]) -> Any:
+            if value.__class__ is _dt.datetime:
+                return (value - (_EPOCH_NAIVE if value.tzinfo is None else _EPOCH_UTC)) // _ONE_MS
+            return _convert(schema, value, options)
+        return timestamp
+    if name == Date.LOGICAL_NAME:
+        def date(value: Any, options: tuple[Any, ...]) -> Any:
+            if value.__class__ is _dt.date:
+                return value.toordinal() - _EPOCH_ORDINAL
+            return _convert(schema, value, options)
+        return date
+    if name == Decimal.LOGICAL_NAME:
+        try:
+            scale = Decimal.scale(schema)
+        except DataError:
+            return generic  # the error, per value
+        at_scale = Decimal.base64_at_scale
+
+        def decimal(value: Any, options: tuple[Any, ...]) -> Any:
+            if value.__class__ is _decimal.Decimal and options[0] != "NUMERIC" and scale >= 0:
+                text = at_scale(value, scale)
+                if text is not None:
+                    return text
+            return _convert(schema, value, options)
+        return decimal
+    return generic
 
 
 def _convert(schema: Schema | None, value: Any, options: tuple[Any, ...]) -> Any:
@@ -123,8 +167,8 @@ def _logical(schema: Schema, value: Any, options: tuple[Any, ...]) -> Any:
 
 def _struct(schema: Schema, value: Any, options: tuple[Any, ...]) -> dict[str, Any]:
     if value.__class__ is Struct and value.schema is schema:  # the common case: its values by position
-        return {name: item if item.__class__ is as_is else _convert(field_schema, item, options)
-                for (name, field_schema, as_is), item in zip(_plan(schema), value._values, strict=True)}
+        return {name: item if item.__class__ is as_is else convert(item, options)
+                for (name, as_is, convert), item in zip(_plan(schema), value._values, strict=True)}
     if not isinstance(value, Struct):
         raise DataError(f"Expected a Struct for schema {schema!r}, got {type(value).__name__}")
     return {f.name: _convert(f.schema, value.get_without_default(f), options) for f in schema.fields}

@@ -110,8 +110,9 @@ def _ready(value: Any, data: bool) -> Any:  # noqa: C901, PLR0912 - one branch p
 def jackson_json(value: Any, *, data: bool = False) -> bytes | None:
     """Jackson's UTF-8 text of ``value`` through orjson, or None when only :func:`jackson_json_readable` can tell.
 
-    ``decimals``: a ``decimal.Decimal`` is a number (``to_json_data``'s NUMERIC decimals); without it, None (a
-    schemaless Decimal is an error in Kafka).
+    ``data``: ``value`` is ``to_json_data``'s output, where a ``decimal.Decimal`` is a number (NUMERIC decimals) and
+    a :class:`JavaFloat` a FLOAT32; without it (a schemaless Connect value: Kafka has no Decimal there, and no
+    float32 subclass) either one returns None.
     """
     try:
         text = _dumps(_ready(value, data))
