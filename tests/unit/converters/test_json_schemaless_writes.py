@@ -58,7 +58,7 @@ def test_schemaless_values_give_the_exact_writers_bytes_or_its_error(seed: int, 
     assert converter.from_connect_data("t", None, None) is None
 
 
-def _field(rng: random.Random, depth: int) -> tuple[Schema, Any]:  # noqa: PLR0911 - one return per type
+def _field(rng: random.Random, depth: int) -> tuple[Schema, Any]:
     kind = rng.randrange(14 if depth < 2 else 11)
     if kind == 0:
         return rng.choice([INT8_SCHEMA, INT16_SCHEMA, INT32_SCHEMA]), rng.randint(-128, 127)
