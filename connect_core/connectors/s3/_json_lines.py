@@ -83,7 +83,8 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
             body += [f"  {a} = v[{field.index}]", f"  if {a} is None: {on_null}", "  else:",
                      *(f"   {line}" for line in convert)]
         items.append(f"{field.name!r}: {a}")
-    body.append("  return _escaped(_dumps({" + ", ".join(items) + "}, option=_NL))")
+    body.append("  t = _dumps({" + ", ".join(items) + "}, option=_NL)")
+    body.append("  return t if 92 not in t and t.isascii() else _escaped(t)")  # no backslash, no non-ASCII: as is
     body.append(" except Exception:")  # orjson's range or surrogate errors, a bad logical value: the exact path
     body.append("  return None")
     exec(compile("\n".join(body), f"<s3 json line {schema.name or 'struct'}>", "exec"), ns)
