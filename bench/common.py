@@ -8,6 +8,7 @@ their ratio; the noise that hits both sides cancels out, the framework's overhea
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import statistics
 import time
@@ -107,6 +108,40 @@ def measure(action: Callable[[], int]) -> Sample:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     records = action()
     return Sample(time.perf_counter() - wall0, time.process_time() - cpu0, records)
+
+
+class Phases:
+    """Wall seconds of one case-4 row by phase (data preparation, each side's measured span, counting, clean-up),
+    printed as the row goes and kept in its ``extra.phase_wall_s``: where a run's hours go. A phase inside another
+    counts for the inner one alone, so the phases add up to the row's wall time. Never part of a figure."""
+
+    def __init__(self) -> None:
+        """No phases yet."""
+        self.wall: dict[str, float] = {}
+        self._children: list[float] = []
+
+    def reset(self) -> dict[str, float]:
+        """Forget the phases; returns them rounded (seconds)."""
+        done = {name: round(seconds, 1) for name, seconds in self.wall.items()}
+        self.wall = {}
+        return done
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        """Time the block as phase ``name`` (less the phases inside it)."""
+        self._children.append(0.0)
+        wall0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - wall0
+            inner = self._children.pop()
+            self.wall[name] = self.wall.get(name, 0.0) + elapsed - inner
+            if self._children:
+                self._children[-1] += elapsed
+
+
+phase = Phases()  # the current row's phases (a case runs its rows one after the other)
 
 
 def median_rate(samples: list[Sample], *, cpu: bool = False) -> float:

@@ -88,15 +88,18 @@ def until_all_in(invoke: Callable[[], object], count: CommittedCount, records: i
     deadline = time.monotonic() + WAIT_S
     invocations = 0
     while True:
-        sample = common.measure(call)
+        with common.phase("ours"):
+            sample = common.measure(call)
         invocations += 1
         total.wall_s += sample.wall_s
         total.cpu_s += sample.cpu_s
-        if count.drain() >= records:
-            break
+        with common.phase("count"):
+            if count.drain() >= records:
+                break
         if time.monotonic() > deadline:
             raise RuntimeError(f"{who}: {count.records} of {records} changes in {count.topic} within {WAIT_S} s")
-    count.exact(records, who)
+    with common.phase("count"):
+        count.exact(records, who)
     return total, invocations
 
 
@@ -115,8 +118,10 @@ def beside_floor(rep: int, cluster: common.Cluster, name: str,
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
     counts: list[CommittedCount] = []
     try:
-        runner.run(name, 0, common.budget())  # the task starts (a CDC slot's position stored); nothing to move yet
-        floor, counts = prepare()
+        with common.phase("ours: task start"):
+            runner.run(name, 0, common.budget())  # the task starts (a CDC slot's position stored); nothing to move yet
+        with common.phase("prepare: changes"):
+            floor, counts = prepare()
 
         def mine() -> Sample:
             sample, calls = until_all_in(lambda: runner.run(name, 0, common.budget()), counts[0], records, "ours")
@@ -126,7 +131,8 @@ def beside_floor(rep: int, cluster: common.Cluster, name: str,
 
         def least() -> Sample:
             sample = common.measure(lambda: floor(records))
-            counts[1].exact(records, "raw floor")
+            with common.phase("count"):
+                counts[1].exact(records, "raw floor")
             return sample
 
         return _beside_floor(rep, mine, least, raw)
@@ -139,6 +145,11 @@ def beside_floor(rep: int, cluster: common.Cluster, name: str,
 def topics(bootstrap: str, create: Sequence[str] = (), delete: Sequence[str] = ()) -> None:
     """Create (one partition) or delete topics (a row's 100,000-record topics must not pile up on the shared
     broker); a delete of a topic never made is no error."""
+    with common.phase("topics created" if create else "clean-up"):
+        _topics(bootstrap, create, delete)
+
+
+def _topics(bootstrap: str, create: Sequence[str], delete: Sequence[str]) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until its futures are done

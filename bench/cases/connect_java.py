@@ -220,27 +220,31 @@ class Worker:
     def timed(self, connectors: dict[str, dict[str, str]], done: Callable[[], bool], records: int,
               timeout_s: float) -> Sample:
         """Create ``connectors``, wait for ``done``, delete them; JVM CPU seconds over that span."""
-        cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
-        for name, config in connectors.items():
-            status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
-            if status >= 300:
-                raise RuntimeError(f"creating {name} failed: {status} {body}")
         try:
-            # the check (a line count, COUNT(*)) grows with the size: poll less often for big runs
-            self.wait(f"{', '.join(connectors)} to finish", done, timeout_s, 0.2 if records <= 200_000 else 1.0)
-            return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
+            with common.phase("jvm"):
+                cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
+                for name, config in connectors.items():
+                    status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
+                    if status >= 300:
+                        raise RuntimeError(f"creating {name} failed: {status} {body}")
+                # the check (a line count, COUNT(*)) grows with the size: poll less often for big runs
+                self.wait(f"{', '.join(connectors)} to finish", done, timeout_s, 0.2 if records <= 200_000 else 1.0)
+                return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0,
+                                     records)
         finally:
-            for name in connectors:
-                self.rest("DELETE", f"/connectors/{name}")
+            with common.phase("jvm connectors deleted"):
+                for name in connectors:
+                    self.rest("DELETE", f"/connectors/{name}")
 
     def span(self, what: str, start: Callable[[], object], done: Callable[[], bool], records: int,
              timeout_s: float = 900) -> Sample:
         """JVM CPU (and wall) seconds from just before ``start()`` until ``done()`` holds (polled every 0.1 s):
-        the span of 4e and 4m, whose connectors already run when their changes arrive."""
-        cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
-        start()
-        self.wait(what, done, timeout_s, every_s=0.1)
-        return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
+        the span of 4d, 4e and 4m, whose connectors already run when their changes arrive."""
+        with common.phase("jvm"):
+            cpu0, wall0 = common.proc_cpu_s(self.process.pid), time.perf_counter()
+            start()
+            self.wait(what, done, timeout_s, every_s=0.1)
+            return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(self.process.pid) - cpu0, records)
 
     def close(self) -> None:
         """Stop the JVM (the process this case started, by its pid); a distributed worker's topics are dropped."""
@@ -524,32 +528,46 @@ def _lines_file(directory: Path, records: int, lines: str = "ascii") -> Path:
     """The input file of ``records`` lines of one of ``LINE_SETS``, written once per run and size."""
     source = directory / f"input-{lines}-{records}.txt"
     if not source.exists():
-        with source.open("w", encoding="utf-8", newline="\n") as out:
+        with common.phase("prepare: input file"), source.open("w", encoding="utf-8", newline="\n") as out:
             out.writelines(line + "\n" for line in LINE_SETS[lines](records))
     return source
 
 
 def _drop_topics(bootstrap: str) -> None:
     """Delete the topics of ``MADE_TOPICS`` (outside any measured span) and forget them."""
+    if MADE_TOPICS:
+        with common.phase("clean-up"):
+            _delete_topics(bootstrap, MADE_TOPICS)
+        MADE_TOPICS.clear()
+
+
+def _delete_topics(bootstrap: str, doomed: list[str]) -> None:
     from confluent_kafka.admin import AdminClient
 
-    if MADE_TOPICS:
+    if doomed:
         admin = AdminClient({"bootstrap.servers": bootstrap})
-        for future in admin.delete_topics(list(MADE_TOPICS), operation_timeout=30).values():
+        for future in admin.delete_topics(list(doomed), operation_timeout=30).values():
             try:
                 future.result()
             except Exception:  # a topic the run never got to create: nothing to free
                 pass
-        MADE_TOPICS.clear()
 
 
 def _beside_floor(rep: int, ours: Callable[[], Sample], floor: Callable[[], Sample], floors: list[Sample]) -> Sample:
     """Ours and the raw floor one after the other, the order flipped every repetition; the floor's sample of a
     measured repetition (``rep`` >= 0) goes to ``floors``. Returns ours'."""
+    def mine() -> Sample:
+        with common.phase("ours"):
+            return ours()
+
+    def least() -> Sample:
+        with common.phase("raw"):
+            return floor()
+
     if rep % 2:
-        floor_sample, sample = floor(), ours()
+        floor_sample, sample = least(), mine()
     else:
-        sample, floor_sample = ours(), floor()
+        sample, floor_sample = mine(), least()
     if rep >= 0:
         floors.append(floor_sample)
     return sample
@@ -581,8 +599,9 @@ def file_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
             return measure_ours(lambda: raw_file(bootstrap, source, floor, records=records, batch=settings.batch))
 
         sample = _beside_floor(rep, mine, least, raw)
-        out.unlink(missing_ok=True)
-        floor.unlink(missing_ok=True)
+        with common.phase("clean-up"):
+            out.unlink(missing_ok=True)
+            floor.unlink(missing_ok=True)
         _drop_topics(bootstrap)
         return sample
 
@@ -650,13 +669,15 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     from bench.cases.sinks import CONVERTERS, SinkData, mariadb_config
 
     db = common.services("mariadb")["mariadb"]
-    measured = SinkData.topic_only(settings)
+    with common.phase("prepare: source topic"):
+        measured = SinkData.topic_only(settings)
     tables: list[str] = []
 
     def data_for(rep: int) -> SinkData:
         if rep >= 0:
             return measured
-        return SinkData.topic_only(dataclasses.replace(settings, records=warmup_size(settings.records)))
+        with common.phase("prepare: source topic"):
+            return SinkData.topic_only(dataclasses.replace(settings, records=warmup_size(settings.records)))
 
     raw: list[Sample] = []
 
@@ -691,7 +712,8 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
     try:
         mine, java, load = _interleaved(settings, ours, theirs)
     finally:
-        dataset.drop_tables(db, tables)
+        with common.phase("clean-up"):
+            dataset.drop_tables(db, tables)
     return method_row(f"4b kafka -> mariadb upsert vs debezium {_size(measured.records)}",
                       f"Kafka Connect {KAFKA_VERSION} + {DEBEZIUM}", mine, java, raw=raw, raw_kind="floor",
                       load_avg_1m=load,
@@ -769,7 +791,8 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
     from bench.cases.cdc import CopiedTables, ours_capture
 
     db = common.services("mariadb")["mariadb"]
-    tables = CopiedTables(db, settings.records)
+    with common.phase("prepare: source table"):
+        tables = CopiedTables(db, settings.records)
     watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("cdc-count")})
 
     def theirs(rep: int) -> Sample:
@@ -788,16 +811,14 @@ def cdc_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootst
             return _records_in(watermarks, f"{name}.{db['database']}.{probe}") > 0
 
         try:
-            worker.wait("Debezium's binlog reader", streaming, 120, every_s=1.0)
-            cpu0, wall0 = common.proc_cpu_s(worker.process.pid), time.perf_counter()
-            tables.copy(table)
+            with common.phase("jvm: connector start"):
+                worker.wait("Debezium's binlog reader", streaming, 120, every_s=1.0)
             topic = f"{name}.{db['database']}.{table}"
-            worker.wait(f"{name}'s {settings.records} rows", lambda: _records_in(watermarks, topic)
-                        >= settings.records, 900, every_s=0.1)
-            return common.Sample(time.perf_counter() - wall0, common.proc_cpu_s(worker.process.pid) - cpu0,
-                                 settings.records)
+            return worker.span(f"{name}'s {settings.records} rows", lambda: tables.copy(table),
+                               lambda: _records_in(watermarks, topic) >= settings.records, settings.records, 900)
         finally:
-            worker.rest("DELETE", f"/connectors/{name}")
+            with common.phase("jvm connectors deleted"):
+                worker.rest("DELETE", f"/connectors/{name}")
 
     try:
         mine, java, load = _interleaved(settings, lambda rep: ours_capture(cluster, tables, settings.records),
@@ -865,18 +886,31 @@ def _interleaved(settings: Settings, ours: Callable[[int], Sample], theirs: Call
     1-minute load average read after each measured repetition (the machine is shared: a loaded repetition shows in
     the row)."""
     load: list[float] = []
+
+    def side(who: str, call: Callable[[int], Sample], rep: int) -> Sample:
+        """One side's repetition, its phases' wall time printed as progress (the rest of it counts as
+        ``<who> side, other``)."""
+        before, wall0 = dict(common.phase.wall), time.perf_counter()
+        with common.phase(f"{who} side, other"):
+            sample = call(rep)
+        spent = {k: v - before.get(k, 0.0) for k, v in common.phase.wall.items() if v - before.get(k, 0.0) >= 0.05}
+        print(f"  {_ROW[0]} {'warm-up' if rep < 0 else f'rep {rep}'} {who}: {time.perf_counter() - wall0:.1f} s ("
+              + ", ".join(f"{k} {v:.1f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1])) + ")",
+              flush=True)
+        return sample
+
     for _ in range(warmups() - 1):  # the last warm-up is common.interleave's
-        ours(-1)
-        theirs(-1)
+        side("ours", ours, -1)
+        side("jvm", theirs, -1)
 
     def ours_noted(rep: int) -> Sample:
-        sample = ours(rep)
+        sample = side("ours", ours, rep)
         if rep >= 0 and rep % 2 == 1:  # theirs ran first in odd repetitions: the pair is complete now
             load.append(round(os.getloadavg()[0], 2))
         return sample
 
     def theirs_noted(rep: int) -> Sample:
-        sample = theirs(rep)
+        sample = side("jvm", theirs, rep)
         if rep >= 0 and rep % 2 == 0:
             load.append(round(os.getloadavg()[0], 2))
         return sample
@@ -931,15 +965,28 @@ def method_row(name: str, baseline: str, mine: list[Sample], java: list[Sample],
                          unit="records/cpu-s", ratio=round(total.median, 3), extra=row)
 
 
+_ROW = [""]  # the row running now, in the progress lines
+
+
 def _guarded(name: str, records: int, sub_case: Callable[[], Result]) -> Result:
     """Run one sub-case; a failure is its own row (``skipped`` "failed: ..."), so it never loses the rows of the
-    sub-cases that ran before it in the same worker."""
+    sub-cases that ran before it in the same worker. Its wall time by phase is printed and kept in
+    ``extra.phase_wall_s`` (``common.phase``: where the run's time goes, never a figure)."""
+    _ROW[0] = f"{name.split(maxsplit=1)[0]} {_size(records, sweep=False)}"
+    common.phase.reset()
+    wall0 = time.perf_counter()
     try:
-        return sub_case()
+        with common.phase("row set-up and clean-up"):
+            result = sub_case()
     except Exception as error:  # report and go on with the other sub-cases
         traceback.print_exc()
-        return common.Result(f"{name} {_size(records, sweep=False)}", None, "", None, records, 0,
-                             skipped=f"failed: {type(error).__name__}: {error}"[:500])
+        result = common.Result(f"{name} {_size(records, sweep=False)}", None, "", None, records, 0,
+                               skipped=f"failed: {type(error).__name__}: {error}"[:500])
+    phases = common.phase.reset()
+    result.extra["phase_wall_s"] = phases
+    print(f"{_ROW[0]}: {time.perf_counter() - wall0:.0f} s: "
+          + ", ".join(f"{k} {v:.0f}" for k, v in sorted(phases.items(), key=lambda kv: -kv[1])), flush=True)
+    return result
 
 
 def run(settings: Settings) -> list[Result]:
@@ -962,7 +1009,9 @@ def run(settings: Settings) -> list[Result]:
     debezium_pg, pg_why = plugin(DEBEZIUM_POSTGRES, "debezium-connector-postgres") if "4e" in chosen else (None, "")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
+    wall0 = time.perf_counter()
     worker = Worker(bootstrap, plugins)
+    print(f"case 4: the standalone worker started in {time.perf_counter() - wall0:.1f} s", flush=True)
     cluster = common.Cluster.create(bootstrap)
     try:
         for size in sizes(settings):

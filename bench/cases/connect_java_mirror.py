@@ -172,7 +172,8 @@ class _Sides:
             raise RuntimeError(f"creating {name} failed: {status} {body}")
 
         def prepare() -> tuple[Callable[[int], int], list[CommittedCount]]:
-            produce_source(self.source, topic, records)
+            with common.phase("prepare: produce source"):
+                produce_source(self.source, topic, records)
             floor = MirrorFloor(self.source, self.target, topic)
             return floor.run, [CommittedCount(self.target, f"{alias}.{topic}"),
                                CommittedCount(self.target, floor.target)]
@@ -196,24 +197,29 @@ class _Sides:
         remote = f"{alias}.{topic}"
         count = CommittedCount(self.target, remote)
         try:
-            self._put(name, mirror_config(alias, self.source, self.target, topic))
-            worker.wait(f"{name}'s task", lambda: self._state(name) == "RUNNING" and count.drain() == 0
-                        and count.partition is not None, 180, every_s=0.5)
-            worker.rest("PUT", f"/connectors/{name}/pause")
-            worker.wait(f"{name} paused", lambda: self._state(name) == "PAUSED", 120, every_s=0.5)
-            produce_source(self.source, topic, records)
+            with common.phase("jvm: connector start"):
+                self._put(name, mirror_config(alias, self.source, self.target, topic))
+                worker.wait(f"{name}'s task", lambda: self._state(name) == "RUNNING" and count.drain() == 0
+                            and count.partition is not None, 180, every_s=0.5)
+                worker.rest("PUT", f"/connectors/{name}/pause")
+                worker.wait(f"{name} paused", lambda: self._state(name) == "PAUSED", 120, every_s=0.5)
+            with common.phase("prepare: produce source"):
+                produce_source(self.source, topic, records)
             resume = f"/connectors/{name}/resume"
             sample = worker.span(f"{name}'s {records} records", lambda: worker.rest("PUT", resume),
                                  lambda: count.drain() >= records, records, WAIT_S)
-            count.exact(records, "connect-mirror")
+            with common.phase("count"):
+                count.exact(records, "connect-mirror")
             return sample
         finally:
             count.close()
-            worker.rest("DELETE", f"/connectors/{name}")
-            # its task must have stopped first: a consumer still fetching would create the topic again (auto-create)
-            worker.wait(f"{name} deleted", lambda: worker.rest("GET", f"/connectors/{name}/status")[0] == 404, 60,
-                        every_s=0.5)
-            time.sleep(2)
+            with common.phase("jvm connectors deleted"):
+                worker.rest("DELETE", f"/connectors/{name}")
+                # its task must have stopped first: a consumer still fetching would create the topic again
+                # (auto-create)
+                worker.wait(f"{name} deleted", lambda: worker.rest("GET", f"/connectors/{name}/status")[0] == 404,
+                            60, every_s=0.5)
+                time.sleep(2)
             topics(self.source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
             topics(self.target, delete=[remote])
 
@@ -260,7 +266,9 @@ def mirror_cases(settings: Settings, cluster: common.Cluster, bootstrap: str, pl
 
     results: list[Result] = []
     try:
+        wall0 = time.perf_counter()
         worker = Worker(bootstrap, plugins, distributed=True, extra=EXACTLY_ONCE)
+        print(f"4m: the distributed worker started in {time.perf_counter() - wall0:.1f} s", flush=True)
     except Exception as error:  # every size's row says why
         return [common.Result(f"4m mirrormaker 2 vs connect-mirror @{size}", None, CONNECT_MIRROR, None, size, 0,
                               skipped=f"failed: the distributed worker: {error}"[:500]) for size in sizes(settings)]

@@ -322,9 +322,10 @@ class _Sides:
 
         self.settings, self.worker, self.cluster, self.bootstrap = settings, worker, cluster, bootstrap
         self.pg = common.services("postgres")["postgres"]
-        self.tables = PgTables(self.pg, settings.records)
         warm = warmup_size(settings.records)
-        self.warm_tables = PgTables(self.pg, warm) if warm < settings.records else self.tables
+        with common.phase("prepare: source table"):
+            self.tables = PgTables(self.pg, settings.records)
+            self.warm_tables = PgTables(self.pg, warm) if warm < settings.records else self.tables
         self.warm = warm
         self.raw: list[Sample] = []
         self.invocations: list[int] = []  # ours' per measured repetition (more than one: a tick share ended)
@@ -345,8 +346,10 @@ class _Sides:
         floors: list[PgFloor] = []
 
         def prepare() -> tuple[Callable[[int], int], list[CommittedCount]]:
-            floors.append(PgFloor(db, self.bootstrap, table, common.unique("pgraw")))
-            db.copy(table)
+            with common.phase("prepare: raw slot"):
+                floors.append(PgFloor(db, self.bootstrap, table, common.unique("pgraw")))
+            with common.phase("prepare: copy"):
+                db.copy(table)
             return floors[0].run, [CommittedCount(self.bootstrap, f"{name}.{db.schema}.{table}"),
                                    CommittedCount(self.bootstrap, floors[0].topic)]
 
@@ -354,10 +357,11 @@ class _Sides:
             return beside_floor(rep, self.cluster, name, prepare, records=records, raw=self.raw,
                                 invocations=self.invocations)
         finally:
-            for floor in floors:
-                floor.close()
-                db.drop_slot(floor.slot)
-            db.drop_slot(slot)
+            with common.phase("clean-up"):
+                for floor in floors:
+                    floor.close()
+                    db.drop_slot(floor.slot)
+                db.drop_slot(slot)
             topics(self.bootstrap, delete=[f"{name}.{db.schema}.{table}", f"__debezium-heartbeat.{name}",
                                            *(floor.topic for floor in floors)])
 
@@ -387,23 +391,28 @@ class _Sides:
 
         count = CommittedCount(self.bootstrap, topic)
         try:
-            worker.wait("Debezium's PostgreSQL stream", streaming, 180, every_s=1.0)
+            with common.phase("jvm: connector start"):
+                worker.wait("Debezium's PostgreSQL stream", streaming, 180, every_s=1.0)
             sample = worker.span(f"{name}'s {records} changes", lambda: db.copy(table),
                                  lambda: _records_in(self.watermarks, topic) >= records, records, WAIT_S)
-            count.exact(records, "Debezium")
+            with common.phase("count"):
+                count.exact(records, "Debezium")
             return sample
         finally:
             count.close()
-            worker.rest("DELETE", f"/connectors/{name}")
-            db.drop_slot(slot)
+            with common.phase("jvm connectors deleted"):
+                worker.rest("DELETE", f"/connectors/{name}")
+            with common.phase("clean-up"):
+                db.drop_slot(slot)
             topics(self.bootstrap, delete=[topic, f"{name}.{db.schema}.{probe}", f"__debezium-heartbeat.{name}"])
 
     def close(self) -> None:
         """Drop the tables, slots and publications."""
         self.watermarks.close()
-        self.tables.drop()
-        if self.warm_tables is not self.tables:
-            self.warm_tables.drop()
+        with common.phase("clean-up"):
+            self.tables.drop()
+            if self.warm_tables is not self.tables:
+                self.warm_tables.drop()
 
 
 def pg_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:

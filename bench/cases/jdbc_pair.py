@@ -97,8 +97,9 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
     measured = settings.records
     warmup = java.warmup_size(measured)
     sources = {size: common.unique("pair_src").replace("-", "_") for size in {measured, warmup}}
-    for size, table in sources.items():
-        dataset.create_table(db, table, size)
+    with common.phase("prepare: source table"):
+        for size, table in sources.items():
+            dataset.create_table(db, table, size)
     tables = list(sources.values())
     raw: list[Sample] = []
     same_bytes: list[bool] = []
@@ -109,9 +110,10 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         prefix, raw_topic = common.unique("pair") + "-", common.unique("pair-raw")
         ours_table, raw_table = (common.unique(kind).replace("-", "_") for kind in ("ours_pair", "raw_pair"))
         tables.extend((ours_table, raw_table))
-        for topic in (prefix + table, raw_topic):
-            create_topic(bootstrap, topic)
-            java.MADE_TOPICS.append(topic)
+        with common.phase("topics created"):
+            for topic in (prefix + table, raw_topic):
+                create_topic(bootstrap, topic)
+                java.MADE_TOPICS.append(topic)
 
         def mine() -> Sample:
             return java.measure_ours(lambda: ours_pair(cluster, bootstrap, db, table, topic_prefix=prefix,
@@ -123,9 +125,11 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
 
         sample = java._beside_floor(rep, mine, least, raw)
         if rep == 0:  # the floor moves ours' bytes: the first record of both topics, compared
-            same_bytes.append(first_value(bootstrap, prefix + table) == first_value(bootstrap, raw_topic))
+            with common.phase("count"):
+                same_bytes.append(first_value(bootstrap, prefix + table) == first_value(bootstrap, raw_topic))
         java._drop_topics(bootstrap)
-        dataset.drop_tables(db, [ours_table, raw_table])  # a million rows each: freed outside the measured span
+        with common.phase("clean-up"):
+            dataset.drop_tables(db, [ours_table, raw_table])  # a million rows each: freed outside the measured span
         return sample
 
     def theirs(rep: int) -> Sample:
@@ -134,7 +138,8 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         sink_table = common.unique("dbz_pair").replace("-", "_")
         tables.append(sink_table)
         topic = f"{name}.{db['database']}.{table}"
-        create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
+        with common.phase("topics created"):
+            create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
         java.MADE_TOPICS.extend((topic, f"{name}-history"))
         source = java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
             "snapshot.mode": "initial_only", "max.batch.size": str(settings.batch),
@@ -145,12 +150,14 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
             return worker.timed(connectors, lambda: java._count(db, sink_table, records) >= records, records, 1800)
         finally:
             java._drop_topics(bootstrap)
-            dataset.drop_tables(db, [sink_table])
+            with common.phase("clean-up"):
+                dataset.drop_tables(db, [sink_table])
 
     try:
         mine, jvm, load = java._interleaved(settings, ours, theirs)
     finally:
-        dataset.drop_tables(db, tables)
+        with common.phase("clean-up"):
+            dataset.drop_tables(db, tables)
     return java.method_row(f"{NAME} {java._size(measured)}", BASELINE, mine, jvm, raw=raw, raw_kind="floor",
                            load_avg_1m=load, warmup_records=warmup, batch_max_rows=settings.batch,
                            batch_size=java.JDBC_BATCH_SIZE, same_bytes_as_raw=all(same_bytes) if same_bytes else None,
