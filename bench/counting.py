@@ -33,7 +33,7 @@ class CommittedCount:
         self.keys: set[bytes | None] = set()
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("count"),
                                   "enable.auto.commit": False, "isolation.level": "read_committed",
-                                  "fetch.max.bytes": 52_428_800})
+                                  "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 52_428_800})
         self.partition: Any = None
 
     def drain(self) -> int:
@@ -112,34 +112,52 @@ def beside_floor(rep: int, cluster: common.Cluster, name: str,
     exactly ``records`` in ``counts[1]``'s) run one after the other, the order flipped every repetition
     (``connect_java._beside_floor``). A measured repetition's floor sample goes to ``raw`` and ours' number of
     invocations to ``invocations``. Returns ours' sample."""
-    from bench.cases.connect_java import _beside_floor
-    from connect_core.runtime.source_runner import SourceRunner
-
-    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    runner = started(cluster, name)
     counts: list[CommittedCount] = []
     try:
-        with common.phase("ours: task start"):
-            runner.run(name, 0, common.budget())  # the task starts (a CDC slot's position stored); nothing to move yet
         with common.phase("prepare: changes"):
             floor, counts = prepare()
-
-        def mine() -> Sample:
-            sample, calls = until_all_in(lambda: runner.run(name, 0, common.budget()), counts[0], records, "ours")
-            if rep >= 0:
-                invocations.append(calls)
-            return sample
-
-        def least() -> Sample:
-            sample = common.measure(lambda: floor(records))
-            with common.phase("count"):
-                counts[1].exact(records, "raw floor")
-            return sample
-
-        return _beside_floor(rep, mine, least, raw)
+        return ours_and_floor(rep, runner, name, floor, counts, records=records, raw=raw, invocations=invocations)
     finally:
         runner.close()
         for count in counts:
             count.close()
+
+
+def started(cluster: common.Cluster, name: str) -> Any:
+    """A ``SourceRunner`` whose first, unmeasured invocation of connector ``name`` started its task (a CDC slot's
+    position stored, a mirror task's consumer assigned) before any change exists; the caller closes it."""
+    from connect_core.runtime.source_runner import SourceRunner
+
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        with common.phase("ours: task start"):
+            runner.run(name, 0, common.budget())  # nothing to move yet
+    except BaseException:
+        runner.close()
+        raise
+    return runner
+
+
+def ours_and_floor(rep: int, runner: Any, name: str, floor: Callable[[int], int], counts: Sequence[CommittedCount],
+                   *, records: int, raw: list[Sample], invocations: list[int]) -> Sample:
+    """Ours (``runner`` invoked until all ``records`` are in ``counts[0]``'s topic) and the floor
+    (``floor(records)``, then exactly ``records`` in ``counts[1]``'s), in the order of ``beside_floor``."""
+    from bench.cases.connect_java import _beside_floor
+
+    def mine() -> Sample:
+        sample, calls = until_all_in(lambda: runner.run(name, 0, common.budget()), counts[0], records, "ours")
+        if rep >= 0:
+            invocations.append(calls)
+        return sample
+
+    def least() -> Sample:
+        sample = common.measure(lambda: floor(records))
+        with common.phase("count"):
+            counts[1].exact(records, "raw floor")
+        return sample
+
+    return _beside_floor(rep, mine, least, raw)
 
 
 def topics(bootstrap: str, create: Sequence[str] = (), delete: Sequence[str] = ()) -> None:

@@ -1,15 +1,16 @@
 """Case 4m: MirrorMaker 2 replication, ours vs Apache Kafka's connect-mirror, exactly once on the target alike.
 
 The source is the second local cluster (``kafka2``), the target the shared broker, where both sides run (MM2 on a
-Connect cluster runs on the target's). Every repetition gives each side a fresh source topic of one partition with
-the same records (keys, values of the realistic line set, one header, fixed timestamps), produced once its task is
-running and idle; then the timed replication to ``<alias>.<topic>`` on the target until every record is committed
+Connect cluster runs on the target's). Every repetition makes one fresh source topic of one partition for its three
+sides, and both connectors on it, their tasks running and idle (ours' started by a first invocation, Kafka's then
+paused), before its records are produced, once (keys, values of the realistic line set, one header, fixed
+timestamps); then each side's timed replication to ``<alias>.<topic>`` on the target until every record is committed
 there. Ours: ``MirrorSourceConnector`` created through our coordinator, its task invoked through ``SourceRunner`` as a
 schedule invokes it (records and source offsets in one transaction per chunk). Theirs: Kafka's
 ``MirrorSourceConnector`` (connect-mirror, the worker's release) on a ``ConnectDistributed`` worker with
 ``exactly.once.source.support=enabled`` (a transaction per poll, records and offsets together), paused while its
 records are produced and resumed when the JVM's CPU count starts. ``ByteArrayConverter`` on both sides, the same
-keys. The raw floor, on ours' source topic: a consumer of the source and a transactional producer to the target.
+keys. The raw floor, on the same source topic: a consumer of the source and a transactional producer to the target.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bench import common, dataset
-from bench.counting import WAIT_S, CommittedCount, beside_floor, topics
+from bench.counting import WAIT_S, CommittedCount, ours_and_floor, started, topics
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
     from bench.cases.connect_java import Worker
@@ -141,70 +142,118 @@ class _Coordinator:
         return response.status, response.body
 
 
+@dataclasses.dataclass
+class _Rep:
+    """One repetition's source topic, shared by the three sides, and each side's connector on it."""
+
+    topic: str
+    records: int
+    ours: str  # our connector's name; its alias is ``ours_alias``
+    ours_alias: str
+    runner: Any  # the SourceRunner whose first invocation started ours' task before the records existed
+    jvm: str  # the JVM's connector (paused), its alias ``jvm_alias``
+    jvm_alias: str
+    left: int = 2  # sides still to run on the topic (the last one deletes it)
+
+
 class _Sides:
-    """4m's sides: ``ours`` (with the raw floor on the same source topic) and ``theirs``."""
+    """4m's sides: ``ours`` (with the raw floor) and ``theirs``, on one source topic per repetition: the first
+    side of a repetition to run prepares it for both (``_prepared``), each side deletes what only it used."""
 
     def __init__(self, settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> None:
-        from confluent_kafka import Consumer
-
         self.settings, self.worker, self.cluster, self.target = settings, worker, cluster, bootstrap
         self.source = common.services("kafka2")["kafka2"]["bootstrap.servers"]
         self.coordinator = _Coordinator(cluster)
         self.raw: list[Sample] = []
         self.invocations: list[int] = []
-        self.watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("mm2-count")})
+        self.reps: list[_Rep] = []  # in call order: the k-th call of either side belongs to the k-th repetition
+        self.calls = {"ours": 0, "jvm": 0}
+        # the JVM's deleted connector's topics, dropped once its task has surely stopped (a consumer still fetching
+        # would create them again): after the next connector's task runs (a rebalance stops the old one), or at the
+        # end of the row
+        self.doomed: dict[str, list[str]] = {"source": [], "target": []}
 
     def records(self, rep: int) -> int:
         from bench.cases.connect_java import warmup_size
 
         return warmup_size(self.settings.records) if rep < 0 else self.settings.records
 
-    def ours(self, rep: int) -> Sample:
-        """Ours and the raw floor on one source topic, one after the other (the order flipped every repetition)."""
-
+    def _prepared(self, side: str, rep: int) -> _Rep:
+        """The repetition ``side`` runs now, prepared by the first of the two sides to get there: a fresh source
+        topic; our connector, whose task a first invocation starts on the empty topic; Kafka's connector on it,
+        paused once its task runs; then the records, produced once for all three sides."""
+        index = self.calls[side]
+        self.calls[side] += 1
+        if index < len(self.reps):
+            return self.reps[index]
         records = self.records(rep)
-        topic, alias = common.unique("mm2src"), f"bpy{common.unique('a')[-6:]}"
-        name = common.unique("mm2ours")
+        topic = common.unique("mm2src")
+        ours, ours_alias = common.unique("mm2ours"), f"bpy{common.unique('a')[-6:]}"
+        jvm, jvm_alias = common.unique("mm2jvm"), f"bjvm{common.unique('a')[-6:]}"
         topics(self.source, create=[topic])
         status, body = self.coordinator.rest("POST", "/connectors", {
-            "name": name, "config": mirror_config(alias, self.source, self.target, topic)})
+            "name": ours, "config": mirror_config(ours_alias, self.source, self.target, topic)})
         if status >= 300:
-            raise RuntimeError(f"creating {name} failed: {status} {body}")
-
-        def prepare() -> tuple[Callable[[int], int], list[CommittedCount]]:
-            with common.phase("prepare: produce source"):
-                produce_source(self.source, topic, records)
-            floor = MirrorFloor(self.source, self.target, topic)
-            return floor.run, [CommittedCount(self.target, f"{alias}.{topic}"),
-                               CommittedCount(self.target, floor.target)]
-
-        try:
-            return beside_floor(rep, self.cluster, name, prepare, records=records, raw=self.raw,
-                                invocations=self.invocations)
-        finally:
-            self.coordinator.rest("DELETE", f"/connectors/{name}")
-            topics(self.source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
-            topics(self.target, delete=[f"{alias}.{topic}", f"raw.{topic}"])
-
-    def theirs(self, rep: int) -> Sample:
-        """Kafka's MM2 on the worker: created on an empty topic, paused once its task runs, the records produced,
-        then resumed and timed until every record is committed on the target (JVM CPU from the resume on)."""
-        records = self.records(rep)
-        topic, alias = common.unique("mm2src"), f"bjvm{common.unique('a')[-6:]}"
-        name = common.unique("mm2jvm")
-        worker = self.worker
-        topics(self.source, create=[topic])
-        remote = f"{alias}.{topic}"
-        count = CommittedCount(self.target, remote)
+            raise RuntimeError(f"creating {ours} failed: {status} {body}")
+        runner = started(self.cluster, ours)
+        self.reps.append(_Rep(topic, records, ours, ours_alias, runner, jvm, jvm_alias))
+        count = CommittedCount(self.target, f"{jvm_alias}.{topic}")
         try:
             with common.phase("jvm: connector start"):
-                self._put(name, mirror_config(alias, self.source, self.target, topic))
-                worker.wait(f"{name}'s task", lambda: self._state(name) == "RUNNING" and count.drain() == 0
-                            and count.partition is not None, 180, every_s=0.5)
-                worker.rest("PUT", f"/connectors/{name}/pause")
-                worker.wait(f"{name} paused", lambda: self._state(name) == "PAUSED", 120, every_s=0.5)
-            with common.phase("prepare: produce source"):
-                produce_source(self.source, topic, records)
+                self._put(jvm, mirror_config(jvm_alias, self.source, self.target, topic))
+                self.worker.wait(f"{jvm}'s task", lambda: self._state(jvm) == "RUNNING" and count.drain() == 0
+                                 and count.partition is not None, 180, every_s=0.5)
+                self.worker.rest("PUT", f"/connectors/{jvm}/pause")
+                self.worker.wait(f"{jvm} paused", lambda: self._state(jvm) == "PAUSED", 120, every_s=0.5)
+        finally:
+            count.close()
+        self._drop_doomed()
+        with common.phase("prepare: produce source"):
+            produce_source(self.source, topic, records)
+        return self.reps[-1]
+
+    def _done(self, rep: _Rep) -> None:
+        """One side is through with ``rep``'s source topic: the second one has it deleted."""
+        rep.left -= 1
+        if rep.left == 0:
+            self.doomed["source"].append(rep.topic)
+
+    def _drop_doomed(self) -> None:
+        topics(self.source, delete=self.doomed["source"])
+        topics(self.target, delete=self.doomed["target"])
+        self.doomed = {"source": [], "target": []}
+
+    def ours(self, rep: int) -> Sample:
+        """Ours and the raw floor on the repetition's source topic, one after the other (the order flipped every
+        repetition)."""
+        shared = self._prepared("ours", rep)
+        counts: list[CommittedCount] = []
+        try:
+            with common.phase("prepare: floor"):
+                floor = MirrorFloor(self.source, self.target, shared.topic)
+                counts = [CommittedCount(self.target, f"{shared.ours_alias}.{shared.topic}"),
+                          CommittedCount(self.target, floor.target)]
+            return ours_and_floor(rep, shared.runner, shared.ours, floor.run, counts, records=shared.records,
+                                  raw=self.raw, invocations=self.invocations)
+        finally:
+            shared.runner.close()
+            shared.runner = None
+            for count in counts:
+                count.close()
+            self.coordinator.rest("DELETE", f"/connectors/{shared.ours}")
+            topics(self.source, delete=[f"mm2-offset-syncs.t{shared.ours_alias}.internal"])
+            topics(self.target, delete=[f"{shared.ours_alias}.{shared.topic}", f"raw.{shared.topic}"])
+            self._done(shared)
+
+    def theirs(self, rep: int) -> Sample:
+        """Kafka's MM2 on the worker (created on the empty topic, paused once its task ran, the records produced:
+        ``_prepared``), resumed and timed until every record is committed on the target (JVM CPU from the
+        resume on)."""
+        shared = self._prepared("jvm", rep)
+        name, worker, records = shared.jvm, self.worker, shared.records
+        remote = f"{shared.jvm_alias}.{shared.topic}"
+        count = CommittedCount(self.target, remote)
+        try:
             resume = f"/connectors/{name}/resume"
             sample = worker.span(f"{name}'s {records} records", lambda: worker.rest("PUT", resume),
                                  lambda: count.drain() >= records, records, WAIT_S)
@@ -215,13 +264,9 @@ class _Sides:
             count.close()
             with common.phase("jvm connectors deleted"):
                 worker.rest("DELETE", f"/connectors/{name}")
-                # its task must have stopped first: a consumer still fetching would create the topic again
-                # (auto-create)
-                worker.wait(f"{name} deleted", lambda: worker.rest("GET", f"/connectors/{name}/status")[0] == 404,
-                            60, every_s=0.5)
-                time.sleep(2)
-            topics(self.source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
-            topics(self.target, delete=[remote])
+            self.doomed["source"].append(f"mm2-offset-syncs.t{shared.jvm_alias}.internal")
+            self.doomed["target"].append(remote)
+            self._done(shared)
 
     def _put(self, name: str, config: dict[str, str]) -> None:
         """Create ``name`` on the distributed worker (a rebalance in progress answers 409: again)."""
@@ -241,7 +286,24 @@ class _Sides:
         return tasks[0]["state"] if tasks else None
 
     def close(self) -> None:
-        self.watermarks.close()
+        """Release what a failed repetition left (our runner, its source topic), and, once the JVM's last connector
+        is gone, the topics still doomed."""
+        for rep in self.reps:
+            if rep.runner is not None:
+                rep.runner.close()
+            if rep.left:
+                self.doomed["source"].append(rep.topic)
+        with common.phase("jvm connectors deleted"):
+            for rep in self.reps:  # deleted already unless its repetition failed: then 404
+                self.worker.rest("DELETE", f"/connectors/{rep.jvm}")
+            try:
+                for rep in self.reps:
+                    self.worker.wait(f"{rep.jvm} deleted", lambda rep=rep: self.worker.rest(
+                        "GET", f"/connectors/{rep.jvm}/status")[0] == 404, 60, every_s=0.5)
+                time.sleep(2)  # its task stops after the connector is gone
+            except RuntimeError:  # best effort: the topics are dropped all the same
+                pass
+        self._drop_doomed()
 
 
 def mirror_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:

@@ -382,17 +382,12 @@ class _Sides:
         status, body = worker.rest("PUT", f"/connectors/{name}/config", config)
         if status >= 300:
             raise RuntimeError(f"creating {name} failed: {status} {body}")
-        probes = iter(range(records))
         topic = f"{name}.{db.schema}.{table}"
-
-        def streaming() -> bool:
-            db.copy_row(probe, next(probes))
-            return _records_in(self.watermarks, f"{name}.{db.schema}.{probe}") > 0
-
         count = CommittedCount(self.bootstrap, topic)
         try:
             with common.phase("jvm: connector start"):
-                worker.wait("Debezium's PostgreSQL stream", streaming, 180, every_s=1.0)
+                worker.probe("Debezium's PostgreSQL stream", lambda row: db.copy_row(probe, row),
+                             lambda: _records_in(self.watermarks, f"{name}.{db.schema}.{probe}") > 0, 180)
             sample = worker.span(f"{name}'s {records} changes", lambda: db.copy(table),
                                  lambda: _records_in(self.watermarks, topic) >= records, records, WAIT_S)
             with common.phase("count"):

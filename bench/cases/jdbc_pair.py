@@ -110,10 +110,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         prefix, raw_topic = common.unique("pair") + "-", common.unique("pair-raw")
         ours_table, raw_table = (common.unique(kind).replace("-", "_") for kind in ("ours_pair", "raw_pair"))
         tables.extend((ours_table, raw_table))
-        with common.phase("topics created"):
-            for topic in (prefix + table, raw_topic):
-                create_topic(bootstrap, topic)
-                java.MADE_TOPICS.append(topic)
+        _fresh_topics(bootstrap, prefix + table, raw_topic)
 
         def mine() -> Sample:
             return java.measure_ours(lambda: ours_pair(cluster, bootstrap, db, table, topic_prefix=prefix,
@@ -138,9 +135,8 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         sink_table = common.unique("dbz_pair").replace("-", "_")
         tables.append(sink_table)
         topic = f"{name}.{db['database']}.{table}"
-        with common.phase("topics created"):
-            create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
-        java.MADE_TOPICS.extend((topic, f"{name}-history"))
+        _fresh_topics(bootstrap, topic)  # both sides' topics exist before the measured span
+        java.MADE_TOPICS.append(f"{name}-history")
         source = java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
             "snapshot.mode": "initial_only", "max.batch.size": str(settings.batch),
             "snapshot.fetch.size": str(settings.batch)})
@@ -164,6 +160,14 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
                            delivery="ours: exactly-once source (transactional), at-least-once upsert sink; JVM: "
                                     "at-least-once source (standalone worker: no exactly-once source), "
                                     "at-least-once upsert sink")
+
+
+def _fresh_topics(bootstrap: str, *names: str) -> None:
+    """Create ``names`` (one partition each), deleted by the repetition's ``_drop_topics``."""
+    with common.phase("topics created"):
+        for topic in names:
+            create_topic(bootstrap, topic)
+            java.MADE_TOPICS.append(topic)
 
 
 def _raw_pair(db: dict[str, str], bootstrap: str, table: str, topic: str, sink_table: str, *, records: int,
