@@ -135,8 +135,8 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         sink_table = common.unique("dbz_pair").replace("-", "_")
         tables.append(sink_table)
         topic = f"{name}.{db['database']}.{table}"
-        _fresh_topics(bootstrap, topic)  # both sides' topics exist before the measured span
-        java.MADE_TOPICS.append(f"{name}-history")
+        create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
+        java.MADE_TOPICS.extend((topic, f"{name}-history"))
         source = java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
             "snapshot.mode": "initial_only", "max.batch.size": str(settings.batch),
             "snapshot.fetch.size": str(settings.batch)})
@@ -162,14 +162,6 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
                                     "at-least-once upsert sink")
 
 
-def _fresh_topics(bootstrap: str, *names: str) -> None:
-    """Create ``names`` (one partition each), deleted by the repetition's ``_drop_topics``."""
-    with common.phase("topics created"):
-        for topic in names:
-            create_topic(bootstrap, topic)
-            java.MADE_TOPICS.append(topic)
-
-
 def _raw_pair(db: dict[str, str], bootstrap: str, table: str, topic: str, sink_table: str, *, records: int,
               batch: int) -> int:
     sent = raw_source(db, bootstrap, table, topic, batch=batch)
@@ -177,3 +169,10 @@ def _raw_pair(db: dict[str, str], bootstrap: str, table: str, topic: str, sink_t
         raise RuntimeError(f"the raw source read {sent} of {records} rows")
     return java.raw_upsert(db, bootstrap, topic, sink_table, records=records, batch=batch)
 
+
+def _fresh_topics(bootstrap: str, *names: str) -> None:
+    """Create ``names`` (one partition each), deleted by the repetition's ``_drop_topics``."""
+    with common.phase("topics created"):
+        for topic in names:
+            create_topic(bootstrap, topic)
+            java.MADE_TOPICS.append(topic)
