@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SourceRecord, SourceValues
 from connect_core.api.schema import SchemaBuilder, validate_value
 from connect_core.api.struct import Struct
-from connect_core.connectors.jdbc._offsets import INCREMENTING_FIELD, Offset
+from connect_core.connectors.jdbc._offsets import IncrementingOffsets, Offset
 from connect_core.connectors.jdbc._types import ColumnDef, identity_type, schema_and_converter, to_instant
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from connect_core.api.schema import Schema
     from connect_core.connectors.jdbc._dialect import ColumnInfo, Dialect, TableId
@@ -153,8 +153,14 @@ class TableQuerier:
 
     def poll(self, conn: Any, max_rows: int) -> list[SourceRecord]:
         """Up to ``max_rows`` records; ``[]`` once the query is exhausted (the querier is then ``done``)."""
+        batch = self.poll_values(conn, max_rows)
+        return [] if batch is None else batch.records()
+
+    def poll_values(self, conn: Any, max_rows: int) -> SourceValues | None:
+        """``poll``'s records as one ``SourceValues`` (one partition, topic and schema; no key, no timestamp): the
+        rows' Structs and their offsets, no ``SourceRecord`` a row; None once the query is exhausted."""
         if self.done:
-            return []
+            return None
         if self._cursor is None:
             self._start(conn)
         while True:
@@ -173,50 +179,59 @@ class TableQuerier:
                 self._build_schema(rows)
             if self.spec.tracks_gaps:
                 rows = [row for row in rows if self._new_or_late(row)]
-            if self._incrementing_only():
-                records = self._incrementing_records(rows)
-            else:
-                records = [self._record(row, rows[i + 1] if i + 1 < len(rows) else self._held)
-                           for i, row in enumerate(rows)]
+            values, offsets = self._rows_and_offsets(rows)
             if exhausted:
                 self.close(conn, commit=True)
                 self.done = True
                 if self.spec.tracks_gaps:
                     self._age_gaps()
-            if records or self.done:
-                return records
+            if values:
+                return SourceValues(self.spec.partition, offsets, self.spec.topic, self._schema, values)
+            if self.done:
+                return None
+
+    def _rows_and_offsets(self, rows: list[tuple[Any, ...]]) -> tuple[list[Struct], Sequence[dict[str, Any] | None]]:
+        """The one place the offsets plan is chosen: incrementing mode's ids (offsets made when read), else
+        ``_offsets`` row by row (its reference)."""
+        if not rows:
+            return [], []
+        if self._incrementing_only():
+            return self._incrementing_values(rows)
+        return [self._struct(row) for row in rows], self._offsets(rows)
 
     def _incrementing_only(self) -> bool:
         spec = self.spec
         return self._inc_idx is not None and not spec.timestamp_columns and not spec.tracks_gaps
 
-    def _incrementing_records(self, rows: list[tuple[Any, ...]]) -> list[SourceRecord]:
-        """Incrementing mode's records: each offset is ``{"incrementing": id}`` (what ``Offset.to_map`` gives),
-        and ``self.offset`` moves once per batch, to the last row's id."""
-        assert self._schema is not None and self._row_struct is not None and self._inc_idx is not None
-        schema, build, inc_idx = self._schema, self._row_struct, self._inc_idx
-        partition, topic = self.spec.partition, self.spec.topic
-        records = []
-        inc = None
-        for row in rows:
-            inc = row[inc_idx]
-            if inc.__class__ is not int:
-                inc = self._incrementing(row)
-            records.append(SourceRecord(partition, {INCREMENTING_FIELD: inc}, topic, None, None, None, schema,
-                                        build(row)))
-        if inc is not None:
-            self.offset = Offset(incrementing=inc)
-        return records
+    def _incrementing_values(self, rows: list[tuple[Any, ...]]) -> tuple[list[Struct], IncrementingOffsets]:
+        """Incrementing mode's values and offsets: each offset is ``{"incrementing": id}`` (what ``Offset.to_map``
+        gives), made only when read, and ``self.offset`` moves once per batch, to the last row's id."""
+        assert self._row_struct is not None and self._inc_idx is not None
+        inc_idx = self._inc_idx
+        ids = [row[inc_idx] for row in rows]
+        if set(map(type, ids)) == {int}:
+            values = list(map(self._row_struct, rows))
+        else:  # a DECIMAL id, a null or a bad type: checked row by row, in the order the reference does
+            ids, values = [], []
+            for row in rows:
+                ids.append(self._incrementing(row))
+                values.append(self._row_struct(row))
+        self.offset = Offset(incrementing=ids[-1])
+        return values, IncrementingOffsets(ids)
 
-    def _record(self, row: tuple[Any, ...], following: tuple[Any, ...] | None) -> SourceRecord:
-        assert self._schema is not None and self._row_struct is not None
-        struct = self._row_struct(row)
-        offset_map = None
-        if self.spec.incremental:
-            self.offset = self._next_offset(row, following)
-            offset_map = self.offset.to_map()
-        return SourceRecord(self.spec.partition, offset_map, self.spec.topic, value_schema=self._schema,
-                            value=struct)
+    def _struct(self, row: tuple[Any, ...]) -> Struct:
+        assert self._row_struct is not None
+        return self._row_struct(row)
+
+    def _offsets(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any] | None]:
+        """Each row's offset map in turn (``self.offset`` moving row by row); ``None`` each in bulk mode."""
+        if not self.spec.incremental:
+            return [None] * len(rows)
+        out: list[dict[str, Any] | None] = []
+        for i, row in enumerate(rows):
+            self.offset = self._next_offset(row, rows[i + 1] if i + 1 < len(rows) else self._held)
+            out.append(self.offset.to_map())
+        return out
 
     # -- incrementing.grace.period.ms: gaps below the highest emitted id may still fill ------------------------
     def _new_or_late(self, row: tuple[Any, ...]) -> bool:

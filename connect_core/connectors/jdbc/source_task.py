@@ -30,8 +30,9 @@ from connect_core.connectors.jdbc.source_config import BULK, INCREMENTING, TIMES
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
-    from connect_core.api.record import SourceRecord
+    from connect_core.api.record import SourceRecord, SourceValues
     from connect_core.connectors.jdbc._dialect import ColumnInfo, Dialect, TableId
 
 __all__ = ["TABLES_CONFIG", "TABLES_FETCHED_CONFIG", "JdbcSourceTask"]
@@ -131,29 +132,39 @@ class JdbcSourceTask(SourceTask):
 
     def poll(self) -> list[SourceRecord]:
         """The next batch from the first querier not yet caught up; ``[]`` when all are."""
+        batch = self._poll_values()
+        return [] if batch is None else batch.records()
+
+    def values_poll(self) -> Callable[[], SourceValues | None] | None:
+        """``poll``'s batch as one ``SourceValues`` (a querier's records share their partition, topic and schema and
+        have no key, timestamp or headers), or None when ``poll`` is not this class's own (a subclass's)."""
+        return self._poll_values if type(self).poll is _OWN_POLL else None
+
+    def _poll_values(self) -> SourceValues | None:
+        """``poll``'s records as values: the first querier's batch not yet caught up; None when all are."""
         for querier in self._queriers:
             if querier.done:
                 continue
-            records = self._poll_with_retries(querier)
-            if records:
-                return records
+            batch = self._poll_with_retries(querier)
+            if batch is not None:
+                return batch
         # Every table is caught up: this round ends here, and the next poll (the next invocation of a warm task,
         # or the next round of a long one) queries every table again from its offset.
         for querier in self._queriers:
             querier.done = False
-        return []
+        return None
 
-    def _poll_with_retries(self, querier: TableQuerier) -> list[SourceRecord]:
-        """``querier.poll``; a transient SQL error (a lost connection, a deadlock) is retried ``query.retry.attempts``
-        times on a new connection from the querier's offset, then fails the task naming the key. With -1
-        (unlimited, the default) it is a ``RetriableError``: the next invocation queries again. Other SQL errors
-        fail at once, as Confluent fails on ``SQLNonTransientException``."""
+    def _poll_with_retries(self, querier: TableQuerier) -> SourceValues | None:
+        """``querier.poll_values``; a transient SQL error (a lost connection, a deadlock) is retried
+        ``query.retry.attempts`` times on a new connection from the querier's offset, then fails the task naming the
+        key. With -1 (unlimited, the default) it is a ``RetriableError``: the next invocation queries again. Other
+        SQL errors fail at once, as Confluent fails on ``SQLNonTransientException``."""
         assert self._config is not None and self._dialect is not None, "start() first"
         attempts = self._config.query_retry_attempts
         retries = 0
         while True:
             try:
-                return querier.poll(self._conn, self._batch_max_rows)
+                return querier.poll_values(self._conn, self._batch_max_rows)
             except ConnectError:
                 raise
             except Exception as e:
@@ -193,6 +204,9 @@ class JdbcSourceTask(SourceTask):
             conn.close()
         except Exception:
             log.warning("Error closing the JDBC connection", exc_info=True)
+
+
+_OWN_POLL: Final = JdbcSourceTask.poll
 
 
 def _split_tables(text: str) -> list[str]:
