@@ -190,19 +190,18 @@ def _decimal(scale: int) -> Callable[[Any], decimal.Decimal]:
     """``getBigDecimal(col, scale)``: the value at the column's scale.
 
     A driver ``Decimal`` already at that scale (pymysql parses the column's text, which has exactly ``scale``
-    fraction digits) is returned as it is: its ``str`` in plain notation with ``scale`` digits after the point is
-    what ``quantize`` would give back, without its work per value; anything else is quantized.
+    fraction digits) is returned as it is: a finite value of the quantum's exponent (``same_quantum``, in C) whose
+    digits fit the context is what ``quantize`` would give back (the same sign, digits and exponent), without its
+    work per value; anything else is quantized.
     """
     quantum = decimal.Decimal(1).scaleb(-scale)
     exact = decimal.Decimal
-    point = -scale - 1
+    same_quantum = quantum.same_quantum
+    digits_below = _DECIMAL_CONTEXT.prec - scale  # adjusted() + scale + 1 digits at the quantum's exponent
 
     def convert(value: Any) -> decimal.Decimal:
-        if value.__class__ is exact:
-            text = str(value)
-            if len(text) < _DECIMAL_CONTEXT.prec and "E" not in text and (
-                    text[point:point + 1] == "." if scale > 0 else scale == 0 and text.lstrip("-").isdigit()):
-                return value
+        if value.__class__ is exact and same_quantum(value) and value.adjusted() < digits_below:
+            return value
         # The default context (28 digits) cannot hold DECIMAL(38,10) or DECIMAL(65,30) values: use a wide one.
         number = decimal.Decimal(str(value) if isinstance(value, float) else value)
         return number.quantize(quantum, context=_DECIMAL_CONTEXT)
