@@ -6,12 +6,13 @@ record without knowing whether it came from a source or a sink.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, overload
 
 from connect_core.api.header import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Self
 
     from connect_core.api.consumed_record import ConsumedRecord
@@ -23,6 +24,7 @@ __all__ = [
     "LOG_APPEND_TIME",
     "NO_TIMESTAMP_TYPE",
     "ConnectRecord",
+    "FieldOffsets",
     "RecordMetadata",
     "SinkRecord",
     "SourceRecord",
@@ -242,6 +244,39 @@ class SourceValues(NamedTuple):
         """The records these values stand for, in order."""
         return SourceRecord.from_values(self.source_partition, self.source_offsets, self.topic, self.value_schema,
                                         self.values, self.timestamp)
+
+
+class FieldOffsets(Sequence[dict[str, Any]]):
+    """A poll's source offsets of one key, ``{field: value}`` for each of ``values``, each dict made afresh when read
+    (a ``SourceValues.source_offsets``: the runtime reads only the last one unless it needs the records)."""
+
+    __slots__ = ("_field", "_values")
+
+    def __init__(self, field: str, values: list[Any]) -> None:
+        self._field, self._values = field, values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        field = self._field
+        if isinstance(index, slice):
+            return [{field: value} for value in self._values[index]]
+        return {field: self._values[index]}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        field = self._field
+        return iter([{field: value} for value in self._values])
+
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        field = self._field
+        return iter([{field: value} for value in reversed(self._values)])
 
 
 class SinkRecord(ConnectRecord):

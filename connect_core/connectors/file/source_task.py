@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate, count
 from operator import add
-from typing import IO, Any, AnyStr, Final, overload
+from typing import IO, TYPE_CHECKING, Any, AnyStr, Final
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.record import SourceRecord, SourceValues
+from connect_core.api.record import FieldOffsets, SourceRecord, SourceValues
 from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SourceTask
 from connect_core.connectors.file.source_connector import FILE_CONFIG, FileStreamSourceConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["FILENAME_FIELD", "POSITION_FIELD", "FileStreamSourceTask"]
 
@@ -106,7 +108,8 @@ class FileStreamSourceTask(SourceTask):
             self._extract(values, ends)
         if not values:
             return None
-        return SourceValues(self._partition(), _Positions(ends), self._topic, STRING_SCHEMA, values, now)
+        offsets = FieldOffsets(POSITION_FIELD, ends)
+        return SourceValues(self._partition(), offsets, self._topic, STRING_SCHEMA, values, now)
 
     def _extract(self, values: list[str], ends: list[int]) -> None:
         """Move complete lines (ended by LF, CR LF or a lone CR, as Kafka) from the buffer into ``values``, and the
@@ -166,35 +169,6 @@ class FileStreamSourceTask(SourceTask):
 
 
 _OWN_POLL: Final = FileStreamSourceTask.poll
-
-
-class _Positions(Sequence[dict[str, Any]]):
-    """The source offsets of a poll's lines, made when read: ``{"position": end}`` afresh per item."""
-
-    __slots__ = ("_ends",)
-
-    def __init__(self, ends: list[int]) -> None:
-        self._ends = ends
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [{POSITION_FIELD: end} for end in self._ends[index]]
-        return {POSITION_FIELD: self._ends[index]}
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter([{POSITION_FIELD: end} for end in self._ends])
-
-    def __reversed__(self) -> Iterator[dict[str, Any]]:
-        return iter([{POSITION_FIELD: end} for end in reversed(self._ends)])
 
 
 def _split_lines(buffer: AnyStr, lf: AnyStr, room: int) -> tuple[list[AnyStr], AnyStr]:

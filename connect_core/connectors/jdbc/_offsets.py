@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, overload
+from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError
 
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from connect_core.connectors.jdbc._dialect import TableId
 
 __all__ = [
-    "QUERY_PARTITION", "IncrementingOffsets", "Offset", "bulk_partition", "table_partition_v0", "table_partition_v1",
+    "QUERY_PARTITION", "Offset", "bulk_partition", "table_partition_v0", "table_partition_v1",
 ]
 
 TABLE_NAME_KEY: Final = "table"
@@ -113,26 +112,3 @@ class Offset:
         gaps = tuple((int(gap[0]), int(gap[1]), int(gap[2])) for gap in data.get(GAPS_FIELD) or ())
         return cls(timestamp_ms, timestamp_nanos, incrementing, data.get(EMITTED_MAX_FIELD), gaps)
 
-
-class IncrementingOffsets(Sequence[dict[str, Any]]):
-    """Incrementing mode's offsets of a batch, ``Offset(incrementing=id).to_map()`` of each id, each made afresh
-    when read: the runtime reads only the last one unless it needs the records."""
-
-    __slots__ = ("_ids",)
-
-    def __init__(self, ids: list[int]) -> None:
-        self._ids = ids
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [{INCREMENTING_FIELD: inc} for inc in self._ids[index]]
-        return {INCREMENTING_FIELD: self._ids[index]}

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
-from connect_core.api.record import SourceRecord, SourceValues
+from connect_core.api.record import FieldOffsets, SourceRecord, SourceValues
 from connect_core.api.schema import SchemaBuilder, validate_value
 from connect_core.api.struct import Struct
-from connect_core.connectors.jdbc._offsets import IncrementingOffsets, Offset
+from connect_core.connectors.jdbc._offsets import INCREMENTING_FIELD, Offset
 from connect_core.connectors.jdbc._types import ColumnDef, identity_type, schema_and_converter, to_instant
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class TableQuerier:
         spec = self.spec
         return self._inc_idx is not None and not spec.timestamp_columns and not spec.tracks_gaps
 
-    def _incrementing_values(self, rows: list[tuple[Any, ...]]) -> tuple[list[Struct], IncrementingOffsets]:
+    def _incrementing_values(self, rows: list[tuple[Any, ...]]) -> tuple[list[Struct], FieldOffsets]:
         """Incrementing mode's values and offsets: each offset is ``{"incrementing": id}`` (what ``Offset.to_map``
         gives), made only when read, and ``self.offset`` moves once per batch, to the last row's id."""
         assert self._row_struct is not None and self._inc_idx is not None
@@ -217,7 +217,7 @@ class TableQuerier:
                 ids.append(self._incrementing(row))
                 values.append(self._row_struct(row))
         self.offset = Offset(incrementing=ids[-1])
-        return values, IncrementingOffsets(ids)
+        return values, FieldOffsets(INCREMENTING_FIELD, ids)
 
     def _struct(self, row: tuple[Any, ...]) -> Struct:
         assert self._row_struct is not None

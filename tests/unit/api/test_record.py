@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from connect_core.api.header import Headers
-from connect_core.api.record import ConnectRecord, SinkRecord, SourceRecord
+from connect_core.api.record import ConnectRecord, FieldOffsets, SinkRecord, SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
 
 
@@ -103,3 +103,13 @@ def test_from_consumed_builds_what_the_constructor_builds() -> None:
     assert [h.key for h in built[1].headers] == ["x"] and built[1].headers.last_with_name("x") is not None
     with pytest.raises(ValueError, match="zip"):
         SinkRecord.from_consumed(consumed, keys[:2], values, headers_of)
+
+
+def test_field_offsets_are_fresh_dicts_of_one_key_in_every_way_read() -> None:
+    offsets = FieldOffsets("position", [3, 7, 12])
+    expected = [{"position": 3}, {"position": 7}, {"position": 12}]
+    assert len(offsets) == 3 and list(offsets) == expected and list(reversed(offsets)) == expected[::-1]
+    assert offsets[-1] == {"position": 12} and offsets[0:2] == expected[:2]
+    assert offsets[1] is not offsets[1]  # a record's offset dict is its own (a task may change it)
+    records = SourceRecord.from_values({"f": "x"}, offsets, "t", None, ["a", "b", "c"])
+    assert [r.source_offset for r in records] == expected

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.api.errors import ConnectError
-from connect_core.connectors.jdbc._offsets import IncrementingOffsets, Offset
+from connect_core.api.record import FieldOffsets
+from connect_core.connectors.jdbc._offsets import Offset
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
@@ -98,7 +99,7 @@ def test_incrementing_offsets_equal_the_row_by_row_reference(sqlite_db: tuple) -
         reference_values, reference_offsets = _reference_rows(querier, rows)
     finally:
         task.stop()
-    assert isinstance(offsets, IncrementingOffsets)
+    assert isinstance(offsets, FieldOffsets)
     assert values == reference_values
     assert list(offsets) == reference_offsets == [{"incrementing": i} for i in range(1, 8)]
     assert list(reversed(offsets)) == reference_offsets[::-1] and offsets[1:3] == reference_offsets[1:3]
