@@ -3,6 +3,7 @@ the same records, offsets and querier offsets as the row-by-row path and as ``po
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,7 +15,7 @@ from connect_core.connectors.jdbc.source_task import JdbcSourceTask
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from connect_core.api.record import SourceRecord
     from connect_core.connectors.jdbc._querier import TableQuerier
@@ -63,6 +64,22 @@ def _started(url: str, mode: dict[str, str]) -> JdbcSourceTask:
     return task
 
 
+@contextlib.contextmanager
+def _incrementing_rows(sqlite_db: tuple, count: int) -> Iterator[tuple[TableQuerier, list[tuple[Any, ...]]]]:
+    """An incrementing querier over ``count`` seeded rows, its query run and schema built, and the rows."""
+    url, execute = sqlite_db
+    _seed(execute, count)
+    task = _started(url, MODES[0])
+    try:
+        querier = task._queriers[0]
+        querier._start(task._conn)
+        rows = querier._cursor.fetchall()
+        querier._build_schema(rows)
+        yield querier, rows
+    finally:
+        task.stop()
+
+
 def _reference_rows(querier: TableQuerier, rows: list[tuple[Any, ...]]) -> tuple[list[Any], list[Any]]:
     """What the reference makes of ``rows``: a Struct and ``Offset.to_map()`` row by row."""
     return [querier._struct(row) for row in rows], querier._offsets(rows)
@@ -85,20 +102,11 @@ def test_values_poll_stands_for_polls_records(sqlite_db: tuple, mode: dict[str, 
 
 
 def test_incrementing_offsets_equal_the_row_by_row_reference(sqlite_db: tuple) -> None:
-    url, execute = sqlite_db
-    _seed(execute, 7)
-    task = _started(url, MODES[0])
-    try:
-        querier = task._queriers[0]
-        querier._start(task._conn)
-        rows = querier._cursor.fetchall()
-        querier._build_schema(rows)
+    with _incrementing_rows(sqlite_db, 7) as (querier, rows):
         values, offsets = querier._incrementing_values(rows)
         fast_offset = querier.offset
         querier.offset = Offset()
         reference_values, reference_offsets = _reference_rows(querier, rows)
-    finally:
-        task.stop()
     assert isinstance(offsets, FieldOffsets)
     assert values == reference_values
     assert list(offsets) == reference_offsets == [{"incrementing": i} for i in range(1, 8)]
@@ -107,20 +115,11 @@ def test_incrementing_offsets_equal_the_row_by_row_reference(sqlite_db: tuple) -
 
 
 def test_incrementing_values_check_odd_ids_in_row_order(sqlite_db: tuple) -> None:
-    url, execute = sqlite_db
-    _seed(execute, 2)
-    task = _started(url, MODES[0])
-    try:
-        querier = task._queriers[0]
-        querier._start(task._conn)
-        rows = querier._cursor.fetchall()
-        querier._build_schema(rows)
+    with _incrementing_rows(sqlite_db, 2) as (querier, rows):
         with pytest.raises(ConnectError, match="Invalid type for incrementing column: bool"):
             querier._incrementing_values([rows[0], (True, *rows[1][1:])])  # a bool is not an id
         with pytest.raises(ConnectError, match="Null value for incrementing column id"):
             querier._incrementing_values([rows[0], (None, *rows[1][1:])])
-    finally:
-        task.stop()
 
 
 def test_a_subclass_with_its_own_poll_gets_no_values_poll() -> None:
