@@ -9,8 +9,8 @@ utime+stime from /proc (from just before its connectors are created until the la
   does for the same bytes under Lambda's delivery model, measured the same way in the same repetitions.
 - Kafka -> MariaDB upsert: ours ``SinkRunner`` + JdbcSink (upsert on the key) vs Debezium's JDBC sink
   (``io.debezium:debezium-connector-jdbc`` plugin archive from Central) on the same topic.
-- Kafka -> S3 (LocalStack): ours ``SinkRunner`` + S3 sink vs Apache Camel's Kafka connector (the generic
-  ``CamelSinkConnector`` 0.11.0 with Camel's ``aws2-s3`` endpoint, from Central: bench/java/camel-s3/pom.xml).
+- Kafka -> S3 (LocalStack), 4c, and the pair JDBC source -> Kafka -> S3, 4q (``connect_java_s3``): ours vs Apache
+  Camel's Kafka connector (``CamelSinkConnector`` 0.11.0 + ``aws2-s3``, aggregated as ours' ``flush.size``).
 - CDC -> Kafka: ours (MariaDbConnector, 4d; PostgresConnector, 4e in ``connect_java_pg``) vs Debezium's.
 - MirrorMaker 2 (4m, ``connect_java_mirror``): ours ``MirrorSourceConnector`` vs Kafka's connect-mirror on a
   distributed worker with exactly-once source support.
@@ -49,13 +49,11 @@ POM_DIR = REPO / "bench" / "java"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 DEBEZIUM = "io.debezium:debezium-connector-jdbc:3.2.0.Final"
 DEBEZIUM_MARIADB = "io.debezium:debezium-connector-mariadb:3.2.0.Final"
-CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
-S3_JAVA_RECORDS = int(os.environ.get("BENCH_S3_JAVA_RECORDS", "10000"))
 S3_HOST = "s3.localhost.localstack.cloud"  # LocalStack's virtual-host domain (Camel 3.11's S3 client has no path style)
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 JDBC_BATCH_SIZE = "3000"  # 4b: batch.size of both JDBC sinks (Confluent's key and Debezium's; Debezium's default 500)
 COLD_BELOW = 100_000  # a sweep size below this measures a JIT-cold JVM: labelled "cold start", never a headline
-SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p", "4e", "4m")
+SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p", "4q", "4e", "4m")
 _WORKER = """\
 bootstrap.servers={bootstrap}
 key.converter={json}
@@ -122,20 +120,6 @@ def plugin(artifact: str, directory: str) -> tuple[Path | None, str]:
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data")
-    return target, "resolved"
-
-
-def camel_plugin() -> tuple[Path | None, str]:
-    """Camel's Kafka connector + aws2-s3 with their dependencies in one plugin directory (bench/java/camel-s3)."""
-    target = RUN_DIR / "plugins" / "camel-aws2-s3"
-    if target.exists() and any(target.glob("camel-aws2-s3-*.jar")):
-        return target, "cached"
-    done = subprocess.run(["mvn", "-q", "-B", f"{MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies",
-                           f"-DoutputDirectory={target}", "-DincludeScope=runtime"], cwd=POM_DIR / "camel-s3",
-                          capture_output=True, text=True, check=False, timeout=600)
-    if done.returncode != 0:
-        lines = [line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line]
-        return None, (lines[0] if lines else "mvn failed")[:300]
     return target, "resolved"
 
 
@@ -748,54 +732,6 @@ def jdbc_case(settings: Settings, worker: Worker, cluster: common.Cluster, boots
                       warmup_records=warmup_size(settings.records), batch_size=JDBC_BATCH_SIZE)
 
 
-def s3_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
-    """Kafka -> S3 (LocalStack): our S3 sink vs Camel's Kafka connector with the aws2-s3 endpoint, same topic.
-
-    Camel writes one object per record (its aws2-s3 producer puts each exchange) under a fixed key; ours writes one
-    JSON-lines object per partition batch. Done when the connector's consumer group has committed every record.
-    """
-    import boto3
-
-    from bench.cases.sinks import CONVERTERS, SinkData
-
-    aws = common.services("localstack")["localstack"]
-    client = boto3.client("s3", **aws)
-    client.create_bucket(Bucket=worker.bucket)
-    # Camel puts one object per record (~150 a second into LocalStack here): at most BENCH_S3_JAVA_RECORDS each side
-    settings = dataclasses.replace(settings, records=min(settings.records, S3_JAVA_RECORDS))
-    data = SinkData.get(settings)
-    ours_config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": worker.bucket,
-                   "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
-                   "aws.access.key.id": aws["aws_access_key_id"],
-                   "aws.secret.access.key": aws["aws_secret_access_key"],
-                   "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
-                   "flush.size": str(settings.batch), "behavior.on.null.values": "ignore"}
-
-    def ours(rep: int) -> Sample:
-        name = common.unique("s3")
-        cluster.deploy(name, {**ours_config, "topics.dir": f"ours-{rep}", "topics": data.topic, **CONVERTERS})
-        return measure_ours(lambda: _sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
-                                                       batch=settings.batch))
-
-    def theirs(rep: int) -> Sample:
-        name = common.unique("camel")
-        url = (f"aws2-s3://{worker.bucket}?accessKey={aws['aws_access_key_id']}"
-               f"&secretKey={aws['aws_secret_access_key']}&region={aws['region_name']}&overrideEndpoint=true"
-               f"&uriEndpointOverride=http://{S3_HOST}:{aws['endpoint_url'].rsplit(':', 1)[1]}"
-               f"&keyName=camel-{rep}&autoCreateBucket=false")
-        config = {"connector.class": "org.apache.camel.kafkaconnector.CamelSinkConnector", "tasks.max": "1",
-                  "topics": data.topic, "camel.sink.url": url,
-                  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-                  "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
-        return worker.timed({name: config}, lambda: _committed(bootstrap, f"connect-{name}", data.topic)
-                            >= data.records, data.records, 900)
-
-    mine, java, load = _interleaved(settings, ours, theirs)
-    return method_row(f"4c kafka -> s3 vs camel aws2-s3 {_size(data.records, sweep=False)}",
-                      f"Kafka Connect {KAFKA_VERSION} + {CAMEL_S3}", mine, java, load_avg_1m=load,
-                      warmup_records=data.records)
-
-
 def _records_in(consumer: Any, topic: str) -> int:
     """Records in ``topic`` (one partition, no transactions: the high watermark); 0 while it does not exist."""
     from confluent_kafka import KafkaException, TopicPartition
@@ -1021,14 +957,15 @@ def run(settings: Settings) -> list[Result]:
     common.allow_bench_files()  # 4a's FileStream files live under .run/bench
     from bench.cases.connect_java_mirror import mirror_cases
     from bench.cases.connect_java_pg import DEBEZIUM_POSTGRES, pg_row
+    from bench.cases.connect_java_s3 import camel_plugin, s3_rows
 
     chosen = sub_cases()
     settings = dataclasses.replace(settings, repeats=java_repeats())
     results: list[Result] = []
-    camel, camel_why = camel_plugin() if "4c" in chosen else (None, "")
+    camel = camel_plugin() if {"4c", "4q"} & set(chosen) else (None, "")
     debezium, why = plugin(DEBEZIUM, "debezium-connector-jdbc") if {"4b", "4p"} & set(chosen) else (None, "")
-    debezium_cdc, cdc_why = (plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb") if {"4d", "4p"} & set(chosen)
-                             else (None, ""))
+    debezium_cdc, cdc_why = (plugin(DEBEZIUM_MARIADB, "debezium-connector-mariadb")
+                             if {"4d", "4p", "4q"} & set(chosen) else (None, ""))
     debezium_pg, pg_why = plugin(DEBEZIUM_POSTGRES, "debezium-connector-postgres") if "4e" in chosen else (None, "")
     plugins = RUN_DIR / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
@@ -1059,14 +996,10 @@ def run(settings: Settings) -> list[Result]:
                 else:
                     results.append(_guarded(jdbc_pair.NAME, size,
                                             lambda at=at: jdbc_pair.pair_case(at, worker, cluster, bootstrap)))
+            results.extend(s3_rows(at, worker, cluster, bootstrap, chosen=chosen, camel=camel,
+                                   debezium_cdc=(debezium_cdc, cdc_why)))
             results.extend([pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg, why=pg_why)]
                            if "4e" in chosen else [])
-        if "4c" in chosen and camel is None:
-            results.append(common.Result("4c kafka -> s3 vs camel aws2-s3 sink", None, CAMEL_S3, None,
-                                         settings.records, 0, skipped=f"not resolvable: {camel_why}"))
-        elif "4c" in chosen:
-            results.append(_guarded("4c kafka -> s3 vs camel aws2-s3", settings.records,
-                                    lambda: s3_case(settings, worker, cluster, bootstrap)))
         if "4d" in chosen and debezium_cdc is None:
             results.append(common.Result("4d binlog cdc -> kafka vs debezium", None, DEBEZIUM_MARIADB, None,
                                          settings.records, 0, skipped=f"not resolvable: {cdc_why}"))

@@ -44,9 +44,19 @@ def ours_pair(cluster: common.Cluster, bootstrap: str, db: dict[str, str], table
               sink_table: str, records: int, batch: int) -> int:
     """One source invocation of ``table`` into ``topic_prefix + table``, then that topic into ``sink_table`` by
     warm sink invocations of ``batch`` records; the rows the sink wrote."""
+    ours_source(cluster, db, table, topic_prefix=topic_prefix, records=records, batch=batch)
+    sink = common.unique("psink")
+    cluster.deploy(sink, sink_config(db, topic_prefix + table, sink_table))
+    return java._sink_from_topic(cluster, sink, bootstrap, topic_prefix + table, records=records, batch=batch)
+
+
+def ours_source(cluster: common.Cluster, db: dict[str, str], table: str, *, topic_prefix: str, records: int,
+                batch: int) -> None:
+    """The pair's source half (4p, 4q): one ``SourceRunner`` invocation of our JdbcSourceConnector moving all
+    ``records`` rows of ``table`` into ``topic_prefix + table``."""
     from connect_core.runtime.source_runner import SourceRunner
 
-    source, sink = common.unique("psrc"), common.unique("psink")
+    source = common.unique("psrc")
     config = source_config(db, table, topic_prefix, batch, smts=False)
     cluster.deploy(source, config, config | {"tables": f"`{db['database']}`.`{table}`"})
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
@@ -56,8 +66,6 @@ def ours_pair(cluster: common.Cluster, bootstrap: str, db: dict[str, str], table
         runner.close()
     if produced != records:
         raise RuntimeError(f"the source invocation produced {produced} of {records} rows")
-    cluster.deploy(sink, sink_config(db, topic_prefix + table, sink_table))
-    return java._sink_from_topic(cluster, sink, bootstrap, topic_prefix + table, records=records, batch=batch)
 
 
 def raw_source(db: dict[str, str], bootstrap: str, table: str, topic: str, *, batch: int) -> int:
