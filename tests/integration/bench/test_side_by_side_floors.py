@@ -1,5 +1,5 @@
-"""The raw floors of cases 4e and 4m move the same bytes as ours from the same data (a floor that did less would
-flatter the JVM's ratio to it); 300 records, no JVM, no timing asserted."""
+"""The raw floors of cases 4c, 4q, 4e and 4m move the same bytes as ours from the same data (a floor that did less
+would flatter the JVM's ratio to it); 300 records (1,000 rows for 4q), no JVM, no timing asserted."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from bench import common, counting
-from bench.cases import connect_java_mirror, connect_java_pg
+from bench import common, counting, dataset
+from bench.cases import connect_java, connect_java_mirror, connect_java_pg, connect_java_s3, jdbc_pair, jdbc_source
+from bench.cases.sinks import SinkData
 from connect_core.runtime.source_runner import SourceRunner
 
 pytestmark = pytest.mark.integration
@@ -100,3 +101,75 @@ def test_4m_floor_copies_what_ours_copies() -> None:
         cluster.close()
         counting.topics(source, delete=[topic, f"mm2-offset-syncs.t{alias}.internal"])
         counting.topics(target, delete=[f"{alias}.{topic}", f"raw.{topic}"])
+
+
+class _Bucket:
+    """A fresh LocalStack bucket; ``objects`` maps each key under a prefix (without it) to its bytes."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self.aws = common.services("localstack")["localstack"]
+        self.client, self.name = boto3.client("s3", **self.aws), common.unique("floor")
+        self.client.create_bucket(Bucket=self.name)
+
+    def objects(self, prefix: str) -> dict[str, bytes]:
+        return {key[len(prefix):]: self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+                for key in connect_java_s3.keys(self.client, self.name, prefix)}
+
+    def drop(self) -> None:
+        connect_java_s3.clear(self.client, self.name, "")
+        self.client.delete_bucket(Bucket=self.name)
+
+
+def _same_objects(bucket: _Bucket, records: int, batch: int, *, same_topic: bool) -> None:
+    """The same objects in the same order (keys are named after the topic and the first offset: the same keys too
+    when both sides read the same topic), and every id once."""
+    ours, raw = bucket.objects("ours/"), bucket.objects("raw/")
+    assert len(ours) == records // batch and [ours[k] for k in sorted(ours)] == [raw[k] for k in sorted(raw)]
+    assert not same_topic or ours == raw
+    assert connect_java_s3.landed(bucket.client, bucket.name, "ours/", records)  # ids 1..records, each once
+
+
+def test_4c_floor_writes_ours_objects() -> None:
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    data = SinkData.topic_only(common.Settings(records=RECORDS, repeats=1, batch=100))
+    bucket, cluster = _Bucket(), common.Cluster.create(bootstrap)
+    name = common.unique("s3ours")
+    try:
+        cluster.deploy(name, connect_java_s3.ours_config(bucket.aws, bucket.name, data.topic, "ours", 100))
+        assert connect_java._sink_from_topic(cluster, name, bootstrap, data.topic, records=RECORDS,
+                                             batch=100) == RECORDS
+        assert connect_java_s3.raw_s3(bucket.client, bucket.name, "raw", bootstrap, data.topic, records=RECORDS,
+                                      batch=100) == RECORDS
+        _same_objects(bucket, RECORDS, 100, same_topic=True)
+    finally:
+        cluster.close()
+        bucket.drop()
+
+
+def test_4q_floor_writes_the_objects_ours_pair_writes() -> None:
+    svc = common.services("kafka", "mariadb")
+    bootstrap, db = svc["kafka"]["bootstrap.servers"], svc["mariadb"]
+    table = common.unique("s3pair_src").replace("-", "_")
+    dataset.create_table(db, table, 1000)
+    prefix, raw_topic = common.unique("s3pair") + "-", common.unique("s3pair-raw")
+    bucket, cluster = _Bucket(), common.Cluster.create(bootstrap)
+    try:
+        for topic in (prefix + table, raw_topic):
+            jdbc_source.create_topic(bootstrap, topic)
+            connect_java.MADE_TOPICS.append(topic)
+        jdbc_pair.ours_source(cluster, db, table, topic_prefix=prefix, records=1000, batch=300)
+        sink = common.unique("s3psink")
+        cluster.deploy(sink, connect_java_s3.ours_config(bucket.aws, bucket.name, prefix + table, "ours", 250))
+        assert connect_java._sink_from_topic(cluster, sink, bootstrap, prefix + table, records=1000,
+                                             batch=250) == 1000
+        assert jdbc_pair.raw_source(db, bootstrap, table, raw_topic, batch=300) == 1000
+        assert connect_java_s3.raw_s3(bucket.client, bucket.name, "raw", bootstrap, raw_topic, records=1000,
+                                      batch=250) == 1000
+        _same_objects(bucket, 1000, 250, same_topic=False)
+    finally:
+        connect_java._drop_topics(bootstrap)
+        dataset.drop_tables(db, [table])
+        cluster.close()
+        bucket.drop()
