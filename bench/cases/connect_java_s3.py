@@ -267,7 +267,7 @@ def s3_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bo
 def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """4q: 4p's source halves into the S3 sinks: ours (JDBC source -> S3 sink, the floor beside it) and Debezium's
     snapshot (flattened) -> Camel, over the same source table, each repetition into fresh topics and prefixes."""
-    from bench.cases.jdbc_pair import UNWRAP, ours_source, raw_source
+    from bench.cases.jdbc_pair import debezium_snapshot, ours_source, raw_source
     from bench.cases.jdbc_source import create_topic
 
     db = common.services("mariadb")["mariadb"]
@@ -316,12 +316,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
     def theirs(rep: int) -> Sample:
         records = sides.records(rep)
         table, name = sources[records], common.unique("dbzs3")
-        topic = f"{name}.{db['database']}.{table}"
-        create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
-        java.MADE_TOPICS.extend((topic, f"{name}-history"))
-        source = java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
-            "snapshot.mode": "initial_only", "max.batch.size": str(settings.batch),
-            "snapshot.fetch.size": str(settings.batch)})
+        topic, source = debezium_snapshot(db, bootstrap, name, table, settings.batch)
         connectors = {name: source, common.unique("camels3"): camel_config(
             sides.aws, sides.bucket, topic, sides.prefix("camel", rep), settings.batch)}
         try:

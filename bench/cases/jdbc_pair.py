@@ -142,12 +142,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         table, name = sources[records], common.unique("dbzpair")
         sink_table = common.unique("dbz_pair").replace("-", "_")
         tables.append(sink_table)
-        topic = f"{name}.{db['database']}.{table}"
-        create_topic(bootstrap, topic)  # both sides' topics exist before the measured span
-        java.MADE_TOPICS.extend((topic, f"{name}-history"))
-        source = java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
-            "snapshot.mode": "initial_only", "max.batch.size": str(settings.batch),
-            "snapshot.fetch.size": str(settings.batch)})
+        topic, source = debezium_snapshot(db, bootstrap, name, table, settings.batch)
         connectors = {name: source, common.unique("dbzpsink"): java.debezium_sink_config(db, topic, sink_table,
                                                                                          "record_value")}
         try:
@@ -168,6 +163,18 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
                            delivery="ours: exactly-once source (transactional), at-least-once upsert sink; JVM: "
                                     "at-least-once source (standalone worker: no exactly-once source), "
                                     "at-least-once upsert sink")
+
+
+def debezium_snapshot(db: dict[str, str], bootstrap: str, name: str, table: str,
+                      batch: int) -> tuple[str, dict[str, str]]:
+    """The JVM's source half (4p, 4q): Debezium's ``MariaDbConnector`` ``name`` reading ``table`` as its initial
+    snapshot, ``batch`` rows at a time, flattened to the row; its topic (created here, before the measured span, as
+    ours' is) and config."""
+    topic = f"{name}.{db['database']}.{table}"
+    create_topic(bootstrap, topic)
+    java.MADE_TOPICS.extend((topic, f"{name}-history"))
+    return topic, java.debezium_mariadb_config(db, name, bootstrap, table, **UNWRAP, **{
+        "snapshot.mode": "initial_only", "max.batch.size": str(batch), "snapshot.fetch.size": str(batch)})
 
 
 def _raw_pair(db: dict[str, str], bootstrap: str, table: str, topic: str, sink_table: str, *, records: int,
