@@ -278,6 +278,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         dataset.create_table(db, table, size)
     sides = _Sides(worker, lambda rep: warmup if rep < 0 else measured, settings.batch)
     raw: list[Sample] = []
+    invocations: list[int] = []  # ours' source invocations per repetition (the warm-up's first)
 
     def ours(rep: int) -> Sample:
         records = sides.records(rep)
@@ -289,7 +290,8 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
 
         def mine() -> Sample:
             def both() -> int:
-                ours_source(cluster, db, table, topic_prefix=prefix, records=records, batch=settings.batch)
+                invocations.append(ours_source(cluster, db, table, topic_prefix=prefix, records=records,
+                                               batch=settings.batch))
                 sink = common.unique("s3psink")
                 cluster.deploy(sink, ours_config(sides.aws, sides.bucket, prefix + table, sides.prefix("ours", rep),
                                                  settings.batch))
@@ -334,6 +336,7 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
     return java.method_row(f"{NAME_4Q} {java._size(measured)}", BASELINE_4Q, mine, jvm, raw=raw, raw_kind="floor",
                            load_avg_1m=load, warmup_records=warmup, batch_max_rows=settings.batch,
                            flush_size=settings.batch, same_bytes_as_raw=sides.same("ours", "raw"),
+                           ours_invocations=invocations[-len(mine):],
                            delivery="ours: exactly-once source (transactional) and S3 sink; JVM: at-least-once "
                                     "source (standalone worker), " + CAMEL_DELIVERY)
 

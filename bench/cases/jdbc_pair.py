@@ -51,21 +51,30 @@ def ours_pair(cluster: common.Cluster, bootstrap: str, db: dict[str, str], table
 
 
 def ours_source(cluster: common.Cluster, db: dict[str, str], table: str, *, topic_prefix: str, records: int,
-                batch: int) -> None:
-    """The pair's source half (4p, 4q): one ``SourceRunner`` invocation of our JdbcSourceConnector moving all
-    ``records`` rows of ``table`` into ``topic_prefix + table``."""
+                batch: int) -> int:
+    """The pair's source half (4p, 4q): ``SourceRunner`` invocations of our JdbcSourceConnector, one after the
+    other as the schedule's ticks would call them, until all ``records`` rows of ``table`` are in
+    ``topic_prefix + table`` (an invocation ends at its share of the tick: a loaded machine needs a second one at a
+    million rows); how many it took."""
     from connect_core.runtime.source_runner import SourceRunner
 
     source = common.unique("psrc")
     config = source_config(db, table, topic_prefix, batch, smts=False)
     cluster.deploy(source, config, config | {"tables": f"`{db['database']}`.`{table}`"})
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    produced = invocations = 0
     try:
-        produced = runner.run(source, 0, common.budget()).records
+        while produced < records:
+            moved = runner.run(source, 0, common.budget()).records
+            invocations += 1
+            if not moved:
+                break
+            produced += moved
     finally:
         runner.close()
     if produced != records:
-        raise RuntimeError(f"the source invocation produced {produced} of {records} rows")
+        raise RuntimeError(f"{invocations} source invocations produced {produced} of {records} rows")
+    return invocations
 
 
 def raw_source(db: dict[str, str], bootstrap: str, table: str, topic: str, *, batch: int) -> int:
