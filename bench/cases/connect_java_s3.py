@@ -97,12 +97,22 @@ def camel_config(aws: dict[str, str], bucket: str, topic: str, prefix: str, flus
             "camel.aggregation.size": str(flush), "camel.aggregation.timeout": AGGREGATION_TIMEOUT_MS}
 
 
+def _all_keys(client: Any, bucket: str, prefix: str) -> list[str]:
+    """Every key under ``prefix``. LocalStack lists nothing after a page whose last key holds a ``+`` (ours' file
+    names do) whether the next page is asked by token, ``StartAfter`` or marker, but answers ``MaxKeys`` above 1,000
+    in one page: asked for a million at once (S3 caps a page at 1,000 and the loop goes on from the last key)."""
+    found: list[str] = []
+    while True:
+        extra = {"StartAfter": found[-1]} if found else {}
+        page = client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1_000_000, **extra)
+        found.extend(item["Key"] for item in page.get("Contents", ()))
+        if not page.get("Contents") or not page.get("IsTruncated"):
+            return found
+
+
 def keys(client: Any, bucket: str, prefix: str) -> list[str]:
     """The data objects under ``prefix`` (ours' staging area left out)."""
-    found: list[str] = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        found.extend(item["Key"] for item in page.get("Contents", ()) if "_lambda-connect+staging" not in item["Key"])
-    return found
+    return [key for key in _all_keys(client, bucket, prefix) if "_lambda-connect+staging" not in key]
 
 
 def landed(client: Any, bucket: str, prefix: str, records: int) -> str:
@@ -130,8 +140,7 @@ def landed(client: Any, bucket: str, prefix: str, records: int) -> str:
 
 def clear(client: Any, bucket: str, prefix: str) -> None:
     """Delete everything under ``prefix`` (LocalStack holds it in memory), outside the measured spans."""
-    found = [item["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-             for item in page.get("Contents", ())]
+    found = _all_keys(client, bucket, prefix)
     for i in range(0, len(found), 1000):
         client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in found[i:i + 1000]],
                                                      "Quiet": True})
