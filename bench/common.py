@@ -28,7 +28,9 @@ DEFAULT_RECORDS = 100_000
 DEFAULT_REPEATS = 3
 DEFAULT_BATCH = 1_000
 DEFAULT_JAVA_SIZES = (100_000, 1_000_000)  # case 4; a size below 100,000 is labelled "cold start"
-RUN_ID = os.environ.get("BENCH_RUN_ID") or uuid.uuid4().hex[:8]  # a case run in its own process keeps the run's
+# a case run in its own process keeps the run's id (BENCH_RUN_ID); BENCH_RESUME continues an earlier run's
+# (bench/checkpoint.py)
+RUN_ID = os.environ.get("BENCH_RUN_ID") or os.environ.get("BENCH_RESUME") or uuid.uuid4().hex[:8]
 # The cases' FileStream files live under .run/bench: the worker's file roots (connect_core/runtime/file_roots.py)
 # must allow them, in this process and in the function children that inherit its environment.
 FILE_ROOT = Path(__file__).resolve().parents[1] / ".run" / "bench"

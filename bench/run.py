@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common, stats
+from bench import checkpoint, common, stats
 from bench.cases import CASES, OPT_IN
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ def run_cases(settings: Settings) -> list[Result]:
             continue
         started = time.perf_counter()
         print(f"== {name} ...", flush=True)
-        produced = run_case(name, settings, results) if name == "cost" else _run_in_child(name, settings)
+        produced = (run_case(name, settings, results) if name == "cost" else
+                    checkpoint.rows_or_run(name, "all", lambda name=name: _run_in_child(name, settings)))
         for result in produced:
             result.extra.setdefault("case_wall_s", round(time.perf_counter() - started, 1))
         results.extend(produced)
@@ -180,6 +181,7 @@ def write(results: list[Result], settings: Settings, wall_s: float, path: Path,
     meta: dict[str, Any] = {"run_id": common.RUN_ID, "records": settings.records, "repeats": settings.repeats,
                             "batch": settings.batch, "wall_s": round(wall_s, 1), "python": platform.python_version(),
                             "cpus": os.cpu_count(), "cpu_model": cpu_model(),
+                            "resumed": bool(os.environ.get("BENCH_RESUME")),  # rows of earlier parts: checkpointed
                             "load_avg_start": [round(v, 2) for v in load_before] if load_before else None,
                             "load_avg_end": [round(v, 2) for v in os.getloadavg()],
                             "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
@@ -216,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     method = method_table(results)
     print(f"\n{table(results)}\n{chr(10) + method if method else ''}\nwrote {out} in {wall:.0f} s", flush=True)
     failed = [r for r in results if r.skipped and r.skipped.startswith("failed")]
+    if not failed:
+        checkpoint.discard()
     return 1 if failed else 0
 
 

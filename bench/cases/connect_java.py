@@ -35,7 +35,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common, dataset, stats
+from bench import checkpoint, common, dataset, stats
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
@@ -948,6 +948,12 @@ def _guarded(name: str, records: int, sub_case: Callable[[], Result]) -> Result:
     return result
 
 
+def _group(results: list[Result], key: str, make: Callable[[], list[Result]]) -> None:
+    """One sub-case at one size (``key``: ``4a@100000``) into ``results``: measured, or the rows an earlier part of
+    this run kept (bench/checkpoint.py)."""
+    results.extend(checkpoint.rows_or_run("connect_java", key, make))
+
+
 def run(settings: Settings) -> list[Result]:
     """Start one worker, run the sub-cases, stop it; skipped sub-cases say why."""
     if not settings.java:
@@ -978,15 +984,16 @@ def run(settings: Settings) -> list[Result]:
             at = dataclasses.replace(settings, records=size)
             for key, lines in (("4a", "ascii"), ("4r", "realistic")):
                 if key in chosen:
-                    results.append(_guarded(f"{key} filestream {lines} lines", size,
-                                            lambda at=at, lines=lines: file_case(at, worker, cluster, bootstrap,
-                                                                                 lines)))
+                    _group(results, f"{key}@{size}", lambda at=at, key=key, lines=lines: [_guarded(
+                        f"{key} filestream {lines} lines", at.records,
+                        lambda: file_case(at, worker, cluster, bootstrap, lines))])
             if "4b" in chosen and debezium is None:
                 results.append(common.Result(f"4b kafka -> mariadb upsert vs debezium {_size(size)}", None,
                                              DEBEZIUM, None, size, 0, skipped=f"not resolvable: {why}"))
             elif "4b" in chosen:
-                results.append(_guarded("4b kafka -> mariadb upsert vs debezium", size,
-                                        lambda at=at: jdbc_case(at, worker, cluster, bootstrap)))
+                _group(results, f"4b@{size}", lambda at=at: [_guarded(
+                    "4b kafka -> mariadb upsert vs debezium", at.records, lambda: jdbc_case(at, worker, cluster,
+                                                                                            bootstrap))])
             if "4p" in chosen:
                 from bench.cases import jdbc_pair
 
@@ -994,21 +1001,24 @@ def run(settings: Settings) -> list[Result]:
                     results.append(common.Result(f"{jdbc_pair.NAME} {_size(size)}", None, jdbc_pair.BASELINE, None,
                                                  size, 0, skipped=f"not resolvable: {why or cdc_why}"))
                 else:
-                    results.append(_guarded(jdbc_pair.NAME, size,
-                                            lambda at=at: jdbc_pair.pair_case(at, worker, cluster, bootstrap)))
-            results.extend(s3_rows(at, worker, cluster, bootstrap, chosen=chosen, camel=camel,
-                                   debezium_cdc=(debezium_cdc, cdc_why)))
-            results.extend([pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg, why=pg_why)]
-                           if "4e" in chosen else [])
+                    _group(results, f"4p@{size}", lambda at=at: [_guarded(
+                        jdbc_pair.NAME, at.records, lambda: jdbc_pair.pair_case(at, worker, cluster, bootstrap))])
+            if {"4c", "4q"} & set(chosen):
+                _group(results, f"4c,4q@{size}", lambda at=at: s3_rows(
+                    at, worker, cluster, bootstrap, chosen=chosen, camel=camel, debezium_cdc=(debezium_cdc, cdc_why)))
+            if "4e" in chosen:
+                _group(results, f"4e@{size}", lambda at=at: [pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg,
+                                                                    why=pg_why)])
         if "4d" in chosen and debezium_cdc is None:
             results.append(common.Result("4d binlog cdc -> kafka vs debezium", None, DEBEZIUM_MARIADB, None,
                                          settings.records, 0, skipped=f"not resolvable: {cdc_why}"))
         elif "4d" in chosen:
-            results.append(_guarded("4d binlog cdc -> kafka vs debezium", settings.records,
-                                    lambda: cdc_case(settings, worker, cluster, bootstrap)))
+            _group(results, f"4d@{settings.records}", lambda: [_guarded(
+                "4d binlog cdc -> kafka vs debezium", settings.records,
+                lambda: cdc_case(settings, worker, cluster, bootstrap))])
         if "4m" in chosen:  # a distributed worker of its own (exactly-once source support), after the others
             worker.close()
-            results.extend(mirror_cases(settings, cluster, bootstrap, plugins))
+            _group(results, "4m", lambda: mirror_cases(settings, cluster, bootstrap, plugins))
     finally:
         cluster.close()
         worker.close()

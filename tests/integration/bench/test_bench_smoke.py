@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import common, dataset
+from bench import checkpoint, common, dataset
 from bench.cases import (
     cdc,
     cold_start,
@@ -108,8 +108,12 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     """The standalone worker side by side (Maven Central), every row by the method's fields, then the cost rows
     built from it and case 2."""
     monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
+    monkeypatch.setattr(checkpoint, "RESULTS", tmp_path / "kept")
     java = connect_java.run(TINY)
     ran = [r for r in java if r.skipped is None]
+    # each finished sub-case is kept as it finished, for BENCH_RESUME (bench/checkpoint.py)
+    kept = checkpoint.finished("connect_java", "4a@300")
+    assert kept is not None and [r.as_dict() for r in kept] == [r.as_dict() for r in java if r.name[:2] == "4a"]
     assert {r.name[:2] for r in ran} >= {"4a", "4r"}
     assert any(r.name.startswith("4d") for r in java)  # Debezium's binlog capture, run or skipped with why
     _complete(ran)
