@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 
     from connect_core.connectors.jdbc._dialect import TableId
 
-__all__ = [
-    "QUERY_PARTITION", "Offset", "bulk_partition", "table_partition_v0", "table_partition_v1",
-]
+__all__ = ["QUERY_PARTITION", "Offset", "bulk_partition", "table_partition_v0", "table_partition_v1"]
 
 TABLE_NAME_KEY: Final = "table"
 QUERY_NAME_KEY: Final = "query"
@@ -111,4 +109,3 @@ class Offset:
         timestamp_ms, timestamp_nanos, incrementing = values
         gaps = tuple((int(gap[0]), int(gap[1]), int(gap[2])) for gap in data.get(GAPS_FIELD) or ())
         return cls(timestamp_ms, timestamp_nanos, incrementing, data.get(EMITTED_MAX_FIELD), gaps)
-
