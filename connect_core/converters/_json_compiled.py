@@ -24,12 +24,12 @@ import base64
 import binascii
 import datetime as _dt
 import decimal as _decimal
-import re
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from connect_core.api.jackson_json import _ASTRAL, _BACKSLASH  # the one home of the escape checks' bytes
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
@@ -46,10 +46,8 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _EPOCH_DATE = _dt.date(1970, 1, 1)
 _ONE_MS = _dt.timedelta(milliseconds=1)
 _EPOCH_ORDINAL = _EPOCH_DATE.toordinal()
-_BACKSLASH = ord("\\")
 _MIN_MS = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _MAX_MS = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
-_ASTRAL = re.compile(rb"[\xf0-\xf4]")  # lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _MAX_GENERATED_FIELDS = 250  # Python's parser copes with far more; keeps generated code readable in tracebacks
 
