@@ -12,24 +12,23 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import common
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from bench.common import Result
 
-RESULTS = Path(__file__).resolve().parent / "results"
 # not settings of what is measured: which cases this invocation runs, and the run's identity
 _NOT_SETTINGS = frozenset({"BENCH_CASES", "BENCH_RUN_ID", "BENCH_RESUME"})
 
 
 def path() -> Path:
     """This run's checkpoint file."""
-    return RESULTS / f"partial-{common.RUN_ID}.jsonl"
+    return common.RESULTS / f"partial-{common.RUN_ID}.jsonl"
 
 
 def settings() -> dict[str, str]:

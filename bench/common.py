@@ -34,6 +34,7 @@ RUN_ID = os.environ.get("BENCH_RUN_ID") or os.environ.get("BENCH_RESUME") or uui
 # The cases' FileStream files live under .run/bench: the worker's file roots (connect_core/runtime/file_roots.py)
 # must allow them, in this process and in the function children that inherit its environment.
 FILE_ROOT = Path(__file__).resolve().parents[1] / ".run" / "bench"
+RESULTS = Path(__file__).resolve().parent / "results"  # latest.json, history.jsonl, a run's checkpoint, profiles
 os.environ.setdefault("LAMBDA_CONNECT_FILE_ROOTS", str(FILE_ROOT))
 
 

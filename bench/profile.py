@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 
 from bench import common
 
-OUT = Path(__file__).resolve().parent / "results" / "profiles"
+OUT = common.RESULTS / "profiles"
 
 
 def main(argv: list[str]) -> int:

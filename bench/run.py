@@ -23,7 +23,6 @@ from bench.cases import CASES, OPT_IN
 if TYPE_CHECKING:
     from bench.common import Result, Settings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def run_cases(settings: Settings) -> list[Result]:
@@ -205,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import os
 
-    out = Path(argv[0]) if argv else RESULTS / "latest.json"
+    out = Path(argv[0]) if argv else common.RESULTS / "latest.json"
     load = os.getloadavg()
     print(f"bench: records={settings.records} repeats={settings.repeats} batch={settings.batch} "
           f"cases={','.join(settings.cases) or 'all'}; {cpu_model()}, {os.cpu_count()} cpus, load average "

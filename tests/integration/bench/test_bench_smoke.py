@@ -108,7 +108,7 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     """The standalone worker side by side (Maven Central), every row by the method's fields, then the cost rows
     built from it and case 2."""
     monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
-    monkeypatch.setattr(checkpoint, "RESULTS", tmp_path / "kept")
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "kept")
     java = connect_java.run(TINY)
     ran = [r for r in java if r.skipped is None]
     # each finished sub-case is kept as it finished, for BENCH_RESUME (bench/checkpoint.py)
