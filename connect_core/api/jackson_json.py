@@ -20,16 +20,16 @@ import orjson
 
 from connect_core.api.java_text import jackson_escapes, jackson_string, java_double_str, java_float_str
 
-__all__ = ["JavaFloat", "jackson_escaped", "jackson_float_text", "jackson_json", "jackson_json_readable",
-           "java_decimal_text"]
+__all__ = ["ASTRAL_LEAD", "BACKSLASH", "JavaFloat", "jackson_escaped", "jackson_float_text", "jackson_json",
+           "jackson_json_readable", "java_decimal_text", "orjson_text_is_jacksons"]
 
 _dumps = orjson.dumps
 _Fragment = orjson.Fragment
 _b2a = binascii.b2a_base64
 _SCALARS = frozenset({str, int, bool, type(None)})
 _BYTES = (bytes, bytearray, memoryview)
-_BACKSLASH = ord("\\")
-_ASTRAL = re.compile(rb"[\xf0-\xf4]")  # the lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
+BACKSLASH = ord("\\")  # an int needle is a memchr; a bytes needle (even one byte long) is slower on short texts
+ASTRAL_LEAD = re.compile(rb"[\xf0-\xf4]")  # the lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
 
 
 class JavaFloat(float):
@@ -117,10 +117,18 @@ def jackson_json(value: Any, *, data: bool = False) -> bytes | None:
     return jackson_escaped(text)
 
 
+def orjson_text_is_jacksons(text: bytes) -> bool:
+    """Whether orjson output is certainly Jackson's text: no ``\\u`` escape and no 4-byte UTF-8 character (the
+    generated writers of converters/_json_compiled.py inline this check)."""
+    if BACKSLASH in text and b"\\u" in text:
+        return False
+    return text.isascii() or ASTRAL_LEAD.search(text) is None
+
+
 def jackson_escaped(text: bytes) -> bytes:
     """orjson's UTF-8 JSON text with Jackson's string escapes: upper-case hex in ``\\u001F`` (control characters)
     and characters outside the BMP as escaped surrogate pairs (only strings hold a backslash or a non-ASCII byte)."""
-    if (_BACKSLASH not in text or b"\\u" not in text) and (text.isascii() or _ASTRAL.search(text) is None):
+    if orjson_text_is_jacksons(text):
         return text
     return jackson_escapes(text.decode("utf-8")).encode("utf-8")
 

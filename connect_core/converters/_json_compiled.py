@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from connect_core.api.jackson_json import _ASTRAL, _BACKSLASH  # the one home of the escape checks' bytes
+from connect_core.api.jackson_json import ASTRAL_LEAD, BACKSLASH
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["compile_reader", "compile_string_writer", "compile_writer", "orjson_text_is_jacksons"]
+__all__ = ["compile_reader", "compile_string_writer", "compile_writer"]
 
 _INT_RANGES = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
@@ -50,14 +50,6 @@ _MIN_MS = (_dt.datetime.min.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _MAX_MS = (_dt.datetime.max.replace(tzinfo=_dt.UTC) - _EPOCH) // _ONE_MS
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _MAX_GENERATED_FIELDS = 250  # Python's parser copes with far more; keeps generated code readable in tracebacks
-
-
-def orjson_text_is_jacksons(text: bytes) -> bool:
-    """Whether orjson output is certainly Jackson's text: no ``\\u`` escape and no 4-byte UTF-8 character."""
-    # an int needle is a memchr; a bytes needle (even one byte long) is several times slower on short texts
-    if _BACKSLASH in text and b"\\u" in text:
-        return False
-    return text.isascii() or _ASTRAL.search(text) is None
 
 
 def _bounds(t: Type) -> tuple[int, int]:
@@ -155,15 +147,16 @@ def compile_string_writer() -> Callable[[Any], bytes | None]:
 
 
 def _dump_lines(src: _Source, node: str) -> list[str]:
-    """``orjson.dumps(node)``, returned only when it is certainly Jackson's text (``orjson_text_is_jacksons``)."""
+    """``orjson.dumps(node)``, returned only when it is certainly Jackson's text (``orjson_text_is_jacksons`` of
+    api/jackson_json, inlined)."""
     dumps, error, astral = src.const("J", orjson.dumps), src.const("X", orjson.JSONEncodeError), src.const(
-        "A", _ASTRAL.search)
+        "A", ASTRAL_LEAD.search)
     return [
         "    try:",
         f"        text = {dumps}({node})",
         f"    except {error}:",  # lone surrogates and the like: the exact path decides
         "        return None",
-        f"    if {_BACKSLASH} in text and b'\\\\u' in text:",
+        f"    if {BACKSLASH} in text and b'\\\\u' in text:",
         "        return None",
         f"    if text.isascii() or {astral}(text) is None:",
         "        return text",

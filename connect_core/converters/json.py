@@ -24,19 +24,13 @@ from typing_extensions import override
 from connect_core.api.config import parse_config
 from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
-from connect_core.api.jackson_json import jackson_json
+from connect_core.api.jackson_json import ASTRAL_LEAD, BACKSLASH, jackson_json
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
-from connect_core.converters._json_compiled import (
-    _ASTRAL,
-    _BACKSLASH,
-    compile_reader,
-    compile_string_writer,
-    compile_writer,
-)
+from connect_core.converters._json_compiled import compile_reader, compile_string_writer, compile_writer
 from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
@@ -58,7 +52,7 @@ _CONTENT_ERROR = "Failed to parse schema in converter config due to serializatio
 _NULL_REQUIRED = "Conversion error: null value for field that is required and has no default value"
 _NO_SCHEMA = object()  # no string envelope remembered yet (never a schema, never None)
 _dumps = orjson.dumps
-_astral = _ASTRAL.search
+_astral = ASTRAL_LEAD.search
 _INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
 
 
@@ -205,7 +199,7 @@ class JsonConverter(DataHeaderConverter):
             except orjson.JSONEncodeError:
                 pass  # lone surrogates and the like: the exact path decides
             else:
-                if (_BACKSLASH not in text or b"\\u" not in text) and (text.isascii() or _astral(text) is None):
+                if (BACKSLASH not in text or b"\\u" not in text) and (text.isascii() or _astral(text) is None):
                     return self._string_prefix + text + b"}"
         if schema is None:
             if value is None:
@@ -269,7 +263,7 @@ class JsonConverter(DataHeaderConverter):
                 except orjson.JSONEncodeError:
                     pass
                 else:
-                    if (_BACKSLASH not in dumped or b"\\u" not in dumped) and (
+                    if (BACKSLASH not in dumped or b"\\u" not in dumped) and (
                             dumped.isascii() or astral(dumped) is None):
                         append(prefix + dumped + b"}")
                         continue

@@ -93,7 +93,7 @@ def _one(field_schema: Schema, name: str = "f") -> Schema:
 
 # -- orjson vs Jackson: the facts the plan relies on ------------------------------------------------------------------
 def test_orjson_writes_every_bmp_character_as_jackson_or_with_an_escape_the_check_catches() -> None:
-    from connect_core.converters._json_compiled import orjson_text_is_jacksons
+    from connect_core.api.jackson_json import orjson_text_is_jacksons
 
     for code in range(0x10000):
         if 0xD800 <= code <= 0xDFFF:
