@@ -108,10 +108,11 @@ def _tls_dir() -> Path:
     return proc.service_dir(NAME) / "tls"
 
 
-def _make_tls() -> dict[str, str]:
-    """CA, broker certificate (localhost, 127.0.0.1) and stores, made once with openssl and keytool; the passwords
-    (key stores and the SCRAM user's) are random and kept in tls/users.json (0600)."""
-    tls = _tls_dir()
+def _make_tls(tls: Path | None = None) -> dict[str, str]:
+    """CA, broker certificate (localhost, 127.0.0.1) and stores in ``tls`` (the shared broker's by default), made
+    once with openssl and keytool; the passwords (key stores and the SCRAM user's) are random and kept in
+    users.json (0600)."""
+    tls = tls or _tls_dir()
     users = tls / "users.json"
     if users.exists() and (tls / "broker.p12").exists() and (tls / "truststore.p12").exists():
         return dict(json.loads(users.read_text()))

@@ -1,6 +1,7 @@
 """`make services` / `make services-down` and the pytest fixtures: one start path for all local services.
 
-Usage: python -m infra.local.services up|down|status [kafka kafka2 mariadb localstack opensearch postgres registry]
+Usage: python -m infra.local.services up|down|status [kafka kafka2 kafka-cluster mariadb localstack opensearch postgres
+       registry]
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from infra.local import _process as proc
-from infra.local import kafka, kafka2, localstack, mariadb, opensearch, postgres, schema_registry
+from infra.local import kafka, kafka2, kafka_cluster, localstack, mariadb, opensearch, postgres, schema_registry
 from infra.local._process import ServiceError, ServiceStatus
 
 if TYPE_CHECKING:
     from types import ModuleType
 
 SERVICES: dict[str, ModuleType] = {
-    module.NAME: module for module in (kafka, kafka2, mariadb, localstack, opensearch, postgres, schema_registry)
+    module.NAME: module
+    for module in (kafka, kafka2, kafka_cluster, mariadb, localstack, opensearch, postgres, schema_registry)
 }
 
 __all__ = ["SERVICES", "ServiceError", "down", "ensure", "status", "up"]
@@ -32,7 +34,7 @@ def _select(names: list[str] | None) -> list[ModuleType]:
 
 def status(name: str) -> ServiceStatus:
     module = SERVICES[name]
-    pid = proc.read_pid(name)
+    pid = module.read_pid() if hasattr(module, "read_pid") else proc.read_pid(name)
     state = "healthy" if module.healthy() else "down"
     if state == "healthy" and pid is None:
         state = "healthy (not started by this project)"
