@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from connect_core.api.errors import ConnectError
 
-__all__ = ["OFFSET_KEY", "unwrap_offset", "validate_offsets", "wrap_offset", "wrap_partition"]
+__all__ = ["OFFSET_KEY", "stored_offset", "unwrap_offset", "validate_offsets", "wrap_offset", "wrap_partition"]
 
 CLUSTER_KEY: Final = "cluster"
 TOPIC_KEY: Final = "topic"
@@ -31,6 +31,13 @@ def unwrap_offset(offset: dict[str, Any] | None) -> int:
     """The offset, or -1 when there is none."""
     value = (offset or {}).get(OFFSET_KEY)
     return -1 if value is None else int(value)
+
+
+def stored_offset(offset: dict[str, Any] | None) -> int | None:
+    """The stored offset, None when there is none; -1 is ours: the position ``auto.offset.reset=latest`` chose on an
+    empty partition (the next offset to copy is 0), which Kafka's ``unwrapOffset`` would read as none."""
+    value = (offset or {}).get(OFFSET_KEY)
+    return None if value is None or int(value) < -1 else int(value)
 
 
 def _is_int(value: Any) -> bool:

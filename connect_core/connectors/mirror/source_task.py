@@ -3,7 +3,8 @@
 Each record keeps its partition, key (null too), value (tombstones too), headers and timestamp; its source partition
 is ``{"cluster", "partition", "topic"}`` and its offset ``{"offset"}``, in Kafka's shape, so the runner's transaction
 writes records and offsets together (exactly once on the target). A task resumes after the last committed offset,
-else from ``auto.offset.reset`` (earliest). Nothing sleeps: ``poll`` returns nothing once every assigned partition
+else from ``auto.offset.reset`` (earliest); a ``latest`` position is stored at once (``_latest``), so the next cold
+start resumes there. Nothing sleeps: ``poll`` returns nothing once every assigned partition
 is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there (a new
 consumer, still connecting, longer).
 After the transaction commits, ``commit_record`` notes each record's written offset and ``commit`` turns them
@@ -27,7 +28,13 @@ from connect_core.api.record import SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
 from connect_core.connectors.mirror._clients import client_config, raw_settings
-from connect_core.connectors.mirror._offsets import OFFSET_KEY, unwrap_offset, wrap_offset, wrap_partition
+from connect_core.connectors.mirror._offsets import (
+    OFFSET_KEY,
+    stored_offset,
+    unwrap_offset,
+    wrap_offset,
+    wrap_partition,
+)
 from connect_core.connectors.mirror.config import TASK_TOPIC_PARTITIONS, MirrorSourceConfig
 
 if TYPE_CHECKING:
@@ -72,6 +79,7 @@ class MirrorSourceTask(SourceTask):
         self._routes: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
         self._copied: list[tuple[dict[str, Any], dict[str, Any] | None, int]] = []  # noted by commit_record
         self._fetched = False  # whether any record came since the consumer was assigned
+        self._marks: list[SourceRecord] = []  # offset-only records of the positions ``_latest`` chose
 
     def start(self, props: dict[str, str]) -> None:
         """Check the target is the worker's cluster, then assign the partitions at their committed offsets.
@@ -80,7 +88,7 @@ class MirrorSourceTask(SourceTask):
             ConfigError: ``target.cluster.bootstrap.servers`` is another cluster than the one this worker writes
                 to, or a client setting is bad.
         """
-        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer
+        from confluent_kafka import OFFSET_BEGINNING, Consumer
         from confluent_kafka import TopicPartition as KafkaPartition
 
         config = parse_config(MirrorSourceConfig, props)
@@ -114,16 +122,39 @@ class MirrorSourceTask(SourceTask):
         stored = reader.offsets([wrap_partition(tp.topic, tp.partition, self._alias) for tp in self._partitions])
         for tp in self._partitions:
             key = tuple(sorted(wrap_partition(tp.topic, tp.partition, self._alias).items()))
-            offset = unwrap_offset(stored.get(key))
-            if offset >= 0:
+            offset = stored_offset(stored.get(key))
+            if offset is not None:
                 self._next[tp] = offset + 1
                 assignment.append(KafkaPartition(tp.topic, tp.partition, offset + 1))
+            elif reset_latest:
+                assignment.append(self._latest(tp))
             else:
-                assignment.append(KafkaPartition(tp.topic, tp.partition, OFFSET_END if reset_latest
-                                                 else OFFSET_BEGINNING))
+                assignment.append(KafkaPartition(tp.topic, tp.partition, OFFSET_BEGINNING))
         self._consumer.assign(assignment)
         log.info("%s replicating %d topic-partitions %s->%s: %s", label, len(self._partitions), self._alias,
                  config.target_cluster_alias, self._partitions)
+
+    def _latest(self, tp: TopicPartition) -> Any:
+        """``tp`` at its end offset now, that position noted as the partition's source offset for the first poll.
+
+        A function's task starts cold at every invocation: left to ``auto.offset.reset=latest`` each start would
+        skip what was written since the last one. The first assignment's position becomes the task's position, stored
+        as the offset of the record before it (``{"offset": end - 1}``, -1 for an empty partition), as if that record
+        had been copied; the next start resumes there.
+        """
+        from confluent_kafka import OFFSET_END
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        try:
+            _low, end = self._consumer.get_watermark_offsets(KafkaPartition(tp.topic, tp.partition),
+                                                             timeout=WATERMARK_TIMEOUT_S, cached=False)
+        except Exception as error:  # unreachable now: the consumer resets by itself, the next start stores it
+            log.warning("No end offset for %s-%d on %s: %s", tp.topic, tp.partition, self._alias, error)
+            return KafkaPartition(tp.topic, tp.partition, OFFSET_END)
+        self._next[tp] = end
+        self._marks.append(SourceRecord(wrap_partition(tp.topic, tp.partition, self._alias), wrap_offset(end - 1),
+                                        None))
+        return KafkaPartition(tp.topic, tp.partition, end)
 
     def _check_target(self, props: dict[str, str], label: str) -> None:
         """MirrorMaker 2 on a Connect cluster runs on the target's workers: the worker writes the records."""
@@ -149,6 +180,9 @@ class MirrorSourceTask(SourceTask):
         """The next records of the assigned partitions; [] once every one is read to its end."""
         if self._consumer is None or not self._partitions:
             return []
+        if self._marks:  # the positions auto.offset.reset=latest chose: stored before any record is copied
+            marks, self._marks = self._marks, []
+            return marks
         records = self._records_of(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
         if records:
             return records
