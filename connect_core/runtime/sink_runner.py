@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from connect_core.api import deadline
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SinkTaskContext, TopicPartition
 from connect_core.errors.config import ErrorHandlingConfig
@@ -472,7 +473,8 @@ class SinkRunner:
             attempt += 1
             context.timeout_ms = None
             try:
-                put(list(records) if attempt > 1 else records)
+                with deadline.within(remaining_ms() / 1000.0):  # a task's retries end with the invocation's time
+                    put(list(records) if attempt > 1 else records)
             except RetriableError as error:
                 wait_ms, context.timeout_ms = context.timeout_ms, None
                 if wait_ms is None or wait_ms <= 0 or wait_ms >= remaining_ms():

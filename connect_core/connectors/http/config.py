@@ -116,7 +116,8 @@ class HttpSinkConfig(BaseModel):
     )
     idempotency_key_header: str = _key(
         "http.idempotency.key.header", "", "lambda-connect's addition: a header (e.g. Idempotency-Key) carrying a key "
-        "derived from the batch's first record coordinates, the same when a failed batch is sent again; empty: none.",
+        "derived from the request's first record coordinates, record count and method: the same on every retry of the "
+        "request and when the same records are sent again in the same request; empty: none.",
         importance="LOW", group="Connection",
     )
     auth_type: AuthType = _key(

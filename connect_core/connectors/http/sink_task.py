@@ -4,8 +4,9 @@ Records with the same URL and ``batch.key.pattern`` text go in one request of at
 in the order they came. A request is retried as ``retry.on.status.codes``/``max.retries`` say; one that failed for
 good is handled by ``behavior.on.error``: its records go to the error topic (Connect Reporter) and to the errant
 record reporter (the dead letter queue) when there is one, and without an errant record reporter ``fail`` fails
-the task, so the batch is not committed and comes again. Responses go to the result topic. Every request and
-report is done before ``put`` returns, so offsets are committed only after the endpoint took the records.
+the task, so the batch is not committed and comes again; so does a request whose retries the invocation's
+deadline stopped (``_client.py``), whatever ``behavior.on.error`` says. Responses go to the result topic. Every
+request and report is done before ``put`` returns, so offsets are committed only after the endpoint took the records.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ class HttpSinkTask(SinkTask):
             seed = f"{first.topic}/{first.kafka_partition}/{first.kafka_offset}/{len(batch)}/{method}"
             headers[config.idempotency_key_header] = hashlib.sha256(seed.encode()).hexdigest()[:32]
         outcome = self._client.send(method, url, body, headers, self._auth)
+        if outcome.out_of_time:  # not failed for good: the batch comes again, and the failure is counted
+            raise ConnectError(f"Sending {len(batch)} record(s) to {config.http_api_url} ran out of the invocation's "
+                               f"time while retrying ({outcome.describe()}); the batch is not committed and comes "
+                               "again")
         if not outcome.ok:
             self._failed(config, batch, outcome)
         elif self._reporter is not None:

@@ -1,11 +1,12 @@
-"""The HTTP sink against a real HTTP server on 127.0.0.1: batching, retries, errors to the DLQ and the error
-topic, responses to the result topic, and each auth.type."""
+"""The HTTP sink against a real HTTP server on 127.0.0.1: batching, retries (ending with the invocation's time),
+errors to the DLQ and the error topic, responses to the result topic, and each auth.type."""
 
 from __future__ import annotations
 
 import base64
 import json
 import ssl
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTaskContext
 from connect_core.connectors.http.sink_task import HttpSinkTask
 from connect_core.runtime.sink_runner import SinkRunner
+from connect_core.runtime.task_invocation import SinkInvocation
 from tests.integration.connectors.http._server import Endpoint, Request, serve, token_endpoint
 from tests.integration.runtime.conftest import consume_committed
 
@@ -342,3 +344,47 @@ def test_a_relative_pem_path_is_opened_where_the_file_roots_check_found_it(
         server.server_close()
 
     assert [r.body for r in endpoint.requests] == [b"relative"]
+
+
+# -- retries inside the invocation's time: an outage fails the invocation, counted, instead of outlasting it -----
+BUDGET_S = 2.0
+
+
+def _invoke(invocation: SinkInvocation, values: list[bytes]) -> float:
+    """Invoke with :data:`BUDGET_S` of function time; how long it took."""
+    ends = time.monotonic() + BUDGET_S
+    started = time.monotonic()
+    with pytest.raises(ConnectError, match="ran out of the invocation's time"):
+        invocation.handle(_event("orders", values), 128, lambda: (ends - time.monotonic()) * 1000.0)
+    return time.monotonic() - started
+
+
+def test_retries_stop_at_the_invocations_deadline_and_the_failure_is_counted(
+        cluster: Cluster, endpoint: Endpoint) -> None:
+    endpoint.respond = lambda _request: (503, b"down for maintenance")
+    name = f"http-dl-{uuid.uuid4().hex[:8]}"
+    # 10 retries 1.5 s apart: 15 s of backoff, far past the 2 s the invocation has
+    _deploy(cluster, name, "orders", **{"http.api.url": endpoint.url, "max.retries": "10",
+                                        "retry.backoff.ms": "1500", "retry.backoff.policy": "CONSTANT_VALUE",
+                                        "behavior.on.error": "log", "http.idempotency.key.header": "Idempotency-Key"})
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    invocation = SinkInvocation(cluster.worker, name, runner=runner)
+    try:
+        took = _invoke(invocation, [b"v0"])
+
+        assert took < BUDGET_S + 0.5
+        # the first request and the one retry whose 1.5 s backoff fit the 2 s, with the same idempotency key
+        assert [r.body for r in endpoint.api()] == [b"v0"] * 2
+        assert len({r.headers["idempotency-key"] for r in endpoint.api()}) == 1
+        cluster.statuses.refresh()
+        status = cluster.statuses.task_status(name, 0)
+        assert status.state.value == "FAILED"  # behavior.on.error=log does not swallow a batch that ran out of time
+        assert "ran out of the invocation's time" in (status.trace or "")
+        assert "lambda-connect: failure 1 in a row" in (status.trace or "")
+
+        # The next invocation gets the same batch again (nothing was committed) and its failure counts too.
+        _invoke(invocation, [b"v0"])
+        cluster.statuses.refresh()
+        assert "lambda-connect: failure 2 in a row" in (cluster.statuses.task_status(name, 0).trace or "")
+    finally:
+        invocation.close()
