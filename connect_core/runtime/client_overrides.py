@@ -11,6 +11,12 @@ As Kafka's ``AbstractHerder.validateClientOverrides``, only the clients a connec
 producer, its admin client when it sets ``topic.creation.*`` or ``offsets.storage.topic``, its consumer with
 ``offsets.storage.topic``; a sink's consumer, and its producer and admin client when it has a dead letter queue topic.
 Both policy keys are worker settings (environment variables, or a worker file's keys under ``up --worker-config``).
+
+Before any policy, every client key a connector config sets goes through the client-key gate
+(``api/kafka_client_keys.py``: an allow-list, file paths under the worker's file roots): under the override prefixes
+for every connector, and under the prefixes a connector builds its own clients from (its ``kafka_client_prefixes``:
+MirrorMaker 2's, the HTTP sink reporter's, Debezium's). :func:`client_key_refusals` is what validate and create put on
+the keys; :func:`check_overrides` fails a task started from a config stored before.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from connect_core.api.config import ValidList, config_field, parse_config
+from connect_core.api.config import ValidList, config_field, config_keys, parse_config
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.kafka_client_keys import OVERRIDE_PREFIXES, client_key_errors
 from connect_core.runtime import env
+from connect_core.runtime.file_roots import worker_file_roots
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,6 +42,8 @@ __all__ = [
     "POLICY_CONFIG",
     "OverridePolicy",
     "check_overrides",
+    "client_key_refusals",
+    "client_prefixes",
     "override_errors",
 ]
 
@@ -142,14 +152,40 @@ def override_errors(props: Mapping[str, str], *, source: bool, policy: OverrideP
     return errors
 
 
+def client_prefixes(connector_cls: object) -> tuple[str, ...]:
+    """The client prefixes of a connector class: the override prefixes, and those it builds its own clients from."""
+    return (*OVERRIDE_PREFIXES, *getattr(connector_cls, "kafka_client_prefixes", ()))
+
+
+def client_key_refusals(props: Mapping[str, str | None], connector_cls: object) -> dict[str, list[str]]:
+    """``{connector key: [message]}`` for each client key of ``props`` the gate refuses (the connector's own keys that
+    share a client prefix, such as MirrorMaker 2's ``consumer.poll.timeout.ms``, are not client keys)."""
+    model = getattr(connector_cls, "config_model", None)
+    own = [key["name"] for key in config_keys(model)] if model is not None else []
+    return client_key_errors(props, client_prefixes(connector_cls), worker_file_roots(), own)
+
+
+def _connector_class(props: Mapping[str, str]) -> object:
+    from connect_core.runtime import registry
+
+    try:
+        return registry.load(props.get("connector.class", ""), props.get(registry.CONNECTOR_VERSION_CONFIG))
+    except Exception:  # the runner reports an unknown class itself; the override prefixes are checked still
+        return None
+
+
 def check_overrides(props: Mapping[str, str], *, source: bool, policy: OverridePolicy | None = None) -> None:
     """At a task's start, as Kafka's ``Worker.connectorClientConfigOverrides`` (a connector created before the worker's
-    policy changed): the first client with refused overrides fails the task. Values are not shown (they may be
-    secrets, which never reach a status trace here); Kafka's message prints them.
+    policy changed): a client key the gate refuses, then the first client with refused overrides, fails the task.
+    Values are not shown (they may be secrets, which never reach a status trace here); Kafka's message prints them.
 
     Raises:
+        ConfigError: a client key the gate refuses, naming it.
         ConnectError: "Client Config Overrides not allowed [[key,[hidden],[],[message],true], ...]".
     """
+    gated = client_key_refusals(props, _connector_class(props))
+    for key in sorted(gated):
+        raise ConfigError(gated[key][0])
     policy = policy or OverridePolicy.from_env()
     if policy.name == "All":
         return

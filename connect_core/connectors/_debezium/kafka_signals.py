@@ -24,7 +24,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import RetriableError
-from connect_core.api.kafka_client_keys import jaas_login, refuse_host_code_keys
+from connect_core.api.kafka_client_keys import librdkafka_settings
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.incremental import Signal
 
@@ -52,6 +52,7 @@ _JAVA_ONLY: Final = frozenset({
     "ssl.truststore.password", "ssl.key.password", "ssl.protocol", "ssl.enabled.protocols",
     "exclude.internal.topics", "allow.auto.create.topics",
 })
+_TRANSLATED: Final = frozenset({"sasl.jaas.config", "ssl.truststore.type", "ssl.keystore.type"})
 
 
 def signal_topic(configured: str | None, prefix: str) -> str:
@@ -65,14 +66,8 @@ def consumer_settings(props: Mapping[str, str], bootstrap: str, group_id: str) -
     java = {k[len(CONSUMER_PREFIX):]: v for k, v in props.items() if k.startswith(CONSUMER_PREFIX) and v is not None}
     settings: dict[str, Any] = {"bootstrap.servers": bootstrap, "group.id": group_id, "fetch.min.bytes": 1,
                                 "auto.offset.reset": "earliest", "isolation.level": "read_uncommitted"}
-    refuse_host_code_keys(java, CONSUMER_PREFIX)
-    settings.update({k: v for k, v in java.items() if k not in _JAVA_ONLY})
-    jaas = java.get("sasl.jaas.config")
-    if jaas:
-        login = jaas_login(jaas)
-        if login is not None:
-            settings.setdefault("sasl.username", login[0])
-            settings.setdefault("sasl.password", login[1])
+    settings.update(librdkafka_settings(  # the client-key gate, then Java keys as librdkafka's
+        {k: v for k, v in java.items() if k not in _JAVA_ONLY or k in _TRANSLATED}, CONSUMER_PREFIX))
     settings["enable.auto.commit"] = False  # the position is committed with the records (and then the group's)
     settings["enable.auto.offset.store"] = False
     settings["enable.partition.eof"] = False

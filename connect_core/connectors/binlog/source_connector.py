@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConfigError
+from connect_core.api.kafka_client_keys import DEBEZIUM_PREFIXES
 from connect_core.connectors.binlog.config import BinlogSourceConfig, no_effect_keys, unsupported_keys, unused_keys
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class MySqlConnector(SourceConnector):
     """Debezium's ``io.debezium.connector.mysql.MySqlConnector``: source blocks say ``connector: mysql``."""
 
     config_model: ClassVar[type[BaseModel]] = BinlogSourceConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = DEBEZIUM_PREFIXES  # gated: api/kafka_client_keys.py
     flavour: ClassVar[str] = "mysql"
 
     def __init__(self) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.java_objects import java_string
-from connect_core.api.kafka_client_keys import refuse_host_code_keys
+from connect_core.api.kafka_client_keys import librdkafka_settings
 
 if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
@@ -39,9 +39,9 @@ class Reporter:
         connector = props.get("name", "http-sink")
         self.result_topic = _topic(config.reporter_result_topic_name, connector)
         self.error_topic = _topic(config.reporter_error_topic_name, connector)
-        settings: dict[str, Any] = {key[len(_PRODUCER_PREFIX):]: value for key, value in props.items()
-                                    if key.startswith(_PRODUCER_PREFIX)}
-        refuse_host_code_keys(settings, _PRODUCER_PREFIX)
+        java = {key[len(_PRODUCER_PREFIX):]: value for key, value in props.items()
+                if key.startswith(_PRODUCER_PREFIX) and value is not None}
+        settings: dict[str, Any] = librdkafka_settings(java, _PRODUCER_PREFIX)  # the client-key gate
         settings.update({"bootstrap.servers": config.reporter_bootstrap_servers, "enable.idempotence": True,
                          "acks": "all"})
         self._producer = Producer(settings)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SinkConnector
 from connect_core.api.file_roots import file_roots_of
+from connect_core.api.kafka_client_keys import HTTP_REPORTER_PREFIXES
 from connect_core.connectors.http.config import PEM_FILE_KEYS, HttpSinkConfig
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ class HttpSinkConnector(SinkConnector):
     """Validates the config and hands every task the same props, as Confluent does."""
 
     config_model: ClassVar[type[BaseModel]] = HttpSinkConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = HTTP_REPORTER_PREFIXES  # gated: api/kafka_client_keys.py
 
     def __init__(self) -> None:
         """Create a stopped connector."""

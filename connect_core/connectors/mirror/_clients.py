@@ -10,18 +10,19 @@ librdkafka's own names (``ssl.ca.location``, ``sasl.username``) are accepted too
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connect_core.api.errors import ConfigError
-from connect_core.api.kafka_client_keys import jaas_login, refuse_host_code_keys
+from connect_core.api.kafka_client_keys import MIRROR_PREFIXES, OVERRIDE_PREFIXES, client_key_errors, jaas_login
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from connect_core.api.config import ConfigValueInfo
 
-__all__ = ["Cluster", "Role", "check_bootstrap", "client_config", "cluster_prefix"]
+__all__ = ["Cluster", "Role", "check_bootstrap", "client_config", "cluster_prefix", "own_keys", "refuse_client_keys"]
 
 Cluster = Literal["source", "target"]
 Role = Literal["consumer", "admin", "producer"]
@@ -65,6 +66,33 @@ def raw_settings(props: Mapping[str, str], cluster: Cluster, role: Role) -> dict
     return settings
 
 
+@functools.cache
+def own_keys() -> frozenset[str]:
+    """MirrorMaker 2's own keys under a client prefix (``consumer.poll.timeout.ms``, ``source.cluster.alias``)."""
+    from connect_core.api.config import config_keys
+    from connect_core.connectors.mirror.config import (
+        MirrorCheckpointConfig,
+        MirrorHeartbeatConfig,
+        MirrorSourceConfig,
+    )
+
+    models = (MirrorSourceConfig, MirrorCheckpointConfig, MirrorHeartbeatConfig)
+    return frozenset(key["name"] for model in models for key in config_keys(model))
+
+
+def refuse_client_keys(props: Mapping[str, str]) -> None:
+    """The client-key gate (``api/kafka_client_keys.py``) over every MirrorMaker 2 client prefix, before a client is
+    built: a refused key raises a ConfigError naming it (validate and create refused it already; file roots are
+    checked there and at a task's start).
+
+    Raises:
+        ConfigError: the first refused key.
+    """
+    errors = client_key_errors(props, (*MIRROR_PREFIXES, *OVERRIDE_PREFIXES), None, own_keys())
+    for key in sorted(errors):
+        raise ConfigError(errors[key][0])
+
+
 def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client_id: str) -> dict[str, Any]:
     """librdkafka settings for ``role`` on ``cluster``.
 
@@ -76,8 +104,7 @@ def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client
     if not java.get("bootstrap.servers", "").strip():
         raise ConfigError(f'Missing required configuration "{prefix}bootstrap.servers" which has no default value.')
     config: dict[str, Any] = {key: value for key, value in java.items() if key not in _JAVA_ONLY}
-    for given in (prefix, f"{role}.", f"{cluster}.{role}."):  # named by the key the config gave
-        refuse_host_code_keys(_with_prefix(props, given), given)
+    refuse_client_keys(props)
     config["client.id"] = f"{java['client.id']}|{client_id}" if java.get("client.id") else client_id
     jaas = java.get("sasl.jaas.config")
     if jaas:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import config_error, parse_config
 from connect_core.api.connector import SourceConnector
 from connect_core.api.errors import ConnectError
+from connect_core.api.kafka_client_keys import MIRROR_PREFIXES
 from connect_core.connectors.mirror._clients import check_bootstrap, client_config
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, TASK_INDEX, MirrorCheckpointConfig
@@ -59,6 +60,7 @@ class MirrorCheckpointConnector(SourceConnector):
     """Kafka ``org.apache.kafka.connect.mirror.MirrorCheckpointConnector``."""
 
     config_model: ClassVar[type[BaseModel]] = MirrorCheckpointConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = MIRROR_PREFIXES  # gated: api/kafka_client_keys.py
 
     def __init__(self) -> None:
         """Create a stopped connector."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.connector import SourceConnector
+from connect_core.api.kafka_client_keys import MIRROR_PREFIXES
 from connect_core.connectors.mirror._clients import check_bootstrap, client_config
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import MirrorHeartbeatConfig
@@ -23,6 +24,7 @@ class MirrorHeartbeatConnector(SourceConnector):
     """Kafka ``org.apache.kafka.connect.mirror.MirrorHeartbeatConnector``: one task."""
 
     config_model: ClassVar[type[BaseModel]] = MirrorHeartbeatConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = MIRROR_PREFIXES  # gated: api/kafka_client_keys.py
 
     def __init__(self) -> None:
         """Create a stopped connector."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connect_core.api.config import parse_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConnectError
+from connect_core.api.kafka_client_keys import MIRROR_PREFIXES
 from connect_core.connectors.mirror._clients import check_bootstrap, client_config, raw_settings
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import (
@@ -62,6 +63,7 @@ class MirrorSourceConnector(SourceConnector):
     """Kafka ``org.apache.kafka.connect.mirror.MirrorSourceConnector``."""
 
     config_model: ClassVar[type[BaseModel]] = MirrorSourceConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = MIRROR_PREFIXES  # gated: api/kafka_client_keys.py
 
     def __init__(self) -> None:
         """Create a stopped connector."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.api.kafka_client_keys import DEBEZIUM_PREFIXES
 from connect_core.connectors.postgres.config import PostgresSourceConfig, undefined_keys
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class PostgresConnector(SourceConnector):
     """Debezium's PostgreSQL connector (``plugin.name=pgoutput``): source blocks say ``connector: postgresql``."""
 
     config_model: ClassVar[type[BaseModel]] = PostgresSourceConfig
+    kafka_client_prefixes: ClassVar[tuple[str, ...]] = DEBEZIUM_PREFIXES  # gated: api/kafka_client_keys.py
 
     def __init__(self) -> None:
         """Create a stopped connector."""

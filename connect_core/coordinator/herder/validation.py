@@ -28,7 +28,7 @@ from connect_core.coordinator.herder.plugins import (
     kind_of,
     new_connector,
 )
-from connect_core.runtime.client_overrides import OverridePolicy, override_errors
+from connect_core.runtime.client_overrides import OverridePolicy, client_key_refusals, override_errors
 from connect_core.runtime.config_providers.redaction import redact
 from connect_core.runtime.config_providers.resolver import ConfigResolver, provider_key_errors
 
@@ -90,6 +90,9 @@ def validate_connector_config(props: Mapping[str, str | None]) -> dict[str, Any]
     _null_errors(values, props)
     for key_name, messages in override_errors(present, source=kind == SOURCE, policy=OverridePolicy.from_env()).items():
         value = values.setdefault(key_name, {**_bare_value(key_name), "value": present[key_name]})
+        value["errors"].extend(messages)
+    for key_name, messages in client_key_refusals(present, cls).items():  # the client-key gate, before any policy
+        value = values.setdefault(key_name, {**_bare_value(key_name), "value": raw[key_name]})
         value["errors"].extend(messages)
     for key_name, message in provider_key_errors(props).items():  # providers come from the worker only
         value = values.setdefault(key_name, _bare_value(key_name))
