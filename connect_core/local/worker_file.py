@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from connect_core.api.config import parse_type
 from connect_core.api.errors import ConfigError
 from connect_core.local.basic_auth import read_java_properties
 from connect_core.runtime import env
@@ -42,7 +43,7 @@ _FILE_CONNECTOR_JAR = re.compile(r"connect-file(-[0-9][^/]*)?\.jar$")
 NO_EFFECT: Final = frozenset({
     "offset.flush.interval.ms", "offset.flush.timeout.ms", "task.shutdown.graceful.timeout.ms", "plugin.discovery",
     "metrics.sample.window.ms", "metrics.num.samples", "metrics.recording.level", "metric.reporters",
-    "topic.tracking.enable", "topic.tracking.allow.reset", "topic.creation.enable", "client.dns.lookup",
+    "topic.tracking.enable", "topic.tracking.allow.reset", "client.dns.lookup",
     "session.timeout.ms", "rebalance.timeout.ms", "heartbeat.interval.ms", "worker.sync.timeout.ms",
     "worker.unsync.backoff.ms", "connect.protocol", "scheduled.rebalance.max.delay.ms",
     "inter.worker.key.generation.algorithm", "inter.worker.key.size", "inter.worker.key.ttl.ms",
@@ -59,7 +60,7 @@ _MAPPED: Final = frozenset({
     POLICY_CONFIG, ALLOWLIST_CONFIG, "config.providers", "offset.storage.file.filename",
     "config.storage.topic", "offset.storage.topic", "status.storage.topic", "config.storage.replication.factor",
     "offset.storage.replication.factor", "status.storage.replication.factor", "offset.storage.partitions",
-    "status.storage.partitions", "security.protocol", *CONVERTERS,
+    "status.storage.partitions", "security.protocol", "topic.creation.enable", *CONVERTERS,
 })
 _STORAGE_TOPICS: Final = {"config.storage.topic": env.CONFIG_TOPIC, "offset.storage.topic": env.OFFSET_TOPIC,
                           "status.storage.topic": env.STATUS_TOPIC}
@@ -262,6 +263,12 @@ def _environment(props: dict[str, str], standalone: bool) -> dict[str, str]:
         existing = json.loads(env.resolve(env.KAFKA_CLIENT_PROPERTIES, "{}"))
         environment[env.KAFKA_CLIENT_PROPERTIES] = json.dumps({**existing, **security})
     environment.update(_override_policy(props))
+    if "topic.creation.enable" in props:  # KIP-158: source tasks create their topics (runtime/topic_creation.py)
+        try:
+            enabled = parse_type("topic.creation.enable", props["topic.creation.enable"], "BOOLEAN")
+        except ConfigError as e:
+            raise WorkerFileError(str(e)) from e
+        environment[env.TOPIC_CREATION_ENABLE] = "true" if enabled else "false"
     providers = {key: value for key, value in props.items() if key.startswith("config.providers")}
     if providers:
         environment[env.CONFIG_PROVIDERS] = json.dumps(providers)

@@ -77,6 +77,9 @@ WORKER_CONVERTERS = "LAMBDA_CONNECT_WORKER_CONVERTERS"
 # record the topics they use in the status topic, GET /connectors/<n>/topics shows them, PUT .../topics/reset empties.
 TOPIC_TRACKING_ENABLE = "LAMBDA_CONNECT_TOPIC_TRACKING_ENABLE"
 TOPIC_TRACKING_ALLOW_RESET = "LAMBDA_CONNECT_TOPIC_TRACKING_ALLOW_RESET"
+# Kafka's worker setting topic.creation.enable (KIP-158, default true): source tasks create their topics as their
+# connector's topic.creation.* keys say (runtime/topic_creation.py).
+TOPIC_CREATION_ENABLE = "LAMBDA_CONNECT_TOPIC_CREATION_ENABLE"
 # Kafka's worker settings connector.client.config.override.policy (All, None, Principal, Allowlist; default All) and
 # connector.client.config.override.allowlist (KIP-1188): which client overrides a connector config may set.
 CLIENT_OVERRIDE_POLICY = "LAMBDA_CONNECT_CLIENT_OVERRIDE_POLICY"
@@ -104,7 +107,7 @@ ALL = (
     DEPLOYER, MSK_CLUSTER_ARN, KAFKA_VPC_SUBNETS, KAFKA_VPC_SECURITY_GROUPS, SINK_POLLER_GROUP, RESTART_TOKEN,
     CONFIG_PROVIDERS, PLUGINS, PLUGIN_PATH,
     FILE_ROOTS, ESM_ISOLATION_LEVEL, MAX_STARTED_TASKS, WORKER_CONVERTERS, TOPIC_TRACKING_ENABLE,
-    TOPIC_TRACKING_ALLOW_RESET,
+    TOPIC_TRACKING_ALLOW_RESET, TOPIC_CREATION_ENABLE,
     CLIENT_OVERRIDE_POLICY, CLIENT_OVERRIDE_ALLOWLIST,
     POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, LOG_LEVEL,
 )

@@ -29,6 +29,7 @@ class WorkerSettings:
     worker_id: str = field(default_factory=lambda: f"lambda:{socket.gethostname()}:{os.getpid()}")
     topic_tracking: bool = True  # topic.tracking.enable (KIP-558)
     topic_tracking_allow_reset: bool = True  # topic.tracking.allow.reset
+    topic_creation: bool = True  # topic.creation.enable (KIP-158)
 
     @classmethod
     def from_env(cls, bootstrap_servers: str | None = None) -> WorkerSettings:
@@ -61,7 +62,8 @@ class WorkerSettings:
         worker_id = env.resolve(env.WORKER_ID, "") or f"lambda:{socket.gethostname()}:{os.getpid()}"
         return cls(kafka, storage, env.resolve(env.GROUP_ID, env.DEFAULT_GROUP_ID), worker_id,
                    topic_tracking=env.resolve_bool(env.TOPIC_TRACKING_ENABLE, True),
-                   topic_tracking_allow_reset=env.resolve_bool(env.TOPIC_TRACKING_ALLOW_RESET, True))
+                   topic_tracking_allow_reset=env.resolve_bool(env.TOPIC_TRACKING_ALLOW_RESET, True),
+                   topic_creation=env.resolve_bool(env.TOPIC_CREATION_ENABLE, True))
 
     def transactional_id(self, connector: str, task: int) -> str:
         """Kafka Connect's exactly-once source id: one per task, so a new invocation fences the previous one."""
