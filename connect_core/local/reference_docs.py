@@ -58,4 +58,11 @@ def render_reference() -> str:
     for desc in registry.plugins((registry.PluginType.CONVERTER, registry.PluginType.HEADER_CONVERTER,
                                   registry.PluginType.TRANSFORMATION, registry.PluginType.PREDICATE)):
         out.append(f"| {desc.type.value} | `{desc.class_name}` | {', '.join(f'`{a}`' for a in desc.aliases)} |")
-    return "\n".join(out) + "\n"
+    out += ["", "## Transformations of other projects", "",
+            "Debezium's, Confluent's and jcustenborder's SMTs, with the version a worker lists them with, and their "
+            "keys (given with the `transforms.<alias>.` prefix).", ""]
+    for desc in registry.plugins((registry.PluginType.TRANSFORMATION,)):
+        if desc.version:  # the built-ins carry lambda-connect's version; the others their jar's
+            out += [f"### {desc.class_name} ({desc.version})", "", *_table(registry.load(desc.class_name).config_model),
+                    ""]
+    return "\n".join(out).rstrip("\n") + "\n"

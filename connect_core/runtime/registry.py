@@ -37,7 +37,7 @@ from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.runtime import env, plugin_isolation, plugin_path
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.version_range import ArtifactVersion, requirement
-from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS
+from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS, VERSIONS
 from connect_core.transforms._registry import load as import_target
 
 __all__ = [
@@ -174,7 +174,7 @@ def _build(manifest: dict[str, tuple[PluginType, str]], versions: dict[str, str]
     return by_class, by_name
 
 
-_BY_CLASS, _BY_NAME = _build(_MANIFEST)
+_BY_CLASS, _BY_NAME = _build(_MANIFEST, VERSIONS)  # other projects' SMTs carry their jar's version
 
 # The API base class each plugin type must subclass: (module, class, Kafka's interface name).
 _BASES: dict[PluginType, tuple[str, str, str]] = {

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["PREDICATES", "TRANSFORMATIONS", "load", "resolve_predicate", "resolve_transformation"]
+__all__ = ["PREDICATES", "TRANSFORMATIONS", "VERSIONS", "load", "resolve_predicate", "resolve_transformation"]
 
 _KAFKA = "org.apache.kafka.connect.transforms."
 _PREDICATES = _KAFKA + "predicates."
 _PKG = "connect_core.transforms."
+_DEBEZIUM = "io.debezium.transforms."
 
 TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "Cast": _PKG + "cast:Cast",
@@ -53,7 +54,12 @@ TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "TimestampConverter$Value": _PKG + "timestamp_converter:TimestampConverter.Value",
     _KAFKA + "TimestampRouter": _PKG + "timestamp_router:TimestampRouter",
     _KAFKA + "ValueToKey": _PKG + "value_to_key:ValueToKey",
+    # Debezium 3.7 (debezium-connect-plugins)
+    _DEBEZIUM + "ExtractNewRecordState": _PKG + "debezium.extract_new_record_state:ExtractNewRecordState",
 }
+DEBEZIUM_VERSION = "3.7.0.Final"
+#: Plugins of other projects, listed with the version their jar reports (``Versioned.version()``), as a worker does.
+VERSIONS: dict[str, str] = {name: DEBEZIUM_VERSION for name in TRANSFORMATIONS if name.startswith(_DEBEZIUM)}
 
 PREDICATES: dict[str, str] = {
     _PREDICATES + "HasHeaderKey": _PKG + "predicates.has_header_key:HasHeaderKey",
@@ -65,7 +71,8 @@ PREDICATES: dict[str, str] = {
 def _with_aliases(manifest: dict[str, str], prefix: str) -> dict[str, str]:
     aliases = dict(manifest)
     for class_name, target in manifest.items():
-        aliases.setdefault(class_name[len(prefix):], target)
+        if class_name.startswith(prefix):
+            aliases.setdefault(class_name[len(prefix):], target)
     return aliases
 
 
