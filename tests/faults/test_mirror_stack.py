@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 from confluent_kafka import TopicPartition
 
-from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat
+from connect_core.connectors.mirror._formats import Checkpoint
 from tests.faults import test_stack_cdc_kills
 from tests.faults.conftest import BIG
 from tests.integration.connectors.mirror._mm2 import (
     commit,
     committed,
+    heartbeats_of,
     mirror_config,
     produce_sample,
     read_all,
@@ -96,8 +97,7 @@ def test_the_three_mirrormaker2_connectors_replicate_a_topic_and_a_group_on_the_
              "the group's checkpoints")
         wait(lambda: committed(kafka_bootstrap, group, [TopicPartition(remote, 0), TopicPartition(remote, 1)])
              == [(0, 7, None), (1, 3, None)], "the group's translated offsets on the target")
-        wait(lambda: any(Heartbeat.decode(m.key(), m.value()).source_cluster_alias == alias
-                         for m in read_all(kafka_bootstrap, "heartbeats", timeout_s=READ_S)), "a heartbeat")
+        wait(lambda: heartbeats_of(kafka_bootstrap, alias, timeout_s=READ_S), "a heartbeat")
         for name in configs:
             wait(lambda n=name: _running(deployed, n), f"{name} RUNNING")
         # the schedules went on meanwhile: nothing was copied twice

@@ -23,6 +23,7 @@ from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
     commit,
     committed,
+    heartbeats_of,
     produce_sample,
     read_all,
     record_view,
@@ -92,12 +93,7 @@ def test_ours_mirror_the_same_as_kafkas_mirrormaker2(
                            lambda: _committed(kafka_bootstrap, group, jvm_remote)[1][1] == 3, JVM_TIMEOUT_S)
 
     def heartbeats(alias: str) -> list[tuple[Heartbeat, Any]]:
-        out = []
-        for message in read_all(kafka_bootstrap, "heartbeats"):
-            heartbeat = Heartbeat.decode(message.key(), message.value())
-            if heartbeat.source_cluster_alias == alias:
-                out.append((heartbeat, message))
-        return out
+        return heartbeats_of(kafka_bootstrap, alias)
 
     mirror_worker.wait_for("the JVM's heartbeats", lambda: heartbeats(jvm), JVM_TIMEOUT_S)
 

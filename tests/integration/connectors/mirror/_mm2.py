@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from connect_core.connectors.mirror._formats import Heartbeat
 from connect_core.coordinator import Coordinator, RecordingDeployer, Request, coordinator_from_settings
 from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
@@ -116,6 +117,18 @@ def read_all(bootstrap: str, topic: str, *, committed: bool = True, timeout_s: f
         return sorted(out, key=lambda m: (m.partition(), m.offset()))
     finally:
         consumer.close()
+
+
+def heartbeats_of(bootstrap: str, alias: str, *, timeout_s: float = 10.0) -> list[tuple[Heartbeat, Any]]:
+    """The heartbeats whose source cluster is ``alias`` on the shared ``heartbeats`` topic, decoded, with their records.
+
+    Other runs' heartbeat connectors write there too, some through other converters (a JsonConverter key is JSON
+    text), so only keys that start with ``alias`` as MM2 writes it (int16 length + UTF-8) are read; those must decode.
+    """
+    raw = alias.encode()
+    prefix = len(raw).to_bytes(2, "big") + raw
+    return [(Heartbeat.decode(m.key(), m.value()), m) for m in read_all(bootstrap, "heartbeats", timeout_s=timeout_s)
+            if (m.key() or b"").startswith(prefix)]
 
 
 def record_view(message: Any) -> tuple[Any, ...]:

@@ -3,10 +3,12 @@ failing over to the target with translated offsets, active target groups left al
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from connect_core.connectors.mirror._formats import Checkpoint, Heartbeat, OffsetSync
 from tests.integration.connectors.mirror._mm2 import (
@@ -14,6 +16,7 @@ from tests.integration.connectors.mirror._mm2 import (
     LambdaWorker,
     commit,
     committed,
+    heartbeats_of,
     mirror_config,
     produce_sample,
     read_all,
@@ -111,11 +114,10 @@ def test_heartbeats_in_kafkas_format(lambda_worker: LambdaWorker, kafka_bootstra
         "heartbeats.topic.replication.factor": "1", "emit.heartbeats.interval.seconds": "1", **CONVERTERS})
     assert lambda_worker.run_tasks(name)[0].records == 1
     assert lambda_worker.run_tasks(name)[0].records == 0  # not due yet
-    mine = [m for m in read_all(kafka_bootstrap, "heartbeats") if Heartbeat.decode(m.key(), m.value())[0] == alias]
-    assert len(mine) == 1
-    heartbeat = Heartbeat.decode(mine[0].key(), mine[0].value())
-    assert heartbeat.target_cluster_alias == f"t{alias}" and heartbeat.timestamp == mine[0].timestamp()[1]
-    assert mine[0].value()[:2] == b"\x00\x00"
+    _json_heartbeat_of_another_run(kafka_bootstrap)
+    ((heartbeat, message),) = heartbeats_of(kafka_bootstrap, alias)
+    assert heartbeat.target_cluster_alias == f"t{alias}" and heartbeat.timestamp == message.timestamp()[1]
+    assert message.value()[:2] == b"\x00\x00"
     offsets = lambda_worker.rest("GET", f"/connectors/{name}/offsets")[1]["offsets"]
     assert offsets == [{"partition": {"sourceClusterAlias": alias, "targetClusterAlias": f"t{alias}"},
                         "offset": {"offset": 0}}]
@@ -155,3 +157,15 @@ def test_replication_policy_separator_and_offset_syncs_location(
     assert [Checkpoint.decode(m.key(), m.value()) for m in read_all(kafka_bootstrap, checkpoints_topic)] == \
         [Checkpoint(group, remote, 0, 7, 7, "")]
     assert committed(kafka_bootstrap, group, [TopicPartition(remote, 0)]) == [(0, 7, None)]
+
+
+def _json_heartbeat_of_another_run(bootstrap: str) -> None:
+    """What a heartbeat connector on a worker's JsonConverter default writes to the shared ``heartbeats`` topic: its
+    BYTES key and value as JSON text (base64 payloads), which MM2's binary format cannot decode."""
+    other = Heartbeat(f"j{uuid.uuid4().hex[:6]}", "target", 0)
+    producer = Producer({"bootstrap.servers": bootstrap})
+    schema = {"type": "bytes", "optional": False}
+    key, value = (json.dumps({"schema": schema, "payload": base64.b64encode(raw).decode()}).encode()
+                  for raw in (other.key(), other.value()))
+    producer.produce("heartbeats", key=key, value=value)
+    assert producer.flush(30) == 0
