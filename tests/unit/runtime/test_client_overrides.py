@@ -73,3 +73,24 @@ def test_a_task_whose_overrides_the_policy_refuses_fails_at_start(monkeypatch: p
         "[The 'Allowlist' policy does not allow 'sasl.jaas.config' to be overridden in the connector "
         "configuration.],true]]")
     check_overrides({"producer.override.acks": "1"}, source=True)
+
+
+@pytest.mark.parametrize(("connector", "key", "value"), [
+    ("MirrorSourceConnector", "source.cluster.ssl.providers", "/tmp/evil.so"),
+    ("MirrorCheckpointConnector", "target.consumer.ssl.ca.location", "/etc/passwd"),
+    ("io.confluent.connect.http.HttpSinkConnector", "reporter.admin.plugin.library.paths", "/tmp/evil.so"),
+    ("io.debezium.connector.mysql.MySqlConnector", "signal.consumer.sasl.kerberos.kinit.cmd", "touch /tmp/x"),
+    ("FileStreamSink", "consumer.override.ssl.engine.location", "/tmp/engine.so"),
+    ("NoSuchConnector", "producer.override.ssl.key.location", "/etc/shadow"),
+])
+def test_a_task_started_from_a_stored_config_fails_on_a_refused_client_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, connector: str, key: str, value: str,
+) -> None:
+    """A config stored before the gate existed: the task's start refuses it by name, under every policy."""
+    monkeypatch.setenv("LAMBDA_CONNECT_FILE_ROOTS", str(tmp_path))
+    props = {"connector.class": connector, key: value}
+    with pytest.raises(ConfigError, match=f"for configuration {key.replace('.', '[.]')}: "):
+        check_overrides(props, source=True, policy=OverridePolicy())
+    check_overrides({"connector.class": connector, "producer.override.acks": "all",
+                     "consumer.override.ssl.ca.location": f"{tmp_path}/ca.pem"}, source=False,
+                    policy=OverridePolicy())

@@ -4,6 +4,7 @@ topics created and followed, Kafka's offsets and offset syncs."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import TYPE_CHECKING
 
@@ -147,6 +148,8 @@ def test_a_sasl_ssl_target_with_its_login_from_a_config_provider(
     monkeypatch.setenv("LAMBDA_CONNECT_CONFIG_PROVIDERS", json.dumps({
         "config.providers": "file",
         "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"}))
+    ca_dir = os.path.dirname(kafka_settings["ssl.ca.location"])  # a trust store file lies under the file roots
+    monkeypatch.setenv("LAMBDA_CONNECT_FILE_ROOTS", f"{os.environ.get('LAMBDA_CONNECT_FILE_ROOTS', '')},{ca_dir}")
     alias = f"s{uuid.uuid4().hex[:6]}"
     topic = f"mm2-{alias}-orders"
     produce_sample(kafka2_bootstrap, topic)
