@@ -10,6 +10,7 @@ has committed (``confirm``). ``drop`` is ``slot.drop.on.stop``'s, when the conne
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from connect_core.connectors.postgres.config import PostgresSourceConfig
 
-__all__ = ["SESSION_OPTIONS", "Slot", "connect"]
+__all__ = ["SESSION_OPTIONS", "Slot", "connect", "tls_arguments"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,26 @@ DROP_ATTEMPTS: Final = 10
 DROP_PAUSE_S: Final = 1.0
 _OBJECT_IN_USE: Final = "55006"
 _UNDEFINED_OBJECT: Final = "42704"
+_SSLCERTMODE_SINCE: Final = 160000  # libpq's version number that knows sslcertmode
+# libpq's messages for a TLS set-up that cannot work as configured (not a network failure)
+_TLS_FAILURE: Final = re.compile(r"SSL error|certificate|does not support SSL|private key|could not load|"
+                                 r"could not read", re.IGNORECASE)
+
+
+def tls_arguments(config: PostgresSourceConfig, libpq_version: int) -> dict[str, str]:
+    """libpq's TLS keywords of Debezium's ``database.ssl*`` keys (the PEM paths already resolved under the file
+    roots). Without ``database.sslcert`` no client certificate is sent (``sslcertmode=disable``, libpq 16+), rather
+    than the one libpq would find in the worker's ``~/.postgresql``."""
+    out = {"sslmode": config.ssl_mode.lower()}
+    for keyword, value in (("sslrootcert", config.ssl_root_cert), ("sslcert", config.ssl_cert),
+                           ("sslkey", config.ssl_key)):
+        if value:
+            out[keyword] = value
+    if config.ssl_password is not None:
+        out["sslpassword"] = config.ssl_password.get_secret_value()
+    if not config.ssl_cert and libpq_version >= _SSLCERTMODE_SINCE:
+        out["sslcertmode"] = "disable"
+    return out
 
 
 def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
@@ -47,10 +68,15 @@ def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
         conn = psycopg2.connect(
             host=config.hostname, port=config.port, user=config.user, password=password, dbname=config.dbname,
             connect_timeout=10, options=SESSION_OPTIONS, application_name=_APPLICATION,
-            connection_factory=psycopg2.extras.LogicalReplicationConnection if replication else None)
+            connection_factory=psycopg2.extras.LogicalReplicationConnection if replication else None,
+            **tls_arguments(config, psycopg2.__libpq_version__))
     except psycopg2.OperationalError as e:
-        raise RetriableError(f"Unable to connect to {config.hostname}:{config.port}/{config.dbname} as "
-                             f"{config.user}: {e}") from e
+        message = f"Unable to connect to {config.hostname}:{config.port}/{config.dbname} as {config.user}: {e}"
+        if _TLS_FAILURE.search(str(e)):  # a certificate or TLS refusal: the config, not the network
+            raise ConnectError(message.rstrip() + f" (TLS as set by database.sslmode={config.ssl_mode.lower()}"
+                               f", database.sslrootcert={config.ssl_root_cert}, database.sslcert="
+                               f"{config.ssl_cert})") from e
+        raise RetriableError(message) from e
     if not replication:
         conn.autocommit = True
     return conn

@@ -8,7 +8,7 @@ refused at validate, with Debezium's key name and, for ``snapshot.mode``, Debezi
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ConfigDict, SecretStr, model_validator
 
@@ -21,15 +21,21 @@ from connect_core.connectors._debezium.config import (
     validate_topic_prefix,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = [
-    "DECIMAL_MODES", "PUBLICATION_MODES", "SNAPSHOT_MODES", "TIME_PRECISION_MODES", "PostgresSourceConfig",
-    "undefined_keys",
+    "DECIMAL_MODES", "PUBLICATION_MODES", "SNAPSHOT_MODES", "SSL_FILE_KEYS", "SSL_MODES", "TIME_PRECISION_MODES",
+    "PostgresSourceConfig", "undefined_keys",
 ]
 
 # Debezium 3.7's snapshot.mode values, in the order its refusal lists them; ``custom`` needs a Java class.
 SNAPSHOT_MODES: Final = ("always", "initial_only", "configuration_based", "when_needed", "initial", "custom",
                          "no_data")
 PUBLICATION_MODES: Final = ("all_tables", "disabled", "filtered")
+# Debezium's SecureConnectionMode values: libpq's sslmode, which enforces them
+SSL_MODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+SSL_FILE_KEYS: Final = ("database.sslrootcert", "database.sslcert", "database.sslkey")  # host paths: file roots
 DECIMAL_MODES: Final = ("precise", "double", "string")
 TIME_PRECISION_MODES: Final = ("adaptive", "adaptive_time_microseconds", "connect")
 DEFAULT_PORT: Final = 5432
@@ -64,6 +70,13 @@ def _snapshot_mode(key: str, value: Any) -> None:
                            "configuration_based")
 
 
+def _ssl_factory(key: str, value: Any) -> None:
+    if value:
+        raise config_error(key, value, "a Java SSLSocketFactory class, which lambda-connect cannot load: it connects "
+                           "through libpq, whose TLS database.sslmode sets (require: no certificate check, "
+                           "verify-ca / verify-full: checked against database.sslrootcert)")
+
+
 def _plugin(key: str, value: Any) -> None:
     if value is not None and value.lower() != "pgoutput":
         raise config_error(key, value, "lambda-connect decodes the pgoutput plugin only (built into PostgreSQL 10+)"
@@ -91,6 +104,23 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
                        importance="HIGH", group=_DB)
     password: SecretStr | None = _field(None, "database.password", "Password of the database user.",
                                         importance="HIGH", group=_DB)
+    ssl_mode: str = _field("prefer", "database.sslmode", "Whether to use an encrypted connection (libpq's sslmode): "
+                           "'disable', 'allow' (plain first, then TLS), 'prefer' (TLS first, then plain), "
+                           "'require' (TLS, fail without it), 'verify-ca' (also check the server's certificate "
+                           "against database.sslrootcert) or 'verify-full' (also check it names the host).",
+                           group=_DB, validator=valid_string(*SSL_MODES, case_insensitive=True),
+                           recommended=SSL_MODES)
+    ssl_root_cert: str | None = _field(None, "database.sslrootcert", "PEM file of the certificate authorities the "
+                                       "server's certificate is checked against (under the worker's file roots; "
+                                       "'system': the system's CA store).", group=_DB)
+    ssl_cert: str | None = _field(None, "database.sslcert", "PEM file of the client's certificate (under the "
+                                  "worker's file roots).", group=_DB)
+    ssl_key: str | None = _field(None, "database.sslkey", "PEM file of the client certificate's private key (under "
+                                 "the worker's file roots).", group=_DB)
+    ssl_password: SecretStr | None = _field(None, "database.sslpassword", "Password of the private key in "
+                                            "database.sslkey.", group=_DB)
+    ssl_factory: str | None = _field(None, "database.sslfactory", "A Java SSLSocketFactory class: refused (TLS is "
+                                     "libpq's, set by database.sslmode).", group=_DB, validator=_ssl_factory)
     dbname: str = _field(..., "database.dbname", "The name of the database from which to stream the changes.",
                          importance="HIGH", group=_DB)
     topic_prefix: str = _field(..., "topic.prefix", "Topic prefix that identifies and provides a namespace for the "
@@ -185,6 +215,31 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
                 raise config_error(f"{kind}.exclude.list", ",".join(getattr(self, f"{kind}_exclude_list")),
                                    f'"{kind}.include.list" is already specified')
         return self
+
+    @model_validator(mode="after")
+    def _tls_files_given(self) -> PostgresSourceConfig:
+        """What libpq would look for in the worker's home directory (``~/.postgresql``) is asked for by name."""
+        if self.ssl_mode.lower() in ("verify-ca", "verify-full") and not self.ssl_root_cert:
+            raise config_error("database.sslrootcert", None, f"database.sslmode={self.ssl_mode.lower()} checks the "
+                               "server's certificate against the certificate authorities in this PEM file (or "
+                               "'system'), which is required")
+        if bool(self.ssl_cert) != bool(self.ssl_key):
+            missing = "database.sslkey" if self.ssl_cert else "database.sslcert"
+            raise config_error(missing, None, "a client certificate needs both database.sslcert and "
+                               "database.sslkey")
+        return self
+
+    def tls_files(self) -> dict[str, str]:
+        """``{Debezium key: path}`` of the PEM files named (``sslrootcert=system`` is no file)."""
+        files = {"database.sslrootcert": self.ssl_root_cert if self.ssl_root_cert != "system" else None,
+                 "database.sslcert": self.ssl_cert, "database.sslkey": self.ssl_key}
+        return {key: path for key, path in files.items() if path}
+
+    def with_tls_files(self, resolve: Callable[[str, str], str]) -> PostgresSourceConfig:
+        """This config with each PEM file replaced by ``resolve(key, path)`` (the file roots' real path)."""
+        fields = {"database.sslrootcert": "ssl_root_cert", "database.sslcert": "ssl_cert",
+                  "database.sslkey": "ssl_key"}
+        return self.model_copy(update={fields[key]: resolve(key, path) for key, path in self.tls_files().items()})
 
     @property
     def mode(self) -> str:

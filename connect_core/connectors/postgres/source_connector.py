@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.kafka_client_keys import DEBEZIUM_PREFIXES
-from connect_core.connectors.postgres.config import PostgresSourceConfig, undefined_keys
+from connect_core.connectors.postgres.config import SSL_FILE_KEYS, PostgresSourceConfig, undefined_keys
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -56,7 +57,12 @@ class PostgresConnector(SourceConnector):
         ignored = undefined_keys(props)
         if ignored:
             log.info("PostgresConnector ignores keys it does not define: %s", ", ".join(ignored))
-        return validate_config(PostgresSourceConfig, props)
+        values = validate_config(PostgresSourceConfig, props)
+        for key in SSL_FILE_KEYS:  # PEM files: only under the worker's file roots (libpq opens the checked path)
+            path = props.get(key)
+            if path and not (key == "database.sslrootcert" and path == "system"):
+                values = file_roots_of(self).check_value(values, key, path)
+        return values
 
     def exactly_once_support(self, connector_config: dict[str, str] | None = None) -> ExactlyOnceSupport | None:
         """Records and offsets are committed in one transaction."""
@@ -76,6 +82,7 @@ class PostgresConnector(SourceConnector):
             return
         from connect_core.connectors.postgres._slot import Slot, connect
 
+        config = config.with_tls_files(file_roots_of(self).resolve)
         ctl = connect(config)
         try:
             Slot(config, ctl).drop()

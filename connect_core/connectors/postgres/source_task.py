@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors._debezium.kafka_signals import kafka_channel
@@ -63,7 +64,8 @@ class PostgresSourceTask(SourceTask):
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
-        config = self._config = parse_config(PostgresSourceConfig, props)
+        roots = file_roots_of(self)
+        config = self._config = parse_config(PostgresSourceConfig, props).with_tls_files(roots.resolve)
         self._partition = {PARTITION_KEY: config.topic_prefix}
         source = SourceBlock(config.topic_prefix, config.dbname)
         table_filter = TableFilter(config)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pytest
 
 from connect_core.api.config import parse_config
+from connect_core.api.connector import ConnectorContext
 from connect_core.api.errors import ConfigError
+from connect_core.connectors.postgres._slot import tls_arguments
 from connect_core.connectors.postgres.config import PostgresSourceConfig, undefined_keys
 from connect_core.connectors.postgres.source_connector import PostgresConnector
 from connect_core.runtime.registry import load
+from tests.unit.connectors._memory_offsets import TEMP_ROOTS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BASE = {"database.hostname": "db", "database.user": "u", "database.dbname": "d", "topic.prefix": "p"}
 
@@ -99,3 +106,45 @@ def test_the_kafka_signal_channel_takes_debeziums_keys_and_defaults() -> None:
 def test_the_kafka_channel_without_what_it_needs_is_refused(extra: dict[str, str], key: str, fragment: str) -> None:
     errors = _errors(**{"signal.enabled.channels": "kafka", **extra})
     assert fragment in " ".join(errors[key])
+
+
+def test_tls_keys_are_debeziums_and_refused_by_name_where_libpq_cannot_honour_them(tmp_path: Path) -> None:
+    """``database.ssl*``: defined (never ignored as undefined), libpq's modes, PEM files under the file roots only,
+    what libpq would otherwise look for in the worker's home asked for by name, and no Java socket factory."""
+    config = parse_config(PostgresSourceConfig, BASE)
+    assert (config.ssl_mode, config.ssl_root_cert, config.ssl_cert, config.ssl_key) == ("prefer", None, None, None)
+    keys = {f"database.{k}": "x" for k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword",
+                                           "sslfactory")}
+    assert undefined_keys({**BASE, **keys}) == []
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-")
+    connector = PostgresConnector()
+    connector.initialize(ConnectorContext(file_roots=TEMP_ROOTS))
+
+    def errors(**extra: str) -> dict[str, list[str]]:
+        return {v["name"]: v["errors"] for v in connector.validate({**BASE, **extra}) if v["errors"]}
+
+    assert errors(**{"database.sslmode": "VERIFY-FULL", "database.sslrootcert": str(ca)}) == {}
+    assert errors(**{"database.sslmode": "verify-ca", "database.sslrootcert": "system"}) == {}
+    assert "must be one of: disable, allow, prefer, require, verify-ca, verify-full" in " ".join(
+        errors(**{"database.sslmode": "on"})["database.sslmode"])
+    assert "which is required" in " ".join(errors(**{"database.sslmode": "verify-full"})["database.sslrootcert"])
+    assert "outside the allowed file roots" in " ".join(
+        errors(**{"database.sslmode": "verify-ca", "database.sslrootcert": "/etc/ssl/certs/ca-certificates.crt"})
+        ["database.sslrootcert"])
+    assert "outside the allowed file roots" in " ".join(
+        errors(**{"database.sslcert": str(ca), "database.sslkey": "/etc/shadow"})["database.sslkey"])
+    assert "needs both" in " ".join(errors(**{"database.sslcert": str(ca)})["database.sslkey"])
+    assert "cannot load" in " ".join(
+        errors(**{"database.sslfactory": "org.postgresql.ssl.NonValidatingFactory"})["database.sslfactory"])
+
+
+def test_tls_arguments_are_libpqs_and_send_no_client_certificate_unless_one_is_named() -> None:
+    config = parse_config(PostgresSourceConfig, {**BASE, "database.sslmode": "Require"})
+    assert tls_arguments(config, 170000) == {"sslmode": "require", "sslcertmode": "disable"}
+    assert tls_arguments(config, 150000) == {"sslmode": "require"}  # libpq 15 knows no sslcertmode
+    config = parse_config(PostgresSourceConfig, {**BASE, "database.sslmode": "verify-ca", "database.sslrootcert": "a",
+                                                  "database.sslcert": "b", "database.sslkey": "c",
+                                                  "database.sslpassword": "p"})
+    assert tls_arguments(config, 170000) == {"sslmode": "verify-ca", "sslrootcert": "a", "sslcert": "b",
+                                             "sslkey": "c", "sslpassword": "p"}
