@@ -56,6 +56,8 @@ TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "ValueToKey": _PKG + "value_to_key:ValueToKey",
     # Debezium 3.7 (debezium-connect-plugins)
     _DEBEZIUM + "ExtractNewRecordState": _PKG + "debezium.extract_new_record_state:ExtractNewRecordState",
+    _DEBEZIUM + "ByLogicalTableRouter": _PKG + "debezium.to_logical_topic_router:ByLogicalTableRouter",
+    _DEBEZIUM + "ToLogicalTopicRouter": _PKG + "debezium.to_logical_topic_router:ToLogicalTopicRouter",
 }
 DEBEZIUM_VERSION = "3.7.0.Final"
 #: Plugins of other projects, listed with the version their jar reports (``Versioned.version()``), as a worker does.

@@ -186,7 +186,51 @@ def _extract_new_record_state_cases() -> list[Case]:
     return out
 
 
-CASES: list[Case] = [*_extract_new_record_state_cases()]
+ROUTER = DBZ + "ByLogicalTableRouter"
+SHARD = "pg.public.customers_shard1"
+SHARDS = {"topic_regex": "(.*)customers_shard(.*)", "topic_replacement": "$1customers_all_shards"}
+
+
+def route(type_: str = ROUTER, **cfg: Any) -> dict[str, str]:
+    """``transforms=route`` with a Debezium topic router."""
+    return one(type_, "route", **cfg)
+
+
+def _router_cases() -> list[Case]:
+    to_logical = DBZ + "ToLogicalTopicRouter"
+    return [
+        dbz("route_create", route(**SHARDS), CREATE, topic=SHARD),
+        dbz("route_delete", route(**SHARDS), DELETE, topic=SHARD),
+        dbz("route_tombstone", route(**SHARDS), None, topic=SHARD),
+        dbz("route_no_match", route(**SHARDS), CREATE),
+        dbz("route_to_logical_topic_router", route(to_logical, **SHARDS), UPDATE, topic=SHARD),
+        dbz("route_key_not_unique", route(**SHARDS, key_enforce_uniqueness="false"), CREATE, topic=SHARD),
+        dbz("route_key_field_regex", route(**SHARDS, key_field_regex="(.*)_shard(.*)", key_field_replacement="$2",
+                                           key_field_name="shard"), CREATE, topic=SHARD),
+        dbz("route_key_field_regex_no_match", route(**SHARDS, key_field_regex="nomatch",
+                                                    key_field_replacement="x"), CREATE, topic=SHARD),
+        dbz("route_key_field_regex_without_replacement", route(**SHARDS, key_field_regex="(.*)"), CREATE, topic=SHARD),
+        dbz("route_null_key", route(**SHARDS), CREATE, topic=SHARD, key=None),
+        dbz("route_string_value", route(**SHARDS), env(t("string"), "hello"), topic=SHARD),
+        dbz("route_schemaless_key", route(**SHARDS), CREATE, topic=SHARD, key=env(None, {"id": 1})),
+        dbz("route_empty_topic", route(topic_regex="(.*)customers_shard(.*)", topic_replacement=""), CREATE,
+            topic=SHARD),
+        dbz("route_avro_names", route(topic_regex="pg\\.public\\.(.*)", topic_replacement="1-$1#x",
+                                      schema_name_adjustment_mode="avro"), CREATE, topic=SHARD),
+        dbz("route_avro_unicode_names", route(topic_regex="pg\\.public\\.(.*)", topic_replacement="1-$1#x",
+                                              schema_name_adjustment_mode="avro_unicode"), CREATE, topic=SHARD),
+        dbz("route_names_not_adjusted", route(topic_regex="pg\\.public\\.(.*)", topic_replacement="1-$1#x"),
+            CREATE, topic=SHARD),
+        dbz("route_bad_adjustment_mode", route(**SHARDS, schema_name_adjustment_mode="snake"), CREATE, topic=SHARD),
+        dbz("route_legacy_cache_size", route(**SHARDS, logical_table_cache_size="2"), CREATE, topic=SHARD),
+        dbz("route_missing_regex", route(topic_replacement="x"), CREATE, topic=SHARD),
+        dbz("route_missing_replacement", route(topic_regex="x"), CREATE, topic=SHARD),
+        dbz("route_bad_regex", route(topic_regex="(", topic_replacement="x"), CREATE, topic=SHARD),
+        dbz("route_then_unwrap", steps((ROUTER, SHARDS), (UNWRAP, {"add_fields": "op,table"})), UPDATE, topic=SHARD),
+    ]  # fmt: skip
+
+
+CASES: list[Case] = [*_extract_new_record_state_cases(), *_router_cases()]
 
 # Deliberate, documented differences from Debezium 3.7.0.Final; each is a strict xfail with its reason.
 XFAILS: dict[str, str] = {}

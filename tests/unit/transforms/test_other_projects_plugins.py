@@ -38,3 +38,10 @@ def test_extract_new_record_state_lists_debeziums_keys_in_its_order() -> None:
     assert keys == ["delete.tombstone.handling.mode", "route.by.field", "add.fields.prefix", "add.fields",
                     "add.headers.prefix", "add.headers", "drop.fields.header.name", "drop.fields.from.key",
                     "drop.fields.keep.schema.compatible"]
+
+
+@pytest.mark.parametrize("name", ["ByLogicalTableRouter", "ToLogicalTopicRouter"])
+def test_the_routers_list_the_keys_of_debeziums_config_def(name: str) -> None:
+    keys = [k["name"] for k in connector_plugin_config(f"io.debezium.transforms.{name}")]
+    assert keys == ["topic.regex", "topic.replacement", "key.enforce.uniqueness", "key.field.regex",
+                    "key.field.replacement", "logical.destination.cache.size"]
