@@ -201,11 +201,11 @@ class ToLogicalTopicRouter(Transformation["ConnectRecord"]):
     def _key_schema(self, old: Schema, topic: str) -> Schema:
         cached = self._key_schemas.get(old)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         builder = _copy_excluding_name(old, copy_fields=True).name(adjust_schema_name(topic + ".Key", self._mode))
         if self._unique:
             builder.field(self._key_field, STRING_SCHEMA)
-        return self._key_schemas.remember(old, builder.build())  # type: ignore[no-any-return]
+        return self._key_schemas.remember(old, builder.build())
 
     def _key(self, schema: Schema, old: Struct, old_topic: str) -> Struct:
         key = Struct(schema)
@@ -227,7 +227,7 @@ class ToLogicalTopicRouter(Transformation["ConnectRecord"]):
     def _envelope_schema(self, old: Schema, topic: str) -> Schema:
         cached = self._envelope_schemas.get(old)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         row_field = old.field(BEFORE) or old.field(AFTER)
         row: Schema | None = None
         if row_field is not None:
@@ -237,7 +237,7 @@ class ToLogicalTopicRouter(Transformation["ConnectRecord"]):
         for field in old.fields:
             builder.field(field.name, row if row is not None and field.name in (BEFORE, AFTER) else field.schema)
         builder.name(adjust_schema_name(topic + ENVELOPE_SUFFIX, self._mode))
-        return self._envelope_schemas.remember(old, builder.build())  # type: ignore[no-any-return]
+        return self._envelope_schemas.remember(old, builder.build())
 
 
 def _copy_excluding_name(source: Schema, *, copy_fields: bool) -> SchemaBuilder:
