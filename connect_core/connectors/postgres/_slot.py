@@ -42,11 +42,11 @@ _TLS_FAILURE: Final = re.compile(r"SSL error|certificate|does not support SSL|pr
                                  r"could not read", re.IGNORECASE)
 
 
-def tls_arguments(config: PostgresSourceConfig, libpq_version: int) -> dict[str, str]:
+def tls_arguments(config: PostgresSourceConfig, libpq_version: int) -> dict[str, Any]:
     """libpq's TLS keywords of Debezium's ``database.ssl*`` keys (the PEM paths already resolved under the file
     roots). Without ``database.sslcert`` no client certificate is sent (``sslcertmode=disable``, libpq 16+), rather
     than the one libpq would find in the worker's ``~/.postgresql``."""
-    out = {"sslmode": config.ssl_mode.lower()}
+    out: dict[str, Any] = {"sslmode": config.ssl_mode.lower()}
     for keyword, value in (("sslrootcert", config.ssl_root_cert), ("sslcert", config.ssl_cert),
                            ("sslkey", config.ssl_key)):
         if value:
