@@ -1,15 +1,19 @@
 """The staging area: where the records of a file that is not full yet wait between invocations.
 
-A Lambda invocation cannot keep records in memory for the next one, so each Kafka partition has, under a reserved
-prefix of the bucket, a *head* object (JSON, rewritten only with a conditional write on its ETag) and the
-*segments* it lists (one per invocation that added records to the open files; never rewritten). Layout::
+A Lambda invocation cannot keep records in memory for the next one, so each Kafka partition has, under a prefix of
+the bucket outside ``topics.dir`` (``lambda.connect.staging.dir``), a *head* object (JSON, rewritten only with a
+conditional write on its ETag) and the *segments* it lists (one per invocation that added records to the open files;
+never rewritten). Layout::
 
-    <topics.dir>/_lambda-connect+staging/<topic>+<partition>/head
-    <topics.dir>/_lambda-connect+staging/<topic>+<partition>/<round id>/<first offset>-<last offset>
+    <staging dir>/<topics.dir>/<topic>+<partition>/head
+    <staging dir>/<topics.dir>/<topic>+<partition>/<round id>/<first offset>-<last offset>
 
-The ``_`` prefix makes Hive, Athena and Spark skip the directory, and ``+`` cannot occur in a Kafka topic name, so
-no topic's directory can collide with it. A *round* is Confluent's unit of commit for one topic-partition: the open
-files of every directory, closed together when ``flush.size`` records were written or a rotation fires.
+Readers of ``topics.dir`` (Athena, Glue, the S3 source) never see it. Before the key existed the area sat inside
+``topics.dir`` (``<topics.dir>/_lambda-connect+staging/<topic>+<partition>/``, :meth:`StageLayout.legacy`); a head
+found there is moved on first use. ``+`` cannot occur in a Kafka topic name, so with a blank ``topics.dir`` no
+topic's directory collides with the default prefix. A *round* is Confluent's unit of commit for one
+topic-partition: the open files of every directory, closed together when ``flush.size`` records were written or a
+rotation fires.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 __all__ = ["STAGING_DIR", "DirState", "Head", "Round", "StageLayout", "pack_segment", "unpack_segment"]
 
-STAGING_DIR = "_lambda-connect+staging"
+STAGING_DIR = "_lambda-connect+staging"  # the default prefix, and the legacy one inside topics.dir
 _PAD = 20  # offsets are < 2**63: 19 digits
 
 
@@ -93,8 +97,14 @@ class StageLayout:
     root: str
 
     @classmethod
-    def of(cls, topics_dir: str, topic: str, partition: int) -> StageLayout:
-        """The staging prefix of ``topic``/``partition`` under ``topics.dir``."""
+    def of(cls, staging_dir: str, topics_dir: str, topic: str, partition: int) -> StageLayout:
+        """The staging prefix of ``topic``/``partition`` of the files under ``topics_dir``."""
+        path = "/".join(p for p in (staging_dir.strip("/"), topics_dir.strip("/")) if p)
+        return cls(f"{path}/{topic}+{partition}/")
+
+    @classmethod
+    def legacy(cls, topics_dir: str, topic: str, partition: int) -> StageLayout:
+        """Where the staging area of ``topic``/``partition`` sat inside ``topics.dir`` before it moved out."""
         head = f"{topics_dir}/" if topics_dir else ""
         return cls(f"{head}{STAGING_DIR}/{topic}+{partition}/")
 

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
     from connect_core.connectors.s3.config import S3SinkConfig
 
-__all__ = ["END_OFFSET_META", "RECORD_COUNT_META", "FileExistsRetriableError", "S3Storage"]
+__all__ = ["END_OFFSET_META", "PARTS_META", "RECORD_COUNT_META", "FileExistsRetriableError", "S3Storage"]
 
 END_OFFSET_META = "end-offset"
 RECORD_COUNT_META = "record-count"
+PARTS_META = "parts"  # every object of a file lists the file's views (key,headers,value): complete when all exist
 _CLIENTS: dict[tuple[Any, ...], Any] = {}
 _PUT_HEADERS = (("ACL", "x-amz-acl"), ("ServerSideEncryption", "x-amz-server-side-encryption"),
                 ("SSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"), ("Tagging", "x-amz-tagging"),
@@ -198,7 +199,10 @@ class S3Storage:
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object under ``prefix`` (staging objects of a closed round)."""
-        keys = list(self.list_keys(prefix))
+        self.delete_keys(list(self.list_keys(prefix)))
+
+    def delete_keys(self, keys: list[str]) -> None:
+        """Delete these objects (absent ones are no error)."""
         for i in range(0, len(keys), 1000):
             try:
                 self.client.delete_objects(Bucket=self.bucket, Delete={

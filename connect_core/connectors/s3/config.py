@@ -38,6 +38,7 @@ EXTRACTORS = {
 TIME_BASED = frozenset({"TimeBasedPartitioner", "DailyPartitioner", "HourlyPartitioner"})
 DEFAULT_REGION = "us-west-2"
 DEFAULT_TOPICS_DIR = "topics"
+DEFAULT_STAGING_DIR = "_lambda-connect+staging"  # "+" never occurs in a topic name: no topic directory collides
 DEFAULT_ZERO_PAD_WIDTH = 10
 DEFAULT_TOMBSTONE_PARTITION = "tombstone"
 _LONG: ConfigType = "LONG"
@@ -101,6 +102,11 @@ class S3SinkConfig(BaseModel):
                                    description="Prefix of every object key; blank for none.")
     directory_delim: str = config_field("/", alias="directory.delim", group="Storage",
                                         description="Delimiter between key path segments.")
+    lambda_connect_staging_dir: str = config_field(
+        DEFAULT_STAGING_DIR, alias="lambda.connect.staging.dir", group="Storage",
+        description="Prefix of the staging area (records of files not full yet, one head per partition): "
+                    "<this>/<topics.dir>/<topic>+<partition>/; must lie outside topics.dir, where readers of the "
+                    "files look.")
     file_delim: str = config_field("+", alias="file.delim", group="Storage",
                                    description="Delimiter between topic, partition and offset in file names.")
     filename_offset_zero_pad_width: int = config_field(
@@ -199,6 +205,12 @@ class S3SinkConfig(BaseModel):
             raise config_error("headers.format.class", self.headers_format_class, "only JsonFormat can hold headers")
         if self.s3_sse_kms_key_id and self.s3_sse_algorithm != "aws:kms":
             raise config_error("s3.sse.kms.key.id", self.s3_sse_kms_key_id, "requires s3.sse.algorithm=aws:kms")
+        staging, topics = self.lambda_connect_staging_dir.strip("/"), self.topics_dir.strip("/")
+        if not staging:
+            raise config_error("lambda.connect.staging.dir", self.lambda_connect_staging_dir, "must not be blank")
+        if topics and (staging == topics or staging.startswith((topics + "/", topics + self.directory_delim))):
+            raise config_error("lambda.connect.staging.dir", self.lambda_connect_staging_dir,
+                               f"must lie outside topics.dir ({self.topics_dir}), where readers of the files look")
         if not self.directory_delim or not self.file_delim:
             raise config_error("directory.delim" if not self.directory_delim else "file.delim", "", "must not be empty")
         return self

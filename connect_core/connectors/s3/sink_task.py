@@ -68,6 +68,7 @@ from connect_core.connectors.s3._rounds import plan_rounds, schedule_due
 from connect_core.connectors.s3._staging import Head, StageLayout, pack_segment, unpack_segment
 from connect_core.connectors.s3._storage import (
     END_OFFSET_META,
+    PARTS_META,
     RECORD_COUNT_META,
     FileExistsRetriableError,
     S3Storage,
@@ -164,7 +165,8 @@ class S3SinkTask(SinkTask):
     # -- one topic-partition -----------------------------------------------------------------------
     def _write_partition(self, tp: TopicPartition, records: list[SinkRecord]) -> None:
         """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
-        stage = StageLayout.of(self.config.topics_dir, tp.topic, tp.partition)
+        stage = StageLayout.of(self.config.lambda_connect_staging_dir, self.config.topics_dir, tp.topic,
+                                tp.partition)
         head, etag = self._head(stage, tp, records)
         if records and records[0].kafka_offset < head.since:
             self._heads.pop(tp, None)  # a plain failure: a real reset fails every retry until the breaker holds it
@@ -234,8 +236,14 @@ class S3SinkTask(SinkTask):
         found = self._storage.get(stage.head)
         if found is not None:
             return Head.from_bytes(found[0]), found[1]
-        head = Head(takeover=self._takeover(tp, records))
-        return head, self._storage.put(stage.head, head.to_bytes(), exclusive=True, plain=True)
+        legacy = StageLayout.legacy(self.config.topics_dir, tp.topic, tp.partition)
+        moved = self._storage.get(legacy.head) if legacy.root != stage.root else None
+        head = Head.from_bytes(moved[0]) if moved is not None else Head(takeover=self._takeover(tp, records))
+        etag = self._storage.put(stage.head, head.to_bytes(), exclusive=True, plain=True)
+        if moved is not None:  # its segments keep their keys (the head lists them) and go when their round closes
+            log.info("s3 staging head %s moved out of topics.dir to %s", legacy.head, stage.head)
+            self._storage.delete_keys([legacy.head])
+        return head, etag
 
     def _fresh(self, head: Head, records: list[SinkRecord]) -> list[SinkRecord]:
         """The records past what the head accounts for (``last``, and files found when it was created)."""
@@ -317,11 +325,13 @@ class S3SinkTask(SinkTask):
             head = f"{self._layout.file_prefix(tp.topic, d, tp.partition)}{state.start:0{self._layout.pad_width}d}"
             tags = {"startOffset": str(state.start), "endOffset": str(rnd.end), "recordCount": str(state.count)} \
                 if self.config.s3_object_tagging else None
-            *secondaries, (view, primary) = self._views(d)
-            for sview, fmt in secondaries:
-                self._storage.put(head + fmt.extension, fmt.assemble(parts[(d, sview)], state.count),
+            views = self._views(d)
+            *secondaries, (view, primary) = views
+            listed = {PARTS_META: ",".join(v for v, _ in views)}  # the source restores a file once all are there
+            for sview, fmt in secondaries:  # before the value object, as readers listing meanwhile expect
+                self._storage.put(head + fmt.extension, fmt.assemble(parts[(d, sview)], state.count), listed,
                                   exclusive=False, tags=tags)
-            metadata = {END_OFFSET_META: str(rnd.end), RECORD_COUNT_META: str(state.count)}
+            metadata = {END_OFFSET_META: str(rnd.end), RECORD_COUNT_META: str(state.count), **listed}
             try:
                 self._storage.put(head + primary.extension, primary.assemble(parts[(d, view)], state.count),
                                   metadata, exclusive=True, tags=tags)
@@ -335,6 +345,8 @@ class S3SinkTask(SinkTask):
             return
         try:
             self._storage.delete_prefix(stage.round_prefix(rnd.id))
+            for prefix in {key.rpartition("/")[0] + "/" for key in rnd.segments if not key.startswith(stage.root)}:
+                self._storage.delete_prefix(prefix)  # a round staged where the area sat before it moved
         except Exception:
             log.warning("could not delete the staging segments of round %d under %s", rnd.id, stage.root,
                         exc_info=True)

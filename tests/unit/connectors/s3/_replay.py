@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from connect_core.api.config import parse_config
 from connect_core.api.record import SinkRecord
 from connect_core.connectors.s3._partitioner import build_partitioner
-from connect_core.connectors.s3._staging import Head, StageLayout, unpack_segment
+from connect_core.connectors.s3._staging import STAGING_DIR, Head, StageLayout, unpack_segment
 from connect_core.connectors.s3.config import S3SinkConfig
 from connect_core.connectors.s3.sink_task import S3SinkTask
 
@@ -239,7 +239,7 @@ def read_staged(client: Any, bucket: str, topics_dir: str, partitions: Iterable[
     """Per partition, the offsets of the open round waiting in the staging area (its value parts, in order)."""
     staged: dict[int, list[int]] = {}
     for p in partitions:
-        stage = StageLayout.of(topics_dir, TOPIC, p)
+        stage = StageLayout.of(STAGING_DIR, topics_dir, TOPIC, p)
         found = client.get_object(Bucket=bucket, Key=stage.head)["Body"].read()
         head = Head.from_bytes(found)
         assert head.pending == [], f"partition {p}: rounds left half-written: {head.pending}"

@@ -50,7 +50,7 @@ def test_files_hold_flush_size_records_named_after_their_first_offset(s3: Any) -
     ]  # offset 7 waits in the staging area for two more records
     assert objects["topics/orders/partition=2/orders+2+0000000004.json"] == _lines([4, 5, 6])
     head = s3.head_object(Bucket=BUCKET, Key="topics/orders/partition=2/orders+2+0000000004.json")
-    assert head["Metadata"] == {"end-offset": "6", "record-count": "3"}
+    assert head["Metadata"] == {"end-offset": "6", "record-count": "3", "parts": "value"}
 
 
 def test_three_invocations_of_400_fill_one_file_of_1000(s3: Any) -> None:
@@ -74,9 +74,9 @@ def test_closed_rounds_leave_no_segments_behind(s3: Any) -> None:
     for n in range(3):
         _run(_task(s3, **{"flush.size": "10"}), _records(range(4 * n, 4 * (n + 1))))
     staged = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"] if "+staging/" in o["Key"]]
-    assert sorted(staged) == ["topics/_lambda-connect+staging/orders+0/00000000000000000010/"
+    assert sorted(staged) == ["_lambda-connect+staging/topics/orders+0/00000000000000000010/"
                               "00000000000000000010-00000000000000000011",
-                              "topics/_lambda-connect+staging/orders+0/head"]
+                              "_lambda-connect+staging/topics/orders+0/head"]
 
 
 def test_retry_that_starts_before_staged_records_skips_them(s3: Any) -> None:
@@ -145,7 +145,7 @@ def test_a_lost_head_swap_response_makes_the_instance_forget_its_head(s3: Any) -
             return getattr(self._client, name)
 
         def get_object(self, **kwargs: Any) -> Any:
-            self.head_reads += kwargs["Key"].endswith("/head")
+            self.head_reads += kwargs["Key"] == "_lambda-connect+staging/topics/orders+0/head"
             return self._client.get_object(**kwargs)
 
         def put_object(self, **kwargs: Any) -> Any:
@@ -190,7 +190,7 @@ def test_rotate_schedule_interval_closes_a_file_once_its_time_has_come(s3: Any) 
     clock[0] = t0 + 10 * 60_000
     _run(task(), _records(range(6, 7)))
     assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.json": _lines(range(6))}
-    staged = Head.from_bytes(s3.get_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head")
+    staged = Head.from_bytes(s3.get_object(Bucket=BUCKET, Key="_lambda-connect+staging/topics/orders+0/head")
                              ["Body"].read())
     assert (staged.last, staged.pending, staged.round and staged.round.count) == (6, [], 1)
 
@@ -309,9 +309,9 @@ def test_an_offsets_reset_is_refused_with_what_to_clear_instead_of_skipping_the_
     fresh = _task(s3)  # a reset group (or a recreated topic) replays from offset 0
     with pytest.raises(ConnectError, match=r"orders-0 starts at offset 0, before offset 5") as refused:
         _run(fresh, _records(range(3)))  # fails every retry until the breaker holds the batch: nothing skipped
-    assert "_lambda-connect+staging/orders+0/head" in str(refused.value)
+    assert "_lambda-connect+staging/topics/orders+0/head" in str(refused.value)
     assert _objects(s3) == before
-    s3.delete_object(Bucket=BUCKET, Key="topics/_lambda-connect+staging/orders+0/head")
+    s3.delete_object(Bucket=BUCKET, Key="_lambda-connect+staging/topics/orders+0/head")
     for key in before:
         s3.delete_object(Bucket=BUCKET, Key=key)
     cleared = _task(s3)
