@@ -23,15 +23,15 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import groupby, repeat, starmap
 from operator import attrgetter, itemgetter, length_hint
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from connect_core.api.errors import ConnectError, NotFoundError
+from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
-from connect_core.kafka.clients import producer_config
-from connect_core.kafka.retry import kafka_error_of, with_retries
+from connect_core.kafka.clients import admin_client, producer_config
+from connect_core.kafka.retry import is_retriable, kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
@@ -48,6 +48,8 @@ from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
 from connect_core.runtime.source_pipeline import SourcePipeline
+from connect_core.runtime.topic_creation import TopicCreation
+from connect_core.runtime.topic_metadata import DEFAULT_MAX_BLOCK_MS, KafkaTimeoutError, await_topic, max_block_ms
 from connect_core.runtime.trigger_config import (
     DEFAULT_POLL_INTERVAL_MS,
     DEFAULT_SCHEDULE_INTERVAL_MS,
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 _CommitPlan = IndexedDeliveries | RecordByRecord  # runtime/source_commits.py
 _TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
 PLUGIN_METRICS_SERVICE = "source_task"  # the service dimension of the function that runs source tasks
@@ -86,6 +89,7 @@ _QUEUE_FULL_WAIT_S = 0.1
 # broker after this long even if no newer invocation of its task comes to fence it (a paused or deleted task).
 TRANSACTION_TIMEOUT_MS = 60_000
 KAFKA_TIMEOUT_S = 60.0
+MIN_CALL_S = 1.0
 OFFSETS_REFRESH_S = 60.0  # a warm task catches up on its connector's offsets this often
 
 
@@ -128,6 +132,11 @@ class _RunningTask:
     topics: set[str] = field(default_factory=set)  # the topics of the open transaction (topic.tracking.enable)
     longest_poll_s: float = 0.0  # its longest poll and send this invocation: the next tick must not find one running
     plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
+    topic_creation: TopicCreation | None = None  # KIP-158: creates a topic before its first record
+    max_block_ms: int = DEFAULT_MAX_BLOCK_MS  # the producer's max.block.ms: how long a record waits for its topic
+    ready_topics: set[str] = field(default_factory=set)  # topics the producer has metadata for: never waited on again
+    budget: Callable[[], float] = field(default=lambda: float("inf"))  # this invocation's time left (ms)
+    wait_budget: Callable[[], float] = field(default=lambda: float("inf"))  # the same, never into the next tick
 
     def close(self) -> None:
         """Stop the task, then release what was built for it, its transactional producer included."""
@@ -239,12 +248,17 @@ class SourceRunner:
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
         budget = remaining_ms
 
+        def until_tick_ms() -> float:  # the budget, never into the next tick (a wait for a topic's metadata)
+            return min(budget(), (tick_ends - time.monotonic()) * 1000.0)
+
+        running.budget, running.wait_budget = budget, until_tick_ms
+
         def within_tick_ms() -> float:  # the budget (the window's, when it has one), and never into the next tick
             # less the longest commit's time (twice) and the task's longest poll: a poll begun just before the end must
             # be produced and committed inside it, or the next tick's init_transactions fences it (the first poll of an
             # invocation goes ahead whatever they were: a task always progresses)
             reserve_ms = (COMMIT_RESERVE * self._longest_commit_s + running.longest_poll_s) * 1000.0
-            return min(budget(), (tick_ends - time.monotonic()) * 1000.0) - (reserve_ms if result.polls else 0.0)
+            return until_tick_ms() - (reserve_ms if result.polls else 0.0)
 
         while True:
             try:
@@ -263,6 +277,7 @@ class SourceRunner:
                     self._shutdown_quietly(connector, task_id)
                     running = self._running_task(connector, task_id)
                     result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+                    running.budget, running.wait_budget = budget, until_tick_ms
                     continue
                 self._fail(connector, task_id, running, error)
                 raise
@@ -307,12 +322,21 @@ class SourceRunner:
             idle = result.records + result.skipped == first_record
             fault_points.reached("source.before_commit", idle=idle)
             committing = time.monotonic()
-            with_retries(lambda: producer.commit_transaction(KAFKA_TIMEOUT_S), what="committing the transaction",
-                         timeout_s=KAFKA_TIMEOUT_S)
+            commit_s = _bounded_s(running.budget)
+            try:
+                with_retries(lambda: producer.commit_transaction(commit_s), what="committing the transaction",
+                             timeout_s=commit_s)
+            except Exception as error:
+                if is_retriable(error) and commit_s < KAFKA_TIMEOUT_S:
+                    raise KafkaTimeoutError(f"The transaction was not committed within the invocation's time "
+                                            f"({round(commit_s * 1000)} ms): its records were not acknowledged "
+                                            "(a partition without a leader or enough in-sync replicas, or a broker "
+                                            "that does not answer)") from error
+                raise
             self._longest_commit_s = max(self._longest_commit_s, time.monotonic() - committing)
             fault_points.reached("source.after_commit", idle=idle)
         except BaseException:
-            _abort(producer)
+            _abort(producer, _bounded_s(running.budget))
             running.topics.clear()
             raise
         finally:
@@ -352,7 +376,7 @@ class SourceRunner:
                        latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
             if values_poll is not None:  # the values path: no SourceRecord a value
-                batch = values_poll()
+                batch = _polled(values_poll, running.task)
                 result.polls += 1
                 if batch is None or not batch.values:
                     return False
@@ -361,7 +385,7 @@ class SourceRunner:
                 fault_points.reached("source.after_produce")
                 del batch  # freed inside the pause, as the records below
                 return True
-            records = running.task.poll()
+            records = _polled(running.task.poll, running.task)
             result.polls += 1
             if not records:
                 return False
@@ -386,8 +410,11 @@ class SourceRunner:
             args, skipped, size = running.pipeline.produce_args(records, on_delivery)
         else:
             args, skipped, size = commits.produce_args(running.pipeline, records)
-        if self.active_topics.enabled:  # a set built in C per poll; the status topic is read only for a new topic
-            running.topics.update(map(_TOPIC_ARG, args))
+        topics = set(map(_TOPIC_ARG, args))  # built in C per poll
+        if not topics <= running.ready_topics:  # a topic's first record: create it (KIP-158), wait for its metadata
+            self._prepare_topics(running, topics - running.ready_topics)
+        if self.active_topics.enabled:  # the status topic is read only for a new topic
+            running.topics.update(topics)
         result.skipped += skipped
         sent = _produce_all(running.producer, args)
         result.records += sent
@@ -403,6 +430,8 @@ class SourceRunner:
             self._send_all(running, batch.records(), result, on_delivery, latest)
             return
         key, values = written
+        if batch.topic not in running.ready_topics:
+            self._prepare_topics(running, {batch.topic})
         running.topics.add(batch.topic)
         size = sum(map(len, filter(None, values)))
         if key is not None:
@@ -418,6 +447,25 @@ class SourceRunner:
                     latest[partition_id] = (partition, offset)
                     running.reader.pending[partition_id] = offset
                     break
+
+    @staticmethod
+    def _prepare_topics(running: _RunningTask, topics: set[str]) -> None:
+        """Before the first record of each of ``topics``: KIP-158 creation (``runtime/topic_creation.py``), then the
+        producer's metadata within ``max.block.ms`` and the invocation's time (``runtime/topic_metadata.py``).
+
+        Raises:
+            ConnectError: "Unrecoverable exception from producer send callback", caused by the metadata timeout, as a
+                worker fails the task; or the creation's own error.
+        """
+        for topic in sorted(topics):
+            if running.topic_creation is not None:
+                running.topic_creation.ensure((topic,), _bounded_s(running.budget))
+            try:
+                await_topic(running.producer, topic, max_block=running.max_block_ms,
+                            remaining_ms=running.wait_budget)
+            except KafkaTimeoutError as error:
+                raise ConnectError("Unrecoverable exception from producer send callback") from error
+            running.ready_topics.add(topic)
 
     def _running_task(self, connector: str, task_id: int) -> _RunningTask:
         config = self.config_store.task_configs(connector)
@@ -468,6 +516,10 @@ class SourceRunner:
                                       build_chain(connector_config, registry.find), operator)
             plugin_metrics = TaskPluginMetrics(connector, task_id)
             plugin_metrics.attach_pipeline(pipeline.converters, pipeline.chain)
+            topic_creation = TopicCreation.for_connector(  # KIP-158, with the connector's admin.override.*
+                connector_config, enabled=self.worker.topic_creation,
+                admin_factory=lambda overrides: admin_client(self.worker.kafka, **overrides))
+            max_block = max_block_ms(connector_config)
         except Exception as error:
             self._report(connector, task_id, State.FAILED, _trace(error), None)
             raise
@@ -501,7 +553,8 @@ class SourceRunner:
         schedule = SourceScheduleConfig.parse(connector_config)
         return _RunningTask(raw_task_config, task, pipeline, reader, producer, _version(task),
                             schedule.local_interval_ms(connector_config),
-                            schedule.heartbeat_ms(), configs=resolved, plugin_metrics=plugin_metrics)
+                            schedule.heartbeat_ms(), configs=resolved, plugin_metrics=plugin_metrics,
+                            topic_creation=topic_creation, max_block_ms=max_block)
 
     def _fail(self, connector: str, task_id: int, running: _RunningTask, error: BaseException) -> None:
         log.exception("source task %s-%d failed; it restarts from committed offsets next time", connector, task_id)
@@ -626,6 +679,20 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
     return len(values)
 
 
+def _polled(poll: Callable[[], _T], task: SourceTask) -> _T | None:
+    """``poll()``, or None when it raised a retriable error: Kafka's ``AbstractWorkerSourceTask.poll`` logs a
+    ``RetriableException`` (Connect's or the Kafka client's) and polls again later; here the invocation ends as at an
+    empty poll and the next one polls again. Any other error fails the task."""
+    try:
+        return poll()
+    except Exception as error:
+        if not (isinstance(error, RetriableError) or is_retriable(error)):
+            raise
+        log.warning("%s failed to poll records from SourceTask. Will retry operation.", type(task).__name__,
+                    exc_info=True)
+        return None
+
+
 def _overrides_commit_record(task: SourceTask) -> bool:
     """Whether ``task`` has its own ``commit_record`` (MirrorMaker 2's does): then it needs each record's metadata."""
     return getattr(task.commit_record, "__func__", None) is not SourceTask.commit_record
@@ -650,9 +717,15 @@ def _fenced(error: BaseException) -> bool:
     return False
 
 
-def _abort(producer: Any) -> None:
+def _bounded_s(budget: Callable[[], float]) -> float:
+    """Seconds a broker call may wait: Kafka's 60 s, less when the invocation's time ends sooner (at least
+    ``MIN_CALL_S``: a call with no time at all could never succeed)."""
+    return max(MIN_CALL_S, min(KAFKA_TIMEOUT_S, budget() / 1000.0))
+
+
+def _abort(producer: Any, timeout_s: float = KAFKA_TIMEOUT_S) -> None:
     try:
-        producer.abort_transaction(KAFKA_TIMEOUT_S)
+        producer.abort_transaction(timeout_s)
     except Exception:  # fenced or broken producers cannot abort; the task is rebuilt anyway
         log.warning("could not abort the source transaction", exc_info=True)
 
