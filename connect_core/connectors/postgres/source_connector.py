@@ -14,6 +14,7 @@ from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.file_roots import file_roots_of
 from connect_core.api.kafka_client_keys import DEBEZIUM_PREFIXES
+from connect_core.connectors._debezium.snapshot import with_epoch
 from connect_core.connectors.postgres.config import SSL_FILE_KEYS, PostgresSourceConfig, undefined_keys
 
 if TYPE_CHECKING:
@@ -36,10 +37,11 @@ class PostgresConnector(SourceConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
+        self._mode = ""
 
     def start(self, props: dict[str, str]) -> None:
         """Validate the config; nothing is read from the database here."""
-        parse_config(PostgresSourceConfig, props)
+        self._mode = parse_config(PostgresSourceConfig, props).mode
         self._props = dict(props)
 
     def task_class(self) -> type[Task]:
@@ -49,8 +51,8 @@ class PostgresConnector(SourceConnector):
         return PostgresSourceTask
 
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        """One task: a replication slot has one reader."""
-        return [dict(self._props)]
+        """One task: a replication slot has one reader (``always``: a new snapshot epoch at each start)."""
+        return with_epoch([dict(self._props)], self._mode)
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
         """The model's checks; keys it does not define are logged and ignored, as Debezium ignores them."""

@@ -1,8 +1,9 @@
 """PostgresSourceTask: one invocation = resume at the stored offset, snapshot or stream until caught up, return.
 
 ``start`` reads the offset of partition ``{"server": <topic.prefix>}`` and decides, as Debezium's ``snapshot.mode``
-does, whether to (re)snapshot or stream. ``poll`` returns the snapshot's ``r`` records first, then the slot's change
-events, and ``[]`` once caught up: the runner then commits the records and their offsets in one Kafka transaction.
+does, whether to (re)snapshot or stream (``always``: once per connector start, ``_debezium/snapshot.py``). ``poll``
+returns the snapshot's ``r`` records first, then the slot's change events, and ``[]`` once caught up: the runner
+then commits the records and their offsets in one Kafka transaction.
 Only after that commit (``commit``, or at the next start from the committed offsets) is the slot's confirmed
 position moved, so a killed invocation re-reads and never loses.
 
@@ -20,20 +21,21 @@ from typing import TYPE_CHECKING, Any, Final
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.file_roots import file_roots_of
+from connect_core.api.record import SourceRecord
 from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors._debezium.kafka_signals import kafka_channel
+from connect_core.connectors._debezium.snapshot import SnapshotEpoch
 from connect_core.connectors.postgres._catalog import Catalog, TableFilter
 from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
 from connect_core.connectors.postgres._incremental import IncrementalSnapshot
-from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_running
+from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_offset, snapshot_running
 from connect_core.connectors.postgres._slot import Slot, connect
 from connect_core.connectors.postgres._snapshot import Snapshot, Windows
 from connect_core.connectors.postgres._stream import ReplicationStream
 from connect_core.connectors.postgres.config import PostgresSourceConfig
 
 if TYPE_CHECKING:
-    from connect_core.api.record import SourceRecord
     from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
 
 __all__ = ["LAG_METRIC", "PostgresSourceTask"]
@@ -61,11 +63,13 @@ class PostgresSourceTask(SourceTask):
         self._incremental_state = IncrementalState()
         self._lag_bytes: int | None = None
         self._signals: KafkaSignalChannel | None = None
+        self._epoch = SnapshotEpoch({}, "")
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
         roots = file_roots_of(self)
         config = self._config = parse_config(PostgresSourceConfig, props).with_tls_files(roots.resolve)
+        self._epoch = SnapshotEpoch(props, config.mode)
         self._partition = {PARTITION_KEY: config.topic_prefix}
         source = SourceBlock(config.topic_prefix, config.dbname)
         table_filter = TableFilter(config)
@@ -102,14 +106,16 @@ class PostgresSourceTask(SourceTask):
                     "snapshot.mode=when_needed to take a new snapshot, or reset its offsets.")
             log.warning("replication slot %s is gone: taking a new snapshot (when_needed)", slot.name)
             stored = None
-        if stored is not None and snapshot_running(stored):
+        fresh = mode == "always" and self._epoch.is_new(stored)  # the connector started since the last snapshot
+        if stored is not None and snapshot_running(stored) and not fresh:
             log.info("resuming the initial snapshot of %s", config.topic_prefix)
             self._start = {"lsn": int(stored["lsn"]), "txId": stored.get("txId"), "ts_usec": int(stored["ts_usec"])}
             self._snapshot = self._new_snapshot(stored)
             return
-        if stored is None or mode == "always":
+        if stored is None or fresh:
             if config.snapshots_data:
                 self._begin_snapshot(slot_lsn)
+                self._epoch.unstored = self._epoch.epoch is not None
                 return
             if slot_lsn is None:
                 conn, slot_lsn, _ = slot.create(export=False)
@@ -182,6 +188,9 @@ class PostgresSourceTask(SourceTask):
         records = self._poll()
         if self._signals is not None:
             records = self._signals.stamp(records, self._partition, self._incremental_state)
+        if not records and self._epoch.unstored and self._snapshot is None:  # a snapshot without rows: its epoch
+            records = [SourceRecord(self._partition, snapshot_offset(self._start, completed=True), None)]
+        self._epoch.stamp(records, self._partition)
         if records:
             self._last_offset = records[-1].source_offset
         return records
