@@ -3,7 +3,8 @@
 the ``.keys``/``.headers`` objects beside it) and ordered per Kafka partition by start offset.
 
 The file names alone say where records came from, so any partitioner's directories (Default, Field, TimeBased)
-are read the same way; the sink's staging area (a ``_`` directory) is skipped.
+are read the same way; an older sink's staging area inside ``topics.dir`` (a ``_`` directory) is skipped. A group
+listed here may still lack a part the sink has not written yet: the task reads a file only once it is complete.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["ArchivedFile", "Layout", "list_keys"]
+__all__ = ["PARTS_META", "RECORD_COUNT_META", "ArchivedFile", "Layout", "list_keys"]
 
 KEYS_INFIX = ".keys"
 HEADERS_INFIX = ".headers"
+PARTS_META = "parts"  # the S3 sink's x-amz-meta-parts on every object of a file: its views, e.g. key,headers,value
+RECORD_COUNT_META = "record-count"  # the S3 sink's, on the object it writes last (value, or tombstones' keys)
 
 
 @dataclasses.dataclass(slots=True)
@@ -35,6 +38,10 @@ class ArchivedFile:
     def primary(self) -> str:
         """The object whose key names the file in offsets: the value object, else the keys (tombstones)."""
         return self.objects.get("value") or self.objects.get("key") or next(iter(self.objects.values()))
+
+    def same(self, directory: str, start: int) -> bool:
+        """Whether this is the file of ``directory`` starting at ``start`` (whichever of its objects named it)."""
+        return self.start == start and self.directory == directory
 
 
 class Layout:
@@ -81,9 +88,8 @@ class Layout:
                                     ArchivedFile(topic, partition, start, directory))
             file.objects[view] = key
         out: dict[tuple[str, int], list[ArchivedFile]] = {}
-        for file in found.values():
-            if "value" in file.objects or "key" in file.objects:  # headers alone are no records
-                out.setdefault((file.topic, file.partition), []).append(file)
+        for file in found.values():  # any part alone too: the task waits there for the rest
+            out.setdefault((file.topic, file.partition), []).append(file)
         for files in out.values():
             files.sort(key=lambda f: f.start)
         return out

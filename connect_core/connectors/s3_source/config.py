@@ -98,6 +98,11 @@ class S3SourceConfig(BaseModel):
         None, alias="format.bytearray.separator", group="Format",
         description="ByteArrayFormat's record separator (Java escapes); default a line separator.",
     )
+    tombstone_encoded_partition: str = config_field(
+        "tombstone", alias="tombstone.encoded.partition", group="Storage",
+        description="The sink's directory of tombstones: a key-only file there without the S3 sink's metadata "
+                    "(Confluent's) is a file of tombstones, elsewhere the keys of a value object not written yet.",
+    )
     partitioner_class: str = config_field(
         "io.confluent.connect.storage.partitioner.DefaultPartitioner", alias="partitioner.class", type="CLASS",
         validator=_one_of(PARTITIONERS), group="Partitioner",

@@ -6,6 +6,15 @@ file already restored) and ``eof``. The runtime commits them with the records in
 stopped anywhere resumes at the next record, exactly once. Records go to the archived topic (or its
 ``topic.regex.list`` target) and Kafka partition, with the key and headers when the sink stored them; the
 archive keeps no timestamps, so the producer's time is used.
+
+A file is restored only once it is complete, whatever order the sink writes its objects in: the S3 sink lists a
+file's parts on each of its objects (``x-amz-meta-parts``: ``key,headers,value``), and the file waits until every
+one is there. A key-only file is a file of tombstones when its keys object is the sink's primary (it carries
+``record-count``) or sits in ``tombstone.encoded.partition`` (Confluent's sink); elsewhere it is the keys of a value
+object not written yet. Without ``parts`` (Confluent's sink, older lambda-connect) a value object is read with the
+parts found beside it. A partition waits at its first incomplete file and every listing looks again, so a file
+listed half-written is restored once the sink finished it; the S3 sink writes a partition's files in start-offset
+order, so nothing is listed before a file that is still to come.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.header import Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.task import SourceTask, partition_key
-from connect_core.connectors.s3_source._archive import Layout, list_keys
+from connect_core.connectors.s3_source._archive import PARTS_META, RECORD_COUNT_META, Layout, list_keys
 from connect_core.connectors.s3_source._readers import Decoded, decode_headers, decode_view, extensions
 from connect_core.connectors.s3_source.config import S3SourceConfig, TopicMap
 
@@ -58,7 +67,7 @@ _NOTHING = (None, None)
 class _Cursor:
     """Where the restore of one archived partition stands, and the file being read."""
 
-    __slots__ = ("done_start", "file", "files", "position", "records", "source_partition")
+    __slots__ = ("done_start", "file", "files", "position", "records", "source_partition", "waiting")
 
     def __init__(self, topic: str, partition: int) -> None:
         self.source_partition: dict[str, Any] = {"topic": topic, "partition": partition}
@@ -67,6 +76,12 @@ class _Cursor:
         self.records = _EMPTY
         self.position = 0
         self.done_start = -1  # the start offset of the last file wholly restored
+        self.waiting = False  # the next file is incomplete: nothing more until the next listing
+
+    @property
+    def ready(self) -> bool:
+        """Whether a record may be taken without listing the bucket again."""
+        return self.file is not None or (bool(self.files) and not self.waiting)
 
 
 class S3SourceTask(SourceTask):
@@ -102,13 +117,13 @@ class S3SourceTask(SourceTask):
         return None
 
     def _ready_cursors(self) -> list[_Cursor]:
-        pending = [c for c in self._cursors.values() if c.file is not None or c.files]
+        pending = [c for c in self._cursors.values() if c.ready]
         if pending:
             return pending
         interval = self._require().s3_poll_interval_ms / 1000
         if self._listed_at is None or self._clock() - self._listed_at >= interval:
             self._list()
-        return [c for c in self._cursors.values() if c.file is not None or c.files]
+        return [c for c in self._cursors.values() if c.ready]
 
     def _list(self) -> None:
         """List the archive and queue, per owned partition, the files after the committed offset."""
@@ -129,17 +144,21 @@ class S3SourceTask(SourceTask):
             if cursor is None:
                 cursor = self._cursors[tp] = _Cursor(*tp)
                 offset = committed.get(partition_key(cursor.source_partition))
-                cursor.files = _after(files, offset, cursor)
-            else:  # a later listing: only files past the last one queued or read
-                last = cursor.files[-1].start if cursor.files else (cursor.file.start if cursor.file else -1)
-                cursor.files.extend(f for f in files if f.start > max(last, cursor.done_start))
+                cursor.files = self._after(files, offset, cursor)
+            else:  # a later listing: every file past the one read last, with the parts listed now
+                cursor.files = [f for f in files if f.start > (cursor.file.start if cursor.file else
+                                                                cursor.done_start)]
+                cursor.waiting = False
 
     def _take(self, cursor: _Cursor, limit: int) -> list[SourceRecord]:
         if cursor.file is None:
-            if not cursor.files:
+            if not cursor.files or cursor.waiting:
                 return []
-            cursor.file = cursor.files.pop(0)
-            cursor.records = self._read(cursor.file)
+            records = self._read(cursor.files[0])
+            if records is None:  # the sink has not written every part yet: wait for the next listing
+                cursor.waiting = True
+                return []
+            cursor.file, cursor.records = cursor.files.pop(0), records
             cursor.position = min(cursor.position, cursor.records.size)
         file, (keys, values, header_lists, count) = cursor.file, cursor.records
         target = self._topics.target(file.topic) or file.topic
@@ -163,14 +182,36 @@ class S3SourceTask(SourceTask):
             cursor.file, cursor.records, cursor.position, cursor.done_start = None, _EMPTY, 0, file.start
         return out
 
-    def _read(self, file: ArchivedFile) -> _Columns:
-        """Every view of ``file`` decoded, checked to hold one item per record."""
+    def _read(self, file: ArchivedFile) -> _Columns | None:
+        """Every part of ``file`` decoded, checked to hold one item per record; None while a part is missing."""
         config = self._require()
+        primary_view = "value" if "value" in file.objects else "key" if "key" in file.objects else None
+        found = self._get(file.objects[primary_view]) if primary_view else None
+        if primary_view is None or found is None:  # headers alone, or the primary deleted since the listing
+            self._incomplete(file, {"value"})
+            return None
+        bodies, metadata = {primary_view: found[0]}, found[1]
+        listed = metadata.get(PARTS_META)
+        if listed:
+            parts = set(listed.split(","))
+        elif primary_view == "value" or RECORD_COUNT_META in metadata or self._in_tombstones(file):
+            parts = set(file.objects) - {"value"} if primary_view == "key" else set(file.objects)
+        else:  # a keys object beside no value object, written by a sink that lists no parts: the value is to come
+            parts = {"key", "value"}
+        missing = parts - set(file.objects)
+        for view in sorted(parts - missing - set(bodies)):
+            got = self._get(file.objects[view])
+            if got is None:
+                missing.add(view)
+            else:
+                bodies[view] = got[0]
+        if missing:
+            self._incomplete(file, missing)
+            return None
         views: dict[str, Decoded] = {}
         header_lists: list[list[tuple[str, Any, Any]]] | None = None
-        for view, object_key in file.objects.items():
-            body = self._get(object_key)
-            parsed = self._layout.parse(object_key)
+        for view, body in bodies.items():
+            parsed = self._layout.parse(file.objects[view])
             ext = parsed[5] if parsed is not None else ""
             if view == "headers":
                 header_lists = decode_headers(body, ext)
@@ -185,13 +226,52 @@ class S3SourceTask(SourceTask):
                                    f"{len(decoded)}; the archive is inconsistent")
         return _Columns(keys, values, header_lists, count)
 
-    def _get(self, key: str) -> bytes:
+    def _incomplete(self, file: ArchivedFile, missing: set[str]) -> None:
+        """Log that the restore of ``file``'s partition waits for its ``missing`` parts."""
+        log.info("S3 source: %s is not complete yet (no %s object): its partition waits for the next listing",
+                 file.primary, " or ".join(sorted(missing)))
+
+    def _in_tombstones(self, file: ArchivedFile) -> bool:
+        """Whether ``file`` sits in the sink's directory of tombstones."""
+        config = self._require()
+        return file.directory.rpartition(config.directory_delim)[2] == config.tombstone_encoded_partition
+
+    def _get(self, key: str) -> tuple[bytes, dict[str, str]] | None:
+        """An object's body and user metadata; None when it is not there."""
         config = self._require()
         try:
-            body: bytes = self._client.get_object(Bucket=config.s3_bucket_name, Key=key)["Body"].read()
+            response = self._client.get_object(Bucket=config.s3_bucket_name, Key=key)
+            return response["Body"].read(), response.get("Metadata", {})
         except Exception as error:
+            response = getattr(error, "response", None)
+            code = response.get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
+            if code in ("NoSuchKey", "404"):
+                return None
             raise RetriableError(f"S3 source: reading s3://{config.s3_bucket_name}/{key} failed: {error}") from error
-        return body
+
+    def _after(self, files: list[ArchivedFile], offset: dict[str, Any] | None, cursor: _Cursor
+               ) -> list[ArchivedFile]:
+        """The files still to restore after the committed ``offset`` (the file its ``lastFileRead`` names is found
+        by directory and start offset, whichever of its objects named it); the cursor starts inside a half-read
+        file."""
+        if not offset:
+            return list(files)
+        last = str(offset.get("lastFileRead"))
+        parsed = self._layout.parse(last)
+        if parsed is None:
+            raise ConnectError(f"S3 source: the committed offset of {cursor.source_partition} names {last}, which is "
+                               "no file of this archive's layout (topics.dir, directory.delim, file.delim or "
+                               "format.class changed?): restore the sink's settings or reset the connector's offsets")
+        _, _, start, directory, _, _ = parsed
+        done = next((f for f in files if f.same(directory, start)), None)
+        if done is None or offset.get("eof"):
+            if done is None:
+                log.warning("S3 source: the last file read, %s, is no longer in the archive; restoring %s from the "
+                            "first file after offset %d", last, cursor.source_partition, start)
+            cursor.done_start = start
+            return [f for f in files if f.start > start]
+        cursor.position = int(offset.get("fileOffset", 0))
+        return [f for f in files if f.start >= start]
 
     def _require(self) -> S3SourceConfig:
         if self._config is None:
@@ -201,23 +281,6 @@ class S3SourceTask(SourceTask):
     def stop(self) -> None:
         """Forget the cursors (the client is shared across warm invocations)."""
         self._cursors.clear()
-
-
-def _after(files: list[ArchivedFile], offset: dict[str, Any] | None, cursor: _Cursor) -> list[ArchivedFile]:
-    """The files still to restore after the committed ``offset``; the cursor starts inside a half-read file."""
-    if not offset:
-        return list(files)
-    last = offset.get("lastFileRead")
-    done = next((f for f in files if f.primary == last), None)
-    if done is None:
-        log.warning("S3 source: the last file read, %s, is no longer in the archive; restoring %s from the first "
-                    "file after it by name", last, cursor.source_partition)
-        return [f for f in files if f.primary > str(last)]
-    if offset.get("eof"):
-        cursor.done_start = done.start
-        return [f for f in files if f.start > done.start]
-    cursor.position = int(offset.get("fileOffset", 0))
-    return [f for f in files if f.start >= done.start]
 
 
 _CLIENTS: dict[tuple[Any, ...], Any] = {}
