@@ -58,6 +58,7 @@ TRANSFORMATIONS: dict[str, str] = {
     _DEBEZIUM + "ExtractNewRecordState": _PKG + "debezium.extract_new_record_state:ExtractNewRecordState",
     _DEBEZIUM + "ByLogicalTableRouter": _PKG + "debezium.to_logical_topic_router:ByLogicalTableRouter",
     _DEBEZIUM + "ToLogicalTopicRouter": _PKG + "debezium.to_logical_topic_router:ToLogicalTopicRouter",
+    _DEBEZIUM + "outbox.EventRouter": _PKG + "debezium.event_router:EventRouter",
 }
 DEBEZIUM_VERSION = "3.7.0.Final"
 #: Plugins of other projects, listed with the version their jar reports (``Versioned.version()``), as a worker does.
