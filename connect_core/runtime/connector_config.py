@@ -133,9 +133,20 @@ def _no_separate_offsets_topic(key: str, value: Any) -> None:
                                        "topic; a separate offsets topic per connector is not supported")
 
 
-class SourceConnectorConfig(ConnectorConfig):
-    """Source keys (Kafka ``SourceConnectorConfig``): exactly-once and per-connector offsets topic."""
+def _unique_groups(key: str, value: Any) -> None:
+    if isinstance(value, list) and len(value) > len(set(value)):
+        raise config_error(key, value, "Duplicate alias provided.")
 
+
+class SourceConnectorConfig(ConnectorConfig):
+    """Source keys (Kafka ``SourceConnectorConfig``): topic creation groups, exactly-once and per-connector offsets
+    topic. The groups' own keys (``runtime/topic_creation.py``) fail the connector at start, as in Kafka."""
+
+    topic_creation_groups: list[str] = config_field(
+        [], alias="topic.creation.groups", type="LIST", importance="LOW", group="Topic Creation", width="LONG",
+        display_name="Topic Creation Groups", validator=_unique_groups,
+        description="Groups of configurations for topics created by source connectors",
+    )
     exactly_once_support: str = config_field(
         "requested", alias="exactly.once.support", importance="MEDIUM", group="Exactly Once Support",
         validator=valid_string("requested", "required", case_insensitive=True),

@@ -32,6 +32,7 @@ __all__ = [
     "TOPIC_CREATION_PREFIX",
     "TopicCreation",
     "TopicCreationGroup",
+    "check_source_config",
     "parse_groups",
     "topic_creation_errors",
     "uses_topic_creation",
@@ -146,6 +147,22 @@ def parse_groups(props: Mapping[str, Any]) -> tuple[TopicCreationGroup, list[Top
         partitions = _number(props, group_prefix + PARTITIONS, PARTITIONS, default_partitions)
         others.append(TopicCreationGroup(name, include, exclude, partitions, rf, _other_configs(props, name)))
     return default, others
+
+
+def check_source_config(props: Mapping[str, Any], *, enabled: bool | None = None) -> None:
+    """Kafka's ``Worker.startConnector`` building a ``SourceConnectorConfig``: with the worker's
+    ``topic.creation.enable`` (``enabled``; None reads ``LAMBDA_CONNECT_TOPIC_CREATION_ENABLE``) and a
+    ``topic.creation.*`` key, the groups must parse, or the connector fails to start.
+
+    Raises:
+        ConfigError: Kafka's message for the first invalid or missing key.
+    """
+    if enabled is None:
+        from connect_core.runtime import env
+
+        enabled = env.resolve_bool(env.TOPIC_CREATION_ENABLE, True)
+    if enabled and uses_topic_creation(props):
+        parse_groups(props)
 
 
 def topic_creation_errors(props: Mapping[str, Any]) -> dict[str, list[str]]:

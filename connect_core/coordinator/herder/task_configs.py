@@ -27,6 +27,7 @@ from connect_core.coordinator.herder.plugins import (
 )
 from connect_core.runtime.config_providers.resolver import ConfigResolver, reverse_transform
 from connect_core.runtime.connector_config import ConnectorConfig
+from connect_core.runtime.topic_creation import check_source_config
 from connect_core.runtime.trigger_config import pulls
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
     props = {k: v for k, v in connector_config.items() if v is not None}
     framework = parse_config(ConnectorConfig, props)
     instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG], props.get(CONNECTOR_VERSION_CONFIG)))
+    if not isinstance(instance, SinkConnector):
+        check_source_config(props)  # KIP-158 groups: a bad one fails the connector at start, as Kafka's worker does
     # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
     # password from Secrets Manager must work for table discovery); the stored task configs get them back.
     instance.start(resolve_for_connector(props))

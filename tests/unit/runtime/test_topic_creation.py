@@ -106,3 +106,22 @@ def test_admin_overrides_reach_the_admin_client() -> None:
 
 def _no_admin(*_args: object) -> object:
     raise AssertionError("no admin client is built here")
+
+
+def test_a_source_connector_with_bad_groups_fails_to_start_and_a_sink_ignores_the_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object,
+) -> None:
+    from connect_core.coordinator.herder.task_configs import generate_task_configs
+    from connect_core.runtime import env
+
+    monkeypatch.setenv(env.FILE_ROOTS, str(tmp_path))
+    source = {"name": "s", "connector.class": "FileStreamSource", "topic": "t", "file": f"{tmp_path}/in.txt",
+              "topic.creation.default.partitions": "3"}
+    with pytest.raises(ConfigError, match='^Missing required configuration "topic.creation.default.replication'):
+        generate_task_configs("s", source)
+    monkeypatch.setenv(env.TOPIC_CREATION_ENABLE, "false")  # the worker creates no topic: the keys are not read
+    assert len(generate_task_configs("s", source)) == 1
+    monkeypatch.delenv(env.TOPIC_CREATION_ENABLE)
+    sink = {"name": "k", "connector.class": "FileStreamSink", "topics": "t", "file": f"{tmp_path}/out.txt",
+            "topic.creation.default.partitions": "3"}
+    assert len(generate_task_configs("k", sink)) == 1
