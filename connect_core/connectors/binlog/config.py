@@ -28,7 +28,7 @@ __all__ = [
     "unsupported_keys", "unused_keys",
 ]
 
-SNAPSHOT_MODES: Final = ("initial", "no_data", "when_needed", "never")
+SNAPSHOT_MODES: Final = ("initial", "no_data", "when_needed", "never", "always")
 DECIMAL_MODES: Final = ("precise", "double", "string")
 TIME_PRECISION_MODES: Final = ("adaptive_time_microseconds", "connect")
 DEFAULT_PORT: Final = 3306
@@ -80,7 +80,8 @@ class BinlogSourceConfig(IncrementalSnapshotKeys):
                                             "change event values.", group=_DB, validator=validate_regexes)
     snapshot_mode: str = _field("initial", "snapshot.mode", "When to snapshot: 'initial' (when no offset exists), "
                                 "'no_data' (only the binlog position, no rows), 'when_needed' (also when the stored "
-                                "binlog position is no longer on the server), 'never' (stream from the oldest binlog).",
+                                "binlog position is no longer on the server), 'never' (stream from the oldest binlog), "
+                                "'always' (at every start of the connector: its creation, a new config, a restart).",
                                 group=_DB, validator=valid_string(*SNAPSHOT_MODES, case_insensitive=True),
                                 recommended=SNAPSHOT_MODES)
     snapshot_fetch_size: int = _field(DEFAULT_SNAPSHOT_FETCH_SIZE, "snapshot.fetch.size", "Rows read from a table "

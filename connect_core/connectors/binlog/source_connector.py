@@ -14,6 +14,7 @@ from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
 from connect_core.api.errors import ConfigError
 from connect_core.api.kafka_client_keys import DEBEZIUM_PREFIXES
+from connect_core.connectors._debezium.snapshot import with_epoch
 from connect_core.connectors.binlog.config import BinlogSourceConfig, no_effect_keys, unsupported_keys, unused_keys
 
 if TYPE_CHECKING:
@@ -37,10 +38,11 @@ class MySqlConnector(SourceConnector):
     def __init__(self) -> None:
         """Create a stopped connector."""
         self._props: dict[str, str] = {}
+        self._mode = ""
 
     def start(self, props: dict[str, str]) -> None:
         """Validate the config; nothing is read from the database here."""
-        parse_config(BinlogSourceConfig, props)
+        self._mode = parse_config(BinlogSourceConfig, props).mode
         refused = unsupported_keys(props)
         if refused:
             raise ConfigError(next(iter(refused.values())))
@@ -55,10 +57,10 @@ class MySqlConnector(SourceConnector):
         return BinlogSourceTask
 
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        """One task: a binlog has one reading position."""
+        """One task: a binlog has one reading position (``always``: a new snapshot epoch at each start)."""
         from connect_core.connectors.binlog.source_task import FLAVOUR_CONFIG
 
-        return [{**self._props, FLAVOUR_CONFIG: self.flavour}]
+        return with_epoch([{**self._props, FLAVOUR_CONFIG: self.flavour}], self._mode)
 
     def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
         """The model's checks, one error per Debezium key whose value this connector cannot honour, and a warning per

@@ -1,9 +1,9 @@
 """BinlogSourceTask: one invocation = resume at the stored offset, snapshot or stream until caught up, return.
 
 ``start`` reads the offset of partition ``{"server": <topic.prefix>}`` and decides, as Debezium's ``snapshot.mode``
-does, whether to (re)snapshot or stream. ``poll`` returns the snapshot's ``r`` records first, then the binlog's
-change events, and ``[]`` once the binlog is read to its end: the runner then commits the records and their offsets
-in one Kafka transaction and the invocation ends.
+does, whether to (re)snapshot or stream (``always``: once per connector start, ``_debezium/snapshot.py``). ``poll``
+returns the snapshot's ``r`` records first, then the binlog's change events, and ``[]`` once the binlog is read to
+its end: the runner then commits the records and their offsets in one Kafka transaction and the invocation ends.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors._debezium.kafka_signals import kafka_channel
+from connect_core.connectors._debezium.snapshot import SnapshotEpoch
 from connect_core.connectors.binlog._catalog import Catalog, TableFilter
 from connect_core.connectors.binlog._envelope import SourceSchema
 from connect_core.connectors.binlog._incremental import BinlogChunkReader
@@ -50,10 +51,12 @@ class BinlogSourceTask(SourceTask):
         self._parts: dict[str, Any] = {}
         self._incremental_state = IncrementalState()
         self._signals: KafkaSignalChannel | None = None
+        self._epoch = SnapshotEpoch({}, "")
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, connect, and pick up where the stored offset says."""
         config = self._config = parse_config(BinlogSourceConfig, props)
+        self._epoch = SnapshotEpoch(props, config.mode)
         flavour = props.get(FLAVOUR_CONFIG, "mysql")
         password = config.password.get_secret_value() if config.password else ""
         self._settings = connection_settings(config.hostname, config.port, config.user, password)
@@ -88,6 +91,9 @@ class BinlogSourceTask(SourceTask):
         mode = config.mode
         if stored is not None and "file" not in stored:
             raise ConnectError(f"Source offset 'file' parameter is missing from the stored offset {stored}")
+        if mode == "always" and self._epoch.is_new(stored):  # the connector started since the last snapshot
+            log.info("snapshot.mode=always: a new snapshot of %s", config.topic_prefix)
+            stored = None
         if stored is not None and stored.get(SNAPSHOT_KEY):
             log.info("resuming the initial snapshot of %s", config.topic_prefix)
             self._snapshot = self._new_snapshot(stored)
@@ -104,7 +110,7 @@ class BinlogSourceTask(SourceTask):
                     "the connector to use a snapshot when needed (snapshot.mode=when_needed), or reset its offsets.")
             log.warning("binlog %s is no longer on the server: taking a new snapshot (when_needed)", stored["file"])
             stored = None
-        if mode in ("initial", "when_needed"):
+        if mode in ("initial", "when_needed", "always"):
             self._snapshot = self._new_snapshot(None)
         elif mode == "no_data":
             self._stream = self._new_stream(self._current_position(), None, fresh=True)
@@ -166,6 +172,7 @@ class BinlogSourceTask(SourceTask):
         records = self._poll()
         if self._signals is not None:
             records = self._signals.stamp(records, self._partition, self._incremental_state)
+        self._epoch.stamp(records, self._partition)
         return records
 
     def _poll(self) -> list[SourceRecord]:

@@ -162,7 +162,7 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
                                              group=_EVENTS, validator=_key_columns)
     snapshot_mode: str = _field("initial", "snapshot.mode", "When to take a snapshot: 'initial' (no offset yet), "
                                 "'initial_only' (then stop), 'no_data' (never), 'when_needed' (also when the stored "
-                                "position is no longer in the slot), 'always' (at every task start), "
+                                "position is no longer in the slot), 'always' (at every connector start), "
                                 "'configuration_based' (snapshot.mode.configuration.based.*).", group=_DB,
                                 validator=_snapshot_mode, recommended=SNAPSHOT_MODES[:5] + SNAPSHOT_MODES[6:])
     snapshot_data: bool = _field(False, "snapshot.mode.configuration.based.snapshot.data", "With "

@@ -76,7 +76,7 @@ def test_the_debezium_1_tutorial_config_asks_only_for_topic_prefix() -> None:
 
 
 @pytest.mark.parametrize(("key", "value", "fragment"), [
-    ("snapshot.mode", "initial_only", "String must be one of: initial, no_data, when_needed, never"),
+    ("snapshot.mode", "initial_only", "String must be one of: initial, no_data, when_needed, never, always"),
     ("decimal.handling.mode", "exact", "String must be one of: precise, double, string"),
     ("topic.prefix", "bad prefix", "topic.prefix"),
     ("table.include.list", "db.(", "valid regular expressions"),
