@@ -74,6 +74,13 @@ def test_always_snapshots_once_per_connector_start_not_at_each_cold_start(lambda
     assert _cold_run(lambda_worker, name) == 3  # a new config: a new snapshot
     db.sql("DELETE FROM {s}.t WHERE id = 1")
     assert _cold_run(lambda_worker, name) == 2  # the delete and its tombstone, no snapshot
+
+    # the differences docs/connectors/postgres-cdc.md names: one task's restart does not snapshot, a restart of the
+    # connector alone does (the coordinator starts the connector, which gives its tasks a new epoch)
+    assert lambda_worker.rest("POST", f"/connectors/{name}/tasks/0/restart")[0] == 204
+    assert _cold_run(lambda_worker, name) == 0
+    assert lambda_worker.rest("POST", f"/connectors/{name}/restart")[0] == 204
+    assert _cold_run(lambda_worker, name) == 2
     offsets = lambda_worker.rest("GET", f"/connectors/{name}/offsets")[1]["offsets"]
     assert [o["partition"] for o in offsets] == [{"server": name}]
     assert json.dumps(offsets[0]["offset"]).count("snapshot_epoch") == 1
