@@ -271,6 +271,7 @@ class S3SourceTask(SourceTask):
             cursor.done_start = start
             return [f for f in files if f.start > start]
         cursor.position = int(offset.get("fileOffset", 0))
+        cursor.done_start = start - 1  # a later listing queues this file again, not the ones before it
         return [f for f in files if f.start >= start]
 
     def _require(self) -> S3SourceConfig:

@@ -177,3 +177,17 @@ def test_an_offset_that_named_the_keys_object_of_a_file_resumes_after_that_file(
     reader.set({"topic": "orders", "partition": 0}, committed)
 
     assert [(r.key, r.value) for r in _drain_records(_source(s3, reader), reader)] == [("k4", {"o": 4})]
+
+
+def test_a_restore_resumed_inside_a_file_that_lost_a_part_waits_there_and_never_goes_back(s3: Any) -> None:
+    _put(s3, "topics/orders/partition=0/orders+0+0000000000.json", b'{"o":0}\n')
+    prefix = "topics/orders/partition=0/orders+0+0000000001"
+    _put(s3, f"{prefix}.json", b'{"o":1}\n{"o":2}\n', parts="key,value", **{"record-count": "2"})
+    reader = MemoryOffsetReader()
+    reader.set({"topic": "orders", "partition": 0}, {"lastFileRead": f"{prefix}.json", "fileOffset": 1, "eof": False})
+    task = _source(s3, reader)
+    assert _drain_records(task, reader) == []  # its keys object is gone: wait
+    assert _drain_records(task, reader) == []  # listed again: still waiting, the file before it is not read again
+
+    _put(s3, f"{prefix}.keys.json", b'"k1"\n"k2"\n', parts="key,value")
+    assert [(r.key, r.value) for r in _drain_records(task, reader)] == [("k2", {"o": 2})]
