@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from bench import common
+from bench import common, side_by_side
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -110,7 +110,7 @@ def beside_floor(rep: int, cluster: common.Cluster, name: str,
     ``prepare()`` (the changes made, the floor set up) returns the floor and the counts of ours' and the floor's
     topics; ours (invoked until all ``records`` are in ``counts[0]``'s topic) and the floor (``floor(records)``, then
     exactly ``records`` in ``counts[1]``'s) run one after the other, the order flipped every repetition
-    (``connect_java._beside_floor``). A measured repetition's floor sample goes to ``raw`` and ours' number of
+    (``side_by_side.alternated``). A measured repetition's floor sample goes to ``raw`` and ours' number of
     invocations to ``invocations``. Returns ours' sample."""
     runner = started(cluster, name)
     counts: list[CommittedCount] = []
@@ -143,7 +143,6 @@ def ours_and_floor(rep: int, runner: Any, name: str, floor: Callable[[int], int]
                    *, records: int, raw: list[Sample], invocations: list[int]) -> Sample:
     """Ours (``runner`` invoked until all ``records`` are in ``counts[0]``'s topic) and the floor
     (``floor(records)``, then exactly ``records`` in ``counts[1]``'s), in the order of ``beside_floor``."""
-    from bench.cases.connect_java import _beside_floor
 
     def mine() -> Sample:
         sample, calls = until_all_in(lambda: runner.run(name, 0, common.budget()), counts[0], records, "ours")
@@ -157,7 +156,7 @@ def ours_and_floor(rep: int, runner: Any, name: str, floor: Callable[[int], int]
             counts[1].exact(records, "raw floor")
         return sample
 
-    return _beside_floor(rep, mine, least, raw)
+    return side_by_side.alternated(rep, mine, least, raw)
 
 
 def topics(bootstrap: str, create: Sequence[str] = (), delete: Sequence[str] = ()) -> None:

@@ -14,14 +14,13 @@ import sys
 import time
 from typing import Any
 
-from bench import common
+from bench import common, jvm_worker, mapping
 
 
 def _instrument(spent: collections.defaultdict[str, float]) -> None:
     """Sum each phase's process CPU into ``spent``: the runners, the event codec and the mapping's consumer."""
     import confluent_kafka
 
-    from bench.cases import connect_java
     from connect_core.local import kafka_trigger
     from connect_core.runtime import sink_runner, source_runner
 
@@ -41,8 +40,8 @@ def _instrument(spent: collections.defaultdict[str, float]) -> None:
 
     timed(source_runner.SourceRunner, "run", "source invocation")
     timed(sink_runner.SinkRunner, "handle", "sink invocations")
-    timed(connect_java.json, "loads", "the runtime's json.loads of the events")
-    timed(connect_java.json, "dumps", "(mapping) the events' JSON text")
+    timed(mapping.json, "loads", "the runtime's json.loads of the events")
+    timed(mapping.json, "dumps", "(mapping) the events' JSON text")
     timed(kafka_trigger, "build_event", "(mapping) the events")
 
     class TimedConsumer(confluent_kafka.Consumer):  # the mapping's consumer, as _sink_from_topic creates it
@@ -68,7 +67,7 @@ def main(argv: list[str]) -> int:
     common.allow_bench_files()
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     cluster = common.Cluster.create(bootstrap)
-    directory = connect_java.RUN_DIR / f"phases-{common.RUN_ID}"
+    directory = jvm_worker.RUN_DIR / f"phases-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
     source = directory / "input.txt"
     source.write_text("".join(f"line {i} lorem ipsum dolor sit amet consectetur\n" for i in range(records)))

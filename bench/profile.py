@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from bench import common
+from bench import common, jvm_worker, mapping, mariadb_rows, sink_data
 
 OUT = common.RESULTS / "profiles"
 
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     """Profile ``argv[0]`` (``file``, ``jdbc`` or ``pair``) at ``argv[1]`` records (default 100,000)."""
     from pyinstrument import Profiler
 
-    from bench.cases import connect_java, jdbc_pair, jdbc_source, sinks
+    from bench.cases import connect_java, jdbc_pair
 
     case = argv[0] if argv else "file"
     records = int(argv[1]) if len(argv) > 1 else 100_000
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     common.allow_bench_files()
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     cluster = common.Cluster.create(bootstrap)
-    directory = connect_java.RUN_DIR / f"profile-{common.RUN_ID}"
+    directory = jvm_worker.RUN_DIR / f"profile-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
     tables: list[str] = []
     db = common.services("mariadb")["mariadb"] if case in ("jdbc", "pair") else {}
@@ -51,16 +51,18 @@ def main(argv: list[str]) -> int:
                                           records=records, batch=settings.batch)
         if case == "pair":
             prefix = common.unique("prof") + "-"
-            jdbc_source.create_topic(bootstrap, prefix + tables[0])
-            connect_java.MADE_TOPICS.append(prefix + tables[0])
+            mapping.create_topic(bootstrap, prefix + tables[0])
+            mapping.MADE_TOPICS.append(prefix + tables[0])
             tables.append(common.unique("prof_up").replace("-", "_"))
             return jdbc_pair.ours_pair(cluster, bootstrap, db, tables[0], topic_prefix=prefix, sink_table=tables[-1],
                                        records=records, batch=settings.batch)
-        data = sinks.SinkData.topic_only(settings)
+        data = sink_data.SinkData.topic_only(settings)
         tables.append(common.unique("prof").replace("-", "_"))
         name = common.unique("jdbc")
-        cluster.deploy(name, {**sinks.mariadb_config(db, tables[-1]), "topics": data.topic, **sinks.CONVERTERS})
-        return connect_java._sink_from_topic(cluster, name, bootstrap, data.topic, records=records,
+        cluster.deploy(
+            name, {**mariadb_rows.mariadb_config(db, tables[-1]), "topics": data.topic, **mariadb_rows.CONVERTERS}
+        )
+        return mapping.sink_from_topic(cluster, name, bootstrap, data.topic, records=records,
                                              batch=settings.batch)
 
     try:
@@ -76,7 +78,7 @@ def main(argv: list[str]) -> int:
         cpu = time.process_time() - cpu0
     finally:
         cluster.close()
-        connect_java._drop_topics(bootstrap)
+        mapping.drop_made_topics(bootstrap)
         if tables:
             from bench import dataset
 
@@ -100,9 +102,8 @@ def _source_table(db: dict[str, str], records: int) -> str:
 
 def _timed(label: str, once: Callable[[int], int]) -> None:
     """Print the CPU seconds (all, and the emulated mapping's) and rate of three unprofiled repetitions."""
-    from bench.cases.connect_java import measure_ours
 
-    samples = [measure_ours(lambda rep=rep: once(rep)) for rep in range(2, 5)]
+    samples = [mapping.measure_ours(lambda rep=rep: once(rep)) for rep in range(2, 5)]
     print(f"{label}: cpu-s {[round(x.cpu_s, 3) for x in samples]}, esm cpu-s "
           f"{[round(x.esm_cpu_s, 3) for x in samples]}, records/cpu-s "
           f"{[round(x.records / x.cpu_s) for x in samples]}")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bench import common, dataset
+from bench import common, dataset, mariadb_rows
 
 if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
@@ -98,79 +98,11 @@ def common_server_id() -> int:
     return next(_SERVER_IDS)
 
 
-def _sql(db: dict[str, str], statement: str) -> None:
-    conn = dataset.connect(db)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
-
-
-class CopiedTables:
-    """The dataset table and the fresh copies of it each repetition makes (one ``INSERT ... SELECT`` each)."""
-
-    def __init__(self, db: dict[str, str], records: int) -> None:
-        """Create the dataset table of ``records`` rows."""
-        self.db = db
-        self.source = common.unique("cdc_src").replace("-", "_")
-        dataset.create_table(db, self.source, records)
-        self.tables: list[str] = [self.source]
-
-    def new_table(self) -> str:
-        """An empty table shaped like the dataset's."""
-        table = common.unique("cdc").replace("-", "_")
-        _sql(self.db, f"CREATE TABLE `{table}` LIKE `{self.source}`")
-        self.tables.append(table)
-        return table
-
-    def copy(self, table: str) -> None:
-        """Every dataset row into ``table`` in one binlog transaction."""
-        _sql(self.db, f"INSERT INTO `{table}` SELECT * FROM `{self.source}`")
-
-    def copy_row(self, table: str, index: int) -> None:
-        """The dataset's ``index``-th row into ``table`` (a probe: has the binlog reader started?)."""
-        _sql(self.db, f"INSERT INTO `{table}` SELECT * FROM `{self.source}` LIMIT 1 OFFSET {index}")
-
-    def drop(self) -> None:
-        """Drop every table this made."""
-        dataset.drop_tables(self.db, self.tables)
-
-
-def ours_capture(cluster: common.Cluster, tables: CopiedTables, records: int) -> Sample:
-    """Warm invocations of our MariaDbConnector over a fresh copy (a first one stored the binlog position), one
-    after another as the schedule calls them until every row is committed in the table's topic: an invocation that
-    ends before (its tick share, or an empty poll while the server is still sending) is followed by the next, and
-    the CPU of all of them counts (``counting.until_all_in``)."""
-    from bench.counting import CommittedCount, until_all_in
-    from connect_core.runtime.source_runner import SourceRunner
-
-    db, table = tables.db, tables.new_table()
-    name = prefix = common.unique("cdc").replace("_", "-")
-    config = {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
-              "database.hostname": db["host"], "database.port": db["port"], "database.user": db["user"],
-              "database.password": db["password"], "topic.prefix": prefix,
-              "table.include.list": f"{db['database']}\\.{table}", "snapshot.mode": "no_data",
-              "include.schema.changes": "false", "key.converter": JSON, "value.converter": JSON,
-              "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false",
-              "binlog.connector.flavour": "mariadb"}
-    cluster.deploy(name, config)
-    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
-    count = CommittedCount(cluster.worker.kafka.bootstrap_servers, f"{prefix}.{db['database']}.{table}")
-    try:
-        runner.run(name, 0, common.budget())  # stores the current binlog position (a heartbeat record)
-        tables.copy(table)
-        return until_all_in(lambda: runner.run(name, 0, common.budget()), count, records, "our CDC capture")[0]
-    finally:
-        count.close()
-        runner.close()
-
-
 def run(settings: Settings) -> list[Result]:
     """``settings.repeats`` interleaved repetitions of both sides."""
     svc = common.services("kafka", "mariadb")
     db, bootstrap = svc["mariadb"], svc["kafka"]["bootstrap.servers"]
-    tables = CopiedTables(db, settings.records)
+    tables = mariadb_rows.CopiedTables(db, settings.records)
     cluster = common.Cluster.create(bootstrap)
 
     def raw(rep: int) -> Sample:
@@ -181,8 +113,9 @@ def run(settings: Settings) -> list[Result]:
         return common.measure(lambda: raw_capture(db, bootstrap, start, table, topic))
 
     try:
-        mine, theirs = common.interleave(settings.repeats, lambda rep: ours_capture(cluster, tables, settings.records),
-                                         raw)
+        mine, theirs = common.interleave(
+            settings.repeats, lambda rep: mariadb_rows.ours_capture(cluster, tables, settings.records), raw
+        )
     finally:
         cluster.close()
         tables.drop()

@@ -3,7 +3,7 @@
 Each of ``REPEATS`` repetitions starts a fresh interpreter per handler and per raw function, on fresh connectors
 (a later repetition must not find the earlier one's offsets), ours and raw back to back, the order flipped every
 repetition; rows give the median with its order-statistics interval (``bench/stats.py``). The repository's
-modules are compiled first, as the deployed artifact ships them (``infra/sam/Makefile``'s compileall).
+modules are fresh_interpreter.compiled first, as the deployed artifact ships them (``infra/sam/Makefile``'s compileall).
 
 - Import time of ``functions.<name>.app`` against importing ``confluent_kafka`` alone.
 - First invocation: the handler's import plus its first event (clients and stores built; the internal topics
@@ -17,47 +17,24 @@ modules are compiled first, as the deployed artifact ships them (``infra/sam/Mak
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common, stats
+from bench import common, fresh_interpreter, mapping, stats
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from bench.common import Result, Settings
 
-REPO = Path(__file__).resolve().parents[2]
 HANDLERS = ("source_task", "sink_task", "coordinator")
 IMPORT_RUNS = 10
 REPEATS = int(os.environ.get("BENCH_COLD_REPEATS", "7"))  # 7: [min, max] covers the median with 98.4%
 GOAL_FIRST_MS = 300.0  # the goals bench/README.md lists: first invocation <= 300 ms
 GOAL_RSS_RATIO = 1.5  # and peak RSS <= 1.5x raw
-
-
-@functools.cache
-def compiled() -> None:
-    """Compile the repository's packages once (their ``__pycache__``), as the deployed artifact ships them: where
-    ``PYTHONDONTWRITEBYTECODE`` is set, every fresh interpreter would otherwise compile our modules again."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "connect_core", "functions", "bench"],
-                   cwd=REPO, check=True, capture_output=True, timeout=600)
-
-
-def child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``_child.py`` in a fresh interpreter and parse its JSON line."""
-    compiled()
-    done = subprocess.run([sys.executable, "-m", "bench.cases._child", *args], cwd=REPO, capture_output=True,
-                          text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-                          timeout=600)
-    if done.returncode != 0:
-        raise RuntimeError(f"child {args[0]} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _ms(values: Sequence[float]) -> list[float]:
@@ -78,13 +55,15 @@ def run(settings: Settings, repeats: int = REPEATS) -> list[Result]:
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
     cluster = common.Cluster.create(bootstrap)
     common.allow_bench_files()  # the FileStream connectors' files live under .run/bench (children inherit it)
-    directory = REPO / ".run" / "bench" / f"cold-{common.RUN_ID}"
+    directory = fresh_interpreter.REPO / ".run" / "bench" / f"cold-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
     try:
         _create_internal_topics(cluster, directory)
         env = cluster.env(bootstrap) | {"POWERTOOLS_METRICS_NAMESPACE": "bench", "POWERTOOLS_LOG_LEVEL": "WARNING",
                                         "LOG_LEVEL": "WARNING"}
-        coordinator = [child("coordinator", env=env) for _ in range(repeats)]  # before the cases add connectors
+        coordinator = [
+            fresh_interpreter.child("coordinator", env=env) for _ in range(repeats)
+        ]  # before the cases add connectors
         sink: list[tuple[dict[str, Any], dict[str, Any]]] = []
         source: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for i in range(repeats):
@@ -117,8 +96,8 @@ def _import_row(name: str) -> Result:
     baseline: list[float] = []
     ours: list[float] = []
     for _ in range(IMPORT_RUNS):
-        baseline.append(child("import", "confluent_kafka")["import_s"])
-        ours.append(child("import", f"functions.{name}.app")["import_s"])
+        baseline.append(fresh_interpreter.child("import", "confluent_kafka")["import_s"])
+        ours.append(fresh_interpreter.child("import", f"functions.{name}.app")["import_s"])
     return common.Result(f"5 import {name} handler (ms)", statistics.median(ours) * 1000, "import confluent_kafka",
                          statistics.median(baseline) * 1000, 0, IMPORT_RUNS, unit="ms", higher_is_better=False,
                          extra={**_interval(_ms(ours)), "ours_ms": _ms(ours), "baseline_ms": _ms(baseline)})
@@ -225,8 +204,8 @@ def _sink(cluster: common.Cluster, directory: Path,
     events = [str(_event(directory / f"{name}-{kind}.json", topic, count, start))  # each goes on from the one before
               for kind, count, start in (("first", 1, 0), ("warm", 1, 1), ("large", 10_000, 2))]
     ours_file, raw_file = directory / f"{name}.txt", directory / f"{name}-raw.txt"
-    return (lambda: _lines(child("sink", *events, env=env | {"CONNECTOR_NAME": name}), ours_file),
-            lambda: _lines(child("raw-sink", *events, str(raw_file)), raw_file))
+    return (lambda: _lines(fresh_interpreter.child("sink", *events, env=env | {"CONNECTOR_NAME": name}), ours_file),
+            lambda: _lines(fresh_interpreter.child("raw-sink", *events, str(raw_file)), raw_file))
 
 
 def _lines(measured: dict[str, Any], written: Path) -> dict[str, Any]:
@@ -238,19 +217,17 @@ def _lines(measured: dict[str, Any], written: Path) -> dict[str, Any]:
 def _source(cluster: common.Cluster, bootstrap: str, directory: Path,
             env: dict[str, str]) -> tuple[Callable[[], Any], Callable[[], Any]]:
     """A fresh source connector and file, topics created up front for both: ours' child, the raw child."""
-    from bench.cases.jdbc_source import create_topic
-
     name, topic, raw_topic, raw_offsets = (common.unique(kind) for kind in ("cold-src", "cold", "cold-raw",
                                                                             "cold-raw-offsets"))
     for made in (topic, raw_topic, raw_offsets):
-        create_topic(bootstrap, made)
+        mapping.create_topic(bootstrap, made)
     ours_file, raw_file = directory / f"{name}.txt", directory / f"{name}-raw.txt"
     for path in (ours_file, raw_file):
         path.write_text("first line\n")
     cluster.deploy(name, {"connector.class": "FileStreamSource", "file": str(ours_file), "topic": topic,
                           "tasks.max": "1", "batch.size": "2000"})
-    return (lambda: _records(child("source", str(ours_file), name, env=env)),
-            lambda: _records(child("raw-source", str(raw_file), raw_topic, raw_offsets, bootstrap)))
+    return (lambda: _records(fresh_interpreter.child("source", str(ours_file), name, env=env)),
+            lambda: _records(fresh_interpreter.child("raw-source", str(raw_file), raw_topic, raw_offsets, bootstrap)))
 
 
 def _records(measured: dict[str, Any]) -> dict[str, Any]:

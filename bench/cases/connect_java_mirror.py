@@ -20,7 +20,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from bench import common, dataset
+from bench import common, dataset, jvm_worker, side_by_side
 from bench.counting import WAIT_S, CommittedCount, ours_and_floor, started, topics
 from infra.local.versions import KAFKA_VERSION
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from bench.cases.connect_java import Worker
     from bench.common import Result, Sample, Settings
 
 CONNECT_MIRROR = f"org.apache.kafka:connect-mirror:{KAFKA_VERSION}"
@@ -160,7 +159,7 @@ class _Sides:
     """4m's sides: ``ours`` (with the raw floor) and ``theirs``, on one source topic per repetition: the first
     side of a repetition to run prepares it for both (``_prepared``), each side deletes what only it used."""
 
-    def __init__(self, settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> None:
+    def __init__(self, settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> None:
         self.settings, self.worker, self.cluster, self.target = settings, worker, cluster, bootstrap
         self.source = common.services("kafka2")["kafka2"]["bootstrap.servers"]
         self.coordinator = _Coordinator(cluster)
@@ -174,9 +173,8 @@ class _Sides:
         self.doomed: dict[str, list[str]] = {"source": [], "target": []}
 
     def records(self, rep: int) -> int:
-        from bench.cases.connect_java import warmup_size
 
-        return warmup_size(self.settings.records) if rep < 0 else self.settings.records
+        return side_by_side.warmup_size(self.settings.records) if rep < 0 else self.settings.records
 
     def _prepared(self, side: str, rep: int) -> _Rep:
         """The repetition ``side`` runs now, prepared by the first of the two sides to get there: a fresh source
@@ -306,16 +304,15 @@ class _Sides:
         self._drop_doomed()
 
 
-def mirror_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+def mirror_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """One size of 4m, interleaved by the method."""
-    from bench.cases.connect_java import _interleaved, _size, method_row
 
     sides = _Sides(settings, worker, cluster, bootstrap)
     try:
-        mine, java, load = _interleaved(settings, sides.ours, sides.theirs)
+        mine, java, load = side_by_side.interleaved(settings, sides.ours, sides.theirs)
     finally:
         sides.close()
-    return method_row(f"4m mirrormaker 2 vs connect-mirror {_size(settings.records)}",
+    return side_by_side.method_row(f"4m mirrormaker 2 vs connect-mirror {side_by_side.size_label(settings.records)}",
                       f"Kafka Connect {KAFKA_VERSION} distributed, exactly.once.source.support=enabled + "
                       f"{CONNECT_MIRROR}", mine, java, raw=sides.raw, raw_kind="floor", load_avg_1m=load,
                       warmup_records=sides.records(-1), ours_invocations=sides.invocations,
@@ -324,20 +321,29 @@ def mirror_case(settings: Settings, worker: Worker, cluster: common.Cluster, boo
 
 def mirror_cases(settings: Settings, cluster: common.Cluster, bootstrap: str, plugins: Path) -> list[Result]:
     """4m at every size of the sweep on one distributed worker of its own, stopped at the end."""
-    from bench.cases.connect_java import Worker, _guarded, sizes
 
     results: list[Result] = []
     try:
         wall0 = time.perf_counter()
-        worker = Worker(bootstrap, plugins, distributed=True, extra=EXACTLY_ONCE)
+        worker = jvm_worker.Worker(bootstrap, plugins, distributed=True, extra=EXACTLY_ONCE)
         print(f"4m: the distributed worker started in {time.perf_counter() - wall0:.1f} s", flush=True)
     except Exception as error:  # every size's row says why
-        return [common.Result(f"4m mirrormaker 2 vs connect-mirror @{size}", None, CONNECT_MIRROR, None, size, 0,
-                              skipped=f"failed: the distributed worker: {error}"[:500]) for size in sizes(settings)]
+        return [
+            common.Result(
+                f"4m mirrormaker 2 vs connect-mirror @{size}",
+                None,
+                CONNECT_MIRROR,
+                None,
+                size,
+                0,
+                skipped=f"failed: the distributed worker: {error}"[:500],
+            )
+            for size in side_by_side.sizes(settings)
+        ]
     try:
-        for size in sizes(settings):
+        for size in side_by_side.sizes(settings):
             at = dataclasses.replace(settings, records=size)
-            results.append(_guarded("4m mirrormaker 2 vs connect-mirror", size,
+            results.append(side_by_side.guarded("4m mirrormaker 2 vs connect-mirror", size,
                                     lambda at=at: mirror_case(at, worker, cluster, bootstrap)))
     finally:
         worker.close()

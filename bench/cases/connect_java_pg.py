@@ -16,14 +16,13 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from bench import common
+from bench import common, jvm_worker, mapping, side_by_side
 from bench.counting import WAIT_S, CommittedCount, beside_floor, topics
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bench.cases.connect_java import Worker
     from bench.common import Result, Sample, Settings
 
 DEBEZIUM_POSTGRES = "io.debezium:debezium-connector-postgres:3.7.0.Final"
@@ -314,15 +313,14 @@ def _relation(payload: bytes) -> _Relation:
 class _Sides:
     """4e's three sides over one case's tables: ``ours`` (with the raw floor on the same copy) and ``theirs``."""
 
-    def __init__(self, settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> None:
+    def __init__(self, settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> None:
         """The dataset table (and a smaller one for the warm-up above ``BENCH_JAVA_WARMUP_MAX``)."""
         from confluent_kafka import Consumer
 
-        from bench.cases.connect_java import warmup_size
 
         self.settings, self.worker, self.cluster, self.bootstrap = settings, worker, cluster, bootstrap
         self.pg = common.services("postgres")["postgres"]
-        warm = warmup_size(settings.records)
+        warm = side_by_side.warmup_size(settings.records)
         with common.phase("prepare: source table"):
             self.tables = PgTables(self.pg, settings.records)
             self.warm_tables = PgTables(self.pg, warm) if warm < settings.records else self.tables
@@ -368,7 +366,6 @@ class _Sides:
     def theirs(self, rep: int) -> Sample:
         """Debezium's connector on a fresh table: created, streaming a probe table, then the copy, timed until
         every change is in its topic (JVM CPU from the copy on)."""
-        from bench.cases.connect_java import _records_in
 
         db, records = self.source(rep)
         table, probe = db.new_table(), db.new_table()
@@ -387,9 +384,9 @@ class _Sides:
         try:
             with common.phase("jvm: connector start"):
                 worker.probe("Debezium's PostgreSQL stream", lambda row: db.copy_row(probe, row),
-                             lambda: _records_in(self.watermarks, f"{name}.{db.schema}.{probe}") > 0, 180)
+                             lambda: mapping.records_in(self.watermarks, f"{name}.{db.schema}.{probe}") > 0, 180)
             sample = worker.span(f"{name}'s {records} changes", lambda: db.copy(table),
-                                 lambda: _records_in(self.watermarks, topic) >= records, records, WAIT_S)
+                                 lambda: mapping.records_in(self.watermarks, topic) >= records, records, WAIT_S)
             with common.phase("count"):
                 count.exact(records, "Debezium")
             return sample
@@ -410,30 +407,28 @@ class _Sides:
                 self.warm_tables.drop()
 
 
-def pg_case(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+def pg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """PostgreSQL -> Kafka: ours and the raw floor on one copy each repetition (the order flipped), Debezium's on
     another, its connector streaming a probe table before the copy (JVM CPU from the copy until the last change)."""
-    from bench.cases.connect_java import _interleaved, _size, method_row
 
     sides = _Sides(settings, worker, cluster, bootstrap)
     try:
-        mine, java, load = _interleaved(settings, sides.ours, sides.theirs)
+        mine, java, load = side_by_side.interleaved(settings, sides.ours, sides.theirs)
     finally:
         sides.close()
-    return method_row(f"4e postgres cdc -> kafka vs debezium {_size(settings.records)}",
+    return side_by_side.method_row(f"4e postgres cdc -> kafka vs debezium {side_by_side.size_label(settings.records)}",
                       f"Kafka Connect {KAFKA_VERSION} + {DEBEZIUM_POSTGRES}", mine, java, raw=sides.raw,
                       raw_kind="floor", load_avg_1m=load, warmup_records=sides.warm,
                       ours_invocations=sides.invocations,
                       converter="JsonConverter, schemas.enable=false (every side)")
 
 
-def pg_row(settings: Settings, worker: Worker, cluster: common.Cluster, bootstrap: str, *, plugin: object,
+def pg_row(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str, *, plugin: object,
            why: str) -> Result:
     """4e at ``settings.records``: the row, its failure as its own row, or why Debezium's plugin is missing."""
-    from bench.cases.connect_java import _guarded, _size
 
     if plugin is None:
-        return common.Result(f"4e postgres cdc -> kafka vs debezium {_size(settings.records)}", None,
+        return common.Result(f"4e postgres cdc -> kafka vs debezium {side_by_side.size_label(settings.records)}", None,
                              DEBEZIUM_POSTGRES, None, settings.records, 0, skipped=f"not resolvable: {why}")
-    return _guarded("4e postgres cdc -> kafka vs debezium", settings.records,
+    return side_by_side.guarded("4e postgres cdc -> kafka vs debezium", settings.records,
                     lambda: pg_case(settings, worker, cluster, bootstrap))

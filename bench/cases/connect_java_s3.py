@@ -22,8 +22,7 @@ import hashlib
 import subprocess
 from typing import TYPE_CHECKING, Any
 
-from bench import common, dataset
-from bench.cases import connect_java as java
+from bench import common, dataset, jvm_worker, mapping, mariadb_rows, side_by_side, sink_data
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
@@ -33,12 +32,12 @@ if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
 
 CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
-CAMEL_DIR = java.POM_DIR / "camel-s3"
+CAMEL_DIR = jvm_worker.POM_DIR / "camel-s3"
 AGGREGATOR = "io.lambdaconnect.bench.JsonLinesAggregator"
 AGGREGATION_TIMEOUT_MS = "600000"  # objects close by size only (ours: no rotate.interval.ms), as sizes divide evenly
 NAME_4C = "4c kafka -> s3 vs camel aws2-s3"
 NAME_4Q = "4q jdbc src -> kafka -> s3 vs debezium + camel"
-BASELINE_4Q = f"Kafka Connect {KAFKA_VERSION} + {java.DEBEZIUM_MARIADB} (snapshot) + {CAMEL_S3} (aggregated)"
+BASELINE_4Q = f"Kafka Connect {KAFKA_VERSION} + {mariadb_rows.DEBEZIUM_MARIADB} (snapshot) + {CAMEL_S3} (aggregated)"
 CAMEL_DELIVERY = ("Camel acknowledges a record to the worker when it joins the aggregation, before its object is "
                   "written, so records still aggregating at a crash are lost after an offset commit (at most once for "
                   "them)")
@@ -47,15 +46,15 @@ CAMEL_DELIVERY = ("Camel acknowledges a record to the worker when it joins the a
 def camel_plugin() -> tuple[Path | None, str]:
     """Camel's Kafka connector + aws2-s3 with their dependencies and the bench's aggregation bean (built by Maven
     from bench/java/camel-s3) in one plugin directory; rebuilt when the pom or the bean's source changes."""
-    target = java.RUN_DIR / "plugins" / "camel-aws2-s3"
+    target = jvm_worker.RUN_DIR / "plugins" / "camel-aws2-s3"
     sources = [CAMEL_DIR / "pom.xml", *sorted((CAMEL_DIR / "src").rglob("*.java"))]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:8]
     bean = target / f"bench-camel-s3-{digest}.jar"
     if bean.exists() and any(target.glob("camel-aws2-s3-*.jar")):
         return target, "cached"
-    build = java.RUN_DIR / "camel-s3-build"
+    build = jvm_worker.RUN_DIR / "camel-s3-build"
     for args in (["package", f"-Dbench.build.dir={build}"],
-                 [f"{java.MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies", f"-DoutputDirectory={target}",
+                 [f"{jvm_worker.MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies", f"-DoutputDirectory={target}",
                   "-DincludeScope=runtime", f"-Dbench.build.dir={build}"]):
         done = subprocess.run(["mvn", "-q", "-B", *args], cwd=CAMEL_DIR, capture_output=True, text=True,
                               check=False, timeout=600)
@@ -71,14 +70,13 @@ def camel_plugin() -> tuple[Path | None, str]:
 def ours_config(aws: dict[str, str], bucket: str, topic: str, prefix: str, flush: int) -> dict[str, str]:
     """Our S3 sink: JSON lines (JsonFormat), ``flush`` records a file, under ``prefix``; JsonConverter with
     schemas reading the topic."""
-    from bench.cases.sinks import CONVERTERS
 
     return {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": bucket,
             "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
             "aws.access.key.id": aws["aws_access_key_id"], "aws.secret.access.key": aws["aws_secret_access_key"],
             "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": str(flush),
             "behavior.on.null.values": "ignore", "topics.dir": prefix, "topics": topic, "tasks.max": "1",
-            **CONVERTERS}
+            **mariadb_rows.CONVERTERS}
 
 
 def camel_config(aws: dict[str, str], bucket: str, topic: str, prefix: str, flush: int) -> dict[str, str]:
@@ -86,15 +84,24 @@ def camel_config(aws: dict[str, str], bucket: str, topic: str, prefix: str, flus
     records an object (JSON lines), objects named ``<prefix>/<sequence>.json``."""
     port = aws["endpoint_url"].rsplit(":", 1)[1]
     url = (f"aws2-s3://{bucket}?accessKey={aws['aws_access_key_id']}&secretKey={aws['aws_secret_access_key']}"
-           f"&region={aws['region_name']}&overrideEndpoint=true&uriEndpointOverride=http://{java.S3_HOST}:{port}"
+           f"&region={aws['region_name']}&overrideEndpoint=true&uriEndpointOverride=http://{jvm_worker.S3_HOST}:{port}"
            "&autoCreateBucket=false")
-    return {"connector.class": "org.apache.camel.kafkaconnector.CamelSinkConnector", "tasks.max": "1",
-            "topics": topic, "camel.sink.url": url, "key.converter": java.JSON, "value.converter": java.JSON,
-            "transforms": "json",
-            "transforms.json.type": "org.apache.camel.kafkaconnector.transforms.SchemaAndStructToJsonTransform",
-            "transforms.json.schemas.enable": "false", "transforms.json.converter.type": "value",
-            "camel.beans.aggregate": f"#class:{AGGREGATOR}", "camel.beans.aggregate.keyPrefix": f"{prefix}/",
-            "camel.aggregation.size": str(flush), "camel.aggregation.timeout": AGGREGATION_TIMEOUT_MS}
+    return {
+        "connector.class": "org.apache.camel.kafkaconnector.CamelSinkConnector",
+        "tasks.max": "1",
+        "topics": topic,
+        "camel.sink.url": url,
+        "key.converter": jvm_worker.JSON,
+        "value.converter": jvm_worker.JSON,
+        "transforms": "json",
+        "transforms.json.type": "org.apache.camel.kafkaconnector.transforms.SchemaAndStructToJsonTransform",
+        "transforms.json.schemas.enable": "false",
+        "transforms.json.converter.type": "value",
+        "camel.beans.aggregate": f"#class:{AGGREGATOR}",
+        "camel.beans.aggregate.keyPrefix": f"{prefix}/",
+        "camel.aggregation.size": str(flush),
+        "camel.aggregation.timeout": AGGREGATION_TIMEOUT_MS,
+    }
 
 
 def _all_keys(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -179,7 +186,7 @@ def raw_s3(client: Any, bucket: str, prefix: str, bootstrap: str, topic: str, *,
             written += len(batch_records)
         return written
 
-    return java._mapping(bootstrap, topic, invoke, records=records, batch=batch)
+    return mapping.consume_as_mapping(bootstrap, topic, invoke, records=records, batch=batch)
 
 
 def ensure_bucket(client: Any, bucket: str) -> None:
@@ -194,7 +201,7 @@ class _Sides:
     """Per repetition: the prefixes of ours, the floor and the JVM in the worker's bucket, read back and cleared
     outside the measured spans; the digests of what landed."""
 
-    def __init__(self, worker: java.Worker, records: Callable[[int], int], flush: int) -> None:
+    def __init__(self, worker: jvm_worker.Worker, records: Callable[[int], int], flush: int) -> None:
         import boto3
 
         self.aws = common.services("localstack")["localstack"]
@@ -230,13 +237,12 @@ class _Sides:
         return all(self.digests[a, r] == self.digests[b, r] for r in reps) if reps else None
 
 
-def s3_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """4c: ours (with the raw floor beside it) and Camel's sink over the same topic of JsonConverter rows."""
-    from bench.cases.sinks import SinkData
 
-    def data_for(rep: int) -> SinkData:
-        size = settings.records if rep >= 0 else java.warmup_size(settings.records)
-        return SinkData.topic_only(common.Settings(records=size, repeats=1, batch=settings.batch))
+    def data_for(rep: int) -> sink_data.SinkData:
+        size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
+        return sink_data.SinkData.topic_only(common.Settings(records=size, repeats=1, batch=settings.batch))
 
     sides = _Sides(worker, lambda rep: data_for(rep).records, settings.batch)
     raw: list[Sample] = []
@@ -248,14 +254,14 @@ def s3_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bo
                                          settings.batch))
 
         def mine() -> Sample:
-            return java.measure_ours(lambda: java._sink_from_topic(cluster, name, bootstrap, data.topic,
+            return mapping.measure_ours(lambda: mapping.sink_from_topic(cluster, name, bootstrap, data.topic,
                                                                    records=data.records, batch=settings.batch))
 
         def least() -> Sample:
-            return java.measure_ours(lambda: raw_s3(sides.client, sides.bucket, sides.prefix("raw", rep), bootstrap,
+            return mapping.measure_ours(lambda: raw_s3(sides.client, sides.bucket, sides.prefix("raw", rep), bootstrap,
                                                     data.topic, records=data.records, batch=settings.batch))
 
-        sample = java._beside_floor(rep, mine, least, raw)
+        sample = side_by_side.alternated(rep, mine, least, raw)
         sides.check("ours", rep)
         sides.check("raw", rep)
         return sample
@@ -267,23 +273,29 @@ def s3_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bo
         sides.check("camel", rep)
         return sample
 
-    mine, jvm, load = java._interleaved(settings, ours, theirs)
-    return java.method_row(f"{NAME_4C} {java._size(settings.records)}", f"Kafka Connect {KAFKA_VERSION} + {CAMEL_S3}",
-                           mine, jvm, raw=raw, raw_kind="floor", load_avg_1m=load,
-                           warmup_records=java.warmup_size(settings.records), flush_size=settings.batch,
-                           same_bytes_as_raw=sides.same("ours", "raw"), same_lines_as_jvm=sides.same("ours", "camel"),
-                           delivery="ours: exactly-once S3 sink (a conditional head swap per invocation); JVM: "
-                                    + CAMEL_DELIVERY)
+    mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
+    return side_by_side.method_row(
+        f"{NAME_4C} {side_by_side.size_label(settings.records)}",
+        f"Kafka Connect {KAFKA_VERSION} + {CAMEL_S3}",
+        mine,
+        jvm,
+        raw=raw,
+        raw_kind="floor",
+        load_avg_1m=load,
+        warmup_records=side_by_side.warmup_size(settings.records),
+        flush_size=settings.batch,
+        same_bytes_as_raw=sides.same("ours", "raw"),
+        same_lines_as_jvm=sides.same("ours", "camel"),
+        delivery="ours: exactly-once S3 sink (a conditional head swap per invocation); JVM: " + CAMEL_DELIVERY,
+    )
 
 
-def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+def pair_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
     """4q: 4p's source halves into the S3 sinks: ours (JDBC source -> S3 sink, the floor beside it) and Debezium's
     snapshot (flattened) -> Camel, over the same source table, each repetition into fresh topics and prefixes."""
-    from bench.cases.jdbc_pair import debezium_snapshot, ours_source, raw_source
-    from bench.cases.jdbc_source import create_topic
 
     db = common.services("mariadb")["mariadb"]
-    measured, warmup = settings.records, java.warmup_size(settings.records)
+    measured, warmup = settings.records, side_by_side.warmup_size(settings.records)
     sources = {size: common.unique("s3pair_src").replace("-", "_") for size in {measured, warmup}}
     for size, table in sources.items():
         dataset.create_table(db, table, size)
@@ -296,33 +308,33 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
         table = sources[records]
         prefix, raw_topic = common.unique("s3pair") + "-", common.unique("s3pair-raw")
         for topic in (prefix + table, raw_topic):
-            create_topic(bootstrap, topic)
-            java.MADE_TOPICS.append(topic)
+            mapping.create_topic(bootstrap, topic)
+            mapping.MADE_TOPICS.append(topic)
 
         def mine() -> Sample:
             def both() -> int:
-                invocations.append(ours_source(cluster, db, table, topic_prefix=prefix, records=records,
+                invocations.append(mariadb_rows.ours_source(cluster, db, table, topic_prefix=prefix, records=records,
                                                batch=settings.batch))
                 sink = common.unique("s3psink")
                 cluster.deploy(sink, ours_config(sides.aws, sides.bucket, prefix + table, sides.prefix("ours", rep),
                                                  settings.batch))
-                return java._sink_from_topic(cluster, sink, bootstrap, prefix + table, records=records,
+                return mapping.sink_from_topic(cluster, sink, bootstrap, prefix + table, records=records,
                                              batch=settings.batch)
 
-            return java.measure_ours(both)
+            return mapping.measure_ours(both)
 
         def least() -> Sample:
             def both() -> int:
-                sent = raw_source(db, bootstrap, table, raw_topic, batch=settings.batch)
+                sent = mariadb_rows.raw_source(db, bootstrap, table, raw_topic, batch=settings.batch)
                 if sent != records:
                     raise RuntimeError(f"the raw source read {sent} of {records} rows")
                 return raw_s3(sides.client, sides.bucket, sides.prefix("raw", rep), bootstrap, raw_topic,
                               records=records, batch=settings.batch)
 
-            return java.measure_ours(both)
+            return mapping.measure_ours(both)
 
-        sample = java._beside_floor(rep, mine, least, raw)
-        java._drop_topics(bootstrap)
+        sample = side_by_side.alternated(rep, mine, least, raw)
+        mapping.drop_made_topics(bootstrap)
         sides.check("ours", rep)
         sides.check("raw", rep)
         return sample
@@ -330,42 +342,62 @@ def pair_case(settings: Settings, worker: java.Worker, cluster: common.Cluster, 
     def theirs(rep: int) -> Sample:
         records = sides.records(rep)
         table, name = sources[records], common.unique("dbzs3")
-        topic, source = debezium_snapshot(db, bootstrap, name, table, settings.batch)
+        topic, source = mariadb_rows.debezium_snapshot(db, bootstrap, name, table, settings.batch)
         connectors = {name: source, common.unique("camels3"): camel_config(
             sides.aws, sides.bucket, topic, sides.prefix("camel", rep), settings.batch)}
         try:
             sample = worker.timed(connectors, sides.camel_done(rep), records, 1800)
         finally:
-            java._drop_topics(bootstrap)
+            mapping.drop_made_topics(bootstrap)
         sides.check("camel", rep)
         return sample
 
     try:
-        mine, jvm, load = java._interleaved(settings, ours, theirs)
+        mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
     finally:
         dataset.drop_tables(db, list(sources.values()))
-    return java.method_row(f"{NAME_4Q} {java._size(measured)}", BASELINE_4Q, mine, jvm, raw=raw, raw_kind="floor",
-                           load_avg_1m=load, warmup_records=warmup, batch_max_rows=settings.batch,
-                           flush_size=settings.batch, same_bytes_as_raw=sides.same("ours", "raw"),
-                           ours_invocations=invocations[-len(mine):],
-                           delivery="ours: exactly-once source (transactional) and S3 sink; JVM: at-least-once "
-                                    "source (standalone worker), " + CAMEL_DELIVERY)
+    return side_by_side.method_row(
+        f"{NAME_4Q} {side_by_side.size_label(measured)}",
+        BASELINE_4Q,
+        mine,
+        jvm,
+        raw=raw,
+        raw_kind="floor",
+        load_avg_1m=load,
+        warmup_records=warmup,
+        batch_max_rows=settings.batch,
+        flush_size=settings.batch,
+        same_bytes_as_raw=sides.same("ours", "raw"),
+        ours_invocations=invocations[-len(mine) :],
+        delivery="ours: exactly-once source (transactional) and S3 sink; JVM: at-least-once "
+        "source (standalone worker), " + CAMEL_DELIVERY,
+    )
 
 
-def s3_rows(settings: Settings, worker: java.Worker, cluster: common.Cluster, bootstrap: str, *,
+def s3_rows(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str, *,
             chosen: tuple[str, ...], camel: tuple[Path | None, str],
             debezium_cdc: tuple[Path | None, str]) -> list[Result]:
     """The rows of 4c and 4q at ``settings.records`` that ``chosen`` names: each row, its failure as its own row,
     or why a plugin is missing."""
     rows: list[Result] = []
-    size = java._size(settings.records)
+    size = side_by_side.size_label(settings.records)
     if "4c" in chosen:
-        rows.append(common.Result(f"{NAME_4C} {size}", None, CAMEL_S3, None, settings.records, 0,
-                                  skipped=f"not resolvable: {camel[1]}") if camel[0] is None else
-                    java._guarded(NAME_4C, settings.records, lambda: s3_case(settings, worker, cluster, bootstrap)))
+        rows.append(
+            common.Result(
+                f"{NAME_4C} {size}", None, CAMEL_S3, None, settings.records, 0, skipped=f"not resolvable: {camel[1]}"
+            )
+            if camel[0] is None
+            else side_by_side.guarded(NAME_4C, settings.records, lambda: s3_case(settings, worker, cluster, bootstrap))
+        )
     if "4q" in chosen:
         missing = camel[1] if camel[0] is None else debezium_cdc[1] if debezium_cdc[0] is None else None
-        rows.append(common.Result(f"{NAME_4Q} {size}", None, BASELINE_4Q, None, settings.records, 0,
-                                  skipped=f"not resolvable: {missing}") if missing is not None else
-                    java._guarded(NAME_4Q, settings.records, lambda: pair_case(settings, worker, cluster, bootstrap)))
+        rows.append(
+            common.Result(
+                f"{NAME_4Q} {size}", None, BASELINE_4Q, None, settings.records, 0, skipped=f"not resolvable: {missing}"
+            )
+            if missing is not None
+            else side_by_side.guarded(
+                NAME_4Q, settings.records, lambda: pair_case(settings, worker, cluster, bootstrap)
+            )
+        )
     return rows

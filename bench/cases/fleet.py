@@ -29,8 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import common
-from bench.cases.cold_start import child
+from bench import common, fresh_interpreter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,7 +77,7 @@ def run(settings: Settings, sizes: tuple[int, ...] | None = None, requests: int 
             created += step
             settled_s = _settle(up, running)
             timings = _requests(up, requests)
-            cold = {query or "list": child("coordinator", query, env=up.function_env)
+            cold = {query or "list": fresh_interpreter.child("coordinator", query, env=up.function_env)
                     for query in ("", "expand=status")}
             figures.append({
                 "size": size, "running": running, "settled_s": settled_s, "create": step or created[-1:], **timings,

@@ -10,78 +10,20 @@ same JSON bytes with ``orjson.dumps`` and producing them with a transactional co
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
-from bench import common, dataset
+from bench import common, dataset, mapping, mariadb_rows
 
 if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
-SMT_CHAIN = {
-    "transforms": "insert,replace,mask",
-    "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
-    "transforms.insert.static.field": "source", "transforms.insert.static.value": "mariadb",
-    "transforms.replace.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
-    "transforms.replace.exclude": "note", "transforms.replace.renames": "qty:quantity",
-    "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value", "transforms.mask.fields": "name",
-}
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _MS = dt.timedelta(milliseconds=1)
-
-
-def _field(kind: str, name: str, *, optional: bool = False, logical: str | None = None,
-           params: dict[str, str] | None = None) -> dict[str, Any]:
-    node: dict[str, Any] = {"type": kind, "optional": optional}
-    if logical:
-        node["name"] = f"org.apache.kafka.connect.data.{logical}"
-        node["version"] = 1
-    if params:
-        node["parameters"] = params
-    node["field"] = name
-    return node
-
-
-def raw_schema(table: str, *, smts: bool) -> bytes:
-    """The schema half of the envelope, written once by hand (what a no-framework producer would do)."""
-    fields = [
-        _field("int64", "id"), _field("string", "name"), _field("int32", "quantity" if smts else "qty"),
-        _field("bytes", "price", logical="Decimal", params={"scale": "2", "connect.decimal.precision": "12"}),
-        _field("double", "score"), _field("int8", "active"), _field("int64", "created_at", logical="Timestamp"),
-        _field("int32", "day", logical="Date"),
-    ]
-    if not smts:
-        fields.append(_field("string", "note", optional=True))
-    fields.append(_field("int16", "category"))
-    if smts:
-        fields.append(_field("string", "source", optional=True))
-    schema = {"type": "struct", "fields": fields, "optional": False, "name": table}
-    return json.dumps(schema, separators=(",", ":")).encode()
-
-
-def _decimal_b64(value: Any) -> str:
-    unscaled = int(value.scaleb(2))
-    return base64.b64encode(unscaled.to_bytes(unscaled.bit_length() // 8 + 1, "big", signed=True)).decode()
-
-
-def raw_payload(row: tuple[Any, ...], *, smts: bool) -> dict[str, Any]:
-    """The payload of one row, converted by hand exactly as Connect's logical types require."""
-    rid, name, qty, price, score, active, created, day, note, category = row
-    payload = {"id": rid, "name": "" if smts else name, "quantity" if smts else "qty": qty,
-               "price": _decimal_b64(price), "score": score, "active": active,
-               "created_at": (created - _EPOCH) // _MS, "day": (day - _EPOCH_DAY).days}
-    if not smts:
-        payload["note"] = note
-    payload["category"] = category
-    if smts:
-        payload["source"] = "mariadb"
-    return payload
 
 
 def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: int, *, smts: bool) -> int:
@@ -93,7 +35,7 @@ def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: 
                          "linger.ms": 5, "enable.idempotence": True})
     producer.init_transactions(60)
     conn = dataset.connect(db, autocommit=False)
-    head = b'{"schema":' + raw_schema(table, smts=smts) + b',"payload":'
+    head = b'{"schema":' + mariadb_rows.raw_schema(table, smts=smts) + b',"payload":'
     dumps = orjson.dumps
     count = 0
     producer.begin_transaction()
@@ -103,7 +45,7 @@ def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: 
         while True:
             rows = cursor.fetchmany(batch)
             for row in rows:
-                producer.produce(topic, head + dumps(raw_payload(row, smts=smts)) + b"}")
+                producer.produce(topic, head + dumps(mariadb_rows.raw_payload(row, smts=smts)) + b"}")
                 producer.poll(0)
             count += len(rows)
             if len(rows) < batch:
@@ -114,31 +56,6 @@ def raw_copy(db: dict[str, str], bootstrap: str, table: str, topic: str, batch: 
     finally:
         conn.close()
     return count
-
-
-def source_config(db: dict[str, str], table: str, topic_prefix: str, batch: int, *, smts: bool) -> dict[str, str]:
-    """JdbcSourceConnector config (Confluent keys) for ``table``."""
-    config = {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "tasks.max": "1",
-              "connection.url": db["connection.url"], "connection.user": db["user"],
-              "connection.password": db["password"], "mode": "incrementing", "incrementing.column.name": "id",
-              "table.whitelist": table, "topic.prefix": topic_prefix, "batch.max.rows": str(batch),
-              "key.converter": JSON, "value.converter": JSON}
-    return config | SMT_CHAIN if smts else config
-
-
-def create_topic(bootstrap: str, topic: str) -> None:
-    """One partition, created up front for both sides (neither pays for auto-creation)."""
-    from confluent_kafka.admin import AdminClient, NewTopic
-
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the futures resolve
-    for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-        future.result()
-
-
-def first_value(bootstrap: str, topic: str) -> bytes | None:
-    """The first committed value of ``topic``."""
-    messages = common.consume(bootstrap, topic, 1, timeout_s=30)
-    return messages[0].value()
 
 
 def run(settings: Settings) -> list[Result]:
@@ -168,9 +85,9 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
     def ours(rep: int) -> Sample:
         prefix = common.unique("src") + "-"
         name = prefix.rstrip("-")
-        create_topic(bootstrap, prefix + table)
+        mapping.create_topic(bootstrap, prefix + table)
         topics.setdefault("ours", prefix + table)
-        config = source_config(db, table, prefix, settings.batch, smts=smts)
+        config = mariadb_rows.source_config(db, table, prefix, settings.batch, smts=smts)
         cluster.deploy(name, config, config | {"tables": f"`{db['database']}`.`{table}`"})
         runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
         try:
@@ -185,12 +102,12 @@ def _variant(settings: Settings, db: dict[str, str], bootstrap: str, cluster: co
 
     def raw(rep: int) -> Sample:
         topic = common.unique("raw-src")
-        create_topic(bootstrap, topic)
+        mapping.create_topic(bootstrap, topic)
         topics.setdefault("raw", topic)
         return common.measure(lambda: raw_copy(db, bootstrap, table, topic, settings.batch, smts=smts))
 
     mine, theirs = common.interleave(settings.repeats, ours, raw)
-    same = first_value(bootstrap, topics["ours"]) == first_value(bootstrap, topics["raw"])
+    same = mapping.first_value(bootstrap, topics["ours"]) == mapping.first_value(bootstrap, topics["raw"])
     name = "1b jdbc source -> kafka, 3 SMTs" if smts else "1a jdbc source -> kafka"
     # a naive client, not a floor: pymysql's row reader and a produce + poll(0) per record, paths ours has replaced
     return common.throughput_result(name, "naive client: pymysql SSCursor rows + orjson.dumps + confluent-kafka "

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bench import common, dataset
-from bench.cases.jdbc_source import JSON, SMT_CHAIN
+from bench import common, dataset, mariadb_rows
 
 if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
@@ -30,7 +29,9 @@ def build_ours(smts: bool) -> tuple[Any, Any]:
     from connect_core.runtime.sink_pipeline import SinkPipeline
     from connect_core.transforms.chain import build_chain
 
-    config = {"key.converter": JSON, "value.converter": JSON} | (SMT_CHAIN if smts else {})
+    config = {"key.converter": mariadb_rows.JSON, "value.converter": mariadb_rows.JSON} | (
+        mariadb_rows.SMT_CHAIN if smts else {}
+    )
     operator = RetryWithToleranceOperator.from_config(ErrorHandlingConfig.parse(config), reporters=[])
     converters = ConverterSet.from_config(config)
     return SinkPipeline(converters, build_chain(config), operator), converters.value

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bench import common
-from bench.cases import jdbc_source, sinks
+from bench import common, mapping, sink_data
 
 if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
@@ -51,7 +50,7 @@ def run(settings: Settings) -> list[Result]:
 
     from connect_core.runtime.source_runner import SourceRunner
 
-    data = sinks.SinkData.get(settings)
+    data = sink_data.SinkData.get(settings)
     aws = common.services("localstack")["localstack"]
     client = boto3.client("s3", **aws)
     bucket = common.unique("restore")
@@ -62,7 +61,7 @@ def run(settings: Settings) -> list[Result]:
     cluster = common.Cluster.create(data.bootstrap)
     topics: dict[str, str] = {}
     try:
-        archived = sinks.run_ours(cluster, common.unique("archive"), {
+        archived = sink_data.run_ours(cluster, common.unique("archive"), {
             "connector.class": "io.confluent.connect.s3.S3SinkConnector", "flush.size": str(settings.batch),
             **store}, data)
         if archived != data.records:
@@ -70,7 +69,7 @@ def run(settings: Settings) -> list[Result]:
 
         def ours(rep: int) -> Sample:
             name, topic = common.unique("s3src"), common.unique("restored")
-            jdbc_source.create_topic(data.bootstrap, topic)
+            mapping.create_topic(data.bootstrap, topic)
             topics.setdefault("ours", topic)
             config = {"connector.class": "io.confluent.connect.s3.source.S3SourceConnector", "tasks.max": "1",
                       "record.batch.max.size": str(settings.batch), "topic.regex.list": f"{topic}:.*",
@@ -88,14 +87,14 @@ def run(settings: Settings) -> list[Result]:
 
         def raw(rep: int) -> Sample:
             topic = common.unique("raw-restored")
-            jdbc_source.create_topic(data.bootstrap, topic)
+            mapping.create_topic(data.bootstrap, topic)
             topics.setdefault("raw", topic)
             return common.measure(lambda: raw_restore(client, bucket, data.bootstrap, topic))
 
         mine, theirs = common.interleave(settings.repeats, ours, raw)
     finally:
         cluster.close()
-    same = jdbc_source.first_value(data.bootstrap, topics["ours"]) == jdbc_source.first_value(
+    same = mapping.first_value(data.bootstrap, topics["ours"]) == mapping.first_value(
         data.bootstrap, topics["raw"])
     return [common.throughput_result("2e s3 -> kafka restore (localstack)",
                                      "boto3 list + get_object + confluent-kafka (transactional)", mine, theirs,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bench import common, dataset
+from bench import common, dataset, mariadb_rows, sink_data
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,48 +27,8 @@ if TYPE_CHECKING:
     from bench.common import Result, Sample, Settings
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
-CONVERTERS = {"key.converter": JSON, "value.converter": JSON}
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_DAY = dt.date(1970, 1, 1)
-UPSERT_COLUMNS = dataset.COLUMNS
-
-
-class SinkData:
-    """The sink topic and its events, made once per run and shared by every sink case (and case 4)."""
-
-    _cache: dict[tuple[int, int], SinkData] = {}
-
-    def __init__(self, bootstrap: str, topic: str, events: list[str], records: int) -> None:
-        """Use :meth:`get`."""
-        self.bootstrap, self.topic, self.events, self.records = bootstrap, topic, events, records
-
-    @classmethod
-    def get(cls, settings: Settings) -> SinkData:
-        """Produce ``settings.records`` rows to a fresh topic, consume them back, cut them into events."""
-        key = (settings.records, settings.batch)
-        if key not in cls._cache:
-            bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
-            topic = common.unique("rows")
-            common.produce(bootstrap, topic, dataset.sink_records(settings.records))
-            messages = common.consume(bootstrap, topic, settings.records)
-            cls._cache[key] = cls(bootstrap, topic, common.events(messages, settings.batch, bootstrap),
-                                  settings.records)
-        return cls._cache[key]
-
-    @classmethod
-    def topic_only(cls, settings: Settings) -> SinkData:
-        """The same rows in a topic, without events (case 4 consumes the topic itself; a million records' events
-        would hold ~1.5 GB of JSON text): the topic of :meth:`get` when it made one of this size."""
-        for (records, _batch), data in cls._cache.items():
-            if records == settings.records:
-                return data
-        key = (settings.records, 0)
-        if key not in cls._cache:
-            bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
-            topic = common.unique("rows")
-            common.produce(bootstrap, topic, dataset.sink_records(settings.records))
-            cls._cache[key] = cls(bootstrap, topic, [], settings.records)
-        return cls._cache[key]
 
 
 def _values(event: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
@@ -85,29 +45,10 @@ def _row(payload: dict[str, Any]) -> tuple[Any, ...]:
 
 
 # -- ours ------------------------------------------------------------------------------------------
-def run_ours(cluster: common.Cluster, name: str, config: dict[str, str], data: SinkData,
-             single: list[Sample] | None = None) -> int:
-    """Deploy ``config`` as connector ``name`` and feed it every event, as warm invocations of one container;
-    ``single`` gets the timing of one more warm invocation with a one-record event (case 6's per-call cost)."""
-    from connect_core.runtime.sink_runner import SinkRunner
-
-    cluster.deploy(name, {**config, "topics": data.topic, "tasks.max": "1", **CONVERTERS})
-    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
-    put = 0
-    try:
-        for event in data.events:
-            put += runner.handle(orjson.loads(event)).put
-        if single is not None:
-            event = orjson.loads(data.events[0])
-            event["records"] = {key: batch[:1] for key, batch in list(event["records"].items())[:1]}
-            single.append(common.measure(lambda: runner.handle(event).put))
-    finally:
-        runner.close()
-    return put
 
 
 # -- raw limits ------------------------------------------------------------------------------------
-def raw_s3(client: Any, bucket: str, prefix: str, data: SinkData) -> int:
+def raw_s3(client: Any, bucket: str, prefix: str, data: sink_data.SinkData) -> int:
     """One JSON-lines object per event and partition, keyed like the S3 sink's files."""
     count = 0
     for text in data.events:
@@ -119,7 +60,7 @@ def raw_s3(client: Any, bucket: str, prefix: str, data: SinkData) -> int:
     return count
 
 
-def raw_opensearch(http: Any, url: str, index: str, data: SinkData) -> int:
+def raw_opensearch(http: Any, url: str, index: str, data: sink_data.SinkData) -> int:
     """One ``_bulk`` of index actions per event, ids ``topic+partition+offset`` (key.ignore=true)."""
     count = 0
     for text in data.events:
@@ -136,7 +77,7 @@ def raw_opensearch(http: Any, url: str, index: str, data: SinkData) -> int:
     return count
 
 
-def raw_http(http: Any, url: str, data: SinkData) -> int:
+def raw_http(http: Any, url: str, data: sink_data.SinkData) -> int:
     """One POST of the batch's values as a JSON array per event (what the HTTP sink sends with
     ``batch.json.as.array``)."""
     count = 0
@@ -150,12 +91,12 @@ def raw_http(http: Any, url: str, data: SinkData) -> int:
     return count
 
 
-def raw_mariadb(db: dict[str, str], table: str, data: SinkData) -> int:
+def raw_mariadb(db: dict[str, str], table: str, data: sink_data.SinkData) -> int:
     """One multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` (pymysql ``executemany``) + commit per event."""
     conn = dataset.connect(db, autocommit=False)
-    cols = ",".join(f"`{c}`" for c in UPSERT_COLUMNS)
-    updates = ",".join(f"`{c}`=VALUES(`{c}`)" for c in UPSERT_COLUMNS if c != "id")
-    sql = (f"INSERT INTO `{table}` ({cols}) VALUES ({','.join(['%s'] * len(UPSERT_COLUMNS))}) "
+    cols = ",".join(f"`{c}`" for c in mariadb_rows.UPSERT_COLUMNS)
+    updates = ",".join(f"`{c}`=VALUES(`{c}`)" for c in mariadb_rows.UPSERT_COLUMNS if c != "id")
+    sql = (f"INSERT INTO `{table}` ({cols}) VALUES ({','.join(['%s'] * len(mariadb_rows.UPSERT_COLUMNS))}) "
            f"ON DUPLICATE KEY UPDATE {updates}")
     count = 0
     try:
@@ -172,7 +113,7 @@ def raw_mariadb(db: dict[str, str], table: str, data: SinkData) -> int:
 
 
 # -- cases -----------------------------------------------------------------------------------------
-def s3_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+def s3_case(settings: Settings, cluster: common.Cluster, data: sink_data.SinkData) -> Result:
     """S3 sink (JsonFormat, flush.size = batch) vs put_object."""
     import boto3
 
@@ -188,7 +129,7 @@ def s3_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Resu
 
     def ours(rep: int) -> Sample:
         name = common.unique("s3")
-        return common.measure(lambda: run_ours(cluster, name, config | {"topics.dir": f"ours-{rep}"}, data))
+        return common.measure(lambda: sink_data.run_ours(cluster, name, config | {"topics.dir": f"ours-{rep}"}, data))
 
     def raw(rep: int) -> Sample:
         return common.measure(lambda: raw_s3(client, bucket, f"raw-{rep}", data))
@@ -198,7 +139,7 @@ def s3_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Resu
                                     mine, theirs, event_records=settings.batch)
 
 
-def opensearch_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+def opensearch_case(settings: Settings, cluster: common.Cluster, data: sink_data.SinkData) -> Result:
     """Elasticsearch sink against OpenSearch (key.ignore) vs one urllib3 ``_bulk`` per batch."""
     import urllib3
 
@@ -214,7 +155,7 @@ def opensearch_case(settings: Settings, cluster: common.Cluster, data: SinkData)
     def ours(rep: int) -> Sample:
         fresh(ours_index)
         name = common.unique("os")
-        return common.measure(lambda: run_ours(cluster, name, config, data))
+        return common.measure(lambda: sink_data.run_ours(cluster, name, config, data))
 
     def raw(rep: int) -> Sample:
         fresh(raw_index)
@@ -229,15 +170,7 @@ def opensearch_case(settings: Settings, cluster: common.Cluster, data: SinkData)
                                     event_records=settings.batch)
 
 
-def mariadb_config(db: dict[str, str], table: str) -> dict[str, str]:
-    """JdbcSinkConnector upsert on the record key (Confluent keys)."""
-    return {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "connection.url": db["connection.url"],
-            "connection.user": db["user"], "connection.password": db["password"], "insert.mode": "upsert",
-            "pk.mode": "record_key", "pk.fields": "id", "auto.create": "true", "table.name.format": table,
-            "batch.size": "3000"}
-
-
-def mariadb_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+def mariadb_case(settings: Settings, cluster: common.Cluster, data: sink_data.SinkData) -> Result:
     """JDBC sink upsert vs executemany upsert, a fresh table per repetition on each side."""
     db = common.services("mariadb")["mariadb"]
     tables: list[str] = []
@@ -249,8 +182,8 @@ def mariadb_case(settings: Settings, cluster: common.Cluster, data: SinkData) ->
     single: list[Sample] = []
 
     def ours(rep: int) -> Sample:
-        config, name = mariadb_config(db, table()), common.unique("jdbc")
-        return common.measure(lambda: run_ours(cluster, name, config, data, single))
+        config, name = mariadb_rows.mariadb_config(db, table()), common.unique("jdbc")
+        return common.measure(lambda: sink_data.run_ours(cluster, name, config, data, single))
 
     def raw(rep: int) -> Sample:
         target = table()
@@ -290,7 +223,7 @@ def _http_server() -> Any:
     return server
 
 
-def http_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Result:
+def http_case(settings: Settings, cluster: common.Cluster, data: sink_data.SinkData) -> Result:
     """HTTP sink (JSON array per batch) vs one urllib3 POST of the decoded values per batch."""
     import urllib3
 
@@ -303,7 +236,7 @@ def http_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Re
 
     def ours(rep: int) -> Sample:
         name = common.unique("http")
-        return common.measure(lambda: run_ours(cluster, name, config, data))
+        return common.measure(lambda: sink_data.run_ours(cluster, name, config, data))
 
     def raw(rep: int) -> Sample:
         return common.measure(lambda: raw_http(http, url, data))
@@ -317,13 +250,13 @@ def http_case(settings: Settings, cluster: common.Cluster, data: SinkData) -> Re
                                     mine, theirs, event_records=settings.batch)
 
 
-CASES: tuple[Callable[[Settings, common.Cluster, SinkData], Result], ...] = (s3_case, opensearch_case,
+CASES: tuple[Callable[[Settings, common.Cluster, sink_data.SinkData], Result], ...] = (s3_case, opensearch_case,
                                                                               mariadb_case, http_case)
 
 
 def run(settings: Settings) -> list[Result]:
     """Every sink, one after the other, over the same events; a failing sink is reported, not fatal."""
-    data = SinkData.get(settings)
+    data = sink_data.SinkData.get(settings)
     cluster = common.Cluster.create(data.bootstrap)
     results = []
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import checkpoint, common, dataset
+from bench import checkpoint, common, dataset, mapping
 from bench.cases import (
     cdc,
     cold_start,
@@ -150,8 +150,8 @@ def test_the_jdbc_pair_floor_writes_the_rows_ours_writes() -> None:
     prefix, raw_topic = common.unique("pair") + "-", common.unique("pair-raw")
     try:
         for topic in (prefix + source, raw_topic):
-            jdbc_source.create_topic(bootstrap, topic)
-            connect_java.MADE_TOPICS.append(topic)
+            mapping.create_topic(bootstrap, topic)
+            mapping.MADE_TOPICS.append(topic)
         assert jdbc_pair.ours_pair(cluster, bootstrap, db, source, topic_prefix=prefix, sink_table=ours, records=1000,
                                    batch=300) == 1000
         assert jdbc_pair._raw_pair(db, bootstrap, source, raw_topic, raw, records=1000, batch=300) == 1000
@@ -167,7 +167,7 @@ def test_the_jdbc_pair_floor_writes_the_rows_ours_writes() -> None:
         assert len(tables[source]) == 1000 and any(row[8] is None for row in tables[source])  # NULL notes too
         assert tables[ours] == tables[source] and tables[raw] == tables[source]
     finally:
-        connect_java._drop_topics(bootstrap)
+        mapping.drop_made_topics(bootstrap)
         dataset.drop_tables(db, [source, ours, raw])
         cluster.close()
 

@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from bench import common, counting, dataset
-from bench.cases import connect_java, connect_java_mirror, connect_java_pg, connect_java_s3, jdbc_pair, jdbc_source
-from bench.cases.sinks import SinkData
+from bench import common, counting, dataset, mapping, mariadb_rows, sink_data
+from bench.cases import connect_java_mirror, connect_java_pg, connect_java_s3
 from connect_core.runtime.source_runner import SourceRunner
 
 pytestmark = pytest.mark.integration
@@ -148,12 +147,12 @@ def _same_objects(bucket: _Bucket, records: int, batch: int, *, same_topic: bool
 
 def test_4c_floor_writes_ours_objects() -> None:
     bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
-    data = SinkData.topic_only(common.Settings(records=RECORDS, repeats=1, batch=100))
+    data = sink_data.SinkData.topic_only(common.Settings(records=RECORDS, repeats=1, batch=100))
     bucket, cluster = _Bucket(), common.Cluster.create(bootstrap)
     name = common.unique("s3ours")
     try:
         cluster.deploy(name, connect_java_s3.ours_config(bucket.aws, bucket.name, data.topic, "ours", 100))
-        assert connect_java._sink_from_topic(cluster, name, bootstrap, data.topic, records=RECORDS,
+        assert mapping.sink_from_topic(cluster, name, bootstrap, data.topic, records=RECORDS,
                                              batch=100) == RECORDS
         assert connect_java_s3.raw_s3(bucket.client, bucket.name, "raw", bootstrap, data.topic, records=RECORDS,
                                       batch=100) == RECORDS
@@ -172,19 +171,19 @@ def test_4q_floor_writes_the_objects_ours_pair_writes() -> None:
     bucket, cluster = _Bucket(), common.Cluster.create(bootstrap)
     try:
         for topic in (prefix + table, raw_topic):
-            jdbc_source.create_topic(bootstrap, topic)
-            connect_java.MADE_TOPICS.append(topic)
-        jdbc_pair.ours_source(cluster, db, table, topic_prefix=prefix, records=1000, batch=300)
+            mapping.create_topic(bootstrap, topic)
+            mapping.MADE_TOPICS.append(topic)
+        mariadb_rows.ours_source(cluster, db, table, topic_prefix=prefix, records=1000, batch=300)
         sink = common.unique("s3psink")
         cluster.deploy(sink, connect_java_s3.ours_config(bucket.aws, bucket.name, prefix + table, "ours", 250))
-        assert connect_java._sink_from_topic(cluster, sink, bootstrap, prefix + table, records=1000,
+        assert mapping.sink_from_topic(cluster, sink, bootstrap, prefix + table, records=1000,
                                              batch=250) == 1000
-        assert jdbc_pair.raw_source(db, bootstrap, table, raw_topic, batch=300) == 1000
+        assert mariadb_rows.raw_source(db, bootstrap, table, raw_topic, batch=300) == 1000
         assert connect_java_s3.raw_s3(bucket.client, bucket.name, "raw", bootstrap, raw_topic, records=1000,
                                       batch=250) == 1000
         _same_objects(bucket, 1000, 250, same_topic=False)
     finally:
-        connect_java._drop_topics(bootstrap)
+        mapping.drop_made_topics(bootstrap)
         dataset.drop_tables(db, [table])
         cluster.close()
         bucket.drop()

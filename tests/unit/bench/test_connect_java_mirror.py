@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bench.cases import connect_java, connect_java_mirror
+from bench import jvm_worker, side_by_side
+from bench.cases import connect_java_mirror
 from bench.common import Sample, Settings
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def test_the_4m_worker_is_distributed_with_exactly_once_source_support(tmp_path: Path) -> None:
-    standalone = connect_java.worker_properties("b:9092", tmp_path, 8083, tmp_path / "plugins")
+    standalone = jvm_worker.worker_properties("b:9092", tmp_path, 8083, tmp_path / "plugins")
     assert f"offset.storage.file.filename={tmp_path}/connect.offsets" in standalone and "group.id" not in standalone
-    distributed = connect_java.worker_properties("b:9092", tmp_path, 8083, tmp_path / "plugins", group="g1",
+    distributed = jvm_worker.worker_properties("b:9092", tmp_path, 8083, tmp_path / "plugins", group="g1",
                                                  extra=connect_java_mirror.EXACTLY_ONCE).splitlines()
     assert not [line for line in distributed if line.startswith("offset.storage.file")]
     assert {"group.id=g1", "offset.storage.topic=g1-offsets", "config.storage.topic=g1-configs",
@@ -48,8 +49,8 @@ def test_extra_warm_ups_of_both_sides_come_before_the_measured_repetitions(monke
         return run
 
     monkeypatch.setenv("BENCH_JAVA_WARMUPS", "3")
-    mine, java, load = connect_java._interleaved(Settings(repeats=2), side("ours"), side("jvm"))
+    mine, java, load = side_by_side.interleaved(Settings(repeats=2), side("ours"), side("jvm"))
     assert calls == [("ours", -1), ("jvm", -1)] * 3 + [("ours", 0), ("jvm", 0), ("jvm", 1), ("ours", 1)]
     assert len(mine) == len(java) == len(load) == 2
     monkeypatch.delenv("BENCH_JAVA_WARMUPS")
-    assert connect_java.warmups() == 1
+    assert side_by_side.warmups() == 1

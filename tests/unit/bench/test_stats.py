@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import stats
-from bench.cases import connect_java
+from bench import side_by_side, stats
 from bench.common import Result, Sample
 from bench.run import flag_drift, method_table
 
@@ -66,7 +65,7 @@ def _row() -> Result:
     mine = [Sample(2.0, 1.0, 1000, esm_cpu_s=0.2) for _ in range(6)]
     jvm = [Sample(1.0, cpu, 1000) for cpu in (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)]
     raw = [Sample(1.0, 0.5, 1000) for _ in range(6)]
-    return connect_java.method_row("4a x @100k", "jvm", mine, jvm, raw=raw, raw_kind="floor", load_avg_1m=[1.0, 2.5])
+    return side_by_side.method_row("4a x @100k", "jvm", mine, jvm, raw=raw, raw_kind="floor", load_avg_1m=[1.0, 2.5])
 
 
 def test_a_jvm_row_carries_the_method_fields() -> None:
