@@ -473,17 +473,16 @@ def _recommended(info: FieldInfo, parsed: dict[str, Any], config_type: ConfigTyp
 
 
 def validate_config(model: type[BaseModel], props: Mapping[str, Any]) -> list[ConfigValueInfo]:
-    """One ``ConfigValueInfo`` per field: every key's parse, validator and model-level errors collected."""
+    """One ``ConfigValueInfo`` per field: every key's parse, validator and model-level errors collected.
+
+    As Kafka's ``ConfigDef.validateAll``, every key is checked whatever the others hold: the pydantic field
+    validators (``@field_validator``) of the keys that parsed run even when another key is invalid. Checks across
+    keys (model validators) run only once every key is valid, since they would otherwise judge a default in place
+    of the value given.
+    """
     errors: dict[str, list[str]] = {_key(n, i): [] for n, i in model.model_fields.items()}
     data = _parse_fields(model, props, errors)
-    if not any(errors.values()):
-        try:
-            model.model_validate(data)
-        except ValidationError as e:
-            for key, message in _pydantic_errors(model, e, props):
-                errors.setdefault(key, []).append(message)
-        except ConfigError as e:
-            _attach(errors, str(e))
+    _validate_fields(model, data, props, errors)
     out: list[ConfigValueInfo] = []
     for name, info in model.model_fields.items():
         key = _key(name, info)
@@ -502,6 +501,51 @@ def validate_config(model: type[BaseModel], props: Mapping[str, Any]) -> list[Co
             result["warnings"] = [no_effect_warning(key, reason)]
         out.append(result)
     return out
+
+
+def _validate_fields(model: type[BaseModel], data: dict[str, Any], props: Mapping[str, Any],
+                     errors: dict[str, list[str]]) -> None:
+    """The pydantic validators' errors of the keys that parsed, into ``errors``; model validators' only when every
+    key is valid. A ``ConfigError`` from a field validator stops pydantic, so its key is reported and the others are
+    validated again without it."""
+    field_of = {_key(n, i): n for n, i in model.model_fields.items()}
+    pending = dict(data)
+    checked = {key for key, name in field_of.items() if name in data}
+    for _ in range(len(field_of) + 1):
+        clean = not any(errors.values())
+        try:
+            model.model_validate(pending)
+        except ValidationError as e:
+            for key, message in _pydantic_errors(model, e, props):
+                if clean or key in checked:  # a key that failed to parse has its own error already
+                    errors.setdefault(key, []).append(message)
+        except ConfigError as e:
+            match = _KEY_IN_MESSAGE.search(str(e))
+            key = match.group(1) if match else None
+            if key in checked and not _from_model_validator(model, e):
+                _attach(errors, str(e))
+                checked.discard(key)
+                pending.pop(field_of[key], None)
+                continue
+            if clean:
+                _attach(errors, str(e))
+        return
+
+
+def _from_model_validator(model: type[BaseModel], error: BaseException) -> bool:
+    """Whether ``error`` was raised inside one of ``model``'s model validators (a check across keys)."""
+    codes = set()
+    for decorator in model.__pydantic_decorators__.model_validators.values():
+        func = getattr(decorator.func, "__func__", decorator.func)
+        code = getattr(func, "__code__", None)
+        if code is not None:
+            codes.add(code)
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code in codes:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def no_effect_warning(key: str, reason: str) -> str:

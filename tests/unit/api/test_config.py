@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
 from connect_core.api.config import (
     ValidList,
+    config_error,
     config_field,
     config_keys,
     in_range,
@@ -162,3 +163,62 @@ def test_a_valid_list_refuses_as_kafka_validates(props: dict[str, str], key: str
 
 def test_an_empty_topics_list_is_allowed_where_kafka_allows_it() -> None:
     assert parse_config(_ListsConfig, {"fields": "x", "topics": ""}).topics == []
+
+
+def _region(key: str, value: str) -> None:
+    """A one-key check as Kafka's ``ConfigDef.Validator``: it raises ``config_error`` naming the key."""
+    if value not in ("eu", "us"):
+        raise config_error(key, value, "must be eu or us")
+
+
+class _CrmConfig(BaseModel):
+    """The connector guide's sink config with a one-key check on its URL, as a newcomer wrote it."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    url: str = config_field(alias="crm.url", description="The CRM's base URL.")
+    batch_size: int = config_field(500, alias="batch.size", validator=in_range(1), description="Rows per call.")
+    region: str = config_field("eu", alias="crm.region", description="Region.", validator=_region)
+    path: str = config_field("/", alias="crm.path", description="Path.")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise config_error("crm.path", value, "must start with /")
+        return value
+
+
+@pytest.mark.parametrize("others", [{}, {"batch.size": "0"}, {"batch.size": "0", "crm.region": "mars"},
+                                    {"batch.size": "0", "crm.region": "mars", "crm.path": "x"}])
+def test_a_field_validators_error_is_reported_whatever_other_keys_hold(others: dict[str, str]) -> None:
+    """Kafka's ``ConfigDef.validateAll`` reports every key: the URL's error stays when batch.size is invalid too."""
+    infos = {v["name"]: v for v in validate_config(_CrmConfig, {"crm.url": "ftp://x", **others})}
+    assert infos["crm.url"]["errors"] == ["Invalid value ftp://x for configuration crm.url: Value error, must be an "
+                                          "http(s) URL"]
+    assert bool(infos["batch.size"]["errors"]) == ("batch.size" in others)
+    assert infos["crm.region"]["errors"] == (["Invalid value mars for configuration crm.region: must be eu or us"]
+                                             if "crm.region" in others else [])
+
+
+def test_a_field_validators_config_error_is_reported_when_another_key_is_invalid() -> None:
+    """A ``ConfigError`` (not wrapped by pydantic) from a field validator is reported on its key too."""
+    infos = {v["name"]: v for v in validate_config(_CrmConfig, {"crm.url": "http://x", "crm.path": "x",
+                                                                "batch.size": "0"})}
+    assert infos["crm.path"]["errors"] == ["Invalid value x for configuration crm.path: must start with /"]
+    assert infos["batch.size"]["errors"] == ["Invalid value 0 for configuration batch.size: Value must be at least 1"]
+
+
+def test_a_check_across_keys_waits_for_every_key_to_be_valid() -> None:
+    """A model validator judges the values given, never a default standing in for a key that failed to parse."""
+    infos = {v["name"]: v for v in validate_config(SampleConfig, {"topics": "a", "mode": "incrementing",
+                                                                  "batch.size": "x"})}
+    assert infos["batch.size"]["errors"] == ['Invalid value x for configuration batch.size: Not a number of type INT']
+    assert infos["mode"]["errors"] == []
