@@ -521,11 +521,11 @@ def _validate_fields(model: type[BaseModel], data: dict[str, Any], props: Mappin
                     errors.setdefault(key, []).append(message)
         except ConfigError as e:
             match = _KEY_IN_MESSAGE.search(str(e))
-            key = match.group(1) if match else None
-            if key in checked and not _from_model_validator(model, e):
+            named = match.group(1) if match else None
+            if named is not None and named in checked and not _from_model_validator(model, e):
                 _attach(errors, str(e))
-                checked.discard(key)
-                pending.pop(field_of[key], None)
+                checked.discard(named)
+                pending.pop(field_of[named], None)
                 continue
             if clean:
                 _attach(errors, str(e))
