@@ -223,6 +223,9 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
             raise config_error("database.sslrootcert", None, f"database.sslmode={self.ssl_mode.lower()} checks the "
                                "server's certificate against the certificate authorities in this PEM file (or "
                                "'system'), which is required")
+        if self.ssl_root_cert == "system" and self.ssl_mode.lower() != "verify-full":
+            raise config_error("database.sslmode", self.ssl_mode, "database.sslrootcert=system (the system's CA "
+                               "store) is used with verify-full only; libpq refuses a weaker mode with it")
         if bool(self.ssl_cert) != bool(self.ssl_key):
             missing = "database.sslkey" if self.ssl_cert else "database.sslcert"
             raise config_error(missing, None, "a client certificate needs both database.sslcert and "

@@ -125,7 +125,9 @@ def test_tls_keys_are_debeziums_and_refused_by_name_where_libpq_cannot_honour_th
         return {v["name"]: v["errors"] for v in connector.validate({**BASE, **extra}) if v["errors"]}
 
     assert errors(**{"database.sslmode": "VERIFY-FULL", "database.sslrootcert": str(ca)}) == {}
-    assert errors(**{"database.sslmode": "verify-ca", "database.sslrootcert": "system"}) == {}
+    assert errors(**{"database.sslmode": "verify-full", "database.sslrootcert": "system"}) == {}
+    assert "verify-full only" in " ".join(
+        errors(**{"database.sslmode": "verify-ca", "database.sslrootcert": "system"})["database.sslmode"])
     assert "must be one of: disable, allow, prefer, require, verify-ca, verify-full" in " ".join(
         errors(**{"database.sslmode": "on"})["database.sslmode"])
     assert "which is required" in " ".join(errors(**{"database.sslmode": "verify-full"})["database.sslrootcert"])
