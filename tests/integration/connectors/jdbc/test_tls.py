@@ -137,6 +137,16 @@ def tls_mariadb(tls_dir: Path) -> Iterator[tuple[int, Path]]:
 
 @pytest.fixture(scope="module")
 def tls_postgres() -> Iterator[tuple[int, Path]]:
+    yield from _throwaway_postgres(tls=True)
+
+
+@pytest.fixture(scope="module")
+def plain_postgres() -> Iterator[tuple[int, Path]]:
+    """A server without TLS (the shared one runs with ssl=on: infra/local/postgres.py)."""
+    yield from _throwaway_postgres(tls=False)
+
+
+def _throwaway_postgres(*, tls: bool) -> Iterator[tuple[int, Path]]:
     bin_dir = postgres._bin_dir()
     if bin_dir is None:
         pytest.fail("PostgreSQL is not installed: run make services")
@@ -157,7 +167,7 @@ def tls_postgres() -> Iterator[tuple[int, Path]]:
     subprocess.run([f"{bin_dir}/initdb", "-D", str(directory / "data"), "-U", USER, f"--pwfile={pw_file}",
                     "--auth=scram-sha-256", "--no-instructions"], check=True, capture_output=True, **user_args)
     proc = subprocess.Popen([f"{bin_dir}/postgres", "-D", str(directory / "data"), "-h", "127.0.0.1", "-p",
-                             str(port), "-k", str(directory), "-c", "fsync=off", "-c", "ssl=on",
+                             str(port), "-k", str(directory), "-c", "fsync=off", "-c", f"ssl={'on' if tls else 'off'}",
                              "-c", f"ssl_cert_file={cert}", "-c", f"ssl_key_file={key}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **user_args)
     try:
@@ -277,7 +287,7 @@ def test_postgres_certificate_from_another_ca_is_refused(tls_postgres: tuple[int
         _connect(f"jdbc:postgresql://127.0.0.1:{port}/postgres?sslmode=verify-full&sslrootcert={other_ca}")
 
 
-def test_postgres_required_tls_against_a_plain_server_fails() -> None:
+def test_postgres_required_tls_against_a_plain_server_fails(plain_postgres: tuple[int, Path]) -> None:
+    port, _ = plain_postgres
     with pytest.raises(ConnectError, match="Unable to connect"):
-        _connect(f"jdbc:postgresql://{postgres.address()}/{postgres.DATABASE}?sslmode=require", postgres.USER,
-                 postgres.PASSWORD)
+        _connect(f"jdbc:postgresql://127.0.0.1:{port}/postgres?sslmode=require")
