@@ -150,6 +150,22 @@ def test_coordinator_status_records_use_the_task_config_generation(rest: Rest) -
     assert (status.state, status.generation) == (State.UNASSIGNED, 1)
 
 
+def test_a_new_config_keeps_running_tasks_running_as_a_workers_restart_does(rest: Rest) -> None:
+    """A worker restarts a task given a new config in milliseconds, so a health check right after the update sees it
+    RUNNING; here its function's start invocation takes a moment, meanwhile it stays RUNNING (at the new
+    generation). A FAILED task and a new task are UNASSIGNED until their functions report."""
+    rest.create("src", {**SPLITTING, "tasks.max": "2"})
+    store = rest.topics.status_store()
+    store.put_task_status(TaskStatus("src", 0, State.RUNNING, "lambda:0", 0, None, "1.0"))
+    store.put_task_status(TaskStatus("src", 1, State.FAILED, "lambda:1", 0, "boom"))
+    rest.call("PUT", "/connectors/src/config", {**SPLITTING, "tasks.max": "3", "file": "/tmp/other"})
+    statuses = [rest.topics.status_store().task_status("src", t) for t in range(3)]
+    assert [(s.state, s.generation, s.version) for s in statuses if s is not None] == [
+        (State.RUNNING, 1, "1.0"), (State.UNASSIGNED, 1, None), (State.UNASSIGNED, 1, None)]
+    body = rest.call("GET", "/connectors/src/status").body
+    assert [t["state"] for t in body["tasks"]] == ["RUNNING", "UNASSIGNED", "UNASSIGNED"]
+
+
 def test_placeholders_are_resolved_for_start_and_never_stored_or_shown(
     rest: Rest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
