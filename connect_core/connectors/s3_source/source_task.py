@@ -195,7 +195,7 @@ class S3SourceTask(SourceTask):
         if listed:
             parts = set(listed.split(","))
         elif primary_view == "value" or RECORD_COUNT_META in metadata or self._in_tombstones(file):
-            parts = set(file.objects) - {"value"} if primary_view == "key" else set(file.objects)
+            parts = set(file.objects)  # what is there: a value object, or the keys of tombstones
         else:  # a keys object beside no value object, written by a sink that lists no parts: the value is to come
             parts = {"key", "value"}
         missing = parts - set(file.objects)
