@@ -1,6 +1,6 @@
 """``snapshot.mode=always`` of the binlog source through the coordinator and the runtime: a snapshot once per connector
 start (create, a new config, ``POST /restart?includeTasks=true``), as Debezium's task snapshots when it starts;
-never again at a cold start of the function (issue 48, item 4)."""
+never again at a cold start of the function."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """MirrorSourceConnector with ``auto.offset.reset=latest`` across cold starts: the first assignment's position is
-the task's from then on, so what is written between two invocations is all copied (issue 48, item 3)."""
+the task's from then on, so what is written between two invocations is all copied."""
 
 from __future__ import annotations
 
