@@ -3,8 +3,9 @@
 
 A role's settings are the cluster's (``source.cluster.*`` / ``target.cluster.*``, client connection keys only), then
 the role's (``consumer.*``, ``admin.*``, ``producer.*``), then the cluster's role (``source.consumer.*``, ...); Java
-client keys are turned into librdkafka's: ``sasl.jaas.config`` (PLAIN and SCRAM logins) into ``sasl.username`` and
-``sasl.password``, a PEM ``ssl.truststore.location`` into ``ssl.ca.location``, a PKCS12 key store as is.
+client keys are turned into librdkafka's by the client-key gate (``api/kafka_client_keys.py``): ``sasl.jaas.config``
+(PLAIN and SCRAM logins) into ``sasl.username`` and ``sasl.password``, a PEM ``ssl.truststore.location`` into
+``ssl.ca.location``, a PKCS12 key store as is.
 librdkafka's own names (``ssl.ca.location``, ``sasl.username``) are accepted too.
 """
 
@@ -15,7 +16,12 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connect_core.api.errors import ConfigError
-from connect_core.api.kafka_client_keys import MIRROR_PREFIXES, OVERRIDE_PREFIXES, client_key_errors, jaas_login
+from connect_core.api.kafka_client_keys import (
+    MIRROR_PREFIXES,
+    OVERRIDE_PREFIXES,
+    client_key_errors,
+    librdkafka_settings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,6 +52,7 @@ _JAVA_ONLY: Final = frozenset({
     "exclude.internal.topics", "allow.auto.create.topics", "enable.auto.commit", "auto.commit.interval.ms",
     "poll.timeout.ms",  # MirrorMaker 2's own consumer.poll.timeout.ms, which Kafka hands its consumer too
 })
+_TRANSLATED: Final = frozenset({"sasl.jaas.config", "ssl.truststore.type", "ssl.keystore.type"})
 
 
 def cluster_prefix(cluster: Cluster) -> str:
@@ -99,35 +106,16 @@ def client_config(props: Mapping[str, str], cluster: Cluster, role: Role, client
     Raises:
         ConfigError: no bootstrap servers, or a login or trust store librdkafka cannot use, naming the key.
     """
-    java = raw_settings(props, cluster, role)
+    own = own_keys()  # MirrorMaker 2's own keys under a role prefix (admin.timeout.ms) are not client keys
+    java = raw_settings({key: value for key, value in props.items() if key not in own}, cluster, role)
     prefix = cluster_prefix(cluster)
     if not java.get("bootstrap.servers", "").strip():
         raise ConfigError(f'Missing required configuration "{prefix}bootstrap.servers" which has no default value.')
-    config: dict[str, Any] = {key: value for key, value in java.items() if key not in _JAVA_ONLY}
     refuse_client_keys(props)
+    kept = {key: value for key, value in java.items()  # Kafka's role prefix also holds producer.override.* keys
+            if (key not in _JAVA_ONLY or key in _TRANSLATED) and not key.startswith("override.")}
+    config = librdkafka_settings(kept, prefix)  # Java keys as librdkafka's, named by the cluster's prefix
     config["client.id"] = f"{java['client.id']}|{client_id}" if java.get("client.id") else client_id
-    jaas = java.get("sasl.jaas.config")
-    if jaas:
-        login = jaas_login(jaas)
-        if login is None:
-            raise ConfigError(f"Invalid value [hidden] for configuration {prefix}sasl.jaas.config: only PLAIN and "
-                              "SCRAM logins (username=\"...\" password=\"...\") are supported")
-        config.setdefault("sasl.username", login[0])
-        config.setdefault("sasl.password", login[1])
-    truststore = config.pop("ssl.truststore.location", None)
-    if truststore:
-        if java.get("ssl.truststore.type", "JKS").upper() != "PEM":
-            raise ConfigError(f"Invalid value {truststore} for configuration {prefix}ssl.truststore.location: "
-                              f"librdkafka reads PEM trust stores only; set {prefix}ssl.truststore.type=PEM (or "
-                              f"{prefix}ssl.ca.location)")
-        config.setdefault("ssl.ca.location", truststore)
-    keystore = config.get("ssl.keystore.location")
-    if keystore and java.get("ssl.keystore.type", "JKS").upper() != "PKCS12":
-        raise ConfigError(f"Invalid value {keystore} for configuration {prefix}ssl.keystore.location: librdkafka "
-                          f"reads PKCS12 key stores only; set {prefix}ssl.keystore.type=PKCS12")
-    algorithm = config.get("ssl.endpoint.identification.algorithm")
-    if algorithm is not None:
-        config["ssl.endpoint.identification.algorithm"] = algorithm.strip().lower() or "none"
     return config
 
 

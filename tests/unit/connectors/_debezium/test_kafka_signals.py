@@ -66,7 +66,8 @@ def test_without_a_stored_position_nothing_is_stamped_until_a_message_is_read() 
     assert channel.stamp([record], PARTITION, None)[0].source_offset == {"lsn": 6}
 
 
-@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd"])
+@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd",
+                                 "ssl.providers"])
 def test_a_signal_consumer_setting_that_loads_code_or_runs_a_command_is_refused(key: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"signal.consumer.{key}")):
         consumer_settings({f"signal.consumer.{key}": "touch /tmp/x"}, "127.0.0.1:9092", "kafka-signal")

@@ -63,7 +63,8 @@ def test_registered_under_confluents_class_name() -> None:
     assert registry.load("HttpSinkConnector") is HttpSinkConnector
 
 
-@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd"])
+@pytest.mark.parametrize("key", ["plugin.library.paths", "ssl.engine.location", "sasl.kerberos.kinit.cmd",
+                                 "ssl.providers"])
 def test_a_reporter_producer_setting_that_loads_code_or_runs_a_command_is_refused(key: str) -> None:
     from connect_core.connectors.http._reporter import Reporter
 

@@ -51,3 +51,21 @@ def test_a_setting_that_loads_code_or_runs_a_command_is_refused_naming_the_key(k
     props = {"source.cluster.bootstrap.servers": "127.0.0.1:19092", key: "/tmp/evil.so"}
     with pytest.raises(ConfigError, match=re.escape(key)):
         client_config(props, "source", "consumer", "test")
+
+
+def test_java_keys_are_translated_by_the_gate_and_own_and_override_keys_reach_no_client() -> None:
+    props = {"source.cluster.bootstrap.servers": "s:9092", "consumer.send.buffer.bytes": "65536",
+             "source.consumer.fetch.max.wait.ms": "100", "consumer.override.acks": "all",
+             "admin.timeout.ms": "5000", "source.admin.ssl.truststore.certificates": "-----BEGIN CERTIFICATE-----"}
+    assert client_config(props, "source", "consumer", "c") == {
+        "bootstrap.servers": "s:9092", "socket.send.buffer.bytes": "65536", "fetch.wait.max.ms": "100",
+        "client.id": "c"}
+    assert client_config(props, "source", "admin", "a")["ssl.ca.pem"] == "-----BEGIN CERTIFICATE-----"
+
+
+@pytest.mark.parametrize("key", ["source.cluster.ssl.providers", "target.producer.debug",
+                                 "source.cluster.consumer.interceptors", "admin.sasl.oauthbearer.token.endpoint.url"])
+def test_any_key_off_the_allow_list_is_refused_when_a_client_is_built(key: str) -> None:
+    props = {"source.cluster.bootstrap.servers": "127.0.0.1:19092", key: "/tmp/evil.so"}
+    with pytest.raises(ConfigError, match=re.escape(key)):
+        client_config(props, "source", "admin", "test")
