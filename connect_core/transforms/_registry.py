@@ -16,6 +16,7 @@ _KAFKA = "org.apache.kafka.connect.transforms."
 _PREDICATES = _KAFKA + "predicates."
 _PKG = "connect_core.transforms."
 _DEBEZIUM = "io.debezium.transforms."
+_JCUSTENBORDER = "com.github.jcustenborder.kafka.connect.transform.common."
 
 TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "Cast": _PKG + "cast:Cast",
@@ -59,10 +60,33 @@ TRANSFORMATIONS: dict[str, str] = {
     _DEBEZIUM + "ByLogicalTableRouter": _PKG + "debezium.to_logical_topic_router:ByLogicalTableRouter",
     _DEBEZIUM + "ToLogicalTopicRouter": _PKG + "debezium.to_logical_topic_router:ToLogicalTopicRouter",
     _DEBEZIUM + "outbox.EventRouter": _PKG + "debezium.event_router:EventRouter",
+    # jcustenborder's kafka-connect-transform-common (0.1.0.58)
+    _JCUSTENBORDER + "BytesToString": _PKG + "jcustenborder.bytes_to_string:BytesToString",
+    _JCUSTENBORDER + "BytesToString$Key": _PKG + "jcustenborder.bytes_to_string:BytesToString.Key",
+    _JCUSTENBORDER + "BytesToString$Value": _PKG + "jcustenborder.bytes_to_string:BytesToString.Value",
+    _JCUSTENBORDER + "ChangeCase": _PKG + "jcustenborder.change_case:ChangeCase",
+    _JCUSTENBORDER + "ChangeCase$Key": _PKG + "jcustenborder.change_case:ChangeCase.Key",
+    _JCUSTENBORDER + "ChangeCase$Value": _PKG + "jcustenborder.change_case:ChangeCase.Value",
+    _JCUSTENBORDER + "ChangeTopicCase": _PKG + "jcustenborder.change_topic_case:ChangeTopicCase",
+    _JCUSTENBORDER + "ExtractTimestamp": _PKG + "jcustenborder.extract_timestamp:ExtractTimestamp",
+    _JCUSTENBORDER + "ExtractTimestamp$Key": _PKG + "jcustenborder.extract_timestamp:ExtractTimestamp.Key",
+    _JCUSTENBORDER + "ExtractTimestamp$Value": _PKG + "jcustenborder.extract_timestamp:ExtractTimestamp.Value",
+    _JCUSTENBORDER + "PatternRename": _PKG + "jcustenborder.pattern_rename:PatternRename",
+    _JCUSTENBORDER + "PatternRename$Key": _PKG + "jcustenborder.pattern_rename:PatternRename.Key",
+    _JCUSTENBORDER + "PatternRename$Value": _PKG + "jcustenborder.pattern_rename:PatternRename.Value",
+    _JCUSTENBORDER + "TimestampNow": _PKG + "jcustenborder.timestamp_now:TimestampNow",
+    _JCUSTENBORDER + "ToJSON": _PKG + "jcustenborder.to_json:ToJSON",
+    _JCUSTENBORDER + "ToJSON$Key": _PKG + "jcustenborder.to_json:ToJSON.Key",
+    _JCUSTENBORDER + "ToJSON$Value": _PKG + "jcustenborder.to_json:ToJSON.Value",
 }
 DEBEZIUM_VERSION = "3.7.0.Final"
 #: Plugins of other projects, listed with the version their jar reports (``Versioned.version()``), as a worker does.
-VERSIONS: dict[str, str] = {name: DEBEZIUM_VERSION for name in TRANSFORMATIONS if name.startswith(_DEBEZIUM)}
+#: A class that does not implement ``Versioned`` (jcustenborder's) is listed as ``undefined``.
+UNDEFINED_VERSION = "undefined"
+VERSIONS: dict[str, str] = {
+    **{name: DEBEZIUM_VERSION for name in TRANSFORMATIONS if name.startswith(_DEBEZIUM)},
+    **{name: UNDEFINED_VERSION for name in TRANSFORMATIONS if name.startswith(_JCUSTENBORDER)},
+}
 
 PREDICATES: dict[str, str] = {
     _PREDICATES + "HasHeaderKey": _PKG + "predicates.has_header_key:HasHeaderKey",
