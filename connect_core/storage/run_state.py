@@ -23,7 +23,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "BatchStreak",
@@ -32,6 +36,7 @@ __all__ = [
     "RestartState",
     "RunRecord",
     "RunState",
+    "RunPoint",
     "RunWindow",
     "lag_key",
     "progress_key",
@@ -44,6 +49,8 @@ RUN_PREFIX = "run:"
 PROGRESS_PREFIX = "progress:"
 LAG_PREFIX = "lag:"
 STREAK_PREFIX = "streak:"
+HISTORY_MS = 3_600_000  # how far back the status page's charts look
+HISTORY_MAX = 4_096  # points kept per connector and series, newest first (a task that runs every second: ~1 hour)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,17 @@ class RunRecord:
     window: RunWindow | None = None
     restart: RestartState = field(default_factory=RestartState)
     metrics: dict[str, float] | None = None  # the task's own plugin metrics (KIP-877) this invocation published
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One invocation as the status page's charts need it: when, which task, what it moved, how it ended."""
+
+    at_ms: int
+    task: int
+    records: int
+    ok: bool
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +197,19 @@ def _task_key(key: str, prefix: str) -> tuple[str, int] | None:
     return connector, int(task)
 
 
+def _at(point: RunPoint) -> int:
+    return point.at_ms
+
+
+def _remember(series: list[Any], item: Any, when: Callable[[Any], int]) -> None:
+    """Append ``item``; past ``HISTORY_MAX`` keep the newest points of the last ``HISTORY_MS`` (records of
+    different partitions arrive out of time order, so the trim sorts)."""
+    series.append(item)
+    if len(series) > HISTORY_MAX + HISTORY_MAX // 4:
+        newest = max(map(when, series))
+        series[:] = sorted((s for s in series if when(s) >= newest - HISTORY_MS), key=when)[-HISTORY_MAX:]
+
+
 def _run(connector: str, task: int, body: dict[str, Any]) -> RunRecord:
     window = body.pop("window", None)
     restart = body.pop("restart", None) or {}
@@ -187,7 +218,8 @@ def _run(connector: str, task: int, body: dict[str, Any]) -> RunRecord:
 
 
 class RunState:
-    """The latest run, progress and lag sample of every task, folded from the runs topic."""
+    """The latest run, progress and lag sample of every task, folded from the runs topic, and the last hour of
+    runs and lag samples per connector (the topic is compacted, but its active segment keeps every record)."""
 
     def __init__(self) -> None:
         """Start empty."""
@@ -195,6 +227,14 @@ class RunState:
         self.progress: dict[str, dict[int, Progress]] = {}
         self.lag: dict[str, LagSample] = {}
         self.streaks: dict[str, dict[tuple[int, str, int], BatchStreak]] = {}
+        self.run_history: dict[str, list[RunPoint]] = {}
+        self.lag_history: dict[str, list[tuple[int, int]]] = {}
+
+    def history(self, connector: str, since_ms: int) -> tuple[list[RunPoint], list[tuple[int, int]]]:
+        """The connector's runs and lag samples (at, total) since ``since_ms``, oldest first."""
+        runs = sorted((p for p in self.run_history.get(connector, ()) if p.at_ms >= since_ms), key=_at)
+        lags = sorted(s for s in self.lag_history.get(connector, ()) if s[0] >= since_ms)
+        return runs, lags
 
     def run(self, connector: str, task: int) -> RunRecord | None:
         """The task's latest run, or None."""
@@ -227,7 +267,8 @@ class RunState:
             if body is None:
                 self.lag.pop(connector, None)
             else:
-                self.lag[connector] = LagSample(**body)
+                self.lag[connector] = sample = LagSample(**body)
+                _remember(self.lag_history.setdefault(connector, []), (sample.at_ms, sample.total), itemgetter(0))
             return
         for prefix, table in ((RUN_PREFIX, self.runs), (PROGRESS_PREFIX, self.progress)):
             if key.startswith(prefix):
@@ -238,7 +279,9 @@ class RunState:
                 if body is None:
                     table.get(connector, {}).pop(task, None)
                 elif prefix == RUN_PREFIX:
-                    self.runs.setdefault(connector, {})[task] = _run(connector, task, body)
+                    self.runs.setdefault(connector, {})[task] = run = _run(connector, task, body)
+                    point = RunPoint(run.at_ms, task, run.records, run.ok, run.error)
+                    _remember(self.run_history.setdefault(connector, []), point, _at)
                 else:
                     self.progress.setdefault(connector, {})[task] = Progress(**body)
                 return

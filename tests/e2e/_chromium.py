@@ -12,10 +12,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM", "Browser", "chromium_path"]
+__all__ = ["CHROMIUM", "Browser", "chromium_path", "png_pixels"]
 
 CHROMIUM = "/usr/bin/chromium"
 # The flags that work on these machines: no sandbox (root), and no background traffic to a network we cannot reach.
@@ -108,11 +109,17 @@ class Browser:
             time.sleep(0.2)
         raise AssertionError(f"{what}: not within {timeout_s:.0f} s (last error: {last})")
 
-    def screenshot(self, path: Path) -> None:
-        """Write a PNG of the whole page."""
-        data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=True)
+    def screenshot(self, path: Path, clip: dict[str, float] | None = None) -> bytes:
+        """Write a PNG of the whole page, or of the ``clip`` rectangle (x, y, width, height in CSS pixels); its
+        bytes."""
+        params: dict[str, Any] = {"format": "png", "captureBeyondViewport": True}
+        if clip is not None:
+            params["clip"] = {**clip, "scale": 1}
+        data = self.call("Page.captureScreenshot", params, session=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data["data"]))
+        png = base64.b64decode(data["data"])
+        path.write_bytes(png)
+        return png
 
     def close(self) -> None:
         """Stop the browser and remove its profile."""
@@ -131,3 +138,43 @@ class Browser:
             except OSError:
                 pass
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def png_pixels(png: bytes) -> list[list[tuple[int, int, int]]]:
+    """The RGB rows of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes), filters undone."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    at, idat = 8, b""
+    width = height = channels = 0
+    while at < len(png):
+        size = int.from_bytes(png[at:at + 4], "big")
+        kind, body = png[at + 4:at + 8], png[at + 8:at + 8 + size]
+        if kind == b"IHDR":
+            width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
+            if body[8] != 8 or body[12] != 0 or body[9] not in (2, 6):
+                raise ValueError(f"unsupported PNG: depth {body[8]}, colour type {body[9]}, interlace {body[12]}")
+            channels = 3 if body[9] == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + size
+    raw, stride, rows = zlib.decompress(idat), width * channels, []
+    previous = bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - corner
+                near = min((abs(estimate - left), 0, left), (abs(estimate - up), 1, up),
+                           (abs(estimate - corner), 2, corner))[2]
+                line[i] = (line[i] + near) & 0xFF
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])  # type: ignore[misc]
+        previous = line
+    return rows

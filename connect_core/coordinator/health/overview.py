@@ -2,7 +2,8 @@
 
 Per connector: its state and trace, each task's honest state, last run and restart policy state, a source's
 progress (time since its last record, its latest offsets), a sink's consumer-group lag per partition (sampled into
-the runs topic, so growth can be judged), its dead letter queue's size, and its estimated monthly cost.
+the runs topic, so growth can be judged), its dead letter queue's size, its estimated monthly cost, and its last
+hour for the charts (``timeline``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost
 from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
+from connect_core.coordinator.health.timeline import WINDOW_MS, timeline
 from connect_core.coordinator.herder.plugins import connector_type
 from connect_core.runtime.sink_group import sink_group_id
 from connect_core.storage.config_state import TargetState
@@ -133,6 +135,8 @@ class StatusOverview:
                                                                                                   strict=True)]
         cost = sum((estimate_monthly_cost(self.runs.state.run(name, t.task), interval) for t in tasks), ZERO)
         out["cost"] = asdict(cost)
+        now = self._now_ms()
+        out["history"] = timeline(*self.runs.state.history(name, now - WINDOW_MS), now)
         if interval is not None:
             out["schedule_interval_ms"] = interval
         return out

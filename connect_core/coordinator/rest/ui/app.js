@@ -1,4 +1,5 @@
-// The lambda-connect status page: polls /ui/api/overview and calls the ordinary REST API for actions.
+// The lambda-connect status page: polls /ui/api/overview (states, last hour's charts) and calls the ordinary REST
+// API for actions.
 "use strict";
 const base = location.pathname.replace(/\/ui\/?$/, "");
 const REFRESH_MS = 3000;
@@ -97,6 +98,53 @@ function lagTable(lag) {
       el("td", {}, p.committed === null ? "–" : p.committed), el("td", {}, p.end), el("td", {}, p.lag))));
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+const CHART_W = 600, CHART_H = 70;
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  for (const child of children.flat(Infinity)) if (child) node.append(child);
+  return node;
+}
+
+function compact(n) {
+  if (n >= 1e6) return (n / 1e6).toFixed(1) + "M";
+  if (n >= 1e3) return (n / 1e3).toFixed(1) + "k";
+  return String(n >= 10 ? Math.round(n) : Number(n.toPrecision(2)));
+}
+
+// One chart of the last hour: points [[x ms, y]], drawn as a filled line; failed runs as red ticks.
+function chart(series, title, points, h, failures) {
+  const span = h.end_ms - h.start_ms;
+  const max = Math.max(0, ...points.map((p) => p[1]));
+  const x = (ms) => ((ms - h.start_ms) / span * CHART_W).toFixed(1);
+  const y = (v) => (CHART_H - 2 - (max ? v / max : 0) * (CHART_H - 6)).toFixed(1);
+  const line = points.map((p, i) => (i ? "L" : "M") + x(p[0]) + "," + y(p[1])).join(" ");
+  const area = points.length ? line + " L" + x(points[points.length - 1][0]) + "," + (CHART_H - 1) + " L" +
+    x(points[0][0]) + "," + (CHART_H - 1) + " Z" : "";
+  const marks = failures.map((f) => svg("line", { class: "failure", x1: x(f.at_ms), x2: x(f.at_ms), y1: 0, y2: CHART_H,
+    "data-task": f.task }, svg("title", {}, "task " + f.task + " failed at " + new Date(f.at_ms).toLocaleTimeString() +
+    (f.error ? ": " + f.error : ""))));
+  return el("figure", { class: "chart" },
+    el("figcaption", { class: "muted" }, title + " · last hour · max " + compact(max)),
+    svg("svg", { class: "chart", viewBox: "0 0 " + CHART_W + " " + CHART_H, preserveAspectRatio: "none",
+      "data-series": series, "data-max": max, "data-points": points.filter((p) => p[1] > 0).length },
+      svg("path", { class: "area", d: area }), svg("path", { class: "line", d: line }),
+      series === "lag" ? points.map((p) => svg("circle", { class: "point", cx: x(p[0]), cy: y(p[1]), r: 2.5 })) : null,
+      marks));
+}
+
+function charts(c) {
+  const h = c.history;
+  if (!h) return null;
+  const rate = h.records_per_s.map((v, i) => [h.start_ms + (i + 0.5) * h.bucket_ms, v]);
+  const shown = [chart("records", "records/s", rate, h, h.failures)];
+  if (c.type === "sink") shown.push(chart("lag", "lag", h.lag, h, h.failures));
+  const failed = h.failures.length ? el("span", { class: "muted" }, h.failures.length + " failed run(s) in the hour, marked red") : null;
+  return el("div", { class: "charts" }, shown, failed);
+}
+
 function connector(c) {
   const facts = [el("span", {}, "type: " + c.type), el("span", {}, "cost ≈ " + usd(c.cost.usd) + "/month")];
   if (c.schedule_interval_ms) facts.push(el("span", {}, "every " + c.schedule_interval_ms / 1000 + " s"));
@@ -106,6 +154,7 @@ function connector(c) {
     el("h2", {}, c.name, state(c.state), actions(c)),
     el("div", { class: "facts muted" }, facts),
     c.trace ? el("pre", { class: "trace" }, c.trace) : null,
+    charts(c),
     taskTable(c),
     lagTable(c.lag));
 }

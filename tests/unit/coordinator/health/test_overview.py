@@ -106,6 +106,9 @@ def test_overview_shows_connectors_lag_dlq_runs_and_cost(world: World) -> None:
     assert source["tasks"][0]["last_run"]["records"] == 4
     assert source["schedule_interval_ms"] == 1000
     assert source["cost"]["usd"] > 0 and body["cost"]["usd"] == source["cost"]["usd"] + sink["cost"]["usd"]
+    assert source["history"]["records_per_s"][-1] == round(4 / 60, 3)  # the run of a second ago, this minute
+    again = json.loads(world.call("GET", "/ui/api/overview")["body"])
+    assert next(c for c in again["connectors"] if c["name"] == "snk")["history"]["lag"] == [[1_000_000, 7]]
 
 
 def test_rest_status_is_honest_about_a_failed_last_run(world: World) -> None:
