@@ -32,11 +32,13 @@ if TYPE_CHECKING:
     from confluent_kafka.admin import AdminClient
 
 __all__ = [
-    "DEFAULT_READ_TIMEOUT_S", "LEADERS_TRUSTED_FOR_S", "ReadToEndTimeoutError", "end_offsets", "leaders_in_cache",
-    "log_bounds", "message_offset", "partitions_of", "read_to_end",
+    "ATTEMPT_TIMEOUT_S", "DEFAULT_READ_TIMEOUT_S", "LEADERS_TRUSTED_FOR_S", "ReadToEndTimeoutError", "end_offsets",
+    "leaders_in_cache", "log_bounds", "message_offset", "partitions_of", "read_to_end",
 ]
 
 DEFAULT_READ_TIMEOUT_S = 30.0  # Kafka Connect's READ_WRITE_TOTAL_TIMEOUT_MS for the config topic
+# One ListOffsets attempt of ``end_offsets``: sent to a leader that died, it would wait out the whole budget.
+ATTEMPT_TIMEOUT_S = 5.0
 _BATCH = 1000
 # consume() returns when it has a full batch OR its timeout expires, so any wait there is paid in full on every call
 # that ends a partition. The reader takes what is already fetched without waiting, and when nothing is, waits for
@@ -90,13 +92,23 @@ def end_offsets(
 
     A ``read_committed`` consumer gets the last stable offset here (Java's ``consumer.endOffsets``); readers of
     internal topics ask the log end, as ``KafkaBasedLog`` does: ``log_bounds``, or this from a ``read_uncommitted``
-    consumer (one synchronous request, no admin futures: a warm internal log's catch-up).
+    consumer (one synchronous request, no admin futures: a warm internal log's catch-up). librdkafka asks the
+    leader it cached, dead or leaderless (-1) as it may be after a broker crash, and refreshes nothing for a topic
+    the consumer is not subscribed to: each attempt is bounded (``ATTEMPT_TIMEOUT_S``) and a retry first asks the
+    topic's metadata again, as Java's consumer does on ``NOT_LEADER_OR_FOLLOWER``.
     """
     from confluent_kafka import KafkaException, TopicPartition
 
+    attempt_s = min(timeout_s, ATTEMPT_TIMEOUT_S)
+    retried = False
+
     def ask() -> dict[int, int]:
+        nonlocal retried
+        if retried:  # a consumer not subscribed to the topic never refreshes the leaders it cached by itself
+            consumer.list_topics(topic=topic, timeout=attempt_s)
+        retried = True
         answered = consumer.offsets_for_times(
-            [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=timeout_s
+            [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=attempt_s
         )
         ends: dict[int, int] = {}
         for tp in answered:

@@ -127,8 +127,13 @@ class ElectingConsumer(FakeConsumer):
     def __init__(self, logs: dict[int, dict[int, bytes]], ends: dict[int, int], failures: int) -> None:
         super().__init__(logs, ends)
         self.failures = failures
+        self.calls: list[str] = []
+
+    def list_topics(self, topic: str, timeout: float) -> None:
+        self.calls.append("metadata")
 
     def offsets_for_times(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        self.calls.append("offsets")
         if self.failures:
             self.failures -= 1
             return [_Answer(tp.partition, KafkaError(KafkaError.UNKNOWN_LEADER_EPOCH)) for tp in tps]  # type: ignore[misc]
@@ -140,6 +145,8 @@ def test_a_leader_being_elected_is_retried_not_an_error() -> None:
     seen: list[Any] = []
     assert read_to_end(consumer, "t", {}, seen.append, partitions=[0]) == 1  # type: ignore[arg-type]
     assert consumer.failures == 0
+    # the consumer's cached leader is what failed: every retry asks the topic's metadata first
+    assert consumer.calls == ["offsets", "metadata", "offsets", "metadata", "offsets"]
 
 
 def test_a_non_retriable_partition_error_is_raised() -> None:
