@@ -17,6 +17,7 @@ _PREDICATES = _KAFKA + "predicates."
 _PKG = "connect_core.transforms."
 _DEBEZIUM = "io.debezium.transforms."
 _JCUSTENBORDER = "com.github.jcustenborder.kafka.connect.transform.common."
+_CONFLUENT = "io.confluent.connect.transforms."
 
 TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "Cast": _PKG + "cast:Cast",
@@ -60,6 +61,20 @@ TRANSFORMATIONS: dict[str, str] = {
     _DEBEZIUM + "ByLogicalTableRouter": _PKG + "debezium.to_logical_topic_router:ByLogicalTableRouter",
     _DEBEZIUM + "ToLogicalTopicRouter": _PKG + "debezium.to_logical_topic_router:ToLogicalTopicRouter",
     _DEBEZIUM + "outbox.EventRouter": _PKG + "debezium.event_router:EventRouter",
+    # Confluent's connect-transforms (from its documentation)
+    _CONFLUENT + "Drop": _PKG + "confluent.drop:Drop",
+    _CONFLUENT + "Drop$Key": _PKG + "confluent.drop:Drop.Key",
+    _CONFLUENT + "Drop$Value": _PKG + "confluent.drop:Drop.Value",
+    _CONFLUENT + "ExtractTopic": _PKG + "confluent.extract_topic:ExtractTopic",
+    _CONFLUENT + "ExtractTopic$Header": _PKG + "confluent.extract_topic:ExtractTopic.Header",
+    _CONFLUENT + "ExtractTopic$Key": _PKG + "confluent.extract_topic:ExtractTopic.Key",
+    _CONFLUENT + "ExtractTopic$Value": _PKG + "confluent.extract_topic:ExtractTopic.Value",
+    _CONFLUENT + "Filter": _PKG + "confluent.filter:Filter",
+    _CONFLUENT + "Filter$Key": _PKG + "confluent.filter:Filter.Key",
+    _CONFLUENT + "Filter$Value": _PKG + "confluent.filter:Filter.Value",
+    _CONFLUENT + "MessageTimestampRouter": _PKG + "confluent.message_timestamp_router:MessageTimestampRouter",
+    _CONFLUENT + "TombstoneHandler": _PKG + "confluent.tombstone_handler:TombstoneHandler",
+    _CONFLUENT + "TopicRegexRouter": _PKG + "confluent.topic_regex_router:TopicRegexRouter",
     # jcustenborder's kafka-connect-transform-common (0.1.0.58)
     _JCUSTENBORDER + "BytesToString": _PKG + "jcustenborder.bytes_to_string:BytesToString",
     _JCUSTENBORDER + "BytesToString$Key": _PKG + "jcustenborder.bytes_to_string:BytesToString.Key",
@@ -81,11 +96,12 @@ TRANSFORMATIONS: dict[str, str] = {
 }
 DEBEZIUM_VERSION = "3.7.0.Final"
 #: Plugins of other projects, listed with the version their jar reports (``Versioned.version()``), as a worker does.
-#: A class that does not implement ``Versioned`` (jcustenborder's) is listed as ``undefined``.
+#: A class that does not implement ``Versioned`` is listed as ``undefined`` (jcustenborder's; Confluent's, whose jar
+#: is not public to check, are listed so too).
 UNDEFINED_VERSION = "undefined"
 VERSIONS: dict[str, str] = {
     **{name: DEBEZIUM_VERSION for name in TRANSFORMATIONS if name.startswith(_DEBEZIUM)},
-    **{name: UNDEFINED_VERSION for name in TRANSFORMATIONS if name.startswith(_JCUSTENBORDER)},
+    **{name: UNDEFINED_VERSION for name in TRANSFORMATIONS if name.startswith((_JCUSTENBORDER, _CONFLUENT))},
 }
 
 PREDICATES: dict[str, str] = {
