@@ -77,3 +77,67 @@ def test_jdbc_source_and_sink_with_a_dlq_on_the_msk_like_cluster(
     internal = [f"{name}-configs", f"{name}-offsets", f"{name}-status", f"{name}-status-runs"]
     assert set(internal) <= names
     assert {t: replication(bootstrap, t) for t in [*internal, dlq]} == dict.fromkeys([*internal, dlq], {3})
+
+
+def test_jdbc_source_creates_its_topic_with_topic_creation_keys_on_the_msk_like_cluster(
+    msk_cluster: dict[str, str], orders_db: dict[str, Any], tmp_path: Path,
+) -> None:
+    """KIP-158: no pre-created topic; the source's ``topic.creation.default.*`` keys create it (3 partitions, the
+    broker's replication factor, a day's retention), then the rows arrive; the connector's day-two calls (stop, offsets
+    reset, resume) run on the cluster too, and the rows come again."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    bootstrap = msk_cluster["bootstrap.servers"]
+    name = f"msk-{uuid.uuid4().hex[:8]}"
+    worker = _rewrite("connect-distributed.properties", tmp_path, **{
+        "bootstrap.servers": bootstrap, "group.id": name, "offset.storage.topic": f"{name}-offsets",
+        "config.storage.topic": f"{name}-configs", "status.storage.topic": f"{name}-status",
+        "offset.storage.replication.factor": "3", "config.storage.replication.factor": "3",
+        "status.storage.replication.factor": "3",
+        "value.converter.schemas.enable": "false"})  # fmt: skip
+    topic = f"{name}-orders"
+    src = f"{name}-src"
+    with start_up(bootstrap, tmp_path, "--worker-config", str(worker)) as up:
+        status, answer = up.http("POST", "/connectors", {"name": src, "config": {
+            "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", "connection.url": orders_db["url"],
+            "connection.user": orders_db["user"], "connection.password": orders_db["password"],
+            "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": "orders",
+            "topic.prefix": f"{name}-", "poll.interval.ms": "500", "topic.creation.default.partitions": "3",
+            "topic.creation.default.replication.factor": "-1", "topic.creation.default.retention.ms": "86400000"}})
+        assert status == 201, answer
+        up.wait_for(lambda: len(_ids(bootstrap, topic)) == 3, "the three rows", timeout_s=120)
+        assert replication(bootstrap, topic) == {3}
+        metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=topic, timeout=10)
+        assert len(metadata.topics[topic].partitions) == 3
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        described = next(iter(admin.describe_configs([ConfigResource("TOPIC", topic)]).values())).result(30)
+        assert described["retention.ms"].value == "86400000"
+        # day two: stop, reset the offsets, resume: the table is read again from the start
+        assert up.http("PUT", f"/connectors/{src}/stop")[0] == 204
+        up.wait_for(lambda: up.http("GET", f"/connectors/{src}/status")[1]["connector"]["state"] == "STOPPED",
+                    "STOPPED")
+        status, answer = up.http("DELETE", f"/connectors/{src}/offsets")
+        assert status == 200, answer
+        assert up.http("PUT", f"/connectors/{src}/resume")[0] == 202
+        up.wait_for(lambda: len(_ids(bootstrap, topic)) == 6, "the rows read again", timeout_s=120)
+        assert sorted(_ids(bootstrap, topic)) == [1, 1, 2, 2, 3, 3]
+
+
+def _ids(bootstrap: str, topic: str) -> list[int]:
+    """The ``id`` of every committed record of ``topic`` (schemaless JSON values), [] before it exists."""
+    from confluent_kafka import Consumer
+
+    from connect_core.api.errors import ConnectError
+    from connect_core.kafka.clients import consumer_config
+    from connect_core.kafka.read_to_end import read_to_end
+    from connect_core.kafka.settings import KafkaClientSettings
+
+    consumer = Consumer(consumer_config(KafkaClientSettings(bootstrap_servers=bootstrap)))
+    ids: list[int] = []
+    try:
+        read_to_end(consumer, topic, {}, lambda message: ids.append(json.loads(message.value())["id"]))
+    except ConnectError:  # not created yet
+        return []
+    finally:
+        consumer.close()
+    return ids
