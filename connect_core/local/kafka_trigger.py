@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.lambda_event import LOCAL_CLUSTER_ARN, build_event, event_record, payload_size
+from connect_core.kafka.retry import is_retriable, with_retries
 from connect_core.runtime.task_start import SINK_START_EVENT
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = ["Invoke", "KafkaEventSourceMapping", "KafkaTrigger", "build_event", "
            "payload_size"]
 
 log = logging.getLogger(__name__)
+COMMIT_RETRY_S = 120.0  # how long a commit is tried again while its group's coordinator moves
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's invocation payload limit: the JSON event, base64 values included
 ENVELOPE_BYTES = 1024  # eventSource, eventSourceArn, bootstrapServers and the braces around the records
 RETRY_BACKOFF_S = 1.0
@@ -222,7 +224,11 @@ class KafkaEventSourceMapping:
         for message in messages:
             key = (message.topic(), message.partition())
             highest[key] = max(highest.get(key, -1), message.offset())
-        consumer.commit(offsets=[TopicPartition(t, p, o + 1) for (t, p), o in highest.items()], asynchronous=False)
+        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in highest.items()]
+        # the group coordinator moves when its broker dies (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE): the same
+        # commit again, as the mapping's poller does, not a stopped trigger
+        with_retries(lambda: consumer.commit(offsets=offsets, asynchronous=False), what="the mapping's commit",
+                     timeout_s=COMMIT_RETRY_S)
 
 
 class KafkaTrigger:
@@ -270,7 +276,17 @@ class KafkaTrigger:
             log.warning("the start of sink %s failed: %s", self.connector, error)
         try:
             while not self._stop.is_set():
-                self.mapping.poll_once()
+                try:
+                    self.mapping.poll_once()
+                except Exception as error:
+                    if not is_retriable(error):
+                        raise
+                    # a broker down or a coordinator moving: Lambda's poller keeps polling, and so does this one,
+                    # from the group's committed offsets (a new consumer: nothing uncommitted is skipped)
+                    log.warning("Kafka trigger of %s: %s; polling again from the committed offsets", self.connector,
+                                error)
+                    self.mapping.close()
+                    self._stop.wait(1.0)
         except Exception:
             log.exception("Kafka trigger of %s stopped", self.connector)
         finally:

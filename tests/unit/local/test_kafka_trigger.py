@@ -76,3 +76,22 @@ def test_held_messages_keep_their_order_and_respect_the_batch_size() -> None:
     batches: list[Any] = [mapping._gather(consumer) for _ in range(4)]
 
     assert [[m.offset() for m in batch] for batch in batches] == [[0], [1], [2, 3], [4, 5]]
+
+
+def test_a_commit_refused_while_the_group_coordinator_moves_is_tried_again() -> None:
+    """A broker killed under the group's coordinator answers NOT_COORDINATOR: the mapping commits again (the
+    trigger stopped for good before, and the sink with it)."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    class Moving:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def commit(self, *, offsets: list[Any], asynchronous: bool) -> None:
+            self.calls += 1
+            if self.calls < 3:
+                raise KafkaException(KafkaError(KafkaError.NOT_COORDINATOR))
+
+    consumer = Moving()
+    KafkaEventSourceMapping._commit(consumer, [_Message(0, b"a"), _Message(1, b"b")])
+    assert consumer.calls == 3
