@@ -61,6 +61,9 @@ TRANSFORMATIONS: dict[str, str] = {
     _DEBEZIUM + "ByLogicalTableRouter": _PKG + "debezium.to_logical_topic_router:ByLogicalTableRouter",
     _DEBEZIUM + "ToLogicalTopicRouter": _PKG + "debezium.to_logical_topic_router:ToLogicalTopicRouter",
     _DEBEZIUM + "outbox.EventRouter": _PKG + "debezium.event_router:EventRouter",
+    _DEBEZIUM + "ExtractChangedRecordState": _PKG + "debezium.extract_changed_record_state:ExtractChangedRecordState",
+    _DEBEZIUM + "HeaderToValue": _PKG + "debezium.header_to_value:HeaderToValue",
+    _DEBEZIUM + "SchemaChangeEventFilter": _PKG + "debezium.schema_change_event_filter:SchemaChangeEventFilter",
     # Confluent's connect-transforms (from its documentation)
     _CONFLUENT + "Drop": _PKG + "confluent.drop:Drop",
     _CONFLUENT + "Drop$Key": _PKG + "confluent.drop:Drop.Key",
