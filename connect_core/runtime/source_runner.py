@@ -237,7 +237,7 @@ class SourceRunner:
             self._shutdown(connector, task_id)
             return SourceInvocationResult(connector, task_id, state.name)
         warm = (connector, task_id) in self._running
-        running = self._running_task(connector, task_id)
+        running = self._running_task(connector, task_id, remaining_ms)
         if warm:  # keeps the connector's offsets snapshot recent, so a cold start reads little
             running.reader.store.refresh_if_older(OFFSETS_REFRESH_S)
         # RUNNING as soon as the task has started, as a Connect worker reports it: not only when a (deployed,
@@ -275,7 +275,7 @@ class SourceRunner:
                     log.info("source task %s-%d was fenced while idle; restarting it", connector, task_id)
                     warm = False
                     self._shutdown_quietly(connector, task_id)
-                    running = self._running_task(connector, task_id)
+                    running = self._running_task(connector, task_id, budget)
                     result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
                     running.budget, running.wait_budget = budget, until_tick_ms
                     continue
@@ -454,20 +454,22 @@ class SourceRunner:
         producer's metadata within ``max.block.ms`` and the invocation's time (``runtime/topic_metadata.py``).
 
         Raises:
-            ConnectError: "Unrecoverable exception from producer send callback", caused by the metadata timeout, as a
-                worker fails the task; or the creation's own error.
+            ConnectError: "Unrecoverable exception from producer send callback", caused by the metadata timeout or a
+                refusal (not authorized), as a worker fails the task; or the creation's own error.
         """
+        from confluent_kafka import KafkaException
+
         for topic in sorted(topics):
             if running.topic_creation is not None:
                 running.topic_creation.ensure((topic,), _bounded_s(running.budget))
             try:
                 await_topic(running.producer, topic, max_block=running.max_block_ms,
                             remaining_ms=running.wait_budget)
-            except KafkaTimeoutError as error:
+            except (KafkaTimeoutError, KafkaException) as error:  # timed out, or not authorized
                 raise ConnectError("Unrecoverable exception from producer send callback") from error
             running.ready_topics.add(topic)
 
-    def _running_task(self, connector: str, task_id: int) -> _RunningTask:
+    def _running_task(self, connector: str, task_id: int, budget: Callable[[], float]) -> _RunningTask:
         config = self.config_store.task_configs(connector)
         if task_id >= len(config):
             self._shutdown(connector, task_id)  # fewer tasks now: this one is gone
@@ -488,12 +490,13 @@ class SourceRunner:
             evicted = next(iter(self._running))
             log.info("stopping source task %s-%d: %d tasks started in this container", *evicted, len(self._running))
             self._shutdown_quietly(*evicted)
-        running = self._start(connector, task_id, task_config)
+        running = self._start(connector, task_id, task_config, budget)
         running.epoch = epoch
         self._running[(connector, task_id)] = running
         return running
 
-    def _start(self, connector: str, task_id: int, raw_task_config: dict[str, str]) -> _RunningTask:
+    def _start(self, connector: str, task_id: int, raw_task_config: dict[str, str],
+               budget: Callable[[], float]) -> _RunningTask:
         # The topic holds ${provider:path:key} placeholders; only this task's memory ever holds the values.
         try:
             resolved = ResolvedConfigs.resolve(self.config_store.connector_config(connector) or {}, raw_task_config)
@@ -537,8 +540,8 @@ class SourceRunner:
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5, "retry.backoff.ms": 10,
                "delivery.report.only.error": not per_record_commit, **EAGER_CONNECTIONS},
         ))
-        with_retries(lambda: producer.init_transactions(KAFKA_TIMEOUT_S), what="init_transactions",
-                     timeout_s=KAFKA_TIMEOUT_S)
+        init_s = _bounded_s(budget)  # within the invocation's time: a coordinator that cannot answer fails the task
+        with_retries(lambda: producer.init_transactions(init_s), what="init_transactions", timeout_s=init_s)
         offsets = self.offset_store.for_connector(connector)
         offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)
         reader = StoreOffsetReader(offsets)

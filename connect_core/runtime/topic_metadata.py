@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.config import parse_type
 from connect_core.api.errors import RetriableError
+from connect_core.kafka.retry import is_retriable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -51,7 +52,8 @@ def await_topic(producer: Any, topic: str, *, max_block: int, remaining_ms: Call
 
     Raises:
         KafkaTimeoutError: not within ``max_block`` ms, or not before the invocation's time (``remaining_ms``) ended;
-            its cause is the broker's last answer (``UNKNOWN_TOPIC_OR_PART``, an authorization failure, ...).
+            its cause is the broker's last answer (``UNKNOWN_TOPIC_OR_PART``, ``LEADER_NOT_AVAILABLE``, ...).
+        KafkaException: an answer retrying cannot change (``TOPIC_AUTHORIZATION_FAILED``, an invalid topic name).
     """
     from confluent_kafka import KafkaError, KafkaException
 
@@ -69,6 +71,8 @@ def await_topic(producer: Any, topic: str, *, max_block: int, remaining_ms: Call
             last = found.error if found is not None else None
         except KafkaException as error:  # no broker answered in time: wait on, as Kafka's producer does
             last = error.args[0] if error.args else None
+        if last is not None and not is_retriable(last):  # not authorized, an invalid name: at once, as Kafka's
+            raise KafkaException(last)
         if (clock() - started) + backoff >= limit_s:
             break
         sleep(backoff)

@@ -205,3 +205,51 @@ def test_a_topic_the_broker_will_not_create_fails_the_task_with_kafkas_message(
     strict.statuses.refresh()
     failed = strict.statuses.task_status("refused", 0)
     assert failed.state.value == "FAILED" and message.format(topic=topic) in failed.trace
+
+
+
+def test_a_commit_the_broker_does_not_answer_fails_the_task_within_the_invocation(
+    strict: Cluster, broker: ThrowawayBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The broker stops answering (SIGSTOP) between produce and commit: the commit waits no longer than the
+    invocation's time (Kafka's 60 s would outlast a function), the task is FAILED with why, nothing is committed."""
+    import os
+    import signal
+    import threading
+
+    from connect_core.runtime import fault_points
+
+    path = tmp_path / "lines.txt"
+    path.write_text("one\ntwo\n")
+    topic = f"{strict.worker.group_id}-stalled"
+    _deploy(strict, "stalled", path, topic, **{"topic.creation.default.replication.factor": "1",
+                                              "topic.creation.default.partitions": "1"})
+    runner = _runner(strict)
+    assert runner.run("stalled", 0, _budget(30_000)).records == 2  # warm: started, topic created
+    with path.open("a") as handle:
+        handle.write("three\n")
+    process = broker._process  # the throwaway broker this module started
+    assert process is not None
+    real_reached = fault_points.reached
+
+    def stall_before_commit(step: str, *, idle: bool = False) -> None:
+        if step == "source.before_commit" and not idle:
+            os.kill(process.pid, signal.SIGSTOP)
+            threading.Timer(12.0, os.kill, (process.pid, signal.SIGCONT)).start()
+        real_reached(step, idle=idle)
+
+    monkeypatch.setattr(fault_points, "reached", stall_before_commit)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectError) as raised:
+            runner.run("stalled", 0, _budget(6_000))
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert time.monotonic() - started < 20  # the budget, the bounded abort and the status write; not 60 s or more
+    assert "was not committed within the invocation's time" in str(raised.value)
+    strict.statuses.refresh()
+    failed = strict.statuses.task_status("stalled", 0)
+    assert failed.state.value == "FAILED" and "was not committed within the invocation's time" in failed.trace
+    monkeypatch.setattr(fault_points, "reached", real_reached)
+    assert runner.run("stalled", 0, _budget(30_000)).records == 1  # the cause gone: it carries on from its offsets
+    assert [v for _, v, _ in consume_committed(broker.bootstrap, topic, 3)] == [b"one", b"two", b"three"]
