@@ -2,7 +2,8 @@
 
 Lambda: a function sized at 1,769 MB (the size that gets one full vCPU; our runners use one core) runs
 ``1e6 / ours_per_s`` seconds per million rows (wall time: Lambda bills wall time, waits included), at
-$0.0000166667 per GB-s (x86), plus $0.20 per million requests: sinks make ``1e6 / BENCH_BATCH`` invocations per
+$0.0000166667 per GB-s (x86; each row also gives the arm64 price, $0.0000133334, for the same GB-s: measured on this
+machine's x86, not on Graviton), plus $0.20 per million requests: sinks make ``1e6 / BENCH_BATCH`` invocations per
 million rows, sources ``1e6 / BENCH_SOURCE_ROWS_PER_INVOCATION`` (default 10,000), each also an EventBridge
 Scheduler invocation at $1 per million. Below 1,769 MB Lambda scales CPU with memory, so for CPU-bound work the
 GB-s per million rows stay about the same at any size.
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from bench.common import Result, Settings
 
 LAMBDA_GB_S = 0.0000166667
+LAMBDA_GB_S_ARM64 = 0.0000133334  # Graviton (the template's Architecture=arm64)
 LAMBDA_REQUEST = 0.20 / 1e6
 SCHEDULER_INVOCATION = 1.0 / 1e6
 MCU_HOUR = 0.11
@@ -40,11 +42,12 @@ def _rate(results: list[Result], prefix: str, field: str = "ours_per_s") -> floa
     return float(value) if value else None
 
 
-def lambda_cost(per_s: float, invocations: float, *, scheduled: bool) -> tuple[float, float]:
-    """($ per million rows, GB-s per million rows)."""
+def lambda_cost(per_s: float, invocations: float, *, scheduled: bool,
+                gb_s_price: float = LAMBDA_GB_S) -> tuple[float, float]:
+    """($ per million rows, GB-s per million rows) at ``gb_s_price`` (x86 by default)."""
     gb_s = LAMBDA_GB * MILLION / per_s
     requests = invocations * (LAMBDA_REQUEST + (SCHEDULER_INVOCATION if scheduled else 0.0))
-    return gb_s * LAMBDA_GB_S + requests, gb_s
+    return gb_s * gb_s_price + requests, gb_s
 
 
 def msk_cost(per_cpu_s: float) -> float:
@@ -71,10 +74,13 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                                          skipped=f"needs case {prefix} and case 4 in the same run"))
             continue
         ours, gb_s = lambda_cost(per_s, invocations, scheduled=scheduled)
+        arm64, _ = lambda_cost(per_s, invocations, scheduled=scheduled, gb_s_price=LAMBDA_GB_S_ARM64)
         results.append(common.Result(
             name, ours, "MSK Connect at the case-4 Java rate", msk_cost(java), 0, 1, unit="$/M rows",
             higher_is_better=False,
             extra={"gb_s_per_m_rows": round(gb_s, 1), "invocations_per_m_rows": round(invocations),
+                   "usd_per_m_rows_arm64": round(arm64, 8),
+                   "arm64_over_msk_connect": round(arm64 / msk_cost(java), 3),
                    "ours_rows_per_s": round(per_s, 1), "java_rows_per_cpu_s": round(java, 1),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2)}))
     return results + monthly(earlier)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connect_core.coordinator.health.cost import machine_architecture
 from connect_core.local.plugin_packages import PACKAGES_VARIABLE as PLUGIN_PACKAGES
 from infra.local import _process as proc
 from infra.local import kafka, localstack
@@ -60,6 +61,7 @@ def parameters(stack: str) -> dict[str, str]:
         "FileStreamRoots": ",".join(dict.fromkeys(
             [str(proc.REPO_ROOT / ".run"), str(proc.RUN_DIR), tempfile.gettempdir()])),
         "FaultPointDir": str(fault_dir(stack)),
+        "Architecture": machine_architecture(),  # the functions run as local processes: this machine's wheels
     }
 
 
@@ -143,7 +145,8 @@ def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = (), into: Pat
     directory of those: ``connect_core/local/plugin_packages.py``), as ``LAMBDA_CONNECT_PLUGIN_PACKAGES`` names them
     to ``sam build``."""
     build_dir = into or BUILD_DIR / stack
-    packages = {PLUGIN_PACKAGES: os.pathsep.join(str(Path(p).resolve()) for p in plugins)}
+    packages = {PLUGIN_PACKAGES: os.pathsep.join(str(Path(p).resolve()) for p in plugins),
+                "LAMBDA_ARCHITECTURE": machine_architecture()}
     _sam(["build", "--build-dir", str(build_dir), "--template-file", str(proc.REPO_ROOT / "template.yaml")], stack,
          packages)
     return build_dir

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
-from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost
+from connect_core.coordinator.health.cost import ZERO, CostEstimate, estimate_monthly_cost, function_architecture
 from connect_core.coordinator.health.effective_status import effective_task_status, schedule_interval_ms
 from connect_core.coordinator.health.timeline import WINDOW_MS, timeline
 from connect_core.coordinator.herder.plugins import connector_type
@@ -60,6 +60,7 @@ class StatusOverview:
         self.offsets = offsets
         self.aws = aws
         self._clock = clock
+        self.architecture = function_architecture()  # the prices of the cost estimates
 
     def now_ms(self) -> int:
         """The overview's clock (tests move it)."""
@@ -114,7 +115,7 @@ class StatusOverview:
         connectors = [self._connector(name) for name in self.configs.connectors()]
         total = sum((CostEstimate(**c["cost"]) for c in connectors), ZERO)
         return {"generated_at_ms": self._now_ms(), "connectors": connectors, "cost": asdict(total),
-                "runtime": "aws" if self.aws else "local"}
+                "runtime": "aws" if self.aws else "local", "architecture": self.architecture}
 
     def _connector(self, name: str) -> dict[str, Any]:
         config = self._config(name)
@@ -133,7 +134,8 @@ class StatusOverview:
         interval = self._interval_ms(config)
         out["tasks"] = [self._task(name, reported, honest, interval) for reported, honest in zip(tasks, shown,
                                                                                                   strict=True)]
-        cost = sum((estimate_monthly_cost(self.runs.state.run(name, t.task), interval) for t in tasks), ZERO)
+        cost = sum((estimate_monthly_cost(self.runs.state.run(name, t.task), interval, architecture=self.architecture)
+                    for t in tasks), ZERO)
         out["cost"] = asdict(cost)
         now = self._now_ms()
         out["history"] = timeline(*self.runs.state.history(name, now - WINDOW_MS), now)

@@ -24,8 +24,11 @@ HANDLERS = {"CoordinatorFunction": "coordinator", "SourceTaskFunction": "source_
 pytestmark = pytest.mark.integration
 
 
-def _sam_build(build_dir: Path, *resources: str, python: str | None = None, python_bin: str | None = None) -> None:
+def _sam_build(build_dir: Path, *resources: str, python: str | None = None, python_bin: str | None = None,
+               architecture: str | None = None) -> None:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    if architecture is not None:
+        env["LAMBDA_ARCHITECTURE"] = architecture
     if python is not None:
         env["LAMBDA_PYTHON"] = python
     if python_bin is not None:
@@ -106,3 +109,27 @@ def test_the_default_layer_build_targets_the_lambda_runtime(tmp_path: Path) -> N
     assert list((python / "confluent_kafka").glob("cimpl.cpython-312-x86_64-linux-gnu.so"))
     # made by a Python 3.12 of this machine (pyenv's, as LocalStack's executor runs the python3.12 functions with it)
     _assert_byte_code(python / "connect_core", "cpython-312")
+
+
+ELF_MACHINES = {62: "x86_64", 183: "aarch64"}  # e_machine of an ELF header: EM_X86_64, EM_AARCH64
+
+
+def _native_machines(python: Path) -> dict[str, set[str]]:
+    """The ELF machine of every shared object under ``python``, and the platform tags every wheel's WHEEL file
+    names, each as the set of what was found."""
+    machines = {ELF_MACHINES.get(int.from_bytes(so.read_bytes()[18:20], "little"), "other")
+                for so in python.rglob("*.so*") if so.is_file() and so.read_bytes()[:4] == b"\x7fELF"}
+    tags = {line.split("-")[-1].strip() for wheel in python.glob("*.dist-info/WHEEL")
+            for line in wheel.read_text().splitlines() if line.startswith("Tag:")}
+    return {"elf": machines, "wheel tags": tags}
+
+
+def test_the_layer_builds_for_graviton_offline_with_arm64_wheels_only(tmp_path: Path) -> None:
+    _sam_build(tmp_path / "build", "ConnectCoreLayer", architecture="arm64")
+    python = tmp_path / "build" / "ConnectCoreLayer" / "python"
+    found = _native_machines(python)
+    assert found["elf"] == {"aarch64"}, found
+    assert {tag for tag in found["wheel tags"] if tag != "any"} and all(
+        tag == "any" or tag.endswith("_aarch64") for tag in found["wheel tags"]), found
+    assert list((python / "confluent_kafka").glob("cimpl.cpython-312-aarch64-linux-gnu.so"))
+    assert list((python / "pydantic_core").glob("*.cpython-312-aarch64-linux-gnu.so"))

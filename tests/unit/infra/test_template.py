@@ -98,6 +98,30 @@ def test_the_makefile_builds_for_the_template_runtime() -> None:
     assert f"LAMBDA_PYTHON ?= {runtime.removeprefix('python')}" in (ROOT / "infra/sam/Makefile").read_text()
 
 
+def test_the_architecture_parameter_drives_the_functions_the_layer_and_the_makefile(cfn: dict[str, Any]) -> None:
+    template = load_template()
+    assert template["Parameters"]["Architecture"]["AllowedValues"] == ["x86_64", "arm64"]
+    assert template["Parameters"]["Architecture"]["Default"] == "x86_64"
+    assert template["Globals"]["Function"]["Architectures"] == [{"Ref": "Architecture"}]
+    assert template["Resources"]["ConnectCoreLayer"]["Properties"]["CompatibleArchitectures"] == [
+        {"Ref": "Architecture"}]
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["LAMBDA_CONNECT_ARCHITECTURE"] == {
+        "Ref": "Architecture"}
+    for function in _of_type(cfn, "AWS::Lambda::Function").values():
+        assert function["Properties"]["Architectures"] == [{"Ref": "Architecture"}]
+    makefile = (ROOT / "infra/sam/Makefile").read_text()
+    assert "LAMBDA_ARCHITECTURE ?= x86_64" in makefile
+    for architecture, machine in (("x86_64", "x86_64"), ("arm64", "aarch64")):
+        shown = subprocess.run(["make", "-s", "-f", str(ROOT / "infra/sam/Makefile"), "-p", "-n", "--no-builtin-rules",
+                                f"LAMBDA_ARCHITECTURE={architecture}", "ARTIFACTS_DIR=/nonexistent"],
+                               capture_output=True, text=True, check=False, timeout=60).stdout
+        assert f"--platform manylinux_2_28_{machine}" in shown, architecture
+    wrong = subprocess.run(["make", "-s", "-f", str(ROOT / "infra/sam/Makefile"), "-n", "build-ConnectCoreLayer",
+                            "LAMBDA_ARCHITECTURE=sparc", "ARTIFACTS_DIR=/nonexistent"],
+                           capture_output=True, text=True, check=False, timeout=60)
+    assert wrong.returncode != 0 and "LAMBDA_ARCHITECTURE must be x86_64 or arm64" in wrong.stderr
+
+
 def test_the_layer_requirements_cover_the_project_dependencies() -> None:
     def names(lines: list[str]) -> set[str]:
         return {re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")

@@ -167,7 +167,7 @@ async function refresh() {
     const list = document.getElementById("connectors");
     list.replaceChildren(...data.connectors.map(connector));
     document.getElementById("summary").textContent = data.connectors.length + " connector(s) · " + data.runtime +
-      " · total ≈ " + usd(data.cost.usd) + "/month";
+      " · " + data.architecture + " · total ≈ " + usd(data.cost.usd) + "/month";
     document.getElementById("updated").textContent = "updated " + new Date(data.generated_at_ms).toLocaleTimeString();
     document.body.dataset.loaded = "true";
   } catch (error) {

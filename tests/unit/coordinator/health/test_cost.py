@@ -9,7 +9,9 @@ from connect_core.coordinator.health.cost import (
     PRICE_PER_GB_SECOND_USD,
     PRICE_PER_MILLION_REQUESTS_USD,
     estimate_monthly_cost,
+    function_architecture,
 )
+from connect_core.runtime import env
 from connect_core.storage.run_state import RunRecord, RunWindow
 
 
@@ -19,7 +21,7 @@ def test_a_source_costs_its_schedule_times_its_average_billed_time() -> None:
     invocations = MONTH_S / 60
     assert cost.invocations == pytest.approx(invocations)
     assert cost.gb_seconds == pytest.approx(invocations * 0.1)
-    assert cost.usd == pytest.approx(invocations * 0.1 * PRICE_PER_GB_SECOND_USD
+    assert cost.usd == pytest.approx(invocations * 0.1 * PRICE_PER_GB_SECOND_USD["x86_64"]
                                      + invocations / 1e6 * PRICE_PER_MILLION_REQUESTS_USD)
 
 
@@ -33,3 +35,21 @@ def test_a_sink_costs_its_measured_rate() -> None:
 def test_no_window_no_estimate() -> None:
     assert estimate_monthly_cost(None).usd == 0
     assert estimate_monthly_cost(RunRecord("c", 0, 1, "sink", True, window=RunWindow(0, 1, 5))).usd == 0
+
+
+def test_graviton_prices_its_gb_seconds_20_percent_lower() -> None:
+    run = RunRecord("c", 0, 10_000, "source", True, memory_mb=1024, window=RunWindow(0, 10, 1000))
+    x86, arm = (estimate_monthly_cost(run, interval_ms=60_000, architecture=a) for a in ("x86_64", "arm64"))
+    requests = x86.invocations / 1e6 * PRICE_PER_MILLION_REQUESTS_USD
+    assert arm.gb_seconds == x86.gb_seconds
+    assert (arm.usd - requests) / (x86.usd - requests) == pytest.approx(0.8, rel=1e-4)
+
+
+def test_the_architecture_is_the_templates_else_this_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(env.ARCHITECTURE, "arm64")
+    assert function_architecture() == "arm64"
+    monkeypatch.delenv(env.ARCHITECTURE)
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")
+    assert function_architecture() == "arm64"
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    assert function_architecture() == "x86_64"
