@@ -13,6 +13,11 @@ SASL_SCRAM_512, KafkaSecretArn and KafkaServerRootCaSecretArn, as on AWS; no VPC
 its internal topics (and the runs topic beside the status topic), its log groups, the SAM artifact bucket and those
 secrets.
 
+A worker file (`--worker-config`, `make stack WORKER_CONFIG=...`) gives its parameters; its bootstrap.servers is
+kept only when it names the local three-broker cluster (`kafka_cluster`, MSK's defaults: auto-creation off, RF 3,
+min ISR 2), whose default replication factor the internal topics then take; `down` deletes the internal topics on
+the broker the stack used.
+
 Its functions run as local processes, so it sets the fault suite's seam (template parameter FaultPointDir):
 `<run dir>/faults/<stack>`, where `make faults` drops an arming file to kill a deployed function at a named step
 (connect_core/runtime/fault_points.py). A deployment on AWS leaves it empty.
@@ -36,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.coordinator.health.cost import machine_architecture
 from connect_core.local.plugin_packages import PACKAGES_VARIABLE as PLUGIN_PACKAGES
 from infra.local import _process as proc
-from infra.local import kafka, localstack
+from infra.local import kafka, kafka_cluster, localstack
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -218,6 +223,7 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
         scheduler.delete_schedule(Name=schedule["Name"], GroupName=stack)
         removed.append(f"schedule {stack}/{schedule['Name']}")
     cloudformation = client("cloudformation")
+    bootstrap = _deployed_bootstrap(stack)
     if any(s["StackName"] == stack for s in cloudformation.list_stacks()["StackSummaries"]
            if s["StackStatus"] != "DELETE_COMPLETE"):
         cloudformation.delete_stack(StackName=stack)
@@ -227,7 +233,7 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
     from connect_core.storage.run_store import RUNS_TOPIC_SUFFIX
 
     topics = [parameters(stack)[key] for key in ("ConfigTopic", "OffsetTopic", "StatusTopic")]
-    removed += _delete_topics([*topics, topics[-1] + RUNS_TOPIC_SUFFIX])  # the runs topic beside the status topic
+    removed += _delete_topics([*topics, topics[-1] + RUNS_TOPIC_SUFFIX], bootstrap)  # the runs topic too
     logs = client("logs")
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{stack}-"):
         for group in page["logGroups"]:
@@ -245,10 +251,27 @@ def destroy(stack: str = STACK_NAME) -> list[str]:
     return removed
 
 
-def _delete_topics(topics: list[str]) -> list[str]:
+def _deployed_bootstrap(stack: str) -> str:
+    """The plaintext broker the stack's functions use: its KafkaBootstrapServers parameter when that names the local
+    three-broker cluster, else the shared broker (also for a SASL stack, whose topics are the same broker's)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        described = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError:
+        return str(kafka.settings()["bootstrap.servers"])
+    given = {p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])}
+    named = given.get("KafkaBootstrapServers", "")
+    if named and _names_local_cluster(named):
+        return kafka_cluster.address()
+    return str(kafka.settings()["bootstrap.servers"])
+
+
+def _delete_topics(topics: list[str], bootstrap: str | None = None) -> list[str]:
+    """Delete those of ``topics`` that exist on ``bootstrap`` (the shared broker by default)."""
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": kafka.settings()["bootstrap.servers"]})
+    admin = AdminClient({"bootstrap.servers": bootstrap or kafka.settings()["bootstrap.servers"]})
     doomed = [topic for topic in topics if topic in admin.list_topics(timeout=10).topics]
     for future in admin.delete_topics(doomed).values() if doomed else ():
         future.result(30)
@@ -325,9 +348,21 @@ def worker_parameters(path: Path) -> tuple[dict[str, str], list[str], list[str]]
 
     worker = read_worker_file(path, standalone=False)
     found, notes = stack_parameters(worker)
-    if found.pop("KafkaBootstrapServers", None) is not None:
+    named = found.get("KafkaBootstrapServers")
+    if named is not None and _names_local_cluster(named):
+        # the three-broker cluster of `make services`: its internal topics at its default replication factor (3)
+        found.setdefault("ReplicationFactor", "-1")
+        notes.append(f"bootstrap.servers: the local three-broker cluster ({named})")
+    elif found.pop("KafkaBootstrapServers", None) is not None:
         notes.append("bootstrap.servers: the local stack runs on this machine's Kafka; the file's address is not used")
     return found, [part for part in (worker.plugins or "").split(",") if part], notes
+
+
+def _names_local_cluster(bootstrap: str) -> bool:
+    """Whether every address of ``bootstrap`` is a listener of the local three-broker cluster (``kafka_cluster``)."""
+    addresses = {a.strip().replace("localhost:", f"{kafka.HOST}:") for a in bootstrap.split(",") if a.strip()}
+    listeners = {*kafka_cluster.address().split(","), *kafka_cluster.SHARED.sasl_bootstrap.split(",")}
+    return bool(addresses) and addresses <= listeners
 
 
 def main(argv: list[str]) -> int:

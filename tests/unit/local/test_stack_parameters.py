@@ -62,3 +62,23 @@ def test_the_local_stack_takes_the_files_parameters_but_its_own_broker(tmp_path:
     assert "KafkaBootstrapServers" not in parameters and parameters["GroupId"] == "connect-cluster"
     assert plugins == ["/opt/plugins"]
     assert any(note.startswith("bootstrap.servers") for note in notes)
+
+
+def test_the_local_stack_keeps_a_file_naming_the_local_three_broker_cluster(tmp_path: Path) -> None:
+    """`make stack WORKER_CONFIG=...` against the cluster on MSK's defaults: its address stays, and the internal
+    topics take its default replication factor (3) unless the file names one."""
+    from infra.local import kafka_cluster
+    from infra.local.stack import worker_parameters
+
+    path = tmp_path / "worker.properties"
+    text = (KAFKA_CONFIG / "connect-distributed.properties").read_text()
+    dropped = ("bootstrap.servers", "offset.storage.replication", "config.storage.replication",
+               "status.storage.replication")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(dropped))
+    path.write_text(text + f"\nbootstrap.servers={kafka_cluster.address()}\n")
+    parameters, _plugins, notes = worker_parameters(path)
+    assert parameters["KafkaBootstrapServers"] == kafka_cluster.address()
+    assert parameters["ReplicationFactor"] == "-1"
+    assert any("three-broker cluster" in note for note in notes)
+    path.write_text(text + "\nbootstrap.servers=127.0.0.1:29092,127.0.0.1:39999\n")  # not all of it is the cluster
+    assert "KafkaBootstrapServers" not in worker_parameters(path)[0]
