@@ -4,6 +4,12 @@ Each emulated function gets its own process, as on Lambda: its own environment (
 module-level clients reused across invocations, and a crash that kills only itself. Protocol: one JSON object per
 line on stdin (``{"event": ..., "timeout_s": ...}``), one per line on stdout (``{"response": ...}`` or
 ``{"error": {"errorType", "errorMessage"}}``); the handler's logs go to stderr.
+
+Logging is a Kafka worker's default (``connect-log4j.properties``: the root logger at INFO, ``LOG_LEVEL`` when set),
+so a plugin's ``log.info`` reaches the function's log as on a worker. ``lambda-connect up`` is one worker made of
+many processes: the levels its REST front records from ``PUT /admin/loggers`` (worker scope) in the file
+:data:`LOG_LEVELS_ENV` names are applied by every function process before each invocation, and by a new one when it
+starts (:class:`WorkerLogLevels`).
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FunctionError", "FunctionHost", "FunctionPool"]
+__all__ = ["LOG_LEVELS_ENV", "FunctionError", "FunctionHost", "FunctionPool", "WorkerLogLevels"]
 
 _ROOT = Path(__file__).resolve().parents[2]
+LOG_LEVELS_ENV = "LAMBDA_CONNECT_LOCAL_LOG_LEVELS"  # the file of `up`'s worker-scope levels, one JSON line each
+DEFAULT_LOG_LEVEL = "INFO"  # Kafka's connect-log4j.properties: log4j.rootLogger=INFO
 
 
 class FunctionError(RuntimeError):
@@ -139,6 +147,52 @@ class FunctionPool:
             host.close()
 
 
+class WorkerLogLevels:
+    """The worker-scope levels of `up` (``{"logger", "level"}`` lines appended by its REST front), applied in this
+    process in the order they were written, each once."""
+
+    def __init__(self, path: Path) -> None:
+        """Read ``path``; nothing applied yet."""
+        self.path = path
+        self._applied = 0  # bytes of the file applied so far
+
+    def record(self, logger: str, level: str) -> None:
+        """Append a level (the REST front, after the coordinator accepted it)."""
+        with self.path.open("ab") as out:  # one write of one line: appends from several threads never interleave
+            out.write(json.dumps({"logger": logger, "level": level}).encode() + b"\n")
+
+    def apply(self) -> None:
+        """Apply the levels written since the last call."""
+        from connect_core.runtime.loggers import is_valid_level, process_loggers
+
+        try:
+            with self.path.open("rb") as file:
+                file.seek(self._applied)
+                written = file.read()
+        except FileNotFoundError:
+            return
+        complete = written[: written.rfind(b"\n") + 1]
+        self._applied += len(complete)
+        for line in complete.splitlines():
+            entry = json.loads(line)
+            if is_valid_level(entry["level"]):
+                process_loggers().set_level(entry["logger"], entry["level"])
+
+
+def _worker_logging() -> WorkerLogLevels | None:
+    """Kafka's default logging (the root logger at INFO, or ``LOG_LEVEL``, to stderr: the function's log), and the
+    worker-scope levels of `up` when it names their file."""
+    import logging
+
+    from connect_core.runtime.loggers import ensure_root_handler
+
+    level = os.environ.get("LOG_LEVEL", "").upper()
+    logging.root.setLevel(level if level in logging.getLevelNamesMapping() else DEFAULT_LOG_LEVEL)
+    ensure_root_handler()
+    levels_file = os.environ.get(LOG_LEVELS_ENV)
+    return WorkerLogLevels(Path(levels_file)) if levels_file else None
+
+
 def _serve(function: str) -> None:
     # The protocol gets a private copy of fd 1; fd 1 itself then points at stderr, so nothing the handler, its
     # libraries or Powertools write to stdout (even through handles bound at import time) can corrupt it.
@@ -150,9 +204,12 @@ def _serve(function: str) -> None:
     from connect_core.local.invoke import load_handler
     from connect_core.local.lambda_context import LocalLambdaContext
 
+    levels = _worker_logging()
     handler = load_handler(function)
     for line in sys.stdin.buffer:
         request = json.loads(line)
+        if levels is not None:
+            levels.apply()
         context = LocalLambdaContext(
             function_name=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", f"lambda-connect-{function}"),
             timeout_s=request["timeout_s"],

@@ -8,6 +8,9 @@ Requests are served concurrently (one thread each; the coordinator pool decides 
 
 Before anything reaches the coordinator, the ``Host`` header must name this machine (``host_check.py``: DNS
 rebinding) and, when credentials are configured, ``Authorization`` must pass Kafka's basic auth (``basic_auth.py``).
+
+`up` is one worker of many processes: a worker-scope ``PUT /admin/loggers/<name>`` the coordinator accepted is
+recorded for every function process (``function_host.WorkerLogLevels``), as a worker's applies to the tasks it runs.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from connect_core.local.basic_auth import UNAUTHORIZED_BODY
 from connect_core.local.function_host import FunctionError
@@ -26,7 +29,7 @@ from connect_core.local.host_check import AllowedHosts
 
 if TYPE_CHECKING:
     from connect_core.local.basic_auth import BasicAuth
-    from connect_core.local.function_host import FunctionPool
+    from connect_core.local.function_host import FunctionPool, WorkerLogLevels
 
 __all__ = ["MAX_PAYLOAD_BYTES", "http_api_event", "serve"]
 
@@ -37,6 +40,7 @@ SOCKET_TIMEOUT_S = 30.0  # a client that stops sending mid-request is dropped, n
 REQUEST_TIMEOUT_S = 90.0
 # Statuses that never carry a body, hence no Content-Length (RFC 9110 8.6; Jetty sends none on a 204 either).
 _NO_CONTENT_LENGTH = frozenset({204, 304})
+_LOGGERS_PATH = "/admin/loggers/"
 
 
 class _HttpError(Exception):
@@ -128,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
     coordinator: FunctionPool
     allowed_hosts: AllowedHosts
     auth: BasicAuth | None
+    log_levels: WorkerLogLevels | None
 
     def _refusal(self) -> dict[str, Any] | None:
         """403 for a Host this server does not answer, 401 without valid credentials; None to go on."""
@@ -157,7 +162,22 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.coordinator.invoke(event, REQUEST_TIMEOUT_S)
         except FunctionError as error:
             response = _error_response(500, str(error))
+        if method == "PUT" and int(response.get("statusCode", 200)) == 200:
+            self._record_log_level(body)
         self._send(response)
+
+    def _record_log_level(self, body: bytes) -> None:
+        """A worker-scope log level the coordinator accepted, for every function process of `up`."""
+        target = urlsplit(self.path)
+        if self.log_levels is None or not target.path.startswith(_LOGGERS_PATH):
+            return
+        if any(scope.lower() == "cluster" for scope in parse_qs(target.query).get("scope", [])):
+            return  # written to the config topic: every function applies it from there
+        try:
+            level = json.loads(body)["level"]
+        except (ValueError, TypeError, KeyError):
+            return
+        self.log_levels.record(unquote(target.path[len(_LOGGERS_PATH):]), str(level))
 
     def _send(self, response: dict[str, Any]) -> None:
         body = response.get("body") or ""
@@ -196,12 +216,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(host: str, port: int, coordinator: FunctionPool, *, allowed_hosts: AllowedHosts | None = None,
-          auth: BasicAuth | None = None) -> ThreadingHTTPServer:
+          auth: BasicAuth | None = None, log_levels: WorkerLogLevels | None = None) -> ThreadingHTTPServer:
     """A server whose every request is one coordinator invocation; call ``serve_forever`` on it.
 
-    ``allowed_hosts`` defaults to the local names plus ``host``; ``auth`` None serves without authentication.
+    ``allowed_hosts`` defaults to the local names plus ``host``; ``auth`` None serves without authentication;
+    ``log_levels`` records worker-scope log levels for every function process.
     """
-    guard = {"allowed_hosts": allowed_hosts or AllowedHosts.for_server(host), "auth": auth}
+    guard = {"allowed_hosts": allowed_hosts or AllowedHosts.for_server(host), "auth": auth, "log_levels": log_levels}
     handler = type("Handler", (_Handler,), {"coordinator": coordinator, **guard})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

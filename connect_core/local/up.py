@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.reachability import cluster_problem
 from connect_core.local.deployment import LocalDeployment
-from connect_core.local.function_host import FunctionPool
+from connect_core.local.function_host import LOG_LEVELS_ENV, FunctionPool, WorkerLogLevels
 from connect_core.local.host_check import AllowedHosts
 from connect_core.local.http_front import serve
 from connect_core.local.plugin_packages import PluginPackageError, install, split_plugins
@@ -63,6 +63,14 @@ def _heartbeat(coordinator: FunctionPool, stop: threading.Event) -> None:
             log.warning("coordinator heartbeat failed; trying again", exc_info=True)
 
 
+def _worker_log_levels(function_env: dict[str, str]) -> WorkerLogLevels:
+    """This run's worker-scope log levels (none yet), named to every function process."""
+    levels = WorkerLogLevels(RUN_DIR / "log-levels.jsonl")
+    levels.path.write_bytes(b"")
+    function_env[LOG_LEVELS_ENV] = str(levels.path)
+    return levels
+
+
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
            stop: threading.Event | None = None, *, config_providers: str | None = None,
            plugins: str | None = None, file_roots: str | None = None, allowed_hosts: Sequence[str] = (),
@@ -102,8 +110,10 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
     function_env = {name: os.environ[name] for name in env.ALL if name in os.environ}
     function_env[env.BOOTSTRAP_SERVERS] = worker.kafka.bootstrap_servers
     RUN_DIR.mkdir(parents=True, exist_ok=True)
+    log_levels = _worker_log_levels(function_env)
     coordinator = FunctionPool("coordinator", function_env, log=(RUN_DIR / "coordinator.log").open("ab"))
-    server = serve(host, port, coordinator, allowed_hosts=AllowedHosts.for_server(host, allowed_hosts), auth=auth)
+    server = serve(host, port, coordinator, allowed_hosts=AllowedHosts.for_server(host, allowed_hosts), auth=auth,
+                   log_levels=log_levels)
     if auth is None and not _loopback(host):
         log.warning("the REST API listens on %s without authentication: anyone who can reach this port can create "
                     "connectors (use --rest-credentials or --jaas-config)", host)

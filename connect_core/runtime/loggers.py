@@ -3,9 +3,10 @@
 Kafka Connect adjusts log4j loggers; here the same calls adjust Python's ``logging`` loggers of the process (a
 coordinator, source or sink function). Kafka logger names are mapped to the Python modules that do the same work:
 ``org.apache.kafka.connect`` is ``connect_core``, a plugin class (``io.confluent.connect.jdbc.JdbcSourceConnector``)
-is the module that implements it, a package (``io.confluent.connect.jdbc``) the Python package of its plugins; any
-other name is a Python logger name as it is (``connect_core.runtime.sink_runner``, ``botocore``). The name a caller
-used is listed beside the Python logger it set, so ``GET /admin/loggers/<that name>`` finds it again.
+is the module that implements it, a package (``io.confluent.connect.jdbc``) the Python package of its plugins (the
+package holding their modules, so its tasks' loggers too); any other name is a Python logger name as it is
+(``connect_core.runtime.sink_runner``, ``botocore``). The name a caller used is listed beside the Python logger it
+set, so ``GET /admin/loggers/<that name>`` finds it again.
 
 Cluster scope (KIP-976): levels written to the config topic (``logger-cluster-<namespace>``) are applied, in the
 order they were written, by every function when its config store catches up (:meth:`Loggers.apply_cluster_levels`).
@@ -25,7 +26,7 @@ from connect_core.runtime.config_providers.redaction import RedactingFilter
 if TYPE_CHECKING:
     from connect_core.storage.config_state import ConfigState
 
-__all__ = ["ROOT_LOGGER_NAME", "Loggers", "is_valid_level", "process_loggers"]
+__all__ = ["ROOT_LOGGER_NAME", "Loggers", "ensure_root_handler", "is_valid_level", "process_loggers"]
 
 ROOT_LOGGER_NAME = "root"
 TRACE = 5
@@ -70,6 +71,10 @@ def python_logger_name(name: str) -> str:
     modules = registry.plugin_modules(name)
     if not modules:
         return name
+    if not any(desc.class_name == name or desc.class_name.startswith(name + "$") for desc in registry.plugins()):
+        # a package: the Python packages of its plugins' modules, so a plugin's task and helper modules are in it
+        # too (with one plugin, the common prefix of its modules alone would be its connector's module)
+        modules = [module.rpartition(".")[0] or module for module in modules]
     common = modules[0].split(".")
     for module in modules[1:]:
         parts = module.split(".")
@@ -109,7 +114,7 @@ class Loggers:
         names of the loggers whose level changed, with ``namespace`` itself when it is a Kafka name for one."""
         python_name = python_logger_name(namespace)
         value = LEVELS[level.upper()]
-        _ensure_root_handler()
+        ensure_root_handler()
         with self._lock:
             if python_name:
                 logging.getLogger(python_name)  # the namespace's own logger, created as log4j creates it
@@ -143,7 +148,7 @@ class Loggers:
         return {"level": kafka_level(logger.getEffectiveLevel()), "last_modified": modified}
 
 
-def _ensure_root_handler() -> None:
+def ensure_root_handler() -> None:
     """A level set here must show: Lambda's runtime gives the root logger a handler, a process without one (the
     local function host, LocalStack's runtime) gets one on stderr, its log, instead of logging's WARNING-only last
     resort."""

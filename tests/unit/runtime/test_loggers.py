@@ -23,6 +23,7 @@ def loggers(isolated_logging: Loggers) -> Loggers:
     ("org.apache.kafka.connect.runtime.rest", "connect_core.coordinator.rest"),
     ("io.confluent.connect.jdbc.JdbcSourceConnector", "connect_core.connectors.jdbc.source_connector"),
     ("io.confluent.connect.jdbc", "connect_core.connectors.jdbc"),  # both JDBC plugins' package
+    ("io.confluent.connect.http", "connect_core.connectors.http"),  # one plugin's package: its task's loggers too
     ("org.apache.kafka.connect.transforms.InsertField", "connect_core.transforms.insert_field"),  # $Key and $Value
     ("connect_core.runtime.sink_runner", "connect_core.runtime.sink_runner"),  # a Python name as it is
     ("com.acme.Custom", "com.acme.Custom"),
