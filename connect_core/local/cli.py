@@ -188,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     standalone.add_argument("worker", help="the worker's properties file (connect-standalone.properties)")
     standalone.add_argument("connectors", nargs="*", help="connector files: Java properties, or JSON (a flat map of "
                             "config or {\"name\": ..., \"config\": {...}})")
-    standalone.add_argument("--file-root", action="append", default=None, metavar="DIR", help="as for up")
+    standalone.add_argument("--file-root", action="append", default=None, metavar="DIR",
+                            help="as for up; default the working directory (Kafka resolves relative file names "
+                            "against it), or LAMBDA_CONNECT_FILE_ROOTS")
     standalone.set_defaults(run=_standalone)
 
     parameters = sub.add_parser("stack-parameters", help="a connect-distributed.properties as the stack's "

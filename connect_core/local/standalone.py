@@ -2,7 +2,9 @@
 
 The worker file is mapped by :mod:`connect_core.local.worker_file`; ``up`` then runs as usual and each connector file
 is PUT to its REST API (``/connectors/<name>/config``, create or update, as Kafka's ``ConnectStandalone`` calls
-``putConnectorConfig``). A connector error stops the worker with exit code 3, as Kafka's does.
+``putConnectorConfig``). A connector error stops the worker with exit code 3, as Kafka's does. Without
+``--file-root`` (or ``LAMBDA_CONNECT_FILE_ROOTS``) the file root is the working directory, so a connector's relative
+file name resolves as Kafka resolves it (``up``'s default root is ``./data``).
 
 Offsets: lambda-connect commits source offsets to a Kafka topic in the same transaction as the records, so it cannot
 keep them in Kafka's offsets file (Java serialization). A standalone worker instead gets its own internal topics and
@@ -23,6 +25,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from connect_core.local.connector_file import read_connector_file
@@ -32,7 +35,6 @@ from connect_core.runtime import env
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
 __all__ = ["CONNECTOR_ERROR_EXIT", "StandaloneError", "run_standalone", "state_file"]
 
@@ -154,6 +156,10 @@ def run_standalone(worker_path: Path, connector_paths: Sequence[Path], *, file_r
         connectors.append((path, name, config))
     state = StandaloneState.open(worker.offsets_file)
     os.environ.update({**worker.environment, **state.environment()})
+    if not file_roots and not os.environ.get(env.FILE_ROOTS):
+        # Kafka resolves a connector's relative file names (FileStream's file=test.txt) against the working
+        # directory: it is the default file root here, and a relative name resolves inside it
+        file_roots = str(Path.cwd())
     host, port = worker.host or "127.0.0.1", worker.port or 8083
     log.info("standalone worker %s: internal topics %s (recorded in %s)", state.group_id,
              ", ".join(state.topics().values()), state_file(worker.offsets_file))

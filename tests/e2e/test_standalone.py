@@ -24,7 +24,8 @@ KAFKA_CONFIG = Path(__file__).parent / "kafka_config"
 
 
 def _rewrite(name: str, target: Path, **values: str) -> Path:
-    """Kafka's sample file with the ``key=value`` lines of ``values`` replaced (or appended when absent)."""
+    """Kafka's sample file with the ``key=value`` lines of ``values`` replaced (or appended when absent), written
+    into the directory ``target``."""
     text = (KAFKA_CONFIG / name).read_text(encoding="latin-1")
     for key, value in values.items():
         text, count = re.subn(rf"(?m)^{re.escape(key)}=.*$", f"{key}={value}", text)
@@ -35,11 +36,14 @@ def _rewrite(name: str, target: Path, **values: str) -> Path:
     return path
 
 
-def _standalone(tmp_path: Path, *args: Path) -> subprocess.Popen[bytes]:
+def _standalone(tmp_path: Path, *args: Path, file_roots: bool = True) -> subprocess.Popen[bytes]:
+    """`lambda-connect standalone` run in ``tmp_path``; ``file_roots=False``: with its default file root."""
     environ = {name: value for name, value in os.environ.items()
                if not name.startswith("LAMBDA_CONNECT_") or name == "LAMBDA_CONNECT_KAFKA_PROPERTIES"}
     environ.update({"LAMBDA_CONNECT_RUN_DIR": str(tmp_path), "LAMBDA_CONNECT_LOCAL_TIME_BUDGET_MS": "3000",
-                    "LAMBDA_CONNECT_FILE_ROOTS": str(tmp_path), "PYTHONPATH": str(ROOT)})
+                    "PYTHONPATH": str(ROOT)})
+    if file_roots:
+        environ["LAMBDA_CONNECT_FILE_ROOTS"] = str(tmp_path)
     log = (tmp_path / "up.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "connect_core.local.cli", "standalone", *map(str, args)],
                             cwd=tmp_path, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -87,6 +91,36 @@ def test_kafka_sample_files_move_lines_and_resume_without_duplicates(kafka_boots
         assert _sink_lines(sink) == ["one", "two", "three", "four", "five"]
     finally:
         assert _stop(proc) == 0
+
+
+def test_kafkas_quickstart_from_its_directory_reads_and_writes_files_there(kafka_bootstrap: str,
+                                                                          tmp_path: Path) -> None:
+    """Kafka's quickstart, run from Kafka's directory: `standalone config/connect-standalone.properties
+    config/connect-file-source.properties config/connect-file-sink.properties` with `file=test.txt` and
+    `file=test.sink.txt` as shipped, which Kafka resolves against the working directory (our default file root in
+    standalone mode)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    topic = f"standalone-{uuid.uuid4().hex[:8]}"
+    port = _free_port()
+    _rewrite("connect-standalone.properties", config, **{
+        "bootstrap.servers": kafka_bootstrap, "offset.storage.file.filename": str(tmp_path / "connect.offsets"),
+        "listeners": f"http://:{port}"})  # fmt: skip
+    source = _rewrite("connect-file-source.properties", config, topic=topic)
+    _rewrite("connect-file-sink.properties", config, topics=topic)
+    assert "\nfile=test.txt\n" in source.read_text()  # the relative name, as shipped
+    (tmp_path / "test.txt").write_text("foo\nbar\n")
+    rest = Up(f"http://127.0.0.1:{port}", tmp_path, topic)
+
+    relative = [Path("config") / name for name in ("connect-standalone.properties", "connect-file-source.properties",
+                                                   "connect-file-sink.properties")]
+    proc = _standalone(tmp_path, *relative, file_roots=False)
+    try:
+        rest.wait_for(lambda: _sink_lines(tmp_path / "test.sink.txt") == ["foo", "bar"],
+                      "the quickstart's lines in test.sink.txt beside test.txt", 120)
+    finally:
+        assert _stop(proc) == 0
+    assert not (tmp_path / "data").exists()  # up's ./data root is not standalone's
 
 
 def test_existing_kafka_offsets_file_is_refused(tmp_path: Path) -> None:
