@@ -119,7 +119,9 @@ def test_code_commands_and_host_files_are_refused_under_every_client_prefix(
     _refused(connect, mirror, ["target.admin.ssl.crl.location", "source.cluster.sasl.kerberos.keytab"])
 
 
-def test_allowed_client_keys_and_files_under_the_roots_are_accepted(connect: EmbeddedConnect, tmp_path: Path) -> None:
+def test_allowed_client_keys_and_files_under_the_roots_are_accepted_and_an_update_is_gated_too(
+    connect: EmbeddedConnect, tmp_path: Path,
+) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("not read before a task runs\n")
     name = f"gate-ok-{uuid.uuid4().hex[:6]}"
@@ -130,4 +132,8 @@ def test_allowed_client_keys_and_files_under_the_roots_are_accepted(connect: Emb
     assert _errors(connect, config) == {}
     status, body = connect.rest("PUT", f"/connectors/{name}/config", config)
     assert status == 201, body
+    status, body = connect.rest("PUT", f"/connectors/{name}/config",  # an update is refused the same way
+                                {**config, "consumer.override.ssl.providers": "/tmp/evil.so"})
+    assert status == 400 and "for configuration consumer.override.ssl.providers" in body["message"], body
+    assert "consumer.override.ssl.providers" not in connect.rest("GET", f"/connectors/{name}/config")[1]
     connect.delete_connector(name)
