@@ -144,3 +144,31 @@ def test_check_client_keys_raises_naming_the_prefixed_key() -> None:
         check_client_keys({"acks": "all", "ssl.providers": "/tmp/evil.so"}, "reporter.producer.")
     with pytest.raises(ConfigError, match=r"signal\.consumer\.ssl\.ca\.location"):
         check_client_keys({"ssl.ca.location": "/etc/passwd"}, "signal.consumer.", FileRoots.of(["/tmp/x"]))
+
+
+def test_every_built_in_connector_that_builds_kafka_clients_names_its_prefixes() -> None:
+    """A connector package that imports confluent_kafka builds clients from its config: its connector classes name
+    their client prefixes, so that validate, create and a task's start gate them."""
+    from connect_core.runtime import registry
+
+    connectors = registry.plugins((registry.PluginType.SOURCE, registry.PluginType.SINK))
+    gated = {}
+    for desc in connectors:
+        module = desc.target.split(":", 1)[0]
+        if not module.startswith("connect_core.connectors."):
+            continue
+        package = Path(__file__).resolve().parents[3].joinpath(*module.split(".")[:3])
+        sources = list(package.rglob("*.py"))
+        if any("connectors._debezium" in path.read_text() for path in sources):  # Debezium's shared modules
+            sources += (package.parent / "_debezium").rglob("*.py")
+        if any("confluent_kafka" in path.read_text() for path in sources):
+            gated[desc.class_name] = getattr(registry.load(desc.class_name), "kafka_client_prefixes", None)
+    assert gated == {
+        "org.apache.kafka.connect.mirror.MirrorSourceConnector": MIRROR_PREFIXES,
+        "org.apache.kafka.connect.mirror.MirrorCheckpointConnector": MIRROR_PREFIXES,
+        "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector": MIRROR_PREFIXES,
+        "io.confluent.connect.http.HttpSinkConnector": HTTP_REPORTER_PREFIXES,
+        "io.debezium.connector.postgresql.PostgresConnector": DEBEZIUM_PREFIXES,
+        "io.debezium.connector.mysql.MySqlConnector": DEBEZIUM_PREFIXES,
+        "io.debezium.connector.mariadb.MariaDbConnector": DEBEZIUM_PREFIXES,
+    }
