@@ -123,8 +123,8 @@ def _poll_boundary_only(key: str, value: Any) -> None:
     # Stricter than Kafka: a key that would do nothing here is refused rather than silently ignored.
     valid_string("poll", "interval", "connector", case_insensitive=True)(key, value)
     if value is not None and str(value).lower() != "poll":
-        raise config_error(key, value, "lambda-connect commits one transaction per source invocation (its records "
-                                       "and their offsets); only 'poll' is supported")
+        raise config_error(key, value, "lambda-connect sets a source's transaction boundaries itself (each chunk "
+                                       "of an invocation's records with their offsets); only 'poll' is supported")
 
 
 def _no_separate_offsets_topic(key: str, value: Any) -> None:
@@ -157,7 +157,8 @@ class SourceConnectorConfig(ConnectorConfig):
         "poll", alias="transaction.boundary", importance="MEDIUM", group="Exactly Once Support",
         validator=_poll_boundary_only,
         description="Permitted values are: poll, interval, connector. lambda-connect commits one transaction per "
-        "invocation (records and offsets together); only \"poll\" is accepted.",
+        "chunk of an invocation (at most 10,000 records, 16 MiB or 10 s; records and offsets together); only "
+        "\"poll\" is accepted.",
     )
     offsets_storage_topic: str | None = config_field(
         None, alias="offsets.storage.topic", importance="LOW", group="offsets.topic",
