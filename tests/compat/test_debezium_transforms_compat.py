@@ -390,7 +390,43 @@ def _more_debezium_cases() -> list[Case]:
         dbz("scf_database", one(SCF, "s", schema_change_event_exclude_list="DATABASE"), schema_change()),
         dbz("scf_not_schema_change", one(SCF, "s", schema_change_event_exclude_list="ALTER"), CREATE),
         dbz("scf_bad_type", one(SCF, "s", schema_change_event_exclude_list="ALTER,RENAME"), schema_change("ALTER")),
+        *_partition_routing_cases(),
     ]  # fmt: skip
+
+
+def _partition_routing_cases() -> list[Case]:
+    pr = DBZ + "partitions.PartitionRouting"
+    out = []
+    for hash_function in ("java", "murmur"):
+        def route_(**cfg: Any) -> dict[str, str]:
+            return one(pr, "p", partition_hash_function=hash_function, **cfg)  # noqa: B023 - used at once
+
+        out += [
+            dbz(f"pr_{hash_function}_name", route_(partition_payload_fields="after.name", partition_topic_num="7"),
+                CREATE),
+            dbz(f"pr_{hash_function}_several", route_(partition_payload_fields="change.id,source.table,op,ts_ms",
+                                                      partition_topic_num="13"), UPDATE),
+            dbz(f"pr_{hash_function}_change_on_delete", route_(partition_payload_fields="change.name",
+                                                                partition_topic_num="5"), DELETE),
+            dbz(f"pr_{hash_function}_unicode", route_(partition_payload_fields="after.name", partition_topic_num="11"),
+                event("c", None, row(name="Zoë 🎉 naïve"))),
+            dbz(f"pr_{hash_function}_long_and_bool", route_(partition_payload_fields="source.ts_us,source.lsn",
+                                                            partition_topic_num="9"), CREATE),
+        ]
+    out += [
+        dbz("pr_missing_fields", one(pr, "p", partition_payload_fields="after.nope,nope.x", partition_topic_num="3"),
+            CREATE),
+        dbz("pr_null_struct", one(pr, "p", partition_payload_fields="before.name", partition_topic_num="3"), CREATE),
+        dbz("pr_truncate", one(pr, "p", partition_payload_fields="op", partition_topic_num="3"), TRUNCATE),
+        dbz("pr_sink_record", one(pr, "p", partition_payload_fields="op", partition_topic_num="3"), CREATE,
+            record_type="sink"),
+        dbz("pr_not_envelope", one(pr, "p", partition_payload_fields="op", partition_topic_num="3"),
+            env(t("string"), "x")),
+        dbz("pr_unknown_hash_is_java", one(pr, "p", partition_payload_fields="after.name", partition_topic_num="7",
+                                           partition_hash_function="sha"), CREATE),
+        dbz("pr_bad_partitions", one(pr, "p", partition_payload_fields="op", partition_topic_num="0"), CREATE),
+    ]  # fmt: skip
+    return out
 
 
 CASES: list[Case] = [*_extract_new_record_state_cases(), *_router_cases(), *_outbox_cases(), *_more_debezium_cases()]
