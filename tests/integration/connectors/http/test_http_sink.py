@@ -373,8 +373,9 @@ def test_retries_stop_at_the_invocations_deadline_and_the_failure_is_counted(
         took = _invoke(invocation, [b"v0"])
 
         assert took < BUDGET_S + 0.5
-        # the first request and the one retry whose 1.5 s backoff fit the 2 s, with the same idempotency key
-        assert [r.body for r in endpoint.api()] == [b"v0"] * 2
+        # the first request and at most the one retry whose 1.5 s backoff fits the 2 s (none on a machine so loaded
+        # that starting the task took the rest), all with the same idempotency key
+        assert [r.body for r in endpoint.api()] in ([b"v0"], [b"v0"] * 2)
         assert len({r.headers["idempotency-key"] for r in endpoint.api()}) == 1
         cluster.statuses.refresh()
         status = cluster.statuses.task_status(name, 0)
@@ -386,5 +387,23 @@ def test_retries_stop_at_the_invocations_deadline_and_the_failure_is_counted(
         _invoke(invocation, [b"v0"])
         cluster.statuses.refresh()
         assert "lambda-connect: failure 2 in a row" in (cluster.statuses.task_status(name, 0).trace or "")
+    finally:
+        invocation.close()
+
+
+def test_a_request_hanging_past_the_invocations_deadline_is_cut_there(cluster: Cluster, endpoint: Endpoint) -> None:
+    """The read timeout (http.request.timeout.ms, 30 s by default) is cut to what is left of the invocation."""
+    def hang(_request: Request) -> tuple[int, bytes]:
+        time.sleep(BUDGET_S + 3)
+        return 200, b"too late"
+
+    endpoint.respond = hang
+    name = f"http-dl-{uuid.uuid4().hex[:8]}"
+    _deploy(cluster, name, "orders", **{"http.api.url": endpoint.url, "max.retries": "0"})
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    invocation = SinkInvocation(cluster.worker, name, runner=runner)
+    try:
+        assert _invoke(invocation, [b"v0"]) < BUDGET_S + 0.5
+        assert len(endpoint.api()) == 1
     finally:
         invocation.close()
