@@ -1,22 +1,22 @@
 """The initial snapshot: every captured table read in primary key order, as ``op: r`` records, resumable.
 
-Each invocation reads inside one ``START TRANSACTION WITH CONSISTENT SNAPSHOT``, whose exact binlog position MariaDB
-reports (``binlog_snapshot_file``/``_position``). The first one's position P0 is where streaming starts. A snapshot
-too big for one invocation resumes at the next primary key in a new transaction at a later position Pk: the rows
-it reads already contain every change made before Pk. Each such start is a *window* (table, key, Pk) kept in the
-offset; while streaming from P0, a change to a row that a later window read is dropped when it happened before
-that window's Pk (it is already in the ``r`` record), so the topic holds every row exactly once, then every later
-change. Windows are dropped once streaming passes the last Pk.
+Each transaction is a ``START TRANSACTION WITH CONSISTENT SNAPSHOT``, whose exact binlog position MariaDB reports
+(``binlog_snapshot_file``/``_position``). The first one's position P0 is where streaming starts. The transaction stays
+open across the runner's commits (a chunk each) and warm invocations; the server closes the session once it sat idle
+``SNAPSHOT_IDLE_TIMEOUT_S`` (between invocations). Only then does reading resume at the next primary key in a new
+transaction at a later position Pk: a *window* (``_debezium/windows.py``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.snapshot import end_snapshot_transaction, snapshot_flag
+from connect_core.connectors._debezium.windows import Windows
 from connect_core.connectors.binlog._offsets import decode_key, encode_key
 
 if TYPE_CHECKING:
@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
     from connect_core.connectors.binlog._offsets import BinlogPosition
 
-__all__ = ["INITIAL", "Snapshot", "Windows", "quote"]
+__all__ = ["INITIAL", "SNAPSHOT_IDLE_TIMEOUT_S", "Snapshot", "quote", "read_in_window"]
+
+log = logging.getLogger(__name__)
 
 INITIAL: Final = "INITIAL"
+# A snapshot session idle this long (no invocation reading) is closed by the server: a schedule's interval.
+SNAPSHOT_IDLE_TIMEOUT_S: Final = 60
 
 
 def quote(name: str) -> str:
@@ -36,60 +40,22 @@ def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-class Windows:
-    """The later snapshot transactions of a snapshot that spanned invocations (see the module docstring)."""
+def read_in_window(windows: Windows, db: str, table: str, schema: TableSchema, raw: dict[str, Any] | None, *,
+                   file: str, pos: int) -> bool:
+    """Whether the change at ``file:pos`` to this row is already in a window's ``r`` record."""
+    name = (db, table)
+    key = None if raw is None or not schema.key_columns else tuple(raw.get(k) for k in schema.key_columns)
 
-    def __init__(self, entries: list[list[Any]]) -> None:
-        """``entries``: ``[db, table, encoded key or None, file, pos]`` in reading order."""
-        self.entries = entries
-        self._text: str | None = None  # the entries as the offset holds them, shared by every record until they change
-        self._decoded = [((e[0], e[1]), None if e[2] is None else decode_key(e[2]), (e[3], int(e[4])))
-                         for e in entries]
+    def starts_before(start_db: str, start_table: str, start_key: tuple[Any, ...] | None) -> bool:
+        start = (start_db, start_table)
+        return start < name or (start == name and (start_key is None or (key is not None and _after(key, start_key))))
 
-    def __bool__(self) -> bool:
-        """Whether any window is still open."""
-        return bool(self.entries)
+    return windows.already_read((file, pos), starts_before)
 
-    def add(self, db: str, table: str, key: tuple[Any, ...] | None, file: str, pos: int) -> None:
-        """A new snapshot transaction starts reading at (``db.table``, after ``key``) at binlog ``file:pos``."""
-        self.entries.append([db, table, None if key is None else encode_key(key), file, pos])
-        self._decoded.append(((db, table), key, (file, pos)))
-        self._text = None
 
-    def already_read(self, db: str, table: str, schema: TableSchema, raw: dict[str, Any] | None, *, file: str,
-                     pos: int) -> bool:
-        """Whether the change at ``file:pos`` to this row is already in a later window's ``r`` record."""
-        if not self._decoded:
-            return False
-        if self._decoded[-1][2] <= (file, pos):
-            self.entries, self._decoded, self._text = [], [], None  # streaming passed every window
-            return False
-        name = (db, table)
-        key = None if raw is None or not schema.key_columns else tuple(raw.get(k) for k in schema.key_columns)
-        covering = None
-        for entry in self._decoded:
-            start_name, start_key, _ = entry
-            if start_name < name or (start_name == name and (start_key is None or (key is not None
-                                                                                   and _after(key, start_key)))):
-                covering = entry
-        return covering is not None and (file, pos) < covering[2]
-
-    def annotate(self, offset: dict[str, Any]) -> None:
-        """Put the open windows into an offset.
-
-        One text for every record until the windows change: a snapshot that spans many transactions has one window
-        per transaction, and writing them out for each record made a poll's time and memory grow with their number.
-        """
-        if self.entries:
-            if self._text is None:
-                self._text = json.dumps(self.entries, separators=(",", ":"))
-            offset["snapshot_windows"] = self._text
-
-    @classmethod
-    def from_offset(cls, offset: dict[str, Any] | None) -> Windows:
-        """The windows an offset holds (none when it has no ``snapshot_windows``)."""
-        text = offset.get("snapshot_windows") if offset else None
-        return cls(json.loads(text) if text else [])
+def windows_of(offset: dict[str, Any] | None) -> Windows:
+    """The windows a binlog offset holds (keys as ``encode_key`` stored them)."""
+    return Windows.from_offset(offset, decode_key)
 
 
 def _text(value: Any) -> str:
@@ -122,7 +88,7 @@ class Snapshot:
         self._more = False  # whether the last query found rows past its fetch_size
         self._conn: Any = None
         self.position: BinlogPosition | None = None
-        self.windows = Windows.from_offset(offset)
+        self.windows = windows_of(offset)
         table = json.loads(offset["snapshot_table"]) if offset and offset.get("snapshot_table") else None
         self._resume_table: tuple[str, str] | None = (str(table[0]), str(table[1])) if table else None
         key = offset.get("snapshot_key") if offset else None
@@ -135,11 +101,6 @@ class Snapshot:
         self.emitted = False  # whether any record (and so an offset) came from this snapshot
         self.done = False
 
-    def end_transaction(self) -> None:
-        """Records and offsets so far are committed: end this snapshot transaction (the next poll opens a new one,
-        a new window), so no transaction or connection outlives the invocation that opened it."""
-        self.close()
-
     def close(self) -> None:
         """End the snapshot transaction (rows it read and no poll handed out are read again by the next one)."""
         self._rows, self._more = [], False
@@ -151,6 +112,7 @@ class Snapshot:
 
         conn = self._connect()
         with conn.cursor() as cursor:
+            cursor.execute(f"SET SESSION wait_timeout = {SNAPSHOT_IDLE_TIMEOUT_S}")  # closed once none reads it
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
             cursor.execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
@@ -167,7 +129,8 @@ class Snapshot:
             if self.position is None:
                 self.position = BinlogPosition.from_offset(self._stored or {})
             if self._resume_table is not None:  # a later transaction: a new window from where reading resumes
-                self.windows.add(*self._resume_table, self._resume_key, file, pos)
+                key = self._resume_key
+                self.windows.add(*self._resume_table, None if key is None else encode_key(key), key, file, pos)
         self._index = 0
         if self._resume_table is not None:
             self._index = next((i for i, t in enumerate(self._tables) if t >= self._resume_table), len(self._tables))
@@ -175,9 +138,20 @@ class Snapshot:
                 self._resume_key, self._resume_rows = None, 0  # that table is gone: go on with the next one
 
     def poll(self) -> list[SourceRecord]:
-        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read."""
+        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read. A kept transaction that
+        fails (the server closed its idle session) is replaced by a new one, a new window, once."""
         if self._conn is None:
             self._begin()
+            return self._read()
+        try:
+            return self._read()
+        except Exception as error:
+            log.info("the snapshot transaction is gone (%s): resuming in a new one", str(error).strip())
+            self.close()
+            self._begin()
+            return self._read()
+
+    def _read(self) -> list[SourceRecord]:
         while self._index < len(self._tables):
             db, table = self._tables[self._index]
             records = self._chunk(db, table)
@@ -255,7 +229,6 @@ class Snapshot:
                     offset["snapshot_key"] = None
                     offset["snapshot_rows"] = 0
                     offset["snapshot_table"] = _text([db, table + "\x00"])  # sorts right after this table
-            self.windows.annotate(offset)
             source = self._source.struct(now, flag, db, table, 0, None, position.file, position.pos, 0)
             records.append(SourceRecord(self._partition, offset, schema.topic, None, schema.key_schema,
                                         schema.key(after), schema.envelope,

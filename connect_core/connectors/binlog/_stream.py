@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any, Final
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
+from connect_core.connectors.binlog._snapshot import read_in_window
 
 if TYPE_CHECKING:
     from connect_core.api.struct import Struct
+    from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.binlog._catalog import Catalog, TableFilter
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
     from connect_core.connectors.binlog._incremental import BinlogChunkReader
     from connect_core.connectors.binlog._offsets import BinlogPosition
     from connect_core.connectors.binlog._schema_changes import SchemaChanges
-    from connect_core.connectors.binlog._snapshot import Windows
 
 __all__ = ["POLL_TIME_LIMIT_S", "BinlogStream", "connection_settings"]
 
@@ -285,8 +286,8 @@ class BinlogStream:
             row = rows[index]
             raw_before = row[before_key] if before_key else None
             raw_after = row[after_key] if after_key else None
-            if windows and windows.already_read(db, table, schema, raw_after or raw_before, file=position.file,
-                                                pos=start):
+            if windows and read_in_window(windows, db, table, schema, raw_after or raw_before, file=position.file,
+                                          pos=start):
                 continue
             before = None if raw_before is None else self._struct(schema, names, kept, raw_before)
             after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
@@ -295,8 +296,6 @@ class BinlogStream:
             if self.incremental is not None:
                 self._incremental(schema, op, before, after, (start, index), records)
             offset = self._last_offset = position.offset()
-            if windows is not None:
-                windows.annotate(offset)
             if self.incremental is not None:
                 self.incremental.state.store(offset)
             source = self._source.struct(ts_ms, None, db, table, position.server_id, self._gtid, position.file,
@@ -369,8 +368,6 @@ class BinlogStream:
             return
         self._store_position = False
         offset = self.position.offset()
-        if self.windows is not None:
-            self.windows.annotate(offset)
         if self.incremental is not None:
             self.incremental.state.store(offset)
         if self._heartbeat_ms > 0:

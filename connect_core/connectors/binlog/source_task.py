@@ -22,13 +22,14 @@ from connect_core.connectors.binlog._envelope import SourceSchema
 from connect_core.connectors.binlog._incremental import BinlogChunkReader
 from connect_core.connectors.binlog._offsets import PARTITION_KEY, SNAPSHOT_KEY, BinlogPosition
 from connect_core.connectors.binlog._schema_changes import SchemaChanges
-from connect_core.connectors.binlog._snapshot import Snapshot, Windows
+from connect_core.connectors.binlog._snapshot import Snapshot, windows_of
 from connect_core.connectors.binlog._stream import BinlogStream, connection_settings
 from connect_core.connectors.binlog.config import BinlogSourceConfig
 
 if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
     from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
+    from connect_core.connectors._debezium.windows import Windows
 
 __all__ = ["FLAVOUR_CONFIG", "BinlogSourceTask"]
 
@@ -101,7 +102,7 @@ class BinlogSourceTask(SourceTask):
         if stored is not None:
             if self._available(stored["file"]):
                 self._stream = self._new_stream(BinlogPosition.from_offset(stored),
-                                                Windows.from_offset(stored), fresh=False)
+                                                windows_of(stored), fresh=False)
                 return
             if mode != "when_needed":
                 raise ConnectError(
@@ -173,6 +174,9 @@ class BinlogSourceTask(SourceTask):
         if self._signals is not None:
             records = self._signals.stamp(records, self._partition, self._incremental_state)
         self._epoch.stamp(records, self._partition)
+        part = self._snapshot or self._stream
+        if records and part is not None and part.windows is not None:
+            part.windows.place(records, self._partition)
         return records
 
     def _poll(self) -> list[SourceRecord]:
@@ -190,12 +194,12 @@ class BinlogSourceTask(SourceTask):
         return self._stream.poll(self._config.max_batch_size)
 
     def commit(self) -> None:
-        """The runner committed a chunk (records and offsets): nothing stays open past it (see ``end_transaction``)."""
+        """The runner committed a chunk (records and offsets): the stream's reader ends; the snapshot's transaction
+        stays open for the next chunk (``_snapshot.py``)."""
         if self._signals is not None:
             self._signals.committed()
-        for part in (self._snapshot, self._stream):
-            if part is not None:
-                part.end_transaction()
+        if self._stream is not None:
+            self._stream.end_transaction()
 
     def stop(self) -> None:
         """Close the snapshot transaction, the binlog reader and the control connection."""

@@ -1,24 +1,25 @@
 """The initial snapshot: every captured table read in key order as ``op: r`` records, resumable across invocations.
 
 The first snapshot transaction imports the snapshot PostgreSQL exported when the slot was created, so its rows are
-exactly the changes committed before the slot's consistent point L0, where streaming starts. A snapshot too big for
-one invocation resumes at the next key in a new transaction, whose snapshot a temporary slot exports together with
-its own consistent point Lk: the rows it reads hold every change committed before Lk. Each such start is a *window*
-(table, key, Lk) kept in the offset; while streaming from L0, a change to a row that a later window read is dropped
-when its transaction committed before that window's Lk (it is already in the ``r`` record), so the topic holds every
-row exactly once, then every later change. Windows are dropped once streaming passes the last Lk. A snapshot taken
-while the slot already exists (``always``, ``when_needed``, a slot made by someone else) starts streaming at the
-consistent point of the temporary slot that exported its first transaction's snapshot.
+exactly the changes committed before the slot's consistent point L0, where streaming starts. The transaction stays
+open across the runner's commits (a chunk each) and warm invocations; the server ends it once it sat idle
+``SNAPSHOT_IDLE_TIMEOUT_MS`` (between invocations), so it holds back vacuum no longer than that. Only then does
+reading resume at the next key in a new transaction, whose snapshot a temporary slot exports with its own consistent
+point Lk (an exported snapshot is the one way to know which changes a new transaction's rows hold): a *window*
+(``_debezium/windows.py``). A snapshot taken while the slot already exists (``always``, ``when_needed``, a slot made
+by someone else) starts streaming at the consistent point of the temporary slot that exported its first snapshot.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.snapshot import end_snapshot_transaction, snapshot_flag
+from connect_core.connectors._debezium.windows import Windows
 from connect_core.connectors.postgres._offsets import snapshot_offset
 
 if TYPE_CHECKING:
@@ -27,7 +28,12 @@ if TYPE_CHECKING:
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
 
-__all__ = ["Snapshot", "Windows", "as_text", "quote"]
+__all__ = ["SNAPSHOT_IDLE_TIMEOUT_MS", "Snapshot", "as_text", "quote", "read_in_window"]
+
+log = logging.getLogger(__name__)
+
+# A snapshot transaction idle this long (no invocation reading) is ended by the server: a schedule's interval.
+SNAPSHOT_IDLE_TIMEOUT_MS: Final = 60_000
 
 _COLLATABLE: Final = frozenset({"text", "varchar", "bpchar", "name", "citext"})
 
@@ -55,47 +61,16 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class Windows:
-    """The later snapshot transactions of a snapshot (see the module docstring)."""
+def read_in_window(windows: Windows, catalog: Catalog, table: TableSchema, key: tuple[Any, ...] | None,
+                   commit_lsn: int) -> bool:
+    """Whether a change committed at ``commit_lsn`` to this row is already in a window's ``r`` record."""
+    order = catalog.filter.order(table.schema, table.table)
 
-    def __init__(self, entries: list[list[Any]]) -> None:
-        """``entries``: ``[schema, table, key texts or None, lsn]`` in reading order."""
-        self.entries = entries
+    def starts_before(schema: str, name: str, start: list[str] | None) -> bool:
+        here = catalog.filter.order(schema, name)
+        return here < order or (here == order and (start is None or (key is not None and _after(key, table, start))))
 
-    def __bool__(self) -> bool:
-        """Whether any window is still open."""
-        return bool(self.entries)
-
-    def add(self, schema: str, table: str, key: list[str] | None, lsn: int) -> None:
-        """A snapshot transaction starts reading at (``schema.table``, after ``key``) with consistent point ``lsn``."""
-        self.entries.append([schema, table, key, lsn])
-
-    def already_read(self, catalog: Catalog, table: TableSchema, key: tuple[Any, ...] | None, commit_lsn: int) -> bool:
-        """Whether a change committed at ``commit_lsn`` to this row is already in a later window's ``r`` record."""
-        if not self.entries:
-            return False
-        if self.entries[-1][3] <= commit_lsn:
-            self.entries = []  # streaming passed every window
-            return False
-        order = catalog.filter.order(table.schema, table.table)
-        covering = None
-        for entry in self.entries:
-            start = catalog.filter.order(entry[0], entry[1])
-            if start < order or (start == order and (entry[2] is None or (key is not None
-                                                                          and _after(key, table, entry[2])))):
-                covering = entry
-        return covering is not None and commit_lsn < covering[3]
-
-    def annotate(self, offset: dict[str, Any]) -> None:
-        """Put the open windows into an offset."""
-        if self.entries:
-            offset["snapshot_windows"] = json.dumps(self.entries, separators=(",", ":"))
-
-    @classmethod
-    def from_offset(cls, offset: dict[str, Any] | None) -> Windows:
-        """The windows an offset holds (none when it has no ``snapshot_windows``)."""
-        text = offset.get("snapshot_windows") if offset else None
-        return cls(json.loads(text) if text else [])
+    return windows.already_read((commit_lsn,), starts_before)
 
 
 def _after(key: tuple[Any, ...], table: TableSchema, start: list[str]) -> bool:
@@ -137,11 +112,6 @@ class Snapshot:
         self.emitted = False
         self.done = False
 
-    def end_transaction(self) -> None:
-        """Records and offsets so far are committed: end this snapshot transaction (the next poll opens a new one,
-        a new window), so no transaction or connection outlives the invocation that opened it."""
-        self.close()
-
     def close(self) -> None:
         """End the snapshot transaction."""
         conn, self._conn = self._conn, None
@@ -152,7 +122,7 @@ class Snapshot:
         self._conn = conn
         self._tables = self._catalog.tables(conn)
         if self._resume_table is not None:  # a later transaction: a new window from where reading resumes
-            self.windows.add(*self._resume_table, self._resume_key, lsn)
+            self.windows.add(*self._resume_table, self._resume_key, self._resume_key, lsn)
         self._index = 0
         if self._resume_table is not None:
             order = self._catalog.filter.order(*self._resume_table)
@@ -163,9 +133,20 @@ class Snapshot:
                 self._resume_key = None  # that table is gone: go on with the next one
 
     def poll(self) -> list[SourceRecord]:
-        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read."""
+        """The next rows as ``r`` records; ``[]`` and ``done`` once every table was read. A kept transaction that
+        fails (the server ended it while idle) is replaced by a new one, a new window, once."""
         if self._conn is None:
             self._open()
+            return self._read()
+        try:
+            return self._read()
+        except Exception as error:
+            log.info("the snapshot transaction is gone (%s): resuming in a new one", str(error).strip())
+            self.close()
+            self._open()
+            return self._read()
+
+    def _read(self) -> list[SourceRecord]:
         while self._index < len(self._tables):
             relid, schema, table = self._tables[self._index]
             records = self._chunk(relid, schema, table)
@@ -231,7 +212,6 @@ class Snapshot:
                 table_name = described.table if not last_of_table else described.table + "\x00"
                 offset["snapshot_table"] = json.dumps([described.schema, table_name], separators=(",", ":"))
                 offset["snapshot_key"] = None if last_of_table else json.dumps(key_texts, separators=(",", ":"))
-            self.windows.annotate(offset)
             source = self._source.struct(start["ts_usec"], flag, described.schema, described.table, start.get("txId"),
                                          start["lsn"], None)
             records.append(SourceRecord(self._partition, offset, envelope.topic, None, envelope.key_schema,

@@ -23,14 +23,15 @@ from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.postgres import _pgoutput as pg
 from connect_core.connectors.postgres._offsets import parse_lsn
 from connect_core.connectors.postgres._slot import connect
+from connect_core.connectors.postgres._snapshot import read_in_window
 
 if TYPE_CHECKING:
     from connect_core.api.struct import Struct
+    from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
     from connect_core.connectors.postgres._incremental import IncrementalSnapshot
     from connect_core.connectors.postgres._offsets import Position
-    from connect_core.connectors.postgres._snapshot import Windows
     from connect_core.connectors.postgres.config import PostgresSourceConfig
 
 __all__ = ["POLL_TIME_LIMIT_S", "ReplicationStream"]
@@ -294,7 +295,7 @@ class ReplicationStream:
         old = None if raw_old is None else table.row(raw_old, partial=change.old_is_key)
         row_key = table.key(new if new is not None else old)  # type: ignore[arg-type]
         windows = self.windows
-        if windows and windows.already_read(self._catalog, table, _key_tuple(table, row_key), tx.final_lsn):
+        if windows and read_in_window(windows, self._catalog, table, _key_tuple(table, row_key), tx.final_lsn):
             return
         incremental = self.incremental
         if incremental is not None:
@@ -309,8 +310,6 @@ class ReplicationStream:
                 if old is not None and kind is not pg.Insert:
                     incremental.deduplicate(table, _key_tuple(table, table.key(old)))
         offset = position.offset()
-        if windows is not None:
-            windows.annotate(offset)
         if incremental is not None:
             incremental.state.store(offset)
         self._emitted_offset = offset
@@ -363,8 +362,6 @@ class ReplicationStream:
         if not self._moved and not waiting:
             return
         offset = self.position.offset()
-        if self.windows is not None:
-            self.windows.annotate(offset)
         if self.incremental is not None:
             self.incremental.state.store(offset)
         self._emitted_offset = offset

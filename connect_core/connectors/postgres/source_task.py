@@ -26,12 +26,13 @@ from connect_core.api.task import SourceTask
 from connect_core.connectors._debezium.incremental import IncrementalState
 from connect_core.connectors._debezium.kafka_signals import kafka_channel
 from connect_core.connectors._debezium.snapshot import SnapshotEpoch
+from connect_core.connectors._debezium.windows import Windows
 from connect_core.connectors.postgres._catalog import Catalog, TableFilter
 from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
 from connect_core.connectors.postgres._incremental import IncrementalSnapshot
 from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_offset, snapshot_running
 from connect_core.connectors.postgres._slot import Slot, connect
-from connect_core.connectors.postgres._snapshot import Snapshot, Windows
+from connect_core.connectors.postgres._snapshot import SNAPSHOT_IDLE_TIMEOUT_MS, Snapshot
 from connect_core.connectors.postgres._stream import ReplicationStream
 from connect_core.connectors.postgres.config import PostgresSourceConfig
 
@@ -148,6 +149,9 @@ class PostgresSourceTask(SourceTask):
         replication, lsn, name = export if export is not None else self._slot.export_snapshot()
         try:
             conn = connect(self._config)
+            conn.autocommit = True
+            with conn.cursor() as cursor:  # the server ends the transaction once no invocation reads it
+                cursor.execute(f"SET idle_in_transaction_session_timeout = {SNAPSHOT_IDLE_TIMEOUT_MS}")
             conn.autocommit = False
             conn.set_session(isolation_level="REPEATABLE READ")
             with conn.cursor() as cursor:
@@ -192,6 +196,10 @@ class PostgresSourceTask(SourceTask):
             records = [SourceRecord(self._partition, snapshot_offset(self._start, completed=True), None)]
         self._epoch.stamp(records, self._partition)
         if records:
+            windows = self._snapshot.windows if self._snapshot is not None else \
+                self._stream.windows if self._stream is not None else None
+            if windows is not None:
+                windows.place(records, self._partition)
             self._last_offset = records[-1].source_offset
         return records
 
@@ -215,8 +223,8 @@ class PostgresSourceTask(SourceTask):
         return records
 
     def commit(self) -> None:
-        """The runner committed a chunk (records and offsets): confirm its LSN to the slot, and close what is open
-        (no connection outlives the invocation that opened it)."""
+        """The runner committed a chunk (records and offsets): confirm its LSN to the slot and end the stream's
+        transaction; the snapshot's stays open for the next chunk (``_snapshot.py``)."""
         committed, self._last_offset = self._last_offset, None
         if self._signals is not None:
             self._signals.committed()
@@ -225,8 +233,6 @@ class PostgresSourceTask(SourceTask):
                 self._stream.confirm(int(committed["lsn_commit"]))
             self._stream.end_transaction()
             self._measure_lag()
-        if self._snapshot is not None:
-            self._snapshot.end_transaction()
 
     def _register_lag_metric(self) -> None:
         """The slot's lag as a gauge of the task's plugin metrics: its last measurement (none yet: left out)."""
