@@ -16,7 +16,8 @@ Before any policy, every client key a connector config sets goes through the cli
 (``api/kafka_client_keys.py``: an allow-list, file paths under the worker's file roots): under the override prefixes
 for every connector, and under the prefixes a connector builds its own clients from (its ``kafka_client_prefixes``:
 MirrorMaker 2's, the HTTP sink reporter's, Debezium's). :func:`client_key_refusals` is what validate and create put on
-the keys; :func:`check_overrides` fails a task started from a config stored before.
+the keys; :func:`refuse_client_keys` fails a connector (at its start in the coordinator) and :func:`check_overrides` a
+task started from a config stored before.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "client_key_refusals",
     "client_prefixes",
     "override_errors",
+    "refuse_client_keys",
 ]
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,17 @@ def client_key_refusals(props: Mapping[str, str | None], connector_cls: object) 
     return client_key_errors(props, client_prefixes(connector_cls), worker_file_roots(), own)
 
 
+def refuse_client_keys(props: Mapping[str, str | None], connector_cls: object) -> None:
+    """Before a connector or task built from a stored config starts: the first client key the gate refuses.
+
+    Raises:
+        ConfigError: naming the key (the connector or task is FAILED with it).
+    """
+    refused = client_key_refusals(props, connector_cls)
+    for key in sorted(refused):
+        raise ConfigError(refused[key][0])
+
+
 def _connector_class(props: Mapping[str, str]) -> object:
     from connect_core.runtime import registry
 
@@ -183,9 +196,7 @@ def check_overrides(props: Mapping[str, str], *, source: bool, policy: OverrideP
         ConfigError: a client key the gate refuses, naming it.
         ConnectError: "Client Config Overrides not allowed [[key,[hidden],[],[message],true], ...]".
     """
-    gated = client_key_refusals(props, _connector_class(props))
-    for key in sorted(gated):
-        raise ConfigError(gated[key][0])
+    refuse_client_keys(props, _connector_class(props))
     policy = policy or OverridePolicy.from_env()
     if policy.name == "All":
         return

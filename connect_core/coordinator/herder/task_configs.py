@@ -25,6 +25,7 @@ from connect_core.coordinator.herder.plugins import (
     connector_class,
     new_connector,
 )
+from connect_core.runtime.client_overrides import refuse_client_keys
 from connect_core.runtime.config_providers.resolver import ConfigResolver, reverse_transform
 from connect_core.runtime.connector_config import ConnectorConfig
 from connect_core.runtime.topic_creation import check_source_config
@@ -83,7 +84,9 @@ def generate_task_configs(connector: str, connector_config: Mapping[str, str | N
         check_source_config(props)  # KIP-158 groups: a bad one fails the connector at start, as Kafka's worker does
     # As the worker does: the connector starts with placeholders resolved by the worker's providers (a JDBC
     # password from Secrets Manager must work for table discovery); the stored task configs get them back.
-    instance.start(resolve_for_connector(props))
+    resolved = resolve_for_connector(props)
+    refuse_client_keys(resolved, type(instance))  # a config stored before the client-key gate fails the connector
+    instance.start(resolved)
     try:
         configs = instance.task_configs(framework.tasks_max)
         task_class = instance.task_class()
