@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.cases.jdbc_source import SMT_CHAIN
+from bench.mariadb_rows import SMT_CHAIN
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord, SourceRecord
