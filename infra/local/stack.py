@@ -174,8 +174,16 @@ def deploy(stack: str = STACK_NAME, *, sasl: bool = False, plugins: Sequence[Pat
     _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
           "--s3-bucket", artifact_bucket(stack), "--no-resolve-s3", "--s3-prefix", stack,
           "--capabilities", "CAPABILITY_IAM", "--no-confirm-changeset", "--no-fail-on-empty-changeset",
-          "--parameter-overrides", *[f"{key}={value}" for key, value in given.items()]], stack)
+          "--parameter-overrides", *[_override(key, value) for key, value in given.items()]], stack)
     return outputs(stack)
+
+
+def _override(key: str, value: str) -> str:
+    """One ``--parameter-overrides`` word: a value with quotes or spaces (the worker file's converters, a JSON
+    parameter) double-quoted with its quotes escaped, which sam's parser takes off again; others as they are."""
+    if '"' in value or " " in value:
+        return f'{key}="{value.replace(chr(34), chr(92) + chr(34))}"'
+    return f"{key}={value}"
 
 
 def _delete_failed_creation(stack: str) -> None:

@@ -82,3 +82,15 @@ def test_the_local_stack_keeps_a_file_naming_the_local_three_broker_cluster(tmp_
     assert any("three-broker cluster" in note for note in notes)
     path.write_text(text + "\nbootstrap.servers=127.0.0.1:29092,127.0.0.1:39999\n")  # not all of it is the cluster
     assert "KafkaBootstrapServers" not in worker_parameters(path)[0]
+
+
+def test_a_json_parameter_reaches_sam_deploy_whole() -> None:
+    """A worker file's converters go to the stack as JSON (WorkerConverters): sam's --parameter-overrides parser
+    takes quotes off unescaped words, which left the functions failing with 'is not JSON'."""
+    from samcli.cli.types import CfnParameterOverridesType
+
+    from infra.local.stack import _override
+
+    converters = '{"key.converter": "org.apache.kafka.connect.json.JsonConverter", "a": "b c"}'
+    words = (_override("WorkerConverters", converters), _override("GroupId", "lc"))
+    assert CfnParameterOverridesType().convert(words, None, None) == {"WorkerConverters": converters, "GroupId": "lc"}
