@@ -147,6 +147,18 @@ class Slot:
             return True
         return False
 
+    def drop_publication(self) -> bool:
+        """Drop the publication unless ``publication.autocreate.mode=disabled`` (then someone else made it); whether
+        this call dropped it."""
+        if self._config.publication_autocreate_mode.lower() == "disabled":
+            return False
+        name = self._config.publication_name
+        if not self._query("SELECT 1 FROM pg_publication WHERE pubname = %s", (name,)):
+            return False
+        self._query(f"DROP PUBLICATION IF EXISTS {_quote(name)}")
+        log.info("dropped publication %s", name)
+        return True
+
     def ensure_publication(self, tables: Sequence[tuple[str, str]]) -> None:
         """``publication.autocreate.mode``: all_tables creates FOR ALL TABLES, filtered keeps exactly ``tables``."""
         mode = self._config.publication_autocreate_mode.lower()

@@ -134,6 +134,10 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
     slot_drop_on_stop: bool = _field(False, "slot.drop.on.stop", "Whether to drop the replication slot when the "
                                      "connector is stopped (PUT /connectors/<name>/stop) or deleted; a function "
                                      "container's recycling is no stop. The publication is kept.", group=_DB)
+    slot_drop_on_delete: bool = _field(True, "lambda.slot.drop.on.delete", "lambda-connect's key: whether DELETE "
+                                       "/connectors/<name> drops the replication slot and the publication (unless "
+                                       "publication.autocreate.mode=disabled); false keeps both, as Debezium "
+                                       "leaves them.", group=_DB)
     publication_name: str = _field(DEFAULT_PUBLICATION, "publication.name", "The name of the publication pgoutput "
                                    "streams.", group=_DB)
     publication_autocreate_mode: str = _field(

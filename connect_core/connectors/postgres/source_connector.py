@@ -2,13 +2,14 @@
 
 The connector only validates; as Debezium's ``ConfigDef``, it ignores keys it does not define (logged at validate)
 and refuses values its keys do not accept. A replication slot is read by exactly one task. ``decommission`` drops
-the slot when the connector is stopped or deleted and ``slot.drop.on.stop`` is true.
+the slot when the connector is stopped and ``slot.drop.on.stop`` is true, and the slot and the publication when it
+is deleted unless ``lambda.slot.drop.on.delete`` is false.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from connect_core.api.config import parse_config, validate_config
 from connect_core.api.connector import ExactlyOnceSupport, SourceConnector
@@ -23,9 +24,12 @@ if TYPE_CHECKING:
     from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
-__all__ = ["PostgresConnector"]
+__all__ = ["DELETED_CONFIG", "PostgresConnector"]
 
 log = logging.getLogger(__name__)
+
+# "true" in the props of ``decommission`` when the connector was deleted (coordinator/herder/decommission.py sets it)
+DELETED_CONFIG: Final = "lambda.connector.deleted"
 
 
 class PostgresConnector(SourceConnector):
@@ -74,20 +78,24 @@ class PostgresConnector(SourceConnector):
         """Nothing stays open."""
 
     def decommission(self, props: dict[str, str]) -> None:
-        """``slot.drop.on.stop=true``: drop the replication slot (the publication stays, as Debezium leaves it).
+        """Stopped: drop the slot with ``slot.drop.on.stop=true`` (the publication stays, as Debezium leaves it).
+        Deleted: drop the slot and the publication, unless ``lambda.slot.drop.on.delete=false`` (then as stopped).
 
-        Debezium drops it when its task stops; a function's task "stops" whenever its container is recycled, so
-        here it is dropped when the connector is stopped or deleted. A slot still held by a streaming invocation is
-        tried for ``DROP_ATTEMPTS`` seconds, then left with a warning (``Slot.drop``)."""
+        A slot still held by a streaming invocation is tried for ``DROP_ATTEMPTS`` seconds, then left with a warning
+        (``Slot.drop``)."""
         config = parse_config(PostgresSourceConfig, props)
-        if not config.slot_drop_on_stop:
+        deleted = props.get(DELETED_CONFIG) == "true" and config.slot_drop_on_delete
+        if not (deleted or config.slot_drop_on_stop):
             return
         from connect_core.connectors.postgres._slot import Slot, connect
 
         config = config.with_tls_files(file_roots_of(self).resolve)
         ctl = connect(config)
         try:
-            Slot(config, ctl).drop()
+            slot = Slot(config, ctl)
+            slot.drop()
+            if deleted:
+                slot.drop_publication()
         finally:
             ctl.close()
 

@@ -1,10 +1,11 @@
 """Decommissioning: the connector's ``decommission`` hook when it is stopped or deleted (lambda-connect's own).
 
 A Kafka task's ``stop`` runs at every rebalance and a function's at every container recycle, so a connector that
-keeps something outside Kafka for its next run (Debezium's PostgreSQL replication slot with ``slot.drop.on.stop``)
-learns that it is gone for good here: ``PUT /connectors/<name>/stop`` and ``DELETE /connectors/<name>`` call it,
-once the tasks' triggers are gone. It runs off the request thread, bounded like a connector start, and whatever it
-raises is logged: a stop or delete always completes.
+keeps something outside Kafka for its next run (Debezium's PostgreSQL replication slot) learns that it is gone here:
+``PUT /connectors/<name>/stop`` and ``DELETE /connectors/<name>`` call it once the tasks' triggers are gone, a delete
+with ``DELETED_CONFIG=true`` in the props (a delete is never undone: the PostgreSQL source drops its slot and
+publication). It runs off the request thread, bounded like a connector start, and whatever it raises is logged: a
+stop or delete always completes.
 """
 
 from __future__ import annotations
@@ -23,17 +24,20 @@ from connect_core.coordinator.herder.plugins import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["DECOMMISSION_TIMEOUT_S", "decommission"]
+__all__ = ["DECOMMISSION_TIMEOUT_S", "DELETED_CONFIG", "decommission"]
 
 log = logging.getLogger(__name__)
 
 # within the coordinator's 30 s function timeout, with room for the writes of the stop or delete itself
 DECOMMISSION_TIMEOUT_S = 15.0
+DELETED_CONFIG = "lambda.connector.deleted"  # "true" in the props of a deleted connector's decommission
 
 
-def decommission(name: str, config: Mapping[str, str | None], timeout_s: float | None = None) -> bool:
-    """Call the connector's ``decommission`` with its config (placeholders resolved); whether it returned in time
-    (``timeout_s``, by default ``DECOMMISSION_TIMEOUT_S``) without raising."""
+def decommission(name: str, config: Mapping[str, str | None], timeout_s: float | None = None, *,
+                 deleted: bool = False) -> bool:
+    """Call the connector's ``decommission`` with its config (placeholders resolved, ``DELETED_CONFIG`` when
+    ``deleted``); whether it returned in time (``timeout_s``, by default ``DECOMMISSION_TIMEOUT_S``) without
+    raising."""
     from connect_core.coordinator.herder.task_configs import resolve_for_connector  # lazy: config providers
 
     props = {k: v for k, v in config.items() if v is not None}
@@ -43,7 +47,8 @@ def decommission(name: str, config: Mapping[str, str | None], timeout_s: float |
         try:
             instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG],
                                                      props.get(CONNECTOR_VERSION_CONFIG)))
-            instance.decommission(resolve_for_connector(props))
+            resolved = resolve_for_connector(props)
+            instance.decommission({**resolved, DELETED_CONFIG: "true"} if deleted else resolved)
         except BaseException as error:  # logged below; a stop or delete never fails for it
             failed.append(error)
 

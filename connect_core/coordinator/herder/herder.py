@@ -319,7 +319,7 @@ class Herder:
         self.report.tasks(name, tasks, State.DESTROYED)
         self.report.connector(name, State.DESTROYED)
         self.reconciler.converge(name)  # removes: the config is gone
-        decommission(name, config)  # once no trigger invokes its tasks any more
+        decommission(name, config, deleted=True)  # once no trigger invokes its tasks any more
 
     # --- target states -------------------------------------------------------------------------------------
 

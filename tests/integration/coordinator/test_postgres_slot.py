@@ -2,8 +2,8 @@
 
 1. The slot's lag: an invocation through the runtime publishes ``replication-slot-lag-bytes`` (EMF, with the
    task's dimensions), and ``GET /connectors/<name>/status`` shows it in the RUNNING task's trace.
-2. ``slot.drop.on.stop``: a DELETE or a stop drops the slot the connector streamed from when true, and leaves it when
-   false (Debezium's default).
+2. A DELETE drops the slot and the publication unless ``lambda.slot.drop.on.delete=false``; a stop drops the slot with
+   ``slot.drop.on.stop=true`` only (Debezium's default false leaves it), and never the publication.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ def test_the_slots_lag_is_published_each_invocation_and_shown_in_the_task_status
         db.close()
 
 
-def test_delete_and_stop_drop_the_slot_only_with_slot_drop_on_stop(client: Client,
-                                                                   postgres_settings: dict[str, str]) -> None:
-    cases = [("false", "DELETE"), ("true", "DELETE"), ("true", "STOP")]
+def test_delete_drops_the_slot_and_publication_unless_kept_and_stop_only_with_slot_drop_on_stop(
+        client: Client, postgres_settings: dict[str, str]) -> None:
+    cases = [({}, "DELETE"), ({"lambda.slot.drop.on.delete": "false"}, "DELETE"),
+             ({"slot.drop.on.stop": "true"}, "STOP"), ({}, "STOP")]
     dbs = [PgDb(postgres_settings) for _ in cases]
     try:
-        for db, (drop, how) in zip(dbs, cases, strict=True):
+        for db, (extra, how) in zip(dbs, cases, strict=True):
             db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "INSERT INTO {s}.t VALUES (1)")
-            config = db.props(**{"slot.drop.on.stop": drop})
+            config = db.props(**extra)
             name = config.pop("name")
             assert client.call("POST", "/connectors", {"name": name, "config": config}).status == 201
             reader = MemoryOffsetReader()  # an invocation of the task: snapshot, then a streamed change
@@ -67,11 +68,19 @@ def test_delete_and_stop_drop_the_slot_only_with_slot_drop_on_stop(client: Clien
             assert ops(db.run(reader)) == [("c", 2)]
             if how == "STOP":
                 assert client.call("PUT", f"/connectors/{name}/stop").status == 204
-                assert db.slot_lsn() is None, "a STOPPED connector keeps no slot with slot.drop.on.stop=true"
             else:
                 assert client.call("DELETE", f"/connectors/{name}").status == 204
-        assert [db.slot_lsn() is not None for db in dbs] == [True, False, False]
-        assert all(db.query("SELECT 1 FROM pg_publication WHERE pubname = %s", (f"pub_{db.slot}",)) for db in dbs)
+        assert [db.slot_lsn() is not None for db in dbs] == [False, True, False, True]
+        publications = [bool(db.query("SELECT 1 FROM pg_publication WHERE pubname = %s", (f"pub_{db.slot}",)))
+                        for db in dbs]
+        assert publications == [False, True, True, True]
     finally:
         for db in dbs:
             db.close()
+
+
+def test_the_coordinator_and_the_connector_name_a_delete_with_the_same_key() -> None:
+    from connect_core.connectors.postgres.source_connector import DELETED_CONFIG
+    from connect_core.coordinator.herder.decommission import DELETED_CONFIG as SET_BY_THE_COORDINATOR
+
+    assert DELETED_CONFIG == SET_BY_THE_COORDINATOR == "lambda.connector.deleted"

@@ -199,6 +199,8 @@ def test_stop_and_delete_decommission_the_connector_and_pause_does_not(rest: Res
     assert [props["marker"] for props in DECOMMISSIONED] == ["stored"]  # on an unstarted instance, the stored config
     assert rest.call("DELETE", "/connectors/src").status == 204
     assert len(DECOMMISSIONED) == 2
+    # only a delete says so (the PostgreSQL source then drops its slot and publication)
+    assert [props.get("lambda.connector.deleted") for props in DECOMMISSIONED] == [None, "true"]
 
 
 def test_a_failing_or_hanging_decommission_never_fails_the_delete(rest: Rest, monkeypatch: pytest.MonkeyPatch,
