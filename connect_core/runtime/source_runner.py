@@ -90,6 +90,7 @@ _QUEUE_FULL_WAIT_S = 0.1
 TRANSACTION_TIMEOUT_MS = 60_000
 KAFKA_TIMEOUT_S = 60.0
 MIN_CALL_S = 1.0
+INIT_FLOOR_S = 10.0  # the default safety margin (LAMBDA_CONNECT_SAFETY_MARGIN_MS): still inside the function's time
 OFFSETS_REFRESH_S = 60.0  # a warm task catches up on its connector's offsets this often
 
 
@@ -540,7 +541,9 @@ class SourceRunner:
             **{"transaction.timeout.ms": TRANSACTION_TIMEOUT_MS, "linger.ms": 5, "retry.backoff.ms": 10,
                "delivery.report.only.error": not per_record_commit, **EAGER_CONNECTIONS},
         ))
-        init_s = _bounded_s(budget)  # within the invocation's time: a coordinator that cannot answer fails the task
+        # within the invocation's time (at least INIT_FLOOR_S: a start invocation's budget is cut short, and a fresh
+        # cluster's transaction coordinator takes seconds to load): a coordinator that does not answer fails the task
+        init_s = max(INIT_FLOOR_S, _bounded_s(budget))
         with_retries(lambda: producer.init_transactions(init_s), what="init_transactions", timeout_s=init_s)
         offsets = self.offset_store.for_connector(connector)
         offsets.refresh()  # from the connector's snapshot: not the whole topic (storage/connector_offsets.py)

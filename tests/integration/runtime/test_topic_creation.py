@@ -253,3 +253,44 @@ def test_a_commit_the_broker_does_not_answer_fails_the_task_within_the_invocatio
     monkeypatch.setattr(fault_points, "reached", real_reached)
     assert runner.run("stalled", 0, _budget(30_000)).records == 1  # the cause gone: it carries on from its offsets
     assert [v for _, v, _ in consume_committed(broker.bootstrap, topic, 3)] == [b"one", b"two", b"three"]
+
+
+def test_the_restart_policy_holds_a_task_without_its_topic_and_heals_it_once_the_topic_exists(
+    strict: Cluster, broker: ThrowawayBroker, tmp_path: Path,
+) -> None:
+    """Through the function's ``SourceInvocation``: FAILED with the cause and the policy's note, held back while the
+    backoff runs (no invocation runs it, status stays FAILED), restarted after it, RUNNING once the topic exists."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from connect_core.runtime.restart_policy import Decision
+    from connect_core.runtime.task_invocation import SourceInvocation
+
+    path = tmp_path / "lines.txt"
+    path.write_text("one\ntwo\n")
+    topic = f"{strict.worker.group_id}-healed"
+    _deploy(strict, "healed", path, topic, **{"lambda.restart.backoff.initial.ms": "3000"})
+    invocation = SourceInvocation(strict.worker)
+    try:
+        with pytest.raises(ConnectError, match="Unrecoverable exception from producer send callback"):
+            invocation.run("healed", 0, _budget(15_000), 256)
+        strict.statuses.refresh()
+        failed = strict.statuses.task_status("healed", 0)
+        assert failed.state.value == "FAILED"
+        assert f"Topic {topic} not present in metadata after" in failed.trace
+        assert "lambda-connect: failure 1 in a row; automatic restart 1 at" in failed.trace
+
+        held = invocation.run("healed", 0, _budget(4_000), 256)  # inside the backoff: not run at all
+        assert held["restart"] == Decision.WAIT.value
+        strict.statuses.refresh()
+        assert strict.statuses.task_status("healed", 0).state.value == "FAILED"
+
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+        time.sleep(3.5)
+        healed = invocation.run("healed", 0, _budget(20_000), 256)
+        assert (healed["state"], healed["records"]) == ("RUNNING", 2)
+        assert invocation.decision is Decision.RESTART
+        strict.statuses.refresh()
+        assert strict.statuses.task_status("healed", 0).state.value == "RUNNING"
+    finally:
+        invocation.close()
