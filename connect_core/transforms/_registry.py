@@ -65,6 +65,7 @@ TRANSFORMATIONS: dict[str, str] = {
     _DEBEZIUM + "HeaderToValue": _PKG + "debezium.header_to_value:HeaderToValue",
     _DEBEZIUM + "SchemaChangeEventFilter": _PKG + "debezium.schema_change_event_filter:SchemaChangeEventFilter",
     _DEBEZIUM + "partitions.PartitionRouting": _PKG + "debezium.partition_routing:PartitionRouting",
+    _DEBEZIUM + "TimezoneConverter": _PKG + "debezium.timezone_converter:TimezoneConverter",
     # Confluent's connect-transforms (from its documentation)
     _CONFLUENT + "Drop": _PKG + "confluent.drop:Drop",
     _CONFLUENT + "Drop$Key": _PKG + "confluent.drop:Drop.Key",

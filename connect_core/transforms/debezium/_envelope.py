@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from connect_core.api.struct import Struct
 
 __all__ = [
-    "AFTER", "BEFORE", "ENVELOPE_SUFFIX", "OPERATION", "FieldReference", "field_references", "get_string",
+    "AFTER", "BEFORE", "ENVELOPE_SUFFIX", "OPERATION", "SOURCE", "FieldReference", "field_references", "get_string",
     "is_envelope", "optional_copy",
 ]
 
