@@ -45,3 +45,25 @@ def test_the_routers_list_the_keys_of_debeziums_config_def(name: str) -> None:
     keys = [k["name"] for k in connector_plugin_config(f"io.debezium.transforms.{name}")]
     assert keys == ["topic.regex", "topic.replacement", "key.enforce.uniqueness", "key.field.regex",
                     "key.field.replacement", "logical.destination.cache.size"]
+
+
+def test_a_connector_config_naming_them_validates_as_a_worker_validates_it() -> None:
+    from connect_core.coordinator.herder.validation import validate_connector_config
+
+    config = {"name": "pipeline", "connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector",
+              "kafka.topic": "t", "quickstart": "users", "transforms": "unwrap,route,outbox,filter,case",
+              "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+              "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
+              "transforms.route.type": "io.debezium.transforms.ByLogicalTableRouter",
+              "transforms.route.topic.regex": "(.*)", "transforms.route.topic.replacement": "all",
+              "transforms.outbox.type": "io.debezium.transforms.outbox.EventRouter",
+              "transforms.filter.type": "io.confluent.connect.transforms.Filter$Value",
+              "transforms.filter.filter.condition": "$[?(@.a == 1)]", "transforms.filter.filter.type": "include",
+              "transforms.case.type": "com.github.jcustenborder.kafka.connect.transform.common.ChangeTopicCase",
+              "transforms.case.from": "LOWER_HYPHEN", "transforms.case.to": "BOGUS"}  # fmt: skip
+    result = validate_connector_config(config)
+    errors = {c["value"]["name"]: c["value"]["errors"] for c in result["configs"] if c["value"]["errors"]}
+    assert list(errors) == ["transforms.case.to"]
+    names = {c["value"]["name"] for c in result["configs"]}
+    assert {"transforms.unwrap.add.fields", "transforms.outbox.route.by.field",
+            "transforms.filter.missing.or.null.behavior"} <= names
