@@ -1,0 +1,251 @@
+"""Broker faults on a three-broker cluster with MSK's defaults, as Kafka's transaction system tests bounce brokers
+(``tests/kafkatest/tests/core/transactions_test.py``: a hard bounce of the brokers while a transactional copier runs).
+
+A private copy of ``infra/local/kafka_cluster.py``'s cluster (its own ports and data: the shared one is never
+killed) runs the seed scenario's JDBC pair through `lambda-connect up`: a JDBC source (several transactions per
+invocation) into a pre-created topic, and a JDBC sink (upsert) out of it. Cases:
+
+- the data partition's leader killed (-9) while rows flow, restarted after a few seconds;
+- one replica of a topic at replication factor 2 killed and kept down (under ``min.insync.replicas=2``: no write
+  can be acknowledged), then restarted.
+
+Every row must reach the topic exactly once (read_committed) and the sink's table, the tasks end RUNNING without
+anyone restarting anything, and the tally counts runs, rows, losses and duplicates (``make faults``: bigger).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from infra.local import _process as proc
+from infra.local.kafka_cluster import NODES, Cluster
+from tests.e2e.cluster.conftest import create_topics
+from tests.e2e.conftest import start_up
+from tests.e2e.test_standalone import _rewrite
+from tests.faults.conftest import BIG, mysql
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.e2e.conftest import Up
+    from tests.faults.conftest import Tally
+
+pytestmark = pytest.mark.integration
+
+ROWS = 6_000 if BIG else 1_200
+DOWN_S = 180.0 if BIG else 30.0  # a broker down "for minutes" under make faults
+BOUNCE_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def bounce_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A private three-broker cluster on free ports (node n: base + n - 1, SASL + 100, controller + 200)."""
+    for _ in range(50):
+        base = random.randrange(30_000, 39_000)
+        ports = [base + offset + n for offset in (0, 100, 200) for n in range(NODES)]
+        if not any(proc.port_open("127.0.0.1", port) for port in ports):
+            break
+    cluster = Cluster(tmp_path_factory.mktemp("bounce-cluster"), base)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def whole(bounce_cluster: Cluster) -> Cluster:
+    """The private cluster with all three nodes up (a case before may have left one down when it failed)."""
+    for node in range(1, NODES + 1):
+        bounce_cluster.restart(node)
+    return bounce_cluster
+
+
+def test_end_offsets_follow_a_leader_that_died(whole: Cluster) -> None:
+    """A consumer that cached a partition's leader asks the new one once the old one is killed (the internal
+    topics' catch-up): before, every attempt went to the dead broker (or a leader of -1 cached mid-election) until
+    the whole read budget was spent, and the runs topic's reads failed for minutes."""
+    from confluent_kafka import Consumer
+
+    from connect_core.kafka.read_to_end import end_offsets
+
+    topic = f"ends-{uuid.uuid4().hex[:8]}"
+    create_topics(whole.bootstrap, topic, partitions=3)
+    consumer = Consumer({"bootstrap.servers": whole.bootstrap, "group.id": topic, "enable.auto.commit": False})
+    try:
+        assert end_offsets(consumer, topic, [0, 1, 2]) == {0: 0, 1: 0, 2: 0}  # leaders cached
+        leader = whole.leader(topic)
+        whole.kill(leader)
+        started = time.monotonic()
+        assert end_offsets(consumer, topic, [0, 1, 2], timeout_s=60) == {0: 0, 1: 0, 2: 0}
+        assert time.monotonic() - started < 45  # the broker's session timeout (9 s) and a few attempts
+    finally:
+        consumer.close()
+        whole.restart(leader)
+
+
+@pytest.fixture
+def orders(mariadb_settings: dict[str, str], database: str) -> dict[str, Any]:
+    """The case's ``orders`` table (empty) and its JDBC settings."""
+    with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE orders (id BIGINT PRIMARY KEY, status VARCHAR(20) NOT NULL)")
+    return {"url": f"jdbc:mysql://{mariadb_settings['host']}:{mariadb_settings['port']}/{database}",
+            "user": mariadb_settings["user"], "password": mariadb_settings["password"], "database": database}
+
+
+def _insert(settings: dict[str, str], database: str, first: int, last: int) -> None:
+    with mysql(settings, database) as conn, conn.cursor() as cursor:
+        cursor.execute(f"INSERT INTO orders SELECT seq, 'PLACED' FROM seq_{first}_to_{last}")
+
+
+def _copied(settings: dict[str, str], database: str) -> list[int]:
+    try:
+        with mysql(settings, database) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT id FROM copy")
+            return [row[0] for row in cursor.fetchall()]
+    except Exception:  # the sink has not created its table yet
+        return []
+
+
+def _topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 120.0) -> list[int]:
+    """The ``id`` of every committed record of ``topic`` (read_committed; JsonConverter envelopes), waiting for
+    ``expected``."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"faults-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    ids: list[int] = []
+    idle = 0
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and idle < 3:
+            messages = consumer.consume(10_000, 1.0)
+            idle = idle + 1 if not messages and len(ids) >= expected else 0
+            for message in messages:
+                if message.error() is None and message.value() is not None:
+                    value = json.loads(message.value())
+                    ids.append(value.get("payload", value)["id"])
+    finally:
+        consumer.close()
+    return ids
+
+
+def _states(up: Up) -> dict[str, list[str]]:
+    status, body = up.http("GET", "/connectors?expand=status")
+    if status != 200:
+        return {}
+    return {name: [task["state"] for task in entry["status"]["tasks"]] for name, entry in body.items()}
+
+
+def _pipeline(up: Up, orders: dict[str, Any], topic: str, prefix: str) -> dict[str, str]:
+    """The JDBC source into ``topic`` and the JDBC sink (upsert) out of it; the connector names."""
+    jdbc = {"connection.url": orders["url"], "connection.user": orders["user"],
+            "connection.password": orders["password"]}
+    names = {"source": f"{up.prefix}-src", "sink": f"{up.prefix}-sink"}
+    bodies = {
+        names["source"]: {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", **jdbc,
+                          "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": "orders",
+                          "topic.prefix": prefix, "poll.interval.ms": "200", "batch.max.rows": "50"},
+        names["sink"]: {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", **jdbc, "topics": topic,
+                        "auto.create": "true", "table.name.format": "copy", "pk.mode": "record_value",
+                        "pk.fields": "id", "insert.mode": "upsert"},
+    }
+    for name, config in bodies.items():
+        status, answer = up.http("POST", "/connectors", {"name": name, "config": config})
+        assert status == 201, answer
+    return names
+
+
+def _worker(cluster: Cluster, tmp_path: Path, name: str) -> Path:
+    return _rewrite("connect-distributed.properties", tmp_path, **{
+        "bootstrap.servers": cluster.bootstrap, "group.id": name, "offset.storage.topic": f"{name}-offsets",
+        "config.storage.topic": f"{name}-configs", "status.storage.topic": f"{name}-status",
+        "offset.storage.replication.factor": "3", "config.storage.replication.factor": "3",
+        "status.storage.replication.factor": "3"})  # fmt: skip
+
+
+def _finish(up: Up, cluster: Cluster, orders: dict[str, Any], settings: dict[str, str], *, topic: str,
+            names: dict[str, str], tally: Tally) -> None:
+    """Wait for every row in the sink's table and both tasks RUNNING; count the topic's ids (exactly once)."""
+    up.wait_for(lambda: len(set(_copied(settings, orders["database"]))) >= ROWS, f"{ROWS} rows in the copy",
+                timeout_s=600 if BIG else 300)
+    up.wait_for(lambda: _states(up) == {names["source"]: ["RUNNING"], names["sink"]: ["RUNNING"]},
+                "both tasks RUNNING again", timeout_s=120)
+    tally.count(range(1, ROWS + 1), _topic_ids(cluster.bootstrap, topic, ROWS))
+    copied = _copied(settings, orders["database"])
+    tally.notes["copied"] = len(copied)
+    assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+    assert sorted(copied) == list(range(1, ROWS + 1))
+
+
+def test_the_partition_leader_killed_and_restarted_while_rows_flow(
+    whole: Cluster, orders: dict[str, Any], mariadb_settings: dict[str, str], tmp_path: Path,
+    tally: Tally,
+) -> None:
+    name = f"bounce-{uuid.uuid4().hex[:8]}"
+    prefix = f"{name}-"
+    topic = f"{prefix}orders"
+    create_topics(whole.bootstrap, topic)  # as an operator does: RF 3 (broker default), min ISR 2
+    half = ROWS // 2
+    _insert(mariadb_settings, orders["database"], 1, half)
+    with start_up(whole.bootstrap, tmp_path, "--worker-config",
+                  str(_worker(whole, tmp_path, name))) as up:
+        names = _pipeline(up, orders, topic, prefix)
+        up.wait_for(lambda: len(_copied(mariadb_settings, orders["database"])) > 0, "the first rows copied",
+                    timeout_s=120)
+        bounces = 2 if BIG else 1
+        for bounce in range(bounces):
+            if bounce == bounces - 1:
+                _insert(mariadb_settings, orders["database"], half + 1, ROWS)  # more source transactions
+            leader = whole.leader(topic)
+            whole.kill(leader)  # mid-transaction for the source, mid-batch for the sink
+            tally.runs += 1
+            time.sleep(BOUNCE_S)
+            whole.restart(leader)
+        _finish(up, whole, orders, mariadb_settings, topic=topic, names=names, tally=tally)
+    tally.notes["bounces"] = bounces
+
+
+def test_a_replica_down_for_minutes_under_min_insync_replicas(
+    whole: Cluster, orders: dict[str, Any], mariadb_settings: dict[str, str], tmp_path: Path,
+    tally: Tally,
+) -> None:
+    name = f"isr-{uuid.uuid4().hex[:8]}"
+    prefix = f"{name}-"
+    topic = f"{prefix}orders"
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": whole.bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 2)])[topic].result(timeout=30)  # RF 2 under the broker's min ISR 2
+    half = ROWS // 2
+    _insert(mariadb_settings, orders["database"], 1, half)
+    with start_up(whole.bootstrap, tmp_path, "--worker-config",
+                  str(_worker(whole, tmp_path, name))) as up:
+        names = _pipeline(up, orders, topic, prefix)
+        up.wait_for(lambda: len(set(_copied(mariadb_settings, orders["database"]))) >= half, "the first half",
+                    timeout_s=300)
+        replicas = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions[0].replicas
+        victim = replicas[-1]
+        whole.kill(victim)
+        tally.runs += 1
+        _insert(mariadb_settings, orders["database"], half + 1, ROWS)
+        seen: set[str] = set()
+        down_until = time.monotonic() + DOWN_S
+        while time.monotonic() < down_until:
+            seen.update(state for states in _states(up).values() for state in states)
+            time.sleep(1.0)
+        while_down = len(set(_copied(mariadb_settings, orders["database"])))
+        tally.notes.update({"down_s": int(DOWN_S), "states_while_down": "/".join(sorted(seen)),
+                            "copied_while_down": while_down})
+        assert while_down == half, "a write was acknowledged with one in-sync replica under min.insync.replicas=2"
+        whole.restart(victim)
+        _finish(up, whole, orders, mariadb_settings, topic=topic, names=names, tally=tally)
