@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 CASES = ("jdbc_source", "sinks", "s3_source", "pipeline", "connect_java", "cold_start", "cost", "cdc", "offsets",
-         "fleet")
+         "fleet", "big_snapshot")
 # Run only when BENCH_CASES names them (minutes each, or a deployed stack): not part of the default `make bench`.
 OPT_IN = ("fleet_stack",)
