@@ -1,52 +1,8 @@
 """``S3SinkTask``: files of exactly ``flush.size`` records, as Confluent's sink cuts them, exactly once under retries.
 
-Files as Confluent's sink cuts them
------------------------------------
-Per topic-partition, records go into one open file per directory (encoded partition); the files close together
-after ``flush.size`` records, or when ``rotate.interval.ms`` / ``rotate.schedule.interval.ms`` / a schema change
-rotates them (``_rounds``). A file is named after its first record: ``<dir>/<topic>+<partition>+<start offset>``.
-
-Records of files that are not full survive between invocations in the staging area (``_staging``)
---------------------------------------------------------------------------------------------------
-1. **Head and segments.** Per topic-partition a head object says up to which offset everything is accounted for
-   (``last``) and describes the open round (its directories, counts, and the segments that hold its records).
-   Each invocation that adds records to the open round writes them as one new segment (never rewritten: its key is
-   its round and offset range, so the same records give the same key).
-2. **Compare-and-swap.** The head is replaced only with ``If-Match`` on the ETag read at the start (``If-None-Match``
-   when it is created), after every file and segment it implies was written. The event source mapping commits the
-   offsets only after that, so a crash at any point leaves either the old head (the retry redoes the work) or the
-   new one (the retry skips up to ``last``); a zombie or concurrent attempt loses the swap (412) and its batch is
-   retried from the new head.
-3. **Closed files written once.** A file is written with ``If-None-Match: *`` from the round's segments plus the
-   records in hand. Without ``rotate.schedule.interval.ms`` every cut is a function of the records, so whatever
-   attempt writes a file first writes the same records, and a 412 means "already there". With it, the cut also
-   depends on the clock, so rounds are *sealed* first: the invocation stages the closing records too, swaps the
-   head listing the closed rounds as ``pending``, and only then writes their files (any later invocation finishes
-   a pending round from its segments).
-4. **Clean-up.** A closed round's segments are deleted once its files exist; the head stays.
-5. **Taking over a prefix.** With no head yet, the directories of the first batch are listed once: a file with
-   ``end-offset`` metadata (an older lambda-connect) covers up to it, a file without (Confluent's sink) up to its
-   start offset (the consumer group resumes at Confluent's committed offset, above its files).
-6. **Requirements.** The record -> directory mapping must be deterministic (Record/RecordField timestamps, fields,
-   Kafka partition; Wallclock is not, and validation warns) and SMTs must drop the same records on a retry, as
-   Confluent requires.
-
-Warm heads
-----------
-An instance remembers the head it swapped last (and its ETag) per partition and skips the GET when the next batch
-starts at exactly the offset after that head's ``last``. Any failure, ``discard_buffer``, ``close`` or ``stop``
-forgets it. Why that is safe: the swap is still conditional, so a head that moved on makes the swap fail (412,
-retried with a fresh read); what matters is what is written before it. A batch that starts right after the
-remembered ``last`` comes from the mapping's committed offset, and the head only moved on if another attempt
-(a retry that lost its response elsewhere, a zombie) cut the same stream from the same or a later head; cuts depend
-on the records alone (or, with ``rotate.schedule.interval.ms``, files are written only after a swap that records
-them), so every file written before the failing swap is byte for byte the file that attempt wrote. A batch that
-does not continue the remembered head (the next batch went to another container, a retry from an earlier offset,
-an offset gap of a transaction marker or compaction) reads the head from S3, so a stale head never meets records
-it does not end right before.
-
-Within one task instance ``put`` only buffers, and a redelivery (an offset at or below one already buffered for
-that partition) drops the stale buffer first, so a warm retry never sees the failed attempt's records.
+Records of files not full yet wait in a staging area outside ``topics.dir`` (``_staging``) under a head object that
+is swapped with ``If-Match`` only after every file and segment it implies is written; closed files are written once
+(``If-None-Match``). The design, step by step and why each is safe: ``README.md`` beside this module.
 """
 
 from __future__ import annotations
