@@ -68,6 +68,12 @@ IGNORED: dict[tuple[str, str], str] = {
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.truststore.password"): "changeit",
     ("SchemaRegistryConverterConfig", "schema.registry.ssl.keystore.password"): "changeit",
     ("HttpSinkConfig", "https.ssl.enabled"): "true",
+    # Debezium's outbox EventRouter: the event type column is declared, read nowhere (in Debezium too); tracing needs
+    # OpenTelemetry, which Debezium skips without its jars as we do
+    ("EventRouterConfig", "table.field.event.type"): "kind_column",
+    ("EventRouterConfig", "tracing.span.context.field"): "ctx_column",
+    ("EventRouterConfig", "tracing.operation.name"): "my-operation",
+    ("EventRouterConfig", "tracing.with.context.field.only"): "true",
 }
 
 # key -> where it is read, when that is outside the plugin's package

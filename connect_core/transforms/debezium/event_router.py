@@ -99,6 +99,8 @@ class EventRouterConfig(BaseModel):
         "type", alias="table.field.event.type", group="Table", importance="LOW", width="MEDIUM",
         display_name="Event Type Field",
         description="The column which contains the event type within the outbox table",
+        no_effect="Debezium's EventRouter declares it but reads it nowhere either (place the column with "
+        "table.fields.additional.placement)",
     )
     table_field_event_payload: str = config_field(
         "payload", alias="table.field.event.payload", group="Table", importance="LOW", width="MEDIUM",
