@@ -150,7 +150,12 @@ class Worker:
                  f"-Dlog4j2.configurationFile={directory / 'log4j2.properties'}", "-cp", classpath(),
                  f"org.apache.kafka.connect.cli.Connect{kind.title()}", str(directory / "worker.properties")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 300)  # plugin scan under load
+        try:
+            self.wait("the REST API", lambda: self.rest("GET", "/connectors")[0] == 200, 300)  # plugin scan under load
+        except BaseException:  # a worker that never came up (or a test's timeout) must not outlive its caller
+            self.process.kill()
+            self.process.wait(10)
+            raise
 
     def rest(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """One REST call; (599, None) while the worker is not listening."""
