@@ -1,5 +1,10 @@
-"""ToJSON: serialise a struct (or, since 0.1.0.15, a schemaless map) to JSON text or bytes with Kafka's JsonConverter
-(jcustenborder's ``ToJSON``); strings and bytes pass unchanged."""
+"""ToJSON: serialise a struct (or, since 0.1.0.15, a schemaless map) to JSON text or bytes as Kafka's JsonConverter
+writes it (jcustenborder's ``ToJSON``); strings and bytes pass unchanged.
+
+The text is ``connect_core.api.data_json``'s, JsonConverter's with ``schemas.enable=false`` (its ``decimal.format``
+and ``replace.null.with.default`` keys apply). ``schemas.enable=true`` (the schema envelope) is refused: the schema
+JSON lives with the converters, which a transformation may not import (docs/architecture.md's layering).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config, valid_string
+from connect_core.api.data_json import to_json_text
+from connect_core.api.errors import ConfigError
 from connect_core.api.schema import OPTIONAL_BYTES_SCHEMA, OPTIONAL_STRING_SCHEMA
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._sides import KeySide, RecordSide, ValueSide
@@ -43,14 +50,17 @@ class ToJSON(RecordSide, BaseTransformation, Transformation["ConnectRecord"]):
     Value: ClassVar[type[ToJSON]]
 
     def configure(self, configs: dict[str, Any]) -> None:
-        """Configure the JsonConverter with every key given and ``schemas.enable`` as parsed."""
-        from connect_core.converters.json import JsonConverter  # lazy: only this SMT needs the converter
-
+        """Read the output type and the JsonConverter keys that shape the text."""
         self.config = parse_config(ToJSONConfig, configs)
-        settings = {k: v for k, v in configs.items() if k not in ("output.schema.type",)}
-        settings["schemas.enable"] = "true" if self.config.schemas_enable else "false"
-        self._converter = JsonConverter()
-        self._converter.configure(settings, False)
+        if self.config.schemas_enable:
+            raise ConfigError("Invalid value true for configuration schemas.enable: lambda-connect's ToJSON writes "
+                              "JSON without the schema envelope only")
+        decimal_format = str(configs.get("decimal.format", "BASE64")).strip().upper()
+        if decimal_format not in ("BASE64", "NUMERIC"):
+            raise ConfigError(f"Invalid value {decimal_format} for configuration decimal.format: String must be one "
+                              "of: BASE64, NUMERIC")
+        self._decimal_format: Any = decimal_format
+        self._replace_null = str(configs.get("replace.null.with.default", "true")).strip().lower() != "false"
 
     def apply(self, record: ConnectRecord) -> ConnectRecord:
         """Serialise the operating side."""
@@ -58,10 +68,11 @@ class ToJSON(RecordSide, BaseTransformation, Transformation["ConnectRecord"]):
         return self._new_record(record, schema, value, record.headers.duplicate())
 
     def _json(self, schema: Schema | None, value: Any) -> tuple[Schema | None, Any]:
-        data = self._converter.from_connect_data("dummy", schema, value)
+        text = to_json_text(schema, value, decimal_format=self._decimal_format,
+                            replace_null_with_default=self._replace_null)
         if self.config.output_schema_type == "BYTES":
-            return OPTIONAL_BYTES_SCHEMA, data
-        return OPTIONAL_STRING_SCHEMA, None if data is None else data.decode()
+            return OPTIONAL_BYTES_SCHEMA, text.encode()
+        return OPTIONAL_STRING_SCHEMA, text
 
     def process_string(self, schema: Schema, value: str) -> tuple[Schema | None, Any]:
         """Unchanged."""
