@@ -32,8 +32,8 @@ SASL_USER = kafka.SASL_USER
 HEAP = os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_HEAP", "-Xmx256m")
 START_TIMEOUT_S = 120.0
 
-# MSK's defaults (../shared/reference/msk-defaults.md) where they differ from Kafka's, plus what keeps three JVMs small
-# on a 2-core machine (threads, the log cleaner's 128 MiB dedupe buffer in a 256 MiB heap).
+# MSK's defaults (docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html) where they differ
+# from Kafka's, plus what keeps three JVMs small on 2 cores (threads; the cleaner's 128 MiB buffer in a 256 MiB heap).
 _SERVER_PROPERTIES = """\
 process.roles=broker,controller
 node.id={node}
