@@ -1,0 +1,1 @@
+"""Apache Iceberg's Kafka Connect sink (``org.apache.iceberg.connect.IcebergSinkConnector``) on pyiceberg."""

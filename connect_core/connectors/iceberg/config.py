@@ -1,0 +1,236 @@
+"""``IcebergSinkConfig``: Apache Iceberg's keys (``IcebergSinkConfig.java``), their defaults and its checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from connect_core.api.config import config_field, parse_config
+from connect_core.api.errors import ConfigError
+
+__all__ = ["IcebergSinkConfig", "TableSinkConfig", "catalog_properties", "load_config", "split_partition_by"]
+
+CATALOG_PREFIX: Final = "iceberg.catalog."
+TABLE_PREFIX: Final = "iceberg.table."
+AUTO_CREATE_PROPS_PREFIX: Final = "iceberg.tables.auto-create-props."
+WRITE_PROPS_PREFIX: Final = "iceberg.tables.write-props."
+# keys of Iceberg's control-topic machinery, which files staged on the table's storage replace: accepted, no effect
+NO_EFFECT_PREFIXES: Final = ("iceberg.kafka.", "iceberg.hadoop.")
+COMMA_NO_PARENS = re.compile(r",(?![^()]*\))")
+
+_JDBC_URL = re.compile(r"^jdbc:(?P<driver>postgresql|mysql|sqlite):(?P<rest>.*)$")
+_CATALOG_IMPLS: Final = {
+    "org.apache.iceberg.jdbc.JdbcCatalog": "sql",
+    "org.apache.iceberg.rest.RESTCatalog": "rest",
+    "org.apache.iceberg.aws.glue.GlueCatalog": "glue",
+}
+_CATALOG_TYPES: Final = {"jdbc": "sql", "sql": "sql", "rest": "rest", "glue": "glue"}
+_IO_IMPLS: Final = ("org.apache.iceberg.aws.s3.S3FileIO", "org.apache.iceberg.io.ResolvingFileIO")
+
+
+@dataclass(frozen=True)
+class TableSinkConfig:
+    """One table's ``iceberg.table.<t>.*`` keys over the ``iceberg.tables.default-*`` ones (``TableSinkConfig``)."""
+
+    route_regex: re.Pattern[str] | None
+    id_columns: list[str]
+    partition_by: list[str]
+    commit_branch: str | None
+
+
+def split_partition_by(value: str | None) -> list[str]:
+    """Iceberg's ``stringToList(value, COMMA_NO_PARENS_REGEX)``: commas outside parentheses split."""
+    return [part.strip() for part in COMMA_NO_PARENS.split(value)] if value else []
+
+
+class IcebergSinkConfig(BaseModel):
+    """Apache Iceberg's sink keys; ``iceberg.catalog.*``/``iceberg.table.<t>.*`` prefixes are read from the props."""
+
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
+
+    tables: list[str] | None = config_field(None, alias="iceberg.tables", importance="HIGH",
+                                            description="Comma-delimited list of destination tables")
+    dynamic_enabled: bool = config_field(False, alias="iceberg.tables.dynamic-enabled", importance="MEDIUM",
+                                         description="Enable dynamic routing to tables based on a record value")
+    route_field: str | None = config_field(None, alias="iceberg.tables.route-field", importance="MEDIUM",
+                                           description="Source record field for routing records to tables")
+    default_commit_branch: str | None = config_field(None, alias="iceberg.tables.default-commit-branch",
+                                                     importance="MEDIUM", description="Default branch for commits")
+    default_id_columns: str | None = config_field(
+        None, alias="iceberg.tables.default-id-columns", importance="MEDIUM",
+        description="Default ID columns for tables, comma-separated")
+    default_partition_by: str | None = config_field(
+        None, alias="iceberg.tables.default-partition-by", importance="MEDIUM",
+        description="Default partition spec to use when creating tables, comma-separated")
+    auto_create_enabled: bool = config_field(
+        False, alias="iceberg.tables.auto-create-enabled", importance="MEDIUM",
+        description="Set to true to automatically create destination tables, false otherwise")
+    schema_force_optional: bool = config_field(
+        False, alias="iceberg.tables.schema-force-optional", importance="MEDIUM",
+        description="Set to true to set columns as optional during table create and evolution, false to respect "
+                    "schema")
+    schema_case_insensitive: bool = config_field(
+        False, alias="iceberg.tables.schema-case-insensitive", importance="MEDIUM",
+        description="Set to true to look up table columns by case-insensitive name, false for case-sensitive")
+    evolve_schema_enabled: bool = config_field(
+        False, alias="iceberg.tables.evolve-schema-enabled", importance="MEDIUM",
+        description="Set to true to add any missing record fields to the table schema, false otherwise")
+    catalog_name: str = config_field("iceberg", alias="iceberg.catalog", importance="MEDIUM",
+                                     description="Iceberg catalog name")
+    control_topic: str = config_field("control-iceberg", alias="iceberg.control.topic", importance="MEDIUM",
+                                      description="Name of the control topic")
+    control_group_id_prefix: str = config_field(
+        "cg-control-", alias="iceberg.control.group-id-prefix", importance="LOW",
+        description="Prefix of the control consumer group")
+    connect_group_id: str | None = config_field(
+        None, alias="iceberg.connect.group-id", importance="LOW",
+        description="Name of the Connect consumer group, should not be set under normal conditions")
+    commit_interval_ms: int = config_field(
+        300_000, alias="iceberg.control.commit.interval-ms", importance="MEDIUM",
+        description="Coordinator interval for performing Iceberg table commits, in millis")
+    commit_timeout_ms: int = config_field(
+        30_000, alias="iceberg.control.commit.timeout-ms", importance="MEDIUM",
+        description="Coordinator time to wait for worker responses before committing, in millis")
+    commit_threads: int | None = config_field(
+        None, alias="iceberg.control.commit.threads", importance="MEDIUM",
+        description="Coordinator threads to use for table commits, default is (cores * 2)")
+    transactional_prefix: str | None = config_field(
+        None, alias="iceberg.coordinator.transactional.prefix", importance="LOW",
+        description="Optional prefix of the transactional id for the coordinator")
+    hadoop_conf_dir: str | None = config_field(
+        None, alias="iceberg.hadoop-conf-dir", importance="MEDIUM",
+        description="If specified, Hadoop config files in this directory will be loaded")
+    keep_alive_timeout_ms: int = config_field(
+        120_000, alias="iceberg.coordinator-executor-keep-alive-timeout-ms", importance="LOW",
+        description="config to control coordinator executor keep alive time")
+    commit_max_consecutive_failures: int = config_field(
+        1, alias="iceberg.control.commit.max-consecutive-failures", importance="MEDIUM",
+        description="Maximum number of consecutive commit failures before the coordinator terminates")
+    name: str | None = config_field(None, alias="name", importance="HIGH", description="The connector's name")
+    _props: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def check(self, props: dict[str, str]) -> IcebergSinkConfig:
+        """Keep ``props`` (the prefixed keys) and run Iceberg's ``validate()``, with its messages, plus a refusal
+        of ``iceberg.*`` keys it does not define."""
+        self._props = {key: str(value) for key, value in props.items()}
+        if not self.catalog_props():
+            raise ConfigError("Must specify Iceberg catalog properties")
+        if self.tables is not None:
+            if self.dynamic_enabled:
+                raise ConfigError("Cannot specify both static and dynamic table names")
+        elif self.dynamic_enabled:
+            if self.route_field is None:
+                raise ConfigError("Must specify a route field if using dynamic table names")
+        else:
+            raise ConfigError("Must specify table name(s)")
+        if self.commit_max_consecutive_failures < 1:
+            raise ConfigError("Invalid value 0 for configuration iceberg.control.commit.max-consecutive-failures: "
+                              "Value must be at least 1")
+        for key in self._props:
+            if key.startswith("iceberg.") and not self._known(key):
+                raise ConfigError(f"Unknown configuration '{key}': not a key of Apache Iceberg's IcebergSinkConfig")
+        return self
+
+    def _known(self, key: str) -> bool:
+        aliases = {info.alias for info in type(self).model_fields.values()}
+        if key in aliases or key.startswith((CATALOG_PREFIX, AUTO_CREATE_PROPS_PREFIX, WRITE_PROPS_PREFIX,
+                                             *NO_EFFECT_PREFIXES)):
+            return True
+        if key.startswith(TABLE_PREFIX):
+            return key.rsplit(".", 1)[-1] in ("route-regex", "id-columns", "partition-by", "commit-branch")
+        return False
+
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """Iceberg's ``PropertyUtil.propertiesWithPrefix``: the keys under ``prefix``, prefix removed."""
+        return {key[len(prefix):]: str(value) for key, value in self._props.items()
+                if key.startswith(prefix)}
+
+    def catalog_props(self) -> dict[str, str]:
+        """``iceberg.catalog.*`` without the prefix."""
+        return self.prefixed(CATALOG_PREFIX)
+
+    def connect_group(self) -> str:
+        """``iceberg.connect.group-id`` or ``connect-<name>`` (``connectGroupId()``)."""
+        if self.connect_group_id is not None:
+            return self.connect_group_id
+        if self.name is None:
+            raise ConfigError("Connector name cannot be null")
+        return f"connect-{self.name}"
+
+    def table_config(self, table: str) -> TableSinkConfig:
+        """``tableConfig(tableName)``: ``iceberg.table.<table>.*`` over the defaults."""
+        own = self.prefixed(f"{TABLE_PREFIX}{table}.")
+        regex = own.get("route-regex")
+        id_columns = own.get("id-columns", self.default_id_columns)
+        return TableSinkConfig(
+            route_regex=re.compile(regex) if regex is not None else None,
+            id_columns=[part.strip() for part in id_columns.split(",")] if id_columns else [],
+            partition_by=split_partition_by(own.get("partition-by", self.default_partition_by)),
+            commit_branch=own.get("commit-branch", self.default_commit_branch),
+        )
+
+
+def load_config(props: dict[str, str]) -> IcebergSinkConfig:
+    """Parse and check a connector's (or task's) props.
+
+    Raises:
+        ConfigError: a bad value, a refused combination or an unknown ``iceberg.*`` key.
+    """
+    return parse_config(IcebergSinkConfig, props).check(props)
+
+
+def _jdbc_to_sqlalchemy(uri: str, user: str | None, password: str | None) -> str:
+    """A JDBC URL (``jdbc:postgresql://host:port/db``) as the SQLAlchemy URL pyiceberg's SQL catalog takes."""
+    match = _JDBC_URL.match(uri)
+    if match is None:
+        return uri  # already a SQLAlchemy URL
+    driver, rest = match["driver"], match["rest"]
+    if driver == "sqlite":
+        return f"sqlite:{rest}"
+    from urllib.parse import quote
+
+    scheme = {"postgresql": "postgresql+psycopg2", "mysql": "mysql+pymysql"}[driver]
+    host = rest.removeprefix("//")
+    auth = ""
+    if user is not None:
+        auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password is not None else "") + "@"
+    return f"{scheme}://{auth}{host}"
+
+
+def catalog_properties(props: dict[str, str]) -> dict[str, str]:
+    """``iceberg.catalog.*`` (Java catalog and S3FileIO keys) as pyiceberg's ``load_catalog`` properties.
+
+    Raises:
+        ConfigError: a ``catalog-impl``/``type`` or ``io-impl`` pyiceberg has no counterpart of.
+    """
+    out = dict(props)
+    impl = out.pop("catalog-impl", None)
+    kind = out.pop("type", None)
+    if impl is not None:
+        if impl not in _CATALOG_IMPLS:
+            raise ConfigError(f"iceberg.catalog.catalog-impl {impl} is not supported; supported: "
+                              f"{', '.join(_CATALOG_IMPLS)}")
+        out["type"] = _CATALOG_IMPLS[impl]
+    elif kind is not None:
+        if kind not in _CATALOG_TYPES:
+            raise ConfigError(f"iceberg.catalog.type {kind} is not supported; supported: jdbc, rest, glue")
+        out["type"] = _CATALOG_TYPES[kind]
+    else:
+        raise ConfigError("iceberg.catalog.catalog-impl or iceberg.catalog.type is required")
+    io_impl = out.pop("io-impl", None)
+    if io_impl is not None and io_impl not in _IO_IMPLS:
+        raise ConfigError(f"iceberg.catalog.io-impl {io_impl} is not supported; supported: {', '.join(_IO_IMPLS)}")
+    if out["type"] == "sql":
+        out["uri"] = _jdbc_to_sqlalchemy(out.get("uri", ""), out.pop("jdbc.user", None),
+                                         out.pop("jdbc.password", None))
+    region = out.pop("client.region", None)
+    if region is not None:
+        out.setdefault("s3.region", region)
+        out.setdefault("glue.region", region)
+        out.setdefault("client.region", region)
+    if out.pop("s3.path-style-access", "").lower() == "true":
+        out["s3.force-virtual-addressing"] = "false"
+    return out

@@ -1,0 +1,237 @@
+"""IcebergSinkTask: routes records to tables, writes Parquet data files, stages them and commits on the interval.
+
+Where the commit runs: in the sink invocation, once the oldest staged file of a table waited
+``iceberg.control.commit.interval-ms``, because the invocation already holds the catalog and the files while the
+coordinator's heartbeat has neither (a table whose topics go quiet keeps its last files staged until its next
+records; ``commit_due`` below is what a heartbeat would call to close that gap).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Final
+
+from connect_core.api.errors import ConnectError, DataError
+from connect_core.api.task import SinkTask
+from connect_core.connectors.iceberg import _commit
+from connect_core.connectors.iceberg._types import partition_spec, record_schema, to_row
+from connect_core.connectors.iceberg.config import catalog_properties, load_config
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
+
+    from connect_core.api.record import SinkRecord
+    from connect_core.api.task import TopicPartition
+    from connect_core.connectors.iceberg.config import IcebergSinkConfig
+
+__all__ = ["IcebergSinkTask", "commit_due", "open_catalog"]
+
+log = logging.getLogger(__name__)
+
+# rows held per task before the largest buffer is written out as data files (bounded memory)
+MAX_BUFFERED_ROWS: Final = 20_000
+Buffer = tuple[str, str, int]  # table, topic, partition
+
+
+def open_catalog(config: IcebergSinkConfig) -> Catalog:
+    """pyiceberg's catalog for ``iceberg.catalog.*`` (JDBC as pyiceberg's SQL catalog, REST, Glue)."""
+    from pyiceberg.catalog import load_catalog
+
+    return load_catalog(config.catalog_name, **catalog_properties(config.catalog_props()))
+
+
+def commit_due(props: dict[str, str], *, force: bool = False) -> dict[str, str | None]:
+    """Commit every configured table whose staged files waited the interval (what a heartbeat would call);
+    table name -> commit id (None: nothing committed)."""
+    config = load_config(props)
+    catalog = open_catalog(config)
+    out: dict[str, str | None] = {}
+    for name in config.tables or []:
+        table = catalog.load_table(name)
+        out[name] = _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
+                                          config.commit_interval_ms, config.commit_timeout_ms, force=force)
+    return out
+
+
+class IcebergSinkTask(SinkTask):
+    """Iceberg's ``IcebergSinkTask``: ``SinkWriter`` routing and ``RecordConverter`` conversion into data files."""
+
+    def __init__(self) -> None:
+        """A stopped task; the catalog opens at the first record."""
+        self._config: IcebergSinkConfig | None = None
+        self._catalog: Catalog | None = None
+        self._tables: dict[str, Table | None] = {}
+        self._next: dict[Buffer, int] = {}  # offsets already committed or staged: redeliveries below are skipped
+        self._rows: dict[Buffer, list[dict[str, Any]]] = {}
+        self._ranges: dict[Buffer, list[int]] = {}
+        self._touched: set[str] = set()
+
+    def start(self, props: dict[str, str]) -> None:
+        """Parse the config (``load_config``'s checks); nothing connects yet."""
+        self._config = load_config(props)
+
+    @property
+    def config(self) -> IcebergSinkConfig:
+        """The started task's config."""
+        assert self._config is not None
+        return self._config
+
+    def _catalog_now(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = open_catalog(self.config)
+        return self._catalog
+
+    def _route(self, record: SinkRecord) -> list[tuple[str, bool]]:
+        """Iceberg's ``routeRecordStatically``/``Dynamically``: (table, skip when missing) pairs."""
+        config = self.config
+        field = config.route_field
+        value = None
+        if field is not None:
+            from connect_core.connectors.iceberg._types import _field
+
+            value = record.value
+            for part in field.split("."):
+                value = _field(value, part, False) if value is not None else None
+            value = None if value is None else str(value)
+        if config.dynamic_enabled:
+            return [] if value is None else [(value.lower(), True)]
+        tables = config.tables or []
+        if field is None:
+            return [(t, False) for t in tables]
+        if value is None:
+            return []
+        return [(t, False) for t in tables if (rx := config.table_config(t).route_regex) is not None
+                and rx.fullmatch(value)]
+
+    def _table(self, name: str, record: SinkRecord, ignore_missing: bool) -> Table | None:
+        """The table, created from the record when auto-create is on (namespace too, races taken as done)."""
+        if name in self._tables:
+            return self._tables[name]
+        from pyiceberg.exceptions import NoSuchTableError, TableAlreadyExistsError
+
+        catalog = self._catalog_now()
+        table: Table | None
+        try:
+            table = catalog.load_table(name)
+        except NoSuchTableError:
+            if not self.config.auto_create_enabled:
+                if not ignore_missing:
+                    raise ConnectError(f"Table does not exist: {name}") from None
+                self._tables[name] = None
+                return None
+            self._create_namespace(name)
+            schema = record_schema(record.value_schema, record.value, self.config.schema_force_optional)
+            table_config = self.config.table_config(name)
+            if table_config.id_columns:
+                schema = schema.model_copy(update={"identifier_field_ids": [
+                    schema.find_field(c).field_id for c in table_config.id_columns]})
+            spec = partition_spec(schema, table_config.partition_by)
+            try:
+                table = catalog.create_table(name, schema, partition_spec=spec,
+                                             properties=self.config.prefixed(
+                                                 "iceberg.tables.auto-create-props."))
+            except TableAlreadyExistsError:
+                table = catalog.load_table(name)
+        self._tables[name] = table
+        self._load_offsets(name, table)
+        return table
+
+    def _create_namespace(self, name: str) -> None:
+        """Each level of the table's namespace, an existing one (or one created meanwhile) taken as done: unlike
+        Iceberg's JVM sink, a duplicate key from a concurrent creation on a JDBC catalog does not fail the task."""
+        catalog = self._catalog_now()
+        levels = name.split(".")[:-1]
+        for index in range(1, len(levels) + 1):
+            namespace = tuple(levels[:index])
+            try:
+                catalog.create_namespace(namespace)
+            except Exception:
+                if not catalog.namespace_exists(namespace):
+                    raise
+
+    def _load_offsets(self, name: str, table: Table) -> None:
+        """What the table already holds (committed) or has staged, per topic partition."""
+        group = self.config.connect_group()
+        branch = self.config.table_config(name).commit_branch
+        for (topic, part), offset in _commit.committed_offsets(table, group, branch).items():
+            self._next[(name, topic, part)] = offset
+        for item in _commit.list_staged(table, group):
+            key = (name, item.topic, item.partition)
+            self._next[key] = max(self._next.get(key, 0), item.end)
+
+    def _evolve(self, table: Table, record: SinkRecord) -> Table:
+        """Add the record's fields the table lacks, as optional columns (``evolve-schema-enabled``)."""
+        incoming = record_schema(record.value_schema, record.value, True)
+        fold = self.config.schema_case_insensitive
+        have = {(f.name.lower() if fold else f.name) for f in table.schema().fields}
+        missing = [f for f in incoming.fields if (f.name.lower() if fold else f.name) not in have]
+        if not missing:
+            return table
+        with table.update_schema() as update:
+            for f in missing:
+                update.add_column(f.name, f.field_type, required=False)
+        table.refresh()
+        return table
+
+    def put(self, records: list[SinkRecord]) -> None:
+        """Convert each record into a row of each table it routes to; redeliveries of staged offsets skipped."""
+        for record in records:
+            if record.value is None:
+                continue
+            for name, ignore_missing in self._route(record):
+                table = self._table(name, record, ignore_missing)
+                if table is None:
+                    continue
+                key = (name, record.topic, record.kafka_partition or 0)
+                if record.kafka_offset < self._next.get(key, 0):
+                    continue
+                if self.config.evolve_schema_enabled:
+                    table = self._evolve(table, record)
+                try:
+                    row = to_row(record.value, table.schema(), self.config.schema_case_insensitive)
+                except (TypeError, ValueError, ArithmeticError) as e:
+                    raise DataError(f"An error occurred converting record, topic: {record.topic}, partition, "
+                                    f"{record.kafka_partition}, offset: {record.kafka_offset}: {e}") from e
+                self._rows.setdefault(key, []).append(row)
+                span = self._ranges.setdefault(key, [record.kafka_offset, record.kafka_offset + 1])
+                span[1] = record.kafka_offset + 1
+                self._touched.add(name)
+            if sum(len(rows) for rows in self._rows.values()) >= MAX_BUFFERED_ROWS:
+                self._write(max(self._rows, key=lambda k: len(self._rows[k])))
+
+    def _write(self, key: Buffer) -> None:
+        """Write one buffer as data files and stage them with their offsets."""
+        import pyarrow as pa
+        from pyiceberg.io.pyarrow import _dataframe_to_data_files, schema_to_pyarrow
+
+        name, topic, part = key
+        rows = self._rows.pop(key)
+        start, end = self._ranges.pop(key)
+        table = self._tables[name]
+        assert table is not None
+        frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema()))
+        files = [f.file_path for f in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4())]
+        _commit.stage(table, self.config.connect_group(), topic=topic, partition=part, start=start, end=end,
+                      files=files)
+        self._next[key] = end
+
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
+        """Stage every buffer, then commit each table written to whose staged files waited the interval."""
+        for key in list(self._rows):
+            self._write(key)
+        for name in sorted(self._touched):
+            table = self._tables[name]
+            assert table is not None
+            config = self.config
+            _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
+                                  config.commit_interval_ms, config.commit_timeout_ms)
+        self._touched.clear()
+
+    def stop(self) -> None:
+        """Drop unstaged rows (their offsets were not committed) and the catalog."""
+        self._rows.clear()
+        self._ranges.clear()
+        self._tables.clear()
+        self._catalog = None
