@@ -65,7 +65,8 @@ class _Parser:
                 steps.append(self._dot_name())
             elif c == ".":
                 self.i += 1
-                steps.append(self._dot_name())
+                if self.peek() != "[":  # ``$.[?(...)]``: Jayway reads the dot before a bracket as nothing
+                    steps.append(self._dot_name())
             elif c == "[":
                 steps.append(self._bracket())
             else:

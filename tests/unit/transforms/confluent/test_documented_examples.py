@@ -87,6 +87,26 @@ def test_json_path_subset() -> None:
         JsonPath("$.a[")
 
 
+@pytest.mark.parametrize(("condition", "kept", "dropped"), [
+    ("$[?( (@.table=='gateway_transactions' || @.table=='merchant_accounts') && @.kind != 'delete')]",
+     {"table": "merchant_accounts", "kind": "upsert"}, {"table": "merchant_accounts", "kind": "delete"}),
+    ("$.[?(@.ts)]", {"ts": 1}, {"other": 1}),
+    ('$[?(@.gender == "Female")]', {"gender": "Female"}, {"gender": "Male"}),
+    ("$[?(@.record.commit.collection =~ /.*app.bsky.feed.post/)]",
+     {"record": {"commit": {"collection": "app.bsky.feed.post"}}},
+     {"record": {"commit": {"collection": "app.bsky.feed.like"}}}),
+    ("$[?(@.op != 'c' && @.op != 'r' && @.source.table == 'activities')]",
+     {"op": "u", "source": {"table": "activities"}}, {"op": "c", "source": {"table": "activities"}}),
+    ("$.after.topic_name", {"after": {"topic_name": "t"}}, {"after": None}),
+])  # fmt: skip
+def test_published_filter_conditions(condition: str, kept: dict[str, object], dropped: dict[str, object]) -> None:
+    """Conditions as published in connector configs people share (GitHub), with a record each keeps and drops."""
+    chain = _chain("Filter$Value", filter_condition=condition, filter_type="include",
+                   missing_or_null_behavior="exclude")
+    assert chain.apply(sink(kept)) is not None
+    assert chain.apply(sink(dropped)) is None
+
+
 # -- Drop: the four schema.behavior examples ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("behavior", "schema", "expected"), [
     ("nullify", Schema.INT32_SCHEMA, None),
