@@ -10,7 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["PREDICATES", "TRANSFORMATIONS", "VERSIONS", "load", "resolve_predicate", "resolve_transformation"]
+__all__ = [
+    "DEBEZIUM_VERSION", "PREDICATES", "TRANSFORMATIONS", "UNDEFINED_VERSION", "VERSIONS", "load", "resolve_predicate",
+    "resolve_transformation",
+]
 
 _KAFKA = "org.apache.kafka.connect.transforms."
 _PREDICATES = _KAFKA + "predicates."
