@@ -65,6 +65,13 @@ class FakeProducer:
     def poll(self, timeout: float = 0) -> int:
         return 0
 
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any:
+        """Every topic exists with one partition (a broker that creates topics on first use)."""
+        from types import SimpleNamespace
+
+        topics = {topic: SimpleNamespace(error=None, partitions={0: SimpleNamespace(id=0)})} if topic else {}
+        return SimpleNamespace(topics=topics, cluster_id="fake-cluster")
+
     def flush(self, timeout: float = 0) -> int:
         return 0
 

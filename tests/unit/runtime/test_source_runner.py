@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
@@ -114,16 +115,18 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     assert harness.task_state() is State.RUNNING
 
 
-def test_a_started_task_reports_running_before_its_invocation_ends() -> None:
+def test_a_started_task_reports_running_before_its_invocation_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     harness = Harness()
     ScriptedSourceTask.BATCHES.append(["a"])
     seen_while_polling: list[State | None] = []
+    real_poll = ScriptedSourceTask.poll
 
-    def budget() -> float:
+    def poll(self: ScriptedSourceTask) -> Any:
         seen_while_polling.append(harness.task_state())
-        return 60_000.0
+        return real_poll(self)
 
-    harness.runner().run("src", 0, budget)
+    monkeypatch.setattr(ScriptedSourceTask, "poll", poll)
+    harness.runner().run("src", 0, lambda: 60_000.0)
     assert seen_while_polling[0] is State.RUNNING  # a deployed poll window lasts 50 s: not UNASSIGNED until then
 
 
@@ -147,11 +150,18 @@ def test_records_dropped_by_an_smt_are_counted_as_skipped_and_still_advance_offs
     assert harness.topics.offset_store().start().offset("src", {"file": "in"}) == {"line": 2}
 
 
-def test_an_exhausted_budget_commits_what_was_polled_and_stops() -> None:
+def test_an_exhausted_budget_commits_what_was_polled_and_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     harness = Harness()
     ScriptedSourceTask.BATCHES.extend([["a"], ["b"]])
-    left = iter([1.0, 0.0])
-    harness.runner().run("src", 0, lambda: next(left, 0.0))
+    polls: list[int] = []
+    real_poll = ScriptedSourceTask.poll
+
+    def poll(self: ScriptedSourceTask) -> Any:
+        polls.append(1)
+        return real_poll(self)
+
+    monkeypatch.setattr(ScriptedSourceTask, "poll", poll)
+    harness.runner().run("src", 0, lambda: 0.0 if polls else 1.0)  # the time ends with the first poll
     assert harness.data() == [b"a"]
     assert list(ScriptedSourceTask.BATCHES) == [["b"]]
 
@@ -179,7 +189,7 @@ def test_each_source_partition_keeps_its_latest_offset_whatever_dict_objects_car
         pipeline=SimpleNamespace(
             produce_args=lambda rs, cb: ([("t", b"v", None, -1, cb, None, 0, None) for _ in rs], 0, len(rs))),
         producer=SimpleNamespace(produce=lambda *a, **k: seen.append(a), poll=lambda t: 0),
-        reader=SimpleNamespace(pending={}), topics=set(),
+        reader=SimpleNamespace(pending={}), topics=set(), ready_topics={"t"},
     )
     latest: dict[object, tuple[dict[str, object], dict[str, object]]] = {}
     result = SourceInvocationResult("src", 0, "RUNNING")
