@@ -37,7 +37,7 @@ from connect_core.converters import CONVERTERS, HEADER_CONVERTERS
 from connect_core.runtime import env, plugin_isolation, plugin_path
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.version_range import ArtifactVersion, requirement
-from connect_core.transforms._registry import PREDICATES, TRANSFORMATIONS, VERSIONS
+from connect_core.transforms._registry import DEBEZIUM_VERSION, PREDICATES, TRANSFORMATIONS, VERSIONS
 from connect_core.transforms._registry import load as import_target
 
 __all__ = [
@@ -92,6 +92,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "mirror.heartbeat_connector:MirrorHeartbeatConnector"),
     "io.debezium.connector.postgresql.PostgresConnector":
         (PluginType.SOURCE, _CONNECTORS + "postgres.source_connector:PostgresConnector"),
+    "io.debezium.connector.jdbc.JdbcSinkConnector":
+        (PluginType.SINK, _CONNECTORS + "debezium_jdbc.sink_connector:DebeziumJdbcSinkConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":
@@ -174,7 +176,9 @@ def _build(manifest: dict[str, tuple[PluginType, str]], versions: dict[str, str]
     return by_class, by_name
 
 
-_BY_CLASS, _BY_NAME = _build(_MANIFEST, VERSIONS)  # other projects' SMTs carry their jar's version
+# other projects' SMTs carry their jar's version, and so does Debezium's JDBC sink (its Versioned.version())
+_BY_CLASS, _BY_NAME = _build(_MANIFEST, {**VERSIONS,
+                                        "io.debezium.connector.jdbc.JdbcSinkConnector": DEBEZIUM_VERSION})
 
 # The API base class each plugin type must subclass: (module, class, Kafka's interface name).
 _BASES: dict[PluginType, tuple[str, str, str]] = {

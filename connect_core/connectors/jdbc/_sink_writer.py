@@ -48,15 +48,19 @@ RowFailure = tuple["SinkRecord", BaseException]
 class JdbcSinkWriter:
     """Owns the engine (reused across warm invocations), table metadata and statement building."""
 
-    def __init__(self, config: JdbcSinkConfig, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Resolve URL and dialect now (config errors surface at start); the engine is created on first write."""
+    def __init__(self, config: JdbcSinkConfig, sleep: Callable[[float], None] = time.sleep, *,
+                 builder: type[SqlBuilder] = SqlBuilder, fields: type[RecordFields] = RecordFields) -> None:
+        """Resolve URL and dialect now (config errors surface at start); the engine is created on first write.
+
+        ``builder`` and ``fields`` let another JDBC sink (Debezium's) bring its column types and value binding.
+        """
         self._config = config
         self._sleep = sleep
         self._url = parse_jdbc_url(config.connection_url)
         self.dialect = dialect_for(self._url.family, config.dialect_name, config.quote_sql_identifiers)
-        self.sql = SqlBuilder(self.dialect)
+        self.sql = builder(self.dialect)
         self.tables = TableManager(self.sql, config.auto_create, config.auto_evolve)
-        self._fields = RecordFields(config, self._primary_key_of_topic, text_values=self._url.family == SQLITE)
+        self._fields = fields(config, self._primary_key_of_topic, text_values=self._url.family == SQLITE)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
         self._table_ids: dict[str, TableId] = {}
