@@ -191,3 +191,13 @@ def test_a_restore_resumed_inside_a_file_that_lost_a_part_waits_there_and_never_
 
     _put(s3, f"{prefix}.keys.json", b'"k1"\n"k2"\n', parts="key,value")
     assert [(r.key, r.value) for r in _drain_records(task, reader)] == [("k2", {"o": 2})]
+
+
+def test_tombstone_encoded_partition_names_the_directory_of_confluents_tombstone_files(s3: Any) -> None:
+    _put(s3, "topics/orders/deleted/orders+0+0000000000.keys.json", b'"k0"\n')
+    _put(s3, "topics/orders/tombstone/orders+1+0000000000.keys.json", b'"k1"\n')  # not that directory: waits
+    reader = MemoryOffsetReader()
+    task = S3SourceTask(client=s3)
+    start_task(task, {"s3.bucket.name": BUCKET, "format.class": JSON, "tombstone.encoded.partition": "deleted"}, reader)
+
+    assert [(r.kafka_partition, r.key, r.value) for r in _drain_records(task, reader)] == [(0, "k0", None)]
