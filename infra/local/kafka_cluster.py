@@ -30,7 +30,7 @@ PORT = int(os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_PORT", "29092"))
 SASL_MECHANISM = kafka.SASL_MECHANISM
 SASL_USER = kafka.SASL_USER
 HEAP = os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_HEAP", "-Xmx256m")
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 300.0  # three JVMs starting together on a loaded 2-core machine took over 120 s
 
 # MSK's defaults (docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html) where they differ
 # from Kafka's, plus what keeps three JVMs small on 2 cores (threads; the cleaner's 128 MiB buffer in a 256 MiB heap).
