@@ -67,7 +67,8 @@ deploy-check: venv
 ## The deployed stack: sam build + sam deploy of template.yaml onto LocalStack (local Kafka); prints the coordinator's
 ## Function URL. Idempotent. `make stack-down` deletes it and everything its coordinator created.
 ## WORKER_CONFIG=connect-distributed.properties: the stack takes that worker file (internal topics, group, converters,
-## config providers, security), as `lambda-connect up --worker-config` does.
+## config providers, security), as `lambda-connect up --worker-config` does; a file whose bootstrap.servers names the
+## three-broker cluster of `make services` (127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094) deploys the stack on it.
 stack: venv services
 	$(PY) -m infra.local.stack up $(if $(WORKER_CONFIG),--worker-config $(WORKER_CONFIG))
 
