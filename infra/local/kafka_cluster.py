@@ -349,7 +349,10 @@ def healthy() -> bool:
 def start() -> None:
     """`make services`: the shared cluster, restarted when its config changed; nodes already running stay."""
     proc.service_dir(NAME)
-    if SHARED.prepare() and any(SHARED.pid(n) is not None for n in range(1, NODES + 1)):
+    ours = any(SHARED.pid(n) is not None for n in range(1, NODES + 1))
+    if not ours and SHARED.healthy():  # another checkout's cluster on these ports: shared, left alone
+        return
+    if SHARED.prepare() and ours:
         print(f"{NAME}: its configuration changed; restarting the brokers", flush=True)
         SHARED.stop()
     SHARED.start()
