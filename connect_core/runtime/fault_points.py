@@ -1,25 +1,12 @@
 """A test seam: the fault suite (``make faults``) kills the function process at a named step of an invocation.
 
 ``LAMBDA_CONNECT_FAULT=<step>`` or ``<step>:<n>`` makes the n-th time (default: the first) this process reaches
-``<step>`` its last: ``SIGKILL``, as a Lambda execution environment dies on a timeout or out of memory, with no
-``finally`` and no flush. Unset (always, outside the fault suite) a step costs one comparison.
-
-On a deployed stack the function's environment is fixed at deploy, so a step is armed from outside instead:
-``LAMBDA_CONNECT_FAULT_DIR=<dir>`` (set only by the local LocalStack stack, ``infra/local/stack.py``) makes the first
-process that reaches ``<step>`` while a file ``<dir>/<step>`` exists claim it (renamed to
-``<step>.fired-<pid>``, so exactly one process dies per arming and the test sees that it did) and die the same way.
-Only the source and sink steps can be armed so, and a source transaction that carries no record (an idle heartbeat's
-commit) does not claim one. The steps:
-
-* ``source.after_poll``: ``task.poll()`` returned records, nothing of them produced yet;
-* ``source.after_produce``: a poll's records were handed to the producer, the transaction is open;
-* ``source.before_commit``: the offsets are produced too, the commit not yet asked for;
-* ``source.after_commit``: the transaction is committed, the task status not yet written;
-* ``sink.during_put``: the batch was handed to ``task.put`` (a batching task may have written part), not flushed;
-* ``sink.after_put``: the batch is written and flushed, the invocation has not returned (the mapping retries it);
-* ``aws.<operation>.before`` / ``aws.<operation>.after``: the coordinator's deployer is about to make, or has just
-  made, the boto3 call ``<operation>`` (e.g. ``aws.create_event_source_mapping.after``; the control-plane faults,
-  ``connect_core/coordinator/aws/fault_client.py``).
+``<step>`` its last: ``SIGKILL``, as a Lambda environment dies on a timeout or out of memory, with no ``finally``
+and no flush. Unset (always, outside the fault suite) a step costs one comparison. On a deployed stack, whose
+environment is fixed at deploy, ``LAMBDA_CONNECT_FAULT_DIR=<dir>`` (local LocalStack stack only) arms a source or
+sink step from outside: the first process that reaches ``<step>`` while ``<dir>/<step>`` exists claims the file
+(renamed to ``<step>.fired-<pid>``, so exactly one process dies per arming) and dies the same way; a source
+transaction without records (an idle heartbeat's commit) claims none.
 """
 
 from __future__ import annotations
@@ -32,6 +19,12 @@ from connect_core.runtime import env
 
 __all__ = ["STEPS", "armed", "fired_marker", "reached"]
 
+# source.after_poll: poll() returned records, none produced; source.after_produce: handed to the producer, the
+# transaction open; source.before_commit: offsets produced too, commit not asked; source.after_commit: committed,
+# task status not yet written; sink.during_put: the batch handed to put (a batching task may have written part), not
+# flushed; sink.after_put: written and flushed, the invocation not returned (the mapping retries it).
+# aws.<operation>.before|after: the coordinator's deployer is about to make, or has made, that boto3 call
+# (control-plane faults, connect_core/coordinator/aws/fault_client.py).
 STEPS: Final = (
     "source.after_poll", "source.after_produce", "source.before_commit", "source.after_commit",
     "sink.during_put", "sink.after_put",

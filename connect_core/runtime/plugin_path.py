@@ -1,32 +1,13 @@
-"""Where the worker's own plugins come from (Kafka's ``plugin.path``): the classes a deployment adds to the built-in
-manifest of ``runtime/registry.py``.
-
-Three sources, all worker configuration (never a REST body):
+"""Where the worker's own plugins come from (Kafka's ``plugin.path``): classes a deployment adds to the built-in
+manifest of ``runtime/registry.py``. All three sources are worker configuration, never a REST body:
 
 - ``LAMBDA_CONNECT_PLUGINS``: a comma list of ``"module:Class"`` (template parameter ``PluginClasses``);
-- the ``lambda_connect.plugins`` entry points of every installed distribution: a plugin package declares its classes
-  once, in its ``pyproject.toml``, under the class name configs use, e.g.
-  ``"com.acme.AcmeSinkConnector" = "acme_connector.connector:AcmeSinkConnector"``, so a deployment that installs it
-  need not repeat them (the SAM build installs plugin packages into the layer, ``infra/sam/plugin_packages.py``);
-- ``LAMBDA_CONNECT_PLUGIN_PATH``: directories appended to ``sys.path`` before either is read (``lambda-connect up
-  --plugins <package>`` installs packages into one); after the function's own paths, so a plugin's copy of a library
-  never shadows the runtime's.
-
-The plugin path also holds the installation's own ``lambda-connect-plugins`` directory, beside the ``connect_core``
-package (``/opt/python/lambda-connect-plugins`` in the deployed layer, wherever the layer is unpacked): ``sam build``
-installs the older versions of a plugin package there (``connect_core/local/plugin_packages.py``), so a deployment
-needs no setting for them. It only ever holds isolated locations and is not put on ``sys.path``.
-
-Side by side (KIP-891): a subdirectory of a ``LAMBDA_CONNECT_PLUGIN_PATH`` directory that holds an installed plugin
-package of its own (a ``.dist-info`` with ``lambda_connect.plugins`` entry points at its top, as ``pip install
---target <dir>/acme-1.0`` leaves it) is an *isolated location*, Kafka's per-plugin directory with its own class
-loader: it is never put on ``sys.path``, and its modules are imported under a name of their own
-(``runtime/plugin_isolation.py``), so several versions of one package can be installed and each connector runs the
-version its ``connector.plugin.version`` selects.
-
-Entry points are read from the ``entry_points.txt`` of the ``.dist-info`` directories on ``sys.path`` (as
-``api/version.py`` reads versions: ``importlib.metadata`` costs a cold start), or through ``importlib.metadata``
-where only it can tell.
+- the ``lambda_connect.plugins`` entry points of installed distributions, under the class name configs use, read
+  from ``.dist-info/entry_points.txt`` (``importlib.metadata`` costs a cold start) where that suffices;
+- ``LAMBDA_CONNECT_PLUGIN_PATH``: directories appended to ``sys.path`` (after the function's own, so a plugin's copy
+  of a library never shadows the runtime's). A subdirectory holding one installed package is an *isolated location*
+  (KIP-891), never on ``sys.path`` and imported by ``runtime/plugin_isolation.py``; so is the installation's own
+  ``lambda-connect-plugins`` directory beside ``connect_core`` (docs/architecture.md, "Plugin versions").
 """
 
 from __future__ import annotations

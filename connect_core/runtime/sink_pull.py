@@ -1,28 +1,12 @@
 """Pull-mode sink tasks: a scheduled invocation per task that assigns its partitions itself, reads, writes, commits.
 
-A Lambda Kafka event source mapping reads exactly one topic, and its ``ConsumerGroupId`` must be unique among all
-Kafka mappings, so a sink over a topic list, a ``topics.regex`` or ``tasks.max`` > 1 cannot be mappings sharing
-Kafka Connect's group ``connect-<name>`` (docs/architecture.md, "Which trigger a sink gets"). Such a sink's tasks
-run like source tasks (``runtime/source_ticks.py``): a heartbeat schedule per task plus delayed ticks every
-``lambda.sink.poll.interval.ms``, each invocation of task ``i`` of ``n``:
-
-1. resolves the topics: the ``topics`` list, or ``topics.regex`` matched (whole name, as Java's ``matches``) against
-   the cluster's topics at this invocation, so a new matching topic is read at the next tick with no REST call;
-2. takes the partitions Kafka Connect's default assignor (``RangeAssignor``; ``RoundRobinAssignor`` when
-   ``consumer.override.partition.assignment.strategy`` names it) gives task ``i`` among members ordered by member id
-   (``connector-consumer-<name>-<task>-...``, so ``10`` sorts before ``2``, as on a worker);
-3. ``assign``s them (never joins the group) at the committed offsets of ``connect-<name>`` (none: the
-   ``lambda.starting.position``), reads ``read_committed`` and hands each batch of at most ``lambda.batch.size``
-   records to the same ``SinkRunner`` as a mapping's batch (converters, SMTs, DLQ, put, pre_commit);
-4. commits to ``connect-<name>`` only after the runner returned, and only what the task's ``pre_commit`` returned
-   (a partition returned lower is read again from there by the next invocation; the warm task is not handed what
-   it already has), seeks where the task rewound, pauses the consumer's partitions the task paused, and ends at the
-   end of its unpaused partitions or of its budget (cut to the heartbeat window).
-
-So ``GET/PATCH/DELETE /connectors/<name>/offsets`` and a JVM cluster's group keep working, and a failed batch is
-read again from the committed offsets by the next tick or heartbeat. One task never runs twice at once for the
-reasons source tasks do not (window and tick discipline); a rare duplicated SQS tick can run a twin that writes the
-same records again (sinks rewrite idempotently) and commits an offset the other already passed: at least once.
+A sink over a topic list, a ``topics.regex`` or ``tasks.max`` > 1 cannot run behind event source mappings sharing
+Kafka Connect's group ``connect-<name>``, so its tasks run on a source task's schedule and ticks
+(``runtime/source_ticks.py``). Each invocation of task ``i`` of ``n`` resolves the topics, takes the partitions
+Kafka Connect's assignor gives task ``i``, ``assign``s them (never joins the group) at the committed offsets of
+``connect-<name>``, hands each ``read_committed`` batch to the same ``SinkRunner`` as a mapping's, and commits only
+what the task's ``pre_commit`` returned, after the runner returned. A failed batch is read again by the next tick
+(docs/architecture.md, "Which trigger a sink gets" and "The SinkTask contract on both paths").
 """
 
 from __future__ import annotations

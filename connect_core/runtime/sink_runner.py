@@ -1,25 +1,12 @@
 """``SinkRunner``: what one Kafka-triggered invocation of a sink connector does (docs/architecture.md).
 
-The event source mapping is the consumer: it commits the group ``connect-<name>`` only when the invocation returns
-normally. So this runner converts, transforms, ``put``s and ``flush``es the whole batch and returns; anything that
-must not be committed raises, and the batch comes back. What the task's ``pre_commit`` returns is what may be
-committed (``runtime/sink_offsets.py`` keeps a warm task's positions as a worker does): a partition it returns
-lower, pauses or rewinds makes the mapping send its records again from there (``batchItemFailures`` with
-``lambda.report.batch.item.failures``, otherwise :class:`UncommittedRecordsError` fails the invocation, which is no
-failure of the task), and the warm task is not handed the records it already has. Failed records go to the dead
-letter queue (flushed before returning, and only when the batch went through, so a retried batch sends each bad
-record once) when ``errors.tolerance=all``; with ``none`` the invocation fails. A paused or stopped connector fails
-the invocation too, so nothing is committed while it is not running.
-
-A ``RetriableError`` from ``put`` is no failure of the task, as on a worker (``WorkerSinkTask.deliverMessages``
-keeps the batch, pauses and hands the same records to ``put`` after ``context.timeout()`` or at its next poll):
-the runner puts the same records again after the task's ``timeout`` while the invocation's time allows it;
-otherwise the batch is left uncommitted for the next invocation (a mapping: :class:`RetriableRedeliveryError`,
-or ``batchItemFailures``; pull mode: the invocation ends), with no FAILED status and no restart count.
-
-``_handle`` reads as ``WorkerSinkTask``'s loop: poll, convert and transform, ``put``, ``preCommit``. How a batch
-checked against a ``read_committed`` view is read is a plan, chosen in one place (``SinkRunner._choose_plan``):
-``_reference_poll`` reads it as a worker's consumer would, and each faster plan hands ``put`` what it does.
+The trigger commits ``connect-<name>`` only when the invocation returns normally, so the runner converts,
+transforms, ``put``s and flushes the whole batch and returns; anything that must not be committed raises. What the
+task's ``pre_commit`` returns is what may be committed (``runtime/sink_offsets.py``): a partition held back is sent
+again (``batchItemFailures``, else :class:`UncommittedRecordsError`, no failure of the task). Failed records go to
+the DLQ only when the batch went through; a ``RetriableError`` from ``put`` is retried after ``timeout`` as
+``WorkerSinkTask`` does. ``_handle`` reads as ``WorkerSinkTask``'s loop (poll, convert and transform, ``put``,
+``preCommit``); how a checked batch is read is one plan chosen in ``_choose_plan``, ``_reference_poll`` the reference.
 """
 
 from __future__ import annotations

@@ -1,24 +1,11 @@
 """Sub-minute ``poll.interval.ms`` without a billed sleep: heartbeat windows and delayed SQS ticks.
 
-A source task's schedule fires once per period (one minute at least: EventBridge Scheduler's finest rate). That
-*heartbeat* opens a window ``[scheduled time, + period)`` owned by one chain of invocations:
-
-- every invocation polls while the task has data (``SourceRunner.run``) and ends at the first empty poll, or when
-  the window is about to end (its budget is cut to the window's end minus the safety margin);
-- a RUNNING task whose ``poll.interval.ms`` is shorter than the window then sends its next *tick*: an SQS message
-  ``DelaySeconds`` = the interval (whole seconds, 1-900) with the same window, which the queue's event source
-  mapping delivers to the source function. A tick due after the window's end is not sent: the next heartbeat
-  takes over, so a broken chain (a lost message, a failed send) is restarted by the next heartbeat at the latest;
-- a tick or heartbeat that arrives after its window (a late delivery, an async retry) does nothing.
-
-So one task never runs twice at once: inside a window the chain is sequential (a tick is sent only when the
-previous invocation is done), and windows do not overlap (every invocation of a window returns before its end, and
-the next heartbeat never fires before it). What is left is SQS's at-least-once delivery: a rare duplicate tick runs
-next to its twin; the later ``init_transactions`` fences the earlier invocation, whose transaction aborts, so
-records and offsets stay exactly-once, and the extra chain ends with the window. Pause, stop and delete are read
-from the config topic at the start of every invocation, so they take effect at the next tick; a paused, stopped or
-deleted task sends no further tick, and neither does a pull-mode sink task with no partitions (it waits for its
-heartbeat, which re-checks its assignment) or a task's start invocation (``runtime/task_start.py``: no window).
+A task's schedule fires a *heartbeat* at most once a minute, opening a window ``[scheduled time, + period)``. Each
+invocation polls while the task has data and ends at the first empty poll or near the window's end; a RUNNING task
+then sends its next *tick*, an SQS message delayed by ``poll.interval.ms`` with the same window, unless it would be
+due after the window (the next heartbeat takes over and restarts a broken chain). A tick or heartbeat arriving after
+its window does nothing. So one task never runs twice at once: a window's chain is sequential and windows do not
+overlap; a rare duplicate SQS tick is fenced by ``init_transactions`` (docs/architecture.md, source step 5).
 """
 
 from __future__ import annotations
