@@ -41,7 +41,8 @@ def render_reference() -> str:
     for desc in registry.plugins((registry.PluginType.SOURCE, registry.PluginType.SINK)):
         connector = registry.load(desc.class_name)
         aliases = ", ".join(f"`{alias}`" for alias in desc.aliases)
-        out += [f"### {desc.class_name} ({desc.type.value})", "", f"Aliases: {aliases}.", ""]
+        out += [f"### {desc.class_name} ({desc.type.value})", "",
+                f"Aliases: {aliases}." if aliases else "Aliases: none (its simple names are another class's).", ""]
         out += [*_table(connector.config_model), ""]
     out += ["## Framework keys (every connector)", "", "### Source connectors", "", *_table(SourceConnectorConfig), ""]
     out += ["### Sink connectors", "", *_table(SinkConnectorConfig), ""]

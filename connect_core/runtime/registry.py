@@ -167,8 +167,9 @@ def _build(manifest: dict[str, tuple[PluginType, str]], versions: dict[str, str]
     by_class: dict[str, PluginDesc] = {}
     by_name: dict[str, PluginDesc] = {}
     for class_name, (plugin_type, target) in manifest.items():
-        desc = PluginDesc(class_name, plugin_type, target, _aliases(class_name, plugin_type),
-                          (versions or {}).get(class_name, ""))
+        # an alias another class already holds stays that class's (Debezium's JdbcSinkConnector: Confluent's)
+        aliases = tuple(a for a in _aliases(class_name, plugin_type) if a not in by_name)
+        desc = PluginDesc(class_name, plugin_type, target, aliases, (versions or {}).get(class_name, ""))
         by_class[class_name] = desc
         by_name[class_name] = desc
         for alias in desc.aliases:
