@@ -10,6 +10,9 @@ does; the table's optimistic concurrency (a commit asserts the branch head it re
 
 from __future__ import annotations
 
+import base64
+import datetime as _dt
+import decimal
 import json
 import logging
 import time
@@ -18,10 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyiceberg.table import Table
 
 __all__ = ["COMMIT_ID_PROP", "Staged", "commit_staged", "committed_offsets", "list_staged", "offsets_prop",
-           "stage", "staging_prefix"]
+           "encode_value", "stage", "staging_prefix"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ class Staged:
 
 
 def stage(table: Table, group: str, *, topic: str, partition: int, start: int, end: int,
-          files: list[str]) -> None:
+          files: list[dict[str, Any]]) -> None:
     """Record ``files`` as holding ``[start, end)`` of ``topic``/``partition`` (same name on a re-delivery)."""
     body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "files": files})
     path = f"{staging_prefix(table, group)}/{topic}/{partition}/{start:020d}-{end:020d}.json"
@@ -121,12 +126,66 @@ def _plan(staged: list[Staged], committed: TopicOffsets) -> tuple[list[Staged], 
     return accept, obsolete, offsets
 
 
-def _files(table: Table, items: list[Staged]) -> list[str]:
-    out: list[str] = []
+def _files(table: Table, items: list[Staged]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for item in items:
         with table.io.new_input(item.path).open() as stream:
             out.extend(json.loads(stream.read())["files"])
     return out
+
+
+def encode_value(value: Any) -> Any:
+    """A partition value as JSON (tagged where JSON has no such type)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, _dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, _dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"uuid": str(value)}
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode()}
+    raise TypeError(f"Cannot stage a partition value of type {type(value).__name__}")
+
+
+def _decode_value(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    [(tag, text)] = value.items()
+    decode: dict[str, Callable[[str], Any]] = {
+        "datetime": _dt.datetime.fromisoformat, "date": _dt.date.fromisoformat, "decimal": decimal.Decimal,
+        "uuid": uuid.UUID, "bytes": base64.b64decode}
+    return decode[tag](text)
+
+
+def _data_file(table: Table, staged: dict[str, Any]) -> Any:
+    """pyiceberg's ``parquet_file_to_data_file`` with the partition the writer staged (pyiceberg cannot infer a
+    bucket's from the file's statistics)."""
+    import pyarrow.parquet as pq
+    from pyiceberg.io.pyarrow import (
+        compute_statistics_plan,
+        data_file_statistics_from_parquet_metadata,
+        parquet_path_to_id_mapping,
+    )
+    from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+    from pyiceberg.typedef import Record
+
+    metadata = table.metadata
+    input_file = table.io.new_input(staged["path"])
+    with input_file.open() as stream:
+        parquet_metadata = pq.read_metadata(stream)
+    schema = metadata.schema()
+    statistics = data_file_statistics_from_parquet_metadata(
+        parquet_metadata=parquet_metadata, stats_columns=compute_statistics_plan(schema, metadata.properties),
+        parquet_column_mapping=parquet_path_to_id_mapping(schema))
+    return DataFile.from_args(
+        content=DataFileContent.DATA, file_path=staged["path"], file_format=FileFormat.PARQUET,
+        partition=Record(*[_decode_value(v) for v in staged["partition"]]), file_size_in_bytes=len(input_file),
+        sort_order_id=None, spec_id=staged["spec_id"], equality_ids=None, key_metadata=None,
+        **statistics.to_serialized_dict())
 
 
 def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int, timeout_ms: int,
@@ -134,8 +193,6 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
     """Commit ``table``'s staged files once the oldest waited ``interval_ms`` (or ``force``); retried on a
     concurrent commit until ``timeout_ms``. Returns the commit id, or None when nothing was committed."""
     from pyiceberg.exceptions import CommitFailedException
-    from pyiceberg.io.pyarrow import parquet_file_to_data_file
-
     staged = list_staged(table, group)
     if not staged or (not force and time.time() - min(s.mtime for s in staged) < interval_ms / 1000):
         return None
@@ -155,8 +212,8 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
                 with table.transaction() as tx:
                     kwargs: dict[str, Any] = {"branch": branch} if branch else {}
                     with tx.update_snapshot(props, **kwargs).fast_append() as append:
-                        for path in _files(table, accept):
-                            data_file = parquet_file_to_data_file(table.io, table.metadata, path)
+                        for staged_file in _files(table, accept):
+                            data_file = _data_file(table, staged_file)
                             if data_file.record_count > 0:
                                 append.append_data_file(data_file)
             except CommitFailedException:
