@@ -1,23 +1,12 @@
-"""The worker's ``connector.client.config.override.policy``: which ``producer.override.*``, ``consumer.override.*`` and
-``admin.override.*`` keys a connector config may set (Kafka's ``ConnectorClientConfigOverridePolicy``, KIP-458;
-the ``Allowlist`` policy and its ``connector.client.config.override.allowlist`` are KIP-1188, Kafka 4.2).
+"""The worker's ``connector.client.config.override.policy``: which ``producer.override.*``, ``consumer.override.*``
+and ``admin.override.*`` keys a connector config may set (Kafka's ``ConnectorClientConfigOverridePolicy``, KIP-458).
 
-Kafka's four policies, by their plugin names (alias, simple class name or full class name): ``All`` (Kafka 4.x's
-default, and ours), ``None``, ``Principal`` (deprecated in 4.2: ``sasl.jaas.config``, ``sasl.mechanism`` and
-``security.protocol`` only) and ``Allowlist`` (only the listed client keys; an empty list, its default, allows none).
-KIP-1188 announces ``Allowlist`` as the default of Kafka 5.0; until then the default stays ``All``.
-
-As Kafka's ``AbstractHerder.validateClientOverrides``, only the clients a connector uses are checked: a source's
-producer, its admin client when it sets ``topic.creation.*`` or ``offsets.storage.topic``, its consumer with
-``offsets.storage.topic``; a sink's consumer, and its producer and admin client when it has a dead letter queue topic.
-Both policy keys are worker settings (environment variables, or a worker file's keys under ``up --worker-config``).
-
-Before any policy, every client key a connector config sets goes through the client-key gate
-(``api/kafka_client_keys.py``: an allow-list, file paths under the worker's file roots): under the override prefixes
-for every connector, and under the prefixes a connector builds its own clients from (its ``kafka_client_prefixes``:
-MirrorMaker 2's, the HTTP sink reporter's, Debezium's). :func:`client_key_refusals` is what validate and create put on
-the keys; :func:`refuse_client_keys` fails a connector (at its start in the coordinator) and :func:`check_overrides` a
-task started from a config stored before.
+Kafka's four policies by plugin name: ``All`` (Kafka 4.x's default, and ours), ``None``, ``Principal`` (SASL and
+``security.protocol`` keys only) and KIP-1188's ``Allowlist`` (``connector.client.config.override.allowlist``; empty
+allows none). As ``AbstractHerder.validateClientOverrides``, only the clients a connector uses are checked. Before
+any policy every client key passes the allow-list gate of ``api/kafka_client_keys.py``, under the override prefixes
+and a connector's own ``kafka_client_prefixes``. :func:`client_key_refusals` serves validate and create;
+:func:`refuse_client_keys` and :func:`check_overrides` fail a connector or a task started from a stored config.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """``Loggers``: the process's log levels behind ``/admin/loggers`` (Kafka ``org.apache.kafka.connect.runtime.Loggers``).
 
-Kafka Connect adjusts log4j loggers; here the same calls adjust Python's ``logging`` loggers of the process (a
-coordinator, source or sink function). Kafka logger names are mapped to the Python modules that do the same work:
-``org.apache.kafka.connect`` is ``connect_core``, a plugin class (``io.confluent.connect.jdbc.JdbcSourceConnector``)
-is the module that implements it, a package (``io.confluent.connect.jdbc``) the Python package of its plugins (the
-package holding their modules, so its tasks' loggers too); any other name is a Python logger name as it is
-(``connect_core.runtime.sink_runner``, ``botocore``). The name a caller used is listed beside the Python logger it
-set, so ``GET /admin/loggers/<that name>`` finds it again.
-
-Cluster scope (KIP-976): levels written to the config topic (``logger-cluster-<namespace>``) are applied, in the
-order they were written, by every function when its config store catches up (:meth:`Loggers.apply_cluster_levels`).
+The same calls adjust Python ``logging`` loggers instead of log4j's. Kafka names map to the modules doing the same
+work: ``org.apache.kafka.connect`` is ``connect_core``, a plugin class is its module, a plugin package the Python
+package of its plugins; any other name is a Python logger name as is. The caller's name is listed beside the logger
+it set, so ``GET /admin/loggers/<that name>`` finds it. Cluster scope (KIP-976): levels written to the config topic
+are applied in order by every function when its config store catches up (:meth:`Loggers.apply_cluster_levels`).
 """
 
 from __future__ import annotations

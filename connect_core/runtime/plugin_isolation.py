@@ -1,16 +1,11 @@
 """Kafka's ``PluginClassLoader`` for Python: import a plugin package from its isolated location
 (``runtime/plugin_path.py``) so that several versions of one package live in one process.
 
-Each location gets a namespace of its own, ``_lambda_connect_plugins.<key>``; its top-level modules and packages are
-imported below it (``acme_connector.task`` of ``plugins/acme-1.0`` becomes
-``_lambda_connect_plugins.acme_1_0_<hash>.acme_connector.task``), so ``sys.modules`` holds every version at once.
-A module of the location sees its own names first, as a plugin class loader looks in its own directory first: its
-``__builtins__`` carry an ``__import__`` that maps an absolute import of one of the location's top-level names to
-the location's namespace (relative imports need nothing: a module's ``__package__`` is already the namespaced one).
-Every other name, ``connect_core`` (the api, shared as Kafka shares connect-api) included, is the runtime's.
-
-Limits: ``importlib.import_module("acme_connector...")`` called by the plugin itself, and imports made by C
-extension code, are not mapped and find the ``sys.path`` copy, if any.
+Each location's top-level modules are imported under a namespace of its own, ``_lambda_connect_plugins.<key>``, so
+``sys.modules`` holds every version at once. Its modules' ``__builtins__`` carry an ``__import__`` that maps an
+absolute import of the location's own top-level names to that namespace (its own classes first, as a plugin class
+loader); every other name, ``connect_core`` included, is the runtime's. Not mapped: ``importlib.import_module``
+called by the plugin itself and imports made by C extensions.
 """
 
 from __future__ import annotations

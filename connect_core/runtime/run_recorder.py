@@ -1,16 +1,11 @@
 """``RunRecorder``: what every task invocation reports besides its status, and its restart policy's gate.
 
 Each invocation leaves one record in the runs topic (when, records, duration, memory, error, offsets, the warm
-container's invocation count and billed time) for the status page and the cost estimate. Before a task runs,
-``admit`` applies the restart policy to its failure streak; after a failure, ``failed`` backs off or opens the
-breaker and writes the decision into the task's status trace, so both the REST status and the page show it.
-
-A sink invocation names its batch (``admit(..., batch=)``: first offset per topic-partition). Its failures are
-counted per (task, partition, first offset) in streak records of their own (``run_state.BatchStreak``), never in
-the task's one run record: concurrent invocations of one sink (one per partition) run the same task, and a batch
-that went through on partition 1 must not reset the count of a poison batch on partition 0, or its breaker never
-opens. A streak ends when a batch of its partition goes through, or moves to a new one when the partition's first
-offset changes (the mapping committed past it, or the offsets were reset).
+container's invocation count and billed time) for the status page and the cost estimate. ``admit`` applies the
+restart policy to the failure streak before a task runs; ``failed`` backs off or opens the breaker and writes the
+decision into the task's status trace. A sink's failures are counted per (task, partition, first offset) in
+streak records of their own (``run_state.BatchStreak``), since concurrent invocations per partition run one task and
+a batch that went through on one partition must not reset a poison batch's count on another.
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """A started sink task's offsets between batches, kept as Kafka Connect's ``WorkerSinkTask`` keeps them.
 
-A worker's consumer has a *position* per partition (the next record the task gets), ``currentOffsets`` (what
-``preCommit`` is offered) and ``lastCommittedOffsets``; the task moves them with ``SinkTaskContext.offset()`` and
-holds a partition with ``pause()``. Here a warm task's batches come from a mapping or a pull-mode consumer that may
-deliver records again (a mapping re-sends what was not committed; a pull task re-reads from the committed offsets at
-every invocation), so the position also filters: a record below it was already handed to this very task, which
-owns it until its ``pre_commit`` lets it be committed. A restarted task starts with nothing here, so it gets every
-record from the committed offsets again, as a restarted worker task does.
-
-Nothing remembered here outlives the truth in Kafka. A worker's consumer delivers whatever its position is after a
-group reset, a re-created topic or an unclean leader election (out of range: ``auto.offset.reset``). Here the filter
-would drop such records, so each partition also remembers where its *source* (the mapping, the pull-mode consumer)
-goes on from, as this task left it: the offset its group commits. A legitimate redelivery starts there or later; a
-batch that starts before it (or a pull-mode consumer whose end of partition lies before it) means Kafka's offsets
-moved back: the task's position and last committed offset follow the source, and it gets every record from there,
-as a worker's task does.
+Per partition: the *position* (the next record the task gets), the current offsets ``pre_commit`` is offered and
+the last committed offsets, moved by ``SinkTaskContext.offset()`` and held by ``pause()``. A mapping or pull-mode
+consumer may deliver records again, so the position also filters what this warm task already owns. Nothing here
+outlives Kafka: each partition also remembers where its source goes on from (the offset its group commits), and a
+batch that starts before it means the offsets moved back (a group reset, a re-created topic), so the task follows
+and gets every record from there, as a worker's does (docs/architecture.md, "The SinkTask contract on both paths").
 """
 
 from __future__ import annotations

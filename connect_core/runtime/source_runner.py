@@ -1,16 +1,11 @@
 """``SourceRunner``: what one scheduled invocation of a source task does (docs/architecture.md).
 
-Records and their source offsets are produced in ONE Kafka transaction per invocation, with Kafka Connect's
-exactly-once transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of
-the same task still running, and either all records of an invocation and their offsets become visible, or none.
-A warm container keeps its task, producer and stores; after any failure the task is stopped and rebuilt from the
-committed offsets, so in-memory progress can never run ahead of what Kafka holds.
-
-A big snapshot does not fit one transaction: a round commits in chunks of at most ``chunk_records`` records,
-``chunk_bytes`` bytes and ``DEFAULT_CHUNK_MS`` (each chunk its records plus the offsets so far), so memory stays
-bounded, progress is kept and readers of the offsets topic, which wait for open transactions, never wait long.
-And an invocation stops polling at ``TICK_SHARE`` of the schedule's interval, less the time its longest commit and its
-task's longest poll took: the next tick's ``init_transactions`` would fence it and abort its open chunk.
+Records and their source offsets go in ONE Kafka transaction per round, with Kafka Connect's exactly-once
+transactional id ``<group.id>-<connector>-<task>``: ``init_transactions`` fences any older invocation of the task.
+A warm container keeps its task, producer and stores; after a failure the task is rebuilt from the committed
+offsets, so memory never runs ahead of Kafka. A big snapshot commits in chunks (``chunk_records``, ``chunk_bytes``,
+``DEFAULT_CHUNK_MS``) so memory stays bounded and offset readers never wait long, and polling stops at
+``TICK_SHARE`` of the interval less the longest commit and poll, before the next tick would fence it.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """Starting a task without data: the one invocation that makes an idle task RUNNING (or FAILED) within seconds.
 
-A Connect worker starts a task when it is assigned and reports RUNNING, whether or not data flows; a function runs
-only when it is invoked. So whoever changes what runs (the coordinator at create, config update, resume and restart,
-through its ``Deployer``; ``lambda-connect up``'s runtime when it (re)starts a trigger) invokes each task once:
-
-- a source or pull-mode sink task gets the scheduled function's event with ``"start": true`` and no heartbeat window:
-  it starts the task, runs at most ``START_BUDGET_MS`` (data that is there is not kept waiting for the schedule),
-  sends no tick (the schedule's heartbeats carry on as before) and answers a failure instead of raising it (the task
-  has reported FAILED with its cause; an asynchronous invocation raised would only be retried by Lambda);
-- a sink behind an event source mapping gets :data:`SINK_START_EVENT`, a Kafka event with no records (a mapping
-  never sends one): the task starts, ``put`` gets an empty batch as on a worker's idle poll, and it reports RUNNING.
+A worker reports a task RUNNING when it is assigned, data or not; a function runs only when invoked. So whoever
+changes what runs (the coordinator's ``Deployer``, ``lambda-connect up``) invokes each task once: a source or
+pull-mode sink task gets its schedule's event with ``"start": true`` and no window (runs at most
+``START_BUDGET_MS``, sends no tick, answers a failure instead of raising it, which Lambda would only retry); a
+sink behind a mapping gets :data:`SINK_START_EVENT`, a Kafka event with no records, so ``put`` sees an empty batch.
 """
 
 from __future__ import annotations

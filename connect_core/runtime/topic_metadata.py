@@ -1,14 +1,10 @@
 """Wait for a topic's metadata before its first record, as Kafka's producer does in ``send`` (``max.block.ms``).
 
-librdkafka's ``produce`` never blocks: a record to a topic the cluster does not have waits in the queue, and the
-transaction's commit waits for it, past the end of a function's time. Kafka's ``KafkaProducer.waitOnMetadata`` waits
-for the topic's metadata at most ``max.block.ms`` and then fails the record with ``TimeoutException: Topic <t> not
-present in metadata after <ms> ms.``, which fails a Connect task ("Unrecoverable exception from producer send
-callback"). A worker's own producer waits for ever (``Worker`` sets ``max.block.ms`` to ``Long.MAX_VALUE``: a 4.3.1
-worker's task stays RUNNING, its log repeating ``UNKNOWN_TOPIC_OR_PARTITION``); a function cannot, so here the wait
-ends with ``producer.override.max.block.ms`` or the invocation's time, whichever comes first, and the task is FAILED
-with that cause: never an invocation killed while its status says RUNNING. A producer's metadata request asks a broker
-that creates topics automatically to create it, as its first record would.
+librdkafka's ``produce`` never blocks: a record to a missing topic waits in the queue and the commit with it, past
+the function's time. Kafka's ``KafkaProducer.waitOnMetadata`` fails the record after ``max.block.ms`` with
+``TimeoutException: Topic <t> not present in metadata after <ms> ms.``, which fails the task. A worker's producer
+waits for ever; a function cannot, so here the wait ends at ``producer.override.max.block.ms`` or the invocation's
+time and the task is FAILED with that cause. The metadata request lets a broker that auto-creates topics create it.
 """
 
 from __future__ import annotations

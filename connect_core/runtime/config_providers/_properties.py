@@ -1,14 +1,10 @@
 """A reader for Java ``.properties`` text, rule for rule as ``java.util.Properties.load`` reads it.
 
-Worker and connector files, ``FileConfigProvider`` files and REST credential files all go through here. The rules
-(``Properties.load``'s LineReader and ``loadConvert``): lines end at ``\\n``, ``\\r`` or ``\\r\\n`` only; leading
-space, tab and form feed are skipped; a line whose first other character is ``#`` or ``!`` is a comment (never
-continued; after a line of only a backslash too); an odd number of backslashes at a line's end joins the next line
-with its leading whitespace skipped, an empty next line ending the logical line; the key ends at the first unescaped
-``=``, ``:``, space, tab or form feed, and whitespace plus at most one ``=``/``:`` after it are skipped;
-``\\t \\n \\r \\f \\uXXXX`` are escapes, any other escaped character stands for itself, and a malformed
-``\\uXXXX`` is an error. Later keys win. Callers pass the text without newline translation. Checked against the JDK by
-``tests/compat/test_java_properties_compat.py``.
+Worker and connector files, ``FileConfigProvider`` files and REST credential files go through here. Lines end at
+``\\n``, ``\\r`` or ``\\r\\n``; ``#``/``!`` lines are comments; an odd number of trailing backslashes continues a line;
+the key ends at the first unescaped ``=``, ``:`` or whitespace; ``\\t \\n \\r \\f \\uXXXX`` are escapes (a malformed
+``\\uXXXX`` is an error), any other escaped character stands for itself; later keys win. Callers pass the text
+without newline translation. Checked against the JDK by ``tests/compat/test_java_properties_compat.py``.
 """
 
 from __future__ import annotations

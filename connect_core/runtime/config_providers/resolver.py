@@ -1,18 +1,12 @@
 """``ConfigResolver``: the worker's config providers, and connector configs with placeholders resolved.
 
-Providers are declared the Kafka way: ``config.providers=env,file,secretsmanager,ssm``,
-``config.providers.<name>.class=<class>`` and ``config.providers.<name>.param.<option>=<value>``. As in Kafka these
-come from the worker configuration only: ``LAMBDA_CONNECT_CONFIG_PROVIDERS`` (a comma list of names, or a JSON
-object of those keys), set by the template's ``ConfigProviders`` parameter or ``lambda-connect up
---config-providers``. A connector config (a REST body) may not declare providers: stricter than Kafka 4.1.1, whose
-default lets a connector config add its own (issue: a connector could read the function's AWS credentials or any
-file into its records). A well-known name (``env``, ``file``, ``directory``, ``secretsmanager``, ``ssm``) needs no
-``.class``; ``file``/``directory`` honour ``allowed.paths`` (KIP-993), ``env`` honours ``allowlist.pattern``.
-
-The config topic keeps placeholders; tasks resolve them at start (both the connector config and their task config),
-and again when a provider's TTL ends (``reload.py``: Kafka's ``config.action.reload``), so a rotated secret reaches a
-warm task too. Configured providers are kept per
-container, keyed by class and options, so their clients and caches survive warm invocations.
+Providers are declared the Kafka way (``config.providers=env,file,secretsmanager,ssm``,
+``config.providers.<name>.class`` and ``.param.<option>``), from the worker configuration only
+(``LAMBDA_CONNECT_CONFIG_PROVIDERS``): a connector config may not declare them, or it could read the function's AWS
+credentials or any file (docs/security.md). Well-known names need no ``.class``; ``file``/``directory`` honour
+``allowed.paths`` (KIP-993), ``env`` ``allowlist.pattern``. The config topic keeps placeholders; tasks resolve them
+at start and again when a provider's TTL ends (``reload.py``), and providers are kept per container, keyed by class
+and options, so their clients and caches survive warm invocations.
 """
 
 from __future__ import annotations

@@ -1,17 +1,10 @@
 """``SecretsManagerConfigProvider``: ``${secretsmanager:<secret-id>:<json-key>}`` reads AWS Secrets Manager.
 
-Syntax (Kafka's ``${provider:[path:]key}``):
-
-- ``${secretsmanager:prod/db:password}`` -> key ``password`` of the JSON object stored in secret ``prod/db``
-  (the shape the console's "key/value" secrets and RDS-managed secrets have). Numbers and booleans are rendered as
-  Java would (``5432``, ``true``), nested objects as JSON.
-- ``${secretsmanager:prod/api-token}`` -> the whole SecretString (for secrets that are not JSON objects).
-- A full secret ARN works in both forms (``${secretsmanager:arn:aws:secretsmanager:...:secret:db-AbCdEf:password}``).
-
-Options (``config.providers.<name>.param.*``): ``region``, ``endpoint`` (e.g. LocalStack), ``secret.prefix``
-(prepended to every secret id, as jcustenborder's provider does), ``cache.ttl.ms`` (default 300000: how long a warm
-container reuses a fetched secret). A missing secret fails the task with a ConfigError naming the secret, never a
-value; a missing JSON key leaves the placeholder as it is (Kafka's ConfigTransformer rule).
+``${secretsmanager:prod/db:password}`` is key ``password`` of the JSON object in secret ``prod/db`` (numbers and
+booleans rendered as Java would, nested objects as JSON); ``${secretsmanager:prod/api-token}`` the whole
+SecretString; a full secret ARN works in both forms. Options: ``region``, ``endpoint``, ``secret.prefix``
+(prepended to every id, as jcustenborder's provider) and ``cache.ttl.ms`` (300000). A missing secret fails the task
+with a ConfigError naming the secret, never a value; a missing JSON key leaves the placeholder (Kafka's rule).
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """``SsmParameterStoreConfigProvider``: ``${ssm:<parameter>}`` reads AWS Systems Manager Parameter Store.
 
-Syntax (Kafka's ``${provider:[path:]key}``):
-
-- ``${ssm:/prod/db/password}`` -> the value of parameter ``/prod/db/password``.
-- ``${ssm:/prod/db:password}`` -> the value of parameter ``/prod/db/password`` too: the path is a hierarchy and the
-  key a name under it (like ``DirectoryConfigProvider``'s directory and file), so one path serves many keys.
-- A parameter ARN works as the whole reference (``${ssm:arn:aws:ssm:eu-west-1:123:parameter/prod/db/password}``).
-
-``SecureString`` parameters are decrypted (``WithDecryption``); ``StringList`` values come back comma-separated as
-stored. Names are fetched with ``GetParameters``, ten at a time. A parameter that does not exist leaves its
-placeholder as is (Kafka's missing-key rule). Options: ``region``, ``endpoint``, ``cache.ttl.ms`` (default 300000).
+``${ssm:/prod/db/password}`` and ``${ssm:/prod/db:password}`` both read parameter ``/prod/db/password`` (the path a
+hierarchy and the key a name under it, like ``DirectoryConfigProvider``); a parameter ARN works as the whole
+reference. ``SecureString`` values are decrypted, ``StringList`` values come back comma-separated; names are fetched
+with ``GetParameters``, ten at a time. A missing parameter leaves its placeholder (Kafka's missing-key rule).
+Options: ``region``, ``endpoint``, ``cache.ttl.ms`` (default 300000).
 """
 
 from __future__ import annotations
