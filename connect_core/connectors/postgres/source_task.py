@@ -152,14 +152,16 @@ class PostgresSourceTask(SourceTask):
             conn.autocommit = True
             with conn.cursor() as cursor:  # the server ends the transaction once no invocation reads it
                 cursor.execute(f"SET idle_in_transaction_session_timeout = {SNAPSHOT_IDLE_TIMEOUT_MS}")
+                if self._start.get("txId") is None:
+                    # a transaction of its own: a kept snapshot transaction holding an xid would make every
+                    # replication slot created on the server meanwhile wait for it
+                    cursor.execute("SELECT txid_current()")
+                    row = cursor.fetchone()
+                    self._start["txId"] = int(row[0]) if row else None
             conn.autocommit = False
             conn.set_session(isolation_level="REPEATABLE READ")
             with conn.cursor() as cursor:
                 cursor.execute("SET TRANSACTION SNAPSHOT %s", (name,))
-                if self._start.get("txId") is None:
-                    cursor.execute("SELECT txid_current()")
-                    row = cursor.fetchone()
-                    self._start["txId"] = int(row[0]) if row else None
         finally:
             replication.close()  # the snapshot is imported (or failed): the temporary slot goes with it
         return conn, lsn

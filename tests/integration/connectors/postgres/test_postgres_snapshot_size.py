@@ -80,3 +80,26 @@ def test_offsets_stay_bounded_and_a_restart_and_an_ended_transaction_lose_and_re
     last_of_polls = [_size(batch[-1]) for batch in first + second]
     assert max(last_of_polls) <= min(sizes) + 80 * len(windows)  # a poll's last record adds the windows once
     assert all(WINDOWS_KEY not in r.source_offset for batch in first + second for r in batch[:-1])
+
+
+def test_a_new_containers_snapshot_does_not_wait_for_an_idle_one_kept_open(pg_db: PgDb) -> None:
+    db = pg_db
+    db.sql("CREATE TABLE {s}.big (id int PRIMARY KEY, v text)",
+           "INSERT INTO {s}.big SELECT i, 'row ' || i FROM generate_series(1, 3000) i")
+    reader = MemoryOffsetReader()
+    props = db.props(**{"snapshot.fetch.size": FETCH})
+    warm = start_task(PostgresSourceTask(), props, reader)  # a container that committed a chunk and sits idle
+    try:
+        batch = warm.poll()
+        reader.commit(batch)
+        warm.commit()
+        started = time.monotonic()
+        fresh = start_task(PostgresSourceTask(), props, reader)  # the next tick's new container
+        try:
+            assert [r.key.get("id") for r in fresh.poll()][:1] == [1001]
+        finally:
+            fresh.stop()
+        # its temporary slot's exported snapshot waits for transactions holding an xid: the idle one holds none
+        assert time.monotonic() - started < 30
+    finally:
+        warm.stop()
