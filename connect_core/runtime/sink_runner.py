@@ -686,7 +686,8 @@ if TYPE_CHECKING:
 def _reference_poll(running: _RunningTask, committed_filter: CommittedFilter, check: PendingCheck) -> _Prepared:
     """The reference plan, as a worker polls: the records decoded from the event's own bytes, those the check finds
     committed, converted later, record by record where a stage raises (:meth:`SinkPipeline.convert_all`). Every
-    other plan must give ``put`` what this one gives (tests/integration/runtime/test_read_committed_sinks.py)."""
+    other plan must give ``put`` what this one gives."""
+
     if check.event is None:
         return _Prepared(committed_filter.finish(check))
     records, messages = committed_filter.finish_undecoded(check)

@@ -419,8 +419,9 @@ class SourceRunner:
 
     def _send_values(self, running: _RunningTask, batch: SourceValues, result: SourceInvocationResult,
                      on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        """``_send_all`` of ``batch.records()``, from the values when the pipeline writes them in one call (the same
-        produce arguments, in order: ``tests/unit/runtime/test_source_values.py``), else of the records."""
+        """``_send_all`` of ``batch.records()``: from the values when the pipeline writes them in one call (the same
+        produce arguments, in order), else from the records."""
+
         written = running.pipeline.values_bytes(batch)
         if written is None:
             self._send_all(running, batch.records(), result, on_delivery, latest)

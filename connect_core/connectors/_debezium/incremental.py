@@ -1,20 +1,12 @@
 """Debezium's incremental snapshot state and its signals, as both CDC connectors keep and read them.
 
-An ``execute-snapshot`` signal of type ``incremental`` (a row inserted into ``signal.data.collection``, seen in the
-change stream) queues tables; each is read in chunks of ``incremental.snapshot.chunk.size`` rows in key order up to
-the key that was largest when its reading began. A chunk is read between two watermarks the connector writes to the
-signal table (``<chunk id>-open`` / ``-close``, type ``snapshot-window-open``/``-close``): while the stream is
-between them, a change to a row of the chunk drops that row from the chunk (the change is newer), and at the close
-watermark the rows left are emitted as ``read`` events (``source.snapshot`` = ``incremental``). So no chunk row is
-ever emitted after a change to the same row, and nothing is missed.
-
-The state travels in every streamed record's offset under Debezium's own keys (``AbstractIncrementalSnapshotContext``):
-``incremental_snapshot_collections`` (JSON), ``incremental_snapshot_primary_key`` (the key of the last chunk row
-emitted) and ``incremental_snapshot_maximum_key`` (``serialized_key.py``) and ``incremental_snapshot_correlation_id``
-(the id of the signal that queued the tables). A task that restarts reads the next chunk after the stored key, as
-Debezium's does. Debezium keeps a pause in memory only, so its restarted task resumes a paused snapshot; a
-lambda-connect task restarts at every invocation, so a pause is also stored, under a key of our own,
-``incremental_snapshot_paused`` (present only while paused; Debezium ignores it).
+An ``execute-snapshot`` signal of type ``incremental`` queues tables; each is read in key order in chunks of
+``incremental.snapshot.chunk.size`` rows, each chunk between an open and a close watermark written to the signal
+table: a change streamed between them drops that row from the chunk (the change is newer), and the rows left are
+emitted as ``read`` events at the close. The state travels in every streamed record's offset under Debezium's own
+keys (``incremental_snapshot_collections``, ``_primary_key``, ``_maximum_key``, ``_correlation_id``), so a
+restarted task reads the next chunk after the stored key; a pause is stored too (``incremental_snapshot_paused``),
+since every invocation restarts the task (docs/connectors/incremental-snapshots.md).
 """
 
 from __future__ import annotations

@@ -1,18 +1,12 @@
 """Debezium's Kafka signal channel (``signal.enabled.channels`` containing ``kafka``), read by a scheduled function.
 
-Debezium 3.x's ``KafkaSignalChannel`` assigns partition 0 of ``signal.kafka.topic`` (default
-``<topic.prefix>-signal``) to a consumer of group ``signal.kafka.groupId`` (default ``kafka-signal``) that starts at
-the group's committed offset (else ``earliest``) and auto-commits; a message whose key is not ``topic.prefix`` is
-ignored; its value is ``{"id": ..., "type": ..., "data": {...}}``. Debezium 3.x keeps nothing of the channel in the
-source offset: what it processed is the group's committed offset, committed apart from the records a signal caused.
-
-Here each stream start reads the partition from where the connector left it up to the end offset found then
-(bounded: a missing or empty topic answers at once). The offset of the last message read is stored in the source
-offset of every record the task returns from then on, under Debezium 2.x's key ``incremental_snapshot_signal_offset``
-(the key its read-only binlog snapshots used; 3.x ignores it), so it is committed in the same Kafka transaction as
-the records and offsets the signal produced: a restarted task neither runs a signal again nor loses one. After each
-commit the group's offset is committed too, so a Debezium worker taking the connector over starts after the same
-signal; a stored offset without the key (written by Debezium) resumes from the group's committed offset.
+As Debezium 3.x's ``KafkaSignalChannel``: partition 0 of ``signal.kafka.topic`` (default ``<topic.prefix>-signal``),
+messages keyed by ``topic.prefix`` with value ``{"id", "type", "data"}``, group ``signal.kafka.groupId`` (default
+``kafka-signal``). Each stream start reads from where the connector left off to the end offset found then. The last
+offset read is stored in the source offset of every later record under Debezium 2.x's key
+``incremental_snapshot_signal_offset``, committed in the same transaction as the records a signal caused, so a
+restarted task neither repeats nor loses a signal; the group is committed too, so a Debezium worker taking over starts
+after the same signal (docs/connectors/incremental-snapshots.md).
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """The windows of a snapshot read in more than one transaction, for both CDC sources.
 
-Streaming starts at the first snapshot transaction's position P0. A later transaction, opened when the previous one
-is gone, starts reading at (table, key) with its own consistent position Pk: its rows already hold every change
-made before Pk. That start is a *window* ``[namespace, table, key or None, *position]``. While streaming from P0, a
-change to a row that a window read is dropped when it happened before that window's Pk; once streaming passes the
-last Pk the windows are dropped. Positions compare as tuples: PostgreSQL's ``(lsn,)``, the binlog's ``(file, pos)``.
-
-The list goes into the offset of a poll's last record of the task's partition only (``place``): the runtime stores a
-poll's last offset per partition (transactions end at poll boundaries, as Kafka's ``transaction.boundary=poll``),
-so a row's offset stays the same size however many windows are open.
+Streaming starts at the first snapshot transaction's position P0; a later transaction starts reading at (table, key)
+with its own consistent position Pk, a *window* ``[namespace, table, key or None, *position]``. While streaming from
+P0, a change to a row a window read is dropped when it happened before that window's Pk; past the last Pk the windows
+are dropped. Positions compare as tuples (PostgreSQL ``(lsn,)``, binlog ``(file, pos)``). The list goes only into
+the offset of a poll's last record of the task's partition (``place``), the one the runtime stores per poll.
 """
 
 from __future__ import annotations

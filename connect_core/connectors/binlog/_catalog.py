@@ -1,15 +1,11 @@
 """Which tables and columns are captured, and what ``information_schema`` and the binlog say about them.
 
-The snapshot reads rows as the tables are now, so its schemas come from ``information_schema``. A binlog event is
-decoded with the columns as they were when it was written (``event_schema``): its table map (``binlog_row_metadata=
-FULL``) carries each column's name, type, length, precision, scale, signedness, ENUM/SET members and nullability, so
-the binlog itself is the schema history Debezium keeps in ``schema.history.internal.kafka.topic`` (and exact, without
-parsing DDL). ``information_schema`` adds what a table map lacks (literal defaults, display types) where today's
-column still has the event's type.
-
-Filters follow Debezium: ``database.include.list``/``exclude.list`` match the database name, ``table.include.list``/
-``exclude.list`` the ``db.table`` name and ``column.exclude.list`` ``db.table.column``, each regex matched in full.
-The system databases are never captured.
+The snapshot reads tables as they are now, so its schemas come from ``information_schema``. A binlog event is decoded
+with the columns as they were when written (``event_schema``): its table map (``binlog_row_metadata=FULL``) carries
+each column's name, type, length, precision, scale, signedness, members and nullability, so the binlog itself is
+Debezium's schema history, exact without parsing DDL; ``information_schema`` adds literal defaults and display types.
+Filters follow Debezium (``database``/``table``/``column`` include and exclude lists, each regex matched in full);
+the system databases are never captured.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """A fix for python-mysql-replication's TIME(fsp) binlog decoding (``RowsEvent.__read_time2``).
 
 The library takes the two's complement of the integer part only, so the fraction of a negative TIME comes out as
-its complement: ``-01:02:03.250`` reads as ``-01:02:03.750`` (checked against MariaDB for fsp 1, 3 and 6 by
-tests/integration/connectors/binlog). The wrapper keeps the library's decoding and mirrors the fraction back.
+its complement: ``-01:02:03.250`` reads as ``-01:02:03.750``. The wrapper keeps the library's decoding and mirrors
+the fraction back.
+
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """``DatagenTask``: records of random data for the configured schema, as kafka-connect-datagen makes them.
 
 Source partition ``{"task.id": n}``; offset ``{"task.generation", "current.iteration", "random.seed"}``: the
-random generator is re-seeded after every record and the seed stored, so a task started again (a cold function)
-continues the same random stream and the iteration counters where the last committed record left them. Headers
-``task.generation``, ``task.id`` and ``current.iteration`` (int64) as the JVM task adds them.
-
-A JVM task sleeps up to ``max.interval`` ms before each record; a function must not sleep, so each poll returns
-the records whose (equally random) send time has come and nothing until the next one is due: the same rate,
-delivered at the task's ``poll.interval.ms`` ticks. ``iterations`` reached: the task stays RUNNING and idle (the
-JVM task fails with "Stopping connector").
+generator is re-seeded after every record and the seed stored, so a restarted task continues the same random
+stream. Headers ``task.generation``, ``task.id`` and ``current.iteration`` as the JVM task's. A JVM task sleeps up
+to ``max.interval`` ms per record; a function must not, so each poll returns the records whose send time has come:
+the same rate, at ``poll.interval.ms`` ticks. Once ``iterations`` is reached the task stays RUNNING and idle.
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """pymysql as the source's connections use it: the same results, without three per-connection and per-row costs.
 
-Decoders: pymysql turns each DATETIME text into a ``datetime`` with a regex, a list of ``int`` calls and the
-constructor, and each DATE with ``split`` and ``int``; a table row often has one or two.
-The server's canonical text (``YYYY-MM-DD hh:mm:ss[.f{1,6}]``, ``YYYY-MM-DD``) is what ``fromisoformat`` parses in C
-to the same value, so that shape takes it; any other text (zero dates, out-of-range values, odd shapes) goes
-to pymysql's own decoder and gets exactly its result (a ``str`` for what it cannot parse).
-
-TLS: without TLS settings pymysql connects in PREFERRED mode (TLS when the server offers it, as Connector/J's
-default ``sslMode``) with a context that verifies nothing (``CERT_NONE``), yet builds it with
-``ssl.create_default_context``, which loads the system's CA store on every connection, that is every task start
-(each cold invocation). ``connection_class`` gives the same context without the store no check ever reads.
-
-Rows: pymysql reads each column of a row with four method calls (``read_length_coded_string``,
-``read_length_encoded_integer``, ``read``, the position updates); ``row_reader`` reads the same
-length-encoded columns straight from the packet's bytes in a function generated per result set, installed on each
-result set of the querier's streaming cursor (``streaming_cursor_class``).
+- Decoders: canonical DATETIME and DATE text is parsed by ``fromisoformat`` in C; any other text (zero dates,
+  out-of-range values) goes to pymysql's own decoder and gets exactly its result.
+- TLS: pymysql's default PREFERRED context verifies nothing yet loads the system CA store on every connection (every
+  cold start); ``connection_class`` gives the same context without the store.
+- Rows: ``row_reader`` reads length-encoded columns straight from the packet in a function generated per result set,
+  installed on the querier's streaming cursor (``streaming_cursor_class``), instead of four method calls per column.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Multi-row ``INSERT ... VALUES (...),(...)`` text for pymysql, written here instead of by its ``executemany``.
 
 pymysql's ``executemany`` already turns an ``INSERT``/upsert into multi-row statements, but it escapes every value
-through ``Connection.escape`` (several calls and type checks per value): with ten columns that was most of the
-sink's database CPU. Here each value's literal comes from pymysql's own encoder for its exact type, picked once per
-value class, so the text is the one pymysql would have sent (``tests/integration/connectors/jdbc`` compares it with
-``Cursor.mogrify``); anything unusual (another type, a connection with its own encoders) goes to
+through ``Connection.escape`` (several calls and type checks per value), most of the sink's database CPU on wide
+rows. Here each value's literal comes from pymysql's own encoder for its exact type, picked once per value class,
+so the text is the one pymysql would have sent (``Cursor.mogrify``'s); anything unusual (another type, a connection
+with its own encoders) goes to
 ``Connection.escape`` itself. Statements are cut at pymysql's ``max_stmt_length``.
 """
 
@@ -83,7 +83,7 @@ def _row_writer(escapes: dict[type, Callable[[Any], str]], escape: Callable[[Any
     The classes of ``first`` (the chunk's first row) pick, per column, the encoder's text written inline (an int's
     ``str``, a string's quoting, a naive date/time's ``isoformat``, a finite Decimal's ``format``) or called
     directly; a value of any other class (a None where the first row had a value, ...) takes the generic look-up,
-    so every row's text is the generic one whatever the classes (``tests/integration/connectors/jdbc``).
+    so every row's text is the generic one whatever the classes.
     """
     classes = tuple(value.__class__ for value in first)
     kinds = tuple(_kind(escapes, cls) for cls in classes)
@@ -186,8 +186,8 @@ def struct_rows_writer(escapes: dict[type, Callable[[Any], str]], escape: Callab
     usual class (or are null) in C loops over the whole column, any other one value by value by a generated
     function (after the field's default took the place of a None): a value of the column's usual class written
     inline (pymysql's text for it, as ``_row_writer`` writes it; an aware UTC datetime with ``utc_naive`` as its
-    naive self), anything else bound by the column's binder and written by the generic look-up
-    (``tests/unit/connectors/jdbc/test_struct_rows.py`` compares every path with the reference).
+    naive self), anything else bound by the column's binder and written by the generic look-up.
+
     """
     kinds = []
     for _part, _index, _default, cls, _bound in columns:

@@ -1,14 +1,10 @@
 """Writes one batch in one database transaction (Confluent ``JdbcDbWriter`` + ``BufferedRecords``).
 
-A batch the database refuses for a reason other than a transient one (a NOT NULL or length violation in one row)
-is written again by ``write_each``: row by row in one transaction, each row under a savepoint, so the rows the
-database accepts are written and the refused ones are handed back (Confluent's ``unrollAndRetry``).
-
-Rows are grouped per table into runs of the same statement shape (operation, key columns, value columns); a
-run ends when the shape changes, so the order of writes to a row is kept (an insert after a delete of the same
-key is never reordered). Each run is one ``executemany`` per ``batch.size`` rows; on MySQL/MariaDB inserts and
-upserts are written as the multi-row ``INSERT ... VALUES (...),(...) ON DUPLICATE KEY UPDATE`` statements pymysql's
-``executemany`` would send, with the literals built by ``_mysql_literals`` (cheaper, same text).
+Rows are grouped per table into runs of one statement shape (operation, key and value columns), ending when the
+shape changes so the order of writes to a row is kept; each run is one ``executemany`` per ``batch.size`` rows (on
+MySQL/MariaDB the multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` text pymysql would send, with ``_mysql_literals``).
+A batch refused for a non-transient reason is written again by ``write_each``, row by row under savepoints, so the
+accepted rows are written and the refused ones handed back (Confluent's ``unrollAndRetry``).
 """
 
 from __future__ import annotations

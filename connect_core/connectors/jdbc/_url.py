@@ -1,24 +1,13 @@
-"""Kafka-Connect-style ``connection.url`` (``jdbc:mysql://...``) to a SQLAlchemy URL.
+"""Kafka-Connect-style ``connection.url`` (``jdbc:mysql://...``) to a SQLAlchemy URL, for the JDBC source and sink.
 
-Shared by the JDBC source and sink, so a config copied from a Confluent connector keeps working unchanged.
-The driver-independent parts of a JDBC URL are carried over, plus ``user``/``password`` and the TLS properties,
-which are honoured or refused, never dropped (a dropped ``requireSSL`` would silently connect in plain text):
-
-- MySQL/MariaDB: ``useSSL``/``useSsl``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``,
-  ``sslMode`` (Connector/J: DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY; MariaDB: disable, trust,
-  verify-ca, verify-full), and PEM file paths ``serverSslCert``/``sslCa`` (CA), ``sslCert``, ``sslKey``.
-  pymysql gets an ``ssl`` context; TLS that is required but not negotiated fails the connection. Without TLS
-  properties each driver's default holds: ``jdbc:mysql:`` is PREFERRED (Connector/J 8+: TLS when the server offers
-  it, certificate unchecked; PyMySQL >= 1.2 does the same), ``jdbc:mariadb:`` is plain text (MariaDB Connector/J 3's
-  ``sslMode=disable``).
-- PostgreSQL: ``ssl`` (true = verify-full, as pgjdbc), ``sslmode``, ``sslrootcert``, ``sslcert``, ``sslkey`` (PEM
-  paths), passed to libpq, which enforces them.
-
-Any other ``ssl*``/``*Ssl*``/keystore property (JKS key stores, socket factories, passwords) is refused with a
-ConfigError naming ``connection.url``. The PEM paths, like a ``jdbc:sqlite:`` file, must lie under the worker's file
-roots (connect_core/api/file_roots.py), or a REST body could point the driver at any file of the host; the driver then
-opens the very path that was checked (``resolve_file_roots``: a relative path inside the first root, never the
-process's working directory). Other JDBC properties (``serverTimezone``...) have no effect here.
+The driver-independent parts, ``user``/``password`` and the TLS properties are carried over; TLS properties are
+honoured or refused, never dropped (a dropped ``requireSSL`` would connect in plain text). MySQL/MariaDB:
+``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` (Connector/J's and
+MariaDB's values) and PEM paths ``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``; without them each driver's
+default holds (``jdbc:mysql:`` PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``,
+``sslrootcert``, ``sslcert``, ``sslkey``, enforced by libpq. Other TLS or keystore properties are a ConfigError.
+PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots (``api/file_roots.py``), so a REST body
+cannot point the driver at any file of the host.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Per partition, a sync is due for the first record a task copies, when the translation of the next offset would be
 ``offset.lag.max`` or more behind, when upstream offsets skip (compaction, transaction markers) and when the
 downstream topic was truncated; any other record's sync is delayed and sent at the next commit, so a quiet
-partition's last record is synced too (observed: 7 records give (0->0) and (6->6)).
-``maybe_queue`` + ``fire_pending`` per record is the readable reference; ``queue_run`` decides a run of one
-partition's records in one loop and sends the same syncs in the same order (``test_offset_syncs.py`` checks both).
+partition's last record is synced too (7 records give (0->0) and (6->6)). ``maybe_queue`` + ``fire_pending`` per
+record is the readable reference; ``queue_run`` decides a run of one partition's records in one loop and sends the
+same syncs in the same order.
+
 """
 
 from __future__ import annotations

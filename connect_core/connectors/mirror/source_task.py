@@ -1,16 +1,11 @@
 """MirrorSourceTask: copy the assigned source partitions byte for byte to their remote topics (Kafka's).
 
-Each record keeps its partition, key (null too), value (tombstones too), headers and timestamp; its source partition
-is ``{"cluster", "partition", "topic"}`` and its offset ``{"offset"}``, in Kafka's shape, so the runner's transaction
-writes records and offsets together (exactly once on the target). A task resumes after the last committed offset,
-else from ``auto.offset.reset`` (earliest); a ``latest`` position is stored at once (``_latest``), so the next cold
-start resumes there. Nothing sleeps: ``poll`` returns nothing once every assigned partition
-is read to its end, and waits at most ``consumer.poll.timeout.ms`` for records the end offsets say are there (a new
-consumer, still connecting, longer).
-After the transaction commits, ``commit_record`` notes each record's written offset and ``commit`` turns them
-into offset syncs, a partition's run of records at a time (``OffsetSyncWriter.queue_run``).
-``_convert`` (one message) is the readable reference of ``_records_of``'s loop, which builds the same records
-(``tests/unit/connectors/mirror/test_source_task.py`` checks both).
+Each record keeps its partition, key, value (tombstones too), headers and timestamp; source partition
+``{"cluster", "partition", "topic"}`` and offset ``{"offset"}`` in Kafka's shape, so records and offsets commit in
+one transaction. A task resumes after the last committed offset, else from ``auto.offset.reset``; a ``latest``
+position is stored at once (``_latest``). Nothing sleeps: ``poll`` returns nothing once every partition is read to
+its end. After the commit, ``commit_record`` notes written offsets and ``commit`` turns them into offset syncs.
+``_convert`` (one message) is the readable reference of ``_records_of``'s loop, which builds the same records.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Debezium's PostgreSQL change event: key struct, ``Envelope`` value, ``source`` block and context headers.
 
 Names and field order are Debezium 3.7's (``<prefix>.<schema>.<table>.Key``/``.Value``/``.Envelope``,
-``io.debezium.connector.postgresql.Source``, ``event.block``), checked against Debezium's own connector in
-tests/compat/debezium_postgres.
+``io.debezium.connector.postgresql.Source``, ``event.block``), checked against Debezium's own connector.
+
 """
 
 from __future__ import annotations

@@ -1,18 +1,11 @@
 """JSON lines of flat Struct values through one generated function per schema, byte for byte ``to_json_text``.
 
-``RecordFormat`` writes a record as ``data_json.to_json_text`` + newline (JsonConverter's text with
-``schemas.enable=false``). That walks the schema per field and record and dominated the sink's CPU time. For a
-STRUCT schema whose fields are primitives or the four Connect logical types, this module generates one function per
-schema (cached by the schema object: schemas are immutable) that reads the values by position, checks each one's
-exact Python type (a null: the schema's default, precomputed), builds the dict in field order and lets
-``orjson.dumps`` write it, with Jackson's string escapes put back (``jackson_escaped``).
-
-orjson's text equals Jackson's for every ``bool``, ``None``, ``int`` within 64 bits and every ``float`` that is 0
-or in ``[1e-3, 1e7)`` in magnitude (Java's plain range of ``Double.toString``); FLOAT32 values are written as
-``Float.toString``'s text. ``tests/unit/connectors/s3/test_json_lines.py`` checks it. A value outside that (a
-double Java prints as ``1.0E10``, NaN, a null where the schema wants a default or fails, a wrong type, a huge int,
-a lone surrogate) makes the function return None and the caller writes that record the exact way, which gives the
-same text or raises the same error.
+``RecordFormat`` writes a record as JsonConverter's text (``schemas.enable=false``) plus newline; walking the schema
+per field and record dominated the sink's CPU. For a STRUCT of primitives and Connect logical types this module
+generates one function per schema (cached by the immutable schema) that checks each value's exact type, builds the
+dict in field order and lets ``orjson.dumps`` write it, with Jackson's escapes put back. Where orjson's text could
+differ from Jackson's (a double outside ``[1e-3, 1e7)``, NaN, a missing default, a wrong type, a huge int, a lone
+surrogate) the function returns None and the caller writes that record the exact way.
 """
 
 from __future__ import annotations

@@ -1,19 +1,11 @@
 """The staging area: where the records of a file that is not full yet wait between invocations.
 
-A Lambda invocation cannot keep records in memory for the next one, so each Kafka partition has, under a prefix of
-the bucket outside ``topics.dir`` (``lambda.connect.staging.dir``), a *head* object (JSON, rewritten only with a
-conditional write on its ETag) and the *segments* it lists (one per invocation that added records to the open files;
-never rewritten). Layout::
-
-    <staging dir>/<topics.dir>/<topic>+<partition>/head
-    <staging dir>/<topics.dir>/<topic>+<partition>/<round id>/<first offset>-<last offset>
-
-Readers of ``topics.dir`` (Athena, Glue, the S3 source) never see it. Before the key existed the area sat inside
-``topics.dir`` (``<topics.dir>/_lambda-connect+staging/<topic>+<partition>/``, :meth:`StageLayout.legacy`); a head
-found there is moved on first use. ``+`` cannot occur in a Kafka topic name, so with a blank ``topics.dir`` no
-topic's directory collides with the default prefix. A *round* is Confluent's unit of commit for one
-topic-partition: the open files of every directory, closed together when ``flush.size`` records were written or a
-rotation fires.
+A Lambda invocation cannot keep records in memory for the next one, so each Kafka partition has, under
+``lambda.connect.staging.dir`` outside ``topics.dir`` (so readers of ``topics.dir`` never see it), a *head* object
+(JSON, rewritten only with a conditional write on its ETag) and the *segments* it lists (one per invocation that
+added records to the open files; never rewritten). A *round* is Confluent's unit of commit for one
+topic-partition: the open files of every directory, closed together. A head found in the old place inside
+``topics.dir`` (:meth:`StageLayout.legacy`) is moved on first use. Layout: the README beside it.
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """``S3SourceTask``: restores its share of the archive's Kafka partitions, each in start-offset order.
 
-A source partition is an archived Kafka partition (``{"topic": T, "partition": P}``) and its offset is where the
-restore stands in it, after Confluent's names: ``lastFileRead`` (the object key), ``fileOffset`` (records of that
-file already restored) and ``eof``. The runtime commits them with the records in one transaction, so a restore
-stopped anywhere resumes at the next record, exactly once. Records go to the archived topic (or its
-``topic.regex.list`` target) and Kafka partition, with the key and headers when the sink stored them; the
-archive keeps no timestamps, so the producer's time is used.
-
-A file is restored only once it is complete, whatever order the sink writes its objects in: the S3 sink lists a
-file's parts on each of its objects (``x-amz-meta-parts``: ``key,headers,value``), and the file waits until every
-one is there. A key-only file is a file of tombstones when its keys object is the sink's primary (it carries
-``record-count``) or sits in ``tombstone.encoded.partition`` (Confluent's sink); elsewhere it is the keys of a value
-object not written yet. Without ``parts`` (Confluent's sink, older lambda-connect) a value object is read with the
-parts found beside it. A partition waits at its first incomplete file and every listing looks again, so a file
-listed half-written is restored once the sink finished it; the S3 sink writes a partition's files in start-offset
-order, so nothing is listed before a file that is still to come.
+A source partition is an archived Kafka partition (``{"topic", "partition"}``); its offset, after Confluent's names,
+is ``lastFileRead``, ``fileOffset`` and ``eof``, committed with the records in one transaction, so a stopped restore
+resumes at the next record, exactly once. Records go to the archived (or ``topic.regex.list``) topic and partition
+with their key and headers; the archive keeps no timestamps. A file is restored only once complete: the S3 sink
+lists a file's parts on each object (``x-amz-meta-parts``), and a partition waits at its first incomplete file, so
+a file listed half-written is restored once finished (key-only files: docs/connectors/http-s3-datagen.md).
 """
 
 from __future__ import annotations

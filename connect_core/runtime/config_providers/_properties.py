@@ -4,7 +4,8 @@ Worker and connector files, ``FileConfigProvider`` files and REST credential fil
 ``\\n``, ``\\r`` or ``\\r\\n``; ``#``/``!`` lines are comments; an odd number of trailing backslashes continues a line;
 the key ends at the first unescaped ``=``, ``:`` or whitespace; ``\\t \\n \\r \\f \\uXXXX`` are escapes (a malformed
 ``\\uXXXX`` is an error), any other escaped character stands for itself; later keys win. Callers pass the text
-without newline translation. Checked against the JDK by ``tests/compat/test_java_properties_compat.py``.
+without newline translation.
+
 """
 
 from __future__ import annotations
