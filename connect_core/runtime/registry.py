@@ -1,21 +1,12 @@
 """The plugin manifest: every Kafka class name and alias -> a lazily imported ``"module:Class"``.
 
-An S3 sink function never imports SQLAlchemy because nothing is imported until a plugin is first used. A new
-plugin is its module plus one line here (converters, SMTs and predicates are listed beside their packages, in
-``connect_core.converters`` and ``connect_core.transforms._registry``, which cannot import the runtime).
-
-Trust boundary: a connector config (a REST body) may only *name* a plugin of this manifest or one the worker
-configuration adds (``runtime/plugin_path.py``: ``LAMBDA_CONNECT_PLUGINS`` and the ``lambda_connect.plugins``
-entry points of installed plugin packages, Kafka's ``plugin.path``); a ``"module:attr"`` string in a REST body is
-never imported. ``check``/``load_as`` verify the plugin type a key expects before anything is imported or
-instantiated, with Kafka's messages ("Class X could not be found." / "... does not implement the Y interface").
-
-Versions (KIP-891): a class may be installed in several versions (the built-ins carry lambda-connect's version, a
-plugin package its distribution's; isolated locations of ``runtime/plugin_path.py`` hold one version each). A lookup
-takes the ``*.plugin.version`` value of the config: no value or ``latest`` gives the newest version, a range
-(``runtime/version_range.py``) the newest version inside it, and a range nothing satisfies raises
-``VersionedPluginLoadingError`` with Kafka's message ("Plugin X not found that matches the version range R,
-available versions: [...]").
+Nothing is imported until a plugin is first used (an S3 sink function never imports SQLAlchemy); a new plugin is its
+module plus one line here (converters, SMTs and predicates are listed beside their packages, which cannot import
+the runtime). Trust boundary: a REST body may only *name* a plugin of this manifest or one the worker configuration
+adds (``runtime/plugin_path.py``); a ``"module:attr"`` string from it is never imported. ``check``/``load_as``
+verify the plugin type before anything is imported, with Kafka's messages. Versions (KIP-891): a lookup takes the
+``*.plugin.version`` value (none or ``latest``: the newest; a range, ``runtime/version_range.py``: the newest inside
+it, else ``VersionedPluginLoadingError`` with Kafka's message; docs/architecture.md, "Plugin versions").
 """
 
 from __future__ import annotations
