@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
     from connect_core.connectors.binlog._offsets import BinlogPosition
 
-__all__ = ["INITIAL", "SNAPSHOT_IDLE_TIMEOUT_S", "Snapshot", "quote", "read_in_window"]
+__all__ = ["INITIAL", "SNAPSHOT_IDLE_TIMEOUT_S", "Snapshot", "quote", "read_in_window", "windows_of"]
 
 log = logging.getLogger(__name__)
 
