@@ -2,14 +2,10 @@
 
 ``start`` reads the offset of partition ``{"server": <topic.prefix>}`` and decides, as Debezium's ``snapshot.mode``
 does, whether to (re)snapshot or stream (``always``: once per connector start, ``_debezium/snapshot.py``). ``poll``
-returns the snapshot's ``r`` records first, then the slot's change events, and ``[]`` once caught up: the runner
-then commits the records and their offsets in one Kafka transaction.
-Only after that commit (``commit``, or at the next start from the committed offsets) is the slot's confirmed
-position moved, so a killed invocation re-reads and never loses.
-
-The slot's lag (``pg_current_wal_lsn() - confirmed_flush_lsn``, the WAL it keeps from being recycled) is measured
-at start, after each commit and when caught up, and published each invocation as the plugin metric
-``LAG_METRIC`` (KIP-877, ``context.plugin_metrics()``).
+returns the snapshot's ``r`` records first, then the slot's change events, and ``[]`` once caught up; the runner
+commits them with their offsets in one Kafka transaction, and only then (``commit``, or at the next start) is the
+slot's confirmed position moved, so a killed invocation re-reads and never loses. The slot's lag is published each
+invocation as the plugin metric ``LAG_METRIC`` (KIP-877; docs/connectors/postgres-cdc.md).
 """
 
 from __future__ import annotations
