@@ -5,7 +5,8 @@ The first validator pydantic builds asks ``pydantic.plugin._loader.get_plugins()
 every installed distribution's entry points. Plugins are the ``pydantic`` entry-point group, so when no
 ``entry_points.txt`` on ``sys.path`` declares that group the answer is known: no plugins. ``skip_plugin_scan`` then
 gives pydantic a loader that answers exactly that; with a plugin installed, or metadata it cannot read as
-``importlib.metadata`` would, pydantic's own loader runs as before.
+``importlib.metadata`` would, pydantic's own loader runs.
+
 """
 
 from __future__ import annotations

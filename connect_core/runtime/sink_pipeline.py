@@ -141,7 +141,8 @@ class SinkPipeline:
         """One record, or None when it was dropped by an SMT or tolerated as failed.
 
         Every stage runs directly (:meth:`_direct`); if any raises, the record is converted again stage by stage
-        under the operator (converters and SMTs are pure), which retries, reports and tolerates exactly as before.
+        under the operator (converters and SMTs are pure), which retries, reports and tolerates it.
+
         """
         try:
             return self._direct(consumed)

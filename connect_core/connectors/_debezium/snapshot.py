@@ -43,7 +43,8 @@ class SnapshotEpoch:
 
     def is_new(self, stored: dict[str, Any] | None) -> bool:
         """Whether ``always`` must snapshot now: the stored offset is of another epoch (a task config without an
-        epoch, from a connector started elsewhere, snapshots at every start, as before epochs)."""
+        epoch, from a connector started elsewhere, snapshots at every start)."""
+
         return self.epoch is None or (stored or {}).get(EPOCH_OFFSET_KEY) != self.epoch
 
     def stamp(self, records: list[SourceRecord], partition: dict[str, Any]) -> None:

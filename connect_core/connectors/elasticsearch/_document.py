@@ -364,7 +364,7 @@ class DocumentBuilder:
                 value = to_json_data(field_schema, value, decimal_format="NUMERIC",
                                      string_maps_as_objects=c.compact_map_entries, map_entry="object")
             if kind == _KIND_FLOAT and value.__class__ is float and not -_INF < value < _INF:
-                plain = False  # NaN and infinities: the json module's spelling, as before
+                plain = False  # NaN and infinities: the json module's spelling (``_dumps``)
             document[name] = value
         return document, plain
 
@@ -400,7 +400,8 @@ def _compile_writer(schema: Schema) -> Callable[[list[Any]], bytes | None] | Non
     ``_fast_dumps`` would (a finite Decimal becomes a float, dates and timestamps their epoch numbers), then one
     ``orjson.dumps`` writes the dict in field order. Anything else (a null that takes a default or is an error,
     a wrong type, a non-finite float or Decimal, an int beyond 64 bits, a lone surrogate) returns None and the
-    caller takes the per-field path, which writes the same text or raises the same error as before.
+    caller takes the per-field path, which writes the same text or raises the same error.
+
     """
     if schema.type is not Type.STRUCT or not schema.fields or schema.name in _SCALAR_LOGICAL:
         return None

@@ -141,7 +141,8 @@ class FileStreamSourceTask(SourceTask):
         """``_extract`` for a buffer without CR: ``split`` finds the lines, the positions follow from their lengths.
 
         An ASCII buffer (the usual text) is decoded once and split as text; otherwise each line is decoded on its
-        own (invalid UTF-8 replaced within its line, as before). Positions count bytes: an ASCII line's
+        own (invalid UTF-8 replaced within its line, as ``_extract`` does). Positions count bytes: an ASCII line's
+
         characters are its bytes.
         """
         room = self._batch_size - len(values)

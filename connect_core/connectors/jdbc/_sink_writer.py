@@ -170,8 +170,8 @@ class JdbcSinkWriter:
 
         The statements are the ones :meth:`_plan` and :meth:`_write_rows` give (same runs, order, chunks and text).
         False, before anything is sent, where the batch is not all such records or a row cannot be written this
-        way (a value pymysql refuses, a plan that raises): the per-record path then writes it and reports exactly
-        as before.
+        way (a value pymysql refuses, a plan that raises): the per-record path then writes and reports it.
+
         """
         dbapi: Any = conn.connection.dbapi_connection
         escapes = escapes_of(dbapi)
