@@ -190,3 +190,6 @@ def test_listed_as_a_worker_lists_it() -> None:
     assert DebeziumJdbcSinkConnector().version() == "3.7.0.Final"
     loaded = registry.load("io.debezium.connector.jdbc.JdbcSinkConnector")
     assert loaded is DebeziumJdbcSinkConnector
+    # the simple names stay Confluent's (listed first), and the Debezium class lists no alias it does not own
+    assert registry.describe("JdbcSinkConnector").class_name == "io.confluent.connect.jdbc.JdbcSinkConnector"
+    assert registry.describe("io.debezium.connector.jdbc.JdbcSinkConnector").aliases == ()
