@@ -5,7 +5,9 @@ honoured or refused, never dropped (a dropped ``requireSSL`` would connect in pl
 ``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` (Connector/J's and
 MariaDB's values) and PEM paths ``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``; without them each driver's
 default holds (``jdbc:mysql:`` PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``,
-``sslrootcert``, ``sslcert``, ``sslkey``, enforced by libpq. Other TLS or keystore properties are a ConfigError.
+``sslrootcert``, ``sslcert``, ``sslkey``, enforced by libpq; pgjdbc's ``currentSchema`` becomes the session's
+``search_path``, as pgjdbc sets it (debezium-examples' ``postgres-toast`` sink names its schema so). Other TLS
+or keystore properties are a ConfigError.
 PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots (``api/file_roots.py``), so a REST body
 cannot point the driver at any file of the host.
 """
@@ -72,6 +74,7 @@ class JdbcUrl:
     password: str | None = None
     tls: tuple[tuple[str, object], ...] = ()  # driver TLS arguments, see connect_args
     tls_required: bool = False
+    current_schema: str | None = None  # pgjdbc's currentSchema: the search_path of every session
 
     def connect_args(self) -> dict[str, object]:
         """Keyword arguments for the DB-API driver's ``connect``: TLS as the URL asks, and a connect timeout."""
@@ -86,6 +89,9 @@ class JdbcUrl:
                 args["ssl"] = tls
         elif self.family == POSTGRESQL:
             args.update(self.tls)
+            if self.current_schema:
+                escaped = self.current_schema.replace("\\", "\\\\").replace(" ", "\\ ")
+                args["options"] = f"-c search_path={escaped}"  # libpq's startup options, as pgjdbc sends it
         return args
 
     def check_tls(self, dbapi_connection: object) -> None:
@@ -206,6 +212,7 @@ def parse_jdbc_url(url: str) -> JdbcUrl:
         family, _DRIVERS[sub], host=host, port=port, database=unquote(match["db"] or "") or None,
         user=unquote(user) or params.get("user"), password=unquote(password) or params.get("password"),
         tls=tuple(tls.items()), tls_required=required,
+        current_schema=(_param(params, "currentSchema") or None) if family == POSTGRESQL else None,
     )
 
 

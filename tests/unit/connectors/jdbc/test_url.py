@@ -45,6 +45,17 @@ def test_postgres_tls_properties(url: str, tls: dict[str, str]) -> None:
     assert {k: v for k, v in args.items() if k != "connect_timeout"} == tls
 
 
+@pytest.mark.parametrize(("url", "options"), [
+    ("jdbc:postgresql://sink-db:5432/sinkdb?currentSchema=inventorysink&user=u&password=p",  # postgres-toast's sink
+     "-c search_path=inventorysink"),
+    ("jdbc:postgresql://h/db?currentSchema=a,public", "-c search_path=a,public"),
+    ("jdbc:postgresql://h/db?currentSchema=my%20schema", "-c search_path=my\\ schema"),
+    ("jdbc:postgresql://h/db", None),
+])
+def test_postgres_current_schema_is_the_search_path(url: str, options: str | None) -> None:
+    assert parse_jdbc_url(url).connect_args().get("options") == options
+
+
 @pytest.mark.parametrize("url", [
     "jdbc:mysql://h/db?useSSL=true&trustCertificateKeyStoreUrl=file:/ts.jks",
     "jdbc:mysql://h/db?sslMode=SOMETIMES",
