@@ -1,6 +1,8 @@
 """Session-scoped fixtures for the real local services: they call the same start path as `make services`.
 
 A service that cannot be started is an error with its reason (never a skip): integration tests need real services.
+Under pytest-xdist (`make test`) each worker asks for the services, one at a time (a lock under .run/), so a service
+starts once per run; tests/_parallel.py spreads the work and prints the timing report.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pytest
 
 from connect_core.runtime import env
 from infra.local import services
+from tests import _parallel
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,9 +33,48 @@ os.environ.setdefault(env.FILE_ROOTS, tempfile.gettempdir())
 
 def _ensure(name: str) -> dict[str, str]:
     try:
-        return services.ensure([name])[name]
+        with _parallel.run_lock("services"):
+            return services.ensure([name])[name]
     except services.ServiceError as error:
         pytest.fail(f"local service {name!r} could not be started:\n{error}", pytrace=False)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the xdist_group marks into node ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _is_worker(config):
+        _parallel.group_and_order(items)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    return _parallel.make_scheduler(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+_TIMING = _parallel.Timing()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _TIMING.start()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _TIMING.add(report)
+
+
+@pytest.hookimpl(trylast=True)  # after the slowest tests (--durations), at the end of the output
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The timing report (a report, never a check: these machines are noisy), and the measured durations saved."""
+    if _is_worker(config) or len(_TIMING.units) < 2:
+        return
+    terminalreporter.section("timing report")
+    lines = _TIMING.lines()
+    for line in lines:
+        terminalreporter.write_line(line)
+    _TIMING.save(lines)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._parallel import run_lock
+
 __all__ = ["KAFKA_VERSION", "RUN_DIR", "java_major", "kafka_before", "maven_classpath", "require_tool"]
 
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_COMPAT_DIR", Path(__file__).parents[2] / ".run" / "compat"))
@@ -58,10 +60,19 @@ def maven_classpath(pom: Path, *extra: str) -> str:
     extra = (f"-Dkafka.version={KAFKA_VERSION}", *extra) if KAFKA_VERSION else extra
     digest = hashlib.sha256(pom.read_bytes() + "\0".join(extra).encode()).hexdigest()[:12]
     cp_file = RUN_DIR / f"{pom.parent.name}-{digest}.classpath"
+    with run_lock("maven"):  # one Maven at a time (parallel workers): one download into ~/.m2, one writer per file
+        return _cached_classpath(cp_file) or _resolve_classpath(pom, cp_file, extra)
+
+
+def _cached_classpath(cp_file: Path) -> str | None:
     if cp_file.exists():
         classpath = cp_file.read_text().strip()
         if classpath and all(Path(jar).exists() for jar in classpath.split(os.pathsep)):
             return classpath
+    return None
+
+
+def _resolve_classpath(pom: Path, cp_file: Path, extra: tuple[str, ...]) -> str:
     mvn = require_tool("mvn")
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(

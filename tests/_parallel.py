@@ -1,0 +1,180 @@
+"""How `make test` spreads the suite over pytest-xdist workers, and the timing report it prints at the end.
+
+Work units: a test module stays on one worker (its module fixtures run once), and every module that uses one of
+the suite's session harnesses (a Kafka Connect JVM worker, a deployed stack: a session fixture of a conftest.py under
+tests/ other than the services of tests/conftest.py) shares one ``xdist_group`` with the other users of that harness, so
+each harness starts once per run. Units run longest first (``tests/durations.json``, measured), so the long ones do
+not end the run alone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import inspect
+import json
+import os
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+RUN = ROOT / ".run"
+DURATIONS = TESTS / "durations.json"  # seconds per work unit of a measured run (the timing report writes a new one)
+MEASURED = RUN / "test-durations.json"
+REPORT = RUN / "test-timing.txt"
+# a work unit's estimated seconds per test when tests/durations.json does not know it (a new module)
+_PER_TEST_S = {"unit": 0.02, "compat": 0.1, "docs": 1.0, "integration": 4.0, "e2e": 20.0, "faults": 30.0}
+
+
+@contextmanager
+def run_lock(name: str) -> Iterator[None]:
+    """An exclusive lock on ``.run/<name>.lock``, across workers and sessions: what must happen once at a time
+    (a service start, a Maven resolution writing a shared classpath file)."""
+    RUN.mkdir(parents=True, exist_ok=True)
+    with (RUN / f"{name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def module_of(nodeid: str) -> str:
+    """``tests/a/test_b.py`` of ``tests/a/test_b.py::test_c[x]@group``."""
+    return nodeid.split("::", 1)[0]
+
+
+def unit_of(nodeid: str) -> str:
+    """The work unit of a reported test: ``harness:<group>`` for xdist's ``...@<group>`` ids, else its module."""
+    test, _, group = nodeid.rpartition("@")
+    return f"harness:{group}" if test and "]" not in group else module_of(nodeid)
+
+
+def _harnesses(item: pytest.Item) -> list[str]:
+    """The session fixtures of the conftest.py files under tests/ (but tests/conftest.py's services) that ``item``
+    uses: what several modules share. (A test module's own session fixture serves that module alone.)"""
+    info = getattr(item, "_fixtureinfo", None)
+    found = []
+    for name, definitions in (info.name2fixturedefs.items() if info is not None else ()):
+        definition = definitions[-1]
+        if definition.scope != "session":
+            continue
+        source = Path(inspect.getsourcefile(definition.func) or "").resolve()
+        if source.is_relative_to(TESTS) and source.name == "conftest.py" and source != TESTS / "conftest.py":
+            found.append(name)
+    return sorted(found)
+
+
+def _units(items: list[pytest.Item]) -> dict[str, str]:
+    """Module -> its work unit: modules that share a harness are joined (union-find), named by their harnesses."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for item in items:
+        module = find(module_of(item.nodeid))
+        for harness in _harnesses(item):
+            root = find(f"harness:{harness}")
+            if root != module:
+                parent[max(root, module)] = min(root, module)  # "harness:..." sorts first: it names the unit
+                module = min(root, module)
+    return {module: find(module) for module in {module_of(item.nodeid) for item in items}}
+
+
+def _estimate(unit: str, tests: int, known: dict[str, float]) -> float:
+    if unit in known:
+        return known[unit]
+    parts = unit.split("/")
+    return tests * _PER_TEST_S.get(parts[1] if len(parts) > 1 else "", 1.0)
+
+
+def group_and_order(items: list[pytest.Item]) -> None:
+    """Mark each harness's modules with one ``xdist_group`` and put the work units longest first (stable)."""
+    units = _units(items)
+    for item in items:
+        unit = units[module_of(item.nodeid)]
+        if unit.startswith("harness:"):
+            item.add_marker(pytest.mark.xdist_group(unit.removeprefix("harness:")))
+    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[units[module_of(item.nodeid)]] += 1
+    cost = {unit: _estimate(unit, count, known) for unit, count in counts.items()}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(units[module_of(item.nodeid)], index)
+    items.sort(key=lambda item: (-cost[units[module_of(item.nodeid)]], first[units[module_of(item.nodeid)]]))
+
+
+def make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with a module as the unit of a test without a group (xdist's own runs such a test alone,
+    so a module fixture would start on every worker), in collection order (longest first, see above)."""
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModulesAndHarnesses(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    config.option.loadscopereorder = False
+    return ModulesAndHarnesses(config, log)
+
+
+class Timing:
+    """Collects every test's call time by work unit and worker; prints the report at the end of the run."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.units: dict[str, float] = defaultdict(float)
+        self.workers: dict[str, float] = defaultdict(float)
+        self.tests: list[tuple[float, str]] = []
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+
+    def add(self, report: pytest.TestReport) -> None:
+        self.units[unit_of(report.nodeid)] += report.duration
+        node = getattr(report, "node", None)  # the xdist worker that ran it (none in a serial run)
+        self.workers[node.gateway.id if node is not None else "main"] += report.duration
+        if report.when == "call":
+            self.tests.append((report.duration, report.nodeid))
+
+    def lines(self, slowest: int = 15) -> list[str]:
+        wall = time.monotonic() - self.started
+        busy = sum(self.units.values())
+        out = [f"timing: {wall:.0f} s wall, {busy:.0f} s in tests (setup + call + teardown), "
+               f"{len(self.tests)} tests run"]
+        if len(self.workers) > 1:
+            out.append("timing: per worker " + ", ".join(f"{name} {seconds:.0f} s"
+                                                         for name, seconds in sorted(self.workers.items())))
+        by_dir: dict[str, float] = defaultdict(float)
+        for unit, seconds in self.units.items():
+            parts = unit.removeprefix("harness:").split("/")
+            by_dir["/".join(parts[:2]) if unit.startswith("tests/") else unit] += seconds
+        out.append("timing: by directory " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in
+                                                        sorted(by_dir.items(), key=lambda kv: -kv[1])[:12]))
+        out.append(f"timing: the {slowest} slowest work units (a unit runs on one worker):")
+        out += [f"  {seconds:7.1f} s  {unit}" for unit, seconds in
+                sorted(self.units.items(), key=lambda kv: -kv[1])[:slowest]]
+        return out
+
+    def save(self, lines: list[str]) -> None:
+        """The report (``.run/test-timing.txt``, which .ci/run prints again at its end) and the measured seconds per
+        work unit (``.run/test-durations.json``: copy it to tests/durations.json to refresh the order)."""
+        RUN.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text("\n".join(lines) + "\n")
+        partial = MEASURED.with_suffix(f".{os.getpid()}")
+        partial.write_text(json.dumps({unit: round(seconds, 1) for unit, seconds in sorted(self.units.items())},
+                                      indent=0) + "\n")
+        partial.replace(MEASURED)
