@@ -2,14 +2,12 @@
 
 The driver-independent parts, ``user``/``password`` and the TLS properties are carried over; TLS properties are
 honoured or refused, never dropped (a dropped ``requireSSL`` would connect in plain text). MySQL/MariaDB:
-``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` (Connector/J's and
-MariaDB's values) and PEM paths ``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``; without them each driver's
-default holds (``jdbc:mysql:`` PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``,
-``sslrootcert``, ``sslcert``, ``sslkey``, enforced by libpq; pgjdbc's ``currentSchema`` becomes the session's
-``search_path``, as pgjdbc sets it (debezium-examples' ``postgres-toast`` sink names its schema so). Other TLS
-or keystore properties are a ConfigError.
-PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots (``api/file_roots.py``), so a REST body
-cannot point the driver at any file of the host.
+``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` and PEM paths
+``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``; without them each driver's default holds (``jdbc:mysql:``
+PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``, ``sslrootcert``, ``sslcert``,
+``sslkey``, enforced by libpq, and pgjdbc's ``currentSchema`` as the session's ``search_path``. Other TLS or keystore
+properties are a ConfigError. PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots
+(``api/file_roots.py``), so a REST body cannot point the driver at any file of the host.
 """
 
 from __future__ import annotations
