@@ -1,0 +1,251 @@
+"""debezium-examples' change-data pipelines as published (``tests/fixtures/published``), run on `lambda-connect up`
+against the shared PostgreSQL and MariaDB: the sink's table (or the routed topic) checked row for row after
+inserts, updates and deletes in the source database.
+
+Each test gets databases of its own, so the published include lists (or their absence) hold as written. What the
+tests change: addresses and credentials, connector names (a sink's ``connect-<name>`` group is shared on the
+broker), ``topic.prefix`` (topics are shared) and, added because the server is shared, ``slot.name`` (replication
+slot names are server-wide).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import psycopg2
+import pytest
+
+from tests.fixtures.published import published
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.e2e.conftest import Up
+
+pytestmark = pytest.mark.integration
+
+PIPELINE_TIMEOUT_S = 180.0  # a snapshot, a sink invocation and a loaded two-core machine
+
+# Debezium's example database (debezium/example-postgres, ``inventory.customers``), its first rows.
+CUSTOMERS = [(1001, "Sally", "Thomas", "sally.thomas@acme.com", None),
+             (1002, "George", "Bailey", "gbailey@foobar.com", None),
+             (1003, "Edward", "Walker", "ed@walker.com", None),
+             (1004, "Anne", "Kretchmar", "annek@noanswer.org", None)]
+
+
+class PgDatabase:
+    """A database of its own on the shared PostgreSQL, autocommit, dropped (with the slots in it) after."""
+
+    def __init__(self, settings: dict[str, str], stem: str) -> None:
+        self.settings = settings
+        self.name = f"{stem}_{uuid.uuid4().hex[:10]}"
+        self.slot = f"{self.name}_slot"
+        self._admin = self._connect(settings["database"])
+        with self._admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {self.name}")
+        self.conn = self._connect(self.name)
+
+    def _connect(self, dbname: str) -> Any:
+        conn = psycopg2.connect(host=self.settings["host"], port=int(self.settings["port"]),
+                                user=self.settings["user"], password=self.settings["password"], dbname=dbname)
+        conn.autocommit = True
+        return conn
+
+    def sql(self, *statements: str) -> None:
+        with self.conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def query(self, statement: str) -> list[tuple[Any, ...]]:
+        with self.conn.cursor() as cursor:
+            cursor.execute(statement)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        self.conn.close()
+        with self._admin.cursor() as cursor:
+            for _ in range(100):  # a deleted connector's WAL sender lets go of its slot within a few seconds
+                cursor.execute("SELECT slot_name, active FROM pg_replication_slots WHERE database = %s", (self.name,))
+                slots = cursor.fetchall()
+                if not any(active for _, active in slots):
+                    break
+                time.sleep(0.3)
+            for slot, _active in slots:
+                with contextlib.suppress(psycopg2.Error):
+                    cursor.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            cursor.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self._admin.close()
+
+
+@contextlib.contextmanager
+def pg_database(settings: dict[str, str], stem: str) -> Iterator[PgDatabase]:
+    db = PgDatabase(settings, stem)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def put_connector(up: Up, config: dict[str, str]) -> None:
+    status, body = up.http("PUT", f"/connectors/{config['name']}/config", config)
+    assert status in (200, 201), (status, body)
+
+
+def running(up: Up, name: str) -> bool:
+    """True once the connector and its tasks are RUNNING; a FAILED one fails the test with its trace."""
+    status, body = up.http("GET", f"/connectors/{name}/status")
+    if status != 200:
+        return False
+    states = [body["connector"], *body["tasks"]]
+    failed = [s.get("trace", s) for s in states if s["state"] == "FAILED"]
+    assert not failed, f"{name}: {failed}"
+    return bool(body["tasks"]) and all(s["state"] == "RUNNING" for s in states)
+
+
+def delete_connectors(up: Up, *names: str) -> None:
+    for name in names:
+        up.http("DELETE", f"/connectors/{name}")
+
+
+def wait_equal(up: Up, read: Any, expected: Any, what: str, timeout_s: float = PIPELINE_TIMEOUT_S) -> None:
+    """Wait until ``read()`` equals ``expected``; on time-out the assertion shows both."""
+    last: list[Any] = [None]
+
+    def check() -> bool:
+        last[0] = read()
+        return bool(last[0] == expected)
+
+    try:
+        up.wait_for(check, what, timeout_s)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nexpected: {expected}\ngot:      {last[0]}") from None
+
+
+def test_postgres_toast_pipeline_unwrap_into_confluent_jdbc_sink(up: Up, postgres_settings: dict[str, str]) -> None:
+    """``postgres-toast/``: Debezium's PostgresConnector (no include list: its own database) -> topic
+    ``<prefix>.inventory.customers`` -> Confluent's JdbcSinkConnector with ``ExtractNewRecordState``
+    (``drop.tombstones=false``: a delete's tombstone deletes the row), upsert into a table made beforehand
+    (``auto.create=false``, the example's ``sink-db/schema-update.sql``)."""
+    pg = postgres_settings
+    with pg_database(pg, "toast") as source, pg_database(pg, "toastsink") as sink:
+        source.sql("CREATE SCHEMA inventory",
+                   "CREATE TABLE inventory.customers (id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT "
+                   "NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)",
+                   "ALTER SEQUENCE inventory.customers_id_seq RESTART WITH 1001",
+                   "INSERT INTO inventory.customers (first_name, last_name, email) VALUES "
+                   + ", ".join(f"('{f}', '{last}', '{e}')" for _, f, last, e, _b in CUSTOMERS))
+        sink.sql("CREATE SCHEMA inventorysink",
+                 "CREATE TABLE inventorysink.customers (id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT "
+                 "NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)")
+        prefix = f"{up.prefix}-dbserver1"
+        source_config = {**published("debezium-examples_postgres-toast_debezium-source.json", **{
+            "name": f"{up.prefix}-inventory-connector", "database.hostname": pg["host"], "database.port": pg["port"],
+            "database.user": pg["user"], "database.password": pg["password"], "database.dbname": source.name,
+            "topic.prefix": prefix}), "slot.name": source.slot}
+        sink_config = published("debezium-examples_postgres-toast_jdbc-sink.json", **{
+            "name": f"{up.prefix}-sink-connector", "topics": f"{prefix}.inventory.customers",
+            "connection.url": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{sink.name}?currentSchema=inventorysink"
+                              f"&user={pg['user']}&password={pg['password']}"})
+        assert sink_config["transforms.unwrap.type"] == "io.debezium.transforms.ExtractNewRecordState"
+        try:
+            put_connector(up, source_config)
+            put_connector(up, sink_config)
+            for name in (source_config["name"], sink_config["name"]):
+                up.wait_for(lambda n=name: running(up, n), f"{name} RUNNING", PIPELINE_TIMEOUT_S)
+
+            def table() -> list[tuple[Any, ...]]:
+                return sink.query("SELECT id, first_name, last_name, email, biography FROM inventorysink.customers "
+                                  "ORDER BY id")
+
+            wait_equal(up, table, CUSTOMERS, "the snapshot in the sink table")
+            source.sql("INSERT INTO inventory.customers (first_name, last_name, email, biography) VALUES "
+                       "('Kenneth', 'Anderson', 'kander@acme.com', 'likes hiking')",
+                       "UPDATE inventory.customers SET email = 'sally@example.org', biography = 'b' WHERE id = 1001",
+                       "DELETE FROM inventory.customers WHERE id = 1002",
+                       "UPDATE inventory.customers SET last_name = 'Walker-Smith' WHERE id = 1003")
+            expected = source.query("SELECT id, first_name, last_name, email, biography FROM inventory.customers "
+                                    "ORDER BY id")
+            assert [r[0] for r in expected] == [1001, 1003, 1004, 1005]
+            wait_equal(up, table, expected, "the changes in the sink table")
+        finally:
+            delete_connectors(up, source_config["name"], sink_config["name"])
+
+
+def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = PIPELINE_TIMEOUT_S) -> list[Any]:
+    """The first ``count`` messages of ``topic`` (fewer on time-out), from the beginning."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"e2e-read-{uuid.uuid4().hex[:8]}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    messages: list[Any] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(messages) < count and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and not message.error():
+                messages.append(message)
+    finally:
+        consumer.close()
+    return messages
+
+
+def test_outbox_event_router(up: Up, postgres_settings: dict[str, str], kafka_bootstrap: str) -> None:
+    """``outbox/``: the order service's outbox table (Debezium's Quarkus outbox extension: insert then delete in one
+    transaction) captured with the outbox ``EventRouter``: one message per inserted event on
+    ``<aggregatetype>.events``, keyed by ``aggregateid``, the ``payload`` as value, the event's ``id`` and the
+    ``type`` (``additional.placement`` ``type:header:eventType``) as headers; deletes (``tombstones.on.delete=false``)
+    and updates routed nowhere."""
+    pg = postgres_settings
+    aggregate = f"Order{uuid.uuid4().hex[:8]}"  # the routed topic comes from the data: one of this test's own
+    with pg_database(pg, "outbox") as db:
+        db.sql("CREATE SCHEMA inventory",
+               "CREATE TABLE inventory.outboxevent (id uuid NOT NULL PRIMARY KEY, aggregatetype varchar(255) NOT NULL, "
+               "aggregateid varchar(255) NOT NULL, type varchar(255) NOT NULL, timestamp timestamp NOT NULL, "
+               "payload varchar(8000), tracingspancontext varchar(256))",
+               "CREATE TABLE inventory.purchaseorder (id bigint PRIMARY KEY, customerid bigint)")
+        config = {**published("debezium-examples_outbox_register-postgres.json", **{
+            "database.hostname": pg["host"], "database.port": pg["port"], "database.user": pg["user"],
+            "database.password": pg["password"], "database.dbname": db.name, "topic.prefix": f"{up.prefix}-dbserver1"}),
+            "name": f"{up.prefix}-outbox-connector", "slot.name": db.slot}
+        events = [(str(uuid.uuid4()), "1", "OrderCreated", json.dumps({"id": 1, "customerId": 123, "lineItems": []})),
+                  (str(uuid.uuid4()), "1", "OrderLineUpdated", json.dumps({"orderId": 1, "newStatus": "CANCELLED"})),
+                  (str(uuid.uuid4()), "2", "OrderCreated", json.dumps({"id": 2, "customerId": 456}))]
+        try:
+            put_connector(up, config)
+            up.wait_for(lambda: running(up, config["name"]), "outbox connector RUNNING", PIPELINE_TIMEOUT_S)
+            for event_id, aggregate_id, event_type, payload in events:
+                with db.conn.cursor() as cursor:  # the extension's transaction: the order, the event, its removal
+                    cursor.execute("BEGIN")
+                    cursor.execute("INSERT INTO inventory.purchaseorder VALUES (%s, 1) ON CONFLICT DO NOTHING",
+                                   (int(aggregate_id),))
+                    cursor.execute("INSERT INTO inventory.outboxevent VALUES (%s, %s, %s, %s, now(), %s, NULL)",
+                                   (event_id, aggregate, aggregate_id, event_type, payload))
+                    cursor.execute("DELETE FROM inventory.outboxevent WHERE id = %s", (event_id,))
+                    cursor.execute("COMMIT")
+            # An event left in place and then updated: the update is routed nowhere (Debezium warns and drops it).
+            db.sql(f"INSERT INTO inventory.outboxevent VALUES ('{uuid.uuid4()}', '{aggregate}', '3', 'OrderCreated', "
+                   "now(), '{\"id\": 3}', NULL)")
+            kept = db.query("SELECT id::text FROM inventory.outboxevent")[0][0]
+            db.sql("UPDATE inventory.outboxevent SET payload = '{\"id\": 33}'")
+            marker = str(uuid.uuid4())  # after the update: had the update been routed, it would come before this
+            db.sql(f"INSERT INTO inventory.outboxevent VALUES ('{marker}', '{aggregate}', '3', 'OrderShipped', "
+                   "now(), '{\"id\": 3, \"status\": \"SHIPPED\"}', NULL)")
+            messages = read_topic(kafka_bootstrap, f"{aggregate}.events", len(events) + 2)
+        finally:
+            delete_connectors(up, config["name"])
+
+    def decoded(message: Any) -> tuple[Any, ...]:
+        key, value = json.loads(message.key()), json.loads(message.value())
+        headers = {k: v.decode() for k, v in message.headers() or []}
+        return key["payload"], value["payload"], headers.get("id"), headers.get("eventType")
+
+    expected = [(aggregate_id, payload, event_id, event_type) for event_id, aggregate_id, event_type, payload in events]
+    assert [decoded(m) for m in messages] == [*expected, ("3", '{"id": 3}', kept, "OrderCreated"),
+                                              ("3", '{"id": 3, "status": "SHIPPED"}', marker, "OrderShipped")]
+    key_schema, value_schema = json.loads(messages[0].key())["schema"], json.loads(messages[0].value())["schema"]
+    assert key_schema["type"] == "string" and value_schema["type"] == "string"
