@@ -1,0 +1,99 @@
+"""tests/_parallel.py: which tests share a worker under pytest-xdist, in which order, and the timing report."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from tests import _parallel
+from tests.compat.connect_worker import conftest as worker_conftest
+from tests.compat.mirror import conftest as mirror_conftest
+
+if TYPE_CHECKING:
+    import pytest
+
+
+def _fixture(scope: str, func: Any) -> SimpleNamespace:
+    """What pytest's FixtureDef holds: the scope and the plain function under the fixture decorator."""
+    return SimpleNamespace(scope=scope, func=getattr(func, "__wrapped__", func))
+
+
+def _item(nodeid: str, **fixtures: SimpleNamespace) -> Any:
+    item = SimpleNamespace(nodeid=nodeid, markers=[],
+                           _fixtureinfo=SimpleNamespace(name2fixturedefs={n: [d] for n, d in fixtures.items()}))
+    item.add_marker = item.markers.append
+    return item
+
+
+def _module_fixture() -> None:
+    """A session fixture of a test module itself: it serves that module alone."""
+
+
+def test_the_users_of_a_conftest_session_harness_share_one_unit_and_others_stay_by_module() -> None:
+    worker = _fixture("session", worker_conftest.connect_worker)
+    mirror = _fixture("session", mirror_conftest.mirror_worker)
+    items = [
+        _item("tests/unit/test_a.py::test_1"),
+        _item("tests/compat/connect_worker/test_x.py::test_1", connect_worker=worker),
+        _item("tests/compat/connect_worker/test_x.py::test_2"),  # same module: same unit, harness or not
+        _item("tests/compat/connect_worker/test_y.py::test_1", connect_worker=worker),
+        _item("tests/compat/mirror/test_m.py::test_1", mirror_worker=mirror),
+        _item("tests/compat/test_own.py::test_1", oracle=_fixture("session", _module_fixture)),
+        _item("tests/compat/test_other.py::test_1", oracle=_fixture("session", _module_fixture)),
+        _item("tests/integration/test_fn.py::test_1", connect_worker=_fixture("function", worker_conftest.free_port)),
+        _item("tests/unit/test_b.py::test_1", kafka_bootstrap=_fixture("session", _parallel.run_lock)),
+    ]
+    units = _parallel._units(items)
+    assert units["tests/compat/connect_worker/test_x.py"] == units["tests/compat/connect_worker/test_y.py"] \
+        == "harness:connect_worker"
+    assert units["tests/compat/mirror/test_m.py"] == "harness:mirror_worker"
+    assert [units[f"tests/compat/test_{name}.py"] for name in ("own", "other")] == \
+        ["tests/compat/test_own.py", "tests/compat/test_other.py"]
+    assert units["tests/integration/test_fn.py"] == "tests/integration/test_fn.py"
+    assert units["tests/unit/test_b.py"] == "tests/unit/test_b.py"
+
+
+def test_two_harnesses_one_module_uses_join_into_one_unit() -> None:
+    worker = _fixture("session", worker_conftest.connect_worker)
+    mirror = _fixture("session", mirror_conftest.mirror_worker)
+    items = [_item("tests/compat/a/test_1.py::t", connect_worker=worker),
+             _item("tests/compat/b/test_2.py::t", mirror_worker=mirror),
+             _item("tests/compat/c/test_3.py::t", connect_worker=worker, mirror_worker=mirror)]
+    assert set(_parallel._units(items).values()) == {"harness:connect_worker"}
+
+
+def test_units_run_longest_first_and_harness_tests_get_their_group(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Any) -> None:
+    durations = tmp_path / "durations.json"
+    durations.write_text('{"tests/unit/test_slow.py": 500, "harness:connect_worker": 90}')
+    monkeypatch.setattr(_parallel, "DURATIONS", durations)
+    worker = _fixture("session", worker_conftest.connect_worker)
+    items = [_item("tests/unit/test_fast.py::t1"), _item("tests/compat/w/test_w.py::t1", connect_worker=worker),
+             _item("tests/unit/test_slow.py::t1"), _item("tests/unit/test_fast.py::t2"),
+             _item("tests/e2e/test_new.py::t1")]  # unknown: 20 s a test in tests/e2e
+    _parallel.group_and_order(items)
+    assert [item.nodeid for item in items] == [
+        "tests/unit/test_slow.py::t1", "tests/compat/w/test_w.py::t1", "tests/e2e/test_new.py::t1",
+        "tests/unit/test_fast.py::t1", "tests/unit/test_fast.py::t2"]
+    assert [m.args for m in items[1].markers] == [("connect_worker",)]
+    assert all(not item.markers for item in items if "test_w" not in item.nodeid)
+
+
+def test_a_reported_test_belongs_to_its_group_or_its_module() -> None:
+    assert _parallel.unit_of("tests/compat/w/test_w.py::test_a[x]@connect_worker") == "harness:connect_worker"
+    assert _parallel.unit_of("tests/unit/test_a.py::test_b[a@b]") == "tests/unit/test_a.py"
+    assert _parallel.unit_of("tests/unit/test_a.py::C::test_b") == "tests/unit/test_a.py"
+
+
+def test_the_timing_report_sums_by_unit_worker_and_directory() -> None:
+    timing = _parallel.Timing()
+    for nodeid, when, seconds, worker in (("tests/unit/test_a.py::t", "call", 1.0, "gw0"),
+                                          ("tests/unit/test_a.py::t", "setup", 0.5, "gw0"),
+                                          ("tests/e2e/test_b.py::t@up", "call", 30.0, "gw1")):
+        timing.add(SimpleNamespace(nodeid=nodeid, when=when, duration=seconds,
+                                   node=SimpleNamespace(gateway=SimpleNamespace(id=worker))))
+    lines = timing.lines()
+    assert lines[0].endswith("32 s in tests (setup + call + teardown), 2 tests run")
+    assert lines[1] == "timing: per worker gw0 2 s, gw1 30 s"
+    assert lines[2] == "timing: by directory harness:up 30 s, tests/unit 2 s"
+    assert lines[4:] == ["     30.0 s  harness:up", "      1.5 s  tests/unit/test_a.py"]
