@@ -85,6 +85,8 @@ _MANIFEST: dict[str, tuple[PluginType, str]] = {
         (PluginType.SOURCE, _CONNECTORS + "postgres.source_connector:PostgresConnector"),
     "io.debezium.connector.jdbc.JdbcSinkConnector":
         (PluginType.SINK, _CONNECTORS + "debezium_jdbc.sink_connector:DebeziumJdbcSinkConnector"),
+    "org.apache.iceberg.connect.IcebergSinkConnector":
+        (PluginType.SINK, _CONNECTORS + "iceberg.sink_connector:IcebergSinkConnector"),
     "org.apache.kafka.connect.file.FileStreamSourceConnector":
         (PluginType.SOURCE, _CONNECTORS + "file.source_connector:FileStreamSourceConnector"),
     "org.apache.kafka.connect.file.FileStreamSinkConnector":
