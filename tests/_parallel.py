@@ -31,6 +31,7 @@ DURATIONS = TESTS / "durations.json"  # seconds per work unit of a measured run 
 MEASURED = RUN / "test-durations.json"
 REPORT = RUN / "test-timing.txt"
 # a work unit's estimated seconds per test when tests/durations.json does not know it (a new module)
+_HARNESS_S = 60.0
 _PER_TEST_S = {"unit": 0.02, "compat": 0.1, "docs": 1.0, "integration": 4.0, "e2e": 20.0, "faults": 30.0}
 
 
@@ -96,6 +97,8 @@ def _units(items: list[pytest.Item]) -> dict[str, str]:
 def _estimate(unit: str, tests: int, known: dict[str, float]) -> float:
     if unit in known:
         return known[unit]
+    if unit.startswith("harness:"):  # a JVM worker or a stack to start, then tests that drive it
+        return _HARNESS_S + tests * 10.0
     parts = unit.split("/")
     return tests * _PER_TEST_S.get(parts[1] if len(parts) > 1 else "", 1.0)
 

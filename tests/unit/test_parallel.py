@@ -70,13 +70,15 @@ def test_units_run_longest_first_and_harness_tests_get_their_group(monkeypatch: 
     worker = _fixture("session", worker_conftest.connect_worker)
     items = [_item("tests/unit/test_fast.py::t1"), _item("tests/compat/w/test_w.py::t1", connect_worker=worker),
              _item("tests/unit/test_slow.py::t1"), _item("tests/unit/test_fast.py::t2"),
-             _item("tests/e2e/test_new.py::t1")]  # unknown: 20 s a test in tests/e2e
+             _item("tests/e2e/test_new.py::t1"),  # unknown: 20 s a test in tests/e2e
+             _item("tests/compat/v/test_v.py::t1", mirror_worker=_fixture("session", mirror_conftest.mirror_worker))]
     _parallel.group_and_order(items)
     assert [item.nodeid for item in items] == [
-        "tests/unit/test_slow.py::t1", "tests/compat/w/test_w.py::t1", "tests/e2e/test_new.py::t1",
-        "tests/unit/test_fast.py::t1", "tests/unit/test_fast.py::t2"]
+        "tests/unit/test_slow.py::t1", "tests/compat/w/test_w.py::t1", "tests/compat/v/test_v.py::t1",  # 60 s + 10
+        "tests/e2e/test_new.py::t1", "tests/unit/test_fast.py::t1", "tests/unit/test_fast.py::t2"]
     assert [m.args for m in items[1].markers] == [("connect_worker",)]
-    assert all(not item.markers for item in items if "test_w" not in item.nodeid)
+    assert [m.args for m in items[2].markers] == [("mirror_worker",)]
+    assert all(not item.markers for item in items if "test_w" not in item.nodeid and "test_v" not in item.nodeid)
 
 
 def test_a_reported_test_belongs_to_its_group_or_its_module() -> None:
