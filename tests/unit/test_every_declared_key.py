@@ -74,6 +74,15 @@ IGNORED: dict[tuple[str, str], str] = {
     ("EventRouterConfig", "tracing.span.context.field"): "ctx_column",
     ("EventRouterConfig", "tracing.operation.name"): "my-operation",
     ("EventRouterConfig", "tracing.with.context.field.only"): "true",
+    # Apache Iceberg's sink: the JVM's control topic, coordinator and Hadoop keys (files staged on the table's
+    # storage and committed by the invocations replace the control topic)
+    ("IcebergSinkConfig", "iceberg.control.topic"): "my-control",
+    ("IcebergSinkConfig", "iceberg.control.group-id-prefix"): "cg-mine-",
+    ("IcebergSinkConfig", "iceberg.control.commit.threads"): "4",
+    ("IcebergSinkConfig", "iceberg.coordinator.transactional.prefix"): "txn-mine-",
+    ("IcebergSinkConfig", "iceberg.hadoop-conf-dir"): "/etc/hadoop/conf",
+    ("IcebergSinkConfig", "iceberg.coordinator-executor-keep-alive-timeout-ms"): "60000",
+    ("IcebergSinkConfig", "iceberg.control.commit.max-consecutive-failures"): "3",
 }
 
 # key -> where it is read, when that is outside the plugin's package

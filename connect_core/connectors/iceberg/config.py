@@ -19,6 +19,8 @@ AUTO_CREATE_PROPS_PREFIX: Final = "iceberg.tables.auto-create-props."
 WRITE_PROPS_PREFIX: Final = "iceberg.tables.write-props."
 # keys of Iceberg's control-topic machinery, which files staged on the table's storage replace: accepted, no effect
 NO_EFFECT_PREFIXES: Final = ("iceberg.kafka.", "iceberg.hadoop.")
+_NO_CONTROL_TOPIC: Final = ("no control topic, coordinator or control consumer exists: files staged on the table's "
+                            "storage and committed by the sink invocations replace them")
 COMMA_NO_PARENS = re.compile(r",(?![^()]*\))")
 
 _JDBC_URL = re.compile(r"^jdbc:(?P<driver>postgresql|mysql|sqlite):(?P<rest>.*)$")
@@ -81,10 +83,10 @@ class IcebergSinkConfig(BaseModel):
     catalog_name: str = config_field("iceberg", alias="iceberg.catalog", importance="MEDIUM",
                                      description="Iceberg catalog name")
     control_topic: str = config_field("control-iceberg", alias="iceberg.control.topic", importance="MEDIUM",
-                                      description="Name of the control topic")
+                                      description="Name of the control topic", no_effect=_NO_CONTROL_TOPIC)
     control_group_id_prefix: str = config_field(
         "cg-control-", alias="iceberg.control.group-id-prefix", importance="LOW",
-        description="Prefix of the control consumer group")
+        description="Prefix of the control consumer group", no_effect=_NO_CONTROL_TOPIC)
     connect_group_id: str | None = config_field(
         None, alias="iceberg.connect.group-id", importance="LOW",
         description="Name of the Connect consumer group, should not be set under normal conditions")
@@ -96,19 +98,22 @@ class IcebergSinkConfig(BaseModel):
         description="Coordinator time to wait for worker responses before committing, in millis")
     commit_threads: int | None = config_field(
         None, alias="iceberg.control.commit.threads", importance="MEDIUM",
-        description="Coordinator threads to use for table commits, default is (cores * 2)")
+        description="Coordinator threads to use for table commits, default is (cores * 2)",
+        no_effect="each sink invocation commits the tables it wrote to itself, one after the other")
     transactional_prefix: str | None = config_field(
         None, alias="iceberg.coordinator.transactional.prefix", importance="LOW",
-        description="Optional prefix of the transactional id for the coordinator")
+        description="Optional prefix of the transactional id for the coordinator", no_effect=_NO_CONTROL_TOPIC)
     hadoop_conf_dir: str | None = config_field(
         None, alias="iceberg.hadoop-conf-dir", importance="MEDIUM",
-        description="If specified, Hadoop config files in this directory will be loaded")
+        description="If specified, Hadoop config files in this directory will be loaded",
+        no_effect="pyiceberg reads no Hadoop configuration; set the file IO keys under iceberg.catalog.*")
     keep_alive_timeout_ms: int = config_field(
         120_000, alias="iceberg.coordinator-executor-keep-alive-timeout-ms", importance="LOW",
-        description="config to control coordinator executor keep alive time")
+        description="config to control coordinator executor keep alive time", no_effect=_NO_CONTROL_TOPIC)
     commit_max_consecutive_failures: int = config_field(
         1, alias="iceberg.control.commit.max-consecutive-failures", importance="MEDIUM",
-        description="Maximum number of consecutive commit failures before the coordinator terminates")
+        description="Maximum number of consecutive commit failures before the coordinator terminates",
+        no_effect="a failed commit fails its invocation, whose batch is delivered again; no coordinator terminates")
     name: str | None = config_field(None, alias="name", importance="HIGH", description="The connector's name")
     _props: dict[str, str] = PrivateAttr(default_factory=dict)
 
