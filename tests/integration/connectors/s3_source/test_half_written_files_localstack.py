@@ -66,6 +66,17 @@ sys.exit(3)  # never reached: the first value object kills the process
 """
 
 
+def _restore(runner: SourceRunner, source: str, expected: int) -> int:
+    """Records restored by invocations run until ``expected`` came, then two more (nothing beyond may come). On a
+    loaded machine an invocation may end early or find nothing (a slow poll), as the next scheduled one goes on."""
+    total, runs, extra = 0, 0, 0
+    while runs < 30 and (total < expected or extra < 2):
+        extra += total >= expected
+        total += runner.run(source, 0, _budget()).records
+        runs += 1
+    return total
+
+
 def _topics_dir_and_staging(client: Any, bucket: str) -> tuple[list[str], list[str]]:
     keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
             for o in page.get("Contents", ())]
@@ -123,7 +134,7 @@ def test_a_sink_killed_between_its_puts_leaves_nothing_the_restore_emits_until_i
     cluster.deploy(source, source_config, [{**source_config, "task.index": "0", "task.count": "1"}])
     source_runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
                                  status_store=cluster.statuses)
-    assert source_runner.run(source, 0, _budget(20_000)).records == 2 * 10  # the files at 0, nothing of 10
+    assert _restore(source_runner, source, 2 * 10) == 2 * 10  # the files at 0, nothing of 10
 
     retry = SinkRunner(cluster.worker, sink, config_store=cluster.configs, status_store=cluster.statuses)
     assert retry.handle(_event(rest)).response() == {}  # the mapping's retry of the killed batch, a cold container
@@ -133,9 +144,9 @@ def test_a_sink_killed_between_its_puts_leaves_nothing_the_restore_emits_until_i
     assert len(files) == 3 * len(values), files  # every file whole: value, keys, headers
     assert [k for k in staging if "/head" not in k] == []  # every round closed, its segments deleted
 
-    assert source_runner.run(source, 0, _budget(20_000)).records == 2 * PER_PARTITION - 2 * 10  # warm: the rest
+    assert _restore(source_runner, source, 2 * PER_PARTITION - 2 * 10) == 2 * PER_PARTITION - 2 * 10  # warm: the rest
     cold = SourceRunner(cluster.worker, config_store=cluster.configs,
                         offset_store=OffsetStore(cluster.worker.kafka, cluster.worker.storage),
                         status_store=cluster.statuses)
-    assert cold.run(source, 0, _budget(10_000)).records == 0  # a cold start after it all: nothing twice
+    assert _restore(cold, source, 0) == 0  # a cold start after it all: nothing twice
     assert _by_partition(_consume(kafka_bootstrap, restored, 2 * PER_PARTITION)) == sent
