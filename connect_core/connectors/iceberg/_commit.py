@@ -188,6 +188,20 @@ def _data_file(table: Table, staged: dict[str, Any]) -> Any:
         **statistics.to_serialized_dict())
 
 
+def _root_snapshot(table: Table) -> None:
+    """An empty snapshot on main, without offsets: pyiceberg refuses a table's first snapshot on another branch
+    (Iceberg's Java creates the branch from it), so a branch starts from this one; main holds no rows."""
+    from pyiceberg.exceptions import CommitFailedException
+
+    try:
+        with table.transaction() as tx, tx.update_snapshot().fast_append():
+            pass
+    except CommitFailedException:
+        table.refresh()  # another committer made the first snapshot
+        if not table.metadata.snapshots:
+            raise
+
+
 def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int, timeout_ms: int,
                   *, force: bool = False) -> str | None:
     """Commit ``table``'s staged files once the oldest waited ``interval_ms`` (or ``force``); retried on a
@@ -199,6 +213,8 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         table.refresh()
+        if branch and not table.metadata.snapshots:
+            _root_snapshot(table)
         committed = committed_offsets(table, group, branch)
         accept, obsolete, offsets = _plan(staged, committed)
         commit_id = None

@@ -157,7 +157,7 @@ def partition_spec(schema: IcebergSchema, partition_by: list[str]) -> PartitionS
             elif name in ("bucket", "truncate"):
                 column, width = (part.strip() for part in args.split(",", 1))
                 transform = BucketTransform(int(width)) if name == "bucket" else TruncateTransform(int(width))
-                suffix = f"_{name[:5] if name == 'bucket' else 'trunc'}"
+                suffix = "_bucket" if name == "bucket" else "_trunc"  # PartitionSpec.Builder's target names
             else:
                 raise DataError(f"Unsupported transform: {name}")
         source = schema.find_field(column)

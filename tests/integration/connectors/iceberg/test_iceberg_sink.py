@@ -144,3 +144,82 @@ def test_schemaless_json_dynamic_routing_and_evolution(props: dict[str, str]) ->
         {"dest": f"{ns}.A", "id": 1, "price": 1.5, "note": None}, {"dest": f"{ns}.a", "id": 4, "price": 2.0,
                                                                     "note": "new"}]
     assert b.scan().to_arrow().to_pylist() == [{"dest": f"{ns}.b", "id": 3, "tag": "x"}]
+
+
+def test_default_partition_by_applies_to_created_tables_a_tables_own_wins(props: dict[str, str]) -> None:
+    """``iceberg.tables.default-partition-by`` partitions each auto-created table unless
+    ``iceberg.table.<t>.partition-by`` names its own; the rows land in those partitions."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.a,{ns}.b", "iceberg.tables.default-partition-by": "bucket(id, 3),name",
+              f"iceberg.table.{ns}.b.partition-by": "month(ts)"}
+    _run(props, [_records(range(0, 6))])
+    a, b = _table(props, f"{ns}.a"), _table(props, f"{ns}.b")
+    assert [(f.name, str(f.transform)) for f in a.spec().fields] == [("id_bucket", "bucket[3]"),
+                                                                     ("name", "identity")]
+    assert [(f.name, str(f.transform)) for f in b.spec().fields] == [("ts_month", "month")]
+    files = a.inspect.files().to_pylist()
+    assert sorted(f["partition"]["name"] for f in files) == [f"n{o}" for o in range(6)]  # one file per name
+    assert sorted(r["id"] for r in a.scan().to_arrow().to_pylist()) == list(range(6))
+    assert sorted(r["id"] for r in b.scan().to_arrow().to_pylist()) == list(range(6))
+
+
+def test_default_commit_branch_commits_to_the_branch_and_resumes_from_it(props: dict[str, str]) -> None:
+    """``iceberg.tables.default-commit-branch``: snapshots go to the branch (main stays empty), and the offsets a
+    redelivery is checked against are the branch's."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.orders", "iceberg.tables.default-commit-branch": "audit"}
+    _run(props, [_records(range(0, 8)), _records(range(0, 12))])
+    table = _table(props, f"{ns}.orders")
+    assert table.scan().to_arrow().num_rows == 0  # main: pyiceberg's first snapshot (empty), no rows
+    branch = table.snapshot_by_name("audit")
+    assert branch is not None
+    assert json.loads(branch.summary.additional_properties[f"lambda-connect.offsets.connect-{props['name']}"]) == {
+        "orders": {"0": 12}}
+    assert sorted(r["id"] for r in table.scan(snapshot_id=branch.snapshot_id).to_arrow().to_pylist()) == list(
+        range(12))
+
+
+@pytest.mark.parametrize("force", [True, False])
+def test_schema_force_optional_creates_every_column_optional(props: dict[str, str], force: bool) -> None:
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.orders", "iceberg.tables.schema-force-optional": str(force).lower()}
+    _run(props, [_records(range(0, 3))])
+    table = _table(props, f"{ns}.orders")
+    assert [(f.name, f.required) for f in table.schema().fields] == [
+        ("id", not force), ("name", False), ("ts", not force), ("amount", False)]
+    assert sorted(r["id"] for r in table.scan().to_arrow().to_pylist()) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("insensitive", [True, False])
+def test_schema_case_insensitive_matches_fields_to_columns_by_folded_name(props: dict[str, str],
+                                                                          insensitive: bool) -> None:
+    """``iceberg.tables.schema-case-insensitive``: a record's ``ID``/``NAME`` fill the columns ``id``/``name`` (and
+    evolution adds none); case-sensitive they are new columns and ``id``/``name`` stay null."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.t", "iceberg.tables.evolve-schema-enabled": "true",
+              "iceberg.tables.schema-case-insensitive": str(insensitive).lower()}
+    values = [{"id": 1, "name": "a"}, {"ID": 2, "NAME": "b"}]
+    _run(props, [[SinkRecord("events", 0, None, None, None, v, o) for o, v in enumerate(values)]])
+    table = _table(props, f"{ns}.t")
+    rows = sorted(table.scan().to_arrow().to_pylist(), key=lambda r: r.get("id") or 0)
+    if insensitive:
+        assert [f.name for f in table.schema().fields] == ["id", "name"]
+        assert rows == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    else:
+        assert [f.name for f in table.schema().fields] == ["id", "name", "ID", "NAME"]
+        assert rows == [{"id": None, "name": None, "ID": 2, "NAME": "b"}, {"id": 1, "name": "a", "ID": None,
+                                                                            "NAME": None}]
+
+
+def test_connect_group_id_names_the_offsets_a_renamed_connector_resumes_from(props: dict[str, str]) -> None:
+    """``iceberg.connect.group-id`` replaces ``connect-<name>`` in the summary key and the staging prefix: a
+    connector of another name with the same group id skips what the first committed."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.orders", "iceberg.connect.group-id": "cg-lake"}
+    _run(props, [_records(range(0, 10))])
+    _run(props | {"name": "renamed"}, [_records(range(0, 15))])
+    table = _table(props, f"{ns}.orders")
+    summary = table.current_snapshot().summary.additional_properties
+    assert json.loads(summary["lambda-connect.offsets.cg-lake"]) == {"orders": {"0": 15}}
+    assert not any(key.startswith("lambda-connect.offsets.connect-") for key in summary)
+    assert sorted(r["id"] for r in table.scan().to_arrow().to_pylist()) == list(range(15))
