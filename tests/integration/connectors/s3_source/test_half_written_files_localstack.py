@@ -22,11 +22,11 @@ from connect_core.storage.offset_store import OffsetStore
 from tests.integration.connectors.s3_source.test_round_trip_localstack import (
     PER_PARTITION,
     SCENARIOS,
-    _budget,
     _by_partition,
     _consume,
     _event,
     _produce,
+    _restore,
 )
 
 if TYPE_CHECKING:
@@ -64,17 +64,6 @@ worker = WorkerSettings(KafkaClientSettings(bootstrap_servers=args["bootstrap"])
 SinkRunner(worker, args["connector"]).handle(args["event"])
 sys.exit(3)  # never reached: the first value object kills the process
 """
-
-
-def _restore(runner: SourceRunner, source: str, expected: int) -> int:
-    """Records restored by invocations run until ``expected`` came, then two more (nothing beyond may come). On a
-    loaded machine an invocation may end early or find nothing (a slow poll), as the next scheduled one goes on."""
-    total, runs, extra = 0, 0, 0
-    while runs < 30 and (total < expected or extra < 2):
-        extra += total >= expected
-        total += runner.run(source, 0, _budget()).records
-        runs += 1
-    return total
 
 
 def _topics_dir_and_staging(client: Any, bucket: str) -> tuple[list[str], list[str]]:
