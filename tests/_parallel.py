@@ -2,8 +2,8 @@
 
 Work units: a test module stays on one worker (its module fixtures run once), and every module that uses one of
 the suite's session harnesses (a Kafka Connect JVM worker, a deployed stack: a session fixture of a conftest.py under
-tests/ other than the services of tests/conftest.py) shares one ``xdist_group`` with the other users of that harness, so
-each harness starts once per run. Units run longest first (``tests/durations.json``, measured), so the long ones do
+tests/ other than the services of tests/conftest.py) shares one unit with the other users of that harness, so each
+harness starts once per run. Units run longest first (``tests/durations.json``, measured), so the long ones do
 not end the run alone.
 """
 
@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -53,10 +53,9 @@ def module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-def unit_of(nodeid: str) -> str:
-    """The work unit of a reported test: ``harness:<group>`` for xdist's ``...@<group>`` ids, else its module."""
-    test, _, group = nodeid.rpartition("@")
-    return f"harness:{group}" if test and "]" not in group else module_of(nodeid)
+def unit_of(nodeid: str, units: dict[str, str]) -> str:
+    """The work unit of a test: its module's (``units``: module -> unit), else its module."""
+    return units.get(module_of(nodeid), module_of(nodeid))
 
 
 def _harnesses(item: pytest.Item) -> list[str]:
@@ -103,13 +102,9 @@ def _estimate(unit: str, tests: int, known: dict[str, float]) -> float:
     return tests * _PER_TEST_S.get(parts[1] if len(parts) > 1 else "", 1.0)
 
 
-def group_and_order(items: list[pytest.Item]) -> None:
-    """Mark each harness's modules with one ``xdist_group`` and put the work units longest first (stable)."""
+def group_and_order(items: list[pytest.Item]) -> dict[str, str]:
+    """Put the work units longest first (stable); returns module -> work unit."""
     units = _units(items)
-    for item in items:
-        unit = units[module_of(item.nodeid)]
-        if unit.startswith("harness:"):
-            item.add_marker(pytest.mark.xdist_group(unit.removeprefix("harness:")))
     known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
     counts: dict[str, int] = defaultdict(int)
     for item in items:
@@ -119,16 +114,37 @@ def group_and_order(items: list[pytest.Item]) -> None:
     for index, item in enumerate(items):
         first.setdefault(units[module_of(item.nodeid)], index)
     items.sort(key=lambda item: (-cost[units[module_of(item.nodeid)]], first[units[module_of(item.nodeid)]]))
+    return units
+
+
+def share_units(run_id: str, units: dict[str, str]) -> None:
+    """Hand the workers' module -> unit map to the controller's scheduler, which sees node ids only. (xdist's own
+    ``xdist_group`` suffix on node ids is lost on pytest 9.2, whose node ids no longer come from ``_nodeid``.)"""
+    (RUN / "xdist").mkdir(parents=True, exist_ok=True)
+    partial = RUN / "xdist" / f"{run_id}.{os.getpid()}"
+    partial.write_text(json.dumps(units))
+    partial.replace(RUN / "xdist" / f"{run_id}.json")
+
+
+_SHARED: dict[str, dict[str, str]] = {}
+
+
+def shared_units(run_id: str) -> dict[str, str]:
+    """The map the workers shared for run ``run_id`` (empty in a serial run)."""
+    if run_id not in _SHARED:
+        path = RUN / "xdist" / f"{run_id}.json"
+        _SHARED[run_id] = json.loads(path.read_text()) if path.exists() else {}
+    return _SHARED[run_id]
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadgroup`` with a module as the unit of a test without a group (xdist's own runs such a test alone,
-    so a module fixture would start on every worker), in collection order (longest first, see above)."""
+    """``--dist loadgroup`` with the work units above (a module, or a harness's modules; xdist's own runs a test
+    without a group alone, so a module fixture would start on every worker), in collection order (longest first)."""
     from xdist.scheduler import LoadGroupScheduling
 
     class ModulesAndHarnesses(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return unit_of(nodeid)
+            return unit_of(nodeid, shared_units(config.option.testrunuid))
 
     config.option.loadscopereorder = False
     return ModulesAndHarnesses(config, log)
@@ -138,6 +154,7 @@ class Timing:
     """Collects every test's call time by work unit and worker; prints the report at the end of the run."""
 
     def __init__(self) -> None:
+        self.run_id = ""  # the xdist run's id (its workers' units), "" in a serial run
         self.started = time.monotonic()
         self.units: dict[str, float] = defaultdict(float)
         self.workers: dict[str, float] = defaultdict(float)
@@ -147,7 +164,7 @@ class Timing:
         self.started = time.monotonic()
 
     def add(self, report: pytest.TestReport) -> None:
-        self.units[unit_of(report.nodeid)] += report.duration
+        self.units[unit_of(report.nodeid, shared_units(self.run_id) if self.run_id else {})] += report.duration
         node = getattr(report, "node", None)  # the xdist worker that ran it (none in a serial run)
         self.workers[node.gateway.id if node is not None else "main"] += report.duration
         if report.when == "call":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -39,22 +40,29 @@ def _ensure(name: str) -> dict[str, str]:
         pytest.fail(f"local service {name!r} could not be started:\n{error}", pytrace=False)
 
 
+_TIMING = _parallel.Timing()
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the xdist_group marks into node ids
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller of an xdist run fixes the run's id before its workers start: they share their units under it."""
+    if not _is_worker(config) and getattr(config.option, "numprocesses", None):
+        if config.option.testrunuid is None:
+            config.option.testrunuid = uuid.uuid4().hex
+        _TIMING.run_id = config.option.testrunuid
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _is_worker(config):
-        _parallel.group_and_order(items)
+        _parallel.share_units(config.workerinput["testrunuid"], _parallel.group_and_order(items))
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return _parallel.make_scheduler(config, log) if config.getvalue("dist") == "loadgroup" else None
-
-
-_TIMING = _parallel.Timing()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -19,10 +19,8 @@ def _fixture(scope: str, func: Any) -> SimpleNamespace:
 
 
 def _item(nodeid: str, **fixtures: SimpleNamespace) -> Any:
-    item = SimpleNamespace(nodeid=nodeid, markers=[],
+    return SimpleNamespace(nodeid=nodeid,
                            _fixtureinfo=SimpleNamespace(name2fixturedefs={n: [d] for n, d in fixtures.items()}))
-    item.add_marker = item.markers.append
-    return item
 
 
 def _module_fixture() -> None:
@@ -62,8 +60,7 @@ def test_two_harnesses_one_module_uses_join_into_one_unit() -> None:
     assert set(_parallel._units(items).values()) == {"harness:connect_worker"}
 
 
-def test_units_run_longest_first_and_harness_tests_get_their_group(monkeypatch: pytest.MonkeyPatch,
-                                                                    tmp_path: Any) -> None:
+def test_units_run_longest_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     durations = tmp_path / "durations.json"
     durations.write_text('{"tests/unit/test_slow.py": 500, "harness:connect_worker": 90}')
     monkeypatch.setattr(_parallel, "DURATIONS", durations)
@@ -72,30 +69,31 @@ def test_units_run_longest_first_and_harness_tests_get_their_group(monkeypatch: 
              _item("tests/unit/test_slow.py::t1"), _item("tests/unit/test_fast.py::t2"),
              _item("tests/e2e/test_new.py::t1"),  # unknown: 20 s a test in tests/e2e
              _item("tests/compat/v/test_v.py::t1", mirror_worker=_fixture("session", mirror_conftest.mirror_worker))]
-    _parallel.group_and_order(items)
+    units = _parallel.group_and_order(items)
     assert [item.nodeid for item in items] == [
         "tests/unit/test_slow.py::t1", "tests/compat/w/test_w.py::t1", "tests/compat/v/test_v.py::t1",  # 60 s + 10
         "tests/e2e/test_new.py::t1", "tests/unit/test_fast.py::t1", "tests/unit/test_fast.py::t2"]
-    assert [m.args for m in items[1].markers] == [("connect_worker",)]
-    assert [m.args for m in items[2].markers] == [("mirror_worker",)]
-    assert all(not item.markers for item in items if "test_w" not in item.nodeid and "test_v" not in item.nodeid)
+    assert units["tests/compat/v/test_v.py"] == "harness:mirror_worker"
 
 
-def test_a_reported_test_belongs_to_its_group_or_its_module() -> None:
-    assert _parallel.unit_of("tests/compat/w/test_w.py::test_a[x]@connect_worker") == "harness:connect_worker"
-    assert _parallel.unit_of("tests/unit/test_a.py::test_b[a@b]") == "tests/unit/test_a.py"
-    assert _parallel.unit_of("tests/unit/test_a.py::C::test_b") == "tests/unit/test_a.py"
+def test_the_controller_reads_the_units_the_workers_shared(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setattr(_parallel, "RUN", tmp_path)
+    _parallel.share_units("run1", {"tests/compat/w/test_w.py": "harness:connect_worker"})
+    units = _parallel.shared_units("run1")
+    assert _parallel.unit_of("tests/compat/w/test_w.py::test_a[x]", units) == "harness:connect_worker"
+    assert _parallel.unit_of("tests/unit/test_a.py::C::test_b", units) == "tests/unit/test_a.py"
+    assert _parallel.shared_units("serial") == {}
 
 
 def test_the_timing_report_sums_by_unit_worker_and_directory() -> None:
     timing = _parallel.Timing()
     for nodeid, when, seconds, worker in (("tests/unit/test_a.py::t", "call", 1.0, "gw0"),
                                           ("tests/unit/test_a.py::t", "setup", 0.5, "gw0"),
-                                          ("tests/e2e/test_b.py::t@up", "call", 30.0, "gw1")):
+                                          ("tests/e2e/test_b.py::t", "call", 30.0, "gw1")):
         timing.add(SimpleNamespace(nodeid=nodeid, when=when, duration=seconds,
                                    node=SimpleNamespace(gateway=SimpleNamespace(id=worker))))
     lines = timing.lines()
     assert lines[0].endswith("32 s in tests (setup + call + teardown), 2 tests run")
     assert lines[1] == "timing: per worker gw0 2 s, gw1 30 s"
-    assert lines[2] == "timing: by directory harness:up 30 s, tests/unit 2 s"
-    assert lines[4:] == ["     30.0 s  harness:up", "      1.5 s  tests/unit/test_a.py"]
+    assert lines[2] == "timing: by directory tests/e2e 30 s, tests/unit 2 s"
+    assert lines[4:] == ["     30.0 s  tests/e2e/test_b.py", "      1.5 s  tests/unit/test_a.py"]
