@@ -186,6 +186,7 @@ class IcebergSinkTask(SinkTask):
                     continue
                 key = (name, record.topic, record.kafka_partition or 0)
                 if record.kafka_offset < self._next.get(key, 0):
+                    self._touched.add(name)  # redelivered after a crash: what it staged may still wait a commit
                     continue
                 if self.config.evolve_schema_enabled:
                     table = self._evolve(table, record)

@@ -9,7 +9,6 @@ import json
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from connect_core.api.record import SinkRecord
@@ -20,28 +19,6 @@ from connect_core.api.task import SinkTaskContext, TopicPartition
 pytestmark = pytest.mark.integration
 
 pytest.importorskip("pyiceberg")
-
-
-@pytest.fixture
-def props(aws_settings: dict[str, str], postgres_settings: dict[str, str]) -> dict[str, str]:
-    bucket = f"iceberg-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", **aws_settings).create_bucket(Bucket=bucket)
-    pg = postgres_settings
-    return {
-        "name": f"ice-{uuid.uuid4().hex[:8]}",
-        "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector",
-        "iceberg.catalog": f"cat_{uuid.uuid4().hex[:8]}",
-        "iceberg.catalog.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
-        "iceberg.catalog.uri": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{pg['database']}",
-        "iceberg.catalog.jdbc.user": pg["user"], "iceberg.catalog.jdbc.password": pg["password"],
-        "iceberg.catalog.warehouse": f"s3://{bucket}/warehouse",
-        "iceberg.catalog.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
-        "iceberg.catalog.s3.endpoint": aws_settings["endpoint_url"], "iceberg.catalog.s3.path-style-access": "true",
-        "iceberg.catalog.s3.access-key-id": "test", "iceberg.catalog.s3.secret-access-key": "test",
-        "iceberg.catalog.client.region": aws_settings["region_name"],
-        "iceberg.tables.auto-create-enabled": "true",
-        "iceberg.control.commit.interval-ms": "0",
-    }
 
 
 SCHEMA = (SchemaBuilder.struct().field("id", SchemaBuilder.int64().build())
