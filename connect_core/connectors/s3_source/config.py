@@ -1,4 +1,5 @@
-"""``S3SourceConfig``: the keys of Confluent's S3 source (backup and restore mode), names and defaults unchanged.
+"""``S3SourceConfig``: the keys of Confluent's S3 source (backup and restore, and generalized), names and defaults
+unchanged.
 
 The S3 keys are the S3 sink's (``s3.bucket.name``, ``s3.region``, ``store.url``, static keys); the layout keys
 (``topics.dir``, ``directory.delim``, ``file.delim``) must match the sink's config that wrote the archive.
@@ -66,7 +67,7 @@ class TopicMap:
 
 
 class S3SourceConfig(BaseModel):
-    """Config of ``S3SourceConnector`` (Confluent ``S3SourceConnectorConfig``, backup and restore mode)."""
+    """Config of ``S3SourceConnector`` (Confluent ``S3SourceConnectorConfig``, RESTORE_BACKUP and GENERIC modes)."""
 
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
@@ -81,12 +82,14 @@ class S3SourceConfig(BaseModel):
                                                        description="Static key id (else the default chain).")
     aws_secret_access_key: SecretStr | None = config_field(None, alias="aws.secret.access.key", group="S3",
                                                            description="Static secret key.")
-    mode: Literal["RESTORE_BACKUP"] = config_field(
-        "RESTORE_BACKUP", alias="mode", group="S3", validator=valid_string("RESTORE_BACKUP"),
-        description="RESTORE_BACKUP: read what the S3 sink wrote (Confluent's GENERALIZED mode is not offered).",
+    mode: Literal["RESTORE_BACKUP", "GENERIC"] = config_field(
+        "RESTORE_BACKUP", alias="mode", group="S3", validator=valid_string("RESTORE_BACKUP", "GENERIC"),
+        description="RESTORE_BACKUP: read what the S3 sink wrote; GENERIC: read any file of format.class under "
+                    "topics.dir into the topic topic.regex.list maps its key to.",
     )
     topics_dir: str = config_field("topics", alias="topics.dir", group="Storage",
-                                   description="The sink's top-level directory.")
+                                   description="The sink's top-level directory (GENERIC: the prefix whose files "
+                                               "are read).")
     directory_delim: str = config_field("/", alias="directory.delim", group="Storage",
                                         description="The sink's directory delimiter.")
     file_delim: str = config_field("+", alias="file.delim", group="Storage", description="The sink's file delimiter.")
@@ -118,12 +121,16 @@ class S3SourceConfig(BaseModel):
     )
     topic_regex_list: list[str] = config_field(
         [], alias="topic.regex.list", group="Connector",
-        description="<topic>:<regex> pairs renaming archived topics (unmatched topics are skipped).",
+        description="<topic>:<regex> pairs renaming archived topics (unmatched topics are skipped); GENERIC "
+                    "(required there): the topic of each file whose whole object key the regex matches.",
     )
 
     @model_validator(mode="after")
     def _check(self) -> S3SourceConfig:
         TopicMap(self.topic_regex_list)
+        if self.mode == "GENERIC" and not self.topic_regex_list:
+            raise ConfigError("Missing required configuration \"topic.regex.list\" which has no default value: "
+                              "mode GENERIC maps files to topics by it")
         if not self.file_delim:
             raise ConfigError("Invalid value  for configuration file.delim: must not be empty")
         return self

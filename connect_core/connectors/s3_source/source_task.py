@@ -6,6 +6,7 @@ resumes at the next record, exactly once. Records go to the archived (or ``topic
 with their key and headers; the archive keeps no timestamps. A file is restored only once complete: the S3 sink
 lists a file's parts on each object (``x-amz-meta-parts``), and a partition waits at its first incomplete file, so
 a file listed half-written is restored once finished (key-only files: docs/connectors/http-s3-datagen.md).
+``mode=GENERIC`` reads any files instead, folder by folder (``_generic``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connect_core.api.header import Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.task import SourceTask, partition_key
 from connect_core.connectors.s3_source._archive import PARTS_META, RECORD_COUNT_META, Layout, list_keys
+from connect_core.connectors.s3_source._generic import GenericFolders
 from connect_core.connectors.s3_source._readers import Decoded, decode_headers, decode_view, extensions
 from connect_core.connectors.s3_source.config import S3SourceConfig, TopicMap
 
@@ -76,7 +78,7 @@ class _Cursor:
 
 
 class S3SourceTask(SourceTask):
-    """Reads archived files back into records (Confluent ``S3SourceTask``, backup and restore mode)."""
+    """Reads archived (or, GENERIC, any) files back into records (Confluent ``S3SourceTask``)."""
 
     def __init__(self, client: Any = None, clock: Any = time.monotonic) -> None:
         """Create a stopped task; ``client`` is an S3 client to use instead of one built from the config."""
@@ -86,6 +88,7 @@ class S3SourceTask(SourceTask):
         self._cursors: dict[tuple[str, int], _Cursor] = {}
         self._listed_at: float | None = None
         self._index, self._count = 0, 1
+        self._generic: GenericFolders | None = None
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config; the bucket is listed at the first poll."""
@@ -95,29 +98,43 @@ class S3SourceTask(SourceTask):
         config = self._config
         self._layout = Layout(config.topics_dir, config.directory_delim, config.file_delim,
                               extensions(config.kind, config.format_bytearray_extension))
+        if config.mode == "GENERIC":
+            self._generic = GenericFolders(self._topics, config.directory_delim,
+                                           extensions(config.kind, config.format_bytearray_extension),
+                                           config.format_bytearray_separator, index=self._index, count=self._count)
         if self._client is None:
             self._client = _client(config)
 
     def poll(self) -> list[SourceRecord] | None:
         """Up to ``record.batch.max.size`` records of the next partition with something left."""
         config = self._require()
+        if self._generic is not None:
+            return self._poll_generic(self._generic, config.record_batch_max_size)
         for cursor in self._ready_cursors():
             batch = self._take(cursor, config.record_batch_max_size)
             if batch:
                 return batch
         return None
 
-    def _ready_cursors(self) -> list[_Cursor]:
-        pending = [c for c in self._cursors.values() if c.ready]
-        if pending:
-            return pending
-        interval = self._require().s3_poll_interval_ms / 1000
-        if self._listed_at is None or self._clock() - self._listed_at >= interval:
-            self._list()
-        return [c for c in self._cursors.values() if c.ready]
+    def _poll_generic(self, folders: GenericFolders, limit: int) -> list[SourceRecord] | None:
+        """GENERIC mode: up to ``limit`` records of the next folder with something left."""
+        ready = folders.ready()
+        if not ready and self._due():
+            folders.listed(self._list_keys(), self.context.offset_storage_reader.offsets)
+            ready = folders.ready()
+        for cursor in ready:
+            batch = folders.take(cursor, limit, self._body)
+            if batch:
+                return batch
+        return None
 
-    def _list(self) -> None:
-        """List the archive and queue, per owned partition, the files after the committed offset."""
+    def _due(self) -> bool:
+        """Whether the bucket may be listed again (``s3.poll.interval.ms`` after the last listing)."""
+        interval = self._require().s3_poll_interval_ms / 1000
+        return self._listed_at is None or self._clock() - self._listed_at >= interval
+
+    def _list_keys(self) -> list[str]:
+        """Every key under ``topics.dir``; a failed listing is retriable."""
         config = self._require()
         try:
             keys = list_keys(self._client, config.s3_bucket_name, self._layout.prefix)
@@ -125,6 +142,23 @@ class S3SourceTask(SourceTask):
             raise RetriableError(f"S3 source: listing s3://{config.s3_bucket_name}/{self._layout.prefix} failed: "
                                  f"{error}") from error
         self._listed_at = self._clock()
+        return keys
+
+    def _body(self, key: str) -> bytes | None:
+        found = self._get(key)
+        return found[0] if found is not None else None
+
+    def _ready_cursors(self) -> list[_Cursor]:
+        pending = [c for c in self._cursors.values() if c.ready]
+        if pending:
+            return pending
+        if self._due():
+            self._list()
+        return [c for c in self._cursors.values() if c.ready]
+
+    def _list(self) -> None:
+        """List the archive and queue, per owned partition, the files after the committed offset."""
+        keys = self._list_keys()
         owned = {tp: files for tp, files in self._layout.files(keys).items()
                  if owns(*tp, self._index, self._count) and self._topics.target(tp[0]) is not None}
         fresh = [tp for tp in owned if tp not in self._cursors]
