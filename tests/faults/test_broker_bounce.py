@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ import pytest
 
 from infra.local import _process as proc
 from infra.local.kafka_cluster import NODES, Cluster
-from tests.e2e.cluster.conftest import create_topics
+from tests.e2e.cluster.conftest import create_topics, topic_names
 from tests.e2e.conftest import start_up
 from tests.e2e.test_standalone import _rewrite
 from tests.faults.conftest import BIG, mysql
@@ -249,3 +250,146 @@ def test_a_replica_down_for_minutes_under_min_insync_replicas(
         assert while_down == half, "a write was acknowledged with one in-sync replica under min.insync.replicas=2"
         whole.restart(victim)
         _finish(up, whole, orders, mariadb_settings, topic=topic, names=names, tally=tally)
+
+
+MIRROR_RECORDS = 20_000 if BIG else 4_000
+
+
+def _produce_ids(bootstrap: str, topic: str, count: int) -> None:
+    """``{"id": n}`` for n in 1..count, alternating between partitions 0 and 1."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
+    for i in range(count):
+        producer.produce(topic, value=json.dumps({"id": i + 1}).encode(), partition=i % 2)
+    assert producer.flush(60) == 0
+
+
+def _kill_once_led(cluster: Cluster, topic: str, killed: list[int]) -> None:
+    """Kill (-9) ``topic``'s partition-0 leader as soon as the topic exists with one; its node id into ``killed``."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if topic in topic_names(cluster.bootstrap):
+            leader = cluster.leader(topic)
+            if leader >= 0:
+                killed.append(leader)
+                cluster.kill(leader)
+                return
+        time.sleep(0.05)
+
+
+def test_the_remote_topics_leader_killed_during_mirrormaker_2_replication(whole: Cluster, tally: Tally) -> None:
+    """MirrorMaker 2's source connector copies a topic (within the cluster, two aliases) while the remote topic's
+    leader is killed (-9) and restarted between invocations: the remote topic holds every record exactly once
+    (read_committed), in order per partition."""
+    from tests.integration.connectors.mirror._mm2 import LambdaWorker, mirror_config, read_all
+
+    alias = f"b{uuid.uuid4().hex[:6]}"
+    topic = f"mm2-{alias}-orders"
+    create_topics(whole.bootstrap, topic, partitions=2)
+    _produce_ids(whole.bootstrap, topic, MIRROR_RECORDS)
+    worker = LambdaWorker.start(whole.bootstrap)
+    name = f"{alias}-source"
+    config = mirror_config(alias, whole.bootstrap, whole.bootstrap, f"mm2-{alias}-.*", **{
+        "replication.factor": "3", "offset-syncs.topic.replication.factor": "3"})
+    remote = f"{alias}.{topic}"
+    killed: list[int] = []
+
+    killer = threading.Thread(target=_kill_once_led, args=(whole, remote, killed), daemon=True)
+    restarted = False
+    try:
+        worker.create(name, config)
+        killer.start()
+        idle = 0
+        for _ in range(60):
+            try:
+                produced = sum(result.records for result in worker.run_tasks(name))
+            except Exception as error:  # an invocation that met the dead leader fails, as a Lambda invocation does
+                tally.notes["failed_invocations"] = tally.notes.get("failed_invocations", 0) + 1
+                tally.notes["last_error"] = type(error).__name__
+                produced = 0
+            tally.runs += 1
+            if killed and not restarted:
+                time.sleep(BOUNCE_S)
+                whole.restart(killed[0])
+                restarted = True
+            idle = idle + 1 if produced == 0 and restarted else 0
+            if idle >= 2:
+                break
+    finally:
+        killer.join(5)
+        if killed and not restarted:
+            whole.restart(killed[0])
+        worker.close()
+    tally.notes["killed_node"] = killed[0] if killed else "none"
+    assert killed, "the remote topic never appeared"
+    values = [json.loads(m.value())["id"] for m in read_all(whole.bootstrap, remote, timeout_s=60)]
+    tally.count(range(1, MIRROR_RECORDS + 1), values)
+    assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+
+
+CONFIG_CONNECTORS = 16 if BIG else 6
+
+
+def _create_until_answered(up: Up, name: str, config: dict[str, str], tally: Tally) -> None:
+    """POST a connector as a client does while the cluster elects a leader: again on a 5xx until 201 (or 409: an
+    earlier try was written after all)."""
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            status, answer = up.http("POST", "/connectors", {"name": name, "config": config})
+        except OSError as error:  # no answer within the client's 60 s
+            status, answer = 599, repr(error)
+        if status in (201, 409):
+            return
+        assert status >= 500 and time.monotonic() < deadline, (status, answer)
+        tally.notes["retried_posts"] = tally.notes.get("retried_posts", 0) + 1
+        time.sleep(1.0)
+
+
+def test_the_config_topics_leader_killed_while_the_coordinator_writes_it(
+    whole: Cluster, tmp_path: Path, tally: Tally,
+) -> None:
+    """Connectors created through `up` while the config topic's leader is killed (-9), restarted after a few
+    seconds: every connector is there once, RUNNING, and each FileStream source's line is in its topic once."""
+    name = f"cfg-{uuid.uuid4().hex[:8]}"
+    topic = f"{name}-lines"
+    create_topics(whole.bootstrap, topic)
+    (tmp_path / "in.txt").write_text("x\n")
+    names = [f"{name}-{n}" for n in range(CONFIG_CONNECTORS)]
+    with start_up(whole.bootstrap, tmp_path, "--worker-config", str(_worker(whole, tmp_path, name))) as up:
+        config = {"connector.class": "FileStreamSource", "file": "in.txt", "topic": topic,
+                  "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
+        killed, killed_at = -1, time.monotonic()
+        for index, connector in enumerate(names):
+            _create_until_answered(up, connector, config, tally)
+            if index == 0:
+                killed = whole.leader(f"{name}-configs")
+                whole.kill(killed)  # the next configs go to a topic whose leader is being elected
+                killed_at = time.monotonic()
+            tally.runs += 1
+        time.sleep(max(0.0, BOUNCE_S - (time.monotonic() - killed_at)))
+        whole.restart(killed)
+        up.wait_for(lambda: sorted(up.http("GET", "/connectors")[1] or []) == sorted(names), "every connector")
+        up.wait_for(lambda: _states(up) == dict.fromkeys(names, ["RUNNING"]), "every task RUNNING",
+                    timeout_s=300)
+        from confluent_kafka import Consumer
+
+        lines: list[bytes] = []
+
+        def read() -> int:
+            lines.clear()
+            consumer = Consumer({"bootstrap.servers": whole.bootstrap, "group.id": f"check-{uuid.uuid4().hex}",
+                                 "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+            consumer.subscribe([topic])
+            try:
+                for _ in range(10):
+                    lines.extend(m.value() for m in consumer.consume(1000, 1.0) if m.error() is None)
+            finally:
+                consumer.close()
+            return len(lines)
+
+        up.wait_for(lambda: read() >= len(names), "one line per connector", timeout_s=300)
+    tally.expected = len(names)  # one line per connector; the lines do not say whose they are
+    tally.lost, tally.duplicated = max(0, len(names) - len(lines)), max(0, len(lines) - len(names))
+    assert lines == [b"x"] * len(names), tally.line()
