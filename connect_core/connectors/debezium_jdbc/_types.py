@@ -56,7 +56,7 @@ class DebeziumSqlBuilder(SqlBuilder):
         types = _MYSQL if self.family == MYSQL else _POSTGRES
         if column.logical == Decimal.LOGICAL_NAME:
             scale = max(column.scale or 0, 0)
-            return f"decimal(65,{scale})" if self.family == MYSQL else f"numeric(38,{scale})"
+            return f"decimal(38,{scale})" if self.family == MYSQL else f"numeric(38,{scale})"
         if column.logical in types:
             return types[column.logical]
         if column.type in _NESTED:

@@ -60,7 +60,7 @@ def test_change_events_upserted_and_deleted_with_debeziums_column_types(mariadb_
     assert columns == [("id", "int(11)", "NO", "PRI"), ("first_name", "longtext", "NO", ""),
                        ("email", "longtext", "YES", ""), ("born", "date", "YES", ""),
                        ("updated", "datetime(6)", "YES", ""), ("created", "timestamp(6)", "YES", ""),
-                       ("price", "decimal(65,2)", "YES", ""), ("active", "tinyint(1)", "YES", "")]
+                       ("price", "decimal(38,2)", "YES", ""), ("active", "tinyint(1)", "YES", "")]
 
 
 def test_temporal_values_and_use_time_zone(mariadb_settings: dict[str, str], table: str) -> None:

@@ -162,7 +162,7 @@ def test_schema_change_events_are_skipped() -> None:
 @pytest.mark.parametrize(("family", "url", "expected"), [
     ("mysql", MYSQL_URL, "CREATE TABLE `t` (\n`id` int NOT NULL,\n`first_name` longtext NOT NULL,\n"
      "`email` longtext NULL,\n`born` date NULL,\n`updated` datetime(6) NULL,\n`created` timestamp(6) NULL,\n"
-     "`price` decimal(65,2) NULL,\n`active` boolean NULL,\nPRIMARY KEY(`id`))"),
+     "`price` decimal(38,2) NULL,\n`active` boolean NULL,\nPRIMARY KEY(`id`))"),
     ("postgresql", PG_URL, 'CREATE TABLE "t" (\n"id" integer NOT NULL,\n"first_name" text NOT NULL,\n'
      '"email" text NULL,\n"born" date NULL,\n"updated" timestamp(6) NULL,\n'
      '"created" timestamp(6) with time zone NULL,\n"price" numeric(38,2) NULL,\n"active" boolean NULL,\n'
