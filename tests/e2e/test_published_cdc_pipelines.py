@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
+import string
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,26 @@ CUSTOMERS = [(1001, "Sally", "Thomas", "sally.thomas@acme.com", None),
              (1002, "George", "Bailey", "gbailey@foobar.com", None),
              (1003, "Edward", "Walker", "ed@walker.com", None),
              (1004, "Anne", "Kretchmar", "annek@noanswer.org", None)]
+
+
+# postgres-toast/sink-db/schema-update.sql: an update bringing the placeholder keeps the biography it had.
+SINK_TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION inventorysink.ignore_unchanged_biography()
+  RETURNS TRIGGER AS
+$BODY$
+BEGIN
+  IF NEW."biography" = '__debezium_unavailable_value'
+  THEN
+    NEW."biography" = OLD."biography";
+  END IF;
+
+  RETURN NEW;
+END;
+$BODY$ LANGUAGE PLPGSQL"""
+SINK_TRIGGER = """CREATE TRIGGER customer_biography_trigger
+BEFORE UPDATE OF "biography"
+  ON inventorysink.customers
+FOR EACH ROW
+EXECUTE PROCEDURE inventorysink.ignore_unchanged_biography()"""
 
 
 class PgDatabase:
@@ -129,15 +151,18 @@ def wait_equal(up: Up, read: Any, expected: Any, what: str, *connectors: str,
         raise AssertionError(f"{error}\nexpected: {expected}\ngot:      {last[0]}") from None
 
 
-def test_postgres_toast_pipeline_unwrap_into_confluent_jdbc_sink(up: Up, postgres_settings: dict[str, str]) -> None:
+def test_postgres_toast_pipeline_unwrap_into_confluent_jdbc_sink(up: Up, postgres_settings: dict[str, str],
+                                                                  kafka_bootstrap: str) -> None:
     """``postgres-toast/``: Debezium's PostgresConnector (no include list: its own database) -> topic
     ``<prefix>.inventory.customers`` -> Confluent's JdbcSinkConnector with ``ExtractNewRecordState``
     (``drop.tombstones=false``: a delete's tombstone deletes the row), upsert into a table made beforehand
-    (``auto.create=false``, the example's ``sink-db/schema-update.sql``)."""
-    run_postgres_toast(up, postgres_settings)
+    (``auto.create=false``, the example's ``sink-db/schema-update.sql``, whose trigger keeps a TOASTed
+    ``biography`` when an update brings Debezium's ``__debezium_unavailable_value`` instead)."""
+    run_postgres_toast(up, postgres_settings, kafka_bootstrap)
 
 
-def run_postgres_toast(up: Up, pg: dict[str, str], create_topic: Callable[[str], None] | None = None) -> None:
+def run_postgres_toast(up: Up, pg: dict[str, str], bootstrap: str,
+                       create_topic: Callable[[str], None] | None = None) -> None:
     """The ``postgres-toast`` pipeline on ``up``; ``create_topic`` makes the source's topic first, as an operator
     does on a cluster without automatic creation."""
     with pg_database(pg, "toast") as source, pg_database(pg, "toastsink") as sink:
@@ -145,11 +170,15 @@ def run_postgres_toast(up: Up, pg: dict[str, str], create_topic: Callable[[str],
                    "CREATE TABLE inventory.customers (id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT "
                    "NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)",
                    "ALTER SEQUENCE inventory.customers_id_seq RESTART WITH 1001",
+                   # source-db/schema-update.sql: the TOAST column the example is about
+                   "ALTER TABLE inventory.customers REPLICA IDENTITY DEFAULT",
+                   "ALTER TABLE inventory.customers ALTER COLUMN biography SET STORAGE EXTERNAL",
                    "INSERT INTO inventory.customers (first_name, last_name, email) VALUES "
                    + ", ".join(f"('{f}', '{last}', '{e}')" for _, f, last, e, _b in CUSTOMERS))
         sink.sql("CREATE SCHEMA inventorysink",
                  "CREATE TABLE inventorysink.customers (id SERIAL NOT NULL PRIMARY KEY, first_name VARCHAR(255) NOT "
-                 "NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)")
+                 "NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE, biography TEXT)",
+                 SINK_TRIGGER_FUNCTION, SINK_TRIGGER)
         prefix = f"{up.prefix}-dbserver1"
         source_config = {**published("debezium-examples_postgres-toast_debezium-source.json", **{
             "name": f"{up.prefix}-inventory-connector", "database.hostname": pg["host"], "database.port": pg["port"],
@@ -183,6 +212,18 @@ def run_postgres_toast(up: Up, pg: dict[str, str], create_topic: Callable[[str],
                                     "ORDER BY id")
             assert [r[0] for r in expected] == [1001, 1003, 1004, 1005]
             wait_equal(up, table, expected, "the changes in the sink table", *names)
+            # The example's point: a TOASTed value left unchanged by an update arrives as Debezium's placeholder,
+            # which the sink's trigger keeps out of the table.
+            biography = "".join(random.choices(string.ascii_letters, k=12_000))  # stored out of line
+            source.sql(f"UPDATE inventory.customers SET biography = '{biography}' WHERE id = 1004",
+                       "UPDATE inventory.customers SET first_name = 'Dana' WHERE id = 1004")
+            expected = source.query("SELECT id, first_name, last_name, email, biography FROM inventory.customers "
+                                    "ORDER BY id")
+            assert expected[-2] == (1004, "Dana", "Kretchmar", "annek@noanswer.org", biography)
+            wait_equal(up, table, expected, "the TOAST column kept by the sink's trigger", *names)
+            last = read_topic(bootstrap, sink_config["topics"], 11)[-1]
+            assert json.loads(last.value())["payload"]["after"]["first_name"] == "Dana"
+            assert json.loads(last.value())["payload"]["after"]["biography"] == "__debezium_unavailable_value"
         finally:
             delete_connectors(up, source_config["name"], sink_config["name"])
 

@@ -37,5 +37,5 @@ def test_postgres_toast_pipeline_on_the_msk_like_cluster(msk_cluster: dict[str, 
         created.append(topic)
 
     with start_up(bootstrap, tmp_path, "--worker-config", str(worker)) as up:
-        run_postgres_toast(up, postgres_settings, create)
+        run_postgres_toast(up, postgres_settings, bootstrap, create)
     assert [replication(bootstrap, t) for t in created] == [{3}]
