@@ -121,3 +121,37 @@ def test_generic_bytearray_lines_to_one_topic(
                           status_store=cluster.statuses)
     assert _restore(runner, source, 3) == 3
     assert [m.value() for m in _consume(kafka_bootstrap, topic, 3)] == [b"alpha", b"beta,1\t", b"\x00\xffgamma"]
+
+
+def test_generic_avro_container_files_with_their_schema(
+    cluster: Cluster, kafka_bootstrap: str, aws_settings: dict[str, str],
+) -> None:
+    from connect_core.api.avro.binary import parse_schema
+    from connect_core.api.avro.container import container_file
+
+    run = uuid.uuid4().hex[:8]
+    topic, bucket = f"gen-avro-{run}", f"s3-gena-{run}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    s3 = boto3.client("s3", **aws_settings)
+    s3.create_bucket(Bucket=bucket)
+    schema = json.dumps({"type": "record", "name": "Order", "namespace": "shop", "fields": [
+        {"name": "id", "type": "int"}, {"name": "item", "type": ["null", "string"], "default": None}]})
+    rows = [{"id": i, "item": None if i % 2 else f"i{i}"} for i in range(5)]
+    s3.put_object(Bucket=bucket, Key="exports/day=1/orders.avro",
+                  Body=container_file(schema, parse_schema(schema), [{"id": r["id"], "item": (
+                      (0, None) if r["item"] is None else (1, r["item"]))} for r in rows], codec="deflate"))
+    source = f"generalized-a-{run}"
+    config = {"connector.class": "io.confluent.connect.s3.source.S3SourceConnector", "tasks.max": "1",
+              "s3.bucket.name": bucket, "store.url": aws_settings["endpoint_url"],
+              "s3.region": aws_settings["region_name"], "aws.access.key.id": aws_settings["aws_access_key_id"],
+              "aws.secret.access.key": aws_settings["aws_secret_access_key"],
+              "format.class": "io.confluent.connect.s3.format.avro.AvroFormat",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+              "value.converter.schemas.enable": "false",
+              "mode": "GENERIC", "topics.dir": "exports", "topic.regex.list": f"{topic}:exports/.*\\.avro"}
+    cluster.deploy(source, config, [{**config, "task.index": "0", "task.count": "1"}])
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    assert _restore(runner, source, 5) == 5
+    assert _values(_consume(kafka_bootstrap, topic, 5)) == rows
