@@ -1,4 +1,4 @@
-"""``S3SourceConnector`` (Confluent ``io.confluent.connect.s3.source.S3SourceConnector``, backup and restore)."""
+"""``S3SourceConnector`` (Confluent ``io.confluent.connect.s3.source.S3SourceConnector``, both modes)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ __all__ = ["S3SourceConnector"]
 
 
 class S3SourceConnector(SourceConnector):
-    """Validates the config and splits the archive's Kafka partitions among ``tasks.max`` tasks by a stable hash
-    (each task lists the bucket itself, so no listing happens when the connector starts)."""
+    """Validates the config and splits the archive's Kafka partitions (GENERIC: the folders) among ``tasks.max``
+    tasks by a stable hash (each task lists the bucket itself, so no listing happens when the connector starts)."""
 
     config_model: ClassVar[type[BaseModel]] = S3SourceConfig
 

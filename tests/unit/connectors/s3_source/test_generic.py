@@ -49,3 +49,16 @@ def test_listing_queues_each_folders_files_in_key_order_after_its_committed_offs
     fresh, nothing = _folders()
     fresh.listed(keys, nothing)
     assert [c.files for c in fresh.ready()] == [["in/x/a.json.gz", "in/x/b.json", "in/x/c.json"], ["in/y/a.json"]]
+
+
+def test_each_folder_belongs_to_exactly_one_task() -> None:
+    keys = [f"in/f{i}/{j}.json" for i in range(20) for j in range(2)]
+    owners: dict[str, list[int]] = {}
+    for index in range(3):
+        folders = GenericFolders(TopicMap(["t:.*"]), "/", (".json",), None, index=index, count=3)
+        folders.listed(keys, lambda partitions: {})
+        for cursor in folders.ready():
+            owners.setdefault(cursor.source_partition["folder"], []).append(index)
+    assert sorted(owners) == sorted({f"in/f{i}/" for i in range(20)})
+    assert all(len(tasks) == 1 for tasks in owners.values())
+    assert len({tasks[0] for tasks in owners.values()}) == 3  # every task has a share
