@@ -5,6 +5,7 @@ duplicating nothing."""
 
 from __future__ import annotations
 
+import decimal
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -133,3 +134,39 @@ def test_kill_9_and_redelivery_lose_and_duplicate_nothing(point: str, cluster: C
     assert ids == list(range(ROWS)), f"lost {sorted(set(range(ROWS)) - set(ids))}, rows {len(ids)}"
     summary = loaded.current_snapshot().summary.additional_properties
     assert json.loads(summary[f"lambda-connect.offsets.connect-{name}"]) == {topic: {"0": ROWS}}
+
+
+def test_debezium_changes_unwrapped_by_extract_new_record_state_land_in_iceberg(cluster: Cluster,
+                                                                                props: dict[str, str]) -> None:
+    """The CDC-to-lake pipeline: Debezium's envelope (JsonConverter with schemas) through
+    ``io.debezium.transforms.ExtractNewRecordState`` (``add.fields=op,table``, deletes rewritten with ``__deleted``)
+    into an auto-created table, one row per change (Iceberg's sink appends), read back with pyiceberg."""
+    from connect_core.converters.json import JsonConverter
+    from tests.unit.connectors.debezium_jdbc._events import event, row
+
+    topic, table = f"ice-cdc-{uuid.uuid4().hex[:8]}", f"db_{uuid.uuid4().hex[:6]}.customers"
+    name = _deploy(cluster, props, topic, table, **{
+        "transforms": "unwrap", "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+        "transforms.unwrap.add.fields": "op,table", "transforms.unwrap.delete.tombstone.handling.mode": "rewrite"})
+    changes = [event("c", 0, after=row(1, "Sally", price="12.50")), event("c", 1, after=row(2, "George")),
+               event("u", 2, before=row(1, "Sally", price="12.50"), after=row(1, "Sal", price="13.00")),
+               event("d", 3, before=row(2, "George"))]
+    converter = JsonConverter()
+    converter.configure({"schemas.enable": "true"}, is_key=False)
+    values = [converter.from_connect_data(topic, c.value_schema, c.value) for c in changes]
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+
+    result = runner.handle(msk_event(topic, values))
+
+    assert (result.response(), result.offsets) == ({}, {f"{topic}-0": 4})
+    loaded = _table(props, table)
+    fields = {f.name: str(f.field_type) for f in loaded.schema().fields}
+    assert (fields["id"], fields["first_name"], fields["price"], fields["__op"], fields["__table"],
+            fields["__deleted"]) == ("int", "string", "decimal(38, 2)", "string", "string", "string")
+    rows = [(r["id"], r["first_name"], r["price"], r["__op"], r["__table"], r["__deleted"])
+            for r in loaded.scan().to_arrow().to_pylist()]
+    assert sorted(rows, key=lambda r: (r[3] != "c", r[0])) == [
+        (1, "Sally", decimal.Decimal("12.50"), "c", "customers", "false"),
+        (2, "George", None, "c", "customers", "false"),
+        (1, "Sal", decimal.Decimal("13.00"), "u", "customers", "false"),
+        (2, "George", None, "d", "customers", "true")]
