@@ -409,3 +409,66 @@ def test_cqrs_logical_table_router_into_debezium_jdbc_sink(up: Up, postgres_sett
                 assert cursor.fetchall() == ((f"{prefix}.public.voteentity",),)
         finally:
             delete_connectors(up, source_config["name"], sink_config["name"])
+
+
+def test_unwrap_smt_mysql_source_into_debezium_jdbc_sink_on_postgres(
+    up: Up, postgres_settings: dict[str, str], mariadb_settings: dict[str, str],
+) -> None:
+    """``unwrap-smt/`` with ``jdbc-sink.json``: Debezium's MySqlConnector (on the shared MariaDB) with a
+    ``RegexRouter`` naming the topic by the table, into Debezium's JdbcSinkConnector on PostgreSQL (upsert,
+    deletes, ``primary.key.fields=id``, ``schema.evolution=basic`` creating the table named by the topic)."""
+    pg, my = postgres_settings, mariadb_settings
+    routed = f"e2e_{uuid.uuid4().hex[:8]}_"  # the routed topic (and so the sink's table): this test's own
+    with mariadb_database(my, "inventory") as (source_db, source), pg_database(pg, "unwrapsink") as sink:
+        with source.cursor() as cursor:
+            cursor.execute("CREATE TABLE customers (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, first_name "
+                           "VARCHAR(255) NOT NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL "
+                           "UNIQUE) AUTO_INCREMENT=1001")
+            cursor.execute("INSERT INTO customers (first_name, last_name, email) VALUES "
+                           + ", ".join(f"('{f}', '{last}', '{e}')" for _, f, last, e, _b in CUSTOMERS))
+        source_config = published("debezium-examples_unwrap-smt_source.json", **{
+            "name": f"{up.prefix}-inventory-connector", "topic.prefix": f"{up.prefix}-dbserver1",
+            "database.hostname": my["host"], "database.port": my["port"], "database.user": my["user"],
+            "database.password": my["password"], "database.server.id": str(random.randint(200_000, 2**31)),
+            "database.include.list": source_db,
+            "schema.history.internal.kafka.bootstrap.servers": "127.0.0.1:9092",
+            "schema.history.internal.kafka.topic": f"{up.prefix}-schema-changes.inventory",
+            "transforms.route.replacement": f"{routed}$3"})
+        sink_config = published("debezium-examples_unwrap-smt_jdbc-sink.json", **{
+            "name": f"{up.prefix}-jdbc-sink", "topics": f"{routed}customers",
+            "connection.url": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{sink.name}",
+            "connection.username": pg["user"], "connection.password": pg["password"]})
+        assert sink_config["connector.class"] == "io.debezium.connector.jdbc.JdbcSinkConnector"
+
+        def table() -> list[tuple[Any, ...]]:
+            try:
+                return sink.query(f"SELECT id, first_name, last_name, email FROM {routed}customers ORDER BY id")
+            except psycopg2.Error:
+                return []
+
+        def expected() -> list[tuple[Any, ...]]:
+            with source.cursor() as cursor:
+                cursor.execute("SELECT id, first_name, last_name, email FROM customers ORDER BY id")
+                return [tuple(row) for row in cursor.fetchall()]
+
+        try:
+            put_connector(up, source_config)
+            put_connector(up, sink_config)
+            names = (source_config["name"], sink_config["name"])
+            for name in names:
+                up.wait_for(lambda n=name: running(up, n), f"{name} RUNNING", PIPELINE_TIMEOUT_S)
+            wait_equal(up, table, [r[:4] for r in CUSTOMERS], "the snapshot in the sink table", *names)
+            with source.cursor() as cursor:
+                cursor.execute("INSERT INTO customers (first_name, last_name, email) VALUES "
+                               "('Kenneth', 'Anderson', 'kander@acme.com')")
+                cursor.execute("UPDATE customers SET email = 'sally@example.org' WHERE id = 1001")
+                cursor.execute("DELETE FROM customers WHERE id = 1002")
+            after = expected()
+            assert [r[0] for r in after] == [1001, 1003, 1004, 1005]
+            wait_equal(up, table, after, "the changes in the sink table", *names)
+            [(key,)] = sink.query(f"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                                  f"AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '{routed}customers'::regclass "
+                                  "AND i.indisprimary")
+            assert key == "id"
+        finally:
+            delete_connectors(up, source_config["name"], sink_config["name"])
