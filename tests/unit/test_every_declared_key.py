@@ -41,6 +41,9 @@ REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     # have is refused, so a restore never silently reads a layout it cannot
     ("S3SourceConfig", "partitioner.class"): ("com.example.MyPartitioner", "Supported:"),
     ("PostgresSourceConfig", "plugin.name"): ("decoderbufs", "decodes the pgoutput plugin only"),
+    # TLS is libpq's (database.sslmode and the PEM keys): a Java socket factory cannot be loaded
+    ("PostgresSourceConfig", "database.sslfactory"): ("org.postgresql.ssl.NonValidatingFactory",
+                                                      "a Java SSLSocketFactory class"),
     # signals come from the signal table and Kafka only, and its watermarks are always two inserts
     **{(model, "signal.enabled.channels"): ("source,jmx", "the jmx channel is not supported")
        for model in ("PostgresSourceConfig", "BinlogSourceConfig")},
