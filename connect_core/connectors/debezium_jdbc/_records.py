@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from connect_core.connectors.debezium_jdbc.config import DebeziumJdbcSinkConfig
 
 __all__ = ["KAFKA_COORDINATES_SCHEMA", "Change", "RecordReader"]
+
+log = logging.getLogger(__name__)
 
 _EPOCH: Final = dt.datetime(1970, 1, 1)  # naive: Debezium's zone-less timestamps are wall-clock times
 _EPOCH_DATE: Final = dt.date(1970, 1, 1)
@@ -106,7 +109,8 @@ class RecordReader:
         self._plans: dict[tuple[str, int, str], tuple[Schema, _Plan]] = {}
 
     def read(self, record: SinkRecord) -> Change | None:
-        """The change of ``record``, or None for a record Debezium skips (a schema change event)."""
+        """The change of ``record``, or None for a record Debezium skips (a schema change event, a record whose
+        table name cannot be resolved)."""
         value, schema = record.value, record.value_schema
         if schema is not None and schema.name and SCHEMA_CHANGE_VALUE in schema.name:
             return None
@@ -116,6 +120,10 @@ class RecordReader:
         if isinstance(value, Struct) and self._cloud_events.fullmatch(value.schema.name or ""):
             value = value.get("data")
         table = self._table(record, value)
+        if table is None:
+            log.warning("Ignored to write record from topic '%s' partition '%s' offset '%s'. No resolvable table "
+                        "name", record.topic, record.kafka_partition, record.kafka_offset)
+            return None
         if value is None:
             tombstone = schema is None
             if tombstone and self._mode == "record_value":
@@ -136,14 +144,17 @@ class RecordReader:
         row = self._project(record.topic, "v", payload, None)
         return Change(table, "write", self._key(record, payload), row)
 
-    def _table(self, record: SinkRecord, value: Struct | None) -> str:
+    def _table(self, record: SinkRecord, value: Struct | None) -> str | None:
         """``DefaultCollectionNamingStrategy``: ``${topic}`` with dots as underscores, ``${source.x}`` from the
-        envelope's source block."""
+        envelope's source block; None (the record is skipped) when a record without one (a tombstone, a flat row)
+        meets a ``${source.`` format."""
         name = self._format.replace("${topic}", record.topic.replace(".", "_"))
         if "${source." in name:
             if value is None or not _is_envelope(value.schema):
-                raise DataError(f"Cannot resolve the table name '{self._format}' of the record at "
-                                f"{_where(record)}: it is not a Debezium change event")
+                log.warning("Ignore this record because it isn't a Debezium record, then cannot resolve a collection "
+                            "name in topic '%s', partition '%s', offset '%s'", record.topic, record.kafka_partition,
+                            record.kafka_offset)
+                return None
             source = value.get("source")
             name = re.sub(r"\$\{source\.(.*?)}", lambda m: str(source.get(m.group(1))), name)
         return name
