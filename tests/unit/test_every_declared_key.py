@@ -86,6 +86,21 @@ IGNORED: dict[tuple[str, str], str] = {
     ("IcebergSinkConfig", "iceberg.hadoop-conf-dir"): "/etc/hadoop/conf",
     ("IcebergSinkConfig", "iceberg.coordinator-executor-keep-alive-timeout-ms"): "60000",
     ("IcebergSinkConfig", "iceberg.control.commit.max-consecutive-failures"): "3",
+    # Debezium's JDBC sink: its Java connection pool, naming-strategy classes and other databases' dialects
+    ("DebeziumJdbcSinkConfig", "connection.provider"): "com.example.MyProvider",
+    ("DebeziumJdbcSinkConfig", "connection.pool.min_size"): "2",
+    ("DebeziumJdbcSinkConfig", "connection.pool.max_size"): "8",
+    ("DebeziumJdbcSinkConfig", "connection.pool.timeout"): "900",
+    ("DebeziumJdbcSinkConfig", "collection.naming.strategy"): "com.example.MyNaming",
+    ("DebeziumJdbcSinkConfig", "column.naming.strategy"): "com.example.MyColumns",
+    ("DebeziumJdbcSinkConfig", "collection.table.format"): "${table}_copy",
+    ("DebeziumJdbcSinkConfig", "dialect.postgres.postgis.schema"): "extensions",
+    ("DebeziumJdbcSinkConfig", "dialect.postgres.unnest.insert.enabled"): "true",
+    ("DebeziumJdbcSinkConfig", "dialect.sqlserver.identity.insert"): "true",
+    ("DebeziumJdbcSinkConfig", "dialect.starrocks.catalog.name"): "default_catalog",
+    ("DebeziumJdbcSinkConfig", "use.reduction.buffer"): "true",
+    ("DebeziumJdbcSinkConfig", "keyed.message.batch.mode"): "passthrough",
+    ("DebeziumJdbcSinkConfig", "connection.restart.on.errors"): "true",
 }
 
 # key -> where it is read, when that is outside the plugin's package

@@ -7,6 +7,7 @@ accepted with their defaults so published configs keep working; validate warns w
 
 from __future__ import annotations
 
+import logging
 import re
 import zoneinfo
 from typing import Any, Final, Literal
@@ -18,6 +19,8 @@ from connect_core.api.errors import ConfigError
 from connect_core.connectors.jdbc._url import SQLITE, parse_jdbc_url
 
 __all__ = ["DebeziumJdbcSinkConfig"]
+
+_log = logging.getLogger(__name__)
 
 _CONN, _CONNECTOR, _ADVANCED, _FILTERS = "Connection", "Connector", "Connector Advanced", "Filters"
 DEFAULT_COLLECTION_NAME_FORMAT: Final = "${topic}"
@@ -126,7 +129,9 @@ class DebeziumJdbcSinkConfig(BaseModel):
                                           "when use.time.zone is not set.", group=_CONNECTOR)
     dialect_postgres_postgis_schema: str = _key("public", "dialect.postgres.postgis.schema", "Name of the schema "
                                                 "where postgis extension is installed. Default is public",
-                                                importance="LOW", group=_ADVANCED)
+                                                importance="LOW", group=_ADVANCED,
+                                                no_effect="PostGIS types are not read (written as their Connect "
+                                                          "types)")
     dialect_postgres_unnest_insert_enabled: bool = _key(False, "dialect.postgres.unnest.insert.enabled", "Enable "
                                                         "UNNEST-based batch inserts for PostgreSQL.",
                                                         importance="LOW", group=_ADVANCED,
@@ -147,7 +152,9 @@ class DebeziumJdbcSinkConfig(BaseModel):
     keyed_message_batch_mode: str = _key("deduplication", "keyed.message.batch.mode", "Controls how keyed records "
                                          "are batched: 'deduplication' (default) or 'passthrough'.",
                                          group=_ADVANCED, validator=valid_string("passthrough", "deduplication",
-                                                                                 case_insensitive=True))
+                                                                                 case_insensitive=True),
+                                         no_effect="each invocation's records are written in order, so a key's "
+                                                   "last change wins in either mode")
     field_include_list: list[str] | None = _key(None, "field.include.list", "A comma-separated list of regular "
                                                 "expressions matching fully-qualified names of fields that should "
                                                 "be included in change events. The field names must be delimited "
@@ -182,6 +189,7 @@ class DebeziumJdbcSinkConfig(BaseModel):
             if str(data.get("insert_mode", "")).lower() == "upsert" and "primary_key_mode" not in data:
                 raise config_error("insert.mode", "upsert", "When using UPSERT, please define 'primary.key.mode'.")
             if "collection_name_format" not in data and data.get("table_name_format") is not None:
+                _log.warning("%s is deprecated: use %s", "table.name.format", "collection.name.format")
                 data["collection_name_format"] = data["table_name_format"]
             if "use_time_zone" not in data and data.get("database_time_zone") is not None:
                 _time_zone("database.time_zone", data["database_time_zone"])

@@ -194,3 +194,29 @@ def test_listed_as_a_worker_lists_it() -> None:
     # the simple names stay Confluent's (listed first), and the Debezium class lists no alias it does not own
     assert registry.describe("JdbcSinkConnector").class_name == "io.confluent.connect.jdbc.JdbcSinkConnector"
     assert registry.describe("io.debezium.connector.jdbc.JdbcSinkConnector").aliases == ()
+
+
+@pytest.mark.parametrize(("pattern", "name", "reads_data"), [
+    (None, "io.debezium.connector.postgresql.CloudEvents.Envelope", True),  # Debezium's default pattern
+    (None, "my.CloudEvents.Envelope.v2", False),
+    (".*\\.ce$", "orders.ce", True),
+])
+def test_a_cloudevents_value_is_read_from_its_data_field(pattern: str | None, name: str, reads_data: bool) -> None:
+    from connect_core.api.schema import SchemaBuilder
+    from connect_core.api.struct import Struct
+
+    change = event("c", 0, after=row(7, "Ann"))
+    wrapper = (SchemaBuilder.struct().name(name).field("id", SchemaBuilder.string().build())
+               .field("data", change.value_schema).build())
+    wrapped = SinkRecord(change.topic, 0, change.key_schema, change.key, wrapper,
+                         Struct(wrapper).put("id", "e-1").put("data", change.value), 0)
+    props = {"primary.key.mode": "record_key"}
+    if pattern is not None:
+        props["cloud.events.schema.name.pattern"] = pattern
+    read = RecordReader(_config(**props)).read(wrapped)
+    assert read is not None and read.op == "write" and read.row is not None
+    fields = [f.name for f in read.row.schema.fields]
+    if reads_data:
+        assert read.row.get("first_name") == "Ann"
+    else:  # a name the pattern does not match: the value is a flat row of its own fields
+        assert fields == ["id", "data"]
