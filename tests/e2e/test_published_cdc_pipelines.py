@@ -338,14 +338,7 @@ def mariadb_database(settings: dict[str, str], stem: str) -> Iterator[tuple[str,
         conn.close()
 
 
-@pytest.mark.parametrize("deletes", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        "connectors/debezium_jdbc/_records.py _table raises DataError 'Cannot resolve the table name "
-        "'${source.table}' ... it is not a Debezium change event' for a delete's tombstone (tombstones.on.delete "
-        "defaults to true); Debezium's DefaultCollectionNamingStrategy logs 'Ignore this record because it seems to "
-        "be a tombstone that doesn't have source field' and skips it"))),
-])
+@pytest.mark.parametrize("deletes", [False, True])
 def test_cqrs_logical_table_router_into_debezium_jdbc_sink(up: Up, postgres_settings: dict[str, str],
                                                            mariadb_settings: dict[str, str], deletes: bool) -> None:
     """``cqrs/``: the polls tables captured with ``ByLogicalTableRouter`` (topics named by the table alone, the key
