@@ -48,8 +48,8 @@ BOUNCE_S = 5.0
 @pytest.fixture(scope="module")
 def bounce_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A private three-broker cluster on free ports (node n: base + n - 1, SASL + 100, controller + 200)."""
-    for _ in range(50):
-        base = random.randrange(30_000, 39_000)
+    for _ in range(50):  # below the ephemeral range (32768-60999): a restarted node finds its port still free
+        base = random.randrange(20_000, 28_000)
         ports = [base + offset + n for offset in (0, 100, 200) for n in range(NODES)]
         if not any(proc.port_open("127.0.0.1", port) for port in ports):
             break
