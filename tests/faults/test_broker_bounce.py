@@ -180,7 +180,7 @@ def _finish(up: Up, cluster: Cluster, orders: dict[str, Any], settings: dict[str
     up.wait_for(lambda: len(set(_copied(settings, orders["database"]))) >= ROWS, f"{ROWS} rows in the copy",
                 timeout_s=600 if BIG else 300)
     up.wait_for(lambda: _states(up) == {names["source"]: ["RUNNING"], names["sink"]: ["RUNNING"]},
-                "both tasks RUNNING again", timeout_s=120)
+                "both tasks RUNNING again", timeout_s=300)  # the restart policy's backoff after the outage
     tally.count(range(1, ROWS + 1), _topic_ids(cluster.bootstrap, topic, ROWS))
     copied = _copied(settings, orders["database"])
     tally.notes["copied"] = len(copied)
