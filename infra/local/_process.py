@@ -53,6 +53,26 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def free_server_port(low: int = 20_000, high: int = 28_000) -> int:
+    """A port nothing holds now, below the ephemeral range (32768-60999) so no client connection takes it later.
+
+    A restarted broker must bind the same port again; one from the ephemeral range may by then be the local end of
+    some other process's connection ('Address already in use').
+    """
+    import random
+
+    for _ in range(200):
+        port = random.randrange(low, high)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if not port_open("127.0.0.1", port, timeout=0.2):
+            return port
+    raise ServiceError(f"no free port between {low} and {high}")
+
+
 def read_pid(name: str) -> int | None:
     pid_file = service_dir(name) / "pid"
     try:

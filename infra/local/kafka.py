@@ -335,11 +335,12 @@ class ThrowawayBroker:
     survives ``restart`` (as a real broker's disk does); ``stop`` kills the process group this object started.
     """
 
-    def __init__(self, directory: Path, port: int, controller_port: int, heap: str = "-Xmx384m") -> None:
-        """Prepare ``directory`` (config, formatted storage); nothing is started yet."""
+    def __init__(self, directory: Path, port: int | None = None, controller_port: int | None = None,
+                 heap: str = "-Xmx384m") -> None:
+        """Prepare ``directory`` (config, formatted storage); nothing is started yet. Ports default to free ones."""
         self.directory = directory
-        self.port = port
-        self.controller_port = controller_port
+        self.port = port = port or proc.free_server_port()
+        self.controller_port = controller_port = controller_port or proc.free_server_port()
         self.heap = heap
         self._process: subprocess.Popen[bytes] | None = None
         directory.mkdir(parents=True, exist_ok=True)

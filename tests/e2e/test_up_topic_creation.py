@@ -1,5 +1,5 @@
 """Issue 49's seed scenario with FileStream on `lambda-connect up --worker-config`, against a broker that creates no
-topic by itself (a throwaway single broker with only ``auto.create.topics.enable=false`` changed, ports 39096/39097).
+topic by itself (a throwaway single broker with only ``auto.create.topics.enable=false`` changed, free ports).
 
 A source to a topic that does not exist is FAILED with the cause in its trace (never RUNNING while every invocation
 is killed), and runs by itself once the topic exists; the same source with KIP-158's ``topic.creation.default.*``
@@ -33,7 +33,7 @@ def _task(up: Any, name: str) -> dict[str, Any] | None:
 def test_sources_on_a_broker_without_automatic_topic_creation(tmp_path: Path) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    with strict_broker(tmp_path / "broker", 39096, 39097) as broker:
+    with strict_broker(tmp_path / "broker") as broker:
         name = f"kip158-{uuid.uuid4().hex[:8]}"
         worker = _rewrite("connect-distributed.properties", tmp_path, **{
             "bootstrap.servers": broker.bootstrap, "group.id": name, "offset.storage.topic": f"{name}-offsets",

@@ -9,7 +9,6 @@ the next tick or the mapping, and every row arrives once.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from connect_core.storage.config import StorageConfig
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
+from infra.local._process import free_server_port
 from infra.local.kafka import ThrowawayBroker
 from infra.local.mariadb import ThrowawayMariaDB
 from tests.faults.conftest import BIG, ROOT, function_env, mysql, topic_ids
@@ -62,16 +62,10 @@ def _progressing(bootstrap: str, topic: str, schedule: subprocess.Popen[str], ti
         consumer.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayBroker]:
     """A private broker for this module; crashed and restarted by the tests, killed at the end."""
-    own = ThrowawayBroker(tmp_path_factory.mktemp("kafka"), _free_port(), _free_port())
+    own = ThrowawayBroker(tmp_path_factory.mktemp("kafka"))
     own.start()
     yield own
     own.stop()
@@ -149,7 +143,7 @@ def test_broker_restarts_while_a_source_snapshot_runs(
 @pytest.fixture(scope="module")
 def own_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayMariaDB]:
     """A private MariaDB for this module; crashed and restarted by the tests, killed at the end."""
-    own = ThrowawayMariaDB(tmp_path_factory.mktemp("mariadb"), _free_port())
+    own = ThrowawayMariaDB(tmp_path_factory.mktemp("mariadb"), free_server_port())
     own.start()
     yield own
     own.stop()

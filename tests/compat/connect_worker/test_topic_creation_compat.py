@@ -1,6 +1,6 @@
 """KIP-158 topic creation next to a real Kafka Connect worker (4.3.1), on a broker that creates no topic by itself.
 
-One throwaway broker with ``auto.create.topics.enable=false`` (MSK's default; ports 39094/39095) serves both: the
+One throwaway broker with ``auto.create.topics.enable=false`` (MSK's default; free ports) serves both: the
 worker runs FileStreamSource connectors with ``topic.creation.*`` keys, our source runner runs the same configs. The
 topics both create are read back through the admin client (partitions, replication factor, configs), and each config
 Kafka refuses fails both the same way: the connector at start for the groups' keys (its ConfigException message),
@@ -71,7 +71,7 @@ TASK_ERRORS = {
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayBroker]:
-    with strict_broker(tmp_path_factory.mktemp("kip158-broker"), 39094, 39095) as started:
+    with strict_broker(tmp_path_factory.mktemp("kip158-broker")) as started:
         yield started
 
 

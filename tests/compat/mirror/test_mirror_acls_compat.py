@@ -25,7 +25,6 @@ from confluent_kafka.admin import (
 )
 
 from infra.local.kafka import ThrowawayBroker
-from tests.compat.connect_worker.conftest import free_port
 from tests.compat.mirror._jvm import JVM_TIMEOUT_S
 from tests.integration.connectors.mirror._mm2 import mirror_config
 
@@ -47,7 +46,7 @@ super.users=User:ANONYMOUS
 def acl_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A single-node cluster with an authorizer (every plaintext client a super user, so ACLs only get listed)."""
     directory = tmp_path_factory.mktemp("kafka-acls")
-    broker = ThrowawayBroker(directory, free_port(), free_port())
+    broker = ThrowawayBroker(directory)
     with (directory / "server.properties").open("a") as properties:
         properties.write(_AUTHORIZER)
     broker.start()

@@ -1,6 +1,6 @@
 """KIP-158 topic creation and honest failures on a broker that creates no topic by itself (MSK's default).
 
-A throwaway single KRaft broker with ``auto.create.topics.enable=false`` (``strict_broker``, ports 39092/39093); the
+A throwaway single KRaft broker with ``auto.create.topics.enable=false`` (``strict_broker``, free ports); the
 FileStream source writes to topics that do not exist yet. With ``topic.creation.*`` the task creates them as the groups
 say (read back through the admin client); without, the task is FAILED with the cause inside the invocation's time,
 and runs again once the topic exists.

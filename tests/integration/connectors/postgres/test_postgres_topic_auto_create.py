@@ -1,5 +1,5 @@
 """Debezium's published ``topic-auto-create`` example (debezium-examples ``topic-auto-create/connector.json``) on a
-broker that creates no topic by itself (``auto.create.topics.enable=false``; a throwaway broker, ports 39098/39099),
+broker that creates no topic by itself (``auto.create.topics.enable=false``; a throwaway broker on free ports),
 through the coordinator and the source runner: the product topics get the ``productlog`` group's 10 partitions,
 ``delete`` and ``producer`` compression, the other tables the default group's 5 partitions, ``compact`` and ``gzip``
 (the example's values, its host, credentials and names swapped for this test's)."""
@@ -40,7 +40,7 @@ def test_the_published_topic_auto_create_example_creates_its_topics_as_it_asks(p
         "topic.creation.productlog.compression.type": "producer",
         "topic.creation.productlog.retention.ms": "7776000000",
     })
-    with strict_broker(tmp_path / "broker", 39098, 39099) as broker:
+    with strict_broker(tmp_path / "broker") as broker:
         worker = LambdaWorker.start(broker.bootstrap)
         try:
             worker.create(prefix, config)
