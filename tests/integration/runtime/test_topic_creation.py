@@ -247,12 +247,32 @@ def test_a_commit_the_broker_does_not_answer_fails_the_task_within_the_invocatio
         os.kill(process.pid, signal.SIGCONT)
     assert time.monotonic() - started < 20  # the budget, the bounded abort and the status write; not 60 s or more
     assert "was not committed within the invocation's time" in str(raised.value)
+    _await_leaders(broker, strict.worker.storage.status_storage_topic)  # a broker stopped for longer is fenced a while
     strict.statuses.refresh()
     failed = strict.statuses.task_status("stalled", 0)
     assert failed.state.value == "FAILED" and "was not committed within the invocation's time" in failed.trace
     monkeypatch.setattr(fault_points, "reached", real_reached)
     assert runner.run("stalled", 0, _budget(30_000)).records == 1  # the cause gone: it carries on from its offsets
     assert [v for _, v, _ in consume_committed(broker.bootstrap, topic, 3)] == [b"one", b"two", b"three"]
+
+
+def _await_leaders(broker: ThrowawayBroker, topic: str, timeout_s: float = 180.0) -> None:
+    """Wait until every partition of ``topic`` has a leader again: a KRaft node paused past its session timeout
+    is fenced by its own controller until its next heartbeat, with every partition leaderless meanwhile."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            partitions = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions
+        except KafkaException:
+            partitions = {}
+        if partitions and all(p.leader >= 0 for p in partitions.values()):
+            return
+        assert time.monotonic() < deadline, f"'{topic}' still has partitions without a leader"
+        time.sleep(0.5)
 
 
 def test_the_restart_policy_holds_a_task_without_its_topic_and_heals_it_once_the_topic_exists(
