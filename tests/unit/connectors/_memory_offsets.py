@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.file_roots import FileRoots
@@ -61,3 +62,27 @@ def drain(task: SourceTask, reader: MemoryOffsetReader | None = None, max_polls:
         if reader is not None:
             reader.commit(batch)
     raise AssertionError("poll() never returned an empty batch")
+
+
+def invocation_batches(task: SourceTask, props: dict[str, str], reader: MemoryOffsetReader, polls: int, *,
+                       pause_after: int | None = None, pause_s: float = 0.0,
+                       commit_last: bool = True) -> list[list[SourceRecord]]:
+    """Start ``task`` and poll it as one invocation does, committing each batch (not the last when ``commit_last``
+    is False: killed before its commit); a pause after poll ``pause_after``, as in a warm container between ticks."""
+    start_task(task, props, reader)
+    out: list[list[SourceRecord]] = []
+    try:
+        for index in range(polls):
+            batch = task.poll()
+            if not batch:
+                task.commit()
+                break
+            out.append(batch)
+            if commit_last or index < polls - 1:
+                reader.commit(batch)
+                task.commit()
+            if index == pause_after:
+                time.sleep(pause_s)
+    finally:
+        task.stop()
+    return out

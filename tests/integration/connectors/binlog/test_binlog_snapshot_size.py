@@ -4,13 +4,12 @@ restart or a session the server closed mid-snapshot loses and repeats no row."""
 from __future__ import annotations
 
 import json
-import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connect_core.connectors._debezium.windows import WINDOWS_KEY
 from connect_core.connectors.binlog import _snapshot
 from connect_core.connectors.binlog.source_task import BinlogSourceTask
-from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
+from tests.unit.connectors._memory_offsets import MemoryOffsetReader, invocation_batches
 
 if TYPE_CHECKING:
     import pytest
@@ -22,27 +21,8 @@ ROWS = 30_000
 FETCH = "1000"  # 30 chunks: one window each made the offsets grow with every chunk
 
 
-def _invocation(db: CdcDb, reader: MemoryOffsetReader, polls: int, *, pause_after: int | None = None,
-                pause_s: float = 0.0, commit_last: bool = True) -> list[list[SourceRecord]]:
-    """Polls of one task, each committed as the runner does (the last one not when ``commit_last`` is False: killed
-    before its commit); a pause after poll ``pause_after``, as between two invocations of a warm container."""
-    task = start_task(BinlogSourceTask(), db.props(**{"snapshot.fetch.size": FETCH}), reader)
-    out: list[list[SourceRecord]] = []
-    try:
-        for index in range(polls):
-            batch = task.poll()
-            if not batch:
-                task.commit()
-                break
-            out.append(batch)
-            if commit_last or index < polls - 1:
-                reader.commit(batch)
-                task.commit()
-            if index == pause_after:
-                time.sleep(pause_s)
-    finally:
-        task.stop()
-    return out
+def _invocation(db: CdcDb, reader: MemoryOffsetReader, polls: int, **kwargs: Any) -> list[list[SourceRecord]]:
+    return invocation_batches(BinlogSourceTask(), db.props(**{"snapshot.fetch.size": FETCH}), reader, polls, **kwargs)
 
 
 def _size(record: SourceRecord) -> int:
