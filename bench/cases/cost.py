@@ -1,26 +1,30 @@
 """Case 6: cost per million rows moved, Lambda (+ Scheduler) versus MSK Connect, from this run's measurements.
 
 Lambda: a function sized at 1,769 MB (the size that gets one full vCPU; our runners use one core) runs
-``1e6 / ours_per_s`` seconds per million rows (wall time: Lambda bills wall time, waits included), at
-$0.0000166667 per GB-s (x86; each row also gives the arm64 price, $0.0000133334, for the same GB-s: measured on this
-machine's x86, not on Graviton), plus $0.20 per million requests: sinks make ``1e6 / BENCH_BATCH`` invocations per
-million rows, sources ``1e6 / BENCH_SOURCE_ROWS_PER_INVOCATION`` (default 10,000), each also an EventBridge
-Scheduler invocation at $1 per million. Below 1,769 MB Lambda scales CPU with memory, so for CPU-bound work the
-GB-s per million rows stay about the same at any size.
-MSK Connect: $0.11 per MCU-hour, 1 MCU = 1 vCPU + 4 GiB; the Java worker of case 4 needs ``1e6 / its
-records-per-CPU-second`` vCPU-seconds per million rows (Debezium's rate for the MariaDB sink, connect-file's for
-the others), billed as MCU-hours with perfect packing, which flatters MSK Connect: a real connector pays for at
-least one MCU around the clock (~$80/month) whether rows move or not.
+``1e6 / ours_per_s`` seconds per million rows, ``ours_per_s`` the row's measured wall-time rate (Lambda bills wall
+time, waits included; each row shows how much of it is waiting: wall less CPU), at $0.0000166667 per GB-s (x86; each
+row also gives the arm64 price, $0.0000133334, for the same GB-s: measured on this machine's x86, not on Graviton),
+plus $0.20 per million requests: sinks make ``1e6 / BENCH_BATCH`` invocations per million rows, sources
+``1e6 / BENCH_SOURCE_ROWS_PER_INVOCATION`` (default 10,000), each also an EventBridge Scheduler invocation at $1 per
+million.
+MSK Connect: $0.11 per MCU-hour, 1 MCU = 1 vCPU + 4 GiB; the JVM connector **of the row's own kind**, measured in
+case 4 of the same run, needs ``1e6 / its records-per-CPU-second`` vCPU-seconds per million rows (``SAME_KIND``:
+Camel's S3 sink for S3, Camel's Elasticsearch sink for OpenSearch, Debezium's JDBC sink for the JDBC sink, Debezium's
+MariaDB snapshot for the JDBC source); a row whose JVM connector was not measured is skipped, never priced at another
+kind's rate. MSK is billed as MCU-hours with perfect packing, which flatters it: a real connector pays for at least
+one MCU around the clock (~$80/month) whether rows move or not.
 """
-
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+import statistics
+from typing import TYPE_CHECKING, Any
 
 from bench import common
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.common import Result, Settings
 
 LAMBDA_GB_S = 0.0000166667
@@ -42,9 +46,39 @@ def _rate(results: list[Result], prefix: str, field: str = "ours_per_s") -> floa
     return float(value) if value else None
 
 
+def jvm_jdbc_source_rate(results: list[Result]) -> float | None:
+    """Records per CPU-second of Debezium's MariaDB snapshot, the JVM source closest to a JDBC source (none is on
+    Maven Central): 4p's JVM pair (snapshot + Debezium's JDBC sink) less 4b's JVM sink, at the largest size both
+    ran, since CPU-seconds per record add up; None when either is missing or the difference is not positive."""
+    pairs = {r.records: r.baseline_per_s for r in results if r.name.startswith("4p ") and r.skipped is None}
+    sinks = {r.records: r.baseline_per_s for r in results if r.name.startswith("4b ") and r.skipped is None}
+    common_sizes = [n for n in pairs if n in sinks and pairs[n] and sinks[n]]
+    if not common_sizes:
+        return None
+    size = max(common_sizes)
+    per_record = 1.0 / float(pairs[size] or 0.0) - 1.0 / float(sinks[size] or 0.0)
+    return 1.0 / per_record if per_record > 0 else None
+
+
+# Each cost row's JVM connector of its own kind: (case-4 row prefix, what it is); the JDBC source is derived.
+SAME_KIND: dict[str, tuple[str, str]] = {
+    "1a": ("4p - 4b", "Debezium MariaDbConnector snapshot (4p's JVM pair less 4b's JVM sink)"),
+    "2a": ("4c kafka", "Camel aws2-s3 sink configured alike (4c)"),
+    "2b": ("4o kafka", "Camel elasticsearch-rest sink configured alike (4o)"),
+    "2c": ("4b ", "Debezium JDBC sink (4b)"),
+}
+
+
+def same_kind_rate(results: list[Result], prefix: str) -> float | None:
+    """The JVM rate (records per CPU-second) of row ``prefix``'s own kind measured in ``results``, or None."""
+    key = SAME_KIND[prefix][0]
+    return jvm_jdbc_source_rate(results) if key == "4p - 4b" else _rate(results, key, "baseline_per_s")
+
+
 def lambda_cost(per_s: float, invocations: float, *, scheduled: bool,
                 gb_s_price: float = LAMBDA_GB_S) -> tuple[float, float]:
-    """($ per million rows, GB-s per million rows) at ``gb_s_price`` (x86 by default)."""
+    """($ per million rows, GB-s per million rows) at ``gb_s_price`` (x86 by default); ``per_s`` the wall-time
+    rate (billed duration is wall time)."""
     gb_s = LAMBDA_GB * MILLION / per_s
     requests = invocations * (LAMBDA_REQUEST + (SCHEDULER_INVOCATION if scheduled else 0.0))
     return gb_s * gb_s_price + requests, gb_s
@@ -55,35 +89,51 @@ def msk_cost(per_cpu_s: float) -> float:
     return MILLION / per_cpu_s / 3600 * MCU_HOUR
 
 
+def waiting(wall_per_s: float, cpu_per_s: float | None) -> dict[str, float | None]:
+    """Per million rows: billed wall seconds, CPU seconds, and the wait between them (wall less CPU: the PUTs, bulk
+    requests and commits the function waits on), with the wait's share of the bill and its x86 dollars."""
+    wall = MILLION / wall_per_s
+    if not cpu_per_s:
+        return {"wall_s_per_m_rows": round(wall, 3), "cpu_s_per_m_rows": None, "waiting_s_per_m_rows": None,
+                "waiting_share": None, "waiting_usd_per_m_rows": None}
+    cpu = MILLION / cpu_per_s
+    wait = max(wall - cpu, 0.0)
+    return {"wall_s_per_m_rows": round(wall, 3), "cpu_s_per_m_rows": round(cpu, 3),
+            "waiting_s_per_m_rows": round(wait, 3), "waiting_share": round(wait / wall, 3),
+            "waiting_usd_per_m_rows": round(wait * LAMBDA_GB * LAMBDA_GB_S, 8)}
+
+
 def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]:
     """One row per throughput case measured earlier in this run; skipped rows say what was missing."""
     earlier = earlier or []
     rows_per_invocation = int(os.environ.get("BENCH_SOURCE_ROWS_PER_INVOCATION", "10000"))
-    java_file = _rate(earlier, "4a", "baseline_per_s")
-    java_jdbc = _rate(earlier, "4b", "baseline_per_s")
-    plan = (("1a", "jdbc source", MILLION / rows_per_invocation, True, java_file),
-            ("2a", "s3 sink", MILLION / settings.batch, False, java_file),
-            ("2b", "opensearch sink", MILLION / settings.batch, False, java_file),
-            ("2c", "mariadb upsert sink", MILLION / settings.batch, False, java_jdbc or java_file))
+    plan = (("1a", "jdbc source", MILLION / rows_per_invocation, True),
+            ("2a", "s3 sink", MILLION / settings.batch, False),
+            ("2b", "opensearch sink", MILLION / settings.batch, False),
+            ("2c", "mariadb upsert sink", MILLION / settings.batch, False))
     results: list[Result] = []
-    for prefix, label, invocations, scheduled, java in plan:
+    for prefix, label, invocations, scheduled in plan:
         name = f"6 cost per M rows, {label} ($)"
         per_s = _rate(earlier, prefix)
+        java = same_kind_rate(earlier, prefix)
+        jvm_kind = SAME_KIND[prefix][1]
         if per_s is None or java is None:
+            needs = f"case {prefix}" if per_s is None else f"the JVM connector of its kind ({jvm_kind})"
             results.append(common.Result(name, None, "MSK Connect", None, 0, 0, unit="$/M rows",
-                                         skipped=f"needs case {prefix} and case 4 in the same run"))
+                                         skipped=f"needs {needs} in the same run"))
             continue
         ours, gb_s = lambda_cost(per_s, invocations, scheduled=scheduled)
         arm64, _ = lambda_cost(per_s, invocations, scheduled=scheduled, gb_s_price=LAMBDA_GB_S_ARM64)
         results.append(common.Result(
-            name, ours, "MSK Connect at the case-4 Java rate", msk_cost(java), 0, 1, unit="$/M rows",
+            name, ours, f"MSK Connect at the JVM rate of {jvm_kind}", msk_cost(java), 0, 1, unit="$/M rows",
             higher_is_better=False,
             extra={"gb_s_per_m_rows": round(gb_s, 1), "invocations_per_m_rows": round(invocations),
                    "usd_per_m_rows_arm64": round(arm64, 8),
                    "arm64_over_msk_connect": round(arm64 / msk_cost(java), 3),
-                   "ours_rows_per_s": round(per_s, 1), "java_rows_per_cpu_s": round(java, 1),
+                   "ours_rows_per_s": round(per_s, 1), "java_rows_per_cpu_s": round(java, 1), "jvm_kind": jvm_kind,
+                   **waiting(per_s, _rate(earlier, prefix, "ours_per_cpu_s")),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2)}))
-    return results + monthly(earlier)
+    return results + monthly(earlier) + crossover_rows(earlier)
 
 
 # -- monthly cost by load profile (issue: "an honest monthly cost table") ---------------------------------------
@@ -267,3 +317,137 @@ def monthly(earlier: list[Result]) -> list[Result]:
         "every task ticking", pull["ticking_every_task"], 0, 1, unit="$/month", higher_is_better=False,
         extra={k: round(v, 4) for k, v in pull.items()} | {"source_idle_gb_s": round(idle, 5)}))
     return results + _fleet_rows({str(r["profile"]): r for r in per_profile}, units)
+
+
+# -- the trigger crossover: a provisioned mapping against a pull-mode sink, the same guarantees ------------------
+# Retries, bisecting and partial batches need a provisioned mapping (an event poller unit around the clock: alone, a
+# whole unit; in a poller group of POLLERS_PER_EPU mappings, a tenth of one); a pull-mode task gives the same
+# guarantees (it commits only what was written, retries at the next tick, commits the prefix of a partial batch)
+# for its ticks. Rates in rows per second, steady, one partition, one task.
+TRIGGER_RATES = (0.0, 1.0, 100.0, 1000.0, 10_000.0)
+PULL_MEMORY_MB = SOURCE_MEMORY_MB  # pull-mode tasks run in the SourceTaskFunction (template.yaml: 512 MB)
+# (sink, case-2 row of the function behind a mapping, case-4 pull-mode row of the function that consumes itself)
+TRIGGER_SINKS: tuple[tuple[str, str, str], ...] = (("s3 sink", "2a", "4c pull-mode"),
+                                                   ("mariadb upsert sink", "2c", "4b pull-mode"))
+
+
+def provisioned_month(rows_s: float, *, row_gb_s: float, call_gb_s: float, epus: float) -> float:
+    """$/month of a sink behind a provisioned mapping at ``rows_s``: ``epus`` event poller units around the clock,
+    the function's GB-s per row (no consuming: the pollers do it) and per invocation (one per batching window or
+    full batch of ``lambda.batch.size``), and requests."""
+    rows = rows_s * SECONDS_PER_MONTH
+    calls = rows / max(1.0, min(SINK_BATCH, rows_s * SINK_WINDOW_S)) if rows_s else 0.0
+    return (epus * _epu_hour() * HOURS_PER_MONTH + rows * row_gb_s * LAMBDA_GB_S
+            + calls * (call_gb_s * LAMBDA_GB_S + LAMBDA_REQUEST))
+
+
+def pull_month(rows_s: float, *, row_gb_s: float, idle_gb_s: float) -> float:
+    """$/month of one pull-mode sink task with a partition at ``rows_s``: its heartbeat (a Scheduler invocation a
+    minute) and a tick every ``lambda.sink.poll.interval.ms`` inside the window (SendMessage, ReceiveMessage,
+    DeleteMessage each), every invocation at least the GB-s of one that finds nothing, plus the GB-s per row of a
+    function that consumes its topic itself."""
+    heartbeats = 60 * HOURS_PER_MONTH
+    ticks = ((60 - SAFETY_MARGIN_S - 1) // SINK_POLL_INTERVAL_S) * 60 * HOURS_PER_MONTH
+    return ((heartbeats + ticks) * (idle_gb_s * LAMBDA_GB_S + LAMBDA_REQUEST) + heartbeats * SCHEDULER_INVOCATION
+            + ticks * 3 * SQS_REQUEST + rows_s * SECONDS_PER_MONTH * row_gb_s * LAMBDA_GB_S)
+
+
+def crossover(cheaper_at_zero: Callable[[float], float], other: Callable[[float], float],
+              highest: float) -> float | None:
+    """The lowest rate up to ``highest`` rows/s at which ``other`` stops costing more than ``cheaper_at_zero``
+    (a scan on a log scale, then bisection), or None when it costs more all the way."""
+    def gap(rate: float) -> float:
+        return other(rate) - cheaper_at_zero(rate)
+
+    if highest <= 0 or gap(0.0) <= 0:
+        return None if highest <= 0 else 0.0
+    low, steps = 0.0, 400
+    for i in range(1, steps + 1):
+        rate = highest ** (i / steps) if highest > 1 else highest * i / steps
+        if gap(rate) <= 0:
+            high = rate
+            for _ in range(60):
+                middle = (low + high) / 2
+                low, high = (middle, high) if gap(middle) > 0 else (low, middle)
+            return high
+        low = rate
+    return None
+
+
+def trigger_costs(*, mapping_row_gb_s: float, call_gb_s: float, pull_row_gb_s: float, idle_gb_s: float,
+                  pull_capacity_rows_s: float) -> dict[str, Any]:
+    """Provisioned mapping (alone, in a full poller group) against pull mode at ``TRIGGER_RATES`` and their
+    crossovers: the rate from which the provisioned mapping is the cheaper (None: pull mode is cheaper at every rate
+    one task moves, ``pull_capacity_rows_s``)."""
+    def alone(rate: float) -> float:
+        return provisioned_month(rate, row_gb_s=mapping_row_gb_s, call_gb_s=call_gb_s, epus=1.0)
+
+    def grouped(rate: float) -> float:
+        return provisioned_month(rate, row_gb_s=mapping_row_gb_s, call_gb_s=call_gb_s, epus=1.0 / POLLERS_PER_EPU)
+
+    def pull(rate: float) -> float:
+        return pull_month(rate, row_gb_s=pull_row_gb_s, idle_gb_s=idle_gb_s)
+
+    return {"rates": {rate: {"pull": pull(rate), "provisioned_alone": alone(rate),
+                             "provisioned_poller_group": grouped(rate)} for rate in TRIGGER_RATES
+                      if rate <= pull_capacity_rows_s},
+            "crossover_alone_rows_s": crossover(pull, alone, pull_capacity_rows_s),
+            "crossover_poller_group_rows_s": crossover(pull, grouped, pull_capacity_rows_s),
+            "pull_capacity_rows_s": pull_capacity_rows_s}
+
+
+def _per_row(row: Result) -> tuple[float, float] | None:
+    """(wall, CPU) seconds per row of a measured row: its median rates."""
+    wall = row.extra.get("ours_wall_s") or []
+    cpu = row.extra.get("ours_cpu_s") or []
+    if not wall or not cpu or not row.records:
+        return None
+    return statistics.median(wall) / row.records, statistics.median(cpu) / row.records
+
+
+def crossover_rows(earlier: list[Result]) -> list[Result]:
+    """Rows "6t": per sink and rate, a pull-mode task's month against a provisioned mapping's, from this run's
+    case-2 row (the function behind a mapping), case-4 pull-mode row (the function consuming itself, with its idle
+    invocation) and case 2c's one-record invocation (the per-call cost)."""
+    call_row = next((r for r in earlier if r.name.startswith("2c") and r.skipped is None), None)
+    out: list[Result] = []
+    for sink, mapped_prefix, pull_prefix in TRIGGER_SINKS:
+        mapped = next((r for r in earlier if r.name.startswith(mapped_prefix) and r.skipped is None), None)
+        pulled = [r for r in earlier if r.name.startswith(pull_prefix) and r.skipped is None]
+        pulled_row = max(pulled, key=lambda r: r.records) if pulled else None
+        mapped_per_row = _per_row(mapped) if mapped else None
+        pulled_per_row = _per_row(pulled_row) if pulled_row else None
+        idle_ms = pulled_row.extra.get("idle_pull_invocation_ms") if pulled_row else None
+        if mapped_per_row is None or pulled_per_row is None or not idle_ms or call_row is None:
+            out.append(common.Result(f"6t trigger, {sink}: pull mode vs provisioned mapping ($)", None,
+                                     "provisioned mapping", None, 0, 0, unit="$/month",
+                                     skipped=f"needs cases {mapped_prefix}, 2c and {pull_prefix} in the same run"))
+            continue
+        mapping_row = _gb_s(mapped_per_row[0] * 1000, mapped_per_row[1] * 1000, SINK_MEMORY_MB)
+        pull_row = _gb_s(pulled_per_row[0] * 1000, pulled_per_row[1] * 1000, PULL_MEMORY_MB)
+        idle = _gb_s(float(idle_ms[0]), float(idle_ms[1]), PULL_MEMORY_MB)
+        call = _gb_s(float(call_row.extra.get("one_record_event_wall_ms", 0.0)),
+                     float(call_row.extra.get("one_record_event_cpu_ms", 0.0)), SINK_MEMORY_MB)
+        # one task at 512 MB: its CPU stretched by 1,769/512, its waits as measured
+        capacity = 1.0 / (max(pulled_per_row[0] - pulled_per_row[1], 0.0)
+                          + pulled_per_row[1] * FULL_VCPU_MB / PULL_MEMORY_MB)
+        costs = trigger_costs(mapping_row_gb_s=mapping_row, call_gb_s=call, pull_row_gb_s=pull_row, idle_gb_s=idle,
+                              pull_capacity_rows_s=capacity)
+        units = {"mapping_gb_s_per_row": mapping_row, "pull_gb_s_per_row": pull_row, "idle_pull_gb_s": round(idle, 6),
+                 "call_gb_s": round(call, 6), "epu_hour_usd": _epu_hour(),
+                 "pull_capacity_rows_s": round(capacity, 1),
+                 "crossover_alone_rows_s": _rounded(costs["crossover_alone_rows_s"]),
+                 "crossover_poller_group_rows_s": _rounded(costs["crossover_poller_group_rows_s"])}
+        for rate, month in costs["rates"].items():
+            out.append(common.Result(
+                f"6t trigger, {sink} @{rate:,.0f} rows/s: pull mode vs provisioned mapping ($)", month["pull"],
+                "provisioned mapping alone (1 event poller unit)", month["provisioned_alone"],
+                int(rate * SECONDS_PER_MONTH), 1, unit="$/month", higher_is_better=False,
+                extra={"rows_per_s": rate, "provisioned_poller_group": round(month["provisioned_poller_group"], 4),
+                       "pull": round(month["pull"], 4), "provisioned_alone": round(month["provisioned_alone"], 4)}
+                | units))
+    return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
