@@ -35,6 +35,7 @@ _EPOCH: Final = dt.datetime(1970, 1, 1)  # naive: Debezium's zone-less timestamp
 _EPOCH_DATE: Final = dt.date(1970, 1, 1)
 VARIABLE_SCALE_DECIMAL: Final = "io.debezium.data.VariableScaleDecimal"
 SCHEMA_CHANGE_VALUE: Final = "SchemaChangeValue"
+KAFKA_HEADERS_SUFFIX: Final = "$__kafka_headers"
 KAFKA_COORDINATES_SCHEMA: Final = (SchemaBuilder.struct().name("__kafka_coordinates")
                                    .field("__connect_topic", SchemaBuilder.string().build())
                                    .field("__connect_partition", SchemaBuilder.int32().build())
@@ -173,9 +174,26 @@ class RecordReader:
                 raise ConnectError(f"An unsupported record key schema type detected: {record.key_schema.type} "
                                    f"(record at {_where(record)})")
             return self._project(record.topic, "k", record.key, self._pk_fields)
+        if mode == "record_header":
+            return self._headers(record)
         if payload is None:
             raise ConnectError(f"Cannot extract primary key from a null record value (record at {_where(record)})")
         return self._project(record.topic, "k", payload, self._pk_fields)
+
+    def _headers(self, record: SinkRecord) -> Struct:
+        """``KafkaDebeziumSinkRecord.getRecordHeaders``: every header a key column of its header schema, in order,
+        in a struct named ``<topic>$__kafka_headers`` (``primary.key.fields`` and the field filters do not apply)."""
+        headers = list(record.headers)
+        if not headers:
+            raise ConnectError("Configured primary key mode 'record_header' cannot have empty message headers")
+        builder = SchemaBuilder.struct().name(record.topic + KAFKA_HEADERS_SUFFIX)
+        for header in headers:
+            builder.field(header.key, header.schema)  # type: ignore[arg-type]  # None: Kafka's "cannot be null"
+        schema = builder.build()
+        struct = Struct(schema)
+        for header in headers:
+            struct.put(header.key, header.value)
+        return struct
 
     def _project(self, topic: str, part: str, struct: Struct, only: list[str] | None) -> Struct:
         """``struct`` with the wanted fields (``only`` when given, else the field filters), values converted."""

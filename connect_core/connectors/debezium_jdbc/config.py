@@ -208,9 +208,6 @@ class DebeziumJdbcSinkConfig(BaseModel):
             raise config_error("delete.enabled", "true", "When 'delete.enabled' is set to 'true', the "
                                "'primary.key.mode' option must be set to 'record_key', 'record_value', or "
                                "'record_header'.")
-        if self.primary_key_mode == "record_header":
-            raise config_error("primary.key.mode", "record_header", "record_header is not supported by "
-                               "lambda-connect; use record_key, record_value, kafka or none")
         if self.field_include_list and self.field_exclude_list:
             raise ConfigError("Cannot define both column.exclude.list and column.include.list. Please specify only "
                               "one.")

@@ -11,6 +11,7 @@ import pytest
 from connect_core.api.config import config_keys, parse_config
 from connect_core.api.errors import ConfigError, ConnectError, DataError
 from connect_core.api.record import SinkRecord
+from connect_core.api.schema import SchemaBuilder
 from connect_core.connectors.debezium_jdbc._records import RecordReader
 from connect_core.connectors.debezium_jdbc._types import DebeziumSqlBuilder
 from connect_core.connectors.debezium_jdbc.config import DebeziumJdbcSinkConfig
@@ -129,6 +130,30 @@ def test_flat_records_and_primary_key_modes() -> None:
     schemaless = SinkRecord("t", 0, None, None, None, {"id": 1}, 0)
     with pytest.raises(DataError, match="Struct value"):
         RecordReader(_config()).read(schemaless)
+
+
+def test_record_header_keys_rows_by_every_header() -> None:
+    """``primary.key.mode=record_header``: the headers, in order and with their schemas, are the key (Debezium's
+    ``getRecordHeaders``: ``primary.key.fields`` and the field filters do not apply); no headers fails the record."""
+    reader = RecordReader(_config(**{"primary.key.mode": "record_header", "primary.key.fields": "tenant",
+                                     "delete.enabled": "true", "field.exclude.list": ".*:id"}))
+    record = event("c", 8, after=row(5, "Ann"))
+    record.headers.add("id", 5, SchemaBuilder.int16().build()).add("tenant", "acme", SchemaBuilder.string().build())
+    change = reader.read(record)
+    assert change is not None and change.key is not None and change.op == "write"
+    assert change.key.schema.name == "dbserver1.inventory.customers$__kafka_headers"
+    assert [(f.name, f.schema.type.name) for f in change.key.schema.fields] == [("id", "INT16"), ("tenant", "STRING")]
+    assert change.key.values() == [5, "acme"]
+    gone = tombstone(5, 9)
+    gone.headers.add("id", 5, SchemaBuilder.int16().build())
+    deleted = reader.read(gone)
+    assert deleted is not None and deleted.op == "delete" and deleted.key is not None and deleted.key.values() == [5]
+    with pytest.raises(ConnectError, match="'record_header' cannot have empty message headers"):
+        reader.read(event("c", 10, after=row(6, "Bob")))
+    nameless = event("c", 11, after=row(7, "Cy"))
+    nameless.headers.add("id", None, None)
+    with pytest.raises(DataError, match="fieldSchema for field id cannot be null"):
+        reader.read(nameless)
 
 
 def test_table_names_and_field_filters() -> None:
