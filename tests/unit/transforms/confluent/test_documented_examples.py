@@ -2,11 +2,13 @@
 
 The jar is on Confluent Hub only (not on Maven Central), so there is no oracle to run: each test is one documented
 example (docs.confluent.io/kafka-connectors/transforms/current/: filter-confluent, drop, extracttopic,
-messagetimestamprouter, tombstonehandler, topicregexrouter), with its configuration and before/after as published.
+messagetimestamprouter, tombstonehandler, topicregexrouter, gzipdecompress), with its configuration and before/after
+as published.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 
 import pytest
@@ -175,6 +177,27 @@ def test_tombstone_handler_behaviors(caplog: pytest.LogCaptureFixture) -> None:
 def test_topic_regex_router_rewrites_a_whole_match() -> None:
     chain = _chain("TopicRegexRouter", regex="(.*)-(.*)", replacement="$2_$1")
     assert chain.apply(source("v", topic="orders-eu")).topic == "eu_orders"
+
+
+# -- GzipDecompress: the documented base64 example; GZIPInputStream's reading of concatenated members -----------------
+def test_gzip_decompress_value_and_key() -> None:
+    base64_text = b"SGVsbG8gd29ybGQK\n"  # echo "Hello world" | base64
+    gzipped = gzip.compress(base64_text)  # ... | gzip
+    after = _chain("GzipDecompress$Value").apply(sink(gzipped, Schema.BYTES_SCHEMA, key="k"))
+    assert (after.value, after.value_schema, after.key) == (base64_text, Schema.BYTES_SCHEMA, "k")
+    assert _chain("GzipDecompress$Value").apply(sink(gzipped)).value == base64_text  # ByteArrayConverter, no schema
+    two_members = gzip.compress(b"Hello ") + gzip.compress(b"world")
+    assert _chain("GzipDecompress$Key").apply(source("v", key=two_members)).key == b"Hello world"
+    assert _chain("GzipDecompress$Value").apply(sink(None)).value is None  # a tombstone passes
+
+
+def test_gzip_decompress_refuses_what_is_not_gzip_bytes() -> None:
+    with pytest.raises(DataError, match="gzip-decompress the value"):
+        _chain("GzipDecompress$Value").apply(sink(b"plain"))
+    with pytest.raises(DataError, match="only with BYTES input"):
+        _chain("GzipDecompress$Value").apply(sink("text", Schema.STRING_SCHEMA))
+    with pytest.raises(DataError, match="only with byte-array input"):
+        _chain("GzipDecompress$Key").apply(source("v", key="text"))
 
 
 def test_documented_keys_are_what_the_config_endpoint_lists() -> None:
