@@ -33,6 +33,10 @@ class PgSession:
             cursor.execute(statement.replace("{s}", self.schema), params)
             return cursor.fetchall()
 
+    def wal_lsn(self) -> int:
+        """The server's current WAL write position."""
+        return parse_lsn(self.query("SELECT pg_current_wal_lsn()::text")[0][0])
+
     def slot_lsn(self, slot: str | None = None) -> int | None:
         """The slot's confirmed LSN (None when it does not exist)."""
         rows = self.query("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
