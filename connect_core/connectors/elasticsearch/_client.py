@@ -82,7 +82,8 @@ class ElasticsearchClient:
         if not config.endpoint_identification_algorithm:
             tls["assert_hostname"] = False
         self._headers = headers  # sent with every request: urllib3 replaces, not merges, the pool's own headers
-        self._pool = urllib3.PoolManager(headers=headers, timeout=timeout, retries=False, maxsize=4, **tls)
+        self._pool = urllib3.PoolManager(headers=headers, timeout=timeout, retries=False,
+                                         maxsize=max(4, config.max_in_flight_requests), **tls)
         self._errors: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
 
     def close(self) -> None:

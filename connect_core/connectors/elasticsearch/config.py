@@ -1,8 +1,9 @@
 """``ElasticsearchSinkConfig``: the keys of Confluent's Elasticsearch sink 15.x, names and defaults unchanged.
 
 Keys that only tune Confluent's asynchronous bulk ingester (``linger.ms``, ``max.buffered.records``,
-``max.in.flight.requests``, ``flush.timeout.ms``, ``max.connection.idle.time.ms``) are accepted so existing configs
-validate; in a Lambda every invocation writes its batch synchronously, so they have little or no effect.
+``flush.timeout.ms``, ``max.connection.idle.time.ms``) are accepted so existing configs validate; in a Lambda every
+invocation writes its batch by its flush, so they have little or no effect. ``max.in.flight.requests`` bounds the
+bulk requests sent while the next is encoded.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class ElasticsearchSinkConfig(BaseModel):
     )
     max_in_flight_requests: int = _key(
         "max.in.flight.requests", DEFAULT_MAX_IN_FLIGHT_REQUESTS,
-        "Kept for compatibility; also bounds retry_on_conflict of upserts.", group="Connector",
+        "The maximum number of indexing requests that can be in flight to Elasticsearch before blocking "
+        "further requests; also bounds retry_on_conflict of upserts.", group="Connector",
         validator=in_range(1, 1000),
     )
     max_buffered_records: int = _key(

@@ -3,7 +3,8 @@
 Differences from Confluent's task, both deliberate: items rejected with 429 (``es_rejected_execution_exception``)
 are retried with backoff instead of failing the task (complaint #1 in the reference), and a record without a value
 schema gets no explicit mapping (dynamic mapping) instead of failing with "Cannot infer mapping without schema".
-Writes are synchronous: when ``flush`` returns, every action of the batch has been acknowledged.
+Bulk requests go out while the next is encoded, at most ``max.in.flight.requests`` at once (``api/in_flight_writes``;
+a request waits for an earlier one holding a document it writes); ``flush`` returns once every action is acknowledged.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connect_core.api.batching_sink_task import BatchingSinkTask
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, DataError, RetriableError
 from connect_core.api.file_roots import file_roots_of
+from connect_core.api.in_flight_writes import InFlightWrites
 from connect_core.api.schema import Type
 from connect_core.connectors.elasticsearch._client import ElasticsearchClient, backoff_ms
 from connect_core.connectors.elasticsearch._document import BulkAction, DocumentBuilder
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from connect_core.api.record import SinkRecord
+    from connect_core.api.task import TopicPartition
 
 __all__ = ["ElasticsearchSinkTask"]
 
@@ -53,6 +56,8 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         self._sleep = sleep
         self._client: ElasticsearchClient | None = None
         self._known_indices: set[str] = set()
+        self._writes = InFlightWrites(1, "es-bulk")
+        self._waited = 0.0
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and open the HTTP pool."""
@@ -63,9 +68,40 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         self._builder = DocumentBuilder(self.config)
         if self._client is None:
             self._client = ElasticsearchClient(self.config, self._sleep)
+        self._writes.close()
+        self._writes = InFlightWrites(self.config.max_in_flight_requests, "es-bulk")
+        self._waited = 0.0
+
+    @property
+    def network_wait_seconds(self) -> float:
+        """Seconds this task's calling thread spent blocked on the cluster (bulk requests, index set-up)."""
+        return self._waited + self._writes.waiting_seconds
+
+    def put(self, records: list[SinkRecord]) -> None:
+        """Buffer records; each full batch becomes bulk requests sent beside the encoding of the next."""
+        try:
+            super().put(records)
+        except BaseException:
+            self._writes.cancel()
+            raise
+
+    def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
+        """Send what is buffered and wait until every bulk request is answered; the first failure is raised."""
+        try:
+            super().flush(current_offsets)
+        except BaseException:
+            self._writes.cancel()
+            raise
+        self._writes.wait()
+
+    def discard_buffer(self) -> None:
+        """Drop buffered records and the outcome of requests in flight (the batch comes again)."""
+        self._writes.cancel()
+        super().discard_buffer()
 
     def stop(self) -> None:
-        """Close pooled connections."""
+        """Wait for requests in flight and close pooled connections."""
+        self._writes.close()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -81,15 +117,58 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         limit = self.config.bulk_size_bytes
         if limit <= 0 or sum(map(len, lines)) <= limit:
             if lines:
-                self._send(kept, lines)
+                self._submit(kept, lines)
             return
         start, size = 0, 0
         for end, line in enumerate(lines):
             if end > start and size + len(line) > limit:
-                self._send(kept[start:end], lines[start:end])
+                self._submit(kept[start:end], lines[start:end])
                 start, size = end, 0
             size += len(line)
-        self._send(kept[start:], lines[start:])
+        self._submit(kept[start:], lines[start:])
+
+    def _submit(self, records: list[SinkRecord], lines: list[bytes]) -> None:
+        """Send one bulk request beside the caller; records it reports are handed on in the caller's thread."""
+        writes = self._writes
+        if writes.limit == 1:  # in the caller's thread, as before there was overlap
+            writes.submit(lambda: self._send(records, lines, self._report))
+            return
+        keys = self._documents(records)
+        body = b"".join(lines)
+
+        def send() -> tuple[list[tuple[SinkRecord, BaseException]], BaseException | None]:
+            reports: list[tuple[SinkRecord, BaseException]] = []
+            try:
+                self._send(records, [body], lambda record, error: reports.append((record, error)))
+            except BaseException as error:
+                return reports, error
+            return reports, None
+
+        writes.submit(send, keys=keys, done=self._reported)
+
+    def _reported(self, outcome: tuple[list[tuple[SinkRecord, BaseException]], BaseException | None]) -> None:
+        reports, error = outcome
+        for record, failure in reports:
+            self._report(record, failure)
+        if error is not None:
+            raise error
+
+    def _documents(self, records: list[SinkRecord]) -> set[tuple[str, str]]:
+        """The documents these records name by their key, which a later request must not overtake (ids of
+        topic+partition+offset or generated by the node never repeat)."""
+        c = self.config
+        if c.use_autogenerated_ids:
+            return set()
+        ignored: dict[str, bool] = {}
+        documents: set[tuple[str, str]] = set()
+        for record in records:
+            topic = record.topic
+            skip = ignored.get(topic)
+            if skip is None:
+                skip = ignored[topic] = c.ignore_key(topic)
+            if not skip:
+                documents.add((topic, str(record.key)))
+        return documents
 
     def _convert(self, record: SinkRecord) -> BulkAction | None:
         try:
@@ -103,6 +182,15 @@ class ElasticsearchSinkTask(BatchingSinkTask):
 
     def _prepare_indices(self, firsts: dict[str, SinkRecord]) -> None:
         """Create each index the batch writes to (and its mapping) the first time the task meets it."""
+        if all(index in self._known_indices for index in firsts):
+            return
+        started = time.monotonic()
+        try:
+            self._create_indices(firsts)
+        finally:
+            self._waited += time.monotonic() - started
+
+    def _create_indices(self, firsts: dict[str, SinkRecord]) -> None:
         client = self._require_client()
         for index, record in firsts.items():
             if index in self._known_indices:
@@ -119,7 +207,8 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                 client.put_mapping(index, infer_mapping(schema))
             self._known_indices.add(index)
 
-    def _send(self, records: list[SinkRecord], lines: list[bytes]) -> None:
+    def _send(self, records: list[SinkRecord], lines: list[bytes],
+              report: Callable[[SinkRecord, BaseException], None]) -> None:
         """Send the action ``lines`` of ``records``; resend 429-rejected items (and later items on the same
         document) with backoff. The ``BulkAction``s that item results are checked against are built again only
         when an answer lists items (``build`` writes the very lines ``build_lines`` did)."""
@@ -135,7 +224,7 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                     return  # no item failed
             if len(items) != len(actions):
                 raise ConnectError(f"Bulk response has {len(items)} items for {len(actions)} actions")
-            retry = self._check_items(actions, items)
+            retry = self._check_items(actions, items, report)
             if not retry:
                 return
             if attempt < self.config.max_retries:
@@ -145,7 +234,8 @@ class ElasticsearchSinkTask(BatchingSinkTask):
             actions = retry
         raise RetriableError(f"{len(actions)} bulk item(s) still rejected with 429 after {attempt} retries")
 
-    def _check_items(self, actions: list[BulkAction], items: list[dict[str, Any]]) -> list[BulkAction]:
+    def _check_items(self, actions: list[BulkAction], items: list[dict[str, Any]],
+                     report: Callable[[SinkRecord, BaseException], None]) -> list[BulkAction]:
         retry: list[BulkAction] = []
         rejected: set[tuple[str, str | None]] = set()
         for action, item in zip(actions, items, strict=True):
@@ -157,10 +247,11 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                 retry.append(action)
                 rejected.add(target)
             elif error is not None:
-                self._item_failed(action, result.get("status"), error)
+                self._item_failed(action, result.get("status"), error, report)
         return retry
 
-    def _item_failed(self, action: BulkAction, status: Any, error: Any) -> None:
+    def _item_failed(self, action: BulkAction, status: Any, error: Any,
+                     report: Callable[[SinkRecord, BaseException], None]) -> None:
         error_type = error.get("type", "") if isinstance(error, dict) else str(error)
         reason = error.get("reason", "") if isinstance(error, dict) else ""
         record = action.record
@@ -170,11 +261,11 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                 return  # an equal or newer offset is already indexed: the replay is a no-op
             log.warning("Ignoring version conflict for %s: %s", where, reason)
             if not self.config.is_data_stream:
-                self._report(record, ConnectError(f"{error_type}: {reason}"))
+                report(record, ConnectError(f"{error_type}: {reason}"))
             return
         failure = ConnectError(f"Indexing failed for {where} (HTTP {status}): {error_type}: {reason}")
         if error_type in MALFORMED_ERRORS:
-            self._report(record, failure)
+            report(record, failure)
             behavior = self.config.behavior_on_malformed_documents
             if behavior == "IGNORE":
                 log.debug("Ignoring malformed document %s: %s", where, reason)
@@ -186,7 +277,7 @@ class ElasticsearchSinkTask(BatchingSinkTask):
                 f"{failure} (to ignore future records like this, change 'behavior.on.malformed.documents' "
                 "to 'WARN' or 'IGNORE')"
             )
-        self._report(record, failure)
+        report(record, failure)
         raise failure
 
     def _report(self, record: SinkRecord, error: BaseException) -> None:
