@@ -61,9 +61,13 @@ def prepare(settings: dict[str, str], bootstrap: str) -> None:
         time.sleep(1)
 
 
-def run_step(http: Http, rest: str, settings: dict[str, str], bootstrap: str) -> None:
-    """Create the connector, change the table, wait for the delete and its tombstone, print what arrived."""
-    status, answer = http("POST", "/connectors", json.loads(BODY.read_text()))
+def run_step(http: Http, rest: str, settings: dict[str, str], bootstrap: str,
+             extra: dict[str, str] | None = None) -> None:
+    """Create the connector (its body's config plus ``extra``), change the table, wait for the delete and its
+    tombstone, print what arrived."""
+    body = json.loads(BODY.read_text())
+    body["config"].update(extra or {})
+    status, answer = http("POST", "/connectors", body)
     say(f"curl -X POST {rest}/connectors -d @demo/connectors/{NAME}.json -> {status}")
     if status != 201:
         raise SystemExit(f"creating {NAME} failed: {status} {answer}")

@@ -11,6 +11,7 @@ Connectors are created with the same JSON bodies a Kafka Connect user would curl
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -20,13 +21,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.local import services
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     Http = Callable[..., tuple[int, Any]]  # (method, path, body=None) -> (status, JSON answer)
 
@@ -44,6 +46,20 @@ CANCELLED = 104  # deleted at the end: only the binlog connector sees it
 # The FileStream files live in <run dir>/data: `lambda-connect up` (started in the run dir) confines connector files
 # to ./data by default, and takes the bodies' relative names (test.txt) inside it.
 FILE_ROOT = "data"
+
+
+@contextmanager
+def exclusive() -> Iterator[None]:
+    """One seed scenario at a time on this machine (`make demo`, `make demo-stack`, their tests): they share the
+    database, the bucket, the index, the slot and the topics' names."""
+    lock = ROOT / ".run" / "demo-scenario.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def say(message: str) -> None:
@@ -282,8 +298,9 @@ def prepare(settings: dict[str, dict[str, str]], run_dir: Path) -> None:
 
 
 def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run_dir: Path,
-                 bodies: dict[str, dict[str, Any]]) -> None:
-    """Create the connectors through ``http``, change the source table, wait for every sink, print the summary."""
+                 bodies: dict[str, dict[str, Any]], *, source_extra: dict[str, str] | None = None) -> None:
+    """Create the connectors through ``http``, change the source table, wait for every sink, print the summary.
+    ``source_extra``: keys the PostgreSQL source's body carries besides its file's (``bodies`` carry their own)."""
     maria, aws, opensearch = settings["mariadb"], settings["localstack"], settings["opensearch"]["connection.url"]
     create_connectors(http, rest, bodies)
     started = time.monotonic()
@@ -304,7 +321,7 @@ def run_scenario(http: Http, rest: str, settings: dict[str, dict[str, str]], run
                       lambda: (found := cdc_events(bootstrap)) and delete_arrived(found, row_id) and found, deleted)
     from demo import postgres_cdc
 
-    postgres_cdc.run_step(http, rest, settings["postgres"], bootstrap)
+    postgres_cdc.run_step(http, rest, settings["postgres"], bootstrap, source_extra)
     sink_file = run_dir / FILE_ROOT / "test.sink.txt"
     wait_for("FileStream sink file", lambda: sink_file.exists() and len(sink_file.read_text().splitlines()) >= 3,
              started)
@@ -344,8 +361,9 @@ def main() -> int:
     settings = services.ensure()
     run_id = uuid.uuid4().hex[:8]
     run_dir = ROOT / ".run" / "demo"
-    prepare(settings, run_dir)
-    return with_up(run_dir, run_id, lambda: run_scenario(http, REST, settings, run_dir, connector_bodies()))
+    with exclusive():
+        prepare(settings, run_dir)
+        return with_up(run_dir, run_id, lambda: run_scenario(http, REST, settings, run_dir, connector_bodies()))
 
 if __name__ == "__main__":
     sys.exit(main())

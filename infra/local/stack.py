@@ -1,7 +1,7 @@
 """`make stack` / `make stack-down`: template.yaml deployed with `sam build` + `sam deploy` onto the local LocalStack,
 and a client for the coordinator's Function URL there.
 
-Usage: python -m infra.local.stack up|down|url [stack-name] [--sasl] [--plugins PACKAGE[,PACKAGE...]]
+Usage: python -m infra.local.stack up|down|url [stack-name] [--sasl | --cluster] [--plugins PACKAGE[,PACKAGE...]]
 
 The stack uses the local Kafka (KafkaBootstrapServers=127.0.0.1:9092, ReplicationFactor=1) and its own internal
 topics (`<stack>-configs`, `-offsets`, `-status`, group id `<stack>`), so it never sees the connectors of `make demo`
@@ -17,6 +17,10 @@ A worker file (`--worker-config`, `make stack WORKER_CONFIG=...`) gives its para
 kept only when it names the local three-broker cluster (`kafka_cluster`, MSK's defaults: auto-creation off, RF 3,
 min ISR 2), whose default replication factor the internal topics then take; `down` deletes the internal topics on
 the broker the stack used.
+
+`--cluster` (`make stack KAFKA=cluster`; stack name `lambda-connect-cluster` unless one is given) deploys on that
+cluster as MSK serves it to a function: its SASL_SSL listeners (SCRAM-SHA-512, the cluster's own CA) with the login
+and CA in Secrets Manager, the internal topics at the cluster's default replication factor (3).
 
 Its functions run as local processes, so it sets the fault suite's seam (template parameter FaultPointDir):
 `<run dir>/faults/<stack>`, where `make faults` drops an arming file to kill a deployed function at a named step
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 STACK_NAME = "lambda-connect"
+CLUSTER_STACK_NAME = "lambda-connect-cluster"  # `make stack KAFKA=cluster`: on the three-broker cluster
 BUILD_DIR = proc.RUN_DIR / "sam"
 DEPLOY_TIMEOUT_S = 900
 
@@ -80,9 +85,10 @@ def sasl_secret_names(stack: str) -> tuple[str, str]:
     return f"{stack}-kafka-login", f"{stack}-kafka-ca"
 
 
-def sasl_parameters(stack: str) -> dict[str, str]:
-    """The SASL_SSL listener with its login and CA in Secrets Manager (created or updated now)."""
-    broker = kafka.settings()
+def sasl_parameters(stack: str, broker: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The SASL_SSL listener of ``broker`` (``kafka.settings()``'s keys; the shared broker by default) with its login
+    and CA in Secrets Manager (created or updated now)."""
+    broker = broker or kafka.settings()
     if not broker["sasl.password"]:
         raise StackError("the broker has no SASL_SSL user yet: run `make services`")
     values = {"username": broker["sasl.username"], "password": broker["sasl.password"]}, \
@@ -157,19 +163,22 @@ def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = (), into: Pat
     return build_dir
 
 
-def deploy(stack: str = STACK_NAME, *, sasl: bool = False, plugins: Sequence[Path | str] = (),
+def deploy(stack: str = STACK_NAME, *, sasl: bool = False, cluster: bool = False, plugins: Sequence[Path | str] = (),
            build_dir: Path | None = None, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """sam build (:func:`build`, with ``plugins``) + sam deploy (creates or updates; no change is a no-op); returns
-    the stack's outputs. ``sasl``: on the SASL_SSL listener (module docstring). ``build_dir``: deploy that build (a
-    :func:`build`, or a copy of one) instead of building now; ``overrides``: parameters besides (or instead of) this
-    module's, e.g. LogLevel."""
+    the stack's outputs. ``sasl``: on the SASL_SSL listener; ``cluster``: on the three-broker cluster's SASL_SSL
+    listeners (module docstring). ``build_dir``: deploy that build (a :func:`build`, or a copy of one) instead of
+    building now; ``overrides``: parameters besides (or instead of) this module's, e.g. LogLevel."""
     _delete_failed_creation(stack)
     fault_dir(stack).mkdir(parents=True, exist_ok=True)
     build_dir = build_dir or build(stack, plugins)
     s3 = client("s3")
     if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=artifact_bucket(stack))
-    access = sasl_parameters(stack) if sasl else network_parameters()
+    if cluster:  # the broker's default replication factor (3) for the internal topics, as on MSK
+        access = {**sasl_parameters(stack, kafka_cluster.settings()), "ReplicationFactor": "-1"}
+    else:
+        access = sasl_parameters(stack) if sasl else network_parameters()
     given = {**parameters(stack), **access, **(overrides or {})}
     _sam(["deploy", "--template-file", str(build_dir / "template.yaml"), "--stack-name", stack,
           "--s3-bucket", artifact_bucket(stack), "--no-resolve-s3", "--s3-prefix", stack,
@@ -374,8 +383,8 @@ def _names_local_cluster(bootstrap: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    sasl = "--sasl" in argv
-    argv = [arg for arg in argv if arg != "--sasl"]
+    sasl, cluster = "--sasl" in argv, "--cluster" in argv
+    argv = [arg for arg in argv if arg not in ("--sasl", "--cluster")]
     plugins: list[str] = []
     if "--plugins" in argv:  # plugin packages built into the layer
         at = argv.index("--plugins")
@@ -394,13 +403,15 @@ def main(argv: list[str]) -> int:
         plugins += worker_plugins
         for note in notes:
             print(f"{path}: {note}")
-    command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else STACK_NAME)
+    default = CLUSTER_STACK_NAME if cluster else STACK_NAME
+    command, stack = (argv[0] if argv else "url"), (argv[1] if len(argv) > 1 else default)
     try:
         if command == "up":
-            listener = " on Kafka's SASL_SSL listener" if sasl else ""
+            listener = (" on the three-broker cluster's SASL_SSL listeners" if cluster
+                        else " on Kafka's SASL_SSL listener" if sasl else "")
             print(f"sam build + sam deploy of template.yaml as stack {stack}{listener} onto LocalStack "
                   f"{localstack.address()} ...", flush=True)
-            found = deploy(stack, sasl=sasl, plugins=plugins, overrides=worker_overrides)
+            found = deploy(stack, sasl=sasl, cluster=cluster, plugins=plugins, overrides=worker_overrides)
         elif command == "down":
             if not proc.port_open(localstack.HOST, localstack.PORT):
                 print(f"LocalStack is not running on {localstack.address()}: nothing to delete")
