@@ -74,15 +74,17 @@ deploy-check: venv
 ## WORKER_CONFIG=connect-distributed.properties: the stack takes that worker file (internal topics, group, converters,
 ## config providers, security), as `lambda-connect up --worker-config` does; a file whose bootstrap.servers names the
 ## three-broker cluster of `make services` (127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094) deploys the stack on it.
+## KAFKA=cluster: stack lambda-connect-cluster on that cluster's SASL_SSL/SCRAM listeners, as MSK serves a function.
 stack: venv services
-	$(PY) -m infra.local.stack up $(if $(WORKER_CONFIG),--worker-config $(WORKER_CONFIG))
+	$(PY) -m infra.local.stack up $(if $(filter cluster,$(KAFKA)),--cluster) $(if $(WORKER_CONFIG),--worker-config $(WORKER_CONFIG))
 
 stack-down: venv
-	$(PY) -m infra.local.stack down
+	$(PY) -m infra.local.stack down $(if $(filter cluster,$(KAFKA)),--cluster)
 
 ## The seed scenario of `make demo` through the deployed stack (after `make stack`): same connectors, same summary.
+## KAFKA=cluster: on the three-broker cluster (after `make stack KAFKA=cluster`), topics created through KIP-158.
 demo-stack: venv services
-	$(PY) -m demo.stack_scenario
+	$(PY) -m demo.stack_scenario $(if $(filter cluster,$(KAFKA)),--cluster)
 
 services: venv
 	$(PY) -m infra.local.services up
