@@ -1,11 +1,12 @@
 """A source function process for the fault suite: EventBridge Scheduler's ticks over Lambda containers.
 
-``python -m tests.faults._source_driver schedule <connector> <tick_ms> <max_ticks>`` fires an invocation of task 0
-every tick, in a warm container (a ``SourceRunner``) when one is idle, else in a new one: like the scheduler, a tick
-never waits for the previous invocation, so one that overruns is fenced by the next. Each tick opens a window of
-``tick_ms`` and its invocation's budget ends at the runner's share of it (``TICK_SHARE``), as a deployed invocation's
-budget ends with its heartbeat window (``runtime/source_ticks.py`` ``window_budget``). It stops after the first
-invocation that found nothing left, and prints one JSON line: invocations, failures, records, peak RSS.
+``python -m tests.faults._source_driver schedule <connector> <tick_ms> <max_ticks> [<stall_ticks>]`` fires an
+invocation of task 0 every tick, in a warm container (a ``SourceRunner``) when one is idle, else in a new one: like
+the scheduler, a tick never waits for the previous invocation, so one that overruns is fenced by the next. Each tick
+opens a window of ``tick_ms`` and its invocation's budget ends at the runner's share of it (``TICK_SHARE``), as a
+deployed invocation's budget ends with its heartbeat window (``runtime/source_ticks.py`` ``window_budget``). It
+stops after the first invocation that found nothing left (or after ``stall_ticks`` ticks in a row without a record),
+and prints one JSON line: invocations, failures, records, peak RSS.
 
 ``python -m tests.faults._source_driver invoke <connector>`` runs one invocation in this process (a cold start) and
 prints its summary; the fault tests kill it with ``LAMBDA_CONNECT_FAULT`` at a step of the invocation.
@@ -38,8 +39,10 @@ def _budget(window_ms: float | None = None) -> Any:
     return lambda: deadline - time.monotonic() * 1000
 
 
-def schedule(connector: str, tick_ms: int, max_ticks: int) -> dict[str, Any]:
-    """Tick until an invocation comes back empty (or ``max_ticks``); the totals."""
+def schedule(connector: str, tick_ms: int, max_ticks: int, stall_ticks: int = 0) -> dict[str, Any]:
+    """Tick until an invocation comes back empty, or ``max_ticks``, or (``stall_ticks`` > 0) that many ticks in a
+    row without a record committed: a bound by progress, which a loaded machine slows but does not trip; the
+    totals."""
     idle: list[SourceRunner] = []
     lock = threading.Lock()
     totals: dict[str, Any] = {"ticks": 0, "invocations": 0, "failed": 0, "records": 0, "containers": 0,
@@ -63,7 +66,14 @@ def schedule(connector: str, tick_ms: int, max_ticks: int) -> dict[str, Any]:
 
     threads: list[threading.Thread] = []
     started = time.monotonic()
+    progress = (0, 0)  # (records, tick) when the records last grew
     while totals["ticks"] < max_ticks and not totals["done"]:
+        with lock:
+            if totals["records"] > progress[0]:
+                progress = (totals["records"], totals["ticks"])
+        if stall_ticks and totals["ticks"] - progress[1] >= stall_ticks:
+            totals["stalled"] = True
+            break
         with lock:
             runner = idle.pop() if idle else None
             if runner is None:
@@ -98,7 +108,7 @@ def invoke_once(connector: str) -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     """Dispatch on the mode; print the JSON summary."""
     if argv[0] == "schedule":
-        out = schedule(argv[1], int(argv[2]), int(argv[3]))
+        out = schedule(argv[1], int(argv[2]), int(argv[3]), *(int(a) for a in argv[4:5]))
     else:
         out = invoke_once(argv[1])
     sys.stdout.write(json.dumps(out, default=str) + "\n")
