@@ -4,8 +4,9 @@ A sink over a topic list, a ``topics.regex`` or ``tasks.max`` > 1 cannot run beh
 Kafka Connect's group ``connect-<name>``, so its tasks run on a source task's schedule and ticks
 (``runtime/source_ticks.py``). Each invocation of task ``i`` of ``n`` resolves the topics, takes the partitions
 Kafka Connect's assignor gives task ``i``, ``assign``s them (never joins the group) at the committed offsets of
-``connect-<name>``, hands each ``read_committed`` batch to the same ``SinkRunner`` as a mapping's, and commits only
-what the task's ``pre_commit`` returned, after the runner returned. A failed batch is read again by the next tick
+``connect-<name>``, hands each ``read_committed`` batch's messages to the same ``SinkRunner`` as a mapping's (no event
+built), and commits only what the task's ``pre_commit`` returned, after the runner returned. A failed batch is read
+again by the next tick
 (docs/architecture.md, "Which trigger a sink gets" and "The SinkTask contract on both paths").
 """
 
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.errors import NotFoundError
 from connect_core.api.task import TopicPartition
 from connect_core.kafka.clients import consumer_config
-from connect_core.kafka.lambda_event import build_event
 from connect_core.kafka.shared_clients import SharedClients
 from connect_core.runtime import env
 from connect_core.runtime.restart_policy import Decision
@@ -252,8 +252,7 @@ class SinkPullTask:
         from confluent_kafka import TopicPartition as KafkaPartition
 
         ends = {TopicPartition(*key): offset for key, offset in self._ends.items() if key in at_end}
-        delivered = self.runner.handle(build_event(batch, self.worker.kafka.bootstrap_servers), assignment=assigned,
-                                       remaining_ms=budget, ends=ends)
+        delivered = self.runner.handle_messages(batch, assignment=assigned, remaining_ms=budget, ends=ends)
         result.redeliver = delivered.retriable is not None
         result.batches += 1
         result.records += len(batch)

@@ -6,7 +6,8 @@ task's ``pre_commit`` returns is what may be committed (``runtime/sink_offsets.p
 again (``batchItemFailures``, else :class:`UncommittedRecordsError`, no failure of the task). Failed records go to
 the DLQ only when the batch went through; a ``RetriableError`` from ``put`` is retried after ``timeout`` as
 ``WorkerSinkTask`` does. ``_handle`` reads as ``WorkerSinkTask``'s loop (poll, convert and transform, ``put``,
-``preCommit``); how a checked batch is read is one plan chosen in ``_choose_plan``, ``_reference_poll`` the reference.
+``preCommit``) over one ``SinkBatch`` (``runtime/sink_batch.py``): a mapping's event decoded once, or a pull-mode
+consumer's messages as they are.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import logging
 import operator
 import time
 import traceback
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api import deadline
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
@@ -29,7 +29,7 @@ from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
-from connect_core.kafka.lambda_event import decode_kafka_event, keys_and_values_only, read_kafka_event
+from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.client_overrides import check_overrides
@@ -42,6 +42,7 @@ from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
+from connect_core.runtime.sink_batch import SinkBatch
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.time_budget import remaining_ms as local_remaining_ms
@@ -53,7 +54,7 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator, Mapping
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from connect_core.api.consumed_record import ConsumedRecord
     from connect_core.api.record import SinkRecord
@@ -138,8 +139,8 @@ class _RunningTask:
     configs: ResolvedConfigs | None = None  # what it was started with (config.action.reload)
     context: SinkTaskContext | None = None
     offsets: SinkOffsets = field(default_factory=lambda: SinkOffsets(seeks=False))
-    # the values path: the task's put of records given by their values alone (``values_put``), when no SMT and no
-    # errant record reporter needs the records (None: records are put)
+    # the values path (SinkRunner._records): the task's put of records given by their values alone (``values_put``),
+    # when no SMT and no errant record reporter needs the records (None: records are put)
     put_values: Callable[[list[Any]], None] | None = None
     plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
 
@@ -205,14 +206,31 @@ class SinkRunner:
         The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
         """
         with gc_paused():
-            try:
-                return self._handle(event, assignment, remaining_ms, ends)
-            finally:  # what the task and its plugins measured in this batch (KIP-877)
-                running = self._running
-                if running is not None and running.plugin_metrics is not None:
-                    running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
+            return self._handle_read(self._read(event), assignment, remaining_ms, ends)
 
-    def _handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None,
+    def handle_messages(self, messages: list[Any], assignment: Collection[TopicPartition] | None = None, *,
+                        remaining_ms: Callable[[], float] | None = None,
+                        ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
+        """:meth:`handle` for a consumer's confluent-kafka messages (pull mode): handed over as they are, no event
+        built and decoded again."""
+        with gc_paused():
+            batch = SinkBatch.of_messages(messages)
+            read = _Read(batch, None, len(batch))
+            if self._running is not None and self._running.read_committed and len(batch):
+                read = read._replace(check=self._start_check(read))
+            return self._handle_read(read, assignment, remaining_ms, ends)
+
+    def _handle_read(self, read: _Read, assignment: Collection[TopicPartition] | None,
+                     remaining_ms: Callable[[], float] | None,
+                     ends: Mapping[TopicPartition, int] | None) -> SinkInvocationResult:
+        try:
+            return self._handle(read, assignment, remaining_ms, ends)
+        finally:  # what the task and its plugins measured in this batch (KIP-877)
+            running = self._running
+            if running is not None and running.plugin_metrics is not None:
+                running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
+
+    def _handle(self, read: _Read, assignment: Collection[TopicPartition] | None,
                 remaining_ms: Callable[[], float] | None,
                 ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
         """One batch as ``WorkerSinkTask`` handles one poll: poll (:meth:`_poll`: the records a consumer of the
@@ -220,7 +238,6 @@ class SinkRunner:
         tell the mapping or the pull-mode consumer what must come again (:meth:`_hold_back`)."""
         started = time.monotonic()
         budget = remaining_ms or local_remaining_ms(None)
-        read = self._read(event)
         try:
             running = self._running_task()
         except BaseException:
@@ -228,11 +245,9 @@ class SinkRunner:
                 self._committed_filter_or_create().cancel(read.check)
             raise
         result = SinkInvocationResult(self.connector, records=read.size)
-        polled = self._poll(running, read, result)
-        records, held = polled.records, polled.held
+        records, held = self._poll(running, read, result)
         try:
-            plan = self._deliver(running, records, result, polled.converted, assignment, remaining_ms=budget,
-                                 runs=polled.runs, values=polled.values, ends=ends)
+            plan = self._deliver(running, records, result, assignment, remaining_ms=budget, ends=ends)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (records or held):
@@ -249,22 +264,22 @@ class SinkRunner:
                   result.offsets, result.duration_ms)
         return result
 
-    def _read(self, event: dict[str, Any]) -> _EventRead:
+    def _read(self, event: dict[str, Any]) -> _Read:
         """The event as this invocation reads it. A warm task that does not check its batches has it decoded whole
         at once. Otherwise its offsets are read first (a few passes in C; an event that is not one partition per
         group is decoded whole), so that a warm task that checks starts its check now: librdkafka fetches the
         ``read_committed`` view while the config catches up (:meth:`_running_task`)."""
         running = self._running
         if running is not None and not running.read_committed:
-            decoded = decode_kafka_event(event)
-            return _EventRead(None, decoded, len(decoded))
-        batch = read_kafka_event(event)
-        consumed = decode_kafka_event(event) if batch.offsets is None else None  # malformed: named there
-        size = len(consumed) if consumed is not None else batch.size
-        check = None
-        if running is not None and running.read_committed and size:
-            check = self._start_check(batch, consumed)
-        return _EventRead(batch, consumed, size, check)
+            return _Read(SinkBatch.of_records(decode_kafka_event(event)), None, 0)._sized()
+        offsets_read = read_kafka_event(event)
+        if offsets_read.offsets is None:  # decoded whole (a malformed record is named there)
+            read = _Read(SinkBatch.of_records(decode_kafka_event(event)), None, 0)._sized()
+        else:
+            read = _Read(None, offsets_read, offsets_read.size)
+        if running is not None and running.read_committed and read.size:
+            read = read._replace(check=self._start_check(read))
+        return read
 
     def _hold_back(self, running: _RunningTask, plan: BatchPlan, held: dict[tuple[str, int], int],
                    result: SinkInvocationResult, records: Sequence[ConsumedRecord]) -> None:
@@ -303,83 +318,73 @@ class SinkRunner:
             offsets.source_goes_on({**plan.next, **{TopicPartition(*key): offset for key, offset in held.items()}},
                                    records)
 
-    def _poll(self, running: _RunningTask, read: _EventRead, result: SinkInvocationResult) -> _Polled:
-        """The records a worker's consumer would hand the task: every record of the event, or with
+    def _poll(self, running: _RunningTask, read: _Read,
+              result: SinkInvocationResult) -> tuple[SinkBatch, dict[tuple[str, int], int]]:
+        """The records a worker's consumer would hand the task: every record of the batch, or with
         ``lambda.sink.read.committed`` those a ``read_committed`` consumer returns (``result.aborted`` counts those
-        dropped; a batch reaching into an open transaction gives its committed prefix and the partitions held back,
-        or fails the invocation when the mapping has no partial batch responses). A checked batch is read by the
-        plan :meth:`_choose_plan` picks; every plan hands ``put`` what :func:`_reference_poll` does."""
+        dropped; a batch reaching into an open transaction gives its committed prefix and the partitions held back
+        from that offset, or fails the invocation when the mapping has no partial batch responses)."""
         check = read.check
         if check is not None and not running.read_committed:
             self._committed_filter_or_create().cancel(check)  # the restarted task no longer checks
         if not (running.read_committed and read.size):
-            records = read.consumed if read.consumed is not None else _decoded(read.batch)
-            return _Polled(records, _runs(check, records))
+            if read.batch is not None:
+                return read.batch, {}
+            assert read.event is not None
+            return SinkBatch.of_records(read.event.decode(), read.event.offsets), {}
         held: dict[tuple[str, int], int] = {}
         try:
-            committed_filter = self._committed_filter_or_create()
             if check is None:
-                check = self._start_check(read.batch, read.consumed)
-            prepared = self._choose_plan(running, check)(running, committed_filter, check)
+                check = self._start_check(read)
+            batch = self._checked(running, check)
         except OpenTransactionError as error:  # not the task's failure: the rest just comes back later
             log.warning("%s", error)
             if not running.report_item_failures:
                 raise  # the mapping commits all or nothing: the whole batch comes again, nothing written
             # With partial batch responses the committed prefix is written now and only the rest comes again.
-            prepared, held = _Prepared(error.committed), error.held_back
+            batch, held = SinkBatch.of_records(error.committed), error.held_back
             assert check is not None
         decided = check.size() if not held else sum(
             offset < held.get(key, offset + 1) for key, found in check.offsets.items() for offset in found)
-        result.aborted = decided - len(prepared.records)
-        if result.aborted:  # what was prepared for the whole batch: the survivors are converted as records
-            prepared = _Prepared(prepared.records)
-        return _Polled(prepared.records, _runs(check, prepared.records), held, prepared.converted, prepared.values)
+        result.aborted = decided - len(batch)
+        return batch, held
 
-    @staticmethod
-    def _choose_plan(running: _RunningTask, check: PendingCheck) -> _Plan:
-        """The one place a checked batch's plan is chosen; each plan's reason is the condition that picks it."""
-        if check.event is None:
-            # The event was decoded whole (it is not one partition per group): its records can be converted while
-            # librdkafka fetches the read_committed view.
-            return _convert_while_checking
-        if running.put_values is not None:
-            # The task's put reads nothing of a record but its value (values_put), and no SMT or errant record
-            # reporter needs records: a wholly committed batch goes to it as values.
-            return _values_from_checked_messages
-        # The check consumed every record's message: their keys and values are the event's bytes already.
-        return _records_from_checked_messages
+    def _checked(self, running: _RunningTask, check: PendingCheck) -> SinkBatch:
+        """The committed records of a checked batch. An event read by offsets whose every record is committed (the
+        usual batch) takes its keys and values from the messages the check consumed instead of the event's base64
+        (:meth:`SinkBatch.of_checked_event`); any other batch is what the check kept."""
+        records, messages = self._committed_filter_or_create().finish_undecoded(check)
+        if messages is None or check.event is None:
+            return SinkBatch.of_records(records, check.offsets if len(records) == check.size() else None)
+        return SinkBatch.of_checked_event(check.event, messages, check.offsets,
+                                          columns=running.put_values is not None)
 
-    def _start_check(self, batch: EventBatch | None, consumed: list[ConsumedRecord] | None) -> PendingCheck:
-        """Start the read_committed check of the event: read by offsets (``batch``: keys and values taken from the
-        check's messages), or decoded already (``consumed``)."""
+    def _start_check(self, read: _Read) -> PendingCheck:
+        """Start the read_committed check of a batch: an event read by offsets (keys and values then taken from
+        the check's messages), or records decoded already."""
         committed_filter = self._committed_filter_or_create()
-        if consumed is not None:
-            return committed_filter.start(consumed)
-        assert batch is not None
-        return committed_filter.start_event(batch)
+        if read.event is not None:
+            return committed_filter.start_event(read.event)
+        assert read.batch is not None
+        return committed_filter.start(read.batch.records)
 
     def _committed_filter_or_create(self) -> CommittedFilter:
         if self._committed_filter is None:
             self._committed_filter = CommittedFilter(self.worker.kafka)
         return self._committed_filter
 
-    def _deliver(self, running: _RunningTask, consumed: Sequence[ConsumedRecord], result: SinkInvocationResult,
-                 converted: list[SinkRecord | None] | None = None,
+    def _deliver(self, running: _RunningTask, batch: SinkBatch, result: SinkInvocationResult,
                  assignment: Collection[TopicPartition] | None = None, *,
                  remaining_ms: Callable[[], float] | None = None,
-                 runs: Mapping[tuple[str, int], Sequence[int]] | None = None,
-                 values: list[Any] | None = None, ends: Mapping[TopicPartition, int] | None = None) -> BatchPlan:
-        """``converted``: the batch already converted (one entry per consumed record, None where an SMT dropped
-        it), or None to convert it here; ``runs``: the batch's offsets per partition, when known
-        (``SinkOffsets.plan``); ``values``: the values path's value of each record (``running.put_values`` takes
-        them instead of ``put`` taking records when the whole batch is delivered). The SinkTask contract, as
-        ``WorkerSinkTask`` keeps it: partitions are
-        opened before their records, ``offset()`` requests move the task's position, paused partitions and records
-        the warm task already has are not put, ``pre_commit``'s answer is what ``result.offsets`` commits, and a
-        ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
+                 ends: Mapping[TopicPartition, int] | None = None) -> BatchPlan:
+        """Convert and ``put`` ``batch``, then ``pre_commit``. The SinkTask contract, as ``WorkerSinkTask`` keeps
+        it: partitions are opened before their records, ``offset()`` requests move the task's position, paused
+        partitions and records the warm task already has are not put, ``pre_commit``'s answer is what
+        ``result.offsets`` commits, and a ``RetriableError`` from ``put`` redelivers the same records (:meth:`_put`)."""
         context, offsets = running.context, running.offsets
         assert context is not None
-        keys = runs.keys() if runs is not None else set(map(_PARTITION, consumed))  # tuples made in C
+        runs = batch.runs
+        keys = runs.keys() if runs is not None else set(map(_PARTITION, batch))  # tuples made in C
         batch_partitions = {TopicPartition(*key) for key in keys}
         owned = set(assignment) | batch_partitions if assignment is not None else running.assigned | batch_partitions
         revoked = running.assigned - owned
@@ -397,14 +402,14 @@ class SinkRunner:
             offsets.source_at({tp: end for tp, end in ends.items()
                                if tp in running.assigned and tp not in batch_partitions})
         rewound = offsets.rewind(_take_offset_requests(context), running.assigned)
-        plan = offsets.plan(consumed, set(context.paused), rewound, runs)
-        whole = len(plan.deliver) == len(consumed)
-        delivered = consumed if whole else [consumed[i] for i in plan.deliver]
+        plan = offsets.plan(batch, set(context.paused), rewound, runs)
+        whole = len(plan.deliver) == len(batch)
+        delivered: Sequence[ConsumedRecord] = batch if whole else [batch[i] for i in plan.deliver]
         if running.consumed_index is not None:
             running.consumed_index.clear()
             running.consumed_index.update(((c.topic, c.partition, c.offset), c) for c in delivered)
         dlq_before = running.dlq.dlq.metrics.deadletterqueue_produce_requests if running.dlq is not None else 0
-        records, put = self._records(running, plan, delivered, whole, converted=converted, values=values)
+        records, put = self._records(running, batch if whole else None, delivered)
         result.retriable = self._put(running, records, remaining_ms or local_remaining_ms(None), put)
         if result.retriable is not None:
             # Nothing of the batch was taken: positions stay, the DLQ reports wait for the batch to go through, and
@@ -434,17 +439,20 @@ class SinkRunner:
         return plan
 
     @staticmethod
-    def _records(running: _RunningTask, plan: BatchPlan, delivered: Sequence[ConsumedRecord], whole: bool, *,
-                 converted: list[SinkRecord | None] | None, values: list[Any] | None,
+    def _records(running: _RunningTask, whole: SinkBatch | None, delivered: Sequence[ConsumedRecord],
                  ) -> tuple[list[Any], Callable[[list[Any]], None]]:
-        """What is put, and the put that takes it: the values path's values when the whole batch is delivered
-        (every record a value, none dropped), otherwise the records (converted here unless ``converted``)."""
-        if values is not None and whole and running.put_values is not None:
-            return values, running.put_values
-        if converted is None:
-            return running.pipeline.convert_all(delivered), running.task.put
-        return [r for r in (converted if whole else (converted[i] for i in plan.deliver)) if r is not None], \
-            running.task.put
+        """What is put, and the put that takes it. The values path: a task whose ``put`` reads nothing of a record
+        but its value (``values_put``, no SMT, no errant record reporter) is handed the values of a wholly
+        delivered batch whose records carry nothing but keys and values, converted in one call per column
+        (:meth:`SinkPipeline.record_values`); otherwise, and where a stage raised, the records
+        (:meth:`SinkPipeline.convert_all`, the reference the values path is compared with)."""
+        if whole is not None and running.put_values is not None:
+            columns = whole.columns()
+            if columns is not None:
+                values = running.pipeline.record_values(*columns)
+                if values is not None:
+                    return values, running.put_values
+        return running.pipeline.convert_all(delivered), running.task.put
 
     def _put(self, running: _RunningTask, records: list[Any], remaining_ms: Callable[[], float],
              put: Callable[[list[Any]], None]) -> RetriableError | None:
@@ -647,119 +655,18 @@ def _checks_read_committed(setting: str) -> bool:
     return setting == "true"
 
 
-class _EventRead(NamedTuple):
-    """An event as :meth:`SinkRunner._read` read it: by offsets (``batch``), or decoded whole (``consumed``), with
-    the check a warm task started from it."""
+class _Read(NamedTuple):
+    """A batch as the invocation read it: its records (``batch``), or an event read by offsets only (``event``),
+    and the read_committed check a warm task started from it."""
 
-    batch: EventBatch | None
-    consumed: list[ConsumedRecord] | None
+    batch: SinkBatch | None
+    event: EventBatch | None
     size: int
     check: PendingCheck | None = None
 
-
-class _Prepared(NamedTuple):
-    """What a plan makes of a checked batch: its committed records, and what it prepared for ``put``: the records
-    converted (one entry a record, None where an SMT dropped it) or the values ``put_values`` takes."""
-
-    records: Sequence[ConsumedRecord]
-    converted: list[SinkRecord | None] | None = None
-    values: list[Any] | None = None
-
-
-@dataclass
-class _Polled:
-    """One poll's batch (:meth:`SinkRunner._poll`): the plan's records, converted records and values, the batch's
-    offsets per partition when the check's describe it still (``SinkOffsets.plan``), and the partitions held back at
-    an open transaction (from that offset)."""
-
-    records: Sequence[ConsumedRecord]
-    runs: Mapping[tuple[str, int], Sequence[int]] | None
-    held: dict[tuple[str, int], int] = field(default_factory=dict)
-    converted: list[SinkRecord | None] | None = None
-    values: list[Any] | None = None
-
-
-if TYPE_CHECKING:
-    _Plan = Callable[[_RunningTask, CommittedFilter, PendingCheck], _Prepared]
-
-
-def _reference_poll(running: _RunningTask, committed_filter: CommittedFilter, check: PendingCheck) -> _Prepared:
-    """The reference plan, as a worker polls: the records decoded from the event's own bytes, those the check finds
-    committed, converted later, record by record where a stage raises (:meth:`SinkPipeline.convert_all`). Every
-    other plan must give ``put`` what this one gives."""
-
-    if check.event is None:
-        return _Prepared(committed_filter.finish(check))
-    records, messages = committed_filter.finish_undecoded(check)
-    return _Prepared(check.event.decode() if messages is not None else records)
-
-
-def _convert_while_checking(running: _RunningTask, committed_filter: CommittedFilter,
-                            check: PendingCheck) -> _Prepared:
-    """A batch decoded before its check: converted while librdkafka fetches (nothing is reported from here; a batch
-    where a stage raised, or with aborted records, is converted again after the check, as the reference does)."""
-    converted = running.pipeline.convert_clean(check.batch)
-    return _Prepared(committed_filter.finish(check), converted)
-
-
-def _records_from_checked_messages(running: _RunningTask, committed_filter: CommittedFilter,
-                                   check: PendingCheck) -> _Prepared:
-    """A batch read by offsets: decoded with the keys and values of the messages the check consumed (a Kafka record
-    at an offset never changes) instead of the event's base64, where the mapping did not rewrite them."""
-    return _Prepared(committed_filter.finish(check))
-
-
-def _values_from_checked_messages(running: _RunningTask, committed_filter: CommittedFilter,
-                                  check: PendingCheck) -> _Prepared:
-    """:func:`_records_from_checked_messages` for a task that puts values: a wholly committed batch whose records
-    carry nothing but keys and values has its values converted from the check's messages
-    (:meth:`SinkPipeline.record_values`) for ``put_values``, and its records decoded only if something asks for
-    them (a plan that does not deliver the whole batch, a failure). Any other batch, or one where a stage raised,
-    is its records (converted and reported as the reference does)."""
-    records, messages = committed_filter.finish_undecoded(check)
-    event = check.event
-    if messages is None or event is None:
-        return _Prepared(records)
-    columns = keys_and_values_only(event, messages)
-    if columns is not None:
-        values = running.pipeline.record_values(*columns)
-        if values is not None:  # decoding cannot fail (keys_and_values_only): it may wait until asked
-            return _Prepared(_DecodedOnFirstUse(event.size, lambda: event.decode(messages)), None, values)
-    return _Prepared(event.decode(messages))
-
-
-def _decoded(batch: EventBatch | None) -> list[ConsumedRecord]:
-    """Every record of an event read by offsets, from the event's bytes."""
-    assert batch is not None
-    return batch.decode()
-
-
-def _runs(check: PendingCheck | None, records: Sequence[ConsumedRecord]
-          ) -> Mapping[tuple[str, int], Sequence[int]] | None:
-    """The check's offsets per partition, which describe the batch still when it kept every record."""
-    return check.offsets if check is not None and len(records) == check.size() else None
-
-
-class _DecodedOnFirstUse(Sequence["ConsumedRecord"]):
-    """A wholly committed batch on the values path: its size, its records decoded on first use (most batches
-    never are: the whole batch went to ``put_values``)."""
-
-    def __init__(self, size: int, decode: Callable[[], list[ConsumedRecord]]) -> None:
-        self._size, self._decode, self._records = size, decode, cast("list[ConsumedRecord] | None", None)
-
-    def _all(self) -> list[ConsumedRecord]:
-        if self._records is None:
-            self._records = self._decode()
-        return self._records
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[ConsumedRecord]:
-        return iter(self._all())
+    def _sized(self) -> _Read:
+        assert self.batch is not None
+        return self._replace(size=len(self.batch))
 
 
 def _first_offsets(consumed: Sequence[ConsumedRecord],

@@ -766,24 +766,31 @@ def test_a_bad_record_taken_from_the_check_reaches_the_dead_letter_queue_with_it
 
 
 class _ReferenceRunner(SinkRunner):
-    """A ``SinkRunner`` whose every checked batch takes the reference plan (decoded from the event's bytes, checked,
-    converted after the check): what each other plan is compared with."""
+    """The reference path the ``SinkRunner``'s is compared with: every checked batch decoded from the event's own
+    bytes (never with the check's messages), its records converted and put (never the values path)."""
 
-    @staticmethod
-    def _choose_plan(running: Any, check: Any) -> Any:
-        from connect_core.runtime import sink_runner
+    def _checked(self, running: Any, check: Any) -> Any:
+        from connect_core.runtime.sink_batch import SinkBatch
 
-        return sink_runner._reference_poll
+        records, messages = self._committed_filter_or_create().finish_undecoded(check)
+        if messages is not None:
+            records = check.event.decode()
+        return SinkBatch.of_records(records)
+
+    def _start(self, raw_connector_config: dict[str, str], raw_task_config: dict[str, str]) -> Any:
+        running = super()._start(raw_connector_config, raw_task_config)
+        running.put_values = None
+        return running
 
 
-def test_each_records_plan_puts_what_the_reference_plan_puts(
+def test_the_runner_puts_what_the_reference_path_puts(
     cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``SinkRunner.handle`` on every batch of every shape (see above) under each plan that puts records: the plan
-    chosen for an event read by offsets (``_records_from_checked_messages``: the check's messages decode it), the
-    one for an event decoded whole first (``_convert_while_checking``: ``decode_kafka_event``, the check started
-    from the records, the batch converted while it reads), and the reference (``_reference_poll``): the same
-    ``SinkRecord``s put, field by field, the same aborted counts, batch item failures and committed offsets."""
+    """``SinkRunner.handle`` on every batch of every shape (see above): an event read by offsets (a wholly committed
+    batch decoded with the check's messages), an event decoded whole first (``decode_kafka_event``, the check
+    started from the records), and the reference (:class:`_ReferenceRunner`): the same ``SinkRecord``s put, field
+    by field, the same aborted counts, batch item failures and committed offsets."""
+    from connect_core.kafka import lambda_event
     from connect_core.runtime import sink_runner
     from tests.unit.runtime.fakes import PLUGINS, RECORDING_SINK, RecordingSinkTask, reset
 
@@ -806,21 +813,21 @@ def test_each_records_plan_puts_what_the_reference_plan_puts(
         runners[name] = runner_class(cluster.worker, connector, config_store=cluster.configs,
                                      status_store=cluster.statuses)
     read_event = sink_runner.read_kafka_event
-    chosen: set[str] = set()
-    choose = SinkRunner._choose_plan
+    taken = {"messages": 0, "whole": 0, "reference": 0}
+    decode_taken, current = lambda_event._decode_with_messages, ["messages"]
 
-    def choosing(running: Any, check: Any) -> Any:
-        plan = choose(running, check)
-        chosen.add(plan.__name__)
-        return plan
+    def decode_counting(*args: Any) -> Any:
+        taken[current[0]] += 1
+        return decode_taken(*args)
 
-    monkeypatch.setattr(SinkRunner, "_choose_plan", staticmethod(choosing))
+    monkeypatch.setattr(lambda_event, "_decode_with_messages", decode_counting)
 
     def whole(event: dict[str, Any]) -> EventBatch:  # an event the runner then decodes whole
         return read_event(event)._replace(offsets=None)
 
     def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
         reset()
+        current[0] = name
         if name == "whole":
             monkeypatch.setattr(sink_runner, "read_kafka_event", whole)
         try:
@@ -844,7 +851,7 @@ def test_each_records_plan_puts_what_the_reference_plan_puts(
     for messages, whole_first, reference in outcomes:
         assert messages == reference
         assert whole_first == reference
-    assert chosen == {"_records_from_checked_messages", "_convert_while_checking"}
+    assert taken["messages"] >= 5 and taken["whole"] == taken["reference"] == 0  # the check's messages decoded
     assert sum(reference[4] for *_, reference in outcomes) > count // 2
     assert any(reference[1] for *_, reference in outcomes)  # aborted records
     assert any(reference[2] for *_, reference in outcomes)  # held back
@@ -885,15 +892,15 @@ def _write_json_lines(bootstrap: str, topic: str) -> tuple[Producer, int]:
 def test_the_values_path_writes_what_the_records_path_writes(
     cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, converter: str,
 ) -> None:
-    """FileStreamSink with JsonConverters or StringConverters and no SMT takes ``_values_from_checked_messages`` (a
-    wholly committed batch's values from the check's messages straight to ``put_values``, no ``ConsumedRecord`` or
-    ``SinkRecord``): ``SinkRunner.handle`` on every batch a mapping sends (one partition or two, aborted and open
-    transactions, tombstones, keys, envelopes changing mid-batch, headers, bad values and keys under
-    ``errors.tolerance=all``, values a schema registry's mapping rewrote, batches sent again) writes the same file
-    byte for byte as the reference plan putting records, with the same counts, batch item failures and committed
-    offsets."""
+    """FileStreamSink with JsonConverters or StringConverters and no SMT takes the values path (a wholly committed
+    batch's values from the check's messages straight to ``put_values``, no ``ConsumedRecord`` or ``SinkRecord``):
+    ``SinkRunner.handle`` on every batch a mapping sends (one partition or two, aborted and open transactions,
+    tombstones, keys, envelopes changing mid-batch, headers, bad values and keys under ``errors.tolerance=all``,
+    values a schema registry's mapping rewrote, batches sent again) writes the same file byte for byte as the
+    reference path (:class:`_ReferenceRunner`) putting records, with the same counts, batch item failures and
+    committed offsets."""
     from connect_core.kafka import lambda_event
-    from connect_core.runtime import sink_runner
+    from connect_core.runtime import sink_batch
 
     topic = f"rc-lines-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
@@ -921,7 +928,7 @@ def test_the_values_path_writes_what_the_records_path_writes(
         taken["columns"] += found is not None
         return found
 
-    monkeypatch.setattr(sink_runner, "keys_and_values_only", counting)
+    monkeypatch.setattr(sink_batch, "keys_and_values_only", counting)
 
     def put(name: str, event: dict[str, Any]) -> tuple[Any, ...]:
         result = runners[name].handle(json.loads(json.dumps(event)))
