@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import uuid
@@ -20,11 +21,15 @@ import pymysql
 import pytest
 
 from connect_core.runtime import env
+from infra.local import _process as proc
+from infra.local.kafka_cluster import NODES
+from infra.local.kafka_cluster import Cluster as BrokerCluster
 from tests.integration.runtime.conftest import cluster  # noqa: F401 - re-exported fixture
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from tests.e2e.conftest import Up
     from tests.integration.connectors.postgres.session import PgSession
     from tests.integration.runtime.conftest import Cluster
 
@@ -147,3 +152,48 @@ def topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0
     finally:
         consumer.close()
     return ids
+
+
+@pytest.fixture(scope="session")
+def bounce_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerCluster]:
+    """A private three-broker cluster with MSK's defaults (``infra/local/kafka_cluster.py``) whose brokers the
+    cases kill: its own data, on free ports (node n: base + n - 1, SASL + 100, controller + 200); the shared
+    cluster is never killed. One per run: the modules that use it share one work unit (tests/_parallel.py)."""
+    for _ in range(50):  # below the ephemeral range (32768-60999): a restarted node finds its port still free
+        base = random.randrange(20_000, 28_000)
+        ports = [base + offset + n for offset in (0, 100, 200) for n in range(NODES)]
+        if not any(proc.port_open("127.0.0.1", port) for port in ports):
+            break
+    brokers = BrokerCluster(tmp_path_factory.mktemp("bounce-cluster"), base)
+    brokers.start()
+    try:
+        yield brokers
+    finally:
+        brokers.stop()
+
+
+@pytest.fixture
+def whole(bounce_cluster: BrokerCluster) -> BrokerCluster:
+    """The private cluster with all three nodes up (a case before may have left one down when it failed)."""
+    for node in range(1, NODES + 1):
+        bounce_cluster.restart(node)
+    return bounce_cluster
+
+
+def cluster_worker_file(brokers: BrokerCluster, tmp_path: Path, name: str) -> Path:
+    """A ``connect-distributed.properties`` on ``brokers`` with internal topics of its own at RF 3."""
+    from tests.e2e.test_standalone import _rewrite
+
+    return _rewrite("connect-distributed.properties", tmp_path, **{
+        "bootstrap.servers": brokers.bootstrap, "group.id": name, "offset.storage.topic": f"{name}-offsets",
+        "config.storage.topic": f"{name}-configs", "status.storage.topic": f"{name}-status",
+        "offset.storage.replication.factor": "3", "config.storage.replication.factor": "3",
+        "status.storage.replication.factor": "3"})  # fmt: skip
+
+
+def task_states(up: Up) -> dict[str, list[str]]:
+    """Connector name -> its tasks' states, through `lambda-connect up`'s REST API ({} when it does not answer)."""
+    status, body = up.http("GET", "/connectors?expand=status")
+    if status != 200:
+        return {}
+    return {name: [task["state"] for task in entry["status"]["tasks"]] for name, entry in body.items()}

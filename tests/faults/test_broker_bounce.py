@@ -16,7 +16,6 @@ anyone restarting anything, and the tally counts runs, rows, losses and duplicat
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 import uuid
@@ -24,17 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from infra.local import _process as proc
-from infra.local.kafka_cluster import NODES, Cluster
 from tests.e2e.cluster.conftest import create_topics, topic_names
 from tests.e2e.conftest import start_up
-from tests.e2e.test_standalone import _rewrite
-from tests.faults.conftest import BIG, mysql
+from tests.faults.conftest import BIG, cluster_worker_file, mysql, task_states
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
+    from infra.local.kafka_cluster import Cluster
     from tests.e2e.conftest import Up
     from tests.faults.conftest import Tally
 
@@ -43,30 +39,6 @@ pytestmark = pytest.mark.integration
 ROWS = 6_000 if BIG else 1_200
 DOWN_S = 180.0 if BIG else 30.0  # a broker down "for minutes" under make faults
 BOUNCE_S = 5.0
-
-
-@pytest.fixture(scope="module")
-def bounce_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """A private three-broker cluster on free ports (node n: base + n - 1, SASL + 100, controller + 200)."""
-    for _ in range(50):  # below the ephemeral range (32768-60999): a restarted node finds its port still free
-        base = random.randrange(20_000, 28_000)
-        ports = [base + offset + n for offset in (0, 100, 200) for n in range(NODES)]
-        if not any(proc.port_open("127.0.0.1", port) for port in ports):
-            break
-    cluster = Cluster(tmp_path_factory.mktemp("bounce-cluster"), base)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def whole(bounce_cluster: Cluster) -> Cluster:
-    """The private cluster with all three nodes up (a case before may have left one down when it failed)."""
-    for node in range(1, NODES + 1):
-        bounce_cluster.restart(node)
-    return bounce_cluster
 
 
 def test_end_offsets_follow_a_leader_that_died(whole: Cluster) -> None:
@@ -140,13 +112,6 @@ def _topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 120
     return ids
 
 
-def _states(up: Up) -> dict[str, list[str]]:
-    status, body = up.http("GET", "/connectors?expand=status")
-    if status != 200:
-        return {}
-    return {name: [task["state"] for task in entry["status"]["tasks"]] for name, entry in body.items()}
-
-
 def _pipeline(up: Up, orders: dict[str, Any], topic: str, prefix: str) -> dict[str, str]:
     """The JDBC source into ``topic`` and the JDBC sink (upsert) out of it; the connector names."""
     jdbc = {"connection.url": orders["url"], "connection.user": orders["user"],
@@ -166,20 +131,12 @@ def _pipeline(up: Up, orders: dict[str, Any], topic: str, prefix: str) -> dict[s
     return names
 
 
-def _worker(cluster: Cluster, tmp_path: Path, name: str) -> Path:
-    return _rewrite("connect-distributed.properties", tmp_path, **{
-        "bootstrap.servers": cluster.bootstrap, "group.id": name, "offset.storage.topic": f"{name}-offsets",
-        "config.storage.topic": f"{name}-configs", "status.storage.topic": f"{name}-status",
-        "offset.storage.replication.factor": "3", "config.storage.replication.factor": "3",
-        "status.storage.replication.factor": "3"})  # fmt: skip
-
-
 def _finish(up: Up, cluster: Cluster, orders: dict[str, Any], settings: dict[str, str], *, topic: str,
             names: dict[str, str], tally: Tally) -> None:
     """Wait for every row in the sink's table and both tasks RUNNING; count the topic's ids (exactly once)."""
     up.wait_for(lambda: len(set(_copied(settings, orders["database"]))) >= ROWS, f"{ROWS} rows in the copy",
                 timeout_s=600 if BIG else 300)
-    up.wait_for(lambda: _states(up) == {names["source"]: ["RUNNING"], names["sink"]: ["RUNNING"]},
+    up.wait_for(lambda: task_states(up) == {names["source"]: ["RUNNING"], names["sink"]: ["RUNNING"]},
                 "both tasks RUNNING again", timeout_s=300)  # the restart policy's backoff after the outage
     tally.count(range(1, ROWS + 1), _topic_ids(cluster.bootstrap, topic, ROWS))
     copied = _copied(settings, orders["database"])
@@ -199,7 +156,7 @@ def test_the_partition_leader_killed_and_restarted_while_rows_flow(
     half = ROWS // 2
     _insert(mariadb_settings, orders["database"], 1, half)
     with start_up(whole.bootstrap, tmp_path, "--worker-config",
-                  str(_worker(whole, tmp_path, name))) as up:
+                  str(cluster_worker_file(whole, tmp_path, name))) as up:
         names = _pipeline(up, orders, topic, prefix)
         up.wait_for(lambda: len(_copied(mariadb_settings, orders["database"])) > 0, "the first rows copied",
                     timeout_s=120)
@@ -230,7 +187,7 @@ def test_a_replica_down_for_minutes_under_min_insync_replicas(
     half = ROWS // 2
     _insert(mariadb_settings, orders["database"], 1, half)
     with start_up(whole.bootstrap, tmp_path, "--worker-config",
-                  str(_worker(whole, tmp_path, name))) as up:
+                  str(cluster_worker_file(whole, tmp_path, name))) as up:
         names = _pipeline(up, orders, topic, prefix)
         up.wait_for(lambda: len(set(_copied(mariadb_settings, orders["database"]))) >= half, "the first half",
                     timeout_s=300)
@@ -242,7 +199,7 @@ def test_a_replica_down_for_minutes_under_min_insync_replicas(
         seen: set[str] = set()
         down_until = time.monotonic() + DOWN_S
         while time.monotonic() < down_until:
-            seen.update(state for states in _states(up).values() for state in states)
+            seen.update(state for states in task_states(up).values() for state in states)
             time.sleep(1.0)
         while_down = len(set(_copied(mariadb_settings, orders["database"])))
         tally.notes.update({"down_s": int(DOWN_S), "states_while_down": "/".join(sorted(seen)),
@@ -357,7 +314,7 @@ def test_the_config_topics_leader_killed_while_the_coordinator_writes_it(
     create_topics(whole.bootstrap, topic)
     (tmp_path / "in.txt").write_text("x\n")
     names = [f"{name}-{n}" for n in range(CONFIG_CONNECTORS)]
-    with start_up(whole.bootstrap, tmp_path, "--worker-config", str(_worker(whole, tmp_path, name))) as up:
+    with start_up(whole.bootstrap, tmp_path, "--worker-config", str(cluster_worker_file(whole, tmp_path, name))) as up:
         config = {"connector.class": "FileStreamSource", "file": "in.txt", "topic": topic,
                   "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
         killed, killed_at = -1, time.monotonic()
@@ -371,7 +328,7 @@ def test_the_config_topics_leader_killed_while_the_coordinator_writes_it(
         time.sleep(max(0.0, BOUNCE_S - (time.monotonic() - killed_at)))
         whole.restart(killed)
         up.wait_for(lambda: sorted(up.http("GET", "/connectors")[1] or []) == sorted(names), "every connector")
-        up.wait_for(lambda: _states(up) == dict.fromkeys(names, ["RUNNING"]), "every task RUNNING",
+        up.wait_for(lambda: task_states(up) == dict.fromkeys(names, ["RUNNING"]), "every task RUNNING",
                     timeout_s=300)
         from confluent_kafka import Consumer
 
