@@ -26,12 +26,14 @@ __all__ = [
     "ensure_topic",
     "existing_partition_count",
     "topic_partition_count",
+    "under_min_insync_replicas",
     "verify_compacted",
 ]
 
 BROKER_DEFAULT = -1  # partitions / replication factor: let the broker decide (KIP-464), like Kafka's -1
 CLEANUP_POLICY = "cleanup.policy"
 COMPACT = "compact"
+MIN_INSYNC_REPLICAS = "min.insync.replicas"
 DEFAULT_ADMIN_TIMEOUT_S = 30.0
 _READY_POLL_S = 0.05
 
@@ -198,3 +200,33 @@ def _cleanup_policy(admin: AdminClient, name: str, timeout_s: float) -> str | No
         return None  # e.g. no DescribeConfigs ACL: Kafka logs and carries on
     entry = entries.get(CLEANUP_POLICY)
     return None if entry is None else entry.value
+
+
+def under_min_insync_replicas(admin: AdminClient, topics: list[str], *, timeout_s: float) -> list[str]:
+    """Why writes to ``topics`` cannot be acknowledged: one sentence per partition whose in-sync replicas are fewer
+    than the topic's ``min.insync.replicas`` (what the broker answers ``NOT_ENOUGH_REPLICAS`` for), naming the topic,
+    the required and the available replicas and what to do; empty when none is short or nothing can be read."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    found: list[str] = []
+    try:
+        metadata = admin.list_topics(timeout=timeout_s).topics
+        resources = {t: ConfigResource(ResourceType.TOPIC, t) for t in dict.fromkeys(topics) if t in metadata}
+        described = admin.describe_configs(list(resources.values()), request_timeout=timeout_s) if resources else {}
+        for name, resource in resources.items():
+            entry = described[resource].result(timeout=timeout_s).get(MIN_INSYNC_REPLICAS)
+            required = int(entry.value) if entry is not None and entry.value else 1
+            for number, partition in sorted(metadata[name].partitions.items()):
+                if len(partition.isrs) < required:
+                    found.append(
+                        f"Topic '{name}' partition {number}: {len(partition.isrs)} in-sync replica(s) "
+                        f"(brokers {sorted(partition.isrs)}) of {len(partition.replicas)} (brokers "
+                        f"{sorted(partition.replicas)}), but {MIN_INSYNC_REPLICAS}={required}: the broker rejects "
+                        "acks=all writes with NOT_ENOUGH_REPLICAS (Messages are rejected since there are fewer "
+                        "in-sync replicas than required). Bring the missing replicas' brokers back, or lower the "
+                        f"topic's {MIN_INSYNC_REPLICAS} (at most its replication factor); the task is RUNNING again "
+                        "by itself once writes are acknowledged.")
+    except (KafkaException, ValueError):
+        return found  # no Describe ACL or a broker that does not answer: the generic message stands
+    return found

@@ -25,6 +25,7 @@ from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+from connect_core.kafka.admin import under_min_insync_replicas
 from connect_core.kafka.clients import admin_client, producer_config
 from connect_core.kafka.retry import is_retriable, kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
@@ -324,10 +325,7 @@ class SourceRunner:
                              timeout_s=commit_s)
             except Exception as error:
                 if is_retriable(error) and commit_s < KAFKA_TIMEOUT_S:
-                    raise KafkaTimeoutError(f"The transaction was not committed within the invocation's time "
-                                            f"({round(commit_s * 1000)} ms): its records were not acknowledged "
-                                            "(a partition without a leader or enough in-sync replicas, or a broker "
-                                            "that does not answer)") from error
+                    raise self._not_acknowledged(running, commit_s) from error
                 raise
             self._longest_commit_s = max(self._longest_commit_s, time.monotonic() - committing)
             fault_points.reached("source.after_commit", idle=idle)
@@ -347,6 +345,16 @@ class SourceRunner:
             commits.commit(running.task.commit_record)
         running.task.commit()
         return full
+
+    def _not_acknowledged(self, running: _RunningTask, commit_s: float) -> KafkaTimeoutError:
+        """The commit that ran out of time: with the partitions short of ``min.insync.replicas`` when that is why
+        (NOT_ENOUGH_REPLICAS: the topic, the required and available replicas, what to do)."""
+        short = under_min_insync_replicas(admin_client(self.worker.kafka), sorted(
+            {*running.topics, *running.ready_topics, self.offset_store.topic}), timeout_s=2 * MIN_CALL_S)
+        why = (": " + " ".join(short)) if short else (" (a partition without a leader or enough in-sync replicas, "
+                                                     "or a broker that does not answer)")
+        return KafkaTimeoutError(f"The transaction was not committed within the invocation's time "
+                                 f"({round(commit_s * 1000)} ms): its records were not acknowledged{why}")
 
     @staticmethod
     def _commit_plan(task: SourceTask, on_delivery: Callable[[Any, Any], None]) -> _CommitPlan | None:
