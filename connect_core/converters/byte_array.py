@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -14,6 +15,8 @@ from connect_core.api.schema import OPTIONAL_BYTES_SCHEMA, Type
 from connect_core.api.schema_and_value import SchemaAndValue
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from connect_core.api.header import Headers
     from connect_core.api.schema import Schema
 
@@ -54,5 +57,12 @@ class ByteArrayConverter(DataHeaderConverter):
     def to_connect_data(self, topic: str, value: bytes | None, headers: Headers | None = None) -> SchemaAndValue:
         """``(OPTIONAL_BYTES_SCHEMA, value)``."""
         return SchemaAndValue(OPTIONAL_BYTES_SCHEMA, value)
+
+    def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
+        """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order: the sink pipeline's batch
+        read (``SinkPipeline.record_values``), one call a batch."""
+        if type(self).to_connect_data is not ByteArrayConverter.to_connect_data:
+            return [self.to_connect_data("", value) for value in values]
+        return list(zip(repeat(OPTIONAL_BYTES_SCHEMA), values))
 
 

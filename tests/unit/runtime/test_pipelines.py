@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord, SourceRecord
 from connect_core.api.schema import OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
+from connect_core.converters.byte_array import ByteArrayConverter
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
@@ -339,6 +341,12 @@ def test_a_fused_chain_builds_one_record_after_it_equal_to_the_chains_apply(monk
     assert reporter.stages == []
 
 
+class _PerRecordBytes(ByteArrayConverter):
+    """A converter that reads one value a call (no batch read)."""
+
+    to_connect_values = None  # type: ignore[assignment]
+
+
 @pytest.mark.parametrize("schemas", ["true", "false"])
 def test_record_values_are_the_values_of_convert_clean(schemas: str) -> None:
     """``record_values`` (the runner's values path): for records without headers, the ``value`` of each record
@@ -374,8 +382,11 @@ def test_record_values_are_the_values_of_convert_clean(schemas: str) -> None:
                          "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
                          "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-copy"})
     assert with_smt.record_values(keys, values) is None
-    no_batch_read, _ = _sink({**config, "key.converter": BYTES})
+    bytes_keys, _ = _sink({**config, "key.converter": BYTES})
+    no_batch_read = SinkPipeline(dataclasses.replace(bytes_keys.converters, key=_PerRecordBytes()),
+                                 bytes_keys.chain, bytes_keys.operator)
     assert no_batch_read.record_values(keys, values) is None
+    assert bytes_keys.record_values(keys, values) == [r.value for r in converted if r is not None]
     strings_config = {**config, "key.converter": STRING, "value.converter": STRING}
     strings, as_text = _sink(strings_config)[0], _sink(strings_config)[0].convert_clean(batch)
     assert as_text is not None
