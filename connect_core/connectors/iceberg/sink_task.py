@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # rows held per task before the largest buffer is written out as data files (bounded memory)
 MAX_BUFFERED_ROWS: Final = 20_000
 Buffer = tuple[str, str, int]  # table, topic, partition
+# what Iceberg's Java library puts on every table it creates (TableMetadata.persistedProperties, since 1.4), so that
+# a JVM writer (compaction, Spark) keeps zstd on a table we created instead of Java's older gzip default
+NEW_TABLE_PROPERTIES: Final = {"write.parquet.compression-codec": "zstd"}
 
 
 def open_catalog(config: IcebergSinkConfig) -> Catalog:
@@ -129,9 +132,8 @@ class IcebergSinkTask(SinkTask):
                     schema.find_field(c).field_id for c in table_config.id_columns]})
             spec = partition_spec(schema, table_config.partition_by)
             try:
-                table = catalog.create_table(name, schema, partition_spec=spec,
-                                             properties=self.config.prefixed(
-                                                 "iceberg.tables.auto-create-props."))
+                properties = {**NEW_TABLE_PROPERTIES, **self.config.prefixed("iceberg.tables.auto-create-props.")}
+                table = catalog.create_table(name, schema, partition_spec=spec, properties=properties)
             except TableAlreadyExistsError:
                 table = catalog.load_table(name)
         self._tables[name] = table

@@ -200,3 +200,17 @@ def test_connect_group_id_names_the_offsets_a_renamed_connector_resumes_from(pro
     assert json.loads(summary["lambda-connect.offsets.cg-lake"]) == {"orders": {"0": 15}}
     assert not any(key.startswith("lambda-connect.offsets.connect-") for key in summary)
     assert sorted(r["id"] for r in table.scan().to_arrow().to_pylist()) == list(range(15))
+
+
+def test_created_tables_carry_javas_new_table_properties_and_auto_create_props(props: dict[str, str]) -> None:
+    """A created table has ``write.parquet.compression-codec=zstd`` as Iceberg's Java library sets on every new
+    table (a JVM writer would otherwise use gzip; found by tests/compat/iceberg), and
+    ``iceberg.tables.auto-create-props.*`` on top, overriding it."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.a"}
+    _run(props, [_records(range(0, 2))])
+    assert _table(props, f"{ns}.a").properties == {"write.parquet.compression-codec": "zstd"}
+    props |= {"iceberg.tables": f"{ns}.b", "iceberg.tables.auto-create-props.write.parquet.compression-codec": "snappy",
+              "iceberg.tables.auto-create-props.owner": "lake"}
+    _run(props, [_records(range(0, 2))])
+    assert _table(props, f"{ns}.b").properties == {"write.parquet.compression-codec": "snappy", "owner": "lake"}

@@ -1,0 +1,266 @@
+"""Our Iceberg sink against Apache Iceberg's own (``IcebergSinkConnector`` 1.10.1 on a Kafka Connect 4.3.1 worker)
+on the same topic: JsonConverter records with schemas (Timestamp, Decimal, an optional field added midway), two
+partitions, each sink writing its own auto-created, partitioned, schema-evolving table of one JDBC catalog
+(PostgreSQL) with files on LocalStack's S3. Both tables are read by pyiceberg and by Iceberg's Java library
+(``IcebergReadOracle.java``): rows, schema (field ids, types, required), partition spec and the snapshot summary keys
+of Iceberg's coordinator must agree, except where docs/connectors/iceberg.md says our design differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from connect_core.api.record import SinkRecord
+from connect_core.api.schema import Schema, SchemaBuilder
+from connect_core.api.struct import Struct
+from connect_core.converters.json import JsonConverter
+from tests.compat._oracle import require_tool
+from tests.compat.iceberg.conftest import plugin_classpath
+
+if TYPE_CHECKING:
+    from tests.compat.connect_worker.conftest import ConnectWorker
+
+pytestmark = pytest.mark.integration
+
+pytest.importorskip("pyiceberg")
+
+HERE = Path(__file__).resolve().parent
+COUNT = 200  # records; the last EVOLVED_FROM of them carry the added optional field
+EVOLVED_FROM = 150
+PARTITIONS = 2
+PARTITION_BY = "day(ts),bucket(id, 4)"
+T0 = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
+
+
+def _schema(evolved: bool) -> Schema:
+    builder = (SchemaBuilder.struct().name("orders")
+               .field("id", SchemaBuilder.int64().build())
+               .field("name", SchemaBuilder.string().optional().build())
+               .field("ts", SchemaBuilder.int64().name("org.apache.kafka.connect.data.Timestamp").version(1).build())
+               .field("amount", SchemaBuilder.bytes().name("org.apache.kafka.connect.data.Decimal").version(1)
+                      .parameter("scale", "2").optional().build()))
+    if evolved:
+        builder = builder.field("note", SchemaBuilder.string().optional().build())
+    return builder.build()
+
+
+def _value(i: int) -> Struct:
+    value = (Struct(_schema(i >= EVOLVED_FROM)).put("id", i).put("name", None if i % 7 == 0 else f"n{i}")
+             .put("ts", T0 + dt.timedelta(hours=i)).put("amount", decimal.Decimal(i * 25 - 1000).scaleb(-2)))
+    if i >= EVOLVED_FROM:
+        value.put("note", f"note {i}")
+    return value
+
+
+def _expected() -> list[dict[str, Any]]:
+    """Every row as both readers normalize it: timestamptz as epoch microseconds, decimals as plain strings."""
+    rows = []
+    for i in range(COUNT):
+        value = _value(i)
+        rows.append({"id": i, "name": value.get("name"),
+                     "ts": int((value.get("ts") - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()) * 10**6,
+                     "amount": str(value.get("amount")), "note": f"note {i}" if i >= EVOLVED_FROM else None})
+    return rows
+
+
+def _produce(bootstrap: str, topic: str) -> list[SinkRecord]:
+    """The records as JsonConverter bytes on ``topic`` (partition ``i % 2``), and as our sink decodes the same bytes."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
+    converter = JsonConverter()
+    converter.configure({"schemas.enable": "true"}, False)
+    producer = Producer({"bootstrap.servers": bootstrap})
+    decoded: list[SinkRecord] = []
+    offsets = [0] * PARTITIONS
+    for i in range(COUNT):
+        partition = i % PARTITIONS
+        value = _value(i)
+        data = converter.from_connect_data(topic, value.schema, value)
+        producer.produce(topic, data, partition=partition)
+        back = converter.to_connect_data(topic, data)
+        decoded.append(SinkRecord(topic, partition, None, None, back.schema, back.value, offsets[partition]))
+        offsets[partition] += 1
+    assert producer.flush(30) == 0
+    return decoded
+
+
+def _run_ours(props: dict[str, str], records: list[SinkRecord]) -> None:
+    """Our sink as invocations of 50 records each (a cold task per invocation), each committing its files."""
+    from connect_core.api.task import SinkTaskContext
+    from connect_core.api.task import TopicPartition as ConnectTopicPartition
+    from connect_core.connectors.iceberg.sink_task import IcebergSinkTask
+
+    for start in range(0, len(records), 50):
+        batch = records[start:start + 50]
+        task = IcebergSinkTask()
+        task.initialize(SinkTaskContext(props))
+        task.start(props)
+        task.put(batch)
+        task.pre_commit({ConnectTopicPartition(r.topic, r.kafka_partition or 0): r.kafka_offset + 1 for r in batch})
+        task.stop()
+
+
+def _load(props: dict[str, str], name: str) -> Any:
+    from connect_core.connectors.iceberg.config import load_config
+    from connect_core.connectors.iceberg.sink_task import open_catalog
+
+    return open_catalog(load_config(props)).load_table(name)
+
+
+def _total_records(props: dict[str, str], name: str) -> int:
+    from pyiceberg.exceptions import NoSuchTableError
+
+    try:
+        snapshot = _load(props, name).current_snapshot()
+    except NoSuchTableError:
+        return 0
+    return int(snapshot.summary.additional_properties.get("total-records", 0)) if snapshot else 0
+
+
+def _java_read(props: dict[str, str], directory: Path, *tables: str) -> dict[str, dict[str, Any]]:
+    """Iceberg's Java library reads ``tables`` (IcebergReadOracle.java): {table: {schema, spec, summary, rows}}."""
+    catalog = {key.removeprefix("iceberg.catalog."): value for key, value in props.items()
+               if key.startswith("iceberg.catalog.")}
+    properties = directory / "catalog.properties"
+    properties.write_text("".join(f"{key}={value}\n" for key, value in {"name": props["iceberg.catalog"],
+                                                                       **catalog}.items()))
+    result = subprocess.run(
+        [require_tool("java"), "-cp", ":".join(plugin_classpath()), str(HERE / "IcebergReadOracle.java"),
+         str(properties), *tables], capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return {line["table"]: line for line in lines}
+
+
+@dataclass(frozen=True)
+class Written:
+    """Both sinks' tables after the same records: our props, the table names, the JVM's connector and control topic,
+    and what Iceberg's Java library read from both tables."""
+
+    props: dict[str, str]
+    jvm: str
+    ours: str
+    connector: str
+    control: str
+    topic: str
+    java: dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def written(iceberg_worker: ConnectWorker, catalog_props: dict[str, str], kafka_bootstrap: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The JVM sink consumes the topic into ``<ns>.jvm``; ours writes the same decoded records into ``<ns>.ours``."""
+    suffix = uuid.uuid4().hex[:8]
+    topic, control, connector, ns = f"ice-cmp-{suffix}", f"ice-cmp-control-{suffix}", f"ice-cmp-{suffix}", \
+        f"cmp_{suffix}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(control, 1, 1)])[control].result(30)
+    records = _produce(kafka_bootstrap, topic)
+    common = {**catalog_props, "iceberg.tables.auto-create-enabled": "true",
+              "iceberg.tables.evolve-schema-enabled": "true", "iceberg.tables.default-partition-by": PARTITION_BY}
+    status, body = iceberg_worker.rest("PUT", f"/connectors/{connector}/config", {
+        **common, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector", "tasks.max": "1",
+        "topics": topic, "iceberg.tables": f"{ns}.jvm", "iceberg.control.topic": control,
+        "iceberg.control.commit.interval-ms": "2000",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
+        "consumer.override.auto.offset.reset": "earliest"})
+    assert status in (200, 201), body
+    ours = {**common, "name": connector, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector",
+            "iceberg.tables": f"{ns}.ours", "iceberg.control.commit.interval-ms": "0"}
+    _run_ours(ours, records)
+    iceberg_worker.wait_for("the JVM sink's commits of every record",
+                            lambda: _total_records(ours, f"{ns}.jvm") == COUNT, 240)
+    status, body = iceberg_worker.rest("DELETE", f"/connectors/{connector}")
+    assert status == 204, body
+    java = _java_read(common, tmp_path_factory.mktemp("iceberg-read"), f"{ns}.jvm", f"{ns}.ours")
+    return Written(ours, f"{ns}.jvm", f"{ns}.ours", connector, control, topic, java)
+
+
+def _rows_pyiceberg(table: Any) -> list[dict[str, Any]]:
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    rows = []
+    for row in table.scan().to_arrow().to_pylist():
+        rows.append({**row, "ts": (row["ts"] - epoch) // dt.timedelta(microseconds=1), "amount": str(row["amount"])})
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def test_both_readers_see_the_same_rows_in_both_tables(written: Written) -> None:
+    """pyiceberg and Iceberg's Java library each read both tables: every record once, equal values."""
+    expected = _expected()
+    assert _rows_pyiceberg(_load(written.props, written.jvm)) == expected
+    assert _rows_pyiceberg(_load(written.props, written.ours)) == expected
+    for name in (written.jvm, written.ours):
+        assert sorted(written.java[name]["rows"], key=lambda r: r["id"]) == expected, name
+
+
+def test_schema_field_ids_types_and_evolution_match(written: Written) -> None:
+    """Same fields, ids, types and required flags: Timestamp as timestamptz, Decimal as decimal(38, 2), the field
+    added midway an optional column with the next id; as Java reads the schema too."""
+    jvm, ours = _load(written.props, written.jvm), _load(written.props, written.ours)
+
+    def fields(table: Any) -> list[tuple[int, str, str, bool]]:
+        return [(f.field_id, f.name, str(f.field_type), f.required) for f in table.schema().fields]
+
+    assert fields(ours) == fields(jvm) == [(1, "id", "long", True), (2, "name", "string", False),
+                                          (3, "ts", "timestamptz", True), (4, "amount", "decimal(38, 2)", False),
+                                          (5, "note", "string", False)]
+    java_jvm, java_ours = written.java[written.jvm]["schema"], written.java[written.ours]["schema"]
+    assert java_ours["fields"] == java_jvm["fields"]
+    assert java_ours.get("identifier-field-ids") == java_jvm.get("identifier-field-ids")
+
+
+def test_partition_specs_match(written: Written) -> None:
+    """``day(ts),bucket(id, 4)``: the same source ids, partition field ids, names and transforms."""
+    jvm, ours = _load(written.props, written.jvm), _load(written.props, written.ours)
+
+    def spec(table: Any) -> list[tuple[int, int, str, str]]:
+        return [(f.source_id, f.field_id, f.name, str(f.transform)) for f in table.spec().fields]
+
+    assert spec(ours) == spec(jvm) == [(3, 1000, "ts_day", "day"), (1, 1001, "id_bucket", "bucket[4]")]
+    assert written.java[written.ours]["spec"] == written.java[written.jvm]["spec"]
+
+
+def test_table_properties_match(written: Written) -> None:
+    """The properties Iceberg's Java library puts on a new table (``write.parquet.compression-codec=zstd``)."""
+    jvm, ours = _load(written.props, written.jvm), _load(written.props, written.ours)
+    assert ours.properties == jvm.properties == {"write.parquet.compression-codec": "zstd"}
+    assert ours.format_version == jvm.format_version == 2
+
+
+def test_snapshot_summaries_carry_the_coordinators_keys(written: Written) -> None:
+    """The JVM's summary: ``kafka.connect.commit-id`` (a UUID) and ``kafka.connect.offsets.<control topic>.connect-
+    <name>`` (control-topic partition -> offset). Ours: the same commit id key, and the source offsets under
+    ``lambda-connect.offsets.connect-<name>`` (no control topic exists; docs/connectors/iceberg.md)."""
+    group = f"connect-{written.connector}"
+    jvm = written.java[written.jvm]["summary"]
+    ours = written.java[written.ours]["summary"]
+    assert uuid.UUID(jvm["kafka.connect.commit-id"]) and uuid.UUID(ours["kafka.connect.commit-id"])
+    control_offsets = json.loads(jvm[f"kafka.connect.offsets.{written.control}.{group}"])
+    assert set(control_offsets) == {"0"} and control_offsets["0"] > 0  # the control topic's one partition
+    assert json.loads(ours[f"lambda-connect.offsets.{group}"]) == {written.topic: {"0": COUNT // 2, "1": COUNT // 2}}
+    assert not any(key.startswith("kafka.connect.offsets.") for key in ours)
+    assert jvm["total-records"] == ours["total-records"] == str(COUNT)
+    assert {key for key in jvm if key.startswith("kafka.connect.")} - {key for key in ours} <= {
+        f"kafka.connect.offsets.{written.control}.{group}", "kafka.connect.valid-through-ts"}
+
+
+def test_the_jvm_sinks_source_offsets_are_the_consumer_groups(written: Written, kafka_bootstrap: str) -> None:
+    """Where the JVM keeps what ours keeps in the summary: the source offsets in the group ``connect-<name>``."""
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"connect-{written.connector}"})
+    try:
+        committed = consumer.committed([TopicPartition(written.topic, p) for p in range(PARTITIONS)], timeout=30)
+    finally:
+        consumer.close()
+    assert {tp.partition: tp.offset for tp in committed} == {0: COUNT // 2, 1: COUNT // 2}
