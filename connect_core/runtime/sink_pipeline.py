@@ -87,7 +87,7 @@ class SinkPipeline:
             except Exception:
                 return None
         headers_of, new_headers, new_record = self._headers, Headers, SinkRecord
-        if batch_read:
+        if keys_read is not None and values_read is not None:
             # converters are pure, so reading the keys and values before the headers changes nothing
             try:
                 keys, values = keys_read(map(_KEY, consumed)), values_read(map(_VALUE, consumed))
