@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from connect_core.api.errors import ConnectError
 from connect_core.connectors.binlog import _stream
 from tests.integration.connectors.binlog.conftest import CdcDb, MemoryOffsetReader, rows
+
+if TYPE_CHECKING:
+    from connect_core.api.record import SourceRecord
 
 pytestmark = pytest.mark.integration
 
@@ -256,18 +260,22 @@ def test_a_busy_binlog_of_uncaptured_changes_ends_each_poll_in_time(
     reader = MemoryOffsetReader()
     db.run(reader, **extra)  # the new connector stores its position
     db.sql(*(f"INSERT INTO other VALUES ({i})" for i in range(4)), "INSERT INTO t VALUES (7)")
+    with db.conn.cursor() as cursor:
+        cursor.execute("SHOW MASTER STATUS")  # the binlog's end, past the change (other runs write there too)
+        end = tuple(cursor.fetchone()[:2])
     monkeypatch.setattr(_stream, "POLL_TIME_LIMIT_S", 0.0)
-    positions, captured = [], []
-    for _ in range(10):
+    positions: list[tuple[str, int]] = []
+    captured: list[SourceRecord] = []
+    while not captured:
         got = db.run(reader, **extra)
         captured += [r for r in got if r.topic not in (f"__debezium-heartbeat.{db.prefix}", None)]
         if heartbeat_ms == "0":  # as Debezium: no heartbeat; the position is stored by an offset-only record
             assert f"__debezium-heartbeat.{db.prefix}" not in {r.topic for r in got}
-        positions.append(next(iter(reader.committed.values()))["pos"])
-        if captured:
-            break
+        stored = next(iter(reader.committed.values()))
+        positions.append((stored["file"], stored["pos"]))
+        assert positions == sorted(set(positions)), positions  # always forward
+        assert captured or positions[-1] < end, (positions, end)  # the change is not passed by
     assert len(positions) >= 4, positions  # one uncaptured transaction per invocation, not all at once
-    assert positions == sorted(positions) and len(set(positions)) == len(positions), positions  # always forward
     assert rows(captured) == [("c", {"id": 7}, None, {"id": 7})]
 
 
