@@ -21,6 +21,7 @@ _PKG = "connect_core.transforms."
 _DEBEZIUM = "io.debezium.transforms."
 _JCUSTENBORDER = "com.github.jcustenborder.kafka.connect.transform.common."
 _CONFLUENT = "io.confluent.connect.transforms."
+_CONFLUENT_CLOUD = "io.confluent.connect.cloud.transforms."  # the name Confluent Cloud's connector configs use
 
 TRANSFORMATIONS: dict[str, str] = {
     _KAFKA + "Cast": _PKG + "cast:Cast",
@@ -86,6 +87,7 @@ TRANSFORMATIONS: dict[str, str] = {
     _CONFLUENT + "MessageTimestampRouter": _PKG + "confluent.message_timestamp_router:MessageTimestampRouter",
     _CONFLUENT + "TombstoneHandler": _PKG + "confluent.tombstone_handler:TombstoneHandler",
     _CONFLUENT + "TopicRegexRouter": _PKG + "confluent.topic_regex_router:TopicRegexRouter",
+    _CONFLUENT_CLOUD + "TopicRegexRouter": _PKG + "confluent.topic_regex_router:TopicRegexRouter",
     # jcustenborder's kafka-connect-transform-common (0.1.0.58)
     _JCUSTENBORDER + "BytesToString": _PKG + "jcustenborder.bytes_to_string:BytesToString",
     _JCUSTENBORDER + "BytesToString$Key": _PKG + "jcustenborder.bytes_to_string:BytesToString.Key",
@@ -112,7 +114,8 @@ DEBEZIUM_VERSION = "3.7.0.Final"
 UNDEFINED_VERSION = "undefined"
 VERSIONS: dict[str, str] = {
     **{name: DEBEZIUM_VERSION for name in TRANSFORMATIONS if name.startswith(_DEBEZIUM)},
-    **{name: UNDEFINED_VERSION for name in TRANSFORMATIONS if name.startswith((_JCUSTENBORDER, _CONFLUENT))},
+    **{name: UNDEFINED_VERSION for name in TRANSFORMATIONS
+       if name.startswith((_JCUSTENBORDER, _CONFLUENT, _CONFLUENT_CLOUD))},
 }
 
 PREDICATES: dict[str, str] = {

@@ -1,5 +1,7 @@
-"""TopicRegexRouter: Confluent's ``io.confluent.connect.transforms.TopicRegexRouter``, documented as Kafka's
-RegexRouter (the regex must match the whole topic; ``replaceFirst`` with the replacement)."""
+"""TopicRegexRouter: Confluent's ``io.confluent.connect.transforms.TopicRegexRouter``, also registered under the
+name its documentation and Confluent Cloud's connector configs give it, ``io.confluent.connect.cloud.transforms.``;
+documented as Kafka's RegexRouter (the regex must match the whole topic; ``replaceFirst`` with the replacement).
+Confluent compiles the regex with RE2/J, which refuses backreferences and lookaround that Java's syntax (ours) takes."""
 
 from __future__ import annotations
 

@@ -179,6 +179,18 @@ def test_topic_regex_router_rewrites_a_whole_match() -> None:
     assert chain.apply(source("v", topic="orders-eu")).topic == "eu_orders"
 
 
+@pytest.mark.parametrize(("regex", "replacement", "before", "after"), [
+    ("soe-(.*)", "$1", "soe-Order", "Order"),  # dropPrefix
+    (".*", "acme_$0", "Order", "acme_Order"),  # AddPrefix
+])
+def test_topic_regex_router_by_its_cloud_class_name(regex: str, replacement: str, before: str, after: str) -> None:
+    """The documentation's (and Confluent Cloud's) class name, ``io.confluent.connect.cloud.transforms``."""
+    chain = build_chain({"transforms": "t",
+                         "transforms.t.type": "io.confluent.connect.cloud.transforms.TopicRegexRouter",
+                         "transforms.t.regex": regex, "transforms.t.replacement": replacement})
+    assert chain.apply(source("v", topic=before)).topic == after
+
+
 # -- GzipDecompress: the documented base64 example; GZIPInputStream's reading of concatenated members -----------------
 def test_gzip_decompress_value_and_key() -> None:
     base64_text = b"SGVsbG8gd29ybGQK\n"  # echo "Hello world" | base64
