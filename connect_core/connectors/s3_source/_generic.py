@@ -3,8 +3,9 @@ format's, one record per value (JSON Lines, ByteArray lines, Avro container datu
 ``topic.regex.list`` pair whose regex matches the whole object key; keys no regex matches are skipped.
 
 A source partition is a folder (``{"folder": <key up to its last directory.delim>}``); each folder's files are read
-in key order and its offset, Confluent's ``lastFileRead``, ``fileOffset`` and ``eof``, resumes a stopped read at the
-next record. A file added later is read if its key sorts after the last file read in its folder.
+in key order and its offset, Confluent's ``lastFileRead``, ``fileOffset`` (records read in that file) and ``eof``, all
+strings as Confluent writes them, resumes a stopped read at the next record. A file added later is read if its key
+sorts after the last file read in its folder.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ if TYPE_CHECKING:
     from connect_core.connectors.s3_source._readers import Decoded
     from connect_core.connectors.s3_source.config import TopicMap
 
-__all__ = ["GenericFolders", "folder_of"]
+__all__ = ["GenericFolders", "folder_of", "source_offset"]
+
+
+def source_offset(key: str, records_read: int, eof: bool) -> dict[str, str]:
+    """A folder's offset as Confluent's ``StorageObjectSourceReader.buildSourceOffset`` writes it: every value a
+    string (``String.valueOf``), so ``GET``/``PATCH /connectors/<name>/offsets`` carry the same JSON as theirs."""
+    return {"lastFileRead": key, "fileOffset": str(records_read), "eof": "true" if eof else "false"}
 
 
 def folder_of(key: str, delim: str) -> str:
@@ -115,7 +122,7 @@ class GenericFolders:
         count = len(records)
         end = min(cursor.position + limit, count)
         source_partition = cursor.source_partition
-        out = [SourceRecord(source_partition, {"lastFileRead": key, "fileOffset": i + 1, "eof": i + 1 == count},
+        out = [SourceRecord(source_partition, source_offset(key, i + 1, i + 1 == count),
                             topic, None, None, None, records[i][0], records[i][1])
                for i in range(cursor.position, end)]
         cursor.position = end

@@ -77,7 +77,7 @@ def test_generic_json_files_by_regex_in_key_order_resumed_inside_a_file_and_a_fi
     stopped = first.run(source, 0, _budget())  # polls of at most 4 records: stops inside a file
     assert 6 <= stopped.records < 9 + 11
     assert {tuple(e["partition"]) for e in stopped.offsets} <= {("folder",)}, stopped.offsets
-    inside = [e for e in stopped.offsets if not e["offset"]["eof"]]
+    inside = [e for e in stopped.offsets if e["offset"]["eof"] == "false"]
     assert inside and set(inside[0]["offset"]) == {"lastFileRead", "fileOffset", "eof"}, stopped.offsets
 
     cold = SourceRunner(cluster.worker, config_store=cluster.configs,
