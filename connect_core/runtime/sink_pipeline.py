@@ -43,20 +43,15 @@ class SinkPipeline:
     def convert_all(self, consumed: Sequence[ConsumedRecord]) -> list[SinkRecord]:
         """Every record that survived conversion and the SMT chain, in order.
 
-        Without SMTs or with a fused chain the batch goes through :meth:`convert_clean` first (a batch at a time
-        where the converters can); a batch where it failed, and any batch with other SMTs, takes one tight loop
+        Without SMTs the batch goes through :meth:`convert_clean` first (converters that read a batch in one call
+        read it so); a batch where it failed, and any batch with SMTs, takes one tight loop
         that calls every stage directly, and a record where any stage raises is converted again with every stage
         under the operator (retries, tolerance, reporters), which is safe because converters and SMTs are pure.
         """
-        chain = self.chain
-        if not len(chain):
+        if not len(self.chain):
             clean = self.convert_clean(consumed)
             if clean is not None:  # no SMT drops a record: every entry is one
                 return cast("list[SinkRecord]", clean)
-        elif chain.fused:
-            clean = self.convert_clean(consumed)
-            if clean is not None:
-                return [record for record in clean if record is not None]
         out: list[SinkRecord] = []
         append, direct, again = out.append, self._direct, self._convert_under_operator
         for record in consumed:
@@ -70,32 +65,26 @@ class SinkPipeline:
 
     def convert_clean(self, consumed: Sequence[ConsumedRecord]) -> list[SinkRecord | None] | None:
         """Each record converted and transformed (None where an SMT dropped it), or None when any stage raised
-        for any record: nothing is reported, so a caller may convert a batch before it knows which of its records
-        count and convert them with :meth:`convert_all` when this fails.
-
-        Converters that read the bytes alone (``to_connect_values``) read the batch's keys and values in one call
-        each, without SMTs or before a fused chain (:meth:`_transform_fused`); :meth:`_direct` per record is the
-        reference both are compared with."""
-        chain = self.chain
-        keys_read = getattr(self.converters.key, "to_connect_values", None)
-        values_read = getattr(self.converters.value, "to_connect_values", None)
-        batch_read = keys_read is not None and values_read is not None
-        if len(chain) and not (batch_read and chain.fused):
+        for any record: nothing is reported (:meth:`convert_all` then converts the batch record by record, reporting
+        what fails)."""
+        if len(self.chain):
             direct = self._direct
             try:
                 return [direct(record) for record in consumed]
             except Exception:
                 return None
+        # No SMT: ``_direct`` inlined, names bound once per batch (the per-record path of every plain sink).
         headers_of, new_headers, new_record = self._headers, Headers, SinkRecord
+        keys_read = getattr(self.converters.key, "to_connect_values", None)
+        values_read = getattr(self.converters.value, "to_connect_values", None)
         if keys_read is not None and values_read is not None:
-            # converters are pure, so reading the keys and values before the headers changes nothing
+            # Converters that read the bytes alone (not the topic or headers) read the batch's keys and values in
+            # one call each; converters are pure, so reading them before the headers changes nothing.
             try:
                 keys, values = keys_read(map(_KEY, consumed)), values_read(map(_VALUE, consumed))
-                records = SinkRecord.from_consumed(consumed, keys, values, headers_of)
-                return self._transform_fused(records) if len(chain) else cast("list[SinkRecord | None]", records)
+                return cast("list[SinkRecord | None]", SinkRecord.from_consumed(consumed, keys, values, headers_of))
             except Exception:
                 return None
-        # No SMT: ``_direct`` inlined, names bound once per batch (the per-record path of every plain sink).
         key_read, value_read = self.converters.key.to_connect_data, self.converters.value.to_connect_data
         out: list[SinkRecord | None] = []
         append = out.append
@@ -110,21 +99,6 @@ class SinkPipeline:
                                   timestamp, timestamp_type, headers))
         except Exception:
             return None
-        return out
-
-    def _transform_fused(self, records: list[SinkRecord]) -> list[SinkRecord | None]:
-        """Converted records through a fused chain: each struct value transformed alone (``transform_value``,
-        what :meth:`_direct` does per record), any other through the chain's ``apply``."""
-        transform, apply = self.chain.transform_value, self.chain.apply
-        out: list[SinkRecord | None] = []
-        append = out.append
-        for record in records:
-            struct = transform(record.topic, record.value_schema, record.value)
-            if struct is None:
-                append(apply(record))
-            else:
-                record.value_schema, record.value = struct.schema, struct
-                append(record)
         return out
 
     def record_values(self, keys: Sequence[bytes | None], values: Sequence[bytes | None]) -> list[Any] | None:

@@ -341,39 +341,6 @@ def test_a_fused_chain_builds_one_record_after_it_equal_to_the_chains_apply(monk
     assert reporter.stages == []
 
 
-def test_a_fused_chain_converts_a_batch_at_a_time_as_record_by_record() -> None:
-    """A fused chain behind converters that read a batch in one call: ``convert_clean`` and ``convert_all`` read the
-    batch's keys and values in one call each and give the records ``_direct`` gives one by one (the reference),
-    field by field; a value the fused path declines (schemaless) goes through ``apply``; a bad record fails the
-    batch read, and ``convert_all`` reports it once and converts the others."""
-    config = {"key.converter": STRING, "value.converter": JSON, "errors.tolerance": "all", **FUSED_CHAIN}
-    reference, _ = _sink(config)
-    pipeline, reporter = _sink(config)
-    rows = [_row(f'{{"id":{i},"name":"n{i}","qty":{i * 10},"note":"x"}}', i) for i in range(4)]
-    schemaless = _consumed(b'{"schema":null,"payload":{"id":7,"name":"n","qty":70,"note":"x"}}', 9)
-    batch = [rows[0], rows[1], schemaless, rows[2], rows[3]]
-    expected = [_fields(reference._direct(consumed)) for consumed in batch]
-    calls: list[str] = []
-    for side in ("key", "value"):
-        converter = getattr(pipeline.converters, side)
-        read = converter.to_connect_values
-
-        def counted(data: Any, _read: Any = read, _side: str = side) -> Any:
-            calls.append(_side)
-            return _read(data)
-
-        converter.to_connect_values = counted
-    clean = pipeline.convert_clean(batch)
-    assert clean is not None and calls == ["key", "value"]
-    assert [_fields(r) for r in clean] == expected
-    assert [_fields(r) for r in pipeline.convert_all(batch)] == expected
-    assert expected[2][5] == {"id": 7, "name": "", "quantity": 70, "source": "mariadb"}  # through apply
-    bad = _row('{"id":"not a number"}', 5)
-    assert pipeline.convert_clean([rows[0], bad]) is None
-    assert [r.kafka_offset for r in pipeline.convert_all([rows[0], bad, rows[1]])] == [0, 1]
-    assert reporter.stages == [Stage.VALUE_CONVERTER]
-
-
 class _PerRecordBytes(ByteArrayConverter):
     """A converter that reads one value a call (no batch read)."""
 
