@@ -44,6 +44,54 @@ def sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: s
         runner.close()
 
 
+def pull_sample(cluster: common.Cluster, name: str, *, records: int, idle: list[Sample] | None = None) -> Sample:
+    """``measure_ours`` of connector ``name`` as a pull-mode sink task (``runtime/sink_pull.py`` ``SinkPullTask``, as
+    the scheduled function runs it): warm invocations of one task, each reading its partition from the committed
+    offset until caught up, until ``records`` are put; the function consumes and builds its batches itself (no
+    mapping: ``esm_cpu_s`` 0). ``idle`` gets one more invocation that finds nothing (outside the measured span)."""
+    from connect_core.runtime.sink_pull import SinkPullTask
+
+    tasks: list[SinkPullTask] = []
+
+    def pulled() -> int:
+        tasks.append(SinkPullTask(cluster.worker, name, 0, config_store=cluster.configs,
+                                  status_store=cluster.statuses))
+        return _pulled(tasks[0], name, records)
+
+    try:
+        sample = measure_ours(pulled)
+        if idle is not None:
+            idle.append(common.measure(lambda: tasks[0].run(common.budget()).put))
+    finally:
+        for task in tasks:
+            task.close()
+    return sample
+
+
+def pull_from_topic(cluster: common.Cluster, name: str, *, records: int) -> int:
+    """``pull_sample``'s work unmeasured, inside a caller's measured span (4a: the source, then the sink pulling)."""
+    from connect_core.runtime.sink_pull import SinkPullTask
+
+    task = SinkPullTask(cluster.worker, name, 0, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        return _pulled(task, name, records)
+    finally:
+        task.close()
+
+
+def _pulled(task: Any, name: str, records: int) -> int:
+    """Invoke ``task`` (a ``SinkPullTask``) until it has put ``records``."""
+    put, deadline = 0, time.monotonic() + 900
+    while put < records:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name}: put {put} of {records} records within 900 s")
+        put += task.run(common.budget()).put
+    return put
+
+
+PULL_CONFIG = {"lambda.sink.trigger": "schedule"}  # what makes a deployed sink a pull-mode task (trigger_config.py)
+
+
 def consume_as_mapping(bootstrap: str, topic: str, invoke: Callable[[dict[str, Any]], int], *, records: int,
              batch: int) -> int:
     """The event source mapping emulated: ``topic`` consumed (read_committed) ``batch`` records at a time, each

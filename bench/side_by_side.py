@@ -148,21 +148,28 @@ def guarded(name: str, records: int, sub_case: Callable[[], Result]) -> Result:
     """Run one sub-case; a failure is its own row (``skipped`` "failed: ..."), so it never loses the rows of the
     sub-cases that ran before it in the same worker. Its wall time by phase is printed and kept in
     ``extra.phase_wall_s`` (``common.phase``: where the run's time goes, never a figure)."""
+    return guarded_rows(name, records, lambda: [sub_case()])[0]
+
+
+def guarded_rows(name: str, records: int, sub_case: Callable[[], list[Result]]) -> list[Result]:
+    """``guarded`` for a sub-case of several rows measured in the same repetitions (a mapping row and its pull-mode
+    row); a failure is one row named ``name``."""
     CURRENT_ROW[0] = f"{name.split(maxsplit=1)[0]} {size_label(records, sweep=False)}"
     common.phase.reset()
     wall0 = time.perf_counter()
     try:
         with common.phase("row set-up and clean-up"):
-            result = sub_case()
+            results = sub_case()
     except Exception as error:  # report and go on with the other sub-cases
         traceback.print_exc()
-        result = common.Result(f"{name} {size_label(records, sweep=False)}", None, "", None, records, 0,
-                               skipped=f"failed: {type(error).__name__}: {error}"[:500])
+        results = [common.Result(f"{name} {size_label(records, sweep=False)}", None, "", None, records, 0,
+                                 skipped=f"failed: {type(error).__name__}: {error}"[:500])]
     phases = common.phase.reset()
-    result.extra["phase_wall_s"] = phases
+    for result in results:
+        result.extra["phase_wall_s"] = phases
     print(f"{CURRENT_ROW[0]}: {time.perf_counter() - wall0:.0f} s: "
           + ", ".join(f"{k} {v:.0f}" for k, v in sorted(phases.items(), key=lambda kv: -kv[1])), flush=True)
-    return result
+    return results
 
 
 def checkpointed(results: list[Result], key: str, make: Callable[[], list[Result]]) -> None:
@@ -189,3 +196,39 @@ def alternated(rep: int, ours: Callable[[], Sample], floor: Callable[[], Sample]
     if rep >= 0:
         floors.append(floor_sample)
     return sample
+
+
+def rotated(rep: int, sides: list[tuple[str, Callable[[], Sample]]], kept: dict[str, list[Sample]]) -> Sample:
+    """Our sides of one repetition (the mapping's ours first in ``sides``, then the raw floor, pull mode...) one after
+    the other, the order rotated every repetition; each other side's sample of a measured repetition (``rep`` >= 0)
+    goes to ``kept[name]``. Returns the first side's."""
+    order = list(range(len(sides)))
+    shift = rep % len(sides)
+    samples: dict[int, Sample] = {}
+    for index in order[shift:] + order[:shift]:
+        side, call = sides[index]
+        with common.phase(side):
+            samples[index] = call()
+    if rep >= 0:
+        for index, (side, _) in enumerate(sides[1:], start=1):
+            kept.setdefault(side, []).append(samples[index])
+    return samples[0]
+
+
+def pull_row(mapping_row: Result, pulled: list[Sample], java: list[Sample], *, raw: list[Sample] | None,
+             idle: list[Sample], **extra: Any) -> Result:
+    """The pull-mode row beside ``mapping_row`` (the same repetitions, the same JVM samples, the mapping's raw floor):
+    our sink as a pull-mode task consuming its own copy of the topic, with ``pull_over_mapping`` (its total CPU rate
+    over the mapping row's, median of the per-repetition ratios) and its idle invocation (wall and CPU ms: case 6's
+    per-tick cost)."""
+    name = mapping_row.name.split(" ", 1)
+    mapped = [common.Sample(w, c, mapping_row.records) for w, c in
+              zip(mapping_row.extra["ours_wall_s"], mapping_row.extra["ours_cpu_s"], strict=True)]
+    over = stats.median_interval(stats.paired_ratios([s.cpu_s for s in pulled], [s.cpu_s for s in mapped]))
+    idle_ms = ([round(statistics.median(s.wall_s for s in idle) * 1000, 2),
+                round(statistics.median(s.cpu_s for s in idle) * 1000, 2)] if idle else None)
+    return method_row(f"{name[0]} pull-mode {name[1]}", mapping_row.baseline, pulled, java, raw=raw,
+                      raw_kind="the mapping row's floor, same repetitions", pull_over_mapping=round(over.median, 3),
+                      pull_over_mapping_ci95=[round(over.low, 3), round(over.high, 3)],
+                      idle_pull_invocation_ms=idle_ms, trigger="schedule (pull mode, runtime/sink_pull.py)",
+                      **extra)

@@ -11,6 +11,10 @@ utime+stime from /proc (from just before its connectors are created until the la
   (``io.debezium:debezium-connector-jdbc`` jvm_worker.plugin archive from Central) on the same topic.
 - Kafka -> S3 (LocalStack), 4c, and the pair JDBC source -> Kafka -> S3, 4q (``connect_java_s3``): ours vs Apache
   Camel's Kafka connector (``CamelSinkConnector`` 0.11.0 + ``aws2-s3``, aggregated as ours' ``flush.size``).
+- Kafka -> OpenSearch, 4o (``connect_java_opensearch``): ours vs the same Camel connector + ``elasticsearch-rest``,
+  one ``_bulk`` per batch on both sides.
+- 4a, 4r, 4b, 4c and 4o also give a pull-mode row: ours' sink as a pull-mode task consuming its own copy of the
+  topic, measured in the same repetitions (``side_by_side.pull_row``).
 - CDC -> Kafka: ours (MariaDbConnector, 4d; PostgresConnector, 4e in ``connect_java_pg``) vs Debezium's.
 - MirrorMaker 2 (4m, ``connect_java_mirror``): ours ``MirrorSourceConnector`` vs Kafka's connect-mirror on a
   distributed worker with exactly-once source support.
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
 
     from bench.common import Result, Sample, Settings
 
-SUB_CASES = ("4a", "4r", "4b", "4c", "4d", "4p", "4q", "4e", "4m")
+SUB_CASES = ("4a", "4r", "4b", "4c", "4o", "4d", "4p", "4q", "4e", "4m")
 
 
 class LineCount:
@@ -60,8 +64,10 @@ class LineCount:
 
 
 # -- ours ------------------------------------------------------------------------------------------
-def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, *, records: int, batch: int) -> int:
-    """FileStreamSource invocation, then the topic consumed into events for FileStreamSink invocations."""
+def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, *, records: int, batch: int,
+              pull: bool = False) -> int:
+    """FileStreamSource invocation, then the topic consumed into events for FileStreamSink invocations (``pull``:
+    the sink a pull-mode task consuming the topic itself)."""
     from connect_core.runtime.source_runner import SourceRunner
 
     topic, name = common.unique("file"), common.unique("file-src")
@@ -75,7 +81,11 @@ def ours_file(cluster: common.Cluster, bootstrap: str, source: Path, out: Path, 
     finally:
         runner.close()
     sink = common.unique("file-sink")
-    cluster.deploy(sink, {"connector.class": "FileStreamSink", "file": str(out), "topics": topic, "tasks.max": "1"})
+    config = {"connector.class": "FileStreamSink", "file": str(out), "topics": topic, "tasks.max": "1"}
+    if pull:
+        cluster.deploy(sink, config | mapping.PULL_CONFIG | {"lambda.batch.size": str(batch)})
+        return mapping.pull_from_topic(cluster, sink, records=min(produced, records))
+    cluster.deploy(sink, config)
     return mapping.sink_from_topic(cluster, sink, bootstrap, topic, records=min(produced, records), batch=batch)
 
 
@@ -152,22 +162,26 @@ def _lines_file(directory: Path, records: int, lines: str = "ascii") -> Path:
 
 
 def file_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str,
-              lines: str = "ascii") -> Result:
-    """FileStream source -> Kafka -> FileStream sink on both sides, over one of ``LINE_SETS``, with the raw floor
-    measured beside ours in every repetition (the order of the two flipped each time)."""
+              lines: str = "ascii") -> list[Result]:
+    """FileStream source -> Kafka -> FileStream sink on both sides, over one of ``LINE_SETS``, with the raw floor and
+    ours with a pull-mode sink measured beside ours in every repetition (the order rotated each time): the mapping
+    row and its pull-mode row."""
     directory = jvm_worker.RUN_DIR / f"files-{common.RUN_ID}"
     directory.mkdir(parents=True, exist_ok=True)
 
     def size(rep: int) -> int:
         return side_by_side.warmup_size(settings.records) if rep < 0 else settings.records
 
-    raw: list[Sample] = []
+    kept: dict[str, list[Sample]] = {}
+    same_as_source: list[bool] = []
 
     def ours(rep: int) -> Sample:
-        """Ours and the raw floor, one after the other, the order flipped every repetition."""
+        """Ours, the raw floor and ours with a pull-mode sink (its own topic), one after the other, the order
+        rotated every repetition."""
         records = size(rep)
         source, out = _lines_file(directory, records, lines), directory / f"ours-{settings.records}-{rep}.txt"
         floor = directory / f"raw-{settings.records}-{rep}.txt"
+        pulled_out = directory / f"pull-{settings.records}-{rep}.txt"
 
         def mine() -> Sample:
             return mapping.measure_ours(lambda: ours_file(cluster, bootstrap, source, out, records=records,
@@ -178,10 +192,18 @@ def file_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
                 lambda: raw_file(bootstrap, source, floor, records=records, batch=settings.batch)
             )
 
-        sample = side_by_side.alternated(rep, mine, least, raw)
+        def pulled() -> Sample:
+            return mapping.measure_ours(lambda: ours_file(cluster, bootstrap, source, pulled_out, records=records,
+                                                          batch=settings.batch, pull=True))
+
+        sample = side_by_side.rotated(rep, [("ours", mine), ("raw", least), ("ours, pull mode", pulled)], kept)
         with common.phase("clean-up"):
+            if rep >= 0:
+                same_as_source.append(pulled_out.stat().st_size == out.stat().st_size
+                                      and pulled_out.read_bytes() == out.read_bytes())
             out.unlink(missing_ok=True)
             floor.unlink(missing_ok=True)
+            pulled_out.unlink(missing_ok=True)
         mapping.drop_made_topics(bootstrap)
         return sample
 
@@ -208,19 +230,25 @@ def file_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
         for leftover in directory.glob("*.txt"):
             leftover.unlink()
     key = "4a" if lines == "ascii" else "4r"
-    return side_by_side.method_row(f"{key} filestream {lines} lines {side_by_side.size_label(settings.records)}",
+    raw = kept.get("raw", [])
+    row = side_by_side.method_row(f"{key} filestream {lines} lines {side_by_side.size_label(settings.records)}",
                       f"Kafka Connect {KAFKA_VERSION} standalone, connect-file ({lines} lines)", mine, java, raw=raw,
                       raw_kind="floor", load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
                       line_set=lines)
+    return [row, side_by_side.pull_row(row, kept.get("ours, pull mode", []), java, raw=raw, idle=[],
+                                       load_avg_1m=load, line_set=lines,
+                                       same_bytes_as_mapping=all(same_as_source) if same_as_source else None)]
 
 
-def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
-    """Kafka -> MariaDB upsert: our JdbcSink vs Debezium's JDBC sink, same topic, fresh tables."""
+def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> list[Result]:
+    """Kafka -> MariaDB upsert: our JdbcSink behind the emulated mapping, and as a pull-mode task over its own copy of
+    the topic, vs Debezium's JDBC sink, fresh tables; the mapping row and its pull-mode row."""
 
     db = common.services("mariadb")["mariadb"]
     with common.phase("prepare: source topic"):
         measured = sink_data.SinkData.topic_only(settings)
     tables: list[str] = []
+    pull_topics: dict[int, str] = {}
 
     def data_for(rep: int) -> sink_data.SinkData:
         if rep >= 0:
@@ -230,24 +258,30 @@ def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
                 dataclasses.replace(settings, records=side_by_side.warmup_size(settings.records))
             )
 
-    raw: list[Sample] = []
+    def pull_topic(records: int) -> str:
+        """The pull side's own copy of the rows, made once per size outside the measured spans."""
+        if records not in pull_topics:
+            with common.phase("prepare: source topic"):
+                pull_topics[records] = common.unique("rows-pull")
+                common.produce(bootstrap, pull_topics[records], dataset.sink_records(records))
+        return pull_topics[records]
+
+    kept: dict[str, list[Sample]] = {}
+    idle: list[Sample] = []
+
+    def config(table: str, topic: str) -> dict[str, str]:
+        return {**mariadb_rows.mariadb_config(db, table), "topics": topic, **mariadb_rows.CONVERTERS,
+                "batch.size": mariadb_rows.JDBC_BATCH_SIZE}
 
     def ours(rep: int) -> Sample:
-        """Ours and the raw floor, one after the other, the order flipped every repetition."""
+        """Ours, the raw floor and ours in pull mode, one after the other, the order rotated every repetition."""
         data = data_for(rep)
-        tables.append(common.unique("ours_up").replace("-", "_"))
-        name = common.unique("jdbc")
-        cluster.deploy(
-            name,
-            {
-                **mariadb_rows.mariadb_config(db, tables[-1]),
-                "topics": data.topic,
-                **mariadb_rows.CONVERTERS,
-                "batch.size": mariadb_rows.JDBC_BATCH_SIZE,
-            },
-        )
-        tables.append(common.unique("raw_up").replace("-", "_"))
-        floor_table = tables[-1]
+        names = [common.unique(kind).replace("-", "_") for kind in ("ours_up", "raw_up", "pull_up")]
+        tables.extend(names)
+        name, pull_name = common.unique("jdbc"), common.unique("jdbcpull")
+        cluster.deploy(name, config(names[0], data.topic))
+        cluster.deploy(pull_name, config(names[2], pull_topic(data.records)) | mapping.PULL_CONFIG
+                       | {"lambda.batch.size": str(settings.batch)})
 
         def mine() -> Sample:
             return mapping.measure_ours(
@@ -259,11 +293,14 @@ def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
         def least() -> Sample:
             return mapping.measure_ours(
                 lambda: mariadb_rows.raw_upsert(
-                    db, bootstrap, data.topic, floor_table, records=data.records, batch=settings.batch
+                    db, bootstrap, data.topic, names[1], records=data.records, batch=settings.batch
                 )
             )
 
-        return side_by_side.alternated(rep, mine, least, raw)
+        def pulled() -> Sample:
+            return mapping.pull_sample(cluster, pull_name, records=data.records, idle=idle if rep >= 0 else None)
+
+        return side_by_side.rotated(rep, [("ours", mine), ("raw", least), ("ours, pull mode", pulled)], kept)
 
     def theirs(rep: int) -> Sample:
         data = data_for(rep)
@@ -282,7 +319,9 @@ def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
     finally:
         with common.phase("clean-up"):
             dataset.drop_tables(db, tables)
-    return side_by_side.method_row(
+            mapping.delete_topics(bootstrap, list(pull_topics.values()))
+    raw = kept.get("raw", [])
+    row = side_by_side.method_row(
         f"4b kafka -> mariadb upsert vs debezium {side_by_side.size_label(measured.records)}",
         f"Kafka Connect {KAFKA_VERSION} + {mariadb_rows.DEBEZIUM}",
         mine,
@@ -293,6 +332,8 @@ def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
         warmup_records=side_by_side.warmup_size(settings.records),
         batch_size=mariadb_rows.JDBC_BATCH_SIZE,
     )
+    return [row, side_by_side.pull_row(row, kept.get("ours, pull mode", []), java, raw=raw, idle=idle,
+                                       load_avg_1m=load, batch_size=mariadb_rows.JDBC_BATCH_SIZE)]
 
 
 def cdc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -355,6 +396,17 @@ def sub_cases() -> tuple[str, ...]:
     return chosen
 
 
+def _opensearch(results: list[Result], at: Settings, worker: jvm_worker.Worker, cluster: common.Cluster,
+                bootstrap: str, *, chosen: tuple[str, ...]) -> None:
+    """4o at one size, when chosen (its plugin resolved once per run, cached on disk)."""
+    if "4o" not in chosen:
+        return
+    from bench.cases.connect_java_opensearch import camel_es_plugin, opensearch_rows
+
+    side_by_side.checkpointed(results, f"4o@{at.records}", lambda: opensearch_rows(
+        at, worker, cluster, bootstrap, plugin=camel_es_plugin()))
+
+
 def run(settings: Settings) -> list[Result]:
     """Start one worker, run the sub-cases, stop it; skipped sub-cases say why."""
     if not settings.java:
@@ -394,13 +446,11 @@ def run(settings: Settings) -> list[Result]:
                     side_by_side.checkpointed(
                         results,
                         f"{key}@{size}",
-                        lambda at=at, key=key, lines=lines: [
-                            side_by_side.guarded(
-                                f"{key} filestream {lines} lines",
-                                at.records,
-                                lambda: file_case(at, worker, cluster, bootstrap, lines),
-                            )
-                        ],
+                        lambda at=at, key=key, lines=lines: side_by_side.guarded_rows(
+                            f"{key} filestream {lines} lines",
+                            at.records,
+                            lambda: file_case(at, worker, cluster, bootstrap, lines),
+                        ),
                     )
             if "4b" in chosen and debezium is None:
                 results.append(
@@ -415,9 +465,9 @@ def run(settings: Settings) -> list[Result]:
                     )
                 )
             elif "4b" in chosen:
-                side_by_side.checkpointed(results, f"4b@{size}", lambda at=at: [side_by_side.guarded(
+                side_by_side.checkpointed(results, f"4b@{size}", lambda at=at: side_by_side.guarded_rows(
                     "4b kafka -> mariadb upsert vs debezium", at.records, lambda: jdbc_case(at, worker, cluster,
-                                                                                            bootstrap))])
+                                                                                            bootstrap)))
             if "4p" in chosen:
                 from bench.cases import jdbc_pair
 
@@ -439,6 +489,7 @@ def run(settings: Settings) -> list[Result]:
             if {"4c", "4q"} & set(chosen):
                 side_by_side.checkpointed(results, f"4c,4q@{size}", lambda at=at: s3_rows(
                     at, worker, cluster, bootstrap, chosen=chosen, camel=camel, debezium_cdc=(debezium_cdc, cdc_why)))
+            _opensearch(results, at, worker, cluster, bootstrap, chosen=chosen)
             if "4e" in chosen:
                 side_by_side.checkpointed(
                     results,

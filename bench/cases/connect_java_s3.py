@@ -237,21 +237,37 @@ class _Sides:
         return all(self.digests[a, r] == self.digests[b, r] for r in reps) if reps else None
 
 
-def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
-    """4c: ours (with the raw floor beside it) and Camel's sink over the same topic of JsonConverter rows."""
+def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> list[Result]:
+    """4c: ours behind the emulated mapping (with the raw floor beside it) and ours as a pull-mode task (its own copy
+    of the topic, consumed by the function itself) against Camel's sink over the same topic of JsonConverter rows:
+    the mapping row and its pull-mode row, from the same repetitions."""
 
     def data_for(rep: int) -> sink_data.SinkData:
         size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
         return sink_data.SinkData.topic_only(common.Settings(records=size, repeats=1, batch=settings.batch))
 
+    pull_topics: dict[int, str] = {}
+
+    def pull_topic(records: int) -> str:
+        """The pull side's own copy of the rows, made once per size outside the measured spans."""
+        if records not in pull_topics:
+            with common.phase("prepare: source topic"):
+                pull_topics[records] = common.unique("rows-pull")
+                common.produce(bootstrap, pull_topics[records], dataset.sink_records(records))
+        return pull_topics[records]
+
     sides = _Sides(worker, lambda rep: data_for(rep).records, settings.batch)
-    raw: list[Sample] = []
+    kept: dict[str, list[Sample]] = {}
+    idle: list[Sample] = []
 
     def ours(rep: int) -> Sample:
         data = data_for(rep)
-        name = common.unique("s3ours")
+        name, pull_name = common.unique("s3ours"), common.unique("s3pull")
         cluster.deploy(name, ours_config(sides.aws, sides.bucket, data.topic, sides.prefix("ours", rep),
                                          settings.batch))
+        cluster.deploy(pull_name, ours_config(sides.aws, sides.bucket, pull_topic(data.records),
+                                              sides.prefix("pull", rep), settings.batch)
+                       | mapping.PULL_CONFIG | {"lambda.batch.size": str(settings.batch)})
 
         def mine() -> Sample:
             return mapping.measure_ours(lambda: mapping.sink_from_topic(cluster, name, bootstrap, data.topic,
@@ -261,9 +277,12 @@ def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clust
             return mapping.measure_ours(lambda: raw_s3(sides.client, sides.bucket, sides.prefix("raw", rep), bootstrap,
                                                     data.topic, records=data.records, batch=settings.batch))
 
-        sample = side_by_side.alternated(rep, mine, least, raw)
-        sides.check("ours", rep)
-        sides.check("raw", rep)
+        def pulled() -> Sample:
+            return mapping.pull_sample(cluster, pull_name, records=data.records, idle=idle if rep >= 0 else None)
+
+        sample = side_by_side.rotated(rep, [("ours", mine), ("raw", least), ("ours, pull mode", pulled)], kept)
+        for side in ("ours", "raw", "pull"):
+            sides.check(side, rep)
         return sample
 
     def theirs(rep: int) -> Sample:
@@ -273,8 +292,12 @@ def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clust
         sides.check("camel", rep)
         return sample
 
-    mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
-    return side_by_side.method_row(
+    try:
+        mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
+    finally:
+        mapping.delete_topics(bootstrap, list(pull_topics.values()))
+    raw = kept.get("raw", [])
+    row = side_by_side.method_row(
         f"{NAME_4C} {side_by_side.size_label(settings.records)}",
         f"Kafka Connect {KAFKA_VERSION} + {CAMEL_S3}",
         mine,
@@ -288,6 +311,10 @@ def s3_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clust
         same_lines_as_jvm=sides.same("ours", "camel"),
         delivery="ours: exactly-once S3 sink (a conditional head swap per invocation); JVM: " + CAMEL_DELIVERY,
     )
+    pulled = side_by_side.pull_row(row, kept.get("ours, pull mode", []), jvm, raw=raw, idle=idle, load_avg_1m=load,
+                                   flush_size=settings.batch, same_bytes_as_mapping=sides.same("pull", "ours"),
+                                   same_lines_as_jvm=sides.same("pull", "camel"))
+    return [row, pulled]
 
 
 def pair_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
@@ -382,12 +409,13 @@ def s3_rows(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clust
     rows: list[Result] = []
     size = side_by_side.size_label(settings.records)
     if "4c" in chosen:
-        rows.append(
-            common.Result(
+        rows.extend(
+            [common.Result(
                 f"{NAME_4C} {size}", None, CAMEL_S3, None, settings.records, 0, skipped=f"not resolvable: {camel[1]}"
-            )
+            )]
             if camel[0] is None
-            else side_by_side.guarded(NAME_4C, settings.records, lambda: s3_case(settings, worker, cluster, bootstrap))
+            else side_by_side.guarded_rows(NAME_4C, settings.records,
+                                           lambda: s3_case(settings, worker, cluster, bootstrap))
         )
     if "4q" in chosen:
         missing = camel[1] if camel[0] is None else debezium_cdc[1] if debezium_cdc[0] is None else None
