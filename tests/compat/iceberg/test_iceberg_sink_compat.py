@@ -43,13 +43,21 @@ PARTITION_BY = "day(ts),bucket(id, 4)"
 T0 = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
 
 
+ADDRESS = (SchemaBuilder.struct().name("address").field("city", SchemaBuilder.string().build())
+           .field("zip", SchemaBuilder.int32().optional().build()).build())
+
+
 def _schema(evolved: bool) -> Schema:
     builder = (SchemaBuilder.struct().name("orders")
                .field("id", SchemaBuilder.int64().build())
                .field("name", SchemaBuilder.string().optional().build())
                .field("ts", SchemaBuilder.int64().name("org.apache.kafka.connect.data.Timestamp").version(1).build())
                .field("amount", SchemaBuilder.bytes().name("org.apache.kafka.connect.data.Decimal").version(1)
-                      .parameter("scale", "2").optional().build()))
+                      .parameter("scale", "2").optional().build())
+               .field("tags", SchemaBuilder.array(SchemaBuilder.string().build()).build())
+               .field("attrs", SchemaBuilder.map(SchemaBuilder.string().build(),
+                                                 SchemaBuilder.int64().optional().build()).optional().build())
+               .field("address", ADDRESS))
     if evolved:
         builder = builder.field("note", SchemaBuilder.string().optional().build())
     return builder.build()
@@ -57,7 +65,9 @@ def _schema(evolved: bool) -> Schema:
 
 def _value(i: int) -> Struct:
     value = (Struct(_schema(i >= EVOLVED_FROM)).put("id", i).put("name", None if i % 7 == 0 else f"n{i}")
-             .put("ts", T0 + dt.timedelta(hours=i)).put("amount", decimal.Decimal(i * 25 - 1000).scaleb(-2)))
+             .put("ts", T0 + dt.timedelta(hours=i)).put("amount", decimal.Decimal(i * 25 - 1000).scaleb(-2))
+             .put("tags", [f"t{j}" for j in range(i % 3)]).put("attrs", None if i % 5 == 0 else {"n": i, "none": None})
+             .put("address", Struct(ADDRESS).put("city", f"c{i % 4}").put("zip", None if i % 2 else 10000 + i)))
     if i >= EVOLVED_FROM:
         value.put("note", f"note {i}")
     return value
@@ -70,7 +80,10 @@ def _expected() -> list[dict[str, Any]]:
         value = _value(i)
         rows.append({"id": i, "name": value.get("name"),
                      "ts": int((value.get("ts") - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()) * 10**6,
-                     "amount": str(value.get("amount")), "note": f"note {i}" if i >= EVOLVED_FROM else None})
+                     "amount": str(value.get("amount")), "tags": [f"t{j}" for j in range(i % 3)],
+                     "attrs": None if i % 5 == 0 else {"n": i, "none": None},
+                     "address": {"city": f"c{i % 4}", "zip": None if i % 2 else 10000 + i},
+                     "note": f"note {i}" if i >= EVOLVED_FROM else None})
     return rows
 
 
@@ -192,7 +205,8 @@ def _rows_pyiceberg(table: Any) -> list[dict[str, Any]]:
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     rows = []
     for row in table.scan().to_arrow().to_pylist():
-        rows.append({**row, "ts": (row["ts"] - epoch) // dt.timedelta(microseconds=1), "amount": str(row["amount"])})
+        rows.append({**row, "ts": (row["ts"] - epoch) // dt.timedelta(microseconds=1), "amount": str(row["amount"]),
+                     "attrs": None if row["attrs"] is None else dict(row["attrs"])})
     return sorted(rows, key=lambda r: r["id"])
 
 
@@ -213,11 +227,14 @@ def test_schema_field_ids_types_and_evolution_match(written: Written) -> None:
     def fields(table: Any) -> list[tuple[int, str, str, bool]]:
         return [(f.field_id, f.name, str(f.field_type), f.required) for f in table.schema().fields]
 
-    assert fields(ours) == fields(jvm) == [(1, "id", "long", True), (2, "name", "string", False),
-                                          (3, "ts", "timestamptz", True), (4, "amount", "decimal(38, 2)", False),
-                                          (5, "note", "string", False)]
+    assert fields(ours) == fields(jvm) == [
+        (1, "id", "long", True), (2, "name", "string", False), (3, "ts", "timestamptz", True),
+        (4, "amount", "decimal(38, 2)", False), (5, "tags", "list<string>", True),
+        (6, "attrs", "map<string, long>", False), (7, "address", "struct<11: city: required string, 12: zip: "
+                                                                  "optional int>", True),
+        (13, "note", "string", False)]
     java_jvm, java_ours = written.java[written.jvm]["schema"], written.java[written.ours]["schema"]
-    assert java_ours["fields"] == java_jvm["fields"]
+    assert java_ours["fields"] == java_jvm["fields"]  # with the ids of list elements, map keys and values
     assert java_ours.get("identifier-field-ids") == java_jvm.get("identifier-field-ids")
 
 
