@@ -158,7 +158,8 @@ class Timing:
         self.started = time.monotonic()
         self.units: dict[str, float] = defaultdict(float)
         self.workers: dict[str, float] = defaultdict(float)
-        self.tests: list[tuple[float, str]] = []
+        self.tests: dict[str, float] = defaultdict(float)  # node id -> setup + call + teardown
+        self.ran = 0  # tests whose call ran (not skipped at setup)
 
     def start(self) -> None:
         self.started = time.monotonic()
@@ -167,14 +168,14 @@ class Timing:
         self.units[unit_of(report.nodeid, shared_units(self.run_id) if self.run_id else {})] += report.duration
         node = getattr(report, "node", None)  # the xdist worker that ran it (none in a serial run)
         self.workers[node.gateway.id if node is not None else "main"] += report.duration
-        if report.when == "call":
-            self.tests.append((report.duration, report.nodeid))
+        self.tests[report.nodeid] += report.duration
+        self.ran += report.when == "call"
 
     def lines(self, slowest: int = 15) -> list[str]:
         wall = time.monotonic() - self.started
         busy = sum(self.units.values())
         out = [f"timing: {wall:.0f} s wall, {busy:.0f} s in tests (setup + call + teardown), "
-               f"{len(self.tests)} tests run"]
+               f"{self.ran} tests run"]
         if len(self.workers) > 1:
             out.append("timing: per worker " + ", ".join(f"{name} {seconds:.0f} s"
                                                          for name, seconds in sorted(self.workers.items())))
@@ -187,14 +188,19 @@ class Timing:
         out.append(f"timing: the {slowest} slowest work units (a unit runs on one worker):")
         out += [f"  {seconds:7.1f} s  {unit}" for unit, seconds in
                 sorted(self.units.items(), key=lambda kv: -kv[1])[:slowest]]
+        out.append(f"timing: the {slowest} slowest tests (setup + call + teardown):")
+        out += [f"  {seconds:7.1f} s  {nodeid}" for nodeid, seconds in
+                sorted(self.tests.items(), key=lambda kv: -kv[1])[:slowest]]
         return out
 
     def save(self, lines: list[str]) -> None:
         """The report (``.run/test-timing.txt``, which .ci/run prints again at its end) and the measured seconds per
-        work unit (``.run/test-durations.json``: copy it to tests/durations.json to refresh the order)."""
+        work unit over tests/durations.json's (``.run/test-durations.json``: copy it there to refresh the order; a
+        partial run changes only the units it ran)."""
         RUN.mkdir(parents=True, exist_ok=True)
         REPORT.write_text("\n".join(lines) + "\n")
+        durations = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+        durations.update({unit: round(seconds, 1) for unit, seconds in self.units.items()})
         partial = MEASURED.with_suffix(f".{os.getpid()}")
-        partial.write_text(json.dumps({unit: round(seconds, 1) for unit, seconds in sorted(self.units.items())},
-                                      indent=0) + "\n")
+        partial.write_text(json.dumps(dict(sorted(durations.items())), indent=0) + "\n")
         partial.replace(MEASURED)
