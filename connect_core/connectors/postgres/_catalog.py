@@ -16,7 +16,7 @@ from connect_core.api.errors import ConnectError
 from connect_core.api.schema import SchemaBuilder, Type
 from connect_core.api.struct import Struct
 from connect_core.connectors.postgres._envelope import Envelope
-from connect_core.connectors.postgres._pgoutput import UNCHANGED_TOAST
+from connect_core.connectors.postgres._pgoutput import UNCHANGED_TOAST, insert_reader
 from connect_core.connectors.postgres._types import ColumnType, column_mapping, finish
 
 if TYPE_CHECKING:
@@ -126,10 +126,13 @@ class TableSchema:
     key_index: list[int]  # positions (in the captured columns) of the key columns
 
     plan: list[tuple[int, Callable[[str], Any] | None]] = field(default_factory=list)  # (position, converter)
+    # an Insert message's row values (None: take ``_pgoutput.decode`` and ``row``, the reference)
+    insert_values: Callable[[bytes], list[Any] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         # a text column's converter (``str``) would return its value as it is: no call for it
         self.plan = [(p, None if c is str else c) for p, c in zip(self.kept, self.converters, strict=True)]
+        self.insert_values = insert_reader(len(self.names), self.plan)
 
     def row(self, values: Sequence[object], *, partial: bool = False) -> Struct:
         """What ``row_reference`` makes, in one comprehension when every column was sent (the common case of a
