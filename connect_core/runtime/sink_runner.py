@@ -214,9 +214,8 @@ class SinkRunner:
         """:meth:`handle` for a consumer's confluent-kafka messages (pull mode): handed over as they are, no event
         built and decoded again."""
         with gc_paused():
-            batch = SinkBatch.of_messages(messages)
-            read = _Read(batch, None, len(batch))
-            if self._running is not None and self._running.read_committed and len(batch):
+            read = _Read.of(SinkBatch.of_messages(messages))
+            if self._running is not None and self._running.read_committed and read.size:
                 read = read._replace(check=self._start_check(read))
             return self._handle_read(read, assignment, remaining_ms, ends)
 
@@ -271,10 +270,10 @@ class SinkRunner:
         ``read_committed`` view while the config catches up (:meth:`_running_task`)."""
         running = self._running
         if running is not None and not running.read_committed:
-            return _Read(SinkBatch.of_records(decode_kafka_event(event)), None, 0)._sized()
+            return _Read.of(SinkBatch.of_records(decode_kafka_event(event)))
         offsets_read = read_kafka_event(event)
         if offsets_read.offsets is None:  # decoded whole (a malformed record is named there)
-            read = _Read(SinkBatch.of_records(decode_kafka_event(event)), None, 0)._sized()
+            read = _Read.of(SinkBatch.of_records(decode_kafka_event(event)))
         else:
             read = _Read(None, offsets_read, offsets_read.size)
         if running is not None and running.read_committed and read.size:
@@ -664,9 +663,10 @@ class _Read(NamedTuple):
     size: int
     check: PendingCheck | None = None
 
-    def _sized(self) -> _Read:
-        assert self.batch is not None
-        return self._replace(size=len(self.batch))
+    @classmethod
+    def of(cls, batch: SinkBatch) -> _Read:
+        """A batch whose records are known."""
+        return cls(batch, None, len(batch))
 
 
 def _first_offsets(consumed: Sequence[ConsumedRecord],
