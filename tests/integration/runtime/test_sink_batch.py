@@ -169,3 +169,27 @@ def test_handle_messages_writes_what_handle_of_their_event_writes(
     assert any(direct[1] for direct, _ in outcomes) == (converter == JSON)  # the bad JSON value skipped
     assert any(values_put)  # batches without headers went the values path, those with headers as records
     assert (len(values_put) < 2 * len(_batches(messages))) == headers
+
+
+def test_a_bad_pulled_record_reaches_the_dead_letter_queue_with_its_null_header(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path) -> None:
+    """A record that fails conversion in pull mode goes to the dead letter queue with the key, value and headers
+    it has in Kafka, a header's null value null (as a worker's ``WorkerSinkTask`` copies it), the others written."""
+    name = f"batch-{uuid.uuid4().hex[:8]}"
+    topic, dlq = topics.create(f"{name}.t"), topics.create(f"{name}.dlq")
+    topics.produce(topic, [Out(None, ENVELOPE + b'"one"}'),
+                           Out(b"\x00k", b"{not json \xff", headers=[("n", None), ("h", b"\x01")]),
+                           Out(None, ENVELOPE + b'"three"}')])
+    out = tmp_path / "out.txt"
+    runner = _runner(cluster, {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                               "topics": topic, "file": str(out), "key.converter": STRING, "value.converter": JSON,
+                               "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+                               "errors.deadletterqueue.topic.replication.factor": "1"})
+    try:
+        result = runner.handle_messages(topics.consume(topic, 3))
+    finally:
+        runner.close()
+    assert (result.put, result.skipped, result.dlq) == (2, 1, 1)
+    assert out.read_text().splitlines() == ["one", "three"]
+    (dead,) = topics.consume(dlq, 1)
+    assert (dead.key(), dead.value(), dead.headers()) == (b"\x00k", b"{not json \xff", [("n", None), ("h", b"\x01")])
