@@ -177,8 +177,7 @@ Decoded = Begin | Commit | Relation | Insert | Update | Delete | Truncate | Mess
 
 def _tuple_data(data: bytes, pos: int, text: str | None) -> tuple[list[object], int]:
     """``_Reader.tuple_data`` in one pass of local reads (a row's columns are most of the stream's bytes): the
-    values and the position after them. ``text``: the whole message decoded when it is ASCII (byte and character
-    positions are then the same, so a value is a slice of it, with no decode per value)."""
+    values and the position after them. ``text``: the message as ``_text`` gives it (None: a decode per value)."""
     (count,) = _I16.unpack_from(data, pos)
     pos += 2
     out: list[object] = []
@@ -210,12 +209,18 @@ def _old_fast(data: bytes, pos: int, text: str | None) -> tuple[list[object] | N
     return None, False, pos
 
 
+def _text(payload: bytes) -> str | None:
+    """The message as text when its TupleData is ASCII (from byte 5 on; the relid may not be): a value is then a
+    slice of it, at its byte positions, with no decode per value."""
+    return payload.decode("latin-1") if payload[5:].isascii() else None
+
+
 def decode(payload: bytes) -> Decoded:
     """One pgoutput message (row changes read in one pass; every other message as ``decode_reference`` does)."""
     kind = payload[0]
     if kind not in (0x49, 0x55, 0x44):  # not 'I', 'U' or 'D'
         return decode_reference(payload)
-    text = payload.decode("ascii") if payload.isascii() else None
+    text = _text(payload)
     relid = _U32.unpack_from(payload, 1)[0]
     if kind == 0x49:  # 'I': relid, 'N', TupleData
         return Insert(relid, _tuple_data(payload, 6, text)[0])
@@ -277,7 +282,7 @@ def insert_reader(count: int,
     lines = ["def read(data, L=_LENGTH, C=_COUNT):",
              f"    if C(data, 6)[0] != {count}:",
              "        return None",
-             "    text = data.decode('ascii') if data.isascii() else None",
+             "    text = data.decode('latin-1') if data[5:].isascii() else None",  # as ``_text``
              "    pos = 8"]
     kept = {position: index for index, (position, _convert) in enumerate(plan)}
     namespace: dict[str, Any] = {"_LENGTH": _LENGTH, "_COUNT": _I16.unpack_from}

@@ -30,7 +30,8 @@ COLUMNS = [
     ColumnInfo("day", ColumnType(1082, -1, "date"), False, None),
     ColumnInfo("ok", ColumnType(16, -1, "bool"), True, None),
 ]
-VALUES = {"id": ["1", "-7", "2147483647"], "name": ["", "a", "é€𝄞", "x" * 300], "price": ["0.00", "-12.50", "9.99"],
+VALUES = {"id": ["1", "-7", "2147483647"], "name": ["", "a", "é€𝄞", "x" * 300, "y" * 200],
+          "price": ["0.00", "-12.50", "9.99"],
           "skipped": ["", "s", "ß"], "at": ["2024-01-01 00:00:01", "1999-12-31 23:59:59.123"],
           "day": ["2024-01-02", "1970-01-01"], "ok": ["t", "f"]}
 
@@ -60,7 +61,10 @@ def _tuple(values: list[object]) -> bytes:
     return out
 
 
-def _insert(values: list[object], relid: int = 7) -> bytes:
+RELID = 0x0060A5C1  # a byte above 0x7F: the relid is no text, and ASCII values are still read as text
+
+
+def _insert(values: list[object], relid: int = RELID) -> bytes:
     return b"I" + struct.pack("!I", relid) + b"N" + _tuple(values)
 
 
@@ -104,7 +108,7 @@ def _stream(fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[ReplicationStr
     table = _table()
     if not fast:
         monkeypatch.setattr(table, "insert_values", lambda payload: None)
-    stream._relations[7] = table
+    stream._relations[RELID] = table
     return stream, table
 
 
@@ -121,7 +125,7 @@ def test_the_streams_insert_path_makes_the_records_of_the_reference(monkeypatch:
     for i, values in enumerate(_rows(2, 300)):
         messages.append(_insert(values))
         if i % 50 == 0:  # an uncaptured table's change and one the fast path cannot read, in between
-            messages.append(_insert(values, relid=8))
+            messages.append(_insert(values, relid=7))
             messages.append(_insert([*values, "extra"]))
     messages.append(b"C" + struct.pack("!bQQq", 0, 600, 680, 5))
     messages.append(b"B" + struct.pack("!QqI", 700, 2_000_000, 43))
