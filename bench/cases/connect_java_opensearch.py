@@ -89,6 +89,7 @@ def camel_config(url: str, topic: str, index: str, batch: int) -> dict[str, str]
         "transforms.json.type": "org.apache.camel.kafkaconnector.transforms.SchemaAndStructToJsonTransform",
         "transforms.json.schemas.enable": "false",
         "transforms.json.converter.type": "value",
+        "transforms.json.decimal.format": "NUMERIC",  # as our sink writes a DECIMAL (Confluent's ES sink does)
         "camel.beans.aggregate": f"#class:{AGGREGATOR}",
         "camel.aggregation.size": str(batch),
         "camel.aggregation.timeout": AGGREGATION_TIMEOUT_MS,
@@ -139,18 +140,25 @@ class Indices:
 
 def raw_bulk(indices: Indices, index: str, bootstrap: str, topic: str, *, records: int, batch: int) -> int:
     """The least a Python function does for the OpenSearch sink under Lambda's delivery model: the topic consumed into
-    the same Lambda events, each value's JsonConverter payload decoded, one urllib3 ``_bulk`` of index actions (ids
-    ``topic+partition+offset``) per event, as case 2b's floor."""
+    the same Lambda events, each value's JsonConverter payload decoded, its DECIMAL (``price``, scale 2) written as a
+    number as our sink writes it, one urllib3 ``_bulk`` of index actions (ids ``topic+partition+offset``) per event:
+    ours' documents."""
     import orjson
 
-    b64decode, loads, dumps = base64.b64decode, orjson.loads, orjson.dumps
+    b64decode, loads, dumps, from_bytes = base64.b64decode, orjson.loads, orjson.dumps, int.from_bytes
+
+    def document(value: str) -> bytes:
+        payload = loads(b64decode(value))["payload"]
+        if payload.get("price") is not None:
+            payload["price"] = from_bytes(b64decode(payload["price"]), "big", signed=True) / 100
+        return dumps(payload)
 
     def invoke(event: dict[str, Any]) -> int:
         lines: list[bytes] = []
         for batch_records in event["records"].values():
             for r in batch_records:
                 action = {"index": {"_index": index, "_id": f"{r['topic']}+{r['partition']}+{r['offset']}"}}
-                lines += [dumps(action), dumps(loads(b64decode(r["value"]))["payload"])]
+                lines += [dumps(action), document(r["value"])]
         response = indices.http.request("POST", f"{indices.url}/_bulk", body=b"\n".join(lines) + b"\n",
                                         headers={"Content-Type": "application/x-ndjson"})
         result = loads(response.data)

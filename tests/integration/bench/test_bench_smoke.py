@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 TINY = common.Settings(records=300, repeats=1, batch=100)
-SWEPT = ("4a", "4r", "4b", "4c", "4p", "4q", "4e", "4m")  # case 4's rows over BENCH_JAVA_SIZES, each with a floor
+SWEPT = ("4a", "4r", "4b", "4c", "4o", "4p", "4q", "4e", "4m")  # case 4's rows over BENCH_JAVA_SIZES, each with a floor
 FIELDS = {"name", "ours_per_s", "baseline", "baseline_per_s", "ratio", "records", "repeats"}
 
 
@@ -52,8 +52,14 @@ def test_jdbc_source_case_and_raw_baseline_write_the_same_bytes() -> None:
     assert all(r.records == TINY.records for r in results)
 
 
-def test_sink_cases_run_through_the_sink_runner() -> None:
-    _complete(sinks.run(TINY))
+@pytest.fixture(scope="module")
+def sink_rows() -> list[common.Result]:
+    """Case 2's rows, run once for the sink test and the cost model's."""
+    return sinks.run(TINY)
+
+
+def test_sink_cases_run_through_the_sink_runner(sink_rows: list[common.Result]) -> None:
+    _complete(sink_rows)
 
 
 def test_s3_source_case_restores_the_same_bytes_as_its_raw_limit() -> None:
@@ -104,7 +110,8 @@ def test_cold_start_case() -> None:
         [10_002, 10_002], [10_000, 10_000]]  # the sink's file: the first and warm events' lines, then the batch
 
 
-def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         sink_rows: list[common.Result]) -> None:
     """The standalone worker side by side (Maven Central), every row by the method's fields, then the cost rows
     built from it and case 2."""
     monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
@@ -125,12 +132,34 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert [r.extra["same_bytes_as_raw"] for r in ran if r.name.startswith("4p")] in ([True], [])
     # the S3 rows read every side's objects back (each record once); the floor's are ours' bytes, and Camel
     # configured alike writes ours' lines in 4c (4q's JVM source carries Debezium's types: other lines)
-    assert all(r.extra["same_bytes_as_raw"] is True for r in ran if r.name.startswith(("4c", "4q")))
+    mapped = [r for r in ran if "pull-mode" not in r.name]
+    assert all(r.extra["same_bytes_as_raw"] is True for r in mapped if r.name.startswith(("4c", "4q")))
     assert all(r.extra["same_lines_as_jvm"] is True for r in ran if r.name.startswith("4c"))
+    # beside each sink's mapping row, its pull-mode row from the same repetitions (its own topic, the same JVM),
+    # writing what the mapping's sink writes; the sink-only rows measure an invocation that finds nothing too
+    pulled = {r.name.replace(" pull-mode", ""): r for r in ran if "pull-mode" in r.name}
+    assert set(pulled) == {r.name for r in mapped if r.name.startswith(("4a", "4r", "4b", "4c", "4o"))}
+    for name, row in pulled.items():
+        assert row.extra["pull_over_mapping"] and row.extra["baseline_cpu_s"] == next(
+            r for r in mapped if r.name == name).extra["baseline_cpu_s"]
+        assert row.extra.get("same_bytes_as_mapping") is not False
+        if name.startswith(("4b", "4c", "4o")):
+            wall_ms, cpu_ms = row.extra["idle_pull_invocation_ms"]
+            assert wall_ms >= cpu_ms > 0
+    assert all(r.extra["same_bytes_as_mapping"] is True for r in pulled.values()
+               if r.name.startswith(("4a", "4c", "4o")))
+    # 4o: Camel's Elasticsearch sink configured alike indexes ours' document
+    assert [r.extra["same_document_as_jvm"] for r in mapped if r.name.startswith("4o")] in ([True], [])
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
-    costs = cost.run(TINY, sinks.run(TINY) + java)
+    costs = cost.run(TINY, sink_rows + java)
     assert [r.name for r in costs if r.skipped is None]
+    # like for like: the S3 and JDBC sink rows priced at Camel's and Debezium's rates of this run, with their waits
+    by_name = {r.name: r for r in costs}
+    s3 = by_name["6 cost per M rows, s3 sink ($)"]
+    assert s3.extra["java_rows_per_cpu_s"] == next(r for r in mapped if r.name.startswith("4c")).baseline_per_s
+    assert s3.extra["wall_s_per_m_rows"] >= s3.extra["cpu_s_per_m_rows"] > 0
+    assert [r.extra["rows_per_s"] for r in costs if r.name.startswith("6t trigger, s3 sink")][:1] == [0.0]
     out = tmp_path / "latest.json"
     write(java + costs, TINY, 1.0, out)
     rows = json.loads(out.read_text())
