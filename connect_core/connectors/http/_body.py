@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from connect_core.api.record import SinkRecord
     from connect_core.connectors.http.config import HttpSinkConfig
 
-__all__ = ["batch_body", "content_type", "json_array", "json_array_readable", "record_text", "substitute"]
+__all__ = ["batch_body", "content_type", "json_array", "json_array_reference", "record_text", "substitute"]
 
 
 def substitute(pattern: str, record: SinkRecord, *, quote: bool) -> str:
@@ -43,11 +43,11 @@ def batch_body(config: HttpSinkConfig, records: list[SinkRecord]) -> bytes:
 
 
 def json_array(records: list[SinkRecord]) -> str:
-    """The records' JSON texts as one array, as :func:`json_array_readable` joins them, written in one pass."""
+    """The records' JSON texts as one array, as :func:`json_array_reference` joins them, written in one pass."""
     return to_json_array((record.value_schema, record.value) for record in records)
 
 
-def json_array_readable(records: list[SinkRecord]) -> str:
+def json_array_reference(records: list[SinkRecord]) -> str:
     """Each record's ``to_json_text``, joined into an array (the reference for :func:`json_array`)."""
     return "[" + ",".join(to_json_text(record.value_schema, record.value) for record in records) + "]"
 

@@ -5,7 +5,7 @@ Each record keeps its partition, key, value (tombstones too), headers and timest
 one transaction. A task resumes after the last committed offset, else from ``auto.offset.reset``; a ``latest``
 position is stored at once (``_latest``). Nothing sleeps: ``poll`` returns nothing once every partition is read to
 its end. After the commit, ``commit_record`` notes written offsets and ``commit`` turns them into offset syncs.
-``_convert`` (one message) is the readable reference of ``_records_of``'s loop, which builds the same records.
+``_records_of`` (a poll's messages in one loop) is the fast path; ``_convert_reference`` (one message) its reference.
 """
 
 from __future__ import annotations
@@ -195,9 +195,9 @@ class MirrorSourceTask(SourceTask):
     def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
         """Records of the messages that are records (errors are logged: Kafka's task logs and polls again).
 
-        ``_convert`` of each, in one loop: a partition's dict and remote topic looked up once, headers built only
-        when the message has some (librdkafka's values are bytes or None: nothing to validate), the next offsets
-        noted once a partition.
+        ``_convert_reference`` of each, in one loop: a partition's dict and remote topic looked up once, headers
+        built only when the message has some (librdkafka's values are bytes or None: nothing to validate), the next
+        offsets noted once a partition.
         """
         out: list[SourceRecord] = []
         append, routes, last = out.append, self._routes, {}
@@ -233,7 +233,7 @@ class MirrorSourceTask(SourceTask):
             remote = self._remote[topic] = self._policy.format_remote_topic(self._alias, topic)
         return remote
 
-    def _convert(self, message: Any) -> SourceRecord:
+    def _convert_reference(self, message: Any) -> SourceRecord:
         """The record of one message (the reference ``_records_of`` is checked against)."""
         topic, partition, offset = message.topic(), message.partition(), message.offset()
         self._next[TopicPartition(topic, partition)] = offset + 1

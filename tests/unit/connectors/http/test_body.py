@@ -12,7 +12,7 @@ from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.record import SinkRecord
 from connect_core.api.schema import SchemaBuilder
 from connect_core.api.struct import Struct
-from connect_core.connectors.http._body import batch_body, json_array, json_array_readable, substitute
+from connect_core.connectors.http._body import batch_body, json_array, json_array_reference, substitute
 from connect_core.connectors.http.config import HttpSinkConfig
 
 
@@ -74,9 +74,9 @@ def _rows() -> list[SinkRecord]:
 def test_json_array_is_each_record_text_joined(count: int) -> None:
     records = _rows()[:count]
 
-    assert json_array(records) == json_array_readable(records)
+    assert json_array(records) == json_array_reference(records)
     config = _config(**{"request.body.format": "json", "batch.json.as.array": "true"})
-    assert batch_body(config, records) == json_array_readable(records).encode()
+    assert batch_body(config, records) == json_array_reference(records).encode()
 
 
 def test_json_array_of_what_the_encoder_cannot_write_falls_back_record_by_record() -> None:
@@ -86,4 +86,4 @@ def test_json_array_of_what_the_encoder_cannot_write_falls_back_record_by_record
     odd.value._values[0] = decimal.Decimal("1.10")  # not a float: only the exact writer takes it
     records.append(odd)
 
-    assert json_array(records) == json_array_readable(records) == '[{"f":1.5},{"n":1},{"f":1.10}]'
+    assert json_array(records) == json_array_reference(records) == '[{"f":1.5},{"n":1},{"f":1.10}]'

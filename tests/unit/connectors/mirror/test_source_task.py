@@ -1,5 +1,5 @@
-"""MirrorSourceTask's message conversion: the one-loop ``_records_of`` builds what ``_convert`` (the readable
-reference, one message at a time) builds, from real confluent-kafka messages."""
+"""MirrorSourceTask's message conversion: the one-loop ``_records_of`` (the fast path) builds what
+``_convert_reference`` (one message at a time) builds, from real confluent-kafka messages."""
 
 from __future__ import annotations
 
@@ -35,11 +35,11 @@ def _messages() -> list[Message]:
     return out
 
 
-def test_records_of_builds_what_convert_builds() -> None:
+def test_records_of_builds_what_convert_reference_builds() -> None:
     messages = _messages()
     fast, reference = _task(), _task()
     records = fast._records_of(messages)
-    expected = [reference._convert(m) for m in messages if m.error() is None]
+    expected = [reference._convert_reference(m) for m in messages if m.error() is None]
     assert records == expected
     assert len(records) == 40 and fast._next == reference._next and fast._fetched
     for got, want in zip(records, expected, strict=True):  # equality holds across Headers' empty forms: the exact ones
