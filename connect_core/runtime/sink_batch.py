@@ -8,6 +8,7 @@ one call and a task that puts values (``SinkRunner``'s values path).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ __all__ = ["SinkBatch", "consumed_records"]
 _KEY, _VALUE, _HEADERS = operator.itemgetter(5), operator.itemgetter(6), operator.itemgetter(7)  # ConsumedRecord's
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 _LOG_APPEND_TIME = 2  # confluent-kafka's TIMESTAMP_LOG_APPEND_TIME
-_new_tuple = tuple.__new__
+_new_record = functools.partial(tuple.__new__, ConsumedRecord)  # a record from its fields' tuple, in C
 
 Columns = tuple[list[bytes | None], list[bytes | None]]
 Runs = dict[tuple[str, int], list[int]]
@@ -122,15 +123,15 @@ class SinkBatch(Sequence[ConsumedRecord]):
 
 def consumed_records(messages: Sequence[Any]) -> list[ConsumedRecord]:
     """Consumed confluent-kafka messages as ``ConsumedRecord``s: what a worker's consumer hands ``WorkerSinkTask``
-    (a header's null value stays null)."""
-    out: list[ConsumedRecord] = []
-    append, new, log_append = out.append, _new_tuple, _LOG_APPEND_TIME
-    for message in messages:
-        kind, timestamp = message.timestamp()
-        headers = message.headers()
-        append(new(ConsumedRecord, (
-            message.topic(), message.partition(), message.offset(), timestamp,
-            LOG_APPEND_TIME if kind == log_append else CREATE_TIME, message.key(), message.value(),
-            headers if headers else [],
-        )))
-    return out
+    (a header's null value stays null). Column by column, each a pass in C over the batch."""
+    if not messages:
+        return []
+    kind = type(messages[0])
+    stamps = list(map(kind.timestamp, messages))
+    headers = list(map(kind.headers, messages))
+    log_append = _LOG_APPEND_TIME
+    return list(map(_new_record, zip(
+        map(kind.topic, messages), map(kind.partition, messages), map(kind.offset, messages), map(_SECOND, stamps),
+        [LOG_APPEND_TIME if stamp_type == log_append else CREATE_TIME for stamp_type, _ in stamps],
+        map(kind.key, messages), map(kind.value, messages),
+        [found or () for found in headers] if any(headers) else itertools.repeat(()), strict=False)))
