@@ -73,10 +73,10 @@ def _value(i: int) -> Struct:
     return value
 
 
-def _expected() -> list[dict[str, Any]]:
+def _expected(ids: range = range(COUNT)) -> list[dict[str, Any]]:
     """Every row as both readers normalize it: timestamptz as epoch microseconds, decimals as plain strings."""
     rows = []
-    for i in range(COUNT):
+    for i in ids:
         value = _value(i)
         rows.append({"id": i, "name": value.get("name"),
                      "ts": int((value.get("ts") - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()) * 10**6,
@@ -87,7 +87,7 @@ def _expected() -> list[dict[str, Any]]:
     return rows
 
 
-def _produce(bootstrap: str, topic: str) -> list[SinkRecord]:
+def _produce(bootstrap: str, topic: str, ids: range = range(COUNT)) -> list[SinkRecord]:
     """The records as JsonConverter bytes on ``topic`` (partition ``i % 2``), and as our sink decodes the same bytes."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
@@ -96,7 +96,7 @@ def _produce(bootstrap: str, topic: str) -> list[SinkRecord]:
     producer = Producer({"bootstrap.servers": bootstrap})
     decoded: list[SinkRecord] = []
     offsets = [0] * PARTITIONS
-    for i in range(COUNT):
+    for i in ids:
         partition = i % PARTITIONS
         value = _value(i)
         data = converter.from_connect_data(topic, value.schema, value)
@@ -156,6 +156,20 @@ def _java_read(props: dict[str, str], directory: Path, *tables: str) -> dict[str
     return {line["table"]: line for line in lines}
 
 
+def _create_jvm_connector(worker: ConnectWorker, common: dict[str, str], *, connector: str, topic: str, table: str,
+                          control: str) -> None:
+    """Iceberg's sink on ``topic`` into ``table`` (JsonConverter with schemas, a 2 s commit interval)."""
+    shared = {key: value for key, value in common.items() if key != "name"}
+    status, body = worker.rest("PUT", f"/connectors/{connector}/config", {
+        **shared, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector", "tasks.max": "1",
+        "topics": topic, "iceberg.tables": table, "iceberg.control.topic": control,
+        "iceberg.control.commit.interval-ms": "2000",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
+        "consumer.override.auto.offset.reset": "earliest"})
+    assert status in (200, 201), body
+
+
 @dataclass(frozen=True)
 class Written:
     """Both sinks' tables after the same records: our props, the table names, the JVM's connector and control topic,
@@ -182,14 +196,7 @@ def written(iceberg_worker: ConnectWorker, catalog_props: dict[str, str], kafka_
     records = _produce(kafka_bootstrap, topic)
     common = {**catalog_props, "iceberg.tables.auto-create-enabled": "true",
               "iceberg.tables.evolve-schema-enabled": "true", "iceberg.tables.default-partition-by": PARTITION_BY}
-    status, body = iceberg_worker.rest("PUT", f"/connectors/{connector}/config", {
-        **common, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector", "tasks.max": "1",
-        "topics": topic, "iceberg.tables": f"{ns}.jvm", "iceberg.control.topic": control,
-        "iceberg.control.commit.interval-ms": "2000",
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
-        "consumer.override.auto.offset.reset": "earliest"})
-    assert status in (200, 201), body
+    _create_jvm_connector(iceberg_worker, common, connector=connector, topic=topic, table=f"{ns}.jvm", control=control)
     ours = {**common, "name": connector, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector",
             "iceberg.tables": f"{ns}.ours", "iceberg.control.commit.interval-ms": "0"}
     _run_ours(ours, records)
@@ -281,3 +288,37 @@ def test_the_jvm_sinks_source_offsets_are_the_consumer_groups(written: Written, 
     finally:
         consumer.close()
     assert {tp.partition: tp.offset for tp in committed} == {0: COUNT // 2, 1: COUNT // 2}
+
+
+def test_each_sink_appends_to_the_table_the_other_wrote(iceberg_worker: ConnectWorker, written: Written,
+                                                       kafka_bootstrap: str,
+                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Ours creates a table and commits 60 records; Iceberg's sink appends 40 of another topic to it (Java writing on
+    pyiceberg's metadata, and evolving its schema with ``note``); ours then gets its last 20 records again with 40
+    new ones: none twice (its offsets are found behind the JVM's snapshot), every row read by both readers."""
+    suffix = uuid.uuid4().hex[:8]
+    ours_topic, jvm_topic, control = f"ice-mix-{suffix}", f"ice-mix-jvm-{suffix}", f"ice-mix-control-{suffix}"
+    table, connector = f"{written.ours.split('.')[0]}.shared_{suffix}", f"ice-mix-{suffix}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(control, 1, 1)])[control].result(30)
+    props = {**written.props, "name": f"ours-{suffix}", "iceberg.tables": table}
+    ours_ids, jvm_ids = range(0, 100), range(COUNT, COUNT + 40)
+    records = _produce(kafka_bootstrap, ours_topic, ours_ids)
+    _run_ours(props, records[:60])
+
+    _produce(kafka_bootstrap, jvm_topic, jvm_ids)
+    _create_jvm_connector(iceberg_worker, written.props, connector=connector, topic=jvm_topic, table=table,
+                          control=control)
+    iceberg_worker.wait_for("the JVM sink's append to our table", lambda: _total_records(props, table) == 100, 240)
+    status, body = iceberg_worker.rest("DELETE", f"/connectors/{connector}")
+    assert status == 204, body
+    _run_ours(props, records[40:])
+
+    loaded = _load(props, table)
+    expected = _expected(ours_ids) + _expected(jvm_ids)
+    assert _rows_pyiceberg(loaded) == expected
+    java = _java_read(props, tmp_path_factory.mktemp("iceberg-mix"), table)[table]
+    assert sorted(java["rows"], key=lambda r: r["id"]) == expected
+    assert [f.name for f in loaded.schema().fields][-1] == "note"
+    summary = loaded.current_snapshot().summary.additional_properties
+    assert json.loads(summary[f"lambda-connect.offsets.connect-{props['name']}"]) == {ours_topic: {"0": 50, "1": 50}}
