@@ -214,3 +214,53 @@ def test_created_tables_carry_javas_new_table_properties_and_auto_create_props(p
               "iceberg.tables.auto-create-props.owner": "lake"}
     _run(props, [_records(range(0, 2))])
     assert _table(props, f"{ns}.b").properties == {"write.parquet.compression-codec": "snappy", "owner": "lake"}
+
+
+
+def _race(props: dict[str, str], monkeypatch: pytest.MonkeyPatch, ns: str) -> list[str]:
+    """Make the next existence check of ``ns`` run just before another task's insert of it: the check says no, then
+    the other task creates it. Returns a list that holds ``ns`` once the race happened."""
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    other = _catalog(props)
+    real = SqlCatalog.namespace_exists
+    raced: list[str] = []
+
+    def racing(self: SqlCatalog, identifier: Any) -> bool:
+        if not raced and Catalog.identifier_to_tuple(identifier) == (ns,):
+            raced.append(ns)
+            monkeypatch.setattr(SqlCatalog, "namespace_exists", real)
+            other.create_namespace(ns)
+            return False
+        return real(self, identifier)
+
+    monkeypatch.setattr(SqlCatalog, "namespace_exists", racing)
+    return raced
+
+
+def _catalog(props: dict[str, str]) -> Any:
+    from connect_core.connectors.iceberg.config import load_config
+    from connect_core.connectors.iceberg.sink_task import open_catalog
+
+    return open_catalog(load_config(props))
+
+
+def test_a_namespace_another_task_created_meanwhile_is_taken_as_created(props: dict[str, str],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tasks auto-creating one namespace on the JDBC catalog (PostgreSQL): the task whose existence check ran
+    before the other's insert meets the duplicate key, an ``IntegrityError`` rather than "already exists" (where a
+    task of Iceberg's JVM sink dies); ours takes the namespace as created and writes its rows."""
+    from sqlalchemy.exc import IntegrityError
+
+    first, second = f"db_{uuid.uuid4().hex[:6]}", f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{second}.orders"}
+    raced = _race(props, monkeypatch, first)
+    with pytest.raises(IntegrityError):  # what the catalog itself does in the race
+        _catalog(props).create_namespace(first)
+    assert raced == [first]
+
+    raced = _race(props, monkeypatch, second)
+    _run(props, [_records(range(0, 3))])
+    assert raced == [second]
+    assert sorted(r["id"] for r in _table(props, f"{second}.orders").scan().to_arrow().to_pylist()) == [0, 1, 2]
