@@ -5,6 +5,7 @@ the next; :meth:`InFlightWrites.wait` (from ``flush``/``pre_commit``) returns on
 raises the first failure in submission order, so offsets never move past data not yet written. ``limit`` bounds
 memory (a submit waits while that many writes are in flight); writes sharing a key never overlap (the later waits
 for the earlier); ``threads=1`` runs them one after another in submission order. ``limit`` 1 writes in the caller.
+``isolate``: a failure stops only the later writes sharing a key with it (independent partitions carry on).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class _Write(Generic[T]):
 class InFlightWrites:
     """At most ``limit`` writes in flight on ``threads`` worker threads (default ``limit``), results in order."""
 
-    def __init__(self, limit: int, name: str, *, threads: int | None = None) -> None:
+    def __init__(self, limit: int, name: str, *, threads: int | None = None, isolate: bool = False) -> None:
         """``name`` names the worker threads; the pool starts with the first write that does not run inline."""
         self.limit = max(1, limit)
         self._threads = max(1, min(threads or self.limit, self.limit))
@@ -43,6 +44,8 @@ class InFlightWrites:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: collections.deque[_Write[Any]] = collections.deque()
         self._error: BaseException | None = None
+        self._isolate = isolate
+        self._failed: set[Hashable] = set()  # isolate: keys of failed writes, whose later writes are not sent
         self.waiting_seconds = 0.0  # the caller's thread blocked on writes (inline ones too): network wait
         self.most_in_flight = 0  # the most writes submitted and not yet collected at once (tests, metrics)
 
@@ -51,9 +54,9 @@ class InFlightWrites:
         """Run ``write`` beside the caller; ``done`` gets its result in the caller's thread when it is collected
         (in submission order; an exception from it counts as the write's). Raises a failure already known (after
         waiting for every write still running), so the caller stops encoding what cannot be committed anyway."""
-        if self._error is None:
+        if self._error is None or self._isolate:
             self._collect(block=False)
-        if self._error is not None:
+        if self._error is not None and not self._isolate:
             self._fail()
         if self.limit == 1:  # synchronous: the caller waits, as a sink without overlap does
             started = time.monotonic()
@@ -71,8 +74,10 @@ class InFlightWrites:
             self._collect(block=True, count=last + 1)
         while len(self._pending) >= self.limit:
             self._collect(block=True, count=1)
-        if self._error is not None:
+        if self._error is not None and not self._isolate:
             self._fail()
+        if not held.isdisjoint(self._failed):
+            return  # an earlier write of these keys failed: this one must not overtake it
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -101,6 +106,7 @@ class InFlightWrites:
         self.waiting_seconds += time.monotonic() - started
         self._pending.clear()
         self._error = None
+        self._failed.clear()
 
     def close(self) -> None:
         """Cancel what is in flight and stop the worker threads."""
@@ -129,14 +135,15 @@ class InFlightWrites:
                     self.waiting_seconds += time.monotonic() - started
             self._pending.popleft()
             collected += 1
-            if self._error is not None:
+            if self._error is not None and not self._isolate:
                 continue  # after a failure later results are not handed on (nothing of the batch commits)
             try:
                 result = w.future.result()
                 if w.done is not None:
                     w.done(result)
             except BaseException as error:
-                self._error = error
+                self._error = self._error or error
+                self._failed |= w.keys
 
     def _fail(self) -> None:
         """Stop what was not started, wait for the rest, and raise the first failure."""

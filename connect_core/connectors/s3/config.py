@@ -38,6 +38,7 @@ EXTRACTORS = {
 TIME_BASED = frozenset({"TimeBasedPartitioner", "DailyPartitioner", "HourlyPartitioner"})
 DEFAULT_REGION = "us-west-2"
 DEFAULT_TOPICS_DIR = "topics"
+DEFAULT_MAX_IN_FLIGHT_REQUESTS = 8  # below botocore's pool of 10 connections
 DEFAULT_STAGING_DIR = "_lambda-connect+staging"  # "+" never occurs in a topic name: no topic directory collides
 DEFAULT_ZERO_PAD_WIDTH = 10
 DEFAULT_TOMBSTONE_PARTITION = "tombstone"
@@ -107,6 +108,12 @@ class S3SinkConfig(BaseModel):
         description="Prefix of the staging area (records of files not full yet, one head per partition): "
                     "<this>/<topics.dir>/<topic>+<partition>/; must lie outside topics.dir, where readers of the "
                     "files look.")
+    lambda_connect_max_in_flight_requests: int = config_field(
+        DEFAULT_MAX_IN_FLIGHT_REQUESTS, alias="lambda.connect.max.in.flight.requests", validator=in_range(1, 64),
+        group="Storage",
+        description="The most S3 requests in flight at once, sent while the next file is encoded: a partition's "
+                    "one at a time and in order, partitions side by side; bounds the encoded bytes held (1: one "
+                    "request after another).")
     file_delim: str = config_field("+", alias="file.delim", group="Storage",
                                    description="Delimiter between topic, partition and offset in file names.")
     filename_offset_zero_pad_width: int = config_field(

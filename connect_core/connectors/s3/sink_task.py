@@ -2,11 +2,13 @@
 
 Records of files not full yet wait in a staging area outside ``topics.dir`` (``_staging``) under a head object that
 is swapped with ``If-Match`` only after every file and segment it implies is written; closed files are written once
-(``If-None-Match``). The design, step by step and why each is safe: ``README.md`` beside this module.
+(``If-None-Match``). The design, step by step and why each is safe: ``README.md`` beside this module. Requests go
+out beside the encoding (``api/in_flight_writes``): a partition's one at a time and in order, partitions side by side.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, DataError, RetriableError
+from connect_core.api.in_flight_writes import InFlightWrites
 from connect_core.api.task import SinkTask, TopicPartition
 from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
@@ -32,6 +35,8 @@ from connect_core.connectors.s3._storage import (
 from connect_core.connectors.s3.config import FORMATS, S3SinkConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from connect_core.api.record import SinkRecord
     from connect_core.connectors.s3._rounds import Fresh
     from connect_core.connectors.s3._staging import Part, Round
@@ -53,6 +58,8 @@ class S3SinkTask(SinkTask):
         self._clock = clock or (lambda: time.time_ns() // 1_000_000)
         self._buffer: dict[TopicPartition, list[SinkRecord]] = {}
         self._heads: dict[TopicPartition, tuple[Head, str]] = {}  # the head this instance last swapped, its ETag
+        self._writes = InFlightWrites(1, "s3-put")
+        self._waited = 0.0
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's config model, build partitioner and formats, and check the bucket."""
@@ -73,6 +80,13 @@ class S3SinkTask(SinkTask):
         self._storage.check_bucket()
         self._buffer = {}
         self._heads = {}
+        self._writes.close()
+        self._writes = InFlightWrites(config.lambda_connect_max_in_flight_requests, "s3-put", isolate=True)
+
+    @property
+    def network_wait_seconds(self) -> float:
+        """Seconds this task's calling thread spent blocked on S3 (reads, and writes it had to wait for)."""
+        return self._waited + self._writes.waiting_seconds
 
     def put(self, records: list[SinkRecord]) -> None:
         """Buffer records; a tombstone fails here under ``behavior.on.null.values=fail``."""
@@ -93,17 +107,29 @@ class S3SinkTask(SinkTask):
             buffered.append(record)
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
-        """Write every buffered record; on failure the buffer stays, and a re-flush re-reads S3 first."""
+        """Write every buffered record and wait for every request; on failure the buffer stays, and a re-flush
+        re-reads S3 first. With requests in flight a partition's failure does not stop the others' writes."""
         try:
+            failed: Exception | None = None
             for tp in list(self._buffer):
-                self._write_partition(tp, self._buffer[tp])
-                del self._buffer[tp]
+                try:
+                    self._write_partition(tp, self._buffer[tp])
+                except Exception as error:
+                    if self._writes.limit == 1:
+                        raise
+                    failed = failed or error
+            self._writes.wait()
+            if failed is not None:
+                raise failed
         except BaseException:
+            self._writes.cancel()
             self._heads = {}  # whatever failed, the next invocation reads every head again
             raise
+        self._buffer = {}
 
     def discard_buffer(self) -> None:
         """Drop buffered records (the invocation failed and its batch will be redelivered)."""
+        self._writes.cancel()
         self._buffer = {}
         self._heads = {}
 
@@ -115,6 +141,7 @@ class S3SinkTask(SinkTask):
 
     def stop(self) -> None:
         """Nothing is held open between invocations; the shared client stays for warm starts."""
+        self._writes.close()
         self._buffer = {}
         self._heads = {}
 
@@ -123,7 +150,11 @@ class S3SinkTask(SinkTask):
         """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
         stage = StageLayout.of(self.config.lambda_connect_staging_dir, self.config.topics_dir, tp.topic,
                                 tp.partition)
-        head, etag = self._head(stage, tp, records)
+        started = time.monotonic()
+        try:
+            head, etag = self._head(stage, tp, records)
+        finally:
+            self._waited += time.monotonic() - started
         if records and records[0].kafka_offset < head.since:
             self._heads.pop(tp, None)  # a plain failure: a real reset fails every retry until the breaker holds it
             raise ConnectError(
@@ -153,31 +184,51 @@ class S3SinkTask(SinkTask):
         for closing, fresh in plan.closed:
             if sealed:
                 if fresh:
-                    closing.segments.append(self._stage(stage, closing, fresh, cache))
+                    closing.segments.append(self._stage(tp, stage, closing, fresh, cache))
             else:
                 self._finalize(tp, stage, closing, fresh, cache)
         if plan.open is not None and plan.fresh:
-            plan.open.segments.append(self._stage(stage, plan.open, plan.fresh, cache))
+            plan.open.segments.append(self._stage(tp, stage, plan.open, plan.fresh, cache))
         closed = [closing for closing, _ in plan.closed]
         takeover = head.takeover if head.takeover and last < max(head.takeover.values()) else {}
         since = max(head.since, records[0].kafka_offset) if fresh_records else head.since
         new_head = Head(last=last, round=plan.open, pending=closed if sealed else [], takeover=takeover, since=since)
-        etag = self._storage.put(stage.head, new_head.to_bytes(), exclusive=False, if_match=etag, plain=True)
-        swapped: tuple[Head, str] | None = (new_head, etag)
-        if sealed and closed:
+        self._swap(tp, stage, etag=etag, new_head=new_head, done=[*head.pending, *closed], cache=cache)
+
+    def _swap(self, tp: TopicPartition, stage: StageLayout, *, etag: str, new_head: Head, done: list[Round],
+              cache: dict[str, bytes]) -> None:
+        """Queue the head swap after the files and segments it implies; with sealed rounds (``pending``) their
+        files and a head without them follow; then the finished rounds' segments are deleted."""
+        closed = new_head.pending
+        swapped: list[str] = []  # the ETag of the head written (queued after every file and segment it lists)
+
+        def swap(body: bytes) -> None:
+            swapped.append(self._storage.put(stage.head, body, exclusive=False, if_match=etag, plain=True))
+            self._heads[tp] = new_head, swapped[0]
+
+        self._write(tp, functools.partial(swap, new_head.to_bytes()))
+        if closed:
             for closing in closed:
                 self._finalize(tp, stage, closing, {}, cache)
             cleared = Head(last=new_head.last, round=new_head.round, pending=[], takeover=new_head.takeover,
                            since=new_head.since)
-            try:
-                swapped = cleared, self._storage.put(stage.head, cleared.to_bytes(), exclusive=False, if_match=etag,
-                                                     plain=True)
-            except FileExistsRetriableError:
-                swapped = None  # another attempt moved the head on; it finishes whatever it still lists as pending
-        for done in [*head.pending, *closed]:
-            self._clean_up(stage, done)
-        if swapped is not None:
-            self._heads[tp] = swapped
+
+            def clear(body: bytes) -> None:
+                self._heads.pop(tp, None)
+                try:
+                    self._heads[tp] = cleared, self._storage.put(stage.head, body, exclusive=False,
+                                                                 if_match=swapped[0], plain=True)
+                except FileExistsRetriableError:
+                    pass  # another attempt moved the head on; it finishes whatever it still lists as pending
+
+            self._write(tp, functools.partial(clear, cleared.to_bytes()))
+        for rnd in done:
+            if rnd.segments:
+                self._write(tp, functools.partial(self._clean_up, stage, rnd))
+
+    def _write(self, tp: TopicPartition, request: Callable[[], object]) -> None:
+        """Send ``request`` beside the encoding, after every earlier request of ``tp`` has finished."""
+        self._writes.submit(request, keys=(tp,))
 
     def _head(self, stage: StageLayout, tp: TopicPartition, records: list[SinkRecord]) -> tuple[Head, str]:
         """The head and its ETag: the one this instance swapped last when ``records`` continue it without a gap,
@@ -244,7 +295,7 @@ class S3SinkTask(SinkTask):
         return schema
 
     # -- staging and files -------------------------------------------------------------------------
-    def _stage(self, stage: StageLayout, rnd: Round, fresh: Fresh, cache: dict[str, bytes]) -> str:
+    def _stage(self, tp: TopicPartition, stage: StageLayout, rnd: Round, fresh: Fresh, cache: dict[str, bytes]) -> str:
         """Write this invocation's records of ``rnd`` as one segment; its key."""
         parts: list[Part] = []
         first, last = None, -1
@@ -256,7 +307,7 @@ class S3SinkTask(SinkTask):
             last = max(last, records[-1].kafka_offset)
         key = stage.segment(rnd.id, first or 0, last)
         body = pack_segment(parts)
-        self._storage.put(key, body, exclusive=False, plain=True)
+        self._write(tp, functools.partial(self._storage.put, key, body, exclusive=False, plain=True))
         cache[key] = body
         return key
 
@@ -265,12 +316,14 @@ class S3SinkTask(SinkTask):
         """Write the files of a closed round (segments first, then records in hand), each value file once."""
         parts: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
         missing = [key for key in rnd.segments if key not in cache]
+        started = time.monotonic()
         if missing:  # one per earlier invocation of the round: read them in parallel
             with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
                 for key, found in zip(missing, pool.map(self._storage.get, missing), strict=True):
                     if found is None:
                         raise RetriableError(f"S3 staging segment {key} is gone: another attempt closed this round")
                     cache[key] = found[0]
+            self._waited += time.monotonic() - started
         for key in rnd.segments:
             for d, view, data, schema, _ in unpack_segment(cache[key]):
                 parts.setdefault((d, view), []).append((data, schema))
@@ -285,14 +338,19 @@ class S3SinkTask(SinkTask):
             *secondaries, (view, primary) = views
             listed = {PARTS_META: ",".join(v for v, _ in views)}  # the source restores a file once all are there
             for sview, fmt in secondaries:  # before the value object, as readers listing meanwhile expect
-                self._storage.put(head + fmt.extension, fmt.assemble(parts[(d, sview)], state.count), listed,
-                                  exclusive=False, tags=tags)
+                self._write(tp, functools.partial(
+                    self._storage.put, head + fmt.extension, fmt.assemble(parts[(d, sview)], state.count), listed,
+                    exclusive=False, tags=tags))
             metadata = {END_OFFSET_META: str(rnd.end), RECORD_COUNT_META: str(state.count), **listed}
-            try:
-                self._storage.put(head + primary.extension, primary.assemble(parts[(d, view)], state.count),
-                                  metadata, exclusive=True, tags=tags)
-            except FileExistsRetriableError:
-                log.debug("s3 file %s%s was already written by an earlier attempt", head, primary.extension)
+            self._write(tp, functools.partial(self._put_once, head + primary.extension,
+                                              primary.assemble(parts[(d, view)], state.count), metadata, tags))
+
+    def _put_once(self, key: str, body: bytes, metadata: dict[str, str], tags: dict[str, str] | None) -> None:
+        """Write a file's value object unless an earlier attempt already did."""
+        try:
+            self._storage.put(key, body, metadata, exclusive=True, tags=tags)
+        except FileExistsRetriableError:
+            log.debug("s3 file %s was already written by an earlier attempt", key)
 
     def _clean_up(self, stage: StageLayout, rnd: Round) -> None:
         """Delete a finished round's segments (with any a failed attempt left beside them); a failure only leaves

@@ -34,6 +34,7 @@ class SlowProxy:
         self.in_flight = 0
         self.most_in_flight = 0
         self.requests: list[tuple[str, str]] = []  # (method, path) in arrival order
+        self.events: list[tuple[str, str, str]] = []  # ("start" | "end", method, path) in the order they happened
         self.delayed = 0
         self.answered_s = 0.0  # the delays added, summed over requests
         # (method, path) -> (status, body) to answer instead of forwarding: a failed write
@@ -54,8 +55,10 @@ class SlowProxy:
                 method, path = self.command, self.path
                 with proxy.lock:
                     proxy.requests.append((method, path))
+                    proxy.events.append(("start", method, path))
                     proxy.in_flight += 1
                     proxy.most_in_flight = max(proxy.most_in_flight, proxy.in_flight)
+                status, data, headers = 0, b"", []
                 try:
                     failure = proxy.fail(method, path)
                     if failure is not None:
@@ -76,6 +79,11 @@ class SlowProxy:
                         with proxy.lock:
                             proxy.delayed += 1
                             proxy.answered_s += proxy.delay_s
+                finally:  # counted as ended before the client can read the answer and send its next request
+                    with proxy.lock:
+                        proxy.in_flight -= 1
+                        proxy.events.append(("end", method, path))
+                if status:
                     self.send_response(status)
                     for k, v in headers:
                         self.send_header(k, v)
@@ -83,9 +91,6 @@ class SlowProxy:
                     self.end_headers()
                     if method != "HEAD":
                         self.wfile.write(data)
-                finally:
-                    with proxy.lock:
-                        proxy.in_flight -= 1
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
 

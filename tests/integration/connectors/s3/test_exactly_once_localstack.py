@@ -61,7 +61,8 @@ def test_warm_instances_that_remember_their_head_are_exactly_once(aws_settings: 
     calls = count_remembered_heads(monkeypatch)
     client, name = bucket
     config = scenario_configs(name, _endpoint(aws_settings))[scenario]
-    rng = random.Random(5)
+    # seeds whose runs have zombies (the faults are drawn per request, so requests in flight draw the same ones)
+    rng = random.Random({"default": 8, "scheduled": 5}[scenario])
     stream = make_stream(rng, partitions=2, length=300)
     replay = Replay(client, config, rng, stream, fault_rate=0.1, max_batch=20)
     replay.run()

@@ -55,8 +55,14 @@ class FaultyS3:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
+    def _roll(self, op: str, key: str) -> float:
+        """A draw by operation, key and attempt, not by the shared generator: requests run side by side (the
+        sink's in-flight writes), in an order no seed fixes."""
+        self._gets[f"{op}:{key}"] = attempt = self._gets.get(f"{op}:{key}", 0) + 1
+        return pyrandom.Random(f"{self._seed}:{op}:{key}:{attempt}").random()
+
     def put_object(self, **kwargs: Any) -> Any:
-        roll = self._rng.random()
+        roll = self._roll("put", kwargs["Key"])
         if roll < self.rate / 2:
             raise EndpointConnectionError(endpoint_url="http://injected")
         result = self._client.put_object(**kwargs)
@@ -71,7 +77,9 @@ class FaultyS3:
                                "ResponseMetadata": {"HTTPStatusCode": 503}}, op)
 
     def list_objects_v2(self, **kwargs: Any) -> Any:
-        self._maybe_throttle("ListObjectsV2")
+        if self._roll("list", kwargs["Prefix"]) < self.rate / 4:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "ListObjectsV2")
         return self._client.list_objects_v2(**kwargs)
 
     def head_object(self, **kwargs: Any) -> Any:
@@ -80,15 +88,15 @@ class FaultyS3:
 
     def get_object(self, **kwargs: Any) -> Any:
         # segments are read in parallel: decide by key and attempt, not by the shared generator, to stay reproducible
-        key = kwargs["Key"]
-        self._gets[key] = attempt = self._gets.get(key, 0) + 1
-        if pyrandom.Random(f"{self._seed}:{key}:{attempt}").random() < self.rate / 4:
+        if self._roll("get", kwargs["Key"]) < self.rate / 4:
             raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
                                "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
         return self._client.get_object(**kwargs)
 
     def delete_objects(self, **kwargs: Any) -> Any:
-        self._maybe_throttle("DeleteObjects")
+        if self._roll("delete", kwargs["Delete"]["Objects"][0]["Key"]) < self.rate / 4:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "DeleteObjects")
         return self._client.delete_objects(**kwargs)
 
 
