@@ -36,9 +36,11 @@ _TX_CONTROL: Final = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "XA START", "XA E
 
 
 def connection_settings(host: str, port: int, user: str, password: str) -> dict[str, Any]:
-    """PyMySQL connect arguments for the replication and control connections."""
+    """PyMySQL connect arguments for the replication and control connections: plain connections, as Debezium's
+    ``database.ssl.mode=disable`` (PyMySQL would otherwise build a TLS context per connection and use TLS whenever
+    the server offers it)."""
     return {"host": host, "port": port, "user": user, "password": password, "connect_timeout": 10,
-            "charset": "utf8mb4"}
+            "charset": "utf8mb4", "ssl_disabled": True}
 
 
 class BinlogStream:

@@ -359,3 +359,20 @@ def test_each_event_is_decoded_with_the_column_types_it_was_written_with(cdc_db:
     assert (new.get("amount"), new.get("code")) == (decimal.Decimal("3.45"), 42)
     assert new.schema.field("amount").schema.parameters["scale"] == "2"
     assert new.schema.field("code").schema.type.value == "int32"
+
+
+def test_connections_are_plain_as_ssl_mode_disable_says(cdc_db: CdcDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Debezium's ``database.ssl.mode=disable`` (the only mode accepted): PyMySQL's default would build a TLS
+    context for every connection (loading the system's CA certificates) and use TLS whenever the server offers it."""
+    import pymysql.connections
+
+    def no_tls(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a TLS context was built for a connection with database.ssl.mode=disable")
+
+    monkeypatch.setattr(pymysql.connections.ssl, "create_default_context", no_tls)
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+    reader = MemoryOffsetReader()
+    assert rows(db.run(reader)) == [("r", {"id": 1}, None, {"id": 1})]
+    db.sql("INSERT INTO t VALUES (2)")
+    assert rows(db.run(reader)) == [("c", {"id": 2}, None, {"id": 2})]
