@@ -4,17 +4,20 @@ Rows are grouped per table into runs of one statement shape (operation, key and 
 shape changes so the order of writes to a row is kept; each run is one ``executemany`` per ``batch.size`` rows (on
 MySQL/MariaDB the multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` text pymysql would send, with ``_mysql_literals``).
 A batch refused for a non-transient reason is written again by ``write_each``, row by row under savepoints, so the
-accepted rows are written and the refused ones handed back (Confluent's ``unrollAndRetry``).
+accepted rows are written and the refused ones handed back (Confluent's ``unrollAndRetry``). ``write`` encodes each
+statement while the database runs the one before (``api/in_flight_writes``, one thread: the same statements, in order).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.errors import ConnectError
+from connect_core.api.in_flight_writes import InFlightWrites
 from connect_core.api.struct import Struct
 from connect_core.connectors.jdbc._dialect import dialect_for
 from connect_core.connectors.jdbc._mysql_literals import MultiRowInsert, escapes_of, struct_rows_writer
@@ -22,6 +25,7 @@ from connect_core.connectors.jdbc._record_fields import RecordFields, Row
 from connect_core.connectors.jdbc._sql_builder import SqlBuilder
 from connect_core.connectors.jdbc._table_manager import TableManager
 from connect_core.connectors.jdbc._url import MYSQL, SQLITE, parse_jdbc_url
+from connect_core.connectors.jdbc.sink_config import DEFAULT_MAX_IN_FLIGHT_STATEMENTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +43,10 @@ log = logging.getLogger(__name__)
 
 Shape = tuple[str, tuple[str, ...], tuple[str, ...]]
 RowFailure = tuple["SinkRecord", BaseException]
+
+
+class _WriteAgain(Exception):
+    """A row of the batch path failed to encode after statements were sent: the batch goes again, record by record."""
 
 
 class JdbcSinkWriter:
@@ -66,9 +74,19 @@ class JdbcSinkWriter:
         self._struct_rows = (self._url.family == MYSQL and config.pk_mode in ("record_key", "record_value")
                              and config.insert_mode in ("insert", "upsert"))
         self._keys_in_value = config.pk_mode == "record_value"
+        # another JDBC sink's config (Debezium's) may not declare the key: the default then
+        ahead = getattr(config, "lambda_connect_max_in_flight_statements", DEFAULT_MAX_IN_FLIGHT_STATEMENTS)
+        self._ahead = InFlightWrites(ahead, "jdbc-statements", threads=1)
+        self._pipelined = False  # write: statements run beside the encoding of the next (write_each: one by one)
+
+    @property
+    def network_wait_seconds(self) -> float:
+        """Seconds the calling thread waited for the database to answer statements of ``write``."""
+        return self._ahead.waiting_seconds
 
     def close(self) -> None:
         """Dispose of pooled connections."""
+        self._ahead.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -82,12 +100,23 @@ class JdbcSinkWriter:
 
     def write(self, records: list[SinkRecord]) -> None:
         """Create/evolve tables as needed, then write every record in one transaction (rolled back on error)."""
-        with self._transaction() as conn:
-            if self._struct_rows and self._write_struct_rows(conn, records):
-                return
-            planned = self._plan(records)
-            self._prepare_tables(conn, planned)
-            self._write_rows(conn, planned)
+        self._pipelined = True
+        try:
+            try:
+                with self._transaction() as conn:
+                    if self._struct_rows and self._write_struct_rows(conn, records):
+                        return
+                    self._write_planned(conn, records)
+            except _WriteAgain:
+                with self._transaction() as conn:
+                    self._write_planned(conn, records)
+        finally:
+            self._pipelined = False
+
+    def _write_planned(self, conn: Connection, records: list[SinkRecord]) -> None:
+        planned = self._plan(records)
+        self._prepare_tables(conn, planned)
+        self._write_rows(conn, planned)
 
     def write_each(self, records: list[SinkRecord], report: Callable[[Sequence[RowFailure]], None]) -> None:
         """Write ``records`` one by one in one transaction; refused rows go to ``report`` before the commit.
@@ -129,8 +158,10 @@ class JdbcSinkWriter:
             self._conn = conn
             try:
                 yield conn
+                self._ahead.wait()  # every statement answered before the commit
                 conn.commit()
             except BaseException:
+                self._ahead.cancel()  # no statement runs on the connection once it is rolled back
                 conn.rollback()
                 self.tables.invalidate()
                 raise
@@ -222,29 +253,75 @@ class JdbcSinkWriter:
                 keys.append(key._values)
                 values.append(value._values)
                 kept.append(record)
-            for rows_text, segment_keys, segment_values, texts in segments:
-                texts.extend(rows_text(segment_keys, segment_values))
+            first = order[0][1] if order else next(iter(runs.values()), None)  # the run sent first
+            prebuilt = self._first_statement_rows(first[1], segments) if first is not None else (None, 0)
         except Exception:  # the per-record path raises (or reports) it as it always has
             return False
         order.extend(runs.items())
         self._prepare_tables(conn, needed)
-        self._send_texts(conn, dbapi.encoding, [run for _table, run in order])
+        self._send_texts(conn, dbapi.encoding, [run for _table, run in order], segments, prebuilt)
         return True
 
-    def _send_texts(self, conn: Connection, encoding: str,
-                    runs: list[tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]]) -> None:
-        """Each run's row texts as multi-row statements, ``batch.size`` rows at a time (as ``_execute``)."""
-        import sqlalchemy.exc
+    def _first_statement_rows(self, texts: list[str], segments: list[tuple[Any, list[list[Any]], list[list[Any]],
+                                                                           list[str]]]) -> tuple[Any, int]:
+        """Write the rows of the first statement (run ``texts``) before anything is sent, where a refused value
+        usually shows; the segment and how many of its rows are written."""
+        segment = next(seg for seg in segments if seg[3] is texts)
+        rows_text, keys, values, _ = segment
+        built = self._config.batch_size or len(keys)
+        texts.extend(rows_text(keys[:built], values[:built]))
+        return segment, built
 
+    def _send_texts(self, conn: Connection, encoding: str,
+                    runs: list[tuple[Shape, list[str], list[SinkRecord], str, MultiRowInsert]],
+                    segments: list[tuple[Any, list[list[Any]], list[list[Any]], list[str]]],
+                    prebuilt: tuple[Any, int]) -> None:
+        """Each run's row texts, written ``batch.size`` rows at a time, as multi-row statements (as ``_execute``):
+        each sent while the next is written (``prebuilt``: a segment and how many of its rows are written). A
+        row that cannot be written this way raises ``_WriteAgain``: the transaction is rolled back and the
+        per-record path writes the batch."""
+        of_run: dict[int, list[tuple[Any, list[list[Any]], list[list[Any]], int]]] = {}
+        for segment in segments:
+            rows_text, segment_keys, segment_values, texts = segment
+            skip = prebuilt[1] if segment is prebuilt[0] else 0
+            of_run.setdefault(id(texts), []).append((rows_text, segment_keys, segment_values, skip))
+        batch_size = self._config.batch_size
         for _shape, run_texts, run_records, sql, multi_row in runs:
-            size = self._config.batch_size or len(run_texts)
-            for start in range(0, len(run_texts), size):
-                try:
-                    for statement in multi_row.join(encoding, run_texts[start:start + size]):
-                        conn.exec_driver_sql(statement)
-                except sqlalchemy.exc.StatementError as error:
-                    self._as_executemany(error, sql, run_records[start:start + size])
-                    raise
+            sent = 0
+            for rows_text, segment_keys, segment_values, skip in of_run.get(id(run_texts), ()):
+                step = batch_size or len(segment_keys)
+                for start in range(skip, len(segment_keys), step):
+                    try:
+                        run_texts.extend(rows_text(segment_keys[start:start + step],
+                                                   segment_values[start:start + step]))
+                    except Exception as error:
+                        raise _WriteAgain from error
+                    while batch_size and len(run_texts) - sent >= batch_size:
+                        self._send_joined(conn, multi_row.join(encoding, run_texts[sent:sent + batch_size]), sql,
+                                          run_records[sent:sent + batch_size])
+                        sent += batch_size
+            if len(run_texts) > sent:
+                self._send_joined(conn, multi_row.join(encoding, run_texts[sent:]), sql, run_records[sent:])
+
+    def _send_joined(self, conn: Connection, statements: list[str], sql: str, records: list[SinkRecord]) -> None:
+        def send() -> None:
+            import sqlalchemy.exc
+
+            try:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+            except sqlalchemy.exc.StatementError as error:
+                self._as_executemany(error, sql, records)
+                raise
+
+        self._run(send)
+
+    def _run(self, statement: Any) -> None:
+        """Run ``statement`` (a callable) beside the encoding of the next in ``write``, inline otherwise."""
+        if self._pipelined:
+            self._ahead.submit(statement)
+        else:
+            statement()
 
     def _as_executemany(self, error: Any, sql: str, records: list[SinkRecord]) -> None:
         """Report a failed batch-path statement as executemany would have: placeholders and the bound rows."""
@@ -327,18 +404,9 @@ class JdbcSinkWriter:
                 except Exception:  # a value pymysql refuses: executemany raises it the usual (wrapped) way
                     statements = None
             if statements is None:
-                conn.exec_driver_sql(sql, chunk)
+                self._run(functools.partial(conn.exec_driver_sql, sql, chunk))
                 continue
-            import sqlalchemy.exc
-
-            try:
-                for statement in statements:
-                    conn.exec_driver_sql(statement)
-            except sqlalchemy.exc.StatementError as error:
-                # Report the statement as executemany would have: placeholders and the (truncated) rows, never
-                # the written-out values (the error's text reaches logs and the task's status trace).
-                error.statement, error.params, error.ismulti = sql, chunk, True
-                raise
+            self._run(functools.partial(_send_statements, conn, statements, sql, chunk))
 
     def _multi_row(self, sql: str) -> MultiRowInsert | None:
         """The statement's multi-row form for pymysql (cached per SQL text), None for other drivers."""
@@ -373,6 +441,19 @@ class JdbcSinkWriter:
                 _sqlite_transactions(engine)
             self._engine = engine
         return self._engine
+
+
+def _send_statements(conn: Connection, statements: list[str], sql: str, chunk: list[tuple[Any, ...]]) -> None:
+    """Run a chunk's multi-row statements; a failure reports the statement as executemany would have (placeholders
+    and the truncated rows, never the written-out values: the error's text reaches logs and the status trace)."""
+    import sqlalchemy.exc
+
+    try:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    except sqlalchemy.exc.StatementError as error:
+        error.statement, error.params, error.ismulti = sql, chunk, True
+        raise
 
 
 def _sqlite_transactions(engine: Engine) -> None:

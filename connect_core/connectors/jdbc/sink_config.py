@@ -21,6 +21,7 @@ DEFAULT_KAFKA_PK_NAMES: Final = ("__connect_topic", "__connect_partition", "__co
 DEFAULT_TABLE_NAME_FORMAT: Final = "${topic}"
 DEFAULT_BATCH_SIZE: Final = 3000
 DEFAULT_MAX_RETRIES: Final = 10
+DEFAULT_MAX_IN_FLIGHT_STATEMENTS: Final = 3
 DEFAULT_RETRY_BACKOFF_MS: Final = 3000
 DEFAULT_CONNECTION_ATTEMPTS: Final = 3
 DEFAULT_CONNECTION_BACKOFF_MS: Final = 10_000
@@ -87,6 +88,11 @@ class JdbcSinkConfig(BaseModel):
                              "lacks.", group=_DDL)
     quote_sql_identifiers: str = _key("always", "quote.sql.identifiers", "always or never quote identifiers.",
                                       group=_DDL, validator=valid_string("always", "never", case_insensitive=True))
+    lambda_connect_max_in_flight_statements: int = _key(
+        DEFAULT_MAX_IN_FLIGHT_STATEMENTS, "lambda.connect.max.in.flight.statements",
+        "The most statements of a batch sent or waiting to be sent while the next is encoded, run in order on the "
+        "batch's one transaction; bounds the encoded bytes held (1: each encoded after the one before is answered).",
+        group=_WRITES, validator=in_range(1, 64))
     max_retries: int = _key(DEFAULT_MAX_RETRIES, "max.retries", "Retries of a batch after a transient database "
                             "error.", group=_RETRIES, validator=in_range(0))
     retry_backoff_ms: int = _key(DEFAULT_RETRY_BACKOFF_MS, "retry.backoff.ms", "Wait before each retry in ms.",

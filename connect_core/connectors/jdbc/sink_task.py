@@ -41,6 +41,7 @@ class JdbcSinkTask(BatchingSinkTask):
         super().__init__()
         self._sleep = sleep
         self._writer: JdbcSinkWriter | None = None
+        self._waited = 0.0  # network_wait_seconds of writers closed before
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (the connector's own model) and prepare the writer; the engine opens lazily."""
@@ -51,9 +52,15 @@ class JdbcSinkTask(BatchingSinkTask):
         if self._writer is None:
             self._writer = JdbcSinkWriter(self.config, self._sleep)
 
+    @property
+    def network_wait_seconds(self) -> float:
+        """Seconds this task's calling thread waited for the database to answer its batches' statements."""
+        return self._waited + (self._writer.network_wait_seconds if self._writer is not None else 0.0)
+
     def stop(self) -> None:
         """Dispose of the connection pool."""
         if self._writer is not None:
+            self._waited += self._writer.network_wait_seconds
             self._writer.close()
             self._writer = None
 

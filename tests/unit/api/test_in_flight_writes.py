@@ -1,0 +1,120 @@
+"""``InFlightWrites``: bounded, ordered where keys say so, and every failure raised only once all writes ended."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from connect_core.api.errors import ConnectError, RetriableError
+from connect_core.api.in_flight_writes import InFlightWrites
+
+
+class _Gate:
+    """Writes that block until released, recording which are running."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[str] = set()
+        self.most = 0
+        self.order: list[str] = []
+        self.release = threading.Event()
+        self.started = threading.Semaphore(0)
+
+    def write(self, name: str, error: BaseException | None = None) -> object:
+        def run() -> str:
+            with self.lock:
+                self.running.add(name)
+                self.most = max(self.most, len(self.running))
+                self.order.append(name)
+            self.started.release()
+            self.release.wait(30)
+            with self.lock:
+                self.running.discard(name)
+            if error is not None:
+                raise error
+            return name
+
+        return run
+
+
+def test_writes_overlap_up_to_the_limit_and_results_come_in_order() -> None:
+    gate, writes, done = _Gate(), InFlightWrites(3, "t"), []
+    for name in "abc":
+        writes.submit(gate.write(name), done=done.append)
+    for _ in range(3):
+        assert gate.started.acquire(timeout=30)  # three running at once, none answered yet
+    assert gate.most == 3
+    gate.release.set()
+    writes.submit(gate.write("d"), done=done.append)  # the fourth waits for a place
+    writes.wait()
+    assert done == ["a", "b", "c", "d"]
+    assert writes.most_in_flight == 3
+    writes.close()
+
+
+def test_a_write_sharing_a_key_waits_for_the_earlier_one() -> None:
+    gate, writes = _Gate(), InFlightWrites(4, "t")
+    writes.submit(gate.write("p0-1"), keys=("p0",))
+    assert gate.started.acquire(timeout=30)
+    threading.Timer(0.05, gate.release.set).start()
+    writes.submit(gate.write("p0-2"), keys=("p0",))  # returns only once p0-1 finished
+    assert "p0-1" not in gate.running
+    writes.wait()
+    assert gate.order == ["p0-1", "p0-2"]
+    writes.close()
+
+
+def test_a_failure_is_raised_by_wait_after_every_write_ended() -> None:
+    gate, writes = _Gate(), InFlightWrites(4, "t")
+    writes.submit(gate.write("a", RetriableError("a failed")))
+    writes.submit(gate.write("b", ConnectError("b failed")))
+    writes.submit(gate.write("c"))
+    gate.release.set()
+    with pytest.raises(RetriableError, match="a failed"):  # the first in submission order
+        writes.wait()
+    assert gate.running == set()
+    writes.wait()  # forgotten once raised: the batch comes again
+    writes.close()
+
+
+def test_isolated_failures_stop_only_the_later_writes_of_their_key() -> None:
+    gate, writes = _Gate(), InFlightWrites(4, "t", isolate=True)
+    gate.release.set()
+    writes.submit(gate.write("p0-1", ConnectError("p0 failed")), keys=("p0",))
+    writes.submit(gate.write("p1-1"), keys=("p1",))
+    writes.submit(gate.write("p0-2"), keys=("p0",))  # not sent: p0's earlier write failed
+    writes.submit(gate.write("p1-2"), keys=("p1",))
+    with pytest.raises(ConnectError, match="p0 failed"):
+        writes.wait()
+    assert sorted(gate.order) == ["p0-1", "p1-1", "p1-2"]
+    writes.close()
+
+
+def test_one_thread_runs_writes_in_submission_order() -> None:
+    writes, ran = InFlightWrites(3, "t", threads=1), []
+    for i in range(20):
+        writes.submit(lambda i=i: ran.append(i))
+    writes.wait()
+    assert ran == list(range(20))
+    writes.close()
+
+
+def test_limit_one_writes_in_the_callers_thread_and_raises_at_once() -> None:
+    writes, threads = InFlightWrites(1, "t"), []
+    writes.submit(lambda: threads.append(threading.current_thread().name))
+    assert threads == [threading.current_thread().name]
+    with pytest.raises(ConnectError):
+        writes.submit(lambda: (_ for _ in ()).throw(ConnectError("now")))
+    assert writes.waiting_seconds >= 0
+
+
+def test_cancel_drops_writes_not_started_and_waits_for_the_running_one() -> None:
+    gate, writes = _Gate(), InFlightWrites(3, "t", threads=1)
+    writes.submit(gate.write("a"))
+    writes.submit(gate.write("b"))
+    assert gate.started.acquire(timeout=30)
+    threading.Timer(0.05, gate.release.set).start()
+    writes.cancel()
+    assert gate.order == ["a"] and gate.running == set()
+    writes.close()
