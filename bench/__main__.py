@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from bench.run import main
 
-raise SystemExit(main())
+raise SystemExit(main(sys.argv[1:]))  # an output path, as for ``python -m bench.run``

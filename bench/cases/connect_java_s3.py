@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 CAMEL_S3 = "org.apache.camel.kafkaconnector:camel-kafka-connector:0.11.0 + org.apache.camel:camel-aws2-s3:3.11.1"
 CAMEL_DIR = jvm_worker.POM_DIR / "camel-s3"
 AGGREGATOR = "io.lambdaconnect.bench.JsonLinesAggregator"
+CONNECTOR = "io.lambdaconnect.bench.CamelS3SinkConnector"  # CamelSinkConnector, from this plugin directory
 AGGREGATION_TIMEOUT_MS = "600000"  # objects close by size only (ours: no rotate.interval.ms), as sizes divide evenly
 NAME_4C = "4c kafka -> s3 vs camel aws2-s3"
 NAME_4Q = "4q jdbc src -> kafka -> s3 vs debezium + camel"
@@ -87,7 +88,7 @@ def camel_config(aws: dict[str, str], bucket: str, topic: str, prefix: str, flus
            f"&region={aws['region_name']}&overrideEndpoint=true&uriEndpointOverride=http://{jvm_worker.S3_HOST}:{port}"
            "&autoCreateBucket=false")
     return {
-        "connector.class": "org.apache.camel.kafkaconnector.CamelSinkConnector",
+        "connector.class": CONNECTOR,
         "tasks.max": "1",
         "topics": topic,
         "camel.sink.url": url,
