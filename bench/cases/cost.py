@@ -352,33 +352,33 @@ def pull_month(rows_s: float, *, row_gb_s: float, idle_gb_s: float) -> float:
             + ticks * 3 * SQS_REQUEST + rows_s * SECONDS_PER_MONTH * row_gb_s * LAMBDA_GB_S)
 
 
-def crossover(cheaper_at_zero: Callable[[float], float], other: Callable[[float], float],
-              highest: float) -> float | None:
-    """The lowest rate up to ``highest`` rows/s at which ``other`` stops costing more than ``cheaper_at_zero``
-    (a scan on a log scale, then bisection), or None when it costs more all the way."""
+def crossovers(first: Callable[[float], float], other: Callable[[float], float], highest: float) -> list[float]:
+    """The rates up to ``highest`` rows/s at which the cheaper of ``first`` and ``other`` changes (a scan of 0 and a
+    log scale from 0.001 rows/s, each change bisected): empty when one is the cheaper all the way. Two can cross twice:
+    a mapping's invocations grow with the rate up to one per batching window, a pull-mode task's ticks do not."""
     def gap(rate: float) -> float:
-        return other(rate) - cheaper_at_zero(rate)
+        return other(rate) - first(rate)
 
-    if highest <= 0 or gap(0.0) <= 0:
-        return None if highest <= 0 else 0.0
-    low, steps = 0.0, 400
-    for i in range(1, steps + 1):
-        rate = highest ** (i / steps) if highest > 1 else highest * i / steps
-        if gap(rate) <= 0:
-            high = rate
+    if highest <= 0:
+        return []
+    steps = 600
+    grid = [0.0] + [0.001 * (highest / 0.001) ** (i / steps) for i in range(steps + 1)] if highest > 0.001 else [0.0]
+    found = []
+    for start, end in zip(grid, grid[1:], strict=False):
+        if (gap(start) > 0) != (gap(end) > 0):
+            below, low, high = gap(start) > 0, start, end
             for _ in range(60):
                 middle = (low + high) / 2
-                low, high = (middle, high) if gap(middle) > 0 else (low, middle)
-            return high
-        low = rate
-    return None
+                low, high = (middle, high) if (gap(middle) > 0) == below else (low, middle)
+            found.append(high)
+    return found
 
 
 def trigger_costs(*, mapping_row_gb_s: float, call_gb_s: float, pull_row_gb_s: float, idle_gb_s: float,
                   pull_capacity_rows_s: float) -> dict[str, Any]:
-    """Provisioned mapping (alone, in a full poller group) against pull mode at ``TRIGGER_RATES`` and their
-    crossovers: the rate from which the provisioned mapping is the cheaper (None: pull mode is cheaper at every rate
-    one task moves, ``pull_capacity_rows_s``)."""
+    """Provisioned mapping (alone, in a full poller group) against pull mode at ``TRIGGER_RATES``, whether pull mode
+    is the cheaper at idle, and the crossovers (``crossovers``) up to the rate one task moves,
+    ``pull_capacity_rows_s``."""
     def alone(rate: float) -> float:
         return provisioned_month(rate, row_gb_s=mapping_row_gb_s, call_gb_s=call_gb_s, epus=1.0)
 
@@ -391,8 +391,10 @@ def trigger_costs(*, mapping_row_gb_s: float, call_gb_s: float, pull_row_gb_s: f
     return {"rates": {rate: {"pull": pull(rate), "provisioned_alone": alone(rate),
                              "provisioned_poller_group": grouped(rate)} for rate in TRIGGER_RATES
                       if rate <= pull_capacity_rows_s},
-            "crossover_alone_rows_s": crossover(pull, alone, pull_capacity_rows_s),
-            "crossover_poller_group_rows_s": crossover(pull, grouped, pull_capacity_rows_s),
+            "pull_cheaper_at_idle_than_alone": pull(0.0) < alone(0.0),
+            "pull_cheaper_at_idle_than_poller_group": pull(0.0) < grouped(0.0),
+            "crossover_alone_rows_s": crossovers(pull, alone, pull_capacity_rows_s),
+            "crossover_poller_group_rows_s": crossovers(pull, grouped, pull_capacity_rows_s),
             "pull_capacity_rows_s": pull_capacity_rows_s}
 
 
@@ -436,8 +438,10 @@ def crossover_rows(earlier: list[Result]) -> list[Result]:
         units = {"mapping_gb_s_per_row": mapping_row, "pull_gb_s_per_row": pull_row, "idle_pull_gb_s": round(idle, 6),
                  "call_gb_s": round(call, 6), "epu_hour_usd": _epu_hour(),
                  "pull_capacity_rows_s": round(capacity, 1),
-                 "crossover_alone_rows_s": _rounded(costs["crossover_alone_rows_s"]),
-                 "crossover_poller_group_rows_s": _rounded(costs["crossover_poller_group_rows_s"])}
+                 "pull_cheaper_at_idle_than_alone": costs["pull_cheaper_at_idle_than_alone"],
+                 "pull_cheaper_at_idle_than_poller_group": costs["pull_cheaper_at_idle_than_poller_group"],
+                 "crossover_alone_rows_s": [round(r, 1) for r in costs["crossover_alone_rows_s"]],
+                 "crossover_poller_group_rows_s": [round(r, 1) for r in costs["crossover_poller_group_rows_s"]]}
         for rate, month in costs["rates"].items():
             out.append(common.Result(
                 f"6t trigger, {sink} @{rate:,.0f} rows/s: pull mode vs provisioned mapping ($)", month["pull"],
@@ -448,6 +452,3 @@ def crossover_rows(earlier: list[Result]) -> list[Result]:
                 | units))
     return out
 
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
