@@ -213,8 +213,16 @@ class SinkPullTask:
                  at_end: set[tuple[str, int]]) -> tuple[list[Any], set[tuple[str, int]]]:
         from confluent_kafka import KafkaError
 
+        messages = consumer.consume(batch_size, timeout=CONSUME_TIMEOUT_S)
+        kind = type(messages[0]) if messages else None
+        if kind is not None and not any(map(kind.error, messages)):  # the usual answer: records, no end or error
+            read = set(zip(map(kind.topic, messages), map(kind.partition, messages), strict=True))
+            at_end -= read
+            for key in read:
+                self._ends.pop(key, None)
+            return messages, at_end
         batch = []
-        for message in consumer.consume(batch_size, timeout=CONSUME_TIMEOUT_S):
+        for message in messages:
             error = message.error()
             if error is None:
                 batch.append(message)
