@@ -1,4 +1,4 @@
-"""The raw floors of cases 4c, 4q, 4e and 4m move the same bytes as ours from the same data (a floor that did less
+"""The raw floors of cases 4c, 4o, 4q, 4e and 4m move the same bytes as ours from the same data (a floor that did less
 would flatter the JVM's ratio to it); 300 records (1,000 rows for 4q), no JVM, no timing asserted."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench import common, counting, dataset, mapping, mariadb_rows, sink_data
-from bench.cases import connect_java_mirror, connect_java_pg, connect_java_s3
+from bench.cases import connect_java_mirror, connect_java_opensearch, connect_java_pg, connect_java_s3
 from connect_core.runtime.source_runner import SourceRunner
 
 pytestmark = pytest.mark.integration
@@ -187,3 +187,43 @@ def test_4q_floor_writes_the_objects_ours_pair_writes() -> None:
         dataset.drop_tables(db, [table])
         cluster.close()
         bucket.drop()
+
+
+def test_4o_floor_and_our_pull_mode_sink_index_ours_documents() -> None:
+    """4o's raw floor (one ``_bulk`` per event) indexes every record with ours' id and document, and our sink as a
+    pull-mode task (4o's pull-mode row) indexes the same documents from its own copy of the topic."""
+    import orjson
+
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    indices = connect_java_opensearch.Indices()
+    topic, pull_topic = common.unique("rows-os"), common.unique("rows-pull")
+    for made in (topic, pull_topic):
+        common.produce(bootstrap, made, dataset.sink_records(RECORDS))
+    raw_index = common.unique("raw-os")
+    cluster = common.Cluster.create(bootstrap)
+
+    def documents(index: str) -> dict[str, dict[str, object]]:
+        indices.http.request("POST", f"{indices.url}/{index}/_refresh")
+        body = indices.http.request("GET", f"{indices.url}/{index}/_search?size={RECORDS + 1}").data
+        return {hit["_id"]: hit["_source"] for hit in orjson.loads(body)["hits"]["hits"]}
+
+    try:
+        ours, pulled = common.unique("osours"), common.unique("ospull")
+        cluster.deploy(ours, connect_java_opensearch.ours_config(indices.url, topic))
+        cluster.deploy(pulled, connect_java_opensearch.ours_config(indices.url, pull_topic) | mapping.PULL_CONFIG
+                       | {"lambda.batch.size": "100"})
+        assert mapping.sink_from_topic(cluster, ours, bootstrap, topic, records=RECORDS, batch=100) == RECORDS
+        assert connect_java_opensearch.raw_bulk(indices, raw_index, bootstrap, topic, records=RECORDS,
+                                                batch=100) == RECORDS
+        idle: list[common.Sample] = []
+        assert mapping.pull_sample(cluster, pulled, records=RECORDS, idle=idle).records == RECORDS
+        assert len(idle) == 1 and idle[0].records == 0  # the caught-up task's invocation finds nothing
+        mine, raw, pull = documents(topic), documents(raw_index), documents(pull_topic)
+        assert len(mine) == RECORDS and mine == raw
+        assert {i.replace(pull_topic, topic): d for i, d in pull.items()} == mine
+        assert any(d["note"] is None for d in mine.values()) and isinstance(mine[f"{topic}+0+0"]["price"], float)
+    finally:
+        cluster.close()
+        for index in (topic, raw_index, pull_topic):
+            indices.drop(index)
+        mapping.delete_topics(bootstrap, [topic, pull_topic])
