@@ -296,13 +296,15 @@ class ReplicationStream:
         self._changes += 1
         envelope = table.envelope
         key_schema = envelope.key_schema
-        row_key = None if key_schema is None else _from_validated(key_schema, [values[i] for i in table.key_index])
+        key_index = table.key_index
+        row_key = None if key_schema is None else _from_validated(
+            key_schema, [values[key_index[0]]] if len(key_index) == 1 else [values[i] for i in key_index])
         offset = self._emitted_offset = position.offset()
         source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
                                      self._last_commit)
         value = envelope.value(None, _from_validated(envelope.row_schema, values), source, "c", time.time_ns() // 1000)
         records.append(SourceRecord(self._partition, offset, envelope.topic, None, key_schema, row_key,
-                                    envelope.schema, value, headers=self._headers.headers()))
+                                    envelope.schema, value, None, self._headers.headers()))
 
     def _change(self, change: Any, lsn: int, records: list[SourceRecord]) -> None:
         tx = self._tx
