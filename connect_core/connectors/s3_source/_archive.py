@@ -56,6 +56,11 @@ class Layout:
         fd = re.escape(file_delim)
         self._name = re.compile(rf"^(?P<topic>.+?){fd}(?P<partition>\d+){fd}(?P<start>\d+)(?P<ext>\..+)$")
 
+    def folder(self, topic: str, partition: int) -> str:
+        """A Kafka partition's source partition name: its folder as Confluent's DefaultPartitioner names it
+        (``<topics.dir>/<topic>/partition=<n>/``), whichever partitioner wrote the archive."""
+        return f"{self.prefix}{topic}{self._delim}partition={partition}{self._delim}"
+
     def parse(self, key: str) -> tuple[str, int, int, str, str, str] | None:
         """(topic, partition, start, directory, view, extension) of an archived object, None for anything else."""
         if not key.startswith(self.prefix):

@@ -1,12 +1,12 @@
 """``S3SourceTask``: restores its share of the archive's Kafka partitions, each in start-offset order.
 
-A source partition is an archived Kafka partition (``{"topic", "partition"}``); its offset, after Confluent's names,
-is ``lastFileRead``, ``fileOffset`` and ``eof``, committed with the records in one transaction, so a stopped restore
-resumes at the next record, exactly once. Records go to the archived (or ``topic.regex.list``) topic and partition
-with their key and headers; the archive keeps no timestamps. A file is restored only once complete: the S3 sink
-lists a file's parts on each object (``x-amz-meta-parts``), and a partition waits at its first incomplete file, so
-a file listed half-written is restored once finished (key-only files: docs/connectors/http-s3-datagen.md).
-``mode=GENERIC`` reads any files instead, folder by folder (``_generic``).
+A source partition is an archived Kafka partition, named as Confluent's backup-and-restore source names it
+(``{"folder": "<topics.dir>/<topic>/partition=<n>/"}``); its offset, Confluent's ``lastFileRead``, ``fileOffset`` and
+``eof`` as strings, is committed with the records in one transaction, so a stopped restore resumes at the next record,
+exactly once (an offset of our earlier ``{"topic", "partition"}`` shape is still read). Records go to the archived (or
+``topic.regex.list``) topic and partition with their key and headers; the archive keeps no timestamps. A file is
+restored only once complete (each object lists the file's parts), a partition waiting at its first incomplete file
+(docs/connectors/http-s3-datagen.md). ``mode=GENERIC`` reads any files instead, folder by folder (``_generic``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from connect_core.api.header import Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.task import SourceTask, partition_key
 from connect_core.connectors.s3_source._archive import PARTS_META, RECORD_COUNT_META, Layout, list_keys
-from connect_core.connectors.s3_source._generic import GenericFolders
+from connect_core.connectors.s3_source._generic import GenericFolders, source_offset
 from connect_core.connectors.s3_source._readers import Decoded, decode_headers, decode_view, extensions
 from connect_core.connectors.s3_source.config import S3SourceConfig, TopicMap
 
@@ -60,10 +60,12 @@ _NOTHING = (None, None)
 class _Cursor:
     """Where the restore of one archived partition stands, and the file being read."""
 
-    __slots__ = ("done_start", "file", "files", "position", "records", "source_partition", "waiting")
+    __slots__ = ("done_start", "file", "files", "legacy_partition", "position", "records", "source_partition",
+                 "waiting")
 
-    def __init__(self, topic: str, partition: int) -> None:
-        self.source_partition: dict[str, Any] = {"topic": topic, "partition": partition}
+    def __init__(self, topic: str, partition: int, folder: str) -> None:
+        self.source_partition: dict[str, Any] = {"folder": folder}
+        self.legacy_partition: dict[str, Any] = {"topic": topic, "partition": partition}  # our earlier shape
         self.files: list[ArchivedFile] = []
         self.file: ArchivedFile | None = None
         self.records = _EMPTY
@@ -161,14 +163,15 @@ class S3SourceTask(SourceTask):
         keys = self._list_keys()
         owned = {tp: files for tp, files in self._layout.files(keys).items()
                  if owns(*tp, self._index, self._count) and self._topics.target(tp[0]) is not None}
-        fresh = [tp for tp in owned if tp not in self._cursors]
-        committed = self.context.offset_storage_reader.offsets(
-            [{"topic": t, "partition": p} for t, p in fresh]) if fresh else {}
+        fresh = {tp: _Cursor(*tp, self._layout.folder(*tp)) for tp in owned if tp not in self._cursors}
+        asked = [p for c in fresh.values() for p in (c.source_partition, c.legacy_partition)]
+        committed = self.context.offset_storage_reader.offsets(asked) if asked else {}
         for tp, files in owned.items():
             cursor = self._cursors.get(tp)
             if cursor is None:
-                cursor = self._cursors[tp] = _Cursor(*tp)
-                offset = committed.get(partition_key(cursor.source_partition))
+                cursor = self._cursors[tp] = fresh[tp]
+                offset = (committed.get(partition_key(cursor.source_partition))  # Confluent's shape, else ours before
+                          or committed.get(partition_key(cursor.legacy_partition)))
                 cursor.files = self._after(files, offset, cursor)
             else:  # a later listing: every file past the one read last, with the parts listed now
                 cursor.files = [f for f in files if f.start > (cursor.file.start if cursor.file else
@@ -199,9 +202,8 @@ class S3SourceTask(SourceTask):
                 headers = Headers()
                 for header_name, schema, header_value in header_lists[i]:
                     headers.add(header_name, header_value, schema)
-            offset = {"lastFileRead": primary, "fileOffset": i + 1, "eof": i + 1 == count}
-            append(SourceRecord(source_partition, offset, target, kafka_partition, key_schema, key, value_schema,
-                                value, None, headers))
+            append(SourceRecord(source_partition, source_offset(primary, i + 1, i + 1 == count), target,
+                                kafka_partition, key_schema, key, value_schema, value, None, headers))
         cursor.position = end
         if end >= count:
             cursor.file, cursor.records, cursor.position, cursor.done_start = None, _EMPTY, 0, file.start
@@ -289,13 +291,13 @@ class S3SourceTask(SourceTask):
                                "format.class changed?): restore the sink's settings or reset the connector's offsets")
         _, _, start, directory, _, _ = parsed
         done = next((f for f in files if f.same(directory, start)), None)
-        if done is None or offset.get("eof"):
+        if done is None or str(offset.get("eof")).lower() == "true":  # "true" (Confluent's) or True (ours before)
             if done is None:
                 log.warning("S3 source: the last file read, %s, is no longer in the archive; restoring %s from the "
                             "first file after offset %d", last, cursor.source_partition, start)
             cursor.done_start = start
             return [f for f in files if f.start > start]
-        cursor.position = int(offset.get("fileOffset", 0))
+        cursor.position = int(str(offset.get("fileOffset", 0)))
         cursor.done_start = start - 1  # a later listing queues this file again, not the ones before it
         return [f for f in files if f.start >= start]
 
