@@ -3,59 +3,73 @@
 A sink task submits each write (a bulk request, a PUT, a statement) as soon as it is encoded and goes on encoding
 the next; :meth:`InFlightWrites.wait` (from ``flush``/``pre_commit``) returns only once every write has finished and
 raises the first failure in submission order, so offsets never move past data not yet written. ``limit`` bounds
-memory (a submit waits while that many writes are in flight); writes sharing a key never overlap (the later waits
-for the earlier); ``threads=1`` runs them one after another in submission order. ``limit`` 1 writes in the caller.
-``isolate``: a failure stops only the later writes sharing a key with it (independent partitions carry on).
+memory (a submit waits while that many writes are submitted and not yet collected); a write sharing a key with an
+earlier one starts only once that one succeeded (the caller does not wait for it; after a failure it is not sent);
+``threads=1`` runs writes one after another in submission order. ``limit`` 1 writes in the caller's thread.
 """
 
 from __future__ import annotations
 
 import collections
 import contextvars
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Hashable
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["InFlightWrites"]
 
-T = TypeVar("T")
+
+class _Skipped(Exception):
+    """A write not sent: an earlier write of its key failed, or the writes were cancelled."""
 
 
-class _Write(Generic[T]):
-    """One submitted write: its future, the keys it holds and what the caller's thread does with its result."""
+class _Write:
+    """One submitted write: its outcome, the keys it holds, what the caller does with its result, and the writes
+    of its keys waiting for it."""
 
-    __slots__ = ("done", "future", "keys")
+    __slots__ = ("blockers", "cancelled", "context", "done", "failed", "future", "keys", "successors", "write")
 
-    def __init__(self, future: Future[T], keys: frozenset[Hashable], done: Callable[[T], None] | None) -> None:
-        self.future, self.keys, self.done = future, keys, done
+    def __init__(self, write: Callable[[], Any], keys: frozenset[Hashable], done: Callable[[Any], None] | None
+                 ) -> None:
+        self.write, self.keys, self.done = write, keys, done
+        self.future: Future[Any] = Future()
+        self.context = contextvars.copy_context()  # a deadline scope (api/deadline.py) reaches the write
+        self.blockers = 0  # earlier writes of its keys not finished yet
+        self.successors: list[_Write] = []
+        self.cancelled = False
+        self.failed = False
 
 
 class InFlightWrites:
     """At most ``limit`` writes in flight on ``threads`` worker threads (default ``limit``), results in order."""
 
     def __init__(self, limit: int, name: str, *, threads: int | None = None, isolate: bool = False) -> None:
-        """``name`` names the worker threads; the pool starts with the first write that does not run inline."""
+        """``name`` names the worker threads (started with the first write not run inline); ``isolate``: a failure
+        does not stop the caller's next submits (writes of other keys carry on), only ``wait`` raises it."""
         self.limit = max(1, limit)
         self._threads = max(1, min(threads or self.limit, self.limit))
         self._name = name
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: collections.deque[_Write[Any]] = collections.deque()
-        self._error: BaseException | None = None
         self._isolate = isolate
-        self._failed: set[Hashable] = set()  # isolate: keys of failed writes, whose later writes are not sent
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pending: collections.deque[_Write] = collections.deque()
+        self._tails: dict[Hashable, _Write] = {}  # the last unfinished write holding each key
+        self._failed: set[Hashable] = set()  # keys of failed writes: their later writes are not sent
+        self._error: BaseException | None = None
         self.waiting_seconds = 0.0  # the caller's thread blocked on writes (inline ones too): network wait
         self.most_in_flight = 0  # the most writes submitted and not yet collected at once (tests, metrics)
 
-    def submit(self, write: Callable[[], T], *, keys: Collection[Hashable] = (),
-               done: Callable[[T], None] | None = None) -> None:
+    def submit(self, write: Callable[[], Any], *, keys: Collection[Hashable] = (),
+               done: Callable[[Any], None] | None = None) -> None:
         """Run ``write`` beside the caller; ``done`` gets its result in the caller's thread when it is collected
-        (in submission order; an exception from it counts as the write's). Raises a failure already known (after
-        waiting for every write still running), so the caller stops encoding what cannot be committed anyway."""
-        if self._error is None or self._isolate:
-            self._collect(block=False)
+        (in submission order; an exception from it counts as the write's). Unless ``isolate``, raises a failure
+        already known (after every write still running ended): the caller stops encoding what cannot commit."""
+        self._collect(block=False)
         if self._error is not None and not self._isolate:
             self._fail()
         if self.limit == 1:  # synchronous: the caller waits, as a sink without overlap does
@@ -68,23 +82,28 @@ class InFlightWrites:
             if done is not None:
                 done(result)
             return
-        held = frozenset(keys)
-        if held:  # wait for every earlier write that holds one of these keys
-            last = max((i for i, w in enumerate(self._pending) if w.keys & held), default=-1)
-            self._collect(block=True, count=last + 1)
         while len(self._pending) >= self.limit:
             self._collect(block=True, count=1)
         if self._error is not None and not self._isolate:
             self._fail()
-        if not held.isdisjoint(self._failed):
-            return  # an earlier write of these keys failed: this one must not overtake it
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix=self._name)
-        context = contextvars.copy_context()  # a deadline scope (api/deadline.py) reaches the write
-        self._pending.append(_Write(self._pool.submit(context.run, write), held, done))
+        w = _Write(write, frozenset(keys), done)
+        with self._lock:
+            w.failed = not w.keys.isdisjoint(self._failed)
+            for key in w.keys:
+                before = self._tails.get(key)
+                if before is not None and w not in before.successors:
+                    before.successors.append(w)
+                    w.blockers += 1
+                self._tails[key] = w
+            ready = w.blockers == 0  # else the last blocker to end starts it
+        self._pending.append(w)
         self.most_in_flight = max(self.most_in_flight, len(self._pending))
+        if ready:
+            self._start(w)
 
     def wait(self) -> None:
         """Return once every write has finished; raise the first failure (every write has ended by then)."""
@@ -94,19 +113,17 @@ class InFlightWrites:
 
     def cancel(self) -> None:
         """Drop writes not started, wait for those running, and forget every outcome (the batch comes again)."""
-        for w in self._pending:
-            w.future.cancel()
+        with self._lock:
+            for w in self._pending:
+                w.cancelled = True
         started = time.monotonic()
         for w in self._pending:
-            if not w.future.cancelled():
-                try:
-                    w.future.result()
-                except BaseException:  # the batch is redelivered: its outcome does not matter
-                    pass
+            w.future.exception()  # every write ends: run, skipped once its blockers end, or dropped
         self.waiting_seconds += time.monotonic() - started
         self._pending.clear()
-        self._error = None
+        self._tails.clear()
         self._failed.clear()
+        self._error = None
 
     def close(self) -> None:
         """Cancel what is in flight and stop the worker threads."""
@@ -119,6 +136,35 @@ class InFlightWrites:
     def in_flight(self) -> int:
         """Writes submitted and not yet collected."""
         return len(self._pending)
+
+    def _start(self, w: _Write) -> None:
+        assert self._pool is not None
+        self._pool.submit(self._run, w)
+
+    def _run(self, w: _Write) -> None:
+        """In a worker: the write (unless cancelled or an earlier write of its keys failed), then its successors."""
+        if w.cancelled or w.failed:
+            w.future.set_exception(_Skipped())
+        else:
+            try:
+                w.future.set_result(w.context.run(w.write))
+            except BaseException as error:
+                w.failed = True
+                w.future.set_exception(error)
+        ready = []
+        with self._lock:
+            if w.failed:
+                self._failed |= w.keys
+            for key in w.keys:
+                if self._tails.get(key) is w:
+                    del self._tails[key]
+            for successor in w.successors:
+                successor.failed = successor.failed or w.failed  # not sent after an earlier write of its key failed
+                successor.blockers -= 1
+                if successor.blockers == 0:
+                    ready.append(successor)
+        for successor in ready:
+            self._start(successor)
 
     def _collect(self, *, block: bool, count: int | None = None) -> None:
         """Collect finished writes from the oldest on (``block``: wait for the first ``count``, default all)."""
@@ -141,9 +187,10 @@ class InFlightWrites:
                 result = w.future.result()
                 if w.done is not None:
                     w.done(result)
+            except _Skipped:
+                pass  # the failure of the earlier write of its key is the one reported
             except BaseException as error:
                 self._error = self._error or error
-                self._failed |= w.keys
 
     def _fail(self) -> None:
         """Stop what was not started, wait for the rest, and raise the first failure."""

@@ -53,15 +53,30 @@ def test_writes_overlap_up_to_the_limit_and_results_come_in_order() -> None:
     writes.close()
 
 
-def test_a_write_sharing_a_key_waits_for_the_earlier_one() -> None:
+def test_a_write_sharing_a_key_starts_after_the_earlier_one_and_the_caller_goes_on() -> None:
     gate, writes = _Gate(), InFlightWrites(4, "t")
     writes.submit(gate.write("p0-1"), keys=("p0",))
-    assert gate.started.acquire(timeout=30)
-    threading.Timer(0.05, gate.release.set).start()
-    writes.submit(gate.write("p0-2"), keys=("p0",))  # returns only once p0-1 finished
-    assert "p0-1" not in gate.running
+    writes.submit(gate.write("p0-2"), keys=("p0",))  # queued behind p0-1; the caller does not wait
+    writes.submit(gate.write("p1-1"), keys=("p1",))
+    for _ in range(2):
+        assert gate.started.acquire(timeout=30)
+    assert sorted(gate.running) == ["p0-1", "p1-1"]  # p0-2 not started while p0-1 runs
+    gate.release.set()
     writes.wait()
-    assert gate.order == ["p0-1", "p0-2"]
+    assert gate.order.index("p0-1") < gate.order.index("p0-2")
+    writes.close()
+
+
+def test_a_write_of_a_key_whose_write_failed_is_not_sent() -> None:
+    gate, writes = _Gate(), InFlightWrites(4, "t", isolate=True)
+    gate.release.set()
+    writes.submit(gate.write("p0-1", ConnectError("p0 failed")), keys=("p0",))
+    assert gate.started.acquire(timeout=30)
+    writes._pending[0].future.exception(timeout=30)  # it failed and ended before the next write of p0 comes
+    writes.submit(gate.write("p0-2"), keys=("p0",))
+    with pytest.raises(ConnectError, match="p0 failed"):
+        writes.wait()
+    assert gate.order == ["p0-1"]
     writes.close()
 
 
