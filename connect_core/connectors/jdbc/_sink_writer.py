@@ -5,7 +5,8 @@ shape changes so the order of writes to a row is kept; each run is one ``execute
 MySQL/MariaDB the multi-row ``INSERT ... ON DUPLICATE KEY UPDATE`` text pymysql would send, with ``_mysql_literals``).
 A batch refused for a non-transient reason is written again by ``write_each``, row by row under savepoints, so the
 accepted rows are written and the refused ones handed back (Confluent's ``unrollAndRetry``). ``write`` encodes each
-statement while the database runs the one before (``api/in_flight_writes``, one thread: the same statements, in order).
+multi-row statement while the database runs the one before (``api/in_flight_writes``, one thread: the same
+statements, in order); ``executemany`` (the driver encodes) runs in the calling thread.
 """
 
 from __future__ import annotations
@@ -78,11 +79,12 @@ class JdbcSinkWriter:
         ahead = getattr(config, "lambda_connect_max_in_flight_statements", DEFAULT_MAX_IN_FLIGHT_STATEMENTS)
         self._ahead = InFlightWrites(ahead, "jdbc-statements", threads=1)
         self._pipelined = False  # write: statements run beside the encoding of the next (write_each: one by one)
+        self._waited = 0.0  # statements run in the calling thread (executemany: the driver encodes them)
 
     @property
     def network_wait_seconds(self) -> float:
         """Seconds the calling thread waited for the database to answer statements of ``write``."""
-        return self._ahead.waiting_seconds
+        return self._ahead.waiting_seconds + self._waited
 
     def close(self) -> None:
         """Dispose of pooled connections."""
@@ -316,12 +318,20 @@ class JdbcSinkWriter:
 
         self._run(send)
 
-    def _run(self, statement: Any) -> None:
-        """Run ``statement`` (a callable) beside the encoding of the next in ``write``, inline otherwise."""
-        if self._pipelined:
+    def _run(self, statement: Any, *, encoded: bool = True) -> None:
+        """Run ``statement`` (a callable) beside the encoding of the next in ``write``; in the calling thread when
+        not ``encoded`` here (``executemany``: the driver encodes each row and waits on each round trip, which gains
+        nothing beside our encoding and loses the GIL to it) or outside ``write``."""
+        if self._pipelined and encoded:
             self._ahead.submit(statement)
-        else:
+            return
+        if self._pipelined:
+            self._ahead.wait()  # in order after the statements in flight
+        started = time.monotonic()
+        try:
             statement()
+        finally:
+            self._waited += time.monotonic() - started
 
     def _as_executemany(self, error: Any, sql: str, records: list[SinkRecord]) -> None:
         """Report a failed batch-path statement as executemany would have: placeholders and the bound rows."""
@@ -404,7 +414,7 @@ class JdbcSinkWriter:
                 except Exception:  # a value pymysql refuses: executemany raises it the usual (wrapped) way
                     statements = None
             if statements is None:
-                self._run(functools.partial(conn.exec_driver_sql, sql, chunk))
+                self._run(functools.partial(conn.exec_driver_sql, sql, chunk), encoded=False)
                 continue
             self._run(functools.partial(_send_statements, conn, statements, sql, chunk))
 
