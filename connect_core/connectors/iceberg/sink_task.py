@@ -1,14 +1,16 @@
 """IcebergSinkTask: routes records to tables, writes Parquet data files, stages them and commits on the interval.
 
 Where the commit runs: in the sink invocation, once the oldest staged file of a table waited
-``iceberg.control.commit.interval-ms``, because the invocation already holds the catalog and the files while the
-coordinator's heartbeat has neither (a table whose topics go quiet keeps its last files staged until its next
-records; ``commit_due`` below is what a heartbeat would call to close that gap).
+``iceberg.control.commit.interval-ms``, because the invocation already holds the catalog and the files. An
+invocation without records commits too (pull mode ticks every ``lambda.sink.poll.interval.ms``, and ``pre_commit``
+flushes): the tables this task staged files for, and at its first flush the configured ``iceberg.tables`` with files
+a previous container staged, so a topic that goes quiet is visible within the interval, as the JVM coordinator's.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
@@ -70,10 +72,13 @@ class IcebergSinkTask(SinkTask):
         self._rows: dict[Buffer, list[dict[str, Any]]] = {}
         self._ranges: dict[Buffer, list[int]] = {}
         self._touched: set[str] = set()
+        self._pending: dict[str, float] = {}  # table -> since when (epoch s) files staged for it wait a commit
+        self._discovered = False  # the configured tables' staged files looked up (at the first flush)
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (``load_config``'s checks); nothing connects yet."""
         self._config = load_config(props)
+        self._discovered = False
 
     @property
     def config(self) -> IcebergSinkConfig:
@@ -162,6 +167,7 @@ class IcebergSinkTask(SinkTask):
         for item in _commit.list_staged(table, group):
             key = (name, item.topic, item.partition)
             self._next[key] = max(self._next.get(key, 0), item.end)
+            self._pending[name] = min(self._pending.get(name, item.mtime), item.mtime)
 
     def _evolve(self, table: Table, record: SinkRecord) -> Table:
         """Add the record's fields the table lacks, as optional columns (``evolve-schema-enabled``)."""
@@ -221,22 +227,51 @@ class IcebergSinkTask(SinkTask):
         _commit.stage(table, self.config.connect_group(), topic=topic, partition=part, start=start, end=end,
                       files=files)
         self._next[key] = end
+        self._pending.setdefault(name, time.time())
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
-        """Stage every buffer, then commit each table written to whose staged files waited the interval."""
+        """Stage every buffer, then commit each table written to, or with files staged before, whose staged files
+        waited the interval (an invocation without records commits too: a quiet topic's last files)."""
         for key in list(self._rows):
             self._write(key)
-        for name in sorted(self._touched):
+        if not self._discovered:
+            self._discover()
+        config = self.config
+        now = time.time()
+        due = {name for name, since in self._pending.items() if now - since >= config.commit_interval_ms / 1000}
+        for name in sorted(self._touched | due):
             table = self._tables[name]
             assert table is not None
-            config = self.config
-            _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
-                                  config.commit_interval_ms, config.commit_timeout_ms)
+            committed = _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
+                                              config.commit_interval_ms, config.commit_timeout_ms)
+            if committed is not None:
+                self._pending.pop(name, None)
+            elif name in due:  # committed by another task meanwhile, or staged later than thought: look again later
+                self._pending[name] = now
         self._touched.clear()
+
+    def _discover(self) -> None:
+        """The configured tables (static routing) and what they hold staged, so files a previous container staged
+        are committed without new records (dynamic routing: the tables this task routed to)."""
+        from pyiceberg.exceptions import NoSuchTableError
+
+        self._discovered = True
+        if self.config.dynamic_enabled:
+            return
+        for name in self.config.tables or []:
+            if name in self._tables:
+                continue
+            try:
+                table = self._catalog_now().load_table(name)
+            except NoSuchTableError:
+                continue  # created by its first record
+            self._tables[name] = table
+            self._load_offsets(name, table)
 
     def stop(self) -> None:
         """Drop unstaged rows (their offsets were not committed) and the catalog."""
         self._rows.clear()
         self._ranges.clear()
         self._tables.clear()
+        self._pending.clear()
         self._catalog = None
