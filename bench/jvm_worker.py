@@ -100,6 +100,14 @@ def plugin(artifact: str, directory: str) -> tuple[Path | None, str]:
     return target, "resolved"
 
 
+def no_plugins() -> Path:
+    """An empty ``plugin.path`` directory, for a worker whose connectors are all on its class path (4m's
+    connect-mirror): its start-up scans no plugin jar (Camel's and Debezium's are hundreds)."""
+    bare = RUN_DIR / "plugins-none"
+    bare.mkdir(parents=True, exist_ok=True)
+    return bare
+
+
 def free_port() -> int:
     import socket
 

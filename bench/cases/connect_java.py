@@ -514,7 +514,9 @@ def run(settings: Settings) -> list[Result]:
                 lambda: cdc_case(settings, worker, cluster, bootstrap))])
         if "4m" in chosen:  # a distributed worker of its own (exactly-once source support), after the others
             worker.close()
-            side_by_side.checkpointed(results, "4m", lambda: mirror_cases(settings, cluster, bootstrap, plugins))
+            # connect-mirror is on the worker's class path: its worker scans no plugin directory
+            side_by_side.checkpointed(results, "4m", lambda: mirror_cases(settings, cluster, bootstrap,
+                                                                          jvm_worker.no_plugins()))
     finally:
         cluster.close()
         worker.close()
