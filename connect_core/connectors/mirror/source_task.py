@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from itertools import groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
@@ -72,7 +70,11 @@ class MirrorSourceTask(SourceTask):
         self._remote: dict[str, str] = {}
         # (topic, partition) -> (source partition, remote topic): one partition dict shared by its records
         self._routes: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
-        self._copied: list[tuple[dict[str, Any], dict[str, Any] | None, int]] = []  # noted by commit_record
+        # noted by commit_record: each copied record's upstream and downstream offsets (ints: no object for the
+        # garbage collector to track while a transaction's records are alive), and where each partition's run starts
+        self._upstream: list[int] = []
+        self._downstream: list[int] = []
+        self._copied_runs: list[tuple[dict[str, Any], int]] = []
         self._fetched = False  # whether any record came since the consumer was assigned
         self._marks: list[SourceRecord] = []  # offset-only records of the positions ``_latest`` chose
 
@@ -279,9 +281,14 @@ class MirrorSourceTask(SourceTask):
     def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
         """Note where this copied record was written (nothing for a record an SMT dropped); ``commit`` turns the
         notes into offset syncs."""
-        if self._writer is None or metadata is None or record.source_partition is None:
+        source = record.source_partition
+        if self._writer is None or metadata is None or source is None:
             return
-        self._copied.append((record.source_partition, record.source_offset, metadata.offset))
+        runs = self._copied_runs
+        if not runs or (runs[-1][0] is not source and runs[-1][0] != source):
+            runs.append((source, len(self._upstream)))
+        self._upstream.append(unwrap_offset(record.source_offset))
+        self._downstream.append(metadata.offset)
 
     def commit(self) -> None:
         """Queue and send the noted records' syncs, then the delayed ones too and wait for them (a function may be
@@ -294,10 +301,14 @@ class MirrorSourceTask(SourceTask):
 
     def _sync_copied(self, writer: OffsetSyncWriter) -> None:
         """``maybe_queue`` + ``fire_pending`` of every noted record, in order, a run of one partition at a time."""
-        copied, self._copied = self._copied, []
-        for source, run in groupby(copied, itemgetter(0)):  # a partition's records share (equal) dicts
+        runs, upstream, downstream = self._copied_runs, self._upstream, self._downstream
+        self._copied_runs, self._upstream, self._downstream = [], [], []
+        if not runs:
+            return
+        ends = [start for _source, start in runs[1:]] + [len(upstream)]
+        for (source, start), end in zip(runs, ends, strict=True):
             writer.queue_run(TopicPartition(source["topic"], source["partition"]),
-                             [(unwrap_offset(offset), downstream) for _source, offset, downstream in run])
+                             zip(upstream[start:end], downstream[start:end], strict=True))
 
     def stop(self) -> None:
         """Close the consumer and the offset sync producer."""

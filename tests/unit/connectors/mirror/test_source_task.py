@@ -6,7 +6,9 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, Message
 
 from connect_core.api.config import parse_config
+from connect_core.api.record import RecordMetadata
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
+from connect_core.api.task import TopicPartition
 from connect_core.connectors.mirror.config import MirrorSourceConfig
 from connect_core.connectors.mirror.source_task import MirrorSourceTask
 
@@ -56,3 +58,36 @@ def test_records_of_builds_what_convert_reference_builds() -> None:
 def test_records_of_nothing_is_not_a_fetch() -> None:
     task = _task()
     assert task._records_of([]) == [] and not task._fetched and task._next == {}
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.runs: list[tuple[TopicPartition, list[tuple[int, int]]]] = []
+
+    def queue_run(self, source: TopicPartition, copied: object) -> None:
+        self.runs.append((source, list(copied)))  # type: ignore[call-overload]
+
+
+def test_noted_records_reach_the_writer_a_partition_run_at_a_time_in_order() -> None:
+    """``commit_record``'s notes (ints, not a tuple per record) give ``queue_run`` what a partition-run grouping of
+    (source partition, upstream, downstream) per record gives: runs split where the partition changes, a record an
+    SMT dropped (no metadata) left out, equal partition dicts of different records in one run."""
+    task = _task()
+    task._writer = object()  # type: ignore[assignment]
+    records = task._records_of(_messages())
+    records.insert(5, _task()._records_of(_messages()[5:6])[0])  # an equal but distinct partition dict
+    expected: list[tuple[TopicPartition, list[tuple[int, int]]]] = []
+    for downstream, record in enumerate(records):
+        dropped = downstream % 9 == 4
+        task.commit_record(record, None if dropped else RecordMetadata("t", 0, 1000 + downstream, None))
+        if dropped:
+            continue
+        source = TopicPartition(record.source_partition["topic"], record.source_partition["partition"])
+        if not expected or expected[-1][0] != source:
+            expected.append((source, []))
+        expected[-1][1].append((record.source_offset["offset"], 1000 + downstream))
+    writer = _Writer()
+    task._sync_copied(writer)  # type: ignore[arg-type]
+    assert writer.runs == expected and len(expected) > 10
+    task._sync_copied(writer)  # nothing noted since: nothing queued
+    assert len(writer.runs) == len(expected)
