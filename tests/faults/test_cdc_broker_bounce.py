@@ -1,6 +1,7 @@
-"""A broker killed (-9) during a PostgreSQL CDC snapshot on the private three-broker cluster (MSK's defaults,
-tests/faults/conftest.py), through `lambda-connect up`: the change topic's partition leader dies while the snapshot
-writes its first transactions (the topic created by the task through KIP-158) and is restarted a few seconds later.
+"""A broker killed (-9) during a CDC snapshot (PostgreSQL, and MariaDB's binlog connector) on the private
+three-broker cluster (MSK's defaults, tests/faults/conftest.py), through `lambda-connect up`: the change topic's
+partition leader dies once the snapshot's first transactions are in (the topic created by the task through
+KIP-158) and is restarted a few seconds later.
 Every row's ``r`` event arrives exactly once (read_committed; the snapshot resumes from its committed offsets), the
 task is RUNNING at the end without anyone restarting it, and a FAILED state on the way carries its trace."""
 
@@ -16,7 +17,7 @@ import pytest
 
 from tests.e2e.cluster.conftest import topic_names
 from tests.e2e.conftest import start_up
-from tests.faults.conftest import BIG, cluster_worker_file, task_states
+from tests.faults.conftest import BIG, cluster_worker_file, mysql, task_states
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,13 +33,17 @@ ROWS = 40_000 if BIG else 12_000  # more than one transaction (10,000 records, o
 BOUNCE_S = 5.0
 
 
+JSON = {"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        "topic.creation.default.replication.factor": "-1", "topic.creation.default.partitions": "1"}
+
+
 def test_the_change_topics_leader_killed_during_a_postgresql_snapshot(
     whole: Cluster, pg: PgSession, tmp_path: Path, tally: Tally,
 ) -> None:
     pg.sql(f"CREATE TABLE {pg.schema}.t (id bigint PRIMARY KEY, payload varchar(64) NOT NULL)",
            f"INSERT INTO {pg.schema}.t SELECT i, 'row-' || i FROM generate_series(1, {ROWS}) i")
     name = f"pgbounce-{uuid.uuid4().hex[:8]}"
-    topic = f"{name}.{pg.schema}.t"
     settings = pg.settings
     config = {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
@@ -47,10 +52,32 @@ def test_the_change_topics_leader_killed_during_a_postgresql_snapshot(
         "plugin.name": "pgoutput", "slot.name": pg.slot, "publication.name": f"pub_{pg.slot}",
         "publication.autocreate.mode": "filtered", "table.include.list": f"{pg.schema}\\.t", "poll.interval.ms": "100",
         "snapshot.fetch.size": "25", "max.batch.size": "30",  # many polls and transactions: the kill lands inside
-        "topic.creation.default.replication.factor": "-1", "topic.creation.default.partitions": "1",
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        **JSON,
     }
+    _snapshot_through_a_leader_kill(whole, tmp_path, tally, name=name, config=config, topic=f"{name}.{pg.schema}.t")
+
+
+def test_the_change_topics_leader_killed_during_a_binlog_snapshot(
+    whole: Cluster, database: str, mariadb_settings: dict[str, str], tmp_path: Path, tally: Tally,
+) -> None:
+    with mysql(mariadb_settings, database) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL)")
+        cursor.execute(f"INSERT INTO t SELECT seq, CONCAT('row-', seq) FROM seq_1_to_{ROWS}")
+    name = f"binbounce-{uuid.uuid4().hex[:8]}"
+    config = {
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector", "tasks.max": "1",
+        "database.hostname": mariadb_settings["host"], "database.port": mariadb_settings["port"],
+        "database.user": mariadb_settings["user"], "database.password": mariadb_settings["password"],
+        "topic.prefix": name, "database.include.list": database, "include.schema.changes": "false",
+        "poll.interval.ms": "100", **JSON,
+    }
+    _snapshot_through_a_leader_kill(whole, tmp_path, tally, name=name, config=config, topic=f"{name}.{database}.t")
+
+
+def _snapshot_through_a_leader_kill(whole: Cluster, tmp_path: Path, tally: Tally, *, name: str,
+                                    config: dict[str, str], topic: str) -> None:
+    """Create the CDC connector through `up` on the private cluster, kill (-9) its change topic's leader once the
+    snapshot's first records are in, restart it after BOUNCE_S; every row once, the task RUNNING by itself."""
     with start_up(whole.bootstrap, tmp_path, "--worker-config", str(cluster_worker_file(whole, tmp_path, name))) as up:
         killed: list[int] = []  # the node id, then the partition's end offset just before the kill
         killer = threading.Thread(target=_kill_once_led, args=(whole, topic, killed))
