@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.record import CREATE_TIME, LOG_APPEND_TIME
-from connect_core.kafka.lambda_event import keys_and_values_only
+from connect_core.kafka.lambda_event import decode_kafka_event, event_columns, keys_and_values_only, read_kafka_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -74,6 +74,16 @@ class SinkBatch(Sequence[ConsumedRecord]):
             return list(map(kind.key, messages)), list(map(kind.value, messages))
 
         return cls(len(messages), decode=lambda: consumed_records(messages), columns=columns, runs=runs)
+
+    @classmethod
+    def of_event(cls, event: dict[str, Any]) -> SinkBatch:
+        """A mapping's event: where its records carry only keys and values, those decoded column by column
+        (``event_columns``) and the records only if asked for; otherwise decoded whole now."""
+        read = read_kafka_event(event)
+        found = event_columns(read)
+        if found is None:
+            return cls.of_records(decode_kafka_event(event))
+        return cls(read.size, decode=read.decode, columns=lambda: found, runs=read.offsets)
 
     @classmethod
     def of_checked_event(cls, event: EventBatch, messages: Mapping[tuple[str, int], Sequence[Any]],

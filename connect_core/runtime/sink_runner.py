@@ -270,7 +270,7 @@ class SinkRunner:
         ``read_committed`` view while the config catches up (:meth:`_running_task`)."""
         running = self._running
         if running is not None and not running.read_committed:
-            return _Read.of(SinkBatch.of_records(decode_kafka_event(event)))
+            return _Read.of(SinkBatch.of_event(event))
         offsets_read = read_kafka_event(event)
         if offsets_read.offsets is None:  # decoded whole (a malformed record is named there)
             read = _Read.of(SinkBatch.of_records(decode_kafka_event(event)))
