@@ -107,6 +107,8 @@ class RecordReader:
         self._cloud_events = re.compile(config.cloud_events_schema_name_pattern)
         self._include = [re.compile(p) for p in config.field_include_list or []]
         self._exclude = [re.compile(p) for p in config.field_exclude_list or []]
+        # GeneralDatabaseDialect.resolveColumnName: unquoted column names are lower case (MySQL, PostgreSQL)
+        self._column: Callable[[str], str] = (lambda name: name) if config.quote_identifiers else str.lower
         self._plans: dict[tuple[str, int, str], tuple[Schema, _Plan]] = {}
 
     def read(self, record: SinkRecord) -> Change | None:
@@ -188,11 +190,10 @@ class RecordReader:
             raise ConnectError("Configured primary key mode 'record_header' cannot have empty message headers")
         builder = SchemaBuilder.struct().name(record.topic + KAFKA_HEADERS_SUFFIX)
         for header in headers:
-            builder.field(header.key, header.schema)  # type: ignore[arg-type]  # None: Kafka's "cannot be null"
-        schema = builder.build()
-        struct = Struct(schema)
-        for header in headers:
-            struct.put(header.key, header.value)
+            builder.field(self._column(header.key), header.schema)  # type: ignore[arg-type]  # None: Kafka's error
+        struct = Struct(builder.build())
+        for field, header in zip(struct.schema.fields, headers, strict=True):
+            struct.put(field, header.value)
         return struct
 
     def _project(self, topic: str, part: str, struct: Struct, only: list[str] | None) -> Struct:
@@ -216,7 +217,7 @@ class RecordReader:
             builder.name(schema.name)
         columns = []
         for field in fields:
-            builder.field(field.name, _sink_schema(field.schema))
+            builder.field(self._column(field.name), _sink_schema(field.schema))
             columns.append((field.index, CONVERSIONS.get(field.schema.name or "")))
         return _Plan(builder.build(), tuple(columns))
 

@@ -12,6 +12,7 @@ from connect_core.api.config import config_keys, parse_config
 from connect_core.api.errors import ConfigError, ConnectError, DataError
 from connect_core.api.record import SinkRecord
 from connect_core.api.schema import SchemaBuilder
+from connect_core.api.struct import Struct
 from connect_core.connectors.debezium_jdbc._records import RecordReader
 from connect_core.connectors.debezium_jdbc._types import DebeziumSqlBuilder
 from connect_core.connectors.debezium_jdbc.config import DebeziumJdbcSinkConfig
@@ -154,6 +155,27 @@ def test_record_header_keys_rows_by_every_header() -> None:
     nameless.headers.add("id", None, None)
     with pytest.raises(DataError, match="fieldSchema for field id cannot be null"):
         reader.read(nameless)
+
+
+@pytest.mark.parametrize(("quote", "columns"), [("false", ["id", "firstname", "__dbz__physicaltableidentifier"]),
+                                                ("true", ["id", "firstName", "__dbz__physicalTableIdentifier"])])
+def test_unquoted_column_names_are_lower_case(quote: str, columns: list[str]) -> None:
+    """Debezium's ``resolveColumnName``: without ``quote.identifiers`` every column (key, value, header) is named in
+    lower case, as Debezium 3.2's sink creates and writes them; quoted, as the field is named."""
+    value_schema = (SchemaBuilder.struct().field("id", SchemaBuilder.int32().build())
+                    .field("firstName", SchemaBuilder.string().build()).build())
+    key_schema = (SchemaBuilder.struct().field("id", SchemaBuilder.int32().build())
+                  .field("__dbz__physicalTableIdentifier", SchemaBuilder.string().build()).build())
+    record = SinkRecord("t", 0, key_schema, Struct(key_schema).put("id", 1).put("__dbz__physicalTableIdentifier", "x"),
+                        value_schema, Struct(value_schema).put("id", 1).put("firstName", "Ann"), 0)
+    change = RecordReader(_config(**{"primary.key.mode": "record_key", "quote.identifiers": quote})).read(record)
+    assert change is not None and change.key is not None and change.row is not None
+    assert [f.name for f in change.row.schema.fields] + [change.key.schema.fields[1].name] == columns
+    assert change.row.values() == [1, "Ann"]
+    record.headers.add("tenantId", "acme", SchemaBuilder.string().build())
+    by_header = RecordReader(_config(**{"primary.key.mode": "record_header", "quote.identifiers": quote})).read(record)
+    assert by_header is not None and by_header.key is not None
+    assert [f.name for f in by_header.key.schema.fields] == ["tenantid" if quote == "false" else "tenantId"]
 
 
 def test_table_names_and_field_filters() -> None:
