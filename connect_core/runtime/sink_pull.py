@@ -44,7 +44,8 @@ __all__ = ["SinkPullInvocations", "SinkPullResult", "SinkPullTask", "assign_part
 log = logging.getLogger(__name__)
 
 STRATEGY_CONFIG = "consumer.override.partition.assignment.strategy"
-CONSUME_TIMEOUT_S = 0.5  # one fetch round: the end of every partition is normally known well before
+CONSUME_TIMEOUT_S = 0.5  # at most this long gathering one batch (ends are normally known well before)
+CONSUME_STEP_S = 0.05  # each wait within it: a batch is handed over once every partition read reported its end
 METADATA_TIMEOUT_S = 10.0
 FETCH_WAIT_MS = 100  # a fetch at the end of a partition answers this soon: the invocation ends when all are at end
 
@@ -148,7 +149,8 @@ class SinkPullTask:
         paused: set[TopicPartition] | None = None  # what the consumer has paused (unknown after an assign)
         while budget() > 0:
             paused = self._pause(consumer, assigned, paused)
-            batch, at_end = self._consume(consumer, trigger.batch_size, at_end)
+            wanted = {(tp.topic, tp.partition) for tp in assigned if tp not in (paused or ())}
+            batch, at_end = self._consume(consumer, trigger.batch_size, at_end, wanted)
             if batch or not delivered_once:  # the first, even empty, starts the task and reports RUNNING
                 self._deliver(consumer, batch, result, assigned, at_end, budget=budget)
                 delivered_once = True
@@ -209,19 +211,31 @@ class SinkPullTask:
         self._ends = {}
         return mine
 
-    def _consume(self, consumer: Any, batch_size: int,
-                 at_end: set[tuple[str, int]]) -> tuple[list[Any], set[tuple[str, int]]]:
+    def _consume(self, consumer: Any, batch_size: int, at_end: set[tuple[str, int]],
+                 wanted: set[tuple[str, int]]) -> tuple[list[Any], set[tuple[str, int]]]:
+        """Up to ``batch_size`` records within ``CONSUME_TIMEOUT_S``, handed over early once every ``wanted``
+        partition has reported its end: a caught-up invocation ends after one fetch round, not the whole wait."""
+        deadline = time.monotonic() + CONSUME_TIMEOUT_S
+        batch: list[Any] = []
+        while True:
+            step = max(0.0, min(CONSUME_STEP_S, deadline - time.monotonic()))
+            messages = consumer.consume(batch_size - len(batch), timeout=step)
+            at_end = self._take(messages, batch, at_end)
+            if len(batch) >= batch_size or time.monotonic() >= deadline or (wanted and at_end >= wanted):
+                return batch, at_end
+
+    def _take(self, messages: list[Any], batch: list[Any], at_end: set[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Append ``messages``' records to ``batch``; note each partition's end of partition (or records after it)."""
         from confluent_kafka import KafkaError
 
-        messages = consumer.consume(batch_size, timeout=CONSUME_TIMEOUT_S)
         kind = type(messages[0]) if messages else None
         if kind is not None and not any(map(kind.error, messages)):  # the usual answer: records, no end or error
             read = set(zip(map(kind.topic, messages), map(kind.partition, messages), strict=True))
             at_end -= read
             for key in read:
                 self._ends.pop(key, None)
-            return messages, at_end
-        batch = []
+            batch.extend(messages)
+            return at_end
         for message in messages:
             error = message.error()
             if error is None:
@@ -233,7 +247,7 @@ class SinkPullTask:
                 self._ends[message.topic(), message.partition()] = message.offset()
             else:
                 log.warning("sink task %s-%d: consumer error %s", self.connector, self.task, error)
-        return batch, at_end
+        return at_end
 
     def _pause(self, consumer: Any, assigned: list[TopicPartition],
                paused: set[TopicPartition] | None) -> set[TopicPartition]:

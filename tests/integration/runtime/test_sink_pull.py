@@ -102,6 +102,32 @@ def test_lambda_starting_position_decides_where_a_new_group_starts_and_nothing_a
         pulls.close()
 
 
+def test_a_caught_up_invocation_ends_once_its_partitions_report_their_ends(
+        cluster: Cluster, topics: KafkaTopics, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Billed time is work: with the gather window made 30 s, an invocation of a task at the end of its two partitions
+    (and one that reads records, then the ends) still ends after a fetch round instead of waiting the window out."""
+    from connect_core.runtime import sink_pull
+
+    monkeypatch.setattr(sink_pull, "CONSUME_TIMEOUT_S", 30.0)
+    name = f"ends-{uuid.uuid4().hex[:8]}"
+    topic = topics.create(f"{name}.t", partitions=2)
+    topics.produce(topic, [Out(None, f"r{i}".encode(), partition=i % 2) for i in range(4)])
+    out = tmp_path / "out.txt"
+    config = {"connector.class": FILE_SINK, "topics": topic, "tasks.max": "1", "key.converter": STRING,
+              "value.converter": STRING, "file": str(out), "lambda.sink.trigger": "schedule"}
+    cluster.deploy(name, config, [{"file": str(out), "topics": topic}])
+    pulls = SinkPullInvocations(cluster.worker)
+    try:
+        started = time.monotonic()
+        reading = pulls.run(name, 0, lambda: 120_000.0, 1000)
+        idle = pulls.run(name, 0, lambda: 120_000.0, 1000)
+        elapsed = time.monotonic() - started
+        assert (reading["records"], idle["records"]) == (4, 0) and _lines(out) == ["r0", "r1", "r2", "r3"]
+        assert elapsed < 30.0, f"the invocations waited out the gather window ({elapsed:.1f} s)"
+    finally:
+        pulls.close()
+
+
 class _SentTicks:
     """The tick queue, recording what would be sent."""
 
