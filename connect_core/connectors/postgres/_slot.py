@@ -3,8 +3,9 @@
 Every session sets the text forms the converters read (UTC, ISO dates, ISO 8601 intervals, hex bytea); pgoutput's
 walsender honours them too. The slot is created with an exported snapshot, so the first snapshot transaction sees
 exactly what was committed before the slot's consistent point; later snapshot transactions get theirs from a
-temporary slot (dropped with its connection). The slot's confirmed position is moved only from offsets that Kafka
-has committed (``confirm``). ``drop`` is ``slot.drop.on.stop``'s, when the connector is stopped or deleted.
+temporary slot (dropped with its connection). The slot's confirmed position is moved by offsets that Kafka has
+committed (``confirm``), and by psycopg2 over WAL the walsender sent nothing of (see ``_stream``). ``drop`` is
+``slot.drop.on.stop``'s, when the connector is stopped or deleted.
 """
 
 from __future__ import annotations

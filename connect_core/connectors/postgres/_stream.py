@@ -6,8 +6,8 @@ at or past the flush position read when the stream opened, outside a transaction
 
 A restart re-reads from the stored ``lsn_commit``: a transaction whose commit is before it is skipped whole, and in
 the transaction the stored offset is inside (``txId``), the changes up to ``lsn``/``lsn_events_processed`` are
-skipped (Debezium's ``WalPositionLocator`` does the same with the same keys). The slot's confirmed position is
-moved only by ``confirm``, with an offset Kafka has committed.
+skipped (Debezium's ``WalPositionLocator`` does the same). The slot moves by ``confirm`` (an offset Kafka has
+committed) and, unlike Debezium's, over others' WAL: psycopg2 reports a keepalive's WAL end once all is confirmed.
 """
 
 from __future__ import annotations
