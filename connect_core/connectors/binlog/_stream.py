@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceRecord
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
+from connect_core.connectors.binlog._rows import fast_rows, reference_rows
 from connect_core.connectors.binlog._snapshot import read_in_window
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class BinlogStream:
         # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
         # it) and their nullability, which only the table map event carries
         self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
+        self.fast_rows = True  # row images read by ``_rows.fast_rows``; False: python-mysql-replication's decoding
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll.
@@ -273,24 +275,22 @@ class BinlogStream:
         schema = self._event_schema(event, names)
         kept = self._catalog.kept_positions(schema, names)
         op = "c"
-        before_key: str | None = None
-        after_key: str | None = "values"
         if isinstance(event, UpdateRowsEvent):
-            op, before_key, after_key = "u", "before_values", "after_values"
+            op = "u"
         elif isinstance(event, DeleteRowsEvent):
-            op, before_key, after_key = "d", "values", None
-        rows = event.rows
+            op = "d"
+        rows = (fast_rows(event) if self.fast_rows else None) or reference_rows(event)
         total = len(rows)
         ts_ms = event.timestamp * 1000
         topic = schema.topic
         windows = self.windows
         for index in range(skip_rows, total):
-            row = rows[index]
-            raw_before = row[before_key] if before_key else None
-            raw_after = row[after_key] if after_key else None
-            if windows and read_in_window(windows, db, table, schema, raw_after or raw_before, file=position.file,
-                                          pos=start):
-                continue
+            raw_before, raw_after = rows[index]
+            if windows:
+                image = raw_after if raw_after is not None else raw_before
+                values = None if image is None else dict(zip(names, image, strict=True))
+                if read_in_window(windows, db, table, schema, values, file=position.file, pos=start):
+                    continue
             before = None if raw_before is None else self._struct(schema, names, kept, raw_before)
             after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
             key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
@@ -343,8 +343,7 @@ class BinlogStream:
             incremental.deduplicate(db, table, schema.key(before))
 
     @staticmethod
-    def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None, values: dict[str, Any]) -> Struct:
-        raw = [values.get(n) for n in names]
+    def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None, raw: list[Any]) -> Struct:
         if kept is not None:
             raw = [raw[i] for i in kept]
         return schema.row(raw)
