@@ -1,0 +1,268 @@
+"""Case 4i: Kafka -> Iceberg, our Iceberg sink against Apache Iceberg's own Kafka Connect sink configured alike.
+
+The JVM: ``org.apache.iceberg.connect.IcebergSinkConnector`` (``iceberg-kafka-connect`` and its runtime jars, the
+plugin.path of the compatibility oracle: ``tests/compat/iceberg/pom.xml``, resolved here by Maven, not imported) on
+the bench's standalone worker. Both sinks read the topic of JsonConverter rows every sink case reads, auto-create
+an unpartitioned table each (a fresh one per side and repetition) in one JDBC catalog on the local PostgreSQL, files
+on LocalStack's S3, and commit on the same ``iceberg.control.commit.interval-ms``. The method is case 4's
+(bench/README "Method"); what differs is said in bench/README ("4i: Kafka -> Iceberg configured alike").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench import checkpoint, common, jvm_worker, mapping, mariadb_rows, side_by_side, sink_data
+from infra.local.versions import KAFKA_VERSION
+
+if TYPE_CHECKING:
+    from bench.common import Result, Sample, Settings
+
+ICEBERG_POM = jvm_worker.REPO / "tests" / "compat" / "iceberg" / "pom.xml"  # the oracle's pom, shared by reference
+ICEBERG = "org.apache.iceberg:iceberg-kafka-connect:1.10.1"
+CONNECTOR = "org.apache.iceberg.connect.IcebergSinkConnector"
+NAME = "4i kafka -> iceberg vs apache iceberg sink"
+BASELINE = f"Kafka Connect {KAFKA_VERSION} + {ICEBERG} (JDBC catalog on PostgreSQL, S3FileIO on LocalStack)"
+COMMIT_INTERVAL_MS = 2000  # both sides; Iceberg's default (300000) would leave the JVM idling minutes per repetition
+DELIVERY = ("both exactly once: data files committed with their offsets in the snapshot summary (the JVM's "
+            "coordinator over its control topic; ours a commit in the invocation once the interval passed, the last "
+            "one forced as a heartbeat would)")
+
+
+def plugins() -> Path:
+    """A ``plugin.path`` with one directory linking every runtime jar of the oracle's pom (cached per pom content)."""
+    digest = hashlib.sha256(ICEBERG_POM.read_bytes()).hexdigest()[:8]
+    cached = jvm_worker.RUN_DIR / f"iceberg-{digest}.classpath"
+    if not (cached.exists() and all(Path(j).exists() for j in cached.read_text().strip().split(os.pathsep))):
+        jvm_worker.RUN_DIR.mkdir(parents=True, exist_ok=True)
+        done = jvm_worker.mvn("-f", str(ICEBERG_POM), f"{jvm_worker.MAVEN_DEPENDENCY_PLUGIN}:build-classpath",
+                              f"-Dmdep.outputFile={cached}", "-Dmdep.includeScope=runtime")
+        if done.returncode != 0:
+            raise RuntimeError(f"could not resolve {ICEBERG}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    root = jvm_worker.RUN_DIR / f"plugins-iceberg-{digest}"
+    plugin = root / "iceberg-kafka-connect"
+    plugin.mkdir(parents=True, exist_ok=True)
+    for jar in map(Path, cached.read_text().strip().split(os.pathsep)):
+        link = plugin / jar.name
+        if not link.is_symlink():
+            link.symlink_to(jar)
+    return root
+
+
+def catalog_props(bucket: str) -> dict[str, str]:
+    """``iceberg.catalog*`` of both sides: a JDBC catalog of this run on the local PostgreSQL, files in ``bucket``."""
+    services = common.services("postgres", "localstack")
+    pg, aws = services["postgres"], services["localstack"]
+    return {
+        "iceberg.catalog": common.unique("cat").replace("-", "_"),
+        "iceberg.catalog.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+        "iceberg.catalog.uri": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{pg['database']}",
+        "iceberg.catalog.jdbc.user": pg["user"], "iceberg.catalog.jdbc.password": pg["password"],
+        "iceberg.catalog.warehouse": f"s3://{bucket}/warehouse",
+        "iceberg.catalog.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        "iceberg.catalog.s3.endpoint": aws["endpoint_url"], "iceberg.catalog.s3.path-style-access": "true",
+        "iceberg.catalog.s3.access-key-id": aws["aws_access_key_id"],
+        "iceberg.catalog.s3.secret-access-key": aws["aws_secret_access_key"],
+        "iceberg.catalog.client.region": aws["region_name"],
+    }
+
+
+def sink_config(catalog: dict[str, str], topic: str, table: str, control: str) -> dict[str, str]:
+    """The keys both sides get: one task, ``topic`` into the auto-created ``table``, JsonConverter with schemas,
+    the same commit interval; Iceberg's defaults otherwise (no partitioning, no evolution)."""
+    return {**catalog, "connector.class": CONNECTOR, "tasks.max": "1", "topics": topic, "iceberg.tables": table,
+            "iceberg.tables.auto-create-enabled": "true", "iceberg.control.topic": control,
+            "iceberg.control.commit.interval-ms": str(COMMIT_INTERVAL_MS), **mariadb_rows.CONVERTERS}
+
+
+class _Tables:
+    """The run's catalog as pyiceberg opens it: each side's table per repetition, its committed record count, and
+    both sides' tables read back and compared outside the measured spans."""
+
+    def __init__(self, catalog: dict[str, str]) -> None:
+        from connect_core.connectors.iceberg.config import load_config
+        from connect_core.connectors.iceberg.sink_task import open_catalog
+
+        self.catalog = open_catalog(load_config({**catalog, "topics": "unused", "iceberg.tables": "unused.unused"}))
+        self.namespace = common.unique("ns").replace("-", "_")
+        self.same: list[bool] = []  # per measured repetition: the same columns in the same order
+        self.unlike: set[str] = set()  # columns whose Iceberg types or values differ between the sides
+        self.files: dict[str, list[int]] = {"ours": [], "jvm": []}
+        self.pending: dict[int, tuple[Any, dict[str, str]]] = {}  # rep -> the side read first's rows and types
+
+    def name(self, side: str, rep: int) -> str:
+        return f"{self.namespace}.{side}_{'warmup' if rep < 0 else rep}"
+
+    def summary(self, name: str) -> dict[str, str]:
+        """The current snapshot's summary ({} before the first commit or the table)."""
+        from pyiceberg.exceptions import NoSuchTableError
+
+        try:
+            snapshot = self.catalog.load_table(name).current_snapshot()
+        except NoSuchTableError:
+            return {}
+        return dict(snapshot.summary.additional_properties) if snapshot else {}
+
+    def total(self, name: str) -> int:
+        return int(self.summary(name).get("total-records", 0))
+
+    def read_back(self, side: str, rep: int, records: int) -> None:
+        """Read ``side``'s table of ``rep`` (every id 1..``records`` once, or the row fails), compare it with the
+        other side's once both are read, drop it."""
+        import pyarrow.compute as pc
+
+        name = self.name(side, rep)
+        try:
+            table = self.catalog.load_table(name)
+            rows = table.scan().to_arrow().sort_by("id")
+            ids = rows.column("id")
+            if len(ids) != records or pc.min(ids).as_py() != 1 or pc.max(ids).as_py() != records \
+                    or pc.count_distinct(ids).as_py() != records:
+                raise RuntimeError(f"{name}: {len(ids)} rows, not ids 1..{records} once each")
+            types = {f.name: str(f.field_type) for f in table.schema().fields}
+            if rep < 0:
+                return
+            self.files[side].append(int(self.summary(name).get("total-data-files", 0)))
+            if rep not in self.pending:
+                self.pending[rep] = rows, types
+                return
+            other, other_types = self.pending.pop(rep)
+            self.same.append(rows.column_names == other.column_names)
+            self.unlike.update(f"{c} ({types[c]} vs {other_types.get(c)})" for c in rows.column_names
+                               if types[c] != other_types.get(c)
+                               or c in other_types and not _same_values(rows.column(c), other.column(c)))
+        finally:
+            self.drop(name)
+
+    def drop(self, name: str) -> None:
+        """Drop ``name`` from the catalog (its files go with the run's bucket)."""
+        try:
+            self.catalog.drop_table(name)
+        except Exception:  # best effort: a table a failed repetition never created
+            pass
+
+
+def _same_values(ours: Any, theirs: Any) -> bool:
+    """Whether two columns of one Iceberg type hold the same values; Arrow's width of a type (``string`` or
+    ``large_string``, as pyiceberg reads each writer's Parquet) is no difference."""
+    try:
+        theirs = theirs.cast(ours.type)
+    except Exception:  # no cast between the types: different columns
+        return False
+    return bool(ours.combine_chunks().equals(theirs.combine_chunks()))
+
+
+def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str,
+                 bucket: str) -> Result:
+    """4i at ``settings.records``: ours behind the emulated mapping against Iceberg's sink on the worker, over the
+    same topic of JsonConverter rows, each into a fresh table per repetition; both tables read back outside the
+    measured spans (every id once, the same rows on both sides)."""
+    from connect_core.connectors.iceberg.sink_task import commit_due
+
+    catalog = catalog_props(bucket)
+    tables = _Tables(catalog)
+
+    def data_for(rep: int) -> sink_data.SinkData:
+        size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
+        return sink_data.SinkData.topic_only(common.Settings(records=size, repeats=1, batch=settings.batch))
+
+    def control_topic() -> str:
+        topic = common.unique("ice-control")
+        mapping.create_topic(bootstrap, topic)
+        mapping.MADE_TOPICS.append(topic)
+        return topic
+
+    def ours(rep: int) -> Sample:
+        data = data_for(rep)
+        name = common.unique("iceours")
+        config = sink_config(catalog, data.topic, tables.name("ours", rep), control_topic())
+        cluster.deploy(name, config, {"name": name, **config})  # Iceberg's task configs carry the connector's name
+
+        def run() -> int:
+            put = mapping.sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
+                                          batch=settings.batch)
+            commit_due({"name": name, **config}, force=True)  # the files of the last interval, as a heartbeat
+            return put
+
+        with common.phase("ours"):
+            sample = mapping.measure_ours(run)
+        with common.phase("read back"):
+            if tables.total(tables.name("ours", rep)) != data.records:
+                raise RuntimeError(f"ours committed {tables.total(tables.name('ours', rep))} of {data.records}")
+            tables.read_back("ours", rep, data.records)
+        return sample
+
+    def theirs(rep: int) -> Sample:
+        data = data_for(rep)
+        table = tables.name("jvm", rep)
+        config = sink_config(catalog, data.topic, table, control_topic())
+        config["consumer.override.auto.offset.reset"] = "earliest"
+        sample = worker.timed({common.unique("icejvm"): config}, lambda: tables.total(table) >= data.records,
+                              data.records, 1800)
+        with common.phase("read back"):
+            tables.read_back("jvm", rep, data.records)
+        return sample
+
+    try:
+        mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
+    finally:
+        mapping.drop_made_topics(bootstrap)
+    return side_by_side.method_row(
+        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm,
+        raw_kind="none: no raw floor for Iceberg yet (Parquet + a catalog commit is the least, not measured)",
+        load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
+        commit_interval_ms=COMMIT_INTERVAL_MS, ours_data_files=tables.files["ours"],
+        jvm_data_files=tables.files["jvm"], same_rows_as_jvm=all(tables.same) and not tables.unlike if tables.same
+        else None, columns_unlike_jvm=sorted(tables.unlike), delivery=DELIVERY)
+
+
+def run(settings: Settings) -> list[Result]:
+    """Start a worker with Iceberg's sink on its plugin.path, run 4i at every size of case 4's sweep, stop it."""
+    if not settings.java:
+        return [common.Result(NAME, None, BASELINE, None, settings.records, 0, skipped="BENCH_JAVA=0")]
+    try:
+        plugin_path = plugins()
+    except RuntimeError as error:
+        return [common.Result(NAME, None, BASELINE, None, settings.records, 0,
+                              skipped=f"not resolvable: {str(error)[:300]}")]
+    bootstrap = common.services("kafka")["kafka"]["bootstrap.servers"]
+    settings = dataclasses.replace(settings, repeats=side_by_side.java_repeats())
+    wall0 = time.perf_counter()
+    worker = jvm_worker.Worker(bootstrap, plugin_path)
+    print(f"case 4i: the standalone worker started in {time.perf_counter() - wall0:.1f} s", flush=True)
+    cluster = common.Cluster.create(bootstrap)
+    results: list[Result] = []
+    bucket = common.unique("iceberg")
+    try:
+        import boto3
+
+        boto3.client("s3", **common.services("localstack")["localstack"]).create_bucket(Bucket=bucket)
+        for size in side_by_side.sizes(settings):
+            at = dataclasses.replace(settings, records=size)
+            results.extend(checkpoint.rows_or_run("iceberg_java", f"4i@{size}", lambda at=at: [side_by_side.guarded(
+                NAME, at.records, lambda: iceberg_case(at, worker, cluster, bootstrap, bucket))]))
+    finally:
+        cluster.close()
+        worker.close()
+        _empty(bucket)
+    return results
+
+
+def _empty(bucket: str) -> None:
+    """Delete the run's data and metadata files (LocalStack holds them in memory) and the bucket; best effort."""
+    import boto3
+
+    s3 = boto3.client("s3", **common.services("localstack")["localstack"])
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            found = [{"Key": item["Key"]} for item in page.get("Contents", ())]
+            if found:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": found, "Quiet": True})
+        s3.delete_bucket(Bucket=bucket)
+    except Exception:  # a bucket never made, or LocalStack gone: nothing left to free
+        pass

@@ -1,0 +1,43 @@
+"""Case 4i (our Iceberg sink against Apache Iceberg's on the bench's worker) on a tiny dataset, so ``make bench``
+keeps running it: the row by the method's fields, both tables read back alike. No timing is asserted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bench import common
+from bench.cases import iceberg_java
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+pytest.importorskip("pyiceberg")
+
+TINY = common.Settings(records=200, repeats=1, batch=100)
+
+
+def test_iceberg_case_runs_both_sinks_into_one_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "kept")
+    [row] = iceberg_java.run(TINY)
+    assert row.skipped is None, row.skipped
+    assert row.name == f"{iceberg_java.NAME} @200 cold start"
+    assert row.records == TINY.records and row.ratio and row.ours_per_s and row.baseline_per_s
+    extra = row.extra
+    assert extra["cpu_basis"] == "total" and len(extra["ratios"]) == 1 and len(extra["baseline_cpu_s"]) == 1
+    assert extra["columns_unlike_jvm"] == []
+    assert extra["same_rows_as_jvm"] is True  # every id once on both sides, column for column the same values
+    assert extra["commit_interval_ms"] == iceberg_java.COMMIT_INTERVAL_MS
+    assert extra["ours_data_files"][0] >= 1 and extra["jvm_data_files"][0] >= 1
+
+
+def test_the_jvm_is_given_the_keys_ours_is() -> None:
+    """Configured alike: one config for both sides, the oracle's pom as the plugin's jars."""
+    config = iceberg_java.sink_config({"iceberg.catalog": "c"}, "t", "ns.tbl", "control")
+    assert config["connector.class"] == "org.apache.iceberg.connect.IcebergSinkConnector"
+    assert config["iceberg.control.commit.interval-ms"] == str(iceberg_java.COMMIT_INTERVAL_MS)
+    assert iceberg_java.ICEBERG_POM.exists()
