@@ -4,7 +4,8 @@ The PostgreSQL source (Debezium's PostgresConnector, pgoutput) is killed at each
 (``source.after_commit`` is after the Kafka commit and before the task confirms the LSN to the slot), twice while it
 snapshots and twice while it streams multi-row transactions (so chunks end inside a transaction and the restart
 skips by ``lsn``/``lsn_events_processed``), then runs to the end. Every ``r``, ``c``, ``u``, ``d`` and tombstone
-arrives exactly once, and the slot's confirmed position is never past what the committed offsets hold.
+arrives exactly once, and right after each kill the slot's confirmed position is not past the first change Kafka
+did not hold yet.
 
 An incremental snapshot (an ``execute-snapshot`` signal) killed at each step, twice, goes on after the last row
 whose offset Kafka committed: every row is read exactly once.
@@ -86,29 +87,6 @@ def _lsn_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str, in
     return out
 
 
-def _committed_lsn(cluster: Cluster, name: str) -> int:
-    """The ``lsn_commit`` (else ``lsn``) of the connector's last committed offset in connect-offsets."""
-    from confluent_kafka import Consumer
-
-    from connect_core.kafka.clients import consumer_config
-    from connect_core.kafka.read_to_end import read_to_end
-
-    consumer = Consumer(consumer_config(cluster.worker.kafka))  # read_committed, with end-of-partition events
-    latest: dict[str, int] = {}
-
-    def keep(message: object) -> None:
-        key, value = message.key(), message.value()  # type: ignore[attr-defined]
-        if key and value and json.loads(key)[0] == name:
-            offset = json.loads(value)
-            latest["lsn"] = int(offset.get("lsn_commit") or offset.get("lsn") or 0)
-
-    try:
-        read_to_end(consumer, cluster.worker.storage.offset_storage_topic, {}, keep)
-    finally:
-        consumer.close()
-    return latest.get("lsn", 0)
-
-
 @pytest.mark.parametrize("step", ["source.after_poll", "source.after_produce", "source.before_commit",
                                   "source.after_commit"])
 def test_kill_9_of_a_postgres_cdc_invocation(
@@ -160,7 +138,9 @@ def test_kill_9_during_an_incremental_snapshot(
            '{{"data-collections": ["{pg.schema}.t"]}}')""")
     _kill(name, environment, step, tally)  # killed while it reads chunks
     _invoke_until_caught_up(name, environment, tally)
-    assert (pg.slot_lsn() or 0) <= _committed_lsn(cluster, name)
+    # No slot check here: incremental rows carry no LSN, and after catch-up an idle invocation may confirm past WAL
+    # of no captured table (see above). A slot confirmed past the signal before Kafka held the snapshot's window
+    # would lose the snapshot, which the count below catches.
     expected = [("r", i) for i in range(1, SNAPSHOT_ROWS + 1)]
     tally.count(expected, _events(kafka_bootstrap, topic, len(expected)))
     assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
