@@ -1,11 +1,14 @@
-"""debezium-examples' ``cqrs`` pipeline as published, under ``kill -9``, against Debezium's JDBC sink on the JVM.
+"""debezium-examples' ``cqrs`` and ``unwrap-smt`` pipelines as published, under ``kill -9``, against Debezium's JDBC
+sink on the JVM.
 
 The PostgreSQL source (``cqrs/postgres-source.json``: ``ByLogicalTableRouter``) is killed twice while it snapshots
 and twice while it streams, at one step of its invocation; then our Debezium JDBC sink (``cqrs/mysql-sink.json``:
 upsert, deletes, ``schema.evolution=basic``) is killed twice in the middle of its batches (the event source mapping
 emulated: a killed invocation's batch comes again). Every change event must be on the topics exactly once, and the
 sink's tables must equal the source's and what Debezium's own JdbcSinkConnector (3.2.0.Final, on a 4.3.1 worker,
-reading the same topics ``read_committed``) writes from them: rows and column types.
+reading the same topics ``read_committed``) writes from them: rows and column types. ``unwrap-smt``
+(``source.json``: the MySQL connector on the shared MariaDB, a ``RegexRouter`` naming the topic by the table;
+``jdbc-sink.json`` into PostgreSQL) goes through the same kills.
 
 What the test changes in the published configs: addresses, credentials, names, ``topic.prefix`` and the routed topic
 names (the broker is shared), ``slot.name`` (slots are server-wide), ``snapshot.fetch.size`` and ``max.batch.size``
@@ -16,10 +19,12 @@ or Connector/J looks the tables up in every database of the shared server, and f
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import psycopg2
 import pytest
 
 from connect_core.kafka.lambda_event import build_event
@@ -93,6 +98,23 @@ def _sink_mapping(topics: list[str], messages: dict[str, list[Any]], *, bootstra
             assert code == 0 and response == {}, stderr
             committed += len(batch)
     assert kills == REPEATS, "the batches were too few to kill the sink"
+
+
+def _same_as_the_jvm(worker: ConnectWorker, name: str, config: dict[str, str], read: Any, wanted: Any) -> None:
+    """Debezium's sink on the JVM, ``config`` on the same topics: wait until ``read()`` gives ``wanted`` (a failed
+    task fails the test with its trace at the end of the wait)."""
+    status, body = worker.rest("PUT", f"/connectors/{name}/config", {
+        **config, "consumer.override.isolation.level": "read_committed"})  # a worker's sink reads uncommitted
+    assert status == 201, body
+    try:
+        deadline = time.monotonic() + JVM_WAIT_S
+        while time.monotonic() < deadline and read() != wanted:
+            time.sleep(1)
+        if read() != wanted:
+            _status, state = worker.rest("GET", f"/connectors/{name}/status")
+            pytest.fail(f"Debezium's sink wrote {read()}, not {wanted}: {state}")
+    finally:
+        worker.rest("DELETE", f"/connectors/{name}")
 
 
 def _tables(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -186,21 +208,95 @@ def test_cqrs_pipeline_killed_delivers_what_debeziums_jvm_sink_delivers(
         assert [r[0] for r in wanted["voteentity"]] == [*range(1, 61), *range(91, VOTES + 51)]
         assert _tables(ours) == wanted
 
-        jvm_name = f"{prefix}-jvm-mysql-sink"
-        status, body = debezium_jdbc_worker.rest("PUT", f"/connectors/{jvm_name}/config", {
+        _same_as_the_jvm(debezium_jdbc_worker, f"{prefix}-jvm-mysql-sink", {
             **{k: v for k, v in sink_config.items() if k != "name"},
             # nullCatalogMeansCurrent: Connector/J's metadata look-ups otherwise find a table of the same name in any
             # database of the shared server (ours), and Debezium's sink then alters that one
-            "connection.url": f"jdbc:mysql://{my['host']}:{my['port']}/{theirs_db}?nullCatalogMeansCurrent=true",
-            "consumer.override.isolation.level": "read_committed"})  # a worker's sink reads uncommitted by default
-        assert status == 201, body
-        try:
-            deadline = time.monotonic() + JVM_WAIT_S
-            while time.monotonic() < deadline and _tables(theirs) != wanted:
-                time.sleep(1)
-            if _tables(theirs) != wanted:
-                _status, state = debezium_jdbc_worker.rest("GET", f"/connectors/{jvm_name}/status")
-                pytest.fail(f"Debezium's sink wrote {_tables(theirs)}, not {wanted}: {state}")
-            assert _columns(ours, ours_db) == _columns(theirs, theirs_db)
-        finally:
-            debezium_jdbc_worker.rest("DELETE", f"/connectors/{jvm_name}")
+            "connection.url": f"jdbc:mysql://{my['host']}:{my['port']}/{theirs_db}?nullCatalogMeansCurrent=true"},
+            lambda: _tables(theirs), wanted)
+        assert _columns(ours, ours_db) == _columns(theirs, theirs_db)
+
+
+CUSTOMERS = 2_000 if BIG else 400
+
+
+def _pg_columns(db: Any, table: str) -> list[tuple[Any, ...]]:
+    return db.query("SELECT column_name, data_type, character_maximum_length, numeric_precision, is_nullable FROM "
+                    f"information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position")
+
+
+@pytest.mark.timeout(1_800)  # a hang guard
+def test_unwrap_smt_pipeline_killed_delivers_what_debeziums_jvm_sink_delivers(
+    *, cluster: Cluster, debezium_jdbc_worker: ConnectWorker,  # noqa: F811
+    postgres_settings: dict[str, str], mariadb_settings: dict[str, str], kafka_bootstrap: str, tally: Tally,
+    tmp_path: Path,
+) -> None:
+    pg, my = postgres_settings, mariadb_settings
+    with (mariadb_database(my, "inventorykill") as (source_db, source), pg_database(pg, "unwrapours") as ours,
+          pg_database(pg, "unwrapjvm") as theirs):
+        with source.cursor() as cursor:
+            cursor.execute("CREATE TABLE customers (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, first_name "
+                           "VARCHAR(255) NOT NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL "
+                           "UNIQUE) AUTO_INCREMENT=1001")
+            cursor.execute("INSERT INTO customers SELECT seq, CONCAT('first-', seq), CONCAT('last-', seq), "
+                           f"CONCAT('c', seq, '@example.com') FROM seq_1_to_{CUSTOMERS}")
+        prefix = f"faults-inventory-{uuid.uuid4().hex[:8]}"
+        routed = f"faults_{uuid.uuid4().hex[:8]}_"  # the routed topic (and so the sink's table): this test's own
+        source_config = {**published("debezium-examples_unwrap-smt_source.json", **{
+            "name": f"{prefix}-inventory-connector", "topic.prefix": prefix, "database.hostname": my["host"],
+            "database.port": my["port"], "database.user": my["user"], "database.password": my["password"],
+            "database.server.id": str(random.randint(200_000, 2**31)), "database.include.list": source_db,
+            "schema.history.internal.kafka.bootstrap.servers": kafka_bootstrap,
+            "schema.history.internal.kafka.topic": f"{prefix}-schema-changes.inventory",
+            "transforms.route.replacement": f"{routed}$3"}), "snapshot.fetch.size": "25", "max.batch.size": "30"}
+        from connect_core.connectors.binlog.source_connector import MySqlConnector
+
+        connector = MySqlConnector()
+        connector.start(source_config)
+        cluster.deploy(source_config["name"], source_config, connector.task_configs(1))
+        environment = function_env(cluster, FAULTS_CHUNK_RECORDS=str(CHUNK))
+        _kill(source_config["name"], environment, "source.after_commit", tally)  # killed while it snapshots
+        _invoke_until_caught_up(source_config["name"], environment, tally)
+        with source.cursor() as cursor:  # one transaction each
+            cursor.execute(f"INSERT INTO customers SELECT seq, 'new', 'customer', CONCAT('n', seq, '@example.com') "
+                           f"FROM seq_{CUSTOMERS + 1}_to_{CUSTOMERS + 50}")
+            cursor.execute("UPDATE customers SET email = CONCAT('u', id, '@example.org') WHERE id <= 60")
+            cursor.execute("DELETE FROM customers WHERE id > 60 AND id <= 90")
+        _kill(source_config["name"], environment, "source.after_commit", tally)  # killed while it streams
+        _invoke_until_caught_up(source_config["name"], environment, tally)
+
+        topic = f"{routed}customers"
+        expected = ([("r", i) for i in range(1, CUSTOMERS + 1)]
+                    + [("c", i) for i in range(CUSTOMERS + 1, CUSTOMERS + 51)] + [("u", i) for i in range(1, 61)]
+                    + [(op, i) for i in range(61, 91) for op in ("d", "tombstone")])
+        tally.count(expected, _changes(kafka_bootstrap, topic, len(expected)))
+        assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+
+        sink_config = published("debezium-examples_unwrap-smt_jdbc-sink.json", **{
+            "name": f"{prefix}-jdbc-sink", "topics": topic,
+            "connection.url": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{ours.name}",
+            "connection.username": pg["user"], "connection.password": pg["password"]})
+        from connect_core.coordinator.herder.task_configs import generate_task_configs
+
+        cluster.deploy(sink_config["name"], sink_config, generate_task_configs(sink_config["name"], sink_config))
+        messages = {topic: KafkaTopics(kafka_bootstrap).consume(topic, len(expected))}
+        assert len(messages[topic]) == len(expected)
+        _sink_mapping([topic], messages, bootstrap=kafka_bootstrap, step="sink.during_put", tmp_path=tmp_path,
+                      tally=tally, environment=function_env(cluster, **{env.CONNECTOR_NAME: sink_config["name"]}))
+        with source.cursor() as cursor:
+            cursor.execute("SELECT id, first_name, last_name, email FROM customers ORDER BY id")
+            wanted = [tuple(row) for row in cursor.fetchall()]
+        assert [r[0] for r in wanted] == [*range(1, 61), *range(91, CUSTOMERS + 51)]
+
+        def rows(db: Any) -> list[tuple[Any, ...]]:
+            try:
+                return db.query(f"SELECT id, first_name, last_name, email FROM {topic} ORDER BY id")
+            except psycopg2.Error:
+                return []
+
+        assert rows(ours) == wanted
+        _same_as_the_jvm(debezium_jdbc_worker, f"{prefix}-jvm-jdbc-sink", {
+            **{k: v for k, v in sink_config.items() if k != "name"},
+            "connection.url": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{theirs.name}"}, lambda: rows(theirs),
+            wanted)
+        assert _pg_columns(ours, topic) == _pg_columns(theirs, topic)
