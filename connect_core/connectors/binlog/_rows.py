@@ -29,7 +29,7 @@ _FIXED: Final = {  # (signed, unsigned) struct formats of the fixed-width types
     _FLOAT: ("<f", "<f"), _DOUBLE: ("<d", "<d"),
 }
 _DIG2BYTES: Final = (0, 1, 1, 2, 2, 3, 3, 4, 4, 4)
-_EPOCH: Final = dt.datetime(1970, 1, 1)
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 
 RowImages = list[tuple[list[Any] | None, list[Any] | None]]
 
@@ -53,12 +53,19 @@ def reference_rows(event: Any) -> RowImages:
     return out
 
 
-_readers: dict[tuple[int, bytes], Callable[[bytes, int], tuple[list[Any], int]] | None] = {}
-_reader_owner: dict[int, Any] = {}  # id(columns) -> columns: keeps the ids above from being reused
+Reader = "Callable[[bytes, int], tuple[list[Any], int]]"
+_readers: dict[tuple[Any, ...], Any] = {}
+_owners: dict[int, Any] = {}  # id -> the columns or converters list: keeps the ids in the keys above from reuse
 
 
-def fast_rows(event: Any) -> RowImages | None:
-    """The event's rows read from its bytes, or None when the reference must decode them (its packet is untouched)."""
+def fast_rows(event: Any, converters: list[Callable[[Any], Any] | None] | None = None,
+              kept: list[int] | None = None) -> RowImages | None:
+    """The event's rows read from its bytes, or None when the reference must decode them (its packet is untouched).
+
+    Without ``converters``, each image holds every column's value as the reference's; with them (a ``TableSchema``'s,
+    for the columns at ``kept``, None: all), the converted values of those columns: what ``TableSchema.row`` makes of
+    the reference's.
+    """
     if event.event_type not in _ROWS_EVENTS:
         return None
     wrapper = event.packet
@@ -70,14 +77,18 @@ def fast_rows(event: Any) -> RowImages | None:
     end = start + event.event_size - wrapper.read_bytes
     columns = event.columns
     width = (len(columns) + 7) // 8
+    if event.number_of_columns != len(columns) or width != len(event.columns_present_bitmap):
+        return None
     try:
         if event.event_type in _UPDATE_EVENTS:
-            before = _reader(columns, event.columns_present_bitmap)
-            after = _reader(columns, event.columns_present_bitmap2)
+            if width != len(event.columns_present_bitmap2):
+                return None
+            before = _reader(columns, event.columns_present_bitmap, converters, kept)
+            after = _reader(columns, event.columns_present_bitmap2, converters, kept)
             if before is None or after is None:
                 return None
             return _updates(data, start, end, before, after)
-        image = _reader(columns, event.columns_present_bitmap)
+        image = _reader(columns, event.columns_present_bitmap, converters, kept)
         if image is None:
             return None
         rows: RowImages = []
@@ -86,10 +97,8 @@ def fast_rows(event: Any) -> RowImages | None:
         while p < end:
             values, p = image(data, p)
             rows.append((values, None) if delete else (None, values))
-        if p != end or event.number_of_columns != len(columns) or width != len(event.columns_present_bitmap):
-            return None
-        return rows
-    except (_Unsupported, IndexError, ValueError, struct.error, KeyError):
+        return rows if p == end else None
+    except (_Unsupported, IndexError, ValueError, struct.error, KeyError, TypeError):
         return None
 
 
@@ -103,19 +112,22 @@ def _updates(data: bytes, p: int, end: int, before: Callable[[bytes, int], tuple
     return rows if p == end else None
 
 
-def _reader(columns: list[Any], present: bytes) -> Callable[[bytes, int], tuple[list[Any], int]] | None:
-    key = (id(columns), bytes(present))
+def _reader(columns: list[Any], present: bytes, converters: list[Callable[[Any], Any] | None] | None,
+            kept: list[int] | None) -> Callable[[bytes, int], tuple[list[Any], int]] | None:
+    key = (id(columns), bytes(present), id(converters), None if kept is None else tuple(kept))
     if key in _readers:
-        return _readers[key]
+        reader: Callable[[bytes, int], tuple[list[Any], int]] | None = _readers[key]
+        return reader
     try:
-        reader: Callable[[bytes, int], tuple[list[Any], int]] | None = _compile(columns, present)
+        reader = _compile(columns, present, converters, kept)
     except _Unsupported:
         reader = None
     if len(_readers) > 4096:
         _readers.clear()
-        _reader_owner.clear()
+        _owners.clear()
     _readers[key] = reader
-    _reader_owner[id(columns)] = columns
+    _owners[id(columns)] = columns
+    _owners[id(converters)] = converters
     return reader
 
 
@@ -135,31 +147,107 @@ def _encoding(column: Any) -> str | None:
     return encoding
 
 
-def _compile(columns: list[Any], present: bytes) -> Callable[[bytes, int], tuple[list[Any], int]]:
-    """Generate the reader of one row image: null bitmap, then each present non-null column's bytes."""
+def _compile(columns: list[Any], present: bytes, converters: list[Callable[[Any], Any] | None] | None,
+             kept: list[int] | None) -> Callable[[bytes, int], tuple[list[Any], int]]:
+    """Generate the reader of one row image: null bitmap, then each present non-null column's bytes (converted when
+    ``converters`` are given)."""
     env: dict[str, Any] = {}
     lines = ["def image(d, p):"]
     count = sum(1 for i in range(len(columns)) if present[i // 8] & (1 << (i % 8)))
     nbytes = (count + 7) // 8
     lines.append(f"    nb = int.from_bytes(d[p:p + {nbytes}], 'little'); p += {nbytes}")
-    body: list[str] = []
+    out = list(range(len(columns))) if kept is None else kept
+    convert: dict[int, Callable[[Any], Any] | None] = {}
+    if converters is not None:
+        if len(converters) != len(out):
+            raise _Unsupported
+        convert = dict(zip(out, converters, strict=True))
     k = 0
     for i, column in enumerate(columns):
         if not column.name:
             raise _Unsupported
         if not present[i // 8] & (1 << (i % 8)):
-            body.append(f"    v{i} = None")
+            lines.append(f"    v{i} = None")
             continue
-        body.append(f"    if nb & {1 << k}:")
-        body.append(f"        v{i} = None")
-        body.append("    else:")
-        body.extend("    " + line for line in _column_code(i, column, env))
+        lines.append(f"    if nb & {1 << k}:")
+        lines.append(f"        v{i} = None")
+        lines.append("    else:")
+        converter = convert.get(i)
+        code = None if converter is None else _fused_code(i, column, converter, env)
+        if code is None:
+            code = _column_code(i, column, env)
+            if converter is not None and not _identity(column, converter):
+                env[f"c{i}"] = converter
+                code.append(f"    if v{i} is not None: v{i} = c{i}(v{i})")
+        lines.extend("    " + line for line in code)
         k += 1
-    lines.extend(body)
-    lines.append("    return [" + ", ".join(f"v{i}" for i in range(len(columns))) + "], p")
+    lines.append("    return [" + ", ".join(f"v{i}" for i in out) + "], p")
     exec(compile("\n".join(lines), "<binlog row image>", "exec"), env)
     reader: Callable[[bytes, int], tuple[list[Any], int]] = env["image"]
     return reader
+
+
+def _identity(column: Any, converter: Callable[[Any], Any]) -> bool:
+    """Whether ``converter`` gives back what the reader makes of ``column`` (no call needed)."""
+    from connect_core.connectors.binlog._types import _text
+
+    kind = column.type
+    if converter is int:
+        return kind in (_TINY, _SHORT, _LONG, _LONGLONG, _INT24, _YEAR)
+    if converter is float:
+        return kind in (_FLOAT, _DOUBLE)
+    if converter is _text:
+        return kind in (_VARCHAR, _STRING, _BLOB) and _encoding(column) is not None
+    return False
+
+
+def _fused_code(i: int, column: Any, converter: Callable[[Any], Any], env: dict[str, Any]) -> list[str] | None:
+    """A reader that makes the converted value at once, for the converters of the common types (None: other)."""
+    from connect_core.connectors.binlog._types import _bytes, _epoch_days, _epoch_micros, _epoch_millis
+
+    kind = column.type
+    if kind == _DATETIME2 and converter in (_epoch_micros, _epoch_millis):
+        env[f"r{i}"] = _datetime2_micros(getattr(column, "fsp", 0) or 0, millis=converter is _epoch_millis)
+        return [f"    v{i}, p = r{i}(d, p)"]
+    if kind == _DATE and converter is _epoch_days:
+        env[f"r{i}"] = _plain_temporal_reader(_DATE)
+        return [f"    v{i}, p = r{i}(d, p)", f"    if v{i} is not None: v{i} = v{i}.toordinal() - {_EPOCH_ORDINAL}"]
+    if kind in (_VARCHAR, _STRING, _BLOB) and converter is _bytes and _encoding(column) is None:
+        code = _column_code(i, column, env)
+        code[-1] = code[-1].replace(" if n else ''", "")  # bytes also when empty: _bytes("") is b""
+        return code
+    return None
+
+
+def _datetime2_micros(fsp: int, *, millis: bool) -> Callable[[bytes, int], tuple[int | None, int]]:
+    """DATETIME2 straight to microseconds (or milliseconds) since the epoch, as ``_types._epoch_micros`` of the
+    reference's ``datetime``; anything the reference would not read as a valid datetime goes to the reference."""
+    frac_size = (fsp + 1) // 2
+    odd = fsp % 2 == 1
+    scale = 10 ** (6 - fsp)
+    size = 5 + frac_size
+    to_date = dt.date
+
+    def read(d: bytes, p: int) -> tuple[int | None, int]:
+        packed = int.from_bytes(d[p:p + 5], "big")
+        year_month = (packed >> 22) & 0x1FFFF
+        hour, minute, second = (packed >> 12) & 0x1F, (packed >> 6) & 0x3F, packed & 0x3F
+        try:
+            days = to_date(year_month // 13, year_month % 13, (packed >> 17) & 0x1F).toordinal() - _EPOCH_ORDINAL
+        except ValueError:
+            return None, p + size
+        if hour > 23 or minute > 59 or second > 59:
+            raise _Unsupported
+        micros = 0
+        if frac_size:
+            stored = int.from_bytes(d[p + 5:p + size], "big", signed=True)
+            micros = (int(stored / 10) if odd else stored) * scale
+            if micros < 0 or micros > 999_999:
+                raise _Unsupported
+        value = ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + micros
+        return (value // 1000 if millis else value), p + size
+
+    return read
 
 
 def _column_code(i: int, column: Any, env: dict[str, Any]) -> list[str]:
@@ -227,28 +315,36 @@ def _decimal_reader(precision: int, scale: int) -> Callable[[bytes, int], tuple[
     size = lead_size + 4 * groups_int + 4 * groups_frac + tail_size
     to_decimal = decimal.Decimal
 
+    sign_bit = 1 << (8 * size - 1)
+    mask = (1 << (8 * size)) - 1
+    tail_bits, tail_mask = 8 * tail_size, (1 << (8 * tail_size)) - 1
+    frac_groups = range(groups_frac)
+    int_shift = 32 * groups_int + 32 * groups_frac + 8 * tail_size
+    template = f"{{}}{{}}.{{:0{scale}d}}" if scale else "{}{}."
+
     def read(d: bytes, p: int) -> tuple[decimal.Decimal, int]:
-        raw = bytearray(d[p:p + size])
-        if len(raw) != size:
+        whole = int.from_bytes(d[p:p + size], "big")
+        if p + size > len(d):
             raise _Unsupported
-        negative = not raw[0] & 0x80
-        raw[0] ^= 0x80
+        negative = not whole & sign_bit
+        whole ^= sign_bit
         if negative:
-            raw = bytearray(b ^ 0xFF for b in raw)
-        parts = ["-"] if negative else []
-        at = lead_size
-        if lead_size:
-            parts.append(str(int.from_bytes(raw[:lead_size], "big")))
-        for _ in range(groups_int):
-            parts.append(f"{int.from_bytes(raw[at:at + 4], 'big'):09d}")
-            at += 4
-        parts.append(".")
-        for _ in range(groups_frac):
-            parts.append(f"{int.from_bytes(raw[at:at + 4], 'big'):09d}")
-            at += 4
-        if tail_size:
-            parts.append(f"{int.from_bytes(raw[at:at + tail_size], 'big'):0{tail}d}")
-        return to_decimal("".join(parts)), p + size
+            whole ^= mask
+        # the integer part: the leading digits, then groups of nine, all base 10**9 after the first
+        integral_value = whole >> int_shift
+        if groups_int:
+            groups = (whole >> (32 * groups_frac + tail_bits)) & ((1 << (32 * groups_int)) - 1)
+            for index in range(groups_int - 1, -1, -1):
+                integral_value = integral_value * 1_000_000_000 + ((groups >> (32 * index)) & 0xFFFFFFFF)
+        fraction = 0
+        if scale:
+            frac_bits = whole & ((1 << (32 * groups_frac + tail_bits)) - 1)
+            for index in frac_groups:
+                fraction = fraction * 1_000_000_000 + ((frac_bits >> (32 * (groups_frac - 1 - index) + tail_bits))
+                                                       & 0xFFFFFFFF)
+            if tail_size:
+                fraction = fraction * 10 ** tail + (frac_bits & tail_mask)
+        return to_decimal(template.format("-" if negative else "", integral_value, fraction)), p + size
 
     return read
 

@@ -14,25 +14,28 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceRecord
+from connect_core.api.struct import Struct
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.binlog._rows import fast_rows, reference_rows
 from connect_core.connectors.binlog._snapshot import read_in_window
 
 if TYPE_CHECKING:
-    from connect_core.api.struct import Struct
     from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.binlog._catalog import Catalog, TableFilter
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
     from connect_core.connectors.binlog._incremental import BinlogChunkReader
     from connect_core.connectors.binlog._offsets import BinlogPosition
+    from connect_core.connectors.binlog._rows import RowImages
     from connect_core.connectors.binlog._schema_changes import SchemaChanges
 
-__all__ = ["POLL_TIME_LIMIT_S", "BinlogStream", "connection_settings"]
+__all__ = ["POLL_TIME_LIMIT_S", "READ_ROWS_FAST", "BinlogStream", "connection_settings"]
 
 log = logging.getLogger(__name__)
 
 # Longest a poll reads events that produce no record: well inside the runner's chunk (10 s) and a function's budget.
 POLL_TIME_LIMIT_S: Final = 2.0
+# row images read from the event's bytes (``_rows.fast_rows``); False: python-mysql-replication's decoding for all
+READ_ROWS_FAST = True
 _TX_CONTROL: Final = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "XA START", "XA END", "XA COMMIT"})
 
 
@@ -81,7 +84,6 @@ class BinlogStream:
         # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
         # it) and their nullability, which only the table map event carries
         self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
-        self.fast_rows = True  # row images read by ``_rows.fast_rows``; False: python-mysql-replication's decoding
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll.
@@ -274,16 +276,13 @@ class BinlogStream:
         names = tuple(c.name for c in event.columns)
         schema = self._event_schema(event, names)
         kept = self._catalog.kept_positions(schema, names)
-        op = "c"
-        if isinstance(event, UpdateRowsEvent):
-            op = "u"
-        elif isinstance(event, DeleteRowsEvent):
-            op = "d"
-        rows = (fast_rows(event) if self.fast_rows else None) or reference_rows(event)
+        op = "u" if isinstance(event, UpdateRowsEvent) else "d" if isinstance(event, DeleteRowsEvent) else "c"
+        windows = self.windows
+        rows, converted = self._images(event, schema, kept)
+        row_schema = schema.row_schema
         total = len(rows)
         ts_ms = event.timestamp * 1000
         topic = schema.topic
-        windows = self.windows
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
             if windows:
@@ -291,8 +290,11 @@ class BinlogStream:
                 values = None if image is None else dict(zip(names, image, strict=True))
                 if read_in_window(windows, db, table, schema, values, file=position.file, pos=start):
                     continue
-            before = None if raw_before is None else self._struct(schema, names, kept, raw_before)
-            after = None if raw_after is None else self._struct(schema, names, kept, raw_after)
+            if converted:
+                before = None if raw_before is None else Struct.from_validated(row_schema, raw_before)
+                after = None if raw_after is None else Struct.from_validated(row_schema, raw_after)
+            else:
+                before, after = (self._struct(schema, names, kept, raw) for raw in (raw_before, raw_after))
             key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
             position.rows = index + 1 if index < total - 1 else total
             if self.incremental is not None:
@@ -319,6 +321,14 @@ class BinlogStream:
                 records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key))
         position.rows = 0
 
+    def _images(self, event: Any, schema: TableSchema, kept: list[int] | None) -> tuple[RowImages, bool]:
+        """The event's row images and whether they hold converted values: straight from the event's bytes; inside
+        snapshot windows (which compare raw key values) or when the fast reader declines, raw values to convert."""
+        rows = fast_rows(event, schema.converters, kept) if READ_ROWS_FAST and not self.windows else None
+        if rows is not None:
+            return rows, True
+        return (fast_rows(event) if READ_ROWS_FAST else None) or reference_rows(event), False
+
     def _event_schema(self, event: Any, names: tuple[str, ...]) -> TableSchema:
         """A row event's table schema: as its table map described the columns, else as the catalog has them."""
         db, table = event.schema, event.table
@@ -343,7 +353,10 @@ class BinlogStream:
             incremental.deduplicate(db, table, schema.key(before))
 
     @staticmethod
-    def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None, raw: list[Any]) -> Struct:
+    def _struct(schema: TableSchema, names: tuple[str, ...], kept: list[int] | None,
+                raw: list[Any] | None) -> Struct | None:
+        if raw is None:
+            return None
         if kept is not None:
             raw = [raw[i] for i in kept]
         return schema.row(raw)

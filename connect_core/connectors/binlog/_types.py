@@ -34,6 +34,7 @@ _STRING_TYPES: Final = frozenset({"char", "varchar", "tinytext", "text", "medium
                                   "nchar", "nvarchar", "uuid", "inet4", "inet6"})
 _BYTES_TYPES: Final = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
 _QUOTED: Final = re.compile(r"'((?:[^']|'')*)'")
+_EXACT: Final = decimal.Context(prec=100)  # DECIMAL has up to 65 digits: the default context's 28 would refuse them
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +166,8 @@ def _decimal_converter(mode: str, scale: int) -> Callable[[Any], Any]:
     if mode == "double":
         return float
     if mode == "string":
-        return lambda v: str(decimal.Decimal(v).quantize(quantum))
-    return lambda v: decimal.Decimal(v).quantize(quantum)
+        return lambda v: str(decimal.Decimal(v).quantize(quantum, context=_EXACT))
+    return lambda v: decimal.Decimal(v).quantize(quantum, context=_EXACT)
 
 
 

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from connect_core.connectors.binlog import _stream
 from connect_core.connectors.binlog._rows import fast_rows, reference_rows
 from connect_core.connectors.binlog._stream import connection_settings
 from connect_core.connectors.binlog._time2 import install
+from tests.integration.connectors.binlog.conftest import MemoryOffsetReader, rows
 
 if TYPE_CHECKING:
     from tests.integration.connectors.binlog.conftest import CdcDb
@@ -170,21 +172,17 @@ def _position(db: CdcDb) -> tuple[str, int]:
     return str(row[0]), int(row[1])
 
 
-@pytest.mark.parametrize("image", ["FULL", "MINIMAL", "NOBLOB"])
-def test_fast_rows_agree_with_the_reference(cdc_db: CdcDb, image: str) -> None:
-    seed = random.randrange(1 << 30)
-    rng = random.Random(seed)
+def _changes(db: CdcDb, rng: random.Random, image: str) -> None:
+    """The table ``every`` with random inserts (many rows per event and one per event), updates and deletes."""
     names = [n for n, _ in COLUMNS]
-    names_all = ["id", *names]
     columns = ", ".join(f"`{n}` {k}" for n, k in COLUMNS)
-    cdc_db.sql(f"CREATE TABLE every (id INT PRIMARY KEY, {columns}) DEFAULT CHARSET=utf8mb4",
-               "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'", f"SET SESSION binlog_row_image = '{image}'",
-               "SET SESSION time_zone = '+00:00'")
-    start = _position(cdc_db)
+    db.sql(f"CREATE TABLE IF NOT EXISTS every (id INT PRIMARY KEY, {columns}) DEFAULT CHARSET=utf8mb4",
+           "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'", f"SET SESSION binlog_row_image = '{image}'",
+           "SET SESSION time_zone = '+00:00'")
     marks = ", ".join(["%s"] * (len(names) + 1))
     statement = f"INSERT INTO every (id, {', '.join(f'`{n}`' for n in names)}) VALUES ({marks})"
     rows = [[i, *_row(rng).values()] for i in range(1, 121)]
-    with cdc_db.conn.cursor() as cursor:
+    with db.conn.cursor() as cursor:
         cursor.executemany(statement, rows[:100])  # one statement: many rows per event
         for row in rows[100:]:
             cursor.execute(statement, row)
@@ -196,6 +194,14 @@ def test_fast_rows_agree_with_the_reference(cdc_db: CdcDb, image: str) -> None:
                            [values[n] for n in changed] + [i])
         cursor.execute("UPDATE every SET id = id + 5000 WHERE id < 40")  # many rows per update event
         cursor.execute("DELETE FROM every WHERE id % 2 = 0")
+
+
+@pytest.mark.parametrize("image", ["FULL", "MINIMAL", "NOBLOB"])
+def test_fast_rows_agree_with_the_reference(cdc_db: CdcDb, image: str) -> None:
+    seed = random.randrange(1 << 30)
+    names_all = ["id", *(n for n, _ in COLUMNS)]
+    start = _position(cdc_db)
+    _changes(cdc_db, random.Random(seed), image)
     events = _events(cdc_db, start)
     ops = {23: "c", 30: "c", 24: "u", 31: "u", 25: "d", 32: "d"}  # v1 (MariaDB) or v2 (MySQL) row events
     assert {ops[kind] for _, _, kind in events} == {"c", "u", "d"}, f"seed {seed}"
@@ -212,6 +218,34 @@ def test_fast_rows_agree_with_the_reference(cdc_db: CdcDb, image: str) -> None:
         assert _strict(fast) == _strict(reference), f"seed {seed}"
         total += len(fast)
     assert total > 200
+
+
+@pytest.mark.parametrize(("image", "modes"), [
+    ("FULL", {}),
+    ("MINIMAL", {"decimal.handling.mode": "string", "time.precision.mode": "connect"}),
+    ("NOBLOB", {"decimal.handling.mode": "double", "column.exclude.list": "{db}.every.dec5,{db}.every.f"}),
+])
+def test_records_agree_with_the_reference_path(cdc_db: CdcDb, image: str, modes: dict[str, str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connector's records (keys, before/after, offsets) with converted values read from the bytes are the
+    records of python-mysql-replication's values through the schema's converters."""
+    seed = random.randrange(1 << 30)
+    extra = {k: v.format(db=cdc_db.name) for k, v in modes.items()}
+    cdc_db.sql(f"CREATE TABLE every (id INT PRIMARY KEY, {', '.join(f'`{n}` {k}' for n, k in COLUMNS)}) "
+               "DEFAULT CHARSET=utf8mb4")
+    reader = MemoryOffsetReader()
+    cdc_db.run(reader, **{"snapshot.mode": "no_data", **extra})  # stores the position
+    start = dict(reader.committed)
+    _changes(cdc_db, random.Random(seed), image)
+
+    def records(fast: bool) -> list[Any]:
+        monkeypatch.setattr(_stream, "READ_ROWS_FAST", fast)
+        out = cdc_db.run(MemoryOffsetReader(start), **{"snapshot.mode": "no_data", **extra})
+        return [(repr(row), r.source_offset) for row, r in zip(rows(out), out, strict=True)]
+
+    fast, reference = records(True), records(False)
+    assert len(reference) > 200, f"seed {seed}"
+    assert fast == reference, f"seed {seed}"
 
 
 def test_unsupported_columns_fall_back_to_the_reference(cdc_db: CdcDb) -> None:
