@@ -53,9 +53,12 @@ def reference_rows(event: Any) -> RowImages:
     return out
 
 
-Reader = "Callable[[bytes, int], tuple[list[Any], int]]"
 _readers: dict[tuple[Any, ...], Any] = {}
-_owners: dict[int, Any] = {}  # id -> the columns or converters list: keeps the ids in the keys above from reuse
+_signatures: dict[int, tuple[Any, ...]] = {}  # id(columns) -> _signature(columns)
+_owners: dict[int, Any] = {}  # id -> the columns list: keeps the ids of _signatures from reuse
+_converters: dict[int, Any] = {}  # the same for the converters lists in the keys of _readers
+_METADATA: Final = ("unsigned", "max_length", "length_size", "precision", "decimals", "fsp", "bits", "bytes", "size",
+                    "character_set_name")
 
 
 def fast_rows(event: Any, converters: list[Callable[[Any], Any] | None] | None = None,
@@ -114,7 +117,16 @@ def _updates(data: bytes, p: int, end: int, before: Callable[[bytes, int], tuple
 
 def _reader(columns: list[Any], present: bytes, converters: list[Callable[[Any], Any] | None] | None,
             kept: list[int] | None) -> Callable[[bytes, int], tuple[list[Any], int]] | None:
-    key = (id(columns), bytes(present), id(converters), None if kept is None else tuple(kept))
+    """The generated reader of a table map's columns: each transaction's table map is a new list of the library's
+    columns, so readers are found by what the columns are (worked out once per list), not by the list."""
+    signature = _signatures.get(id(columns))
+    if signature is None:
+        if len(_signatures) > 4096:
+            _signatures.clear()
+            _owners.clear()
+        signature = _signatures[id(columns)] = _signature(columns)
+        _owners[id(columns)] = columns
+    key = (signature, bytes(present), id(converters), None if kept is None else tuple(kept))
     if key in _readers:
         reader: Callable[[bytes, int], tuple[list[Any], int]] | None = _readers[key]
         return reader
@@ -124,11 +136,20 @@ def _reader(columns: list[Any], present: bytes, converters: list[Callable[[Any],
         reader = None
     if len(_readers) > 4096:
         _readers.clear()
-        _owners.clear()
+        _converters.clear()
     _readers[key] = reader
-    _owners[id(columns)] = columns
-    _owners[id(converters)] = converters
+    _converters[id(converters)] = converters
     return reader
+
+
+def _signature(columns: list[Any]) -> tuple[Any, ...]:
+    """Everything of the table map's columns that a generated reader depends on."""
+    def one(column: Any) -> tuple[Any, ...]:
+        enum, members = getattr(column, "enum_values", None), getattr(column, "set_values", None)
+        return (column.type, column.name, *(getattr(column, name, None) for name in _METADATA),
+                None if enum is None else tuple(enum), None if members is None else tuple(members))
+
+    return tuple(one(column) for column in columns)
 
 
 def _encoding(column: Any) -> str | None:
