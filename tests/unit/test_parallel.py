@@ -96,4 +96,6 @@ def test_the_timing_report_sums_by_unit_worker_and_directory() -> None:
     assert lines[0].endswith("32 s in tests (setup + call + teardown), 2 tests run")
     assert lines[1] == "timing: per worker gw0 2 s, gw1 30 s"
     assert lines[2] == "timing: by directory tests/e2e 30 s, tests/unit 2 s"
-    assert lines[4:] == ["     30.0 s  tests/e2e/test_b.py", "      1.5 s  tests/unit/test_a.py"]
+    assert lines[4:6] == ["     30.0 s  tests/e2e/test_b.py", "      1.5 s  tests/unit/test_a.py"]
+    assert lines[6].startswith("timing: the 15 slowest tests")
+    assert lines[7:] == ["     30.0 s  tests/e2e/test_b.py::t", "      1.5 s  tests/unit/test_a.py::t"]

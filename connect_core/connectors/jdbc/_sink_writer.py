@@ -54,10 +54,12 @@ class JdbcSinkWriter:
     """Owns the engine (reused across warm invocations), table metadata and statement building."""
 
     def __init__(self, config: JdbcSinkConfig, sleep: Callable[[float], None] = time.sleep, *,
-                 builder: type[SqlBuilder] = SqlBuilder, fields: type[RecordFields] = RecordFields) -> None:
+                 builder: type[SqlBuilder] = SqlBuilder, fields: type[RecordFields] = RecordFields,
+                 in_flight: int = DEFAULT_MAX_IN_FLIGHT_STATEMENTS) -> None:
         """Resolve URL and dialect now (config errors surface at start); the engine is created on first write.
 
-        ``builder`` and ``fields`` let another JDBC sink (Debezium's) bring its column types and value binding.
+        ``builder`` and ``fields`` let another JDBC sink (Debezium's) bring its column types and value binding;
+        ``in_flight``: statements run beside the encoding of the next (``lambda.connect.max.in.flight.statements``).
         """
         self._config = config
         self._sleep = sleep
@@ -75,9 +77,7 @@ class JdbcSinkWriter:
         self._struct_rows = (self._url.family == MYSQL and config.pk_mode in ("record_key", "record_value")
                              and config.insert_mode in ("insert", "upsert"))
         self._keys_in_value = config.pk_mode == "record_value"
-        # another JDBC sink's config (Debezium's) may not declare the key: the default then
-        ahead = getattr(config, "lambda_connect_max_in_flight_statements", DEFAULT_MAX_IN_FLIGHT_STATEMENTS)
-        self._ahead = InFlightWrites(ahead, "jdbc-statements", threads=1)
+        self._ahead = InFlightWrites(in_flight, "jdbc-statements", threads=1)
         self._pipelined = False  # write: statements run beside the encoding of the next (write_each: one by one)
         self._waited = 0.0  # statements run in the calling thread (executemany: the driver encodes them)
 

@@ -50,7 +50,8 @@ class JdbcSinkTask(BatchingSinkTask):
         self.config = config.model_copy(update={"connection_url": resolve_file_roots(config.connection_url,
                                                                                      file_roots_of(self))})
         if self._writer is None:
-            self._writer = JdbcSinkWriter(self.config, self._sleep)
+            self._writer = JdbcSinkWriter(self.config, self._sleep,
+                                          in_flight=self.config.lambda_connect_max_in_flight_statements)
 
     @property
     def network_wait_seconds(self) -> float:
