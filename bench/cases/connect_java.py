@@ -396,15 +396,24 @@ def sub_cases() -> tuple[str, ...]:
     return chosen
 
 
-def _opensearch(results: list[Result], at: Settings, worker: jvm_worker.Worker, cluster: common.Cluster,
-                bootstrap: str, *, chosen: tuple[str, ...]) -> None:
-    """4o at one size, when chosen (its plugin resolved once per run, cached on disk)."""
+def _camel_es_plugin(chosen: tuple[str, ...]) -> tuple[Path | None, str] | None:
+    """4o's plugin when 4o is chosen (resolved once per run, cached on disk)."""
     if "4o" not in chosen:
+        return None
+    from bench.cases.connect_java_opensearch import camel_es_plugin
+
+    return camel_es_plugin()
+
+
+def _opensearch(results: list[Result], at: Settings, worker: jvm_worker.Worker, cluster: common.Cluster,
+                bootstrap: str, *, plugin: tuple[Path | None, str] | None) -> None:
+    """4o at one size, when chosen (``plugin`` resolved before the worker started: it scans plugins once)."""
+    if plugin is None:
         return
-    from bench.cases.connect_java_opensearch import camel_es_plugin, opensearch_rows
+    from bench.cases.connect_java_opensearch import opensearch_rows
 
     side_by_side.checkpointed(results, f"4o@{at.records}", lambda: opensearch_rows(
-        at, worker, cluster, bootstrap, plugin=camel_es_plugin()))
+        at, worker, cluster, bootstrap, plugin=plugin))
 
 
 def run(settings: Settings) -> list[Result]:
@@ -421,7 +430,8 @@ def run(settings: Settings) -> list[Result]:
     chosen = sub_cases()
     settings = dataclasses.replace(settings, repeats=side_by_side.java_repeats())
     results: list[Result] = []
-    camel = camel_plugin() if {"4c", "4q"} & set(chosen) else (None, "")
+    # every plugin resolved before the worker starts: it finds only the plugins that exist then
+    camel, camel_es = (camel_plugin() if {"4c", "4q"} & set(chosen) else (None, "")), _camel_es_plugin(chosen)
     debezium, why = (
         jvm_worker.plugin(mariadb_rows.DEBEZIUM, "debezium-connector-jdbc")
         if {"4b", "4p"} & set(chosen)
@@ -489,7 +499,7 @@ def run(settings: Settings) -> list[Result]:
             if {"4c", "4q"} & set(chosen):
                 side_by_side.checkpointed(results, f"4c,4q@{size}", lambda at=at: s3_rows(
                     at, worker, cluster, bootstrap, chosen=chosen, camel=camel, debezium_cdc=(debezium_cdc, cdc_why)))
-            _opensearch(results, at, worker, cluster, bootstrap, chosen=chosen)
+            _opensearch(results, at, worker, cluster, bootstrap, plugin=camel_es)
             if "4e" in chosen:
                 side_by_side.checkpointed(
                     results,
