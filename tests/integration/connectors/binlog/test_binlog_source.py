@@ -71,6 +71,32 @@ def test_schema_change_records_on_the_prefix_topic(cdc_db: CdcDb) -> None:
     assert [r for r in none if r.topic == db.prefix] == []
 
 
+def test_ddl_of_another_database_from_a_session_without_one_is_not_a_schema_change_here(cdc_db: CdcDb) -> None:
+    """``CREATE/DROP DATABASE other`` and ``other.t`` DDL from a session with no current database (what other runs on
+    a shared server do) are not this connector's schema changes: only its own database's DDL is."""
+    import uuid
+
+    import pymysql
+
+    db = cdc_db
+    reader = MemoryOffsetReader()
+    db.run(reader, **{"snapshot.mode": "no_data"})
+    other = f"other_{uuid.uuid4().hex[:8]}"
+    settings = db.settings
+    conn = pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                           password=settings["password"], autocommit=True)  # no database: the DDL names its own
+    try:
+        with conn.cursor() as cursor:
+            for statement in (f"CREATE DATABASE {other}", f"CREATE TABLE {other}.t (id INT PRIMARY KEY)",
+                              f"DROP TABLE {other}.t", f"DROP DATABASE {other}",
+                              f"CREATE TABLE {db.name}.mine (id INT PRIMARY KEY)"):
+                cursor.execute(statement)
+    finally:
+        conn.close()
+    changes = [r.value.get("ddl") for r in db.run(reader) if r.topic == db.prefix]
+    assert changes == [f"CREATE TABLE {db.name}.mine (id INT PRIMARY KEY)"]
+
+
 def test_restart_inside_a_transaction_skips_exactly_what_was_committed(cdc_db: CdcDb) -> None:
     db = cdc_db
     db.sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
