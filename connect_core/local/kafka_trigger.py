@@ -231,6 +231,17 @@ class KafkaEventSourceMapping:
                      timeout_s=COMMIT_RETRY_S)
 
 
+def _left_the_group(error: Exception) -> bool:
+    """A commit or poll refused because the group went on without this consumer (UNKNOWN_MEMBER_ID after its broker
+    or coordinator was away past the session timeout, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS)."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    if not isinstance(error, KafkaException) or not error.args or not isinstance(error.args[0], KafkaError):
+        return False
+    return error.args[0].code() in (KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION,
+                                    KafkaError.REBALANCE_IN_PROGRESS)
+
+
 class KafkaTrigger:
     """One sink connector's event source mapping for ``lambda-connect up``: the mapping in a thread, invoking a
     local function host; the thread first invokes the function once with no records, which starts the task
@@ -279,10 +290,11 @@ class KafkaTrigger:
                 try:
                     self.mapping.poll_once()
                 except Exception as error:
-                    if not is_retriable(error):
+                    if not (is_retriable(error) or _left_the_group(error)):
                         raise
-                    # a broker down or a coordinator moving: Lambda's poller keeps polling, and so does this one,
-                    # from the group's committed offsets (a new consumer: nothing uncommitted is skipped)
+                    # a broker down, a coordinator moving, or the group gone on without this member (its session
+                    # expired meanwhile): Lambda's poller keeps polling, and so does this one, from the group's
+                    # committed offsets (a new consumer joins: nothing uncommitted is skipped)
                     log.warning("Kafka trigger of %s: %s; polling again from the committed offsets", self.connector,
                                 error)
                     self.mapping.close()

@@ -95,3 +95,40 @@ def test_a_commit_refused_while_the_group_coordinator_moves_is_tried_again() -> 
     consumer = Moving()
     KafkaEventSourceMapping._commit(consumer, [_Message(0, b"a"), _Message(1, b"b")])
     assert consumer.calls == 3
+
+
+def test_a_trigger_whose_member_left_the_group_polls_again_instead_of_stopping() -> None:
+    """A broker away past the session timeout: the group goes on without the trigger's consumer and its commit is
+    refused with UNKNOWN_MEMBER_ID; as Lambda's poller, the trigger polls again from the committed offsets with a new
+    consumer (it stopped for good before, and the sink with it)."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    from connect_core.local.kafka_trigger import KafkaTrigger
+
+    class Host:
+        def invoke(self, event: Any, timeout_s: float = 60.0) -> Any:
+            return None
+
+        def close(self) -> None:
+            pass
+
+    trigger = KafkaTrigger("c", ["t"], "connect-c", KafkaTriggerConfig.parse({}), Host(),  # type: ignore[arg-type]
+                           settings=KafkaClientSettings(bootstrap_servers="127.0.0.1:9"))
+
+    class Mapping:
+        def __init__(self) -> None:
+            self.polls = self.closes = 0
+
+        def poll_once(self) -> None:
+            self.polls += 1
+            if self.polls == 1:
+                raise KafkaException(KafkaError(KafkaError.UNKNOWN_MEMBER_ID))
+            trigger._stop.set()
+
+        def close(self) -> None:
+            self.closes += 1
+
+    mapping = Mapping()
+    trigger.mapping = mapping  # type: ignore[assignment]
+    trigger._run()
+    assert mapping.polls == 2 and mapping.closes == 2  # a new consumer after the refusal, and the last close
