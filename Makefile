@@ -29,13 +29,18 @@ demo: venv services
 ## librdkafka race when the leaders are not cached yet. 2.16.1 has the same race (reproduced with the same stack), so
 ## its CI crash was most likely this one; log_bounds now fills the cache first (leaders_in_cache), on both versions.
 ## infra/local/list_offsets_race.py reproduces it (infra/local/README.md, pitfalls).
-## PYTEST_WORKERS=3 spreads the suite over pytest-xdist workers (tests/_parallel.py: a module, or all the modules of
-## one JVM harness or deployed stack, per worker; longest first); 0 (the default until a whole parallel run is green)
-## runs it in this process. Either way a timing report (wall, per worker, slowest work units) ends the output.
-PYTEST_WORKERS ?= 0
+## PYTEST_WORKERS (3 by default) spreads the suite over pytest-xdist workers (tests/_parallel.py: a module, or all
+## the modules of one JVM harness or deployed stack, per worker; longest first), then runs the tests marked `alone`
+## (they kill brokers, or keep to ticks) in a second session with nothing beside them; 0 runs everything in this
+## process. Either way a timing report (wall, per worker, slowest work units) ends the output.
+PYTEST_WORKERS ?= 3
 test: venv lint browser
 	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; \
-	$(PY) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup); rc=$$?; \
+	if [ "$(PYTEST_WORKERS)" = 0 ]; then $(PY) -m pytest; rc=$$?; else \
+	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone"; rc=$$?; \
+	  LAMBDA_CONNECT_TEST_PHASE=alone $(PY) -m pytest -m alone; alone=$$?; \
+	  if [ $$alone -ne 0 ] && [ $$alone -ne 5 ] && [ $$rc -eq 0 ]; then rc=$$alone; fi; \
+	fi; \
 	for core in core core.[0-9]*; do \
 	  [ -f "$$core" ] || continue; echo "make test: native crash, stacks from $$core:"; \
 	  if command -v gdb >/dev/null; then gdb -batch -q -ex "thread apply all bt 6" -ex "echo the crashing thread:\\n" -ex "bt 40" $(PY) "$$core" 2>&1 \

@@ -213,6 +213,19 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def peak_rss_mib(pid: int | str = "self") -> float | None:
+    """A process's peak resident memory since its exec (VmHWM): ``ru_maxrss`` keeps the forking parent's peak on
+    Linux, so a child of a large pytest process would report the parent's size."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 from connect_core.runtime.source_runner import DEFAULT_CHUNK_RECORDS, TICK_SHARE, SourceRunner
 from connect_core.runtime.worker import WorkerSettings
+from infra.local._process import peak_rss_mib
 
 LAMBDA_BUDGET_MS = 290_000  # a 300 s function minus the default safety margin
 
@@ -91,7 +91,7 @@ def schedule(connector: str, tick_ms: int, max_ticks: int, stall_ticks: int = 0)
         thread.join(LAMBDA_BUDGET_MS / 1000.0)
     for runner in idle:
         runner.close()
-    totals["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    totals["peak_rss_mb"] = round(peak_rss_mib() or 0.0, 1)
     return totals
 
 

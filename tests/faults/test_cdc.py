@@ -135,6 +135,7 @@ def test_kill_9_of_a_cdc_invocation(
     assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
 
 
+@pytest.mark.alone  # each invocation must end inside its tick: another test's load would stretch it
 def test_cdc_big_snapshot_arrives_exactly_once_under_short_ticks(
     cluster: Cluster, mariadb_settings: dict[str, str], database: str, kafka_bootstrap: str, tally: Tally,
 ) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tests.faults.conftest import Tally
     from tests.integration.connectors.postgres.session import PgSession
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.alone]  # kills brokers of the private cluster
 
 ROWS = 40_000 if BIG else 12_000  # more than one transaction (10,000 records, or one 3 s invocation, each)
 BOUNCE_S = 5.0

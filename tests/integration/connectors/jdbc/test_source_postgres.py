@@ -291,16 +291,17 @@ def test_bad_configs_name_the_setting(postgres_settings: dict[str, str], db: tup
 
 # -- a large table streams ------------------------------------------------------------------------
 _FIRST_POLL = """
-import json, resource, sys
+import json, sys
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
+from infra.local._process import peak_rss_mib
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
 
 task = start_task(JdbcSourceTask(), json.loads(sys.argv[1]), MemoryOffsetReader())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_rss_mib()
 records = task.poll()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_rss_mib()
 task.stop()
-print(json.dumps({"records": len(records), "grew_mb": (after - before) / 1024}))
+print(json.dumps({"records": len(records), "grew_mb": after - before}))
 """
 LARGE_ROWS = 200_000  # of 1 KB: a client-side cursor holds 200 MB after execute, a server-side one a batch
 
