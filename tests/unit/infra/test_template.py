@@ -73,14 +73,18 @@ def test_sam_validate_lint_is_clean() -> None:
 def test_the_three_functions_share_the_connect_core_layer(cfn: dict[str, Any]) -> None:
     functions = _of_type(cfn, "AWS::Lambda::Function")
     layers = _of_type(cfn, "AWS::Lambda::LayerVersion")
-    assert len(layers) == 1
-    (layer_id, layer), = layers.items()
-    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    (layer_id, layer), = ((k, v) for k, v in layers.items() if k.startswith("ConnectCoreLayer"))
+    (iceberg_id, iceberg), = ((k, v) for k, v in layers.items() if k.startswith("IcebergLayer"))
+    assert layer["Properties"]["CompatibleRuntimes"] == iceberg["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert "Condition" not in layer and iceberg["Condition"] == "HasIcebergWarehouse"
     handlers = {f["Properties"]["Handler"] for f in functions.values()}
     assert handlers == {"functions/coordinator/app.handler", "functions/source_task/app.handler",
                         "functions/sink_task/app.handler"}
+    # the Iceberg sink's layer (only with a warehouse bucket) where sink tasks run: sink functions, pull mode
+    with_iceberg = {"Fn::If": ["HasIcebergWarehouse", {"Ref": iceberg_id}, {"Ref": "AWS::NoValue"}]}
     for function in functions.values():
-        assert function["Properties"]["Layers"] == [{"Ref": layer_id}]
+        runs_sinks = function["Properties"]["Handler"] != "functions/coordinator/app.handler"
+        assert function["Properties"]["Layers"] == [{"Ref": layer_id}, *([with_iceberg] if runs_sinks else [])]
         assert function["Properties"]["Runtime"] == "python3.12"
 
 
