@@ -80,6 +80,10 @@ def converter_config(*, schemas: bool, key: str = "string") -> dict[str, str]:
     return config
 
 
+# one idempotent producer per broker and process: starting one waits up to a second for its producer id
+_PRODUCERS: dict[str, Producer] = {}
+
+
 @dataclass(frozen=True)
 class Out:
     """One record to produce."""
@@ -115,7 +119,10 @@ class KafkaTopics:
 
     def produce(self, topic: str, records: list[Out]) -> None:
         """Produce ``records`` in order and wait for every acknowledgement."""
-        producer = Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True})
+        producer = _PRODUCERS.get(self.bootstrap)
+        if producer is None:
+            producer = _PRODUCERS[self.bootstrap] = Producer({"bootstrap.servers": self.bootstrap,
+                                                              "enable.idempotence": True})
         failures: list[Any] = []
 
         def delivered(error: Any, _message: Any) -> None:
@@ -130,6 +137,8 @@ class KafkaTopics:
                 kwargs["timestamp"] = record.timestamp
             producer.produce(topic, value=record.value, key=record.key, **kwargs)
         remaining = producer.flush(30)
+        if remaining or failures:
+            _PRODUCERS.pop(self.bootstrap, None)  # the next test starts a fresh one
         assert remaining == 0 and not failures, f"produce to {topic} failed: {failures}"
 
     def consume(self, topic: str, expected: int, partitions: int = 1) -> list[Any]:

@@ -59,30 +59,39 @@ def consume_committed(
     bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0, *, timestamps: bool = False
 ) -> list[tuple]:
     """(key, value, headers) of every committed record in ``topic`` (read_committed), waiting for ``expected``;
-    with ``timestamps``, (key, value, headers, (timestamp type, timestamp))."""
+    with ``timestamps``, (key, value, headers, (timestamp type, timestamp)). Done once ``expected`` are read and
+    every partition is read to its last stable offset (no group join, no idle polls)."""
     import time
 
-    from confluent_kafka import Consumer
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
     consumer = Consumer({
-        "bootstrap.servers": bootstrap, "group.id": f"check-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
-        "isolation.level": "read_committed", "enable.auto.commit": False,
+        "bootstrap.servers": bootstrap, "group.id": f"check-{uuid.uuid4().hex}", "isolation.level": "read_committed",
+        "enable.auto.commit": False, "enable.partition.eof": True,
     })
-    consumer.subscribe([topic])
     out: list[tuple] = []
     deadline = time.monotonic() + timeout_s
-    idle_after_expected = 0
+    assigned: set[int] = set()
+    at_end: set[int] = set()  # partitions read to their last stable offset since their last record
     try:
         while time.monotonic() < deadline:
-            message = consumer.poll(0.5)
+            if not assigned:
+                known = consumer.list_topics(topic, timeout=5).topics.get(topic)
+                if known is None or known.error is not None or not known.partitions:
+                    time.sleep(0.1)  # not created yet
+                    continue
+                assigned = set(known.partitions)
+                consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(assigned)])
+            message = consumer.poll(0.2)
             if message is None:
-                if len(out) >= expected:
-                    idle_after_expected += 1
-                    if idle_after_expected >= 3:
-                        break
                 continue
             if message.error():
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add(message.partition())
+                    if at_end == assigned and len(out) >= expected:
+                        break
                 continue
+            at_end.discard(message.partition())
             out.append((message.key(), message.value(), message.headers(),
                         *((message.timestamp(),) if timestamps else ())))
     finally:
