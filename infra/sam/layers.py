@@ -6,9 +6,9 @@ Lambda allows 250 MB unzipped for a function and its layers together. pyiceberg 
 versions that layer pins (pip's dry-run report of infra/sam/requirements.txt as constraints), and drops what the sink
 never loads: Arrow Flight, the Substrait/ORC/HDFS/GCS/Azure/CUDA modules, C++ headers, Cython sources, pyarrow's own
 tests, the copies of versioned libraries the dynamic linker does not open (it opens the soname), zstandard's second
-(cffi) backend, and the symbol tables of every shared object (``strip --strip-unneeded``). What stays is what
-pyiceberg's PyArrowFileIO, ``pyarrow.dataset``/``parquet``/``compute`` and ``pyarrow.fs.S3FileSystem`` load;
-tests/integration/stack_iceberg runs the sink from the built layers alone.
+(cffi) backend, pyiceberg's Hive client and rich's syntax highlighting. What stays is what pyiceberg's PyArrowFileIO,
+``pyarrow.dataset``/``parquet``/``compute`` and ``pyarrow.fs.S3FileSystem`` load; tests/integration/stack_iceberg
+runs the sink from the built layers alone.
 
 Shared objects lose their symbol tables (``strip --strip-unneeded``: what the dynamic linker needs stays), in both
 layers: 11 MB of ConnectCoreLayer (SQLAlchemy's Cython modules) and 64 MB of pyarrow. Libraries auditwheel grafted
@@ -94,19 +94,26 @@ def prune(python: Path) -> None:
 
 
 def strip_shared_objects(python: Path) -> None:
-    """``strip --strip-unneeded`` every ELF file outside ``*.libs/``; an object this machine's strip cannot read
-    (another architecture) is kept as it is, with a warning."""
-    strip = shutil.which("strip")
-    if strip is None:
-        print("warning: no strip on this machine: the Iceberg layer keeps its symbol tables", file=sys.stderr)
+    """``strip --strip-unneeded`` every ELF file outside ``*.libs/``. GNU strip reads only this machine's
+    architectures: an object it cannot read (arm64 built on x86_64) goes to ``llvm-strip``, which reads all of them;
+    without it the object keeps its symbols, with a warning."""
+    tools = [tool for tool in (shutil.which("strip"), shutil.which("llvm-strip")) if tool]
+    if not tools:
+        print("warning: no strip on this machine: the layer keeps its symbol tables", file=sys.stderr)
         return
     for path in sorted(python.rglob("*.so*")):
         grafted = any(part.endswith(".libs") for part in path.relative_to(python).parts)
-        if not grafted and path.is_file() and not path.is_symlink() and _is_elf(path):
-            result = subprocess.run([strip, "--strip-unneeded", str(path)], capture_output=True, text=True,
+        if grafted or not path.is_file() or path.is_symlink() or not _is_elf(path):
+            continue
+        errors = []
+        for tool in tools:
+            result = subprocess.run([tool, "--strip-unneeded", str(path)], capture_output=True, text=True,
                                     check=False)
-            if result.returncode != 0:
-                print(f"warning: strip {path.name}: {result.stderr.strip()}", file=sys.stderr)
+            if result.returncode == 0:
+                break
+            errors.append(result.stderr.strip())
+        else:
+            print(f"warning: {path.name} keeps its symbols: {'; '.join(errors)}", file=sys.stderr)
 
 
 def _is_elf(path: Path) -> bool:
