@@ -14,19 +14,27 @@ Shared objects lose their symbol tables (``strip --strip-unneeded``: what the dy
 layers: 11 MB of ConnectCoreLayer (SQLAlchemy's Cython modules) and 64 MB of pyarrow. Libraries auditwheel grafted
 (``*.libs/``) are left as they are: patchelf rewrote them, and strip is known to break such files.
 
+The pip installs (``core``: ConnectCoreLayer's requirements; ``iceberg``: the whole layer but its byte-code) come
+from layer_cache.py's content-addressed cache when an earlier build made them with the same inputs.
+
 Usage: python infra/sam/layers.py strip DIR
+       python infra/sam/layers.py core DIR --requirements FILE [pip target options] [-- PLUGIN_WHEEL...]
        python infra/sam/layers.py iceberg DIR --core-requirements FILE --requirements FILE [pip target options]
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import layer_cache  # beside this file: sys.path[0] when run by path, as `sam build` does
 
 # Paths under the layer's python/ directory that the sink never loads (globs, relative).
 PRUNED = (
@@ -126,7 +134,38 @@ def size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def build_iceberg(target: Path, core_requirements: Path, requirements: Path, pip_target: list[str]) -> None:
+def _cache_key(command: str, pip_target: list[str], *files: Path) -> list[str | bytes]:
+    """What decides a cached install besides the files' contents: pip's version, configuration and target options,
+    the interpreter running it (markers such as platform_machine are read from it) and this build's source."""
+    here = Path(__file__).resolve().parent
+    return [command, *pip_target, importlib.metadata.version("pip"), sys.version, sys.platform, platform.machine(),
+            *layer_cache.pip_environment(), (here / "layers.py").read_bytes(), (here / "layer_cache.py").read_bytes(),
+            *(path.read_bytes() for path in files)]
+
+
+def build_core(target: Path, requirements: Path, wheels: list[str], pip_target: list[str]) -> bool:
+    """ConnectCoreLayer's third-party packages into ``target``; returns whether they came from the cache. Plugin
+    wheels resolve in the same pip run (their dependencies with lambda-connect's), which is then not cached."""
+    def install(into: Path) -> None:
+        subprocess.run(_pip("install", "--quiet", "--no-compile", *pip_target, "--target", str(into),
+                            "-r", str(requirements), *wheels), check=True)
+
+    if wheels:
+        install(target)
+        return False
+    return layer_cache.install("ConnectCoreLayer", _cache_key("core", pip_target, requirements), target, install)
+
+
+def build_iceberg(target: Path, core_requirements: Path, requirements: Path, pip_target: list[str]) -> bool:
+    """The IcebergLayer's files, without byte-code, into ``target``; returns whether they came from the cache."""
+    strip_tools = [subprocess.run([tool, "--version"], capture_output=True, text=True, check=False).stdout
+                   for tool in (shutil.which("strip"), shutil.which("llvm-strip")) if tool]
+    parts = [*_cache_key("iceberg", pip_target, core_requirements, requirements), *strip_tools]
+    return layer_cache.install("IcebergLayer", parts, target,
+                               lambda into: _build_iceberg(into, core_requirements, requirements, pip_target))
+
+
+def _build_iceberg(target: Path, core_requirements: Path, requirements: Path, pip_target: list[str]) -> None:
     pins = core_pins(core_requirements, pip_target)
     with tempfile.TemporaryDirectory() as scratch:
         constraints = Path(scratch) / "constraints.txt"
@@ -139,19 +178,24 @@ def build_iceberg(target: Path, core_requirements: Path, requirements: Path, pip
 
 
 def main(argv: list[str]) -> int:
+    argv, wheels = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    if len(argv) < 2 or argv[0] not in ("strip", "core", "iceberg"):
+        print(__doc__, file=sys.stderr)
+        return 2
     command, target = argv[0], Path(argv[1])
     if command == "strip":
         strip_shared_objects(target)
         return 0
-    if command != "iceberg":
-        print(__doc__, file=sys.stderr)
-        return 2
-    options = ("--core-requirements", "--requirements")
-    core = Path(argv[argv.index(options[0]) + 1])
-    requirements = Path(argv[argv.index(options[1]) + 1])
+    options = {"--core-requirements", "--requirements"}
+    given = {arg: Path(argv[i + 1]) for i, arg in enumerate(argv) if arg in options}
     rest = [arg for i, arg in enumerate(argv[2:], 2) if arg not in options and argv[i - 1] not in options]
-    build_iceberg(target, core, requirements, rest)
-    print(f"IcebergLayer: {size(target) / 1e6:.1f} MB unzipped in {target}", file=sys.stderr)
+    if command == "core":
+        cached = build_core(target, given["--requirements"], wheels, rest)
+        print(f"ConnectCoreLayer: third-party packages {'from the cache' if cached else 'installed'}", file=sys.stderr)
+        return 0
+    cached = build_iceberg(target, given["--core-requirements"], given["--requirements"], rest)
+    print(f"IcebergLayer: {size(target) / 1e6:.1f} MB unzipped in {target}{' (from the cache)' if cached else ''}",
+          file=sys.stderr)
     return 0
 
 
