@@ -79,9 +79,12 @@ def install(layer: str, parts: Iterable[str | bytes], target: Path, build: Calla
     if not enabled():
         build(target)
         return False
+    parts = list(parts)
     home = root()
     home.mkdir(parents=True, exist_ok=True)
     entry = home / f"{layer}-{key(parts)}"
+    # what the key was made of, to tell why a build missed (file contents by their hash)
+    described = [p if isinstance(p, str) else f"sha256:{hashlib.sha256(p).hexdigest()}" for p in parts]
     with _lock(entry, shared=True):
         if _fresh(entry):
             _copy(entry / "tree", target)
@@ -89,7 +92,7 @@ def install(layer: str, parts: Iterable[str | bytes], target: Path, build: Calla
     with _lock(entry, shared=False):
         hit = _fresh(entry)
         if not hit:
-            _store(entry, build)
+            _store(entry, build, described)
             _evict(home, keep=entry)
     with _lock(entry, shared=True):
         _copy(entry / "tree", target)
@@ -104,12 +107,12 @@ def _fresh(entry: Path) -> bool:
     return (entry / "tree").is_dir() and time.time() - float(built) < max_age_s()
 
 
-def _store(entry: Path, build: Callable[[Path], None]) -> None:
+def _store(entry: Path, build: Callable[[Path], None], described: list[str]) -> None:
     """Build into a scratch directory beside ``entry``, then rename it into place (the old entry goes first)."""
     scratch = Path(tempfile.mkdtemp(prefix=f".scratch-{entry.name}-", dir=entry.parent))
     try:
         build(scratch / "tree")
-        (scratch / "entry.json").write_text(json.dumps({"built": time.time(), "python": sys.version}))
+        (scratch / "entry.json").write_text(json.dumps({"built": time.time(), "key": described}, indent=1))
         if entry.exists():
             old = entry.with_name(f".old-{entry.name}-{os.getpid()}")
             entry.rename(old)
