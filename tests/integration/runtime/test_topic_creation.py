@@ -293,7 +293,8 @@ def test_the_restart_policy_holds_a_task_without_its_topic_and_heals_it_once_the
     invocation = SourceInvocation(strict.worker)
     try:
         with pytest.raises(ConnectError, match="Unrecoverable exception from producer send callback"):
-            invocation.run("healed", 0, _budget(15_000), 256)
+            invocation.run("healed", 0, _budget(8_000), 256)  # the producer's wait ends with the budget
+        failed_at = time.monotonic()  # after the failure the policy noted: its backoff runs from before this
         strict.statuses.refresh()
         failed = strict.statuses.task_status("healed", 0)
         assert failed.state.value == "FAILED"
@@ -307,7 +308,7 @@ def test_the_restart_policy_holds_a_task_without_its_topic_and_heals_it_once_the
 
         admin = AdminClient({"bootstrap.servers": broker.bootstrap})
         admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
-        time.sleep(3.5)
+        time.sleep(max(0.0, failed_at + 3.2 - time.monotonic()))  # the backoff (3 s) over
         healed = invocation.run("healed", 0, _budget(20_000), 256)
         assert (healed["state"], healed["records"]) == ("RUNNING", 2)
         assert invocation.decision is Decision.RESTART
