@@ -307,7 +307,7 @@ def test_a_batch_past_the_last_stable_offset_writes_its_committed_prefix_and_lea
     messages: list[Any] = []
     deadline = time.monotonic() + 30
     while len(messages) < 4 and time.monotonic() < deadline:
-        messages += [m for m in consumer.consume(10, 1.0) if m.error() is None]
+        messages += [m for m in consumer.consume(10, 0.2) if m.error() is None]
     consumer.close()
     invocation = SinkInvocation(cluster.worker, name)
     runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
@@ -366,7 +366,7 @@ def test_the_check_reads_a_batch_larger_than_one_fetch_exactly(kafka_bootstrap: 
     batch: list[ConsumedRecord] = []
     deadline = time.monotonic() + 30
     while len(batch) < 1710 and time.monotonic() < deadline:
-        batch += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(500, 1.0)
+        batch += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(500, 0.2)
                   if m.error() is None]
     consumer.close()
     assert len(batch) == 1710
@@ -421,7 +421,7 @@ def test_the_check_reads_on_from_the_last_batch_and_never_trusts_a_stale_end(kaf
         records: list[ConsumedRecord] = []
         deadline = time.monotonic() + 30
         while len(records) < count and time.monotonic() < deadline:
-            records += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(100, 1.0)
+            records += [ConsumedRecord(topic, 0, m.offset(), value=m.value()) for m in consumer.consume(100, 0.2)
                         if m.error() is None]
         consumer.close()
         assert len(records) == count
@@ -492,7 +492,7 @@ def test_the_check_reads_on_across_partitions_and_transactions_exactly(kafka_boo
         deadline = time.monotonic() + 30
         while len(per[partition]) < 600 and time.monotonic() < deadline:
             per[partition] += [ConsumedRecord(topic, partition, m.offset(), value=m.value())
-                               for m in consumer.consume(200, 1.0) if m.error() is None]
+                               for m in consumer.consume(200, 0.2) if m.error() is None]
         consumer.close()
         assert len(per[partition]) == 600
     check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=15)
@@ -533,7 +533,7 @@ def test_the_check_reads_on_across_a_transaction_marker_and_a_small_gap_and_seek
     messages: list[Any] = []
     deadline = time.monotonic() + 30
     while len(messages) < 40 + 3 * READ_ON_GAP and time.monotonic() < deadline:
-        messages += [m for m in consumer.consume(500, 1.0) if m.error() is None]
+        messages += [m for m in consumer.consume(500, 0.2) if m.error() is None]
     consumer.close()
     at = {m.offset(): m for m in messages}
     batches = [range(0, 10), range(11, 21), range(24, 30), range(30, 32), range(33, 43),
@@ -619,7 +619,7 @@ def _mapping_events(bootstrap: str, topic: str, count: int) -> list[dict[str, An
         per[partition] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            messages = consumer.consume(200, 1.0)
+            messages = consumer.consume(200, 0.2)
             per[partition] += [m for m in messages if m.error() is None]
             if any(m.error() is not None for m in messages) and per[partition]:
                 break  # the partition's end
@@ -980,7 +980,7 @@ def test_a_batch_starting_inside_an_open_transaction_is_held_back_at_once(kafka_
     messages: list[Any] = []
     deadline = time.monotonic() + 30
     while len(messages) < 8 and time.monotonic() < deadline:
-        messages += [m for m in consumer.consume(10, 1.0) if m.error() is None]
+        messages += [m for m in consumer.consume(10, 0.2) if m.error() is None]
     consumer.close()
     assert [m.offset() for m in messages] == [0, 1, 2, 4, 5, 6, 7, 8]
     check = CommittedFilter(KafkaClientSettings(bootstrap_servers=kafka_bootstrap), timeout_s=20)
@@ -1032,7 +1032,7 @@ def test_a_check_reading_on_never_takes_the_records_of_a_deleted_topic_for_a_re_
         messages: list[Any] = []
         deadline = time.monotonic() + 30
         while len(messages) < count and time.monotonic() < deadline:
-            messages += [m for m in consumer.consume(100, 1.0) if m.error() is None]
+            messages += [m for m in consumer.consume(100, 0.2) if m.error() is None]
         consumer.close()
         assert len(messages) == count
         return messages
