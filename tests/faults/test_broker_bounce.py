@@ -328,8 +328,11 @@ def test_the_config_topics_leader_killed_while_the_coordinator_writes_it(
         time.sleep(max(0.0, BOUNCE_S - (time.monotonic() - killed_at)))
         whole.restart(killed)
         up.wait_for(lambda: sorted(up.http("GET", "/connectors")[1] or []) == sorted(names), "every connector")
-        up.wait_for(lambda: task_states(up) == dict.fromkeys(names, ["RUNNING"]), "every task RUNNING",
-                    timeout_s=300)
+        try:
+            up.wait_for(lambda: task_states(up) == dict.fromkeys(names, ["RUNNING"]), "every task RUNNING",
+                        timeout_s=300)
+        except AssertionError as error:  # which tasks, in which state
+            raise AssertionError(f"{error}\ntask states: {task_states(up)}") from None
         from confluent_kafka import Consumer
 
         lines: list[bytes] = []
