@@ -108,25 +108,37 @@ def _runner(cluster: Cluster, **kw: Any) -> SourceRunner:
 
 def _payloads(bootstrap: str, topic: str, expected: int, keep: Callable[[dict[str, Any]], bool] | None = None,
               timeout_s: float = 30.0) -> list[dict[str, Any]]:
-    """Decoded JsonConverter envelopes of every committed record in ``topic`` (read_committed), filtered."""
-    from confluent_kafka import Consumer
+    """Decoded JsonConverter envelopes of every committed record in ``topic`` (read_committed), filtered; done once
+    ``expected`` are kept and every partition is read to its last stable offset."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"check-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
-                         "enable.auto.commit": False})
-    consumer.subscribe([topic])
+                         "isolation.level": "read_committed", "enable.auto.commit": False,
+                         "enable.partition.eof": True})
     out: list[dict[str, Any]] = []
-    idle = 0
+    assigned: set[int] = set()
+    at_end: set[int] = set()
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            message = consumer.poll(0.5)
+            if not assigned:
+                known = consumer.list_topics(topic, timeout=5).topics.get(topic)
+                if known is None or known.error is not None or not known.partitions:
+                    time.sleep(0.1)  # not created yet
+                    continue
+                assigned = set(known.partitions)
+                consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(assigned)])
+            message = consumer.poll(0.2)
             if message is None:
-                idle = idle + 1 if len(out) >= expected else 0
-                if idle >= 4:
-                    break
                 continue
-            if message.error() or message.value() is None:
+            if message.error():
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add(message.partition())
+                    if at_end == assigned and len(out) >= expected:
+                        break
+                continue
+            at_end.discard(message.partition())
+            if message.value() is None:
                 continue
             envelope = json.loads(message.value())
             if keep is None or keep(envelope["payload"]):
