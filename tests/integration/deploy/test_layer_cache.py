@@ -3,8 +3,8 @@ same tree, file for file and byte for byte, as one without it, and lambda-connec
 
 Each target runs as `sam build` runs it (``make build-<LogicalId>`` in a copy of the resource's source, with
 ARTIFACTS_DIR), always into the same ARTIFACTS_DIR (byte-code records the path it was compiled at): the IcebergLayer
-with the cache bypassed, into an empty cache and from the cache; ConnectCoreLayer into an empty cache and, after a
-change to its own code, from the cache.
+with the cache bypassed, into an empty cache and from the cache; ConnectCoreLayer into an empty cache, after a change
+to its own code from the cache, and with a plugin package past it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.plugin_packages import contract_sink_package
 
 ROOT = Path(__file__).resolve().parents[3]
 MAKEFILE = ROOT / "infra" / "sam" / "Makefile"
@@ -42,11 +44,11 @@ class Target:
     def __init__(self, name: str, source: Path, artifacts: Path, cache: Path) -> None:
         self.name, self.source, self.artifacts, self.cache = name, source, artifacts, cache
 
-    def build(self, *, bypass: bool = False) -> tuple[dict[str, tuple[int, str]], str]:
+    def build(self, *, bypass: bool = False, plugins: str = "") -> tuple[dict[str, tuple[int, str]], str]:
         """The built tree and the build's stderr; the artifacts directory is emptied first."""
         shutil.rmtree(self.artifacts, ignore_errors=True)
         env = {**os.environ, "LAMBDA_CONNECT_CACHE_DIR": str(self.cache), "LAMBDA_ARCHITECTURE": "x86_64",
-               "LAMBDA_CONNECT_PLUGIN_PACKAGES": "", "LAMBDA_CONNECT_LAYER_CACHE": "0" if bypass else "1",
+               "LAMBDA_CONNECT_PLUGIN_PACKAGES": plugins, "LAMBDA_CONNECT_LAYER_CACHE": "0" if bypass else "1",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         result = subprocess.run(
             ["make", "-s", "-f", str(MAKEFILE), f"build-{self.name}", f"ARTIFACTS_DIR={self.artifacts}",
@@ -91,3 +93,9 @@ def test_the_core_layer_takes_its_dependencies_from_the_cache_and_its_own_code_f
     entry = {str(p.relative_to(target.entry())) for p in target.entry().iterdir()}
     assert {"pydantic", "confluent_kafka", "boto3"} <= entry
     assert not {name for name in entry if name.startswith(("connect_core", "functions", "lambda_connect"))}
+    # a plugin package resolves with the requirements in one pip run: that run is not cached, nor is the plugin
+    with_plugin, log = target.build(plugins=str(contract_sink_package(tmp_path / "plugins")))
+    assert "third-party packages installed" in log
+    assert "python/contract_sink_plugin.py" in with_plugin
+    assert not list(target.entry().glob("contract_sink_plugin*"))
+    assert {path: with_plugin.get(path) for path in cached} == cached
