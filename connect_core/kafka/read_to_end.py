@@ -95,9 +95,10 @@ def end_offsets(
     consumer (one synchronous request, no admin futures: a warm internal log's catch-up). librdkafka asks the
     leader it cached, dead or leaderless (-1) as it may be after a broker crash, and refreshes nothing for a topic
     the consumer is not subscribed to: each attempt is bounded (``ATTEMPT_TIMEOUT_S``) and a retry first asks the
-    topic's metadata again, as Java's consumer does on ``NOT_LEADER_OR_FOLLOWER``.
+    topic's metadata again, as Java's consumer does on ``NOT_LEADER_OR_FOLLOWER``; so does a partition the client's
+    metadata lost while the leader was down (``_UNKNOWN_PARTITION``, which a warm client otherwise keeps).
     """
-    from confluent_kafka import KafkaException, TopicPartition
+    from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
     attempt_s = min(timeout_s, ATTEMPT_TIMEOUT_S)
     retried = False
@@ -107,9 +108,15 @@ def end_offsets(
         if retried:  # a consumer not subscribed to the topic never refreshes the leaders it cached by itself
             consumer.list_topics(topic=topic, timeout=attempt_s)
         retried = True
-        answered = consumer.offsets_for_times(
-            [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=attempt_s
-        )
+        try:
+            answered = consumer.offsets_for_times(
+                [TopicPartition(topic, p, _LATEST) for p in partitions], timeout=attempt_s
+            )
+        except KafkaException as error:
+            code = error.args[0].code() if error.args and isinstance(error.args[0], KafkaError) else None
+            if code == KafkaError._UNKNOWN_PARTITION:  # metadata cached while the leader was down: ask it again
+                raise KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART, str(error))) from error
+            raise
         ends: dict[int, int] = {}
         for tp in answered:
             if tp.error is not None:

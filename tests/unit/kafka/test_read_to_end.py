@@ -149,6 +149,23 @@ def test_a_leader_being_elected_is_retried_not_an_error() -> None:
     assert consumer.calls == ["offsets", "metadata", "offsets", "metadata", "offsets"]
 
 
+def test_a_partition_the_clients_metadata_lost_is_asked_again_after_a_metadata_request() -> None:
+    from confluent_kafka import KafkaException
+
+    class LostPartition(ElectingConsumer):  # a warm client after its leader's broker was killed and restarted
+        def offsets_for_times(self, tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+            if self.failures:
+                self.calls.append("offsets")
+                self.failures -= 1
+                raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION))
+            return super().offsets_for_times(tps, timeout)
+
+    consumer = LostPartition({0: {0: b"a"}}, {0: 1}, failures=1)
+    seen: list[Any] = []
+    assert read_to_end(consumer, "t", {}, seen.append, partitions=[0]) == 1  # type: ignore[arg-type]
+    assert consumer.calls == ["offsets", "metadata", "offsets"]
+
+
 def test_a_non_retriable_partition_error_is_raised() -> None:
     from connect_core.api.errors import ConnectError
 
