@@ -30,10 +30,14 @@ RUN = ROOT / ".run"
 DURATIONS = TESTS / "durations.json"  # seconds per work unit of a measured run (the timing report writes a new one)
 MEASURED = RUN / "test-durations.json"
 REPORT = RUN / "test-timing.txt"
-# `make test` runs the tests marked ``alone`` in a second session after the parallel one, with nothing beside them
-# (they kill brokers of a cluster or keep to a schedule's ticks: another worker's load skews them); that session's
-# report follows the first's in REPORT
-ALONE_PHASE = os.environ.get("LAMBDA_CONNECT_TEST_PHASE") == "alone"
+# After the parallel session `make test` runs two more, one test at a time, each report following the first's in
+# REPORT: "rerun", the tests that failed in the parallel session, once more (as Kafka's own build retries a failed
+# test; one that fails again fails the run, and the report names each that passed only alone); "alone", the tests
+# marked ``alone`` (they kill brokers of a cluster or keep to a schedule's ticks: another worker's load skews them)
+PHASE = os.environ.get("LAMBDA_CONNECT_TEST_PHASE", "")
+ALONE_PHASE = PHASE == "alone"
+_PHASE_HEADERS = {"rerun": "timing: the tests that failed in the parallel session, run again one at a time:",
+                  "alone": "timing: the tests run alone, after the parallel session:"}
 # a work unit's estimated seconds per test when tests/durations.json does not know it (a new module)
 _HARNESS_S = 60.0
 _PER_TEST_S = {"unit": 0.02, "compat": 0.1, "docs": 1.0, "integration": 4.0, "e2e": 20.0, "faults": 30.0}
@@ -154,6 +158,16 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ModulesAndHarnesses(config, log)
 
 
+def machine_cpu_s() -> float:
+    """Seconds of CPU the whole machine has been busy since boot (``/proc/stat``; 0 where there is none)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 class Timing:
     """Collects every test's call time by work unit and worker; prints the report at the end of the run."""
 
@@ -164,9 +178,13 @@ class Timing:
         self.workers: dict[str, float] = defaultdict(float)
         self.tests: dict[str, float] = defaultdict(float)  # node id -> setup + call + teardown
         self.ran = 0  # tests whose call ran (not skipped at setup)
+        self.failed: set[str] = set()  # node ids with a failed setup, call or teardown
+        self.outcomes: dict[str, str] = {}  # node id -> "passed" or "failed" (its worst phase)
+        self.cpu_started = machine_cpu_s()
 
     def start(self) -> None:
         self.started = time.monotonic()
+        self.cpu_started = machine_cpu_s()
 
     def add(self, report: pytest.TestReport) -> None:
         self.units[unit_of(report.nodeid, shared_units(self.run_id) if self.run_id else {})] += report.duration
@@ -174,12 +192,26 @@ class Timing:
         self.workers[node.gateway.id if node is not None else "main"] += report.duration
         self.tests[report.nodeid] += report.duration
         self.ran += report.when == "call"
+        if report.failed:
+            self.failed.add(report.nodeid)
+        if report.when == "call" or report.failed:
+            self.outcomes[report.nodeid] = "failed" if report.nodeid in self.failed else report.outcome
 
     def lines(self, slowest: int = 15) -> list[str]:
         wall = time.monotonic() - self.started
         busy = sum(self.units.values())
         out = [f"timing: {wall:.0f} s wall, {busy:.0f} s in tests (setup + call + teardown), "
                f"{self.ran} tests run"]
+        cpu = machine_cpu_s() - self.cpu_started
+        if wall > 0 and cpu > 0:
+            out.append(f"timing: the machine's CPU busy {cpu:.0f} s (everything on it: services, JVMs, functions), "
+                       f"{cpu / wall:.2f} of its {os.cpu_count()} cores on average")
+        if PHASE == "rerun":
+            again = sorted(n for n, outcome in self.outcomes.items() if outcome == "passed")
+            out.append(f"timing: {len(again)} passed alone after failing in the parallel session, "
+                       f"{len(self.failed)} failed again")
+            out += [f"  passed alone: {nodeid}" for nodeid in again]
+            out += [f"  failed again: {nodeid}" for nodeid in sorted(self.failed)]
         if len(self.workers) > 1:
             out.append("timing: per worker " + ", ".join(f"{name} {seconds:.0f} s"
                                                          for name, seconds in sorted(self.workers.items())))
@@ -202,11 +234,13 @@ class Timing:
         work unit over tests/durations.json's (``.run/test-durations.json``: copy it there to refresh the order; a
         partial run changes only the units it ran)."""
         RUN.mkdir(parents=True, exist_ok=True)
-        if ALONE_PHASE:
+        if PHASE in _PHASE_HEADERS:
             with REPORT.open("a") as report:
-                report.write("timing: the tests run alone, after the parallel session:\n" + "\n".join(lines) + "\n")
+                report.write(_PHASE_HEADERS[PHASE] + "\n" + "\n".join(lines) + "\n")
         else:
             REPORT.write_text("\n".join(lines) + "\n")
+        if PHASE == "rerun":  # a part of each unit, one at a time: not a unit's measured time
+            return
         base = MEASURED if ALONE_PHASE and MEASURED.exists() else DURATIONS  # the parallel session's, then ours
         durations = json.loads(base.read_text()) if base.exists() else {}
         durations.update({unit: round(seconds, 1) for unit, seconds in self.units.items()})

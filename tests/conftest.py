@@ -76,7 +76,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 @pytest.hookimpl(trylast=True)  # after the slowest tests (--durations), at the end of the output
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The timing report (a report, never a check: these machines are noisy), and the measured durations saved."""
-    if _is_worker(config) or len(_TIMING.units) < (1 if _parallel.ALONE_PHASE else 2):
+    if _is_worker(config) or len(_TIMING.units) < (1 if _parallel.PHASE else 2):
         return
     terminalreporter.section("timing report")
     lines = _TIMING.lines()

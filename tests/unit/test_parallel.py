@@ -85,13 +85,18 @@ def test_the_controller_reads_the_units_the_workers_shared(monkeypatch: pytest.M
     assert _parallel.shared_units("serial") == {}
 
 
-def test_the_timing_report_sums_by_unit_worker_and_directory() -> None:
+def _report(nodeid: str, when: str, seconds: float, worker: str = "gw0", outcome: str = "passed") -> Any:
+    return SimpleNamespace(nodeid=nodeid, when=when, duration=seconds, outcome=outcome, failed=outcome == "failed",
+                           node=SimpleNamespace(gateway=SimpleNamespace(id=worker)))
+
+
+def test_the_timing_report_sums_by_unit_worker_and_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_parallel, "machine_cpu_s", lambda: 0.0)
     timing = _parallel.Timing()
     for nodeid, when, seconds, worker in (("tests/unit/test_a.py::t", "call", 1.0, "gw0"),
                                           ("tests/unit/test_a.py::t", "setup", 0.5, "gw0"),
                                           ("tests/e2e/test_b.py::t", "call", 30.0, "gw1")):
-        timing.add(SimpleNamespace(nodeid=nodeid, when=when, duration=seconds,
-                                   node=SimpleNamespace(gateway=SimpleNamespace(id=worker))))
+        timing.add(_report(nodeid, when, seconds, worker))
     lines = timing.lines()
     assert lines[0].endswith("32 s in tests (setup + call + teardown), 2 tests run")
     assert lines[1] == "timing: per worker gw0 2 s, gw1 30 s"
@@ -99,3 +104,45 @@ def test_the_timing_report_sums_by_unit_worker_and_directory() -> None:
     assert lines[4:6] == ["     30.0 s  tests/e2e/test_b.py", "      1.5 s  tests/unit/test_a.py"]
     assert lines[6].startswith("timing: the 15 slowest tests")
     assert lines[7:] == ["     30.0 s  tests/e2e/test_b.py::t", "      1.5 s  tests/unit/test_a.py::t"]
+
+
+def test_the_report_says_how_busy_the_machine_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    busy = iter([100.0, 160.0])
+    monkeypatch.setattr(_parallel, "machine_cpu_s", lambda: next(busy))
+    timing = _parallel.Timing()
+    timing.started -= 30.0
+    timing.add(_report("tests/unit/test_a.py::t", "call", 1.0))
+    line = timing.lines()[1]
+    assert line.startswith("timing: the machine's CPU busy 60 s (everything on it: services, JVMs, functions), 2.0")
+
+
+def test_the_machines_busy_seconds_grow_while_it_works() -> None:
+    before = _parallel.machine_cpu_s()
+    sum(i * i for i in range(2_000_000))
+    assert _parallel.machine_cpu_s() > before > 0
+
+
+def test_the_rerun_report_names_what_passed_only_alone_and_what_failed_again(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path: Any) -> None:
+    monkeypatch.setattr(_parallel, "PHASE", "rerun")
+    monkeypatch.setattr(_parallel, "machine_cpu_s", lambda: 0.0)
+    monkeypatch.setattr(_parallel, "RUN", tmp_path)
+    monkeypatch.setattr(_parallel, "REPORT", tmp_path / "test-timing.txt")
+    monkeypatch.setattr(_parallel, "MEASURED", tmp_path / "test-durations.json")
+    (tmp_path / "test-timing.txt").write_text("the parallel session's report\n")
+    timing = _parallel.Timing()
+    timing.add(_report("tests/e2e/test_b.py::flaky", "setup", 1.0))
+    timing.add(_report("tests/e2e/test_b.py::flaky", "call", 9.0))
+    timing.add(_report("tests/e2e/test_c.py::broken", "call", 2.0, outcome="failed"))
+    timing.add(_report("tests/e2e/test_d.py::bad_teardown", "call", 1.0))
+    timing.add(_report("tests/e2e/test_d.py::bad_teardown", "teardown", 1.0, outcome="failed"))
+    lines = timing.lines()
+    assert lines[1] == "timing: 1 passed alone after failing in the parallel session, 2 failed again"
+    assert lines[2:5] == ["  passed alone: tests/e2e/test_b.py::flaky",
+                          "  failed again: tests/e2e/test_c.py::broken",
+                          "  failed again: tests/e2e/test_d.py::bad_teardown"]
+    timing.save(lines)
+    report = (tmp_path / "test-timing.txt").read_text().splitlines()
+    assert report[:2] == ["the parallel session's report",
+                          "timing: the tests that failed in the parallel session, run again one at a time:"]
+    assert not (tmp_path / "test-durations.json").exists()  # a rerun measures parts of units, not units

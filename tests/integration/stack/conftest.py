@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-WAIT_S = 120.0
+WAIT_S = 240.0  # generous: LocalStack runs the stack's functions slowly on a loaded machine
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect_core.connectors.mirror._formats import Heartbeat
 from connect_core.coordinator import Coordinator, RecordingDeployer, Request, coordinator_from_settings
+from connect_core.coordinator.herder import herder
 from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.runtime.source_runner import SourceInvocationResult, SourceRunner
@@ -23,6 +25,9 @@ from connect_core.storage.config import StorageConfig
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+LOADED_START_TIMEOUT_S = 120.0
+RETRIED_WATERMARK_ERRORS = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                            KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._TIMED_OUT)
 MIRROR_SOURCE = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 CONVERTERS = {"key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
@@ -58,7 +63,10 @@ class LambdaWorker:
         return response.status, response.body
 
     def create(self, name: str, config: dict[str, str]) -> None:
-        status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
+        # the connector's start lists both clusters' topics: given more than the coordinator's 15 s under a loaded
+        # test run, where metadata requests of a broker with thousands of topics wait their turn
+        with mock.patch.object(herder, "START_TIMEOUT_S", LOADED_START_TIMEOUT_S):
+            status, body = self.rest("POST", "/connectors", {"name": name, "config": config})
         assert status == 201, body
 
     def task_count(self, name: str) -> int:
@@ -83,9 +91,24 @@ class LambdaWorker:
     def close(self) -> None:
         self.runner.close()
         admin = admin_client(self.worker.kafka)
-        doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(self.prefix)]
-        for future in (admin.delete_topics(doomed, operation_timeout=10) if doomed else {}).values():
+        doomed = [t for t in admin.list_topics(timeout=60).topics if t.startswith(self.prefix)]
+        for future in (admin.delete_topics(doomed, operation_timeout=30) if doomed else {}).values():
             future.result()
+
+
+def _high_watermark(consumer: Any, partition: Any, timeout_s: float = 30.0) -> int:
+    """The partition's high watermark; a leader still being elected (a new topic on a loaded broker) is asked again."""
+    from confluent_kafka import KafkaException
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return int(consumer.get_watermark_offsets(partition, timeout=10)[1])
+        except KafkaException as error:
+            if not error.args[0].retriable() and error.args[0].code() not in RETRIED_WATERMARK_ERRORS \
+                    or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def read_all(bootstrap: str, topic: str, *, committed: bool = True, timeout_s: float = 10.0) -> list[Any]:
@@ -99,7 +122,7 @@ def read_all(bootstrap: str, topic: str, *, committed: bool = True, timeout_s: f
     try:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
         partitions = [KafkaPartition(topic, p, OFFSET_BEGINNING) for p in sorted(metadata.partitions)]
-        ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
+        ends = {p.partition: _high_watermark(consumer, p) for p in partitions}
         consumer.assign(partitions)
         out: list[Any] = []
         done: set[int] = {p for p, end in ends.items() if end == 0}
