@@ -10,8 +10,10 @@ million.
 MSK Connect: $0.11 per MCU-hour, 1 MCU = 1 vCPU + 4 GiB; the JVM connector **of the row's own kind**, measured in
 case 4 of the same run, needs ``1e6 / its records-per-CPU-second`` vCPU-seconds per million rows (``SAME_KIND``:
 Camel's S3 sink for S3, Camel's Elasticsearch sink for OpenSearch, Debezium's JDBC sink for the JDBC sink, Debezium's
-MariaDB snapshot for the JDBC source); a row whose JVM connector was not measured is skipped, never priced at another
-kind's rate. MSK is billed as MCU-hours with perfect packing, which flatters it: a real connector pays for at least
+MariaDB snapshot for the JDBC source, Apache Iceberg's for the Iceberg sink); a row whose JVM connector was not
+measured is skipped, never priced at another kind's rate. The Iceberg sink has no case-2 row: both sides come from
+4i's row at its largest size, ours at the wall time inside the function (``OURS_FIELDS``), ``1e6 / its batch``
+invocations. MSK is billed as MCU-hours with perfect packing, which flatters it: a real connector pays for at least
 one MCU around the clock (~$80/month) whether rows move or not.
 """
 from __future__ import annotations
@@ -46,6 +48,32 @@ def _rate(results: list[Result], prefix: str, field: str = "ours_per_s") -> floa
     return float(value) if value else None
 
 
+def _largest(results: list[Result], prefix: str) -> Result | None:
+    """The measured row named ``prefix...`` of the largest size (``_rate``'s choice)."""
+    rows = [r for r in results if r.name.startswith(prefix) and r.skipped is None]
+    return max(rows, key=lambda r: r.records) if rows else None
+
+
+def _batch(results: list[Result], prefix: str) -> int | None:
+    """Records per invocation of the row ``_rate`` prices (its ``extra.batch``), None when it has none."""
+    row = _largest(results, prefix)
+    return int(row.extra["batch"]) if row and row.extra.get("batch") else None
+
+
+def _priced_from(results: list[Result], prefix: str, invocations: float) -> dict[str, Any]:
+    """A row priced from one case-4 row: that row's name and size, and ours priced at its whole measured span's
+    wall time too (the emulated mapping's consuming and event building, which Lambda does not bill, included: an
+    upper bound of ours)."""
+    row = _largest(results, prefix)
+    if row is None:
+        return {}
+    spans = row.extra.get("ours_wall_s") or []
+    span_rate = statistics.median(row.records / max(w, 1e-9) for w in spans) if spans else None
+    return {"priced_from": row.name, "priced_at_records": row.records,
+            "usd_per_m_rows_at_span_wall": (round(lambda_cost(span_rate, invocations, scheduled=False)[0], 8)
+                                            if span_rate else None)}
+
+
 def jvm_jdbc_source_rate(results: list[Result]) -> float | None:
     """Records per CPU-second of Debezium's MariaDB snapshot, the JVM source closest to a JDBC source (none is on
     Maven Central): 4p's JVM pair (snapshot + Debezium's JDBC sink) less 4b's JVM sink, at the largest size both
@@ -66,7 +94,11 @@ SAME_KIND: dict[str, tuple[str, str]] = {
     "2a": ("4c kafka", "Camel aws2-s3 sink configured alike (4c)"),
     "2b": ("4o kafka", "Camel elasticsearch-rest sink configured alike (4o)"),
     "2c": ("4b ", "Debezium JDBC sink (4b)"),
+    "4i": ("4i ", "Apache Iceberg's IcebergSinkConnector configured alike (4i)"),
 }
+# Where a row's own rates are, when not a case-2 row's (ours_per_s: wall time; extra.ours_per_cpu_s): 4i's are the
+# wall and CPU time inside the function (its ours_per_s is per CPU-second of all our side, the emulated mapping too).
+OURS_FIELDS: dict[str, tuple[str, str]] = {"4i": ("ours_per_function_wall_s", "ours_per_function_cpu_s")}
 
 
 def same_kind_rate(results: list[Result], prefix: str) -> float | None:
@@ -110,11 +142,13 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
     plan = (("1a", "jdbc source", MILLION / rows_per_invocation, True),
             ("2a", "s3 sink", MILLION / settings.batch, False),
             ("2b", "opensearch sink", MILLION / settings.batch, False),
-            ("2c", "mariadb upsert sink", MILLION / settings.batch, False))
+            ("2c", "mariadb upsert sink", MILLION / settings.batch, False),
+            ("4i", "iceberg sink", MILLION / (_batch(earlier, "4i ") or settings.batch), False))
     results: list[Result] = []
     for prefix, label, invocations, scheduled in plan:
         name = f"6 cost per M rows, {label} ($)"
-        per_s = _rate(earlier, prefix)
+        wall_field, cpu_field = OURS_FIELDS.get(prefix, ("ours_per_s", "ours_per_cpu_s"))
+        per_s = _rate(earlier, prefix, wall_field)
         java = same_kind_rate(earlier, prefix)
         jvm_kind = SAME_KIND[prefix][1]
         if per_s is None or java is None:
@@ -131,8 +165,9 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                    "usd_per_m_rows_arm64": round(arm64, 8),
                    "arm64_over_msk_connect": round(arm64 / msk_cost(java), 3),
                    "ours_rows_per_s": round(per_s, 1), "java_rows_per_cpu_s": round(java, 1), "jvm_kind": jvm_kind,
-                   **waiting(per_s, _rate(earlier, prefix, "ours_per_cpu_s")),
-                   "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2)}))
+                   **waiting(per_s, _rate(earlier, prefix, cpu_field)),
+                   "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2),
+                   **(_priced_from(earlier, prefix, invocations) if prefix in OURS_FIELDS else {})}))
     return results + monthly(earlier) + crossover_rows(earlier)
 
 

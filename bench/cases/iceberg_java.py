@@ -13,15 +13,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import statistics
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench import checkpoint, common, jvm_worker, mapping, mariadb_rows, side_by_side, sink_data
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.common import Result, Sample, Settings
+
+T = TypeVar("T")
 
 ICEBERG_POM = jvm_worker.REPO / "tests" / "compat" / "iceberg" / "pom.xml"  # the oracle's pom, shared by reference
 ICEBERG = "org.apache.iceberg:iceberg-kafka-connect:1.10.1"
@@ -157,6 +162,55 @@ def _same_values(ours: Any, theirs: Any) -> bool:
     return bool(ours.combine_chunks().equals(theirs.combine_chunks()))
 
 
+class Billed:
+    """Wall and CPU seconds of one repetition of ours spent inside the function (each invocation's handler and the
+    forced last commit): what Lambda bills, without the emulated mapping's consuming and event building around it."""
+
+    def __init__(self) -> None:
+        """Nothing timed yet."""
+        self.wall_s = 0.0
+        self.cpu_s = 0.0
+        self.invocations = 0
+
+    def time(self, call: Callable[[], T]) -> T:
+        """``call()``, its wall and process CPU added (the clocks are read twice per invocation: nothing the
+        measured span notices)."""
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.wall_s += time.perf_counter() - wall0
+            self.cpu_s += time.process_time() - cpu0
+            self.invocations += 1
+
+
+def sink_billed(cluster: common.Cluster, name: str, bootstrap: str, topic: str, *, records: int, batch: int,
+                billed: Billed) -> int:
+    """``mapping.sink_from_topic`` with each invocation's handler timed into ``billed``: the same warm
+    ``SinkRunner`` behind the same emulated mapping."""
+    from connect_core.runtime.sink_runner import SinkRunner
+
+    runner = SinkRunner(cluster.worker, name, config_store=cluster.configs, status_store=cluster.statuses)
+    try:
+        return mapping.consume_as_mapping(bootstrap, topic, lambda event: billed.time(lambda: runner.handle(event).put),
+                                          records=records, batch=batch)
+    finally:
+        runner.close()
+
+
+def billed_extra(function: list[Billed], records: int, batch: int) -> dict[str, Any]:
+    """4i's ``extra`` for case 6's Iceberg cost row: per measured repetition ours' wall and CPU seconds inside the
+    function, their median rates (records per billed second, per CPU-second inside the function), the invocations
+    and the batch they came in."""
+    if not function:
+        return {}
+    return {"ours_function_wall_s": [round(b.wall_s, 3) for b in function],
+            "ours_function_cpu_s": [round(b.cpu_s, 3) for b in function],
+            "ours_per_function_wall_s": round(statistics.median(records / max(b.wall_s, 1e-9) for b in function), 1),
+            "ours_per_function_cpu_s": round(statistics.median(records / max(b.cpu_s, 1e-9) for b in function), 1),
+            "ours_invocations": [b.invocations for b in function], "batch": batch}
+
+
 def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str,
                  bucket: str) -> Result:
     """4i at ``settings.records``: ours behind the emulated mapping against Iceberg's sink on the worker, over the
@@ -166,6 +220,7 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
 
     catalog = catalog_props(bucket)
     tables = _Tables(catalog)
+    function: list[Billed] = []  # per measured repetition: ours' time inside the function (Lambda's billed span)
 
     def data_for(rep: int) -> sink_data.SinkData:
         size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
@@ -182,15 +237,19 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
         name = common.unique("iceours")
         config = sink_config(catalog, data.topic, tables.name("ours", rep), control_topic())
         cluster.deploy(name, config, {"name": name, **config})  # Iceberg's task configs carry the connector's name
+        billed = Billed()
 
         def run() -> int:
-            put = mapping.sink_from_topic(cluster, name, bootstrap, data.topic, records=data.records,
-                                          batch=settings.batch)
-            commit_due({"name": name, **config}, force=True)  # the files of the last interval, as a heartbeat
+            put = sink_billed(cluster, name, bootstrap, data.topic, records=data.records, batch=settings.batch,
+                              billed=billed)
+            # the files of the last interval, as a heartbeat would (billed: a heartbeat is an invocation too)
+            billed.time(lambda: commit_due({"name": name, **config}, force=True))
             return put
 
         with common.phase("ours"):
             sample = mapping.measure_ours(run)
+        if rep >= 0:
+            function.append(billed)
         with common.phase("read back"):
             if tables.total(tables.name("ours", rep)) != data.records:
                 raise RuntimeError(f"ours committed {tables.total(tables.name('ours', rep))} of {data.records}")
@@ -216,7 +275,8 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
         f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm,
         raw_kind="none: no raw floor for Iceberg yet (Parquet + a catalog commit is the least, not measured)",
         load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
-        commit_interval_ms=COMMIT_INTERVAL_MS, ours_data_files=tables.files["ours"],
+        **billed_extra(function, settings.records, settings.batch), commit_interval_ms=COMMIT_INTERVAL_MS,
+        ours_data_files=tables.files["ours"],
         jvm_data_files=tables.files["jvm"], same_rows_as_jvm=all(tables.same) and not tables.unlike if tables.same
         else None, columns_unlike_jvm=sorted(tables.unlike), delivery=DELIVERY)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench import common
-from bench.cases import iceberg_java
+from bench.cases import cost, iceberg_java
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,6 +33,14 @@ def test_iceberg_case_runs_both_sinks_into_one_catalog(tmp_path: Path, monkeypat
     assert extra["same_rows_as_jvm"] is True  # every id once on both sides, column for column the same values
     assert extra["commit_interval_ms"] == iceberg_java.COMMIT_INTERVAL_MS
     assert extra["ours_data_files"][0] >= 1 and extra["jvm_data_files"][0] >= 1
+    # what case 6 prices: the time inside the function, within the span, in one invocation per batch + the commit
+    [inside], [span] = extra["ours_function_wall_s"], extra["ours_wall_s"]
+    assert 0 < inside <= span and 0 < extra["ours_function_cpu_s"][0]
+    assert extra["ours_invocations"] == [TINY.records // TINY.batch + 1] and extra["batch"] == TINY.batch
+    [priced] = [r for r in cost.run(TINY, [row]) if r.name == "6 cost per M rows, iceberg sink ($)"]
+    assert priced.skipped is None and priced.ours_per_s and priced.baseline_per_s
+    assert priced.extra["java_rows_per_cpu_s"] == row.baseline_per_s
+    assert priced.extra["invocations_per_m_rows"] == 1_000_000 // TINY.batch
 
 
 def test_the_jvm_is_given_the_keys_ours_is() -> None:
