@@ -11,6 +11,7 @@ on LocalStack's S3, and commit on the same ``iceberg.control.commit.interval-ms`
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import hashlib
 import os
 import statistics
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bench import checkpoint, common, jvm_worker, mapping, mariadb_rows, side_by_side, sink_data
+from bench import checkpoint, common, dataset, jvm_worker, mapping, mariadb_rows, side_by_side, sink_data
 from infra.local.versions import KAFKA_VERSION
 
 if TYPE_CHECKING:
@@ -95,10 +96,12 @@ class _Tables:
 
         self.catalog = open_catalog(load_config({**catalog, "topics": "unused", "iceberg.tables": "unused.unused"}))
         self.namespace = common.unique("ns").replace("-", "_")
-        self.same: list[bool] = []  # per measured repetition: the same columns in the same order
-        self.unlike: set[str] = set()  # columns whose Iceberg types or values differ between the sides
-        self.files: dict[str, list[int]] = {"ours": [], "jvm": []}
-        self.pending: dict[int, tuple[Any, dict[str, str]]] = {}  # rep -> the side read first's rows and types
+        # per other side ("jvm", "raw") and measured repetition: the same columns as ours in the same order
+        self.same: dict[str, list[bool]] = {"jvm": [], "raw": []}
+        self.unlike: dict[str, set[str]] = {"jvm": set(), "raw": set()}  # columns whose types or values differ
+        self.files: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": []}
+        self.pending: dict[int, dict[str, tuple[Any, dict[str, str]]]] = {}  # rep -> side -> rows and types read
+        self.compared: dict[int, set[str]] = {}  # rep -> the other sides compared with ours so far
 
     def name(self, side: str, rep: int) -> str:
         return f"{self.namespace}.{side}_{'warmup' if rep < 0 else rep}"
@@ -117,8 +120,8 @@ class _Tables:
         return int(self.summary(name).get("total-records", 0))
 
     def read_back(self, side: str, rep: int, records: int) -> None:
-        """Read ``side``'s table of ``rep`` (every id 1..``records`` once, or the row fails), compare it with the
-        other side's once both are read, drop it."""
+        """Read ``side``'s table of ``rep`` (every id 1..``records`` once, or the row fails), compare each other
+        side's with ours once both are read (at most two tables held), drop it."""
         import pyarrow.compute as pc
 
         name = self.name(side, rep)
@@ -133,16 +136,28 @@ class _Tables:
             if rep < 0:
                 return
             self.files[side].append(int(self.summary(name).get("total-data-files", 0)))
-            if rep not in self.pending:
-                self.pending[rep] = rows, types
+            read = self.pending.setdefault(rep, {})
+            read[side] = rows, types
+            if "ours" not in read:
                 return
-            other, other_types = self.pending.pop(rep)
-            self.same.append(rows.column_names == other.column_names)
-            self.unlike.update(f"{c} ({types[c]} vs {other_types.get(c)})" for c in rows.column_names
-                               if types[c] != other_types.get(c)
-                               or c in other_types and not _same_values(rows.column(c), other.column(c)))
+            ours, ours_types = read["ours"]
+            for other in [s for s in read if s != "ours"]:
+                theirs, their_types = read.pop(other)
+                self.same[other].append(ours.column_names == theirs.column_names)
+                self.unlike[other].update(
+                    f"{c} ({ours_types[c]} vs {their_types.get(c)})" for c in ours.column_names
+                    if ours_types[c] != their_types.get(c)
+                    or c in their_types and not _same_values(ours.column(c), theirs.column(c)))
+                self.compared.setdefault(rep, set()).add(other)
+            if self.compared.get(rep, set()) >= set(self.same):
+                del self.pending[rep]
         finally:
             self.drop(name)
+
+    def alike(self, other: str) -> bool | None:
+        """Whether ``other``'s tables held ours' rows, column for column, in every measured repetition (None: none
+        compared)."""
+        return all(self.same[other]) and not self.unlike[other] if self.same[other] else None
 
     def drop(self, name: str) -> None:
         """Drop ``name`` from the catalog (its files go with the run's bucket)."""
@@ -160,6 +175,78 @@ def _same_values(ours: Any, theirs: Any) -> bool:
     except Exception:  # no cast between the types: different columns
         return False
     return bool(ours.combine_chunks().equals(theirs.combine_chunks()))
+
+
+def raw_iceberg(catalog: Any, name: str, schema: Any, bootstrap: str, topic: str, *, records: int,
+                batch: int) -> int:
+    """The least a Python function does for the Iceberg sink under Lambda's delivery model: the topic consumed into
+    the same Lambda events, each value's JsonConverter payload decoded straight into columns of the table's Iceberg
+    types (``schema``: the one ours derives, known up front), each event one Parquet data file by pyiceberg's writer
+    (ours' writer, ours' table properties), the files fast-appended with their offsets in the snapshot summary once
+    ``COMMIT_INTERVAL_MS`` passed and once at the end; the namespace and table made at the first event. No
+    converters, no routing, no staged manifests (the files wait in this process's memory, which a function cannot
+    rely on between invocations), no redelivery checks."""
+    import base64
+    import json
+
+    import orjson
+    import pyarrow as pa
+    from pyiceberg import types as t
+    from pyiceberg.exceptions import NamespaceAlreadyExistsError
+    from pyiceberg.io.pyarrow import _dataframe_to_data_files, schema_to_pyarrow
+
+    from connect_core.connectors.iceberg.sink_task import NEW_TABLE_PROPERTIES
+
+    arrow: Any = None
+    b64decode, loads, Decimal = base64.b64decode, orjson.loads, decimal.Decimal
+    fields = [(f.name, f.field_type) for f in schema.fields]
+    table: Any = None
+    files: list[Any] = []
+    since, end = 0.0, 0
+
+    def column(kind: Any, values: list[Any]) -> list[Any]:
+        if isinstance(kind, t.DecimalType):
+            return [None if v is None else Decimal(int.from_bytes(b64decode(v), "big", signed=True)).scaleb(-kind.scale)
+                    for v in values]
+        if isinstance(kind, t.TimestamptzType):  # Connect's Timestamp: epoch ms; Iceberg's: us
+            return [None if v is None else v * 1000 for v in values]
+        return values
+
+    def commit() -> None:
+        nonlocal since
+        with table.transaction() as tx, tx.update_snapshot(
+                {"raw.offsets": json.dumps({topic: {"0": end}})}).fast_append() as append:
+            for data_file in files:
+                append.append_data_file(data_file)
+        files.clear()
+        since = 0.0
+
+    def invoke(event: dict[str, Any]) -> int:
+        nonlocal table, arrow, since, end
+        written = 0
+        for batch_records in event["records"].values():
+            payloads = [loads(b64decode(r["value"]))["payload"] for r in batch_records]
+            if table is None:
+                try:
+                    catalog.create_namespace(name.rsplit(".", 1)[0])
+                except NamespaceAlreadyExistsError:
+                    pass
+                table = catalog.create_table(name, schema, properties=NEW_TABLE_PROPERTIES)
+                arrow = schema_to_pyarrow(table.schema())
+            frame = pa.Table.from_arrays([pa.array(column(kind, [p[f] for p in payloads]), arrow.field(f).type)
+                                          for f, kind in fields], schema=arrow)
+            files.extend(_dataframe_to_data_files(table.metadata, frame, table.io))
+            since = since or time.monotonic()
+            end = batch_records[-1]["offset"] + 1
+            written += len(batch_records)
+        if files and time.monotonic() - since >= COMMIT_INTERVAL_MS / 1000:
+            commit()
+        return written
+
+    put = mapping.consume_as_mapping(bootstrap, topic, invoke, records=records, batch=batch)
+    if files:
+        commit()
+    return put
 
 
 class Billed:
@@ -216,11 +303,14 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
     """4i at ``settings.records``: ours behind the emulated mapping against Iceberg's sink on the worker, over the
     same topic of JsonConverter rows, each into a fresh table per repetition; both tables read back outside the
     measured spans (every id once, the same rows on both sides)."""
+    from connect_core.connectors.iceberg._types import record_schema
     from connect_core.connectors.iceberg.sink_task import commit_due
 
     catalog = catalog_props(bucket)
     tables = _Tables(catalog)
     function: list[Billed] = []  # per measured repetition: ours' time inside the function (Lambda's billed span)
+    floors: list[Sample] = []
+    schema = record_schema(dataset.connect_schemas()[1], None, False)  # the floor's table: ours' types, up front
 
     def data_for(rep: int) -> sink_data.SinkData:
         size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
@@ -246,14 +336,19 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
             billed.time(lambda: commit_due({"name": name, **config}, force=True))
             return put
 
-        with common.phase("ours"):
-            sample = mapping.measure_ours(run)
+        def least() -> Sample:
+            return mapping.measure_ours(lambda: raw_iceberg(tables.catalog, tables.name("raw", rep), schema,
+                                                            bootstrap, data.topic, records=data.records,
+                                                            batch=settings.batch))
+
+        sample = side_by_side.alternated(rep, lambda: mapping.measure_ours(run), least, floors)
         if rep >= 0:
             function.append(billed)
         with common.phase("read back"):
-            if tables.total(tables.name("ours", rep)) != data.records:
-                raise RuntimeError(f"ours committed {tables.total(tables.name('ours', rep))} of {data.records}")
-            tables.read_back("ours", rep, data.records)
+            for side in ("ours", "raw"):
+                if (total := tables.total(tables.name(side, rep))) != data.records:
+                    raise RuntimeError(f"{side} committed {total} of {data.records}")
+                tables.read_back(side, rep, data.records)
         return sample
 
     def theirs(rep: int) -> Sample:
@@ -272,13 +367,12 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
     finally:
         mapping.drop_made_topics(bootstrap)
     return side_by_side.method_row(
-        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm,
-        raw_kind="none: no raw floor for Iceberg yet (Parquet + a catalog commit is the least, not measured)",
+        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm, raw=floors, raw_kind="floor",
         load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
         **billed_extra(function, settings.records, settings.batch), commit_interval_ms=COMMIT_INTERVAL_MS,
-        ours_data_files=tables.files["ours"],
-        jvm_data_files=tables.files["jvm"], same_rows_as_jvm=all(tables.same) and not tables.unlike if tables.same
-        else None, columns_unlike_jvm=sorted(tables.unlike), delivery=DELIVERY)
+        ours_data_files=tables.files["ours"], jvm_data_files=tables.files["jvm"], raw_data_files=tables.files["raw"],
+        same_rows_as_jvm=tables.alike("jvm"), columns_unlike_jvm=sorted(tables.unlike["jvm"]),
+        same_rows_as_raw=tables.alike("raw"), columns_unlike_raw=sorted(tables.unlike["raw"]), delivery=DELIVERY)
 
 
 def run(settings: Settings) -> list[Result]:

@@ -1,5 +1,6 @@
-"""Case 4i (our Iceberg sink against Apache Iceberg's on the bench's worker) on a tiny dataset, so ``make bench``
-keeps running it: the row by the method's fields, both tables read back alike. No timing is asserted."""
+"""Case 4i (our Iceberg sink against Apache Iceberg's on the bench's worker, the raw floor beside ours) on a tiny
+dataset, so ``make bench`` keeps running it: the row by the method's fields, the three tables read back alike, and
+case 6's Iceberg cost row from it. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def test_iceberg_case_runs_both_sinks_into_one_catalog(tmp_path: Path, monkeypat
     assert extra["same_rows_as_jvm"] is True  # every id once on both sides, column for column the same values
     assert extra["commit_interval_ms"] == iceberg_java.COMMIT_INTERVAL_MS
     assert extra["ours_data_files"][0] >= 1 and extra["jvm_data_files"][0] >= 1
+    # the raw floor: its own table, the same rows as ours column for column, one data file per event
+    assert extra["raw_kind"] == "floor" and extra["raw_over_jvm"] and extra["ours_over_raw"]
+    assert extra["same_rows_as_raw"] is True and extra["columns_unlike_raw"] == []
+    assert extra["raw_data_files"] == [TINY.records // TINY.batch]
     # what case 6 prices: the time inside the function, within the span, in one invocation per batch + the commit
     [inside], [span] = extra["ours_function_wall_s"], extra["ours_wall_s"]
     assert 0 < inside <= span and 0 < extra["ours_function_cpu_s"][0]
