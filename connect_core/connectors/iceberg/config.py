@@ -205,24 +205,29 @@ def _jdbc_to_sqlalchemy(uri: str, user: str | None, password: str | None) -> str
     return f"{scheme}://{auth}{host}"
 
 
-def catalog_properties(props: dict[str, str]) -> dict[str, str]:
-    """``iceberg.catalog.*`` (Java catalog and S3FileIO keys) as pyiceberg's ``load_catalog`` properties.
+def catalog_properties(props: dict[str, str], name: str = "iceberg") -> dict[str, str]:
+    """``iceberg.catalog.*`` (Java catalog and S3FileIO keys) as pyiceberg's ``load_catalog`` properties; ``type``
+    and ``catalog-impl`` as ``CatalogUtil.buildIcebergCatalog`` takes them (type lower-cased, not both).
 
     Raises:
-        ConfigError: a ``catalog-impl``/``type`` or ``io-impl`` pyiceberg has no counterpart of.
+        ConfigError: both ``type`` and ``catalog-impl``, or a ``catalog-impl``/``type``/``io-impl`` pyiceberg has no
+            counterpart of.
     """
     out = dict(props)
     impl = out.pop("catalog-impl", None)
     kind = out.pop("type", None)
     if impl is not None:
+        if kind is not None:
+            raise ConfigError(f"Cannot create catalog {name}, both type and catalog-impl are set: type={kind}, "
+                              f"catalog-impl={impl}")
         if impl not in _CATALOG_IMPLS:
             raise ConfigError(f"iceberg.catalog.catalog-impl {impl} is not supported; supported: "
                               f"{', '.join(_CATALOG_IMPLS)}")
         out["type"] = _CATALOG_IMPLS[impl]
     elif kind is not None:
-        if kind not in _CATALOG_TYPES:
+        if kind.lower() not in _CATALOG_TYPES:
             raise ConfigError(f"iceberg.catalog.type {kind} is not supported; supported: jdbc, rest, glue")
-        out["type"] = _CATALOG_TYPES[kind]
+        out["type"] = _CATALOG_TYPES[kind.lower()]
     else:
         raise ConfigError("iceberg.catalog.catalog-impl or iceberg.catalog.type is required")
     io_impl = out.pop("io-impl", None)

@@ -44,7 +44,7 @@ def open_catalog(config: IcebergSinkConfig) -> Catalog:
     """pyiceberg's catalog for ``iceberg.catalog.*`` (JDBC as pyiceberg's SQL catalog, REST, Glue)."""
     from pyiceberg.catalog import load_catalog
 
-    return load_catalog(config.catalog_name, **catalog_properties(config.catalog_props()))
+    return load_catalog(config.catalog_name, **catalog_properties(config.catalog_props(), config.catalog_name))
 
 
 def commit_due(props: dict[str, str], *, force: bool = False) -> dict[str, str | None]:

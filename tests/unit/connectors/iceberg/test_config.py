@@ -51,3 +51,13 @@ def test_catalog_keys_map_to_pyiceberg() -> None:
     assert catalog_properties({"type": "rest", "uri": "http://r"}) == {"type": "rest", "uri": "http://r"}
     with pytest.raises(ConfigError, match="org.apache.iceberg.hive.HiveCatalog is not supported"):
         catalog_properties({"catalog-impl": "org.apache.iceberg.hive.HiveCatalog"})
+
+
+def test_catalog_type_as_icebergs_catalog_util() -> None:
+    """``CatalogUtil.buildIcebergCatalog``: the type is matched lower-cased, and a type beside a catalog-impl is
+    refused with its message rather than one of the two silently winning."""
+    assert catalog_properties({"type": "REST", "uri": "http://r"}) == {"type": "rest", "uri": "http://r"}
+    assert catalog_properties({"type": "Glue", "warehouse": "s3://b/w"}) == {"type": "glue", "warehouse": "s3://b/w"}
+    with pytest.raises(ConfigError, match="^Cannot create catalog lake, both type and catalog-impl are set: "
+                                          "type=glue, catalog-impl=org.apache.iceberg.rest.RESTCatalog$"):
+        catalog_properties({"type": "glue", "catalog-impl": "org.apache.iceberg.rest.RESTCatalog"}, name="lake")
