@@ -4,10 +4,12 @@ what the ``apache/iceberg-rest-fixture`` image runs; ``rest_server/pom.xml``) as
 through its ``CATALOG_*`` environment as the image is: a JDBC catalog in a fresh PostgreSQL database behind it,
 S3FileIO on LocalStack. The sink, through the SinkRunner, auto-creates and commits twice (a schema evolution); a
 separate pyiceberg REST client reads the rows back, and the server's own JDBC catalog holds the same metadata
-pointer (the commits went through Iceberg's Java library)."""
+pointer (the commits went through Iceberg's Java library). A second server vends its S3 keys with each table
+(``include-credentials``) over moto's S3 enforcing IAM: the sink, whose own keys S3 refuses, writes with those."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -67,39 +69,34 @@ def _get(url: str) -> int:
         return 0
 
 
-@pytest.fixture(scope="module")
-def rest_server(aws_settings: dict[str, str], postgres_settings: dict[str, str],
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestServer]:
-    """``RESTCatalogServer`` on a free port over a fresh database and bucket; killed and both dropped at the end."""
+@contextlib.contextmanager
+def _running_server(postgres: dict[str, str], warehouse: str, s3: dict[str, str], directory: Path,
+                    **catalog: str) -> Iterator[RestServer]:
+    """``RESTCatalogServer`` on a free port over a JDBC catalog in a fresh database, S3FileIO with ``s3`` and
+    ``catalog`` (more server properties); killed and the database dropped at the end."""
     import psycopg2
 
     from tests.compat._oracle import maven_classpath, require_tool
 
     classpath = maven_classpath(POM, "-Dmdep.includeScope=runtime")
-    pg, suffix = postgres_settings, uuid.uuid4().hex[:10]
-    database, bucket, port = f"ice_rest_{suffix}", f"ice-rest-{suffix}", free_server_port()
+    pg, suffix, port = postgres, uuid.uuid4().hex[:10], free_server_port()
+    database, catalog_name = f"ice_rest_{suffix}", f"rest_backend_{suffix}"
     admin = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"], password=pg["password"],
                              dbname=pg["database"])
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {database}")
-    boto3.client("s3", **aws_settings).create_bucket(Bucket=bucket)
-    s3 = {"s3.endpoint": aws_settings["endpoint_url"], "s3.path-style-access": "true", "s3.access-key-id": "test",
-          "s3.secret-access-key": "test", "client.region": aws_settings["region_name"]}
-    jdbc = f"jdbc:postgresql://{pg['host']}:{pg['port']}/{database}"
-    catalog_name = f"rest_backend_{suffix}"
+    properties = {"catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+                  "uri": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{database}", "jdbc.user": pg["user"],
+                  "jdbc.password": pg["password"], "catalog.name": catalog_name, "rest.port": str(port),
+                  "warehouse": warehouse, "io-impl": "org.apache.iceberg.aws.s3.S3FileIO", **s3, **catalog}
     # RCKUtils.environmentCatalogConfig: CATALOG_ stripped, "__" -> "-", "_" -> ".", lower-cased
     environment = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-                   "CATALOG_CATALOG__IMPL": "org.apache.iceberg.jdbc.JdbcCatalog", "CATALOG_URI": jdbc,
-                   "CATALOG_JDBC_USER": pg["user"], "CATALOG_JDBC_PASSWORD": pg["password"],
-                   "CATALOG_CATALOG_NAME": catalog_name, "CATALOG_REST_PORT": str(port),
-                   "CATALOG_WAREHOUSE": f"s3://{bucket}/warehouse",
-                   "CATALOG_IO__IMPL": "org.apache.iceberg.aws.s3.S3FileIO",
                    **{"CATALOG_" + key.upper().replace("-", "__").replace(".", "_"): value
-                      for key, value in s3.items()}}
+                      for key, value in properties.items()}}
     if "JAVA_HOME" in os.environ:
         environment["JAVA_HOME"] = os.environ["JAVA_HOME"]
-    log = tmp_path_factory.mktemp("iceberg-rest") / "server.log"
+    log = directory / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [require_tool("java"), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
@@ -123,6 +120,19 @@ def rest_server(aws_settings: dict[str, str], postgres_settings: dict[str, str],
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         admin.close()
+
+
+@pytest.fixture(scope="module")
+def rest_server(aws_settings: dict[str, str], postgres_settings: dict[str, str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestServer]:
+    """The server over a fresh bucket on LocalStack."""
+    bucket = f"ice-rest-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", **aws_settings).create_bucket(Bucket=bucket)
+    s3 = {"s3.endpoint": aws_settings["endpoint_url"], "s3.path-style-access": "true", "s3.access-key-id": "test",
+          "s3.secret-access-key": "test", "client.region": aws_settings["region_name"]}
+    with _running_server(postgres_settings, f"s3://{bucket}/warehouse", s3,
+                         tmp_path_factory.mktemp("iceberg-rest")) as server:
+        yield server
 
 
 def _props(server: RestServer, catalog: dict[str, str]) -> dict[str, str]:
@@ -220,3 +230,76 @@ def test_sink_runner_commits_through_icebergs_rest_server(rest_server: RestServe
     table = _reader(rest_server).load_table(table_name)
     assert sorted(table.scan().to_arrow().to_pylist(), key=lambda r: r["id"]) == _expected(range(10), 5)
     assert json.loads(table.current_snapshot().summary.additional_properties[offsets_key]) == {topic: {"0": 10}}
+
+
+@pytest.fixture(scope="module")
+def vending_server(postgres_settings: dict[str, str],
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RestServer, str, tuple[str, str]]]:
+    """The server with ``include-credentials=true`` (its ``RESTServerCatalogAdapter`` then puts its own S3 keys in
+    every table it loads or creates) over moto's S3 enforcing IAM: its keys are a user's allowed ``s3:*``; the keys
+    of a second user, allowed nothing, come back for the sink's own credential chain. (server, bucket, keys)."""
+    from moto import settings
+    from moto.server import ThreadedMotoServer
+
+    port, suffix = free_server_port(), uuid.uuid4().hex[:10]
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    url, bucket = f"http://127.0.0.1:{port}", f"ice-vended-{suffix}"
+    admin = {"endpoint_url": url, "region_name": "us-east-1", "aws_access_key_id": "admin",
+             "aws_secret_access_key": "admin"}
+    boto3.client("s3", **admin).create_bucket(Bucket=bucket)
+    iam = boto3.client("iam", **admin)
+
+    def user(name: str, actions: list[str]) -> tuple[str, str]:
+        iam.create_user(UserName=name)
+        if actions:
+            iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    catalog_keys, sink_keys = user(f"catalog-{suffix}", ["s3:*"]), user(f"sink-{suffix}", [])
+    s3 = {"s3.endpoint": url, "s3.path-style-access": "true", "s3.access-key-id": catalog_keys[0],
+          "s3.secret-access-key": catalog_keys[1], "client.region": "us-east-1"}
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # every request from now on is authorized against its user's policy
+    try:
+        with _running_server(postgres_settings, f"s3://{bucket}/warehouse", s3,
+                             tmp_path_factory.mktemp("iceberg-rest-vending"), **{"include-credentials": "true"}
+                             ) as server:
+            yield server, bucket, sink_keys
+    finally:
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")  # moto's default: nothing enforced
+        moto.stop()
+
+
+def test_the_sink_writes_with_the_s3_credentials_the_rest_catalog_vends(
+        vending_server: tuple[RestServer, str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sink's own S3 keys (in its config and its credential chain) are a user allowed nothing: the data files
+    and staged objects are written with the keys the catalog returns with the table (``LoadTableResponse.config``,
+    over the catalog properties, as Iceberg's RESTCatalog gives them to its FileIO); two commits, every row once,
+    read by a client without keys."""
+    from pyiceberg.catalog.rest import RestCatalog
+
+    server, bucket, (key_id, secret) = vending_server
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    endpoint = server.s3["s3.endpoint"]
+    topic, table_name = f"ice-vended-{uuid.uuid4().hex[:8]}", f"lake_{uuid.uuid4().hex[:6]}.orders"
+    config = {"name": f"ice-vended-{uuid.uuid4().hex[:8]}", "iceberg.catalog.type": "rest",
+              "iceberg.catalog.uri": server.uri, "iceberg.catalog.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+              "iceberg.catalog.s3.endpoint": endpoint, "iceberg.catalog.s3.path-style-access": "true",
+              "iceberg.catalog.s3.access-key-id": key_id, "iceberg.catalog.s3.secret-access-key": secret,
+              "iceberg.catalog.client.region": "us-east-1", "iceberg.tables": table_name,
+              "iceberg.tables.auto-create-enabled": "true", "iceberg.control.commit.interval-ms": "0"}
+
+    _cold_invocation(config, topic, range(0, 5))
+    _cold_invocation(config, topic, range(3, 8))
+
+    reader = RestCatalog("reader", **{"uri": server.uri, "s3.endpoint": endpoint, "s3.region": "us-east-1"})
+    table = reader.load_table(table_name)
+    assert sorted(table.scan().to_arrow().to_pylist(), key=lambda r: r["id"]) == _expected(range(8), 0)
+    assert len(table.snapshots()) == 2
+    with pytest.raises(Exception, match="AccessDenied"):  # the sink's own keys: nothing would have been written
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").list_objects_v2(Bucket=bucket)
