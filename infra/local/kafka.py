@@ -263,7 +263,10 @@ def _launch(name: str, directory: Path, wanted: str, ports: tuple[int, int], *, 
               "-c", str(config), "--ignore-formatted"], name=name)
     if proc.await_port(name, HOST, ports, healthy):
         return None
-    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-cp", cp, "kafka.Kafka", str(config)])
+    # a heap that runs out ends the JVM (as deployments run Kafka): `make services` starts it again, where a live
+    # but broken broker would only time out
+    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-cp", cp, "kafka.Kafka",
+                            str(config)])
     proc.wait_healthy(name, healthy, START_TIMEOUT_S, pid)
     return cp
 

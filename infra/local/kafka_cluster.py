@@ -29,11 +29,12 @@ NODES = 3
 PORT = int(os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_PORT", "29092"))
 SASL_MECHANISM = kafka.SASL_MECHANISM
 SASL_USER = kafka.SASL_USER
-HEAP = os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_HEAP", "-Xmx256m")
+# 256 MB ran out on node 1 (controller and broker) under `make faults` with a session's topics on it
+HEAP = os.environ.get("LAMBDA_CONNECT_KAFKA_CLUSTER_HEAP", "-Xmx512m")
 START_TIMEOUT_S = 300.0  # three JVMs starting together on a loaded 2-core machine took over 120 s
 
 # MSK's defaults (docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html) where they differ
-# from Kafka's, plus what keeps three JVMs small on 2 cores (threads; the cleaner's 128 MiB buffer in a 256 MiB heap).
+# from Kafka's, plus what keeps three JVMs small on 2 cores (threads; the cleaner's 128 MiB buffer in a 512 MiB heap).
 _SERVER_PROPERTIES = """\
 process.roles=broker,controller
 node.id={node}
@@ -200,8 +201,8 @@ class Cluster:
         directory = self._node_dir(node)
         log = open(directory / "broker.log", "ab")  # handed to the child
         child = subprocess.Popen(
-            [*self._java(node), self.heap, "-XX:+UseSerialGC", "-cp", kafka.classpath(), "kafka.Kafka",
-             str(directory / "server.properties")],
+            [*self._java(node), self.heap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-cp", kafka.classpath(),
+             "kafka.Kafka", str(directory / "server.properties")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=directory, start_new_session=True)
         log.close()
         (directory / "pid").write_text(str(child.pid))

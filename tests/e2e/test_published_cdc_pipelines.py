@@ -96,7 +96,11 @@ class PgDatabase:
                 if not any(active for _, active in slots):
                     break
                 time.sleep(0.3)
-            for slot, _active in slots:
+            for slot, _active in slots:  # a slot left behind would hold the server's WAL for ever
+                with contextlib.suppress(psycopg2.Error):
+                    cursor.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                                   "WHERE slot_name = %s AND active_pid IS NOT NULL", (slot,))
+                    time.sleep(0.5)
                 with contextlib.suppress(psycopg2.Error):
                     cursor.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
             cursor.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
