@@ -16,6 +16,8 @@ utime+stime from /proc (from just before its connectors are created until the la
 - 4a, 4r, 4b, 4c and 4o also give a pull-mode row: ours' sink as a pull-mode task consuming its own copy of the
   topic, measured in the same repetitions (``side_by_side.pull_row``).
 - CDC -> Kafka: ours (MariaDbConnector, 4d; PostgresConnector, 4e in ``connect_java_pg``) vs Debezium's.
+- The tutorial pipeline PostgreSQL CDC -> ExtractNewRecordState -> JDBC upsert, 4u (``connect_java_pg_pipeline``):
+  ours vs Debezium's PostgresConnector + the same SMT + Debezium's JDBC sink.
 - MirrorMaker 2 (4m, ``connect_java_mirror``): ours ``MirrorSourceConnector`` vs Kafka's connect-mirror on a
   distributed worker with exactly-once source support.
 The JVM is started once (its start-up is not counted); each sub-case repeats with fresh topics, files and tables.
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
     from bench.common import Result, Sample, Settings
 
-SUB_CASES = ("4a", "4r", "4b", "4c", "4o", "4d", "4p", "4q", "4e", "4m")
+SUB_CASES = ("4a", "4r", "4b", "4c", "4o", "4d", "4p", "4q", "4e", "4u", "4m")
 
 
 class LineCount:
@@ -416,6 +418,24 @@ def _opensearch(results: list[Result], at: Settings, worker: jvm_worker.Worker, 
         at, worker, cluster, bootstrap, plugin=plugin))
 
 
+def _pg_pipeline(results: list[Result], at: Settings, worker: jvm_worker.Worker, cluster: common.Cluster,
+                 bootstrap: str, *, chosen: tuple[str, ...], plugins: tuple[bool, str]) -> None:
+    """4u at one size, when chosen (``plugins``: whether both Debezium plugins resolved, or why not)."""
+    if "4u" not in chosen:
+        return
+    from bench.cases.connect_java_pg_pipeline import pipeline_row
+
+    side_by_side.checkpointed(results, f"4u@{at.records}", lambda: [pipeline_row(
+        at, worker, cluster, bootstrap, plugins=plugins[0], why=plugins[1])])
+
+
+def _plugin_dir() -> Path:
+    """The worker's ``plugin.path`` (made if missing), where ``jvm_worker.plugin`` unpacks the resolved plugins."""
+    plugins = jvm_worker.RUN_DIR / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    return plugins
+
+
 def run(settings: Settings) -> list[Result]:
     """Start one worker, run the sub-cases, stop it; skipped sub-cases say why."""
     if not settings.java:
@@ -434,16 +454,17 @@ def run(settings: Settings) -> list[Result]:
     camel, camel_es = (camel_plugin() if {"4c", "4q"} & set(chosen) else (None, "")), _camel_es_plugin(chosen)
     debezium, why = (
         jvm_worker.plugin(mariadb_rows.DEBEZIUM, "debezium-connector-jdbc")
-        if {"4b", "4p"} & set(chosen)
+        if {"4b", "4p", "4u"} & set(chosen)
         else (None, "")
     )
     debezium_cdc, cdc_why = (jvm_worker.plugin(mariadb_rows.DEBEZIUM_MARIADB, "debezium-connector-mariadb")
                              if {"4d", "4p", "4q"} & set(chosen) else (None, ""))
     debezium_pg, pg_why = (
-        jvm_worker.plugin(DEBEZIUM_POSTGRES, "debezium-connector-postgres") if "4e" in chosen else (None, "")
+        jvm_worker.plugin(DEBEZIUM_POSTGRES, "debezium-connector-postgres")
+        if {"4e", "4u"} & set(chosen)
+        else (None, "")
     )
-    plugins = jvm_worker.RUN_DIR / "plugins"
-    plugins.mkdir(parents=True, exist_ok=True)
+    plugins = _plugin_dir()
     wall0 = time.perf_counter()
     worker = jvm_worker.Worker(bootstrap, plugins)
     print(f"case 4: the standalone worker started in {time.perf_counter() - wall0:.1f} s", flush=True)
@@ -506,6 +527,8 @@ def run(settings: Settings) -> list[Result]:
                     f"4e@{size}",
                     lambda at=at: [pg_row(at, worker, cluster, bootstrap, plugin=debezium_pg, why=pg_why)],
                 )
+            _pg_pipeline(results, at, worker, cluster, bootstrap, chosen=chosen,
+                         plugins=(debezium is not None and debezium_pg is not None, why or pg_why))
         if "4d" in chosen and debezium_cdc is None:
             results.append(
                 common.Result(

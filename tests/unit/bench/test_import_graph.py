@@ -9,7 +9,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 CASE_4_DRIVER = "bench.cases.connect_java"
 CASE_4_SUB_CASES = {"bench.cases.connect_java_mirror", "bench.cases.connect_java_opensearch",
-                    "bench.cases.connect_java_pg", "bench.cases.connect_java_s3", "bench.cases.jdbc_pair"}
+                    "bench.cases.connect_java_pg", "bench.cases.connect_java_pg_pipeline",
+                    "bench.cases.connect_java_s3", "bench.cases.jdbc_pair"}
 TOOLS = {"bench.phases", "bench.profile", "bench.run"}  # they run or profile cases; nothing imports them
 
 
