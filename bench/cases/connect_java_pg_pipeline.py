@@ -95,11 +95,11 @@ class _Sides:
         return (self.warm_tables, self.warm) if rep < 0 else (self.tables, self.settings.records)
 
     def written(self, rep: int, side: str, table: str, records: int) -> None:
-        """``side``'s sink table of ``rep`` holds every row; once both sides' do, compare and drop them."""
+        """``side``'s sink table of ``rep`` (in ``made``) holds every row; once both sides' do, compare and drop
+        them."""
         with common.phase("count"):
             _exact_count(self.db, table, records, side)
-        tables = self.made.setdefault(rep, {})
-        tables[side] = table
+        tables = self.made[rep]
         if len(tables) < 2:
             return
         with common.phase("count"):
@@ -123,6 +123,7 @@ class _Sides:
         db.slots.append(slot)
         topic = f"{name}.{db.schema}.{table}"
         sink, sink_table = common.unique("pgusink"), _sink_table("ours_pgu")
+        self.made.setdefault(rep, {})["ours"] = sink_table  # dropped by ``written`` or, on a failure, ``close``
         self.cluster.deploy(name, source_config(self.pg, name, slot, f"{db.schema}.{table}"))
         self.cluster.deploy(sink, sink_config(self.db, topic, sink_table))
         runner = started(self.cluster, name)
@@ -156,6 +157,7 @@ class _Sides:
         db.slots.append(slot)
         topic = f"{name}.{db.schema}.{table}"
         sink, sink_table = common.unique("dbzpgusink"), _sink_table("dbz_pgu")
+        self.made.setdefault(rep, {})["jvm"] = sink_table
         topics(self.bootstrap, create=[topic])  # the sink's consumer subscribes before the first change
         worker = self.worker
         connectors = {
