@@ -46,6 +46,7 @@ _POSTGRES: Final[dict[object, str]] = {
     "io.debezium.data.Uuid": "uuid",
 }
 _NESTED: Final = (Type.ARRAY, Type.MAP, Type.STRUCT)
+DEFAULT_DECIMAL_PRECISION: Final = 38  # the dialects' getDefaultDecimalPrecision
 
 
 class DebeziumSqlBuilder(SqlBuilder):
@@ -54,9 +55,11 @@ class DebeziumSqlBuilder(SqlBuilder):
     def sql_type(self, column: ColumnSpec, is_key: bool = False) -> str:
         """Debezium's ``getTypeName(schema, isKey)`` for the column's Connect type or semantic name."""
         types = _MYSQL if self.family == MYSQL else _POSTGRES
-        if column.logical == Decimal.LOGICAL_NAME:
+        if column.logical == Decimal.LOGICAL_NAME:  # ConnectDecimalType: the source's precision, at most the default
             scale = max(column.scale or 0, 0)
-            return f"decimal(38,{scale})" if self.family == MYSQL else f"numeric(38,{scale})"
+            precision = min(column.precision, DEFAULT_DECIMAL_PRECISION) if column.precision else \
+                DEFAULT_DECIMAL_PRECISION
+            return f"decimal({precision},{scale})" if self.family == MYSQL else f"numeric({precision},{scale})"
         if column.logical in types:
             return types[column.logical]
         if column.type in _NESTED:

@@ -20,6 +20,7 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
 from connect_core.connectors.jdbc._sql_builder import ColumnSpec
+from connect_core.connectors.jdbc._types import PRECISION_PARAM
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,9 +71,13 @@ def _value_class(spec: ColumnSpec) -> type | None:
 
 
 def _spec(name: str, schema: Schema, optional: bool | None = None) -> ColumnSpec:
-    scale = Decimal.scale(schema) if schema.name == Decimal.LOGICAL_NAME else None
+    scale = precision = None
+    if schema.name == Decimal.LOGICAL_NAME:
+        scale = Decimal.scale(schema)
+        declared = (schema.parameters or {}).get(PRECISION_PARAM)
+        precision = int(declared) if declared and declared.isdigit() else None
     return ColumnSpec(name, schema.type, schema.optional if optional is None else optional, schema.name, scale,
-                      schema.default_value)
+                      schema.default_value, precision)
 
 
 def _inferred(name: str, value: Any, is_key: bool) -> ColumnSpec:

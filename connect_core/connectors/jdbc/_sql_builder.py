@@ -57,6 +57,7 @@ class ColumnSpec:
     logical: str | None = None
     scale: int | None = None
     default: Any = None
+    precision: int | None = None  # a Decimal's ``connect.decimal.precision`` parameter, when its schema has one
 
 
 class SqlBuilder:

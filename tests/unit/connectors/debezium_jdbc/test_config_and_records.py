@@ -267,3 +267,20 @@ def test_a_cloudevents_value_is_read_from_its_data_field(pattern: str | None, na
         assert read.row.get("first_name") == "Ann"
     else:  # a name the pattern does not match: the value is a flat row of its own fields
         assert fields == ["id", "data"]
+
+
+@pytest.mark.parametrize(("family", "precision", "scale", "expected"), [
+    ("mysql", "12", 2, "decimal(12,2)"), ("postgresql", "12", 2, "numeric(12,2)"),
+    ("mysql", "65", 4, "decimal(38,4)"),  # the dialect's default precision bounds the source's
+    ("mysql", None, 2, "decimal(38,2)"), ("postgresql", None, 3, "numeric(38,3)"),
+])
+def test_a_decimal_column_takes_the_sources_precision_as_debeziums_connect_decimal_type(
+        family: str, precision: str | None, scale: int, expected: str) -> None:
+    from connect_core.api.logical import Decimal
+    from connect_core.connectors.jdbc._record_fields import _spec
+
+    builder = Decimal.builder(scale)
+    if precision is not None:
+        builder = builder.parameter("connect.decimal.precision", precision)
+    column = _spec("price", builder.optional().build())
+    assert DebeziumSqlBuilder(dialect_for(family, "", "always")).sql_type(column) == expected
