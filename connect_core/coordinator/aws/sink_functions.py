@@ -214,6 +214,7 @@ class SinkFunctions:
             return []
         variables = dict(current["Configuration"].get("Environment", {}).get("Variables", {}))
         variables[env.RESTART_TOKEN] = str(time.time_ns())
+        self._settled(name, current)
         self.client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
         return [f"restart function {name}"]
 
@@ -250,6 +251,8 @@ class SinkFunctions:
             return [f"create function {name}"]
         actions = []
         changes = _function_changes(current["Configuration"], desired)
+        if changes or current["Configuration"].get("CodeSha256") != template["Configuration"].get("CodeSha256"):
+            self._settled(name, current)
         if changes:
             self.client.update_function_configuration(FunctionName=name, **changes)
             actions.append(f"update function configuration {name}")
@@ -261,6 +264,13 @@ class SinkFunctions:
             self.client.update_function_code(FunctionName=name, **code)
             actions.append(f"update function code {name}")
         return actions
+
+    def _settled(self, name: str, current: Mapping[str, Any]) -> None:
+        """Wait out an update of the function still in progress (a restart's, a converge's): Lambda refuses another
+        one meanwhile with ResourceConflictException."""
+        if current["Configuration"].get("LastUpdateStatus") == "InProgress":
+            self.client.get_waiter("function_updated_v2").wait(FunctionName=name,
+                                                               WaiterConfig={"Delay": 2, "MaxAttempts": 60})
 
     def _code(self, template: Mapping[str, Any]) -> dict[str, Any]:
         code = template.get("Code", {})

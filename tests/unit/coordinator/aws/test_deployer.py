@@ -412,6 +412,35 @@ def test_restart_touches_the_sink_function_and_apply_keeps_it(aws: Aws) -> None:
     assert aws.deployer.last_actions == []
 
 
+@pytest.mark.parametrize("operation", ["restart", "template change"])
+def test_an_update_still_in_progress_is_waited_out_before_the_next(aws: Aws, operation: str) -> None:
+    """Lambda refuses an update while the last is InProgress (ResourceConflictException): the deployer waits first."""
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    get_function, waited = aws.lam.get_function, []
+
+    def in_progress(**params: Any) -> dict[str, Any]:
+        function = get_function(**params)
+        if params["FunctionName"] == "lc-to-file" and not waited:
+            function["Configuration"]["LastUpdateStatus"] = "InProgress"
+        return function
+
+    class Waiter:
+        def wait(self, **params: Any) -> None:
+            waited.append(params["FunctionName"])
+
+    aws.lam.get_function = in_progress  # type: ignore[method-assign]
+    aws.lam.get_waiter = lambda name: Waiter() if name == "function_updated_v2" else None  # type: ignore[method-assign]
+    if operation == "restart":
+        aws.deployer.restart("to-file", None)
+    else:
+        aws.lam.update_function_configuration(FunctionName="stack-SinkTask", MemorySize=1024)
+        aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert waited == ["lc-to-file"]
+    configuration = get_function(FunctionName="lc-to-file")["Configuration"]  # then updated
+    assert ("LAMBDA_CONNECT_RESTART_TOKEN" in configuration["Environment"]["Variables"] if operation == "restart"
+            else configuration["MemorySize"] == 1024)
+
+
 def test_msk_mapping_uses_the_cluster_arn(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
