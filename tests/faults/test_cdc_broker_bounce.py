@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.cluster.conftest import topic_names
 from tests.e2e.conftest import start_up
 from tests.faults.conftest import BIG, cluster_worker_file, mysql, task_states
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.integration, pytest.mark.alone]  # kills brokers of the private cluster
 
-ROWS = 40_000 if BIG else 12_000  # more than one transaction (10,000 records, or one 3 s invocation, each)
+ROWS = 40_000 if BIG else 25_000  # three transactions or more (10,000 records, or one 3 s invocation, each)
 BOUNCE_S = 5.0
 
 
@@ -69,7 +68,9 @@ def test_the_change_topics_leader_killed_during_a_binlog_snapshot(
         "database.hostname": mariadb_settings["host"], "database.port": mariadb_settings["port"],
         "database.user": mariadb_settings["user"], "database.password": mariadb_settings["password"],
         "topic.prefix": name, "database.include.list": database, "include.schema.changes": "false",
-        "poll.interval.ms": "100", **JSON,
+        "poll.interval.ms": "100",
+        "snapshot.fetch.size": "25", "max.batch.size": "30",  # many polls and transactions: the kill lands inside
+        **JSON,
     }
     _snapshot_through_a_leader_kill(whole, tmp_path, tally, name=name, config=config, topic=f"{name}.{database}.t")
 
@@ -107,29 +108,27 @@ def _snapshot_through_a_leader_kill(whole: Cluster, tmp_path: Path, tally: Tally
 
 def _kill_once_led(cluster: Cluster, topic: str, killed: list[int]) -> None:
     """Kill (-9) ``topic``'s leader as soon as the snapshot's first records are in its partition; into ``killed``
-    its node id and the partition's end offset read just before."""
+    its node id and the partition's end offset read just before. One admin client and one consumer for the whole
+    watch, so a look takes milliseconds and the kill lands inside even a fast snapshot."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": f"faults-{uuid.uuid4().hex}"})
     deadline = time.monotonic() + 170
-    while time.monotonic() < deadline:
-        if topic in topic_names(cluster.bootstrap):
-            leader = cluster.leader(topic)
-            written = _high_watermark(cluster, topic) if leader >= 0 else 0
-            if written > 0:  # the snapshot's first records are in the partition
-                killed += [leader, written]
+    try:
+        while time.monotonic() < deadline:
+            partitions = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions
+            leader = partitions[0].leader if 0 in partitions else -1
+            try:
+                written = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1]
+            except KafkaException:  # a topic created a moment ago: no leader in this client's metadata yet
+                written = 0
+            if leader >= 0 and written > 0:  # the snapshot's first records are in the partition
+                killed += [leader, int(written)]
                 cluster.kill(leader)
                 return
-        time.sleep(0.05)
-
-
-def _high_watermark(cluster: Cluster, topic: str) -> int:
-    """The partition's end offset now (records written, committed or not, plus transaction markers); 0 when it
-    cannot be read yet."""
-    from confluent_kafka import Consumer, KafkaException, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": f"faults-{uuid.uuid4().hex}"})
-    try:
-        return int(consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=30)[1])
-    except KafkaException:  # a topic created a moment ago: no leader in this client's metadata yet
-        return 0
+            time.sleep(0.02)
     finally:
         consumer.close()
 
