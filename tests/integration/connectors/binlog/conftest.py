@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 import pytest
 
+from connect_core.connectors.binlog import _stream
 from connect_core.connectors.binlog.source_task import FLAVOUR_CONFIG, BinlogSourceTask
 from connect_core.storage.offset_state import validate_offset_format
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, start_task
@@ -67,6 +68,15 @@ class CdcDb:
     def drop(self) -> None:
         self.sql(f"DROP DATABASE IF EXISTS `{self.name}`")
         self.conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _reads_to_the_binlogs_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-shot invocation here reads to the binlog's end, as these tests assume, however much other workers
+    wrote to the shared binlog meanwhile (past the poll's time limit a poll would end early with an offset-only
+    record, and the next invocation would go on: ``test_a_busy_binlog_of_uncaptured_changes_ends_each_poll_in_time``
+    sets the limit itself)."""
+    monkeypatch.setattr(_stream, "POLL_TIME_LIMIT_S", 60.0)
 
 
 @pytest.fixture
