@@ -33,7 +33,7 @@ REPORT = RUN / "test-timing.txt"
 # After the parallel session `make test` runs two more, one test at a time, each report following the first's in
 # REPORT: "rerun", the tests that failed in the parallel session, once more (as Kafka's own build retries a failed
 # test; one that fails again fails the run, and the report names each that passed only alone); "alone", the tests
-# marked ``alone`` (they kill brokers of a cluster or keep to a schedule's ticks: another worker's load skews them)
+# marked ``alone`` (they keep to a schedule's ticks: another worker's load would stretch them)
 PHASE = os.environ.get("LAMBDA_CONNECT_TEST_PHASE", "")
 ALONE_PHASE = PHASE == "alone"
 _PHASE_HEADERS = {"rerun": "timing: the tests that failed in the parallel session, run again one at a time:",

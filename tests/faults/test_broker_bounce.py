@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tests.e2e.conftest import Up
     from tests.faults.conftest import Tally
 
-pytestmark = [pytest.mark.integration, pytest.mark.alone]  # kills brokers of the private cluster
+pytestmark = pytest.mark.integration  # kills brokers of the private cluster (a unit of its own: tests/_parallel.py)
 
 ROWS = 6_000 if BIG else 1_200
 DOWN_S = 180.0 if BIG else 30.0  # a broker down "for minutes" under make faults

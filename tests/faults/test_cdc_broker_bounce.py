@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tests.faults.conftest import Tally
     from tests.integration.connectors.postgres.session import PgSession
 
-pytestmark = [pytest.mark.integration, pytest.mark.alone]  # kills brokers of the private cluster
+pytestmark = pytest.mark.integration  # kills brokers of the private cluster (a unit of its own: tests/_parallel.py)
 
 ROWS = 40_000 if BIG else 25_000  # three transactions or more (10,000 records, or one 3 s invocation, each)
 BOUNCE_S = 5.0

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from infra.local.kafka_cluster import Cluster
 
-pytestmark = [pytest.mark.integration, pytest.mark.alone]  # kills brokers of the private cluster
+pytestmark = pytest.mark.integration  # kills brokers of the private cluster (a unit of its own: tests/_parallel.py)
 
 
 def test_a_topic_short_of_min_insync_replicas_fails_the_task_with_a_trace_that_says_so(
