@@ -56,7 +56,7 @@ def cluster(kafka_bootstrap: str) -> Iterator[Cluster]:
 
 
 def consume_committed(
-    bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0, *, timestamps: bool = False
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0, *, timestamps: bool = False
 ) -> list[tuple]:
     """(key, value, headers) of every committed record in ``topic`` (read_committed), waiting for ``expected``;
     with ``timestamps``, (key, value, headers, (timestamp type, timestamp)). Done once ``expected`` are read and
