@@ -34,8 +34,8 @@ demo: venv services
 ## more, one at a time (as Kafka's build retries a failed test: one that fails again fails the run; the timing report
 ## names each that passed only alone); then the tests marked `alone` (they keep to a schedule's ticks) run in a
 ## session with nothing beside them. The tests that kill brokers of their private cluster are one unit of the parallel
-## session, started first (a failure under load reruns alone). PYTEST_WORKERS=0 runs everything in this process. Either way a timing report
-## (wall, the machine's CPU, per worker, slowest work units) ends the output.
+## session, started first (a failure under load reruns alone). PYTEST_WORKERS=0 runs everything in this process.
+## Either way a timing report (wall, the machine's CPU, per worker, slowest work units) ends the output.
 PYTEST_WORKERS ?= 3
 test: venv lint browser
 	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; \
