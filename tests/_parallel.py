@@ -3,8 +3,8 @@
 Work units: a test module stays on one worker (its module fixtures run once), and every module that uses one of
 the suite's session harnesses (a Kafka Connect JVM worker, a deployed stack: a session fixture of a conftest.py under
 tests/ other than the services of tests/conftest.py) shares one unit with the other users of that harness, so each
-harness starts once per run. Units run longest first (``tests/durations.json``, measured), so the long ones do
-not end the run alone.
+harness starts once per run and stops after its unit's last test. Units run longest first
+(``tests/durations.json``, measured), so the long ones do not end the run alone.
 """
 
 from __future__ import annotations
@@ -66,19 +66,20 @@ def unit_of(nodeid: str, units: dict[str, str]) -> str:
     return units.get(module_of(nodeid), module_of(nodeid))
 
 
-def _harnesses(item: pytest.Item) -> list[str]:
-    """The session fixtures of the conftest.py files under tests/ (but tests/conftest.py's services) that ``item``
-    uses: what several modules share. (A test module's own session fixture serves that module alone.)"""
+def _harnesses(item: pytest.Item) -> dict[str, Any]:
+    """The session fixtures (name -> its FixtureDef) of the conftest.py files under tests/ (but tests/conftest.py's
+    services) that ``item`` uses: what several modules share. (A test module's own session fixture serves that
+    module alone.)"""
     info = getattr(item, "_fixtureinfo", None)
-    found = []
+    found = {}
     for name, definitions in (info.name2fixturedefs.items() if info is not None else ()):
         definition = definitions[-1]
         if definition.scope != "session":
             continue
         source = Path(inspect.getsourcefile(definition.func) or "").resolve()
         if source.is_relative_to(TESTS) and source.name == "conftest.py" and source != TESTS / "conftest.py":
-            found.append(name)
-    return sorted(found)
+            found[name] = definition
+    return dict(sorted(found.items()))
 
 
 def _units(items: list[pytest.Item]) -> dict[str, str]:
@@ -143,6 +144,21 @@ def shared_units(run_id: str) -> dict[str, str]:
         path = RUN / "xdist" / f"{run_id}.json"
         _SHARED[run_id] = json.loads(path.read_text()) if path.exists() else {}
     return _SHARED[run_id]
+
+
+_UNIT_HARNESSES: dict[str, dict[str, Any]] = defaultdict(dict)  # on a worker: a unit -> the harnesses its tests used
+
+
+def end_finished_harnesses(item: pytest.Item, nextitem: pytest.Item | None, units: dict[str, str]) -> None:
+    """On a worker, once the last test of ``item``'s unit ran (the next is another unit's), stop the harnesses the
+    unit used: otherwise a JVM worker, a private cluster or a deployed stack idles on until the session ends,
+    taking CPU from the units still running."""
+    unit = unit_of(item.nodeid, units)
+    _UNIT_HARNESSES[unit].update(_harnesses(item))
+    if nextitem is not None and unit_of(nextitem.nodeid, units) == unit:
+        return
+    for definition in _UNIT_HARNESSES.pop(unit, {}).values():
+        definition.finish(item._request)  # its dependents' finalizers first, as at the session's end
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -73,6 +73,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIMING.add(report)
 
 
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if _is_worker(item.config):
+        _parallel.end_finished_harnesses(item, nextitem, _parallel.shared_units(item.config.workerinput["testrunuid"]))
+
+
 @pytest.hookimpl(trylast=True)  # after the slowest tests (--durations), at the end of the output
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The timing report (a report, never a check: these machines are noisy), and the measured durations saved."""

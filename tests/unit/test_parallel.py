@@ -146,3 +146,20 @@ def test_the_rerun_report_names_what_passed_only_alone_and_what_failed_again(mon
     assert report[:2] == ["the parallel session's report",
                           "timing: the tests that failed in the parallel session, run again one at a time:"]
     assert not (tmp_path / "test-durations.json").exists()  # a rerun measures parts of units, not units
+
+
+def test_a_units_harnesses_stop_after_its_last_test_not_at_the_sessions_end() -> None:
+    finished: list[Any] = []
+    worker = _fixture("session", worker_conftest.connect_worker)
+    worker.finish = finished.append
+    first, last = _item("tests/compat/w/test_w.py::t1", connect_worker=worker), _item("tests/compat/v/test_v.py::t1")
+    other = _item("tests/unit/test_b.py::t1")
+    for item in (first, last, other):
+        item._request = f"request of {item.nodeid}"
+    units = {"tests/compat/w/test_w.py": "harness:connect_worker", "tests/compat/v/test_v.py": "harness:connect_worker"}
+    _parallel.end_finished_harnesses(first, last, units)
+    assert finished == []  # the unit goes on
+    _parallel.end_finished_harnesses(last, other, units)  # its last test uses no harness itself; an earlier one did
+    assert finished == ["request of tests/compat/v/test_v.py::t1"]
+    _parallel.end_finished_harnesses(other, None, units)
+    assert len(finished) == 1
