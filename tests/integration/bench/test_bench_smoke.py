@@ -150,6 +150,12 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
                if r.name.startswith(("4a", "4c", "4o")))
     # 4o: Camel's Elasticsearch sink configured alike indexes ours' document
     assert [r.extra["same_document_as_jvm"] for r in mapped if r.name.startswith("4o")] in ([True], [])
+    # 4u, the tutorial pipeline: after the warm-up and the repetition, both sides' tables hold the same rows and
+    # columns (the row fails unless each side wrote every row)
+    pipeline = [r for r in ran if r.name.startswith("4u")]
+    assert [(r.records, r.extra["compared_repetitions"], r.extra["rows_equal"], r.extra["column_differences"])
+            for r in pipeline] == [(TINY.records, 2, True, [])], [r.extra.get("rows_compared") for r in pipeline]
+    assert pipeline[0].extra["ours_invocations"]
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
     costs = cost.run(TINY, sink_rows + java)
