@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.file_roots import FileRoots
+from connect_core.api.task import SourceTaskContext
 from connect_core.connectors.postgres.source_task import PostgresSourceTask
 from tests.integration.connectors.postgres.conftest import ops
 from tests.unit.connectors._memory_offsets import MemoryOffsetReader, drain, start_task
@@ -83,9 +85,11 @@ def test_require_and_prefer_use_tls_disable_does_not(pg_db: PgDb, mode: str, tls
         task.stop()
 
 
-def test_a_pem_file_outside_the_file_roots_is_refused_naming_the_key(pg_db: PgDb,
-                                                                     postgres_settings: dict[str, str]) -> None:
-    outside = postgres_settings["sslrootcert"]  # under the run dir, not under the tests' file root
+def test_a_pem_file_outside_the_file_roots_is_refused_naming_the_key(pg_db: PgDb, postgres_settings: dict[str, str],
+                                                                     tmp_path: Path) -> None:
+    outside = postgres_settings["sslrootcert"]  # under the run dir, never under this test's own root
     props = pg_db.props(**{"database.sslmode": "verify-ca", "database.sslrootcert": outside})
+    task = PostgresSourceTask()  # the root is this test's directory: a clone under /tmp has its run dir there too
+    task.initialize(SourceTaskContext(props, MemoryOffsetReader(), file_roots=FileRoots.of([str(tmp_path)])))
     with pytest.raises(ConfigError, match=r"configuration database\.sslrootcert.*outside the allowed file roots"):
-        start_task(PostgresSourceTask(), props, MemoryOffsetReader())
+        task.start(props)
