@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.auth import clear_secret_cache
 from connect_core.kafka.clients import READ_COMMITTED, admin_client, consumer_config, producer_config
+from connect_core.kafka.group_offsets import GroupReaders
 from connect_core.kafka.reachability import DEFAULT_REACHABILITY_TIMEOUT_S, cluster_problem
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class SharedClients:
         self._admin = admin
         self._consumers: dict[str, Consumer] = {}
         self._producer: Producer | None = None
+        self.group_readers = GroupReaders(settings)
         self._lock = threading.Lock()
         # the admin client's error_cb reports (a refused login; the last few only: a warm container sees many)
         self._errors: deque[KafkaError] = deque(maxlen=_ERRORS_KEPT)
@@ -111,5 +113,6 @@ class SharedClients:
             producer, self._producer = self._producer, None
         for consumer in consumers:
             consumer.close()
+        self.group_readers.close()
         if producer is not None:
             producer.flush(_FLUSH_TIMEOUT_S)

@@ -22,6 +22,7 @@ from connect_core.kafka.admin import (
     verify_compacted,
 )
 from connect_core.kafka.clients import READ_COMMITTED, READ_UNCOMMITTED
+from connect_core.kafka.group_offsets import commit_offsets, committed_offsets
 from connect_core.kafka.read_to_end import (
     DEFAULT_READ_TIMEOUT_S,
     end_offsets,
@@ -215,29 +216,19 @@ class KafkaTopicLog:
         A small store keyed by group that Kafka answers in one OffsetFetch whatever the log's length
         (``storage/connector_offsets.py`` keeps its snapshots there). Partitions without a commit are left out.
         """
-        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
-        request = [ConsumerGroupTopicPartitions(group, [TopicPartition(self.spec.name, p) for p in self.partitions])]
-        result = with_retries(lambda: self.admin.list_consumer_group_offsets(
-            request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
-            what=f"reading the offsets of group {group}", timeout_s=self.timeout_s)
-        return {tp.partition: (tp.offset, tp.metadata or "") for tp in result.topic_partitions or []
-                if tp.error is None and tp.offset >= 0}
+        reader, name = self.clients.group_readers.reader(group), self.spec.name
+        marks = with_retries(lambda: committed_offsets(reader, [(name, p) for p in self.partitions], self.timeout_s),
+                             what=f"reading the offsets of group {group}", timeout_s=self.timeout_s)
+        return {partition: mark for (_topic, partition), mark in marks.items()}
 
     def write_bookmarks(self, group: str, marks: Mapping[int, tuple[int, str]]) -> list[int]:
         """Commit ``partition -> (offset, metadata)`` for a never-joined group; returns the partitions written
         (a partition the broker refuses, e.g. metadata above ``offset.metadata.max.bytes``, keeps its old commit)."""
-        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
-        if not marks:
-            return []
-        partitions = [TopicPartition(self.spec.name, p, offset, metadata=metadata)
-                      for p, (offset, metadata) in sorted(marks.items())]
-        request = [ConsumerGroupTopicPartitions(group, partitions)]
-        result = with_retries(lambda: self.admin.alter_consumer_group_offsets(
-            request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
-            what=f"committing the offsets of group {group}", timeout_s=self.timeout_s)
-        return [tp.partition for tp in result.topic_partitions or [] if tp.error is None]
+        reader, name = self.clients.group_readers.reader(group), self.spec.name
+        asked = {(name, p): mark for p, mark in sorted(marks.items())}
+        written = with_retries(lambda: commit_offsets(reader, asked, self.timeout_s),
+                               what=f"committing the offsets of group {group}", timeout_s=self.timeout_s)
+        return [partition for _topic, partition in written]
 
     def send(self, records: Iterable[tuple[bytes | str, bytes | None]]) -> None:
         """Produce ``(key, value)`` records in order and wait until all are acknowledged.

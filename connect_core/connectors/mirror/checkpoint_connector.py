@@ -13,7 +13,7 @@ from connect_core.api.config import config_error, parse_config
 from connect_core.api.connector import SourceConnector
 from connect_core.api.errors import ConnectError
 from connect_core.api.kafka_client_keys import MIRROR_PREFIXES
-from connect_core.connectors.mirror._clients import check_bootstrap, client_config
+from connect_core.connectors.mirror._clients import check_bootstrap, client_config, group_offsets
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, TASK_INDEX, MirrorCheckpointConfig
 
@@ -38,7 +38,6 @@ def group_partitions(items: list[str], groups: int) -> list[list[str]]:
 
 def find_groups(config: MirrorCheckpointConfig, props: dict[str, str]) -> list[str]:
     """The source groups to checkpoint, sorted (Kafka ``MirrorCheckpointConnector.findConsumerGroups``)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient(client_config(props, "source", "admin", f"{config.entity_label()}|checkpoint-source-admin"))
@@ -46,12 +45,10 @@ def find_groups(config: MirrorCheckpointConfig, props: dict[str, str]) -> list[s
     timeout_s = config.admin_timeout_ms / 1000.0
     listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout_s)
     candidates = sorted(g.group_id for g in listing.valid if group_filter.accepts(g.group_id))
+    reader = client_config(props, "source", "consumer", f"{config.entity_label()}|checkpoint-source-offsets")
     chosen = []
-    for group in candidates:  # one group per request (librdkafka's list_consumer_group_offsets takes one)
-        future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                                   request_timeout=timeout_s)[group]
-        partitions = future.result(timeout_s).topic_partitions or []
-        if any(topic_filter.accepts(tp.topic) for tp in partitions):
+    for group in candidates:
+        if group_offsets(reader, group, timeout_s, topics=topic_filter.accepts):
             chosen.append(group)
     return chosen
 

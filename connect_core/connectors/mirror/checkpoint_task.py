@@ -21,7 +21,7 @@ from connect_core.api.errors import DataError
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
-from connect_core.connectors.mirror._clients import client_config
+from connect_core.connectors.mirror._clients import client_config, commit_group_offsets, group_offsets
 from connect_core.connectors.mirror._formats import Checkpoint, OffsetSync
 from connect_core.connectors.mirror._offset_sync_store import OffsetSyncStore
 from connect_core.connectors.mirror._offsets import wrap_offset
@@ -39,14 +39,9 @@ log = logging.getLogger(__name__)
 Offsets = dict[TopicPartition, tuple[int, str]]
 
 
-def _group_offsets(admin: Any, group: str, timeout_s: float) -> Offsets:
-    """A group's committed offsets and metadata (none for a group without offsets)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                               request_timeout=timeout_s)[group]
-    return {TopicPartition(tp.topic, tp.partition): (tp.offset, tp.metadata or "")
-            for tp in future.result(timeout_s).topic_partitions or [] if tp.offset >= 0}
+def _offsets(marks: dict[tuple[str, int], tuple[int, str]]) -> Offsets:
+    """``group_offsets``' answer keyed by the api's ``TopicPartition``."""
+    return {TopicPartition(topic, partition): mark for (topic, partition), mark in marks.items()}
 
 
 class MirrorCheckpointTask(SourceTask):
@@ -55,7 +50,8 @@ class MirrorCheckpointTask(SourceTask):
     def __init__(self) -> None:
         """Create a stopped task."""
         self._groups: list[str] = []
-        self._source_admin: Any = None
+        self._source_reader: dict[str, Any] = {}  # consumer settings of the groups' offset readers
+        self._target_reader: dict[str, Any] = {}
         self._target_admin: Any = None
         self._syncs_reader: LogReader | None = None
         self._store = OffsetSyncStore()
@@ -78,7 +74,8 @@ class MirrorCheckpointTask(SourceTask):
         self._groups = [g for g in props.get(TASK_CONSUMER_GROUPS, "").split(",") if g]
         self._timeout_s = config.admin_timeout_ms / 1000.0
         label = config.entity_label()
-        self._source_admin = AdminClient(client_config(props, "source", "admin", f"{label}|checkpoint-source-admin"))
+        self._source_reader = client_config(props, "source", "consumer", f"{label}|checkpoint-source-offsets")
+        self._target_reader = client_config(props, "target", "consumer", f"{label}|checkpoint-target-offsets")
         self._target_admin = AdminClient(client_config(props, "target", "admin", f"{label}|checkpoint-target-admin"))
         loaded = self._load_checkpoints(props, label)
         cluster = config.offset_syncs_cluster()
@@ -149,7 +146,9 @@ class MirrorCheckpointTask(SourceTask):
 
     def _records_for_group(self, group: str, timestamp: int) -> list[SourceRecord]:
         try:
-            upstream = _group_offsets(self._source_admin, group, self._timeout_s)
+            assert self._topic_filter is not None
+            upstream = _offsets(group_offsets(self._source_reader, group, self._timeout_s,
+                                              topics=self._topic_filter.accepts))
         except Exception:
             log.exception("Error querying offsets for consumer group %s on cluster %s", group,
                           self._config.source_cluster_alias if self._config else "?")
@@ -190,8 +189,7 @@ class MirrorCheckpointTask(SourceTask):
 
     def _sync_group_offsets(self) -> None:
         """Write the latest checkpoints to the target's groups that are empty or unknown there, never backwards."""
-        from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions
-        from confluent_kafka import TopicPartition as KafkaPartition
+        from confluent_kafka import ConsumerGroupState
 
         groups = [g for g in self._groups if self._checkpoints.get(g)]
         if not groups:
@@ -208,18 +206,16 @@ class MirrorCheckpointTask(SourceTask):
             if state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
                 continue  # active on the target (or unknown): never moved
             empty = state == ConsumerGroupState.EMPTY
-            current = _group_offsets(self._target_admin, group, self._timeout_s) if empty else {}
-            # empty metadata left out: librdkafka would store "" as one NUL byte, Kafka's client stores ""
-            wanted = [KafkaPartition(c.topic, c.partition, c.downstream_offset, metadata=c.metadata) if c.metadata
-                      else KafkaPartition(c.topic, c.partition, c.downstream_offset)
+            current = _offsets(group_offsets(
+                self._target_reader, group, self._timeout_s,
+                partitions=[(c.topic, c.partition) for c in self._checkpoints[group].values()])) if empty else {}
+            wanted = {(c.topic, c.partition): (c.downstream_offset, c.metadata)
                       for tp, c in sorted(self._checkpoints[group].items())
-                      if tp not in current or current[tp][0] < c.downstream_offset]
+                      if tp not in current or current[tp][0] < c.downstream_offset}
             if not wanted:
                 continue
-            future = self._target_admin.alter_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(group, wanted)], request_timeout=self._timeout_s)[group]
             try:
-                future.result(self._timeout_s)
+                commit_group_offsets(self._target_reader, group, wanted)
             except Exception as error:  # e.g. a consumer joined meanwhile (UNKNOWN_MEMBER_ID): Kafka logs it too
                 log.warning("Unable to sync offsets for consumer group %s: %s", group, error)
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from confluent_kafka.admin import AdminClient
 
+    from connect_core.kafka.group_offsets import GroupReaders
     from connect_core.kafka.settings import KafkaClientSettings
 
 __all__ = [
@@ -63,6 +64,7 @@ class KafkaConsumerGroups:
         self.settings = settings
         self.request_timeout_s = timeout_s
         self._admin: AdminClient | None = None
+        self._readers: GroupReaders | None = None
 
     @property
     def timeout_s(self) -> float:
@@ -79,20 +81,27 @@ class KafkaConsumerGroups:
             self._admin = admin_client(self.settings)
         return self._admin
 
-    def list_offsets(self, group: str) -> dict[TopicPartitionKey, int]:
-        """Committed offsets (partitions without a commit are left out)."""
-        from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException
+    @property
+    def readers(self) -> GroupReaders:
+        """Readers of the groups' committed offsets (one consumer per group, never joining)."""
+        if self._readers is None:
+            from connect_core.kafka.group_offsets import GroupReaders
 
-        request = [ConsumerGroupTopicPartitions(group)]
-        try:
-            result = with_retries(lambda: self.admin.list_consumer_group_offsets(
-                request, request_timeout=self.timeout_s)[group].result(timeout=self.timeout_s),
-                what=f"listing the offsets of group {group}", timeout_s=self.timeout_s)
-        except KafkaException as error:
-            if _code(error) == KafkaError.GROUP_ID_NOT_FOUND:
-                return {}
-            raise
-        return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions or [] if tp.offset >= 0}
+            self._readers = GroupReaders(self.settings)
+        return self._readers
+
+    def list_offsets(self, group: str) -> dict[TopicPartitionKey, int]:
+        """Committed offsets (partitions without a commit are left out), asked for every partition in the cluster
+        through a reader of the group (``kafka/group_offsets.py``: the admin call can crash the process)."""
+        from connect_core.kafka.group_offsets import committed_offsets, every_partition
+
+        reader = self.readers.reader(group)
+
+        def read() -> dict[TopicPartitionKey, tuple[int, str]]:
+            return committed_offsets(reader, every_partition(reader, self.timeout_s), self.timeout_s)
+
+        marks = with_retries(read, what=f"listing the offsets of group {group}", timeout_s=self.timeout_s)
+        return {tp: offset for tp, (offset, _metadata) in marks.items()}
 
     def alter_offsets(self, group: str, offsets: Mapping[TopicPartitionKey, int]) -> None:
         """Commit the offsets as an admin (no member id), which the broker refuses while the group has members."""
