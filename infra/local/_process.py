@@ -18,6 +18,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_DIR = Path(os.environ.get("LAMBDA_CONNECT_RUN_DIR", REPO_ROOT / ".run")).resolve()
 CACHE_DIR = Path(os.environ.get("LAMBDA_CONNECT_CACHE_DIR", Path.home() / ".cache" / "lambda-connect")).resolve()
 PORT_WAIT_S = 60.0  # how long a start waits for a port that is briefly busy before it fails naming the holder
+# The local services' JVMs (brokers, OpenSearch, the registry) compile with C1 only: C2 spent ~28 CPU-s per broker in
+# its first minutes on a 2-core machine whose tests wait for CPU. Never a measured JVM (bench/'s worker keeps C2).
+SERVICE_JVM_FLAGS = ("-XX:TieredStopAtLevel=1",)
 
 
 class ServiceError(RuntimeError):

@@ -56,6 +56,7 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
+metadata.max.idle.interval.ms=5000
 """
 
 _LOG4J2 = """\
@@ -265,8 +266,8 @@ def _launch(name: str, directory: Path, wanted: str, ports: tuple[int, int], *, 
         return None
     # a heap that runs out ends the JVM (as deployments run Kafka): `make services` starts it again, where a live
     # but broken broker would only time out
-    pid = proc.spawn(name, [*java, heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-cp", cp, "kafka.Kafka",
-                            str(config)])
+    pid = proc.spawn(name, [*java, heap, *proc.SERVICE_JVM_FLAGS, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+                            "-cp", cp, "kafka.Kafka", str(config)])
     proc.wait_healthy(name, healthy, START_TIMEOUT_S, pid)
     return cp
 
@@ -368,7 +369,7 @@ class ThrowawayBroker:
         """Start the broker and wait until it answers metadata requests."""
         log = open(self.directory / "broker.log", "ab")
         self._process = subprocess.Popen(
-            [*self._java, self.heap, "-XX:+UseG1GC", "-cp", classpath(), "kafka.Kafka",
+            [*self._java, self.heap, *proc.SERVICE_JVM_FLAGS, "-XX:+UseG1GC", "-cp", classpath(), "kafka.Kafka",
              str(self.directory / "server.properties")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )

@@ -68,6 +68,7 @@ num.network.threads=2
 num.io.threads=2
 background.threads=2
 log.cleaner.dedupe.buffer.size=16777216
+metadata.max.idle.interval.ms=5000
 """
 
 
@@ -201,7 +202,8 @@ class Cluster:
         directory = self._node_dir(node)
         log = open(directory / "broker.log", "ab")  # handed to the child
         child = subprocess.Popen(
-            [*self._java(node), self.heap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-cp", kafka.classpath(),
+            [*self._java(node), self.heap, *proc.SERVICE_JVM_FLAGS, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+             "-cp", kafka.classpath(),
              "kafka.Kafka", str(directory / "server.properties")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=directory, start_new_session=True)
         log.close()

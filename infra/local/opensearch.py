@@ -45,7 +45,7 @@ def start() -> None:
     )
     heap = os.environ.get("LAMBDA_CONNECT_OPENSEARCH_HEAP", "-Xmx1g")
     # Node n listens on baseHttpPort + n, so 9199 gives 9200 for the single node.
-    argv = ["java", heap, "-cp", cp, "org.codelibs.opensearch.runner.OpenSearchRunner",
+    argv = ["java", heap, *proc.SERVICE_JVM_FLAGS, "-cp", cp, "org.codelibs.opensearch.runner.OpenSearchRunner",
             "-numOfNode", "1", "-baseHttpPort", str(PORT - 1), "-basePath", str(directory / "base"),
             "-clusterName", "lambda-connect"]
     if proc.await_port(NAME, HOST, (PORT,), healthy):

@@ -84,7 +84,7 @@ def start() -> None:
         return
     runner = ensure_built()
     heap = os.environ.get("LAMBDA_CONNECT_REGISTRY_HEAP", "-Xmx384m")
-    argv = ["java", heap, f"-Dquarkus.http.host={HOST}", f"-Dquarkus.http.port={PORT}",
+    argv = ["java", heap, *proc.SERVICE_JVM_FLAGS, f"-Dquarkus.http.host={HOST}", f"-Dquarkus.http.port={PORT}",
             "-Dquarkus.profile=prod", "-Dregistry.auth.enabled=false", "-Dquarkus.log.level=WARN",
             "-Dquarkus.log.category.\"io.quarkus\".level=INFO", "-jar", str(runner)]
     if proc.await_port(NAME, HOST, (PORT,), healthy):
