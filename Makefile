@@ -36,9 +36,13 @@ demo: venv services
 ## session with nothing beside them. The tests that kill brokers of their private cluster are one unit of the parallel
 ## session, started first (a failure under load reruns alone). PYTEST_WORKERS=0 runs everything in this process.
 ## Either way a timing report (wall, the machine's CPU, per worker, slowest work units) ends the output.
+## The JVMs the tests start (Kafka Connect workers, Maven, oracles) compile with C1 only (TEST_JVM_OPTIONS, through
+## the java launcher's JDK_JAVA_OPTIONS): they run briefly, and C2's compiling competed with the tests for 2 cores.
+## `make bench` never sets it: its JVM worker is measured warm.
 PYTEST_WORKERS ?= 3
+TEST_JVM_OPTIONS ?= -XX:TieredStopAtLevel=1
 test: venv lint browser
-	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; \
+	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; export JDK_JAVA_OPTIONS="$(TEST_JVM_OPTIONS)"; \
 	if [ "$(PYTEST_WORKERS)" = 0 ]; then $(PY) -m pytest; rc=$$?; else \
 	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not alone"; rc=$$?; \
 	  if [ $$rc -eq 1 ]; then \
