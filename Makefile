@@ -39,7 +39,7 @@ demo: venv services
 ## The JVMs the tests start (Kafka Connect workers, Maven, oracles) compile with C1 only (TEST_JVM_OPTIONS, through
 ## the java launcher's JDK_JAVA_OPTIONS): they run briefly, and C2's compiling competed with the tests for 2 cores.
 ## `make bench` never sets it: its JVM worker is measured warm.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 3
 TEST_JVM_OPTIONS ?= -XX:TieredStopAtLevel=1
 test: venv lint browser
 	@rm -f core core.[0-9]*; ulimit -c unlimited 2>/dev/null; export JDK_JAVA_OPTIONS="$(TEST_JVM_OPTIONS)"; \
