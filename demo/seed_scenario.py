@@ -99,8 +99,11 @@ def prepare_databases(settings: dict[str, str]) -> None:
 
 
 def reset_kafka_and_sinks(bootstrap: str, aws: dict[str, str], opensearch: str) -> None:
-    """A fresh run: the data topics, the bucket's objects and the index of earlier runs are removed."""
+    """A fresh run: the data topics, the sinks' consumer groups, the bucket's objects and the index of earlier runs
+    are removed (a run that failed leaves its sinks' groups with offsets that the next run's new topics would skip to).
+    """
     import boto3
+    from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -110,6 +113,11 @@ def reset_kafka_and_sinks(bootstrap: str, aws: dict[str, str], opensearch: str) 
         for future in admin.delete_topics(doomed).values():
             future.result(30)
         time.sleep(1)
+    for future in admin.delete_consumer_groups([f"connect-{n}" for n in NAMES if "sink" in n]).values():
+        try:
+            future.result(30)
+        except KafkaException:
+            pass  # no such group: a first run, or the topic's deletion took its offsets
     s3 = boto3.client("s3", **aws)
     try:
         for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
