@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import os
 import re
 import time
@@ -339,18 +340,39 @@ def jdbc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clu
 
 
 def cdc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
-    """Binlog -> Kafka: our MariaDbConnector (case 7's invocation) vs Debezium's in the warm worker.
+    """Binlog -> Kafka: our MariaDbConnector (case 7's invocation) and the raw floor (``binlog_floor.raw_capture`` with
+    ``fast_rows``: python-mysql-replication's events from the position before the copy, their row images read by
+    ours' generated reader, the same envelope as dicts, orjson, a transactional producer) vs Debezium's in the warm
+    worker.
 
-    Both capture the same ``INSERT ... SELECT`` of the dataset into a fresh table, with Debezium's envelope through
-    JsonConverter without schemas. Debezium's connector is created first and streams a probe table until a probe
-    row arrives (its binlog reader is running); the JVM's CPU is counted from the copy until the last row landed."""
+    Every side captures its own ``INSERT ... SELECT`` of the dataset into a fresh table, with Debezium's envelope
+    through JsonConverter without schemas. Debezium's connector is created first and streams a probe table until a
+    probe row arrives (its binlog reader is running); the JVM's CPU is counted from the copy until the last row
+    landed. Ours and the floor run one after the other, the order flipped every repetition."""
     from confluent_kafka import Consumer
 
+    from bench import binlog_floor
 
     db = common.services("mariadb")["mariadb"]
     with common.phase("prepare: source table"):
         tables = mariadb_rows.CopiedTables(db, settings.records)
     watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("cdc-count")})
+    kept: dict[str, list[Sample]] = {}
+
+    def floor() -> Sample:
+        """The raw floor over its own fresh copy; the copy is outside its span, as ours' is."""
+        table = tables.new_table()
+        start = binlog_floor.master_position(db)
+        tables.copy(table)
+        topic = common.unique("raw-cdc")
+        sample = common.measure(lambda: binlog_floor.raw_capture(db, bootstrap, start, table, topic, fast_rows=True))
+        if sample.records != settings.records:
+            raise RuntimeError(f"4d raw floor: {sample.records} of {settings.records} rows captured")
+        return sample
+
+    def ours(rep: int) -> Sample:
+        return side_by_side.rotated(rep, [
+            ("ours", lambda: mariadb_rows.ours_capture(cluster, tables, settings.records)), ("raw", floor)], kept)
 
     def theirs(rep: int) -> Sample:
         table, probe = tables.new_table(), tables.new_table()
@@ -373,20 +395,26 @@ def cdc_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Clus
                 worker.rest("DELETE", f"/connectors/{name}")
 
     try:
-        mine, java, load = side_by_side.interleaved(
-            settings, lambda rep: mariadb_rows.ours_capture(cluster, tables, settings.records), theirs
-        )
+        mine, java, load = side_by_side.interleaved(settings, ours, theirs)
     finally:
         watermarks.close()
         tables.drop()
     return side_by_side.method_row(
-        f"4d binlog cdc -> kafka vs debezium {side_by_side.size_label(settings.records, sweep=False)}",
+        f"4d binlog cdc -> kafka vs debezium {side_by_side.size_label(settings.records)}",
         f"Kafka Connect {KAFKA_VERSION} + {mariadb_rows.DEBEZIUM_MARIADB}",
         mine,
         java,
+        raw=kept.get("raw", []),
+        raw_kind="floor",
         load_avg_1m=load,
         warmup_records=settings.records,
     )
+
+
+def _cdc_rows(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> list[Result]:
+    """4d at one size, guarded: a failure is its row."""
+    return [side_by_side.guarded("4d binlog cdc -> kafka vs debezium", settings.records,
+                                 lambda: cdc_case(settings, worker, cluster, bootstrap))]
 
 
 def sub_cases() -> tuple[str, ...]:
@@ -529,22 +557,13 @@ def run(settings: Settings) -> list[Result]:
                 )
             _pg_pipeline(results, at, worker, cluster, bootstrap, chosen=chosen,
                          plugins=(debezium is not None and debezium_pg is not None, why or pg_why))
-        if "4d" in chosen and debezium_cdc is None:
-            results.append(
-                common.Result(
-                    "4d binlog cdc -> kafka vs debezium",
-                    None,
-                    mariadb_rows.DEBEZIUM_MARIADB,
-                    None,
-                    settings.records,
-                    0,
-                    skipped=f"not resolvable: {cdc_why}",
-                )
-            )
-        elif "4d" in chosen:
-            side_by_side.checkpointed(results, f"4d@{settings.records}", lambda: [side_by_side.guarded(
-                "4d binlog cdc -> kafka vs debezium", settings.records,
-                lambda: cdc_case(settings, worker, cluster, bootstrap))])
+            if "4d" in chosen and debezium_cdc is None:
+                results.append(common.Result(f"4d binlog cdc -> kafka vs debezium {side_by_side.size_label(size)}",
+                                             None, mariadb_rows.DEBEZIUM_MARIADB, None, size, 0,
+                                             skipped=f"not resolvable: {cdc_why}"))
+            elif "4d" in chosen:
+                side_by_side.checkpointed(results, f"4d@{size}", functools.partial(
+                    _cdc_rows, at, worker, cluster, bootstrap))
         if "4m" in chosen:  # a distributed worker of its own (exactly-once source support), after the others
             worker.close()
             # connect-mirror is on the worker's class path: its worker scans no plugin directory

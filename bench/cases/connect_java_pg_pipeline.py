@@ -11,7 +11,10 @@ copy, and Debezium's JDBC sink with the same config dict as ours, its task runni
 counted from the copy until the last row is in its table. Both with JsonConverter with schemas (the JDBC sink needs
 them). Each side writes its own table; the row fails unless each holds every row; at each repetition both tables are
 compared, outside the measured spans: ``rows_equal`` (the first, middle and last rows) and ``column_differences``
-(ours' and the JVM's column definitions where they differ, as pairs). No raw floor.
+(ours' and the JVM's column definitions where they differ, as pairs). Beside ours, one after the other (the order
+flipped every repetition), the raw floor on a copy of its own: 4e's floor writing the unwrapped rows with schemas
+(``PgFloor(unwrapped=True)``), then 4b's (``mariadb_rows.raw_upsert``) from that topic into a table of its own,
+which must hold every row.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench import common, dataset, jvm_worker, mapping, mariadb_rows, side_by_side
 from bench.counting import WAIT_S, CommittedCount, started, topics, until_all_in
+from bench.pg_floor import PgFloor
 from bench.pg_tables import DEBEZIUM_POSTGRES, PgTables, connector_config
 from infra.local.versions import KAFKA_VERSION
 
@@ -86,6 +90,7 @@ class _Sides:
             self.tables = PgTables(self.pg, settings.records)
             self.warm_tables = PgTables(self.pg, self.warm) if self.warm < settings.records else self.tables
         self.invocations: list[int] = []  # ours' source invocations per measured repetition
+        self.kept: dict[str, list[Sample]] = {}  # the raw floor's samples of the measured repetitions
         self.made: dict[int, dict[str, str]] = {}  # repetition -> side -> its sink table
         self.compared: list[dict[str, Any]] = []
         self.watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("pgu-count")})
@@ -146,6 +151,36 @@ class _Sides:
         self.written(rep, "ours", sink_table, records)
         return common.Sample(captured.wall_s + written.wall_s, captured.cpu_s + written.cpu_s, records,
                              esm_cpu_s=written.esm_cpu_s)
+
+    def ours_and_floor(self, rep: int) -> Sample:
+        """Ours and the raw floor, one after the other (``side_by_side.rotated``); returns ours'."""
+        return side_by_side.rotated(rep, [("ours", lambda: self.ours(rep)), ("raw", lambda: self.floor(rep))],
+                                    self.kept)
+
+    def floor(self, rep: int) -> Sample:
+        """The raw floor on a fresh copy: its slot read into a topic of its own (4e's floor, the rows unwrapped with
+        schemas), then that topic upserted into a table of its own (4b's floor); both spans count."""
+        db, records = self.source(rep)
+        table, sink_table = db.new_table(), _sink_table("raw_pgu")
+        with common.phase("prepare: raw slot"):
+            floor = PgFloor(db, self.bootstrap, table, common.unique("pguraw"), unwrapped=True)
+        try:
+            with common.phase("prepare: copy"):
+                db.copy(table)
+            captured = common.measure(lambda: floor.run(records))
+            if captured.records != records:
+                raise RuntimeError(f"4u raw floor: {captured.records} of {records} changes captured")
+            written = common.measure(lambda: mariadb_rows.raw_upsert(
+                self.db, self.bootstrap, floor.topic, sink_table, records=records, batch=self.settings.batch))
+            with common.phase("count"):
+                _exact_count(self.db, sink_table, records, "raw floor")
+        finally:
+            floor.close()
+            with common.phase("clean-up"):
+                db.drop_slot(floor.slot)
+                dataset.drop_tables(self.db, [sink_table])
+            topics(self.bootstrap, delete=[floor.topic])
+        return common.Sample(captured.wall_s + written.wall_s, captured.cpu_s + written.cpu_s, records)
 
     def theirs(self, rep: int) -> Sample:
         """Debezium's source streaming a probe table and Debezium's JDBC sink running on the empty topic, then the
@@ -212,11 +247,12 @@ def pipeline_case(settings: Settings, worker: jvm_worker.Worker, cluster: common
     own table; the row fails unless every repetition's two tables hold every row."""
     sides = _Sides(settings, worker, cluster, bootstrap)
     try:
-        mine, java, load = side_by_side.interleaved(settings, sides.ours, sides.theirs)
+        mine, java, load = side_by_side.interleaved(settings, sides.ours_and_floor, sides.theirs)
     finally:
         sides.close()
     return side_by_side.method_row(
-        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, java, raw_kind=None,
+        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, java, raw=sides.kept.get("raw", []),
+        raw_kind="floor",
         load_avg_1m=load, warmup_records=sides.warm, ours_invocations=sides.invocations,
         batch_size=mariadb_rows.JDBC_BATCH_SIZE, converter="JsonConverter, schemas.enable=true (every side)",
         rows_equal=bool(sides.compared) and all(c["rows_equal"] for c in sides.compared),

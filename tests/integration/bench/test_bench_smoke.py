@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 TINY = common.Settings(records=300, repeats=1, batch=100)
-SWEPT = ("4a", "4r", "4b", "4c", "4o", "4p", "4q", "4e", "4m")  # case 4's rows over BENCH_JAVA_SIZES, each with a floor
+# case 4's rows over BENCH_JAVA_SIZES, each with a floor
+SWEPT = ("4a", "4r", "4b", "4c", "4o", "4d", "4p", "4q", "4e", "4m")
 FIELDS = {"name", "ours_per_s", "baseline", "baseline_per_s", "ratio", "records", "repeats"}
 
 
@@ -123,12 +124,13 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert kept is not None and [r.as_dict() for r in kept] == [r.as_dict() for r in java if r.name[:2] == "4a"]
     assert {r.name[:2] for r in ran} >= {"4a", "4r"}
     assert any(r.name.startswith("4d") for r in java)  # Debezium's binlog capture, run or skipped with why
+    assert [(r.name, r.skipped) for r in java if (r.skipped or "").startswith("failed")] == []  # none broke
     _complete(ran)
     for row in ran:
         assert row.extra["cpu_basis"] == "total" and row.extra["repeats"] == 1 and len(row.extra["ci95"]) == 2
         assert "raw_over_jvm" in row.extra
         assert ("cold start" in row.name) is row.name.startswith((*SWEPT, "4u"))  # 300 records: a cold JVM
-    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name.startswith(SWEPT))
+    assert all(r.extra["raw_per_cpu_s"] and r.extra["raw_over_jvm"] for r in ran if r.name.startswith((*SWEPT, "4u")))
     assert [r.extra["same_bytes_as_raw"] for r in ran if r.name.startswith("4p")] in ([True], [])
     # the S3 rows read every side's objects back (each record once); the floor's are ours' bytes, and Camel
     # configured alike writes ours' lines in 4c (4q's JVM source carries Debezium's types: other lines)

@@ -1,5 +1,5 @@
-"""The raw floors of cases 4c, 4o, 4q, 4e and 4m move the same bytes as ours from the same data (a floor that did less
-would flatter the JVM's ratio to it); 300 records (1,000 rows for 4q), no JVM, no timing asserted."""
+"""The raw floors of cases 4c, 4o, 4q, 4e, 4u, 4d and 4m move the same bytes as ours from the same data (a floor that
+did less would flatter the JVM's ratio to it); 300 records (1,000 rows for 4q), no JVM, no timing asserted."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import json
 
 import pytest
 
-from bench import common, counting, dataset, mapping, mariadb_rows, sink_data
-from bench.cases import connect_java_mirror, connect_java_opensearch, connect_java_pg, connect_java_s3
+from bench import binlog_floor, common, counting, dataset, mapping, mariadb_rows, pg_floor, pg_tables, sink_data
+from bench.cases import (
+    connect_java_mirror,
+    connect_java_opensearch,
+    connect_java_pg_pipeline,
+    connect_java_s3,
+)
 from connect_core.runtime.source_runner import SourceRunner
 
 pytestmark = pytest.mark.integration
@@ -24,7 +29,7 @@ def _headers(message: object) -> list[tuple[str, bytes]]:
 def test_4e_floor_writes_ours_keys_envelopes_and_headers_from_the_same_wal() -> None:
     svc = common.services("kafka", "postgres")
     bootstrap, pg = svc["kafka"]["bootstrap.servers"], svc["postgres"]
-    tables = connect_java_pg.PgTables(pg, RECORDS)
+    tables = pg_tables.PgTables(pg, RECORDS)
     cluster = common.Cluster.create(bootstrap)
     runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
     floor = None
@@ -32,9 +37,9 @@ def test_4e_floor_writes_ours_keys_envelopes_and_headers_from_the_same_wal() -> 
         table = tables.new_table()
         name = common.unique("pgours")
         tables.slots.append(name.replace("-", "_"))
-        cluster.deploy(name, connect_java_pg.connector_config(pg, name, tables.slots[-1], f"{tables.schema}.{table}"))
+        cluster.deploy(name, pg_tables.connector_config(pg, name, tables.slots[-1], f"{tables.schema}.{table}"))
         runner.run(name, 0, common.budget())
-        floor = connect_java_pg.PgFloor(tables, bootstrap, table, common.unique("pgraw"))
+        floor = pg_floor.PgFloor(tables, bootstrap, table, common.unique("pgraw"))
         tables.copy(table)
         topic = f"{name}.{tables.schema}.{table}"
         count = counting.CommittedCount(bootstrap, topic)
@@ -63,6 +68,80 @@ def test_4e_floor_writes_ours_keys_envelopes_and_headers_from_the_same_wal() -> 
         if floor is not None:
             floor.close()
         tables.drop()
+
+
+def _fields(schema: dict[str, object]) -> list[dict[str, object]]:
+    """A struct schema's fields without ``optional`` (pgoutput does not say which columns are nullable)."""
+    return [{k: v for k, v in field.items() if k != "optional"} for field in schema["fields"]]  # type: ignore[attr-defined]
+
+
+def test_4u_floor_writes_ours_unwrapped_rows_with_schemas_and_upserts_every_row() -> None:
+    svc = common.services("kafka", "postgres", "mariadb")
+    bootstrap, pg, db = svc["kafka"]["bootstrap.servers"], svc["postgres"], svc["mariadb"]
+    tables = pg_tables.PgTables(pg, RECORDS)
+    cluster = common.Cluster.create(bootstrap)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, status_store=cluster.statuses)
+    floor, sink_table = None, common.unique("raw_pgu").replace("-", "_")
+    try:
+        table = tables.new_table()
+        name = common.unique("pguours")
+        tables.slots.append(name.replace("-", "_"))
+        cluster.deploy(name, connect_java_pg_pipeline.source_config(pg, name, tables.slots[-1],
+                                                                    f"{tables.schema}.{table}"))
+        runner.run(name, 0, common.budget())
+        floor = pg_floor.PgFloor(tables, bootstrap, table, common.unique("pguraw"), unwrapped=True)
+        tables.copy(table)
+        topic = f"{name}.{tables.schema}.{table}"
+        count = counting.CommittedCount(bootstrap, topic)
+        try:
+            counting.until_all_in(lambda: runner.run(name, 0, common.budget()), count, RECORDS, "ours")
+        finally:
+            count.close()
+        assert floor.run(RECORDS) == RECORDS
+        ours, raw = common.consume(bootstrap, topic, RECORDS), common.consume(bootstrap, floor.topic, RECORDS)
+        assert len(ours) == len(raw) == RECORDS
+        for mine, least in zip(ours, raw, strict=True):
+            a, b = json.loads(mine.value()), json.loads(least.value())
+            assert a["payload"] == b["payload"] and _fields(a["schema"]) == _fields(b["schema"])
+            c, d = json.loads(mine.key()), json.loads(least.key())
+            assert c["payload"] == d["payload"] and _fields(c["schema"]) == _fields(d["schema"])
+            assert _headers(mine) == _headers(least)
+        assert mariadb_rows.raw_upsert(db, bootstrap, floor.topic, sink_table, records=RECORDS, batch=100) == RECORDS
+        assert mariadb_rows.table_count(db, sink_table, RECORDS) == RECORDS
+    finally:
+        runner.close()
+        cluster.close()
+        if floor is not None:
+            floor.close()
+        tables.drop()
+        dataset.drop_tables(db, [sink_table])
+
+
+def test_4d_floor_reads_rows_from_the_events_bytes_as_the_library_decodes_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """4d's floor (``fast_rows``: ours' generated row reader) writes exactly what case 7's floor writes from the
+    library's own decoding, over the same binlog range, and never falls back to the library's decoding."""
+    library_values: list[object] = []
+    value = binlog_floor._value
+    monkeypatch.setattr(binlog_floor, "_value", lambda v: library_values.append(v) or value(v))
+    svc = common.services("kafka", "mariadb")
+    bootstrap, db = svc["kafka"]["bootstrap.servers"], svc["mariadb"]
+    tables = mariadb_rows.CopiedTables(db, RECORDS)
+    try:
+        table = tables.new_table()
+        start = binlog_floor.master_position(db)
+        tables.copy(table)
+        fast, library = common.unique("raw-cdc-fast"), common.unique("raw-cdc-lib")
+        assert binlog_floor.raw_capture(db, bootstrap, start, table, fast, fast_rows=True) == RECORDS
+        assert library_values == []
+        assert binlog_floor.raw_capture(db, bootstrap, start, table, library) == RECORDS
+        assert len(library_values) == RECORDS * 10  # the reference: every column of every row
+        mine, reference = common.consume(bootstrap, fast, RECORDS), common.consume(bootstrap, library, RECORDS)
+        assert [(m.key(), m.value()) for m in mine] == [(m.key(), m.value()) for m in reference]
+        assert json.loads(mine[-1].value())["after"]["id"] == RECORDS
+    finally:
+        tables.drop()
+        counting.topics(bootstrap, delete=[fast, library])
 
 
 def test_4m_floor_copies_what_ours_copies() -> None:

@@ -8,7 +8,8 @@ import struct
 
 import pytest
 
-from bench.cases import connect_java, connect_java_pg
+from bench import pg_floor
+from bench.cases import connect_java
 from connect_core.connectors.postgres import _pgoutput as pg
 
 # the dataset's columns as pgoutput sends them: (name, type oid, type modifier, key)
@@ -35,14 +36,15 @@ ROW = ("42", "name-42", "42", "-1234.05", "10.5", "t", "2024-01-01 00:00:42.5", 
 
 
 def test_the_floor_reads_relation_and_insert_messages_as_ours_decodes_them() -> None:
-    schema, table, columns, keys = connect_java_pg._relation(_relation(16390))
+    relation = pg_floor._relation(_relation(16390))
+    schema, table, columns, keys, _ = relation
     ours = pg.decode(_relation(16390))
     assert isinstance(ours, pg.Relation)
     assert (schema, table) == (ours.namespace, ours.name) == ("bench", "t")
     assert [name for name, _ in columns] == [c.name for c in ours.columns]
     assert keys == [c.name for c in ours.columns if c.key] == ["id"]
     source = {"lsn": 1}
-    key, value = connect_java_pg._change(_insert(16390, *ROW), (schema, table, columns, keys), source)
+    key, value = pg_floor._change(_insert(16390, *ROW), relation, source)
     insert = pg.decode(_insert(16390, *ROW))
     assert isinstance(insert, pg.Insert) and len(insert.new) == len(value["after"])
     assert key == {"id": 42}
@@ -52,6 +54,30 @@ def test_the_floor_reads_relation_and_insert_messages_as_ours_decodes_them() -> 
     assert [k for k in value] == ["before", "after", "source", "transaction", "op", "ts_ms", "ts_us", "ts_ns"]
     assert value["op"] == "c" and value["before"] is None and value["source"] is source
     assert value["ts_ns"] // 1000 == value["ts_us"] and value["ts_us"] // 1000 == value["ts_ms"]
+
+
+def test_the_unwrapped_floor_serializes_each_relations_schemas_once_as_jsonconverter_would() -> None:
+    """4u's floor: ``{"schema": ..., "payload":`` of the key and of the new row, Debezium's Connect types (numeric's
+    precision and scale from the type modifier, the time types' logical names), every column but the key optional."""
+    import json
+
+    relation = pg_floor._relation(_relation(16390))
+    key_head, value_head = pg_floor._schema_heads("p.bench.t", relation)
+    after = pg_floor._after(_insert(16390, *ROW), relation)
+    key = json.loads(key_head + b'{"id":42}}')
+    value = json.loads(value_head + json.dumps(after).encode() + b"}")
+    assert key == {"schema": {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}],
+                              "optional": False, "name": "p.bench.t.Key"}, "payload": {"id": 42}}
+    assert value["payload"] == after and value["schema"]["name"] == "p.bench.t.Value"
+    fields = {f["field"]: f for f in value["schema"]["fields"]}
+    assert list(fields) == [name for name, *_ in COLUMNS]
+    assert fields["price"] == {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal",
+                               "version": 1, "parameters": {"scale": "2", "connect.decimal.precision": "12"},
+                               "field": "price"}
+    assert (fields["created_at"]["name"], fields["day"]["name"]) == ("io.debezium.time.Timestamp",
+                                                                     "io.debezium.time.Date")
+    assert [fields[n]["type"] for n in ("qty", "score", "active", "category", "note")] == [
+        "int32", "double", "boolean", "int16", "string"]
 
 
 def _precise(unscaled: int) -> str:
@@ -67,15 +93,15 @@ def _precise(unscaled: int) -> str:
     (b"0.00", 0), (b"9999999999.99", 999_999_999_999),
 ])
 def test_decimals_are_the_two_s_complement_bytes_java_writes(text: bytes, unscaled: int) -> None:
-    assert connect_java_pg._decimal(text) == _precise(unscaled)
-    assert connect_java_pg._decimal(b"0.01") == "AQ==" and connect_java_pg._decimal(b"10.00") == "A+g="  # ours' bytes
+    assert pg_floor._decimal(text) == _precise(unscaled)
+    assert pg_floor._decimal(b"0.01") == "AQ==" and pg_floor._decimal(b"10.00") == "A+g="  # ours' bytes
 
 
 def test_timestamps_in_milliseconds_and_dates_in_days() -> None:
-    assert connect_java_pg._timestamp_ms(b"1970-01-01 00:00:00") == 0
-    assert connect_java_pg._timestamp_ms(b"2024-01-01 00:00:01") == 1_704_067_201_000
-    assert connect_java_pg._timestamp_ms(b"1969-12-31 23:59:59.999") == -1
-    assert connect_java_pg._date_days(b"1970-01-02") == 1 and connect_java_pg._date_days(b"1969-12-31") == -1
+    assert pg_floor._timestamp_ms(b"1970-01-01 00:00:00") == 0
+    assert pg_floor._timestamp_ms(b"2024-01-01 00:00:01") == 1_704_067_201_000
+    assert pg_floor._timestamp_ms(b"1969-12-31 23:59:59.999") == -1
+    assert pg_floor._date_days(b"1970-01-02") == 1 and pg_floor._date_days(b"1969-12-31") == -1
 
 
 def test_4e_and_4m_are_case_4_rows_that_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
