@@ -154,3 +154,29 @@ def test_records_older_than_the_maximum_record_age_are_discarded_andcommitted_of
 
     assert [function.values(e) for e in function.events] == [[b"new"]]
     assert committed_offset(kafka_bootstrap, group, topic) == 2
+
+
+def test_a_topic_made_after_the_mapping_subscribed_is_delivered_within_seconds(kafka_bootstrap: str) -> None:
+    """`up` starts a sink before the source that makes its topic: the mapping's consumer, subscribed to a topic that
+    does not exist yet, delivers the topic's first record once it is made (librdkafka looks again for a subscribed
+    topic it did not find well before its 5-minute metadata refresh)."""
+    topic = f"trigger-{uuid.uuid4().hex[:8]}"
+    function = ScriptedFunction()
+    trigger = KafkaTrigger(
+        topic, [topic], f"connect-{topic}", KafkaTriggerConfig.parse({"lambda.maximum.batching.window.ms": "200"}),
+        function, settings=KafkaClientSettings(bootstrap_servers=kafka_bootstrap),
+    )
+    trigger.start()
+    try:
+        time.sleep(3)  # subscribed, the topic unknown
+        admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+        admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+        producer = Producer({"bootstrap.servers": kafka_bootstrap})
+        producer.produce(topic, value=b"first")
+        producer.flush(30)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not function.events:
+            time.sleep(0.2)
+    finally:
+        trigger.stop()
+    assert [function.values(e) for e in function.events] == [[b"first"]]
