@@ -24,7 +24,7 @@ from typing_extensions import override
 from connect_core.api.config import parse_config
 from connect_core.api.converter import DataHeaderConverter
 from connect_core.api.errors import DataError
-from connect_core.api.jackson_json import ASTRAL_LEAD, BACKSLASH, jackson_json
+from connect_core.api.jackson_json import ASTRAL_LEAD, BACKSLASH, astral_escaped, has_astral, jackson_json
 from connect_core.api.java_text import jackson_string, java_double_str, java_float_str, to_float32
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
@@ -232,7 +232,9 @@ class JsonConverter(DataHeaderConverter):
         failing value raises. A batch of strings in an unnamed string envelope (a FileStreamSource poll) is written
         in one pass: when the batch's text is printable ASCII without a backslash, orjson's text of every value
         passes ``from_connect_data``'s checks, so none is made; without a quote either, each value's text is the
-        value in quotes, so orjson is not called."""
+        value in quotes, so orjson is not called. Otherwise a value whose orjson text escapes no control character
+        is that text, its characters outside the BMP (if any) escaped on the bytes; only the rest takes
+        ``from_connect_data``."""
         one = self.from_connect_data
         if type(self).from_connect_data is not JsonConverter.from_connect_data or not values:
             return [one(topic, schema, value) for value in values]
@@ -255,7 +257,7 @@ class JsonConverter(DataHeaderConverter):
                     return [(quoted + '"}').encode("utf-8") for quoted in map(head.__add__, values)]
                 return [prefix + dumps(value) + b"}" for value in values]
         out: list[bytes | None] = []
-        append, astral = out.append, _astral
+        append = out.append
         for value in values:  # from_connect_data's string path, inline
             if value.__class__ is str:
                 try:
@@ -263,9 +265,11 @@ class JsonConverter(DataHeaderConverter):
                 except orjson.JSONEncodeError:
                     pass
                 else:
-                    if (BACKSLASH not in dumped or b"\\u" not in dumped) and (
-                            dumped.isascii() or astral(dumped) is None):
-                        append(prefix + dumped + b"}")
+                    if BACKSLASH not in dumped or b"\\u" not in dumped:  # no control character escaped
+                        if dumped.isascii() or not has_astral(dumped):
+                            append(prefix + dumped + b"}")
+                        else:  # characters outside the BMP as Jackson's surrogate pairs, fixed on the bytes
+                            append(prefix + astral_escaped(dumped) + b"}")
                         continue
             append(one(topic, schema, value))
         return out

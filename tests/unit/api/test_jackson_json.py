@@ -11,9 +11,18 @@ import struct
 import uuid
 from typing import Any
 
+import orjson
 import pytest
 
-from connect_core.api.jackson_json import JavaFloat, jackson_escaped, jackson_json, jackson_json_readable
+from connect_core.api.jackson_json import (
+    JavaFloat,
+    astral_escaped,
+    has_astral,
+    jackson_escaped,
+    jackson_json,
+    jackson_json_readable,
+)
+from connect_core.api.java_text import jackson_string
 
 EDGE_DOUBLES = [0.0, -0.0, 1e-3, -1e-3, 0.0009999999999999998, 1e-4, 1e-5, 1e-7, 1e7, -1e7, 9999999.999999998,
                 1e10, 1e15, 1e16, 1e21, 1e22, 1e23, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
@@ -130,3 +139,19 @@ def test_escapes_are_fixed_only_inside_strings() -> None:
     assert jackson_escaped(b'{"a":"\\u001f","b":"\\\\u001f"}') == b'{"a":"\\u001F","b":"\\\\u001f"}'
     text = b'{"a":1}'
     assert jackson_escaped(text) is text
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_astral_escapes_on_the_bytes_are_jacksons(seed: int) -> None:
+    """``astral_escaped`` (on orjson's bytes) writes what the exact string writer writes, on random strings of the
+    pieces whose orjson text escapes no control character; ``has_astral`` tells them apart."""
+    rng = random.Random(seed)
+    pieces = [p for p in PIECES if p.isprintable() or p == "\t"] + ["\U0010ffff", "\U00010000", "🚀🚀"]
+    for _ in range(400):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text = orjson.dumps(value)
+        if b"\\u" in text:
+            continue  # an escaped backslash before "u": the exact path's case, not this one's
+        assert has_astral(text) == any(ord(c) > 0xFFFF for c in value)
+        assert astral_escaped(text) == jackson_string(value).encode("utf-8")
+        assert astral_escaped(text) == jackson_escaped(text)
