@@ -2,7 +2,7 @@
 
 ``python -m bench.spy_report record <row> <records>`` runs ``make bench`` on that row alone (one warm-up, one
 repetition: ``BENCH_CASES=connect_java BENCH_JAVA_CASES=<row> BENCH_JAVA_SIZES=<records> BENCH_JAVA_REPEATS=1``)
-under ``py-spy record --subprocesses -f raw`` (the samples and the run's rows kept in ``.run/bench/profiles``) and
+under ``py-spy record --subprocesses --gil -f raw`` (the samples and the run's rows kept in ``.run/bench/profiles``) and
 writes its report to ``bench/results/profiles/<row>-<records>-pyspy.txt``. ``python -m bench.spy_report <raw file>
 [top]`` reports on such output (one ``frame;frame;... count`` line per distinct stack; on-CPU samples of the
 Python threads): the samples split by side, the first frame below the method's side runners (``rotated``,
@@ -25,6 +25,8 @@ from pathlib import Path
 SIDE_RUNNERS = frozenset({"rotated", "alternated", "interleaved"})
 SIDE_NAMES = {"mine": "ours", "ours": "ours", "ours_capture": "ours", "least": "raw floor", "floor": "raw floor",
               "pulled": "ours, pull mode", "theirs": "JVM (the bench waiting)"}
+# the bench's own reads between a source side's invocations (bench/counting.py): outside every measured span
+NOT_MEASURED = frozenset({"CommittedCount.drain", "CommittedCount.exact"})
 # the emulated event source mapping's event building (bench/mapping.py: the mapping's work, not the function's)
 MAPPING_LOOP, MAPPING_WORK = "consume_as_mapping", frozenset({"build_event", "dumps"})
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
@@ -89,6 +91,8 @@ def read(lines: list[str]) -> dict[str, Side]:
         if not stack_text or not count_text.isdigit():
             continue
         stack = [Frame.parse(part) for part in stack_text.split(";")]
+        if any(frame.function in NOT_MEASURED for frame in stack):
+            continue
         found = side_of(stack)
         if found is None:
             continue
@@ -140,11 +144,13 @@ def record(row: str, records: int) -> Path:
     env = {**os.environ, "BENCH_CASES": "connect_java", "BENCH_JAVA_CASES": row, "BENCH_JAVA_SIZES": str(records),
            "BENCH_JAVA_REPEATS": "1"}
     results = kept / f"{row}-{records}-run.json"
-    subprocess.run([spy, "record", "--subprocesses", "-r", "100", "-f", "raw", "-o", str(raw), "--",
+    # --gil: the thread holding the GIL only, so a thread blocked in a socket read (a sink waiting on its database,
+    # a CDC reader on the server) is no sample; without it such waits counted as CPU
+    subprocess.run([spy, "record", "--subprocesses", "--gil", "-r", "100", "-f", "raw", "-o", str(raw), "--",
                     sys.executable, "-m", "bench.run", str(results)], env=env, check=True)
     text = out / f"{row}-{records}-pyspy.txt"
     text.write_text(f"{row} at {records} records: `python -m bench.spy_report record {row} {records}` (one warm-up "
-                    f"and one repetition of every side, py-spy at 100 samples a second)\n\n"
+                    f"and one repetition of every side, py-spy --gil at 100 samples a second)\n\n"
                     + report(read(raw.read_text().splitlines())))
     return text
 

@@ -28,6 +28,10 @@ RAW = [
     # 4u: a method of the case's sides object, reached through a lambda
     "main (bench/run.py:1);interleaved (bench/side_by_side.py:9);_Sides.ours_and_floor (bench/cases/u.py:155);"
     "rotated (bench/side_by_side.py:210);<lambda> (bench/cases/u.py:157);_Sides.floor (bench/cases/u.py:160) 4",
+    # the bench's count between a source side's invocations: outside every measured span
+    "main (bench/run.py:1);interleaved (bench/side_by_side.py:9);_Sides.ours (bench/cases/x.py:3);"
+    "alternated (bench/side_by_side.py:230);mine (bench/counting.py:146);until_all_in (bench/counting.py:97);"
+    "CommittedCount.drain (bench/counting.py:60) 11",
     "not a stack line",
 ]
 
