@@ -141,6 +141,10 @@ class SourceTask(Task):
     def commit(self) -> None:  # optional hook
         """Called after offsets were committed; nothing by default."""
 
+    def suspend(self) -> None:  # optional hook (ours, not Kafka's)
+        """The invocation ends, its last ``commit`` done: release what must not outlive it (a replication connection
+        a frozen function container would keep open); the next ``poll`` opens it again. Nothing by default."""
+
     def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:  # optional hook
         """Called per record (as polled, before SMTs) once the transaction holding it committed, with where it was
         written (``metadata`` None if an SMT or a tolerated failure dropped it), before ``commit``: Kafka's

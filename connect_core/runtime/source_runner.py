@@ -278,6 +278,11 @@ class SourceRunner:
                     continue
                 self._fail(connector, task_id, running, error)
                 raise
+        try:
+            running.task.suspend()  # what must not outlive the invocation (a CDC task's replication connection)
+        except Exception as error:
+            self._fail(connector, task_id, running, error)
+            raise
         self._report(connector, task_id, State.RUNNING, None, running.version)
         result.poll_interval_ms = running.poll_interval_ms
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)

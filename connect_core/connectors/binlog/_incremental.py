@@ -53,6 +53,7 @@ class BinlogChunkReader(ChunkReader):
         self._signal_sql = f"INSERT INTO {quote(signal_table[0])}.{quote(signal_table[1])} VALUES (%s, %s, %s)"
         self._table: TableSchema | None = None
         self._kinds: list[str] = []
+        self.watermarks = 0  # written so far: a binlog reader opened before the last one cannot see it
 
     def is_signal(self, db: str, table: str) -> bool:
         """Whether ``db.table`` is the signal table."""
@@ -76,6 +77,7 @@ class BinlogChunkReader(ChunkReader):
         """An autocommitted insert into the signal table."""
         with self._ctl.cursor() as cursor:
             cursor.execute(self._signal_sql, (signal_id, kind, data))
+        self.watermarks += 1
 
     def prepare_table(self, collection: DataCollection) -> bool:
         """The table's schema as it is now (once per table)."""

@@ -71,6 +71,7 @@ class BinlogStream:
         self.windows = windows
         self.incremental = incremental
         self._reader: Any = None
+        self._watermarks_at_open = 0  # the incremental snapshot's watermarks written when the reader opened
         self._skip_events = position.events  # a restart inside a transaction: Debezium's initialEventsToSkip
         self._skip_rows = position.rows
         self._gtid: str | None = None
@@ -84,6 +85,19 @@ class BinlogStream:
         # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
         # it) and their nullability, which only the table map event carries
         self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
+
+    def chunk_committed(self) -> None:
+        """Records and offsets so far are committed, the invocation goes on. Inside a transaction the reader reads on:
+        reopened, it would read the transaction again from its start, skipping what is done, after every chunk (a
+        million-row transaction read fifty times over in its hundred chunks). Between transactions, or when this
+        task wrote to the binlog since the reader opened (an incremental snapshot's watermarks: a non-blocking
+        reader's end of the binlog is where it caught up, so it would not see them), it ends as at the end of an
+        invocation (``end_transaction``)."""
+        incremental = self.incremental
+        if self.position.in_transaction and (incremental is None
+                                             or incremental.watermarks == self._watermarks_at_open):
+            return
+        self.end_transaction()
 
     def end_transaction(self) -> None:
         """Records and offsets so far are committed: close the replication connection until the next poll.
@@ -150,6 +164,7 @@ class BinlogStream:
                 self.incremental.start()  # a stored incremental snapshot reads its next chunk (once per task)
                 self.incremental.read_kafka()  # signals sent to the Kafka signal topic since the last start
             self._reader = self._open()
+            self._watermarks_at_open = 0 if self.incremental is None else self.incremental.watermarks
         records: list[SourceRecord] = []
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
         stop_at = time.monotonic() + limit

@@ -194,10 +194,16 @@ class BinlogSourceTask(SourceTask):
         return self._stream.poll(self._config.max_batch_size)
 
     def commit(self) -> None:
-        """The runner committed a chunk (records and offsets): the stream's reader ends; the snapshot's transaction
-        stays open for the next chunk (``_snapshot.py``)."""
+        """The runner committed a chunk (records and offsets): the stream's reader reads on inside a transaction,
+        else ends (``BinlogStream.chunk_committed``); the snapshot's transaction stays open for the next chunk
+        (``_snapshot.py``)."""
         if self._signals is not None:
             self._signals.committed()
+        if self._stream is not None:
+            self._stream.chunk_committed()
+
+    def suspend(self) -> None:
+        """The invocation ends: the stream's reader with it (a frozen container must not keep its registration)."""
         if self._stream is not None:
             self._stream.end_transaction()
 

@@ -391,3 +391,28 @@ def test_both_commit_record_plans_hand_the_task_where_kafka_wrote_each_record(
     written = [where for _offset, where in calls if where is not None]
     assert len(written) == sum(records) and len(set(written)) == len(written)  # each record its own position
     assert {partition for _topic, partition, _offset, _ts in written} == {0, 1, 2}
+
+
+def test_suspend_ends_each_invocation_after_its_last_commit(
+    cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``SourceTask.suspend`` (ours): once per invocation, after the commits of all its chunks, so a task closes
+    there what must not outlive the invocation (the binlog reader) and keeps it across its chunk commits."""
+    path = tmp_path / "input.txt"
+    path.write_text("".join(f"line {i}\n" for i in range(5)))
+    topic = f"{cluster.worker.group_id}-suspend"
+    _deploy_file_source(cluster, "suspend", path, topic, **{"batch.size": "2"})
+    calls: list[str] = []
+    monkeypatch.setattr(FileStreamSourceTask, "commit", lambda self: calls.append("commit"))
+    monkeypatch.setattr(FileStreamSourceTask, "suspend", lambda self: calls.append("suspend"), raising=False)
+    runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                          status_store=cluster.statuses)
+    runner.chunk_records = 2  # a transaction of two records at most: three chunks
+    try:
+        assert runner.run("suspend", 0, _budget()).records == 5
+        assert calls[-1] == "suspend" and calls.count("suspend") == 1 and calls.count("commit") >= 3
+        path.write_text(path.read_text() + "line 5\n")
+        assert runner.run("suspend", 0, _budget()).records == 1
+        assert calls.count("suspend") == 2 and calls[-1] == "suspend"
+    finally:
+        runner.close()

@@ -9,7 +9,9 @@ import pytest
 
 from connect_core.api.errors import ConnectError
 from connect_core.connectors.binlog import _stream
+from connect_core.connectors.binlog.source_task import BinlogSourceTask
 from tests.integration.connectors.binlog.conftest import CdcDb, MemoryOffsetReader, rows
+from tests.unit.connectors._memory_offsets import start_task
 
 if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
@@ -113,6 +115,43 @@ def test_restart_inside_a_transaction_skips_exactly_what_was_committed(cdc_db: C
     assert seen == [("c", 1), ("c", 2), ("c", 3), ("c", 4), ("u", 1), ("u", 2), ("u", 3), ("u", 4)]
     offset = next(iter(reader.committed.values()))
     assert "event" not in offset or offset["event"] > 0
+
+
+def test_chunks_committed_inside_one_transaction_read_it_once(cdc_db: CdcDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One invocation of many chunks (a commit after every poll, as the runner's 10,000-record transactions) through
+    one big binlog transaction: the reader reads on across the commits instead of reopening at the transaction's
+    start each time, and every row comes once, in order; the invocation's end closes it, and the next invocation
+    goes on after it."""
+    db = cdc_db
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+    reader = MemoryOffsetReader()
+    db.run(reader, **{"snapshot.mode": "no_data"})
+    db.sql("BEGIN", *(f"INSERT INTO t VALUES {', '.join(f'({i}, {i})' for i in range(k, k + 100))}"
+                      for k in range(0, 2000, 100)), "COMMIT")
+    opened: list[int] = []
+    real_open = _stream.BinlogStream._open
+
+    def counting_open(self: _stream.BinlogStream) -> object:
+        opened.append(1)
+        return real_open(self)
+
+    monkeypatch.setattr(_stream.BinlogStream, "_open", counting_open)
+    task = start_task(BinlogSourceTask(), db.props(**{"snapshot.mode": "no_data", "max.batch.size": "150"}), reader)
+    ids: list[int] = []
+    try:
+        for _ in range(5):  # five chunks of 150 records inside the transaction
+            batch = task.poll()
+            ids.extend(r.key.get("id") for r in batch)
+            reader.commit(batch)
+            task.commit()
+        assert ids == list(range(len(ids))) and len(ids) >= 5 * 100
+        assert len(opened) == 1  # read on, not reopened at the transaction's start after each chunk
+        task.suspend()  # the invocation ends: the reader with it
+        assert task._stream is not None and task._stream._reader is None
+    finally:
+        task.stop()
+    rest = db.run(reader, **{"snapshot.mode": "no_data", "max.batch.size": "150"})
+    assert ids + [r.key.get("id") for r in rest] == list(range(2000))
 
 
 def test_a_dropped_replication_connection_inside_a_transaction_loses_no_row(
