@@ -13,8 +13,9 @@ Camel's S3 sink for S3, Camel's Elasticsearch sink for OpenSearch, Debezium's JD
 MariaDB snapshot for the JDBC source, Apache Iceberg's for the Iceberg sink); a row whose JVM connector was not
 measured is skipped, never priced at another kind's rate. The Iceberg sink has no case-2 row: both sides come from
 4i's row at its largest size, ours at the wall time inside the function (``OURS_FIELDS``), ``1e6 / its batch``
-invocations. MSK is billed as MCU-hours with perfect packing, which flatters it: a real connector pays for at least
-one MCU around the clock (~$80/month) whether rows move or not.
+invocations. The S3, OpenSearch and JDBC sinks are priced once more as pull-mode tasks (``PULL_PLAN``: case 4's
+pull-mode rows, the function consuming its topic itself). MSK is billed as MCU-hours with perfect packing, which
+flatters it: a real connector pays for at least one MCU around the clock (~$80/month) whether rows move or not.
 """
 from __future__ import annotations
 
@@ -168,7 +169,52 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                    **waiting(per_s, _rate(earlier, prefix, cpu_field)),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2),
                    **(_priced_from(earlier, prefix, invocations) if prefix in OURS_FIELDS else {})}))
-    return results + monthly(earlier) + crossover_rows(earlier)
+    return results + pull_cost_rows(earlier) + monthly(earlier) + crossover_rows(earlier)
+
+
+# The sinks again as pull-mode tasks (``lambda.sink.trigger=schedule``: the function consumes its topic itself, the
+# same guarantees as a provisioned mapping without its poller units): (case-4 pull-mode row, label, ``SAME_KIND`` key
+# of the JVM connector it is priced against).
+PULL_PLAN: tuple[tuple[str, str, str], ...] = (("4c pull-mode", "s3 sink", "2a"),
+                                               ("4o pull-mode", "opensearch sink", "2b"),
+                                               ("4b pull-mode", "mariadb upsert sink", "2c"))
+
+
+def pull_cost_rows(earlier: list[Result]) -> list[Result]:
+    """Rows "6 cost per M rows, <sink>, pull mode": ours at the wall time of case 4's pull-mode row at its largest
+    size (every second of it is the function's, consuming included), with at most one tick a
+    ``SINK_POLL_INTERVAL_S`` of that time (a Lambda request and three SQS requests each: an upper bound, a busy
+    task reads on within one invocation), against MSK Connect at the JVM rate of the same kind."""
+    out: list[Result] = []
+    for prefix, label, kind in PULL_PLAN:
+        name = f"6 cost per M rows, {label}, pull mode ($)"
+        row = _largest(earlier, prefix)
+        per_row = _per_row(row) if row else None
+        java = same_kind_rate(earlier, kind)
+        jvm_kind = SAME_KIND[kind][1]
+        if row is None or per_row is None or java is None:
+            needs = f"case 4's {prefix} row" if per_row is None else f"the JVM connector of its kind ({jvm_kind})"
+            out.append(common.Result(name, None, "MSK Connect", None, 0, 0, unit="$/M rows",
+                                     skipped=f"needs {needs} in the same run"))
+            continue
+        wall_rate, cpu_rate = 1.0 / per_row[0], 1.0 / per_row[1]
+        ticks = MILLION * per_row[0] / SINK_POLL_INTERVAL_S
+        queue = ticks * 3 * SQS_REQUEST
+        ours, gb_s = lambda_cost(wall_rate, ticks, scheduled=False)
+        arm64, _ = lambda_cost(wall_rate, ticks, scheduled=False, gb_s_price=LAMBDA_GB_S_ARM64)
+        msk = msk_cost(java)
+        out.append(common.Result(
+            name, ours + queue, f"MSK Connect at the JVM rate of {jvm_kind}", msk, 0, 1, unit="$/M rows",
+            higher_is_better=False,
+            extra={"gb_s_per_m_rows": round(gb_s, 1), "invocations_per_m_rows": round(ticks, 1),
+                   "sqs_usd_per_m_rows": round(queue, 8),
+                   "usd_per_m_rows_arm64": round(arm64 + queue, 8),
+                   "arm64_over_msk_connect": round((arm64 + queue) / msk, 3),
+                   "ours_rows_per_s": round(wall_rate, 1), "java_rows_per_cpu_s": round(java, 1),
+                   "jvm_kind": jvm_kind, "trigger": "pull mode", "priced_from": row.name,
+                   "priced_at_records": row.records, **waiting(wall_rate, cpu_rate),
+                   "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2)}))
+    return out
 
 
 # -- monthly cost by load profile (issue: "an honest monthly cost table") ---------------------------------------

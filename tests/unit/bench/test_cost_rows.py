@@ -72,3 +72,25 @@ def test_each_cost_row_shows_how_much_of_the_billed_wall_time_is_waiting() -> No
     assert extra["waiting_usd_per_m_rows"] == pytest.approx(25.059 * cost.LAMBDA_GB * cost.LAMBDA_GB_S, rel=1e-3)
     s3 = _cost_rows()["s3 sink"].extra
     assert s3["waiting_share"] == pytest.approx(1 - 55_865.5 / 77_411.5, abs=1e-3)  # S3: 28% of it
+
+
+def test_pull_mode_rows_are_priced_at_the_pull_rows_wall_time_with_a_tick_a_second() -> None:
+    pulled = _row("4b pull-mode kafka -> mariadb upsert vs debezium @1M", 1_000_000, 89_933.8, 32_629.3,
+                  ours_wall_s=[20.0, 18.0, 19.0], ours_cpu_s=[11.0, 10.0, 12.0])
+    older = _row("4b pull-mode kafka -> mariadb upsert vs debezium @100k", 100_000, 1.0, 1.0,
+                 ours_wall_s=[1.0], ours_cpu_s=[1.0])
+    rows = {r.name: r for r in cost.run(Settings(records=100_000, repeats=1, batch=1000), [*RUN, older, pulled])}
+    row = rows["6 cost per M rows, mariadb upsert sink, pull mode ($)"]
+    assert row.extra["priced_from"] == pulled.name  # the largest size, not the 100k row
+    assert row.extra["ours_rows_per_s"] == pytest.approx(1e6 / 19.0, rel=1e-4)  # the median wall: all billed
+    assert row.extra["waiting_s_per_m_rows"] == pytest.approx(19.0 - 11.0, abs=1e-3)
+    ticks = 19.0 / cost.SINK_POLL_INTERVAL_S
+    assert row.extra["invocations_per_m_rows"] == pytest.approx(ticks)
+    expected = cost.LAMBDA_GB * 19.0 * cost.LAMBDA_GB_S + ticks * (cost.LAMBDA_REQUEST + 3 * cost.SQS_REQUEST)
+    assert row.ours_per_s == pytest.approx(expected, rel=1e-6)
+    # against the same kind as the mapping's row: Debezium's JDBC sink at its largest size
+    assert row.baseline_per_s == pytest.approx(rows["6 cost per M rows, mariadb upsert sink ($)"].baseline_per_s)
+    assert row.extra["usd_per_m_rows_arm64"] < row.ours_per_s
+    # no pull-mode row measured: skipped with what it needs
+    s3 = rows["6 cost per M rows, s3 sink, pull mode ($)"]
+    assert s3.ours_per_s is None and s3.skipped and "4c pull-mode" in s3.skipped
