@@ -10,6 +10,7 @@ offsets, so memory never runs ahead of Kafka. A big snapshot commits in chunks (
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -308,6 +309,25 @@ class SourceRunner:
         commits = self._commit_plan(running.task, on_delivery)
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
         values_poll = None if commits is not None or len(running.pipeline.chain) else running.task.values_poll()
+        # a task that keeps its records for commit_record keeps a chunk of them alive: the collector stays paused
+        # until they are freed after its commit_record calls (runtime/gc_pause.py); else each poll's records were
+        # collected where its pause ended, promoted, and traversed again by the full collections that followed
+        with gc_paused() if commits is not None else contextlib.nullcontext():
+            full = self._fill_and_commit(connector, running, remaining_ms, result, on_delivery=on_delivery,
+                                         errors=errors, values_poll=values_poll, commits=commits, latest=latest)
+            if commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
+                commits.commit(running.task.commit_record)
+                commits = None  # the chunk's records freed inside the pause
+            running.task.commit()
+        return full
+
+    def _fill_and_commit(self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float],
+                         result: SourceInvocationResult, *, on_delivery: Callable[[Any, Any], None], errors: list[Any],
+                         values_poll: Callable[[], SourceValues | None] | None, commits: _CommitPlan | None,
+                         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+        """The open transaction's polls until nothing comes, the budget ends or the chunk is full (then True), their
+        offsets, and its commit."""
+        producer = running.producer
         first_record, first_byte = result.records + result.skipped, result.bytes
         chunk_ends = time.monotonic() + DEFAULT_CHUNK_MS / 1000.0
         full = False
@@ -346,9 +366,6 @@ class SourceRunner:
             self.active_topics.record(connector, result.task, running.topics)
             running.topics.clear()
         result.offsets = [{"partition": partition, "offset": offset} for partition, offset in latest.values()]
-        if commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
-            commits.commit(running.task.commit_record)
-        running.task.commit()
         return full
 
     def _not_acknowledged(self, running: _RunningTask, commit_s: float) -> KafkaTimeoutError:

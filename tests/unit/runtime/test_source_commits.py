@@ -3,6 +3,7 @@ the record-by-record reference (``RecordByRecord``), whatever order the delivery
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -162,6 +163,7 @@ def _run(plan: type[IndexedDeliveries | RecordByRecord], monkeypatch: pytest.Mon
 
     monkeypatch.setattr(SourceRunner, "_commit_plan", staticmethod(lambda task, on_delivery: plan(on_delivery)))
     CommittingTask.POLLS[:] = polls
+    del polls  # the task holds them now: each poll's records are freed once the runner is done with them
     CommittingTask.CALLS.clear()
     harness = _Harness(CONFIG)
     runner = harness.runner()
@@ -221,3 +223,42 @@ def test_the_plan_is_chosen_by_whether_the_task_overrides_commit_record() -> Non
     assert SourceRunner._commit_plan(fakes.ScriptedSourceTask(), on_delivery) is None  # type: ignore[arg-type]
     chosen = SourceRunner._commit_plan(CommittingTask(), on_delivery)  # type: ignore[arg-type]
     assert isinstance(chosen, IndexedDeliveries) and chosen.on_delivery is on_delivery
+
+
+class _Key(str):
+    """A record's key that notes, when it is freed, whether the collector was running."""
+
+    __slots__ = ()
+    FREED: ClassVar[list[bool]] = []
+
+    def __del__(self) -> None:
+        _Key.FREED.append(gc.isenabled())
+
+
+def test_a_transaction_kept_for_commit_record_runs_and_is_freed_with_the_collector_paused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records a task keeps until its ``commit_record`` calls are alive for the whole transaction: the collector
+    stays paused from its first poll until they are freed after its last call (each poll's pause ended with them
+    alive before, and the collections that followed traversed them), and runs again after it."""
+    seen: list[bool] = []
+    commit_record = CommittingTask.commit_record
+
+    def noting(self: CommittingTask, record: SourceRecord, metadata: RecordMetadata | None) -> None:
+        seen.append(gc.isenabled())
+        commit_record(self, record, metadata)
+
+    monkeypatch.setattr(CommittingTask, "commit_record", noting)
+    _Key.FREED.clear()
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        calls, results, _produced = _run(IndexedDeliveries, monkeypatch, 0, [  # no reference kept here
+            [SourceRecord({"p": 0}, {"n": n}, "users", None, STRING_SCHEMA, _Key(f"k{n}"), USER,
+                          Struct(USER).put("id", n)) for n in range(first, first + 5)] for first in (0, 5)])
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
+    assert len([c for c in calls if c[0] != "commit"]) == 10 and results[0][0] == 10
+    assert seen == [False] * 10
+    assert _Key.FREED == [False] * 10
