@@ -174,6 +174,18 @@ def delete_topics(bootstrap: str, doomed: list[str]) -> None:
                 pass
 
 
+def delete_run_topics(bootstrap: str) -> list[str]:
+    """Delete every topic this run named (``bench-<run id>-``, Debezium's too): cases that keep theirs until the end
+    would otherwise leave a full run's tens of GB in the local broker, and a disk past 90% blocks OpenSearch."""
+    from confluent_kafka.admin import AdminClient
+
+    prefix = f"bench-{common.RUN_ID}-"
+    doomed = sorted(t for t in AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
+                    if t.startswith(prefix))
+    delete_topics(bootstrap, doomed)
+    return doomed
+
+
 def records_in(consumer: Any, topic: str) -> int:
     """Records in ``topic`` (one partition, no transactions: the high watermark); 0 while it does not exist."""
     from confluent_kafka import KafkaException, TopicPartition

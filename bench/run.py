@@ -219,7 +219,20 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.skipped and r.skipped.startswith("failed")]
     if not failed:
         checkpoint.discard()
+        _delete_run_topics()
     return 1 if failed else 0
+
+
+def _delete_run_topics() -> None:
+    """The finished run's topics go (a resumed run keeps them until its last part: their cases are done already)."""
+    from bench import mapping
+
+    try:
+        doomed = mapping.delete_run_topics(common.services("kafka")["kafka"]["bootstrap.servers"])
+    except Exception as error:  # the results are written: a broker gone by now only leaves disk used
+        print(f"bench: could not delete the run's topics: {error}", flush=True)
+        return
+    print(f"bench: deleted the run's {len(doomed)} topics", flush=True)
 
 
 if __name__ == "__main__":

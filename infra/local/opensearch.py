@@ -36,8 +36,26 @@ def healthy() -> bool:
     return body.get("status") in ("green", "yellow")
 
 
+# A test node shares its disk with everything else on the machine: OpenSearch 2.x blocks index creation once the disk
+# is past the high watermark (90% used) and makes indices read-only past the flood stage, so a full disk would fail
+# tests for a reason that is not theirs. The node ignores the watermarks, and a block already set is lifted.
+DISK_SETTINGS: dict[str, object] = {"cluster.routing.allocation.disk.threshold_enabled": False,
+                                    "cluster.blocks.create_index": None}
+
+
+def ignore_disk_watermarks() -> None:
+    """Turn the node's disk threshold monitor off (persistent cluster settings), lifting a create-index block."""
+    request = urllib.request.Request(f"http://{address()}/_cluster/settings", method="PUT",
+                                     data=json.dumps({"persistent": DISK_SETTINGS}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # the loopback node
+        if not json.load(response).get("acknowledged"):
+            raise RuntimeError("OpenSearch did not acknowledge the disk settings")
+
+
 def start() -> None:
     if healthy():
+        ignore_disk_watermarks()
         return
     directory = proc.service_dir(NAME)
     cp = proc.maven_classpath(
@@ -48,10 +66,10 @@ def start() -> None:
     argv = ["java", heap, *proc.SERVICE_JVM_FLAGS, "-cp", cp, "org.codelibs.opensearch.runner.OpenSearchRunner",
             "-numOfNode", "1", "-baseHttpPort", str(PORT - 1), "-basePath", str(directory / "base"),
             "-clusterName", "lambda-connect"]
-    if proc.await_port(NAME, HOST, (PORT,), healthy):
-        return
-    pid = proc.spawn(NAME, argv)
-    proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
+    if not proc.await_port(NAME, HOST, (PORT,), healthy):
+        pid = proc.spawn(NAME, argv)
+        proc.wait_healthy(NAME, healthy, START_TIMEOUT_S, pid)
+    ignore_disk_watermarks()
 
 
 def stop() -> bool:

@@ -29,3 +29,10 @@ def test_index_refresh_search(opensearch_url: str) -> None:
     assert [hit["_id"] for hit in result["hits"]["hits"]] == ["order-1"]
     assert result["hits"]["hits"][0]["_source"] == {"customer": "ada", "amount": 12}
     _call("DELETE", f"{opensearch_url}/{index}")
+
+
+def test_the_node_ignores_disk_watermarks_so_a_full_machine_does_not_block_index_creation(opensearch_url: str) -> None:
+    # OpenSearch 2.x blocks creating indices once the disk is 90% used (CI saw "cluster create-index blocked").
+    settings = _call("GET", f"{opensearch_url}/_cluster/settings?flat_settings=true")
+    assert settings["persistent"].get("cluster.routing.allocation.disk.threshold_enabled") == "false"
+    assert "cluster.blocks.create_index" not in settings["persistent"]
