@@ -149,8 +149,10 @@ def _elect_preferred_leader(admin: AdminClient, group: str) -> float:
     while True:
         try:
             result = admin.elect_leaders(ElectionType.PREFERRED, partition).result(30)
-            errors = [error for error in result.values() if error is not None]
-            if all(error.args[0].code() == KafkaError.ELECTION_NOT_NEEDED for error in errors):
+            # each partition's outcome: None, or a KafkaError (a KafkaException wrapping one in other versions)
+            errors = [error if isinstance(error, KafkaError) else error.args[0]
+                      for error in result.values() if error is not None]
+            if all(error.code() == KafkaError.ELECTION_NOT_NEEDED for error in errors):
                 return time.monotonic()
             last = errors
         except Exception as error:  # the controller is still settling after the restart
