@@ -14,9 +14,14 @@ __all__ = ["Struct"]
 
 
 class Struct:
-    """Field values stored by position, validated on ``put`` so bad data fails where it is produced."""
+    """Field values stored by position, validated on ``put`` so bad data fails where it is produced.
 
-    __slots__ = ("_values", "schema")
+    ``_text`` (ours, not Kafka's): the schemaless JSON text a converter read this struct from, kept only where
+    writing the struct as schemaless JSON (BASE64 decimals) gives those very bytes, for a task that writes it so;
+    None otherwise, and ``put`` drops it.
+    """
+
+    __slots__ = ("_text", "_values", "schema")
 
     def __init__(self, schema: Schema) -> None:
         """Create an empty struct of ``schema`` (must be a STRUCT schema)."""
@@ -24,6 +29,7 @@ class Struct:
             raise DataError(f"Not a struct schema: {schema!r}")
         self.schema = schema
         self._values: list[Any] = [None] * len(schema.fields)
+        self._text: bytes | None = None
 
     @classmethod
     def from_validated(cls, schema: Schema, values: list[Any]) -> Struct:
@@ -35,6 +41,7 @@ class Struct:
         struct = cls.__new__(cls)
         struct.schema = schema
         struct._values = values
+        struct._text = None
         return struct
 
     def _lookup(self, name_or_field: str | Field) -> Field:
@@ -52,6 +59,7 @@ class Struct:
         field = self._lookup(name_or_field)
         validate_value(field.schema, value, field.name)
         self._values[field.index] = value
+        self._text = None
         return self
 
     def get(self, name_or_field: str | Field) -> Any:
@@ -67,7 +75,8 @@ class Struct:
         return self._values[self._lookup(name_or_field).index]
 
     def values(self) -> list[Any]:
-        """The raw values by field position (unset = None), for serialisers; read-only by contract."""
+        """The raw values by field position (unset = None), for serialisers; read-only by contract (a change
+        through it would leave ``_text`` stale)."""
         return self._values
 
     def validate(self) -> None:

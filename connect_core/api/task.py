@@ -263,6 +263,12 @@ class SinkTask(Task):
         no errant record reporter). None by default: records are put."""
         return None
 
+    def wants_json_text(self) -> bool:  # optional hook (ours, not Kafka's)
+        """True when ``put`` writes record values as schemaless JSON: a JSON value converter then keeps, on each
+        struct it reads, the text it read it from where writing the struct would give those very bytes (``Struct``'s
+        ``_text``), so the task can write that text as is. False by default."""
+        return False
+
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # optional hook
         """Make everything ``put`` so far durable; nothing by default."""
 

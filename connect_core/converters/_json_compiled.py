@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["compile_reader", "compile_string_writer", "compile_writer"]
+__all__ = ["compile_reader", "compile_string_writer", "compile_text_reader", "compile_writer"]
 
 _INT_RANGES = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
@@ -277,8 +277,88 @@ def compile_reader(
     lines.append(f"    struct = {new}({struct_class})")
     lines.append(f"    struct.schema = {schema_name}")
     lines.append(f"    struct._values = [{values}]")
+    lines.append("    struct._text = None")
     lines.append("    return struct")
     return src.compile("read")
+
+
+def compile_text_reader(schema: Schema, read: Callable[[Any], Any]) -> Callable[[Any, bytes], Any] | None:
+    """``read_text(node, raw) -> Struct``: ``read(node)``, keeping ``raw`` (the payload's bytes) as the struct's
+    ``_text`` where writing the struct as schemaless JSON (BASE64 decimals) gives exactly ``raw``. None: no value of
+    ``schema`` is kept so (a field that is not a string, boolean, int, double, Timestamp, Date or BASE64 Decimal).
+
+    ``raw`` is kept when it is ASCII without a backslash (no escapes to compare), its keys are the schema's fields in
+    order, every field has the JSON type Kafka writes (an optional field without default may be null) with a value
+    that comes back as the same text (a double in ``[1e-3, 1e7)`` or ``0.0``, a Decimal's minimal two's complement
+    in canonical base64, a Timestamp or Date in the datetime range), and orjson writes the parsed node as ``raw``
+    (no whitespace, the shortest numbers). Every other payload is ``read(node)`` without text.
+    """
+    fields = schema.fields
+    if not fields or len(fields) > _MAX_GENERATED_FIELDS:
+        return None
+    src = _Source()
+    lines = src.lines
+    names = src.const("N", tuple(field.name for field in fields))
+    fallback, dumps = src.const("R", read), src.const("C", orjson.dumps)
+    lines += ["def read_text(node, raw):",
+              f"    if node.__class__ is not dict or tuple(node) != {names} or not raw.isascii() or 92 in raw:",
+              f"        return {fallback}(node)",
+              f"    {', '.join(f'v{i}' for i in range(len(fields)))}{',' if len(fields) == 1 else ''} = node.values()"]
+    conditions: list[str] = []
+    values: list[str] = []
+    decoded: list[str] = []
+    for i, field in enumerate(fields):
+        typed = _text_field(src, field.schema, f"v{i}", decoded, fallback)
+        if typed is None:
+            return None
+        condition, value = typed
+        fs = field.schema
+        if fs.optional and fs.default_value is None:  # null reads as null and writes as null
+            condition = f"(v{i} is None or {condition})"
+            value = value if value == f"v{i}" else f"(None if v{i} is None else {value})"
+        conditions.append(f"({condition})")
+        values.append(value)
+    lines.append(f"    if not ({' and '.join(conditions)}):")
+    lines.append(f"        return {fallback}(node)")
+    lines += decoded
+    lines.append(f"    if {dumps}(node) != raw:")
+    lines.append(f"        return {fallback}(node)")
+    new, struct_class, schema_name = src.const("C", Struct.__new__), src.const("C", Struct), src.const("S", schema)
+    lines += [f"    struct = {new}({struct_class})", f"    struct.schema = {schema_name}",
+              f"    struct._values = [{', '.join(values)}]", "    struct._text = raw", "    return struct"]
+    return src.compile("read_text")
+
+
+def _text_field(src: _Source, fs: Schema, v: str, decoded: list[str], fallback: str) -> tuple[str, str] | None:
+    """(condition on the parsed node ``v`` that it reads and writes back as its own text, its Connect value);
+    ``decoded`` gets the lines that decode a Decimal (they return the exact read where its text is not canonical)."""
+    name, t = fs.name, fs.type
+    if name == Decimal.LOGICAL_NAME and t is Type.BYTES:
+        scale = _scale_or_none(fs)
+        if scale is None or scale < 0:
+            return None
+        a2b, b2a = src.const("C", binascii.a2b_base64), src.const("C", binascii.b2a_base64)
+        multiply, from_bytes = src.const("C", _EXACT.multiply), src.const("C", int.from_bytes)
+        factor, errors = src.const("C", _decimal.Decimal(f"1E{-scale}")), src.const("C", (binascii.Error, ValueError))
+        b = f"b_{v}"
+        # the bytes Kafka writes back are the unscaled value's minimal two's complement, in canonical base64
+        decoded += ["    try:", f"        {b} = None if {v} is None else {a2b}({v}, strict_mode=True)",
+                    f"    except {errors}:", f"        return {fallback}(node)",
+                    f"    if {b} is not None and (not {b} or len({b}) > 1 and ({b}[0] == 0 and {b}[1] < 128 or "
+                    f"{b}[0] == 255 and {b}[1] >= 128) or {b2a}({b}, newline=False) != {v}.encode()):",
+                    f"        return {fallback}(node)"]
+        return f"{v}.__class__ is str", f"{multiply}({from_bytes}({b}, 'big', signed=True), {factor})"
+    if t is Type.FLOAT64 and name is None:
+        # the doubles orjson and Jackson print alike; -0.0 reads as 0.0 (Kafka's BigDecimal), so it is not kept
+        return (f"{v}.__class__ is float and (1e-3 <= {v} < 1e7 or -1e7 < {v} <= -1e-3 or {v} == 0.0 "
+                f"and {v}.hex() == '0x0.0p+0')", v)
+    if t in _INT_RANGES or t is Type.STRING or t is Type.BOOLEAN:  # Kafka's other logical types: None
+        return _fast_read(src, fs, v, _no_reader, lambda schema: _no_reader)
+    return None
+
+
+def _no_reader(*args: Any) -> None:
+    """Never called: ``_fast_read`` needs a reader only for the types ``_text_field`` keeps apart."""
 
 
 def _read_nodes(src: _Source, names: list[str]) -> None:

@@ -30,7 +30,12 @@ from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
 from connect_core.api.struct import Struct
-from connect_core.converters._json_compiled import compile_reader, compile_string_writer, compile_writer
+from connect_core.converters._json_compiled import (
+    compile_reader,
+    compile_string_writer,
+    compile_text_reader,
+    compile_writer,
+)
 from connect_core.converters._json_schema import parse_schema, schema_json
 from connect_core.converters.json_config import JsonConverterConfig
 
@@ -146,6 +151,10 @@ class JsonConverter(DataHeaderConverter):
         # id(schema) -> (schema, compiled function or None): generated per struct schema (_json_compiled.py)
         self._writers: dict[int, tuple[Schema, Any]] = {}
         self._readers: dict[int, tuple[Schema, Any]] = {}
+        # keep_json_text: the last envelope's text reader (_json_compiled.compile_text_reader), None when not kept
+        self._keep_text = False
+        self._text_readers: dict[int, tuple[Schema, Any]] = {}
+        self._last_text_read: Any = None
         self._last_writer: tuple[Schema | None, Any] = (None, None)
         # the last unnamed STRING schema written in an envelope and its envelope's bytes up to the payload
         self._string_schema: object = _NO_SCHEMA
@@ -591,6 +600,13 @@ class JsonConverter(DataHeaderConverter):
             raise DataError(_READ_ERROR) from e
         return SchemaAndValue(schema, self._to_connect(schema, node))
 
+    def keep_json_text(self) -> None:
+        """Keep on each struct ``to_connect_values`` reads the payload's bytes (``Struct``'s ``_text``) where writing
+        the struct as schemaless JSON gives exactly those bytes: for a task that writes values so (``SinkTask``'s
+        ``wants_json_text``), which then writes the text without walking the struct."""
+        self._keep_text = True
+        self._last_envelope = (b"", None, None)  # the next envelope is remembered again, with its text reader
+
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
         """Each value's ``(schema, value)``, equal to ``to_connect_data`` of each in order (which reads neither the
         topic nor the headers); raises what the first failing value raises. A batch of one envelope (a sink's
@@ -602,6 +618,7 @@ class JsonConverter(DataHeaderConverter):
                 or type(self).to_connect_data is not JsonConverter.to_connect_data:
             return [one("", value) for value in values]
         prefix, schema, read = self._last_envelope
+        text_read = self._last_text_read
         as_is = _reads_as_is(schema)
         if as_is and values.__class__ is list:
             strings = _quoted_payloads(values, prefix)
@@ -617,13 +634,18 @@ class JsonConverter(DataHeaderConverter):
             payload = value.removeprefix(prefix)
             if len(payload) != len(value) and value[-1] == brace:
                 try:
-                    node = loads(payload[:-1])
-                    append((schema, node if as_is and node.__class__ is str else read(node)))
+                    if text_read is None:
+                        node = loads(payload[:-1])
+                        append((schema, node if as_is and node.__class__ is str else read(node)))
+                    else:
+                        raw = payload[:-1]
+                        append((schema, text_read(loads(raw), raw)))
                     continue
                 except (orjson.JSONDecodeError, _NeedsExactParse):
                     pass
             append(one("", value))
             prefix, schema, read = self._last_envelope  # the exact read may have remembered another envelope
+            text_read = self._last_text_read
             as_is = _reads_as_is(schema)
         return out
 
@@ -659,9 +681,13 @@ class JsonConverter(DataHeaderConverter):
                 return
             if text[payload_end:].lstrip(" \t\n\r") != "}":
                 return
-        read = None
+        read = text_read = None
         if schema is not None and schema.type is Type.STRUCT:
             read = self._compiled(self._readers, schema, self._compile_reader)
+            if read is not None and self._keep_text:
+                text_read = self._compiled(self._text_readers, schema,
+                                           lambda schema, read=read: compile_text_reader(schema, read))
+        self._last_text_read = text_read
         if read is None and _reads_as_is(schema):
             to_connect = self._to_connect
 

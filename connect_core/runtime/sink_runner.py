@@ -591,6 +591,9 @@ class SinkRunner:
             raise
         trigger = KafkaTriggerConfig.parse(connector_config)
         put_values = task.values_put() if reporter is None and not len(chain) else None
+        keep_text = getattr(converters.value, "keep_json_text", None)
+        if keep_text is not None and task.wants_json_text():
+            keep_text()
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),

@@ -294,7 +294,7 @@ def compile_values_chain(source: Schema, steps: list[ValuesStep]) -> ValuesFunct
     for n, step in enumerate(steps):
         names = step.emit(names, lines, env, f"s{n}_", known)
     lines.extend(["    out = new(Struct)", "    out.schema = OUT", f"    out._values = [{', '.join(names)}]",
-                  "    return out"])
+                  "    out._text = None", "    return out"])
     namespace = dict(env)
     exec(compile("\n".join(lines), f"<fused chain {steps[-1].target.name or 'struct'}>", "exec"), namespace)
     fused: ValuesFunction = namespace["fused"]

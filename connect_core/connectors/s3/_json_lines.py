@@ -1,7 +1,9 @@
 """JSON lines of flat Struct values through one generated function per schema, byte for byte ``to_json_text``.
 
 ``RecordFormat`` writes a record as JsonConverter's text (``schemas.enable=false``) plus newline; walking the schema
-per field and record dominated the sink's CPU. For a STRUCT of primitives and Connect logical types this module
+per field and record dominated the sink's CPU. A struct that carries the text it was read from (``Struct``'s
+``_text``: the JSON converter keeps it for a task that ``wants_json_text`` where it is exactly what writing the struct
+gives) is written as that text. For a STRUCT of primitives and Connect logical types this module
 generates one function per schema (cached by the immutable schema) that checks each value's exact type, builds the
 dict in field order and lets ``orjson.dumps`` write it, with Jackson's escapes put back. Where orjson's text could
 differ from Jackson's (a double outside ``[1e-3, 1e7)``, NaN, a missing default, a wrong type, a huge int, a lone
@@ -61,7 +63,12 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
         "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC, "_MS": _ONE_MS,
         "_date_of": Date.from_logical, "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
     }
-    body = ["def line(value):", " if type(value) is not _Struct: return None", " try:", "  v = value._values"]
+    body = ["def line(value):", " if type(value) is not _Struct: return None", " try:"]
+    if base64_decimals or not any(field.schema.name == Decimal.LOGICAL_NAME for field in schema.fields):
+        # the text the converter read the struct from, where writing it gives those very bytes (Struct's _text)
+        ns["_S"] = schema
+        body += ["  t = value._text", "  if t is not None and value.schema is _S: return t + b'\\n'"]
+    body.append("  v = value._values")
     items = []
     for field in schema.fields:
         fs, a = field.schema, f"a{field.index}"

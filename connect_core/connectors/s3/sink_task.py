@@ -83,6 +83,10 @@ class S3SinkTask(SinkTask):
         self._writes.close()
         self._writes = InFlightWrites(config.lambda_connect_max_in_flight_requests, "s3-put", isolate=True)
 
+    def wants_json_text(self) -> bool:
+        """JSON lines take each value's text as the converter read it, where it is what they would write."""
+        return FORMATS[self.config.format_class] == "json"
+
     @property
     def network_wait_seconds(self) -> float:
         """Seconds this task's calling thread spent blocked on S3 (reads, and writes it had to wait for)."""

@@ -345,6 +345,38 @@ def test_s3_one_event_with_two_partitions(
     }
 
 
+def test_s3_json_lines_are_the_exact_writers_bytes_with_the_read_text_kept_where_it_is_them(
+    function: SinkFunction, kafka: KafkaTopics, aws_settings: dict[str, str], bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The S3 sink wants each value's text (``wants_json_text``): a payload written as Kafka writes it is put with
+    its text and written as it is; one with spaces is written by the exact writer; the object is both, in order."""
+    from connect_core.connectors.s3.sink_task import S3SinkTask
+
+    topic = kafka.create(unique("orders-archive-"))
+    function.deploy(unique("s3_sink_"), _s3_config(aws_settings, bucket, topic, True, **{"flush.size": "6"}))
+    texts: list[bool] = []
+    put = S3SinkTask.put
+
+    def spying(self: S3SinkTask, records: list[Any]) -> None:
+        texts.extend(record.value._text is not None for record in records)
+        put(self, records)
+
+    monkeypatch.setattr(S3SinkTask, "put", spying)
+    values = [_value(REGIONAL, {"ORDER_ID": i, "REGION": "eu", "STATUS": "NEW"}, True) for i in range(6)]
+    spaced = [value.replace(b'"ORDER_ID":', b'"ORDER_ID": ') if i % 2 else value
+              for i, value in enumerate(values) if value is not None]
+    kafka.produce(topic, [Out(b"k", value) for value in spaced])
+
+    assert function.invoke(kafka.consume(topic, 6)) == {}
+
+    body = boto3.client("s3", **aws_settings).get_object(
+        Bucket=bucket, Key=f"topics/{topic}/partition=0/{topic}+0+0000000000.json")["Body"].read()
+    assert body == b"".join(b'{"ORDER_ID":%d,"REGION":"eu","STATUS":"NEW"}\n' % i for i in range(6))
+    # the first value is read the exact way (it tells the converter the envelope), the spaced ones have no text
+    assert texts == [False, False, True, False, True, False]
+
+
 @schemas_on_off
 def test_s3_keys_headers_and_tombstones_files(
     function: SinkFunction, kafka: KafkaTopics, aws_settings: dict[str, str], bucket: str, schemas: bool,
