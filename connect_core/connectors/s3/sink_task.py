@@ -84,8 +84,9 @@ class S3SinkTask(SinkTask):
         self._writes = InFlightWrites(config.lambda_connect_max_in_flight_requests, "s3-put", isolate=True)
 
     def wants_json_text(self) -> bool:
-        """JSON lines take each value's text as the converter read it, where it is what they would write."""
-        return FORMATS[self.config.format_class] == "json"
+        """JSON lines take each value's text as the converter read it, where it is what they would write (the text
+        has BASE64 decimals: NUMERIC lines would take it only for schemas without a decimal, so they do not ask)."""
+        return FORMATS[self.config.format_class] == "json" and self.config.json_decimal_format == "BASE64"
 
     @property
     def network_wait_seconds(self) -> float:

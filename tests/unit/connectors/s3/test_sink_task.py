@@ -372,3 +372,12 @@ def test_keys_format_class_writes_the_keys_file_in_that_format(s3: Any) -> None:
     _run(_task(s3, **{"store.kafka.keys": "true", "keys.format.class": BYTEARRAY, "flush.size": "2"}), records)
     assert _objects(s3) == {"topics/orders/partition=0/orders+0+0000000000.keys.bin": b"\x01k\nk2\n",
                             "topics/orders/partition=0/orders+0+0000000000.json": b'{"o":0}\n{"o":1}\n'}
+
+
+@pytest.mark.parametrize(("extra", "wanted"), [
+    ({}, True),
+    ({"json.decimal.format": "NUMERIC"}, False),
+    ({"format.class": "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"}, False),
+])
+def test_json_lines_with_base64_decimals_want_the_values_json_text(s3: Any, extra: dict[str, str], wanted: bool) -> None:
+    assert _task(s3, **extra).wants_json_text() is wanted
