@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from connect_core.runtime.allocator import GLIBC_TUNABLES, TUNABLES_VARIABLE
+
 __all__ = ["LOG_LEVELS_ENV", "FunctionError", "FunctionHost", "FunctionPool", "WorkerLogLevels"]
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +51,8 @@ class FunctionHost:
         self.function = function
         # The child works in our working directory (relative paths such as FileStream's `file` resolve as they
         # would for a Connect worker started there) and imports the project from its root.
-        self._env = {**os.environ, **(env or {}), "PYTHONPATH": str(_ROOT),
+        # the deployed functions' allocator setting (template.yaml's Globals) unless the caller's env says otherwise
+        self._env = {**os.environ, TUNABLES_VARIABLE: GLIBC_TUNABLES, **(env or {}), "PYTHONPATH": str(_ROOT),
                      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
         self._log = log
         self._lock = threading.Lock()
