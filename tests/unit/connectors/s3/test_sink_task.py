@@ -379,5 +379,6 @@ def test_keys_format_class_writes_the_keys_file_in_that_format(s3: Any) -> None:
     ({"json.decimal.format": "NUMERIC"}, False),
     ({"format.class": "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"}, False),
 ])
-def test_json_lines_with_base64_decimals_want_the_values_json_text(s3: Any, extra: dict[str, str], wanted: bool) -> None:
+def test_json_lines_with_base64_decimals_want_the_values_json_text(
+        s3: Any, extra: dict[str, str], wanted: bool) -> None:
     assert _task(s3, **extra).wants_json_text() is wanted
