@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from bench import checkpoint, common, stats
 from bench.cases import CASES, OPT_IN
-from connect_core.runtime.allocator import GLIBC_TUNABLES, TUNABLES_VARIABLE
+from connect_core.runtime.allocator import TUNABLES
+from connect_core.runtime.env import GLIBC_TUNABLES
 
 if TYPE_CHECKING:
     from bench.common import Result, Settings
@@ -65,7 +66,7 @@ def _run_in_child(name: str, settings: Settings) -> list[Result]:
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "rows.json"
         # the functions' allocator setting (template.yaml's Globals): ours runs as a function's process does
-        env = {**os.environ, "BENCH_RUN_ID": common.RUN_ID, TUNABLES_VARIABLE: GLIBC_TUNABLES}
+        env = {**os.environ, "BENCH_RUN_ID": common.RUN_ID, GLIBC_TUNABLES: TUNABLES}
         code = subprocess.run([sys.executable, "-m", "bench.run", "--case", name, str(out)], env=env,
                               check=False).returncode
         if not out.exists():

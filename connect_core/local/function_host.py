@@ -24,7 +24,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from connect_core.runtime.allocator import GLIBC_TUNABLES, TUNABLES_VARIABLE
+from connect_core.runtime.allocator import TUNABLES
+from connect_core.runtime.env import GLIBC_TUNABLES
 
 __all__ = ["LOG_LEVELS_ENV", "FunctionError", "FunctionHost", "FunctionPool", "WorkerLogLevels"]
 
@@ -52,7 +53,7 @@ class FunctionHost:
         # The child works in our working directory (relative paths such as FileStream's `file` resolve as they
         # would for a Connect worker started there) and imports the project from its root.
         # the deployed functions' allocator setting (template.yaml's Globals) unless the caller's env says otherwise
-        self._env = {**os.environ, TUNABLES_VARIABLE: GLIBC_TUNABLES, **(env or {}), "PYTHONPATH": str(_ROOT),
+        self._env = {**os.environ, GLIBC_TUNABLES: TUNABLES, **(env or {}), "PYTHONPATH": str(_ROOT),
                      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
         self._log = log
         self._lock = threading.Lock()

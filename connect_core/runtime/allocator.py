@@ -12,9 +12,8 @@ processes, which run ours as a function's process does; elsewhere (musl, macOS) 
 
 from __future__ import annotations
 
-__all__ = ["GLIBC_TUNABLES", "TUNABLES_VARIABLE"]
+__all__ = ["TUNABLES"]
 
-TUNABLES_VARIABLE = "GLIBC_TUNABLES"
-# trim_threshold 256 MiB: free memory at the heap's top kept up to that; mmap_threshold 32 MiB (glibc's largest):
-# smaller blocks come from the heap
-GLIBC_TUNABLES = "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432"
+# env.GLIBC_TUNABLES' value. trim_threshold 256 MiB: free memory at the heap's top is kept up to that;
+# mmap_threshold 32 MiB (glibc's largest): smaller blocks come from the heap
+TUNABLES = "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432"

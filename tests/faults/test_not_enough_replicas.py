@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+from confluent_kafka import KafkaException
 
 from connect_core.testing.embedded import EmbeddedConnect
 
@@ -62,7 +63,10 @@ def test_a_topic_short_of_min_insync_replicas_fails_the_task_with_a_trace_that_s
 def _wait_for_isr(admin: AdminClient, topic: str, size: int, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        partition = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions[0]
+        try:
+            partition = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions[0]
+        except KafkaException:  # a metadata request that timed out (the killed broker, a loaded machine): ask again
+            continue
         if len(partition.isrs) == size:
             return
         time.sleep(0.5)

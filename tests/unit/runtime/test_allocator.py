@@ -12,7 +12,8 @@ import pytest
 
 from connect_core.local.function_host import FunctionHost
 from connect_core.local.sam_template import function_spec, load_template
-from connect_core.runtime.allocator import GLIBC_TUNABLES, TUNABLES_VARIABLE
+from connect_core.runtime.allocator import TUNABLES
+from connect_core.runtime.env import GLIBC_TUNABLES
 
 # twenty batches of 10,000 blocks of 1,001 bytes (above pymalloc's 512: glibc's malloc), each freed at once; the
 # page faults of the batches after the first
@@ -36,19 +37,19 @@ def _page_faults(env: dict[str, str]) -> int:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="glibc's tunables")
 def test_with_the_tunables_the_next_batch_reuses_the_memory_the_last_one_freed() -> None:
-    plain = {k: v for k, v in os.environ.items() if k != TUNABLES_VARIABLE}
+    plain = {k: v for k, v in os.environ.items() if k != GLIBC_TUNABLES}
     assert _page_faults(plain) > 10_000  # glibc's default: each batch's pages go back to the kernel and fault in again
-    assert _page_faults({**plain, TUNABLES_VARIABLE: GLIBC_TUNABLES}) < 100
+    assert _page_faults({**plain, GLIBC_TUNABLES: TUNABLES}) < 100
 
 
 @pytest.mark.parametrize("function", ["SourceTaskFunction", "SinkTaskFunction", "CoordinatorFunction"])
 def test_every_function_of_the_template_gets_the_tunables(function: str) -> None:
     template = load_template()
-    assert template["Globals"]["Function"]["Environment"]["Variables"][TUNABLES_VARIABLE] == GLIBC_TUNABLES
-    assert function_spec(function, template).environment[TUNABLES_VARIABLE] == GLIBC_TUNABLES
+    assert template["Globals"]["Function"]["Environment"]["Variables"][GLIBC_TUNABLES] == TUNABLES
+    assert function_spec(function, template).environment[GLIBC_TUNABLES] == TUNABLES
 
 
 def test_lambda_connect_ups_function_processes_get_the_tunables() -> None:
     host: Any = FunctionHost("sink_task")
-    assert host._env[TUNABLES_VARIABLE] == GLIBC_TUNABLES
-    assert FunctionHost("sink_task", {TUNABLES_VARIABLE: ""})._env[TUNABLES_VARIABLE] == ""  # a caller's wins
+    assert host._env[GLIBC_TUNABLES] == TUNABLES
+    assert FunctionHost("sink_task", {GLIBC_TUNABLES: ""})._env[GLIBC_TUNABLES] == ""  # a caller's wins
