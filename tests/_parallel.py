@@ -13,6 +13,7 @@ import fcntl
 import inspect
 import json
 import os
+import resource
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -184,6 +185,16 @@ def machine_cpu_s() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+CPU_PROPERTY = "cpu_s"  # a test report's user property: the CPU its process used in that phase (process_cpu_s)
+
+
+def process_cpu_s() -> float:
+    """Seconds of CPU this process and the child processes it waited for have used (``getrusage``): a worker's own
+    share of the machine's busy seconds, without the services' and the deployed functions'."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 class Timing:
     """Collects every test's call time by work unit and worker; prints the report at the end of the run."""
 
@@ -193,6 +204,7 @@ class Timing:
         self.units: dict[str, float] = defaultdict(float)
         self.workers: dict[str, float] = defaultdict(float)
         self.tests: dict[str, float] = defaultdict(float)  # node id -> setup + call + teardown
+        self.unit_cpu: dict[str, float] = defaultdict(float)  # unit -> CPU its worker process used for it
         self.ran = 0  # tests whose call ran (not skipped at setup)
         self.failed: set[str] = set()  # node ids with a failed setup, call or teardown
         self.outcomes: dict[str, str] = {}  # node id -> "passed" or "failed" (its worst phase)
@@ -203,7 +215,9 @@ class Timing:
         self.cpu_started = machine_cpu_s()
 
     def add(self, report: pytest.TestReport) -> None:
-        self.units[unit_of(report.nodeid, shared_units(self.run_id) if self.run_id else {})] += report.duration
+        unit = unit_of(report.nodeid, shared_units(self.run_id) if self.run_id else {})
+        self.units[unit] += report.duration
+        self.unit_cpu[unit] += dict(getattr(report, "user_properties", ())).get(CPU_PROPERTY, 0.0)
         node = getattr(report, "node", None)  # the xdist worker that ran it (none in a serial run)
         self.workers[node.gateway.id if node is not None else "main"] += report.duration
         self.tests[report.nodeid] += report.duration
@@ -243,6 +257,13 @@ class Timing:
         out.append(f"timing: the {slowest} slowest tests (setup + call + teardown):")
         out += [f"  {seconds:7.1f} s  {nodeid}" for nodeid, seconds in
                 sorted(self.tests.items(), key=lambda kv: -kv[1])[:slowest]]
+        in_workers = sum(self.unit_cpu.values())
+        if in_workers > 0:
+            out.append(f"timing: {in_workers:.0f} s of CPU in the test processes (theirs and the child processes "
+                       f"they waited for; not the services' nor the deployed functions'), the {slowest} units "
+                       "using most:")
+            out += [f"  {seconds:7.1f} s  {unit}" for unit, seconds in
+                    sorted(self.unit_cpu.items(), key=lambda kv: -kv[1])[:slowest]]
         return out
 
     def save(self, lines: list[str]) -> None:

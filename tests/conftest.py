@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -71,6 +71,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIMING.add(report)
+
+
+_CPU_AT_LAST_REPORT = [_parallel.process_cpu_s()]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each phase's report carries the CPU its process used since the last report (the timing report's CPU by
+    unit): a worker's is sent to the controller with the report."""
+    report = yield
+    now = _parallel.process_cpu_s()
+    # a list of its own: the item's, which pytest hands each phase's report, keeps no phase's figure
+    report.user_properties = [*report.user_properties, (_parallel.CPU_PROPERTY, round(now - _CPU_AT_LAST_REPORT[0], 3))]
+    _CPU_AT_LAST_REPORT[0] = now
+    return report
 
 
 @pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pytest
 
 from tests import _parallel
+from tests import conftest as tests_conftest
 from tests.compat.connect_worker import conftest as worker_conftest
 from tests.compat.mirror import conftest as mirror_conftest
-
-if TYPE_CHECKING:
-    import pytest
 
 
 def _fixture(scope: str, func: Any) -> SimpleNamespace:
@@ -85,9 +87,11 @@ def test_the_controller_reads_the_units_the_workers_shared(monkeypatch: pytest.M
     assert _parallel.shared_units("serial") == {}
 
 
-def _report(nodeid: str, when: str, seconds: float, worker: str = "gw0", outcome: str = "passed") -> Any:
+def _report(nodeid: str, when: str, seconds: float, worker: str = "gw0", outcome: str = "passed", *,
+            cpu_s: float | None = None) -> Any:
     return SimpleNamespace(nodeid=nodeid, when=when, duration=seconds, outcome=outcome, failed=outcome == "failed",
-                           node=SimpleNamespace(gateway=SimpleNamespace(id=worker)))
+                           node=SimpleNamespace(gateway=SimpleNamespace(id=worker)),
+                           user_properties=[] if cpu_s is None else [("other", 1), (_parallel.CPU_PROPERTY, cpu_s)])
 
 
 def test_the_timing_report_sums_by_unit_worker_and_directory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,6 +118,42 @@ def test_the_report_says_how_busy_the_machine_was(monkeypatch: pytest.MonkeyPatc
     timing.add(_report("tests/unit/test_a.py::t", "call", 1.0))
     line = timing.lines()[1]
     assert line.startswith("timing: the machine's CPU busy 60 s (everything on it: services, JVMs, functions), 2.0")
+
+
+def test_the_report_names_the_units_whose_test_processes_used_most_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_parallel, "machine_cpu_s", lambda: 0.0)
+    timing = _parallel.Timing()
+    for nodeid, when, cpu_s in (("tests/unit/test_a.py::t", "setup", 0.25), ("tests/unit/test_a.py::t", "call", 2.0),
+                                ("tests/e2e/test_b.py::t", "call", 0.5), ("tests/e2e/test_c.py::t", "call", None)):
+        timing.add(_report(nodeid, when, 1.0, cpu_s=cpu_s))
+    lines = timing.lines()
+    at = lines.index(next(line for line in lines if "of CPU in the test processes" in line))
+    assert lines[at].startswith("timing: 3 s of CPU in the test processes")
+    assert lines[at + 1:] == ["      2.2 s  tests/unit/test_a.py", "      0.5 s  tests/e2e/test_b.py",
+                              "      0.0 s  tests/e2e/test_c.py"]
+
+
+def test_a_process_counts_its_own_cpu_and_its_waited_for_childrens() -> None:
+    before = _parallel.process_cpu_s()
+    sum(i * i for i in range(2_000_000))
+    mine = _parallel.process_cpu_s()
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(4_000_000))"], check=True)
+    assert _parallel.process_cpu_s() - mine > mine - before > 0
+
+
+def test_each_phases_report_gets_the_cpu_its_process_used_since_the_last_report() -> None:
+    """tests/conftest.py's hook (a wrapper around pytest's report): a figure on a list of the report's own."""
+    item_properties: list[tuple[str, Any]] = [("kept", 1)]
+    report = SimpleNamespace(user_properties=item_properties)
+    hook = tests_conftest.pytest_runtest_makereport(SimpleNamespace(), SimpleNamespace())
+    next(hook)
+    sum(i * i for i in range(2_000_000))
+    with pytest.raises(StopIteration) as done:
+        hook.send(report)
+    assert done.value.value is report
+    assert report.user_properties[0] == ("kept", 1) and report.user_properties[1][0] == _parallel.CPU_PROPERTY
+    assert report.user_properties[1][1] > 0
+    assert item_properties == [("kept", 1)]  # the item's list, which every phase's report starts from
 
 
 def test_the_machines_busy_seconds_grow_while_it_works() -> None:
