@@ -150,6 +150,13 @@ class SourceTask(Task):
         written (``metadata`` None if an SMT or a tolerated failure dropped it), before ``commit``: Kafka's
         ``ExactlyOnceWorkerSourceTask`` order."""
 
+    def commit_record_reads_offsets(self) -> bool:  # optional hook (ours, not Kafka's)
+        """True when ``commit_record`` reads only ``metadata``'s topic, partition and offset and can take None for
+        some records (MirrorMaker 2's offset syncs): the runtime then asks Kafka where the first and the last of each
+        run of a poll's records to one partition went, not each record, and gives those between the offsets
+        between, without a timestamp (None when another writer's records landed among them). False by default."""
+        return False
+
 
 class SinkTaskContext:
     """What the runtime gives a sink task (Kafka ``SinkTaskContext``); the runtime reads back the requests.

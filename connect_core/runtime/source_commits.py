@@ -6,14 +6,16 @@ polled, before SMTs) gets its call, in poll order; a record dropped by an SMT or
 an offset, gets None. Two plans keep the same calls, chosen in one place (``SourceRunner._commit_plan``):
 ``RecordByRecord`` (the reference: a record converted and given its own delivery report object at a time) and
 ``IndexedDeliveries`` (a poll's records converted at once, each report writing where its record went by the record's
-index).
+index). A task whose ``commit_record`` reads only where each record went (``SourceTask.commit_record_reads_offsets``:
+MirrorMaker 2's) gets ``RunDeliveries``: of each run of a poll's records to one partition, the first's and the last's
+reports, the records between at the offsets between.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from itertools import repeat
+from itertools import groupby, repeat
 from typing import TYPE_CHECKING, Any
 
 from connect_core.api.record import RecordMetadata
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from connect_core.api.record import SourceRecord
     from connect_core.runtime.source_pipeline import ProduceArgs, SourcePipeline
 
-__all__ = ["IndexedDeliveries", "RecordByRecord"]
+__all__ = ["IndexedDeliveries", "RecordByRecord", "RunDeliveries"]
 
 _new_tuple = tuple.__new__
 
@@ -107,3 +109,64 @@ class IndexedDeliveries:
     def commit(self, commit_record: Callable[[SourceRecord, RecordMetadata | None], None]) -> None:
         """``RecordByRecord.commit``: the same calls, from C."""
         deque(map(commit_record, self.records, self.written), 0)
+
+
+def _destination(record: SourceRecord) -> tuple[str, int] | None:
+    """Where ``record`` asks to be written, when it names its partition (else the partitioner decides: None)."""
+    partition = record.kafka_partition
+    return None if partition is None or record.topic is None else (record.topic, partition)
+
+
+class RunDeliveries(IndexedDeliveries):
+    """``IndexedDeliveries``' calls for a task whose ``commit_record`` reads only the topic, partition and offset,
+    with two delivery reports a run instead of one a record.
+
+    A run is a poll's records one after another to one named partition (no SMT between: they go where they say).
+    Only its first and last records get a report; the others are produced without one (a failed delivery still
+    fails the transaction's commit). When the last's offset is the first's plus the run's length less one, the run
+    landed with nothing of another writer's between: each record between gets the offset between, and no timestamp.
+    Otherwise, or when a converter's tolerated failure skipped a record of the poll (which record that was is then
+    unknown), the records between get None, as records an SMT dropped."""
+
+    def __init__(self, on_delivery: Callable[[Any, Any], None]) -> None:
+        """Keep records for one transaction whose failed deliveries go to ``on_delivery``."""
+        super().__init__(on_delivery)
+        self.runs: list[tuple[int, int]] = []  # (first, last) indexes into ``records`` with records between them
+
+    def produce_args(self, pipeline: SourcePipeline, records: list[SourceRecord]) -> tuple[list[ProduceArgs], int, int]:
+        """``pipeline.produce_args`` of ``records``: a report writing its slot for each record but those inside a
+        run."""
+        if len(pipeline.chain):  # an SMT may move a record: a report each
+            return super().produce_args(pipeline, records)
+        first = len(self.records)
+        self.records.extend(records)
+        self.written.extend(repeat(None, len(records)))
+        delivered = self._delivered
+        each: list[Any] = [None] * len(records)
+        runs: list[tuple[int, int]] = []
+        start = 0
+        for destination, members in groupby(map(_destination, records)):
+            end = start + sum(1 for _ in members) - 1
+            if destination is None or end - start < 2:  # no run: a report each
+                each[start:end + 1] = map(partial, repeat(delivered), range(first + start, first + end + 1))
+            else:
+                each[start], each[end] = partial(delivered, first + start), partial(delivered, first + end)
+                runs.append((first + start, first + end))
+            start = end + 1
+        args, skipped, size = pipeline.produce_args(records, self.on_delivery, each=each)
+        if runs and skipped > sum(1 for record in records if record.topic is None):
+            runs = []  # a record a converter refused: not produced, so which offsets the others took is unknown
+        self.runs.extend(runs)
+        return args, skipped, size
+
+    def commit(self, commit_record: Callable[[SourceRecord, RecordMetadata | None], None]) -> None:
+        """The runs' records between first and last placed, then ``IndexedDeliveries.commit``."""
+        written = self.written
+        for start, end in self.runs:
+            head, tail = written[start], written[end]
+            if head is None or tail is None or tail[2] - head[2] != end - start:
+                continue
+            topic, partition, offset = head[0], head[1], head[2]
+            written[start + 1:end] = [_new_tuple(RecordMetadata, (topic, partition, at, None))
+                                      for at in range(offset + 1, offset + end - start)]
+        super().commit(commit_record)

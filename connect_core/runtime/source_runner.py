@@ -43,7 +43,7 @@ from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
-from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
+from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord, RunDeliveries
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.topic_creation import TopicCreation
 from connect_core.runtime.topic_metadata import DEFAULT_MAX_BLOCK_MS, KafkaTimeoutError, await_topic, max_block_ms
@@ -70,7 +70,7 @@ __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-_CommitPlan = IndexedDeliveries | RecordByRecord  # runtime/source_commits.py
+_CommitPlan = IndexedDeliveries | RecordByRecord | RunDeliveries  # runtime/source_commits.py
 _TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
 PLUGIN_METRICS_SERVICE = "source_task"  # the service dimension of the function that runs source tasks
 
@@ -381,10 +381,11 @@ class SourceRunner:
     @staticmethod
     def _commit_plan(task: SourceTask, on_delivery: Callable[[Any, Any], None]) -> _CommitPlan | None:
         """The one place the ``commit_record`` plan is chosen (runtime/source_commits.py): none for a task that
-        does not override it, else a poll's records at once, each delivery report writing its record's slot."""
+        does not override it, else a poll's records at once, each delivery report writing its record's slot (two
+        reports a partition's run for a task that reads only the offsets)."""
         if not _overrides_commit_record(task):
             return None
-        return IndexedDeliveries(on_delivery)
+        return RunDeliveries(on_delivery) if task.commit_record_reads_offsets() else IndexedDeliveries(on_delivery)
 
     def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
                    result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,

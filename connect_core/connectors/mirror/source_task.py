@@ -278,6 +278,10 @@ class MirrorSourceTask(SourceTask):
         found = self._consumer.position([KafkaPartition(tp.topic, tp.partition) for tp in self._partitions])
         return {TopicPartition(p.topic, p.partition): p.offset for p in found}
 
+    def commit_record_reads_offsets(self) -> bool:
+        """An offset sync needs only where a record went (a record without metadata gets no sync)."""
+        return True
+
     def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
         """Note where this copied record was written (nothing for a record an SMT dropped); ``commit`` turns the
         notes into offset syncs."""

@@ -393,6 +393,51 @@ def test_both_commit_record_plans_hand_the_task_where_kafka_wrote_each_record(
     assert {partition for _topic, partition, _offset, _ts in written} == {0, 1, 2}
 
 
+def test_two_reports_a_run_place_each_record_where_kafka_wrote_it(
+    cluster: Cluster, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``RunDeliveries`` (a task reading only the offsets: MirrorMaker 2's) against the indexed plan, each on fresh
+    topics of three partitions, over the same polls of runs to named partitions (1 to 40 records), records to the
+    partitioner's and records carrying only an offset: every record placed at the topic, partition and offset Kafka
+    gave it under the indexed plan's reports; the records between a run's first and last without a timestamp."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from connect_core.runtime.source_commits import IndexedDeliveries, RunDeliveries
+    from tests.unit.runtime import fakes
+    from tests.unit.runtime.test_source_commits import CONNECTOR, WITHOUT_SMTS, CommittingTask, runs_poll
+
+    monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", f"{fakes.PLUGINS},{CONNECTOR}")
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    seen = {}
+    for plan in (IndexedDeliveries, RunDeliveries):
+        topics = (f"{cluster.worker.group_id}-{plan.__name__}-a", f"{cluster.worker.group_id}-{plan.__name__}-b")
+        for future in admin.create_topics([NewTopic(topic, 3, 1) for topic in topics]).values():
+            future.result(30)
+        name = f"runs-{plan.__name__}"
+        cluster.deploy(name, WITHOUT_SMTS, [WITHOUT_SMTS])
+        monkeypatch.setattr(SourceRunner, "_commit_plan",
+                            staticmethod(lambda _task, on_delivery, plan=plan: plan(on_delivery)))
+        CommittingTask.POLLS[:] = [runs_poll(0, [40, 1, 3, 2, 25], topics=topics), [],
+                                   runs_poll(100, [5, 40, 40], topics=topics)]
+        CommittingTask.CALLS.clear()
+        runner = SourceRunner(cluster.worker, config_store=cluster.configs, offset_store=cluster.offsets,
+                              status_store=cluster.statuses)
+        records = [runner.run(name, 0, _budget()).records for _ in range(2)]
+        runner.close()
+        role = {topics[0]: "a", topics[1]: "b"}
+        seen[plan] = (records, [
+            (offset, None if metadata is None else (role[metadata.topic], metadata.partition, metadata.offset))
+            for offset, metadata in CommittingTask.CALLS], [
+            offset for offset, metadata in CommittingTask.CALLS if metadata is not None and metadata.timestamp is None])
+    assert seen[RunDeliveries][:2] == seen[IndexedDeliveries][:2]
+    records, calls, _ = seen[RunDeliveries]
+    assert records == [71 + 5, 85 + 3]  # each run's records and a record to the partitioner's a run
+    assert len(calls) == (81 + 1) + (91 + 1)  # a call per polled record (offset-only ones too), a commit each
+    assert sum(where is None for _offset, where in calls) == 8 + 2  # the offset-only records and the commits
+    assert seen[IndexedDeliveries][2] == []  # every record its own report
+    assert len(seen[RunDeliveries][2]) == (40 - 2) + (3 - 2) + (25 - 2) + (5 - 2) + 2 * (40 - 2)
+
+
 def test_suspend_ends_each_invocation_after_its_last_commit(
     cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,6 @@
 """The ``commit_record`` plans: a poll's records produced at once (``IndexedDeliveries``) give a task the same calls as
-the record-by-record reference (``RecordByRecord``), whatever order the delivery reports come in."""
+the record-by-record reference (``RecordByRecord``), whatever order the delivery reports come in; with two reports a
+partition's run (``RunDeliveries``) the same topics, partitions and offsets where the run's records landed together."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from connect_core.api.record import RecordMetadata, SourceRecord
 from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.task import SourceTask
-from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord
+from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord, RunDeliveries
 from connect_core.runtime.source_runner import SourceRunner
 from tests.unit.runtime import fakes
 from tests.unit.runtime.fakes import FakeProducer
@@ -35,6 +36,7 @@ CONFIG = {
     "predicates.marked.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
     "predicates.marked.name": "drop",
 }
+WITHOUT_SMTS = {k: v for k, v in CONFIG.items() if not k.startswith(("transforms", "predicates"))}
 
 
 def mixed_poll(first: int, count: int, topics: tuple[str, str] = ("users", "orders")) -> list[SourceRecord]:
@@ -111,10 +113,14 @@ class DeliveringProducer(FakeProducer):
     one (as Kafka's idempotent producer keeps it); a partition of -1 is chosen from the key; ``fail`` says which
     values' reports are errors."""
 
-    def __init__(self, config: dict[str, Any], seed: int, fail: Callable[[bytes | None], bool], **kwargs: Any) -> None:
+    def __init__(self, config: dict[str, Any], seed: int, fail: Callable[[bytes | None], bool], *,
+                 others: frozenset[int] = frozenset(), **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
         self.random = random.Random(seed)
         self.fail = fail
+        self.others = others  # the numbers of the produce calls before which another writer wrote to that partition
+        self.produce_calls = 0
+        self.served = 0  # delivery reports served with a callback
         self.next_offset: dict[tuple[str, int], int] = defaultdict(int)
         self.undelivered: list[tuple[tuple[str, int], Any, Any, bytes | None]] = []
 
@@ -126,6 +132,9 @@ class DeliveringProducer(FakeProducer):
         if partition < 0:
             partition = sum(key or b"") % 3
         where = (topic, partition)
+        self.produce_calls += 1
+        if self.produce_calls in self.others:
+            self.next_offset[where] += 1
         offset = self.next_offset[where]
         self.next_offset[where] += 1
         message = _Message(topic, partition, offset, timestamp or 1_800_000_000_000 if timestamp >= 0 else -1)
@@ -143,6 +152,7 @@ class DeliveringProducer(FakeProducer):
             if not queue:
                 queues.remove(queue)
             if report is not None:
+                self.served += 1
                 report("broker said no" if self.fail(value) else None, message)
         return 0
 
@@ -152,12 +162,16 @@ class DeliveringProducer(FakeProducer):
 
 
 def _run(plan: type[IndexedDeliveries | RecordByRecord], monkeypatch: pytest.MonkeyPatch, seed: int,
-         polls: list[list[SourceRecord]], fail: Callable[[bytes | None], bool] = lambda _value: False) -> Any:
-    """The calls ``CommittingTask`` gets over ``polls`` (two invocations) with ``plan`` chosen, or the error."""
+         polls: list[list[SourceRecord]], fail: Callable[[bytes | None], bool] = lambda _value: False, *,
+         config: dict[str, str] = CONFIG, others: frozenset[int] = frozenset(),
+         reports: list[int] | None = None) -> Any:
+    """The calls ``CommittingTask`` gets over ``polls`` (two invocations) with ``plan`` chosen, or the error;
+    ``others``: ``DeliveringProducer``'s; ``reports`` gets how many delivery reports had a callback."""
 
     class _Harness(Harness):
         def _producer(self, config: dict[str, object]) -> FakeProducer:
-            producer = DeliveringProducer(dict(config), seed, fail, topics={"connect-offsets": self.topics.offsets})
+            producer = DeliveringProducer(dict(config), seed, fail, others=others,
+                                          topics={"connect-offsets": self.topics.offsets})
             self.producers.append(producer)
             return producer
 
@@ -165,7 +179,7 @@ def _run(plan: type[IndexedDeliveries | RecordByRecord], monkeypatch: pytest.Mon
     CommittingTask.POLLS[:] = polls
     del polls  # the task holds them now: each poll's records are freed once the runner is done with them
     CommittingTask.CALLS.clear()
-    harness = _Harness(CONFIG)
+    harness = _Harness(config)
     runner = harness.runner()
     try:
         results = [runner.run("src", 0, lambda: 60_000.0) for _ in range(2)]
@@ -173,6 +187,8 @@ def _run(plan: type[IndexedDeliveries | RecordByRecord], monkeypatch: pytest.Mon
         return str(error)
     finally:
         runner.close()
+        if reports is not None:
+            reports.append(sum(p.served for p in harness.producers if isinstance(p, DeliveringProducer)))
     produced = [(m.topic, m.key, m.value, m.headers) for p in harness.producers for m in p.committed]
     return list(CommittingTask.CALLS), [(r.records, r.skipped, r.bytes) for r in results], produced
 
@@ -218,11 +234,110 @@ def test_a_failed_delivery_fails_the_invocation_under_both_plans(monkeypatch: py
 
 
 def test_the_plan_is_chosen_by_whether_the_task_overrides_commit_record() -> None:
-    """No plan (the batch path without reports) for a task keeping the default; indexed deliveries otherwise."""
+    """No plan (the batch path without reports) for a task keeping the default; indexed deliveries otherwise, two
+    reports a run for a task that reads only the offsets."""
     on_delivery = object()
     assert SourceRunner._commit_plan(fakes.ScriptedSourceTask(), on_delivery) is None  # type: ignore[arg-type]
     chosen = SourceRunner._commit_plan(CommittingTask(), on_delivery)  # type: ignore[arg-type]
-    assert isinstance(chosen, IndexedDeliveries) and chosen.on_delivery is on_delivery
+    assert type(chosen) is IndexedDeliveries and chosen.on_delivery is on_delivery
+    chosen = SourceRunner._commit_plan(OffsetsReadingTask(), on_delivery)  # type: ignore[arg-type]
+    assert type(chosen) is RunDeliveries and chosen.on_delivery is on_delivery
+
+
+class OffsetsReadingTask(CommittingTask):
+    """``CommittingTask`` whose ``commit_record`` says it reads only the offsets."""
+
+    def commit_record_reads_offsets(self) -> bool:
+        return True
+
+
+def runs_poll(first: int, sizes: list[int], *, refused: int | None = None,
+              topics: tuple[str, str] = ("users", "orders")) -> list[SourceRecord]:
+    """Runs of records to a named partition (``sizes``: each run's length, partitions 0, 1, 2 in turn, two topics),
+    each run followed by a record to the partitioner's partition and one carrying only its offset; ``refused``: the
+    record of that number has a value the converter refuses (tolerated)."""
+    records: list[SourceRecord] = []
+    n = first
+    for run, size in enumerate(sizes):
+        topic, partition = topics[run % 2], run % 3
+        for _ in range(size):
+            value: Any = "not a struct" if n == refused else Struct(USER).put("id", n)
+            records.append(SourceRecord({"p": partition}, {"n": n}, topic, partition, STRING_SCHEMA, f"k{n}", USER,
+                                        value, 1_700_000_000_000 + n))
+            n += 1
+        records.append(SourceRecord({"p": 9}, {"n": n}, topic, None, STRING_SCHEMA, f"k{n}", USER,
+                                    Struct(USER).put("id", n)))
+        records.append(SourceRecord({"p": 9}, {"n": n + 1}, None, None, None, None, None, None))
+        n += 2
+    return records
+
+
+def _where(calls: list[tuple[Any, RecordMetadata | None]]) -> list[tuple[Any, Any]]:
+    return [(offset, None if m is None else (m.topic, m.partition, m.offset)) for offset, m in calls]
+
+
+def _polls(seed: int, *, refused: int | None = None) -> list[list[SourceRecord]]:
+    rng = random.Random(seed)
+    sizes = [[rng.choice([1, 2, 3, 5, 40]) for _ in range(rng.randint(1, 5))] for _ in range(4)]
+    starts = [0]
+    for poll in sizes:
+        starts.append(starts[-1] + sum(poll) + 2 * len(poll))
+    return [runs_poll(start, poll, refused=refused) for start, poll in zip(starts, sizes, strict=False)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_run_deliveries_place_every_record_as_its_own_report_would_with_two_reports_a_run(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of every length to named partitions, records to the partitioner's and records carrying only an offset,
+    reports shuffled across partitions: the indexed plan's calls in the same order with the same topic, partition
+    and offset; a timestamp only where a record had its own report; two reports for a run of three or more."""
+    indexed_reports: list[int] = []
+    run_reports: list[int] = []
+    indexed = _run(IndexedDeliveries, monkeypatch, seed, _polls(seed), config=WITHOUT_SMTS, reports=indexed_reports)
+    runs = _run(RunDeliveries, monkeypatch, seed, _polls(seed), config=WITHOUT_SMTS, reports=run_reports)
+    assert _where(runs[0]) == _where(indexed[0])
+    assert runs[1:] == indexed[1:]  # the same records produced, counted alike
+    in_runs = [offset for offset, metadata in runs[0] if metadata is not None and metadata.timestamp is None]
+    assert in_runs, "no run of three or more in this seed's polls"
+    assert indexed_reports[0] - run_reports[0] == len(in_runs)  # no report for a record between a run's ends
+
+
+def test_a_run_another_writer_wrote_into_places_only_its_first_and_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer's record lands inside a run: that run's records between first and last get None (as a record
+    an SMT dropped), every other record its place."""
+    polls = [runs_poll(0, [6, 4])]  # produce calls 1-6: the first run; 7: the partitioner's; 8-11: the second run
+    indexed = _run(IndexedDeliveries, monkeypatch, 0, [runs_poll(0, [6, 4])], config=WITHOUT_SMTS,
+                   others=frozenset({4}))
+    runs = _run(RunDeliveries, monkeypatch, 0, polls, config=WITHOUT_SMTS, others=frozenset({4}))
+    expected = [(offset, None if offset != "commit" and 1 <= offset["n"] <= 4 else where)
+                for offset, where in _where(indexed[0])]
+    assert _where(runs[0]) == expected
+    assert [where for _offset, where in _where(runs[0])[:6]] == [("users", 0, 0), None, None, None, None,
+                                                                 ("users", 0, 6)]
+
+
+def test_a_record_the_converter_refused_leaves_the_polls_runs_unplaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tolerated conversion failure skips a record without saying which: the poll's runs place only their first
+    and last; the next poll's runs are placed again."""
+    refused = 2
+    indexed = _run(IndexedDeliveries, monkeypatch, 0, _polls(1, refused=refused), config=WITHOUT_SMTS)
+    runs = _run(RunDeliveries, monkeypatch, 0, _polls(1, refused=refused), config=WITHOUT_SMTS)
+    first_poll = len(_polls(1)[0])
+    for index, ((offset, where), (same, expected)) in enumerate(zip(_where(runs[0]), _where(indexed[0]), strict=True)):
+        assert offset == same
+        if where != expected:
+            assert where is None and index < first_poll and offset["n"] != refused
+    assert _where(runs[0])[first_poll:] == _where(indexed[0])[first_poll:]
+    assert _where(runs[0]) != _where(indexed[0])
+
+
+def test_run_deliveries_under_smts_give_each_record_its_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SMT may move a record to another topic or partition: with a chain, a report each, the indexed plan's calls."""
+    reports: list[int] = []
+    indexed_reports: list[int] = []
+    indexed = _run(IndexedDeliveries, monkeypatch, 2, _polls(2), reports=indexed_reports)
+    runs = _run(RunDeliveries, monkeypatch, 2, _polls(2), reports=reports)
+    assert runs == indexed and reports == indexed_reports
 
 
 class _Key(str):
