@@ -3,12 +3,10 @@
 Kafka's ``ExactlyOnceWorkerSourceTask`` calls ``commitRecord(record, metadata)`` for the records of a transaction once
 it has committed, ``metadata`` null for a record an SMT dropped, then ``commit()``. Here every polled record (as
 polled, before SMTs) gets its call, in poll order; a record dropped by an SMT or a tolerated failure, or carrying only
-an offset, gets None. Two plans keep the same calls, chosen in one place (``SourceRunner._commit_plan``):
-``RecordByRecord`` (the reference: a record converted and given its own delivery report object at a time) and
-``IndexedDeliveries`` (a poll's records converted at once, each report writing where its record went by the record's
-index). A task whose ``commit_record`` reads only where each record went (``SourceTask.commit_record_reads_offsets``:
-MirrorMaker 2's) gets ``RunDeliveries``: of each run of a poll's records to one partition, the first's and the last's
-reports, the records between at the offsets between.
+an offset, gets None. The plans, chosen in one place (``SourceRunner._commit_plan``): ``RecordByRecord`` (the
+reference: a record at a time, each its own report object), ``IndexedDeliveries`` (a poll at once, each report
+writing its record's slot) and, for a task reading only the offsets (``SourceTask.commit_record_reads_offsets``),
+``RunDeliveries`` (two reports a run of records to one partition, the records between at the offsets between).
 """
 
 from __future__ import annotations
