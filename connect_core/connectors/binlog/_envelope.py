@@ -51,15 +51,21 @@ class SourceSchema:
             .field("query", OPTIONAL_STRING_SCHEMA).build()
         )
         self._head = [DEBEZIUM_VERSION, connector, server_name]
+        self.row_at = [field.name for field in self.schema.fields].index("row")  # where ``values`` puts the row
+
+    def values(self, ts_ms: int, snapshot: str | None, db: str, table: str | None, server_id: int,  # noqa: PLR0917
+               gtid: str | None, file: str, pos: int, row: int = 0, thread: int | None = None,
+               query: str | None = None) -> list[Any]:
+        """One source block's field values in the schema's order (the rows of one event differ only at ``row_at``)."""
+        return [*self._head, ts_ms, snapshot, db, None, ts_ms * 1000, ts_ms * 1_000_000, table, server_id, gtid, file,
+                pos, row, thread, query]
 
     def struct(self, ts_ms: int, snapshot: str | None, db: str, table: str | None, server_id: int,  # noqa: PLR0917
                gtid: str | None, file: str, pos: int, row: int, thread: int | None = None,
                query: str | None = None) -> Struct:
-        """One source block (field order as the schema)."""
-        return Struct.from_validated(self.schema, [
-            *self._head, ts_ms, snapshot, db, None, ts_ms * 1000, ts_ms * 1_000_000, table, server_id, gtid, file,
-            pos, row, thread, query,
-        ])
+        """One source block."""
+        return Struct.from_validated(self.schema, self.values(ts_ms, snapshot, db, table, server_id, gtid, file, pos,
+                                                              row, thread, query))
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ _FIXED: Final = {  # (signed, unsigned) struct formats of the fixed-width types
 }
 _DIG2BYTES: Final = (0, 1, 1, 2, 2, 3, 3, 4, 4, 4)
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+_EXACT: Final = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 RowImages = list[tuple[list[Any] | None, list[Any] | None]]
 
@@ -210,9 +211,11 @@ def _compile(columns: list[Any], present: bytes, converters: list[Callable[[Any]
 
 def _identity(column: Any, converter: Callable[[Any], Any]) -> bool:
     """Whether ``converter`` gives back what the reader makes of ``column`` (no call needed)."""
-    from connect_core.connectors.binlog._types import _text
+    from connect_core.connectors.binlog._types import _AtScale, _text
 
     kind = column.type
+    if converter.__class__ is _AtScale:  # read at the column's scale already (``_decimal_reader``)
+        return kind == _NEWDECIMAL and converter.scale == column.decimals
     if converter is int:
         return kind in (_TINY, _SHORT, _LONG, _LONGLONG, _INT24, _YEAR)
     if converter is float:
@@ -328,44 +331,46 @@ def _set_reader(values: list[str] | None) -> Callable[[int], set[str] | None]:
 
 
 def _decimal_reader(precision: int, scale: int) -> Callable[[bytes, int], tuple[decimal.Decimal, int]]:
-    """DECIMAL(precision, scale) in MySQL's binary format; the value as the reference builds it, from its digits."""
+    """DECIMAL(precision, scale) in MySQL's binary format; the value as the reference builds it from its text.
+
+    The unscaled integer times ``1E-scale`` in an unbounded context is that very value (its digits at exponent
+    ``-scale``), without writing and parsing the text; a negative zero (``-0.00``: the text's sign) takes the text.
+    """
     integral = precision - scale
     groups_int, lead = divmod(integral, 9)
     groups_frac, tail = divmod(scale, 9)
     lead_size, tail_size = _DIG2BYTES[lead], _DIG2BYTES[tail]
     size = lead_size + 4 * groups_int + 4 * groups_frac + tail_size
     to_decimal = decimal.Decimal
+    multiply = _EXACT.multiply
+    factor = decimal.Decimal(f"1E{-scale}")
 
     sign_bit = 1 << (8 * size - 1)
     mask = (1 << (8 * size)) - 1
-    tail_bits, tail_mask = 8 * tail_size, (1 << (8 * tail_size)) - 1
-    frac_groups = range(groups_frac)
-    int_shift = 32 * groups_int + 32 * groups_frac + 8 * tail_size
-    template = f"{{}}{{}}.{{:0{scale}d}}" if scale else "{}{}."
+    tail_bits, tail_mask, tail_scale = 8 * tail_size, (1 << (8 * tail_size)) - 1, 10 ** tail
+    # each group of nine digits after the leading ones, from the most significant: its shift within the value
+    shifts = [32 * (groups_int + groups_frac - 1 - index) + tail_bits for index in range(groups_int + groups_frac)]
+    lead_shift = 32 * (groups_int + groups_frac) + tail_bits
 
     def read(d: bytes, p: int) -> tuple[decimal.Decimal, int]:
-        whole = int.from_bytes(d[p:p + size], "big")
         if p + size > len(d):
             raise _Unsupported
+        whole = int.from_bytes(d[p:p + size], "big")
         negative = not whole & sign_bit
         whole ^= sign_bit
         if negative:
             whole ^= mask
-        # the integer part: the leading digits, then groups of nine, all base 10**9 after the first
-        integral_value = whole >> int_shift
-        if groups_int:
-            groups = (whole >> (32 * groups_frac + tail_bits)) & ((1 << (32 * groups_int)) - 1)
-            for index in range(groups_int - 1, -1, -1):
-                integral_value = integral_value * 1_000_000_000 + ((groups >> (32 * index)) & 0xFFFFFFFF)
-        fraction = 0
-        if scale:
-            frac_bits = whole & ((1 << (32 * groups_frac + tail_bits)) - 1)
-            for index in frac_groups:
-                fraction = fraction * 1_000_000_000 + ((frac_bits >> (32 * (groups_frac - 1 - index) + tail_bits))
-                                                       & 0xFFFFFFFF)
-            if tail_size:
-                fraction = fraction * 10 ** tail + (frac_bits & tail_mask)
-        return to_decimal(template.format("-" if negative else "", integral_value, fraction)), p + size
+        # the leading digits, then groups of nine (base 10**9), then the last fraction digits (base 10**tail)
+        unscaled = whole >> lead_shift
+        for shift in shifts:
+            unscaled = unscaled * 1_000_000_000 + ((whole >> shift) & 0xFFFFFFFF)
+        if tail_size:
+            unscaled = unscaled * tail_scale + (whole & tail_mask)
+        if negative:
+            if not unscaled:
+                return to_decimal("-0." + "0" * scale if scale else "-0"), p + size
+            unscaled = -unscaled
+        return multiply(unscaled, factor), p + size
 
     return read
 

@@ -292,49 +292,69 @@ class BinlogStream:
         schema = self._event_schema(event, names)
         kept = self._catalog.kept_positions(schema, names)
         op = "u" if isinstance(event, UpdateRowsEvent) else "d" if isinstance(event, DeleteRowsEvent) else "c"
-        windows = self.windows
+        windows, incremental = self.windows, self.incremental
         rows, converted = self._images(event, schema, kept)
-        row_schema = schema.row_schema
-        total = len(rows)
-        ts_ms = event.timestamp * 1000
-        topic = schema.topic
+        row_schema, key_schema, key_index, envelope = (schema.row_schema, schema.key_schema, schema.key_index,
+                                                       schema.envelope)
+        total, ts_ms, topic, partition = len(rows), event.timestamp * 1000, schema.topic, self._partition
+        # what every row of the event shares, built once: its source block but the row, its offset but the row
+        source, struct = self._source, Struct.from_validated
+        source_values = source.values(ts_ms, None, db, table, position.server_id, self._gtid, position.file, start)
+        source_schema, row_at = source.schema, source.row_at
+        offset_at = position.offsets_by_row()
+        now = _now()  # Debezium's processing time: the rows of one event are read within the same moment
+        tombstones = self._tombstones and op == "d"
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
-            if windows:
-                image = raw_after if raw_after is not None else raw_before
-                values = None if image is None else dict(zip(names, image, strict=True))
-                if read_in_window(windows, db, table, schema, values, file=position.file, pos=start):
-                    continue
+            if windows and self._in_window(schema, names, raw_before, raw_after, start):
+                continue
             if converted:
-                before = None if raw_before is None else Struct.from_validated(row_schema, raw_before)
-                after = None if raw_after is None else Struct.from_validated(row_schema, raw_after)
+                before = None if raw_before is None else struct(row_schema, raw_before)
+                after = None if raw_after is None else struct(row_schema, raw_after)
             else:
                 before, after = (self._struct(schema, names, kept, raw) for raw in (raw_before, raw_after))
-            key = schema.key(after if after is not None else before)  # type: ignore[arg-type]
-            position.rows = index + 1 if index < total - 1 else total
-            if self.incremental is not None:
+            image_struct: Struct = after if after is not None else before  # type: ignore[assignment]
+            key = None if key_schema is None else struct(key_schema, [image_struct._values[i] for i in key_index])
+            position.rows = index + 1
+            if incremental is not None:
                 self._incremental(schema, op, before, after, (start, index), records)
-            offset = self._last_offset = position.offset()
-            if self.incremental is not None:
-                self.incremental.state.store(offset)
-            source = self._source.struct(ts_ms, None, db, table, position.server_id, self._gtid, position.file,
-                                         start, index)
-            if op == "u" and schema.key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
-                # a primary key change: Debezium writes a delete (+ tombstone) of the old key and a create
-                old_key = schema.key(before)  # type: ignore[arg-type]
-                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, old_key,
-                                            schema.envelope, schema.envelope_value(before, None, source, "d", _now())))
-                if self._tombstones:
-                    records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, old_key))
-                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key,
-                                            schema.envelope, schema.envelope_value(None, after, source, "c", _now())))
+                offset = position.offset()
+                incremental.state.store(offset)
+            else:
+                offset = offset_at(index + 1)
+            self._last_offset = offset
+            source_values_of_row = source_values.copy()
+            source_values_of_row[row_at] = index
+            source_block = struct(source_schema, source_values_of_row)
+            if op == "u" and key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
+                self._key_change(schema, offset, before, after, source_block, now, records)  # type: ignore[arg-type]
                 continue
-            value = schema.envelope_value(before, after, source, op, _now())
-            records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key,
-                                        schema.envelope, value))
-            if op == "d" and self._tombstones:
-                records.append(SourceRecord(self._partition, offset, topic, None, schema.key_schema, key))
+            records.append(SourceRecord(partition, offset, topic, None, key_schema, key, envelope, struct(
+                envelope, [before, after, source_block, None, op, now, now * 1000, now * 1_000_000])))
+            if tombstones:
+                records.append(SourceRecord(partition, offset, topic, None, key_schema, key))
         position.rows = 0
+
+    def _in_window(self, schema: TableSchema, names: tuple[str, ...], raw_before: list[Any] | None,
+                   raw_after: list[Any] | None, start: int) -> bool:
+        """Whether a row falls inside an open snapshot window (the window's read of it goes out instead)."""
+        assert self.windows is not None
+        image = raw_after if raw_after is not None else raw_before
+        values = None if image is None else dict(zip(names, image, strict=True))
+        return read_in_window(self.windows, schema.db, schema.table, schema, values, file=self.position.file,
+                              pos=start)
+
+    def _key_change(self, schema: TableSchema, offset: dict[str, Any], before: Struct, after: Struct,  # noqa: PLR0917
+                    source: Struct, now: int, records: list[SourceRecord]) -> None:
+        """An update of the primary key: as Debezium, a delete (+ tombstone) of the old key and a create."""
+        key_schema, topic, partition = schema.key_schema, schema.topic, self._partition
+        old_key = schema.key(before)
+        records.append(SourceRecord(partition, offset, topic, None, key_schema, old_key, schema.envelope,
+                                    schema.envelope_value(before, None, source, "d", now)))
+        if self._tombstones:
+            records.append(SourceRecord(partition, offset, topic, None, key_schema, old_key))
+        records.append(SourceRecord(partition, offset, topic, None, key_schema, schema.key(after), schema.envelope,
+                                    schema.envelope_value(None, after, source, "c", now)))
 
     def _images(self, event: Any, schema: TableSchema, kept: list[int] | None) -> tuple[RowImages, bool]:
         """The event's row images and whether they hold converted values: straight from the event's bytes; inside

@@ -161,13 +161,27 @@ def _bit_bool(value: Any) -> bool:
     return bool(value)
 
 
+class _AtScale:
+    """``decimal.handling.mode=precise``: the value at the column's scale (a callable the row reader can recognise:
+    a DECIMAL it reads at that very scale needs no call)."""
+
+    __slots__ = ("quantum", "scale")
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+        self.quantum = decimal.Decimal(1).scaleb(-scale)
+
+    def __call__(self, value: Any) -> decimal.Decimal:
+        return decimal.Decimal(value).quantize(self.quantum, context=_EXACT)
+
+
 def _decimal_converter(mode: str, scale: int) -> Callable[[Any], Any]:
-    quantum = decimal.Decimal(1).scaleb(-scale)
     if mode == "double":
         return float
+    at_scale = _AtScale(scale)
     if mode == "string":
-        return lambda v: str(decimal.Decimal(v).quantize(quantum, context=_EXACT))
-    return lambda v: decimal.Decimal(v).quantize(quantum, context=_EXACT)
+        return lambda v: str(at_scale(v))
+    return at_scale
 
 
 

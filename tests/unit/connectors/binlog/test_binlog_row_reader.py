@@ -218,11 +218,13 @@ def test_fast_reader_agrees_with_the_reference_on_random_images(case: int) -> No
         for column, value in zip(columns, fast, strict=True):
             expected = reference[column.name]
             assert (type(value), value) == (type(expected), expected), f"seed {seed}: {column.data}"
+            assert str(value) == str(expected), f"seed {seed}: {column.data}"  # Decimal: the same digits too
 
 
 @pytest.mark.parametrize(("precision", "scale", "text"), [
     (12, 2, "-0.01"), (12, 2, "9999999999.99"), (65, 30, "-" + "9" * 35 + "." + "9" * 30), (4, 4, "0.0001"),
-    (5, 0, "-99999"), (10, 1, "123456789.5"),
+    (5, 0, "-99999"), (10, 1, "123456789.5"), (12, 2, "-0.00"), (5, 0, "-0"), (12, 2, "0.00"),
+    (30, 20, "-1.00000000000000000001"), (18, 9, "-999999999.000000001"),
 ])
 def test_decimal_edges(precision: int, scale: int, text: str) -> None:
     negative = text.startswith("-")
