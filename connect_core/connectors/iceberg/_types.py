@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["infer_type", "partition_spec", "record_schema", "to_iceberg_type", "to_row"]
+__all__ = ["infer_type", "partition_spec", "record_schema", "row_writer", "to_iceberg_type", "to_row"]
 
 DECIMAL = "org.apache.kafka.connect.data.Decimal"
 DATE = "org.apache.kafka.connect.data.Date"
@@ -232,3 +232,65 @@ def _field(value: Any, name: str, case_insensitive: bool) -> Any:
 def to_row(value: Any, schema: IcebergSchema, case_insensitive: bool) -> dict[str, Any]:
     """A record value (Struct or map) as a row of the table's columns; fields the table lacks are dropped."""
     return {f.name: _convert(_field(value, f.name, case_insensitive), f.field_type) for f in schema.fields}
+
+
+def row_writer(connect: Schema, iceberg: IcebergSchema,
+               case_insensitive: bool) -> Callable[[list[Any]], dict[str, Any]]:
+    """``to_row`` of a Struct of ``connect`` compiled once per pair of schemas: ``write(struct.values())``.
+
+    Each column's field is found once (as ``_field`` finds it), a null takes the field's default (``Struct.get``),
+    and a value of the exact Python type a column's type keeps as it is (``_convert``'s answer) is taken without
+    the call; any other value goes through ``_convert``, so the rows and errors are ``to_row``'s.
+    """
+    from pyiceberg import types as t
+
+    env: dict[str, Any] = {"convert": _convert, "datetime": _dt.datetime, "Decimal": decimal.Decimal}
+    names = [f.name for f in connect.fields]
+    lowered = [n.lower() for n in names]
+    lines = ["def write(vals):"]
+    items = []
+    for i, column in enumerate(iceberg.fields):
+        name, kind = column.name, column.field_type
+        index = names.index(name) if name in names else (
+            lowered.index(name.lower()) if case_insensitive and name.lower() in lowered else None)
+        if index is None:
+            items.append(f"{name!r}: None")
+            continue
+        env[f"k{i}"] = kind
+        lines.append(f"    v = vals[{index}]")
+        default = connect.fields[index].schema.default_value
+        if default is not None:
+            env[f"d{i}"] = default
+            lines.append(f"    if v is None: v = d{i}")
+        kept = _kept_as_is(kind, t)
+        if kept is not None:
+            condition, value = kept
+            if value != "v":
+                env[f"q{i}"] = decimal.Decimal(1).scaleb(-kind.scale)  # type: ignore[attr-defined]
+                value = value.replace("Q", f"q{i}")
+            lines.append(f"    x{i} = None if v is None else {value} if {condition} else convert(v, k{i})")
+        else:
+            lines.append(f"    x{i} = None if v is None else convert(v, k{i})")
+        items.append(f"{name!r}: x{i}")
+    lines.append("    return {" + ", ".join(items) + "}")
+    exec(compile("\n".join(lines), "<iceberg row writer>", "exec"), env)
+    writer: Callable[[list[Any]], dict[str, Any]] = env["write"]
+    return writer
+
+
+def _kept_as_is(kind: IcebergType, t: Any) -> tuple[str, str] | None:
+    """(condition on ``v``, its converted value) where ``_convert`` gives ``v`` back, or a Decimal quantized
+    (``Q``: the column's quantum); None: every value goes through ``_convert``."""
+    if isinstance(kind, t.StringType):
+        return "v.__class__ is str", "v"
+    if isinstance(kind, t.IntegerType | t.LongType):
+        return "v.__class__ is int", "v"
+    if isinstance(kind, t.FloatType | t.DoubleType):
+        return "v.__class__ is float", "v"
+    if isinstance(kind, t.BooleanType):
+        return "v.__class__ is bool", "v"
+    if isinstance(kind, t.TimestamptzType):
+        return "v.__class__ is datetime and v.tzinfo is not None", "v"
+    if isinstance(kind, t.DecimalType):
+        return "v.__class__ is Decimal", "v.quantize(Q)"
+    return None

@@ -15,16 +15,21 @@ import uuid
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, DataError
+from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTask
 from connect_core.connectors.iceberg import _commit
-from connect_core.connectors.iceberg._types import partition_spec, record_schema, to_row
+from connect_core.connectors.iceberg._types import partition_spec, record_schema, row_writer, to_row
 from connect_core.connectors.iceberg.config import catalog_properties, load_config
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyiceberg.catalog import Catalog
+    from pyiceberg.schema import Schema as IcebergSchema
     from pyiceberg.table import Table
 
     from connect_core.api.record import SinkRecord
+    from connect_core.api.schema import Schema
     from connect_core.api.task import TopicPartition
     from connect_core.connectors.iceberg.config import IcebergSinkConfig
 
@@ -70,6 +75,9 @@ class IcebergSinkTask(SinkTask):
         self._tables: dict[str, Table | None] = {}
         self._next: dict[Buffer, int] = {}  # offsets already committed or staged: redeliveries below are skipped
         self._rows: dict[Buffer, list[dict[str, Any]]] = {}
+        self._buffered = 0  # rows in ``_rows``
+        # (Connect schema, table schema, the row writer of the pair) by their ids
+        self._plans: dict[tuple[int, int], tuple[Schema, IcebergSchema, Callable[[list[Any]], dict[str, Any]]]] = {}
         self._ranges: dict[Buffer, list[int]] = {}
         self._touched: set[str] = set()
         self._pending: dict[str, float] = {}  # table -> since when (epoch s) files staged for it wait a commit
@@ -185,30 +193,53 @@ class IcebergSinkTask(SinkTask):
 
     def put(self, records: list[SinkRecord]) -> None:
         """Convert each record into a row of each table it routes to; redeliveries of staged offsets skipped."""
+        config = self.config
+        static = None if config.route_field is not None or config.dynamic_enabled else [
+            (name, False) for name in config.tables or []]  # every record routes alike: worked out once
+        evolve, fold = config.evolve_schema_enabled, config.schema_case_insensitive
+        rows_of, ranges, committed = self._rows, self._ranges, self._next
         for record in records:
-            if record.value is None:
+            value = record.value
+            if value is None:
                 continue
-            for name, ignore_missing in self._route(record):
+            for name, ignore_missing in static if static is not None else self._route(record):
                 table = self._table(name, record, ignore_missing)
                 if table is None:
                     continue
                 key = (name, record.topic, record.kafka_partition or 0)
-                if record.kafka_offset < self._next.get(key, 0):
+                offset = record.kafka_offset
+                if offset < committed.get(key, 0):
                     self._touched.add(name)  # redelivered after a crash: what it staged may still wait a commit
                     continue
-                if self.config.evolve_schema_enabled:
+                if evolve:
                     table = self._evolve(table, record)
                 try:
-                    row = to_row(record.value, table.schema(), self.config.schema_case_insensitive)
+                    row = self._row(value, table.schema(), fold)
                 except (TypeError, ValueError, ArithmeticError) as e:
                     raise DataError(f"An error occurred converting record, topic: {record.topic}, partition, "
-                                    f"{record.kafka_partition}, offset: {record.kafka_offset}: {e}") from e
-                self._rows.setdefault(key, []).append(row)
-                span = self._ranges.setdefault(key, [record.kafka_offset, record.kafka_offset + 1])
-                span[1] = record.kafka_offset + 1
+                                    f"{record.kafka_partition}, offset: {offset}: {e}") from e
+                rows = rows_of.get(key)
+                if rows is None:
+                    rows = rows_of[key] = []
+                    ranges[key] = [offset, offset + 1]
+                rows.append(row)
+                ranges[key][1] = offset + 1
                 self._touched.add(name)
-            if sum(len(rows) for rows in self._rows.values()) >= MAX_BUFFERED_ROWS:
-                self._write(max(self._rows, key=lambda k: len(self._rows[k])))
+                self._buffered += 1
+            if self._buffered >= MAX_BUFFERED_ROWS:
+                self._write(max(rows_of, key=lambda k: len(rows_of[k])))
+
+    def _row(self, value: Any, schema: IcebergSchema, fold: bool) -> dict[str, Any]:
+        """``to_row``; a Struct through the row writer compiled for its schema and the table's (``row_writer``)."""
+        if value.__class__ is not Struct:
+            return to_row(value, schema, fold)
+        connect = value.schema
+        plan = self._plans.get((id(connect), id(schema)))
+        if plan is None or plan[0] is not connect or plan[1] is not schema:
+            if len(self._plans) >= 64:
+                self._plans.clear()
+            plan = self._plans[(id(connect), id(schema))] = (connect, schema, row_writer(connect, schema, fold))
+        return plan[2](value.values())
 
     def _write(self, key: Buffer) -> None:
         """Write one buffer as data files and stage them with their offsets."""
@@ -217,6 +248,7 @@ class IcebergSinkTask(SinkTask):
 
         name, topic, part = key
         rows = self._rows.pop(key)
+        self._buffered -= len(rows)
         start, end = self._ranges.pop(key)
         table = self._tables[name]
         assert table is not None
@@ -271,6 +303,7 @@ class IcebergSinkTask(SinkTask):
     def stop(self) -> None:
         """Drop unstaged rows (their offsets were not committed) and the catalog."""
         self._rows.clear()
+        self._buffered = 0
         self._ranges.clear()
         self._tables.clear()
         self._pending.clear()
