@@ -68,8 +68,8 @@ def test_the_compiled_row_writer_agrees_with_to_row(seed: int) -> None:
     derived = record_schema(connect, None, False)
     # a table that differs from the records: `qty` in lower case, `n` a long column, `extra` not in the records
     table = IcebergSchema(*[f if f.name not in ("Qty", "n") else f.model_copy(update={
-        "name": f.name.lower(), "field_type": t.LongType() if f.name == "n" else f.field_type}) for f in derived.fields],
-        t.NestedField(99, "extra", t.StringType(), required=False))
+        "name": f.name.lower(), "field_type": t.LongType() if f.name == "n" else f.field_type})
+        for f in derived.fields], t.NestedField(99, "extra", t.StringType(), required=False))
     utc = dt.UTC
     pools = {
         "id": [1, 2**40, True, "3"], "name": ["a", "é", 5, None], "Qty": [None, 3, 4.5],
@@ -84,11 +84,11 @@ def test_the_compiled_row_writer_agrees_with_to_row(seed: int) -> None:
             struct = Struct.from_validated(connect, values)
             try:
                 expected: object = to_row(struct, table, case_insensitive)
-            except Exception as e:  # noqa: BLE001 - the same error either way
+            except Exception as e:  # the same error either way
                 expected = type(e)
             try:
                 got: object = write(list(values))
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 got = type(e)
             assert got == expected, (seed, case_insensitive, values)
             if isinstance(expected, dict):
