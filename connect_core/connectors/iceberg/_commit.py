@@ -2,10 +2,11 @@
 
 A sink invocation writes Parquet data files into the table's ``data/`` and stages them: one JSON object per table and
 topic partition under ``<table location>/kafka-connect/<group>/staged/<topic>/<partition>/<start>-<end>.json`` naming
-the files and the source offsets ``[start, end)`` they hold. A commit appends the staged files whose offsets follow
-the table's committed offsets, in one snapshot whose summary carries the offsets (``lambda-connect.offsets.<group>``,
-a JSON ``{"topic": {"partition": next offset}}``) and ``kafka.connect.commit-id`` (a UUID), as Iceberg's coordinator
-does; the table's optimistic concurrency (a commit asserts the branch head it read) makes two committers one.
+the files (with their sizes and column statistics) and the source offsets ``[start, end)`` they hold. A commit
+appends the staged files whose offsets follow the table's committed offsets, in one snapshot whose summary carries
+the offsets (``lambda-connect.offsets.<group>``, a JSON ``{"topic": {"partition": next offset}}``) and
+``kafka.connect.commit-id`` (a UUID), as Iceberg's coordinator does; the table's optimistic concurrency (a commit
+asserts the branch head it read) makes two committers one.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
     from pyiceberg.table import Table
 
-__all__ = ["COMMIT_ID_PROP", "Staged", "commit_staged", "committed_offsets", "list_staged", "offsets_prop",
-           "encode_value", "stage", "staging_prefix"]
+__all__ = ["COMMIT_ID_PROP", "Staged", "commit_staged", "committed_offsets", "encode_value", "file_stats",
+           "list_staged", "offsets_prop", "stage", "staging_prefix"]
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +162,37 @@ def _decode_value(value: Any) -> Any:
     return decode[tag](text)
 
 
+_COUNTS = ("column_sizes", "value_counts", "null_value_counts", "nan_value_counts")
+_BOUNDS = ("lower_bounds", "upper_bounds")
+
+
+def file_stats(data_file: Any) -> dict[str, Any]:
+    """A written ``DataFile``'s size and column statistics as JSON, staged beside its path: the commit appends the
+    file without reading its Parquet footer again (field ids as keys, bounds in base64)."""
+    stats: dict[str, Any] = {"record_count": data_file.record_count, "file_size_in_bytes": data_file.file_size_in_bytes,
+                             "split_offsets": data_file.split_offsets}
+    for name in _COUNTS:
+        stats[name] = {str(k): v for k, v in (getattr(data_file, name) or {}).items()}
+    for name in _BOUNDS:
+        stats[name] = {str(k): base64.b64encode(v).decode() for k, v in (getattr(data_file, name) or {}).items()}
+    return stats
+
+
+def _staged_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """``file_stats`` read back as ``DataFile.from_args``' arguments."""
+    out: dict[str, Any] = {"record_count": stats["record_count"], "file_size_in_bytes": stats["file_size_in_bytes"],
+                           "split_offsets": stats["split_offsets"]}
+    for name in _COUNTS:
+        out[name] = {int(k): v for k, v in stats[name].items()}
+    for name in _BOUNDS:
+        out[name] = {int(k): base64.b64decode(v) for k, v in stats[name].items()}
+    return out
+
+
 def _data_file(table: Table, staged: dict[str, Any]) -> Any:
-    """pyiceberg's ``parquet_file_to_data_file`` with the partition the writer staged (pyiceberg cannot infer a
-    bucket's from the file's statistics)."""
+    """The ``DataFile`` of a staged file: from the statistics staged with it, or (staged without them, by an older
+    release) pyiceberg's ``parquet_file_to_data_file`` from its footer; with the partition the writer staged
+    (pyiceberg cannot infer a bucket's from the file's statistics)."""
     import pyarrow.parquet as pq
     from pyiceberg.io.pyarrow import (
         compute_statistics_plan,
@@ -173,6 +202,12 @@ def _data_file(table: Table, staged: dict[str, Any]) -> Any:
     from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
     from pyiceberg.typedef import Record
 
+    partition = Record(*[_decode_value(v) for v in staged["partition"]])
+    if "stats" in staged:
+        return DataFile.from_args(
+            content=DataFileContent.DATA, file_path=staged["path"], file_format=FileFormat.PARQUET,
+            partition=partition, sort_order_id=None, spec_id=staged["spec_id"], equality_ids=None, key_metadata=None,
+            **_staged_stats(staged["stats"]))
     metadata = table.metadata
     input_file = table.io.new_input(staged["path"])
     with input_file.open() as stream:
@@ -183,7 +218,7 @@ def _data_file(table: Table, staged: dict[str, Any]) -> Any:
         parquet_column_mapping=parquet_path_to_id_mapping(schema))
     return DataFile.from_args(
         content=DataFileContent.DATA, file_path=staged["path"], file_format=FileFormat.PARQUET,
-        partition=Record(*[_decode_value(v) for v in staged["partition"]]), file_size_in_bytes=len(input_file),
+        partition=partition, file_size_in_bytes=len(input_file),
         sort_order_id=None, spec_id=staged["spec_id"], equality_ids=None, key_metadata=None,
         **statistics.to_serialized_dict())
 

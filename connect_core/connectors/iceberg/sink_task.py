@@ -254,7 +254,8 @@ class IcebergSinkTask(SinkTask):
         assert table is not None
         frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema()))
         files = [{"path": f.file_path, "spec_id": table.metadata.default_spec_id,
-                  "partition": [_commit.encode_value(v) for v in (f.partition[i] for i in range(len(f.partition)))]}
+                  "partition": [_commit.encode_value(v) for v in (f.partition[i] for i in range(len(f.partition)))],
+                  "stats": _commit.file_stats(f)}
                  for f in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4())]
         _commit.stage(table, self.config.connect_group(), topic=topic, partition=part, start=start, end=end,
                       files=files)
