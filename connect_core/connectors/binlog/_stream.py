@@ -306,7 +306,7 @@ class BinlogStream:
         tombstones = self._tombstones and op == "d"
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
-            if windows and self._in_window(schema, names, raw_before, raw_after, start):
+            if windows and self._in_window((db, table, schema), names, raw_before, raw_after, start):
                 continue
             if converted:
                 before = None if raw_before is None else struct(row_schema, raw_before)
@@ -335,14 +335,14 @@ class BinlogStream:
                 records.append(SourceRecord(partition, offset, topic, None, key_schema, key))
         position.rows = 0
 
-    def _in_window(self, schema: TableSchema, names: tuple[str, ...], raw_before: list[Any] | None,
+    def _in_window(self, table: tuple[str, str, TableSchema], names: tuple[str, ...], raw_before: list[Any] | None,
                    raw_after: list[Any] | None, start: int) -> bool:
-        """Whether a row falls inside an open snapshot window (the window's read of it goes out instead)."""
+        """Whether a row of the event's (database, table, schema) falls inside an open snapshot window (the window's
+        read of it goes out instead)."""
         assert self.windows is not None
         image = raw_after if raw_after is not None else raw_before
         values = None if image is None else dict(zip(names, image, strict=True))
-        return read_in_window(self.windows, schema.db, schema.table, schema, values, file=self.position.file,
-                              pos=start)
+        return read_in_window(self.windows, *table, values, file=self.position.file, pos=start)
 
     def _key_change(self, schema: TableSchema, offset: dict[str, Any], before: Struct, after: Struct,  # noqa: PLR0917
                     source: Struct, now: int, records: list[SourceRecord]) -> None:
