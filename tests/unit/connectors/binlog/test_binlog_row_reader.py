@@ -7,6 +7,7 @@ The real server's images are held to the same in tests/integration/connectors/bi
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import os
 import random
@@ -218,7 +219,8 @@ def test_fast_reader_agrees_with_the_reference_on_random_images(case: int) -> No
         for column, value in zip(columns, fast, strict=True):
             expected = reference[column.name]
             assert (type(value), value) == (type(expected), expected), f"seed {seed}: {column.data}"
-            assert str(value) == str(expected), f"seed {seed}: {column.data}"  # Decimal: the same digits too
+            if isinstance(expected, decimal.Decimal):  # the same digits too, not only the same number
+                assert str(value) == str(expected), f"seed {seed}: {column.data}"
 
 
 @pytest.mark.parametrize(("precision", "scale", "text"), [
