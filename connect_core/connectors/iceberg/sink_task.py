@@ -87,6 +87,7 @@ class IcebergSinkTask(SinkTask):
         """Parse the config (``load_config``'s checks); nothing connects yet."""
         self._config = load_config(props)
         self._discovered = False
+        self._plans.clear()  # compiled for the previous config's schema-case-insensitive
 
     @property
     def config(self) -> IcebergSinkConfig:
