@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.schema import validate_value
+from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA, validate_value
 from connect_core.api.schema_and_value import SchemaAndValue
 
 if TYPE_CHECKING:
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["Header", "Headers"]
+__all__ = ["BytesHeaders", "Header", "Headers"]
 
 _NONE: tuple[()] = ()
 
@@ -155,3 +155,44 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"ConnectHeaders(headers={self._headers!r})"
+
+
+class BytesHeaders(Headers):
+    """Headers as a Kafka client read them, ``(key, bytes or None)`` pairs (ours, not Kafka's): each reads as a
+    ``Header`` with the BYTES schema (OPTIONAL_BYTES for a null), as MirrorMaker 2 adds them, but the objects are
+    made only when the headers are first read. Until then (no SMT read or changed them) ``pairs`` hands the pairs
+    back, so a runtime that writes them with a pass-through converter need not build a ``Header`` a pair."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: list[tuple[str, bytes | None]]) -> None:
+        """Headers of ``pairs`` (kept, not copied)."""
+        # ``_headers`` stays unset until read (``__getattr__``); setting it in any way forgets the pairs
+        object.__setattr__(self, "_pairs", pairs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_headers":
+            raise AttributeError(name)
+        pairs = self._pairs
+        built = [Header(key, BYTES_SCHEMA if value is not None else OPTIONAL_BYTES_SCHEMA, value)
+                 for key, value in pairs or ()]
+        self._headers = built
+        return built
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "_headers":
+            object.__setattr__(self, "_pairs", None)
+
+    def pairs(self) -> list[tuple[str, bytes | None]] | None:
+        """The pairs these headers were made of, or None once they were read as ``Header`` objects (an SMT may
+        have changed them since): the bytes a pass-through header converter writes, in order."""
+        return self._pairs
+
+    def __len__(self) -> int:
+        pairs = self._pairs
+        return len(pairs) if pairs is not None else len(self._headers)
+
+    def __copy__(self) -> Headers:
+        pairs = self._pairs  # never changed in place (a change builds the objects): a copy may share them
+        return BytesHeaders(pairs) if pairs is not None else Headers(self._headers)

@@ -6,6 +6,8 @@ the same bytes for a converter we ship and know to be pure (its bytes depend onl
 and converts a ``Header`` object once: tasks often hand every record the same header objects (Debezium's
 ``__debezium.context.*``), and ``Header`` is immutable (its schema too), so only a value of an immutable type is
 kept. A user's converter may not be pure (a counter, a clock): it always gets the reference.
+``PassThroughHeaderBytes``, for ByteArrayConverter, writes headers still as a client read them (``BytesHeaders``,
+MirrorMaker 2's) as they are.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import decimal
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.header import BytesHeaders
+
 if TYPE_CHECKING:
     from connect_core.api.converter import HeaderConverter
     from connect_core.api.header import Header, Headers
 
-__all__ = ["CachedHeaderBytes", "HeaderBytes", "header_plan"]
+__all__ = ["CachedHeaderBytes", "HeaderBytes", "PassThroughHeaderBytes", "header_plan"]
 
 # Our header converters whose bytes depend only on the header's schema and value (not on the topic, the key or any
 # state that changes): Kafka's SimpleHeaderConverter, StringConverter and ByteArrayConverter. Exact classes: a
@@ -29,6 +33,8 @@ PURE_HEADER_CONVERTERS = frozenset({
     "connect_core.converters.string.StringConverter",
     "connect_core.converters.byte_array.ByteArrayConverter",
 })
+# the header converter whose bytes of a BYTES header (or a null) are the value itself (exact class, as above)
+PASS_THROUGH_HEADER_CONVERTER = "connect_core.converters.byte_array.ByteArrayConverter"
 # value types whose objects cannot change: a Header holding one converts to the same bytes every time
 _IMMUTABLE = frozenset({type(None), str, bytes, bool, int, float, decimal.Decimal, _dt.date, _dt.time, _dt.datetime})
 CACHE_SIZE = 256  # Header objects remembered at most (then forgotten, and remembered again as they come)
@@ -103,9 +109,33 @@ class CachedHeaderBytes(HeaderBytes):
             self._kept.append(header)
 
 
+class PassThroughHeaderBytes(HeaderBytes):
+    """``CachedHeaderBytes`` for ByteArrayConverter, whose bytes of a BYTES header are its value: headers a task
+    hands over as a client read them, unread since (``BytesHeaders.pairs``), are their own bytes."""
+
+    __slots__ = ("_others",)
+
+    def __init__(self, converter: HeaderConverter) -> None:
+        """Convert other headers with ``CachedHeaderBytes`` of ``converter``."""
+        super().__init__(converter)
+        self._others = CachedHeaderBytes(converter)
+
+    def convert(self, topic: str, headers: Headers) -> list[tuple[str, bytes | None]]:
+        """The pairs of unread ``BytesHeaders``, else ``CachedHeaderBytes.convert``."""
+        if headers.__class__ is BytesHeaders:
+            pairs = headers.pairs()
+            if pairs is not None:
+                return pairs
+        return self._others.convert(topic, headers)
+
+
 def header_plan(converter: HeaderConverter) -> HeaderBytes:
-    """The one place a task's header plan is chosen: the cache for a converter known pure, else the reference."""
+    """The one place a task's header plan is chosen: the pairs as read for ByteArrayConverter, the cache for a
+    converter known pure, else the reference."""
     cls = type(converter)
-    if f"{cls.__module__}.{cls.__qualname__}" in PURE_HEADER_CONVERTERS:
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name == PASS_THROUGH_HEADER_CONVERTER:
+        return PassThroughHeaderBytes(converter)
+    if name in PURE_HEADER_CONVERTERS:
         return CachedHeaderBytes(converter)
     return HeaderBytes(converter)

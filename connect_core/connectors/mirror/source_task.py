@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError
-from connect_core.api.header import Header, Headers
+from connect_core.api.header import BytesHeaders, Headers
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
@@ -198,8 +198,8 @@ class MirrorSourceTask(SourceTask):
         """Records of the messages that are records (errors are logged: Kafka's task logs and polls again).
 
         ``_convert_reference`` of each, in one loop: a partition's dict and remote topic looked up once, headers
-        built only when the message has some (librdkafka's values are bytes or None: nothing to validate), the next
-        offsets noted once a partition.
+        kept as the consumer read them (``BytesHeaders``: librdkafka's values are bytes or None, nothing to
+        validate; ``Header`` objects only if something reads them), the next offsets noted once a partition.
         """
         out: list[SourceRecord] = []
         append, routes, last = out.append, self._routes, {}
@@ -215,8 +215,7 @@ class MirrorSourceTask(SourceTask):
                 route = routes[(topic, partition)] = (wrap_partition(topic, partition, self._alias),
                                                       self._remote_topic(topic))
             raw = message.headers()
-            headers = None if raw is None else Headers(
-                [Header(key, bytes_schema if value is not None else optional_bytes, value) for key, value in raw])
+            headers = None if raw is None else BytesHeaders(raw)
             kind, timestamp = message.timestamp()
             append(SourceRecord(route[0], {OFFSET_KEY: offset}, route[1], partition, optional_bytes, message.key(),
                                 bytes_schema, message.value(), timestamp if kind and timestamp >= 0 else None,

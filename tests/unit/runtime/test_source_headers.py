@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from connect_core.api.converter import HeaderConverter
-from connect_core.api.header import Header, Headers
+from connect_core.api.errors import DataError
+from connect_core.api.header import BytesHeaders, Header, Headers
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import (
     BOOLEAN_SCHEMA,
@@ -30,7 +31,7 @@ from connect_core.converters.simple_header import SimpleHeaderConverter
 from connect_core.converters.string import StringConverter
 from connect_core.runtime import source_headers
 from connect_core.runtime.converter_set import ConverterSet
-from connect_core.runtime.source_headers import CachedHeaderBytes, HeaderBytes, header_plan
+from connect_core.runtime.source_headers import CachedHeaderBytes, HeaderBytes, PassThroughHeaderBytes, header_plan
 
 INNER = SchemaBuilder.struct().name("Inner").field("s", OPTIONAL_STRING_SCHEMA).build()
 OUTER = (SchemaBuilder.struct().name("Outer").field("inner", INNER)
@@ -75,7 +76,7 @@ def test_the_cache_gives_the_reference_bytes_over_random_records(converter: Head
     rng = random.Random(42)
     pool = [Header(f"k{i % 5}", schema, value) for i, (schema, value) in enumerate(_values())]
     cached, reference = header_plan(converter), HeaderBytes(converter)
-    assert isinstance(cached, CachedHeaderBytes)
+    assert isinstance(cached, (CachedHeaderBytes, PassThroughHeaderBytes))  # the latter's other headers: the cache
     changing = [1, 2]
     shared_list = Header("list", None, changing)
     for _ in range(3000):
@@ -161,3 +162,22 @@ def test_only_shipped_pure_converters_are_cached() -> None:
     counting = _Counting()
     plan, header = header_plan(counting), Header("k", STRING_SCHEMA, "v")
     assert [plan.convert("t", Headers([header])) for _ in range(2)] == [[("k", b"1")], [("k", b"2")]]
+
+
+def test_bytes_headers_as_read_are_written_as_the_reference_writes_them() -> None:
+    """ByteArrayConverter's plan writes unread ``BytesHeaders`` as their pairs, which are the bytes the reference
+    writes header by header (random pairs: nulls, empty and binary values, keys repeating); read or changed
+    headers, and plain ones, go through the converter as before."""
+    rng = random.Random(7)
+    converter = ByteArrayConverter()
+    plan, reference = header_plan(converter), HeaderBytes(converter)
+    assert type(plan) is PassThroughHeaderBytes
+    for _ in range(2000):
+        pairs = [(f"k{rng.randint(0, 3)}", rng.choice([None, b"", rng.randbytes(rng.randint(1, 20))]))
+                 for _ in range(rng.randint(1, 5))]
+        unread, read = BytesHeaders(list(pairs)), BytesHeaders(list(pairs))
+        assert _convert(plan, unread) is unread.pairs()  # the pairs themselves, no Header made
+        assert _convert(reference, read) == pairs and read.pairs() is None
+        changed = BytesHeaders(list(pairs)).add("more", b"x", BYTES_SCHEMA)
+        assert _convert(plan, changed) == _convert(reference, changed) == [*pairs, ("more", b"x")]
+    assert _convert(plan, Headers().add("s", "text", STRING_SCHEMA)) is DataError  # not bytes: refused as before

@@ -6,6 +6,7 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, Message
 
 from connect_core.api.config import parse_config
+from connect_core.api.header import BytesHeaders
 from connect_core.api.record import RecordMetadata
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import TopicPartition
@@ -51,6 +52,11 @@ def test_records_of_builds_what_convert_reference_builds() -> None:
     assert [(h.key, h.schema) for h in records[3].headers] == [("a", OPTIONAL_BYTES_SCHEMA), ("a", BYTES_SCHEMA),
                                                                ("b", BYTES_SCHEMA)]
     assert records[7].timestamp is None
+    # the headers stay as the consumer read them until read: ByteArrayConverter writes those pairs as they are
+    unread = _task()._records_of(messages)
+    assert [type(r.headers).__name__ for r in unread[:4]] == ["Headers", "BytesHeaders", "BytesHeaders", "BytesHeaders"]
+    pairs = [r.headers.pairs() for r in unread[1:4] if isinstance(r.headers, BytesHeaders)]
+    assert pairs == [[], [("trace", b"2")], [("a", None), ("a", b"\x00\xff"), ("b", b"")]]
     assert records[1].source_partition == {"cluster": "src", "partition": 1, "topic": "orders"}
     assert records[1].source_offset == {"offset": 101}
 
