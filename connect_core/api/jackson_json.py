@@ -20,7 +20,7 @@ import orjson
 
 from connect_core.api.java_text import jackson_escapes, jackson_string, java_double_str, java_float_str
 
-__all__ = ["ASTRAL_LEAD", "BACKSLASH", "JavaFloat", "astral_escaped", "has_astral", "jackson_escaped",
+__all__ = ["ASTRAL_LEAD", "BACKSLASH", "UNICODE_ESCAPE", "JavaFloat", "astral_escaped", "has_astral", "jackson_escaped",
            "jackson_float_text", "jackson_json", "jackson_json_readable", "java_decimal_text",
            "orjson_text_is_jacksons"]
 
@@ -30,6 +30,9 @@ _b2a = binascii.b2a_base64
 _SCALARS = frozenset({str, int, bool, type(None)})
 _BYTES = (bytes, bytearray, memoryview)
 BACKSLASH = ord("\\")  # an int needle is a memchr; a bytes needle (even one byte long) is slower on short texts
+# a ``\u`` in orjson's text (a control character's escape, or a backslash before a ``u``): the regular expression's
+# search is about twice as fast as ``in`` on texts with many backslashes (Debezium's escaped ``source.sequence``)
+UNICODE_ESCAPE = re.compile(rb"\\u")
 ASTRAL_LEAD = re.compile(rb"[\xf0-\xf4]")  # the lead byte of a 4-byte UTF-8 sequence: a character outside the BMP
 _ASTRAL_CHAR = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")  # one whole 4-byte UTF-8 sequence
 
@@ -122,9 +125,9 @@ def jackson_json(value: Any, *, data: bool = False) -> bytes | None:
 def orjson_text_is_jacksons(text: bytes) -> bool:
     """Whether orjson output is certainly Jackson's text: no ``\\u`` escape and no 4-byte UTF-8 character (the
     generated writers of converters/_json_compiled.py inline this check)."""
-    if BACKSLASH in text and b"\\u" in text:
+    if BACKSLASH in text and UNICODE_ESCAPE.search(text) is not None:
         return False
-    return text.isascii() or ASTRAL_LEAD.search(text) is None
+    return text.isascii() or not has_astral(text)
 
 
 def has_astral(text: bytes) -> bool:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from connect_core.api.jackson_json import ASTRAL_LEAD, BACKSLASH
+from connect_core.api.jackson_json import BACKSLASH, UNICODE_ESCAPE, astral_escaped, has_astral
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import Type
 from connect_core.api.struct import Struct
@@ -147,20 +147,21 @@ def compile_string_writer() -> Callable[[Any], bytes | None]:
 
 
 def _dump_lines(src: _Source, node: str) -> list[str]:
-    """``orjson.dumps(node)``, returned only when it is certainly Jackson's text (``orjson_text_is_jacksons`` of
-    api/jackson_json, inlined)."""
-    dumps, error, astral = src.const("J", orjson.dumps), src.const("X", orjson.JSONEncodeError), src.const(
-        "A", ASTRAL_LEAD.search)
+    """``orjson.dumps(node)`` as Jackson writes it: None where a ``\\u`` escape is in it (``orjson_text_is_jacksons``
+    of api/jackson_json, inlined), its characters outside the BMP as Jackson's surrogate pairs (``astral_escaped``)."""
+    dumps, error = src.const("J", orjson.dumps), src.const("X", orjson.JSONEncodeError)
+    escape, astral, escaped = (src.const("A", UNICODE_ESCAPE.search), src.const("A", has_astral),
+                               src.const("A", astral_escaped))
     return [
         "    try:",
         f"        text = {dumps}({node})",
         f"    except {error}:",  # lone surrogates and the like: the exact path decides
         "        return None",
-        f"    if {BACKSLASH} in text and b'\\\\u' in text:",
+        f"    if {BACKSLASH} in text and {escape}(text) is not None:",
         "        return None",
-        f"    if text.isascii() or {astral}(text) is None:",
+        f"    if text.isascii() or not {astral}(text):",
         "        return text",
-        "    return None",
+        f"    return {escaped}(text)",
     ]
 
 
