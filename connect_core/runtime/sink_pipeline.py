@@ -14,6 +14,7 @@ from connect_core.api.header import Headers
 from connect_core.api.record import SinkRecord
 from connect_core.errors.retry_with_tolerance import FAILED
 from connect_core.errors.stage import Stage
+from connect_core.runtime.sink_headers import headers_plan
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +40,7 @@ class SinkPipeline:
         self.converters = converters
         self.chain = chain
         self.operator = operator
+        self._headers = headers_plan(converters.header)  # a record's Connect headers (runtime/sink_headers.py)
 
     def convert_all(self, consumed: Sequence[ConsumedRecord]) -> list[SinkRecord]:
         """Every record that survived conversion and the SMT chain, in order.
@@ -172,11 +174,3 @@ class SinkPipeline:
         transformed = run(Stage.TRANSFORMATION, type(self.chain), lambda: self.chain.apply(record), original=consumed)
         return None if transformed is FAILED else transformed
 
-    def _headers(self, consumed: ConsumedRecord) -> Headers:
-        headers = Headers()
-        if consumed.headers:
-            converter = self.converters.header
-            for name, raw in consumed.headers:
-                schema_and_value = converter.to_connect_header(consumed.topic, name, raw)
-                headers.add(name, schema_and_value.value, schema_and_value.schema)
-        return headers

@@ -35,8 +35,10 @@ PURE_HEADER_CONVERTERS = frozenset({
 })
 # the header converter whose bytes of a BYTES header (or a null) are the value itself (exact class, as above)
 PASS_THROUGH_HEADER_CONVERTER = "connect_core.converters.byte_array.ByteArrayConverter"
-# value types whose objects cannot change: a Header holding one converts to the same bytes every time
-_IMMUTABLE = frozenset({type(None), str, bytes, bool, int, float, decimal.Decimal, _dt.date, _dt.time, _dt.datetime})
+# value types whose objects cannot change: a Header holding one converts to the same bytes every time (and the sink's
+# plan, runtime/sink_headers.py, may hand one Header holding one to every record)
+IMMUTABLE_VALUES = frozenset({type(None), str, bytes, bool, int, float, decimal.Decimal, _dt.date, _dt.time,
+                              _dt.datetime})
 CACHE_SIZE = 256  # Header objects remembered at most (then forgotten, and remembered again as they come)
 
 
@@ -90,7 +92,7 @@ class CachedHeaderBytes(HeaderBytes):
                 continue
             key, value = header.key, header.value
             pair = pairs[index] = (key, from_header(topic, key, header.schema, value))
-            if value.__class__ in _IMMUTABLE:
+            if value.__class__ in IMMUTABLE_VALUES:
                 self._keep(header, pair)
         return pairs
 
