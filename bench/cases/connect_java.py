@@ -13,7 +13,7 @@ utime+stime from /proc (from just before its connectors are created until the la
   Camel's Kafka connector (``CamelSinkConnector`` 0.11.0 + ``aws2-s3``, aggregated as ours' ``flush.size``).
 - Kafka -> OpenSearch, 4o (``connect_java_opensearch``): ours vs the same Camel connector + ``elasticsearch-rest``,
   one ``_bulk`` per batch on both sides.
-- 4a, 4r, 4b, 4c and 4o also give a pull-mode row: ours' sink as a pull-mode task consuming its own copy of the
+- 4a, 4r, 4b, 4c, 4o and 4u also give a pull-mode row: ours' sink as a pull-mode task consuming its own copy of the
   topic, measured in the same repetitions (``side_by_side.pull_row``).
 - CDC -> Kafka: ours (MariaDbConnector, 4d; PostgresConnector, 4e in ``connect_java_pg``) vs Debezium's.
 - The tutorial pipeline PostgreSQL CDC -> ExtractNewRecordState -> JDBC upsert, 4u (``connect_java_pg_pipeline``):
@@ -451,10 +451,10 @@ def _pg_pipeline(results: list[Result], at: Settings, worker: jvm_worker.Worker,
     """4u at one size, when chosen (``plugins``: whether both Debezium plugins resolved, or why not)."""
     if "4u" not in chosen:
         return
-    from bench.cases.connect_java_pg_pipeline import pipeline_row
+    from bench.cases.connect_java_pg_pipeline import pipeline_rows
 
-    side_by_side.checkpointed(results, f"4u@{at.records}", lambda: [pipeline_row(
-        at, worker, cluster, bootstrap, plugins=plugins[0], why=plugins[1])])
+    side_by_side.checkpointed(results, f"4u@{at.records}", lambda: pipeline_rows(
+        at, worker, cluster, bootstrap, plugins=plugins[0], why=plugins[1]))
 
 
 def _plugin_dir() -> Path:

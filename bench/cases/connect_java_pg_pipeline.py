@@ -14,7 +14,9 @@ compared, outside the measured spans: ``rows_equal`` (the first, middle and last
 (ours' and the JVM's column definitions where they differ, as pairs). Beside ours, one after the other (the order
 flipped every repetition), the raw floor on a copy of its own: 4e's floor writing the unwrapped rows with schemas
 (``PgFloor(unwrapped=True)``), then 4b's (``mariadb_rows.raw_upsert``) from that topic into a table of its own,
-which must hold every row.
+which must hold every row. The pull-mode row: the same repetitions' source span plus a pull-mode JDBC sink (its own
+consumer of ours' topic, its own table, which must hold every row and the mapping sink's first, middle and last
+rows: ``pull_rows_equal``), measured right before or after the mapping's sink (the order flipped every repetition).
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ class _Sides:
         self.kept: dict[str, list[Sample]] = {}  # the raw floor's samples of the measured repetitions
         self.made: dict[int, dict[str, str]] = {}  # repetition -> side -> its sink table
         self.compared: list[dict[str, Any]] = []
+        self.pull_tables: list[str] = []  # the pull-mode sink's tables not dropped yet
+        self.pull_equal: list[bool] = []  # per repetition: its rows are the mapping sink's
         self.watermarks = Consumer({"bootstrap.servers": bootstrap, "group.id": common.unique("pgu-count")})
 
     def source(self, rep: int) -> tuple[PgTables, int]:
@@ -120,7 +124,10 @@ class _Sides:
         del self.made[rep]
 
     def ours(self, rep: int) -> Sample:
-        """Our source invoked until every change is in its topic, then the topic into our JDBC sink."""
+        """Our source invoked until every change is in its topic, then the topic into our JDBC sink behind the
+        emulated mapping and, as the pull-mode row, into a pull-mode JDBC sink of its own (its own consumer of the
+        topic and its own table), one after the other (the order flipped every repetition); each sink's span is
+        added to the source's. Returns the mapping's sample (the pull mode's goes to ``kept``)."""
         db, records = self.source(rep)
         table = db.new_table()
         name = common.unique("pguours")
@@ -128,18 +135,33 @@ class _Sides:
         db.slots.append(slot)
         topic = f"{name}.{db.schema}.{table}"
         sink, sink_table = common.unique("pgusink"), _sink_table("ours_pgu")
+        pull_sink, pull_table = common.unique("pgupull"), _sink_table("pull_pgu")
         self.made.setdefault(rep, {})["ours"] = sink_table  # dropped by ``written`` or, on a failure, ``close``
+        self.pull_tables.append(pull_table)
         self.cluster.deploy(name, source_config(self.pg, name, slot, f"{db.schema}.{table}"))
         self.cluster.deploy(sink, sink_config(self.db, topic, sink_table))
+        self.cluster.deploy(pull_sink, sink_config(self.db, topic, pull_table) | mapping.PULL_CONFIG
+                            | {"lambda.batch.size": str(self.settings.batch)})
         runner = started(self.cluster, name)
         count = CommittedCount(self.bootstrap, topic)
+        spans: dict[str, Sample] = {}
+
+        def mapped() -> None:
+            with common.phase("ours"):
+                spans["ours"] = mapping.measure_ours(lambda: mapping.sink_from_topic(
+                    self.cluster, sink, self.bootstrap, topic, records=records, batch=self.settings.batch))
+
+        def pulled() -> None:
+            with common.phase("ours, pull mode"):
+                spans["pull"] = mapping.measure_ours(lambda: mapping.pull_from_topic(self.cluster, pull_sink,
+                                                                                     records=records))
+
         try:
             with common.phase("prepare: copy"):
                 db.copy(table)
             captured, calls = until_all_in(lambda: runner.run(name, 0, common.budget()), count, records, "ours")
-            with common.phase("ours"):
-                written = mapping.measure_ours(lambda: mapping.sink_from_topic(
-                    self.cluster, sink, self.bootstrap, topic, records=records, batch=self.settings.batch))
+            for sink_side in ((mapped, pulled) if rep % 2 == 0 else (pulled, mapped)):
+                sink_side()
         finally:
             runner.close()
             count.close()
@@ -148,9 +170,25 @@ class _Sides:
             topics(self.bootstrap, delete=[topic, f"__debezium-heartbeat.{name}"])
         if rep >= 0:
             self.invocations.append(calls)
+            written = spans["pull"]
+            self.kept.setdefault("ours, pull mode", []).append(common.Sample(
+                captured.wall_s + written.wall_s, captured.cpu_s + written.cpu_s, records))
+        self.pulled(pull_table, sink_table, records)
         self.written(rep, "ours", sink_table, records)
+        written = spans["ours"]
         return common.Sample(captured.wall_s + written.wall_s, captured.cpu_s + written.cpu_s, records,
                              esm_cpu_s=written.esm_cpu_s)
+
+    def pulled(self, pull_table: str, sink_table: str, records: int) -> None:
+        """The pull-mode sink's table holds every row, and its first, middle and last rows are the mapping sink's
+        (``pull_rows_equal``); then it is dropped."""
+        with common.phase("count"):
+            _exact_count(self.db, pull_table, records, "ours, pull mode")
+            ids = sorted({1, records // 2 + 1, records})
+            self.pull_equal.append(_describe(self.db, pull_table, ids) == _describe(self.db, sink_table, ids))
+        with common.phase("clean-up"):
+            dataset.drop_tables(self.db, [pull_table])
+        self.pull_tables.remove(pull_table)
 
     def ours_and_floor(self, rep: int) -> Sample:
         """Ours and the raw floor, one after the other (``side_by_side.rotated``); returns ours'."""
@@ -227,7 +265,8 @@ class _Sides:
         """Drop the source tables, slots and publications, and any sink table not compared yet."""
         self.watermarks.close()
         with common.phase("clean-up"):
-            dataset.drop_tables(self.db, [t for tables in self.made.values() for t in tables.values()])
+            dataset.drop_tables(self.db, [t for tables in self.made.values() for t in tables.values()]
+                                + self.pull_tables)
             self.tables.drop()
             if self.warm_tables is not self.tables:
                 self.warm_tables.drop()
@@ -242,16 +281,19 @@ def _running(worker: jvm_worker.Worker, connector: str) -> bool:
     return bool(tasks) and tasks[0].get("state") == "RUNNING"
 
 
-def pipeline_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str) -> Result:
+def pipeline_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster,
+                  bootstrap: str) -> list[Result]:
     """The tutorial pipeline, ours and the JVM's interleaved (the order flipped every repetition), each into its
-    own table; the row fails unless every repetition's two tables hold every row."""
+    own table; the rows fail unless every repetition's tables hold every row. The mapping row and its pull-mode
+    row (ours' source, then a pull-mode sink over the same topic)."""
     sides = _Sides(settings, worker, cluster, bootstrap)
     try:
         mine, java, load = side_by_side.interleaved(settings, sides.ours_and_floor, sides.theirs)
     finally:
         sides.close()
-    return side_by_side.method_row(
-        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, java, raw=sides.kept.get("raw", []),
+    raw = sides.kept.get("raw", [])
+    row = side_by_side.method_row(
+        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, java, raw=raw,
         raw_kind="floor",
         load_avg_1m=load, warmup_records=sides.warm, ours_invocations=sides.invocations,
         batch_size=mariadb_rows.JDBC_BATCH_SIZE, converter="JsonConverter, schemas.enable=true (every side)",
@@ -263,12 +305,16 @@ def pipeline_case(settings: Settings, worker: jvm_worker.Worker, cluster: common
         delivery="ours: exactly-once source (transactional), at-least-once upsert sink; JVM: at-least-once source "
         "(standalone worker), at-least-once upsert sink",
     )
+    return [row, side_by_side.pull_row(row, sides.kept.get("ours, pull mode", []), java, raw=raw, idle=[],
+                                       load_avg_1m=load, batch_size=mariadb_rows.JDBC_BATCH_SIZE,
+                                       pull_rows_equal=bool(sides.pull_equal) and all(sides.pull_equal))]
 
 
-def pipeline_row(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str, *,
-                 plugins: bool, why: str) -> Result:
-    """4u at ``settings.records``: the row, its failure as its own row, or why a Debezium plugin is missing."""
+def pipeline_rows(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str, *,
+                  plugins: bool, why: str) -> list[Result]:
+    """4u at ``settings.records``: its rows, its failure as a row, or why a Debezium plugin is missing."""
     if not plugins:
-        return common.Result(f"{NAME} {side_by_side.size_label(settings.records)}", None, BASELINE, None,
-                             settings.records, 0, skipped=f"not resolvable: {why}")
-    return side_by_side.guarded(NAME, settings.records, lambda: pipeline_case(settings, worker, cluster, bootstrap))
+        return [common.Result(f"{NAME} {side_by_side.size_label(settings.records)}", None, BASELINE, None,
+                              settings.records, 0, skipped=f"not resolvable: {why}")]
+    return side_by_side.guarded_rows(NAME, settings.records,
+                                     lambda: pipeline_case(settings, worker, cluster, bootstrap))

@@ -140,7 +140,7 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     # beside each sink's mapping row, its pull-mode row from the same repetitions (its own topic, the same JVM),
     # writing what the mapping's sink writes; the sink-only rows measure an invocation that finds nothing too
     pulled = {r.name.replace(" pull-mode", ""): r for r in ran if "pull-mode" in r.name}
-    assert set(pulled) == {r.name for r in mapped if r.name.startswith(("4a", "4r", "4b", "4c", "4o"))}
+    assert set(pulled) == {r.name for r in mapped if r.name.startswith(("4a", "4r", "4b", "4c", "4o", "4u"))}
     for name, row in pulled.items():
         assert row.extra["pull_over_mapping"] and row.extra["baseline_cpu_s"] == next(
             r for r in mapped if r.name == name).extra["baseline_cpu_s"]
@@ -154,10 +154,12 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert [r.extra["same_document_as_jvm"] for r in mapped if r.name.startswith("4o")] in ([True], [])
     # 4u, the tutorial pipeline: after the warm-up and the repetition, both sides' tables hold the same rows and
     # columns (the row fails unless each side wrote every row)
-    pipeline = [r for r in ran if r.name.startswith("4u")]
+    pipeline = [r for r in mapped if r.name.startswith("4u")]
     assert [(r.records, r.extra["compared_repetitions"], r.extra["rows_equal"], r.extra["column_differences"])
             for r in pipeline] == [(TINY.records, 2, True, [])], [r.extra.get("rows_compared") for r in pipeline]
     assert pipeline[0].extra["ours_invocations"]
+    # its pull-mode sink wrote every row into a table of its own, the mapping sink's rows
+    assert [r.extra["pull_rows_equal"] for r in pulled.values() if r.name.startswith("4u")] == [True]
     skipped = [r for r in java if r.skipped is not None]
     assert all("Maven Central" in r.skipped or "not resolvable" in r.skipped for r in skipped)
     costs = cost.run(TINY, sink_rows + java)
