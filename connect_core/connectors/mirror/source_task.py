@@ -197,12 +197,13 @@ class MirrorSourceTask(SourceTask):
     def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
         """Records of the messages that are records (errors are logged: Kafka's task logs and polls again).
 
-        ``_convert_reference`` of each, in one loop: a partition's dict and remote topic looked up once, headers
-        kept as the consumer read them (``BytesHeaders``: librdkafka's values are bytes or None, nothing to
-        validate; ``Header`` objects only if something reads them), the next offsets noted once a partition.
+        ``_convert_reference`` of each, in one loop: a partition's dict and remote topic looked up once, each record
+        made without a class call (as ``SinkRecord.from_consumed`` makes its records), headers kept as the consumer
+        read them (``BytesHeaders``: librdkafka's values are bytes or None, nothing to validate; ``Header`` objects
+        only if something reads them), the next offsets noted once a partition.
         """
         out: list[SourceRecord] = []
-        append, routes, last = out.append, self._routes, {}
+        append, routes, last, new = out.append, self._routes, {}, object.__new__
         bytes_schema, optional_bytes = BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
         for message in messages:
             error = message.error()
@@ -215,11 +216,17 @@ class MirrorSourceTask(SourceTask):
                 route = routes[(topic, partition)] = (wrap_partition(topic, partition, self._alias),
                                                       self._remote_topic(topic))
             raw = message.headers()
-            headers = None if raw is None else BytesHeaders(raw)
             kind, timestamp = message.timestamp()
-            append(SourceRecord(route[0], {OFFSET_KEY: offset}, route[1], partition, optional_bytes, message.key(),
-                                bytes_schema, message.value(), timestamp if kind and timestamp >= 0 else None,
-                                headers))
+            # SourceRecord(route[0], {OFFSET_KEY: offset}, route[1], partition, optional_bytes, message.key(),
+            # bytes_schema, message.value(), timestamp, headers) without the class call a record
+            record = new(SourceRecord)
+            record.topic, record.kafka_partition, record.key_schema, record.key = (
+                route[1], partition, optional_bytes, message.key())
+            record.value_schema, record.value = bytes_schema, message.value()
+            record.timestamp = timestamp if kind and timestamp >= 0 else None
+            record.headers = Headers() if raw is None else BytesHeaders(raw)
+            record.source_partition, record.source_offset = route[0], {OFFSET_KEY: offset}
+            append(record)
             last[(topic, partition)] = offset
         if last:
             self._fetched = True
