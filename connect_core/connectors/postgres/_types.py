@@ -28,6 +28,9 @@ __all__ = ["ColumnType", "Mapped", "column_mapping", "finish", "parse_array"]
 Converter = "Callable[[str], Any]"
 _EPOCH_DATE: Final = dt.date(1970, 1, 1)
 _EPOCH: Final = dt.datetime(1970, 1, 1)
+_EPOCH_ORDINAL: Final = _EPOCH_DATE.toordinal()
+_ONE_MS: Final = dt.timedelta(milliseconds=1)
+_ONE_US: Final = dt.timedelta(microseconds=1)
 _DAY_US: Final = 86_400_000_000
 _DAYS_PER_MONTH_AVG: Final = decimal.Decimal("365.25") / 12
 
@@ -194,8 +197,24 @@ def _zone_offset(text: str) -> tuple[str, dt.timedelta]:
 
 
 def _epoch_micros(value: dt.datetime) -> int:
+    """Microseconds since the epoch (the reference of ``_epoch_micros_of`` and ``_epoch_millis_of``)."""
     delta = value - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _epoch_micros_of(text: str) -> int:
+    """``_epoch_micros(_timestamp(text))``: one timedelta division (a floor, as ``//`` of the microseconds)."""
+    return (_timestamp(text) - _EPOCH) // _ONE_US
+
+
+def _epoch_millis_of(text: str) -> int:
+    """``_epoch_micros(_timestamp(text)) // 1000``."""
+    return (_timestamp(text) - _EPOCH) // _ONE_MS
+
+
+def _epoch_days_of(text: str) -> int:
+    """``(_date(text) - _EPOCH_DATE).days`` without the timedelta."""
+    return _date(text).toordinal() - _EPOCH_ORDINAL
 
 
 def _iso_utc(value: dt.datetime, digits: int, time_only: bool = False) -> str:
@@ -250,7 +269,7 @@ def _temporal(kind: ColumnType, time_mode: str) -> Mapped | None:
         if connect:
             return Mapped(Date.builder(), _date, _EPOCH_DATE)
         return Mapped(_named(SchemaBuilder.int32(), "io.debezium.time.Date"),
-                      lambda t: (_date(t) - _EPOCH_DATE).days, 0)
+                      _epoch_days_of, 0)
     if name == "time":
         if connect:
             return Mapped(Time.builder(), lambda t: (_EPOCH + dt.timedelta(microseconds=_time_micros(t))).time(),
@@ -265,9 +284,9 @@ def _temporal(kind: ColumnType, time_mode: str) -> Mapped | None:
                           _EPOCH.replace(tzinfo=dt.UTC))
         if kind.precision <= 3:
             return Mapped(_named(SchemaBuilder.int64(), "io.debezium.time.Timestamp"),
-                          lambda t: _epoch_micros(_timestamp(t)) // 1000, 0)
+                          _epoch_millis_of, 0)
         return Mapped(_named(SchemaBuilder.int64(), "io.debezium.time.MicroTimestamp"),
-                      lambda t: _epoch_micros(_timestamp(t)), 0)
+                      _epoch_micros_of, 0)
     if name == "timestamptz":
         return Mapped(_named(SchemaBuilder.string(), "io.debezium.time.ZonedTimestamp"),
                       _timestamptz(kind.precision), "")

@@ -82,3 +82,19 @@ def _outcome(convert: Callable[[str], object], text: str) -> object:
 ])
 def test_timestamp_one_call_path_agrees_with_the_reference(text: str) -> None:
     assert _outcome(_types._timestamp, text) == _outcome(_types._timestamp_reference, text)
+
+
+@pytest.mark.parametrize("text", [
+    "2024-01-02 03:04:05", "2024-01-02 03:04:05.1", "2024-01-02 03:04:05.1239", "1969-12-31 23:59:59.9995",
+    "1969-12-31 23:59:59.000001", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999", "1900-03-01 00:00:00.5",
+    "infinity", "-infinity", "2024-13-01 00:00:00",
+])
+def test_epoch_counts_agree_with_the_reference(text: str) -> None:
+    """A timestamp's microseconds and milliseconds since the epoch (floored before 1970) and a date's days: the
+    timedelta divisions give what the reference's arithmetic gives, or refuse alike."""
+    micros = _outcome(lambda t: _types._epoch_micros(_types._timestamp(t)), text)
+    assert _outcome(_types._epoch_micros_of, text) == micros
+    assert _outcome(_types._epoch_millis_of, text) == (micros // 1000 if isinstance(micros, int) else micros)
+    day = text[:10]
+    assert _outcome(_types._epoch_days_of, day) == _outcome(lambda t: (_types._date(t) - _types._EPOCH_DATE).days,
+                                                            day)
