@@ -26,9 +26,13 @@ DEFAULT_DATABASE = "connect"
 # The binlog as change data capture needs it (Debezium's MySQL connector and python-mysql-replication): row events
 # with full before/after images, and the column names in each table map (binlog_row_metadata, MariaDB 10.5+), so a
 # reader decodes every event with the columns it was written with, across ALTER TABLE.
+# Kept an hour (purged as each 1 GB file is rotated): the bench's million-row copies write about 8 GB of binlog an
+# hour, which two days' retention let fill the disk; no test or bench row reads a position an hour old.
+BINLOG_RETENTION_S = 3600
 BINLOG_ARGS = (
     "--server-id=1", "--log-bin=mariadb-bin", "--binlog-format=ROW", "--binlog-row-image=FULL",
-    "--binlog-row-metadata=FULL", "--log-bin-trust-function-creators=1", "--expire-logs-days=2",
+    "--binlog-row-metadata=FULL", "--log-bin-trust-function-creators=1",
+    f"--binlog-expire-logs-seconds={BINLOG_RETENTION_S}",
 )
 
 
@@ -100,9 +104,26 @@ def binlog_on() -> bool:
         conn.close()
 
 
+def bound_binlog_retention() -> None:
+    """Set ``BINLOG_RETENTION_S`` on the running server (a dynamic setting): one started by an older checkout kept
+    its binlogs two days."""
+    import pymysql
+
+    conn = pymysql.connect(host=HOST, port=PORT, user=user(), password=password(), connect_timeout=3)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT @@binlog_expire_logs_seconds")
+            row = cursor.fetchone()
+            if row is None or row[0] != BINLOG_RETENTION_S:
+                cursor.execute(f"SET GLOBAL binlog_expire_logs_seconds = {BINLOG_RETENTION_S:d}")
+    finally:
+        conn.close()
+
+
 def start() -> None:
     if healthy():
         if binlog_on():
+            bound_binlog_retention()
             return
         # A server started before the binlog settings (an older checkout): restart it once with them.
         if not proc.stop_pid(NAME) and (holder := proc.listening_pid(PORT)) is not None:

@@ -71,3 +71,20 @@ def test_throwaway_server_stops_and_starts_from_two_threads(tmp_path: object) ->
 
     leftover = subprocess.run(["pgrep", "-f", f"--datadir={db.data}"], capture_output=True, text=True, check=False)
     assert leftover.stdout.split() == [], "a server of this data directory outlived stop()"
+
+
+def test_the_binlog_is_kept_an_hour(mariadb_settings: dict[str, str]) -> None:
+    """The shared server keeps its binlog ``BINLOG_RETENTION_S`` (the bench's copies would fill the disk in two
+    days' retention), also when an older checkout started it: ``start`` sets it on the running server."""
+    from infra.local import mariadb
+
+    conn = pymysql.connect(host=mariadb_settings["host"], port=int(mariadb_settings["port"]),
+                           user=mariadb_settings["user"], password=mariadb_settings["password"], autocommit=True)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SET GLOBAL binlog_expire_logs_seconds = 172800")  # as an older checkout started it
+            mariadb.start()
+            cursor.execute("SELECT @@binlog_expire_logs_seconds, @@log_bin")
+            assert cursor.fetchone() == (mariadb.BINLOG_RETENTION_S, 1)
+    finally:
+        conn.close()
