@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, overload
 
-from connect_core.api.header import Headers
+from connect_core.api.header import BytesHeaders, Headers
+from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -27,8 +28,10 @@ __all__ = [
     "FieldOffsets",
     "RecordMetadata",
     "SinkRecord",
+    "SourceMessages",
     "SourceRecord",
     "SourceValues",
+    "WrittenOffsets",
 ]
 
 NO_TIMESTAMP_TYPE: Final = "NoTimestampType"
@@ -246,6 +249,69 @@ class SourceValues(NamedTuple):
                                         self.values, self.timestamp)
 
 
+class SourceMessages(NamedTuple):
+    """A poll's records given as the bytes a Kafka client read (ours, not Kafka's; ``SourceTask.messages_poll``):
+    each record's fields in parallel lists, its key an OPTIONAL_BYTES and its value a BYTES value, its headers BYTES
+    headers given as ``(key, bytes or None)`` pairs (None: no headers). A topic None is a record carrying only its
+    source offset. :meth:`records` are the records they stand for (MirrorMaker 2's copies of consumed messages).
+
+    ``source_offsets`` may be a lazy sequence (``FieldOffsets``): the runtime reads only each source partition's
+    last one unless it needs the records.
+    """
+
+    topics: list[str | None]
+    partitions: list[int | None]
+    keys: list[bytes | None]
+    values: list[bytes | None]
+    timestamps: list[int | None]
+    headers: list[list[tuple[str, bytes | None]] | None]
+    source_partitions: list[dict[str, Any] | None]
+    source_offsets: Sequence[dict[str, Any] | None]
+
+    def records(self) -> list[SourceRecord]:
+        """The records these messages stand for, in order (headers as ``BytesHeaders`` of their pairs)."""
+        out = []
+        for topic, partition, key, value, timestamp, pairs, source_partition, source_offset in zip(
+                self.topics, self.partitions, self.keys, self.values, self.timestamps, self.headers,
+                self.source_partitions, self.source_offsets, strict=True):
+            if topic is None:
+                out.append(SourceRecord(source_partition, source_offset, None))
+                continue
+            out.append(SourceRecord(source_partition, source_offset, topic, partition, OPTIONAL_BYTES_SCHEMA, key,
+                                    BYTES_SCHEMA, value, timestamp, None if pairs is None else BytesHeaders(pairs)))
+        return out
+
+
+class WrittenOffsets(Sequence["RecordMetadata | None"]):
+    """Where each record of a ``SourceMessages`` was written, for ``SourceTask.commit_messages``: the item ``i`` is
+    ``RecordMetadata(topic, partition, offset, None)`` of record ``i`` (made when read), None when it was not
+    written or where is unknown. ``offsets`` and ``partitions`` are the same by index, for a task that reads only
+    them."""
+
+    __slots__ = ("offsets", "partitions", "topics")
+
+    def __init__(self, topics: list[str | None], partitions: list[int | None], offsets: list[int | None]) -> None:
+        """Records of ``topics`` written to ``partitions`` at ``offsets`` (None: not written, or unknown)."""
+        self.topics, self.partitions, self.offsets = topics, partitions, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> RecordMetadata | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordMetadata | None]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordMetadata | None | list[RecordMetadata | None]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        offset, topic, partition = self.offsets[index], self.topics[index], self.partitions[index]
+        if offset is None or topic is None or partition is None:
+            return None
+        return RecordMetadata(topic, partition, offset)
+
+
 class FieldOffsets(Sequence[dict[str, Any]]):
     """A poll's source offsets of one key, ``{field: value}`` for each of ``values``, each dict made afresh when read
     (a ``SourceValues.source_offsets``: the runtime reads only the last one unless it needs the records)."""
@@ -254,6 +320,11 @@ class FieldOffsets(Sequence[dict[str, Any]]):
 
     def __init__(self, field: str, values: list[Any]) -> None:
         self._field, self._values = field, values
+
+    @property
+    def field_values(self) -> list[Any]:
+        """The value of the field in each offset, in order (the list given, not a copy)."""
+        return self._values
 
     def __len__(self) -> int:
         return len(self._values)

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.api.file_roots import FileRoots
-    from connect_core.api.record import RecordMetadata, SinkRecord, SourceRecord, SourceValues
+    from connect_core.api.record import (
+        RecordMetadata,
+        SinkRecord,
+        SourceMessages,
+        SourceRecord,
+        SourceValues,
+        WrittenOffsets,
+    )
 
 __all__ = [
     "OffsetStorageReader",
@@ -138,6 +145,15 @@ class SourceTask(Task):
         by default: records are polled."""
         return None
 
+    def messages_poll(self) -> Callable[[], SourceMessages | None] | None:  # optional hook (ours, not Kafka's)
+        """A ``poll`` giving its batch as one ``SourceMessages`` (the records' keys, values and headers as the bytes
+        a Kafka client read), for a task whose records are always such copies: the runtime may call it instead of
+        ``poll`` when the records would be written as those bytes (ByteArrayConverter for keys, values and headers,
+        no SMT) and builds no ``SourceRecord`` a message; ``commit_messages`` then stands for ``commit_record``.
+        What it returns stands for exactly the records ``poll`` would have returned at that point
+        (``SourceMessages.records``); None or no messages when there is nothing now. None by default."""
+        return None
+
     def commit(self) -> None:  # optional hook
         """Called after offsets were committed; nothing by default."""
 
@@ -149,6 +165,14 @@ class SourceTask(Task):
         """Called per record (as polled, before SMTs) once the transaction holding it committed, with where it was
         written (``metadata`` None if an SMT or a tolerated failure dropped it), before ``commit``: Kafka's
         ``ExactlyOnceWorkerSourceTask`` order."""
+
+    def commit_messages(self, batch: SourceMessages, written: WrittenOffsets) -> None:  # optional hook (ours)
+        """``commit_record`` of each record of ``batch`` (polled through ``messages_poll``) with where it was
+        written, ``written[i]`` for record ``i`` (no timestamp; None when not written or unknown), in order. The
+        runtime calls it only for a task that does not override ``commit_record`` or reads only its offsets
+        (``commit_record_reads_offsets``). By default, exactly those calls; a task may read ``written.offsets``."""
+        for record, metadata in zip(batch.records(), written, strict=True):
+            self.commit_record(record, metadata)
 
     def commit_record_reads_offsets(self) -> bool:  # optional hook (ours, not Kafka's)
         """True when ``commit_record`` reads only ``metadata``'s topic, partition and offset and can take None for

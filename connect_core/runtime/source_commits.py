@@ -7,6 +7,7 @@ an offset, gets None. The plans, chosen in one place (``SourceRunner._commit_pla
 reference: a record at a time, each its own report object), ``IndexedDeliveries`` (a poll at once, each report
 writing its record's slot) and, for a task reading only the offsets (``SourceTask.commit_record_reads_offsets``),
 ``RunDeliveries`` (two reports a run of records to one partition, the records between at the offsets between).
+``MessageDeliveries`` is ``RunDeliveries`` for a poll given as ``SourceMessages`` (``SourceTask.commit_messages``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from functools import partial
 from itertools import groupby, repeat
 from typing import TYPE_CHECKING, Any
 
-from connect_core.api.record import RecordMetadata
+from connect_core.api.record import RecordMetadata, WrittenOffsets
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
-    from connect_core.api.record import SourceRecord
+    from connect_core.api.record import SourceMessages, SourceRecord
     from connect_core.runtime.source_pipeline import ProduceArgs, SourcePipeline
 
-__all__ = ["IndexedDeliveries", "RecordByRecord", "RunDeliveries"]
+__all__ = ["IndexedDeliveries", "MessageDeliveries", "RecordByRecord", "RunDeliveries", "run_reports"]
 
 _new_tuple = tuple.__new__
 
@@ -109,10 +110,9 @@ class IndexedDeliveries:
         deque(map(commit_record, self.records, self.written), 0)
 
 
-def _destination(record: SourceRecord) -> tuple[str, int] | None:
-    """Where ``record`` asks to be written, when it names its partition (else the partitioner decides: None)."""
-    partition = record.kafka_partition
-    return None if partition is None or record.topic is None else (record.topic, partition)
+def _destination(record: SourceRecord) -> tuple[str | None, int | None]:
+    """Where ``record`` asks to be written: its topic and partition (None: the partitioner decides)."""
+    return record.topic, record.kafka_partition
 
 
 class RunDeliveries(IndexedDeliveries):
@@ -139,18 +139,7 @@ class RunDeliveries(IndexedDeliveries):
         first = len(self.records)
         self.records.extend(records)
         self.written.extend(repeat(None, len(records)))
-        delivered = self._delivered
-        each: list[Any] = [None] * len(records)
-        runs: list[tuple[int, int]] = []
-        start = 0
-        for destination, members in groupby(map(_destination, records)):
-            end = start + sum(1 for _ in members) - 1
-            if destination is None or end - start < 2:  # no run: a report each
-                each[start:end + 1] = map(partial, repeat(delivered), range(first + start, first + end + 1))
-            else:
-                each[start], each[end] = partial(delivered, first + start), partial(delivered, first + end)
-                runs.append((first + start, first + end))
-            start = end + 1
+        each, runs = run_reports(map(_destination, records), partial(partial, self._delivered), first)
         args, skipped, size = pipeline.produce_args(records, self.on_delivery, each=each)
         if runs and skipped > sum(1 for record in records if record.topic is None):
             runs = []  # a record a converter refused: not produced, so which offsets the others took is unknown
@@ -168,3 +157,62 @@ class RunDeliveries(IndexedDeliveries):
             written[start + 1:end] = [_new_tuple(RecordMetadata, (topic, partition, at, None))
                                       for at in range(offset + 1, offset + end - start)]
         super().commit(commit_record)
+
+
+def run_reports(destinations: Iterable[tuple[str | None, int | None]], report: Callable[[int], Any],
+                first: int = 0) -> tuple[list[Any], list[tuple[int, int]]]:
+    """The delivery callback of each record given by its ``(topic, partition)``, ``report(i)`` for record
+    ``first + i`` or None, and the runs: a run is three or more records one after another to one named partition,
+    and only its first and last get a report."""
+    each: list[Any] = []
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for (topic, partition), members in groupby(destinations):
+        count = len(list(members))
+        end = start + count - 1
+        if topic is None or partition is None or count < 3:  # no run: a report each
+            each.extend(map(report, range(first + start, first + end + 1)))
+        else:
+            each.append(report(first + start))
+            each.extend(repeat(None, count - 2))
+            each.append(report(first + end))
+            runs.append((first + start, first + end))
+        start = end + 1
+    return each, runs
+
+
+class MessageDeliveries:
+    """``RunDeliveries`` for polls given as ``SourceMessages``: each batch's runs get two reports, a record outside
+    a run one; ``commit`` hands each batch with where its records were written to ``SourceTask.commit_messages``."""
+
+    def __init__(self, on_delivery: Callable[[Any, Any], None]) -> None:
+        """Keep batches for one transaction whose failed deliveries go to ``on_delivery``."""
+        self.on_delivery = on_delivery
+        self.batches: list[tuple[SourceMessages, WrittenOffsets, list[tuple[int, int]]]] = []
+
+    def callbacks(self, batch: SourceMessages) -> list[Any]:
+        """The delivery callback of each record of ``batch`` (None inside a run), in order; ``batch`` is kept."""
+        partitions = batch.partitions
+        written = WrittenOffsets(batch.topics, list(partitions) if None in partitions else partitions,
+                                 [None] * len(partitions))
+        each, runs = run_reports(zip(batch.topics, partitions, strict=True), partial(partial, self._delivered, written))
+        self.batches.append((batch, written, runs))
+        return each
+
+    def _delivered(self, written: WrittenOffsets, index: int, error: Any, message: Any) -> None:
+        if error is not None:
+            self.on_delivery(error, message)
+            return
+        written.offsets[index] = message.offset()
+        written.partitions[index] = message.partition()
+
+    def commit(self, commit_messages: Callable[[SourceMessages, WrittenOffsets], None]) -> None:
+        """The runs' records between first and last placed (when the run landed unbroken), then ``commit_messages``
+        of each batch, in order."""
+        for batch, written, runs in self.batches:
+            offsets = written.offsets
+            for start, end in runs:
+                head, tail = offsets[start], offsets[end]
+                if head is not None and tail is not None and tail - head == end - start:
+                    offsets[start + 1:end] = range(head + 1, tail)
+            commit_messages(batch, written)

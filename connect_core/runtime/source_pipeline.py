@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.errors.retry_with_tolerance import FAILED, Failed
 from connect_core.errors.stage import Stage
-from connect_core.runtime.source_headers import header_plan
+from connect_core.runtime.source_headers import PASS_THROUGH_HEADER_CONVERTER, PassThroughHeaderBytes, header_plan
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -125,6 +125,16 @@ class SourcePipeline:
             append((topic, value, key, -1 if partition is None else partition, callback, None,
                     record.timestamp or 0, header_bytes))
         return produced, skipped, size
+
+    @property
+    def passes_bytes(self) -> bool:
+        """Whether a record of BYTES key and value and BYTES headers is written as those bytes (``SourceMessages``):
+        no SMT, and ByteArrayConverter (the exact class: a subclass may override the conversion) for keys, values
+        and headers."""
+        if len(self.chain) or not isinstance(self.headers, PassThroughHeaderBytes):
+            return False
+        return all(f"{type(converter).__module__}.{type(converter).__qualname__}" == PASS_THROUGH_HEADER_CONVERTER
+                   for converter in (self.converters.key, self.converters.value))
 
     def values_bytes(self, batch: SourceValues) -> tuple[bytes | None, list[bytes | None]] | None:
         """The key bytes (one for all: the records have no key) and each value's bytes that ``produce_args`` gives

@@ -17,7 +17,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from itertools import groupby, repeat, starmap
+from itertools import compress, groupby, repeat, starmap
 from operator import attrgetter, itemgetter, length_hint
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,7 +43,12 @@ from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
-from connect_core.runtime.source_commits import IndexedDeliveries, RecordByRecord, RunDeliveries
+from connect_core.runtime.source_commits import (
+    IndexedDeliveries,
+    MessageDeliveries,
+    RecordByRecord,
+    RunDeliveries,
+)
 from connect_core.runtime.source_pipeline import SourcePipeline
 from connect_core.runtime.topic_creation import TopicCreation
 from connect_core.runtime.topic_metadata import DEFAULT_MAX_BLOCK_MS, KafkaTimeoutError, await_topic, max_block_ms
@@ -60,9 +65,9 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
-    from connect_core.api.record import SourceRecord, SourceValues
+    from connect_core.api.record import SourceMessages, SourceRecord, SourceValues
     from connect_core.runtime.source_pipeline import ProduceArgs
     from connect_core.runtime.worker import WorkerSettings
 
@@ -70,7 +75,7 @@ __all__ = ["SourceInvocationResult", "SourceRunner"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-_CommitPlan = IndexedDeliveries | RecordByRecord | RunDeliveries  # runtime/source_commits.py
+_CommitPlan = IndexedDeliveries | RecordByRecord | RunDeliveries | MessageDeliveries  # runtime/source_commits.py
 _TOPIC_ARG = itemgetter(0)  # a produce_args tuple's topic
 PLUGIN_METRICS_SERVICE = "source_task"  # the service dimension of the function that runs source tasks
 
@@ -309,13 +314,24 @@ class SourceRunner:
         commits = self._commit_plan(running.task, on_delivery)
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
         values_poll = None if commits is not None or len(running.pipeline.chain) else running.task.values_poll()
+        # the messages path (SourceTask.messages_poll): records written as the bytes they carry, commit_record (if
+        # any) reading only the offsets
+        messages_poll = None
+        if values_poll is None and running.pipeline.passes_bytes and (
+                commits is None or isinstance(commits, RunDeliveries)):
+            messages_poll = running.task.messages_poll()
+            if messages_poll is not None and commits is not None:
+                commits = MessageDeliveries(on_delivery)
         # a task that keeps its records for commit_record keeps a chunk of them alive: the collector stays paused
         # until they are freed after its commit_record calls (runtime/gc_pause.py); else each poll's records were
         # collected where its pause ended, promoted, and traversed again by the full collections that followed
         with gc_paused() if commits is not None else contextlib.nullcontext():
             full = self._fill_and_commit(connector, running, remaining_ms, result, on_delivery=on_delivery,
-                                         errors=errors, values_poll=values_poll, commits=commits, latest=latest)
-            if commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
+                                         errors=errors, values_poll=values_poll, messages_poll=messages_poll,
+                                         commits=commits, latest=latest)
+            if isinstance(commits, MessageDeliveries):
+                commits.commit(running.task.commit_messages)
+            elif commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
                 commits.commit(running.task.commit_record)
                 commits = None  # the chunk's records freed inside the pause
             running.task.commit()
@@ -323,7 +339,8 @@ class SourceRunner:
 
     def _fill_and_commit(self, connector: str, running: _RunningTask, remaining_ms: Callable[[], float],
                          result: SourceInvocationResult, *, on_delivery: Callable[[Any, Any], None], errors: list[Any],
-                         values_poll: Callable[[], SourceValues | None] | None, commits: _CommitPlan | None,
+                         values_poll: Callable[[], SourceValues | None] | None,
+                         messages_poll: Callable[[], SourceMessages | None] | None, commits: _CommitPlan | None,
                          latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         """The open transaction's polls until nothing comes, the budget ends or the chunk is full (then True), their
         offsets, and its commit."""
@@ -337,7 +354,8 @@ class SourceRunner:
                         or result.bytes - first_byte >= self.chunk_bytes or time.monotonic() >= chunk_ends):
                     full = True
                     break
-                if not self._poll_once(running, values_poll, result, on_delivery, commits=commits, latest=latest):
+                if not self._poll_once(running, values_poll, result, on_delivery, messages_poll=messages_poll,
+                                       commits=commits, latest=latest):
                     break
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
@@ -388,12 +406,16 @@ class SourceRunner:
         return RunDeliveries(on_delivery) if task.commit_record_reads_offsets() else IndexedDeliveries(on_delivery)
 
     def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
-                   result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,
+                   result: SourceInvocationResult, on_delivery: Any, *,
+                   messages_poll: Callable[[], SourceMessages | None] | None, commits: _CommitPlan | None,
                    latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-        """One poll of the task (its ``values_poll`` when given) produced; False when it gave nothing. ``commits``
-        keeps the records, and where each was written, for ``commit_record``."""
+        """One poll of the task (its ``values_poll`` or ``messages_poll`` when given) produced; False when it gave
+        nothing. ``commits`` keeps the records, and where each was written, for ``commit_record``."""
         polling = time.monotonic()
         try:
+            if messages_poll is not None:
+                return self._poll_messages(running, messages_poll, result, on_delivery, commits=commits,
+                                           latest=latest)
             return self._poll_and_send(running, values_poll, result, on_delivery, commits=commits, latest=latest)
         finally:
             running.longest_poll_s = max(running.longest_poll_s, time.monotonic() - polling)
@@ -424,6 +446,44 @@ class SourceRunner:
             del records
         return True
 
+    def _poll_messages(self, running: _RunningTask, messages_poll: Callable[[], SourceMessages | None],
+                       result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,
+                       latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+        """``_poll_and_send`` of a task's ``messages_poll``: each message produced as the bytes it carries (the
+        pipeline passes them through), no ``SourceRecord`` a message."""
+        with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
+            batch = _polled(messages_poll, running.task)
+            result.polls += 1
+            if batch is None or not batch.topics:
+                return False
+            fault_points.reached("source.after_poll")
+            assert commits is None or isinstance(commits, MessageDeliveries)
+            callbacks: Iterable[Any] = repeat(on_delivery) if commits is None else commits.callbacks(batch)
+            topics, partitions, keys, values = batch.topics, batch.partitions, batch.keys, batch.values
+            timestamps, headers = batch.timestamps, batch.headers
+            if None in topics:  # offsets only: noted, never produced
+                kept = [topic is not None for topic in topics]
+                result.skipped += kept.count(False)
+                topics, partitions, keys, values, timestamps, headers, callbacks = (
+                    list(compress(column, kept)) for column in (topics, partitions, keys, values, timestamps,
+                                                                headers, callbacks))
+            if None in partitions:
+                partitions = [-1 if partition is None else partition for partition in partitions]
+            if None in timestamps:
+                timestamps = [timestamp or 0 for timestamp in timestamps]
+            args = list(zip(topics, values, keys, partitions, callbacks, repeat(None), timestamps, headers))
+            ready = set(topics)
+            if not ready <= running.ready_topics:  # a topic's first record: create it (KIP-158), await metadata
+                self._prepare_topics(running, ready - running.ready_topics)  # type: ignore[arg-type]
+            if self.active_topics.enabled:
+                running.topics.update(ready)  # type: ignore[arg-type]
+            result.records += _produce_all(running.producer, args)
+            result.bytes += sum(map(len, filter(None, keys))) + sum(map(len, filter(None, values)))
+            _note_message_offsets(batch, latest, running.reader.pending)
+            fault_points.reached("source.after_produce")
+            del batch, args
+        return True
+
     def _send_all(self, running: _RunningTask, records: list[SourceRecord], result: SourceInvocationResult,
                   on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]], *,
                   commits: _CommitPlan | None = None) -> None:
@@ -436,6 +496,7 @@ class SourceRunner:
         if commits is None:
             args, skipped, size = running.pipeline.produce_args(records, on_delivery)
         else:
+            assert not isinstance(commits, MessageDeliveries)  # only the messages path has it
             args, skipped, size = commits.produce_args(running.pipeline, records)
         topics = set(map(_TOPIC_ARG, args))  # built in C per poll
         if not topics <= running.ready_topics:  # a topic's first record: create it (KIP-158), wait for its metadata
@@ -661,6 +722,24 @@ def _note_offsets(records: list[SourceRecord], latest: dict[Any, tuple[dict[str,
 
 
 _source_partition = attrgetter("source_partition")
+
+
+def _note_message_offsets(batch: SourceMessages, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
+                          pending: dict[Any, dict[str, Any]]) -> None:
+    """``_note_offsets`` of ``batch.records()`` without the records: only a run's last offset is read."""
+    offsets = batch.source_offsets
+    end = 0
+    for partition, run in groupby(batch.source_partitions):  # a run's partitions are equal dicts
+        start, end = end, end + len(list(run))
+        if partition is None:
+            continue
+        for index in range(end - 1, start - 1, -1):
+            offset = offsets[index]
+            if offset is not None:
+                key = partition_key(partition)
+                latest[key] = (partition, offset)
+                pending[key] = offset
+                break
 
 
 def _produce_all(producer: Any, args: list[ProduceArgs]) -> int:

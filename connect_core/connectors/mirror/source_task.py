@@ -6,18 +6,22 @@ one transaction. A task resumes after the last committed offset, else from ``aut
 position is stored at once (``_latest``). Nothing sleeps: ``poll`` returns nothing once every partition is read to
 its end. After the commit, ``commit_record`` notes written offsets and ``commit`` turns them into offset syncs.
 ``_records_of`` (a poll's messages in one loop) is the fast path; ``_convert_reference`` (one message) its reference.
+``messages_poll`` gives a poll as ``SourceMessages`` (``_messages_of``: no record a message) for a runtime that
+writes the bytes as they are, and ``commit_messages`` notes a batch's offsets as ``commit_record`` notes a record's.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from itertools import groupby
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConfigError
 from connect_core.api.header import BytesHeaders, Headers
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import FieldOffsets, SourceMessages, SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
 from connect_core.connectors.mirror._clients import client_config, raw_settings
@@ -31,7 +35,9 @@ from connect_core.connectors.mirror._offsets import (
 from connect_core.connectors.mirror.config import TASK_TOPIC_PARTITIONS, MirrorSourceConfig
 
 if TYPE_CHECKING:
-    from connect_core.api.record import RecordMetadata
+    from collections.abc import Callable
+
+    from connect_core.api.record import RecordMetadata, WrittenOffsets
     from connect_core.connectors.mirror._offset_syncs import OffsetSyncWriter
     from connect_core.connectors.mirror._policy import ReplicationPolicy
 
@@ -43,6 +49,8 @@ DEFAULT_MAX_POLL_RECORDS = 500  # the Java consumer's max.poll.records
 _FETCH_WAIT_S = 0.05
 WATERMARK_TIMEOUT_S = 10.0
 COLD_FETCH_WAIT_S = 20.0  # a new consumer's first records: connections, metadata, the first fetch
+_SOURCE_PARTITION, _REMOTE_TOPIC = itemgetter(0), itemgetter(1)  # of a route
+_Batch = TypeVar("_Batch", list[SourceRecord], SourceMessages)
 
 
 def decode_partitions(text: str) -> list[TopicPartition]:
@@ -175,24 +183,71 @@ class MirrorSourceTask(SourceTask):
 
     def poll(self) -> list[SourceRecord]:
         """The next records of the assigned partitions; [] once every one is read to its end."""
-        if self._consumer is None or not self._partitions:
-            return []
         if self._marks:  # the positions auto.offset.reset=latest chose: stored before any record is copied
             marks, self._marks = self._marks, []
             return marks
-        records = self._records_of(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
-        if records:
-            return records
+        return self._consumed(lambda messages: self._records_of(messages) or None) or []
+
+    def messages_poll(self) -> Callable[[], SourceMessages | None]:
+        """``poll`` as ``SourceMessages``: a consumed message is a record's bytes already."""
+        return self._poll_messages
+
+    def _poll_messages(self) -> SourceMessages | None:
+        if self._marks:
+            marks, self._marks = self._marks, []
+            return SourceMessages([None] * len(marks), [None] * len(marks), [None] * len(marks),
+                                  [None] * len(marks), [None] * len(marks), [None] * len(marks),
+                                  [mark.source_partition for mark in marks], [mark.source_offset for mark in marks])
+        return self._consumed(self._messages_of)
+
+    def _consumed(self, convert: Callable[[list[Any]], _Batch | None]) -> _Batch | None:
+        """``convert`` of the next messages of the assigned partitions; None once every one is read to its end."""
+        if self._consumer is None or not self._partitions:
+            return None
+        batch = convert(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
+        if batch is not None:
+            return batch
         behind = self._behind()
         # a consumer that has fetched nothing yet is still connecting: it gets longer than consumer.poll.timeout.ms
         wait_s = self._poll_timeout_s if self._fetched else max(self._poll_timeout_s, COLD_FETCH_WAIT_S)
         deadline = time.monotonic() + wait_s
         while behind and time.monotonic() < deadline:
-            records = self._records_of(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
-            if records:
-                return records
+            batch = convert(self._consumer.consume(self._max_records, _FETCH_WAIT_S))
+            if batch is not None:
+                return batch
             behind = self._still_behind(behind)
-        return []
+        return None
+
+    def _messages_of(self, messages: list[Any]) -> SourceMessages | None:
+        """``_records_of`` as ``SourceMessages`` (None when no message is a record): each field of every message
+        read in one pass from C, a partition's route looked up once."""
+        from confluent_kafka import Message as _Message
+
+        Message: Any = _Message  # librdkafka's messages, read by its unbound methods (no stubs for these)
+        if any(map(Message.error, messages)):
+            for message in messages:
+                if message.error() is not None:
+                    log.warning("Failure during poll: %s", message.error())
+            messages = [message for message in messages if message.error() is None]
+        if not messages:
+            return None
+        topics = list(map(Message.topic, messages))
+        partitions = list(map(Message.partition, messages))
+        offsets = list(map(Message.offset, messages))
+        where = list(zip(topics, partitions, strict=True))
+        routes = self._routes
+        for topic, partition in set(where).difference(routes):
+            routes[(topic, partition)] = (wrap_partition(topic, partition, self._alias), self._remote_topic(topic))
+        chosen = list(map(routes.__getitem__, where))
+        self._fetched = True
+        for (topic, partition), offset in dict(zip(where, offsets, strict=True)).items():  # a partition's last
+            self._next[TopicPartition(topic, partition)] = offset + 1
+        return SourceMessages(
+            list(map(_REMOTE_TOPIC, chosen)), partitions,
+            list(map(Message.key, messages)), list(map(Message.value, messages)),
+            [timestamp if kind and timestamp >= 0 else None for kind, timestamp in map(Message.timestamp, messages)],
+            list(map(Message.headers, messages)), list(map(_SOURCE_PARTITION, chosen)),
+            FieldOffsets(OFFSET_KEY, offsets))
 
     def _records_of(self, messages: list[Any]) -> list[SourceRecord]:
         """Records of the messages that are records (errors are logged: Kafka's task logs and polls again).
@@ -283,6 +338,24 @@ class MirrorSourceTask(SourceTask):
 
         found = self._consumer.position([KafkaPartition(tp.topic, tp.partition) for tp in self._partitions])
         return {TopicPartition(p.topic, p.partition): p.offset for p in found}
+
+    def commit_messages(self, batch: SourceMessages, written: WrittenOffsets) -> None:
+        """``commit_record`` of each record of ``batch``, reading the upstream offsets from the batch's
+        ``FieldOffsets`` and the downstream ones from ``written.offsets``, a run of one source partition at a time."""
+        upstream_offsets = batch.source_offsets
+        downstream, sources = written.offsets, batch.source_partitions
+        if not isinstance(upstream_offsets, FieldOffsets) or None in downstream or None in sources:
+            super().commit_messages(batch, written)  # marks, or records whose place is unknown: one at a time
+            return
+        if self._writer is None:
+            return
+        runs, start = self._copied_runs, len(self._upstream)
+        for source, members in groupby(sources):
+            if not runs or (runs[-1][0] is not source and runs[-1][0] != source):
+                runs.append((source, start))  # type: ignore[arg-type]
+            start += len(list(members))
+        self._upstream.extend(upstream_offsets.field_values)
+        self._downstream.extend(downstream)  # type: ignore[arg-type]
 
     def commit_record_reads_offsets(self) -> bool:
         """An offset sync needs only where a record went (a record without metadata gets no sync)."""

@@ -170,3 +170,48 @@ def test_a_sasl_ssl_target_with_its_login_from_a_config_provider(
         assert kafka_settings["sasl.password"] not in json.dumps(lambda_worker.rest("GET", f"/connectors/{name}")[1])
     finally:
         clear_provider_cache()
+
+
+def test_the_messages_path_copies_and_syncs_as_the_records_path(
+    lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same topic copied twice, once through ``messages_poll`` (no record a message: ByteArrayConverter both
+    ways, no SMT) and once with the hook off: the same copies, source offsets and offset syncs."""
+    from connect_core.connectors.mirror.source_task import MirrorSourceTask
+
+    base = f"s{uuid.uuid4().hex[:6]}"
+    topic = f"mm2-{base}-orders"
+    produce_sample(kafka2_bootstrap, topic)
+    producer = Producer({"bootstrap.servers": kafka2_bootstrap})
+    for n in range(300):  # runs long enough for two delivery reports a run
+        producer.produce(topic, key=b"k%d" % n, value=b"v%d" % n, partition=n % 2, headers=[("n", b"%d" % n)])
+    producer.flush(30)
+    batches: list[int] = []
+    messages_of = MirrorSourceTask._messages_of
+
+    def counting(self: MirrorSourceTask, messages: list[object]) -> object:
+        batch = messages_of(self, messages)
+        batches.append(0 if batch is None else len(batch.topics))
+        return batch
+
+    monkeypatch.setattr(MirrorSourceTask, "_messages_of", counting)
+    seen = {}
+    for path in ("messages", "records"):
+        if path == "records":
+            monkeypatch.setattr(MirrorSourceTask, "messages_poll", lambda _self: None)
+        alias = f"{base}{path[0]}"
+        name = f"{alias}-source"
+        lambda_worker.create(name, mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, topic))
+        assert lambda_worker.run_until_idle(name) == 310
+        copies = read_all(kafka_bootstrap, f"{alias}.{topic}")
+        offsets = lambda_worker.rest("GET", f"/connectors/{name}/offsets")[1]["offsets"]
+        syncs = [OffsetSync.decode(m.key(), m.value())
+                 for m in read_all(kafka2_bootstrap, f"mm2-offset-syncs.t{alias}.internal")]
+        seen[path] = ([(m.partition(), m.offset(), *record_view(m)) for m in copies],
+                      sorted((o["partition"]["partition"], o["offset"]["offset"]) for o in offsets),
+                      sorted((s.partition, s.upstream_offset, s.downstream_offset) for s in syncs))
+        if path == "messages":
+            assert sum(batches) == 310
+    assert seen["messages"] == seen["records"]
+    assert seen["messages"][1] == [(0, 156), (1, 152)] and len(seen["messages"][2]) >= 4
+    assert sum(batches) == 310  # the records path polled no messages

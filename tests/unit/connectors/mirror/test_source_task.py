@@ -7,7 +7,7 @@ from confluent_kafka import KafkaError, Message
 
 from connect_core.api.config import parse_config
 from connect_core.api.header import BytesHeaders
-from connect_core.api.record import RecordMetadata
+from connect_core.api.record import RecordMetadata, WrittenOffsets
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import TopicPartition
 from connect_core.connectors.mirror.config import MirrorSourceConfig
@@ -97,3 +97,44 @@ def test_noted_records_reach_the_writer_a_partition_run_at_a_time_in_order() -> 
     assert writer.runs == expected and len(expected) > 10
     task._sync_copied(writer)  # nothing noted since: nothing queued
     assert len(writer.runs) == len(expected)
+
+
+def test_messages_of_stand_for_what_records_of_builds() -> None:
+    """The messages path (``SourceMessages``, no record a message) stands for ``_records_of``'s records, with the
+    same next offsets; no message that is a record: None."""
+    messages = _messages()
+    fast, reference = _task(), _task()
+    batch = fast._messages_of(messages)
+    assert batch is not None
+    expected = reference._records_of(messages)
+    assert batch.records() == expected
+    for got, want in zip(batch.records(), expected, strict=True):
+        assert type(got.headers) is type(want.headers) and got.timestamp == want.timestamp
+        assert [(h.key, h.schema, h.value) for h in got.headers] == [(h.key, h.schema, h.value) for h in want.headers]
+    assert fast._next == reference._next and fast._fetched
+    assert batch.headers[:2] == [None, []] and batch.source_offsets[1] == {"offset": 101}
+    empty = _task()
+    assert empty._messages_of([]) is None and not empty._fetched
+    assert empty._messages_of([m for m in messages if m.error() is not None]) is None
+
+
+def test_commit_messages_notes_what_commit_record_of_each_record_notes() -> None:
+    """``commit_messages`` reading the offsets (every record placed) and its fall-back (a record unplaced) note
+    for the writer what ``commit_record`` of each record notes, runs included, across batches."""
+    messages = _messages()
+    for unplaced in (None, 3):
+        fast, reference = _task(), _task()
+        fast._writer = reference._writer = object()  # type: ignore[assignment]
+        for first in (0, 1000):
+            batch = fast._messages_of(messages)
+            assert batch is not None
+            offsets: list[int | None] = [first + i for i in range(len(batch.topics))]
+            if unplaced is not None:
+                offsets[unplaced] = None
+            written = WrittenOffsets(batch.topics, batch.partitions, offsets)
+            fast.commit_messages(batch, written)
+            for record, metadata in zip(reference._records_of(messages), written, strict=True):
+                reference.commit_record(record, metadata)
+        assert (fast._copied_runs, fast._upstream, fast._downstream) == (
+            reference._copied_runs, reference._upstream, reference._downstream)
+        assert len(fast._upstream) == 80 - (0 if unplaced is None else 2)
