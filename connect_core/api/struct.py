@@ -10,7 +10,7 @@ from connect_core.api.schema import Field, Type, validate_value
 if TYPE_CHECKING:
     from connect_core.api.schema import Schema
 
-__all__ = ["Struct"]
+__all__ = ["Struct", "TextStruct"]
 
 
 class Struct:
@@ -101,6 +101,21 @@ class Struct:
     def __repr__(self) -> str:
         parts = [f"{f.name}={self._values[f.index]!r}" for f in self.schema.fields if self._values[f.index] is not None]
         return "Struct{" + ",".join(parts) + "}"
+
+
+class TextStruct(Struct):
+    """A ``Struct`` read from JSON text that keeps its ``_text`` (ours, not Kafka's): its values are read from the
+    parsed node (``_read(node)``, the exact read) only when something first reads them, so a task that writes the
+    text alone never has them built. Read or changed, it is a ``Struct`` like any other."""
+
+    __slots__ = ("_node", "_read")
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_values":
+            raise AttributeError(name)
+        values: list[Any] = self._read(self._node)._values
+        self._values = values
+        return values
 
 
 def _hashable(value: Any) -> Any:

@@ -32,7 +32,7 @@ import orjson
 from connect_core.api.jackson_json import BACKSLASH, UNICODE_ESCAPE, astral_escaped, has_astral
 from connect_core.api.logical import Date, Decimal, Timestamp
 from connect_core.api.schema import Type
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, TextStruct
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -283,10 +283,12 @@ def compile_reader(
     return src.compile("read")
 
 
-def compile_text_reader(schema: Schema, read: Callable[[Any], Any]) -> Callable[[Any, bytes], Any] | None:
+def compile_text_reader(schema: Schema, read: Callable[[Any], Any], *,
+                        lazy: bool = False) -> Callable[[Any, bytes], Any] | None:
     """``read_text(node, raw) -> Struct``: ``read(node)``, keeping ``raw`` (the payload's bytes) as the struct's
     ``_text`` where writing the struct as schemaless JSON (BASE64 decimals) gives exactly ``raw``. None: no value of
     ``schema`` is kept so (a field that is not a string, boolean, int, double, Timestamp, Date or BASE64 Decimal).
+    With ``lazy``, a struct that keeps its text is a ``TextStruct``, its values read (by ``read``) when first read.
 
     ``raw`` is kept when it is ASCII without a backslash (no escapes to compare), its keys are the schema's fields in
     order, every field has the JSON type Kafka writes (an optional field without default may be null) with a value
@@ -324,8 +326,13 @@ def compile_text_reader(schema: Schema, read: Callable[[Any], Any]) -> Callable[
     lines += decoded
     lines.append(f"    if {dumps}(node) != raw:")
     lines.append(f"        return {fallback}(node)")
-    new, struct_class, schema_name = src.const("C", Struct.__new__), src.const("C", Struct), src.const("S", schema)
-    lines += [f"    struct = {new}({struct_class})", f"    struct.schema = {schema_name}",
+    new, schema_name = src.const("C", Struct.__new__), src.const("S", schema)
+    if lazy:
+        lines += [f"    struct = {new}({src.const('C', TextStruct)})", f"    struct.schema = {schema_name}",
+                  "    struct._node = node", f"    struct._read = {fallback}", "    struct._text = raw",
+                  "    return struct"]
+        return src.compile("read_text")
+    lines += [f"    struct = {new}({src.const('C', Struct)})", f"    struct.schema = {schema_name}",
               f"    struct._values = [{', '.join(values)}]", "    struct._text = raw", "    return struct"]
     return src.compile("read_text")
 

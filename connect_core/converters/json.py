@@ -153,6 +153,7 @@ class JsonConverter(DataHeaderConverter):
         self._readers: dict[int, tuple[Schema, Any]] = {}
         # keep_json_text: the last envelope's text reader (_json_compiled.compile_text_reader), None when not kept
         self._keep_text = False
+        self._lazy_text = False
         self._text_readers: dict[int, tuple[Schema, Any]] = {}
         self._last_text_read: Any = None
         self._last_writer: tuple[Schema | None, Any] = (None, None)
@@ -600,11 +601,14 @@ class JsonConverter(DataHeaderConverter):
             raise DataError(_READ_ERROR) from e
         return SchemaAndValue(schema, self._to_connect(schema, node))
 
-    def keep_json_text(self) -> None:
+    def keep_json_text(self, *, lazy: bool = False) -> None:
         """Keep on each struct ``to_connect_values`` reads the payload's bytes (``Struct``'s ``_text``) where writing
         the struct as schemaless JSON gives exactly those bytes: for a task that writes values so (``SinkTask``'s
-        ``wants_json_text``), which then writes the text without walking the struct."""
+        ``wants_json_text``), which then writes the text without walking the struct. With ``lazy`` (no SMT reads
+        the values), such a struct is a ``TextStruct``: its values are read only if something reads them."""
         self._keep_text = True
+        self._lazy_text = lazy
+        self._text_readers = {}  # compiled for the other kind of struct, if any
         self._last_envelope = (b"", None, None)  # the next envelope is remembered again, with its text reader
 
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
@@ -686,7 +690,8 @@ class JsonConverter(DataHeaderConverter):
             read = self._compiled(self._readers, schema, self._compile_reader)
             if read is not None and self._keep_text:
                 text_read = self._compiled(self._text_readers, schema,
-                                           lambda schema, read=read: compile_text_reader(schema, read))
+                                           lambda schema, read=read: compile_text_reader(schema, read,
+                                                                                         lazy=self._lazy_text))
         self._last_text_read = text_read
         if read is None and _reads_as_is(schema):
             to_connect = self._to_connect

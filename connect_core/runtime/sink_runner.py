@@ -593,7 +593,7 @@ class SinkRunner:
         put_values = task.values_put() if reporter is None and not len(chain) else None
         keep_text = getattr(converters.value, "keep_json_text", None)
         if keep_text is not None and task.wants_json_text():
-            keep_text()
+            keep_text(lazy=not len(chain))  # no SMT reads the values: built only if the task reads them
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),

@@ -23,7 +23,7 @@ from connect_core.api.data_json import to_json_data, to_json_text
 from connect_core.api.jackson_json import jackson_escaped, jackson_float_text
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, TextStruct
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,13 +57,15 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
         return None
     ns: dict[str, Any] = {
         "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
+        "_TextStruct": TextStruct,
         "_escaped": jackson_escaped, "_F": orjson.Fragment, "_f32": jackson_float_text, "_Dec": _decimal.Decimal,
         "_dec": Decimal.from_logical,
         "_at_scale": Decimal.base64_at_scale, "_date": _dt.date,
         "_datetime": _dt.datetime, "_EPOCH": _EPOCH_NAIVE, "_EPOCH_UTC": _EPOCH_UTC, "_MS": _ONE_MS,
         "_date_of": Date.from_logical, "_ts_of": Timestamp.from_logical, "_time_of": Time.from_logical,
     }
-    body = ["def line(value):", " if type(value) is not _Struct: return None", " try:"]
+    body = ["def line(value):", " if type(value) is not _Struct and type(value) is not _TextStruct: return None",
+            " try:"]
     if base64_decimals or not any(field.schema.name == Decimal.LOGICAL_NAME for field in schema.fields):
         # the text the converter read the struct from, where writing it gives those very bytes (Struct's _text)
         ns["_S"] = schema

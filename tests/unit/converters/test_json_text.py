@@ -17,7 +17,7 @@ import pytest
 from connect_core.api.data_json import to_json_text
 from connect_core.api.errors import DataError
 from connect_core.api.schema import SchemaBuilder
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, TextStruct
 from connect_core.connectors.s3._json_lines import compile_line
 from connect_core.converters.json import JsonConverter
 
@@ -64,12 +64,21 @@ NOT_KEPT = {
 }
 
 
-def _converter(keep: bool) -> JsonConverter:
+def _converter(keep: bool, *, lazy: bool = False) -> JsonConverter:
     converter = JsonConverter()
     converter.configure({"schemas.enable": "true"}, is_key=False)
     if keep:
-        converter.keep_json_text()
+        converter.keep_json_text(lazy=lazy)
     return converter
+
+
+def _built(struct: Struct) -> bool:
+    """Whether ``struct``'s values exist yet (a ``TextStruct``'s are read when first read)."""
+    try:
+        Struct._values.__get__(struct)  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    return True
 
 
 def _envelope(payload: bytes) -> bytes:
@@ -80,7 +89,15 @@ def _read_both(payloads: list[bytes]) -> list[Struct | None]:
     """The structs read with text kept, after checking them against the structs read without it."""
     values = [_envelope(p) for p in payloads]
     plain, kept = _converter(False).to_connect_values(values), _converter(True).to_connect_values(values)
+    lazy = _converter(True, lazy=True).to_connect_values(values)
     assert kept == plain  # Struct equality: the values, not the text
+    texts = [value._text if value is not None else None for _schema, value in kept]
+    assert [value._text if value is not None else None for _schema, value in lazy] == texts
+    # lazily: a struct keeping its text has no values until read (then the same values); the others are plain
+    assert [type(value) is TextStruct and not _built(value) for _schema, value in lazy] == [
+        text is not None for text in texts]
+    assert lazy == plain
+    assert all(_built(value) for _schema, value in lazy if value is not None)
     structs = [value for _schema, value in kept]
     for struct in structs:
         if struct is not None and struct._text is not None:
@@ -161,3 +178,18 @@ def test_structs_made_elsewhere_carry_no_text() -> None:
     schema = SchemaBuilder.struct().field("a", SchemaBuilder.int32().build()).build()
     made: Any = Struct(schema).put("a", 1)
     assert made._text is None and Struct.from_validated(schema, [1])._text is None
+
+
+def test_a_lazy_struct_writes_its_text_and_once_changed_its_values() -> None:
+    """A ``TextStruct``'s S3 line is its text without its values read; ``put`` reads them, then drops the text, and
+    the line is the exact writer's of the changed values."""
+    values = [_envelope(CANONICAL)] * 2
+    (_, first), (_, struct) = _converter(True, lazy=True).to_connect_values(values)
+    assert type(struct) is TextStruct and first == struct
+    (_, fresh) = _converter(True, lazy=True).to_connect_values(values)[1]
+    line = compile_line(fresh.schema, base64_decimals=True)
+    assert line is not None
+    assert line(fresh) == CANONICAL + b"\n" and not _built(fresh)
+    fresh.put("name", "c")
+    assert fresh._text is None and fresh.get("name") == "c" and fresh.get("id") == struct.get("id")
+    assert line(fresh) == to_json_text(fresh.schema, fresh).encode() + b"\n" != CANONICAL + b"\n"
