@@ -342,12 +342,12 @@ class MirrorSourceTask(SourceTask):
     def commit_messages(self, batch: SourceMessages, written: WrittenOffsets) -> None:
         """``commit_record`` of each record of ``batch``, reading the upstream offsets from the batch's
         ``FieldOffsets`` and the downstream ones from ``written.offsets``, a run of one source partition at a time."""
+        if self._writer is None:
+            return
         upstream_offsets = batch.source_offsets
         downstream, sources = written.offsets, batch.source_partitions
         if not isinstance(upstream_offsets, FieldOffsets) or None in downstream or None in sources:
             super().commit_messages(batch, written)  # marks, or records whose place is unknown: one at a time
-            return
-        if self._writer is None:
             return
         runs, start = self._copied_runs, len(self._upstream)
         for source, members in groupby(sources):
