@@ -70,3 +70,18 @@ def run_ours(cluster: common.Cluster, name: str, config: dict[str, str], data: S
     finally:
         runner.close()
     return put
+
+
+def s3_config(aws: dict[str, str], bucket: str, batch: int) -> dict[str, str]:
+    """Case 2a's S3 sink: JSON lines into ``bucket`` on LocalStack, ``batch`` records a file."""
+    return {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": bucket,
+            "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
+            "aws.access.key.id": aws["aws_access_key_id"], "aws.secret.access.key": aws["aws_secret_access_key"],
+            "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": str(batch),
+            "behavior.on.null.values": "ignore"}
+
+
+def opensearch_config(url: str) -> dict[str, str]:
+    """Case 2b's Elasticsearch sink against the local OpenSearch (documents keyed by their coordinates)."""
+    return {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+            "connection.url": url, "key.ignore": "true", "schema.ignore": "false"}

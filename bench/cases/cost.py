@@ -24,19 +24,22 @@ import statistics
 from typing import TYPE_CHECKING, Any
 
 from bench import common
+from bench.lambda_price import (
+    LAMBDA_GB,
+    LAMBDA_GB_S,
+    LAMBDA_GB_S_ARM64,
+    LAMBDA_REQUEST,
+    MILLION,
+    SCHEDULER_INVOCATION,
+    lambda_cost,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bench.common import Result, Settings
 
-LAMBDA_GB_S = 0.0000166667
-LAMBDA_GB_S_ARM64 = 0.0000133334  # Graviton (the template's Architecture=arm64)
-LAMBDA_REQUEST = 0.20 / 1e6
-SCHEDULER_INVOCATION = 1.0 / 1e6
 MCU_HOUR = 0.11
-LAMBDA_GB = 1769 / 1024
-MILLION = 1e6
 
 
 def _rate(results: list[Result], prefix: str, field: str = "ours_per_s") -> float | None:
@@ -108,15 +111,6 @@ def same_kind_rate(results: list[Result], prefix: str) -> float | None:
     return jvm_jdbc_source_rate(results) if key == "4p - 4b" else _rate(results, key, "baseline_per_s")
 
 
-def lambda_cost(per_s: float, invocations: float, *, scheduled: bool,
-                gb_s_price: float = LAMBDA_GB_S) -> tuple[float, float]:
-    """($ per million rows, GB-s per million rows) at ``gb_s_price`` (x86 by default); ``per_s`` the wall-time
-    rate (billed duration is wall time)."""
-    gb_s = LAMBDA_GB * MILLION / per_s
-    requests = invocations * (LAMBDA_REQUEST + (SCHEDULER_INVOCATION if scheduled else 0.0))
-    return gb_s * gb_s_price + requests, gb_s
-
-
 def msk_cost(per_cpu_s: float) -> float:
     """$ per million rows on MSK Connect at the Java worker's measured records per CPU-second."""
     return MILLION / per_cpu_s / 3600 * MCU_HOUR
@@ -169,7 +163,43 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                    **waiting(per_s, _rate(earlier, prefix, cpu_field)),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2),
                    **(_priced_from(earlier, prefix, invocations) if prefix in OURS_FIELDS else {})}))
-    return results + pull_cost_rows(earlier) + monthly(earlier) + crossover_rows(earlier)
+    return results + pull_cost_rows(earlier) + sized_cost_rows(earlier) + monthly(earlier) + crossover_rows(earlier)
+
+
+# The case-2 sinks again at the memory size whose bill case 2m measured lowest (``cases/lambda_sizes.py``: Lambda
+# gives CPU in proportion to memory): (case-2 row, the label of 2m's rows, label).
+SIZED_PLAN: tuple[tuple[str, str, str], ...] = (("2a", "kafka -> s3", "s3 sink"),
+                                                ("2b", "kafka -> opensearch", "opensearch sink"),
+                                                ("2c", "kafka -> mariadb upsert", "mariadb upsert sink"))
+
+
+def sized_cost_rows(earlier: list[Result]) -> list[Result]:
+    """Rows "6 cost per M rows, <sink>, cheapest size": ours at the memory size whose measured bill (case 2m, the
+    process held to that size's CPU share) was the lowest, against MSK Connect at the JVM rate of the same kind."""
+    out: list[Result] = []
+    for prefix, sized_label, label in SIZED_PLAN:
+        name = f"6 cost per M rows, {label}, cheapest size ($)"
+        sized = [r for r in earlier if r.name.startswith(f"2m {sized_label} at ") and r.skipped is None
+                 and r.ours_per_s]
+        java = same_kind_rate(earlier, prefix)
+        jvm_kind = SAME_KIND[prefix][1]
+        if not sized or java is None:
+            needs = "case 2m's rows" if not sized else f"the JVM connector of its kind ({jvm_kind})"
+            out.append(common.Result(name, None, "MSK Connect", None, 0, 0, unit="$/M rows",
+                                     skipped=f"needs {needs} in the same run"))
+            continue
+        best = min(sized, key=lambda row: float(row.ours_per_s or 0.0))
+        msk = msk_cost(java)
+        arm64 = float(best.extra["usd_per_m_rows_arm64"])
+        out.append(common.Result(
+            name, best.ours_per_s, f"MSK Connect at the JVM rate of {jvm_kind}", msk, 0, 1, unit="$/M rows",
+            higher_is_better=False,
+            extra={"memory_mb": best.extra["memory_mb"], "usd_per_m_rows_arm64": arm64,
+                   "arm64_over_msk_connect": round(arm64 / msk, 3), "priced_from": best.name,
+                   "usd_per_m_rows_at_one_vcpu": best.baseline_per_s, "java_rows_per_cpu_s": round(java, 1),
+                   "jvm_kind": jvm_kind, **{key: best.extra.get(key) for key in (
+                       "wall_s_per_m_rows", "cpu_s_per_m_rows", "cpu_share", "cpu_share_used")}}))
+    return out
 
 
 # The sinks again as pull-mode tasks (``lambda.sink.trigger=schedule``: the function consumes its topic itself, the

@@ -121,11 +121,7 @@ def s3_case(settings: Settings, cluster: common.Cluster, data: sink_data.SinkDat
     client = boto3.client("s3", **aws)
     bucket = common.unique("bucket")
     client.create_bucket(Bucket=bucket)
-    config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "s3.bucket.name": bucket,
-              "store.url": aws["endpoint_url"], "s3.region": aws["region_name"],
-              "aws.access.key.id": aws["aws_access_key_id"], "aws.secret.access.key": aws["aws_secret_access_key"],
-              "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": str(settings.batch),
-              "behavior.on.null.values": "ignore"}
+    config = sink_data.s3_config(aws, bucket, settings.batch)
 
     def ours(rep: int) -> Sample:
         name = common.unique("s3")
@@ -146,8 +142,7 @@ def opensearch_case(settings: Settings, cluster: common.Cluster, data: sink_data
     url = common.services("opensearch")["opensearch"]["connection.url"]
     http = urllib3.PoolManager()
     ours_index, raw_index = data.topic.lower(), common.unique("raw-index")
-    config = {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
-              "connection.url": url, "key.ignore": "true", "schema.ignore": "false"}
+    config = sink_data.opensearch_config(url)
 
     def fresh(index: str) -> None:
         http.request("DELETE", f"{url}/{index}")

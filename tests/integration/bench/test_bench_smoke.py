@@ -21,6 +21,7 @@ from bench.cases import (
     fleet,
     jdbc_pair,
     jdbc_source,
+    lambda_sizes,
     offsets,
     pipeline,
     s3_source,
@@ -61,6 +62,24 @@ def sink_rows() -> list[common.Result]:
 
 def test_sink_cases_run_through_the_sink_runner(sink_rows: list[common.Result]) -> None:
     _complete(sink_rows)
+
+
+def test_the_sinks_are_billed_at_each_lambda_size_under_its_cpu_share() -> None:
+    """Case 2m: every sink at every size, the process held to about that size's share of one CPU (the quota really
+    applies), and case 6 priced at each sink's cheapest size."""
+    from bench import cpu_share
+
+    why = cpu_share.unavailable()
+    if why is not None:
+        pytest.skip(f"cannot hold a process to a CPU share here: {why}")
+    rows = lambda_sizes.run(common.Settings(records=2000, repeats=1, batch=500))
+    _complete(rows)
+    assert len(rows) == len(lambda_sizes.SINKS) * len(lambda_sizes.SIZES_MB)
+    for row in rows:
+        share = row.extra["cpu_share"]
+        assert row.extra["cpu_share_used"] <= share * 1.3 + 0.02, row  # CFS lets a period's end run over a little
+    sized = [r for r in cost.sized_cost_rows(rows) if r.skipped is None]
+    assert sized == []  # no JVM connector of their kind in this run: skipped, never priced at another kind's rate
 
 
 def test_s3_source_case_restores_the_same_bytes_as_its_raw_limit() -> None:
