@@ -18,6 +18,7 @@ __all__ = ["FULL_VCPU_MB", "limited", "share_of", "unavailable"]
 ROOT = Path("/sys/fs/cgroup/cpu")
 FULL_VCPU_MB = 1769  # Lambda: one full vCPU at 1,769 MB; below it, CPU in proportion to memory
 PERIOD_US = 100_000  # the CFS period the quota is a share of
+PREFIX = "lambda-connect-bench-"
 
 
 def share_of(memory_mb: int) -> float:
@@ -43,7 +44,8 @@ def limited(memory_mb: int) -> Iterator[float]:
         OSError: the cgroup cannot be made or joined (``unavailable`` says why in advance).
     """
     share = share_of(memory_mb)
-    group = ROOT / f"lambda-connect-bench-{os.getpid()}-{memory_mb}"
+    _remove_stale()
+    group = ROOT / f"{PREFIX}{os.getpid()}-{memory_mb}"
     group.mkdir(exist_ok=True)
     try:
         (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
@@ -55,3 +57,11 @@ def limited(memory_mb: int) -> Iterator[float]:
             (ROOT / "cgroup.procs").write_text(str(os.getpid()))
     finally:
         group.rmdir()
+
+
+def _remove_stale() -> None:
+    """Remove the empty groups of processes that were killed inside ``limited`` (their ``finally`` never ran)."""
+    for group in ROOT.glob(f"{PREFIX}*"):
+        with contextlib.suppress(OSError):  # still in use (a process in it), or gone meanwhile
+            if not (group / "cgroup.procs").read_text().strip():
+                group.rmdir()
