@@ -330,11 +330,11 @@ class SourceRunner:
             full = self._fill_and_commit(connector, running, remaining_ms, result, on_delivery=on_delivery,
                                          errors=errors, values_poll=values_poll, messages_poll=messages_poll,
                                          commits=commits, latest=latest)
-            if isinstance(commits, MessageDeliveries):
+            if isinstance(commits, MessageDeliveries):  # commit_record's batches (SourceTask.commit_messages)
                 commits.commit(running.task.commit_messages)
             elif commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
                 commits.commit(running.task.commit_record)
-                commits = None  # the chunk's records freed inside the pause
+            commits = None  # the chunk's records freed inside the pause
             running.task.commit()
         return full
 
