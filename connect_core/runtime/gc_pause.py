@@ -1,13 +1,14 @@
-"""The cyclic garbage collector paused while one batch is processed, and a task's long-lived state frozen.
+"""The cyclic garbage collector paused while one batch is processed.
 
 A batch keeps thousands of container objects alive at once (decoded records, converted values, rows): the
-collector's allocation thresholds fire many times per batch, each pass finds the batch alive, promotes it, and the
-promotions trigger full collections over every long-lived object of the process (clients, modules, caches), work
-that finds nothing to free. Reference counting still frees every acyclic object at once, so pausing costs memory
-only for cyclic garbage made during the batch; it is collected when the pause ends. ``freeze_long_lived`` (a task
-started) takes what is alive then out of the generations the full collections traverse; ``thaw`` (it stops) hands
-it back, so a stopped task's cycles are collected.
+collector's allocation thresholds fire many times per batch, each pass finds the batch alive,
+promotes it, and the promotions trigger full collections over every long-lived object of the process (clients,
+modules, caches), work that finds nothing to free.
+Reference counting still frees every acyclic object at once, so pausing costs memory only for cyclic garbage made
+during the batch (exceptions with their tracebacks, mostly); it is collected when the pause ends, from the
+allocation counts the batch left.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["freeze_long_lived", "gc_paused", "thaw"]
+__all__ = ["gc_paused"]
 
 
 @contextlib.contextmanager
@@ -32,14 +33,3 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def freeze_long_lived() -> None:
-    """``gc.freeze()``: every object alive now leaves the collector's generations (reference counting still frees
-    each as ever; only a cycle among them waits for ``thaw``)."""
-    gc.freeze()
-
-
-def thaw() -> None:
-    """``gc.unfreeze()``: what ``freeze_long_lived`` moved is collected again (a stopped task's cycles)."""
-    gc.unfreeze()

@@ -38,7 +38,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.gc_pause import freeze_long_lived, gc_paused, thaw
+from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
@@ -145,7 +145,6 @@ class _RunningTask:
     plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
 
     def close(self) -> None:
-        thaw()  # what was frozen when it started may be its garbage now: runtime/gc_pause.py
         try:
             if self.assigned:
                 self.task.close(sorted(self.assigned))
@@ -536,7 +535,6 @@ class SinkRunner:
         self._shutdown()  # a new task-config commit (e.g. stop + resume) or a restart request restarts the task
         self._reported = None  # and the restarted task reports RUNNING again
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
-        freeze_long_lived()  # what is alive now lives as long as the task: runtime/gc_pause.py
         self._running.epoch = epoch
         return self._running
 

@@ -38,7 +38,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.gc_pause import freeze_long_lived, gc_paused, thaw
+from connect_core.runtime.gc_pause import gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
@@ -143,7 +143,6 @@ class _RunningTask:
 
     def close(self) -> None:
         """Stop the task, then release what was built for it, its transactional producer included."""
-        thaw()  # what was frozen when it started may be its garbage now: runtime/gc_pause.py
         try:
             self.task.stop()
         finally:
@@ -583,7 +582,6 @@ class SourceRunner:
             log.info("stopping source task %s-%d: %d tasks started in this container", *evicted, len(self._running))
             self._shutdown_quietly(*evicted)
         running = self._start(connector, task_id, task_config, budget)
-        freeze_long_lived()  # what is alive now lives as long as the task: runtime/gc_pause.py
         running.epoch = epoch
         self._running[(connector, task_id)] = running
         return running

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -57,39 +57,3 @@ def test_a_sink_batch_is_put_with_the_collector_paused(monkeypatch: pytest.Monke
     Harness().runner().handle(_event(b'{"id": 1}'))
     assert seen == [False]
     assert gc.isenabled()
-
-
-class _Cycle:
-    """An object in a reference cycle with itself, noting when it is freed."""
-
-    FREED: ClassVar[list[str]] = []
-
-    def __init__(self, name: str) -> None:
-        self.name, self.me = name, self
-
-    def __del__(self) -> None:
-        _Cycle.FREED.append(self.name)
-
-
-def test_a_started_task_freezes_what_is_alive_and_its_stop_thaws_it() -> None:
-    """Once a sink's or a source's task started, what was alive is frozen (full collections skip it): a cycle made
-    before is not collected while the task runs, and is once the task stopped; the next start freezes again."""
-    from tests.unit.runtime.test_source_runner import Harness as SourceHarness
-
-    _Cycle.FREED.clear()
-    for kind, start in (("sink", lambda: Harness().runner()), ("source", lambda: SourceHarness().runner())):
-        gc.unfreeze()
-        cycle = _Cycle(kind)
-        runner = start()
-        if kind == "sink":
-            runner.handle(_event(b'{"id": 1}'))
-        else:
-            runner.run("src", 0, lambda: 60_000.0)
-        assert gc.get_freeze_count() > 0
-        del cycle
-        gc.collect()
-        assert kind not in _Cycle.FREED  # frozen with the task's long-lived state
-        runner.close()
-        assert gc.get_freeze_count() == 0
-        gc.collect()
-        assert kind in _Cycle.FREED
