@@ -17,6 +17,7 @@ import pytest
 from connect_core.runtime import env
 from infra.local import services
 from tests import _parallel
+from tests._process_cpu import ProcessCpu
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,6 +42,7 @@ def _ensure(name: str) -> dict[str, str]:
 
 
 _TIMING = _parallel.Timing()
+_PROCESS_CPU = ProcessCpu()  # sampled in the controller (or a serial run's process) only
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -67,6 +69,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _TIMING.start()
+    if not _is_worker(session.config):
+        _PROCESS_CPU.start()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -100,7 +104,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if _is_worker(config) or len(_TIMING.units) < (1 if _parallel.PHASE else 2):
         return
     terminalreporter.section("timing report")
+    _PROCESS_CPU.stop()
     lines = _TIMING.lines()
+    lines += _PROCESS_CPU.lines(_parallel.machine_cpu_s() - _TIMING.cpu_started)
     for line in lines:
         terminalreporter.write_line(line)
     _TIMING.save(lines)
