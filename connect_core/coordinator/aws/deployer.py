@@ -33,6 +33,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from connect_core.api.config import config_error
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.fault_client import FaultClient
 from connect_core.coordinator.aws.names import schedule_name
@@ -47,7 +48,7 @@ from connect_core.coordinator.aws.sink_functions import (
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.source_event import SINK, SOURCE
 from connect_core.runtime.task_start import SINK_START_EVENT, source_start_event
-from connect_core.runtime.trigger_config import pulls
+from connect_core.runtime.trigger_config import MEMORY_SIZE_KEY, KafkaTriggerConfig, pulls
 from connect_core.storage.config_state import TargetState
 
 if TYPE_CHECKING:
@@ -208,16 +209,28 @@ class AwsDeployer:
     def check(self, connector_config: Mapping[str, str | None]) -> None:
         """What AWS cannot run is refused before anything is written: a sink forced onto an event source mapping
         (``lambda.sink.trigger=mapping``) reads exactly one topic; any other sink runs (pull mode when it must).
+        Only a mapping's sink has a function of its own, so only it takes ``lambda.memory.size``.
 
         Raises:
-            ConfigError: a forced mapping with several topics or ``topics.regex`` (a mapping reads one topic).
+            ConfigError: a forced mapping with several topics or ``topics.regex`` (a mapping reads one topic);
+                ``lambda.memory.size`` outside Lambda's range, or set on a source or a pull-mode sink.
         """
         try:
             kind = registry.describe(str(connector_config.get("connector.class") or "")).type
         except Exception:
             return
-        if kind is registry.PluginType.SINK and not pulls(connector_config):
+        mapped = kind is registry.PluginType.SINK and not pulls(connector_config)
+        if mapped:
             single_topic(connector_config)
+        memory = connector_config.get(MEMORY_SIZE_KEY)
+        if memory is None or not str(memory).strip():
+            return
+        if not mapped:
+            where = "pull-mode sink" if kind is registry.PluginType.SINK else "source"
+            raise config_error(MEMORY_SIZE_KEY, memory, f"a {where} connector's tasks run on the stack's source task "
+                               "function (its MemorySize is the stack's); only a sink behind an event source mapping "
+                               "has a function of its own")
+        KafkaTriggerConfig.parse(connector_config)  # the range, naming the key
 
     def start(self, connector_name: str, connector_config: Mapping[str, str | None], task_count: int) -> None:
         """Invoke each task once, asynchronously (``runtime/task_start.py``): a source or pull-mode sink task through

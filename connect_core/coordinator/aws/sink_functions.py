@@ -160,7 +160,7 @@ class SinkFunctions:
         trigger = KafkaTriggerConfig.parse(config)
         name = self.function_name(connector)
         mapping = self._desired_mapping(name, topic, connector, config, trigger)  # refuses before creating anything
-        actions = self._converge_function(connector, name)
+        actions = self._converge_function(connector, name, trigger)
         return actions + self._converge_mapping(name, mapping, enabled)
 
     def connectors(self) -> set[str]:
@@ -220,9 +220,12 @@ class SinkFunctions:
 
     # --- function ---------------------------------------------------------------------------------------------
 
-    def _desired_function(self, connector: str, template: Mapping[str, Any]) -> dict[str, Any]:
+    def _desired_function(self, connector: str, template: Mapping[str, Any],
+                          trigger: KafkaTriggerConfig) -> dict[str, Any]:
         conf = template["Configuration"]
         desired: dict[str, Any] = {key: conf[key] for key in _COPIED if key in conf}
+        if trigger.memory_size_mb is not None:  # lambda.memory.size; else the template's
+            desired["MemorySize"] = trigger.memory_size_mb
         desired["Role"] = self.settings.role_arn or conf["Role"]
         desired["Layers"] = [layer["Arn"] for layer in conf.get("Layers", [])]
         variables = dict(conf.get("Environment", {}).get("Variables", {}))
@@ -239,9 +242,9 @@ class SinkFunctions:
             desired["EphemeralStorage"] = {"Size": conf["EphemeralStorage"]["Size"]}
         return desired
 
-    def _converge_function(self, connector: str, name: str) -> list[str]:
+    def _converge_function(self, connector: str, name: str, trigger: KafkaTriggerConfig) -> list[str]:
         template = self.client.get_function(FunctionName=self.settings.template_function)
-        desired = self._desired_function(connector, template)
+        desired = self._desired_function(connector, template, trigger)
         current = self._get_function(name)
         if current is None:
             self.client.create_function(

@@ -97,7 +97,8 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
     )
     deployer = AwsDeployer(settings, scheduler=boto3.client("scheduler", **aws_settings), lambda_client=lam,
                            fetch_code=_fetch_code)
-    sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name, "lambda.batch.size": "2"}
+    sink = {"connector.class": "FileStreamSink", "file": "/tmp/unused", "topics": name, "lambda.batch.size": "2",
+            "lambda.memory.size": "256"}
     function = f"{name}-{name}"
     try:
         produce("a", "b", "c")
@@ -105,8 +106,8 @@ def test_sink_function_and_kafka_mapping_converge_and_deliver_on_localstack(
         [mapping] = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
         wait_for(lambda: lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled", "Enabled")
         wait_for(lambda: {"a", "b", "c"} <= {v for vs in template.values() for v in vs}, "the records")
-        assert lam.get_function(FunctionName=function)["Configuration"]["Environment"]["Variables"][
-            "CONNECTOR_NAME"] == name
+        configuration = lam.get_function(FunctionName=function)["Configuration"]
+        assert (configuration["Environment"]["Variables"]["CONNECTOR_NAME"], configuration["MemorySize"]) == (name, 256)
 
         deployer.apply(name, {**sink, "lambda.maximum.retry.attempts": "2"}, 1, TargetState.STARTED)
         updated = lam.get_event_source_mapping(UUID=mapping["UUID"])

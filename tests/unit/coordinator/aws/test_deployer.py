@@ -383,6 +383,32 @@ def test_sink_topic_change_recreates_the_mapping_and_template_changes_propagate(
     assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 1024
 
 
+def test_a_sinks_memory_size_sets_its_functions_and_removing_it_restores_the_templates(aws: Aws) -> None:
+    aws.deployer.apply("to-file", {**SINK, "lambda.memory.size": "256"}, 1, TargetState.STARTED)
+    assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 256
+    aws.deployer.apply("to-file", {**SINK, "lambda.memory.size": "1769"}, 1, TargetState.STARTED)
+    assert aws.deployer.last_actions == ["update function configuration lc-to-file"]
+    assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 1769
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert aws.lam.get_function(FunctionName="lc-to-file")["Configuration"]["MemorySize"] == 512  # the template's
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    assert aws.deployer.last_actions == []
+
+
+def test_memory_size_is_refused_outside_lambdas_range_and_where_no_function_is_the_connectors(aws: Aws) -> None:
+    for value, says in (("64", "at least 128"), ("10241", "no more than 10240"), ("lots", "lambda.memory.size")):
+        with pytest.raises(ConfigError, match=says) as refused:
+            aws.deployer.check({**SINK, "lambda.memory.size": value})
+        assert "lambda.memory.size" in str(refused.value)
+    with pytest.raises(ConfigError, match="Invalid value 256 for configuration lambda.memory.size: a pull-mode sink"):
+        aws.deployer.check({**SINK, "topics": "a,b", "lambda.memory.size": "256"})
+    with pytest.raises(ConfigError, match="Invalid value 256 for configuration lambda.memory.size: a source"):
+        aws.deployer.check({**SOURCE, "lambda.memory.size": "256"})
+    aws.deployer.check({**SOURCE, "lambda.memory.size": ""})
+    aws.deployer.check({**SINK, "lambda.memory.size": "128"})
+    assert not aws.mappings()
+
+
 def test_batching_window_rounds_up_to_seconds_and_removing_it_recreates_the_mapping(aws: Aws) -> None:
     aws.deployer.apply("to-file", {**SINK, "lambda.maximum.batching.window.ms": "200"}, 1, TargetState.STARTED)
     [short] = aws.mappings()
