@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bench import checkpoint, common, stats
 from bench.cases import CASES, OPT_IN
 from connect_core.runtime.allocator import TUNABLES
-from connect_core.runtime.env import GLIBC_TUNABLES
+from connect_core.runtime.env import GC_FREEZE, GLIBC_TUNABLES
 
 if TYPE_CHECKING:
     from bench.common import Result, Settings
@@ -65,8 +65,9 @@ def _run_in_child(name: str, settings: Settings) -> list[Result]:
 
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "rows.json"
-        # the functions' allocator setting (template.yaml's Globals): ours runs as a function's process does
-        env = {**os.environ, "BENCH_RUN_ID": common.RUN_ID, GLIBC_TUNABLES: TUNABLES}
+        # the functions' allocator setting (template.yaml's Globals) and their collector's freeze at the second batch
+        # (runtime/gc_pause.py, on in a function's process): ours runs as a function's process does
+        env = {**os.environ, "BENCH_RUN_ID": common.RUN_ID, GLIBC_TUNABLES: TUNABLES, GC_FREEZE: "true"}
         code = subprocess.run([sys.executable, "-m", "bench.run", "--case", name, str(out)], env=env,
                               check=False).returncode
         if not out.exists():

@@ -38,7 +38,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.gc_pause import gc_paused
+from connect_core.runtime.gc_pause import freeze_when_warm, gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
@@ -205,6 +205,7 @@ class SinkRunner:
         log, at that offset (an end before where the source went on from: the log went back, ``SinkOffsets.source_at``).
         The garbage collector is paused meanwhile (``runtime/gc_pause.py``).
         """
+        freeze_when_warm()  # runtime/gc_pause.py
         with gc_paused():
             return self._handle_read(self._read(event), assignment, remaining_ms, ends)
 
@@ -213,6 +214,7 @@ class SinkRunner:
                         ends: Mapping[TopicPartition, int] | None = None) -> SinkInvocationResult:
         """:meth:`handle` for a consumer's confluent-kafka messages (pull mode): handed over as they are, no event
         built and decoded again."""
+        freeze_when_warm()  # runtime/gc_pause.py
         with gc_paused():
             read = _Read.of(SinkBatch.of_messages(messages))
             if self._running is not None and self._running.read_committed and read.size:

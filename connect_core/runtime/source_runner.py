@@ -38,7 +38,7 @@ from connect_core.runtime.config_providers.reload import ResolvedConfigs
 from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
-from connect_core.runtime.gc_pause import gc_paused
+from connect_core.runtime.gc_pause import freeze_when_warm, gc_paused
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.offset_reader import StoreOffsetReader
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
@@ -217,6 +217,7 @@ class SourceRunner:
             remaining_ms: milliseconds left before the invocation must return (Lambda context's
                 ``get_remaining_time_in_millis`` minus a safety margin, or a local budget).
         """
+        freeze_when_warm()  # runtime/gc_pause.py
         with self._lock:
             result: SourceInvocationResult | None = None
             try:
