@@ -1,17 +1,11 @@
-"""The cyclic garbage collector paused while one batch is processed.
+"""The cyclic garbage collector paused while one batch is processed, and frozen once a function's process is warm.
 
-A batch keeps thousands of container objects alive at once (decoded records, converted values, rows): the
-collector's allocation thresholds fire many times per batch, each pass finds the batch alive,
-promotes it, and the promotions trigger full collections over every long-lived object of the process (clients,
-modules, caches), work that finds nothing to free.
-Reference counting still frees every acyclic object at once, so pausing costs memory only for cyclic garbage made
-during the batch (exceptions with their tracebacks, mostly); it is collected when the pause ends, from the
-allocation counts the batch left.
-
-A function's process lives for many batches of the same task; what its modules, clients and task hold is never
-garbage, yet every full collection traverses it. ``freeze_when_warm`` collects once at the process's second batch
-and freezes what is left (``gc.freeze``): later full collections skip it. Only in a function's process
-(``LAMBDA_CONNECT_GC_FREEZE``): a test process runs many tasks in turn, and a frozen cycle is never collected.
+A batch keeps thousands of container objects alive at once: the collector's thresholds fire many times per batch,
+each pass promotes the batch, and the promotions trigger full collections over every long-lived object of the
+process (clients, modules, caches) that find nothing to free. Reference counting still frees every acyclic object,
+so a pause costs memory only for cyclic garbage made during the batch, collected when the pause ends.
+``freeze_when_warm``: a function's process (``LAMBDA_CONNECT_GC_FREEZE``) collects once at its second batch and
+freezes what survives, so later full collections skip it; a test process, which runs many tasks in turn, never does.
 """
 
 from __future__ import annotations
