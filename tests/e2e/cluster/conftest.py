@@ -16,12 +16,16 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def msk_cluster() -> dict[str, str]:
-    """The shared three-broker cluster's settings (``bootstrap.servers``, ``sasl.bootstrap.servers``, CA, user)."""
+def msk_cluster(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The shared three-broker cluster's settings (``bootstrap.servers``, ``sasl.bootstrap.servers``, CA, user).
+    In `make test`'s parallel session the cluster stops once its work unit ended (tests/_parallel.py: no other
+    unit uses it), so its three idle brokers take no CPU from the units still running."""
     try:
-        return services.ensure(["kafka-cluster"])["kafka-cluster"]
+        yield services.ensure(["kafka-cluster"])["kafka-cluster"]
     except services.ServiceError as error:
         pytest.fail(f"local service 'kafka-cluster' could not be started:\n{error}", pytrace=False)
+    if hasattr(request.config, "workerinput"):
+        services.down(["kafka-cluster"])
 
 
 def create_topics(bootstrap: str, *names: str, partitions: int = 1, config: dict[str, str] | None = None) -> None:

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from infra.local import kafka_cluster, services
+from infra.local import kafka_cluster
+from tests.e2e.cluster.conftest import msk_cluster  # noqa: F401 - the harness: this module joins its work unit
 
 pytestmark = pytest.mark.integration
 
@@ -17,8 +18,8 @@ MSK_DEFAULTS = {"auto.create.topics.enable": "false", "default.replication.facto
 
 
 @pytest.fixture(scope="module")
-def settings() -> dict[str, str]:
-    return services.ensure(["kafka-cluster"])["kafka-cluster"]
+def settings(msk_cluster: dict[str, str]) -> dict[str, str]:  # noqa: F811 - the fixture imported above
+    return msk_cluster
 
 
 def test_every_broker_has_msks_defaults(settings: dict[str, str]) -> None:
