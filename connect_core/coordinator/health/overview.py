@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["LAG_SAMPLE_INTERVAL_MS", "StatusOverview"]
 
 log = logging.getLogger(__name__)
-LAG_SAMPLE_INTERVAL_MS = 10_000  # samples closer than this say nothing about growth
+# Samples at least a minute apart: lag that grew with no invocation over a shorter gap (a deploy replacing the
+# function's environment, a batching window) is no stalled trigger, and would show a healthy sink UNASSIGNED.
+LAG_SAMPLE_INTERVAL_MS = 60_000
 DLQ_TOPIC_CONFIG = "errors.deadletterqueue.topic.name"
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.coordinator.cluster.info import StaticClusterInfo
-from connect_core.coordinator.health.overview import StatusOverview
+from connect_core.coordinator.health.overview import LAG_SAMPLE_INTERVAL_MS, StatusOverview
 from connect_core.coordinator.herder.deployer import RecordingDeployer
 from connect_core.coordinator.rest.service import Coordinator
 from connect_core.kafka.settings import KafkaClientSettings
@@ -131,11 +131,16 @@ def test_a_manual_restart_closes_the_breaker(world: World) -> None:
 
 
 def test_lag_samples_are_recorded_for_growth_detection(world: World) -> None:
+    """Samples a minute apart or more: a shorter gap without invocations (a deploy) says nothing of the trigger."""
     world.call("GET", "/ui/api/overview")
     world.offsets.marks[("lines", 0)] = (0, 20)
-    world.now += 11
+    world.now += LAG_SAMPLE_INTERVAL_MS / 1000 - 1
     world.call("GET", "/ui/api/overview")
     runs = world.run_store()
+    runs.refresh()
+    assert runs.state.lag["snk"].previous_total is None  # too close to the first: not a sample
+    world.now += 2
+    world.call("GET", "/ui/api/overview")
     runs.refresh()
     sample = runs.state.lag["snk"]
     assert (sample.previous_total, sample.total) == (7, 17)
