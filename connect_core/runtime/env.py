@@ -76,12 +76,12 @@ WORKER_CONVERTERS = "LAMBDA_CONNECT_WORKER_CONVERTERS"
 # Kafka's worker settings topic.tracking.enable and topic.tracking.allow.reset (KIP-558; both default true): tasks
 # record the topics they use in the status topic, GET /connectors/<n>/topics shows them, PUT .../topics/reset empties.
 TOPIC_TRACKING_ENABLE = "LAMBDA_CONNECT_TOPIC_TRACKING_ENABLE"
+TOPIC_TRACKING_ALLOW_RESET = "LAMBDA_CONNECT_TOPIC_TRACKING_ALLOW_RESET"
 # "true" or "false": whether a process freezes what is alive at its second batch for the garbage collector
 # (runtime/gc_pause.py ``freeze_when_warm``). Unset: true in a function's process (Lambda's AWS_LAMBDA_FUNCTION_NAME
 # set), false elsewhere (a test process runs many tasks one after another, whose garbage must be collected).
 GC_FREEZE = "LAMBDA_CONNECT_GC_FREEZE"
 LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-TOPIC_TRACKING_ALLOW_RESET = "LAMBDA_CONNECT_TOPIC_TRACKING_ALLOW_RESET"
 # Kafka's worker setting topic.creation.enable (KIP-158, default true): source tasks create their topics as their
 # connector's topic.creation.* keys say (runtime/topic_creation.py).
 TOPIC_CREATION_ENABLE = "LAMBDA_CONNECT_TOPIC_CREATION_ENABLE"
