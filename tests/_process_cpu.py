@@ -98,13 +98,20 @@ class ProcessCpu:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval_s):
-            self._last.update(_sample())
+            self._note(_sample())
+
+    def _note(self, sample: dict[tuple[int, int], tuple[str, float]]) -> None:
+        """Each process's latest CPU; its kind the latest one but ``kernel``: an exited process not yet reaped (a
+        zombie) has no command line, and its CPU stays its kind's."""
+        for key, (kind, cpu) in sample.items():
+            known = self._last.get(key)
+            self._last[key] = (known[0] if known is not None and kind == "kernel" else kind, cpu)
 
     def stop(self) -> None:
         self._stopped.set()
         if self._thread is not None:
             self._thread.join()
-            self._last.update(_sample())
+            self._note(_sample())
 
     def by_kind(self) -> dict[str, float]:
         """Kind -> CPU seconds its processes used since ``start()``, most first."""

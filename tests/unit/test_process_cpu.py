@@ -35,3 +35,11 @@ def test_a_busy_process_that_exits_still_counts_what_it_used() -> None:
     used = sampler.by_kind()
     assert used.get("python -c", 0.0) >= 0.6, used  # sampled at least once near its end
     assert sampler.lines(machine_cpu_s=sum(used.values()))[1].strip().endswith(next(iter(used)))
+
+
+def test_a_process_that_exited_unreaped_keeps_its_kind() -> None:
+    """A zombie has no command line: its CPU stays with what it was, never moves to the kernel's."""
+    sampler = ProcessCpu()
+    sampler._note({(7, 1): ("java Kafka .run/kafka", 3.0)})
+    sampler._note({(7, 1): ("kernel", 4.0), (8, 1): ("kernel", 1.0)})
+    assert sampler.by_kind() == {"java Kafka .run/kafka": 4.0, "kernel": 1.0}
