@@ -68,6 +68,7 @@ def keep(case: str, key: str, rows: list[Result]) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     for row in rows:
         row.extra.setdefault("checkpointed", stamp)
+        row.extra.setdefault("machine", common.machine())
     entry: dict[str, Any] = {"case": case, "key": key, "settings": settings(), "rows": [r.as_dict() for r in rows]}
     file = path()
     file.parent.mkdir(parents=True, exist_ok=True)

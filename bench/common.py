@@ -106,6 +106,25 @@ class Sample:
     esm_cpu_s: float = 0.0  # case 4: building the Lambda events (the event source mapping's work), part of cpu_s
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the JVM/ours ratio depends on the core, not only the load)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
+def machine() -> str:
+    """The CPU model and core count a row was measured on (a resumed run's parts may run on different machines)."""
+    return f"{cpu_model()}, {os.cpu_count()} cpus"
+
+
 def measure(action: Callable[[], int]) -> Sample:
     """Run ``action`` (returns records moved); CPU is the whole process (librdkafka threads included)."""
     cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -164,18 +164,6 @@ def flag_drift(results: list[Result], history: Path) -> None:
             out.writelines(json.dumps(entry) + "\n" for entry in entries)
 
 
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (the JVM/ours ratio depends on the core, not only the load)."""
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def write(results: list[Result], settings: Settings, wall_s: float, path: Path,
           load_before: tuple[float, float, float] | None = None) -> None:
     """The list of result objects the issue asks for; run metadata sits in each row's ``extra.run``."""
@@ -183,7 +171,7 @@ def write(results: list[Result], settings: Settings, wall_s: float, path: Path,
 
     meta: dict[str, Any] = {"run_id": common.RUN_ID, "records": settings.records, "repeats": settings.repeats,
                             "batch": settings.batch, "wall_s": round(wall_s, 1), "python": platform.python_version(),
-                            "cpus": os.cpu_count(), "cpu_model": cpu_model(),
+                            "cpus": os.cpu_count(), "cpu_model": common.cpu_model(),
                             "resumed": bool(os.environ.get("BENCH_RESUME")),  # rows of earlier parts: checkpointed
                             "load_avg_start": [round(v, 2) for v in load_before] if load_before else None,
                             "load_avg_end": [round(v, 2) for v in os.getloadavg()],
@@ -211,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(argv[0]) if argv else common.RESULTS / "latest.json"
     load = os.getloadavg()
     print(f"bench: records={settings.records} repeats={settings.repeats} batch={settings.batch} "
-          f"cases={','.join(settings.cases) or 'all'}; {cpu_model()}, {os.cpu_count()} cpus, load average "
+          f"cases={','.join(settings.cases) or 'all'}; {common.machine()}, load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     started = time.perf_counter()
     results = run_cases(settings)

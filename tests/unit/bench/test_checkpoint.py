@@ -42,6 +42,7 @@ def test_a_finished_group_is_taken_and_not_measured_again(results_dir: Path) -> 
     assert calls == [1]
     assert [r.as_dict() for r in again] == [r.as_dict() for r in first]
     assert again[0].extra["ci95"] == [1.5, 2.5] and "checkpointed" in again[0].extra
+    assert again[0].extra["machine"] == common.machine()  # a resumed run's parts may run on other machines
     assert (results_dir / "partial-abcd1234.jsonl").exists()
     other = checkpoint.rows_or_run("connect_java", "4a@1000000", lambda: _measure([_row("4a @1M")], calls))
     assert calls == [1, 1] and other[0].name == "4a @1M"  # another size is another group
