@@ -29,6 +29,8 @@ Its functions run as local processes, so it sets the fault suite's seam (templat
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -163,15 +165,51 @@ def build(stack: str = STACK_NAME, plugins: Sequence[Path | str] = (), into: Pat
     return build_dir
 
 
+# what `sam build` packs from the repository (template.yaml's CodeUri/ContentUri, infra/sam's targets, plugins/)
+BUILD_SOURCES = ("template.yaml", "pyproject.toml", "connect_core", "functions", "infra/sam", "plugins")
+
+
+def sources_digest() -> str:
+    """A digest of what a build without plugin packages is made of: :data:`BUILD_SOURCES`' files (byte-code left
+    out) and the architecture it targets."""
+    digest = hashlib.sha256(machine_architecture().encode())
+    for name in BUILD_SOURCES:
+        root = proc.REPO_ROOT / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(str(path.relative_to(proc.REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def shared_build() -> Path:
+    """:func:`build` without plugin packages, made once per :func:`sources_digest` and deployed by every stack
+    without plugins (the suite's own stacks, `make stack` again): concurrent callers wait on a file lock for the one
+    build, and earlier sources' builds are removed."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    into = BUILD_DIR / f"shared-{sources_digest()}"
+    with open(BUILD_DIR / "shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (into / "template.yaml").exists():
+            for stale in BUILD_DIR.glob("shared-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            partial = into.with_name(into.name + ".partial")
+            build("shared", into=partial)
+            partial.rename(into)  # complete or absent: a build that failed half-way is never deployed
+    return into
+
+
 def deploy(stack: str = STACK_NAME, *, sasl: bool = False, cluster: bool = False, plugins: Sequence[Path | str] = (),
            build_dir: Path | None = None, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """sam build (:func:`build`, with ``plugins``) + sam deploy (creates or updates; no change is a no-op); returns
     the stack's outputs. ``sasl``: on the SASL_SSL listener; ``cluster``: on the three-broker cluster's SASL_SSL
     listeners (module docstring). ``build_dir``: deploy that build (a :func:`build`, or a copy of one) instead of
-    building now; ``overrides``: parameters besides (or instead of) this module's, e.g. LogLevel."""
+    building now (without ``plugins``: the :func:`shared_build`); ``overrides``: parameters besides (or instead of)
+    this module's, e.g. LogLevel."""
     _delete_failed_creation(stack)
     fault_dir(stack).mkdir(parents=True, exist_ok=True)
-    build_dir = build_dir or build(stack, plugins)
+    build_dir = build_dir or (build(stack, plugins) if plugins else shared_build())
     s3 = client("s3")
     if artifact_bucket(stack) not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=artifact_bucket(stack))
