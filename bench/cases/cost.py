@@ -163,7 +163,8 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                    **waiting(per_s, _rate(earlier, prefix, cpu_field)),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2),
                    **(_priced_from(earlier, prefix, invocations) if prefix in OURS_FIELDS else {})}))
-    return results + pull_cost_rows(earlier) + sized_cost_rows(earlier) + monthly(earlier) + crossover_rows(earlier)
+    return [*results, *pull_cost_rows(earlier), *sized_cost_rows(earlier, results), *monthly(earlier),
+            *crossover_rows(earlier)]
 
 
 # The case-2 sinks again at the memory size whose bill case 2m measured lowest (``cases/lambda_sizes.py``: Lambda
@@ -173,31 +174,37 @@ SIZED_PLAN: tuple[tuple[str, str, str], ...] = (("2a", "kafka -> s3", "s3 sink")
                                                 ("2c", "kafka -> mariadb upsert", "mariadb upsert sink"))
 
 
-def sized_cost_rows(earlier: list[Result]) -> list[Result]:
-    """Rows "6 cost per M rows, <sink>, cheapest size": ours at the memory size whose measured bill (case 2m, the
-    process held to that size's CPU share) was the lowest, against MSK Connect at the JVM rate of the same kind."""
+def sized_cost_rows(earlier: list[Result], priced: list[Result]) -> list[Result]:
+    """Rows "6 cost per M rows, <sink>, cheapest size": the sink's mapping row (in ``priced``) at the memory size whose
+    measured bill (case 2m, the process held to that size's CPU share) was the lowest, against MSK Connect at the JVM
+    rate of the same kind. The size's bill is taken as 2m's ratio to one vCPU's, both measured in the same minutes,
+    times the mapping row's: a resumed run's parts can run on machines of other speeds, and a ratio of one part's
+    sizes carries over where 2m's own dollars against another part's JVM rate would not."""
     out: list[Result] = []
     for prefix, sized_label, label in SIZED_PLAN:
         name = f"6 cost per M rows, {label}, cheapest size ($)"
         sized = [r for r in earlier if r.name.startswith(f"2m {sized_label} at ") and r.skipped is None
                  and r.ours_per_s]
-        java = same_kind_rate(earlier, prefix)
-        jvm_kind = SAME_KIND[prefix][1]
-        if not sized or java is None:
-            needs = "case 2m's rows" if not sized else f"the JVM connector of its kind ({jvm_kind})"
+        one_vcpu = next((r for r in sized if r.extra["memory_mb"] == FULL_VCPU_MB), None)
+        mapping = next((r for r in priced if r.name == f"6 cost per M rows, {label} ($)" and r.skipped is None), None)
+        if one_vcpu is None or mapping is None:
+            needs = "case 2m's rows" if one_vcpu is None else f"its mapping row ({prefix} and its JVM connector)"
             out.append(common.Result(name, None, "MSK Connect", None, 0, 0, unit="$/M rows",
                                      skipped=f"needs {needs} in the same run"))
             continue
         best = min(sized, key=lambda row: float(row.ours_per_s or 0.0))
-        msk = msk_cost(java)
-        arm64 = float(best.extra["usd_per_m_rows_arm64"])
+        x86_share = float(best.ours_per_s or 0.0) / float(one_vcpu.ours_per_s or 1.0)
+        arm64_share = float(best.extra["usd_per_m_rows_arm64"]) / float(one_vcpu.extra["usd_per_m_rows_arm64"])
+        ours = float(mapping.ours_per_s or 0.0) * x86_share
+        arm64 = float(mapping.extra["usd_per_m_rows_arm64"]) * arm64_share
+        msk = float(mapping.baseline_per_s or 0.0)
         out.append(common.Result(
-            name, best.ours_per_s, f"MSK Connect at the JVM rate of {jvm_kind}", msk, 0, 1, unit="$/M rows",
-            higher_is_better=False,
-            extra={"memory_mb": best.extra["memory_mb"], "usd_per_m_rows_arm64": arm64,
-                   "arm64_over_msk_connect": round(arm64 / msk, 3), "priced_from": best.name,
-                   "usd_per_m_rows_at_one_vcpu": best.baseline_per_s, "java_rows_per_cpu_s": round(java, 1),
-                   "jvm_kind": jvm_kind, **{key: best.extra.get(key) for key in (
+            name, ours, mapping.baseline, msk, 0, 1, unit="$/M rows", higher_is_better=False,
+            extra={"memory_mb": best.extra["memory_mb"], "usd_per_m_rows_arm64": round(arm64, 8),
+                   "arm64_over_msk_connect": round(arm64 / msk, 3), "priced_from": [mapping.name, best.name],
+                   "bill_over_one_vcpu": round(x86_share, 3), "usd_per_m_rows_at_one_vcpu": mapping.ours_per_s,
+                   "java_rows_per_cpu_s": mapping.extra.get("java_rows_per_cpu_s"), "jvm_kind": SAME_KIND[prefix][1],
+                   **{f"sized_{key}": best.extra.get(key) for key in (
                        "wall_s_per_m_rows", "cpu_s_per_m_rows", "cpu_share", "cpu_share_used")}}))
     return out
 
