@@ -1,14 +1,15 @@
 """Where each side's CPU goes in a case-4 row, from py-spy's samples of a ``make bench`` run of that row alone.
 
 ``python -m bench.spy_report record <row> <records>`` runs ``make bench`` on that row alone (one warm-up, one
-repetition: ``BENCH_CASES=connect_java BENCH_JAVA_CASES=<row> BENCH_JAVA_SIZES=<records> BENCH_JAVA_REPEATS=1``)
+repetition: ``BENCH_CASES=connect_java BENCH_JAVA_CASES=<row> BENCH_JAVA_SIZES=<records> BENCH_JAVA_REPEATS=1``; 4i,
+its own case: ``BENCH_CASES=iceberg_java``)
 under ``py-spy record --subprocesses --gil -f raw`` (the samples and the run's rows kept in ``.run/bench/profiles``) and
 writes its report to ``bench/results/profiles/<row>-<records>-pyspy.txt``. ``python -m bench.spy_report <raw file>
 [top]`` reports on such output (one ``frame;frame;... count`` line per distinct stack; on-CPU samples of the
 Python threads): the samples split by side, the first frame below the method's side runners (``rotated``,
 ``alternated``, ``interleaved``) naming the side (``mine`` is ours, ``least`` the raw floor, ``pulled`` ours with a
-pull-mode sink, ``theirs`` the bench waiting on the JVM), and for each side the functions with the most samples of
-their own (self) and in all (inclusive), as shares of that side.
+pull-mode sink, at any depth, ``theirs`` the bench waiting on the JVM), and for each side the functions with the
+most samples of their own (self) and in all (inclusive), as shares of that side.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SIDE_RUNNERS = frozenset({"rotated", "alternated", "interleaved"})
+PULLED = "pulled"  # the function that runs ours' sink as a pull-mode task, at any depth below ours' side
 SIDE_NAMES = {"mine": "ours", "ours": "ours", "ours_capture": "ours", "least": "raw floor", "floor": "raw floor",
-              "pulled": "ours, pull mode", "theirs": "JVM (the bench waiting)"}
+              PULLED: "ours, pull mode", "theirs": "JVM (the bench waiting)"}
 # the bench's own reads between a source side's invocations (bench/counting.py): outside every measured span
 NOT_MEASURED = frozenset({"CommittedCount.drain", "CommittedCount.exact"})
 # the emulated event source mapping's event building (bench/mapping.py: the mapping's work, not the function's)
@@ -79,6 +81,9 @@ def side_of(stack: list[Frame]) -> tuple[str, int] | None:
             continue
         if stack[found].name == "interleaved" and name != "theirs":
             return None  # our sides' work outside their measured spans (copies, comparisons, clean-up)
+        pulled = next((i for i in range(index + 1, len(stack)) if stack[i].name == PULLED), None)
+        if pulled is not None:  # a pull-mode sink run inside ours' side (4u: the source's span, then each sink)
+            return SIDE_NAMES[PULLED], pulled
         return SIDE_NAMES.get(name, name), index
     return None
 
@@ -141,8 +146,8 @@ def record(row: str, records: int) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     kept.mkdir(parents=True, exist_ok=True)
     raw = kept / f"{row}-{records}.raw"
-    env = {**os.environ, "BENCH_CASES": "connect_java", "BENCH_JAVA_CASES": row, "BENCH_JAVA_SIZES": str(records),
-           "BENCH_JAVA_REPEATS": "1"}
+    case = {"BENCH_CASES": "iceberg_java"} if row == "4i" else {"BENCH_CASES": "connect_java", "BENCH_JAVA_CASES": row}
+    env = {**os.environ, **case, "BENCH_JAVA_SIZES": str(records), "BENCH_JAVA_REPEATS": "1"}
     results = kept / f"{row}-{records}-run.json"
     # --gil: the thread holding the GIL only, so a thread blocked in a socket read (a sink waiting on its database,
     # a CDC reader on the server) is no sample; without it such waits counted as CPU

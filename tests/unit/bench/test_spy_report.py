@@ -55,3 +55,17 @@ def test_a_frame_without_a_file_keeps_its_text() -> None:
     assert spy_report.Frame.parse("<native>") == spy_report.Frame("<native>", "")
     frozen = spy_report.Frame.parse("_find_and_load (<frozen importlib._bootstrap>:1176)")
     assert frozen == spy_report.Frame("_find_and_load", "<frozen importlib._bootstrap>")
+
+
+def test_a_pull_mode_sink_inside_ours_side_is_a_side_of_its_own() -> None:
+    """4u runs its source, then the sink behind the mapping and as a pull-mode task, all under ours' side."""
+    ours = ("main (bench/run.py:1);interleaved (bench/side_by_side.py:9);_Sides.ours_and_floor (bench/cases/u.py:150);"
+            "rotated (bench/side_by_side.py:210);<lambda> (bench/cases/u.py:157);_Sides.ours (bench/cases/u.py:160);")
+    sides = spy_report.read([
+        ours + "_Sides.ours.<locals>.mapped (bench/cases/u.py:170);SinkRunner.handle (connect_core/runtime/s.py:1) 6",
+        ours + "_Sides.ours.<locals>.pulled (bench/cases/u.py:180);SinkPullTask.run (connect_core/runtime/p.py:1) 4",
+    ])
+    assert {label: side.samples for label, side in sides.items()} == {"ours": 6, "ours, pull mode": 4}
+    pulled = sides["ours, pull mode"]
+    assert [str(frame) for frame in pulled.self_samples] == ["SinkPullTask.run (connect_core/runtime/p.py)"]
+
