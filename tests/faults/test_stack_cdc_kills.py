@@ -38,11 +38,10 @@ from infra.local import stack
 from tests.faults.conftest import BIG, mysql
 from tests.faults.test_cdc import _events
 from tests.integration.stack.conftest import Deployed
-from tests.integration.stack.test_stack_faults import _function_log, _topic_known
+from tests.integration.stack.test_stack_faults import _arm, _function_log, _topic_known
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from tests.faults.conftest import Tally
     from tests.integration.connectors.postgres.session import PgSession
@@ -82,15 +81,6 @@ def faults_stack(kafka_settings: dict[str, str], aws_settings: dict[str, str]) -
         yield Deployed(name, stack.FunctionUrl(outputs["CoordinatorUrl"]))
     finally:
         stack.destroy(name)
-
-
-def _arm(deployed: Deployed, step: str) -> Path:
-    """Drop the arming file for ``step``; returns the stack's fault directory."""
-    directory = stack.fault_dir(deployed.name)
-    for stale in directory.glob(f"{step}.fired-*"):
-        stale.unlink()
-    (directory / step).write_text("armed by tests/faults/test_stack_cdc_kills.py\n")
-    return directory
 
 
 def _wait(deployed: Deployed, connector: str, check: Callable[[], Any], what: str, timeout_s: float) -> Any:

@@ -2,10 +2,13 @@
 while it snapshots and again while it streams loses nothing and repeats nothing.
 
 The stack's functions run as local processes (infra/localstack_ext), so the test does what a crashed host or an
-out-of-memory kill does to a Lambda execution environment: it waits until the function has a transaction open on
-the topic (the last stable offset behind the log end) and sends SIGKILL to the function's process. The next
-scheduler heartbeat starts a fresh environment, which fences the dead producer (its transaction is aborted) and
-delivers every change once.
+out-of-memory kill does to a Lambda execution environment. While it snapshots: it waits until the function has a
+transaction open on the topic (the last stable offset behind the log end) and sends SIGKILL to the function's
+process. While it streams, the update's transactions can be too short for that watch on a fast machine (0 of 36,000
+checks saw one, twice), so the stack's fault seam kills it instead: the first process that has handed records to
+its producer with the transaction open dies there (``source.after_produce``, connect_core/runtime/fault_points.py).
+The next scheduler heartbeat starts a fresh environment, which fences the dead producer (its transaction is
+aborted) and delivers every change once.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 import pytest
 
+from infra.local import stack
 from tests.integration.stack.conftest import wait_for
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.integration.stack.conftest import Deployed
 
 pytestmark = pytest.mark.integration
@@ -73,6 +79,16 @@ def _topic_known(admin: Any, topic: str) -> bool:
     except KafkaException:
         return False
     return True
+
+
+def _arm(deployed: Deployed, step: str) -> Path:
+    """Drop the arming file for ``step`` in the stack's fault directory (a source transaction without records, an
+    idle tick's, claims none); returns the directory."""
+    directory = stack.fault_dir(deployed.name)
+    for stale in directory.glob(f"{step}.fired-*"):
+        stale.unlink()
+    (directory / step).write_text(f"armed by {__name__}\n")
+    return directory
 
 
 def _kill_inside_a_transaction(deployed: Deployed, bootstrap: str, topic: str, connector: str, what: str) -> None:
@@ -206,9 +222,11 @@ def test_a_cdc_source_killed_in_its_transaction_on_the_stack_delivers_every_chan
         snapshot = _events(kafka_bootstrap, topic, "read_committed")
         assert _ops(snapshot, "r") == list(range(1, ROWS + 1)) and len(snapshot) == ROWS
 
+        faults = _arm(deployed, "source.after_produce")  # the update's first transaction with records dies in it
         with conn.cursor() as cursor:  # one binlog transaction of ROWS row events
             cursor.execute(f"UPDATE {database}.t SET state = 'SHIPPED'")
-        _kill_inside_a_transaction(deployed, kafka_bootstrap, topic, name, "while it streams")
+        _wait(deployed, name, lambda: list(faults.glob("source.after_produce.fired-*")),
+              "the source function killed inside a transaction while it streams")
         _wait(deployed, name, lambda: len(_events(kafka_bootstrap, topic, "read_committed")) >= 2 * ROWS, "the update")
         events = _events(kafka_bootstrap, topic, "read_committed")
         assert len(events) == 2 * ROWS
@@ -216,6 +234,7 @@ def test_a_cdc_source_killed_in_its_transaction_on_the_stack_delivers_every_chan
         # the killed attempts' records are in the log, aborted: a read_uncommitted reader sees them
         assert len(_events(kafka_bootstrap, topic, "read_uncommitted")) > len(events)
     finally:
+        (stack.fault_dir(deployed.name) / "source.after_produce").unlink(missing_ok=True)  # unclaimed: disarmed
         deployed.http("DELETE", f"/connectors/{name}")
         with conn.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database}")
