@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from connect_core.api.config import config_field, parse_config
+from connect_core.api.config import config_error, config_field, parse_config
 from connect_core.api.errors import ConfigError
+from connect_core.api.library_properties import LibraryProperties, LibraryProperty
 
-__all__ = ["IcebergSinkConfig", "TableSinkConfig", "catalog_properties", "load_config", "split_partition_by"]
+if TYPE_CHECKING:
+    from connect_core.api.file_roots import FileRoots
+
+__all__ = [
+    "CATALOG_PROPERTIES",
+    "TABLE_PROPERTIES",
+    "IcebergSinkConfig",
+    "TableSinkConfig",
+    "catalog_properties",
+    "library_problems",
+    "load_config",
+    "split_partition_by",
+]
 
 CATALOG_PREFIX: Final = "iceberg.catalog."
 TABLE_PREFIX: Final = "iceberg.table."
@@ -31,6 +44,60 @@ _CATALOG_IMPLS: Final = {
 }
 _CATALOG_TYPES: Final = {"jdbc": "sql", "sql": "sql", "rest": "rest", "glue": "glue"}
 _IO_IMPLS: Final = ("org.apache.iceberg.aws.s3.S3FileIO", "org.apache.iceberg.io.ResolvingFileIO")
+
+_S = LibraryProperty
+_JAVA_ONLY: Final = "a key of Iceberg's Java catalogs or FileIO that pyiceberg has no counterpart of"
+# ``iceberg.catalog.*`` as the config names them: Iceberg's Java keys this sink translates, and the pyiceberg
+# catalog (SQL, REST, Glue) and PyArrow FileIO properties that read as data. Never passed: pyiceberg's code-loading
+# ``py-io-impl``, ``py-catalog-impl``, ``s3.retry-strategy-impl``, a REST ``auth`` manager class.
+CATALOG_PROPERTIES: Final = LibraryProperties(
+    "pyiceberg catalog",
+    (
+        _S("catalog-impl"), _S("type"), _S("io-impl"), _S("uri"), _S("jdbc.user"), _S("jdbc.password", "secret"),
+        _S("warehouse", "location"), _S("client.region"), _S("s3.path-style-access", "bool"),
+        _S("s3.endpoint", "url"), _S("s3.access-key-id", "secret"), _S("s3.secret-access-key", "secret"),
+        _S("s3.session-token", "secret"), _S("s3.region"), _S("s3.resolve-region", "bool"),
+        _S("s3.proxy-uri", "url"), _S("s3.connect-timeout", "float"), _S("s3.request-timeout", "float"),
+        _S("s3.role-arn"), _S("s3.role-session-name"), _S("s3.force-virtual-addressing", "bool"),
+        _S("s3.anonymous", "bool"), _S("s3.sse-kms-key-id"),
+        _S("client.access-key-id", "secret"), _S("client.secret-access-key", "secret"),
+        _S("client.session-token", "secret"), _S("client.role-arn"), _S("client.role-session-name"),
+        _S("glue.endpoint", "url"), _S("glue.region"), _S("glue.id"), _S("glue.skip-archive", "bool"),
+        _S("glue.access-key-id", "secret"), _S("glue.secret-access-key", "secret"),
+        _S("glue.session-token", "secret"), _S("glue.max-retries", "int"),
+        _S("credential", "secret"), _S("token", "secret"), _S("oauth2-server-uri", "url"), _S("scope"),
+        _S("audience"), _S("resource"), _S("prefix"), _S("header."), _S("rest.sigv4-enabled", "bool"),
+        _S("rest.signing-region"), _S("rest.signing-name"), _S("rest.sigv4.max-retries", "int"),
+        _S("snapshot-loading-mode", "choice", ("all", "refs")), _S("rest-page-size", "int"),
+        _S("pool_pre_ping", "bool"), _S("init_catalog_tables", "bool"),
+    ),
+    {key: _JAVA_ONLY for key in (
+        "lock-impl", "lock.", "cache-enabled", "cache.", "clients", "client.pool.", "metrics-reporter-impl",
+        "table-default.", "table-override.", "jdbc.schema-version", "jdbc.strict-mode", "jdbc.init-catalog-tables",
+        "client.factory", "client.assume-role.", "client.credentials-provider", "client.credentials-provider.",
+        "http-client.", "s3.sse.", "s3.acl", "s3.multipart.", "s3.checksum-enabled", "s3.delete-enabled",
+        "s3.delete.", "s3.write.", "s3.preload-client-enabled", "s3.use-arn-region-enabled", "s3.staging-dir",
+        "s3.dualstack-enabled", "s3.acceleration-enabled", "s3.remote-signing-enabled", "glue.skip-name-validation",
+        "glue.lakeformation-enabled", "glue.account-id", "glue.catalog-arn", "rest.auth.type", "rest.client.",
+        "rest-metrics-reporting-enabled", "view-endpoints-supported", "include-credentials", "io-manifest.",
+        "encryption.kms-impl", "encryption.kms-type", "gcs.", "adls.")},
+)
+# ``iceberg.tables.auto-create-props.*`` and ``write-props.*``: table properties (stored in the table's metadata,
+# read by pyiceberg and every engine); ``write.py-location-provider.impl`` would make pyiceberg import a class.
+TABLE_PROPERTIES: Final = LibraryProperties(
+    "Iceberg table",
+    (
+        _S("write.data.path", "location"), _S("write.metadata.path", "location"),
+        _S("write.object-storage.path", "location"), _S("write.folder-storage.path", "location"),
+        *(_S(prefix) for prefix in ("write.format.", "write.parquet.", "write.avro.", "write.orc.",
+                                    "write.target-file-size-bytes", "write.delete.", "write.update.",
+                                    "write.merge.", "write.distribution-mode", "write.metadata.",
+                                    "write.object-storage.", "write.summary.", "write.wap.", "write.spark.",
+                                    "write.upsert.", "write.location-provider.impl", "read.", "commit.",
+                                    "history.", "gc.", "snapshot.", "schema.", "format-version", "comment",
+                                    "owner", "engine.", "compatibility.", "current-snapshot-id")),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -193,8 +260,9 @@ def _jdbc_to_sqlalchemy(uri: str, user: str | None, password: str | None) -> str
     if match is None:
         return uri  # already a SQLAlchemy URL
     driver, rest = match["driver"], match["rest"]
-    if driver == "sqlite":
-        return f"sqlite:{rest}"
+    if driver == "sqlite":  # jdbc:sqlite:<path> -> sqlite:///<path> (an absolute path: four slashes)
+        path = rest.removeprefix("file:")
+        return "sqlite://" if path.startswith(":memory:") else f"sqlite:///{path}"
     from urllib.parse import quote
 
     scheme = {"postgresql": "postgresql+psycopg2", "mysql": "mysql+pymysql"}[driver]
@@ -205,15 +273,55 @@ def _jdbc_to_sqlalchemy(uri: str, user: str | None, password: str | None) -> str
     return f"{scheme}://{auth}{host}"
 
 
-def catalog_properties(props: dict[str, str], name: str = "iceberg") -> dict[str, str]:
+def library_problems(props: dict[str, str], file_roots: FileRoots | None) -> dict[str, str]:
+    """Config key -> message for each ``iceberg.catalog.*`` and table property the allow-lists refuse (validate)."""
+    config = {key: str(value) for key, value in props.items()}
+
+    def under(prefix: str) -> dict[str, str]:
+        return {key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)}
+
+    catalog = under(CATALOG_PREFIX)
+    problems = CATALOG_PROPERTIES.problems(catalog, CATALOG_PREFIX, file_roots)
+    uri = catalog.get("uri")
+    if uri is not None and "${" not in uri and (reason := _uri_problem(uri, file_roots)) is not None:
+        problems.setdefault(CATALOG_PREFIX + "uri", str(config_error(CATALOG_PREFIX + "uri", uri, reason)))
+    for prefix in (AUTO_CREATE_PROPS_PREFIX, WRITE_PROPS_PREFIX):
+        problems.update(TABLE_PROPERTIES.problems(under(prefix), prefix, file_roots))
+    return problems
+
+
+def _uri_problem(uri: str, file_roots: FileRoots | None) -> str | None:
+    """A catalog URI: http(s) for REST, a PostgreSQL/MySQL JDBC URL, or a SQLite file under the file roots."""
+    match = _JDBC_URL.match(uri)
+    if match is not None:
+        if match["driver"] != "sqlite":
+            return None
+        path = match["rest"].removeprefix("file:")
+        if path in ("", ":memory:") or path.startswith(":memory:"):
+            return None
+        if file_roots is None:
+            return "names a host file; this worker's file roots allow none (no file roots are configured)"
+        return file_roots.problem(path)
+    scheme = uri.split(":", 1)[0].lower()
+    if scheme in ("http", "https"):
+        return None
+    return "must be an http(s) URL (REST catalog) or a jdbc:postgresql:, jdbc:mysql: or jdbc:sqlite: URL"
+
+
+def catalog_properties(props: dict[str, str], name: str = "iceberg",
+                       file_roots: FileRoots | None = None) -> dict[str, str]:
     """``iceberg.catalog.*`` (Java catalog and S3FileIO keys) as pyiceberg's ``load_catalog`` properties; ``type``
-    and ``catalog-impl`` as ``CatalogUtil.buildIcebergCatalog`` takes them (type lower-cased, not both).
+    and ``catalog-impl`` as ``CatalogUtil.buildIcebergCatalog`` takes them (type lower-cased, not both). Only the
+    properties :data:`CATALOG_PROPERTIES` accepts reach pyiceberg.
 
     Raises:
-        ConfigError: both ``type`` and ``catalog-impl``, or a ``catalog-impl``/``type``/``io-impl`` pyiceberg has no
-            counterpart of.
+        ConfigError: a property the allow-list refuses (naming its key), both ``type`` and ``catalog-impl``, or a
+            ``catalog-impl``/``type``/``io-impl`` pyiceberg has no counterpart of.
     """
-    out = dict(props)
+    out = CATALOG_PROPERTIES.passed(props, CATALOG_PREFIX, file_roots)
+    uri = out.get("uri")
+    if uri is not None and (reason := _uri_problem(uri, file_roots)) is not None:
+        raise config_error(CATALOG_PREFIX + "uri", uri, reason)
     impl = out.pop("catalog-impl", None)
     kind = out.pop("type", None)
     if impl is not None:
@@ -234,6 +342,12 @@ def catalog_properties(props: dict[str, str], name: str = "iceberg") -> dict[str
     if io_impl is not None and io_impl not in _IO_IMPLS:
         raise ConfigError(f"iceberg.catalog.io-impl {io_impl} is not supported; supported: {', '.join(_IO_IMPLS)}")
     if out["type"] == "sql":
+        uri = out.get("uri", "")
+        sqlite = _JDBC_URL.match(uri)
+        if sqlite is not None and sqlite["driver"] == "sqlite" and file_roots is not None:
+            path = sqlite["rest"].removeprefix("file:")
+            if not path.startswith(":memory:"):
+                out["uri"] = "jdbc:sqlite:" + file_roots.resolve(CATALOG_PREFIX + "uri", path)
         out["uri"] = _jdbc_to_sqlalchemy(out.get("uri", ""), out.pop("jdbc.user", None),
                                          out.pop("jdbc.password", None))
     region = out.pop("client.region", None)

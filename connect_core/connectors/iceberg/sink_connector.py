@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.connector import SinkConnector
-from connect_core.connectors.iceberg.config import IcebergSinkConfig, load_config
+from connect_core.api.file_roots import file_roots_of
+from connect_core.api.library_properties import add_errors
+from connect_core.connectors.iceberg.config import IcebergSinkConfig, catalog_properties, library_problems, load_config
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.config import ConfigValueInfo
     from connect_core.api.task import Task
 
 __all__ = ["IcebergSinkConnector"]
@@ -26,8 +29,13 @@ class IcebergSinkConnector(SinkConnector):
 
     def start(self, props: dict[str, str]) -> None:
         """Check the config (Iceberg's messages) and keep it for the tasks."""
-        load_config(props)
+        config = load_config(props)
+        catalog_properties(config.catalog_props(), config.catalog_name, file_roots_of(self))  # refuses by key
         self._props = dict(props)
+
+    def validate(self, props: dict[str, str]) -> list[ConfigValueInfo]:
+        """The declared keys' results plus the allow-lists' refusals of catalog and table properties."""
+        return add_errors(super().validate(props), library_problems(props, file_roots_of(self)))
 
     def task_class(self) -> type[Task]:
         """``IcebergSinkTask``."""

@@ -15,11 +15,17 @@ import uuid
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, DataError
+from connect_core.api.file_roots import file_roots_of
 from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTask
 from connect_core.connectors.iceberg import _commit
 from connect_core.connectors.iceberg._types import partition_spec, record_schema, row_writer, to_row
-from connect_core.connectors.iceberg.config import catalog_properties, load_config
+from connect_core.connectors.iceberg.config import (
+    AUTO_CREATE_PROPS_PREFIX,
+    TABLE_PROPERTIES,
+    catalog_properties,
+    load_config,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from pyiceberg.schema import Schema as IcebergSchema
     from pyiceberg.table import Table
 
+    from connect_core.api.file_roots import FileRoots
     from connect_core.api.record import SinkRecord
     from connect_core.api.schema import Schema
     from connect_core.api.task import TopicPartition
@@ -45,11 +52,13 @@ Buffer = tuple[str, str, int]  # table, topic, partition
 NEW_TABLE_PROPERTIES: Final = {"write.parquet.compression-codec": "zstd"}
 
 
-def open_catalog(config: IcebergSinkConfig) -> Catalog:
-    """pyiceberg's catalog for ``iceberg.catalog.*`` (JDBC as pyiceberg's SQL catalog, REST, Glue)."""
+def open_catalog(config: IcebergSinkConfig, file_roots: FileRoots | None = None) -> Catalog:
+    """pyiceberg's catalog for ``iceberg.catalog.*`` (JDBC as pyiceberg's SQL catalog, REST, Glue): only what the
+    allow-list passes reaches pyiceberg, host paths only under ``file_roots``."""
     from pyiceberg.catalog import load_catalog
 
-    return load_catalog(config.catalog_name, **catalog_properties(config.catalog_props(), config.catalog_name))
+    return load_catalog(config.catalog_name,
+                        **catalog_properties(config.catalog_props(), config.catalog_name, file_roots))
 
 
 def commit_due(props: dict[str, str], *, force: bool = False) -> dict[str, str | None]:
@@ -97,7 +106,7 @@ class IcebergSinkTask(SinkTask):
 
     def _catalog_now(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = open_catalog(self.config)
+            self._catalog = open_catalog(self.config, file_roots_of(self))
         return self._catalog
 
     def _route(self, record: SinkRecord) -> list[tuple[str, bool]]:
@@ -146,7 +155,8 @@ class IcebergSinkTask(SinkTask):
                     schema.find_field(c).field_id for c in table_config.id_columns]})
             spec = partition_spec(schema, table_config.partition_by)
             try:
-                properties = {**NEW_TABLE_PROPERTIES, **self.config.prefixed("iceberg.tables.auto-create-props.")}
+                properties = {**NEW_TABLE_PROPERTIES, **TABLE_PROPERTIES.passed(
+                    self.config.prefixed(AUTO_CREATE_PROPS_PREFIX), AUTO_CREATE_PROPS_PREFIX, file_roots_of(self))}
                 table = catalog.create_table(name, schema, partition_spec=spec, properties=properties)
             except TableAlreadyExistsError:
                 table = catalog.load_table(name)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from connect_core.api.errors import ConfigError
-from connect_core.connectors.iceberg.config import catalog_properties, load_config, split_partition_by
+from connect_core.api.file_roots import FileRoots
+from connect_core.connectors.iceberg.config import (
+    catalog_properties,
+    library_problems,
+    load_config,
+    split_partition_by,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BASE = {"name": "lake", "iceberg.catalog.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
         "iceberg.catalog.uri": "jdbc:postgresql://127.0.0.1:5432/connect"}
@@ -61,3 +72,53 @@ def test_catalog_type_as_icebergs_catalog_util() -> None:
     with pytest.raises(ConfigError, match="^Cannot create catalog lake, both type and catalog-impl are set: "
                                           "type=glue, catalog-impl=org.apache.iceberg.rest.RESTCatalog$"):
         catalog_properties({"type": "glue", "catalog-impl": "org.apache.iceberg.rest.RESTCatalog"}, name="lake")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("iceberg.catalog.py-io-impl", "subprocess.call"),
+    ("iceberg.catalog.py-catalog-impl", "os.system"),
+    ("iceberg.catalog.s3.retry-strategy-impl", "probe_module.Strategy"),
+    ("iceberg.catalog.auth", '{"type": "custom", "impl": "probe_module.Auth"}'),
+    ("iceberg.catalog.anything-new", "probe_module"),
+    ("iceberg.catalog.warehouse", "file:///etc"),
+    ("iceberg.catalog.warehouse", "/etc"),
+    ("iceberg.catalog.s3.endpoint", "file:///etc/passwd"),
+])
+def test_catalog_properties_refused_by_key(key: str, value: str) -> None:
+    """Nothing that pyiceberg could read as code, a host path or an unknown property reaches it (issue 68)."""
+    props = BASE | {"iceberg.tables": "t", key: value}
+    assert list(library_problems(props, None)) == [key]
+    with pytest.raises(ConfigError, match=f"for configuration {key}"):
+        catalog_properties(load_config(props).catalog_props())
+
+
+def test_table_properties_refuse_pyicebergs_location_provider() -> None:
+    key = "iceberg.tables.auto-create-props.write.py-location-provider.impl"
+    props = BASE | {"iceberg.tables": "t", key: "os.system", "iceberg.tables.auto-create-props.format-version": "2"}
+    assert list(library_problems(props, None)) == [key]
+
+
+def test_java_keys_pass_or_are_dropped(tmp_path: Path) -> None:
+    """Iceberg's Java keys keep working: translated, or dropped as without effect; local files under the roots."""
+    roots = FileRoots.of([str(tmp_path)])
+    props = BASE | {"iceberg.tables": "t", "iceberg.catalog.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+                    "iceberg.catalog.lock-impl": "org.apache.iceberg.util.LockManagers$InMemoryLockManager",
+                    "iceberg.catalog.client.credentials-provider": "software.amazon.awssdk.auth.Default",
+                    "iceberg.catalog.warehouse": "file:warehouse", "iceberg.catalog.s3.path-style-access": "true",
+                    "iceberg.catalog.gcs.session-kwargs": '{"x": 1}'}
+    assert library_problems(props, roots) == {}
+    out = catalog_properties(load_config(props).catalog_props(), file_roots=roots)
+    assert not {"lock-impl", "client.credentials-provider", "gcs.session-kwargs"} & set(out)
+    assert out["warehouse"] == f"file://{tmp_path.resolve()}/warehouse"
+    assert out["s3.force-virtual-addressing"] == "false"
+
+
+def test_sqlite_catalog_uri_under_the_file_roots(tmp_path: Path) -> None:
+    roots = FileRoots.of([str(tmp_path)])
+    sqlite = {"iceberg.catalog.type": "jdbc", "iceberg.catalog.uri": "jdbc:sqlite:catalog.db", "iceberg.tables": "t"}
+    assert catalog_properties(load_config(sqlite).catalog_props(), file_roots=roots)["uri"] == (
+        f"sqlite:///{tmp_path.resolve()}/catalog.db")
+    outside = sqlite | {"iceberg.catalog.uri": "jdbc:sqlite:/etc/catalog.db"}
+    assert list(library_problems(outside, roots)) == ["iceberg.catalog.uri"]
+    with pytest.raises(ConfigError, match="outside the allowed file roots"):
+        catalog_properties(load_config(outside).catalog_props(), file_roots=roots)
