@@ -90,13 +90,16 @@ class Connector(abc.ABC):
 
         return validate_config(model, props)
 
-    def decommission(self, props: dict[str, str]) -> None:
+    def decommission(self, props: dict[str, str]) -> bool | None:
         """The connector was stopped (``PUT /connectors/<name>/stop``) or deleted: release what its tasks keep
         outside Kafka for the next run (a replication slot). Not Kafka's: a Kafka task's ``stop`` runs at every
         rebalance and a function's task at every container recycle, so neither says the connector is gone; the
         coordinator calls this on a new, unstarted instance, with the stored config (placeholders resolved), at
-        most 15 s long; what it raises is logged and never fails the request. Default: nothing."""
-        return
+        most 15 s long; what it raises is logged and never fails the request. Returns True when what the source
+        offsets resume from went with it (a dropped slot): a deleted connector's offsets are then cleared, so one
+        re-created under the same name starts afresh instead of failing on offsets nothing can resume. Default:
+        nothing released."""
+        return None
 
     def reconfiguration_interval_ms(self, props: dict[str, str]) -> int | None:
         """How often the coordinator runs this connector again to see whether its task configs changed (new tables

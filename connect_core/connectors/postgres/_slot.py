@@ -116,6 +116,10 @@ class Slot:
                                f"this connector needs one for pgoutput on {self._config.dbname} (slot.name)")
         return parse_lsn(lsn) if lsn else 0
 
+    def exists(self) -> bool:
+        """Whether the slot exists (of any plugin)."""
+        return bool(self._query("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (self.name,)))
+
     def lag_bytes(self) -> int | None:
         """How far the slot's confirmed position is behind the server's WAL (what it keeps from being recycled)."""
         rows = self._query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "

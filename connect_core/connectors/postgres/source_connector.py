@@ -77,27 +77,29 @@ class PostgresConnector(SourceConnector):
     def stop(self) -> None:
         """Nothing stays open."""
 
-    def decommission(self, props: dict[str, str]) -> None:
+    def decommission(self, props: dict[str, str]) -> bool | None:
         """Stopped: drop the slot with ``slot.drop.on.stop=true`` (the publication stays, as Debezium leaves it).
         Deleted: drop the slot and the publication, unless ``lambda.slot.drop.on.delete=false`` (then as stopped).
+        True when a delete dropped the slot: the stored LSN can never be resumed, so its offsets go too.
 
         A slot still held by a streaming invocation is tried for ``DROP_ATTEMPTS`` seconds, then left with a warning
         (``Slot.drop``)."""
         config = parse_config(PostgresSourceConfig, props)
         deleted = props.get(DELETED_CONFIG) == "true" and config.slot_drop_on_delete
         if not (deleted or config.slot_drop_on_stop):
-            return
+            return False
         from connect_core.connectors.postgres._slot import Slot, connect
 
         config = config.with_tls_files(file_roots_of(self).resolve)
         ctl = connect(config)
         try:
             slot = Slot(config, ctl)
-            slot.drop()
+            dropped = slot.drop()
             if deleted:
                 slot.drop_publication()
         finally:
             ctl.close()
+        return deleted and (dropped or not slot.exists())
 
     def alter_offsets(self, connector_config: dict[str, str], offsets: dict[Any, Any]) -> bool:
         """Offsets are framework-managed (Debezium does not override it either)."""

@@ -4,7 +4,7 @@ A Kafka task's ``stop`` runs at every rebalance and a function's at every contai
 keeps something outside Kafka for its next run (Debezium's PostgreSQL replication slot) learns that it is gone here:
 ``PUT /connectors/<name>/stop`` and ``DELETE /connectors/<name>`` call it once the tasks' triggers are gone, a delete
 with ``DELETED_CONFIG=true`` in the props (a delete is never undone: the PostgreSQL source drops its slot and
-publication). It runs off the request thread, bounded like a connector start, and whatever it raises is logged: a
+publication, and says so, and the herder then clears the source offsets that named a position in that slot). It runs off the request thread, bounded like a connector start, and whatever it raises is logged: a
 stop or delete always completes.
 """
 
@@ -34,21 +34,22 @@ DELETED_CONFIG = "lambda.connector.deleted"  # "true" in the props of a deleted 
 
 
 def decommission(name: str, config: Mapping[str, str | None], timeout_s: float | None = None, *,
-                 deleted: bool = False) -> bool:
+                 deleted: bool = False) -> bool | None:
     """Call the connector's ``decommission`` with its config (placeholders resolved, ``DELETED_CONFIG`` when
-    ``deleted``); whether it returned in time (``timeout_s``, by default ``DECOMMISSION_TIMEOUT_S``) without
-    raising."""
+    ``deleted``); None when it did not return in time (``timeout_s``, by default ``DECOMMISSION_TIMEOUT_S``) or
+    raised, else whether what its offsets resume from went with it (its answer)."""
     from connect_core.coordinator.herder.task_configs import resolve_for_connector  # lazy: config providers
 
     props = {k: v for k, v in config.items() if v is not None}
     failed: list[BaseException] = []
+    answer: list[bool] = []
 
     def run() -> None:
         try:
             instance = new_connector(connector_class(props[CONNECTOR_CLASS_CONFIG],
                                                      props.get(CONNECTOR_VERSION_CONFIG)))
             resolved = resolve_for_connector(props)
-            instance.decommission({**resolved, DELETED_CONFIG: "true"} if deleted else resolved)
+            answer.append(bool(instance.decommission({**resolved, DELETED_CONFIG: "true"} if deleted else resolved)))
         except BaseException as error:  # logged below; a stop or delete never fails for it
             failed.append(error)
 
@@ -59,9 +60,9 @@ def decommission(name: str, config: Mapping[str, str | None], timeout_s: float |
     if worker.is_alive():
         log.warning("Connector %s: decommission did not finish within %g s; it goes on in the background", name,
                     limit)
-        return False
+        return None
     if failed:
         log.warning("Connector %s: decommission failed (what it keeps outside Kafka may be left): %s", name,
                     failed[0], exc_info=failed[0])
-        return False
-    return True
+        return None
+    return bool(answer and answer[0])

@@ -173,6 +173,8 @@ class Herder:
         self.on_restart: Callable[[str, list[int]], None] = lambda _name, _tasks: None
         # Called once a new connector's config is written, before it is deployed (a source's first offsets snapshot).
         self.on_create: Callable[[str], None] = lambda _name: None
+        # Called after a delete whose decommission says the offsets' resume point is gone (a dropped slot).
+        self.on_resume_point_gone: Callable[[str], None] = lambda _name: None
 
     def _generation(self, connector: str) -> int:
         return self.configs.state.task_config_generation(connector) or 0
@@ -319,7 +321,8 @@ class Herder:
         self.report.tasks(name, tasks, State.DESTROYED)
         self.report.connector(name, State.DESTROYED)
         self.reconciler.converge(name)  # removes: the config is gone
-        decommission(name, config, deleted=True)  # once no trigger invokes its tasks any more
+        if decommission(name, config, deleted=True):  # once no trigger invokes its tasks any more
+            self.on_resume_point_gone(name)
 
     # --- target states -------------------------------------------------------------------------------------
 

@@ -159,6 +159,20 @@ class ConnectorOffsetsManager:
                 self.offsets.write(name, [(p, None) for p, _ in known])
         return _message("reset", managed)
 
+    def forget_deleted(self, name: str) -> None:
+        """A deleted source whose resume point went with it (its dropped slot): tombstone every offset it had, so
+        one re-created under the same name starts afresh (its ``snapshot.mode``) instead of failing on them. A
+        failure is logged: the delete has happened."""
+        try:
+            self._fence(name)
+            known = self._source_offsets(name)
+            if known:
+                self.offsets.write(name, [(partition, None) for partition, _ in known])
+            log.info("Connector %s: deleted with its resume point; its %d source offsets cleared", name, len(known))
+        except Exception:
+            log.warning("Connector %s: could not clear the offsets of the deleted connector; a connector re-created "
+                        "under its name resumes from them", name, exc_info=True)
+
     def _source_offsets(self, name: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """The connector's offsets as they are now: its snapshot and what followed, not the whole offsets topic (a
         cold coordinator of a fleet would read millions of records; storage/connector_offsets.py)."""

@@ -87,6 +87,7 @@ class Coordinator:
         self.last_pass: ReconcilePass | None = None  # the heartbeat's last reconcile pass (None: none ran)
         self.offsets = ConnectorOffsetsManager(configs, offsets, groups, fencing)
         self.herder.on_create = self.offsets.created
+        self.herder.on_resume_point_gone = self.offsets.forget_deleted
         self.log_levels = LogLevels(configs)
         self.overview = overview
         self.heartbeats = self._heartbeat_steps()

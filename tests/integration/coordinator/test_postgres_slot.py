@@ -84,3 +84,38 @@ def test_the_coordinator_and_the_connector_name_a_delete_with_the_same_key() -> 
     from connect_core.coordinator.herder.decommission import DELETED_CONFIG as SET_BY_THE_COORDINATOR
 
     assert DELETED_CONFIG == SET_BY_THE_COORDINATOR == "lambda.connector.deleted"
+
+
+def test_a_source_deleted_with_its_slot_is_recreated_under_its_name_from_a_fresh_snapshot(
+        client: Client, postgres_settings: dict[str, str]) -> None:
+    """Issue 71: a DELETE that drops the slot clears the offsets naming a position in it; the connector re-created
+    under the same name (a habit of Kafka Connect users) snapshots again per ``snapshot.mode`` and streams new
+    changes, instead of failing on an offset no slot can resume."""
+    db = PgDb(postgres_settings)
+    invocations = [SourceInvocation(client.worker) for _ in range(2)]
+    try:
+        db.sql("CREATE TABLE {s}.t (id int PRIMARY KEY)", "INSERT INTO {s}.t VALUES (1)")
+        config = db.props()
+        name = config.pop("name")
+        assert client.call("POST", "/connectors", {"name": name, "config": config}).status == 201
+        first = invocations[0].run(name, 0, lambda: 30_000.0, 128)
+        assert (first["state"], first["records"]) == ("RUNNING", 1), first
+        db.sql("INSERT INTO {s}.t VALUES (2)")
+        second = invocations[0].run(name, 0, lambda: 30_000.0, 128)
+        assert (second["state"], second["records"]) == ("RUNNING", 1), second
+        assert client.call("GET", f"/connectors/{name}/offsets").body["offsets"], "offsets stored before the delete"
+        assert client.call("DELETE", f"/connectors/{name}").status == 204
+        assert db.slot_lsn() is None
+        db.sql("INSERT INTO {s}.t VALUES (3)")
+        assert client.call("POST", "/connectors", {"name": name, "config": config}).status == 201
+        assert client.call("GET", f"/connectors/{name}/offsets").body == {"offsets": []}
+        again = invocations[1].run(name, 0, lambda: 30_000.0, 128)
+        assert (again["state"], again["records"]) == ("RUNNING", 3), again  # the snapshot: rows 1, 2 and 3
+        db.sql("INSERT INTO {s}.t VALUES (4)")
+        streamed = invocations[1].run(name, 0, lambda: 30_000.0, 128)
+        assert (streamed["state"], streamed["records"]) == ("RUNNING", 1), streamed
+        assert client.call("DELETE", f"/connectors/{name}").status == 204
+    finally:
+        for invocation in invocations:
+            invocation.close()
+        db.close()
