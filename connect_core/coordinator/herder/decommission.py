@@ -4,8 +4,9 @@ A Kafka task's ``stop`` runs at every rebalance and a function's at every contai
 keeps something outside Kafka for its next run (Debezium's PostgreSQL replication slot) learns that it is gone here:
 ``PUT /connectors/<name>/stop`` and ``DELETE /connectors/<name>`` call it once the tasks' triggers are gone, a delete
 with ``DELETED_CONFIG=true`` in the props (a delete is never undone: the PostgreSQL source drops its slot and
-publication, and says so, and the herder then clears the source offsets that named a position in that slot). It runs off the request thread, bounded like a connector start, and whatever it raises is logged: a
-stop or delete always completes.
+publication, and says so, and the herder then clears the source offsets that named a position in that slot). It
+runs off the request thread, bounded like a connector start, and whatever it raises is logged: a stop or delete
+always completes.
 """
 
 from __future__ import annotations
