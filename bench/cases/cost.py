@@ -29,9 +29,14 @@ from bench.lambda_price import (
     LAMBDA_GB_S,
     LAMBDA_GB_S_ARM64,
     LAMBDA_REQUEST,
+    MANAGED_INSTANCES,
+    MANAGED_INSTANCES_FEE,
+    MANAGED_INSTANCES_MIN,
     MILLION,
     SCHEDULER_INVOCATION,
     lambda_cost,
+    managed_instances_cost,
+    managed_instances_month,
 )
 
 if TYPE_CHECKING:
@@ -163,8 +168,59 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
                    **waiting(per_s, _rate(earlier, prefix, cpu_field)),
                    "msk_connect_always_on_month_1_mcu": round(730 * MCU_HOUR, 2),
                    **(_priced_from(earlier, prefix, invocations) if prefix in OURS_FIELDS else {})}))
-    return [*results, *pull_cost_rows(earlier), *sized_cost_rows(earlier, results), *monthly(earlier),
-            *crossover_rows(earlier)]
+    pulled = pull_cost_rows(earlier)
+    return [*results, *pulled, *managed_instances_rows([*results, *pulled]), *sized_cost_rows(earlier, results),
+            *monthly(earlier), *crossover_rows(earlier)]
+
+
+def managed_instances_rows(on_demand: list[Result]) -> list[Result]:
+    """Rows "6 cost per M rows, <row>, managed instances": each on-demand row (a mapping's, a pull-mode task's) again
+    on Lambda Managed Instances, x86 as ``ours`` and arm64 in ``extra``, against the same MSK Connect figure: the
+    row's measured CPU per row on instance time (its waits filled by other requests), its requests as on demand.
+    ``extra.crossover_rows_s_<arch>``: the steady rate from which Managed Instances (at least
+    ``MANAGED_INSTANCES_MIN`` instances) cost less a month than the on-demand row of the same architecture."""
+    out: list[Result] = []
+    for row in on_demand:
+        name = row.name.removesuffix(" ($)") + ", managed instances ($)"
+        cpu_s = row.extra.get("cpu_s_per_m_rows") if row.skipped is None else None
+        if row.skipped is not None or not cpu_s:
+            why = row.skipped or "needs the row's CPU per row"
+            out.append(common.Result(name, None, "MSK Connect", None, 0, 0, unit="$/M rows", skipped=why))
+            continue
+        msk = float(row.baseline_per_s or 0.0)
+        source = row.name.startswith("6 cost per M rows, jdbc source")
+        others = float(row.extra.get("sqs_usd_per_m_rows") or 0.0)  # a pull-mode task's tick queue, as on demand
+        invocations = float(row.extra["invocations_per_m_rows"])
+        gb_s = float(row.extra["gb_s_per_m_rows"])
+        extra: dict[str, Any] = {"cpu_s_per_m_rows": cpu_s, "invocations_per_m_rows": invocations,
+                                 "priced_from": row.name, "jvm_kind": row.extra.get("jvm_kind"),
+                                 "java_rows_per_cpu_s": row.extra.get("java_rows_per_cpu_s"),
+                                 "management_fee": MANAGED_INSTANCES_FEE, "min_instances": MANAGED_INSTANCES_MIN}
+        price: dict[str, float] = {}
+        billed = {"x86_64": float(row.ours_per_s or 0.0), "arm64": float(row.extra["usd_per_m_rows_arm64"])}
+        for arch, gb_s_price in (("x86_64", LAMBDA_GB_S), ("arm64", LAMBDA_GB_S_ARM64)):
+            instance = MANAGED_INSTANCES[arch]
+            price[arch] = managed_instances_cost(MILLION / float(cpu_s), invocations, scheduled=source,
+                                                 arch=arch) + others
+            per_row_on_demand = gb_s * gb_s_price / MILLION
+            cpu_per_row = float(cpu_s) / MILLION
+
+            def instances(rate: float, arch: str = arch, cpu_per_row: float = cpu_per_row) -> float:
+                return managed_instances_month(rate * SECONDS_PER_MONTH * cpu_per_row, arch=arch)
+
+            def functions(rate: float, per_row: float = per_row_on_demand) -> float:
+                return rate * SECONDS_PER_MONTH * per_row
+
+            crossing = crossovers(instances, functions, 1e6)
+            extra |= {f"usd_per_m_rows_{arch}": round(price[arch], 8),
+                      f"{arch}_over_msk_connect": round(price[arch] / msk, 3) if msk else None,
+                      f"instance_{arch}": f"{instance.name} (${instance.hour_usd}/h, {instance.vcpus} vCPU)",
+                      f"floor_usd_month_{arch}": round(instances(0.0), 2),
+                      f"on_demand_usd_per_m_rows_{arch}": round(billed[arch], 8),
+                      f"crossover_rows_s_{arch}": round(crossing[0], 1) if crossing else None}
+        out.append(common.Result(name, price["x86_64"], row.baseline, msk, 0, 1, unit="$/M rows",
+                                 higher_is_better=False, extra=extra))
+    return out
 
 
 # The case-2 sinks again at the memory size whose bill case 2m measured lowest (``cases/lambda_sizes.py``: Lambda
