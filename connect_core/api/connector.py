@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import abc
 import enum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.file_roots import NO_FILE_ROOTS, FileRoots
+from connect_core.api.group_offsets import no_group_offsets
 from connect_core.api.plugin_metrics import PluginMetrics
 from connect_core.api.version import package_version
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pydantic import BaseModel
 
     from connect_core.api.config import ConfigValueInfo
+    from connect_core.api.group_offsets import GroupOffsets, GroupOffsetsFactory
     from connect_core.api.task import Task
 
 __all__ = ["Connector", "ConnectorContext", "ExactlyOnceSupport", "SinkConnector", "SourceConnector"]
@@ -32,12 +36,19 @@ class ExactlyOnceSupport(enum.Enum):
 class ConnectorContext:
     """What the worker gives a connector (Kafka ``ConnectorContext``): here, the host directories it may use."""
 
-    __slots__ = ("_plugin_metrics", "file_roots")
+    __slots__ = ("_group_offsets", "_plugin_metrics", "file_roots")
 
-    def __init__(self, file_roots: FileRoots = NO_FILE_ROOTS, plugin_metrics: PluginMetrics | None = None) -> None:
+    def __init__(self, file_roots: FileRoots = NO_FILE_ROOTS, plugin_metrics: PluginMetrics | None = None,
+                 group_offsets: GroupOffsetsFactory = no_group_offsets) -> None:
         """Create the context; without ``file_roots`` no file path in a config is accepted."""
         self.file_roots = file_roots
         self._plugin_metrics = plugin_metrics
+        self._group_offsets = group_offsets
+
+    def group_offsets(self, consumer_config: Mapping[str, Any]) -> GroupOffsets:
+        """Consumer group offsets on the cluster ``consumer_config`` (librdkafka settings) names (ours: the
+        runtime's one home for them, ``api/group_offsets.py``); the caller closes it."""
+        return self._group_offsets(consumer_config)
 
     def plugin_metrics(self) -> PluginMetrics:
         """The connector's metrics (Kafka 4.1's ``pluginMetrics()``, KIP-877). A connector runs only briefly inside
@@ -122,3 +133,11 @@ class SinkConnector(Connector):
 
     TOPICS_CONFIG: ClassVar[str] = "topics"
     TOPICS_REGEX_CONFIG: ClassVar[str] = "topics.regex"
+
+    def idle_tick_interval_ms(self, props: dict[str, str]) -> int | None:  # optional hook (ours, not Kafka's)
+        """How often a task behind an event source mapping must be called with no records for a duty of the wall clock
+        (a commit interval, a scheduled file rotation); ``None`` (the default): never. A worker's task is polled with
+        or without records; a mapping invokes the function only with records, so the coordinator adds a schedule of
+        idle ticks at this interval, and each tick calls ``put([])`` and ``pre_commit`` once the interval has passed
+        since the task's last ``put``. Called on a new, unstarted instance with the stored config."""
+        return None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api.errors import IllegalWorkerStateError
 from connect_core.api.file_roots import NO_FILE_ROOTS
+from connect_core.api.group_offsets import no_group_offsets
 from connect_core.api.plugin_metrics import PluginMetrics
 from connect_core.api.version import package_version
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from connect_core.api.file_roots import FileRoots
+    from connect_core.api.group_offsets import GroupOffsets, GroupOffsetsFactory
     from connect_core.api.record import (
         RecordMetadata,
         SinkRecord,
@@ -84,7 +86,7 @@ class OffsetStorageReader(abc.ABC):
 class SourceTaskContext:
     """What the runtime gives a source task (Kafka ``SourceTaskContext``)."""
 
-    __slots__ = ("_cluster_id", "_plugin_metrics", "configs", "file_roots", "offset_storage_reader",
+    __slots__ = ("_cluster_id", "_group_offsets", "_plugin_metrics", "configs", "file_roots", "offset_storage_reader",
                  "transaction_context")
 
     def __init__(
@@ -96,12 +98,14 @@ class SourceTaskContext:
         file_roots: FileRoots = NO_FILE_ROOTS,
         cluster_id: Callable[[], str | None] | None = None,
         plugin_metrics: PluginMetrics | None = None,
+        group_offsets: GroupOffsetsFactory = no_group_offsets,
     ) -> None:
         """Create the context; ``transaction_context`` is only set for connector-defined transactions.
 
         ``file_roots`` are the host directories the worker lets configs name files in (none by default);
         ``cluster_id`` looks up the id of the Kafka cluster the task's records are written to;
-        ``plugin_metrics`` is the task's (the runtime publishes it; a context built without one keeps its own).
+        ``plugin_metrics`` is the task's (the runtime publishes it; a context built without one keeps its own);
+        ``group_offsets`` opens consumer group offsets on a cluster the task names (``api/group_offsets.py``).
         """
         self.configs = configs
         self.offset_storage_reader = offset_storage_reader
@@ -109,6 +113,12 @@ class SourceTaskContext:
         self.file_roots = file_roots
         self._cluster_id = cluster_id
         self._plugin_metrics = plugin_metrics
+        self._group_offsets = group_offsets
+
+    def group_offsets(self, consumer_config: Mapping[str, Any]) -> GroupOffsets:
+        """Consumer group offsets on the cluster ``consumer_config`` (librdkafka settings) names (ours: the
+        runtime's one home for them); the task closes it at ``stop``."""
+        return self._group_offsets(consumer_config)
 
     def plugin_metrics(self) -> PluginMetrics:
         """The task's metrics, tagged ``connector`` and ``task`` (Kafka 4.1's ``pluginMetrics()``, KIP-877)."""

@@ -5,25 +5,27 @@ restarted, MSK patching): ``ListConsumerGroupOffsets`` segfaults on a NOT_COORDI
 client's consumer group, which an admin client has none of, to look the coordinator up again;
 confluentinc/librdkafka#5040), and a request whose connection drops aborts on a freed reference
 (confluentinc/librdkafka#4605). A consumer's own OffsetFetch and OffsetCommit go through its group's coordinator
-handling, which looks the coordinator up again and retries, so the runtime's group offsets go through here.
+handling, which looks the coordinator up again and retries, so the runtime's group offsets go through here, and so
+do a connector's (MirrorMaker 2's checkpoints, on clusters of its own) through ``ClusterGroupOffsets``, the api's
+``GroupOffsets`` its context hands out.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.kafka.clients import consumer_config
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from confluent_kafka import Consumer
 
     from connect_core.kafka.settings import KafkaClientSettings
 
-__all__ = ["GroupReaders", "commit_offsets", "committed_offsets", "every_partition"]
+__all__ = ["ClusterGroupOffsets", "GroupReaders", "commit_offsets", "committed_offsets", "every_partition"]
 
 TopicPartitionKey = tuple[str, int]
 # A source task's container reads one group; the coordinator a few connectors' groups in turn.
@@ -85,15 +87,31 @@ def every_partition(reader: Consumer, timeout_s: float) -> list[TopicPartitionKe
             for partition in topic.partitions]
 
 
+_READER_SETTINGS: Final = {"session.timeout.ms": _COORDINATOR_WAIT_MS, "reconnect.backoff.ms": _RECONNECT_BACKOFF_MS}
+
+
 class GroupReaders:
     """One never-joining consumer per group, the last few groups kept for warm invocations."""
 
-    def __init__(self, settings: KafkaClientSettings, **overrides: Any) -> None:
-        """Remember the settings; a reader is created on first use."""
+    def __init__(self, settings: KafkaClientSettings | None, **overrides: Any) -> None:
+        """Remember the settings (the worker's cluster); a reader is created on first use."""
         self.settings = settings
         self.overrides = overrides
         self._readers: OrderedDict[str, Consumer] = OrderedDict()
         self._lock = threading.Lock()
+        self._config_of: Callable[[str], dict[str, Any]] = self._worker_config
+
+    @classmethod
+    def of_config(cls, config: Mapping[str, Any]) -> GroupReaders:
+        """Readers on the cluster a librdkafka consumer config names (a connector's own cluster)."""
+        readers = cls(None)
+        base = {**config, "enable.auto.commit": False}
+        readers._config_of = lambda group: {**base, "group.id": group, **_READER_SETTINGS}
+        return readers
+
+    def _worker_config(self, group: str) -> dict[str, Any]:
+        assert self.settings is not None
+        return consumer_config(self.settings, group_id=group, **{**_READER_SETTINGS, **self.overrides})
 
     def reader(self, group: str) -> Consumer:
         """The consumer whose ``group.id`` is ``group`` (never subscribed, never committing)."""
@@ -103,9 +121,7 @@ class GroupReaders:
             reader = self._readers.pop(group, None)
             evicted = None
             if reader is None:
-                reader = Consumer(consumer_config(self.settings, group_id=group, **{
-                    "session.timeout.ms": _COORDINATOR_WAIT_MS, "reconnect.backoff.ms": _RECONNECT_BACKOFF_MS,
-                    **self.overrides}))
+                reader = Consumer(self._config_of(group))
                 if len(self._readers) >= _READERS_KEPT:
                     _group, evicted = self._readers.popitem(last=False)
             self._readers[group] = reader
@@ -119,3 +135,30 @@ class GroupReaders:
             readers, self._readers = list(self._readers.values()), OrderedDict()
         for reader in readers:
             reader.close()
+
+
+class ClusterGroupOffsets:
+    """The api's ``GroupOffsets`` on a cluster a connector names: ``committed_offsets``/``commit_offsets`` through
+    warm never-joining readers of each group."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        """Readers on the cluster ``config`` (librdkafka consumer settings) names, made on first use."""
+        self._readers = GroupReaders.of_config(config)
+
+    def committed(self, group: str, timeout_s: float, *, partitions: Iterable[TopicPartitionKey] = (),
+                  topics: Callable[[str], bool] | None = None) -> dict[TopicPartitionKey, tuple[int, str]]:
+        """``group``'s commits on ``partitions`` and on every partition of the topics ``topics`` accepts."""
+        reader = self._readers.reader(group)
+        asked = list(partitions)
+        if topics is not None:
+            asked += sorted(tp for tp in every_partition(reader, timeout_s) if topics(tp[0]))
+        return committed_offsets(reader, asked, timeout_s)
+
+    def commit(self, group: str, marks: Mapping[TopicPartitionKey, tuple[int, str]],
+               timeout_s: float) -> list[TopicPartitionKey]:
+        """Commit ``marks`` as ``group`` (no member); the partitions written."""
+        return commit_offsets(self._readers.reader(group), dict(marks), timeout_s)
+
+    def close(self) -> None:
+        """Close the readers."""
+        self._readers.close()

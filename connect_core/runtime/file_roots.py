@@ -26,4 +26,6 @@ def worker_file_roots() -> FileRoots:
 
 def connector_context() -> ConnectorContext:
     """The context a connector instance gets before ``validate``/``start`` (Kafka's ``initialize``)."""
-    return ConnectorContext(file_roots=worker_file_roots())
+    from connect_core.kafka.group_offsets import ClusterGroupOffsets
+
+    return ConnectorContext(file_roots=worker_file_roots(), group_offsets=ClusterGroupOffsets)

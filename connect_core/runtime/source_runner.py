@@ -28,6 +28,7 @@ from connect_core.errors.log_reporter import log_reporters
 from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.kafka.admin import under_min_insync_replicas
 from connect_core.kafka.clients import admin_client, producer_config
+from connect_core.kafka.group_offsets import ClusterGroupOffsets
 from connect_core.kafka.retry import is_retriable, kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
 from connect_core.runtime import env, fault_points, registry
@@ -641,7 +642,7 @@ class SourceRunner:
         reader = StoreOffsetReader(offsets)
         task.initialize(SourceTaskContext(task_config, reader, file_roots=worker_file_roots(),
                                           cluster_id=lambda: _cluster_id(producer, self.offset_store.topic),
-                                          plugin_metrics=plugin_metrics.task))
+                                          plugin_metrics=plugin_metrics.task, group_offsets=ClusterGroupOffsets))
         try:
             task.start(task_config)
         except Exception as error:

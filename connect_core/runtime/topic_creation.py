@@ -34,7 +34,6 @@ __all__ = [
     "TopicCreationGroup",
     "check_source_config",
     "parse_groups",
-    "topic_creation_errors",
     "uses_topic_creation",
 ]
 
@@ -163,16 +162,6 @@ def check_source_config(props: Mapping[str, Any], *, enabled: bool | None = None
         enabled = env.resolve_bool(env.TOPIC_CREATION_ENABLE, True)
     if enabled and uses_topic_creation(props):
         parse_groups(props)
-
-
-def topic_creation_errors(props: Mapping[str, Any]) -> dict[str, list[str]]:
-    """``{key: [message]}`` for what ``validate`` reports of ``topic.creation.*``, as Kafka's herder validates a
-    source config: only ``topic.creation.groups`` (duplicates); the groups' keys fail the connector at start."""
-    try:
-        _group_list(props)
-    except ConfigError as error:
-        return {TOPIC_CREATION_GROUPS_CONFIG: [str(error)]}
-    return {}
 
 
 def admin_overrides(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from connect_core.api.kafka_client_keys import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Mapping
 
     from connect_core.api.config import ConfigValueInfo
 
@@ -34,8 +34,6 @@ __all__ = [
     "check_bootstrap",
     "client_config",
     "cluster_prefix",
-    "commit_group_offsets",
-    "group_offsets",
     "own_keys",
     "refuse_client_keys",
 ]
@@ -139,58 +137,3 @@ def check_bootstrap(results: list[ConfigValueInfo], props: Mapping[str, str],
             results.append({"name": key, "value": props.get(key), "recommended_values": [], "visible": True,
                             "errors": [f'Missing required configuration "{key}" which has no default value.']})
     return results
-
-
-def _group_reader(consumer_config: Mapping[str, Any], group: str) -> Any:
-    """A consumer of ``group`` that never joins it (a commit waits at most 10 s for the group's coordinator)."""
-    from confluent_kafka import Consumer
-
-    return Consumer({**consumer_config, "group.id": group, "enable.auto.commit": False, "session.timeout.ms": 10_000})
-
-
-def group_offsets(consumer_config: Mapping[str, Any], group: str, timeout_s: float, *,
-                  topics: Callable[[str], bool] | None = None,
-                  partitions: Iterable[tuple[str, int]] = ()) -> dict[tuple[str, int], tuple[int, str]]:
-    """A group's committed ``(topic, partition) -> (offset, metadata)`` on ``partitions``, or on every partition of
-    the topics ``topics`` accepts, read by a consumer of that group that never joins it.
-
-    librdkafka's admin ListConsumerGroupOffsets crashes the process when the group's coordinator moves
-    (confluentinc/librdkafka#5040); a consumer's own OffsetFetch looks the coordinator up again and retries (the
-    runtime's ``kafka/group_offsets.py`` does the same, out of a connector's reach).
-    """
-    from confluent_kafka import KafkaException, TopicPartition
-
-    reader = _group_reader(consumer_config, group)
-    try:
-        asked = [TopicPartition(topic, partition) for topic, partition in partitions]
-        if topics is not None:
-            metadata = reader.list_topics(timeout=timeout_s)
-            asked += [TopicPartition(name, partition) for name, topic in sorted(metadata.topics.items())
-                      if topic.error is None and topics(name) for partition in topic.partitions]
-        if not asked:
-            return {}
-        answer = reader.committed(asked, timeout=timeout_s)
-    finally:
-        reader.close()
-    failed = next((tp.error for tp in answer if tp.error is not None), None)
-    if failed is not None:
-        raise KafkaException(failed)
-    return {(tp.topic, tp.partition): (tp.offset, tp.metadata or "") for tp in answer if tp.offset >= 0}
-
-
-def commit_group_offsets(consumer_config: Mapping[str, Any], group: str,
-                         marks: Mapping[tuple[str, int], tuple[int, str]]) -> None:
-    """Commit ``(topic, partition) -> (offset, metadata)`` as ``group`` with no member (refused while the group has
-    members, as Kafka's admin alterConsumerGroupOffsets is), through a consumer of the group rather than librdkafka's
-    admin call, which can abort the process when the connection drops (confluentinc/librdkafka#4605)."""
-    from confluent_kafka import TopicPartition
-
-    # empty metadata left out: librdkafka would store "" as one NUL byte, Kafka's client stores ""
-    offsets = [TopicPartition(topic, partition, offset, metadata=metadata) if metadata
-               else TopicPartition(topic, partition, offset)
-               for (topic, partition), (offset, metadata) in marks.items()]
-    reader = _group_reader(consumer_config, group)
-    try:
-        reader.commit(offsets=offsets, asynchronous=False)
-    finally:
-        reader.close()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.config import config_error, parse_config
-from connect_core.api.connector import SourceConnector
+from connect_core.api.connector import ConnectorContext, SourceConnector
 from connect_core.api.errors import ConnectError
 from connect_core.api.kafka_client_keys import MIRROR_PREFIXES
-from connect_core.connectors.mirror._clients import check_bootstrap, client_config, group_offsets
+from connect_core.connectors.mirror._clients import check_bootstrap, client_config
 from connect_core.connectors.mirror._offsets import validate_offsets
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, TASK_INDEX, MirrorCheckpointConfig
 
@@ -36,8 +36,9 @@ def group_partitions(items: list[str], groups: int) -> list[list[str]]:
     return out
 
 
-def find_groups(config: MirrorCheckpointConfig, props: dict[str, str]) -> list[str]:
-    """The source groups to checkpoint, sorted (Kafka ``MirrorCheckpointConnector.findConsumerGroups``)."""
+def find_groups(config: MirrorCheckpointConfig, props: dict[str, str], context: ConnectorContext) -> list[str]:
+    """The source groups to checkpoint, sorted (Kafka ``MirrorCheckpointConnector.findConsumerGroups``); their
+    offsets read through the context's group offsets."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient(client_config(props, "source", "admin", f"{config.entity_label()}|checkpoint-source-admin"))
@@ -45,12 +46,14 @@ def find_groups(config: MirrorCheckpointConfig, props: dict[str, str]) -> list[s
     timeout_s = config.admin_timeout_ms / 1000.0
     listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout_s)
     candidates = sorted(g.group_id for g in listing.valid if group_filter.accepts(g.group_id))
-    reader = client_config(props, "source", "consumer", f"{config.entity_label()}|checkpoint-source-offsets")
-    chosen = []
-    for group in candidates:
-        if group_offsets(reader, group, timeout_s, topics=topic_filter.accepts):
-            chosen.append(group)
-    return chosen
+    if not candidates:
+        return []
+    offsets = context.group_offsets(
+        client_config(props, "source", "consumer", f"{config.entity_label()}|checkpoint-source-offsets"))
+    try:
+        return [group for group in candidates if offsets.committed(group, timeout_s, topics=topic_filter.accepts)]
+    finally:
+        offsets.close()
 
 
 class MirrorCheckpointConnector(SourceConnector):
@@ -106,7 +109,7 @@ class MirrorCheckpointConnector(SourceConnector):
                                                f"{config.entity_label()}|checkpoint-target-admin"))
             create_compacted_topic(target, config.checkpoints_topic(), config.checkpoints_topic_replication_factor,
                                    "target", config.admin_timeout_ms / 1000.0)
-            self._groups = find_groups(config, self._props)
+            self._groups = find_groups(config, self._props, self.context)
         except ConnectError:
             raise
         except Exception as error:

@@ -21,13 +21,14 @@ from connect_core.api.errors import DataError
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
-from connect_core.connectors.mirror._clients import client_config, commit_group_offsets, group_offsets
+from connect_core.connectors.mirror._clients import client_config
 from connect_core.connectors.mirror._formats import Checkpoint, OffsetSync
 from connect_core.connectors.mirror._offset_sync_store import OffsetSyncStore
 from connect_core.connectors.mirror._offsets import wrap_offset
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, MirrorCheckpointConfig
 
 if TYPE_CHECKING:
+    from connect_core.api.group_offsets import GroupOffsets
     from connect_core.connectors.mirror._filters import NameFilter
     from connect_core.connectors.mirror._log_reader import LogReader
     from connect_core.connectors.mirror._policy import ReplicationPolicy
@@ -40,7 +41,7 @@ Offsets = dict[TopicPartition, tuple[int, str]]
 
 
 def _offsets(marks: dict[tuple[str, int], tuple[int, str]]) -> Offsets:
-    """``group_offsets``' answer keyed by the api's ``TopicPartition``."""
+    """``GroupOffsets.committed``' answer keyed by the api's ``TopicPartition``."""
     return {TopicPartition(topic, partition): mark for (topic, partition), mark in marks.items()}
 
 
@@ -50,8 +51,8 @@ class MirrorCheckpointTask(SourceTask):
     def __init__(self) -> None:
         """Create a stopped task."""
         self._groups: list[str] = []
-        self._source_reader: dict[str, Any] = {}  # consumer settings of the groups' offset readers
-        self._target_reader: dict[str, Any] = {}
+        self._source_offsets: GroupOffsets | None = None  # the groups' offsets on each cluster (the runtime's)
+        self._target_offsets: GroupOffsets | None = None
         self._target_admin: Any = None
         self._syncs_reader: LogReader | None = None
         self._store = OffsetSyncStore()
@@ -74,8 +75,10 @@ class MirrorCheckpointTask(SourceTask):
         self._groups = [g for g in props.get(TASK_CONSUMER_GROUPS, "").split(",") if g]
         self._timeout_s = config.admin_timeout_ms / 1000.0
         label = config.entity_label()
-        self._source_reader = client_config(props, "source", "consumer", f"{label}|checkpoint-source-offsets")
-        self._target_reader = client_config(props, "target", "consumer", f"{label}|checkpoint-target-offsets")
+        self._source_offsets = self.context.group_offsets(
+            client_config(props, "source", "consumer", f"{label}|checkpoint-source-offsets"))
+        self._target_offsets = self.context.group_offsets(
+            client_config(props, "target", "consumer", f"{label}|checkpoint-target-offsets"))
         self._target_admin = AdminClient(client_config(props, "target", "admin", f"{label}|checkpoint-target-admin"))
         loaded = self._load_checkpoints(props, label)
         cluster = config.offset_syncs_cluster()
@@ -146,9 +149,9 @@ class MirrorCheckpointTask(SourceTask):
 
     def _records_for_group(self, group: str, timestamp: int) -> list[SourceRecord]:
         try:
-            assert self._topic_filter is not None
-            upstream = _offsets(group_offsets(self._source_reader, group, self._timeout_s,
-                                              topics=self._topic_filter.accepts))
+            assert self._topic_filter is not None and self._source_offsets is not None
+            upstream = _offsets(self._source_offsets.committed(group, self._timeout_s,
+                                                               topics=self._topic_filter.accepts))
         except Exception:
             log.exception("Error querying offsets for consumer group %s on cluster %s", group,
                           self._config.source_cluster_alias if self._config else "?")
@@ -192,7 +195,7 @@ class MirrorCheckpointTask(SourceTask):
         from confluent_kafka import ConsumerGroupState
 
         groups = [g for g in self._groups if self._checkpoints.get(g)]
-        if not groups:
+        if not groups or self._target_offsets is None:
             return
         states = {}
         for group, future in self._target_admin.describe_consumer_groups(
@@ -206,8 +209,8 @@ class MirrorCheckpointTask(SourceTask):
             if state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
                 continue  # active on the target (or unknown): never moved
             empty = state == ConsumerGroupState.EMPTY
-            current = _offsets(group_offsets(
-                self._target_reader, group, self._timeout_s,
+            current = _offsets(self._target_offsets.committed(
+                group, self._timeout_s,
                 partitions=[(c.topic, c.partition) for c in self._checkpoints[group].values()])) if empty else {}
             wanted = {(c.topic, c.partition): (c.downstream_offset, c.metadata)
                       for tp, c in sorted(self._checkpoints[group].items())
@@ -215,12 +218,20 @@ class MirrorCheckpointTask(SourceTask):
             if not wanted:
                 continue
             try:
-                commit_group_offsets(self._target_reader, group, wanted)
+                written = self._target_offsets.commit(group, wanted, self._timeout_s)
             except Exception as error:  # e.g. a consumer joined meanwhile (UNKNOWN_MEMBER_ID): Kafka logs it too
                 log.warning("Unable to sync offsets for consumer group %s: %s", group, error)
+                continue
+            if len(written) < len(wanted):
+                log.warning("Unable to sync offsets for consumer group %s: %d of %d partitions refused", group,
+                            len(wanted) - len(written), len(wanted))
 
     def stop(self) -> None:
-        """Close the offset-syncs reader."""
+        """Close the offset-syncs reader and the group offsets' readers."""
         reader, self._syncs_reader = self._syncs_reader, None
         if reader is not None:
             reader.close()
+        for offsets in (self._source_offsets, self._target_offsets):
+            if offsets is not None:
+                offsets.close()
+        self._source_offsets = self._target_offsets = None

@@ -88,7 +88,7 @@ def test_the_coordinator_and_the_connector_name_a_delete_with_the_same_key() -> 
 
 def test_a_source_deleted_with_its_slot_is_recreated_under_its_name_from_a_fresh_snapshot(
         client: Client, postgres_settings: dict[str, str]) -> None:
-    """Issue 71: a DELETE that drops the slot clears the offsets naming a position in it; the connector re-created
+    """A DELETE that drops the slot clears the offsets naming a position in it; the connector re-created
     under the same name (a habit of Kafka Connect users) snapshots again per ``snapshot.mode`` and streams new
     changes, instead of failing on an offset no slot can resume."""
     db = PgDb(postgres_settings)

@@ -43,3 +43,30 @@ def test_commit_and_read_back_through_a_reader_of_the_group_with_a_refused_parti
     finally:
         readers.close()
         admin.delete_topics([topic])
+
+
+def test_a_connectors_group_offsets_on_a_cluster_it_names_through_its_context(kafka_bootstrap: str) -> None:
+    """MirrorMaker 2's checkpoints reach the same home through the api (``context.group_offsets``): a topic filter
+    picks the partitions, a refused partition is read back as not written, readers stay warm until closed."""
+    from confluent_kafka.admin import AdminClient
+
+    from connect_core.api.task import SourceTaskContext
+    from connect_core.kafka.admin import ensure_topic
+    from connect_core.kafka.group_offsets import ClusterGroupOffsets
+    from tests.unit.connectors._memory_offsets import MemoryOffsetReader
+
+    run = uuid.uuid4().hex[:8]
+    topic, other, group = f"cluster-offsets-{run}", f"cluster-other-{run}", f"cluster-offsets-{run}-group"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    ensure_topic(admin, topic, 2, 1)
+    ensure_topic(admin, other, 1, 1)
+    context = SourceTaskContext({}, MemoryOffsetReader(), group_offsets=ClusterGroupOffsets)
+    offsets = context.group_offsets({"bootstrap.servers": kafka_bootstrap, "client.id": "checkpoint-source-offsets"})
+    try:
+        marks = {(topic, 0): (5, "kept"), (topic, 1): (6, "x" * 5000), (other, 0): (7, "")}
+        assert set(offsets.commit(group, marks, 10)) == {(other, 0), (topic, 0)}
+        assert offsets.committed(group, 10, topics=lambda name: name == topic) == {(topic, 0): (5, "kept")}
+        assert offsets.committed(group, 10, partitions=[(other, 0)]) == {(other, 0): (7, "")}
+    finally:
+        offsets.close()
+        admin.delete_topics([topic, other])

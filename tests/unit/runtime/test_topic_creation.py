@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connect_core.api.errors import ConfigError
-from connect_core.runtime.topic_creation import TopicCreation, parse_groups, topic_creation_errors, uses_topic_creation
+from connect_core.runtime.topic_creation import TopicCreation, parse_groups, uses_topic_creation
 
 BASE = {"topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "3"}
 
@@ -88,10 +88,21 @@ def test_a_groups_regex_that_does_not_compile_is_refused() -> None:
 
 
 def test_validate_reports_duplicate_groups_only_as_kafkas_herder_does() -> None:
-    assert topic_creation_errors({"topic.creation.groups": "a, a"}) == {
+    """The framework's key (runtime/connector_config.py) refuses duplicates at validate; a group's keys fail the
+    connector at start, not validate."""
+    from connect_core.coordinator.herder.validation import validate_connector_config
+
+    source = {"connector.class": "FileStreamSource", "name": "s", "topic": "t"}
+
+    def errors(extra: dict[str, str]) -> dict[str, list[str]]:
+        infos = validate_connector_config({**source, **extra})
+        return {c["value"]["name"]: c["value"]["errors"] for c in infos["configs"]
+                if c["value"]["name"].startswith("topic.creation") and c["value"]["errors"]}
+
+    assert errors({"topic.creation.groups": "a, a"}) == {
         "topic.creation.groups": ["Invalid value [a, a] for configuration topic.creation.groups: Duplicate alias "
                                   "provided."]}
-    assert topic_creation_errors({"topic.creation.default.partitions": "3"}) == {}  # fails the connector at start
+    assert errors({"topic.creation.default.partitions": "3"}) == {}
 
 
 def test_admin_overrides_reach_the_admin_client() -> None:

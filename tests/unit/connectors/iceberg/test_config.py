@@ -85,7 +85,7 @@ def test_catalog_type_as_icebergs_catalog_util() -> None:
     ("iceberg.catalog.s3.endpoint", "file:///etc/passwd"),
 ])
 def test_catalog_properties_refused_by_key(key: str, value: str) -> None:
-    """Nothing that pyiceberg could read as code, a host path or an unknown property reaches it (issue 68)."""
+    """Nothing that pyiceberg could read as code, a host path or an unknown property reaches it."""
     props = BASE | {"iceberg.tables": "t", key: value}
     assert list(library_problems(props, None)) == [key]
     with pytest.raises(ConfigError, match=f"for configuration {key}"):
