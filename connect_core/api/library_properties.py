@@ -144,10 +144,10 @@ class LibraryProperties:
                 continue
             if "${" in value:  # a config provider placeholder: checked once resolved, in the task
                 continue
-            reason = prop.problem(value, file_roots)
-            if reason is not None:
+            problem = prop.problem(value, file_roots)
+            if problem is not None:
                 shown = "[hidden]" if prop.kind == "secret" else value
-                out[key] = str(config_error(key, shown, reason))
+                out[key] = str(config_error(key, shown, problem))
         return out
 
     def passed(self, props: Mapping[str, str], key_prefix: str = "",

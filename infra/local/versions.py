@@ -34,3 +34,8 @@ APICURIO_QUARKUS_VERSION = "2.16.4.Final"  # the Quarkus of that release (its pa
 APICURIO_CONFIG_INDEX_VERSION = "0.1.10.Final"
 EVERIT_JSON_SCHEMA_VERSION = "1.14.2"  # Central's com.github.erosb build of the JitPack-only org.everit artifact
 SCHEMA_REGISTRY_BUILD_TAG = f"{APICURIO_REGISTRY_VERSION}-1"  # bump when the pom changes, to rebuild caches
+
+# checkov, the CloudFormation scanner of security reviews (tests/unit/infra/test_template_scanners.py). It pins
+# boto3==1.35.49, packaging<24, cachetools<6 and networkx<2.7, which the project's environment is past, so it lives in
+# a virtualenv of its own (infra/local/checkov.py), like LocalStack, and not in pyproject's dev extras.
+CHECKOV_REQUIREMENT = "checkov==3.3.30"

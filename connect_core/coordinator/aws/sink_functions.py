@@ -57,8 +57,10 @@ __all__ = ["SinkFunctionSettings", "SinkFunctions", "auth_access_type", "poller_
 ENABLED_STATES = frozenset({"Enabled", "Enabling", "Creating"})
 CONNECTOR_TAG = "lambda-connect:connector"
 STACK_TAG = "lambda-connect:stack"
-# Template configuration keys copied to each sink function (GetFunction -> CreateFunction spelling).
-_COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "PackageType")
+# Template configuration keys copied to each sink function (GetFunction -> CreateFunction spelling); the stack's
+# dead letter queue and KMS key (template.yaml) too, so that a connector's function is configured as the template's.
+_COPIED = ("Runtime", "Handler", "MemorySize", "Timeout", "Architectures", "PackageType", "DeadLetterConfig",
+           "KMSKeyArn")
 _IMMUTABLE = ("EventSourceArn", "SelfManagedEventSource", "Topics", "StartingPosition", "ConsumerGroupId")
 # Provisioned mode's smallest footprint: one poller, scaling up to Lambda's default maximum of 200.
 PROVISIONED_POLLERS = {"MinimumPollers": 1, "MaximumPollers": 200}

@@ -156,7 +156,7 @@ def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict
 
 def test_source_ticks_come_from_an_sqs_queue_the_source_function_may_send_to(cfn: dict[str, Any]) -> None:
     """Sub-minute poll intervals: the source function sends its next tick to the queue, whose mapping invokes it."""
-    (queue_id,) = _of_type(cfn, "AWS::SQS::Queue")
+    queue_id = "SourceTickQueue"
     (ticks,) = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
                 if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [queue_id, "Arn"]}]
     assert ticks["FunctionName"] == {"Ref": "SourceTaskFunction"} and ticks["BatchSize"] == 1
@@ -244,7 +244,7 @@ def test_msk_iam_permissions_are_scoped_to_the_cluster_and_conditional(cfn: dict
     assert conditional == {
         "MskIamCluster": "UseMskIam", "MskIamTopics": "UseMskIam", "MskIamGroups": "UseMskIam",
         "MskIamTransactions": "UseMskIam", "KafkaSecret": "HasSecret", "KafkaSecretKey": "HasSecretKmsKey",
-        "KafkaServerRootCa": "HasServerRootCa", "VpcNetworkInterfaces": "HasVpc",
+        "KafkaServerRootCa": "HasServerRootCa", "VpcNetworkInterfaces": "HasVpc", "StackKey": "HasKmsKey",
     }
     by_sid = {s["Sid"]: s for s in _statements(document)}
     topics = by_sid["MskIamTopics"]["Resource"]["Fn::Sub"]
