@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 # string: any text the library reads as data; secret: the same, never logged; int/float/bool: parsed as the library
 # parses them; url: http(s) only; location: a storage location (s3://, gs://, abfs:// ...; file:// or a bare path
-# only under the file roots); file: a host file, under the file roots; choice: one of ``choices``.
+# only under the file roots); file: a host file, under the file roots (or one of ``choices``, a library's word that
+# names no file, e.g. libpq's sslrootcert=system); choice: one of ``choices``.
 PropertyKind = Literal["string", "secret", "int", "float", "bool", "url", "location", "file", "choice"]
 _BOOLEANS: Final = ("true", "false")
 _HTTP: Final = ("http", "https")
@@ -65,11 +66,13 @@ class LibraryProperty:
         if kind == "url":
             parts = urlsplit(value)
             return None if parts.scheme.lower() in _HTTP and parts.netloc else "must be an http:// or https:// URL"
+        if value in self.choices:
+            return None
         return _path_problem(value, file_roots, location=kind == "location")
 
     def resolved(self, value: str, file_roots: FileRoots | None) -> str:
         """The value as the library gets it: a host path (bare or ``file:``) as its real path under the roots."""
-        if self.kind not in ("file", "location") or file_roots is None:
+        if self.kind not in ("file", "location") or file_roots is None or value in self.choices:
             return value
         parts = urlsplit(value)
         scheme = parts.scheme.lower()

@@ -3,10 +3,12 @@
 The driver-independent parts, ``user``/``password`` and the TLS properties are carried over; TLS properties are
 honoured or refused, never dropped (a dropped ``requireSSL`` would connect in plain text). MySQL/MariaDB:
 ``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` and PEM paths
-``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``; without them each driver's default holds (``jdbc:mysql:``
-PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``, ``sslrootcert``, ``sslcert``,
-``sslkey``, enforced by libpq, and pgjdbc's ``currentSchema`` as the session's ``search_path``. Other TLS or keystore
-properties are a ConfigError. PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots
+``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``, as a TLS context of ``api/database_tls.py`` (VERIFY_CA and
+VERIFY_IDENTITY against the system's CAs without a CA file, as Connector/J); without them each driver's default
+holds (``jdbc:mysql:`` PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``, ``sslrootcert``,
+``sslcert``, ``sslkey``, enforced by libpq through the builder the PostgreSQL CDC source uses too, and pgjdbc's
+``currentSchema`` as the session's ``search_path``. Other TLS or keystore properties are a ConfigError; the other
+URL properties reach no driver. PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots
 (``api/file_roots.py``), so a REST body cannot point the driver at any file of the host.
 """
 
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, quote, unquote
 
 from connect_core.api.config import config_error
+from connect_core.api.database_tls import LIBPQ_SSL_MODES, libpq_tls_arguments, libpq_tls_problems, mysql_tls_context
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,7 +51,7 @@ _MYSQL_MODES: Final = {  # sslMode value (lower case) -> (use TLS, verify the CA
     "required": (True, False, False), "verify_ca": (True, True, False), "verify-ca": (True, True, False),
     "verify_identity": (True, True, True), "verify-full": (True, True, True),
 }
-_PG_MODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_PG_MODES: Final = LIBPQ_SSL_MODES
 _MYSQL_TLS_KEYS: Final = frozenset({"usessl", "requiressl", "verifyservercertificate", "trustservercertificate",
                                     "sslmode", "serversslcert", "sslca", "sslcert", "sslkey"})
 _PG_TLS_KEYS: Final = frozenset({"ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"})
@@ -84,9 +87,13 @@ class JdbcUrl:
             if tls.get("disabled"):
                 args["ssl_disabled"] = True
             else:
-                args["ssl"] = tls
+                args["ssl"] = mysql_tls_context(
+                    verify_ca=tls["verify_mode"] == "required", verify_host=bool(tls["check_hostname"]),
+                    ca=_text(tls.get("ca")), cert=_text(tls.get("cert")), key=_text(tls.get("key")))
         elif self.family == POSTGRESQL:
-            args.update(self.tls)
+            import psycopg2
+
+            args.update(libpq_tls_arguments({k: _text(v) for k, v in self.tls}, psycopg2.__libpq_version__))
             if self.current_schema:
                 escaped = self.current_schema.replace("\\", "\\\\").replace(" ", "\\ ")
                 args["options"] = f"-c search_path={escaped}"  # libpq's startup options, as pgjdbc sends it
@@ -113,6 +120,10 @@ class JdbcUrl:
             self.drivername, username=user or self.user, password=password or self.password,
             host=self.host, port=self.port, database=self.database, query=query,
         )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def valid_jdbc_url(key: str, value: object) -> None:
@@ -298,6 +309,8 @@ def _pg_tls(url: str, params: dict[str, str]) -> tuple[dict[str, object], bool]:
         value = _param(params, name)
         if value:
             tls[name] = value
+    for keyword, reason in libpq_tls_problems({k: str(v) for k, v in tls.items()}).items():
+        raise _unsupported(url, f"{keyword}: {reason}")
     return tls, tls.get("sslmode") in ("require", "verify-ca", "verify-full")
 
 

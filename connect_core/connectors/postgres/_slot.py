@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
+from connect_core.api.database_tls import libpq_tls_arguments
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.connectors.postgres._offsets import parse_lsn
 
@@ -37,7 +38,6 @@ DROP_ATTEMPTS: Final = 10
 DROP_PAUSE_S: Final = 1.0
 _OBJECT_IN_USE: Final = "55006"
 _UNDEFINED_OBJECT: Final = "42704"
-_SSLCERTMODE_SINCE: Final = 160000  # libpq's version number that knows sslcertmode
 # libpq's messages for a TLS set-up that cannot work as configured (not a network failure)
 _TLS_FAILURE: Final = re.compile(r"SSL error|certificate|does not support SSL|private key|could not load|"
                                  r"could not read", re.IGNORECASE)
@@ -45,18 +45,14 @@ _TLS_FAILURE: Final = re.compile(r"SSL error|certificate|does not support SSL|pr
 
 def tls_arguments(config: PostgresSourceConfig, libpq_version: int) -> dict[str, Any]:
     """libpq's TLS keywords of Debezium's ``database.ssl*`` keys (the PEM paths already resolved under the file
-    roots). Without ``database.sslcert`` no client certificate is sent (``sslcertmode=disable``, libpq 16+), rather
-    than the one libpq would find in the worker's ``~/.postgresql``."""
-    out: dict[str, Any] = {"sslmode": config.ssl_mode.lower()}
-    for keyword, value in (("sslrootcert", config.ssl_root_cert), ("sslcert", config.ssl_cert),
-                           ("sslkey", config.ssl_key)):
-        if value:
-            out[keyword] = value
-    if config.ssl_password is not None:
-        out["sslpassword"] = config.ssl_password.get_secret_value()
-    if not config.ssl_cert and libpq_version >= _SSLCERTMODE_SINCE:
-        out["sslcertmode"] = "disable"
-    return out
+    roots), built as the JDBC connectors' are (``api/database_tls.py``): without ``database.sslcert`` no client
+    certificate is sent (``sslcertmode=disable``, libpq 16+), rather than the one libpq would find in the worker's
+    ``~/.postgresql``."""
+    return libpq_tls_arguments({
+        "sslmode": config.ssl_mode.lower(), "sslrootcert": config.ssl_root_cert, "sslcert": config.ssl_cert,
+        "sslkey": config.ssl_key,
+        "sslpassword": config.ssl_password.get_secret_value() if config.ssl_password is not None else None,
+    }, libpq_version)
 
 
 def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:

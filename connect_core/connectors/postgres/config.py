@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import ConfigDict, SecretStr, model_validator
 
 from connect_core.api.config import config_error, config_field, in_range, valid_string
+from connect_core.api.database_tls import LIBPQ_SSL_MODES, libpq_tls_problems
 from connect_core.connectors._debezium.config import (
     IncrementalSnapshotKeys,
     is_framework_key,
@@ -34,7 +35,7 @@ SNAPSHOT_MODES: Final = ("always", "initial_only", "configuration_based", "when_
                          "no_data")
 PUBLICATION_MODES: Final = ("all_tables", "disabled", "filtered")
 # Debezium's SecureConnectionMode values: libpq's sslmode, which enforces them
-SSL_MODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+SSL_MODES: Final = LIBPQ_SSL_MODES
 SSL_FILE_KEYS: Final = ("database.sslrootcert", "database.sslcert", "database.sslkey")  # host paths: file roots
 DECIMAL_MODES: Final = ("precise", "double", "string")
 TIME_PRECISION_MODES: Final = ("adaptive", "adaptive_time_microseconds", "connect")
@@ -223,17 +224,13 @@ class PostgresSourceConfig(IncrementalSnapshotKeys):
     @model_validator(mode="after")
     def _tls_files_given(self) -> PostgresSourceConfig:
         """What libpq would look for in the worker's home directory (``~/.postgresql``) is asked for by name."""
-        if self.ssl_mode.lower() in ("verify-ca", "verify-full") and not self.ssl_root_cert:
-            raise config_error("database.sslrootcert", None, f"database.sslmode={self.ssl_mode.lower()} checks the "
-                               "server's certificate against the certificate authorities in this PEM file (or "
-                               "'system'), which is required")
-        if self.ssl_root_cert == "system" and self.ssl_mode.lower() != "verify-full":
-            raise config_error("database.sslmode", self.ssl_mode, "database.sslrootcert=system (the system's CA "
-                               "store) is used with verify-full only; libpq refuses a weaker mode with it")
-        if bool(self.ssl_cert) != bool(self.ssl_key):
-            missing = "database.sslkey" if self.ssl_cert else "database.sslcert"
-            raise config_error(missing, None, "a client certificate needs both database.sslcert and "
-                               "database.sslkey")
+        problems = libpq_tls_problems({"sslmode": self.ssl_mode.lower(), "sslrootcert": self.ssl_root_cert or "",
+                                       "sslcert": self.ssl_cert or "", "sslkey": self.ssl_key or ""})
+        for keyword, reason in problems.items():  # the builder the JDBC connectors share (api/database_tls.py)
+            key = f"database.{keyword}"
+            raise config_error(key, self.ssl_mode if keyword == "sslmode" else None, reason.replace(
+                "sslmode=", "database.sslmode=").replace(" sslcert and sslkey", " database.sslcert and "
+                                                                                "database.sslkey"))
         return self
 
     def tls_files(self) -> dict[str, str]:

@@ -2,7 +2,8 @@
 on, a CA made here.
 
 The shared servers run without TLS, so this module starts throwaway instances (same binaries as infra/local) on free
-ports in a temporary directory, and stops them by their pid at the end.
+ports in a temporary directory, and stops them by their pid at the end. Each listens on 127.0.0.1 and 127.0.0.2 with
+a certificate for 127.0.0.1 and localhost only: reached as 127.0.0.2, it shows a certificate for another name.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 USER, PASSWORD = "tls_user", "tls-pass-1"
+OTHER_NAME = "127.0.0.2"  # the same server under a name its certificate does not carry
 
 
 def _free_port() -> int:
@@ -119,7 +121,8 @@ def tls_mariadb(tls_dir: Path) -> Iterator[tuple[int, Path]]:
                     f"--datadir={data}", "--auth-root-authentication-method=socket", "--skip-test-db", *run_as],
                    check=True, capture_output=True)
     proc = subprocess.Popen([mariadb._binary("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={data}",
-                             f"--socket={sock}", f"--port={port}", "--bind-address=127.0.0.1", "--skip-name-resolve",
+                             f"--socket={sock}", f"--port={port}", f"--bind-address=127.0.0.1,{OTHER_NAME}",
+                             "--skip-name-resolve",
                              f"--pid-file={tls_dir / 'mariadb.pid'}", "--innodb-buffer-pool-size=32M",
                              f"--ssl-ca={ca}", f"--ssl-cert={cert}", f"--ssl-key={key}",
                              "--require-secure-transport=ON", *run_as],
@@ -166,9 +169,12 @@ def _throwaway_postgres(*, tls: bool) -> Iterator[tuple[int, Path]]:
     user_args: dict[str, Any] = {"user": owner[0], "group": owner[1]} if owner else {}
     subprocess.run([f"{bin_dir}/initdb", "-D", str(directory / "data"), "-U", USER, f"--pwfile={pw_file}",
                     "--auth=scram-sha-256", "--no-instructions"], check=True, capture_output=True, **user_args)
-    proc = subprocess.Popen([f"{bin_dir}/postgres", "-D", str(directory / "data"), "-h", "127.0.0.1", "-p",
-                             str(port), "-k", str(directory), "-c", "fsync=off", "-c", f"ssl={'on' if tls else 'off'}",
-                             "-c", f"ssl_cert_file={cert}", "-c", f"ssl_key_file={key}"],
+    with (directory / "data" / "pg_hba.conf").open("a") as hba:
+        hba.write(f"host all all {OTHER_NAME}/32 scram-sha-256\n")
+    proc = subprocess.Popen([f"{bin_dir}/postgres", "-D", str(directory / "data"), "-h", f"127.0.0.1,{OTHER_NAME}",
+                             "-p", str(port), "-k", str(directory), "-c", "fsync=off",
+                             "-c", f"ssl={'on' if tls else 'off'}", "-c", f"ssl_cert_file={cert}",
+                             "-c", f"ssl_key_file={key}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **user_args)
     try:
         _wait_port(port, proc, "postgres")
@@ -291,3 +297,87 @@ def test_postgres_required_tls_against_a_plain_server_fails(plain_postgres: tupl
     port, _ = plain_postgres
     with pytest.raises(ConnectError, match="Unable to connect"):
         _connect(f"jdbc:postgresql://127.0.0.1:{port}/postgres?sslmode=require")
+
+
+@pytest.mark.parametrize("params", ["sslMode=VERIFY_IDENTITY&sslCa={ca}", "sslMode=verify-full&serverSslCert={ca}"])
+def test_mariadb_certificate_for_another_name_is_refused_under_verify_identity(
+    tls_mariadb: tuple[int, Path], params: str,
+) -> None:
+    port, ca = tls_mariadb
+    with pytest.raises(ConnectError, match=r"CERTIFICATE_VERIFY_FAILED.*IP address mismatch"):
+        _connect(f"jdbc:mysql://{OTHER_NAME}:{port}/tls?" + params.format(ca=ca))
+
+
+@pytest.mark.parametrize("mode", ["VERIFY_IDENTITY", "verify-full"])
+def test_mariadb_verify_identity_without_a_ca_checks_the_name_against_the_system_cas(
+    tls_mariadb: tuple[int, Path], monkeypatch: pytest.MonkeyPatch, mode: str,
+) -> None:
+    """As Connector/J: no sslCa means the system's trust store, and the host name is still checked (PyMySQL's own
+    context skipped it without a CA file, accepting any trusted certificate for any name). The test CA stands in for
+    the system's store (OpenSSL's SSL_CERT_FILE)."""
+    port, ca = tls_mariadb
+    with pytest.raises(ConnectError, match=r"CERTIFICATE_VERIFY_FAILED"):  # the system's CAs do not know ours
+        _connect(f"jdbc:mysql://127.0.0.1:{port}/tls?sslMode={mode}")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    conn = _connect(f"jdbc:mysql://127.0.0.1:{port}/tls?sslMode={mode}")
+    try:
+        assert _one(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")[1]
+    finally:
+        conn.close()
+    with pytest.raises(ConnectError, match=r"CERTIFICATE_VERIFY_FAILED.*IP address mismatch"):
+        _connect(f"jdbc:mysql://{OTHER_NAME}:{port}/tls?sslMode={mode}")
+
+
+def test_mariadb_verify_ca_without_a_ca_uses_the_system_cas(
+    tls_mariadb: tuple[int, Path], other_ca: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """VERIFY_CA checks the chain against the system's CAs (not the name): a CA that did not sign it is refused."""
+    port, ca = tls_mariadb
+    monkeypatch.setenv("SSL_CERT_FILE", str(other_ca))
+    with pytest.raises(ConnectError, match=r"CERTIFICATE_VERIFY_FAILED.*certificate verify failed"):
+        _connect(f"jdbc:mysql://127.0.0.1:{port}/tls?sslMode=VERIFY_CA")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    conn = _connect(f"jdbc:mysql://{OTHER_NAME}:{port}/tls?sslMode=VERIFY_CA")
+    try:
+        assert _one(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")[1]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("params", ["sslmode=verify-full&sslrootcert={ca}", "ssl=true&sslrootcert={ca}"])
+def test_postgres_certificate_for_another_name_is_refused_under_verify_full(
+    tls_postgres: tuple[int, Path], params: str,
+) -> None:
+    port, ca = tls_postgres
+    with pytest.raises(ConnectError, match=rf"Unable to connect.*does not match host name \"{OTHER_NAME}\""):
+        _connect(f"jdbc:postgresql://{OTHER_NAME}:{port}/postgres?" + params.format(ca=ca))
+    conn = _connect(f"jdbc:postgresql://{OTHER_NAME}:{port}/postgres?sslmode=verify-ca&sslrootcert={ca}")
+    try:  # verify-ca checks the chain only
+        assert _one(conn, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == (True,)
+    finally:
+        conn.close()
+
+
+def test_postgres_cdc_source_connects_through_the_same_tls_builder(tls_postgres: tuple[int, Path],
+                                                                   other_ca: Path) -> None:
+    """The CDC source's database.ssl* keys: the same refusals as the JDBC URL (api/database_tls.py)."""
+    from connect_core.connectors.postgres._slot import connect as cdc_connect
+    from connect_core.connectors.postgres.config import PostgresSourceConfig
+
+    port, ca = tls_postgres
+
+    def config(host: str, mode: str, root: Path) -> PostgresSourceConfig:
+        return parse_config(PostgresSourceConfig, {
+            "database.hostname": host, "database.port": str(port), "database.user": USER,
+            "database.password": PASSWORD, "database.dbname": "postgres", "topic.prefix": "tls",
+            "database.sslmode": mode, "database.sslrootcert": str(root)})
+
+    conn = cdc_connect(config("127.0.0.1", "verify-full", ca))
+    try:
+        assert _one(conn, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == (True,)
+    finally:
+        conn.close()
+    with pytest.raises(ConnectError, match=rf"does not match host name \"{OTHER_NAME}\""):
+        cdc_connect(config(OTHER_NAME, "verify-full", ca))
+    with pytest.raises(ConnectError, match="certificate verify failed"):
+        cdc_connect(config("127.0.0.1", "verify-ca", other_ca))

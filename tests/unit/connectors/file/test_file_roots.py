@@ -132,8 +132,8 @@ def test_tasks_check_the_roots_again_at_start(tmp_path: Path) -> None:
     "jdbc:mysql://db/x;sslMode=REQUIRED;sslCert=/etc/c.pem",
     "jdbc:mysql://db/x?sslMode=REQUIRED&sslKey=../../k.pem",
     "jdbc:postgresql://db/x?sslmode=verify-full&sslrootcert=/root/.postgresql/root.crt",
-    "jdbc:postgresql://db/x?sslmode=require&sslcert=/etc/c.pem",
-    "jdbc:postgresql://db/x?sslmode=require&sslkey=/etc/ssh/ssh_host_rsa_key",
+    "jdbc:postgresql://db/x?sslmode=require&sslkey=k.pem&sslcert=/etc/c.pem",  # a certificate needs its key
+    "jdbc:postgresql://db/x?sslmode=require&sslcert=c.pem&sslkey=/etc/ssh/ssh_host_rsa_key",
 ])
 def test_jdbc_tls_files_are_confined_at_validate_create_and_task_start(rest: Rest, root: Path, url: str) -> None:
     """A server URL's PEM paths (CA, client certificate, key) are host files like a SQLite database."""

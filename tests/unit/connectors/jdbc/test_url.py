@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from connect_core.api.errors import ConfigError
 from connect_core.connectors.jdbc._url import CONNECT_TIMEOUT_S, parse_jdbc_url
 from connect_core.coordinator.herder.validation import validate_connector_config
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _self_signed_ca() -> bytes:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "probe test CA")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM)
+
 
 @pytest.mark.parametrize(("url", "ssl", "disabled", "required"), [
     ("jdbc:mysql://h/db?useSSL=true&requireSSL=true", {"verify_mode": "none", "check_hostname": False}, None, True),
-    ("jdbc:mysql://h/db?useSSL=true&verifyServerCertificate=true&serverSslCert=/ca.pem",
-     {"verify_mode": "required", "check_hostname": False, "ca": "/ca.pem"}, None, True),
-    ("jdbc:mysql://h/db?sslMode=VERIFY_IDENTITY&sslCa=/ca.pem&sslCert=/c.pem&sslKey=/k.pem",
-     {"verify_mode": "required", "check_hostname": True, "ca": "/ca.pem", "cert": "/c.pem", "key": "/k.pem"}, None,
-     True),
+    ("jdbc:mysql://h/db?useSSL=true&verifyServerCertificate=true&serverSslCert={ca}",
+     {"verify_mode": "required", "check_hostname": False, "ca": True}, None, True),
+    ("jdbc:mysql://h/db?sslMode=VERIFY_IDENTITY&sslCa={ca}",
+     {"verify_mode": "required", "check_hostname": True, "ca": True}, None, True),
+    # without a CA file: the system's CAs, and the host name still checked (Connector/J), unlike PyMySQL's own context
+    ("jdbc:mysql://h/db?sslMode=VERIFY_IDENTITY", {"verify_mode": "required", "check_hostname": True}, None, True),
+    ("jdbc:mysql://h/db?sslMode=verify-full", {"verify_mode": "required", "check_hostname": True}, None, True),
+    ("jdbc:mysql://h/db?sslMode=VERIFY_CA", {"verify_mode": "required", "check_hostname": False}, None, True),
     ("jdbc:mariadb://h/db?sslMode=trust", {"verify_mode": "none", "check_hostname": False}, None, True),
     # PREFERRED, explicit or Connector/J's default: PyMySQL's own default (TLS when offered), no ssl arguments
     ("jdbc:mysql://h/db?sslMode=PREFERRED", None, None, False),
@@ -25,24 +51,50 @@ from connect_core.coordinator.herder.validation import validate_connector_config
     ("jdbc:mysql://h/db?sslMode=DISABLED", None, True, False),
     ("jdbc:mariadb://h/db", None, True, False),
 ])
-def test_mysql_tls_properties(url: str, ssl: dict[str, object] | None, disabled: bool | None, required: bool) -> None:
-    parsed = parse_jdbc_url(url)
+def test_mysql_tls_properties(url: str, ssl: dict[str, object] | None, disabled: bool | None, required: bool,
+                              tmp_path: Path) -> None:
+    import ssl as ssl_module
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(_self_signed_ca())
+    parsed = parse_jdbc_url(url.format(ca=ca))
     args = parsed.connect_args()
-    assert args.get("ssl") == ssl
+    context = args.get("ssl")
+    if ssl is None:
+        assert context is None
+    else:
+        assert isinstance(context, ssl_module.SSLContext)
+        wanted_mode = ssl_module.CERT_REQUIRED if ssl["verify_mode"] == "required" else ssl_module.CERT_NONE
+        assert (context.verify_mode, context.check_hostname) == (wanted_mode, ssl["check_hostname"])
+        if ssl.get("ca"):  # the CA file's certificate is among those the context trusts
+            assert any(c["subject"] == ((("commonName", "probe test CA"),),) for c in context.get_ca_certs())
     assert args.get("ssl_disabled") is disabled
     assert args["connect_timeout"] == CONNECT_TIMEOUT_S
     assert parsed.tls_required is required
 
 
+@pytest.mark.parametrize("url", [
+    "jdbc:postgresql://h/db?ssl=true",
+    "jdbc:postgresql://h/db?sslmode=verify-ca",
+    "jdbc:postgresql://h/db?sslmode=verify-ca&sslrootcert=system",
+    "jdbc:postgresql://h/db?sslmode=require&sslcert=/c.pem",
+])
+def test_postgres_tls_is_refused_as_the_cdc_source_refuses_it(url: str) -> None:
+    """One builder (api/database_tls.py): a verify mode names its root certificate, never ~/.postgresql's."""
+    with pytest.raises(ConfigError, match="for configuration connection.url"):
+        parse_jdbc_url(url)
+
+
 @pytest.mark.parametrize(("url", "tls"), [
-    ("jdbc:postgresql://h/db?ssl=true", {"sslmode": "verify-full"}),
+    ("jdbc:postgresql://h/db?ssl=true&sslrootcert=system", {"sslmode": "verify-full", "sslrootcert": "system"}),
     ("jdbc:postgresql://h/db?sslmode=verify-ca&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem",
      {"sslmode": "verify-ca", "sslrootcert": "/ca.pem", "sslcert": "/c.pem", "sslkey": "/k.pem"}),
     ("jdbc:postgresql://h/db", {}),
 ])
 def test_postgres_tls_properties(url: str, tls: dict[str, str]) -> None:
     args = parse_jdbc_url(url).connect_args()
-    assert {k: v for k, v in args.items() if k != "connect_timeout"} == tls
+    assert {k: v for k, v in args.items() if k not in ("connect_timeout", "sslcertmode")} == tls
+    assert args.get("sslcertmode") == (None if "sslcert" in tls else "disable")  # never ~/.postgresql's certificate
 
 
 @pytest.mark.parametrize(("url", "options"), [
