@@ -82,9 +82,17 @@ def function_spec(
     handler = str(props["Handler"])
     module, _, attribute = handler.rpartition(".")
     return FunctionSpec(
-        logical_id, module.replace("/", "."), attribute, str(props.get("Runtime", "python3.12")),
+        logical_id, module.replace("/", "."), attribute, _runtime(props.get("Runtime"), values),
         float(props.get("Timeout", DEFAULT_TIMEOUT_S)), int(props.get("MemorySize", DEFAULT_MEMORY_MB)), environment,
     )
+
+
+def _runtime(raw: Any, values: dict[str, str]) -> str:
+    """The function's runtime: a literal, or the default branch of ``!If`` (template.yaml's Globals: python3.13 only on
+    Lambda Managed Instances, which run nowhere locally)."""
+    if isinstance(raw, dict) and set(raw) == {"Fn::If"}:
+        raw = raw["Fn::If"][2]
+    return _resolve(raw, values) or "python3.12"
 
 
 def _parameter_values(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, str]:

@@ -75,7 +75,8 @@ def test_the_three_functions_share_the_connect_core_layer(cfn: dict[str, Any]) -
     layers = _of_type(cfn, "AWS::Lambda::LayerVersion")
     (layer_id, layer), = ((k, v) for k, v in layers.items() if k.startswith("ConnectCoreLayer"))
     (iceberg_id, iceberg), = ((k, v) for k, v in layers.items() if k.startswith("IcebergLayer"))
-    assert layer["Properties"]["CompatibleRuntimes"] == iceberg["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["Properties"]["CompatibleRuntimes"] == iceberg["Properties"]["CompatibleRuntimes"] == [
+        "python3.12", "python3.13"]  # 3.13 for a stack on Lambda Managed Instances (ManagedInstances)
     assert "Condition" not in layer and iceberg["Condition"] == "HasIcebergWarehouse"
     handlers = {f["Properties"]["Handler"] for f in functions.values()}
     assert handlers == {"functions/coordinator/app.handler", "functions/source_task/app.handler",
@@ -85,7 +86,10 @@ def test_the_three_functions_share_the_connect_core_layer(cfn: dict[str, Any]) -
     for function in functions.values():
         runs_sinks = function["Properties"]["Handler"] != "functions/coordinator/app.handler"
         assert function["Properties"]["Layers"] == [{"Ref": layer_id}, *([with_iceberg] if runs_sinks else [])]
-        assert function["Properties"]["Runtime"] == "python3.12"
+        # python3.12, or 3.13 for the whole stack once a function runs on Managed Instances (one layer for all)
+        expected = "python3.13" if function.get("Condition") == "SourceOnInstances" else "python3.12"
+        assert function["Properties"]["Runtime"] in (
+            expected, {"Fn::If": ["SourceOnInstances", "python3.13", "python3.12"]}), function
 
 
 def test_every_built_resource_uses_the_infra_sam_makefile() -> None:
@@ -98,7 +102,7 @@ def test_every_built_resource_uses_the_infra_sam_makefile() -> None:
 
 
 def test_the_makefile_builds_for_the_template_runtime() -> None:
-    runtime = load_template()["Globals"]["Function"]["Runtime"]
+    runtime = load_template()["Globals"]["Function"]["Runtime"]["Fn::If"][2]  # without Managed Instances
     assert f"LAMBDA_PYTHON ?= {runtime.removeprefix('python')}" in (ROOT / "infra/sam/Makefile").read_text()
 
 
@@ -157,9 +161,12 @@ def test_the_static_source_schedule_is_off_unless_a_connector_is_named(cfn: dict
 def test_source_ticks_come_from_an_sqs_queue_the_source_function_may_send_to(cfn: dict[str, Any]) -> None:
     """Sub-minute poll intervals: the source function sends its next tick to the queue, whose mapping invokes it."""
     queue_id = "SourceTickQueue"
-    (ticks,) = [m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
-                if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [queue_id, "Arn"]}]
-    assert ticks["FunctionName"] == {"Ref": "SourceTaskFunction"} and ticks["BatchSize"] == 1
+    # one source task function or the other (on Lambda Managed Instances, ManagedInstances=source-task) gets the ticks
+    ticks = {m["Condition"]: m["Properties"] for m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+             if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [queue_id, "Arn"]}}
+    assert ticks["SourceOnDemand"]["FunctionName"] == {"Ref": "SourceTaskFunction"}
+    assert ticks["SourceOnInstances"]["FunctionName"] == {"Ref": "SourceTaskInstancesFunction"}
+    assert {t["BatchSize"] for t in ticks.values()} == {1}
     function = cfn["Resources"]["SourceTaskFunction"]["Properties"]
     assert function["Environment"]["Variables"]["LAMBDA_CONNECT_SOURCE_TICK_QUEUE_URL"] == {"Ref": queue_id}
     assert "LAMBDA_CONNECT_SOURCE_POLL_WINDOW_MS" not in function["Environment"]["Variables"]
@@ -171,7 +178,8 @@ def test_source_ticks_come_from_an_sqs_queue_the_source_function_may_send_to(cfn
 
 
 def test_static_sinks_are_conditional_kafka_mappings_in_group_connect_name(cfn: dict[str, Any]) -> None:
-    mappings = {k: m for k, m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").items() if "Condition" in m}
+    mappings = {k: m for k, m in _of_type(cfn, "AWS::Lambda::EventSourceMapping").items()
+                if m.get("Condition", "").startswith("HasStatic")}
     assert {m["Condition"] for m in mappings.values()} == {"HasStaticMskSink", "HasStaticSelfManagedSink"}
     msk = next(m["Properties"] for m in mappings.values() if m["Condition"] == "HasStaticMskSink")
     assert msk["EventSourceArn"] == {"Ref": "MskClusterArn"}
@@ -198,6 +206,12 @@ def test_the_coordinator_heartbeat_fires_every_minute_with_its_own_role(cfn: dic
 
 def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[str, Any]) -> None:
     roles = _of_type(cfn, "AWS::IAM::Role")
+    # but the capacity provider's operator role (only with ManagedInstances), which SAM gives the one AWS managed
+    # policy Lambda documents for it: what Lambda needs to run and replace the instances in the stack's subnets
+    operator = roles.pop("TaskCapacityProviderOperatorRole")
+    assert operator["Condition"] == "SourceOnInstances"
+    assert operator["Properties"]["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"]
     assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole", "HeartbeatRole"}
     assert "arn:aws:iam::aws:policy" not in json.dumps(roles)
 

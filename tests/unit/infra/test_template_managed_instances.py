@@ -1,0 +1,78 @@
+"""template.yaml's ManagedInstances parameter: the source task function (sources and pull-mode sinks) on a capacity
+provider of Lambda Managed Instances, as aws-sam-translator turns it into CloudFormation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.infra._template import load_template
+
+
+@pytest.fixture(scope="module")
+def cfn() -> dict[str, Any]:
+    from samtranslator.translator.transform import transform
+
+    class _Policies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    template = load_template()
+    for logical_id, resource in template["Resources"].items():
+        for key in ("CodeUri", "ContentUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = f"s3://artifacts/{logical_id}.zip"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        return transform(template, {"ManagedInstances": "source-task"}, _Policies())
+
+
+def test_the_parameter_is_off_by_default_and_names_what_it_moves() -> None:
+    template = load_template()
+    parameter = template["Parameters"]["ManagedInstances"]
+    assert parameter["Default"] == "none" and parameter["AllowedValues"] == ["none", "source-task"]
+    assert template["Conditions"]["SourceOnInstances"] == {"Fn::Equals": [{"Ref": "ManagedInstances"}, "source-task"]}
+    assert template["Conditions"]["SourceOnDemand"] == {"Fn::Not": [{"Condition": "SourceOnInstances"}]}
+
+
+def test_the_capacity_provider_runs_in_the_stacks_subnets_at_its_architecture(cfn: dict[str, Any]) -> None:
+    provider = cfn["Resources"]["TaskCapacityProvider"]
+    assert provider["Type"] == "AWS::Lambda::CapacityProvider" and provider["Condition"] == "SourceOnInstances"
+    props = provider["Properties"]
+    assert props["VpcConfig"] == {"SubnetIds": {"Ref": "SubnetIds"}, "SecurityGroupIds": {"Ref": "SecurityGroupIds"}}
+    assert props["InstanceRequirements"]["Architectures"] == [{"Ref": "Architecture"}]
+    assert props["InstanceRequirements"]["AllowedInstanceTypes"] == {
+        "Fn::If": ["HasInstanceTypes", {"Ref": "ManagedInstanceTypes"}, {"Ref": "AWS::NoValue"}]}
+    assert props["CapacityProviderScalingConfig"]["MaxVCpuCount"] == {"Ref": "ManagedInstancesMaxVCpu"}
+
+
+def test_one_source_task_function_or_its_copy_on_the_provider_same_name_code_role_and_triggers(
+        cfn: dict[str, Any]) -> None:
+    resources = cfn["Resources"]
+    on_demand, on_instances = resources["SourceTaskFunction"], resources["SourceTaskInstancesFunction"]
+    assert on_demand["Condition"] == "SourceOnDemand" and on_instances["Condition"] == "SourceOnInstances"
+    a, b = on_demand["Properties"], on_instances["Properties"]
+    for key in ("FunctionName", "Handler", "Role", "Environment", "Layers", "Timeout", "Architectures"):
+        assert a[key] == b[key], key
+    config = b["CapacityProviderConfig"]["LambdaManagedInstancesCapacityProviderConfig"]
+    assert "${TaskCapacityProvider}" in config["CapacityProviderArn"]["Fn::Sub"]
+    assert "VpcConfig" not in b and "VpcConfig" in a  # the provider's subnets, not the function's
+    assert b["Runtime"] == "python3.13" and a["Runtime"] == "python3.12"
+    assert b["MemorySize"] >= 2048  # Managed Instances' smallest execution environment
+    triggers = {k.removeprefix("SourceTaskFunction").removeprefix("SourceTaskInstancesFunction")
+                for k, r in resources.items() if r.get("Condition") in ("SourceOnDemand", "SourceOnInstances")
+                and k != "TaskCapacityProvider" and not k.endswith("OperatorRole")}
+    assert triggers == {"", "Ticks", "StaticSchedule"}  # each copy: itself, its tick mapping, its static schedule
+
+
+def test_the_coordinator_starts_and_schedules_whichever_copy_exists(cfn: dict[str, Any]) -> None:
+    chosen = {"Fn::If": ["SourceOnInstances", {"Fn::GetAtt": ["SourceTaskInstancesFunction", "Arn"]},
+                         {"Fn::GetAtt": ["SourceTaskFunction", "Arn"]}]}
+    coordinator = cfn["Resources"]["CoordinatorFunction"]["Properties"]
+    assert coordinator["Environment"]["Variables"]["LAMBDA_CONNECT_SOURCE_FUNCTION_ARN"] == chosen
+    assert cfn["Outputs"]["SourceTaskFunctionArn"]["Value"] == chosen
+    # every other function runs the stack's one runtime: python3.13 once the layer is built for the provider's
+    for logical_id in ("CoordinatorFunction", "SinkTaskFunction"):
+        assert cfn["Resources"][logical_id]["Properties"]["Runtime"] == {
+            "Fn::If": ["SourceOnInstances", "python3.13", "python3.12"]}
