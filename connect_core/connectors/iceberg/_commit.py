@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from pyiceberg.table import Table
 
 __all__ = ["COMMIT_ID_PROP", "Staged", "commit_staged", "committed_offsets", "encode_value", "file_stats",
-           "list_staged", "offsets_prop", "stage", "staging_prefix"]
+           "jvm_offsets", "jvm_offsets_prop", "list_staged", "mark_pending", "offsets_prop", "pending_root",
+           "pending_tables", "stage", "staging_prefix", "unmark_when_done"]
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,28 @@ class Staged:
     mtime: float
 
 
-def stage(table: Table, group: str, *, topic: str, partition: int, start: int, end: int,
-          files: list[dict[str, Any]]) -> None:
-    """Record ``files`` as holding ``[start, end)`` of ``topic``/``partition`` (same name on a re-delivery)."""
-    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "files": files})
-    path = f"{staging_prefix(table, group)}/{topic}/{partition}/{start:020d}-{end:020d}.json"
-    with table.io.new_output(path).create(overwrite=True) as out:
+def stage(table: Table, group: str, *, topic: str, partition: int, offsets: list[int], frame: Any) -> Staged:
+    """Stage ``frame`` (rows of the table's current schema, in the order of ``offsets``, one row per offset) as
+    holding ``topic``/``partition`` from ``offsets[0]`` to ``offsets[-1] + 1``: a Parquet file and the JSON object
+    naming it, with the offsets as runs, so a commit can trim the rows an earlier commit took. Same names when the
+    same offsets are staged again (a re-delivery), so nothing is left behind."""
+    import pyarrow.parquet as pq
+
+    start, end = offsets[0], offsets[-1] + 1
+    runs: list[list[int]] = []
+    for offset in offsets:
+        if runs and runs[-1][1] == offset:
+            runs[-1][1] = offset + 1
+        else:
+            runs.append([offset, offset + 1])
+    base = f"{staging_prefix(table, group)}/{topic}/{partition}/{start:020d}-{end:020d}"
+    with table.io.new_output(base + ".parquet").create(overwrite=True) as out:
+        pq.write_table(frame, out, compression="zstd", compression_level=1)
+    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "data": base + ".parquet",
+                       "schema_id": table.schema().schema_id, "rows": len(offsets), "offsets": runs})
+    with table.io.new_output(base + ".json").create(overwrite=True) as out:
         out.write(body.encode())
+    return Staged(base + ".json", topic, partition, start, end, time.time())
 
 
 def _fs(table: Table, prefix: str) -> tuple[Any, str]:
@@ -94,44 +110,145 @@ def list_staged(table: Table, group: str) -> list[Staged]:
     return found
 
 
-def committed_offsets(table: Table, group: str, branch: str | None) -> TopicOffsets:
-    """The offsets of the newest snapshot of ``branch``'s ancestry that carries them (Iceberg's
-    ``lastCommittedOffsetsForTable``)."""
+def _newest(table: Table, key: str, branch: str | None) -> str | None:
+    """``key``'s value in the newest snapshot of ``branch``'s ancestry that carries it."""
     snapshot = table.snapshot_by_name(branch) if branch else table.current_snapshot()
-    key = offsets_prop(group)
     while snapshot is not None:
         value = snapshot.summary.additional_properties.get(key) if snapshot.summary else None
         if value is not None:
-            return {(topic, int(part)): int(offset) for topic, parts in json.loads(value).items()
-                    for part, offset in parts.items()}
+            return value
         snapshot = table.snapshot_by_id(snapshot.parent_snapshot_id) if snapshot.parent_snapshot_id else None
-    return {}
+    return None
 
 
-def _plan(staged: list[Staged], committed: TopicOffsets) -> tuple[list[Staged], list[Staged], TopicOffsets]:
-    """Which staged objects to commit (in offset order after the committed offsets), which are already committed
-    (to delete), and the offsets after the commit."""
-    accept: list[Staged] = []
-    obsolete: list[Staged] = []
+def committed_offsets(table: Table, group: str, branch: str | None) -> TopicOffsets:
+    """The offsets of the newest snapshot of ``branch``'s ancestry that carries them (Iceberg's
+    ``lastCommittedOffsetsForTable``)."""
+    value = _newest(table, offsets_prop(group), branch)
+    if value is None:
+        return {}
+    return {(topic, int(part)): int(offset) for topic, parts in json.loads(value).items()
+            for part, offset in parts.items()}
+
+
+def jvm_offsets_prop(control_topic: str, group: str) -> str:
+    """The summary key of Apache Iceberg's JVM sink (``Coordinator``): a JSON map of control-topic partition to the
+    next control-topic offset its coordinator consumed, ``kafka.connect.offsets.<control topic>.<group id>``."""
+    return f"kafka.connect.offsets.{control_topic}.{group}"
+
+
+def jvm_offsets(table: Table, control_topic: str, group: str, branch: str | None) -> dict[int, int]:
+    """Iceberg's JVM sink's control-topic offsets as its ``lastCommittedOffsetsForTable`` reads them ({} when no
+    snapshot of the branch carries them)."""
+    value = _newest(table, jvm_offsets_prop(control_topic, group), branch)
+    return {int(part): int(offset) for part, offset in json.loads(value).items()} if value else {}
+
+
+@dataclass(frozen=True)
+class _Take:
+    """A staged object a commit takes, from ``start`` on (its rows below are committed already)."""
+
+    item: Staged
+    start: int
+
+
+def _plan(staged: list[Staged], committed: TopicOffsets) -> tuple[list[_Take], list[Staged], TopicOffsets]:
+    """Which staged objects a commit takes (per partition in offset order from the committed offset; one that
+    straddles an offset already committed or taken is trimmed to what follows it, never skipped), which it leaves
+    to delete (all of them, once committed), and the offsets after the commit."""
+    take: list[_Take] = []
     offsets = dict(committed)
     for item in sorted(staged, key=lambda s: (s.topic, s.partition, s.start, -s.end)):
         tp = (item.topic, item.partition)
         done = offsets.get(tp)
         if done is None or item.start >= done:
-            accept.append(item)
+            take.append(_Take(item, item.start))
             offsets[tp] = item.end
-        elif item.end <= committed.get(tp, -1):
-            obsolete.append(item)
-        else:  # overlaps what this commit already takes: the same offsets staged again
-            log.warning("Staged %s overlaps offsets already taken up to %s; skipped", item.path, done)
-    return accept, obsolete, offsets
+        elif item.end > done:  # straddles: the rows from ``done`` on are not committed yet
+            take.append(_Take(item, done))
+            offsets[tp] = item.end
+    return take, staged, offsets
 
 
-def _files(table: Table, items: list[Staged]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for item in items:
-        with table.io.new_input(item.path).open() as stream:
-            out.extend(json.loads(stream.read())["files"])
+def _read_json(table: Table, path: str) -> dict[str, Any]:
+    with table.io.new_input(path).open() as stream:
+        body: dict[str, Any] = json.loads(stream.read())
+    return body
+
+
+def _rows_below(runs: list[list[int]], offset: int) -> int:
+    """How many rows of a staged object (its offsets as runs ``[start, end)``) have an offset below ``offset``."""
+    return sum(max(0, min(end, offset) - start) for start, end in runs)
+
+
+# decoded Arrow bytes merged into one round of data files: the staged rows of a commit are read, trimmed and
+# written as files of the table's ``write.target-file-size-bytes`` (pyiceberg bin-packs by it), at most this much
+# held at once (a function's memory)
+MERGE_BYTES = 192 * 1024 * 1024
+_READERS = 8  # staged objects read at once (S3 GETs)
+
+
+def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> list[Any]:
+    """The ``DataFile`` s of the rows the takes hold: staged Parquet trimmed, brought to the table's current schema
+    (``_to_requested_schema``: columns added since are null, widened types cast) and written as few large data
+    files; files staged by an older release (their data files and statistics) appended as they are. Paths of the
+    data files written go to ``written`` as they are made (deleted when the commit fails)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyiceberg.io.pyarrow import _dataframe_to_data_files, _to_requested_schema, schema_to_pyarrow
+
+    schema, schemas = table.schema(), table.schemas()
+    target = schema_to_pyarrow(schema, include_field_ids=False)
+
+    def read(take: _Take) -> tuple[_Take, dict[str, Any], Any]:
+        body = _read_json(table, take.item.path)
+        if "data" not in body:
+            return take, body, None
+        with table.io.new_input(body["data"]).open() as stream:
+            frame = pq.read_table(stream)
+        skip = _rows_below(body["offsets"], take.start)
+        if skip:
+            frame = frame.slice(skip)
+        file_schema = schemas[body["schema_id"]]
+        if file_schema.schema_id != schema.schema_id or frame.schema != target:
+            frame = pa.Table.from_batches(
+                [_to_requested_schema(schema, file_schema, batch, include_field_ids=False)
+                 for batch in frame.to_batches()], schema=target)
+        return take, body, frame
+
+    out: list[Any] = []
+    pending: list[Any] = []
+    size = 0
+
+    def write() -> None:
+        nonlocal size
+        if not pending:
+            return
+        frame = pa.concat_tables(pending)
+        pending.clear()
+        size = 0
+        for data_file in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4()):
+            written.append(data_file.file_path)
+            if data_file.record_count > 0:
+                out.append(data_file)
+
+    with ThreadPoolExecutor(_READERS) as pool:
+        for take, body, frame in pool.map(read, takes):
+            if frame is None:  # staged by an older release: its data files, whole
+                if take.start > take.item.start:
+                    log.warning("Staged %s (an older release's, no row offsets) straddles offset %s; its rows are "
+                                "committed whole", take.item.path, take.start)
+                out.extend(d for d in (_data_file(table, f) for f in body["files"]) if d.record_count > 0)
+                continue
+            if frame.num_rows == 0:
+                continue
+            pending.append(frame)
+            size += frame.nbytes
+            if size >= MERGE_BYTES:
+                write()
+    write()
     return out
 
 
@@ -238,10 +355,14 @@ def _root_snapshot(table: Table) -> None:
 
 
 def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int, timeout_ms: int,
-                  *, force: bool = False) -> str | None:
-    """Commit ``table``'s staged files once the oldest waited ``interval_ms`` (or ``force``); retried on a
-    concurrent commit until ``timeout_ms``. Returns the commit id, or None when nothing was committed."""
+                  *, force: bool = False, control_topic: str = "control-iceberg") -> str | None:
+    """Commit ``table``'s staged rows once the oldest staged object waited ``interval_ms`` (or ``force``), merged
+    into large data files; retried on a concurrent commit until ``timeout_ms``. The snapshot's summary carries our
+    offsets, ``kafka.connect.commit-id`` and Iceberg's JVM sink's control-topic offsets as its newest snapshot left
+    them (there is no control topic here), so that sink, moved back, goes on where it left off. Returns the commit
+    id, or None when nothing was committed."""
     from pyiceberg.exceptions import CommitFailedException
+
     staged = list_staged(table, group)
     if not staged or (not force and time.time() - min(s.mtime for s in staged) < interval_ms / 1000):
         return None
@@ -251,27 +372,81 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
         if branch and not table.metadata.snapshots:
             _root_snapshot(table)
         committed = committed_offsets(table, group, branch)
-        accept, obsolete, offsets = _plan(staged, committed)
+        takes, done, offsets = _plan(staged, committed)
         commit_id = None
-        if accept:
+        if takes:
             commit_id = str(uuid.uuid4())
             nested: dict[str, dict[str, int]] = {}
             for (topic, part), offset in sorted(offsets.items()):
                 nested.setdefault(topic, {})[str(part)] = offset
-            props = {offsets_prop(group): json.dumps(nested, separators=(",", ":")), COMMIT_ID_PROP: commit_id}
+            jvm = jvm_offsets(table, control_topic, group, branch)
+            props = {offsets_prop(group): json.dumps(nested, separators=(",", ":")), COMMIT_ID_PROP: commit_id,
+                     jvm_offsets_prop(control_topic, group): json.dumps(
+                         {str(part): offset for part, offset in sorted(jvm.items())}, separators=(",", ":"))}
+            written: list[str] = []
             try:
+                data_files = _merged_data_files(table, takes, written)
                 with table.transaction() as tx:
                     kwargs: dict[str, Any] = {"branch": branch} if branch else {}
                     with tx.update_snapshot(props, **kwargs).fast_append() as append:
-                        for staged_file in _files(table, accept):
-                            data_file = _data_file(table, staged_file)
-                            if data_file.record_count > 0:
-                                append.append_data_file(data_file)
-            except CommitFailedException:
+                        for data_file in data_files:
+                            append.append_data_file(data_file)
+            except (CommitFailedException, FileNotFoundError) as error:
+                # another committer won (it may have deleted what we read): plan again from its snapshot
+                for path in written:
+                    _delete(table, path)
                 if time.monotonic() > deadline:
                     raise
-                staged = list_staged(table, group)  # another committer won: plan again from its snapshot
+                log.info("Commit to %s lost to a concurrent one (%s); planning again", table.location(), error)
+                staged = list_staged(table, group)
+                if not staged:
+                    return None
                 continue
-        for item in [*obsolete, *accept]:
-            table.io.delete(item.path)
+        for item in done:
+            _delete(table, item.path)
+            _delete(table, item.path.removesuffix(".json") + ".parquet")
         return commit_id
+
+
+def _delete(table: Table, path: str) -> None:
+    """Delete ``path``; one gone already (another committer deleted it, or never written) is fine."""
+    try:
+        table.io.delete(path)
+    except FileNotFoundError:
+        pass
+
+
+def pending_root(warehouse: str, group: str) -> str:
+    """Where the tables with staged files are marked (dynamic routing: an idle tick in any container finds them)."""
+    return f"{warehouse.rstrip('/')}/kafka-connect/{group}/pending"
+
+
+def mark_pending(io: Any, root: str, table_name: str) -> None:
+    """Mark ``table_name`` as having staged files: written after each staging, so a committer that unmarks it and
+    then finds none left never misses files staged meanwhile."""
+    with io.new_output(f"{root}/{table_name}").create(overwrite=True) as out:
+        out.write(b"")
+
+
+def pending_tables(io: Any, root: str) -> list[str]:
+    """The tables marked as having staged files."""
+    from pyarrow.fs import FileSelector, FileType
+    from pyiceberg.io.pyarrow import PyArrowFileIO
+
+    if not isinstance(io, PyArrowFileIO):
+        raise TypeError(f"Staging needs pyiceberg's PyArrowFileIO, not {type(io).__name__}")
+    scheme, netloc, path = io.parse_location(root)
+    fs = io.fs_by_scheme(scheme, netloc)
+    return sorted(info.path.rsplit("/", 1)[-1] for info in fs.get_file_info(
+        FileSelector(path, recursive=False, allow_not_found=True)) if info.type == FileType.File)
+
+
+def unmark_when_done(io: Any, root: str, table_name: str, table: Table, group: str) -> None:
+    """Drop the mark of a table whose staged files are all committed; marked again when some were staged meanwhile
+    (their stager marks after staging, so one of the two marks stands)."""
+    try:
+        io.delete(f"{root}/{table_name}")
+    except FileNotFoundError:
+        pass
+    if list_staged(table, group):
+        mark_pending(io, root, table_name)

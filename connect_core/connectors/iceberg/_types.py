@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["infer_type", "partition_spec", "record_schema", "row_writer", "to_iceberg_type", "to_row"]
+__all__ = ["SchemaUpdates", "infer_type", "partition_spec", "record_schema", "row_writer", "schema_updates",
+           "to_iceberg_type", "to_row"]
 
 DECIMAL = "org.apache.kafka.connect.data.Decimal"
 DATE = "org.apache.kafka.connect.data.Date"
@@ -294,3 +295,82 @@ def _kept_as_is(kind: IcebergType, t: Any) -> tuple[str, str] | None:
     if isinstance(kind, t.DecimalType):
         return "v.__class__ is Decimal", "v.quantize(Q)"
     return None
+
+
+class SchemaUpdates:
+    """What a record asks of a table's schema (Iceberg's ``SchemaUpdate.Consumer``): columns to add (nested ones
+    under their struct), types to widen, columns to make optional."""
+
+    def __init__(self) -> None:
+        """No update."""
+        self.add: list[tuple[tuple[str, ...], IcebergType]] = []  # path of the new column, its type
+        self.widen: list[tuple[tuple[str, ...], IcebergType]] = []
+        self.optional: list[tuple[str, ...]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.widen or self.optional)
+
+
+def schema_updates(table: IcebergSchema, value_schema: Schema | None, value: Any,
+                   case_insensitive: bool) -> SchemaUpdates:
+    """``RecordConverter``'s evolution: a field the table (or a nested struct of it) lacks becomes an optional
+    column there, typed from the Connect schema (``toIcebergType``) or inferred from a schemaless value (``null``
+    adds nothing); with a Connect schema, int32 becomes long for an int64 field and float for a float64 one
+    (``needsDataTypeUpdate``), and a required column whose field is optional becomes optional."""
+    evolution = _Evolution(case_insensitive)
+    if isinstance(value, Struct):
+        evolution.struct(table.as_struct(), value.schema if value_schema is None else value_schema, value, ())
+    elif isinstance(value, dict):
+        evolution.map(table.as_struct(), value, ())
+    return evolution.updates
+
+
+class _Evolution:
+    """The walk of ``schema_updates`` over a record and the table's struct."""
+
+    def __init__(self, case_insensitive: bool) -> None:
+        self.updates = SchemaUpdates()
+        self.fold = case_insensitive
+        self.ids = itertools.count(1).__next__
+
+    def lookup(self, struct: Any, name: str) -> Any:
+        for f in struct.fields:
+            if f.name == name or (self.fold and f.name.lower() == name.lower()):
+                return f
+        return None
+
+    def struct(self, struct: Any, connect: Schema, data: Any, path: tuple[str, ...]) -> None:
+        from pyiceberg import types as t
+
+        updates = self.updates
+        for field in connect.fields:
+            column = self.lookup(struct, field.name)
+            if column is None:
+                updates.add.append((path + (field.name,), to_iceberg_type(field.schema, self.ids, True)))
+                continue
+            at = path + (column.name,)
+            kind = column.field_type
+            if isinstance(kind, t.IntegerType) and field.schema.type is Type.INT64:
+                updates.widen.append((at, t.LongType()))
+            elif isinstance(kind, t.FloatType) and field.schema.type is Type.FLOAT64:
+                updates.widen.append((at, t.DoubleType()))
+            if column.required and field.schema.optional:
+                updates.optional.append(at)
+            if isinstance(kind, t.StructType) and field.schema.type is Type.STRUCT and isinstance(data, Struct):
+                inner = data.get(field.name)
+                if isinstance(inner, Struct):
+                    self.struct(kind, field.schema, inner, at)
+
+    def map(self, struct: Any, data: dict[Any, Any], path: tuple[str, ...]) -> None:
+        from pyiceberg import types as t
+
+        for key, item in data.items():
+            if key is None:
+                continue
+            column = self.lookup(struct, str(key))
+            if column is None:
+                kind = infer_type(item, self.ids)
+                if kind is not None:
+                    self.updates.add.append((path + (str(key),), kind))
+            elif isinstance(column.field_type, t.StructType) and isinstance(item, dict):
+                self.map(column.field_type, item, path + (column.name,))

@@ -10,8 +10,6 @@ a previous container staged, so a topic that goes quiet is visible within the in
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, DataError
@@ -19,7 +17,13 @@ from connect_core.api.file_roots import file_roots_of
 from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTask
 from connect_core.connectors.iceberg import _commit
-from connect_core.connectors.iceberg._types import partition_spec, record_schema, row_writer, to_row
+from connect_core.connectors.iceberg._types import (
+    partition_spec,
+    record_schema,
+    row_writer,
+    schema_updates,
+    to_row,
+)
 from connect_core.connectors.iceberg.config import (
     AUTO_CREATE_PROPS_PREFIX,
     TABLE_PROPERTIES,
@@ -62,15 +66,16 @@ def open_catalog(config: IcebergSinkConfig, file_roots: FileRoots | None = None)
 
 
 def commit_due(props: dict[str, str], *, force: bool = False) -> dict[str, str | None]:
-    """Commit every configured table whose staged files waited the interval (what a heartbeat would call);
-    table name -> commit id (None: nothing committed)."""
+    """Commit every configured table whose staged files waited the interval (``force``: now); table name -> commit
+    id (None: nothing committed)."""
     config = load_config(props)
     catalog = open_catalog(config)
     out: dict[str, str | None] = {}
     for name in config.tables or []:
         table = catalog.load_table(name)
         out[name] = _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
-                                          config.commit_interval_ms, config.commit_timeout_ms, force=force)
+                                          config.commit_interval_ms, config.commit_timeout_ms, force=force,
+                                          control_topic=config.control_topic)
     return out
 
 
@@ -81,21 +86,25 @@ class IcebergSinkTask(SinkTask):
         """A stopped task; the catalog opens at the first record."""
         self._config: IcebergSinkConfig | None = None
         self._catalog: Catalog | None = None
+        self._io: Any = None  # the warehouse's FileIO (dynamic routing's pending marks)
         self._tables: dict[str, Table | None] = {}
-        self._next: dict[Buffer, int] = {}  # offsets already committed or staged: redeliveries below are skipped
+        # per table, the offsets it holds committed, read at its first record of each batch (never kept across
+        # batches: another container may have committed since, or the rows this one staged may be gone)
+        self._committed: dict[str, dict[tuple[str, int], int]] = {}
         self._rows: dict[Buffer, list[dict[str, Any]]] = {}
+        self._offsets: dict[Buffer, list[int]] = {}  # the offset of each buffered row
         self._buffered = 0  # rows in ``_rows``
         # (Connect schema, table schema, the row writer of the pair) by their ids
         self._plans: dict[tuple[int, int], tuple[Schema, IcebergSchema, Callable[[list[Any]], dict[str, Any]]]] = {}
-        self._ranges: dict[Buffer, list[int]] = {}
-        self._touched: set[str] = set()
-        self._pending: dict[str, float] = {}  # table -> since when (epoch s) files staged for it wait a commit
-        self._discovered = False  # the configured tables' staged files looked up (at the first flush)
+        self._touched: set[str] = set()  # tables staged for since the last flush
+        # (id of a Connect schema, table schema id) -> that Connect schema, where its records need no evolution
+        self._unchanged: dict[tuple[int, int], Schema] = {}
+        self._fresh: set[str] = set()  # tables loaded (or created) in this batch: their metadata is current
+        self._routed: set[str] = set()  # tables this container routed records to (dynamic routing)
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config (``load_config``'s checks); nothing connects yet."""
         self._config = load_config(props)
-        self._discovered = False
         self._plans.clear()  # compiled for the previous config's schema-case-insensitive
 
     @property
@@ -161,7 +170,7 @@ class IcebergSinkTask(SinkTask):
             except TableAlreadyExistsError:
                 table = catalog.load_table(name)
         self._tables[name] = table
-        self._load_offsets(name, table)
+        self._fresh.add(name)
         return table
 
     def _create_namespace(self, name: str) -> None:
@@ -177,38 +186,62 @@ class IcebergSinkTask(SinkTask):
                 if not catalog.namespace_exists(namespace):
                     raise
 
-    def _load_offsets(self, name: str, table: Table) -> None:
-        """What the table already holds (committed) or has staged, per topic partition."""
-        group = self.config.connect_group()
-        branch = self.config.table_config(name).commit_branch
-        for (topic, part), offset in _commit.committed_offsets(table, group, branch).items():
-            self._next[(name, topic, part)] = offset
-        for item in _commit.list_staged(table, group):
-            key = (name, item.topic, item.partition)
-            self._next[key] = max(self._next.get(key, 0), item.end)
-            self._pending[name] = min(self._pending.get(name, item.mtime), item.mtime)
+    def _committed_now(self, name: str, table: Table) -> dict[tuple[str, int], int]:
+        """The offsets ``table`` holds committed, from its metadata refreshed now (the first record of a batch for
+        it): what another container committed counts, and nothing this container staged or remembers does."""
+        committed = self._committed.get(name)
+        if committed is None:
+            if name not in self._fresh:
+                table.refresh()
+            committed = self._committed[name] = _commit.committed_offsets(
+                table, self.config.connect_group(), self.config.table_config(name).commit_branch)
+        return committed
 
     def _evolve(self, table: Table, record: SinkRecord) -> Table:
-        """Add the record's fields the table lacks, as optional columns (``evolve-schema-enabled``)."""
-        incoming = record_schema(record.value_schema, record.value, True)
-        fold = self.config.schema_case_insensitive
-        have = {(f.name.lower() if fold else f.name) for f in table.schema().fields}
-        missing = [f for f in incoming.fields if (f.name.lower() if fold else f.name) not in have]
-        if not missing:
+        """Iceberg's schema evolution (``evolve-schema-enabled``, ``RecordConverter``): the record's fields the table
+        or one of its structs lacks added as optional columns, int widened to long and float to double, a required
+        column made optional for an optional field; taken turns with another container evolving it meanwhile."""
+        from pyiceberg.exceptions import CommitFailedException
+
+        value = record.value
+        connect = record.value_schema if record.value_schema is not None else (
+            value.schema if isinstance(value, Struct) else None)
+        if connect is not None and self._unchanged.get((id(connect), table.schema().schema_id)) is connect:
             return table
-        with table.update_schema() as update:
-            for f in missing:
-                update.add_column(f.name, f.field_type, required=False)
-        table.refresh()
+        fold = self.config.schema_case_insensitive
+        for attempt in range(5):
+            updates = schema_updates(table.schema(), connect, value, fold)
+            if not updates:
+                if connect is not None:
+                    if len(self._unchanged) >= 256:
+                        self._unchanged.clear()
+                    self._unchanged[(id(connect), table.schema().schema_id)] = connect
+                return table
+            try:
+                with table.update_schema(case_sensitive=not fold) as update:
+                    for path, kind in updates.add:
+                        update.add_column(path, kind, required=False)
+                    for path, kind in updates.widen:
+                        update.update_column(path, field_type=kind)
+                    for path in updates.optional:
+                        update.make_column_optional(path)
+            except CommitFailedException:
+                if attempt == 4:
+                    raise
+            table.refresh()  # the evolved schema (or the one another container evolved meanwhile)
         return table
 
     def put(self, records: list[SinkRecord]) -> None:
-        """Convert each record into a row of each table it routes to; redeliveries of staged offsets skipped."""
+        """Convert each record into a row of each table it routes to; records below the offsets a table holds
+        committed (read from the table at its first record of this batch) are skipped, and nothing else is: a
+        re-delivery of rows staged but not committed is staged again, and the commit takes each offset once."""
         config = self.config
         static = None if config.route_field is not None or config.dynamic_enabled else [
             (name, False) for name in config.tables or []]  # every record routes alike: worked out once
         evolve, fold = config.evolve_schema_enabled, config.schema_case_insensitive
-        rows_of, ranges, committed = self._rows, self._ranges, self._next
+        rows_of, offsets_of = self._rows, self._offsets
+        self._committed = {}
+        self._fresh = set()
         for record in records:
             value = record.value
             if value is None:
@@ -217,11 +250,15 @@ class IcebergSinkTask(SinkTask):
                 table = self._table(name, record, ignore_missing)
                 if table is None:
                     continue
-                key = (name, record.topic, record.kafka_partition or 0)
+                if config.dynamic_enabled:
+                    self._routed.add(name)
+                partition = record.kafka_partition or 0
                 offset = record.kafka_offset
-                if offset < committed.get(key, 0):
-                    self._touched.add(name)  # redelivered after a crash: what it staged may still wait a commit
-                    continue
+                committed = self._committed.get(name)
+                if committed is None:
+                    committed = self._committed_now(name, table)
+                if offset < committed.get((record.topic, partition), 0):
+                    continue  # committed to the table already (a re-delivery)
                 if evolve:
                     table = self._evolve(table, record)
                 try:
@@ -229,13 +266,13 @@ class IcebergSinkTask(SinkTask):
                 except (TypeError, ValueError, ArithmeticError) as e:
                     raise DataError(f"An error occurred converting record, topic: {record.topic}, partition, "
                                     f"{record.kafka_partition}, offset: {offset}: {e}") from e
+                key = (name, record.topic, partition)
                 rows = rows_of.get(key)
                 if rows is None:
                     rows = rows_of[key] = []
-                    ranges[key] = [offset, offset + 1]
+                    offsets_of[key] = []
                 rows.append(row)
-                ranges[key][1] = offset + 1
-                self._touched.add(name)
+                offsets_of[key].append(offset)
                 self._buffered += 1
             if self._buffered >= MAX_BUFFERED_ROWS:
                 self._write(max(rows_of, key=lambda k: len(rows_of[k])))
@@ -253,70 +290,86 @@ class IcebergSinkTask(SinkTask):
         return plan[2](value.values())
 
     def _write(self, key: Buffer) -> None:
-        """Write one buffer as data files and stage them with their offsets."""
+        """Stage one buffer: its rows as a Parquet file of the table's schema, with their offsets (the commit
+        merges the staged rows into the table's data files)."""
         import pyarrow as pa
-        from pyiceberg.io.pyarrow import _dataframe_to_data_files, schema_to_pyarrow
+        from pyiceberg.io.pyarrow import schema_to_pyarrow
 
         name, topic, part = key
         rows = self._rows.pop(key)
+        offsets = self._offsets.pop(key)
         self._buffered -= len(rows)
-        start, end = self._ranges.pop(key)
         table = self._tables[name]
         assert table is not None
-        frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema()))
-        files = [{"path": f.file_path, "spec_id": table.metadata.default_spec_id,
-                  "partition": [_commit.encode_value(v) for v in (f.partition[i] for i in range(len(f.partition)))],
-                  "stats": _commit.file_stats(f)}
-                 for f in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4())]
-        _commit.stage(table, self.config.connect_group(), topic=topic, partition=part, start=start, end=end,
-                      files=files)
-        self._next[key] = end
-        self._pending.setdefault(name, time.time())
+        frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema(), include_field_ids=False))
+        group = self.config.connect_group()
+        _commit.stage(table, group, topic=topic, partition=part, offsets=offsets, frame=frame)
+        if self.config.dynamic_enabled and (pending := self._pending_root()) is not None:
+            _commit.mark_pending(self._warehouse_io(), pending, name)  # after staging: see unmark_when_done
+        self._touched.add(name)
+
+    def _pending_root(self) -> str | None:
+        """Where tables with staged files are marked (dynamic routing): under the catalog's warehouse, None without
+        one (a REST catalog's server keeps it)."""
+        warehouse = self._catalog_now().properties.get("warehouse")
+        return _commit.pending_root(warehouse, self.config.connect_group()) if warehouse else None
+
+    def _warehouse_io(self) -> Any:
+        """The catalog's FileIO for the warehouse (the pending marks), kept with the catalog."""
+        if self._io is None:
+            from pyiceberg.io import load_file_io
+
+            catalog = self._catalog_now()
+            self._io = load_file_io(catalog.properties, catalog.properties.get("warehouse"))
+        return self._io
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
-        """Stage every buffer, then commit each table written to, or with files staged before, whose staged files
-        waited the interval (an invocation without records commits too: a quiet topic's last files)."""
+        """Stage every buffer, then commit each table with staged files (by any container) once the oldest waited
+        the interval; an invocation without records (an idle tick: ``put([])`` then ``pre_commit``) commits too,
+        so a quiet topic's last rows become visible, as the JVM coordinator commits on its interval."""
         for key in list(self._rows):
             self._write(key)
-        if not self._discovered:
-            self._discover()
         config = self.config
-        now = time.time()
-        due = {name for name, since in self._pending.items() if now - since >= config.commit_interval_ms / 1000}
-        for name in sorted(self._touched | due):
-            table = self._tables[name]
-            assert table is not None
-            committed = _commit.commit_staged(table, config.connect_group(), config.table_config(name).commit_branch,
-                                              config.commit_interval_ms, config.commit_timeout_ms)
-            if committed is not None:
-                self._pending.pop(name, None)
-            elif name in due:  # committed by another task meanwhile, or staged later than thought: look again later
-                self._pending[name] = now
+        for name in sorted(self._candidates()):
+            table = self._tables.get(name)
+            if table is None:
+                continue
+            committed = _commit.commit_staged(
+                table, config.connect_group(), config.table_config(name).commit_branch, config.commit_interval_ms,
+                config.commit_timeout_ms, control_topic=config.control_topic)
+            if committed is not None and config.dynamic_enabled and (pending := self._pending_root()) is not None:
+                _commit.unmark_when_done(self._warehouse_io(), pending, name, table, config.connect_group())
         self._touched.clear()
 
-    def _discover(self) -> None:
-        """The configured tables (static routing) and what they hold staged, so files a previous container staged
-        are committed without new records (dynamic routing: the tables this task routed to)."""
+    def _candidates(self) -> set[str]:
+        """The tables a flush looks at for staged files: those staged for now, the configured ones (static routing)
+        or those marked pending by any container (dynamic routing; without a warehouse, those this container routed
+        to), loaded from the catalog when this container has not yet."""
         from pyiceberg.exceptions import NoSuchTableError
 
-        self._discovered = True
-        if self.config.dynamic_enabled:
-            return
-        for name in self.config.tables or []:
-            if name in self._tables:
-                continue
+        config = self.config
+        names = set(self._touched)
+        if not config.dynamic_enabled:
+            names.update(config.tables or [])
+        elif (pending := self._pending_root()) is not None:
+            names.update(_commit.pending_tables(self._warehouse_io(), pending))
+        else:
+            names.update(self._routed)
+        for name in names - self._tables.keys():
             try:
-                table = self._catalog_now().load_table(name)
+                self._tables[name] = self._catalog_now().load_table(name)
             except NoSuchTableError:
                 continue  # created by its first record
-            self._tables[name] = table
-            self._load_offsets(name, table)
+        return names
 
     def stop(self) -> None:
         """Drop unstaged rows (their offsets were not committed) and the catalog."""
         self._rows.clear()
+        self._offsets.clear()
         self._buffered = 0
-        self._ranges.clear()
         self._tables.clear()
-        self._pending.clear()
+        self._committed.clear()
+        self._routed.clear()
+        self._touched.clear()
         self._catalog = None
+        self._io = None

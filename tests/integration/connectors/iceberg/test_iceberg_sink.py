@@ -266,29 +266,95 @@ def test_a_namespace_another_task_created_meanwhile_is_taken_as_created(props: d
     assert sorted(r["id"] for r in _table(props, f"{second}.orders").scan().to_arrow().to_pylist()) == [0, 1, 2]
 
 
-def test_staged_statistics_are_what_the_files_footers_say(props: dict[str, str]) -> None:
-    """Each staged file carries its size and column statistics, and the commit appends it with them: the same
-    ``DataFile`` that reading its Parquet footer gives (what a file staged by an older release is committed with)."""
+def test_staged_rows_are_merged_into_one_file_per_partition_with_their_footers_statistics(
+        props: dict[str, str]) -> None:
+    """Ten invocations' staged rows become one data file per table partition at the commit (issue 70: files as
+    Iceberg writes them, not one per invocation), each committed with the statistics its Parquet footer gives; an
+    object staged by an older release (data files with their statistics) is committed as it is beside them."""
+    import pyarrow as pa
+    from pyiceberg.io.pyarrow import _dataframe_to_data_files, schema_to_pyarrow
+
     from connect_core.connectors.iceberg import _commit
     from connect_core.connectors.iceberg.sink_task import commit_due
 
     ns = f"db_{uuid.uuid4().hex[:6]}"
     props |= {"iceberg.tables": f"{ns}.orders", "iceberg.control.commit.interval-ms": "600000",
               f"iceberg.table.{ns}.orders.partition-by": "bucket(id, 2)"}
-    _run(props, [_records(range(0, 40)), _records(range(40, 45))])
+    _run(props, [_records(range(o, o + 5)) for o in range(0, 50, 5)])
     table = _table(props, f"{ns}.orders")
     group = f"connect-{props['name']}"
-    staged = [file for item in _commit.list_staged(table, group) for file in _commit._files(table, [item])]
-    assert len(staged) >= 3 and all("stats" in file for file in staged)
-    fields = ("file_path", "partition", "record_count", "file_size_in_bytes", "column_sizes", "value_counts",
-              "null_value_counts", "nan_value_counts", "lower_bounds", "upper_bounds", "split_offsets")
-    for file in staged:
-        from_stats = _commit._data_file(table, file)
-        from_footer = _commit._data_file(table, {k: v for k, v in file.items() if k != "stats"})
-        assert [getattr(from_stats, f) for f in fields] == [getattr(from_footer, f) for f in fields]
-        assert from_stats.record_count > 0 and from_stats.lower_bounds
+    assert len(_commit.list_staged(table, group)) == 10
+    rows = [{"id": o, "name": f"n{o}", "ts": T0, "amount": decimal.Decimal("1.00")} for o in range(50, 60)]
+    frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema(), include_field_ids=False))
+    older = [{"path": f.file_path, "spec_id": table.metadata.default_spec_id,
+              "partition": [_commit.encode_value(f.partition[i]) for i in range(len(f.partition))],
+              "stats": _commit.file_stats(f)}
+             for f in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4())]
+    with table.io.new_output(f"{_commit.staging_prefix(table, group)}/orders/0/{50:020d}-{60:020d}.json").create(
+            overwrite=True) as out:
+        out.write(json.dumps({"topic": "orders", "partition": 0, "start": 50, "end": 60, "files": older}).encode())
     commit_due(props, force=True)
     table.refresh()
-    assert sorted(r["id"] for r in table.scan(row_filter="id >= 10").to_arrow().to_pylist()) == list(range(10, 45))
-    committed = {f.file.file_path: f.file.record_count for f in table.scan().plan_files()}
-    assert committed == {file["path"]: file["stats"]["record_count"] for file in staged}
+    assert sorted(r["id"] for r in table.scan(row_filter="id >= 10").to_arrow().to_pylist()) == list(range(10, 60))
+    files = [task.file for task in table.scan().plan_files()]
+    merged = [f for f in files if f.file_path not in {o["path"] for o in older}]
+    assert len(merged) == 2 and sum(f.record_count for f in merged) == 50  # one per bucket
+    fields = ("file_path", "partition", "record_count", "file_size_in_bytes", "column_sizes", "value_counts",
+              "null_value_counts", "nan_value_counts", "lower_bounds", "upper_bounds", "split_offsets")
+    for data_file in files:
+        staged = {"path": data_file.file_path, "spec_id": data_file.spec_id,
+                  "partition": [_commit.encode_value(data_file.partition[i]) for i in range(len(data_file.partition))]}
+        from_footer = _commit._data_file(table, staged)
+        assert [getattr(data_file, f) for f in fields] == [getattr(from_footer, f) for f in fields]
+    assert _commit.list_staged(table, group) == []
+
+
+@pytest.mark.parametrize("interval", ["0", "600000"])
+def test_evolution_as_icebergs_record_converter_nested_columns_widening_and_optional(
+        props: dict[str, str], interval: str) -> None:
+    """``evolve-schema-enabled`` as ``RecordConverter``: a later schema's new nested field becomes a column of its
+    struct, int32 -> int64 widens int to long, float32 -> float64 float to double, an optional field makes its
+    required column optional; a schemaless map's new nested key a column of its struct. Committed per batch, or
+    (a long interval) rows staged under each schema merged into one commit."""
+    from connect_core.connectors.iceberg import _commit
+
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables.dynamic-enabled": "true", "iceberg.tables.route-field": "dest",
+              "iceberg.tables.evolve-schema-enabled": "true", "iceberg.control.commit.interval-ms": interval}
+
+    def schema(v2: bool) -> Any:
+        addr = SchemaBuilder.struct().field("city", (SchemaBuilder.string().optional() if v2
+                                                     else SchemaBuilder.string()).build())
+        if v2:
+            addr = addr.field("zip", SchemaBuilder.string().optional().build())
+        return (SchemaBuilder.struct().field("dest", SchemaBuilder.string().build())
+                .field("id", (SchemaBuilder.int64() if v2 else SchemaBuilder.int32()).build())
+                .field("price", (SchemaBuilder.float64().optional() if v2 else SchemaBuilder.float32()).build())
+                .field("addr", addr.build()).build())
+
+    s1, s2 = schema(False), schema(True)
+    one = (Struct(s1).put("dest", f"{ns}.t").put("id", 1).put("price", 1.5)
+           .put("addr", Struct(s1.field("addr").schema).put("city", "Oslo")))
+    two = (Struct(s2).put("dest", f"{ns}.t").put("id", 2**40).put("price", None)
+           .put("addr", Struct(s2.field("addr").schema).put("city", None).put("zip", "0150")))
+    maps = [{"dest": f"{ns}.m", "id": 1, "a": {"x": 1}}, {"dest": f"{ns}.m", "id": 2, "a": {"x": 2, "y": "s"}}]
+    _run(props, [[SinkRecord("events", 0, None, None, s1, one, 0)], [SinkRecord("events", 0, None, None, s2, two, 1)],
+                 [SinkRecord("maps", 0, None, None, None, v, i) for i, v in enumerate(maps)]])
+    t, m = _table(props, f"{ns}.t"), _table(props, f"{ns}.m")
+    if interval != "0":
+        assert t.current_snapshot() is None
+        for table in (t, m):
+            assert _commit.commit_staged(table, f"connect-{props['name']}", None, 0, 30_000) is not None
+            table.refresh()
+    fields = {f.name: f for f in t.schema().fields}
+    assert (str(fields["id"].field_type), str(fields["price"].field_type), fields["price"].required) == (
+        "long", "double", False)
+    assert [(f.name, str(f.field_type), f.required) for f in fields["addr"].field_type.fields] == [
+        ("city", "string", False), ("zip", "string", False)]
+    assert sorted(t.scan().to_arrow().to_pylist(), key=lambda r: r["id"]) == [
+        {"dest": f"{ns}.t", "id": 1, "price": 1.5, "addr": {"city": "Oslo", "zip": None}},
+        {"dest": f"{ns}.t", "id": 2**40, "price": None, "addr": {"city": None, "zip": "0150"}}]
+    [a] = [f for f in m.schema().fields if f.name == "a"]
+    assert [f.name for f in a.field_type.fields] == ["x", "y"]
+    assert sorted(m.scan().to_arrow().to_pylist(), key=lambda r: r["id"]) == [
+        {"dest": f"{ns}.m", "id": 1, "a": {"x": 1, "y": None}}, {"dest": f"{ns}.m", "id": 2, "a": {"x": 2, "y": "s"}}]
