@@ -14,14 +14,15 @@ import logging
 import math
 import time
 import traceback
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.restart_policy import Decision, RestartPolicyConfig, after_failure, decide, restarted
 from connect_core.storage.config_state import TargetState
-from connect_core.storage.run_state import BatchStreak, Progress, RestartState, RunRecord, RunWindow
+from connect_core.storage.run_state import BatchStreak, Progress, RestartState, RunRecord, RunWindow, TaskCounters
 from connect_core.storage.run_store import RunStore
 from connect_core.storage.status_state import State, TaskStatus
 
@@ -78,6 +79,11 @@ class RunRecorder:
         self._uncounted_partitions: dict[tuple[str, int], set[tuple[str, int]]] = {}
         self._read = False
         self.last_run: RunRecord | None = None  # what the latest invocation reported (for its metrics)
+        # This container's running totals per task (``/metrics``' monotonic totals) and whether it runs the task
+        # started: the first invocation, and the one after a failure (the task is rebuilt), is a start attempt.
+        self.container = uuid.uuid4().hex[:12]
+        self._counters: dict[tuple[str, int], TaskCounters] = {}
+        self._started: set[tuple[str, int]] = set()
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -258,11 +264,31 @@ class RunRecorder:
         self._windows[(connector, task)] = window
         return window
 
+    def _count(self, run: RunRecord) -> TaskCounters:
+        """This container's totals for the run's task, with the run added."""
+        key = (run.connector, run.task)
+        counters = self._counters.get(key) or TaskCounters(run.connector, run.task, self.container, run.at_ms,
+                                                           run.at_ms, self.kind)
+        starting = key not in self._started
+        if run.ok:
+            self._started.add(key)
+        else:
+            self._started.discard(key)
+        counters = replace(
+            counters, at_ms=run.at_ms, invocations=counters.invocations + 1, failed=counters.failed + (not run.ok),
+            records_in=counters.records_in + run.records + run.skipped, records_out=counters.records_out + run.records,
+            skipped=counters.skipped + run.skipped, dlq=counters.dlq + run.dlq,
+            start_attempts=counters.start_attempts + starting,
+            start_successes=counters.start_successes + (starting and run.ok),
+            start_failures=counters.start_failures + (starting and not run.ok))
+        self._counters[key] = counters
+        return counters
+
     def _put(self, run: RunRecord, progress: Progress | None, *, streaks: Iterable[BatchStreak] = (),
              ended: Iterable[tuple[str, int]] = ()) -> None:
         self.last_run = run
         try:
-            self.run_store.put_run(run, progress, streaks=streaks, ended=ended)
+            self.run_store.put_run(run, progress, streaks=streaks, ended=ended, counters=self._count(run))
         except Exception:
             log.warning("could not write the run record of %s-%d", run.connector, run.task, exc_info=True)
 

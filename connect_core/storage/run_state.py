@@ -12,6 +12,9 @@ status topic keeps Kafka Connect's exact formats and a real worker sharing it ne
     the latest invocation that moved records: ``{"at", "records", "offsets"}``
 ``lag:<connector>``
     the latest consumer-group lag sample of a sink and the one before it: ``{"at", "total", "previous"}``
+``counters:<task>:<container>:<connector>``
+    one warm container's running totals for a task since it first ran it (``TaskCounters``): each container's only
+    grow, so their sum over every container ever recorded is a monotonic total (Kafka's ``*-total`` metrics).
 ``streak:<task>:<partition>:<topic>:<connector>``
     a sink batch's failure streak on one topic-partition: ``{"first_offset", "at", "error", "restart"}``; a
     tombstone when a batch of that partition went through. Concurrent invocations of one sink (one per partition)
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BatchStreak",
+    "TaskCounters",
     "LagSample",
     "Progress",
     "RestartState",
@@ -38,6 +42,7 @@ __all__ = [
     "RunState",
     "RunPoint",
     "RunWindow",
+    "counters_key",
     "lag_key",
     "progress_key",
     "run_key",
@@ -49,6 +54,7 @@ RUN_PREFIX = "run:"
 PROGRESS_PREFIX = "progress:"
 LAG_PREFIX = "lag:"
 STREAK_PREFIX = "streak:"
+COUNTERS_PREFIX = "counters:"
 HISTORY_MS = 3_600_000  # how far back the status page's charts look
 HISTORY_MAX = 4_096  # points kept per connector and series, newest first (a task that runs every second: ~1 hour)
 
@@ -110,6 +116,31 @@ class RunPoint:
     records: int
     ok: bool
     error: str | None = None
+    skipped: int = 0
+    dlq: int = 0
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class TaskCounters:
+    """One warm container's totals for one task since it first ran it (``container``: its random id); the
+    coordinator's ``/metrics`` sums them over containers (``coordinator/metrics/``)."""
+
+    connector: str
+    task: int
+    container: str
+    at_ms: int
+    since_ms: int
+    kind: str
+    invocations: int = 0
+    failed: int = 0
+    records_in: int = 0  # polled by a source task, read from Kafka by a sink task
+    records_out: int = 0  # written to Kafka by a source task, put to a sink task
+    skipped: int = 0
+    dlq: int = 0
+    start_attempts: int = 0
+    start_successes: int = 0
+    start_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,7 +183,10 @@ def run_key(connector: str, task: int) -> str:
 
 
 def streak_key(connector: str, task: int, topic: str, partition: int) -> str:
-    """``streak:<task>:<partition>:<topic>:<connector>`` (a topic name cannot hold ``:``)."""
+    """``counters:<task>:<container>:<connector>``
+    one warm container's running totals for a task since it first ran it (``TaskCounters``): each container's only
+    grow, so their sum over every container ever recorded is a monotonic total (Kafka's ``*-total`` metrics).
+``streak:<task>:<partition>:<topic>:<connector>`` (a topic name cannot hold ``:``)."""
     return f"{STREAK_PREFIX}{task}:{partition}:{topic}:{connector}"
 
 
@@ -161,6 +195,18 @@ def streak_value(streak: BatchStreak) -> bytes:
     body = {"first_offset": streak.first_offset, "at": streak.at_ms, "error": streak.error,
             "restart": asdict(streak.restart)}
     return json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def counters_key(counters: TaskCounters) -> str:
+    """``counters:<task>:<container>:<connector>`` (a container id holds no ``:``)."""
+    return f"{COUNTERS_PREFIX}{counters.task}:{counters.container}:{counters.connector}"
+
+
+def counters_value(counters: TaskCounters) -> bytes:
+    """The compact JSON of a container's counters (connector, task and container are in the key)."""
+    body = asdict(counters)
+    del body["connector"], body["task"], body["container"]
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
 
 
 def progress_key(connector: str, task: int) -> str:
@@ -229,6 +275,7 @@ class RunState:
         self.streaks: dict[str, dict[tuple[int, str, int], BatchStreak]] = {}
         self.run_history: dict[str, list[RunPoint]] = {}
         self.lag_history: dict[str, list[tuple[int, int]]] = {}
+        self.counters: dict[str, dict[tuple[int, str], TaskCounters]] = {}
 
     def history(self, connector: str, since_ms: int) -> tuple[list[RunPoint], list[tuple[int, int]]]:
         """The connector's runs and lag samples (at, total) since ``since_ms``, oldest first."""
@@ -262,6 +309,9 @@ class RunState:
         if key.startswith(STREAK_PREFIX):
             self._apply_streak(key, body)
             return
+        if key.startswith(COUNTERS_PREFIX):
+            self._apply_counters(key, body)
+            return
         if key.startswith(LAG_PREFIX):
             connector = key[len(LAG_PREFIX):]
             if body is None:
@@ -280,7 +330,8 @@ class RunState:
                     table.get(connector, {}).pop(task, None)
                 elif prefix == RUN_PREFIX:
                     self.runs.setdefault(connector, {})[task] = run = _run(connector, task, body)
-                    point = RunPoint(run.at_ms, task, run.records, run.ok, run.error)
+                    point = RunPoint(run.at_ms, task, run.records, run.ok, run.error, run.skipped, run.dlq,
+                                     run.duration_ms)
                     _remember(self.run_history.setdefault(connector, []), point, _at)
                 else:
                     self.progress.setdefault(connector, {})[task] = Progress(**body)
@@ -299,3 +350,15 @@ class RunState:
         self.streaks.setdefault(connector, {})[slot] = BatchStreak(
             connector, slot[0], topic, slot[2], int(body["first_offset"]), int(body["at"]), body.get("error"),
             RestartState(**(body.get("restart") or {})))
+
+    def _apply_counters(self, key: str, body: dict[str, Any] | None) -> None:
+        task, _, rest = key[len(COUNTERS_PREFIX):].partition(":")
+        container, sep, connector = rest.partition(":")
+        if not sep or not connector or not container or not task.isdigit():
+            return
+        if body is None:
+            self.counters.get(connector, {}).pop((int(task), container), None)
+            return
+        known = {f for f in TaskCounters.__dataclass_fields__} - {"connector", "task", "container"}
+        self.counters.setdefault(connector, {})[(int(task), container)] = TaskCounters(
+            connector, int(task), container, **{k: v for k, v in body.items() if k in known})

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from connect_core.storage.config import StorageConfig
-    from connect_core.storage.run_state import BatchStreak, LagSample, Progress, RunRecord
+    from connect_core.storage.run_state import BatchStreak, LagSample, Progress, RunRecord, TaskCounters
 
 __all__ = ["RUNS_TOPIC_SUFFIX", "RunStore", "runs_topic"]
 
@@ -48,10 +48,10 @@ class RunStore(_TopicBackedStore[RunState]):
         self.state.apply(None if key is None else key.decode("utf-8"), value)
 
     def put_run(self, run: RunRecord, progress: Progress | None = None, *, streaks: Iterable[BatchStreak] = (),
-                ended: Iterable[tuple[str, int]] = ()) -> None:
-        """Write a run record, the task's progress when the run moved records, the sink batch streaks it moved on
-        and tombstones for the partitions (``ended``: topic, partition) whose streak is over, with one
-        acknowledgement wait."""
+                ended: Iterable[tuple[str, int]] = (), counters: TaskCounters | None = None) -> None:
+        """Write a run record, the task's progress when the run moved records, the sink batch streaks it moved on,
+        tombstones for the partitions (``ended``: topic, partition) whose streak is over and the container's
+        ``counters``, with one acknowledgement wait."""
         batch: list[tuple[bytes | str, bytes | None]] = [(records.run_key(run.connector, run.task),
                                                           records.run_value(run))]
         if progress is not None:
@@ -60,7 +60,11 @@ class RunStore(_TopicBackedStore[RunState]):
         batch += [(records.streak_key(s.connector, s.task, s.topic, s.partition), records.streak_value(s))
                   for s in streaks]
         batch += [(records.streak_key(run.connector, run.task, topic, partition), None) for topic, partition in ended]
+        if counters is not None:
+            batch.append((records.counters_key(counters), records.counters_value(counters)))
         self.log.send(batch)
+        if counters is not None:
+            self.state.counters.setdefault(run.connector, {})[(counters.task, counters.container)] = counters
         self.state.runs.setdefault(run.connector, {})[run.task] = run  # our own write is our latest knowledge
         if progress is not None:
             self.state.progress.setdefault(run.connector, {})[run.task] = progress
