@@ -39,6 +39,7 @@ from connect_core.runtime.connector_config import CONNECTOR_CLASS_CONFIG
 from connect_core.runtime.converter_set import ConverterSet
 from connect_core.runtime.file_roots import worker_file_roots
 from connect_core.runtime.gc_pause import freeze_when_warm, gc_paused
+from connect_core.runtime.idle_tick import declared_interval_ms
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
@@ -143,6 +144,10 @@ class _RunningTask:
     # when no SMT and no errant record reporter needs the records (None: records are put)
     put_values: Callable[[list[Any]], None] | None = None
     plugin_metrics: TaskPluginMetrics | None = None  # KIP-877: the task's and its plugins' metrics
+    # idle ticks (runtime/idle_tick.py): the interval its connector declares (None: no ticks), and when (monotonic
+    # seconds) the task last had put and pre_commit called
+    idle_interval_ms: int | None = None
+    put_at: float = field(default_factory=time.monotonic)
 
     def close(self) -> None:
         try:
@@ -220,6 +225,19 @@ class SinkRunner:
             if self._running is not None and self._running.read_committed and read.size:
                 read = read._replace(check=self._start_check(read))
             return self._handle_read(read, assignment, remaining_ms, ends)
+
+    def tick(self, remaining_ms: Callable[[], float] | None = None) -> SinkInvocationResult | None:
+        """An idle tick (``runtime/idle_tick.py``): what ``WorkerSinkTask`` does on a poll that returned nothing,
+        ``put([])`` then ``pre_commit(current offsets)``, once the interval the connector declares has passed since
+        the task's last ``put``. None, with no broker contacted, when nothing is due: no task started in this
+        container (one started elsewhere holds nothing here), no interval declared, or not yet. The result commits
+        nothing: no mapping stands behind a tick, and the group moves only with the mapping's batches."""
+        running = self._running
+        if running is None or running.idle_interval_ms is None \
+                or (time.monotonic() - running.put_at) * 1000.0 < running.idle_interval_ms:
+            return None
+        with gc_paused():
+            return self._handle_read(_Read.of(SinkBatch.of_records([])), None, remaining_ms, None)
 
     def _handle_read(self, read: _Read, assignment: Collection[TopicPartition] | None,
                      remaining_ms: Callable[[], float] | None,
@@ -427,6 +445,7 @@ class SinkRunner:
         offsets.delivered(plan)
         rewound |= offsets.rewind(_take_offset_requests(context), running.assigned)  # asked in put
         committable = self._pre_commit(running)
+        running.put_at = time.monotonic()  # an idle tick is due an interval after this (tick)
         if running.dlq is not None:
             running.dlq.commit()  # only now: a failed batch comes back and must not reach the DLQ twice
             result.dlq = running.dlq.dlq.metrics.deadletterqueue_produce_requests - dlq_before
@@ -593,6 +612,7 @@ class SinkRunner:
             raise
         trigger = KafkaTriggerConfig.parse(connector_config)
         put_values = task.values_put() if reporter is None and not len(chain) else None
+        idle_interval_ms = declared_interval_ms(connector_cls(), connector_config)
         keep_text = getattr(converters.value, "keep_json_text", None)
         if keep_text is not None and task.wants_json_text():
             keep_text(lazy=not len(chain))  # no SMT reads the values: built only if the task reads them
@@ -601,7 +621,7 @@ class SinkRunner:
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),
             consumed_index=consumed_by_coordinates if reporter is not None else None, configs=resolved,
             context=context, offsets=SinkOffsets(seeks=self.commits), put_values=put_values,
-            plugin_metrics=plugin_metrics,
+            plugin_metrics=plugin_metrics, idle_interval_ms=idle_interval_ms,
         )
 
     def _fail(self, running: _RunningTask, error: BaseException) -> None:

@@ -173,6 +173,32 @@ class SinkInvocation:
             return {"connector": self.connector, "task": 0, "started": False, "error": str(error)}
         return {"connector": self.connector, "task": 0, "started": True}
 
+    def tick(self, memory_mb: int, remaining_ms: Callable[[], float] | None = None) -> dict[str, Any]:
+        """An idle tick (``runtime/idle_tick.py``): the runner's ``put([])`` and ``pre_commit`` when they are due,
+        recorded as a run then; otherwise nothing, not even a read of the broker. A failure is recorded and answered,
+        never raised: a tick is no batch to retry, and the next tick or batch comes anyway."""
+        from connect_core.api.errors import NotFoundError
+        from connect_core.runtime.sink_runner import SINK_TASK_ID, ConnectorNotRunningError
+
+        connector = self.connector
+        self.recorder.last_run = None  # this invocation's metrics: none unless the tick does something
+        self.decision = Decision.RUN
+        started = time.monotonic()
+        try:
+            result = self.runner.tick(remaining_ms)
+        except (ConnectorNotRunningError, NotFoundError) as error:  # paused, stopped or deleted: nothing to do
+            return {"connector": connector, "task": SINK_TASK_ID, "idle_tick": "not running", "reason": str(error)}
+        except Exception as error:
+            self.recorder.failed(connector, SINK_TASK_ID, error, _elapsed_ms(started), memory_mb)
+            log.warning("the idle tick of sink task %s-%d failed: %s", connector, SINK_TASK_ID, error)
+            return {"connector": connector, "task": SINK_TASK_ID, "idle_tick": "failed",
+                    "error": str(without_secrets(error))}
+        if result is None:
+            return {"connector": connector, "task": SINK_TASK_ID, "idle_tick": "not due"}
+        outcome = RunOutcome(result.put, result.skipped, result.dlq, {})
+        self.recorder.succeeded(connector, SINK_TASK_ID, outcome, _elapsed_ms(started), memory_mb)
+        return {"connector": connector, "task": SINK_TASK_ID, "idle_tick": "done"}
+
     def close(self) -> None:
         """Stop the task and release clients."""
         try:

@@ -1,5 +1,6 @@
 """Kafka-triggered sink task: convert, transform, put and flush the batch; raise so a failed batch is retried. An event
-without records is the coordinator's start invocation (connect_core.runtime.task_start): the task starts and reports."""
+without records is the coordinator's start invocation (connect_core.runtime.task_start): the task starts and reports;
+an idle tick (connect_core.runtime.idle_tick) does the warm task's duties of the clock when they are due."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 
 from connect_core.runtime import env
+from connect_core.runtime.idle_tick import is_idle_tick
 from connect_core.runtime.pydantic_plugins import skip_plugin_scan
 from connect_core.runtime.restart_policy import Decision
 from connect_core.runtime.run_metrics import add_run_metrics
@@ -35,7 +37,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise RuntimeError(f"environment variable {env.CONNECTOR_NAME} must name the sink connector")
         _invocation = SinkInvocation(WorkerSettings.from_env(), connector)
     try:
-        if is_sink_start(event):  # the coordinator's start invocation: no records (runtime/task_start.py)
+        if is_idle_tick(event):  # the schedule beside the mapping: put([]) and pre_commit when due
+            response = _invocation.tick(int(context.memory_limit_in_mb), remaining_ms(context))
+        elif is_sink_start(event):  # the coordinator's start invocation: no records (runtime/task_start.py)
             response = _invocation.start(int(context.memory_limit_in_mb), remaining_ms(context))
         else:
             response = _invocation.handle(event, int(context.memory_limit_in_mb), remaining_ms(context))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from connect_core.api.record import SinkRecord
 
-__all__ = ["Plan", "plan_rounds", "schedule_due"]
+__all__ = ["Plan", "plan_rounds", "schedule_due", "schedule_due_at"]
 
 Fresh = dict[str, list["SinkRecord"]]
 
@@ -37,7 +37,12 @@ class Plan:
 
 
 def schedule_due(opened_ms: int, interval_ms: int, zone: _dt.tzinfo, now_ms: int) -> bool:
-    """Whether a round opened at ``opened_ms`` is past its scheduled rotation at ``now_ms``.
+    """Whether a round opened at ``opened_ms`` is past its scheduled rotation at ``now_ms`` (``schedule_due_at``)."""
+    return now_ms >= schedule_due_at(opened_ms, interval_ms, zone)
+
+
+def schedule_due_at(opened_ms: int, interval_ms: int, zone: _dt.tzinfo) -> int:
+    """When a round opened at ``opened_ms`` rotates on the wall clock (epoch ms).
 
     As Confluent's ``DateTimeUtils.getNextTimeAdjustedByDay``: the next multiple of the interval counted from the
     start of the day (in ``timezone``) the round was opened, and never later than the next midnight.
@@ -46,8 +51,7 @@ def schedule_due(opened_ms: int, interval_ms: int, zone: _dt.tzinfo, now_ms: int
     midnight = opened.replace(hour=0, minute=0, second=0, microsecond=0)
     day_start = int(midnight.timestamp() * 1000)
     next_day = int((midnight + _dt.timedelta(days=1)).timestamp() * 1000)
-    due = min(day_start + ((opened_ms - day_start) // interval_ms + 1) * interval_ms, next_day)
-    return now_ms >= due
+    return min(day_start + ((opened_ms - day_start) // interval_ms + 1) * interval_ms, next_day)
 
 
 def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size: int, rotate_ms: int,

@@ -129,6 +129,21 @@ class S3Storage:
                 return
             kwargs["ContinuationToken"] = token
 
+    def list_prefixes(self, prefix: str) -> Iterator[str]:
+        """The "directories" right under ``prefix`` (common prefixes up to the next ``/``), in key order."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/"}
+        while True:
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except Exception as e:
+                raise _translate(e, "list") from e
+            for item in page.get("CommonPrefixes", ()):
+                yield item["Prefix"]
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            kwargs["ContinuationToken"] = token
+
     def end_offset(self, key: str) -> int | None:
         """The last Kafka offset file ``key`` accounts for (its ``end-offset`` metadata); None for a file another
         writer made (Confluent's S3 sink names files the same way but records no coverage)."""

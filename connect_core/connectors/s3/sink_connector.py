@@ -57,6 +57,12 @@ class S3SinkConnector(SinkConnector):
 
         return S3SinkTask
 
+    def idle_tick_interval_ms(self, props: dict[str, str]) -> int | None:
+        """``rotate.schedule.interval.ms``: Confluent's task closes files on the wall clock, records or not, so a task
+        behind an event source mapping is ticked at that interval (``S3SinkTask.flush`` with nothing put rotates)."""
+        interval = parse_config(S3SinkConfig, props).rotate_schedule_interval_ms
+        return interval if interval > 0 else None
+
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         """``max_tasks`` identical configs."""
         return [dict(self._props) for _ in range(max_tasks)]

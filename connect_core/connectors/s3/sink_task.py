@@ -23,7 +23,7 @@ from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
 from connect_core.connectors.s3._partitioner import build_partitioner
 from connect_core.connectors.s3._path_format import parse_zone
-from connect_core.connectors.s3._rounds import plan_rounds, schedule_due
+from connect_core.connectors.s3._rounds import plan_rounds, schedule_due, schedule_due_at
 from connect_core.connectors.s3._staging import Head, StageLayout, pack_segment, unpack_segment
 from connect_core.connectors.s3._storage import (
     END_OFFSET_META,
@@ -60,6 +60,9 @@ class S3SinkTask(SinkTask):
         self._heads: dict[TopicPartition, tuple[Head, str]] = {}  # the head this instance last swapped, its ETag
         self._writes = InFlightWrites(1, "s3-put")
         self._waited = 0.0
+        self._topics: list[str] = []
+        self._check_at: dict[TopicPartition, int] = {}  # when (wall ms) a partition's head is read again for rotation
+        self._listed_at: int | None = None  # when (wall ms) the staging area was last listed for partitions
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the connector's config model, build partitioner and formats, and check the bucket."""
@@ -80,6 +83,9 @@ class S3SinkTask(SinkTask):
         self._storage.check_bucket()
         self._buffer = {}
         self._heads = {}
+        self._topics = [t.strip() for t in str(props.get("topics") or "").split(",") if t.strip()]
+        self._check_at = {}
+        self._listed_at = None
         self._writes.close()
         self._writes = InFlightWrites(config.lambda_connect_max_in_flight_requests, "s3-put", isolate=True)
 
@@ -113,7 +119,12 @@ class S3SinkTask(SinkTask):
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         """Write every buffered record and wait for every request; on failure the buffer stays, and a re-flush
-        re-reads S3 first. With requests in flight a partition's failure does not stop the others' writes."""
+        re-reads S3 first. With requests in flight a partition's failure does not stop the others' writes. With
+        nothing buffered (an idle tick, ``runtime/idle_tick.py``) the open files whose ``rotate.schedule.interval.ms``
+        has passed are closed (:meth:`_rotate_on_schedule`)."""
+        if not self._buffer and self._zone is not None:
+            self._rotate_on_schedule(current_offsets)
+            return
         try:
             failed: Exception | None = None
             for tp in list(self._buffer):
@@ -150,14 +161,73 @@ class S3SinkTask(SinkTask):
         self._buffer = {}
         self._heads = {}
 
+    # -- rotation on the wall clock, with nothing put ------------------------------------------------
+    def _rotate_on_schedule(self, current_offsets: dict[TopicPartition, int]) -> None:
+        """Close the open files of each partition whose scheduled rotation has come, with no record in hand.
+
+        The records of open files wait in the staging area, not here, so any instance can close them: the partitions
+        it was given (``current_offsets``), or with none (an instance that never received a record) those the staging
+        area holds for its topics, listed at most once an interval. A head is read only when its round is due by what
+        this instance last saw of it (else at most once an interval: another instance may have opened a round). A
+        head another attempt moved on meanwhile (412) is left to it."""
+        zone = self._zone
+        assert zone is not None
+        now = self._clock()
+        partitions = set(current_offsets) or self._staged_partitions(now)
+        for tp in sorted(partitions):
+            if self._check_at.get(tp, 0) > now:
+                continue
+            stage = StageLayout.of(self.config.lambda_connect_staging_dir, self.config.topics_dir, tp.topic,
+                                    tp.partition)
+            found = self._storage.get(stage.head)
+            if found is None:  # nothing staged yet: no head is made for it here
+                self._check_at[tp] = now + self._schedule_ms
+                continue
+            head = Head.from_bytes(found[0])
+            due_at = schedule_due_at(head.round.opened_ms, self._schedule_ms, zone) \
+                if head.round is not None and head.round.count else None
+            if not head.pending and (due_at is None or due_at > now):
+                self._check_at[tp] = due_at if due_at is not None else now + self._schedule_ms
+                continue
+            try:
+                self._write_partition(tp, [], known=(head, found[1]))
+                self._writes.wait()
+            except RetriableError as error:  # a 412: another attempt moved the head on and closes the files itself
+                self._writes.cancel()
+                self._heads.pop(tp, None)
+                log.info("s3 scheduled rotation of %s-%d left to the next tick or batch: %s", tp.topic, tp.partition,
+                         error)
+                continue
+            except BaseException:
+                self._writes.cancel()
+                self._heads = {}
+                raise
+            self._check_at[tp] = now + self._schedule_ms
+
+    def _staged_partitions(self, now: int) -> set[TopicPartition]:
+        """The partitions of this task's ``topics`` that have a staging head (one LIST per topic and interval)."""
+        if self._listed_at is not None and now - self._listed_at < self._schedule_ms:
+            return set(self._check_at)
+        self._listed_at = now
+        found: set[TopicPartition] = set()
+        for topic in self._topics:
+            prefix = StageLayout.of(self.config.lambda_connect_staging_dir, self.config.topics_dir, topic, 0).root
+            prefix = prefix[: -len("0/")]  # <staging>/<topics.dir>/<topic>+
+            for sub in self._storage.list_prefixes(prefix):
+                partition = sub[len(prefix):].rstrip("/")
+                if partition.isdigit():
+                    found.add(TopicPartition(topic, int(partition)))
+        return found | set(self._check_at)
+
     # -- one topic-partition -----------------------------------------------------------------------
-    def _write_partition(self, tp: TopicPartition, records: list[SinkRecord]) -> None:
-        """Read the head, cut rounds, write closed files and the new segment, then swap the head."""
+    def _write_partition(self, tp: TopicPartition, records: list[SinkRecord],
+                         known: tuple[Head, str] | None = None) -> None:
+        """Read the head (``known``: just read), cut rounds, write closed files and the new segment, then swap it."""
         stage = StageLayout.of(self.config.lambda_connect_staging_dir, self.config.topics_dir, tp.topic,
                                 tp.partition)
         started = time.monotonic()
         try:
-            head, etag = self._head(stage, tp, records)
+            head, etag = known if known is not None else self._head(stage, tp, records)
         finally:
             self._waited += time.monotonic() - started
         if records and records[0].kafka_offset < head.since:
@@ -236,10 +306,11 @@ class S3SinkTask(SinkTask):
         self._writes.submit(request, keys=(tp,))
 
     def _head(self, stage: StageLayout, tp: TopicPartition, records: list[SinkRecord]) -> tuple[Head, str]:
-        """The head and its ETag: the one this instance swapped last when ``records`` continue it without a gap,
-        else read from S3 (see "Warm heads" in the module docstring)."""
+        """The head and its ETag: the one this instance swapped last when ``records`` continue it without a gap
+        (never with ``rotate.schedule.interval.ms``), else read from S3 ("Warm heads" in the README)."""
         cached = self._heads.pop(tp, None)  # popped: a failure from here on leaves nothing cached
-        if cached is not None and records and records[0].kafka_offset == cached[0].last + 1:
+        # With rotate.schedule.interval.ms another instance's idle tick may have moved the head on with no record.
+        if cached is not None and records and records[0].kafka_offset == cached[0].last + 1 and self._zone is None:
             return cached
         return self._read_head(stage, tp, records)
 

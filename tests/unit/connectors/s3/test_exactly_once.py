@@ -60,7 +60,10 @@ def test_warm_instances_that_remember_their_head_stay_exactly_once(s3: Any, seed
     replay = Replay(s3, config, rng, stream, fault_rate=0.1, max_batch=20)
     replay.run()
     assert replay.zombies >= 3
-    assert calls["head"] - calls["read"] >= 5  # heads remembered and used
+    if "rotate.schedule.interval.ms" in config:  # an idle tick elsewhere may move the head on: always read
+        assert calls["head"] == calls["read"]
+    else:
+        assert calls["head"] - calls["read"] >= 5  # heads remembered and used
     assert_value_files_written_once(replay.writes)
     files = read_back(s3, BUCKET, f"{config['topics.dir']}/orders/")
     assert_exactly_once(files, read_staged(s3, BUCKET, config["topics.dir"], stream), stream, config)
