@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,6 +39,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# A describe that timed out is tried again after this backoff, doubled up to the cap, while the invocation's time
+# lasts: Kafka's AbstractWorkerSourceTask retries a RetriableException from maybeCreateTopic after 100 ms
+# (SEND_FAILED_BACKOFF_MS) until the task stops; an attempt waits at most ATTEMPT_S, so that one slow answer leaves
+# time for the next.
+RETRY_BACKOFF_S: Final = 0.1
+RETRY_BACKOFF_MAX_S: Final = 1.0
+ATTEMPT_S: Final = 10.0
 
 TOPIC_CREATION_PREFIX: Final = "topic.creation."
 TOPIC_CREATION_GROUPS_CONFIG: Final = "topic.creation.groups"
@@ -209,11 +217,29 @@ class TopicCreation:
         """The first listed group matching ``topic``; the default group otherwise."""
         return next((group for group in self.groups if group.matches(topic)), self.default)
 
-    def ensure(self, topics: Iterable[str], timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> None:
-        """``maybeCreateTopic`` for each of ``topics`` this task does not know yet."""
+    def ensure(self, topics: Iterable[str], timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S, *,
+               sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        """``maybeCreateTopic`` for each of ``topics`` this task does not know yet, within ``timeout_s`` in all (the
+        invocation's time): a describe that timed out is tried again after a backoff, as Kafka's ``sendRecords``
+        retries a ``RetriableException``.
+
+        Raises:
+            RetriableError: the last describe timed out and no time is left for another.
+            ConnectError: as :meth:`maybe_create`.
+        """
+        deadline = clock() + timeout_s
         for topic in topics:
-            if topic not in self.known:
-                self.maybe_create(topic, timeout_s)
+            backoff = RETRY_BACKOFF_S
+            while topic not in self.known:
+                left = deadline - clock()
+                try:
+                    self.maybe_create(topic, max(0.1, min(ATTEMPT_S, left)))
+                except RetriableError as error:
+                    if deadline - clock() <= backoff:
+                        raise
+                    log.warning("Failed to prepare topic '%s': %s. Backing off before retrying", topic, error)
+                    sleep(backoff)
+                    backoff = min(backoff * 2, RETRY_BACKOFF_MAX_S)
 
     def maybe_create(self, topic: str, timeout_s: float = DEFAULT_ADMIN_TIMEOUT_S) -> None:
         """Kafka's ``AbstractWorkerSourceTask.maybeCreateTopic``: find the topic, else create it with its group.
@@ -250,11 +276,15 @@ class TopicCreation:
 
     def _exists(self, topic: str, timeout_s: float) -> bool:
         """Kafka's ``TopicAdmin.describeTopics`` of one topic."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         from confluent_kafka import KafkaError, KafkaException
 
         future = self.admin.describe_topics(_collection([topic]), request_timeout=timeout_s)[topic]
         try:
             future.result(timeout=timeout_s)
+        except FutureTimeout as error:  # no answer at all within the attempt
+            raise RetriableError(f"Timed out while describing topics '{topic}'") from error
         except KafkaException as error:
             code = error.args[0].code() if error.args else None
             if code == KafkaError.UNKNOWN_TOPIC_OR_PART:
