@@ -56,7 +56,10 @@ def test_one_source_task_function_or_its_copy_on_the_provider_same_name_code_rol
     for key in ("FunctionName", "Handler", "Role", "Environment", "Layers", "Timeout", "Architectures"):
         assert a[key] == b[key], key
     config = b["CapacityProviderConfig"]["LambdaManagedInstancesCapacityProviderConfig"]
-    assert "${TaskCapacityProvider}" in config["CapacityProviderArn"]["Fn::Sub"]
+    assert config["CapacityProviderArn"]["Fn::Sub"].endswith(":capacity-provider:${AWS::StackName}-tasks")
+    assert cfn["Resources"]["TaskCapacityProvider"]["Properties"]["CapacityProviderName"] == {
+        "Fn::Sub": "${AWS::StackName}-tasks"}
+    assert "TaskCapacityProvider" in on_instances["DependsOn"]  # created after it
     assert "VpcConfig" not in b and "VpcConfig" in a  # the provider's subnets, not the function's
     assert b["Runtime"] == "python3.13" and a["Runtime"] == "python3.12"
     assert b["MemorySize"] >= 2048  # Managed Instances' smallest execution environment
