@@ -1,7 +1,8 @@
 """The local stand-in for deployed AWS resources: schedules and Kafka triggers reconciled from the config topic.
 
 Like a Connect worker, it reads ``connect-configs`` and acts on what it finds: a STARTED source connector gets a
-schedule per task, a STARTED sink connector gets a Kafka trigger (one topic, one task) or, as deployed, a
+schedule per task, a STARTED sink connector gets a Kafka trigger (one topic, one task; with idle ticks when its
+connector declares an interval, ``runtime/idle_tick.py``) or, as deployed, a
 schedule per pull-mode task (``runtime/sink_pull.py``, run by the source_task function); a PAUSED, STOPPED or
 deleted connector gets none, and a changed config restarts what it owns. A sink whose trigger the coordinator's
 heartbeat held (breaker open on a poison batch, recorded in the runs topic: ``coordinator/health/poison_batch.py``)
@@ -22,6 +23,7 @@ from connect_core.local.function_host import FunctionHost
 from connect_core.local.kafka_trigger import KafkaTrigger
 from connect_core.local.source_schedule import SourceSchedule
 from connect_core.runtime import env, registry
+from connect_core.runtime.idle_tick import idle_tick_interval_ms
 from connect_core.runtime.restart_policy import trigger_held
 from connect_core.runtime.sink_group import sink_group_id
 from connect_core.runtime.trigger_config import KafkaTriggerConfig, SourceScheduleConfig, pulls
@@ -144,7 +146,7 @@ class LocalDeployment:
             host = self._host("sink_task", f"sink-{name}", {env.CONNECTOR_NAME: name})
             return KafkaTrigger(
                 name, subscription, sink_group_id(name, config), KafkaTriggerConfig.parse(config), host,
-                settings=self.worker.kafka,
+                settings=self.worker.kafka, idle_tick_ms=idle_tick_interval_ms(config),  # the schedule beside it
             ).start()
 
         return start

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.lambda_event import LOCAL_CLUSTER_ARN, build_event, event_record, payload_size
 from connect_core.kafka.retry import is_retriable, with_retries
+from connect_core.runtime.idle_tick import MIN_TICK_MS, idle_tick_event
 from connect_core.runtime.task_start import SINK_START_EVENT
 
 if TYPE_CHECKING:
@@ -245,7 +246,9 @@ def _left_the_group(error: Exception) -> bool:
 class KafkaTrigger:
     """One sink connector's event source mapping for ``lambda-connect up``: the mapping in a thread, invoking a
     local function host; the thread first invokes the function once with no records, which starts the task
-    (``runtime/task_start.py``), as the coordinator's deployer does on AWS."""
+    (``runtime/task_start.py``), as the coordinator's deployer does on AWS. With ``idle_tick_ms`` a second thread
+    invokes the same function with an idle tick (``runtime/idle_tick.py``) at that period, as the schedule the deployer
+    puts beside a mapping does."""
 
     def __init__(
         self,
@@ -256,16 +259,21 @@ class KafkaTrigger:
         host: FunctionHost,
         *,
         settings: KafkaClientSettings,
+        idle_tick_ms: int | None = None,
     ) -> None:
-        """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex)."""
+        """``subscription``: topic names, or one ``^regex`` (librdkafka's pattern syntax for topics.regex);
+        ``idle_tick_ms``: the period of idle ticks (the connector's declared interval; None: none)."""
         self.connector = connector
         self.host = host
+        self.idle_tick_ms = max(idle_tick_ms, MIN_TICK_MS) if idle_tick_ms is not None else None
+        self.ticks = 0
         self._stop = threading.Event()
         self.mapping = KafkaEventSourceMapping(
             connector, subscription, group_id, config, lambda event: host.invoke(event, FUNCTION_TIMEOUT_S),
             settings=settings, stopping=self._stop,
         )
         self._thread = threading.Thread(target=self._run, name=f"trigger-{connector}", daemon=True)
+        self._ticker = threading.Thread(target=self._tick, name=f"idle-ticks-{connector}", daemon=True)
 
     @property
     def invocations(self) -> int:
@@ -273,12 +281,27 @@ class KafkaTrigger:
 
     def start(self) -> KafkaTrigger:
         self._thread.start()
+        if self.idle_tick_ms is not None:
+            self._ticker.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        if self._ticker.is_alive():
+            self._ticker.join(timeout=FUNCTION_TIMEOUT_S)
         self.host.close()
+
+    def _tick(self) -> None:
+        """The idle-tick schedule: one invocation each period, whatever the mapping does meanwhile (a failed tick is
+        only logged: the schedule does not retry, the next tick comes anyway)."""
+        assert self.idle_tick_ms is not None
+        while not self._stop.wait(self.idle_tick_ms / 1000.0):
+            try:
+                self.host.invoke(idle_tick_event(self.connector), FUNCTION_TIMEOUT_S)
+                self.ticks += 1
+            except Exception as error:
+                log.warning("idle tick of sink %s failed: %s", self.connector, error)
 
     def _run(self) -> None:
         try:  # started as the coordinator starts a deployed sink: RUNNING (or FAILED) before any record comes
