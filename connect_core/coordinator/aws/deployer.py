@@ -7,7 +7,9 @@ the difference, so a retried or repeated request is a no-op and a half-applied o
 - source connector: one schedule per task (``aws_schedules``). STARTED enables, PAUSED disables; STOPPED disables
   the existing schedules (Kafka empties a stopped connector's task set, so nothing is created or deleted then).
 - sink connector of one topic and one task: a function + Kafka event source mapping (``aws_sink_functions``); PAUSED
-  and STOPPED disable the mapping (function, mapping and consumer group offsets stay), STARTED enables it.
+  and STOPPED disable the mapping (function, mapping and consumer group offsets stay), STARTED enables it. When its
+  connector declares an idle-tick interval (``runtime/idle_tick.py``) a schedule ``<connector>-idle`` beside the
+  mapping invokes the same function with no records at that interval, enabled and disabled with the mapping.
 - any other sink (topic list, ``topics.regex``, ``tasks.max`` > 1; ``trigger_config.pulls``): one schedule per task
   as for a source, whose Input says ``"kind": "sink"`` (``runtime/sink_pull.py``), states as for a source.
 - ``hold`` disables a sink's mapping when its circuit breaker is open (the coordinator's heartbeat asks, see
@@ -46,6 +48,7 @@ from connect_core.coordinator.aws.sink_functions import (
     single_topic,
 )
 from connect_core.runtime import env, fault_points, registry
+from connect_core.runtime.idle_tick import idle_tick_interval_ms
 from connect_core.runtime.source_event import SINK, SOURCE
 from connect_core.runtime.task_start import SINK_START_EVENT, source_start_event
 from connect_core.runtime.trigger_config import MEMORY_SIZE_KEY, KafkaTriggerConfig, pulls
@@ -164,22 +167,30 @@ class AwsDeployer:
         """Converge the connector's resources to ``task_count`` tasks in ``target_state``."""
         config = {k: v for k, v in connector_config.items() if v is not None}
         kind = registry.describe(config.get("connector.class", "")).type
+        state = ENABLED if target_state is TargetState.STARTED else DISABLED
         if kind is registry.PluginType.SOURCE:
-            state = ENABLED if target_state is TargetState.STARTED else DISABLED
             actions = self.schedules.converge(connector_name, config, task_count, state,
                                               keep_existing=target_state is TargetState.STOPPED)
-            actions += self.sinks.remove(connector_name)
+            actions += self.sinks.remove(connector_name) + self.schedules.converge_idle(connector_name, "", None, state)
         elif kind is registry.PluginType.SINK and pulls(config):
-            state = ENABLED if target_state is TargetState.STARTED else DISABLED
             actions = self.schedules.converge(connector_name, config, task_count, state, kind=SINK,
                                               keep_existing=target_state is TargetState.STOPPED)
-            actions += self.sinks.remove(connector_name)
+            actions += self.sinks.remove(connector_name) + self.schedules.converge_idle(connector_name, "", None, state)
         elif kind is registry.PluginType.SINK:
             actions = self.sinks.converge(connector_name, config, target_state is TargetState.STARTED)
-            actions += self.schedules.remove(connector_name)
+            actions += self.schedules.remove(connector_name, idle=False)
+            actions += self.schedules.converge_idle(connector_name, self._function_arn(connector_name),
+                                                    idle_tick_interval_ms(config), state)
         else:
             raise ConfigError(f"Connector {config.get('connector.class')} is neither a source nor a sink connector")
         self._log(connector_name, actions)
+
+    def _function_arn(self, connector_name: str) -> str:
+        """A sink function's ARN: the stack's source function's with the sink function's name (same account and
+        region), what the idle-tick schedule targets."""
+        source = self.settings.schedules.source_function_arn
+        marker = ":function:"
+        return source[: source.index(marker) + len(marker)] + self.sinks.function_name(connector_name)
 
     def remove(self, connector_name: str) -> None:
         """Delete the connector's schedules, mappings and function."""

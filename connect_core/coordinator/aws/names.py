@@ -1,4 +1,5 @@
-"""Deterministic AWS names for a connector: schedules ``<connector>-<task>``, functions ``<prefix><connector>``.
+"""Deterministic AWS names for a connector: schedules ``<connector>-<task>`` (a mapping sink's idle ticks
+``<connector>-idle``), functions ``<prefix><connector>``.
 
 Connector names are free text; AWS names are not (Scheduler: ``[0-9a-zA-Z-_.]{1,64}``, Lambda:
 ``[a-zA-Z0-9-_]{1,64}``). A name that is already valid and short enough is used as is, so the console reads like the
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["function_name", "schedule_base", "schedule_name", "task_of_schedule"]
+__all__ = ["function_name", "idle_schedule_name", "schedule_base", "schedule_name", "task_of_schedule"]
 
 NAME_MAX = 64
 TASK_SUFFIX_MAX = 6  # "-99999"
@@ -36,6 +37,11 @@ def schedule_base(connector: str) -> str:
 def schedule_name(connector: str, task: int) -> str:
     """The schedule of one source task."""
     return f"{schedule_base(connector)}-{task}"
+
+
+def idle_schedule_name(connector: str) -> str:
+    """The idle-tick schedule beside a mapping sink's function (``runtime/idle_tick.py``)."""
+    return f"{schedule_base(connector)}-idle"
 
 
 def task_of_schedule(connector: str, name: str) -> int | None:

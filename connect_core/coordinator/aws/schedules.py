@@ -9,6 +9,10 @@ task's *heartbeat*: each firing opens a window (``window_start`` = Scheduler's `
 
 Schedules carry no other state: the Input names the task and its window, and everything else comes from the config
 topic when it runs. Retries are off (``MaximumRetryAttempts`` 0): the next heartbeat is the retry.
+
+A sink behind an event source mapping whose connector declares an idle-tick interval
+(``SinkConnector.idle_tick_interval_ms``, ``runtime/idle_tick.py``) gets one more schedule, ``<connector>-idle``,
+invoking its own function with ``{"connector", "idle_tick": true}`` at that interval, rounded up to whole minutes.
 """
 
 from __future__ import annotations
@@ -18,21 +22,23 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connect_core.coordinator.aws.names import schedule_base, schedule_name, task_of_schedule
+from connect_core.coordinator.aws.names import idle_schedule_name, schedule_base, schedule_name, task_of_schedule
+from connect_core.runtime.idle_tick import idle_tick_event
 from connect_core.runtime.source_event import SOURCE
 from connect_core.runtime.trigger_config import SourceScheduleConfig
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["ScheduleSettings", "SourceSchedules", "schedule_expression", "schedule_input"]
+__all__ = ["ScheduleSettings", "SourceSchedules", "idle_expression", "schedule_expression", "schedule_input"]
 
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 MINUTE_MS = 60_000
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # a Scheduler context attribute, replaced when it fires
 MAXIMUM_EVENT_AGE_S = 60  # a tick older than the minimum rate is pointless: the next one is already due
-DESCRIPTION_PREFIX = "lambda-connect "  # then "<kind> task <connector>-<task>"
+DESCRIPTION_PREFIX = "lambda-connect "  # then "<kind> task <connector>-<task>", or "idle ticks <connector>"
+IDLE_DESCRIPTION = DESCRIPTION_PREFIX + "idle ticks "
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,12 @@ class ScheduleSettings:
 def schedule_expression(config: Mapping[str, Any]) -> str:
     """``rate(N minute[s])``: ``lambda.schedule.interval.ms`` rounded up to minutes, at least one minute."""
     minutes = SourceScheduleConfig.parse(config).heartbeat_ms() // MINUTE_MS
+    return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
+
+
+def idle_expression(interval_ms: int) -> str:
+    """``rate(N minute[s])`` for idle ticks every ``interval_ms``: rounded up to minutes, at least one minute."""
+    minutes = max(1, -(-interval_ms // MINUTE_MS))
     return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
 
 
@@ -97,12 +109,36 @@ class SourceSchedules:
                 actions.append(f"update {desired['Name']}")
         return actions
 
-    def remove(self, connector: str) -> list[str]:
-        """Delete every schedule of the connector."""
+    def converge_idle(self, connector: str, function_arn: str, interval_ms: int | None, state: str) -> list[str]:
+        """Make a mapping sink's idle-tick schedule invoke ``function_arn`` every ``interval_ms`` in ``state``, or
+        delete it when ``interval_ms`` is None (its connector declares none, or it is no mapping sink)."""
+        name = idle_schedule_name(connector)
+        current = self._get(name)
+        if interval_ms is None:
+            if current is None:
+                return []
+            self._delete(name)
+            return [f"delete {name}"]
+        desired = self._desired(connector, 0, idle_expression(interval_ms),
+                                json.dumps(idle_tick_event(connector), separators=(",", ":")), state,
+                                target=function_arn, name=name, description=IDLE_DESCRIPTION + connector)
+        if current is None:
+            self.client.create_schedule(**desired)
+            return [f"create {name}"]
+        if _differs(current, desired):
+            self.client.update_schedule(**desired)
+            return [f"update {name}"]
+        return []
+
+    def remove(self, connector: str, *, idle: bool = True) -> list[str]:
+        """Delete every schedule of the connector (``idle``: its idle-tick schedule too)."""
         existing = self._existing(connector)
         for name in existing.values():
             self._delete(name)
-        return [f"delete {name}" for name in existing.values()]
+        actions = [f"delete {name}" for name in existing.values()]
+        if idle:
+            actions += self.converge_idle(connector, "", None, DISABLED)
+        return actions
 
     def tasks(self, connector: str) -> dict[int, str]:
         """The connector's existing schedules by task number."""
@@ -120,9 +156,14 @@ class SourceSchedules:
         found: set[str] = set()
         for page in self.client.get_paginator("list_schedules").paginate(GroupName=self.settings.group):
             for schedule in page.get("Schedules", []):
+                base, dash, task = schedule["Name"].rpartition("-")
+                if dash and task == "idle":  # a mapping sink's idle ticks (they target its own function)
+                    connector = bases.get(base) or self._connector_of(schedule["Name"])
+                    if connector is not None:
+                        found.add(connector)
+                    continue
                 if schedule.get("Target", {}).get("Arn") not in (None, self.settings.source_function_arn):
                     continue  # the coordinator's heartbeat
-                base, dash, task = schedule["Name"].rpartition("-")
                 if not dash or not task.isdigit():
                     continue
                 connector = bases.get(base) or self._connector_of(schedule["Name"])
@@ -131,21 +172,26 @@ class SourceSchedules:
         return found
 
     def _connector_of(self, name: str) -> str | None:
+        current = self._get(name)
+        if current is None or not re.match(re.escape(DESCRIPTION_PREFIX) + r"((source|sink) task|idle ticks) ",
+                                           str(current.get("Description") or "")):
+            return None
+        target = _json(current.get("Target", {}).get("Input"))
+        connector = target.get("connector") if isinstance(target, dict) else None
+        if isinstance(connector, str) and (task_of_schedule(connector, name) is not None
+                                           or idle_schedule_name(connector) == name):
+            return connector
+        return None
+
+    def _get(self, name: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 
         try:
-            current = self.client.get_schedule(Name=name, GroupName=self.settings.group)
+            return dict(self.client.get_schedule(Name=name, GroupName=self.settings.group))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
             raise
-        if not re.match(re.escape(DESCRIPTION_PREFIX) + r"(source|sink) task ", str(current.get("Description") or "")):
-            return None
-        target = _json(current.get("Target", {}).get("Input"))
-        connector = target.get("connector") if isinstance(target, dict) else None
-        if isinstance(connector, str) and task_of_schedule(connector, name) is not None:
-            return connector
-        return None
 
     def _existing(self, connector: str) -> dict[int, str]:
         found: dict[int, str] = {}
@@ -158,16 +204,17 @@ class SourceSchedules:
         return found
 
     def _desired(self, connector: str, task: int, expression: str, target_input: str, state: str,
-                 *, kind: str = SOURCE) -> dict[str, Any]:
+                 *, kind: str = SOURCE, target: str | None = None, name: str | None = None,
+                 description: str | None = None) -> dict[str, Any]:
         return {
-            "Name": schedule_name(connector, task),
+            "Name": name or schedule_name(connector, task),
             "GroupName": self.settings.group,
             "ScheduleExpression": expression,
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "State": state,
-            "Description": f"lambda-connect {kind} task {connector}-{task}",
+            "Description": description or f"lambda-connect {kind} task {connector}-{task}",
             "Target": {
-                "Arn": self.settings.source_function_arn,
+                "Arn": target or self.settings.source_function_arn,
                 "RoleArn": self.settings.role_arn,
                 "Input": target_input,
                 "RetryPolicy": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": MAXIMUM_EVENT_AGE_S},

@@ -572,3 +572,43 @@ def test_factory_picks_the_aws_deployer_from_env(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv(name, value)
     deployer = deployer_from_env()
     assert isinstance(deployer, AwsDeployer) and deployer.settings.sinks.poller_group == "prod-sinks"
+
+
+S3_SINK = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": "lines", "s3.bucket.name": "b",
+           "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": "1000",
+           "rotate.schedule.interval.ms": "150000", "timezone": "UTC"}
+
+
+def test_a_mapping_sink_that_declares_idle_ticks_gets_a_schedule_invoking_its_own_function(aws: Aws) -> None:
+    deployer = aws.deployer
+    deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)
+    schedule = aws.schedules()["quiet-idle"]
+    function_arn = aws.lam.get_function(FunctionName="lc-quiet")["Configuration"]["FunctionArn"]
+    assert (schedule["ScheduleExpression"], schedule["State"], schedule["Target"]["Arn"]) == (
+        "rate(3 minutes)", "ENABLED", function_arn)  # 150 s rounded up to Scheduler's minutes
+    assert json.loads(schedule["Target"]["Input"]) == {"connector": "quiet", "idle_tick": True}
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
+    deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)
+    assert deployer.last_actions == []  # converged: nothing changes
+    deployer.apply("quiet", S3_SINK, 1, TargetState.PAUSED)
+    assert aws.schedules()["quiet-idle"]["State"] == "DISABLED"
+    assert deployer.connectors() == {"quiet"}
+    deployer.apply("quiet", {**S3_SINK, "rotate.schedule.interval.ms": "-1"}, 1, TargetState.STARTED)
+    assert "quiet-idle" not in aws.schedules()  # nothing of the clock to do: no ticks
+    deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)
+    deployer.remove("quiet")
+    assert aws.schedules() == {}
+
+
+def test_an_idle_schedule_left_behind_is_found_as_an_orphan_and_removed(aws: Aws) -> None:
+    aws.deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)
+    aws.deployer.sinks.remove("quiet")  # the function went, the schedule stayed (an interrupted delete)
+    assert aws.deployer.connectors() == {"quiet"}
+    aws.deployer.remove("quiet")
+    assert aws.schedules() == {}
+
+
+def test_sinks_without_a_declared_interval_and_sources_get_no_idle_schedule(aws: Aws) -> None:
+    aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
+    aws.deployer.apply("src", SOURCE, 3, TargetState.STARTED)
+    assert not [name for name in aws.schedules() if name.endswith("-idle")]
