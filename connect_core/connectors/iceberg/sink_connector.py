@@ -37,6 +37,10 @@ class IcebergSinkConnector(SinkConnector):
         """The declared keys' results plus the allow-lists' refusals of catalog and table properties."""
         return add_errors(super().validate(props), library_problems(props, file_roots_of(self)))
 
+    def idle_tick_interval_ms(self, props: dict[str, str]) -> int | None:
+        """``iceberg.control.commit.interval-ms``: behind a mapping, idle ticks commit a quiet topic's files in time."""
+        return load_config(props).commit_interval_ms
+
     def task_class(self) -> type[Task]:
         """``IcebergSinkTask``."""
         from connect_core.connectors.iceberg.sink_task import IcebergSinkTask
