@@ -4,6 +4,7 @@ runs (our extension), and pause / resume / stop / delete acting on those resourc
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from importlib import metadata
@@ -74,6 +75,7 @@ def test_a_filestream_pair_runs_and_pause_resume_stop_delete_act_on_schedules_ma
         assert status == 201, answer
     assert deployed.schedules(source) == {f"{source}-0": "ENABLED"}
     assert [m["Topics"] for m in deployed.mappings(sink)] == [[topic]]
+    assert deployed.schedules(sink) == {}  # FileStreamSink has no duty of the clock: no idle ticks
     wait_for(lambda: _lines(outfile) == ["a", "b"], "the lines in the sink file")
     wait_for(lambda: _tasks_running(deployed, source, sink), "both tasks RUNNING")
 
@@ -101,6 +103,35 @@ def test_a_filestream_pair_runs_and_pause_resume_stop_delete_act_on_schedules_ma
     wait_for(lambda: deployed.mappings(sink) == [], "the mapping gone (Lambda deletes it asynchronously)")
     assert not deployed.function_exists(sink)
     assert deployed.http("GET", f"/connectors/{sink}")[0] == 404
+
+
+def test_an_s3_sink_behind_a_mapping_gets_its_idle_tick_schedule_beside_the_mapping(
+    deployed: Deployed, aws_settings: dict[str, str],
+) -> None:
+    """``rotate.schedule.interval.ms`` is a duty of the clock: the coordinator puts a Scheduler schedule invoking the
+    sink's own function with an idle tick beside its mapping (``runtime/idle_tick.py``), paused and deleted with it."""
+    run = uuid.uuid4().hex[:8]
+    sink, topic, bucket = f"s3-quiet-{run}", f"stack-quiet-{run}", f"stack-quiet-{run}"
+    deployed.client("s3").create_bucket(Bucket=bucket)
+    config = {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": topic, "s3.bucket.name": bucket,
+              "s3.region": aws_settings["region_name"], "store.url": aws_settings["endpoint_url"],
+              "aws.access.key.id": aws_settings["aws_access_key_id"],
+              "aws.secret.access.key": aws_settings["aws_secret_access_key"],
+              "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": "1000",
+              "rotate.schedule.interval.ms": "60000", "timezone": "UTC", **JSON}
+    status, answer = deployed.http("POST", "/connectors", {"name": sink, "config": config})
+    assert status == 201, answer
+    assert [m["Topics"] for m in deployed.mappings(sink)] == [[topic]]
+    assert deployed.schedules(sink) == {f"{sink}-idle": "ENABLED"}
+    scheduled = deployed.client("scheduler").get_schedule(Name=f"{sink}-idle", GroupName=deployed.name)
+    assert scheduled["ScheduleExpression"] == "rate(1 minute)"
+    assert scheduled["Target"]["Arn"].endswith(f":function:{deployed.function_name(sink)}")
+    assert json.loads(scheduled["Target"]["Input"]) == {"connector": sink, "idle_tick": True}
+
+    assert deployed.http("PUT", f"/connectors/{sink}/pause")[0] == 202
+    assert deployed.schedules(sink) == {f"{sink}-idle": "DISABLED"}
+    assert deployed.http("DELETE", f"/connectors/{sink}")[0] == 204
+    assert deployed.schedules(sink) == {}
 
 
 def test_a_jdbc_source_over_two_tables_feeds_a_regex_s3_sink_and_a_topic_list_jdbc_sink_with_two_tasks_each(
