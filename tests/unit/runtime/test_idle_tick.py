@@ -10,6 +10,7 @@ from connect_core.api.task import TopicPartition
 from connect_core.runtime.idle_tick import idle_tick_event, idle_tick_interval_ms, is_idle_tick
 from connect_core.runtime.sink_runner import SinkRunner
 from connect_core.runtime.task_start import SINK_START_EVENT, is_sink_start
+from connect_core.storage.config_state import TargetState
 from tests.unit.runtime import fakes
 from tests.unit.runtime.fakes import RecordingSinkConnector, RecordingSinkTask
 from tests.unit.runtime.test_sink_runner import CONFIG, WORKER, Harness, _event
@@ -104,3 +105,33 @@ def test_a_due_tick_puts_nothing_and_pre_commits_the_current_offsets_without_com
     assert RecordingSinkTask.FLUSHED[-1] == {TopicPartition("orders", 0): 12}  # pre_commit(current offsets)
     assert (result.records, result.response()) == (0, {})  # no batch: nothing for a mapping to commit or send again
     assert counted.runner.tick() is None  # and the next one waits for the interval again
+
+
+def test_the_invocation_answers_a_tick_and_records_a_run_only_when_the_task_did_something() -> None:
+    from connect_core.kafka.settings import KafkaClientSettings
+    from connect_core.runtime.run_recorder import RunRecorder
+    from connect_core.runtime.task_invocation import SinkInvocation
+    from connect_core.storage.run_store import RunStore
+    from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog
+
+    harness = Harness(TICKING)
+    runner = harness.runner()
+    runs_topic = MemoryTopic("connect-status-runs")
+    runs = RunStore(KafkaClientSettings())
+    runs.log = MemoryTopicLog(runs_topic)  # type: ignore[assignment]
+    invocation = SinkInvocation(WORKER, "snk", runner, RunRecorder(WORKER, "sink", runner.config_store,
+                                                                   runner.status_store, run_store=runs))
+    assert invocation.tick(128)["idle_tick"] == "not due"  # no task started in this container
+    assert invocation.handle(_event(b'{"id": 1}'), 128) == {}
+    written = len(runs_topic.records)
+    assert invocation.tick(128)["idle_tick"] == "not due"
+    assert len(runs_topic.records) == written and invocation.recorder.last_run is None  # no run, no metrics
+    assert runner._running is not None
+    runner._running.put_at -= 60.0
+    assert invocation.tick(128)["idle_tick"] == "done"
+    assert len(runs_topic.records) > written
+
+    harness.topics.config_store().put_target_state("snk", TargetState.PAUSED)
+    runner._running.put_at -= 60.0
+    assert invocation.tick(128)["idle_tick"] == "not running"  # paused: the tick neither fails nor raises
+    assert runner._running is None and invocation.tick(128)["idle_tick"] == "not due"
