@@ -63,10 +63,19 @@ def test_one_source_task_function_or_its_copy_on_the_provider_same_name_code_rol
     assert "VpcConfig" not in b and "VpcConfig" in a  # the provider's subnets, not the function's
     assert b["Runtime"] == "python3.13" and a["Runtime"] == "python3.12"
     assert b["MemorySize"] >= 2048  # Managed Instances' smallest execution environment
-    triggers = {k.removeprefix("SourceTaskFunction").removeprefix("SourceTaskInstancesFunction")
-                for k, r in resources.items() if r.get("Condition") in ("SourceOnDemand", "SourceOnInstances")
-                and k != "TaskCapacityProvider" and not k.endswith("OperatorRole")}
-    assert triggers == {"", "Ticks", "StaticSchedule"}  # each copy: itself, its tick mapping, its static schedule
+    ticks = {r["Condition"]: r["Properties"]["FunctionName"] for r in resources.values()
+             if r["Type"] == "AWS::Lambda::EventSourceMapping" and r.get("Condition", "").startswith("Source")}
+    assert ticks == {"SourceOnDemand": {"Ref": "SourceTaskFunction"},
+                     "SourceOnInstances": {"Ref": "SourceTaskInstancesFunction"}}
+    # the static source schedule of either copy: the same name, schedule and input, the function by its ARN
+    schedules = {r["Condition"]: r["Properties"] for r in resources.values()
+                 if r["Type"] == "AWS::Scheduler::Schedule" and r.get("Condition", "").startswith("Source")}
+    assert set(schedules) == {"SourceOnDemand", "SourceOnInstances"}
+    on, off = schedules["SourceOnInstances"], schedules["SourceOnDemand"]
+    assert {k: v for k, v in on.items() if k != "Target"} == {k: v for k, v in off.items() if k != "Target"}
+    assert {k: v for k, v in on["Target"].items() if k != "Arn"} == {
+        k: v for k, v in off["Target"].items() if k != "Arn"}
+    assert on["Target"]["Arn"]["Fn::Sub"].endswith(":function:${AWS::StackName}-source-task")
 
 
 def test_the_coordinator_starts_and_schedules_whichever_copy_exists(cfn: dict[str, Any]) -> None:
