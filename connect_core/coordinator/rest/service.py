@@ -20,6 +20,7 @@ from connect_core.coordinator.rest.connectors_resource import ConnectorsResource
 from connect_core.coordinator.rest.heartbeat import DEFAULT_BUDGET_S, Heartbeat
 from connect_core.coordinator.rest.http import Response, RestError, Router
 from connect_core.coordinator.rest.logging_resource import LoggingResource
+from connect_core.coordinator.rest.metrics_resource import MetricsResource
 from connect_core.coordinator.rest.root_resource import RootResource
 from connect_core.coordinator.rest.ui_resource import UiResource
 
@@ -101,6 +102,9 @@ class Coordinator:
             self.herder.refresh_effective = overview.refresh_runs
             self.herder.on_restart = overview.reset_restart_streaks
             UiResource(overview).register(self.router)
+            from connect_core.coordinator.metrics.worker_metrics import WorkerMetrics  # lazy: no cold start's
+
+            MetricsResource(WorkerMetrics(overview)).register(self.router)
 
     def heartbeat(self, budget_s: float | None = None) -> dict[str, int]:
         """The scheduled heartbeat, its steps within ``budget_s`` seconds (default ``DEFAULT_BUDGET_S``; see
