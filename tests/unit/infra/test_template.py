@@ -206,12 +206,12 @@ def test_the_coordinator_heartbeat_fires_every_minute_with_its_own_role(cfn: dic
 
 def test_no_role_is_generated_and_no_aws_managed_policy_is_attached(cfn: dict[str, Any]) -> None:
     roles = _of_type(cfn, "AWS::IAM::Role")
-    # but the capacity provider's operator role (only with ManagedInstances), which SAM gives the one AWS managed
-    # policy Lambda documents for it: what Lambda needs to run and replace the instances in the stack's subnets
+    # but the capacity provider's operator role (only with ManagedInstances): the one AWS managed policy Lambda
+    # documents for it, what Lambda needs to run and replace the instances in the stack's subnets
     operator = roles.pop("TaskCapacityProviderOperatorRole")
     assert operator["Condition"] == "SourceOnInstances"
     assert operator["Properties"]["ManagedPolicyArns"] == [
-        "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"]
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"}]
     assert set(roles) == {"CoordinatorRole", "SourceTaskRole", "SinkTaskRole", "SchedulerRole", "HeartbeatRole"}
     assert "arn:aws:iam::aws:policy" not in json.dumps(roles)
 

@@ -45,6 +45,16 @@ def test_the_capacity_provider_runs_in_the_stacks_subnets_at_its_architecture(cf
     assert props["InstanceRequirements"]["AllowedInstanceTypes"] == {
         "Fn::If": ["HasInstanceTypes", {"Ref": "ManagedInstanceTypes"}, {"Ref": "AWS::NoValue"}]}
     assert props["CapacityProviderScalingConfig"]["MaxVCpuCount"] == {"Ref": "ManagedInstancesMaxVCpu"}
+    # its operator role is the stack's own (by name: no !GetAtt of a resource that may be off), not one SAM generates
+    assert provider["DependsOn"] == "TaskCapacityProviderOperatorRole" or provider["DependsOn"] == [
+        "TaskCapacityProviderOperatorRole"]
+    assert props["PermissionsConfig"]["CapacityProviderOperatorRoleArn"]["Fn::Sub"][0].endswith(
+        ":role/lambda-connect-lmi-${StackId}")
+    role = cfn["Resources"]["TaskCapacityProviderOperatorRole"]
+    assert role["Condition"] == "SourceOnInstances"
+    assert role["Properties"]["RoleName"]["Fn::Sub"][0] == "lambda-connect-lmi-${StackId}"
+    assert not [k for k in cfn["Resources"] if k.startswith("TaskCapacityProvider") and k.endswith("OperatorRole")
+                and k != "TaskCapacityProviderOperatorRole"]
 
 
 def test_one_source_task_function_or_its_copy_on_the_provider_same_name_code_role_and_triggers(
