@@ -57,7 +57,8 @@ def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], buc
 def test_warm_instances_that_remember_their_head_are_exactly_once(aws_settings: dict[str, str],
                                                                   bucket: tuple[Any, str], scenario: str,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small batches over three warm containers and zombies: remembered heads used, stale ones read again."""
+    """Small batches over three warm containers and zombies: remembered heads used, stale ones read again (with
+    scheduled rotation every batch reads its head)."""
     calls = count_remembered_heads(monkeypatch)
     client, name = bucket
     config = scenario_configs(name, _endpoint(aws_settings))[scenario]
@@ -67,7 +68,10 @@ def test_warm_instances_that_remember_their_head_are_exactly_once(aws_settings: 
     replay = Replay(client, config, rng, stream, fault_rate=0.1, max_batch=20)
     replay.run()
     assert replay.zombies >= 3
-    assert calls["head"] - calls["read"] >= 5  # heads remembered and used
+    if "rotate.schedule.interval.ms" in config:  # an idle tick elsewhere may move the head on: always read
+        assert calls["head"] == calls["read"]
+    else:
+        assert calls["head"] - calls["read"] >= 5  # heads remembered and used
     assert_value_files_written_once(replay.writes)
     assert_exactly_once(read_back(client, name, f"{config['topics.dir']}/orders/"),
                         read_staged(client, name, config["topics.dir"], stream), stream, config)
