@@ -6,6 +6,7 @@ confluent-kafka ``AdminClient`` (imported on first use, for cold start).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connect_core.api.deadline import bounded
@@ -31,6 +32,8 @@ __all__ = [
 
 TopicPartitionKey = tuple[str, int]
 DEFAULT_TIMEOUT_S = 30.0
+# next_records reads one record a partition: a small fetch, so a lagging partition sends no megabyte
+_FIRST_RECORD_FETCH: dict[str, Any] = {"max.partition.fetch.bytes": 65_536}
 
 
 class GroupNotEmptyError(ConnectError):
@@ -185,6 +188,11 @@ class TopicOffsets(Protocol):
     def watermarks(self, partitions: Sequence[TopicPartitionKey]) -> dict[TopicPartitionKey, tuple[int, int]]:
         """``(earliest, latest)`` offset of each partition."""
 
+    def next_records(self, positions: Mapping[TopicPartitionKey, int],
+                     ends: Mapping[TopicPartitionKey, int]) -> dict[TopicPartitionKey, int]:
+        """Where the next record a ``read_committed`` consumer at each position gets sits; the end when it gets
+        none (only transaction markers, aborted or still open records left)."""
+
 
 class KafkaTopicOffsets:
     """``TopicOffsets`` over confluent-kafka's ``AdminClient`` (shares the groups' client)."""
@@ -192,6 +200,7 @@ class KafkaTopicOffsets:
     def __init__(self, groups: KafkaConsumerGroups) -> None:
         """Use the admin client and timeout of ``groups``."""
         self.groups = groups
+        self._consumer: Any = None
 
     def partitions(self, topics: Sequence[str], pattern: str | None = None) -> list[TopicPartitionKey]:
         """From the cluster metadata; internal topics never match a pattern."""
@@ -231,3 +240,41 @@ class KafkaTopicOffsets:
 
         earliest, latest = offsets(OffsetSpec.earliest()), offsets(OffsetSpec.latest())
         return {tp: (earliest[tp], latest[tp]) for tp in latest}
+
+    def next_records(self, positions: Mapping[TopicPartitionKey, int],
+                     ends: Mapping[TopicPartitionKey, int]) -> dict[TopicPartitionKey, int]:
+        """A ``read_committed`` consumer (never joining a group) assigned at the positions below their ends reads
+        each partition's first record, or its end-of-partition event: a committed transaction's marker, aborted
+        records and an open transaction are no records a worker's consumer gets (Kafka's ``records-lag`` is 0
+        there). A partition not answered within the timeout keeps its position."""
+        from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+        from connect_core.kafka.clients import consumer_config
+
+        pending = {tp: position for tp, position in positions.items() if position < ends.get(tp, position)}
+        if not pending:
+            return {}
+        if self._consumer is None:
+            self._consumer = Consumer(consumer_config(self.groups.settings, **_FIRST_RECORD_FETCH))
+        consumer = self._consumer
+        found: dict[TopicPartitionKey, int] = {}
+        assigned = [TopicPartition(topic, partition, offset) for (topic, partition), offset in pending.items()]
+        consumer.assign(assigned)
+        consumer.resume(assigned)  # a partition paused by an earlier call stays paused in librdkafka
+        deadline = time.monotonic() + self.groups.timeout_s
+        try:
+            while len(found) < len(pending) and (left := deadline - time.monotonic()) > 0:
+                message = consumer.poll(min(left, 0.2))
+                if message is None or message.topic() is None or message.partition() is None:
+                    continue
+                tp = (message.topic(), message.partition())
+                if tp not in pending or tp in found:
+                    continue
+                error = message.error()
+                if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                    continue  # a leader moving: retried by the client until the deadline
+                found[tp] = ends[tp] if error is not None else message.offset()
+                consumer.pause([TopicPartition(*tp)])
+        finally:
+            consumer.unassign()
+        return {tp: found.get(tp, position) for tp, position in pending.items()}

@@ -22,7 +22,7 @@ from tests.unit.coordinator.fakes import MemoryConsumerGroups
 from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog, Topics
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 SOURCE = {"connector.class": "FileStreamSource", "file": "/tmp/in.txt", "topic": "lines", "poll.interval.ms": "1000"}
 SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "lines",
@@ -32,12 +32,17 @@ SINK = {"connector.class": "FileStreamSink", "file": "/tmp/out.txt", "topics": "
 @dataclass
 class FakeTopicOffsets:
     marks: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    first_records: dict[tuple[str, int], int] = field(default_factory=dict)  # where a consumer's next record is
 
     def partitions(self, topics: Sequence[str], pattern: str | None = None) -> list[tuple[str, int]]:
         return sorted(tp for tp in self.marks if tp[0] in topics)
 
     def watermarks(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
         return {tp: self.marks[tp] for tp in partitions}
+
+    def next_records(self, positions: Mapping[tuple[str, int], int],
+                     ends: Mapping[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+        return {tp: self.first_records.get(tp, position) for tp, position in positions.items()}
 
 
 @dataclass
