@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from connect_core.api.config import config_error
 from connect_core.api.errors import ConfigError
 from connect_core.coordinator.aws.fault_client import FaultClient
-from connect_core.coordinator.aws.names import schedule_name
+from connect_core.coordinator.aws.names import idle_schedule_name, schedule_name
 from connect_core.coordinator.aws.schedules import DISABLED, ENABLED, ScheduleSettings, SourceSchedules
 from connect_core.coordinator.aws.sink_functions import (
     STACK_TAG,
@@ -213,7 +213,11 @@ class AwsDeployer:
         function, mappings = self.sinks.deployed(connector_name)
         name = self.sinks.function_name(connector_name)
         if function and mappings:
-            return {}
+            if idle_tick_interval_ms(config) is None or self.schedules.idle_exists(connector_name):
+                return {}
+            idle = idle_schedule_name(connector_name)
+            return dict.fromkeys(range(max(task_count, 1)),
+                                 f"the idle-tick schedule {idle} (group {self.settings.schedules.group})")
         what = f"the function {name}" if not function else f"the Kafka event source mapping of the function {name}"
         return dict.fromkeys(range(max(task_count, 1)), what)
 

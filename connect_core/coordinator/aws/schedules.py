@@ -130,6 +130,10 @@ class SourceSchedules:
             return [f"update {name}"]
         return []
 
+    def idle_exists(self, connector: str) -> bool:
+        """Whether the connector's idle-tick schedule exists."""
+        return self._get(idle_schedule_name(connector)) is not None
+
     def remove(self, connector: str, *, idle: bool = True) -> list[str]:
         """Delete every schedule of the connector (``idle``: its idle-tick schedule too)."""
         existing = self._existing(connector)

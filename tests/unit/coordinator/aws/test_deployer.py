@@ -612,3 +612,12 @@ def test_sinks_without_a_declared_interval_and_sources_get_no_idle_schedule(aws:
     aws.deployer.apply("to-file", SINK, 1, TargetState.STARTED)
     aws.deployer.apply("src", SOURCE, 3, TargetState.STARTED)
     assert not [name for name in aws.schedules() if name.endswith("-idle")]
+
+
+def test_a_missing_idle_schedule_is_named_among_what_a_mapping_sink_lacks(aws: Aws) -> None:
+    aws.deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)
+    assert aws.deployer.missing("quiet", S3_SINK, 1) == {}
+    aws.scheduler.delete_schedule(Name="quiet-idle", GroupName="default")
+    assert aws.deployer.missing("quiet", S3_SINK, 1) == {0: "the idle-tick schedule quiet-idle (group default)"}
+    aws.deployer.apply("quiet", S3_SINK, 1, TargetState.STARTED)  # the reconciler's pass puts it back
+    assert aws.deployer.missing("quiet", S3_SINK, 1) == {}
