@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -22,11 +23,15 @@ def executable() -> Path:
     venv = proc.CACHE_DIR / CHECKOV_REQUIREMENT.replace("==", "-")
     command = venv / "bin" / "checkov"
     marker = venv / ".installed"
-    if not marker.exists():
-        proc.CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        proc.run([sys.executable, "-m", "venv", "--clear", str(venv)], name=NAME)
-        proc.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", CHECKOV_REQUIREMENT], name=NAME)
-        marker.write_text(CHECKOV_REQUIREMENT)
+    if marker.exists():
+        return command
+    proc.CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with (proc.CACHE_DIR / f"{NAME}.lock").open("w") as lock:  # sessions sharing the cache install it once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            proc.run([sys.executable, "-m", "venv", "--clear", str(venv)], name=NAME)
+            proc.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", CHECKOV_REQUIREMENT], name=NAME)
+            marker.write_text(CHECKOV_REQUIREMENT)
     return command
 
 
