@@ -34,6 +34,7 @@ from connect_core.api.kafka_client_keys import (
 from connect_core.runtime import registry
 from connect_core.runtime.config_providers.resolver import DEFAULT_CLASSES, PROVIDER_CLASSES
 from connect_core.testing.embedded import EmbeddedConnect
+from tests.integration.connectors.postgres.conftest import PgDb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -139,7 +140,8 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probes]:
 
 
 @pytest.fixture(scope="module")
-def connect(probes: Probes, kafka_bootstrap: str) -> Iterator[EmbeddedConnect]:
+def connect(probes: Probes, services: Services, kafka_bootstrap: str) -> Iterator[EmbeddedConnect]:
+    """The worker, closed (its tasks stopped: the CDC source's slot released) before the services are cleaned."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LAMBDA_CONNECT_FILE_ROOTS", str(probes.roots))  # FileStream offered, its files there
         with EmbeddedConnect(kafka_bootstrap, prefix=f"probe-{uuid.uuid4().hex[:8]}") as worker:
@@ -294,6 +296,9 @@ def _bases(probes: Probes, name: str, topic: str, services: Services) -> dict[st
                     "tasks.max": "1"}
            for binlog in ("io.debezium.connector.mariadb.MariaDbConnector",
                           "io.debezium.connector.mysql.MySqlConnector")},
+        "io.debezium.connector.postgresql.PostgresConnector": {
+            **services.postgres.props(), "name": name, "topic.prefix": name, "snapshot.mode": "no_data",
+            "tasks.max": "1"},
         "io.debezium.connector.jdbc.JdbcSinkConnector": {
             "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "name": name, "topics": topic,
             "connection.url": jdbc["connection.url"], "connection.username": jdbc["user"],
@@ -319,10 +324,12 @@ class Services:
     bucket: str
     opensearch: str
     http: str
+    postgres: PgDb
 
 
 @pytest.fixture(scope="module")
-def services(kafka_bootstrap: str, aws_settings: dict[str, str], opensearch_url: str) -> Iterator[Services]:
+def services(kafka_bootstrap: str, aws_settings: dict[str, str], opensearch_url: str,
+             postgres_settings: dict[str, str]) -> Iterator[Services]:
     import boto3
 
     from infra.local import mariadb
@@ -332,13 +339,15 @@ def services(kafka_bootstrap: str, aws_settings: dict[str, str], opensearch_url:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = mariadb.settings()
+    postgres = PgDb(postgres_settings)  # a schema, slot and publication of its own, dropped at the end
     try:
         yield Services(kafka_bootstrap, settings, aws_settings, bucket, opensearch_url,
-                       f"http://127.0.0.1:{server.server_address[1]}/api")
+                       f"http://127.0.0.1:{server.server_address[1]}/api", postgres)
     finally:
         server.shutdown()
         server.server_close()
         _drop_probe_tables(settings)
+        postgres.close()
 
 
 def _drop_probe_tables(settings: Mapping[str, str]) -> None:
