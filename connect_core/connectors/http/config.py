@@ -184,6 +184,13 @@ class HttpSinkConfig(BaseModel):
         "batch.max.size", DEFAULT_BATCH_MAX_SIZE, "Records sent in one request at most.", importance="HIGH",
         group="Batching", validator=in_range(1, 1_000_000),
     )
+    lambda_connect_max_in_flight_requests: int = _key(
+        "lambda.connect.max.in.flight.requests", 1,
+        "The most requests in flight at once, sent while the next is built (lambda-connect's key): a partition's "
+        "requests one at a time and in order, partitions side by side, so the endpoint may get another partition's "
+        "records first. 1 (the default): one request after another in the order they were built, as Confluent's "
+        "sink sends them.", group="Batching", validator=in_range(1, 64),
+    )
     batch_prefix: str = _key("batch.prefix", "", "Text before a batch's records.", group="Batching")
     batch_suffix: str = _key("batch.suffix", "", "Text after a batch's records.", group="Batching")
     batch_separator: str = _key("batch.separator", DEFAULT_BATCH_SEPARATOR, "Text between a batch's records.",

@@ -5,8 +5,11 @@ in the order they came. A request is retried as ``retry.on.status.codes``/``max.
 good is handled by ``behavior.on.error``: its records go to the error topic (Connect Reporter) and to the errant
 record reporter (the dead letter queue) when there is one, and without an errant record reporter ``fail`` fails
 the task, so the batch is not committed and comes again; so does a request whose retries the invocation's
-deadline stopped (``_client.py``), whatever ``behavior.on.error`` says. Responses go to the result topic. Every
-request and report is done before ``put`` returns, so offsets are committed only after the endpoint took the records.
+deadline stopped (``_client.py``), whatever ``behavior.on.error`` says. Responses go to the result topic. With
+``lambda.connect.max.in.flight.requests`` above 1 requests go out beside the building of the next
+(``api/in_flight_writes``): a partition's in order, partitions side by side; outcomes are handled in the task's
+thread in the order the requests were built. Every request and report is done before ``put`` returns, so offsets
+are committed only after the endpoint took the records.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.file_roots import file_roots_of
+from connect_core.api.in_flight_writes import InFlightWrites
 from connect_core.api.task import SinkTask
 from connect_core.connectors.http._auth import Auth
 from connect_core.connectors.http._body import batch_body, content_type, substitute
@@ -43,6 +47,7 @@ class HttpSinkTask(SinkTask):
         self._auth: Auth | None = None
         self._reporter: Reporter | None = None
         self._headers: dict[str, str] = {}
+        self._writes = InFlightWrites(1, "http-request")
 
     def start(self, props: dict[str, str]) -> None:
         """Parse the config, check its PEM files against the file roots, open the pool and the reporter."""
@@ -61,6 +66,8 @@ class HttpSinkTask(SinkTask):
             self._headers = {k: v for k, v in self._headers.items() if k.lower() != name.lower()} | {name: value}
         self._client = HttpClient(config)
         self._auth = Auth(config, self._client.raw)
+        self._writes.close()
+        self._writes = InFlightWrites(config.lambda_connect_max_in_flight_requests, "http-request")
         if config.reporter_bootstrap_servers.strip():
             from connect_core.connectors.http._reporter import Reporter
 
@@ -70,19 +77,30 @@ class HttpSinkTask(SinkTask):
         """Send ``records`` (batched per URL and batch key) and report every outcome before returning."""
         config = self._require()
         groups: dict[tuple[str, str], list[SinkRecord]] = {}
-        for record in records:
-            if record.value is None and self._null_value(config, record):
-                continue
-            group_key = (substitute(config.http_api_url, record, quote=True),
-                         substitute(config.batch_key_pattern, record, quote=False))
-            group = groups.setdefault(group_key, [])
-            group.append(record)
-            if len(group) >= config.batch_max_size:
-                self._send(config, group_key[0], config.request_method, groups.pop(group_key))
-        for (url, _), group in groups.items():
-            self._send(config, url, config.request_method, group)
-        if self._reporter is not None:
-            self._reporter.flush()
+        try:
+            for record in records:
+                if record.value is None and self._null_value(config, record):
+                    continue
+                group_key = (substitute(config.http_api_url, record, quote=True),
+                             substitute(config.batch_key_pattern, record, quote=False))
+                group = groups.setdefault(group_key, [])
+                group.append(record)
+                if len(group) >= config.batch_max_size:
+                    self._send(config, group_key[0], config.request_method, groups.pop(group_key))
+            for (url, _), group in groups.items():
+                self._send(config, url, config.request_method, group)
+            self._writes.wait()  # every request answered and its outcome handled before put returns
+        except BaseException:
+            self._writes.cancel()  # the batch comes again: nothing of it keeps running
+            raise
+        finally:
+            if self._reporter is not None:
+                self._reporter.flush()
+
+    @property
+    def network_wait_seconds(self) -> float:
+        """Seconds the task's thread waited on requests (overlapped requests wait less)."""
+        return self._writes.waiting_seconds
 
     def _null_value(self, config: HttpSinkConfig, record: SinkRecord) -> bool:
         """Handle a record with a null value; True when it is done with (not batched)."""
@@ -98,14 +116,21 @@ class HttpSinkTask(SinkTask):
         return True
 
     def _send(self, config: HttpSinkConfig, url: str, method: str, batch: list[SinkRecord]) -> None:
-        assert self._client is not None and self._auth is not None
+        """Build one request and send it beside the next (in order after the requests of its partitions)."""
+        client, auth = self._client, self._auth
+        assert client is not None and auth is not None
         body = None if method == "DELETE" else batch_body(config, batch)
         headers = dict(self._headers)
         if config.idempotency_key_header:
             first = batch[0]
             seed = f"{first.topic}/{first.kafka_partition}/{first.kafka_offset}/{len(batch)}/{method}"
             headers[config.idempotency_key_header] = hashlib.sha256(seed.encode()).hexdigest()[:32]
-        outcome = self._client.send(method, url, body, headers, self._auth)
+        self._writes.submit(lambda: client.send(method, url, body, headers, auth),
+                            keys={(record.topic, record.kafka_partition) for record in batch},
+                            done=lambda outcome: self._sent(config, batch, outcome))
+
+    def _sent(self, config: HttpSinkConfig, batch: list[SinkRecord], outcome: Outcome) -> None:
+        """A request's outcome, in the task's thread in the order the requests were built."""
         if outcome.out_of_time:  # not failed for good: the batch comes again, and the failure is counted
             raise ConnectError(f"Sending {len(batch)} record(s) to {config.http_api_url} ran out of the invocation's "
                                f"time while retrying ({outcome.describe()}); the batch is not committed and comes "
@@ -140,7 +165,8 @@ class HttpSinkTask(SinkTask):
         return self._config
 
     def stop(self) -> None:
-        """Close the pool and the reporter's producer."""
+        """Close the requests in flight, the pool and the reporter's producer."""
+        self._writes.close()
         if self._client is not None:
             self._client.close()
         if self._reporter is not None:
