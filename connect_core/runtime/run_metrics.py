@@ -1,6 +1,8 @@
 """The CloudWatch metrics (Powertools, embedded metric format) of one task invocation, per connector and task.
 
-Names are documented in README "Metrics"; the coordinator adds ``ConsumerLag`` for sinks when it samples lag.
+Names are documented in README "Metrics"; the coordinator adds ``ConsumerLag`` for sinks when it samples lag, and
+MSK Connect's names per ``ConnectorName`` once a minute (``emit_connector_metrics``, figures from
+``coordinator/metrics/msk_connect.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from connect_core.storage.run_state import RunRecord
 
-__all__ = ["METRIC_NAMES", "add_run_metrics", "emit_lag_metrics"]
+__all__ = ["CONNECTOR_DIMENSION", "METRIC_NAMES", "add_run_metrics", "emit_connector_metrics", "emit_lag_metrics"]
 
 RECORDS = "Records"
 RECORDS_SKIPPED = "RecordsSkipped"
@@ -19,6 +21,7 @@ DLQ_RECORDS = "DeadLetterQueueRecords"
 DURATION = "InvocationDuration"
 AUTOMATIC_RESTARTS = "AutomaticRestarts"
 CONSUMER_LAG = "ConsumerLag"
+CONNECTOR_DIMENSION = "ConnectorName"  # MSK Connect's dimension
 METRIC_NAMES = (RECORDS, RECORDS_SKIPPED, ERRORS, DLQ_RECORDS, DURATION, AUTOMATIC_RESTARTS, CONSUMER_LAG)
 
 
@@ -48,3 +51,24 @@ def emit_lag_metrics(totals: dict[str, int], namespace: str = "LambdaConnect") -
         with single_metric(name=CONSUMER_LAG, unit=MetricUnit.Count, value=total, namespace=namespace) as metric:
             metric.add_dimension(name="service", value="coordinator")
             metric.add_dimension(name="connector", value=connector)
+
+
+def emit_connector_metrics(figures: dict[str, dict[str, float]], units: dict[str, str],
+                           namespace: str | None = None) -> None:
+    """One EMF record per connector (dimension ``ConnectorName`` only, as MSK Connect's), printed at once:
+    ``figures`` connector -> metric -> value, ``units`` metric -> CloudWatch unit."""
+    if not figures:
+        return
+    from aws_lambda_powertools.metrics import EphemeralMetrics
+
+    from connect_core.runtime import env
+    from connect_core.runtime.plugin_metrics import DEFAULT_NAMESPACE
+
+    namespace = namespace or env.resolve(env.POWERTOOLS_METRICS_NAMESPACE, DEFAULT_NAMESPACE)
+    for connector, values in sorted(figures.items()):
+        out = EphemeralMetrics(namespace=namespace)
+        out.service = ""  # no ``service`` dimension from POWERTOOLS_SERVICE_NAME: ConnectorName alone, as MSK's
+        out.add_dimension(name=CONNECTOR_DIMENSION, value=connector)
+        for name, value in values.items():
+            out.add_metric(name=name, unit=units[name], value=value)
+        out.flush_metrics()

@@ -6,9 +6,10 @@ import base64
 from typing import Any
 
 from connect_core.coordinator import Coordinator, Request, Response, coordinator_from_env
+from connect_core.coordinator.metrics.msk_connect import MSK_CONNECT_METRICS
 from connect_core.runtime.heartbeat import budget_s, is_heartbeat
 from connect_core.runtime.pydantic_plugins import skip_plugin_scan
-from connect_core.runtime.run_metrics import emit_lag_metrics
+from connect_core.runtime.run_metrics import emit_connector_metrics, emit_lag_metrics
 
 skip_plugin_scan()  # pydantic finds its (no) plugins without importlib.metadata (a cold start's import)
 
@@ -32,12 +33,14 @@ def to_event(response: Response) -> dict[str, Any]:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Serve one REST request, or the scheduled heartbeat (a reconcile pass, sample sink lag, emit ``ConsumerLag``)."""
+    """Serve one REST request, or the scheduled heartbeat (a reconcile pass, sample sink lag, emit ``ConsumerLag`` and
+    MSK Connect's metrics per ``ConnectorName``)."""
     global _coordinator
     _coordinator = _coordinator or coordinator_from_env()
     if is_heartbeat(event):
         totals = _coordinator.heartbeat(budget_s(context))
         emit_lag_metrics(totals)
+        emit_connector_metrics(_coordinator.connector_metrics(), MSK_CONNECT_METRICS)
         answer: dict[str, Any] = {"lag": totals}
         if _coordinator.heartbeats.last:  # none ran while Kafka refuses the login
             answer["steps"] = {name: outcome.summary() for name, outcome in _coordinator.heartbeats.last.items()}

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from connect_core.coordinator.health.overview import StatusOverview
     from connect_core.coordinator.herder.deployer import Deployer
     from connect_core.coordinator.herder.reconciler import ReconcilePass
+    from connect_core.coordinator.metrics.worker_metrics import WorkerMetrics
     from connect_core.coordinator.rest.http import Request
     from connect_core.storage.config_store import ConfigStore
     from connect_core.storage.offset_store import OffsetStore
@@ -91,6 +92,7 @@ class Coordinator:
         self.herder.on_resume_point_gone = self.offsets.forget_deleted
         self.log_levels = LogLevels(configs)
         self.overview = overview
+        self.worker_metrics: WorkerMetrics | None = None  # GET /metrics and MSK Connect's figures (with overview)
         self.heartbeats = self._heartbeat_steps()
         self.router = Router()
         RootResource(configs, cluster, version, commit).register(self.router)
@@ -104,7 +106,8 @@ class Coordinator:
             UiResource(overview).register(self.router)
             from connect_core.coordinator.metrics.worker_metrics import WorkerMetrics  # lazy: no cold start's
 
-            MetricsResource(WorkerMetrics(overview)).register(self.router)
+            self.worker_metrics = WorkerMetrics(overview)
+            MetricsResource(self.worker_metrics).register(self.router)
 
     def heartbeat(self, budget_s: float | None = None) -> dict[str, int]:
         """The scheduled heartbeat, its steps within ``budget_s`` seconds (default ``DEFAULT_BUDGET_S``; see
@@ -120,6 +123,19 @@ class Coordinator:
         outcomes = self.heartbeats.run(DEFAULT_BUDGET_S if budget_s is None else budget_s)
         lag = outcomes.get(LAG_STEP)
         return dict(lag.result) if lag is not None and lag.state == "done" and lag.result else {}
+
+    def connector_metrics(self) -> dict[str, dict[str, float]]:
+        """MSK Connect's CloudWatch figures per connector (``metrics/msk_connect.py``); none without operations or
+        while Kafka refuses the login, and none when they cannot be read (logged: metrics never fail a heartbeat)."""
+        if self.worker_metrics is None or self.refused_login() is not None:
+            return {}
+        from connect_core.coordinator.metrics.msk_connect import connector_figures
+
+        try:
+            return connector_figures(self.worker_metrics.view())
+        except Exception:
+            log.warning("could not compute the connectors' metrics", exc_info=True)
+            return {}
 
     def _heartbeat_steps(self) -> Heartbeat:
         """The heartbeat's steps in order; each gets at most ``most_s`` and is skipped with less than ``least_s``."""
