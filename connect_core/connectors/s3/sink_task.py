@@ -119,12 +119,18 @@ class S3SinkTask(SinkTask):
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:
         """Write every buffered record and wait for every request; on failure the buffer stays, and a re-flush
-        re-reads S3 first. With requests in flight a partition's failure does not stop the others' writes. With
-        nothing buffered (an idle tick, ``runtime/idle_tick.py``) the open files whose ``rotate.schedule.interval.ms``
-        has passed are closed (:meth:`_rotate_on_schedule`)."""
-        if not self._buffer and self._zone is not None:
-            self._rotate_on_schedule(current_offsets)
-            return
+        re-reads S3 first. With requests in flight a partition's failure does not stop the others' writes. Then,
+        as Confluent's task checks every partition's writer at each ``put``, the open files of the other partitions
+        whose ``rotate.schedule.interval.ms`` has passed are closed (:meth:`_rotate_on_schedule`): with nothing
+        buffered (an idle tick, ``runtime/idle_tick.py``) those of any partition it can find."""
+        written = set(self._buffer)
+        if written:
+            self._flush_buffer()
+        if self._zone is not None:
+            self._rotate_on_schedule(current_offsets, written)
+
+    def _flush_buffer(self) -> None:
+        """Write the buffered records of every partition and wait for every request (``flush``)."""
         try:
             failed: Exception | None = None
             for tp in list(self._buffer):
@@ -162,18 +168,18 @@ class S3SinkTask(SinkTask):
         self._heads = {}
 
     # -- rotation on the wall clock, with nothing put ------------------------------------------------
-    def _rotate_on_schedule(self, current_offsets: dict[TopicPartition, int]) -> None:
+    def _rotate_on_schedule(self, current_offsets: dict[TopicPartition, int], written: set[TopicPartition]) -> None:
         """Close the open files of each partition whose scheduled rotation has come, with no record in hand.
 
         The records of open files wait in the staging area, not here, so any instance can close them: the partitions
-        it was given (``current_offsets``), or with none (an instance that never received a record) those the staging
-        area holds for its topics, listed at most once an interval. A head is read only when its round is due by what
-        this instance last saw of it (else at most once an interval: another instance may have opened a round). A
-        head another attempt moved on meanwhile (412) is left to it."""
+        it was given (``current_offsets``) but those it just ``written``, or with none at all (an instance that never
+        received a record) those the staging area holds for its topics, listed at most once an interval. A head is
+        read only when its round is due by what this instance last saw of it (else at most once an interval: another
+        instance may have opened a round). A head another attempt moved on meanwhile (412) is left to it."""
         zone = self._zone
         assert zone is not None
         now = self._clock()
-        partitions = set(current_offsets) or self._staged_partitions(now)
+        partitions = set(current_offsets) - written if current_offsets or written else self._staged_partitions(now)
         for tp in sorted(partitions):
             if self._check_at.get(tp, 0) > now:
                 continue

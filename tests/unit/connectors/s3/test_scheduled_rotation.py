@@ -92,3 +92,14 @@ def test_an_idle_flush_makes_no_head_for_a_partition_with_nothing_staged(s3: Any
     task.put([])
     task.flush({TopicPartition("orders", 3): 0})
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_a_batch_of_one_partition_closes_another_quiet_partitions_due_files(s3: Any) -> None:
+    clock = [T0]
+    task = _task(s3, clock)
+    task.put(_records(range(5)))
+    task.flush({TopicPartition("orders", 0): 5})
+    clock[0] = T0 + 10 * 60_000  # partition 0 went quiet and its round is due; partition 1 keeps the task busy
+    task.put([SinkRecord("orders", 1, None, None, None, {"o": 0}, 0, timestamp=T0)])
+    task.flush({TopicPartition("orders", 0): 5, TopicPartition("orders", 1): 1})
+    assert set(final_objects(s3)) == {FILE}  # as Confluent's put checks every partition's writer
