@@ -27,7 +27,7 @@ from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
 from localstack.services.lambda_.invocation.runtime_executor import LambdaRuntimeException, RuntimeExecutor
 from localstack.utils.net import get_free_tcp_port
 
-from lambda_connect_localstack import EXECUTOR_NAME
+from lambda_connect_localstack import EXECUTOR_NAME, emf
 from lambda_connect_localstack.runtimes import interpreter, layout
 
 LOG = logging.getLogger(__name__)
@@ -84,6 +84,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             line = raw.decode("utf-8", errors="backslashreplace").rstrip("\n")
             self.output.append(line)
             LOG.debug("[lambda %s] %s", self.id, line)
+            if line.startswith(emf.MARKER):  # Lambda's log service turns EMF lines into metrics; LocalStack's does not
+                self._metrics(line)
         code = process.wait()
         future = self.endpoint.invocation_future
         if process is self.process and future is not None and not future.done():
@@ -92,6 +94,16 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             body = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {self._request_id} Error: {message}"}
             future.set_result(InvocationResult(self._request_id, json.dumps(body).encode(), is_error=True,
                                                logs="\n".join(self.output) + "\n"))
+
+    def _metrics(self, line: str) -> None:
+        """Publish an EMF line's metrics to LocalStack's CloudWatch (in the function's account and region)."""
+        from localstack.aws.connect import connect_to
+
+        place = self.function_version.id
+        try:
+            emf.publish(line, connect_to(aws_access_key_id=place.account, region_name=place.region).cloudwatch)
+        except Exception as error:  # metrics never break a function's output
+            LOG.warning("could not publish the EMF metrics of %s: %s", place.function_name, error)
 
     def stop(self) -> None:
         self._kill()

@@ -356,3 +356,42 @@ def test_a_binlog_cdc_source_runs_deployed_snapshot_then_changes_in_debeziums_fo
         with conn.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database}")
         conn.close()
+
+
+def _msk_metric(deployed: Deployed, name: str, connector: str) -> list[float]:
+    """The coordinator's MSK Connect metric of the connector in the last minutes (LocalStack's CloudWatch)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    answer = deployed.client("cloudwatch").get_metric_data(
+        MetricDataQueries=[{"Id": "m", "MetricStat": {"Metric": {
+            "Namespace": "LambdaConnect", "MetricName": name,
+            "Dimensions": [{"Name": "ConnectorName", "Value": connector}]}, "Period": 60, "Stat": "Maximum"}}],
+        StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1))
+    return list(answer["MetricDataResults"][0]["Values"])
+
+
+def test_the_heartbeat_publishes_msk_connects_metrics_per_connector_name(deployed: Deployed, tmp_path: Path) -> None:
+    """The functions' EMF (the coordinator's heartbeat, Powertools) read back with GetMetricData in MSK Connect's
+    names and dimension; LocalStack turns the EMF lines into metrics through our extension (``emf.py``)."""
+    from connect_core.runtime.heartbeat import HEARTBEAT_EVENT
+
+    run = uuid.uuid4().hex[:8]
+    source, topic, infile = f"cw-source-{run}", f"stack-cw-{run}", tmp_path / "in.txt"
+    _append(infile, *(f"line {i}" for i in range(20)))
+    status, answer = deployed.http("POST", "/connectors", {"name": source, "config": {
+        "connector.class": "FileStreamSource", "file": str(infile), "topic": topic, "poll.interval.ms": "300"}})
+    assert status == 201, answer
+    wait_for(lambda: _tasks_running(deployed, source), "the source task RUNNING")
+
+    def published() -> bool:
+        _append(infile, "more")  # records in the last minute: a write rate above 0
+        deployed.client("lambda").invoke(FunctionName=f"{deployed.name}-coordinator",
+                                         Payload=json.dumps(HEARTBEAT_EVENT).encode())
+        return (_msk_metric(deployed, "RunningTaskCount", source) == [1.0]
+                and any(v > 0 for v in _msk_metric(deployed, "SourceRecordWriteRate", source)))
+
+    wait_for(published, "RunningTaskCount and SourceRecordWriteRate of the connector in CloudWatch")
+    assert _msk_metric(deployed, "ErroredTaskCount", source) == [0.0]
+    assert _msk_metric(deployed, "TaskStartupAttemptsTotal", source)
+    assert deployed.http("DELETE", f"/connectors/{source}")[0] == 204
