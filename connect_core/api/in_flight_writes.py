@@ -5,7 +5,9 @@ the next; :meth:`InFlightWrites.wait` (from ``flush``/``pre_commit``) returns on
 raises the first failure in submission order, so offsets never move past data not yet written. ``limit`` bounds
 memory (a submit waits while that many writes are submitted and not yet collected); a write sharing a key with an
 earlier one starts only once that one succeeded (the caller does not wait for it; after a failure it is not sent);
-``threads=1`` runs writes one after another in submission order. ``limit`` 1 writes in the caller's thread.
+``threads=1`` runs writes one after another in submission order. ``limit`` 1 writes in the caller's thread. A write
+that answers with a failure the caller handles (a status, not an exception) raises :class:`StopKeys` with it: its
+keys' later writes are not sent, ``done`` still gets the answer, and the writes fail with what ``done`` raises.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Hashable
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["InFlightWrites"]
+__all__ = ["InFlightWrites", "StopKeys"]
+
+
+class StopKeys(Exception):
+    """Raised by a write whose later writes of its keys must not be sent; ``done`` still gets ``result``."""
+
+    def __init__(self, result: Any) -> None:
+        """``result``: what the write got (handed to ``done`` in the caller's thread)."""
+        super().__init__("a write stopped the later writes of its keys")
+        self.result = result
 
 
 class _Skipped(Exception):
@@ -76,6 +87,10 @@ class InFlightWrites:
             started = time.monotonic()
             try:
                 result = write()
+            except StopKeys as stop:
+                if done is not None:
+                    done(stop.result)  # what the caller makes of the answer is the failure
+                raise
             finally:
                 self.waiting_seconds += time.monotonic() - started
             self.most_in_flight = max(self.most_in_flight, 1)
@@ -189,6 +204,14 @@ class InFlightWrites:
                     w.done(result)
             except _Skipped:
                 pass  # the failure of the earlier write of its key is the one reported
+            except StopKeys as stop:  # the answer handed on; the writes fail (with what done raises, if it does)
+                try:
+                    if w.done is not None:
+                        w.done(stop.result)
+                except BaseException as error:
+                    self._error = self._error or error
+                else:
+                    self._error = self._error or stop
             except BaseException as error:
                 self._error = self._error or error
 

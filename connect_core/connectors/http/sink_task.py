@@ -8,8 +8,9 @@ the task, so the batch is not committed and comes again; so does a request whose
 deadline stopped (``_client.py``), whatever ``behavior.on.error`` says. Responses go to the result topic. With
 ``lambda.connect.max.in.flight.requests`` above 1 requests go out beside the building of the next
 (``api/in_flight_writes``): a partition's in order, partitions side by side; outcomes are handled in the task's
-thread in the order the requests were built. Every request and report is done before ``put`` returns, so offsets
-are committed only after the endpoint took the records.
+thread in the order the requests were built, and one that fails the batch stops its partitions' requests not yet
+sent. Every request and report is done before ``put`` returns, so offsets are committed only after the endpoint
+took the records.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.in_flight_writes import InFlightWrites
+from connect_core.api.in_flight_writes import InFlightWrites, StopKeys
 from connect_core.api.task import SinkTask
 from connect_core.connectors.http._auth import Auth
 from connect_core.connectors.http._body import batch_body, content_type, substitute
@@ -125,8 +126,16 @@ class HttpSinkTask(SinkTask):
             first = batch[0]
             seed = f"{first.topic}/{first.kafka_partition}/{first.kafka_offset}/{len(batch)}/{method}"
             headers[config.idempotency_key_header] = hashlib.sha256(seed.encode()).hexdigest()[:32]
-        self._writes.submit(lambda: client.send(method, url, body, headers, auth),
-                            keys={(record.topic, record.kafka_partition) for record in batch},
+        errant = self.context.errant_record_reporter if hasattr(self, "context") else None
+        fails = errant is None and config.behavior_on_error == "fail"  # a request failed for good fails the batch
+
+        def write() -> Outcome:
+            outcome = client.send(method, url, body, headers, auth)
+            if outcome.out_of_time or (fails and not outcome.ok):
+                raise StopKeys(outcome)  # the batch fails: its partitions' later requests are not sent
+            return outcome
+
+        self._writes.submit(write, keys={(record.topic, record.kafka_partition) for record in batch},
                             done=lambda outcome: self._sent(config, batch, outcome))
 
     def _sent(self, config: HttpSinkConfig, batch: list[SinkRecord], outcome: Outcome) -> None:

@@ -133,3 +133,45 @@ def test_cancel_drops_writes_not_started_and_waits_for_the_running_one() -> None
     writes.cancel()
     assert gate.order == ["a"] and gate.running == set()
     writes.close()
+
+
+def test_a_write_that_stops_its_keys_hands_its_answer_to_done_and_its_keys_later_writes_are_not_sent() -> None:
+    from connect_core.api.in_flight_writes import StopKeys
+
+    gate, writes, answers = _Gate(), InFlightWrites(4, "t"), []
+
+    def refused() -> object:
+        gate.release.wait(30)  # answered once every write was submitted
+        raise StopKeys("400 refused")
+
+    def handle(answer: object) -> None:
+        answers.append(answer)
+        if answer == "400 refused":
+            raise ConnectError("refused for good")
+
+    writes.submit(refused, keys=("p0",), done=handle)
+    writes.submit(gate.write("p0-2"), keys=("p0",), done=handle)  # chained behind the refused one: never sent
+    writes.submit(gate.write("p1-1"), keys=("p1",), done=handle)
+    assert gate.started.acquire(timeout=30)  # p1's runs
+    gate.release.set()
+    with pytest.raises(ConnectError, match="refused for good"):  # what done made of the answer
+        writes.wait()
+    assert answers == ["400 refused"]  # handed on, in the caller's thread; nothing after the failure
+    assert "p0-2" not in gate.order and "p1-1" in gate.order
+    writes.close()
+
+
+def test_a_stop_that_done_accepts_still_fails_the_writes() -> None:
+    from connect_core.api.in_flight_writes import StopKeys
+
+    for limit in (1, 3):
+        writes, answers = InFlightWrites(limit, "t"), []
+
+        def stopped() -> object:
+            raise StopKeys("answer")
+
+        with pytest.raises(StopKeys):  # later writes of its key were dropped: never a silent success
+            writes.submit(stopped, keys=("p0",), done=answers.append)
+            writes.wait()
+        assert answers == ["answer"]
+        writes.close()

@@ -107,9 +107,11 @@ def test_partitions_go_side_by_side_and_each_in_order_when_allowed(endpoint: End
             partition
 
 
-def test_a_failed_request_in_flight_fails_the_put_after_every_request_ended(endpoint: Endpoint) -> None:
+@pytest.mark.parametrize("in_flight", ["4", "12"])  # 12: every request built before the first answer came
+def test_a_failed_request_in_flight_fails_the_put_after_every_request_ended(endpoint: Endpoint, in_flight: str,
+                                                                            ) -> None:
     held = endpoint.respond = _Held(fail_partition=2)
-    task = _task(endpoint, **{"lambda.connect.max.in.flight.requests": "4", "behavior.on.error": "fail",
+    task = _task(endpoint, **{"lambda.connect.max.in.flight.requests": in_flight, "behavior.on.error": "fail",
                               "max.retries": "0"})
     try:
         with pytest.raises(ConnectError, match="400"):
