@@ -6,18 +6,23 @@ and no flush. Unset (always, outside the fault suite) a step costs one compariso
 environment is fixed at deploy, ``LAMBDA_CONNECT_FAULT_DIR=<dir>`` (local LocalStack stack only) arms a source or
 sink step from outside: the first process that reaches ``<step>`` while ``<dir>/<step>`` exists claims the file
 (renamed to ``<step>.fired-<pid>``, so exactly one process dies per arming) and dies the same way; a source
-transaction without records (an idle heartbeat's commit) claims none.
+transaction without records (an idle heartbeat's commit) claims none. In a test's own process,
+``set_hook`` installs a callable that every step reaches first (``connect_core/testing/lambda_model.py`` freezes or
+fails an invocation's thread there, as a Lambda container frozen or cut off mid-invocation).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from connect_core.runtime import env
 
-__all__ = ["STEPS", "armed", "fired_marker", "reached"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["STEPS", "armed", "fired_marker", "reached", "set_hook"]
 
 # source.after_poll: poll() returned records, none produced; source.after_produce: handed to the producer, the
 # transaction open; source.before_commit: offsets produced too, commit not asked; source.after_commit: committed,
@@ -46,6 +51,13 @@ def _armed() -> tuple[str, int] | None:
 _ARMED: Final = _armed()
 _DIR: Final = os.environ.get(env.FAULT_DIR, "")
 _counts: dict[str, int] = {}
+_hook: Callable[[str], None] | None = None
+
+
+def set_hook(hook: Callable[[str], None] | None) -> None:
+    """Call ``hook(step)`` at every step this process reaches (None: no hook); a test seam, never set in a function."""
+    global _hook
+    _hook = hook
 
 
 def armed() -> bool:
@@ -62,6 +74,8 @@ def reached(step: str, *, idle: bool = False) -> None:
     """Mark ``step`` as reached; the armed step's n-th arrival, or an arming file for it, kills this process.
     ``idle``: the transaction carries no record (a heartbeat's); an arming file waits for one that does, since the
     test that drops it aims at a change it is making."""
+    if _hook is not None:
+        _hook(step)
     if _DIR and not idle:
         _claim(step)
     if _ARMED is None or _ARMED[0] != step:
