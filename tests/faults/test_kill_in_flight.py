@@ -1,11 +1,12 @@
 """``kill -9`` of a sink invocation while its writes are in flight (issue 70 item 1: the waits overlapped).
 
 The sinks send their writes beside the encoding of the next (``connect_core/api/in_flight_writes.py``): bulk requests
-of the OpenSearch sink, PUTs of the S3 sink, statements of the JDBC sink. Each case puts its destination behind a
-slow proxy (or a slow trigger), ``SIGKILL``s the function process (as Lambda ends one on a timeout) as soon as the
-proxy or the database sees one of its writes running, lets the emulated mapping send the same batch again to a
-fresh process, and compares what the destination holds with the records: every one exactly once, with the values
-the records carry.
+of the OpenSearch sink, PUTs of the S3 sink, statements of the JDBC sink, requests of the HTTP sink. Each case puts
+its destination behind a slow proxy (or a slow trigger, or a server that holds its answers), ``SIGKILL``s the
+function process (as Lambda ends one on a timeout) as soon as the proxy or the database sees one of its writes
+running, lets the emulated mapping send the same batch again to a fresh process, and compares what the destination
+holds with the records: every one exactly once, with the values the records carry (the HTTP sink: at least once,
+and every request sent again the same as before).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,7 @@ from connect_core.local.kafka_trigger import build_event
 from connect_core.runtime import env
 from tests.faults.conftest import BIG, ROOT, function_env, mysql
 from tests.integration.connectors._slow_proxy import slow_proxy
+from tests.integration.connectors.http._server import serve
 from tests.integration.functions._sink_harness import KafkaTopics, Out, converter_config, json_bytes
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
     from tests.faults.conftest import Tally
     from tests.integration.connectors._slow_proxy import SlowProxy
+    from tests.integration.connectors.http._server import Request
     from tests.integration.runtime.conftest import Cluster
 
 pytestmark = pytest.mark.integration
@@ -207,3 +211,43 @@ def test_jdbc_sink_killed_with_statements_in_flight(
     tally.notes = {"kills_with_writes_in_flight": at_kills, "guarantee": "exactly-once (upsert)"}
     assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
     assert rows == [(i, f"row-{i}") for i in range(1, ROWS + 1)]
+
+
+def test_http_sink_killed_with_requests_in_flight(
+    *, cluster: Cluster, kafka: KafkaTopics, kafka_bootstrap: str, tally: Tally, tmp_path: Path,
+) -> None:
+    lock, active = threading.Lock(), [0]
+
+    def held(request: Request) -> tuple[int, bytes]:
+        with lock:
+            active[0] += 1
+        time.sleep(DELAY_S / 10)
+        with lock:
+            active[0] -= 1
+        return 200, b'{"ok":true}'
+
+    server, endpoint = serve()
+    endpoint.respond = held
+    try:
+        topic = _topic(kafka)
+        environment = _deploy(cluster, {
+            "connector.class": "io.confluent.connect.http.HttpSinkConnector", "topics": topic,
+            "http.api.url": endpoint.url + "/api", "request.body.format": "json", "batch.json.as.array": "true",
+            "batch.max.size": "10", "lambda.connect.max.in.flight.requests": "4",
+            "http.idempotency.key.header": "Idempotency-Key"})
+        at_kills = _mapping(kafka.consume(topic, ROWS), bootstrap=kafka_bootstrap, environment=environment,
+                            tmp_path=tmp_path, tally=tally, in_flight=lambda: active[0])
+        assert all(n >= 1 for n in at_kills), at_kills  # each kill left requests unanswered
+    finally:
+        server.shutdown()
+        server.server_close()
+    bodies: dict[str, set[bytes]] = {}
+    for request in endpoint.api():
+        bodies.setdefault(request.headers["idempotency-key"], set()).add(request.body)
+    values = [v for r in endpoint.api() for v in json.loads(r.body)]
+    tally.count(range(1, ROWS + 1), [v["id"] for v in values])
+    tally.notes = {"kills_with_writes_in_flight": at_kills, "guarantee": "at-least-once (HTTP sink)"}
+    assert tally.lost == 0, tally.line()
+    # a request sent again (the batch of a killed invocation) carries the same records as the first time
+    assert all(len(sent) == 1 for sent in bodies.values()), {k: len(v) for k, v in bodies.items() if len(v) > 1}
+    assert {v["id"]: v["payload"] for v in values} == {i: f"row-{i}" for i in range(1, ROWS + 1)}
