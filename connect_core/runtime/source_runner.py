@@ -284,6 +284,8 @@ class SourceRunner:
                     result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
                     running.budget, running.wait_budget = budget, until_tick_ms
                     continue
+                if isinstance(error, _TopicsNotReadyError):
+                    return self._topics_not_ready(connector, task_id, running, result, error, started)
                 self._fail(connector, task_id, running, error)
                 raise
         try:
@@ -296,6 +298,18 @@ class SourceRunner:
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-%d produced %d records in %d transactions in %.1f ms", connector, task_id, result.records,
                   result.rounds, result.duration_ms)
+        return result
+
+    def _topics_not_ready(self, connector: str, task_id: int, running: _RunningTask, result: SourceInvocationResult,
+                          error: Exception, started: float) -> SourceInvocationResult:
+        """Kafka's sendRecords retries a RetriableException from topic creation with the same records; an invocation
+        ends instead: its open transaction was aborted, and the task goes on from its committed offsets at the next
+        invocation (no failure: it stays RUNNING)."""
+        log.warning("source task %s-%d: %s; retried from the committed offsets at the next invocation", connector,
+                    task_id, error)
+        self._shutdown_quietly(connector, task_id)
+        result.poll_interval_ms = running.poll_interval_ms
+        result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         return result
 
     def _poll_in_transaction(
@@ -554,7 +568,10 @@ class SourceRunner:
 
         for topic in sorted(topics):
             if running.topic_creation is not None:
-                running.topic_creation.ensure((topic,), _bounded_s(running.budget))
+                try:
+                    running.topic_creation.ensure((topic,), _bounded_s(running.budget))
+                except RetriableError as error:
+                    raise _TopicsNotReadyError(str(error)) from error
             try:
                 await_topic(running.producer, topic, max_block=running.max_block_ms,
                             remaining_ms=running.wait_budget)
@@ -795,6 +812,10 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
                     continue
     poll(0)
     return len(values)
+
+
+class _TopicsNotReadyError(RetriableError):
+    """Describing or creating a topic before its first record ran out of time (retried at the next invocation)."""
 
 
 def _polled(poll: Callable[[], _T], task: SourceTask) -> _T | None:

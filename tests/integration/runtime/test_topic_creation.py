@@ -316,3 +316,38 @@ def test_the_restart_policy_holds_a_task_without_its_topic_and_heals_it_once_the
         assert strict.statuses.task_status("healed", 0).state.value == "RUNNING"
     finally:
         invocation.close()
+
+
+def test_a_describe_out_of_time_ends_the_invocation_and_the_next_goes_on_from_the_committed_offsets(
+    strict: Cluster, broker: ThrowawayBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A topic describe that found no answer within the invocation's time is retried as Kafka's sendRecords retries
+    a RetriableException: the invocation ends with its transaction aborted and the task RUNNING, and the next one
+    writes every line once from the committed offsets."""
+    from connect_core.api.errors import RetriableError
+    from connect_core.runtime.topic_creation import TopicCreation
+
+    path = tmp_path / "lines.txt"
+    path.write_text("alpha\nbeta\n")
+    topic = f"{strict.worker.group_id}-late"
+    _deploy(strict, "late", path, topic, **{"topic.creation.default.replication.factor": "1",
+                                           "topic.creation.default.partitions": "1"})
+    real_ensure = TopicCreation.ensure
+    calls: list[int] = []
+
+    def out_of_time_once(self: TopicCreation, topics: object, timeout_s: float = 60.0) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RetriableError(f"Timed out while describing topics '{topic}'")
+        real_ensure(self, topics, timeout_s)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TopicCreation, "ensure", out_of_time_once)
+    runner = _runner(strict)
+    first = runner.run("late", 0, _budget(30_000))
+    assert first.state == "RUNNING"
+    strict.statuses.refresh()
+    assert strict.statuses.task_status("late", 0).state.value != "FAILED"
+    runner.run("late", 0, _budget(30_000))
+    assert sorted(v for _, v, _ in consume_committed(broker.bootstrap, topic, 2)) == [b"alpha", b"beta"]
+    strict.statuses.refresh()
+    assert strict.statuses.task_status("late", 0).state.value == "RUNNING"
