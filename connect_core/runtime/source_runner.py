@@ -285,7 +285,7 @@ class SourceRunner:
                     running.budget, running.wait_budget = budget, until_tick_ms
                     continue
                 if isinstance(error, _TopicsNotReadyError):
-                    return self._topics_not_ready(connector, task_id, running, result, error, started)
+                    return self._topics_not_ready(connector, task_id, running, result, error=error, started=started)
                 self._fail(connector, task_id, running, error)
                 raise
         try:
@@ -301,7 +301,7 @@ class SourceRunner:
         return result
 
     def _topics_not_ready(self, connector: str, task_id: int, running: _RunningTask, result: SourceInvocationResult,
-                          error: Exception, started: float) -> SourceInvocationResult:
+                          *, error: Exception, started: float) -> SourceInvocationResult:
         """Kafka's sendRecords retries a RetriableException from topic creation with the same records; an invocation
         ends instead: its open transaction was aborted, and the task goes on from its committed offsets at the next
         invocation (no failure: it stays RUNNING)."""
