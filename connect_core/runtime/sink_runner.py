@@ -43,11 +43,13 @@ from connect_core.runtime.idle_tick import declared_interval_ms
 from connect_core.runtime.loggers import process_loggers
 from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
+from connect_core.runtime.retrying_status import retrying_status
 from connect_core.runtime.sink_batch import SinkBatch
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
 from connect_core.runtime.time_budget import remaining_ms as local_remaining_ms
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
+from connect_core.storage.catch_up import refresh_together
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.status_state import State, TaskStatus
@@ -193,7 +195,6 @@ class SinkRunner:
         self.config_store.on_logger_levels(process_loggers().apply_cluster_levels)  # KIP-976, no redeploy
         self.status_store = status_store or StatusStore(worker.kafka, worker.storage)
         self._running: _RunningTask | None = None
-        self._reported: State | None = None
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
         self._committed_filter: CommittedFilter | None = None  # warm across invocations
         self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
@@ -277,7 +278,8 @@ class SinkRunner:
         if plan.first:  # the batch's partitions (a worker records a topic once a record of it is converted)
             self.active_topics.record(self.connector, self.task, {tp.topic for tp in plan.first})
         self._hold_back(running, plan, held, result, records)
-        self._report(State.RUNNING, None, running.version)
+        if result.retriable is None:  # RUNNING only once a batch went through (issue 69)
+            self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
                   result.offsets, result.duration_ms)
@@ -311,7 +313,8 @@ class SinkRunner:
         if not held:
             return
         if not running.report_item_failures:
-            self._report(State.RUNNING, None, running.version)
+            if result.retriable is None:  # a retriable put's status was written at its attempts (_report_retrying)
+                self._report(State.RUNNING, None, running.version)
             if result.retriable is not None:
                 raise RetriableRedeliveryError(
                     f"{self.connector}-{self.task}: put raised {type(result.retriable).__name__} "
@@ -491,6 +494,7 @@ class SinkRunner:
                 with deadline.within(remaining_ms() / 1000.0):  # a task's retries end with the invocation's time
                     put(list(records) if attempt > 1 else records)
             except RetriableError as error:
+                self._report_retrying(running, error, attempt)
                 wait_ms, context.timeout_ms = context.timeout_ms, None
                 if wait_ms is None or wait_ms <= 0 or wait_ms >= remaining_ms():
                     log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; the batch comes again at "
@@ -532,7 +536,7 @@ class SinkRunner:
         return uncommitted
 
     def _running_task(self) -> _RunningTask:
-        self.config_store.refresh()
+        refresh_together(self.config_store, self.status_store)  # the status view _report compares with, same request
         connector_config = self.config_store.connector_config(self.connector)
         if connector_config is None:
             raise NotFoundError(f"Connector {self.connector} not found")
@@ -554,7 +558,6 @@ class SinkRunner:
                 and not (running.configs is not None and running.configs.changed()):
             return running
         self._shutdown()  # a new task-config commit (e.g. stop + resume) or a restart request restarts the task
-        self._reported = None  # and the restarted task reports RUNNING again
         self._running = self._start({k: v for k, v in connector_config.items() if v is not None}, task_config)
         self._running.epoch = epoch
         return self._running
@@ -646,13 +649,26 @@ class SinkRunner:
             running.close()
 
     def _report(self, state: State, trace: str | None, version: str | None) -> None:
-        if state is not State.FAILED and self._reported is state:
-            return
+        """Write the task's status unless the status topic's latest value (as this invocation caught up on it)
+        already says so: compared with the topic, not with this container's last write (issue 71)."""
         generation = self.config_store.state.task_config_generation(self.connector) or 0
-        self.status_store.put_task_status(
-            TaskStatus(self.connector, self.task, state, self.worker.worker_id, generation, trace, version)
-        )
-        self._reported = state
+        status = TaskStatus(self.connector, self.task, state, self.worker.worker_id, generation, trace, version)
+        if state is not State.FAILED and self.status_store.is_latest(status):
+            return
+        self.status_store.put_task_status(status)
+
+    def _report_retrying(self, running: _RunningTask, error: RetriableError, attempt: int) -> None:
+        """The attempt's retriable error in the status trace, the state kept (``runtime/retrying_status.py``)."""
+        generation = self.config_store.state.task_config_generation(self.connector) or 0
+        status = retrying_status(
+            self.status_store.state.tasks.get(self.connector, {}).get(self.task),
+            TaskStatus(self.connector, self.task, State.RUNNING, self.worker.worker_id, generation, None,
+                       running.version), error, attempt)
+        if status is not None:
+            try:
+                self.status_store.put_task_status(status)
+            except Exception:  # the retry goes on; the status is informational here
+                log.warning("could not write the status of %s-%d", self.connector, self.task, exc_info=True)
 
     def paused(self) -> set[TopicPartition]:
         """The partitions the running task has paused (none when no task runs)."""

@@ -58,6 +58,7 @@ from connect_core.runtime.trigger_config import (
     DEFAULT_SCHEDULE_INTERVAL_MS,
     SourceScheduleConfig,
 )
+from connect_core.storage.catch_up import refresh_together
 from connect_core.storage.config_state import TargetState
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
@@ -202,7 +203,6 @@ class SourceRunner:
                                                         max_started_tasks))
         self._running: OrderedDict[tuple[str, int], _RunningTask] = OrderedDict()  # least recently run first
         self._lock = threading.Lock()  # one invocation at a time per container: a task never runs twice at once
-        self._reported: dict[tuple[str, int], State] = {}
         self._longest_commit_s = 0.0  # stop polling this long (times COMMIT_RESERVE) before the next tick
         self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
 
@@ -233,7 +233,7 @@ class SourceRunner:
 
     def _run(self, connector: str, task_id: int, remaining_ms: Callable[[], float]) -> SourceInvocationResult:
         started = time.monotonic()
-        self.config_store.refresh()
+        refresh_together(self.config_store, self.status_store)  # the status view _report compares with, same request
         state = self.config_store.target_state(connector)
         if self.config_store.connector_config(connector) is None:
             self._shutdown_connector(connector)  # deleted: every task of it this container started is stopped
@@ -595,7 +595,6 @@ class SourceRunner:
                 and not (running.configs is not None and running.configs.changed()):
             return running
         self._shutdown(connector, task_id)
-        self._reported.pop((connector, task_id), None)  # a (re)started task reports RUNNING again
         while len(self._running) >= self.max_started_tasks:  # room for this one: the least recently run stops
             evicted = next(iter(self._running))
             log.info("stopping source task %s-%d: %d tasks started in this container", *evicted, len(self._running))
@@ -691,7 +690,6 @@ class SourceRunner:
 
     def _shutdown(self, connector: str, task_id: int) -> None:
         running = self._running.pop((connector, task_id), None)
-        self._reported.pop((connector, task_id), None)
         if not any(name == connector for name, _task in self._running):
             self.offset_store.forget(connector)  # its offsets are read afresh (from the snapshot) if it comes back
         if running is not None:
@@ -706,14 +704,14 @@ class SourceRunner:
             self._shutdown_quietly(name, task_id)
 
     def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
-        """Write the task status when it changes (and always on failure), as a Connect worker does."""
-        if state is not State.FAILED and self._reported.get((connector, task_id)) is state:
-            return
+        """Write the task status when it changes (and always on failure), as a Connect worker does: compared with the
+        status topic's latest value as this invocation caught up on it, not with this container's last write (another
+        warm container may have written FAILED since, issue 71)."""
         generation = self.config_store.state.task_config_generation(connector) or 0
-        self.status_store.put_task_status(
-            TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)
-        )
-        self._reported[(connector, task_id)] = state
+        status = TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)
+        if state is not State.FAILED and self.status_store.is_latest(status):
+            return
+        self.status_store.put_task_status(status)
 
     def close(self) -> None:
         """Stop every task and release clients."""

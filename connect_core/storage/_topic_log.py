@@ -84,6 +84,10 @@ class KafkaTopicLog:
         self._owns_clients = clients is None
         self.clients = clients if clients is not None else SharedClients(settings, admin=admin)
         self._partitions: list[int] | None = None
+        # The timestamp of the record being applied (a store that keeps when a value was written reads it), and
+        # the log ends already asked for the next read_to_end (storage/catch_up.py: one request for several logs).
+        self.record_timestamp_ms: int | None = None
+        self.known_ends: dict[int, int] | None = None
 
     @property
     def timeout_s(self) -> float:
@@ -152,7 +156,10 @@ class KafkaTopicLog:
         """
         partitions = self.partitions
         unread = [p for p in partitions if p not in self.positions]
-        if unread:
+        known, self.known_ends = self.known_ends, None
+        if known is not None and not unread:  # asked together with another log's (storage/catch_up.py)
+            ends = {p: known.get(p, self.positions[p]) for p in partitions}
+        elif unread:
             ends, starts = log_bounds(self.admin, self.spec.name, partitions, unread, timeout_s=self.timeout_s)
             self.positions.update(starts)  # an explicit start offset: the reader fetches without an offset query
         else:
@@ -161,11 +168,16 @@ class KafkaTopicLog:
             # and result futures, on its background thread).
             ends = end_offsets(self.clients.consumer(READ_UNCOMMITTED), self.spec.name, partitions,
                                timeout_s=self.timeout_s)
+
+        def apply(message: Any) -> None:
+            self.record_timestamp_ms = _timestamp_ms(message)
+            on_record(message.key(), message.value(), message_offset(message))
+
         return read_to_end(
             self.consumer,
             self.spec.name,
             self.positions,
-            lambda message: on_record(message.key(), message.value(), message_offset(message)),
+            apply,
             partitions=partitions,
             timeout_s=self.timeout_s,
             ends=lambda _partitions: ends,
@@ -255,3 +267,9 @@ class KafkaTopicLog:
         """Close its own clients (shared ones are their owner's to close); the log can be used again afterwards."""
         if self._owns_clients:
             self.clients.close()
+
+
+def _timestamp_ms(message: Any) -> int | None:
+    """The record's timestamp (CreateTime or LogAppendTime), None when the broker gave none."""
+    kind, value = message.timestamp()
+    return None if kind == 0 or value < 0 else int(value)  # 0: TIMESTAMP_NOT_AVAILABLE

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connect_core.storage import _json
@@ -72,7 +72,8 @@ class ConnectorStatus:
 
 @dataclass(frozen=True, slots=True)
 class TaskStatus:
-    """A task's reported state (Kafka ``TaskStatus``)."""
+    """A task's reported state (Kafka ``TaskStatus``); ``at_ms``: when it was written (the record's timestamp, not
+    part of the value), known for a status read from the topic."""
 
     connector: str
     task: int
@@ -81,6 +82,12 @@ class TaskStatus:
     generation: int
     trace: str | None = None
     version: str | None = None
+    at_ms: int | None = field(default=None, compare=False)
+
+    def same_report(self, other: TaskStatus) -> bool:
+        """Whether ``other`` says what this says (state, generation, trace, version): writing it again adds nothing."""
+        return (self.state, self.generation, self.trace, self.version) == (
+            other.state, other.generation, other.trace, other.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +175,14 @@ class StatusState:
         self.tasks: dict[str, dict[int, TaskStatus]] = {}
         self.topics: dict[str, dict[str, TopicStatus]] = {}
 
-    def apply(self, key: str | None, value: bytes | None) -> None:
-        """Fold one status-topic record in (log order within each key)."""
+    def apply(self, key: str | None, value: bytes | None, at_ms: int | None = None) -> None:
+        """Fold one status-topic record in (log order within each key); ``at_ms``: the record's timestamp."""
         if key is None:
             return
         if key.startswith(CONNECTOR_STATUS_PREFIX):
             self._connector_record(key[len(CONNECTOR_STATUS_PREFIX) :], value)
         elif key.startswith(TASK_STATUS_PREFIX):
-            self._task_record(key, value)
+            self._task_record(key, value, at_ms)
         elif key.startswith(TOPIC_STATUS_PREFIX):
             self._topic_record(key, value)
         else:
@@ -193,7 +200,7 @@ class StatusState:
             state, trace, worker_id, generation, version = parsed
             self.connectors[connector] = ConnectorStatus(connector, state, worker_id, generation, trace, version)
 
-    def _task_record(self, key: str, value: bytes | None) -> None:
+    def _task_record(self, key: str, value: bytes | None, at_ms: int | None = None) -> None:
         task_id = _parse_task_key(key)
         if task_id is None:
             _log.warning("Discarding record with invalid task status key %s", key)
@@ -214,7 +221,7 @@ class StatusState:
             and current.generation >= generation
         ):
             return  # a stale UNASSIGNED from a rebalance race: Kafka keeps the RUNNING status
-        status = TaskStatus(connector, task, state, worker_id, generation, trace, version)
+        status = TaskStatus(connector, task, state, worker_id, generation, trace, version, at_ms)
         self.tasks.setdefault(connector, {})[task] = status
 
     def _topic_record(self, key: str, value: bytes | None) -> None:

@@ -1,7 +1,9 @@
 """``StatusStore``: connector and task states in the status topic (Kafka ``KafkaStatusBackingStore``).
 
 Writers do not read their own writes back (Kafka doesn't either): a task reports RUNNING and
-returns. Readers (the coordinator's status endpoint) call :meth:`StatusStore.refresh` first.
+returns. Readers (the coordinator's status endpoint) call :meth:`StatusStore.refresh` first; a task's invocation
+catches up with its config read (``storage/catch_up.py``) and skips a write the topic already holds
+(:meth:`StatusStore.is_latest`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class StatusStore(_TopicBackedStore[StatusState]):
         )
 
     def _apply(self, key: bytes | None, value: bytes | None, _offset: int) -> None:
-        self.state.apply(None if key is None else key.decode("utf-8"), value)
+        at_ms = getattr(self.log, "record_timestamp_ms", None)  # a test's in-memory log has none
+        self.state.apply(None if key is None else key.decode("utf-8"), value, at_ms)
 
     # --- reads -------------------------------------------------------------------------------------------
 
@@ -56,6 +59,13 @@ class StatusStore(_TopicBackedStore[StatusState]):
         """All task statuses of the connector, by task id."""
         tasks = self.start().state.tasks.get(connector, {})
         return [tasks[task] for task in sorted(tasks)]
+
+    def is_latest(self, status: TaskStatus) -> bool:
+        """Whether the status topic's latest value for the task, as last caught up (no read here: the invocation's
+        catch-up, ``storage/catch_up.py``), already says what ``status`` says. A writer compares with this, never with
+        what its own container wrote last: another warm container of the function may have written since."""
+        current = self.state.tasks.get(status.connector, {}).get(status.task)
+        return current is not None and current.same_report(status)
 
     def topics(self, connector: str) -> list[TopicStatus]:
         """The connector's active topics (KIP-558), by topic name."""

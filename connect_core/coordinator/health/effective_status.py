@@ -6,6 +6,8 @@ may stop invoking it, a timeout may kill it before it reports. So the status the
 the reported one, except that:
 
 * a task whose latest invocation failed is FAILED, never RUNNING;
+* a task reported FAILED, RESTARTING or UNASSIGNED whose latest invocation succeeded after that report is RUNNING:
+  another warm container of the function may have run it since (issue 71), and a success ends a failure;
 * a sink task with an open failure streak on any partition (``run_state.BatchStreak``) is FAILED, whatever its other
   partitions' invocations report meanwhile: the status stays steady while one poison batch is retried;
 * a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals (and at least
@@ -39,6 +41,7 @@ STALE_INTERVALS = 3
 STALE_FLOOR_MS = 30_000  # the local source function's timeout; on AWS three intervals are three minutes or more
 _MINUTE_MS = 60_000
 _SHOWN_ACTIVE = (State.RUNNING, State.RESTARTING)
+_HEALED_BY_A_RUN = (State.FAILED, State.RESTARTING, State.UNASSIGNED)
 
 
 def _iso(ms: int) -> str:
@@ -72,9 +75,12 @@ def effective_task_status(
 ) -> TaskStatus:
     """The status to show. ``interval_ms``: the schedule of a source task; ``lag``: the latest sample of a sink;
     ``streaks``: a sink task's open batch streaks of its current tasks."""
+    failing = [s for s in streaks if s.restart.failures]
+    if not failing and _healed_by(status, run):
+        assert run is not None
+        status = replace(status, state=State.RUNNING, trace=None)
     if status.state not in _SHOWN_ACTIVE:
         return status
-    failing = [s for s in streaks if s.restart.failures]
     if failing:
         worst = max(failing, key=lambda s: (s.restart.breaker_open, s.restart.failures))
         return replace(status, state=State.FAILED, trace=(
@@ -105,6 +111,18 @@ def metrics_note(run: RunRecord) -> str:
     shown = ", ".join(f"{name}={int(value) if float(value).is_integer() else value}"
                       for name, value in sorted((run.metrics or {}).items()))
     return f"lambda-connect: metrics of the invocation at {_iso(run.at_ms)}: {shown}"
+
+
+def _healed_by(status: TaskStatus, run: RunRecord | None) -> bool:
+    """Whether the latest invocation succeeded after the reported FAILED, RESTARTING or UNASSIGNED: any warm
+    container may run a task's next invocation, and the one that succeeded need not be the one that reported. A
+    FAILED is always written with a failed run record, so a successful latest run is later even when the status's
+    time is unknown; the others need their record's time (a restart request's RESTARTING waits for a new run)."""
+    if run is None or not run.ok or status.state not in _HEALED_BY_A_RUN:
+        return False
+    if status.at_ms is None:
+        return status.state is State.FAILED
+    return run.at_ms >= status.at_ms
 
 
 def _stale_after_ms(interval_ms: int) -> int:

@@ -184,10 +184,12 @@ def test_a_retriable_put_without_a_timeout_that_fits_comes_again_at_the_next_inv
         runner.handle(_event(b'{"id": 1}', first_offset=7), remaining_ms=lambda: remaining_ms)
     assert redelivery.value.held == {TopicPartition("orders", 0): 7}
     assert RecordingSinkTask.PUT_CALLS == 1 and RecordingSinkTask.FLUSHED == []
-    assert harness.task_status().state is State.RUNNING
+    status = harness.task_status()  # never RUNNING before a batch went through (issue 69), never FAILED either
+    assert status.state is State.UNASSIGNED and "put raised RetriableError: busy (attempt 1" in (status.trace or "")
     result = runner.handle(_event(b'{"id": 1}', first_offset=7))
     assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}]
     assert result.offsets == {"orders-0": 8}
+    assert (harness.task_status().state, harness.task_status().trace) == (State.RUNNING, None)
     assert len(RecordingSinkTask.STARTS) == 1  # the same warm task
 
 
@@ -197,7 +199,8 @@ def test_a_retriable_put_with_partial_batch_responses_holds_the_batch_back_as_no
     result = harness.runner().handle(_event(b"{}", b"{}", first_offset=5))
     assert result.response() == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 5}}]}
     assert result.held_back and result.put == 0
-    assert harness.task_status().state is State.RUNNING
+    status = harness.task_status()  # not RUNNING before a batch went through (issue 69); the retry in its trace
+    assert status.state is State.UNASSIGNED and "put raised RetriableError: busy" in (status.trace or "")
 
 
 def test_the_poison_batch_breaker_does_not_count_a_retriable_put() -> None:
@@ -223,9 +226,10 @@ def test_the_poison_batch_breaker_does_not_count_a_retriable_put() -> None:
             invocation.handle(poison, 128, lambda: 60_000.0)
         assert invocation.decision is Decision.RUN
         assert runs.state.task_streaks("snk") == []
-        assert harness.task_status().state is State.RUNNING
+        assert harness.task_status().state is State.UNASSIGNED  # no FAILED; not RUNNING before a success
     assert invocation.handle(poison, 128) == {}
     assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}]
+    assert harness.task_status().state is State.RUNNING
 
     RecordingSinkTask.FAIL_PUT.append("the database refused the row")  # the control: a real failure counts
     with pytest.raises(RuntimeError):
