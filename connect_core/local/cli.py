@@ -42,6 +42,17 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _up(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -73,7 +84,7 @@ def _up(args: argparse.Namespace) -> int:
                   config_providers=args.config_providers,
                   plugins=",".join(part for part in (args.plugins, worker.plugins) if part) or None,
                   file_roots=",".join(args.file_root) if args.file_root else None,
-                  allowed_hosts=args.allowed_host or (), auth=auth)
+                  allowed_hosts=args.allowed_host or (), auth=auth, containers=args.warm_containers)
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -169,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--jaas-config", metavar="FILE", help="REST basic authentication: Kafka Connect's JAAS file "
                       "(-Djava.security.auth.login.config) whose KafkaConnect entry names the credentials file")
     up.add_argument("--port", type=int, default=None, help="the REST API's port (default 8083)")
+    up.add_argument("--warm-containers", type=_at_least_one, default=None, metavar="N", help="warm processes per "
+                    "function, each invocation handed to one at random as Lambda picks a warm container (default "
+                    "LAMBDA_CONNECT_WARM_CONTAINERS, else 1)")
     up.add_argument("--bootstrap-servers", default=None)
     up.add_argument("--config-providers", default=None, help="the worker's config providers (Kafka's "
                     "config.providers*): a comma list such as 'secretsmanager,ssm' or a JSON object of those keys, "

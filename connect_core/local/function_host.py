@@ -10,12 +10,19 @@ so a plugin's ``log.info`` reaches the function's log as on a worker. ``lambda-c
 many processes: the levels its REST front records from ``PUT /admin/loggers`` (worker scope) in the file
 :data:`LOG_LEVELS_ENV` names are applied by every function process before each invocation, and by a new one when it
 starts (:class:`WorkerLogLevels`).
+
+Lambda keeps several warm containers of one function and hands each invocation to any of them: a host keeps
+``LAMBDA_CONNECT_WARM_CONTAINERS`` (:data:`WARM_CONTAINERS_ENV`, ``up --warm-containers``; default 1) child
+processes, each started on first use (a cold start), and gives every invocation to one picked at random, one
+invocation at a time; a timed-out or dead one is replaced alone. That is also the Python runtime of Lambda Managed
+Instances, one process per concurrent request.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import signal
 import subprocess
@@ -27,11 +34,24 @@ from typing import IO, Any
 from connect_core.runtime.allocator import TUNABLES
 from connect_core.runtime.env import GLIBC_TUNABLES
 
-__all__ = ["LOG_LEVELS_ENV", "FunctionError", "FunctionHost", "FunctionPool", "WorkerLogLevels"]
+__all__ = ["LOG_LEVELS_ENV", "WARM_CONTAINERS_ENV", "FunctionError", "FunctionHost", "FunctionPool",
+           "WorkerLogLevels", "warm_containers"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 LOG_LEVELS_ENV = "LAMBDA_CONNECT_LOCAL_LOG_LEVELS"  # the file of `up`'s worker-scope levels, one JSON line each
 DEFAULT_LOG_LEVEL = "INFO"  # Kafka's connect-log4j.properties: log4j.rootLogger=INFO
+WARM_CONTAINERS_ENV = "LAMBDA_CONNECT_WARM_CONTAINERS"  # warm processes per function (`up --warm-containers`)
+DEFAULT_WARM_CONTAINERS = 1
+
+
+def warm_containers(value: str | int | None) -> int:
+    """The number of warm processes per function: ``value`` (an option or the variable's text), else 1."""
+    if value is None or value == "":
+        return DEFAULT_WARM_CONTAINERS
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"{WARM_CONTAINERS_ENV} must be at least 1, not {value!r}")
+    return count
 
 
 class FunctionError(RuntimeError):
@@ -43,37 +63,45 @@ class FunctionError(RuntimeError):
 
 
 class FunctionHost:
-    """Owns the child process of one function and invokes it synchronously, one event at a time."""
+    """Owns the warm child processes of one function and invokes one of them, picked at random, one event at a
+    time."""
 
     def __init__(
         self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None, memory_mb: int = 512,
+        *, containers: int | None = None,
     ) -> None:
-        """Start the child; ``function`` is a short name (``sink_task``) or a handler ref (``pkg.module.handler``)."""
+        """Children start on first use; ``function`` is a short name (``sink_task``) or a handler ref
+        (``pkg.module.handler``); ``containers``: warm processes (default: :data:`WARM_CONTAINERS_ENV`, else 1)."""
         self.function = function
         # The child works in our working directory (relative paths such as FileStream's `file` resolve as they
         # would for a Connect worker started there) and imports the project from its root.
         # the deployed functions' allocator setting (template.yaml's Globals) unless the caller's env says otherwise
         self._env = {**os.environ, GLIBC_TUNABLES: TUNABLES, **(env or {}), "PYTHONPATH": str(_ROOT),
                      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
+        self.containers = containers or warm_containers(self._env.get(WARM_CONTAINERS_ENV))
         self._log = log
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._procs: list[subprocess.Popen[bytes] | None] = [None] * self.containers
+        self._random = random.Random()
 
-    def _ensure(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(
+    def _ensure(self, slot: int) -> subprocess.Popen[bytes]:
+        proc = self._procs[slot]
+        if proc is None or proc.poll() is not None:
+            proc = self._procs[slot] = subprocess.Popen(
                 [sys.executable, "-m", "connect_core.local.function_host", self.function],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log or None, env=self._env,
             )
-        return self._proc
+        return proc
 
     def invoke(self, event: Any, timeout_s: float = 60.0) -> Any:
-        """The handler's response, or FunctionError; a dead child is replaced on the next call (a cold start).
+        """The handler's response, or FunctionError; a dead child is replaced on the next call that picks it (a cold
+        start).
 
         Past ``timeout_s`` the child is killed, as Lambda ends a timed-out sandbox: ``Sandbox.Timedout``.
         """
         with self._lock:
-            proc = self._ensure()
+            slot = self._random.randrange(self.containers)
+            proc = self._ensure(slot)
             assert proc.stdin is not None and proc.stdout is not None
             try:
                 proc.stdin.write(json.dumps({"event": event, "timeout_s": timeout_s}).encode() + b"\n")
@@ -85,11 +113,11 @@ class FunctionHost:
             if line is None:
                 proc.kill()
                 proc.wait()
-                self._proc = None
+                self._procs[slot] = None
                 raise FunctionError("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
             if not line:
                 code = proc.wait()
-                self._proc = None
+                self._procs[slot] = None
                 raise FunctionError("Runtime.ExitError", f"the {self.function} process exited with {code}")
             try:
                 answer = json.loads(line)
@@ -101,29 +129,31 @@ class FunctionHost:
         return answer["response"]
 
     def close(self) -> None:
-        """Stop the child (like a container being reclaimed)."""
+        """Stop the children (like containers being reclaimed)."""
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
-                assert self._proc.stdin is not None
-                self._proc.stdin.close()
-                try:
-                    self._proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-            self._proc = None
+            for slot, proc in enumerate(self._procs):
+                if proc is not None and proc.poll() is None:
+                    assert proc.stdin is not None
+                    proc.stdin.close()
+                    try:
+                        proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                self._procs[slot] = None
 
 
 class FunctionPool:
     """Concurrent invocations of one function, as Lambda scales it: one warm host per concurrent request.
 
     A slow request (a database that never answers) holds only its own host; the next request gets another, up to
-    ``max_concurrency`` (Lambda's reserved concurrency), beyond which requests wait for a free host.
+    ``max_concurrency`` (Lambda's reserved concurrency), beyond which requests wait for a free host. Each host is one
+    process: the pool itself is the function's set of warm containers.
     """
 
     def __init__(self, function: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None,
                  max_concurrency: int = 8) -> None:
         """Hosts are started on demand and kept warm."""
-        self._factory = lambda: FunctionHost(function, env, log)
+        self._factory = lambda: FunctionHost(function, env, log, containers=1)
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
         self._idle: list[FunctionHost] = []

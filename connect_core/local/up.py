@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from connect_core.kafka.reachability import cluster_problem
 from connect_core.local.deployment import LocalDeployment
-from connect_core.local.function_host import LOG_LEVELS_ENV, FunctionPool, WorkerLogLevels
+from connect_core.local.function_host import (
+    LOG_LEVELS_ENV,
+    WARM_CONTAINERS_ENV,
+    FunctionPool,
+    WorkerLogLevels,
+    warm_containers,
+)
 from connect_core.local.host_check import AllowedHosts
 from connect_core.local.http_front import serve
 from connect_core.local.plugin_packages import PluginPackageError, install, split_plugins
@@ -74,14 +80,16 @@ def _worker_log_levels(function_env: dict[str, str]) -> WorkerLogLevels:
 def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | None = None,
            stop: threading.Event | None = None, *, config_providers: str | None = None,
            plugins: str | None = None, file_roots: str | None = None, allowed_hosts: Sequence[str] = (),
-           auth: BasicAuth | None = None) -> int:
+           auth: BasicAuth | None = None, containers: int | None = None) -> int:
     """Run until SIGINT/SIGTERM (or ``stop`` is set); returns the exit code.
 
     ``config_providers``, ``plugins`` and ``file_roots`` are worker configuration (the only place they may come
     from); ``plugins`` is a comma list of ``module:Class`` and plugin packages (wheels, project or package
     directories: installed into ``.run/up/plugins``, their entry points registering their classes); ``file_roots``
     defaults to ``LAMBDA_CONNECT_FILE_ROOTS``, else ``./data`` (created). The REST API answers local Host names,
-    ``host`` and ``allowed_hosts``; with ``auth``, only requests carrying its credentials.
+    ``host`` and ``allowed_hosts``; with ``auth``, only requests carrying its credentials. ``containers``: warm
+    processes per function, each invocation given to one at random (default ``LAMBDA_CONNECT_WARM_CONTAINERS``, else
+    1; ``local/function_host.py``).
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if plugins:
@@ -94,7 +102,8 @@ def run_up(host: str = "127.0.0.1", port: int = 8083, bootstrap_servers: str | N
                 log.error("lambda-connect up: %s", error)
                 return 2
     for name, value in ((env.BOOTSTRAP_SERVERS, bootstrap_servers), (env.CONFIG_PROVIDERS, config_providers),
-                        (env.PLUGINS, plugins), (env.FILE_ROOTS, file_roots)):
+                        (env.PLUGINS, plugins), (env.FILE_ROOTS, file_roots),
+                        (WARM_CONTAINERS_ENV, containers and str(warm_containers(containers)))):
         if value:
             os.environ[name] = value
     if not os.environ.get(env.FILE_ROOTS):
