@@ -66,7 +66,7 @@ def _free_port() -> int:
 
 
 # The tests on the plain `up` fixture run every function as two warm processes, each invocation given to one at
-# random (issue 71: a batch, tick or retry lands on any warm container); those that start `up` themselves keep one.
+# random (a batch, tick or retry lands on any warm container, as on Lambda); those that start `up` themselves keep one.
 WARM_CONTAINERS = 2
 
 
