@@ -62,7 +62,12 @@ def connect(config: JdbcSourceConfig, dialect: Dialect, sleep: Any = time.sleep)
             if attempt < config.connection_attempts:
                 sleep(config.connection_backoff_ms / 1000)
     else:
-        raise ConnectError(f"Unable to connect to the database at {url.render_as_string(hide_password=True)} "
+        where = url.render_as_string(hide_password=True)
+        refused = dialect.authentication_error(error) if error is not None else None
+        if refused is not None:  # named as what it is: the restart policy opens the breaker at once
+            raise type(refused)(f"Unable to connect to the database at {where} (connection.url): {refused}") \
+                from error
+        raise ConnectError(f"Unable to connect to the database at {where} "
                            f"(connection.url) after {config.connection_attempts} attempt(s): {error}") from error
     _setup(conn, config, dialect)
     return conn

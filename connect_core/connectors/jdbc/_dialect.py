@@ -14,14 +14,14 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from connect_core.api.errors import ConfigError, DataError
+from connect_core.api.errors import ConfigError, ConnectError, DataError
 from connect_core.connectors.jdbc._types import ColumnDef, column_from_type_name, mysql_column, postgres_column
 from connect_core.connectors.jdbc._url import MYSQL, POSTGRESQL, SQLITE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["ColumnInfo", "Dialect", "TableId", "dialect_for"]
+__all__ = ["ColumnInfo", "DatabaseAuthenticationError", "Dialect", "TableId", "dialect_for"]
 
 log = logging.getLogger(__name__)
 _PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -32,6 +32,25 @@ _CURSOR_IDS = itertools.count(1)  # server-side cursor names, unique per process
 MYSQL_TRANSIENT_CODES = frozenset(
     {1040, 1053, 1158, 1159, 1160, 1161, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 2055, 4031}
 )
+# ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR: not allowed in
+MYSQL_AUTH_CODES = frozenset({1044, 1045, 1698})
+# invalid_authorization_specification, invalid_password
+POSTGRES_AUTH_SQLSTATES = frozenset({"28000", "28P01"})
+# libpq reports a failure before the session exists (the server's FATAL during authentication) as text only, with no
+# SQLSTATE: these are the server's messages of 28P01/28000 and libpq's own for a missing password, as PostgreSQL
+# writes them with its default (English) lc_messages. A server set to translate its messages is not recognised, and
+# its refusal is then retried as a lost connection.
+_POSTGRES_AUTH_TEXT = re.compile(
+    r"FATAL:\s+(?:\S+ authentication failed for user|no pg_hba\.conf entry for|pg_hba\.conf rejects connection for"
+    r"|role \".*\" does not exist)|fe_sendauth: no password supplied")
+
+
+class DatabaseAuthenticationError(ConnectError):
+    """The database refused the connector's credentials (MySQL/MariaDB 1044/1045/1698, PostgreSQL 28000/28P01).
+
+    Retrying cannot fix it: the restart policy opens the circuit breaker at once (its name says authentication,
+    ``runtime/restart_policy.is_non_retriable``), and a sink's internal retries (``max.retries``) do not run.
+    """
 
 
 class TableId(NamedTuple):
@@ -155,6 +174,20 @@ class Dialect:
         """
         return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(error).__mro__)
 
+    def is_auth_failure(self, error: BaseException) -> bool:
+        """Whether a driver error says the credentials were refused (never transient)."""
+        return False
+
+    def authentication_error(self, error: BaseException) -> DatabaseAuthenticationError | None:
+        """The typed error for a refused login (its cause: ``error``), or None for any other driver error."""
+        orig = getattr(error, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
+        driver = orig if isinstance(orig, BaseException) else error
+        if not self.is_auth_failure(driver):
+            return None
+        refused = DatabaseAuthenticationError(f"The database refused the connector's credentials: {driver}")
+        refused.__cause__ = error
+        return refused
+
     def list_tables(self, conn: Any, types: Sequence[str], catalog: str | None, schema: str | None) -> list[TableId]:
         """Tables (of ``table.types``) visible to the connection, filtered by the catalog/schema patterns."""
         kinds = {"BASE TABLE" if t.upper() == "TABLE" else t.upper() for t in types}
@@ -219,6 +252,10 @@ class MySqlDialect(Dialect):
             return super().is_transient(error)
         return code in MYSQL_TRANSIENT_CODES
 
+    def is_auth_failure(self, error: BaseException) -> bool:
+        """Access denied (1044, 1045, 1698)."""
+        return bool(error.args) and isinstance(error.args[0], int) and error.args[0] in MYSQL_AUTH_CODES
+
     def result_columns(self, cursor: Any, info: dict[str, ColumnInfo] | None) -> list[ColumnDef]:
         """From the column definition packets, like Connector/J's ``ResultSetMetaData``."""
         return [mysql_column(field) for field in cursor._result.fields]  # pymysql exposes no API
@@ -270,8 +307,15 @@ class PostgreSqlDialect(Dialect):
         intervention, e.g. shutdown) and lock-not-available; without a SQLSTATE the connection itself failed."""
         state = getattr(error, "pgcode", None)
         if not state:
-            return super().is_transient(error)
+            return super().is_transient(error) and not self.is_auth_failure(error)
         return state[:2] in ("08", "40", "53", "57") or state == "55P03"
+
+    def is_auth_failure(self, error: BaseException) -> bool:
+        """SQLSTATE 28000/28P01; a connection refused before its session began carries only libpq's text."""
+        state = getattr(error, "pgcode", None)
+        if state:
+            return state in POSTGRES_AUTH_SQLSTATES
+        return type(error).__name__ == "OperationalError" and bool(_POSTGRES_AUTH_TEXT.search(str(error)))
 
     def describe(self, conn: Any, table: TableId) -> dict[str, ColumnInfo]:
         """Nullability; serial (``nextval``) and identity columns are auto-increment, as pgjdbc reports them."""

@@ -447,6 +447,13 @@ class JdbcSinkWriter:
                 jdbc.check_tls(dbapi_conn)  # TLS the URL requires, or no connection
                 dialect.setup_session(dbapi_conn, zone)
 
+            @sqlalchemy.event.listens_for(engine, "handle_error")
+            def _refused(context: Any) -> None:
+                """Refused credentials become DatabaseAuthenticationError: never retried, the breaker opens at once."""
+                refused = dialect.authentication_error(context.original_exception)
+                if refused is not None:
+                    raise refused
+
             if self._url.family == SQLITE:
                 _sqlite_transactions(engine)
             self._engine = engine
