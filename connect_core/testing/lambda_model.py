@@ -280,15 +280,14 @@ class _Mapping:
         self.buffer: dict[int, list[Any]] = {p: [] for p in partitions}
         self.next: dict[int, int] = {}  # the committed position per partition (the first offset not committed)
 
-    def fill(self) -> None:
-        """Read what the topic has now (the producer flushed before)."""
-        quiet = 0
-        while quiet < 2:
-            messages = self.consumer.consume(500, timeout=0.3)
-            quiet = 0 if messages else quiet + 1
-            for message in messages:
+    def fill(self, count: int) -> None:
+        """Read the ``count`` records just written to the topic (the producer flushed before)."""
+        deadline = time.monotonic() + INVOCATION_BUDGET_S
+        while count > 0 and time.monotonic() < deadline:
+            for message in self.consumer.consume(count, timeout=0.5):
                 if not message.error():
                     self.buffer[message.partition() or 0].append(message)
+                    count -= 1
 
     def pending(self) -> dict[int, list[Any]]:
         return {p: [m for m in ms if m.offset() >= self.next.get(p, 0)] for p, ms in self.buffer.items()}
@@ -358,7 +357,7 @@ class _Run:
         self.expected += ids
         self.report.note(f"new input: {len(ids)} ({ids[0]}..{ids[-1]})")
         if self.mapping is not None:
-            self.mapping.fill()
+            self.mapping.fill(len(ids))
 
     def invoke(self, plan: tuple[str, str] | None) -> bool:
         """One invocation (a sink's batch, or a source's scheduled run); whether it had anything to do."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 STRING = "org.apache.kafka.connect.storage.StringConverter"
 JSON = "org.apache.kafka.connect.json.JsonConverter"
+ID_SCHEMA = {"type": "struct", "optional": False, "fields": [{"field": "id", "type": "string", "optional": False}]}
 
 
 class _SinkFamily:
@@ -37,7 +38,10 @@ class _SinkFamily:
         return ids
 
     def value(self, record_id: str) -> bytes:
-        return json.dumps({"id": record_id}).encode()
+        return json.dumps({"schema": ID_SCHEMA, "payload": {"id": record_id}}).encode()
+
+    def converters(self) -> dict[str, str]:
+        return {"key.converter": STRING, "value.converter": JSON, "value.converter.schemas.enable": "true"}
 
     def position(self, offset: dict[str, Any]) -> Any:
         return offset.get("kafka_offset")
@@ -58,7 +62,7 @@ class FileStreamSink(_SinkFamily):
 
     def arrived(self) -> list[str]:
         lines = self.file.read_text().splitlines() if self.file.exists() else []
-        return [json.loads(line)["id"] for line in lines if line]
+        return ids_in(line.encode() for line in lines if line)
 
 
 class _SourceFamily:
@@ -97,3 +101,134 @@ class FileStreamSource(_SourceFamily):
 
     def position(self, offset: dict[str, Any]) -> Any:
         return offset.get("position")
+
+
+def mysql(settings: dict[str, str], database: str | None = None) -> Any:
+    """An autocommit connection to the shared MariaDB."""
+    import pymysql
+
+    return pymysql.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                           password=settings["password"], database=database or settings["database"],
+                           autocommit=True)
+
+
+def _sql(settings: dict[str, str], statement: str, params: Any = None, *, many: bool = False) -> list[Any]:
+    with mysql(settings) as conn, conn.cursor() as cursor:
+        if many:
+            cursor.executemany(statement, params)
+        else:
+            cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
+def _jdbc(settings: dict[str, str]) -> dict[str, str]:
+    return {"connection.url": f"jdbc:mysql://{settings['host']}:{settings['port']}/{settings['database']}",
+            "connection.user": settings["user"], "connection.password": settings["password"]}
+
+
+class JdbcSink(_SinkFamily):
+    """Confluent's JDBC sink into MariaDB, upsert by the record's id: exactly once (README)."""
+
+    def __init__(self, connect: EmbeddedConnect, settings: dict[str, str]) -> None:
+        super().__init__(connect)
+        self.settings = settings
+        self.table = f"lm_sink_{self.tag}"
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": self.topic,
+                **_jdbc(self.settings), "table.name.format": self.table, "auto.create": "true",
+                "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "id", **self.converters()}
+
+    def arrived(self) -> list[str]:
+        try:
+            return [str(row[0]) for row in _sql(self.settings, f"SELECT id FROM `{self.table}`")]
+        except Exception as error:  # the table is made with the first batch
+            if "doesn't exist" in str(error):
+                return []
+            raise
+
+
+class JdbcSource(_SourceFamily):
+    """Confluent's JDBC source on a MariaDB table, incrementing mode."""
+
+    def __init__(self, connect: EmbeddedConnect, settings: dict[str, str]) -> None:
+        super().__init__(connect)
+        self.settings = settings
+        self.table = f"lm_src_{self.tag}"
+        self.topic = f"lm-{self.table}"
+        _sql(settings, f"CREATE TABLE `{self.table}` (id BIGINT PRIMARY KEY AUTO_INCREMENT, uid VARCHAR(40) NOT NULL)")
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector", **_jdbc(self.settings),
+                "table.whitelist": self.table, "mode": "incrementing", "incrementing.column.name": "id",
+                "topic.prefix": "lm-", "batch.max.rows": "3", "value.converter": JSON,
+                "value.converter.schemas.enable": "false"}
+
+    def add(self, count: int) -> list[str]:
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        _sql(self.settings, f"INSERT INTO `{self.table}` (uid) VALUES (%s)", [(i,) for i in ids], many=True)
+        return ids
+
+    def arrived(self) -> list[str]:
+        return ids_in(topic_values(self.connect.worker.kafka, self.topic), "uid")
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return offset.get("incrementing")
+
+
+class S3Sink(_SinkFamily):
+    """Confluent's S3 sink on LocalStack: JSON files of ``flush.size`` 3, rotated on the wall clock by idle ticks;
+    exactly once (README)."""
+
+    def __init__(self, connect: EmbeddedConnect, aws: dict[str, str]) -> None:
+        import boto3
+
+        super().__init__(connect)
+        self.client = boto3.client("s3", **aws)
+        self.bucket = f"lm-s3-{self.tag}"
+        self.client.create_bucket(Bucket=self.bucket)
+        self.aws = aws
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": self.topic,
+                "s3.bucket.name": self.bucket, "store.url": self.aws["endpoint_url"],
+                "s3.region": self.aws["region_name"], "aws.access.key.id": self.aws["aws_access_key_id"],
+                "aws.secret.access.key": self.aws["aws_secret_access_key"],
+                "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "flush.size": "3",
+                "rotate.schedule.interval.ms": "1000", "timezone": "UTC", "topics.dir": "topics",
+                **self.converters()}
+
+    def arrived(self) -> list[str]:
+        out: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="topics/"):
+            for item in page.get("Contents", []):
+                body = self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+                out += ids_in(line for line in body.splitlines() if line)
+        return out
+
+
+class OpenSearchSink(_SinkFamily):
+    """Confluent's Elasticsearch sink on OpenSearch, document id from the key: exactly once (README)."""
+
+    def __init__(self, connect: EmbeddedConnect, url: str) -> None:
+        super().__init__(connect)
+        self.url = url
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+                "topics": self.topic, "connection.url": self.url, "key.ignore": "false", "schema.ignore": "true",
+                "max.retries": "2", **self.converters()}
+
+    def arrived(self) -> list[str]:
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(f"{self.url}/{self.topic}/_refresh", data=b"", timeout=10).close()
+            with urllib.request.urlopen(f"{self.url}/{self.topic}/_search?size=10000", timeout=10) as answer:
+                hits = json.load(answer)["hits"]["hits"]
+        except urllib.error.HTTPError as error:
+            if error.code == 404:  # the index is made with the first batch
+                return []
+            raise
+        return [str(hit["_source"]["id"]) for hit in hits]

@@ -5,33 +5,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
-from connect_core.testing import EmbeddedConnect
-from connect_core.testing.lambda_model import run_schedule, seeds
 from tests.faults import _lambda_families as families
-from tests.faults.conftest import BIG
+from tests.faults import _lambda_model
+from tests.faults._lambda_model import run_family as _run
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-SCHEDULES = 300 if BIG else 2
+    import pytest
+
+    from connect_core.testing import EmbeddedConnect
 
 
-@pytest.fixture(scope="module")
-def connect(kafka_bootstrap: str) -> Iterator[EmbeddedConnect]:
-    with EmbeddedConnect(kafka_bootstrap) as kit:
-        yield kit
-
-
-def _run(connect: EmbeddedConnect, family_of: object, request: pytest.FixtureRequest) -> None:
-    failures = []
-    for seed in seeds(SCHEDULES):
-        report = run_schedule(connect, family_of(), seed)  # type: ignore[operator]
-        if report.violations:
-            failures.append(report.message(request.node.nodeid))
-    assert not failures, f"{len(failures)} schedule(s) broke an invariant:\n" + "\n\n".join(failures[:3])
+connect = _lambda_model.connect  # the module's kit (a fixture)
 
 
 def test_filestream_sink(connect: EmbeddedConnect, tmp_path: Path, request: pytest.FixtureRequest) -> None:

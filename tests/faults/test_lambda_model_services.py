@@ -1,0 +1,36 @@
+"""The connector families on MariaDB, LocalStack's S3 and OpenSearch under the Lambda model: any warm container,
+frozen and recycled ones, idle gaps (connect_core/testing/lambda_model.py). ``make test`` runs a few schedules,
+``make faults`` many."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.faults import _lambda_families as families
+from tests.faults import _lambda_model
+from tests.faults._lambda_model import run_family
+
+if TYPE_CHECKING:
+    import pytest
+
+    from connect_core.testing import EmbeddedConnect
+
+
+connect = _lambda_model.connect  # the module's kit (a fixture)
+
+
+def test_jdbc_sink(connect: EmbeddedConnect, mariadb_settings: dict[str, str], request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.JdbcSink(connect, mariadb_settings), request)
+
+
+def test_jdbc_source(connect: EmbeddedConnect, mariadb_settings: dict[str, str],
+                     request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.JdbcSource(connect, mariadb_settings), request)
+
+
+def test_s3_sink(connect: EmbeddedConnect, aws_settings: dict[str, str], request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.S3Sink(connect, aws_settings), request)
+
+
+def test_opensearch_sink(connect: EmbeddedConnect, opensearch_url: str, request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.OpenSearchSink(connect, opensearch_url), request)
