@@ -19,7 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from connect_core.api import deadline
+from connect_core.api import deadline, retry_pause
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
 from connect_core.api.task import SinkTaskContext, TopicPartition
 from connect_core.errors.config import ErrorHandlingConfig
@@ -267,7 +267,11 @@ class SinkRunner:
         result = SinkInvocationResult(self.connector, records=read.size)
         records, held = self._poll(running, read, result)
         try:
-            plan = self._deliver(running, records, result, assignment, remaining_ms=budget, ends=ends)
+            # a newer config ends the task's own retries in put or pre_commit (api/retry_pause.py)
+            with retry_pause.watching(lambda: self._superseded(running)):
+                plan = self._deliver(running, records, result, assignment, remaining_ms=budget, ends=ends)
+        except retry_pause.SupersededError as superseded:
+            return self._superseded_batch(records, held, result, superseded)
         except Exception as error:
             self._fail(running, error)
             if running.report_item_failures and (records or held):
@@ -493,20 +497,55 @@ class SinkRunner:
             try:
                 with deadline.within(remaining_ms() / 1000.0):  # a task's retries end with the invocation's time
                     put(list(records) if attempt > 1 else records)
+            except retry_pause.SupersededError as error:
+                log.info("%s-%d: %s", self.connector, self.task, error)
+                return error
             except RetriableError as error:
                 self._report_retrying(running, error, attempt)
                 wait_ms, context.timeout_ms = context.timeout_ms, None
                 if wait_ms is None or wait_ms <= 0 or wait_ms >= remaining_ms():
-                    log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; the batch comes again at "
-                                "the next invocation (timeout %s ms)", self.connector, self.task, attempt, error,
-                                wait_ms)
+                    log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; the batch comes again "
+                                "at the next invocation (timeout %s ms)", self.connector, self.task, attempt,
+                                error, wait_ms)
                     return error
                 log.warning("%s-%d: RetriableException from SinkTask (attempt %d): %s; putting the same records "
                             "again in %d ms", self.connector, self.task, attempt, error, wait_ms)
-                time.sleep(wait_ms / 1000.0)
+                try:
+                    retry_pause.pause(wait_ms / 1000.0)
+                except retry_pause.SupersededError as superseded:
+                    log.info("%s-%d: %s", self.connector, self.task, superseded)
+                    return superseded
                 continue
             context.timeout_ms = None  # a worker uses a timeout for its next poll only
             return None
+
+    def _superseded_batch(self, records: Sequence[ConsumedRecord], held: dict[tuple[str, int], int],
+                          result: SinkInvocationResult,
+                          superseded: retry_pause.SupersededError) -> SinkInvocationResult:
+        """A newer config ended the task's retries in ``pre_commit``: the task is dropped (the next invocation starts
+        the new one), no failure, and the whole batch comes again (a mapping: ``RetriableRedeliveryError``; pull
+        mode: nothing committed, seeking back to its first records)."""
+        log.info("%s-%d: %s", self.connector, self.task, superseded)
+        self._shutdown()
+        first = {TopicPartition(*key): offset for key, offset in held.items()}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            first[tp] = min(record.offset, first.get(tp, record.offset))
+        if not self.commits:
+            raise RetriableRedeliveryError(f"{self.connector}-{self.task}: {superseded}", first) from superseded
+        result.retriable, result.put, result.offsets, result.seek = superseded, 0, {}, first
+        return result
+
+    def _superseded(self, running: _RunningTask) -> str | None:
+        """Why a retrying invocation should end now (the config topic caught up): a new task config or restart
+        request, or a pause or stop; None while it runs what is current."""
+        self.config_store.refresh()
+        state = self.config_store.target_state(self.connector)
+        if state in (TargetState.PAUSED, TargetState.STOPPED):
+            return f"connector {self.connector} is {state.name}"
+        if self.config_store.state.task_epoch(self.connector) != running.epoch:
+            return f"connector {self.connector} has a newer task config or a restart request"
+        return None
 
     def _pre_commit(self, running: _RunningTask) -> dict[TopicPartition, int]:
         """``pre_commit`` with the current offsets; called once more when the task requested a commit meanwhile

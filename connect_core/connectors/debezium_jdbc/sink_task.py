@@ -9,9 +9,9 @@ refused batch written row by row with the refused rows sent to the dead letter q
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
+from connect_core.api import retry_pause
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError
 from connect_core.api.record import SinkRecord
@@ -56,8 +56,9 @@ def writer_config(config: DebeziumJdbcSinkConfig) -> JdbcSinkConfig:
 class DebeziumJdbcSinkTask(JdbcSinkTask):
     """Writes Debezium change events to relational tables (``io.debezium.connector.jdbc.JdbcSinkConnectorTask``)."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Create an unstarted task; ``sleep`` is replaceable so tests need not wait for backoffs."""
+    def __init__(self, sleep: Callable[[float], None] = retry_pause.pause) -> None:
+        """Create an unstarted task; ``sleep`` (between retries: a newer config ends them, ``api/retry_pause.py``)
+        is replaceable so tests need not wait for backoffs."""
         super().__init__(sleep)
         self._reader: RecordReader | None = None
         self._originals: dict[int, SinkRecord] = {}

@@ -11,9 +11,9 @@ and in upsert mode even a batch that was committed and then redelivered rewrites
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
+from connect_core.api import retry_pause
 from connect_core.api.batching_sink_task import BatchingSinkTask
 from connect_core.api.config import parse_config
 from connect_core.api.errors import ConnectError, RetriableError
@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 class JdbcSinkTask(BatchingSinkTask):
     """Writes records to a relational table (Confluent ``JdbcSinkTask``)."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Create an unstarted task; ``sleep`` is replaceable so tests need not wait for backoffs."""
+    def __init__(self, sleep: Callable[[float], None] = retry_pause.pause) -> None:
+        """Create an unstarted task; ``sleep`` (between retries: a newer config ends them, ``api/retry_pause.py``)
+        is replaceable so tests need not wait for backoffs."""
         super().__init__()
         self._sleep = sleep
         self._writer: JdbcSinkWriter | None = None
