@@ -195,6 +195,11 @@ def test_connect_java_case_and_cost_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert s3.extra["java_rows_per_cpu_s"] == next(r for r in mapped if r.name.startswith("4c")).baseline_per_s
     assert s3.extra["wall_s_per_m_rows"] >= s3.extra["cpu_s_per_m_rows"] > 0
     assert [r.extra["rows_per_s"] for r in costs if r.name.startswith("6t trigger, s3 sink")][:1] == [0.0]
+    # on Lambda Managed Instances: the same row's CPU on instance time, against the same MSK Connect figure
+    managed = by_name["6 cost per M rows, s3 sink, managed instances ($)"]
+    assert managed.skipped is None and managed.baseline_per_s == s3.baseline_per_s
+    assert managed.extra["cpu_s_per_m_rows"] == s3.extra["cpu_s_per_m_rows"]
+    assert 0 < managed.extra["usd_per_m_rows_arm64"] < float(managed.ours_per_s or 0)
     out = tmp_path / "latest.json"
     write(java + costs, TINY, 1.0, out)
     rows = json.loads(out.read_text())
