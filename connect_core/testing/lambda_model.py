@@ -355,7 +355,7 @@ class _Run:
     def add(self) -> None:
         ids = self.family.add(self.rng.randint(1, self.schedule.add_max))
         self.expected += ids
-        self.report.note(f"new input: {len(ids)} ({ids[0]}..{ids[-1]})")
+        self.report.note(f"new input: {len(ids)}" + (f" ({ids[0]}..{ids[-1]})" if ids else ""))
         if self.mapping is not None:
             self.mapping.fill(len(ids))
 
@@ -502,7 +502,7 @@ class _Run:
 
 def run_schedule(connect: EmbeddedConnect, family: Family, seed: int, schedule: Schedule | None = None) -> Report:
     """Create the family's connector under a new name, run the schedule ``seed`` draws, and report what broke
-    (the connector is deleted after)."""
+    (the connector is deleted after, and the family's ``close()``, when it has one, called)."""
     name = f"lm-{seed}-{uuid.uuid4().hex[:6]}"
     schedule = schedule or Schedule()
     config = {"lambda.restart.backoff.initial.ms": "0", "lambda.restart.max.attempts": "1000",
@@ -515,6 +515,9 @@ def run_schedule(connect: EmbeddedConnect, family: Family, seed: int, schedule: 
     finally:
         fault_points.set_hook(None)
         connect.delete_connector(name)
+        close = getattr(family, "close", None)
+        if close is not None:  # the family's tables, schemas, slots
+            close()
 
 
 def topic_values(settings: KafkaClientSettings, topic: str, timeout_s: float = 15.0) -> list[bytes | None]:

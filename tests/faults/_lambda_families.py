@@ -232,3 +232,171 @@ class OpenSearchSink(_SinkFamily):
                 return []
             raise
         return [str(hit["_source"]["id"]) for hit in hits]
+
+
+class IcebergSink(_SinkFamily):
+    """Apache Iceberg's sink (JDBC catalog on PostgreSQL, LocalStack S3), committing every 500 ms on batches and idle
+    ticks: exactly once (README)."""
+
+    def __init__(self, connect: EmbeddedConnect, aws: dict[str, str], pg: dict[str, str]) -> None:
+        import boto3
+
+        super().__init__(connect)
+        bucket = f"lm-ice-{self.tag}"
+        boto3.client("s3", **aws).create_bucket(Bucket=bucket)
+        self.table = f"lm_{self.tag}.rows"
+        self.props = {
+            "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector",
+            "iceberg.catalog": f"cat_{self.tag}", "iceberg.catalog.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
+            "iceberg.catalog.uri": f"jdbc:postgresql://{pg['host']}:{pg['port']}/{pg['database']}",
+            "iceberg.catalog.jdbc.user": pg["user"], "iceberg.catalog.jdbc.password": pg["password"],
+            "iceberg.catalog.warehouse": f"s3://{bucket}/warehouse",
+            "iceberg.catalog.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+            "iceberg.catalog.s3.endpoint": aws["endpoint_url"], "iceberg.catalog.s3.path-style-access": "true",
+            "iceberg.catalog.s3.access-key-id": "test", "iceberg.catalog.s3.secret-access-key": "test",
+            "iceberg.catalog.client.region": aws["region_name"], "iceberg.tables.auto-create-enabled": "true",
+            "iceberg.tables": self.table, "iceberg.control.commit.interval-ms": "500"}
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"topics": self.topic, **self.props, **self.converters()}
+
+    def arrived(self) -> list[str]:
+        from connect_core.connectors.iceberg.config import load_config
+        from connect_core.connectors.iceberg.sink_task import open_catalog
+
+        catalog = open_catalog(load_config({**self.props, "topics": self.topic}))
+        try:
+            table = catalog.load_table(self.table)
+        except Exception as error:  # made with the first batch
+            if "NoSuchTable" in type(error).__name__ or "does not exist" in str(error):
+                return []
+            raise
+        return [str(row["id"]) for row in table.scan().to_arrow().to_pylist()]
+
+
+class HttpSink(_SinkFamily):
+    """Confluent's HTTP sink posting JSON arrays of two values: at least once (a retried batch is sent again)."""
+
+    exactly_once = False
+
+    def __init__(self, connect: EmbeddedConnect, url: str, bodies: list[bytes]) -> None:
+        super().__init__(connect)
+        self.url, self.bodies = url, bodies
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.http.HttpSinkConnector", "topics": self.topic,
+                "http.api.url": f"{self.url}/{self.topic}", "request.body.format": "json",
+                "batch.json.as.array": "true", "batch.max.size": "2", **self.converters()}
+
+    def arrived(self) -> list[str]:
+        return [str(item["id"]) for body in list(self.bodies) for item in json.loads(body)]
+
+
+class Datagen(_SourceFamily):
+    """Confluent's Datagen, quickstart orders: ``iterations`` records whose orderid is the iteration."""
+
+    ITERATIONS = 12
+
+    def __init__(self, connect: EmbeddedConnect) -> None:
+        super().__init__(connect)
+        self.given = False
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector", "kafka.topic": self.topic,
+                "quickstart": "orders", "iterations": str(self.ITERATIONS), "max.interval": "0",
+                "value.converter": JSON, "value.converter.schemas.enable": "false"}
+
+    def add(self, count: int) -> list[str]:
+        """All of its input at once (it makes its own records): every orderid on the first call."""
+        if self.given:
+            return []
+        self.given = True
+        return [str(i) for i in range(self.ITERATIONS)]
+
+    def arrived(self) -> list[str]:
+        return ids_in(topic_values(self.connect.worker.kafka, self.topic), "orderid")
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return (offset.get("task.generation", 0), offset.get("current.iteration", 0))
+
+
+def _changes(values: list[bytes | None], column: str = "uid") -> list[str]:
+    """The ``column`` of each Debezium create or snapshot read (JsonConverter without schemas)."""
+    out: list[str] = []
+    for value in values:
+        event = json.loads(value) if value is not None else None
+        if isinstance(event, dict) and event.get("op") in ("c", "r") and event.get("after"):
+            out.append(str(event["after"][column]))
+    return out
+
+
+class BinlogCdc(_SourceFamily):
+    """Debezium's MariaDB connector on the shared MariaDB (binlog on): a snapshot of what is there, then changes."""
+
+    def __init__(self, connect: EmbeddedConnect, settings: dict[str, str]) -> None:
+        super().__init__(connect)
+        self.settings = settings
+        self.database = f"lm_cdc_{self.tag}"
+        _sql(settings, f"CREATE DATABASE `{self.database}`")
+        _sql(settings, f"CREATE TABLE `{self.database}`.t (id BIGINT PRIMARY KEY AUTO_INCREMENT, uid VARCHAR(40))")
+        self.topic = f"lm-{self.tag}.{self.database}.t"
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+                "database.hostname": self.settings["host"], "database.port": self.settings["port"],
+                "database.user": self.settings["user"], "database.password": self.settings["password"],
+                "topic.prefix": f"lm-{self.tag}", "database.include.list": self.database,
+                "database.server.id": str(5000 + int(self.tag, 16) % 100000),
+                "key.converter": JSON, "key.converter.schemas.enable": "false", "value.converter": JSON,
+                "value.converter.schemas.enable": "false"}
+
+    def add(self, count: int) -> list[str]:
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        _sql(self.settings, f"INSERT INTO `{self.database}`.t (uid) VALUES (%s)", [(i,) for i in ids], many=True)
+        return ids
+
+    def arrived(self) -> list[str]:
+        return _changes(topic_values(self.connect.worker.kafka, self.topic))
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return (str(offset.get("file", "")), int(offset.get("pos", 0)))
+
+    def close(self) -> None:
+        _sql(self.settings, f"DROP DATABASE IF EXISTS `{self.database}`")
+
+
+class PostgresCdc(_SourceFamily):
+    """Debezium's PostgreSQL connector (pgoutput) on a schema, slot and publication of its own."""
+
+    def __init__(self, connect: EmbeddedConnect, settings: dict[str, str]) -> None:
+        from tests.integration.connectors.postgres.session import PgSession
+
+        super().__init__(connect)
+        self.pg = PgSession(settings, "lm")
+        self.pg.sql("CREATE TABLE {s}.t (id BIGSERIAL PRIMARY KEY, uid TEXT)")
+        self.topic = f"lm-{self.tag}.{self.pg.schema}.t"
+
+    def config(self, name: str) -> dict[str, str]:
+        settings = self.pg.settings
+        return {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                "database.hostname": settings["host"], "database.port": settings["port"],
+                "database.user": settings["user"], "database.password": settings["password"],
+                "database.dbname": settings["database"], "topic.prefix": f"lm-{self.tag}", "plugin.name": "pgoutput",
+                "slot.name": self.pg.slot, "publication.name": f"pub_{self.pg.slot}",
+                "publication.autocreate.mode": "filtered", "table.include.list": f"{self.pg.schema}\\.t",
+                "poll.interval.ms": "100", "key.converter": JSON, "key.converter.schemas.enable": "false",
+                "value.converter": JSON, "value.converter.schemas.enable": "false"}
+
+    def add(self, count: int) -> list[str]:
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        self.pg.sql(*(f"INSERT INTO {{s}}.t (uid) VALUES ('{i}')" for i in ids))
+        return ids
+
+    def arrived(self) -> list[str]:
+        return _changes(topic_values(self.connect.worker.kafka, self.topic))
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return offset.get("lsn_commit") or offset.get("lsn_proc") or offset.get("lsn") or 0
+
+    def close(self) -> None:
+        self.pg.close()

@@ -4,7 +4,7 @@ frozen and recycled ones, idle gaps (connect_core/testing/lambda_model.py). ``ma
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.faults import _lambda_families as families
 from tests.faults import _lambda_model
@@ -34,3 +34,38 @@ def test_s3_sink(connect: EmbeddedConnect, aws_settings: dict[str, str], request
 
 def test_opensearch_sink(connect: EmbeddedConnect, opensearch_url: str, request: pytest.FixtureRequest) -> None:
     run_family(connect, lambda: families.OpenSearchSink(connect, opensearch_url), request)
+
+
+def test_iceberg_sink(connect: EmbeddedConnect, aws_settings: dict[str, str], postgres_settings: dict[str, str],
+                      request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.IcebergSink(connect, aws_settings, postgres_settings), request)
+
+
+def test_http_sink(connect: EmbeddedConnect, request: pytest.FixtureRequest) -> None:
+    from tests.integration.connectors.http._server import serve
+
+    server, endpoint = serve()
+    try:
+        bodies: list[bytes] = []
+
+        def record(request: Any) -> tuple[int, bytes]:
+            bodies.append(request.body)
+            return 200, b'{"ok":true}'
+
+        endpoint.respond = record
+        run_family(connect, lambda: families.HttpSink(connect, endpoint.url, bodies), request)
+    finally:
+        server.shutdown()
+
+
+def test_datagen_source(connect: EmbeddedConnect, request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.Datagen(connect), request)
+
+
+def test_binlog_cdc(connect: EmbeddedConnect, mariadb_settings: dict[str, str], request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.BinlogCdc(connect, mariadb_settings), request)
+
+
+def test_postgres_cdc(connect: EmbeddedConnect, postgres_settings: dict[str, str],
+                      request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.PostgresCdc(connect, postgres_settings), request)
