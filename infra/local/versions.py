@@ -39,3 +39,7 @@ SCHEMA_REGISTRY_BUILD_TAG = f"{APICURIO_REGISTRY_VERSION}-1"  # bump when the po
 # boto3==1.35.49, packaging<24, cachetools<6 and networkx<2.7, which the project's environment is past, so it lives in
 # a virtualenv of its own (infra/local/checkov.py), like LocalStack, and not in pyproject's dev extras.
 CHECKOV_REQUIREMENT = "checkov==3.3.30"
+
+# Prometheus, built from its Go module by infra/local/prometheus.py for the metrics test (tests/e2e/test_prometheus.py)
+PROMETHEUS_MODULE = "github.com/prometheus/prometheus/cmd/prometheus"
+PROMETHEUS_VERSION = "v0.316.0"  # the Go module version of Prometheus 3.x served by the module proxy
