@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
     from tests.e2e.conftest import Up
 
+pytestmark = pytest.mark.integration
+
 CLUSTER = "lambda-connect"
 SELECT = f'strimzi_io_kind=~"KafkaConnect.*",strimzi_io_cluster="{CLUSTER}"'
 NAMESPACED = f'namespace="{CLUSTER}",{SELECT}'
