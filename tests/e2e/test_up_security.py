@@ -62,6 +62,9 @@ def test_up_binds_loopback_answers_local_hosts_with_credentials_and_confines_fil
 
         assert _get(up.url + "/connectors", {}) == (401, "application/json", b"User cannot access the resource.")
         assert _get(up.url + "/connectors", {"Authorization": ADMIN}) == (200, "application/json", b"[]")
+        assert _get(up.url + "/metrics", {})[0] == 401  # the Prometheus endpoint sits behind the same login
+        status, media_type, _ = _get(up.url + "/metrics", {"Authorization": ADMIN})
+        assert (status, media_type) == (200, "text/plain; version=0.0.4; charset=utf-8")
         status, _, body = _get(up.url + "/connectors", {"Authorization": ADMIN, "Host": "rebound.example"})
         assert status == 403
         assert json.loads(body)["message"].startswith("Host header 'rebound.example' is not allowed")
