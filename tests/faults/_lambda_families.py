@@ -400,3 +400,102 @@ class PostgresCdc(_SourceFamily):
 
     def close(self) -> None:
         self.pg.close()
+
+
+class DebeziumJdbcSink(JdbcSink):
+    """Debezium's JDBC sink into MariaDB, upsert by the record key (flat records): exactly once (README)."""
+
+    def add(self, count: int) -> list[str]:
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        key = lambda i: json.dumps({"schema": ID_SCHEMA, "payload": {"id": i}}).encode()  # noqa: E731
+        self.connect.produce(self.topic, [(key(i), self.value(i)) for i in ids])
+        return ids
+
+    def config(self, name: str) -> dict[str, str]:
+        jdbc = _jdbc(self.settings)
+        return {"connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector", "topics": self.topic,
+                "connection.url": jdbc["connection.url"], "connection.username": jdbc["connection.user"],
+                "connection.password": jdbc["connection.password"], "collection.name.format": self.table,
+                "schema.evolution": "basic", "insert.mode": "upsert", "primary.key.mode": "record_key",
+                "key.converter": JSON, "key.converter.schemas.enable": "true", "value.converter": JSON,
+                "value.converter.schemas.enable": "true"}
+
+
+class MirrorSource(_SourceFamily):
+    """MirrorMaker 2's source connector from the second cluster into the worker's: records copied once each."""
+
+    def __init__(self, connect: EmbeddedConnect, source_bootstrap: str) -> None:
+        from confluent_kafka.admin import AdminClient, NewTopic
+
+        super().__init__(connect)
+        self.source = source_bootstrap
+        self.alias = f"lm{self.tag}"
+        self.source_topic = f"lm-mm-{self.tag}"
+        admin = AdminClient({"bootstrap.servers": source_bootstrap})  # kept alive until its futures answer
+        for future in admin.create_topics([NewTopic(self.source_topic, 2, 1)]).values():
+            future.result(30)
+        self.topic = f"{self.alias}.{self.source_topic}"
+
+    def config(self, name: str) -> dict[str, str]:
+        byte_array = "org.apache.kafka.connect.converters.ByteArrayConverter"
+        return {"connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+                "source.cluster.alias": self.alias, "target.cluster.alias": f"t{self.alias}",
+                "source.cluster.bootstrap.servers": self.source,
+                "target.cluster.bootstrap.servers": self.connect.worker.kafka.bootstrap_servers,
+                "topics": self.source_topic, "replication.factor": "1", "offset-syncs.topic.replication.factor": "1",
+                "tasks.max": "1", "heartbeats.replication.enabled": "false", "key.converter": byte_array,
+                "value.converter": byte_array, "header.converter": byte_array}
+
+    def add(self, count: int) -> list[str]:
+        from confluent_kafka import Producer
+
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        producer = Producer({"bootstrap.servers": self.source})
+        for i in ids:
+            producer.produce(self.source_topic, key=i.encode(), value=json.dumps({"id": i}).encode())
+        assert producer.flush(30) == 0
+        return ids
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return offset.get("offset")
+
+    def close(self) -> None:
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient({"bootstrap.servers": self.source})
+        for future in admin.delete_topics([self.source_topic]).values():
+            future.result(30)
+
+
+class S3Source(_SourceFamily):
+    """Confluent's S3 source, ``mode=GENERIC``: JSON files added under one prefix in key order, read in polls of at
+    most 2 records (stopping inside a file)."""
+
+    def __init__(self, connect: EmbeddedConnect, aws: dict[str, str]) -> None:
+        import boto3
+
+        super().__init__(connect)
+        self.aws = aws
+        self.client = boto3.client("s3", **aws)
+        self.bucket = f"lm-s3src-{self.tag}"
+        self.client.create_bucket(Bucket=self.bucket)
+        connect.create_topic(self.topic)
+        self._files = itertools.count()
+
+    def config(self, name: str) -> dict[str, str]:
+        return {"connector.class": "io.confluent.connect.s3.source.S3SourceConnector", "s3.bucket.name": self.bucket,
+                "store.url": self.aws["endpoint_url"], "s3.region": self.aws["region_name"],
+                "aws.access.key.id": self.aws["aws_access_key_id"],
+                "aws.secret.access.key": self.aws["aws_secret_access_key"],
+                "format.class": "io.confluent.connect.s3.format.json.JsonFormat", "value.converter": JSON,
+                "value.converter.schemas.enable": "false", "mode": "GENERIC", "topics.dir": "in",
+                "topic.regex.list": f"{self.topic}:in/.*", "record.batch.max.size": "2", "s3.poll.interval.ms": "0"}
+
+    def add(self, count: int) -> list[str]:
+        ids = [f"{self.tag}-{next(self._ids)}" for _ in range(count)]
+        body = "".join(json.dumps({"id": i}) + "\n" for i in ids).encode()
+        self.client.put_object(Bucket=self.bucket, Key=f"in/f-{next(self._files):06d}.json", Body=body)
+        return ids
+
+    def position(self, offset: dict[str, Any]) -> Any:
+        return (str(offset.get("lastFileRead", "")), int(offset.get("fileOffset") or 0))

@@ -69,3 +69,16 @@ def test_binlog_cdc(connect: EmbeddedConnect, mariadb_settings: dict[str, str], 
 def test_postgres_cdc(connect: EmbeddedConnect, postgres_settings: dict[str, str],
                       request: pytest.FixtureRequest) -> None:
     run_family(connect, lambda: families.PostgresCdc(connect, postgres_settings), request)
+
+
+def test_debezium_jdbc_sink(connect: EmbeddedConnect, mariadb_settings: dict[str, str],
+                            request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.DebeziumJdbcSink(connect, mariadb_settings), request)
+
+
+def test_mirror_source(connect: EmbeddedConnect, kafka2_bootstrap: str, request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.MirrorSource(connect, kafka2_bootstrap), request)
+
+
+def test_s3_source(connect: EmbeddedConnect, aws_settings: dict[str, str], request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.S3Source(connect, aws_settings), request)
