@@ -184,6 +184,19 @@ class S3SinkConfig(BaseModel):
                                             group="Partitioner", description="Wallclock, Record or RecordField.")
     timestamp_field: str = config_field("timestamp", alias="timestamp.field", group="Partitioner",
                                         description="RecordField: the value field holding the timestamp.")
+    # Confluent keys accepted so that existing configs keep working, with no effect here: validate warns about a
+    # value other than the default, and the coordinator logs it once per deploy (docs/differences.md).
+    s3_part_size: int = config_field(
+        26214400, alias="s3.part.size", group="S3", description="Accepted for compatibility; no multipart upload.",
+        no_effect="a file is built in memory and written with one PutObject, never a multipart upload")
+    storage_class: str = config_field(
+        "io.confluent.connect.s3.storage.S3Storage", alias="storage.class", type="CLASS", group="Storage",
+        description="Accepted for compatibility; the storage is S3.",
+        no_effect="the storage is always S3 (io.confluent.connect.s3.storage.S3Storage)")
+    schema_compatibility: str = config_field(
+        "NONE", alias="schema.compatibility", group="Schema",
+        description="Accepted for compatibility; a file rotates at every schema change, as with NONE.",
+        no_effect="records are never projected to another schema: a file rotates at every schema change, as NONE")
 
     @property
     def partitioner(self) -> str:

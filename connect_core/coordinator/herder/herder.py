@@ -282,9 +282,9 @@ class Herder:
         Returns:
             ``(created, ConnectorInfo)``; as in Kafka the info lists the tasks known *before* this write.
         """
-        from connect_core.coordinator.herder.validation import ensure_valid
+        from connect_core.coordinator.herder.validation import ensure_valid, log_ignored_keys
 
-        ensure_valid(config)
+        infos = ensure_valid(config)
         try:
             check_deployable(self.deployer, config)
         except ConfigError as error:
@@ -295,6 +295,7 @@ class Herder:
             raise AlreadyExistsError(f"Connector {name} already exists")
         info = self._info(name, config)
         self.configs.put_connector_config(name, config, None if exists else initial_state)
+        log_ignored_keys(name, infos)  # once per deploy, not at every task start
         if not exists:
             self.on_create(name)
         self._start_connector(name)

@@ -45,7 +45,8 @@ VALIDATE_HINT = (
     "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
 )
 
-__all__ = ["VALIDATE_HINT", "ensure_valid", "invalid_config_message", "java_map", "validate_connector_config"]
+__all__ = ["VALIDATE_HINT", "ensure_valid", "invalid_config_message", "java_map", "log_ignored_keys",
+           "validate_connector_config"]
 
 
 def java_map(props: Mapping[str, Any]) -> str:
@@ -178,6 +179,16 @@ def ensure_valid(props: Mapping[str, str | None]) -> dict[str, Any]:
     if infos["error_count"] > 0:
         raise BadRequestError(invalid_config_message(infos))
     return infos
+
+
+def log_ignored_keys(name: str, infos: Mapping[str, Any]) -> list[str]:
+    """Log every validate warning of a config being deployed (keys accepted with no effect here, ``no_effect``), once:
+    at the deploy, where a task would repeat them at every start (docs/differences.md lists them); the warnings."""
+    warnings = [warning for config in infos["configs"] if config.get("value") is not None
+                for warning in config["value"].get("warnings", ())]
+    for warning in warnings:
+        log.warning("Connector %s: %s", name, warning)
+    return warnings
 
 
 def invalid_config_message(infos: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.log_once import warning_once
 from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
@@ -67,6 +68,14 @@ class ExtractNewRecordStateConfig(BaseModel):
 
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
+    # Removed in Debezium 3.0 (and ignored there); accepted so that older configs keep working, with a validate
+    # warning and one log line per deploy (docs/differences.md).
+    delete_handling_mode: str | None = config_field(
+        None, alias="delete.handling.mode", type="STRING", description="Removed in Debezium 3.0; ignored.",
+        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
+    drop_tombstones: str | None = config_field(
+        None, alias="drop.tombstones", type="STRING", description="Removed in Debezium 3.0; ignored.",
+        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
     delete_tombstone_handling_mode: str = config_field(
         "tombstone", alias="delete.tombstone.handling.mode", type="STRING", validator=_mode,
         display_name="Handle delete and tombstone records", width="MEDIUM",
@@ -151,7 +160,8 @@ class ExtractNewRecordState(Transformation["ConnectRecord"]):
             raise ConnectError("Unable to validate config.") from error
         for key in LEGACY_KEYS:
             if key in configs:
-                log.warning("%s was removed in Debezium 3.0 and is ignored; use delete.tombstone.handling.mode", key)
+                warning_once(log, "%s was removed in Debezium 3.0 and is ignored; use delete.tombstone.handling.mode",
+                             key)  # once per container: the task starts again at every retried batch
         self.config = cfg
         self._mode: Mode = cfg.delete_tombstone_handling_mode.strip().lower()  # type: ignore[assignment]
         self._route_by = cfg.route_by_field or None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import ConfigError, ConnectError
+from connect_core.api.log_once import warning_once
 from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.transformation import Transformation
@@ -281,9 +282,9 @@ class ByLogicalTableRouter(ToLogicalTopicRouter):
 
     def configure(self, configs: dict[str, Any]) -> None:
         """Map the legacy keys, then configure as ToLogicalTopicRouter."""
-        log.warning("%s is deprecated and will be removed in a future release. Please adjust the connector "
-                    "configuration to use %s instead.", "io.debezium.transforms.ByLogicalTableRouter",
-                    "io.debezium.transforms.ToLogicalTopicRouter")
+        warning_once(log, "%s is deprecated and will be removed in a future release. Please adjust the connector "
+                     "configuration to use %s instead.", "io.debezium.transforms.ByLogicalTableRouter",
+                     "io.debezium.transforms.ToLogicalTopicRouter")  # once per container, not per task start
         adjusted = dict(configs)
         if "logical.table.cache.size" in adjusted and "logical.destination.cache.size" not in adjusted:
             adjusted["logical.destination.cache.size"] = adjusted["logical.table.cache.size"]

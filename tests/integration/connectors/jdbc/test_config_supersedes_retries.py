@@ -51,7 +51,7 @@ class _Retries(logging.Handler):
 
 @pytest.mark.parametrize("batch_size", ["1", "3000"])  # written in put / in pre_commit (flush)
 def test_a_corrective_config_ends_the_retries_of_the_old_one(
-        batch_size: str, cluster: Cluster, topics: KafkaTopics,  # noqa: F811
+        *, batch_size: str, cluster: Cluster, topics: KafkaTopics,  # noqa: F811
         postgres_settings: dict[str, str], kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(retry_pause, "CHECK_EVERY_S", 0.2)
     name = f"fixpw-{uuid.uuid4().hex[:8]}"
@@ -74,7 +74,7 @@ def test_a_corrective_config_ends_the_retries_of_the_old_one(
     def invoke() -> None:
         try:
             outcome.append(invocation.handle(event, 128))
-        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as error:
             outcome.append(error)
 
     try:
@@ -91,25 +91,34 @@ def test_a_corrective_config_ends_the_retries_of_the_old_one(
         assert retries.count < 10  # ended before the old config's retries ran out
 
         assert invocation.handle(event, 128) == {}  # the next invocation runs the new config
-        conn = psycopg2.connect(host=postgres_settings["host"], port=int(postgres_settings["port"]),
-                                user=postgres_settings["user"], password=postgres_settings["password"],
-                                dbname=postgres_settings["database"])
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(f'SELECT id FROM "{table}"')
-                assert cursor.fetchall() == [(7,)]
-                cursor.execute(f'DROP TABLE "{table}"')
-            conn.commit()
-        finally:
-            conn.close()
+        assert _taken_rows(postgres_settings, table) == [(7,)]
         cluster.statuses.refresh()
         assert cluster.statuses.task_status(name, 0).state is State.RUNNING
-        runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
-        try:
-            runs.refresh()
-            assert runs.state.task_streaks(name) == []  # the superseded invocation counted as no failure
-        finally:
-            runs.close()
+        assert _streaks(cluster, name) == []  # the superseded invocation counted as no failure
     finally:
         logging.getLogger("connect_core.connectors.jdbc.sink_task").removeHandler(retries)
         invocation.close()
+
+
+def _taken_rows(settings: dict[str, str], table: str) -> list[tuple[Any, ...]]:
+    """The table's rows; the table is dropped."""
+    conn = psycopg2.connect(host=settings["host"], port=int(settings["port"]), user=settings["user"],
+                            password=settings["password"], dbname=settings["database"])
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f'SELECT id FROM "{table}"')
+            rows = [tuple(row) for row in cursor.fetchall()]
+            cursor.execute(f'DROP TABLE "{table}"')
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def _streaks(stores: Cluster, name: str) -> list[Any]:
+    runs = RunStore(stores.worker.kafka, stores.worker.storage)
+    try:
+        runs.refresh()
+        return runs.state.task_streaks(name)
+    finally:
+        runs.close()
