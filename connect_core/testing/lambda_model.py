@@ -279,6 +279,7 @@ class _Mapping:
         self.consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
         self.buffer: dict[int, list[Any]] = {p: [] for p in partitions}
         self.next: dict[int, int] = {}  # the committed position per partition (the first offset not committed)
+        self.retry: set[int] = set()  # the partitions of the last failed batch
 
     def fill(self, count: int) -> None:
         """Read the ``count`` records just written to the topic (the producer flushed before)."""
@@ -293,12 +294,20 @@ class _Mapping:
         return {p: [m for m in ms if m.offset() >= self.next.get(p, 0)] for p, ms in self.buffer.items()}
 
     def batch(self, rng: random.Random, most: int) -> list[Any]:
-        """Records from each partition's committed position, a random number of each (at least one in all)."""
+        """Records from each partition's committed position, a random number of each (at least one in all); the
+        partitions of a failed or timed-out batch are in the next one again (Lambda retries their records, with new
+        boundaries after the batch's records were read again)."""
         pending = {p: ms for p, ms in self.pending().items() if ms}
         if not pending:
             return []
-        chosen = rng.sample(sorted(pending), rng.randint(1, len(pending)))
+        retried = sorted(self.retry & pending.keys())
+        others = sorted(pending.keys() - self.retry)
+        chosen = retried + rng.sample(others, rng.randint(0 if retried else 1, len(others)))
         return [m for p in chosen for m in pending[p][: rng.randint(1, most)]]
+
+    def failed(self, batch: list[Any]) -> None:
+        """The batch failed or timed out: its partitions come again in the next batch."""
+        self.retry |= {m.partition() or 0 for m in batch}
 
     def commit(self, batch: list[Any], response: Any) -> None:
         """Commit the batch's partitions past its records (before the first reported failure, if any)."""
@@ -316,6 +325,8 @@ class _Mapping:
             self.consumer.commit(offsets=[TopicPartition(self.topic, p, o) for p, o in ends.items()],
                                  asynchronous=False)
             self.next.update(ends)
+        self.retry -= ends.keys()
+        self.retry |= failed.keys()
 
     def close(self) -> None:
         self.consumer.close()
@@ -379,6 +390,8 @@ class _Run:
         container = self.function.invoke(lambda inv: inv.handle(event, MEMORY_MB, _budget()), plan, f"batch {spans}")
         if not container.frozen and container.outcome[0]:
             self.mapping.commit(batch, container.outcome[1])
+        else:
+            self.mapping.failed(batch)
         self._judge(container, lambda value: True)
         return True
 

@@ -1,0 +1,27 @@
+"""Confluent's Datagen and MirrorMaker 2's source from the second cluster under the Lambda model: any warm container,
+frozen and recycled ones, injected failures, idle gaps (connect_core/testing/lambda_model.py). ``make test`` runs a
+few schedules each, ``make faults`` many."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.faults import _lambda_families as families
+from tests.faults import _lambda_model
+from tests.faults._lambda_model import run_family
+
+if TYPE_CHECKING:
+    import pytest
+
+    from connect_core.testing import EmbeddedConnect
+
+
+connect = _lambda_model.connect  # the module's kit (a fixture)
+
+
+def test_datagen_source(connect: EmbeddedConnect, request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.Datagen(connect), request)
+
+
+def test_mirror_source(connect: EmbeddedConnect, kafka2_bootstrap: str, request: pytest.FixtureRequest) -> None:
+    run_family(connect, lambda: families.MirrorSource(connect, kafka2_bootstrap), request, small=1)
