@@ -69,12 +69,12 @@ class Schedule:
     """How a schedule is drawn: containers, steps, and the odds of each event per step."""
 
     containers: int = 3
-    steps: int = 20
-    batch_max: int = 4  # records of one partition in one sink batch (few records: boundaries move often)
-    add_max: int = 4  # records one "new data" event adds
+    steps: int = 24
+    batch_max: int = 6  # records of one partition in one sink batch (few records: boundaries move often)
+    add_max: int = 6  # records one "new data" event adds
     p_add: float = 0.2
-    p_freeze: float = 0.15
-    p_fail: float = 0.1
+    p_freeze: float = 0.2
+    p_fail: float = 0.08
     p_resume: float = 0.2
     p_recycle: float = 0.1
     p_idle: float = 0.15
