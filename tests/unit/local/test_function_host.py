@@ -3,22 +3,12 @@ invocation handed to one picked at random, a dead one replaced alone; one proces
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import pytest
 
 from connect_core.local.cli import build_parser
 from connect_core.local.function_host import WARM_CONTAINERS_ENV, FunctionError, FunctionHost, warm_containers
 
-HANDLER = "tests.unit.local.test_function_host.pid_handler"
-
-
-def pid_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """A function that answers with its process id (and dies when asked to)."""
-    if event.get("die"):
-        os._exit(3)
-    return {"pid": os.getpid()}
+HANDLER = "tests.unit.local._pid_function.handler"
 
 
 def _pids(host: FunctionHost, invocations: int) -> list[int]:
