@@ -230,11 +230,16 @@ class SinkRunner:
     def tick(self, remaining_ms: Callable[[], float] | None = None) -> SinkInvocationResult | None:
         """An idle tick (``runtime/idle_tick.py``): what ``WorkerSinkTask`` does on a poll that returned nothing,
         ``put([])`` then ``pre_commit(current offsets)``, once the interval the connector declares has passed since
-        the task's last ``put``. None, with no broker contacted, when nothing is due: no task started in this
-        container (one started elsewhere holds nothing here), no interval declared, or not yet. The result commits
+        the task's last ``put``. None, with no broker contacted, when nothing is due: no interval declared, or not
+        yet. A container where the task is not started starts it and ticks at once: what is due may be another
+        container's (staged files), and the containers that started it may all have been recycled. The result commits
         nothing: no mapping stands behind a tick, and the group moves only with the mapping's batches."""
         running = self._running
-        if running is None or running.idle_interval_ms is None \
+        if running is None:
+            running = self._running_task()
+            if running.idle_interval_ms is None:
+                return None
+        elif running.idle_interval_ms is None \
                 or (time.monotonic() - running.put_at) * 1000.0 < running.idle_interval_ms:
             return None
         with gc_paused():

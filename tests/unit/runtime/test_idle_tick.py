@@ -67,10 +67,22 @@ def test_the_interval_is_the_connectors_declaration_or_none() -> None:
     assert idle_tick_interval_ms({"connector.class": "NoSuchConnector"}) is None
 
 
-def test_a_tick_where_the_task_never_started_does_nothing_and_reads_no_topic() -> None:
+def test_a_tick_where_the_task_never_started_starts_it_and_ticks_at_once() -> None:
+    """What is due may be another container's (staged files), and the containers that started the task may all be
+    gone: the tick starts it here and puts nothing, then pre-commits; the next tick waits for the interval."""
     counted = _Counted(Harness(TICKING))
+    calls = RecordingSinkTask.PUT_CALLS
+    result = counted.runner.tick()
+    assert result is not None and (result.records, result.response()) == (0, {})
+    assert counted.reads <= 2 and RecordingSinkTask.PUT_CALLS == calls + 1
     assert counted.runner.tick() is None
-    assert (counted.reads, counted.writes, RecordingSinkTask.PUT_CALLS) == (0, 0, 0)
+
+
+def test_a_tick_where_the_connector_declares_no_interval_does_nothing_more() -> None:
+    counted = _Counted(Harness(CONFIG))
+    calls = RecordingSinkTask.PUT_CALLS
+    assert counted.runner.tick() is None
+    assert RecordingSinkTask.PUT_CALLS == calls
 
 
 def test_a_tick_before_the_interval_passed_does_no_broker_round_trip() -> None:
@@ -121,7 +133,7 @@ def test_the_invocation_answers_a_tick_and_records_a_run_only_when_the_task_did_
     runs.log = MemoryTopicLog(runs_topic)  # type: ignore[assignment]
     invocation = SinkInvocation(WORKER, "snk", runner, RunRecorder(WORKER, "sink", runner.config_store,
                                                                    runner.status_store, run_store=runs))
-    assert invocation.tick(128)["idle_tick"] == "not due"  # no task started in this container
+    assert invocation.tick(128)["idle_tick"] == "done"  # no task started in this container: started, ticked
     assert invocation.handle(_event(b'{"id": 1}'), 128) == {}
     written = len(runs_topic.records)
     assert invocation.tick(128)["idle_tick"] == "not due"
@@ -134,4 +146,4 @@ def test_the_invocation_answers_a_tick_and_records_a_run_only_when_the_task_did_
     harness.topics.config_store().put_target_state("snk", TargetState.PAUSED)
     runner._running.put_at -= 60.0
     assert invocation.tick(128)["idle_tick"] == "not running"  # paused: the tick neither fails nor raises
-    assert runner._running is None and invocation.tick(128)["idle_tick"] == "not due"
+    assert runner._running is None and invocation.tick(128)["idle_tick"] == "not running"
