@@ -245,9 +245,6 @@ class SourceRunner:
         running = self._running_task(connector, task_id, remaining_ms)
         if warm:  # keeps the connector's offsets snapshot recent, so a cold start reads little
             running.reader.store.refresh_if_older(OFFSETS_REFRESH_S)
-        # RUNNING as soon as the task has started, as a Connect worker reports it: not only when a (deployed,
-        # 50-second) poll window ends.
-        self._report(connector, task_id, State.RUNNING, None, running.version)
         result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
         running.longest_poll_s = 0.0  # this invocation's: one slow poll (a cold start) does not shorten the next ones
         tick_ends = started + running.tick_ms * TICK_SHARE / 1000.0
@@ -270,6 +267,10 @@ class SourceRunner:
                 while True:
                     full = self._poll_in_transaction(connector, running, within_tick_ms, result)
                     result.rounds += 1
+                    if result.rounds == 1:  # RUNNING once the (re)started task's first poll went through (issue
+                        # 69), not only when a (deployed, 50-second) poll window ends; not before it (a worker's
+                        # start() is no proof here)
+                        self._report(connector, task_id, State.RUNNING, None, running.version)
                     if not full or within_tick_ms() <= 0 or result.records + result.skipped >= self.max_records:
                         break  # nothing more now (or no budget): end, never wait inside a billed invocation
                 break
@@ -293,7 +294,6 @@ class SourceRunner:
         except Exception as error:
             self._fail(connector, task_id, running, error)
             raise
-        self._report(connector, task_id, State.RUNNING, None, running.version)
         result.poll_interval_ms = running.poll_interval_ms
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-%d produced %d records in %d transactions in %.1f ms", connector, task_id, result.records,

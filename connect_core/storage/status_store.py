@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from connect_core.storage import status_state as records
 from connect_core.storage._topic_log import TopicSpec
 from connect_core.storage._topic_store import _TopicBackedStore
-from connect_core.storage.status_state import ConnectorStatus, StatusState, TaskStatus, TopicStatus
+from connect_core.storage.status_state import ConnectorStatus, State, StatusState, TaskStatus, TopicStatus
 
 if TYPE_CHECKING:
     from connect_core.storage.config import StorageConfig
@@ -79,8 +79,11 @@ class StatusStore(_TopicBackedStore[StatusState]):
         self.log.send([(records.connector_status_key(status.connector), records.status_value(status))])
 
     def put_task_status(self, status: TaskStatus) -> None:
-        """Write a task status (DESTROYED writes a tombstone)."""
+        """Write a task status (DESTROYED writes a tombstone); the caught-up view holds it until the next catch-up
+        reads it back in log order, so a second report of the same invocation compares with it (``is_latest``)."""
         self.log.send([(records.task_status_key(status.connector, status.task), records.status_value(status))])
+        if status.state is not State.DESTROYED and self._started:
+            self.state.tasks.setdefault(status.connector, {})[status.task] = status
 
     def put_task_statuses(self, statuses: list[TaskStatus]) -> None:
         """Write several task statuses with a single wait for acknowledgement."""

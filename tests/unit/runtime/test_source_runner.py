@@ -115,10 +115,13 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     assert harness.task_state() is State.RUNNING
 
 
-def test_a_started_task_reports_running_before_its_invocation_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_started_task_reports_running_once_its_first_poll_went_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not before (issue 69: RUNNING only once the started task did something), and not only when the invocation
+    ends (a deployed poll window lasts 50 s: not UNASSIGNED until then)."""
     harness = Harness()
     ScriptedSourceTask.BATCHES.append(["a"])
     seen_while_polling: list[State | None] = []
+    seen_at_suspend: list[State | None] = []
     real_poll = ScriptedSourceTask.poll
 
     def poll(self: ScriptedSourceTask) -> Any:
@@ -126,8 +129,11 @@ def test_a_started_task_reports_running_before_its_invocation_ends(monkeypatch: 
         return real_poll(self)
 
     monkeypatch.setattr(ScriptedSourceTask, "poll", poll)
+    monkeypatch.setattr(ScriptedSourceTask, "suspend", lambda self: seen_at_suspend.append(harness.task_state()),
+                        raising=False)
     harness.runner().run("src", 0, lambda: 60_000.0)
-    assert seen_while_polling[0] is State.RUNNING  # a deployed poll window lasts 50 s: not UNASSIGNED until then
+    assert seen_while_polling[0] is not State.RUNNING
+    assert seen_at_suspend == [State.RUNNING]  # written after the first transaction, before the invocation ends
 
 
 def test_a_paused_connector_returns_without_polling() -> None:
