@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.faults import _lambda_families as families
 from tests.faults import _lambda_model
 from tests.faults._lambda_model import run_family as _run
@@ -12,12 +14,11 @@ from tests.faults._lambda_model import run_family as _run
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
-
     from connect_core.testing import EmbeddedConnect
 
 
 connect = _lambda_model.connect  # the module's kit (a fixture)
+pytestmark = pytest.mark.timeout(_lambda_model.TIMEOUT_S)
 
 
 def test_filestream_sink(connect: EmbeddedConnect, tmp_path: Path, request: pytest.FixtureRequest) -> None:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from tests.faults import _lambda_families as families
 from tests.faults import _lambda_model
 from tests.faults._lambda_model import run_family
 
 if TYPE_CHECKING:
-    import pytest
-
     from connect_core.testing import EmbeddedConnect
 
 
 connect = _lambda_model.connect  # the module's kit (a fixture)
+pytestmark = pytest.mark.timeout(_lambda_model.TIMEOUT_S)
 
 
 def test_opensearch_sink(connect: EmbeddedConnect, opensearch_url: str, request: pytest.FixtureRequest) -> None:

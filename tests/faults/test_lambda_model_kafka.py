@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.faults import _lambda_families as families
 from tests.faults import _lambda_model
 from tests.faults._lambda_model import run_family
 
 if TYPE_CHECKING:
-    import pytest
-
     from connect_core.testing import EmbeddedConnect
 
 
 connect = _lambda_model.connect  # the module's kit (a fixture)
+pytestmark = pytest.mark.timeout(_lambda_model.TIMEOUT_S)
 
 
 def test_datagen_source(connect: EmbeddedConnect, request: pytest.FixtureRequest) -> None:
@@ -24,4 +25,5 @@ def test_datagen_source(connect: EmbeddedConnect, request: pytest.FixtureRequest
 
 
 def test_mirror_source(connect: EmbeddedConnect, kafka2_bootstrap: str, request: pytest.FixtureRequest) -> None:
-    run_family(connect, lambda: families.MirrorSource(connect, kafka2_bootstrap), request, small=1)
+    run_family(connect, lambda: families.MirrorSource(connect, kafka2_bootstrap), request, small=1,
+               big=_lambda_model.SCHEDULES_BIG_SLOW)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 connect = _lambda_model.connect  # the module's kit (a fixture)
+pytestmark = pytest.mark.timeout(_lambda_model.TIMEOUT_S)
 
 
 @pytest.mark.xfail(strict=False, reason="records staged below flush.size wait for a wall-clock rotation that only an "
