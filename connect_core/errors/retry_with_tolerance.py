@@ -22,6 +22,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+from connect_core.api import retry_pause
 from connect_core.api.errors import RetriableError, ServiceUnavailableError
 from connect_core.errors.config import ToleranceType
 from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
@@ -72,7 +73,8 @@ class RetryWithToleranceOperator:
         reporters: told about every failure, tolerated or not, before ``execute`` returns or raises.
         metrics: the counters to fill (a fresh ``ErrorHandlingMetrics`` by default).
         clock: monotonic seconds, for the retry deadline (injected by tests).
-        sleep: sleeps seconds between retries (injected by tests).
+        sleep: sleeps seconds between retries (injected by tests); by default ``api/retry_pause.pause``, which ends
+            the retries with ``SupersededError`` when the invocation's config was superseded.
         wall_clock: epoch seconds, for ``last_error_timestamp``.
         jitter: ``jitter(n)`` -> a random int in ``[0, n)``, the delay once the cap is passed.
     """
@@ -86,7 +88,7 @@ class RetryWithToleranceOperator:
         reporters: Sequence[ErrorReporter] = (),
         metrics: ErrorHandlingMetrics | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = retry_pause.pause,
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[int], int] = random.randrange,
     ) -> None:

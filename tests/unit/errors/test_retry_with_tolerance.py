@@ -340,3 +340,18 @@ def test_an_unavailable_service_fails_the_batch_even_under_tolerance_all(fake_ti
     recovered = make_operator(fake_time, timeout=1000, tolerance=ToleranceType.ALL)
     assert recovered.execute(Stage.VALUE_CONVERTER, JsonConverter,
                              failing_times(1, ServiceUnavailableError("blip"))) == "ok"
+
+
+def test_a_newer_config_ends_the_retries_instead_of_waiting_them_out() -> None:
+    """Inside an invocation's retry_pause scope a superseded config stops ``errors.retry.timeout``'s retries at the
+    next wait (issue 69): the invocation ends and the batch comes again to the new config; outside, it waits."""
+    from connect_core.api import retry_pause
+
+    operator = RetryWithToleranceOperator(60_000, 1, ToleranceType.ALL)
+    with retry_pause.watching(lambda: "a newer task config", every_s=0.0), \
+            pytest.raises(retry_pause.SupersededError, match="a newer task config"):
+        operator.execute(Stage.VALUE_CONVERTER, JsonConverter, raising(RetriableError("registry down")),
+                         original=RECORD)
+    assert operator.metrics.total_retries == 0
+    quick = RetryWithToleranceOperator(5, 1, ToleranceType.ALL)  # no scope: retried, then tolerated
+    assert quick.execute(Stage.VALUE_CONVERTER, JsonConverter, failing_times(1, RetriableError("x"))) == "ok"
