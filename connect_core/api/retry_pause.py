@@ -22,7 +22,7 @@ from connect_core.api.errors import RetriableError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-__all__ = ["CHECK_EVERY_S", "SupersededError", "pause", "superseded", "watching"]
+__all__ = ["CHECK_EVERY_S", "SupersededError", "attempt_failed", "pause", "superseded", "watching"]
 
 CHECK_EVERY_S = 3.0  # how often a retrying task's invocation reads the config (a ListOffsets) while it waits
 
@@ -36,17 +36,20 @@ class _Scope:
     check: Callable[[], str | None]
     every_s: float
     checked_at: float
+    on_attempt: Callable[[BaseException, int], None] | None = None
+    attempts: int = 0
 
 
 _SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("lambda_connect_retry_scope", default=None)
 
 
 @contextmanager
-def watching(check: Callable[[], str | None], every_s: float | None = None) -> Iterator[None]:
+def watching(check: Callable[[], str | None], every_s: float | None = None, *,
+             on_attempt: Callable[[BaseException, int], None] | None = None) -> Iterator[None]:
     """Within the block, :func:`pause` asks ``check`` (a reason to stop, or None) at most every ``every_s``
     (:data:`CHECK_EVERY_S`); the first time ``every_s`` after the block began (the invocation has just read the
-    config)."""
-    token = _SCOPE.set(_Scope(check, CHECK_EVERY_S if every_s is None else every_s, time.monotonic()))
+    config). ``on_attempt(error, n)`` hears of each failed attempt a task reports (:func:`attempt_failed`)."""
+    token = _SCOPE.set(_Scope(check, CHECK_EVERY_S if every_s is None else every_s, time.monotonic(), on_attempt))
     try:
         yield
     finally:
@@ -60,6 +63,15 @@ def superseded() -> str | None:
         return None
     scope.checked_at = time.monotonic()
     return scope.check()
+
+
+def attempt_failed(error: BaseException) -> None:
+    """A task's own retry loop says an attempt failed and will be retried: the runtime shows it in the task's status
+    trace while the retries go on (a task retrying for 30 s is not silently RUNNING). Nothing outside a scope."""
+    scope = _SCOPE.get()
+    if scope is not None and scope.on_attempt is not None:
+        scope.attempts += 1
+        scope.on_attempt(error, scope.attempts)
 
 
 def pause(seconds: float) -> None:

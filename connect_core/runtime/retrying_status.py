@@ -33,6 +33,6 @@ def retrying_status(current: TaskStatus | None, running: TaskStatus, error: Base
         state = State.UNASSIGNED
     at = datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     message = redact(f"{type(error).__name__}: {error}") or type(error).__name__
-    trace = (f"lambda-connect: put raised {message[:500]} (attempt {attempt} of the invocation at {at}); the same "
-             "records are put again, and the batch fails back to its trigger if that does not fit the invocation.")
+    trace = (f"lambda-connect: the task's write failed with {message[:500]} (attempt {attempt} of the invocation at "
+             f"{at}); it is retried, and the batch fails back to its trigger if that does not fit the invocation.")
     return replace(running, state=state, trace=trace)

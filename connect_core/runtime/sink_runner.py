@@ -273,7 +273,8 @@ class SinkRunner:
         records, held = self._poll(running, read, result)
         try:
             # a newer config ends the task's own retries in put or pre_commit (api/retry_pause.py)
-            with retry_pause.watching(lambda: self._superseded(running)):
+            with retry_pause.watching(lambda: self._superseded(running),
+                                      on_attempt=lambda error, n: self._report_retrying(running, error, n)):
                 plan = self._deliver(running, records, result, assignment, remaining_ms=budget, ends=ends)
         except retry_pause.SupersededError as superseded:
             return self._superseded_batch(records, held, result, superseded)
@@ -701,8 +702,9 @@ class SinkRunner:
             return
         self.status_store.put_task_status(status)
 
-    def _report_retrying(self, running: _RunningTask, error: RetriableError, attempt: int) -> None:
-        """The attempt's retriable error in the status trace, the state kept (``runtime/retrying_status.py``)."""
+    def _report_retrying(self, running: _RunningTask, error: BaseException, attempt: int) -> None:
+        """A failed attempt that is retried (a ``RetriableError`` from ``put``, or the task's own retry loop through
+        ``api/retry_pause.attempt_failed``) in the status trace, the state kept (``runtime/retrying_status.py``)."""
         generation = self.config_store.state.task_config_generation(self.connector) or 0
         status = retrying_status(
             self.status_store.state.tasks.get(self.connector, {}).get(self.task),

@@ -109,6 +109,7 @@ class JdbcSinkTask(BatchingSinkTask):
                                          retry_after=self.config.retry_backoff_ms / 1000) from e
                 log.warning("Write of %d records failed (%s); retry %d/%d in %d ms", count, _message(e),
                             attempt + 1, retries, self.config.retry_backoff_ms)
+                retry_pause.attempt_failed(e)  # the task's status trace says so while it retries
                 self._sleep(self.config.retry_backoff_ms / 1000)
 
     def _report_refused(self, failures: Sequence[RowFailure]) -> None:

@@ -310,7 +310,7 @@ def _assert_no_failure_counted(cluster: Cluster, name: str, *, succeeded: bool =
     if succeeded:
         assert status.state.value == "RUNNING"
     else:
-        assert status.state.value == "UNASSIGNED" and "put raised RetriableError" in (status.trace or "")
+        assert status.state.value == "UNASSIGNED" and "write failed with RetriableError" in (status.trace or "")
     runs = RunStore(cluster.worker.kafka, cluster.worker.storage)
     try:
         runs.refresh()

@@ -185,7 +185,8 @@ def test_a_retriable_put_without_a_timeout_that_fits_comes_again_at_the_next_inv
     assert redelivery.value.held == {TopicPartition("orders", 0): 7}
     assert RecordingSinkTask.PUT_CALLS == 1 and RecordingSinkTask.FLUSHED == []
     status = harness.task_status()  # never RUNNING before a batch went through (issue 69), never FAILED either
-    assert status.state is State.UNASSIGNED and "put raised RetriableError: busy (attempt 1" in (status.trace or "")
+    assert status.state is State.UNASSIGNED
+    assert "write failed with RetriableError: busy (attempt 1" in (status.trace or "")
     result = runner.handle(_event(b'{"id": 1}', first_offset=7))
     assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}]
     assert result.offsets == {"orders-0": 8}
@@ -200,7 +201,7 @@ def test_a_retriable_put_with_partial_batch_responses_holds_the_batch_back_as_no
     assert result.response() == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 5}}]}
     assert result.held_back and result.put == 0
     status = harness.task_status()  # not RUNNING before a batch went through (issue 69); the retry in its trace
-    assert status.state is State.UNASSIGNED and "put raised RetriableError: busy" in (status.trace or "")
+    assert status.state is State.UNASSIGNED and "write failed with RetriableError: busy" in (status.trace or "")
 
 
 def test_the_poison_batch_breaker_does_not_count_a_retriable_put() -> None:

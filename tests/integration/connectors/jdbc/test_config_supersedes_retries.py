@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,8 @@ def test_a_corrective_config_ends_the_retries_of_the_old_one(
         worker = threading.Thread(target=invoke)
         worker.start()
         assert retries.first.wait(60), "the sink never retried"
+        trace = _retrying_trace(cluster, name)  # while it retries, it says so (never RUNNING before a success)
+        assert "write failed with OperationalError" in trace and "(attempt 1 of the invocation" in trace
         fixed = {**config, "connection.url": postgres_settings["connection.url"]}
         cluster.deploy(name, fixed, [fixed])  # the corrective PUT: a new task config
         worker.join(60)
@@ -122,3 +125,16 @@ def _streaks(stores: Cluster, name: str) -> list[Any]:
         return runs.state.task_streaks(name)
     finally:
         runs.close()
+
+
+def _retrying_trace(stores: Cluster, name: str) -> str:
+    """The trace of the task's status once the retrying attempt is written (UNASSIGNED: no success yet)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        stores.statuses.refresh()
+        status = stores.statuses.task_status(name, 0)
+        if status is not None and status.trace:
+            assert status.state is State.UNASSIGNED
+            return status.trace
+        time.sleep(0.05)
+    raise AssertionError("no status written while the sink retried")
