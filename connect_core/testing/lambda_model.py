@@ -399,7 +399,8 @@ class _Run:
         """A sink's idle tick (the schedule beside its mapping), on any container."""
         container = self.function.invoke(lambda inv: inv.tick(MEMORY_MB, _budget()), None, "idle tick")
         ok, value = container.outcome
-        if ok and value.get("idle_tick") == "done":
+        retrying = self.mapping is not None and self.mapping.retry
+        if ok and value.get("idle_tick") == "done" and not retrying:  # a failed batch not yet through stays FAILED
             self._expect_state("RUNNING", "after a successful idle tick")
         elif ok and value.get("idle_tick") == "failed":
             self._expect_state("FAILED", "after a failed idle tick")
