@@ -268,7 +268,7 @@ def test_a_namespace_another_task_created_meanwhile_is_taken_as_created(props: d
 
 def test_staged_rows_are_merged_into_one_file_per_partition_with_their_footers_statistics(
         props: dict[str, str]) -> None:
-    """Ten invocations' staged rows become one data file per table partition at the commit (issue 70: files as
+    """Ten invocations' staged rows become one data file per table partition at the commit (files as
     Iceberg writes them, not one per invocation), each committed with the statistics its Parquet footer gives; an
     object staged by an older release (data files with their statistics) is committed as it is beside them."""
     import pyarrow as pa
