@@ -1,12 +1,13 @@
-"""Staged data files and the table commit that makes them visible with their Kafka offsets.
+"""Staged rows and the table commit that makes them visible with their Kafka offsets.
 
-A sink invocation writes Parquet data files into the table's ``data/`` and stages them: one JSON object per table and
-topic partition under ``<table location>/kafka-connect/<group>/staged/<topic>/<partition>/<start>-<end>.json`` naming
-the files (with their sizes and column statistics) and the source offsets ``[start, end)`` they hold. A commit
-appends the staged files whose offsets follow the table's committed offsets, in one snapshot whose summary carries
-the offsets (``lambda-connect.offsets.<group>``, a JSON ``{"topic": {"partition": next offset}}``) and
-``kafka.connect.commit-id`` (a UUID), as Iceberg's coordinator does; the table's optimistic concurrency (a commit
-asserts the branch head it read) makes two committers one.
+A sink invocation stages its rows before the group commit: per table and topic partition a Parquet file and a JSON
+object under ``<table location>/kafka-connect/<group>/staged/<topic>/<partition>/<start>-<end>.json`` naming it with
+the source offsets ``[start, end)`` and each row's offset (runs). A commit takes, per partition in offset order from
+the table's committed offset, each staged range trimmed to what is not committed or taken yet (never skipped),
+merges the rows into data files of the table's target size, and appends them in one snapshot whose summary carries
+the offsets (``lambda-connect.offsets.<group>``, a JSON ``{"topic": {"partition": next offset}}``),
+``kafka.connect.commit-id`` (a UUID) and Iceberg's JVM sink's control-topic offsets as it left them; the table's
+optimistic concurrency (a commit asserts the branch head it read) makes two committers one.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""IcebergSinkTask: routes records to tables, writes Parquet data files, stages them and commits on the interval.
+"""IcebergSinkTask: routes records to tables, stages their rows with their offsets and commits on the interval.
 
-Where the commit runs: in the sink invocation, once the oldest staged file of a table waited
-``iceberg.control.commit.interval-ms``, because the invocation already holds the catalog and the files. An
-invocation without records commits too (pull mode ticks every ``lambda.sink.poll.interval.ms``, and ``pre_commit``
-flushes): the tables this task staged files for, and at its first flush the configured ``iceberg.tables`` with files
-a previous container staged, so a topic that goes quiet is visible within the interval, as the JVM coordinator's.
+Where the commit runs: in any sink invocation, once the oldest staged file of a table waited
+``iceberg.control.commit.interval-ms``, an invocation without records too (an idle tick: ``put([])`` and
+``pre_commit``), in any container: the configured ``iceberg.tables``, or with dynamic routing the tables marked
+pending by whoever staged for them, so a topic that goes quiet is visible within the interval, as with the JVM
+coordinator. No position a container remembers counts: the table's committed offsets are read at each batch.
 """
 
 from __future__ import annotations
