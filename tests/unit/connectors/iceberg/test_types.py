@@ -93,3 +93,33 @@ def test_the_compiled_row_writer_agrees_with_to_row(seed: int) -> None:
             assert got == expected, (seed, case_insensitive, values)
             if isinstance(expected, dict):
                 assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]  # type: ignore[union-attr]
+
+
+def test_schema_updates_as_icebergs_record_converter() -> None:
+    """New nested fields under their struct, int32 -> int64 and float32 -> float64 widened, an optional field's
+    required column made optional; a schemaless map's new keys (a null adds none)."""
+    from pyiceberg import types as t
+    from pyiceberg.schema import Schema as IcebergSchema
+
+    from connect_core.api.schema import SchemaBuilder
+    from connect_core.api.struct import Struct
+    from connect_core.connectors.iceberg._types import schema_updates
+
+    table = IcebergSchema(
+        t.NestedField(1, "id", t.IntegerType(), required=True), t.NestedField(2, "price", t.FloatType(), required=True),
+        t.NestedField(3, "addr", t.StructType(t.NestedField(4, "city", t.StringType(), required=True)), required=False))
+    addr = (SchemaBuilder.struct().field("city", SchemaBuilder.string().optional().build())
+            .field("zip", SchemaBuilder.string().optional().build()).build())
+    schema = (SchemaBuilder.struct().field("id", SchemaBuilder.int64().build())
+              .field("price", SchemaBuilder.float64().optional().build()).field("addr", addr).build())
+    value = Struct(schema).put("id", 1).put("price", None).put("addr", Struct(addr).put("city", None).put("zip", "1"))
+    updates = schema_updates(table, schema, value, False)
+    assert [(path, str(kind)) for path, kind in updates.add] == [(("addr", "zip"), "string")]
+    assert [(path, str(kind)) for path, kind in updates.widen] == [(("id",), "long"), (("price",), "double")]
+    assert updates.optional == [("price",), ("addr", "city")]
+    same = (SchemaBuilder.struct().field("id", SchemaBuilder.int32().build())
+            .field("price", SchemaBuilder.float32().build()).build())
+    assert not schema_updates(table, same, Struct(same).put("id", 1).put("price", 1.0), False)
+    mapped = schema_updates(table, None, {"id": 1, "addr": {"city": "x", "zip": "2"}, "gone": None}, False)
+    assert [(path, str(kind)) for path, kind in mapped.add] == [(("addr", "zip"), "string")]
+    assert not mapped.widen and not mapped.optional
