@@ -87,15 +87,18 @@ def _expected(ids: range = range(COUNT)) -> list[dict[str, Any]]:
     return rows
 
 
-def _produce(bootstrap: str, topic: str, ids: range = range(COUNT)) -> list[SinkRecord]:
-    """The records as JsonConverter bytes on ``topic`` (partition ``i % 2``), and as our sink decodes the same bytes."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
+def _produce(bootstrap: str, topic: str, ids: range = range(COUNT), *,
+             after: list[int] | None = None) -> list[SinkRecord]:
+    """The records as JsonConverter bytes on ``topic`` (partition ``i % 2``; created, or with ``after`` records on
+    each partition already), and as our sink decodes the same bytes."""
+    if after is None:
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
     converter = JsonConverter()
     converter.configure({"schemas.enable": "true"}, False)
     producer = Producer({"bootstrap.servers": bootstrap})
     decoded: list[SinkRecord] = []
-    offsets = [0] * PARTITIONS
+    offsets = list(after) if after is not None else [0] * PARTITIONS
     for i in ids:
         partition = i % PARTITIONS
         value = _value(i)
@@ -198,7 +201,8 @@ def written(iceberg_worker: ConnectWorker, catalog_props: dict[str, str], kafka_
               "iceberg.tables.evolve-schema-enabled": "true", "iceberg.tables.default-partition-by": PARTITION_BY}
     _create_jvm_connector(iceberg_worker, common, connector=connector, topic=topic, table=f"{ns}.jvm", control=control)
     ours = {**common, "name": connector, "connector.class": "org.apache.iceberg.connect.IcebergSinkConnector",
-            "iceberg.tables": f"{ns}.ours", "iceberg.control.commit.interval-ms": "0"}
+            "iceberg.tables": f"{ns}.ours", "iceberg.control.commit.interval-ms": "0",
+            "iceberg.control.topic": control}
     _run_ours(ours, records)
     iceberg_worker.wait_for("the JVM sink's commits of every record",
                             lambda: _total_records(ours, f"{ns}.jvm") == COUNT, 240)
@@ -265,7 +269,8 @@ def test_table_properties_match(written: Written) -> None:
 
 def test_snapshot_summaries_carry_the_coordinators_keys(written: Written) -> None:
     """The JVM's summary: ``kafka.connect.commit-id`` (a UUID) and ``kafka.connect.offsets.<control topic>.connect-
-    <name>`` (control-topic partition -> offset). Ours: the same commit id key, and the source offsets under
+    <name>`` (control-topic partition -> offset). Ours: the same two keys (the control-topic offsets as the table's
+    newest snapshot carrying them left them: none here, ``{}``), and the source offsets under
     ``lambda-connect.offsets.connect-<name>`` (no control topic exists; docs/connectors/iceberg.md)."""
     group = f"connect-{written.connector}"
     jvm = written.java[written.jvm]["summary"]
@@ -274,10 +279,10 @@ def test_snapshot_summaries_carry_the_coordinators_keys(written: Written) -> Non
     control_offsets = json.loads(jvm[f"kafka.connect.offsets.{written.control}.{group}"])
     assert set(control_offsets) == {"0"} and control_offsets["0"] > 0  # the control topic's one partition
     assert json.loads(ours[f"lambda-connect.offsets.{group}"]) == {written.topic: {"0": COUNT // 2, "1": COUNT // 2}}
-    assert not any(key.startswith("kafka.connect.offsets.") for key in ours)
+    assert json.loads(ours[f"kafka.connect.offsets.{written.control}.{group}"]) == {}
     assert jvm["total-records"] == ours["total-records"] == str(COUNT)
     assert {key for key in jvm if key.startswith("kafka.connect.")} - {key for key in ours} <= {
-        f"kafka.connect.offsets.{written.control}.{group}", "kafka.connect.valid-through-ts"}
+        "kafka.connect.valid-through-ts"}
 
 
 def test_the_jvm_sinks_source_offsets_are_the_consumer_groups(written: Written, kafka_bootstrap: str) -> None:
@@ -322,3 +327,65 @@ def test_each_sink_appends_to_the_table_the_other_wrote(iceberg_worker: ConnectW
     assert [f.name for f in loaded.schema().fields][-1] == "note"
     summary = loaded.current_snapshot().summary.additional_properties
     assert json.loads(summary[f"lambda-connect.offsets.connect-{props['name']}"]) == {ours_topic: {"0": 50, "1": 50}}
+
+
+def _group_offsets(bootstrap: str, group: str, topic: str) -> list[int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        committed = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=30)
+    finally:
+        consumer.close()
+    return [tp.offset for tp in sorted(committed, key=lambda tp: tp.partition)]
+
+
+def _commit_group(bootstrap: str, group: str, topic: str, offsets: list[int]) -> None:
+    """What the event source mapping does after our invocation returned: the group's commit."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in enumerate(offsets)], asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def test_a_table_moves_from_the_jvm_sink_to_ours_and_back_without_a_lost_or_duplicated_row(
+        iceberg_worker: ConnectWorker, written: Written, kafka_bootstrap: str) -> None:
+    """One connector, topic, control topic and table: Iceberg's sink takes 100 records and is deleted; ours (the
+    same name, so the same group ``connect-<name>``) goes on from the group's offsets with 60 more, and its snapshot
+    carries the JVM's control-topic offsets as the JVM left them; Iceberg's sink, created again, goes on from the
+    group ours committed with 40 more and commits them past our snapshot. Every record once."""
+    suffix = uuid.uuid4().hex[:8]
+    topic, control, connector = f"ice-move-{suffix}", f"ice-move-control-{suffix}", f"ice-move-{suffix}"
+    table, group = f"{written.ours.split('.')[0]}.moved_{suffix}", f"connect-{connector}"
+    offsets_key = f"kafka.connect.offsets.{control}.{group}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(control, 1, 1)])[control].result(30)
+    props = {**written.props, "name": connector, "iceberg.tables": table, "iceberg.control.topic": control}
+
+    _produce(kafka_bootstrap, topic, range(0, 100))
+    _create_jvm_connector(iceberg_worker, written.props, connector=connector, topic=topic, table=table,
+                          control=control)
+    iceberg_worker.wait_for("the JVM sink's first 100", lambda: _total_records(props, table) == 100, 240)
+    status, body = iceberg_worker.rest("DELETE", f"/connectors/{connector}")
+    assert status == 204, body
+    jvm_left = _load(props, table).current_snapshot().summary.additional_properties[offsets_key]
+
+    start = _group_offsets(kafka_bootstrap, group, topic)
+    assert start == [50, 50]  # the JVM sink's group: every record it committed to the table
+    ours = _produce(kafka_bootstrap, topic, range(100, 160), after=start)
+    _run_ours(props, ours)
+    _commit_group(kafka_bootstrap, group, topic, [80, 80])
+    summary = _load(props, table).current_snapshot().summary.additional_properties
+    assert summary[offsets_key] == jvm_left  # the JVM's control-topic offsets, carried
+    assert json.loads(summary[f"lambda-connect.offsets.{group}"]) == {topic: {"0": 80, "1": 80}}
+    assert _rows_pyiceberg(_load(props, table)) == _expected(range(160))
+
+    _produce(kafka_bootstrap, topic, range(160, 200), after=[80, 80])
+    _create_jvm_connector(iceberg_worker, written.props, connector=connector, topic=topic, table=table,
+                          control=control)
+    iceberg_worker.wait_for("the JVM sink's last 40", lambda: _total_records(props, table) == 200, 300)
+    status, body = iceberg_worker.rest("DELETE", f"/connectors/{connector}")
+    assert status == 204, body
+    assert _rows_pyiceberg(_load(props, table)) == _expected(range(200))
+    assert _group_offsets(kafka_bootstrap, group, topic) == [100, 100]
+    after = json.loads(_load(props, table).current_snapshot().summary.additional_properties[offsets_key])
+    assert after["0"] > json.loads(jvm_left)["0"]
