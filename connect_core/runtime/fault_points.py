@@ -1,14 +1,11 @@
 """A test seam: the fault suite (``make faults``) kills the function process at a named step of an invocation.
 
 ``LAMBDA_CONNECT_FAULT=<step>`` or ``<step>:<n>`` makes the n-th time (default: the first) this process reaches
-``<step>`` its last: ``SIGKILL``, as a Lambda environment dies on a timeout or out of memory, with no ``finally``
-and no flush. Unset (always, outside the fault suite) a step costs one comparison. On a deployed stack, whose
-environment is fixed at deploy, ``LAMBDA_CONNECT_FAULT_DIR=<dir>`` (local LocalStack stack only) arms a source or
-sink step from outside: the first process that reaches ``<step>`` while ``<dir>/<step>`` exists claims the file
-(renamed to ``<step>.fired-<pid>``, so exactly one process dies per arming) and dies the same way; a source
-transaction without records (an idle heartbeat's commit) claims none. In a test's own process,
-``set_hook`` installs a callable that every step reaches first (``connect_core/testing/lambda_model.py`` freezes or
-fails an invocation's thread there, as a Lambda container frozen or cut off mid-invocation).
+``<step>`` its last: ``SIGKILL``, as a Lambda environment dies on a timeout or out of memory. Unset, a step costs
+one comparison. On a local LocalStack stack, ``LAMBDA_CONNECT_FAULT_DIR=<dir>`` arms a step from outside: the first
+process that reaches ``<step>`` while ``<dir>/<step>`` exists claims the file (renamed to ``<step>.fired-<pid>``)
+and dies the same way; a source transaction without records claims none. In a test's own process, ``set_hook``
+installs a callable every step reaches first (``testing/lambda_model.py`` freezes or fails an invocation there).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The status a task shows while ``put`` raises ``RetriableError``: what it was, with the retry in its trace.
 
 A Connect worker keeps a task RUNNING through a ``RetriableException`` (it was RUNNING since ``start``). A function
-reports RUNNING only once an invocation after the task's (re)start succeeded (issue 69), so a retry never turns a
+reports RUNNING only once an invocation after the task's (re)start succeeded, so a retry never turns a
 RESTARTING or UNASSIGNED task RUNNING; what the retry hit is written in the trace at each attempt, so an operator
 sees a failing task as failing while the invocation is still retrying, not ~40 s later.
 """

@@ -288,7 +288,7 @@ class SinkRunner:
         if plan.first:  # the batch's partitions (a worker records a topic once a record of it is converted)
             self.active_topics.record(self.connector, self.task, {tp.topic for tp in plan.first})
         self._hold_back(running, plan, held, result, records)
-        if result.retriable is None:  # RUNNING only once a batch went through (issue 69)
+        if result.retriable is None:  # RUNNING only once a batch went through
             self._report(State.RUNNING, None, running.version)
         result.duration_ms = round((time.monotonic() - started) * 1000.0, 1)
         log.debug("%s-0 put %d records and committed offsets %s in %.1f ms", self.connector, result.records,
@@ -695,7 +695,7 @@ class SinkRunner:
 
     def _report(self, state: State, trace: str | None, version: str | None) -> None:
         """Write the task's status unless the status topic's latest value (as this invocation caught up on it)
-        already says so: compared with the topic, not with this container's last write (issue 71)."""
+        already says so: compared with the topic, not with this container's last write."""
         generation = self.config_store.state.task_config_generation(self.connector) or 0
         status = TaskStatus(self.connector, self.task, state, self.worker.worker_id, generation, trace, version)
         if state is not State.FAILED and self.status_store.is_latest(status):

@@ -706,7 +706,7 @@ class SourceRunner:
     def _report(self, connector: str, task_id: int, state: State, trace: str | None, version: str | None) -> None:
         """Write the task status when it changes (and always on failure), as a Connect worker does: compared with the
         status topic's latest value as this invocation caught up on it, not with this container's last write (another
-        warm container may have written FAILED since, issue 71)."""
+        warm container may have written FAILED since)."""
         generation = self.config_store.state.task_config_generation(connector) or 0
         status = TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)
         if state is not State.FAILED and self.status_store.is_latest(status):

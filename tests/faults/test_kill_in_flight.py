@@ -1,4 +1,4 @@
-"""``kill -9`` of a sink invocation while its writes are in flight (issue 70 item 1: the waits overlapped).
+"""``kill -9`` of a sink invocation while its writes are in flight (the waits overlapped).
 
 The sinks send their writes beside the encoding of the next (``connect_core/api/in_flight_writes.py``): bulk requests
 of the OpenSearch sink, PUTs of the S3 sink, statements of the JDBC sink, requests of the HTTP sink. Each case puts

@@ -1,16 +1,12 @@
 """``HttpSinkTask``: each ``put`` becomes requests to ``http.api.url``, batched as Confluent batches them.
 
 Records with the same URL and ``batch.key.pattern`` text go in one request of at most ``batch.max.size`` records,
-in the order they came. A request is retried as ``retry.on.status.codes``/``max.retries`` say; one that failed for
-good is handled by ``behavior.on.error``: its records go to the error topic (Connect Reporter) and to the errant
-record reporter (the dead letter queue) when there is one, and without an errant record reporter ``fail`` fails
-the task, so the batch is not committed and comes again; so does a request whose retries the invocation's
-deadline stopped (``_client.py``), whatever ``behavior.on.error`` says. Responses go to the result topic. With
-``lambda.connect.max.in.flight.requests`` above 1 requests go out beside the building of the next
-(``api/in_flight_writes``): a partition's in order, partitions side by side; outcomes are handled in the task's
-thread in the order the requests were built, and one that fails the batch stops its partitions' requests not yet
-sent. Every request and report is done before ``put`` returns, so offsets are committed only after the endpoint
-took the records.
+in order. Retries follow ``retry.on.status.codes``/``max.retries``; a request failed for good is handled by
+``behavior.on.error`` (error topic, errant record reporter, or ``fail``: the batch comes again), as is one whose
+retries the invocation's deadline stopped. With ``lambda.connect.max.in.flight.requests`` above 1 requests go out
+beside the building of the next (``api/in_flight_writes``): a partition's in order, partitions side by side, and one
+that fails the batch stops its partitions' requests not yet sent. Every request is answered before ``put`` returns,
+so offsets are committed only after the endpoint took the records.
 """
 
 from __future__ import annotations

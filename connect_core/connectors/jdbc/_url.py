@@ -1,15 +1,12 @@
 """Kafka-Connect-style ``connection.url`` (``jdbc:mysql://...``) to a SQLAlchemy URL, for the JDBC source and sink.
 
-The driver-independent parts, ``user``/``password`` and the TLS properties are carried over; TLS properties are
-honoured or refused, never dropped (a dropped ``requireSSL`` would connect in plain text). MySQL/MariaDB:
-``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode`` and PEM paths
-``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``, as a TLS context of ``api/database_tls.py`` (VERIFY_CA and
-VERIFY_IDENTITY against the system's CAs without a CA file, as Connector/J); without them each driver's default
-holds (``jdbc:mysql:`` PREFERRED, ``jdbc:mariadb:`` plain text). PostgreSQL: ``ssl``, ``sslmode``, ``sslrootcert``,
-``sslcert``, ``sslkey``, enforced by libpq through the builder the PostgreSQL CDC source uses too, and pgjdbc's
-``currentSchema`` as the session's ``search_path``. Other TLS or keystore properties are a ConfigError; the other
-URL properties reach no driver. PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots
-(``api/file_roots.py``), so a REST body cannot point the driver at any file of the host.
+``user``/``password`` and the TLS properties are carried over; TLS properties are honoured or refused, never dropped.
+MySQL/MariaDB (``useSSL``, ``requireSSL``, ``verifyServerCertificate``, ``trustServerCertificate``, ``sslMode``, PEM
+``serverSslCert``/``sslCa``, ``sslCert``, ``sslKey``) get a TLS context of ``api/database_tls.py`` (VERIFY_CA and
+VERIFY_IDENTITY against the system's CAs without a CA file, as Connector/J); PostgreSQL (``ssl``, ``sslmode``,
+``sslrootcert``, ``sslcert``, ``sslkey``) goes through the libpq builder the CDC source uses too, and pgjdbc's
+``currentSchema`` becomes the ``search_path``. Other TLS or keystore properties are a ConfigError; other URL
+properties reach no driver. PEM paths and ``jdbc:sqlite:`` files must lie under the worker's file roots.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the reported one, except that:
 
 * a task whose latest invocation failed is FAILED, never RUNNING;
 * a task reported FAILED, RESTARTING or UNASSIGNED whose latest invocation succeeded after that report is RUNNING:
-  another warm container of the function may have run it since (issue 71), and a success ends a failure;
+  another warm container of the function may have run it since, and a success ends a failure;
 * a sink task with an open failure streak on any partition (``run_state.BatchStreak``) is FAILED, whatever its other
   partitions' invocations report meanwhile: the status stays steady while one poison batch is retried;
 * a source task whose schedule has not produced an invocation for ``STALE_INTERVALS`` intervals (and at least

@@ -68,14 +68,6 @@ class ExtractNewRecordStateConfig(BaseModel):
 
     model_config = ConfigDict(defer_build=True, populate_by_name=True, frozen=True)
 
-    # Removed in Debezium 3.0 (and ignored there); accepted so that older configs keep working, with a validate
-    # warning and one log line per deploy (docs/differences.md).
-    delete_handling_mode: str | None = config_field(
-        None, alias="delete.handling.mode", type="STRING", description="Removed in Debezium 3.0; ignored.",
-        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
-    drop_tombstones: str | None = config_field(
-        None, alias="drop.tombstones", type="STRING", description="Removed in Debezium 3.0; ignored.",
-        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
     delete_tombstone_handling_mode: str = config_field(
         "tombstone", alias="delete.tombstone.handling.mode", type="STRING", validator=_mode,
         display_name="Handle delete and tombstone records", width="MEDIUM",
@@ -133,6 +125,14 @@ class ExtractNewRecordStateConfig(BaseModel):
         "dropped fields are removed if the schema indicates its optional leaving the schemas unchanged, `false`: "
         "dropped fields are removed from the key/value schemas, regardless of optionality.",
     )
+    # Removed in Debezium 3.0 (and ignored there); accepted so that older configs keep working, with a validate
+    # warning and one log line per deploy (docs/differences.md).
+    delete_handling_mode: str | None = config_field(
+        None, alias="delete.handling.mode", type="STRING", description="Removed in Debezium 3.0; ignored.",
+        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
+    drop_tombstones: str | None = config_field(
+        None, alias="drop.tombstones", type="STRING", description="Removed in Debezium 3.0; ignored.",
+        no_effect="removed in Debezium 3.0; use delete.tombstone.handling.mode")
 
 
 def _false(value: Any) -> bool:

@@ -303,7 +303,7 @@ def _end_offset(bootstrap: str, topic: str) -> int:
 
 
 def _assert_no_failure_counted(cluster: Cluster, name: str, *, succeeded: bool = True) -> None:
-    """RUNNING once a batch went through (before: UNASSIGNED, the retry in its trace: issue 69), never FAILED, and
+    """RUNNING once a batch went through (before: UNASSIGNED, the retry in its trace), never FAILED, and
     nothing counted towards the circuit breaker (no streak, no failed run record)."""
     cluster.statuses.refresh()
     status = cluster.statuses.task_status(name, 0)
@@ -349,7 +349,7 @@ def test_mapping_redelivers_the_same_records_after_a_retriable_put_without_faili
     assert _puts(out) == [_offsets(0, 5)] * 3  # the same records each time
     assert _written(out) == _offsets(0, 5)  # each exactly once
     assert function.calls == calls
-    assert set(states) <= {"UNASSIGNED"}  # not RUNNING before a batch went through (issue 69), never FAILED
+    assert set(states) <= {"UNASSIGNED"}  # not RUNNING before a batch went through, never FAILED
     _assert_no_failure_counted(cluster, name)
     assert _end_offset(kafka_bootstrap, dlq) == 0
 

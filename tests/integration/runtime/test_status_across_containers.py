@@ -1,4 +1,4 @@
-"""Task status as two warm containers of one task report it, against the real status topic (issue 71).
+"""Task status as two warm containers of one task report it, against the real status topic.
 
 Lambda runs each batch, and each retry, on whichever warm container it picks. Each ``SinkInvocation`` or
 ``SourceInvocation`` here stands for one warm container of the same function: a status write compares with the

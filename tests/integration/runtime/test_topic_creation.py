@@ -346,7 +346,7 @@ def test_a_describe_out_of_time_ends_the_invocation_and_the_next_goes_on_from_th
     first = runner.run("late", 0, _budget(30_000))
     assert first.state == "RUNNING"
     strict.statuses.refresh()
-    status = strict.statuses.task_status("late", 0)  # none yet: RUNNING once a transaction went through (issue 69)
+    status = strict.statuses.task_status("late", 0)  # none yet: RUNNING once a transaction went through
     assert status is None or status.state.value != "FAILED"
     runner.run("late", 0, _budget(30_000))
     assert sorted(v for _, v, _ in consume_committed(broker.bootstrap, topic, 2)) == [b"alpha", b"beta"]

@@ -344,7 +344,7 @@ def test_an_unavailable_service_fails_the_batch_even_under_tolerance_all(fake_ti
 
 def test_a_newer_config_ends_the_retries_instead_of_waiting_them_out() -> None:
     """Inside an invocation's retry_pause scope a superseded config stops ``errors.retry.timeout``'s retries at the
-    next wait (issue 69): the invocation ends and the batch comes again to the new config; outside, it waits."""
+    next wait: the invocation ends and the batch comes again to the new config; outside, it waits."""
     from connect_core.api import retry_pause
 
     operator = RetryWithToleranceOperator(60_000, 1, ToleranceType.ALL)

@@ -184,7 +184,7 @@ def test_a_retriable_put_without_a_timeout_that_fits_comes_again_at_the_next_inv
         runner.handle(_event(b'{"id": 1}', first_offset=7), remaining_ms=lambda: remaining_ms)
     assert redelivery.value.held == {TopicPartition("orders", 0): 7}
     assert RecordingSinkTask.PUT_CALLS == 1 and RecordingSinkTask.FLUSHED == []
-    status = harness.task_status()  # never RUNNING before a batch went through (issue 69), never FAILED either
+    status = harness.task_status()  # never RUNNING before a batch went through, never FAILED either
     assert status.state is State.UNASSIGNED
     assert "write failed with RetriableError: busy (attempt 1" in (status.trace or "")
     result = runner.handle(_event(b'{"id": 1}', first_offset=7))
@@ -200,7 +200,7 @@ def test_a_retriable_put_with_partial_batch_responses_holds_the_batch_back_as_no
     result = harness.runner().handle(_event(b"{}", b"{}", first_offset=5))
     assert result.response() == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 5}}]}
     assert result.held_back and result.put == 0
-    status = harness.task_status()  # not RUNNING before a batch went through (issue 69); the retry in its trace
+    status = harness.task_status()  # not RUNNING before a batch went through; the retry in its trace
     assert status.state is State.UNASSIGNED and "write failed with RetriableError: busy" in (status.trace or "")
 
 

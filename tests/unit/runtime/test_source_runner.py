@@ -116,7 +116,7 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
 
 
 def test_a_started_task_reports_running_once_its_first_poll_went_through(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Not before (issue 69: RUNNING only once the started task did something), and not only when the invocation
+    """Not before (RUNNING only once the started task did something), and not only when the invocation
     ends (a deployed poll window lasts 50 s: not UNASSIGNED until then)."""
     harness = Harness()
     ScriptedSourceTask.BATCHES.append(["a"])

@@ -3,7 +3,7 @@
 MariaDB refuses with error 1045, PostgreSQL with SQLSTATE 28P01, which libpq hands over only as text for a login
 refused before the session begins: both are ``DatabaseAuthenticationError``, never retried inside the sink's
 ``max.retries`` (10 retries 3 s apart by default: the batch would fail back as retriable ~30 s later, counted nowhere)
-and never automatically restarted (docs/operations.md, issue 69).
+and never automatically restarted (docs/operations.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A corrective config acts while the JDBC sink is still retrying the old one (issue 69).
+"""A corrective config acts while the JDBC sink is still retrying the old one.
 
 The sink's own ``max.retries`` (10, ``retry.backoff.ms`` 3 s by default) would keep an invocation on the old config
 for ~30 s. Between attempts the invocation reads the config (``api/retry_pause.py``, made frequent here), ends as
