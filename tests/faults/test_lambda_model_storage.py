@@ -20,12 +20,6 @@ connect = _lambda_model.connect  # the module's kit (a fixture)
 pytestmark = pytest.mark.timeout(_lambda_model.TIMEOUT_S)
 
 
-@pytest.mark.xfail(strict=False, reason="records staged below flush.size wait for a wall-clock rotation that only an "
-                   "idle tick on a container where the task already runs performs (SinkRunner.tick: none in a cold or "
-                   "recycled one); ticks landing elsewhere leave them unwritten (seeds 1 and 2). And a frozen "
-                   "invocation resumed after the group moved on fails its stale batch (ConnectError: the batch starts "
-                   "before the one that went through) as the task's failure, whose streak no later batch clears: "
-                   "FAILED after every later success (seed 205)")
 def test_s3_sink(connect: EmbeddedConnect, aws_settings: dict[str, str], request: pytest.FixtureRequest) -> None:
     run_family(connect, lambda: families.S3Sink(connect, aws_settings), request)
 

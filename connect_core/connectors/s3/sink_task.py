@@ -172,14 +172,15 @@ class S3SinkTask(SinkTask):
         """Close the open files of each partition whose scheduled rotation has come, with no record in hand.
 
         The records of open files wait in the staging area, not here, so any instance can close them: the partitions
-        it was given (``current_offsets``) but those it just ``written``, or with none at all (an instance that never
-        received a record) those the staging area holds for its topics, listed at most once an interval. A head is
+        it was given (``current_offsets``) and those the staging area holds for its topics (listed at most once an
+        interval: the container that staged a round may never run again, and this one may only ever be given other
+        partitions), but those it just ``written``. A head is
         read only when its round is due by what this instance last saw of it (else at most once an interval: another
         instance may have opened a round). A head another attempt moved on meanwhile (412) is left to it."""
         zone = self._zone
         assert zone is not None
         now = self._clock()
-        partitions = set(current_offsets) - written if current_offsets or written else self._staged_partitions(now)
+        partitions = (set(current_offsets) | self._staged_partitions(now)) - written
         for tp in sorted(partitions):
             if self._check_at.get(tp, 0) > now:
                 continue
