@@ -45,8 +45,10 @@ from connect_core.runtime.plugin_metrics import TaskPluginMetrics
 from connect_core.runtime.registry import PluginType
 from connect_core.runtime.retrying_status import retrying_status
 from connect_core.runtime.sink_batch import SinkBatch
+from connect_core.runtime.sink_group import sink_group_id
 from connect_core.runtime.sink_offsets import BatchPlan, SinkOffsets
 from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.runtime.stale_batch import StaleBatches
 from connect_core.runtime.time_budget import remaining_ms as local_remaining_ms
 from connect_core.runtime.trigger_config import KafkaTriggerConfig
 from connect_core.storage.catch_up import refresh_together
@@ -74,6 +76,8 @@ log = logging.getLogger(__name__)
 PLUGIN_METRICS_SERVICE = "sink_task"  # the service dimension of sink tasks' metrics (pull-mode ones too)
 
 _PARTITION = operator.itemgetter(0, 1)  # a ConsumedRecord's (topic, partition)
+_GROUP_READ_S = 10.0  # the longest a failed batch waits for its group's committed offsets (runtime/stale_batch.py)
+_MIN_CALL_S = 1.0  # a read with no time at all could never answer
 SINK_TASK_ID = 0  # every invocation of a connector's function runs its task 0 config; concurrency is per partition
 
 
@@ -118,6 +122,9 @@ class SinkInvocationResult:
     retriable: RetriableError | None = None
     # the failure ``batch_item_failures`` reports (the task failed; not held back): what status and the breaker see
     error: BaseException | None = None
+    # the batch failed but the consumer group had moved on from it (runtime/stale_batch.py: a resumed frozen
+    # invocation, a batch delivered twice): ended as a no-op, no failure of the task, nothing committed or recorded
+    stale: bool = False
 
     def response(self) -> dict[str, Any]:
         """The Lambda response: empty on success, ``batchItemFailures`` when reporting partial failures."""
@@ -197,6 +204,7 @@ class SinkRunner:
         self._running: _RunningTask | None = None
         self._dlq_sent = SentRecords()  # outlives task restarts: a retried batch never re-sends a DLQ record
         self._committed_filter: CommittedFilter | None = None  # warm across invocations
+        self.stale_batches = StaleBatches(worker.kafka)  # asked only when a batch failed
         self.active_topics = ActiveTopics(self.status_store, enabled=worker.topic_tracking)  # KIP-558
 
     def handle(self, event: dict[str, Any], assignment: Collection[TopicPartition] | None = None, *,
@@ -279,6 +287,8 @@ class SinkRunner:
         except retry_pause.SupersededError as superseded:
             return self._superseded_batch(records, held, result, superseded)
         except Exception as error:
+            if self._moved_on(running, records, error, budget):
+                return self._stale_batch(running, result)
             self._fail(running, error)
             if running.report_item_failures and (records or held):
                 log.warning("batch failed; reporting every partition of it for retry: %s", error)
@@ -672,8 +682,39 @@ class SinkRunner:
             plugin_metrics=plugin_metrics, idle_interval_ms=idle_interval_ms,
         )
 
+    def _moved_on(self, running: _RunningTask, records: Sequence[ConsumedRecord], error: BaseException,
+                  budget: Callable[[], float]) -> bool:
+        """Whether the consumer group has moved on from the failed batch (``runtime/stale_batch.py``): a frozen
+        invocation resumed after other containers went on, or a batch delivered twice. Kafka's committed offsets
+        say so, not this container's memory; a reset or an unknown answer leaves the failure the task's."""
+        if not records:
+            return False
+        connector_config = self.config_store.connector_config(self.connector) or {}
+        group = sink_group_id(self.connector, {k: v for k, v in connector_config.items() if v is not None})
+        timeout_s = max(_MIN_CALL_S, min(_GROUP_READ_S, budget() / 1000.0))
+        past = self.stale_batches.moved_on(group, records, timeout_s)
+        if past:
+            log.warning("%s-%d: the batch failed (%s: %s), but the consumer group %s has already moved past its "
+                        "records on %s: a frozen invocation resumed or a batch delivered twice, not a failure of the "
+                        "task; nothing is committed", self.connector, self.task, type(error).__name__, error, group,
+                        ", ".join(f"{topic}-{partition}" for topic, partition in past))
+        return bool(past)
+
+    def _stale_batch(self, running: _RunningTask, result: SinkInvocationResult) -> SinkInvocationResult:
+        """End a batch the group moved on from as a no-op: the task, which took records that are not its any more,
+        is dropped (the next batch starts it from the committed offsets), no status is written, nothing committed."""
+        self._drop(running)
+        result.stale, result.put, result.skipped, result.dlq = True, 0, 0, 0
+        result.offsets, result.committable, result.seek, result.retriable = {}, {}, {}, None
+        return result
+
     def _fail(self, running: _RunningTask, error: BaseException) -> None:
         log.exception("sink connector %s failed the batch; it will be retried", self.connector)
+        self._drop(running)
+        self._report(State.FAILED, _trace(error), running.version)
+
+    def _drop(self, running: _RunningTask) -> None:
+        """Stop a task whose batch did not go through: its DLQ reports and buffered records are discarded."""
         self._running = None
         if running.plugin_metrics is not None:  # what it measured up to its failure, before it is closed
             running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
@@ -686,7 +727,6 @@ class SinkRunner:
             running.close()
         except Exception:  # the original failure is what matters
             log.exception("stopping failed sink task of %s", self.connector)
-        self._report(State.FAILED, _trace(error), running.version)
 
     def _shutdown(self) -> None:
         if self._running is not None:
@@ -724,6 +764,7 @@ class SinkRunner:
     def close(self) -> None:
         """Stop the task and release clients."""
         self._shutdown()
+        self.stale_batches.close()
         if self._committed_filter is not None:
             self._committed_filter.close()
 

@@ -153,6 +153,8 @@ class SinkInvocation:
             if masked is not error:
                 raise masked from None
             raise
+        if result.stale:  # the group moved on from the batch (runtime/stale_batch.py): its answer is no run of the task
+            return result.response()
         if result.batch_item_failures is not None and not result.held_back:
             # the task's own failure (its trace in status; the breaker judges it, e.g. a ConfigError opens it at once)
             reported = result.error or ConnectError("the batch failed and was reported as batch item failures")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from connect_core.runtime.stale_batch import StaleBatches
 from tests.unit.runtime import fakes
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 def _scripted_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The scripted connectors are worker plugins (LAMBDA_CONNECT_PLUGINS), as a deployment would add them."""
     monkeypatch.setenv("LAMBDA_CONNECT_PLUGINS", fakes.PLUGINS)
+    # a failed sink batch asks its group's committed offsets (runtime/stale_batch.py): of the in-memory group
+    monkeypatch.setattr(StaleBatches, "_reader", lambda _self, group: fakes.FakeGroupReader(group))
     fakes.reset()
     yield
     fakes.reset()

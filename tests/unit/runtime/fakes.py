@@ -186,8 +186,33 @@ class RecordingSinkConnector(SinkConnector):
         """Nothing to release."""
 
 
+class FakeGroupReader:
+    """A never-joining reader of a consumer group (``kafka/group_offsets.py``) over ``COMMITTED`` (the group's
+    commits) and ``ENDS`` (the logs' high watermarks, a partition not named: far beyond any offset); ``ASKED``
+    records each group asked for."""
+
+    COMMITTED: ClassVar[dict[tuple[str, int], int]] = {}
+    ENDS: ClassVar[dict[tuple[str, int], int]] = {}
+    ASKED: ClassVar[list[str]] = []
+
+    def __init__(self, group: str) -> None:
+        type(self).ASKED.append(group)
+
+    def committed(self, partitions: list[Any], timeout: float) -> list[Any]:
+        from confluent_kafka import TopicPartition as KafkaPartition
+
+        return [KafkaPartition(tp.topic, tp.partition, self.COMMITTED.get((tp.topic, tp.partition), -1001))
+                for tp in partitions]
+
+    def get_watermark_offsets(self, partition: Any, timeout: float, cached: bool) -> tuple[int, int]:
+        return 0, self.ENDS.get((partition.topic, partition.partition), 1 << 40)
+
+
 def reset() -> None:
     """Forget what earlier tests scripted and recorded."""
+    FakeGroupReader.COMMITTED.clear()
+    FakeGroupReader.ENDS.clear()
+    FakeGroupReader.ASKED.clear()
     ScriptedSourceTask.BATCHES.clear()
     ScriptedSourceTask.STARTED.clear()
     ScriptedSourceTask.STOPPED.clear()

@@ -267,3 +267,49 @@ def test_batch_item_failures_keep_the_tasks_own_error_for_status_and_the_breaker
     streaks = runs.state.task_streaks("snk")
     assert [(s.first_offset, s.restart.breaker_open) for s in streaks] == [(5, True)]
     assert "ConfigError cannot be fixed by retrying" in (streaks[0].restart.reason or "")
+
+
+def test_a_failed_batch_the_group_moved_on_from_ends_as_a_no_op_and_no_failure() -> None:
+    """A frozen invocation resumed after other containers went on (runtime/stale_batch.py): its batch fails in the
+    task, but the group's committed offset is past the batch, so nothing is committed, no status or run is written
+    and the task is started afresh for the next batch; the same failure before the group moved on is the task's."""
+    from connect_core.runtime.run_recorder import RunRecorder
+    from connect_core.runtime.task_invocation import SinkInvocation
+    from connect_core.storage.run_store import RunStore
+    from tests.unit.runtime.fakes import FakeGroupReader
+    from tests.unit.storage.fakes import MemoryTopic, MemoryTopicLog
+
+    harness = Harness({**CONFIG, "lambda.report.batch.item.failures": "true"})
+    runner = harness.runner()
+    runs = RunStore(KafkaClientSettings())
+    runs.log = MemoryTopicLog(MemoryTopic("connect-status-runs"))  # type: ignore[assignment]
+    invocation = SinkInvocation(WORKER, "snk", runner, RunRecorder(WORKER, "sink", runner.config_store,
+                                                                   runner.status_store, run_store=runs))
+    assert invocation.handle(_event(b'{"id": 1}', first_offset=9), 128) == {}
+    assert harness.task_status().state is State.RUNNING
+    runs_before = len(runs.log.topic.records)  # type: ignore[attr-defined]
+
+    FakeGroupReader.COMMITTED[("orders", 0)] = 14  # another container went through offsets 10-13 meanwhile
+    RecordingSinkTask.FAIL_PUT.append("the batch starts before the one that already went through")
+    result = runner.handle(_event(b'{"id": 2}', b'{"id": 3}', first_offset=10))
+    assert (result.stale, result.put, result.offsets, result.committable, result.response()) == (
+        True, 0, {}, {}, {})
+    assert FakeGroupReader.ASKED == ["connect-snk"]
+    assert harness.task_status().state is State.RUNNING  # no FAILED written
+
+    RecordingSinkTask.FAIL_PUT.append("the same failure, through the function's invocation")
+    assert invocation.handle(_event(b'{"id": 2}', first_offset=10), 128) == {}
+    assert len(runs.log.topic.records) == runs_before  # type: ignore[attr-defined]  # no run, no streak
+    assert runs.state.task_streaks("snk") == []
+    assert harness.task_status().state is State.RUNNING
+
+    assert invocation.handle(_event(b'{"id": 14}', first_offset=14), 128) == {}  # the next batch: a new task
+    assert [r.value for r in RecordingSinkTask.PUT] == [{"id": 1}, {"id": 14}]
+    assert len(RecordingSinkTask.STARTS) == 3
+
+    FakeGroupReader.COMMITTED[("orders", 0)] = 15  # the control: the group is at the batch, the failure is real
+    RecordingSinkTask.FAIL_PUT.append("the database is down")
+    response = invocation.handle(_event(b'{"id": 15}', first_offset=15), 128)
+    assert response == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 15}}]}
+    assert harness.task_status().state is State.FAILED
+    assert [s.first_offset for s in runs.state.task_streaks("snk")] == [15]
