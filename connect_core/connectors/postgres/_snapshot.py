@@ -110,6 +110,7 @@ class Snapshot:
         self._tables: list[tuple[int, str, str]] = []
         self._index = 0
         self.emitted = False
+        self.completed = False  # the last record emitted carries ``snapshot_completed``
         self.done = False
 
     def close(self) -> None:
@@ -206,7 +207,7 @@ class Snapshot:
             self._first = False
             after = described.row(raw[:width])
             key_texts = list(raw[width:])
-            complete = last_of_table and last_table
+            complete = self.completed = last_of_table and last_table
             offset = snapshot_offset(start, completed=complete)
             if not complete:
                 table_name = described.table if not last_of_table else described.table + "\x00"

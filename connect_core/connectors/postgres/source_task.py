@@ -190,8 +190,6 @@ class PostgresSourceTask(SourceTask):
         records = self._poll()
         if self._signals is not None:
             records = self._signals.stamp(records, self._partition, self._incremental_state)
-        if not records and self._epoch.unstored and self._snapshot is None:  # a snapshot without rows: its epoch
-            records = [SourceRecord(self._partition, snapshot_offset(self._start, completed=True), None)]
         self._epoch.stamp(records, self._partition)
         if records:
             windows = self._snapshot.windows if self._snapshot is not None else \
@@ -209,10 +207,16 @@ class PostgresSourceTask(SourceTask):
             if records:
                 return records
             self._snapshot = None
-            if not self._config.streams:
-                return []
-            lsn = int(self._start["lsn"])
-            self._stream = self._new_stream(Position(lsn=lsn), snapshot.windows, skip_before=lsn, confirm=None)
+            # the snapshot's end stored even when its last record did not say it (no rows, or the last table
+            # empty): a container started cold on the committed offsets then streams from its point instead of
+            # taking a snapshot of its own, later, behind which the changes committed meanwhile would be lost
+            ended = [] if snapshot.completed else [
+                SourceRecord(self._partition, snapshot_offset(self._start, completed=True), None)]
+            if self._config.streams:
+                lsn = int(self._start["lsn"])
+                self._stream = self._new_stream(Position(lsn=lsn), snapshot.windows, skip_before=lsn, confirm=None)
+            if ended or not self._config.streams:
+                return ended
         if self._stream is None:
             return []
         records = self._stream.poll(self._config.max_batch_size)

@@ -74,7 +74,7 @@ def ops(records: list[SourceRecord]) -> list[tuple[str, Any]]:
     """(op or "tombstone", id) per change event record (heartbeats left out)."""
     out = []
     for r in records:
-        if r.topic.startswith("__debezium-heartbeat."):
+        if r.topic is None or r.topic.startswith("__debezium-heartbeat."):  # an offset alone, a heartbeat
             continue
         key = r.key.get("id") if r.key is not None else None
         out.append(("tombstone", key) if r.value is None else (r.value.get("op"), key))
