@@ -182,23 +182,124 @@ def _rows_below(runs: list[list[int]], offset: int) -> int:
     return sum(max(0, min(end, offset) - start) for start, end in runs)
 
 
-# decoded Arrow bytes merged into one round of data files: the staged rows of a commit are read, trimmed and
-# written as files of the table's ``write.target-file-size-bytes`` (pyiceberg bin-packs by it), at most this much
-# held at once (a function's memory)
+# decoded Arrow bytes merged into one round of writes: the staged rows of a commit are read, trimmed and written
+# round by round into each partition's open data file, at most this much held at once (a function's memory)
 MERGE_BYTES = 192 * 1024 * 1024
 _READERS = 8  # staged objects read at once (S3 GETs)
 
 
+class _RollingFiles:
+    """The data files of one commit, one open per table partition and rolled once its written Parquet reaches the
+    table's ``write.target-file-size-bytes`` (Iceberg's ``RollingFileWriter``, checked after each write as Iceberg
+    checks every so many rows): so a commit makes one file per partition, as a task of Iceberg's sink does, and more
+    only past the target size, measured on the file's bytes (pyiceberg's own writer bin-packs by Arrow bytes)."""
+
+    def __init__(self, table: Table, written: list[str]) -> None:
+        from pyiceberg.io.pyarrow import _get_parquet_writer_kwargs
+        from pyiceberg.schema import sanitize_column_names
+        from pyiceberg.table import TableProperties
+        from pyiceberg.table.locations import load_location_provider
+        from pyiceberg.utils.properties import property_as_int
+
+        metadata = self.metadata = table.metadata
+        self.io = table.io
+        self.schema = metadata.schema()
+        self.file_schema = sanitize_column_names(self.schema)
+        properties = metadata.properties
+        self.target = property_as_int(properties, TableProperties.WRITE_TARGET_FILE_SIZE_BYTES,
+                                      TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT) or 0
+        self.row_group = property_as_int(properties, TableProperties.PARQUET_ROW_GROUP_LIMIT,
+                                         TableProperties.PARQUET_ROW_GROUP_LIMIT_DEFAULT)
+        self.kwargs = _get_parquet_writer_kwargs(properties)
+        self.locations = load_location_provider(table_location=metadata.location, table_properties=properties)
+        self.write_uuid = uuid.uuid4()
+        self.count = 0
+        self.written = written
+        self.open: dict[str, tuple[Any, Any, Any, str, Any]] = {}  # partition path -> writer, stream, file, path, key
+        self.done: list[Any] = []
+
+    def write(self, frame: Any) -> None:
+        """Append ``frame`` (rows of the table's schema, Arrow without field ids) to each partition's open file."""
+        from pyiceberg.io.pyarrow import _determine_partitions
+
+        if self.metadata.spec().is_unpartitioned():
+            self._write(None, frame)
+            return
+        for part in _determine_partitions(spec=self.metadata.spec(), schema=self.schema, arrow_table=frame):
+            self._write(part.partition_key, part.arrow_table_partition)
+
+    def _write(self, key: Any, frame: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from pyiceberg.io.fileformat import FileFormatFactory
+        from pyiceberg.io.pyarrow import _to_requested_schema, pyarrow_to_schema
+        from pyiceberg.manifest import FileFormat
+
+        if frame.num_rows == 0:
+            return
+        name = key.to_path() if key is not None else ""
+        frame_schema = pyarrow_to_schema(frame.schema, name_mapping=self.schema.name_mapping,
+                                         format_version=self.metadata.format_version)
+        batches = [_to_requested_schema(requested_schema=self.file_schema, file_schema=frame_schema, batch=batch,
+                                        include_field_ids=True,
+                                        format_model=FileFormatFactory.get(FileFormat.PARQUET))
+                   for batch in frame.to_batches()]
+        frame = pa.Table.from_batches(batches)
+        entry = self.open.get(name)
+        if entry is None:
+            path = self.locations.new_data_location(
+                data_file_name=f"00000-{self.count}-{self.write_uuid}.parquet", partition_key=key)
+            self.count += 1
+            self.written.append(path)
+            output = self.io.new_output(path)
+            stream = output.create(overwrite=True)
+            writer = pq.ParquetWriter(stream, schema=frame.schema, store_decimal_as_integer=True, **self.kwargs)
+            entry = self.open[name] = (writer, stream, output, path, key)
+        writer, stream = entry[0], entry[1]
+        writer.write_table(frame, row_group_size=self.row_group)
+        if stream.tell() >= self.target:
+            self._close(name)
+
+    def _close(self, name: str) -> None:
+        from pyiceberg.io.pyarrow import (
+            compute_statistics_plan,
+            data_file_statistics_from_parquet_metadata,
+            parquet_path_to_id_mapping,
+        )
+        from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+        from pyiceberg.typedef import Record
+
+        writer, stream, output, path, key = self.open.pop(name)
+        with stream:
+            writer.close()
+        statistics = data_file_statistics_from_parquet_metadata(
+            parquet_metadata=writer.writer.metadata,
+            stats_columns=compute_statistics_plan(self.file_schema, self.metadata.properties),
+            parquet_column_mapping=parquet_path_to_id_mapping(self.file_schema))
+        self.done.append(DataFile.from_args(
+            content=DataFileContent.DATA, file_path=path, file_format=FileFormat.PARQUET,
+            partition=key.partition if key is not None else Record(), file_size_in_bytes=len(output),
+            sort_order_id=None, spec_id=self.metadata.default_spec_id, equality_ids=None, key_metadata=None,
+            **statistics.to_serialized_dict()))
+
+    def close(self) -> list[Any]:
+        """Close every open file; the ``DataFile`` s written, in the order they were closed."""
+        for name in list(self.open):
+            self._close(name)
+        return self.done
+
+
 def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> list[Any]:
     """The ``DataFile`` s of the rows the takes hold: staged Parquet trimmed, brought to the table's current schema
-    (``_to_requested_schema``: columns added since are null, widened types cast) and written as few large data
-    files; files staged by an older release (their data files and statistics) appended as they are. Paths of the
-    data files written go to ``written`` as they are made (deleted when the commit fails)."""
+    (``_to_requested_schema``: columns added since are null, widened types cast) and written as one file per
+    partition rolled at the table's target size (``_RollingFiles``); files staged by an older release (their data
+    files and statistics) appended as they are. Paths of the data files written go to ``written`` as they are made
+    (deleted when the commit fails)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from pyiceberg.io.pyarrow import _dataframe_to_data_files, _to_requested_schema, schema_to_pyarrow
+    from pyiceberg.io.pyarrow import _to_requested_schema, schema_to_pyarrow
 
     schema, schemas = table.schema(), table.schemas()
     target = schema_to_pyarrow(schema, include_field_ids=False)
@@ -220,20 +321,16 @@ def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> 
         return take, body, frame
 
     out: list[Any] = []
+    files = _RollingFiles(table, written)
     pending: list[Any] = []
     size = 0
 
     def write() -> None:
         nonlocal size
-        if not pending:
-            return
-        frame = pa.concat_tables(pending)
-        pending.clear()
-        size = 0
-        for data_file in _dataframe_to_data_files(table.metadata, frame, table.io, uuid.uuid4()):
-            written.append(data_file.file_path)
-            if data_file.record_count > 0:
-                out.append(data_file)
+        if pending:
+            files.write(pa.concat_tables(pending))
+            pending.clear()
+            size = 0
 
     with ThreadPoolExecutor(_READERS) as pool:
         for take, body, frame in pool.map(read, takes):
@@ -250,6 +347,7 @@ def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> 
             if size >= MERGE_BYTES:
                 write()
     write()
+    out.extend(files.close())
     return out
 
 
