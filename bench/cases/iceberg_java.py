@@ -100,6 +100,8 @@ class _Tables:
         self.same: dict[str, list[bool]] = {"jvm": [], "raw": []}
         self.unlike: dict[str, set[str]] = {"jvm": set(), "raw": set()}  # columns whose types or values differ
         self.files: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": []}
+        # commits (snapshots that added data files) per side and repetition: files per commit compare like for like
+        self.commits: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": []}
         self.pending: dict[int, dict[str, tuple[Any, dict[str, str]]]] = {}  # rep -> side -> rows and types read
         self.compared: dict[int, set[str]] = {}  # rep -> the other sides compared with ours so far
 
@@ -136,6 +138,8 @@ class _Tables:
             if rep < 0:
                 return
             self.files[side].append(int(self.summary(name).get("total-data-files", 0)))
+            self.commits[side].append(sum(1 for snapshot in table.snapshots() if snapshot.summary is not None
+                                          and int(snapshot.summary.additional_properties.get("added-data-files", 0))))
             read = self.pending.setdefault(rep, {})
             read[side] = rows, types
             if "ours" not in read:
@@ -371,6 +375,7 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
         load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
         **billed_extra(function, settings.records, settings.batch), commit_interval_ms=COMMIT_INTERVAL_MS,
         ours_data_files=tables.files["ours"], jvm_data_files=tables.files["jvm"], raw_data_files=tables.files["raw"],
+        ours_commits=tables.commits["ours"], jvm_commits=tables.commits["jvm"], raw_commits=tables.commits["raw"],
         same_rows_as_jvm=tables.alike("jvm"), columns_unlike_jvm=sorted(tables.unlike["jvm"]),
         same_rows_as_raw=tables.alike("raw"), columns_unlike_raw=sorted(tables.unlike["raw"]), delivery=DELIVERY)
 
