@@ -35,8 +35,10 @@ class ManagedInstance(NamedTuple):
     vcpus: int
 
 
-# Lambda Managed Instances: the instance's EC2 price, plus a management fee of 15% of it, plus $0.20 per million
-# requests; no duration charge (a request waiting on the network costs nothing more while another uses the CPU).
+# Lambda Managed Instances: the instance's EC2 on-demand price, plus a management fee of 15% of it, plus $0.20 per
+# million requests; no duration charge (a request waiting on the network costs nothing more while another uses the
+# CPU). Checked against the sources bench/README cites ("Prices and sources"; tests/unit/bench/
+# test_lambda_price_sources.py keeps the two alike).
 # General-purpose .large instances (2 vCPU, 8 GiB: 4 GiB a vCPU, the ratio AWS advises for Python's processes);
 # BENCH_MI_<ARCH>_HOUR_USD sets another instance's price.
 MANAGED_INSTANCES_FEE = 0.15
