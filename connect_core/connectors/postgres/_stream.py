@@ -16,6 +16,7 @@ import logging
 import select
 import struct
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
@@ -23,8 +24,8 @@ from connect_core.api.record import SourceRecord
 from connect_core.api.struct import Struct
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.postgres import _pgoutput as pg
-from connect_core.connectors.postgres._offsets import parse_lsn
-from connect_core.connectors.postgres._slot import connect
+from connect_core.connectors.postgres._offsets import Position, parse_lsn
+from connect_core.connectors.postgres._slot import Slot, connect
 from connect_core.connectors.postgres._snapshot import read_in_window
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
     from connect_core.connectors.postgres._incremental import IncrementalSnapshot
-    from connect_core.connectors.postgres._offsets import Position
     from connect_core.connectors.postgres.config import PostgresSourceConfig
 
 __all__ = ["POLL_TIME_LIMIT_S", "ReplicationStream"]
@@ -93,10 +93,13 @@ class ReplicationStream:
         self._tx_changes = 0  # ``_changes`` when the current transaction began
         self._big_tx_passed = False  # a transaction of max.batch.size changes or more committed after the last record
         self._last_poll = 0.0
+        self._returned: dict[str, Any] | None = None  # the offset of the last record a poll returned
+        self._initial = (replace(position), skip_before, self._resume)  # where it went on from before any
 
     # -- connection ----------------------------------------------------------------------------------------------
     def _open(self) -> None:
         deadline = time.monotonic() + SLOT_BUSY_WAIT_S
+        ended = None
         while True:
             conn = connect(self._config, replication=True)
             cursor = conn.cursor()
@@ -108,10 +111,14 @@ class ReplicationStream:
                 break
             except Exception as e:
                 conn.close()
-                # the previous invocation's WAL sender may still be exiting (it releases the slot as it ends)
-                if type(e).__name__ == "ObjectInUse" and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                    continue
+                if type(e).__name__ == "ObjectInUse":
+                    # held by an earlier invocation of this connector (a frozen container, one cut off, one just
+                    # ending): its session is ended, as the runner already fenced it; anyone else's is waited for
+                    if ended is None:
+                        ended = self._end_own_sender()
+                    if time.monotonic() < deadline:
+                        time.sleep(0.2)
+                        continue
                 raise RetriableError(f"Unable to stream from replication slot {self._config.slot_name}: {e}") from e
         self._conn, self._cursor = conn, cursor
         self._relations.clear()
@@ -127,12 +134,34 @@ class ReplicationStream:
         self._target = parse_lsn(row[0]) if row else 0
         if self._confirm:
             self._send_confirm()
+            if self._conn is None:
+                raise RetriableError(f"Unable to confirm LSN {self._confirm} to replication slot "
+                                     f"{self._config.slot_name}")
+
+    def _end_own_sender(self) -> int:
+        """``Slot.end_own_sender``: the PID ended, 0 when none was (a failure to end it is only logged: the slot is
+        then waited for as anyone else's)."""
+        try:
+            return Slot(self._config, self._ctl).end_own_sender() or 0
+        except Exception as e:
+            log.warning("could not end the WAL sender holding replication slot %s: %s", self._config.slot_name, e)
+            return 0
 
     def _send_confirm(self) -> None:
-        lsn, self._confirm = self._confirm, None
-        if lsn and self._cursor is not None:
+        """Confirm the pending LSN on the open connection; one that fails (the session was ended meanwhile: this
+        container was frozen and another took the slot over) is closed, the LSN kept for the next open."""
+        lsn = self._confirm
+        if not lsn or self._cursor is None:
+            return
+        try:
             self._cursor.send_feedback(write_lsn=lsn, flush_lsn=lsn, force=True)
-            log.debug("confirmed LSN %d to slot %s", lsn, self._config.slot_name)
+        except Exception as e:
+            log.info("confirming LSN %d to slot %s failed (%s): confirmed at the next open", lsn,
+                     self._config.slot_name, str(e).strip())
+            self._rewind()
+            return
+        self._confirm = None
+        log.debug("confirmed LSN %d to slot %s", lsn, self._config.slot_name)
 
     def confirm(self, lsn: int | None) -> None:
         """Kafka committed offsets up to ``lsn``: confirm it to the slot now if streaming, else at the next open."""
@@ -155,12 +184,27 @@ class ReplicationStream:
         self.close()
         last = self._emitted_offset
         if self._tx is not None and last is not None:  # inside a transaction: restart at its records' offset
-            from connect_core.connectors.postgres._offsets import Position
-
             restored = Position.from_offset(last)
             self.position = restored
             self._resume = (restored.tx_id, restored.lsn, restored.events)
             self._done_before = restored.lsn_commit
+        self._tx = None
+        self._skip_tx = False
+
+    def _rewind(self) -> None:
+        """Close a connection that failed (or was ended by another container); the next open goes on right after
+        the last record a poll returned, as a cold start from its offset would: what a failed poll read (records
+        built but never returned, a commit passed over them) is read again, never skipped."""
+        self.close()
+        if self._returned is not None:
+            position = Position.from_offset(self._returned)
+            resume = (position.tx_id, position.lsn, position.events) if position.events else None
+            skip = position.lsn_commit if position.lsn_commit is not None else position.lsn
+        else:
+            initial, skip, resume = self._initial
+            position = replace(initial)
+        self.position, self._done_before, self._resume = position, skip, resume
+        self._last_commit = position.lsn_commit
         self._tx = None
         self._skip_tx = False
 
@@ -213,12 +257,12 @@ class ReplicationStream:
                         # a big transaction committed after the last record would be decoded again by every
                         # invocation: a heartbeat stores the position past it
                         self._heartbeat(records, forced=self._big_tx_passed)
+                        self._note_returned(records)
                         return records
                     now = time.monotonic()
                     if now >= wait_until or (stop_at and now >= stop_at and records):
                         break
-                    ready = select.select([self._cursor], [], [], _WAIT_S)[0]
-                    if not ready:
+                    if not _readable(self._cursor, _WAIT_S):
                         self._cursor.send_feedback(reply=True)  # ask for a keepalive: it carries the WAL end
                     continue
                 now = time.monotonic()
@@ -231,12 +275,12 @@ class ReplicationStream:
                         self._moved = True  # store the position inside it (a heartbeat when nothing was captured)
                     break
         except (ConnectError, RetriableError):
-            self.close()
+            self._rewind()
             raise
         except Exception as e:
-            self.close()
+            self._rewind()
             what = f"Reading replication slot {self._config.slot_name} after LSN {self.position.lsn} failed: {e}"
-            if type(e).__name__ in ("OperationalError", "InterfaceError", "ObjectInUse", "DatabaseError"):
+            if _lost_session(e):
                 raise RetriableError(what) from e
             raise ConnectError(what) from e
         self._last_poll = time.monotonic()
@@ -244,7 +288,12 @@ class ReplicationStream:
             self._heartbeat(records, forced=self._moved)
         if not records:  # the server is still decoding or sending: a heartbeat keeps the invocation polling
             self._heartbeat(records, forced=True, waiting=True)
+        self._note_returned(records)
         return records
+
+    def _note_returned(self, records: list[SourceRecord]) -> None:
+        if records:
+            self._returned = records[-1].source_offset
 
     def _handle(self, message: Any, records: list[SourceRecord]) -> None:
         payload = message.payload
@@ -371,6 +420,13 @@ class ReplicationStream:
                                         headers=self._headers.headers()))
 
     # -- heartbeats ----------------------------------------------------------------------------------------------
+    def _stored_position(self) -> dict[str, Any]:
+        """The position a heartbeat stores: where the stream is, or, while it still passes over what was returned
+        before a restart (a loaded server paused it there), where it resumed from: never behind a stored offset."""
+        if self._resume is None:
+            return self.position.offset()
+        return dict(self._returned) if self._returned is not None else self._initial[0].offset()
+
     def _heartbeat(self, records: list[SourceRecord], *, forced: bool, waiting: bool = False) -> None:
         """When caught up: a heartbeat when the position moved without a record for heartbeat.interval.ms (or,
         ``forced``, after a poll that read only uncaptured changes: their stretch must not be read again)."""
@@ -392,7 +448,7 @@ class ReplicationStream:
                 cursor.execute(self._config.heartbeat_action_query)
         if not self._moved and not waiting:
             return
-        offset = self.position.offset()
+        offset = self._stored_position()
         if self.incremental is not None:
             self.incremental.state.store(offset)
         self._emitted_offset = offset
@@ -403,7 +459,24 @@ class ReplicationStream:
         self._just_beat = True
 
 
+def _lost_session(error: Exception) -> bool:
+    """Whether a read failed with the session (the server ended it, the network, the slot taken over: psycopg2's
+    OperationalError and its subclasses such as AdminShutdown), not with what it read."""
+    import psycopg2
+
+    return isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)) \
+        or type(error).__name__ == "DatabaseError"
+
+
 def _key_tuple(table: TableSchema, key: Struct | None) -> tuple[Any, ...] | None:
     if key is None:
         return None
     return tuple(key._values)
+
+
+def _readable(cursor: Any, timeout_s: float) -> bool:
+    """Wait until the replication connection has data; ``poll``, as ``select`` refuses descriptors past 1,023 (a
+    long-lived process with many connections, such as a warm container serving many connectors, gets there)."""
+    poller = select.poll()
+    poller.register(cursor.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(timeout_s * 1000))
