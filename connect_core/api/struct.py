@@ -104,9 +104,10 @@ class Struct:
 
 
 class TextStruct(Struct):
-    """A ``Struct`` read from JSON text that keeps its ``_text`` (ours, not Kafka's): its values are read from the
-    parsed node (``_read(node)``, the exact read) only when something first reads them, so a task that writes the
-    text alone never has them built. Read or changed, it is a ``Struct`` like any other."""
+    """A ``Struct`` read from JSON text that keeps its ``_text`` (ours, not Kafka's): its values are read from
+    ``_node`` (``_read(_node)``, the exact read of the parsed node, or of the text itself where it was not parsed)
+    only when something first reads them, so a task that writes the text alone never has them built. Read or
+    changed, it is a ``Struct`` like any other."""
 
     __slots__ = ("_node", "_read")
 

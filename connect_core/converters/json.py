@@ -37,6 +37,7 @@ from connect_core.converters._json_compiled import (
     compile_writer,
 )
 from connect_core.converters._json_schema import parse_schema, schema_json
+from connect_core.converters._json_text_pattern import compile_text_pattern
 from connect_core.converters.json_config import JsonConverterConfig
 
 if TYPE_CHECKING:
@@ -156,6 +157,9 @@ class JsonConverter(DataHeaderConverter):
         self._lazy_text = False
         self._text_readers: dict[int, tuple[Schema, Any]] = {}
         self._last_text_read: Any = None
+        # lazy text: the last envelope's payload pattern (_json_text_pattern.compile_text_pattern), tried first
+        self._text_patterns: dict[int, tuple[Schema, Any]] = {}
+        self._last_text_match: Any = None
         self._last_writer: tuple[Schema | None, Any] = (None, None)
         # the last unnamed STRING schema written in an envelope and its envelope's bytes up to the payload
         self._string_schema: object = _NO_SCHEMA
@@ -609,6 +613,7 @@ class JsonConverter(DataHeaderConverter):
         self._keep_text = True
         self._lazy_text = lazy
         self._text_readers = {}  # compiled for the other kind of struct, if any
+        self._text_patterns = {}
         self._last_envelope = (b"", None, None)  # the next envelope is remembered again, with its text reader
 
     def to_connect_values(self, values: Iterable[bytes | None]) -> list[tuple[Schema | None, Any]]:
@@ -622,7 +627,7 @@ class JsonConverter(DataHeaderConverter):
                 or type(self).to_connect_data is not JsonConverter.to_connect_data:
             return [one("", value) for value in values]
         prefix, schema, read = self._last_envelope
-        text_read = self._last_text_read
+        text_read, text_match = self._last_text_read, self._last_text_match
         as_is = _reads_as_is(schema)
         if as_is and values.__class__ is list:
             strings = _quoted_payloads(values, prefix)
@@ -643,13 +648,15 @@ class JsonConverter(DataHeaderConverter):
                         append((schema, node if as_is and node.__class__ is str else read(node)))
                     else:
                         raw = payload[:-1]
-                        append((schema, text_read(loads(raw), raw)))
+                        # lazy text: a payload the pattern keeps is not parsed (its values only if read)
+                        struct = None if text_match is None else text_match(raw)
+                        append((schema, text_read(loads(raw), raw) if struct is None else struct))
                     continue
                 except (orjson.JSONDecodeError, _NeedsExactParse):
                     pass
             append(one("", value))
             prefix, schema, read = self._last_envelope  # the exact read may have remembered another envelope
-            text_read = self._last_text_read
+            text_read, text_match = self._last_text_read, self._last_text_match
             as_is = _reads_as_is(schema)
         return out
 
@@ -685,14 +692,17 @@ class JsonConverter(DataHeaderConverter):
                 return
             if text[payload_end:].lstrip(" \t\n\r") != "}":
                 return
-        read = text_read = None
+        read = text_read = text_match = None
         if schema is not None and schema.type is Type.STRUCT:
             read = self._compiled(self._readers, schema, self._compile_reader)
             if read is not None and self._keep_text:
                 text_read = self._compiled(self._text_readers, schema,
                                            lambda schema, read=read: compile_text_reader(schema, read,
                                                                                          lazy=self._lazy_text))
-        self._last_text_read = text_read
+            if text_read is not None and self._lazy_text:
+                text_match = self._compiled(self._text_patterns, schema,
+                                            lambda schema, read=read: compile_text_pattern(schema, read))
+        self._last_text_read, self._last_text_match = text_read, text_match
         if read is None and _reads_as_is(schema):
             to_connect = self._to_connect
 

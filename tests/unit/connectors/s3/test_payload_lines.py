@@ -1,0 +1,111 @@
+"""JSON lines from the payload's bytes (the converter's lazy text, as the runner asks for it when the S3 sink writes
+JSON lines and no SMT reads the values) against the reference path (every value read, the exact writer): the same
+file bytes and the same records left out under ``errors.tolerance=all`` on the same batch."""
+
+from __future__ import annotations
+
+import base64
+import random
+from typing import Any
+
+from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.api.logical import Decimal, Timestamp
+from connect_core.api.schema import SchemaBuilder
+from connect_core.api.struct import Struct, TextStruct
+from connect_core.connectors.s3._format import RecordFormat
+from connect_core.converters.json import JsonConverter
+from connect_core.errors.config import ErrorHandlingConfig
+from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
+from connect_core.runtime.converter_set import ConverterSet
+from connect_core.runtime.sink_pipeline import SinkPipeline
+from connect_core.transforms.chain import TransformationChain
+
+JSON = "org.apache.kafka.connect.json.JsonConverter"
+CONFIG = {"key.converter": JSON, "value.converter": JSON, "errors.tolerance": "all"}
+SCHEMA = (SchemaBuilder.struct().name("rows")
+          .field("id", SchemaBuilder.int64().build())
+          .field("name", SchemaBuilder.string().build())
+          .field("price", Decimal.builder(2).build())
+          .field("score", SchemaBuilder.float64().build())
+          .field("at", Timestamp.builder().build())
+          .field("note", SchemaBuilder.string().optional().build())
+          .build())
+KEY = SchemaBuilder.struct().field("id", SchemaBuilder.int64().build()).build()
+
+
+class Reporter:
+    """The offsets of the records reported as failed."""
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+
+    def report(self, context: Any) -> None:
+        self.offsets.append(context.original.offset)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _pipeline(lazy_text: bool) -> tuple[SinkPipeline, Reporter]:
+    reporter = Reporter()
+    operator = RetryWithToleranceOperator.from_config(ErrorHandlingConfig.parse(CONFIG), reporters=[reporter])
+    converters = ConverterSet.from_config(CONFIG)
+    if lazy_text:
+        value: Any = converters.value
+        value.keep_json_text(lazy=True)  # what SinkRunner does for a task that wants_json_text
+    return SinkPipeline(converters, TransformationChain([]), operator), reporter
+
+
+def _batch(seed: int, *, failing: bool) -> list[ConsumedRecord]:
+    """Envelopes as our JsonConverter writes them, with edits a producer of other JSON makes and tombstones among
+    them; with ``failing``, records that fail to convert too."""
+    rng = random.Random(seed)
+    values, keys = JsonConverter(), JsonConverter()
+    values.configure({"schemas.enable": "true"}, is_key=False)
+    keys.configure({"schemas.enable": "true"}, is_key=True)
+    edits: list[tuple[bytes, bytes]] = [
+        (b'"id":', b'"id" : '), (b',"name"', b',\n "name"'), (b'"name":"', b'"name":"\xc3\xa9\xe2\x82\xac'),
+        (b'"name":"', b'"name":"\\u00e9'), (b'"name":"', b'"name":"\xf0\x9f\x98\x80'),
+        (b'"score":0.25', b'"score":2.5e-1'),
+        (b'"payload":{', b'"payload":{"extra":1,'), (b'"payload":{', b'"payload": {'), (b"}}", b"} }"),
+    ]
+    if failing:
+        edits += [(b'"note":null', b'"note":1'), (b'"name":"', b'"name":"\x01'), (b'"name":"', b'"name":"\xff'),
+                  (b"}}", b"}"), (b'"payload":{', b'"payload":null,"x":{'), (b'"id":', b'"id":"1",'),
+                  (b'"name":"', b'"name":null,"y":"')]
+    out = []
+    for offset in range(600):
+        struct = Struct(SCHEMA)
+        struct.put("id", rng.choice([offset, -offset, 2**62]))
+        struct.put("name", f"row {offset}")
+        struct.put("price", Decimal.to_logical(Decimal.builder(2).build(), base64.b64decode(
+            rng.choice([b"AQ==", b"/w==", b"AIA=", b"f/8="]))))
+        struct.put("score", rng.choice([0.25, 1e-5, 123.5, 1e8, -0.0, 0.0]))
+        struct.put("at", Timestamp.to_logical(Timestamp.builder().build(), rng.choice([0, 1704067201000, -1])))
+        struct.put("note", rng.choice([None, "n", 'a "quoted" \\ note']))
+        value: bytes | None = values.from_connect_data("t", SCHEMA, struct)
+        if offset % 9 == 4:
+            old, new = rng.choice(edits)
+            value = value.replace(old, new, 1)  # type: ignore[union-attr]
+        if offset % 50 == 7:
+            value = None
+        key = keys.from_connect_data("t", KEY, Struct(KEY).put("id", offset))
+        out.append(ConsumedRecord("t", 0, offset, 0, "CreateTime", key, value, []))
+    return out
+
+
+def test_lines_from_the_payloads_bytes_are_the_reference_lines() -> None:
+    for seed, failing in ((0, False), (1, False), (2, True), (3, True)):
+        consumed = _batch(seed, failing=failing)
+        (fast, fast_reported), (reference, reference_reported) = _pipeline(True), _pipeline(False)
+        fast_records, reference_records = fast.convert_all(consumed), reference.convert_all(consumed)
+        assert fast_reported.offsets == reference_reported.offsets  # the same records left out (none or some)
+        assert bool(fast_reported.offsets) is failing
+        assert [r.kafka_offset for r in fast_records] == [r.kafka_offset for r in reference_records]
+        # a batch where a record fails is read record by record (no text); the fast path was taken otherwise
+        assert any(type(r.value) is TextStruct for r in fast_records) is not failing
+        assert not any(type(r.value) is TextStruct for r in reference_records)
+        written = [r for r in fast_records if r.value is not None]
+        expected = [r for r in reference_records if r.value is not None]
+        assert RecordFormat("json", "value").stage(written) == RecordFormat("json", "value").stage(expected)
+        assert fast_records == reference_records  # the values too, read when something reads them
