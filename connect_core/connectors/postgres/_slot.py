@@ -5,11 +5,14 @@ walsender honours them too. The slot is created with an exported snapshot, so th
 exactly what was committed before the slot's consistent point; later snapshot transactions get theirs from a
 temporary slot (dropped with its connection). The slot's confirmed position is moved by offsets that Kafka has
 committed (``confirm``), and by psycopg2 over WAL the walsender sent nothing of (see ``_stream``). ``drop`` is
-``slot.drop.on.stop``'s, when the connector is stopped or deleted.
+``slot.drop.on.stop``'s, when the connector is stopped or deleted. Replication sessions carry the connector's own
+``application_name`` (``replication_application``), so ``end_own_sender`` can tell a WAL sender left holding the slot
+by an earlier invocation of this connector (a frozen container's) from anyone else's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -25,13 +28,14 @@ if TYPE_CHECKING:
 
     from connect_core.connectors.postgres.config import PostgresSourceConfig
 
-__all__ = ["SESSION_OPTIONS", "Slot", "connect", "tls_arguments"]
+__all__ = ["SESSION_OPTIONS", "Slot", "connect", "replication_application", "tls_arguments"]
 
 log = logging.getLogger(__name__)
 
 SESSION_OPTIONS: Final = ("-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex "
                           "-c extra_float_digits=1")
 _APPLICATION: Final = "lambda-connect"
+_NAMEDATALEN: Final = 63  # PostgreSQL keeps this much of an application_name
 # slot.drop.on.stop: a slot still held by a WAL sender (an invocation streaming when the connector is deleted) is
 # tried again this often, a second apart, as Debezium's dropReplicationSlot does (3 times), then left with a warning
 DROP_ATTEMPTS: Final = 10
@@ -55,6 +59,13 @@ def tls_arguments(config: PostgresSourceConfig, libpq_version: int) -> dict[str,
     }, libpq_version)
 
 
+def replication_application(config: PostgresSourceConfig) -> str:
+    """The ``application_name`` of the connector's replication sessions: ``lambda-connect <hash> <topic.prefix>``,
+    the hash of the topic prefix and the slot keeping it unique where the server cuts a long name short."""
+    digest = hashlib.sha256(f"{config.topic_prefix}\0{config.slot_name}".encode()).hexdigest()[:8]
+    return f"{_APPLICATION} {digest} {config.topic_prefix}"[:_NAMEDATALEN]
+
+
 def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
     """A session (``replication``: a logical replication connection), failures as ``RetriableError``."""
     import psycopg2
@@ -64,7 +75,8 @@ def connect(config: PostgresSourceConfig, *, replication: bool = False) -> Any:
     try:
         conn = psycopg2.connect(
             host=config.hostname, port=config.port, user=config.user, password=password, dbname=config.dbname,
-            connect_timeout=10, options=SESSION_OPTIONS, application_name=_APPLICATION,
+            connect_timeout=10, options=SESSION_OPTIONS,
+            application_name=replication_application(config) if replication else _APPLICATION,
             connection_factory=psycopg2.extras.LogicalReplicationConnection if replication else None,
             **tls_arguments(config, psycopg2.__libpq_version__))
     except psycopg2.OperationalError as e:
@@ -121,6 +133,26 @@ class Slot:
         rows = self._query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM "
                            "pg_replication_slots WHERE slot_name = %s", (self.name,))
         return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def end_own_sender(self) -> int | None:
+        """End the WAL sender holding the slot when it is one of this connector's own replication sessions (the
+        same user and ``replication_application``): an earlier invocation's, frozen or cut off mid-stream. Returns
+        its PID, or None when the slot is free or held by another session (never ended: it is not ours).
+
+        Safe because the runner fenced every earlier invocation of the task (``init_transactions``) before this one
+        started: none can commit records or offsets any more, and the slot is confirmed only after a commit went
+        through, so the ended session takes nothing with it that Kafka holds (the docs' "Connections")."""
+        rows = self._query(
+            "SELECT s.active_pid FROM pg_replication_slots s JOIN pg_stat_activity a ON a.pid = s.active_pid "
+            "WHERE s.slot_name = %s AND a.backend_type = 'walsender' AND a.usename = current_user "
+            "AND a.application_name = %s", (self.name, replication_application(self._config)))
+        if not rows:
+            return None
+        pid = int(rows[0][0])
+        self._query("SELECT pg_terminate_backend(%s)", (pid,))
+        log.warning("replication slot %s was held by WAL sender %d of an earlier invocation of this connector (a "
+                    "frozen or cut-off container): ended it to go on from the committed offsets", self.name, pid)
+        return pid
 
     def drop(self) -> bool:
         """Drop the slot (``slot.drop.on.stop``); whether this call dropped it. A slot that does not exist is left
