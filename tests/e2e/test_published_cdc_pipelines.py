@@ -251,8 +251,6 @@ def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = PIPELI
     return messages
 
 
-@pytest.mark.xfail(strict=False, reason="open: with two warm function processes (up --warm-containers 2) the outbox "
-                   "pipeline's first events were missing once in make test (ids 1 and 2); under investigation")
 def test_outbox_event_router(up: Up, postgres_settings: dict[str, str], kafka_bootstrap: str) -> None:
     """``outbox/``: the order service's outbox table (Debezium's Quarkus outbox extension: insert then delete in one
     transaction) captured with the outbox ``EventRouter``: one message per inserted event on
