@@ -7,7 +7,7 @@ again (``batchItemFailures``, else :class:`UncommittedRecordsError`, no failure 
 the DLQ only when the batch went through; a ``RetriableError`` from ``put`` is retried after ``timeout`` as
 ``WorkerSinkTask`` does. ``_handle`` reads as ``WorkerSinkTask``'s loop (poll, convert and transform, ``put``,
 ``preCommit``) over one ``SinkBatch`` (``runtime/sink_batch.py``): a mapping's event decoded once, or a pull-mode
-consumer's messages as they are.
+consumer's messages as they are; a failed batch the group moved past is no failure (``runtime/stale_batch.py``).
 """
 
 from __future__ import annotations
@@ -287,7 +287,7 @@ class SinkRunner:
         except retry_pause.SupersededError as superseded:
             return self._superseded_batch(records, held, result, superseded)
         except Exception as error:
-            if self._moved_on(running, records, error, budget):
+            if self._moved_on(records, error, budget):
                 return self._stale_batch(running, result)
             self._fail(running, error)
             if running.report_item_failures and (records or held):
@@ -647,7 +647,8 @@ class SinkRunner:
         reporters: list[Any] = [*log_reporters(errors_config, self.connector, self.task)]
         if dlq is not None:
             reporters.append(dlq)
-        operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters)
+        operator = RetryWithToleranceOperator.from_config(errors_config, reporters=reporters,
+                                                          connector=self.connector, task=self.task)
         pipeline = SinkPipeline(converters, chain, operator)
         consumed_by_coordinates: dict[tuple[str, int, int], ConsumedRecord] = {}
 
@@ -682,7 +683,7 @@ class SinkRunner:
             plugin_metrics=plugin_metrics, idle_interval_ms=idle_interval_ms,
         )
 
-    def _moved_on(self, running: _RunningTask, records: Sequence[ConsumedRecord], error: BaseException,
+    def _moved_on(self, records: Sequence[ConsumedRecord], error: BaseException,
                   budget: Callable[[], float]) -> bool:
         """Whether the consumer group has moved on from the failed batch (``runtime/stale_batch.py``): a frozen
         invocation resumed after other containers went on, or a batch delivered twice. Kafka's committed offsets
@@ -696,7 +697,8 @@ class SinkRunner:
         if past:
             log.warning("%s-%d: the batch failed (%s: %s), but the consumer group %s has already moved past its "
                         "records on %s: a frozen invocation resumed or a batch delivered twice, not a failure of the "
-                        "task; nothing is committed", self.connector, self.task, type(error).__name__, error, group,
+                        "task; nothing is committed", self.connector, self.task, type(error).__name__,
+                        redact(str(error)), group,
                         ", ".join(f"{topic}-{partition}" for topic, partition in past))
         return bool(past)
 
