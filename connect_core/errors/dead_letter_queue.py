@@ -36,7 +36,7 @@ from connect_core.api.errors import (
     NotFoundError,
     RetriableError,
 )
-from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
+from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics, task_error_metrics
 from connect_core.errors.exceptions import DeadLetterQueueError
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class DeadLetterQueueReporter:
             connector_name: the connector.
             task_id: the task number.
             producer_overrides: extra producer settings (Kafka's ``producer.override.*``).
-            metrics: counts DLQ produce requests and failures.
+            metrics: counts DLQ produce requests and failures (default: the task's counters in this process).
             timeout: seconds allowed for listing and creating the topic.
             scrub: masks secrets in the context headers' exception message and trace.
         """
@@ -216,7 +216,7 @@ class DeadLetterQueueReporter:
             connector_name,
             task_id,
             context_headers_enabled=config.dlq_context_headers_enable,
-            metrics=metrics,
+            metrics=metrics if metrics is not None else task_error_metrics(connector_name, task_id),
             scrub=scrub,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["ErrorHandlingMetrics"]
+__all__ = ["ErrorHandlingMetrics", "task_error_metrics"]
 
 
 @dataclasses.dataclass(slots=True)
@@ -31,3 +31,12 @@ class ErrorHandlingMetrics:
     def as_dict(self) -> dict[str, int]:
         """The counters under Kafka's metric names."""
         return {f.name.replace("_", "-"): getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+_TASKS: dict[tuple[str, int], ErrorHandlingMetrics] = {}
+
+
+def task_error_metrics(connector: str, task: int) -> ErrorHandlingMetrics:
+    """This process's counters of one task, kept across the task's rebuilds so a warm container's totals only grow
+    (the run recorder copies them into its per-container counters, which ``GET /metrics`` sums)."""
+    return _TASKS.setdefault((connector, task), ErrorHandlingMetrics())

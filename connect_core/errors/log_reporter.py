@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from connect_core.api.consumed_record import ConsumedRecord
 from connect_core.api.record import CREATE_TIME, LOG_APPEND_TIME
+from connect_core.errors.error_handling_metrics import task_error_metrics
 
 if TYPE_CHECKING:
     from connect_core.errors.config import ErrorHandlingConfig
@@ -80,7 +81,9 @@ def log_reporters(
     config: ErrorHandlingConfig, connector_name: str, task_id: int, metrics: ErrorHandlingMetrics | None = None
 ) -> list[LogReporter]:
     """A ``LogReporter`` only when ``errors.log.enable`` is true (Kafka ``Worker.sinkTaskReporters``): otherwise
-    tolerated failures stay out of the logs, and with them the records ``errors.log.include.messages`` would show."""
+    tolerated failures stay out of the logs, and with them the records ``errors.log.include.messages`` would show.
+    ``metrics`` defaults to the task's counters in this process (``task_error_metrics``)."""
     if not config.log_enable:
         return []
-    return [LogReporter.from_config(config, connector_name, task_id, metrics)]
+    chosen = metrics if metrics is not None else task_error_metrics(connector_name, task_id)
+    return [LogReporter.from_config(config, connector_name, task_id, chosen)]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 from connect_core.api import retry_pause
 from connect_core.api.errors import RetriableError, ServiceUnavailableError
 from connect_core.errors.config import ToleranceType
-from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics
+from connect_core.errors.error_handling_metrics import ErrorHandlingMetrics, task_error_metrics
 from connect_core.errors.exceptions import (
     TOLERANCE_EXCEEDED_MESSAGE,
     UNHANDLED_MESSAGE,
@@ -110,8 +110,13 @@ class RetryWithToleranceOperator:
         *,
         reporters: Sequence[ErrorReporter] = (),
         metrics: ErrorHandlingMetrics | None = None,
+        connector: str | None = None,
+        task: int | None = None,
     ) -> RetryWithToleranceOperator:
-        """An operator for a connector's parsed ``errors.*`` config."""
+        """An operator for a connector's parsed ``errors.*`` config; with ``connector`` and ``task`` (and no
+        ``metrics``) it fills the task's counters in this process (``task_error_metrics``)."""
+        if metrics is None and connector is not None and task is not None:
+            metrics = task_error_metrics(connector, task)
         return cls(
             config.retry_timeout, config.retry_delay_max_ms, config.tolerance, reporters=reporters, metrics=metrics
         )

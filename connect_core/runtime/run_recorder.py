@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from connect_core.errors.error_handling_metrics import task_error_metrics
 from connect_core.runtime.config_providers import redact
 from connect_core.runtime.restart_policy import Decision, RestartPolicyConfig, after_failure, decide, restarted
 from connect_core.storage.config_state import TargetState
@@ -280,7 +281,8 @@ class RunRecorder:
             skipped=counters.skipped + run.skipped, dlq=counters.dlq + run.dlq,
             start_attempts=counters.start_attempts + starting,
             start_successes=counters.start_successes + (starting and run.ok),
-            start_failures=counters.start_failures + (starting and not run.ok))
+            start_failures=counters.start_failures + (starting and not run.ok),
+            errors=task_error_metrics(run.connector, run.task).as_dict())
         self._counters[key] = counters
         return counters
 

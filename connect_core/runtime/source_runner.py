@@ -622,8 +622,8 @@ class SourceRunner:
             per_record_commit = _overrides_commit_record(task)
             errors_config = ErrorHandlingConfig.parse(connector_config)
             operator = RetryWithToleranceOperator.from_config(
-                errors_config, reporters=log_reporters(errors_config, connector, task_id)
-            )
+                errors_config, reporters=log_reporters(errors_config, connector, task_id), connector=connector,
+                task=task_id)
             pipeline = SourcePipeline(ConverterSet.from_config(connector_config),
                                       build_chain(connector_config, registry.find), operator)
             plugin_metrics = TaskPluginMetrics(connector, task_id)

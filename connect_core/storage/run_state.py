@@ -141,6 +141,8 @@ class TaskCounters:
     start_attempts: int = 0
     start_successes: int = 0
     start_failures: int = 0
+    # the task's error handling counters in this container, under Kafka's task-error-metrics names
+    errors: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

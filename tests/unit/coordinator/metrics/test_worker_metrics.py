@@ -75,9 +75,11 @@ def test_rates_over_the_last_minute_and_totals_summed_over_containers(world: Wor
     for container, polled in (("a", 100), ("b", 50)):
         runs.put_run(RunRecord("src", 0, now_ms - 1, "source", True), counters=TaskCounters(
             "src", 0, container, now_ms, 0, "source", invocations=3, failed=1, records_in=polled,
-            records_out=polled - 5, start_attempts=2, start_successes=1, start_failures=1))
+            records_out=polled - 5, start_attempts=2, start_successes=1, start_failures=1,
+            errors={"total-record-failures": 1, "total-retries": 2, "last-error-timestamp": now_ms - 1_000 * polled}))
     runs.put_run(RunRecord("snk", 0, now_ms - 1, "sink", True), counters=TaskCounters(
-        "snk", 0, "c", now_ms, 0, "sink", invocations=4, records_in=9, records_out=6, dlq=2, skipped=3))
+        "snk", 0, "c", now_ms, 0, "sink", invocations=4, records_in=9, records_out=6, dlq=2, skipped=3,
+        errors={"deadletterqueue-produce-requests": 2, "deadletterqueue-produce-failures": 1}))
     got = _scrape(world)
     src = frozenset({("connector", "src"), ("task", "0")})
     snk = frozenset({("connector", "snk"), ("task", "0")})
@@ -91,6 +93,10 @@ def test_rates_over_the_last_minute_and_totals_summed_over_containers(world: Wor
     assert got[("kafka_connect_sink_task_sink_record_read_total", snk)] == 9
     assert got[("kafka_connect_sink_task_put_batch_max_time_ms", snk)] == 8
     assert got[("kafka_connect_task_error_total_record_failures", src)] == 2
+    assert got[("kafka_connect_task_error_total_retries", src)] == 4
+    assert got[("kafka_connect_task_error_last_error_timestamp", src)] == now_ms - 50_000
+    assert got[("kafka_connect_task_error_total_record_failures", snk)] == 0
     assert got[("kafka_connect_task_error_deadletterqueue_produce_requests", snk)] == 2
+    assert got[("kafka_connect_task_error_deadletterqueue_produce_failures", snk)] == 1
     assert got[("kafka_connect_worker_task_startup_attempts_total", frozenset())] == 4
     assert got[("kafka_connect_worker_task_startup_failure_percentage", frozenset())] == 0.5
