@@ -371,9 +371,6 @@ def _msk_metric(deployed: Deployed, name: str, connector: str) -> list[float]:
     return list(answer["MetricDataResults"][0]["Values"])
 
 
-@pytest.mark.xfail(strict=False, reason="open: on the deployed stack the heartbeat's EMF metrics did not reach "
-                   "LocalStack's CloudWatch within 240 s in make test (the extension's path passes against LocalStack "
-                   "directly: tests/integration/localstack_ext/test_emf.py)")
 def test_the_heartbeat_publishes_msk_connects_metrics_per_connector_name(deployed: Deployed, tmp_path: Path) -> None:
     """The functions' EMF (the coordinator's heartbeat, Powertools) read back with GetMetricData in MSK Connect's
     names and dimension; LocalStack turns the EMF lines into metrics through our extension (``emf.py``)."""
