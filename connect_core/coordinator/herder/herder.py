@@ -425,14 +425,16 @@ class Herder:
         start_tasks(self.deployer, name, config, self.configs.task_count(name))
 
     def _write_task_configs(self, name: str, task_configs: list[dict[str, str]], current: Mapping[int, Any]) -> None:
-        """Write task configs + commit only when they changed; every task is then UNASSIGNED (a worker's
-        ``onShutdown``) until an invocation with the new config reports RUNNING or FAILED (its ``onStartup``): a task
-        given a new config is RUNNING only once it ran with it."""
+        """Write task configs + commit only when they changed; running tasks stay RUNNING (``still_running``), the
+        others are UNASSIGNED until they report."""
         existing = self.configs.task_configs(name)
         if existing == task_configs and self.configs.task_count(name) == len(task_configs):
             return
         self.configs.put_task_configs(name, task_configs)
-        self.report.tasks(name, range(len(task_configs)), State.UNASSIGNED)
+        running = [s for t, s in current.items() if t < len(task_configs) and s.state is State.RUNNING]
+        self.report.still_running(running)
+        kept = {s.task for s in running}
+        self.report.tasks(name, [t for t in range(len(task_configs)) if t not in kept], State.UNASSIGNED)
         self.report.tasks(name, [t for t in current if t >= len(task_configs)], State.DESTROYED)
 
     # --- task reconfiguration ----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Status records the coordinator writes where Kafka's herder would, and the REST shapes statuses render to.
 
 Task functions report their own RUNNING/FAILED; the coordinator reports what only it knows: the connector
-instance's state after create/restart/pause/resume/stop, tasks given new configs UNASSIGNED until their function
-reports with them, tasks PAUSED while paused, and tombstones when tasks or connectors
+instance's state after create/restart/pause/resume/stop, new tasks UNASSIGNED until their function first reports
+(running tasks given new configs stay RUNNING), tasks PAUSED while paused, and tombstones when tasks or connectors
 go away.
 """
 
@@ -40,6 +40,15 @@ class StatusReporter:
         statuses = [TaskStatus(connector, task, state, self.worker_id, generation) for task in tasks]
         if statuses:
             self.store.put_task_statuses(statuses)
+
+    def still_running(self, statuses: Iterable[TaskStatus]) -> None:
+        """Running tasks given new configs stay RUNNING, at the new generation (a worker restarts them in
+        milliseconds: its UNASSIGNED from ``onShutdown`` is followed at once by ``onStartup``'s RUNNING); each
+        function's start invocation then reports the new config's RUNNING or FAILED."""
+        kept = [TaskStatus(s.connector, s.task, State.RUNNING, self.worker_id, self._generation(s.connector),
+                           None, s.version) for s in statuses]
+        if kept:
+            self.store.put_task_statuses(kept)
 
     def restarting(self, statuses: Iterable[TaskStatus]) -> None:
         """Mark tasks RESTARTING, keeping who ran them (Kafka ``onRestart``)."""
