@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
     from connect_core.storage.status_store import StatusStore
 
-__all__ = ["StatusReporter", "connector_state_info", "task_state"]
+__all__ = ["NOT_RUN_YET", "StatusReporter", "connector_state_info", "task_state"]
+
+NOT_RUN_YET = ("lambda-connect: given a new config (generation {generation}); no invocation has run it yet. The "
+               "task's function replaces this status with RUNNING or FAILED once it has.")
 
 
 class StatusReporter:
@@ -42,11 +45,14 @@ class StatusReporter:
             self.store.put_task_statuses(statuses)
 
     def still_running(self, statuses: Iterable[TaskStatus]) -> None:
-        """Running tasks given new configs stay RUNNING, at the new generation (a worker restarts them in
-        milliseconds: its UNASSIGNED from ``onShutdown`` is followed at once by ``onStartup``'s RUNNING); each
-        function's start invocation then reports the new config's RUNNING or FAILED."""
-        kept = [TaskStatus(s.connector, s.task, State.RUNNING, self.worker_id, self._generation(s.connector),
-                           None, s.version) for s in statuses]
+        """Running tasks given new configs still show RUNNING (a worker restarts them in milliseconds: its
+        UNASSIGNED from ``onShutdown`` is followed at once by ``onStartup``'s RUNNING), but at the generation they
+        ran, with a trace saying no invocation has run the new config: only the function's report at the new
+        generation proves it, and an attempt with it that fails or retries shows FAILED or UNASSIGNED at once
+        (``runtime/retrying_status.py`` counts a RUNNING of an older generation as not yet started)."""
+        kept = [TaskStatus(s.connector, s.task, State.RUNNING, self.worker_id, s.generation,
+                           NOT_RUN_YET.format(generation=self._generation(s.connector)), s.version)
+                for s in statuses]
         if kept:
             self.store.put_task_statuses(kept)
 
