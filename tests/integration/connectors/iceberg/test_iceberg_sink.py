@@ -309,6 +309,31 @@ def test_staged_rows_are_merged_into_one_file_per_partition_with_their_footers_s
     assert _commit.list_staged(table, group) == []
 
 
+def test_a_commit_rolls_its_file_at_the_target_size_on_s3(props: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit of many staged objects, read one round each (a 1-byte round), keeps one file open across rounds and
+    rolls it once its Parquet on S3 reaches the table's ``write.target-file-size-bytes``: files of whole rounds,
+    every row once, the last file the rest."""
+    from connect_core.connectors.iceberg import _commit
+    from connect_core.connectors.iceberg.sink_task import commit_due
+
+    monkeypatch.setattr(_commit, "MERGE_BYTES", 1)
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.orders", "iceberg.control.commit.interval-ms": "600000",
+              "iceberg.tables.auto-create-props.write.target-file-size-bytes": "1"}
+    _run(props, [_records(range(o, o + 5)) for o in range(0, 20, 5)])
+    commit_due(props, force=True)
+    table = _table(props, f"{ns}.orders")
+    assert sorted(f.record_count for f in (t.file for t in table.scan().plan_files())) == [5, 5, 5, 5]
+    with table.transaction() as tx:  # a target above the whole commit: one file of every round
+        tx.set_properties({"write.target-file-size-bytes": str(512 * 1024 * 1024)})
+    _run(props, [_records(range(o, o + 5)) for o in range(20, 40, 5)])
+    commit_due(props, force=True)
+    table.refresh()
+    assert sorted(f.record_count for f in (t.file for t in table.scan().plan_files())) == [5, 5, 5, 5, 20]
+    assert sorted(r["id"] for r in table.scan().to_arrow().to_pylist()) == list(range(40))
+
+
 @pytest.mark.parametrize("interval", ["0", "600000"])
 def test_evolution_as_icebergs_record_converter_nested_columns_widening_and_optional(
         props: dict[str, str], interval: str) -> None:
