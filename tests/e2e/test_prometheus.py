@@ -186,6 +186,11 @@ def test_strimzis_dashboard_and_alerts_work_on_up(prometheus_binary: Path, kafka
             up.wait_for(lambda: prom.query(f'sum(kafka_connect_sink_task_sink_record_send_total{{connector="{snk}"}}) '
                                            "> 0"), "records put to the JDBC sink")
             assert prom.query(f'kafka_connect_source_task_source_record_write_rate{{connector="{dg}"}} > 0')
+            errors = prom.query(f'{{__name__=~"kafka_connect_task_error_.+", connector="{snk}", task="0"}}')
+            assert {e["metric"]["__name__"].removeprefix("kafka_connect_task_error_") for e in errors} == {
+                "total_record_failures", "total_record_errors", "total_records_skipped", "total_retries",
+                "total_errors_logged", "deadletterqueue_produce_requests", "deadletterqueue_produce_failures",
+                "last_error_timestamp"}  # every task-error-metrics attribute, as Prometheus parsed the scrape
             up.wait_for(lambda: prom.firing() >= {"ConnectFailedConnector", "ConnectFailedTask"},
                         "both of Strimzi's alerts firing", timeout_s=60)
 
