@@ -36,7 +36,9 @@ def run_family(connect: EmbeddedConnect, family_of: Callable[[], Family | Any], 
     ``make faults``); fail with the first broken ones' seeds."""
     failures = []
     tally = request.getfixturevalue("tally")  # make faults prints it per case
+    caplog = request.getfixturevalue("caplog")
     for seed in seeds(big if BIG else small):
+        caplog.clear()  # a schedule's logged tracebacks pin its clients' descriptors: thousands would pile up
         family = family_of()
         report = run_schedule(connect, family, seed)
         tally.runs += 1
