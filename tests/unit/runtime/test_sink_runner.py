@@ -313,3 +313,52 @@ def test_a_failed_batch_the_group_moved_on_from_ends_as_a_no_op_and_no_failure()
     assert response == {"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0", "offset": 15}}]}
     assert harness.task_status().state is State.FAILED
     assert [s.first_offset for s in runs.state.task_streaks("snk")] == [15]
+
+
+class _Message:
+    """A consumed confluent-kafka message, as a pull-mode task's consumer hands it over."""
+
+    def __init__(self, offset: int, value: bytes) -> None:
+        self._offset, self._value = offset, value
+
+    def topic(self) -> str:
+        return "orders"
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self._offset
+
+    def timestamp(self) -> tuple[int, int]:
+        return 1, 1_700_000_000_000 + self._offset
+
+    def headers(self) -> None:
+        return None
+
+    def key(self) -> bytes:
+        return b"k"
+
+    def value(self) -> bytes:
+        return self._value
+
+
+def test_a_pull_mode_batch_the_group_moved_past_commits_nothing_and_is_no_failure() -> None:
+    """A pull-mode invocation (its runner commits) whose batch fails after a twin invocation committed past it: no
+    offset is offered for commit (nothing moves back), no seek, no FAILED; with the group at the batch it fails."""
+    from tests.unit.runtime.fakes import FakeGroupReader
+
+    harness = Harness()
+    runner = SinkRunner(WORKER, "snk", config_store=harness.topics.config_store(),
+                        status_store=harness.topics.status_store(), reads_committed=True, commits=True)
+    FakeGroupReader.COMMITTED[("orders", 0)] = 9
+    RecordingSinkTask.FAIL_PUT.append("a write the twin already made")
+    result = runner.handle_messages([_Message(3, b'{"id": 3}'), _Message(4, b'{"id": 4}')])
+    assert (result.stale, result.committable, result.offsets, result.seek) == (True, {}, {}, {})
+    assert harness.task_status() is None
+
+    FakeGroupReader.COMMITTED[("orders", 0)] = 3  # the control
+    RecordingSinkTask.FAIL_PUT.append("the database is down")
+    with pytest.raises(RuntimeError, match="the database is down"):
+        runner.handle_messages([_Message(3, b'{"id": 3}')])
+    assert harness.task_status().state is State.FAILED
