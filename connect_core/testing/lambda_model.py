@@ -280,17 +280,22 @@ class _Mapping:
         self.buffer: dict[int, list[Any]] = {p: [] for p in partitions}
         self.next: dict[int, int] = {}  # the committed position per partition (the first offset not committed)
         self.retry: set[int] = set()  # the partitions of the last failed batch
+        self.owed = 0  # records written to the topic and not read yet (a loaded broker can be slow to hand them out)
 
-    def fill(self, count: int) -> None:
-        """Read the ``count`` records just written to the topic (the producer flushed before)."""
-        deadline = time.monotonic() + INVOCATION_BUDGET_S
-        while count > 0 and time.monotonic() < deadline:
-            for message in self.consumer.consume(count, timeout=0.5):
+    def fill(self, count: int, budget_s: float = INVOCATION_BUDGET_S) -> None:
+        """Read the ``count`` records just written to the topic (the producer flushed before); those not read within
+        the budget are read by a later call, as the mapping's poller gets them late rather than never."""
+        self.owed += count
+        deadline = time.monotonic() + budget_s
+        while self.owed > 0 and time.monotonic() < deadline:
+            for message in self.consumer.consume(self.owed, timeout=min(0.5, budget_s)):
                 if not message.error():
                     self.buffer[message.partition() or 0].append(message)
-                    count -= 1
+                    self.owed -= 1
 
     def pending(self) -> dict[int, list[Any]]:
+        if self.owed:
+            self.fill(0, budget_s=0.1)
         return {p: [m for m in ms if m.offset() >= self.next.get(p, 0)] for p, ms in self.buffer.items()}
 
     def batch(self, rng: random.Random, most: int) -> list[Any]:
