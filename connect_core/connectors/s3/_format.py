@@ -97,7 +97,8 @@ class RecordFormat:
         return self.assemble([self.stage(records)], 0)
 
     def _compiled_lines(self, records: Iterable[SinkRecord]) -> bytes:
-        """JSON lines through the schema's generated writer (``_json_lines``), the exact way where it declines."""
+        """JSON lines through the schema's generated writer (``_json_lines``), the exact way where it declines; the
+        texts joined by newlines (a text a struct was read from is taken as it is, not copied with its newline)."""
         key = self._view == "key"
         lines: list[bytes] = []
         append = lines.append
@@ -108,17 +109,22 @@ class RecordFormat:
             if schema is not last:
                 last, write = schema, self._line_writer(schema)
             line = write(value) if write is not None else None
-            append(self._json_line(record) if line is None else line)
-        return b"".join(lines)
+            append(self._json_text(record) if line is None else line)
+        append(b"")  # the last line's newline
+        return LINE_SEPARATOR.join(lines)
 
     def _line_writer(self, schema: Schema | None) -> Callable[[Any], bytes | None] | None:
         cached = self._lines.get(id(schema))
         if cached is None or cached[0] is not schema:  # keyed by identity; the schema is kept alive with it
             cached = self._lines[id(schema)] = (schema, compile_line(
-                schema, base64_decimals=self._decimal_format == "BASE64"))
+                schema, base64_decimals=self._decimal_format == "BASE64", newline=False))
         return cached[1]
 
     def _json_line(self, record: SinkRecord) -> bytes:
+        return self._json_text(record) + LINE_SEPARATOR
+
+    def _json_text(self, record: SinkRecord) -> bytes:
+        """A record's view as the exact writer's JSON text (its line without the newline)."""
         if self._view == "headers":
             headers = ",".join(
                 '{"key":' + to_json_text(None, h.key) + ',"value":'
@@ -132,7 +138,7 @@ class RecordFormat:
             text = to_json_text(record.key_schema, record.key, decimal_format=self._decimal_format)
         else:
             text = to_json_text(record.value_schema, record.value, decimal_format=self._decimal_format)
-        return text.encode("utf-8") + LINE_SEPARATOR
+        return text.encode("utf-8")
 
     def _bytes_line(self, record: SinkRecord) -> bytes:
         schema, value = (record.key_schema, record.key) if self._view == "key" else (record.value_schema, record.value)

@@ -48,16 +48,18 @@ def _scale(schema: Schema) -> int | None:
         return None
 
 
-def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[Any], bytes | None] | None:
+def compile_line(schema: Schema | None, *, base64_decimals: bool,
+                 newline: bool = True) -> Callable[[Any], bytes | None] | None:
     """The line writer of values of ``schema`` (None: not a flat struct schema, write every value the exact way).
 
-    ``base64_decimals``: ``json.decimal.format=BASE64``; NUMERIC decimals are left to the exact writer.
+    ``base64_decimals``: ``json.decimal.format=BASE64``; NUMERIC decimals are left to the exact writer. Without
+    ``newline`` a line is its text alone (a struct's ``_text`` itself, not a copy): the caller joins the lines.
     """
     if schema is None or schema.type is not Type.STRUCT or not schema.fields:
         return None
     ns: dict[str, Any] = {
-        "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE, "_b64": binascii.b2a_base64, "_Struct": Struct,
-        "_TextStruct": TextStruct,
+        "_dumps": orjson.dumps, "_NL": orjson.OPT_APPEND_NEWLINE if newline else 0, "_b64": binascii.b2a_base64,
+        "_Struct": Struct, "_TextStruct": TextStruct,
         "_escaped": jackson_escaped, "_F": orjson.Fragment, "_f32": jackson_float_text, "_Dec": _decimal.Decimal,
         "_dec": Decimal.from_logical,
         "_at_scale": Decimal.base64_at_scale, "_date": _dt.date,
@@ -69,7 +71,8 @@ def compile_line(schema: Schema | None, *, base64_decimals: bool) -> Callable[[A
     if base64_decimals or not any(field.schema.name == Decimal.LOGICAL_NAME for field in schema.fields):
         # the text the converter read the struct from, where writing it gives those very bytes (Struct's _text)
         ns["_S"] = schema
-        body += ["  t = value._text", "  if t is not None and value.schema is _S: return t + b'\\n'"]
+        text = "t + b'\\n'" if newline else "t"
+        body += ["  t = value._text", f"  if t is not None and value.schema is _S: return {text}"]
     body.append("  v = value._values")
     items = []
     for field in schema.fields:

@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 from connect_core.api.consumed_record import ConsumedRecord
+from connect_core.api.data_json import to_json_text
 from connect_core.api.logical import Decimal, Timestamp
 from connect_core.api.schema import SchemaBuilder
 from connect_core.api.struct import Struct, TextStruct
@@ -107,5 +108,6 @@ def test_lines_from_the_payloads_bytes_are_the_reference_lines() -> None:
         assert not any(type(r.value) is TextStruct for r in reference_records)
         written = [r for r in fast_records if r.value is not None]
         expected = [r for r in reference_records if r.value is not None]
-        assert RecordFormat("json", "value").stage(written) == RecordFormat("json", "value").stage(expected)
+        body, _ = RecordFormat("json", "value").stage(written)
+        assert body == b"".join(to_json_text(r.value_schema, r.value).encode() + b"\n" for r in expected)
         assert fast_records == reference_records  # the values too, read when something reads them
