@@ -35,7 +35,8 @@ class TaskPluginMetrics:
         self.tags = {"connector": connector, "task": str(task)}
         self.task = PluginMetrics(self.tags)
         self._all = [self.task]
-        self.published: dict[str, float] = {}  # the task's own values (its tags only) at the last ``publish``
+        # the task's own values at the last ``publish``: ``name``, or ``name{tag=value,...}`` with tags of its own
+        self.published: dict[str, float] = {}
 
     def attach(self, plugin: Any, tag: str, value: str) -> None:
         """Hand ``plugin`` its metrics (tagged ``tag=value`` after the task's) if it is ``Monitorable``."""
@@ -60,10 +61,15 @@ class TaskPluginMetrics:
         """Write every plugin's measurements as EMF (stdout, which Lambda sends to CloudWatch), one record per tag
         set (a plugin's metrics may add tags of their own); how many values were written."""
         by_tags: dict[tuple[tuple[str, str], ...], list[tuple[str, float]]] = {}
+        published: dict[str, float] = {}
+        own = len(self.tags)
         for metrics in self._all:
             for metric_name, value in metrics.measurements():
                 by_tags.setdefault(metric_name.tags, []).append((metric_name.name, value))
-        self.published = dict(by_tags.get(tuple(self.tags.items()), []))
+                if metrics is self.task:  # the task's own, those with tags of their own as ``name{tag=value,...}``
+                    extra = ",".join(f"{k}={v}" for k, v in metric_name.tags[own:])
+                    published[f"{metric_name.name}{{{extra}}}" if extra else metric_name.name] = value
+        self.published = published
         if not by_tags:
             return 0
         from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit

@@ -282,7 +282,7 @@ class RunRecorder:
             start_attempts=counters.start_attempts + starting,
             start_successes=counters.start_successes + (starting and run.ok),
             start_failures=counters.start_failures + (starting and not run.ok),
-            errors=task_error_metrics(run.connector, run.task).as_dict())
+            errors=task_error_metrics(run.connector, run.task).as_dict(), counts=_counts(counters.counts, run.metrics))
         self._counters[key] = counters
         return counters
 
@@ -302,6 +302,19 @@ class RunRecorder:
             )
         except Exception:
             log.warning("could not write the status of %s-%d", connector, task, exc_info=True)
+
+
+def _counts(totals: dict[str, float], metrics: Mapping[str, float] | None) -> dict[str, float]:
+    """``totals`` with the invocation's per-invocation counts added: the task's ``*-count`` plugin metrics with tags of
+    their own (``name{tags}``, e.g. MirrorSourceTask's ``record-count{target=..,topic=..,partition=..}``)."""
+    if not metrics:
+        return totals
+    out = dict(totals)
+    for name, value in metrics.items():
+        base, tagged, _ = name.partition("{")
+        if tagged and base.endswith("-count"):
+            out[name] = out.get(name, 0.0) + value
+    return out
 
 
 def _iso(ms: int) -> str:

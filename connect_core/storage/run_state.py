@@ -119,6 +119,7 @@ class RunPoint:
     skipped: int = 0
     dlq: int = 0
     duration_ms: float = 0.0
+    metrics: dict[str, float] | None = None  # the task's own plugin metrics of that invocation (RunRecord.metrics)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class TaskCounters:
     start_failures: int = 0
     # the task's error handling counters in this container, under Kafka's task-error-metrics names
     errors: dict[str, int] = field(default_factory=dict)
+    # running sums of the task's per-invocation ``*-count{tags}`` plugin metrics (MirrorSourceTask's per-partition
+    # ``record-count{...}`` and ``byte-count{...}``): monotonic totals like the counters above
+    counts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -333,7 +337,7 @@ class RunState:
                 elif prefix == RUN_PREFIX:
                     self.runs.setdefault(connector, {})[task] = run = _run(connector, task, body)
                     point = RunPoint(run.at_ms, task, run.records, run.ok, run.error, run.skipped, run.dlq,
-                                     run.duration_ms)
+                                     run.duration_ms, run.metrics)
                     _remember(self.run_history.setdefault(connector, []), point, _at)
                 else:
                     self.progress.setdefault(connector, {})[task] = Progress(**body)

@@ -101,15 +101,20 @@ def effective_task_status(
             f"lambda-connect: consumer lag grew from {lag.previous_total} at {_iso(lag.previous_at_ms)} to "
             f"{lag.total} at {_iso(lag.at_ms)} and no invocation succeeded in between: the Kafka trigger is not "
             "invoking this sink."))
-    if status.state is State.RUNNING and not status.trace and run is not None and run.ok and run.metrics:
+    if status.state is State.RUNNING and not status.trace and run is not None and run.ok and _untagged(run):
         return replace(status, trace=metrics_note(run))
     return status
+
+
+def _untagged(run: RunRecord) -> dict[str, float]:
+    """The run's metrics under the task's tags alone (``name{...}`` ones, e.g. MM2's per partition, go to /metrics)."""
+    return {name: value for name, value in (run.metrics or {}).items() if "{" not in name}
 
 
 def metrics_note(run: RunRecord) -> str:
     """``lambda-connect: metrics of the invocation at <time>: <name>=<value>, ...`` (whole numbers without .0)."""
     shown = ", ".join(f"{name}={int(value) if float(value).is_integer() else value}"
-                      for name, value in sorted((run.metrics or {}).items()))
+                      for name, value in sorted(_untagged(run).items()))
     return f"lambda-connect: metrics of the invocation at {_iso(run.at_ms)}: {shown}"
 
 

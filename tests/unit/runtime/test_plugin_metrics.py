@@ -50,3 +50,15 @@ def test_converters_and_transformations_get_kafka_tags_and_publish_as_emf(
     assert metrics.published == {"task-gauge": 7.0}  # the task's own, for its run record: not its plugins'
     metrics.close()
     assert metrics.publish("source_task") == 0 and capsys.readouterr().out == ""
+
+
+def test_the_tasks_own_tagged_metrics_reach_its_run_record_keyed_by_their_extra_tags(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = TaskPluginMetrics("mm2", 0)
+    tagged = metrics.task.metric_name("record-count", tags={"target": "west", "topic": "east.t", "partition": "3"})
+    metrics.task.add_metric(tagged, lambda: 5)
+    assert metrics.publish("source_task") == 1
+    assert metrics.published == {"record-count{target=west,topic=east.t,partition=3}": 5.0}
+    record = json.loads(capsys.readouterr().out)
+    assert (record["topic"], record["partition"], record["record-count"]) == ("east.t", "3", [5.0])

@@ -34,3 +34,18 @@ def test_a_counters_record_round_trips_and_unknown_fields_are_ignored() -> None:
     assert state.counters["my:conn"][(2, "abc123")] == counters
     state.apply(counters_key(counters), None)
     assert state.counters["my:conn"] == {}
+
+
+def test_a_tasks_tagged_per_invocation_counts_sum_into_its_containers_counts(setup: Any) -> None:
+    from connect_core.runtime.run_recorder import RunOutcome
+
+    invocation, _runner, _topics, clock, runs_topic = setup
+    metrics = {"record-count{topic=east.t,partition=0}": 3.0, "record-age-ms{topic=east.t,partition=0}": 40.0,
+               "gauge-count": 9.0}  # a count of the task's own tags alone is a gauge of its own: not summed
+    for _ in range(2):
+        clock.now += 100
+        invocation.recorder.succeeded("src", 0, RunOutcome(records=3, metrics=metrics), 10.0, 128)
+    state = _fresh_runs(runs_topic).state
+    (counters,) = state.counters["src"].values()
+    assert counters.counts == {"record-count{topic=east.t,partition=0}": 6.0}
+    assert [point.metrics for point in state.run_history["src"]] == [metrics, metrics]
