@@ -23,6 +23,7 @@ from connect_core.api.schema import BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
 from connect_core.connectors.mirror._clients import client_config
 from connect_core.connectors.mirror._formats import Checkpoint, OffsetSync
+from connect_core.connectors.mirror._metrics import CheckpointMetrics
 from connect_core.connectors.mirror._offset_sync_store import OffsetSyncStore
 from connect_core.connectors.mirror._offsets import wrap_offset
 from connect_core.connectors.mirror.config import TASK_CONSUMER_GROUPS, MirrorCheckpointConfig
@@ -63,6 +64,8 @@ class MirrorCheckpointTask(SourceTask):
         self._last_emit: float | None = None
         self._last_sync: float | None = None
         self._timeout_s = 60.0  # admin.timeout.ms
+        self._metrics: CheckpointMetrics | None = None  # MirrorCheckpointMetrics
+        self._emitted: list[tuple[str, str, int, int]] = []  # (group, topic, partition, timestamp) not yet committed
 
     def start(self, props: dict[str, str]) -> None:
         """Read the checkpoints already emitted, then every offset sync."""
@@ -75,6 +78,8 @@ class MirrorCheckpointTask(SourceTask):
         self._groups = [g for g in props.get(TASK_CONSUMER_GROUPS, "").split(",") if g]
         self._timeout_s = config.admin_timeout_ms / 1000.0
         label = config.entity_label()
+        self._metrics = CheckpointMetrics(self.context.plugin_metrics(), config.source_cluster_alias,
+                                          config.target_cluster_alias)
         self._source_offsets = self.context.group_offsets(
             client_config(props, "source", "consumer", f"{label}|checkpoint-source-offsets"))
         self._target_offsets = self.context.group_offsets(
@@ -164,6 +169,7 @@ class MirrorCheckpointTask(SourceTask):
         self._checkpoints.setdefault(group, {}).update(fresh)
         assert self._config is not None
         topic = self._config.checkpoints_topic()
+        self._emitted.extend((c.group, c.topic, c.partition, timestamp) for c in fresh.values())
         return [SourceRecord(c.connect_partition(), wrap_offset(0), topic, 0, BYTES_SCHEMA, c.key(), BYTES_SCHEMA,
                              c.value(), timestamp) for c in fresh.values()]
 
@@ -225,6 +231,15 @@ class MirrorCheckpointTask(SourceTask):
             if len(written) < len(wanted):
                 log.warning("Unable to sync offsets for consumer group %s: %d of %d partitions refused", group,
                             len(wanted) - len(written), len(wanted))
+
+    def commit(self) -> None:
+        """The checkpoints emitted are written: their latency (Kafka's ``commitRecord``: now less the record's time)."""
+        emitted, self._emitted = self._emitted, []
+        if self._metrics is None:
+            return
+        now_ms = int(time.time() * 1000)
+        for group, topic, partition, timestamp in emitted:
+            self._metrics.checkpointed(group, topic, partition, now_ms - timestamp)
 
     def stop(self) -> None:
         """Close the offset-syncs reader and the group offsets' readers."""

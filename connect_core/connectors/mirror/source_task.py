@@ -25,6 +25,7 @@ from connect_core.api.record import FieldOffsets, SourceMessages, SourceRecord
 from connect_core.api.schema import BYTES_SCHEMA, OPTIONAL_BYTES_SCHEMA
 from connect_core.api.task import SourceTask, TopicPartition
 from connect_core.connectors.mirror._clients import client_config, raw_settings
+from connect_core.connectors.mirror._metrics import SourceMetrics
 from connect_core.connectors.mirror._offsets import (
     OFFSET_KEY,
     stored_offset,
@@ -85,6 +86,7 @@ class MirrorSourceTask(SourceTask):
         self._copied_runs: list[tuple[dict[str, Any], int]] = []
         self._fetched = False  # whether any record came since the consumer was assigned
         self._marks: list[SourceRecord] = []  # offset-only records of the positions ``_latest`` chose
+        self._metrics: SourceMetrics | None = None  # MirrorSourceMetrics, per target topic-partition
 
     def start(self, props: dict[str, str]) -> None:
         """Check the target is the worker's cluster, then assign the partitions at their committed offsets.
@@ -103,6 +105,7 @@ class MirrorSourceTask(SourceTask):
         self._poll_timeout_s = config.consumer_poll_timeout_ms / 1000.0
         label = config.entity_label()
         self._check_target(props, label)
+        self._metrics = SourceMetrics(self.context.plugin_metrics(), config.target_cluster_alias)
         consumer_settings = client_config(props, "source", "consumer", f"{label}|replication-consumer")
         self._max_records = int(raw_settings(props, "source", "consumer").get("max.poll.records",
                                                                                DEFAULT_MAX_POLL_RECORDS))
@@ -242,10 +245,15 @@ class MirrorSourceTask(SourceTask):
         self._fetched = True
         for (topic, partition), offset in dict(zip(where, offsets, strict=True)).items():  # a partition's last
             self._next[TopicPartition(topic, partition)] = offset + 1
+        remote = list(map(_REMOTE_TOPIC, chosen))
+        values = list(map(Message.value, messages))
+        timestamps = [timestamp if kind and timestamp >= 0 else None
+                      for kind, timestamp in map(Message.timestamp, messages)]
+        if self._metrics is not None:
+            self._metrics.polled(list(zip(remote, partitions, strict=True)), timestamps, values,
+                                 int(time.time() * 1000))
         return SourceMessages(
-            list(map(_REMOTE_TOPIC, chosen)), partitions,
-            list(map(Message.key, messages)), list(map(Message.value, messages)),
-            [timestamp if kind and timestamp >= 0 else None for kind, timestamp in map(Message.timestamp, messages)],
+            remote, partitions, list(map(Message.key, messages)), values, timestamps,
             list(map(Message.headers, messages)), list(map(_SOURCE_PARTITION, chosen)),
             FieldOffsets(OFFSET_KEY, offsets))
 
@@ -287,6 +295,9 @@ class MirrorSourceTask(SourceTask):
             self._fetched = True
             for (topic, partition), offset in last.items():
                 self._next[TopicPartition(topic, partition)] = offset + 1
+        if out and self._metrics is not None:
+            self._metrics.polled([(r.topic, r.kafka_partition or 0) for r in out], [r.timestamp for r in out],
+                                 [r.value for r in out], int(time.time() * 1000))
         return out
 
     def _remote_topic(self, topic: str) -> str:
@@ -375,7 +386,9 @@ class MirrorSourceTask(SourceTask):
 
     def commit(self) -> None:
         """Queue and send the noted records' syncs, then the delayed ones too and wait for them (a function may be
-        frozen once its invocation ends)."""
+        frozen once its invocation ends); the polled records count as replicated (MirrorSourceMetrics)."""
+        if self._metrics is not None:
+            self._metrics.committed(int(time.time() * 1000))
         if self._writer is not None:
             self._sync_copied(self._writer)
             self._writer.promote_delayed()
