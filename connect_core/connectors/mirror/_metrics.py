@@ -11,7 +11,9 @@ Kafka's totals and rates); the ``-ms`` figures are the invocation's last, min, m
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
+from operator import is_not
 from typing import TYPE_CHECKING
 
 from connect_core.api.plugin_metrics import Stat
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckpointMetrics", "SourceMetrics"]
 
+_stamped = partial(is_not, None)  # a record with a timestamp (C-level filter: no Python call per record)
 _FIELDS = ("count", "bytes", "age_last", "age_min", "age_max", "age_sum", "age_n",
            "lat_last", "lat_min", "lat_max", "lat_sum", "lat_n",
            "pending_records", "pending_n", "pending_sum", "pending_min", "pending_max", "pending_last")
@@ -93,11 +96,11 @@ class SourceMetrics:
         self._metrics, self._target = metrics, target
         self._partitions: dict[tuple[str, int], _Figures] = {}
 
-    def _figures(self, topic: str, partition: int) -> _Figures:
-        figures = self._partitions.get((topic, partition))
+    def _figures(self, key: tuple[str, int], remote: Callable[[str], str]) -> _Figures:
+        figures = self._partitions.get(key)
         if figures is None:
-            figures = self._partitions[(topic, partition)] = _Figures()
-            self._register(figures, topic, partition)
+            figures = self._partitions[key] = _Figures()
+            self._register(figures, remote(key[0]), key[1])
         return figures
 
     def _register(self, figures: _Figures, topic: str, partition: int) -> None:
@@ -113,16 +116,16 @@ class SourceMetrics:
             sensor.add(self._metrics.metric_name(name, tags=tags), _Figure(figures, measure, owns))
 
     def polled(self, where: list[tuple[str, int]], timestamps: list[int | None], values: list[bytes | None],
-               now_ms: int) -> None:
-        """A poll's records: ``where`` (target topic, partition), timestamps and values in the same order; each
-        partition's run of records is added at once."""
+               now_ms: int, remote: Callable[[str], str] = str) -> None:
+        """A poll's records: ``where`` (topic, partition; ``remote`` names a topic's target topic), timestamps and
+        values in the same order; each partition's run of records is added at once."""
         start = 0
-        for (topic, partition), run in groupby(where):
-            end = start + sum(1 for _ in run)
-            figures = self._figures(topic, partition)
+        for key, run in groupby(where):
+            end = start + len(list(run))
+            figures = self._figures(key, remote)
             figures.pending_records += end - start
             figures.bytes += sum(map(len, filter(None, values[start:end])))
-            stamps = [t for t in timestamps[start:end] if t is not None]
+            stamps: list[int] = list(filter(_stamped, timestamps[start:end]))  # type: ignore[arg-type]
             start = end
             if not stamps:
                 continue

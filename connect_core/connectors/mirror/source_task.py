@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connect_core.api.config import parse_config
@@ -51,6 +51,7 @@ _FETCH_WAIT_S = 0.05
 WATERMARK_TIMEOUT_S = 10.0
 COLD_FETCH_WAIT_S = 20.0  # a new consumer's first records: connections, metadata, the first fetch
 _SOURCE_PARTITION, _REMOTE_TOPIC = itemgetter(0), itemgetter(1)  # of a route
+_WHERE, _TIMESTAMP, _VALUE = attrgetter("topic", "kafka_partition"), attrgetter("timestamp"), attrgetter("value")
 _Batch = TypeVar("_Batch", list[SourceRecord], SourceMessages)
 
 
@@ -250,8 +251,7 @@ class MirrorSourceTask(SourceTask):
         timestamps = [timestamp if kind and timestamp >= 0 else None
                       for kind, timestamp in map(Message.timestamp, messages)]
         if self._metrics is not None:
-            self._metrics.polled(list(zip(remote, partitions, strict=True)), timestamps, values,
-                                 int(time.time() * 1000))
+            self._metrics.polled(where, timestamps, values, int(time.time() * 1000), self._remote_topic)
         return SourceMessages(
             remote, partitions, list(map(Message.key, messages)), values, timestamps,
             list(map(Message.headers, messages)), list(map(_SOURCE_PARTITION, chosen)),
@@ -296,8 +296,8 @@ class MirrorSourceTask(SourceTask):
             for (topic, partition), offset in last.items():
                 self._next[TopicPartition(topic, partition)] = offset + 1
         if out and self._metrics is not None:
-            self._metrics.polled([(r.topic, r.kafka_partition or 0) for r in out], [r.timestamp for r in out],
-                                 [r.value for r in out], int(time.time() * 1000))
+            self._metrics.polled(list(map(_WHERE, out)), list(map(_TIMESTAMP, out)), list(map(_VALUE, out)),
+                                 int(time.time() * 1000))
         return out
 
     def _remote_topic(self, topic: str) -> str:
