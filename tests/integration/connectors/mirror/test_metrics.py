@@ -1,26 +1,30 @@
 """MirrorMaker 2's per-partition gauges on ``GET /metrics`` once a mirror source task copied records between the two
-real clusters: the task's figures ride in its run records to the coordinator."""
+real clusters and a checkpoint task checkpointed a group: the tasks' figures ride in their run records to the
+coordinator."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from confluent_kafka import TopicPartition
 
 from connect_core.runtime.task_invocation import SourceInvocation
-from tests.integration.connectors.mirror._mm2 import LambdaWorker, budget, mirror_config, produce_sample
+from tests.integration.connectors.mirror._mm2 import LambdaWorker, budget, commit, mirror_config, produce_sample
 from tests.unit.coordinator.metrics.test_worker_metrics import _samples
 
 pytestmark = pytest.mark.integration
 SRC = "kafka_connect_mirror_mirrorsourceconnector_"
 
 
-def test_per_partition_counts_bytes_age_and_latency_appear_after_a_copy(
+def test_per_partition_counts_bytes_age_latency_and_checkpoint_latency_appear_after_a_copy(
     lambda_worker: LambdaWorker, kafka_bootstrap: str, kafka2_bootstrap: str,
 ) -> None:
     alias = f"m{uuid.uuid4().hex[:6]}"
     topic = f"mm2-{alias}-orders"
+    group = f"mm2-{alias}-app"
     produce_sample(kafka2_bootstrap, topic)  # 7 records on partition 0 (6 values of 2 bytes, a tombstone), 3 of 3
+    commit(kafka2_bootstrap, group, [TopicPartition(topic, 0, 7), TopicPartition(topic, 1, 3)])
     name = f"{alias}-source"
     lambda_worker.create(name, mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, topic))
     invocation = SourceInvocation(lambda_worker.worker, runner=lambda_worker.runner)  # the function's: it records
@@ -33,6 +37,12 @@ def test_per_partition_counts_bytes_age_and_latency_appear_after_a_copy(
             if not moved:
                 break
         assert copied == 10
+        checkpoints = f"{alias}-checkpoints"
+        lambda_worker.create(checkpoints, {
+            **mirror_config(alias, kafka2_bootstrap, kafka_bootstrap, topic),
+            "connector.class": "MirrorCheckpointConnector", "groups": group,
+            "checkpoints.topic.replication.factor": "1", "sync.group.offsets.enabled": "false"})
+        assert invocation.run(checkpoints, 0, budget(), 256)["records"] == 2
     finally:
         invocation.recorder.close()
         invocation.clients.close()
@@ -50,3 +60,9 @@ def test_per_partition_counts_bytes_age_and_latency_appear_after_a_copy(
         assert got[(SRC + "record_age_ms_min", labels)] >= (age_s - 10) * 1000
         assert got[(SRC + "replication_latency_ms_max", labels)] >= got[(SRC + "record_age_ms_max", labels)]
         assert got[(SRC + "replication_latency_ms_avg", labels)] >= got[(SRC + "record_age_ms_avg", labels)]
+    for partition in (0, 1):
+        labels = frozenset({("source", alias), ("target", f"t{alias}"), ("group", group), ("topic", remote),
+                            ("partition", str(partition))})
+        latency = "kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms"
+        assert got[(latency + "_min", labels)] <= got[(latency, labels)] <= got[(latency + "_max", labels)]
+        assert got[(latency + "_avg", labels)] >= 0
