@@ -156,8 +156,8 @@ def test_coordinator_status_records_use_the_task_config_generation(rest: Rest) -
 def test_a_new_config_keeps_running_tasks_running_as_a_workers_restart_does(rest: Rest) -> None:
     """A worker restarts a task given a new config in milliseconds, so a health check right after the update sees it
     RUNNING; here its function's start invocation takes a moment, meanwhile it stays RUNNING at the generation it
-    ran, so an attempt with the new config that retries shows it not yet started (issue 69: RUNNING only once
-    an invocation after the restart succeeded).
+    ran, so an attempt with the new config that retries shows it not yet started (RUNNING only once an invocation
+    after the restart succeeded).
     A FAILED task and a new task are UNASSIGNED until their functions report."""
     rest.create("src", {**SPLITTING, "tasks.max": "2"})
     store = rest.topics.status_store()
@@ -169,8 +169,8 @@ def test_a_new_config_keeps_running_tasks_running_as_a_workers_restart_does(rest
         (State.RUNNING, 0, "1.0"), (State.UNASSIGNED, 1, None), (State.UNASSIGNED, 1, None)]
     body = rest.call("GET", "/connectors/src/status").body
     assert [t["state"] for t in body["tasks"]] == ["RUNNING", "UNASSIGNED", "UNASSIGNED"]
-    # until the task's own report, its trace says the new config has not run yet (issue 69: RUNNING is proven only
-    # by an invocation); the function's RUNNING at the new generation has no such note
+    # until the task's own report, its trace says the new config has not run yet (RUNNING is proven only by an
+    # invocation); the function's RUNNING at the new generation has no such note
     assert body["tasks"][0]["trace"] == NOT_RUN_YET.format(generation=1)
     retrying = retrying_status(rest.topics.status_store().task_status("src", 0),
                                TaskStatus("src", 0, State.RUNNING, "lambda:0", 1, None, "1.0"),
