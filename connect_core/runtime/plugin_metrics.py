@@ -59,18 +59,18 @@ class TaskPluginMetrics:
 
     def publish(self, service: str) -> int:
         """Write every plugin's measurements as EMF (stdout, which Lambda sends to CloudWatch), one record per tag
-        set (a plugin's metrics may add tags of their own; the task's own with tags of their own only reach its run
-        record, hence /metrics); how many values were written."""
+        set (a plugin's metrics may add tags of their own; a series per partition only reaches the run record, hence
+        /metrics: in CloudWatch each would be a custom metric billed monthly); how many values were written."""
         by_tags: dict[tuple[tuple[str, str], ...], list[tuple[str, float]]] = {}
         published: dict[str, float] = {}
         own = len(self.tags)
         for metrics in self._all:
             for metric_name, value in metrics.measurements():
-                extra = ",".join(f"{k}={v}" for k, v in metric_name.tags[own:]) if metrics is self.task else ""
                 if metrics is self.task:  # the task's own, those with tags of their own as ``name{tag=value,...}``
+                    extra = ",".join(f"{k}={v}" for k, v in metric_name.tags[own:])
                     published[f"{metric_name.name}{{{extra}}}" if extra else metric_name.name] = value
-                if not extra:  # per-partition series (MM2's) go to /metrics only: a CloudWatch metric per partition
-                    by_tags.setdefault(metric_name.tags, []).append((metric_name.name, value))  # costs each month
+                if not any(tag == "partition" for tag, _ in metric_name.tags):  # per-partition series (MM2's) go
+                    by_tags.setdefault(metric_name.tags, []).append((metric_name.name, value))  # to /metrics only
         self.published = published
         if not by_tags:
             return 0

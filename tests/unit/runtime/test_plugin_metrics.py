@@ -52,16 +52,17 @@ def test_converters_and_transformations_get_kafka_tags_and_publish_as_emf(
     assert metrics.publish("source_task") == 0 and capsys.readouterr().out == ""
 
 
-def test_the_tasks_own_tagged_metrics_reach_its_run_record_keyed_by_their_extra_tags_and_not_cloudwatch(
+def test_the_tasks_own_tagged_metrics_reach_its_run_record_keyed_by_their_extra_tags_per_partition_not_cloudwatch(
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Per-partition series (MM2's) are scraped from /metrics; in CloudWatch each would be a custom metric billed
-    monthly, so only the untagged ones are written as EMF."""
+    monthly, so only the others are written as EMF."""
     metrics = TaskPluginMetrics("mm2", 0)
     tagged = metrics.task.metric_name("record-count", tags={"target": "west", "topic": "east.t", "partition": "3"})
     metrics.task.add_metric(tagged, lambda: 5)
-    metrics.task.add_metric(metrics.task.metric_name("task-gauge"), lambda: 2)
+    metrics.task.add_metric(metrics.task.metric_name("task-gauge", tags={"kind": "values"}), lambda: 2)
     assert metrics.publish("source_task") == 1
-    assert metrics.published == {"record-count{target=west,topic=east.t,partition=3}": 5.0, "task-gauge": 2.0}
+    assert metrics.published == {"record-count{target=west,topic=east.t,partition=3}": 5.0,
+                                 "task-gauge{kind=values}": 2.0}
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r.get("task-gauge"), "record-count" in r) for r in records] == [([2.0], False)]
+    assert [(r.get("kind"), r.get("task-gauge"), "record-count" in r) for r in records] == [("values", [2.0], False)]
