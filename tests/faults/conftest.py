@@ -125,8 +125,9 @@ def pg(postgres_settings: dict[str, str]) -> Iterator[PgSession]:
         db.close()
 
 
-def topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[int]:
-    """The ``id`` field of every committed record of ``topic`` (read_committed), waiting for ``expected``."""
+def topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float | None = None) -> list[int]:
+    """The ``id`` field of every committed record of ``topic`` (read_committed), waiting for ``expected`` (by
+    default a minute plus a second per thousand: 200,000 records took longer than a minute on a loaded machine)."""
     import time
 
     from confluent_kafka import Consumer
@@ -137,7 +138,7 @@ def topic_ids(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0
     consumer.subscribe([topic])
     ids: list[int] = []
     idle = 0
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + (timeout_s if timeout_s is not None else 60.0 + expected / 1000)
     try:
         while time.monotonic() < deadline:
             messages = consumer.consume(10_000, 1.0)

@@ -278,4 +278,4 @@ def test_database_restarts_while_a_source_snapshot_runs(
     tally.count(range(1, rows + 1), topic_ids(kafka_bootstrap, f"{prefix}{table}", rows))
     assert restarts, f"the snapshot ended before the database could be restarted: {summary}"
     assert summary["done"], summary
-    assert (tally.lost, tally.duplicated) == (0, 0), tally.line()
+    assert (tally.lost, tally.duplicated) == (0, 0), f"{tally.line()} source: {summary}"
