@@ -30,6 +30,7 @@ ROOT = TESTS.parent
 RUN = ROOT / ".run"
 DURATIONS = TESTS / "durations.json"  # seconds per work unit of a measured run (the timing report writes a new one)
 MEASURED = RUN / "test-durations.json"
+TESTS_MEASURED = RUN / "test-durations-by-test.json"  # the last parallel session's seconds per test, slowest first
 REPORT = RUN / "test-timing.txt"
 # After the parallel session `make test` runs two more, one test at a time, each report following the first's in
 # REPORT: "rerun", the tests that failed in the parallel session, once more (as Kafka's own build retries a failed
@@ -284,3 +285,6 @@ class Timing:
         partial = MEASURED.with_suffix(f".{os.getpid()}")
         partial.write_text(json.dumps(dict(sorted(durations.items())), indent=0) + "\n")
         partial.replace(MEASURED)
+        if not ALONE_PHASE:
+            by_test = sorted(self.tests.items(), key=lambda kv: -kv[1])
+            TESTS_MEASURED.write_text(json.dumps({nodeid: round(s, 2) for nodeid, s in by_test}, indent=0) + "\n")
