@@ -43,7 +43,7 @@ def test_a_topic_short_of_min_insync_replicas_fails_the_task_with_a_trace_that_s
     with EmbeddedConnect(whole.bootstrap) as connect:  # its internal topics at RF 3 while every broker is up
         connect.create_connector(name, {"connector.class": "FileStreamSource", "file": str(lines), "topic": topic})
         ensure_topic(admin, topic, 1, 2)  # RF 2 under the broker's min ISR 2; waited for until it has a leader
-        victim = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions[0].replicas[-1]
+        victim = _replicas(admin, topic)[-1]
         whole.kill(victim)
         try:
             _wait_for_isr(admin, topic, 1)  # the controller fences the dead broker and shrinks the ISR
@@ -58,6 +58,21 @@ def test_a_topic_short_of_min_insync_replicas_fails_the_task_with_a_trace_that_s
     assert f"Topic '{topic}' partition 0: 1 in-sync replica(s)" in trace, trace
     assert "of 2 (brokers" in trace and "but min.insync.replicas=2" in trace and "NOT_ENOUGH_REPLICAS" in trace, trace
     assert "Bring the missing replicas' brokers back, or lower the topic's min.insync.replicas" in trace, trace
+
+
+def _replicas(admin: AdminClient, topic: str, timeout_s: float = 60.0) -> list[int]:
+    """The partition's replicas, once the broker asked has the new topic's metadata (another broker of the cluster
+    may answer before it: the topic without partitions)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            partitions = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions
+        except KafkaException:
+            partitions = {}
+        if 0 in partitions and partitions[0].replicas:
+            return list(partitions[0].replicas)
+        time.sleep(0.2)
+    raise AssertionError(f"{topic}'s partition 0 never showed in the cluster's metadata")
 
 
 def _wait_for_isr(admin: AdminClient, topic: str, size: int, timeout_s: float = 120.0) -> None:
