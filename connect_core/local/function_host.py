@@ -106,8 +106,7 @@ class FunctionHost:
             try:
                 proc.stdin.write(json.dumps({"event": event, "timeout_s": timeout_s}).encode() + b"\n")
                 proc.stdin.flush()
-                ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
-                line = proc.stdout.readline() if ready else None
+                line = proc.stdout.readline() if _readable(proc.stdout.fileno(), timeout_s) else None
             except BrokenPipeError:
                 line = b""
             if line is None:
@@ -259,3 +258,11 @@ def _serve(function: str) -> None:
 
 if __name__ == "__main__":
     _serve(sys.argv[1])
+
+
+def _readable(fd: int, timeout_s: float) -> bool:
+    """Whether ``fd`` has data (or hung up) within ``timeout_s``; ``poll``, as ``select`` refuses descriptors past
+    1,023, which a long `lambda-connect up` with many connectors' clients reaches."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(timeout_s * 1000))

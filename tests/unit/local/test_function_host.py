@@ -56,3 +56,24 @@ def test_up_takes_warm_containers_of_at_least_one() -> None:
         parser.parse_args(["up", "--warm-containers", "0"])
     with pytest.raises(ValueError, match="at least 1"):
         warm_containers("0")
+
+
+def test_a_process_whose_pipe_descriptors_are_past_1023_is_still_answered() -> None:
+    """A long `lambda-connect up` holds many clients' descriptors: its function processes' pipes come past 1,023,
+    which ``select`` refuses."""
+    import os
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft <= 1200:
+        pytest.skip(f"open files limited to {soft}")
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    host = FunctionHost(HANDLER)
+    try:
+        first = host.invoke({})
+        assert host._procs[0] is not None and host._procs[0].stdout.fileno() > 1023
+        assert host.invoke({})["pid"] == first["pid"]
+    finally:
+        host.close()
+        for fd in filler:
+            os.close(fd)
