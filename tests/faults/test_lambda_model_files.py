@@ -1,5 +1,5 @@
 """Kafka's FileStream connectors under the Lambda model: any warm container, frozen and recycled ones, idle gaps
-(connect_core/testing/lambda_model.py). ``make test`` runs a few schedules, ``make faults`` many."""
+(connect_core/testing/lambda_model.py). ``make test`` runs one schedule each, ``make faults`` many."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Confluent's S3 sink and source on LocalStack and Apache Iceberg's sink (JDBC catalog on PostgreSQL) under the Lambda
 model: any warm container, frozen and recycled ones, injected failures, idle gaps
-(connect_core/testing/lambda_model.py). ``make test`` runs a few schedules each, ``make faults`` many."""
+(connect_core/testing/lambda_model.py). ``make test`` runs one schedule each, ``make faults`` many."""
 
 from __future__ import annotations
 

@@ -87,8 +87,11 @@ def _lsn_events(bootstrap: str, topic: str, expected: int) -> list[tuple[str, in
     return out
 
 
-@pytest.mark.parametrize("step", ["source.after_poll", "source.after_produce", "source.before_commit",
-                                  "source.after_commit"])
+_FAULTS_ONLY = pytest.mark.skipif(not BIG, reason="make faults only: make test kills inside and after the transaction")
+
+
+@pytest.mark.parametrize("step", [pytest.param("source.after_poll", marks=_FAULTS_ONLY), "source.after_produce",
+                                  pytest.param("source.before_commit", marks=_FAULTS_ONLY), "source.after_commit"])
 def test_kill_9_of_a_postgres_cdc_invocation(
     step: str, *, cluster: Cluster, pg: PgSession, kafka_bootstrap: str, tally: Tally,
 ) -> None:

@@ -41,6 +41,16 @@ def _create(admin: AdminClient, topic: str) -> None:
             time.sleep(0.3)
 
 
+def _topic_id(admin: AdminClient, topic: str) -> str | None:
+    """The topic's id, None while the cluster does not know it."""
+    from confluent_kafka import TopicCollection
+
+    try:
+        return str(admin.describe_topics(TopicCollection([topic]))[topic].result(30).topic_id)
+    except KafkaException:
+        return None
+
+
 def _produce(bootstrap: str, topic: str, values: list[str]) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     for value in values:
@@ -65,8 +75,13 @@ def test_the_workers_sink_delivers_every_record_of_a_re_created_topic(connect_wo
         connect_worker.wait_for("the first 10 lines", lambda: out.exists() and len(out.read_text().splitlines()) >= 10,
                                 60)
 
+        first = _topic_id(admin, topic)
         admin.delete_topics([topic])[topic].result(30)
-        while topic in admin.list_topics(timeout=10).topics:
+        deadline = time.monotonic() + 60
+        # gone, or already created again (empty, another id) by the worker's consumer: polling for its absence alone
+        # can miss the moment and wait for ever
+        while _topic_id(admin, topic) == first:
+            assert time.monotonic() < deadline, f"{topic} still the same topic 60 s after its deletion"
             time.sleep(0.2)
         _create(admin, topic)
         _produce(bootstrap, topic, [f"b{i}" for i in range(5)])

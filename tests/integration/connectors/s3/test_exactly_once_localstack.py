@@ -38,7 +38,7 @@ def _endpoint(aws_settings: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("scenario", ["default", "field", "hourly", "scheduled"])
-@pytest.mark.parametrize("seed", [3, 11, 97])
+@pytest.mark.parametrize("seed", [3, 97])  # more seeds against moto: tests/unit/connectors/s3/test_exactly_once.py
 def test_fault_injected_replay_is_exactly_once(aws_settings: dict[str, str], bucket: tuple[Any, str], seed: int,
                                                scenario: str) -> None:
     client, name = bucket
