@@ -154,6 +154,7 @@ class _RunningTask:
                 if self.plugin_metrics is not None:
                     self.plugin_metrics.close()
             finally:
+                _purge(self.producer)
                 close = getattr(self.producer, "close", None)  # confluent-kafka >= 2.5; no transaction is open here
                 if close is not None:
                     close()
@@ -858,6 +859,18 @@ def _bounded_s(budget: Callable[[], float]) -> float:
     """Seconds a broker call may wait: Kafka's 60 s, less when the invocation's time ends sooner (at least
     ``MIN_CALL_S``: a call with no time at all could never succeed)."""
     return max(MIN_CALL_S, min(KAFKA_TIMEOUT_S, budget() / 1000.0))
+
+
+def _purge(producer: Any) -> None:
+    """Drop what a failed transaction left unacknowledged (it is aborted, or fenced by the next container): closing
+    the producer with it would wait for it up to ``message.timeout.ms``, far past the invocation's time."""
+    purge = getattr(producer, "purge", None)
+    if purge is None:
+        return
+    try:
+        purge(True, True, False)  # in queue, in flight, without blocking
+    except Exception:  # a broken producer is discarded all the same
+        log.debug("could not purge the source producer", exc_info=True)
 
 
 def _abort(producer: Any, timeout_s: float = KAFKA_TIMEOUT_S) -> None:

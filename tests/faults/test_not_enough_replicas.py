@@ -47,8 +47,13 @@ def test_a_topic_short_of_min_insync_replicas_fails_the_task_with_a_trace_that_s
         whole.kill(victim)
         try:
             _wait_for_isr(admin, topic, 1)  # the controller fences the dead broker and shrinks the ISR
+            invoked = time.monotonic()
             with pytest.raises(Exception, match="not acknowledged"):
                 connect.run_source(name, budget_s=10)
+            # within its time, not at the producer's 60 s message timeout (closing it with the failed transaction's
+            # records unacknowledged waited for them; a function would have been timed out with no status written)
+            took_s = time.monotonic() - invoked
+            assert took_s < 45, f"the failed invocation took {took_s:.0f} s of its 10"
             task = connect.status(name)["tasks"][0]
         finally:
             whole.restart(victim)

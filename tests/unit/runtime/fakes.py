@@ -89,6 +89,10 @@ class FakeProducer:
         self.calls.append("abort_transaction")
         self.pending = []
 
+    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
+        self.calls.append(f"purge(in_queue={in_queue}, in_flight={in_flight}, blocking={blocking})")
+        self.pending = []
+
     def close(self) -> None:
         self.calls.append("close")
 

@@ -102,7 +102,8 @@ def test_a_failed_poll_aborts_the_transaction_and_reports_failed() -> None:
     ScriptedSourceTask.BATCHES.extend([["a"], "the source is down"])
     with pytest.raises(RuntimeError, match="the source is down"):
         runner.run("src", 0, _budget)
-    assert harness.producers[0].calls[-2:] == ["abort_transaction", "close"]  # aborted, then released
+    assert harness.producers[0].calls[-3:] == [  # aborted, what is left dropped, then released
+        "abort_transaction", "purge(in_queue=True, in_flight=True, blocking=False)", "close"]
     assert harness.data() == []  # "a" was produced in the aborted transaction: never visible
     assert harness.task_state() is State.FAILED
     trace = harness.topics.status_store().start().task_status("src", 0)
@@ -367,3 +368,23 @@ def test_a_record_reported_undelivered_fails_the_invocation() -> None:
     ScriptedSourceTask.BATCHES.extend([["a"] * 70])  # more than one poll(0) interval of the send loop
     with pytest.raises(Exception, match="were not delivered: broker said no"):
         harness.runner().run("src", 0, _budget)
+
+
+def test_a_failed_commit_purges_the_unacknowledged_records_before_the_producer_is_closed() -> None:
+    """Closing a producer that still holds a failed transaction's records waits for them up to message.timeout.ms
+    (60 s): they are dropped without blocking first, so the failed invocation ends within its time."""
+    harness = Harness()
+    original = harness._producer
+
+    def failing(config: dict[str, object]) -> FakeProducer:
+        producer = original(config)
+        producer.fail_commit = True
+        return producer
+
+    harness._producer = failing  # type: ignore[method-assign]
+    ScriptedSourceTask.BATCHES.extend([["a"]])
+    with pytest.raises(RuntimeError, match="commit failed"):
+        harness.runner().run("src", 0, _budget)
+    calls = harness.producers[0].calls
+    assert calls[-2:] == ["purge(in_queue=True, in_flight=True, blocking=False)", "close"], calls
+    assert harness.task_state() is State.FAILED
