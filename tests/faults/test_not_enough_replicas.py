@@ -84,10 +84,10 @@ def _wait_for_isr(admin: AdminClient, topic: str, size: int, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            partition = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions[0]
+            partition = admin.list_topics(topic=topic, timeout=10).topics[topic].partitions.get(0)
         except KafkaException:  # a metadata request that timed out (the killed broker, a loaded machine): ask again
             continue
-        if len(partition.isrs) == size:
+        if partition is not None and len(partition.isrs) == size:  # (a broker without the topic's metadata: none)
             return
         time.sleep(0.5)
     raise AssertionError(f"{topic}'s ISR never shrank to {size}")
