@@ -173,6 +173,7 @@ def test_the_partition_leader_killed_and_restarted_while_rows_flow(
     tally.notes["bounces"] = bounces
 
 
+@pytest.mark.skipif(not BIG, reason="make faults only: a broker down for minutes (make test: test_not_enough_replicas)")
 def test_a_replica_down_for_minutes_under_min_insync_replicas(
     whole: Cluster, orders: dict[str, Any], mariadb_settings: dict[str, str], tmp_path: Path,
     tally: Tally,

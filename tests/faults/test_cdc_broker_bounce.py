@@ -37,6 +37,7 @@ JSON = {"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.con
         "topic.creation.default.replication.factor": "-1", "topic.creation.default.partitions": "1"}
 
 
+@pytest.mark.skipif(not BIG, reason="make faults only: make test bounces the binlog snapshot's leader")
 def test_the_change_topics_leader_killed_during_a_postgresql_snapshot(
     whole: Cluster, pg: PgSession, tmp_path: Path, tally: Tally,
 ) -> None:
