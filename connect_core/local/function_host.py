@@ -256,13 +256,13 @@ def _serve(function: str) -> None:
         out.flush()
 
 
-if __name__ == "__main__":
-    _serve(sys.argv[1])
-
-
 def _readable(fd: int, timeout_s: float) -> bool:
     """Whether ``fd`` has data (or hung up) within ``timeout_s``; ``poll``, as ``select`` refuses descriptors past
     1,023, which a long `lambda-connect up` with many connectors' clients reaches."""
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
     return bool(poller.poll(timeout_s * 1000))
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
