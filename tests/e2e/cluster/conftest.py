@@ -19,13 +19,32 @@ if TYPE_CHECKING:
 def msk_cluster(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """The shared three-broker cluster's settings (``bootstrap.servers``, ``sasl.bootstrap.servers``, CA, user).
     In `make test`'s parallel session the cluster stops once its work unit ended (tests/_parallel.py: no other
-    unit uses it), so its three idle brokers take no CPU from the units still running."""
+    unit uses it), so its three idle brokers take no CPU from the units still running. The topics the session
+    created are deleted after it: they would stay on the cluster's disks, and every partition costs each broker
+    CPU in replication and metrics for as long as it runs, in every later session on this machine."""
     try:
-        yield services.ensure(["kafka-cluster"])["kafka-cluster"]
+        settings = services.ensure(["kafka-cluster"])["kafka-cluster"]
     except services.ServiceError as error:
         pytest.fail(f"local service 'kafka-cluster' could not be started:\n{error}", pytrace=False)
+    before = topic_names(settings["bootstrap.servers"])
+    yield settings
+    _delete_topics(settings["bootstrap.servers"], topic_names(settings["bootstrap.servers"]) - before)
     if hasattr(request.config, "workerinput"):
         services.down(["kafka-cluster"])
+
+
+def _delete_topics(bootstrap: str, names: set[str]) -> None:
+    """Delete ``names`` (but the brokers' own ``__`` topics), waiting at most a minute; failures are left."""
+    from confluent_kafka.admin import AdminClient
+
+    doomed = sorted(name for name in names if not name.startswith("__"))
+    futures = AdminClient({"bootstrap.servers": bootstrap}).delete_topics(doomed, operation_timeout=60) if doomed \
+        else {}
+    for future in futures.values():
+        try:
+            future.result(timeout=90)
+        except Exception:  # a topic someone else deleted meanwhile: gone all the same
+            pass
 
 
 def create_topics(bootstrap: str, *names: str, partitions: int = 1, config: dict[str, str] | None = None) -> None:

@@ -1,11 +1,9 @@
 """`make stack KAFKA=cluster` + `make demo-stack KAFKA=cluster`: the seed scenario through a deployed stack whose
 functions and event source mappings reach the three-broker cluster (auto-creation off, RF 3, min ISR 2) on its
-SASL_SSL/SCRAM listeners, as MSK serves a function; the sources create their topics through KIP-158."""
+SASL_SSL/SCRAM listeners, as MSK serves a function (conftest.py's stack); the sources create their topics through
+KIP-158."""
 
 from __future__ import annotations
-
-import uuid
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,38 +11,20 @@ from demo import postgres_cdc, seed_scenario, stack_scenario
 from infra.local import stack
 from tests.e2e.cluster.conftest import replication
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def sasl_cluster_stack(msk_cluster: dict[str, str], aws_settings: dict[str, str]) -> Iterator[str]:
-    """A stack deployed as `make stack KAFKA=cluster` does; destroyed after."""
-    name = f"lc-mskdemo-{uuid.uuid4().hex[:6]}"
-    try:
-        stack.deploy(name, cluster=True)
-    except stack.StackError as error:
-        stack.destroy(name)
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield name
-    finally:
-        stack.destroy(name)
-
-
 def test_the_seed_scenario_runs_through_the_stack_on_the_clusters_sasl_listeners(
-    sasl_cluster_stack: str, msk_cluster: dict[str, str],
+    cluster_stack: str, msk_cluster: dict[str, str],
 ) -> None:
-    described = stack.client("cloudformation").describe_stacks(StackName=sasl_cluster_stack)["Stacks"][0]
+    described = stack.client("cloudformation").describe_stacks(StackName=cluster_stack)["Stacks"][0]
     given = {p["ParameterKey"]: p.get("ParameterValue", "") for p in described["Parameters"]}
     assert (given["KafkaBootstrapServers"], given["KafkaAuth"]) == (msk_cluster["sasl.bootstrap.servers"],
                                                                      "SASL_SCRAM_512")
 
-    assert stack_scenario.main(["--cluster", sasl_cluster_stack]) == 0
+    assert stack_scenario.main(["--cluster", cluster_stack]) == 0
 
     bootstrap = msk_cluster["bootstrap.servers"]
     created = [*seed_scenario.DATA_TOPICS, postgres_cdc.TOPIC]  # by the sources' topic.creation.default.* keys
-    internal = [f"{sasl_cluster_stack}-{kind}" for kind in ("configs", "offsets", "status", "status-runs")]
+    internal = [f"{cluster_stack}-{kind}" for kind in ("configs", "offsets", "status", "status-runs")]
     assert {t: replication(bootstrap, t) for t in [*created, *internal]} == dict.fromkeys([*created, *internal], {3})

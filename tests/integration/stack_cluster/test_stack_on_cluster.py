@@ -1,47 +1,23 @@
-"""`make stack WORKER_CONFIG=<file naming the three-broker cluster>`: the deployed stack (LocalStack) on the cluster
-with MSK's defaults (auto-creation off, RF 3, min ISR 2). Its internal topics are created by the coordinator at the
-cluster's replication factor; a JDBC source creates its topic through ``topic.creation.default.*`` (KIP-158); the
-JDBC sink's event source mapping consumes it in its own group on the cluster, and its DLQ is created at RF 3."""
+"""`make stack WORKER_CONFIG=<file naming the three-broker cluster>`: the deployed stack (LocalStack, conftest.py's)
+on the cluster with MSK's defaults (auto-creation off, RF 3, min ISR 2). Its internal topics are created by the
+coordinator at the cluster's replication factor; a JDBC source creates its topic through ``topic.creation.default.*``
+(KIP-158); the JDBC sink's event source mapping consumes it in its own group on the cluster, and its DLQ is created
+at RF 3."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pymysql
 import pytest
 
 from infra.local import stack
 from tests.e2e.cluster.conftest import replication, topic_names
-from tests.e2e.test_standalone import _rewrite
 from tests.integration.stack.conftest import wait_for
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def cluster_stack(msk_cluster: dict[str, str], aws_settings: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """A stack deployed as `make stack WORKER_CONFIG=...` does, its worker file naming the cluster; destroyed after."""
-    name = f"lc-msk-{uuid.uuid4().hex[:6]}"
-    worker = _rewrite("connect-distributed.properties", tmp_path, **{"bootstrap.servers": msk_cluster[
-        "bootstrap.servers"], "value.converter.schemas.enable": "true"})
-    text = "\n".join(line for line in worker.read_text().splitlines() if ".storage." not in line)
-    worker.write_text(text + "\n")  # the stack's own internal topic names; the cluster's replication factor
-    overrides, _plugins, _notes = stack.worker_parameters(worker)
-    try:
-        stack.deploy(name, overrides=overrides)
-    except stack.StackError as error:
-        stack.destroy(name)
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield name
-    finally:
-        stack.destroy(name)
 
 
 def test_the_stack_runs_a_jdbc_pair_with_a_dlq_on_the_three_broker_cluster(

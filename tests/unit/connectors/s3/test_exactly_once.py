@@ -47,8 +47,7 @@ def test_replay_without_faults_is_exactly_once_too(s3: Any) -> None:
                         config)
 
 
-@pytest.mark.parametrize("scenario", ["default", "field", "hourly", "scheduled"])
-@pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.parametrize(("seed", "scenario"), [(1, "default"), (3, "field"), (3, "hourly"), (3, "scheduled")])
 def test_warm_instances_that_remember_their_head_stay_exactly_once(s3: Any, seed: int, scenario: str,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Small batches over three warm containers and zombies: instances often serve a batch that continues the head
