@@ -108,6 +108,7 @@ class SourceInvocationResult:
     records: int = 0
     skipped: int = 0
     polls: int = 0
+    retried_polls: int = 0  # polls that raised a retriable error: the invocation ended there, the next polls again
     rounds: int = 0
     bytes: int = 0
     duration_ms: float = 0.0
@@ -442,7 +443,7 @@ class SourceRunner:
                        latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
             if values_poll is not None:  # the values path: no SourceRecord a value
-                batch = _polled(values_poll, running.task)
+                batch = _polled(values_poll, running.task, result)
                 result.polls += 1
                 if batch is None or not batch.values:
                     return False
@@ -451,7 +452,7 @@ class SourceRunner:
                 fault_points.reached("source.after_produce")
                 del batch  # freed inside the pause, as the records below
                 return True
-            records = _polled(running.task.poll, running.task)
+            records = _polled(running.task.poll, running.task, result)
             result.polls += 1
             if not records:
                 return False
@@ -469,7 +470,7 @@ class SourceRunner:
         """``_poll_and_send`` of a task's ``messages_poll``: each message produced as the bytes it carries (the
         pipeline passes them through), no ``SourceRecord`` a message."""
         with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
-            batch = _polled(messages_poll, running.task)
+            batch = _polled(messages_poll, running.task, result)
             result.polls += 1
             if batch is None or not batch.topics:
                 return False
@@ -817,15 +818,17 @@ class _TopicsNotReadyError(RetriableError):
     """Describing or creating a topic before its first record ran out of time (retried at the next invocation)."""
 
 
-def _polled(poll: Callable[[], _T], task: SourceTask) -> _T | None:
+def _polled(poll: Callable[[], _T], task: SourceTask, result: SourceInvocationResult) -> _T | None:
     """``poll()``, or None when it raised a retriable error: Kafka's ``AbstractWorkerSourceTask.poll`` logs a
     ``RetriableException`` (Connect's or the Kafka client's) and polls again later; here the invocation ends as at an
-    empty poll and the next one polls again. Any other error fails the task."""
+    empty poll (counted in ``result.retried_polls``: not a task caught up) and the next one polls again. Any other
+    error fails the task."""
     try:
         return poll()
     except Exception as error:
         if not (isinstance(error, RetriableError) or is_retriable(error)):
             raise
+        result.retried_polls += 1
         log.warning("%s failed to poll records from SourceTask. Will retry operation.", type(task).__name__,
                     exc_info=True)
         return None

@@ -5,7 +5,8 @@ invocation of task 0 every tick, in a warm container (a ``SourceRunner``) when o
 the scheduler, a tick never waits for the previous invocation, so one that overruns is fenced by the next. Each tick
 opens a window of ``tick_ms`` and its invocation's budget ends at the runner's share of it (``TICK_SHARE``), as a
 deployed invocation's budget ends with its heartbeat window (``runtime/source_ticks.py`` ``window_budget``). It
-stops after the first invocation that found nothing left (or after ``stall_ticks`` ticks in a row without a record),
+stops after the first invocation that found nothing left (a poll that raised a retriable error, e.g. the
+database restarting, is not that; or after ``stall_ticks`` ticks in a row without a record),
 and prints one JSON line: invocations, failures, records, peak RSS.
 
 ``python -m tests.faults._source_driver invoke <connector>`` runs one invocation in this process (a cold start) and
@@ -58,7 +59,7 @@ def schedule(connector: str, tick_ms: int, max_ticks: int, stall_ticks: int = 0)
         else:
             with lock:
                 totals["records"] += result.records
-                if result.polls and result.records == 0 and result.skipped == 0:  # polled, found nothing
+                if result.polls and result.records == result.skipped == result.retried_polls == 0:  # found nothing
                     totals["done"] = True
         finally:
             with lock:

@@ -275,7 +275,20 @@ def test_database_restarts_while_a_source_snapshot_runs(
     summary = json.loads(stdout.strip().splitlines()[-1])
     tally.runs = summary["invocations"]
     tally.notes = {"database_restarts": len(restarts), "failed": summary["failed"]}
-    tally.count(range(1, rows + 1), topic_ids(kafka_bootstrap, f"{prefix}{table}", rows))
+    arrived = topic_ids(kafka_bootstrap, f"{prefix}{table}", rows)
+    tally.count(range(1, rows + 1), arrived)
     assert restarts, f"the snapshot ended before the database could be restarted: {summary}"
     assert summary["done"], summary
-    assert (tally.lost, tally.duplicated) == (0, 0), f"{tally.line()} source: {summary}"
+    assert (tally.lost, tally.duplicated) == (0, 0), \
+        f"{tally.line()} missing ids {_ranges(set(range(1, rows + 1)) - set(arrived))} source: {summary}"
+
+
+def _ranges(ids: set[int]) -> list[tuple[int, int]]:
+    """``ids`` as (first, last) runs, the first ten."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(ids):
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs[:10]

@@ -157,13 +157,17 @@ class JdbcSourceTask(SourceTask):
     def _poll_with_retries(self, querier: TableQuerier) -> SourceValues | None:
         """``querier.poll_values``; a transient SQL error (a lost connection, a deadlock) is retried
         ``query.retry.attempts`` times on a new connection from the querier's offset, then fails the task naming the
-        key. With -1 (unlimited, the default) it is a ``RetriableError``: the next invocation queries again. Other
-        SQL errors fail at once, as Confluent fails on ``SQLNonTransientException``."""
+        key. With -1 (unlimited, the default) it is a ``RetriableError``: the next poll (this invocation's or the next
+        one's, in this warm container or another) queries again on a new connection, as Confluent's connection
+        provider makes one when the last is no longer valid. Other SQL errors fail at once, as Confluent fails on
+        ``SQLNonTransientException``."""
         assert self._config is not None and self._dialect is not None, "start() first"
         attempts = self._config.query_retry_attempts
         retries = 0
         while True:
             try:
+                if self._conn is None:  # dropped after a transient error
+                    self._conn = connect(self._config, self._dialect)
                 return querier.poll_values(self._conn, self._batch_max_rows)
             except ConnectError:
                 raise
@@ -172,6 +176,7 @@ class JdbcSourceTask(SourceTask):
                 if type(e).__name__ not in _TRANSIENT:
                     raise ConnectError(f"Failed to run query for {where}: {e}") from e
                 querier.reset()
+                self._drop_connection()
                 if attempts < 0:
                     raise RetriableError(f"Failed to run query for {where}: {e}") from e
                 if retries >= attempts:
@@ -179,16 +184,19 @@ class JdbcSourceTask(SourceTask):
                                        f"{attempts}): {e}") from e
                 retries += 1
                 log.warning("SQL error while querying %s (retry %d/%d): %s", where, retries, attempts, e)
-                self._reconnect()
 
-    def _reconnect(self) -> None:
-        assert self._config is not None and self._dialect is not None
+    def _drop_connection(self) -> None:
+        """Close the connection of a failed query (quietly: a lost one may not close cleanly) and forget every
+        querier's cursor on it; the next poll connects again."""
+        for querier in self._queriers:
+            querier.reset()
         old, self._conn = self._conn, None
+        if old is None:
+            return
         try:
             old.close()
         except Exception:  # a lost connection may not close cleanly
             log.debug("closing the connection of a failed query", exc_info=True)
-        self._conn = connect(self._config, self._dialect)
 
     def stop(self) -> None:
         """Close any open cursor and the connection."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connect_core.api.connector import SinkConnector, SourceConnector
+from connect_core.api.errors import RetriableError
 from connect_core.api.record import SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
 from connect_core.api.task import SinkTask, SourceTask
@@ -98,7 +99,8 @@ class FakeProducer:
 
 
 class ScriptedSourceTask(SourceTask):
-    """Returns the batches queued in ``BATCHES`` (a string raises), one per ``poll``; records carry a line offset."""
+    """Returns the batches queued in ``BATCHES`` (a string raises: a RetriableError when it starts with
+    ``retriable:``, else a RuntimeError), one per ``poll``; records carry a line offset."""
 
     BATCHES: ClassVar[deque[list[str] | str]] = deque()
     STARTED: ClassVar[list[dict[str, Any] | None]] = []  # the stored offset each start saw
@@ -115,7 +117,7 @@ class ScriptedSourceTask(SourceTask):
             return []
         batch = self.BATCHES.popleft()
         if isinstance(batch, str):
-            raise RuntimeError(batch)
+            raise (RetriableError if batch.startswith("retriable:") else RuntimeError)(batch)
         records = []
         for value in batch:
             self.line += 1

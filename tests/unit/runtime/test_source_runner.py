@@ -388,3 +388,16 @@ def test_a_failed_commit_purges_the_unacknowledged_records_before_the_producer_i
     calls = harness.producers[0].calls
     assert calls[-2:] == ["purge(in_queue=True, in_flight=True, blocking=False)", "close"], calls
     assert harness.task_state() is State.FAILED
+
+
+def test_a_poll_that_raised_a_retriable_error_ends_the_invocation_counted_and_the_next_polls_again() -> None:
+    """As Kafka's worker logs a RetriableException from poll and polls again: the invocation ends there, RUNNING,
+    its summary counting the retried poll (a task that is not caught up, which a caller must not take for one)."""
+    ScriptedSourceTask.BATCHES.extend([["a", "b"], "retriable: the database is restarting", ["c"]])
+    harness = Harness()
+    runner = harness.runner()
+    first = runner.run("src", 0, _budget)
+    assert (first.state, first.records, first.polls, first.retried_polls) == ("RUNNING", 2, 2, 1)
+    second = runner.run("src", 0, _budget)
+    assert (second.state, second.records, second.retried_polls) == ("RUNNING", 1, 0)
+    assert second.as_dict()["retried_polls"] == 0

@@ -346,7 +346,8 @@ def test_query_retry_attempts_decide_what_a_lost_connection_does(
     mariadb_settings: dict[str, str], db: tuple, attempts: str, outcome: str
 ) -> None:
     """query.retry.attempts: a query whose connection the server killed is retried on a new connection that many
-    times (then the task fails naming the key); -1 leaves the retry to the next invocation (RetriableError)."""
+    times (then the task fails naming the key); -1 leaves the retry to the next poll (RetriableError), which queries
+    on a new connection: a warm task whose connection was lost never polls the dead one again."""
     from connect_core.api.errors import ConnectError, RetriableError
 
     conn, table = db
@@ -364,6 +365,8 @@ def test_query_retry_attempts_decide_what_a_lost_connection_does(
         assert type(raised.value) is (RetriableError if outcome == "RetriableError" else ConnectError)
         if outcome == "ConnectError":
             assert "query.retry.attempts=0" in str(raised.value)
+        else:
+            assert [r.value.get("name") for r in task.poll()] == ["a", "b"]
     finally:
         task.stop()
 
