@@ -207,7 +207,7 @@ class JdbcSourceConfig(BaseModel):
     query_retry_attempts: int = _field(-1, "query.retry.attempts", "Number of times to retry a transient SQL "
                                        "error (lost connection, deadlock) on a new connection within one invocation "
                                        "before the task fails; -1 (unlimited) leaves the retry to the next "
-                                       "invocation.", importance="LOW",
+                                       "invocation, on a new connection.", importance="LOW",
                                        group=_MODE)
     # -- Connector ---------------------------------------------------------------------------------
     table_types: list[str] = _field(["TABLE"], "table.types", "Table types to extract: TABLE, VIEW, SYSTEM TABLE, "
