@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.storage.config import StorageConfig
 from tests.compat._oracle import maven_classpath, require_tool
+from tests.fixtures.kafka_topics import delete_prefixed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -107,13 +107,6 @@ def _body(raw: bytes) -> Any:
         return raw.decode(errors="replace")
 
 
-def _delete_topics(settings: KafkaClientSettings, prefix: str) -> None:
-    admin = admin_client(settings)
-    doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-    for future in (admin.delete_topics(doomed, operation_timeout=10) if doomed else {}).values():
-        future.result()
-
-
 @contextlib.contextmanager
 def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: str, *, extra_properties: str = "",
                    jvm_args: tuple[str, ...] = (), authorization: str | None = None) -> Iterator[ConnectWorker]:
@@ -168,7 +161,7 @@ def running_worker(pom: Path, port: int, bootstrap: str, directory: Path, stem: 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
-        _delete_topics(settings, prefix)
+        delete_prefixed(bootstrap, prefix)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from connect_core.coordinator import Coordinator, RecordingDeployer, Request, Response, coordinator_from_settings
-from connect_core.kafka.clients import admin_client
 from connect_core.kafka.settings import KafkaClientSettings
 from connect_core.runtime.worker import WorkerSettings
 from connect_core.storage.config import StorageConfig
+from tests.fixtures.kafka_topics import delete_prefixed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,11 +38,7 @@ def worker(kafka_bootstrap: str, prefix: str) -> Iterator[WorkerSettings]:
     )
     settings = KafkaClientSettings(bootstrap_servers=kafka_bootstrap)
     yield WorkerSettings(settings, storage, f"{prefix}-group", WORKER_ID)
-    admin = admin_client(settings)
-    doomed = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-    if doomed:
-        for future in admin.delete_topics(doomed, operation_timeout=10).values():
-            future.result()
+    delete_prefixed(kafka_bootstrap, prefix)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from connect_core.storage.config import StorageConfig
 from connect_core.storage.config_store import ConfigStore
 from connect_core.storage.offset_store import OffsetStore
 from connect_core.storage.status_store import StatusStore
+from tests.fixtures.kafka_topics import delete_prefixed
 from tests.integration.functions._sink_harness import KafkaTopics
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def cluster(kafka_bootstrap: str) -> Iterator[Cluster]:
     yield stores
     for store in (stores.configs, stores.offsets, stores.statuses):
         store.close()
+    delete_prefixed(kafka_bootstrap, f"{prefix}-")
 
 
 def consume_committed(
