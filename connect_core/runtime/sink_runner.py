@@ -675,6 +675,9 @@ class SinkRunner:
         keep_text = getattr(converters.value, "keep_json_text", None)
         if keep_text is not None and task.wants_json_text():
             keep_text(lazy=not len(chain))  # no SMT reads the values: built only if the task reads them
+            keep_key_text = getattr(converters.key, "keep_json_text", None)
+            if keep_key_text is not None and not len(chain):
+                keep_key_text(lazy=True)  # nor the keys (a task writing values' text seldom reads them)
         return _RunningTask(
             raw_task_config, task, pipeline, dlq, trigger.report_batch_item_failures, _version(task),
             read_committed=not self.reads_committed and _checks_read_committed(trigger.read_committed),

@@ -147,7 +147,8 @@ class ScriptedSourceConnector(SourceConnector):
 
 class RecordingSinkTask(SinkTask):
     """Keeps what ``put`` received; ``FAIL_PUT`` makes the next ``put`` raise (a message: a RuntimeError), after
-    ``context.timeout(TIMEOUT_MS)`` when set; ``PUT_CALLS`` counts every call."""
+    ``context.timeout(TIMEOUT_MS)`` when set; ``PUT_CALLS`` counts every call; ``WANTS_JSON_TEXT`` is what
+    ``wants_json_text`` answers."""
 
     PUT: ClassVar[list[SinkRecord]] = []
     PUT_CALLS: ClassVar[int] = 0
@@ -156,9 +157,13 @@ class RecordingSinkTask(SinkTask):
     STOPS: ClassVar[int] = 0
     FAIL_PUT: ClassVar[list[str | Exception]] = []
     TIMEOUT_MS: ClassVar[int | None] = None
+    WANTS_JSON_TEXT: ClassVar[bool] = False
 
     def start(self, props: dict[str, str]) -> None:
         type(self).STARTS.append(dict(props))
+
+    def wants_json_text(self) -> bool:
+        return self.WANTS_JSON_TEXT
 
     def put(self, records: list[SinkRecord]) -> None:
         type(self).PUT_CALLS += 1
@@ -229,3 +234,4 @@ def reset() -> None:
     RecordingSinkTask.STOPS = 0
     RecordingSinkTask.PUT_CALLS = 0
     RecordingSinkTask.TIMEOUT_MS = None
+    RecordingSinkTask.WANTS_JSON_TEXT = False

@@ -68,6 +68,32 @@ def test_a_batch_is_converted_put_and_flushed_with_the_next_offsets() -> None:
     assert harness.task_status().state is State.RUNNING
 
 
+@pytest.mark.parametrize("smt", [False, True])
+def test_a_task_that_writes_json_text_gets_keys_and_values_read_only_when_read_unless_an_smt_reads_them(
+    smt: bool,
+) -> None:
+    from connect_core.api.struct import Struct, TextStruct
+
+    envelope = b'{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],' \
+               b'"optional":false},"payload":{"id":%d}}'
+    json_schemas = "org.apache.kafka.connect.json.JsonConverter"
+    config = {**CONFIG, "key.converter": json_schemas, "value.converter": json_schemas,
+              "value.converter.schemas.enable": "true"}
+    if smt:
+        config |= {"transforms": "ts", "transforms.ts.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+                   "transforms.ts.offset.field": "at"}
+    RecordingSinkTask.WANTS_JSON_TEXT = True
+    event = _event(*(envelope % i for i in range(3)))
+    for record in event["records"]["orders-0"]:
+        record["key"] = base64.b64encode(envelope % (100 + record["offset"])).decode()
+    Harness(config).runner().handle(event)
+    put = RecordingSinkTask.PUT
+    # the first of a batch is read whole (its envelope then known); the rest as text, read when read
+    assert [type(r.key) for r in put][1:] == [Struct if smt else TextStruct] * 2
+    assert [type(r.value) for r in put][1:] == [Struct if smt else TextStruct] * 2
+    assert [(r.key.get("id"), r.value.get("id")) for r in put] == [(110, 0), (111, 1), (112, 2)]
+
+
 def test_a_bad_record_fails_the_batch_under_tolerance_none() -> None:
     harness = Harness()
     with pytest.raises(Exception, match="Tolerance exceeded in error handler") as failure:
