@@ -142,6 +142,23 @@ class InjectedFailure(RuntimeError):
     """The failure the model makes an invocation raise at a step (the task's failure, as an outage would be)."""
 
 
+def _clear_frames(error: BaseException) -> None:
+    """Release the locals of the finished frames of ``error``'s tracebacks (its causes' too): an outcome kept after
+    its invocation would pin the clients those frames held (each librdkafka handle takes one of the process's 1,024
+    thread-local storage keys; make faults' thousands of schedules in one process ran out of them)."""
+    import traceback
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        pending += [current.__cause__, current.__context__]
+
+
 class _Container:
     """One warm container: an invocation object built on first use, a thread per invocation, a freeze switch."""
 
@@ -174,6 +191,7 @@ class _Container:
             try:
                 self.outcome = (True, call(self.instance))
             except BaseException as error:  # the invocation's failure is its outcome
+                _clear_frames(error)
                 self.outcome = (False, error)
             finally:
                 hook.threads.pop(threading.get_ident(), None)
