@@ -519,7 +519,7 @@ class _Run:
             if set(self.expected) <= set(arrived) and (self.family.kind == "source" or not self._pending()):
                 break
             quiet = quiet + 1 if len(arrived) == before else 0
-            if quiet >= self.schedule.settle_quiet:
+            if quiet >= self.schedule.settle_quiet and not self._pending():  # records not delivered yet are no quiet
                 break
             time.sleep(0.1)
         self.report.expected = len(self.expected)
@@ -534,7 +534,8 @@ class _Run:
             self.report.broke(f"duplicated (exactly once is claimed): {self.report.duplicated[:20]}")
 
     def _pending(self) -> bool:
-        return self.mapping is not None and any(self.mapping.pending().values())
+        """A sink's records written and not yet delivered: in the buffer, or not yet handed out by a loaded broker."""
+        return self.mapping is not None and (any(self.mapping.pending().values()) or self.mapping.owed > 0)
 
 
 def run_schedule(connect: EmbeddedConnect, family: Family, seed: int, schedule: Schedule | None = None) -> Report:
