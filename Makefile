@@ -112,11 +112,16 @@ services-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra.local.services down; else $(PYTHON) -m infra.local.services down; fi
 
 ## The fault suite at full size (`make test` runs it small; the CDC kills on a LocalStack stack of its own only here):
-## per case runs, rows expected, lost, duplicated.
+## per case runs, rows expected, lost, duplicated. Each file runs in a process of its own: the in-process Lambda model's
+## thousands of schedules leave Kafka clients behind, and one process past 1,024 live librdkafka handles fails every
+## later client ("Failed to initialize thread local storage"); FAULTS_FILES runs some files only.
+FAULTS_FILES ?= $(sort $(wildcard tests/faults/test_*.py))
 faults: venv services
 	@mkdir -p .run && rm -f .run/faults-tally.txt
-	LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest tests/faults; \
-	  status=$$?; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
+	@status=0; for file in $(FAULTS_FILES); do \
+	  LAMBDA_CONNECT_FAULTS_SIZE=big LAMBDA_CONNECT_FAULTS_TALLY=.run/faults-tally.txt $(PY) -m pytest $$file \
+	    || { echo "== $$file failed"; status=1; }; \
+	done; echo "== fault suite: per case"; cat .run/faults-tally.txt 2>/dev/null; exit $$status
 
 ## The compatibility oracles on the previous Kafka release (4.1.1; `make test` runs them on infra/local/versions.py's):
 ## converters, SMTs, Java text and properties, the worker harness. Where 4.1 and 4.3 differ, the cases say so
