@@ -17,6 +17,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, groupby, repeat, starmap
 from operator import attrgetter, itemgetter, length_hint
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +32,7 @@ from connect_core.kafka.clients import admin_client, producer_config
 from connect_core.kafka.group_offsets import ClusterGroupOffsets
 from connect_core.kafka.retry import is_retriable, kafka_error_of, with_retries
 from connect_core.kafka.shared_clients import EAGER_CONNECTIONS
+from connect_core.kafka.unchained import unchained
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.client_overrides import check_overrides
@@ -276,21 +278,18 @@ class SourceRunner:
                     if not full or within_tick_ms() <= 0 or result.records + result.skipped >= self.max_records:
                         break  # nothing more now (or no budget): end, never wait inside a billed invocation
                 break
-            except Exception as error:
-                if warm and result.rounds == 0 and _fenced(error):
-                    # This warm container was fenced by a newer one since its last invocation (its task may be
-                    # behind): not a task failure. Start the task afresh from the committed offsets and go on.
-                    log.info("source task %s-%d was fenced while idle; restarting it", connector, task_id)
-                    warm = False
-                    self._shutdown_quietly(connector, task_id)
-                    running = self._running_task(connector, task_id, budget)
-                    result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
-                    running.budget, running.wait_budget = budget, until_tick_ms
-                    continue
-                if isinstance(error, _TopicsNotReadyError):
-                    return self._topics_not_ready(connector, task_id, running, result, error=error, started=started)
-                self._fail(connector, task_id, running, error)
-                raise
+            except Exception as error:  # handled after the clause: no client call inside it (kafka/unchained.py)
+                failure = error
+            if not (warm and result.rounds == 0 and _fenced(failure)):
+                if isinstance(failure, _TopicsNotReadyError):
+                    return self._topics_not_ready(connector, task_id, running, result, error=failure, started=started)
+                self._fail(connector, task_id, running, failure)
+                raise failure
+            del failure  # its frames hold the fenced task's clients
+            warm = False
+            running = self._restart_fenced(connector, task_id, budget)
+            result = SourceInvocationResult(connector, task_id, State.RUNNING.value)
+            running.budget, running.wait_budget = budget, until_tick_ms
         try:
             running.task.suspend()  # what must not outlive the invocation (a CDC task's replication connection)
         except Exception as error:
@@ -301,6 +300,13 @@ class SourceRunner:
         log.debug("%s-%d produced %d records in %d transactions in %.1f ms", connector, task_id, result.records,
                   result.rounds, result.duration_ms)
         return result
+
+    def _restart_fenced(self, connector: str, task_id: int, budget: Callable[[], float]) -> _RunningTask:
+        """This warm container was fenced by a newer one since its last invocation (its task may be behind): not a
+        task failure. The task starts afresh from the committed offsets."""
+        log.info("source task %s-%d was fenced while idle; restarting it", connector, task_id)
+        self._shutdown_quietly(connector, task_id)
+        return self._running_task(connector, task_id, budget)
 
     def _topics_not_ready(self, connector: str, task_id: int, running: _RunningTask, result: SourceInvocationResult,
                           *, error: Exception, started: float) -> SourceInvocationResult:
@@ -678,14 +684,14 @@ class SourceRunner:
             running.plugin_metrics.publish(PLUGIN_METRICS_SERVICE)
         self._running.pop((connector, task_id), None)
         try:
-            running.close()
+            unchained(running.close)  # from an except clause: kafka/unchained.py
         except Exception:  # the original failure is what matters
             log.exception("stopping failed task %s-%d", connector, task_id)
         self._report(connector, task_id, State.FAILED, _trace(error), running.version)
 
     def _shutdown_quietly(self, connector: str, task_id: int) -> None:
         try:
-            self._shutdown(connector, task_id)
+            unchained(partial(self._shutdown, connector, task_id))  # often from an except clause: kafka/unchained.py
         except Exception:  # a fenced task's producer cannot abort; it is discarded anyway
             log.warning("stopping fenced task %s-%d", connector, task_id, exc_info=True)
             self._running.pop((connector, task_id), None)
@@ -713,7 +719,8 @@ class SourceRunner:
         status = TaskStatus(connector, task_id, state, self.worker.worker_id, generation, trace, version)
         if state is not State.FAILED and self.status_store.is_latest(status):
             return
-        self.status_store.put_task_status(status)
+        # FAILED is written from except clauses: kafka/unchained.py
+        unchained(partial(self.status_store.put_task_status, status))
 
     def close(self) -> None:
         """Stop every task and release clients."""
@@ -776,15 +783,20 @@ def _produce_all(producer: Any, args: list[ProduceArgs]) -> int:
             break
         except BufferError:  # the producer's queue is full: let deliveries drain it (bounded memory)
             refused = args[len(args) - length_hint(pending) - 1]
-            while True:
-                poll(_QUEUE_FULL_WAIT_S)
-                try:
-                    produce(*refused)
-                    break
-                except BufferError:
-                    continue
+        _produce_when_room(produce, poll, refused)  # after the clause: no client call inside it (kafka/unchained.py)
     poll(0)
     return len(args)
+
+
+def _produce_when_room(produce: Callable[..., None], poll: Callable[[float], Any], args: tuple[Any, ...]) -> None:
+    """``produce(*args)`` once the full queue has room for it: delivery reports served until it has."""
+    while True:
+        poll(_QUEUE_FULL_WAIT_S)
+        try:
+            produce(*args)
+            return
+        except BufferError:
+            continue
 
 
 def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[bytes | None], on_delivery: Any, *,
@@ -803,13 +815,7 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
             break
         except BufferError:  # the refused value was taken from ``pending``: produce it once it fits, then go on
             refused = values[len(values) - length_hint(pending) - 1]
-            while True:
-                poll(_QUEUE_FULL_WAIT_S)
-                try:
-                    produce(topic, refused, key, -1, on_delivery, None, timestamp)
-                    break
-                except BufferError:
-                    continue
+        _produce_when_room(produce, poll, (topic, refused, key, -1, on_delivery, None, timestamp))
     poll(0)
     return len(values)
 
@@ -871,14 +877,14 @@ def _purge(producer: Any) -> None:
     if purge is None:
         return
     try:
-        purge(True, True, False)  # in queue, in flight, without blocking
+        unchained(lambda: purge(True, True, False))  # in queue, in flight, without blocking (kafka/unchained.py)
     except Exception:  # a broken producer is discarded all the same
         log.debug("could not purge the source producer", exc_info=True)
 
 
 def _abort(producer: Any, timeout_s: float = KAFKA_TIMEOUT_S) -> None:
     try:
-        producer.abort_transaction(timeout_s)
+        unchained(lambda: producer.abort_transaction(timeout_s))  # called from except clauses: kafka/unchained.py
     except Exception:  # fenced or broken producers cannot abort; the task is rebuilt anyway
         log.warning("could not abort the source transaction", exc_info=True)
 

@@ -10,6 +10,7 @@ import pytest
 
 from connect_core.testing import EmbeddedConnect
 from connect_core.testing.lambda_model import run_schedule, seeds
+from tests._captured_logs import release_tracebacks
 from tests.faults.conftest import BIG
 
 if TYPE_CHECKING:
@@ -30,20 +31,6 @@ def connect(kafka_bootstrap: str) -> Iterator[EmbeddedConnect]:
         yield kit
 
 
-def _release_tracebacks() -> None:
-    """Keep the text of each captured log record's traceback, drop the traceback: pytest's log capture holds every
-    record of the test, and a traceback's frames pin the clients of the schedule that logged it (each librdkafka
-    handle takes one of the process's 1,024 thread-local storage keys; make faults' thousands ran out of them)."""
-    import logging
-
-    formatter = logging.Formatter()
-    for handler in logging.getLogger().handlers:
-        for record in getattr(handler, "records", ()):
-            if record.exc_info:
-                record.exc_text = record.exc_text or formatter.formatException(record.exc_info)
-                record.exc_info = None
-
-
 def run_family(connect: EmbeddedConnect, family_of: Callable[[], Family | Any], request: pytest.FixtureRequest,
                small: int = SCHEDULES_SMALL, big: int = SCHEDULES_BIG) -> None:
     """Run the family's schedules (a new connector and input each; ``small`` of them in ``make test``, ``big`` in
@@ -55,7 +42,7 @@ def run_family(connect: EmbeddedConnect, family_of: Callable[[], Family | Any], 
         caplog.clear()
         family = family_of()
         report = run_schedule(connect, family, seed)
-        _release_tracebacks()
+        release_tracebacks()
         tally.runs += 1
         tally.expected += report.expected
         tally.lost += len(report.lost)

@@ -8,6 +8,7 @@ topic is shared by name, so its records are told apart by a per-test tag in the 
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -22,6 +23,7 @@ from connect_core.connectors.jdbc.source_connector import JdbcSourceConnector
 from connect_core.connectors.jdbc.source_task import JdbcSourceTask
 from connect_core.runtime.source_runner import SourceRunner
 from connect_core.storage.offset_store import OffsetStore
+from tests._captured_logs import release_tracebacks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -404,6 +406,44 @@ def test_bad_task_configs_fail_the_task_with_a_trace_naming_the_setting(
     status = cluster.statuses.task_status("bad", 0)
     assert status.state.value == "FAILED"
     assert setting in status.trace
+
+
+def test_a_container_fenced_in_the_middle_of_its_transaction_keeps_nothing_of_the_fenced_task(
+    cluster: Cluster, mariadb_settings: dict[str, str], database: tuple, kafka_bootstrap: str
+) -> None:
+    """Its commit and its abort fail (fenced): the task restarts and the fenced one, with its producer, is gone."""
+    from connect_core.runtime import fault_points
+    from connect_core.runtime.source_runner import _RunningTask
+
+    conn, db = database
+    _orders_table(conn, "orders", 3)
+    prefix = f"{cluster.worker.group_id}-"
+    _deploy(cluster, "midway", _config(mariadb_settings, db, mode="incrementing", **{
+        "table.whitelist": "orders", "incrementing.column.name": "id", "topic.prefix": prefix}))
+    first, second = _runner(cluster), _runner(cluster)
+    assert first.run("midway", 0, _budget()).records == 3  # container 1, now warm
+    _orders_table(conn, "orders", 2, start=3)
+    fenced: list[int] = []
+
+    def newer_container_starts(step: str) -> None:  # container 2 starts while container 1's transaction is open
+        if step == "source.before_commit" and not fenced:
+            fenced.append(0)
+            fenced[0] = second.run("midway", 0, _budget()).records
+
+    fault_points.set_hook(newer_container_starts)
+    try:
+        first.run("midway", 0, _budget())
+    finally:
+        fault_points.set_hook(None)
+    assert fenced == [2]
+    values = [e["payload"]["v"] for e in _payloads(kafka_bootstrap, f"{prefix}orders", 5)]
+    assert values == [f"v{i}" for i in range(5)]  # container 1's aborted records never committed
+    cluster.statuses.refresh()
+    assert cluster.statuses.task_status("midway", 0).state.value == "RUNNING"
+    release_tracebacks()  # pytest's captured records: their frames hold the tasks too
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, _RunningTask)]
+    assert len(alive) == len(first.started_tasks()) + len(second.started_tasks())
 
 
 def test_a_warm_container_fenced_while_idle_restarts_its_task_instead_of_failing(
