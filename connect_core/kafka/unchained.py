@@ -26,7 +26,8 @@ class _Unchained(Exception):
 
 
 def unchained(call: Callable[[], T]) -> T:
-    """``call()``, with a bare exception as the one being handled (never the caller's, nor its frames)."""
+    """``call()``, with a bare exception as the one being handled (never the caller's, nor its frames): inside it,
+    ``sys.exc_info()`` and ``log.exception`` outside an ``except`` clause of its own see that bare one."""
     try:
         raise _Unchained
     except _Unchained as handled:

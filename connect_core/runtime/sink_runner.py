@@ -17,6 +17,7 @@ import operator
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.api import deadline, retry_pause
@@ -30,6 +31,7 @@ from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
 from connect_core.errors.stage import Stage
 from connect_core.kafka.committed_filter import CommittedFilter, OpenTransactionError, PendingCheck
 from connect_core.kafka.lambda_event import decode_kafka_event, read_kafka_event
+from connect_core.kafka.unchained import unchained
 from connect_core.runtime import env, fault_points, registry
 from connect_core.runtime.active_topics import ActiveTopics
 from connect_core.runtime.client_overrides import check_overrides
@@ -696,7 +698,7 @@ class SinkRunner:
         connector_config = self.config_store.connector_config(self.connector) or {}
         group = sink_group_id(self.connector, {k: v for k, v in connector_config.items() if v is not None})
         timeout_s = max(_MIN_CALL_S, min(_GROUP_READ_S, budget() / 1000.0))
-        past = self.stale_batches.moved_on(group, records, timeout_s)
+        past = unchained(partial(self.stale_batches.moved_on, group, records, timeout_s))  # kafka/unchained.py
         if past:
             log.warning("%s-%d: the batch failed (%s: %s), but the consumer group %s has already moved past its "
                         "records on %s: a frozen invocation resumed or a batch delivered twice, not a failure of the "
@@ -729,7 +731,7 @@ class SinkRunner:
         if discard is not None:
             discard()
         try:
-            running.close()
+            unchained(running.close)  # from an except clause: kafka/unchained.py
         except Exception:  # the original failure is what matters
             log.exception("stopping failed sink task of %s", self.connector)
 
@@ -745,7 +747,8 @@ class SinkRunner:
         status = TaskStatus(self.connector, self.task, state, self.worker.worker_id, generation, trace, version)
         if state is not State.FAILED and self.status_store.is_latest(status):
             return
-        self.status_store.put_task_status(status)
+        # FAILED is written from except clauses: kafka/unchained.py
+        unchained(partial(self.status_store.put_task_status, status))
 
     def _report_retrying(self, running: _RunningTask, error: BaseException, attempt: int) -> None:
         """A failed attempt that is retried (a ``RetriableError`` from ``put``, or the task's own retry loop through
