@@ -49,6 +49,8 @@ SCHEDULES_ENV = "LAMBDA_CONNECT_HARNESS_SCHEDULES"  # how many schedules a famil
 BASE_ENV = "LAMBDA_CONNECT_HARNESS_BASE"  # the first seed (default 1): another base explores other schedules
 MEMORY_MB = 1024
 INVOCATION_BUDGET_S = 60.0  # a function's timeout: what an invocation that is not frozen has
+POLLER_STALL_S = 20.0  # records owed and none handed out for this long: the mapping's consumer is replaced
+SETTLE_OWED_S = 120.0  # how long settling waits past its rounds for records the mapping has not read yet
 SINK_STEPS = ("sink.during_put", "sink.after_put")
 SOURCE_STEPS = ("source.after_poll", "source.after_produce", "source.before_commit", "source.after_commit")
 
@@ -287,29 +289,48 @@ def _budget() -> Callable[[], float]:
 class _Mapping:
     """A Kafka event source mapping over one topic: committed offsets of the group, batches of random boundaries."""
 
-    def __init__(self, settings: KafkaClientSettings, topic: str, group: str) -> None:
-        from confluent_kafka import Consumer, TopicPartition
-
-        self.settings, self.topic, self.group = settings, topic, group
-        self.consumer = Consumer({**settings.client_config(), "group.id": group, "enable.auto.commit": False,
-                                  "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
-        partitions = self.consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        self.consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-        self.buffer: dict[int, list[Any]] = {p: [] for p in partitions}
+    def __init__(self, settings: KafkaClientSettings, topic: str, group: str,
+                 note: Callable[[str], None] = lambda _line: None) -> None:
+        self.settings, self.topic, self.group, self.note = settings, topic, group, note
+        self.consumer = self._consumer()
+        self.buffer: dict[int, list[Any]] = {p: [] for p in self.partitions}
         self.next: dict[int, int] = {}  # the committed position per partition (the first offset not committed)
         self.retry: set[int] = set()  # the partitions of the last failed batch
         self.owed = 0  # records written to the topic and not read yet (a loaded broker can be slow to hand them out)
+        self.owed_since: float | None = None  # when the last record was read while some were owed
+
+    def _consumer(self) -> Any:
+        """The poller's consumer, assigned past what is buffered (from the start of a partition with nothing)."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+        consumer = Consumer({**self.settings.client_config(), "group.id": self.group, "enable.auto.commit": False,
+                             "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+        self.partitions = sorted(consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions)
+        buffered = getattr(self, "buffer", {})
+        consumer.assign([TopicPartition(self.topic, p, buffered[p][-1].offset() + 1 if buffered.get(p)
+                                        else OFFSET_BEGINNING) for p in self.partitions])
+        return consumer
 
     def fill(self, count: int, budget_s: float = INVOCATION_BUDGET_S) -> None:
         """Read the ``count`` records just written to the topic (the producer flushed before); those not read within
-        the budget are read by a later call, as the mapping's poller gets them late rather than never."""
+        the budget are read by a later call, as the mapping's poller gets them late rather than never. A consumer
+        that hands out nothing for ``POLLER_STALL_S`` while records are owed is replaced (as Lambda's poller is)."""
+        now = time.monotonic()
+        if count and not self.owed:
+            self.owed_since = now
         self.owed += count
-        deadline = time.monotonic() + budget_s
+        deadline = now + budget_s
         while self.owed > 0 and time.monotonic() < deadline:
             for message in self.consumer.consume(self.owed, timeout=min(0.5, budget_s)):
                 if not message.error():
                     self.buffer[message.partition() or 0].append(message)
                     self.owed -= 1
+                    self.owed_since = time.monotonic()
+            if self.owed and self.owed_since is not None and time.monotonic() - self.owed_since > POLLER_STALL_S:
+                self.note(f"mapping: {self.owed} record(s) written and not handed out for {POLLER_STALL_S:g} s; "
+                          "its consumer replaced")
+                self.consumer.close()
+                self.consumer, self.owed_since = self._consumer(), time.monotonic()
 
     def pending(self) -> dict[int, list[Any]]:
         if self.owed:
@@ -472,7 +493,7 @@ class _Run:
         try:
             if self.family.kind == "sink":
                 self.mapping = _Mapping(self.connect.worker.kafka, self.family.topic,  # type: ignore[attr-defined]
-                                        f"connect-{self.name}")
+                                        f"connect-{self.name}", note=self.report.note)
             self.add()
             for _ in range(self.schedule.steps):
                 self.step()
@@ -511,8 +532,11 @@ class _Run:
             self.function.thaw(container)
         self.report.note("settling: no more faults")
         arrived: list[str] = []
-        quiet = 0
-        for _ in range(self.schedule.settle_rounds):
+        quiet, rounds, owed_until = 0, 0, time.monotonic() + SETTLE_OWED_S
+        # its rounds, and past them while the mapping owes records a loaded broker has not handed out yet
+        while rounds < self.schedule.settle_rounds or (
+                self.mapping is not None and self.mapping.owed and time.monotonic() < owed_until):
+            rounds += 1
             if not self.invoke(None):
                 self.tick()
             before, arrived = len(arrived), self.family.arrived()
