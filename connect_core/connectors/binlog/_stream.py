@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SourceKeyedValues, SourceRecord
 from connect_core.api.struct import Struct
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.binlog._rows import fast_rows, reference_rows
@@ -85,6 +85,8 @@ class BinlogStream:
         # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
         # it) and their nullability, which only the table map event carries
         self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
+        self._keyed = False  # this poll gives runs of one table's changes (``poll(keyed=True)``)
+        self._in_runs = 0  # records the poll's runs stand for, less one a run: its count is len(records) plus this
 
     def chunk_committed(self) -> None:
         """Records and offsets so far are committed, the invocation goes on. Inside a transaction the reader reads on:
@@ -149,8 +151,22 @@ class BinlogStream:
             enable_logging=False,
         )
 
+    def poll_keyed(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord | SourceKeyedValues]:
+        """``poll`` with a table's consecutive change events as runs (``SourceKeyedValues``) standing for their
+        records (outside snapshot windows and incremental snapshots, whose rows are records): the same records in
+        all, the same poll's worth."""
+        return self._poll(max_batch, time_limit_s, keyed=True)
+
     def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
         """Up to about ``max_batch`` records; ``[]`` once the reader reached the end of the binlog.
+
+        The reference of ``poll_keyed`` (``_poll`` without runs). A busy binlog of changes that are not captured
+        (other tables, other databases) never fills a batch nor reaches its end: see ``_poll``.
+        """
+        return self._poll(max_batch, time_limit_s, keyed=False)
+
+    def _poll(self, max_batch: int, time_limit_s: float | None, *, keyed: bool) -> list[Any]:
+        """Up to about ``max_batch`` records (as runs too with ``keyed``); ``[]`` at the end of the binlog.
 
         A busy binlog of changes that are not captured (other tables, other databases) never fills a batch nor
         reaches its end: past ``time_limit_s`` (``POLL_TIME_LIMIT_S``) the poll returns what it has at the next
@@ -165,12 +181,13 @@ class BinlogStream:
                 self.incremental.read_kafka()  # signals sent to the Kafka signal topic since the last start
             self._reader = self._open()
             self._watermarks_at_open = 0 if self.incremental is None else self.incremental.watermarks
-        records: list[SourceRecord] = []
+        records: list[Any] = []
+        self._keyed, self._in_runs = keyed and not self.windows and self.incremental is None, 0
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
         stop_at = time.monotonic() + limit
         hard_stop_at = stop_at + max(limit, 1.0)  # inside one long transaction of uncaptured changes
         try:
-            while len(records) < max_batch:
+            while len(records) + self._in_runs < max_batch:
                 event = self._reader.fetchone()
                 if event is None:
                     self.close()
@@ -298,12 +315,12 @@ class BinlogStream:
                                                        schema.envelope)
         total, ts_ms, topic, partition = len(rows), event.timestamp * 1000, schema.topic, self._partition
         # what every row of the event shares, built once: its source block but the row, its offset but the row
-        source, struct = self._source, Struct.from_validated
+        source, struct, run = self._source, Struct.from_validated, self._run(records, schema) if self._keyed else None
         source_values = source.values(ts_ms, None, db, table, position.server_id, self._gtid, position.file, start)
         source_schema, row_at = source.schema, source.row_at
         offset_at = position.offsets_by_row()
-        now = _now()  # Debezium's processing time: the rows of one event are read within the same moment
-        tombstones = self._tombstones and op == "d"
+        # Debezium's processing time: the rows of one event are read within the same moment
+        now, tombstones = _now(), self._tombstones and op == "d"
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
             if windows and self._in_window((db, table, schema), names, raw_before, raw_after, start):
@@ -326,6 +343,9 @@ class BinlogStream:
             source_values_of_row = source_values.copy()
             source_values_of_row[row_at] = index
             source_block = struct(source_schema, source_values_of_row)
+            if run is not None:
+                self._add(run, schema, offset, key, (before, after), source_block, op, now)
+                continue
             if op == "u" and key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
                 self._key_change(schema, offset, before, after, source_block, now, records)  # type: ignore[arg-type]
                 continue
@@ -334,6 +354,44 @@ class BinlogStream:
             if tombstones:
                 records.append(SourceRecord(partition, offset, topic, None, key_schema, key))
         position.rows = 0
+
+    def _run(self, records: list[Any], schema: TableSchema) -> SourceKeyedValues:
+        """The run of ``schema``'s table the poll's records end with, else a new one at their end."""
+        last = records[-1] if records else None
+        if (last.__class__ is SourceKeyedValues and last.topic == schema.topic and last.key_schema is schema.key_schema
+                and last.value_schema is schema.envelope):
+            return last
+        run = SourceKeyedValues(self._partition, [], schema.topic, schema.key_schema, [], schema.envelope, [])
+        records.append(run)
+        self._in_runs -= 1
+        return run
+
+    def _add(self, run: SourceKeyedValues, schema: TableSchema, offset: dict[str, Any],  # noqa: PLR0917
+             key: Struct | None, images: tuple[Struct | None, Struct | None], source: Struct, op: str,
+             now: int) -> None:
+        """A row's records into ``run``: those ``_rows`` (and ``_key_change``, for an update of the key) append."""
+        offsets, keys, values = run.source_offsets, run.keys, run.values
+        envelope, tombstones = schema.envelope, self._tombstones
+        assert isinstance(offsets, list)
+        struct = Struct.from_validated
+        before, after = images
+        if op == "u" and schema.key_schema is not None and key != (old_key := schema.key(before)):  # type: ignore[arg-type]
+            offsets.extend((offset, offset, offset) if tombstones else (offset, offset))
+            keys.extend((old_key, old_key, key) if tombstones else (old_key, key))
+            deleted = struct(envelope, [before, None, source, None, "d", now, now * 1000, now * 1_000_000])
+            created = struct(envelope, [None, after, source, None, "c", now, now * 1000, now * 1_000_000])
+            values.extend((deleted, None, created) if tombstones else (deleted, created))
+            self._in_runs += 3 if tombstones else 2
+            return
+        offsets.append(offset)
+        keys.append(key)
+        values.append(struct(envelope, [before, after, source, None, op, now, now * 1000, now * 1_000_000]))
+        self._in_runs += 1
+        if tombstones and op == "d":
+            offsets.append(offset)
+            keys.append(key)
+            values.append(None)
+            self._in_runs += 1
 
     def _in_window(self, table: tuple[str, str, TableSchema], names: tuple[str, ...], raw_before: list[Any] | None,
                    raw_after: list[Any] | None, start: int) -> bool:
