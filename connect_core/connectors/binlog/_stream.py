@@ -321,6 +321,10 @@ class BinlogStream:
         offset_at = position.offsets_by_row()
         # Debezium's processing time: the rows of one event are read within the same moment
         now, tombstones = _now(), self._tombstones and op == "d"
+        if run is not None:  # a keyed poll (outside windows and incremental snapshots): the rows into the run
+            self._keyed_rows(run, schema, (rows, converted, kept, names), skip_rows, op, source_values, now)
+            position.rows = 0
+            return
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
             if windows and self._in_window((db, table, schema), names, raw_before, raw_after, start):
@@ -343,9 +347,6 @@ class BinlogStream:
             source_values_of_row = source_values.copy()
             source_values_of_row[row_at] = index
             source_block = struct(source_schema, source_values_of_row)
-            if run is not None:
-                self._add(run, schema, offset, key, (before, after), source_block, op, now)
-                continue
             if op == "u" and key_schema is not None and key != schema.key(before):  # type: ignore[arg-type]
                 self._key_change(schema, offset, before, after, source_block, now, records)  # type: ignore[arg-type]
                 continue
@@ -366,32 +367,56 @@ class BinlogStream:
         self._in_runs -= 1
         return run
 
-    def _add(self, run: SourceKeyedValues, schema: TableSchema, offset: dict[str, Any],  # noqa: PLR0917
-             key: Struct | None, images: tuple[Struct | None, Struct | None], source: Struct, op: str,
-             now: int) -> None:
-        """A row's records into ``run``: those ``_rows`` (and ``_key_change``, for an update of the key) append."""
+    def _keyed_rows(self, run: SourceKeyedValues, schema: TableSchema,  # noqa: PLR0917
+                    images: tuple[RowImages, bool, list[int] | None, tuple[str, ...]], first: int, op: str,
+                    source_values: list[Any], now: int) -> None:
+        """``_rows``'s loop for a keyed poll (no snapshot window, no incremental snapshot): the records of each row
+        from ``first`` on into ``run``, as ``_rows`` (and ``_key_change``, for an update of the key) append them."""
+        rows, converted, kept, names = images
+        struct, row_schema, key_schema, key_index, envelope = (Struct.from_validated, schema.row_schema,
+                                                               schema.key_schema, schema.key_index, schema.envelope)
+        source_schema, row_at = self._source.schema, self._source.row_at
+        offset_at, tombstones = self.position.offsets_by_row(), self._tombstones and op == "d"
         offsets, keys, values = run.source_offsets, run.keys, run.values
-        envelope, tombstones = schema.envelope, self._tombstones
         assert isinstance(offsets, list)
-        struct = Struct.from_validated
-        before, after = images
-        if op == "u" and schema.key_schema is not None and key != (old_key := schema.key(before)):  # type: ignore[arg-type]
-            offsets.extend((offset, offset, offset) if tombstones else (offset, offset))
-            keys.extend((old_key, old_key, key) if tombstones else (old_key, key))
-            deleted = struct(envelope, [before, None, source, None, "d", now, now * 1000, now * 1_000_000])
-            created = struct(envelope, [None, after, source, None, "c", now, now * 1000, now * 1_000_000])
-            values.extend((deleted, None, created) if tombstones else (deleted, created))
-            self._in_runs += 3 if tombstones else 2
-            return
-        offsets.append(offset)
-        keys.append(key)
-        values.append(struct(envelope, [before, after, source, None, op, now, now * 1000, now * 1_000_000]))
-        self._in_runs += 1
-        if tombstones and op == "d":
-            offsets.append(offset)
-            keys.append(key)
-            values.append(None)
-            self._in_runs += 1
+        add_offset, add_key, add_value = offsets.append, keys.append, values.append
+        added, offset = 0, None
+        for index in range(first, len(rows)):
+            raw_before, raw_after = rows[index]
+            if converted:
+                before = None if raw_before is None else struct(row_schema, raw_before)
+                after = None if raw_after is None else struct(row_schema, raw_after)
+            else:
+                before, after = (self._struct(schema, names, kept, raw) for raw in (raw_before, raw_after))
+            image: Struct = after if after is not None else before  # type: ignore[assignment]
+            key = None if key_schema is None else struct(key_schema, [image._values[i] for i in key_index])
+            offset = offset_at(index + 1)
+            source_values_of_row = source_values.copy()
+            source_values_of_row[row_at] = index
+            source = struct(source_schema, source_values_of_row)
+            if op == "u" and key_schema is not None and key != (old_key := schema.key(before)):  # type: ignore[arg-type]
+                # an update of the key: as Debezium, a delete (+ tombstone) of the old key and a create
+                deleted = struct(envelope, [before, None, source, None, "d", now, now * 1000, now * 1_000_000])
+                created = struct(envelope, [None, after, source, None, "c", now, now * 1000, now * 1_000_000])
+                written = ((old_key, deleted), (old_key, None), (key, created)) if self._tombstones else (
+                    (old_key, deleted), (key, created))
+                offsets.extend([offset] * len(written))
+                keys.extend(k for k, _v in written)
+                values.extend(v for _k, v in written)
+                added += len(written)
+                continue
+            add_offset(offset)
+            add_key(key)
+            add_value(struct(envelope, [before, after, source, None, op, now, now * 1000, now * 1_000_000]))
+            added += 1
+            if tombstones:
+                add_offset(offset)
+                add_key(key)
+                add_value(None)
+                added += 1
+        if offset is not None:
+            self._last_offset = offset
+        self._in_runs += added
 
     def _in_window(self, table: tuple[str, str, TableSchema], names: tuple[str, ...], raw_before: list[Any] | None,
                    raw_after: list[Any] | None, start: int) -> bool:

@@ -80,8 +80,12 @@ def _deploy(cluster: Cluster, db: CdcDb, prefix: str) -> tuple[str, dict[str, st
     return name, config
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-rows", "reference-rows"])
 def test_keyed_runs_write_what_records_write(cluster: Cluster, cdc_db: CdcDb, kafka_bootstrap: str,  # noqa: F811
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+                                             monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    """``fast``: row images read from the event's bytes, converted; else python-mysql-replication's, converted
+    after."""
+    monkeypatch.setattr(_stream, "READ_ROWS_FAST", fast)
     db = cdc_db
     db.sql("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(40), amount DECIMAL(12,3), at DATETIME(3))",
            "CREATE TABLE u (k VARCHAR(10) PRIMARY KEY, v INT NOT NULL)",
