@@ -28,6 +28,7 @@ __all__ = [
     "FieldOffsets",
     "RecordMetadata",
     "SinkRecord",
+    "SourceKeyedValues",
     "SourceMessages",
     "SourceRecord",
     "SourceValues",
@@ -247,6 +248,37 @@ class SourceValues(NamedTuple):
         """The records these values stand for, in order."""
         return SourceRecord.from_values(self.source_partition, self.source_offsets, self.topic, self.value_schema,
                                         self.values, self.timestamp)
+
+
+class SourceKeyedValues(NamedTuple):
+    """A run of a poll's records given by their keys and values (ours, not Kafka's; ``SourceTask.keyed_poll``):
+    records of one source partition, topic, key schema, value schema, timestamp and headers, each with its own
+    source offset, key and value, and no Kafka partition. A value None is a tombstone (no value schema either), as
+    a change event's delete is followed by one. :meth:`records` are the records they stand for, each with its own
+    copy of ``headers`` (None: none).
+
+    ``source_offsets`` may be a lazy sequence: the runtime reads only the last one unless it needs the records.
+    """
+
+    source_partition: dict[str, Any] | None
+    source_offsets: Sequence[dict[str, Any] | None]
+    topic: str
+    key_schema: Schema | None
+    keys: list[Any]
+    value_schema: Schema | None
+    values: list[Any]
+    timestamp: int | None = None
+    headers: Headers | None = None
+
+    def records(self) -> list[SourceRecord]:
+        """The records these keys and values stand for, in order."""
+        partition, topic, key_schema, value_schema = (self.source_partition, self.topic, self.key_schema,
+                                                      self.value_schema)
+        timestamp, headers = self.timestamp, self.headers
+        return [SourceRecord(partition, offset, topic, None, key_schema, key,
+                             None if value is None else value_schema, value, timestamp,
+                             None if headers is None else headers.duplicate())
+                for offset, key, value in zip(self.source_offsets, self.keys, self.values, strict=True)]
 
 
 class SourceMessages(NamedTuple):

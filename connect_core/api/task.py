@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from connect_core.api.record import (
         RecordMetadata,
         SinkRecord,
+        SourceKeyedValues,
         SourceMessages,
         SourceRecord,
         SourceValues,
@@ -153,6 +154,16 @@ class SourceTask(Task):
         then builds no ``SourceRecord`` per value. What it returns stands for exactly the records ``poll`` would
         have returned at that point (``SourceValues.records``); None or no values when there is nothing now. None
         by default: records are polled."""
+        return None
+
+    def keyed_poll(self) -> Callable[[], list[SourceRecord | SourceKeyedValues] | None] | None:  # optional hook
+        """A ``poll`` (ours, not Kafka's) giving its batch as runs of records of one topic and schemas with their own
+        keys (``SourceKeyedValues``: a change event stream's rows of one table), records between them as they are
+        (a heartbeat, a schema change), for a task whose records mostly come in such runs: the runtime may call it
+        instead of ``poll`` (when no SMT or ``commit_record`` needs the records) and then builds no ``SourceRecord``
+        for a run's records when its converters write them in one call. What it returns stands for exactly the
+        records ``poll`` would have returned at that point (each run's ``records()`` in its place); None or [] when
+        there is nothing now. None by default: records are polled."""
         return None
 
     def messages_poll(self) -> Callable[[], SourceMessages | None] | None:  # optional hook (ours, not Kafka's)

@@ -9,17 +9,22 @@ queue in Kafka Connect, and none here.
 from __future__ import annotations
 
 from itertools import compress, repeat
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connect_core.errors.retry_with_tolerance import FAILED, Failed
 from connect_core.errors.stage import Stage
-from connect_core.runtime.source_headers import PASS_THROUGH_HEADER_CONVERTER, PassThroughHeaderBytes, header_plan
+from connect_core.runtime.source_headers import (
+    PASS_THROUGH_HEADER_CONVERTER,
+    HeaderBytes,
+    PassThroughHeaderBytes,
+    header_plan,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from connect_core.api.record import SourceRecord, SourceValues
+    from connect_core.api.record import SourceKeyedValues, SourceRecord, SourceValues
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
     from connect_core.runtime.converter_set import ConverterSet
     from connect_core.transforms.chain import TransformationChain
@@ -153,6 +158,38 @@ class SourcePipeline:
             return key, values_write(topic, batch.value_schema, batch.values)
         except Exception:
             return None
+
+    def keyed_bytes(self, run: SourceKeyedValues) -> tuple[
+            list[bytes | None], list[bytes | None], list[tuple[str, bytes | None]] | None, int] | None:
+        """Each key's and value's bytes, the header pairs every record shares and their key plus value bytes, as
+        ``produce_args`` gives ``run.records()``, without the records: when no SMT runs, both converters write a
+        batch in one call (``from_connect_values``: pure, headers unread) and the header converter is pure (one
+        conversion stands for each record's). None otherwise, or when a converter raised (nothing is reported: the
+        runner produces the records, whose failures go through the operator)."""
+        if len(self.chain):
+            return None
+        keys_write = getattr(self.converters.key, "from_connect_values", None)
+        values_write = getattr(self.converters.value, "from_connect_values", None)
+        if keys_write is None or values_write is None:
+            return None
+        headers = run.headers
+        if headers is not None and len(headers) and type(self.headers) is HeaderBytes:
+            return None  # a converter not known pure converts each record's headers (source_headers.py)
+        topic, values = run.topic, run.values
+        try:
+            header_pairs = self.headers.convert(topic, headers) if headers is not None and len(headers) else None
+            keys = keys_write(topic, run.key_schema, run.keys)
+            present = list(map(is_not, values, repeat(None)))
+            if False in present:  # tombstones: a null value without a schema
+                written = iter(values_write(topic, run.value_schema, list(compress(values, present))))
+                tombstone = values_write(topic, None, (None,))[0]
+                value_bytes = [next(written) if kept else tombstone for kept in present]
+            else:
+                value_bytes = values_write(topic, run.value_schema, values)
+        except Exception:
+            return None
+        size = sum(map(len, filter(None, keys))) + sum(map(len, filter(None, value_bytes)))
+        return keys, value_bytes, header_pairs, size
 
     def _transform(self, record: SourceRecord) -> SourceRecord | None:
         """The SMT chain on ``record``, or None when an SMT dropped it or its failure was tolerated."""

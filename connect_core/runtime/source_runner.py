@@ -23,6 +23,7 @@ from operator import attrgetter, itemgetter, length_hint
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connect_core.api.errors import ConnectError, NotFoundError, RetriableError
+from connect_core.api.record import SourceKeyedValues
 from connect_core.api.task import SourceTask, SourceTaskContext, partition_key
 from connect_core.errors.config import ErrorHandlingConfig
 from connect_core.errors.log_reporter import log_reporters
@@ -69,11 +70,13 @@ from connect_core.storage.status_store import StatusStore
 from connect_core.transforms.chain import build_chain
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from connect_core.api.record import SourceMessages, SourceRecord, SourceValues
     from connect_core.runtime.source_pipeline import ProduceArgs
     from connect_core.runtime.worker import WorkerSettings
+
+    _KeyedPoll = Callable[[], list[SourceRecord | SourceKeyedValues] | None]
 
 __all__ = ["SourceInvocationResult", "SourceRunner"]
 
@@ -338,10 +341,14 @@ class SourceRunner:
         commits = self._commit_plan(running.task, on_delivery)
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
         values_poll = None if commits is not None or len(running.pipeline.chain) else running.task.values_poll()
+        # the keyed path (SourceTask.keyed_poll): runs of records of one topic with their own keys, on the same terms
+        keyed_poll = None
+        if values_poll is None and commits is None and not len(running.pipeline.chain):
+            keyed_poll = running.task.keyed_poll()
         # the messages path (SourceTask.messages_poll): records written as the bytes they carry, commit_record (if
         # any) reading only the offsets
         messages_poll = None
-        if values_poll is None and running.pipeline.passes_bytes and (
+        if values_poll is None and keyed_poll is None and running.pipeline.passes_bytes and (
                 commits is None or isinstance(commits, RunDeliveries)):
             messages_poll = running.task.messages_poll()
             if messages_poll is not None and commits is not None:
@@ -352,7 +359,7 @@ class SourceRunner:
         with gc_paused() if commits is not None else contextlib.nullcontext():
             full = self._fill_and_commit(connector, running, remaining_ms, result, on_delivery=on_delivery,
                                          errors=errors, values_poll=values_poll, messages_poll=messages_poll,
-                                         commits=commits, latest=latest)
+                                         keyed_poll=keyed_poll, commits=commits, latest=latest)
             if isinstance(commits, MessageDeliveries):  # commit_record's batches (SourceTask.commit_messages)
                 commits.commit(running.task.commit_messages)
             elif commits is not None:  # the task overrides commit_record; then commit(), as Kafka's EOS task
@@ -365,7 +372,8 @@ class SourceRunner:
                          result: SourceInvocationResult, *, on_delivery: Callable[[Any, Any], None], errors: list[Any],
                          values_poll: Callable[[], SourceValues | None] | None,
                          messages_poll: Callable[[], SourceMessages | None] | None, commits: _CommitPlan | None,
-                         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+                         latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
+                         keyed_poll: _KeyedPoll | None = None) -> bool:
         """The open transaction's polls until nothing comes, the budget ends or the chunk is full (then True), their
         offsets, and its commit."""
         producer = running.producer
@@ -379,7 +387,7 @@ class SourceRunner:
                     full = True
                     break
                 if not self._poll_once(running, values_poll, result, on_delivery, messages_poll=messages_poll,
-                                       commits=commits, latest=latest):
+                                       keyed_poll=keyed_poll, commits=commits, latest=latest):
                     break
             for offset_key, offset_value in self.offset_store.offset_records(connector, list(latest.values())):
                 producer.produce(self.offset_store.topic, key=offset_key, value=offset_value, on_delivery=on_delivery)
@@ -432,11 +440,14 @@ class SourceRunner:
     def _poll_once(self, running: _RunningTask, values_poll: Callable[[], SourceValues | None] | None,
                    result: SourceInvocationResult, on_delivery: Any, *,
                    messages_poll: Callable[[], SourceMessages | None] | None, commits: _CommitPlan | None,
-                   latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
-        """One poll of the task (its ``values_poll`` or ``messages_poll`` when given) produced; False when it gave
-        nothing. ``commits`` keeps the records, and where each was written, for ``commit_record``."""
+                   latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
+                   keyed_poll: _KeyedPoll | None = None) -> bool:
+        """One poll of the task (its ``values_poll``, ``keyed_poll`` or ``messages_poll`` when given) produced; False
+        when it gave nothing. ``commits`` keeps the records, and where each was written, for ``commit_record``."""
         polling = time.monotonic()
         try:
+            if keyed_poll is not None:
+                return self._poll_keyed(running, keyed_poll, result, on_delivery, latest)
             if messages_poll is not None:
                 return self._poll_messages(running, messages_poll, result, on_delivery, commits=commits,
                                            latest=latest)
@@ -469,6 +480,52 @@ class SourceRunner:
             # allocation and promoted to older generations, then freed there (a full collection now and then)
             del records
         return True
+
+    def _poll_keyed(self, running: _RunningTask, keyed_poll: _KeyedPoll, result: SourceInvocationResult,
+                    on_delivery: Any, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> bool:
+        """``_poll_and_send`` of a task's ``keyed_poll``: each run written a batch at a time (``_send_keyed``)."""
+        with gc_paused():  # one poll's records alive at once: runtime/gc_pause.py
+            items = _polled(keyed_poll, running.task, result)
+            result.polls += 1
+            if not items:
+                return False
+            fault_points.reached("source.after_poll")
+            self._send_keyed(running, items, result, on_delivery, latest)
+            fault_points.reached("source.after_produce")
+            del items  # freed inside the pause
+        return True
+
+    def _send_keyed(self, running: _RunningTask, items: list[SourceRecord | SourceKeyedValues],
+                    result: SourceInvocationResult, on_delivery: Any,
+                    latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """``_send_all`` of the records ``items`` stand for, in order: each run from its keys and values when the
+        pipeline writes them in one call (the same produce arguments), records (and runs it does not write so) by
+        ``_send_all``, consecutive ones together."""
+        records: list[SourceRecord] = []
+        for item in items:
+            if not isinstance(item, SourceKeyedValues):
+                records.append(item)
+                continue
+            run = item
+            written = running.pipeline.keyed_bytes(run)
+            if written is None:
+                records.extend(run.records())
+                continue
+            if records:
+                self._send_all(running, records, result, on_delivery, latest)
+                records = []
+            keys, values, headers, size = written
+            topic = run.topic
+            if topic not in running.ready_topics:
+                self._prepare_topics(running, {topic})
+            if self.active_topics.enabled:
+                running.topics.add(topic)
+            result.records += _produce_keyed(running.producer, topic, keys, values, on_delivery,
+                                             timestamp=run.timestamp or 0, headers=headers)
+            result.bytes += size
+            _note_last_offset(run.source_partition, run.source_offsets, latest, running.reader.pending)
+        if records:
+            self._send_all(running, records, result, on_delivery, latest)
 
     def _poll_messages(self, running: _RunningTask, messages_poll: Callable[[], SourceMessages | None],
                        result: SourceInvocationResult, on_delivery: Any, *, commits: _CommitPlan | None,
@@ -552,16 +609,7 @@ class SourceRunner:
         result.records += _produce_values(running.producer, batch.topic, key, values, on_delivery,
                                           timestamp=batch.timestamp or 0)
         result.bytes += size
-        partition = batch.source_partition
-        if partition is not None:
-            offsets = batch.source_offsets
-            for index in range(len(offsets) - 1, -1, -1):  # the last offset only: no other is made
-                offset = offsets[index]
-                if offset is not None:
-                    partition_id = partition_key(partition)
-                    latest[partition_id] = (partition, offset)
-                    running.reader.pending[partition_id] = offset
-                    break
+        _note_last_offset(batch.source_partition, batch.source_offsets, latest, running.reader.pending)
 
     @staticmethod
     def _prepare_topics(running: _RunningTask, topics: set[str]) -> None:
@@ -750,6 +798,22 @@ def _note_offsets(records: list[SourceRecord], latest: dict[Any, tuple[dict[str,
 _source_partition = attrgetter("source_partition")
 
 
+def _note_last_offset(partition: dict[str, Any] | None, offsets: Sequence[dict[str, Any] | None],
+                      latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
+                      pending: dict[Any, dict[str, Any]]) -> None:
+    """``_note_offsets`` of records of one source ``partition`` given by their ``offsets``: only the last one that is
+    not None is read (no other is made when they are lazy)."""
+    if partition is None:
+        return
+    for index in range(len(offsets) - 1, -1, -1):
+        offset = offsets[index]
+        if offset is not None:
+            key = partition_key(partition)
+            latest[key] = (partition, offset)
+            pending[key] = offset
+            return
+
+
 def _note_message_offsets(batch: SourceMessages, latest: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
                           pending: dict[Any, dict[str, Any]]) -> None:
     """``_note_offsets`` of ``batch.records()`` without the records: only a run's last offset is read."""
@@ -816,6 +880,29 @@ def _produce_values(producer: Any, topic: str, key: bytes | None, values: list[b
         except BufferError:  # the refused value was taken from ``pending``: produce it once it fits, then go on
             refused = values[len(values) - length_hint(pending) - 1]
         _produce_when_room(produce, poll, (topic, refused, key, -1, on_delivery, None, timestamp))
+    poll(0)
+    return len(values)
+
+
+def _produce_keyed(producer: Any, topic: str, keys: list[bytes | None], values: list[bytes | None],
+                   on_delivery: Any, *, timestamp: int, headers: list[tuple[str, bytes | None]] | None) -> int:
+    """``_produce_values`` of records each with its own key, all with the same ``headers`` (None: none): ``produce``
+    mapped over keys and values from C. Returns how many were produced."""
+    produce, poll = producer.produce, producer.poll
+    pending = iter(values)
+    columns: list[Iterable[Any]] = [repeat(topic), pending, iter(keys), repeat(-1), repeat(on_delivery), repeat(None),
+                                    repeat(timestamp)]
+    if headers is not None:
+        columns.append(repeat(headers))
+    calls = map(produce, *columns)
+    while True:
+        try:
+            deque(calls, 0)
+            break
+        except BufferError:  # the refused key and value were taken: produce them once they fit, then go on
+            index = len(values) - length_hint(pending) - 1
+        _produce_when_room(produce, poll, (topic, values[index], keys[index], -1, on_delivery, None, timestamp,
+                                           headers))
     poll(0)
     return len(values)
 

@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SourceKeyedValues, SourceRecord
 from connect_core.api.struct import Struct
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.binlog._rows import fast_rows, reference_rows
@@ -85,6 +85,8 @@ class BinlogStream:
         # each table's latest table map: its columns (python-mysql-replication's list, shared by the row events after
         # it) and their nullability, which only the table map event carries
         self._maps: dict[tuple[str, str], tuple[list[Any], list[bool]]] = {}
+        self._keyed = False  # this poll gives runs of one table's changes (``poll(keyed=True)``)
+        self._in_runs = 0  # records the poll's runs stand for, less one a run: its count is len(records) plus this
 
     def chunk_committed(self) -> None:
         """Records and offsets so far are committed, the invocation goes on. Inside a transaction the reader reads on:
@@ -149,8 +151,22 @@ class BinlogStream:
             enable_logging=False,
         )
 
+    def poll_keyed(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord | SourceKeyedValues]:
+        """``poll`` with a table's consecutive change events as runs (``SourceKeyedValues``) standing for their
+        records (outside snapshot windows and incremental snapshots, whose rows are records): the same records in
+        all, the same poll's worth."""
+        return self._poll(max_batch, time_limit_s, keyed=True)
+
     def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
         """Up to about ``max_batch`` records; ``[]`` once the reader reached the end of the binlog.
+
+        The reference of ``poll_keyed`` (``_poll`` without runs). A busy binlog of changes that are not captured
+        (other tables, other databases) never fills a batch nor reaches its end: see ``_poll``.
+        """
+        return self._poll(max_batch, time_limit_s, keyed=False)
+
+    def _poll(self, max_batch: int, time_limit_s: float | None, *, keyed: bool) -> list[Any]:
+        """Up to about ``max_batch`` records (as runs too with ``keyed``); ``[]`` at the end of the binlog.
 
         A busy binlog of changes that are not captured (other tables, other databases) never fills a batch nor
         reaches its end: past ``time_limit_s`` (``POLL_TIME_LIMIT_S``) the poll returns what it has at the next
@@ -165,12 +181,13 @@ class BinlogStream:
                 self.incremental.read_kafka()  # signals sent to the Kafka signal topic since the last start
             self._reader = self._open()
             self._watermarks_at_open = 0 if self.incremental is None else self.incremental.watermarks
-        records: list[SourceRecord] = []
+        records: list[Any] = []
+        self._keyed, self._in_runs = keyed and not self.windows and self.incremental is None, 0
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
         stop_at = time.monotonic() + limit
         hard_stop_at = stop_at + max(limit, 1.0)  # inside one long transaction of uncaptured changes
         try:
-            while len(records) < max_batch:
+            while len(records) + self._in_runs < max_batch:
                 event = self._reader.fetchone()
                 if event is None:
                     self.close()
@@ -298,12 +315,16 @@ class BinlogStream:
                                                        schema.envelope)
         total, ts_ms, topic, partition = len(rows), event.timestamp * 1000, schema.topic, self._partition
         # what every row of the event shares, built once: its source block but the row, its offset but the row
-        source, struct = self._source, Struct.from_validated
+        source, struct, run = self._source, Struct.from_validated, self._run(records, schema) if self._keyed else None
         source_values = source.values(ts_ms, None, db, table, position.server_id, self._gtid, position.file, start)
         source_schema, row_at = source.schema, source.row_at
         offset_at = position.offsets_by_row()
-        now = _now()  # Debezium's processing time: the rows of one event are read within the same moment
-        tombstones = self._tombstones and op == "d"
+        # Debezium's processing time: the rows of one event are read within the same moment
+        now, tombstones = _now(), self._tombstones and op == "d"
+        if run is not None:  # a keyed poll (outside windows and incremental snapshots): the rows into the run
+            self._keyed_rows(run, schema, (rows, converted, kept, names), skip_rows, op, source_values, now)
+            position.rows = 0
+            return
         for index in range(skip_rows, total):
             raw_before, raw_after = rows[index]
             if windows and self._in_window((db, table, schema), names, raw_before, raw_after, start):
@@ -334,6 +355,68 @@ class BinlogStream:
             if tombstones:
                 records.append(SourceRecord(partition, offset, topic, None, key_schema, key))
         position.rows = 0
+
+    def _run(self, records: list[Any], schema: TableSchema) -> SourceKeyedValues:
+        """The run of ``schema``'s table the poll's records end with, else a new one at their end."""
+        last = records[-1] if records else None
+        if (last.__class__ is SourceKeyedValues and last.topic == schema.topic and last.key_schema is schema.key_schema
+                and last.value_schema is schema.envelope):
+            return last
+        run = SourceKeyedValues(self._partition, [], schema.topic, schema.key_schema, [], schema.envelope, [])
+        records.append(run)
+        self._in_runs -= 1
+        return run
+
+    def _keyed_rows(self, run: SourceKeyedValues, schema: TableSchema,  # noqa: PLR0917
+                    images: tuple[RowImages, bool, list[int] | None, tuple[str, ...]], first: int, op: str,
+                    source_values: list[Any], now: int) -> None:
+        """``_rows``'s loop for a keyed poll (no snapshot window, no incremental snapshot): the records of each row
+        from ``first`` on into ``run``, as ``_rows`` (and ``_key_change``, for an update of the key) append them."""
+        rows, converted, kept, names = images
+        struct, row_schema, key_schema, key_index, envelope = (Struct.from_validated, schema.row_schema,
+                                                               schema.key_schema, schema.key_index, schema.envelope)
+        source_schema, row_at = self._source.schema, self._source.row_at
+        offset_at, tombstones = self.position.offsets_by_row(), self._tombstones and op == "d"
+        offsets, keys, values = run.source_offsets, run.keys, run.values
+        assert isinstance(offsets, list)
+        add_offset, add_key, add_value = offsets.append, keys.append, values.append
+        added, offset = 0, None
+        for index in range(first, len(rows)):
+            raw_before, raw_after = rows[index]
+            if converted:
+                before = None if raw_before is None else struct(row_schema, raw_before)
+                after = None if raw_after is None else struct(row_schema, raw_after)
+            else:
+                before, after = (self._struct(schema, names, kept, raw) for raw in (raw_before, raw_after))
+            image: Struct = after if after is not None else before  # type: ignore[assignment]
+            key = None if key_schema is None else struct(key_schema, [image._values[i] for i in key_index])
+            offset = offset_at(index + 1)
+            source_values_of_row = source_values.copy()
+            source_values_of_row[row_at] = index
+            source = struct(source_schema, source_values_of_row)
+            if op == "u" and key_schema is not None and key != (old_key := schema.key(before)):  # type: ignore[arg-type]
+                # an update of the key: as Debezium, a delete (+ tombstone) of the old key and a create
+                deleted = struct(envelope, [before, None, source, None, "d", now, now * 1000, now * 1_000_000])
+                created = struct(envelope, [None, after, source, None, "c", now, now * 1000, now * 1_000_000])
+                written = ((old_key, deleted), (old_key, None), (key, created)) if self._tombstones else (
+                    (old_key, deleted), (key, created))
+                offsets.extend([offset] * len(written))
+                keys.extend(k for k, _v in written)
+                values.extend(v for _k, v in written)
+                added += len(written)
+                continue
+            add_offset(offset)
+            add_key(key)
+            add_value(struct(envelope, [before, after, source, None, op, now, now * 1000, now * 1_000_000]))
+            added += 1
+            if tombstones:
+                add_offset(offset)
+                add_key(key)
+                add_value(None)
+                added += 1
+        if offset is not None:
+            self._last_offset = offset
+        self._in_runs += added
 
     def _in_window(self, table: tuple[str, str, TableSchema], names: tuple[str, ...], raw_before: list[Any] | None,
                    raw_after: list[Any] | None, start: int) -> bool:

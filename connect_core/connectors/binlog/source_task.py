@@ -27,7 +27,9 @@ from connect_core.connectors.binlog._stream import BinlogStream, connection_sett
 from connect_core.connectors.binlog.config import BinlogSourceConfig
 
 if TYPE_CHECKING:
-    from connect_core.api.record import SourceRecord
+    from collections.abc import Callable
+
+    from connect_core.api.record import SourceKeyedValues, SourceRecord
     from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
     from connect_core.connectors._debezium.windows import Windows
 
@@ -178,6 +180,23 @@ class BinlogSourceTask(SourceTask):
         if records and part is not None and part.windows is not None:
             part.windows.place(records, self._partition)
         return records
+
+    def keyed_poll(self) -> Callable[[], list[SourceRecord | SourceKeyedValues]] | None:
+        """``poll`` with the binlog's change events of one table as runs (``BinlogStream.poll_keyed``); None for a
+        subclass with a ``poll`` of its own."""
+        if type(self).poll is not BinlogSourceTask.poll:
+            return None
+        return self._poll_keyed
+
+    def _poll_keyed(self) -> list[SourceRecord | SourceKeyedValues]:
+        """What ``poll`` returns, the stream's changes as runs when nothing rewrites their offsets afterwards (the
+        Kafka signal channel's position, ``snapshot.mode=always``'s epoch, snapshot windows): else ``poll``."""
+        stream = self._stream
+        if (self._snapshot is not None or stream is None or self._signals is not None
+                or self._epoch.epoch is not None or stream.windows is not None):
+            return list(self.poll())
+        assert self._config is not None
+        return stream.poll_keyed(self._config.max_batch_size)
 
     def _poll(self) -> list[SourceRecord]:
         assert self._config is not None

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.api.record import SourceRecord
+from connect_core.api.record import SourceKeyedValues, SourceRecord
 from connect_core.api.struct import Struct
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.postgres import _pgoutput as pg
@@ -31,11 +31,11 @@ from connect_core.connectors.postgres._snapshot import read_in_window
 if TYPE_CHECKING:
     from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
-    from connect_core.connectors.postgres._envelope import ContextHeaders, SourceBlock
+    from connect_core.connectors.postgres._envelope import ContextHeaders, Envelope, SourceBlock
     from connect_core.connectors.postgres._incremental import IncrementalSnapshot
     from connect_core.connectors.postgres.config import PostgresSourceConfig
 
-__all__ = ["POLL_TIME_LIMIT_S", "ReplicationStream"]
+__all__ = ["POLL_TIME_LIMIT_S", "ReplicationStream", "last_offset"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,8 @@ class ReplicationStream:
         self._changes = 0  # change messages read (captured or not)
         self._caught_up = True  # whether the last poll ended caught up (else the connection outlives a chunk)
         self._tx_changes = 0  # ``_changes`` when the current transaction began
+        self._keyed = False  # this poll gives runs of one table's changes (``poll_keyed``)
+        self._in_runs = 0  # records the poll's runs stand for, less one a run: its count is len(records) plus this
         self._big_tx_passed = False  # a transaction of max.batch.size changes or more committed after the last record
         self._last_poll = 0.0
         self._returned: dict[str, Any] | None = None  # the offset of the last record a poll returned
@@ -230,8 +232,19 @@ class ReplicationStream:
         self._caught_up = True
         self.end_transaction()
 
+    def poll_keyed(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord | SourceKeyedValues]:
+        """``poll`` with a table's consecutive change events as runs (``SourceKeyedValues``) standing for their
+        records (outside snapshot windows and incremental snapshots, and but an update of the key, whose records
+        carry headers of their own): the same records in all, the same poll's worth."""
+        return self._poll(max_batch, time_limit_s, keyed=True)
+
     def poll(self, max_batch: int, time_limit_s: float | None = None) -> list[SourceRecord]:
-        """Up to about ``max_batch`` records; ``[]`` once caught up (a heartbeat when one is due).
+        """Up to about ``max_batch`` records; ``[]`` once caught up (a heartbeat when one is due): ``_poll``, the
+        reference of ``poll_keyed``."""
+        return self._poll(max_batch, time_limit_s, keyed=False)
+
+    def _poll(self, max_batch: int, time_limit_s: float | None, *, keyed: bool) -> list[Any]:
+        """Up to about ``max_batch`` records (as runs too with ``keyed``); ``[]`` once caught up.
 
         A stretch of changes that are not captured never holds a poll past ``time_limit_s`` (``POLL_TIME_LIMIT_S``)
         at a transaction boundary, or twice that inside a transaction: the poll then ends with a heartbeat that
@@ -240,14 +253,15 @@ class ReplicationStream:
         """
         self._fresh()
         self._caught_up = False
-        records: list[SourceRecord] = []
+        records: list[Any] = []
+        self._keyed, self._in_runs = keyed and not self.windows and self.incremental is None, 0
         limit = POLL_TIME_LIMIT_S if time_limit_s is None else time_limit_s
         started = time.monotonic()
         wait_until = started + max(SERVER_WAIT_S, limit)
         stop_at = hard_stop_at = 0.0  # the reading limits count from the first message (not the server's decoding)
         changes = self._changes
         try:
-            while len(records) < max_batch:
+            while len(records) + self._in_runs < max_batch:
                 message = self._cursor.read_message()
                 if message is None:
                     if self._tx is None and self._cursor.wal_end >= self._target:
@@ -291,9 +305,9 @@ class ReplicationStream:
         self._note_returned(records)
         return records
 
-    def _note_returned(self, records: list[SourceRecord]) -> None:
+    def _note_returned(self, records: list[Any]) -> None:
         if records:
-            self._returned = records[-1].source_offset
+            self._returned = last_offset(records)
 
     def _handle(self, message: Any, records: list[SourceRecord]) -> None:
         payload = message.payload
@@ -351,7 +365,10 @@ class ReplicationStream:
         offset = self._emitted_offset = position.offset()
         source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
                                      self._last_commit)
-        value = envelope.value(None, _from_validated(envelope.row_schema, values), source, "c", time.time_ns() // 1000)
+        value = envelope.value(None, _from_validated(envelope.row_schema, values), source, "c", _now_us())
+        if self._keyed:
+            self._add(self._run(records, envelope), offset, row_key, value, tombstone=False)
+            return
         records.append(SourceRecord(self._partition, offset, envelope.topic, None, key_schema, row_key,
                                     envelope.schema, value, None, self._headers.headers()))
 
@@ -396,7 +413,7 @@ class ReplicationStream:
         source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
                                      self._last_commit)
         envelope = table.envelope
-        now_us = time.time_ns() // 1000
+        now_us = _now_us()
         topic, key_schema = envelope.topic, envelope.key_schema
         if kind is pg.Update and old is not None and key_schema is not None and table.key(old) != row_key:
             old_key = table.key(old)
@@ -413,11 +430,42 @@ class ReplicationStream:
             return
         op = "c" if kind is pg.Insert else "u" if kind is pg.Update else "d"
         value = envelope.value(old if op != "c" else None, new, source, op, now_us)
+        if self._keyed:
+            self._add(self._run(records, envelope), offset, row_key, value,
+                      tombstone=op == "d" and self._config.tombstones_on_delete)
+            return
         records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema, value,
                                     headers=self._headers.headers()))
         if op == "d" and self._config.tombstones_on_delete:
             records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key,
                                         headers=self._headers.headers()))
+
+    def _run(self, records: list[Any], envelope: Envelope) -> SourceKeyedValues:
+        """The run of ``envelope``'s table the poll's records end with, else a new one at their end."""
+        last = records[-1] if records else None
+        if (last.__class__ is SourceKeyedValues and last.topic == envelope.topic
+                and last.key_schema is envelope.key_schema and last.value_schema is envelope.schema):
+            return last
+        run = SourceKeyedValues(self._partition, [], envelope.topic, envelope.key_schema, [], envelope.schema, [],
+                                None, self._headers.headers())
+        records.append(run)
+        self._in_runs -= 1
+        return run
+
+    def _add(self, run: SourceKeyedValues, offset: dict[str, Any], key: Struct | None, value: Struct, *,
+             tombstone: bool) -> None:
+        """A change's record (and its tombstone) into ``run``: what ``_insert`` and ``_change`` append."""
+        offsets, keys, values = run.source_offsets, run.keys, run.values
+        assert isinstance(offsets, list)
+        offsets.append(offset)
+        keys.append(key)
+        values.append(value)
+        self._in_runs += 1
+        if tombstone:
+            offsets.append(offset)
+            keys.append(key)
+            values.append(None)
+            self._in_runs += 1
 
     # -- heartbeats ----------------------------------------------------------------------------------------------
     def _stored_position(self) -> dict[str, Any]:
@@ -457,6 +505,17 @@ class ReplicationStream:
         self._last_emit = time.monotonic()
         self._moved = self._big_tx_passed = False
         self._just_beat = True
+
+
+def _now_us() -> int:
+    """Debezium's processing time of a change event (its envelope's ``ts_ms``/``ts_us``/``ts_ns``)."""
+    return time.time_ns() // 1000
+
+
+def last_offset(records: list[SourceRecord | SourceKeyedValues]) -> dict[str, Any] | None:
+    """The source offset of the last record ``records`` stand for (not empty)."""
+    last = records[-1]
+    return last.source_offsets[-1] if isinstance(last, SourceKeyedValues) else last.source_offset
 
 
 def _lost_session(error: Exception) -> bool:

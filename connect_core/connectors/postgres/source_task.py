@@ -29,10 +29,13 @@ from connect_core.connectors.postgres._incremental import IncrementalSnapshot
 from connect_core.connectors.postgres._offsets import PARTITION_KEY, Position, snapshot_offset, snapshot_running
 from connect_core.connectors.postgres._slot import Slot, connect
 from connect_core.connectors.postgres._snapshot import SNAPSHOT_IDLE_TIMEOUT_MS, Snapshot
-from connect_core.connectors.postgres._stream import ReplicationStream
+from connect_core.connectors.postgres._stream import ReplicationStream, last_offset
 from connect_core.connectors.postgres.config import PostgresSourceConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from connect_core.api.record import SourceKeyedValues
     from connect_core.connectors._debezium.kafka_signals import KafkaSignalChannel
 
 __all__ = ["LAG_METRIC", "PostgresSourceTask"]
@@ -198,6 +201,28 @@ class PostgresSourceTask(SourceTask):
                 windows.place(records, self._partition)
             self._last_offset = records[-1].source_offset
         return records
+
+    def keyed_poll(self) -> Callable[[], list[SourceRecord | SourceKeyedValues]] | None:
+        """``poll`` with the slot's change events of one table as runs (``ReplicationStream.poll_keyed``); None for
+        a subclass with a ``poll`` of its own."""
+        if type(self).poll is not PostgresSourceTask.poll:
+            return None
+        return self._poll_keyed
+
+    def _poll_keyed(self) -> list[SourceRecord | SourceKeyedValues]:
+        """What ``poll`` returns, the stream's changes as runs when nothing rewrites their offsets afterwards (the
+        Kafka signal channel's position, ``snapshot.mode=always``'s epoch, snapshot windows): else ``poll``."""
+        stream = self._stream
+        if (self._snapshot is not None or stream is None or self._signals is not None
+                or self._epoch.epoch is not None or stream.windows is not None):
+            return list(self.poll())
+        assert self._config is not None
+        items = stream.poll_keyed(self._config.max_batch_size)
+        if items:
+            self._last_offset = last_offset(items)
+        else:
+            self._measure_lag()
+        return items
 
     def _poll(self) -> list[SourceRecord]:
         assert self._config is not None
