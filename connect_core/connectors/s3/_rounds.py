@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as _dt
+import operator
+from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
 from connect_core.connectors.s3._staging import DirState, Round
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Plan", "plan_rounds", "schedule_due", "schedule_due_at"]
 
 Fresh = dict[str, list["SinkRecord"]]
+_VALUE = operator.attrgetter("value")
 
 
 @dataclasses.dataclass
@@ -56,12 +59,15 @@ def schedule_due_at(opened_ms: int, interval_ms: int, zone: _dt.tzinfo) -> int:
 
 def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size: int, rotate_ms: int,
                 directory: Callable[[SinkRecord], str | None], timestamp: Callable[[SinkRecord], int | None],
-                schema_id: Callable[[SinkRecord, str], str | None] | None, now_ms: int, close_first: bool) -> Plan:
+                schema_id: Callable[[SinkRecord, str], str | None] | None, now_ms: int, close_first: bool,
+                one_directory: str | None = None) -> Plan:
     """Cut ``records`` (offset order, none staged yet) into rounds, continuing ``current`` (copied, not changed).
 
     ``directory`` gives None for a record that is skipped (a tombstone under ``behavior.on.null.values=ignore``);
     ``schema_id`` None: the format never rotates on a schema change (every record's id is None);
-    ``close_first`` closes ``current`` before anything else (its scheduled rotation is due).
+    ``close_first`` closes ``current`` before anything else (its scheduled rotation is due). ``one_directory``: what
+    ``directory`` gives every record with a value (a null value skipped), so where nothing else rotates the records
+    are cut into runs of ``flush.size`` at once (:func:`_cut_runs`) instead of one at a time.
     """
     closed: list[tuple[Round, Fresh]] = []
     open_round = copy.deepcopy(current)
@@ -72,6 +78,9 @@ def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size:
     # Else only flush.size closes a round (a round staged with schema ids, by another format, still compares them).
     rotates = rotate_ms > 0 or schema_id is not None or (
         open_round is not None and any(state.schema is not None for state in open_round.dirs.values()))
+    if one_directory is not None and not rotates:
+        return _cut_runs(Plan(closed, open_round, fresh), records, d=one_directory, flush_size=flush_size,
+                         now_ms=now_ms)
     ts: int | None = None
     sid: str | None = None
     for record in records:
@@ -95,6 +104,34 @@ def plan_rounds(current: Round | None, records: list[SinkRecord], *, flush_size:
         open_round.current_dir = d
         open_round.end = record.kafka_offset
         fresh.setdefault(d, []).append(record)
+        if open_round.count >= flush_size:
+            closed.append((open_round, fresh))
+            open_round, fresh = None, {}
+    return Plan(closed, open_round, fresh)
+
+
+def _cut_runs(plan: Plan, records: list[SinkRecord], *, d: str, flush_size: int, now_ms: int) -> Plan:
+    """``plan_rounds``' loop where only ``flush.size`` closes a round and every record with a value goes to ``d``:
+    the same rounds, each filled by one slice of the records (a null value skipped) rather than record by record;
+    ``plan`` is what comes before the records (changed and returned)."""
+    closed, open_round, fresh = plan.closed, plan.open, plan.fresh
+    values = list(map(_VALUE, records))
+    kept = list(compress(records, map(operator.is_not, values, repeat(None)))) if any(
+        map(operator.is_, values, repeat(None))) else records
+    start, total = 0, len(kept)
+    while start < total:
+        if open_round is None:
+            open_round = Round(id=kept[start].kafka_offset, opened_ms=now_ms, base_ts=None)
+        run = kept[start:start + max(1, flush_size - open_round.count)]  # a round already past flush.size: one
+        start += len(run)
+        state = open_round.dirs.get(d)
+        if state is None:
+            state = open_round.dirs[d] = DirState(start=run[0].kafka_offset, schema=None)
+        state.count += len(run)
+        open_round.count += len(run)
+        open_round.current_dir = d
+        open_round.end = run[-1].kafka_offset
+        fresh.setdefault(d, []).extend(run)
         if open_round.count >= flush_size:
             closed.append((open_round, fresh))
             open_round, fresh = None, {}

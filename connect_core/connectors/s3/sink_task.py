@@ -21,7 +21,7 @@ from connect_core.api.in_flight_writes import InFlightWrites
 from connect_core.api.task import SinkTask, TopicPartition
 from connect_core.connectors.s3._format import build_format
 from connect_core.connectors.s3._object_key import KeyLayout
-from connect_core.connectors.s3._partitioner import build_partitioner
+from connect_core.connectors.s3._partitioner import Partitioner, build_partitioner
 from connect_core.connectors.s3._path_format import parse_zone
 from connect_core.connectors.s3._rounds import plan_rounds, schedule_due, schedule_due_at
 from connect_core.connectors.s3._staging import Head, StageLayout, pack_segment, unpack_segment
@@ -256,7 +256,8 @@ class S3SinkTask(SinkTask):
             return
         plan = plan_rounds(head.round, fresh_records, flush_size=self.config.flush_size, rotate_ms=self._rotate_ms,
                            directory=self._directory, timestamp=self._partitioner.timestamp,
-                           schema_id=self._schema_id if self._schemas else None, now_ms=now, close_first=due)
+                           schema_id=self._schema_id if self._schemas else None, now_ms=now, close_first=due,
+                           one_directory=self._one_directory(fresh_records))
         if not plan.closed and not plan.fresh and not head.pending:
             return
         cache: dict[str, bytes] = {}
@@ -349,6 +350,13 @@ class S3SinkTask(SinkTask):
             return False
         d = self._directory(record)
         return d is not None and record.kafka_offset <= head.takeover.get(d, -1)
+
+    def _one_directory(self, records: list[SinkRecord]) -> str | None:
+        """The directory ``_directory`` gives every record of one partition's ``records`` that has a value (the
+        default partitioner's, tombstones skipped), or None where it may differ between them."""
+        if not records or type(self._partitioner) is not Partitioner or self.config.behavior_on_null_values != "ignore":
+            return None
+        return self._partitioner.encode(records[0])
 
     def _directory(self, record: SinkRecord) -> str | None:
         if record.value is None:
