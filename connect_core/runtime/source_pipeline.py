@@ -22,7 +22,7 @@ from connect_core.runtime.source_headers import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from connect_core.api.record import SourceKeyedValues, SourceRecord, SourceValues
     from connect_core.errors.retry_with_tolerance import RetryWithToleranceOperator
@@ -146,18 +146,27 @@ class SourcePipeline:
         ``batch.records()``, without the records: when no SMT runs and both converters write a batch in one call
         (``from_connect_values``: pure, headers unread). None otherwise, or when a converter raised (nothing is
         reported: the runner produces the records, whose failures go through the operator)."""
-        if len(self.chain):
+        writers = self._batch_writers()
+        if writers is None:
             return None
-        keys_write = getattr(self.converters.key, "from_connect_values", None)
-        values_write = getattr(self.converters.value, "from_connect_values", None)
-        if keys_write is None or values_write is None:
-            return None
+        keys_write, values_write = writers
         topic = batch.topic
         try:
             key = keys_write(topic, None, (None,))[0]
             return key, values_write(topic, batch.value_schema, batch.values)
         except Exception:
             return None
+
+    def _batch_writers(self) -> tuple[Callable[..., list[bytes | None]], Callable[..., list[bytes | None]]] | None:
+        """The key and value converters' ``from_connect_values`` (a batch in one call: pure, headers unread), when no
+        SMT runs and both have one."""
+        if len(self.chain):
+            return None
+        keys_write = getattr(self.converters.key, "from_connect_values", None)
+        values_write = getattr(self.converters.value, "from_connect_values", None)
+        if keys_write is None or values_write is None:
+            return None
+        return keys_write, values_write
 
     def keyed_bytes(self, run: SourceKeyedValues) -> tuple[
             list[bytes | None], list[bytes | None], list[tuple[str, bytes | None]] | None, int] | None:
@@ -166,12 +175,10 @@ class SourcePipeline:
         batch in one call (``from_connect_values``: pure, headers unread) and the header converter is pure (one
         conversion stands for each record's). None otherwise, or when a converter raised (nothing is reported: the
         runner produces the records, whose failures go through the operator)."""
-        if len(self.chain):
+        writers = self._batch_writers()
+        if writers is None:
             return None
-        keys_write = getattr(self.converters.key, "from_connect_values", None)
-        values_write = getattr(self.converters.value, "from_connect_values", None)
-        if keys_write is None or values_write is None:
-            return None
+        keys_write, values_write = writers
         headers = run.headers
         if headers is not None and len(headers) and type(self.headers) is HeaderBytes:
             return None  # a converter not known pure converts each record's headers (source_headers.py)
