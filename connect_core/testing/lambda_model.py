@@ -83,6 +83,7 @@ class Schedule:
     idle_max_s: float = 0.3
     settle_rounds: int = 40
     settle_quiet: int = 8  # rounds in a row in which nothing more arrived: settled (what is missing is lost)
+    settle_ticks: int = 2  # and, for a sink with idle ticks, this many of its intervals (+1 s) with nothing new
 
 
 class Family(Protocol):
@@ -388,8 +389,12 @@ def _plan(rng: random.Random, schedule: Schedule, steps: tuple[str, ...]) -> tup
 class _Run:
     """One schedule of one family on one connector."""
 
-    def __init__(self, connect: EmbeddedConnect, family: Family, name: str, seed: int, schedule: Schedule) -> None:
+    def __init__(self, connect: EmbeddedConnect, family: Family, name: str, seed: int, schedule: Schedule, *,
+                 tick_interval_ms: int | None = None) -> None:
         self.connect, self.family, self.name, self.schedule = connect, family, name, schedule
+        # a duty on the task's clock (a scheduled rotation, a commit interval) is done within an interval of coming
+        # due and one tick: quiet lasts that long before what is missing counts as lost
+        self.duty_quiet_s = 0.0 if tick_interval_ms is None else schedule.settle_ticks * tick_interval_ms / 1000 + 1.0
         self.rng = random.Random(seed)
         self.report = Report(type(family).__name__, seed)
         self.expected: list[str] = []
@@ -533,19 +538,30 @@ class _Run:
         self.report.note("settling: no more faults")
         arrived: list[str] = []
         quiet, rounds, owed_until = 0, 0, time.monotonic() + SETTLE_OWED_S
-        # its rounds, and past them while the mapping owes records a loaded broker has not handed out yet
+        began = changed_at = time.monotonic()  # when something last arrived or was delivered
+        # its rounds, past them while the mapping owes records a loaded broker has not handed out yet, and past them
+        # until a duty on the task's clock had its time since the last change
         while rounds < self.schedule.settle_rounds or (
-                self.mapping is not None and self.mapping.owed and time.monotonic() < owed_until):
+                self.mapping is not None and self.mapping.owed and time.monotonic() < owed_until) or (
+                time.monotonic() - changed_at < self.duty_quiet_s):
             rounds += 1
-            if not self.invoke(None):
+            if self.invoke(None):
+                changed_at = time.monotonic()
+            else:
                 self.tick()
             before, arrived = len(arrived), self.family.arrived()
             if set(self.expected) <= set(arrived) and (self.family.kind == "source" or not self._pending()):
                 break
-            quiet = quiet + 1 if len(arrived) == before else 0
-            if quiet >= self.schedule.settle_quiet and not self._pending():  # records not delivered yet are no quiet
+            if len(arrived) == before:
+                quiet += 1
+            else:
+                quiet, changed_at = 0, time.monotonic()
+            if (quiet >= self.schedule.settle_quiet and not self._pending()  # records not delivered are no quiet
+                    and time.monotonic() - changed_at >= self.duty_quiet_s):
                 break
             time.sleep(0.1)
+        self.report.note(f"settled ({rounds} rounds in {time.monotonic() - began:.1f} s, the last change at "
+                         f"{changed_at - began:.1f} s)")
         self.report.expected = len(self.expected)
         self.report.lost = sorted(set(self.expected) - set(arrived))
         counts: dict[str, int] = {}
@@ -570,7 +586,10 @@ def run_schedule(connect: EmbeddedConnect, family: Family, seed: int, schedule: 
     config = {"lambda.restart.backoff.initial.ms": "0", "lambda.restart.max.attempts": "1000",
               **family.config(name)}
     connect.create_connector(name, config)
-    run = _Run(connect, family, name, seed, schedule)
+    from connect_core.runtime.idle_tick import idle_tick_interval_ms
+
+    run = _Run(connect, family, name, seed, schedule,
+               tick_interval_ms=idle_tick_interval_ms(config) if family.kind == "sink" else None)
     fault_points.set_hook(run.function.hook)
     try:
         return run.run()

@@ -9,7 +9,7 @@ import pytest
 
 from connect_core.testing import EmbeddedConnect
 from connect_core.testing.lambda_model import SCHEDULES_ENV, SEED_ENV, Schedule, run_schedule, seeds
-from tests.faults._lambda_families import FileStreamSource
+from tests.faults._lambda_families import FileStreamSource, S3Sink
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,6 +25,13 @@ class _Losing(FileStreamSource):
 
     def arrived(self) -> list[str]:
         return super().arrived()[1:]
+
+
+class _RotatedOnly(S3Sink):
+    """Confluent's S3 sink whose files close only on the wall clock (``rotate.schedule.interval.ms`` 5 s)."""
+
+    def config(self, name: str) -> dict[str, str]:
+        return {**super().config(name), "flush.size": "1000", "rotate.schedule.interval.ms": "5000"}
 
 
 class _Doubling(FileStreamSource):
@@ -69,3 +76,13 @@ def test_seeds_replays_one_or_counts_from_the_environment(monkeypatch: pytest.Mo
     assert len(seeds(3)) == 5
     monkeypatch.setenv(SEED_ENV, "42")
     assert seeds(3) == [42]
+
+
+def test_a_sink_with_a_duty_on_its_clock_settles_only_after_its_interval(connect: EmbeddedConnect,
+                                                                        aws_settings: dict[str, str]) -> None:
+    """A quiet topic's files close on idle ticks within an interval of coming due and a tick: settling waits that
+    long after the last change (8 quiet rounds, about a second, called them lost)."""
+    report = run_schedule(connect, _RotatedOnly(connect, aws_settings), 5, SHORT)
+    assert report.check() is None
+    assert report.expected and not report.lost
+    assert any(": settled (" in line for line in report.trace)
