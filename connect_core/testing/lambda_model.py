@@ -543,7 +543,8 @@ class _Run:
         # until a duty on the task's clock had its time since the last change
         while rounds < self.schedule.settle_rounds or (
                 self.mapping is not None and self.mapping.owed and time.monotonic() < owed_until) or (
-                time.monotonic() - changed_at < self.duty_quiet_s):
+                time.monotonic() - changed_at < self.duty_quiet_s
+                and rounds < self.schedule.settle_rounds * 5):  # a batch failing for ever still ends the schedule
             rounds += 1
             if self.invoke(None):
                 changed_at = time.monotonic()
