@@ -27,6 +27,7 @@ __all__ = [
     "ConnectRecord",
     "FieldOffsets",
     "RecordMetadata",
+    "RowOffsets",
     "SinkRecord",
     "SourceKeyedValues",
     "SourceMessages",
@@ -257,16 +258,18 @@ class SourceKeyedValues(NamedTuple):
     a change event's delete is followed by one. :meth:`records` are the records they stand for, each with its own
     copy of ``headers`` (None: none).
 
-    ``source_offsets`` may be a lazy sequence: the runtime reads only the last one unless it needs the records.
+    ``source_offsets`` may be a lazy sequence (``RowOffsets``): the runtime reads only the last one unless it needs
+    the records. ``keys`` and ``values`` may be ``StructLists`` of their schemas: a converter that writes them
+    from the lists makes no struct.
     """
 
     source_partition: dict[str, Any] | None
     source_offsets: Sequence[dict[str, Any] | None]
     topic: str
     key_schema: Schema | None
-    keys: list[Any]
+    keys: Sequence[Any]
     value_schema: Schema | None
-    values: list[Any]
+    values: Sequence[Any]
     timestamp: int | None = None
     headers: Headers | None = None
 
@@ -380,6 +383,56 @@ class FieldOffsets(Sequence[dict[str, Any]]):
     def __reversed__(self) -> Iterator[dict[str, Any]]:
         field = self._field
         return iter([{field: value} for value in reversed(self._values)])
+
+
+class RowOffsets(Sequence[dict[str, Any]]):
+    """The source offsets of a run of rows taken from several events, each made when read: an event's rows share
+    everything but their row number, so a run keeps the event's ``offset_of(row)`` and each entry's row (an entry
+    may repeat a row: a change's tombstone, a key update's records). For ``SourceKeyedValues.source_offsets``: the
+    runtime reads only the last one unless it needs the records."""
+
+    __slots__ = ("_makers", "_rows", "_starts")
+
+    def __init__(self) -> None:
+        """No entries yet."""
+        self._rows: list[int] = []
+        self._makers: list[Callable[[int], dict[str, Any]]] = []
+        self._starts: list[int] = []  # the index of _rows each maker's entries start at
+
+    def rows_of(self, offset_of: Callable[[int], dict[str, Any]]) -> list[int]:
+        """The list to append the rows of an event whose offsets ``offset_of`` makes: the run's own list, so only
+        the last event begun may append to it."""
+        self._makers.append(offset_of)
+        self._starts.append(len(self._rows))
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        from bisect import bisect_right
+
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        rows = self._rows
+        if index < 0:
+            index += len(rows)
+        if not 0 <= index < len(rows):
+            raise IndexError("RowOffsets index out of range")
+        return self._makers[bisect_right(self._starts, index) - 1](rows[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        rows, starts = self._rows, self._starts
+        for i, offset_of in enumerate(self._makers):
+            end = starts[i + 1] if i + 1 < len(starts) else len(rows)
+            for row in rows[starts[i]:end]:
+                yield offset_of(row)
 
 
 class SinkRecord(ConnectRecord):

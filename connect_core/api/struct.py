@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from connect_core.api.errors import DataError
 from connect_core.api.schema import Field, Type, validate_value
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from connect_core.api.schema import Schema
 
-__all__ = ["Struct", "TextStruct"]
+__all__ = ["Struct", "StructLists", "TextStruct"]
 
 
 class Struct:
@@ -117,6 +120,51 @@ class TextStruct(Struct):
         values: list[Any] = self._read(self._node)._values
         self._values = values
         return values
+
+
+class StructLists(Sequence["Struct | None"]):
+    """Values of one STRUCT ``schema`` given as the lists of their field values, a STRUCT field's value a list of
+    its own field values too (structs inside arrays and maps stay structs; ours, not Kafka's): a CDC task's run of
+    change events without a ``Struct`` each, for a converter that writes them from the lists. Item ``i`` is the
+    ``Struct`` its list stands for (made when read), None where the list is None; ``lists`` is the run's own list,
+    appended to as the run grows."""
+
+    __slots__ = ("lists", "schema")
+
+    def __init__(self, schema: Schema, lists: list[list[Any] | None] | None = None) -> None:
+        """Values of ``schema`` (a STRUCT schema) given by ``lists`` (none yet by default)."""
+        self.schema = schema
+        self.lists: list[list[Any] | None] = [] if lists is None else lists
+
+    def __len__(self) -> int:
+        return len(self.lists)
+
+    @overload
+    def __getitem__(self, index: int) -> Struct | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Struct | None]: ...
+
+    def __getitem__(self, index: int | slice) -> Struct | None | list[Struct | None]:
+        if isinstance(index, slice):
+            return [_struct_of(self.schema, values) for values in self.lists[index]]
+        return _struct_of(self.schema, self.lists[index])
+
+    def __iter__(self) -> Iterator[Struct | None]:
+        schema = self.schema
+        return iter([_struct_of(schema, values) for values in self.lists])
+
+
+def _struct_of(schema: Schema, values: list[Any] | None) -> Struct | None:
+    """The struct of ``schema`` over ``values``, its STRUCT fields' lists made structs too (None: None)."""
+    if values is None:
+        return None
+    nested = [(field.index, field.schema) for field in schema.fields if field.schema.type is Type.STRUCT]
+    if nested:
+        values = values.copy()
+        for index, field_schema in nested:
+            values[index] = _struct_of(field_schema, values[index])
+    return Struct.from_validated(schema, values)
 
 
 def _hashable(value: Any) -> Any:

@@ -78,13 +78,14 @@ class _Source:
 # -- writing ---------------------------------------------------------------------------------------------------------
 def compile_writer(
     schema: Schema, field_text: Callable[[Schema, Any], str], replace_null: bool, numeric_decimals: bool, *,
-    nested: bool = False,
+    nested: bool = False, lists: bool = False,
 ) -> Callable[[Any], Any] | None:
     """The compiled writer of a STRUCT ``schema`` (None: the schema is not compiled).
 
     ``write(struct) -> bytes | None``: the payload text, or None where the exact path must write it (a struct of
     another schema, a value the plan cannot type, text where orjson differs from Jackson). With ``nested``,
-    ``build(struct_values) -> dict | None`` instead, for a struct field of an enclosing plan.
+    ``build(struct_values) -> dict | None`` instead, for a struct field of an enclosing plan. With ``lists``, the
+    value and its STRUCT fields' values are lists of field values (``StructLists``): ``write(values)``.
     ``field_text(schema, value)`` is the converter's exact writer (Jackson's text of one value).
     """
     fields = schema.fields
@@ -93,8 +94,8 @@ def compile_writer(
     src = _Source()
     fragment = src.const("F", orjson.Fragment)
     lines = src.lines
-    if nested:
-        lines.append("def build(vals):")
+    if nested or lists:
+        lines.append("def build(vals):" if nested else "def write(vals):")
     else:
         struct, own = src.const("C", Struct), src.const("S", schema)
         lines.append("def write(value):")
@@ -120,6 +121,12 @@ def compile_writer(
             lines.append(f"        {x} = None")
         else:
             lines.append("        return None")
+        if lists and fs.type is Type.STRUCT:
+            listed = _list_field_lines(src, fs, v, x, field_text, replace_null, numeric_decimals)
+            if listed is None:
+                return None
+            lines.extend(listed)
+            continue
         fast = _fast_write(src, fs, v, x, field_text, replace_null, numeric_decimals)
         if fast is not None:
             cond, body = fast
@@ -134,6 +141,19 @@ def compile_writer(
         return src.compile("build")
     lines.extend(_dump_lines(src, items))
     return src.compile("write")
+
+
+def _list_field_lines(  # noqa: PLR0917
+    src: _Source, fs: Schema, v: str, x: str, field_text: Callable[[Schema, Any], str], replace_null: bool,
+    numeric_decimals: bool,
+) -> list[str] | None:
+    """The branches setting ``x`` from a STRUCT field's list of values (``lists`` plans): anything else is the exact
+    path's (None: the field's schema is not compiled)."""
+    build = compile_writer(fs, field_text, replace_null, numeric_decimals, nested=True, lists=True)
+    if build is None:
+        return None
+    return [f"    elif {v}.__class__ is list and ({x} := {src.const('W', build)}({v})) is not None:", "        pass",
+            "    else:", "        return None"]
 
 
 def compile_string_writer() -> Callable[[Any], bytes | None]:

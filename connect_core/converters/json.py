@@ -29,7 +29,7 @@ from connect_core.api.java_text import jackson_string, java_double_str, java_flo
 from connect_core.api.logical import Date, Decimal, Time, Timestamp
 from connect_core.api.schema import Type, infer_type
 from connect_core.api.schema_and_value import SchemaAndValue
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, StructLists
 from connect_core.converters._json_compiled import (
     compile_reader,
     compile_string_writer,
@@ -151,6 +151,7 @@ class JsonConverter(DataHeaderConverter):
         self._last_prefix: bytes | None = b'{"schema":null,"payload":'
         # id(schema) -> (schema, compiled function or None): generated per struct schema (_json_compiled.py)
         self._writers: dict[int, tuple[Schema, Any]] = {}
+        self._list_writers: dict[int, tuple[Schema, Any]] = {}  # the same, writing StructLists' lists
         self._readers: dict[int, tuple[Schema, Any]] = {}
         # keep_json_text: the last envelope's text reader (_json_compiled.compile_text_reader), None when not kept
         self._keep_text = False
@@ -252,6 +253,8 @@ class JsonConverter(DataHeaderConverter):
         one = self.from_connect_data
         if type(self).from_connect_data is not JsonConverter.from_connect_data or not values:
             return [one(topic, schema, value) for value in values]
+        if isinstance(values, StructLists):  # a CDC run's structs as lists: written from them, no struct made
+            return self._from_struct_lists(topic, schema, values)
         if schema is not self._string_schema:
             first = one(topic, schema, values[0])  # remembers the envelope of an unnamed string schema
             if schema is not self._string_schema:
@@ -286,6 +289,36 @@ class JsonConverter(DataHeaderConverter):
                             append(prefix + astral_escaped(dumped) + b"}")
                         continue
             append(one(topic, schema, value))
+        return out
+
+    def _from_struct_lists(self, topic: str, schema: Schema | None, values: StructLists) -> list[bytes | None]:
+        """``from_connect_values`` of values given as lists: each list written by the schema's compiled lists plan
+        (no ``Struct`` made), inside its envelope when ``schemas.enable``; a list the plan cannot write exactly (and
+        every list when there is no plan) is written as ``from_connect_data`` writes the struct it stands for."""
+        one = self.from_connect_data
+        write = (self._compiled(self._list_writers, schema, self._compile_list_writer)
+                 if schema is values.schema else None)
+        prefix: bytes | None = b""
+        if self._schemas_enable and schema is not None:
+            self.as_json_schema(schema)
+            prefix = self._last_prefix
+        if write is None or prefix is None:
+            return [one(topic, schema, value) for value in values]
+        out: list[bytes | None] = []
+        append = out.append
+        for index, fields in enumerate(values.lists):
+            payload = None
+            if fields is not None:
+                try:
+                    payload = write(fields)
+                except Exception:  # the exact path raises the same error, for the first bad field in order
+                    payload = None
+            if payload is None:
+                append(one(topic, schema, values[index]))
+            elif prefix:
+                append(prefix + payload + b"}")
+            else:
+                append(payload)
         return out
 
     def _from_connect_exact(self, schema: Schema | None, value: Any) -> bytes:
@@ -346,6 +379,11 @@ class JsonConverter(DataHeaderConverter):
             return compile_writer(schema, self._encode_default, self._replace_null, self._numeric)
         if schema.type is Type.STRING and schema.name is None:
             return compile_string_writer()
+        return None
+
+    def _compile_list_writer(self, schema: Schema) -> Any:
+        if schema.type is Type.STRUCT:
+            return compile_writer(schema, self._encode_default, self._replace_null, self._numeric, lists=True)
         return None
 
     def _compile_reader(self, schema: Schema) -> Any:

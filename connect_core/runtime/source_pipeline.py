@@ -12,6 +12,7 @@ from itertools import compress, repeat
 from operator import attrgetter, is_not
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from connect_core.api.struct import StructLists
 from connect_core.errors.retry_with_tolerance import FAILED, Failed
 from connect_core.errors.stage import Stage
 from connect_core.runtime.source_headers import (
@@ -186,9 +187,13 @@ class SourcePipeline:
         try:
             header_pairs = self.headers.convert(topic, headers) if headers is not None and len(headers) else None
             keys = keys_write(topic, run.key_schema, run.keys)
-            present = list(map(is_not, values, repeat(None)))
+            # the lists of StructLists values tell tombstones apart without making the structs
+            present = list(map(is_not, values.lists if isinstance(values, StructLists) else values, repeat(None)))
             if False in present:  # tombstones: a null value without a schema
-                written = iter(values_write(topic, run.value_schema, list(compress(values, present))))
+                written_values: Sequence[Any] = (
+                    StructLists(values.schema, list(compress(values.lists, present)))
+                    if isinstance(values, StructLists) else list(compress(values, present)))
+                written = iter(values_write(topic, run.value_schema, written_values))
                 tombstone = values_write(topic, None, (None,))[0]
                 value_bytes = [next(written) if kept else tombstone for kept in present]
             else:

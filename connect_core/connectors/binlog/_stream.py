@@ -13,13 +13,15 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
-from connect_core.api.record import SourceKeyedValues, SourceRecord
-from connect_core.api.struct import Struct
+from connect_core.api.record import RowOffsets, SourceKeyedValues, SourceRecord
+from connect_core.api.struct import Struct, StructLists
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.binlog._rows import fast_rows, reference_rows
 from connect_core.connectors.binlog._snapshot import read_in_window
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.binlog._catalog import Catalog, TableFilter
     from connect_core.connectors.binlog._envelope import SourceSchema, TableSchema
@@ -357,12 +359,15 @@ class BinlogStream:
         position.rows = 0
 
     def _run(self, records: list[Any], schema: TableSchema) -> SourceKeyedValues:
-        """The run of ``schema``'s table the poll's records end with, else a new one at their end."""
+        """The run of ``schema``'s table the poll's records end with, else a new one at their end: its offsets made
+        when read, its keys and values given as the lists of their fields (``RowOffsets``, ``StructLists``)."""
         last = records[-1] if records else None
         if (last.__class__ is SourceKeyedValues and last.topic == schema.topic and last.key_schema is schema.key_schema
                 and last.value_schema is schema.envelope):
             return last
-        run = SourceKeyedValues(self._partition, [], schema.topic, schema.key_schema, [], schema.envelope, [])
+        keys: Sequence[Any] = [] if schema.key_schema is None else StructLists(schema.key_schema)
+        run = SourceKeyedValues(self._partition, RowOffsets(), schema.topic, schema.key_schema, keys, schema.envelope,
+                                StructLists(schema.envelope))
         records.append(run)
         self._in_runs -= 1
         return run
@@ -371,51 +376,50 @@ class BinlogStream:
                     images: tuple[RowImages, bool, list[int] | None, tuple[str, ...]], first: int, op: str,
                     source_values: list[Any], now: int) -> None:
         """``_rows``'s loop for a keyed poll (no snapshot window, no incremental snapshot): the records of each row
-        from ``first`` on into ``run``, as ``_rows`` (and ``_key_change``, for an update of the key) append them."""
+        from ``first`` on into ``run``, as ``_rows`` (and ``_key_change``, for an update of the key) append them,
+        each struct given as the list of its field values."""
         rows, converted, kept, names = images
-        struct, row_schema, key_schema, key_index, envelope = (Struct.from_validated, schema.row_schema,
-                                                               schema.key_schema, schema.key_index, schema.envelope)
-        source_schema, row_at = self._source.schema, self._source.row_at
+        key_index, keyed, row_at = schema.key_index, schema.key_schema is not None, self._source.row_at
         offset_at, tombstones = self.position.offsets_by_row(), self._tombstones and op == "d"
         offsets, keys, values = run.source_offsets, run.keys, run.values
-        assert isinstance(offsets, list)
-        add_offset, add_key, add_value = offsets.append, keys.append, values.append
-        added, offset = 0, None
+        assert isinstance(offsets, RowOffsets) and isinstance(values, StructLists)
+        rows_of_offsets = offsets.rows_of(offset_at)  # each entry's row: its offset made only when read
+        key_lists = keys.lists if isinstance(keys, StructLists) else keys
+        assert isinstance(key_lists, list)
+        add_offset, add_key, add_value = rows_of_offsets.append, key_lists.append, values.lists.append
+        added, ts_us, ts_ns = 0, now * 1000, now * 1_000_000
         for index in range(first, len(rows)):
-            raw_before, raw_after = rows[index]
-            if converted:
-                before = None if raw_before is None else struct(row_schema, raw_before)
-                after = None if raw_after is None else struct(row_schema, raw_after)
-            else:
-                before, after = (self._struct(schema, names, kept, raw) for raw in (raw_before, raw_after))
-            image: Struct = after if after is not None else before  # type: ignore[assignment]
-            key = None if key_schema is None else struct(key_schema, [image._values[i] for i in key_index])
-            offset = offset_at(index + 1)
-            source_values_of_row = source_values.copy()
-            source_values_of_row[row_at] = index
-            source = struct(source_schema, source_values_of_row)
-            if op == "u" and key_schema is not None and key != (old_key := schema.key(before)):  # type: ignore[arg-type]
+            before, after = rows[index]
+            if not converted:
+                before, after = (None if raw is None else self._struct(schema, names, kept, raw)._values  # type: ignore[union-attr]
+                                 for raw in (before, after))
+            image: list[Any] = after if after is not None else before  # type: ignore[assignment]
+            key = [image[i] for i in key_index] if keyed else None
+            row = index + 1  # its offset: offset_at(row)
+            source = source_values.copy()
+            source[row_at] = index
+            if op == "u" and keyed and key != (old_key := [before[i] for i in key_index]):  # type: ignore[index]
                 # an update of the key: as Debezium, a delete (+ tombstone) of the old key and a create
-                deleted = struct(envelope, [before, None, source, None, "d", now, now * 1000, now * 1_000_000])
-                created = struct(envelope, [None, after, source, None, "c", now, now * 1000, now * 1_000_000])
+                deleted = [before, None, source, None, "d", now, ts_us, ts_ns]
+                created = [None, after, source, None, "c", now, ts_us, ts_ns]
                 written = ((old_key, deleted), (old_key, None), (key, created)) if self._tombstones else (
                     (old_key, deleted), (key, created))
-                offsets.extend([offset] * len(written))
-                keys.extend(k for k, _v in written)
-                values.extend(v for _k, v in written)
+                rows_of_offsets.extend([row] * len(written))
+                key_lists.extend(k for k, _v in written)
+                values.lists.extend(v for _k, v in written)
                 added += len(written)
                 continue
-            add_offset(offset)
+            add_offset(row)
             add_key(key)
-            add_value(struct(envelope, [before, after, source, None, op, now, now * 1000, now * 1_000_000]))
+            add_value([before, after, source, None, op, now, ts_us, ts_ns])
             added += 1
             if tombstones:
-                add_offset(offset)
+                add_offset(row)
                 add_key(key)
                 add_value(None)
                 added += 1
-        if offset is not None:
-            self._last_offset = offset
+        if len(rows) > first:
+            self._last_offset = offset_at(len(rows))
         self._in_runs += added
 
     def _in_window(self, table: tuple[str, str, TableSchema], names: tuple[str, ...], raw_before: list[Any] | None,

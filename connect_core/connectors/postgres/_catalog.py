@@ -135,16 +135,19 @@ class TableSchema:
         self.insert_values = insert_reader(len(self.names), self.plan)
 
     def row(self, values: Sequence[object], *, partial: bool = False) -> Struct:
-        """What ``row_reference`` makes, in one comprehension when every column was sent (the common case of a
-        change or a snapshot row; a key-only old row's nulls and unchanged TOASTed values take the reference)."""
+        """The ``before``/``after`` struct of ``row_values``."""
+        return Struct.from_validated(self.envelope.row_schema, self.row_values(values, partial=partial))
+
+    def row_values(self, values: Sequence[object], *, partial: bool = False) -> list[Any]:
+        """What ``row_reference`` makes the struct of, in one comprehension when every column was sent (the common
+        case of a change or a snapshot row; a key-only old row's nulls and unchanged TOASTed values take the
+        reference)."""
         if len(values) == len(self.names) and UNCHANGED_TOAST not in values:
             if None not in values:
-                return Struct.from_validated(self.envelope.row_schema, [
-                    values[p] if c is None else c(values[p]) for p, c in self.plan])  # type: ignore[arg-type]
+                return [values[p] if c is None else c(values[p]) for p, c in self.plan]  # type: ignore[arg-type]
             if not partial:
-                return Struct.from_validated(self.envelope.row_schema, [
-                    v if (v := values[p]) is None or c is None else c(v) for p, c in self.plan])  # type: ignore[arg-type]
-        return self.row_reference(values, partial=partial)
+                return [v if (v := values[p]) is None or c is None else c(v) for p, c in self.plan]  # type: ignore[arg-type]
+        return self.row_reference(values, partial=partial)._values
 
     def row_reference(self, values: Sequence[object], *, partial: bool = False) -> Struct:
         """The ``before``/``after`` struct of column texts in ``names`` order; ``partial``: only key columns sent."""
@@ -164,7 +167,13 @@ class TableSchema:
         schema = self.envelope.key_schema
         if schema is None:
             return None
-        return Struct.from_validated(schema, [row._values[i] for i in self.key_index])
+        return Struct.from_validated(schema, self.key_values(row._values))  # type: ignore[arg-type]
+
+    def key_values(self, row: list[Any]) -> list[Any] | None:
+        """The key's field values of a row's field values (None for a table without key)."""
+        if self.envelope.key_schema is None:
+            return None
+        return [row[i] for i in self.key_index]
 
 
 def _placeholder(schema: Schema, text: str) -> Any:

@@ -49,17 +49,22 @@ class SourceBlock:
 
     def struct(self, ts_us: int, snapshot: str, schema: str, table: str, tx_id: int | None,  # noqa: PLR0917
                lsn: int | None, last_commit_lsn: int | None) -> Struct:
-        """One source block; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings (Debezium's). An
-        incremental snapshot's block leaves ``txId`` and ``lsn`` out (its sequence keeps them), as Debezium's."""
+        """One source block (``values``)."""
+        return Struct.from_validated(self.schema, self.values(ts_us, snapshot, schema, table, tx_id, lsn,
+                                                              last_commit_lsn))
+
+    def values(self, ts_us: int, snapshot: str, schema: str, table: str, tx_id: int | None,  # noqa: PLR0917
+               lsn: int | None, last_commit_lsn: int | None) -> list[Any]:
+        """One source block's field values; ``sequence`` is ``[last commit LSN, lsn]`` as JSON strings
+        (Debezium's). An incremental snapshot's block leaves ``txId`` and ``lsn`` out (its sequence keeps them), as
+        Debezium's."""
         # the text ``sequence_reference`` makes, without a json.dumps per record (LSNs are ints: nothing to escape)
         sequence = (("[null," if last_commit_lsn is None else f'["{last_commit_lsn:d}",')
                     + ("null]" if lsn is None else f'"{lsn:d}"]'))
         if snapshot == "incremental":
             tx_id = lsn = None
-        return Struct.from_validated(self.schema, [
-            *self._head, ts_us // 1000, snapshot, self._db, sequence, ts_us, ts_us * 1000, schema, table, tx_id, lsn,
-            None, None, None,
-        ])
+        return [*self._head, ts_us // 1000, snapshot, self._db, sequence, ts_us, ts_us * 1000, schema, table, tx_id,
+                lsn, None, None, None]
 
 
 def sequence_reference(last_commit_lsn: int | None, lsn: int | None) -> str:
@@ -118,7 +123,11 @@ class Envelope:
         return cls(topic, key_schema, row_schema, envelope)
 
     def value(self, before: Struct | None, after: Struct | None, source: Struct, op: str, now_us: int) -> Struct:
-        """The envelope struct (``transaction`` null: ``provide.transaction.metadata`` is not supported)."""
-        return Struct.from_validated(self.schema, [
-            before, after, source, None, op, now_us // 1000, now_us, now_us * 1000,
-        ])
+        """The envelope struct (``value_fields``)."""
+        return Struct.from_validated(self.schema, self.value_fields(before, after, source, op, now_us))
+
+    @staticmethod
+    def value_fields(before: Any, after: Any, source: Any, op: str, now_us: int) -> list[Any]:
+        """The envelope's field values (``transaction`` null: ``provide.transaction.metadata`` is not supported),
+        its structs given as structs or, for ``StructLists``, as lists."""
+        return [before, after, source, None, op, now_us // 1000, now_us, now_us * 1000]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, RetriableError
 from connect_core.api.record import SourceKeyedValues, SourceRecord
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, StructLists
 from connect_core.connectors._debezium.heartbeat import heartbeat_record
 from connect_core.connectors.postgres import _pgoutput as pg
 from connect_core.connectors.postgres._offsets import Position, parse_lsn
@@ -29,6 +29,8 @@ from connect_core.connectors.postgres._slot import Slot, connect
 from connect_core.connectors.postgres._snapshot import read_in_window
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from connect_core.connectors._debezium.windows import Windows
     from connect_core.connectors.postgres._catalog import Catalog, TableSchema
     from connect_core.connectors.postgres._envelope import ContextHeaders, Envelope, SourceBlock
@@ -360,15 +362,18 @@ class ReplicationStream:
         envelope = table.envelope
         key_schema = envelope.key_schema
         key_index = table.key_index
+        offset = self._emitted_offset = position.offset()
+        if self._keyed:  # into the table's run as lists (StructLists)
+            source_values = self._source.values(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
+                                                self._last_commit)
+            self._add(self._run(records, envelope), offset, table.key_values(values),
+                      envelope.value_fields(None, values, source_values, "c", _now_us()), tombstone=False)
+            return
         row_key = None if key_schema is None else _from_validated(
             key_schema, [values[key_index[0]]] if len(key_index) == 1 else [values[i] for i in key_index])
-        offset = self._emitted_offset = position.offset()
         source = self._source.struct(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
                                      self._last_commit)
         value = envelope.value(None, _from_validated(envelope.row_schema, values), source, "c", _now_us())
-        if self._keyed:
-            self._add(self._run(records, envelope), offset, row_key, value, tombstone=False)
-            return
         records.append(SourceRecord(self._partition, offset, envelope.topic, None, key_schema, row_key,
                                     envelope.schema, value, None, self._headers.headers()))
 
@@ -385,6 +390,9 @@ class ReplicationStream:
             self._resume = None
         table = self._relations.get(change.relid)
         if table is None:
+            return
+        if self._keyed:
+            self._keyed_change(change, table, lsn, records)
             return
         kind = type(change)
         new = None if kind is pg.Delete else table.row(change.new)
@@ -416,29 +424,60 @@ class ReplicationStream:
         now_us = _now_us()
         topic, key_schema = envelope.topic, envelope.key_schema
         if kind is pg.Update and old is not None and key_schema is not None and table.key(old) != row_key:
-            old_key = table.key(old)
-            new_header = ("__debezium.newkey", key_schema, row_key)
-            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key, envelope.schema,
-                                        envelope.value(old, None, source, "d", now_us),
-                                        headers=self._headers.headers(new_header)))
-            if self._config.tombstones_on_delete:
-                records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key,
-                                            headers=self._headers.headers(new_header)))
-            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema,
-                                        envelope.value(None, new, source, "c", now_us),
-                                        headers=self._headers.headers(("__debezium.oldkey", key_schema, old_key))))
+            self._key_update(table, offset, (old, new), source, now_us, records)  # type: ignore[arg-type]
             return
         op = "c" if kind is pg.Insert else "u" if kind is pg.Update else "d"
         value = envelope.value(old if op != "c" else None, new, source, op, now_us)
-        if self._keyed:
-            self._add(self._run(records, envelope), offset, row_key, value,
-                      tombstone=op == "d" and self._config.tombstones_on_delete)
-            return
         records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema, value,
                                     headers=self._headers.headers()))
         if op == "d" and self._config.tombstones_on_delete:
             records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key,
                                         headers=self._headers.headers()))
+
+    def _keyed_change(self, change: Any, table: TableSchema, lsn: int, records: list[SourceRecord]) -> None:
+        """``_change`` for a keyed poll (no snapshot window, no incremental snapshot): the change into its table's
+        run, its structs given as lists (``StructLists``); an update of the key as ``_change`` writes it."""
+        tx = self._tx
+        assert tx is not None
+        kind = type(change)
+        new = None if kind is pg.Delete else table.row_values(change.new)
+        raw_old = None if kind is pg.Insert else change.old
+        old = None if raw_old is None else table.row_values(raw_old, partial=change.old_is_key)
+        row_key = table.key_values(new if new is not None else old)  # type: ignore[arg-type]
+        offset = self._emitted_offset = self.position.offset()
+        source = self._source.values(tx.commit_ts_us, "false", table.schema, table.table, tx.xid, lsn,
+                                     self._last_commit)
+        envelope = table.envelope
+        now_us = _now_us()
+        if kind is pg.Update and old is not None and row_key is not None and table.key_values(old) != row_key:
+            row_schema = envelope.row_schema
+            self._key_update(table, offset, (_from_validated(row_schema, old), _from_validated(row_schema, new)),  # type: ignore[arg-type]
+                             _from_validated(self._source.schema, source), now_us, records)
+            return
+        op = "c" if kind is pg.Insert else "u" if kind is pg.Update else "d"
+        self._add(self._run(records, envelope), offset, row_key,
+                  envelope.value_fields(old if op != "c" else None, new, source, op, now_us),
+                  tombstone=op == "d" and self._config.tombstones_on_delete)
+
+    def _key_update(self, table: TableSchema, offset: dict[str, Any], rows: tuple[Struct, Struct],  # noqa: PLR0917
+                    source: Struct, now_us: int, records: list[SourceRecord]) -> None:
+        """An update of the key: as Debezium, a delete of the old key (+ tombstone) and a create of the new, each
+        with a header naming the other key."""
+        old, new = rows
+        envelope = table.envelope
+        topic, key_schema = envelope.topic, envelope.key_schema
+        assert key_schema is not None  # a table with a key
+        old_key, row_key = table.key(old), table.key(new)
+        new_header = ("__debezium.newkey", key_schema, row_key)
+        records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key, envelope.schema,
+                                    envelope.value(old, None, source, "d", now_us),
+                                    headers=self._headers.headers(new_header)))
+        if self._config.tombstones_on_delete:
+            records.append(SourceRecord(self._partition, offset, topic, None, key_schema, old_key,
+                                        headers=self._headers.headers(new_header)))
+        records.append(SourceRecord(self._partition, offset, topic, None, key_schema, row_key, envelope.schema,
+                                    envelope.value(None, new, source, "c", now_us),
+                                    headers=self._headers.headers(("__debezium.oldkey", key_schema, old_key))))
 
     def _run(self, records: list[Any], envelope: Envelope) -> SourceKeyedValues:
         """The run of ``envelope``'s table the poll's records end with, else a new one at their end."""
@@ -446,25 +485,28 @@ class ReplicationStream:
         if (last.__class__ is SourceKeyedValues and last.topic == envelope.topic
                 and last.key_schema is envelope.key_schema and last.value_schema is envelope.schema):
             return last
-        run = SourceKeyedValues(self._partition, [], envelope.topic, envelope.key_schema, [], envelope.schema, [],
-                                None, self._headers.headers())
+        keys: Sequence[Any] = [] if envelope.key_schema is None else StructLists(envelope.key_schema)
+        run = SourceKeyedValues(self._partition, [], envelope.topic, envelope.key_schema, keys, envelope.schema,
+                                StructLists(envelope.schema), None, self._headers.headers())
         records.append(run)
         self._in_runs -= 1
         return run
 
-    def _add(self, run: SourceKeyedValues, offset: dict[str, Any], key: Struct | None, value: Struct, *,
+    def _add(self, run: SourceKeyedValues, offset: dict[str, Any], key: list[Any] | None, value: list[Any], *,
              tombstone: bool) -> None:
-        """A change's record (and its tombstone) into ``run``: what ``_insert`` and ``_change`` append."""
-        offsets, keys, values = run.source_offsets, run.keys, run.values
-        assert isinstance(offsets, list)
+        """A change's record (and its tombstone) into ``run``, its key and value as lists: what ``_insert`` and
+        ``_keyed_change`` append."""
+        offsets, key_lists, values = run.source_offsets, run.keys, run.values
+        keys = key_lists.lists if isinstance(key_lists, StructLists) else key_lists
+        assert isinstance(offsets, list) and isinstance(keys, list) and isinstance(values, StructLists)
         offsets.append(offset)
         keys.append(key)
-        values.append(value)
+        values.lists.append(value)
         self._in_runs += 1
         if tombstone:
             offsets.append(offset)
             keys.append(key)
-            values.append(None)
+            values.lists.append(None)
             self._in_runs += 1
 
     # -- heartbeats ----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from connect_core.api.header import Headers
-from connect_core.api.record import ConnectRecord, FieldOffsets, SinkRecord, SourceRecord
+from connect_core.api.record import ConnectRecord, FieldOffsets, RowOffsets, SinkRecord, SourceRecord
 from connect_core.api.schema import STRING_SCHEMA
 
 
@@ -112,4 +112,23 @@ def test_field_offsets_are_fresh_dicts_of_one_key_in_every_way_read() -> None:
     assert offsets[-1] == {"position": 12} and offsets[0:2] == expected[:2]
     assert offsets[1] is not offsets[1]  # a record's offset dict is its own (a task may change it)
     records = SourceRecord.from_values({"f": "x"}, offsets, "t", None, ["a", "b", "c"])
+    assert [r.source_offset for r in records] == expected
+
+
+def test_row_offsets_are_each_events_offset_of_its_row_in_every_way_read() -> None:
+    offsets = RowOffsets()
+    assert len(offsets) == 0 and list(offsets) == []
+    first = offsets.rows_of(lambda row: {"pos": 4, "row": row})
+    first.extend([1, 2, 2])  # a delete and its tombstone share row 2
+    offsets.rows_of(lambda row: {"pos": 9, "row": row})  # an event that added nothing
+    last = offsets.rows_of(lambda row: {"pos": 20, "row": row})
+    last.append(1)
+    expected = [{"pos": 4, "row": 1}, {"pos": 4, "row": 2}, {"pos": 4, "row": 2}, {"pos": 20, "row": 1}]
+    assert len(offsets) == 4 and list(offsets) == expected
+    assert [offsets[i] for i in range(4)] == expected and [offsets[i] for i in range(-4, 0)] == expected
+    assert offsets[1:3] == expected[1:3] and offsets[-1] == {"pos": 20, "row": 1}
+    assert offsets[0] is not offsets[0]  # a record's offset dict is its own
+    with pytest.raises(IndexError):
+        offsets[4]
+    records = SourceRecord.from_values({"f": "x"}, offsets, "t", None, ["a", "b", "c", "d"])
     assert [r.source_offset for r in records] == expected
