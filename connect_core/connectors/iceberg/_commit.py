@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMIT_ID_PROP", "Staged", "commit_staged", "committed_offsets", "encode_value", "file_stats",
            "jvm_offsets", "jvm_offsets_prop", "list_staged", "mark_pending", "offsets_prop", "pending_root",
-           "pending_tables", "stage", "staging_prefix", "unmark_when_done"]
+           "pending_tables", "refresh", "stage", "staging_prefix", "unmark_when_done"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,15 @@ TopicOffsets = dict[tuple[str, int], int]
 def offsets_prop(group: str) -> str:
     """The snapshot summary key holding a connector's committed source offsets."""
     return f"lambda-connect.offsets.{group}"
+
+
+def refresh(table: Table) -> None:
+    """``table.refresh()`` keeping the table's FileIO when the refreshed table's has the same properties: a FileIO
+    holds the filesystems it made (an S3 client each), which a new one would make again at every batch's refresh."""
+    io = table.io
+    table.refresh()
+    if type(table.io) is type(io) and table.io.properties == io.properties:
+        table.io = io
 
 
 def staging_prefix(table: Table, group: str) -> str:
@@ -448,7 +457,7 @@ def _root_snapshot(table: Table) -> None:
         with table.transaction() as tx, tx.update_snapshot().fast_append():
             pass
     except CommitFailedException:
-        table.refresh()  # another committer made the first snapshot
+        refresh(table)  # another committer made the first snapshot
         if not table.metadata.snapshots:
             raise
 
@@ -467,7 +476,7 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
         return None
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        table.refresh()
+        refresh(table)
         if branch and not table.metadata.snapshots:
             _root_snapshot(table)
         committed = committed_offsets(table, group, branch)

@@ -192,7 +192,7 @@ class IcebergSinkTask(SinkTask):
         committed = self._committed.get(name)
         if committed is None:
             if name not in self._fresh:
-                table.refresh()
+                _commit.refresh(table)
             committed = self._committed[name] = _commit.committed_offsets(
                 table, self.config.connect_group(), self.config.table_config(name).commit_branch)
         return committed
@@ -228,7 +228,7 @@ class IcebergSinkTask(SinkTask):
             except CommitFailedException:
                 if attempt == 4:
                     raise
-            table.refresh()  # the evolved schema (or the one another container evolved meanwhile)
+            _commit.refresh(table)  # the evolved schema (or the one another container evolved meanwhile)
         return table
 
     def put(self, records: list[SinkRecord]) -> None:
