@@ -1,13 +1,13 @@
 """Staged rows and the table commit that makes them visible with their Kafka offsets.
 
-A sink invocation stages its rows before the group commit: per table and topic partition a Parquet file and a JSON
-object under ``<table location>/kafka-connect/<group>/staged/<topic>/<partition>/<start>-<end>.json`` naming it with
-the source offsets ``[start, end)`` and each row's offset (runs). A commit takes, per partition in offset order from
-the table's committed offset, each staged range trimmed to what is not committed or taken yet (never skipped),
-merges the rows into data files of the table's target size, and appends them in one snapshot whose summary carries
-the offsets (``lambda-connect.offsets.<group>``, a JSON ``{"topic": {"partition": next offset}}``),
-``kafka.connect.commit-id`` (a UUID) and Iceberg's JVM sink's control-topic offsets as it left them; the table's
-optimistic concurrency (a commit asserts the branch head it read) makes two committers one.
+A sink invocation stages its rows before the group commit: per table and topic partition an Arrow IPC stream (LZ4;
+an older release's Parquet is read too) and a JSON object under ``<table location>/kafka-connect/<group>/staged/
+<topic>/<partition>/<start>-<end>.json`` naming it with the source offsets ``[start, end)`` and each row's offset
+(runs). A commit takes, per partition in offset order from the table's committed offset, each staged range trimmed
+to what is not committed or taken yet (never skipped), merges the rows into data files of the table's target size,
+and appends them in one snapshot whose summary carries the offsets (``lambda-connect.offsets.<group>``), a
+``kafka.connect.commit-id`` and Iceberg's JVM sink's control-topic offsets as it left them; the table's optimistic
+concurrency (a commit asserts the branch head it read) makes two committers one.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def staging_prefix(table: Table, group: str) -> str:
 
 @dataclass(frozen=True)
 class Staged:
-    """One staged object: data files of one topic partition's offsets ``[start, end)``."""
+    """One staged object: data files of one topic partition's offsets ``[start, end)``; ``data`` the rows' file
+    beside it, as listed (None: none found, an older release's object naming its data files)."""
 
     path: str
     topic: str
@@ -66,14 +67,19 @@ class Staged:
     start: int
     end: int
     mtime: float
+    data: str | None = None
+
+
+STAGED_DATA_SUFFIXES = (".arrow", ".parquet")  # what this release stages, what older ones did
 
 
 def stage(table: Table, group: str, *, topic: str, partition: int, offsets: list[int], frame: Any) -> Staged:
     """Stage ``frame`` (rows of the table's current schema, in the order of ``offsets``, one row per offset) as
-    holding ``topic``/``partition`` from ``offsets[0]`` to ``offsets[-1] + 1``: a Parquet file and the JSON object
-    naming it, with the offsets as runs, so a commit can trim the rows an earlier commit took. Same names when the
-    same offsets are staged again (a re-delivery), so nothing is left behind."""
-    import pyarrow.parquet as pq
+    holding ``topic``/``partition`` from ``offsets[0]`` to ``offsets[-1] + 1``: an Arrow IPC stream (LZ4: the rows
+    are read back once, at the commit that merges them into Parquet) and the JSON object naming it, with the offsets
+    as runs, so a commit can trim the rows an earlier commit took. Same names when the same offsets are staged again
+    (a re-delivery), so nothing is left behind."""
+    from pyarrow import ipc
 
     start, end = offsets[0], offsets[-1] + 1
     runs: list[list[int]] = []
@@ -83,13 +89,15 @@ def stage(table: Table, group: str, *, topic: str, partition: int, offsets: list
         else:
             runs.append([offset, offset + 1])
     base = f"{staging_prefix(table, group)}/{topic}/{partition}/{start:020d}-{end:020d}"
-    with table.io.new_output(base + ".parquet").create(overwrite=True) as out:
-        pq.write_table(frame, out, compression="zstd", compression_level=1)
-    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "data": base + ".parquet",
+    data = base + STAGED_DATA_SUFFIXES[0]
+    with table.io.new_output(data).create(overwrite=True) as out, ipc.new_stream(
+            out, frame.schema, options=ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(frame)
+    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "data": data,
                        "schema_id": table.schema().schema_id, "rows": len(offsets), "offsets": runs})
     with table.io.new_output(base + ".json").create(overwrite=True) as out:
         out.write(body.encode())
-    return Staged(base + ".json", topic, partition, start, end, time.time())
+    return Staged(base + ".json", topic, partition, start, end, time.time(), data)
 
 
 def _fs(table: Table, prefix: str) -> tuple[Any, str]:
@@ -109,14 +117,20 @@ def list_staged(table: Table, group: str) -> list[Staged]:
 
     prefix = staging_prefix(table, group)
     fs, path = _fs(table, prefix)
+    infos = [info for info in fs.get_file_info(FileSelector(path, recursive=True, allow_not_found=True))
+             if info.type == FileType.File]
+    names = {info.path for info in infos}
     found = []
-    for info in fs.get_file_info(FileSelector(path, recursive=True, allow_not_found=True)):
-        if info.type != FileType.File or not info.path.endswith(".json"):
+    for info in infos:
+        if not info.path.endswith(".json"):
             continue
         topic, partition, name = info.path[len(path) + 1:].rsplit("/", 2)
         start, end = (int(part) for part in name.removesuffix(".json").split("-"))
         mtime = info.mtime.timestamp() if info.mtime is not None else 0.0
-        found.append(Staged(f"{prefix}/{topic}/{partition}/{name}", topic, int(partition), start, end, mtime))
+        base = info.path.removesuffix(".json")
+        data = next((f"{prefix}/{topic}/{partition}/{name.removesuffix('.json')}{suffix}"
+                     for suffix in STAGED_DATA_SUFFIXES if base + suffix in names), None)
+        found.append(Staged(f"{prefix}/{topic}/{partition}/{name}", topic, int(partition), start, end, mtime, data))
     return found
 
 
@@ -299,7 +313,7 @@ class _RollingFiles:
 
 
 def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> list[Any]:
-    """The ``DataFile`` s of the rows the takes hold: staged Parquet trimmed, brought to the table's current schema
+    """The ``DataFile`` s of the rows the takes hold: staged rows trimmed, brought to the table's current schema
     (``_to_requested_schema``: columns added since are null, widened types cast) and written as one file per
     partition rolled at the table's target size (``_RollingFiles``); files staged by an older release (their data
     files and statistics) appended as they are. Paths of the data files written go to ``written`` as they are made
@@ -308,6 +322,7 @@ def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> 
 
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from pyarrow import ipc
     from pyiceberg.io.pyarrow import _to_requested_schema, schema_to_pyarrow
 
     schema, schemas = table.schema(), table.schemas()
@@ -318,7 +333,8 @@ def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> 
         if "data" not in body:
             return take, body, None
         with table.io.new_input(body["data"]).open() as stream:
-            frame = pq.read_table(stream)
+            frame = (ipc.open_stream(stream).read_all() if body["data"].endswith(STAGED_DATA_SUFFIXES[0])
+                     else pq.read_table(stream))  # an older release's Parquet
         skip = _rows_below(body["offsets"], take.start)
         if skip:
             frame = frame.slice(skip)
@@ -512,7 +528,8 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
                 continue
         for item in done:
             _delete(table, item.path)
-            _delete(table, item.path.removesuffix(".json") + ".parquet")
+            if item.data is not None:
+                _delete(table, item.data)
         return commit_id
 
 

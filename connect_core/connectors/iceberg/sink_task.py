@@ -290,7 +290,7 @@ class IcebergSinkTask(SinkTask):
         return plan[2](value.values())
 
     def _write(self, key: Buffer) -> None:
-        """Stage one buffer: its rows as a Parquet file of the table's schema, with their offsets (the commit
+        """Stage one buffer: its rows as an Arrow file of the table's schema, with their offsets (the commit
         merges the staged rows into the table's data files)."""
         import pyarrow as pa
         from pyiceberg.io.pyarrow import schema_to_pyarrow
