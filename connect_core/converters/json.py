@@ -304,11 +304,18 @@ class JsonConverter(DataHeaderConverter):
             prefix = self._last_prefix
         if write is None or prefix is None:
             return [one(topic, schema, value) for value in values]
+        lists = values.lists
+        try:  # every list at once: the common case, no list the plan declines
+            payloads: list[bytes | None] = list(map(write, lists))
+        except Exception:  # a null or a list the plan raised on: each list on its own below
+            payloads = [None] * len(lists)
+        if None not in payloads:
+            return payloads if not prefix else [prefix + payload + b"}" for payload in payloads]  # type: ignore[operator]
         out: list[bytes | None] = []
         append = out.append
-        for index, fields in enumerate(values.lists):
-            payload = None
-            if fields is not None:
+        for index, written in enumerate(payloads):
+            payload = written
+            if payload is None and (fields := lists[index]) is not None:
                 try:
                     payload = write(fields)
                 except Exception:  # the exact path raises the same error, for the first bad field in order
