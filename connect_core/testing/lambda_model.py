@@ -539,6 +539,7 @@ class _Run:
         arrived: list[str] = []
         quiet, rounds, owed_until = 0, 0, time.monotonic() + SETTLE_OWED_S
         began = changed_at = time.monotonic()  # when something last arrived or was delivered
+        moved_at: float | None = None  # when the stored source offsets last moved (a trace note, not a verdict)
         # its rounds, past them while the mapping owes records a loaded broker has not handed out yet, and past them
         # until a duty on the task's clock had its time since the last change
         while rounds < self.schedule.settle_rounds or (
@@ -546,10 +547,13 @@ class _Run:
                 time.monotonic() - changed_at < self.duty_quiet_s
                 and rounds < self.schedule.settle_rounds * 5):  # a batch failing for ever still ends the schedule
             rounds += 1
+            positions = dict(self.positions)
             if self.invoke(None):
                 changed_at = time.monotonic()
             else:
                 self.tick()
+            if self.positions != positions:
+                moved_at = time.monotonic()
             before, arrived = len(arrived), self.family.arrived()
             if set(self.expected) <= set(arrived) and (self.family.kind == "source" or not self._pending()):
                 break
@@ -561,8 +565,9 @@ class _Run:
                     and time.monotonic() - changed_at >= self.duty_quiet_s):
                 break
             time.sleep(0.1)
+        moved = "" if moved_at is None else f", the stored offsets last moved at {moved_at - began:.1f} s"
         self.report.note(f"settled ({rounds} rounds in {time.monotonic() - began:.1f} s, the last change at "
-                         f"{changed_at - began:.1f} s)")
+                         f"{changed_at - began:.1f} s{moved})")
         self.report.expected = len(self.expected)
         self.report.lost = sorted(set(self.expected) - set(arrived))
         counts: dict[str, int] = {}
