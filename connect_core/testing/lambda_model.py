@@ -82,7 +82,8 @@ class Schedule:
     p_idle: float = 0.15
     idle_max_s: float = 0.3
     settle_rounds: int = 40
-    settle_quiet: int = 8  # rounds in a row in which nothing more arrived: settled (what is missing is lost)
+    settle_quiet: int = 8  # rounds in a row in which nothing more arrived (nor, for a source, did its stored offsets
+    # move): settled, and what is missing is lost
     settle_ticks: int = 2  # and, for a sink with idle ticks, this many of its intervals (+1 s) with nothing new
 
 
@@ -557,10 +558,13 @@ class _Run:
             before, arrived = len(arrived), self.family.arrived()
             if set(self.expected) <= set(arrived) and (self.family.kind == "source" or not self._pending()):
                 break
-            if len(arrived) == before:
-                quiet += 1
-            else:
+            if len(arrived) != before:
                 quiet, changed_at = 0, time.monotonic()
+            elif self.family.kind == "source" and self.positions != positions:
+                quiet = 0  # a source whose stored offsets still move is still reading its input (a binlog busy with
+                # other writers' changes): its settling rounds bound it, not its quiet
+            else:
+                quiet += 1
             if (quiet >= self.schedule.settle_quiet and not self._pending()  # records not delivered are no quiet
                     and time.monotonic() - changed_at >= self.duty_quiet_s):
                 break
