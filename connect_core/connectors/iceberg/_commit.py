@@ -17,6 +17,7 @@ import datetime as _dt
 import decimal
 import json
 import logging
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,12 +44,39 @@ def offsets_prop(group: str) -> str:
 
 
 def refresh(table: Table) -> None:
-    """``table.refresh()`` keeping the table's FileIO when the refreshed table's has the same properties: a FileIO
-    holds the filesystems it made (an S3 client each), which a new one would make again at every batch's refresh."""
+    """``table.refresh()``, none needed when the catalog's row still names the table's metadata file (a metadata
+    file never changes once written) and the table's FileIO has the properties a load would give it; keeping the
+    FileIO when the refreshed table's has the same properties: a FileIO holds the filesystems it made (an S3 client
+    each), which a new one would make again at every batch."""
+    location = catalog_metadata_location(table)
+    if (location is not None and location == table.metadata_location
+            and table.io.properties == {**table.catalog.properties, **table.metadata.properties}):
+        return  # the catalog would load the same metadata and make an IO of the same properties
     io = table.io
     table.refresh()
     if type(table.io) is type(io) and table.io.properties == io.properties:
         table.io = io
+
+
+def catalog_metadata_location(table: Table) -> str | None:
+    """The metadata file a SQL catalog's row names for ``table`` now, read without loading that file; None for a
+    table of another catalog (or one gone from it), which ``refresh`` loads whole."""
+    sql = sys.modules.get("pyiceberg.catalog.sql")  # imported already when the table's catalog is one
+    catalog = table.catalog
+    if sql is None or not isinstance(catalog, sql.SqlCatalog):
+        return None
+    from pyiceberg.catalog import Catalog
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    identifier = table.name()
+    rows = sql.IcebergTables
+    with Session(catalog.engine) as session:
+        location = session.scalar(select(rows.metadata_location).where(
+            rows.catalog_name == catalog.name,
+            rows.table_namespace == Catalog.namespace_to_string(Catalog.namespace_from(identifier)),
+            rows.table_name == Catalog.table_name_from(identifier)))
+    return location if isinstance(location, str) else None
 
 
 def staging_prefix(table: Table, group: str) -> str:
@@ -208,7 +236,7 @@ def _rows_below(runs: list[list[int]], offset: int) -> int:
 # decoded Arrow bytes merged into one round of writes: the staged rows of a commit are read, trimmed and written
 # round by round into each partition's open data file, at most this much held at once (a function's memory)
 MERGE_BYTES = 192 * 1024 * 1024
-_READERS = 8  # staged objects read at once (S3 GETs)
+_READERS = 8  # staged objects read, or deleted, at once (S3 requests)
 
 
 class _RollingFiles:
@@ -526,11 +554,23 @@ def commit_staged(table: Table, group: str, branch: str | None, interval_ms: int
                 if not staged:
                     return None
                 continue
-        for item in done:
-            _delete(table, item.path)
-            if item.data is not None:
-                _delete(table, item.data)
+        _delete_all(table, [item.path for item in done])  # the objects naming the rows first, then the rows
+        _delete_all(table, [item.data for item in done if item.data is not None])
         return commit_id
+
+
+def _delete_all(table: Table, paths: list[str]) -> None:
+    """``_delete`` each of ``paths``, several at once (each an S3 request the function would otherwise wait on in
+    turn)."""
+    if len(paths) <= 1:
+        for path in paths:
+            _delete(table, path)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(_READERS, len(paths))) as pool:
+        for _ in pool.map(lambda path: _delete(table, path), paths):
+            pass
 
 
 def _delete(table: Table, path: str) -> None:
