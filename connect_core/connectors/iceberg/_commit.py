@@ -65,18 +65,26 @@ def catalog_metadata_location(table: Table) -> str | None:
     catalog = table.catalog
     if sql is None or not isinstance(catalog, sql.SqlCatalog):
         return None
-    from pyiceberg.catalog import Catalog
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    key = (catalog.name, table.name())
+    statement = _LOCATION_STATEMENTS.get(key)
+    if statement is None:
+        from pyiceberg.catalog import Catalog
+        from sqlalchemy import select
 
-    identifier = table.name()
-    rows = sql.IcebergTables
-    with Session(catalog.engine) as session:
-        location = session.scalar(select(rows.metadata_location).where(
+        identifier, rows = table.name(), sql.IcebergTables
+        statement = select(rows.metadata_location).where(
             rows.catalog_name == catalog.name,
             rows.table_namespace == Catalog.namespace_to_string(Catalog.namespace_from(identifier)),
-            rows.table_name == Catalog.table_name_from(identifier)))
+            rows.table_name == Catalog.table_name_from(identifier))
+        if len(_LOCATION_STATEMENTS) >= 256:
+            _LOCATION_STATEMENTS.clear()
+        _LOCATION_STATEMENTS[key] = statement
+    with catalog.engine.connect() as connection:
+        location = connection.execute(statement).scalar()
     return location if isinstance(location, str) else None
+
+
+_LOCATION_STATEMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}  # catalog_metadata_location's, per table
 
 
 def staging_prefix(table: Table, group: str) -> str:

@@ -245,7 +245,7 @@ def row_writer(connect: Schema, iceberg: IcebergSchema,
     """
     from pyiceberg import types as t
 
-    env: dict[str, Any] = {"convert": _convert, "datetime": _dt.datetime, "Decimal": decimal.Decimal}
+    env: dict[str, Any] = {"convert": _convert, "datetime": _dt.datetime, "date": _dt.date, "Decimal": decimal.Decimal}
     names = [f.name for f in connect.fields]
     lowered = [n.lower() for n in names]
     lines = ["def write(vals):"]
@@ -292,6 +292,8 @@ def _kept_as_is(kind: IcebergType, t: Any) -> tuple[str, str] | None:
         return "v.__class__ is bool", "v"
     if isinstance(kind, t.TimestamptzType):
         return "v.__class__ is datetime and v.tzinfo is not None", "v"
+    if isinstance(kind, t.DateType):
+        return "v.__class__ is date", "v"
     if isinstance(kind, t.DecimalType):
         return "v.__class__ is Decimal", "v.quantize(Q)"
     return None

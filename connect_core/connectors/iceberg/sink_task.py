@@ -240,6 +240,7 @@ class IcebergSinkTask(SinkTask):
             (name, False) for name in config.tables or []]  # every record routes alike: worked out once
         evolve, fold = config.evolve_schema_enabled, config.schema_case_insensitive
         rows_of, offsets_of = self._rows, self._offsets
+        schemas: dict[str, tuple[Any, IcebergSchema]] = {}  # each table's metadata and its current schema
         self._committed = {}
         self._fresh = set()
         for record in records:
@@ -261,8 +262,11 @@ class IcebergSinkTask(SinkTask):
                     continue  # committed to the table already (a re-delivery)
                 if evolve:
                     table = self._evolve(table, record)
+                known = schemas.get(name)
+                if known is None or known[0] is not table.metadata:  # a commit or refresh replaces the metadata
+                    known = schemas[name] = (table.metadata, table.schema())
                 try:
-                    row = self._row(value, table.schema(), fold)
+                    row = self._row(value, known[1], fold)
                 except (TypeError, ValueError, ArithmeticError) as e:
                     raise DataError(f"An error occurred converting record, topic: {record.topic}, partition, "
                                     f"{record.kafka_partition}, offset: {offset}: {e}") from e

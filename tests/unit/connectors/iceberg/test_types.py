@@ -76,7 +76,8 @@ def test_the_compiled_row_writer_agrees_with_to_row(seed: int) -> None:
         "score": [0.5, 2, None, "1.5"], "ok": [True, False, "true", 0, None],
         "at": [dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=utc), dt.datetime(2026, 1, 2), 1_700_000_000_000, None],
         "price": [decimal.Decimal("1.50"), decimal.Decimal("2"), decimal.Decimal("1.005"), 3, None],
-        "day": [dt.date(2026, 5, 1), 19000, None], "tags": [["x", "y"], [], None], "n": ["12", "x", 5, None]}
+        "day": [dt.date(2026, 5, 1), dt.datetime(2026, 5, 1, 2, 3), 19000, "2026-05-02", None],
+        "tags": [["x", "y"], [], None], "n": ["12", "x", 5, None]}
     for case_insensitive in (False, True):
         write = row_writer(connect, table, case_insensitive)
         for _ in range(300):
