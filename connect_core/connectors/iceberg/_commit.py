@@ -107,6 +107,7 @@ class Staged:
 
 
 STAGED_DATA_SUFFIXES = (".arrow", ".parquet")  # what this release stages, what older ones did
+STAGED_BODY_KEY = "lambda-connect.staged"  # the staged Arrow stream's schema metadata: its JSON object's text
 
 
 def stage(table: Table, group: str, *, topic: str, partition: int, offsets: list[int], frame: Any) -> Staged:
@@ -126,11 +127,12 @@ def stage(table: Table, group: str, *, topic: str, partition: int, offsets: list
             runs.append([offset, offset + 1])
     base = f"{staging_prefix(table, group)}/{topic}/{partition}/{start:020d}-{end:020d}"
     data = base + STAGED_DATA_SUFFIXES[0]
+    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "data": data,
+                       "schema_id": table.schema().schema_id, "rows": len(offsets), "offsets": runs})
+    frame = frame.replace_schema_metadata({STAGED_BODY_KEY: body})  # the commit reads the rows' file alone
     with table.io.new_output(data).create(overwrite=True) as out, ipc.new_stream(
             out, frame.schema, options=ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(frame)
-    body = json.dumps({"topic": topic, "partition": partition, "start": start, "end": end, "data": data,
-                       "schema_id": table.schema().schema_id, "rows": len(offsets), "offsets": runs})
     with table.io.new_output(base + ".json").create(overwrite=True) as out:
         out.write(body.encode())
     return Staged(base + ".json", topic, partition, start, end, time.time(), data)
@@ -228,6 +230,21 @@ def _plan(staged: list[Staged], committed: TopicOffsets) -> tuple[list[_Take], l
             take.append(_Take(item, done))
             offsets[tp] = item.end
     return take, staged, offsets
+
+
+def _read_arrow(table: Table, data: str | None) -> tuple[dict[str, Any] | None, Any]:
+    """A staged Arrow stream's JSON object (from its schema metadata) and rows without that metadata; (None, None)
+    for a file staged without it, or none found beside the object."""
+    if data is None or not data.endswith(STAGED_DATA_SUFFIXES[0]):
+        return None, None
+    from pyarrow import ipc
+
+    with table.io.new_input(data).open() as stream:
+        reader = ipc.open_stream(stream)
+        text = (reader.schema.metadata or {}).get(STAGED_BODY_KEY.encode())
+        if text is None:
+            return None, None
+        return json.loads(text), reader.read_all().replace_schema_metadata(None)
 
 
 def _read_json(table: Table, path: str) -> dict[str, Any]:
@@ -365,12 +382,14 @@ def _merged_data_files(table: Table, takes: list[_Take], written: list[str]) -> 
     target = schema_to_pyarrow(schema, include_field_ids=False)
 
     def read(take: _Take) -> tuple[_Take, dict[str, Any], Any]:
-        body = _read_json(table, take.item.path)
-        if "data" not in body:
-            return take, body, None
-        with table.io.new_input(body["data"]).open() as stream:
-            frame = (ipc.open_stream(stream).read_all() if body["data"].endswith(STAGED_DATA_SUFFIXES[0])
-                     else pq.read_table(stream))  # an older release's Parquet
+        body, frame = _read_arrow(table, take.item.data)  # the rows and, in their metadata, the JSON object
+        if body is None:  # staged by an older release: the JSON object names the rows' file, if any
+            body = _read_json(table, take.item.path)
+            if "data" not in body:
+                return take, body, None
+            with table.io.new_input(body["data"]).open() as stream:
+                frame = (ipc.open_stream(stream).read_all() if body["data"].endswith(STAGED_DATA_SUFFIXES[0])
+                         else pq.read_table(stream))  # Parquet
         skip = _rows_below(body["offsets"], take.start)
         if skip:
             frame = frame.slice(skip)
