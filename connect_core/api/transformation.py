@@ -10,6 +10,8 @@ from connect_core.api.record import ConnectRecord
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from connect_core.api.record import SourceKeyedValues
+
 __all__ = ["Predicate", "Transformation"]
 
 R = TypeVar("R", bound=ConnectRecord)
@@ -27,6 +29,12 @@ class Transformation(abc.ABC, Generic[R]):
     @abc.abstractmethod
     def apply(self, record: R) -> R | None:
         """Transform ``record``; return None to drop it."""
+
+    def apply_keyed(self, run: SourceKeyedValues) -> SourceKeyedValues | None:
+        """The run ``apply`` makes of ``run.records()`` (every record kept, only their value schema and values
+        changed), said without the records, when the SMT can (ours, not Kafka's: a CDC task's keyed runs); None:
+        ``apply`` to each record, as by default."""
+        return None
 
     def close(self) -> None:  # optional hook
         """Release resources; nothing by default."""

@@ -158,10 +158,11 @@ class SourcePipeline:
         except Exception:
             return None
 
-    def _batch_writers(self) -> tuple[Callable[..., list[bytes | None]], Callable[..., list[bytes | None]]] | None:
+    def _batch_writers(self, transformed: bool = False) -> tuple[
+            Callable[..., list[bytes | None]], Callable[..., list[bytes | None]]] | None:
         """The key and value converters' ``from_connect_values`` (a batch in one call: pure, headers unread), when no
-        SMT runs and both have one."""
-        if len(self.chain):
+        SMT runs (or ``transformed``: the batch is what the SMTs made) and both have one."""
+        if len(self.chain) and not transformed:
             return None
         keys_write = getattr(self.converters.key, "from_connect_values", None)
         values_write = getattr(self.converters.value, "from_connect_values", None)
@@ -175,8 +176,14 @@ class SourcePipeline:
         ``produce_args`` gives ``run.records()``, without the records: when no SMT runs, both converters write a
         batch in one call (``from_connect_values``: pure, headers unread) and the header converter is pure (one
         conversion stands for each record's). None otherwise, or when a converter raised (nothing is reported: the
-        runner produces the records, whose failures go through the operator)."""
-        writers = self._batch_writers()
+        runner produces the records, whose failures go through the operator). SMTs that transform runs whole
+        (``TransformationChain.apply_keyed``) run on ``run`` first; else an SMT means None."""
+        if len(self.chain):
+            transformed = self.chain.apply_keyed(run)
+            if transformed is None:
+                return None
+            run = transformed
+        writers = self._batch_writers(transformed=True)
         if writers is None:
             return None
         keys_write, values_write = writers

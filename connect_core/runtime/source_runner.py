@@ -342,8 +342,10 @@ class SourceRunner:
         # the values path (SourceTask.values_poll): when nothing needs the records (no SMT, no commit_record)
         values_poll = None if commits is not None or len(running.pipeline.chain) else running.task.values_poll()
         # the keyed path (SourceTask.keyed_poll): runs of records of one topic with their own keys, on the same terms
+        # or with SMTs that may transform a run whole (TransformationChain.keyed)
         keyed_poll = None
-        if values_poll is None and commits is None and not len(running.pipeline.chain):
+        chain = running.pipeline.chain
+        if values_poll is None and commits is None and (not len(chain) or chain.keyed):
             keyed_poll = running.task.keyed_poll()
         # the messages path (SourceTask.messages_poll): records written as the bytes they carry, commit_record (if
         # any) reading only the offsets

@@ -22,6 +22,7 @@ from connect_core.transforms._util import SchemaCache, compile_values_chain
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from connect_core.api.record import SourceKeyedValues
     from connect_core.api.schema import Schema
     from connect_core.transforms._util import ValuesFunction
 
@@ -66,7 +67,8 @@ class TransformationChain:
     record.
     """
 
-    __slots__ = ("_fused", "_last_fn", "_last_schema", "_plans", "_steps", "aliases", "predicates", "transformations")
+    __slots__ = ("_fused", "_keyed", "_last_fn", "_last_schema", "_plans", "_steps", "aliases", "predicates",
+                 "transformations")
 
     def __init__(self, steps: list[tuple[str, Transformation, Predicate | None, bool]],
                  predicate_aliases: list[str | None] | None = None) -> None:
@@ -81,6 +83,9 @@ class TransformationChain:
             (t.apply, p.test if p is not None else None, negate) for _, t, p, negate in steps
         ]
         self._fused = bool(steps) and all(p is None and _fusable(t) for _, t, p, _ in steps)
+        # every step without a predicate and with an ``apply_keyed`` of its own: runs may be transformed whole
+        self._keyed = bool(steps) and all(
+            p is None and type(t).apply_keyed is not Transformation.apply_keyed for _, t, p, _ in steps)
         self._plans = SchemaCache()
         self._last_schema: Schema | None = None  # the last value schema and its fused function (the per-record case)
         self._last_fn: ValuesFunction = _no_plan
@@ -114,6 +119,26 @@ class TransformationChain:
         """Whether the chain is fused (built-in value SMTs with plans, no predicates): only then can
         :meth:`transform_value` give a value."""
         return self._fused
+
+    @property
+    def keyed(self) -> bool:
+        """Whether :meth:`apply_keyed` may give a run: every step's SMT says runs whole, none has a predicate."""
+        return self._keyed
+
+    def apply_keyed(self, run: SourceKeyedValues) -> SourceKeyedValues | None:
+        """The run ``apply`` makes of ``run.records()`` (every record kept), each step's ``apply_keyed`` in turn;
+        None when a step cannot say it (the records then go through ``apply``). Never raises."""
+        if not self._keyed:
+            return None
+        for transformation in self.transformations:
+            try:
+                transformed = transformation.apply_keyed(run)
+            except Exception:  # apply raises it per record, through the error handling
+                return None
+            if transformed is None or transformed[:5] != run[:5] or transformed[7:] != run[7:]:
+                return None  # only the value schema and values may change (Transformation.apply_keyed)
+            run = transformed
+        return run
 
     def transform_value(self, topic: str | None, value_schema: Schema | None, value: Any) -> Struct | None:
         """The value a record of this topic and value side has after a fused chain, without the record: the same

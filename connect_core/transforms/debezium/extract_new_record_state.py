@@ -17,13 +17,14 @@ from pydantic import BaseModel, ConfigDict
 from connect_core.api.config import config_field, parse_config
 from connect_core.api.errors import ConfigError, ConnectError
 from connect_core.api.log_once import warning_once
-from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder
-from connect_core.api.struct import Struct
+from connect_core.api.schema import STRING_SCHEMA, SchemaBuilder, Type
+from connect_core.api.struct import Struct, StructLists
 from connect_core.api.transformation import Transformation
 from connect_core.transforms._util import copy_schema_basics, require_struct
 from connect_core.transforms.debezium._envelope import (
     AFTER,
     BEFORE,
+    ENVELOPE_SUFFIX,
     OPERATION,
     field_references,
     get_string,
@@ -35,7 +36,7 @@ from connect_core.transforms.replace_field import ReplaceField
 
 if TYPE_CHECKING:
     from connect_core.api.header import Headers
-    from connect_core.api.record import ConnectRecord
+    from connect_core.api.record import ConnectRecord, SourceKeyedValues
     from connect_core.api.schema import Schema
 
 __all__ = [
@@ -206,6 +207,36 @@ class ExtractNewRecordState(Transformation["ConnectRecord"]):
             new = self._drop_fields(new)
         return new
 
+    def apply_keyed(self, run: SourceKeyedValues) -> SourceKeyedValues | None:
+        """A run of change events with an ``after`` state each (creates, reads, updates), given as lists: the run of
+        their rows, each row's list as it is, with the value schema ``apply`` gives them. None for anything else
+        (deletes, truncates, tombstones, structs, ``add.fields``, ``add.headers``, routing, dropped fields, the
+        ``__deleted`` field of the rewrite modes): those go through ``apply``."""
+        values, envelope = run.values, run.value_schema
+        if (self._fields or self._headers or self._route_by is not None or self._drop_header
+                or self._mode in ("rewrite", "rewrite-with-tombstone") or not isinstance(values, StructLists)
+                or envelope is None or envelope.name is None or not envelope.name.endswith(ENVELOPE_SUFFIX)):
+            return None
+        after, operation = envelope.field(AFTER), envelope.field(OPERATION)
+        if after is None or operation is None or after.schema.type is not Type.STRUCT or not values.lists:
+            return None
+        at, op_at = after.index, operation.index
+        rows: list[list[Any] | None] = []
+        ops: set[Any] = set()
+        for event in values.lists:
+            row = None if event is None else event[at]
+            if row is None:
+                return None  # a tombstone, a delete or a truncate
+            rows.append(row)
+            ops.add(event[op_at])  # type: ignore[index]
+        schemas = {self._schema_for(after.schema, envelope, op) for op in ops}
+        if len(schemas) != 1:
+            return None
+        [schema] = schemas
+        if schema.fields != after.schema.fields:
+            return None  # not the row's own fields, in order
+        return run._replace(value_schema=schema, values=StructLists(schema, rows))
+
     def _delete(self, record: ConnectRecord) -> ConnectRecord | None:
         mode = self._mode
         if mode == "drop":
@@ -243,12 +274,7 @@ class ExtractNewRecordState(Transformation["ConnectRecord"]):
     def _add_fields(self, original: ConnectRecord, unwrapped: ConnectRecord) -> ConnectRecord:
         value = require_struct(unwrapped.value, PURPOSE)
         envelope: Struct = original.value
-        key = (value.schema, get_string(envelope, OPERATION))
-        schema = self._schemas.get(key)
-        if schema is None:
-            schema = self._schemas[key] = self._updated_schema(value.schema, envelope.schema)
-            if len(self._schemas) > SCHEMA_CACHE_SIZE:
-                self._schemas.popitem(last=False)
+        schema = self._schema_for(value.schema, envelope.schema, get_string(envelope, OPERATION))
         out = Struct(schema)
         for field in value.schema.fields:
             out.put(field.name, value.get_without_default(field))
@@ -257,6 +283,17 @@ class ExtractNewRecordState(Transformation["ConnectRecord"]):
                 out.put(ref.new_field, ref.value(envelope))
         return unwrapped.new_record(unwrapped.topic, unwrapped.kafka_partition, unwrapped.key_schema, unwrapped.key,
                                     schema, out, unwrapped.timestamp)
+
+    def _schema_for(self, schema: Schema, envelope_schema: Schema, operation: Any) -> Schema:
+        """The unwrapped value's schema with the added fields (``_updated_schema``), cached per row schema and
+        operation as Debezium caches it."""
+        key = (schema, operation)
+        updated = self._schemas.get(key)
+        if updated is None:
+            updated = self._schemas[key] = self._updated_schema(schema, envelope_schema)
+            if len(self._schemas) > SCHEMA_CACHE_SIZE:
+                self._schemas.popitem(last=False)
+        return updated
 
     def _updated_schema(self, schema: Schema, envelope_schema: Schema) -> Schema:
         builder = copy_schema_basics(schema, SchemaBuilder.struct())

@@ -8,6 +8,7 @@ import pytest
 
 from connect_core.api.errors import ConnectError, DataError
 from connect_core.api.header import Headers
+from connect_core.api.record import SourceKeyedValues, SourceRecord
 from connect_core.api.schema import Schema, SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.transforms.debezium.extract_new_record_state import ExtractNewRecordState
@@ -149,3 +150,74 @@ def test_invalid_mode_fails_as_debezium_does_and_legacy_keys_are_ignored(caplog:
     assert "removed in Debezium 3.0" in caplog.text
     assert smt.apply(event("d", row(), None)).value is None  # the default mode, not rewrite
     assert _unwrap(delete_tombstone_handling_mode=" REWRITE ").apply(event("d", row(), None)).value is not None
+
+
+def _lists(value: object) -> object:
+    """A struct as the lists of its field values, its structs' too (``StructLists``' items)."""
+    return [_lists(v) for v in value.values()] if isinstance(value, Struct) else value  # type: ignore[union-attr]
+
+
+def _run(events: list[SourceRecord]) -> SourceKeyedValues:
+    """The keyed run a CDC task gives for ``events`` (one topic, one envelope schema), values as lists."""
+    from connect_core.api.struct import StructLists
+
+    first = events[0]
+    values = StructLists(first.value_schema, [_lists(e.value) for e in events])  # type: ignore[arg-type,misc]
+    return SourceKeyedValues({"server": "pg"}, [{"lsn": i} for i in range(len(events))], first.topic,
+                             first.key_schema, [e.key for e in events], first.value_schema, values, 5_000)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_run_of_rows_unwrapped_whole_is_what_apply_makes_of_each_record(seed: int) -> None:
+    """Random runs of creates, reads and updates (nulls, defaults): ``apply_keyed`` gives the values and value schema
+    ``apply`` gives each record, and the converter writes the same bytes."""
+    import random
+
+    from connect_core.converters.json import JsonConverter
+
+    rng = random.Random(seed)
+    smt = _unwrap(**({"delete.tombstone.handling.mode": rng.choice(["drop", "tombstone", "delete-to-tombstone"])}
+                     if seed % 2 else {}))
+    events = []
+    for i in range(rng.randint(1, 40)):
+        after = row(i, rng.choice(["Ann", None, "é"]), rng.choice([None, 3, -7]))
+        op = rng.choice("cru")
+        events.append(event(op, row(i, "old") if op == "u" else None, after, tx=rng.random() < 0.5))
+    run = _run(events)
+    unwrapped = smt.apply_keyed(run)
+    assert unwrapped is not None
+    expected = [smt.apply(r) for r in run.records()]
+    assert [(r.topic, r.key, r.timestamp, r.source_offset) for r in unwrapped.records()] == [
+        (r.topic, r.key, r.timestamp, r.source_offset) for r in expected]  # type: ignore[union-attr]
+    assert all(r.value_schema == unwrapped.value_schema for r in expected)  # type: ignore[union-attr]
+    assert list(unwrapped.values) == [r.value for r in expected]  # type: ignore[union-attr]
+    converter = JsonConverter()
+    converter.configure({}, is_key=False)
+    assert converter.from_connect_values(TOPIC, unwrapped.value_schema, unwrapped.values) == [
+        converter.from_connect_data(TOPIC, r.value_schema, r.value) for r in expected]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("configs", "events"), [
+    ({}, [event("c", None, row(1)), event("d", row(1), None)]),  # a delete
+    ({}, [event("c", None, row(1)), tombstone()]),  # a tombstone
+    ({}, [event("t", None, None)]),  # a truncate
+    ({"delete.tombstone.handling.mode": "rewrite"}, [event("c", None, row(1))]),  # __deleted
+    ({"add.fields": "op"}, [event("c", None, row(1))]),
+    ({"add.headers": "op"}, [event("c", None, row(1))]),
+    ({"route.by.field": "name"}, [event("c", None, row(1))]),
+    ({"drop.fields.header.name": "drop"}, [event("c", None, row(1))]),
+], ids=["delete", "tombstone", "truncate", "rewrite", "add-fields", "add-headers", "route", "drop-fields"])
+def test_a_run_apply_keyed_cannot_say_whole_is_left_to_apply(configs: dict[str, str],
+                                                             events: list[SourceRecord]) -> None:
+    from connect_core.api.struct import StructLists
+
+    run = _run([e for e in events if e.value is not None] or events)
+    if any(e.value is None for e in events):  # the tombstone's list is None
+        run = run._replace(values=StructLists(run.values.schema, [*run.values.lists, None]),  # type: ignore[attr-defined]
+                           keys=[*run.keys, run.keys[-1]], source_offsets=[*run.source_offsets, {"lsn": 9}])
+    assert _unwrap(**configs).apply_keyed(run) is None
+    structs = run._replace(values=list(run.values))  # structs, not lists
+    assert _unwrap().apply_keyed(structs) is None
+    plain = row(1)  # not a change event
+    assert _unwrap().apply_keyed(SourceKeyedValues({}, [{}], TOPIC, None, [None], plain.schema,
+                                                   StructLists(plain.schema, [_lists(plain)]))) is None  # type: ignore[list-item]
