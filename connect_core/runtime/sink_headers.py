@@ -71,7 +71,7 @@ class CachedConnectHeadersOf(ConnectHeadersOf):
             built = list(map(self._found, consumed.headers))
         except TypeError:  # a pair that is a list, or a value that is not bytes (unhashable): the reference
             return super().__call__(consumed)
-        if None in built:
+        if not all(built):  # a pair not cached (None; a Header is always true: no Header.__eq__ call a pair)
             self._fill(consumed, built)
         else:
             self._hits += len(built)

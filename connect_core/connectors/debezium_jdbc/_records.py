@@ -93,6 +93,8 @@ class Change(NamedTuple):
 class _Plan(NamedTuple):
     schema: Schema
     columns: tuple[tuple[int, Callable[[Any], Any] | None], ...]  # source field position, conversion
+    whole: bool = False  # every field of the source, in order, none converted: the values list as it is
+    project: Callable[[list[Any]], list[Any]] | None = None  # ``columns`` as one generated function (``_projector``)
 
 
 class RecordReader:
@@ -204,6 +206,10 @@ class RecordReader:
             cached = self._plans[cache_key] = (struct.schema, self._plan(topic, struct.schema, only))
         plan = cached[1]
         values = struct.values()
+        if plan.whole:
+            return Struct.from_validated(plan.schema, values.copy())
+        if plan.project is not None:
+            return Struct.from_validated(plan.schema, plan.project(values))
         return Struct.from_validated(plan.schema, [values[i] if convert is None or values[i] is None
                                                    else convert(values[i]) for i, convert in plan.columns])
 
@@ -219,13 +225,30 @@ class RecordReader:
         for field in fields:
             builder.field(self._column(field.name), _sink_schema(field.schema))
             columns.append((field.index, CONVERSIONS.get(field.schema.name or "")))
-        return _Plan(builder.build(), tuple(columns))
+        whole = [index for index, convert in columns if convert is None] == list(range(len(schema.fields)))
+        return _Plan(builder.build(), tuple(columns), whole, _projector(columns))
 
     def _wanted(self, topic: str, name: str) -> bool:
         qualified = f"{topic}:{name}"
         if self._include:
             return any(p.fullmatch(qualified) for p in self._include)
         return not any(p.fullmatch(qualified) for p in self._exclude)
+
+
+def _projector(columns: list[tuple[int, Callable[[Any], Any] | None]]) -> Callable[[list[Any]], list[Any]]:
+    """``_project``'s list of a plan's values as one generated function: each column's value, converted unless
+    None (the comprehension in ``_project`` is the reference)."""
+    env: dict[str, Any] = {}
+    items = []
+    for n, (index, convert) in enumerate(columns):
+        if convert is None:
+            items.append(f"v[{index}]")
+        else:
+            env[f"c{n}"] = convert
+            items.append(f"(None if v[{index}] is None else c{n}(v[{index}]))")
+    exec(compile(f"def project(v):\n    return [{', '.join(items)}]", "<debezium jdbc columns>", "exec"), env)
+    project: Callable[[list[Any]], list[Any]] = env["project"]
+    return project
 
 
 def _sink_schema(schema: Schema) -> Schema:

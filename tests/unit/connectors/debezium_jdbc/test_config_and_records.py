@@ -284,3 +284,31 @@ def test_a_decimal_column_takes_the_sources_precision_as_debeziums_connect_decim
         builder = builder.parameter("connect.decimal.precision", precision)
     column = _spec("price", builder.optional().build())
     assert DebeziumSqlBuilder(dialect_for(family, "", "always")).sql_type(column) == expected
+
+
+def test_the_generated_projection_is_the_reference_comprehension() -> None:
+    """``_projector``'s function over random values (nulls, every conversion) gives ``_project``'s reference
+    list."""
+    import random
+
+    from connect_core.connectors.debezium_jdbc._records import CONVERSIONS, _projector
+
+    rng = random.Random(7)
+    samples = {"io.debezium.time.Date": [0, 19000, -3], "io.debezium.time.Time": [0, 3_600_000],
+               "io.debezium.time.MicroTime": [1_000_000], "io.debezium.time.NanoTime": [5_000_000_000],
+               "io.debezium.time.Timestamp": [1_700_000_000_000], "io.debezium.time.MicroTimestamp": [1, 2**40],
+               "io.debezium.time.NanoTimestamp": [10**18], "io.debezium.time.ZonedTimestamp": ["2024-01-02T03:04:05Z"]}
+    names = list(samples)
+    for _ in range(200):
+        width = rng.randint(1, 8)
+        columns = [(i, CONVERSIONS[rng.choice(names)] if rng.random() < 0.5 else None) for i in range(width)]
+        rng.shuffle(columns)
+        columns = columns[:rng.randint(1, width)]
+        values: list[object] = []
+        for i in range(width):
+            convert = next((c for index, c in columns if index == i), None)
+            name = next((n for n in names if CONVERSIONS[n] is convert), None)
+            values.append(None if rng.random() < 0.2 else rng.choice(samples[name]) if name else f"s{i}")
+        reference = [values[i] if convert is None or values[i] is None else convert(values[i])
+                     for i, convert in columns]
+        assert _projector(columns)(values) == reference
