@@ -44,6 +44,8 @@ _CATALOG_IMPLS: Final = {
 }
 _CATALOG_TYPES: Final = {"jdbc": "sql", "sql": "sql", "rest": "rest", "glue": "glue"}
 _IO_IMPLS: Final = ("org.apache.iceberg.aws.s3.S3FileIO", "org.apache.iceberg.io.ResolvingFileIO")
+# the FileIO every catalog of the sink loads (``_file_io.py``; named, not imported: pyarrow loads with it)
+FILE_IO: Final = "connect_core.connectors.iceberg._file_io.DelayedOpenFileIO"
 
 _S = LibraryProperty
 _JAVA_ONLY: Final = "a key of Iceberg's Java catalogs or FileIO that pyiceberg has no counterpart of"
@@ -357,4 +359,5 @@ def catalog_properties(props: dict[str, str], name: str = "iceberg",
         out.setdefault("client.region", region)
     if out.pop("s3.path-style-access", "").lower() == "true":
         out["s3.force-virtual-addressing"] = "false"
+    out["py-io-impl"] = FILE_IO  # ours, never the config's (the allow-list refuses the key)
     return out

@@ -9,6 +9,7 @@ import pytest
 from connect_core.api.errors import ConfigError
 from connect_core.api.file_roots import FileRoots
 from connect_core.connectors.iceberg.config import (
+    FILE_IO,
     catalog_properties,
     library_problems,
     load_config,
@@ -58,8 +59,9 @@ def test_catalog_keys_map_to_pyiceberg() -> None:
                                "client.region": "us-east-1", "warehouse": "s3://b/w"}) == {
         "type": "sql", "uri": "postgresql+psycopg2://u:p%40ss@h:5432/db", "warehouse": "s3://b/w",
         "s3.region": "us-east-1", "glue.region": "us-east-1", "client.region": "us-east-1",
-        "s3.force-virtual-addressing": "false"}
-    assert catalog_properties({"type": "rest", "uri": "http://r"}) == {"type": "rest", "uri": "http://r"}
+        "s3.force-virtual-addressing": "false", "py-io-impl": FILE_IO}
+    assert catalog_properties({"type": "rest", "uri": "http://r"}) == {"type": "rest", "uri": "http://r",
+                                                                      "py-io-impl": FILE_IO}
     with pytest.raises(ConfigError, match="org.apache.iceberg.hive.HiveCatalog is not supported"):
         catalog_properties({"catalog-impl": "org.apache.iceberg.hive.HiveCatalog"})
 
@@ -67,8 +69,10 @@ def test_catalog_keys_map_to_pyiceberg() -> None:
 def test_catalog_type_as_icebergs_catalog_util() -> None:
     """``CatalogUtil.buildIcebergCatalog``: the type is matched lower-cased, and a type beside a catalog-impl is
     refused with its message rather than one of the two silently winning."""
-    assert catalog_properties({"type": "REST", "uri": "http://r"}) == {"type": "rest", "uri": "http://r"}
-    assert catalog_properties({"type": "Glue", "warehouse": "s3://b/w"}) == {"type": "glue", "warehouse": "s3://b/w"}
+    assert catalog_properties({"type": "REST", "uri": "http://r"}) == {"type": "rest", "uri": "http://r",
+                                                                      "py-io-impl": FILE_IO}
+    assert catalog_properties({"type": "Glue", "warehouse": "s3://b/w"}) == {"type": "glue", "warehouse": "s3://b/w",
+                                                                            "py-io-impl": FILE_IO}
     with pytest.raises(ConfigError, match="^Cannot create catalog lake, both type and catalog-impl are set: "
                                           "type=glue, catalog-impl=org.apache.iceberg.rest.RESTCatalog$"):
         catalog_properties({"type": "glue", "catalog-impl": "org.apache.iceberg.rest.RESTCatalog"}, name="lake")
@@ -122,3 +126,22 @@ def test_sqlite_catalog_uri_under_the_file_roots(tmp_path: Path) -> None:
     assert list(library_problems(outside, roots)) == ["iceberg.catalog.uri"]
     with pytest.raises(ConfigError, match="outside the allowed file roots"):
         catalog_properties(load_config(outside).catalog_props(), file_roots=roots)
+
+
+def test_every_catalog_loads_the_sinks_file_io_with_delayed_opens_on_s3() -> None:
+    """``FILE_IO`` (every catalog's ``py-io-impl``) is ``DelayedOpenFileIO``: its S3 filesystems open objects when
+    written, with the options pyiceberg gave them otherwise; other schemes' are pyiceberg's."""
+    from pyiceberg.io import load_file_io
+
+    from connect_core.connectors.iceberg._file_io import DelayedOpenFileIO
+
+    props = catalog_properties({"type": "rest", "uri": "http://r", "s3.endpoint": "http://127.0.0.1:4566",
+                                "s3.region": "eu-west-1", "s3.access-key-id": "k", "s3.secret-access-key": "s",
+                                "s3.connect-timeout": "7"})
+    io = load_file_io(props, "s3://bucket/warehouse")
+    assert type(io) is DelayedOpenFileIO
+    options = io.fs_by_scheme("s3", "bucket").__reduce__()[1][0]
+    assert options["allow_delayed_open"] is True
+    assert (options["region"], options["endpoint_override"], options["access_key"], options["connect_timeout"]) == (
+        "eu-west-1", "http://127.0.0.1:4566", "k", 7.0)
+    assert "allow_delayed_open" not in repr(io.fs_by_scheme("file", None).__reduce__())  # pyiceberg's own
