@@ -16,7 +16,7 @@ from connect_core.api.errors import ConnectError, DataError
 from connect_core.api.file_roots import file_roots_of
 from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTask
-from connect_core.connectors.iceberg import _commit
+from connect_core.connectors.iceberg import _code_names, _commit
 from connect_core.connectors.iceberg._types import (
     partition_spec,
     record_schema,
@@ -58,11 +58,12 @@ NEW_TABLE_PROPERTIES: Final = {"write.parquet.compression-codec": "zstd"}
 
 def open_catalog(config: IcebergSinkConfig, file_roots: FileRoots | None = None) -> Catalog:
     """pyiceberg's catalog for ``iceberg.catalog.*`` (JDBC as pyiceberg's SQL catalog, REST, Glue): only what the
-    allow-list passes reaches pyiceberg, host paths only under ``file_roots``."""
+    allow-list passes reaches pyiceberg, host paths only under ``file_roots``; no table or server may name code
+    (``_code_names.guard``)."""
     from pyiceberg.catalog import load_catalog
 
-    return load_catalog(config.catalog_name,
-                        **catalog_properties(config.catalog_props(), config.catalog_name, file_roots))
+    properties = catalog_properties(config.catalog_props(), config.catalog_name, file_roots)
+    return _code_names.guard(load_catalog(config.catalog_name, **properties), properties)
 
 
 def commit_due(props: dict[str, str], *, force: bool = False) -> dict[str, str | None]:

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from tests.integration.runtime.conftest import cluster  # noqa: F401  (the SinkRunner tests' internal topics)
+from tests.unit.connectors.iceberg.test_code_names import probe  # noqa: F401  (a module that must not be imported)
 
 
 @pytest.fixture

@@ -7,14 +7,19 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from connect_core.api.errors import ConnectError
 from connect_core.api.record import SinkRecord
 from connect_core.api.schema import SchemaBuilder
 from connect_core.api.struct import Struct
 from connect_core.api.task import SinkTaskContext, TopicPartition
+from tests.unit.connectors.iceberg.test_code_names import catalog_row_location, set_properties_as_another_engine
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -215,6 +220,20 @@ def test_created_tables_carry_javas_new_table_properties_and_auto_create_props(p
     _run(props, [_records(range(0, 2))])
     assert _table(props, f"{ns}.b").properties == {"write.parquet.compression-codec": "snappy", "owner": "lake"}
 
+
+
+@pytest.mark.parametrize("key", ["py-io-impl", "write.py-location-provider.impl", "s3.retry-strategy-impl"])
+def test_a_table_another_engine_gave_a_code_naming_property_fails_the_batch_by_key(
+        props: dict[str, str], probe: tuple[str, Path], key: str) -> None:
+    """A table whose properties (set by another engine after the sink created it) name a class for pyiceberg to
+    import fails the next batch with an error naming the key; the named module is never imported (the fixture)."""
+    ns = f"db_{uuid.uuid4().hex[:6]}"
+    props |= {"iceberg.tables": f"{ns}.a"}
+    _run(props, [_records(range(0, 2))])
+    tampered = set_properties_as_another_engine(_catalog(props), f"{ns}.a", {key: probe[0]})
+    with pytest.raises(ConnectError, match=f"its properties set {key}={probe[0]}, which names Python code"):
+        _run(props, [_records(range(2, 4))])
+    assert catalog_row_location(_catalog(props), f"{ns}.a") == tampered  # nothing committed after it
 
 
 def _race(props: dict[str, str], monkeypatch: pytest.MonkeyPatch, ns: str) -> list[str]:
