@@ -77,16 +77,21 @@ def _schema(rng: random.Random, names: list[str] | None = None) -> Schema:
 def _texts(schema: Schema, count: int, rng: random.Random) -> list[Struct]:
     """``count`` random structs of ``schema`` as the JSON converter reads them back from its own bytes, with lazy
     text (as for a task that ``wants_json_text``)."""
-    writer, reader = JsonConverter(), JsonConverter()
-    writer.configure({"schemas.enable": "true"}, False)
-    reader.configure({"schemas.enable": "true"}, False)
-    reader.keep_json_text(lazy=True)
     structs = []
     for _ in range(count):
         struct = Struct(schema)
         for field in schema.fields:
             struct.put(field.name, _value(field.schema, rng))
         structs.append(struct)
+    return _read_back(schema, structs)
+
+
+def _read_back(schema: Schema, structs: list[Struct]) -> list[Struct]:
+    """``structs`` written by the JSON converter with schemas and read back by one that keeps lazy text."""
+    writer, reader = JsonConverter(), JsonConverter()
+    writer.configure({"schemas.enable": "true"}, False)
+    reader.configure({"schemas.enable": "true"}, False)
+    reader.keep_json_text(lazy=True)
     data = [writer.from_connect_data("t", schema, struct) for struct in structs]
     reader.to_connect_data("t", data[0])  # the envelope remembered: the rest keep their text
     return [value for _, value in reader.to_connect_values(data)]
@@ -200,13 +205,7 @@ def test_a_decimal_the_row_writer_refuses_declines_the_frame() -> None:
 
 
 def _texts_of(schema: Schema, xs: list[Any]) -> list[Struct]:
-    writer, reader = JsonConverter(), JsonConverter()
-    writer.configure({"schemas.enable": "true"}, False)
-    reader.configure({"schemas.enable": "true"}, False)
-    reader.keep_json_text(lazy=True)
-    data = [writer.from_connect_data("t", schema, Struct(schema).put("x", x)) for x in xs]
-    reader.to_connect_data("t", data[0])
-    return [value for _, value in reader.to_connect_values(data)]
+    return _read_back(schema, [Struct(schema).put("x", x) for x in xs])
 
 
 def _task(tmp_path: Path, table: str) -> Any:
