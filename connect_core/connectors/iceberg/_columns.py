@@ -1,5 +1,5 @@
 """A run of record values kept as their JSON text read into the table's Arrow columns at once: the fast path beside
-``_types.row_writer`` (a dict row per record), which it agrees with (``tests/unit/connectors/iceberg/test_columns.py``).
+``_types.row_writer`` (a dict row per record), which it agrees with.
 
 A value's text (``Struct._text``, kept by the JSON converter for a task that ``wants_json_text``) is the canonical
 JSON of its struct: the schema's fields in order, ASCII without escapes, numbers in range and in their shortest text,
