@@ -44,11 +44,13 @@ def sink_from_topic(cluster: common.Cluster, name: str, bootstrap: str, topic: s
         runner.close()
 
 
-def pull_sample(cluster: common.Cluster, name: str, *, records: int, idle: list[Sample] | None = None) -> Sample:
+def pull_sample(cluster: common.Cluster, name: str, *, records: int, idle: list[Sample] | None = None,
+                then: Callable[[], object] | None = None) -> Sample:
     """``measure_ours`` of connector ``name`` as a pull-mode sink task (``runtime/sink_pull.py`` ``SinkPullTask``, as
     the scheduled function runs it): warm invocations of one task, each reading its partition from the committed
-    offset until caught up, until ``records`` are put; the function consumes and builds its batches itself (no
-    mapping: ``esm_cpu_s`` 0). ``idle`` gets one more invocation that finds nothing (outside the measured span)."""
+    offset until caught up, until ``records`` are put, then ``then()`` inside the span (an invocation that ends the
+    work, such as the Iceberg sink's last commit); the function consumes and builds its batches itself (no mapping:
+    ``esm_cpu_s`` 0). ``idle`` gets one more invocation that finds nothing (outside the measured span)."""
     from connect_core.runtime.sink_pull import SinkPullTask
 
     tasks: list[SinkPullTask] = []
@@ -56,7 +58,10 @@ def pull_sample(cluster: common.Cluster, name: str, *, records: int, idle: list[
     def pulled() -> int:
         tasks.append(SinkPullTask(cluster.worker, name, 0, config_store=cluster.configs,
                                   status_store=cluster.statuses))
-        return _pulled(tasks[0], name, records)
+        put = _pulled(tasks[0], name, records)
+        if then is not None:
+            then()
+        return put
 
     try:
         sample = measure_ours(pulled)

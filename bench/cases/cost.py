@@ -13,9 +13,10 @@ Camel's S3 sink for S3, Camel's Elasticsearch sink for OpenSearch, Debezium's JD
 MariaDB snapshot for the JDBC source, Apache Iceberg's for the Iceberg sink); a row whose JVM connector was not
 measured is skipped, never priced at another kind's rate. The Iceberg sink has no case-2 row: both sides come from
 4i's row at its largest size, ours at the wall time inside the function (``OURS_FIELDS``), ``1e6 / its batch``
-invocations. The S3, OpenSearch and JDBC sinks are priced once more as pull-mode tasks (``PULL_PLAN``: case 4's
-pull-mode rows, the function consuming its topic itself). MSK is billed as MCU-hours with perfect packing, which
-flatters it: a real connector pays for at least one MCU around the clock (~$80/month) whether rows move or not.
+invocations. The S3, OpenSearch, JDBC and Iceberg sinks are priced once more as pull-mode tasks (``PULL_PLAN``:
+case 4's and 4i's pull-mode rows, the function consuming its topic itself). MSK is billed as MCU-hours with
+perfect packing, which flatters it: a real connector pays for at least one MCU around the clock (~$80/month)
+whether rows move or not.
 """
 from __future__ import annotations
 
@@ -103,11 +104,11 @@ SAME_KIND: dict[str, tuple[str, str]] = {
     "2a": ("4c kafka", "Camel aws2-s3 sink configured alike (4c)"),
     "2b": ("4o kafka", "Camel elasticsearch-rest sink configured alike (4o)"),
     "2c": ("4b ", "Debezium JDBC sink (4b)"),
-    "4i": ("4i ", "Apache Iceberg's IcebergSinkConnector configured alike (4i)"),
+    "4i kafka": ("4i kafka", "Apache Iceberg's IcebergSinkConnector configured alike (4i)"),
 }
 # Where a row's own rates are, when not a case-2 row's (ours_per_s: wall time; extra.ours_per_cpu_s): 4i's are the
 # wall and CPU time inside the function (its ours_per_s is per CPU-second of all our side, the emulated mapping too).
-OURS_FIELDS: dict[str, tuple[str, str]] = {"4i": ("ours_per_function_wall_s", "ours_per_function_cpu_s")}
+OURS_FIELDS: dict[str, tuple[str, str]] = {"4i kafka": ("ours_per_function_wall_s", "ours_per_function_cpu_s")}
 
 
 def same_kind_rate(results: list[Result], prefix: str) -> float | None:
@@ -143,7 +144,7 @@ def run(settings: Settings, earlier: list[Result] | None = None) -> list[Result]
             ("2a", "s3 sink", MILLION / settings.batch, False),
             ("2b", "opensearch sink", MILLION / settings.batch, False),
             ("2c", "mariadb upsert sink", MILLION / settings.batch, False),
-            ("4i", "iceberg sink", MILLION / (_batch(earlier, "4i ") or settings.batch), False))
+            ("4i kafka", "iceberg sink", MILLION / (_batch(earlier, "4i kafka") or settings.batch), False))
     results: list[Result] = []
     for prefix, label, invocations, scheduled in plan:
         name = f"6 cost per M rows, {label} ($)"
@@ -270,7 +271,8 @@ def sized_cost_rows(earlier: list[Result], priced: list[Result]) -> list[Result]
 # of the JVM connector it is priced against).
 PULL_PLAN: tuple[tuple[str, str, str], ...] = (("4c pull-mode", "s3 sink", "2a"),
                                                ("4o pull-mode", "opensearch sink", "2b"),
-                                               ("4b pull-mode", "mariadb upsert sink", "2c"))
+                                               ("4b pull-mode", "mariadb upsert sink", "2c"),
+                                               ("4i pull-mode", "iceberg sink", "4i kafka"))
 
 
 def pull_cost_rows(earlier: list[Result]) -> list[Result]:

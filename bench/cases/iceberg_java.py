@@ -96,12 +96,13 @@ class _Tables:
 
         self.catalog = open_catalog(load_config({**catalog, "topics": "unused", "iceberg.tables": "unused.unused"}))
         self.namespace = common.unique("ns").replace("-", "_")
-        # per other side ("jvm", "raw") and measured repetition: the same columns as ours in the same order
-        self.same: dict[str, list[bool]] = {"jvm": [], "raw": []}
-        self.unlike: dict[str, set[str]] = {"jvm": set(), "raw": set()}  # columns whose types or values differ
-        self.files: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": []}
+        # per other side ("jvm", "raw", "pull": ours as a pull-mode task) and measured repetition: the same columns
+        # as ours in the same order
+        self.same: dict[str, list[bool]] = {"jvm": [], "raw": [], "pull": []}
+        self.unlike: dict[str, set[str]] = {side: set() for side in self.same}  # columns whose types or values differ
+        self.files: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": [], "pull": []}
         # commits (snapshots that added data files) per side and repetition: files per commit compare like for like
-        self.commits: dict[str, list[int]] = {"ours": [], "jvm": [], "raw": []}
+        self.commits: dict[str, list[int]] = {side: [] for side in self.files}
         self.pending: dict[int, dict[str, tuple[Any, dict[str, str]]]] = {}  # rep -> side -> rows and types read
         self.compared: dict[int, set[str]] = {}  # rep -> the other sides compared with ours so far
 
@@ -303,34 +304,33 @@ def billed_extra(function: list[Billed], records: int, batch: int) -> dict[str, 
 
 
 def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.Cluster, bootstrap: str,
-                 bucket: str) -> Result:
-    """4i at ``settings.records``: ours behind the emulated mapping against Iceberg's sink on the worker, over the
-    same topic of JsonConverter rows, each into a fresh table per repetition; both tables read back outside the
-    measured spans (every id once, the same rows on both sides)."""
+                 bucket: str) -> list[Result]:
+    """4i at ``settings.records``: ours behind the emulated mapping (the raw floor beside it) and ours as a
+    pull-mode task (its own copy of the topic, consumed by the function itself) against Iceberg's sink on the
+    worker, over the same JsonConverter rows, each into a fresh table per repetition; every table read back outside
+    the measured spans (every id once, the same rows on every side). The mapping row and its pull-mode row."""
     from connect_core.connectors.iceberg._types import record_schema
     from connect_core.connectors.iceberg.sink_task import commit_due
 
     catalog = catalog_props(bucket)
-    tables = _Tables(catalog)
-    function: list[Billed] = []  # per measured repetition: ours' time inside the function (Lambda's billed span)
-    floors: list[Sample] = []
+    case = _Case(bootstrap, _Tables(catalog))
+    tables, kept, idle, function = case.tables, case.kept, case.idle, case.function
     schema = record_schema(dataset.connect_schemas()[1], None, False)  # the floor's table: ours' types, up front
 
     def data_for(rep: int) -> sink_data.SinkData:
         size = settings.records if rep >= 0 else side_by_side.warmup_size(settings.records)
         return sink_data.SinkData.topic_only(common.Settings(records=size, repeats=1, batch=settings.batch))
 
-    def control_topic() -> str:
-        topic = common.unique("ice-control")
-        mapping.create_topic(bootstrap, topic)
-        mapping.MADE_TOPICS.append(topic)
-        return topic
-
     def ours(rep: int) -> Sample:
         data = data_for(rep)
         name = common.unique("iceours")
-        config = sink_config(catalog, data.topic, tables.name("ours", rep), control_topic())
+        config = sink_config(catalog, data.topic, tables.name("ours", rep), case.control_topic())
         cluster.deploy(name, config, {"name": name, **config})  # Iceberg's task configs carry the connector's name
+        pull_name = common.unique("icepull")
+        pull_config = (sink_config(catalog, case.pull_topic(data.records), tables.name("pull", rep),
+                                   case.control_topic())
+                       | mapping.PULL_CONFIG | {"lambda.batch.size": str(settings.batch)})
+        cluster.deploy(pull_name, pull_config, {"name": pull_name, **pull_config})
         billed = Billed()
 
         def run() -> int:
@@ -345,11 +345,16 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
                                                             bootstrap, data.topic, records=data.records,
                                                             batch=settings.batch))
 
-        sample = side_by_side.alternated(rep, lambda: mapping.measure_ours(run), least, floors)
+        def pulled() -> Sample:  # the last interval's files committed inside the span, as for the mapping's side
+            return mapping.pull_sample(cluster, pull_name, records=data.records, idle=idle if rep >= 0 else None,
+                                       then=lambda: commit_due({"name": pull_name, **pull_config}, force=True))
+
+        sample = side_by_side.rotated(rep, [("ours", lambda: mapping.measure_ours(run)), ("raw", least),
+                                            ("ours, pull mode", pulled)], kept)
         if rep >= 0:
             function.append(billed)
         with common.phase("read back"):
-            for side in ("ours", "raw"):
+            for side in ("ours", "raw", "pull"):
                 if (total := tables.total(tables.name(side, rep))) != data.records:
                     raise RuntimeError(f"{side} committed {total} of {data.records}")
                 tables.read_back(side, rep, data.records)
@@ -358,7 +363,7 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
     def theirs(rep: int) -> Sample:
         data = data_for(rep)
         table = tables.name("jvm", rep)
-        config = sink_config(catalog, data.topic, table, control_topic())
+        config = sink_config(catalog, data.topic, table, case.control_topic())
         config["consumer.override.auto.offset.reset"] = "earliest"
         sample = worker.timed({common.unique("icejvm"): config}, lambda: tables.total(table) >= data.records,
                               data.records, 1800)
@@ -370,14 +375,56 @@ def iceberg_case(settings: Settings, worker: jvm_worker.Worker, cluster: common.
         mine, jvm, load = side_by_side.interleaved(settings, ours, theirs)
     finally:
         mapping.drop_made_topics(bootstrap)
-    return side_by_side.method_row(
-        f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm, raw=floors, raw_kind="floor",
-        load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
-        **billed_extra(function, settings.records, settings.batch), commit_interval_ms=COMMIT_INTERVAL_MS,
-        ours_data_files=tables.files["ours"], jvm_data_files=tables.files["jvm"], raw_data_files=tables.files["raw"],
-        ours_commits=tables.commits["ours"], jvm_commits=tables.commits["jvm"], raw_commits=tables.commits["raw"],
-        same_rows_as_jvm=tables.alike("jvm"), columns_unlike_jvm=sorted(tables.unlike["jvm"]),
-        same_rows_as_raw=tables.alike("raw"), columns_unlike_raw=sorted(tables.unlike["raw"]), delivery=DELIVERY)
+        mapping.delete_topics(bootstrap, list(case.pull_topics.values()))
+    return case.rows(settings, mine, jvm, load)
+
+
+class _Case:
+    """One size of 4i: its tables, our other sides' samples (the raw floor's, the pull-mode task's, its idle
+    invocation's), ours' time inside the function per measured repetition, and its topics."""
+
+    def __init__(self, bootstrap: str, tables: _Tables) -> None:
+        self.bootstrap = bootstrap
+        self.tables = tables
+        self.function: list[Billed] = []  # per measured repetition: ours' time inside the function (Lambda's bill)
+        self.kept: dict[str, list[Sample]] = {}
+        self.idle: list[Sample] = []
+        self.pull_topics: dict[int, str] = {}
+
+    def pull_topic(self, records: int) -> str:
+        """The pull side's own copy of the rows, made once per size outside the measured spans."""
+        if records not in self.pull_topics:
+            with common.phase("prepare: source topic"):
+                self.pull_topics[records] = common.unique("rows-pull")
+                common.produce(self.bootstrap, self.pull_topics[records], dataset.sink_records(records))
+        return self.pull_topics[records]
+
+    def control_topic(self) -> str:
+        """A fresh control topic (one per connector, as each sink's coordinator reads its own)."""
+        topic = common.unique("ice-control")
+        mapping.create_topic(self.bootstrap, topic)
+        mapping.MADE_TOPICS.append(topic)
+        return topic
+
+    def rows(self, settings: Settings, mine: list[Sample], jvm: list[Sample], load: Any) -> list[Result]:
+        """4i's mapping row (the raw floor beside it) and its pull-mode row, from the same repetitions."""
+        tables, kept, idle, function = self.tables, self.kept, self.idle, self.function
+        floors = kept.get("raw", [])
+        row = side_by_side.method_row(
+            f"{NAME} {side_by_side.size_label(settings.records)}", BASELINE, mine, jvm, raw=floors, raw_kind="floor",
+            load_avg_1m=load, warmup_records=side_by_side.warmup_size(settings.records),
+            **billed_extra(function, settings.records, settings.batch), commit_interval_ms=COMMIT_INTERVAL_MS,
+            ours_data_files=tables.files["ours"], jvm_data_files=tables.files["jvm"],
+            raw_data_files=tables.files["raw"], ours_commits=tables.commits["ours"],
+            jvm_commits=tables.commits["jvm"], raw_commits=tables.commits["raw"],
+            same_rows_as_jvm=tables.alike("jvm"), columns_unlike_jvm=sorted(tables.unlike["jvm"]),
+            same_rows_as_raw=tables.alike("raw"), columns_unlike_raw=sorted(tables.unlike["raw"]), delivery=DELIVERY)
+        pulled = side_by_side.pull_row(
+            row, kept.get("ours, pull mode", []), jvm, raw=floors, idle=idle, load_avg_1m=load, batch=settings.batch,
+            commit_interval_ms=COMMIT_INTERVAL_MS, ours_data_files=tables.files["pull"],
+            ours_commits=tables.commits["pull"], same_rows_as_mapping=tables.alike("pull"),
+            columns_unlike_mapping=sorted(tables.unlike["pull"]), delivery=DELIVERY)
+        return [row, pulled]
 
 
 def run(settings: Settings) -> list[Result]:
@@ -403,8 +450,8 @@ def run(settings: Settings) -> list[Result]:
         boto3.client("s3", **common.services("localstack")["localstack"]).create_bucket(Bucket=bucket)
         for size in side_by_side.sizes(settings):
             at = dataclasses.replace(settings, records=size)
-            results.extend(checkpoint.rows_or_run("iceberg_java", f"4i@{size}", lambda at=at: [side_by_side.guarded(
-                NAME, at.records, lambda: iceberg_case(at, worker, cluster, bootstrap, bucket))]))
+            results.extend(checkpoint.rows_or_run("iceberg_java", f"4i@{size}", lambda at=at: side_by_side.guarded_rows(
+                NAME, at.records, lambda: iceberg_case(at, worker, cluster, bootstrap, bucket))))
     finally:
         cluster.close()
         worker.close()

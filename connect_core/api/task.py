@@ -316,9 +316,10 @@ class SinkTask(Task):
         return None
 
     def wants_json_text(self) -> bool:  # optional hook (ours, not Kafka's)
-        """True when ``put`` writes record values as schemaless JSON: a JSON value converter then keeps, on each
-        struct it reads, the text it read it from where writing the struct would give those very bytes (``Struct``'s
-        ``_text``), so the task can write that text as is. False by default."""
+        """True when ``put`` uses a value's JSON text where it has one: a JSON value converter then keeps, on each
+        struct it reads, the text it read it from where writing the struct as schemaless JSON would give those very
+        bytes (``Struct``'s ``_text``), so the task can write that text as is, or read a run of such texts at once.
+        False by default."""
         return False
 
     def flush(self, current_offsets: dict[TopicPartition, int]) -> None:  # optional hook

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from connect_core.api.schema import Schema
 
-__all__ = ["SchemaUpdates", "infer_type", "partition_spec", "record_schema", "row_writer", "schema_updates",
-           "to_iceberg_type", "to_row"]
+__all__ = ["SchemaUpdates", "column_index", "infer_type", "partition_spec", "record_schema", "row_writer",
+           "schema_updates", "to_iceberg_type", "to_row"]
 
 DECIMAL = "org.apache.kafka.connect.data.Decimal"
 DATE = "org.apache.kafka.connect.data.Date"
@@ -252,8 +252,7 @@ def row_writer(connect: Schema, iceberg: IcebergSchema,
     items = []
     for i, column in enumerate(iceberg.fields):
         name, kind = column.name, column.field_type
-        index = names.index(name) if name in names else (
-            lowered.index(name.lower()) if case_insensitive and name.lower() in lowered else None)
+        index = column_index(names, lowered, name, case_insensitive)
         if index is None:
             items.append(f"{name!r}: None")
             continue
@@ -277,6 +276,17 @@ def row_writer(connect: Schema, iceberg: IcebergSchema,
     exec(compile("\n".join(lines), "<iceberg row writer>", "exec"), env)
     writer: Callable[[list[Any]], dict[str, Any]] = env["write"]
     return writer
+
+
+def column_index(names: list[str], lowered: list[str], column: str, fold: bool) -> int | None:
+    """The position among a Connect schema's field ``names`` (``lowered``: the same, lower-cased) of the field a
+    table column reads (``_field``'s look-up: the exact name, else the first that folds alike when ``fold``);
+    None: the record has no such field."""
+    if column in names:
+        return names.index(column)
+    if fold and column.lower() in lowered:
+        return lowered.index(column.lower())
+    return None
 
 
 def _kept_as_is(kind: IcebergType, t: Any) -> tuple[str, str] | None:

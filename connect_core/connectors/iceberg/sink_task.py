@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from connect_core.api.errors import ConnectError, DataError
 from connect_core.api.file_roots import file_roots_of
-from connect_core.api.struct import Struct
+from connect_core.api.struct import Struct, TextStruct
 from connect_core.api.task import SinkTask
 from connect_core.connectors.iceberg import _code_names, _commit
+from connect_core.connectors.iceberg._columns import BufferedRows, ColumnsPlan, columns_plan
 from connect_core.connectors.iceberg._types import (
     partition_spec,
     record_schema,
@@ -48,6 +49,8 @@ __all__ = ["IcebergSinkTask", "commit_due", "open_catalog"]
 
 log = logging.getLogger(__name__)
 
+# the structs that may carry the text the JSON converter read them from (``Struct._text``)
+_TEXT_CLASSES: Final = (Struct, TextStruct)
 # rows held per task before the largest buffer is written out as data files (bounded memory)
 MAX_BUFFERED_ROWS: Final = 20_000
 Buffer = tuple[str, str, int]  # table, topic, partition
@@ -92,11 +95,12 @@ class IcebergSinkTask(SinkTask):
         # per table, the offsets it holds committed, read at its first record of each batch (never kept across
         # batches: another container may have committed since, or the rows this one staged may be gone)
         self._committed: dict[str, dict[tuple[str, int], int]] = {}
-        self._rows: dict[Buffer, list[dict[str, Any]]] = {}
-        self._offsets: dict[Buffer, list[int]] = {}  # the offset of each buffered row
+        self._rows: dict[Buffer, BufferedRows] = {}
         self._buffered = 0  # rows in ``_rows``
         # (Connect schema, table schema, the row writer of the pair) by their ids
         self._plans: dict[tuple[int, int], tuple[Schema, IcebergSchema, Callable[[list[Any]], dict[str, Any]]]] = {}
+        # (Connect schema, table schema, how texts of the one become rows of the other; None: by rows) by their ids
+        self._column_plans: dict[tuple[int, int], tuple[Schema, IcebergSchema, ColumnsPlan | None]] = {}
         self._touched: set[str] = set()  # tables staged for since the last flush
         # (id of a Connect schema, table schema id) -> that Connect schema, where its records need no evolution
         self._unchanged: dict[tuple[int, int], Schema] = {}
@@ -107,6 +111,12 @@ class IcebergSinkTask(SinkTask):
         """Parse the config (``load_config``'s checks); nothing connects yet."""
         self._config = load_config(props)
         self._plans.clear()  # compiled for the previous config's schema-case-insensitive
+        self._column_plans.clear()
+
+    def wants_json_text(self) -> bool:
+        """A value's text, where the JSON converter keeps it, is read with the rest of its run into the table's
+        columns at once (``_columns.py``) instead of a row per record."""
+        return True
 
     @property
     def config(self) -> IcebergSinkConfig:
@@ -132,7 +142,10 @@ class IcebergSinkTask(SinkTask):
                 value = _field(value, part, False) if value is not None else None
             value = None if value is None else str(value)
         if config.dynamic_enabled:
-            return [] if value is None else [(value.lower(), True)]
+            if value is None:
+                return []
+            self._routed.add(value.lower())
+            return [(value.lower(), True)]
         tables = config.tables or []
         if field is None:
             return [(t, False) for t in tables]
@@ -240,8 +253,9 @@ class IcebergSinkTask(SinkTask):
         static = None if config.route_field is not None or config.dynamic_enabled else [
             (name, False) for name in config.tables or []]  # every record routes alike: worked out once
         evolve, fold = config.evolve_schema_enabled, config.schema_case_insensitive
-        rows_of, offsets_of = self._rows, self._offsets
+        buffers, tables = self._rows, self._tables
         schemas: dict[str, tuple[Any, IcebergSchema]] = {}  # each table's metadata and its current schema
+        last_plan: tuple[Any, Any, ColumnsPlan | None] = (None, None, None)  # the last value's (schemas, plan)
         self._committed = {}
         self._fresh = set()
         for record in records:
@@ -249,11 +263,9 @@ class IcebergSinkTask(SinkTask):
             if value is None:
                 continue
             for name, ignore_missing in static if static is not None else self._route(record):
-                table = self._table(name, record, ignore_missing)
+                table = tables[name] if name in tables else self._table(name, record, ignore_missing)
                 if table is None:
                     continue
-                if config.dynamic_enabled:
-                    self._routed.add(name)
                 partition = record.kafka_partition or 0
                 offset = record.kafka_offset
                 committed = self._committed.get(name)
@@ -266,21 +278,47 @@ class IcebergSinkTask(SinkTask):
                 known = schemas.get(name)
                 if known is None or known[0] is not table.metadata:  # a commit or refresh replaces the metadata
                     known = schemas[name] = (table.metadata, table.schema())
-                try:
-                    row = self._row(value, known[1], fold)
-                except (TypeError, ValueError, ArithmeticError) as e:
-                    raise DataError(f"An error occurred converting record, topic: {record.topic}, partition, "
-                                    f"{record.kafka_partition}, offset: {offset}: {e}") from e
                 key = (name, record.topic, partition)
-                rows = rows_of.get(key)
-                if rows is None:
-                    rows = rows_of[key] = []
-                    offsets_of[key] = []
-                rows.append(row)
-                offsets_of[key].append(offset)
+                buffer = buffers.get(key)
+                if buffer is None:
+                    buffer = buffers[key] = BufferedRows(self._row_of(key))
+                if value.__class__ in _TEXT_CLASSES and value._text is not None:
+                    if value.schema is not last_plan[0] or known[1] is not last_plan[1]:
+                        last_plan = (value.schema, known[1], self._columns(value.schema, known[1], fold))
+                    plan = last_plan[2]
+                else:
+                    plan = None
+                buffer.add(value, offset, plan, known[1])
                 self._buffered += 1
             if self._buffered >= MAX_BUFFERED_ROWS:
-                self._write(max(rows_of, key=lambda k: len(rows_of[k])))
+                self._write(max(buffers, key=lambda k: len(buffers[k])))
+        for buffer in buffers.values():
+            buffer.settle()  # a text run's error is this put's, as a row's is
+
+    def _row_of(self, key: Buffer) -> Callable[[Any, IcebergSchema, int], dict[str, Any]]:
+        """``_row`` for the records of buffer ``key``, a conversion's error as the record's ``DataError``."""
+        _, topic, partition = key
+        fold = self.config.schema_case_insensitive
+
+        def row_of(value: Any, schema: IcebergSchema, offset: int) -> dict[str, Any]:
+            try:
+                return self._row(value, schema, fold)
+            except (TypeError, ValueError, ArithmeticError) as e:
+                raise DataError(f"An error occurred converting record, topic: {topic}, partition, {partition}, "
+                                f"offset: {offset}: {e}") from e
+
+        return row_of
+
+    def _columns(self, connect: Schema, schema: IcebergSchema, fold: bool) -> ColumnsPlan | None:
+        """How the text of a value of ``connect`` (kept by the converter: ``wants_json_text``) becomes a row of
+        ``schema`` with the rest of its run; None: by the row writer (a pair of schemas the plans do not cover)."""
+        plan = self._column_plans.get((id(connect), id(schema)))
+        if plan is None or plan[0] is not connect or plan[1] is not schema:
+            if len(self._column_plans) >= 64:
+                self._column_plans.clear()
+            plan = self._column_plans[(id(connect), id(schema))] = (connect, schema, columns_plan(connect, schema,
+                                                                                                  fold))
+        return plan[2]
 
     def _row(self, value: Any, schema: IcebergSchema, fold: bool) -> dict[str, Any]:
         """``to_row``; a Struct through the row writer compiled for its schema and the table's (``row_writer``)."""
@@ -297,18 +335,16 @@ class IcebergSinkTask(SinkTask):
     def _write(self, key: Buffer) -> None:
         """Stage one buffer: its rows as an Arrow file of the table's schema, with their offsets (the commit
         merges the staged rows into the table's data files)."""
-        import pyarrow as pa
         from pyiceberg.io.pyarrow import schema_to_pyarrow
 
         name, topic, part = key
-        rows = self._rows.pop(key)
-        offsets = self._offsets.pop(key)
-        self._buffered -= len(rows)
+        buffer = self._rows.pop(key)
+        self._buffered -= len(buffer)
         table = self._tables[name]
         assert table is not None
-        frame = pa.Table.from_pylist(rows, schema=schema_to_pyarrow(table.schema(), include_field_ids=False))
+        frame = buffer.table(schema_to_pyarrow(table.schema(), include_field_ids=False))
         group = self.config.connect_group()
-        _commit.stage(table, group, topic=topic, partition=part, offsets=offsets, frame=frame)
+        _commit.stage(table, group, topic=topic, partition=part, offsets=buffer.offsets, frame=frame)
         if self.config.dynamic_enabled and (pending := self._pending_root()) is not None:
             _commit.mark_pending(self._warehouse_io(), pending, name)  # after staging: see unmark_when_done
         self._touched.add(name)
@@ -370,7 +406,6 @@ class IcebergSinkTask(SinkTask):
     def stop(self) -> None:
         """Drop unstaged rows (their offsets were not committed) and the catalog."""
         self._rows.clear()
-        self._offsets.clear()
         self._buffered = 0
         self._tables.clear()
         self._committed.clear()

@@ -1,6 +1,6 @@
-"""Case 4i (our Iceberg sink against Apache Iceberg's on the bench's worker, the raw floor beside ours) on a tiny
-dataset, so ``make bench`` keeps running it: the row by the method's fields, the three tables read back alike, and
-case 6's Iceberg cost row from it. No timing is asserted."""
+"""Case 4i (our Iceberg sink against Apache Iceberg's on the bench's worker, the raw floor and ours as a pull-mode
+task beside ours) on a tiny dataset, so ``make bench`` keeps running it: the rows by the method's fields, the four
+tables read back alike, and case 6's Iceberg cost rows from them. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ TINY = common.Settings(records=200, repeats=1, batch=100)
 def test_iceberg_case_runs_both_sinks_into_one_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BENCH_JAVA_REPEATS", "1")
     monkeypatch.setattr(common, "RESULTS", tmp_path / "kept")
-    [row] = iceberg_java.run(TINY)
+    row, pulled = iceberg_java.run(TINY)
     assert row.skipped is None, row.skipped
     assert row.name == f"{iceberg_java.NAME} @200 cold start"
     assert row.records == TINY.records and row.ratio and row.ours_per_s and row.baseline_per_s
@@ -46,6 +46,16 @@ def test_iceberg_case_runs_both_sinks_into_one_catalog(tmp_path: Path, monkeypat
     assert priced.skipped is None and priced.ours_per_s and priced.baseline_per_s
     assert priced.extra["java_rows_per_cpu_s"] == row.baseline_per_s
     assert priced.extra["invocations_per_m_rows"] == 1_000_000 // TINY.batch
+    # the pull-mode task: its own table with ours' rows, the same JVM samples, priced as a pull-mode sink
+    assert pulled.skipped is None, pulled.skipped
+    assert pulled.name == f"4i pull-mode {iceberg_java.NAME.split(' ', 1)[1]} @200 cold start"
+    assert pulled.extra["same_rows_as_mapping"] is True and pulled.extra["columns_unlike_mapping"] == []
+    assert pulled.extra["baseline_cpu_s"] == extra["baseline_cpu_s"] and pulled.extra["pull_over_mapping"]
+    assert pulled.extra["ours_data_files"][0] >= 1
+    rows = {r.name: r for r in cost.run(TINY, [row, pulled])}
+    assert rows["6 cost per M rows, iceberg sink ($)"].extra["priced_from"] == row.name
+    assert rows["6 cost per M rows, iceberg sink, pull mode ($)"].extra["priced_from"] == pulled.name
+    assert rows["6 cost per M rows, iceberg sink, pull mode, managed instances ($)"].skipped is None
 
 
 def test_the_jvm_is_given_the_keys_ours_is() -> None:

@@ -87,3 +87,23 @@ def test_billed_extra_gives_the_median_rates_per_repetition() -> None:
     assert extra["ours_per_function_cpu_s"] == 5_000.0  # median of 10,000, 3,333 and 5,000
     assert extra["ours_invocations"] == [11, 11, 11] and extra["batch"] == 1000
     assert iceberg_java.billed_extra([], 10_000, 1000) == {}
+
+
+def test_4is_pull_mode_row_prices_the_iceberg_sink_as_a_pull_mode_task_and_on_managed_instances() -> None:
+    """4i's pull-mode row (its own name, the same JVM samples) gives the Iceberg sink's pull-mode and Managed
+    Instances rows; the mapping's Iceberg row is still priced from 4i's mapping row, whatever order they come in."""
+    mapped = _iceberg(1_000_000, cpu_rate=10_000.0, jvm=8_000.0, function_wall=80.0, function_cpu=60.0,
+                      span_wall=110.0)
+    pulled = Result(f"4i pull-mode {iceberg_java.NAME.split(' ', 1)[1]} @1M", 30_000.0, "jvm", 8_000.0, 1_000_000,
+                    2, unit="records/cpu-s", extra={"ours_wall_s": [50.0, 52.0], "ours_cpu_s": [30.0, 34.0]})
+    for earlier in ([*OTHERS, mapped, pulled], [*OTHERS, pulled, mapped]):
+        rows = {r.name: r for r in cost.run(SETTINGS, earlier)}
+        assert rows["6 cost per M rows, iceberg sink ($)"].extra["priced_from"] == mapped.name
+        pull = rows["6 cost per M rows, iceberg sink, pull mode ($)"]
+        assert pull.skipped is None and pull.extra["priced_from"] == pulled.name
+        assert pull.extra["wall_s_per_m_rows"] == pytest.approx(51.0)
+        assert pull.extra["cpu_s_per_m_rows"] == pytest.approx(32.0)
+        assert pull.baseline_per_s == pytest.approx(cost.msk_cost(8_000.0))
+        managed = rows["6 cost per M rows, iceberg sink, pull mode, managed instances ($)"]
+        assert managed.skipped is None and managed.extra["cpu_s_per_m_rows"] == pytest.approx(32.0)
+        assert managed.extra["priced_from"] == pull.name
